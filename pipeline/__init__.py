@@ -1,0 +1,3 @@
+"""Territorial diagnostic pipeline for CPTS (communautés professionnelles territoriales de santé)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""Paths, mirror setting and the catalogue of upstream sources.
+
+The catalogue is data, not code: each entry names where a file lives in the
+mirror (``CPTS_DATA_MIRROR``, laid out like ``../shared/data``) and where the
+same file is published officially, so that :mod:`pipeline.download` can read
+it in place or fetch it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+MIRROR_ENV = "CPTS_DATA_MIRROR"
+REGISTRY_ENV = "CPTS_REGISTRY"
+FINESS_ENV = "CPTS_FINESS"
+DATA_DIR_ENV = "CPTS_DATA_DIR"
+MAPS_DIR_ENV = "CPTS_MAPS_DIR"
+
+
+def data_dir() -> Path:
+    """Root of ``raw/`` and ``processed/`` (overridable for tests)."""
+    return Path(os.environ.get(DATA_DIR_ENV, ROOT / "data"))
+
+
+def raw_dir() -> Path:
+    return data_dir() / "raw"
+
+
+def processed_dir() -> Path:
+    return data_dir() / "processed"
+
+
+def db_path() -> Path:
+    return processed_dir() / "cpts.duckdb"
+
+
+def maps_dir() -> Path:
+    return Path(os.environ.get(MAPS_DIR_ENV, ROOT / "maps"))
+
+
+def mirror_dir() -> Path | None:
+    """The mirror folder named by ``CPTS_DATA_MIRROR``, or None to download."""
+    value = os.environ.get(MIRROR_ENV, "").strip()
+    if not value:
+        return None
+    return Path(value).expanduser().resolve()
+
+
+# COG vintage (1 January) -> npm version of @etalab/decoupage-administratif
+# that packages it with the legal populations in force that year.
+DECOUPAGE_VERSIONS: dict[int, str] = {
+    2019: "0.7.0",
+    2021: "1.1.1",
+    2022: "2.3.1",
+    2023: "3.1.1",
+    2024: "4.1.0",
+    2025: "5.3.0",
+    2026: "6.0.0",
+}
+CURRENT_VINTAGE = max(DECOUPAGE_VERSIONS)
+
+NPM_REGISTRY = "https://registry.npmjs.org"
+
+# The 2018 contours in the mirror are the simplified Admin Express COG 2018
+# published per département by the france-geojson project.
+CONTOURS_BASE_URL = "https://raw.githubusercontent.com/gregoiredavid/france-geojson/v2.1.1/departements"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One upstream file: its place in the mirror and its official URL."""
+
+    name: str
+    vintage: str
+    mirror_path: str
+    url: str | None
+    sha256: str | None = None
+    notes: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def decoupage_file(vintage: int) -> SourceFile:
+    version = DECOUPAGE_VERSIONS[vintage]
+    fname = f"etalab-decoupage-administratif-{version}.tgz"
+    return SourceFile(
+        name="decoupage-administratif",
+        vintage=str(vintage),
+        mirror_path=f"decoupage-administratif/{fname}",
+        url=f"{NPM_REGISTRY}/@etalab/decoupage-administratif/-/decoupage-administratif-{version}.tgz",
+        extra={"npm_spec": f"@etalab/decoupage-administratif@{version}"},
+    )
+
+
+APPARTENANCE = SourceFile(
+    name="insee-appartenance",
+    vintage="2024",
+    mirror_path="insee/table-appartenance-geographique-2024.csv",
+    url=None,
+    notes=(
+        "INSEE table d'appartenance géographique des communes, COG 2024. INSEE publishes it as a "
+        "zipped workbook; the pipeline reads the CSV form of the mirror."
+    ),
+)
+
+ZONAGES_LIBELLES = SourceFile(
+    name="insee-libelles-zonages",
+    vintage="2024",
+    mirror_path="insee/libelles-zonages-supracommunaux-2024.csv",
+    url=None,
+)
+
+APL = SourceFile(
+    name="drees-apl",
+    vintage="2022-2023",
+    mirror_path="apl/drees-apl-medecins-generalistes-2022-2023.xlsx",
+    url=None,
+    notes="DREES, Indicateur d'accessibilité potentielle localisée (APL) aux médecins généralistes.",
+)
+
+QPV_ZONAGE = SourceFile(
+    name="ars-paca-zonage-qpv",
+    vintage="2025",
+    mirror_path="zonage/qpv-zonage-medecins-paca-2025.json",
+    url=None,
+)
+
+PACA_CPTS = SourceFile(
+    name="cpts-paca",
+    vintage="2026",
+    mirror_path="cpts/paca-cpts-communes.csv",
+    url=None,
+)
+
+CONTOURS_MIRROR_DIR = "contours-communes-2018"
+CONTOURS_VINTAGE = "2018"

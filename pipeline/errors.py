@@ -1,0 +1,71 @@
+"""User-facing errors.
+
+Every error the pipeline raises on bad input is a :class:`PipelineError` whose
+message is in French and names the file (and line when known). The CLI prints
+it and exits with a non-zero code; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PipelineError(Exception):
+    """A French, user-facing error about bad input or an impossible request.
+
+    Parameters
+    ----------
+    message
+        French sentence describing the problem.
+    path
+        File concerned, if any.
+    line
+        1-based line number in that file, if known.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f" (fichier {self.path}"
+            if self.line is not None:
+                where += f", ligne {self.line}"
+            where += ")"
+        return f"{self.message}{where}"
+
+
+class DataError(PipelineError):
+    """A source file is malformed: missing column, bad encoding, truncated..."""
+
+
+class TerritoryError(PipelineError):
+    """A territory specification cannot be resolved."""
+
+
+class DownloadError(PipelineError):
+    """A download failed: offline, server error, checksum mismatch."""
+
+
+class StoreBusyError(PipelineError):
+    """Another process holds the database lock."""
+
+    exit_code = 3
+
+
+def collect(errors: list[str], header: str, path: str | Path | None = None) -> None:
+    """Raise one :class:`DataError` listing every collected problem, if any.
+
+    Validators gather all problems before raising so that the user fixes a
+    file in one pass rather than one error at a time.
+    """
+    if errors:
+        shown = errors[:50]
+        more = f"\n  … et {len(errors) - 50} autres" if len(errors) > 50 else ""
+        raise DataError(header + "\n  - " + "\n  - ".join(shown) + more, path)
