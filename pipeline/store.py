@@ -13,7 +13,7 @@ import fcntl
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,8 +67,7 @@ def writer_lock(path: Path | None = None) -> Iterator[IO[str]]:
     path = path or config.db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_suffix(path.suffix + ".lock")
-    handle = open(lock_path, "a+", encoding="utf-8")
-    try:
+    with open(lock_path, "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -84,8 +83,6 @@ def writer_lock(path: Path | None = None) -> Iterator[IO[str]]:
         handle.write(str(os.getpid()))
         handle.flush()
         yield handle
-    finally:
-        handle.close()
 
 
 @contextmanager
@@ -134,7 +131,7 @@ def record_source(
     con.execute("DELETE FROM sources WHERE source = ? AND vintage = ?", [source, vintage])
     con.execute(
         "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [source, vintage, origin, sha256, row_count, datetime.now(timezone.utc), notes],
+        [source, vintage, origin, sha256, row_count, datetime.now(UTC), notes],
     )
 
 

@@ -1,0 +1,61 @@
+# CPTS territorial diagnostic — see README.md.
+# Set CPTS_DATA_MIRROR=../shared/data to read the local mirror instead of downloading.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN := $(PY) -m pipeline
+
+TERRITORY ?=
+SIGNATURE ?=
+ADHERENTS ?=
+AJOUT ?=
+FLUX ?=
+CPTS ?=
+REGISTRY ?=
+FINESS ?=
+REGION ?=
+DEPARTEMENT ?=
+FRANCE ?=
+SEUIL ?= 20000
+
+.PHONY: install test lint data diagnostic coverage bench clean help
+
+help:
+	@echo "make install | test | data | diagnostic TERRITORY=... | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | bench | clean"
+
+install:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installation de Chromium (Debian) pour les tests navigateur"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+
+lint:
+	$(VENV)/bin/ruff check pipeline tests scripts
+	$(VENV)/bin/mypy pipeline
+
+test: lint
+	CPTS_QUIET=1 $(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+data:
+	$(RUN) data $(if $(CPTS),--cpts "$(CPTS)") $(if $(REGISTRY),--registre "$(REGISTRY)") $(if $(FINESS),--finess "$(FINESS)")
+
+diagnostic:
+	@test -n "$(TERRITORY)" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\""; exit 2; }
+	$(RUN) diagnostic "$(TERRITORY)" $(if $(SIGNATURE),--signature "$(SIGNATURE)") \
+	  $(if $(ADHERENTS),--adherents "$(ADHERENTS)") $(if $(AJOUT),--ajout "$(AJOUT)") $(if $(FLUX),--flux "$(FLUX)")
+
+coverage:
+	$(RUN) couverture $(if $(REGION),--region $(REGION)) $(if $(DEPARTEMENT),--departement $(DEPARTEMENT)) \
+	  $(if $(FRANCE),--france) --seuil $(SEUIL)
+
+bench:
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf data/processed/* data/raw/* maps/*/
+	@touch data/raw/.gitkeep data/processed/.gitkeep

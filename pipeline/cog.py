@@ -1,0 +1,112 @@
+"""COG history: map every code ever seen to a commune of the current vintage.
+
+Edges come from every vintage (:mod:`pipeline.sources.decoupage`). A code
+that is a current commune of the latest vintage maps to itself, even when an
+older vintage recorded it as merged (communes re-created by a split, such as
+14666 Sannerville). Otherwise the most recent edge is followed, repeatedly,
+until a current commune is reached (chains across vintages: a commune merged
+in 2019 into a commune nouvelle that was itself merged in 2024).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.errors import DataError
+
+MAX_CHAIN = 20
+
+
+def build_mapping(communes: pd.DataFrame, edges: pd.DataFrame, current_vintage: int) -> pd.DataFrame:
+    """Mapping ``code → current_code`` over all vintages.
+
+    Parameters
+    ----------
+    communes
+        Staged communes of every vintage (columns vintage, code, nom, type, parent).
+    edges
+        Staged history edges (vintage, code, target, kind, nom).
+    current_vintage
+        The vintage whose current communes are the targets.
+
+    Returns
+    -------
+    DataFrame
+        One row per code: code, current_code, kind, nom, last_vintage, note.
+        Codes that reach no current commune are kept with ``current_code``
+        NULL so that callers report them.
+    """
+    latest = communes[communes["vintage"] == current_vintage]
+    current = set(latest.loc[latest["type"] == "commune-actuelle", "code"])
+    if not current:
+        raise DataError(f"Aucune commune actuelle dans le millésime {current_vintage}")
+
+    # For each code, the edge of its most recent vintage; ties (several
+    # edges in one vintage) are resolved in favour of explicit déléguée or
+    # associée records over anciensCodes and the history file.
+    priority = {"arrondissement": 0, "deleguee": 1, "associee": 2, "ancien": 3, "historique": 4}
+    ranked = edges.assign(_p=edges["kind"].map(priority))
+    ranked = ranked.sort_values(["code", "vintage", "_p"], ascending=[True, False, True])
+    best = ranked.drop_duplicates("code", keep="first").set_index("code")
+    next_code = best["target"].to_dict()
+
+    names = (
+        communes.sort_values("vintage").drop_duplicates("code", keep="last").set_index("code")
+    )
+    last_vintage = names["vintage"].to_dict()
+    all_codes = set(names.index) | set(best.index)
+
+    rows = []
+    for code in sorted(all_codes):
+        if code in current:
+            rows.append((code, code, "actuelle", names.at[code, "nom"], current_vintage, None))
+            continue
+        if code in names.index and names.at[code, "type"] == "arrondissement-municipal" and code not in best.index:
+            target: str | None = names.at[code, "parent"]
+        else:
+            target = code
+        kind = best.at[code, "kind"] if code in best.index else (
+            "arrondissement" if code in names.index and names.at[code, "type"] == "arrondissement-municipal"
+            else "disparu"
+        )
+        seen = [code]
+        steps = 0
+        while target is not None and target not in current and steps < MAX_CHAIN:
+            target = next_code.get(target)
+            if target in seen:
+                target = None
+            elif target is not None:
+                seen.append(target)
+            steps += 1
+        note = None
+        if target is None:
+            note = "aucune correspondance dans les millésimes chargés"
+        elif len(seen) > 2:
+            note = "chaîne : " + " → ".join(seen)
+        if code in names.index:
+            nom, seen_in = names.at[code, "nom"], last_vintage[code]
+        else:
+            nom, seen_in = best.at[code, "nom"], int(best.at[code, "vintage"])
+        rows.append((code, target, kind, nom, seen_in, note))
+    mapping = pd.DataFrame(rows, columns=["code", "current_code", "kind", "nom", "last_vintage", "note"])
+    mapping["last_vintage"] = mapping["last_vintage"].astype("Int32")
+    return mapping
+
+
+def population_on_current_geography(communes: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Population of every vintage summed on the current communes.
+
+    Only current communes of each vintage count (arrondissements would be
+    counted twice). A current commune that did not exist in a vintage (split
+    since) gets no row for that vintage: its population was then inside the
+    commune it was split from, which the ``complete`` flag marks False.
+    """
+    actual = communes[(communes["type"] == "commune-actuelle") & communes["population"].notna()]
+    joined = actual.merge(mapping[["code", "current_code"]], on="code", how="left")
+    joined = joined[joined["current_code"].notna()]
+    grouped = (
+        joined.groupby(["current_code", "vintage"], as_index=False)["population"].sum()
+        .rename(columns={"current_code": "code"})
+    )
+    grouped["population"] = grouped["population"].astype("int64")
+    return grouped

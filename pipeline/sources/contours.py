@@ -1,0 +1,154 @@
+"""Commune polygons: staging of the per-département GeoJSON files, then
+harmonisation of their COG (2018 in the mirror) to the current COG.
+
+Harmonisation dissolves the polygons of communes absorbed since into their
+current commune. What cannot be harmonised is returned as a residue that the
+caller stores and prints: 2018 codes that map to no current commune, and
+current communes that have no polygon (re-created by a split after 2018, or
+outside the files' coverage such as the collectivités d'outre-mer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from pipeline.errors import DataError
+
+GEOJSON_GLOB = "communes-*.geojson"
+
+
+def list_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob(GEOJSON_GLOB))
+    if not files:
+        raise DataError(f"Aucun fichier {GEOJSON_GLOB} dans le dossier des contours", folder)
+    return files
+
+
+def files_sha256(files: list[Path]) -> str:
+    """One checksum for a set of files (names and contents)."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_polygons(files: list[Path]) -> gpd.GeoDataFrame:
+    """Read and validate every file: columns ``code``, ``nom``, ``geometry`` (EPSG:4326)."""
+    frames = []
+    for path in files:
+        try:
+            frame = pyogrio.read_dataframe(path, columns=["code", "nom"])
+        except Exception as exc:  # pyogrio raises several GDAL-derived types
+            raise DataError(f"GeoJSON illisible : {exc}", path) from exc
+        missing = {"code", "nom"} - set(frame.columns)
+        if missing:
+            raise DataError("Propriétés absentes : " + ", ".join(sorted(missing)), path)
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        empty = frame.geometry.is_empty | frame.geometry.isna()
+        if empty.any():
+            codes = ", ".join(frame.loc[empty, "code"].astype(str).head(10))
+            raise DataError(f"Géométries vides pour les communes {codes}", path)
+        frame["fichier"] = path.name
+        frames.append(frame)
+    polygons = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
+    invalid = ~polygons.geometry.is_valid
+    if invalid.any():
+        polygons.loc[invalid, "geometry"] = shapely.make_valid(polygons.geometry[invalid].values)
+    return polygons
+
+
+@dataclass
+class Harmonised:
+    polygons: gpd.GeoDataFrame
+    residue: pd.DataFrame
+
+
+def harmonise(
+    polygons: gpd.GeoDataFrame,
+    mapping: pd.DataFrame,
+    current: pd.DataFrame,
+) -> Harmonised:
+    """Dissolve old-COG polygons into the current communes.
+
+    Parameters
+    ----------
+    polygons
+        code, nom, geometry in an older COG.
+    mapping
+        :func:`pipeline.cog.build_mapping` output (code, current_code).
+    current
+        Current communes (code, nom, zone, population).
+
+    Returns
+    -------
+    Harmonised
+        ``polygons``: one row per current commune that has a polygon (code,
+        nom, source_codes, geometry); ``residue``: code, nom, kind,
+        population, note.
+    """
+    target = polygons.merge(mapping[["code", "current_code"]], on="code", how="left")
+    unmapped = target["current_code"].isna()
+    residue_old = pd.DataFrame(
+        {
+            "code": target.loc[unmapped, "code"],
+            "nom": target.loc[unmapped, "nom"],
+            "kind": "ancien-code-sans-correspondance",
+            "population": pd.array([pd.NA] * int(unmapped.sum()), dtype="Int64"),
+            "note": "code du COG des contours absent de tous les millésimes chargés ; polygone non rattaché",
+        }
+    )
+    target = target[~unmapped]
+    counts = target.groupby("current_code")["code"].transform("size")
+    single = target[counts == 1]
+    multi = target[counts > 1]
+    parts = [
+        gpd.GeoDataFrame(
+            {"code": single["current_code"].values, "source_codes": single["code"].values},
+            geometry=single.geometry.values,
+            crs=4326,
+        )
+    ]
+    if not multi.empty:
+        groups = multi.groupby("current_code")
+        geoms = [shapely.union_all(g.geometry.values) for _, g in groups]
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    "code": list(groups.groups.keys()),
+                    "source_codes": [",".join(sorted(g["code"])) for _, g in groups],
+                },
+                geometry=geoms,
+                crs=4326,
+            )
+        )
+    harmonised = pd.concat(parts, ignore_index=True)
+    harmonised = harmonised.merge(current[["code", "nom"]], on="code", how="left")
+    harmonised = gpd.GeoDataFrame(
+        harmonised[["code", "nom", "source_codes", "geometry"]], geometry="geometry", crs=4326
+    )
+    missing = current[~current["code"].isin(harmonised["code"])]
+    residue_missing = pd.DataFrame(
+        {
+            "code": missing["code"],
+            "nom": missing["nom"],
+            "kind": "commune-sans-polygone",
+            "population": missing["population"].astype("Int64"),
+            "note": [
+                "collectivité d'outre-mer : hors du champ des contours"
+                if zone == "com"
+                else "commune actuelle sans polygone propre (recréée après le COG des contours ?)"
+                for zone in missing.get("zone", pd.Series(["metro"] * len(missing)))
+            ],
+        }
+    )
+    residue = pd.concat([residue_old, residue_missing], ignore_index=True).sort_values(["kind", "code"])
+    return Harmonised(harmonised.sort_values("code").reset_index(drop=True), residue.reset_index(drop=True))

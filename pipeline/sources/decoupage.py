@@ -1,0 +1,192 @@
+"""Staging of ``@etalab/decoupage-administratif`` tarballs (one per COG vintage).
+
+Only renames and types: each vintage gives communes (current communes and
+arrondissements municipaux with their legal population), départements,
+régions, EPCI membership, and the *edges* of the COG history found in that
+vintage (commune déléguée/associée → chef-lieu, ``anciensCodes`` → commune,
+arrondissement → commune, and the INSEE history file of the 2019 package).
+Chaining those edges to the current geography is :mod:`pipeline.cog`.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import DataError
+
+COMMUNE_COLUMNS = [
+    "vintage", "code", "nom", "type", "parent", "departement", "region", "zone",
+    "epci", "codes_postaux", "population",
+]
+EDGE_COLUMNS = ["vintage", "code", "target", "kind", "nom"]
+
+
+@dataclass
+class Vintage:
+    """Everything staged from one tarball."""
+
+    vintage: int
+    communes: pd.DataFrame
+    edges: pd.DataFrame
+    departements: pd.DataFrame
+    regions: pd.DataFrame
+    epci: pd.DataFrame
+    epci_membres: pd.DataFrame
+
+
+def _read_members(path: Path) -> dict[str, Any]:
+    wanted = {"communes.json", "departements.json", "regions.json", "epci.json", "historique-communes.json"}
+    found: dict[str, Any] = {}
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                name = member.name.rsplit("/", 1)[-1]
+                if member.name.startswith("package/data/") and name in wanted:
+                    handle = tar.extractfile(member)
+                    if handle is None:
+                        continue
+                    found[name] = json.loads(handle.read().decode("utf-8"))
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise DataError(f"Archive illisible ou tronquée : {exc}", path) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"Contenu JSON invalide dans l'archive : {exc}", path) from exc
+    missing = {"communes.json", "departements.json", "regions.json", "epci.json"} - found.keys()
+    if missing:
+        raise DataError(
+            "Archive incomplète, fichiers absents : " + ", ".join(sorted(missing)), path
+        )
+    return found
+
+
+def _history_edges(history: list[dict[str, Any]], vintage: int) -> list[dict[str, Any]]:
+    """Edges from the INSEE history file: a commune that ended → its successor."""
+    edges = []
+    for record in history:
+        successor = record.get("successeur")
+        if not successor or not record.get("dateFin") or record.get("type") != "COM":
+            continue
+        kind, _, rest = successor.partition("-")
+        target = rest.split("@", 1)[0]
+        if target and target != record["code"] and kind in {"COM", "COMD", "COMA", "COMP"}:
+            edges.append(
+                {"vintage": vintage, "code": record["code"], "target": target,
+                 "kind": "historique", "nom": record.get("nom"), "date": record["dateFin"]}
+            )
+    if not edges:
+        return []
+    # Keep, per code, the most recent end of life (a code can end several times).
+    frame = pd.DataFrame(edges).sort_values("date").drop_duplicates("code", keep="last")
+    return frame.drop(columns="date").to_dict("records")
+
+
+def stage_vintage(path: Path, vintage: int) -> Vintage:
+    """Parse one tarball into staging DataFrames (see module docstring)."""
+    data = _read_members(path)
+    communes = data["communes.json"]
+    if not isinstance(communes, list) or not communes:
+        raise DataError("communes.json est vide ou n'est pas une liste", path)
+
+    epci_rows = []
+    member_rows = []
+    for item in data["epci.json"]:
+        epci_rows.append(
+            {"vintage": vintage, "code": item["code"], "nom": item.get("nom"), "type": item.get("type"),
+             "population": item.get("populationMunicipale")}
+        )
+        for member in item.get("membres", []):
+            member_rows.append({"vintage": vintage, "epci": item["code"], "commune": member["code"]})
+    epci = pd.DataFrame(epci_rows, columns=["vintage", "code", "nom", "type", "population"])
+    epci_membres = pd.DataFrame(member_rows, columns=["vintage", "epci", "commune"])
+    epci_of = dict(zip(epci_membres["commune"], epci_membres["epci"], strict=True))
+
+    rows = []
+    edges: list[dict[str, Any]] = []
+    problems = []
+    for index, item in enumerate(communes):
+        code = item.get("code")
+        kind = item.get("type")
+        if not code or not kind:
+            problems.append(f"enregistrement n°{index + 1} sans code ou sans type")
+            continue
+        if kind in ("commune-actuelle", "arrondissement-municipal"):
+            population = item.get("population")
+            if population is not None and population < 0:
+                problems.append(f"population négative pour {code}")
+            rows.append(
+                {
+                    "vintage": vintage,
+                    "code": code,
+                    "nom": item.get("nom"),
+                    "type": kind,
+                    "parent": item.get("commune") if kind == "arrondissement-municipal" else None,
+                    "departement": item.get("departement"),
+                    "region": item.get("region"),
+                    "zone": item.get("zone") or _zone_of(item),
+                    "epci": epci_of.get(code),
+                    "codes_postaux": ",".join(item.get("codesPostaux", [])) or None,
+                    "population": population,
+                }
+            )
+            for old in item.get("anciensCodes", []) or []:
+                if old != code:
+                    edges.append({"vintage": vintage, "code": old, "target": code, "kind": "ancien", "nom": None})
+            if kind == "arrondissement-municipal" and item.get("commune"):
+                edges.append(
+                    {"vintage": vintage, "code": code, "target": item["commune"], "kind": "arrondissement",
+                     "nom": item.get("nom")}
+                )
+        elif kind in ("commune-deleguee", "commune-associee"):
+            target = item.get("chefLieu")
+            if not target:
+                problems.append(f"{kind} {code} sans chefLieu")
+                continue
+            if target != code:
+                edges.append(
+                    {"vintage": vintage, "code": code, "target": target,
+                     "kind": "deleguee" if kind == "commune-deleguee" else "associee", "nom": item.get("nom")}
+                )
+    if problems:
+        raise DataError("communes.json incohérent : " + "; ".join(problems[:20]), path)
+    if "historique-communes.json" in data:
+        edges.extend(_history_edges(data["historique-communes.json"], vintage))
+
+    frame = pd.DataFrame(rows, columns=COMMUNE_COLUMNS)
+    frame["vintage"] = frame["vintage"].astype("int32")
+    frame["population"] = frame["population"].astype("Int64")
+    duplicated = frame["code"][frame["code"].duplicated()]
+    if not duplicated.empty:
+        raise DataError(
+            "Codes commune en double : " + ", ".join(sorted(set(duplicated))[:20]), path
+        )
+    departements = pd.DataFrame(
+        [{"vintage": vintage, "code": d["code"], "nom": d["nom"], "region": d.get("region")}
+         for d in data["departements.json"]]
+    )
+    regions = pd.DataFrame(
+        [{"vintage": vintage, "code": r["code"], "nom": r["nom"]} for r in data["regions.json"]]
+    )
+    return Vintage(
+        vintage=vintage,
+        communes=frame,
+        edges=pd.DataFrame(edges, columns=EDGE_COLUMNS),
+        departements=departements,
+        regions=regions,
+        epci=epci,
+        epci_membres=epci_membres,
+    )
+
+
+def _zone_of(item: dict[str, Any]) -> str:
+    """Older vintages have no ``zone``: infer it from the département code."""
+    dep = str(item.get("departement") or "")
+    if item.get("collectiviteOutremer") or dep.startswith("98") or dep == "975" or dep == "977" or dep == "978":
+        return "com"
+    if dep.startswith("97"):
+        return "drom"
+    return "metro"

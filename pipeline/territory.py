@@ -1,0 +1,293 @@
+"""Resolve a ``TERRITORY`` specification to a set of current communes.
+
+Accepted forms (French users type them on the command line)::
+
+    communes:04070,04001        codes INSEE (current, old or arrondissement)
+    epci:200067106              SIREN of an EPCI
+    bv:04070                    bassin de vie 2022
+    departement:04 / region:93
+    cpts:CPTS du Verdon         a CPTS of the loaded listings
+    fichier:chemin.csv|.geojson CSV with a code column, or GeoJSON
+
+The result lists *units*: current communes, or arrondissements municipaux
+where the source names them (a CPTS of Marseille covers arrondissements, not
+the whole commune). Every unit also carries its current commune.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline import config
+from pipeline.errors import TerritoryError
+
+KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
+CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom")
+UNIT_COLUMNS = ["unit_code", "commune_code", "nom", "type", "population", "departement", "region"]
+
+
+@dataclass
+class Territory:
+    """A resolved territory."""
+
+    spec: str
+    kind: str
+    label: str
+    units: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def commune_codes(self) -> list[str]:
+        return sorted(self.units["commune_code"].unique())
+
+    @property
+    def population(self) -> int:
+        return int(self.units["population"].fillna(0).sum())
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.spec)
+
+
+def slugify(text: str) -> str:
+    """Readable ASCII slug: ``cpts:CPTS du Verdon`` → ``cpts-cpts-du-verdon``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()
+    return slug[:80].strip("-") or "territoire"
+
+
+def normalise_name(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+
+
+def _units_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        """
+        SELECT code AS unit_code, coalesce(parent, code) AS commune_code, nom, type, population,
+               departement, region
+        FROM communes WHERE vintage = ?
+        """,
+        [config.CURRENT_VINTAGE],
+    ).df()
+
+
+def _suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> str:
+    key = normalise_name(value)
+    normalised = names.map(normalise_name)
+    unique = list(normalised.unique())
+    # A partial name ("Digne") is best matched by names that start with it.
+    close = [n for n in unique if n.startswith(key + " ") or n == key][:limit]
+    close += [n for n in difflib.get_close_matches(key, unique, n=limit, cutoff=0.6) if n not in close]
+    close = close[:limit]
+    if not close:
+        return ""
+    hits = [f"{names[normalised == c].iloc[0]} ({codes[normalised == c].iloc[0]})" for c in close]
+    return " ; vouliez-vous dire : " + ", ".join(hits) + " ?"
+
+
+def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str) -> tuple[pd.DataFrame, list[str]]:
+    """Resolve codes (or exact commune names) to units, collecting every error."""
+    units = _units_table(con)
+    by_code = units.set_index("unit_code")
+    mapping = con.execute("SELECT code, current_code, kind, nom FROM cog_mapping").df().set_index("code")
+    current_names = units[units["type"] == "commune-actuelle"]
+    notes: list[str] = []
+    errors: list[str] = []
+    rows = []
+    for raw in values:
+        value = str(raw).strip()
+        if not value:
+            continue
+        code = value.upper() if re.fullmatch(r"[0-9][0-9abAB][0-9]{3}", value) else None
+        if code is None and re.fullmatch(r"[0-9]{4}", value):
+            code = "0" + value  # a spreadsheet dropped the leading zero
+            notes.append(f"{value} lu comme {code} (zéro initial rétabli)")
+        if code is not None and code in by_code.index:
+            rows.append(by_code.loc[[code]].reset_index())
+            continue
+        if code is not None and code in mapping.index and pd.notna(mapping.at[code, "current_code"]):
+            target = mapping.at[code, "current_code"]
+            label = {"deleguee": "commune déléguée", "associee": "commune associée"}.get(
+                mapping.at[code, "kind"], "ancien code")
+            notes.append(
+                f"{code} ({mapping.at[code, 'nom']}, {label}) rattaché à la commune actuelle {target} "
+                f"({by_code.at[target, 'nom']})"
+            )
+            rows.append(by_code.loc[[target]].reset_index())
+            continue
+        if code is not None:
+            errors.append(f"code INSEE inconnu : {value}")
+            continue
+        # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
+        key = normalise_name(value)
+        hits = current_names[current_names["nom"].map(normalise_name) == key]
+        if len(hits) == 1:
+            notes.append(f"« {value} » lu comme la commune {hits.iloc[0]['unit_code']}")
+            rows.append(hits.iloc[[0]])
+        elif len(hits) > 1:
+            listed = ", ".join(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples())
+            errors.append(f"« {value} » est ambigu : {listed} ; donnez le code INSEE")
+        else:
+            errors.append(
+                f"« {value} » n'est ni un code INSEE ni un nom de commune connu"
+                + _suggest(value, current_names["nom"], current_names["unit_code"])
+            )
+    if errors:
+        raise TerritoryError(f"Territoire non résolu ({source}) :\n  - " + "\n  - ".join(errors))
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=UNIT_COLUMNS)
+    duplicated = frame["unit_code"].duplicated()
+    if duplicated.any():
+        notes.append("codes en double ignorés : " + ", ".join(sorted(set(frame.loc[duplicated, "unit_code"]))))
+        frame = frame[~duplicated]
+    return frame[UNIT_COLUMNS].reset_index(drop=True), notes
+
+
+def _communes_where(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> pd.DataFrame:
+    return con.execute(
+        f"""
+        SELECT code AS unit_code, code AS commune_code, nom, type, population, departement, region
+        FROM communes WHERE vintage = ? AND type = 'commune-actuelle' AND {where}
+        ORDER BY code
+        """,
+        [config.CURRENT_VINTAGE, *params],
+    ).df()
+
+
+def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str) -> Territory:
+    """Resolve ``spec`` (see module docstring); raise :class:`TerritoryError` in French."""
+    if ":" not in spec:
+        raise TerritoryError(
+            f"Spécification de territoire invalide « {spec} » : attendu TYPE:VALEUR avec TYPE parmi "
+            + ", ".join(KINDS)
+        )
+    kind, _, value = spec.partition(":")
+    kind = kind.strip().lower()
+    value = value.strip()
+    if kind not in KINDS:
+        raise TerritoryError(f"Type de territoire inconnu « {kind} » : attendu l'un de " + ", ".join(KINDS))
+    if not value:
+        raise TerritoryError(f"Territoire vide : aucune valeur après « {kind}: »")
+    notes: list[str] = []
+    if kind == "communes":
+        units, notes = resolve_codes(con, re.split(r"[,;]+", value), spec)
+        label = f"{len(units)} commune(s) choisie(s)"
+    elif kind == "epci":
+        row = con.execute("SELECT nom FROM epci WHERE code = ?", [value]).fetchone()
+        if row is None:
+            names = con.execute("SELECT nom, code FROM epci").df()
+            raise TerritoryError(f"EPCI inconnu : {value}" + _suggest(value, names["nom"], names["code"]))
+        units = _communes_where(con, "code IN (SELECT commune FROM epci_membres WHERE epci = ?)", [value])
+        label = str(row[0])
+    elif kind == "bv":
+        row = con.execute(
+            "SELECT libelle FROM zonages_libelles WHERE niveau = 'BV2022' AND code = ?", [value]
+        ).fetchone()
+        if row is None:
+            names = con.execute("SELECT libelle, code FROM zonages_libelles WHERE niveau = 'BV2022'").df()
+            raise TerritoryError(
+                f"Bassin de vie 2022 inconnu : {value}" + _suggest(value, names["libelle"], names["code"])
+            )
+        codes = con.execute("SELECT code FROM appartenance WHERE bv2022 = ?", [value]).df()["code"].tolist()
+        units, notes = resolve_codes(con, codes, spec)
+        label = f"Bassin de vie de {row[0]} (BV2022 {value})"
+    elif kind in ("departement", "region"):
+        table = "departements" if kind == "departement" else "regions"
+        code = value.upper().zfill(2)
+        row = con.execute(f"SELECT nom FROM {table} WHERE code = ?", [code]).fetchone()
+        if row is None:
+            names = con.execute(f"SELECT nom, code FROM {table}").df()
+            word = "Département" if kind == "departement" else "Région"
+            raise TerritoryError(f"{word} inconnu(e) : {value}" + _suggest(value, names["nom"], names["code"]))
+        units = _communes_where(con, f"{kind} = ?", [code])
+        label = str(row[0])
+    elif kind == "cpts":
+        units, notes, label = _resolve_cpts(con, value)
+    else:
+        units, notes = _resolve_file(con, Path(value), spec)
+        label = f"Territoire du fichier {Path(value).name}"
+    if units.empty:
+        raise TerritoryError(f"Territoire vide : « {spec} » ne contient aucune commune")
+    units = units.reset_index(drop=True)
+    units["population"] = units["population"].astype("Int64")
+    return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes)
+
+
+def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFrame, list[str], str]:
+    from pipeline import store
+
+    if not store.table_exists(con, "cpts_membres"):
+        raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+    names = con.execute("SELECT DISTINCT cpts, listing FROM cpts_membres").df()
+    exact = names[names["cpts"] == name]
+    if exact.empty:
+        exact = names[names["cpts"].map(normalise_name) == normalise_name(name)]
+    if exact.empty:
+        raise TerritoryError(f"CPTS inconnue : « {name} »" + _suggest(name, names["cpts"], names["listing"]))
+    if len(exact) > 1:
+        listed = ", ".join(f"« {r.cpts} » (liste {r.listing})" for r in exact.itertuples())
+        raise TerritoryError(f"Nom de CPTS ambigu : {listed} ; précisez le nom exact")
+    cpts, listing = exact.iloc[0]["cpts"], exact.iloc[0]["listing"]
+    codes = con.execute(
+        "SELECT unit_code FROM cpts_membres WHERE cpts = ? AND listing = ? AND unit_code IS NOT NULL",
+        [cpts, listing],
+    ).df()["unit_code"].tolist()
+    units, notes = resolve_codes(con, codes, f"cpts:{cpts}")
+    return units, notes, f"{cpts} (liste {listing})"
+
+
+def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
+    if not path.exists():
+        raise TerritoryError(f"Fichier de territoire introuvable : {path}", path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        return _resolve_geojson(con, path, spec)
+    from pipeline.sources.tabular import read_csv_checked
+
+    frame = read_csv_checked(path, required=[])
+    lowered = {c.lower(): c for c in frame.columns}
+    column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
+    if column is None:
+        raise TerritoryError(
+            "Colonne de codes absente : attendu l'une de " + ", ".join(CODE_COLUMNS)
+            + f" (colonnes lues : {', '.join(frame.columns)})", path, 1)
+    try:
+        return resolve_codes(con, frame[column].dropna().astype(str).tolist(), spec)
+    except TerritoryError as exc:
+        raise TerritoryError(exc.message, path) from exc
+
+
+def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
+    import geopandas as gpd
+
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+        frame = gpd.read_file(path)
+    except UnicodeDecodeError as exc:
+        raise TerritoryError("Encodage invalide : le GeoJSON doit être en UTF-8", path) from exc
+    except Exception as exc:
+        raise TerritoryError(f"GeoJSON illisible : {exc}", path) from exc
+    lowered = {c.lower(): c for c in frame.columns}
+    column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
+    if column is not None:
+        return resolve_codes(con, frame[column].dropna().astype(str).tolist(), spec)
+    if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
+        raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
+    from pipeline.geo import read_geo
+
+    frame = frame.set_crs(4326, allow_override=frame.crs is None).to_crs(4326)
+    frame["geometry"] = frame.geometry.make_valid()
+    polygons = read_geo(con, "SELECT code, geometry FROM commune_polygons")
+    points = polygons.set_geometry(polygons.geometry.representative_point())
+    inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
+    codes = sorted(inside["code"].unique())
+    notes = [f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
+    units, more = resolve_codes(con, codes, spec)
+    return units, notes + more

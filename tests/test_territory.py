@@ -1,0 +1,110 @@
+"""Territory specifications: each kind and each error (French messages)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.errors import TerritoryError
+from pipeline.territory import resolve_territory, slugify
+
+
+def test_communes_with_old_and_arrondissement_codes(db: duckdb.DuckDBPyConnection) -> None:
+    t = resolve_territory(db, "communes:04070,04001,01340,13201")
+    units = t.units.set_index("unit_code")
+    assert list(units.index) == ["04070", "04001", "01015", "13201"]
+    # 01340 Saint-Bois is a commune déléguée of Arboys en Bugey (01015).
+    assert any("01340" in n and "01015" in n for n in t.notes)
+    # The arrondissement stays the unit, with its own population, and carries its commune.
+    assert units.at["13201", "commune_code"] == "13055"
+    assert t.population == 17_979 + int(units.at["04001", "population"]) + int(units.at["01015", "population"]) + 37_599
+
+
+def test_commune_name_and_leading_zero(db: duckdb.DuckDBPyConnection) -> None:
+    t = resolve_territory(db, "communes:Digne-les-Bains;4001")
+    assert list(t.units["unit_code"]) == ["04070", "04001"]
+    assert any("zéro initial" in n for n in t.notes)
+
+
+def test_unknown_codes_are_all_listed_with_suggestions(db: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:99999,04070,Digne,00000")
+    message = str(info.value)
+    assert "code INSEE inconnu : 99999" in message
+    assert "code INSEE inconnu : 00000" in message
+    assert "Digne-les-Bains (04070)" in message  # closest known name for a name
+
+
+def test_epci(db: duckdb.DuckDBPyConnection) -> None:
+    t = resolve_territory(db, "epci:200067106")
+    assert t.label == "CA du Pays Basque"
+    assert len(t.units) == 158
+
+
+def test_departement_and_region(db: duckdb.DuckDBPyConnection) -> None:
+    dep = resolve_territory(db, "departement:04")
+    assert (len(dep.units), dep.population) == (198, 168_054)
+    reg = resolve_territory(db, "region:93")
+    assert (len(reg.units), reg.population) == (946, 5_218_960)
+
+
+def test_bassin_de_vie(db: duckdb.DuckDBPyConnection) -> None:
+    t = resolve_territory(db, "bv:04070")
+    assert "Digne-les-Bains" in t.label
+    assert "04070" in set(t.units["unit_code"])
+    expected = db.execute("SELECT count(*) FROM appartenance WHERE bv2022 = '04070'").fetchone()[0]
+    assert len(t.units) == expected
+
+
+def test_csv_and_geojson_files(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    csv.write_text("code_insee;nom\n04070;Digne\n04001;Aiglun\n", encoding="utf-8")
+    assert list(resolve_territory(db, f"fichier:{csv}").units["unit_code"]) == ["04070", "04001"]
+    geo = tmp_path / "t.geojson"
+    # A small square around Digne-les-Bains' town centre.
+    ring = [[6.20, 44.07], [6.26, 44.07], [6.26, 44.11], [6.20, 44.11], [6.20, 44.07]]
+    geo.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    t = resolve_territory(db, f"fichier:{geo}")
+    assert "04070" in set(t.units["unit_code"])
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("04070", "attendu TYPE:VALEUR"),
+        ("canton:0401", "Type de territoire inconnu"),
+        ("communes:", "Territoire vide"),
+        ("epci:123456789", "EPCI inconnu"),
+        ("bv:99999", "Bassin de vie 2022 inconnu"),
+        ("departement:99", "Département inconnu"),
+        ("region:99", "Région inconnu"),
+        ("fichier:/nonexistent/t.csv", "introuvable"),
+    ],
+)
+def test_errors(db: duckdb.DuckDBPyConnection, spec: str, message: str) -> None:
+    with pytest.raises(TerritoryError, match=message):
+        resolve_territory(db, spec)
+
+
+def test_csv_without_code_column(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    csv.write_text("nom\nDigne\n", encoding="utf-8")
+    with pytest.raises(TerritoryError, match="Colonne de codes absente"):
+        resolve_territory(db, f"fichier:{csv}")
+
+
+def test_empty_csv_territory(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    csv.write_text("code_insee\n", encoding="utf-8")
+    with pytest.raises(TerritoryError, match="Territoire vide"):
+        resolve_territory(db, f"fichier:{csv}")
+
+
+def test_slug_is_readable_ascii() -> None:
+    assert slugify("cpts:CPTS du Verdon") == "cpts-cpts-du-verdon"
+    assert slugify("communes:04070,04001") == "communes-04070-04001"
+    assert slugify("cpts:CPTS Hauts Pays du Verdon & Monts d'Azur") == "cpts-cpts-hauts-pays-du-verdon-monts-d-azur"
