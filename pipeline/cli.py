@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline import __version__, config
@@ -103,7 +104,13 @@ def cmd_sources(args: argparse.Namespace) -> int:
 class FrenchHelpFormatter(argparse.HelpFormatter):
     """argparse's fixed English words, in French."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
         super().add_usage(usage, actions, groups, prefix="utilisation : ")
 
 

@@ -56,7 +56,7 @@ def build_mapping(communes: pd.DataFrame, edges: pd.DataFrame, current_vintage: 
     last_vintage = names["vintage"].to_dict()
     all_codes = set(names.index) | set(best.index)
 
-    rows = []
+    rows: list[tuple[str, str | None, str, object, int | None, str | None]] = []
     for code in sorted(all_codes):
         if code in current:
             rows.append((code, code, "actuelle", names.at[code, "nom"], current_vintage, None))
