@@ -1,0 +1,307 @@
+"""Self-contained, printable French HTML report (jinja2, autoescaped).
+
+The diagnostic code builds a *context* dictionary and calls
+:func:`render_report` / :func:`write_report`. Everything needed to display
+the page (CSS, SVG charts) is inline: the file opens offline and prints
+cleanly (``@media print``: one section per page, demo banner repeated).
+
+Context
+-------
+``title`` (str)
+    Report title, e.g. "Diagnostic territorial – CPTS du Pays dignois".
+``subtitle`` (str, optional)
+``territory`` (str)
+    Territory specification as given by the user (shown in the header).
+``generated`` (``datetime.date``/``datetime``/str)
+    Generation date, formatted in French.
+``demo_data`` (bool)
+    When true, the banner "Données fictives de démonstration" is printed at
+    the top of the page and of every section.
+``summary`` (list of str, optional)
+    Key-figure paragraphs under the title.
+``key_figures`` (list of ``{"label", "value"}``, optional)
+    Highlighted figures (value may be a number: French formatting applied).
+``sections`` (list of dict)
+    Each section: ``title``; optional ``id`` (anchor, derived from the
+    title otherwise), ``intro`` (str), ``paragraphs`` (list of str),
+    ``tables`` (list of :class:`Table`-like dicts or DataFrames), ``charts``
+    (list of ``{"title", "svg", "caption"}``; ``svg`` must come from
+    :mod:`pipeline.charts`, i.e. be :class:`markupsafe.Markup`, otherwise it
+    is escaped), ``notes`` (list of str, small print), ``subsections``
+    (same structure, one level), or ``blocks`` (an ordered list of
+    ``{"type": "paragraph"|"table"|"chart"|"list"|"note", ...}``) to mix
+    content in a chosen order.
+``sources`` (list of dict or str)
+    Provenance: ``nom``, ``producteur``, ``millesime``, ``url``,
+    ``telechargement`` (date), ``licence``, ``note``.
+
+Tables are ``{"title": str, "data": DataFrame, "decimals": int | dict[column,
+int], "note": str, "index": bool}`` or a bare DataFrame. Numbers are written
+the French way: narrow no-break space (U+202F) between thousands and a decimal
+comma; missing values as "n.d.".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+NNBSP = "\u202f"
+DEMO_BANNER = "Données fictives de démonstration"
+MISSING = "n.d."
+
+#: Suggested section titles for a "Trame d'un projet de santé" diagnostic, in order.
+TRAME_SECTIONS = [
+    "Territoire et population",
+    "Taille et financement ACI",
+    "Offre de soins",
+    "Établissements",
+    "Accessibilité",
+    "Représentativité",
+    "Chevauchements et voisins",
+    "Flux de patients",
+    "Sources",
+]
+
+_MONTHS = [
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+]  # fmt: skip
+
+
+def format_number(value: Any, decimals: int = 0, unit: str | None = None, missing: str = MISSING) -> str:
+    """Format a number the French way.
+
+    Parameters
+    ----------
+    value
+        Number (int, float, numpy or Decimal); ``None``/NaN give ``missing``.
+        Non-numeric values are returned as ``str(value)``.
+    decimals
+        Digits after the decimal comma (half-up rounding).
+    unit
+        Appended after a narrow no-break space (e.g. ``"%"``, ``"hab."``).
+    missing
+        Text for missing values.
+
+    Examples
+    --------
+    >>> format_number(1234567.891, 2)
+    '1\u202f234\u202f567,89'
+    >>> format_number(0.5, 1, "%")
+    '0,5\u202f%'
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return missing
+    if isinstance(value, bool | np.bool_):
+        return "oui" if value else "non"
+    if isinstance(value, int | np.integer):
+        number = Decimal(int(value))
+    elif isinstance(value, float | np.floating | Decimal):
+        if isinstance(value, float | np.floating) and (math.isnan(value) or math.isinf(value)):
+            return missing
+        number = Decimal(str(float(value))) if not isinstance(value, Decimal) else value
+    else:
+        return str(value)
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    text = f"{rounded:,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
+    if text.startswith("-"):
+        text = "\u2212" + text[1:]
+    return f"{text}{NNBSP}{unit}" if unit else text
+
+
+def format_date(value: Any) -> str:
+    """``date``/``datetime`` -> "24 novembre 2026" (strings are returned unchanged)."""
+    if isinstance(value, dt.datetime | dt.date):
+        day = "1er" if value.day == 1 else str(value.day)
+        return f"{day} {_MONTHS[value.month - 1]} {value.year}"
+    return "" if value is None else str(value)
+
+
+def slugify(text: str) -> str:
+    """ASCII anchor id from a French title."""
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", norm).strip("-") or "section"
+
+
+def _is_numeric_dtype(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _default_decimals(series: pd.Series) -> int:
+    if pd.api.types.is_integer_dtype(series):
+        return 0
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    if values.empty or bool(np.all(np.mod(values, 1) == 0)):
+        return 0
+    return 1
+
+
+def table_view(table: Any) -> dict[str, Any]:
+    """Normalise a table spec (DataFrame or dict) into header/rows of formatted strings.
+
+    Returns
+    -------
+    dict
+        ``title``, ``note``, ``columns`` (list of str), ``numeric`` (list of
+        bool per column) and ``rows`` (list of lists of str).
+    """
+    spec: Mapping[str, Any] = {"data": table} if isinstance(table, pd.DataFrame) else table
+    frame: pd.DataFrame = spec["data"]
+    if spec.get("index", False):
+        frame = frame.reset_index()
+    decimals = spec.get("decimals")
+    columns = [str(c) for c in frame.columns]
+    numeric = [_is_numeric_dtype(frame[c]) for c in frame.columns]
+    per_col: list[int] = []
+    for c in frame.columns:
+        if isinstance(decimals, Mapping):
+            per_col.append(int(decimals.get(c, _default_decimals(frame[c]))))
+        elif decimals is not None:
+            per_col.append(0 if pd.api.types.is_integer_dtype(frame[c]) else int(decimals))
+        else:
+            per_col.append(_default_decimals(frame[c]))
+    rows = []
+    for record in frame.itertuples(index=False, name=None):
+        row = []
+        for value, is_num, dec in zip(record, numeric, per_col, strict=True):
+            if is_num:
+                row.append(format_number(value, dec))
+            elif value is None or (isinstance(value, float) and math.isnan(value)):
+                row.append(MISSING)
+            else:
+                row.append(format_number(value) if isinstance(value, int | float) else str(value))
+        rows.append(row)
+    return {
+        "title": spec.get("title"),
+        "note": spec.get("note"),
+        "columns": columns,
+        "numeric": numeric,
+        "rows": rows,
+    }
+
+
+def _section_view(section: Mapping[str, Any], used: set[str], level: int = 2) -> dict[str, Any]:
+    base = slugify(str(section.get("id") or section["title"]))
+    anchor, n = base, 2
+    while anchor in used:
+        anchor, n = f"{base}-{n}", n + 1
+    used.add(anchor)
+    blocks: list[dict[str, Any]] = []
+    if section.get("intro"):
+        blocks.append({"type": "paragraph", "text": section["intro"]})
+    for text in section.get("paragraphs", []) or []:
+        blocks.append({"type": "paragraph", "text": text})
+    if section.get("key_figures"):
+        blocks.append({"type": "figures", "items": section["key_figures"]})
+    for table in section.get("tables", []) or []:
+        blocks.append({"type": "table", "table": table})
+    for chart in section.get("charts", []) or []:
+        blocks.append({"type": "chart", **chart})
+    for block in section.get("blocks", []) or []:
+        blocks.append(dict(block))
+    for text in section.get("notes", []) or []:
+        blocks.append({"type": "note", "text": text})
+    for block in blocks:
+        if block["type"] == "table":
+            spec = block.pop("table", None)
+            block["view"] = table_view(spec if spec is not None else block)
+        elif block["type"] == "figures":
+            block["items"] = _figures(block.get("items"))
+    return {
+        "title": section["title"],
+        "id": anchor,
+        "level": level,
+        "blocks": blocks,
+        "subsections": [_section_view(s, used, level + 1) for s in section.get("subsections", []) or []],
+    }
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["nombre"] = format_number
+    env.filters["date_fr"] = format_date
+    return env
+
+
+def _figures(items: Any) -> list[dict[str, str]]:
+    out = []
+    for item in items or []:
+        value = item.get("value")
+        if isinstance(value, int | float | np.number | Decimal):
+            value = format_number(value, int(item.get("decimals", 0)), item.get("unit"))
+        out.append({"label": str(item.get("label", "")), "value": "" if value is None else str(value)})
+    return out
+
+
+def render_report(context: Mapping[str, Any]) -> str:
+    """Render the report context (see module docstring) to a complete HTML page."""
+    used: set[str] = set()
+    sections = [_section_view(s, used) for s in context.get("sections", [])]
+    sources = []
+    for src in context.get("sources", []) or []:
+        item = {"nom": src} if isinstance(src, str) else dict(src)
+        url = str(item.get("url") or "")
+        # Only web links become clickable (no javascript: or file: URLs).
+        item["lien"] = url if url.lower().startswith(("https://", "http://")) else None
+        sources.append(item)
+    page = (
+        _environment()
+        .get_template("rapport.html.j2")
+        .render(
+            title=context.get("title", "Diagnostic territorial de la CPTS"),
+            subtitle=context.get("subtitle"),
+            territory=context.get("territory"),
+            generated=format_date(context.get("generated") or dt.date.today()),
+            demo_data=bool(context.get("demo_data", False)),
+            demo_banner=DEMO_BANNER,
+            summary=context.get("summary", []) or [],
+            key_figures=_figures(context.get("key_figures")),
+            sections=sections,
+            sources=sources,
+            sources_id="sources" if "sources" not in used else "sources-detail",
+            version=context.get("version"),
+        )
+    )
+    return page
+
+
+def write_report(context: Mapping[str, Any], path: str | Path) -> Path:
+    """Render the report and write it (UTF-8) to ``path``; returns the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(context), encoding="utf-8")
+    return out
+
+
+__all__ = [
+    "DEMO_BANNER",
+    "TRAME_SECTIONS",
+    "Markup",
+    "format_date",
+    "format_number",
+    "render_report",
+    "slugify",
+    "table_view",
+    "write_report",
+]

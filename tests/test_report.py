@@ -1,0 +1,170 @@
+"""HTML report: French formatting, escaping, structure, and rendering in headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.charts import population_chart, supply_chart
+from pipeline.report import TRAME_SECTIONS, format_date, format_number, render_report, table_view, write_report
+from tests.browser import close_page, dialogs, open_page, screenshot
+
+NNBSP = "\u202f"
+XSS = "<script>alert(1)</script>"
+SCREENSHOT_DIR = Path("/tmp/cpts_screenshots")
+
+
+def demo_context(demo_data: bool = True) -> dict:
+    """A report context shaped like the diagnostic's ("Trame d'un projet de santé")."""
+    communes = pd.DataFrame(
+        {
+            "Commune": ["Digne-les-Bains", "Aiglun", XSS],
+            "Code": ["04070", "04001", "04999"],
+            "Population": [16_372, 1_412, np.nan],
+            "Densité (hab./km²)": [140.25, 40.0, 6.8],
+        }
+    )
+    offre = pd.DataFrame(
+        {
+            "Profession": ["Médecins généralistes", "Infirmiers"],
+            "Effectif": [21, 64],
+            "Densité territoire": [7.123, 22.5],
+            "Densité France": [8.4, 15.1],
+        }
+    )
+    sections = []
+    for title in TRAME_SECTIONS[:-1]:
+        sections.append({"title": title, "paragraphs": [f"Texte de la section « {title} »."]})
+    sections[0]["tables"] = [
+        {"title": "Communes du territoire", "data": communes, "decimals": {"Densité (hab./km²)": 1}}
+    ]
+    sections[0]["charts"] = [
+        {
+            "title": "Évolution de la population",
+            "svg": population_chart([2010, 2015, 2021], [24_100, 24_800, 25_310]),
+            "caption": "Source : Insee, recensements.",
+        }
+    ]
+    sections[1]["key_figures"] = [{"label": "Population", "value": 25_310}, {"label": "Taille ACI", "value": "2"}]
+    sections[2]["tables"] = [offre]
+    sections[2]["charts"] = [
+        {
+            "title": "Médecins généralistes pour 10 000 habitants",
+            "svg": supply_chart({"Territoire": 7.1, "Département": 8.9, "Région": 9.6, "France": 8.4}),
+        }
+    ]
+    sections[3]["paragraphs"].append(f"Établissement {XSS} signalé.")
+    sections[6]["subsections"] = [{"title": "CPTS voisines", "paragraphs": ["Deux CPTS voisines."]}]
+    return {
+        "title": "Diagnostic territorial – CPTS du Pays dignois",
+        "territory": "communes:04070,04001",
+        "generated": dt.date(2026, 11, 1),
+        "demo_data": demo_data,
+        "summary": ["Synthèse du diagnostic."],
+        "sections": sections,
+        "sources": [
+            {
+                "nom": "Populations légales",
+                "producteur": "Insee",
+                "millesime": "2021",
+                "url": "https://www.insee.fr/fr/statistiques/7739582",
+                "telechargement": dt.date(2026, 10, 3),
+                "licence": "Licence Ouverte 2.0",
+            },
+            {"nom": "Lien piégé", "url": "javascript:alert(1)"},
+            "FINESS (extraction du 30/09/2026)",
+        ],
+    }
+
+
+def test_format_number_known_answers() -> None:
+    assert format_number(1234567.891, 2) == f"1{NNBSP}234{NNBSP}567,89"
+    assert format_number(1234) == f"1{NNBSP}234"
+    assert format_number(999) == "999"
+    assert format_number(0.125, 2) == "0,13"  # half-up, not banker's rounding
+    assert format_number(2.5) == "3"
+    assert format_number(-1500.5, 1) == f"\u22121{NNBSP}500,5"
+    assert format_number(-0.01, 1) == "0,0"
+    assert format_number(12.5, 1, "%") == f"12,5{NNBSP}%"
+    assert format_number(np.int64(25000)) == f"25{NNBSP}000"
+    assert format_number(float("nan")) == "n.d."
+    assert format_number(None) == "n.d."
+    assert format_number(pd.NA) == "n.d."
+    assert format_date(dt.date(2026, 11, 1)) == "1er novembre 2026"
+    assert format_date(dt.date(2026, 8, 15)) == "15 août 2026"
+
+
+def test_table_view_formats_columns() -> None:
+    view = table_view(
+        {"data": pd.DataFrame({"a": [1000, 2], "b": [1.25, np.nan], "c": ["x", None]}), "decimals": {"b": 2}}
+    )
+    assert view["numeric"] == [True, True, False]
+    assert view["rows"] == [[f"1{NNBSP}000", "1,25", "x"], ["2", "n.d.", "n.d."]]
+
+
+def test_render_report_structure_and_escaping() -> None:
+    page = render_report(demo_context())
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<html lang="fr">' in page
+    # Table of contents: one link per section plus sources.
+    for title in TRAME_SECTIONS[:-1]:
+        assert f">{title}</a>" in page.replace("&#39;", "'")
+    assert 'href="#sources"' in page
+    assert page.count('<div class="demo-banner" role="note">Données fictives de démonstration</div>') == 10
+    # French numbers in tables, right-aligned.
+    assert f'<td class="num">16{NNBSP}372</td>' in page
+    assert '<td class="num">140,2</td>' in page or '<td class="num">140,3</td>' in page
+    assert '<td class="num">7,1</td>' in page  # default 1 decimal for float columns
+    # SVG charts inline, no XML prolog; no external resources at all.
+    assert page.count("<svg") == 2
+    assert "<?xml" not in page
+    assert "src=" not in page and "<link" not in page
+    # Escaping: data text is shown, not executed; javascript: URLs are not links.
+    assert XSS not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript' not in page
+    assert '<a href="https://www.insee.fr/fr/statistiques/7739582">' in page
+    assert "1er novembre 2026" in page and "téléchargé le 3 octobre 2026" in page
+    assert "@media print" in page
+
+
+def test_no_banner_without_demo_data(tmp_path: Path) -> None:
+    path = write_report(demo_context(demo_data=False), tmp_path / "rapport.html")
+    assert "Données fictives" not in path.read_text(encoding="utf-8")
+
+
+def test_plain_string_svg_is_escaped() -> None:
+    context = {"title": "T", "sections": [{"title": "S", "charts": [{"svg": "<svg onload='alert(1)'></svg>"}]}]}
+    page = render_report(context)
+    assert "<svg onload" not in page and "&lt;svg onload" in page
+
+
+@pytest.mark.browser
+def test_report_in_browser(tmp_path: Path) -> None:
+    path = write_report(demo_context(), tmp_path / "rapport.html")
+    page, errors, console = open_page(path, height=1400)
+    try:
+        assert errors == [] and console == []
+        assert dialogs(page) == []
+        toc = page.locator("nav.sommaire a")
+        assert toc.count() == len(TRAME_SECTIONS) + 1  # 8 sections, 1 subsection, sources
+        assert page.locator("main table").count() == 2
+        assert page.locator("main svg").count() == 2
+        # SVG charts are laid out (non-zero size) and their text is French.
+        box = page.locator("main svg").first.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100
+        assert f"25{NNBSP}310" in page.locator("main svg").first.text_content()
+        assert page.locator(".demo-banner").first.is_visible()
+        assert XSS in page.locator("main").inner_text()
+        # TOC anchors resolve.
+        for href in toc.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+            assert page.locator(href).count() == 1
+        screenshot(page, SCREENSHOT_DIR / "rapport.png", full_page=False)
+        pdf = page.pdf(path=str(tmp_path / "rapport.pdf"), format="A4")
+        assert len(pdf) > 10_000
+    finally:
+        close_page(page)
