@@ -1,0 +1,455 @@
+"""« APL approchée »: enhanced two-step floating catchment (E2SFCA).
+
+This module approximates the DREES *accessibilité potentielle localisée*
+(APL, Barlet et al. 2012) with the enhanced two-step floating catchment area
+method (Luo & Qi 2009) as implemented by pysal ``access``
+(:meth:`access.Access.enhanced_two_stage_fca`). It is **not** the official
+APL: supply is a head count (or a share) instead of SNIIR-AM activity, the
+population is not age-standardised, and travel time is derived from
+straight-line km × detour factor at an assumed speed instead of the Metric
+road-time distancier. Every output is labelled « APL approchée ».
+
+Method
+------
+With ``W(t)`` the DREES step weights on travel time ``t`` (minutes)::
+
+    step 1 (each supply commune j):   R_j = S_j / Σ_i P_i W(t_ij)
+    step 2 (each demand commune i):   A_i = Σ_j R_j W(t_ij)
+
+``t_ij = 60 × km_ij / speed_kmh`` where ``km_ij`` is the estimated road
+distance of :func:`pipeline.distances.distance_table`. The DREES steps
+(« Paramètres » sheet of the APL workbook) are 1 below 10 min, 2/3 from 10 to
+15 min, 1/3 from 15 to 20 min and 0 beyond. They are passed explicitly to
+``access.weights.step_fn`` after conversion to km.
+
+Units: without ``activity_per_professional``, ``A_i × 100 000`` =
+professionals (head counts, or the unit of ``supply_col``) accessible per
+100 000 inhabitants. With it, ``A_i × activity`` = consultations accessible
+per inhabitant and per year, the unit of the official APL.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from access import Access, weights
+from scipy.stats import spearmanr
+
+from pipeline.errors import DataError, PipelineError, collect
+from pipeline.flows import PARAMS_PATH
+
+log = logging.getLogger(__name__)
+
+DREES_APL_STEPS_MINUTES: dict[float, float] = {10.0: 1.0, 15.0: 2.0 / 3.0, 20.0: 1.0 / 3.0}
+"""DREES APL decay on travel time (upper bound in minutes -> weight; 0 beyond 20 min)."""
+
+DEFAULT_SPEED_KMH = 50.0
+"""Assumed mean car speed on estimated road km (see docs/methods_flows_access.md)."""
+
+APL_COLUMN = "apl_approchee"
+APL_LABEL = "APL approchée"
+COLUMN_LABELS: dict[str, str] = {
+    "code": "Code commune INSEE",
+    APL_COLUMN: ("APL approchée (E2SFCA sur distances estimées, pas l'APL officielle de la DREES)"),
+    "before": "APL approchée avant le scénario",
+    "after": "APL approchée après le scénario",
+    "delta": "Variation de l'APL approchée",
+}
+UNIT_PER_100K = "professionnels accessibles pour 100 000 habitants (APL approchée)"
+UNIT_CONSULTATIONS = "consultations accessibles par habitant et par an (APL approchée)"
+
+_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+class WhatIfSyntaxError(PipelineError):
+    """A what-if scenario string cannot be parsed (French message)."""
+
+
+class WhatIfChange(NamedTuple):
+    """One change of a scenario: ``delta`` professionals of ``groupe`` in ``commune``."""
+
+    groupe: str
+    delta: float
+    commune: str
+
+
+def load_access_params(path: str | Path | None = None) -> tuple[dict[float, float], float]:
+    """Steps (minutes -> weight) and speed (km/h) of the ``[access]`` table of the params file.
+
+    Raises
+    ------
+    DataError
+        Missing or invalid ``[access]`` section (French message naming the file).
+    """
+    p = Path(path) if path is not None else PARAMS_PATH
+    try:
+        with p.open("rb") as fh:
+            raw = tomllib.load(fh)
+        sec = raw["access"]
+        steps = {float(t): float(w) for t, w in sec["steps_minutes"]}
+        return steps, float(sec["speed_kmh"])
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"Section [access] absente ou invalide dans le fichier de paramètres : {exc}", p) from exc
+
+
+def steps_minutes_to_km(steps_minutes: Mapping[float, float], speed_kmh: float) -> dict[float, float]:
+    """Convert step thresholds from minutes to road km at ``speed_kmh``.
+
+    >>> steps_minutes_to_km({10: 1.0, 20: 0.5}, 60.0)
+    {10.0: 1.0, 20.0: 0.5}
+    """
+    if not speed_kmh > 0:
+        raise ValueError("speed_kmh must be positive")
+    return {float(t) * speed_kmh / 60.0: float(w) for t, w in sorted(steps_minutes.items())}
+
+
+def _check(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataError(f"{what} : colonne(s) manquante(s) {', '.join(missing)}.")
+
+
+def _supply_by_code(supply: pd.DataFrame, supply_col: str, groupe: str | None) -> pd.Series:
+    _check(supply, ["code", supply_col], "Offre (professionnels)")
+    s = supply
+    if "groupe" in s.columns:
+        groupes = s["groupe"].astype(str).unique()
+        if groupe is None:
+            if len(groupes) > 1:
+                raise DataError(
+                    "L'offre contient plusieurs groupes de professionnels ("
+                    + ", ".join(sorted(groupes))
+                    + ") : préciser le groupe pour l'APL approchée."
+                )
+        else:
+            s = s.loc[s["groupe"].astype(str).str.casefold() == groupe.casefold()]
+    elif groupe is not None:
+        raise DataError("L'offre n'a pas de colonne « groupe » : impossible de filtrer sur " + groupe)
+    val = pd.to_numeric(s[supply_col], errors="coerce")
+    if val.isna().any() or (val < 0).any():
+        raise DataError(f"Offre : valeurs de « {supply_col} » absentes ou négatives.")
+    return val.groupby(s["code"].astype(str)).sum()
+
+
+def _self_pairs(distances: pd.DataFrame) -> np.ndarray:
+    o, d = distances["origin"], distances["destination"]
+    if (
+        isinstance(o.dtype, pd.CategoricalDtype)
+        and isinstance(d.dtype, pd.CategoricalDtype)
+        and o.cat.categories.equals(d.cat.categories)
+    ):
+        return o.cat.codes.to_numpy() == d.cat.codes.to_numpy()
+    return o.astype(str).to_numpy() == d.astype(str).to_numpy()
+
+
+def approx_apl(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    distances: pd.DataFrame,
+    steps: Mapping[float, float] | None = None,
+    supply_col: str = "effectif",
+    *,
+    groupe: str | None = None,
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+    activity_per_professional: float | None = None,
+) -> pd.DataFrame:
+    """APL approchée (E2SFCA with DREES steps) for every commune of ``demand``.
+
+    Parameters
+    ----------
+    demand
+        ``code``, ``population``.
+    supply
+        ``code``, ``supply_col`` and optionally ``groupe`` (then ``groupe``
+        selects the rows; required when several groups are present).
+    distances
+        ``origin``, ``destination``, ``km`` (estimated road km), symmetric
+        and with self pairs, as built by
+        :func:`pipeline.distances.distance_table`. Its cutoff must be at
+        least the last step converted to km. Self pairs always get the
+        weight of the first step (intra-commune time taken as nil).
+    steps
+        Step weights on travel time: ``{upper bound in minutes: weight}``;
+        weight 0 beyond the largest bound. Default
+        :data:`DREES_APL_STEPS_MINUTES`.
+    supply_col
+        Supply column: head counts (``effectif``) or shares/FTE (``poids``).
+    groupe
+        Profession group to keep from ``supply``.
+    speed_kmh
+        Mean speed converting road km into minutes.
+    activity_per_professional
+        Yearly consultations per unit of supply. When given, the result is in
+        consultations per inhabitant per year; otherwise in professionals per
+        100 000 inhabitants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``apl_approchee`` (one row per demand commune, in demand
+        order). NaN for communes absent from the distance table and for
+        zero-population communes whose whole catchment has no population.
+        ``attrs`` holds ``label``, ``unite``, ``pas_km`` and
+        ``offre_hors_distancier`` (supply codes absent from the table,
+        whose supply could not be counted).
+    """
+    _check(demand, ["code", "population"], "Demande (population)")
+    _check(distances, ["origin", "destination", "km"], "Table des distances")
+    steps_min = dict(DREES_APL_STEPS_MINUTES if steps is None else steps)
+    if not steps_min or any(w < 0 for w in steps_min.values()):
+        raise ValueError("steps must be a non-empty mapping with non-negative weights")
+    steps_km = steps_minutes_to_km(steps_min, speed_kmh)
+    max_km = max(steps_km)
+
+    pop = pd.to_numeric(demand["population"], errors="coerce")
+    if pop.isna().any() or (pop < 0).any():
+        raise DataError("Demande : populations absentes ou négatives.")
+    dem = pd.DataFrame({"code": demand["code"].astype(str), "population": pop.astype(float)})
+    dem = dem.groupby("code", sort=False, as_index=False)["population"].sum()
+    sup = _supply_by_code(supply, supply_col, groupe)
+
+    # Intra-commune travel counts as the first step (weight of the closest band),
+    # as with a time distancier between chef-lieux where it is 0 minutes; this keeps
+    # the supply of very large communes (French Guiana) in their own catchment.
+    km = distances["km"].to_numpy(dtype=float, copy=True)
+    is_self = _self_pairs(distances)
+    km[is_self] = np.minimum(km[is_self], min(steps_km))
+    near = km <= max_km
+    sub = distances.loc[near]
+    cost = pd.DataFrame(
+        {
+            "origin": sub["origin"].astype(str).to_numpy(),
+            "destination": sub["destination"].astype(str).to_numpy(),
+            "km": km[near],
+        }
+    )
+    located = set(cost["destination"])
+    outside = sorted(c for c in sup.index if c not in located and sup[c] > 0)
+    if outside:
+        log.warning("APL approchée : offre hors de la table des distances, non comptée : %s", outside[:20])
+    sup_df = pd.DataFrame({"offre": sup.astype(float)})
+    sup_df.index.name = "code"
+    # Keep only the demand rows of communes present in the table (pysal merges on them).
+    acc = Access(
+        demand_df=dem.set_index("code"),
+        demand_index=True,
+        demand_value="population",
+        supply_df=sup_df,
+        supply_index=True,
+        supply_value="offre",
+        cost_df=cost,
+        cost_origin="origin",
+        cost_dest="destination",
+        cost_name="km",
+    )
+    res = acc.enhanced_two_stage_fca(name="e2sfca", cost="km", max_cost=max_km, weight_fn=weights.step_fn(steps_km))
+    raw = res["e2sfca_offre"].reindex(dem["code"]).to_numpy(dtype=float, copy=True)
+    raw[~np.isfinite(raw)] = np.nan
+    factor = 1e5 if activity_per_professional is None else float(activity_per_professional)
+    out = pd.DataFrame({"code": dem["code"].to_numpy(), APL_COLUMN: raw * factor})
+    out.attrs.update(
+        label=COLUMN_LABELS[APL_COLUMN],
+        unite=UNIT_PER_100K if activity_per_professional is None else UNIT_CONSULTATIONS,
+        pas_km=steps_km,
+        vitesse_kmh=speed_kmh,
+        offre_hors_distancier=outside,
+    )
+    return out
+
+
+def what_if(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    distances: pd.DataFrame,
+    changes: Iterable[WhatIfChange | tuple[str, float, str]],
+    *,
+    steps: Mapping[float, float] | None = None,
+    supply_col: str = "effectif",
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+    activity_per_professional: float | None = None,
+) -> pd.DataFrame:
+    """APL approchée before and after adding/removing professionals.
+
+    Parameters
+    ----------
+    demand, supply, distances, steps, supply_col, speed_kmh, activity_per_professional
+        As in :func:`approx_apl`; ``supply`` must have a ``groupe`` column.
+    changes
+        ``(groupe, delta, commune)`` triples (see :func:`parse_what_if`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``groupe``, ``before``, ``after``, ``delta`` (after −
+        before), one row per demand commune and per groupe changed.
+
+    Raises
+    ------
+    DataError
+        A change targets a commune absent from the distance table, or leaves
+        a negative supply.
+    """
+    chg = [WhatIfChange(str(g), float(d), str(c)) for g, d, c in changes]
+    if not chg:
+        raise PipelineError("Scénario vide : aucune modification de l'offre.")
+    _check(supply, ["code", "groupe", supply_col], "Offre (professionnels)")
+    known = (
+        set(distances["origin"].astype(str).unique())
+        if not isinstance(distances["origin"].dtype, pd.CategoricalDtype)
+        else set(map(str, distances["origin"].cat.categories))
+    )
+    errors = [f"commune {c.commune} absente de la table des distances" for c in chg if c.commune not in known]
+    collect(errors, "Scénario impossible :")
+    base = supply[["code", "groupe", supply_col]].copy()
+    base["code"] = base["code"].astype(str)
+    base["groupe"] = base["groupe"].astype(str)
+    spelling = {g.casefold(): g for g in base["groupe"].unique()}
+    chg = [c._replace(groupe=spelling.get(c.groupe.casefold(), c.groupe)) for c in chg]
+    added = pd.DataFrame(
+        {
+            "code": [c.commune for c in chg],
+            "groupe": [c.groupe for c in chg],
+            supply_col: [c.delta for c in chg],
+        }
+    )
+    new = pd.concat([base, added], ignore_index=True)
+    new = new.groupby(["code", "groupe"], as_index=False)[supply_col].sum()
+    neg = new.loc[new[supply_col] < -1e-9]
+    if len(neg):
+        raise DataError(
+            "Scénario impossible : offre négative après modification pour "
+            + ", ".join(f"{r.groupe}@{r.code} ({r[supply_col]:g})" for _, r in neg.iterrows())
+        )
+    new[supply_col] = new[supply_col].clip(lower=0.0)
+    kw = {
+        "steps": steps,
+        "supply_col": supply_col,
+        "speed_kmh": speed_kmh,
+        "activity_per_professional": activity_per_professional,
+    }
+    frames = []
+    for g in dict.fromkeys(c.groupe for c in chg):
+        before = approx_apl(demand, base, distances, groupe=g, **kw)  # type: ignore[arg-type]
+        after = approx_apl(demand, new, distances, groupe=g, **kw)  # type: ignore[arg-type]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "code": before["code"],
+                    "groupe": g,
+                    "before": before[APL_COLUMN],
+                    "after": after[APL_COLUMN].to_numpy(),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["delta"] = out["after"] - out["before"]
+    out.attrs["label"] = "Scénario sur l'offre — " + APL_LABEL
+    return out
+
+
+def parse_what_if(spec: str, known_groupes: Iterable[str] | None = None) -> list[WhatIfChange]:
+    """Parse ``"médecins généralistes:2@04070;infirmiers:-1@04001"``.
+
+    Each item is ``groupe:delta@commune``; items are separated by ``;``.
+    ``delta`` is a non-zero number (decimal point or comma, sign allowed);
+    ``commune`` an INSEE code. With ``known_groupes``, the groupe must be
+    one of them (case-insensitive) and is returned with their spelling.
+
+    Raises
+    ------
+    WhatIfSyntaxError
+        French message naming the faulty item and the expected form.
+    """
+    expected = "forme attendue « groupe:nombre@commune », par ex. « médecins généralistes:2@04070 »"
+    if spec is None or not spec.strip():
+        raise WhatIfSyntaxError("Scénario vide : " + expected + ".")
+    known = None if known_groupes is None else {g.strip().casefold(): g.strip() for g in known_groupes}
+    out: list[WhatIfChange] = []
+    items = [it for it in spec.split(";")]
+    for k, item in enumerate(items, start=1):
+        txt = item.strip()
+        if not txt:
+            if k == len(items):
+                continue  # tolerate a trailing ';'
+            raise WhatIfSyntaxError(f"Scénario : élément {k} vide ; {expected}.")
+        m = re.fullmatch(r"(?P<g>[^:@]+):(?P<d>[^:@]+)@(?P<c>[^:@]+)", txt)
+        if m is None:
+            raise WhatIfSyntaxError(f"Scénario : élément {k} « {txt} » mal formé ; {expected}.")
+        g, d, c = m.group("g").strip(), m.group("d").strip(), m.group("c").strip()
+        if not g:
+            raise WhatIfSyntaxError(f"Scénario : élément {k} « {txt} » sans groupe ; {expected}.")
+        if known is not None:
+            if g.casefold() not in known:
+                raise WhatIfSyntaxError(
+                    f"Scénario : élément {k}, groupe inconnu « {g} » (groupes possibles : "
+                    + ", ".join(sorted(known.values()))
+                    + ")."
+                )
+            g = known[g.casefold()]
+        try:
+            delta = float(d.replace(",", ".").replace(" ", ""))
+        except ValueError:
+            raise WhatIfSyntaxError(f"Scénario : élément {k}, nombre invalide « {d} » ; {expected}.") from None
+        if not math.isfinite(delta) or delta == 0:
+            raise WhatIfSyntaxError(f"Scénario : élément {k}, la variation doit être un nombre non nul (« {d} »).")
+        if not _CODE_RE.match(c):
+            raise WhatIfSyntaxError(
+                f"Scénario : élément {k}, code commune INSEE invalide « {c} » (5 caractères, ex. 04070 ou 2A004)."
+            )
+        out.append(WhatIfChange(g, delta, c))
+    if not out:
+        raise WhatIfSyntaxError("Scénario vide : " + expected + ".")
+    return out
+
+
+def rank_correlation(
+    approx: pd.DataFrame | pd.Series,
+    official: pd.DataFrame | pd.Series,
+    *,
+    approx_col: str = APL_COLUMN,
+    official_col: str = "apl",
+) -> tuple[float, int]:
+    """Spearman rank correlation between APL approchée and the official APL.
+
+    Parameters
+    ----------
+    approx
+        DataFrame ``code``, ``approx_col`` (output of :func:`approx_apl`) or
+        a Series indexed by code.
+    official
+        DataFrame ``code``, ``official_col`` (DuckDB table ``apl`` for one
+        year) or a Series indexed by code.
+
+    Returns
+    -------
+    (rho, n)
+        Spearman's rho over the ``n`` communes with a finite value in both;
+        ``rho`` is NaN when ``n < 3``.
+    """
+
+    def as_series(x: pd.DataFrame | pd.Series, col: str) -> pd.Series:
+        if isinstance(x, pd.Series):
+            s = x.copy()
+            s.index = s.index.astype(str)
+        else:
+            _check(x, ["code", col], "Comparaison APL")
+            s = pd.Series(x[col].to_numpy(), index=x["code"].astype(str))
+        s = pd.to_numeric(s, errors="coerce")
+        return s[~s.index.duplicated(keep="first")]
+
+    a = as_series(approx, approx_col)
+    b = as_series(official, official_col)
+    both = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").replace([np.inf, -np.inf], np.nan).dropna()
+    n = len(both)
+    if n < 3:
+        return float("nan"), n
+    rho = spearmanr(both["a"], both["b"]).statistic
+    return float(rho), n

@@ -1,0 +1,641 @@
+"""Modelled patient flows (gravity / Huff) and territory flow indicators.
+
+Without claims data, consultations are *modelled*: each commune ``i`` emits
+``O_i = population_i × rate_g`` consultations per year for profession group
+``g`` (national rate, see ``pipeline/data/flows_params.toml``), and sends them
+to the communes ``j`` where professionals of that group practise with the Huff
+(1963) probabilities
+
+.. math::
+
+    P_{ij} = \\frac{A_j f(d_{ij})}{\\sum_k A_k f(d_{ik})}
+
+where ``A_j`` is the supply at ``j`` (head counts or activity shares) and
+``f`` the distance decay (exponential ``exp(-β d)`` or power
+``max(d, d_min)^-α``). Only pairs present in the sparse distance table
+(:func:`pipeline.distances.distance_table`) are candidates, so an origin with
+no supply within the cutoff has no destination: its volume is kept as an
+*unserved* row (``destination`` missing), never dropped. The volume is
+conserved exactly: ``flows.volume.sum() == Σ_i O_i``.
+
+Real origin–destination tables (when an ARS has them) are read by
+:func:`read_od_table` into the same shape and replace the model in
+:func:`territory_flow_indicators` and :func:`main_flows`.
+
+The heavy step uses :mod:`scipy.sparse`, so memory grows with the number of
+pairs within the cutoff, not with the square of the number of communes.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from pipeline.errors import DataError, collect
+
+PARAMS_PATH = Path(__file__).resolve().parent / "data" / "flows_params.toml"
+
+FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
+"""Columns of a flow table (modelled or read)."""
+
+GROUPE_NON_PRECISE = "non précisé"
+"""Groupe given to rows of an OD table without a profession column."""
+
+CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+COLUMN_LABELS: dict[str, str] = {
+    "origin": "Commune de résidence",
+    "destination": "Commune de recours",
+    "groupe": "Groupe de professionnels",
+    "volume": "Recours annuels modélisés",
+    "auto_confinement": "Auto-confinement (part des recours des habitants réalisés dans le territoire)",
+    "attraction": "Attraction (part des recours réalisés dans le territoire par des non-résidents)",
+    "non_affecte": "Recours non affectés (aucune offre dans le rayon de calcul)",
+}
+
+
+@dataclass(frozen=True)
+class FlowParams:
+    """Parameters of the Huff model.
+
+    Attributes
+    ----------
+    rates
+        Consultations per inhabitant and per year, by profession group.
+    decay
+        ``"exponential"`` or ``"power"``.
+    beta_per_km
+        Exponential decay rate (1/km).
+    alpha
+        Power decay exponent.
+    min_km
+        Floor distance of the power decay (avoids the singularity at 0).
+    cutoff_km, detour_factor, intra_factor, default_intra_km
+        Distance-table settings (see :mod:`pipeline.distances`).
+    sources
+        Bibliographic source of each rate, by group.
+    """
+
+    rates: Mapping[str, float]
+    decay: str = "exponential"
+    beta_per_km: float = 0.3
+    alpha: float = 2.0
+    min_km: float = 1.0
+    cutoff_km: float = 60.0
+    detour_factor: float = 1.3
+    intra_factor: float = 0.5
+    default_intra_km: float = 1.0
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.decay not in ("exponential", "power"):
+            raise ValueError(f"decay must be 'exponential' or 'power', got {self.decay!r}")
+        if self.beta_per_km < 0 or self.alpha < 0 or self.min_km <= 0:
+            raise ValueError("beta_per_km and alpha must be >= 0 and min_km > 0")
+        for g, r in self.rates.items():
+            if not (r >= 0 and math.isfinite(r)):
+                raise ValueError(f"rate of {g!r} must be a finite non-negative number")
+
+
+def load_flow_params(path: str | Path | None = None) -> FlowParams:
+    """Read :class:`FlowParams` from a TOML file (default: the packaged one).
+
+    Raises
+    ------
+    DataError
+        Unreadable TOML or missing/invalid keys (French message naming the file).
+    """
+    p = Path(path) if path is not None else PARAMS_PATH
+    try:
+        with p.open("rb") as fh:
+            raw: dict[str, Any] = tomllib.load(fh)
+    except OSError as exc:
+        raise DataError(f"Fichier de paramètres illisible : {exc}", p) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"Fichier de paramètres TOML invalide : {exc}", p) from exc
+    try:
+        dist = raw["distance"]
+        dec = raw["decay"]
+        rates = {str(g): float(v["rate"]) for g, v in raw["rates"].items()}
+        sources = {str(g): str(v.get("source", "")) for g, v in raw["rates"].items()}
+        return FlowParams(
+            rates=rates,
+            decay=str(dec["function"]),
+            beta_per_km=float(dec["beta_per_km"]),
+            alpha=float(dec["alpha"]),
+            min_km=float(dec["min_km"]),
+            cutoff_km=float(dist["cutoff_km"]),
+            detour_factor=float(dist["detour_factor"]),
+            intra_factor=float(dist["intra_factor"]),
+            default_intra_km=float(dist["default_intra_km"]),
+            sources=sources,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"Paramètre manquant ou invalide dans le fichier de paramètres : {exc}", p) from exc
+
+
+def decay(km: np.ndarray, params: FlowParams) -> np.ndarray:
+    """Distance-decay weights ``f(d)`` for road distances ``km``."""
+    d = np.asarray(km, dtype=float)
+    if params.decay == "exponential":
+        return np.exp(-params.beta_per_km * d)
+    return np.maximum(d, params.min_km) ** (-params.alpha)
+
+
+def _check_columns(df: pd.DataFrame, cols: Iterable[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataError(f"{what} : colonne(s) manquante(s) {', '.join(missing)}.")
+
+
+def _codes_index(*series: pd.Series) -> pd.Index:
+    """Union of commune codes, keeping the categories of categoricals first."""
+    parts: list[pd.Index] = []
+    for s in series:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            parts.append(pd.Index(s.cat.categories.astype(str)))
+        else:
+            parts.append(pd.Index(pd.unique(s.astype(str))))
+    idx = parts[0]
+    for p in parts[1:]:
+        extra = p.difference(idx, sort=False)
+        if len(extra):
+            idx = idx.append(extra)
+    return pd.Index(idx.astype(object)).drop_duplicates()
+
+
+def _positions(s: pd.Series, index: pd.Index) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cat_pos = index.get_indexer(s.cat.categories.astype(str))
+        codes = s.cat.codes.to_numpy()
+        return cat_pos.astype(np.int32)[codes]
+    return index.get_indexer(s.astype(str)).astype(np.int32)
+
+
+def huff_flows(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    distances: pd.DataFrame,
+    params: FlowParams | None = None,
+) -> pd.DataFrame:
+    """Modelled consultations between communes (Huff model).
+
+    Parameters
+    ----------
+    demand
+        ``code``, ``population`` (one row per commune of residence).
+    supply
+        ``code``, ``groupe``, ``effectif`` (head counts or activity shares of
+        professionals practising in the commune; several rows per code are
+        summed). Groups are matched to ``params.rates`` case-insensitively;
+        groups without a rate raise an error.
+    distances
+        ``origin``, ``destination``, ``km`` (see
+        :func:`pipeline.distances.distance_table`). Communes of residence
+        must appear as origins (with their self pair) to be served.
+    params
+        Model parameters; default :func:`load_flow_params`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination``, ``groupe``, ``volume`` (consultations per
+        year). Unserved demand (no supply of the group within the distance
+        table) is one row per origin and group with ``destination`` missing
+        (NaN), so that ``volume.sum()`` equals the total demand. Use
+        :func:`split_unserved` to separate it. ``origin``/``destination``
+        are categoricals over all commune codes.
+
+    Raises
+    ------
+    DataError
+        Missing columns, negative populations or supplies, unknown groups.
+    """
+    params = params or load_flow_params()
+    _check_columns(demand, ["code", "population"], "Demande (population)")
+    _check_columns(supply, ["code", "groupe", "effectif"], "Offre (professionnels)")
+    _check_columns(distances, ["origin", "destination", "km"], "Table des distances")
+    pop = pd.to_numeric(demand["population"], errors="coerce")
+    eff = pd.to_numeric(supply["effectif"], errors="coerce")
+    errors: list[str] = []
+    if pop.isna().any() or (pop < 0).any():
+        errors.append(
+            "population absente ou négative pour : "
+            + ", ".join(demand.loc[pop.isna() | (pop < 0), "code"].astype(str).head(20))
+        )
+    if eff.isna().any() or (eff < 0).any():
+        errors.append(
+            "effectif absent ou négatif pour : "
+            + ", ".join(supply.loc[eff.isna() | (eff < 0), "code"].astype(str).head(20))
+        )
+    rate_of = {g.casefold(): r for g, r in params.rates.items()}
+    unknown = sorted({g for g in supply["groupe"].astype(str) if g.casefold() not in rate_of})
+    if unknown:
+        errors.append("groupe(s) sans taux de recours national dans les paramètres : " + ", ".join(unknown))
+    if demand["code"].astype(str).duplicated().any():
+        errors.append("codes en double dans la demande")
+    collect(errors, "Données d'entrée du modèle de flux invalides :")
+
+    index = _codes_index(distances["origin"], distances["destination"], demand["code"], supply["code"])
+    n = len(index)
+    o_all = _positions(distances["origin"], index)
+    d_all = _positions(distances["destination"], index)
+    km_all = distances["km"].to_numpy(dtype=float)
+    pop_vec = np.zeros(n)
+    np.add.at(pop_vec, _positions(demand["code"], index), pop.to_numpy(dtype=float))
+
+    sup = supply.assign(_eff=eff.to_numpy(dtype=float), _pos=_positions(supply["code"], index))
+    groupes = list(dict.fromkeys(supply["groupe"].astype(str)))
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = []
+    for g in groupes:
+        a_vec = np.zeros(n)
+        sg = sup[sup["groupe"].astype(str) == g]
+        np.add.at(a_vec, sg["_pos"].to_numpy(), sg["_eff"].to_numpy())
+        emitted = pop_vec * rate_of[g.casefold()]
+        mask = a_vec[d_all] > 0
+        w = a_vec[d_all[mask]] * decay(km_all[mask], params)
+        # Huff attraction matrix W[i, j] = A_j f(d_ij); duplicates are summed.
+        wmat = sparse.csr_array((w, (o_all[mask], d_all[mask])), shape=(n, n))
+        wmat.sum_duplicates()
+        row_sum = np.asarray(wmat.sum(axis=1)).ravel()
+        served = row_sum > 0
+        scale = np.divide(emitted, row_sum, out=np.zeros(n), where=served)
+        vol = sparse.diags_array(scale) @ wmat  # volumes V_ij = O_i P_ij
+        coo = vol.tocoo()
+        keep = coo.data > 0
+        pieces.append((coo.row[keep], coo.col[keep], coo.data[keep], g))
+        unserved = np.flatnonzero(~served & (emitted > 0))
+        if len(unserved):
+            pieces.append((unserved, np.full(len(unserved), -1), emitted[unserved], g))
+    return _assemble(pieces, index, groupes)
+
+
+def _assemble(
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]], index: pd.Index, groupes: list[str]
+) -> pd.DataFrame:
+    cats = pd.Index(index, dtype=object)
+    if not pieces:
+        return pd.DataFrame(
+            {
+                "origin": pd.Categorical([], categories=cats),
+                "destination": pd.Categorical([], categories=cats),
+                "groupe": pd.Categorical([], categories=groupes),
+                "volume": np.array([], dtype=float),
+            }
+        )
+    rows = np.concatenate([p[0] for p in pieces]).astype(np.int32)
+    cols = np.concatenate([p[1] for p in pieces]).astype(np.int32)
+    vols = np.concatenate([p[2] for p in pieces])
+    gcodes = np.concatenate([np.full(len(p[0]), groupes.index(p[3]), dtype=np.int16) for p in pieces])
+    return pd.DataFrame(
+        {
+            "origin": pd.Categorical.from_codes(rows, categories=cats),
+            "destination": pd.Categorical.from_codes(cols, categories=cats),
+            "groupe": pd.Categorical.from_codes(gcodes, categories=groupes),
+            "volume": vols,
+        }
+    )
+
+
+def split_unserved(flows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a flow table into served flows and unserved demand.
+
+    Returns
+    -------
+    (served, unserved)
+        ``served``: rows with a destination. ``unserved``: ``origin``,
+        ``groupe``, ``volume`` of demand with no reachable supply.
+    """
+    na = flows["destination"].isna()
+    return flows.loc[~na].reset_index(drop=True), flows.loc[na, ["origin", "groupe", "volume"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- OD tables
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > 0 else ","
+
+
+def read_od_table(path: str | Path) -> pd.DataFrame:
+    """Read a real origin–destination table into the flow-table shape.
+
+    The CSV (UTF-8, separator ``;``, ``,``, tab or ``|``, header line) has
+    columns ``origin``, ``destination``, ``volume`` and optionally
+    ``groupe`` (or ``profession``). French aliases ``origine``/``commune_origine``,
+    ``commune_destination``, ``nombre``/``effectif`` are accepted. Codes are
+    INSEE commune codes (5 characters, Corsica ``2A``/``2B``); volumes are
+    non-negative numbers (decimal comma accepted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination``, ``groupe``, ``volume``; rows with the
+        same key are summed. Without a groupe column, ``groupe`` is
+        :data:`GROUPE_NON_PRECISE`.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, bad encoding, missing column, or invalid rows; the
+        message is in French, names the file and every bad line.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"Encodage invalide (UTF-8 attendu), octet illisible en position {exc.start}", p) from exc
+    except OSError as exc:
+        raise DataError(f"Fichier illisible : {exc.strerror}", p) from exc
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise DataError("Fichier vide : une ligne d'en-tête origin;destination;volume est attendue", p, 1)
+    delim = _sniff_delimiter(lines[0])
+    reader = csv.reader(lines, delimiter=delim)
+    header = [h.strip().lower() for h in next(reader)]
+    aliases = {
+        "origine": "origin",
+        "commune_origine": "origin",
+        "code_origine": "origin",
+        "commune_destination": "destination",
+        "code_destination": "destination",
+        "nombre": "volume",
+        "effectif": "volume",
+        "recours": "volume",
+        "profession": "groupe",
+        "groupe_professionnel": "groupe",
+    }
+    header = [aliases.get(h, h) for h in header]
+    missing = [c for c in ("origin", "destination", "volume") if c not in header]
+    if missing:
+        raise DataError(
+            "Colonne(s) manquante(s) dans la table origine–destination : "
+            + ", ".join(missing)
+            + f" (en-tête lu : {', '.join(header)})",
+            p,
+            1,
+        )
+    pos = {c: header.index(c) for c in ("origin", "destination", "volume")}
+    gpos = header.index("groupe") if "groupe" in header else None
+    errors: list[str] = []
+    recs: list[tuple[str, str, str, float]] = []
+    for lineno, row in enumerate(reader, start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            errors.append(f"ligne {lineno} : {len(row)} champs au lieu de {len(header)}")
+            continue
+        o, d = row[pos["origin"]].strip(), row[pos["destination"]].strip()
+        raw_v = row[pos["volume"]].strip().replace(" ", "").replace("\u202f", "").replace(",", ".")
+        problems = []
+        if not CODE_RE.match(o):
+            problems.append(f"code origine invalide « {o} »")
+        if not CODE_RE.match(d):
+            problems.append(f"code destination invalide « {d} »")
+        try:
+            v = float(raw_v)
+            if not math.isfinite(v) or v < 0:
+                problems.append(f"volume négatif ou non fini « {row[pos['volume']]} »")
+        except ValueError:
+            v = math.nan
+            problems.append(f"volume non numérique « {row[pos['volume']]} »")
+        g = row[gpos].strip() if gpos is not None else GROUPE_NON_PRECISE
+        if gpos is not None and not g:
+            problems.append("groupe vide")
+        if problems:
+            errors.append(f"ligne {lineno} : " + " ; ".join(problems))
+            continue
+        recs.append((o, d, g, v))
+    if len(errors) == 1:
+        m = re.match(r"ligne (\d+) : (.*)", errors[0])
+        assert m is not None
+        raise DataError("Table origine–destination invalide : " + m.group(2), p, int(m.group(1)))
+    collect(errors, "Table origine–destination invalide :", p)
+    df = pd.DataFrame(recs, columns=["origin", "destination", "groupe", "volume"])
+    df = df.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum()
+    return df[FLOW_COLUMNS]
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def _as_str(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), None)
+
+
+def territory_flow_indicators(
+    flows: pd.DataFrame,
+    territory_codes: Iterable[str],
+    bassin_de_vie: pd.Series | None = None,
+    *,
+    top: int = 10,
+) -> dict[str, pd.DataFrame]:
+    """Self-containment, attraction, leaks and bassins de vie of a territory.
+
+    Parameters
+    ----------
+    flows
+        Flow table (``origin``, ``destination``, ``groupe``, ``volume``),
+        modelled (:func:`huff_flows`) or read (:func:`read_od_table`).
+    territory_codes
+        Commune codes of the perimeter.
+    bassin_de_vie
+        Optional Series commune code -> bassin de vie code (INSEE BV2022).
+    top
+        Number of outside destinations listed per group.
+
+    Returns
+    -------
+    dict of DataFrames
+        ``"synthese"`` one row per groupe: ``recours_residents`` (served
+        consultations of residents), ``recours_internes`` (residents, inside),
+        ``auto_confinement`` = internes / residents, ``fuites`` (residents,
+        outside), ``recours_realises`` (made inside, by anyone),
+        ``recours_exterieurs_entrants`` (made inside by non-residents),
+        ``attraction`` = entrants / realises, ``non_affecte`` (residents'
+        unserved demand). Ratios are NaN when the denominator is 0.
+
+        ``"destinations_exterieures"``: top ``top`` outside destinations of
+        residents per groupe: ``groupe``, ``destination``, ``volume``,
+        ``part_des_residents``.
+
+        ``"bassins_de_vie"`` (only with ``bassin_de_vie``): one row per BV
+        with at least one commune in the territory and per groupe:
+        ``bassin_de_vie``, ``groupe``, ``n_communes``, ``n_communes_dans_territoire``,
+        ``coupe`` (BV partly outside), ``recours_residents_bv``,
+        ``part_residents_dans_territoire`` (share of the BV's residents'
+        consultations emitted by its communes inside the territory),
+        ``auto_confinement_bv`` (share of BV residents' consultations made in
+        the BV), ``flux_interieur_vers_exterieur`` and
+        ``flux_exterieur_vers_interieur`` (between the BV's parts inside and
+        outside the territory).
+    """
+    terr = set(map(str, territory_codes))
+    f = pd.DataFrame(
+        {
+            "origin": _as_str(flows["origin"]),
+            "destination": _as_str(flows["destination"]),
+            "groupe": flows["groupe"].astype(str),
+            "volume": flows["volume"].to_numpy(dtype=float),
+        }
+    )
+    unserved = f["destination"].isna()
+    o_in = f["origin"].isin(terr)
+    d_in = f["destination"].isin(terr) & ~unserved
+
+    def by_g(mask: pd.Series) -> pd.Series:
+        return f.loc[mask].groupby("groupe")["volume"].sum()
+
+    groupes = pd.Index(sorted(f["groupe"].unique()), name="groupe")
+    syn = pd.DataFrame(index=groupes)
+    syn["recours_residents"] = by_g(o_in & ~unserved)
+    syn["recours_internes"] = by_g(o_in & d_in)
+    syn["fuites"] = by_g(o_in & ~d_in & ~unserved)
+    syn["recours_realises"] = by_g(d_in)
+    syn["recours_exterieurs_entrants"] = by_g(~o_in & d_in)
+    syn["non_affecte"] = by_g(o_in & unserved)
+    syn = syn.fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        syn["auto_confinement"] = syn["recours_internes"] / syn["recours_residents"].replace(0, np.nan)
+        syn["attraction"] = syn["recours_exterieurs_entrants"] / syn["recours_realises"].replace(0, np.nan)
+    syn = syn.reset_index()[
+        [
+            "groupe",
+            "recours_residents",
+            "recours_internes",
+            "auto_confinement",
+            "fuites",
+            "recours_realises",
+            "recours_exterieurs_entrants",
+            "attraction",
+            "non_affecte",
+        ]
+    ]
+
+    out_f = f.loc[o_in & ~d_in & ~unserved]
+    dest = out_f.groupby(["groupe", "destination"], as_index=False)["volume"].sum()
+    dest = dest.merge(syn[["groupe", "recours_residents"]], on="groupe")
+    dest["part_des_residents"] = dest["volume"] / dest["recours_residents"]
+    dest = (
+        dest.sort_values(["groupe", "volume", "destination"], ascending=[True, False, True])
+        .groupby("groupe", sort=True)
+        .head(top)
+        .drop(columns="recours_residents")
+        .reset_index(drop=True)
+    )
+    result = {"synthese": syn, "destinations_exterieures": dest}
+    if bassin_de_vie is not None:
+        result["bassins_de_vie"] = _bv_table(f, unserved, terr, bassin_de_vie)
+    return result
+
+
+def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series) -> pd.DataFrame:
+    bv = bv.copy()
+    bv.index = bv.index.astype(str)
+    bv = bv.astype(str)
+    touched = sorted(set(bv[bv.index.isin(terr)]))
+    cols = [
+        "bassin_de_vie",
+        "groupe",
+        "n_communes",
+        "n_communes_dans_territoire",
+        "coupe",
+        "recours_residents_bv",
+        "part_residents_dans_territoire",
+        "auto_confinement_bv",
+        "flux_interieur_vers_exterieur",
+        "flux_exterieur_vers_interieur",
+    ]
+    rows: list[dict[str, Any]] = []
+    served = f.loc[~unserved]
+    o_bv = served["origin"].map(bv)
+    d_bv = served["destination"].map(bv)
+    o_in = served["origin"].isin(terr)
+    d_in = served["destination"].isin(terr)
+    for b in touched:
+        members = set(bv.index[bv == b])
+        n_in = len(members & terr)
+        ob, db = o_bv == b, d_bv == b
+        for g in sorted(f["groupe"].unique()):
+            gm = served["groupe"] == g
+            res = served.loc[gm & ob, "volume"].sum()
+            res_in = served.loc[gm & ob & o_in, "volume"].sum()
+            internal = served.loc[gm & ob & db, "volume"].sum()
+            rows.append(
+                {
+                    "bassin_de_vie": b,
+                    "groupe": g,
+                    "n_communes": len(members),
+                    "n_communes_dans_territoire": n_in,
+                    "coupe": n_in < len(members),
+                    "recours_residents_bv": res,
+                    "part_residents_dans_territoire": res_in / res if res > 0 else np.nan,
+                    "auto_confinement_bv": internal / res if res > 0 else np.nan,
+                    "flux_interieur_vers_exterieur": served.loc[gm & ob & db & o_in & ~d_in, "volume"].sum(),
+                    "flux_exterieur_vers_interieur": served.loc[gm & ob & db & ~o_in & d_in, "volume"].sum(),
+                }
+            )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def main_flows(
+    flows: pd.DataFrame,
+    territory: Iterable[str],
+    top: int = 20,
+    *,
+    groupe: str | None = None,
+) -> pd.DataFrame:
+    """Largest flows crossing the territory boundary, for map drawing.
+
+    Parameters
+    ----------
+    flows
+        Flow table (modelled or read).
+    territory
+        Commune codes of the perimeter.
+    top
+        Number of lines kept per direction and per groupe.
+    groupe
+        Restrict to one profession group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination``, ``groupe``, ``volume``, ``sens``
+        (``"sortant"``: residents consulting outside; ``"entrant"``:
+        outsiders consulting inside), sorted by groupe, sens, decreasing
+        volume. Unserved rows and internal flows are excluded.
+    """
+    terr = set(map(str, territory))
+    f = pd.DataFrame(
+        {
+            "origin": _as_str(flows["origin"]),
+            "destination": _as_str(flows["destination"]),
+            "groupe": flows["groupe"].astype(str),
+            "volume": flows["volume"].to_numpy(dtype=float),
+        }
+    )
+    f = f.loc[f["destination"].notna()]
+    if groupe is not None:
+        f = f.loc[f["groupe"] == groupe]
+    o_in, d_in = f["origin"].isin(terr), f["destination"].isin(terr)
+    f = f.loc[o_in != d_in].copy()
+    f["sens"] = np.where(f["origin"].isin(terr), "sortant", "entrant")
+    agg = f.groupby(["groupe", "sens", "origin", "destination"], as_index=False)["volume"].sum()
+    agg = agg.sort_values(
+        ["groupe", "sens", "volume", "origin", "destination"], ascending=[True, False, False, True, True]
+    )
+    agg = agg.groupby(["groupe", "sens"], sort=False).head(top).reset_index(drop=True)
+    return agg[["origin", "destination", "groupe", "volume", "sens"]]

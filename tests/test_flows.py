@@ -1,0 +1,265 @@
+"""Closed-form tests of the Huff flow model, OD tables and flow indicators."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.distances import distance_table
+from pipeline.errors import DataError
+from pipeline.flows import (
+    FLOW_COLUMNS,
+    GROUPE_NON_PRECISE,
+    FlowParams,
+    huff_flows,
+    load_flow_params,
+    main_flows,
+    read_od_table,
+    split_unserved,
+    territory_flow_indicators,
+)
+
+GP = "médecins généralistes"
+INF = "infirmiers"
+PARAMS = FlowParams(rates={GP: 4.0, INF: 7.0}, decay="exponential", beta_per_km=0.3)
+
+
+def _dist(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["origin", "destination", "km"])
+
+
+def _flow(df: pd.DataFrame, o: str, d: str, g: str = GP) -> float:
+    m = (df["origin"].astype(str) == o) & (df["destination"].astype(str) == d) & (df["groupe"].astype(str) == g)
+    return float(df.loc[m, "volume"].sum())
+
+
+def test_two_communes_closed_form_exponential() -> None:
+    dist = _dist([("A0001", "A0001", 1.0), ("A0001", "B0002", 5.0), ("B0002", "B0002", 2.0), ("B0002", "A0001", 5.0)])
+    demand = pd.DataFrame({"code": ["A0001", "B0002"], "population": [1000.0, 500.0]})
+    supply = pd.DataFrame({"code": ["A0001", "B0002"], "groupe": GP, "effectif": [1.0, 3.0]})
+    f = huff_flows(demand, supply, dist, PARAMS)
+    assert list(f.columns) == FLOW_COLUMNS
+    wa, wb = 1.0 * math.exp(-0.3 * 1.0), 3.0 * math.exp(-0.3 * 5.0)
+    assert _flow(f, "A0001", "A0001") == pytest.approx(4000 * wa / (wa + wb))
+    assert _flow(f, "A0001", "B0002") == pytest.approx(4000 * wb / (wa + wb))
+    wa2, wb2 = 1.0 * math.exp(-0.3 * 5.0), 3.0 * math.exp(-0.3 * 2.0)
+    assert _flow(f, "B0002", "A0001") == pytest.approx(2000 * wa2 / (wa2 + wb2))
+
+
+def test_power_decay_with_floor() -> None:
+    params = FlowParams(rates={GP: 1.0}, decay="power", alpha=2.0, min_km=1.0)
+    dist = _dist([("A0001", "A0001", 0.2), ("A0001", "B0002", 2.0), ("B0002", "B0002", 0.2), ("B0002", "A0001", 2.0)])
+    demand = pd.DataFrame({"code": ["A0001"], "population": [100.0]})
+    supply = pd.DataFrame({"code": ["A0001", "B0002"], "groupe": GP, "effectif": [1.0, 1.0]})
+    f = huff_flows(demand, supply, dist, params)
+    # f(0.2) = 1 (floored at 1 km), f(2) = 1/4  ->  P(A->A) = 1 / 1.25
+    assert _flow(f, "A0001", "A0001") == pytest.approx(80.0)
+    assert _flow(f, "A0001", "B0002") == pytest.approx(20.0)
+
+
+def _grid(n: int = 6, step_deg: float = 0.05) -> pd.DataFrame:
+    rows = [
+        {"code": f"{10000 + 10 * i + j:05d}", "lon": 4.0 + j * step_deg, "lat": 45.0 + i * step_deg}
+        for i in range(n)
+        for j in range(n)
+    ]
+    rows += [
+        {"code": "90001", "lon": 8.0, "lat": 45.0},  # isolated, with supply
+        {"code": "90002", "lon": 8.0, "lat": 47.0},  # isolated, without supply
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_conservation_and_unserved_isolated() -> None:
+    pts = _grid()
+    dist = distance_table(pts, cutoff_km=60, area_col=None)
+    rng = np.random.default_rng(1)
+    demand = pd.DataFrame({"code": pts["code"], "population": rng.integers(100, 5000, len(pts)).astype(float)})
+    sup_codes = ["10000", "10023", "10055", "90001"]
+    supply = pd.concat(
+        [
+            pd.DataFrame({"code": sup_codes, "groupe": GP, "effectif": [1.0, 2.0, 3.0, 1.0]}),
+            pd.DataFrame({"code": ["10011", "10011"], "groupe": INF, "effectif": [2.0, 1.0]}),
+        ]
+    )
+    f = huff_flows(demand, supply, dist, PARAMS)
+    total = demand["population"].sum() * (4.0 + 7.0)
+    assert f["volume"].sum() == pytest.approx(total, rel=1e-12)
+    _served, unserved = split_unserved(f)
+    # 90002 has no supply of any group within the cutoff; 90001 has GPs but no nurse.
+    assert set(zip(unserved["origin"].astype(str), unserved["groupe"].astype(str), strict=True)) == {
+        ("90002", GP),
+        ("90002", INF),
+        ("90001", INF),
+    }
+    pop = demand.set_index("code")["population"]
+    assert unserved.loc[unserved["origin"].astype(str) == "90002", "volume"].sum() == pytest.approx(pop["90002"] * 11.0)
+    # per-origin conservation
+    per_origin = f.groupby(f["origin"].astype(str))["volume"].sum()
+    assert np.allclose(per_origin.reindex(pop.index).to_numpy(), pop.to_numpy() * 11.0)
+    # the isolated commune with supply is fully self-contained and attracts no one
+    ind = territory_flow_indicators(f, ["90001"])["synthese"].set_index("groupe")
+    assert ind.loc[GP, "auto_confinement"] == pytest.approx(1.0)
+    assert ind.loc[GP, "attraction"] == pytest.approx(0.0)
+    assert ind.loc[GP, "recours_residents"] == pytest.approx(pop["90001"] * 4.0)
+    assert ind.loc[INF, "non_affecte"] == pytest.approx(pop["90001"] * 7.0)
+    assert math.isnan(ind.loc[INF, "auto_confinement"])
+
+
+def test_symmetric_layout_gives_symmetric_flows() -> None:
+    # A - B - C on a line, 4 km apart; equal supply at A and C, equal populations.
+    dist = _dist(
+        [
+            ("00001", "00001", 0.5), ("00002", "00002", 0.5), ("00003", "00003", 0.5),
+            ("00001", "00002", 4.0), ("00002", "00001", 4.0), ("00002", "00003", 4.0),
+            ("00003", "00002", 4.0), ("00001", "00003", 8.0), ("00003", "00001", 8.0),
+        ]
+    )  # fmt: skip
+    demand = pd.DataFrame({"code": ["00001", "00002", "00003"], "population": [1000.0, 1000.0, 1000.0]})
+    supply = pd.DataFrame({"code": ["00001", "00003"], "groupe": GP, "effectif": [2.0, 2.0]})
+    f = huff_flows(demand, supply, dist, PARAMS)
+    assert _flow(f, "00001", "00003") == pytest.approx(_flow(f, "00003", "00001"))
+    assert _flow(f, "00001", "00001") == pytest.approx(_flow(f, "00003", "00003"))
+    assert _flow(f, "00002", "00001") == pytest.approx(2000.0)
+    assert _flow(f, "00002", "00003") == pytest.approx(2000.0)
+    p_self = math.exp(-0.15) / (math.exp(-0.15) + math.exp(-2.4))
+    assert _flow(f, "00001", "00001") == pytest.approx(4000.0 * p_self)
+
+
+def test_bad_inputs() -> None:
+    dist = _dist([("00001", "00001", 0.5)])
+    demand = pd.DataFrame({"code": ["00001"], "population": [-1.0]})
+    supply = pd.DataFrame({"code": ["00001"], "groupe": "sages-femmes", "effectif": [1.0]})
+    with pytest.raises(DataError, match=r"population absente ou négative[\s\S]*sans taux de recours"):
+        huff_flows(demand, supply, dist, PARAMS)
+    with pytest.raises(DataError, match="colonne\\(s\\) manquante\\(s\\) effectif"):
+        huff_flows(demand.assign(population=1.0), supply.drop(columns="effectif"), dist, PARAMS)
+
+
+def test_packaged_params_are_sourced(tmp_path: Path) -> None:
+    p = load_flow_params()
+    assert set(p.rates) >= {
+        "Médecins généralistes",
+        "Infirmiers",
+        "Masseurs-kinésithérapeutes",
+        "Chirurgiens-dentistes",
+    }
+    assert all(p.sources[g].strip() for g in p.rates)
+    assert p.rates["Médecins généralistes"] == pytest.approx(3.3)
+    # groups match the packaged rates case-insensitively (nomenclature spelling or lower case)
+    dist = _dist([("00001", "00001", 0.5)])
+    demand = pd.DataFrame({"code": ["00001"], "population": [10.0]})
+    supply = pd.DataFrame({"code": ["00001", "00001"], "groupe": [GP, "Infirmiers"], "effectif": [1.0, 1.0]})
+    f = huff_flows(demand, supply, dist, p)
+    assert f.groupby(f["groupe"].astype(str))["volume"].sum().to_dict() == pytest.approx({GP: 33.0, "Infirmiers": 70.0})
+    bad = tmp_path / "p.toml"
+    bad.write_text("[distance\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"TOML invalide.*p\.toml"):
+        load_flow_params(bad)
+
+
+# ----------------------------------------------------------------- indicators on a hand-made table
+
+HAND = pd.DataFrame(
+    {
+        "origin": ["0000A", "0000A", "0000B", "0000C", "0000C", "0000B"],
+        "destination": ["0000A", "0000C", "0000B", "0000A", "0000C", None],
+        "groupe": [GP] * 6,
+        "volume": [60.0, 40.0, 50.0, 30.0, 70.0, 10.0],
+    }
+)
+
+
+def test_territory_indicators_closed_form() -> None:
+    bv = pd.Series({"0000A": "BV1", "0000C": "BV1", "0000B": "BV2"})
+    res = territory_flow_indicators(HAND, ["0000A", "0000B"], bv, top=5)
+    syn = res["synthese"].set_index("groupe").loc[GP]
+    assert syn["recours_residents"] == pytest.approx(150.0)
+    assert syn["recours_internes"] == pytest.approx(110.0)
+    assert syn["auto_confinement"] == pytest.approx(110.0 / 150.0)
+    assert syn["fuites"] == pytest.approx(40.0)
+    assert syn["recours_realises"] == pytest.approx(140.0)
+    assert syn["attraction"] == pytest.approx(30.0 / 140.0)
+    assert syn["non_affecte"] == pytest.approx(10.0)
+    dest = res["destinations_exterieures"]
+    assert dest[["destination", "volume"]].values.tolist() == [["0000C", 40.0]]
+    assert dest["part_des_residents"].iloc[0] == pytest.approx(40.0 / 150.0)
+    bvt = res["bassins_de_vie"].set_index("bassin_de_vie")
+    assert bool(bvt.loc["BV1", "coupe"]) and not bool(bvt.loc["BV2", "coupe"])
+    assert bvt.loc["BV1", "n_communes_dans_territoire"] == 1
+    assert bvt.loc["BV1", "recours_residents_bv"] == pytest.approx(200.0)
+    assert bvt.loc["BV1", "part_residents_dans_territoire"] == pytest.approx(0.5)
+    assert bvt.loc["BV1", "auto_confinement_bv"] == pytest.approx(1.0)
+    assert bvt.loc["BV1", "flux_interieur_vers_exterieur"] == pytest.approx(40.0)
+    assert bvt.loc["BV1", "flux_exterieur_vers_interieur"] == pytest.approx(30.0)
+
+
+def test_main_flows_in_and_out() -> None:
+    mf = main_flows(HAND, ["0000A", "0000B"], top=5)
+    assert mf[["origin", "destination", "volume", "sens"]].values.tolist() == [
+        ["0000A", "0000C", 40.0, "sortant"],
+        ["0000C", "0000A", 30.0, "entrant"],
+    ]
+    assert main_flows(HAND, ["0000A", "0000B"], groupe=INF).empty
+
+
+# ----------------------------------------------------------------- OD tables
+
+
+def test_read_od_table_valid(tmp_path: Path) -> None:
+    p = tmp_path / "od.csv"
+    p.write_text(
+        "origine;destination;volume;profession\n"
+        "04070;04001;12,5;médecins généralistes\n"
+        "04070;04001;2,5;médecins généralistes\n"
+        "2A004;2B033;3;infirmiers\n",
+        encoding="utf-8",
+    )
+    df = read_od_table(p)
+    assert list(df.columns) == FLOW_COLUMNS
+    assert df.values.tolist() == [
+        ["04070", "04001", GP, 15.0],
+        ["2A004", "2B033", INF, 3.0],
+    ]
+    q = tmp_path / "od2.csv"
+    q.write_text("origin,destination,volume\n04070,04070,1\n", encoding="utf-8")
+    assert read_od_table(q)["groupe"].tolist() == [GROUPE_NON_PRECISE]
+    ind = territory_flow_indicators(read_od_table(p), ["04070", "04001"])["synthese"]
+    assert ind.set_index("groupe").loc[GP, "auto_confinement"] == pytest.approx(1.0)
+
+
+def test_read_od_table_single_error_names_file_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "od.csv"
+    p.write_text("origin;destination;volume\n04070;04001;1\n4070;04001;2\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        read_od_table(p)
+    assert exc.value.line == 3
+    assert "code origine invalide « 4070 »" in str(exc.value)
+    assert str(p) in str(exc.value) and "ligne 3" in str(exc.value)
+
+
+def test_read_od_table_collects_errors(tmp_path: Path) -> None:
+    p = tmp_path / "od.csv"
+    p.write_text("origin;destination;volume\n04070;04001;-1\n04070;04001;abc\n04070;04001\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        read_od_table(p)
+    msg = str(exc.value)
+    assert "ligne 2 : volume négatif" in msg
+    assert "ligne 3 : volume non numérique « abc »" in msg
+    assert "ligne 4 : 2 champs au lieu de 3" in msg
+
+
+def test_read_od_table_header_and_encoding(tmp_path: Path) -> None:
+    p = tmp_path / "od.csv"
+    p.write_text("origin;dest;volume\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"manquante.*destination") as exc:
+        read_od_table(p)
+    assert exc.value.line == 1
+    q = tmp_path / "latin.csv"
+    q.write_bytes("origin;destination;volume;groupe\n04070;04001;1;médecins\n".encode("latin-1"))
+    with pytest.raises(DataError, match="Encodage invalide"):
+        read_od_table(q)
