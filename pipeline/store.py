@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS sources (
     origin VARCHAR NOT NULL,
     sha256 VARCHAR,
     row_count BIGINT,
-    loaded_at TIMESTAMP WITH TIME ZONE,
+    loaded_at TIMESTAMP,
     notes VARCHAR,
     PRIMARY KEY (source, vintage)
 )

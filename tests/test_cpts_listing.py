@@ -1,0 +1,341 @@
+"""Tests of the CPTS listing format (pipeline.sources.cpts_listing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.sources.cpts_listing import (
+    ListingResult,
+    combine,
+    name_key,
+    near_duplicate_names,
+    parse_listing_csv,
+    read_listing,
+    slugify,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cpts"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _units() -> pd.DataFrame:
+    """Made-up miniature COG: codes are real, populations are invented for the test."""
+    rows = [
+        ("05061", "Gap", "commune-actuelle", None, "05", "93", 40000),
+        ("05013", "Le Bersac", "commune-actuelle", None, "05", "93", 1000),
+        ("05039", "Aubessagne", "commune-actuelle", None, "05", "93", 800),
+        ("13055", "Marseille", "commune-actuelle", None, "13", "93", 115000),
+        ("13201", "Marseille 1er", "arrondissement-municipal", "13055", "13", "93", 40000),
+        ("13202", "Marseille 2e", "arrondissement-municipal", "13055", "13", "93", 25000),
+        ("13203", "Marseille 3e", "arrondissement-municipal", "13055", "13", "93", 50000),
+        ("84003", "Apt", "commune-actuelle", None, "84", "93", 12000),
+        ("84004", "Aubignan", "commune-actuelle", None, "84", "93", 5000),
+        ("26001", "Solaure en Diois", "commune-actuelle", None, "26", "84", 300),
+        ("04001", "Aiglun", "commune-actuelle", None, "04", "93", 1300),
+    ]
+    return pd.DataFrame(rows, columns=["code", "nom", "type", "parent", "departement", "region", "population"])
+
+
+def _mapping() -> pd.DataFrame:
+    rows = [
+        ("05061", "05061", "actuelle", "Gap"),
+        ("05043", "05039", "ancien", "Les Costes"),
+        ("13201", "13055", "arrondissement", "Marseille 1er"),
+    ]
+    return pd.DataFrame(rows, columns=["code", "current_code", "kind", "nom"])
+
+
+@pytest.fixture(scope="module")
+def defauts() -> ListingResult:
+    return read_listing(FIXTURES / "listing_defauts.csv", _mapping(), _units())
+
+
+def _issues(result: ListingResult, kind: str) -> pd.DataFrame:
+    return result.issues[result.issues["kind"] == kind]
+
+
+# --------------------------------------------------------------------------- synthetic listing
+
+
+def test_members_resolved_with_listing_name_from_stem(defauts: ListingResult) -> None:
+    m = defauts.members
+    # 15 data lines - 1 unknown code - 2 duplicated claims (one through an old code)
+    assert len(m) == 12
+    assert set(m["listing"]) == {"listing_defauts"}
+    assert m["line"].tolist() == [2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15]
+    assert list(m.columns[:10]) == [
+        "listing",
+        "cpts",
+        "cpts_id",
+        "statut",
+        "date",
+        "code_source",
+        "unit_code",
+        "commune_code",
+        "unit_type",
+        "note",
+    ]
+
+
+def test_arrondissements_stay_the_unit(defauts: ListingResult) -> None:
+    m = defauts.members.set_index("line")
+    assert m.loc[9, "unit_code"] == "13202"
+    assert m.loc[9, "commune_code"] == "13055"
+    assert m.loc[9, "unit_type"] == "arrondissement-municipal"
+    # two CPTS share 13202, and nobody claims the commune 13055 itself
+    assert sorted(defauts.members.loc[defauts.members["unit_code"] == "13202", "cpts"]) == [
+        "CPTS Marseille Centre",
+        "CPTS Marseille Nord",
+    ]
+    assert "13055" not in set(defauts.members["unit_code"])
+
+
+def test_old_code_maps_with_note_and_duplicate_claims_reported(defauts: ListingResult) -> None:
+    old = _issues(defauts, "code_ancien")
+    assert old[["code", "line"]].values.tolist() == [["05043", 6]]
+    assert "05039" in old["detail_fr"].iloc[0]
+    dup = _issues(defauts, "doublon").sort_values("line")
+    assert dup[["cpts", "code", "line"]].values.tolist() == [
+        ["CPTS Champsaur", "05043", 6],
+        ["CPTS Drôme Provençale", "26001", 16],
+    ]
+    assert "ligne 5" in dup["detail_fr"].iloc[0]
+    assert "ligne 14" in dup["detail_fr"].iloc[1]
+
+
+def test_unknown_and_zero_padded_codes(defauts: ListingResult) -> None:
+    assert _issues(defauts, "code_inconnu")[["code", "line"]].values.tolist() == [["99999", 7]]
+    zero = _issues(defauts, "code_zero_restaure")
+    assert zero[["code", "line"]].values.tolist() == [["4001", 15]]
+    row = defauts.members.set_index("line").loc[15]
+    assert (row["code_source"], row["unit_code"]) == ("4001", "04001")
+
+
+def test_near_duplicate_and_suspect_names(defauts: ListingResult) -> None:
+    pairs = _issues(defauts, "nom_proche")
+    assert len(pairs) == 2
+    details = " | ".join(pairs["detail_fr"])
+    assert "« CPTS Gapencais » (1 ligne(s)) et « CPTS du Gapençais » (2 ligne(s))" in details
+    assert "« CPTS du Pays d'Apt » (1 ligne(s)) et « CPTS su Pays d'Apt » (1 ligne(s))" in details
+    assert _issues(defauts, "nom_suspect")["cpts"].tolist() == ["CPTS su Pays d'Apt"]
+
+
+def test_span_over_departements_and_regions(defauts: ListingResult) -> None:
+    assert _issues(defauts, "multi_departements")["cpts"].tolist() == ["CPTS Drôme Provençale"]
+    regions = _issues(defauts, "multi_regions")
+    assert regions["cpts"].tolist() == ["CPTS Drôme Provençale"]
+    assert "84 : 1 unité(s), 93 : 1 unité(s)" in regions["detail_fr"].iloc[0]
+
+
+def test_ids_status_and_dates(defauts: ListingResult) -> None:
+    m = defauts.members.set_index("line")
+    assert m.loc[2, "cpts_id"] == "cpts-du-gapencais"
+    assert m.loc[4, "cpts_id"] == "cpts-gapencais"  # near-duplicates are reported, not merged
+    assert m.loc[10, "cpts_id"] == "mrs-nord"
+    assert m.loc[5, "statut"] == "lettre d'intention validée"
+    assert m.loc[2, "date"] == "2024-01-15"
+    assert pd.isna(m.loc[12, "date"]) and pd.isna(m.loc[14, "statut"])
+
+
+def test_city_with_arrondissements_claimed_whole_is_expanded(tmp_path: Path) -> None:
+    path = tmp_path / "ville.csv"
+    path.write_text("cpts,code_insee\nCPTS Marseille,13055\n", encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    assert result.members["unit_code"].tolist() == ["13201", "13202", "13203"]
+    assert set(result.members["commune_code"]) == {"13055"}
+    assert _issues(result, "commune_a_arrondissements")["line"].tolist() == [2]
+
+
+def test_semicolon_separator_and_bom(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffcpts;code_insee;statut\nCPTS A;05061;aci signe\n".encode())
+    result = read_listing(path, _mapping(), _units())
+    assert result.members[["unit_code", "statut"]].values.tolist() == [["05061", "ACI signé"]]
+
+
+# --------------------------------------------------------------------------- structural errors
+
+
+def test_all_row_errors_collected_with_lines() -> None:
+    with pytest.raises(DataError) as info:
+        read_listing(FIXTURES / "listing_mauvais.csv", _mapping(), _units())
+    err = info.value
+    assert err.line == 3
+    assert err.path is not None and err.path.endswith("listing_mauvais.csv")
+    text = str(err)
+    assert "ligne 3 : statut « validé » inconnu" in text
+    assert "ligne 4 : nom de CPTS (« cpts ») vide" in text
+    assert "ligne 4 : date « 2024-13-01 » invalide" in text
+    assert "ligne 5 : date « 15/01/2024 » invalide" in text
+    assert "ligne 5 : code INSEE (« code_insee ») vide" in text
+    assert "ligne 6 : 3 champs au lieu de 4" in text
+
+
+def test_missing_columns() -> None:
+    with pytest.raises(DataError) as info:
+        read_listing(FIXTURES / "listing_sans_code.csv", _mapping(), _units())
+    assert info.value.line == 1
+    assert "« cpts », « code_insee »" in str(info.value)
+
+
+def test_bad_encoding_names_every_line() -> None:
+    with pytest.raises(DataError) as info:
+        read_listing(FIXTURES / "listing_cp1252.csv", _mapping(), _units())
+    assert info.value.line == 3
+    assert "ligne 3 : octet 0xe9" in str(info.value)
+    assert "ligne 4 : octet 0xe9" in str(info.value)
+
+
+def test_empty_file() -> None:
+    with pytest.raises(DataError, match="vide"):
+        parse_listing_csv("", "x.csv")
+
+
+# --------------------------------------------------------------------------- GeoJSON perimeters
+
+
+def test_geojson_perimeters() -> None:
+    result = read_listing(FIXTURES / "perimetres.geojson", _mapping(), _units())
+    p = result.perimeters
+    assert p is not None and len(result.members) == 0
+    assert p.crs.to_epsg() == 4326
+    assert p[["listing", "cpts", "cpts_id", "statut", "feature"]].values.tolist() == [
+        ["perimetres", "CPTS Ouest", "cpts-ouest", "projet", 0],
+        ["perimetres", "CPTS Est", "est-01", "ACI signé", 1],
+    ]
+    assert [round(g.area, 6) for g in p.geometry] == [0.02, 0.02]
+
+
+def test_geojson_errors_name_feature_index() -> None:
+    with pytest.raises(DataError) as info:
+        read_listing(FIXTURES / "perimetres_mauvais.geojson", _mapping(), _units())
+    text = str(info.value)
+    assert "entité n° 0" not in text
+    assert "entité n° 1 : géométrie invalide (Self-intersection" in text
+    assert "entité n° 2 : géométrie vide" in text
+    assert "entité n° 3 : statut « en cours » inconnu" in text
+    assert "entité n° 3 : géométrie de type Point" in text
+    assert "entité n° 4 : nom de CPTS (« cpts ») vide" in text
+    assert "entité n° 4 : géométrie absente" in text
+
+
+def test_combine_keeps_listings_apart(defauts: ListingResult) -> None:
+    other = read_listing(FIXTURES / "perimetres.geojson", _mapping(), _units(), name="ars")
+    both = combine({"a": defauts, "b": other})
+    assert len(both.members) == 12
+    assert both.perimeters is not None and set(both.perimeters["listing"]) == {"ars"}
+    assert set(both.issues["listing"]) == {"listing_defauts"}
+
+
+# --------------------------------------------------------------------------- name helpers
+
+
+def test_name_helpers() -> None:
+    assert slugify("CPTS Hauts Pays du Verdon & Monts d'Azur") == "cpts-hauts-pays-du-verdon-monts-d-azur"
+    assert name_key("CPTS de la Vallée de l'Ubaye") == name_key("cpts VALLEE UBAYE")
+    assert name_key("CPTS Cœur du Var") == "coeur var"
+    pairs = near_duplicate_names(
+        ["CPTS Nice Nord et ses Colines", "CPTS Nice Nord et ses Collines", "CPTS Var Est", "CPTS Var Ouest"]
+    )
+    assert [(a, b) for a, b, _ in pairs] == [("CPTS Nice Nord et ses Colines", "CPTS Nice Nord et ses Collines")]
+
+
+# --------------------------------------------------------------------------- real PACA listing
+
+
+def _mirror() -> Path:
+    value = os.environ.get("CPTS_DATA_MIRROR", "").strip()
+    return Path(value) if value else ROOT.parent / "shared" / "data"
+
+
+def _cog_from_mirror() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """units and cog_mapping from the 2026 decoupage-administratif package of the mirror."""
+    path = _mirror() / "decoupage-administratif" / "etalab-decoupage-administratif-6.0.0.tgz"
+    with tarfile.open(path) as tar:
+        member = tar.extractfile("package/data/communes.json")
+        assert member is not None
+        records = json.load(member)
+    units, mapping = [], []
+    for rec in records:
+        if rec["type"] in ("commune-actuelle", "arrondissement-municipal"):
+            units.append(
+                {
+                    "code": rec["code"],
+                    "nom": rec["nom"],
+                    "type": rec["type"],
+                    "parent": rec.get("commune"),
+                    "departement": rec["departement"],
+                    "region": rec["region"],
+                    "population": rec.get("population"),
+                }
+            )
+        else:
+            kind = "deleguee" if rec["type"] == "commune-deleguee" else "associee"
+            mapping.append({"code": rec["code"], "current_code": rec["chefLieu"], "kind": kind, "nom": rec["nom"]})
+    for rec in records:
+        for old in rec.get("anciensCodes") or []:
+            mapping.append({"code": old, "current_code": rec["code"], "kind": "ancien", "nom": None})
+    return pd.DataFrame(units), pd.DataFrame(mapping)
+
+
+@pytest.mark.mirror
+def test_real_paca_listing_known_defects() -> None:
+    path = _mirror() / "cpts" / "paca-cpts-communes.csv"
+    raw = parse_listing_csv(path.read_text(encoding="utf-8"), path)
+    assert len(raw) == 921
+    assert raw["cpts"].nunique() == 71
+    units, mapping = _cog_from_mirror()
+    result = read_listing(path, mapping, units)
+    m, issues = result.members, result.issues
+    assert set(m["listing"]) == {"paca-cpts-communes"}
+    # 6 rows use a pre-merger code next to the code of the commune nouvelle
+    assert len(m) == 915
+    assert len(_issues(result, "code_ancien")) == 6
+    assert sorted(_issues(result, "doublon")["code"]) == [
+        "05043",
+        "05088",
+        "05120",
+        "05141",
+        "05150",
+        "05175",
+    ]
+    assert _issues(result, "code_inconnu").empty
+    # Marseille at arrondissement level
+    arr = m[m["unit_type"] == "arrondissement-municipal"]
+    assert sorted(arr["unit_code"]) == [f"132{i:02d}" for i in range(1, 17)]
+    assert set(arr["commune_code"]) == {"13055"} and "13055" not in set(m["unit_code"])
+    # names
+    counts = m.groupby("cpts").size()
+    assert (counts["CPTS Gapençais"], counts["CPTS du Gapençais"]) == (1, 31)
+    pairs = _issues(result, "nom_proche")
+    assert pairs["cpts"].tolist() == ["CPTS Gapençais"]
+    assert "« CPTS du Gapençais »" in pairs["detail_fr"].iloc[0]
+    assert "CPTS du Pays d'Apt" not in set(raw["cpts"])
+    assert sorted(_issues(result, "nom_suspect")["cpts"]) == ["CPTS di Littoral 06", "CPTS su Pays d'Apt"]
+    # CPTS across départements (all units are in PACA: no région crossing is visible)
+    assert sorted(_issues(result, "multi_departements")["cpts"]) == [
+        "CPTS Buëch Dévoluy",
+        "CPTS Drôme Provençale - Enclave des Papes",
+        "CPTS Durance Haut Var",
+        "CPTS Guil Durance",
+        "CPTS Hauts Pays du Verdon & Monts d'Azur",
+        "CPTS Pays d'Aubagne et de l'Etoile",
+        "CPTS Val Durance",
+        "CPTS de la Haute Vallée de Var de la Vaïre et de l'Esteron",
+        "CPTS du Gapençais",
+    ]
+    assert _issues(result, "multi_regions").empty
+    assert set(issues["kind"]) == {
+        "nom_proche",
+        "nom_suspect",
+        "code_ancien",
+        "doublon",
+        "multi_departements",
+    }
