@@ -25,13 +25,9 @@ def cmd_data(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     mirror = _mirror(args)
     print(f"Sources : {'miroir ' + str(mirror) if mirror else 'téléchargement depuis les sources officielles'}")
-    extra = []
-    try:
-        from pipeline.registries import registry_steps
+    from pipeline.registries import registry_steps
 
-        extra = registry_steps(args, mirror)
-    except ImportError:
-        pass
+    extra = registry_steps(args, mirror)
     report = ingest.run(mirror, force=args.force, extra_steps=extra)
     for step in report.steps:
         detail = (" — " + "; ".join(step.details)) if step.details else ""
@@ -148,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="fichier savoir-faire séparé de l'extraction Annuaire Santé")
     data.add_argument("--finess", metavar="CHEMIN", default=os.environ.get(config.FINESS_ENV),
                       help=f"extraction FINESS (sinon variable {config.FINESS_ENV})")
-    data.add_argument("--demo", action="store_true",
-                      help="sans registre réel, générer des données d'offre fictives de démonstration")
+    data.add_argument("--sans-demo", dest="sans_demo", action="store_true",
+                      help="ne pas générer de données d'offre fictives de démonstration quand aucun registre "
+                      "réel n'est fourni")
     data.set_defaults(func=cmd_data)
 
     terr = sub.add_parser("territoire", help="résoudre un territoire et lister ses communes")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -316,7 +317,7 @@ def _write_annuaire(communes: pd.DataFrame, rows: pd.DataFrame, out_dir: Path) -
     return target, sf_target
 
 
-def _finess_rows(communes: pd.DataFrame, rng: np.random.Generator) -> list[dict[str, object]]:
+def _finess_rows(communes: pd.DataFrame, rng: np.random.Generator) -> list[dict[str, Any]]:
     cats = nomenclatures.finess_categories().set_index("code")["libelle"]
     pop = communes["population"].to_numpy()
     total = pop.sum()

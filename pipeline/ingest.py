@@ -117,14 +117,12 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         [config.CURRENT_VINTAGE],
     ).df()
     result = contours.harmonise(polygons, mapping, current)
-    table = pd.DataFrame(
-        {
-            "code": result.polygons["code"],
-            "nom": result.polygons["nom"],
-            "source_codes": result.polygons["source_codes"],
-            "geometry": to_wkb(result.polygons.geometry),
-        }
-    )
+    departements = con.execute(
+        "SELECT code, departement FROM communes WHERE vintage = ? AND type = 'commune-actuelle'",
+        [config.CURRENT_VINTAGE],
+    ).df().set_index("code")["departement"]
+    table = contours.polygon_table(result.polygons, result.polygons["code"].map(departements))
+    table["geometry"] = to_wkb(result.polygons.geometry)
     store.load_source(
         con,
         {"commune_polygons": table, "polygon_residue": result.residue},

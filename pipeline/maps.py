@@ -279,7 +279,7 @@ def _base_map(
             "OpenStreetMap", name="Fond OpenStreetMap (nécessite Internet)", overlay=False, control=True
         ).add_to(m)
     m.fit_bounds(bounds, padding_top_left=(30, 100 if demo_data else 70), padding_bottom_right=(200, 30))
-    root = m.get_root()
+    root: Any = m.get_root()  # a branca Figure, whose header/html children folium types as Element
     root.header.add_child(Element(_PAGE_CSS), name="cpts_css")
     banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""
     root.html.add_child(

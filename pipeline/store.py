@@ -160,10 +160,9 @@ def source_loaded(con: duckdb.DuckDBPyConnection, source: str, vintage: str, sha
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
+    # fetchall: DuckDB refuses a later register() while a fetchone() result is pending.
+    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
+    return bool(rows and rows[0][0])
 
 
 def read_sql(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:

@@ -36,14 +36,9 @@ def loaded_data_dir(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> P
     previous = os.environ.get("CPTS_DATA_DIR")
     os.environ["CPTS_DATA_DIR"] = str(data_dir)
     try:
-        extra = []
-        try:
-            from pipeline.registries import default_steps
+        from pipeline.registries import default_steps
 
-            extra = default_steps(mirror)
-        except ImportError:
-            pass
-        ingest.run(mirror, extra_steps=extra)
+        ingest.run(mirror, extra_steps=default_steps(mirror))
     finally:
         if previous is None:
             os.environ.pop("CPTS_DATA_DIR", None)

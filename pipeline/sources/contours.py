@@ -66,6 +66,36 @@ def read_polygons(files: list[Path]) -> gpd.GeoDataFrame:
     return polygons
 
 
+def polygon_table(polygons: gpd.GeoDataFrame, departements: pd.Series) -> pd.DataFrame:
+    """Per-polygon attributes stored beside the geometry so that queries need not decode it.
+
+    ``area_km2`` is measured in the local projected CRS (Lambert 93, or the
+    DROM's own); ``lon``/``lat`` is a representative point inside the polygon;
+    ``xmin``…``ymax`` the bounding box in degrees, for spatial pre-filters in SQL.
+    """
+    from pipeline.geo import projected_crs
+
+    crs = departements.fillna("").map(projected_crs)
+    area = pd.Series(index=polygons.index, dtype="float64")
+    for code in crs.unique():
+        mask = (crs == code).to_numpy()
+        area[mask] = polygons[mask].to_crs(code).area.to_numpy() / 1e6
+    points = polygons.representative_point()
+    bounds = polygons.bounds
+    return pd.DataFrame({
+        "code": polygons["code"].to_numpy(),
+        "nom": polygons["nom"].to_numpy(),
+        "source_codes": polygons["source_codes"].to_numpy(),
+        "area_km2": area.to_numpy(),
+        "lon": points.x.to_numpy(),
+        "lat": points.y.to_numpy(),
+        "xmin": bounds["minx"].to_numpy(),
+        "ymin": bounds["miny"].to_numpy(),
+        "xmax": bounds["maxx"].to_numpy(),
+        "ymax": bounds["maxy"].to_numpy(),
+    })
+
+
 @dataclass
 class Harmonised:
     polygons: gpd.GeoDataFrame

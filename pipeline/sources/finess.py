@@ -384,7 +384,7 @@ def load_finess(
     vintage = vintage or (header_date if re.fullmatch(r"\d{4}-\d{2}-\d{2}", header_date) else None)
     vintage = vintage or vintage_from_name(member or path.name) or "inconnu"
     digest = sha256_file(path)
-    unknown_types: dict[str, int] = meta["types_inconnus"]  # type: ignore[assignment]
+    unknown_types: dict[str, int] = meta["types_inconnus"]
     for kind, count in unknown_types.items():
         anomalies.append(
             {

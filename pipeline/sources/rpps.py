@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -186,6 +187,14 @@ def sha256_file(path: Path, chunk: int = 8 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def extraction_digest(path: Path, savoir_faire_path: Path | None = None) -> str:
+    """Checksum recorded for an extraction: the activity file's, combined with a separate savoir-faire file's."""
+    digest = sha256_file(path)
+    if savoir_faire_path is not None:
+        digest = hashlib.sha256((digest + sha256_file(savoir_faire_path)).encode()).hexdigest()
+    return digest
 
 
 def _truncated_zip_line(path: Path) -> int | None:
@@ -609,9 +618,7 @@ def load_rpps(
             sf_header = _checked_header(
                 sf_text, sf_shown, COLONNES_SAVOIR_FAIRE_REQUISES, "|", encoding, "fichier des savoir-faire"
             )
-        digest = sha256_file(path)
-        if sf_path is not None and not sf_from_zip:
-            digest = hashlib.sha256((digest + sha256_file(sf_path)).encode()).hexdigest()
+        digest = extraction_digest(path, None if sf_from_zip else sf_path)
         vintage = (
             vintage
             or vintage_from_name(member or path.name)
@@ -686,7 +693,7 @@ def _load_in_transaction(
     sf_shown: Path | None,
     sf_header: list[str],
     encoding: str,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Stage the files and (re)build the three tables; runs inside the transaction."""
     sf_inline = sf_text is None
     select = ", ".join(

@@ -1,0 +1,293 @@
+"""``make coverage``: coverage of a département, a région or France by the loaded CPTS listings.
+
+Reads DuckDB, runs the pure functions of :mod:`pipeline.coverage`, writes
+CSV/GeoPackage/summary under ``data/processed/coverage/<zone>/`` and the map
+``maps/couverture-<zone>/carte.html``, atomically, then prints a French summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from pipeline import config, coverage, gather, store
+from pipeline.errors import PipelineError, TerritoryError
+from pipeline.geo import LAMBERT93, projected_crs
+from pipeline.report import format_number
+
+
+@dataclass
+class Coverage:
+    zone: str
+    label: str
+    units: pd.DataFrame
+    claims: pd.DataFrame
+    overlaps: pd.DataFrame
+    polygon_overlaps: pd.DataFrame
+    white: pd.DataFrame
+    atone: pd.DataFrame
+    candidates: pd.DataFrame
+    quality: pd.DataFrame
+    geometries: dict[str, gpd.GeoDataFrame]
+    # Coverage uses listings, COG and polygons only: no demonstration data can reach it.
+    demo_data: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def zone_of(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> tuple[str, str, str, list[object]]:
+    """(slug, French label, SQL filter on communes, parameters) of the requested zone."""
+    if getattr(args, "france", False):
+        return "france", "France", "TRUE", []
+    if getattr(args, "region", None):
+        code = str(args.region).zfill(2)
+        row = con.execute("SELECT nom FROM regions WHERE code = ?", [code]).fetchall()
+        if not row:
+            raise TerritoryError(f"Région inconnue : {args.region}")
+        return f"region-{code}", f"Région {row[0][0]}", "region = ?", [code]
+    code = str(args.departement).upper().zfill(2)
+    row = con.execute("SELECT nom FROM departements WHERE code = ?", [code]).fetchall()
+    if not row:
+        raise TerritoryError(f"Département inconnu : {args.departement}")
+    return f"departement-{code.lower()}", f"Département {row[0][0]} ({code})", "departement = ?", [code]
+
+
+def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverage:
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
+    slug, label, where, params = zone_of(args, con)
+    if not store.table_exists(con, "cpts_membres"):
+        raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+    units = con.execute(
+        f"SELECT code, nom, type, parent, departement, region, population FROM communes "
+        f"WHERE vintage = ? AND {where}", [config.CURRENT_VINTAGE, *params]).df()
+    members = con.execute("SELECT * FROM cpts_membres WHERE unit_code IS NOT NULL").df()
+    claims = coverage.claims_per_unit(members, units)
+    zone_units = set(claims["unit_code"])
+    in_zone = members[members["unit_code"].isin(zone_units) | members["commune_code"].isin(zone_units)]
+    cpts_ids = set(in_zone["cpts_id"])
+    zone_members = members[members["cpts_id"].isin(cpts_ids)]
+    all_units = con.execute(
+        "SELECT code, nom, type, parent, departement, region, population FROM communes WHERE vintage = ?",
+        [config.CURRENT_VINTAGE]).df()
+    overlaps = coverage.overlap_pairs(zone_members, all_units)
+    white = coverage.white_zones(claims)
+    lap("revendications et chevauchements")
+
+    polygons = gather.polygons_for(con, sorted(set(units["code"]) | set(units["parent"].dropna())))
+    bv = con.execute("SELECT code, bv2022 FROM appartenance").df().set_index("code")["bv2022"]
+    polygon_overlaps = pd.DataFrame()
+    perimeters_raw = con.execute(
+        "SELECT * FROM cpts_perimetres").df() if store.table_exists(con, "cpts_perimetres") else pd.DataFrame()
+    if not perimeters_raw.empty:
+        from pipeline.geo import from_wkb
+
+        given = from_wkb(perimeters_raw)
+        polygon_overlaps = coverage.polygon_overlaps(given, crs=_crs(units))
+    lap("chevauchements géométriques")
+
+    white_communes = white[white["type"] == "commune-actuelle"] if "type" in white else white
+    white_geo = polygons[polygons["code"].isin(set(white_communes["unit_code"]))].copy()
+    white_geo["bv2022"] = white_geo["code"].map(bv)
+    atone = pd.DataFrame(columns=["territoire", "rang", "communes", "n_communes", "population", "taille",
+                                  "bassins_vie", "n_bassins_vie"])
+    candidates = pd.DataFrame()
+    if len(white_geo):
+        frames = [frame for frame in _by_crs(white_geo)]
+        atone_parts, candidate_parts = [], []
+        for crs, frame in frames:
+            labelled = coverage.atone_components(frame, crs=crs)
+            prefix = "" if len(frames) == 1 else f"{crs}-"
+            labelled["territoire"] = prefix + labelled["territoire"]
+            atone_parts.append(coverage.atone_territories(frame, crs=crs))
+            atone_parts[-1]["territoire"] = prefix + atone_parts[-1]["territoire"]
+            big = labelled.groupby("territoire")["population"].transform("sum") >= args.seuil
+            if big.any():
+                candidate_parts.append(coverage.candidate_perimeters(labelled[big], floor=args.seuil, crs=crs))
+        atone = pd.concat(atone_parts, ignore_index=True).sort_values("population", ascending=False)
+        atone["rang"] = range(1, len(atone) + 1)
+        candidates = pd.concat(candidate_parts, ignore_index=True) if candidate_parts else pd.DataFrame()
+    lap("territoires atones et propositions")
+
+    issues = con.execute("SELECT * FROM cpts_anomalies").df() if store.table_exists(con, "cpts_anomalies") \
+        else pd.DataFrame(columns=["listing", "kind", "cpts", "code", "line", "detail_fr"])
+    issues = issues[issues["cpts"].isin(set(zone_members["cpts"])) | issues["cpts"].isna()]
+    geometries = _geometries(polygons, claims, zone_members, overlaps, white, atone, candidates)
+    lap("géométries")
+    return Coverage(zone=slug, label=label, units=units, claims=claims, overlaps=overlaps,
+                    polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),
+                    candidates=candidates, quality=issues, geometries=geometries,
+                    timings=timings)
+
+
+def _crs(units: pd.DataFrame) -> int:
+    deps = units["departement"].dropna().astype(str)
+    return projected_crs(deps.mode().iloc[0]) if len(deps) else LAMBERT93
+
+
+def _by_crs(frame: gpd.GeoDataFrame) -> list[tuple[int, gpd.GeoDataFrame]]:
+    crs = frame["departement"].astype(str).map(projected_crs)
+    return [(int(code), frame[crs == code]) for code in sorted(crs.unique())]
+
+
+def _dissolve(polygons: gpd.GeoDataFrame, groups: dict[str, list[str]], extra: dict[str, dict[str, Any]]
+              ) -> gpd.GeoDataFrame:
+    rows = []
+    by_code = polygons.set_index("code").geometry
+    for key, codes in groups.items():
+        shapes = [by_code[c] for c in codes if c in by_code.index]
+        if shapes:
+            rows.append({"nom": key, **extra.get(key, {}), "geometry": shapely.union_all(shapes)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else gpd.GeoDataFrame(
+        {"nom": []}, geometry=[], crs=4326)
+
+
+def _geometries(polygons: gpd.GeoDataFrame, claims: pd.DataFrame, members: pd.DataFrame, overlaps: pd.DataFrame,
+                white: pd.DataFrame, atone: pd.DataFrame, candidates: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Map layers. Arrondissements have no polygon of their own: they are drawn as their commune."""
+    claims = claims.assign(commune=claims["unit_code"].map(
+        members.drop_duplicates("unit_code").set_index("unit_code")["commune_code"]).fillna(claims["unit_code"]))
+    per_commune = claims.groupby("commune").agg(n_cpts=("n_cpts", "max"),
+                                                cpts=("cpts", lambda s: sorted({c for v in s for c in v})))
+    units = polygons[["code", "nom", "population", "geometry"]].merge(per_commune, left_on="code",
+                                                                     right_index=True, how="left")
+    units["n_cpts"] = units["n_cpts"].fillna(0).astype(int)
+    units["cpts"] = [", ".join(v) if isinstance(v, list) else "" for v in units["cpts"]]
+    perimeter_groups = members.groupby("cpts")["commune_code"].apply(lambda s: sorted(set(s.dropna()))).to_dict()
+    all_polygons = polygons
+    missing = {c for codes in perimeter_groups.values() for c in codes} - set(polygons["code"])
+    if missing:
+        con = store.connect(read_only=True)
+        try:
+            all_polygons = pd.concat([polygons, gather.polygons_for(con, sorted(missing))], ignore_index=True)
+        finally:
+            con.close()
+    perimeters = _dissolve(all_polygons, perimeter_groups, {}).rename(columns={"nom": "cpts"})
+    overlap_groups = {f"{r.cpts_a} / {r.cpts_b}": sorted({_commune(u) for u in r.shared_units})
+                      for r in overlaps.itertuples()}
+    overlap_extra = {f"{r.cpts_a} / {r.cpts_b}": {"population": r.shared_population} for r in overlaps.itertuples()}
+    white_codes = [_commune(u) for u in white["unit_code"]]
+    white_geo = units[units["code"].isin(white_codes) & (units["n_cpts"] == 0)]
+    atone_groups = {r.territoire: list(r.communes) for r in atone.itertuples()}
+    atone_extra = {r.territoire: {"population": r.population} for r in atone.itertuples()}
+    candidate_groups = {r.proposition: list(r.communes) for r in candidates.itertuples()} if len(candidates) else {}
+    candidate_extra = {r.proposition: {"population": r.population} for r in candidates.itertuples()} \
+        if len(candidates) else {}
+    return {
+        "units": units,
+        "perimeters": perimeters,
+        "overlaps": _dissolve(polygons, overlap_groups, overlap_extra),
+        "white": white_geo,
+        "atone": _dissolve(polygons, atone_groups, atone_extra),
+        "candidates": _dissolve(polygons, candidate_groups, candidate_extra),
+    }
+
+
+def _commune(unit: str) -> str:
+    """Arrondissement municipal → its commune (for drawing only)."""
+    if unit.startswith("132") and len(unit) == 5 and unit[2] == "2":
+        return "13055"
+    if unit.startswith("751"):
+        return "75056"
+    if unit.startswith("6938"):
+        return "69123"
+    return unit
+
+
+def summary(c: Coverage) -> dict[str, Any]:
+    population = int(c.claims["population"].fillna(0).sum())
+    white_pop = int(c.white["population"].fillna(0).sum())
+    return {
+        "zone": c.zone,
+        "libelle": c.label,
+        "communes": int((c.units["type"] == "commune-actuelle").sum()),
+        "unites": len(c.claims),
+        "population": population,
+        "cpts": int(c.claims["cpts_ids"].explode().dropna().nunique()),
+        "population_covered": population - white_pop,
+        "communes_in_no_cpts": len(c.white),
+        "population_in_no_cpts": white_pop,
+        "units_in_several_cpts": int((c.claims["n_cpts"] > 1).sum()),
+        "overlapping_pairs": len(c.overlaps),
+        "polygon_overlapping_pairs": len(c.polygon_overlaps),
+        "atone_territories": len(c.atone),
+        "candidate_perimeters": len(c.candidates),
+        "unresolved_codes": int(c.quality["kind"].isin(["code_inconnu", "code_invalide",
+                                                        "code_sans_correspondance"]).sum()),
+        "listing_issues": c.quality.groupby("kind").size().to_dict(),
+        "timings_s": {k: round(v, 2) for k, v in c.timings.items()},
+    }
+
+
+def _listify(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].map(lambda v: isinstance(v, list)).any():
+            out[column] = out[column].map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
+    return out
+
+
+def write(c: Coverage) -> dict[str, Path]:
+    from pipeline import maps
+    from pipeline.exports import atomic_dir
+
+    tables = config.processed_dir() / "coverage" / c.zone
+    map_folder = config.maps_dir() / f"couverture-{c.zone}"
+    with atomic_dir(tables) as tmp, atomic_dir(map_folder) as map_tmp:
+        for name, frame in (("communes", c.claims), ("chevauchements", c.overlaps),
+                            ("chevauchements_geometriques", c.polygon_overlaps), ("zones_blanches", c.white),
+                            ("territoires_atones", c.atone), ("propositions", c.candidates),
+                            ("anomalies_listes", c.quality)):
+            _listify(frame).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
+        for layer, frame in c.geometries.items():
+            if len(frame):
+                _listify(frame).to_file(tmp / "couverture.gpkg", layer=layer, driver="GPKG")
+        (tmp / "summary.json").write_text(json.dumps(summary(c), ensure_ascii=False, indent=2, default=str),
+                                          encoding="utf-8")
+        g = c.geometries
+        m = maps.coverage_map(
+            g["units"], g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
+            candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,
+            source="Sources : listes de CPTS chargées, Insee/Etalab (COG, populations), IGN Admin Express COG "
+                   "2018. Les périmètres proposés sont des propositions de méthode, pas des décisions.")
+        maps.save_map(m, map_tmp / "carte.html")
+    return {"tables": tables, "carte": map_folder / "carte.html"}
+
+
+def run_coverage(args: argparse.Namespace) -> Coverage:
+    start = time.perf_counter()
+    con = store.connect(read_only=True)
+    try:
+        result = compute(con, args)
+    finally:
+        con.close()
+    out = write(result)
+    s = summary(result)
+    n = format_number
+    print(f"Couverture par les CPTS – {result.label}")
+    print(f"  {n(s['unites'])} unités (communes, et arrondissements à Paris, Lyon, Marseille), "
+          f"{n(s['population'])} habitants, {s['cpts']} CPTS")
+    print(f"  zones blanches : {n(s['communes_in_no_cpts'])} unités, {n(s['population_in_no_cpts'])} habitants")
+    print(f"  unités revendiquées par plusieurs CPTS : {s['units_in_several_cpts']} ; "
+          f"paires de CPTS qui se chevauchent : {s['overlapping_pairs']}")
+    print(f"  territoires atones : {s['atone_territories']} ; périmètres proposés (seuil {n(args.seuil)} hab.) : "
+          f"{s['candidate_perimeters']}")
+    if s["listing_issues"]:
+        print("  anomalies des listes : " + ", ".join(f"{k} {v}" for k, v in s["listing_issues"].items()))
+    print(f"  carte : {out['carte']}\n  tableaux : {out['tables']}")
+    print(f"Terminé en {time.perf_counter() - start:.1f} s")
+    return result

@@ -1,0 +1,373 @@
+"""The diagnostic's French report and maps, built from a computed :class:`Diagnostic`.
+
+Sections follow the « Trame d'un projet de santé » (seed 002). Renderers only
+read the diagnostic; nothing is computed here but presentation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from pipeline import charts, gather, maps, report
+from pipeline.diagnostic import Diagnostic
+from pipeline.report import format_number
+
+DEMO_WARNING = (
+    "Les effectifs de professionnels et les établissements de ce diagnostic proviennent de données "
+    "fictives de démonstration générées par l'outil : ils ne décrivent pas l'offre réelle du territoire."
+)
+GROUP_DISPLAY = ["Médecins généralistes", "Infirmiers", "Masseurs-kinésithérapeutes", "Pharmaciens",
+                 "Chirurgiens-dentistes", "Sages-femmes"]
+
+
+CATEGORIES = {"fonctionnement": "fonctionnement", "socle": "mission socle",
+              "complementaire": "mission complémentaire", "supplementaire": "volet supplémentaire"}
+
+
+def _months(value: float) -> str:
+    return "pas de délai particulier" if pd.isna(value) else f"{int(value)} mois"
+
+
+def _day(value: date | None) -> str:
+    return "—" if value is None or pd.isna(value) else value.strftime("%d/%m/%Y")
+
+
+def _fmt(value: float, decimals: int = 0) -> str:
+    return format_number(value, decimals)
+
+
+def _population_section(d: Diagnostic) -> dict[str, Any]:
+    evo = d.evolution
+    first, last = evo.iloc[0], evo.iloc[-1]
+    paragraphs = [
+        f"Le territoire « {d.territory.label} » compte {len(d.units)} unité(s) "
+        f"({len(d.territory.commune_codes)} commune(s)) et {_fmt(d.population['total'])} habitants "
+        f"(population municipale en vigueur au 1er janvier {d.population['millesime']}).",
+    ]
+    if d.population["densite"] == d.population["densite"]:
+        paragraphs.append(
+            f"Superficie : {_fmt(d.population['surface_km2'], 1)} km², soit "
+            f"{_fmt(d.population['densite'], 1)} habitants par km²."
+        )
+    if len(evo) > 1:
+        paragraphs.append(
+            f"Entre {int(first['millesime'])} et {int(last['millesime'])}, la population a évolué de "
+            f"{_fmt(last['evolution'])} habitants ({_fmt(last['taux_annuel_pct'], 2)} % par an), calculée sur "
+            "la géographie communale actuelle (les communes fusionnées sont additionnées)."
+        )
+    chart = charts.population_chart(
+        list(evo["millesime"]), list(evo["population"]), title="Population du territoire par millésime"
+    )
+    evolution = evo.assign(millesime=evo["millesime"].astype(str)).rename(columns={
+                                    "millesime": "Millésime", "population": "Population",
+                                    "evolution": "Évolution depuis le premier millésime",
+                                    "taux_annuel_pct": "Taux annuel moyen (%)"})
+    refs = d.references.rename(columns={"zone": "Zone", "population": "Population", "surface_km2": "Surface (km²)",
+                                        "densite_hab_km2": "Densité (hab./km²)",
+                                        "taux_annuel_pct": "Taux annuel moyen (%)"})
+    refs.columns = [c.replace("population_", "Population ") if c.startswith("population_") else c
+                    for c in refs.columns]
+    communes = d.units[["unit_code", "nom", "codes_postaux", "population", "particularites", "epci_nom",
+                        "bv2022_nom"]].rename(columns={
+        "unit_code": "Code INSEE", "nom": "Commune", "codes_postaux": "Codes postaux",
+        "population": f"Population {d.population['millesime']}", "particularites": "Particularités (QPV, ZIP, ZAC)",
+        "epci_nom": "EPCI", "bv2022_nom": "Bassin de vie 2022"})
+    return {
+        "title": "Territoire et population",
+        "paragraphs": paragraphs,
+        "tables": [
+            {"title": "Communes du territoire", "data": communes,
+             "note": "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), millésime 2025, "
+                     "connu pour la région PACA seulement ; « non renseigné » ailleurs."},
+            {"title": "Évolution de la population", "data": evolution, "decimals": {"Taux annuel moyen (%)": 2}},
+            {"title": "Comparaison avec le département, la région et la France", "data": refs,
+             "decimals": {"Densité (hab./km²)": 1, "Taux annuel moyen (%)": 2, "Surface (km²)": 0}},
+        ],
+        "charts": [{"title": "Évolution de la population", "svg": chart}],
+        "notes": d.notes,
+    }
+
+
+def _taille_section(d: Diagnostic) -> dict[str, Any]:
+    t = d.taille
+    paragraphs = [
+        f"Taille ACI : {t['libelle']} ({t['bornes']}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
+        "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "
+        "(une population d'exactement 40 000 habitants relève de la taille 2).",
+        f"Financement annuel possible ({t['version_aci']}) : {_fmt(t['total_possible'])} € (volets fixes et "
+        f"variables), jusqu'à {_fmt(t['maximum'])} € avec le volet supplémentaire de soins non programmés "
+        f"({_fmt(t['volet_supplementaire'])} €).",
+    ]
+    if t["professionnels"] is not None and t["taille"] == 4:
+        paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {_fmt(t['professionnels'])} "
+                          "professionnels recensés.")
+    funding = d.funding.assign(categorie=d.funding["categorie"].map(CATEGORIES))
+    tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
+        "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)"})}]
+    if d.calendar is not None:
+        calendar = d.calendar.assign(
+            categorie=d.calendar["categorie"].map(CATEGORIES),
+            demarrage_mois=d.calendar["demarrage_mois"].map(_months),
+            deploiement_mois=d.calendar["deploiement_mois"].map(_months),
+            demarrage=d.calendar["demarrage"].map(_day),
+            deploiement=d.calendar["deploiement"].map(_day),
+        )
+        tables.append({"title": "Calendrier des missions après signature", "data": calendar.rename(columns={
+            "mission": "Mission", "categorie": "Catégorie", "demarrage_mois": "Démarrage (mois)",
+            "deploiement_mois": "Déploiement (mois)", "demarrage": "Démarrage au plus tard",
+            "deploiement": "Déploiement au plus tard"}),
+            "note": "Missions complémentaires : pas de délai particulier."})
+    else:
+        paragraphs.append("Calendrier des missions : indiquez SIGNATURE=AAAA-MM-JJ pour le calculer.")
+    return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}
+
+
+def _supply_section(d: Diagnostic) -> dict[str, Any]:
+    if d.supply is None:
+        return {"title": "Offre de soins", "paragraphs": [
+            "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
+            "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
+    table = d.supply.rename(columns={
+        "groupe": "Profession", "praticiens": "Professionnels", "sites": "Lieux d'exercice",
+        "densite_10000": "Densité territoire", "densite_departement": "Densité département",
+        "densite_region": "Densité région", "densite_france": "Densité France"})
+    chart_data = {
+        g: {"Territoire": r.densite_10000, "Département": r.densite_departement, "Région": r.densite_region,
+            "France": r.densite_france}
+        for g, r in d.supply.set_index("groupe").iterrows() if g in GROUP_DISPLAY
+    }
+    tables = [{"title": "Professionnels par profession (densité pour 10 000 habitants)", "data": table,
+               "decimals": 1,
+               "note": "Un professionnel exerçant sur plusieurs sites compte une fois au total (part de chaque "
+                       "site). Source : Annuaire Santé (extraction RPPS/ADELI)."}]
+    for title, split in (("Premier et second recours", d.supply_recours), ("Mode d'exercice", d.supply_mode)):
+        if split is not None and not split.empty:
+            tables.append({"title": title, "data": split.reset_index().rename(columns={"groupe": "Profession"}),
+                           "decimals": 1})
+    notes = [DEMO_WARNING] if d.demo_data else []
+    return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [
+        {"title": "Densité de professionnels comparée", "svg": charts.grouped_supply_chart(chart_data)}]}
+
+
+def _establishments_section(d: Diagnostic) -> dict[str, Any]:
+    if d.establishments is None:
+        return {"title": "Établissements", "paragraphs": ["Aucune extraction FINESS n'est chargée."]}
+    e = d.establishments
+    counts = e.groupby(["groupe", "dans_territoire"]).size().unstack(fill_value=0)
+    counts = counts.rename(columns={True: "Dans le territoire", False: "À moins de 10 km"}).reset_index()
+    columns = [c for c in ("nom", "groupe", "categorie_libelle", "commune", "dans_territoire", "distance_km")
+               if c in e.columns]
+    listing = e[columns].rename(columns={"nom": "Établissement", "groupe": "Groupe",
+                                         "categorie_libelle": "Catégorie FINESS", "commune": "Commune",
+                                         "dans_territoire": "Dans le territoire", "distance_km": "Distance (km)"})
+    listing["Dans le territoire"] = listing["Dans le territoire"].map({True: "oui", False: "non"})
+    return {"title": "Établissements", "tables": [
+        {"title": "Établissements par groupe", "data": counts.rename(columns={"groupe": "Groupe"})},
+        {"title": "Liste des établissements", "data": listing, "decimals": 1}],
+        "notes": [DEMO_WARNING] if d.demo_data else []}
+
+
+def _access_section(d: Diagnostic) -> dict[str, Any]:
+    syn = d.apl["synthese"].rename(columns={"annee": "Année", "territoire": "Territoire",
+                                            "departement": "Département", "region": "Région", "france": "France"})
+    communes = d.apl["communes"].rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
+                                                 "population": "Population", "apl_2022": "APL 2022",
+                                                 "apl_2023": "APL 2023", "sous_dense": "APL 2023 < 2,5"})
+    communes = communes.drop(columns=["commune_code"])
+    communes["APL 2023 < 2,5"] = communes["APL 2023 < 2,5"].map({True: "oui", False: "non"})
+    under = int(d.apl["communes"]["sous_dense"].sum())
+    paragraphs = [
+        "APL officielle de la DREES aux médecins généralistes (consultations et visites accessibles par habitant "
+        "standardisé et par an), moyenne du territoire pondérée par la population des communes.",
+        f"{under} commune(s) du territoire sous le seuil de 2,5 consultations par an et par habitant en 2023.",
+    ]
+    if d.apl["sans_apl"]:
+        paragraphs.append("Communes sans APL publiée : " + ", ".join(d.apl["sans_apl"]))
+    tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn, "decimals": 2},
+              {"title": "APL par commune", "data": communes, "decimals": 2}]
+    subsections = []
+    if d.access is not None:
+        rho, n = d.access["spearman_territoire"]
+        rho_v, n_v = d.access["spearman_voisinage"]
+        approx = d.access["communes"].rename(columns={"code": "Code INSEE", "apl_approchee": "APL approchée",
+                                                      "apl_officielle_2023": "APL officielle 2023"})
+        sub: dict[str, Any] = {
+            "title": "APL approchée (modèle de l'outil, pas l'APL officielle)",
+            "paragraphs": [
+                "L'APL approchée est une accessibilité à deux étapes (E2SFCA, bibliothèque pysal access) avec les "
+                "paliers de distance de la DREES appliqués à des distances à vol d'oiseau corrigées d'un facteur "
+                f"de détour, et une offre en effectifs de l'Annuaire Santé. Unité : {d.access['unite']}. Ce n'est "
+                "pas l'APL officielle de la DREES.",
+                f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {_fmt(rho, 2)} sur {n} communes du "
+                f"territoire, {_fmt(rho_v, 2)} sur {n_v} communes du voisinage.",
+            ],
+            "tables": [{"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}],
+        }
+        if d.access["simulation"] is not None:
+            sim = d.access["simulation"].rename(columns={"code": "Code INSEE", "groupe": "Profession",
+                                                         "before": "Avant", "after": "Après", "delta": "Écart"})
+            changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access["changements"])
+            sub["tables"].append({"title": f"Simulation : {changes}", "data": sim, "decimals": 2})
+        if d.demo_data:
+            sub["notes"] = [DEMO_WARNING]
+        subsections.append(sub)
+    return {"title": "Accessibilité", "paragraphs": paragraphs, "tables": tables, "subsections": subsections}
+
+
+def _representativeness_section(d: Diagnostic) -> dict[str, Any]:
+    if d.representativeness is None:
+        return {"title": "Représentativité", "paragraphs": [
+            "Donnez ADHERENTS=chemin.csv (colonnes profession et, si possible, rpps) pour calculer la part des "
+            "professionnels du territoire qui adhèrent à la CPTS (tableau de la Trame)."]}
+    table = d.representativeness.rename(columns={"groupe": "Profession", "praticiens": "Professionnels du territoire",
+                                                 "adherents": "Adhérents", "part_adherents_pct": "Part (%)"})
+    return {"title": "Représentativité", "tables": [{"title": "Adhérents par profession", "data": table,
+                                                      "decimals": 1}],
+            "notes": [DEMO_WARNING] if d.demo_data else []}
+
+
+def _neighbours_section(d: Diagnostic) -> dict[str, Any]:
+    if d.neighbours.empty:
+        return {"title": "Chevauchements et voisins",
+                "paragraphs": ["Aucune autre CPTS des listes chargées ne partage ou ne jouxte ce territoire."]}
+    n = d.neighbours.rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
+                                     "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
+    n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
+    shared = d.neighbours[d.neighbours["unites_communes"] != ""]
+    paragraphs = [f"{len(shared)} CPTS partagent des communes avec ce territoire ; "
+                  f"{int(d.neighbours['limitrophe'].sum())} sont limitrophes. L'instruction DGOS/CNAM rappelle "
+                  "qu'un territoire ne relève que d'une seule CPTS."]
+    return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}
+
+
+def _flows_section(d: Diagnostic) -> dict[str, Any]:
+    if d.flows is None:
+        return {"title": "Flux de patients", "paragraphs": ["Pas d'offre de soins chargée : flux non calculés."]}
+    syn = d.flows["synthese"].copy()
+    for col in ("auto_confinement", "attraction"):
+        syn[col] = syn[col] * 100
+    syn = syn.rename(columns={"groupe": "Profession", "recours_residents": "Recours des habitants",
+                              "recours_internes": "dont dans le territoire", "auto_confinement": "Auto-confinement (%)",
+                              "fuites": "Recours hors territoire",
+                              "recours_realises": "Recours réalisés dans le territoire",
+                              "recours_exterieurs_entrants": "dont par des non-résidents",
+                              "attraction": "Attraction (%)", "non_affecte": "Non affectés"})
+    tables = [{"title": "Auto-confinement et attraction", "data": syn, "decimals": 1}]
+    dest = d.flows["destinations_exterieures"]
+    if not dest.empty:
+        tables.append({"title": "Principales destinations hors du territoire", "data": dest.assign(
+            part_des_residents=dest["part_des_residents"] * 100).rename(columns={
+                "groupe": "Profession", "destination": "Commune", "volume": "Recours annuels",
+                "part_des_residents": "Part des recours des habitants (%)"}), "decimals": 1})
+    if "bassins_de_vie" in d.flows and not d.flows["bassins_de_vie"].empty:
+        bv = d.flows["bassins_de_vie"]
+        tables.append({"title": "Bassins de vie 2022 touchés par le périmètre", "data": bv, "decimals": 2})
+    paragraphs = [
+        f"Origine des flux : {d.flows['origine']}. Les recours partent de chaque commune en proportion de sa "
+        "population (taux nationaux de recours par profession) et se répartissent entre les communes où exercent "
+        "les professionnels selon leur nombre et la distance (modèle de Huff, décroissance exponentielle).",
+        "L'auto-confinement est la part des recours des habitants réalisés dans le territoire ; un périmètre qui "
+        "suit le « territoire vécu » a un auto-confinement élevé.",
+    ]
+    return {"title": "Flux de patients", "paragraphs": paragraphs, "tables": tables,
+            "notes": [DEMO_WARNING] if d.demo_data else []}
+
+
+def _sources(d: Diagnostic) -> list[dict[str, Any]]:
+    out = []
+    for row in d.sources.itertuples():
+        out.append({"nom": row.source, "millesime": row.vintage, "url": row.origin,
+                    "telechargement": str(row.loaded_at)[:10], "note": row.notes})
+    return out
+
+
+def context(d: Diagnostic) -> dict[str, Any]:
+    key = [
+        {"label": "Population", "value": d.population["total"]},
+        {"label": "Communes", "value": len(d.territory.commune_codes)},
+        {"label": "Taille ACI", "value": d.taille["libelle"]},
+        {"label": "APL 2023 (territoire)", "value": format_number(d.apl["synthese"].iloc[-1]["territoire"], 2)},
+    ]
+    return {
+        "title": f"Diagnostic territorial – {d.territory.label}",
+        "subtitle": "Éléments de diagnostic pour le projet de santé (Trame d'un projet de santé)",
+        "territory": d.territory.spec,
+        "generated": date.today(),
+        "demo_data": d.demo_data,
+        "key_figures": key,
+        "sections": [_population_section(d), _taille_section(d), _supply_section(d), _establishments_section(d),
+                     _access_section(d), _representativeness_section(d), _neighbours_section(d),
+                     _flows_section(d)],
+        "sources": _sources(d),
+    }
+
+
+def write(d: Diagnostic, path: Path) -> Path:
+    return report.write_report(context(d), path)
+
+
+def _neighbour_shapes(d: Diagnostic) -> gpd.GeoDataFrame | None:
+    if d.neighbours.empty:
+        return None
+    from pipeline import store
+
+    con = store.connect(read_only=True)
+    try:
+        members = gather.cpts_members(con)
+        if members is None:
+            return None
+        wanted = members[members["cpts"].isin(set(d.neighbours["cpts"]))]
+        polygons = gather.polygons_for(con, sorted(set(wanted["commune_code"].dropna())))
+    finally:
+        con.close()
+    rows = []
+    for row in d.neighbours.itertuples():
+        codes = members.loc[(members["listing"] == row.liste) & (members["cpts"] == row.cpts), "commune_code"]
+        shape = polygons[polygons["code"].isin(set(codes))]
+        if len(shape):
+            rows.append({"nom": row.cpts, "geometry": shape.geometry.union_all()})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else None
+
+
+def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
+    communes = d.communes_geo.copy()
+    indicators = {"population": "Population municipale", "densite_hab_km2": "Densité (hab./km²)",
+                  "apl_2023": "APL médecins généralistes 2023 (DREES)"}
+    if "densite_mg_10000" in communes:
+        indicators["densite_mg_10000"] = "Médecins généralistes pour 10 000 hab."
+    establishments = None
+    if d.establishments is not None and not d.establishments.empty:
+        e = d.establishments.dropna(subset=["lon", "lat"])
+        establishments = gpd.GeoDataFrame(
+            {"nom": e["nom"], "groupe": e["groupe"], "categorie": e.get("categorie_libelle", e["groupe"])},
+            geometry=gpd.points_from_xy(e["lon"], e["lat"]), crs=4326)
+    professionals = None
+    if d.professionals is not None:
+        professionals = d.professionals.assign(effectif=d.professionals["effectif"].round(1))
+    return maps.territory_map(
+        d.perimeter, communes, indicators, neighbours=_neighbour_shapes(d), establishments=establishments,
+        professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
+        source=_source_line(d))
+
+
+def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
+    return maps.flow_map(flows, perimeter=d.perimeter, communes=d.communes_geo[["code", "nom", "geometry"]],
+                         title=f"Flux modélisés de recours aux médecins généralistes – {d.territory.label}",
+                         demo_data=d.demo_data, source=_source_line(d))
+
+
+def _source_line(d: Diagnostic) -> str:
+    parts = ["Insee/Etalab (COG et populations)", "IGN Admin Express COG 2018", "DREES (APL 2022-2023)"]
+    if d.supply is not None:
+        parts.append("Annuaire Santé" + (" (données fictives de démonstration)" if d.demo_data else ""))
+    if d.establishments is not None:
+        parts.append("FINESS" + (" (données fictives de démonstration)" if d.demo_data else ""))
+    return "Sources : " + ", ".join(parts) + "."
+
+

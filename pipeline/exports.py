@@ -1,0 +1,220 @@
+"""Write a diagnostic's outputs atomically: tables, GeoPackage, summary, map, report.
+
+Everything is first written into temporary folders next to the final ones,
+then swapped in: a failure half-way leaves the previous outputs as they were,
+and a folder that cannot be written is reported in French before anything
+changes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString
+
+from pipeline import config
+from pipeline.diagnostic import Diagnostic
+from pipeline.errors import PipelineError
+
+SHEETS = {
+    "communes": "Communes",
+    "population": "Population",
+    "references": "Comparaisons",
+    "financement": "Financement ACI",
+    "offre": "Offre de soins",
+    "etablissements": "Établissements",
+    "apl": "APL",
+    "voisins": "CPTS voisines",
+}
+
+
+def diagnostic_dir(slug: str) -> Path:
+    return config.processed_dir() / "diagnostics" / slug
+
+
+def map_dir(slug: str) -> Path:
+    return config.maps_dir() / slug
+
+
+def _check_writable(folder: Path) -> None:
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise PipelineError("Dossier de sortie non accessible en écriture", probe)
+
+
+@contextmanager
+def atomic_dir(final: Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``final`` only if the block succeeds."""
+    _check_writable(final.parent)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = final.with_name(f".{final.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def communes_table(d: Diagnostic) -> pd.DataFrame:
+    u = d.units
+    return pd.DataFrame({
+        "code_insee": u["unit_code"],
+        "commune": u["nom"],
+        "type": u["type"].map({"commune-actuelle": "commune", "arrondissement-municipal": "arrondissement municipal"}),
+        "commune_de_rattachement": u["commune_code"],
+        "codes_postaux": u["codes_postaux"],
+        f"population_{d.population['millesime']}": u["population"],
+        "surface_km2": u["surface_km2"].round(2),
+        "densite_hab_km2": u["densite_hab_km2"].round(1),
+        "particularites_qpv_zip_zac": u["particularites"],
+        "epci": u["epci"],
+        "epci_nom": u["epci_nom"],
+        "bassin_de_vie_2022": u["bv2022"],
+        "bassin_de_vie_2022_nom": u["bv2022_nom"],
+        "apl_mg_2022": u["apl_2022"],
+        "apl_mg_2023": u["apl_2023"],
+    })
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def summary(d: Diagnostic) -> dict[str, Any]:
+    supply = None
+    if d.supply is not None:
+        supply = {
+            row.groupe: {"praticiens": row.praticiens, "densite_10000": row.densite_10000,
+                         "densite_departement": row.densite_departement, "densite_region": row.densite_region,
+                         "densite_france": row.densite_france}
+            for row in d.supply.itertuples()
+        }
+    apl = d.apl["synthese"].set_index("annee")
+    flows = None
+    if d.flows is not None:
+        syn = d.flows["synthese"].set_index("groupe")
+        flows = {"origine": d.flows["origine"],
+                 "auto_confinement": syn["auto_confinement"].to_dict(), "attraction": syn["attraction"].to_dict()}
+    access = None
+    if d.access is not None:
+        rho, n = d.access["spearman_territoire"]
+        access = {"libelle": "APL approchée (pas l'APL officielle)", "spearman_apl_officielle_2023": rho,
+                  "communes_comparees": n}
+    return _jsonable({
+        "territory": d.territory.spec,
+        "label": d.territory.label,
+        "communes": len(d.territory.commune_codes),
+        "unites": len(d.units),
+        "population": d.population["total"],
+        "population_vintage": d.population["millesime"],
+        "population_by_vintage": dict(zip(d.evolution["millesime"].astype(str), d.evolution["population"],
+                                          strict=True)),
+        "surface_km2": d.population["surface_km2"],
+        "densite_hab_km2": d.population["densite"],
+        "taille": d.taille["libelle"],
+        "financement_aci": {k: d.taille[k] for k in ("total_possible", "volet_supplementaire", "maximum",
+                                                     "version_aci")},
+        "supply": supply,
+        "apl": {"2022": apl.loc[2022].to_dict(), "2023": apl.loc[2023].to_dict(),
+                "communes_sous_2_5": d.apl["communes"].loc[d.apl["communes"]["sous_dense"], "unit_code"].tolist()},
+        "overlaps": d.neighbours.to_dict("records"),
+        "flows": flows,
+        "access": access,
+        "sources": d.sources[["source", "vintage", "origin", "sha256"]].to_dict("records"),
+        "demo_data": d.demo_data,
+        "demo_sources": d.demo_sources,
+        "notes": d.notes,
+    })
+
+
+def flow_lines(d: Diagnostic) -> gpd.GeoDataFrame | None:
+    if d.flows is None or d.flows["lignes"].empty:
+        return None
+    lines = d.flows["lignes"].dropna(subset=["lon_o", "lat_o", "lon_d", "lat_d"])
+    lines = lines[lines["groupe"].str.lower() == "médecins généralistes"]
+    if lines.empty:
+        return None
+    geometry = [LineString([(r.lon_o, r.lat_o), (r.lon_d, r.lat_d)]) for r in lines.itertuples()]
+    return gpd.GeoDataFrame(
+        {"volume": lines["volume"].round(0).to_numpy(), "sens": lines["sens"].to_numpy(),
+         "origine": lines["origin"].astype(str).to_numpy(), "destination": lines["destination"].astype(str).to_numpy()},
+        geometry=geometry, crs=4326)
+
+
+def write_tables(d: Diagnostic, folder: Path) -> None:
+    tables: dict[str, pd.DataFrame] = {
+        "communes": communes_table(d),
+        "population": d.evolution,
+        "references": d.references,
+        "financement": d.funding,
+        "apl": d.apl["communes"],
+        "voisins": d.neighbours,
+    }
+    if d.supply is not None:
+        tables["offre"] = d.supply
+    if d.establishments is not None:
+        tables["etablissements"] = d.establishments
+    if d.demo_data:
+        for name in ("offre", "etablissements"):
+            if name in tables:
+                tables[name] = tables[name].assign(avertissement="données fictives de démonstration")
+    for name in ("communes", "offre", "etablissements"):
+        if name in tables:
+            tables[name].to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+    with pd.ExcelWriter(folder / "diagnostic.xlsx", engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            frame.to_excel(writer, sheet_name=SHEETS[name][:31], index=False)
+    perimeter = d.perimeter.assign(territoire=d.territory.spec, population=d.population["total"],
+                                   taille=d.taille["libelle"])
+    perimeter.to_file(folder / "territoire.gpkg", layer="perimetre", driver="GPKG")
+    communes = d.communes_geo[["code", "nom", "population", "area_km2", "densite_hab_km2", "apl_2023", "geometry"]]
+    communes.to_file(folder / "territoire.gpkg", layer="communes", driver="GPKG")
+    (folder / "summary.json").write_text(json.dumps(summary(d), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def write_all(d: Diagnostic) -> dict[str, Path]:
+    """Write every output of ``d``; returns the final paths."""
+    from pipeline import diagnostic_report, maps
+
+    slug = d.territory.slug
+    tables_final, maps_final = diagnostic_dir(slug), map_dir(slug)
+    _check_writable(tables_final.parent)
+    _check_writable(maps_final.parent)
+    with atomic_dir(tables_final) as tables_tmp, atomic_dir(maps_final) as maps_tmp:
+        write_tables(d, tables_tmp)
+        maps.save_map(diagnostic_report.territory_map(d, flow_lines(d)), maps_tmp / "carte.html")
+        flows = flow_lines(d)
+        if flows is not None:
+            maps.save_map(diagnostic_report.flows_map(d, flows), maps_tmp / "flux.html")
+        diagnostic_report.write(d, maps_tmp / "rapport.html")
+    return {"tables": tables_final, "carte": maps_final / "carte.html", "rapport": maps_final / "rapport.html"}
