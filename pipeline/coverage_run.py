@@ -40,6 +40,8 @@ class Coverage:
     geometries: dict[str, gpd.GeoDataFrame]
     # Coverage uses listings, COG and polygons only: no demonstration data can reach it.
     demo_data: bool = False
+    notes: list[str] = field(default_factory=list)
+    outside_listings: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -70,6 +72,7 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
         clock = time.perf_counter()
 
     slug, label, where, params = zone_of(args, con)
+    notes: list[str] = []
     if not store.table_exists(con, "cpts_membres"):
         raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
     units = con.execute(
@@ -85,10 +88,24 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
         "SELECT code, nom, type, parent, departement, region, population FROM communes WHERE vintage = ?",
         [config.CURRENT_VINTAGE]).df()
     overlaps = coverage.overlap_pairs(zone_members, all_units)
-    white = coverage.white_zones(claims)
+    # A unit is a white zone only where the loaded listings speak: in a région none of them covers,
+    # "no CPTS" would mean "no listing loaded", not "no project".
+    covered_regions = set(claims.loc[claims["n_cpts"] > 0, "region"].dropna())
+    all_white = coverage.white_zones(claims)
+    white = all_white[all_white["region"].isin(covered_regions)].reset_index(drop=True)
+    outside_listings = all_white[~all_white["region"].isin(covered_regions)]
     lap("revendications et chevauchements")
 
-    polygons = gather.polygons_for(con, sorted(set(units["code"]) | set(units["parent"].dropna())))
+    member_communes = set(zone_members.loc[zone_members["unit_type"] == "commune-actuelle", "commune_code"].dropna())
+    polygons = gather.polygons_for(
+        con, sorted(set(units["code"]) | set(units["parent"].dropna()) | member_communes))
+    areas = polygons.set_index("code")["area_km2"] * 1e6
+    # Arrondissements have no polygon of their own: they add no area (counts and populations still do).
+    area_overlaps = coverage.commune_set_overlaps(
+        zone_members[zone_members["unit_type"] == "commune-actuelle"], areas, missing="zero")
+    overlaps = _with_areas(overlaps, area_overlaps)
+    polygons = polygons[polygons["code"].isin(set(units["code"]) | set(units["parent"].dropna()))]
+    lap("surfaces des chevauchements")
     bv = con.execute("SELECT code, bv2022 FROM appartenance").df().set_index("code")["bv2022"]
     polygon_overlaps = pd.DataFrame()
     perimeters_raw = con.execute(
@@ -107,7 +124,7 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
                                   "bassins_vie", "n_bassins_vie"])
     candidates = pd.DataFrame()
     if len(white_geo):
-        frames = [frame for frame in _by_crs(white_geo)]
+        frames = _by_crs(white_geo)
         atone_parts, candidate_parts = [], []
         for crs, frame in frames:
             labelled = coverage.atone_components(frame, crs=crs)
@@ -115,7 +132,14 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
             labelled["territoire"] = prefix + labelled["territoire"]
             atone_parts.append(coverage.atone_territories(frame, crs=crs))
             atone_parts[-1]["territoire"] = prefix + atone_parts[-1]["territoire"]
-            big = labelled.groupby("territoire")["population"].transform("sum") >= args.seuil
+            sizes = labelled.groupby("territoire")["population"].transform("sum")
+            counts = labelled.groupby("territoire")["code"].transform("size")
+            # spopt's max-p heuristic does not scale to thousands of areas: very large uncovered
+            # areas are reported, and left to a département-level run.
+            big = (sizes >= args.seuil) & (counts <= MAX_REGIONALISED_COMMUNES)
+            too_large = sorted(set(labelled.loc[counts > MAX_REGIONALISED_COMMUNES, "territoire"]))
+            notes.extend(f"{t} : plus de {MAX_REGIONALISED_COMMUNES} communes, pas de proposition automatique "
+                         "(lancez la couverture par département)" for t in too_large)
             if big.any():
                 candidate_parts.append(coverage.candidate_perimeters(labelled[big], floor=args.seuil, crs=crs))
         atone = pd.concat(atone_parts, ignore_index=True).sort_values("population", ascending=False)
@@ -128,10 +152,30 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
     issues = issues[issues["cpts"].isin(set(zone_members["cpts"])) | issues["cpts"].isna()]
     geometries = _geometries(polygons, claims, zone_members, overlaps, white, atone, candidates)
     lap("géométries")
-    return Coverage(zone=slug, label=label, units=units, claims=claims, overlaps=overlaps,
+    if len(outside_listings):
+        notes.append(
+            f"{len(outside_listings)} unités de régions sans aucune CPTS dans les listes chargées ne sont pas "
+            "comptées en zones blanches (régions : " + ", ".join(sorted(set(outside_listings["region"].dropna())))
+            + ")")
+    return Coverage(zone=slug, label=label, units=units, claims=claims, overlaps=overlaps, notes=notes,
+                    outside_listings=outside_listings,
                     polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),
                     candidates=candidates, quality=issues, geometries=geometries,
                     timings=timings)
+
+
+MAX_REGIONALISED_COMMUNES = 600
+
+
+def _with_areas(pairs: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Add the shared area (km²) and each perimeter's area share to the commune-set overlap pairs."""
+    extra = areas.rename(columns={"shared_area_m2": "surface_partagee_km2", "share_a": "part_surface_a",
+                                  "share_b": "part_surface_b"})
+    extra["surface_partagee_km2"] = extra["surface_partagee_km2"] / 1e6
+    keep = ["cpts_id_a", "cpts_id_b", "surface_partagee_km2", "part_surface_a", "part_surface_b"]
+    out = pairs.merge(extra[keep], on=["cpts_id_a", "cpts_id_b"], how="left")
+    out["surface_partagee_km2"] = out["surface_partagee_km2"].fillna(0.0)
+    return out
 
 
 def _crs(units: pd.DataFrame) -> int:
@@ -222,6 +266,7 @@ def summary(c: Coverage) -> dict[str, Any]:
         "communes_in_no_cpts": len(c.white),
         "population_in_no_cpts": white_pop,
         "units_in_several_cpts": int((c.claims["n_cpts"] > 1).sum()),
+        "units_outside_listings": 0 if c.outside_listings is None else len(c.outside_listings),
         "overlapping_pairs": len(c.overlaps),
         "polygon_overlapping_pairs": len(c.polygon_overlaps),
         "atone_territories": len(c.atone),
@@ -229,6 +274,7 @@ def summary(c: Coverage) -> dict[str, Any]:
         "unresolved_codes": int(c.quality["kind"].isin(["code_inconnu", "code_invalide",
                                                         "code_sans_correspondance"]).sum()),
         "listing_issues": c.quality.groupby("kind").size().to_dict(),
+        "notes": c.notes,
         "timings_s": {k: round(v, 2) for k, v in c.timings.items()},
     }
 
@@ -259,8 +305,12 @@ def write(c: Coverage) -> dict[str, Path]:
         (tmp / "summary.json").write_text(json.dumps(summary(c), ensure_ascii=False, indent=2, default=str),
                                           encoding="utf-8")
         g = c.geometries
+        units = g["units"]
+        if c.outside_listings is not None and len(c.outside_listings):
+            # Units of régions no listing covers carry no information: keep the map light.
+            units = units[~units["code"].isin(set(c.outside_listings["unit_code"]))]
         m = maps.coverage_map(
-            g["units"], g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
+            units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,
             source="Sources : listes de CPTS chargées, Insee/Etalab (COG, populations), IGN Admin Express COG "
                    "2018. Les périmètres proposés sont des propositions de méthode, pas des décisions.")
@@ -286,6 +336,8 @@ def run_coverage(args: argparse.Namespace) -> Coverage:
           f"paires de CPTS qui se chevauchent : {s['overlapping_pairs']}")
     print(f"  territoires atones : {s['atone_territories']} ; périmètres proposés (seuil {n(args.seuil)} hab.) : "
           f"{s['candidate_perimeters']}")
+    for note in result.notes:
+        print(f"  note : {note}")
     if s["listing_issues"]:
         print("  anomalies des listes : " + ", ".join(f"{k} {v}" for k, v in s["listing_issues"].items()))
     print(f"  carte : {out['carte']}\n  tableaux : {out['tables']}")
