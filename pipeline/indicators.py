@@ -117,6 +117,8 @@ def supply_by_group(offre: pd.DataFrame, codes: list[str] | None, population: fl
 def supply_split(offre: pd.DataFrame, codes: list[str], column: str) -> pd.DataFrame:
     """Practitioner shares per groupe × ``column`` (``recours`` or ``mode``)."""
     frame = offre[offre["commune"].isin(codes)]
+    # Professions seed 000 does not classify have no recours: show them rather than drop them.
+    frame = frame.assign(**{column: frame[column].fillna("non classé").replace("", "non classé")})
     table = frame.pivot_table(index="groupe", columns=column, values="etp_sites", aggfunc="sum", fill_value=0.0)
     return table.reindex([g for g in TRAME_GROUPS if g in table.index])
 
