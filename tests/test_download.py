@@ -112,3 +112,23 @@ def test_obtain_reads_the_mirror_in_place(mirror: Path) -> None:
 def test_missing_mirror_file_is_a_french_error(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="Fichier absent du miroir"):
         obtain(config.APL, tmp_path)
+
+
+def test_contours_download_fetches_every_departement_file(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.sources import contours_download
+
+    slugs = ["04-alpes-de-haute-provence", "2A-corse-du-sud"]
+    monkeypatch.setattr(contours_download, "department_slugs", lambda: slugs)
+    folder = contours_download.download_contours(tmp_path / "contours", base_url=f"{server}/departements")
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["communes-04-alpes-de-haute-provence.geojson", "communes-2A-corse-du-sud.geojson"]
+
+
+def test_contours_slugs_cover_the_101_departements() -> None:
+    from pipeline.sources.contours_download import department_slugs
+
+    slugs = department_slugs()
+    assert len(slugs) == 101
+    assert "04-alpes-de-haute-provence" in slugs and "976-mayotte" in slugs

@@ -108,3 +108,39 @@ def test_slug_is_readable_ascii() -> None:
     assert slugify("cpts:CPTS du Verdon") == "cpts-cpts-du-verdon"
     assert slugify("communes:04070,04001") == "communes-04070-04001"
     assert slugify("cpts:CPTS Hauts Pays du Verdon & Monts d'Azur") == "cpts-cpts-hauts-pays-du-verdon-monts-d-azur"
+
+
+def test_cpts_of_the_paca_listing(db: duckdb.DuckDBPyConnection) -> None:
+    t = resolve_territory(db, "cpts:CPTS du Verdon")
+    assert t.label == "CPTS du Verdon (liste paca)"
+    expected = db.execute(
+        "SELECT count(DISTINCT unit_code) FROM cpts_membres WHERE cpts = 'CPTS du Verdon' AND listing = 'paca'"
+    ).fetchone()[0]
+    assert len(t.units) == expected == 15
+    # Case and accents do not matter.
+    assert len(resolve_territory(db, "cpts:cpts du verdon").units) == 15
+
+
+def test_unknown_cpts_suggests_close_names(db: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "cpts:CPTS du Verdun")
+    assert "CPTS inconnue : « CPTS du Verdun »" in str(info.value)
+    assert "CPTS du Verdon" in str(info.value)
+
+
+def test_marseille_cpts_keeps_arrondissements_as_units(db: duckdb.DuckDBPyConnection) -> None:
+    name = db.execute(
+        "SELECT cpts FROM cpts_membres WHERE unit_code = '13201' AND listing = 'paca'"
+    ).fetchone()[0]
+    t = resolve_territory(db, f"cpts:{name}")
+    arrondissements = t.units[t.units["type"] == "arrondissement-municipal"]
+    assert "13201" in set(arrondissements["unit_code"])
+    assert set(arrondissements["commune_code"]) == {"13055"}
+    # « CPTS Coordination Santé Marseille 1-2-3 » covers the 1st to 3rd arrondissements only: its
+    # population is theirs (37 599 + … = 120 006 in 2026), not Marseille's 886 040.
+    assert name == "CPTS Coordination Santé Marseille 1-2-3"
+    assert sorted(t.units["unit_code"]) == ["13201", "13202", "13203"]
+    expected = db.execute(
+        "SELECT sum(population) FROM communes WHERE vintage = 2026 AND code IN ('13201', '13202', '13203')"
+    ).fetchone()[0]
+    assert t.population == expected == 120_006
