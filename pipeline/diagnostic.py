@@ -89,6 +89,10 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
         timings[name] = now - clock
         clock = now
 
+    if getattr(options, "ajout", None):
+        from pipeline.access import parse_what_if
+
+        parse_what_if(options.ajout)  # fail on a malformed scenario before the long computation
     notes = list(territory.notes)
     units = gather.unit_table(con, territory)
     dep, reg = main_area(units)

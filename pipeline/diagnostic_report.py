@@ -19,9 +19,16 @@ from pipeline.diagnostic import Diagnostic
 from pipeline.report import format_number
 
 DEMO_WARNING = (
-    "Les effectifs de professionnels et les établissements de ce diagnostic proviennent de données "
-    "fictives de démonstration générées par l'outil : ils ne décrivent pas l'offre réelle du territoire."
+    "Les effectifs de professionnels de ce diagnostic proviennent de données fictives de démonstration "
+    "générées par l'outil : ils ne décrivent pas l'offre réelle du territoire."
 )
+ESTABLISHMENTS_DEMO_WARNING = (
+    "Les établissements de ce diagnostic proviennent de données fictives de démonstration générées par "
+    "l'outil : ils ne décrivent pas les établissements réels du territoire."
+)
+#: Source names (table ``sources``) of the practitioners' registry and of FINESS.
+REGISTRY_SOURCE = "annuaire-sante"
+FINESS_SOURCE = "finess"
 GROUP_DISPLAY = ["Médecins généralistes", "Infirmiers", "Masseurs-kinésithérapeutes", "Pharmaciens",
                  "Chirurgiens-dentistes", "Sages-femmes"]
 
@@ -150,7 +157,7 @@ def _supply_section(d: Diagnostic) -> dict[str, Any]:
         if split is not None and not split.empty:
             tables.append({"title": title, "data": split.reset_index().rename(columns={"groupe": "Profession"}),
                            "decimals": 1})
-    notes = [DEMO_WARNING] if d.demo_data else []
+    notes = [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [
         {"title": "Densité de professionnels comparée", "svg": charts.grouped_supply_chart(chart_data)}]}
 
@@ -170,7 +177,7 @@ def _establishments_section(d: Diagnostic) -> dict[str, Any]:
     return {"title": "Établissements", "tables": [
         {"title": "Établissements par groupe", "data": counts.rename(columns={"groupe": "Groupe"})},
         {"title": "Liste des établissements", "data": listing, "decimals": 1}],
-        "notes": [DEMO_WARNING] if d.demo_data else []}
+        "notes": [ESTABLISHMENTS_DEMO_WARNING] if _demo(d, FINESS_SOURCE) else []}
 
 
 def _access_section(d: Diagnostic) -> dict[str, Any]:
@@ -214,7 +221,7 @@ def _access_section(d: Diagnostic) -> dict[str, Any]:
                                                          "before": "Avant", "after": "Après", "delta": "Écart"})
             changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access["changements"])
             sub["tables"].append({"title": f"Simulation : {changes}", "data": sim, "decimals": 2})
-        if d.demo_data:
+        if _demo(d, REGISTRY_SOURCE):
             sub["notes"] = [DEMO_WARNING]
         subsections.append(sub)
     return {"title": "Accessibilité", "paragraphs": paragraphs, "tables": tables, "subsections": subsections}
@@ -229,7 +236,7 @@ def _representativeness_section(d: Diagnostic) -> dict[str, Any]:
                                                  "adherents": "Adhérents", "part_adherents_pct": "Part (%)"})
     return {"title": "Représentativité", "tables": [{"title": "Adhérents par profession", "data": table,
                                                       "decimals": 1}],
-            "notes": [DEMO_WARNING] if d.demo_data else []}
+            "notes": [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []}
 
 
 def _neighbours_section(d: Diagnostic) -> dict[str, Any]:
@@ -276,7 +283,7 @@ def _flows_section(d: Diagnostic) -> dict[str, Any]:
         "suit le « territoire vécu » a un auto-confinement élevé.",
     ]
     return {"title": "Flux de patients", "paragraphs": paragraphs, "tables": tables,
-            "notes": [DEMO_WARNING] if d.demo_data else []}
+            "notes": [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []}
 
 
 def _sources(d: Diagnostic) -> list[dict[str, Any]]:
@@ -365,9 +372,14 @@ def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
 def _source_line(d: Diagnostic) -> str:
     parts = ["Insee/Etalab (COG et populations)", "IGN Admin Express COG 2018", "DREES (APL 2022-2023)"]
     if d.supply is not None:
-        parts.append("Annuaire Santé" + (" (données fictives de démonstration)" if d.demo_data else ""))
+        parts.append("Annuaire Santé" + (" (données fictives de démonstration)" if _demo(d, REGISTRY_SOURCE) else ""))
     if d.establishments is not None:
-        parts.append("FINESS" + (" (données fictives de démonstration)" if d.demo_data else ""))
+        parts.append("FINESS" + (" (données fictives de démonstration)" if _demo(d, FINESS_SOURCE) else ""))
     return "Sources : " + ", ".join(parts) + "."
 
 
+
+
+def _demo(d: Diagnostic, source: str) -> bool:
+    """Whether ``source`` (``annuaire-sante``, ``finess``) was loaded from demonstration data."""
+    return source in d.demo_sources
