@@ -22,6 +22,7 @@ import shapely
 from pipeline import config, coverage, gather, store
 from pipeline.errors import PipelineError, TerritoryError
 from pipeline.geo import LAMBERT93, projected_crs
+from pipeline.progress import Stages
 from pipeline.report import format_number
 
 
@@ -63,13 +64,9 @@ def zone_of(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> tuple[s
 
 
 def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverage:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        timings[name] = time.perf_counter() - clock
-        clock = time.perf_counter()
+    stages = Stages("Couverture", total=5)
+    lap = stages.done
+    timings = stages.timings
 
     slug, label, where, params = zone_of(args, con)
     notes: list[str] = []
@@ -157,6 +154,7 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
             f"{len(outside_listings)} unités de régions sans aucune CPTS dans les listes chargées ne sont pas "
             "comptées en zones blanches (régions : " + ", ".join(sorted(set(outside_listings["region"].dropna())))
             + ")")
+    stages.close()
     return Coverage(zone=slug, label=label, units=units, claims=claims, overlaps=overlaps, notes=notes,
                     outside_listings=outside_listings,
                     polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),

@@ -27,6 +27,7 @@ from pipeline import aci, config, gather, store
 from pipeline import indicators as ind
 from pipeline.errors import PipelineError
 from pipeline.geo import projected_crs
+from pipeline.progress import Stages
 from pipeline.report import format_number
 from pipeline.territory import Territory, resolve_territory
 
@@ -80,14 +81,9 @@ def main_area(units: pd.DataFrame) -> tuple[str, str]:
 
 def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argparse.Namespace) -> Diagnostic:
     """Compute the whole diagnostic of ``territory``."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
+    stages = Stages("Diagnostic", total=8)
+    lap = stages.done
+    timings = stages.timings
 
     if getattr(options, "ajout", None):
         from pipeline.access import parse_what_if
@@ -226,6 +222,7 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
         communes_geo["densite_mg_10000"] = communes_geo["code"].map(gp).fillna(0) / communes_geo["population"] * 10_000
     communes_geo["apl_2023"] = communes_geo["code"].map(apl["communes"].set_index("commune_code")["apl_2023"])
 
+    stages.close()
     return Diagnostic(
         territory=territory, units=units, communes_geo=communes_geo, perimeter=perimeter,
         population={"total": population, "millesime": config.CURRENT_VINTAGE, "surface_km2": land,
