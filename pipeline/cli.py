@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import signal
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline import __version__, config
-from pipeline.errors import PipelineError
+from pipeline.errors import DataError, PipelineError, french_os_error
 
 
 def _mirror(args: argparse.Namespace) -> Path | None:
@@ -39,17 +43,10 @@ def cmd_data(args: argparse.Namespace) -> int:
             for row in group.itertuples():
                 pop = "" if row.population is None or str(row.population) == "<NA>" else f", {row.population} hab."
                 print(f"    {row.code} {row.nom or ''}{pop} — {row.note}")
-    from pipeline import store
-
-    con = store.connect(read_only=True)
-    try:
-        n, pop = con.execute(
-            "SELECT count(*), sum(population) FROM communes WHERE vintage = ? AND type = 'commune-actuelle'",
-            [config.CURRENT_VINTAGE],
-        ).fetchone() or (0, 0)
-    finally:
-        con.close()
-    print(f"\n{config.CURRENT_VINTAGE} : {n:,} communes actuelles, {int(pop or 0):,} habitants".replace(",", " "))
+    # Counted under the writer lock: reopening the base here could collide with a run started since.
+    n_communes, population = report.communes
+    n_text, pop_text = (f"{v:,}".replace(",", " ") for v in (n_communes, population))
+    print(f"\n{config.CURRENT_VINTAGE} : {n_text} communes actuelles, {pop_text} habitants")
     print(f"Terminé en {time.perf_counter() - start:.1f} s — base : {config.db_path()}")
     return 0
 
@@ -71,9 +68,45 @@ def cmd_territoire(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_diagnostic_options(args: argparse.Namespace) -> None:
+    """Validate the options of ``diagnostic`` before the (long) computation starts.
+
+    The same checks run again where the values are used; doing them first means
+    a typo in ``--signature`` or a bad ``--adherents`` file fails in a second,
+    and an output folder that cannot be written fails before anything is
+    computed or written.
+    """
+    from pipeline import exports
+    from pipeline.territory import slugify
+
+    if getattr(args, "signature", None):
+        from pipeline.aci import parse_signature
+
+        parse_signature(args.signature)
+    if getattr(args, "ajout", None) is not None:
+        from pipeline.access import parse_what_if
+
+        parse_what_if(args.ajout)
+    for option, value in (("--adherents", getattr(args, "adherents", None)), ("--flux", getattr(args, "flux", None))):
+        if value and not Path(value).is_file():
+            raise DataError(f"Fichier introuvable (option {option})", value)
+    if getattr(args, "adherents", None):
+        from pipeline.indicators import read_adherents
+
+        read_adherents(args.adherents)
+    if getattr(args, "flux", None):
+        from pipeline.flows import read_od_table
+
+        read_od_table(args.flux)
+    slug = slugify(args.territoire)
+    for folder in (exports.diagnostic_dir(slug), exports.map_dir(slug)):
+        exports._check_writable(folder.parent)
+
+
 def cmd_diagnostic(args: argparse.Namespace) -> int:
     from pipeline.diagnostic import run_diagnostic
 
+    check_diagnostic_options(args)
     run_diagnostic(args)
     return 0
 
@@ -151,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     terr = sub.add_parser("territoire", help="résoudre un territoire et lister ses communes")
     terr.add_argument("territoire", help="ex. communes:04070,04001 | epci:SIREN | bv:CODE | departement:04 | "
-                      "region:93 | cpts:NOM | fichier:CHEMIN")
+                      "region:93 | cpts:NOM | cpts:LISTE:NOM | fichier:CHEMIN")
     terr.set_defaults(func=cmd_territoire)
 
     diag = sub.add_parser("diagnostic", help="diagnostic territorial d'une CPTS (rapport, carte, tableaux)")
@@ -178,14 +211,70 @@ def build_parser() -> argparse.ArgumentParser:
     return _french(parser)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a CI timeout) turned into an interruption, so that open transactions roll back."""
+
+    signum = signal.SIGTERM
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et les sorties précédentes sont "
+        "intactes.")
+
+#: OS errors that are about the machine (disk, rights), not about the program: no traceback for them.
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code.
+
+    Exit codes: 0 success; 2 bad input (:class:`PipelineError`); 3 database
+    held by another run; 1 system error (disk full, permission) or an
+    unexpected error; 130/143 interrupted by SIGINT/SIGTERM.
+
+    Bad input and system errors print one French line, without traceback. An
+    unexpected exception is a bug of the pipeline: it prints a French header
+    (what happened, that no source is half-loaded, what to report) *and* the
+    traceback, which is what a maintainer needs to fix it; hiding it would
+    turn every bug report into guesswork.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))
     except PipelineError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("Interrompu : la base reste dans son état précédent.", file=sys.stderr)
-        return 130
+        return 128 + int(getattr(exc, "signum", signal.SIGINT))
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            return _unexpected(exc)
+        where = f" (fichier {exc.filename})" if exc.filename else ""
+        print(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"Erreur : mémoire insuffisante. {KEPT}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        return _unexpected(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _unexpected(exc: BaseException) -> int:
+    print(
+        f"Erreur inattendue ({type(exc).__name__}) : anomalie du programme, pas de vos données. {KEPT} "
+        "Merci de signaler l'anomalie avec la commande lancée et le détail technique ci-dessous :",
+        file=sys.stderr,
+    )
+    traceback.print_exception(exc, file=sys.stderr)
+    return 1

@@ -2,11 +2,14 @@
 
 Every error the pipeline raises on bad input is a :class:`PipelineError` whose
 message is in French and names the file (and line when known). The CLI prints
-it and exits with a non-zero code; nothing else is caught.
+it and exits with a non-zero code. System errors about the machine (disk full,
+permission) get a French line too; any other exception is a bug and keeps its
+traceback under a French header (see :func:`pipeline.cli.main`).
 """
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -69,3 +72,27 @@ def collect(errors: list[str], header: str, path: str | Path | None = None) -> N
         shown = errors[:50]
         more = f"\n  … et {len(errors) - 50} autres" if len(errors) > 50 else ""
         raise DataError(header + "\n  - " + "\n  - ".join(shown) + more, path)
+
+
+#: French wording of the system errors a user can meet (the C library's strerror is English).
+OS_ERRORS_FR = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOSPC: "plus d'espace libre sur le disque",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.EEXIST: "le fichier existe déjà",
+    errno.ENOTEMPTY: "dossier non vide",
+    errno.EXDEV: "déplacement impossible entre deux systèmes de fichiers",
+}
+
+
+def french_os_error(exc: OSError) -> str:
+    """A French description of ``exc`` (its errno), falling back on the system's own text."""
+    if exc.errno in OS_ERRORS_FR:
+        return OS_ERRORS_FR[exc.errno]
+    return exc.strerror or str(exc)

@@ -25,7 +25,7 @@ from shapely.geometry import LineString
 
 from pipeline import config
 from pipeline.diagnostic import Diagnostic
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, french_os_error
 
 SHEETS = {
     "communes": "Communes",
@@ -48,30 +48,78 @@ def map_dir(slug: str) -> Path:
 
 
 def _check_writable(folder: Path) -> None:
+    """Fail in French, before anything is written, when ``folder`` cannot receive outputs.
+
+    ``folder`` may not exist yet: its nearest existing ancestor must then be a
+    writable directory (it will be created). A path component that is a file,
+    or a directory without write and search permission (``os.access``, which
+    also reports read-only file systems), is an error.
+    """
     probe = folder
-    while not probe.exists():
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
         probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        raise PipelineError("Dossier de sortie non accessible en écriture", probe)
+    if not probe.is_dir():
+        raise PipelineError(
+            "Dossier de sortie impossible à créer : ce chemin est un fichier, pas un dossier "
+            f"(attendu un dossier pour {folder})",
+            probe,
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PipelineError(
+            "Dossier de sortie non accessible en écriture (droits ou système de fichiers en lecture seule) : "
+            "les sorties précédentes sont conservées",
+            probe,
+        )
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 @contextmanager
 def atomic_dir(final: Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``final`` only if the block succeeds."""
+    """Yield a temporary folder that replaces ``final`` only if the block succeeds.
+
+    The swap renames ``final`` aside, moves the new folder in, then deletes the
+    old one; if the move fails the old folder is put back. File-system errors
+    become French :class:`PipelineError` naming the folder.
+    """
     _check_writable(final.parent)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+        # mkdtemp creates the folder 0700; outputs are meant to be shared like any other folder.
+        tmp.chmod(0o777 & ~_umask())
+    except OSError as exc:
+        raise PipelineError(
+            f"Impossible de créer le dossier de sortie ({french_os_error(exc)})", final.parent
+        ) from exc
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = final.with_name(f".{final.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
+    try:
+        if old.exists():
+            shutil.rmtree(old)
+        if final.exists():
+            final.rename(old)
+        try:
+            tmp.rename(final)
+        except OSError:
+            if old.exists() and not final.exists():
+                old.rename(final)
+            raise
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise PipelineError(
+            f"Impossible de remplacer le dossier de sortie ({french_os_error(exc)}) : les sorties précédentes "
+            "sont conservées",
+            final,
+        ) from exc
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -130,6 +178,20 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         rho, n = d.access["spearman_territoire"]
         access = {"libelle": "APL approchée (pas l'APL officielle)", "spearman_apl_officielle_2023": rho,
                   "communes_comparees": n}
+    representativeness = None
+    if d.representativeness is not None:
+        representativeness = {
+            row.groupe: {"praticiens": row.praticiens, "adherents": row.adherents,
+                         "part_adherents_pct": row.part_adherents_pct}
+            for row in d.representativeness.itertuples()
+        }
+    simulation = None
+    if d.access is not None and d.access.get("simulation") is not None:
+        simulation = {
+            "changements": [{"groupe": c.groupe, "variation": c.delta, "commune": c.commune}
+                            for c in d.access.get("changements", [])],
+            "communes": d.access["simulation"].to_dict("records"),
+        }
     return _jsonable({
         "territory": d.territory.spec,
         "label": d.territory.label,
@@ -150,10 +212,13 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "overlaps": d.neighbours.to_dict("records"),
         "flows": flows,
         "access": access,
+        "representativeness": representativeness,
+        "simulation": simulation,
         "sources": d.sources[["source", "vintage", "origin", "sha256"]].to_dict("records"),
         "demo_data": d.demo_data,
         "demo_sources": d.demo_sources,
         "notes": d.notes,
+        "timings_s": {k: round(v, 2) for k, v in d.timings.items()},
     })
 
 
@@ -184,8 +249,13 @@ def write_tables(d: Diagnostic, folder: Path) -> None:
         tables["offre"] = d.supply
     if d.establishments is not None:
         tables["etablissements"] = d.establishments
-    if d.demo_data:
-        for name in ("offre", "etablissements"):
+    if d.representativeness is not None:
+        tables["representativite"] = d.representativeness
+    demo_tables = {"annuaire-sante": ("offre", "representativite"), "finess": ("etablissements",)}
+    for source, names in demo_tables.items():
+        if source not in d.demo_sources:
+            continue
+        for name in names:
             if name in tables:
                 tables[name] = tables[name].assign(avertissement="données fictives de démonstration")
     for name in ("communes", "offre", "etablissements"):
@@ -193,7 +263,8 @@ def write_tables(d: Diagnostic, folder: Path) -> None:
             tables[name].to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
     with pd.ExcelWriter(folder / "diagnostic.xlsx", engine="openpyxl") as writer:
         for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=SHEETS[name][:31], index=False)
+            frame.to_excel(writer, sheet_name={**SHEETS, "representativite": "Représentativité"}[name][:31],
+                           index=False)
     perimeter = d.perimeter.assign(territoire=d.territory.spec, population=d.population["total"],
                                    taille=d.taille["libelle"])
     perimeter.to_file(folder / "territoire.gpkg", layer="perimetre", driver="GPKG")
@@ -212,8 +283,8 @@ def write_all(d: Diagnostic) -> dict[str, Path]:
     _check_writable(maps_final.parent)
     with atomic_dir(tables_final) as tables_tmp, atomic_dir(maps_final) as maps_tmp:
         write_tables(d, tables_tmp)
-        maps.save_map(diagnostic_report.territory_map(d, flow_lines(d)), maps_tmp / "carte.html")
         flows = flow_lines(d)
+        maps.save_map(diagnostic_report.territory_map(d, flows), maps_tmp / "carte.html")
         if flows is not None:
             maps.save_map(diagnostic_report.flows_map(d, flows), maps_tmp / "flux.html")
         diagnostic_report.write(d, maps_tmp / "rapport.html")

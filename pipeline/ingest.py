@@ -37,6 +37,9 @@ class StepResult:
 class IngestReport:
     steps: list[StepResult] = field(default_factory=list)
     residue: pd.DataFrame | None = None
+    #: (current communes, their population) of the current vintage, read under the writer lock
+    #: so that the final summary never has to reopen a database another run may hold by then.
+    communes: tuple[int, int] = (0, 0)
 
 
 def _combined_sha(parts: list[str]) -> str:
@@ -206,4 +209,10 @@ def run(
         for step in steps_bar(steps, "Chargement des sources"):
             report.steps.append(step(con, mirror, force))
         report.residue = con.execute("SELECT * FROM polygon_residue ORDER BY kind, code").df()
+        row = con.execute(
+            "SELECT count(*), coalesce(sum(population), 0) FROM communes "
+            "WHERE vintage = ? AND type = 'commune-actuelle'",
+            [config.CURRENT_VINTAGE],
+        ).fetchone()
+        report.communes = (int(row[0]), int(row[1])) if row else (0, 0)
     return report

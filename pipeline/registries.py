@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline import config, store
 from pipeline.download import obtain, sha256_of
+from pipeline.errors import DataError
 from pipeline.geo import from_wkb, to_wkb
 from pipeline.ingest import StepResult
 from pipeline.sources import cpts_listing, finess, rpps
@@ -187,7 +188,17 @@ def _real_loaded(con: duckdb.DuckDBPyConnection, source: str) -> bool:
 
 
 def registry_steps(args: argparse.Namespace, mirror: Path | None) -> list[Step]:
-    """Steps for ``python -m pipeline data`` from its options."""
+    """Steps for ``python -m pipeline data`` from its options.
+
+    Every file named on the command line must exist: checked here, before the
+    run takes the writer lock, so that a typo fails at once in French.
+    """
+    given = [("--cpts", raw) for raw in getattr(args, "cpts", []) or []]
+    given += [(option, getattr(args, attr, None)) for option, attr in
+              (("--registre", "registre"), ("--savoir-faire", "savoir_faire"), ("--finess", "finess"))]
+    for option, raw in given:
+        if raw and not Path(raw).expanduser().is_file():
+            raise DataError(f"Fichier introuvable (option {option})", Path(raw).expanduser())
     steps: list[Step] = []
     default = default_listing_step(mirror)
     if default is not None:

@@ -9,6 +9,7 @@ corrupting each other's work.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.errors import PipelineError, StoreBusyError
+from pipeline.progress import quiet
 
 SOURCES_DDL = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -55,7 +57,18 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
                 "réessayez quand il sera terminé.",
                 path,
             ) from exc
+        if "not a valid duckdb database" in str(exc).lower():
+            raise PipelineError(
+                "Le fichier de la base n'est pas une base DuckDB valide (corrompu, tronqué ou remplacé ?) : "
+                "supprimez-le puis relancez « make data »",
+                path,
+            ) from exc
         raise PipelineError(f"Impossible d'ouvrir la base de données : {exc}", path) from exc
+    if quiet():
+        # DuckDB draws its own progress bar on long queries; keep CI logs and quiet runs clean.
+        # Inside Jupyter DuckDB refuses to touch the setting without ipywidgets: harmless.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("SET enable_progress_bar = false")
     if not read_only:
         con.execute(SOURCES_DDL)
     return con

@@ -7,6 +7,7 @@ Accepted forms (French users type them on the command line)::
     bv:04070                    bassin de vie 2022
     departement:04 / region:93
     cpts:CPTS du Verdon         a CPTS of the loaded listings
+    cpts:paca:CPTS du Verdon    the same, naming its listing (when two listings share the name)
     fichier:chemin.csv|.geojson CSV with a code column, or GeoJSON
 
 The result lists *units*: current communes, or arrondissements municipaux
@@ -205,8 +206,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str) -> Territory:
         row = con.execute(f"SELECT nom FROM {table} WHERE code = ?", [code]).fetchone()
         if row is None:
             names = con.execute(f"SELECT nom, code FROM {table}").df()
-            word = "Département" if kind == "departement" else "Région"
-            raise TerritoryError(f"{word} inconnu(e) : {value}" + _suggest(value, names["nom"], names["code"]))
+            word = "Département inconnu" if kind == "departement" else "Région inconnue"
+            raise TerritoryError(f"{word} : {value}" + _suggest(value, names["nom"], names["code"]))
         units = _communes_where(con, f"{kind} = ?", [code])
         label = str(row[0])
     elif kind == "cpts":
@@ -215,7 +216,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str) -> Territory:
         units, notes = _resolve_file(con, Path(value), spec)
         label = f"Territoire du fichier {Path(value).name}"
     if units.empty:
-        raise TerritoryError(f"Territoire vide : « {spec} » ne contient aucune commune")
+        raise TerritoryError(f"Territoire vide : « {spec} » ne contient aucune commune",
+                             Path(value) if kind == "fichier" else None)
     units = units.reset_index(drop=True)
     units["population"] = units["population"].astype("Int64")
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes)
@@ -230,11 +232,21 @@ def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFra
     exact = names[names["cpts"] == name]
     if exact.empty:
         exact = names[names["cpts"].map(normalise_name) == normalise_name(name)]
+    if exact.empty and ":" in name:
+        # « cpts:LISTE:NOM » names the listing when two listings share a CPTS name.
+        wanted_listing, _, wanted_name = name.partition(":")
+        in_listing = names[names["listing"] == wanted_listing.strip()]
+        exact = in_listing[in_listing["cpts"] == wanted_name.strip()]
+        if exact.empty:
+            exact = in_listing[in_listing["cpts"].map(normalise_name) == normalise_name(wanted_name)]
     if exact.empty:
         raise TerritoryError(f"CPTS inconnue : « {name} »" + _suggest(name, names["cpts"], names["listing"]))
     if len(exact) > 1:
         listed = ", ".join(f"« {r.cpts} » (liste {r.listing})" for r in exact.itertuples())
-        raise TerritoryError(f"Nom de CPTS ambigu : {listed} ; précisez le nom exact")
+        how = " ou ".join(f"« cpts:{r.listing}:{r.cpts} »" for r in exact.itertuples())
+        raise TerritoryError(
+            f"Nom de CPTS ambigu : {listed} ; précisez la liste, par exemple {how}"
+        )
     cpts, listing = exact.iloc[0]["cpts"], exact.iloc[0]["listing"]
     codes = con.execute(
         "SELECT unit_code FROM cpts_membres WHERE cpts = ? AND listing = ? AND unit_code IS NOT NULL",
@@ -247,6 +259,8 @@ def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFra
 def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
     if not path.exists():
         raise TerritoryError(f"Fichier de territoire introuvable : {path}", path)
+    if not path.is_file():
+        raise TerritoryError("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
     if path.suffix.lower() in (".geojson", ".json"):
         return _resolve_geojson(con, path, spec)
     from pipeline.sources.tabular import read_csv_checked
@@ -258,8 +272,13 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
         raise TerritoryError(
             "Colonne de codes absente : attendu l'une de " + ", ".join(CODE_COLUMNS)
             + f" (colonnes lues : {', '.join(frame.columns)})", path, 1)
+    codes = frame[column].dropna().astype(str).tolist()
+    if not codes:
+        raise TerritoryError(
+            f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
+        )
     try:
-        return resolve_codes(con, frame[column].dropna().astype(str).tolist(), spec)
+        return resolve_codes(con, codes, spec)
     except TerritoryError as exc:
         raise TerritoryError(exc.message, path) from exc
 
@@ -288,6 +307,14 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     points = polygons.set_geometry(polygons.geometry.representative_point())
     inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
     codes = sorted(inside["code"].unique())
+    if not codes:
+        west, south, east, north = frame.total_bounds
+        raise TerritoryError(
+            "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune "
+            f"(emprise lon {west:.3f} à {east:.3f}, lat {south:.3f} à {north:.3f} ; coordonnées attendues en "
+            "longitude/latitude WGS84 ou avec un CRS déclaré)",
+            path,
+        )
     notes = [f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
     return units, notes + more

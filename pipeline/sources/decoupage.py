@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,27 @@ def _read_members(path: Path) -> dict[str, Any]:
                     if handle is None:
                         continue
                     found[name] = json.loads(handle.read().decode("utf-8"))
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise DataError(f"Archive illisible ou tronquée : {exc}", path) from exc
+    except (EOFError, zlib.error, tarfile.ReadError) as exc:
+        if isinstance(exc, tarfile.ReadError) and "end of data" not in str(exc):
+            raise DataError(
+                "Archive du découpage administratif illisible (ce n'est pas une archive .tgz valide) : recopiez "
+                "le fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau",
+                path,
+            ) from exc
+        raise DataError(
+            "Archive du découpage administratif tronquée (fin de fichier inattendue) : copie ou téléchargement "
+            "interrompu ? Recopiez le fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau",
+            path,
+        ) from exc
+    except (tarfile.TarError, OSError) as exc:
+        raise DataError(
+            "Archive du découpage administratif illisible (ce n'est pas une archive .tgz valide) : recopiez le "
+            "fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau",
+            path,
+        ) from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"Contenu JSON invalide dans l'archive : {exc}", path) from exc
+        where = f"ligne {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else f"octet {exc.start}"
+        raise DataError(f"Contenu JSON invalide dans l'archive ({member.name}, {where})", path) from exc
     missing = {"communes.json", "departements.json", "regions.json", "epci.json"} - found.keys()
     if missing:
         raise DataError(

@@ -1,0 +1,696 @@
+"""Robustness (issue 7): bad inputs across the pipeline.
+
+Every case asserts (a) the exact French message, naming the file and line
+where relevant, (b) the exit code of the command line (``pipeline.cli.main``
+in-process, or ``python -m pipeline`` in a subprocess where processes,
+signals or privileges matter), (c) that the database (row count of every
+table, the ``sources`` table) and the outputs of a previous diagnostic
+(bytes and mtimes of ``maps/<slug>/`` and ``data/processed/diagnostics/<slug>/``)
+are unchanged, and (d) that no Python traceback reaches stderr.
+
+Workspaces: the module fixture ``base`` copies the session database
+(``loaded_data_dir``) once and writes a diagnostic of ``communes:04070`` in it;
+cases that only read run against it, cases that write (``make data``) run on a
+private copy of it (:func:`workspace`).
+
+Read-only output folder: the tests run as root, for whom ``chmod`` does not
+prevent writes. The CLI subprocess is then started through ``setpriv`` with
+the capabilities CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped, so that the
+kernel applies the folder's permission bits to it like to any user (no mount,
+no other account needed). A second case blocks the output path with a file.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import http.server
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from pipeline import config, store
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "robustness"
+PREVIOUS = "communes:04070"  # territory of the previous diagnostic kept in every workspace
+SLUG = "communes-04070"
+CODES_ERROR, CODE_BUSY = 2, 3
+
+
+# --------------------------------------------------------------------------- workspaces
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A data folder (database, raw files, diagnostic tables) and a maps folder."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def maps(self) -> Path:
+        return self.root / "maps"
+
+    @property
+    def db(self) -> Path:
+        return self.data / "processed" / "cpts.duckdb"
+
+    @property
+    def diagnostics(self) -> Path:
+        return self.data / "processed" / "diagnostics"
+
+    def env(self, mirror: Path | None) -> dict[str, str]:
+        values = {"CPTS_DATA_DIR": str(self.data), "CPTS_MAPS_DIR": str(self.maps), "CPTS_QUIET": "1"}
+        if mirror is not None:
+            values[config.MIRROR_ENV] = str(mirror)
+        return values
+
+
+def copy_workspace(source_data: Path, source_maps: Path | None, target: Workspace) -> None:
+    """Copy ``processed/`` and the maps; link the (large, never rewritten here) raw files."""
+    shutil.copytree(source_data / "processed", target.data / "processed",
+                    ignore=shutil.ignore_patterns("*.lock"))
+    if (source_data / "raw").exists():
+        shutil.copytree(source_data / "raw", target.data / "raw", copy_function=os.symlink)
+    if source_maps is not None and source_maps.exists():
+        shutil.copytree(source_maps, target.maps)
+
+
+@pytest.fixture(scope="module")
+def base(loaded_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The session database plus the outputs of one previous diagnostic."""
+    ws = Workspace(tmp_path_factory.mktemp("robustesse"))
+    copy_workspace(loaded_data_dir, None, ws)
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in ws.env(mirror).items():
+            mp.setenv(key, value)
+        assert main(["diagnostic", PREVIOUS]) == 0
+    assert (ws.maps / SLUG / "rapport.html").exists() and (ws.diagnostics / SLUG / "summary.json").exists()
+    return ws
+
+
+@pytest.fixture()
+def shared(base: Workspace, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """The module workspace, for commands that must not write anything."""
+    for key, value in base.env(mirror).items():
+        monkeypatch.setenv(key, value)
+    return base
+
+
+@pytest.fixture()
+def workspace(base: Workspace, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A private copy of the module workspace, for commands that write (``make data``)."""
+    ws = Workspace(tmp_path / "ws")
+    copy_workspace(base.data, base.maps, ws)
+    for key, value in ws.env(mirror).items():
+        monkeypatch.setenv(key, value)
+    return ws
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(ws: Workspace) -> dict[str, Any]:
+    """Row counts, ``sources`` and the previous outputs (bytes and mtimes) of a workspace."""
+    con = duckdb.connect(str(ws.db), read_only=True)
+    try:
+        tables = sorted(r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall())
+        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # type: ignore[index]
+        sources = con.execute("SELECT * FROM sources ORDER BY source, vintage").fetchall()
+    finally:
+        con.close()
+    files = {}
+    for folder in (ws.diagnostics / SLUG, ws.maps / SLUG):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                files[str(path.relative_to(ws.root))] = (_sha(path), path.stat().st_mtime_ns)
+    assert len(files) >= 8, "the previous diagnostic's outputs are missing"
+    entries = {str(d.relative_to(ws.root)): sorted(os.listdir(d)) for d in (ws.diagnostics, ws.maps) if d.exists()}
+    return {"counts": counts, "sources": sources, "files": files, "entries": entries}
+
+
+def without_load_times(snap: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot with ``sources.loaded_at`` dropped (a forced reload of identical files)."""
+    return {**snap, "sources": [row[:5] + row[6:] for row in snap["sources"]]}
+
+
+# --------------------------------------------------------------------------- running the CLI
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``python -m pipeline ARGS`` in-process: (exit code, stdout, stderr)."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def module_env(ws: Workspace, mirror: Path | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (config.MIRROR_ENV, "PYTEST_CURRENT_TEST")}
+    env.update(ws.env(mirror))
+    env.update(extra)
+    return env
+
+
+def spawn(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
+          **extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT, text=True,
+                            env=module_env(ws, mirror, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def run_module(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
+               timeout: float = 300, **extra: str) -> tuple[int, str, str]:
+    proc = spawn(ws, mirror, *args, prefix=prefix, **extra)
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def wait_for_lock(ws: Workspace, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+    """Wait until ``proc`` holds the writer lock (it writes its pid into the lock file)."""
+    lock = ws.db.with_suffix(".duckdb.lock")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the loading run ended early: {proc.communicate()}"
+        if lock.exists() and lock.read_text(encoding="utf-8").strip() == str(proc.pid):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the loading run never took the writer lock")
+
+
+def error_line(message: str, path: Path | str | None = None, line: int | None = None) -> str:
+    where = ""
+    if path is not None:
+        where = f" (fichier {path}" + (f", ligne {line}" if line is not None else "") + ")"
+    return f"Erreur : {message}{where}\n"
+
+
+# --------------------------------------------------------------------------- territories and options (read only)
+
+
+def _read_only_cases() -> list[Any]:
+    f = FIXTURES
+    return [
+        pytest.param(
+            ["diagnostic", "communes:99999"],
+            error_line("Territoire non résolu (communes:99999) :\n  - code INSEE inconnu : 99999"),
+            id="code-insee-inconnu"),
+        pytest.param(
+            ["diagnostic", "departement:999"], error_line("Département inconnu : 999"), id="departement-inconnu"),
+        pytest.param(
+            ["territoire", "epci:123456789"], error_line("EPCI inconnu : 123456789"), id="epci-inconnu"),
+        pytest.param(
+            ["couverture", "--departement", "999"], error_line("Département inconnu : 999"),
+            id="couverture-departement-inconnu"),
+        pytest.param(
+            ["diagnostic", f"fichier:{f / 'territoire_entete_seule.csv'}"],
+            error_line("Territoire vide : le fichier n'a aucun code dans la colonne « code_insee » (en-tête seul ?)",
+                       f / "territoire_entete_seule.csv", 2),
+            id="territoire-vide-csv"),
+        pytest.param(
+            ["diagnostic", f"fichier:{f / 'perimetre_en_mer.geojson'}"],
+            error_line("Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune "
+                       "commune (emprise lon 5.800 à 6.100, lat 42.500 à 42.700 ; coordonnées attendues en "
+                       "longitude/latitude WGS84 ou avec un CRS déclaré)", f / "perimetre_en_mer.geojson"),
+            id="territoire-vide-geojson"),
+        pytest.param(
+            ["diagnostic", f"fichier:{f / 'absent.csv'}"],
+            error_line(f"Fichier de territoire introuvable : {f / 'absent.csv'}", f / "absent.csv"),
+            id="fichier-territoire-absent"),
+        pytest.param(
+            ["diagnostic", f"fichier:{f / 'listing_latin1.csv'}"],
+            error_line("Encodage invalide : le fichier doit être en UTF-8 (latin-1/Windows-1252 détecté ?)",
+                       f / "listing_latin1.csv", 2),
+            id="territoire-latin1"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--signature", "2024-13-45"],
+            error_line("Date de signature invalide « 2024-13-45 » : attendu AAAA-MM-JJ"), id="signature-mal-formee"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--signature", "15/01/2024"],
+            error_line("Date de signature invalide « 15/01/2024 » : attendu AAAA-MM-JJ"), id="signature-format-fr"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--ajout", "médecins généralistes:deux@04070"],
+            error_line("Scénario : élément 1, nombre invalide « deux » ; forme attendue « groupe:nombre@commune », "
+                       "par ex. « médecins généralistes:2@04070 »."),
+            id="ajout-nombre-invalide"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--ajout", "infirmiers:1@4070"],
+            error_line("Scénario : élément 1, code commune INSEE invalide « 4070 » (5 caractères, ex. 04070 ou "
+                       "2A004)."),
+            id="ajout-code-invalide"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--adherents", str(f / "adherents_profession_inconnue.csv")],
+            error_line("Professions non reconnues (attendu l'un des groupes de la Trame : Médecins généralistes, "
+                       "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
+                       "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
+                       "Psychologues, Autres) :\n  - ligne 3 : profession inconnue « astrologue »",
+                       f / "adherents_profession_inconnue.csv"),
+            id="adherents-profession-inconnue"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--flux", str(f / "flux_volume_negatif.csv")],
+            error_line("Table origine–destination invalide : volume négatif ou non fini « -5 »",
+                       f / "flux_volume_negatif.csv", 3),
+            id="flux-volume-negatif"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--flux", str(f / "listing_vide.csv")],
+            error_line("Fichier vide : une ligne d'en-tête origin;destination;volume est attendue",
+                       f / "listing_vide.csv", 1),
+            id="flux-fichier-vide"),
+        pytest.param(
+            ["diagnostic", PREVIOUS, "--flux", str(f / "absent.csv")],
+            error_line("Fichier introuvable (option --flux)", f / "absent.csv"), id="flux-fichier-absent"),
+        pytest.param(
+            ["territoire", f"fichier:{f}"],
+            error_line("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", f),
+            id="territoire-dossier"),
+    ]
+
+
+@pytest.mark.parametrize(("args", "expected"), _read_only_cases())
+def test_bad_request_fails_in_french_and_changes_nothing(
+    shared: Workspace, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    before = snapshot(shared)
+    code, out, err = cli(capsys, *args)
+    assert (code, err) == (CODES_ERROR, expected)
+    assert "Diagnostic de" not in out
+    assert snapshot(shared) == before
+
+
+def test_bad_option_fails_before_the_computation(shared: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    """A typo in an option is reported at once, not after the whole diagnostic was computed."""
+    start = time.perf_counter()
+    code, _, err = cli(capsys, "diagnostic", PREVIOUS, "--signature", "demain")
+    assert (code, err) == (CODES_ERROR, error_line("Date de signature invalide « demain » : attendu AAAA-MM-JJ"))
+    assert time.perf_counter() - start < 3
+
+
+def test_old_insee_code_resolves_with_a_note(shared: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(shared)
+    code, out, err = cli(capsys, "territoire", "communes:04003")
+    assert (code, err) == (0, "")
+    assert "  note : 04003 (Albiosc, commune associée) rattaché à la commune actuelle 04081 (Esparron-de-Verdon)\n" \
+        in out
+    assert "  04081 Esparron-de-Verdon (" in out
+    assert snapshot(shared) == before
+
+
+def test_corrupted_database_is_reported_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = Workspace(tmp_path)
+    ws.db.parent.mkdir(parents=True)
+    ws.db.write_bytes(b"DUCK" + bytes(range(256)) * 64)
+    content = ws.db.read_bytes()
+    monkeypatch.setenv("CPTS_DATA_DIR", str(ws.data))
+    expected = error_line("Le fichier de la base n'est pas une base DuckDB valide (corrompu, tronqué ou remplacé ?) : "
+                          "supprimez-le puis relancez « make data »", ws.db)
+    assert cli(capsys, "territoire", PREVIOUS)[::2] == (CODES_ERROR, expected)
+    assert cli(capsys, "data", "--sans-demo", "--miroir", str(tmp_path / "miroir-vide"))[::2] == (
+        CODES_ERROR, expected)
+    assert ws.db.read_bytes() == content
+
+
+# --------------------------------------------------------------------------- output folders
+
+
+def test_output_path_blocked_by_a_file(shared: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "bloque"
+    blocker.write_text("un fichier à la place du dossier des cartes\n", encoding="utf-8")
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(blocker / "maps"))
+    before = snapshot(shared)
+    code, _, err = cli(capsys, "diagnostic", PREVIOUS)
+    assert (code, err) == (CODES_ERROR, error_line(
+        "Dossier de sortie impossible à créer : ce chemin est un fichier, pas un dossier "
+        f"(attendu un dossier pour {blocker / 'maps'})", blocker))
+    assert snapshot(shared) == before
+    assert blocker.read_text(encoding="utf-8") == "un fichier à la place du dossier des cartes\n"
+
+
+def _without_dac_override() -> tuple[str, ...]:
+    """Command prefix under which root is subject to permission bits (see module docstring)."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    assert setpriv is not None, "setpriv (util-linux) is needed to test a read-only folder as root"
+    caps = "-dac_override,-dac_read_search"
+    return (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}")
+
+
+@pytest.mark.parametrize("which", ["maps", "diagnostics"])
+def test_read_only_output_folder(workspace: Workspace, mirror: Path, which: str) -> None:
+    folder = workspace.maps if which == "maps" else workspace.diagnostics
+    before = snapshot(workspace)
+    mode = folder.stat().st_mode
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+    try:
+        code, _, err = run_module(workspace, mirror, "diagnostic", PREVIOUS, prefix=_without_dac_override())
+    finally:
+        folder.chmod(mode)
+    assert (code, err) == (CODES_ERROR, error_line(
+        "Dossier de sortie non accessible en écriture (droits ou système de fichiers en lecture seule) : les "
+        "sorties précédentes sont conservées", folder))
+    assert snapshot(workspace) == before
+
+
+def test_disk_full_while_writing_keeps_previous_outputs(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A system error half-way through the writing: French line, exit 1, previous outputs untouched."""
+    from pipeline import exports
+
+    real = exports.write_tables
+
+    def disk_full(d: Any, folder: Path) -> None:
+        real(d, folder)
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "diagnostic.xlsx"))
+
+    monkeypatch.setattr(exports, "write_tables", disk_full)
+    before = snapshot(workspace)
+    code, out, err = cli(capsys, "diagnostic", PREVIOUS)
+    assert code == 1
+    assert err.startswith("Erreur système : plus d'espace libre sur le disque (fichier ")
+    assert err.endswith("/diagnostic.xlsx). Aucune source n'est à moitié chargée (une transaction par source) et "
+                        "les sorties précédentes sont intactes.\n")
+    assert "Traceback" not in err and "Diagnostic de" not in out
+    assert snapshot(workspace) == before
+
+
+def test_new_outputs_are_not_private(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    """The swapped-in folders get the usual permissions, not mkdtemp's 0700."""
+    assert cli(capsys, "diagnostic", PREVIOUS)[0] == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    for folder in (workspace.maps / SLUG, workspace.diagnostics / SLUG):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
+    assert not [p for p in workspace.maps.iterdir() if p.name.startswith(".")]
+
+
+# --------------------------------------------------------------------------- make data: bad files
+
+
+def _listing_cases() -> list[Any]:
+    f = FIXTURES
+    return [
+        pytest.param("listing_mal_forme.csv", error_line(
+            "Liste de CPTS invalide :\n  - ligne 3 : 5 champs au lieu de 4\n  - ligne 4 : 3 champs au lieu de 4",
+            f / "listing_mal_forme.csv", 3), id="csv-mal-forme"),
+        pytest.param("listing_latin1.csv", error_line(
+            "Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; réenregistrez-le en « CSV "
+            "UTF-8 » :\n  - ligne 2 : octet 0xe9 invalide en UTF-8 (colonne 10)\n  - ligne 3 : octet 0xe9 "
+            "invalide en UTF-8 (colonne 10)", f / "listing_latin1.csv", 2), id="latin1"),
+        pytest.param("listing_vide.csv", error_line("Le fichier de CPTS est vide.", f / "listing_vide.csv", 1),
+                     id="fichier-vide"),
+        pytest.param("listing_sans_colonne.csv", error_line(
+            "Colonnes obligatoires absentes : « code_insee » (colonnes lues : cpts, commune ; séparateur « , »)",
+            f / "listing_sans_colonne.csv", 1), id="colonne-absente"),
+        pytest.param("perimetres_geometrie_invalide.geojson", error_line(
+            "Périmètres de CPTS invalides :\n  - entité n° 0 : géométrie invalide (Self-intersection[6.25 44.15])",
+            f / "perimetres_geometrie_invalide.geojson"), id="geometrie-invalide"),
+        pytest.param("perimetres_geometrie_vide.geojson", error_line(
+            "Périmètres de CPTS invalides :\n  - entité n° 0 : géométrie vide",
+            f / "perimetres_geometrie_vide.geojson"), id="geometrie-vide"),
+        pytest.param("liste_absente.csv", error_line("Fichier introuvable (option --cpts)", f / "liste_absente.csv"),
+                     id="fichier-absent"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "expected"), _listing_cases())
+def test_bad_cpts_listing_is_refused(workspace: Workspace, capsys: pytest.CaptureFixture[str], name: str,
+                                     expected: str) -> None:
+    before = snapshot(workspace)
+    code, _, err = cli(capsys, "data", "--cpts", str(FIXTURES / name))
+    assert (code, err) == (CODES_ERROR, expected)
+    assert snapshot(workspace) == before
+
+
+def test_truncated_annuaire_zip(workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import random
+    import zipfile
+
+    rnd = random.Random(7)
+    full = tmp_path / "annuaire.zip"
+    with zipfile.ZipFile(full, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("PS_LibreAcces_Personne_activite_202601010000.txt",
+                         "\n".join("|".join(f"{rnd.random():.12f}" for _ in range(10)) for _ in range(20_000)))
+    truncated = tmp_path / "PS_LibreAcces_202601010000_tronque.zip"
+    truncated.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    before = snapshot(workspace)
+    code, _, err = cli(capsys, "data", "--registre", str(truncated))
+    assert code == CODES_ERROR
+    assert err.startswith("Erreur : Archive ZIP illisible ou tronquée (téléchargement interrompu ?) ; contenu "
+                          "lisible jusqu'à la ligne ")
+    line = int(err.split("jusqu'à la ligne ")[1].split(" ")[0])
+    assert 5_000 < line < 15_000
+    assert err == error_line(f"Archive ZIP illisible ou tronquée (téléchargement interrompu ?) ; contenu lisible "
+                             f"jusqu'à la ligne {line} : téléchargez-la à nouveau", truncated, line)
+    assert snapshot(workspace) == before
+
+
+def test_truncated_decoupage_tarball_in_mirror(workspace: Workspace, mirror: Path, tmp_path: Path) -> None:
+    fake = (tmp_path / "miroir").resolve()
+    shutil.copytree(mirror, fake, copy_function=os.symlink)
+    tarball = fake / config.decoupage_file(min(config.DECOUPAGE_VERSIONS)).mirror_path
+    content = tarball.read_bytes()
+    tarball.unlink()
+    tarball.write_bytes(content[: len(content) // 2])
+    before = snapshot(workspace)
+    code, _, err = run_module(workspace, None, "data", "--miroir", str(fake))
+    assert (code, err) == (CODES_ERROR, error_line(
+        "Archive du découpage administratif tronquée (fin de fichier inattendue) : copie ou téléchargement "
+        "interrompu ? Recopiez le fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau", tarball))
+    assert snapshot(workspace) == before
+
+
+def test_mirror_without_the_file(workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = (tmp_path / "miroir-vide").resolve()
+    empty.mkdir()
+    before = snapshot(workspace)
+    code, _, err = cli(capsys, "data", "--miroir", str(empty))
+    source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
+    assert (code, err) == (CODES_ERROR, error_line(
+        f"Fichier absent du miroir {empty} (variable CPTS_DATA_MIRROR) pour la source « decoupage-administratif » "
+        f"{source.vintage}", empty / source.mirror_path))
+    assert snapshot(workspace) == before
+
+
+# --------------------------------------------------------------------------- make data: offline
+
+
+def test_download_when_offline(workspace: Workspace, tmp_path: Path) -> None:
+    """No mirror, no npm on the PATH, and every connection refused (proxy on a closed local port)."""
+    no_tools = tmp_path / "bin-vide"
+    no_tools.mkdir()
+    refused = "http://127.0.0.1:9"
+    before = snapshot(workspace)
+    code, out, err = run_module(workspace, None, "data", "--sans-demo", PATH=str(no_tools), HTTPS_PROXY=refused,
+                                https_proxy=refused, HTTP_PROXY=refused, http_proxy=refused, NO_PROXY="",
+                                no_proxy="", timeout=120)
+    source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
+    assert out.startswith("Sources : téléchargement depuis les sources officielles\n")
+    assert (code, err) == (CODES_ERROR, error_line(
+        f"Impossible de joindre {source.url} : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire un "
+        "miroir local des données.", workspace.data / "raw" / source.mirror_path))
+    assert not list((workspace.data / "raw" / "decoupage-administratif").iterdir())  # no partial file left
+    assert snapshot(workspace) == before
+
+
+class _Unavailable(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def server_down() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_when_the_server_is_down(workspace: Workspace, server_down: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv(config.MIRROR_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm: the tarball is fetched from its URL
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setattr(config, "NPM_REGISTRY", server_down)
+    before = snapshot(workspace)
+    code, _, err = cli(capsys, "data", "--sans-demo")
+    source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
+    assert source.url is not None and source.url.startswith(server_down)
+    assert (code, err) == (CODES_ERROR, error_line(
+        f"Le serveur a répondu 503 pour {source.url}", workspace.data / "raw" / source.mirror_path))
+    assert snapshot(workspace) == before
+
+
+# --------------------------------------------------------------------------- listings: ambiguity and anomalies
+
+
+def test_cpts_name_in_two_listings_is_ambiguous(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "data", "--cpts", str(FIXTURES / "listing_nom_en_double.csv"))
+    assert (code, err) == (0, "")
+    assert "liste de CPTS « listing_nom_en_double » chargé" in out
+    before = snapshot(workspace)
+    code, _, err = cli(capsys, "diagnostic", "cpts:CPTS du Verdon")
+    assert (code, err) == (CODES_ERROR, error_line(
+        "Nom de CPTS ambigu : « CPTS du Verdon » (liste paca), « CPTS du Verdon » (liste listing_nom_en_double) ; "
+        "précisez la liste, par exemple « cpts:paca:CPTS du Verdon » ou "
+        "« cpts:listing_nom_en_double:CPTS du Verdon »"))
+    assert snapshot(workspace) == before
+    code, out, err = cli(capsys, "territoire", "cpts:listing_nom_en_double:CPTS du Verdon")
+    assert (code, err) == (0, "")
+    assert out.startswith("CPTS du Verdon (liste listing_nom_en_double) : 2 unités")
+
+
+def test_commune_claimed_twice_is_an_anomaly_not_an_error(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(workspace)
+    code, out, err = cli(capsys, "data", "--cpts", str(FIXTURES / "listing_commune_deux_fois.csv"))
+    assert (code, err) == (0, "")
+    assert "anomalies : doublon 1" in out
+    con = duckdb.connect(str(workspace.db), read_only=True)
+    try:
+        anomalies = con.execute(
+            "SELECT kind, cpts, code, line, detail_fr FROM cpts_anomalies WHERE listing = 'listing_commune_deux_fois'"
+        ).fetchall()
+        members = con.execute(
+            "SELECT unit_code FROM cpts_membres WHERE listing = 'listing_commune_deux_fois' ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert anomalies == [("doublon", "CPTS Robuste", "04070", 3,
+                          "unité 04070 déjà revendiquée par « CPTS Robuste » ligne 2 (code 04070)")]
+    assert members == [("04001",), ("04070",)]
+    after = snapshot(workspace)
+    assert after["files"] == before["files"]
+    changed = {t for t in after["counts"] if after["counts"][t] != before["counts"].get(t)}
+    assert changed == {"cpts_membres", "cpts_anomalies", "sources"}
+
+
+# --------------------------------------------------------------------------- concurrency and interruptions
+
+
+def test_concurrent_loads(workspace: Workspace, mirror: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A second ``make data`` fails at once with exit code 3, so does a reader; the first run completes."""
+    before = snapshot(workspace)
+    first = spawn(workspace, mirror, "data", "--force", "--sans-demo")
+    try:
+        wait_for_lock(workspace, first)
+        started = time.monotonic()
+        code, _, err = run_module(workspace, mirror, "data", timeout=60)
+        assert time.monotonic() - started < 30
+        assert (code, err) == (CODE_BUSY, error_line(
+            f"Un autre chargement écrit déjà dans la base (processus {first.pid}) ; attendez qu'il se termine "
+            "puis relancez.", workspace.db))
+        assert first.poll() is None, "the first run must still be loading"
+        code, _, err = cli(capsys, "territoire", PREVIOUS)
+        assert (code, err) == (CODE_BUSY, error_line(
+            "La base de données est utilisée par un autre processus (un autre « make » est en cours ?) ; "
+            "réessayez quand il sera terminé.", workspace.db))
+        assert first.poll() is None
+    finally:
+        out, err = first.communicate(timeout=600)
+    assert (first.returncode, err) == (0, "")
+    assert "Terminé en" in out
+    assert without_load_times(snapshot(workspace)) == without_load_times(before)
+
+
+@pytest.mark.parametrize(("signum", "expected_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_interrupted_load_keeps_the_database(workspace: Workspace, mirror: Path, signum: int,
+                                             expected_code: int) -> None:
+    before = snapshot(workspace)
+    proc = spawn(workspace, mirror, "data", "--force")
+    try:
+        wait_for_lock(workspace, proc)
+        time.sleep(3)  # inside the first step (staging and loading the COG vintages takes ~10 s)
+        assert proc.poll() is None
+        proc.send_signal(signum)
+    finally:
+        _, err = proc.communicate(timeout=120)
+    assert (proc.returncode, err) == (expected_code, "Interrompu : la base reste dans son état précédent.\n")
+    # A forced reload of identical files may have committed some steps before the signal: same content.
+    assert without_load_times(snapshot(workspace)) == without_load_times(before)
+    code, out, err = run_module(workspace, mirror, "data")
+    assert (code, err) == (0, "")
+    assert "Terminé en" in out
+    assert without_load_times(snapshot(workspace)) == without_load_times(before)
+
+
+def test_failure_inside_a_transaction_rolls_back(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug after a listing's tables were replaced, before its provenance was recorded.
+
+    The CLI prints a French header then the traceback (a bug must be reportable);
+    the transaction is rolled back and the next run loads the listing.
+    """
+    real = store.record_source
+
+    def broken(con: duckdb.DuckDBPyConnection, source: str, *args: Any, **kwargs: Any) -> None:
+        if source.startswith("cpts:listing_commune"):
+            raise RuntimeError("panne simulée au milieu de la transaction")
+        real(con, source, *args, **kwargs)
+
+    monkeypatch.setattr(store, "record_source", broken)
+    listing = str(FIXTURES / "listing_commune_deux_fois.csv")
+    before = snapshot(workspace)
+    code, _, err = cli(capsys, "data", "--cpts", listing)
+    assert code == 1
+    assert err.startswith(
+        "Erreur inattendue (RuntimeError) : anomalie du programme, pas de vos données. Aucune source n'est à moitié "
+        "chargée (une transaction par source) et les sorties précédentes sont intactes. Merci de signaler "
+        "l'anomalie avec la commande lancée et le détail technique ci-dessous :\nTraceback (most recent call last):")
+    assert err.endswith("RuntimeError: panne simulée au milieu de la transaction\n")
+    assert snapshot(workspace) == before
+    monkeypatch.setattr(store, "record_source", real)
+    code, out, err = cli(capsys, "data", "--cpts", listing)
+    assert (code, err) == (0, "")
+    assert "liste de CPTS « listing_commune_deux_fois » chargé" in out
+
+
+def test_errors_print_no_traceback_through_python_m(workspace: Workspace, mirror: Path) -> None:
+    """The real entry point: one French line on stderr, exit code 2, nothing else."""
+    code, out, err = run_module(workspace, mirror, "data", "--cpts", str(FIXTURES / "listing_sans_colonne.csv"))
+    assert (code, err) == (CODES_ERROR, error_line(
+        "Colonnes obligatoires absentes : « code_insee » (colonnes lues : cpts, commune ; séparateur « , »)",
+        FIXTURES / "listing_sans_colonne.csv", 1))
+    assert out.startswith("Sources : miroir ")
+
+
+def test_duckdb_progress_bar_is_off_when_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CPTS_QUIET", "1")
+    con = store.connect(tmp_path / "q.duckdb")
+    try:
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+    finally:
+        con.close()
