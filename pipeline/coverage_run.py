@@ -287,11 +287,11 @@ def _listify(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write(c: Coverage) -> dict[str, Path]:
     from pipeline import maps
-    from pipeline.exports import atomic_dir
+    from pipeline.exports import atomic_dirs
 
     tables = config.processed_dir() / "coverage" / c.zone
     map_folder = config.maps_dir() / f"couverture-{c.zone}"
-    with atomic_dir(tables) as tmp, atomic_dir(map_folder) as map_tmp:
+    with atomic_dirs(tables, map_folder) as (tmp, map_tmp):
         for name, frame in (("communes", c.claims), ("chevauchements", c.overlaps),
                             ("chevauchements_geometriques", c.polygon_overlaps), ("zones_blanches", c.white),
                             ("territoires_atones", c.atone), ("propositions", c.candidates),

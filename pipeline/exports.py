@@ -79,48 +79,70 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_dir(final: Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``final`` only if the block succeeds.
+def atomic_dirs(*finals: Path) -> Iterator[list[Path]]:
+    """Yield temporary folders that replace ``finals`` together, only if the block succeeds.
 
-    The swap renames ``final`` aside, moves the new folder in, then deletes the
-    old one; if the move fails the old folder is put back. File-system errors
-    become French :class:`PipelineError` naming the folder.
+    Each swap renames the final folder aside and moves its new version in; if
+    any move fails, the folders already swapped are put back, so the outputs
+    of one run (tables and maps) never mix with those of another. File-system
+    errors become French :class:`PipelineError` naming the folder.
     """
-    _check_writable(final.parent)
+    for final in finals:
+        _check_writable(final.parent)
+    tmps: list[Path] = []
     try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-        # mkdtemp creates the folder 0700; outputs are meant to be shared like any other folder.
-        tmp.chmod(0o777 & ~_umask())
+        for final in finals:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+            # mkdtemp creates the folder 0700; outputs are meant to be shared like any other folder.
+            tmp.chmod(0o777 & ~_umask())
+            tmps.append(tmp)
     except OSError as exc:
+        for tmp in tmps:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise PipelineError(
-            f"Impossible de créer le dossier de sortie ({french_os_error(exc)})", final.parent
+            f"Impossible de créer le dossier de sortie ({french_os_error(exc)})", finals[len(tmps)].parent
         ) from exc
     try:
-        yield tmp
+        yield tmps
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for tmp in tmps:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = final.with_name(f".{final.name}.old")
+    swapped: list[tuple[Path, Path]] = []
+    current = finals[0]
     try:
-        if old.exists():
-            shutil.rmtree(old)
-        if final.exists():
-            final.rename(old)
-        try:
+        for final, tmp in zip(finals, tmps, strict=True):
+            current = final
+            old = final.with_name(f".{final.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            if final.exists():
+                final.rename(old)
+            swapped.append((final, old))
             tmp.rename(final)
-        except OSError:
-            if old.exists() and not final.exists():
-                old.rename(final)
-            raise
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for final, old in reversed(swapped):
+            if old.exists():
+                if final.exists():
+                    shutil.rmtree(final, ignore_errors=True)
+                old.rename(final)
+        for tmp in tmps:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise PipelineError(
             f"Impossible de remplacer le dossier de sortie ({french_os_error(exc)}) : les sorties précédentes "
             "sont conservées",
-            final,
+            current,
         ) from exc
-    shutil.rmtree(old, ignore_errors=True)
+    for _, old in swapped:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def atomic_dir(final: Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``final`` only if the block succeeds."""
+    with atomic_dirs(final) as (tmp,):
+        yield tmp
 
 
 def communes_table(d: Diagnostic) -> pd.DataFrame:
@@ -281,7 +303,7 @@ def write_all(d: Diagnostic) -> dict[str, Path]:
     tables_final, maps_final = diagnostic_dir(slug), map_dir(slug)
     _check_writable(tables_final.parent)
     _check_writable(maps_final.parent)
-    with atomic_dir(tables_final) as tables_tmp, atomic_dir(maps_final) as maps_tmp:
+    with atomic_dirs(tables_final, maps_final) as (tables_tmp, maps_tmp):
         write_tables(d, tables_tmp)
         flows = flow_lines(d)
         maps.save_map(diagnostic_report.territory_map(d, flows), maps_tmp / "carte.html")

@@ -43,6 +43,7 @@ import pytest
 
 from pipeline import config, store
 from pipeline.cli import main
+from pipeline.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "robustness"
@@ -694,3 +695,33 @@ def test_duckdb_progress_bar_is_off_when_quiet(tmp_path: Path, monkeypatch: pyte
         assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
     finally:
         con.close()
+
+
+def test_outputs_of_one_run_never_mix_when_the_second_swap_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the maps folder cannot be swapped in, the tables folder swapped just before is put back."""
+    from pipeline import exports
+
+    tables, maps_folder = tmp_path / "tables", tmp_path / "maps"
+    tables.mkdir()
+    maps_folder.mkdir()
+    (tables / "a.csv").write_text("ancien", encoding="utf-8")
+    (maps_folder / "carte.html").write_text("ancienne", encoding="utf-8")
+    real_rename = Path.rename
+
+    def failing_rename(self: Path, target: Path) -> Path:  # the new maps folder cannot be moved in
+        if Path(target) == maps_folder and self.name.startswith(".maps.") and self.name != ".maps.old":
+            raise OSError(28, "No space left on device")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing_rename)
+    with (
+        pytest.raises(PipelineError, match="les sorties précédentes sont conservées"),
+        exports.atomic_dirs(tables, maps_folder) as (new_tables, new_maps),
+    ):
+        (new_tables / "a.csv").write_text("nouveau", encoding="utf-8")
+        (new_maps / "carte.html").write_text("nouvelle", encoding="utf-8")
+    assert (tables / "a.csv").read_text(encoding="utf-8") == "ancien"
+    assert (maps_folder / "carte.html").read_text(encoding="utf-8") == "ancienne"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["maps", "tables"]
