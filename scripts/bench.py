@@ -100,7 +100,7 @@ def main() -> int:
         steps.append(("chevauchements vs overlay (scripts/bench_coverage.py)", [PY, "scripts/bench_coverage.py"]))
     results = [measure(label, command, env) for label, command in steps]
     if args.write:
-        lines = [f"\n## {date.today().isoformat()} — `make bench`\n", f"Machine : {machine()}\n",
+        lines = [f"\n### {date.today().isoformat()} — `make bench`\n", f"Machine : {machine()}\n",
                  "| étape | durée (s) | mémoire max (Mio) | statut |", "|---|---:|---:|---|"]
         for r in results:
             lines.append(f"| {r['step']} | {r['wall_s']:.1f} | {r['peak_mib']:.0f} | "
