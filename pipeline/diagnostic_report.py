@@ -181,7 +181,8 @@ def _establishments_section(d: Diagnostic) -> dict[str, Any]:
 
 
 def _access_section(d: Diagnostic) -> dict[str, Any]:
-    syn = d.apl["synthese"].rename(columns={"annee": "Année", "territoire": "Territoire",
+    syn = d.apl["synthese"]
+    syn = syn.assign(annee=syn["annee"].astype(str)).rename(columns={"annee": "Année", "territoire": "Territoire",
                                             "departement": "Département", "region": "Région", "france": "France"})
     communes = d.apl["communes"].rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
                                                  "population": "Population", "apl_2022": "APL 2022",
@@ -202,7 +203,10 @@ def _access_section(d: Diagnostic) -> dict[str, Any]:
     if d.access is not None:
         rho, n = d.access["spearman_territoire"]
         rho_v, n_v = d.access["spearman_voisinage"]
-        approx = d.access["communes"].rename(columns={"code": "Code INSEE", "apl_approchee": "APL approchée",
+        names = d.units.drop_duplicates("commune_code").set_index("commune_code")["nom"]
+        approx = d.access["communes"]
+        approx = approx.assign(nom=approx["code"].map(names))[["code", "nom", "apl_approchee", "apl_officielle_2023"]]
+        approx = approx.rename(columns={"code": "Code INSEE", "nom": "Commune", "apl_approchee": "APL approchée",
                                                       "apl_officielle_2023": "APL officielle 2023"})
         sub: dict[str, Any] = {
             "title": "APL approchée (modèle de l'outil, pas l'APL officielle)",
