@@ -12,6 +12,7 @@ import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 from pipeline import __version__, config
 from pipeline.errors import DataError, PipelineError, french_os_error
@@ -154,8 +155,32 @@ def _french(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def positive_population(value: str) -> int:
+    """``--seuil``: a whole number of inhabitants, strictly positive (French argparse error otherwise)."""
+    try:
+        number = int(value.strip().replace(" ", "").replace("\u202f", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"seuil invalide « {value} » : attendu un nombre entier d'habitants, par ex. 20000") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(
+            f"seuil invalide « {value} » : la population minimale doit être strictement positive (par ex. 20000)")
+    return number
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """argparse whose usage errors are in French (« erreur : » instead of « error: »)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument ") and ": " in message:
+            name, _, detail = message[len("argument "):].partition(": ")
+            message = f"option {name} : {detail}"
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = FrenchArgumentParser(
         formatter_class=FrenchHelpFormatter,
         prog="python -m pipeline",
         description="Diagnostic territorial des CPTS : chargement des sources, diagnostic d'un territoire, "
@@ -200,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     zone.add_argument("--region", help="code région (ex. 93)")
     zone.add_argument("--departement", help="code département (ex. 04)")
     zone.add_argument("--france", action="store_true", help="toute la France")
-    cov.add_argument("--seuil", type=int, default=20000, help="population minimale d'un périmètre proposé")
+    cov.add_argument("--seuil", type=positive_population, default=20000,
+                     help="population minimale d'un périmètre proposé (entier strictement positif)")
     cov.set_defaults(func=cmd_coverage)
 
     src = sub.add_parser("sources", help="lister les sources chargées et leur provenance")

@@ -64,6 +64,23 @@ DECOUPAGE_VERSIONS: dict[int, str] = {
 }
 CURRENT_VINTAGE = max(DECOUPAGE_VERSIONS)
 
+# COG vintage -> year of the INSEE legal populations the package carries. The
+# packages do not carry the populations "in force" on 1 January of their COG
+# year but the latest ones published when they were built: each package's
+# README links the INSEE publication (statistiques/3677855: populations légales
+# 2016; 6011070: 2019; 6683035: 2020; 8290591: 2021; 8680726: 2022). A legal
+# population of year N comes into force on 1 January N+3. Mayotte's figure is
+# its 2017 census in every package that has it (absent from 0.7.0).
+POPULATION_YEAR: dict[int, int] = {
+    2019: 2016,
+    2021: 2019,
+    2022: 2020,
+    2023: 2020,
+    2024: 2021,
+    2025: 2022,
+    2026: 2022,
+}
+
 NPM_REGISTRY = "https://registry.npmjs.org"
 
 # The 2018 contours in the mirror are the simplified Admin Express COG 2018

@@ -107,54 +107,58 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
         )
     lap("communes")
 
-    # Population and evolution on the current geography.
+    # Population and evolution on the current geography, by year of legal population.
+    years = config.POPULATION_YEAR
     by_vintage = gather.population_by_vintage(con, territory)
-    series = by_vintage.groupby("vintage")["population"].sum()
+    series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
     evolution = ind.evolution(series)
     population = int(territory.population)
     land = float(units["surface_km2"].sum(skipna=True))
     refs = gather.reference_populations(con, dep, reg)
     ref_areas = gather.reference_areas(con, dep, reg)
-    dep_name = con.execute("SELECT nom FROM departements WHERE code = ?", [dep]).fetchone()
-    reg_name = con.execute("SELECT nom FROM regions WHERE code = ?", [reg]).fetchone()
+    dep_name = con.execute("SELECT nom FROM departements WHERE code = ?", [dep]).fetchall()
+    reg_name = con.execute("SELECT nom FROM regions WHERE code = ?", [reg]).fetchall()
+    by_year = {column: ind.by_population_year(refs[column], years) for column in refs.columns}
     references = pd.DataFrame(
         [
             _reference_row("Territoire", series, land if not has_arrondissements else float("nan")),
-            _reference_row(f"Département : {dep_name[0] if dep_name else dep}", refs["departement"],
+            _reference_row(f"Département : {dep_name[0][0] if dep_name else dep}", by_year["departement"],
                            ref_areas["departement"]),
-            _reference_row(f"Région : {reg_name[0] if reg_name else reg}", refs["region"], ref_areas["region"]),
-            _reference_row("France", refs["france"], ref_areas["france"]),
+            _reference_row(f"Région : {reg_name[0][0] if reg_name else reg}", by_year["region"], ref_areas["region"]),
+            _reference_row("France (métropole et DROM)", by_year["france"], ref_areas["france"],
+                           rate_series=by_year["france_hors_mayotte"]),
         ]
     )
-    identical = [
-        f"{a}/{b}" for a, b in zip(series.index[:-1], series.index[1:], strict=True)
-        if refs["france"].get(a) == refs["france"].get(b)
-    ]
-    if identical:
-        notes.append(
-            "millésimes de population identiques au niveau national (" + ", ".join(identical)
-            + ") : le paquet Etalab reprend la même population légale ; l'évolution y est nulle par construction"
-        )
+    notes.append(
+        f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
+        f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
+        f"{config.CURRENT_VINTAGE} ; taux annuel de la France hors Mayotte (absente du premier millésime)"
+    )
     lap("population")
 
     # Supply.
+    # Head counts come from ps_activites (pipeline.supply): a practitioner counts once per zone, whatever
+    # their number of sites there; densities are head counts per 10 000 inhabitants for the territory and
+    # the references alike. offre_commune (site shares per commune) still feeds the maps and the flows.
+    from pipeline import supply as supply_tables
+
     offre = gather.offre(con)
     supply = recours = mode = None
     professionals = None
     commune_codes = territory.commune_codes
     if offre is not None:
-        supply = ind.supply_by_group(offre, commune_codes, population)
-        for label, mask_col, value, pop in (
-            ("departement", "departement", dep, refs["departement"].iloc[-1]),
-            ("region", "region", reg, refs["region"].iloc[-1]),
-            ("france", None, None, refs["france"].iloc[-1]),
+        supply = ind.supply_by_group(supply_tables.offre_territoire(con, commune_codes), population)
+        for label, zone, pop in (
+            ("departement", {"departement": dep}, refs["departement"].iloc[-1]),
+            ("region", {"region": reg}, refs["region"].iloc[-1]),
+            ("france", {}, refs["france"].iloc[-1]),
         ):
-            subset = offre if mask_col is None else offre[offre[mask_col] == value]
-            other = ind.supply_by_group(subset, None, float(pop)).set_index("groupe")["densite_10000"]
+            counts = supply_tables.effectifs_zone(con, **zone)
+            other = ind.supply_by_group(counts, float(pop)).set_index("groupe")["densite_10000"]
             supply[f"densite_{label}"] = supply["groupe"].map(other)
-        recours = ind.supply_split(offre, commune_codes, "recours")
-        mode = ind.supply_split(offre, commune_codes, "mode")
-        professionals = float(supply["praticiens"].sum())
+        recours = supply_tables.offre_par_recours(con, commune_codes)
+        mode = supply_tables.offre_par_mode(con, commune_codes)
+        professionals = supply_tables.professionnels_sante(con, commune_codes)
         if has_arrondissements:
             notes.append(
                 "offre de soins : l'Annuaire Santé localise les professionnels à la commune ; pour un territoire "
@@ -165,8 +169,9 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
     band = aci.size_band(population)
     taille = {
         "taille": band,
-        "libelle": aci.size_label(population, round(professionals) if professionals is not None else None),
+        "libelle": aci.size_label(population, professionals),
         "bornes": aci.band_description(band),
+        # Distinct health professionals with a site in the territory, « Autres » excluded (4++, seed 002).
         "professionnels": professionals,
         **aci.funding_totals(band),
         "version_aci": aci.DEFAULT_VERSION,
@@ -196,7 +201,8 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
     establishments = _establishments_near(con, perimeter, commune_codes, projected_crs(dep))
     lap("établissements")
 
-    apl = _apl_section(con, units, commune_codes, dep, reg)
+    apl = _apl_section(con, units, dep, reg)
+    units = units.merge(apl["communes"][["unit_code", "apl_2022", "apl_2023"]], on="unit_code", how="left")
     lap("APL")
 
     representativeness = None
@@ -220,12 +226,13 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
     if offre is not None and communes_geo is not None:
         gp = offre[offre["groupe"] == "Médecins généralistes"].groupby("commune")["etp_sites"].sum()
         communes_geo["densite_mg_10000"] = communes_geo["code"].map(gp).fillna(0) / communes_geo["population"] * 10_000
-    communes_geo["apl_2023"] = communes_geo["code"].map(apl["communes"].set_index("commune_code")["apl_2023"])
+    communes_geo["apl_2023"] = communes_geo["code"].map(apl["commune_2023"])
 
     stages.close()
     return Diagnostic(
         territory=territory, units=units, communes_geo=communes_geo, perimeter=perimeter,
-        population={"total": population, "millesime": config.CURRENT_VINTAGE, "surface_km2": land,
+        population={"total": population, "millesime": int(series.index[-1]), "cog": config.CURRENT_VINTAGE,
+                    "surface_km2": land,
                     "densite": ind.density(population, land) if not has_arrondissements else float("nan"),
                     "departement": dep, "region": reg},
         evolution=evolution, references=references, taille=taille, funding=funding, calendar=calendar,
@@ -240,7 +247,8 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
     )
 
 
-def _reference_row(label: str, series: pd.Series, area: float) -> dict[str, Any]:
+def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.Series | None = None
+                   ) -> dict[str, Any]:
     series = series.dropna().sort_index()
     last = float(series.iloc[-1])
     return {
@@ -249,7 +257,7 @@ def _reference_row(label: str, series: pd.Series, area: float) -> dict[str, Any]
         "surface_km2": area,
         "densite_hab_km2": last / area if area and area == area else float("nan"),
         f"population_{int(series.index[0])}": int(series.iloc[0]),
-        "taux_annuel_pct": ind.annual_rate(series),
+        "taux_annuel_pct": ind.annual_rate(series if rate_series is None else rate_series),
     }
 
 
@@ -276,26 +284,37 @@ def _establishments_near(
     return out.sort_values(["dans_territoire", "groupe", "nom"], ascending=[False, True, True]).reset_index(drop=True)
 
 
+def unit_apl(table: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """APL rows of the territory's units: arrondissement rows for arrondissements, commune rows otherwise."""
+    level = np.where(units["type"] == "arrondissement-municipal", "arrondissement", "commune")
+    keys = pd.DataFrame({"code": units["unit_code"].to_numpy(), "niveau": level})
+    return keys.merge(table, on=["code", "niveau"], how="inner")
+
+
 def _apl_section(
-    con: duckdb.DuckDBPyConnection, units: pd.DataFrame, codes: list[str], dep: str, reg: str
+    con: duckdb.DuckDBPyConnection, units: pd.DataFrame, dep: str, reg: str
 ) -> dict[str, Any]:
-    table = gather.apl_table(con)
+    table = gather.apl_current(con)
+    communes = table[table["niveau"] == "commune"]
+    france = communes[communes["region"].notna()]
     rows = []
+    per_unit = units[["unit_code", "commune_code", "nom", "population"]].copy()
     for year in (2022, 2023):
-        sheet = table[table["annee"] == year]
+        sheet = communes[communes["annee"] == year]
+        own = unit_apl(table[table["annee"] == year], units)
         rows.append({
             "annee": year,
-            "territoire": ind.weighted_apl(sheet, codes),
+            "territoire": ind.weighted_apl(own),
             "departement": ind.weighted_apl(sheet[sheet["departement"] == dep]),
             "region": ind.weighted_apl(sheet[sheet["region"] == reg]),
-            "france": ind.weighted_apl(sheet),
+            "france": ind.weighted_apl(france[france["annee"] == year]),
         })
-    communes = units[["unit_code", "commune_code", "nom", "population", "apl_2022", "apl_2023"]].drop_duplicates(
-        "commune_code")
-    communes = communes.assign(sous_dense=communes["apl_2023"] < ind.APL_UNDER_SERVED)
-    missing = sorted(set(codes) - set(table.loc[table["annee"] == 2023, "code"]))
-    return {"synthese": pd.DataFrame(rows), "communes": communes, "sans_apl": missing,
-            "seuil": ind.APL_UNDER_SERVED}
+        per_unit[f"apl_{year}"] = per_unit["unit_code"].map(own.set_index("code")["apl"])
+    per_unit["sous_dense"] = per_unit["apl_2023"] < ind.APL_UNDER_SERVED
+    missing = sorted(per_unit.loc[per_unit["apl_2023"].isna(), "unit_code"])
+    latest = communes[communes["annee"] == 2023].set_index("code")["apl"]
+    return {"synthese": pd.DataFrame(rows), "communes": per_unit, "sans_apl": missing,
+            "seuil": ind.APL_UNDER_SERVED, "commune_2023": latest}
 
 
 def _neighbours(con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -55,7 +55,8 @@ def _population_section(d: Diagnostic) -> dict[str, Any]:
     paragraphs = [
         f"Le territoire « {d.territory.label} » compte {len(d.units)} unité(s) "
         f"({len(d.territory.commune_codes)} commune(s)) et {_fmt(d.population['total'])} habitants "
-        f"(population municipale en vigueur au 1er janvier {d.population['millesime']}).",
+        f"(population municipale légale {d.population['millesime']} de l'INSEE, en vigueur à partir du 1er janvier "
+        f"{d.population['millesime'] + 3}, sur la géographie communale au 1er janvier {d.population['cog']}).",
     ]
     if d.population["densite"] == d.population["densite"]:
         paragraphs.append(
@@ -64,16 +65,17 @@ def _population_section(d: Diagnostic) -> dict[str, Any]:
         )
     if len(evo) > 1:
         paragraphs.append(
-            f"Entre {int(first['millesime'])} et {int(last['millesime'])}, la population a évolué de "
+            f"Entre les populations légales {int(first['millesime'])} et {int(last['millesime'])}, la population a "
+            "évolué de "
             f"{_fmt(last['evolution'])} habitants ({_fmt(last['taux_annuel_pct'], 2)} % par an), calculée sur "
             "la géographie communale actuelle (les communes fusionnées sont additionnées)."
         )
     chart = charts.population_chart(
-        list(evo["millesime"]), list(evo["population"]), title="Population du territoire par millésime"
+        list(evo["millesime"]), list(evo["population"]), title="Population du territoire par année de population légale"
     )
     evolution = evo.assign(millesime=evo["millesime"].astype(str)).rename(columns={
-                                    "millesime": "Millésime", "population": "Population",
-                                    "evolution": "Évolution depuis le premier millésime",
+                                    "millesime": "Population légale", "population": "Population",
+                                    "evolution": "Évolution depuis la première année",
                                     "taux_annuel_pct": "Taux annuel moyen (%)"})
     refs = d.references.rename(columns={"zone": "Zone", "population": "Population", "surface_km2": "Surface (km²)",
                                         "densite_hab_km2": "Densité (hab./km²)",
@@ -140,23 +142,26 @@ def _supply_section(d: Diagnostic) -> dict[str, Any]:
         return {"title": "Offre de soins", "paragraphs": [
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
-    table = d.supply.rename(columns={
-        "groupe": "Profession", "praticiens": "Professionnels", "sites": "Lieux d'exercice",
-        "densite_10000": "Densité territoire", "densite_departement": "Densité département",
-        "densite_region": "Densité région", "densite_france": "Densité France"})
+    from pipeline.supply import LIBELLES
+
+    table = d.supply.rename(columns=LIBELLES)
     chart_data = {
         g: {"Territoire": r.densite_10000, "Département": r.densite_departement, "Région": r.densite_region,
             "France": r.densite_france}
         for g, r in d.supply.set_index("groupe").iterrows() if g in GROUP_DISPLAY
     }
-    tables = [{"title": "Professionnels par profession (densité pour 10 000 habitants)", "data": table,
-               "decimals": 1,
-               "note": "Un professionnel exerçant sur plusieurs sites compte une fois au total (part de chaque "
-                       "site). Source : Annuaire Santé (extraction RPPS/ADELI)."}]
+    tables = [{"title": "Professionnels et structures d'exercice coordonné (densité pour 10 000 habitants)",
+               "data": table, "decimals": {LIBELLES["praticiens_etp"]: 1, LIBELLES["densite_10000"]: 1,
+                                           LIBELLES["densite_departement"]: 1, LIBELLES["densite_region"]: 1,
+                                           LIBELLES["densite_france"]: 1},
+               "note": "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire "
+                       "compte une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
+                       "lieu). Densités sur les effectifs distincts. MSP et centres de santé : FINESS. Source : "
+                       "Annuaire Santé (extraction RPPS/ADELI)."}]
     for title, split in (("Premier et second recours", d.supply_recours), ("Mode d'exercice", d.supply_mode)):
         if split is not None and not split.empty:
             tables.append({"title": title, "data": split.reset_index().rename(columns={"groupe": "Profession"}),
-                           "decimals": 1})
+                           "decimals": 0, "note": "Effectifs distincts de professionnels."})
     notes = [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [
         {"title": "Densité de professionnels comparée", "svg": charts.grouped_supply_chart(chart_data)}]}
@@ -213,8 +218,9 @@ def _access_section(d: Diagnostic) -> dict[str, Any]:
             "paragraphs": [
                 "L'APL approchée est une accessibilité à deux étapes (E2SFCA, bibliothèque pysal access) avec les "
                 "paliers de distance de la DREES appliqués à des distances à vol d'oiseau corrigées d'un facteur "
-                f"de détour, et une offre en effectifs de l'Annuaire Santé. Unité : {d.access['unite']}. Ce n'est "
-                "pas l'APL officielle de la DREES.",
+                "de détour, et une offre en parts de présence des professionnels de l'Annuaire Santé (un "
+                "professionnel exerçant sur n lieux compte 1/n dans chacun ; ce n'est pas un temps de travail "
+                f"mesuré). Unité : {d.access['unite']}. Ce n'est pas l'APL officielle de la DREES.",
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {_fmt(rho, 2)} sur {n} communes du "
                 f"territoire, {_fmt(rho_v, 2)} sur {n_v} communes du voisinage.",
             ],
@@ -257,9 +263,47 @@ def _neighbours_section(d: Diagnostic) -> dict[str, Any]:
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}
 
 
+#: Flow-table columns as shown in the report.
+FLOW_VOLUME_NOTE = (
+    "Les volumes de recours sont des ordres de grandeur : ils reposent sur des taux nationaux de recours par "
+    "habitant, dont celui des chirurgiens-dentistes est une hypothèse de travail non sourcée. Ce sont les parts "
+    "(auto-confinement, attraction, part des recours des habitants) qui comptent pour juger du périmètre ; "
+    "elles ne dépendent pas de ces taux."
+)
+
+
+def flows_are_real(flows: dict[str, Any]) -> bool:
+    """Whether the flows come from a real origin–destination table (``--flux``) rather than the model."""
+    return flows.get("type") == "table" or str(flows.get("origine", "")).startswith("table origine")
+
+
+def _decay_text(params: Any) -> str:
+    if params is None:
+        return "décroissance avec la distance"
+    if params.decay == "power":
+        return (f"décroissance en puissance de la distance, exposant {_fmt(params.alpha, 1)} et distance minimale "
+                f"{_fmt(params.min_km, 1)} km")
+    return f"décroissance exponentielle avec la distance, taux {_fmt(params.beta_per_km, 2)} par km"
+
+
+def _flow_method_paragraph(flows: dict[str, Any]) -> str:
+    if flows_are_real(flows):
+        return (f"Origine des flux : {flows['origine']}. Les indicateurs sont calculés directement sur les volumes "
+                "de cette table origine-destination ; aucun modèle n'est appliqué.")
+    return (f"Origine des flux : {flows['origine']}. Les recours partent de chaque commune en proportion de sa "
+            "population (taux nationaux de recours par profession) et se répartissent entre les communes où "
+            "exercent les professionnels selon leur présence (parts d'activité par lieu d'exercice) et la distance "
+            f"(modèle de Huff, {_decay_text(flows.get('parametres'))}).")
+
+
 def _flows_section(d: Diagnostic) -> dict[str, Any]:
     if d.flows is None:
         return {"title": "Flux de patients", "paragraphs": ["Pas d'offre de soins chargée : flux non calculés."]}
+    if "synthese" not in d.flows:
+        reason = d.flows.get("indisponible") or "flux non calculés"
+        return {"title": "Flux de patients", "paragraphs": [reason[0].upper() + reason[1:] + "."]}
+    real = flows_are_real(d.flows)
+    volumes = "Recours annuels" if real else "Recours annuels modélisés"
     syn = d.flows["synthese"].copy()
     for col in ("auto_confinement", "attraction"):
         syn[col] = syn[col] * 100
@@ -269,23 +313,48 @@ def _flows_section(d: Diagnostic) -> dict[str, Any]:
                               "recours_realises": "Recours réalisés dans le territoire",
                               "recours_exterieurs_entrants": "dont par des non-résidents",
                               "attraction": "Attraction (%)", "non_affecte": "Non affectés"})
-    tables = [{"title": "Auto-confinement et attraction", "data": syn, "decimals": 1}]
+    pct = {"Auto-confinement (%)": 1, "Attraction (%)": 1}
+    tables = [{"title": "Auto-confinement et attraction", "data": syn,
+               "decimals": {c: pct.get(c, 0) for c in syn.columns if c != "Profession"}}]
     dest = d.flows["destinations_exterieures"]
     if not dest.empty:
-        tables.append({"title": "Principales destinations hors du territoire", "data": dest.assign(
-            part_des_residents=dest["part_des_residents"] * 100).rename(columns={
-                "groupe": "Profession", "destination": "Commune", "volume": "Recours annuels",
-                "part_des_residents": "Part des recours des habitants (%)"}), "decimals": 1})
+        dest = dest.assign(part_des_residents=dest["part_des_residents"] * 100)
+        if "nom" not in dest:
+            dest = dest.assign(nom=None)
+        dest = dest[["groupe", "destination", "nom", "volume", "part_des_residents"]].rename(columns={
+            "groupe": "Profession", "destination": "Code INSEE", "nom": "Commune", "volume": volumes,
+            "part_des_residents": "Part des recours des habitants (%)"})
+        tables.append({"title": "Principales destinations hors du territoire", "data": dest,
+                       "decimals": {volumes: 0, "Part des recours des habitants (%)": 1}})
     if "bassins_de_vie" in d.flows and not d.flows["bassins_de_vie"].empty:
-        bv = d.flows["bassins_de_vie"]
-        tables.append({"title": "Bassins de vie 2022 touchés par le périmètre", "data": bv, "decimals": 2})
+        bv = d.flows["bassins_de_vie"].copy()
+        for col in ("part_residents_dans_territoire", "auto_confinement_bv"):
+            bv[col] = bv[col] * 100
+        bv["coupe"] = bv["coupe"].map({True: "oui", False: "non"})
+        if "bassin_de_vie_nom" not in bv:
+            bv.insert(1, "bassin_de_vie_nom", None)
+        bv = bv.rename(columns={
+            "bassin_de_vie": "Code BV2022", "bassin_de_vie_nom": "Bassin de vie", "groupe": "Profession",
+            "n_communes": "Communes du bassin", "n_communes_dans_territoire": "dont dans le territoire",
+            "coupe": "Coupé par le périmètre", "recours_residents_bv": "Recours des habitants du bassin",
+            "part_residents_dans_territoire": "Part des recours émis dans le territoire (%)",
+            "auto_confinement_bv": "Auto-confinement du bassin (%)",
+            "flux_interieur_vers_exterieur": "Flux de la partie intérieure vers l'extérieure",
+            "flux_exterieur_vers_interieur": "Flux de la partie extérieure vers l'intérieure"})
+        shares = ("Part des recours émis dans le territoire (%)", "Auto-confinement du bassin (%)")
+        tables.append({"title": "Bassins de vie 2022 touchés par le périmètre", "data": bv,
+                       "decimals": {c: 1 if c in shares else 0 for c in bv.columns
+                                    if c not in ("Code BV2022", "Bassin de vie", "Profession",
+                                                 "Coupé par le périmètre")},
+                       "note": "Flux intérieur/extérieur : recours entre les communes du bassin situées dans le "
+                               "périmètre et celles situées hors du périmètre."})
     paragraphs = [
-        f"Origine des flux : {d.flows['origine']}. Les recours partent de chaque commune en proportion de sa "
-        "population (taux nationaux de recours par profession) et se répartissent entre les communes où exercent "
-        "les professionnels selon leur nombre et la distance (modèle de Huff, décroissance exponentielle).",
+        _flow_method_paragraph(d.flows),
         "L'auto-confinement est la part des recours des habitants réalisés dans le territoire ; un périmètre qui "
         "suit le « territoire vécu » a un auto-confinement élevé.",
     ]
+    if not real:
+        paragraphs.append(FLOW_VOLUME_NOTE)
     return {"title": "Flux de patients", "paragraphs": paragraphs, "tables": tables,
             "notes": [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []}
 
@@ -367,10 +436,17 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
         source=_source_line(d))
 
 
+def flows_map_title(d: Diagnostic) -> str:
+    """Title of ``flux.html``: « modélisés » only when the flows come from the model."""
+    if d.flows is not None and flows_are_real(d.flows):
+        return (f"Flux de recours aux médecins généralistes (table origine-destination fournie) – "
+                f"{d.territory.label}")
+    return f"Flux modélisés de recours aux médecins généralistes – {d.territory.label}"
+
+
 def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
     return maps.flow_map(flows, perimeter=d.perimeter, communes=d.communes_geo[["code", "nom", "geometry"]],
-                         title=f"Flux modélisés de recours aux médecins généralistes – {d.territory.label}",
-                         demo_data=d.demo_data, source=_source_line(d))
+                         title=flows_map_title(d), demo_data=d.demo_data, source=_source_line(d))
 
 
 def _source_line(d: Diagnostic) -> str:

@@ -36,7 +36,21 @@ SHEETS = {
     "etablissements": "Établissements",
     "apl": "APL",
     "voisins": "CPTS voisines",
+    "representativite": "Représentativité",
+    "calendrier": "Calendrier des missions",
+    "recours": "Premier et second recours",
+    "mode_exercice": "Mode d'exercice",
+    "flux_synthese": "Flux - synthèse",
+    "flux_destinations": "Flux - destinations",
+    "flux_bassins_de_vie": "Flux - bassins de vie",
+    "apl_approchee": "APL approchée",
+    "simulation_apl": "Simulation APL approchée",
 }
+"""Sheet of each table in ``diagnostic.xlsx`` (Excel limits sheet names to 31 characters)."""
+
+#: Tables written as CSV next to the workbook, when present.
+CSV_TABLES = ("communes", "offre", "etablissements", "calendrier", "recours", "mode_exercice", "flux_synthese",
+              "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl")
 
 
 def diagnostic_dir(slug: str) -> Path:
@@ -191,10 +205,12 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         }
     apl = d.apl["synthese"].set_index("annee")
     flows = None
-    if d.flows is not None:
+    if d.flows is not None and "synthese" in d.flows:
         syn = d.flows["synthese"].set_index("groupe")
         flows = {"origine": d.flows["origine"],
                  "auto_confinement": syn["auto_confinement"].to_dict(), "attraction": syn["attraction"].to_dict()}
+    elif d.flows is not None:
+        flows = {"indisponible": d.flows.get("indisponible")}
     access = None
     if d.access is not None:
         rho, n = d.access["spearman_territoire"]
@@ -221,6 +237,7 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "unites": len(d.units),
         "population": d.population["total"],
         "population_vintage": d.population["millesime"],
+        "cog_vintage": d.population["cog"],
         "population_by_vintage": dict(zip(d.evolution["millesime"].astype(str), d.evolution["population"],
                                           strict=True)),
         "surface_km2": d.population["surface_km2"],
@@ -245,7 +262,7 @@ def summary(d: Diagnostic) -> dict[str, Any]:
 
 
 def flow_lines(d: Diagnostic) -> gpd.GeoDataFrame | None:
-    if d.flows is None or d.flows["lignes"].empty:
+    if d.flows is None or "lignes" not in d.flows or d.flows["lignes"].empty:
         return None
     lines = d.flows["lignes"].dropna(subset=["lon_o", "lat_o", "lon_d", "lat_d"])
     lines = lines[lines["groupe"].str.lower() == "médecins généralistes"]
@@ -256,6 +273,38 @@ def flow_lines(d: Diagnostic) -> gpd.GeoDataFrame | None:
         {"volume": lines["volume"].round(0).to_numpy(), "sens": lines["sens"].to_numpy(),
          "origine": lines["origin"].astype(str).to_numpy(), "destination": lines["destination"].astype(str).to_numpy()},
         geometry=geometry, crs=4326)
+
+
+def extra_tables(d: Diagnostic) -> dict[str, pd.DataFrame]:
+    """Tables of the report beyond the base ones: calendar, supply splits, flows, APL approchée, what-if.
+
+    Only the tables the diagnostic has are returned (the calendar needs
+    ``--signature``, flows and APL approchée need the Annuaire Santé and a
+    polygon, the what-if needs ``--ajout``).
+    """
+    out: dict[str, pd.DataFrame] = {}
+    if d.calendar is not None:
+        out["calendrier"] = d.calendar.reset_index(drop=True)
+    for name, split in (("recours", d.supply_recours), ("mode_exercice", d.supply_mode)):
+        if split is not None and not split.empty:
+            out[name] = split.reset_index()
+    if d.flows is not None and "synthese" in d.flows:
+        origin = d.flows["origine"]
+        out["flux_synthese"] = d.flows["synthese"].assign(origine_des_flux=origin)
+        dest = d.flows["destinations_exterieures"]
+        if not dest.empty:
+            out["flux_destinations"] = dest.assign(origine_des_flux=origin)
+        bv = d.flows.get("bassins_de_vie")
+        if bv is not None and not bv.empty:
+            out["flux_bassins_de_vie"] = bv.assign(origine_des_flux=origin)
+    if d.access is not None:
+        out["apl_approchee"] = d.access["communes"].assign(
+            unite=d.access["unite"], avertissement_apl="APL approchée calculée par l'outil, pas l'APL officielle")
+        if d.access.get("simulation") is not None:
+            changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access.get("changements", []))
+            out["simulation_apl"] = d.access["simulation"].rename(
+                columns={"before": "avant", "after": "apres", "delta": "ecart"}).assign(scenario=changes)
+    return out
 
 
 def write_tables(d: Diagnostic, folder: Path) -> None:
@@ -273,20 +322,23 @@ def write_tables(d: Diagnostic, folder: Path) -> None:
         tables["etablissements"] = d.establishments
     if d.representativeness is not None:
         tables["representativite"] = d.representativeness
-    demo_tables = {"annuaire-sante": ("offre", "representativite"), "finess": ("etablissements",)}
+    tables.update(extra_tables(d))
+    demo_tables = {"annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
+                                      "flux_destinations", "flux_bassins_de_vie", "apl_approchee",
+                                      "simulation_apl"),
+                   "finess": ("etablissements",)}
     for source, names in demo_tables.items():
         if source not in d.demo_sources:
             continue
         for name in names:
             if name in tables:
                 tables[name] = tables[name].assign(avertissement="données fictives de démonstration")
-    for name in ("communes", "offre", "etablissements"):
+    for name in CSV_TABLES:
         if name in tables:
             tables[name].to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
     with pd.ExcelWriter(folder / "diagnostic.xlsx", engine="openpyxl") as writer:
         for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name={**SHEETS, "representativite": "Représentativité"}[name][:31],
-                           index=False)
+            frame.to_excel(writer, sheet_name=SHEETS[name][:31], index=False)
     perimeter = d.perimeter.assign(territoire=d.territory.spec, population=d.population["total"],
                                    taille=d.taille["libelle"])
     perimeter.to_file(folder / "territoire.gpkg", layer="perimetre", driver="GPKG")

@@ -51,6 +51,9 @@ FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
 GROUPE_NON_PRECISE = "non précisé"
 """Groupe given to rows of an OD table without a profession column."""
 
+OD_COLUMN_NAMES = {"origin": "origine", "destination": "destination", "volume": "volume", "groupe": "groupe"}
+"""Column names of an OD table as the README and the messages spell them (``origin`` is accepted too)."""
+
 CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 COLUMN_LABELS: dict[str, str] = {
@@ -333,9 +336,10 @@ def read_od_table(path: str | Path) -> pd.DataFrame:
     """Read a real origin–destination table into the flow-table shape.
 
     The CSV (UTF-8, separator ``;``, ``,``, tab or ``|``, header line) has
-    columns ``origin``, ``destination``, ``volume`` and optionally
-    ``groupe`` (or ``profession``). French aliases ``origine``/``commune_origine``,
-    ``commune_destination``, ``nombre``/``effectif`` are accepted. Codes are
+    columns ``origine``, ``destination``, ``volume`` and optionally
+    ``groupe`` (or ``profession``). Aliases ``origin``/``commune_origine``/``code_origine``,
+    ``commune_destination``, ``nombre``/``effectif``/``recours`` are accepted;
+    messages name the columns as the README does (``origine``). Codes are
     INSEE commune codes (5 characters, Corsica ``2A``/``2B``); volumes are
     non-negative numbers (decimal comma accepted).
 
@@ -361,10 +365,11 @@ def read_od_table(path: str | Path) -> pd.DataFrame:
         raise DataError(f"Fichier illisible : {exc.strerror}", p) from exc
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise DataError("Fichier vide : une ligne d'en-tête origin;destination;volume est attendue", p, 1)
+        raise DataError("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue", p, 1)
     delim = _sniff_delimiter(lines[0])
     reader = csv.reader(lines, delimiter=delim)
-    header = [h.strip().lower() for h in next(reader)]
+    read_header = [h.strip() for h in next(reader)]
+    header = [h.lower() for h in read_header]
     aliases = {
         "origine": "origin",
         "commune_origine": "origin",
@@ -382,8 +387,8 @@ def read_od_table(path: str | Path) -> pd.DataFrame:
     if missing:
         raise DataError(
             "Colonne(s) manquante(s) dans la table origine–destination : "
-            + ", ".join(missing)
-            + f" (en-tête lu : {', '.join(header)})",
+            + ", ".join(OD_COLUMN_NAMES[c] for c in missing)
+            + f" (en-tête lu : {', '.join(read_header)})",
             p,
             1,
         )

@@ -23,7 +23,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, codes: list[str]) -> No
 
 
 def unit_table(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame:
-    """One row per unit: names, postal codes, EPCI, bassin de vie, QPV zoning, APL."""
+    """One row per unit: names, postal codes, EPCI, bassin de vie, QPV zoning."""
     units = territory.units[["unit_code", "commune_code", "nom", "type", "population", "departement", "region"]]
     con.register("_units", units)
     try:
@@ -42,14 +42,8 @@ def unit_table(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataF
         ).df()
         frame = frame.drop_duplicates("unit_code").set_index("unit_code").loc[units["unit_code"]].reset_index()
         frame["particularites"] = qpv_particularities(con, frame)
-        apl = con.execute(
-            "SELECT code, annee, apl FROM apl WHERE code IN (SELECT commune_code FROM _units)"
-        ).df()
     finally:
         con.unregister("_units")
-    for year in (2022, 2023):
-        values = apl[apl["annee"] == year].set_index("code")["apl"]
-        frame[f"apl_{year}"] = frame["commune_code"].map(values)
     return frame
 
 
@@ -99,13 +93,20 @@ def population_by_vintage(con: duckdb.DuckDBPyConnection, territory: Territory) 
 
 
 def reference_populations(con: duckdb.DuckDBPyConnection, departement: str, region: str) -> pd.DataFrame:
-    """Population per vintage of the département, the région and France (current geography)."""
+    """Population per vintage of the département, the région and France (current geography).
+
+    France is metropolitan France and the DROM (the collectivités d'outre-mer
+    have no polygons, APL or CPTS); ``france_hors_mayotte`` serves for rates,
+    since Mayotte is absent from the oldest package.
+    """
     return con.execute(
         """
         SELECT p.vintage,
                sum(p.population) FILTER (WHERE c.departement = ?) AS departement,
                sum(p.population) FILTER (WHERE c.region = ?) AS region,
-               sum(p.population) AS france
+               sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom')) AS france,
+               sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom') AND c.departement <> '976')
+                   AS france_hors_mayotte
         FROM population_current_geo p
         JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'
         GROUP BY p.vintage ORDER BY p.vintage
@@ -182,13 +183,40 @@ def cpts_members(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     return con.execute("SELECT * FROM cpts_membres").df()
 
 
-def apl_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """DREES APL on the current geography: one row per current commune and per arrondissement, per year.
+
+    The workbook gives Paris, Lyon and Marseille by arrondissement and uses the
+    COG of its year: arrondissement rows stay units (``niveau`` =
+    ``arrondissement``) and are also aggregated into their commune; rows of
+    communes merged since are aggregated into the current commune. The
+    aggregation weights are the standardised populations, as the workbook
+    prescribes (« l'APL communal doit être pondéré par la population
+    standardisée »).
+    """
     return con.execute(
         """
-        SELECT a.*, c.departement, c.region FROM apl a
-        LEFT JOIN communes c ON c.code = a.code AND c.vintage = ? AND c.type = 'commune-actuelle'
+        WITH src AS (
+            SELECT a.annee, a.apl, a.population_standardisee AS ps, a.population_totale AS pt,
+                   arr.code AS arrondissement, coalesce(arr.parent, m.current_code) AS commune
+            FROM apl a
+            LEFT JOIN communes arr ON arr.code = a.code AND arr.vintage = ? AND arr.type = 'arrondissement-municipal'
+            LEFT JOIN cog_mapping m ON m.code = a.code
+        ), units AS (
+            SELECT arrondissement AS code, annee, 'arrondissement' AS niveau,
+                   sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
+                   sum(ps) AS population_standardisee, sum(pt) AS population_totale
+            FROM src WHERE arrondissement IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT commune AS code, annee, 'commune' AS niveau,
+                   sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
+                   sum(ps) AS population_standardisee, sum(pt) AS population_totale
+            FROM src WHERE commune IS NOT NULL GROUP BY ALL
+        )
+        SELECT u.*, c.departement, c.region FROM units u
+        LEFT JOIN communes c ON c.code = u.code AND c.vintage = ?
         """,
-        [config.CURRENT_VINTAGE],
+        [config.CURRENT_VINTAGE, config.CURRENT_VINTAGE],
     ).df()
 
 

@@ -63,6 +63,17 @@ def profession_group(text: str) -> str | None:
     return PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
 
 
+def by_population_year(population_by_vintage: pd.Series, years: dict[int, int]) -> pd.Series:
+    """Re-index populations of COG vintages by the year of their legal population.
+
+    Packages carrying the same legal population (same year) are one data
+    point: the latest vintage (latest geography) is kept.
+    """
+    series = population_by_vintage.dropna().sort_index()
+    keyed = pd.Series(series.to_numpy(), index=[years[int(v)] for v in series.index])
+    return keyed[~keyed.index.duplicated(keep="last")].sort_index()
+
+
 def evolution(population_by_vintage: pd.Series) -> pd.DataFrame:
     """Population of each vintage with absolute change and annual rate since the first.
 
@@ -91,50 +102,53 @@ def density(population: float, area_km2: float) -> float:
 
 
 def weighted_apl(apl: pd.DataFrame, codes: list[str] | None = None) -> float:
-    """Population-weighted APL (weights: the sheet's total population), as DREES aggregates it."""
-    frame = apl if codes is None else apl[apl["code"].isin(codes)]
-    frame = frame.dropna(subset=["apl", "population_totale"])
-    weight = frame["population_totale"].sum()
-    return float((frame["apl"] * frame["population_totale"]).sum() / weight) if weight > 0 else float("nan")
+    """APL of a set of communes: their APL weighted by standardised population.
 
-
-def supply_by_group(offre: pd.DataFrame, codes: list[str] | None, population: float) -> pd.DataFrame:
-    """Head counts, practitioner shares and density per 10 000 inhabitants, per Trame group.
-
-    ``offre`` has one row per commune × groupe × … with ``effectif`` (practitioners
-    having a site there) and ``etp_sites`` (each practitioner's share, summing to 1
-    over their sites). A practitioner with sites in two communes of the territory
-    counts once in ``praticiens`` (sum of shares), twice in ``effectif`` summed
-    over communes; ``effectif`` is therefore reported per commune only.
+    The DREES workbook prescribes it (« l'APL communal doit être pondéré par la
+    population standardisée »): the standardised population is the demand the
+    indicator divides by, so this mean is the accessibility of the whole area.
     """
-    frame = offre if codes is None else offre[offre["commune"].isin(codes)]
-    grouped = frame.groupby("groupe").agg(praticiens=("etp_sites", "sum"), sites=("effectif", "sum"))
-    grouped = grouped.reindex(TRAME_GROUPS).fillna(0.0)
-    grouped["densite_10000"] = grouped["praticiens"] / population * 10_000 if population > 0 else np.nan
-    return grouped.reset_index().rename(columns={"index": "groupe"})
+    frame = apl if codes is None else apl[apl["code"].isin(codes)]
+    frame = frame.dropna(subset=["apl", "population_standardisee"])
+    weight = frame["population_standardisee"].sum()
+    return float((frame["apl"] * frame["population_standardisee"]).sum() / weight) if weight > 0 else float("nan")
 
 
-def supply_split(offre: pd.DataFrame, codes: list[str], column: str) -> pd.DataFrame:
-    """Practitioner shares per groupe × ``column`` (``recours`` or ``mode``)."""
-    frame = offre[offre["commune"].isin(codes)]
-    # Professions seed 000 does not classify have no recours: show them rather than drop them.
-    frame = frame.assign(**{column: frame[column].fillna("non classé").replace("", "non classé")})
-    table = frame.pivot_table(index="groupe", columns=column, values="etp_sites", aggfunc="sum", fill_value=0.0)
-    return table.reindex([g for g in TRAME_GROUPS if g in table.index])
+def supply_by_group(supply: pd.DataFrame, population: float) -> pd.DataFrame:
+    """Add ``densite_10000`` (head count per 10 000 inhabitants) to a per-group supply table.
+
+    ``supply`` has ``groupe`` and ``praticiens``, the number of *distinct*
+    practitioners with a site in the zone (:func:`pipeline.supply.offre_territoire`
+    or :func:`pipeline.supply.effectifs_zone`). Rows whose ``unite`` is
+    ``structures`` (MSP, centres de santé) get no density.
+    """
+    table = supply.copy()
+    counts = pd.to_numeric(table["praticiens"], errors="coerce").astype("float64")
+    density = counts / population * 10_000 if population > 0 else pd.Series(np.nan, index=table.index)
+    if "unite" in table.columns:
+        density = density.where(table["unite"] != "structures")
+    table["densite_10000"] = density
+    return table
 
 
 def representativeness(adherents: pd.DataFrame, territory_supply: pd.DataFrame) -> pd.DataFrame:
     """Members of the CPTS per profession against the territory's professionals (Trame table).
 
     ``adherents`` has a ``groupe`` column (see :func:`read_adherents`);
-    ``territory_supply`` is :func:`supply_by_group` output.
+    ``territory_supply`` has ``groupe`` and ``praticiens``, the head count of
+    distinct practitioners with at least one site in the territory
+    (:func:`pipeline.supply.offre_territoire`); structure rows (MSP, centres
+    de santé) are left out. The share can still exceed 100 % when members
+    practise outside the territory: it is shown as computed, not capped.
     """
+    professions = territory_supply[territory_supply["groupe"].isin(TRAME_GROUPS)]
     counts = adherents.groupby("groupe").size().rename("adherents")
-    table = territory_supply.set_index("groupe")[["praticiens"]].join(counts, how="outer").fillna(0)
+    table = professions.set_index("groupe")[["praticiens"]].astype("float64").join(counts, how="outer").fillna(0)
     table = table.reindex([g for g in TRAME_GROUPS if g in table.index])
     table["part_adherents_pct"] = np.where(
         table["praticiens"] > 0, table["adherents"] / table["praticiens"] * 100, np.nan
     )
+    table["praticiens"] = table["praticiens"].astype(int)
     table["adherents"] = table["adherents"].astype(int)
     return table.reset_index().rename(columns={"index": "groupe"})
 

@@ -20,6 +20,9 @@ Design choices
   15 MB.
 * Only Leaflet and jQuery (used by folium popups) are loaded by default;
   ``folium.plugins.Search`` adds leaflet-search.
+* **French controls.** Leaflet's zoom buttons and leaflet-search say « Zoom in »,
+  « Location not found », « Cancel » by default: :class:`FrenchControls` and
+  :class:`FrenchSearch` pass French texts.
 """
 
 from __future__ import annotations
@@ -130,6 +133,84 @@ _LEGEND_TEMPLATE = """
 })();
 {% endmacro %}
 """
+
+
+#: French texts of the Leaflet controls whose defaults are English.
+ZOOM_IN_TITLE = "Zoomer"
+ZOOM_OUT_TITLE = "Dézoomer"
+SEARCH_PLACEHOLDER = "Rechercher une commune…"
+SEARCH_NOT_FOUND = "Commune introuvable"
+SEARCH_CANCEL = "Annuler"
+LEAFLET_PREFIX = (
+    '<a href="https://leafletjs.com" title="Bibliothèque JavaScript de cartes interactives">Leaflet</a>'
+)
+
+_FRENCH_CONTROLS_TEMPLATE = """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  L.control.zoom({position: 'topleft', zoomInTitle: {{ this.zoom_in|tojson }},
+                  zoomOutTitle: {{ this.zoom_out|tojson }}}).addTo(map);
+  if (map.attributionControl) { map.attributionControl.setPrefix({{ this.prefix|tojson }}); }
+})();
+{% endmacro %}
+"""
+
+
+class FrenchControls(MacroElement):
+    """Leaflet's zoom control with French titles, and a French attribution prefix.
+
+    The map is created with ``zoom_control=False`` (Leaflet's own control
+    says « Zoom in » / « Zoom out »); this element adds it back in French.
+    """
+
+    _template = Template(_FRENCH_CONTROLS_TEMPLATE)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "CptsFrenchControls"
+        self.zoom_in, self.zoom_out, self.prefix = ZOOM_IN_TITLE, ZOOM_OUT_TITLE, LEAFLET_PREFIX
+
+
+_SEARCH_TEMPLATE = """
+{% macro script(this, kwargs) %}
+    var {{this.layer.get_name()}}searchControl = new L.Control.Search({
+        layer: {{this.layer.get_name()}},
+        propertyName: {{ this.search_label|tojson }},
+        collapsed: {{ this.collapsed|tojson }},
+        textPlaceholder: {{ this.placeholder|tojson }},
+        textErr: {{ this.text_err|tojson }},
+        textCancel: {{ this.text_cancel|tojson }},
+        position: {{ this.position|tojson }},
+        marker: false,
+        moveToLocation: function(latlng, title, map) {
+            map.flyTo(latlng, map.getBoundsZoom(latlng.layer.getBounds()));
+        }
+    });
+    {{this.layer.get_name()}}searchControl.on('search:locationfound', function(e) {
+        {{this.layer.get_name()}}.setStyle(function(feature){ return feature.properties.style; });
+        {% if this.options %}
+        e.layer.setStyle({{ this.options|tojavascript }});
+        {% endif %}
+        if (e.layer._popup) e.layer.openPopup();
+    });
+    {{this.layer.get_name()}}searchControl.on('search:collapsed', function(e) {
+        {{this.layer.get_name()}}.setStyle(function(feature){ return feature.properties.style; });
+    });
+    {{this._parent.get_name()}}.addControl({{this.layer.get_name()}}searchControl);
+{% endmacro %}
+"""
+
+
+class FrenchSearch(folium.plugins.Search):
+    """leaflet-search on polygons, with French texts (placeholder, « Commune introuvable », « Annuler »)."""
+
+    _template = Template(_SEARCH_TEMPLATE)
+
+    def __init__(self, layer: folium.GeoJson, search_label: str, **kwargs: Any) -> None:
+        super().__init__(layer=layer, search_label=search_label, geom_type="Polygon",
+                         placeholder=SEARCH_PLACEHOLDER, collapsed=False, position="topleft", **kwargs)
+        self.text_err, self.text_cancel = SEARCH_NOT_FOUND, SEARCH_CANCEL
 
 
 class Legend(MacroElement):
@@ -269,8 +350,10 @@ def _base_map(
         tiles=None,
         control_scale=True,
         prefer_canvas=False,
+        zoom_control=False,
     )
     figure.add_child(m)
+    FrenchControls().add_to(m)
     # Only what the pipeline's maps use: no Bootstrap, Font Awesome or awesome-markers.
     m.default_js = [(n, u) for n, u in folium.Map.default_js if n in ("leaflet", "jquery")]
     m.default_css = [(n, u) for n, u in folium.Map.default_css if n == "leaflet_css"]
@@ -595,16 +678,7 @@ def _add_search(m: folium.Map, communes: gpd.GeoDataFrame, name: str = "Contours
     )
     layer = _geojson(data, name, lambda _f: style, highlight=False, tooltip=False)
     layer.add_to(m)
-    folium.plugins.Search(
-        layer=layer,
-        search_label="nom",
-        geom_type="Polygon",
-        placeholder="Rechercher une commune…",
-        collapsed=False,
-        position="topleft",
-        color="#e6007e",
-        weight=4,
-    ).add_to(m)
+    FrenchSearch(layer, "nom", color="#e6007e", weight=4).add_to(m)
     return layer
 
 
@@ -686,26 +760,33 @@ def territory_map(
         layer.add_to(m)
         legends.append((layer, _legend_block("CPTS voisines", [(_swatch("#e7cb94"), "Périmètre d'une autre CPTS")])))
 
-    legends.extend(_add_indicator_layers(m, communes, indicators, k, scheme))
-    _add_search(m, communes)
+    if len(communes):
+        legends.extend(_add_indicator_layers(m, communes, indicators, k, scheme))
+        _add_search(m, communes)
+    else:
+        legends.append((None, _legend_block("Contours indisponibles", [
+            ("", esc("Aucune commune du territoire n'a de contour dans les données chargées : la carte ne peut "
+                     "pas dessiner le territoire ni ses indicateurs."))])))
 
-    perimeter_layer = _add_outline(
-        m,
-        perimeter,
-        "Périmètre de la CPTS",
-        "#c51b7d",
-        3.5,
-        lambda row: _tip(esc(row.get("nom", "")) or "Périmètre de la CPTS", []),
-    )
-    legends.append(
-        (
-            perimeter_layer,
-            _legend_block(
-                "Périmètre de la CPTS", [(_swatch("#c51b7d", "line", "border-top-width:3px"), "Limite du territoire")]
-            ),
+    if len(perimeter):
+        perimeter_layer = _add_outline(
+            m,
+            perimeter,
+            "Périmètre de la CPTS",
+            "#c51b7d",
+            3.5,
+            lambda row: _tip(esc(row.get("nom", "")) or "Périmètre de la CPTS", []),
         )
-    )
-    if professionals is not None and len(professionals):
+        legends.append(
+            (
+                perimeter_layer,
+                _legend_block(
+                    "Périmètre de la CPTS",
+                    [(_swatch("#c51b7d", "line", "border-top-width:3px"), "Limite du territoire")],
+                ),
+            )
+        )
+    if professionals is not None and len(professionals) and len(communes):
         legends.append(_add_professionals(m, communes, professionals))
     if establishments is not None and len(establishments):
         legends.append(_add_points(m, establishments, "Établissements de santé"))
@@ -799,15 +880,7 @@ def coverage_map(
             lambda _f: {"color": "#9e9e9e", "weight": 0.5, "fillColor": "#ffffff", "fillOpacity": 0.4},
         )
         units_layer.add_to(m)
-        folium.plugins.Search(
-            layer=units_layer,
-            search_label="nom",
-            geom_type="Polygon",
-            placeholder="Rechercher une commune…",
-            collapsed=False,
-            color="#e6007e",
-            weight=4,
-        ).add_to(m)
+        FrenchSearch(units_layer, "nom", color="#e6007e", weight=4).add_to(m)
 
     if perimeters_p is not None:
         cpts_names = list(dict.fromkeys(str(n) for n in perimeters_p["cpts"]))

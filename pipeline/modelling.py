@@ -23,6 +23,58 @@ from pipeline.territory import Territory
 
 GP = "Médecins généralistes"
 
+#: Note of a territory none of whose communes has a polygon (reliquat of the 2018 contours).
+NO_POLYGON_NOTE = (
+    "flux de patients et APL approchée non calculés : aucune commune du territoire n'a de polygone dans les "
+    "contours communaux chargés (IGN Admin Express COG 2018), or ces modèles partent des distances entre "
+    "communes voisines"
+)
+
+
+def has_geometry(perimeter: gpd.GeoDataFrame) -> bool:
+    """Whether the territory's perimeter has a usable (non-empty) polygon."""
+    if perimeter is None or perimeter.empty:
+        return False
+    geometry = perimeter.geometry.iloc[0]
+    return geometry is not None and not geometry.is_empty
+
+
+def flows_available(result: dict[str, Any] | None) -> bool:
+    """Whether a flow result holds computed flows (not only the note explaining their absence)."""
+    return result is not None and "synthese" in result
+
+
+def _names(con: duckdb.DuckDBPyConnection, sql: str, codes: set[str], params: list[Any]) -> dict[str, str]:
+    """``code -> name`` for ``codes`` from ``sql`` (``code``, ``nom`` columns, codes in table ``_codes``)."""
+    if not codes:
+        return {}
+    con.register("_codes", pd.DataFrame({"code": pd.Series(sorted(codes), dtype="string")}))
+    try:
+        frame = con.execute(sql, params).df()
+    finally:
+        con.unregister("_codes")
+    return dict(zip(frame["code"].astype(str), frame["nom"].astype(str), strict=True))
+
+
+def commune_names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
+    """Current names of commune codes (current, or former codes as they were named in the COG)."""
+    from pipeline import config
+
+    names = _names(con, "SELECT code, nom FROM communes WHERE vintage = ? AND code IN (SELECT code FROM _codes)",
+                   codes, [config.CURRENT_VINTAGE])
+    rest = codes - set(names)
+    if rest:
+        older = _names(con, "SELECT code, arg_max(nom, vintage) AS nom FROM communes "
+                            "WHERE code IN (SELECT code FROM _codes) GROUP BY code", rest, [])
+        names.update(older)
+    return names
+
+
+def bv_names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
+    """Names (libellés) of bassins de vie 2022."""
+    return _names(con, "SELECT code, libelle AS nom FROM zonages_libelles WHERE niveau = 'BV2022' "
+                       "AND code IN (SELECT code FROM _codes)", codes, [])
+
 
 def domain_points(
     con: duckdb.DuckDBPyConnection, perimeter: gpd.GeoDataFrame, dep: str, radius_km: float
@@ -52,10 +104,17 @@ def flows_and_access(
     options: argparse.Namespace,
     perimeter: gpd.GeoDataFrame,
     dep: str,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Flow indicators (modelled, or read from ``--flux``) and APL approchée with its what-if."""
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Flow indicators (modelled, or read from ``--flux``) and APL approchée with its what-if.
+
+    A territory none of whose communes has a polygon has no domain to model:
+    the flow result then only carries a French note (see :func:`flows_available`)
+    and the access result is ``None``.
+    """
     params = flows.load_flow_params()
     notes: list[str] = []
+    if not has_geometry(perimeter):
+        return {"notes": [NO_POLYGON_NOTE], "indisponible": NO_POLYGON_NOTE, "parametres": params}, None
     points = domain_points(con, perimeter, dep, 2 * params.cutoff_km)
     distances = distance_table(points, cutoff_km=params.cutoff_km, detour=params.detour_factor,
                                intra_factor=params.intra_factor, default_intra_km=params.default_intra_km)
@@ -69,9 +128,11 @@ def flows_and_access(
     if getattr(options, "flux", None):
         table = flows.read_od_table(options.flux)
         origin = "table origine-destination fournie (" + str(options.flux) + ")"
+        kind = "table"
     else:
         table = flows.huff_flows(demand, supply, distances, params)
         origin = "modèle gravitaire de Huff (flux modélisés, pas des données de l'Assurance maladie)"
+        kind = "modele"
     # Bassins de vie of the modelled domain only: the BVs the perimeter cuts lie inside it.
     _codes = pd.DataFrame({"code": pd.Series(sorted(domain), dtype="string")})
     con.register("_domain", _codes)
@@ -85,7 +146,20 @@ def flows_and_access(
                                                                         "lat": "lat_o"}), on="origin", how="left")
     lines = lines.merge(points[["code", "lon", "lat"]].rename(columns={"code": "destination", "lon": "lon_d",
                                                                         "lat": "lat_d"}), on="destination", how="left")
-    flow_result: dict[str, Any] = {"origine": origin, "lignes": lines, "notes": notes, **indicators,
+    # Names for the report and the tables, resolved here so that renderers only present.
+    dest = indicators["destinations_exterieures"]
+    names = commune_names(con, set(dest["destination"].astype(str)) | set(lines["origin"].astype(str))
+                          | set(lines["destination"].astype(str)))
+    indicators["destinations_exterieures"] = dest.assign(
+        nom=dest["destination"].astype(str).map(names))[["groupe", "destination", "nom", "volume",
+                                                         "part_des_residents"]]
+    lines = lines.assign(nom_origine=lines["origin"].astype(str).map(names),
+                         nom_destination=lines["destination"].astype(str).map(names))
+    if "bassins_de_vie" in indicators:
+        bvs = indicators["bassins_de_vie"]
+        labels = bv_names(con, set(bvs["bassin_de_vie"].astype(str)))
+        bvs.insert(1, "bassin_de_vie_nom", bvs["bassin_de_vie"].astype(str).map(labels))
+    flow_result: dict[str, Any] = {"origine": origin, "type": kind, "lignes": lines, "notes": notes, **indicators,
                                    "parametres": params}
 
     # APL approchée for GPs, its rank correlation with the official APL, and the what-if.

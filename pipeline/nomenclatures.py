@@ -32,7 +32,11 @@ https://mos.esante.gouv.fr/NOS/ and mirrored as FHIR CodeSystems in the
     TRE_R02-SecteurActivite (SA01-SA69) mapped to a coarse ``cadre``:
     cabinet (SA07-SA09 and SA52 maison/pôle de santé), centre de santé
     (SA05), établissement de santé, établissement médico-social, officine
-    (SA33 and related) or autre.
+    (SA33 and related) or autre. Premier recours requires « une pratique en
+    ambulatoire » (seed 000, footnote): an activity of a premier-recours
+    profession counts as premier recours only in a cabinet, a centre de
+    santé or, for pharmaciens, an officine (:data:`CADRES_AMBULATOIRES`);
+    elsewhere it is « hors ambulatoire ».
 ``finess_categories.csv``
     FINESS « catégorie d'établissement » (TRE_R66-CategorieEtablissement)
     mapped to the groups used by the diagnostic. ``Hôpital`` means "public or
@@ -80,6 +84,21 @@ GROUPES_FINESS: tuple[str, ...] = (
     "DAC",
     "Autre",
 )
+
+#: Rows of the Trame's supply table counted in establishments (FINESS), after the professions.
+GROUPES_STRUCTURES: tuple[str, ...] = ("MSP", "Centres de santé")
+
+#: FINESS group (``finess_categories.csv``) of each structure row of the Trame.
+GROUPE_FINESS_STRUCTURE: dict[str, str] = {"MSP": "MSP", "Centres de santé": "Centre de santé"}
+
+#: ``cadre`` values (``nomenclature_secteurs_activite.csv``) that are « une pratique en ambulatoire
+#: [...] de manière libérale ou salarié en centre de santé » (seed 000, definition of premier recours).
+CADRES_AMBULATOIRES: tuple[str, ...] = ("cabinet", "centre de santé")
+#: Officines are the ambulatory setting of pharmaciens only.
+CADRE_OFFICINE = "officine"
+#: ``recours`` of a premier-recours profession's activity outside an ambulatory setting
+#: (établissement de santé or médico-social, other or unknown sector): not premier recours.
+RECOURS_HORS_AMBULATOIRE = "hors ambulatoire"
 
 #: Profession code of médecins in TRE_G15: their group depends on the specialty.
 CODE_MEDECIN = "10"

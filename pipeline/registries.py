@@ -105,16 +105,19 @@ def _clear_other_vintages(con: duckdb.DuckDBPyConnection, source: str, vintage: 
     con.execute("DELETE FROM sources WHERE source = ? AND vintage <> ?", [source, vintage])
 
 
-def _loaded(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:
+def _loaded(con: duckdb.DuckDBPyConnection, source: str, loader_version: str = "1") -> list[tuple[str, str]]:
+    """(vintage, sha256) of the files of ``source`` loaded by this version of its loader."""
+    con.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS loader_version VARCHAR")
     return [(r[0], r[1]) for r in con.execute(
-        "SELECT vintage, coalesce(sha256, '') FROM sources WHERE source = ?", [source]).fetchall()]
+        "SELECT vintage, coalesce(sha256, '') FROM sources WHERE source = ? AND coalesce(loader_version, '1') = ?",
+        [source, loader_version]).fetchall()]
 
 
 def registry_step(path: Path, savoir_faire: Path | None = None) -> Step:
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
         start = time.perf_counter()
         digest = rpps.extraction_digest(path, savoir_faire)
-        if not force and any(sha == digest for _, sha in _loaded(con, rpps.SOURCE_NAME)):
+        if not force and any(sha == digest for _, sha in _loaded(con, rpps.SOURCE_NAME, rpps.LOADER_VERSION)):
             return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start)
         report = rpps.load_rpps(con, path, savoir_faire_path=savoir_faire)
         _clear_other_vintages(con, rpps.SOURCE_NAME, report.vintage)

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS sources (
     row_count BIGINT,
     loaded_at TIMESTAMP,
     notes VARCHAR,
+    loader_version VARCHAR,
     PRIMARY KEY (source, vintage)
 )
 """
@@ -138,13 +139,20 @@ def record_source(
     sha256: str | None,
     row_count: int,
     notes: str = "",
+    loader_version: str = "1",
 ) -> None:
-    """Upsert one row of the ``sources`` provenance table."""
+    """Upsert one row of the ``sources`` provenance table.
+
+    ``loader_version`` changes when a loader derives its tables differently:
+    a file already loaded by an older loader is then loaded again.
+    """
     con.execute(SOURCES_DDL)
+    con.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS loader_version VARCHAR")
     con.execute("DELETE FROM sources WHERE source = ? AND vintage = ?", [source, vintage])
     con.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [source, vintage, origin, sha256, row_count, datetime.now(UTC), notes],
+        "INSERT INTO sources (source, vintage, origin, sha256, row_count, loaded_at, notes, loader_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, vintage, origin, sha256, row_count, datetime.now(UTC), notes, loader_version],
     )
 
 

@@ -1,12 +1,26 @@
 """Health-care supply of a territory, in the shape of the « Trame d'un projet de santé ».
 
 Reads the tables written by :func:`pipeline.sources.rpps.load_rpps`
-(``ps_activites``) and :func:`pipeline.sources.finess.load_finess`
-(``etablissements``). A practitioner is counted once in a territory even when
-several of their activity sites are in it (``effectif``); ``etp_sites`` sums
-the per-site weights ``1 / number of sites`` so that a practitioner working
-half in the territory counts 0.5 — a share of presence, not a measured
-working time.
+(``ps_activites``, one row per practitioner × activity site) and
+:func:`pipeline.sources.finess.load_finess` (``etablissements``).
+
+Counting rules (chosen for the Trame table, the representativeness and the
+4++ size band):
+
+- ``praticiens`` is a head count: the number of distinct practitioners
+  (« Identification nationale PP ») with at least one activity site in the
+  zone. A practitioner with one site inside and one outside counts 1; with
+  two sites inside, 1.
+- Densities per 10 000 inhabitants are computed on those head counts, for
+  the territory and for the département, région and France alike (a
+  practitioner with sites in two départements counts in each), as DREES
+  densities of professionals are.
+- ``praticiens_etp`` (« Professionnels (part des sites) ») sums the
+  per-site weights ``1 / number of sites``: a practitioner with one site in
+  two inside the territory counts 0.5. It is a share of presence, not a
+  measured working time, and is shown for information only.
+- The « MSP » and « Centres de santé » rows count establishments of the
+  FINESS extraction (``unite`` = ``structures``), not practitioners.
 """
 
 from __future__ import annotations
@@ -16,11 +30,32 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from pipeline import nomenclatures
+from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
 
-#: Order of the recours rows; ``non classé`` gathers professions seed 000 does not classify.
-RECOURS: tuple[str, ...] = ("premier", "second", "non classé")
+#: Columns of the recours split; ``non classé`` gathers professions seed 000 does not classify.
+RECOURS: tuple[str, ...] = ("premier", "second", nomenclatures.RECOURS_HORS_AMBULATOIRE, "non classé")
+
+#: Columns of the exercise-mode split; ``mixte`` = several modes within the zone (e.g. libéral and salarié).
+MODES: tuple[str, ...] = ("libéral", "salarié", "mixte", "bénévole", "non renseigné")
+
+#: Group excluded from the health professionals counted for taille 4++ (unknown professions,
+#: médecins without specialty, non-Trame professions such as opticiens or ergothérapeutes).
+GROUPE_AUTRES = "Autres"
+
+#: French labels of the columns of :func:`offre_territoire` (for reports and spreadsheets).
+LIBELLES: dict[str, str] = {
+    "groupe": "Profession ou structure",
+    "praticiens": "Professionnels (effectif distinct)",
+    "praticiens_etp": "Professionnels (part des sites)",
+    "dont_liberaux": "dont libéraux",
+    "unite": "Unité",
+    "source": "Source",
+    "densite_10000": "Densité territoire (pour 10 000 hab.)",
+    "densite_departement": "Densité département",
+    "densite_region": "Densité région",
+    "densite_france": "Densité France",
+}
 
 
 def _communes_frame(communes: Iterable[str]) -> pd.DataFrame:
@@ -30,14 +65,29 @@ def _communes_frame(communes: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame({"code": codes})
 
 
-def _require(con: duckdb.DuckDBPyConnection, table: str, hint: str) -> None:
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()
-    if not rows or not rows[0][0]:
-        raise PipelineError(f"La table « {table} » est absente : {hint}")
+    return bool(rows and rows[0][0])
+
+
+def _require_registry(con: duckdb.DuckDBPyConnection) -> None:
+    if not _has_table(con, "ps_activites"):
+        raise PipelineError("La table « ps_activites » est absente : chargez d'abord l'Annuaire Santé.")
+
+
+def _in_territory(con: duckdb.DuckDBPyConnection, communes: Iterable[str], sql: str) -> pd.DataFrame:
+    """Run ``sql`` with the territory's communes registered as ``_territoire(code)``."""
+    _require_registry(con)
+    territory = _communes_frame(communes)
+    con.register("_territoire", territory)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.unregister("_territoire")
 
 
 def offre_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
-    """Per-profession supply table of a territory (Trame, seed 002).
+    """Per-profession supply table of a territory (Trame, seed 002), head counts.
 
     Parameters
     ----------
@@ -50,96 +100,208 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) ->
     Returns
     -------
     pandas.DataFrame
-        One row per Trame category, in the Trame's order, zeros included:
-        ``categorie``, ``effectif`` (distinct practitioners, or establishments
-        for « MSP » / « Centres de santé »), ``etp_sites``, ``dont_liberaux``
-        (practitioners with at least one libéral site in the territory),
-        ``source`` (``annuaire-sante`` or ``finess``).
+        One row per Trame row, in the Trame's order, zeros included: the
+        professions of :data:`~pipeline.nomenclatures.GROUPES_TRAME` then
+        « MSP » and « Centres de santé ». Columns ``groupe``, ``praticiens``
+        (distinct practitioners with a site in the territory, or
+        establishments for the structure rows), ``praticiens_etp`` (sum of
+        site shares; NaN for structures), ``dont_liberaux`` (practitioners
+        with at least one libéral site in the territory; NA for structures),
+        ``unite`` (``professionnels`` or ``structures``) and ``source``
+        (``annuaire-sante`` or ``finess``; NA for the structure rows when no
+        FINESS extraction is loaded).
     """
-    _require(con, "ps_activites", "chargez d'abord l'Annuaire Santé.")
+    found = _in_territory(
+        con,
+        communes,
+        """
+        SELECT groupe, count(DISTINCT rpps) AS praticiens, sum(poids) AS praticiens_etp,
+               count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS dont_liberaux
+        FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+        GROUP BY groupe
+        """,
+    ).set_index("groupe")
+    structures = structures_territoire(con, communes)
+    rows = []
+    for groupe in nomenclatures.GROUPES_TRAME:
+        rec = found.loc[groupe] if groupe in found.index else None
+        rows.append(
+            {
+                "groupe": groupe,
+                "praticiens": 0 if rec is None else int(rec["praticiens"]),
+                "praticiens_etp": 0.0 if rec is None else float(rec["praticiens_etp"]),
+                "dont_liberaux": 0 if rec is None else int(rec["dont_liberaux"]),
+                "unite": "professionnels",
+                "source": "annuaire-sante",
+            }
+        )
+    for groupe in nomenclatures.GROUPES_STRUCTURES:
+        count = None if structures is None else int(structures.get(groupe, 0))
+        rows.append(
+            {
+                "groupe": groupe,
+                "praticiens": count,
+                "praticiens_etp": float("nan"),
+                "dont_liberaux": None,
+                "unite": "structures",
+                "source": None if structures is None else "finess",
+            }
+        )
+    return pd.DataFrame(rows).astype({"praticiens": "Int64", "dont_liberaux": "Int64"})
+
+
+def structures_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.Series | None:
+    """MSP and centres de santé of the FINESS extraction in the territory, or None when FINESS is not loaded.
+
+    Returns
+    -------
+    pandas.Series or None
+        Index :data:`~pipeline.nomenclatures.GROUPES_STRUCTURES`, number of
+        establishments whose commune is in the territory.
+    """
+    if not _has_table(con, "etablissements"):
+        return None
     territory = _communes_frame(communes)
+    finess_groups = list(nomenclatures.GROUPE_FINESS_STRUCTURE.values())
     con.register("_territoire", territory)
     try:
         found = con.execute(
             """
-            SELECT groupe AS categorie, count(DISTINCT rpps) AS effectif, sum(poids) AS etp_sites,
-                   count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS dont_liberaux
-            FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+            SELECT groupe, count(*) AS n
+            FROM etablissements e JOIN _territoire t ON t.code = e.commune
+            WHERE groupe IN (SELECT unnest(?::VARCHAR[]))
             GROUP BY groupe
-            """
+            """,
+            [finess_groups],
         ).df()
-        etab = pd.DataFrame(columns=["categorie", "effectif"])
-        tables = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'etablissements'"
-        ).fetchall()
-        if tables and tables[0][0]:
-            etab = con.execute(
-                """
-                SELECT CASE groupe WHEN 'MSP' THEN 'MSP' ELSE 'Centres de santé' END AS categorie,
-                       count(*) AS effectif
-                FROM etablissements e JOIN _territoire t ON t.code = e.commune
-                WHERE groupe IN ('MSP', 'Centre de santé')
-                GROUP BY 1
-                """
-            ).df()
     finally:
         con.unregister("_territoire")
-    rows = []
-    by_group = found.set_index("categorie")
-    for groupe in nomenclatures.GROUPES_TRAME:
-        if groupe in by_group.index:
-            rec = by_group.loc[groupe]
-            rows.append(
-                {
-                    "categorie": groupe,
-                    "effectif": int(rec["effectif"]),
-                    "etp_sites": float(rec["etp_sites"]),
-                    "dont_liberaux": int(rec["dont_liberaux"]),
-                    "source": "annuaire-sante",
-                }
-            )
-        else:
-            rows.append(
-                {"categorie": groupe, "effectif": 0, "etp_sites": 0.0, "dont_liberaux": 0, "source": "annuaire-sante"}
-            )
-    by_etab = etab.set_index("categorie")["effectif"] if len(etab) else pd.Series(dtype="int64")
-    for categorie in ("MSP", "Centres de santé"):
-        rows.append(
-            {
-                "categorie": categorie,
-                "effectif": int(by_etab.get(categorie, 0)),
-                "etp_sites": float("nan"),
-                "dont_liberaux": pd.NA,
-                "source": "finess",
-            }
-        )
-    return pd.DataFrame(rows).astype({"dont_liberaux": "Int64"})
+    by_finess = dict(zip(found["groupe"], found["n"], strict=True))
+    return pd.Series(
+        {row: int(by_finess.get(group, 0)) for row, group in nomenclatures.GROUPE_FINESS_STRUCTURE.items()},
+        dtype="int64",
+    )
+
+
+def effectifs_zone(
+    con: duckdb.DuckDBPyConnection, departement: str | None = None, region: str | None = None
+) -> pd.DataFrame:
+    """Distinct practitioners per Trame group with a site in a département, a région, or France.
+
+    Communes are placed with the ``communes`` table of the current vintage;
+    without ``departement`` nor ``region``, every located site counts
+    (France). Returns ``groupe`` (the professions of the Trame, zeros
+    included) and ``praticiens``.
+    """
+    _require_registry(con)
+    if departement is not None or region is not None:
+        column, value = ("departement", departement) if departement is not None else ("region", region)
+        found = con.execute(
+            f"""
+            SELECT groupe, count(DISTINCT rpps) AS praticiens
+            FROM ps_activites a JOIN communes c
+              ON c.code = a.commune AND c.vintage = ? AND c.type = 'commune-actuelle'
+            WHERE c.{column} = ?
+            GROUP BY groupe
+            """,
+            [config.CURRENT_VINTAGE, value],
+        ).df()
+    else:
+        found = con.execute(
+            "SELECT groupe, count(DISTINCT rpps) AS praticiens FROM ps_activites "
+            "WHERE commune IS NOT NULL GROUP BY groupe"
+        ).df()
+    counts = found.set_index("groupe")["praticiens"]
+    return pd.DataFrame(
+        {
+            "groupe": list(nomenclatures.GROUPES_TRAME),
+            "praticiens": [int(counts.get(g, 0)) for g in nomenclatures.GROUPES_TRAME],
+        }
+    )
+
+
+def professionnels_sante(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> int:
+    """Distinct health professionals with a site in the territory, « Autres » excluded (taille 4++, seed 002)."""
+    found = _in_territory(
+        con,
+        communes,
+        f"""
+        SELECT count(DISTINCT rpps) AS n
+        FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+        WHERE groupe <> '{GROUPE_AUTRES}'
+        """,
+    )
+    return int(found["n"].iloc[0])
+
+
+def _split(found: pd.DataFrame, column: str, order: tuple[str, ...]) -> pd.DataFrame:
+    if found.empty:
+        return pd.DataFrame(index=pd.Index([], name="groupe"), columns=pd.Index([], name=column), dtype="int64")
+    table = found.pivot_table(index="groupe", columns=column, values="n", aggfunc="sum", fill_value=0)
+    table = table.reindex(
+        index=[g for g in nomenclatures.GROUPES_TRAME if g in table.index],
+        columns=[c for c in order if c in table.columns],
+    )
+    table.columns.name = column
+    return table.astype("int64")
 
 
 def offre_par_recours(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
-    """Distinct practitioners of a territory by recours (seed 000).
+    """Distinct practitioners per Trame group × recours (seed 000) in the territory.
+
+    Each practitioner counts once: ``premier`` when at least one of their
+    activities in the territory is premier recours (ambulatory setting, see
+    :func:`pipeline.sources.rpps.load_rpps`), otherwise the recours of their
+    activities there (``second``, ``hors ambulatoire`` for a premier-recours
+    profession practising only in an établissement or elsewhere, ``non
+    classé`` for professions seed 000 does not classify). Rows add up to
+    :func:`offre_territoire`'s ``praticiens``.
 
     Returns
     -------
     pandas.DataFrame
-        Rows ``premier``, ``second``, ``non classé`` with ``effectif`` and
-        ``etp_sites``. A practitioner with sites of both recours (a
-        pédiatre also registered with another specialty cannot happen: one
-        specialty per practitioner) is counted in each recours they have.
+        Index ``groupe`` (groups present), columns among :data:`RECOURS`.
     """
-    _require(con, "ps_activites", "chargez d'abord l'Annuaire Santé.")
-    territory = _communes_frame(communes)
-    con.register("_territoire", territory)
-    try:
-        found = con.execute(
-            """
-            SELECT coalesce(recours, 'non classé') AS recours, count(DISTINCT rpps) AS effectif,
-                   sum(poids) AS etp_sites
+    found = _in_territory(
+        con,
+        communes,
+        """
+        WITH per_practitioner AS (
+            SELECT rpps, groupe,
+                   CASE WHEN bool_or(recours = 'premier') THEN 'premier'
+                        ELSE min(coalesce(recours, 'non classé')) END AS recours
             FROM ps_activites a JOIN _territoire t ON t.code = a.commune
-            GROUP BY 1
-            """
-        ).df()
-    finally:
-        con.unregister("_territoire")
-    out = pd.DataFrame({"recours": list(RECOURS)}).merge(found, on="recours", how="left")
-    return out.fillna({"effectif": 0, "etp_sites": 0.0}).astype({"effectif": "int64"})
+            GROUP BY rpps, groupe
+        )
+        SELECT groupe, recours, count(*) AS n FROM per_practitioner GROUP BY groupe, recours
+        """,
+    )
+    return _split(found, "recours", RECOURS)
+
+
+def offre_par_mode(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
+    """Distinct practitioners per Trame group × exercise mode in the territory.
+
+    A practitioner whose activities in the territory have several modes
+    (libéral and salarié...) counts once, as ``mixte``. Rows add up to
+    :func:`offre_territoire`'s ``praticiens``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``groupe`` (groups present), columns among :data:`MODES`.
+    """
+    found = _in_territory(
+        con,
+        communes,
+        """
+        WITH per_practitioner AS (
+            SELECT rpps, groupe,
+                   CASE WHEN count(DISTINCT mode) > 1 THEN 'mixte' ELSE min(mode) END AS mode
+            FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+            GROUP BY rpps, groupe
+        )
+        SELECT groupe, mode, count(*) AS n FROM per_practitioner GROUP BY groupe, mode
+        """,
+    )
+    return _split(found, "mode", MODES)

@@ -216,11 +216,35 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str) -> Territory:
         units, notes = _resolve_file(con, Path(value), spec)
         label = f"Territoire du fichier {Path(value).name}"
     if units.empty:
-        raise TerritoryError(f"Territoire vide : « {spec} » ne contient aucune commune",
-                             Path(value) if kind == "fichier" else None)
+        if kind == "fichier":
+            raise TerritoryError("Territoire vide : le fichier ne contient aucune commune", Path(value))
+        raise TerritoryError(f"Territoire vide : « {spec} » ne contient aucune commune")
+    _reject_com_only(con, units, spec)
     units = units.reset_index(drop=True)
     units["population"] = units["population"].astype("Int64")
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes)
+
+
+def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: str) -> None:
+    """Refuse a territory made only of communes of collectivités d'outre-mer (zone ``com``).
+
+    Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna,
+    Polynésie française and Nouvelle-Calédonie have no APL of the DREES and no
+    commune polygons in the loaded contours, and the CPTS agreement (ACI) does
+    not apply there: a diagnostic would be empty or wrong.
+    """
+    codes = sorted(set(units["commune_code"].astype(str)))
+    zones = con.execute(
+        "SELECT DISTINCT code, zone FROM communes WHERE vintage = ? AND code IN (SELECT unnest(?::VARCHAR[]))",
+        [config.CURRENT_VINTAGE, codes],
+    ).df()
+    if len(zones) and (zones["zone"] == "com").all():
+        raise TerritoryError(
+            f"Territoire « {spec} » hors du champ du diagnostic : il ne compte que des communes de collectivités "
+            "d'outre-mer (COM : Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, "
+            "Polynésie française, Nouvelle-Calédonie), sans APL de la DREES ni contours communaux, et où "
+            "l'accord conventionnel des CPTS ne s'applique pas"
+        )
 
 
 def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFrame, list[str], str]:
@@ -258,7 +282,7 @@ def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFra
 
 def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
     if not path.exists():
-        raise TerritoryError(f"Fichier de territoire introuvable : {path}", path)
+        raise TerritoryError("Fichier de territoire introuvable", path)
     if not path.is_file():
         raise TerritoryError("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
     if path.suffix.lower() in (".geojson", ".json"):
@@ -278,7 +302,7 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
             f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
         )
     try:
-        return resolve_codes(con, codes, spec)
+        return resolve_codes(con, codes, "codes du fichier")
     except TerritoryError as exc:
         raise TerritoryError(exc.message, path) from exc
 
@@ -296,7 +320,10 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     lowered = {c.lower(): c for c in frame.columns}
     column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
     if column is not None:
-        return resolve_codes(con, frame[column].dropna().astype(str).tolist(), spec)
+        try:
+            return resolve_codes(con, frame[column].dropna().astype(str).tolist(), "codes du fichier")
+        except TerritoryError as exc:
+            raise TerritoryError(exc.message, path) from exc
     if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
     from pipeline.geo import read_geo

@@ -108,7 +108,8 @@ def drees_apl() -> dict[int, pd.DataFrame]:
     out = {}
     for name, frame in sheets.items():
         frame = frame.iloc[1:]  # row 10: units
-        pop = next(c for c in frame.columns if str(c).startswith("Population totale"))
+        # The workbook's own rule: « l'APL communal doit être pondéré par la population standardisée ».
+        pop = next(c for c in frame.columns if str(c).startswith("Population standardisée"))
         out[int(name[-4:])] = pd.DataFrame({"code": frame["Code commune INSEE"],
                                             "apl": pd.to_numeric(frame["APL aux médecins généralistes"]),
                                             "pop": pd.to_numeric(frame[pop])})
@@ -220,9 +221,13 @@ def test_summary_known_answers(runs: dict[str, Any], key: str) -> None:
     population = population_2026(codes)
     assert s["communes"] == len(codes)
     assert s["population"] == population
-    assert s["population_vintage"] == 2026
-    assert s["population_by_vintage"]["2026"] == population
-    assert s["population_by_vintage"]["2019"] == population_2019_current_geo(codes)
+    # The 6.0.0 package (COG 2026) carries the INSEE legal populations 2022, the 0.7.0 package (COG 2019)
+    # those of 2016 (each package's README links the INSEE publication).
+    assert s["population_vintage"] == 2022
+    assert s["cog_vintage"] == 2026
+    assert s["population_by_vintage"]["2022"] == population
+    assert s["population_by_vintage"]["2016"] == population_2019_current_geo(codes)
+    assert list(s["population_by_vintage"]) == ["2016", "2019", "2020", "2021", "2022"]
     assert s["taille"] == taille(population)
     assert s["demo_data"] is True
     assert set(s["supply"]) >= {"Médecins généralistes", "Infirmiers", "Pharmaciens", "Masseurs-kinésithérapeutes",
@@ -245,7 +250,7 @@ def test_known_figures_stated(runs: dict[str, Any]) -> None:
     old = {c["code"]: c for c in raw_json("0.7.0", "communes") if c["type"] == "commune-actuelle"}
     current_codes_only = sum(int(old[c]["population"]) for c in DROME if c in old)
     assert population_2019_current_geo(DROME) == current_codes_only + int(old["26219"]["population"])
-    assert summary(runs, "drome")["population_by_vintage"]["2019"] > current_codes_only
+    assert summary(runs, "drome")["population_by_vintage"]["2016"] > current_codes_only
 
 
 def test_taille_boundaries() -> None:
@@ -284,7 +289,7 @@ def test_communes_csv(runs: dict[str, Any], key: str) -> None:
     current = current_communes()
     for row in frame.itertuples():
         assert row.codes_postaux.split(",") == current[row.code_insee]["codesPostaux"]
-        assert int(row.population_2026) == int(current[row.code_insee]["population"])
+        assert int(row.population_2022) == int(current[row.code_insee]["population"])
     if key == "drome":  # the ARS zoning covers PACA only
         assert set(frame["particularites_qpv_zip_zac"]) == {"non renseigné"}
 
@@ -369,6 +374,46 @@ def test_overlaps_neighbours_of_verdon(runs: dict[str, Any]) -> None:
         assert shared[name]["population_commune"] == population_2026(sorted(codes))
 
 
+# --------------------------------------------------------------------------- supply head counts (Trame table)
+
+GP_SPECIALTIES = {"SM26", "SM53", "SM54"}  # TRE_R38 codes of general practice
+AMBULATORY_SECTORS = {"SA05", "SA07", "SA08", "SA09", "SA52"}  # centre de santé, cabinets, maison de santé
+
+
+def raw_gp_sites(runs: dict[str, Any], codes: list[str]) -> pd.DataFrame:
+    """GP activity rows of the raw demo extraction located in ``codes`` (read with pandas, not DuckDB)."""
+    path = next((runs["data"] / "raw" / "demo").glob("PS_LibreAcces_Personne_activite_*.txt"))
+    columns = ["Identification nationale PP", "Code profession", "Code savoir-faire",
+               "Code commune (coord. structure)", "Code secteur d'activité"]
+    frame = pd.read_csv(path, sep="|", usecols=columns, dtype=str, quoting=csv.QUOTE_NONE)
+    gp = frame[(frame["Code profession"] == "10") & frame["Code savoir-faire"].isin(GP_SPECIALTIES)]
+    return gp[gp["Code commune (coord. structure)"].isin(codes)]
+
+
+def test_supply_counts_distinct_practitioners(runs: dict[str, Any]) -> None:
+    codes = expected_codes("verdon")
+    sites = raw_gp_sites(runs, codes)
+    head_count = sites["Identification nationale PP"].nunique()
+    assert head_count > 0
+    offre = pd.read_csv(tables(runs, "verdon") / "offre.csv").set_index("groupe")
+    gp = offre.loc["Médecins généralistes"]
+    # Head count: distinct GPs with at least one site in the territory, not a sum of site shares.
+    assert gp["praticiens"] == head_count
+    assert gp["praticiens_etp"] <= gp["praticiens"]
+    assert gp["densite_10000"] == pytest.approx(head_count / population_2026(codes) * 10_000)
+    # Premier recours: GPs with an ambulatory site in the territory (seed 000).
+    ambulatory = sites[sites["Code secteur d'activité"].isin(AMBULATORY_SECTORS)]
+    recours = pd.read_excel(tables(runs, "verdon") / "diagnostic.xlsx", sheet_name="Premier et second recours",
+                            engine="openpyxl").set_index("groupe")
+    assert recours.loc["Médecins généralistes", "premier"] == ambulatory["Identification nationale PP"].nunique()
+    # MSP and centres de santé rows of the Trame, counted in FINESS establishments of the territory.
+    etab = pd.read_csv(tables(runs, "verdon") / "etablissements.csv", dtype={"commune": str})
+    inside = etab[etab["commune"].isin(codes)]
+    for row, group in (("MSP", "MSP"), ("Centres de santé", "Centre de santé")):
+        assert offre.loc[row, "unite"] == "structures"
+        assert offre.loc[row, "praticiens"] == int((inside["groupe"] == group).sum())
+
+
 # --------------------------------------------------------------------------- representativeness (ADHERENTS)
 
 
@@ -377,7 +422,10 @@ def test_representativeness(runs: dict[str, Any]) -> None:
     gps = float(offre.loc["Médecins généralistes", "praticiens"])
     nurses = float(offre.loc["Infirmiers", "praticiens"])
     assert gps > 0 and nurses > 0
+    assert gps == int(gps) and nurses == int(nurses)  # distinct head counts, not sums of shares
     rep = summary(runs, "verdon")["representativeness"]
+    assert rep["Médecins généralistes"]["praticiens"] == gps
+    assert "MSP" not in rep
     assert rep["Médecins généralistes"]["adherents"] == ADHERENT_GPS
     assert rep["Médecins généralistes"]["part_adherents_pct"] == pytest.approx(ADHERENT_GPS / gps * 100, abs=1e-3)
     assert rep["Infirmiers"]["part_adherents_pct"] == pytest.approx(ADHERENT_NURSES / nurses * 100, abs=1e-3)

@@ -21,45 +21,45 @@ def test_evolution_and_annual_rate() -> None:
 
 
 def test_weighted_apl() -> None:
-    apl = pd.DataFrame({"code": ["a", "b", "c"], "apl": [2.0, 4.0, 9.0], "population_totale": [300, 100, 0]})
-    # (2 × 300 + 4 × 100) / 400 = 2.5; commune c has no population and no weight.
+    apl = pd.DataFrame({"code": ["a", "b", "c"], "apl": [2.0, 4.0, 9.0], "population_standardisee": [300, 100, 0]})
+    # Weights are standardised populations (DREES workbook): (2 × 300 + 4 × 100) / 400 = 2.5;
+    # commune c has no standardised population and no weight.
     assert ind.weighted_apl(apl, ["a", "b", "c"]) == pytest.approx(2.5)
     assert ind.weighted_apl(apl, ["b"]) == pytest.approx(4.0)
 
 
-OFFRE = pd.DataFrame(
+# Head counts of a territory of 5 000 inhabitants, as pipeline.supply.offre_territoire gives them:
+# 2 distinct GPs (one of them with two sites, share 1.5 in all), 4 nurses, 1 MSP.
+SUPPLY = pd.DataFrame(
     [
-        # A GP with two sites (a and b) counts 0.5 + 0.5 = 1 practitioner.
-        {"commune": "a", "groupe": "Médecins généralistes", "recours": "premier", "mode": "libéral",
-         "effectif": 2, "etp_sites": 1.5},
-        {"commune": "b", "groupe": "Médecins généralistes", "recours": "premier", "mode": "libéral",
-         "effectif": 1, "etp_sites": 0.5},
-        {"commune": "b", "groupe": "Infirmiers", "recours": "premier", "mode": "salarié",
-         "effectif": 4, "etp_sites": 4.0},
-        {"commune": "z", "groupe": "Infirmiers", "recours": "premier", "mode": "libéral",
-         "effectif": 9, "etp_sites": 9.0},
+        {"groupe": g, "praticiens": {"Médecins généralistes": 2, "Infirmiers": 4}.get(g, 0),
+         "praticiens_etp": {"Médecins généralistes": 1.5, "Infirmiers": 4.0}.get(g, 0.0), "unite": "professionnels"}
+        for g in ind.TRAME_GROUPS
     ]
+    + [{"groupe": "MSP", "praticiens": 1, "praticiens_etp": np.nan, "unite": "structures"}]
 )
 
 
-def test_supply_by_group_counts_multi_site_practitioners_once() -> None:
-    table = ind.supply_by_group(OFFRE, ["a", "b"], population=5_000).set_index("groupe")
-    assert table.at["Médecins généralistes", "praticiens"] == pytest.approx(2.0)
+def test_supply_density_on_head_counts() -> None:
+    table = ind.supply_by_group(SUPPLY, population=5_000).set_index("groupe")
     assert table.at["Médecins généralistes", "densite_10000"] == pytest.approx(4.0)  # 2 / 5 000 × 10 000
-    assert table.at["Infirmiers", "praticiens"] == pytest.approx(4.0)  # z is outside
-    assert table.at["Psychologues", "praticiens"] == 0
-    assert list(table.index) == ind.TRAME_GROUPS
+    assert table.at["Infirmiers", "densite_10000"] == pytest.approx(8.0)
+    assert table.at["Psychologues", "densite_10000"] == 0
+    assert np.isnan(table.at["MSP", "densite_10000"])  # structures have no density
+    assert np.isnan(ind.supply_by_group(SUPPLY, population=0).at[0, "densite_10000"])
 
 
 def test_representativeness(tmp_path: Path) -> None:
     path = tmp_path / "adherents.csv"
     path.write_text("nom,profession,rpps\nA,Médecin généraliste,1\nB,infirmière,2\nC,IDE,3\n", encoding="utf-8")
     members = ind.read_adherents(str(path))
-    supply = ind.supply_by_group(OFFRE, ["a", "b"], population=5_000)
-    table = ind.representativeness(members, supply).set_index("groupe")
+    table = ind.representativeness(members, SUPPLY).set_index("groupe")
     assert table.at["Médecins généralistes", "adherents"] == 1
-    assert table.at["Médecins généralistes", "part_adherents_pct"] == pytest.approx(50.0)  # 1 of 2
+    # 1 member of 2 distinct GPs (not of 1.5 shares, which would give 66.7 %).
+    assert table.at["Médecins généralistes", "part_adherents_pct"] == pytest.approx(50.0)
     assert table.at["Infirmiers", "part_adherents_pct"] == pytest.approx(50.0)  # 2 of 4
+    assert "MSP" not in table.index
+    assert table["praticiens"].dtype.kind == "i"
 
 
 def test_adherents_errors_name_each_line(tmp_path: Path) -> None:
@@ -77,3 +77,13 @@ def test_adherents_duplicated_rpps(tmp_path: Path) -> None:
     path.write_text("profession,rpps\nkiné,7\npharmacien,7\n", encoding="utf-8")
     with pytest.raises(DataError, match="Adhérents en double"):
         ind.read_adherents(str(path))
+
+
+def test_population_years_collapse_packages_with_the_same_legal_population() -> None:
+    # COG 2022 and 2023 packages both carry the legal populations 2020: one data point, the latest kept.
+    series = pd.Series({2019: 100, 2022: 110, 2023: 111, 2026: 121})
+    years = {2019: 2016, 2022: 2020, 2023: 2020, 2026: 2022}
+    keyed = ind.by_population_year(series, years)
+    assert keyed.to_dict() == {2016: 100, 2020: 111, 2022: 121}
+    # The annual rate runs over legal-population years: 100 → 121 in 6 years is (1.21)^(1/6) − 1.
+    assert ind.annual_rate(keyed) == pytest.approx((1.21 ** (1 / 6) - 1) * 100)

@@ -198,3 +198,28 @@ def test_flow_map(page_of: Any) -> None:
     # Flow lines are drawn: SVG paths beyond the perimeter outline.
     assert page.locator("path.leaflet-interactive").count() > 2
     assert dialogs(page) == []
+
+
+@pytest.mark.parametrize("name", ["carte.html", "flux.html"])
+def test_map_controls_in_french(page_of: Any, name: str) -> None:
+    """Leaflet's zoom buttons and the search box speak French, not the plugins' English defaults."""
+    page, errors, console = page_of(name)
+    assert errors == [] and console == []
+    assert page.get_attribute("a.leaflet-control-zoom-in", "title") == "Zoomer"
+    assert page.get_attribute("a.leaflet-control-zoom-out", "title") == "Dézoomer"
+    assert page.get_attribute("a.leaflet-control-zoom-in", "aria-label") == "Zoomer"
+    assert page.get_attribute(".leaflet-control-search input.search-input", "placeholder") == "Rechercher une commune…"
+    assert page.get_attribute(".leaflet-control-search .search-cancel", "title") == "Annuler"
+    # A name that matches no commune shows the French alert.
+    page.fill(".leaflet-control-search input.search-input", "Zzzzz")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert page.inner_text(".leaflet-control-search .search-alert").strip() == "Commune introuvable"
+    prefix = page.get_attribute(".leaflet-control-attribution a[href='https://leafletjs.com']", "title")
+    assert prefix == "Bibliothèque JavaScript de cartes interactives"
+    shown = page.evaluate(
+        "() => [document.body.innerText].concat(Array.from(document.querySelectorAll("
+        "'[title],[aria-label],[placeholder]')).flatMap(e => [e.getAttribute('title'), "
+        "e.getAttribute('aria-label'), e.getAttribute('placeholder')]).filter(Boolean))")
+    for english in ("Zoom in", "Zoom out", "Location not found", "Cancel", "Search...", "A JavaScript library"):
+        assert not [t for t in shown if english in t], english

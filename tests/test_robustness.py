@@ -236,7 +236,7 @@ def _read_only_cases() -> list[Any]:
             id="territoire-vide-geojson"),
         pytest.param(
             ["diagnostic", f"fichier:{f / 'absent.csv'}"],
-            error_line(f"Fichier de territoire introuvable : {f / 'absent.csv'}", f / "absent.csv"),
+            error_line("Fichier de territoire introuvable", f / "absent.csv"),
             id="fichier-territoire-absent"),
         pytest.param(
             ["diagnostic", f"fichier:{f / 'listing_latin1.csv'}"],
@@ -274,7 +274,7 @@ def _read_only_cases() -> list[Any]:
             id="flux-volume-negatif"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--flux", str(f / "listing_vide.csv")],
-            error_line("Fichier vide : une ligne d'en-tête origin;destination;volume est attendue",
+            error_line("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue",
                        f / "listing_vide.csv", 1),
             id="flux-fichier-vide"),
         pytest.param(

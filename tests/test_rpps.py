@@ -47,9 +47,14 @@ def test_multi_site_practitioner_counted_once(con: duckdb.DuckDBPyConnection) ->
     assert report.rows == 14
     assert report.practitioners == 11
     assert report.vintage == "2025-01-15"
-    # Every practitioner's weights sum to one.
-    sums = _rows(con, "SELECT rpps, round(sum(poids), 9) FROM ps_activites GROUP BY rpps")
+    # Every practitioner's weights sum to one over the rows kept (commune known).
+    sums = _rows(con, "SELECT rpps, round(sum(poids), 9) FROM ps_activites WHERE commune IS NOT NULL GROUP BY rpps")
     assert {s for _, s in sums} == {1.0}
+    # The nurse without commune and the midwife with an unknown commune are excluded: no weight.
+    assert _rows(con, "SELECT rpps, poids FROM ps_activites WHERE commune IS NULL ORDER BY rpps") == [
+        ("810000000009", None),
+        ("810000000010", None),
+    ]
     # The kiné has three sites (two in 01001, one in 01002): weights 1/3 each.
     kine = _rows(
         con,
@@ -77,7 +82,8 @@ def test_groups_recours_and_cadre(con: duckdb.DuckDBPyConnection) -> None:
     )
     assert got == {
         "810000000001": "Médecins généralistes/premier/cabinet",
-        "810000000002": "Médecins spécialistes/premier/établissement de santé",  # pédiatre: accès direct
+        # Pédiatre: accès direct, a premier-recours specialty, but salaried in an établissement de santé.
+        "810000000002": "Médecins spécialistes/hors ambulatoire/établissement de santé",
         "810000000003": "Médecins spécialistes/second/cabinet",  # cardiologue
         "810000000004": "Infirmiers/premier/cabinet",
         "810000000005": "Biologistes/second/autre",  # pharmacien section G
@@ -85,7 +91,92 @@ def test_groups_recours_and_cadre(con: duckdb.DuckDBPyConnection) -> None:
         "810000000007": "Autres/-/cabinet",  # unknown profession kept
         "810000000011": "Autres/-/établissement de santé",  # médecin without specialty
     }
-    assert _rows(con, "SELECT acces_direct FROM ps_activites WHERE rpps = '810000000002'") == [("pédiatrie",)]
+    assert _rows(con, "SELECT acces_direct, recours_profession FROM ps_activites WHERE rpps = '810000000002'") == [
+        ("pédiatrie", "premier")
+    ]
+    # offre_commune keeps the setting: the GP's hospital site in 01002 is not premier recours.
+    assert _rows(
+        con,
+        "SELECT commune, recours, mode, cadre, effectif FROM offre_commune "
+        "WHERE groupe = 'Médecins généralistes' ORDER BY commune",
+    ) == [("01001", "premier", "libéral", "cabinet", 1), ("01002", "hors ambulatoire", "salarié",
+                                                            "établissement de santé", 1)]
+
+
+def _activity_file(folder: Path, rows: list[dict[str, str]]) -> Path:
+    """An activity file in the official 56-column layout with the given values (others empty)."""
+    lines = ["|".join(rpps.COLONNES_ACTIVITE)]
+    lines += ["|".join(row.get(column, "") for column in rpps.COLONNES_ACTIVITE) for row in rows]
+    path = folder / "PS_LibreAcces_Personne_activite_202503010000.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _activity(
+    rpps_id: str, profession: str, commune: str, secteur: str, mode: str = "L", sf: str = ""
+) -> dict[str, str]:
+    return {
+        "Identification nationale PP": rpps_id,
+        "Code profession": profession,
+        "Libellé profession": "x",
+        "Code type savoir-faire": "S" if sf else "",
+        "Code savoir-faire": sf,
+        "Code mode exercice": mode,
+        "Code secteur d'activité": secteur,
+        "Code commune (coord. structure)": commune,
+    }
+
+
+def test_weight_counts_only_rows_kept(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # One kiné, three rows: 01001 (kept), 99999 (unknown commune), no commune. Only the first is
+    # kept, so its weight is 1 (not 1/3): n counts the rows kept, not the rows of the file.
+    path = _activity_file(
+        tmp_path,
+        [_activity("1", "70", commune, "SA07") for commune in ("01001", "99999", "")],
+    )
+    rpps.load_rpps(con, path)
+    assert _rows(con, "SELECT commune_source, poids FROM ps_activites ORDER BY ligne") == [
+        ("01001", 1.0),
+        ("99999", None),
+        (None, None),
+    ]
+    assert _rows(con, "SELECT commune, effectif, etp_sites FROM offre_commune") == [("01001", 1, 1.0)]
+
+
+def test_premier_recours_requires_ambulatory_practice(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Seed 000, footnote: « La notion de professionnel de santé de premier recours implique une certaine
+    notion d'accessibilité et de proximité. Cela se traduit par une pratique en ambulatoire et un exercice
+    de manière libérale ou salarié en centre de santé. »"""
+    path = _activity_file(
+        tmp_path,
+        [
+            _activity("1", "10", "01001", "SA07", sf="SM54"),  # GP, cabinet individuel: premier
+            _activity("2", "10", "01001", "SA01", "S", sf="SM54"),  # GP, hôpital public: not premier
+            _activity("3", "10", "01001", "SA05", "S", sf="SM54"),  # GP salarié en centre de santé: premier
+            _activity("4", "10", "01001", "SA52", sf="SM54"),  # GP in a maison de santé: premier
+            _activity("5", "21", "01001", "SA33"),  # pharmacien d'officine: premier
+            _activity("6", "21", "01001", "SA01", "S"),  # pharmacien hospitalier: not premier
+            _activity("7", "60", "01001", "SA33", "S"),  # infirmier in an officine: not premier
+            _activity("8", "60", "01001", "SA17", "S"),  # infirmier in an EHPAD (médico-social): not premier
+            _activity("9", "10", "01001", "SA07", sf="SM04"),  # cardiologue en cabinet: second recours
+            _activity("10", "91", "01001", "SA07"),  # orthophoniste: not classified by seed 000
+        ],
+    )
+    rpps.load_rpps(con, path)
+    got = dict(_rows(con, "SELECT rpps, coalesce(recours_profession, '-') || '/' || coalesce(recours, '-') "
+                          "FROM ps_activites"))
+    assert got == {
+        "1": "premier/premier",
+        "2": "premier/hors ambulatoire",
+        "3": "premier/premier",
+        "4": "premier/premier",
+        "5": "premier/premier",
+        "6": "premier/hors ambulatoire",
+        "7": "premier/hors ambulatoire",
+        "8": "premier/hors ambulatoire",
+        "9": "second/second",
+        "10": "-/-",
+    }
 
 
 def test_commune_mapped_through_cog(con: duckdb.DuckDBPyConnection) -> None:
@@ -123,7 +214,7 @@ def test_provenance_recorded(con: duckdb.DuckDBPyConnection) -> None:
 def test_savoir_faire_in_separate_file(con: duckdb.DuckDBPyConnection) -> None:
     report = rpps.load_rpps(con, SANS_SF, savoir_faire_path=SAVOIR_FAIRE)
     assert report.savoir_faire_source == "fichier PS_LibreAcces_SavoirFaire"
-    got = _rows(con, "SELECT rpps, groupe, specialite_code, recours FROM ps_activites ORDER BY rpps")
+    got = _rows(con, "SELECT rpps, groupe, specialite_code, recours_profession FROM ps_activites ORDER BY rpps")
     assert got == [
         # SM54 (type S) preferred to the CAPA compétence.
         ("810000000001", "Médecins généralistes", "SM54", "premier"),

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
-from pipeline import nomenclatures, supply
+from pipeline import aci, nomenclatures, supply
 from pipeline.errors import TerritoryError
 from pipeline.sources import finess, rpps
 
@@ -32,38 +33,122 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def test_trame_table_two_communes(con: duckdb.DuckDBPyConnection) -> None:
-    table = supply.offre_territoire(con, ["01001", "01002"]).set_index("categorie")
+    table = supply.offre_territoire(con, ["01001", "01002"]).set_index("groupe")
     assert list(table.index) == [*nomenclatures.GROUPES_TRAME, "MSP", "Centres de santé"]
-    # The GP's two sites are both inside: one practitioner, weight 1.
-    assert table.loc["Médecins généralistes", ["effectif", "etp_sites", "dont_liberaux"]].tolist() == [1, 1.0, 1]
-    assert table.loc["Médecins spécialistes", "effectif"] == 2  # pédiatre + cardiologue
-    assert table.loc["Infirmiers", "effectif"] == 1  # the other nurse has no commune
-    assert table.loc["Masseurs-kinésithérapeutes", "etp_sites"] == pytest.approx(1.0)
-    assert table.loc["Biologistes", "effectif"] == 1
-    assert table.loc["Autres", "effectif"] == 2  # unknown profession + médecin without specialty
-    assert table.loc["Sages-femmes", "effectif"] == 0  # her commune is unknown to the COG
-    assert table.loc["MSP", "effectif"] == 0 and table.loc["Centres de santé", "effectif"] == 0
+    # The GP's two sites are both inside: one practitioner, shares 0.5 + 0.5.
+    assert table.loc["Médecins généralistes", ["praticiens", "praticiens_etp", "dont_liberaux"]].tolist() == [1, 1.0, 1]
+    assert table.loc["Médecins spécialistes", "praticiens"] == 2  # pédiatre + cardiologue
+    assert table.loc["Infirmiers", "praticiens"] == 1  # the other nurse has no commune
+    # The kiné has three sites, all inside: counted once.
+    assert table.loc["Masseurs-kinésithérapeutes", ["praticiens", "praticiens_etp"]].tolist() == [1, 1.0]
+    assert table.loc["Biologistes", "praticiens"] == 1
+    assert table.loc["Autres", "praticiens"] == 2  # unknown profession + médecin without specialty
+    assert table.loc["Sages-femmes", "praticiens"] == 0  # her commune is unknown to the COG
+    assert table.loc["MSP", "praticiens"] == 0 and table.loc["Centres de santé", "praticiens"] == 0
+    assert table.loc["MSP", "unite"] == "structures" and table.loc["Infirmiers", "unite"] == "professionnels"
 
 
-def test_trame_table_one_commune_shares_sites(con: duckdb.DuckDBPyConnection) -> None:
-    table = supply.offre_territoire(con, ["01001"]).set_index("categorie")
-    assert table.loc["Médecins généralistes", ["effectif", "etp_sites"]].tolist() == [1, 0.5]
-    assert table.loc["Masseurs-kinésithérapeutes", "etp_sites"] == pytest.approx(2 / 3)
-    assert table.loc["Médecins spécialistes", "effectif"] == 1
+def test_site_outside_the_territory_still_counts_one(con: duckdb.DuckDBPyConnection) -> None:
+    # GP 810000000001 has one site in 01001 and one in 01002: for the territory {01001} they are one
+    # practitioner (head count 1), with a share of presence of 0.5.
+    table = supply.offre_territoire(con, ["01001"]).set_index("groupe")
+    assert table.loc["Médecins généralistes", ["praticiens", "praticiens_etp"]].tolist() == [1, 0.5]
+    # The kiné: two of three sites in 01001 -> 1 practitioner, share 2/3.
+    assert table.loc["Masseurs-kinésithérapeutes", "praticiens"] == 1
+    assert table.loc["Masseurs-kinésithérapeutes", "praticiens_etp"] == pytest.approx(2 / 3)
+    assert table.loc["Médecins spécialistes", "praticiens"] == 1
 
 
 def test_establishment_rows(con: duckdb.DuckDBPyConnection) -> None:
-    table = supply.offre_territoire(con, ["01451", "75056"]).set_index("categorie")
-    assert table.loc["MSP", "effectif"] == 1
-    assert table.loc["Centres de santé", "effectif"] == 1  # the second one's commune is unknown
-    assert table.loc["Infirmiers", "effectif"] == 0
+    table = supply.offre_territoire(con, ["01451", "75056"]).set_index("groupe")
+    assert table.loc["MSP", ["praticiens", "source"]].tolist() == [1, "finess"]
+    assert table.loc["Centres de santé", "praticiens"] == 1  # the second one's commune is unknown
+    assert table.loc["Infirmiers", "praticiens"] == 0
+    assert supply.structures_territoire(con, ["01451", "75056"]).to_dict() == {"MSP": 1, "Centres de santé": 1}
 
 
-def test_recours(con: duckdb.DuckDBPyConnection) -> None:
-    table = supply.offre_par_recours(con, ["01001", "01002"]).set_index("recours")
-    # premier: GP, pédiatre, nurse, pharmacien, kiné; second: cardiologue, biologiste.
-    assert table["effectif"].to_dict() == {"premier": 5, "second": 2, "non classé": 2}
-    assert table.loc["premier", "etp_sites"] == pytest.approx(5.0)
+def test_structure_rows_without_finess() -> None:
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE ps_activites AS SELECT '1' AS rpps, 'Infirmiers' AS groupe, '01001' AS commune, "
+        "1.0 AS poids, 'libéral' AS mode"
+    )
+    table = supply.offre_territoire(connection, ["01001"]).set_index("groupe")
+    assert table.loc["Infirmiers", "praticiens"] == 1
+    # No FINESS extraction: the structure rows are unknown, not zero.
+    assert table.loc["MSP", "praticiens"] is pd.NA and pd.isna(table.loc["MSP", "source"])
+
+
+def test_recours_counts_each_practitioner_once(con: duckdb.DuckDBPyConnection) -> None:
+    table = supply.offre_par_recours(con, ["01001", "01002"])
+    # premier: GP (cabinet site in 01001), nurse, pharmacien d'officine, kiné; second: cardiologue,
+    # biologiste; hors ambulatoire: the pédiatre, salaried in an établissement de santé only.
+    assert table.sum().to_dict() == {"premier": 4, "second": 2, "hors ambulatoire": 1, "non classé": 2}
+    assert table.loc["Médecins spécialistes"].to_dict() == {
+        "premier": 0, "second": 1, "hors ambulatoire": 1, "non classé": 0}
+    # Rows add up to the head counts of the Trame table.
+    heads = supply.offre_territoire(con, ["01001", "01002"]).set_index("groupe")["praticiens"]
+    assert (table.sum(axis=1) == heads.reindex(table.index)).all()
+
+
+def test_gp_in_an_etablissement_is_not_premier_recours(con: duckdb.DuckDBPyConnection) -> None:
+    # In 01002 the GP only has his salaried site at the hospital (SA01): not premier recours there.
+    table = supply.offre_par_recours(con, ["01002"])
+    assert table.loc["Médecins généralistes"].to_dict() == {
+        "premier": 0, "second": 0, "hors ambulatoire": 1, "non classé": 0}
+
+
+def test_mode_counts_each_practitioner_once(con: duckdb.DuckDBPyConnection) -> None:
+    # The GP is libéral in 01001 and salarié in 01002: « mixte » over both communes.
+    both = supply.offre_par_mode(con, ["01001", "01002"])
+    assert both.loc["Médecins généralistes"].to_dict() == {"libéral": 0, "salarié": 0, "mixte": 1}
+    assert supply.offre_par_mode(con, ["01001"]).loc["Médecins généralistes", "libéral"] == 1
+
+
+def test_health_professionals_exclude_autres(con: duckdb.DuckDBPyConnection) -> None:
+    # GP, pédiatre, cardiologue, nurse, biologiste, pharmacien, kiné; not the two « Autres ».
+    assert supply.professionnels_sante(con, ["01001", "01002"]) == 7
+
+
+def _synthetic_registry(professionals: int) -> duckdb.DuckDBPyConnection:
+    """``professionals`` distinct nurses in commune A, the first with a second site in A and a third in Z
+    (outside), plus five « Autres » in A."""
+    rows = [(str(i), "Infirmiers", "A") for i in range(professionals)]
+    rows += [("0", "Infirmiers", "A"), ("0", "Infirmiers", "Z")]
+    rows += [(f"autre{i}", "Autres", "A") for i in range(5)]
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE ps_activites (rpps VARCHAR, groupe VARCHAR, commune VARCHAR)")
+    connection.executemany("INSERT INTO ps_activites VALUES (?, ?, ?)", rows)
+    return connection
+
+
+@pytest.mark.parametrize(("professionals", "label"), [(100, "4"), (101, "4++")])
+def test_taille_4pp_bound_on_distinct_professionals(professionals: int, label: str) -> None:
+    # Seed 002: « 4++ » is taille 4 with more than 100 health professionals. The repeated sites of
+    # nurse 0 and the five « Autres » must not tip 100 over the bound.
+    connection = _synthetic_registry(professionals)
+    count = supply.professionnels_sante(connection, ["A"])
+    assert count == professionals
+    assert aci.size_label(200_000, count) == label
+
+
+def test_reference_head_counts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE communes AS SELECT * FROM (VALUES
+            ('01001', 2026, 'commune-actuelle', '01', '84'), ('01002', 2026, 'commune-actuelle', '02', '84')
+        ) t(code, vintage, type, departement, region)
+        """
+    )
+    dep = supply.effectifs_zone(con, departement="01").set_index("groupe")["praticiens"]
+    assert dep["Médecins généralistes"] == 1 and dep["Masseurs-kinésithérapeutes"] == 1
+    assert dep["Médecins spécialistes"] == 1  # the pédiatre; the cardiologue is in 01002
+    region = supply.effectifs_zone(con, region="84").set_index("groupe")["praticiens"]
+    assert region["Médecins généralistes"] == 1  # two sites in the région, one practitioner
+    assert region["Médecins spécialistes"] == 2
+    france = supply.effectifs_zone(con).set_index("groupe")["praticiens"]
+    assert france["Infirmiers"] == 1  # the nurse without commune is not located
+    assert france["Sages-femmes"] == 0  # nor the midwife with an unknown commune
 
 
 def test_empty_territory(con: duckdb.DuckDBPyConnection) -> None:

@@ -56,6 +56,8 @@ RPPS_EXTRACTION_URL = (
 
 #: Source name recorded in the ``sources`` provenance table.
 SOURCE_NAME = "annuaire-sante"
+# 2: per-activity recours (ambulatory settings only), cadre kept in offre_commune, poids over kept rows.
+LOADER_VERSION = "2"
 
 #: Label written in provenance notes for generated data.
 DEMO_NOTE = "données fictives de démonstration"
@@ -547,6 +549,17 @@ def load_rpps(
 ) -> RppsLoadReport:
     """Load an Annuaire Santé extraction into ``ps_activites``, ``offre_commune``, ``ps_anomalies``.
 
+    ``ps_activites`` has one row per activity. ``poids`` is ``1 / n`` where
+    ``n`` counts the practitioner's rows *kept* (current commune known); rows
+    excluded for a missing or unknown commune have a NULL ``poids``.
+    ``recours_profession`` is the seed-000 class of the profession
+    (``premier``, ``second`` or NULL); ``recours`` is that of the activity:
+    ``premier`` only in an ambulatory setting (cabinet, centre de santé, or
+    officine for pharmaciens, see :data:`pipeline.nomenclatures.CADRES_AMBULATOIRES`),
+    otherwise ``hors ambulatoire`` for a premier-recours profession.
+    ``offre_commune`` aggregates the kept rows per commune × groupe ×
+    specialty × recours × mode × cadre.
+
     Parameters
     ----------
     con
@@ -650,6 +663,7 @@ def load_rpps(
                     sha256=digest,
                     row_count=int(report["rows"]),
                     notes=notes,
+                    loader_version=LOADER_VERSION,
                 )
         finally:
             for name, value in previous.items():
@@ -762,6 +776,21 @@ def _load_in_transaction(
         sf_join = "SELECT rpps, sf_type, sf_code, sf_libelle FROM _sf"
         sf_source = "fichier PS_LibreAcces_SavoirFaire"
 
+    # Recours of the profession (seed 000), then of the activity: premier recours requires « une
+    # pratique en ambulatoire » (seed 000, footnote), i.e. a cabinet, a centre de santé or, for
+    # pharmaciens, an officine; the same professions practising elsewhere are « hors ambulatoire ».
+    recours_profession = f"""CASE
+                WHEN b.profession_code = '{nomenclatures.CODE_MEDECIN}' THEN nullif(s.recours, '')
+                WHEN b.profession_code = '{nomenclatures.CODE_PHARMACIEN}'
+                     AND b.section_pharmaciens = '{nomenclatures.SECTION_PHARMACIENS_BIOLOGISTES}'
+                     THEN 'second'
+                ELSE nullif(p.recours, '')
+            END"""
+    cadres = ", ".join(_sql_str(c) for c in nomenclatures.CADRES_AMBULATOIRES)
+    ambulatoire = (
+        f"sa.cadre IN ({cadres}) OR (sa.cadre = {_sql_str(nomenclatures.CADRE_OFFICINE)} "
+        f"AND b.profession_code = '{nomenclatures.CODE_PHARMACIEN}')"
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TABLE ps_activites AS
@@ -776,7 +805,11 @@ def _load_in_transaction(
             FROM _ps_raw r LEFT JOIN ({sf_join}) f ON f.rpps = r.rpps
         ),
         cog AS (SELECT code, min(current_code) AS current_code FROM cog_mapping GROUP BY code),
-        sites AS (SELECT rpps, count(*) AS n FROM _ps_raw GROUP BY rpps)
+        -- Sites kept: rows whose commune maps to a current commune. Rows excluded for a missing
+        -- or unknown commune get no weight, so each kept practitioner's weights sum to one.
+        sites AS (
+            SELECT b.rpps, count(*) AS n FROM base b JOIN cog c ON c.code = b.commune_source GROUP BY b.rpps
+        )
         SELECT
             b.ligne,
             b.rpps,
@@ -794,12 +827,11 @@ def _load_in_transaction(
             CASE WHEN b.profession_code = '{nomenclatures.CODE_MEDECIN}' THEN b.sf_code END AS specialite_code,
             CASE WHEN b.profession_code = '{nomenclatures.CODE_MEDECIN}'
                  THEN coalesce(s.libelle, b.sf_libelle) END AS specialite_libelle,
+            {recours_profession} AS recours_profession,
             CASE
-                WHEN b.profession_code = '{nomenclatures.CODE_MEDECIN}' THEN nullif(s.recours, '')
-                WHEN b.profession_code = '{nomenclatures.CODE_PHARMACIEN}'
-                     AND b.section_pharmaciens = '{nomenclatures.SECTION_PHARMACIENS_BIOLOGISTES}'
-                     THEN 'second'
-                ELSE nullif(p.recours, '')
+                WHEN ({recours_profession}) = 'premier' AND ({ambulatoire}) THEN 'premier'
+                WHEN ({recours_profession}) = 'premier' THEN '{nomenclatures.RECOURS_HORS_AMBULATOIRE}'
+                ELSE {recours_profession}
             END AS recours,
             nullif(s.acces_direct, '') AS acces_direct,
             b.sf_type AS savoir_faire_type,
@@ -815,9 +847,9 @@ def _load_in_transaction(
             b.finess_site,
             b.commune_source,
             c.current_code AS commune,
-            1.0 / n.n AS poids
+            CASE WHEN c.current_code IS NOT NULL THEN 1.0 / n.n END AS poids
         FROM base b
-        JOIN sites n ON n.rpps = b.rpps
+        LEFT JOIN sites n ON n.rpps = b.rpps
         LEFT JOIN _nom_professions p ON p.code = b.profession_code
         LEFT JOIN _nom_specialites s ON s.code = b.sf_code AND b.profession_code = '{nomenclatures.CODE_MEDECIN}'
         LEFT JOIN _nom_modes m ON m.code = b.mode_code
@@ -829,11 +861,11 @@ def _load_in_transaction(
         """
         CREATE OR REPLACE TABLE offre_commune AS
         SELECT commune, groupe, specialite_code, any_value(specialite_libelle) AS specialite_libelle,
-               recours, mode, count(DISTINCT rpps) AS effectif, sum(poids) AS etp_sites
+               recours, mode, cadre, count(DISTINCT rpps) AS effectif, sum(poids) AS etp_sites
         FROM ps_activites
         WHERE commune IS NOT NULL
-        GROUP BY commune, groupe, specialite_code, recours, mode
-        ORDER BY commune, groupe, specialite_code, recours, mode
+        GROUP BY commune, groupe, specialite_code, recours, mode, cadre
+        ORDER BY commune, groupe, specialite_code, recours, mode, cadre
         """
     )
     medecin = nomenclatures.CODE_MEDECIN
