@@ -63,6 +63,7 @@ class Diagnostic:
     sources: pd.DataFrame
     demo_sources: list[str]
     professionals: pd.DataFrame | None = None
+    neighbour_shapes: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -212,7 +213,9 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
         members = ind.read_adherents(options.adherents)
         representativeness = ind.representativeness(members, supply)
 
-    neighbours = _neighbours(con, territory, perimeter)
+    members = gather.cpts_members(con)
+    neighbours = _neighbours(con, territory, perimeter, members)
+    neighbour_shapes = _neighbour_shapes(con, neighbours, members)
     lap("voisins")
 
     flows = access = None
@@ -239,6 +242,7 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
         supply=supply, supply_recours=recours, supply_mode=mode, establishments=establishments, apl=apl,
         representativeness=representativeness, neighbours=neighbours, flows=flows, access=access,
         sources=gather.sources(con), demo_sources=gather.demo_sources(con), notes=notes, timings=timings,
+        neighbour_shapes=neighbour_shapes,
         professionals=None if offre is None else (
             offre[offre["commune"].isin(commune_codes)]
             .groupby(["commune", "groupe"], as_index=False)["etp_sites"].sum()
@@ -317,10 +321,29 @@ def _apl_section(
             "seuil": ind.APL_UNDER_SERVED, "commune_2023": latest}
 
 
-def _neighbours(con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame) -> pd.DataFrame:
+def _neighbour_shapes(
+    con: duckdb.DuckDBPyConnection, neighbours: pd.DataFrame, members: pd.DataFrame | None
+) -> gpd.GeoDataFrame | None:
+    """Perimeters of the neighbouring CPTS (union of their communes), for the map."""
+    if neighbours.empty or members is None:
+        return None
+    wanted = members[members["cpts"].isin(set(neighbours["cpts"]))]
+    polygons = gather.polygons_for(con, sorted(set(wanted["commune_code"].dropna())))
+    rows = []
+    for row in neighbours.itertuples():
+        codes = wanted.loc[(wanted["listing"] == row.liste) & (wanted["cpts"] == row.cpts), "commune_code"]
+        shape = polygons[polygons["code"].isin(set(codes))]
+        if len(shape):
+            rows.append({"nom": row.cpts, "geometry": shape.geometry.union_all()})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else None
+
+
+def _neighbours(
+    con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame,
+    members: pd.DataFrame | None,
+) -> pd.DataFrame:
     """Other CPTS sharing units with the territory, or touching its perimeter."""
     columns = ["liste", "cpts", "unites_communes", "population_commune", "limitrophe"]
-    members = gather.cpts_members(con)
     if members is None or members.empty:
         return pd.DataFrame(columns=columns)
     members = members.dropna(subset=["unit_code"])

@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import charts, gather, maps, report
+from pipeline import charts, maps, report
 from pipeline.diagnostic import Diagnostic
 from pipeline.report import format_number
 
@@ -392,29 +392,6 @@ def write(d: Diagnostic, path: Path) -> Path:
     return report.write_report(context(d), path)
 
 
-def _neighbour_shapes(d: Diagnostic) -> gpd.GeoDataFrame | None:
-    if d.neighbours.empty:
-        return None
-    from pipeline import store
-
-    con = store.connect(read_only=True)
-    try:
-        members = gather.cpts_members(con)
-        if members is None:
-            return None
-        wanted = members[members["cpts"].isin(set(d.neighbours["cpts"]))]
-        polygons = gather.polygons_for(con, sorted(set(wanted["commune_code"].dropna())))
-    finally:
-        con.close()
-    rows = []
-    for row in d.neighbours.itertuples():
-        codes = members.loc[(members["listing"] == row.liste) & (members["cpts"] == row.cpts), "commune_code"]
-        shape = polygons[polygons["code"].isin(set(codes))]
-        if len(shape):
-            rows.append({"nom": row.cpts, "geometry": shape.geometry.union_all()})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else None
-
-
 def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     communes = d.communes_geo.copy()
     indicators = {"population": "Population municipale", "densite_hab_km2": "Densité (hab./km²)",
@@ -431,7 +408,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     if d.professionals is not None:
         professionals = d.professionals.assign(effectif=d.professionals["effectif"].round(1))
     return maps.territory_map(
-        d.perimeter, communes, indicators, neighbours=_neighbour_shapes(d), establishments=establishments,
+        d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
         source=_source_line(d))
 

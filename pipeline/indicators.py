@@ -13,24 +13,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import DataError
+from pipeline.nomenclatures import GROUPES_TRAME
 
 APL_UNDER_SERVED = 2.5  # DREES: below 2.5 consultations/visits per inhabitant per year
 
-TRAME_GROUPS = [
-    "Médecins généralistes",
-    "Médecins spécialistes",
-    "Infirmiers",
-    "Pharmaciens",
-    "Masseurs-kinésithérapeutes",
-    "Biologistes",
-    "Sages-femmes",
-    "Orthophonistes",
-    "Orthoptistes",
-    "Chirurgiens-dentistes",
-    "Pédicures-podologues",
-    "Psychologues",
-    "Autres",
-]
+TRAME_GROUPS = list(GROUPES_TRAME)  # rows of the Trame table, defined once in nomenclatures
 
 # Words a CPTS secretary types for a profession -> Trame group.
 PROFESSION_SYNONYMS: dict[str, str] = {
