@@ -283,22 +283,8 @@ def _write_annuaire(communes: pd.DataFrame, rows: pd.DataFrame, out_dir: Path) -
         con.register("demo_sf", medecins)
         sf_target = out_dir / f"PS_LibreAcces_SavoirFaire_{DEMO_STAMP}_DEMO.txt"
         sf_body = out_dir / (sf_target.name + ".body")
-        sf_values = {
-            "Type d'identifiant PP": "type_id",
-            "Identifiant PP": "ident",
-            "Identification nationale PP": "idnat",
-            "Nom d'exercice": "'FICTIF'",
-            "Prénom d'exercice": "'DEMO'",
-            "Code profession": "prof",
-            "Libellé profession": "prof_lib",
-            "Code catégorie professionnelle": "'C'",
-            "Libellé catégorie professionnelle": "'Civil'",
-            "Code type savoir-faire": "sf_type",
-            "Libellé type savoir-faire": "sf_type_lib",
-            "Code savoir-faire": "sf",
-            "Libellé savoir-faire": "sf_lib",
-        }
-        sf_select = ", ".join(sf_values[c] for c in rpps_source.COLONNES_SAVOIR_FAIRE) + ", ''"
+        # The savoir-faire file repeats the practitioner's identification columns of the activity file.
+        sf_select = ", ".join(values[c] for c in rpps_source.COLONNES_SAVOIR_FAIRE) + ", ''"
         con.execute(
             f"COPY (SELECT {sf_select} FROM demo_sf ORDER BY idx) TO '{sf_body}' "
             "(HEADER false, DELIMITER '|', QUOTE '', ESCAPE '', NULLSTR '')"
