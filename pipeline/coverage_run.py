@@ -147,7 +147,9 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
     issues = con.execute("SELECT * FROM cpts_anomalies").df() if store.table_exists(con, "cpts_anomalies") \
         else pd.DataFrame(columns=["listing", "kind", "cpts", "code", "line", "detail_fr"])
     issues = issues[issues["cpts"].isin(set(zone_members["cpts"])) | issues["cpts"].isna()]
-    geometries = _geometries(polygons, claims, zone_members, overlaps, white, atone, candidates)
+    # Arrondissements have no polygon: they are drawn as their commune (``parent`` in the COG).
+    commune_of = units.set_index("code")["parent"].fillna(units.set_index("code").index.to_series())
+    geometries = _geometries(con, polygons, commune_of, claims, zone_members, overlaps, white, atone, candidates)
     lap("géométries")
     if len(outside_listings):
         notes.append(
@@ -198,11 +200,15 @@ def _dissolve(polygons: gpd.GeoDataFrame, groups: dict[str, list[str]], extra: d
         {"nom": []}, geometry=[], crs=4326)
 
 
-def _geometries(polygons: gpd.GeoDataFrame, claims: pd.DataFrame, members: pd.DataFrame, overlaps: pd.DataFrame,
-                white: pd.DataFrame, atone: pd.DataFrame, candidates: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
+def _geometries(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, commune_of: pd.Series,
+                claims: pd.DataFrame, members: pd.DataFrame, overlaps: pd.DataFrame, white: pd.DataFrame,
+                atone: pd.DataFrame, candidates: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
     """Map layers. Arrondissements have no polygon of their own: they are drawn as their commune."""
-    claims = claims.assign(commune=claims["unit_code"].map(
-        members.drop_duplicates("unit_code").set_index("unit_code")["commune_code"]).fillna(claims["unit_code"]))
+
+    def _commune(unit: str) -> str:
+        return str(commune_of.get(unit, unit))
+
+    claims = claims.assign(commune=claims["unit_code"].map(_commune))
     per_commune = claims.groupby("commune").agg(n_cpts=("n_cpts", "max"),
                                                 cpts=("cpts", lambda s: sorted({c for v in s for c in v})))
     units = polygons[["code", "nom", "population", "geometry"]].merge(per_commune, left_on="code",
@@ -212,12 +218,8 @@ def _geometries(polygons: gpd.GeoDataFrame, claims: pd.DataFrame, members: pd.Da
     perimeter_groups = members.groupby("cpts")["commune_code"].apply(lambda s: sorted(set(s.dropna()))).to_dict()
     all_polygons = polygons
     missing = {c for codes in perimeter_groups.values() for c in codes} - set(polygons["code"])
-    if missing:
-        con = store.connect(read_only=True)
-        try:
-            all_polygons = pd.concat([polygons, gather.polygons_for(con, sorted(missing))], ignore_index=True)
-        finally:
-            con.close()
+    if missing:  # CPTS that cross the zone boundary are drawn whole
+        all_polygons = pd.concat([polygons, gather.polygons_for(con, sorted(missing))], ignore_index=True)
     perimeters = _dissolve(all_polygons, perimeter_groups, {}).rename(columns={"nom": "cpts"})
     overlap_groups = {f"{r.cpts_a} / {r.cpts_b}": sorted({_commune(u) for u in r.shared_units})
                       for r in overlaps.itertuples()}
@@ -237,17 +239,6 @@ def _geometries(polygons: gpd.GeoDataFrame, claims: pd.DataFrame, members: pd.Da
         "atone": _dissolve(polygons, atone_groups, atone_extra),
         "candidates": _dissolve(polygons, candidate_groups, candidate_extra),
     }
-
-
-def _commune(unit: str) -> str:
-    """Arrondissement municipal → its commune (for drawing only)."""
-    if unit.startswith("132") and len(unit) == 5 and unit[2] == "2":
-        return "13055"
-    if unit.startswith("751"):
-        return "75056"
-    if unit.startswith("6938"):
-        return "69123"
-    return unit
 
 
 def summary(c: Coverage) -> dict[str, Any]:

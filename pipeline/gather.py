@@ -13,9 +13,8 @@ import pandas as pd
 
 from pipeline import config, store
 from pipeline.geo import LAMBERT93, read_geo
+from pipeline.sources.rpps import DEMO_NOTE
 from pipeline.territory import Territory
-
-DEMO_MARK = "fictives de démonstration"
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, codes: list[str]) -> None:
@@ -229,7 +228,7 @@ def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def demo_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Sources loaded from generated demonstration data."""
-    frame = con.execute("SELECT DISTINCT source FROM sources WHERE notes LIKE ?", [f"%{DEMO_MARK}%"]).df()
+    frame = con.execute("SELECT DISTINCT source FROM sources WHERE notes LIKE ?", [f"%{DEMO_NOTE}%"]).df()
     return frame["source"].tolist()
 
 

@@ -46,11 +46,10 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from pipeline.offline import save_self_contained
-from pipeline.report import format_number
+from pipeline.report import DEMO_BANNER, format_number
 
 log = logging.getLogger(__name__)
 
-DEMO_BANNER = "Données fictives de démonstration"
 DEFAULT_SOURCE = "Sources : Insee, DREES (APL), FINESS, Assurance maladie (RPPS/annuaire santé), IGN Admin Express."
 PROJECTED_CRS = "EPSG:2154"
 MAX_HTML_BYTES = 15 * 1024 * 1024

@@ -185,7 +185,8 @@ def demo_step(want_registry: bool, want_finess: bool) -> Step:
 
 def _real_loaded(con: duckdb.DuckDBPyConnection, source: str) -> bool:
     row = con.execute(
-        "SELECT count(*) FROM sources WHERE source = ? AND coalesce(notes, '') NOT LIKE '%fictives%'", [source]
+        "SELECT count(*) FROM sources WHERE source = ? AND coalesce(notes, '') NOT LIKE ?",
+        [source, f"%{rpps.DEMO_NOTE}%"],
     ).fetchone()
     return bool(row and row[0])
 
