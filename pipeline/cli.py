@@ -25,12 +25,12 @@ def _mirror(args: argparse.Namespace) -> Path | None:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from pipeline import ingest
+    from pipeline.app import data as ingest
 
     start = time.perf_counter()
     mirror = _mirror(args)
     print(f"Sources : {'miroir ' + str(mirror) if mirror else 'téléchargement depuis les sources officielles'}")
-    from pipeline.registries import registry_steps
+    from pipeline.app.registries import registry_steps
 
     extra = registry_steps(args, mirror)
     report = ingest.run(mirror, force=args.force, extra_steps=extra)
@@ -53,8 +53,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_territoire(args: argparse.Namespace) -> int:
-    from pipeline import store
-    from pipeline.territory import resolve_territory
+    from pipeline.store import connection as store
+    from pipeline.store.territory import resolve_territory
 
     con = store.connect(read_only=True)
     try:
@@ -77,26 +77,26 @@ def check_diagnostic_options(args: argparse.Namespace) -> None:
     and an output folder that cannot be written fails before anything is
     computed or written.
     """
-    from pipeline import exports
-    from pipeline.territory import slugify
+    from pipeline.render import exports
+    from pipeline.store.territory import slugify
 
     if getattr(args, "signature", None):
-        from pipeline.aci import parse_signature
+        from pipeline.analysis.aci import parse_signature
 
         parse_signature(args.signature)
     if getattr(args, "ajout", None) is not None:
-        from pipeline.access import parse_what_if
+        from pipeline.analysis.access import parse_what_if
 
         parse_what_if(args.ajout)
     for option, value in (("--adherents", getattr(args, "adherents", None)), ("--flux", getattr(args, "flux", None))):
         if value and not Path(value).is_file():
             raise DataError(f"Fichier introuvable (option {option})", value)
     if getattr(args, "adherents", None):
-        from pipeline.indicators import read_adherents
+        from pipeline.analysis.indicators import read_adherents
 
         read_adherents(args.adherents)
     if getattr(args, "flux", None):
-        from pipeline.flows import read_od_table
+        from pipeline.analysis.flows import read_od_table
 
         read_od_table(args.flux)
     slug = slugify(args.territoire)
@@ -105,7 +105,7 @@ def check_diagnostic_options(args: argparse.Namespace) -> None:
 
 
 def cmd_diagnostic(args: argparse.Namespace) -> int:
-    from pipeline.diagnostic import run_diagnostic
+    from pipeline.app.diagnostic import run_diagnostic
 
     check_diagnostic_options(args)
     run_diagnostic(args)
@@ -113,14 +113,14 @@ def cmd_diagnostic(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from pipeline.coverage_run import run_coverage
+    from pipeline.app.coverage import run_coverage
 
     run_coverage(args)
     return 0
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from pipeline import store
+    from pipeline.store import connection as store
 
     con = store.connect(read_only=True)
     try:

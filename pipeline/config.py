@@ -2,7 +2,7 @@
 
 The catalogue is data, not code: each entry names where a file lives in the
 mirror (``CPTS_DATA_MIRROR``, laid out like ``../shared/data``) and where the
-same file is published officially, so that :mod:`pipeline.download` can read
+same file is published officially, so that :mod:`pipeline.sources.download` can read
 it in place or fetch it.
 """
 

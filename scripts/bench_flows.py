@@ -89,9 +89,9 @@ def build_points(mirror: Path) -> tuple[pd.DataFrame, dict[str, int]]:
 
 def compute(points_path: Path, cutoff: float) -> None:
     """Child process: distances, flows, indicators, APL approchée; print timings."""
-    from pipeline.access import approx_apl
-    from pipeline.distances import distance_table
-    from pipeline.flows import huff_flows, load_flow_params, split_unserved, territory_flow_indicators
+    from pipeline.analysis.access import approx_apl
+    from pipeline.analysis.distances import distance_table
+    from pipeline.analysis.flows import huff_flows, load_flow_params, split_unserved, territory_flow_indicators
 
     pts = pd.read_pickle(points_path)
     params = load_flow_params()

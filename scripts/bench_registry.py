@@ -2,7 +2,7 @@
 
 Generates fictitious communes (about 35 000, 68 million inhabitants, Zipf-like
 sizes), writes a demo extraction of ``--rows`` activity rows with
-:func:`pipeline.demo_supply.write_demo_extractions`, then times
+:func:`pipeline.sources.demo.write_demo_extractions`, then times
 :func:`pipeline.sources.rpps.load_rpps` in a child process and reports its
 wall time and peak resident memory (``ru_maxrss`` of the child, which covers
 DuckDB's native allocations that tracemalloc cannot see).
@@ -72,7 +72,7 @@ def generate(work: Path, db: Path, rows: int) -> None:
     """Write the demo extraction and a ``cog_mapping`` for its communes."""
     import duckdb
 
-    from pipeline import demo_supply
+    from pipeline.sources import demo as demo_supply
 
     communes = fake_communes()
     paths = demo_supply.write_demo_extractions(communes, work, seed=2026, rows_target=rows)

@@ -28,9 +28,10 @@ import os
 
 import pandas as pd
 
-from pipeline import config, store
-from pipeline.diagnostic import compute
-from pipeline.territory import resolve_territory
+from pipeline import config
+from pipeline.store import connection as store
+from pipeline.app.diagnostic import compute
+from pipeline.store.territory import resolve_territory
 
 pd.set_option("display.max_columns", 12)
 con = store.connect(read_only=True)
@@ -71,7 +72,7 @@ diag.flows["synthese"][["groupe", "auto_confinement", "attraction"]]"""),
 
 Communes (arrondissements à Marseille) revendiquées par aucune CPTS, chevauchements, territoires
 atones et périmètres proposés."""),
-    ("code", """from pipeline import coverage_run
+    ("code", """from pipeline.app import coverage as coverage_run
 
 couverture = coverage_run.compute(con, argparse.Namespace(france=False, region="93", departement=None, seuil=20000))
 resume = coverage_run.summary(couverture)

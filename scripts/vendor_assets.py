@@ -4,16 +4,16 @@
 folium loads Leaflet, jQuery, Bootstrap, Font Awesome, Leaflet.awesome-markers
 and plugin code (leaflet-search for ``folium.plugins.Search``) from CDNs. The
 maps produced by the pipeline must work with no network (hospital networks,
-offline laptops), so :mod:`pipeline.offline` inlines local copies of these
+offline laptops), so :mod:`pipeline.render.offline` inlines local copies of these
 files. This script fetches those copies, reproducibly, with ``npm pack`` (the
 exact versions folium 0.20 references), keeps only the files the pages use
 (minified builds, images and ``woff2`` fonts referenced from the CSS, and each
-package's licence) and writes them under ``pipeline/assets/vendor/`` together
+package's licence) and writes them under ``pipeline/render/assets/vendor/`` together
 with ``manifest.json``, which maps every CDN URL to its local file.
 
 Usage::
 
-    python scripts/vendor_assets.py            # (re)vendor into pipeline/assets/vendor
+    python scripts/vendor_assets.py            # (re)vendor into pipeline/render/assets/vendor
     python scripts/vendor_assets.py --check    # verify the committed copies match npm
 
 Requirements: ``npm`` on the PATH and access to the npm registry. The tarball
@@ -21,7 +21,7 @@ integrity (``sha512``) reported by npm is recorded in the manifest; ``--check``
 re-fetches every package and fails if a vendored file differs.
 
 Some URLs of ``folium.Map.default_css`` are not vendored on purpose and are
-listed under ``"dropped"`` in the manifest: :func:`pipeline.offline.inline_assets`
+listed under ``"dropped"`` in the manifest: :func:`pipeline.render.offline.inline_assets`
 removes their ``<link>`` tags instead of failing (see ``DROPPED`` below).
 """
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VENDOR_DIR = ROOT / "pipeline" / "assets" / "vendor"
+VENDOR_DIR = ROOT / "pipeline" / "render" / "assets" / "vendor"
 
 MIT_AWESOME_MARKERS = """\
 Leaflet.awesome-markers 2.0.2 (npm package drmonty-leaflet-awesome-markers@2.0.2,
@@ -79,7 +79,7 @@ class Package:
     spec
         ``name@version`` passed to ``npm pack``.
     directory
-        Folder name under ``pipeline/assets/vendor/``.
+        Folder name under ``pipeline/render/assets/vendor/``.
     files
         Paths inside the tarball's ``package/`` folder to copy (kept relative,
         so that ``url(...)`` references in the CSS still resolve).
@@ -192,7 +192,7 @@ PACKAGES: list[Package] = [
 ]
 
 #: CDN URLs referenced by folium 0.20 that are deliberately not vendored. Their
-#: ``<link>`` tags are removed by :func:`pipeline.offline.inline_assets`.
+#: ``<link>`` tags are removed by :func:`pipeline.render.offline.inline_assets`.
 DROPPED: dict[str, str] = {
     "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": (
         "Police de glyphes Bootstrap 3 (icônes 'glyphicon' des marqueurs) : non publiée sur npm, "

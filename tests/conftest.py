@@ -30,13 +30,13 @@ def mirror() -> Path:
 @pytest.fixture(scope="session")
 def loaded_data_dir(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
     """A data/ folder whose database holds every mirror source (built once per worker)."""
-    from pipeline import ingest
+    from pipeline.app import data as ingest
 
     data_dir = tmp_path_factory.mktemp("data")
     previous = os.environ.get("CPTS_DATA_DIR")
     os.environ["CPTS_DATA_DIR"] = str(data_dir)
     try:
-        from pipeline.registries import default_steps
+        from pipeline.app.registries import default_steps
 
         ingest.run(mirror, extra_steps=default_steps(mirror))
     finally:

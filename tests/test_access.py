@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.access import (
+from pipeline.analysis.access import (
     APL_COLUMN,
     APL_LABEL,
     DEFAULT_SPEED_KMH,
@@ -24,7 +24,7 @@ from pipeline.access import (
     steps_minutes_to_km,
     what_if,
 )
-from pipeline.distances import distance_table
+from pipeline.analysis.distances import distance_table
 from pipeline.errors import DataError
 
 GP = "médecins généralistes"

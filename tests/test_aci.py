@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pipeline import aci
+from pipeline.analysis import aci
 from pipeline.errors import PipelineError
 
 

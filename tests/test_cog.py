@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.cog import build_mapping, population_on_current_geography
+from pipeline.sources.cog import build_mapping, population_on_current_geography
 
 
 def _communes(rows: list[tuple[int, str, str, int | None]]) -> pd.DataFrame:

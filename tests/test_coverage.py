@@ -1,4 +1,4 @@
-"""Tests of pipeline.coverage on small synthetic geometries with hand-computed answers.
+"""Tests of pipeline.analysis.coverage on small synthetic geometries with hand-computed answers.
 
 Geometries are 1 km squares in Lambert 93 (EPSG:2154) coordinates; codes and
 populations are made up for the tests.
@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from pipeline.coverage import (
+from pipeline.analysis.coverage import (
     analysis_units,
     atone_components,
     atone_territories,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import demo_supply
+from pipeline.sources import demo as demo_supply
 from pipeline.sources import finess, rpps
 
 

@@ -254,7 +254,7 @@ def test_known_figures_stated(runs: dict[str, Any]) -> None:
 
 
 def test_taille_boundaries() -> None:
-    from pipeline import aci
+    from pipeline.analysis import aci
 
     for population, band in ((39_999, "1"), (40_000, "2"), (79_999, "2"), (80_000, "3"), (174_999, "3"),
                              (175_000, "4")):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.distances import EARTH_RADIUS_KM, distance_table, great_circle_km, intra_commune_km
+from pipeline.analysis.distances import EARTH_RADIUS_KM, distance_table, great_circle_km, intra_commune_km
 from pipeline.errors import DataError
 
 KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180.0  # 111.195 km per degree of great circle

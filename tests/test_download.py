@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import config
-from pipeline.download import download, obtain
 from pipeline.errors import DownloadError
+from pipeline.sources.download import download, obtain
 
 PAYLOAD = b"code_insee,cpts\n04070,CPTS test\n" * 200_000  # 6.6 MB: several chunks arrive before the cut
 

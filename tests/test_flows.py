@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.distances import distance_table
-from pipeline.errors import DataError
-from pipeline.flows import (
+from pipeline.analysis.distances import distance_table
+from pipeline.analysis.flows import (
     FLOW_COLUMNS,
     GROUPE_NON_PRECISE,
     FlowParams,
@@ -22,6 +21,7 @@ from pipeline.flows import (
     split_unserved,
     territory_flow_indicators,
 )
+from pipeline.errors import DataError
 
 GP = "médecins généralistes"
 INF = "infirmiers"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import indicators as ind
+from pipeline.analysis import indicators as ind
 from pipeline.errors import DataError
 
 
@@ -28,7 +28,7 @@ def test_weighted_apl() -> None:
     assert ind.weighted_apl(apl, ["b"]) == pytest.approx(4.0)
 
 
-# Head counts of a territory of 5 000 inhabitants, as pipeline.supply.offre_territoire gives them:
+# Head counts of a territory of 5 000 inhabitants, as pipeline.store.queries.supply.offre_territoire gives them:
 # 2 distinct GPs (one of them with two sites, share 1.5 in all), 4 nurses, 1 MSP.
 SUPPLY = pd.DataFrame(
     [

@@ -128,7 +128,7 @@ def test_qpv_zoning(db: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_second_run_reuses_what_is_loaded(loaded_data_dir, mirror, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pipeline import ingest
+    from pipeline.app import data as ingest
 
     monkeypatch.setenv("CPTS_DATA_DIR", str(loaded_data_dir))
     report = ingest.run(mirror)

@@ -13,8 +13,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
-from pipeline import maps
-from pipeline.maps import classify, coverage_map, flow_map, prepare_geometries, save_map, territory_map
+from pipeline.render import maps
+from pipeline.render.maps import classify, coverage_map, flow_map, prepare_geometries, save_map, territory_map
 from tests.browser import close_page, dialogs, open_page, screenshot
 
 LON0, LAT0, STEP = 6.20, 44.05, 0.05

@@ -10,8 +10,8 @@ import folium
 import folium.plugins
 import pytest
 
-from pipeline.maps import save_map, territory_map
-from pipeline.offline import (
+from pipeline.render.maps import save_map, territory_map
+from pipeline.render.offline import (
     VENDOR_DIR,
     OfflineAssetError,
     inline_assets,

@@ -54,8 +54,9 @@ def finess_extraction(path: Path, located: dict[str, tuple[float, float]]) -> Pa
 def outputs(loaded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     import geopandas as gpd
 
-    from pipeline import gather, store
-    from pipeline.registries import finess_step
+    from pipeline.app.registries import finess_step
+    from pipeline.store import connection as store
+    from pipeline.store.queries import diagnostic as gather
 
     root = tmp_path_factory.mktemp("browser")
     data = root / "data"

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import store
-from pipeline.registries import registry_step
+from pipeline.app.registries import registry_step
 from pipeline.sources import rpps
+from pipeline.store import connection as store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rpps"
 

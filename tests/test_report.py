@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.charts import population_chart, supply_chart
-from pipeline.report import TRAME_SECTIONS, format_date, format_number, render_report, table_view, write_report
+from pipeline.render.charts import population_chart, supply_chart
+from pipeline.render.report import TRAME_SECTIONS, format_date, format_number, render_report, table_view, write_report
 from tests.browser import close_page, dialogs, open_page, screenshot
 
 NNBSP = "\u202f"

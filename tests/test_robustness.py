@@ -41,9 +41,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipeline import config, store
+from pipeline import config
 from pipeline.cli import main
 from pipeline.errors import PipelineError
+from pipeline.store import connection as store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "robustness"
@@ -379,7 +380,7 @@ def test_disk_full_while_writing_keeps_previous_outputs(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A system error half-way through the writing: French line, exit 1, previous outputs untouched."""
-    from pipeline import exports
+    from pipeline.render import exports
 
     real = exports.write_tables
 
@@ -701,7 +702,7 @@ def test_outputs_of_one_run_never_mix_when_the_second_swap_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the maps folder cannot be swapped in, the tables folder swapped just before is put back."""
-    from pipeline import exports
+    from pipeline.render import exports
 
     tables, maps_folder = tmp_path / "tables", tmp_path / "maps"
     tables.mkdir()

@@ -9,8 +9,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline import ingest, store
+from pipeline.app import data as ingest
 from pipeline.errors import StoreBusyError
+from pipeline.store import connection as store
 
 
 def test_failure_mid_load_leaves_previous_content_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +44,7 @@ def test_interrupted_real_load_keeps_the_previous_database(
     copy = tmp_path / "data"
     shutil.copytree(loaded_data_dir, copy)
     monkeypatch.setenv("CPTS_DATA_DIR", str(copy))
-    from pipeline.cog import population_on_current_geography as real_population
+    from pipeline.sources.cog import population_on_current_geography as real_population
 
     def broken(*args: object, **kwargs: object) -> pd.DataFrame:
         real_population(*args, **kwargs)  # type: ignore[arg-type]

@@ -9,9 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline import aci, nomenclatures, supply
+from pipeline import nomenclatures
+from pipeline.analysis import aci
 from pipeline.errors import TerritoryError
 from pipeline.sources import finess, rpps
+from pipeline.store.queries import supply
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipeline.errors import TerritoryError
-from pipeline.territory import resolve_territory, slugify
+from pipeline.store.territory import resolve_territory, slugify
 
 
 def test_communes_with_old_and_arrondissement_codes(db: duckdb.DuckDBPyConnection) -> None:

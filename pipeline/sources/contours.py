@@ -73,7 +73,7 @@ def polygon_table(polygons: gpd.GeoDataFrame, departements: pd.Series) -> pd.Dat
     DROM's own); ``lon``/``lat`` is a representative point inside the polygon;
     ``xmin``…``ymax`` the bounding box in degrees, for spatial pre-filters in SQL.
     """
-    from pipeline.geo import projected_crs
+    from pipeline.geography import projected_crs
 
     crs = departements.fillna("").map(projected_crs)
     area = pd.Series(index=polygons.index, dtype="float64")
@@ -114,7 +114,7 @@ def harmonise(
     polygons
         code, nom, geometry in an older COG.
     mapping
-        :func:`pipeline.cog.build_mapping` output (code, current_code).
+        :func:`pipeline.sources.cog.build_mapping` output (code, current_code).
     current
         Current communes (code, nom, zone, population).
 

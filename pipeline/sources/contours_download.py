@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline import config
-from pipeline.download import download
+from pipeline.sources.download import download
 
 
 def department_slugs() -> list[str]:
     """``<code>-<name>`` slugs of the 101 départements, as named upstream."""
-    from pipeline.data_files import read_package_lines
+    from pipeline.sources.files import read_package_lines
 
     return read_package_lines("contours_departements.txt")
 

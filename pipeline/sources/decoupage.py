@@ -5,7 +5,7 @@ arrondissements municipaux with their legal population), départements,
 régions, EPCI membership, and the *edges* of the COG history found in that
 vintage (commune déléguée/associée → chef-lieu, ``anciensCodes`` → commune,
 arrondissement → commune, and the INSEE history file of the 2019 package).
-Chaining those edges to the current geography is :mod:`pipeline.cog`.
+Chaining those edges to the current geography is :mod:`pipeline.sources.cog`.
 """
 
 from __future__ import annotations

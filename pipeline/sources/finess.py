@@ -44,9 +44,10 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from pipeline import nomenclatures, store
+from pipeline import nomenclatures
 from pipeline.errors import DataError, PipelineError
 from pipeline.sources.rpps import DEMO_NOTE, materialize, sha256_file, vintage_from_name
+from pipeline.store import connection as store
 
 SOURCE_NAME = "finess"
 

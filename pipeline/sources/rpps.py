@@ -46,8 +46,9 @@ import duckdb
 import pandas as pd
 import requests
 
-from pipeline import nomenclatures, store
+from pipeline import nomenclatures
 from pipeline.errors import DataError, DownloadError, PipelineError
+from pipeline.store import connection as store
 
 #: Official public extraction (zip of the three PS_LibreAcces files).
 RPPS_EXTRACTION_URL = (

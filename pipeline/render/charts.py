@@ -22,7 +22,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from pipeline.report import format_number
+from pipeline.render.report import format_number
 
 BLUE = "#1d3557"
 ACCENT = "#c51b7d"

@@ -248,7 +248,7 @@ def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: 
 
 
 def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFrame, list[str], str]:
-    from pipeline import store
+    from pipeline.store import connection as store
 
     if not store.table_exists(con, "cpts_membres"):
         raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
@@ -287,7 +287,7 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
         raise TerritoryError("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
     if path.suffix.lower() in (".geojson", ".json"):
         return _resolve_geojson(con, path, spec)
-    from pipeline.sources.tabular import read_csv_checked
+    from pipeline.sources.files import read_csv_checked
 
     frame = read_csv_checked(path, required=[])
     lowered = {c.lower(): c for c in frame.columns}
@@ -326,7 +326,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
             raise TerritoryError(exc.message, path) from exc
     if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
-    from pipeline.geo import read_geo
+    from pipeline.geography import read_geo
 
     frame = frame.set_crs(4326, allow_override=frame.crs is None).to_crs(4326)
     frame["geometry"] = frame.geometry.make_valid()

@@ -1,6 +1,6 @@
 """Territory indicators: population and its evolution, density, supply, APL, representativeness.
 
-Pure functions over DataFrames; :mod:`pipeline.diagnostic` reads the inputs
+Pure functions over DataFrames; :mod:`pipeline.app.diagnostic` reads the inputs
 from DuckDB and writes the outputs.
 """
 
@@ -105,8 +105,8 @@ def supply_by_group(supply: pd.DataFrame, population: float) -> pd.DataFrame:
     """Add ``densite_10000`` (head count per 10 000 inhabitants) to a per-group supply table.
 
     ``supply`` has ``groupe`` and ``praticiens``, the number of *distinct*
-    practitioners with a site in the zone (:func:`pipeline.supply.offre_territoire`
-    or :func:`pipeline.supply.effectifs_zone`). Rows whose ``unite`` is
+    practitioners with a site in the zone (:func:`pipeline.store.queries.supply.offre_territoire`
+    or :func:`pipeline.store.queries.supply.effectifs_zone`). Rows whose ``unite`` is
     ``structures`` (MSP, centres de santé) get no density.
     """
     table = supply.copy()
@@ -124,7 +124,7 @@ def representativeness(adherents: pd.DataFrame, territory_supply: pd.DataFrame) 
     ``adherents`` has a ``groupe`` column (see :func:`read_adherents`);
     ``territory_supply`` has ``groupe`` and ``praticiens``, the head count of
     distinct practitioners with at least one site in the territory
-    (:func:`pipeline.supply.offre_territoire`); structure rows (MSP, centres
+    (:func:`pipeline.store.queries.supply.offre_territoire`); structure rows (MSP, centres
     de santé) are left out. The share can still exceed 100 % when members
     practise outside the territory: it is shown as computed, not capped.
     """
@@ -144,7 +144,7 @@ def read_adherents(path: str) -> pd.DataFrame:
     """Read the CPTS members CSV (column ``profession``, optional ``rpps``); collect every bad line."""
     from pathlib import Path
 
-    from pipeline.sources.tabular import read_csv_checked
+    from pipeline.sources.files import read_csv_checked
 
     frame = read_csv_checked(Path(path), required=["profession"])
     groups = frame["profession"].fillna("").map(profession_group)

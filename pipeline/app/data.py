@@ -17,11 +17,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import cog, config, store
-from pipeline.download import LocalFile, obtain
-from pipeline.geo import to_wkb
+from pipeline import config
+from pipeline.geography import to_wkb
 from pipeline.progress import steps_bar
-from pipeline.sources import apl, contours, decoupage, insee, zonage
+from pipeline.sources import apl, cog, contours, decoupage, insee, zonage
+from pipeline.sources.download import LocalFile, obtain
+from pipeline.store import connection as store
 
 
 @dataclass

@@ -15,11 +15,12 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import access, flows, gather
-from pipeline.distances import distance_table
+from pipeline.analysis import access, flows
+from pipeline.analysis.distances import distance_table
 from pipeline.errors import PipelineError
-from pipeline.geo import projected_crs
-from pipeline.territory import Territory
+from pipeline.geography import projected_crs
+from pipeline.store.queries import diagnostic as gather
+from pipeline.store.territory import Territory
 
 GP = "Médecins généralistes"
 

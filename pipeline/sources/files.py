@@ -59,3 +59,11 @@ def read_csv_checked(path: Path, required: list[str], sep: str | None = None) ->
             hint = f" (une seule colonne lue : le séparateur attendu est « {sep} »)"
         raise DataError("Colonnes absentes : " + ", ".join(missing) + hint, path, 1)
     return frame
+
+
+def read_package_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of a small reference file shipped in ``pipeline/data``."""
+    from pipeline.config import PACKAGE_DATA
+
+    text = (PACKAGE_DATA / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]

@@ -1,6 +1,6 @@
 """``make coverage``: coverage of a département, a région or France by the loaded CPTS listings.
 
-Reads DuckDB, runs the pure functions of :mod:`pipeline.coverage`, writes
+Reads DuckDB, runs the pure functions of :mod:`pipeline.analysis.coverage`, writes
 CSV/GeoPackage/summary under ``data/processed/coverage/<zone>/`` and the map
 ``maps/couverture-<zone>/carte.html``, atomically, then prints a French summary.
 """
@@ -19,11 +19,14 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from pipeline import config, coverage, gather, store
+from pipeline import config
+from pipeline.analysis import coverage
 from pipeline.errors import PipelineError, TerritoryError
-from pipeline.geo import LAMBERT93, projected_crs
+from pipeline.geography import LAMBERT93, projected_crs
 from pipeline.progress import Stages
-from pipeline.report import format_number
+from pipeline.render.report import format_number
+from pipeline.store import connection as store
+from pipeline.store.queries import diagnostic as gather
 
 
 @dataclass
@@ -108,7 +111,7 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
     perimeters_raw = con.execute(
         "SELECT * FROM cpts_perimetres").df() if store.table_exists(con, "cpts_perimetres") else pd.DataFrame()
     if not perimeters_raw.empty:
-        from pipeline.geo import from_wkb
+        from pipeline.geography import from_wkb
 
         given = from_wkb(perimeters_raw)
         polygon_overlaps = coverage.polygon_overlaps(given, crs=_crs(units))
@@ -277,8 +280,8 @@ def _listify(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write(c: Coverage) -> dict[str, Path]:
-    from pipeline import maps
-    from pipeline.exports import atomic_dirs
+    from pipeline.render import maps
+    from pipeline.render.exports import atomic_dirs
 
     tables = config.processed_dir() / "coverage" / c.zone
     map_folder = config.maps_dir() / f"couverture-{c.zone}"

@@ -13,7 +13,7 @@ to the communes ``j`` where professionals of that group practise with the Huff
 where ``A_j`` is the supply at ``j`` (head counts or activity shares) and
 ``f`` the distance decay (exponential ``exp(-β d)`` or power
 ``max(d, d_min)^-α``). Only pairs present in the sparse distance table
-(:func:`pipeline.distances.distance_table`) are candidates, so an origin with
+(:func:`pipeline.analysis.distances.distance_table`) are candidates, so an origin with
 no supply within the cutoff has no destination: its volume is kept as an
 *unserved* row (``destination`` missing), never dropped. The volume is
 conserved exactly: ``flows.volume.sum() == Σ_i O_i``.
@@ -41,9 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from pipeline.config import PACKAGE_DATA
 from pipeline.errors import DataError, collect
 
-PARAMS_PATH = Path(__file__).resolve().parent / "data" / "flows_params.toml"
+PARAMS_PATH = PACKAGE_DATA / "flows_params.toml"
 
 FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
 """Columns of a flow table (modelled or read)."""
@@ -84,7 +85,7 @@ class FlowParams:
     min_km
         Floor distance of the power decay (avoids the singularity at 0).
     cutoff_km, detour_factor, intra_factor, default_intra_km
-        Distance-table settings (see :mod:`pipeline.distances`).
+        Distance-table settings (see :mod:`pipeline.analysis.distances`).
     sources
         Bibliographic source of each rate, by group.
     """
@@ -204,7 +205,7 @@ def huff_flows(
         groups without a rate raise an error.
     distances
         ``origin``, ``destination``, ``km`` (see
-        :func:`pipeline.distances.distance_table`). Communes of residence
+        :func:`pipeline.analysis.distances.distance_table`). Communes of residence
         must appear as origins (with their self pair) to be served.
     params
         Model parameters; default :func:`load_flow_params`.

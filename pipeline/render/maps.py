@@ -2,7 +2,7 @@
 
 Every builder takes GeoDataFrames in EPSG:4326 and returns a :class:`folium.Map`;
 :func:`save_map` writes it as one self-contained HTML file (scripts and styles
-inlined by :mod:`pipeline.offline`), which opens with no network.
+inlined by :mod:`pipeline.render.offline`), which opens with no network.
 
 Design choices
 --------------
@@ -45,8 +45,8 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from pipeline.offline import save_self_contained
-from pipeline.report import DEMO_BANNER, format_number
+from pipeline.render.offline import save_self_contained
+from pipeline.render.report import DEMO_BANNER, format_number
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ With ``W(t)`` the DREES step weights on travel time ``t`` (minutes)::
     step 2 (each demand commune i):   A_i = Σ_j R_j W(t_ij)
 
 ``t_ij = 60 × km_ij / speed_kmh`` where ``km_ij`` is the estimated road
-distance of :func:`pipeline.distances.distance_table`. The DREES steps
+distance of :func:`pipeline.analysis.distances.distance_table`. The DREES steps
 (« Paramètres » sheet of the APL workbook) are 1 below 10 min, 2/3 from 10 to
 15 min, 1/3 from 15 to 20 min and 0 beyond. They are passed explicitly to
 ``access.weights.step_fn`` after conversion to km.
@@ -43,8 +43,8 @@ import pandas as pd
 from access import Access, weights
 from scipy.stats import spearmanr
 
+from pipeline.analysis.flows import PARAMS_PATH
 from pipeline.errors import DataError, PipelineError, collect
-from pipeline.flows import PARAMS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def approx_apl(
     distances
         ``origin``, ``destination``, ``km`` (estimated road km), symmetric
         and with self pairs, as built by
-        :func:`pipeline.distances.distance_table`. Its cutoff must be at
+        :func:`pipeline.analysis.distances.distance_table`. Its cutoff must be at
         least the last step converted to km. Self pairs always get the
         weight of the first step (intra-commune time taken as nil).
     steps

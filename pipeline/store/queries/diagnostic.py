@@ -1,8 +1,8 @@
 """Read from DuckDB what a territory diagnostic needs (I/O edge of the analysis).
 
 Every function takes a read-only connection and returns DataFrames; the
-computations themselves are in :mod:`pipeline.indicators`, :mod:`pipeline.flows`
-and :mod:`pipeline.access`.
+computations themselves are in :mod:`pipeline.analysis.indicators`, :mod:`pipeline.analysis.flows`
+and :mod:`pipeline.analysis.access`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import config, store
-from pipeline.geo import LAMBERT93, read_geo
+from pipeline import config
+from pipeline.geography import LAMBERT93, read_geo
 from pipeline.sources.rpps import DEMO_NOTE
-from pipeline.territory import Territory
+from pipeline.store import connection as store
+from pipeline.store.territory import Territory
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, codes: list[str]) -> None:

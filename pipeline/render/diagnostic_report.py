@@ -14,9 +14,9 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import charts, maps, report
-from pipeline.diagnostic import Diagnostic
-from pipeline.report import format_number
+from pipeline.app.diagnostic import Diagnostic
+from pipeline.render import charts, maps, report
+from pipeline.render.report import format_number
 
 DEMO_WARNING = (
     "Les effectifs de professionnels de ce diagnostic proviennent de données fictives de démonstration "
@@ -142,7 +142,7 @@ def _supply_section(d: Diagnostic) -> dict[str, Any]:
         return {"title": "Offre de soins", "paragraphs": [
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
-    from pipeline.supply import LIBELLES
+    from pipeline.store.queries.supply import LIBELLES
 
     table = d.supply.rename(columns=LIBELLES)
     chart_data = {

@@ -26,7 +26,7 @@ Context
     title otherwise), ``intro`` (str), ``paragraphs`` (list of str),
     ``tables`` (list of :class:`Table`-like dicts or DataFrames), ``charts``
     (list of ``{"title", "svg", "caption"}``; ``svg`` must come from
-    :mod:`pipeline.charts`, i.e. be :class:`markupsafe.Markup`, otherwise it
+    :mod:`pipeline.render.charts`, i.e. be :class:`markupsafe.Markup`, otherwise it
     is escaped), ``notes`` (list of str, small print), ``subsections``
     (same structure, one level), or ``blocks`` (an ordered list of
     ``{"type": "paragraph"|"table"|"chart"|"list"|"note", ...}``) to mix

@@ -3,7 +3,7 @@
 Supply comes from the files the user gives (``--registre``/``CPTS_REGISTRY``,
 ``--finess``/``CPTS_FINESS``). When none is given and none was loaded before,
 a deterministic national demonstration extraction is generated in the
-official layouts (:mod:`pipeline.demo_supply`) and loaded; every output built
+official layouts (:mod:`pipeline.sources.demo`) and loaded; every output built
 on it says "données fictives de démonstration".
 """
 
@@ -17,12 +17,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import config, store
-from pipeline.download import obtain, sha256_of
+from pipeline import config
+from pipeline.app.data import StepResult
 from pipeline.errors import DataError
-from pipeline.geo import from_wkb, to_wkb
-from pipeline.ingest import StepResult
+from pipeline.geography import from_wkb, to_wkb
 from pipeline.sources import cpts_listing, finess, rpps
+from pipeline.sources.download import obtain, sha256_of
+from pipeline.store import connection as store
 
 Step = Callable[[duckdb.DuckDBPyConnection, Path | None, bool], StepResult]
 DEMO_SEED = 2026
@@ -154,7 +155,7 @@ def demo_step(want_registry: bool, want_finess: bool) -> Step:
     """Generate (if needed) and load the national demonstration extractions."""
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
-        from pipeline.demo_supply import write_demo_extractions
+        from pipeline.sources.demo import write_demo_extractions
 
         start = time.perf_counter()
         files = demo_files()

@@ -19,7 +19,7 @@ Rules
 * Font files referenced by the CSS but not vendored (``.ttf`` fallbacks after
   ``woff2``) become empty ``data:,`` URIs; any other missing file is an error.
 * Tile layers are not assets: map tiles always need the network. The map
-  builders of :mod:`pipeline.maps` draw no tiles by default (see there).
+  builders of :mod:`pipeline.render.maps` draw no tiles by default (see there).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from pipeline import config
-from pipeline.diagnostic import Diagnostic
+from pipeline.app.diagnostic import Diagnostic
 from pipeline.errors import PipelineError, french_os_error
 
 SHEETS = {
@@ -349,7 +349,7 @@ def write_tables(d: Diagnostic, folder: Path) -> None:
 
 def write_all(d: Diagnostic) -> dict[str, Path]:
     """Write every output of ``d``; returns the final paths."""
-    from pipeline import diagnostic_report, maps
+    from pipeline.render import diagnostic_report, maps
 
     slug = d.territory.slug
     tables_final, maps_final = diagnostic_dir(slug), map_dir(slug)

@@ -1,10 +1,10 @@
 """``make diagnostic TERRITORY=...``: compute a territory's diagnostic and write its outputs.
 
-:func:`compute` turns database reads (:mod:`pipeline.gather`) into a
-:class:`Diagnostic` with the pure functions of :mod:`pipeline.indicators`,
-:mod:`pipeline.aci`, :mod:`pipeline.flows` and :mod:`pipeline.access`;
+:func:`compute` turns database reads (:mod:`pipeline.store.queries.diagnostic`) into a
+:class:`Diagnostic` with the pure functions of :mod:`pipeline.analysis.indicators`,
+:mod:`pipeline.analysis.aci`, :mod:`pipeline.analysis.flows` and :mod:`pipeline.analysis.access`;
 :func:`run_diagnostic` writes the tables, the map and the report
-(:mod:`pipeline.exports`, :mod:`pipeline.diagnostic_report`).
+(:mod:`pipeline.render.exports`, :mod:`pipeline.render.diagnostic_report`).
 """
 
 from __future__ import annotations
@@ -23,13 +23,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline import aci, config, gather, store
-from pipeline import indicators as ind
+from pipeline import config
+from pipeline.analysis import aci
+from pipeline.analysis import indicators as ind
 from pipeline.errors import PipelineError
-from pipeline.geo import projected_crs
+from pipeline.geography import projected_crs
 from pipeline.progress import Stages
-from pipeline.report import format_number
-from pipeline.territory import Territory, resolve_territory
+from pipeline.render.report import format_number
+from pipeline.store import connection as store
+from pipeline.store.queries import diagnostic as gather
+from pipeline.store.territory import Territory, resolve_territory
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
     timings = stages.timings
 
     if getattr(options, "ajout", None):
-        from pipeline.access import parse_what_if
+        from pipeline.analysis.access import parse_what_if
 
         parse_what_if(options.ajout)  # fail on a malformed scenario before the long computation
     notes = list(territory.notes)
@@ -138,10 +141,10 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
     lap("population")
 
     # Supply.
-    # Head counts come from ps_activites (pipeline.supply): a practitioner counts once per zone, whatever
+    # Head counts come from ps_activites (pipeline.store.queries.supply): a practitioner counts once per zone, whatever
     # their number of sites there; densities are head counts per 10 000 inhabitants for the territory and
     # the references alike. offre_commune (site shares per commune) still feeds the maps and the flows.
-    from pipeline import supply as supply_tables
+    from pipeline.store.queries import supply as supply_tables
 
     offre = gather.offre(con)
     supply = recours = mode = None
@@ -220,7 +223,7 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
 
     flows = access = None
     if offre is not None:
-        from pipeline import modelling
+        from pipeline.app import modelling
 
         flows, access = modelling.flows_and_access(con, territory, offre, units, options, perimeter, dep)
         notes.extend(flows.get("notes", []))
@@ -376,7 +379,7 @@ def _neighbours(
 
 def run_diagnostic(args: argparse.Namespace) -> Path:
     """Resolve, compute and write a territory diagnostic; print a French summary."""
-    from pipeline import exports
+    from pipeline.render import exports
 
     start = time.perf_counter()
     con = store.connect(read_only=True)

@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 from scipy.sparse.csgraph import connected_components
 
-from pipeline.aci import size_band
+from pipeline.analysis.aci import size_band
 
 LAMBERT93 = 2154
 

@@ -1,7 +1,7 @@
 """Sparse distance table between commune representative points.
 
-The table feeds the patient-flow model (:mod:`pipeline.flows`) and the
-approximate APL (:mod:`pipeline.access`). It is a *long* DataFrame
+The table feeds the patient-flow model (:mod:`pipeline.analysis.flows`) and the
+approximate APL (:mod:`pipeline.analysis.access`). It is a *long* DataFrame
 ``origin, destination, km`` holding every ordered pair of communes whose
 estimated road distance is at most a cutoff, plus one self pair per commune
 carrying an intra-commune distance. A KD-tree finds the pairs, so France
