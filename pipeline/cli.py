@@ -77,8 +77,8 @@ def check_diagnostic_options(args: argparse.Namespace) -> None:
     and an output folder that cannot be written fails before anything is
     computed or written.
     """
+    from pipeline.geography import slugify
     from pipeline.render import exports
-    from pipeline.store.territory import slugify
 
     if getattr(args, "signature", None):
         from pipeline.analysis.aci import parse_signature
@@ -99,7 +99,7 @@ def check_diagnostic_options(args: argparse.Namespace) -> None:
         from pipeline.analysis.flows import read_od_table
 
         read_od_table(args.flux)
-    slug = slugify(args.territoire)
+    slug = slugify(args.territoire, max_length=80, default="territoire")
     for folder in (exports.diagnostic_dir(slug), exports.map_dir(slug)):
         exports._check_writable(folder.parent)
 

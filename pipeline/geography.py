@@ -1,19 +1,36 @@
-"""Coordinate reference systems and geometry (de)serialisation.
+"""French geography rules, written once: INSEE codes, arrondissements, CRS, slugs, names.
 
-Distances and areas are computed in a projected CRS: Lambert 93
-(EPSG:2154) for metropolitan France, and each DROM's local CRS (the RGAF09,
-RGFG95, RGR92 and RGM04 UTM projections used by IGN for those territories).
+* **INSEE codes.** A commune (or arrondissement municipal) code is five
+  characters: five digits, or ``2A``/``2B`` and three digits for Corsica.
+* **Units.** Paris (75056), Lyon (69123) and Marseille (13055) are divided
+  into arrondissements municipaux, which the INSEE codes separately
+  (75101–75120, 69381–69389, 13201–13216). The pipeline's *unit* is a
+  current commune, or an arrondissement of these three cities: every
+  per-place figure (population, supply, establishments, flows) is carried
+  by unit, and the sum of a city's arrondissements equals the city.
+* **Postal codes** of the three cities name the arrondissement: 75001–75020
+  (and 75116), 69001–69009, 13001–13016.
+* **CRS.** Distances and areas are computed in a projected CRS: Lambert 93
+  (EPSG:2154) for metropolitan France, and each DROM's local CRS (the RGAF09,
+  RGFG95, RGR92 and RGM04 UTM projections used by IGN for those territories).
 """
 
 from __future__ import annotations
 
-import duckdb
+import re
+import unicodedata
+
 import geopandas as gpd
 import pandas as pd
 import shapely
 
 LAMBERT93 = 2154
 WGS84 = 4326
+
+#: A commune or arrondissement code: five digits, or 2A/2B and three digits.
+INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+#: The same pattern for pandas ``str.fullmatch``.
+INSEE_CODE_PATTERN = r"\d{5}|2[AB]\d{3}"
 
 # Département code -> local projected CRS (IGN references for the DROM).
 DROM_CRS: dict[str, int] = {
@@ -24,10 +41,87 @@ DROM_CRS: dict[str, int] = {
     "976": 4471,  # RGM04 / UTM 38S (Mayotte)
 }
 
+#: City code -> (first arrondissement code, number of arrondissements, first postal code).
+ARRONDISSEMENT_CITIES: dict[str, tuple[int, int, int]] = {
+    "75056": (75101, 20, 75001),  # Paris
+    "69123": (69381, 9, 69001),  # Lyon
+    "13055": (13201, 16, 13001),  # Marseille
+}
+
+
+def is_insee_code(value: object) -> bool:
+    """Whether ``value`` is written like a commune or arrondissement code."""
+    return isinstance(value, str) and INSEE_CODE.match(value) is not None
+
+
+def normalise_insee_code(value: object) -> tuple[str | None, str | None]:
+    """Clean a code typed by a person or a spreadsheet.
+
+    Returns ``(code, note)``: upper-cased Corsican letters, and a leading zero
+    restored when a spreadsheet dropped it (``4070`` → ``04070``, with a
+    French note). ``(None, None)`` when ``value`` is not a code at all.
+    """
+    text = str(value).strip()
+    if re.fullmatch(r"[0-9][0-9abAB][0-9]{3}", text):
+        return text.upper(), None
+    if re.fullmatch(r"[0-9]{4}", text):
+        code = "0" + text
+        return code, f"{text} lu comme {code} (zéro initial rétabli)"
+    return None, None
+
+
+def is_arrondissement(code: str) -> bool:
+    """Whether ``code`` is an arrondissement municipal of Paris, Lyon or Marseille."""
+    return city_of_arrondissement(code) is not None
+
+
+def city_of_arrondissement(code: str) -> str | None:
+    """The city (75056, 69123, 13055) of an arrondissement code, or None."""
+    if not code.isdigit():
+        return None
+    number = int(code)
+    for city, (first, count, _) in ARRONDISSEMENT_CITIES.items():
+        if first <= number < first + count:
+            return city
+    return None
+
+
+def arrondissements_of(city: str) -> list[str]:
+    """Arrondissement codes of a city, in order (empty for any other commune)."""
+    if city not in ARRONDISSEMENT_CITIES:
+        return []
+    first, count, _ = ARRONDISSEMENT_CITIES[city]
+    return [str(first + i) for i in range(count)]
+
+
+def arrondissement_from_postcode(city: str, postcode: object) -> str | None:
+    """The arrondissement a postal code names in Paris, Lyon or Marseille, else None.
+
+    ``arrondissement_from_postcode("13055", "13005")`` is ``"13205"``. Paris
+    16e has two postal codes (75016 and 75116). A postal code of another
+    commune, or of the city but outside its arrondissement range, gives None.
+    """
+    if city not in ARRONDISSEMENT_CITIES or postcode is None:
+        return None
+    text = str(postcode).strip()
+    if not re.fullmatch(r"\d{5}", text):
+        return None
+    first, count, first_postcode = ARRONDISSEMENT_CITIES[city]
+    number = int(text)
+    if city == "75056" and number == 75116:
+        return "75116"
+    rank = number - first_postcode
+    return str(first + rank) if 0 <= rank < count else None
+
 
 def projected_crs(departement: str) -> int:
     """The projected CRS in which to measure a commune of ``departement``."""
     return DROM_CRS.get(str(departement)[:3], LAMBERT93)
+
+
+def departement_of(code: str) -> str:
+    """Département of a commune code (three characters for the DROM: 971…976)."""
+    return code[:3] if code.startswith("97") else code[:2]
 
 
 def to_lambert93(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -45,11 +139,32 @@ def to_wkb(geometries: gpd.GeoSeries) -> list[bytes]:
 
 
 def from_wkb(frame: pd.DataFrame, column: str = "geometry") -> gpd.GeoDataFrame:
-    """Build a GeoDataFrame in EPSG:4326 from a WKB column read from DuckDB."""
+    """Build a GeoDataFrame in EPSG:4326 from a WKB column read from the database."""
     geometry = shapely.from_wkb([bytes(value) if value is not None else None for value in frame[column]])
     return gpd.GeoDataFrame(frame.drop(columns=column), geometry=geometry, crs=WGS84)
 
 
-def read_geo(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> gpd.GeoDataFrame:
-    """Run a query returning a WKB ``geometry`` column; return a GeoDataFrame (EPSG:4326)."""
-    return from_wkb(con.execute(sql, params or []).df())
+def ascii_fold(text: object) -> str:
+    """Lower-case ASCII of ``text`` (accents dropped, « œ » as « oe »)."""
+    value = str(text).replace("œ", "oe").replace("Œ", "Oe")
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def normalise_name(text: object) -> str:
+    """Comparison key of a place name: ASCII, lower case, words separated by one space.
+
+    ``normalise_name("Saint-Étienne-les-Orgues")`` is ``"saint etienne les orgues"``.
+    """
+    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).strip()
+
+
+def slugify(text: object, max_length: int | None = None, default: str = "") -> str:
+    """Readable ASCII slug: ``cpts:CPTS du Verdon`` → ``cpts-cpts-du-verdon``.
+
+    ``max_length`` cuts the slug (at a dash when possible); ``default`` is
+    returned when nothing is left.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_fold(text)).strip("-")
+    if max_length is not None:
+        slug = slug[:max_length].strip("-")
+    return slug or default

@@ -45,8 +45,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-import unicodedata
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -56,6 +54,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+
+from pipeline.geography import slugify
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NNBSP = "\u202f"
@@ -133,12 +133,6 @@ def format_date(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def slugify(text: str) -> str:
-    """ASCII anchor id from a French title."""
-    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", norm).strip("-") or "section"
-
-
 def _is_numeric_dtype(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
@@ -197,7 +191,7 @@ def table_view(table: Any) -> dict[str, Any]:
 
 
 def _section_view(section: Mapping[str, Any], used: set[str], level: int = 2) -> dict[str, Any]:
-    base = slugify(str(section.get("id") or section["title"]))
+    base = slugify(str(section.get("id") or section["title"]), default="section")
     anchor, n = base, 2
     while anchor in used:
         anchor, n = f"{base}-{n}", n + 1
@@ -301,7 +295,6 @@ __all__ = [
     "format_date",
     "format_number",
     "render_report",
-    "slugify",
     "table_view",
     "write_report",
 ]

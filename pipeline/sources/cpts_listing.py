@@ -49,6 +49,7 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from pipeline.errors import DataError
+from pipeline.geography import slugify
 
 STATUTS: tuple[str, ...] = ("projet", "lettre d'intention validée", "projet de santé validé", "ACI signé")
 REQUIRED_COLUMNS: tuple[str, ...] = ("cpts", "code_insee")
@@ -106,16 +107,6 @@ class ListingResult:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def slugify(name: str) -> str:
-    """Stable identifier of a CPTS name: ASCII, lower case, dashes.
-
-    >>> slugify("CPTS du Gapençais")
-    'cpts-du-gapencais'
-    """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
 def _tokens(name: str) -> list[str]:
@@ -779,5 +770,4 @@ __all__ = [
     "read_listing",
     "resolve_codes",
     "resolve_listing",
-    "slugify",
 ]

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import duckdb
+import geopandas as gpd
 import pandas as pd
 
 from pipeline import config
 from pipeline.errors import PipelineError, StoreBusyError
+from pipeline.geography import from_wkb
 from pipeline.progress import quiet
 
 SOURCES_DDL = """
@@ -188,3 +190,8 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def read_sql(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
+
+
+def read_geo(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> gpd.GeoDataFrame:
+    """Run a query returning a WKB ``geometry`` column; return a GeoDataFrame (EPSG:4326)."""
+    return from_wkb(con.execute(sql, params or []).df())

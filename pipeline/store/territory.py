@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.errors import TerritoryError
+from pipeline.geography import normalise_name, slugify
 
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
 CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom")
@@ -55,19 +55,7 @@ class Territory:
 
     @property
     def slug(self) -> str:
-        return slugify(self.spec)
-
-
-def slugify(text: str) -> str:
-    """Readable ASCII slug: ``cpts:CPTS du Verdon`` → ``cpts-cpts-du-verdon``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()
-    return slug[:80].strip("-") or "territoire"
-
-
-def normalise_name(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+        return slugify(self.spec, max_length=80, default="territoire")
 
 
 def _units_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -326,7 +314,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
             raise TerritoryError(exc.message, path) from exc
     if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
-    from pipeline.geography import read_geo
+    from pipeline.store.connection import read_geo
 
     frame = frame.set_crs(4326, allow_override=frame.crs is None).to_crs(4326)
     frame["geometry"] = frame.geometry.make_valid()

@@ -12,9 +12,10 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline import config
-from pipeline.geography import LAMBERT93, read_geo
+from pipeline.geography import LAMBERT93
 from pipeline.sources.rpps import DEMO_NOTE
 from pipeline.store import connection as store
+from pipeline.store.connection import read_geo
 from pipeline.store.territory import Territory
 
 

@@ -17,7 +17,7 @@ from pipeline.analysis import flows
 from pipeline.cli import build_parser
 from pipeline.errors import DataError, TerritoryError
 from pipeline.store.territory import resolve_territory
-from tests.test_diagnostic_e2e import run_cli
+from tests.app.test_diagnostic_e2e import run_cli
 
 COM_MESSAGE = "hors du champ du diagnostic : il ne compte que des communes de collectivités d'outre-mer"
 

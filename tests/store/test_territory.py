@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from pipeline.errors import TerritoryError
-from pipeline.store.territory import resolve_territory, slugify
+from pipeline.geography import slugify
+from pipeline.store.territory import resolve_territory
 
 
 def test_communes_with_old_and_arrondissement_codes(db: duckdb.DuckDBPyConnection) -> None:
@@ -105,7 +106,7 @@ def test_empty_csv_territory(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> N
 
 
 def test_slug_is_readable_ascii() -> None:
-    assert slugify("cpts:CPTS du Verdon") == "cpts-cpts-du-verdon"
+    assert slugify("cpts:CPTS du Verdon", max_length=80) == "cpts-cpts-du-verdon"
     assert slugify("communes:04070,04001") == "communes-04070-04001"
     assert slugify("cpts:CPTS Hauts Pays du Verdon & Monts d'Azur") == "cpts-cpts-hauts-pays-du-verdon-monts-d-azur"
 

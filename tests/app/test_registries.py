@@ -12,7 +12,7 @@ from pipeline.app.registries import registry_step
 from pipeline.sources import rpps
 from pipeline.store import connection as store
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rpps"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rpps"
 
 
 def _database(tmp_path: Path) -> duckdb.DuckDBPyConnection:

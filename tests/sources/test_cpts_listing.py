@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import DataError
+from pipeline.geography import slugify
 from pipeline.sources.cpts_listing import (
     ListingResult,
     combine,
@@ -18,11 +19,10 @@ from pipeline.sources.cpts_listing import (
     near_duplicate_names,
     parse_listing_csv,
     read_listing,
-    slugify,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cpts"
-ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cpts"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _units() -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pytest
 from pipeline.errors import DataError, DownloadError
 from pipeline.sources import rpps
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rpps"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rpps"
 ACTIVITE = FIXTURES / "PS_LibreAcces_Personne_activite_202501150800.txt"
 SANS_SF = FIXTURES / "sans_savoir_faire" / "PS_LibreAcces_Personne_activite_202502010900.txt"
 SAVOIR_FAIRE = FIXTURES / "sans_savoir_faire" / "PS_LibreAcces_SavoirFaire_202502010900.txt"

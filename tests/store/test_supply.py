@@ -15,7 +15,7 @@ from pipeline.errors import TerritoryError
 from pipeline.sources import finess, rpps
 from pipeline.store.queries import supply
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture

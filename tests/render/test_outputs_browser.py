@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.app.test_diagnostic_e2e import DEMO_TEXT, run_cli
 from tests.browser import close_page, dialogs, open_page, screenshot
-from tests.test_diagnostic_e2e import DEMO_TEXT, run_cli
 
 pytestmark = [pytest.mark.mirror, pytest.mark.browser, pytest.mark.xdist_group("outputs_browser")]
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_walkthrough_notebook_executes(loaded_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ import pytest
 from pipeline.errors import DataError
 from pipeline.sources import finess
 
-FIXTURE = Path(__file__).parent / "fixtures" / "finess" / "etalab-cs1100507-stock-20250301-0412.csv"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "finess" / "etalab-cs1100507-stock-20250301-0412.csv"
 
 
 def lambert93_forward(lon: float, lat: float) -> tuple[float, float]:

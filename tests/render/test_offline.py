@@ -22,7 +22,7 @@ from pipeline.render.offline import (
     save_self_contained,
 )
 from tests.browser import blocked_requests, close_page, open_page
-from tests.test_maps import INDICATORS, synthetic_territory
+from tests.render.test_maps import INDICATORS, synthetic_territory
 
 REMOTE_TAG = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
 

@@ -46,8 +46,8 @@ from pipeline.cli import main
 from pipeline.errors import PipelineError
 from pipeline.store import connection as store
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "robustness"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "robustness"
 PREVIOUS = "communes:04070"  # territory of the previous diagnostic kept in every workspace
 SLUG = "communes-04070"
 CODES_ERROR, CODE_BUSY = 2, 3

@@ -25,9 +25,9 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from tests.app.test_diagnostic_e2e import population_2026, raw_json, run_cli
 from tests.browser import close_page, dialogs, open_page, screenshot
 from tests.conftest import mirror_path
-from tests.test_diagnostic_e2e import population_2026, raw_json, run_cli
 
 pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("coverage_e2e")]
 
