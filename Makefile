@@ -37,6 +37,7 @@ install:
 lint:
 	$(VENV)/bin/ruff check pipeline tests scripts
 	$(VENV)/bin/mypy pipeline
+	$(VENV)/bin/lint-imports
 
 test: lint
 	CPTS_QUIET=1 $(VENV)/bin/pytest -q -n 2 --dist loadgroup

@@ -8,126 +8,90 @@ import os
 import signal
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
 from pipeline import __version__, config
-from pipeline.errors import DataError, PipelineError, french_os_error
+from pipeline.errors import PipelineError, french_os_error
+from pipeline.model import (
+    CoverageOptions,
+    DataOptions,
+    DiagnosticOptions,
+    parse_signature,
+    parse_what_if,
+)
 
 
-def _mirror(args: argparse.Namespace) -> Path | None:
-    if getattr(args, "miroir", None):
-        return Path(args.miroir).expanduser().resolve()
-    return config.mirror_dir()
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def data_options(args: argparse.Namespace) -> DataOptions:
+    mirror = Path(args.miroir).expanduser().resolve() if args.miroir else config.mirror_dir()
+    return DataOptions(
+        mirror=mirror, force=args.force, listings=tuple(Path(p).expanduser() for p in args.cpts),
+        registry=_path(args.registre), savoir_faire=_path(args.savoir_faire), finess=_path(args.finess),
+        demo="always" if args.demo else "never" if args.sans_demo else "auto",
+        departements=(() if args.toute_la_france else
+                      tuple(d for d in args.departements.split(",") if d.strip()) if args.departements else None),
+    )
+
+
+def diagnostic_options(args: argparse.Namespace) -> DiagnosticOptions:
+    """Typed options of ``diagnostic``: dates and scenarios parsed here, once (French errors)."""
+    return DiagnosticOptions(
+        territory=args.territoire,
+        signature=parse_signature(args.signature) if args.signature else None,
+        members=_path(args.adherents),
+        what_if=parse_what_if(args.ajout) if args.ajout is not None else (),
+        flows=_path(args.flux),
+        name=args.nom,
+        pdf=args.pdf,
+    )
+
+
+def coverage_options(args: argparse.Namespace) -> CoverageOptions:
+    if args.france:
+        return CoverageOptions("france", None, args.seuil)
+    if args.region:
+        return CoverageOptions("region", args.region, args.seuil)
+    return CoverageOptions("departement", args.departement, args.seuil)
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from pipeline.app import data as ingest
+    from pipeline.app import data
 
-    start = time.perf_counter()
-    mirror = _mirror(args)
-    print(f"Sources : {'miroir ' + str(mirror) if mirror else 'téléchargement depuis les sources officielles'}")
-    from pipeline.app.registries import registry_steps
-
-    extra = registry_steps(args, mirror)
-    report = ingest.run(mirror, force=args.force, extra_steps=extra)
-    for step in report.steps:
-        detail = (" — " + "; ".join(step.details)) if step.details else ""
-        print(f"  {step.name:<32} {step.status:<9} {step.rows:>9} lignes  {step.seconds:6.1f} s{detail}")
-    if report.residue is not None and not report.residue.empty:
-        print(f"\nReliquat de l'harmonisation des contours ({len(report.residue)} lignes, table polygon_residue) :")
-        for kind, group in report.residue.groupby("kind"):
-            print(f"  {kind} ({len(group)}) :")
-            for row in group.itertuples():
-                pop = "" if row.population is None or str(row.population) == "<NA>" else f", {row.population} hab."
-                print(f"    {row.code} {row.nom or ''}{pop} — {row.note}")
-    # Counted under the writer lock: reopening the base here could collide with a run started since.
-    n_communes, population = report.communes
-    n_text, pop_text = (f"{v:,}".replace(",", " ") for v in (n_communes, population))
-    print(f"\n{config.CURRENT_VINTAGE} : {n_text} communes actuelles, {pop_text} habitants")
-    print(f"Terminé en {time.perf_counter() - start:.1f} s — base : {config.db_path()}")
+    data.main(data_options(args))
     return 0
 
 
 def cmd_territoire(args: argparse.Namespace) -> int:
-    from pipeline.store import connection as store
-    from pipeline.store.territory import resolve_territory
+    from pipeline.app import inspect
 
-    con = store.connect(read_only=True)
-    try:
-        territory = resolve_territory(con, args.territoire)
-    finally:
-        con.close()
-    print(f"{territory.label} : {len(territory.units)} unités, {territory.population:,} habitants".replace(",", " "))
-    for note in territory.notes:
-        print(f"  note : {note}")
-    for row in territory.units.itertuples():
-        print(f"  {row.unit_code} {row.nom} ({row.population})")
+    inspect.print_territory(args.territoire, args.nom)
     return 0
-
-
-def check_diagnostic_options(args: argparse.Namespace) -> None:
-    """Validate the options of ``diagnostic`` before the (long) computation starts.
-
-    The same checks run again where the values are used; doing them first means
-    a typo in ``--signature`` or a bad ``--adherents`` file fails in a second,
-    and an output folder that cannot be written fails before anything is
-    computed or written.
-    """
-    from pipeline.geography import slugify
-    from pipeline.render import exports
-
-    if getattr(args, "signature", None):
-        from pipeline.analysis.aci import parse_signature
-
-        parse_signature(args.signature)
-    if getattr(args, "ajout", None) is not None:
-        from pipeline.analysis.access import parse_what_if
-
-        parse_what_if(args.ajout)
-    for option, value in (("--adherents", getattr(args, "adherents", None)), ("--flux", getattr(args, "flux", None))):
-        if value and not Path(value).is_file():
-            raise DataError(f"Fichier introuvable (option {option})", value)
-    if getattr(args, "adherents", None):
-        from pipeline.analysis.indicators import read_adherents
-
-        read_adherents(args.adherents)
-    if getattr(args, "flux", None):
-        from pipeline.analysis.flows import read_od_table
-
-        read_od_table(args.flux)
-    slug = slugify(args.territoire, max_length=80, default="territoire")
-    for folder in (exports.diagnostic_dir(slug), exports.map_dir(slug)):
-        exports._check_writable(folder.parent)
 
 
 def cmd_diagnostic(args: argparse.Namespace) -> int:
     from pipeline.app.diagnostic import run_diagnostic
 
-    check_diagnostic_options(args)
-    run_diagnostic(args)
+    run_diagnostic(diagnostic_options(args))
     return 0
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     from pipeline.app.coverage import run_coverage
 
-    run_coverage(args)
+    run_coverage(coverage_options(args))
     return 0
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from pipeline.store import connection as store
+    from pipeline.app import inspect
 
-    con = store.connect(read_only=True)
-    try:
-        frame = con.execute("SELECT source, vintage, row_count, origin, loaded_at FROM sources ORDER BY 1, 2").df()
-    finally:
-        con.close()
-    print(frame.to_string(index=False))
+    inspect.print_sources()
     return 0
 
 
@@ -194,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Charge les sources (miroir ou téléchargement) dans data/processed/cpts.duckdb.")
     data.add_argument("--miroir", help=f"dossier miroir des données (sinon variable {config.MIRROR_ENV})")
     data.add_argument("--force", action="store_true", help="recharger même les sources inchangées")
+    scope = data.add_mutually_exclusive_group()
+    scope.add_argument("--departements", metavar="CODES",
+                       help="ne charger que ces départements (ex. 04,05,06,13,83,84) ; la base s'en souvient")
+    scope.add_argument("--toute-la-france", dest="toute_la_france", action="store_true",
+                       help="charger toute la France (annule un --departements précédent)")
     data.add_argument("--cpts", action="append", default=[], metavar="CHEMIN",
                       help="liste de CPTS à charger (CSV ou GeoJSON) ; peut être répété")
     data.add_argument("--registre", metavar="CHEMIN", default=os.environ.get(config.REGISTRY_ENV),
@@ -202,14 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="fichier savoir-faire séparé de l'extraction Annuaire Santé")
     data.add_argument("--finess", metavar="CHEMIN", default=os.environ.get(config.FINESS_ENV),
                       help=f"extraction FINESS (sinon variable {config.FINESS_ENV})")
-    data.add_argument("--sans-demo", dest="sans_demo", action="store_true",
+    demo = data.add_mutually_exclusive_group()
+    demo.add_argument("--sans-demo", dest="sans_demo", action="store_true",
                       help="ne pas générer de données d'offre fictives de démonstration quand aucun registre "
                       "réel n'est fourni")
+    demo.add_argument("--demo", action="store_true",
+                      help="charger les données fictives de démonstration sans tenter de télécharger les registres")
     data.set_defaults(func=cmd_data)
 
     terr = sub.add_parser("territoire", help="résoudre un territoire et lister ses communes")
     terr.add_argument("territoire", help="ex. communes:04070,04001 | epci:SIREN | bv:CODE | departement:04 | "
                       "region:93 | cpts:NOM | cpts:LISTE:NOM | fichier:CHEMIN")
+    terr.add_argument("--nom", help="nom à donner au territoire")
     terr.set_defaults(func=cmd_territoire)
 
     diag = sub.add_parser("diagnostic", help="diagnostic territorial d'une CPTS (rapport, carte, tableaux)")
@@ -218,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--adherents", metavar="CHEMIN", help="CSV des adhérents de la CPTS (profession, RPPS)")
     diag.add_argument("--ajout", help="simulation : « médecins généralistes:2@04070;infirmiers:-1@04001 »")
     diag.add_argument("--flux", metavar="CHEMIN", help="table origine-destination réelle (remplace le modèle)")
+    diag.add_argument("--nom", help="nom du territoire dans les titres (territoires communes: et fichier:)")
+    diag.add_argument("--pdf", action="store_true", help="imprimer aussi le rapport en PDF (Chromium)")
     diag.set_defaults(func=cmd_diagnostic)
 
     cov = sub.add_parser("couverture", help="couverture d'une zone par les CPTS (chevauchements, zones blanches)")

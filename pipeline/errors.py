@@ -10,6 +10,7 @@ traceback under a French header (see :func:`pipeline.cli.main`).
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 
@@ -28,7 +29,7 @@ class PipelineError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None) -> None:
+    def __init__(self, message: str, path: str | os.PathLike[str] | None = None, line: int | None = None) -> None:
         self.message = message
         self.path = str(path) if path is not None else None
         self.line = line

@@ -23,20 +23,19 @@ accessibilité), puis regarder la couverture de la région PACA par les CPTS.
 Prérequis : la base DuckDB chargée par `make data` (avec `CPTS_DATA_MIRROR=../shared/data`).
 **Sans extraction réelle de l'Annuaire Santé et de FINESS, l'offre de soins est faite de données
 fictives de démonstration** : les chiffres d'offre ci-dessous ne décrivent pas la réalité."""),
-    ("code", """import argparse
-import os
+    ("code", """from datetime import date
 
 import pandas as pd
 
-from pipeline import config
-from pipeline.store import connection as store
 from pipeline.app.diagnostic import compute
+from pipeline.model import CoverageOptions, DiagnosticOptions
+from pipeline.store.connection import connect
+from pipeline.store.queries import provenance
 from pipeline.store.territory import resolve_territory
 
 pd.set_option("display.max_columns", 12)
-con = store.connect(read_only=True)
-sources = con.execute("SELECT source, vintage, row_count FROM sources ORDER BY source, vintage").df()
-sources"""),
+con = connect()
+provenance.sources(con)[["source", "vintage", "row_count", "demo"]]"""),
     ("md", """## 1. Résoudre le territoire
 
 Un territoire se donne sous la forme `TYPE:VALEUR` : `communes:04070,04001`, `epci:SIREN`,
@@ -48,34 +47,36 @@ territoire.units[["unit_code", "nom", "population"]].head(10)"""),
 
 `compute` rassemble tout ce que montrent le rapport et la carte. La date de signature de l'ACI
 donne le calendrier des missions."""),
-    ("code", """options = argparse.Namespace(signature="2025-08-31", adherents=None, ajout=None, flux=None)
+    ("code", """options = DiagnosticOptions(territory="cpts:CPTS du Verdon", signature=date(2025, 8, 31))
 diag = compute(con, territoire, options)
-print("Taille ACI :", diag.taille["libelle"], "—", diag.taille["bornes"])
-print("Financement annuel possible :", diag.taille["total_possible"], "€ (jusqu'à", diag.taille["maximum"], "€)")
-diag.evolution"""),
-    ("code", """diag.references"""),
+print("Taille ACI :", diag.taille.label, "—", diag.taille.bounds)
+print("Financement annuel possible :", diag.taille.total_possible, "€ (jusqu'à", diag.taille.maximum, "€)")
+diag.population.evolution"""),
+    ("code", """diag.population.references"""),
     ("md", """### Offre de soins (données fictives de démonstration si aucun registre réel n'est chargé)
 
 Un professionnel exerçant sur plusieurs sites compte une fois au total. Densités pour 10 000
 habitants, comparées au département, à la région et à la France."""),
     ("code", """print("Données de démonstration :", diag.demo_data)
-diag.supply[["groupe", "praticiens", "densite_10000", "densite_departement", "densite_region", "densite_france"]]"""),
+diag.supply.table[["groupe", "praticiens", "densite_10000", "densite_departement", "densite_region",
+                   "densite_france"]]"""),
     ("md", """### Accessibilité officielle (APL de la DREES)
 
 Moyenne du territoire pondérée par la population des communes ; seuil de 2,5 consultations par
 an et par habitant."""),
-    ("code", """diag.apl["synthese"]"""),
+    ("code", """diag.apl.synthesis"""),
     ("code", """print("APL approchée (modèle de l'outil) — corrélation de rang avec l'APL officielle :",
-      diag.access["spearman_territoire"])
-diag.flows["synthese"][["groupe", "auto_confinement", "attraction"]]"""),
+      diag.access.spearman_territory)
+diag.flows.synthesis[["groupe", "auto_confinement", "attraction"]]"""),
     ("md", """## 3. Couverture de la région PACA
 
 Communes (arrondissements à Marseille) revendiquées par aucune CPTS, chevauchements, territoires
 atones et périmètres proposés."""),
     ("code", """from pipeline.app import coverage as coverage_run
+from pipeline.render import coverage as coverage_outputs
 
-couverture = coverage_run.compute(con, argparse.Namespace(france=False, region="93", departement=None, seuil=20000))
-resume = coverage_run.summary(couverture)
+couverture = coverage_run.compute(con, CoverageOptions("region", "93", 20000))
+resume = coverage_outputs.summary(couverture)
 {k: resume[k] for k in ("unites", "cpts", "communes_in_no_cpts", "population_in_no_cpts",
                         "overlapping_pairs", "atone_territories", "candidate_perimeters")}"""),
     ("code", """couverture.atone[["territoire", "n_communes", "population", "taille"]]"""),

@@ -1,4 +1,15 @@
-"""Shared fixtures: the data mirror and a database loaded from it once per test worker."""
+"""Shared fixtures: the data mirror, a small fixture database and the national database.
+
+* ``fixture_data_dir``: a database of five départements (04; 13 with the
+  Marseille arrondissements; 33; 75 and its arrondissements; 976 Mayotte),
+  built once per test run in about ten seconds. Most tests use it.
+* ``loaded_data_dir``: the national database, built once per test run; only
+  the tests marked ``national`` (figures for the whole of France or a whole
+  région) use it.
+
+Both are built by the first xdist worker that needs them; the others wait on
+a lock and reuse the folder.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import filelock
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Départements of the fixture database.
+FIXTURE_DEPARTEMENTS = ("04", "13", "33", "75", "976")
 
 
 def mirror_path() -> Path:
@@ -27,29 +42,56 @@ def mirror() -> Path:
     return mirror_path()
 
 
-@pytest.fixture(scope="session")
-def loaded_data_dir(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
-    """A data/ folder whose database holds every mirror source (built once per worker)."""
-    from pipeline.app import data as ingest
+def _build_once(tmp_path_factory: pytest.TempPathFactory, name: str, mirror: Path,
+                departements: tuple[str, ...] | None) -> Path:
+    """Build a data/ folder loaded from the mirror once per test run (shared by the xdist workers)."""
+    from pipeline.app import data
+    from pipeline.model import DataOptions
 
-    data_dir = tmp_path_factory.mktemp("data")
-    previous = os.environ.get("CPTS_DATA_DIR")
-    os.environ["CPTS_DATA_DIR"] = str(data_dir)
-    try:
-        from pipeline.app.registries import default_steps
-
-        ingest.run(mirror, extra_steps=default_steps(mirror))
-    finally:
-        if previous is None:
-            os.environ.pop("CPTS_DATA_DIR", None)
-        else:
-            os.environ["CPTS_DATA_DIR"] = previous
+    # Under xdist each worker has its own basetemp inside the run's folder: build in that folder.
+    basetemp = tmp_path_factory.getbasetemp()
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    data_dir = shared / name
+    with filelock.FileLock(str(shared / f"{name}.lock")):
+        if (data_dir / "ready").exists():
+            return data_dir
+        previous = os.environ.get("CPTS_DATA_DIR")
+        os.environ["CPTS_DATA_DIR"] = str(data_dir)
+        try:
+            data.run(DataOptions(mirror=mirror, departements=departements))
+        finally:
+            if previous is None:
+                os.environ.pop("CPTS_DATA_DIR", None)
+            else:
+                os.environ["CPTS_DATA_DIR"] = previous
+        (data_dir / "ready").touch()
     return data_dir
 
 
+@pytest.fixture(scope="session")
+def fixture_data_dir(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
+    """A data/ folder whose database holds five départements of the mirror (built once per run)."""
+    return _build_once(tmp_path_factory, "fixture-data", mirror, FIXTURE_DEPARTEMENTS)
+
+
+@pytest.fixture(scope="session")
+def loaded_data_dir(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
+    """A data/ folder whose database holds every mirror source for France (built once per run)."""
+    return _build_once(tmp_path_factory, "national-data", mirror, None)
+
+
 @pytest.fixture()
-def db(loaded_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Read-only connection to the loaded database; CPTS_DATA_DIR points at it."""
+def db(fixture_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-only connection to the fixture database; CPTS_DATA_DIR points at it."""
+    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    con = duckdb.connect(str(fixture_data_dir / "processed" / "cpts.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture()
+def national_db(loaded_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-only connection to the national database; CPTS_DATA_DIR points at it."""
     monkeypatch.setenv("CPTS_DATA_DIR", str(loaded_data_dir))
     con = duckdb.connect(str(loaded_data_dir / "processed" / "cpts.duckdb"), read_only=True)
     yield con

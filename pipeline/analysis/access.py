@@ -31,20 +31,15 @@ per inhabitant and per year, the unit of the official APL.
 from __future__ import annotations
 
 import logging
-import math
-import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from access import Access, weights
 from scipy.stats import spearmanr
 
-from pipeline.analysis.flows import PARAMS_PATH
 from pipeline.errors import DataError, PipelineError, collect
+from pipeline.model import WhatIfChange, WhatIfSyntaxError
 
 log = logging.getLogger(__name__)
 
@@ -66,38 +61,7 @@ COLUMN_LABELS: dict[str, str] = {
 UNIT_PER_100K = "professionnels accessibles pour 100 000 habitants (APL approchée)"
 UNIT_CONSULTATIONS = "consultations accessibles par habitant et par an (APL approchée)"
 
-_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
-
-class WhatIfSyntaxError(PipelineError):
-    """A what-if scenario string cannot be parsed (French message)."""
-
-
-class WhatIfChange(NamedTuple):
-    """One change of a scenario: ``delta`` professionals of ``groupe`` in ``commune``."""
-
-    groupe: str
-    delta: float
-    commune: str
-
-
-def load_access_params(path: str | Path | None = None) -> tuple[dict[float, float], float]:
-    """Steps (minutes -> weight) and speed (km/h) of the ``[access]`` table of the params file.
-
-    Raises
-    ------
-    DataError
-        Missing or invalid ``[access]`` section (French message naming the file).
-    """
-    p = Path(path) if path is not None else PARAMS_PATH
-    try:
-        with p.open("rb") as fh:
-            raw = tomllib.load(fh)
-        sec = raw["access"]
-        steps = {float(t): float(w) for t, w in sec["steps_minutes"]}
-        return steps, float(sec["speed_kmh"])
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise DataError(f"Section [access] absente ou invalide dans le fichier de paramètres : {exc}", p) from exc
 
 
 def steps_minutes_to_km(steps_minutes: Mapping[float, float], speed_kmh: float) -> dict[float, float]:
@@ -355,58 +319,24 @@ def what_if(
     return out
 
 
-def parse_what_if(spec: str, known_groupes: Iterable[str] | None = None) -> list[WhatIfChange]:
-    """Parse ``"médecins généralistes:2@04070;infirmiers:-1@04001"``.
-
-    Each item is ``groupe:delta@commune``; items are separated by ``;``.
-    ``delta`` is a non-zero number (decimal point or comma, sign allowed);
-    ``commune`` an INSEE code. With ``known_groupes``, the groupe must be
-    one of them (case-insensitive) and is returned with their spelling.
+def check_what_if_groups(changes: Iterable[WhatIfChange], known_groupes: Iterable[str]) -> list[WhatIfChange]:
+    """The scenario with each group spelt as in ``known_groupes`` (case-insensitive).
 
     Raises
     ------
     WhatIfSyntaxError
-        French message naming the faulty item and the expected form.
+        French message naming the unknown group and the possible ones.
     """
-    expected = "forme attendue « groupe:nombre@commune », par ex. « médecins généralistes:2@04070 »"
-    if spec is None or not spec.strip():
-        raise WhatIfSyntaxError("Scénario vide : " + expected + ".")
-    known = None if known_groupes is None else {g.strip().casefold(): g.strip() for g in known_groupes}
-    out: list[WhatIfChange] = []
-    items = [it for it in spec.split(";")]
-    for k, item in enumerate(items, start=1):
-        txt = item.strip()
-        if not txt:
-            if k == len(items):
-                continue  # tolerate a trailing ';'
-            raise WhatIfSyntaxError(f"Scénario : élément {k} vide ; {expected}.")
-        m = re.fullmatch(r"(?P<g>[^:@]+):(?P<d>[^:@]+)@(?P<c>[^:@]+)", txt)
-        if m is None:
-            raise WhatIfSyntaxError(f"Scénario : élément {k} « {txt} » mal formé ; {expected}.")
-        g, d, c = m.group("g").strip(), m.group("d").strip(), m.group("c").strip()
-        if not g:
-            raise WhatIfSyntaxError(f"Scénario : élément {k} « {txt} » sans groupe ; {expected}.")
-        if known is not None:
-            if g.casefold() not in known:
-                raise WhatIfSyntaxError(
-                    f"Scénario : élément {k}, groupe inconnu « {g} » (groupes possibles : "
-                    + ", ".join(sorted(known.values()))
-                    + ")."
-                )
-            g = known[g.casefold()]
-        try:
-            delta = float(d.replace(",", ".").replace(" ", ""))
-        except ValueError:
-            raise WhatIfSyntaxError(f"Scénario : élément {k}, nombre invalide « {d} » ; {expected}.") from None
-        if not math.isfinite(delta) or delta == 0:
-            raise WhatIfSyntaxError(f"Scénario : élément {k}, la variation doit être un nombre non nul (« {d} »).")
-        if not _CODE_RE.match(c):
+    known = {g.strip().casefold(): g.strip() for g in known_groupes}
+    out = []
+    for k, change in enumerate(changes, start=1):
+        groupe = known.get(change.groupe.strip().casefold())
+        if groupe is None:
             raise WhatIfSyntaxError(
-                f"Scénario : élément {k}, code commune INSEE invalide « {c} » (5 caractères, ex. 04070 ou 2A004)."
+                f"Scénario : élément {k}, groupe inconnu « {change.groupe} » (groupes possibles : "
+                + ", ".join(sorted(known.values())) + ")."
             )
-        out.append(WhatIfChange(g, delta, c))
-    if not out:
-        raise WhatIfSyntaxError("Scénario vide : " + expected + ".")
+        out.append(WhatIfChange(groupe, change.delta, change.commune))
     return out
 
 

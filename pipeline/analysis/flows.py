@@ -31,20 +31,15 @@ from __future__ import annotations
 import csv
 import math
 import re
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from pipeline.config import PACKAGE_DATA
 from pipeline.errors import DataError, collect
-
-PARAMS_PATH = PACKAGE_DATA / "flows_params.toml"
+from pipeline.params import FlowParams, load_flow_params
 
 FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
 """Columns of a flow table (modelled or read)."""
@@ -66,86 +61,6 @@ COLUMN_LABELS: dict[str, str] = {
     "attraction": "Attraction (part des recours réalisés dans le territoire par des non-résidents)",
     "non_affecte": "Recours non affectés (aucune offre dans le rayon de calcul)",
 }
-
-
-@dataclass(frozen=True)
-class FlowParams:
-    """Parameters of the Huff model.
-
-    Attributes
-    ----------
-    rates
-        Consultations per inhabitant and per year, by profession group.
-    decay
-        ``"exponential"`` or ``"power"``.
-    beta_per_km
-        Exponential decay rate (1/km).
-    alpha
-        Power decay exponent.
-    min_km
-        Floor distance of the power decay (avoids the singularity at 0).
-    cutoff_km, detour_factor, intra_factor, default_intra_km
-        Distance-table settings (see :mod:`pipeline.analysis.distances`).
-    sources
-        Bibliographic source of each rate, by group.
-    """
-
-    rates: Mapping[str, float]
-    decay: str = "exponential"
-    beta_per_km: float = 0.3
-    alpha: float = 2.0
-    min_km: float = 1.0
-    cutoff_km: float = 60.0
-    detour_factor: float = 1.3
-    intra_factor: float = 0.5
-    default_intra_km: float = 1.0
-    sources: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.decay not in ("exponential", "power"):
-            raise ValueError(f"decay must be 'exponential' or 'power', got {self.decay!r}")
-        if self.beta_per_km < 0 or self.alpha < 0 or self.min_km <= 0:
-            raise ValueError("beta_per_km and alpha must be >= 0 and min_km > 0")
-        for g, r in self.rates.items():
-            if not (r >= 0 and math.isfinite(r)):
-                raise ValueError(f"rate of {g!r} must be a finite non-negative number")
-
-
-def load_flow_params(path: str | Path | None = None) -> FlowParams:
-    """Read :class:`FlowParams` from a TOML file (default: the packaged one).
-
-    Raises
-    ------
-    DataError
-        Unreadable TOML or missing/invalid keys (French message naming the file).
-    """
-    p = Path(path) if path is not None else PARAMS_PATH
-    try:
-        with p.open("rb") as fh:
-            raw: dict[str, Any] = tomllib.load(fh)
-    except OSError as exc:
-        raise DataError(f"Fichier de paramètres illisible : {exc}", p) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"Fichier de paramètres TOML invalide : {exc}", p) from exc
-    try:
-        dist = raw["distance"]
-        dec = raw["decay"]
-        rates = {str(g): float(v["rate"]) for g, v in raw["rates"].items()}
-        sources = {str(g): str(v.get("source", "")) for g, v in raw["rates"].items()}
-        return FlowParams(
-            rates=rates,
-            decay=str(dec["function"]),
-            beta_per_km=float(dec["beta_per_km"]),
-            alpha=float(dec["alpha"]),
-            min_km=float(dec["min_km"]),
-            cutoff_km=float(dist["cutoff_km"]),
-            detour_factor=float(dist["detour_factor"]),
-            intra_factor=float(dist["intra_factor"]),
-            default_intra_km=float(dist["default_intra_km"]),
-            sources=sources,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DataError(f"Paramètre manquant ou invalide dans le fichier de paramètres : {exc}", p) from exc
 
 
 def decay(km: np.ndarray, params: FlowParams) -> np.ndarray:

@@ -6,6 +6,7 @@ from DuckDB and writes the outputs.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -140,7 +141,7 @@ def representativeness(adherents: pd.DataFrame, territory_supply: pd.DataFrame) 
     return table.reset_index().rename(columns={"index": "groupe"})
 
 
-def read_adherents(path: str) -> pd.DataFrame:
+def read_adherents(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read the CPTS members CSV (column ``profession``, optional ``rpps``); collect every bad line."""
     from pathlib import Path
 

@@ -7,11 +7,7 @@ CSV/GeoPackage/summary under ``data/processed/coverage/<zone>/`` and the map
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -19,74 +15,52 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from pipeline import config
 from pipeline.analysis import coverage
 from pipeline.errors import PipelineError, TerritoryError
 from pipeline.geography import LAMBERT93, projected_crs
+from pipeline.model import CoverageOptions
+from pipeline.model.coverage import Coverage
 from pipeline.progress import Stages
+from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
-from pipeline.store import connection as store
-from pipeline.store.queries import diagnostic as gather
+from pipeline.store.connection import connect
+from pipeline.store.queries import geography, listings
 
 
-@dataclass
-class Coverage:
-    zone: str
-    label: str
-    units: pd.DataFrame
-    claims: pd.DataFrame
-    overlaps: pd.DataFrame
-    polygon_overlaps: pd.DataFrame
-    white: pd.DataFrame
-    atone: pd.DataFrame
-    candidates: pd.DataFrame
-    quality: pd.DataFrame
-    geometries: dict[str, gpd.GeoDataFrame]
-    # Coverage uses listings, COG and polygons only: no demonstration data can reach it.
-    demo_data: bool = False
-    notes: list[str] = field(default_factory=list)
-    outside_listings: pd.DataFrame | None = None
-    timings: dict[str, float] = field(default_factory=dict)
+def zone_of(options: CoverageOptions, con: duckdb.DuckDBPyConnection) -> tuple[str, str, str | None, str | None]:
+    """(slug, French label, column, value) of the requested zone (column None for France)."""
+    if options.kind == "france":
+        return "france", "France", None, None
+    code = str(options.code).strip().upper().zfill(2)
+    if options.kind == "region":
+        name = geography.region_name(con, code)
+        if name is None:
+            raise TerritoryError(f"Région inconnue : {options.code}")
+        return f"region-{code}", f"Région {name}", "region", code
+    name = geography.departement_name(con, code)
+    if name is None:
+        raise TerritoryError(f"Département inconnu : {options.code}")
+    return f"departement-{code.lower()}", f"Département {name} ({code})", "departement", code
 
 
-def zone_of(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> tuple[str, str, str, list[object]]:
-    """(slug, French label, SQL filter on communes, parameters) of the requested zone."""
-    if getattr(args, "france", False):
-        return "france", "France", "TRUE", []
-    if getattr(args, "region", None):
-        code = str(args.region).zfill(2)
-        row = con.execute("SELECT nom FROM regions WHERE code = ?", [code]).fetchall()
-        if not row:
-            raise TerritoryError(f"Région inconnue : {args.region}")
-        return f"region-{code}", f"Région {row[0][0]}", "region = ?", [code]
-    code = str(args.departement).upper().zfill(2)
-    row = con.execute("SELECT nom FROM departements WHERE code = ?", [code]).fetchall()
-    if not row:
-        raise TerritoryError(f"Département inconnu : {args.departement}")
-    return f"departement-{code.lower()}", f"Département {row[0][0]} ({code})", "departement = ?", [code]
-
-
-def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverage:
+def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverage:
     stages = Stages("Couverture", total=5)
     lap = stages.done
     timings = stages.timings
 
-    slug, label, where, params = zone_of(args, con)
+    slug, label, column, value = zone_of(options, con)
     notes: list[str] = []
-    if not store.table_exists(con, "cpts_membres"):
+    members = listings.members(con)
+    if members.empty:
         raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
-    units = con.execute(
-        f"SELECT code, nom, type, parent, departement, region, population FROM communes "
-        f"WHERE vintage = ? AND {where}", [config.CURRENT_VINTAGE, *params]).df()
-    members = con.execute("SELECT * FROM cpts_membres WHERE unit_code IS NOT NULL").df()
+    all_units = geography.current_units_with_postcodes(con)[
+        ["code", "nom", "type", "parent", "departement", "region", "population"]]
+    units = all_units if column is None else all_units[all_units[column] == value].reset_index(drop=True)
     claims = coverage.claims_per_unit(members, units)
     zone_units = set(claims["unit_code"])
     in_zone = members[members["unit_code"].isin(zone_units) | members["commune_code"].isin(zone_units)]
     cpts_ids = set(in_zone["cpts_id"])
     zone_members = members[members["cpts_id"].isin(cpts_ids)]
-    all_units = con.execute(
-        "SELECT code, nom, type, parent, departement, region, population FROM communes WHERE vintage = ?",
-        [config.CURRENT_VINTAGE]).df()
     overlaps = coverage.overlap_pairs(zone_members, all_units)
     # A unit is a white zone only where the loaded listings speak: in a région none of them covers,
     # "no CPTS" would mean "no listing loaded", not "no project".
@@ -97,7 +71,7 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
     lap("revendications et chevauchements")
 
     member_communes = set(zone_members.loc[zone_members["unit_type"] == "commune-actuelle", "commune_code"].dropna())
-    polygons = gather.polygons_for(
+    polygons = geography.polygons_for(
         con, sorted(set(units["code"]) | set(units["parent"].dropna()) | member_communes))
     areas = polygons.set_index("code")["area_km2"] * 1e6
     # Arrondissements have no polygon of their own: they add no area (counts and populations still do).
@@ -106,14 +80,10 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
     overlaps = _with_areas(overlaps, area_overlaps)
     polygons = polygons[polygons["code"].isin(set(units["code"]) | set(units["parent"].dropna()))]
     lap("surfaces des chevauchements")
-    bv = con.execute("SELECT code, bv2022 FROM appartenance").df().set_index("code")["bv2022"]
+    bv = geography.bassin_de_vie_of(con)
     polygon_overlaps = pd.DataFrame()
-    perimeters_raw = con.execute(
-        "SELECT * FROM cpts_perimetres").df() if store.table_exists(con, "cpts_perimetres") else pd.DataFrame()
-    if not perimeters_raw.empty:
-        from pipeline.geography import from_wkb
-
-        given = from_wkb(perimeters_raw)
+    given = listings.perimeters(con)
+    if not given.empty:
         polygon_overlaps = coverage.polygon_overlaps(given, crs=_crs(units))
     lap("chevauchements géométriques")
 
@@ -136,19 +106,18 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
             counts = labelled.groupby("territoire")["code"].transform("size")
             # spopt's max-p heuristic does not scale to thousands of areas: very large uncovered
             # areas are reported, and left to a département-level run.
-            big = (sizes >= args.seuil) & (counts <= MAX_REGIONALISED_COMMUNES)
+            big = (sizes >= options.threshold) & (counts <= MAX_REGIONALISED_COMMUNES)
             too_large = sorted(set(labelled.loc[counts > MAX_REGIONALISED_COMMUNES, "territoire"]))
             notes.extend(f"{t} : plus de {MAX_REGIONALISED_COMMUNES} communes, pas de proposition automatique "
                          "(lancez la couverture par département)" for t in too_large)
             if big.any():
-                candidate_parts.append(coverage.candidate_perimeters(labelled[big], floor=args.seuil, crs=crs))
+                candidate_parts.append(coverage.candidate_perimeters(labelled[big], floor=options.threshold, crs=crs))
         atone = pd.concat(atone_parts, ignore_index=True).sort_values("population", ascending=False)
         atone["rang"] = range(1, len(atone) + 1)
         candidates = pd.concat(candidate_parts, ignore_index=True) if candidate_parts else pd.DataFrame()
     lap("territoires atones et propositions")
 
-    issues = con.execute("SELECT * FROM cpts_anomalies").df() if store.table_exists(con, "cpts_anomalies") \
-        else pd.DataFrame(columns=["listing", "kind", "cpts", "code", "line", "detail_fr"])
+    issues = listings.anomalies(con)
     issues = issues[issues["cpts"].isin(set(zone_members["cpts"])) | issues["cpts"].isna()]
     # Arrondissements have no polygon: they are drawn as their commune (``parent`` in the COG).
     commune_of = units.set_index("code")["parent"].fillna(units.set_index("code").index.to_series())
@@ -160,7 +129,8 @@ def compute(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Coverag
             "comptées en zones blanches (régions : " + ", ".join(sorted(set(outside_listings["region"].dropna())))
             + ")")
     stages.close()
-    return Coverage(zone=slug, label=label, units=units, claims=claims, overlaps=overlaps, notes=notes,
+    return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
+                    overlaps=overlaps, notes=notes,
                     outside_listings=outside_listings,
                     polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),
                     candidates=candidates, quality=issues, geometries=geometries,
@@ -222,7 +192,7 @@ def _geometries(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, comm
     all_polygons = polygons
     missing = {c for codes in perimeter_groups.values() for c in codes} - set(polygons["code"])
     if missing:  # CPTS that cross the zone boundary are drawn whole
-        all_polygons = pd.concat([polygons, gather.polygons_for(con, sorted(missing))], ignore_index=True)
+        all_polygons = pd.concat([polygons, geography.polygons_for(con, sorted(missing))], ignore_index=True)
     perimeters = _dissolve(all_polygons, perimeter_groups, {}).rename(columns={"nom": "cpts"})
     overlap_groups = {f"{r.cpts_a} / {r.cpts_b}": sorted({_commune(u) for u in r.shared_units})
                       for r in overlaps.itertuples()}
@@ -244,81 +214,16 @@ def _geometries(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, comm
     }
 
 
-def summary(c: Coverage) -> dict[str, Any]:
-    population = int(c.claims["population"].fillna(0).sum())
-    white_pop = int(c.white["population"].fillna(0).sum())
-    return {
-        "zone": c.zone,
-        "libelle": c.label,
-        "communes": int((c.units["type"] == "commune-actuelle").sum()),
-        "unites": len(c.claims),
-        "population": population,
-        "cpts": int(c.claims["cpts_ids"].explode().dropna().nunique()),
-        "population_covered": population - white_pop,
-        "communes_in_no_cpts": len(c.white),
-        "population_in_no_cpts": white_pop,
-        "units_in_several_cpts": int((c.claims["n_cpts"] > 1).sum()),
-        "units_outside_listings": 0 if c.outside_listings is None else len(c.outside_listings),
-        "overlapping_pairs": len(c.overlaps),
-        "polygon_overlapping_pairs": len(c.polygon_overlaps),
-        "atone_territories": len(c.atone),
-        "candidate_perimeters": len(c.candidates),
-        "unresolved_codes": int(c.quality["kind"].isin(["code_inconnu", "code_invalide",
-                                                        "code_sans_correspondance"]).sum()),
-        "listing_issues": c.quality.groupby("kind").size().to_dict(),
-        "notes": c.notes,
-        "timings_s": {k: round(v, 2) for k, v in c.timings.items()},
-    }
-
-
-def _listify(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].map(lambda v: isinstance(v, list)).any():
-            out[column] = out[column].map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
-    return out
-
-
-def write(c: Coverage) -> dict[str, Path]:
-    from pipeline.render import maps
-    from pipeline.render.exports import atomic_dirs
-
-    tables = config.processed_dir() / "coverage" / c.zone
-    map_folder = config.maps_dir() / f"couverture-{c.zone}"
-    with atomic_dirs(tables, map_folder) as (tmp, map_tmp):
-        for name, frame in (("communes", c.claims), ("chevauchements", c.overlaps),
-                            ("chevauchements_geometriques", c.polygon_overlaps), ("zones_blanches", c.white),
-                            ("territoires_atones", c.atone), ("propositions", c.candidates),
-                            ("anomalies_listes", c.quality)):
-            _listify(frame).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
-        for layer, frame in c.geometries.items():
-            if len(frame):
-                _listify(frame).to_file(tmp / "couverture.gpkg", layer=layer, driver="GPKG")
-        (tmp / "summary.json").write_text(json.dumps(summary(c), ensure_ascii=False, indent=2, default=str),
-                                          encoding="utf-8")
-        g = c.geometries
-        units = g["units"]
-        if c.outside_listings is not None and len(c.outside_listings):
-            # Units of régions no listing covers carry no information: keep the map light.
-            units = units[~units["code"].isin(set(c.outside_listings["unit_code"]))]
-        m = maps.coverage_map(
-            units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
-            candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,
-            source="Sources : listes de CPTS chargées, Insee/Etalab (COG, populations), IGN Admin Express COG "
-                   "2018. Les périmètres proposés sont des propositions de méthode, pas des décisions.")
-        maps.save_map(m, map_tmp / "carte.html")
-    return {"tables": tables, "carte": map_folder / "carte.html"}
-
-
-def run_coverage(args: argparse.Namespace) -> Coverage:
+def run_coverage(options: CoverageOptions) -> Coverage:
+    """Compute and write the coverage of a zone; print a French summary."""
     start = time.perf_counter()
-    con = store.connect(read_only=True)
+    con = connect()
     try:
-        result = compute(con, args)
+        result = compute(con, options)
     finally:
         con.close()
-    out = write(result)
-    s = summary(result)
+    out = render_coverage.write(result)
+    s = render_coverage.summary(result)
     n = format_number
     print(f"Couverture par les CPTS – {result.label}")
     print(f"  {n(s['unites'])} unités (communes, et arrondissements à Paris, Lyon, Marseille), "
@@ -326,12 +231,12 @@ def run_coverage(args: argparse.Namespace) -> Coverage:
     print(f"  zones blanches : {n(s['communes_in_no_cpts'])} unités, {n(s['population_in_no_cpts'])} habitants")
     print(f"  unités revendiquées par plusieurs CPTS : {s['units_in_several_cpts']} ; "
           f"paires de CPTS qui se chevauchent : {s['overlapping_pairs']}")
-    print(f"  territoires atones : {s['atone_territories']} ; périmètres proposés (seuil {n(args.seuil)} hab.) : "
-          f"{s['candidate_perimeters']}")
+    print(f"  territoires atones : {s['atone_territories']} ; périmètres proposés "
+          f"(seuil {n(options.threshold)} hab.) : {s['candidate_perimeters']}")
     for note in result.notes:
         print(f"  note : {note}")
     if s["listing_issues"]:
         print("  anomalies des listes : " + ", ".join(f"{k} {v}" for k, v in s["listing_issues"].items()))
-    print(f"  carte : {out['carte']}\n  tableaux : {out['tables']}")
+    print(f"  carte : {out.map}\n  tableaux : {out.tables}")
     print(f"Terminé en {time.perf_counter() - start:.1f} s")
     return result

@@ -4,11 +4,13 @@ Each step obtains its file(s) (mirror or download), compares their sha256
 with the ``sources`` table and skips the work when nothing changed, so that
 a second run takes seconds. Steps that derive from another source (polygons
 harmonised with the COG mapping) include that source's checksum in theirs.
+
+``DataOptions.departements`` restricts every table to a few départements:
+the test suite builds its small fixture database that way in seconds.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,20 +20,19 @@ import duckdb
 import pandas as pd
 
 from pipeline import config
+from pipeline.app.registries import registry_steps
+from pipeline.app.steps import Scope, Step, StepResult, combined_sha
+from pipeline.errors import DataError
 from pipeline.geography import to_wkb
+from pipeline.model import DataOptions
 from pipeline.progress import steps_bar
-from pipeline.sources import apl, cog, contours, decoupage, insee, zonage
+from pipeline.sources import apl, contours, decoupage, insee, zonage
+from pipeline.sources import cog as cog_history
 from pipeline.sources.download import LocalFile, obtain
-from pipeline.store import connection as store
-
-
-@dataclass
-class StepResult:
-    name: str
-    status: str  # "chargé" or "inchangé"
-    rows: int
-    seconds: float
-    details: list[str] = field(default_factory=list)
+from pipeline.store import load
+from pipeline.store.connection import transaction, writer
+from pipeline.store.load import Provenance
+from pipeline.store.queries import geography, provenance
 
 
 @dataclass
@@ -41,103 +42,104 @@ class IngestReport:
     #: (current communes, their population) of the current vintage, read under the writer lock
     #: so that the final summary never has to reopen a database another run may hold by then.
     communes: tuple[int, int] = (0, 0)
+    #: French reason when the database was rebuilt from scratch (damaged, older schema), else None.
+    rebuilt: str | None = None
+    #: Départements the database holds (empty: all of France).
+    scope: tuple[str, ...] = ()
 
 
-def _combined_sha(parts: list[str]) -> str:
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+#: ``schema_info`` key recording the départements a database was loaded for.
+SCOPE_SETTING = "departements"
 
 
 def _vintage_label(vintages: list[int]) -> str:
     return ",".join(str(v) for v in vintages)
 
 
-def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
+def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
     """Communes of every vintage, COG mapping, populations on the current geography."""
     start = time.perf_counter()
     vintages = sorted(config.DECOUPAGE_VERSIONS)
     files: dict[int, LocalFile] = {v: obtain(config.decoupage_file(v), mirror) for v in vintages}
-    sha = _combined_sha([f"{v}:{files[v].sha256}" for v in vintages])
-    if not force and store.source_loaded(con, "decoupage-administratif", _vintage_label(vintages), sha):
+    sha = scope.tag(combined_sha([f"{v}:{files[v].sha256}" for v in vintages]))
+    if not force and load.source_loaded(con, "decoupage-administratif", _vintage_label(vintages), sha):
         return StepResult("découpage administratif", "inchangé", 0, time.perf_counter() - start)
     staged = [decoupage.stage_vintage(files[v].path, v) for v in vintages]
-    communes = pd.concat([s.communes for s in staged], ignore_index=True)
-    edges = pd.concat([s.edges for s in staged], ignore_index=True)
-    mapping = cog.build_mapping(communes, edges, config.CURRENT_VINTAGE)
-    populations = cog.population_on_current_geography(communes, mapping)
+    communes = scope.keep(pd.concat([s.communes for s in staged], ignore_index=True), "code")
+    edges = scope.keep(pd.concat([s.edges for s in staged], ignore_index=True), "code")
+    mapping = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE)
+    unmapped = mapping[mapping["current_code"].isna()]
+    mapping = mapping.dropna(subset=["current_code"])
+    populations = cog_history.population_on_current_geography(communes, mapping)
     latest = staged[-1]
     check_contracts(communes, mapping)
     origins = "; ".join(f"{v}={files[v].origin}" for v in vintages)
-    with store.transaction(con):
-        store.replace_table(con, "communes", communes)
-        store.replace_table(con, "cog_mapping", mapping)
-        store.replace_table(con, "population_current_geo", populations)
-        store.replace_table(con, "departements", latest.departements)
-        store.replace_table(con, "regions", latest.regions)
-        store.replace_table(con, "epci", latest.epci)
-        store.replace_table(con, "epci_membres", latest.epci_membres)
+    departements = scope.keep(latest.departements, "code", by_code=False)
+    tables = {
+        "communes": communes, "cog_mapping": mapping, "population_current_geo": populations,
+        "departements": departements,
+        "regions": latest.regions[latest.regions["code"].isin(set(departements["region"]))]
+        if scope.departements else latest.regions,
+        "epci": latest.epci, "epci_membres": scope.keep(latest.epci_membres, "commune"),
+    }
+    if scope.departements:
+        tables["epci"] = latest.epci[latest.epci["code"].isin(set(tables["epci_membres"]["epci"]))]
+    with transaction(con):
+        for name, frame in tables.items():
+            load.replace_table(con, name, frame, origins)
         for v in vintages:
-            store.record_source(
-                con, "decoupage-administratif", str(v), files[v].origin, files[v].sha256,
+            load.record_source(con, Provenance(
+                "decoupage-administratif", str(v), files[v].origin, files[v].sha256,
                 int((communes["vintage"] == v).sum()),
                 f"@etalab/decoupage-administratif {config.DECOUPAGE_VERSIONS[v]} : COG au 1er janvier {v}, "
-                "populations légales en vigueur cette année-là",
-            )
-        store.record_source(con, "decoupage-administratif", _vintage_label(vintages), origins, sha,
-                            len(mapping), "ensemble des millésimes (table de passage du COG)")
-    unmapped = int(mapping["current_code"].isna().sum())
-    details = [f"{len(mapping)} codes dans la table de passage, {unmapped} sans correspondance"]
+                f"populations légales du paquet{scope.label}"))
+        load.record_source(con, Provenance("decoupage-administratif", _vintage_label(vintages), origins, sha,
+                                           len(mapping), "ensemble des millésimes (table de passage du COG)"))
+    details = [f"{len(mapping)} codes dans la table de passage{scope.label}"]
+    if len(unmapped):
+        details.append(f"{len(unmapped)} anciens codes sans commune actuelle : "
+                       + ", ".join(sorted(unmapped["code"].astype(str))[:20]))
     return StepResult("découpage administratif", "chargé", len(communes), time.perf_counter() - start, details)
 
 
 def check_contracts(communes: pd.DataFrame, mapping: pd.DataFrame) -> None:
-    """Row contracts: one row per code and vintage; targets exist; populations ≥ 0."""
-    from pipeline.errors import DataError
-
-    if communes.duplicated(["code", "vintage"]).any():
-        raise DataError("Contrat violé : plusieurs lignes pour un même code et millésime")
+    """Row contracts across tables: targets of the mapping are current communes."""
     current = communes[(communes["vintage"] == config.CURRENT_VINTAGE) & (communes["type"] == "commune-actuelle")]
     targets = set(mapping["current_code"].dropna())
     if not targets <= set(current["code"]):
         raise DataError("Contrat violé : la table de passage vise des codes qui ne sont pas des communes actuelles")
-    if (communes["population"].dropna() < 0).any():
-        raise DataError("Contrat violé : population négative")
 
 
-def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
+def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
     """Polygons harmonised to the current COG, and their residue."""
     start = time.perf_counter()
     folder = _contours_folder(mirror)
     files = contours.list_files(folder)
-    deps = con.execute(
-        "SELECT sha256 FROM sources WHERE source = 'decoupage-administratif' AND vintage LIKE '%,%'"
-    ).fetchone()
-    sha = _combined_sha([contours.files_sha256(files), deps[0] if deps else ""])
-    if not force and store.source_loaded(con, "contours-communes", config.CONTOURS_VINTAGE, sha):
+    if scope.departements is not None:
+        files = [f for f in files if f.name.split("-")[1] in scope.departements]
+    cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
+    sha = scope.tag(combined_sha([contours.files_sha256(files), cog_sha]))
+    if not force and load.source_loaded(con, "contours-communes", config.CONTOURS_VINTAGE, sha):
         return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start)
     polygons = contours.read_polygons(files)
-    mapping = con.execute("SELECT code, current_code FROM cog_mapping").df()
-    current = con.execute(
-        "SELECT code, nom, zone, population FROM communes WHERE vintage = ? AND type = 'commune-actuelle'",
-        [config.CURRENT_VINTAGE],
-    ).df()
-    result = contours.harmonise(polygons, mapping, current)
-    departements = con.execute(
-        "SELECT code, departement FROM communes WHERE vintage = ? AND type = 'commune-actuelle'",
-        [config.CURRENT_VINTAGE],
-    ).df().set_index("code")["departement"]
-    table = contours.polygon_table(result.polygons, result.polygons["code"].map(departements))
+    mapping = geography.cog_mapping(con)[["code", "current_code"]]
+    units = geography.current_units_with_postcodes(con)
+    current = units.loc[units["type"] == "commune-actuelle", ["code", "nom", "zone", "population", "departement"]]
+    result = contours.harmonise(polygons, mapping, current.drop(columns="departement"))
+    table = contours.polygon_table(result.polygons,
+                                   result.polygons["code"].map(current.set_index("code")["departement"]))
     table["geometry"] = to_wkb(result.polygons.geometry)
-    store.load_source(
+    residue = result.residue
+    if scope.departements is not None:
+        residue = scope.keep(residue, "code")
+    load.load_source(
         con,
-        {"commune_polygons": table, "polygon_residue": result.residue},
-        {
-            "source": "contours-communes", "vintage": config.CONTOURS_VINTAGE, "origin": str(folder),
-            "sha256": sha, "row_count": len(table),
-            "notes": "IGN Admin Express COG 2018 simplifié, harmonisé au COG "
-            f"{config.CURRENT_VINTAGE} par fusion des communes absorbées",
-        },
+        {"commune_polygons": table, "polygon_residue": residue},
+        Provenance("contours-communes", config.CONTOURS_VINTAGE, str(folder), sha, len(table),
+                   "IGN Admin Express COG 2018 simplifié, harmonisé au COG "
+                   f"{config.CURRENT_VINTAGE} par fusion des communes absorbées{scope.label}"),
     )
-    details = [f"{len(table)} communes avec polygone, {len(result.residue)} lignes de reliquat"]
+    details = [f"{len(table)} communes avec polygone, {len(residue)} lignes de reliquat"]
     return StepResult("contours des communes", "chargé", len(table), time.perf_counter() - start, details)
 
 
@@ -153,20 +155,22 @@ def _simple_step(
     name: str,
     source: config.SourceFile,
     stage: Callable[[Path], dict[str, pd.DataFrame]],
+    code_columns: dict[str, str],
     notes: str,
-) -> Callable[[duckdb.DuckDBPyConnection, Path | None, bool], StepResult]:
-    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
+) -> Step:
+    """A step loading one file into tables; ``code_columns`` names each table's commune column (for scopes)."""
+
+    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
         local = obtain(source, mirror)
-        if not force and store.source_loaded(con, source.name, source.vintage, local.sha256):
+        sha = scope.tag(local.sha256)
+        if not force and load.source_loaded(con, source.name, source.vintage, sha):
             return StepResult(name, "inchangé", 0, time.perf_counter() - start)
-        tables = stage(local.path)
+        tables = {table: scope.keep(frame, code_columns[table]) if table in code_columns else frame
+                  for table, frame in stage(local.path).items()}
         rows = sum(len(t) for t in tables.values())
-        store.load_source(
-            con, tables,
-            {"source": source.name, "vintage": source.vintage, "origin": local.origin,
-             "sha256": local.sha256, "row_count": rows, "notes": notes},
-        )
+        load.load_source(con, tables, Provenance(source.name, source.vintage, local.origin, sha, rows,
+                                                 notes + scope.label))
         return StepResult(name, "chargé", rows, time.perf_counter() - start)
 
     return step
@@ -174,46 +178,75 @@ def _simple_step(
 
 load_appartenance = _simple_step(
     "table d'appartenance INSEE", config.APPARTENANCE,
-    lambda p: {"appartenance": insee.stage_appartenance(p)},
+    lambda p: {"appartenance": insee.stage_appartenance(p)}, {"appartenance": "code"},
     "INSEE, table d'appartenance géographique des communes au 1er janvier 2024 (BV2022, ZE2020, EPCI…)",
 )
 load_libelles = _simple_step(
     "libellés des zonages INSEE", config.ZONAGES_LIBELLES,
-    lambda p: {"zonages_libelles": insee.stage_libelles(p)},
+    lambda p: {"zonages_libelles": insee.stage_libelles(p)}, {},
     "INSEE, libellés des zonages supra-communaux 2024",
 )
 load_apl = _simple_step(
     "APL DREES", config.APL,
-    lambda p: {"apl": apl.stage_apl(p)},
+    lambda p: {"apl": apl.stage_apl(p)}, {"apl": "code"},
     "DREES, APL aux médecins généralistes 2022 et 2023 (consultations accessibles par habitant standardisé)",
 )
 load_qpv = _simple_step(
     "zonage QPV", config.QPV_ZONAGE,
-    lambda p: {"qpv_zonage": zonage.stage_qpv_zonage(p)},
+    lambda p: {"qpv_zonage": zonage.stage_qpv_zonage(p)}, {"qpv_zonage": "commune"},
     "ARS PACA, zonage médecins généralistes par QPV, millésime 2025",
 )
 
-STEPS: list[Callable[[duckdb.DuckDBPyConnection, Path | None, bool], StepResult]] = [
-    load_decoupage, load_contours, load_appartenance, load_libelles, load_apl, load_qpv,
-]
+BASE_STEPS: list[Step] = [load_decoupage, load_contours, load_appartenance, load_libelles, load_apl, load_qpv]
 
 
-def run(
-    mirror: Path | None = None,
-    force: bool = False,
-    extra_steps: list[Callable[[duckdb.DuckDBPyConnection, Path | None, bool], StepResult]] | None = None,
-) -> IngestReport:
-    """Run every ingestion step under the writer lock."""
+def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestReport:
+    """Run every ingestion step under the writer lock.
+
+    ``extra_steps`` defaults to the listing and registry steps of ``options``
+    (:func:`pipeline.app.registries.registry_steps`).
+    """
+    mirror = options.mirror if options.mirror is not None else config.mirror_dir()
+    steps = BASE_STEPS + (registry_steps(options, mirror) if extra_steps is None else extra_steps)
     report = IngestReport()
-    steps = STEPS + (extra_steps or [])
-    with store.writer() as con:
+    with writer() as session:
+        report.rebuilt = session.rebuild
+        if options.departements is None:  # keep what this database was loaded for
+            stored = provenance.setting(session.con, SCOPE_SETTING)
+            departements = tuple(stored.split(",")) if stored else ()
+        else:
+            departements = tuple(sorted({d.strip().upper().zfill(2) for d in options.departements if d.strip()}))
+        scope = Scope(frozenset(departements) if departements else None)
+        report.scope = departements
         for step in steps_bar(steps, "Chargement des sources"):
-            report.steps.append(step(con, mirror, force))
-        report.residue = con.execute("SELECT * FROM polygon_residue ORDER BY kind, code").df()
-        row = con.execute(
-            "SELECT count(*), coalesce(sum(population), 0) FROM communes "
-            "WHERE vintage = ? AND type = 'commune-actuelle'",
-            [config.CURRENT_VINTAGE],
-        ).fetchone()
-        report.communes = (int(row[0]), int(row[1])) if row else (0, 0)
+            report.steps.append(step(session.con, mirror, options.force, scope))
+        load.set_setting(session.con, SCOPE_SETTING, ",".join(departements))
+        report.residue = geography.polygon_residue(session.con)
+        report.communes = geography.current_communes_summary(session.con)
+    return report
+
+
+def main(options: DataOptions) -> IngestReport:
+    """``make data``: load, then print a French summary of every step."""
+    start = time.perf_counter()
+    mirror = options.mirror if options.mirror is not None else config.mirror_dir()
+    print(f"Sources : {'miroir ' + str(mirror) if mirror else 'téléchargement depuis les sources officielles'}")
+    report = run(options)
+    if report.rebuilt:
+        print(f"Base reconstruite entièrement : {report.rebuilt}.")
+    for step in report.steps:
+        detail = (" — " + "; ".join(step.details)) if step.details else ""
+        print(f"  {step.name:<32} {step.status:<9} {step.rows:>9} lignes  {step.seconds:6.1f} s{detail}")
+    if report.residue is not None and not report.residue.empty:
+        print(f"\nReliquat de l'harmonisation des contours ({len(report.residue)} lignes, table polygon_residue) :")
+        for kind, group in report.residue.groupby("kind"):
+            print(f"  {kind} ({len(group)}) :")
+            for row in group.itertuples():
+                pop = "" if row.population is None or str(row.population) == "<NA>" else f", {row.population} hab."
+                print(f"    {row.code} {row.nom or ''}{pop} — {row.note}")
+    n_communes, population = report.communes
+    n_text, pop_text = (f"{v:,}".replace(",", " ") for v in (n_communes, population))
+    zone = f" (départements {', '.join(report.scope)} seulement)" if report.scope else ""
+    print(f"\n{config.CURRENT_VINTAGE} : {n_text} communes actuelles, {pop_text} habitants{zone}")
+    print(f"Terminé en {time.perf_counter() - start:.1f} s — base : {config.db_path()}")
     return report

@@ -2,57 +2,62 @@
 
 Supply comes from the files the user gives (``--registre``/``CPTS_REGISTRY``,
 ``--finess``/``CPTS_FINESS``). When none is given and none was loaded before,
-a deterministic national demonstration extraction is generated in the
-official layouts (:mod:`pipeline.sources.demo`) and loaded; every output built
-on it says "données fictives de démonstration".
+a deterministic demonstration extraction is generated in the official layouts
+(:mod:`pipeline.sources.demo`) and loaded; every output built on it says
+« données fictives de démonstration » (``demo`` flag of the ``sources`` table).
 """
 
 from __future__ import annotations
 
-import argparse
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from pipeline import config
-from pipeline.app.data import StepResult
-from pipeline.errors import DataError
-from pipeline.geography import from_wkb, to_wkb
+from pipeline.app.steps import Scope, Step, StepResult
+from pipeline.errors import DataError, PipelineError
+from pipeline.geography import to_wkb
+from pipeline.model import DataOptions
 from pipeline.sources import cpts_listing, finess, rpps
 from pipeline.sources.download import obtain, sha256_of
-from pipeline.store import connection as store
+from pipeline.store import load, schema
+from pipeline.store.connection import transaction
+from pipeline.store.load import Provenance
+from pipeline.store.queries import geography, listings, provenance
 
-Step = Callable[[duckdb.DuckDBPyConnection, Path | None, bool], StepResult]
 DEMO_SEED = 2026
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 
 
-def _mapping_and_units(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    mapping = con.execute("SELECT code, current_code, kind, nom FROM cog_mapping").df()
-    units = con.execute(
-        "SELECT code, nom, type, parent, departement, region, population FROM communes WHERE vintage = ?",
-        [config.CURRENT_VINTAGE],
-    ).df()
-    return mapping, units
+def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
+    """Load one CPTS listing under its name, replacing a previous listing of that name only.
 
+    A user listing (``default`` False) named like a listing loaded from another
+    file is refused: loading it would silently replace the other one.
+    """
 
-def listing_step(path: Path, name: str | None = None, origin: str | None = None) -> Step:
-    """Load one CPTS listing under its name, replacing a previous listing of that name only."""
-
-    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
+    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
         listing = name or path.stem
-        sha = sha256_of(path)
+        sha = scope.tag(sha256_of(path))
         source = f"cpts:{listing}"
-        if not force and store.source_loaded(con, source, "liste", sha):
+        if not default:
+            _refuse_name_clash(con, source, listing, origin or str(path), path)
+        if not force and load.source_loaded(con, source, "liste", sha):
             return StepResult(f"liste de CPTS « {listing} »", "inchangé", 0, time.perf_counter() - start)
-        mapping, units = _mapping_and_units(con)
+        mapping = geography.cog_mapping(con)
+        units = geography.current_units_with_postcodes(con)
         result = cpts_listing.read_listing(path, mapping, units, listing)
-        members = result.members.assign(listing=listing)
+        members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
+        members = members.assign(listing=listing)
         issues = result.issues.assign(listing=listing)
+        if scope.departements is not None:  # a scoped load (test fixture) ignores the units it left out
+            outside = issues["code"].map(lambda c: not scope.contains(c))
+            issues = issues[~((issues["kind"] == "code_inconnu") & outside)]
+        issues = issues.reset_index(drop=True)
+        issues["rang"] = range(1, len(issues) + 1)
         perimeters = pd.DataFrame(columns=["listing", "cpts", "cpts_id", "geometry"])
         if result.perimeters is not None and len(result.perimeters):
             perimeters = pd.DataFrame({
@@ -60,12 +65,14 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None)
                 "cpts_id": result.perimeters["cpts_id"].to_numpy(),
                 "geometry": to_wkb(result.perimeters.geometry),
             })
-        with store.transaction(con):
+        declared = {table: schema.column_names(table) for table in LISTING_TABLES}
+        with transaction(con):
             for table, frame in zip(LISTING_TABLES, (members, issues, perimeters), strict=True):
-                _replace_listing(con, table, frame, listing)
-            store.record_source(con, source, "liste", origin or str(path), sha, len(members),
-                                f"liste de CPTS « {listing} » : {members['cpts'].nunique()} CPTS, "
-                                f"{len(issues)} anomalies signalées")
+                frame = frame[[c for c in frame.columns if c in declared[table]]]
+                load.replace_rows(con, table, frame, {"listing": listing}, str(path))
+            load.record_source(con, Provenance(
+                source, "liste", origin or str(path), sha, len(members),
+                f"liste de CPTS « {listing} » : {members['cpts'].nunique()} CPTS, {len(issues)} anomalies signalées"))
         details = [f"{members['cpts'].nunique()} CPTS, {len(members)} unités"]
         counts = issues["kind"].value_counts()
         if len(counts):
@@ -76,19 +83,23 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None)
     return step
 
 
-def _replace_listing(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, listing: str) -> None:
-    """Replace the rows of one listing in ``table`` (create it on first use)."""
-    if not store.table_exists(con, table):
-        store.replace_table(con, table, frame)
+def _refuse_name_clash(con: duckdb.DuckDBPyConnection, source: str, listing: str, origin: str, path: Path) -> None:
+    loaded = provenance.loaded_files(con, source)
+    if not loaded:
         return
-    con.execute(f'DELETE FROM "{table}" WHERE listing = ?', [listing])
-    existing = [r[0] for r in con.execute(f"SELECT column_name FROM information_schema.columns "
-                                          f"WHERE table_name = '{table}' ORDER BY ordinal_position").fetchall()]
-    con.register("_incoming", frame.reindex(columns=existing))
-    try:
-        con.execute(f'INSERT INTO "{table}" SELECT * FROM _incoming')
-    finally:
-        con.unregister("_incoming")
+    previous = _listing_origin(con, source)
+    if previous is not None and previous not in (origin, str(path)):
+        raise PipelineError(
+            f"Une liste de CPTS nommée « {listing} » est déjà chargée depuis un autre fichier ({previous}) : "
+            "renommez votre fichier pour charger les deux listes, ou supprimez la base pour remplacer l'ancienne",
+            path,
+        )
+
+
+def _listing_origin(con: duckdb.DuckDBPyConnection, source: str) -> str | None:
+    rows = provenance.sources(con)
+    found = rows[(rows["source"] == source)]
+    return str(found.iloc[0]["origin"]) if len(found) else None
 
 
 def default_listing_step(mirror: Path | None) -> Step | None:
@@ -97,31 +108,20 @@ def default_listing_step(mirror: Path | None) -> Step | None:
         return None
     try:
         local = obtain(config.PACA_CPTS, mirror)
-    except Exception:  # a mirror without the listing simply has no default listing
+    except PipelineError:  # a mirror without the listing simply has no default listing
         return None
-    return listing_step(local.path, "paca", local.origin)
-
-
-def _clear_other_vintages(con: duckdb.DuckDBPyConnection, source: str, vintage: str) -> None:
-    con.execute("DELETE FROM sources WHERE source = ? AND vintage <> ?", [source, vintage])
-
-
-def _loaded(con: duckdb.DuckDBPyConnection, source: str, loader_version: str = "1") -> list[tuple[str, str]]:
-    """(vintage, sha256) of the files of ``source`` loaded by this version of its loader."""
-    con.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS loader_version VARCHAR")
-    return [(r[0], r[1]) for r in con.execute(
-        "SELECT vintage, coalesce(sha256, '') FROM sources WHERE source = ? AND coalesce(loader_version, '1') = ?",
-        [source, loader_version]).fetchall()]
+    return listing_step(local.path, "paca", local.origin, default=True)
 
 
 def registry_step(path: Path, savoir_faire: Path | None = None) -> Step:
-    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
+    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
         digest = rpps.extraction_digest(path, savoir_faire)
-        if not force and any(sha == digest for _, sha in _loaded(con, rpps.SOURCE_NAME, rpps.LOADER_VERSION)):
+        if not force and any(sha == digest and version == rpps.LOADER_VERSION
+                             for _, sha, version, _ in provenance.loaded_files(con, rpps.SOURCE_NAME)):
             return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start)
         report = rpps.load_rpps(con, path, savoir_faire_path=savoir_faire)
-        _clear_other_vintages(con, rpps.SOURCE_NAME, report.vintage)
+        load.forget_other_vintages(con, rpps.SOURCE_NAME, [report.vintage])
         return StepResult("Annuaire Santé" + (" (démonstration)" if report.demo else ""), "chargé", report.rows,
                           time.perf_counter() - start, [report.summary_fr()])
 
@@ -129,12 +129,13 @@ def registry_step(path: Path, savoir_faire: Path | None = None) -> Step:
 
 
 def finess_step(path: Path) -> Step:
-    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
+    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
-        if not force and any(sha == sha256_of(path) for _, sha in _loaded(con, finess.SOURCE_NAME)):
+        digest = sha256_of(path)
+        if not force and any(sha == digest for _, sha, _, _ in provenance.loaded_files(con, finess.SOURCE_NAME)):
             return StepResult("FINESS", "inchangé", 0, time.perf_counter() - start)
         report = finess.load_finess(con, path)
-        _clear_other_vintages(con, finess.SOURCE_NAME, report.vintage)
+        load.forget_other_vintages(con, finess.SOURCE_NAME, [report.vintage])
         return StepResult("FINESS" + (" (démonstration)" if report.demo else ""), "chargé", report.etablissements,
                           time.perf_counter() - start, [report.summary_fr()])
 
@@ -152,31 +153,25 @@ def demo_files() -> dict[str, Path]:
 
 
 def demo_step(want_registry: bool, want_finess: bool) -> Step:
-    """Generate (if needed) and load the national demonstration extractions."""
+    """Generate (if needed) and load the demonstration extractions."""
 
-    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
+    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         from pipeline.sources.demo import write_demo_extractions
 
         start = time.perf_counter()
         files = demo_files()
-        key = con.execute("SELECT sha256 FROM sources WHERE source = 'contours-communes'").fetchone()
+        key = provenance.source_sha(con, "contours-communes")
         stamp = files["annuaire"].parent / "communes.sha256"
         fresh = all(p.exists() for p in files.values()) and stamp.exists() and key is not None \
-            and stamp.read_text().strip() == key[0]
+            and stamp.read_text().strip() == key
         if not fresh:
-            communes = con.execute(
-                """SELECT c.code, c.population, c.departement, p.lon, p.lat FROM communes c
-                   JOIN commune_polygons p ON p.code = c.code
-                   WHERE c.vintage = ? AND c.type = 'commune-actuelle'""",
-                [config.CURRENT_VINTAGE],
-            ).df()
-            files = write_demo_extractions(communes, files["annuaire"].parent, seed=DEMO_SEED)
-            stamp.write_text(key[0] if key else "")
+            files = write_demo_extractions(geography.commune_points(con), files["annuaire"].parent, seed=DEMO_SEED)
+            stamp.write_text(key or "")
         results = []
         if want_registry:
-            results.append(registry_step(files["annuaire"], files["savoir_faire"])(con, mirror, force))
+            results.append(registry_step(files["annuaire"], files["savoir_faire"])(con, mirror, force, scope))
         if want_finess:
-            results.append(finess_step(files["finess"])(con, mirror, force))
+            results.append(finess_step(files["finess"])(con, mirror, force, scope))
         status = "chargé" if any(r.status == "chargé" for r in results) or not fresh else "inchangé"
         return StepResult("données fictives de démonstration", status, sum(r.rows for r in results),
                           time.perf_counter() - start, [d for r in results for d in [r.name, *r.details]])
@@ -184,64 +179,47 @@ def demo_step(want_registry: bool, want_finess: bool) -> Step:
     return step
 
 
-def _real_loaded(con: duckdb.DuckDBPyConnection, source: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM sources WHERE source = ? AND coalesce(notes, '') NOT LIKE ?",
-        [source, f"%{rpps.DEMO_NOTE}%"],
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def registry_steps(args: argparse.Namespace, mirror: Path | None) -> list[Step]:
-    """Steps for ``python -m pipeline data`` from its options.
+def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
+    """Listing and supply steps of ``make data`` from its options.
 
     Every file named on the command line must exist: checked here, before the
     run takes the writer lock, so that a typo fails at once in French.
     """
-    given = [("--cpts", raw) for raw in getattr(args, "cpts", []) or []]
-    given += [(option, getattr(args, attr, None)) for option, attr in
-              (("--registre", "registre"), ("--savoir-faire", "savoir_faire"), ("--finess", "finess"))]
+    given: list[tuple[str, Path | None]] = [("--cpts", p) for p in options.listings]
+    given += [("--registre", options.registry), ("--savoir-faire", options.savoir_faire),
+              ("--finess", options.finess)]
     for option, raw in given:
-        if raw and not Path(raw).expanduser().is_file():
+        if raw is not None and not Path(raw).expanduser().is_file():
             raise DataError(f"Fichier introuvable (option {option})", Path(raw).expanduser())
     steps: list[Step] = []
     default = default_listing_step(mirror)
     if default is not None:
         steps.append(default)
-    for raw in getattr(args, "cpts", []) or []:
+    for raw in options.listings:
         steps.append(listing_step(Path(raw).expanduser().resolve()))
-    registry = getattr(args, "registre", None)
-    finess_path = getattr(args, "finess", None)
-    if registry:
-        sf = getattr(args, "savoir_faire", None)
-        steps.append(registry_step(Path(registry).expanduser().resolve(), Path(sf).resolve() if sf else None))
-    if finess_path:
-        steps.append(finess_step(Path(finess_path).expanduser().resolve()))
-    if not getattr(args, "sans_demo", False) and (not registry or not finess_path):
-        steps.append(_conditional_demo(not registry, not finess_path))
+    if options.registry is not None:
+        sf = options.savoir_faire
+        steps.append(registry_step(Path(options.registry).expanduser().resolve(), Path(sf).resolve() if sf else None))
+    if options.finess is not None:
+        steps.append(finess_step(Path(options.finess).expanduser().resolve()))
+    if options.demo != "never" and (options.registry is None or options.finess is None):
+        steps.append(_conditional_demo(options.registry is None, options.finess is None))
     return steps
 
 
 def _conditional_demo(registry: bool, finess_wanted: bool) -> Step:
     """Demo supply only for the sources that have no real file loaded."""
 
-    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
-        want_registry = registry and not _real_loaded(con, rpps.SOURCE_NAME)
-        want_finess = finess_wanted and not _real_loaded(con, finess.SOURCE_NAME)
+    def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
+        want_registry = registry and not provenance.real_loaded(con, rpps.SOURCE_NAME)
+        want_finess = finess_wanted and not provenance.real_loaded(con, finess.SOURCE_NAME)
         if not (want_registry or want_finess):
             return StepResult("données fictives de démonstration", "inutile", 0, 0.0,
                               ["des extractions réelles sont déjà chargées"])
-        return demo_step(want_registry, want_finess)(con, mirror, force)
+        return demo_step(want_registry, want_finess)(con, mirror, force, scope)
 
     return step
 
 
-def default_steps(mirror: Path | None) -> list[Step]:
-    """What a plain ``make data`` on the mirror loads besides the base sources."""
-    return registry_steps(argparse.Namespace(cpts=[], registre=None, finess=None, sans_demo=False), mirror)
-
-
 def perimeters(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    if not store.table_exists(con, "cpts_perimetres"):
-        return pd.DataFrame()
-    return from_wkb(con.execute("SELECT * FROM cpts_perimetres").df())
+    return listings.perimeters(con)

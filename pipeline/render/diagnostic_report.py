@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.app.diagnostic import Diagnostic
+from pipeline.model.diagnostic import Diagnostic, FlowsSection
 from pipeline.render import charts, maps, report
 from pipeline.render.report import format_number
 
@@ -31,6 +31,21 @@ REGISTRY_SOURCE = "annuaire-sante"
 FINESS_SOURCE = "finess"
 GROUP_DISPLAY = ["Médecins généralistes", "Infirmiers", "Masseurs-kinésithérapeutes", "Pharmaciens",
                  "Chirurgiens-dentistes", "Sages-femmes"]
+
+
+#: French labels of the supply table's columns (for reports and spreadsheets).
+LIBELLES: dict[str, str] = {
+    "groupe": "Profession ou structure",
+    "praticiens": "Professionnels (effectif distinct)",
+    "praticiens_etp": "Professionnels (part des sites)",
+    "dont_liberaux": "dont libéraux",
+    "unite": "Unité",
+    "source": "Source",
+    "densite_10000": "Densité territoire (pour 10 000 hab.)",
+    "densite_departement": "Densité département",
+    "densite_region": "Densité région",
+    "densite_france": "Densité France",
+}
 
 
 CATEGORIES = {"fonctionnement": "fonctionnement", "socle": "mission socle",
@@ -50,18 +65,18 @@ def _fmt(value: float, decimals: int = 0) -> str:
 
 
 def _population_section(d: Diagnostic) -> dict[str, Any]:
-    evo = d.evolution
+    evo = d.population.evolution
     first, last = evo.iloc[0], evo.iloc[-1]
     paragraphs = [
         f"Le territoire « {d.territory.label} » compte {len(d.units)} unité(s) "
-        f"({len(d.territory.commune_codes)} commune(s)) et {_fmt(d.population['total'])} habitants "
-        f"(population municipale légale {d.population['millesime']} de l'INSEE, en vigueur à partir du 1er janvier "
-        f"{d.population['millesime'] + 3}, sur la géographie communale au 1er janvier {d.population['cog']}).",
+        f"({len(d.territory.commune_codes)} commune(s)) et {_fmt(d.population.total)} habitants "
+        f"(population municipale légale {d.population.year} de l'INSEE, en vigueur à partir du 1er janvier "
+        f"{d.population.year + 3}, sur la géographie communale au 1er janvier {d.population.cog}).",
     ]
-    if d.population["densite"] == d.population["densite"]:
+    if d.population.density == d.population.density:
         paragraphs.append(
-            f"Superficie : {_fmt(d.population['surface_km2'], 1)} km², soit "
-            f"{_fmt(d.population['densite'], 1)} habitants par km²."
+            f"Superficie : {_fmt(d.population.area_km2, 1)} km², soit "
+            f"{_fmt(d.population.density, 1)} habitants par km²."
         )
     if len(evo) > 1:
         paragraphs.append(
@@ -77,7 +92,8 @@ def _population_section(d: Diagnostic) -> dict[str, Any]:
                                     "millesime": "Population légale", "population": "Population",
                                     "evolution": "Évolution depuis la première année",
                                     "taux_annuel_pct": "Taux annuel moyen (%)"})
-    refs = d.references.rename(columns={"zone": "Zone", "population": "Population", "surface_km2": "Surface (km²)",
+    refs = d.population.references.rename(columns={"zone": "Zone", "population": "Population",
+                                                   "surface_km2": "Surface (km²)",
                                         "densite_hab_km2": "Densité (hab./km²)",
                                         "taux_annuel_pct": "Taux annuel moyen (%)"})
     refs.columns = [c.replace("population_", "Population ") if c.startswith("population_") else c
@@ -85,7 +101,7 @@ def _population_section(d: Diagnostic) -> dict[str, Any]:
     communes = d.units[["unit_code", "nom", "codes_postaux", "population", "particularites", "epci_nom",
                         "bv2022_nom"]].rename(columns={
         "unit_code": "Code INSEE", "nom": "Commune", "codes_postaux": "Codes postaux",
-        "population": f"Population {d.population['millesime']}", "particularites": "Particularités (QPV, ZIP, ZAC)",
+        "population": f"Population {d.population.year}", "particularites": "Particularités (QPV, ZIP, ZAC)",
         "epci_nom": "EPCI", "bv2022_nom": "Bassin de vie 2022"})
     return {
         "title": "Territoire et population",
@@ -106,26 +122,26 @@ def _population_section(d: Diagnostic) -> dict[str, Any]:
 def _taille_section(d: Diagnostic) -> dict[str, Any]:
     t = d.taille
     paragraphs = [
-        f"Taille ACI : {t['libelle']} ({t['bornes']}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
+        f"Taille ACI : {t.label} ({t.bounds}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
         "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "
         "(une population d'exactement 40 000 habitants relève de la taille 2).",
-        f"Financement annuel possible ({t['version_aci']}) : {_fmt(t['total_possible'])} € (volets fixes et "
-        f"variables), jusqu'à {_fmt(t['maximum'])} € avec le volet supplémentaire de soins non programmés "
-        f"({_fmt(t['volet_supplementaire'])} €).",
+        f"Financement annuel possible ({t.version}) : {_fmt(t.total_possible)} € (volets fixes et "
+        f"variables), jusqu'à {_fmt(t.maximum)} € avec le volet supplémentaire de soins non programmés "
+        f"({_fmt(t.volet_supplementaire)} €).",
     ]
-    if t["professionnels"] is not None and t["taille"] == 4:
-        paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {_fmt(t['professionnels'])} "
+    if t.professionals is not None and t.band == 4:
+        paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {_fmt(t.professionals)} "
                           "professionnels recensés.")
-    funding = d.funding.assign(categorie=d.funding["categorie"].map(CATEGORIES))
+    funding = t.funding.assign(categorie=t.funding["categorie"].map(CATEGORIES))
     tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
         "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)"})}]
-    if d.calendar is not None:
-        calendar = d.calendar.assign(
-            categorie=d.calendar["categorie"].map(CATEGORIES),
-            demarrage_mois=d.calendar["demarrage_mois"].map(_months),
-            deploiement_mois=d.calendar["deploiement_mois"].map(_months),
-            demarrage=d.calendar["demarrage"].map(_day),
-            deploiement=d.calendar["deploiement"].map(_day),
+    if t.calendar is not None:
+        calendar = t.calendar.assign(
+            categorie=t.calendar["categorie"].map(CATEGORIES),
+            demarrage_mois=t.calendar["demarrage_mois"].map(_months),
+            deploiement_mois=t.calendar["deploiement_mois"].map(_months),
+            demarrage=t.calendar["demarrage"].map(_day),
+            deploiement=t.calendar["deploiement"].map(_day),
         )
         tables.append({"title": "Calendrier des missions après signature", "data": calendar.rename(columns={
             "mission": "Mission", "categorie": "Catégorie", "demarrage_mois": "Démarrage (mois)",
@@ -142,13 +158,11 @@ def _supply_section(d: Diagnostic) -> dict[str, Any]:
         return {"title": "Offre de soins", "paragraphs": [
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
-    from pipeline.store.queries.supply import LIBELLES
-
-    table = d.supply.rename(columns=LIBELLES)
+    table = d.supply.table.rename(columns=LIBELLES)
     chart_data = {
         g: {"Territoire": r.densite_10000, "Département": r.densite_departement, "Région": r.densite_region,
             "France": r.densite_france}
-        for g, r in d.supply.set_index("groupe").iterrows() if g in GROUP_DISPLAY
+        for g, r in d.supply.table.set_index("groupe").iterrows() if g in GROUP_DISPLAY
     }
     tables = [{"title": "Professionnels et structures d'exercice coordonné (densité pour 10 000 habitants)",
                "data": table, "decimals": {LIBELLES["praticiens_etp"]: 1, LIBELLES["densite_10000"]: 1,
@@ -158,11 +172,11 @@ def _supply_section(d: Diagnostic) -> dict[str, Any]:
                        "compte une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
                        "lieu). Densités sur les effectifs distincts. MSP et centres de santé : FINESS. Source : "
                        "Annuaire Santé (extraction RPPS/ADELI)."}]
-    for title, split in (("Premier et second recours", d.supply_recours), ("Mode d'exercice", d.supply_mode)):
+    for title, split in (("Premier et second recours", d.supply.by_recours), ("Mode d'exercice", d.supply.by_mode)):
         if split is not None and not split.empty:
             tables.append({"title": title, "data": split.reset_index().rename(columns={"groupe": "Profession"}),
                            "decimals": 0, "note": "Effectifs distincts de professionnels."})
-    notes = [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []
+    notes = [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [
         {"title": "Densité de professionnels comparée", "svg": charts.grouped_supply_chart(chart_data)}]}
 
@@ -182,34 +196,34 @@ def _establishments_section(d: Diagnostic) -> dict[str, Any]:
     return {"title": "Établissements", "tables": [
         {"title": "Établissements par groupe", "data": counts.rename(columns={"groupe": "Groupe"})},
         {"title": "Liste des établissements", "data": listing, "decimals": 1}],
-        "notes": [ESTABLISHMENTS_DEMO_WARNING] if _demo(d, FINESS_SOURCE) else []}
+        "notes": [ESTABLISHMENTS_DEMO_WARNING] if d.is_demo(FINESS_SOURCE) else []}
 
 
 def _access_section(d: Diagnostic) -> dict[str, Any]:
-    syn = d.apl["synthese"]
+    syn = d.apl.synthesis
     syn = syn.assign(annee=syn["annee"].astype(str)).rename(columns={"annee": "Année", "territoire": "Territoire",
                                             "departement": "Département", "region": "Région", "france": "France"})
-    communes = d.apl["communes"].rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
+    communes = d.apl.per_unit.rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
                                                  "population": "Population", "apl_2022": "APL 2022",
                                                  "apl_2023": "APL 2023", "sous_dense": "APL 2023 < 2,5"})
     communes = communes.drop(columns=["commune_code"])
-    communes["APL 2023 < 2,5"] = communes["APL 2023 < 2,5"].map({True: "oui", False: "non"})
-    under = int(d.apl["communes"]["sous_dense"].sum())
+    communes["APL 2023 < 2,5"] = communes["APL 2023 < 2,5"].map({True: "oui", False: "non"}).fillna("non disponible")
+    under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
     paragraphs = [
         "APL officielle de la DREES aux médecins généralistes (consultations et visites accessibles par habitant "
         "standardisé et par an), moyenne du territoire pondérée par la population des communes.",
         f"{under} commune(s) du territoire sous le seuil de 2,5 consultations par an et par habitant en 2023.",
     ]
-    if d.apl["sans_apl"]:
-        paragraphs.append("Communes sans APL publiée : " + ", ".join(d.apl["sans_apl"]))
+    if d.apl.missing:
+        paragraphs.append("Communes sans APL publiée (non disponible) : " + ", ".join(d.apl.missing))
     tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn, "decimals": 2},
               {"title": "APL par commune", "data": communes, "decimals": 2}]
     subsections = []
     if d.access is not None:
-        rho, n = d.access["spearman_territoire"]
-        rho_v, n_v = d.access["spearman_voisinage"]
+        rho, n = d.access.spearman_territory
+        rho_v, n_v = d.access.spearman_neighbourhood
         names = d.units.drop_duplicates("commune_code").set_index("commune_code")["nom"]
-        approx = d.access["communes"]
+        approx = d.access.communes
         approx = approx.assign(nom=approx["code"].map(names))[["code", "nom", "apl_approchee", "apl_officielle_2023"]]
         approx = approx.rename(columns={"code": "Code INSEE", "nom": "Commune", "apl_approchee": "APL approchée",
                                                       "apl_officielle_2023": "APL officielle 2023"})
@@ -220,18 +234,18 @@ def _access_section(d: Diagnostic) -> dict[str, Any]:
                 "paliers de distance de la DREES appliqués à des distances à vol d'oiseau corrigées d'un facteur "
                 "de détour, et une offre en parts de présence des professionnels de l'Annuaire Santé (un "
                 "professionnel exerçant sur n lieux compte 1/n dans chacun ; ce n'est pas un temps de travail "
-                f"mesuré). Unité : {d.access['unite']}. Ce n'est pas l'APL officielle de la DREES.",
+                f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES.",
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {_fmt(rho, 2)} sur {n} communes du "
                 f"territoire, {_fmt(rho_v, 2)} sur {n_v} communes du voisinage.",
             ],
             "tables": [{"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}],
         }
-        if d.access["simulation"] is not None:
-            sim = d.access["simulation"].rename(columns={"code": "Code INSEE", "groupe": "Profession",
+        if d.access.simulation is not None:
+            sim = d.access.simulation.rename(columns={"code": "Code INSEE", "groupe": "Profession",
                                                          "before": "Avant", "after": "Après", "delta": "Écart"})
-            changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access["changements"])
+            changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access.changes)
             sub["tables"].append({"title": f"Simulation : {changes}", "data": sim, "decimals": 2})
-        if _demo(d, REGISTRY_SOURCE):
+        if d.is_demo(REGISTRY_SOURCE):
             sub["notes"] = [DEMO_WARNING]
         subsections.append(sub)
     return {"title": "Accessibilité", "paragraphs": paragraphs, "tables": tables, "subsections": subsections}
@@ -246,7 +260,7 @@ def _representativeness_section(d: Diagnostic) -> dict[str, Any]:
                                                  "adherents": "Adhérents", "part_adherents_pct": "Part (%)"})
     return {"title": "Représentativité", "tables": [{"title": "Adhérents par profession", "data": table,
                                                       "decimals": 1}],
-            "notes": [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []}
+            "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []}
 
 
 def _neighbours_section(d: Diagnostic) -> dict[str, Any]:
@@ -272,9 +286,6 @@ FLOW_VOLUME_NOTE = (
 )
 
 
-def flows_are_real(flows: dict[str, Any]) -> bool:
-    """Whether the flows come from a real origin–destination table (``--flux``) rather than the model."""
-    return flows.get("type") == "table" or str(flows.get("origine", "")).startswith("table origine")
 
 
 def _decay_text(params: Any) -> str:
@@ -286,25 +297,25 @@ def _decay_text(params: Any) -> str:
     return f"décroissance exponentielle avec la distance, taux {_fmt(params.beta_per_km, 2)} par km"
 
 
-def _flow_method_paragraph(flows: dict[str, Any]) -> str:
-    if flows_are_real(flows):
-        return (f"Origine des flux : {flows['origine']}. Les indicateurs sont calculés directement sur les volumes "
+def _flow_method_paragraph(flows: FlowsSection) -> str:
+    if flows.real:
+        return (f"Origine des flux : {flows.origin}. Les indicateurs sont calculés directement sur les volumes "
                 "de cette table origine-destination ; aucun modèle n'est appliqué.")
-    return (f"Origine des flux : {flows['origine']}. Les recours partent de chaque commune en proportion de sa "
+    return (f"Origine des flux : {flows.origin}. Les recours partent de chaque commune en proportion de sa "
             "population (taux nationaux de recours par profession) et se répartissent entre les communes où "
             "exercent les professionnels selon leur présence (parts d'activité par lieu d'exercice) et la distance "
-            f"(modèle de Huff, {_decay_text(flows.get('parametres'))}).")
+            f"(modèle de Huff, {_decay_text(flows.params)}).")
 
 
 def _flows_section(d: Diagnostic) -> dict[str, Any]:
     if d.flows is None:
         return {"title": "Flux de patients", "paragraphs": ["Pas d'offre de soins chargée : flux non calculés."]}
-    if "synthese" not in d.flows:
-        reason = d.flows.get("indisponible") or "flux non calculés"
+    if not d.flows.available:
+        reason = d.flows.unavailable or "flux non calculés"
         return {"title": "Flux de patients", "paragraphs": [reason[0].upper() + reason[1:] + "."]}
-    real = flows_are_real(d.flows)
+    real = d.flows.real
     volumes = "Recours annuels" if real else "Recours annuels modélisés"
-    syn = d.flows["synthese"].copy()
+    syn = d.flows.synthesis.copy()
     for col in ("auto_confinement", "attraction"):
         syn[col] = syn[col] * 100
     syn = syn.rename(columns={"groupe": "Profession", "recours_residents": "Recours des habitants",
@@ -316,7 +327,7 @@ def _flows_section(d: Diagnostic) -> dict[str, Any]:
     pct = {"Auto-confinement (%)": 1, "Attraction (%)": 1}
     tables = [{"title": "Auto-confinement et attraction", "data": syn,
                "decimals": {c: pct.get(c, 0) for c in syn.columns if c != "Profession"}}]
-    dest = d.flows["destinations_exterieures"]
+    dest = d.flows.external_destinations
     if not dest.empty:
         dest = dest.assign(part_des_residents=dest["part_des_residents"] * 100)
         if "nom" not in dest:
@@ -326,8 +337,8 @@ def _flows_section(d: Diagnostic) -> dict[str, Any]:
             "part_des_residents": "Part des recours des habitants (%)"})
         tables.append({"title": "Principales destinations hors du territoire", "data": dest,
                        "decimals": {volumes: 0, "Part des recours des habitants (%)": 1}})
-    if "bassins_de_vie" in d.flows and not d.flows["bassins_de_vie"].empty:
-        bv = d.flows["bassins_de_vie"].copy()
+    if not d.flows.bassins_de_vie.empty:
+        bv = d.flows.bassins_de_vie.copy()
         for col in ("part_residents_dans_territoire", "auto_confinement_bv"):
             bv[col] = bv[col] * 100
         bv["coupe"] = bv["coupe"].map({True: "oui", False: "non"})
@@ -356,7 +367,7 @@ def _flows_section(d: Diagnostic) -> dict[str, Any]:
     if not real:
         paragraphs.append(FLOW_VOLUME_NOTE)
     return {"title": "Flux de patients", "paragraphs": paragraphs, "tables": tables,
-            "notes": [DEMO_WARNING] if _demo(d, REGISTRY_SOURCE) else []}
+            "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []}
 
 
 def _sources(d: Diagnostic) -> list[dict[str, Any]]:
@@ -369,16 +380,16 @@ def _sources(d: Diagnostic) -> list[dict[str, Any]]:
 
 def context(d: Diagnostic) -> dict[str, Any]:
     key = [
-        {"label": "Population", "value": d.population["total"]},
+        {"label": "Population", "value": d.population.total},
         {"label": "Communes", "value": len(d.territory.commune_codes)},
-        {"label": "Taille ACI", "value": d.taille["libelle"]},
-        {"label": "APL 2023 (territoire)", "value": format_number(d.apl["synthese"].iloc[-1]["territoire"], 2)},
+        {"label": "Taille ACI", "value": d.taille.label},
+        {"label": "APL 2023 (territoire)", "value": format_number(d.apl.synthesis.iloc[-1]["territoire"], 2)},
     ]
     return {
         "title": f"Diagnostic territorial – {d.territory.label}",
         "subtitle": "Éléments de diagnostic pour le projet de santé (Trame d'un projet de santé)",
         "territory": d.territory.spec,
-        "generated": date.today(),
+        "generated": d.generated,
         "demo_data": d.demo_data,
         "key_figures": key,
         "sections": [_population_section(d), _taille_section(d), _supply_section(d), _establishments_section(d),
@@ -405,8 +416,8 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
             {"nom": e["nom"], "groupe": e["groupe"], "categorie": e.get("categorie_libelle", e["groupe"])},
             geometry=gpd.points_from_xy(e["lon"], e["lat"]), crs=4326)
     professionals = None
-    if d.professionals is not None:
-        professionals = d.professionals.assign(effectif=d.professionals["effectif"].round(1))
+    if d.supply is not None:
+        professionals = d.supply.per_unit.assign(effectif=d.supply.per_unit["effectif"].round(1))
     return maps.territory_map(
         d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
@@ -415,7 +426,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
 
 def flows_map_title(d: Diagnostic) -> str:
     """Title of ``flux.html``: « modélisés » only when the flows come from the model."""
-    if d.flows is not None and flows_are_real(d.flows):
+    if d.flows is not None and d.flows.real:
         return (f"Flux de recours aux médecins généralistes (table origine-destination fournie) – "
                 f"{d.territory.label}")
     return f"Flux modélisés de recours aux médecins généralistes – {d.territory.label}"
@@ -429,14 +440,7 @@ def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
 def _source_line(d: Diagnostic) -> str:
     parts = ["Insee/Etalab (COG et populations)", "IGN Admin Express COG 2018", "DREES (APL 2022-2023)"]
     if d.supply is not None:
-        parts.append("Annuaire Santé" + (" (données fictives de démonstration)" if _demo(d, REGISTRY_SOURCE) else ""))
+        parts.append("Annuaire Santé" + (" (données fictives de démonstration)" if d.is_demo(REGISTRY_SOURCE) else ""))
     if d.establishments is not None:
-        parts.append("FINESS" + (" (données fictives de démonstration)" if _demo(d, FINESS_SOURCE) else ""))
+        parts.append("FINESS" + (" (données fictives de démonstration)" if d.is_demo(FINESS_SOURCE) else ""))
     return "Sources : " + ", ".join(parts) + "."
-
-
-
-
-def _demo(d: Diagnostic, source: str) -> bool:
-    """Whether ``source`` (``annuaire-sante``, ``finess``) was loaded from demonstration data."""
-    return source in d.demo_sources

@@ -47,7 +47,8 @@ from pyproj import Transformer
 from pipeline import nomenclatures
 from pipeline.errors import DataError, PipelineError
 from pipeline.sources.rpps import DEMO_NOTE, materialize, sha256_file, vintage_from_name
-from pipeline.store import connection as store
+from pipeline.store.connection import transaction
+from pipeline.store.load import Provenance, record_source
 
 SOURCE_NAME = "finess"
 
@@ -403,7 +404,7 @@ def load_finess(
     con.register("_finess_in", etab)
     con.register("_finess_anom", anomalies_frame)
     try:
-        with store.transaction(con):
+        with transaction(con):
             con.execute(
                 """
                 CREATE OR REPLACE TABLE etablissements AS
@@ -433,10 +434,10 @@ def load_finess(
             notes = f"{len(etab)} établissements"
             if demo:
                 notes = f"{DEMO_NOTE} ; " + notes
-            store.record_source(
-                con, source=SOURCE_NAME, vintage=vintage, origin=str(path), sha256=digest,
-                row_count=len(etab), notes=notes,
-            )  # fmt: skip
+            record_source(con, Provenance(
+                source=SOURCE_NAME, vintage=vintage, origin=str(path), sha256=digest,
+                row_count=len(etab), notes=notes, demo=bool(demo),
+            ))  # fmt: skip
     finally:
         con.unregister("_finess_in")
         con.unregister("_finess_anom")

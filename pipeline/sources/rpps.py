@@ -48,7 +48,8 @@ import requests
 
 from pipeline import nomenclatures
 from pipeline.errors import DataError, DownloadError, PipelineError
-from pipeline.store import connection as store
+from pipeline.store.connection import transaction
+from pipeline.store.load import Provenance, record_source
 
 #: Official public extraction (zip of the three PS_LibreAcces files).
 RPPS_EXTRACTION_URL = (
@@ -647,7 +648,7 @@ def load_rpps(
         if memory_limit is not None:
             con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
         try:
-            with store.transaction(con):
+            with transaction(con):
                 report = _load_in_transaction(
                     con, path, text_path, shown, header, sf_text, sf_shown, sf_header, encoding
                 )
@@ -656,15 +657,18 @@ def load_rpps(
                     notes += f" ; membre {member}"
                 if demo:
                     notes = f"{DEMO_NOTE} ; " + notes
-                store.record_source(
+                record_source(
                     con,
-                    source=SOURCE_NAME,
-                    vintage=vintage,
-                    origin=str(path),
-                    sha256=digest,
-                    row_count=int(report["rows"]),
-                    notes=notes,
-                    loader_version=LOADER_VERSION,
+                    Provenance(
+                        source=SOURCE_NAME,
+                        vintage=vintage,
+                        origin=str(path),
+                        sha256=digest,
+                        row_count=int(report["rows"]),
+                        notes=notes,
+                        loader_version=LOADER_VERSION,
+                        demo=bool(demo),
+                    ),
                 )
         finally:
             for name, value in previous.items():

@@ -1,56 +1,80 @@
-"""DuckDB store: connection, exclusive writer lock, transactional loads.
+"""DuckDB store: opening the database, the writer lock, transactions, rebuilds.
 
-Each source is loaded in one transaction (:func:`transaction`): if anything
-fails half-way, DuckDB rolls back and the previous tables stay as they were.
-A writer holds an exclusive lock file next to the database so that two
-concurrent ``make data`` runs fail fast with a French message instead of
-corrupting each other's work.
+* Read commands open the database read-only; a missing, damaged or older
+  database gives a French error telling what to do (exit code 2).
+* ``make data`` takes an exclusive writer lock (:mod:`filelock`, which also
+  works on Windows) so that a concurrent run fails at once (exit code 3).
+* Each source is loaded in one transaction (:func:`transaction`): a failure
+  rolls back and the previous tables stay as they were.
+* A database written by an older version of the tool (another
+  ``SCHEMA_VERSION``) or a damaged file is rebuilt by ``make data`` in a new
+  file, swapped in only when the whole load succeeded.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-from collections.abc import Iterator, Mapping
+import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 import duckdb
+import filelock
 import geopandas as gpd
-import pandas as pd
 
 from pipeline import config
 from pipeline.errors import PipelineError, StoreBusyError
 from pipeline.geography import from_wkb
 from pipeline.progress import quiet
+from pipeline.store import schema
 
-SOURCES_DDL = """
-CREATE TABLE IF NOT EXISTS sources (
-    source VARCHAR NOT NULL,
-    vintage VARCHAR NOT NULL,
-    origin VARCHAR NOT NULL,
-    sha256 VARCHAR,
-    row_count BIGINT,
-    loaded_at TIMESTAMP,
-    notes VARCHAR,
-    loader_version VARCHAR,
-    PRIMARY KEY (source, vintage)
-)
-"""
+#: Fragments of DuckDB messages that mean the file itself is damaged.
+DAMAGED = ("not a valid duckdb database", "could not read enough bytes", "corrupt database file",
+           "checksum", "database file is corrupt", "failed to read")
+
+REBUILD_HINT = "supprimez le fichier ou relancez « make data », qui reconstruira la base"
 
 
-def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database; read-only connections fail in French if it is missing."""
-    path = path or config.db_path()
-    if read_only and not path.exists():
-        raise PipelineError(
-            "La base de données n'existe pas encore : lancez d'abord « make data ».", path
-        )
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+class DamagedDatabaseError(PipelineError):
+    """The database file cannot be read (truncated, corrupted, not a DuckDB file)."""
+
+
+class OldSchemaError(PipelineError):
+    """The database was written by an older version of the tool."""
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error means the database file is damaged."""
+    return isinstance(exc, duckdb.Error) and any(f in str(exc).lower() for f in DAMAGED)
+
+
+def damaged(path: Path, exc: BaseException | None = None) -> DamagedDatabaseError:
+    detail = f" ({str(exc).splitlines()[0][:160]})" if exc is not None else ""
+    return DamagedDatabaseError(
+        f"La base de données est endommagée (fichier tronqué, corrompu ou qui n'est pas une base DuckDB){detail} : "
+        + REBUILD_HINT,
+        path,
+    )
+
+
+def _check_path(path: Path) -> None:
+    """Name a database path that is not a regular file for what it is."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise PipelineError("Le chemin de la base de données est un dossier, pas un fichier", path)
+    if not stat.S_ISREG(mode):
+        raise PipelineError("Le chemin de la base de données n'est pas un fichier ordinaire (tube, périphérique…)",
+                            path)
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    _check_path(path)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
@@ -60,56 +84,184 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
                 "réessayez quand il sera terminé.",
                 path,
             ) from exc
-        if "not a valid duckdb database" in str(exc).lower():
-            raise PipelineError(
-                "Le fichier de la base n'est pas une base DuckDB valide (corrompu, tronqué ou remplacé ?) : "
-                "supprimez-le puis relancez « make data »",
-                path,
-            ) from exc
+        if is_damage(exc):
+            raise damaged(path, exc) from exc
         raise PipelineError(f"Impossible d'ouvrir la base de données : {exc}", path) from exc
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise damaged(path, exc) from exc
+        raise
     if quiet():
         # DuckDB draws its own progress bar on long queries; keep CI logs and quiet runs clean.
         # Inside Jupyter DuckDB refuses to touch the setting without ipywidgets: harmless.
         with contextlib.suppress(duckdb.Error):
             con.execute("SET enable_progress_bar = false")
-    if not read_only:
-        con.execute(SOURCES_DDL)
     return con
 
 
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        version = schema.stored_version(con)
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise damaged(path, exc) from exc
+        raise
+    if version != schema.SCHEMA_VERSION:
+        raise OldSchemaError(
+            "La base de données a été créée par une version antérieure de l'outil (schéma "
+            f"{version or '1'}, attendu {schema.SCHEMA_VERSION}) : relancez « make data » pour la reconstruire",
+            path,
+        )
+
+
+def connect(path: Path | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the database for reading (or writing, for tests and the loaders).
+
+    Raises
+    ------
+    PipelineError
+        In French when the database does not exist yet, is damaged, or was
+        written by an older version of the tool (``make data`` fixes all three).
+    StoreBusyError
+        When a writer holds it.
+    """
+    path = path or config.db_path()
+    if not path.exists():
+        raise PipelineError("La base de données n'existe pas encore : lancez d'abord « make data ».", path)
+    con = _open(path, read_only)
+    try:
+        _check_version(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def verify(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every block of every table (about 0.3 s nationally): raise on a damaged file.
+
+    DuckDB checks block checksums only when a block is read; a truncated file
+    may open and answer small queries, so ``make data`` reads everything before
+    trusting the database.
+    """
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+        columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [name]).fetchall()]
+        hashed = ", ".join(f'max(hash("{c}"))' for c in columns)
+        con.execute(f'SELECT {hashed} FROM "{name}"').fetchall()
+
+
+@dataclass
+class WriteSession:
+    """A locked read-write connection for one loading run.
+
+    ``rebuild`` is a French reason when the run writes a new database file
+    (none, damaged or older schema), swapped in at the end; None when the
+    existing database is updated in place.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    rebuild: str | None
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_suffix(path.suffix + ".lock")
+
+
 @contextmanager
-def writer_lock(path: Path | None = None) -> Iterator[IO[str]]:
-    """Hold an exclusive, non-blocking lock for a writing run."""
+def writer_lock(path: Path | None = None) -> Iterator[None]:
+    """Hold an exclusive, non-blocking lock for a writing run (exit code 3 when taken).
+
+    The holder writes its process id into the lock file, so that the French
+    message of a second run names the process it waits for.
+    """
     path = path or config.db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.with_suffix(path.suffix + ".lock")
-    with open(lock_path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            handle.seek(0)
-            holder = handle.read().strip() or "inconnu"
-            raise StoreBusyError(
-                f"Un autre chargement écrit déjà dans la base (processus {holder}) ; "
-                "attendez qu'il se termine puis relancez.",
-                path,
-            ) from exc
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield handle
+    lock_file = lock_path(path)
+    try:
+        holder = lock_file.read_text(encoding="utf-8").strip() if lock_file.exists() else ""
+    except OSError:
+        holder = ""
+    lock = filelock.FileLock(str(lock_file), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise StoreBusyError(
+            f"Un autre chargement écrit déjà dans la base (processus {holder or 'inconnu'}) ; "
+            "attendez qu'il se termine puis relancez.",
+            path,
+        ) from exc
+    try:
+        # Windows locks the file's bytes: the process id is then only a courtesy, never required.
+        with contextlib.suppress(OSError):
+            lock_file.write_text(str(os.getpid()), encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+
+
+def _reason_to_rebuild(path: Path) -> str | None:
+    """Why the existing database cannot be updated in place, or None when it can."""
+    if not path.exists():
+        return None
+    _check_path(path)
+    try:
+        con = _open(path, read_only=False)
+    except DamagedDatabaseError as exc:
+        return f"base endommagée ({exc.message.split(' : ')[0]})"
+    try:
+        if schema.is_empty(con):
+            return None
+        _check_version(con, path)
+        verify(con)
+    except OldSchemaError:
+        return "base créée par une version antérieure de l'outil"
+    except DamagedDatabaseError as exc:
+        return f"base endommagée ({exc.message.split(' : ')[0]})"
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            return "base endommagée (" + str(exc).splitlines()[0][:120] + ")"
+        raise
+    finally:
+        con.close()
+    return None
+
+
+def _remove_database(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        candidate.unlink(missing_ok=True)
 
 
 @contextmanager
-def writer(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A locked read-write connection for one loading run."""
+def writer(path: Path | None = None) -> Iterator[WriteSession]:
+    """A locked read-write session; rebuilds a damaged or older database in a new file.
+
+    The new file replaces the old one only when the block succeeds: an
+    interrupted rebuild leaves the previous file (damaged or old) as it was.
+    """
+    path = path or config.db_path()
     with writer_lock(path):
-        con = connect(path)
+        reason = _reason_to_rebuild(path)
+        target = path if reason is None else path.with_name(path.name + ".reconstruction")
+        if reason is not None:
+            _remove_database(target)
+        con = _open(target, read_only=False)
         try:
-            yield con
-        finally:
+            if schema.is_empty(con):
+                schema.create_schema(con)
+            session = WriteSession(con, target, reason)
+            yield session
+            con.execute("CHECKPOINT")
+        except BaseException:
             con.close()
+            if reason is not None:
+                _remove_database(target)
+            raise
+        con.close()
+        if reason is not None:
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+            os.replace(target, path)
 
 
 @contextmanager
@@ -122,74 +274,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-
-
-def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """Replace table ``name`` by ``frame`` (call inside :func:`transaction`)."""
-    con.register("_incoming", frame)
-    try:
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
-    finally:
-        con.unregister("_incoming")
-
-
-def record_source(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    vintage: str,
-    origin: str,
-    sha256: str | None,
-    row_count: int,
-    notes: str = "",
-    loader_version: str = "1",
-) -> None:
-    """Upsert one row of the ``sources`` provenance table.
-
-    ``loader_version`` changes when a loader derives its tables differently:
-    a file already loaded by an older loader is then loaded again.
-    """
-    con.execute(SOURCES_DDL)
-    con.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS loader_version VARCHAR")
-    con.execute("DELETE FROM sources WHERE source = ? AND vintage = ?", [source, vintage])
-    con.execute(
-        "INSERT INTO sources (source, vintage, origin, sha256, row_count, loaded_at, notes, loader_version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [source, vintage, origin, sha256, row_count, datetime.now(UTC), notes, loader_version],
-    )
-
-
-def load_source(
-    con: duckdb.DuckDBPyConnection,
-    tables: Mapping[str, pd.DataFrame],
-    provenance: Mapping[str, Any],
-) -> None:
-    """Replace several tables and record their provenance, atomically.
-
-    ``provenance`` holds the keyword arguments of :func:`record_source`
-    (``source``, ``vintage``, ``origin``, ``sha256``, ``row_count``, ``notes``).
-    """
-    with transaction(con):
-        for name, frame in tables.items():
-            replace_table(con, name, frame)
-        record_source(con, **provenance)
-
-
-def source_loaded(con: duckdb.DuckDBPyConnection, source: str, vintage: str, sha256: str | None) -> bool:
-    """True when this exact file (same checksum) is already loaded."""
-    row = con.execute(
-        "SELECT sha256 FROM sources WHERE source = ? AND vintage = ?", [source, vintage]
-    ).fetchone()
-    return row is not None and sha256 is not None and row[0] == sha256
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    # fetchall: DuckDB refuses a later register() while a fetchone() result is pending.
-    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
-    return bool(rows and rows[0][0])
-
-
-def read_sql(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-    return con.execute(sql, params or []).df()
 
 
 def read_geo(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> gpd.GeoDataFrame:

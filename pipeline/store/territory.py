@@ -20,53 +20,18 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipeline import config
 from pipeline.errors import TerritoryError
-from pipeline.geography import normalise_name, slugify
+from pipeline.geography import normalise_insee_code, normalise_name
+from pipeline.model import UNIT_COLUMNS, Territory
+from pipeline.store.queries import geography, listings
 
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
 CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom")
-UNIT_COLUMNS = ["unit_code", "commune_code", "nom", "type", "population", "departement", "region"]
-
-
-@dataclass
-class Territory:
-    """A resolved territory."""
-
-    spec: str
-    kind: str
-    label: str
-    units: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def commune_codes(self) -> list[str]:
-        return sorted(self.units["commune_code"].unique())
-
-    @property
-    def population(self) -> int:
-        return int(self.units["population"].fillna(0).sum())
-
-    @property
-    def slug(self) -> str:
-        return slugify(self.spec, max_length=80, default="territoire")
-
-
-def _units_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        """
-        SELECT code AS unit_code, coalesce(parent, code) AS commune_code, nom, type, population,
-               departement, region
-        FROM communes WHERE vintage = ?
-        """,
-        [config.CURRENT_VINTAGE],
-    ).df()
 
 
 def _suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> str:
@@ -83,11 +48,23 @@ def _suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> 
     return " ; vouliez-vous dire : " + ", ".join(hits) + " ?"
 
 
+def names_label(names: list[str]) -> str:
+    """A readable French label for a list of communes: « Digne-les-Bains, Aiglun et 12 autres communes »."""
+    if not names:
+        return "Aucune commune"
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= 3:
+        return ", ".join(names[:-1]) + " et " + names[-1]
+    rest = len(names) - 2
+    return f"{names[0]}, {names[1]} et {rest} autres communes"
+
+
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str) -> tuple[pd.DataFrame, list[str]]:
     """Resolve codes (or exact commune names) to units, collecting every error."""
-    units = _units_table(con)
+    units = geography.units(con)
     by_code = units.set_index("unit_code")
-    mapping = con.execute("SELECT code, current_code, kind, nom FROM cog_mapping").df().set_index("code")
+    mapping = geography.cog_mapping(con).set_index("code")
     current_names = units[units["type"] == "commune-actuelle"]
     notes: list[str] = []
     errors: list[str] = []
@@ -96,10 +73,9 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         value = str(raw).strip()
         if not value:
             continue
-        code = value.upper() if re.fullmatch(r"[0-9][0-9abAB][0-9]{3}", value) else None
-        if code is None and re.fullmatch(r"[0-9]{4}", value):
-            code = "0" + value  # a spreadsheet dropped the leading zero
-            notes.append(f"{value} lu comme {code} (zéro initial rétabli)")
+        code, note = normalise_insee_code(value)
+        if note:
+            notes.append(note)
         if code is not None and code in by_code.index:
             rows.append(by_code.loc[[code]].reset_index())
             continue
@@ -140,19 +116,11 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     return frame[UNIT_COLUMNS].reset_index(drop=True), notes
 
 
-def _communes_where(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> pd.DataFrame:
-    return con.execute(
-        f"""
-        SELECT code AS unit_code, code AS commune_code, nom, type, population, departement, region
-        FROM communes WHERE vintage = ? AND type = 'commune-actuelle' AND {where}
-        ORDER BY code
-        """,
-        [config.CURRENT_VINTAGE, *params],
-    ).df()
+def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
+    """Resolve ``spec`` (see module docstring); raise :class:`TerritoryError` in French.
 
-
-def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str) -> Territory:
-    """Resolve ``spec`` (see module docstring); raise :class:`TerritoryError` in French."""
+    ``name`` (``NOM=``) replaces the label of the territory in titles.
+    """
     if ":" not in spec:
         raise TerritoryError(
             f"Spécification de territoire invalide « {spec} » : attendu TYPE:VALEUR avec TYPE parmi "
@@ -166,40 +134,40 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str) -> Territory:
     if not value:
         raise TerritoryError(f"Territoire vide : aucune valeur après « {kind}: »")
     notes: list[str] = []
+    cpts = listing = None
+    shared_name = False
     if kind == "communes":
         units, notes = resolve_codes(con, re.split(r"[,;]+", value), spec)
-        label = f"{len(units)} commune(s) choisie(s)"
+        label = names_label(list(units["nom"]))
     elif kind == "epci":
-        row = con.execute("SELECT nom FROM epci WHERE code = ?", [value]).fetchone()
-        if row is None:
-            names = con.execute("SELECT nom, code FROM epci").df()
+        epci = geography.epci_name(con, value)
+        if epci is None:
+            names = geography.epcis(con)
             raise TerritoryError(f"EPCI inconnu : {value}" + _suggest(value, names["nom"], names["code"]))
-        units = _communes_where(con, "code IN (SELECT commune FROM epci_membres WHERE epci = ?)", [value])
-        label = str(row[0])
+        units = geography.communes_of_epci(con, value)
+        label = epci
     elif kind == "bv":
-        row = con.execute(
-            "SELECT libelle FROM zonages_libelles WHERE niveau = 'BV2022' AND code = ?", [value]
-        ).fetchone()
-        if row is None:
-            names = con.execute("SELECT libelle, code FROM zonages_libelles WHERE niveau = 'BV2022'").df()
+        bv = geography.bassin_de_vie_name(con, value)
+        if bv is None:
+            names = geography.bassins_de_vie(con)
             raise TerritoryError(
                 f"Bassin de vie 2022 inconnu : {value}" + _suggest(value, names["libelle"], names["code"])
             )
-        codes = con.execute("SELECT code FROM appartenance WHERE bv2022 = ?", [value]).df()["code"].tolist()
-        units, notes = resolve_codes(con, codes, spec)
-        label = f"Bassin de vie de {row[0]} (BV2022 {value})"
+        units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec)
+        label = f"Bassin de vie de {bv} (BV2022 {value})"
     elif kind in ("departement", "region"):
-        table = "departements" if kind == "departement" else "regions"
         code = value.upper().zfill(2)
-        row = con.execute(f"SELECT nom FROM {table} WHERE code = ?", [code]).fetchone()
-        if row is None:
-            names = con.execute(f"SELECT nom, code FROM {table}").df()
+        found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
+        if found is None:
+            names = geography.departements(con) if kind == "departement" else geography.regions(con)
             word = "Département inconnu" if kind == "departement" else "Région inconnue"
             raise TerritoryError(f"{word} : {value}" + _suggest(value, names["nom"], names["code"]))
-        units = _communes_where(con, f"{kind} = ?", [code])
-        label = str(row[0])
+        units = geography.communes_where(con, kind, code)
+        label = found
     elif kind == "cpts":
-        units, notes, label = _resolve_cpts(con, value)
+        units, notes, cpts, listing, shared_name = _resolve_cpts(con, value)
+        # The listing is named only where two listings hold the same CPTS name.
+        label = f"{cpts} (liste {listing})" if shared_name else cpts
     else:
         units, notes = _resolve_file(con, Path(value), spec)
         label = f"Territoire du fichier {Path(value).name}"
@@ -210,7 +178,10 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str) -> Territory:
     _reject_com_only(con, units, spec)
     units = units.reset_index(drop=True)
     units["population"] = units["population"].astype("Int64")
-    return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes)
+    if name:
+        label = name.strip()
+    return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
+                     name=name.strip() if name else None, shared_name=shared_name)
 
 
 def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: str) -> None:
@@ -221,11 +192,7 @@ def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: 
     commune polygons in the loaded contours, and the CPTS agreement (ACI) does
     not apply there: a diagnostic would be empty or wrong.
     """
-    codes = sorted(set(units["commune_code"].astype(str)))
-    zones = con.execute(
-        "SELECT DISTINCT code, zone FROM communes WHERE vintage = ? AND code IN (SELECT unnest(?::VARCHAR[]))",
-        [config.CURRENT_VINTAGE, codes],
-    ).df()
+    zones = geography.zone_codes(con, sorted(set(units["commune_code"].astype(str))))
     if len(zones) and (zones["zone"] == "com").all():
         raise TerritoryError(
             f"Territoire « {spec} » hors du champ du diagnostic : il ne compte que des communes de collectivités "
@@ -235,12 +202,12 @@ def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: 
         )
 
 
-def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFrame, list[str], str]:
-    from pipeline.store import connection as store
-
-    if not store.table_exists(con, "cpts_membres"):
+def _resolve_cpts(
+    con: duckdb.DuckDBPyConnection, name: str
+) -> tuple[pd.DataFrame, list[str], str, str, bool]:
+    names = listings.cpts_names(con)
+    if names.empty:
         raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
-    names = con.execute("SELECT DISTINCT cpts, listing FROM cpts_membres").df()
     exact = names[names["cpts"] == name]
     if exact.empty:
         exact = names[names["cpts"].map(normalise_name) == normalise_name(name)]
@@ -259,13 +226,10 @@ def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFra
         raise TerritoryError(
             f"Nom de CPTS ambigu : {listed} ; précisez la liste, par exemple {how}"
         )
-    cpts, listing = exact.iloc[0]["cpts"], exact.iloc[0]["listing"]
-    codes = con.execute(
-        "SELECT unit_code FROM cpts_membres WHERE cpts = ? AND listing = ? AND unit_code IS NOT NULL",
-        [cpts, listing],
-    ).df()["unit_code"].tolist()
-    units, notes = resolve_codes(con, codes, f"cpts:{cpts}")
-    return units, notes, f"{cpts} (liste {listing})"
+    cpts, listing = str(exact.iloc[0]["cpts"]), str(exact.iloc[0]["listing"])
+    shared = int((names["cpts"].map(normalise_name) == normalise_name(cpts)).sum()) > 1
+    units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
+    return units, notes, cpts, listing, shared
 
 
 def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
@@ -314,12 +278,11 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
             raise TerritoryError(exc.message, path) from exc
     if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
-    from pipeline.store.connection import read_geo
-
     frame = frame.set_crs(4326, allow_override=frame.crs is None).to_crs(4326)
     frame["geometry"] = frame.geometry.make_valid()
-    polygons = read_geo(con, "SELECT code, geometry FROM commune_polygons")
-    points = polygons.set_geometry(polygons.geometry.representative_point())
+    located = geography.commune_points(con)
+    points = gpd.GeoDataFrame(located[["code"]], geometry=gpd.points_from_xy(located["lon"], located["lat"]),
+                              crs=4326)
     inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
     codes = sorted(inside["code"].unique())
     if not codes:

@@ -15,17 +15,16 @@ from pipeline.analysis.access import (
     DREES_APL_STEPS_MINUTES,
     UNIT_CONSULTATIONS,
     UNIT_PER_100K,
-    WhatIfChange,
-    WhatIfSyntaxError,
     approx_apl,
-    load_access_params,
-    parse_what_if,
+    check_what_if_groups,
     rank_correlation,
     steps_minutes_to_km,
     what_if,
 )
 from pipeline.analysis.distances import distance_table
 from pipeline.errors import DataError
+from pipeline.model import WhatIfChange, WhatIfSyntaxError, parse_what_if
+from pipeline.params import load_access_params
 
 GP = "médecins généralistes"
 UNBOUNDED = {1e9: 1.0}  # every pair of the table has weight 1
@@ -140,7 +139,7 @@ def test_what_if_matches_groupe_case_insensitively() -> None:
     dist = _line(2, 1.0)
     demand = pd.DataFrame({"code": ["00001", "00002"], "population": 100.0})
     supply = pd.DataFrame({"code": ["00001"], "groupe": "Médecins généralistes", "effectif": [2.0]})
-    changes = parse_what_if("médecins généralistes:-1@00001", known_groupes=["Médecins généralistes"])
+    changes = check_what_if_groups(parse_what_if("médecins généralistes:-1@00001"), ["Médecins généralistes"])
     assert changes == [WhatIfChange("Médecins généralistes", -1.0, "00001")]
     res = what_if(demand, supply, dist, [(GP, -1.0, "00001")])
     assert res["before"].tolist() == pytest.approx([1000.0, 1000.0])
@@ -188,26 +187,9 @@ def test_large_commune_keeps_its_own_supply() -> None:
     assert out.attrs["offre_hors_distancier"] == []
 
 
-def test_parse_what_if_valid() -> None:
-    got = parse_what_if("médecins généralistes:2@04070; infirmiers : -1,5 @ 2A004;")
-    assert got == [WhatIfChange(GP, 2.0, "04070"), WhatIfChange("infirmiers", -1.5, "2A004")]
-
-
-@pytest.mark.parametrize(
-    ("spec", "pattern"),
-    [
-        ("", "Scénario vide"),
-        ("médecins généralistes:2", "élément 1 « médecins généralistes:2 » mal formé"),
-        ("médecins généralistes:2@04070;;infirmiers:1@04001", "élément 2 vide"),
-        ("infirmiers:abc@04001", "nombre invalide « abc »"),
-        ("infirmiers:0@04001", "nombre non nul"),
-        ("infirmiers:1@4001", "code commune INSEE invalide « 4001 »"),
-        ("sorciers:1@04001", "groupe inconnu « sorciers »"),
-    ],
-)
-def test_parse_what_if_errors(spec: str, pattern: str) -> None:
-    with pytest.raises(WhatIfSyntaxError, match=pattern):
-        parse_what_if(spec, known_groupes=[GP, "infirmiers"])
+def test_what_if_group_must_be_a_loaded_one() -> None:
+    with pytest.raises(WhatIfSyntaxError, match="élément 1, groupe inconnu « sorciers »"):
+        check_what_if_groups(parse_what_if("sorciers:1@04001"), [GP, "infirmiers"])
 
 
 def test_rank_correlation() -> None:

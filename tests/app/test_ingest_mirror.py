@@ -7,6 +7,14 @@ import pytest
 
 from pipeline import config
 
+pytestmark = pytest.mark.national
+
+
+@pytest.fixture()
+def db(national_db: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The national database: these figures are France's."""
+    return national_db
+
 
 def test_2026_totals_match_the_published_figures(db: duckdb.DuckDBPyConnection) -> None:
     # SOURCES.md: "2026: 34,969 current communes, 68.95 M inhabitants".
@@ -77,11 +85,6 @@ def test_mapping_targets_are_current_communes(db: duckdb.DuckDBPyConnection) -> 
     assert db.execute("SELECT current_code FROM cog_mapping WHERE code = '14666'").fetchone()[0] == "14666"
 
 
-def test_one_row_per_code_and_vintage(db: duckdb.DuckDBPyConnection) -> None:
-    dup = db.execute("SELECT count(*) FROM (SELECT code, vintage FROM communes GROUP BY 1, 2 HAVING count(*) > 1)")
-    assert dup.fetchone()[0] == 0
-
-
 RECREATED = ["14666", "15031", "15035", "15047", "15171", "85165", "85212"]
 
 
@@ -127,10 +130,17 @@ def test_qpv_zoning(db: duckdb.DuckDBPyConnection) -> None:
     assert (n_qpv, n_communes) == (135, 53)  # SOURCES.md: 135 QPV in 53 communes
 
 
-def test_second_run_reuses_what_is_loaded(loaded_data_dir, mirror, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.app import data as ingest
+def test_second_run_reuses_what_is_loaded(fixture_data_dir, mirror, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
 
-    monkeypatch.setenv("CPTS_DATA_DIR", str(loaded_data_dir))
-    report = ingest.run(mirror)
-    assert {s.status for s in report.steps[: len(ingest.STEPS)]} == {"inchangé"}
-    assert config.db_path() == loaded_data_dir / "processed" / "cpts.duckdb"
+    from pipeline.app import data
+    from pipeline.model import DataOptions
+    from tests.conftest import FIXTURE_DEPARTEMENTS
+
+    copy = tmp_path / "data"
+    shutil.copytree(fixture_data_dir, copy)
+    monkeypatch.setenv("CPTS_DATA_DIR", str(copy))
+    report = data.run(DataOptions(mirror=mirror, departements=FIXTURE_DEPARTEMENTS))
+    assert {s.status for s in report.steps[: len(data.BASE_STEPS)]} == {"inchangé"}
+    assert report.rebuilt is None
+    assert config.db_path() == copy / "processed" / "cpts.duckdb"

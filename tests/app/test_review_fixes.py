@@ -19,6 +19,14 @@ from pipeline.errors import DataError, TerritoryError
 from pipeline.store.territory import resolve_territory
 from tests.app.test_diagnostic_e2e import run_cli
 
+pytestmark = pytest.mark.national
+
+
+@pytest.fixture()
+def db(national_db: Any) -> Any:
+    return national_db
+
+
 COM_MESSAGE = "hors du champ du diagnostic : il ne compte que des communes de collectivités d'outre-mer"
 
 

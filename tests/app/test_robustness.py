@@ -8,8 +8,8 @@ table, the ``sources`` table) and the outputs of a previous diagnostic
 (bytes and mtimes of ``maps/<slug>/`` and ``data/processed/diagnostics/<slug>/``)
 are unchanged, and (d) that no Python traceback reaches stderr.
 
-Workspaces: the module fixture ``base`` copies the session database
-(``loaded_data_dir``) once and writes a diagnostic of ``communes:04070`` in it;
+Workspaces: the module fixture ``base`` copies the fixture database
+(``fixture_data_dir``, five départements) once and writes a diagnostic of ``communes:04070`` in it;
 cases that only read run against it, cases that write (``make data``) run on a
 private copy of it (:func:`workspace`).
 
@@ -96,10 +96,10 @@ def copy_workspace(source_data: Path, source_maps: Path | None, target: Workspac
 
 
 @pytest.fixture(scope="module")
-def base(loaded_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """The session database plus the outputs of one previous diagnostic."""
+def base(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The fixture database plus the outputs of one previous diagnostic."""
     ws = Workspace(tmp_path_factory.mktemp("robustesse"))
-    copy_workspace(loaded_data_dir, None, ws)
+    copy_workspace(fixture_data_dir, None, ws)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in ws.env(mirror).items():
             mp.setenv(key, value)
@@ -325,12 +325,32 @@ def test_corrupted_database_is_reported_not_overwritten(
     ws.db.write_bytes(b"DUCK" + bytes(range(256)) * 64)
     content = ws.db.read_bytes()
     monkeypatch.setenv("CPTS_DATA_DIR", str(ws.data))
-    expected = error_line("Le fichier de la base n'est pas une base DuckDB valide (corrompu, tronqué ou remplacé ?) : "
-                          "supprimez-le puis relancez « make data »", ws.db)
-    assert cli(capsys, "territoire", PREVIOUS)[::2] == (CODES_ERROR, expected)
-    assert cli(capsys, "data", "--sans-demo", "--miroir", str(tmp_path / "miroir-vide"))[::2] == (
-        CODES_ERROR, expected)
+    code, _, err = cli(capsys, "territoire", PREVIOUS)
+    assert code == CODES_ERROR
+    assert err.startswith("Erreur : La base de données est endommagée (fichier tronqué, corrompu ou qui n'est pas "
+                          "une base DuckDB) (IO Error: ")
+    assert err.endswith(" : supprimez le fichier ou relancez « make data », qui reconstruira la base "
+                        f"(fichier {ws.db})\n")
+    # A rebuild that cannot complete (an empty mirror) leaves the damaged file as it was.
+    code, _, err = cli(capsys, "data", "--sans-demo", "--miroir", str(tmp_path / "miroir-vide"))
+    assert code == CODES_ERROR and err.startswith("Erreur : Fichier absent du miroir ")
     assert ws.db.read_bytes() == content
+    assert not ws.db.with_name("cpts.duckdb.reconstruction").exists()
+
+
+def test_make_data_rebuilds_a_damaged_database(
+    tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = Workspace(tmp_path)
+    ws.db.parent.mkdir(parents=True)
+    ws.db.write_bytes(b"DUCK" + bytes(range(256)) * 64)
+    monkeypatch.setenv("CPTS_DATA_DIR", str(ws.data))
+    code, out, err = cli(capsys, "data", "--sans-demo", "--departements", "04", "--miroir", str(mirror))
+    assert (code, err) == (0, "")
+    assert "Base reconstruite entièrement : base endommagée (La base de données est endommagée" in out
+    assert "(départements 04 seulement)" in out and "Terminé en" in out
+    code, out, err = cli(capsys, "territoire", PREVIOUS)
+    assert (code, err) == (0, "") and out.startswith("Digne-les-Bains : 1 unité, 17 979 habitants")
 
 
 # --------------------------------------------------------------------------- output folders
@@ -380,15 +400,15 @@ def test_disk_full_while_writing_keeps_previous_outputs(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A system error half-way through the writing: French line, exit 1, previous outputs untouched."""
-    from pipeline.render import exports
+    from pipeline.render import tables
 
-    real = exports.write_tables
+    real = tables.write_tables
 
     def disk_full(d: Any, folder: Path) -> None:
         real(d, folder)
         raise OSError(errno.ENOSPC, "No space left on device", str(folder / "diagnostic.xlsx"))
 
-    monkeypatch.setattr(exports, "write_tables", disk_full)
+    monkeypatch.setattr(tables, "write_tables", disk_full)
     before = snapshot(workspace)
     code, out, err = cli(capsys, "diagnostic", PREVIOUS)
     assert code == 1
@@ -564,9 +584,9 @@ def test_cpts_name_in_two_listings_is_ambiguous(workspace: Workspace, capsys: py
     before = snapshot(workspace)
     code, _, err = cli(capsys, "diagnostic", "cpts:CPTS du Verdon")
     assert (code, err) == (CODES_ERROR, error_line(
-        "Nom de CPTS ambigu : « CPTS du Verdon » (liste paca), « CPTS du Verdon » (liste listing_nom_en_double) ; "
-        "précisez la liste, par exemple « cpts:paca:CPTS du Verdon » ou "
-        "« cpts:listing_nom_en_double:CPTS du Verdon »"))
+        "Nom de CPTS ambigu : « CPTS du Verdon » (liste listing_nom_en_double), « CPTS du Verdon » (liste paca) ; "
+        "précisez la liste, par exemple « cpts:listing_nom_en_double:CPTS du Verdon » ou "
+        "« cpts:paca:CPTS du Verdon »"))
     assert snapshot(workspace) == before
     code, out, err = cli(capsys, "territoire", "cpts:listing_nom_en_double:CPTS du Verdon")
     assert (code, err) == (0, "")
@@ -656,14 +676,16 @@ def test_failure_inside_a_transaction_rolls_back(
     The CLI prints a French header then the traceback (a bug must be reportable);
     the transaction is rolled back and the next run loads the listing.
     """
-    real = store.record_source
+    from pipeline.store import load
 
-    def broken(con: duckdb.DuckDBPyConnection, source: str, *args: Any, **kwargs: Any) -> None:
-        if source.startswith("cpts:listing_commune"):
+    real = load.record_source
+
+    def broken(con: duckdb.DuckDBPyConnection, provenance: load.Provenance) -> None:
+        if provenance.source.startswith("cpts:listing_commune"):
             raise RuntimeError("panne simulée au milieu de la transaction")
-        real(con, source, *args, **kwargs)
+        real(con, provenance)
 
-    monkeypatch.setattr(store, "record_source", broken)
+    monkeypatch.setattr(load, "record_source", broken)
     listing = str(FIXTURES / "listing_commune_deux_fois.csv")
     before = snapshot(workspace)
     code, _, err = cli(capsys, "data", "--cpts", listing)
@@ -674,7 +696,7 @@ def test_failure_inside_a_transaction_rolls_back(
         "l'anomalie avec la commande lancée et le détail technique ci-dessous :\nTraceback (most recent call last):")
     assert err.endswith("RuntimeError: panne simulée au milieu de la transaction\n")
     assert snapshot(workspace) == before
-    monkeypatch.setattr(store, "record_source", real)
+    monkeypatch.setattr(load, "record_source", real)
     code, out, err = cli(capsys, "data", "--cpts", listing)
     assert (code, err) == (0, "")
     assert "liste de CPTS « listing_commune_deux_fois » chargé" in out
@@ -691,6 +713,8 @@ def test_errors_print_no_traceback_through_python_m(workspace: Workspace, mirror
 
 def test_duckdb_progress_bar_is_off_when_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CPTS_QUIET", "1")
+    with store.writer(tmp_path / "q.duckdb"):
+        pass
     con = store.connect(tmp_path / "q.duckdb")
     try:
         assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
@@ -702,7 +726,7 @@ def test_outputs_of_one_run_never_mix_when_the_second_swap_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the maps folder cannot be swapped in, the tables folder swapped just before is put back."""
-    from pipeline.render import exports
+    from pipeline.render import outputs
 
     tables, maps_folder = tmp_path / "tables", tmp_path / "maps"
     tables.mkdir()
@@ -719,7 +743,7 @@ def test_outputs_of_one_run_never_mix_when_the_second_swap_fails(
     monkeypatch.setattr(Path, "rename", failing_rename)
     with (
         pytest.raises(PipelineError, match="les sorties précédentes sont conservées"),
-        exports.atomic_dirs(tables, maps_folder) as (new_tables, new_maps),
+        outputs.atomic_dirs(tables, maps_folder) as (new_tables, new_maps),
     ):
         (new_tables / "a.csv").write_text("nouveau", encoding="utf-8")
         (new_maps / "carte.html").write_text("nouvelle", encoding="utf-8")

@@ -51,30 +51,31 @@ def finess_extraction(path: Path, located: dict[str, tuple[float, float]]) -> Pa
 
 
 @pytest.fixture(scope="module")
-def outputs(loaded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def outputs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     import geopandas as gpd
 
     from pipeline.app.registries import finess_step
+    from pipeline.app.steps import Scope
     from pipeline.store import connection as store
-    from pipeline.store.queries import diagnostic as gather
+    from pipeline.store.queries import geography
 
     root = tmp_path_factory.mktemp("browser")
     data = root / "data"
     (data / "processed").mkdir(parents=True)
-    shutil.copy2(loaded_data_dir / "processed" / "cpts.duckdb", data / "processed" / "cpts.duckdb")
-    (data / "raw").symlink_to(loaded_data_dir / "raw", target_is_directory=True)
+    shutil.copy2(fixture_data_dir / "processed" / "cpts.duckdb", data / "processed" / "cpts.duckdb")
+    (data / "raw").symlink_to(fixture_data_dir / "raw", target_is_directory=True)
     maps_dir = root / "maps"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CPTS_DATA_DIR", str(data))
         mp.setenv("CPTS_MAPS_DIR", str(maps_dir))
         mp.setenv("CPTS_QUIET", "1")
-        con = store.connect()
+        con = store.connect(read_only=False)
         try:
-            polygons = gather.polygons_for(con, sorted({c for _, _, c in ESTABLISHMENTS}))
+            polygons = geography.polygons_for(con, sorted({c for _, _, c in ESTABLISHMENTS}))
             points = gpd.GeoSeries(polygons.geometry.representative_point().to_numpy(), crs=4326).to_crs(2154)
             located = {code: (p.x, p.y) for code, p in zip(polygons["code"], points, strict=True)}
             path = finess_extraction(root / "etalab-cs1100507-stock-20260201-0412.csv", located)
-            result = finess_step(path)(con, None, True)
+            result = finess_step(path)(con, None, True, Scope())
         finally:
             con.close()
         assert result.status == "chargé" and result.rows == len(ESTABLISHMENTS)

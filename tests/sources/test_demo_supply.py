@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.sources import demo as demo_supply
 from pipeline.sources import finess, rpps
+from pipeline.store.schema import create_schema
 
 
 def _communes() -> pd.DataFrame:
@@ -57,6 +58,9 @@ def test_official_layout_and_label(generated: dict[str, Path]) -> None:
 def test_loads_as_labelled_demo(generated: dict[str, Path]) -> None:
     communes = _communes()
     con = duckdb.connect()
+    # The declared schema; each test writes its own small COG mapping.
+    create_schema(con)
+    con.execute("DROP TABLE cog_mapping")
     con.register("c", communes)
     con.execute("CREATE TABLE cog_mapping AS SELECT code, code AS current_code FROM c")
     report = rpps.load_rpps(con, generated["annuaire"])

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.errors import DataError
 from pipeline.sources import finess
+from pipeline.store.schema import create_schema
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "finess" / "etalab-cs1100507-stock-20250301-0412.csv"
 
@@ -59,6 +60,9 @@ def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
+    # The declared schema; each test writes its own small COG mapping.
+    create_schema(connection)
+    connection.execute("DROP TABLE cog_mapping")
     connection.execute(
         """
         CREATE TABLE cog_mapping AS SELECT * FROM (VALUES
@@ -173,12 +177,12 @@ def test_provenance(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _sentinel(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE etablissements AS SELECT 'sentinelle' AS finess")
+    con.execute("CREATE OR REPLACE TABLE etablissements AS SELECT 'sentinelle' AS finess")
 
 
 def _untouched(con: duckdb.DuckDBPyConnection) -> None:
     assert _rows(con, "SELECT * FROM etablissements") == [("sentinelle",)]
-    assert not _rows(con, "SELECT * FROM information_schema.tables WHERE table_name = 'finess_anomalies'")
+    assert not _rows(con, "SELECT * FROM finess_anomalies")
 
 
 def _lines() -> list[str]:

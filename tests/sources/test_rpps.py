@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.errors import DataError, DownloadError
 from pipeline.sources import rpps
+from pipeline.store.schema import create_schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rpps"
 ACTIVITE = FIXTURES / "PS_LibreAcces_Personne_activite_202501150800.txt"
@@ -26,6 +27,9 @@ SAVOIR_FAIRE = FIXTURES / "sans_savoir_faire" / "PS_LibreAcces_SavoirFaire_20250
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
+    # The declared schema; each test writes its own small COG mapping.
+    create_schema(connection)
+    connection.execute("DROP TABLE cog_mapping")
     # 01099 is an old commune merged into 01002.
     connection.execute(
         """
@@ -250,14 +254,14 @@ def test_official_zip_with_both_members(con: duckdb.DuckDBPyConnection, tmp_path
 
 
 def _sentinel(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE ps_activites AS SELECT 'sentinelle' AS rpps")
-    con.execute("CREATE TABLE offre_commune AS SELECT 'sentinelle' AS commune")
+    con.execute("CREATE OR REPLACE TABLE ps_activites AS SELECT 'sentinelle' AS rpps")
+    con.execute("CREATE OR REPLACE TABLE offre_commune AS SELECT 'sentinelle' AS commune")
 
 
 def _assert_untouched(con: duckdb.DuckDBPyConnection) -> None:
     assert _rows(con, "SELECT * FROM ps_activites") == [("sentinelle",)]
     assert _rows(con, "SELECT * FROM offre_commune") == [("sentinelle",)]
-    assert not _rows(con, "SELECT * FROM information_schema.tables WHERE table_name = 'ps_anomalies'")
+    assert not _rows(con, "SELECT * FROM ps_anomalies")
 
 
 def _lines() -> list[str]:

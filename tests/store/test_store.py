@@ -1,67 +1,127 @@
-"""Transactions and locking of the DuckDB store."""
+"""The DuckDB store: declared schema, transactions, writer lock, damaged and older databases."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import shutil
+import tarfile
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from pipeline.app import data as ingest
-from pipeline.errors import StoreBusyError
-from pipeline.store import connection as store
+from pipeline.app import data
+from pipeline.errors import DataError, PipelineError, StoreBusyError
+from pipeline.model import DataOptions
+from pipeline.store import connection, load, schema
+from pipeline.store.load import Provenance
+from tests.conftest import FIXTURE_DEPARTEMENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fixture_communes(mirror: Path) -> int:
+    """Current communes of the fixture départements, counted in the raw Etalab 6.0.0 package."""
+    with tarfile.open(mirror / "decoupage-administratif" / "etalab-decoupage-administratif-6.0.0.tgz") as tar:
+        member = tar.extractfile("package/data/communes.json")
+        assert member is not None
+        communes = json.load(member)
+    return sum(1 for c in communes if c["type"] == "commune-actuelle" and c["departement"] in FIXTURE_DEPARTEMENTS)
+
+
+def _new_store(path: Path) -> duckdb.DuckDBPyConnection:
+    with connection.writer(path):
+        pass
+    return duckdb.connect(str(path))
+
+
+def test_every_table_is_declared_with_a_primary_key() -> None:
+    tables = schema.tables()
+    assert {"sources", "communes", "cog_mapping", "commune_polygons", "apl", "cpts_membres", "ps_activites",
+            "offre_commune", "etablissements"} <= set(tables)
+    assert [name for name, table in tables.items() if not table.primary_key] == []
+    for table in tables.values():
+        assert table.doc, f"table {table.name} sans documentation dans schema.sql"
+
+
+def test_loaded_tables_are_exactly_the_declared_ones(db: duckdb.DuckDBPyConnection) -> None:
+    found = {r[0] for r in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert found == set(schema.tables())
+    declared = schema.tables()["cpts_membres"]
+    types = dict(db.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'cpts_membres'")
+                 .fetchall())
+    assert types["date"] == "DATE" and types["statut"] == "VARCHAR"
+    assert [c.name for c in declared.columns] == list(types)
+
+
+def test_a_frame_breaking_a_constraint_is_a_french_error_and_changes_nothing(tmp_path: Path) -> None:
+    con = _new_store(tmp_path / "t.duckdb")
+    regions = pd.DataFrame({"vintage": [2026], "code": ["93"], "nom": ["Provence-Alpes-Côte d'Azur"]})
+    load.load_source(con, {"regions": regions}, Provenance("s", "1", "o", "h1", 1))
+    duplicated = pd.DataFrame({"vintage": [2026, 2026], "code": ["11", "11"], "nom": ["Île-de-France", "bis"]})
+    with pytest.raises(DataError) as info:
+        load.load_source(con, {"regions": duplicated}, Provenance("s", "1", "fichier.csv", "h2", 2))
+    assert info.value.message.startswith("Données contraires au schéma de la table regions : Constraint Error")
+    assert info.value.path == "fichier.csv"
+    assert con.execute("SELECT code FROM regions").fetchall() == [("93",)]
+    assert con.execute("SELECT sha256 FROM sources").fetchall() == [("h1",)]
+
+
+def test_an_undeclared_column_is_refused(tmp_path: Path) -> None:
+    con = _new_store(tmp_path / "t.duckdb")
+    with pytest.raises(load.SchemaContractError, match="colonnes non déclarées"):
+        load.replace_table(con, "regions", pd.DataFrame({"vintage": [2026], "code": ["93"], "nom": ["x"],
+                                                         "intrus": [1]}))
 
 
 def test_failure_mid_load_leaves_previous_content_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "t.duckdb"
-    con = store.connect(path)
-    store.load_source(con, {"a": pd.DataFrame({"x": [1, 2]}), "b": pd.DataFrame({"y": [3]})},
-                      {"source": "s", "vintage": "1", "origin": "o", "sha256": "h1", "row_count": 3})
-    real = store.replace_table
+    con = _new_store(tmp_path / "t.duckdb")
+    regions = pd.DataFrame({"vintage": [2026], "code": ["93"], "nom": ["PACA"]})
+    deps = pd.DataFrame({"vintage": [2026], "code": ["04"], "nom": ["Alpes-de-Haute-Provence"], "region": ["93"]})
+    load.load_source(con, {"regions": regions, "departements": deps}, Provenance("s", "1", "o", "h1", 2))
+    real = load.replace_table
     calls = {"n": 0}
 
-    def failing(con_: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    def failing(con_: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, origin: str | None = None) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("panne simulée au milieu du chargement")
-        real(con_, name, frame)
+        real(con_, name, frame, origin)
 
-    monkeypatch.setattr(store, "replace_table", failing)
+    monkeypatch.setattr(load, "replace_table", failing)
     with pytest.raises(RuntimeError):
-        store.load_source(con, {"a": pd.DataFrame({"x": [9]}), "b": pd.DataFrame({"y": [9]})},
-                          {"source": "s", "vintage": "1", "origin": "o", "sha256": "h2", "row_count": 2})
-    assert con.execute("SELECT list(x ORDER BY x) FROM a").fetchone()[0] == [1, 2]
-    assert con.execute("SELECT sha256 FROM sources").fetchone()[0] == "h1"
+        load.load_source(con, {"regions": regions.assign(code="11"), "departements": deps.assign(code="05")},
+                         Provenance("s", "1", "o", "h2", 2))
+    assert con.execute("SELECT code FROM regions").fetchall() == [("93",)]
+    assert con.execute("SELECT code FROM departements").fetchall() == [("04",)]
+    assert con.execute("SELECT sha256 FROM sources").fetchall() == [("h1",)]
 
 
 def test_interrupted_real_load_keeps_the_previous_database(
-    loaded_data_dir: Path, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fixture_data_dir: Path, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
-
     copy = tmp_path / "data"
-    shutil.copytree(loaded_data_dir, copy)
+    shutil.copytree(fixture_data_dir, copy)
     monkeypatch.setenv("CPTS_DATA_DIR", str(copy))
-    from pipeline.sources.cog import population_on_current_geography as real_population
+    real_population = data.cog_history.population_on_current_geography
 
     def broken(*args: object, **kwargs: object) -> pd.DataFrame:
         real_population(*args, **kwargs)  # type: ignore[arg-type]
         raise RuntimeError("interruption simulée")
 
-    monkeypatch.setattr(ingest.cog, "population_on_current_geography", broken)
+    monkeypatch.setattr(data.cog_history, "population_on_current_geography", broken)
     with pytest.raises(RuntimeError):
-        ingest.run(mirror, force=True)
+        data.run(DataOptions(mirror=mirror, force=True, departements=FIXTURE_DEPARTEMENTS))
     con = duckdb.connect(str(copy / "processed" / "cpts.duckdb"), read_only=True)
     current = "SELECT count(*) FROM communes WHERE vintage = 2026 AND type = 'commune-actuelle'"
-    assert con.execute(current).fetchone()[0] == 34_969
-    assert con.execute("SELECT count(*) FROM commune_polygons").fetchone()[0] == 34_868
+    assert con.execute(current).fetchone()[0] == _fixture_communes(mirror)
     con.close()
 
 
 def _hold_lock(path: str, ready: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
-    with store.writer_lock(Path(path)):
+    with connection.writer_lock(Path(path)):
         ready.set()
         release.wait(20)
 
@@ -74,17 +134,87 @@ def test_concurrent_writer_gets_a_french_error(tmp_path: Path) -> None:
     holder.start()
     try:
         assert ready.wait(20)
-        with pytest.raises(StoreBusyError, match="Un autre chargement écrit déjà dans la base"), store.writer(path):
+        with pytest.raises(StoreBusyError, match="Un autre chargement écrit déjà dans la base") as info, \
+                connection.writer(path):
             pass
+        assert info.value.exit_code == 3
     finally:
         release.set()
         holder.join(20)
-    with store.writer(path) as con:  # free again once the other run ended
-        assert con.execute("SELECT 1").fetchone() == (1,)
+    with connection.writer(path) as session:  # free again once the other run ended
+        assert session.con.execute("SELECT 1").fetchone() == (1,)
 
 
 def test_read_only_connection_on_missing_database_is_a_french_error(tmp_path: Path) -> None:
-    from pipeline.errors import PipelineError
-
     with pytest.raises(PipelineError, match="lancez d'abord « make data »"):
-        store.connect(tmp_path / "absent.duckdb", read_only=True)
+        connection.connect(tmp_path / "absent.duckdb")
+
+
+def test_older_database_is_refused_then_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))  # a database of the previous tool: tables made from frames, no version
+    old.execute("CREATE TABLE communes AS SELECT '04070' AS code")
+    old.close()
+    with pytest.raises(connection.OldSchemaError) as info:
+        connection.connect(path)
+    assert info.value.message == (
+        "La base de données a été créée par une version antérieure de l'outil (schéma 1, attendu "
+        f"{schema.SCHEMA_VERSION}) : relancez « make data » pour la reconstruire")
+    with connection.writer(path) as session:
+        assert session.rebuild == "base créée par une version antérieure de l'outil"
+    assert schema.stored_version(connection.connect(path)) == schema.SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_damaged_database_names_the_file_then_is_rebuilt(fixture_data_dir: Path, tmp_path: Path,
+                                                          damage: str) -> None:
+    path = tmp_path / "cpts.duckdb"
+    if damage == "garbage":
+        path.write_bytes(b"ceci n'est pas une base" * 100)
+    else:
+        shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", path)
+        with open(path, "r+b") as handle:
+            handle.truncate(path.stat().st_size // 2)
+    before = path.read_bytes()
+    if damage == "garbage":
+        with pytest.raises(connection.DamagedDatabaseError) as info:
+            connection.connect(path)
+        assert "La base de données est endommagée" in info.value.message
+        assert info.value.path == str(path)
+        assert "relancez « make data », qui reconstruira la base" in info.value.message
+    with connection.writer(path) as session:
+        assert session.rebuild is not None and session.rebuild.startswith("base endommagée")
+        assert path.read_bytes() == before  # the damaged file stays until the rebuild succeeds
+    assert schema.stored_version(connection.connect(path)) == schema.SCHEMA_VERSION
+
+
+def test_failed_rebuild_leaves_the_damaged_file_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "cpts.duckdb"
+    path.write_bytes(b"x" * 5000)
+    with pytest.raises(RuntimeError), connection.writer(path):
+        raise RuntimeError("interruption simulée")
+    assert path.read_bytes() == b"x" * 5000
+    assert not path.with_name(path.name + ".reconstruction").exists()
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_database_path_that_is_not_a_file_is_named(tmp_path: Path, kind: str) -> None:
+    import os
+
+    path = tmp_path / "cpts.duckdb"
+    if kind == "directory":
+        path.mkdir()
+        expected = "Le chemin de la base de données est un dossier, pas un fichier"
+    else:
+        os.mkfifo(path)
+        expected = "Le chemin de la base de données n'est pas un fichier ordinaire (tube, périphérique…)"
+    with pytest.raises(PipelineError) as info:
+        connection.connect(path)
+    assert info.value.message == expected
+
+
+def test_schema_documentation_is_current() -> None:
+    from pipeline.store.schema_doc import render
+
+    assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == render(), (
+        "docs/schema.md n'est plus à jour : python -m pipeline.store.schema_doc")

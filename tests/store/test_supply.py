@@ -14,6 +14,7 @@ from pipeline.analysis import aci
 from pipeline.errors import TerritoryError
 from pipeline.sources import finess, rpps
 from pipeline.store.queries import supply
+from pipeline.store.schema import create_schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -21,6 +22,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
+    # The declared schema; each test writes its own small COG mapping.
+    create_schema(connection)
+    connection.execute("DROP TABLE cog_mapping")
     connection.execute(
         """
         CREATE TABLE cog_mapping AS SELECT * FROM (VALUES
@@ -71,8 +75,11 @@ def test_establishment_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_structure_rows_without_finess() -> None:
     connection = duckdb.connect()
+    # The declared schema; each test writes its own small COG mapping.
+    create_schema(connection)
+    connection.execute("DROP TABLE cog_mapping")
     connection.execute(
-        "CREATE TABLE ps_activites AS SELECT '1' AS rpps, 'Infirmiers' AS groupe, '01001' AS commune, "
+        "CREATE OR REPLACE TABLE ps_activites AS SELECT '1' AS rpps, 'Infirmiers' AS groupe, '01001' AS commune, "
         "1.0 AS poids, 'libéral' AS mode"
     )
     table = supply.offre_territoire(connection, ["01001"]).set_index("groupe")
@@ -119,7 +126,10 @@ def _synthetic_registry(professionals: int) -> duckdb.DuckDBPyConnection:
     rows += [("0", "Infirmiers", "A"), ("0", "Infirmiers", "Z")]
     rows += [(f"autre{i}", "Autres", "A") for i in range(5)]
     connection = duckdb.connect()
-    connection.execute("CREATE TABLE ps_activites (rpps VARCHAR, groupe VARCHAR, commune VARCHAR)")
+    # The declared schema; each test writes its own small COG mapping.
+    create_schema(connection)
+    connection.execute("DROP TABLE cog_mapping")
+    connection.execute("CREATE OR REPLACE TABLE ps_activites (rpps VARCHAR, groupe VARCHAR, commune VARCHAR)")
     connection.executemany("INSERT INTO ps_activites VALUES (?, ?, ?)", rows)
     return connection
 
@@ -137,7 +147,7 @@ def test_taille_4pp_bound_on_distinct_professionals(professionals: int, label: s
 def test_reference_head_counts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
-        CREATE TABLE communes AS SELECT * FROM (VALUES
+        CREATE OR REPLACE TABLE communes AS SELECT * FROM (VALUES
             ('01001', 2026, 'commune-actuelle', '01', '84'), ('01002', 2026, 'commune-actuelle', '02', '84')
         ) t(code, vintage, type, departement, region)
         """

@@ -12,6 +12,14 @@ from pipeline.errors import TerritoryError
 from pipeline.geography import slugify
 from pipeline.store.territory import resolve_territory
 
+pytestmark = pytest.mark.national
+
+
+@pytest.fixture()
+def db(national_db: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The national database (examples across France)."""
+    return national_db
+
 
 def test_communes_with_old_and_arrondissement_codes(db: duckdb.DuckDBPyConnection) -> None:
     t = resolve_territory(db, "communes:04070,04001,01340,13201")
@@ -113,7 +121,7 @@ def test_slug_is_readable_ascii() -> None:
 
 def test_cpts_of_the_paca_listing(db: duckdb.DuckDBPyConnection) -> None:
     t = resolve_territory(db, "cpts:CPTS du Verdon")
-    assert t.label == "CPTS du Verdon (liste paca)"
+    assert t.label == "CPTS du Verdon"  # the listing is named only when two listings share the name
     expected = db.execute(
         "SELECT count(DISTINCT unit_code) FROM cpts_membres WHERE cpts = 'CPTS du Verdon' AND listing = 'paca'"
     ).fetchone()[0]

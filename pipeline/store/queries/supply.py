@@ -32,6 +32,7 @@ import pandas as pd
 
 from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
+from pipeline.store.queries import has_rows
 
 #: Columns of the recours split; ``non classé`` gathers professions seed 000 does not classify.
 RECOURS: tuple[str, ...] = ("premier", "second", nomenclatures.RECOURS_HORS_AMBULATOIRE, "non classé")
@@ -43,19 +44,6 @@ MODES: tuple[str, ...] = ("libéral", "salarié", "mixte", "bénévole", "non re
 #: médecins without specialty, non-Trame professions such as opticiens or ergothérapeutes).
 GROUPE_AUTRES = "Autres"
 
-#: French labels of the columns of :func:`offre_territoire` (for reports and spreadsheets).
-LIBELLES: dict[str, str] = {
-    "groupe": "Profession ou structure",
-    "praticiens": "Professionnels (effectif distinct)",
-    "praticiens_etp": "Professionnels (part des sites)",
-    "dont_liberaux": "dont libéraux",
-    "unite": "Unité",
-    "source": "Source",
-    "densite_10000": "Densité territoire (pour 10 000 hab.)",
-    "densite_departement": "Densité département",
-    "densite_region": "Densité région",
-    "densite_france": "Densité France",
-}
 
 
 def _communes_frame(communes: Iterable[str]) -> pd.DataFrame:
@@ -65,14 +53,28 @@ def _communes_frame(communes: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame({"code": codes})
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()
-    return bool(rows and rows[0][0])
+def registry_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an Annuaire Santé extraction is loaded."""
+    return has_rows(con, "ps_activites")
 
 
 def _require_registry(con: duckdb.DuckDBPyConnection) -> None:
-    if not _has_table(con, "ps_activites"):
-        raise PipelineError("La table « ps_activites » est absente : chargez d'abord l'Annuaire Santé.")
+    if not registry_loaded(con):
+        raise PipelineError("Aucune extraction de l'Annuaire Santé n'est chargée : lancez d'abord « make data ».")
+
+
+def offre(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """Supply aggregates per commune (``offre_commune``) with département and région, or None without registry."""
+    if not has_rows(con, "offre_commune"):
+        return None
+    return con.execute(
+        """
+        SELECT o.*, c.departement, c.region
+        FROM offre_commune o LEFT JOIN communes c
+          ON c.code = o.commune AND c.vintage = ? AND c.type = 'commune-actuelle'
+        """,
+        [config.CURRENT_VINTAGE],
+    ).df()
 
 
 def _in_territory(con: duckdb.DuckDBPyConnection, communes: Iterable[str], sql: str) -> pd.DataFrame:
@@ -159,7 +161,7 @@ def structures_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str
         Index :data:`~pipeline.nomenclatures.GROUPES_STRUCTURES`, number of
         establishments whose commune is in the territory.
     """
-    if not _has_table(con, "etablissements"):
+    if not has_rows(con, "etablissements"):
         return None
     territory = _communes_frame(communes)
     finess_groups = list(nomenclatures.GROUPE_FINESS_STRUCTURE.values())

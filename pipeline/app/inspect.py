@@ -1,0 +1,46 @@
+"""Small read commands: ``territoire SPEC`` (units of a territory) and ``sources`` (what is loaded)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+from pipeline.store.connection import connect
+from pipeline.store.queries import provenance
+from pipeline.store.territory import resolve_territory
+
+
+def print_territory(spec: str, name: str | None = None) -> None:
+    """Print the units a specification resolves to, with their population."""
+    con = connect()
+    try:
+        territory = resolve_territory(con, spec, name)
+    finally:
+        con.close()
+    units = len(territory.units)
+    population = f"{territory.population:,}".replace(",", " ")
+    print(f"{territory.label} : {units} unité{'s' if units > 1 else ''}, {population} habitants")
+    for note in territory.notes:
+        print(f"  note : {note}")
+    for row in territory.units.itertuples():
+        population = "population non disponible" if row.population is None or str(row.population) == "<NA>" \
+            else f"{row.population}"
+        print(f"  {row.unit_code} {row.nom} ({population})")
+
+
+def print_sources() -> None:
+    """Print every loaded source, one block per file, wrapped to the terminal's width."""
+    con = connect()
+    try:
+        frame = provenance.sources(con)
+    finally:
+        con.close()
+    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 120))
+    for row in frame.itertuples():
+        demo = " — données fictives de démonstration" if row.demo else ""
+        print(f"{row.source} {row.vintage} : {row.row_count} lignes, chargé le {str(row.loaded_at)[:16]}{demo}")
+        for label, text in (("origine", row.origin), ("note", row.notes), ("sha256", row.sha256)):
+            if text is None or str(text) in ("", "nan", "None"):
+                continue
+            print(textwrap.fill(f"{label} : {text}", width=width, initial_indent="  ", subsequent_indent="    ",
+                                break_long_words=True))

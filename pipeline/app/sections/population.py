@@ -1,0 +1,106 @@
+"""Population section: units with their details, population, area, evolution and references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline import config
+from pipeline.analysis import indicators as ind
+from pipeline.model import Territory
+from pipeline.model.diagnostic import PopulationSection
+from pipeline.store.queries import geography
+
+
+def main_area(units: pd.DataFrame) -> tuple[str, str]:
+    """The département and région holding most of the territory's population."""
+    weights = units.assign(p=units["population"].fillna(0).astype(float))
+    dep = str(weights.groupby("departement")["p"].sum().idxmax())
+    reg = str(weights.loc[weights["departement"] == dep, "region"].iloc[0])
+    return dep, reg
+
+
+def qpv_particularities(zoning: pd.DataFrame, units: pd.DataFrame) -> list[str]:
+    """Trame column « particularités »: QPV with their ZIP/ZAC zoning, where the zoning file covers it.
+
+    The zoning file covers région PACA (93) only; elsewhere the answer is
+    « non renseigné » rather than a misleading « aucun ».
+    """
+    covered_regions = {"93"}
+    out = []
+    for row in units.itertuples():
+        hits = zoning[zoning["commune"] == row.commune_code]
+        if row.region not in covered_regions:
+            out.append("non renseigné")
+        elif hits.empty:
+            out.append("aucun QPV zoné")
+        else:
+            out.append("; ".join(f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in hits.itertuples()))
+    return out
+
+
+def unit_table(con: duckdb.DuckDBPyConnection, territory: Territory, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per unit: names, postal codes, EPCI, bassin de vie, QPV zoning, area and density."""
+    units = geography.unit_details(con, territory.units[[
+        "unit_code", "commune_code", "nom", "type", "population", "departement", "region"]])
+    units["particularites"] = qpv_particularities(geography.qpv_zoning(con), units)
+    area = polygons.set_index("code")["area_km2"]
+    units["surface_km2"] = np.where(units["type"] == "commune-actuelle", units["commune_code"].map(area), np.nan)
+    units["densite_hab_km2"] = units["population"].astype(float) / units["surface_km2"]
+    return units
+
+
+def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.Series | None = None
+                   ) -> dict[str, Any]:
+    series = series.dropna().sort_index()
+    last = float(series.iloc[-1])
+    return {
+        "zone": label,
+        "population": int(last),
+        "surface_km2": area,
+        "densite_hab_km2": last / area if area and area == area else float("nan"),
+        f"population_{int(series.index[0])}": int(series.iloc[0]),
+        "taux_annuel_pct": ind.annual_rate(series if rate_series is None else rate_series),
+    }
+
+
+def population_section(
+    con: duckdb.DuckDBPyConnection, territory: Territory, units: pd.DataFrame, notes: list[str]
+) -> PopulationSection:
+    """Population and evolution on the current geography, by year of legal population, with references."""
+    dep, reg = main_area(units)
+    has_arrondissements = bool((units["type"] == "arrondissement-municipal").any())
+    years = config.POPULATION_YEAR
+    kinds = territory.units["type"] == "commune-actuelle"
+    by_vintage = geography.population_by_vintage(
+        con, territory.units.loc[kinds, "unit_code"].tolist(), territory.units.loc[~kinds, "unit_code"].tolist())
+    series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
+    land = float(units["surface_km2"].sum(skipna=True))
+    refs = geography.reference_populations(con, dep, reg)
+    ref_areas = geography.reference_areas(con, dep, reg)
+    dep_name = geography.departement_name(con, dep) or dep
+    reg_name = geography.region_name(con, reg) or reg
+    by_year = {column: ind.by_population_year(refs[column], years) for column in refs.columns}
+    references = pd.DataFrame([
+        _reference_row("Territoire", series, land if not has_arrondissements else float("nan")),
+        _reference_row(f"Département : {dep_name}", by_year["departement"], ref_areas["departement"]),
+        _reference_row(f"Région : {reg_name}", by_year["region"], ref_areas["region"]),
+        _reference_row("France (métropole et DROM)", by_year["france"], ref_areas["france"],
+                       rate_series=by_year["france_hors_mayotte"]),
+    ])
+    notes.append(
+        f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
+        f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
+        f"{config.CURRENT_VINTAGE} ; taux annuel de la France hors Mayotte (absente du premier millésime)"
+    )
+    population = int(territory.population)
+    return PopulationSection(
+        total=population, year=int(series.index[-1]), cog=config.CURRENT_VINTAGE, area_km2=land,
+        density=ind.density(population, land) if not has_arrondissements else float("nan"),
+        departement=dep, region=reg, departement_name=dep_name, region_name=reg_name,
+        evolution=ind.evolution(series), references=references,
+    )

@@ -1,0 +1,37 @@
+"""The result of a coverage analysis of a zone (département, région or France)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+
+@dataclass
+class Coverage:
+    """Claims, overlaps, white zones, atone territories and candidate perimeters of a zone.
+
+    ``claims``: one row per unit (``unit_code, nom, type, population,
+    departement, region, n_cpts, cpts, cpts_ids``). ``geometries``: map layers
+    (``units``, ``perimeters``, ``overlaps``, ``white``, ``atone``,
+    ``candidates``). Coverage reads listings, the COG and polygons only: no
+    demonstration data can reach it.
+    """
+
+    zone: str
+    label: str
+    threshold: int
+    units: pd.DataFrame
+    claims: pd.DataFrame
+    overlaps: pd.DataFrame
+    polygon_overlaps: pd.DataFrame
+    white: pd.DataFrame
+    atone: pd.DataFrame
+    candidates: pd.DataFrame
+    quality: pd.DataFrame
+    geometries: dict[str, gpd.GeoDataFrame]
+    demo_data: bool = False
+    notes: list[str] = field(default_factory=list)
+    outside_listings: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,74 @@
+"""The resolved territory of a diagnostic."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.geography import slugify
+
+#: Columns of :attr:`Territory.units`.
+UNIT_COLUMNS = ["unit_code", "commune_code", "nom", "type", "population", "departement", "region"]
+
+
+@dataclass
+class Territory:
+    """A resolved territory: its units (communes, or arrondissements of Paris, Lyon, Marseille).
+
+    ``cpts`` and ``listing`` name the CPTS and its listing when the territory
+    is ``cpts:…``; ``name`` is the name the user gave (``NOM=``), if any.
+    """
+
+    spec: str
+    kind: str
+    label: str
+    units: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    cpts: str | None = None
+    listing: str | None = None
+    name: str | None = None
+    #: True when the CPTS name exists in several loaded listings (its folder then names the listing).
+    shared_name: bool = False
+
+    @property
+    def commune_codes(self) -> list[str]:
+        return sorted(self.units["commune_code"].unique())
+
+    @property
+    def unit_codes(self) -> list[str]:
+        return sorted(self.units["unit_code"].unique())
+
+    @property
+    def population(self) -> int:
+        return int(self.units["population"].fillna(0).sum())
+
+    @property
+    def digest(self) -> str:
+        """Short fingerprint of the unit set (distinguishes territories whose names slugify alike)."""
+        return hashlib.sha1(",".join(self.unit_codes).encode()).hexdigest()[:8]
+
+    @property
+    def slug(self) -> str:
+        """Name of the territory's output folders: readable, and distinct for distinct territories.
+
+        Territories named by an identifier keep it (``departement-04``,
+        ``cpts-cpts-du-verdon``); lists of communes and files, whose text may
+        be long or differ only by punctuation, add a fingerprint of their units.
+        """
+        if self.kind == "cpts" and self.cpts:
+            words = f"cpts {self.listing} {self.cpts}" if self.shared_name else f"cpts {self.cpts}"
+            return slugify(words, max_length=80, default="territoire")
+        if self.kind in ("departement", "region", "epci", "bv"):
+            return slugify(self.spec, max_length=80, default="territoire")
+        codes = self.unit_codes
+        if self.name:
+            return f"{slugify(self.name, max_length=60, default='territoire')}-{self.digest}"
+        if self.kind == "communes":
+            if len(codes) <= 6:  # in the order given, as earlier versions named them
+                return "communes-" + "-".join(str(c).lower() for c in self.units["unit_code"])
+            return f"communes-{'-'.join(c.lower() for c in codes[:3])}-et-{len(codes) - 3}-autres-{self.digest}"
+        stem = slugify(Path(self.spec.partition(":")[2]).stem, max_length=40, default="perimetre")
+        return f"fichier-{stem}-{self.digest}"

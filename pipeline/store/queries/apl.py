@@ -1,0 +1,50 @@
+"""Questions about the DREES APL (official accessibility to general practitioners)."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipeline.store.queries import current_vintage
+
+
+def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """DREES APL on the current geography: one row per current commune and per arrondissement, per year.
+
+    The workbook gives Paris, Lyon and Marseille by arrondissement and uses the
+    COG of its year: arrondissement rows stay units (``niveau`` =
+    ``arrondissement``) and are also aggregated into their commune; rows of
+    communes merged since are aggregated into the current commune. The
+    aggregation weights are the standardised populations, as the workbook
+    prescribes (« l'APL communal doit être pondéré par la population
+    standardisée »). Columns: ``code, annee, niveau, apl, apl_moins_65,
+    population_standardisee, population_totale, departement, region``.
+    """
+    return con.execute(
+        """
+        WITH src AS (
+            SELECT a.annee, a.apl, a.apl_moins_65, a.population_standardisee AS ps, a.population_totale AS pt,
+                   arr.code AS arrondissement, coalesce(arr.parent, m.current_code) AS commune
+            FROM apl a
+            LEFT JOIN communes arr ON arr.code = a.code AND arr.vintage = ? AND arr.type = 'arrondissement-municipal'
+            LEFT JOIN cog_mapping m ON m.code = a.code
+        ), units AS (
+            SELECT arrondissement AS code, annee, 'arrondissement' AS niveau,
+                   sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
+                   sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
+                       AS apl_moins_65,
+                   sum(ps) AS population_standardisee, sum(pt) AS population_totale
+            FROM src WHERE arrondissement IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT commune AS code, annee, 'commune' AS niveau,
+                   sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
+                   sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
+                       AS apl_moins_65,
+                   sum(ps) AS population_standardisee, sum(pt) AS population_totale
+            FROM src WHERE commune IS NOT NULL GROUP BY ALL
+        )
+        SELECT u.*, c.departement, c.region FROM units u
+        LEFT JOIN communes c ON c.code = u.code AND c.vintage = ?
+        """,
+        [current_vintage(), current_vintage()],
+    ).df()

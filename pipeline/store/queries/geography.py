@@ -1,0 +1,284 @@
+"""Questions about the geography: units, names, zonings, polygons, populations."""
+
+from __future__ import annotations
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.store.connection import read_geo
+from pipeline.store.queries import current_vintage, registered_codes
+
+
+def units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Units of the current COG: ``unit_code, commune_code, nom, type, population, departement, region``."""
+    return con.execute(
+        """
+        SELECT code AS unit_code, coalesce(parent, code) AS commune_code, nom, type, population,
+               departement, region
+        FROM communes WHERE vintage = ?
+        """,
+        [current_vintage()],
+    ).df()
+
+
+def current_units_with_postcodes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Units of the current COG for the registry loaders: ``code, nom, type, parent, departement, region,
+    zone, codes_postaux, population``."""
+    return con.execute(
+        "SELECT code, nom, type, parent, departement, region, zone, codes_postaux, population "
+        "FROM communes WHERE vintage = ?",
+        [current_vintage()],
+    ).df()
+
+
+def communes_where(con: duckdb.DuckDBPyConnection, column: str, value: str) -> pd.DataFrame:
+    """Current communes whose ``departement`` or ``region`` is ``value``, as units."""
+    if column not in ("departement", "region"):
+        raise ValueError(column)
+    return con.execute(
+        f"""
+        SELECT code AS unit_code, code AS commune_code, nom, type, population, departement, region
+        FROM communes WHERE vintage = ? AND type = 'commune-actuelle' AND {column} = ?
+        ORDER BY code
+        """,
+        [current_vintage(), value],
+    ).df()
+
+
+def communes_of_epci(con: duckdb.DuckDBPyConnection, epci: str) -> pd.DataFrame:
+    """Current communes of an EPCI, as units."""
+    return con.execute(
+        """
+        SELECT code AS unit_code, code AS commune_code, nom, type, population, departement, region
+        FROM communes WHERE vintage = ? AND type = 'commune-actuelle'
+          AND code IN (SELECT commune FROM epci_membres WHERE epci = ?)
+        ORDER BY code
+        """,
+        [current_vintage(), epci],
+    ).df()
+
+
+def cog_mapping(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every known code → current commune: ``code, current_code, kind, nom``."""
+    return con.execute("SELECT code, current_code, kind, nom FROM cog_mapping").df()
+
+
+def zone_codes(con: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:
+    """``code, zone`` (metro, drom, com) of current codes."""
+    return con.execute(
+        "SELECT DISTINCT code, zone FROM communes WHERE vintage = ? AND code IN (SELECT unnest(?::VARCHAR[]))",
+        [current_vintage(), codes],
+    ).df()
+
+
+def departement_name(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    rows = con.execute("SELECT nom FROM departements WHERE code = ? ORDER BY vintage DESC", [code]).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def region_name(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    rows = con.execute("SELECT nom FROM regions WHERE code = ? ORDER BY vintage DESC", [code]).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def departements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``code, nom, region`` of the current départements."""
+    return con.execute("SELECT code, nom, region FROM departements WHERE vintage = ?", [current_vintage()]).df()
+
+
+def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``code, nom`` of the current régions."""
+    return con.execute("SELECT code, nom FROM regions WHERE vintage = ?", [current_vintage()]).df()
+
+
+def epci_name(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    rows = con.execute("SELECT nom FROM epci WHERE code = ?", [code]).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def epcis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``code, nom`` of the EPCI."""
+    return con.execute("SELECT code, nom FROM epci").df()
+
+
+def bassin_de_vie_name(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    rows = con.execute(
+        "SELECT libelle FROM zonages_libelles WHERE niveau = 'BV2022' AND code = ?", [code]).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def bassins_de_vie(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``code, libelle`` of the bassins de vie 2022."""
+    return con.execute("SELECT code, libelle FROM zonages_libelles WHERE niveau = 'BV2022'").df()
+
+
+def communes_of_bassin_de_vie(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
+    return [str(c) for c in con.execute("SELECT code FROM appartenance WHERE bv2022 = ?", [code]).df()["code"]]
+
+
+def bassin_de_vie_of(con: duckdb.DuckDBPyConnection, codes: set[str] | None = None) -> pd.Series:
+    """Bassin de vie 2022 of each commune (all communes, or ``codes``)."""
+    if codes is None:
+        frame = con.execute("SELECT code, bv2022 FROM appartenance").df()
+    else:
+        with registered_codes(con, "_bv_codes", codes):
+            frame = con.execute(
+                "SELECT code, bv2022 FROM appartenance WHERE code IN (SELECT code FROM _bv_codes)").df()
+    return frame.set_index("code")["bv2022"]
+
+
+def _names(con: duckdb.DuckDBPyConnection, sql: str, codes: set[str], params: list[object]) -> dict[str, str]:
+    if not codes:
+        return {}
+    with registered_codes(con, "_codes", codes):
+        frame = con.execute(sql, params).df()
+    return dict(zip(frame["code"].astype(str), frame["nom"].astype(str), strict=True))
+
+
+def commune_names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
+    """Names of codes: current ones, or former codes as they were last named in the COG."""
+    names = _names(con, "SELECT code, nom FROM communes WHERE vintage = ? AND code IN (SELECT code FROM _codes)",
+                   codes, [current_vintage()])
+    rest = codes - set(names)
+    if rest:
+        names.update(_names(con, "SELECT code, arg_max(nom, vintage) AS nom FROM communes "
+                                 "WHERE code IN (SELECT code FROM _codes) GROUP BY code", rest, []))
+    rest = codes - set(names)
+    if rest:
+        names.update(_names(con, "SELECT code, nom FROM cog_mapping WHERE nom IS NOT NULL "
+                                 "AND code IN (SELECT code FROM _codes)", rest, []))
+    return names
+
+
+def bassin_de_vie_names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
+    """Names (libellés) of bassins de vie 2022."""
+    return _names(con, "SELECT code, libelle AS nom FROM zonages_libelles WHERE niveau = 'BV2022' "
+                       "AND code IN (SELECT code FROM _codes)", codes, [])
+
+
+def unit_details(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> pd.DataFrame:
+    """``units`` (a territory's units) with postal codes, EPCI and bassin de vie 2022 names."""
+    con.register("_units", units)
+    try:
+        frame = con.execute(
+            """
+            SELECT u.*, c.codes_postaux, c.epci, e.nom AS epci_nom,
+                   a.bv2022, l.libelle AS bv2022_nom
+            FROM _units u
+            LEFT JOIN communes c ON c.code = u.unit_code AND c.vintage = ?
+            LEFT JOIN epci e ON e.vintage = ? AND e.code = coalesce(c.epci, (SELECT epci FROM communes p
+                 WHERE p.code = u.commune_code AND p.vintage = ?))
+            LEFT JOIN appartenance a ON a.code = u.commune_code
+            LEFT JOIN zonages_libelles l ON l.niveau = 'BV2022' AND l.code = a.bv2022
+            """,
+            [current_vintage()] * 3,
+        ).df()
+    finally:
+        con.unregister("_units")
+    return frame.drop_duplicates("unit_code").set_index("unit_code").loc[units["unit_code"]].reset_index()
+
+
+def qpv_zoning(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``commune, qpv_id, qpv_nom, zonage`` of the ARS zoning by QPV."""
+    return con.execute("SELECT commune, qpv_id, qpv_nom, zonage FROM qpv_zonage").df()
+
+
+def population_by_vintage(con: duckdb.DuckDBPyConnection, communes: list[str], arrondissements: list[str]
+                          ) -> pd.DataFrame:
+    """Population of each unit and vintage on the current geography: ``unit_code, vintage, population``."""
+    with registered_codes(con, "_c", communes), registered_codes(con, "_a", arrondissements):
+        return con.execute(
+            """
+            SELECT code AS unit_code, vintage, population FROM population_current_geo
+            WHERE code IN (SELECT code FROM _c)
+            UNION ALL
+            SELECT code, vintage, population FROM communes
+            WHERE type = 'arrondissement-municipal' AND code IN (SELECT code FROM _a)
+            """
+        ).df()
+
+
+def reference_populations(con: duckdb.DuckDBPyConnection, departement: str, region: str) -> pd.DataFrame:
+    """Population per vintage of the département, the région and France (current geography).
+
+    France is metropolitan France and the DROM (the collectivités d'outre-mer
+    have no polygons, APL or CPTS); ``france_hors_mayotte`` serves for rates,
+    since Mayotte is absent from the oldest package.
+    """
+    return con.execute(
+        """
+        SELECT p.vintage,
+               sum(p.population) FILTER (WHERE c.departement = ?) AS departement,
+               sum(p.population) FILTER (WHERE c.region = ?) AS region,
+               sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom')) AS france,
+               sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom') AND c.departement <> '976')
+                   AS france_hors_mayotte
+        FROM population_current_geo p
+        JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'
+        GROUP BY p.vintage ORDER BY p.vintage
+        """,
+        [departement, region, current_vintage()],
+    ).df().set_index("vintage")
+
+
+def reference_areas(con: duckdb.DuckDBPyConnection, departement: str, region: str) -> dict[str, float]:
+    """Land area (km²) of the département, région and France (metropole and DROM) from the polygons."""
+    row = con.execute(
+        """
+        SELECT sum(p.area_km2) FILTER (WHERE c.departement = ?),
+               sum(p.area_km2) FILTER (WHERE c.region = ?),
+               sum(p.area_km2) FILTER (WHERE c.zone IN ('metro', 'drom'))
+        FROM commune_polygons p JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'
+        """,
+        [departement, region, current_vintage()],
+    ).fetchall()[0]
+    return {"departement": float(row[0] or 0), "region": float(row[1] or 0), "france": float(row[2] or 0)}
+
+
+def current_communes_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(number of current communes, their population)."""
+    row = con.execute(
+        "SELECT count(*), coalesce(sum(population), 0) FROM communes WHERE vintage = ? AND type = 'commune-actuelle'",
+        [current_vintage()],
+    ).fetchall()
+    return (int(row[0][0]), int(row[0][1])) if row else (0, 0)
+
+
+POLYGON_SQL = """
+    SELECT p.code, p.nom, c.departement, c.region, c.zone, c.population, p.area_km2, p.lon, p.lat, p.geometry
+    FROM commune_polygons p
+    JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'
+"""
+
+
+def polygons_for(con: duckdb.DuckDBPyConnection, codes: list[str]) -> gpd.GeoDataFrame:
+    """Harmonised polygons (EPSG:4326) of ``codes``, with area (km²) and representative point."""
+    with registered_codes(con, "_wanted", codes):
+        return read_geo(con, POLYGON_SQL + " WHERE p.code IN (SELECT code FROM _wanted)", [current_vintage()])
+
+
+def polygons_near(
+    con: duckdb.DuckDBPyConnection, bounds: tuple[float, float, float, float], margin_deg: float = 0.0
+) -> gpd.GeoDataFrame:
+    """Polygons whose bounding box meets ``bounds`` (lon/lat) enlarged by ``margin_deg``."""
+    xmin, ymin, xmax, ymax = bounds
+    return read_geo(
+        con,
+        POLYGON_SQL + " WHERE p.xmax >= ? AND p.xmin <= ? AND p.ymax >= ? AND p.ymin <= ?",
+        [current_vintage(), xmin - margin_deg, xmax + margin_deg, ymin - margin_deg, ymax + margin_deg],
+    )
+
+
+def commune_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Current communes with a polygon: ``code, population, departement, lon, lat`` (representative points)."""
+    return con.execute(
+        """SELECT c.code, c.population, c.departement, p.lon, p.lat FROM communes c
+           JOIN commune_polygons p ON p.code = c.code
+           WHERE c.vintage = ? AND c.type = 'commune-actuelle'""",
+        [current_vintage()],
+    ).df()
+
+
+def polygon_residue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM polygon_residue ORDER BY kind, code").df()

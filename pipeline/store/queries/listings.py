@@ -1,0 +1,45 @@
+"""Questions about the loaded CPTS listings."""
+
+from __future__ import annotations
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.store.connection import read_geo
+
+
+def members(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every member unit of every loaded listing (columns of ``cpts_membres``)."""
+    return con.execute("SELECT * FROM cpts_membres ORDER BY listing, cpts, unit_code").df()
+
+
+def cpts_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``cpts, listing`` of every loaded CPTS."""
+    return con.execute("SELECT DISTINCT cpts, listing FROM cpts_membres ORDER BY listing, cpts").df()
+
+
+def member_units(con: duckdb.DuckDBPyConnection, cpts: str, listing: str) -> list[str]:
+    """Unit codes of one CPTS of one listing."""
+    return [str(c) for c in con.execute(
+        "SELECT unit_code FROM cpts_membres WHERE cpts = ? AND listing = ? ORDER BY unit_code", [cpts, listing]
+    ).df()["unit_code"]]
+
+
+def listing_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the loaded listings."""
+    rows = con.execute(
+        "SELECT DISTINCT listing FROM (SELECT listing FROM cpts_membres UNION SELECT listing FROM cpts_perimetres) "
+        "ORDER BY listing").fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def anomalies(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Anomalies of the loaded listings: ``listing, kind, cpts, code, line, detail_fr``."""
+    return con.execute(
+        "SELECT listing, kind, cpts, code, line, detail_fr FROM cpts_anomalies ORDER BY listing, rang").df()
+
+
+def perimeters(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
+    """Perimeters given as polygons: ``listing, cpts, cpts_id``, geometry (EPSG:4326)."""
+    return read_geo(con, "SELECT listing, cpts, cpts_id, geometry FROM cpts_perimetres ORDER BY listing, cpts_id")

@@ -1,0 +1,44 @@
+"""Option values parsed once, into typed records: signature date, what-if scenario (AJOUT=)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.errors import PipelineError
+from pipeline.model import WhatIfChange, WhatIfSyntaxError, parse_signature, parse_what_if
+
+GP = "médecins généralistes"
+
+
+def test_parse_what_if_valid() -> None:
+    got = parse_what_if("médecins généralistes:2@04070; infirmiers : -1,5 @ 2A004;")
+    assert got == (WhatIfChange(GP, 2.0, "04070"), WhatIfChange("infirmiers", -1.5, "2A004"))
+
+
+@pytest.mark.parametrize(
+    ("spec", "pattern"),
+    [
+        ("", "Scénario vide"),
+        ("médecins généralistes:2", "élément 1 « médecins généralistes:2 » mal formé"),
+        ("médecins généralistes:2@04070;;infirmiers:1@04001", "élément 2 vide"),
+        ("infirmiers:abc@04001", "nombre invalide « abc »"),
+        ("infirmiers:0@04001", "nombre non nul"),
+        ("infirmiers:1@4001", "code commune INSEE invalide « 4001 »"),
+        ("infirmiers:nan@04001", "nombre non nul"),
+        ("infirmiers:inf@04001", "nombre non nul"),
+        ("infirmiers:5000@04001", "variation de 5000 professionnels invraisemblable"),
+        ("infirmiers:-1e9@04001", "invraisemblable"),
+    ],
+)
+def test_parse_what_if_errors(spec: str, pattern: str) -> None:
+    with pytest.raises(WhatIfSyntaxError, match=pattern):
+        parse_what_if(spec)
+
+
+
+def test_signature_date() -> None:
+    assert parse_signature("2025-08-31") == date(2025, 8, 31)
+    with pytest.raises(PipelineError, match="Date de signature invalide « 31/08/2025 » : attendu AAAA-MM-JJ"):
+        parse_signature("31/08/2025")
