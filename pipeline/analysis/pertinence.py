@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.analysis.zone_cuts import zones_cut_by
+
 __all__ = [
     "COLUMN_LABELS",
     "PerimeterPertinence",
@@ -69,15 +71,11 @@ COLUMN_LABELS: dict[str, str] = {
     "units_out": "Communes hors du territoire (codes)",
 }
 
-#: Zonages checked for cuts: column of ``units`` -> French name of the level.
-CUT_LEVELS: dict[str, str] = {"bv2022": "bassin de vie 2022", "epci": "EPCI"}
-
 _CANDIDATE_COLUMNS = ["code", "nom", "population", "share_into_perimeter", "volume_into_perimeter", "claimed_by"]
 _EXAMINE_COLUMNS = [
     "code", "nom", "population", "share_inside",
     "main_destination", "main_destination_nom", "main_destination_share",
 ]  # fmt: skip
-_CUT_COLUMNS = ["level", "zone", "n_units_in", "n_units_out", "population_in", "population_out", "units_out"]
 
 
 @dataclass(frozen=True)
@@ -229,7 +227,7 @@ def _containment(table: pd.DataFrame, inside: set[str]) -> tuple[float, float, f
 
 
 def _population(units: pd.DataFrame, codes: Iterable[str]) -> float:
-    """Sum of the populations of ``codes``; NaN when one of them is unknown."""
+    """Sum of the populations of ``codes`` (``units`` indexed by code); NaN when one of them is unknown."""
     population = units["population"].reindex(list(codes))
     if population.isna().any():
         return math.nan
@@ -251,44 +249,6 @@ def _claim_list(value: object) -> list[str]:
     if isinstance(value, list | tuple | set | np.ndarray):
         return sorted(str(v) for v in value)
     return []
-
-
-def _cut_zones(attributes: pd.DataFrame, inside: set[str]) -> pd.DataFrame:
-    """Zones (bassins de vie, EPCI) with units on both sides of the perimeter."""
-    rows: list[dict[str, object]] = []
-    for column, level in CUT_LEVELS.items():
-        if column not in attributes.columns:
-            continue
-        zones = attributes[column].astype("string")
-        is_in = attributes.index.isin(list(inside))
-        touched = set(zones[is_in].dropna())
-        for zone in sorted(touched):
-            members = zones == zone
-            members = members.fillna(False).to_numpy(dtype=bool)
-            codes_in = attributes.index[members & is_in]
-            codes_out = attributes.index[members & ~is_in]
-            if len(codes_out) == 0:
-                continue
-            rows.append(
-                {
-                    "level": level,
-                    "zone": zone,
-                    "n_units_in": len(codes_in),
-                    "n_units_out": len(codes_out),
-                    "population_in": _population(attributes, codes_in),
-                    "population_out": _population(attributes, codes_out),
-                    "units_out": sorted(codes_out),
-                }
-            )
-    out = pd.DataFrame(rows, columns=_CUT_COLUMNS)
-    out["n_units_in"] = out["n_units_in"].astype("int64")
-    out["n_units_out"] = out["n_units_out"].astype("int64")
-    out["population_in"] = out["population_in"].astype("float64")
-    out["population_out"] = out["population_out"].astype("float64")
-    order = {level: rank for rank, level in enumerate(CUT_LEVELS.values())}
-    out = out.assign(_order=out["level"].map(order))
-    out = out.sort_values(["_order", "population_out", "zone"], ascending=[True, False, True], na_position="last")
-    return out.drop(columns="_order").reset_index(drop=True)
 
 
 def perimeter_pertinence(
@@ -407,7 +367,7 @@ def perimeter_pertinence(
         population=_population(attributes, sorted(inside)),
         candidates=candidates,
         to_examine=examine,
-        cut_zones=_cut_zones(attributes, inside),
+        cut_zones=zones_cut_by(attributes, inside),
         self_containment_with_candidates=with_candidates,
         population_with_candidates=_population(attributes, sorted(enlarged)),
         units_without_flows=no_flows,
