@@ -12,12 +12,12 @@ The same perimeters are then given to three methods, each in a fresh Python
 process so that peak memories are separate:
 
 ``commune_sets``
-    :func:`pipeline.analysis.coverage.commune_set_overlaps` on the commune sets and the
+    :func:`pipeline.analysis.coverage.overlaps.commune_set_overlaps` on the commune sets and the
     commune areas in Lambert 93 (sparse product M·diag(a)·Mᵀ, no geometry);
 ``strtree``
-    :func:`pipeline.analysis.coverage.polygon_overlaps` on the dissolved perimeters;
+    :func:`pipeline.analysis.coverage.overlaps.polygon_overlaps` on the dissolved perimeters;
 ``overlay``
-    :func:`pipeline.analysis.coverage.overlay_reference` (``geopandas.overlay``
+    :func:`pipeline.analysis.coverage.overlaps.overlay_reference` (``geopandas.overlay``
     intersection) on the same dissolved perimeters, the reference.
 
 Preparation is timed apart and charged to no method: commune areas for
@@ -119,7 +119,7 @@ def dissolve(communes: Any, members: Any) -> Any:
 
 
 def _call(method: str, inputs: dict[str, Any]) -> Any:
-    from pipeline.analysis.coverage import commune_set_overlaps, overlay_reference, polygon_overlaps
+    from pipeline.analysis.coverage.overlaps import commune_set_overlaps, overlay_reference, polygon_overlaps
 
     if method == "commune_sets":
         return commune_set_overlaps(inputs["members"], inputs["areas"])
@@ -130,7 +130,7 @@ def _call(method: str, inputs: dict[str, Any]) -> Any:
 
 def run_one(method: str, data: Path, out: Path) -> None:
     """Child process: load its inputs, time one method, measure its peak memory."""
-    import pipeline.analysis.coverage  # noqa: F401  (imports are not timed)
+    import pipeline.analysis.coverage.overlaps  # noqa: F401  (imports are not timed)
 
     name = "sets.pkl" if method == "commune_sets" else "perimeters.pkl"
     with open(data / name, "rb") as fh:
@@ -243,7 +243,7 @@ def compare(
 
 def prepare(args: argparse.Namespace, data: Path) -> None:
     """Child process: build the inputs of the three methods, time their preparation, save them in ``data``."""
-    from pipeline.analysis.coverage import commune_areas
+    from pipeline.analysis.coverage.overlaps import commune_areas
 
     clock = time.perf_counter()
     communes = load_communes(args.mirror)

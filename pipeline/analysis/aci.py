@@ -7,14 +7,32 @@ Bounds are half-open: a population of exactly 40 000 is taille 2, of exactly
 80 000 taille 3, of exactly 175 000 taille 4. The Trame (seed 002) adds
 « Taille 4++ : Taille 4 avec plus de 100 PS ».
 
-Amounts and deadlines are versioned tables in ``pipeline/data`` rather than
-literals, since later avenants changed them.
+Amounts and deadlines are versioned tables in ``pipeline/data``
+(``aci_financement.csv``, ``aci_calendrier.csv``) rather than literals, since
+later avenants changed them. Each row names the text that introduced it
+(``texte``); a *version* of the ACI is a sequence of texts
+(:data:`VERSIONS`), a later text's row replacing an earlier one for the same
+mission (and, for funding, the same taille and volet):
+
+* ``ACI-2019``: the accord of 20 June 2019 as the seeds give it: five
+  missions (seed ``000``, « Tableau récapitulatif du calendrier de
+  déploiement des missions »), amounts of seed ``001``;
+* ``ACI-2019-avenant-2`` (default): plus the mission socle « réponse aux
+  crises sanitaires graves » added by avenant 2 (signed December 2021), with
+  the deadlines of seed ``002`` (6 months / 18 months). No source of the
+  project gives its amount: it is NA (« montant non renseigné dans les
+  sources du projet »), never an invented figure, and the totals that would
+  include it are NA too (:func:`funding_totals` also gives the known part).
+  The other amounts are those of the 2019 table (seed ``001``): later
+  changes are not in the project's sources.
 """
 
 from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import cache
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +42,27 @@ from pipeline.errors import PipelineError
 # Lower bounds (inclusive) of tailles 2, 3 and 4.
 SIZE_BOUNDS: tuple[int, int, int] = (40_000, 80_000, 175_000)
 TAILLE_4PP_MIN_PROFESSIONALS = 100  # "plus de 100 PS": strictly more than 100
-DEFAULT_VERSION = "ACI-2019"
+
+#: Version -> texts applied in order (see the module docstring).
+VERSIONS: dict[str, tuple[str, ...]] = {
+    "ACI-2019": ("ACI-2019",),
+    "ACI-2019-avenant-2": ("ACI-2019", "avenant-2"),
+}
+#: French name of each text, for reports.
+TEXT_LABELS: dict[str, str] = {
+    "ACI-2019": "ACI du 20 juin 2019",
+    "avenant-2": "avenant 2 à l'ACI (décembre 2021)",
+}
+#: French name of each version, for reports.
+VERSION_LABELS: dict[str, str] = {
+    "ACI-2019": "ACI du 20 juin 2019",
+    "ACI-2019-avenant-2": "ACI du 20 juin 2019 modifié par l'avenant 2 (décembre 2021)",
+}
+DEFAULT_VERSION = "ACI-2019-avenant-2"
+#: Order of the mission categories in the calendar.
+CATEGORY_ORDER: dict[str, int] = {"socle": 0, "complementaire": 1}
+#: Text of an amount that no source of the project gives.
+AMOUNT_NOT_GIVEN = "montant non renseigné dans les sources du projet"
 
 
 def size_band(population: float) -> int:
@@ -43,6 +81,7 @@ def size_label(population: float, professionals: int | None = None) -> str:
 
 
 def band_description(band: int) -> str:
+    """French description of the population bounds of taille ``band``."""
     low = ([0, *SIZE_BOUNDS])[band - 1]
     if band == 4:
         return f"{low:,} habitants ou plus".replace(",", " ")
@@ -50,29 +89,90 @@ def band_description(band: int) -> str:
     return f"de {low:,} à moins de {high:,} habitants".replace(",", " ")
 
 
+@cache
+def _texts(name: str) -> pd.DataFrame:
+    """Rows of a versioned table of ``pipeline/data`` (read once)."""
+    return pd.read_csv(
+        PACKAGE_DATA / name, comment="#", dtype={"texte": "string", "remarque": "string", "montant_eur": "Int64"}
+    )
+
+
+def _apply(table: pd.DataFrame, version: str, key: list[str]) -> pd.DataFrame:
+    """Rows of ``version``: its texts in order, a later text's row replacing an earlier one with the same key."""
+    if version not in VERSIONS:
+        raise PipelineError(f"Version de l'ACI inconnue : {version} (connues : {', '.join(VERSIONS)})")
+    texts = VERSIONS[version]
+    rows = table[table["texte"].isin(texts)].copy()
+    rows["_rang"] = rows["texte"].map({text: rank for rank, text in enumerate(texts)})
+    rows["_ordre"] = range(len(rows))
+    latest = rows.sort_values(["_rang", "_ordre"]).drop_duplicates(key, keep="last")
+    out = latest.sort_values("_ordre").drop(columns=["_rang", "_ordre"]).reset_index(drop=True)
+    out.insert(0, "version", version)
+    out["texte"] = out["texte"].map(TEXT_LABELS).astype("string")
+    out["remarque"] = out["remarque"].fillna("")
+    return out
+
+
 def funding_table(version: str = DEFAULT_VERSION) -> pd.DataFrame:
-    frame = pd.read_csv(PACKAGE_DATA / "aci_financement.csv", comment="#", dtype={"montant_eur": "int64"})
-    frame = frame[frame["version"] == version]
-    if frame.empty:
-        raise PipelineError(f"Version de l'ACI inconnue : {version}")
-    return frame.reset_index(drop=True)
+    """Annual funding lines of every taille under ``version``.
+
+    Returns
+    -------
+    DataFrame
+        version, texte (French name of the text that set the line), taille,
+        mission, categorie (fonctionnement, socle, complementaire,
+        supplementaire), volet, montant_eur (Int64 euros per year, NA when no
+        source of the project gives it), remarque (str, « montant non
+        renseigné dans les sources du projet » for such lines, else empty).
+
+    Raises
+    ------
+    PipelineError
+        Unknown version.
+    """
+    return _apply(_texts("aci_financement.csv"), version, ["taille", "mission", "volet"])
 
 
 def funding_for(band: int, version: str = DEFAULT_VERSION) -> pd.DataFrame:
-    """Funding lines (mission, volet, amount) of taille ``band``."""
+    """Funding lines of taille ``band``: mission, categorie, volet, montant_eur (Int64, NA = not given), remarque."""
     table = funding_table(version)
-    return table[table["taille"] == band][["mission", "categorie", "volet", "montant_eur"]].reset_index(drop=True)
+    lines = table[table["taille"] == band]
+    return lines[["mission", "categorie", "volet", "montant_eur", "remarque"]].reset_index(drop=True)
 
 
-def funding_totals(band: int, version: str = DEFAULT_VERSION) -> dict[str, int]:
-    """Total of fixed + variable lines, and the maximum with the unscheduled-care supplement."""
+def funding_totals(band: int, version: str = DEFAULT_VERSION) -> dict[str, Any]:
+    """Totals of the funding lines of taille ``band``.
+
+    Returns
+    -------
+    dict
+        ``total_possible`` (fixed and variable lines, without the
+        unscheduled-care supplement), ``volet_supplementaire`` and
+        ``maximum`` (their sum): int, or None when a line they add up has no
+        amount (never a partial sum under a total's name); ``total_connu`` and
+        ``maximum_connu``: the sums of the lines whose amount is known (a lower
+        bound when incomplete); ``complet`` (bool); ``missions_sans_montant``
+        (sorted missions whose amount is not given).
+    """
     lines = funding_for(band, version)
-    base = int(lines.loc[lines["categorie"] != "supplementaire", "montant_eur"].sum())
-    extra = int(lines.loc[lines["categorie"] == "supplementaire", "montant_eur"].sum())
-    return {"total_possible": base, "volet_supplementaire": extra, "maximum": base + extra}
+    supplement = lines["categorie"] == "supplementaire"
+    base_known = int(lines.loc[~supplement, "montant_eur"].sum())
+    extra_known = int(lines.loc[supplement, "montant_eur"].sum())
+    base_complete = bool(lines.loc[~supplement, "montant_eur"].notna().all())
+    extra_complete = bool(lines.loc[supplement, "montant_eur"].notna().all())
+    return {
+        "total_possible": base_known if base_complete else None,
+        "volet_supplementaire": extra_known if extra_complete else None,
+        "maximum": base_known + extra_known if base_complete and extra_complete else None,
+        "total_connu": base_known,
+        "maximum_connu": base_known + extra_known,
+        "complet": base_complete and extra_complete,
+        "missions_sans_montant": sorted(set(lines.loc[lines["montant_eur"].isna(), "mission"])),
+    }
 
 
 def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the last day of the month."""
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1
@@ -80,20 +180,25 @@ def add_months(day: date, months: int) -> date:
 
 
 def mission_calendar(signature: date, version: str = DEFAULT_VERSION) -> pd.DataFrame:
-    """Start and deployment deadlines of each mission after the ACI signature."""
-    table = pd.read_csv(PACKAGE_DATA / "aci_calendrier.csv", comment="#")
-    table = table[table["version"] == version].copy()
+    """Start and deployment deadlines of each mission after the signature of the contract.
+
+    Returns
+    -------
+    DataFrame
+        mission, categorie, demarrage_mois, deploiement_mois (months, NaN =
+        « pas de délai particulier »), demarrage, deploiement (dates or None),
+        texte (French name of the text that set the mission), remarque (str;
+        the crisis mission says it came with avenant 2 and that its amount is
+        not given).
+    """
+    table = _apply(_texts("aci_calendrier.csv"), version, ["mission"])
+    # socle missions first (the crisis mission is « mission socle 4 » in seed 002), file order otherwise
+    table = table.sort_values("categorie", key=lambda c: c.map(CATEGORY_ORDER), kind="stable").reset_index(drop=True)
     starts, ends = [], []
     for row in table.itertuples():
         starts.append(add_months(signature, int(row.demarrage_mois)) if pd.notna(row.demarrage_mois) else None)
         ends.append(add_months(signature, int(row.deploiement_mois)) if pd.notna(row.deploiement_mois) else None)
     table["demarrage"] = starts
     table["deploiement"] = ends
-    return table[["mission", "categorie", "demarrage_mois", "deploiement_mois", "demarrage", "deploiement"]]
-
-
-def parse_signature(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise PipelineError(f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ") from exc
+    columns = ["mission", "categorie", "demarrage_mois", "deploiement_mois", "demarrage", "deploiement"]
+    return table[[*columns, "texte", "remarque"]]

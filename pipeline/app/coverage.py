@@ -1,6 +1,6 @@
 """``make coverage``: coverage of a département, a région or France by the loaded CPTS listings.
 
-Reads DuckDB, runs the pure functions of :mod:`pipeline.analysis.coverage`, writes
+Reads DuckDB, runs the pure functions of the :mod:`pipeline.analysis.coverage` package, writes
 CSV/GeoPackage/summary under ``data/processed/coverage/<zone>/`` and the map
 ``maps/couverture-<zone>/carte.html``, atomically, then prints a French summary.
 """
@@ -15,7 +15,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from pipeline.analysis import coverage
+from pipeline.analysis.coverage import atone as coverage_atone
+from pipeline.analysis.coverage import claims as coverage_claims
+from pipeline.analysis.coverage import overlaps as coverage_overlaps
+from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.errors import PipelineError, TerritoryError
 from pipeline.geography import LAMBERT93, projected_crs
 from pipeline.model import CoverageOptions
@@ -56,16 +59,16 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
     units = all_units if column is None else all_units[all_units[column] == value].reset_index(drop=True)
-    claims = coverage.claims_per_unit(members, units)
+    claims = coverage_claims.claims_per_unit(members, units)
     zone_units = set(claims["unit_code"])
     in_zone = members[members["unit_code"].isin(zone_units) | members["commune_code"].isin(zone_units)]
     cpts_ids = set(in_zone["cpts_id"])
     zone_members = members[members["cpts_id"].isin(cpts_ids)]
-    overlaps = coverage.overlap_pairs(zone_members, all_units)
+    overlaps = coverage_overlaps.overlap_pairs(zone_members, all_units)
     # A unit is a white zone only where the loaded listings speak: in a région none of them covers,
     # "no CPTS" would mean "no listing loaded", not "no project".
     covered_regions = set(claims.loc[claims["n_cpts"] > 0, "region"].dropna())
-    all_white = coverage.white_zones(claims)
+    all_white = coverage_claims.white_zones(claims)
     white = all_white[all_white["region"].isin(covered_regions)].reset_index(drop=True)
     outside_listings = all_white[~all_white["region"].isin(covered_regions)]
     lap("revendications et chevauchements")
@@ -75,7 +78,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         con, sorted(set(units["code"]) | set(units["parent"].dropna()) | member_communes))
     areas = polygons.set_index("code")["area_km2"] * 1e6
     # Arrondissements have no polygon of their own: they add no area (counts and populations still do).
-    area_overlaps = coverage.commune_set_overlaps(
+    area_overlaps = coverage_overlaps.commune_set_overlaps(
         zone_members[zone_members["unit_type"] == "commune-actuelle"], areas, missing="zero")
     overlaps = _with_areas(overlaps, area_overlaps)
     polygons = polygons[polygons["code"].isin(set(units["code"]) | set(units["parent"].dropna()))]
@@ -84,7 +87,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     polygon_overlaps = pd.DataFrame()
     given = listings.perimeters(con)
     if not given.empty:
-        polygon_overlaps = coverage.polygon_overlaps(given, crs=_crs(units))
+        polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=_crs(units))
     lap("chevauchements géométriques")
 
     white_communes = white[white["type"] == "commune-actuelle"] if "type" in white else white
@@ -97,10 +100,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         frames = _by_crs(white_geo)
         atone_parts, candidate_parts = [], []
         for crs, frame in frames:
-            labelled = coverage.atone_components(frame, crs=crs)
+            labelled = coverage_atone.atone_components(frame, crs=crs)
             prefix = "" if len(frames) == 1 else f"{crs}-"
             labelled["territoire"] = prefix + labelled["territoire"]
-            atone_parts.append(coverage.atone_territories(frame, crs=crs))
+            atone_parts.append(coverage_atone.atone_territories(frame, crs=crs))
             atone_parts[-1]["territoire"] = prefix + atone_parts[-1]["territoire"]
             sizes = labelled.groupby("territoire")["population"].transform("sum")
             counts = labelled.groupby("territoire")["code"].transform("size")
@@ -111,7 +114,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
             notes.extend(f"{t} : plus de {MAX_REGIONALISED_COMMUNES} communes, pas de proposition automatique "
                          "(lancez la couverture par département)" for t in too_large)
             if big.any():
-                candidate_parts.append(coverage.candidate_perimeters(labelled[big], floor=options.threshold, crs=crs))
+                candidate_parts.append(coverage_regions.candidate_perimeters(labelled[big], floor=options.threshold,
+                                                                             crs=crs))
         atone = pd.concat(atone_parts, ignore_index=True).sort_values("population", ascending=False)
         atone["rang"] = range(1, len(atone) + 1)
         candidates = pd.concat(candidate_parts, ignore_index=True) if candidate_parts else pd.DataFrame()

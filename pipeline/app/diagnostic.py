@@ -67,10 +67,13 @@ def _taille(population: int, professionals: int | None, signature: date | None) 
     totals = aci.funding_totals(band)
     return TailleSection(
         band=band, label=aci.size_label(population, professionals), bounds=aci.band_description(band),
-        professionals=professionals, total_possible=totals["total_possible"],
-        volet_supplementaire=totals["volet_supplementaire"], maximum=totals["maximum"],
-        version=aci.DEFAULT_VERSION, funding=aci.funding_for(band),
-        calendar=aci.mission_calendar(signature) if signature is not None else None,
+        professionals=professionals, total_possible=int(totals["total_connu"]),
+        volet_supplementaire=int(totals["maximum_connu"] - totals["total_connu"]),
+        maximum=int(totals["maximum_connu"]), version=aci.DEFAULT_VERSION,
+        version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION], funding=aci.funding_for(band),
+        missions_without_amount=list(totals["missions_sans_montant"]),
+        calendar=None if signature is None else aci.mission_calendar(signature).assign(
+            texte=lambda f: f["texte"].map(aci.TEXT_LABELS).fillna(f["texte"])),
     )
 
 

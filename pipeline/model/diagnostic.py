@@ -51,11 +51,15 @@ class TailleSection:
     label: str
     bounds: str
     professionals: int | None
+    #: Known part of the annual funding without / with the unscheduled-care supplement (a lower bound when
+    #: ``missions_without_amount`` is not empty: no source of the project gives those amounts).
     total_possible: int
     volet_supplementaire: int
     maximum: int
     version: str
+    version_label: str
     funding: pd.DataFrame
+    missions_without_amount: list[str] = field(default_factory=list)
     calendar: pd.DataFrame | None = None
 
 

@@ -125,16 +125,25 @@ def _taille_section(d: Diagnostic) -> dict[str, Any]:
         f"Taille ACI : {t.label} ({t.bounds}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
         "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "
         "(une population d'exactement 40 000 habitants relève de la taille 2).",
-        f"Financement annuel possible ({t.version}) : {_fmt(t.total_possible)} € (volets fixes et "
+        f"Financement annuel possible ({t.version_label}) : {_fmt(t.total_possible)} € (volets fixes et "
         f"variables), jusqu'à {_fmt(t.maximum)} € avec le volet supplémentaire de soins non programmés "
         f"({_fmt(t.volet_supplementaire)} €).",
     ]
+    if t.missions_without_amount:
+        paragraphs.append(
+            "Ces montants sont ceux du tableau de financement de l'ACI du 20 juin 2019 ; ils ne comprennent pas "
+            "le financement "
+            "de : " + ", ".join(f"« {m} »" for m in t.missions_without_amount)
+            + " (montant non renseigné dans les sources du projet) : le financement possible est donc au moins "
+            "celui indiqué."
+        )
     if t.professionals is not None and t.band == 4:
         paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {_fmt(t.professionals)} "
                           "professionnels recensés.")
     funding = t.funding.assign(categorie=t.funding["categorie"].map(CATEGORIES))
     tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
-        "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)"})}]
+        "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)",
+        "remarque": "Remarque"}).fillna({"Remarque": ""})}]
     if t.calendar is not None:
         calendar = t.calendar.assign(
             categorie=t.calendar["categorie"].map(CATEGORIES),
@@ -144,7 +153,8 @@ def _taille_section(d: Diagnostic) -> dict[str, Any]:
             deploiement=t.calendar["deploiement"].map(_day),
         )
         tables.append({"title": "Calendrier des missions après signature", "data": calendar.rename(columns={
-            "mission": "Mission", "categorie": "Catégorie", "demarrage_mois": "Démarrage (mois)",
+            "mission": "Mission", "categorie": "Catégorie", "texte": "Texte", "remarque": "Remarque",
+            "demarrage_mois": "Démarrage (mois)",
             "deploiement_mois": "Déploiement (mois)", "demarrage": "Démarrage au plus tard",
             "deploiement": "Déploiement au plus tard"}),
             "note": "Missions complémentaires : pas de délai particulier."})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from pipeline.analysis import aci
@@ -40,13 +41,14 @@ def test_taille_4pp_needs_more_than_100_professionals() -> None:
     [(1, 185_000, 220_000), (2, 242_000, 287_000), (3, 315_000, 370_000), (4, 380_000, 450_000)],
 )
 def test_funding_totals_match_seed_001(band: int, total: int, maximum: int) -> None:
-    totals = aci.funding_totals(band)
+    totals = aci.funding_totals(band, "ACI-2019")
     assert totals["total_possible"] == total
     assert totals["maximum"] == maximum
+    assert totals["complet"] and totals["missions_sans_montant"] == []
 
 
 def test_funding_lines_per_mission() -> None:
-    lines = aci.funding_for(2).groupby("mission")["montant_eur"].sum()
+    lines = aci.funding_for(2, "ACI-2019").groupby("mission")["montant_eur"].sum()
     # « Missions en faveur de l'amélioration de l'accès aux soins (socle) … Total … 47 000 € » (taille 2).
     assert lines["Accès aux soins"] == 47_000
     assert lines["Parcours pluriprofessionnels"] == 70_000
@@ -65,6 +67,53 @@ def test_mission_calendar_after_signature() -> None:
     assert cal.loc["Qualité et pertinence des soins", "demarrage"] is None  # « Pas de délai particulier »
 
 
-def test_bad_signature_date() -> None:
-    with pytest.raises(PipelineError, match="AAAA-MM-JJ"):
-        aci.parse_signature("31/08/2025")
+def test_2019_calendar_has_the_five_missions_of_seed_000() -> None:
+    # Seed 000, « ACI du 20 juin 2019: Tableau récapitulatif du calendrier de déploiement des missions »: three
+    # socle missions (accès aux soins, parcours, prévention) and two complémentaires; no crisis mission.
+    cal = aci.mission_calendar(date(2025, 1, 15), "ACI-2019")
+    assert len(cal) == 5
+    assert (cal["categorie"] == "socle").sum() == 3
+    assert "Réponse aux crises sanitaires graves" not in set(cal["mission"])
+    assert set(cal["texte"]) == {"ACI du 20 juin 2019"}
+
+
+def test_crisis_mission_added_by_avenant_2_with_seed_002_deadlines() -> None:
+    # Seed 002 (Trame): « MISSION SOCLE 4 DEVELOPPER UNE REPONSE AUX CRISES SANITAIRES GRAVES.
+    # Démarrage 6 mois après signature / Déploiement 18 mois max après signature »
+    assert aci.DEFAULT_VERSION == "ACI-2019-avenant-2"
+    cal = aci.mission_calendar(date(2025, 1, 15))
+    assert list(cal["categorie"]) == ["socle"] * 4 + ["complementaire"] * 2
+    crisis = cal.set_index("mission").loc["Réponse aux crises sanitaires graves"]
+    assert (crisis["categorie"], crisis["demarrage_mois"], crisis["deploiement_mois"]) == ("socle", 6, 18)
+    assert (crisis["demarrage"], crisis["deploiement"]) == (date(2025, 7, 15), date(2026, 7, 15))
+    assert crisis["texte"] == "avenant 2 à l'ACI (décembre 2021)"
+    assert "montant non renseigné dans les sources du projet" in crisis["remarque"]
+    # the four socle missions of seed 002 keep their deadlines: 6/18, 12/24, 12/24, 6/18
+    assert cal["deploiement_mois"].tolist()[:4] == [18, 24, 24, 18]
+
+
+def test_crisis_mission_amount_is_not_given_and_never_invented() -> None:
+    for band in (1, 2, 3, 4):
+        lines = aci.funding_for(band)
+        crisis = lines[lines["mission"] == "Réponse aux crises sanitaires graves"]
+        assert len(crisis) == 1
+        assert pd.isna(crisis["montant_eur"].iloc[0])
+        assert crisis["remarque"].iloc[0] == aci.AMOUNT_NOT_GIVEN == "montant non renseigné dans les sources du projet"
+        # the other lines are those of the 2019 table (seed 001), unchanged
+        others = lines[lines["mission"] != "Réponse aux crises sanitaires graves"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(others, aci.funding_for(band, "ACI-2019"))
+
+
+def test_totals_including_an_unknown_amount_are_unknown() -> None:
+    totals = aci.funding_totals(1)
+    # a total over a line without amount is not a total: None, and the known part is given separately
+    assert totals["total_possible"] is None and totals["maximum"] is None
+    assert (totals["total_connu"], totals["maximum_connu"]) == (185_000, 220_000)
+    assert totals["volet_supplementaire"] == 35_000
+    assert not totals["complet"]
+    assert totals["missions_sans_montant"] == ["Réponse aux crises sanitaires graves"]
+
+
+def test_unknown_version() -> None:
+    with pytest.raises(PipelineError, match="Version de l'ACI inconnue"):
+        aci.funding_table("ACI-2031")

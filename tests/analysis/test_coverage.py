@@ -1,4 +1,4 @@
-"""Tests of pipeline.analysis.coverage on small synthetic geometries with hand-computed answers.
+"""Tests of the pipeline.analysis.coverage package on small synthetic geometries with hand-computed answers.
 
 Geometries are 1 km squares in Lambert 93 (EPSG:2154) coordinates; codes and
 populations are made up for the tests.
@@ -13,18 +13,11 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from pipeline.analysis.coverage import (
-    analysis_units,
-    atone_components,
-    atone_territories,
-    candidate_perimeters,
-    claims_per_unit,
-    listing_quality,
-    overlap_pairs,
-    overlay_reference,
-    polygon_overlaps,
-    white_zones,
-)
+from pipeline.analysis.coverage.atone import atone_components, atone_territories
+from pipeline.analysis.coverage.claims import analysis_units, claims_per_unit, white_zones
+from pipeline.analysis.coverage.listing import listing_quality
+from pipeline.analysis.coverage.overlaps import overlap_pairs, overlay_reference, polygon_overlaps
+from pipeline.analysis.coverage.regionalisation import candidate_perimeters
 
 X0, Y0 = 800_000.0, 6_300_000.0  # somewhere in Provence, Lambert 93
 KM = 1000.0

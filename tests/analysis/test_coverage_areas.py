@@ -23,7 +23,12 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from pipeline.analysis.coverage import commune_areas, commune_set_overlaps, overlay_reference, polygon_overlaps
+from pipeline.analysis.coverage.overlaps import (
+    commune_areas,
+    commune_set_overlaps,
+    overlay_reference,
+    polygon_overlaps,
+)
 
 X0, Y0 = 800_000.0, 6_300_000.0  # somewhere in Provence, Lambert 93
 KM = 1000.0

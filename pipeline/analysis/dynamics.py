@@ -1,0 +1,236 @@
+"""Supply dynamics between dated extractions of the Annuaire Santé (« installations n-1, n-2 »).
+
+Given two or three extractions of the health-professional registry (one row
+per practitioner × activity), this module counts, between consecutive
+extractions, the practitioners who arrived in a place, those who left it and
+the net change, per profession group.
+
+Conventions
+    * Practitioners are matched on the national identifier only (« Identification
+      nationale PP », column ``rpps``), never on names: homonyms are frequent,
+      and names change. A practitioner whose identifier changed between two
+      extractions (an ADELI number replaced by an RPPS number when a profession
+      joined the RPPS) is counted as one departure and one arrival.
+    * A practitioner counts once per place and group, however many activities
+      they have there. Places are analysis units (``unite``: a commune, or an
+      arrondissement of Paris, Lyon or Marseille) or current communes
+      (``commune``); because a practitioner active in two arrondissements
+      counts in both, and one moving between two arrondissements of a city
+      arrives in one and leaves the other, per-arrondissement figures do not
+      add up to the city's: compute the city's figures with
+      ``place="commune"``.
+    * For a territory (a set of units), a practitioner is present when at
+      least one of their activities lies in it; moving between two units of
+      the territory is neither an arrival nor a departure.
+    * Rows without identifier, group or place cannot be matched or placed:
+      they are left out and counted in :attr:`SupplyChange.rows_left_out`.
+    * Both extractions must cover the same area: comparing a national file
+      with a regional one would turn every practitioner outside the région
+      into a departure (see :mod:`pipeline.analysis.registry_coverage`).
+
+The public extraction carries no birth date nor age (:data:`NO_FORECAST_NOTE`):
+departures (retirements) cannot be forecast from it; only past departures are
+observed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+
+import pandas as pd
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "NO_FORECAST_NOTE",
+    "SupplyChange",
+    "changes_by_place",
+    "supply_dynamics",
+    "territory_changes",
+]
+
+#: Columns of an extraction frame: national identifier, profession group, unit, current commune.
+ACTIVITY_COLUMNS = ("rpps", "groupe", "unite", "commune")
+
+#: Why departures are observed, never forecast (French, for reports).
+NO_FORECAST_NOTE = (
+    "L'extraction publique de l'Annuaire Santé ne donne ni la date de naissance ni l'âge des professionnels : "
+    "les départs à venir (retraites) ne peuvent pas être prévus à partir de cette source ; seuls les départs "
+    "passés, d'une extraction à l'autre, sont observés."
+)
+
+_COUNT_COLUMNS = ["present_start", "present_end", "arrivals", "departures", "net_change"]
+
+
+@dataclass(frozen=True)
+class SupplyChange:
+    """Arrivals and departures between two extractions.
+
+    Attributes
+    ----------
+    start, end
+        Dates of the two extractions (``start < end``).
+    by_place
+        One row per (groupe, place) present in either extraction: ``groupe``,
+        the place column (``unite`` with its ``commune``, or ``commune``),
+        ``present_start``, ``present_end`` (distinct practitioners),
+        ``arrivals`` (present at the end, not at the start), ``departures``
+        (present at the start, not at the end), ``net_change`` (= end − start
+        = arrivals − departures); all counts int64. Sorted by groupe, place.
+    territory
+        Same counts per ``groupe`` for the territory as a whole (a practitioner
+        moving inside the territory is neither arrival nor departure); None
+        when no territory was given.
+    rows_left_out
+        Rows of the start and end extractions without identifier, group or
+        place: ``{"start": n, "end": n}``.
+    """
+
+    start: date
+    end: date
+    by_place: pd.DataFrame
+    territory: pd.DataFrame | None
+    rows_left_out: dict[str, int]
+
+
+def _usable(activities: pd.DataFrame, place: str) -> tuple[pd.DataFrame, int]:
+    """Distinct (rpps, groupe, place[, commune]) rows with every key present; number of rows left out."""
+    missing = [c for c in ("rpps", "groupe", place) if c not in activities.columns]
+    if missing:
+        raise ValueError(f"colonnes absentes de l'extraction : {', '.join(missing)}")
+    keep = ["rpps", "groupe", place] + (["commune"] if place == "unite" and "commune" in activities.columns else [])
+    frame = activities[keep].astype("string")
+    for column in ("rpps", "groupe", place):
+        frame[column] = frame[column].str.strip().replace("", pd.NA)
+    complete = frame[["rpps", "groupe", place]].notna().all(axis=1)
+    return frame[complete].drop_duplicates(["rpps", "groupe", place]), int((~complete).sum())
+
+
+def _counts(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Presence, arrivals and departures per ``keys`` from distinct (rpps, *keys) rows."""
+    if before.empty and after.empty:
+        return pd.DataFrame({**{k: pd.Series(dtype="string") for k in keys},
+                             **{c: pd.Series(dtype="int64") for c in _COUNT_COLUMNS}})  # fmt: skip
+    # one row per (practitioner, keys) with a 0/1 presence at each date
+    stacked = pd.concat(
+        [before[["rpps", *keys]].assign(present_start=1, present_end=0),
+         after[["rpps", *keys]].assign(present_start=0, present_end=1)],
+        ignore_index=True,
+    )  # fmt: skip
+    pairs = stacked.groupby(["rpps", *keys], as_index=False)[["present_start", "present_end"]].max()
+    pairs["arrivals"] = (pairs["present_start"] == 0) & (pairs["present_end"] == 1)
+    pairs["departures"] = (pairs["present_start"] == 1) & (pairs["present_end"] == 0)
+    out = pairs.groupby(keys, as_index=False)[_COUNT_COLUMNS[:4]].sum()
+    out["net_change"] = out["present_end"] - out["present_start"]
+    for column in _COUNT_COLUMNS:
+        out[column] = out[column].astype("int64")
+    return out.sort_values(keys).reset_index(drop=True)[[*keys, *_COUNT_COLUMNS]]
+
+
+def changes_by_place(before: pd.DataFrame, after: pd.DataFrame, place: str = "unite") -> pd.DataFrame:
+    """Arrivals, departures and net change per profession group and place.
+
+    Parameters
+    ----------
+    before, after
+        Extractions, one row per activity: ``rpps`` (national identifier),
+        ``groupe``, ``unite``, ``commune``.
+    place
+        ``"unite"`` (analysis unit; the output keeps its ``commune``) or
+        ``"commune"``.
+
+    Returns
+    -------
+    DataFrame
+        See :attr:`SupplyChange.by_place`.
+    """
+    if place not in ("unite", "commune"):
+        raise ValueError(f"place doit valoir « unite » ou « commune », pas {place!r}")
+    start, _ = _usable(before, place)
+    end, _ = _usable(after, place)
+    out = _counts(start, end, ["groupe", place])
+    if place == "unite":
+        with_commune = [frame for frame in (start, end) if "commune" in frame.columns]
+        commune_of: pd.Series | dict[str, str] = {}
+        if with_commune:
+            located = pd.concat(with_commune).dropna(subset=["commune"]).drop_duplicates("unite")
+            commune_of = located.set_index("unite")["commune"]
+        out.insert(2, "commune", out["unite"].map(commune_of).astype("string"))
+    return out
+
+
+def territory_changes(before: pd.DataFrame, after: pd.DataFrame, territory_units: Iterable[str]) -> pd.DataFrame:
+    """Arrivals, departures and net change per profession group for a territory.
+
+    Parameters
+    ----------
+    before, after
+        Extractions (``rpps``, ``groupe``, ``unite``).
+    territory_units
+        Unit codes of the territory.
+
+    Returns
+    -------
+    DataFrame
+        One row per groupe present in either extraction's territory:
+        ``groupe``, ``present_start``, ``present_end``, ``arrivals``,
+        ``departures``, ``net_change`` (int64). A practitioner is present when
+        one of their activities lies in the territory, so a move between two of
+        its units changes nothing.
+    """
+    inside = set(map(str, territory_units))
+    start, _ = _usable(before, "unite")
+    end, _ = _usable(after, "unite")
+    start = start[start["unite"].isin(inside)].drop_duplicates(["rpps", "groupe"])
+    end = end[end["unite"].isin(inside)].drop_duplicates(["rpps", "groupe"])
+    return _counts(start, end, ["groupe"])
+
+
+def supply_dynamics(
+    extractions: Sequence[tuple[date, pd.DataFrame]],
+    territory_units: Iterable[str] | None = None,
+    place: str = "unite",
+) -> list[SupplyChange]:
+    """Changes between consecutive dated extractions (two or three: n-2, n-1, n).
+
+    Parameters
+    ----------
+    extractions
+        ``(extraction date, activities)`` pairs, in any order; activities have
+        ``rpps``, ``groupe``, ``unite``, ``commune``.
+    territory_units
+        Optional unit codes of a territory, for :attr:`SupplyChange.territory`.
+    place
+        Place of :attr:`SupplyChange.by_place` (``"unite"`` or ``"commune"``).
+
+    Returns
+    -------
+    list of SupplyChange
+        One per consecutive pair, oldest first.
+
+    Raises
+    ------
+    ValueError
+        Fewer than two extractions, or two with the same date.
+    """
+    ordered = sorted(extractions, key=lambda pair: pair[0])
+    if len(ordered) < 2:
+        raise ValueError("il faut au moins deux extractions datées pour mesurer des arrivées et des départs")
+    dates = [day for day, _ in ordered]
+    if len(set(dates)) != len(dates):
+        raise ValueError("deux extractions portent la même date : " + ", ".join(d.isoformat() for d in dates))
+    codes = None if territory_units is None else sorted(set(map(str, territory_units)))
+    changes = []
+    for (day_start, before), (day_end, after) in pairwise(ordered):
+        changes.append(
+            SupplyChange(
+                start=day_start,
+                end=day_end,
+                by_place=changes_by_place(before, after, place),
+                territory=None if codes is None else territory_changes(before, after, codes),
+                rows_left_out={"start": _usable(before, place)[1], "end": _usable(after, place)[1]},
+            )
+        )
+    return changes

@@ -1,0 +1,11 @@
+"""Characteristics of a territory's population: age-related need, income, territory type.
+
+* :mod:`~pipeline.analysis.population.need`: age-related need index from the
+  DREES APL standardised population;
+* :mod:`~pipeline.analysis.population.income`: Filosofi income figures of a
+  territory (exact EPCI row, or labelled approximation from communes);
+* :mod:`~pipeline.analysis.population.territory_type`: unité urbaine, aire
+  d'attraction des villes and density, per unit and as population shares.
+
+All functions are pure (DataFrames in, typed results out).
+"""

@@ -1,0 +1,93 @@
+"""Zones (bassins de vie, EPCI, …) cut by a set of units: some of their units in, some out.
+
+A CPTS perimeter that cuts a bassin de vie (INSEE BV2022, the reference
+« territoire vécu ») or an EPCI splits a population that lives, or is
+administered, together: seed ``003`` §6.1 asks for a territory « en cohérence
+avec les parcours effectifs des patients ». Counts and populations on each
+side say how much of the zone is left out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+__all__ = ["CUT_COLUMNS", "CUT_LEVELS", "zones_cut_by"]
+
+#: Zonages checked for cuts: column of the unit attributes -> French name of the level.
+CUT_LEVELS: dict[str, str] = {"bv2022": "bassin de vie 2022", "epci": "EPCI"}
+
+CUT_COLUMNS = ["level", "zone", "n_units_in", "n_units_out", "population_in", "population_out", "units_out"]
+
+
+def _population(units: pd.DataFrame, codes: Iterable[str]) -> float:
+    """Sum of the populations of ``codes``; NaN when one of them is unknown."""
+    population = units["population"].reindex(list(codes))
+    if population.isna().any():
+        return math.nan
+    return float(population.sum())
+
+
+def zones_cut_by(
+    attributes: pd.DataFrame, inside: Iterable[str], levels: Mapping[str, str] = CUT_LEVELS
+) -> pd.DataFrame:
+    """Zones with units both inside and outside a set of units.
+
+    Parameters
+    ----------
+    attributes
+        Unit attributes indexed by unit code (str): ``population`` (float64,
+        NaN if unknown) and the zone columns of ``levels`` (absent columns are
+        skipped). Counts are relative to these units: pass every unit of the
+        zones concerned.
+    inside
+        Codes of the set (a perimeter).
+    levels
+        Zone column -> French name of the level (default bassins de vie 2022
+        and EPCI).
+
+    Returns
+    -------
+    DataFrame
+        ``level``, ``zone`` (code), ``n_units_in``, ``n_units_out`` (int64),
+        ``population_in``, ``population_out`` (float64; NaN if a population
+        is unknown), ``units_out`` (sorted list of codes). Sorted by level (in
+        the order of ``levels``), then population outside descending, then
+        zone.
+    """
+    inside_codes = list(set(map(str, inside)))
+    is_in = attributes.index.isin(inside_codes)
+    rows: list[dict[str, object]] = []
+    for column, level in levels.items():
+        if column not in attributes.columns:
+            continue
+        zones = attributes[column].astype("string")
+        touched = set(zones[is_in].dropna())
+        for zone in sorted(touched):
+            members = zones.eq(zone).fillna(False).to_numpy(dtype=bool)
+            codes_in = attributes.index[members & is_in]
+            codes_out = attributes.index[members & ~is_in]
+            if len(codes_out) == 0:
+                continue
+            rows.append(
+                {
+                    "level": level,
+                    "zone": zone,
+                    "n_units_in": len(codes_in),
+                    "n_units_out": len(codes_out),
+                    "population_in": _population(attributes, codes_in),
+                    "population_out": _population(attributes, codes_out),
+                    "units_out": sorted(codes_out),
+                }
+            )
+    out = pd.DataFrame(rows, columns=CUT_COLUMNS)
+    out["n_units_in"] = out["n_units_in"].astype("int64")
+    out["n_units_out"] = out["n_units_out"].astype("int64")
+    out["population_in"] = out["population_in"].astype("float64")
+    out["population_out"] = out["population_out"].astype("float64")
+    order = {level: rank for rank, level in enumerate(levels.values())}
+    out = out.assign(_order=out["level"].map(order))
+    out = out.sort_values(["_order", "population_out", "zone"], ascending=[True, False, True], na_position="last")
+    return out.drop(columns="_order").reset_index(drop=True)

@@ -1,0 +1,41 @@
+"""Zones cut by a set of units, on hand-made attributes."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from pipeline.analysis.zone_cuts import zones_cut_by
+
+
+def attributes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "population": [100.0, 200.0, 300.0, math.nan, 50.0],
+            "bv2022": ["b1", "b1", "b2", "b2", None],
+            "canton": ["k1", "k1", "k1", "k2", "k2"],
+        },
+        index=pd.Index(["u1", "u2", "u3", "u4", "u5"], name="code"),
+    )
+
+
+def test_only_zones_with_units_on_both_sides_are_reported() -> None:
+    cuts = zones_cut_by(attributes(), ["u1", "u3"])
+    # b1: u1 in, u2 out; b2: u3 in, u4 out (population unknown); the « epci » column is absent: skipped
+    assert cuts[["level", "zone", "n_units_in", "n_units_out"]].values.tolist() == [
+        ["bassin de vie 2022", "b1", 1, 1],
+        ["bassin de vie 2022", "b2", 1, 1],
+    ]
+    assert cuts["population_in"].tolist() == [100.0, 300.0]
+    assert cuts.loc[0, "population_out"] == 200.0 and math.isnan(cuts.loc[1, "population_out"])
+    assert cuts["units_out"].tolist() == [["u2"], ["u4"]]
+
+
+def test_levels_are_a_parameter_and_whole_zones_are_not_cut() -> None:
+    cuts = zones_cut_by(attributes(), ["u1", "u2", "u3"], {"canton": "canton"})
+    # k1 = u1 u2 u3, all inside: not cut; k2 has no unit inside
+    assert cuts.empty and list(cuts.columns)[:2] == ["level", "zone"]
+    cuts = zones_cut_by(attributes(), ["u4"], {"canton": "canton"})
+    assert cuts[["zone", "n_units_in", "n_units_out", "population_out"]].values.tolist() == [["k2", 1, 1, 50.0]]
+    assert math.isnan(cuts.loc[0, "population_in"])
