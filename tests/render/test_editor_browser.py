@@ -204,6 +204,13 @@ def test_export_downloads_a_csv_that_the_territory_reader_accepts(editor: Any, t
     assert frame["nom"].tolist() == ["Aubert-lès-Bains", "Belleville-sur-Saône", "Dompierre", "Saint-Œuf"]
 
 
+def test_an_empty_perimeter_is_not_exported(editor: Any) -> None:
+    call(editor, "load([])")
+    editor.click("#btn-export")
+    editor.wait_for_timeout(200)
+    assert editor.text_content("#message") == "Périmètre vide : rien à exporter"
+
+
 def test_import_reads_a_spreadsheet_csv_with_lost_leading_zeros(editor: Any, tmp_path: Path) -> None:
     source = tmp_path / "liste.csv"
     source.write_text("Nom;Code_INSEE\nCésy;1003\nÉcully;01005\nInconnue;99999\n", encoding="utf-8")

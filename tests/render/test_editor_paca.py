@@ -55,7 +55,7 @@ def test_paca_page_figures_match_independent_sums(paca: tuple[EditorData, Editor
         assert state["population"] == int(units.loc[initial, "population"].sum())
         od = data.od.assign(groupe="MG")
         expected = territory_flow_indicators(od, initial)["synthese"].iloc[0]
-        # Volumes are packed rounded to 0.001: the ratio moves by far less than 1e-6.
+        # Volumes are packed rounded to 0.01 consultation: the ratio moves by far less than 1e-6.
         assert state["autoconfinement"] == pytest.approx(expected["auto_confinement"], abs=1e-6)
         assert state["attraction"] == pytest.approx(expected["attraction"], abs=1e-6)
         screenshot(view, SCREENS / "editeur-paca.png")

@@ -86,6 +86,15 @@ def test_coverage_simplification_keeps_shared_borders_identical() -> None:
     assert sum(float(np.hypot(b[0] - a[0], b[1] - a[1])) for a, b in once) == pytest.approx(0.6, abs=1e-4)
 
 
+def test_invalid_and_mixed_geometries_keep_their_polygonal_part() -> None:
+    bowtie = Polygon([(5.0, 45.0), (5.1, 45.1), (5.1, 45.0), (5.0, 45.1)])  # self-intersecting
+    mixed = shapely.GeometryCollection([box(5.2, 45.0, 5.3, 45.1), shapely.LineString([(5, 45), (6, 46)])])
+    simplified = simplify_units(gpd.GeoSeries([bowtie, mixed], crs=4326), ["01", "01"], tolerance_m=0.0)
+    assert simplified.iloc[0].is_valid and simplified.iloc[0].area == pytest.approx(0.005, rel=1e-3)
+    assert simplified.iloc[1].area == pytest.approx(0.01, rel=1e-3)
+    assert len(encode_geometry(simplified.iloc[0])) == 2  # the two triangles of the bow tie
+
+
 def test_simplification_keeps_missing_and_non_polygonal_geometries_as_missing() -> None:
     frame = gpd.GeoSeries([box(55.2, -21.1, 55.3, -21.0), None, shapely.Point(5, 45)], crs=4326)
     simplified = simplify_units(frame, ["974", "01", "01"], tolerance_m=30.0)
@@ -103,11 +112,12 @@ def test_od_is_packed_by_origin_with_duplicates_summed_and_unserved_kept() -> No
         "volume": [5.0, 1.25, 2.5, 4.0, 0.0004, 7.0],
     })
     packed = pack_od(od, ["01001", "01002"])
-    # Index: 0 = 01001, 1 = 01002, then the other codes sorted: 2 = 88888, 3 = 99999.
-    assert packed["extra_codes"] == ["88888", "99999"]
-    assert packed["start"] == [0, 2, 4, 4, 5]
-    assert packed["dest"] == [-1, 1, 0, 2, 0]
-    assert packed["vol"] == [4.0, 3.75, 5.0, 0.0, 7.0]  # 0.0004 rounded to 3 decimals
+    # 01002→88888 (0.0004) rounds to 0 and is left out, so 88888 is no code of the table.
+    # Index: 0 = 01001, 1 = 01002, then the other codes sorted: 2 = 99999.
+    assert packed["extra_codes"] == ["99999"]
+    assert packed["start"] == [0, 2, 3, 4]
+    assert packed["dest"] == [-1, 1, 0, 0]
+    assert packed["vol"] == [4.0, 3.75, 5.0, 7.0]
 
 
 def test_od_round_trip_equals_the_aggregated_table() -> None:
@@ -116,17 +126,29 @@ def test_od_round_trip_equals_the_aggregated_table() -> None:
     od = pd.DataFrame({
         "origin": pd.Categorical(rng.choice(codes, 500)),
         "destination": pd.Categorical(rng.choice([*codes, "02001"], 500)),
-        "volume": rng.uniform(0, 100, 500).round(3),
+        "volume": rng.uniform(0.01, 100, 500).round(2),
     })
     back = unpack_od(pack_od(od, codes[:30]), codes[:30])
-    expected = od.astype({"origin": str, "destination": str}).groupby(["origin", "destination"])["volume"].sum()
+    plain = od.astype({"origin": str, "destination": str})
+    # Rows with neither end among the page's units change no figure and are left out.
+    plain = plain[plain["origin"].isin(codes[:30]) | plain["destination"].isin(codes[:30])]
+    assert len(plain) < len(od)
+    expected = plain.groupby(["origin", "destination"])["volume"].sum()
     got = back.groupby(["origin", "destination"])["volume"].sum()
-    pd.testing.assert_series_equal(got.sort_index(), expected.round(3).sort_index(), check_exact=False, atol=1e-9)
+    pd.testing.assert_series_equal(got.sort_index(), expected.round(2).sort_index(), check_exact=False, atol=1e-9)
+
+
+def test_od_rows_outside_the_page_are_dropped() -> None:
+    od = pd.DataFrame({"origin": ["02001", "02001", "01001"], "destination": ["02002", "01001", "02003"],
+                       "volume": [9.0, 1.0, 2.0]})
+    packed = pack_od(od, ["01001"])
+    assert packed["extra_codes"] == ["02001", "02003"]
+    assert unpack_od(packed, ["01001"]).values.tolist() == [["01001", "02003", 2.0], ["02001", "01001", 1.0]]
 
 
 def test_empty_od_gives_empty_rows_for_every_unit() -> None:
     assert pack_od(None, ["01001", "01002"]) == {"extra_codes": [], "start": [0, 0, 0], "dest": [], "vol": [],
-                                                 "decimals": 3}
+                                                 "decimals": 2}
 
 
 # --------------------------------------------------------------------------- payload and page
@@ -196,6 +218,13 @@ def test_every_input_problem_is_reported_at_once() -> None:
                      "codes d'unité invalides", "1004", "09999", "volumes absents, négatifs",
                      "CPTS de la colonne cpts"):
         assert expected in text, expected
+
+
+def test_a_cpts_column_agreeing_with_the_listing_is_accepted_in_any_list_form() -> None:
+    frame = case.units()
+    frame["cpts"] = [np.array(["CPTS Alpha"]), ("CPTS Alpha", "CPTS Beta"), ["CPTS Beta"], "CPTS Alpha",
+                     [case.HOSTILE], None, np.array([], dtype=object)]
+    assert editor_payload(case.editor_data(units=frame))["units"]["code"][0] == case.A
 
 
 def test_units_in_another_crs_are_reprojected() -> None:

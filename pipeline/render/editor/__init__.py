@@ -57,7 +57,8 @@ Other CPTS
     ``auto_confinement`` for the same table and units. ``attraction`` =
     ``recours_exterieurs_entrants`` / ``recours_realises`` (volumes made in
     P by residents of other units or codes / all volumes made in P), as
-    there. Volumes are packed rounded to 0.001.
+    there. Volumes are packed rounded to 0.01 consultation (rows that round
+    to 0 are left out).
 ``bassins_coupes`` / ``epci_coupes``
     Bassins de vie 2022 (resp. EPCI) with at least one unit in P and at
     least one unit not in P, counted in units; the total number of units of

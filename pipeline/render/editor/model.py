@@ -16,7 +16,7 @@ are written in :mod:`pipeline.render.editor` (package docstring).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -211,9 +211,12 @@ def _check_claims(data: EditorData, errors: list[str]) -> None:
         for code in perimeter.codes:
             declared.setdefault(code, set()).add(perimeter.name)
     for code, names in zip(data.units["code"], data.units["cpts"], strict=True):
-        listed = set() if not isinstance(names, Sequence | set) or isinstance(names, str) else set(names)
         if isinstance(names, str):
             listed = {names}
+        elif isinstance(names, Iterable):  # list, tuple, set, numpy array (DuckDB list columns)
+            listed = {str(name) for name in names}
+        else:  # None / NaN: no claim
+            listed = set()
         if listed != declared.get(str(code), set()):
             errors.append(
                 f"unité {code} : CPTS de la colonne cpts ({', '.join(sorted(listed)) or 'aucune'}) "

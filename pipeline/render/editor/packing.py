@@ -19,7 +19,8 @@ Origin–destination
     compressed sparse row structure: ``start[i]:start[i + 1]`` are the rows of
     origin ``i`` in ``dest`` (destination index, ``-1`` for demand with no
     reachable supply) and ``vol`` (volume rounded to ``decimals``). Duplicate
-    pairs are summed first.
+    pairs are summed first; rows with neither end among the units, and rows
+    whose rounded volume is 0, are left out (they change no figure).
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from pipeline.geography import WGS84, projected_crs
 
 #: Quantisation of longitudes and latitudes: 1e5 per degree (about 1.1 m in latitude).
 DEFAULT_SCALE = 100_000
-#: Volumes of the OD table are rounded to this many decimals.
-DEFAULT_OD_DECIMALS = 3
+#: Volumes of the OD table (consultations per year) are rounded to this many decimals.
+DEFAULT_OD_DECIMALS = 2
 
 PackedRing = list[int]
 PackedGeometry = list[list[PackedRing]]
@@ -161,7 +162,8 @@ def pack_od(od: pd.DataFrame | None, unit_codes: Sequence[str], decimals: int = 
     ----------
     od
         ``origin``, ``destination`` (missing = unserved demand), ``volume``.
-        ``None`` is an empty table.
+        ``None`` is an empty table. Rows with neither end in ``unit_codes``
+        are dropped (they change no figure of the page).
     unit_codes
         The page's unit codes, in order (indices ``0 .. n - 1``).
     decimals
@@ -177,24 +179,32 @@ def pack_od(od: pd.DataFrame | None, unit_codes: Sequence[str], decimals: int = 
     if od is None or od.empty:
         return {"extra_codes": [], "start": [0] * (len(units) + 1), "dest": [], "vol": [], "decimals": decimals}
     origin = _as_codes(od["origin"])
-    destination = _as_codes(od["destination"])
-    volume = pd.to_numeric(od["volume"], errors="raise").to_numpy(dtype=float)
-    present = {c for c in origin if c is not None} | {c for c in destination if c is not None}
-    extra = sorted(present - set(units))
-    index = {code: i for i, code in enumerate([*units, *extra])}
-    o = np.array([index[c] for c in origin if c is not None], dtype=np.int64)
-    if len(o) != len(origin):
+    if any(code is None for code in origin):
         raise ValueError("OD rows without origin (validate the EditorData first)")
-    d = np.array([-1 if c is None else index[c] for c in destination], dtype=np.int64)
-    frame = pd.DataFrame({"o": o, "d": d, "v": volume}).groupby(["o", "d"], as_index=False, sort=True)["v"].sum()
-    frame = frame[frame["v"] > 0]
-    counts = np.bincount(frame["o"].to_numpy(), minlength=len(index))
+    # Missing destinations (unserved demand) become "" so that they group like any code.
+    destination = ["" if code is None else code for code in _as_codes(od["destination"])]
+    volume = pd.to_numeric(od["volume"], errors="raise").to_numpy(dtype=float)
+    known = set(units)
+    # Rows with neither end in the page cannot change any figure (self-containment needs an origin in the
+    # perimeter, attraction a destination in it): drop them so that a large modelled domain stays small.
+    relevant = np.array([o in known or d in known for o, d in zip(origin, destination, strict=True)], dtype=bool)
+    frame = pd.DataFrame({"o": np.asarray(origin, dtype=object)[relevant],
+                          "d": np.asarray(destination, dtype=object)[relevant], "v": volume[relevant]})
+    frame = frame.groupby(["o", "d"], as_index=False, sort=False)["v"].sum()
+    frame["v"] = frame["v"].round(decimals)
+    frame = frame[frame["v"] > 0]  # nothing left after rounding: no row
+    extra = sorted((set(frame["o"]) | set(frame["d"])) - known - {""})
+    index = {code: i for i, code in enumerate([*units, *extra])}
+    index[""] = -1
+    frame = frame.assign(o=frame["o"].map(index).astype("int64"), d=frame["d"].map(index).astype("int64"))
+    frame = frame.sort_values(["o", "d"])
+    counts = np.bincount(frame["o"].to_numpy(), minlength=len(units) + len(extra))
     start = np.concatenate([[0], np.cumsum(counts)])
     return {
         "extra_codes": extra,
         "start": [int(v) for v in start],
         "dest": [int(v) for v in frame["d"]],
-        "vol": [round(float(v), decimals) for v in frame["v"]],
+        "vol": [float(v) for v in frame["v"]],
         "decimals": decimals,
     }
 

@@ -276,10 +276,19 @@ def build_editor_page(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M
         The page stays over ``max_bytes`` even with a 2 km tolerance.
     """
     while True:
-        page = render_page(editor_payload(data, tolerance_m))
+        payload = editor_payload(data, tolerance_m)
+        page = render_page(payload)
         size = len(page.encode("utf-8"))
         if size <= max_bytes:
             return page, tolerance_m
+        geometry_bytes = len(json.dumps(payload["units"]["geom"], separators=(",", ":")))
+        if geometry_bytes < size - max_bytes:
+            # Even without any polygon the page would be too large: simplifying cannot help.
+            raise PipelineError(
+                f"Page de l'éditeur trop lourde ({size / 1e6:.1f} Mo > {max_bytes / 1e6:.1f} Mo) : la table "
+                f"origine-destination pèse {len(json.dumps(payload['od'], separators=(',', ':'))) / 1e6:.1f} Mo ; "
+                "réduisez la zone ou le rayon des flux"
+            )
         if tolerance_m >= _MAX_TOLERANCE_M:
             raise PipelineError(
                 f"Page de l'éditeur trop lourde ({size / 1e6:.1f} Mo > {max_bytes / 1e6:.1f} Mo) même avec des "

@@ -418,6 +418,10 @@
   function csvText() { return model.toCsv(selected); }
 
   function exportCsv() {
+    if (!currentState().n_unites) {
+      message('Périmètre vide : rien à exporter');
+      return;
+    }
     var blob = new Blob([csvText()], { type: 'text/csv;charset=utf-8' });
     var link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
