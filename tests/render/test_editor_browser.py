@@ -156,6 +156,8 @@ def test_cut_bassins_de_vie_and_epci(editor: Any) -> None:
     ]
     assert [(e["code"], e["unites_dans_perimetre"], e["unites_total"]) for e in s["epci_coupes"]] == [
         ("200000001", 2, 3), ("200000002", 1, 3)]
+    assert [li.text_content() for li in editor.locator("#l-bv li").all()] == [
+        "Aubert (01001) : 2 unités sur 3 dans le périmètre", "Belleville (01002) : 1 unité sur 4 dans le périmètre"]
     s = call(editor, f"load(['{A}', '{B}', '{C}'])")
     assert s["epci_coupes"] == []  # all of CC Nord
     s = call(editor, f"load({[A, B, C, D, E, F, G]!r})")

@@ -194,11 +194,23 @@ def test_page_is_offline_and_data_cannot_close_the_script() -> None:
     assert len(re.findall(r"<script\b", page)) == len(re.findall(r"</script>", page))
 
 
-def test_page_over_budget_is_simplified_further_then_refused() -> None:
+def test_page_over_budget_is_simplified_further() -> None:
+    # Round units (8 000 vertices each): doubling the tolerance from 30 m to 60 m removes vertices.
+    frame = case.units()
+    frame.loc[frame.geometry.notna(), "geometry"] = [
+        shapely.Point(g.centroid.x, g.centroid.y).buffer(0.04, quad_segs=2000) for g in frame.geometry.dropna()]
+    data = case.editor_data(units=frame)
+    first, tolerance = build_editor_page(data)
+    assert tolerance == 30.0
+    budget = len(first.encode("utf-8")) - 1
+    page, tolerance = build_editor_page(data, max_bytes=budget)
+    assert tolerance == 60.0 and len(page.encode("utf-8")) <= budget
+
+
+def test_page_over_budget_because_of_the_od_is_refused_at_once() -> None:
     page, _ = build_editor_page(case.editor_data())
-    size = len(page.encode("utf-8"))
-    with pytest.raises(PipelineError, match="trop lourde"):
-        build_editor_page(case.editor_data(), max_bytes=size // 2)
+    with pytest.raises(PipelineError, match=r"trop lourde.*table origine-destination"):
+        build_editor_page(case.editor_data(), max_bytes=len(page.encode("utf-8")) // 2)
 
 
 def test_every_input_problem_is_reported_at_once() -> None:

@@ -246,6 +246,7 @@ def render_page(payload: dict[str, Any]) -> str:
         "{{TITLE}}": html.escape(str(payload["meta"]["titre"])),
         "{{CSS}}": (TEMPLATES / "editor.css").read_text(encoding="utf-8").replace("</style", "<\\/style"),
         "{{CORE_JS}}": _script_safe((TEMPLATES / "editor-core.js").read_text(encoding="utf-8")),
+        "{{PANEL_JS}}": _script_safe((TEMPLATES / "editor-panel.js").read_text(encoding="utf-8")),
         "{{UI_JS}}": _script_safe((TEMPLATES / "editor-ui.js").read_text(encoding="utf-8")),
     }
     for key, value in parts.items():
@@ -285,9 +286,10 @@ def build_editor_page(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M
         if geometry_bytes < size - max_bytes:
             # Even without any polygon the page would be too large: simplifying cannot help.
             raise PipelineError(
-                f"Page de l'éditeur trop lourde ({size / 1e6:.1f} Mo > {max_bytes / 1e6:.1f} Mo) : la table "
-                f"origine-destination pèse {len(json.dumps(payload['od'], separators=(',', ':'))) / 1e6:.1f} Mo ; "
-                "réduisez la zone ou le rayon des flux"
+                f"Page de l'éditeur trop lourde ({size / 1e6:.1f} Mo > {max_bytes / 1e6:.1f} Mo), même sans "
+                f"contours (ils pèsent {geometry_bytes / 1e6:.1f} Mo) ; la table origine-destination pèse "
+                f"{len(json.dumps(payload['od'], separators=(',', ':'))) / 1e6:.1f} Mo : réduisez la zone ou le "
+                "rayon des flux"
             )
         if tolerance_m >= _MAX_TOLERANCE_M:
             raise PipelineError(
