@@ -194,6 +194,14 @@ def test_page_is_offline_and_data_cannot_close_the_script() -> None:
     assert len(re.findall(r"<script\b", page)) == len(re.findall(r"</script>", page))
 
 
+def test_a_hostile_title_stays_text() -> None:
+    title = "{{DATA}} </title><script>alert(1)</script> {{CSS}}"
+    page, _ = build_editor_page(case.editor_data(title=title))
+    assert "<title>&#123;&#123;DATA&#125;&#125; &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    data = page.split('<script id="editor-data" type="application/json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(data)["meta"]["titre"] == title
+
+
 def test_page_over_budget_is_simplified_further() -> None:
     # Round units (8 000 vertices each): doubling the tolerance from 30 m to 60 m removes vertices.
     frame = case.units()

@@ -243,12 +243,13 @@ def render_page(payload: dict[str, Any]) -> str:
     """The HTML page for a payload of :func:`editor_payload` (no network needed to display it)."""
     template = (TEMPLATES / "editor.html").read_text(encoding="utf-8")
     parts = {
-        "{{TITLE}}": html.escape(str(payload["meta"]["titre"])),
         "{{CSS}}": (TEMPLATES / "editor.css").read_text(encoding="utf-8").replace("</style", "<\\/style"),
         "{{CORE_JS}}": _script_safe((TEMPLATES / "editor-core.js").read_text(encoding="utf-8")),
         "{{PANEL_JS}}": _script_safe((TEMPLATES / "editor-panel.js").read_text(encoding="utf-8")),
         "{{UI_JS}}": _script_safe((TEMPLATES / "editor-ui.js").read_text(encoding="utf-8")),
     }
+    # The title comes last and with its braces escaped, so that no text of the data can form a placeholder.
+    parts["{{TITLE}}"] = html.escape(str(payload["meta"]["titre"])).replace("{", "&#123;").replace("}", "&#125;")
     for key, value in parts.items():
         if key not in template:
             raise PipelineError(f"Gabarit de l'éditeur incomplet : {key} absent", TEMPLATES / "editor.html")
