@@ -1,0 +1,291 @@
+"""Typed inputs of the perimeter editor page, and their validation.
+
+The use case (``pipeline.app``) reads the database, runs the flow model and
+fills an :class:`EditorData`; :func:`pipeline.render.editor.page.build_editor_page`
+turns it into one self-contained HTML page. Nothing here reads files or the
+database.
+
+Units
+    One row per *unit*: a current commune, or an arrondissement municipal of
+    Paris, Lyon or Marseille (never the city itself next to its
+    arrondissements). Every figure of the page is a sum or a count over units.
+
+Definitions shown by the page (and returned by ``window.cptsEditor.state()``)
+are written in :mod:`pipeline.render.editor` (package docstring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import DataError, collect
+from pipeline.geography import WGS84, is_insee_code
+
+#: Columns of :attr:`EditorData.units` (besides ``geometry``); ``cpts`` is optional.
+UNIT_COLUMNS: tuple[str, ...] = (
+    "code",
+    "nom",
+    "population",
+    "population_annee",
+    "departement",
+    "epci",
+    "epci_nom",
+    "bv2022",
+    "bv2022_nom",
+)
+#: Columns of :attr:`EditorData.od`.
+OD_COLUMNS: tuple[str, ...] = ("origin", "destination", "volume")
+
+
+@dataclass(frozen=True)
+class ListedPerimeter:
+    """A CPTS of a loaded listing.
+
+    Attributes
+    ----------
+    name
+        CPTS name as written in the listing.
+    listing
+        Name of the listing it comes from.
+    codes
+        Unit codes it claims (a city code 75056/69123/13055 is NOT expanded
+        here: the use case passes units). Codes outside the editor's units are
+        allowed (a CPTS crossing the zone's boundary) and counted as
+        « hors zone ».
+    """
+
+    name: str
+    listing: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InitialPerimeter:
+    """The perimeter the page opens with.
+
+    Attributes
+    ----------
+    codes
+        Unit codes (empty for a new perimeter). Every code must be a unit of
+        :attr:`EditorData.units`.
+    name
+        Name shown and proposed for the export file.
+    cpts
+        When editing a listed CPTS: its name. Units claimed only by a CPTS of
+        that name are not "shared with another CPTS" (same rule as the
+        diagnostic's neighbours: the edited CPTS is excluded by name, in every
+        listing).
+    """
+
+    codes: tuple[str, ...] = ()
+    name: str = "Nouveau périmètre"
+    cpts: str | None = None
+
+
+@dataclass(frozen=True)
+class AciRules:
+    """ACI size bands and annual funding, passed in from :mod:`pipeline.analysis.aci`.
+
+    Build it in the use case with::
+
+        AciRules(bounds=aci.SIZE_BOUNDS,
+                 funding={band: aci.funding_totals(band) for band in (1, 2, 3, 4)},
+                 version=aci.DEFAULT_VERSION)
+
+    Attributes
+    ----------
+    bounds
+        Inclusive lower bounds of tailles 2, 3, 4 (taille = 1 + number of
+        bounds <= population, as :func:`pipeline.analysis.aci.size_band`).
+    funding
+        Per taille: ``total_possible``, ``volet_supplementaire``, ``maximum`` (EUR per year).
+    version
+        Version of the funding table (e.g. ``"ACI-2019"``).
+    """
+
+    bounds: tuple[int, ...]
+    funding: Mapping[int, Mapping[str, int]]
+    version: str
+
+
+@dataclass
+class EditorData:
+    """Everything the editor page shows.
+
+    Attributes
+    ----------
+    units
+        GeoDataFrame in EPSG:4326, one row per unit, columns :data:`UNIT_COLUMNS`
+        (``code`` str; ``nom`` str; ``population`` integer legal population or
+        missing; ``population_annee`` its legal year or missing; ``departement``;
+        ``epci``/``epci_nom`` and ``bv2022``/``bv2022_nom``, missing allowed),
+        optional ``cpts`` (list of the CPTS names claiming the unit: when given
+        it must agree with :attr:`perimeters`) and ``geometry`` (Polygon or
+        MultiPolygon; missing allowed: the unit stays selectable by search).
+    perimeters
+        The CPTS of the loaded listings.
+    od
+        Sparse origin–destination table of modelled GP consultations:
+        ``origin``, ``destination`` (unit codes; codes outside ``units`` allowed
+        for the surroundings; ``destination`` missing = demand with no
+        reachable supply), ``volume`` (>= 0, consultations per year). ``None``
+        or empty: self-containment is « non disponible ».
+    aci
+        Size bands and funding.
+    initial
+        The perimeter being edited.
+    title, zone
+        Page title and zone label (« Région Provence-Alpes-Côte d'Azur »).
+    generated
+        Generation date.
+    sources
+        Sources line (French), shown at the foot of the page.
+    demo
+        True when some data is made up for a demonstration (red banner).
+    od_label
+        How the OD table was obtained (French), shown next to the self-containment.
+    bv_totals, epci_totals
+        Number of units of each bassin de vie / EPCI in the whole country,
+        when some lie outside ``units``. Without them, the units of ``units``
+        are the whole bassin / EPCI.
+    notes
+        Extra French notes shown at the foot of the page.
+    """
+
+    units: gpd.GeoDataFrame
+    perimeters: list[ListedPerimeter]
+    od: pd.DataFrame | None
+    aci: AciRules
+    initial: InitialPerimeter = field(default_factory=InitialPerimeter)
+    title: str = "Éditeur de périmètre de CPTS"
+    zone: str = ""
+    generated: date = field(default_factory=date.today)
+    sources: str = ""
+    demo: bool = False
+    od_label: str = "recours modélisés aux médecins généralistes"
+    bv_totals: Mapping[str, int] | None = None
+    epci_totals: Mapping[str, int] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_units(units: gpd.GeoDataFrame, errors: list[str]) -> None:
+    missing = [c for c in (*UNIT_COLUMNS, "geometry") if c not in units.columns]
+    if missing:
+        errors.append("colonnes absentes de la table des unités : " + ", ".join(missing))
+        return
+    if units.crs is None:
+        errors.append("table des unités sans système de coordonnées (EPSG:4326 attendu)")
+    if units.empty:
+        errors.append("aucune unité dans la zone")
+    codes = units["code"]
+    bad = [str(c) for c in codes if not is_insee_code(c)]
+    if bad:
+        errors.append("codes d'unité invalides (5 caractères attendus) : " + ", ".join(bad[:20]))
+    dup = sorted(set(codes[codes.duplicated()].astype(str)))
+    if dup:
+        errors.append("unités en double : " + ", ".join(dup[:20]))
+    pop = pd.to_numeric(units["population"], errors="coerce")
+    wrong = units.loc[(pop.isna() & units["population"].notna()) | (pop < 0) | (pop.notna() & (pop % 1 != 0)), "code"]
+    if len(wrong):
+        errors.append("population non entière ou négative pour : " + ", ".join(map(str, wrong[:20])))
+    year = pd.to_numeric(units["population_annee"], errors="coerce")
+    wrong_year = units.loc[(year.isna() & units["population_annee"].notna()) | (year % 1 != 0), "code"]
+    if len(wrong_year):
+        errors.append("année de population invalide pour : " + ", ".join(map(str, wrong_year[:20])))
+    no_name = units.loc[units["nom"].isna(), "code"]
+    if len(no_name):
+        errors.append("unités sans nom : " + ", ".join(map(str, no_name[:20])))
+
+
+def _check_claims(data: EditorData, errors: list[str]) -> None:
+    if "cpts" not in data.units.columns:
+        return
+    declared: dict[str, set[str]] = {}
+    for perimeter in data.perimeters:
+        for code in perimeter.codes:
+            declared.setdefault(code, set()).add(perimeter.name)
+    for code, names in zip(data.units["code"], data.units["cpts"], strict=True):
+        if isinstance(names, str):
+            listed = {names}
+        elif isinstance(names, Iterable):  # list, tuple, set, numpy array (DuckDB list columns)
+            listed = {str(name) for name in names}
+        else:  # None / NaN: no claim
+            listed = set()
+        if listed != declared.get(str(code), set()):
+            errors.append(
+                f"unité {code} : CPTS de la colonne cpts ({', '.join(sorted(listed)) or 'aucune'}) "
+                f"différentes des périmètres listés ({', '.join(sorted(declared.get(str(code), set()))) or 'aucun'})"
+            )
+            if len(errors) > 60:
+                return
+
+
+def _check_od(od: pd.DataFrame, errors: list[str]) -> None:
+    missing = [c for c in OD_COLUMNS if c not in od.columns]
+    if missing:
+        errors.append("colonnes absentes de la table origine-destination : " + ", ".join(missing))
+        return
+    volume = pd.to_numeric(od["volume"], errors="coerce").to_numpy(dtype=float)
+    bad = int((~np.isfinite(volume) | (volume < 0)).sum())
+    if bad:
+        errors.append(f"{bad} volumes absents, négatifs ou infinis dans la table origine-destination")
+    if od["origin"].isna().any():
+        errors.append(f"{int(od['origin'].isna().sum())} lignes sans origine dans la table origine-destination")
+
+
+def _check_totals(name: str, totals: Mapping[str, int] | None, column: pd.Series, errors: list[str]) -> None:
+    if totals is None:
+        return
+    counts = column.dropna().astype(str).value_counts()
+    short = [f"{code} ({totals.get(code, 0)} < {n})" for code, n in counts.items() if totals.get(code, 0) < n]
+    if short:
+        errors.append(
+            f"nombre total d'unités par {name} inférieur au nombre d'unités de la zone : " + ", ".join(short[:20])
+        )
+
+
+def validate(data: EditorData) -> None:
+    """Check an :class:`EditorData`, collecting every problem before raising.
+
+    Raises
+    ------
+    DataError
+        French message listing every problem: missing columns, invalid or
+        duplicated codes, non-integer or negative populations, initial
+        perimeter codes absent from the units, inconsistent ``cpts`` column,
+        malformed OD table, ACI rules without four tailles.
+    """
+    errors: list[str] = []
+    _check_units(data.units, errors)
+    if all(c in data.units.columns for c in UNIT_COLUMNS):
+        known = set(data.units["code"].astype(str))
+        outside = sorted(set(data.initial.codes) - known)
+        if outside:
+            errors.append(
+                "le périmètre initial contient des unités absentes de la zone (élargir la zone) : "
+                + ", ".join(outside[:20])
+            )
+        _check_claims(data, errors)
+        _check_totals("bassin de vie", data.bv_totals, data.units["bv2022"], errors)
+        _check_totals("EPCI", data.epci_totals, data.units["epci"], errors)
+    if data.od is not None:
+        _check_od(data.od, errors)
+    if len(data.aci.bounds) != 3 or sorted(data.aci.bounds) != list(data.aci.bounds):
+        errors.append("bornes de taille ACI : trois bornes croissantes attendues")
+    absent = [str(b) for b in range(1, len(data.aci.bounds) + 2) if b not in data.aci.funding]
+    if absent:
+        errors.append("financement ACI absent pour la taille " + ", ".join(absent))
+    collect(errors, "Données de l'éditeur de périmètre invalides :")
+
+
+def ensure_wgs84(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``units`` in EPSG:4326 (reprojected when given in another CRS)."""
+    if units.crs is None:
+        raise DataError("Table des unités sans système de coordonnées (EPSG:4326 attendu)")
+    return units if units.crs.to_epsg() == WGS84 else units.to_crs(WGS84)

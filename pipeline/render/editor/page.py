@@ -1,0 +1,320 @@
+"""Build the self-contained perimeter editor page from an :class:`EditorData`.
+
+The page is one HTML file: the vendored Leaflet inlined by
+:func:`pipeline.render.offline.inline_assets`, the editor's CSS and
+JavaScript (``templates/``) and the data as one JSON document
+(``<script type="application/json" id="editor-data">``, every ``<`` escaped)
+whose layout is :func:`editor_payload`'s.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from pipeline.errors import PipelineError
+from pipeline.geography import city_of_arrondissement
+from pipeline.render.editor.model import EditorData, ensure_wgs84, validate
+from pipeline.render.editor.packing import DEFAULT_OD_DECIMALS, DEFAULT_SCALE, encode_geometry, pack_od, simplify_units
+from pipeline.render.offline import inline_assets
+from pipeline.render.report import DEMO_BANNER, format_date
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Version of the JSON layout embedded in the page.
+PAYLOAD_VERSION = 1
+#: Size budget of a page (bytes): above it the geometry is simplified further.
+MAX_PAGE_BYTES = 15_000_000
+#: Simplification tolerance tried first (metres); doubled while the page is over budget.
+DEFAULT_TOLERANCE_M = 30.0
+_MAX_TOLERANCE_M = 2_000.0
+
+#: Outline colours of the listed CPTS (neighbouring perimeters get different colours).
+PALETTE: tuple[str, ...] = (
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#b8860b",
+    "#a6761d", "#17becf", "#8c564b", "#4d4d4d", "#9467bd", "#bcbd22",
+)  # fmt: skip
+
+@dataclass(frozen=True)
+class EditorPage:
+    """A written editor page and how it was made.
+
+    Attributes
+    ----------
+    path
+        The HTML file.
+    size_bytes
+        Its size.
+    tolerance_m
+        Simplification tolerance used for the unit polygons (metres).
+    seconds
+        Build time (validation, simplification, packing, writing).
+    """
+
+    path: Path
+    size_bytes: int
+    tolerance_m: float
+    seconds: float
+
+
+def _none_if_missing(value: Any) -> Any:
+    return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def _int_or_none(value: Any) -> int | None:
+    value = _none_if_missing(value)
+    return None if value is None else int(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    value = _none_if_missing(value)
+    return None if value is None else str(value)
+
+
+def _groups(
+    codes: pd.Series, names: pd.Series, totals: Mapping[str, int] | None
+) -> tuple[dict[str, list[Any]], list[int]]:
+    """Table of the distinct codes (code, nom, total units) and each unit's index in it (-1 if missing)."""
+    clean = [_text_or_none(c) for c in codes]
+    table = sorted({c for c in clean if c is not None})
+    position = {code: i for i, code in enumerate(table)}
+    name_of: dict[str, str] = {}
+    for code, name in zip(clean, names, strict=True):
+        if code is not None and _text_or_none(name) is not None:
+            name_of.setdefault(code, str(name))
+    counts = pd.Series([c for c in clean if c is not None], dtype=object).value_counts()
+    total = [int(totals[c]) if totals is not None and c in totals else int(counts.get(c, 0)) for c in table]
+    return (
+        {"code": table, "nom": [name_of.get(c, c) for c in table], "total": total},
+        [-1 if c is None else position[c] for c in clean],
+    )
+
+
+def perimeter_colours(claims: Sequence[Sequence[int]], geometries: gpd.GeoSeries, n_perimeters: int) -> list[str]:
+    """A palette colour per listed perimeter, different for perimeters that touch or overlap.
+
+    Greedy colouring, largest perimeters first; with more mutually touching
+    perimeters than colours, the least used neighbour colour is reused.
+    """
+    neighbours: list[set[int]] = [set() for _ in range(n_perimeters)]
+    present = np.flatnonzero(geometries.notna().to_numpy())
+    pairs: list[tuple[int, int]] = [(i, i) for i in range(len(claims))]
+    if len(present):
+        tree = shapely.STRtree(geometries.values[present])
+        left, right = tree.query(geometries.values[present], predicate="intersects")
+        pairs += [(int(present[a]), int(present[b])) for a, b in zip(left, right, strict=True)]
+    for a, b in pairs:
+        for p in claims[a]:
+            for q in claims[b]:
+                if p != q:
+                    neighbours[p].add(q)
+    size = [0] * n_perimeters
+    for unit_claims in claims:
+        for p in unit_claims:
+            size[p] += 1
+    colour: dict[int, int] = {}
+    for p in sorted(range(n_perimeters), key=lambda k: (-size[k], k)):
+        used = [colour[q] for q in neighbours[p] if q in colour]
+        free = [c for c in range(len(PALETTE)) if c not in used]
+        colour[p] = free[0] if free else min(range(len(PALETTE)), key=used.count)
+    return [PALETTE[colour[p]] for p in range(n_perimeters)]
+
+
+def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, scale: int = DEFAULT_SCALE,
+                   od_decimals: int = DEFAULT_OD_DECIMALS) -> dict[str, Any]:
+    """The JSON document the page reads (validated first).
+
+    Returns
+    -------
+    dict
+        ``version``, ``scale``, ``meta`` (titre, zone, date, sources, demo,
+        bandeau, od_label, notes, tolerance_m), ``units`` (parallel lists
+        ``code``, ``nom``, ``population``, ``annee``, ``departement``,
+        ``epci``/``bv`` (index into ``epci``/``bv``, -1 missing), ``claims``
+        (perimeter indices), ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
+        ``cities`` (city code -> unit indices of its arrondissements),
+        ``epci`` and ``bv`` (``code``, ``nom``, ``total``), ``perimeters``
+        (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone``), ``od``
+        (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
+        ``funding`` keyed "1".."4", ``version``), ``initial`` (``units``,
+        ``nom``, ``cpts``).
+
+    Raises
+    ------
+    DataError
+        Invalid :class:`EditorData` (see :func:`~pipeline.render.editor.model.validate`).
+    """
+    validate(data)
+    units = ensure_wgs84(data.units).copy()
+    units["code"] = units["code"].astype(str)
+    units = units.sort_values("code").reset_index(drop=True)
+    codes: list[str] = units["code"].tolist()
+    index = {code: i for i, code in enumerate(codes)}
+
+    claims: list[list[int]] = [[] for _ in codes]
+    perimeter_units: list[list[int]] = []
+    outside: list[int] = []
+    for p, perimeter in enumerate(data.perimeters):
+        members = sorted({index[c] for c in perimeter.codes if c in index})
+        perimeter_units.append(members)
+        outside.append(len({c for c in perimeter.codes if c not in index}))
+        for i in members:
+            claims[i].append(p)
+
+    simplified = simplify_units(units.geometry, units["departement"].astype(str).tolist(), tolerance_m)
+    epci, epci_index = _groups(units["epci"], units["epci_nom"], data.epci_totals)
+    bv, bv_index = _groups(units["bv2022"], units["bv2022_nom"], data.bv_totals)
+    cities: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):
+        city = city_of_arrondissement(code)
+        if city is not None:
+            cities.setdefault(city, []).append(i)
+    return {
+        "version": PAYLOAD_VERSION,
+        "scale": scale,
+        "meta": {
+            "titre": data.title,
+            "zone": data.zone,
+            "date": format_date(data.generated),
+            "sources": data.sources,
+            "demo": bool(data.demo),
+            "bandeau": DEMO_BANNER,
+            "od_label": data.od_label,
+            "notes": list(data.notes),
+            "tolerance_m": tolerance_m,
+        },
+        "units": {
+            "code": codes,
+            "nom": units["nom"].astype(str).tolist(),
+            "population": [_int_or_none(v) for v in units["population"]],
+            "annee": [_int_or_none(v) for v in units["population_annee"]],
+            "departement": units["departement"].astype(str).tolist(),
+            "epci": epci_index,
+            "bv": bv_index,
+            "claims": claims,
+            "geom": [encode_geometry(g, scale) for g in simplified.values],
+        },
+        "cities": cities,
+        "epci": epci,
+        "bv": bv,
+        "perimeters": {
+            "nom": [p.name for p in data.perimeters],
+            "liste": [p.listing for p in data.perimeters],
+            "couleur": perimeter_colours(claims, simplified, len(data.perimeters)),
+            "units": perimeter_units,
+            "hors_zone": outside,
+        },
+        "od": pack_od(data.od, codes, od_decimals),
+        "aci": {
+            "bounds": [int(b) for b in data.aci.bounds],
+            "funding": {str(k): {key: int(v) for key, v in line.items()} for k, line in data.aci.funding.items()},
+            "version": data.aci.version,
+        },
+        "initial": {
+            "units": sorted({index[c] for c in data.initial.codes}),
+            "nom": data.initial.name,
+            "cpts": data.initial.cpts,
+        },
+    }
+
+
+def _script_safe(code: str) -> str:
+    # "</script" inside an inline script would close the element early.
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
+
+
+def _json_for_html(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # Inside <script type="application/json">, "<" could open "</script>" or "<!--": escape them all.
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render_page(payload: dict[str, Any]) -> str:
+    """The HTML page for a payload of :func:`editor_payload` (no network needed to display it)."""
+    template = (TEMPLATES / "editor.html").read_text(encoding="utf-8")
+    parts = {
+        "{{CSS}}": (TEMPLATES / "editor.css").read_text(encoding="utf-8").replace("</style", "<\\/style"),
+        "{{CORE_JS}}": _script_safe((TEMPLATES / "editor-core.js").read_text(encoding="utf-8")),
+        "{{PANEL_JS}}": _script_safe((TEMPLATES / "editor-panel.js").read_text(encoding="utf-8")),
+        "{{UI_JS}}": _script_safe((TEMPLATES / "editor-ui.js").read_text(encoding="utf-8")),
+    }
+    # The title comes last and with its braces escaped, so that no text of the data can form a placeholder.
+    parts["{{TITLE}}"] = html.escape(str(payload["meta"]["titre"])).replace("{", "&#123;").replace("}", "&#125;")
+    for key, value in parts.items():
+        if key not in template:
+            raise PipelineError(f"Gabarit de l'éditeur incomplet : {key} absent", TEMPLATES / "editor.html")
+        template = template.replace(key, value)
+    page = inline_assets(template)
+    head, marker, tail = page.partition("{{DATA}}")
+    if not marker:
+        raise PipelineError("Gabarit de l'éditeur incomplet : {{DATA}} absent", TEMPLATES / "editor.html")
+    return head + _json_for_html(payload) + tail
+
+
+def build_editor_page(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M,
+                      max_bytes: int = MAX_PAGE_BYTES) -> tuple[str, float]:
+    """Render the page, simplifying the polygons further while it is larger than ``max_bytes``.
+
+    Returns
+    -------
+    (html, tolerance_m)
+        The page and the simplification tolerance finally used (metres).
+
+    Raises
+    ------
+    DataError
+        Invalid :class:`EditorData`.
+    PipelineError
+        The page stays over ``max_bytes`` even with a 2 km tolerance.
+    """
+    while True:
+        payload = editor_payload(data, tolerance_m)
+        page = render_page(payload)
+        size = len(page.encode("utf-8"))
+        if size <= max_bytes:
+            return page, tolerance_m
+        geometry_bytes = len(json.dumps(payload["units"]["geom"], separators=(",", ":")))
+        if geometry_bytes < size - max_bytes:
+            # Even without any polygon the page would be too large: simplifying cannot help.
+            raise PipelineError(
+                f"Page de l'éditeur trop lourde ({size / 1e6:.1f} Mo > {max_bytes / 1e6:.1f} Mo), même sans "
+                f"contours (ils pèsent {geometry_bytes / 1e6:.1f} Mo) ; la table origine-destination pèse "
+                f"{len(json.dumps(payload['od'], separators=(',', ':'))) / 1e6:.1f} Mo : réduisez la zone ou le "
+                "rayon des flux"
+            )
+        if tolerance_m >= _MAX_TOLERANCE_M:
+            raise PipelineError(
+                f"Page de l'éditeur trop lourde ({size / 1e6:.1f} Mo > {max_bytes / 1e6:.1f} Mo) même avec des "
+                f"contours simplifiés à {tolerance_m:.0f} m : réduisez la zone"
+            )
+        tolerance_m = max(tolerance_m * 2, 1.0)
+
+
+def write_editor_page(data: EditorData, path: str | Path, tolerance_m: float = DEFAULT_TOLERANCE_M,
+                      max_bytes: int = MAX_PAGE_BYTES) -> EditorPage:
+    """Write the editor page to ``path`` (parent folders created) and describe it.
+
+    Raises
+    ------
+    DataError
+        Invalid :class:`EditorData`.
+    PipelineError
+        Page over budget (see :func:`build_editor_page`).
+    """
+    start = time.perf_counter()
+    page, used = build_editor_page(data, tolerance_m, max_bytes)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return EditorPage(path=target, size_bytes=target.stat().st_size, tolerance_m=used,
+                      seconds=time.perf_counter() - start)

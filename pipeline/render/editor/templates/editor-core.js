@@ -1,0 +1,379 @@
+/* Perimeter editor: figures of a set of units (no DOM, no Leaflet).
+ *
+ * createModel(payload) reads the JSON document written by
+ * pipeline/render/editor/page.py and returns functions computing, for a
+ * selection (Uint8Array over the units), every figure the panel shows. The
+ * definitions are those of the pipeline.render.editor docstring; keep both in
+ * step.
+ */
+(function (global) {
+  'use strict';
+
+  var NNBSP = '\u202f';
+
+  /** French number: narrow no-break space between thousands, decimal comma. */
+  function formatNumber(value, decimals) {
+    if (value === null || value === undefined || !isFinite(value)) { return 'non disponible'; }
+    var digits = decimals || 0;
+    var factor = Math.pow(10, digits);
+    // Half-up rounding, as pipeline.render.report.format_number.
+    var rounded = Math.sign(value) * Math.floor(Math.abs(value) * factor + 0.5 + 1e-9) / factor;
+    var negative = rounded < 0;
+    var parts = Math.abs(rounded).toFixed(digits).split('.');
+    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, NNBSP);
+    var text = parts.length > 1 ? whole + ',' + parts[1] : whole;
+    return (negative ? '\u2212' : '') + text;
+  }
+
+  function formatPercent(share, decimals) {
+    if (share === null || share === undefined || !isFinite(share)) { return 'non disponible'; }
+    return formatNumber(share * 100, decimals === undefined ? 1 : decimals) + NNBSP + '%';
+  }
+
+  /** Lower-case ASCII, accents dropped, punctuation as spaces (for the search box). */
+  function fold(text) {
+    return String(text).replace(/œ/g, 'oe').replace(/Œ/g, 'oe').replace(/æ/g, 'ae')
+      .normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+      .replace(/[^a-z0-9]+/g, ' ').trim();
+  }
+
+  /** A code typed by a person: trimmed, Corsica upper-cased, lost leading zero restored. */
+  function normaliseCode(raw) {
+    var text = String(raw === null || raw === undefined ? '' : raw).trim().replace(/^"|"$/g, '').trim();
+    if (/^[0-9][0-9abAB][0-9]{3}$/.test(text)) { return text.toUpperCase(); }
+    if (/^[0-9]{4}$/.test(text)) { return '0' + text; }
+    return null;
+  }
+
+  function decodeRing(flat) {
+    var points = new Array(flat.length / 2);
+    var x = 0;
+    var y = 0;
+    for (var k = 0; k < flat.length; k += 2) {
+      x += flat[k];
+      y += flat[k + 1];
+      points[k / 2] = [x, y];
+    }
+    return points;
+  }
+
+  function pointKey(p) {
+    // Integer coordinates below 2^25 in absolute value: an exact number key.
+    return (p[0] + 33554432) * 67108864 + (p[1] + 33554432);
+  }
+
+  function createModel(D) {
+    var U = D.units;
+    var n = U.code.length;
+    var P = D.perimeters;
+    var index = new Map();
+    for (var i = 0; i < n; i++) { index.set(U.code[i], i); }
+    var otherClaims = new Array(n);
+    var initial = new Uint8Array(n);
+
+    /** Set the perimeter edits start from, and the CPTS being edited (by name, or null). */
+    function rebase(units, edited) {
+      // Claims by CPTS other than the one being edited (excluded by name, as the diagnostic does).
+      for (var u = 0; u < n; u++) {
+        otherClaims[u] = U.claims[u].filter(function (p) { return P.nom[p] !== edited; });
+        initial[u] = 0;
+      }
+      units.forEach(function (m) { initial[m] = 1; });
+    }
+    rebase(D.initial.units, D.initial.cpts);
+
+    // Geometry: absolute integer rings per unit, and each distinct edge with the units on its sides.
+    var rings = U.geom.map(function (polygons) {
+      return polygons.map(function (polygon) { return polygon.map(decodeRing); });
+    });
+    var edgeA = [];
+    var edgeB = [];
+    var edgeCoords = [];
+    var edgeOf = new Map();
+    rings.forEach(function (polygons, unit) {
+      polygons.forEach(function (polygon) {
+        polygon.forEach(function (ring) {
+          for (var k = 0; k < ring.length; k++) {
+            var a = ring[k];
+            var b = ring[(k + 1) % ring.length];
+            var ka = pointKey(a);
+            var kb = pointKey(b);
+            var key = ka < kb ? ka + ':' + kb : kb + ':' + ka;
+            var e = edgeOf.get(key);
+            if (e === undefined) {
+              edgeOf.set(key, edgeA.length);
+              edgeA.push(unit);
+              edgeB.push(-1);
+              edgeCoords.push([a, b]);
+            } else if (edgeB[e] === -1) {
+              if (edgeA[e] === unit) {
+                edgeA[e] = -2; // the same unit on both sides: never an outline
+              } else {
+                edgeB[e] = unit;
+              }
+            }
+          }
+        });
+      });
+    });
+    edgeOf = null;
+
+    /** Edges with exactly one side selected: the selection's outline, as [[x, y], [x, y]] pairs. */
+    function outline(selected) {
+      var out = [];
+      for (var e = 0; e < edgeA.length; e++) {
+        var a = edgeA[e];
+        if (a === -2) { continue; }
+        var inA = selected[a] === 1;
+        var inB = edgeB[e] >= 0 && selected[edgeB[e]] === 1;
+        if (inA !== inB) { out.push(edgeCoords[e]); }
+      }
+      return out;
+    }
+
+    // Origin-destination table (compressed rows by origin).
+    var od = D.od;
+    var dest = Int32Array.from(od.dest);
+    var vol = Float64Array.from(od.vol);
+    var origin = new Int32Array(dest.length);
+    for (var o = 0; o + 1 < od.start.length; o++) {
+      for (var k = od.start[o]; k < od.start[o + 1]; k++) { origin[k] = o; }
+    }
+
+    /** Unit indices of codes (a city code gives its arrondissements); unknown codes listed apart. */
+    function resolve(codes) {
+      var found = [];
+      var unknown = [];
+      (codes || []).forEach(function (raw) {
+        var code = normaliseCode(raw);
+        if (code !== null && index.has(code)) {
+          found.push(index.get(code));
+        } else if (code !== null && D.cities[code]) {
+          D.cities[code].forEach(function (u) { found.push(u); });
+        } else if (String(raw).trim() !== '') {
+          unknown.push(String(raw).trim());
+        }
+      });
+      return { units: found, unknown: unknown };
+    }
+
+    function sumPopulation(units) {
+      // A sum over a unit with no population is itself unknown (null); the known part is kept apart.
+      var total = 0;
+      var missing = [];
+      units.forEach(function (u) {
+        if (U.population[u] === null) { missing.push(U.code[u]); } else { total += U.population[u]; }
+      });
+      return { population: missing.length ? null : total, known: total, missing: missing };
+    }
+
+    function codes(units) { return units.map(function (u) { return U.code[u]; }); }
+
+    function cutGroups(selected, groupOf, table) {
+      var counts = new Int32Array(table.code.length);
+      for (var u = 0; u < n; u++) {
+        if (selected[u] && groupOf[u] >= 0) { counts[groupOf[u]] += 1; }
+      }
+      var cut = [];
+      for (var g = 0; g < counts.length; g++) {
+        if (counts[g] > 0 && counts[g] < table.total[g]) {
+          cut.push({ code: table.code[g], nom: table.nom[g], unites_dans_perimetre: counts[g],
+                     unites_total: table.total[g] });
+        }
+      }
+      return cut;
+    }
+
+    function flows(selected) {
+      var residents = 0;
+      var internal = 0;
+      var unserved = 0;
+      var made = 0;
+      var incoming = 0;
+      for (var k = 0; k < dest.length; k++) {
+        var o = origin[k];
+        var d = dest[k];
+        var v = vol[k];
+        var oIn = o < n && selected[o] === 1;
+        var dIn = d >= 0 && d < n && selected[d] === 1;
+        if (oIn) {
+          if (d < 0) { unserved += v; } else { residents += v; if (dIn) { internal += v; } }
+        }
+        if (dIn) { made += v; if (!oIn) { incoming += v; } }
+      }
+      return {
+        autoconfinement: residents > 0 ? internal / residents : null,
+        attraction: made > 0 ? incoming / made : null,
+        recours_residents: residents,
+        recours_internes: internal,
+        recours_non_affectes: unserved,
+        recours_realises: made,
+        recours_exterieurs_entrants: incoming
+      };
+    }
+
+    /** Every figure of the panel for a selection (Uint8Array of length n). */
+    function compute(selected) {
+      var members = [];
+      for (var u = 0; u < n; u++) { if (selected[u]) { members.push(u); } }
+      var pop = sumPopulation(members);
+      var byYear = {};
+      members.forEach(function (m) {
+        if (U.population[m] !== null) {
+          var year = U.annee[m] === null ? 'inconnue' : String(U.annee[m]);
+          byYear[year] = (byYear[year] || 0) + U.population[m];
+        }
+      });
+      var taille = null;
+      if (members.length && pop.population !== null) {
+        taille = 1 + D.aci.bounds.filter(function (b) { return pop.population >= b; }).length;
+      }
+      var shared = members.filter(function (m) { return otherClaims[m].length > 0; });
+      var byCpts = new Map();
+      shared.forEach(function (m) {
+        otherClaims[m].forEach(function (p) {
+          if (!byCpts.has(p)) { byCpts.set(p, []); }
+          byCpts.get(p).push(m);
+        });
+      });
+      var partage = [];
+      byCpts.forEach(function (units, p) {
+        partage.push({ cpts: P.nom[p], liste: P.liste[p], communes: codes(units),
+                       population: sumPopulation(units).population });
+      });
+      partage.sort(function (a, b) {
+        return (b.population || 0) - (a.population || 0) || (a.cpts < b.cpts ? -1 : a.cpts > b.cpts ? 1 : 0);
+      });
+      var created = [];
+      var absorbed = [];
+      var added = [];
+      var removed = [];
+      for (var w = 0; w < n; w++) {
+        if (initial[w] && !selected[w]) {
+          removed.push(w);
+          if (otherClaims[w].length === 0) { created.push(w); }
+        }
+        if (selected[w] && !initial[w]) {
+          added.push(w);
+          if (otherClaims[w].length === 0) { absorbed.push(w); }
+        }
+      }
+      var sharedPop = sumPopulation(shared);
+      var f = flows(selected);
+      return {
+        communes: codes(members),
+        n_unites: members.length,
+        population: pop.population,
+        population_connue: pop.known,
+        unites_sans_population: pop.missing,
+        population_par_annee: byYear,
+        annees_population: Object.keys(byYear).sort(),
+        taille: taille,
+        financement: taille === null ? null : D.aci.funding[String(taille)],
+        version_aci: D.aci.version,
+        unites_partagees: codes(shared),
+        population_partagee: sharedPop.population,
+        part_population_partagee: (pop.population && sharedPop.population !== null)
+          ? sharedPop.population / pop.population : null,
+        partage: partage,
+        zones_blanches_creees: codes(created),
+        population_zones_blanches_creees: sumPopulation(created).population,
+        zones_blanches_absorbees: codes(absorbed),
+        population_zones_blanches_absorbees: sumPopulation(absorbed).population,
+        ajoutees: codes(added),
+        retirees: codes(removed),
+        autoconfinement: f.autoconfinement,
+        attraction: f.attraction,
+        recours_residents: f.recours_residents,
+        recours_internes: f.recours_internes,
+        recours_non_affectes: f.recours_non_affectes,
+        recours_realises: f.recours_realises,
+        recours_exterieurs_entrants: f.recours_exterieurs_entrants,
+        bassins_coupes: cutGroups(selected, U.bv, D.bv),
+        epci_coupes: cutGroups(selected, U.epci, D.epci)
+      };
+    }
+
+    /** CSV read by TERRITORY=fichier: (code_insee, nom), with a BOM so that spreadsheets read UTF-8. */
+    function toCsv(selected) {
+      var lines = ['code_insee,nom'];
+      for (var u = 0; u < n; u++) {
+        if (selected[u]) { lines.push(U.code[u] + ',' + csvField(U.nom[u])); }
+      }
+      return '\ufeff' + lines.join('\r\n') + '\r\n';
+    }
+
+    return {
+      n: n,
+      index: index,
+      rings: rings,
+      initial: initial,
+      otherClaims: otherClaims,
+      rebase: rebase,
+      resolve: resolve,
+      outline: outline,
+      compute: compute,
+      toCsv: toCsv
+    };
+  }
+
+  function csvField(text) {
+    var value = String(text);
+    // A leading = + - @ would be run as a formula by a spreadsheet.
+    if (/^[=+\-@]/.test(value)) { value = "'" + value; }
+    return /[",\r\n;]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
+  }
+
+  /** Codes of a CSV text: the code_insee column (or another code column), else the first column. */
+  function codesFromCsv(text) {
+    var clean = String(text).replace(/^\ufeff/, '');
+    var rows = clean.split(/\r\n|\n|\r/).filter(function (line) { return line.trim() !== ''; });
+    if (!rows.length) { return []; }
+    var header = rows[0];
+    var sep = [',', ';', '\t', '|'].reduce(function (best, s) {
+      return header.split(s).length > header.split(best).length ? s : best;
+    }, ',');
+    var split = function (line) { return parseCsvLine(line, sep); };
+    var names = split(header).map(function (h) { return h.trim().toLowerCase(); });
+    var wanted = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom'];
+    var column = -1;
+    wanted.some(function (w) { column = names.indexOf(w); return column >= 0; });
+    var body = rows.slice(1);
+    if (column < 0) {
+      column = 0;
+      if (normaliseCode(split(header)[0]) !== null) { body = rows; } // no header line
+    }
+    return body.map(function (line) { return split(line)[column]; })
+      .filter(function (v) { return v !== undefined && String(v).trim() !== ''; });
+  }
+
+  function parseCsvLine(line, sep) {
+    var out = [];
+    var field = '';
+    var quoted = false;
+    for (var k = 0; k < line.length; k++) {
+      var c = line[k];
+      if (quoted) {
+        if (c === '"' && line[k + 1] === '"') { field += '"'; k++; } else if (c === '"') { quoted = false; } else { field += c; }
+      } else if (c === '"') {
+        quoted = true;
+      } else if (c === sep) {
+        out.push(field);
+        field = '';
+      } else {
+        field += c;
+      }
+    }
+    out.push(field);
+    return out;
+  }
+
+  global.CptsEditorCore = {
+    createModel: createModel,
+    formatNumber: formatNumber,
+    formatPercent: formatPercent,
+    fold: fold,
+    normaliseCode: normaliseCode,
+    codesFromCsv: codesFromCsv
+  };
+})(window);

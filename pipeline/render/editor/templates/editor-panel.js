@@ -1,0 +1,245 @@
+/* Perimeter editor: the panel beside the map (texts only; figures come from CptsEditorCore).
+ *
+ * CptsEditorPanel.create(D, model, onRemove) fills the header and the foot
+ * once and returns render(state), which writes every figure of a state into
+ * the panel, and small DOM helpers shared with editor-ui.js. Every text taken
+ * from the data is inserted with textContent, never as HTML.
+ */
+(function (global) {
+  'use strict';
+
+  function create(D, model, onRemove) {
+    var Core = global.CptsEditorCore;
+    var U = D.units;
+    var fmt = Core.formatNumber;
+    var pct = Core.formatPercent;
+
+    // ------------------------------------------------------------------ helpers
+
+    function byId(id) { return document.getElementById(id); }
+
+    function setText(id, text) { byId(id).textContent = text; }
+
+    function element(tag, text, className) {
+      var node = document.createElement(tag);
+      if (text !== undefined && text !== null) { node.textContent = text; }
+      if (className) { node.className = className; }
+      return node;
+    }
+
+    function empty(id) {
+      var node = byId(id);
+      while (node.firstChild) { node.removeChild(node.firstChild); }
+      return node;
+    }
+
+    function plural(count, one, many) { return fmt(count) + ' ' + (count > 1 ? many : one); }
+
+    function habitants(value) { return value === null ? 'population non disponible' : fmt(value) + ' hab.'; }
+
+    function unitLabel(code) {
+      var u = model.index.get(code);
+      return U.nom[u] + ' (' + code + ')';
+    }
+
+    function namesList(codes, limit) {
+      var max = limit || 12;
+      var names = codes.slice(0, max).map(unitLabel);
+      if (codes.length > max) { names.push('… et ' + (codes.length - max) + ' autres'); }
+      return names.join(', ');
+    }
+
+    function message(text, ok) {
+      var node = byId('message');
+      node.textContent = text || '';
+      node.className = ok ? 'ok' : '';
+    }
+
+    function slug(text) { return Core.fold(text).replace(/ /g, '-').slice(0, 80) || 'perimetre'; }
+
+    // ------------------------------------------------------------------ header and foot
+
+    setText('title', D.meta.titre);
+    setText('zone', D.meta.zone);
+    if (D.meta.demo) {
+      var banner = byId('demo-banner');
+      banner.textContent = D.meta.bandeau;
+      banner.hidden = false;
+    }
+    byId('perimeter-name').value = D.initial.nom;
+    setText('sources', D.meta.sources ? 'Sources : ' + D.meta.sources : '');
+    setText('generated', 'Page générée le ' + D.meta.date + '. Contours simplifiés pour l\'affichage (tolérance ' +
+      fmt(D.meta.tolerance_m) + ' m) ; les chiffres portent sur les unités, pas sur les contours.');
+    var notes = empty('notes');
+    D.meta.notes.forEach(function (note) { notes.appendChild(element('li', note)); });
+
+    // ------------------------------------------------------------------ panel
+
+    function bandText(taille) {
+      var b = D.aci.bounds;
+      if (taille === 1) { return 'moins de ' + fmt(b[0]) + ' habitants'; }
+      if (taille === b.length + 1) { return fmt(b[b.length - 1]) + ' habitants ou plus'; }
+      return 'de ' + fmt(b[taille - 2]) + ' à moins de ' + fmt(b[taille - 1]) + ' habitants';
+    }
+
+    function fillList(id, items) {
+      var list = empty(id);
+      items.forEach(function (item) { list.appendChild(element('li', item)); });
+    }
+
+    function renderPopulation(s) {
+      setText('v-population', s.n_unites === 0 ? '—' : s.population === null ? 'non disponible'
+        : fmt(s.population) + ' habitants');
+      var years = s.annees_population;
+      var detail = '';
+      if (years.length === 1) {
+        detail = 'Population légale ' + years[0];
+      } else if (years.length > 1) {
+        detail = 'Populations légales de millésimes différents : ' + years.map(function (y) {
+          return y + ' (' + fmt(s.population_par_annee[y]) + ' hab.)';
+        }).join(', ');
+      }
+      if (s.unites_sans_population.length) {
+        detail += (detail ? ' ; ' : '') + 'population inconnue pour ' + namesList(s.unites_sans_population) +
+          ' (connue : ' + fmt(s.population_connue) + ' hab.)';
+      }
+      setText('v-population-detail', detail);
+      var change = '';
+      if (s.ajoutees.length || s.retirees.length) {
+        change = ' (+' + s.ajoutees.length + ' / \u2212' + s.retirees.length + ' par rapport au périmètre initial)';
+      }
+      setText('v-units', plural(s.n_unites, 'unité', 'unités') + change);
+    }
+
+    function renderTaille(s) {
+      if (s.taille === null) {
+        setText('v-taille', s.n_unites === 0 ? '—' : 'non disponible');
+        setText('v-financement', s.n_unites === 0 ? '' : 'Taille non calculable sans la population de toutes les unités.');
+        setText('v-seuils', '');
+        return;
+      }
+      setText('v-taille', 'Taille ' + s.taille + ' (' + bandText(s.taille) + ')');
+      var f = s.financement;
+      var b = D.aci.bounds;
+      var margins = [];
+      if (s.taille > 1) {
+        margins.push(fmt(s.population - b[s.taille - 2]) + ' habitants au-dessus du seuil de la taille ' + s.taille);
+      }
+      if (s.taille <= b.length) {
+        margins.push('il manque ' + fmt(b[s.taille - 1] - s.population) + ' habitants pour la taille ' +
+          (s.taille + 1));
+      }
+      setText('v-financement', 'Financement annuel (' + s.version_aci + ') : ' + fmt(f.total_possible) +
+        ' € possibles, volet supplémentaire ' + fmt(f.volet_supplementaire) + ' €, maximum ' + fmt(f.maximum) +
+        ' €.');
+      setText('v-seuils', margins.length ? margins.join(' ; ') + '.' : '');
+    }
+
+    function renderPartage(s) {
+      if (!s.unites_partagees.length) {
+        setText('v-partage', s.n_unites ? 'Aucune unité revendiquée par une autre CPTS.' : '—');
+        fillList('l-partage', []);
+        return;
+      }
+      setText('v-partage', plural(s.unites_partagees.length, 'unité partagée', 'unités partagées') + ', ' +
+        habitants(s.population_partagee) +
+        (s.part_population_partagee === null ? '' : ' (' + pct(s.part_population_partagee) + ' de la population)'));
+      fillList('l-partage', s.partage.map(function (item) {
+        return item.cpts + ' (liste ' + item.liste + ') : ' + plural(item.communes.length, 'unité', 'unités') + ', ' +
+          habitants(item.population) + ' — ' + namesList(item.communes);
+      }));
+    }
+
+    function renderWhite(s) {
+      setText('v-creees', 'Créées : ' + (s.zones_blanches_creees.length
+        ? plural(s.zones_blanches_creees.length, 'unité', 'unités') + ', ' +
+          habitants(s.population_zones_blanches_creees) : 'aucune'));
+      byId('v-creees').className = s.zones_blanches_creees.length ? 'warning' : '';
+      fillList('l-creees', s.zones_blanches_creees.length ? [namesList(s.zones_blanches_creees, 30)] : []);
+      setText('v-absorbees', 'Absorbées : ' + (s.zones_blanches_absorbees.length
+        ? plural(s.zones_blanches_absorbees.length, 'unité', 'unités') + ', ' +
+          habitants(s.population_zones_blanches_absorbees) : 'aucune'));
+      byId('v-absorbees').className = s.zones_blanches_absorbees.length ? 'good' : '';
+      fillList('l-absorbees', s.zones_blanches_absorbees.length ? [namesList(s.zones_blanches_absorbees, 30)] : []);
+    }
+
+    function renderFlows(s) {
+      if (s.autoconfinement === null) {
+        setText('v-autoconfinement', s.n_unites ? 'non disponible' : '—');
+        setText('v-flux-detail', s.n_unites ? 'Aucun recours des habitants du périmètre dans la table des flux (' +
+          D.meta.od_label + ').' : '');
+        return;
+      }
+      setText('v-autoconfinement', pct(s.autoconfinement));
+      var detail = 'des recours des habitants (' + D.meta.od_label + ') réalisés dans le périmètre : ' +
+        fmt(s.recours_internes) + ' sur ' + fmt(s.recours_residents) + ' par an. Attraction : ' + pct(s.attraction) +
+        ' des recours réalisés dans le périmètre viennent de non-résidents.';
+      if (s.recours_non_affectes > 0) {
+        detail += ' Recours non affectés (aucune offre à portée) : ' + fmt(s.recours_non_affectes) + '.';
+      }
+      setText('v-flux-detail', detail);
+    }
+
+    function renderCuts(s) {
+      var describe = function (item) {
+        return item.nom + ' (' + item.code + ') : ' + plural(item.unites_dans_perimetre, 'unité', 'unités') +
+          ' sur ' + fmt(item.unites_total) + ' dans le périmètre';
+      };
+      setText('v-bv', s.n_unites ? (s.bassins_coupes.length
+        ? plural(s.bassins_coupes.length, 'bassin de vie coupé', 'bassins de vie coupés')
+        : 'Aucun bassin de vie coupé') : '—');
+      fillList('l-bv', s.bassins_coupes.map(describe));
+      setText('v-epci', s.n_unites ? (s.epci_coupes.length ? plural(s.epci_coupes.length, 'EPCI coupé', 'EPCI coupés')
+        : 'Aucun EPCI coupé') : '');
+      fillList('l-epci', s.epci_coupes.map(describe));
+    }
+
+    function renderTable(s) {
+      setText('v-n-liste', String(s.n_unites));
+      var body = empty('t-liste');
+      s.communes.forEach(function (code) {
+        var m = model.index.get(code);
+        var row = element('tr');
+        row.appendChild(element('td', code));
+        row.appendChild(element('td', U.nom[m]));
+        row.appendChild(element('td', U.population[m] === null ? 'non disponible' : fmt(U.population[m]), 'num'));
+        row.appendChild(element('td', model.otherClaims[m].map(function (p) { return D.perimeters.nom[p]; })
+          .join(' ; ')));
+        var cell = element('td');
+        var button = element('button', 'Retirer');
+        button.type = 'button';
+        button.addEventListener('click', function () { onRemove(m); });
+        cell.appendChild(button);
+        row.appendChild(cell);
+        body.appendChild(row);
+      });
+    }
+
+
+    function render(s) {
+      renderPopulation(s);
+      renderTaille(s);
+      renderPartage(s);
+      renderWhite(s);
+      renderFlows(s);
+      renderCuts(s);
+      renderTable(s);
+    }
+
+    return {
+      render: render,
+      message: message,
+      byId: byId,
+      setText: setText,
+      element: element,
+      empty: empty,
+      plural: plural,
+      habitants: habitants,
+      unitLabel: unitLabel,
+      namesList: namesList,
+      slug: slug
+    };
+  }
+
+  global.CptsEditorPanel = { create: create };
+})(window);

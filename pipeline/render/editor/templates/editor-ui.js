@@ -1,0 +1,385 @@
+/* Perimeter editor: map, edits, search and the window.cptsEditor API.
+ *
+ * Figures come from CptsEditorCore (editor-core.js), texts from CptsEditorPanel
+ * (editor-panel.js). Every text taken from the
+ * data (names of units, CPTS, listings) is inserted with textContent, never
+ * as HTML.
+ */
+(function () {
+  'use strict';
+
+  var Core = window.CptsEditorCore;
+  var D = JSON.parse(document.getElementById('editor-data').textContent);
+  var model = Core.createModel(D);
+  var U = D.units;
+  var n = model.n;
+
+  var selected = Uint8Array.from(model.initial);
+  var shown = new Uint8Array(n);   // selection the map styles currently show
+  var undoStack = [];
+  var lastUnknown = [];
+  var base = { units: D.initial.units.slice(), cpts: D.initial.cpts, nom: D.initial.nom };
+
+  var panel = window.CptsEditorPanel.create(D, model, function (m) { toggleUnits([m]); });
+  var byId = panel.byId;
+  var setText = panel.setText;
+  var element = panel.element;
+  var empty = panel.empty;
+  var plural = panel.plural;
+  var unitLabel = panel.unitLabel;
+  var namesList = panel.namesList;
+  var message = panel.message;
+  var habitants = panel.habitants;
+
+  // ------------------------------------------------------------------ map
+
+  var map = L.map('map', { preferCanvas: true, zoomSnap: 0.25, attributionControl: false });
+  var renderer = L.canvas({ padding: 0.3, tolerance: 1 });
+  L.control.scale({ imperial: false }).addTo(map);
+  var layers = new Array(n);
+  var allBounds = L.latLngBounds([]);
+
+  function toLatLng(point) { return [point[1] / D.scale, point[0] / D.scale]; }
+
+  function style(u) {
+    var others = model.otherClaims[u].length;
+    var fill;
+    var opacity = 0.55;
+    if (selected[u]) {
+      fill = others ? '#d1242f' : '#1f6feb';
+    } else if (others === 0) {
+      fill = '#f0c85a';
+    } else if (others > 1) {
+      fill = '#aa82d2';
+      opacity = 0.5;
+    } else {
+      fill = '#ffffff';
+      opacity = 0.75;
+    }
+    return { renderer: renderer, color: '#6b7785', weight: 0.7, opacity: 0.9, fillColor: fill, fillOpacity: opacity };
+  }
+
+  function tooltip(u) {
+    return function () {
+      var box = element('div');
+      box.appendChild(element('b', U.nom[u] + ' (' + U.code[u] + ')'));
+      var year = U.annee[u] === null ? '' : ' (population légale ' + U.annee[u] + ')';
+      box.appendChild(element('div', habitants(U.population[u]) + year));
+      var names = U.claims[u].map(function (p) { return D.perimeters.nom[p]; });
+      box.appendChild(element('div', names.length ? 'CPTS : ' + names.join(' ; ') : 'Aucune CPTS (zone blanche)'));
+      box.appendChild(element('div', selected[u] ? 'Dans le périmètre : cliquer pour retirer'
+        : 'Hors du périmètre : cliquer pour ajouter', 'detail'));
+      return box;
+    };
+  }
+
+  for (var u = 0; u < n; u++) {
+    if (!model.rings[u].length) { continue; }
+    var latlngs = model.rings[u].map(function (polygon) {
+      return polygon.map(function (ring) { return ring.map(toLatLng); });
+    });
+    var layer = L.polygon(latlngs, style(u));
+    layer.bindTooltip(tooltip(u), { sticky: true, className: 'unit-tip', direction: 'top' });
+    layer.on('click', (function (unit) { return function () { toggleUnits([unit]); }; })(u));
+    layer.addTo(map);
+    layers[u] = layer;
+    allBounds.extend(layer.getBounds());
+    shown[u] = selected[u];
+  }
+
+  function segmentsToLatLngs(segments) {
+    return segments.map(function (segment) { return [toLatLng(segment[0]), toLatLng(segment[1])]; });
+  }
+
+  var cptsLayer = L.layerGroup();
+  D.perimeters.units.forEach(function (units, p) {
+    var mask = new Uint8Array(n);
+    units.forEach(function (m) { mask[m] = 1; });
+    var segments = model.outline(mask);
+    if (segments.length) {
+      L.polyline(segmentsToLatLngs(segments), {
+        renderer: renderer, color: D.perimeters.couleur[p], weight: 2.4, opacity: 0.95, interactive: false
+      }).addTo(cptsLayer);
+    }
+  });
+  cptsLayer.addTo(map);
+  var editedOutline = L.polyline([], { renderer: renderer, color: '#111111', weight: 3.6, interactive: false })
+    .addTo(map);
+
+  byId('show-cpts').addEventListener('change', function (event) {
+    if (event.target.checked) { cptsLayer.addTo(map); } else { map.removeLayer(cptsLayer); }
+    editedOutline.bringToFront();
+  });
+
+  function selectionBounds(units) {
+    var b = L.latLngBounds([]);
+    units.forEach(function (m) { if (layers[m]) { b.extend(layers[m].getBounds()); } });
+    return b;
+  }
+
+  var startBounds = selectionBounds(D.initial.units);
+  if (!startBounds.isValid()) { startBounds = allBounds; }
+  if (startBounds.isValid()) { map.fitBounds(startBounds.pad(0.15), { padding: [20, 20] }); } else { map.setView([46.6, 2.4], 6); }
+
+  var withoutPolygon = [];
+  for (var w = 0; w < n; w++) { if (!layers[w]) { withoutPolygon.push(U.code[w]); } }
+  setText('v-sans-contour', withoutPolygon.length
+    ? plural(withoutPolygon.length, 'unité sans contour', 'unités sans contour') +
+      ' (sélectionnables par la recherche) : ' + namesList(withoutPolygon)
+    : '');
+
+  function restyle() {
+    for (var m = 0; m < n; m++) {
+      if (layers[m] && shown[m] !== selected[m]) {
+        layers[m].setStyle(style(m));
+        shown[m] = selected[m];
+        // An open tooltip says « cliquer pour ajouter / retirer »: refresh it.
+        if (layers[m].isTooltipOpen()) { layers[m].getTooltip().update(); }
+      }
+    }
+    editedOutline.setLatLngs(segmentsToLatLngs(model.outline(selected)));
+    editedOutline.bringToFront();
+  }
+
+  function restyleAll() {
+    for (var m = 0; m < n; m++) { if (layers[m]) { layers[m].setStyle(style(m)); shown[m] = selected[m]; } }
+    restyle();
+  }
+
+  function currentState() {
+    var s = model.compute(selected);
+    s.nom = byId('perimeter-name').value;
+    s.cpts_editee = base.cpts;
+    s.perimetre_initial = base.units.map(function (m) { return U.code[m]; });
+    s.codes_inconnus = lastUnknown.slice();
+    return s;
+  }
+
+  function render() {
+    restyle();
+    var s = currentState();
+    panel.render(s);
+    byId('btn-undo').disabled = undoStack.length === 0;
+    return s;
+  }
+
+  // ------------------------------------------------------------------ edits
+
+  function remember() {
+    undoStack.push(Uint8Array.from(selected));
+    if (undoStack.length > 200) { undoStack.shift(); }
+  }
+
+  function toggleUnits(units) {
+    if (!units.length) { return; }
+    remember();
+    // A city (all its arrondissements) is removed when all are in, added otherwise.
+    var allIn = units.every(function (m) { return selected[m] === 1; });
+    units.forEach(function (m) { selected[m] = allIn ? 0 : 1; });
+    lastUnknown = [];
+    message(units.length === 1 ? unitLabel(U.code[units[0]]) + (allIn ? ' retirée' : ' ajoutée') : '', true);
+    render();
+  }
+
+  function setUnits(codes, value) {
+    var found = model.resolve(Array.isArray(codes) ? codes : [codes]);
+    lastUnknown = found.unknown;
+    if (found.units.length) {
+      remember();
+      found.units.forEach(function (m) { selected[m] = value; });
+    }
+    message(found.unknown.length ? 'Codes inconnus dans la zone : ' + found.unknown.join(', ') : '');
+    return render();
+  }
+
+  function load(codes) {
+    var found = model.resolve(codes || []);
+    remember();
+    selected = new Uint8Array(n);
+    found.units.forEach(function (m) { selected[m] = 1; });
+    lastUnknown = found.unknown;
+    message(plural(found.units.length, 'unité chargée', 'unités chargées') +
+      (found.unknown.length ? ' ; codes inconnus dans la zone : ' + found.unknown.join(', ') : ''),
+      found.unknown.length === 0);
+    return render();
+  }
+
+  function startFrom(p) {
+    base = { units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], nom: D.perimeters.nom[p] };
+    model.rebase(base.units, base.cpts);
+    byId('perimeter-name').value = base.nom;
+    remember();
+    selected = Uint8Array.from(model.initial);
+    lastUnknown = [];
+    restyleAll();
+    var target = selectionBounds(base.units);
+    map.fitBounds(target.isValid() ? target.pad(0.15) : allBounds, { padding: [20, 20] });
+    message('Édition de ' + base.cpts + ' (liste ' + D.perimeters.liste[p] + ')', true);
+    return render();
+  }
+
+  function csvText() { return model.toCsv(selected); }
+
+  function exportCsv() {
+    if (!currentState().n_unites) {
+      message('Périmètre vide : rien à exporter');
+      return;
+    }
+    var blob = new Blob([csvText()], { type: 'text/csv;charset=utf-8' });
+    var link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = 'perimetre-' + panel.slug(byId('perimeter-name').value) + '.csv';
+    document.body.appendChild(link);
+    link.click();
+    document.body.removeChild(link);
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+    message(plural(currentState().n_unites, 'unité exportée', 'unités exportées'), true);
+  }
+
+  byId('btn-export').addEventListener('click', exportCsv);
+  byId('btn-undo').addEventListener('click', function () {
+    if (!undoStack.length) { return; }
+    selected = undoStack.pop();
+    lastUnknown = [];
+    message('Dernière modification annulée', true);
+    render();
+  });
+  byId('btn-reset').addEventListener('click', function () {
+    load(base.units.map(function (m) { return U.code[m]; }));
+  });
+  byId('btn-clear').addEventListener('click', function () { load([]); });
+  byId('btn-import').addEventListener('click', function () { byId('file-import').click(); });
+  byId('file-import').addEventListener('change', function (event) {
+    var file = event.target.files[0];
+    if (!file) { return; }
+    var reader = new FileReader();
+    reader.onload = function () {
+      var codes = Core.codesFromCsv(reader.result);
+      if (!codes.length) {
+        message('Aucun code INSEE lu dans ' + file.name + ' (colonne code_insee attendue)');
+        return;
+      }
+      load(codes);
+    };
+    reader.onerror = function () { message('Lecture impossible de ' + file.name); };
+    reader.readAsText(file, 'utf-8');
+    event.target.value = '';
+  });
+
+  var startSelect = byId('start-cpts');
+  D.perimeters.nom.map(function (name, p) { return p; })
+    .sort(function (a, b) { return D.perimeters.nom[a].localeCompare(D.perimeters.nom[b], 'fr'); })
+    .forEach(function (p) {
+      var option = element('option', D.perimeters.nom[p] + ' (liste ' + D.perimeters.liste[p] + ', ' +
+        D.perimeters.units[p].length + ' unités' +
+        (D.perimeters.hors_zone[p] ? ', dont ' + D.perimeters.hors_zone[p] + ' hors zone non affichées' : '') + ')');
+      option.value = String(p);
+      startSelect.appendChild(option);
+    });
+  startSelect.addEventListener('change', function () {
+    if (startSelect.value !== '') { startFrom(Number(startSelect.value)); }
+  });
+
+  // ------------------------------------------------------------------ search
+
+  var folded = U.nom.map(Core.fold);
+  var searchBox = byId('search');
+  var results = byId('search-results');
+
+  function focusUnit(m) {
+    if (!layers[m]) { message(unitLabel(U.code[m]) + ' : pas de contour sur la carte'); return; }
+    map.fitBounds(layers[m].getBounds(), { maxZoom: 12, padding: [40, 40] });
+    layers[m].setStyle({ color: '#111111', weight: 3, fillColor: '#ffe14d', fillOpacity: 0.9 });
+    layers[m].openTooltip(layers[m].getBounds().getCenter());
+    setTimeout(function () { if (layers[m]) { layers[m].setStyle(style(m)); } }, 2500);
+  }
+
+  function search(text) {
+    var query = Core.fold(text);
+    var code = text.trim().toUpperCase();
+    if (!query) { return []; }
+    var first = [];
+    var other = [];
+    for (var m = 0; m < n; m++) {
+      if (U.code[m] === code || folded[m].indexOf(query) === 0) { first.push(m); } else if (
+        folded[m].indexOf(query) > 0 || U.code[m].indexOf(code) === 0) { other.push(m); }
+    }
+    return first.concat(other).slice(0, 15);
+  }
+
+  function showResults() {
+    empty('search-results');
+    var found = search(searchBox.value);
+    results.hidden = found.length === 0 && !searchBox.value.trim();
+    if (!found.length && searchBox.value.trim()) {
+      results.appendChild(element('li', 'Aucune unité de la zone ne correspond'));
+      results.hidden = false;
+    }
+    found.forEach(function (m) {
+      var item = element('li');
+      item.setAttribute('role', 'option');
+      item.appendChild(element('span', U.nom[m] + ' (' + U.code[m] + ', dép. ' + U.departement[m] + ')', 'label'));
+      var button = element('button', selected[m] ? 'Retirer' : 'Ajouter');
+      button.type = 'button';
+      button.addEventListener('click', function (event) {
+        event.stopPropagation();
+        toggleUnits([m]);
+        showResults();
+      });
+      item.appendChild(button);
+      item.addEventListener('click', function () { focusUnit(m); });
+      results.appendChild(item);
+    });
+  }
+
+  searchBox.addEventListener('input', showResults);
+  searchBox.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter') {
+      var found = search(searchBox.value);
+      if (found.length) { focusUnit(found[0]); }
+    } else if (event.key === 'Escape') {
+      searchBox.value = '';
+      showResults();
+    }
+  });
+  document.addEventListener('click', function (event) {
+    if (!byId('panel').contains(event.target) || !event.target.closest('.search')) { results.hidden = true; }
+  });
+  searchBox.addEventListener('focus', showResults);
+
+  // ------------------------------------------------------------------ API
+
+  window.cptsEditor = {
+    /** Add units (a code, or a city code for its arrondissements); returns state(). */
+    add: function (code) { return setUnits(code, 1); },
+    /** Remove units; returns state(). */
+    remove: function (code) { return setUnits(code, 0); },
+    /** Replace the perimeter by these codes; returns state(). */
+    load: function (codes) { return load(codes); },
+    /** Every figure of the panel (see the pipeline.render.editor docstring). */
+    state: currentState,
+    /** Start editing a listed CPTS (by name, and listing when a name is in several). */
+    startFrom: function (name, listing) {
+      for (var p = 0; p < D.perimeters.nom.length; p++) {
+        if (D.perimeters.nom[p] === name && (listing === undefined || D.perimeters.liste[p] === listing)) {
+          startSelect.value = String(p);
+          return startFrom(p);
+        }
+      }
+      throw new Error('CPTS inconnue : ' + name);
+    },
+    undo: function () { byId('btn-undo').click(); return currentState(); },
+    reset: function () { byId('btn-reset').click(); return currentState(); },
+    csv: csvText,
+    exportCsv: exportCsv,
+    /** Outline of the perimeter: [[lon, lat], [lon, lat]] segments with one side in the perimeter. */
+    outline: function () {
+      return model.outline(selected).map(function (segment) {
+        return segment.map(function (point) { return [point[0] / D.scale, point[1] / D.scale]; });
+      });
+    },
+    /** The Leaflet map, for scripting. */
+    map: map
+  };
+  render();
+})();

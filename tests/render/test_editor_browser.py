@@ -1,0 +1,283 @@
+"""The perimeter editor page in headless Chromium, network blocked, on the hand-computed case.
+
+The case is described in :mod:`tests.render.editor_cases` (grid of six units
+A–F plus G without polygon). Expected figures are worked out by hand from that
+description; self-containment is also checked against
+:func:`pipeline.analysis.flows.territory_flow_indicators`, the diagnostic's
+implementation. Screenshots go to ``/tmp/cpts-screens``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.analysis.flows import territory_flow_indicators
+from pipeline.render.editor import InitialPerimeter, write_editor_page
+from pipeline.sources.files import read_csv_checked
+from tests.browser import blocked_requests, close_page, dialogs, open_page, screenshot
+from tests.render import editor_cases as case
+from tests.render.editor_cases import A, B, C, D, E, F, G
+
+pytestmark = [pytest.mark.browser]
+
+SCREENS = Path("/tmp/cpts-screens")
+
+#: Seed 001 (ACI 2019, Occitanie): « 185 000 / 242 000 / 315 000 / 380 000 » possible per taille, volet
+#: supplémentaire « 35 000 / 45 000 / 55 000 / 70 000 », maxima 220 000 / 287 000 / 370 000 / 450 000.
+FUNDING = {
+    1: {"total_possible": 185_000, "volet_supplementaire": 35_000, "maximum": 220_000},
+    2: {"total_possible": 242_000, "volet_supplementaire": 45_000, "maximum": 287_000},
+}
+
+
+@pytest.fixture(scope="module")
+def page_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_editor_page(case.editor_data(), tmp_path_factory.mktemp("editeur") / "editeur.html").path
+
+
+@pytest.fixture()
+def editor(page_path: Path) -> Iterator[Any]:
+    page, errors, console = open_page(page_path)
+    yield page
+    assert errors == [], errors
+    assert console == [], console
+    assert blocked_requests(page) == []
+    assert dialogs(page) == []
+    close_page(page)
+
+
+def call(page: Any, expression: str) -> Any:
+    return page.evaluate(f"window.cptsEditor.{expression}")
+
+
+def test_initial_perimeter_figures(editor: Any) -> None:
+    s = call(editor, "state()")
+    assert s["communes"] == [A, B, D]
+    assert s["population"] == 41_000 and s["taille"] == 2
+    assert s["financement"] == FUNDING[2]
+    assert s["population_par_annee"] == {"2022": 41_000}
+    # B is also claimed by CPTS Beta; D and A only by the edited CPTS Alpha.
+    assert s["unites_partagees"] == [B] and s["population_partagee"] == 15_000
+    assert s["partage"] == [{"cpts": "CPTS Beta", "liste": "L1", "communes": [B], "population": 15_000}]
+    assert s["zones_blanches_creees"] == [] and s["zones_blanches_absorbees"] == []
+    assert s["cpts_editee"] == "CPTS Alpha" and s["perimetre_initial"] == [A, B, D]
+    screenshot(editor, SCREENS / "editeur-synthetique.png")
+
+
+def test_population_of_exactly_40000_is_taille_2(editor: Any) -> None:
+    # « Taille 2 (entre 40 000 et 80 000 habitants) » : A + B = 25 000 + 15 000.
+    s = call(editor, f"load(['{A}', '{B}'])")
+    assert s["population"] == 40_000 and s["taille"] == 2 and s["financement"] == FUNDING[2]
+    s = call(editor, f"remove('{B}')")
+    assert s["population"] == 25_000 and s["taille"] == 1 and s["financement"] == FUNDING[1]
+    s = call(editor, "load([])")
+    assert s["communes"] == [] and s["taille"] is None and s["financement"] is None
+
+
+def test_removing_a_unit_claimed_by_no_other_cpts_creates_a_white_zone(editor: Any) -> None:
+    s = call(editor, f"remove('{D}')")
+    assert s["zones_blanches_creees"] == [D] and s["population_zones_blanches_creees"] == 1_000
+    assert s["retirees"] == [D]
+    # Removing B (also in CPTS Beta) leaves it covered: no white zone for it.
+    s = call(editor, f"remove('{B}')")
+    assert s["zones_blanches_creees"] == [D]
+
+
+def test_adding_an_unclaimed_unit_absorbs_a_white_zone_and_mixes_legal_years(editor: Any) -> None:
+    s = call(editor, f"add('{F}')")
+    assert s["zones_blanches_absorbees"] == [F] and s["population_zones_blanches_absorbees"] == 300
+    assert s["population"] == 41_300
+    assert s["population_par_annee"] == {"2017": 300, "2022": 41_000}
+    assert s["annees_population"] == ["2017", "2022"]
+    detail = editor.text_content("#v-population-detail")
+    assert "2017 (300 hab.)" in detail and "2022 (41\u202f000 hab.)" in detail
+
+
+def test_a_unit_without_population_makes_the_total_unavailable(editor: Any) -> None:
+    s = call(editor, f"add('{G}')")
+    assert s["population"] is None and s["taille"] is None
+    assert s["population_connue"] == 41_000 and s["unites_sans_population"] == [G]
+    assert editor.text_content("#v-population") == "non disponible"
+    assert s["zones_blanches_absorbees"] == [G] and s["population_zones_blanches_absorbees"] is None
+
+
+def test_shared_population_counts_each_unit_once_and_names_every_cpts(editor: Any) -> None:
+    s = call(editor, f"load(['{A}', '{B}', '{C}', '{E}'])")
+    assert s["unites_partagees"] == [B, C, E]
+    assert s["population_partagee"] == 15_000 + 8_000 + 500
+    assert s["partage"] == [
+        {"cpts": "CPTS Beta", "liste": "L1", "communes": [B, C], "population": 23_000},
+        {"cpts": case.HOSTILE, "liste": "L2", "communes": [E], "population": 500},
+    ]
+    # The hostile CPTS name is shown as text: no element was created from it.
+    assert case.HOSTILE in editor.text_content("#l-partage")
+    assert editor.evaluate("document.querySelectorAll('b[onclick]').length") == 0
+
+
+def expected_flows(codes: list[str]) -> dict[str, float]:
+    od = case.od().assign(groupe="Médecins généralistes")
+    row = territory_flow_indicators(od, codes)["synthese"].iloc[0]
+    return {"autoconfinement": row["auto_confinement"], "attraction": row["attraction"],
+            "recours_non_affectes": row["non_affecte"]}
+
+
+def test_self_containment_by_hand_and_as_the_diagnostic_computes_it(editor: Any) -> None:
+    s = call(editor, "state()")
+    # Residents of A, B, D: 220 + 100 + 40 = 360 served consultations, 290 of them inside; 5 unserved.
+    assert s["recours_residents"] == 360 and s["recours_internes"] == 290
+    assert s["autoconfinement"] == pytest.approx(290 / 360)
+    # Made inside: 315, of which C→B 10, E→A 10 and 01099→A 5 come from outside.
+    assert s["attraction"] == pytest.approx(25 / 315)
+    assert s["recours_non_affectes"] == 5
+    for codes in ([A, B, D], [A, B], [C, E, F], [A, B, C, D, E, F]):
+        s = call(editor, f"load({codes!r})")
+        expected = expected_flows(codes)
+        assert s["autoconfinement"] == pytest.approx(expected["autoconfinement"], nan_ok=True)
+        assert s["attraction"] == pytest.approx(expected["attraction"], nan_ok=True)
+        assert s["recours_non_affectes"] == pytest.approx(expected["recours_non_affectes"])
+    assert call(editor, f"load(['{A}', '{B}'])")["autoconfinement"] == pytest.approx(250 / 320)
+
+
+def test_self_containment_is_unavailable_without_flows(editor: Any) -> None:
+    s = call(editor, f"load(['{F}'])")
+    assert s["autoconfinement"] is None and s["recours_residents"] == 0
+    assert editor.text_content("#v-autoconfinement") == "non disponible"
+
+
+def test_cut_bassins_de_vie_and_epci(editor: Any) -> None:
+    s = call(editor, "state()")
+    assert s["bassins_coupes"] == [
+        {"code": "01001", "nom": "Aubert", "unites_dans_perimetre": 2, "unites_total": 3},
+        {"code": "01002", "nom": "Belleville", "unites_dans_perimetre": 1, "unites_total": 4},
+    ]
+    assert [(e["code"], e["unites_dans_perimetre"], e["unites_total"]) for e in s["epci_coupes"]] == [
+        ("200000001", 2, 3), ("200000002", 1, 3)]
+    assert [li.text_content() for li in editor.locator("#l-bv li").all()] == [
+        "Aubert (01001) : 2 unités sur 3 dans le périmètre", "Belleville (01002) : 1 unité sur 4 dans le périmètre"]
+    s = call(editor, f"load(['{A}', '{B}', '{C}'])")
+    assert s["epci_coupes"] == []  # all of CC Nord
+    s = call(editor, f"load({[A, B, C, D, E, F, G]!r})")
+    # Every unit of the page, but BV 01001 has a third unit outside the zone (bv_totals).
+    assert [b["code"] for b in s["bassins_coupes"]] == ["01001"] and s["epci_coupes"] == []
+
+
+def test_clicking_a_unit_on_the_map_adds_then_removes_it(editor: Any) -> None:
+    assert editor.text_content("#v-population") == "41\u202f000 habitants"
+    point = editor.evaluate("(() => { const p = window.cptsEditor.map.latLngToContainerPoint([45.15, 5.25]);"
+                            " return [p.x, p.y]; })()")
+    box = editor.locator("#map").bounding_box()
+    editor.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    editor.wait_for_timeout(100)
+    assert call(editor, "state()")["communes"] == [A, B, C, D]
+    assert editor.text_content("#v-population") == "49\u202f000 habitants"
+    assert "CPTS Beta" in editor.text_content("#l-partage")
+    # The tooltip under the mouse follows the change.
+    assert "Dans le périmètre" in editor.text_content(".unit-tip")
+    screenshot(editor, SCREENS / "editeur-synthetique-clic.png")
+    editor.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    editor.wait_for_timeout(100)
+    assert call(editor, "state()")["communes"] == [A, B, D]
+
+
+def test_outline_is_the_border_between_selected_and_other_units(editor: Any) -> None:
+    # A, B, D form an L of three 0.1° squares: 8 outer edges (A top/left, B top/right/bottom, D left/bottom/right).
+    segments = call(editor, "outline()")
+    assert len(segments) == 8
+    assert sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in segments) == pytest.approx(0.8, abs=1e-4)
+
+
+def test_export_downloads_a_csv_that_the_territory_reader_accepts(editor: Any, tmp_path: Path) -> None:
+    call(editor, f"add('{F}')")
+    editor.fill("#perimeter-name", "Périmètre négocié n°2")
+    with editor.expect_download() as info:
+        editor.click("#btn-export")
+    download = info.value
+    assert download.suggested_filename == "perimetre-perimetre-negocie-n-2.csv"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfcode_insee,nom\r\n")
+    frame = read_csv_checked(target, required=["code_insee", "nom"])
+    assert frame["code_insee"].tolist() == [A, B, D, F]
+    assert frame["nom"].tolist() == ["Aubert-lès-Bains", "Belleville-sur-Saône", "Dompierre", "Saint-Œuf"]
+
+
+def test_an_empty_perimeter_is_not_exported(editor: Any) -> None:
+    call(editor, "load([])")
+    editor.click("#btn-export")
+    editor.wait_for_timeout(200)
+    assert editor.text_content("#message") == "Périmètre vide : rien à exporter"
+
+
+def test_import_reads_a_spreadsheet_csv_with_lost_leading_zeros(editor: Any, tmp_path: Path) -> None:
+    source = tmp_path / "liste.csv"
+    source.write_text("Nom;Code_INSEE\nCésy;1003\nÉcully;01005\nInconnue;99999\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("window.cptsEditor.state().communes.length === 2")
+    s = call(editor, "state()")
+    assert s["communes"] == [C, E] and s["codes_inconnus"] == ["99999"]
+    assert "99999" in editor.text_content("#message")
+
+
+def test_search_finds_a_commune_whatever_its_accents(editor: Any) -> None:
+    editor.fill("#search", "saint oeuf")
+    items = editor.locator("#search-results li")
+    assert items.count() == 1
+    assert items.first.text_content().startswith("Saint-Œuf (01006")
+    items.first.locator("button").click()
+    assert F in call(editor, "state()")["communes"]
+    editor.fill("#search", "ECULLY")
+    assert editor.locator("#search-results li").first.text_content().startswith("Écully-le-Haut")
+
+
+def test_undo_restores_the_previous_perimeter(editor: Any) -> None:
+    call(editor, f"add('{C}')")
+    call(editor, f"remove('{A}')")
+    assert call(editor, "undo()")["communes"] == [A, B, C, D]
+    assert call(editor, "undo()")["communes"] == [A, B, D]
+
+
+def test_starting_from_another_listed_cpts_changes_who_is_the_other(editor: Any) -> None:
+    s = call(editor, "startFrom('CPTS Beta')")
+    assert s["communes"] == [B, C] and s["cpts_editee"] == "CPTS Beta"
+    # B is now shared with CPTS Alpha; removing C (claimed by Beta only) creates a white zone.
+    assert s["partage"] == [{"cpts": "CPTS Alpha", "liste": "L1", "communes": [B], "population": 15_000}]
+    assert call(editor, f"remove('{C}')")["zones_blanches_creees"] == [C]
+
+
+def test_unknown_codes_are_reported_not_added(editor: Any) -> None:
+    s = call(editor, "add(['4070', ' 01003 ', 'Lyon'])")
+    assert C in s["communes"] and s["codes_inconnus"] == ["4070", "Lyon"]
+    assert "4070" in editor.text_content("#message")
+
+
+def test_city_code_selects_its_arrondissements(tmp_path: Path) -> None:
+    frame = case.units().iloc[:3].copy()
+    frame["code"] = ["13201", "13202", "13203"]
+    frame["departement"] = "13"
+    data = case.editor_data(units=frame, perimeters=[], od=None, bv_totals=None, demo=False,
+                            initial=InitialPerimeter())
+    path = write_editor_page(data, tmp_path / "editeur.html").path
+    page, errors, console = open_page(path)
+    try:
+        s = call(page, "state()")
+        assert s["communes"] == [] and s["autoconfinement"] is None
+        assert page.is_hidden("#demo-banner")
+        s = call(page, "add('13055')")
+        assert s["communes"] == ["13201", "13202", "13203"] and s["population"] == 48_000
+        assert call(page, "remove('13055')")["communes"] == []
+        assert errors == [] and console == [] and blocked_requests(page) == []
+    finally:
+        close_page(page)
+
+
+def test_demo_banner_and_sources_are_shown(editor: Any) -> None:
+    assert editor.is_visible("#demo-banner")
+    assert editor.text_content("#demo-banner") == "Données fictives de démonstration"
+    assert "synthétiques" in editor.text_content("#sources")
+    assert "2 mars 2026" in editor.text_content("#generated")
+    assert editor.title() == "Éditeur de périmètre — cas d'essai"
