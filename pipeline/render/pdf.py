@@ -253,6 +253,9 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | No
     if not html.is_file():
         raise PipelineError("Rapport HTML introuvable : impossible de l'imprimer en PDF", html)
     executable = chromium or find_chromium()
+    if not Path(executable).is_file():
+        raise BrowserMissingError(
+            f"Impossible d'imprimer le rapport en PDF : Chromium introuvable ({executable}). {INSTALL_HINT}")
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright

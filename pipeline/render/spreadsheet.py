@@ -57,23 +57,37 @@ _DEMO_FONT = Font(bold=True, color="B00020")
 _WIDTH_SCAN_ROWS = 5_000
 
 
+def _shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: brackets dropped first, then cut between words."""
+    if len(text) <= limit:
+        return text
+    text = re.sub(r"\s*\([^)]*\)", "", text).strip() or text
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if text[limit] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" -:,;'") or text[:limit]
+
+
 def sheet_names(specs: Sequence[TableSpec]) -> list[str]:
     """French sheet names for ``specs``: Excel-safe, at most 31 characters, unique (case-insensitively).
 
     The name is the spec's ``sheet`` or else its ``title``, with the
-    characters Excel forbids (``[]:*?/\\``) replaced by ``-``; a repeated name
-    gets `` (2)``, `` (3)``… within the 31 characters.
+    characters Excel forbids (``[]:*?/\\``) replaced by ``-``, shortened
+    (bracketed parts dropped, then cut between words); a repeated name gets
+    `` (2)``, `` (3)``… within the 31 characters.
     """
     used = set(_RESERVED_SHEETS)
     names = []
     for spec in specs:
         base = _INVALID_SHEET_CHARACTERS.sub("-", spec.sheet or spec.title)
         base = " ".join(base.split()).strip("'").strip() or spec.key
-        name = base[:MAX_SHEET_NAME].rstrip()
+        name = _shorten(base, MAX_SHEET_NAME)
         number = 2
         while name.lower() in used:
             suffix = f" ({number})"
-            name = base[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+            name = _shorten(base, MAX_SHEET_NAME - len(suffix)) + suffix
             number += 1
         used.add(name.lower())
         names.append(name)
@@ -114,6 +128,8 @@ def _write_value(cell: Cell, column: Column, value: CellValue) -> None:
         return  # an empty cell: « non disponible »
     if isinstance(value, str):
         write_text(cell, value)
+        if column.kind in ("code", "text"):
+            cell.number_format = "@"  # a code typed over by hand stays text
         return
     cell.value = value
     cell.number_format = number_format(column)
@@ -177,6 +193,8 @@ def _write_table(ws: Worksheet, spec: TableSpec) -> int:
 
 
 def _readme_row(ws: Worksheet, row: int, values: Sequence[Any], font: Font | None = None) -> None:
+    if len(values) == 1:  # a line of text spans the sheet's width
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
     for j, value in enumerate(values, start=1):
         if value is None or value == "":
             continue

@@ -177,15 +177,30 @@ def _row_flag(row: _Row, tag: str) -> None:
     properties.append(flag)
 
 
-def fill_cell(cell: _Cell, text: str, *, bold: bool = False, right: bool = False, style: str = CELL_STYLE,
+def style_id(document: WordDocument, name: str) -> str:
+    """Identifier of the paragraph style ``name`` in ``document``."""
+    return str(document.styles[name].style_id)
+
+
+def set_style(paragraph: WordParagraph, identifier: str) -> None:
+    """Apply a paragraph style by identifier.
+
+    ``paragraph.style = name`` looks the style up among all styles at each
+    call, which made a long table take seconds; the identifier is looked up once.
+    """
+    paragraph._p.style = identifier
+
+
+def fill_cell(cell: _Cell, text: str, style: str, *, bold: bool = False, right: bool = False,
               size: float | None = None) -> None:
-    """Write ``text`` (lines separated by ``\\n``) in ``cell`` with ``style``."""
+    """Write ``text`` (lines separated by ``\\n``) in ``cell`` with the paragraph style ``style`` (identifier)."""
     lines = text.split("\n") if text else [""]
     paragraph = cell.paragraphs[0]
-    paragraph.style = style
+    set_style(paragraph, style)
     for index, line in enumerate(lines):
         if index:
-            paragraph = cell.add_paragraph(style=style)
+            paragraph = cell.add_paragraph()
+            set_style(paragraph, style)
         if line:
             run = paragraph.add_run(clean(line))
             run.bold = bold or None
@@ -209,15 +224,16 @@ def add_table(
     table.style = document.styles[TABLE_STYLE]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     aligned = list(right) if right is not None else [False] * len(header)
+    cell_style = style_id(document, CELL_STYLE)
     for index, row in enumerate(table.rows):
         _row_flag(row, "w:cantSplit")
         values = header if index == 0 else rows[index - 1]
         for j, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             if index == 0:
-                fill_cell(cell, value, bold=True, size=size)
+                fill_cell(cell, value, cell_style, bold=True, size=size)
                 _shade(cell, HEADER_SHADING)
             else:
-                fill_cell(cell, value, right=aligned[j], size=size)
+                fill_cell(cell, value, cell_style, right=aligned[j], size=size)
             if widths_cm is not None:
                 cell.width = Cm(widths_cm[j])
         if index == 0:
@@ -231,11 +247,11 @@ def add_box(document: WordDocument, guidance: Sequence[str], empty_lines: int = 
     table.style = document.styles[TABLE_STYLE]
     cell = table.rows[0].cells[0]
     cell.width = Cm(TEXT_WIDTH_CM)
-    first = cell.paragraphs[0]
-    first.style = GUIDANCE_STYLE
+    guidance_style = style_id(document, GUIDANCE_STYLE)
     for index, line in enumerate(guidance):
-        paragraph = first if index == 0 else cell.add_paragraph(style=GUIDANCE_STYLE)
-        paragraph.add_run(line)
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        set_style(paragraph, guidance_style)
+        paragraph.add_run(clean(line))
     for _ in range(empty_lines):
         cell.add_paragraph()
     document.add_paragraph()
@@ -268,8 +284,10 @@ __all__ = [
     "clean",
     "fill_cell",
     "merge_down",
+    "set_style",
     "set_up_header_footer",
     "set_up_page",
     "set_up_styles",
     "shade",
+    "style_id",
 ]

@@ -42,11 +42,17 @@ class _Writer:
         self.document = document
         self.tables = 0
         self.figures = 0
+        self._style_ids: dict[str, str] = {}
 
     # --- small pieces -------------------------------------------------------------------------------
     def paragraph(self, text: str = "", style: str | None = None) -> WordParagraph:
-        """A paragraph of ``text`` (cleaned of characters Word cannot hold)."""
-        return self.document.add_paragraph(layout.clean(text), style=style)
+        """A paragraph of ``text`` (cleaned of characters Word cannot hold) in the paragraph style ``style``."""
+        paragraph = self.document.add_paragraph(layout.clean(text))
+        if style is not None:
+            if style not in self._style_ids:
+                self._style_ids[style] = layout.style_id(self.document, style)
+            layout.set_style(paragraph, self._style_ids[style])
+        return paragraph
 
     def heading(self, text: str, level: int, new_page: bool = False) -> None:
         paragraph = self.document.add_heading(layout.clean(text), level=level)
@@ -157,10 +163,11 @@ def _front(w: _Writer, doc: TrameDocument) -> None:
     rows = [[label, doc.cpts_name if index == 0 else hint] for index, (label, hint) in
             enumerate(trame.STRUCTURE_FIELDS)]
     table = layout.add_table(w.document, ["Rubrique", "À compléter"], rows, widths_cm=[7.0, 10.0])
+    guidance = layout.style_id(w.document, layout.GUIDANCE_STYLE)
     for row, (_, hint) in zip(table.rows[1:], trame.STRUCTURE_FIELDS, strict=True):
         if hint:  # the Trame's hint, in grey italics, to be replaced
             for paragraph in row.cells[1].paragraphs:
-                paragraph.style = w.document.styles[layout.GUIDANCE_STYLE]
+                layout.set_style(paragraph, guidance)
     w.document.add_paragraph()
     w.text(trame.ANNEXES_INTRO)
     for item in trame.ANNEXES:
