@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from pipeline.render.table_spec import Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import KIND_LABELS, Column, ColumnKind, TableSpec
 
 
 def _c(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
@@ -216,4 +216,16 @@ def spec_from_catalogue(
                      demo=demo)
 
 
-__all__ = ["CATALOGUE", "PATTERNS", "catalogue_column", "spec_from_catalogue"]
+def catalogue_markdown() -> str:
+    """Markdown table of the whole catalogue (machine name, French label, kind, unit), for the README."""
+    lines = ["| Colonne (CSV) | Libellé (XLSX, DOCX) | Type | Unité |", "|---|---|---|---|"]
+    for column in sorted(CATALOGUE.values(), key=lambda c: c.name):
+        unit = column.unit or ("%" if column.kind == "percent" else "")
+        lines.append(f"| `{column.name}` | {column.label} | {KIND_LABELS[column.kind]} | {unit} |")
+    lines.append("| `population_AAAA` | Population municipale AAAA | nombre entier | hab. |")
+    lines.append("| `bassin_de_vie_AAAA`, `bassin_de_vie_AAAA_nom` | Bassin de vie AAAA (code), nom | code, texte | |")
+    lines.append("| `apl_mg_AAAA` | APL médecins généralistes AAAA | nombre décimal | |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["CATALOGUE", "PATTERNS", "catalogue_column", "catalogue_markdown", "spec_from_catalogue"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,14 @@ _FILL_TOC = """(numbers) => {
 _TARGETS = "() => Array.from(document.querySelectorAll('[data-cible]'), el => el.dataset.cible)"
 
 
-class BrowserMissingError(PipelineError):
-    """Chromium (or Playwright) is missing or cannot start: a problem of the machine, not of the data."""
+class PrintError(PipelineError):
+    """Printing failed in the browser (time-out, crash): a problem of the machine, not of the data."""
 
     exit_code = 1
+
+
+class BrowserMissingError(PrintError):
+    """Chromium (or Playwright) is missing or cannot start."""
 
 
 def find_chromium() -> str:
@@ -224,6 +229,39 @@ def print_with_toc(page: Any) -> bytes:
     return _print(page)
 
 
+def _print_file(html: Path, executable: str, timeout_s: float) -> bytes:
+    """Open ``html`` offline in Chromium and print it (see :func:`print_with_toc`)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    def route(request_route: Any) -> None:
+        if request_route.request.url.startswith(("file:", "data:", "about:")):
+            request_route.continue_()
+        else:
+            request_route.abort()
+
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except PlaywrightError as exc:
+            raise BrowserMissingError(
+                f"Impossible de démarrer Chromium ({executable}) pour imprimer le rapport en PDF. {INSTALL_HINT}"
+            ) from exc
+        try:
+            context = browser.new_context(locale="fr-FR")
+            context.set_default_timeout(timeout_s * 1000)
+            context.route("**/*", route)
+            page = context.new_page()
+            page.goto(html.resolve().as_uri(), wait_until="load")
+            page.evaluate("() => document.fonts.ready.then(() => true)")
+            return print_with_toc(page)
+        except PlaywrightError as exc:
+            raise PrintError(f"Impression du rapport en PDF impossible dans Chromium ({exc.message.splitlines()[0]})",
+                             html) from exc
+        finally:
+            browser.close()
+
+
 def print_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | None = None,
               timeout_s: float = 180) -> Path:
     """Print the HTML report at ``html_path`` to an A4 PDF at ``pdf_path`` (replaced atomically).
@@ -248,6 +286,8 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | No
         The HTML file does not exist (exit code 2), or the PDF cannot be written.
     BrowserMissingError
         Chromium or Playwright is missing or does not start (exit code 1).
+    PrintError
+        Chromium fails while loading or printing the page (exit code 1).
     """
     html = Path(html_path)
     if not html.is_file():
@@ -257,41 +297,22 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | No
         raise BrowserMissingError(
             f"Impossible d'imprimer le rapport en PDF : Chromium introuvable ({executable}). {INSTALL_HINT}")
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401  (imported for real in the printing thread)
     except ImportError as exc:
         raise BrowserMissingError(
             "Impossible d'imprimer le rapport en PDF : la bibliothèque Playwright n'est pas installée "
             "(« make install » l'installe).") from exc
 
-    def route(request_route: Any) -> None:
-        if request_route.request.url.startswith(("file:", "data:", "about:")):
-            request_route.continue_()
-        else:
-            request_route.abort()
-
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except PlaywrightError as exc:
-            raise BrowserMissingError(
-                f"Impossible de démarrer Chromium ({executable}) pour imprimer le rapport en PDF. {INSTALL_HINT}"
-            ) from exc
-        try:
-            context = browser.new_context(locale="fr-FR")
-            context.set_default_timeout(timeout_s * 1000)
-            context.route("**/*", route)
-            page = context.new_page()
-            page.goto(html.resolve().as_uri(), wait_until="load")
-            page.evaluate("() => document.fonts.ready.then(() => true)")
-            pdf = print_with_toc(page)
-        finally:
-            browser.close()
+    # Playwright's synchronous API refuses to run where an asyncio loop is running (a notebook, or a
+    # process that already drives a browser): printing happens in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="impression-pdf") as pool:
+        pdf = pool.submit(_print_file, html, executable, timeout_s).result()
     return write_atomically(pdf_path, lambda tmp: tmp.write_bytes(pdf), "le rapport PDF")
 
 
 __all__ = [
     "BrowserMissingError",
+    "PrintError",
     "destination_pages",
     "find_chromium",
     "page_count",

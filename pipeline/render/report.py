@@ -3,7 +3,12 @@
 The diagnostic code builds a *context* dictionary and calls
 :func:`render_report` / :func:`write_report`. Everything needed to display
 the page (CSS, SVG charts) is inline: the file opens offline and prints
-cleanly (``@media print``: one section per page, demo banner repeated).
+cleanly: A4, each top-level section on a new page, the title and the
+demonstration warning in the top margin and « page X / Y » in the bottom
+margin of every page (CSS ``@page`` margin boxes, so they never cover a
+table header), table rows never split and table headers repeated. Each
+entry of the table of contents carries an empty ``.page-sommaire`` box that
+:func:`pipeline.render.pdf.print_pdf` fills with the page number.
 
 Context
 -------

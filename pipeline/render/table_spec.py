@@ -170,6 +170,9 @@ class TableSpec:
         if not self.columns:
             raise ValueError(f"table {self.key!r} declares no column")
         names = [c.name for c in self.columns]
+        doubled = sorted({str(n) for n in self.frame.columns[self.frame.columns.duplicated()]} & set(names))
+        if doubled:
+            raise ValueError(f"table {self.key!r}: the frame has several columns named {doubled}")
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"table {self.key!r}: columns declared twice: {repeated}")

@@ -67,6 +67,11 @@ def lines(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    from tests.browser import _browser
+
+    # Another Playwright session already runs in this thread (the shared test browser), as in a notebook:
+    # printing must still work (it runs in a thread of its own).
+    _browser()
     folder = tmp_path_factory.mktemp("pdf")
     html = write_report(long_context(), folder / "rapport.html")
     path = print_pdf(html, folder / "sortie" / "rapport.pdf")

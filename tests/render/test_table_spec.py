@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.render.column_catalogue import CATALOGUE, catalogue_column, spec_from_catalogue
+from pipeline.render.column_catalogue import CATALOGUE, catalogue_column, catalogue_markdown, spec_from_catalogue
 from pipeline.render.table_spec import (
     Column,
     TableSpec,
@@ -168,3 +168,17 @@ def test_catalogue_codes_are_codes() -> None:
     for name in ("code_insee", "unit_code", "finess", "finess_ej", "epci", "destination", "bassin_de_vie"):
         assert CATALOGUE[name].kind == "code"
     assert catalogue_column("inconnue") is None
+
+
+def test_spec_refuses_a_frame_with_two_columns_of_the_same_name() -> None:
+    frame = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    with pytest.raises(ValueError, match="several columns named"):
+        TableSpec("t", "T", frame, [Column("a", "A", "integer")], "src")
+
+
+def test_catalogue_markdown_lists_every_column_once() -> None:
+    text = catalogue_markdown()
+    rows = [line for line in text.splitlines()[2:] if line.startswith("| `")]
+    assert len(rows) == len(CATALOGUE) + 3
+    assert "| `code_insee` | Code INSEE | code (texte) |  |" in rows
+    assert "| `densite_10000` | Densité territoire | nombre décimal | pour 10 000 hab. |" in rows
