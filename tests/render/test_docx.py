@@ -319,7 +319,18 @@ def test_missing_or_broken_image_is_a_french_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not an image")
     with pytest.raises(PipelineError, match="Image illisible"):
         write_trame_docx(trame(tmp_path, care_supply=[Figure(broken, "Carte", "IGN")]), tmp_path / "x.docx")
+    with pytest.raises(PipelineError, match="Image illisible"):
+        write_trame_docx(trame(tmp_path, care_supply=[Figure(b"GIF89a", "Carte", "IGN")]), tmp_path / "x.docx")
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_image_given_as_bytes(tmp_path: Path) -> None:
+    data = png(tmp_path / "graphique.png").read_bytes()
+    path = write_trame_docx(trame(tmp_path, care_supply=[Figure(data, "Densités comparées", "Annuaire Santé")]),
+                            tmp_path / "b.docx")
+    document = docx.Document(str(path))
+    assert len(document.inline_shapes) == 2
+    assert "Figure 2 : Densités comparées" in [p.text for p in document.paragraphs]
 
 
 def test_document_checks_its_content(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ class Figure:
     Parameters
     ----------
     image
-        PNG or JPEG file.
+        PNG or JPEG file, or its bytes (a chart rendered in memory).
     caption
         French caption, printed under the image as « Figure n : caption ».
     source
@@ -84,7 +84,7 @@ class Figure:
         Printed width (the page holds 17 cm).
     """
 
-    image: Path
+    image: Path | bytes
     caption: str
     source: str
     width_cm: float = 16.0

@@ -11,6 +11,8 @@ tables carrying the Trame's guidance in grey italics.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +34,8 @@ from pipeline.render.table_spec import MISSING_TEXT, NUMERIC_KINDS, TableSpec, d
 PREFILLED = ("Partie pré-remplie le {date} par l'outil cpts-diagnostic (territoire : {territory}) à partir des "
              "données publiques citées sous chaque tableau. Vérifiez ces éléments, puis complétez les encadrés.")
 MISSING_LEGEND = "n.d. : non disponible."
+#: First bytes of a PNG and of a JPEG file.
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 _MONTHS_NONE = "pas de délai particulier"
 
 
@@ -98,14 +102,23 @@ class _Writer:
         self.source(source)
 
     def figure(self, figure: Figure) -> None:
-        path = Path(figure.image)
-        if not path.is_file():
-            raise PipelineError("Image introuvable pour la Trame du projet de santé", path)
+        where: Path | None = None
+        if isinstance(figure.image, bytes):
+            source: Path | io.BytesIO = io.BytesIO(figure.image)
+        else:
+            where = source = Path(figure.image)
+            if not where.is_file():
+                raise PipelineError("Image introuvable pour la Trame du projet de santé", where)
         try:
-            self.document.add_picture(str(path), width=Cm(min(figure.width_cm, layout.TEXT_WIDTH_CM)))
-        except (UnrecognizedImageError, OSError, ValueError) as exc:
+            head = source.getvalue()[:8] if isinstance(source, io.BytesIO) else source.read_bytes()[:8]
+            if not head.startswith(IMAGE_SIGNATURES):
+                raise UnrecognizedImageError("not a PNG or JPEG image")
+            self.document.add_picture(source if isinstance(source, io.BytesIO) else str(source),
+                                      width=Cm(min(figure.width_cm, layout.TEXT_WIDTH_CM)))
+        except (UnrecognizedImageError, OSError, ValueError, struct.error, IndexError, KeyError) as exc:
+            # a truncated or malformed image fails in python-docx's header parser with any of these
             raise PipelineError("Image illisible pour la Trame du projet de santé (PNG ou JPEG attendu)",
-                                path) from exc
+                                where) from exc
         picture = self.document.paragraphs[-1]
         picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
         picture.paragraph_format.keep_with_next = True
