@@ -3,7 +3,12 @@
 The diagnostic code builds a *context* dictionary and calls
 :func:`render_report` / :func:`write_report`. Everything needed to display
 the page (CSS, SVG charts) is inline: the file opens offline and prints
-cleanly (``@media print``: one section per page, demo banner repeated).
+cleanly: A4, each top-level section on a new page, the title and the
+demonstration warning in the top margin and « page X / Y » in the bottom
+margin of every page (CSS ``@page`` margin boxes, so they never cover a
+table header), table rows never split and table headers repeated. Each
+entry of the table of contents carries an empty ``.page-sommaire`` box that
+:func:`pipeline.render.pdf.print_pdf` fills with the page number.
 
 Context
 -------
@@ -16,7 +21,8 @@ Context
     Generation date, formatted in French.
 ``demo_data`` (bool)
     When true, the banner "Données fictives de démonstration" is printed at
-    the top of the page and of every section.
+    the top of the page and of every section, and in the top margin of
+    every printed page.
 ``summary`` (list of str, optional)
     Key-figure paragraphs under the title.
 ``key_figures`` (list of ``{"label", "value"}``, optional)
@@ -226,6 +232,24 @@ def _section_view(section: Mapping[str, Any], used: set[str], level: int = 2) ->
     }
 
 
+def css_string(value: Any, max_length: int = 90) -> Markup:
+    """``value`` as a quoted CSS string, safe inside ``<style>`` (used by the printed page's margin boxes).
+
+    Whitespace is collapsed and the text shortened to ``max_length``
+    characters; every character but letters, digits, spaces and printable
+    non-ASCII ones is written as a six-digit CSS escape, so neither a quote
+    nor ``</style>`` can end the string or the style sheet.
+    """
+    text = " ".join(str(value).split())
+    if len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    escaped = "".join(
+        ch if ch.isalnum() or ch == " " or (ord(ch) > 127 and ch.isprintable()) else f"\\{ord(ch):06x} "
+        for ch in text
+    )
+    return Markup(f'"{escaped}"')
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
@@ -264,6 +288,8 @@ def render_report(context: Mapping[str, Any]) -> str:
         .get_template("rapport.html.j2")
         .render(
             title=context.get("title", "Diagnostic territorial de la CPTS"),
+            print_title=css_string(context.get("title", "Diagnostic territorial de la CPTS")),
+            print_demo=css_string(DEMO_BANNER),
             subtitle=context.get("subtitle"),
             territory=context.get("territory"),
             generated=format_date(context.get("generated") or dt.date.today()),
@@ -292,6 +318,7 @@ __all__ = [
     "DEMO_BANNER",
     "TRAME_SECTIONS",
     "Markup",
+    "css_string",
     "format_date",
     "format_number",
     "render_report",

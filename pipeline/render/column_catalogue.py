@@ -1,0 +1,231 @@
+"""The diagnostic's machine column names and their French presentation, declared once.
+
+The tables written by the diagnostic (``communes``, ``offre``,
+``etablissements``…) share column names; :data:`CATALOGUE` gives each one its
+:class:`~pipeline.render.table_spec.Column` (label, kind, decimals, unit) so
+that a column reads the same in every sheet and document.
+:func:`spec_from_catalogue` builds a :class:`TableSpec` from a frame with these
+names; :func:`pipeline.render.table_spec.columns_markdown` turns specs into the
+README's correspondence table.
+
+Names ending with a four-digit year (``population_2022``) are resolved by
+pattern (:data:`PATTERNS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+
+from pipeline.render.table_spec import KIND_LABELS, Column, ColumnKind, TableSpec
+
+
+def _c(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
+    return Column(name, label, kind, decimals, unit)
+
+
+_DENSITY = "pour 10 000 hab."
+_COLUMNS = [
+    # Communes and units
+    _c("code_insee", "Code INSEE", "code"),
+    _c("unit_code", "Code INSEE", "code"),
+    _c("commune_code", "Code INSEE de la commune", "code"),
+    _c("commune_de_rattachement", "Commune de rattachement (code INSEE)", "code"),
+    _c("code", "Code INSEE", "code"),
+    _c("commune", "Commune", "text"),
+    _c("type", "Type d'unité", "text"),
+    _c("codes_postaux", "Codes postaux", "code"),
+    _c("surface_km2", "Surface", "decimal", 2, "km²"),
+    _c("densite_hab_km2", "Densité de population", "decimal", 1, "hab./km²"),
+    _c("particularites_qpv_zip_zac", "Particularités du territoire (QPV, ZIP, ZAC)", "text"),
+    _c("epci", "EPCI (SIREN)", "code"),
+    _c("epci_nom", "EPCI", "text"),
+    _c("departement", "Département (code)", "code"),
+    _c("zone", "Zone", "text"),
+    _c("nom", "Nom", "text"),
+    # Population
+    _c("millesime", "Population légale (millésime)", "text"),
+    _c("population", "Population municipale", "integer", unit="hab."),
+    _c("evolution", "Évolution depuis la première année", "integer", unit="hab."),
+    _c("taux_annuel_pct", "Taux d'évolution annuel moyen", "percent", 2),
+    # ACI
+    _c("mission", "Mission", "text"),
+    _c("categorie", "Catégorie", "text"),
+    _c("volet", "Volet", "text"),
+    _c("montant_eur", "Montant annuel", "integer", unit="€"),
+    _c("demarrage_mois", "Démarrage (mois après signature)", "integer"),
+    _c("deploiement_mois", "Déploiement (mois après signature)", "integer"),
+    _c("demarrage", "Démarrage au plus tard", "date"),
+    _c("deploiement", "Déploiement au plus tard", "date"),
+    # APL
+    _c("apl_2022", "APL médecins généralistes 2022", "decimal", 3),
+    _c("apl_2023", "APL médecins généralistes 2023", "decimal", 3),
+    _c("apl_mg_2022", "APL médecins généralistes 2022", "decimal", 3),
+    _c("apl_mg_2023", "APL médecins généralistes 2023", "decimal", 3),
+    _c("sous_dense", "APL 2023 inférieure à 2,5", "boolean"),
+    _c("apl_approchee", "APL approchée (modèle de l'outil)", "decimal", 1),
+    _c("apl_officielle_2023", "APL officielle 2023", "decimal", 3),
+    _c("avertissement_apl", "Avertissement APL", "text"),
+    _c("avant", "Avant", "decimal", 1),
+    _c("apres", "Après", "decimal", 1),
+    _c("ecart", "Écart", "decimal", 1),
+    _c("scenario", "Scénario", "text"),
+    # Neighbours
+    _c("liste", "Liste de CPTS", "text"),
+    _c("cpts", "CPTS", "text"),
+    _c("unites_communes", "Unités partagées", "text"),
+    _c("population_commune", "Population partagée", "integer", unit="hab."),
+    _c("limitrophe", "Limitrophe", "boolean"),
+    # Supply and representativeness
+    _c("groupe", "Profession ou structure", "text"),
+    _c("praticiens", "Professionnels (effectif distinct)", "integer"),
+    _c("praticiens_etp", "Professionnels (part des sites)", "decimal", 1),
+    _c("dont_liberaux", "dont libéraux", "integer"),
+    _c("unite", "Unité", "text"),
+    _c("source", "Source", "text"),
+    _c("densite_10000", "Densité territoire", "decimal", 1, _DENSITY),
+    _c("densite_departement", "Densité département", "decimal", 1, _DENSITY),
+    _c("densite_region", "Densité région", "decimal", 1, _DENSITY),
+    _c("densite_france", "Densité France", "decimal", 1, _DENSITY),
+    _c("premier", "Premier recours", "integer"),
+    _c("second", "Second recours", "integer"),
+    _c("hors ambulatoire", "Hors ambulatoire", "integer"),
+    _c("non classé", "Non classé", "integer"),
+    _c("libéral", "Libéral", "integer"),
+    _c("salarié", "Salarié", "integer"),
+    _c("bénévole", "Bénévole", "integer"),
+    _c("adherents", "Adhérents de la CPTS", "integer"),
+    _c("part_adherents_pct", "Part des professionnels adhérents", "percent", 1),
+    # Establishments (FINESS)
+    _c("finess", "N° FINESS de l'établissement", "code"),
+    _c("finess_ej", "N° FINESS de l'entité juridique", "code"),
+    _c("categorie_code", "Catégorie FINESS (code)", "code"),
+    _c("categorie_libelle", "Catégorie FINESS", "text"),
+    _c("categorie_agregat_code", "Agrégat de catégories (code)", "code"),
+    _c("categorie_agregat_libelle", "Agrégat de catégories", "text"),
+    _c("statut_sph", "Statut SPH", "text"),
+    _c("commune_source", "Commune dans FINESS (code INSEE)", "code"),
+    _c("adresse", "Adresse", "text"),
+    _c("lon", "Longitude (WGS 84)", "decimal", 6),
+    _c("lat", "Latitude (WGS 84)", "decimal", 6),
+    _c("x", "X (projection d'origine)", "decimal", 2),
+    _c("y", "Y (projection d'origine)", "decimal", 2),
+    _c("epsg", "Projection (EPSG)", "text"),
+    _c("source_coord", "Source des coordonnées", "text"),
+    _c("date_ouverture", "Date d'ouverture", "date"),
+    _c("ligne", "Ligne du fichier FINESS", "integer"),
+    _c("dans_territoire", "Dans le territoire", "boolean"),
+    _c("distance_km", "Distance au territoire", "decimal", 1, "km"),
+    # Flows (modelled or real origin-destination tables)
+    _c("recours_residents", "Recours des résidents", "integer"),
+    _c("recours_internes", "Recours dans le territoire", "integer"),
+    _c("auto_confinement", "Auto-confinement (part de 0 à 1)", "decimal", 3),
+    _c("fuites", "Fuites hors du territoire", "integer"),
+    _c("recours_realises", "Recours réalisés dans le territoire", "integer"),
+    _c("recours_exterieurs_entrants", "Recours entrants de l'extérieur", "integer"),
+    _c("attraction", "Attraction (part de 0 à 1)", "decimal", 3),
+    _c("non_affecte", "Recours non affectés", "integer"),
+    _c("origine_des_flux", "Origine des flux", "text"),
+    _c("destination", "Destination (code INSEE)", "code"),
+    _c("volume", "Volume de recours", "integer"),
+    _c("part_des_residents", "Part des résidents (de 0 à 1)", "decimal", 3),
+    _c("bassin_de_vie", "Bassin de vie (code)", "code"),
+    _c("bassin_de_vie_nom", "Bassin de vie", "text"),
+    _c("n_communes", "Communes du bassin de vie", "integer"),
+    _c("n_communes_dans_territoire", "dont dans le territoire", "integer"),
+    _c("coupe", "Bassin coupé par le périmètre", "boolean"),
+    _c("recours_residents_bv", "Recours des résidents du bassin", "integer"),
+    _c("part_residents_dans_territoire", "Part des résidents dans le territoire (de 0 à 1)", "decimal", 3),
+    _c("auto_confinement_bv", "Auto-confinement du bassin (de 0 à 1)", "decimal", 3),
+    _c("flux_interieur_vers_exterieur", "Flux du territoire vers l'extérieur", "integer"),
+    _c("flux_exterieur_vers_interieur", "Flux de l'extérieur vers le territoire", "integer"),
+    # Warnings
+    _c("avertissement", "Avertissement", "text"),
+]
+
+#: Machine name -> presentation, for every column the diagnostic's tables use.
+CATALOGUE: dict[str, Column] = {c.name: c for c in _COLUMNS}
+
+#: Names carrying a year, resolved by pattern: regex -> builder from the match.
+PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Column]]] = [
+    (re.compile(r"population_(\d{4})"),
+     lambda m: _c(m.group(0), f"Population municipale {m.group(1)}", "integer", unit="hab.")),
+    (re.compile(r"bassin_de_vie_(\d{4})"), lambda m: _c(m.group(0), f"Bassin de vie {m.group(1)} (code)", "code")),
+    (re.compile(r"bassin_de_vie_(\d{4})_nom"), lambda m: _c(m.group(0), f"Bassin de vie {m.group(1)}", "text")),
+    (re.compile(r"apl_mg_(\d{4})"),
+     lambda m: _c(m.group(0), f"APL médecins généralistes {m.group(1)}", "decimal", 3)),
+]
+
+
+def catalogue_column(name: str) -> Column | None:
+    """The catalogued presentation of machine column ``name``, or ``None`` when unknown."""
+    if name in CATALOGUE:
+        return CATALOGUE[name]
+    for pattern, build in PATTERNS:
+        match = pattern.fullmatch(name)
+        if match:
+            return build(match)
+    return None
+
+
+def spec_from_catalogue(
+    key: str,
+    title: str,
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    note: str = "",
+    sheet: str = "",
+    demo: bool = False,
+    columns: Sequence[str] | None = None,
+    overrides: Mapping[str, Column] | None = None,
+) -> TableSpec:
+    """A :class:`TableSpec` whose columns come from :data:`CATALOGUE`.
+
+    Parameters
+    ----------
+    key, title, frame, source, note, sheet, demo
+        As in :class:`TableSpec`.
+    columns
+        Machine names to write, in order (all of ``frame``'s columns by default).
+    overrides
+        Presentations that replace the catalogue's for this table (e.g. ``nom``
+        labelled « Établissement »).
+
+    Raises
+    ------
+    ValueError
+        Some column is neither in the catalogue nor in ``overrides`` (all of
+        them are named), or the spec itself is invalid.
+    """
+    names = [str(c) for c in (columns if columns is not None else frame.columns)]
+    chosen: list[Column] = []
+    unknown: list[str] = []
+    for name in names:
+        column = (overrides or {}).get(name) or catalogue_column(name)
+        if column is None:
+            unknown.append(name)
+        else:
+            chosen.append(column)
+    if unknown:
+        raise ValueError(f"table {key!r}: no presentation for columns {unknown}; add them to the catalogue "
+                         "or pass overrides")
+    return TableSpec(key=key, title=title, frame=frame, columns=chosen, source=source, note=note, sheet=sheet,
+                     demo=demo)
+
+
+def catalogue_markdown() -> str:
+    """Markdown table of the whole catalogue (machine name, French label, kind, unit), for the README."""
+    lines = ["| Colonne (CSV) | Libellé (XLSX, DOCX) | Type | Unité |", "|---|---|---|---|"]
+    for column in sorted(CATALOGUE.values(), key=lambda c: c.name):
+        unit = column.unit or ("%" if column.kind == "percent" else "")
+        lines.append(f"| `{column.name}` | {column.label} | {KIND_LABELS[column.kind]} | {unit} |")
+    lines.append("| `population_AAAA` | Population municipale AAAA | nombre entier | hab. |")
+    lines.append("| `bassin_de_vie_AAAA`, `bassin_de_vie_AAAA_nom` | Bassin de vie AAAA (code), nom | code, texte | |")
+    lines.append("| `apl_mg_AAAA` | APL médecins généralistes AAAA | nombre décimal | |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["CATALOGUE", "PATTERNS", "catalogue_column", "catalogue_markdown", "spec_from_catalogue"]
