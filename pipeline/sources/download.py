@@ -199,7 +199,13 @@ def npm_pack(spec: str, dest_dir: Path) -> Path | None:
 
 
 def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
-    """Return a local copy of ``source``: the mirror's file, or a download."""
+    """Return a local copy of ``source``: the mirror's file, or a download.
+
+    Without a mirror the file goes to ``data/raw/<mirror_path>``; when the
+    publisher ships it inside an archive (``source.extra["archive"]``, e.g.
+    INSEE's zips), the archive is kept under that name in the same folder
+    and its path returned: the staging module reads the member it needs.
+    """
     mirror = mirror if mirror is not None else config.mirror_dir()
     if mirror is not None:
         path = mirror / source.mirror_path
@@ -211,6 +217,8 @@ def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
             )
         return LocalFile(path, f"miroir:{path}", sha256_of(path))
     dest = config.raw_dir() / source.mirror_path
+    if source.extra.get("archive"):
+        dest = dest.parent / source.extra["archive"]
     if dest.exists():
         return LocalFile(dest, source.url or str(dest), sha256_of(dest))
     spec = source.extra.get("npm_spec")
