@@ -62,6 +62,14 @@ def sha256_of(path: Path) -> str:
     return file_digest(path, "sha256")
 
 
+class HTTPStatusError(DownloadError):
+    """The server answered an HTTP error status (``status``), e.g. 404 for a file not published."""
+
+    def __init__(self, message: str, path: str | Path | None, status: int) -> None:
+        super().__init__(message, path)
+        self.status = status
+
+
 class _StalePart(Exception):
     """The server refused to resume: the partial file does not match what it serves."""
 
@@ -84,7 +92,8 @@ def _transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
                     return  # the partial file is already complete
                 raise _StalePart()
             if response.status_code >= 400:
-                raise DownloadError(f"Le serveur a répondu {response.status_code} pour {url}", dest)
+                raise HTTPStatusError(f"Le serveur a répondu {response.status_code} pour {url}", dest,
+                                      response.status_code)
             resumed = offset > 0 and response.status_code == 206
             expected_len = response.headers.get("Content-Length")
             written = 0

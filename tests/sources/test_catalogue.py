@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -41,9 +42,9 @@ class Catalogue(http.server.BaseHTTPRequestHandler):
     """data.gouv.fr's API v1 and static files, as far as the pipeline uses them."""
 
     base = ""
-    files: dict[str, bytes] = {}
-    cut_once: set[str] = set()
-    ranges: list[str | None] = []
+    files: ClassVar[dict[str, bytes]] = {}
+    cut_once: ClassVar[set[str]] = set()
+    ranges: ClassVar[list[str | None]] = []
 
     def log_message(self, *args: object) -> None:
         pass
