@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipeline import __version__, config
-from pipeline.errors import DataError, PipelineError, french_os_error
+from pipeline.errors import PipelineError, french_os_error
 
 
 def _mirror(args: argparse.Namespace) -> Path | None:
@@ -88,15 +88,17 @@ def check_diagnostic_options(args: argparse.Namespace) -> None:
         from pipeline.analysis.access import parse_what_if
 
         parse_what_if(args.ajout)
+    from pipeline.sources.files import check_regular_file
+
     for option, value in (("--adherents", getattr(args, "adherents", None)), ("--flux", getattr(args, "flux", None))):
-        if value and not Path(value).is_file():
-            raise DataError(f"Fichier introuvable (option {option})", value)
+        if value:
+            check_regular_file(value, f"option {option}")
     if getattr(args, "adherents", None):
-        from pipeline.analysis.indicators import read_adherents
+        from pipeline.sources.adherents import read_adherents
 
         read_adherents(args.adherents)
     if getattr(args, "flux", None):
-        from pipeline.analysis.flows import read_od_table
+        from pipeline.sources.od_table import read_od_table
 
         read_od_table(args.flux)
     slug = slugify(args.territoire, max_length=80, default="territoire")

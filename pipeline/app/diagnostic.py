@@ -30,6 +30,7 @@ from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
 from pipeline.progress import Stages
 from pipeline.render.report import format_number
+from pipeline.sources.adherents import read_adherents
 from pipeline.store import connection as store
 from pipeline.store.queries import diagnostic as gather
 from pipeline.store.territory import Territory, resolve_territory
@@ -213,7 +214,7 @@ def compute(con: duckdb.DuckDBPyConnection, territory: Territory, options: argpa
     if getattr(options, "adherents", None):
         if supply is None:
             raise PipelineError("Représentativité : aucune extraction de l'Annuaire Santé n'est chargée")
-        members = ind.read_adherents(options.adherents)
+        members = read_adherents(options.adherents)
         representativeness = ind.representativeness(members, supply)
 
     members = gather.cpts_members(con)

@@ -19,6 +19,7 @@ from pipeline.analysis import access, flows
 from pipeline.analysis.distances import distance_table
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
+from pipeline.sources import od_table
 from pipeline.store.queries import diagnostic as gather
 from pipeline.store.territory import Territory
 
@@ -127,7 +128,9 @@ def flows_and_access(
     demand = points[["code", "population"]].fillna({"population": 0})
 
     if getattr(options, "flux", None):
-        table = flows.read_od_table(options.flux)
+        staged = od_table.read_od_table(options.flux)
+        notes.extend(od_table.problem_notes(staged))
+        table = od_table.to_flow_table(staged)
         origin = "table origine-destination fournie (" + str(options.flux) + ")"
         kind = "table"
     else:

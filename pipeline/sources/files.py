@@ -235,6 +235,7 @@ def read_csv_checked(
     fallback_encoding: str | None = None,
     line_column: str | None = None,
     context: str | None = None,
+    malformed: list[tuple[int, str]] | None = None,
 ) -> pd.DataFrame:
     """Read a small delimited text file as strings, checking it thoroughly.
 
@@ -255,6 +256,8 @@ def read_csv_checked(
         in the file (1 is the header).
     context
         See :func:`check_regular_file`.
+    malformed
+        See :func:`parse_csv_text`.
 
     Returns
     -------
@@ -268,7 +271,7 @@ def read_csv_checked(
         :func:`parse_csv_text`.
     """
     text = read_text_checked(path, fallback=fallback_encoding, context=context).text
-    return parse_csv_text(text, path, required, sep, line_column=line_column)
+    return parse_csv_text(text, path, required, sep, line_column=line_column, malformed=malformed)
 
 
 def parse_csv_text(
@@ -278,6 +281,7 @@ def parse_csv_text(
     sep: str | None = None,
     *,
     line_column: str | None = None,
+    malformed: list[tuple[int, str]] | None = None,
 ) -> pd.DataFrame:
     """Parse decoded delimited text into a frame of strings.
 
@@ -289,6 +293,11 @@ def parse_csv_text(
         File, for the error messages.
     required, sep, line_column
         See :func:`read_csv_checked`.
+    malformed
+        When a list is given, rows whose number of fields differs from the
+        header are appended to it as ``(line, French problem)`` and left out,
+        so that the caller reports them with its own problems; otherwise they
+        raise.
 
     Returns
     -------
@@ -339,7 +348,9 @@ def parse_csv_text(
             continue
         rows.append([value.strip() or None for value in record])
         lines.append(start + offset)
-    if errors:
+    if errors and malformed is not None:
+        malformed.extend(errors)
+    elif errors:
         shown = [f"ligne {n} : {msg}" for n, msg in errors[:MAX_LISTED]]
         more = f"\n  … et {len(errors) - MAX_LISTED} autres" if len(errors) > MAX_LISTED else ""
         raise DataError("Lignes mal formées (nombre de champs) :\n  - " + "\n  - ".join(shown) + more,
