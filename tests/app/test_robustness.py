@@ -266,7 +266,8 @@ def _read_only_cases() -> list[Any]:
             error_line("Professions non reconnues (attendu l'un des groupes de la Trame : Médecins généralistes, "
                        "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
                        "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
-                       "Psychologues, MSP, Centres de santé, Autres) :\n  - ligne 3 : profession inconnue « astrologue »",
+                       "Psychologues, MSP, Centres de santé, Autres) :\n"
+                       "  - ligne 3 : profession inconnue « astrologue »",
                        f / "adherents_profession_inconnue.csv"),
             id="adherents-profession-inconnue"),
         pytest.param(
