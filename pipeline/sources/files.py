@@ -35,6 +35,8 @@ DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 UTF8_BOM = b"\xef\xbb\xbf"
 #: Bad lines listed in one encoding error (the rest are counted).
 MAX_LISTED = 50
+#: Largest user file read into memory (members, OD tables, listings): far above any real one.
+USER_FILE_MAX_BYTES = 512 * 1024 * 1024
 #: French header of an encoding error; the bad lines follow, one per line.
 UTF8_ERROR = (
     "Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; "
@@ -187,15 +189,27 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
     raise DataError(UTF8_ERROR + "\n  - " + "\n  - ".join(shown) + more, path, bad[0][0])
 
 
-def read_text_checked(path: str | Path, *, fallback: str | None = None, context: str | None = None) -> DecodedText:
+def read_text_checked(
+    path: str | Path,
+    *,
+    fallback: str | None = None,
+    context: str | None = None,
+    max_bytes: int | None = USER_FILE_MAX_BYTES,
+) -> DecodedText:
     """:func:`check_regular_file` then :func:`decode_text` of the whole file.
+
+    ``max_bytes`` (None: no limit) refuses a file too big to be what it claims.
 
     Raises
     ------
     DataError
-        See both functions; an unreadable file (I/O error) too.
+        See both functions; a file over ``max_bytes``; an unreadable file
+        (I/O error).
     """
     p = check_regular_file(path, context)
+    size = p.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise DataError(f"Fichier trop gros ({size / 1e6:.0f} Mo, au plus {max_bytes / 1e6:.0f} Mo attendus)", path)
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -236,6 +250,7 @@ def read_csv_checked(
     line_column: str | None = None,
     context: str | None = None,
     malformed: list[tuple[int, str]] | None = None,
+    max_bytes: int | None = USER_FILE_MAX_BYTES,
 ) -> pd.DataFrame:
     """Read a small delimited text file as strings, checking it thoroughly.
 
@@ -258,6 +273,8 @@ def read_csv_checked(
         See :func:`check_regular_file`.
     malformed
         See :func:`parse_csv_text`.
+    max_bytes
+        See :func:`read_text_checked`.
 
     Returns
     -------
@@ -270,7 +287,7 @@ def read_csv_checked(
         Not a regular file, bad encoding, and every problem of
         :func:`parse_csv_text`.
     """
-    text = read_text_checked(path, fallback=fallback_encoding, context=context).text
+    text = read_text_checked(path, fallback=fallback_encoding, context=context, max_bytes=max_bytes).text
     return parse_csv_text(text, path, required, sep, line_column=line_column, malformed=malformed)
 
 

@@ -270,8 +270,15 @@ def _resolve_cpts(con: duckdb.DuckDBPyConnection, name: str) -> tuple[pd.DataFra
 def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
     if not path.exists():
         raise TerritoryError("Fichier de territoire introuvable", path)
-    if not path.is_file():
+    if path.is_dir():
         raise TerritoryError("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
+    from pipeline.errors import DataError
+    from pipeline.sources.files import check_regular_file
+
+    try:
+        check_regular_file(path)  # a FIFO or a device is named, never opened
+    except DataError as exc:
+        raise TerritoryError(exc.message, path) from exc
     if path.suffix.lower() in (".geojson", ".json"):
         return _resolve_geojson(con, path, spec)
     from pipeline.sources.files import read_csv_checked

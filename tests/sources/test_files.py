@@ -146,3 +146,12 @@ def test_missing_duplicated_columns_and_empty_file(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_csv_checked(path, [])
     assert (info.value.message, info.value.line) == ("Fichier vide", 1)
+
+
+def test_a_file_too_big_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "gros.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(3_000_000)  # sparse: nothing is written, nothing would be read
+    with pytest.raises(DataError) as info:
+        read_text_checked(path, max_bytes=1_000_000)
+    assert info.value.message == "Fichier trop gros (3 Mo, au plus 1 Mo attendus)"

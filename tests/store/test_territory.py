@@ -97,6 +97,17 @@ def test_geojson_territory_in_lambert93_or_with_swapped_coordinates(db: duckdb.D
                                f"(fichier {swapped})")
 
 
+def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "territoire.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{fifo}")
+    assert info.value.message == ("C'est un tube nommé (FIFO), pas un fichier ordinaire : il n'est pas lu (sa lecture "
+                                  "pourrait bloquer)")
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
