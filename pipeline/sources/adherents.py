@@ -55,6 +55,12 @@ PROFESSION_SYNONYMS: dict[str, str] = {
     "autre": "Autres", "autre precisez": "Autres", "autre preciser": "Autres",
 }
 
+#: Header names (folded) read as a column of the format.
+HEADER_ALIASES: dict[str, str] = {
+    "numero_rpps": "rpps", "n_rpps": "rpps", "no_rpps": "rpps", "num_rpps": "rpps", "identifiant_rpps": "rpps",
+    "rpps_id": "rpps", "profession_exercee": "profession", "participation_gouvernance": "gouvernance",
+    "participation_elaboration": "elaboration", "nb": "nombre", "effectif": "nombre",
+}
 COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
 OPTIONAL = ("rpps", "gouvernance", "elaboration", "nombre")
 
@@ -124,7 +130,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         row with an RPPS; then RPPS numbers given twice.
     """
     frame = read_csv_checked(path, required=[], line_column="ligne")
-    renamed = {c: re.sub(r"[^a-z]+", "_", ascii_fold(c)).strip("_") for c in frame.columns if c != "ligne"}
+    folded = {c: re.sub(r"[^a-z]+", "_", ascii_fold(c)).strip("_") for c in frame.columns if c != "ligne"}
+    renamed = {c: HEADER_ALIASES.get(f, f) for c, f in folded.items()}
     frame = frame.rename(columns=renamed)
     if "profession" not in frame.columns:
         raise DataError("Colonnes absentes : profession", path, 1)

@@ -37,7 +37,7 @@ def test_trame_rows_are_accepted_as_the_trame_words_them() -> None:
 
 
 def test_full_file_is_typed(tmp_path: Path) -> None:
-    path = write(tmp_path, "Nom;Profession;RPPS;Gouvernance;Élaboration;Nombre\n"
+    path = write(tmp_path, "Nom;Profession;N° RPPS;Gouvernance;Élaboration;Nombre\n"
                            "Dr A;Médecin généraliste;100 000 000 01;Oui;NON;\n"
                            "B;infirmière;10000000002;non;oui;1\n"
                            ";MSP;;OUI;Oui;2\n"

@@ -214,3 +214,12 @@ def test_real_paca_listing_venterol_and_rochebrune(mirror: Path, paca_points: pd
         "Provençale - Enclave des Papes » et hors de ses départements ; commune probablement visée : Venterol "
         "(26367, département 26), à ")
     assert "commune probablement visée : Rochebrune (26269, département 26)" in found["detail_fr"].iloc[1]
+
+
+def test_reserved_property_names_and_a_features_member_that_is_no_list(tmp_path: Path) -> None:
+    frame, _ = read_perimeter_geojson(write(tmp_path / "p.geojson", [feature(WEST, anomalie="oui", feature=7)]))
+    assert frame["feature"].tolist() == [0] and frame["anomalie"].isna().all()
+    path = tmp_path / "q.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": {"a": 1}}', encoding="utf-8")
+    with pytest.raises(DataError, match="Le membre « features » du GeoJSON doit être une liste d'entités."):
+        read_perimeter_geojson(path)

@@ -52,6 +52,7 @@ LAMBERT93_NOTE = ("coordonnées en mètres sans CRS déclaré : lues en Lambert 
                   "exports QGIS pour la France ; déclarez le CRS ou exportez en WGS84 pour lever le doute")
 ANOMALY_SWAPPED = "longitude et latitude inversées"
 ANOMALY_OUTSIDE = "hors de France (métropole et DROM)"
+RESERVED = frozenset({"feature", "anomalie", "geometry"})
 
 
 def _inside(bounds: tuple[float, float, float, float]) -> bool:
@@ -132,6 +133,8 @@ def read_features(
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":
         raise DataError("Le GeoJSON des périmètres doit être une FeatureCollection.", path)
     features = obj.get("features") or []
+    if not isinstance(features, list):
+        raise DataError("Le membre « features » du GeoJSON doit être une liste d'entités.", path)
     notes: list[str] = []
     errors: list[tuple[int, str]] = []
     rows: list[dict[str, Any]] = []
@@ -162,7 +165,10 @@ def read_features(
                     geometry = shapely.make_valid(geometry)
                 else:
                     errors.append((i, f"{where}géométrie invalide ({explain_validity(geometry)})"))
-        rows.append({"feature": i, **{str(k): v for k, v in props.items() if k not in ("feature", "geometry")}})
+        if not isinstance(props, dict):
+            props = {}
+        # Property names the reader uses itself are not taken from the file.
+        rows.append({"feature": i, **{str(k): v for k, v in props.items() if k not in RESERVED}})
         geometries.append(geometry)
     if not features:
         errors.append((-1, "aucune entité"))
