@@ -221,5 +221,5 @@ def test_reserved_property_names_and_a_features_member_that_is_no_list(tmp_path:
     assert frame["feature"].tolist() == [0] and frame["anomalie"].isna().all()
     path = tmp_path / "q.geojson"
     path.write_text('{"type": "FeatureCollection", "features": {"a": 1}}', encoding="utf-8")
-    with pytest.raises(DataError, match="Le membre « features » du GeoJSON doit être une liste d'entités."):
+    with pytest.raises(DataError, match="Le membre « features » du GeoJSON doit être une liste"):
         read_perimeter_geojson(path)
