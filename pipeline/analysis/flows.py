@@ -19,7 +19,8 @@ no supply within the cutoff has no destination: its volume is kept as an
 conserved exactly: ``flows.volume.sum() == Σ_i O_i``.
 
 Real origin–destination tables (when an ARS has them) are read by
-:func:`read_od_table` into the same shape and replace the model in
+:func:`pipeline.sources.od_table.read_od_table` and put into the same shape
+(:func:`pipeline.sources.od_table.to_flow_table`); they replace the model in
 :func:`territory_flow_indicators` and :func:`main_flows`.
 
 The heavy step uses :mod:`scipy.sparse`, so memory grows with the number of
@@ -28,11 +29,7 @@ pairs within the cutoff, not with the square of the number of communes.
 
 from __future__ import annotations
 
-import csv
-import math
-import re
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,17 +37,13 @@ from scipy import sparse
 
 from pipeline.errors import DataError, collect
 from pipeline.params import FlowParams, load_flow_params
+from pipeline.sources import od_table
 
 FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
 """Columns of a flow table (modelled or read)."""
 
-GROUPE_NON_PRECISE = "non précisé"
+GROUPE_NON_PRECISE = od_table.GROUPE_NON_PRECISE
 """Groupe given to rows of an OD table without a profession column."""
-
-OD_COLUMN_NAMES = {"origin": "origine", "destination": "destination", "volume": "volume", "groupe": "groupe"}
-"""Column names of an OD table as the README and the messages spell them (``origin`` is accepted too)."""
-
-CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 COLUMN_LABELS: dict[str, str] = {
     "origin": "Commune de résidence",
@@ -239,116 +232,6 @@ def split_unserved(flows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return flows.loc[~na].reset_index(drop=True), flows.loc[na, ["origin", "groupe", "volume"]].reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- OD tables
-
-
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (";", ",", "\t", "|")}
-    best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] > 0 else ","
-
-
-def read_od_table(path: str | Path) -> pd.DataFrame:
-    """Read a real origin–destination table into the flow-table shape.
-
-    The CSV (UTF-8, separator ``;``, ``,``, tab or ``|``, header line) has
-    columns ``origine``, ``destination``, ``volume`` and optionally
-    ``groupe`` (or ``profession``). Aliases ``origin``/``commune_origine``/``code_origine``,
-    ``commune_destination``, ``nombre``/``effectif``/``recours`` are accepted;
-    messages name the columns as the README does (``origine``). Codes are
-    INSEE commune codes (5 characters, Corsica ``2A``/``2B``); volumes are
-    non-negative numbers (decimal comma accepted).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``origin``, ``destination``, ``groupe``, ``volume``; rows with the
-        same key are summed. Without a groupe column, ``groupe`` is
-        :data:`GROUPE_NON_PRECISE`.
-
-    Raises
-    ------
-    DataError
-        Unreadable file, bad encoding, missing column, or invalid rows; the
-        message is in French, names the file and every bad line.
-    """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"Encodage invalide (UTF-8 attendu), octet illisible en position {exc.start}", p) from exc
-    except OSError as exc:
-        raise DataError(f"Fichier illisible : {exc.strerror}", p) from exc
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise DataError("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue", p, 1)
-    delim = _sniff_delimiter(lines[0])
-    reader = csv.reader(lines, delimiter=delim)
-    read_header = [h.strip() for h in next(reader)]
-    header = [h.lower() for h in read_header]
-    aliases = {
-        "origine": "origin",
-        "commune_origine": "origin",
-        "code_origine": "origin",
-        "commune_destination": "destination",
-        "code_destination": "destination",
-        "nombre": "volume",
-        "effectif": "volume",
-        "recours": "volume",
-        "profession": "groupe",
-        "groupe_professionnel": "groupe",
-    }
-    header = [aliases.get(h, h) for h in header]
-    missing = [c for c in ("origin", "destination", "volume") if c not in header]
-    if missing:
-        raise DataError(
-            "Colonne(s) manquante(s) dans la table origine–destination : "
-            + ", ".join(OD_COLUMN_NAMES[c] for c in missing)
-            + f" (en-tête lu : {', '.join(read_header)})",
-            p,
-            1,
-        )
-    pos = {c: header.index(c) for c in ("origin", "destination", "volume")}
-    gpos = header.index("groupe") if "groupe" in header else None
-    errors: list[str] = []
-    recs: list[tuple[str, str, str, float]] = []
-    for lineno, row in enumerate(reader, start=2):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            errors.append(f"ligne {lineno} : {len(row)} champs au lieu de {len(header)}")
-            continue
-        o, d = row[pos["origin"]].strip(), row[pos["destination"]].strip()
-        raw_v = row[pos["volume"]].strip().replace(" ", "").replace("\u202f", "").replace(",", ".")
-        problems = []
-        if not CODE_RE.match(o):
-            problems.append(f"code origine invalide « {o} »")
-        if not CODE_RE.match(d):
-            problems.append(f"code destination invalide « {d} »")
-        try:
-            v = float(raw_v)
-            if not math.isfinite(v) or v < 0:
-                problems.append(f"volume négatif ou non fini « {row[pos['volume']]} »")
-        except ValueError:
-            v = math.nan
-            problems.append(f"volume non numérique « {row[pos['volume']]} »")
-        g = row[gpos].strip() if gpos is not None else GROUPE_NON_PRECISE
-        if gpos is not None and not g:
-            problems.append("groupe vide")
-        if problems:
-            errors.append(f"ligne {lineno} : " + " ; ".join(problems))
-            continue
-        recs.append((o, d, g, v))
-    if len(errors) == 1:
-        m = re.match(r"ligne (\d+) : (.*)", errors[0])
-        assert m is not None
-        raise DataError("Table origine–destination invalide : " + m.group(2), p, int(m.group(1)))
-    collect(errors, "Table origine–destination invalide :", p)
-    df = pd.DataFrame(recs, columns=["origin", "destination", "groupe", "volume"])
-    df = df.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum()
-    return df[FLOW_COLUMNS]
-
-
 # --------------------------------------------------------------------------- indicators
 
 
@@ -369,7 +252,7 @@ def territory_flow_indicators(
     ----------
     flows
         Flow table (``origin``, ``destination``, ``groupe``, ``volume``),
-        modelled (:func:`huff_flows`) or read (:func:`read_od_table`).
+        modelled (:func:`huff_flows`) or read (:func:`pipeline.sources.od_table.to_flow_table`).
     territory_codes
         Commune codes of the perimeter.
     bassin_de_vie

@@ -6,49 +6,14 @@ from DuckDB and writes the outputs.
 
 from __future__ import annotations
 
-import os
-import re
-import unicodedata
-
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import DataError
 from pipeline.nomenclatures import GROUPES_TRAME
 
 APL_UNDER_SERVED = 2.5  # DREES: below 2.5 consultations/visits per inhabitant per year
 
 TRAME_GROUPS = list(GROUPES_TRAME)  # rows of the Trame table, defined once in nomenclatures
-
-# Words a CPTS secretary types for a profession -> Trame group.
-PROFESSION_SYNONYMS: dict[str, str] = {
-    "medecin generaliste": "Médecins généralistes", "generaliste": "Médecins généralistes",
-    "mg": "Médecins généralistes", "medecine generale": "Médecins généralistes",
-    "medecin specialiste": "Médecins spécialistes", "specialiste": "Médecins spécialistes",
-    "infirmier": "Infirmiers", "infirmiere": "Infirmiers", "ide": "Infirmiers", "idel": "Infirmiers",
-    "pharmacien": "Pharmaciens", "pharmacienne": "Pharmaciens",
-    "masseur kinesitherapeute": "Masseurs-kinésithérapeutes", "kinesitherapeute": "Masseurs-kinésithérapeutes",
-    "kine": "Masseurs-kinésithérapeutes", "mk": "Masseurs-kinésithérapeutes",
-    "biologiste": "Biologistes", "sage femme": "Sages-femmes", "orthophoniste": "Orthophonistes",
-    "orthoptiste": "Orthoptistes", "chirurgien dentiste": "Chirurgiens-dentistes", "dentiste": "Chirurgiens-dentistes",
-    "pedicure podologue": "Pédicures-podologues", "podologue": "Pédicures-podologues",
-    "psychologue": "Psychologues",
-}
-
-
-def _key(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z]+", " ", ascii_text).strip()
-
-
-def profession_group(text: str) -> str | None:
-    """Map a free-text profession to a Trame group (plural forms and accents tolerated)."""
-    key = _key(text)
-    for group in TRAME_GROUPS:
-        if key == _key(group):
-            return group
-    singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in key.split())
-    return PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
 
 
 def by_population_year(population_by_vintage: pd.Series, years: dict[int, int]) -> pd.Series:
@@ -122,7 +87,7 @@ def supply_by_group(supply: pd.DataFrame, population: float) -> pd.DataFrame:
 def representativeness(adherents: pd.DataFrame, territory_supply: pd.DataFrame) -> pd.DataFrame:
     """Members of the CPTS per profession against the territory's professionals (Trame table).
 
-    ``adherents`` has a ``groupe`` column (see :func:`read_adherents`);
+    ``adherents`` has a ``groupe`` column (see :func:`pipeline.sources.adherents.read_adherents`);
     ``territory_supply`` has ``groupe`` and ``praticiens``, the head count of
     distinct practitioners with at least one site in the territory
     (:func:`pipeline.store.queries.supply.offre_territoire`); structure rows (MSP, centres
@@ -139,26 +104,3 @@ def representativeness(adherents: pd.DataFrame, territory_supply: pd.DataFrame) 
     table["praticiens"] = table["praticiens"].astype(int)
     table["adherents"] = table["adherents"].astype(int)
     return table.reset_index().rename(columns={"index": "groupe"})
-
-
-def read_adherents(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read the CPTS members CSV (column ``profession``, optional ``rpps``); collect every bad line."""
-    from pathlib import Path
-
-    from pipeline.sources.files import read_csv_checked
-
-    frame = read_csv_checked(Path(path), required=["profession"])
-    groups = frame["profession"].fillna("").map(profession_group)
-    bad = [f"ligne {i + 2} : profession inconnue « {p} »" for i, (p, g) in
-           enumerate(zip(frame["profession"].fillna(""), groups, strict=True)) if pd.isna(g)]
-    if bad:
-        raise DataError(
-            "Professions non reconnues (attendu l'un des groupes de la Trame : "
-            + ", ".join(TRAME_GROUPS) + ") :\n  - " + "\n  - ".join(bad[:30]), path)
-    frame["groupe"] = groups
-    if "rpps" in frame.columns:
-        duplicated = frame["rpps"].notna() & frame["rpps"].duplicated()
-        if duplicated.any():
-            lines = ", ".join(str(i + 2) for i in frame.index[duplicated][:20])
-            raise DataError(f"Adhérents en double (même RPPS) lignes {lines}", path)
-    return frame

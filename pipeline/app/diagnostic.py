@@ -23,7 +23,7 @@ from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.population import population_section, unit_table
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section
-from pipeline.errors import DataError, PipelineError
+from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import Diagnostic, TailleSection
@@ -31,6 +31,9 @@ from pipeline.params import Params, default_params
 from pipeline.progress import Stages
 from pipeline.render import outputs
 from pipeline.render.report import format_number
+from pipeline.sources.adherents import read_adherents
+from pipeline.sources.files import check_regular_file
+from pipeline.sources.od_table import read_od_table
 from pipeline.store.connection import connect
 from pipeline.store.queries import apl as apl_queries
 from pipeline.store.queries import geography, listings, provenance
@@ -49,12 +52,9 @@ def check_options(options: DiagnosticOptions) -> None:
     files given by ``ADHERENTS=`` and ``FLUX=`` are read once for their
     errors, so that a bad file fails in a second.
     """
-    from pipeline.analysis.flows import read_od_table
-    from pipeline.analysis.indicators import read_adherents
-
     for option, value in (("--adherents", options.members), ("--flux", options.flows)):
-        if value is not None and not value.is_file():
-            raise DataError(f"Fichier introuvable (option {option})", value)
+        if value is not None:
+            check_regular_file(value, f"option {option}")
     if options.members is not None:
         read_adherents(options.members)
     if options.flows is not None:
@@ -141,7 +141,7 @@ def compute(
     if options.members is not None:
         if supply is None:
             raise PipelineError("Représentativité : aucune extraction de l'Annuaire Santé n'est chargée")
-        representativeness = ind.representativeness(ind.read_adherents(options.members), supply.table)
+        representativeness = ind.representativeness(read_adherents(options.members), supply.table)
 
     members = listings.members(con)
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)

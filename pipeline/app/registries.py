@@ -17,11 +17,12 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.app.steps import Scope, Step, StepResult
-from pipeline.errors import DataError, PipelineError
+from pipeline.errors import PipelineError
 from pipeline.geography import to_wkb
 from pipeline.model import DataOptions
 from pipeline.sources import cpts_listing, finess, rpps
 from pipeline.sources.download import obtain, sha256_of
+from pipeline.sources.files import check_regular_file
 from pipeline.store import load, schema
 from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
@@ -49,7 +50,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             return StepResult(f"liste de CPTS « {listing} »", "inchangé", 0, time.perf_counter() - start)
         mapping = geography.cog_mapping(con)
         units = geography.current_units_with_postcodes(con)
-        result = cpts_listing.read_listing(path, mapping, units, listing)
+        result = cpts_listing.read_listing(path, mapping, units, listing, points=geography.commune_points(con))
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
         members = members.assign(listing=listing)
         issues = result.issues.assign(listing=listing)
@@ -189,8 +190,8 @@ def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
     given += [("--registre", options.registry), ("--savoir-faire", options.savoir_faire),
               ("--finess", options.finess)]
     for option, raw in given:
-        if raw is not None and not Path(raw).expanduser().is_file():
-            raise DataError(f"Fichier introuvable (option {option})", Path(raw).expanduser())
+        if raw is not None:
+            check_regular_file(Path(raw).expanduser(), f"option {option}")
     steps: list[Step] = []
     default = default_listing_step(mirror)
     if default is not None:

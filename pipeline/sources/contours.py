@@ -1,5 +1,6 @@
-"""Commune polygons: staging of the per-département GeoJSON files, then
-harmonisation of their COG (2018 in the mirror) to the current COG.
+"""Commune polygons: staging of the per-département GeoJSON files (2018 in the
+mirror) or of Etalab's current national file, then harmonisation of their COG
+to the current COG.
 
 Harmonisation dissolves the polygons of communes absorbed since into their
 current commune. What cannot be harmonised is returned as a residue that the
@@ -10,7 +11,10 @@ outside the files' coverage such as the collectivités d'outre-mer).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +24,7 @@ import pyogrio
 import shapely
 
 from pipeline.errors import DataError
+from pipeline.geography import INSEE_CODE, WGS84, city_of_arrondissement
 
 GEOJSON_GLOB = "communes-*.geojson"
 
@@ -64,6 +69,76 @@ def read_polygons(files: list[Path]) -> gpd.GeoDataFrame:
     if invalid.any():
         polygons.loc[invalid, "geometry"] = shapely.make_valid(polygons.geometry[invalid].values)
     return polygons
+
+
+def stage_etalab_communes(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Stage Etalab's « contours administratifs » commune file of a COG year.
+
+    ``communes-<résolution>m.geojson`` (or its ``.gz``), published at
+    :data:`pipeline.sources.contours_download.ETALAB_CONTOURS_BASE`, holds one
+    feature per current commune (properties ``code``, ``nom``,
+    ``departement``, ``region``, ``epci``, ``plm`` = 1 for Paris, Lyon and
+    Marseille) and, since 2021, one per arrondissement municipal (``commune``
+    = the city's code).
+
+    Returns
+    -------
+    (communes, arrondissements)
+        ``communes``: the columns of :func:`read_polygons` (``code``, ``nom``,
+        ``fichier``, ``geometry``; EPSG:4326), so that :func:`harmonise`
+        applies unchanged — it keeps every polygon when the file's COG is the
+        current one. ``arrondissements``: ``code``, ``nom``, ``commune``,
+        ``geometry``, the columns of
+        :func:`pipeline.sources.arrondissements.stage_arrondissement_polygons`
+        (empty for years whose arrondissements are in a separate file).
+
+    Raises
+    ------
+    DataError
+        Unreadable file (or truncated gzip), missing ``code``/``nom``,
+        malformed or duplicated codes, empty geometries; invalid geometries
+        are repaired as for the 2018 files.
+    """
+    data = Path(path).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise DataError("Archive gzip des contours tronquée ou corrompue : supprimez-la pour la télécharger "
+                            "à nouveau", path) from exc
+    try:
+        frame = pyogrio.read_dataframe(io.BytesIO(data))
+    except Exception as exc:  # pyogrio raises several GDAL-derived types
+        raise DataError(f"GeoJSON des contours illisible : {exc}", path) from exc
+    missing = {"code", "nom"} - set(frame.columns)
+    if missing:
+        raise DataError("Propriétés absentes : " + ", ".join(sorted(missing)), path)
+    if frame.crs is not None and frame.crs.to_epsg() != WGS84:
+        frame = frame.to_crs(WGS84)
+    frame["code"] = frame["code"].astype(str).str.strip()
+    bad = ~frame["code"].str.match(INSEE_CODE.pattern)
+    duplicated = frame["code"].duplicated()
+    empty = frame.geometry.is_empty | frame.geometry.isna()
+    problems = [f"code « {c} » invalide" for c in frame.loc[bad, "code"].head(10)]
+    problems += [f"code {c} en double" for c in frame.loc[duplicated, "code"].head(10)]
+    problems += [f"géométrie vide pour {c}" for c in frame.loc[empty, "code"].head(10)]
+    if problems:
+        raise DataError("Contours Etalab invalides : " + " ; ".join(problems), path)
+    invalid = ~frame.geometry.is_valid
+    if invalid.any():
+        frame.loc[invalid, "geometry"] = shapely.make_valid(frame.geometry[invalid].values)
+    parent = frame["commune"] if "commune" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    is_arrondissement = parent.notna() & (parent.astype(str).str.strip() != "")
+    is_arrondissement |= frame["code"].map(city_of_arrondissement).notna()
+    communes = frame[~is_arrondissement].assign(fichier=Path(path).name)
+    arrondissements = frame[is_arrondissement].assign(commune=frame.loc[is_arrondissement, "code"].map(
+        city_of_arrondissement))
+    return (
+        gpd.GeoDataFrame(communes[["code", "nom", "fichier", "geometry"]], geometry="geometry", crs=WGS84)
+        .sort_values("code").reset_index(drop=True),
+        gpd.GeoDataFrame(arrondissements[["code", "nom", "commune", "geometry"]], geometry="geometry", crs=WGS84)
+        .sort_values("code").reset_index(drop=True),
+    )
 
 
 def polygon_table(polygons: gpd.GeoDataFrame, departements: pd.Series) -> pd.DataFrame:

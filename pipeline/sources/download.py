@@ -3,8 +3,10 @@
 With ``CPTS_DATA_MIRROR`` set, a source is read where it lies in the mirror
 (never copied). Without it, the file is streamed from its official URL into
 ``data/raw/`` with timeouts, resumption of a partial ``.part`` file (HTTP
-Range), a size check against ``Content-Length`` and, when the catalogue knows
-it, a sha256 check. Every failure is a French :class:`DownloadError`.
+Range), a size check against ``Content-Length`` and, when the publisher gives
+one, a checksum check (sha256, or the sha1/md5 a catalogue such as
+data.gouv.fr publishes). Every failure is a French :class:`DownloadError`.
+This is the project's only downloader: every source module uses it.
 """
 
 from __future__ import annotations
@@ -34,51 +36,77 @@ class LocalFile:
     sha256: str
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+#: Checksum algorithms a publisher may give, by the name data.gouv.fr uses (``sha2`` is sha256).
+HASHES: dict[str, str] = {"sha256": "sha256", "sha2": "sha256", "sha1": "sha1", "md5": "md5", "sha512": "sha512"}
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """An expected digest of a file: ``algorithm`` (a key of :data:`HASHES`) and hex ``value``."""
+
+    algorithm: str
+    value: str
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in blocks (``algorithm``: a key of :data:`HASHES`)."""
+    digest = hashlib.new(HASHES.get(algorithm, algorithm))
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def download(url: str, dest: Path, expected_sha256: str | None = None, session: requests.Session | None = None) -> Path:
-    """Stream ``url`` to ``dest``, resuming a previous partial download.
+def sha256_of(path: Path) -> str:
+    """sha256 of a file: the digest recorded in the ``sources`` table."""
+    return file_digest(path, "sha256")
 
-    Raises
-    ------
-    DownloadError
-        Offline or unreachable server, HTTP error, truncated transfer or
-        checksum mismatch. A failed file never takes the place of ``dest``.
+
+class HTTPStatusError(DownloadError):
+    """The server answered an HTTP error status (``status``), e.g. 404 for a file not published."""
+
+    def __init__(self, message: str, path: str | Path | None, status: int) -> None:
+        super().__init__(message, path)
+        self.status = status
+
+
+class _StalePart(Exception):
+    """The server refused to resume: the partial file does not match what it serves."""
+
+
+def _transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
+    """Append the rest of ``url`` to ``part`` (all of it when ``part`` is absent).
+
+    ``Accept-Encoding: identity`` keeps the bytes on disk those of the file, so
+    that ``Content-Length`` and HTTP ranges count the same bytes.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
-    http = session or requests.Session()
     offset = part.stat().st_size if part.exists() else 0
-    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    headers = {"Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
     try:
         with http.get(url, stream=True, timeout=TIMEOUT, headers=headers) as response:
-            if response.status_code == 416:  # the part file is already complete
-                pass
-            else:
-                if response.status_code >= 400:
-                    raise DownloadError(
-                        f"Le serveur a répondu {response.status_code} pour {url}", dest
-                    )
-                resumed = offset > 0 and response.status_code == 206
-                expected_len = response.headers.get("Content-Length")
-                mode = "ab" if resumed else "wb"
-                written = 0
-                with open(part, mode) as handle:
-                    for block in response.iter_content(CHUNK):
-                        handle.write(block)
-                        written += len(block)
-                if expected_len is not None and written != int(expected_len):
-                    raise DownloadError(
-                        f"Téléchargement tronqué : {written} octets reçus sur {expected_len} attendus "
-                        f"depuis {url} ; relancez pour reprendre",
-                        part,
-                    )
+            if response.status_code == 416:
+                total = response.headers.get("Content-Range", "").rpartition("/")[2]
+                if total.isdigit() and int(total) == offset:
+                    return  # the partial file is already complete
+                raise _StalePart()
+            if response.status_code >= 400:
+                raise HTTPStatusError(f"Le serveur a répondu {response.status_code} pour {url}", dest,
+                                      response.status_code)
+            resumed = offset > 0 and response.status_code == 206
+            expected_len = response.headers.get("Content-Length")
+            written = 0
+            with open(part, "ab" if resumed else "wb") as handle:
+                for block in response.iter_content(CHUNK):
+                    handle.write(block)
+                    written += len(block)
+            if expected_len is not None and expected_len.isdigit() and written != int(expected_len):
+                raise DownloadError(
+                    f"Téléchargement tronqué : {written} octets reçus sur {expected_len} attendus "
+                    f"depuis {url} ; relancez pour reprendre",
+                    part,
+                )
     except requests.exceptions.ConnectionError as exc:
         raise DownloadError(
             f"Impossible de joindre {url} : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR "
@@ -91,13 +119,65 @@ def download(url: str, dest: Path, expected_sha256: str | None = None, session: 
         raise DownloadError(
             f"Téléchargement tronqué : connexion interrompue pendant {url} ; relancez pour reprendre", part
         ) from exc
-    if expected_sha256 is not None:
-        actual = sha256_of(part)
-        if actual != expected_sha256:
+    except requests.exceptions.RequestException as exc:  # invalid URL, too many redirects, SSL...
+        raise DownloadError(f"Téléchargement impossible depuis {url} : {type(exc).__name__}", dest) from exc
+
+
+def download(
+    url: str,
+    dest: Path,
+    expected_sha256: str | None = None,
+    session: requests.Session | None = None,
+    *,
+    checksum: Checksum | None = None,
+) -> Path:
+    """Stream ``url`` to ``dest``, resuming a previous partial download.
+
+    Parameters
+    ----------
+    url, dest
+        Source URL and final path; the transfer goes to ``dest`` + ``.part``
+        and replaces ``dest`` only once complete and checked.
+    expected_sha256
+        sha256 the file must have (the project's own catalogue).
+    session
+        Optional :class:`requests.Session` (tests, proxies).
+    checksum
+        Another expected digest (a publisher's sha1 or md5).
+
+    Raises
+    ------
+    DownloadError
+        Offline or unreachable server, HTTP error, truncated transfer (the
+        partial file is kept: the next run resumes it) or checksum mismatch
+        (the partial file is deleted). A failed file never takes the place of
+        ``dest``.
+    """
+    expected = [Checksum("sha256", expected_sha256)] if expected_sha256 else []
+    if checksum is not None:
+        if checksum.algorithm.lower() not in HASHES:
+            raise DownloadError(
+                f"Somme de contrôle d'un type inconnu « {checksum.algorithm} » annoncée pour {url}", dest)
+        expected.append(Checksum(checksum.algorithm.lower(), checksum.value.lower()))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    http = session or requests.Session()
+    try:
+        _transfer(http, url, part, dest)
+    except _StalePart:
+        # The partial file does not fit the file now served (a new version): start again, once.
+        part.unlink(missing_ok=True)
+        try:
+            _transfer(http, url, part, dest)
+        except _StalePart:
+            raise DownloadError(f"Le serveur refuse de reprendre le téléchargement de {url}", dest) from None
+    for check in expected:
+        actual = file_digest(part, check.algorithm)
+        if actual != check.value:
             part.unlink(missing_ok=True)
             raise DownloadError(
-                f"Somme de contrôle incorrecte pour {url} : attendu {expected_sha256}, obtenu {actual} ; "
-                "le fichier a été supprimé",
+                f"Somme de contrôle incorrecte pour {url} : attendu {check.value}, obtenu {actual} "
+                f"({HASHES[check.algorithm]}) ; le fichier a été supprimé",
                 dest,
             )
     part.replace(dest)
@@ -128,7 +208,13 @@ def npm_pack(spec: str, dest_dir: Path) -> Path | None:
 
 
 def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
-    """Return a local copy of ``source``: the mirror's file, or a download."""
+    """Return a local copy of ``source``: the mirror's file, or a download.
+
+    Without a mirror the file goes to ``data/raw/<mirror_path>``; when the
+    publisher ships it inside an archive (``source.extra["archive"]``, e.g.
+    INSEE's zips), the archive is kept under that name in the same folder
+    and its path returned: the staging module reads the member it needs.
+    """
     mirror = mirror if mirror is not None else config.mirror_dir()
     if mirror is not None:
         path = mirror / source.mirror_path
@@ -140,6 +226,8 @@ def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
             )
         return LocalFile(path, f"miroir:{path}", sha256_of(path))
     dest = config.raw_dir() / source.mirror_path
+    if source.extra.get("archive"):
+        dest = dest.parent / source.extra["archive"]
     if dest.exists():
         return LocalFile(dest, source.url or str(dest), sha256_of(dest))
     spec = source.extra.get("npm_spec")

@@ -18,7 +18,6 @@ the whole commune). Every unit also carries its current commune.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from pathlib import Path
 
@@ -235,8 +234,15 @@ def _resolve_cpts(
 def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
     if not path.exists():
         raise TerritoryError("Fichier de territoire introuvable", path)
-    if not path.is_file():
+    if path.is_dir():
         raise TerritoryError("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
+    from pipeline.errors import DataError
+    from pipeline.sources.files import check_regular_file
+
+    try:
+        check_regular_file(path)  # a FIFO or a device is named, never opened
+    except DataError as exc:
+        raise TerritoryError(exc.message, path) from exc
     if path.suffix.lower() in (".geojson", ".json"):
         return _resolve_geojson(con, path, spec)
     from pipeline.sources.files import read_csv_checked
@@ -262,13 +268,14 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
 def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
     import geopandas as gpd
 
+    from pipeline.errors import DataError
+    from pipeline.sources.cpts_listing.model import raise_collected
+    from pipeline.sources.cpts_listing.perimeters import read_features, reject_anomalies
+
     try:
-        json.loads(path.read_text(encoding="utf-8"))
-        frame = gpd.read_file(path)
-    except UnicodeDecodeError as exc:
-        raise TerritoryError("Encodage invalide : le GeoJSON doit être en UTF-8", path) from exc
-    except Exception as exc:
-        raise TerritoryError(f"GeoJSON illisible : {exc}", path) from exc
+        frame, file_notes, errors = read_features(path, repair_invalid=True)
+    except DataError as exc:
+        raise TerritoryError(exc.message, path, exc.line) from exc
     lowered = {c.lower(): c for c in frame.columns}
     column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
     if column is not None:
@@ -276,10 +283,13 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
             return resolve_codes(con, frame[column].dropna().astype(str).tolist(), "codes du fichier")
         except TerritoryError as exc:
             raise TerritoryError(exc.message, path) from exc
+    try:
+        raise_collected([(None, msg) for _, msg in errors], "Périmètre invalide :", path)
+        reject_anomalies(frame, path)
+    except DataError as exc:
+        raise TerritoryError(exc.message, path) from exc
     if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
-    frame = frame.set_crs(4326, allow_override=frame.crs is None).to_crs(4326)
-    frame["geometry"] = frame.geometry.make_valid()
     located = geography.commune_points(con)
     points = gpd.GeoDataFrame(located[["code"]], geometry=gpd.points_from_xy(located["lon"], located["lat"]),
                               crs=4326)
@@ -293,6 +303,6 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
             "longitude/latitude WGS84 ou avec un CRS déclaré)",
             path,
         )
-    notes = [f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
+    notes = [*file_notes, f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
     return units, notes + more

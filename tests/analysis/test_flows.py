@@ -1,4 +1,4 @@
-"""Closed-form tests of the Huff flow model, OD tables and flow indicators."""
+"""Closed-form tests of the Huff flow model and flow indicators (OD tables: tests/sources/test_od_table.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ import pytest
 from pipeline.analysis.distances import distance_table
 from pipeline.analysis.flows import (
     FLOW_COLUMNS,
-    GROUPE_NON_PRECISE,
     FlowParams,
     huff_flows,
     load_flow_params,
     main_flows,
-    read_od_table,
     split_unserved,
     territory_flow_indicators,
 )
@@ -205,61 +203,3 @@ def test_main_flows_in_and_out() -> None:
         ["0000C", "0000A", 30.0, "entrant"],
     ]
     assert main_flows(HAND, ["0000A", "0000B"], groupe=INF).empty
-
-
-# ----------------------------------------------------------------- OD tables
-
-
-def test_read_od_table_valid(tmp_path: Path) -> None:
-    p = tmp_path / "od.csv"
-    p.write_text(
-        "origine;destination;volume;profession\n"
-        "04070;04001;12,5;médecins généralistes\n"
-        "04070;04001;2,5;médecins généralistes\n"
-        "2A004;2B033;3;infirmiers\n",
-        encoding="utf-8",
-    )
-    df = read_od_table(p)
-    assert list(df.columns) == FLOW_COLUMNS
-    assert df.values.tolist() == [
-        ["04070", "04001", GP, 15.0],
-        ["2A004", "2B033", INF, 3.0],
-    ]
-    q = tmp_path / "od2.csv"
-    q.write_text("origin,destination,volume\n04070,04070,1\n", encoding="utf-8")
-    assert read_od_table(q)["groupe"].tolist() == [GROUPE_NON_PRECISE]
-    ind = territory_flow_indicators(read_od_table(p), ["04070", "04001"])["synthese"]
-    assert ind.set_index("groupe").loc[GP, "auto_confinement"] == pytest.approx(1.0)
-
-
-def test_read_od_table_single_error_names_file_and_line(tmp_path: Path) -> None:
-    p = tmp_path / "od.csv"
-    p.write_text("origin;destination;volume\n04070;04001;1\n4070;04001;2\n", encoding="utf-8")
-    with pytest.raises(DataError) as exc:
-        read_od_table(p)
-    assert exc.value.line == 3
-    assert "code origine invalide « 4070 »" in str(exc.value)
-    assert str(p) in str(exc.value) and "ligne 3" in str(exc.value)
-
-
-def test_read_od_table_collects_errors(tmp_path: Path) -> None:
-    p = tmp_path / "od.csv"
-    p.write_text("origin;destination;volume\n04070;04001;-1\n04070;04001;abc\n04070;04001\n", encoding="utf-8")
-    with pytest.raises(DataError) as exc:
-        read_od_table(p)
-    msg = str(exc.value)
-    assert "ligne 2 : volume négatif" in msg
-    assert "ligne 3 : volume non numérique « abc »" in msg
-    assert "ligne 4 : 2 champs au lieu de 3" in msg
-
-
-def test_read_od_table_header_and_encoding(tmp_path: Path) -> None:
-    p = tmp_path / "od.csv"
-    p.write_text("origin;dest;volume\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"manquante.*destination") as exc:
-        read_od_table(p)
-    assert exc.value.line == 1
-    q = tmp_path / "latin.csv"
-    q.write_bytes("origin;destination;volume;groupe\n04070;04001;1;médecins\n".encode("latin-1"))
-    with pytest.raises(DataError, match="Encodage invalide"):
-        read_od_table(q)

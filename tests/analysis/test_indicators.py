@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis import indicators as ind
-from pipeline.errors import DataError
+from pipeline.sources.adherents import read_adherents
 
 
 def test_evolution_and_annual_rate() -> None:
@@ -51,8 +51,9 @@ def test_supply_density_on_head_counts() -> None:
 
 def test_representativeness(tmp_path: Path) -> None:
     path = tmp_path / "adherents.csv"
-    path.write_text("nom,profession,rpps\nA,Médecin généraliste,1\nB,infirmière,2\nC,IDE,3\n", encoding="utf-8")
-    members = ind.read_adherents(str(path))
+    path.write_text("nom,profession,rpps\nA,Médecin généraliste,10000000001\nB,infirmière,10000000002\n"
+                    "C,IDE,10000000003\n", encoding="utf-8")
+    members = read_adherents(path)
     table = ind.representativeness(members, SUPPLY).set_index("groupe")
     assert table.at["Médecins généralistes", "adherents"] == 1
     # 1 member of 2 distinct GPs (not of 1.5 shares, which would give 66.7 %).
@@ -60,23 +61,6 @@ def test_representativeness(tmp_path: Path) -> None:
     assert table.at["Infirmiers", "part_adherents_pct"] == pytest.approx(50.0)  # 2 of 4
     assert "MSP" not in table.index
     assert table["praticiens"].dtype.kind == "i"
-
-
-def test_adherents_errors_name_each_line(tmp_path: Path) -> None:
-    path = tmp_path / "adherents.csv"
-    path.write_text("profession,rpps\nplombier,1\nkiné,2\nastronaute,3\n", encoding="utf-8")
-    with pytest.raises(DataError) as info:
-        ind.read_adherents(str(path))
-    assert "ligne 2 : profession inconnue « plombier »" in str(info.value)
-    assert "ligne 4 : profession inconnue « astronaute »" in str(info.value)
-    assert "ligne 3" not in str(info.value)
-
-
-def test_adherents_duplicated_rpps(tmp_path: Path) -> None:
-    path = tmp_path / "adherents.csv"
-    path.write_text("profession,rpps\nkiné,7\npharmacien,7\n", encoding="utf-8")
-    with pytest.raises(DataError, match="Adhérents en double"):
-        ind.read_adherents(str(path))
 
 
 def test_population_years_collapse_packages_with_the_same_legal_population() -> None:

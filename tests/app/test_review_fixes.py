@@ -13,9 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.analysis import flows
 from pipeline.cli import build_parser
-from pipeline.errors import DataError, TerritoryError
+from pipeline.errors import TerritoryError
 from pipeline.store.territory import resolve_territory
 from tests.app.test_diagnostic_e2e import run_cli
 
@@ -35,27 +34,6 @@ def text_of(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- (14) messages
-
-
-@pytest.mark.parametrize("column", ["origin", "origine", "commune_origine"])
-def test_od_table_accepts_origin_and_origine(tmp_path: Path, column: str) -> None:
-    p = tmp_path / "od.csv"
-    p.write_text(f"{column};destination;volume\n04070;04001;12\n", encoding="utf-8")
-    table = flows.read_od_table(p)
-    assert table[["origin", "destination", "volume"]].values.tolist() == [["04070", "04001", 12.0]]
-
-
-def test_od_table_missing_column_names_the_french_alias(tmp_path: Path) -> None:
-    p = tmp_path / "od.csv"
-    p.write_text("depart;destination;volume\n04070;04001;12\n", encoding="utf-8")
-    with pytest.raises(DataError) as info:
-        flows.read_od_table(p)
-    assert info.value.message == ("Colonne(s) manquante(s) dans la table origine–destination : origine "
-                                  "(en-tête lu : depart, destination, volume)")
-    empty = tmp_path / "vide.csv"
-    empty.write_text("", encoding="utf-8")
-    with pytest.raises(DataError, match="origine;destination;volume"):
-        flows.read_od_table(empty)
 
 
 def test_missing_territory_file_names_the_path_once(db: Any) -> None:

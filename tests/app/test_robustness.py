@@ -241,8 +241,9 @@ def _read_only_cases() -> list[Any]:
             id="fichier-territoire-absent"),
         pytest.param(
             ["diagnostic", f"fichier:{f / 'listing_latin1.csv'}"],
-            error_line("Encodage invalide : le fichier doit être en UTF-8 (latin-1/Windows-1252 détecté ?)",
-                       f / "listing_latin1.csv", 2),
+            error_line("Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; réenregistrez-le en "
+                       "« CSV UTF-8 » :\n  - ligne 2 : octet 0xe9 invalide en UTF-8 (colonne 10)\n  - ligne 3 : "
+                       "octet 0xe9 invalide en UTF-8 (colonne 10)", f / "listing_latin1.csv", 2),
             id="territoire-latin1"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--signature", "2024-13-45"],
@@ -265,7 +266,8 @@ def _read_only_cases() -> list[Any]:
             error_line("Professions non reconnues (attendu l'un des groupes de la Trame : Médecins généralistes, "
                        "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
                        "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
-                       "Psychologues, Autres) :\n  - ligne 3 : profession inconnue « astrologue »",
+                       "Psychologues, MSP, Centres de santé, Autres) :\n"
+                       "  - ligne 3 : profession inconnue « astrologue »",
                        f / "adherents_profession_inconnue.csv"),
             id="adherents-profession-inconnue"),
         pytest.param(

@@ -132,3 +132,14 @@ def test_contours_slugs_cover_the_101_departements() -> None:
     slugs = department_slugs()
     assert len(slugs) == 101
     assert "04-alpes-de-haute-provence" in slugs and "976-mayotte" in slugs
+
+
+def test_obtain_keeps_a_publisher_archive_under_its_own_name(
+    server: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(config.MIRROR_ENV, raising=False)
+    source = config.SourceFile(name="essai", vintage="1", mirror_path="insee/FILO.csv", url=f"{server}/file.csv",
+                               extra={"archive": "base_csv.zip"})
+    local = obtain(source)
+    assert local.path == data_dir / "raw" / "insee" / "base_csv.zip"
+    assert local.path.read_bytes() == PAYLOAD

@@ -81,6 +81,41 @@ def test_csv_and_geojson_files(db: duckdb.DuckDBPyConnection, tmp_path: Path) ->
     assert "04070" in set(t.units["unit_code"])
 
 
+def test_geojson_territory_in_lambert93_or_with_swapped_coordinates(db: duckdb.DuckDBPyConnection,
+                                                                     tmp_path: Path) -> None:
+    from pyproj import Transformer
+
+    to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)
+    ring = [[6.20, 44.07], [6.26, 44.07], [6.26, 44.11], [6.20, 44.11], [6.20, 44.07]]
+    qgis = tmp_path / "qgis.geojson"  # a QGIS export of a Lambert 93 layer: metres, no « crs » member
+    qgis.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+            [list(to_l93.transform(x, y)) for x, y in ring]]}}]}))
+    t = resolve_territory(db, f"fichier:{qgis}")
+    assert "04070" in set(t.units["unit_code"])
+    assert any("lues en Lambert 93 (EPSG:2154)" in note for note in t.notes)
+    swapped = tmp_path / "inverse.geojson"
+    swapped.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+            [[y, x] for x, y in ring]]}}]}))
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{swapped}")
+    assert str(info.value) == ("Périmètre mal placé (coordonnées attendues en longitude/latitude WGS84 ou avec un "
+                               "CRS déclaré) :\n  - entité n° 0 : longitude et latitude inversées "
+                               f"(fichier {swapped})")
+
+
+def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "territoire.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{fifo}")
+    assert info.value.message == ("C'est un tube nommé (FIFO), pas un fichier ordinaire : il n'est pas lu (sa lecture "
+                                  "pourrait bloquer)")
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

@@ -19,6 +19,7 @@ from pipeline.geography import projected_crs
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
+from pipeline.sources import od_table
 from pipeline.store.queries import geography
 
 GP = "Médecins généralistes"
@@ -94,7 +95,11 @@ def flows_and_access(
 
     notes: list[str] = []
     if options.flows is not None:
-        table = flows.read_od_table(options.flows)
+        mapping = geography.cog_mapping(con)
+        staged = od_table.filter_known_codes(od_table.read_od_table(options.flows),
+                                             dict(zip(mapping["code"], mapping["current_code"], strict=True)))
+        notes.extend(od_table.problem_notes(staged))
+        table = od_table.to_flow_table(staged)
         origin = f"table origine-destination fournie ({options.flows})"
         kind = "table"
     else:

@@ -271,9 +271,9 @@ def polygons_near(
 
 
 def commune_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Current communes with a polygon: ``code, population, departement, lon, lat`` (representative points)."""
+    """Current communes with a polygon: ``code, nom, population, departement, lon, lat`` (representative points)."""
     return con.execute(
-        """SELECT c.code, c.population, c.departement, p.lon, p.lat FROM communes c
+        """SELECT c.code, c.nom, c.population, c.departement, p.lon, p.lat FROM communes c
            JOIN commune_polygons p ON p.code = c.code
            WHERE c.vintage = ? AND c.type = 'commune-actuelle'""",
         [current_vintage()],

@@ -1,0 +1,188 @@
+"""The CPTS's members (``ADHERENTS=chemin.csv``), for the Trame's representativeness table.
+
+The Trame d'un projet de santé asks, per profession and for MSP and centres
+de santé, the « nombre et/ou pourcentage de professionnels ayant adhéré à la
+CPTS », « … participant à la gouvernance » and « … ayant participé à
+l'élaboration du projet de santé ». The file gives one row per member (or per
+group of members of one profession), UTF-8, ``;``/``,``/tab separated:
+
+=============  ========  ====================================================
+column         required  content
+=============  ========  ====================================================
+profession     yes       free text mapped to a Trame row (:func:`profession_group`)
+rpps           no        RPPS number (11 digits; spaces and dots tolerated)
+gouvernance    no        oui / non (case and accents ignored; empty: unknown)
+elaboration    no        oui / non (``élaboration`` accepted as header)
+nombre         no        positive integer: members the row stands for (default 1)
+=============  ========  ====================================================
+
+Other columns (names, e-mails) are not kept.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.geography import ascii_fold
+from pipeline.nomenclatures import GROUPES_STRUCTURES, GROUPES_TRAME
+from pipeline.sources.files import MAX_LISTED, read_csv_checked
+
+#: Rows of the Trame's table: the professions, then MSP and centres de santé (« Autres » last).
+TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GROUPES_STRUCTURES, "Autres")
+
+#: Words a CPTS secretary types for a profession → Trame row (keys as :func:`_key` writes them).
+PROFESSION_SYNONYMS: dict[str, str] = {
+    "medecin generaliste": "Médecins généralistes", "generaliste": "Médecins généralistes",
+    "mg": "Médecins généralistes", "medecine generale": "Médecins généralistes",
+    "medecin specialiste": "Médecins spécialistes", "specialiste": "Médecins spécialistes",
+    "infirmier": "Infirmiers", "infirmiere": "Infirmiers", "ide": "Infirmiers", "idel": "Infirmiers",
+    "pharmacien": "Pharmaciens", "pharmacienne": "Pharmaciens",
+    "masseur kinesitherapeute": "Masseurs-kinésithérapeutes", "kinesitherapeute": "Masseurs-kinésithérapeutes",
+    "kine": "Masseurs-kinésithérapeutes", "mk": "Masseurs-kinésithérapeutes",
+    "biologiste": "Biologistes", "sage femme": "Sages-femmes", "orthophoniste": "Orthophonistes",
+    "orthoptiste": "Orthoptistes", "chirurgien dentiste": "Chirurgiens-dentistes", "dentiste": "Chirurgiens-dentistes",
+    "pedicure podologue": "Pédicures-podologues", "podologue": "Pédicures-podologues",
+    "psychologue": "Psychologues",
+    # The Trame's structure rows, as it words them: « Maisons de santé pluriprofessionnelles (MSP) »,
+    # « Centres de santé (CDS) », « Autres (précisez) ».
+    "msp": "MSP", "maison de sante": "MSP", "maison de sante pluriprofessionnelle": "MSP",
+    "maison de sante pluri professionnelle": "MSP", "maison de sante pluriprofessionnelle msp": "MSP",
+    "centre de sante": "Centres de santé", "cds": "Centres de santé", "centre de sante cds": "Centres de santé",
+    "autre": "Autres", "autre precisez": "Autres", "autre preciser": "Autres",
+}
+
+#: Header names (folded) read as a column of the format.
+HEADER_ALIASES: dict[str, str] = {
+    "numero_rpps": "rpps", "n_rpps": "rpps", "no_rpps": "rpps", "num_rpps": "rpps", "identifiant_rpps": "rpps",
+    "rpps_id": "rpps", "profession_exercee": "profession", "participation_gouvernance": "gouvernance",
+    "participation_elaboration": "elaboration", "nb": "nombre", "effectif": "nombre",
+}
+COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
+OPTIONAL = ("rpps", "gouvernance", "elaboration", "nombre")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z]+", " ", ascii_fold(text)).strip()
+
+
+def profession_group(text: str) -> str | None:
+    """The Trame row of a free-text profession (plural forms, accents and case tolerated), or None."""
+    key = _key(text)
+    for group in TRAME_ROWS:
+        if key == _key(group):
+            return group
+    singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in key.split())
+    return PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
+
+
+def normalise_rpps(value: object) -> tuple[str | None, str | None]:
+    """``(rpps, problem)``: 11 digits once spaces and dots are removed, else a French problem.
+
+    A spreadsheet that wrote the number in scientific notation (« 1,00000E+10 »)
+    lost digits: it is reported, never guessed.
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None, None
+    text = re.sub(r"[\s.\u00a0\u202f]", "", str(value))
+    if re.fullmatch(r"\d{11}", text):
+        return text, None
+    if re.search(r"[eE][+-]?\d+$", text):
+        return None, f"RPPS « {value} » écrit en notation scientifique par un tableur : chiffres perdus"
+    return None, f"RPPS « {value} » invalide (11 chiffres attendus)"
+
+
+def _yes_no(value: object) -> bool | str | None:
+    """True/False for oui/non, None for empty, the raw text when it is neither."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    folded = ascii_fold(str(value)).strip()
+    if folded == "oui":
+        return True
+    if folded == "non":
+        return False
+    return str(value)
+
+
+def read_adherents(path: str | Path) -> pd.DataFrame:
+    """Read and check the members file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file row, columns :data:`COLUMNS`: ``profession`` (as
+        typed), ``groupe`` (a row of :data:`TRAME_ROWS`), ``rpps`` (11-digit
+        string or NA), ``rpps_probleme`` (French text when the file's RPPS
+        was malformed and dropped, else NA), ``gouvernance`` and
+        ``elaboration`` (nullable boolean: NA when the column or the cell is
+        empty), ``nombre`` (Int64 ≥ 1), ``ligne`` (line in the file).
+
+    Raises
+    ------
+    DataError
+        Not a regular file, not UTF-8, no ``profession`` column, malformed
+        lines, and (all listed at once, each with its line) an unknown
+        profession, a gouvernance/élaboration other than oui/non, a
+        ``nombre`` that is not a positive integer, a ``nombre`` above 1 on a
+        row with an RPPS; then RPPS numbers given twice.
+    """
+    frame = read_csv_checked(path, required=[], line_column="ligne")
+    folded = {c: re.sub(r"[^a-z]+", "_", ascii_fold(c)).strip("_") for c in frame.columns if c != "ligne"}
+    renamed = {c: HEADER_ALIASES.get(f, f) for c, f in folded.items()}
+    frame = frame.rename(columns=renamed)
+    if "profession" not in frame.columns:
+        raise DataError("Colonnes absentes : profession", path, 1)
+    professions = frame["profession"].fillna("")
+    groups = [profession_group(p) for p in professions]
+    unknown = [f"ligne {ln} : profession inconnue « {p} »" for ln, p, g
+               in zip(frame["ligne"], professions, groups, strict=True) if g is None]
+    if unknown:
+        raise DataError(
+            "Professions non reconnues (attendu l'un des groupes de la Trame : " + ", ".join(TRAME_ROWS) + ") :\n  - "
+            + "\n  - ".join(unknown[:MAX_LISTED]), path)
+    errors: list[tuple[int, str]] = []
+    out = pd.DataFrame({"profession": professions.astype(str), "groupe": pd.Series(groups, dtype=str)})
+    rpps = [normalise_rpps(v) for v in frame["rpps"]] if "rpps" in frame.columns else [(None, None)] * len(frame)
+    out["rpps"] = pd.array([r for r, _ in rpps], dtype="string")
+    out["rpps_probleme"] = pd.array([p for _, p in rpps], dtype="string")
+    for column, label in (("gouvernance", "gouvernance"), ("elaboration", "élaboration")):
+        values = [_yes_no(v) for v in frame[column]] if column in frame.columns else [None] * len(frame)
+        for line, value in zip(frame["ligne"], values, strict=True):
+            if isinstance(value, str):
+                errors.append((int(line), f"{label} « {value} » : oui ou non attendu"))
+        out[column] = pd.array([v if isinstance(v, bool) else None for v in values], dtype="boolean")
+    counts: list[int] = []
+    raw_counts = frame["nombre"] if "nombre" in frame.columns else pd.Series([None] * len(frame))
+    for line, value, number in zip(frame["ligne"], raw_counts, out["rpps"], strict=True):
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+        if not text:
+            counts.append(1)
+        elif re.fullmatch(r"\d+", text) and int(text) >= 1:
+            counts.append(int(text))
+            if int(text) > 1 and not pd.isna(number):
+                errors.append((int(line), f"nombre {text} sur une ligne qui porte un RPPS (une personne)"))
+        else:
+            counts.append(1)
+            errors.append((int(line), f"nombre « {text} » : entier positif attendu"))
+    out["nombre"] = pd.array(counts, dtype="Int64")
+    out["ligne"] = frame["ligne"].astype("int64").to_numpy()
+    if errors:
+        errors.sort()
+        shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
+        raise DataError("Fichier des adhérents invalide :\n  - " + "\n  - ".join(shown), path, errors[0][0])
+    given = out["rpps"].notna()
+    duplicated = given & out["rpps"].duplicated(keep=False)
+    if duplicated.any():
+        lines = ", ".join(str(n) for n in out.loc[duplicated, "ligne"][:20])
+        raise DataError(f"Adhérents en double (même RPPS) lignes {lines}", path)
+    return out[COLUMNS]
+
+
+def adherent_notes(members: pd.DataFrame) -> list[str]:
+    """French notes on what :func:`read_adherents` left out (malformed RPPS), for the report."""
+    bad = members[members["rpps_probleme"].notna()]
+    return [f"Adhérents, ligne {row.ligne} : {row.rpps_probleme} ; le numéro est ignoré"
+            for row in bad.itertuples(index=False)]

@@ -1,0 +1,74 @@
+"""Declared columns, statuses and the result type of CPTS listings; issue rows and collected errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.errors import DataError
+
+STATUTS: tuple[str, ...] = ("projet", "lettre d'intention validée", "projet de santé validé", "ACI signé")
+REQUIRED_COLUMNS: tuple[str, ...] = ("cpts", "code_insee")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("cpts_id", "statut", "date")
+
+MEMBER_COLUMNS: list[str] = [
+    "listing",
+    "cpts",
+    "cpts_id",
+    "statut",
+    "date",
+    "code_source",
+    "unit_code",
+    "commune_code",
+    "unit_type",
+    "note",
+    "line",
+]
+ISSUE_COLUMNS: list[str] = ["listing", "kind", "cpts", "code", "line", "detail_fr"]
+PERIMETER_COLUMNS: list[str] = ["listing", "cpts", "cpts_id", "statut", "date", "feature", "geometry"]
+MAX_ERRORS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class ListingResult:
+    """A parsed and resolved listing (or several, see :func:`pipeline.sources.cpts_listing.combine`).
+
+    Attributes
+    ----------
+    members
+        One row per (listing, CPTS, unit): columns of :data:`MEMBER_COLUMNS`.
+        ``unit_code`` is the commune, or the arrondissement municipal for
+        Paris, Lyon and Marseille; ``commune_code`` is the current commune
+        (the city for an arrondissement). ``line`` is the source line.
+    issues
+        Content defects, one row each: columns of :data:`ISSUE_COLUMNS`.
+    perimeters
+        For GeoJSON listings, one row per usable CPTS perimeter, in EPSG:4326
+        (whatever CRS the file declared), else None. Features outside France
+        or with swapped coordinates are reported in ``issues``, not kept.
+    """
+
+    members: pd.DataFrame
+    issues: pd.DataFrame
+    perimeters: gpd.GeoDataFrame | None = field(default=None)
+
+
+def issue(listing: str, kind: str, cpts: Any, code: Any, line: Any, detail: str) -> dict[str, Any]:
+    """One row of :data:`ISSUE_COLUMNS`."""
+    return {"listing": listing, "kind": kind, "cpts": cpts, "code": code, "line": line, "detail_fr": detail}
+
+
+def raise_collected(errors: Sequence[tuple[int | None, str]], header: str, path: str | Path | None) -> None:
+    """Raise one DataError listing every (line, message); its ``line`` is the first one."""
+    if not errors:
+        return
+    lines = [f"ligne {ln} : {msg}" if ln is not None else msg for ln, msg in errors]
+    shown = lines[:MAX_ERRORS_SHOWN]
+    more = f"\n  … et {len(lines) - MAX_ERRORS_SHOWN} autres" if len(lines) > MAX_ERRORS_SHOWN else ""
+    first_line = next((ln for ln, _ in errors if ln is not None), None)
+    raise DataError(header + "\n  - " + "\n  - ".join(shown) + more, path, first_line)

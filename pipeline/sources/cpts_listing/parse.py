@@ -1,0 +1,182 @@
+"""Parsing of CPTS listings: the CSV form and the GeoJSON form, with every structural defect collected."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.geography import ascii_fold
+from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
+from pipeline.sources.cpts_listing.perimeters import read_features
+from pipeline.sources.files import decode_text, sniff_delimiter
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Listing separators: the three a spreadsheet writes.
+LISTING_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+
+
+def decode_utf8(data: bytes, path: str | Path | None = None) -> str:
+    """Decode a listing's bytes as UTF-8 (BOM tolerated); see :func:`pipeline.sources.files.decode_text`."""
+    return decode_text(data, path).text
+
+
+def canonical_statut(value: str) -> str | None:
+    """The canonical status for ``value`` (case, accent and apostrophe insensitive), or None."""
+
+    def fold(s: str) -> str:
+        return re.sub(r"\s+", " ", ascii_fold(s.replace("’", "'")).strip())
+
+    table = {fold(s): s for s in STATUTS}
+    return table.get(fold(value))
+
+
+def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str], str | None, str | None]:
+    """Validate the name, status and date of one row or feature: (errors, statut, date)."""
+    errors = []
+    if not cpts:
+        errors.append(f"{where}nom de CPTS (« cpts ») vide")
+    canon = None
+    if statut:
+        canon = canonical_statut(statut)
+        if canon is None:
+            errors.append(
+                f"{where}statut « {statut} » inconnu (attendu : " + ", ".join(f"« {s} »" for s in STATUTS) + ")"
+            )
+    iso = None
+    if day:
+        ok = bool(_DATE_RE.match(day))
+        if ok:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                ok = False
+        if ok:
+            iso = day
+        else:
+            errors.append(f"{where}date « {day} » invalide (format attendu AAAA-MM-JJ)")
+    return errors, canon, iso
+
+
+def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame:
+    """Parse and validate the text of a CSV listing.
+
+    Parameters
+    ----------
+    text
+        Decoded file content.
+    path
+        File name, for error messages only.
+
+    Returns
+    -------
+    DataFrame
+        Columns cpts, code_insee, cpts_id, statut, date, line (strings, empty
+        optional values as None; ``line`` is the 1-based physical line).
+
+    Raises
+    ------
+    DataError
+        Listing every structural problem: missing columns, wrong number of
+        fields, empty name or code, unknown status, invalid date.
+    """
+    first = text.split("\n", 1)[0]
+    delimiter = sniff_delimiter(first, LISTING_DELIMITERS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError("Le fichier de CPTS est vide.", path, 1) from None
+    columns = [h.strip().lstrip("\ufeff").lower() for h in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise DataError(
+            "Colonnes obligatoires absentes : "
+            + ", ".join(f"« {c} »" for c in missing)
+            + f" (colonnes lues : {', '.join(columns)} ; séparateur « {delimiter} »)",
+            path,
+            1,
+        )
+    index = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in columns}
+    errors: list[tuple[int | None, str]] = []
+    rows = []
+    line = reader.line_num
+    for record in reader:
+        line_start = line + 1
+        line = reader.line_num
+        if not any(v.strip() for v in record):
+            continue
+        if len(record) != len(columns):
+            errors.append((line_start, f"{len(record)} champs au lieu de {len(columns)}"))
+            continue
+
+        def get(col: str, rec: list[str] = record) -> str:
+            return rec[index[col]].strip() if col in index else ""
+
+        cpts, code = get("cpts"), get("code_insee")
+        row_errors, statut, day = check_fields(cpts, get("statut"), get("date"), "")
+        if not code:
+            row_errors.append("code INSEE (« code_insee ») vide")
+        errors.extend((line_start, e) for e in row_errors)
+        rows.append(
+            {
+                "cpts": cpts,
+                "code_insee": code,
+                "cpts_id": get("cpts_id") or None,
+                "statut": statut,
+                "date": day,
+                "line": line_start,
+            }
+        )
+    raise_collected(errors, "Liste de CPTS invalide :", path)
+    return pd.DataFrame(rows, columns=["cpts", "code_insee", "cpts_id", "statut", "date", "line"])
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+
+
+def parse_listing_geojson(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read and validate a GeoJSON listing of CPTS perimeters.
+
+    Returns
+    -------
+    (frame, notes)
+        ``frame``: EPSG:4326, columns cpts, cpts_id, statut, date, feature
+        (0-based index), anomalie (see
+        :func:`pipeline.sources.cpts_listing.perimeters.read_features`),
+        geometry. ``notes``: French notes (CRS assumed).
+
+    Raises
+    ------
+    DataError
+        Listing every problem with its feature index, in feature order:
+        missing ``cpts``, bad status or date, missing, empty, non-polygonal
+        or invalid geometry, no feature at all; and the file-level errors of
+        :func:`~pipeline.sources.cpts_listing.perimeters.read_features`.
+    """
+    frame, notes, geometry_errors = read_features(path)
+    errors: list[tuple[int, int, str]] = [(i, 1, msg) for i, msg in geometry_errors]
+    rows = []
+    for record in frame.drop(columns="geometry").to_dict("records"):
+        i = int(record["feature"])
+        cpts = _text(record.get("cpts"))
+        field_errors, statut, day = check_fields(cpts, _text(record.get("statut")), _text(record.get("date")),
+                                                 f"entité n° {i} : ")
+        errors.extend((i, 0, e) for e in field_errors)
+        rows.append({"cpts": cpts, "cpts_id": _text(record.get("cpts_id")) or None, "statut": statut, "date": day,
+                     "feature": i, "anomalie": record.get("anomalie")})
+    # Per feature, the field errors first, then the geometry's; « aucune entité » (feature -1) last.
+    errors.sort(key=lambda e: (e[0] if e[0] >= 0 else len(frame) + 1, e[1]))
+    raise_collected([(None, msg) for _, _, msg in errors], "Périmètres de CPTS invalides :", path)
+    parsed = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["cpts", "cpts_id", "statut", "date", "feature",
+                                                          "anomalie"]),
+                              geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    return parsed, notes

@@ -1,0 +1,219 @@
+"""Perimeter GeoJSON files, as ARS and QGIS write them: one reader for listings and ``fichier:`` territories.
+
+RFC 7946 GeoJSON is WGS84 longitude/latitude, but files met in practice are
+not always so:
+
+* a legacy ``crs`` member (``urn:ogc:def:crs:EPSG::2154``, ``EPSG:3857``,
+  ``urn:ogc:def:crs:OGC:1.3:CRS84``) is honoured: the geometries are
+  reprojected to EPSG:4326;
+* without ``crs``, coordinates in metres that all fall in the Lambert 93
+  envelope (QGIS exports of French layers) are read as EPSG:2154, with a
+  French note saying so; other projected coordinates without a declared CRS
+  are refused;
+* each feature is then located: inside metropolitan France or a DROM (bounds
+  of :data:`FRANCE_BOUNDS`) it is fine; if it would be inside once its two
+  coordinates are swapped (latitude written first), or if it is elsewhere,
+  its ``anomalie`` says so. A listing reports such features and leaves them
+  out; a ``fichier:`` territory refuses them (:func:`reject_anomalies`).
+  Nothing is silently misplaced.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from pipeline.errors import DataError
+from pipeline.geography import LAMBERT93, WGS84
+from pipeline.sources.cpts_listing.model import raise_collected
+from pipeline.sources.files import read_text_checked
+
+#: Longitude/latitude boxes (west, south, east, north) of metropolitan France (Corsica included) and the DROM.
+FRANCE_BOUNDS: dict[str, tuple[float, float, float, float]] = {
+    "France métropolitaine": (-5.6, 41.2, 9.8, 51.3),
+    "Guadeloupe": (-61.9, 15.8, -60.9, 16.6),
+    "Martinique": (-61.3, 14.3, -60.7, 14.95),
+    "Guyane": (-54.7, 2.0, -51.5, 5.9),
+    "La Réunion": (55.1, -21.5, 55.9, -20.8),
+    "Mayotte": (44.9, -13.1, 45.4, -12.5),
+}
+#: Envelope of Lambert 93 coordinates over metropolitan France (metres).
+LAMBERT93_ENVELOPE = (0.0, 6_000_000.0, 1_400_000.0, 7_200_000.0)
+LAMBERT93_NOTE = ("coordonnées en mètres sans CRS déclaré : lues en Lambert 93 (EPSG:2154), la projection des "
+                  "exports QGIS pour la France ; déclarez le CRS ou exportez en WGS84 pour lever le doute")
+ANOMALY_SWAPPED = "longitude et latitude inversées"
+ANOMALY_OUTSIDE = "hors de France (métropole et DROM)"
+RESERVED = frozenset({"feature", "anomalie", "geometry"})
+
+
+def _inside(bounds: tuple[float, float, float, float]) -> bool:
+    west, south, east, north = bounds
+    return any(w <= west and east <= e and s <= south and north <= n for w, s, e, n in FRANCE_BOUNDS.values())
+
+
+def locate(bounds: tuple[float, float, float, float]) -> str | None:
+    """None when a WGS84 bounding box lies in France, else the French anomaly."""
+    if _inside(bounds):
+        return None
+    west, south, east, north = bounds
+    if _inside((south, west, north, east)):
+        return ANOMALY_SWAPPED
+    return ANOMALY_OUTSIDE
+
+
+def _declared_crs(obj: dict[str, Any], path: str | Path) -> CRS | None:
+    crs = obj.get("crs")
+    if crs is None:
+        return None
+    name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
+    if not name:
+        raise DataError("Membre « crs » du GeoJSON illisible : un nom de CRS (ex. EPSG:2154) est attendu", path)
+    try:
+        return CRS.from_user_input(str(name))
+    except CRSError:
+        raise DataError(f"CRS déclaré inconnu « {name} »", path) from None
+
+
+def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str]) -> CRS:
+    """WGS84 for degrees, Lambert 93 (with a note) for metres in its envelope; else refuse."""
+    present = [g for g in geometries if g is not None and not g.is_empty]
+    if not present:
+        return CRS.from_epsg(WGS84)
+    west, south, east, north = shapely.total_bounds(present)
+    if max(abs(west), abs(east)) <= 180 and max(abs(south), abs(north)) <= 90:
+        return CRS.from_epsg(WGS84)
+    lw, ls, le, ln = LAMBERT93_ENVELOPE
+    if lw <= west and east <= le and ls <= south and north <= ln:
+        notes.append(LAMBERT93_NOTE)
+        return CRS.from_epsg(LAMBERT93)
+    raise DataError(
+        f"Coordonnées projetées sans CRS déclaré (x de {west:.0f} à {east:.0f}, y de {south:.0f} à {north:.0f}) "
+        "qui ne sont pas du Lambert 93 : déclarez le CRS (membre « crs ») ou exportez en WGS84", path)
+
+
+def read_features(
+    path: str | Path, *, repair_invalid: bool = False
+) -> tuple[gpd.GeoDataFrame, list[str], list[tuple[int, str]]]:
+    """Parse a perimeter GeoJSON without raising on per-feature defects.
+
+    Returns
+    -------
+    (frame, notes, errors)
+        ``frame``: EPSG:4326, columns ``feature`` (0-based index), one column
+        per property met (raw values), ``anomalie`` (None, or
+        :data:`ANOMALY_SWAPPED` / :data:`ANOMALY_OUTSIDE`) and ``geometry``
+        (None where unusable). ``notes``: French notes (CRS assumed,
+        geometries repaired). ``errors``: ``(feature, French message)`` for
+        absent, unreadable, non-polygonal, empty or (unless
+        ``repair_invalid``) invalid geometries, and ``(-1, "aucune entité")``.
+
+    Raises
+    ------
+    DataError
+        Not a regular file, not UTF-8, not JSON (with its line), not a
+        FeatureCollection or Feature, an unreadable or unknown ``crs``, or
+        projected coordinates without a declared CRS that are not Lambert 93.
+    """
+    text = read_text_checked(path).text
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"GeoJSON illisible : {exc.msg}", path, exc.lineno) from exc
+    if isinstance(obj, dict) and obj.get("type") == "Feature":
+        obj = {"type": "FeatureCollection", "features": [obj], **({"crs": obj["crs"]} if "crs" in obj else {})}
+    if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":
+        raise DataError("Le GeoJSON des périmètres doit être une FeatureCollection.", path)
+    features = obj.get("features") or []
+    if not isinstance(features, list):
+        raise DataError("Le membre « features » du GeoJSON doit être une liste d'entités.", path)
+    notes: list[str] = []
+    errors: list[tuple[int, str]] = []
+    rows: list[dict[str, Any]] = []
+    geometries: list[Any] = []
+    for i, feature in enumerate(features):
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties") or {}
+        where = f"entité n° {i} : "
+        geometry = None
+        raw = feature.get("geometry")
+        if not raw:
+            errors.append((i, f"{where}géométrie absente"))
+        else:
+            try:
+                geometry = shape(raw)
+            except Exception as exc:  # shapely raises several types on malformed input
+                errors.append((i, f"{where}géométrie illisible ({exc})"))
+        if geometry is not None:
+            if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+                errors.append((i, f"{where}géométrie de type {geometry.geom_type} (polygone attendu)"))
+                geometry = None
+            elif geometry.is_empty:
+                errors.append((i, f"{where}géométrie vide"))
+                geometry = None
+            elif not geometry.is_valid:
+                if repair_invalid:
+                    notes.append(f"{where}géométrie invalide ({explain_validity(geometry)}) réparée")
+                    geometry = shapely.make_valid(geometry)
+                else:
+                    errors.append((i, f"{where}géométrie invalide ({explain_validity(geometry)})"))
+        if not isinstance(props, dict):
+            props = {}
+        # Property names the reader uses itself are not taken from the file.
+        rows.append({"feature": i, **{str(k): v for k, v in props.items() if k not in RESERVED}})
+        geometries.append(geometry)
+    if not features:
+        errors.append((-1, "aucune entité"))
+    crs = _declared_crs(obj, path) or _guess_crs(geometries, path, notes)
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
+    if frame.crs is not None and not frame.crs.equals(CRS.from_epsg(WGS84)):
+        frame = frame.to_crs(WGS84)
+    frame = frame.set_crs(WGS84, allow_override=True)
+    frame.insert(len(frame.columns) - 1, "anomalie", [
+        None if g is None or g.is_empty else locate(tuple(g.bounds)) for g in frame.geometry])
+    return frame, notes, errors
+
+
+def read_perimeter_geojson(path: str | Path, *, repair_invalid: bool = True) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read a perimeter GeoJSON into EPSG:4326, refusing any geometry defect.
+
+    Parameters
+    ----------
+    path
+        GeoJSON FeatureCollection of polygons, any declared CRS.
+    repair_invalid
+        Repair invalid polygons (self-intersections) with a note instead of
+        refusing them.
+
+    Returns
+    -------
+    (frame, notes)
+        See :func:`read_features`; every geometry is a usable polygon.
+        Located anomalies stay in ``anomalie``: a listing reports them, a
+        territory calls :func:`reject_anomalies`.
+
+    Raises
+    ------
+    DataError
+        See :func:`read_features`, plus every per-feature geometry error at
+        once (« Périmètres invalides : … »).
+    """
+    frame, notes, errors = read_features(path, repair_invalid=repair_invalid)
+    raise_collected([(None, msg) for _, msg in errors], "Périmètres invalides :", path)
+    return frame, notes
+
+
+def reject_anomalies(frame: gpd.GeoDataFrame, path: str | Path) -> None:
+    """Raise a French DataError naming every feature outside France or with swapped coordinates."""
+    bad = frame[frame["anomalie"].notna()]
+    problems = [(None, f"entité n° {row.feature} : {row.anomalie}") for row in bad.itertuples(index=False)]
+    raise_collected(problems, "Périmètre mal placé (coordonnées attendues en longitude/latitude WGS84 "
+                              "ou avec un CRS déclaré) :", path)

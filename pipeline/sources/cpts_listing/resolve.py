@@ -1,0 +1,347 @@
+"""Resolution of parsed listings to the current COG, content defects, and the file-level entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.geography import INSEE_CODE, normalise_insee_code, slugify
+from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
+from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, MEMBER_COLUMNS, PERIMETER_COLUMNS, ListingResult, issue
+from pipeline.sources.cpts_listing.names import name_issues
+from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
+from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED
+from pipeline.sources.files import read_text_checked
+
+
+def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) -> pd.DataFrame:
+    """Fill missing ``cpts_id`` with the name slug; report ids shared by several names."""
+    frame = frame.copy()
+    given = frame["cpts_id"].notna()
+    frame.loc[~given, "cpts_id"] = frame.loc[~given, "cpts"].map(slugify)
+    by_id = frame.groupby("cpts_id")["cpts"].unique()
+    for cid, names in by_id.items():
+        if len(names) > 1:
+            issues.append(
+                issue(
+                    listing,
+                    "identifiant_incoherent",
+                    names[0],
+                    None,
+                    None,
+                    f"l'identifiant « {cid} » porte plusieurs noms : " + ", ".join(f"« {n} »" for n in names),
+                )
+            )
+    by_name = frame.groupby("cpts")["cpts_id"].unique()
+    for name, ids in by_name.items():
+        if len(ids) > 1:
+            issues.append(
+                issue(
+                    listing,
+                    "identifiant_incoherent",
+                    name,
+                    None,
+                    None,
+                    f"la CPTS « {name} » a plusieurs identifiants : " + ", ".join(sorted(map(str, ids))),
+                )
+            )
+    return frame
+
+
+def resolve_codes(
+    raw: pd.DataFrame, cog_mapping: pd.DataFrame, units: pd.DataFrame, listing: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Resolve the ``code_insee`` of parsed rows to units of the current COG.
+
+    Parameters
+    ----------
+    raw
+        Output of :func:`parse_listing_csv` (with ``cpts_id`` filled).
+    cog_mapping
+        code, current_code, kind, nom: every code ever seen → current commune.
+    units
+        Current communes and arrondissements: code, nom, type, parent, ...
+    listing
+        Listing name.
+
+    Returns
+    -------
+    (members, issues)
+    """
+    unit_type = units.set_index("code")["type"].to_dict()
+    unit_parent = units.set_index("code")["parent"].to_dict()
+    unit_name = units.set_index("code")["nom"].to_dict()
+    arrondissements: dict[str, list[str]] = {}
+    for code, parent in unit_parent.items():
+        if isinstance(parent, str) and parent:
+            arrondissements.setdefault(parent, []).append(code)
+    mapping = cog_mapping.drop_duplicates("code").set_index("code")
+    issues: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+
+    def add(row: pd.Series, source: str, target: str, note: str | None) -> None:
+        kids = sorted(arrondissements.get(target, []))
+        if kids:
+            n = len(kids)
+            extra = f"commune à arrondissements {target} revendiquée entière : {n} arrondissements"
+            issues.append(
+                issue(
+                    listing,
+                    "commune_a_arrondissements",
+                    row.cpts,
+                    source,
+                    row.line,
+                    f"{extra} ; préciser les arrondissements si la CPTS n'en couvre qu'une partie",
+                )
+            )
+            for kid in kids:
+                members.append(_member(row, source, kid, target, unit_type.get(kid), note or extra))
+            return
+        parent = unit_parent.get(target)
+        commune = parent if isinstance(parent, str) and parent else target
+        members.append(_member(row, source, target, commune, unit_type.get(target), note))
+
+    def _member(row: pd.Series, source: str, unit: str, commune: str, utype: Any, note: str | None) -> dict:
+        return {
+            "listing": listing,
+            "cpts": row.cpts,
+            "cpts_id": row.cpts_id,
+            "statut": row.statut,
+            "date": row.date,
+            "code_source": source,
+            "unit_code": unit,
+            "commune_code": commune,
+            "unit_type": utype,
+            "note": note,
+            "line": row.line,
+        }
+
+    for row in raw.itertuples(index=False):
+        source = row.code_insee
+        normalised, restored = normalise_insee_code(source)
+        code = normalised or source
+        note = None
+        if restored is not None:
+            note = f"zéro initial restauré ({source} → {code})"
+            issues.append(
+                issue(
+                    listing,
+                    "code_zero_restaure",
+                    row.cpts,
+                    source,
+                    row.line,
+                    f"code « {source} » lu comme {code} (zéro initial perdu, export tableur ?)",
+                )
+            )
+        if normalised is None or not INSEE_CODE.match(code):
+            issues.append(
+                issue(
+                    listing,
+                    "code_invalide",
+                    row.cpts,
+                    source,
+                    row.line,
+                    f"« {source} » n'est pas un code INSEE de commune (5 caractères)",
+                )
+            )
+            continue
+        if code in unit_type:
+            add(row, source, code, note)
+            continue
+        if code in mapping.index:
+            entry = mapping.loc[code]
+            target = entry["current_code"]
+            if not isinstance(target, str) or target not in unit_type:
+                issues.append(
+                    issue(
+                        listing,
+                        "code_sans_correspondance",
+                        row.cpts,
+                        source,
+                        row.line,
+                        f"code {code} ({entry['nom']}) sans commune actuelle correspondante",
+                    )
+                )
+                continue
+            label = f"{entry['nom']}, {entry['kind']}" if pd.notna(entry["nom"]) else entry["kind"]
+            old = f"code ancien {code} ({label}) rattaché à {target} ({unit_name.get(target)})"
+            issues.append(issue(listing, "code_ancien", row.cpts, source, row.line, old))
+            add(row, source, target, f"{note} ; {old}" if note else old)
+            continue
+        issues.append(
+            issue(
+                listing,
+                "code_inconnu",
+                row.cpts,
+                source,
+                row.line,
+                f"code {code} absent du code officiel géographique",
+            )
+        )
+    frame = pd.DataFrame(members, columns=MEMBER_COLUMNS)
+    return frame, issues
+
+
+def duplicate_issues(members: pd.DataFrame, listing: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Report a unit claimed twice by one CPTS and keep its first claim only."""
+    dup = members.duplicated(["cpts_id", "unit_code"], keep="first")
+    issues = []
+    for row in members[dup].itertuples(index=False):
+        first = members[(members["cpts_id"] == row.cpts_id) & (members["unit_code"] == row.unit_code)].iloc[0]
+        issues.append(
+            issue(
+                listing,
+                "doublon",
+                row.cpts,
+                row.code_source,
+                row.line,
+                f"unité {row.unit_code} déjà revendiquée par « {row.cpts} » ligne {first['line']} "
+                f"(code {first['code_source']})",
+            )
+        )
+    return members[~dup].reset_index(drop=True), issues
+
+
+def span_issues(members: pd.DataFrame, units: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
+    """Report CPTS whose units lie in several départements, or several régions."""
+    geo = members.merge(units[["code", "departement", "region"]], left_on="unit_code", right_on="code")
+    issues = []
+    for (_cid, name), grp in geo.groupby(["cpts_id", "cpts"], sort=True):
+        for col, kind, label in (
+            ("departement", "multi_departements", "départements"),
+            ("region", "multi_regions", "régions"),
+        ):
+            counts = grp[col].value_counts()
+            if len(counts) > 1:
+                detail = ", ".join(f"{k} : {v} unité(s)" for k, v in sorted(counts.items()))
+                issues.append(
+                    issue(
+                        listing,
+                        kind,
+                        name,
+                        None,
+                        None,
+                        f"« {name} » s'étend sur {len(counts)} {label} ({detail})",
+                    )
+                )
+    return issues
+
+
+def _perimeter_issues(parsed: gpd.GeoDataFrame, notes: list[str], listing: str) -> list[dict[str, Any]]:
+    """Features left out (outside France, swapped coordinates) and file notes (CRS assumed)."""
+    issues = [issue(listing, "note_crs", None, None, None, note) for note in notes]
+    for row in parsed[parsed["anomalie"].notna()].itertuples(index=False):
+        kind = "coordonnees_inversees" if row.anomalie == ANOMALY_SWAPPED else "hors_france"
+        issues.append(issue(listing, kind, row.cpts, None, None,
+                            f"entité n° {row.feature} (« {row.cpts} ») : {row.anomalie} ; périmètre écarté"))
+    return issues
+
+
+def resolve_listing(
+    raw: pd.DataFrame | gpd.GeoDataFrame,
+    cog_mapping: pd.DataFrame,
+    units: pd.DataFrame,
+    listing: str,
+    points: pd.DataFrame | None = None,
+    notes: list[str] | None = None,
+) -> ListingResult:
+    """Resolve a parsed listing and collect its content defects.
+
+    Parameters
+    ----------
+    raw
+        Output of :func:`~pipeline.sources.cpts_listing.parse.parse_listing_csv`,
+        or the frame of :func:`~pipeline.sources.cpts_listing.parse.parse_listing_geojson`.
+    cog_mapping
+        Columns code, current_code, kind, nom.
+    units
+        Current communes and arrondissements municipaux: code, nom, type
+        (``commune-actuelle`` / ``arrondissement-municipal``), parent,
+        departement, region, population.
+    listing
+        Name of the listing.
+    points
+        Optional commune points (``code``, ``nom``, ``departement``, ``lon``,
+        ``lat``; the whole country) to report probable homonyms
+        (:mod:`pipeline.sources.cpts_listing.homonyms`).
+    notes
+        File notes of a GeoJSON listing (CRS assumed), reported as issues.
+
+    Returns
+    -------
+    ListingResult
+    """
+    issues: list[dict[str, Any]] = []
+    frame = assign_ids(pd.DataFrame(raw), listing, issues)
+    issues.extend(name_issues(frame, listing))
+    perimeters = None
+    if "code_insee" in frame.columns:
+        members, code_issues = resolve_codes(frame, cog_mapping, units, listing)
+        issues.extend(code_issues)
+        members, dup_issues = duplicate_issues(members, listing)
+        issues.extend(dup_issues)
+        issues.extend(span_issues(members, units, listing))
+        if points is not None:
+            issues.extend(homonym_issues(find_probable_homonyms(members, points), listing))
+    else:
+        members = pd.DataFrame(columns=MEMBER_COLUMNS)
+        parsed = gpd.GeoDataFrame(frame.assign(listing=listing), geometry="geometry", crs=raw.crs)
+        issues.extend(_perimeter_issues(parsed, notes or [], listing))
+        perimeters = parsed[parsed["anomalie"].isna()][PERIMETER_COLUMNS].reset_index(drop=True)
+    issue_frame = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
+    issue_frame["line"] = issue_frame["line"].astype("Int64")
+    members["line"] = members["line"].astype("Int64")
+    return ListingResult(members=members, issues=issue_frame, perimeters=perimeters)
+
+
+def read_listing(
+    path: str | Path,
+    cog_mapping: pd.DataFrame,
+    units: pd.DataFrame,
+    name: str | None = None,
+    points: pd.DataFrame | None = None,
+) -> ListingResult:
+    """Read, validate and resolve one listing file (CSV or GeoJSON).
+
+    Parameters
+    ----------
+    path
+        ``.csv`` (or ``.txt``) listing, or ``.geojson`` / ``.json`` perimeters.
+    cog_mapping, units, points
+        See :func:`resolve_listing`.
+    name
+        Listing name; default the file stem.
+
+    Raises
+    ------
+    DataError
+        Not a regular file (FIFO, device, directory, broken link…), not
+        UTF-8, and every structural defect (see the package docstring).
+    """
+    path = Path(path)
+    listing = name or path.stem
+    if path.suffix.lower() in (".geojson", ".json"):
+        parsed, notes = parse_listing_geojson(path)
+        return resolve_listing(parsed, cog_mapping, units, listing, points, notes)
+    raw = parse_listing_csv(read_text_checked(path).text, path)
+    return resolve_listing(raw, cog_mapping, units, listing, points)
+
+
+def combine(results: dict[str, ListingResult] | list[ListingResult]) -> ListingResult:
+    """Concatenate several listings' results (their ``listing`` column tells them apart)."""
+    items = list(results.values()) if isinstance(results, dict) else list(results)
+    if not items:
+        return ListingResult(pd.DataFrame(columns=MEMBER_COLUMNS), pd.DataFrame(columns=ISSUE_COLUMNS))
+    members = pd.concat([r.members for r in items], ignore_index=True)
+    issues = pd.concat([r.issues for r in items], ignore_index=True)
+    perims = [r.perimeters for r in items if r.perimeters is not None]
+    perimeters = None
+    if perims:
+        crs = perims[0].crs
+        perimeters = gpd.GeoDataFrame(
+            pd.concat([p.to_crs(crs) for p in perims], ignore_index=True), geometry="geometry", crs=crs
+        )
+    return ListingResult(members=members, issues=issues, perimeters=perimeters)

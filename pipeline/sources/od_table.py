@@ -1,0 +1,254 @@
+"""Real origin–destination tables (``FLUX=od.csv``) that replace the modelled flows.
+
+The file (UTF-8 with or without BOM, ``;``, ``,``, tab or ``|`` separated,
+header line) has columns ``origine``, ``destination``, ``volume`` and
+optionally ``profession``. Aliases: ``origin``/``commune_origine``/``code_origine``,
+``commune_destination``/``code_destination``, ``nombre``/``effectif``/``recours``,
+``groupe``/``groupe_professionnel``. Volumes are non-negative numbers
+(decimal comma and spaces as thousands separators accepted).
+
+Two kinds of defects are treated differently:
+
+* a malformed commune code (or, once checked against the COG by
+  :func:`filter_known_codes`, an unknown one) leaves its row out and is
+  REPORTED in :attr:`StagedOD.problems` with its line: one bad code must not
+  stop a diagnostic;
+* a volume that is not a number, negative, infinite or absurd (more than
+  :data:`MAX_VOLUME` recours for one pair of communes and one profession)
+  makes the table unusable: a French :class:`~pipeline.errors.DataError`
+  names every such line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.geography import city_of_arrondissement, normalise_insee_code
+from pipeline.sources.adherents import profession_group
+from pipeline.sources.files import MAX_LISTED, read_csv_checked
+
+#: Profession of the rows of a table without a profession column.
+GROUPE_NON_PRECISE = "non précisé"
+#: Above this many recours per year for one pair and one profession, a volume is an error (France has
+#: about 4e8 GP consultations a year in all).
+MAX_VOLUME = 1e8
+ALIASES: dict[str, str] = {
+    "origine": "origine", "origin": "origine", "commune_origine": "origine", "code_origine": "origine",
+    "destination": "destination", "commune_destination": "destination", "code_destination": "destination",
+    "volume": "volume", "nombre": "volume", "effectif": "volume", "recours": "volume",
+    "profession": "profession", "groupe": "profession", "groupe_professionnel": "profession",
+}
+TABLE_COLUMNS = ["origine", "destination", "origine_commune", "destination_commune", "profession", "volume", "ligne"]
+PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "probleme", "ecartee"]
+FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
+
+
+@dataclass(frozen=True)
+class StagedOD:
+    """A read OD table and what was reported about it.
+
+    Attributes
+    ----------
+    table
+        Kept rows, columns :data:`TABLE_COLUMNS`: ``origine``/``destination``
+        (units as written, leading zero restored: communes or
+        arrondissements), ``origine_commune``/``destination_commune`` (the
+        current commune: the city for an arrondissement), ``profession`` (the
+        Trame group when recognised, else the text; :data:`GROUPE_NON_PRECISE`
+        without the column), ``volume`` (float64 ≥ 0), ``ligne`` (int64).
+    problems
+        One row per reported defect, columns :data:`PROBLEM_COLUMNS`:
+        ``ligne``, ``colonne``, ``valeur``, ``probleme`` (French) and
+        ``ecartee`` (True when the row was left out).
+    """
+
+    table: pd.DataFrame
+    problems: pd.DataFrame
+
+
+def _volume(text: str) -> float | None:
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def read_od_table(path: str | Path) -> StagedOD:
+    """Read an origin–destination table.
+
+    Raises
+    ------
+    DataError
+        Not a regular file, not UTF-8, empty (« Fichier vide : une ligne
+        d'en-tête origine;destination;volume est attendue », line 1), a
+        missing column (named as the README does, with the header read),
+        lines with a wrong number of fields, and volumes that are not
+        numbers, negative or non-finite, or above :data:`MAX_VOLUME` (alone
+        or summed over the rows of one pair). One bad line gives
+        « Table origine–destination invalide : <problème> » with its line;
+        several are listed.
+    """
+    errors: list[tuple[int, str]] = []
+    try:
+        frame = read_csv_checked(path, required=[], line_column="ligne", malformed=errors)
+    except DataError as exc:
+        if exc.message == "Fichier vide":
+            raise DataError("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue",
+                            path, 1) from None
+        raise
+    read_header = [c for c in frame.columns if c != "ligne"]
+    frame = frame.rename(columns={c: ALIASES.get(c.lower(), c) for c in read_header})
+    missing = [c for c in ("origine", "destination", "volume") if c not in frame.columns]
+    if missing:
+        raise DataError("Colonne(s) manquante(s) dans la table origine–destination : " + ", ".join(missing)
+                        + f" (en-tête lu : {', '.join(read_header)})", path, 1)
+    has_profession = "profession" in frame.columns
+    problems: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = []
+    for record in frame.to_dict("records"):
+        line = int(record["ligne"])
+        raw_volume = record["volume"] or ""
+        volume = _volume(raw_volume)
+        if volume is None:
+            errors.append((line, f"volume non numérique « {raw_volume} »"))
+        elif not math.isfinite(volume) or volume < 0:
+            errors.append((line, f"volume négatif ou non fini « {raw_volume} »"))
+        elif volume > MAX_VOLUME:
+            errors.append((line, f"volume aberrant « {raw_volume} » (plus de {MAX_VOLUME:,.0f} recours pour un "
+                                 "couple de communes)".replace(",", " ")))
+        codes = {}
+        for column in ("origine", "destination"):
+            value = record[column] or ""
+            code, note = normalise_insee_code(value)
+            if code is None:
+                what = f"invalide « {value} »" if value else "absent"
+                problems.append({"ligne": line, "colonne": column, "valeur": value, "ecartee": True,
+                                 "probleme": f"code {column} {what} : ligne écartée"})
+            elif note is not None:
+                problems.append({"ligne": line, "colonne": column, "valeur": value, "ecartee": False,
+                                 "probleme": f"code {column} {note}"})
+            codes[column] = code
+        profession = GROUPE_NON_PRECISE
+        if has_profession:
+            text = record["profession"] or ""
+            profession = profession_group(text) or text or GROUPE_NON_PRECISE
+            if not text:
+                problems.append({"ligne": line, "colonne": "profession", "valeur": "", "ecartee": False,
+                                 "probleme": f"profession vide : comptée « {GROUPE_NON_PRECISE} »"})
+        if codes["origine"] is None or codes["destination"] is None:
+            continue
+        rows.append({"origine": codes["origine"], "destination": codes["destination"], "profession": profession,
+                     "volume": volume, "ligne": line})
+    table = _table(rows)
+    if not errors:
+        pair_total = table.groupby(["origine", "destination", "profession"])["volume"].transform("sum")
+        for (origine, destination), group in table[pair_total > MAX_VOLUME].groupby(["origine", "destination"]):
+            lines = ", ".join(str(n) for n in group["ligne"])
+            errors.append((int(group["ligne"].iloc[0]), f"volume aberrant pour {origine} → {destination} : "
+                                                        f"{group['volume'].sum():.0f} recours (lignes {lines})"))
+    if len(errors) == 1:
+        raise DataError("Table origine–destination invalide : " + errors[0][1], path, errors[0][0])
+    if errors:
+        errors.sort()
+        shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
+        more = f"\n  … et {len(errors) - MAX_LISTED} autres" if len(errors) > MAX_LISTED else ""
+        raise DataError("Table origine–destination invalide :\n  - " + "\n  - ".join(shown) + more,
+                        path, errors[0][0])
+    return StagedOD(table, pd.DataFrame(problems, columns=PROBLEM_COLUMNS).astype({"ligne": "int64",
+                                                                                   "ecartee": bool}))
+
+
+def _table(rows: list[dict[str, object]]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=["origine", "destination", "profession", "volume", "ligne"])
+    table = table.astype({"volume": "float64", "ligne": "int64"})
+    for side in ("origine", "destination"):
+        city = table[side].map(lambda code: city_of_arrondissement(str(code)))
+        table[f"{side}_commune"] = city.where(city.notna(), table[side])
+    return table[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str]) -> StagedOD:
+    """Leave out (and report) the rows whose codes the COG does not know.
+
+    Parameters
+    ----------
+    staged
+        :func:`read_od_table` output.
+    known
+        The current units (communes and arrondissements municipaux), or a
+        mapping of every known code to its current unit (the ``cog_mapping``
+        table: old codes of merged communes are then translated, with a
+        reported note, instead of left out).
+
+    Returns
+    -------
+    StagedOD
+        Rows with an unknown code removed and reported (``ecartee`` True).
+    """
+    translate = dict(known) if isinstance(known, Mapping) else {code: code for code in known}
+    table = staged.table.copy()
+    problems = [staged.problems]
+    keep = pd.Series(True, index=table.index)
+    for side in ("origine", "destination"):
+        target = table[side].map(translate)
+        unknown = target.isna()
+        problems.append(pd.DataFrame({
+            "ligne": table.loc[unknown, "ligne"], "colonne": side, "valeur": table.loc[unknown, side],
+            "probleme": [f"code {side} {code} absent du code officiel géographique : ligne écartée"
+                         for code in table.loc[unknown, side]], "ecartee": True}))
+        moved = ~unknown & (target != table[side])
+        problems.append(pd.DataFrame({
+            "ligne": table.loc[moved, "ligne"], "colonne": side, "valeur": table.loc[moved, side],
+            "probleme": [f"code {side} ancien {old} rattaché à {new}"
+                         for old, new in zip(table.loc[moved, side], target[moved], strict=True)],
+            "ecartee": False}))
+        table[side] = target.where(~unknown, table[side])
+        keep &= ~unknown
+    rebuilt = _table(table.loc[keep, ["origine", "destination", "profession", "volume", "ligne"]].to_dict("records"))
+    merged = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
+        not p.empty for p in problems) else staged.problems
+    merged = merged.astype({"ligne": "int64", "ecartee": bool}).sort_values(["ligne", "colonne"], kind="stable")
+    return StagedOD(rebuilt, merged[PROBLEM_COLUMNS].reset_index(drop=True))
+
+
+def to_flow_table(staged: StagedOD) -> pd.DataFrame:
+    """The flow-table shape of :mod:`pipeline.analysis.flows`: ``origin``, ``destination``, ``groupe``, ``volume``.
+
+    Codes are current communes (arrondissements folded into their city, as
+    the flow model works on communes); rows of one key are summed, sorted.
+    """
+    t = staged.table
+    table = pd.DataFrame({"origin": t["origine_commune"], "destination": t["destination_commune"],
+                          "groupe": t["profession"], "volume": t["volume"]})
+    flows = table.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum()
+    return flows[FLOW_COLUMNS].astype({"volume": "float64"})
+
+
+def problem_notes(staged: StagedOD, limit: int = 10) -> list[str]:
+    """French notes summarising the reported problems, for the report and the console."""
+    if staged.problems.empty:
+        return []
+    dropped = staged.problems[staged.problems["ecartee"]]
+    notes = []
+    if not dropped.empty:
+        lines = sorted(set(dropped["ligne"]))
+        shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
+        notes.append(f"Table origine–destination : {len(lines)} ligne(s) écartée(s) (codes communes invalides "
+                     f"ou inconnus) : lignes {shown}")
+    for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):
+        notes.append(f"Table origine–destination, ligne {row.ligne} : {row.probleme}")
+    return notes
+
+
+__all__ = [
+    "GROUPE_NON_PRECISE", "MAX_VOLUME", "StagedOD", "filter_known_codes", "problem_notes", "read_od_table",
+    "to_flow_table",
+]

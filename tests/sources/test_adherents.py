@@ -1,0 +1,103 @@
+"""The CPTS's members file (ADHERENTS=): professions, RPPS, gouvernance, élaboration, grouped rows.
+
+Trame d'un projet de santé, « Les professionnels de santé adhérents de la CPTS » : « Nombre et/ou
+pourcentage de professionnels ayant adhéré à la CPTS », « … participant à la gouvernance », « … ayant
+participé à l'élaboration du projet de santé », for each profession and for the « Maisons de santé
+pluriprofessionnelles (MSP) » and « Centres de santé (CDS) ».
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.sources.adherents import COLUMNS, TRAME_ROWS, adherent_notes, profession_group, read_adherents
+
+ROBUSTNESS = Path(__file__).resolve().parents[1] / "fixtures" / "robustness"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "adherents.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_trame_rows_are_accepted_as_the_trame_words_them() -> None:
+    assert profession_group("Maisons de santé pluriprofessionnelles (MSP)") == "MSP"
+    assert profession_group("Centres de santé (CDS)") == "Centres de santé"
+    assert profession_group("Sage-femmes") == "Sages-femmes"
+    assert profession_group("Chirurgiens-Dentistes") == "Chirurgiens-dentistes"
+    assert profession_group("Autres (précisez)") == "Autres"
+    assert profession_group("kiné") == "Masseurs-kinésithérapeutes"
+    assert profession_group("astrologue") is None
+    assert TRAME_ROWS[-3:] == ("MSP", "Centres de santé", "Autres")
+
+
+def test_full_file_is_typed(tmp_path: Path) -> None:
+    path = write(tmp_path, "Nom;Profession;N° RPPS;Gouvernance;Élaboration;Nombre\n"
+                           "Dr A;Médecin généraliste;100 000 000 01;Oui;NON;\n"
+                           "B;infirmière;10000000002;non;oui;1\n"
+                           ";MSP;;OUI;Oui;2\n"
+                           ";Centres de santé;;;;\n"
+                           "C;pharmacien;1,00000E+10;;;\n")
+    members = read_adherents(path)
+    assert list(members.columns) == COLUMNS
+    assert members["groupe"].tolist() == ["Médecins généralistes", "Infirmiers", "MSP", "Centres de santé",
+                                          "Pharmaciens"]
+    assert members["rpps"].tolist()[:2] == ["10000000001", "10000000002"]
+    assert members["rpps"].isna().tolist() == [False, False, True, True, True]
+    assert members["gouvernance"].tolist()[:3] == [True, False, True]
+    assert members["elaboration"].tolist()[:3] == [False, True, True]
+    assert pd.isna(members["gouvernance"].iloc[3])  # empty: unknown, never « non »
+    assert members["nombre"].tolist() == [1, 1, 2, 1, 1] and members["nombre"].dtype == "Int64"
+    assert members["ligne"].tolist() == [2, 3, 4, 5, 6]
+    assert members["rpps_probleme"].iloc[4] == (
+        "RPPS « 1,00000E+10 » écrit en notation scientifique par un tableur : chiffres perdus")
+    assert adherent_notes(members) == ["Adhérents, ligne 6 : RPPS « 1,00000E+10 » écrit en notation scientifique "
+                                       "par un tableur : chiffres perdus ; le numéro est ignoré"]
+    assert "Nom" not in members.columns and "nom" not in members.columns  # names are not kept
+
+
+def test_every_bad_value_is_named_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "profession,rpps,gouvernance,elaboration,nombre\n"
+                           "kiné,10000000001,peut-être,oui,\n"
+                           "kiné,,oui,o,0\n"
+                           "MSP,,oui,oui,2.5\n"
+                           "pharmacien,10000000004,,,3\n")
+    with pytest.raises(DataError) as info:
+        read_adherents(path)
+    assert info.value.line == 2
+    assert info.value.message == (
+        "Fichier des adhérents invalide :"
+        "\n  - ligne 2 : gouvernance « peut-être » : oui ou non attendu"
+        "\n  - ligne 3 : nombre « 0 » : entier positif attendu"
+        "\n  - ligne 3 : élaboration « o » : oui ou non attendu"
+        "\n  - ligne 4 : nombre « 2.5 » : entier positif attendu"
+        "\n  - ligne 5 : nombre 3 sur une ligne qui porte un RPPS (une personne)")
+
+
+def test_unknown_professions_name_each_line(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "profession,rpps\nplombier,1\nkiné,2\nastronaute,3\n"))
+    assert "ligne 2 : profession inconnue « plombier »" in info.value.message
+    assert "ligne 4 : profession inconnue « astronaute »" in info.value.message
+    assert "ligne 3" not in info.value.message
+    with pytest.raises(DataError) as info:
+        read_adherents(ROBUSTNESS / "adherents_profession_inconnue.csv")
+    assert info.value.message == (
+        "Professions non reconnues (attendu l'un des groupes de la Trame : Médecins généralistes, "
+        "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
+        "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
+        "Psychologues, MSP, Centres de santé, Autres) :\n  - ligne 3 : profession inconnue « astrologue »")
+
+
+def test_duplicated_rpps_and_missing_column(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "profession,rpps\nkiné,100.000.000.07\npharmacien,10000000007\n"))
+    assert info.value.message == "Adhérents en double (même RPPS) lignes 2, 3"
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "metier,rpps\nkiné,10000000007\n"))
+    assert (info.value.message, info.value.line) == ("Colonnes absentes : profession", 1)

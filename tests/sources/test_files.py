@@ -1,0 +1,157 @@
+"""Shared file helpers: regular-file check, encodings, delimiter, checked CSV reading."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.sources.files import (
+    check_regular_file,
+    decode_text,
+    read_csv_checked,
+    read_text_checked,
+    sniff_delimiter,
+)
+
+# --------------------------------------------------------------------------- what a path names
+
+
+def test_fifo_is_named_and_never_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "tube.csv"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    with pytest.raises(DataError) as info:
+        read_csv_checked(fifo, ["code"])
+    assert time.monotonic() - start < 5  # opening a FIFO without a writer would block for ever
+    assert info.value.message == (
+        "C'est un tube nommé (FIFO), pas un fichier ordinaire : il n'est pas lu (sa lecture pourrait bloquer)")
+    assert info.value.path == str(fifo)
+
+
+def test_character_device_is_refused_before_any_read() -> None:
+    with pytest.raises(DataError) as info:
+        read_text_checked("/dev/zero")
+    assert info.value.message == (
+        "C'est un périphérique en mode caractère (comme /dev/zero), pas un fichier ordinaire : il n'est pas lu")
+
+
+def test_directory_missing_file_broken_link_and_bad_component(tmp_path: Path) -> None:
+    (tmp_path / "dossier").mkdir()
+    (tmp_path / "lien.csv").symlink_to(tmp_path / "parti.csv")
+    (tmp_path / "f.csv").write_text("a\n", encoding="utf-8")
+    cases = {
+        tmp_path / "dossier": "C'est un dossier, pas un fichier",
+        tmp_path / "absent.csv": "Fichier introuvable",
+        tmp_path / "lien.csv": f"Lien symbolique cassé : sa cible « {tmp_path / 'parti.csv'} » n'existe pas",
+        tmp_path / "f.csv" / "x.csv": "Chemin invalide : un élément du chemin n'est pas un dossier",
+    }
+    for path, message in cases.items():
+        with pytest.raises(DataError) as info:
+            check_regular_file(path)
+        assert (info.value.message, info.value.path) == (message, str(path))
+
+
+def test_context_is_appended_and_a_link_to_a_file_is_accepted(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as info:
+        check_regular_file(tmp_path / "od.csv", "option --flux")
+    assert str(info.value) == f"Fichier introuvable (option --flux) (fichier {tmp_path / 'od.csv'})"
+    target = tmp_path / "vrai.csv"
+    target.write_text("a\n", encoding="utf-8")
+    (tmp_path / "lien.csv").symlink_to(target)
+    assert check_regular_file(tmp_path / "lien.csv") == tmp_path / "lien.csv"
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def test_windows_1252_lines_are_all_listed_first_one_as_error_line() -> None:
+    data = "code;nom\n04070;Digne\n04001;Aiglun\n05061;Gap é\n84003;Apt é\n".encode("cp1252")
+    with pytest.raises(DataError) as info:
+        decode_text(data, "x.csv")
+    assert info.value.line == 4
+    assert info.value.message == (
+        "Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; réenregistrez-le en « CSV UTF-8 » :"
+        "\n  - ligne 4 : octet 0xe9 invalide en UTF-8 (colonne 11)"
+        "\n  - ligne 5 : octet 0xe9 invalide en UTF-8 (colonne 11)")
+
+
+def test_bom_is_dropped_and_documented_fallback_is_used() -> None:
+    assert decode_text("\ufeffcode\n".encode()).text == "code\n"
+    latin = decode_text("libellé\n".encode("latin-1"), fallback="iso-8859-1")
+    assert (latin.text, latin.encoding) == ("libellé\n", "iso-8859-1")
+    assert decode_text("libellé\n".encode(), fallback="iso-8859-1").encoding == "utf-8"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ("code\n".encode("utf-16"), "Le fichier est encodé en UTF-16 (export « Texte Unicode » d'Excel ?) ; "
+                                "réenregistrez-le en « CSV UTF-8 »"),
+    (b"PK\x03\x04\x14\x00\x06\x00", "Ce fichier est un classeur Excel (.xlsx/.ods) ou une archive zip, pas un "
+                                    "fichier texte : enregistrez-le en « CSV UTF-8 »"),
+    (b"code\n04070\n\x00\x00", "Fichier binaire : octet nul (0x00) rencontré ; un fichier texte est attendu"),
+])
+def test_binary_and_utf16_files_are_named(data: bytes, message: str) -> None:
+    with pytest.raises(DataError) as info:
+        decode_text(data, "x.csv")
+    assert info.value.message == message
+
+
+# --------------------------------------------------------------------------- delimiters and CSV
+
+
+def test_sniff_delimiter() -> None:
+    assert sniff_delimiter("origine;destination;volume") == ";"
+    assert sniff_delimiter("cpts,code_insee,statut") == ","
+    assert sniff_delimiter("a\tb|c\td") == "\t"
+    assert sniff_delimiter('"Nom, prénom";profession') == ";"  # a quoted comma separates nothing
+    assert sniff_delimiter("a;b,c") == ";"  # a tie goes to « ; »
+    assert sniff_delimiter("profession") == ","
+
+
+def test_codes_keep_leading_zeros_and_lines_are_physical(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'\xef\xbb\xbfsep=;\r\ncode ; nom\r\n04070 ;"Digne-les-\r\nBains"\r\n\r\n2A004;\r\n')
+    frame = read_csv_checked(path, ["code"], line_column="ligne")
+    assert frame["code"].tolist() == ["04070", "2A004"]
+    assert frame["nom"].tolist()[0] == "Digne-les-\r\nBains"
+    assert pd.isna(frame["nom"].iloc[1])  # an empty cell is missing, never ""
+    assert frame["ligne"].tolist() == [3, 6]  # « sep=; » is line 1, the header line 2, the quoted value spans 3-4
+
+
+def test_every_malformed_line_is_listed(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3\n4,5,6\n7,8\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_csv_checked(path, ["a"])
+    assert info.value.line == 3
+    assert info.value.message == ("Lignes mal formées (nombre de champs) :\n  - ligne 3 : 1 champs au lieu de 2"
+                                  "\n  - ligne 4 : 3 champs au lieu de 2")
+
+
+def test_missing_duplicated_columns_and_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("code;nom\n04070;Digne\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_csv_checked(path, ["code"], sep=",")
+    assert (info.value.message, info.value.line) == (
+        "Colonnes absentes : code (une seule colonne lue : le séparateur attendu est « , »)", 1)
+    path.write_text("code,code\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match="Colonnes en double dans l'en-tête : code"):
+        read_csv_checked(path, [])
+    path.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_csv_checked(path, [])
+    assert (info.value.message, info.value.line) == ("Fichier vide", 1)
+
+
+def test_a_file_too_big_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "gros.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(3_000_000)  # sparse: nothing is written, nothing would be read
+    with pytest.raises(DataError) as info:
+        read_text_checked(path, max_bytes=1_000_000)
+    assert info.value.message == "Fichier trop gros (3 Mo, au plus 1 Mo attendus)"

@@ -1,0 +1,152 @@
+"""Real origin–destination tables (FLUX=): what is reported and left out, what is refused."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline.analysis.flows import territory_flow_indicators
+from pipeline.errors import DataError
+from pipeline.sources.od_table import (
+    GROUPE_NON_PRECISE,
+    filter_known_codes,
+    problem_notes,
+    read_od_table,
+    to_flow_table,
+)
+
+ROBUSTNESS = Path(__file__).resolve().parents[1] / "fixtures" / "robustness"
+GP, INF = "Médecins généralistes", "Infirmiers"
+
+
+def write(tmp_path: Path, text: str, name: str = "od.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_table_with_profession_sums_pairs(tmp_path: Path) -> None:
+    path = write(tmp_path, "origine;destination;volume;profession\n"
+                           "04070;04001;12,5;médecins généralistes\n"
+                           "04070;04001;2,5;Médecin généraliste\n"
+                           "2A004;2B033;1 003;infirmières\n")
+    staged = read_od_table(path)
+    assert staged.problems.empty
+    assert staged.table["ligne"].tolist() == [2, 3, 4]
+    assert to_flow_table(staged).values.tolist() == [["04070", "04001", GP, 15.0], ["2A004", "2B033", INF, 1003.0]]
+    synthese = territory_flow_indicators(to_flow_table(staged), ["04070", "04001"])["synthese"]
+    assert synthese.set_index("groupe").loc[GP, "auto_confinement"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("column", ["origin", "origine", "commune_origine"])
+def test_origin_aliases_and_table_without_profession(tmp_path: Path, column: str) -> None:
+    staged = read_od_table(write(tmp_path, f"{column},destination,volume\n04070,04001,12\n"))
+    assert to_flow_table(staged).values.tolist() == [["04070", "04001", GROUPE_NON_PRECISE, 12.0]]
+
+
+def test_malformed_codes_are_reported_and_left_out(tmp_path: Path) -> None:
+    path = write(tmp_path, "origine;destination;volume\n"
+                           "04070;04001;1\n"
+                           "4070;04001;2\n"       # a spreadsheet dropped the leading zero: restored, reported
+                           "ABCDE;04001;3\n"      # not a code: left out, reported
+                           "04070;;4\n"           # empty: left out, reported
+                           "13201;13055;5\n")     # an arrondissement: kept, folded into Marseille for the flows
+    staged = read_od_table(path)
+    assert staged.table[["origine", "destination", "volume", "ligne"]].values.tolist() == [
+        ["04070", "04001", 1.0, 2], ["04070", "04001", 2.0, 3], ["13201", "13055", 5.0, 6]]
+    assert staged.problems.to_dict("records") == [
+        {"ligne": 3, "colonne": "origine", "valeur": "4070", "ecartee": False,
+         "probleme": "code origine 4070 lu comme 04070 (zéro initial rétabli)"},
+        {"ligne": 4, "colonne": "origine", "valeur": "ABCDE", "ecartee": True,
+         "probleme": "code origine invalide « ABCDE » : ligne écartée"},
+        {"ligne": 5, "colonne": "destination", "valeur": "", "ecartee": True,
+         "probleme": "code destination absent : ligne écartée"},
+    ]
+    assert to_flow_table(staged).values.tolist() == [
+        ["04070", "04001", GROUPE_NON_PRECISE, 3.0], ["13055", "13055", GROUPE_NON_PRECISE, 5.0]]
+    assert problem_notes(staged)[0] == ("Table origine–destination : 2 ligne(s) écartée(s) (codes communes invalides "
+                                        "ou inconnus) : lignes 4, 5")
+
+
+def test_codes_unknown_to_the_cog_are_left_out_old_codes_translated(tmp_path: Path) -> None:
+    staged = read_od_table(write(tmp_path, "origine;destination;volume\n04070;04001;1\n99999;04001;2\n05043;05061;3\n"))
+    filtered = filter_known_codes(staged, {"04070", "04001", "05061", "05039"})
+    assert filtered.table["ligne"].tolist() == [2]
+    assert filtered.problems[["ligne", "probleme", "ecartee"]].values.tolist() == [
+        [3, "code origine 99999 absent du code officiel géographique : ligne écartée", True],
+        [4, "code origine 05043 absent du code officiel géographique : ligne écartée", True]]
+    # With the COG history (old code → current commune), Les Costes (05043) counts in Aubessagne (05039).
+    mapping = {"04070": "04070", "04001": "04001", "05061": "05061", "05043": "05039"}
+    translated = filter_known_codes(staged, mapping)
+    assert translated.table[["origine", "destination", "ligne"]].values.tolist() == [
+        ["04070", "04001", 2], ["05039", "05061", 4]]
+    assert translated.problems[["ligne", "probleme", "ecartee"]].values.tolist() == [
+        [3, "code origine 99999 absent du code officiel géographique : ligne écartée", True],
+        [4, "code origine ancien 05043 rattaché à 05039", False]]
+
+
+def test_single_bad_volume_names_file_and_line() -> None:
+    path = ROBUSTNESS / "flux_volume_negatif.csv"
+    with pytest.raises(DataError) as info:
+        read_od_table(path)
+    assert str(info.value) == ("Table origine–destination invalide : volume négatif ou non fini « -5 » "
+                               f"(fichier {path}, ligne 3)")
+
+
+def test_every_bad_volume_and_line_is_listed(tmp_path: Path) -> None:
+    path = write(tmp_path, "origin;destination;volume\n"
+                           "04070;04001;-1\n04070;04001;abc\n04070;04001\n04070;04001;inf\n04070;04001;NaN\n"
+                           "04070;04001;2e9\n04070;04001;12\n")
+    with pytest.raises(DataError) as info:
+        read_od_table(path)
+    assert info.value.line == 2
+    assert info.value.message == (
+        "Table origine–destination invalide :"
+        "\n  - ligne 2 : volume négatif ou non fini « -1 »"
+        "\n  - ligne 3 : volume non numérique « abc »"
+        "\n  - ligne 4 : 2 champs au lieu de 3"
+        "\n  - ligne 5 : volume négatif ou non fini « inf »"
+        "\n  - ligne 6 : volume négatif ou non fini « NaN »"
+        "\n  - ligne 7 : volume aberrant « 2e9 » (plus de 100 000 000 recours pour un couple de communes)")
+
+
+def test_absurd_total_over_the_rows_of_one_pair(tmp_path: Path) -> None:
+    path = write(tmp_path, "origine;destination;volume\n04070;04001;60000000\n04001;04070;1\n04070;04001;60000000\n")
+    with pytest.raises(DataError) as info:
+        read_od_table(path)
+    assert (info.value.message, info.value.line) == (
+        "Table origine–destination invalide : volume aberrant pour 04070 → 04001 : 120000000 recours (lignes 2, 4)", 2)
+
+
+def test_header_encoding_and_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as info:
+        read_od_table(write(tmp_path, "depart;destination;volume\n04070;04001;12\n"))
+    assert (info.value.message, info.value.line) == (
+        "Colonne(s) manquante(s) dans la table origine–destination : origine (en-tête lu : depart, destination, "
+        "volume)", 1)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("origin;destination;volume;groupe\n04070;04001;1;médecins\n".encode("latin-1"))
+    with pytest.raises(DataError) as info:
+        read_od_table(latin)
+    assert info.value.line == 2 and info.value.message.startswith("Le fichier n'est pas encodé en UTF-8")
+    with pytest.raises(DataError) as info:
+        read_od_table(write(tmp_path, "", "vide.csv"))
+    assert (info.value.message, info.value.line) == (
+        "Fichier vide : une ligne d'en-tête origine;destination;volume est attendue", 1)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "od.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="C'est un tube nommé"):
+        read_od_table(fifo)
+
+
+def test_empty_profession_is_counted_not_specified(tmp_path: Path) -> None:
+    staged = read_od_table(write(tmp_path, "origine;destination;volume;profession\n"
+                                           "04070;04001;3;\n04070;04001;4;kiné\n"))
+    assert staged.table["profession"].tolist() == [GROUPE_NON_PRECISE, "Masseurs-kinésithérapeutes"]
+    assert staged.problems["probleme"].tolist() == ["profession vide : comptée « non précisé »"]
+    assert staged.table["volume"].dtype == "float64" and staged.table["ligne"].dtype == "int64"
