@@ -34,12 +34,19 @@ DEFAULT_SOURCE = "Sources : Insee, DREES (APL), FINESS, Assurance maladie (RPPS/
 MAX_HTML_BYTES = 15 * 1024 * 1024
 #: Closest zoom (a few streets on screen).
 MAX_ZOOM = 18
+#: Pixels kept free on the right when fitting: the layer control and the legend sit there.
+RIGHT_COLUMN = 380
 
 
 def base_map(
-    bounds_from: Iterable[gpd.GeoDataFrame | None], title: str, demo_data: bool, source: str, tiles: bool
+    bounds_from: Iterable[gpd.GeoDataFrame | None], title: str, demo_data: bool, source: str, tiles: bool,
+    left_panel: int = 30,
 ) -> folium.Map:
-    """A map with no tiles, a title, an optional demo banner and a source line, fitted to the layers."""
+    """A map with no tiles, a title, an optional demo banner and a source line, fitted to the layers.
+
+    ``left_panel`` is the width in pixels kept free on the left when fitting
+    (a panel of the flow map sits there).
+    """
     bounds = latlon_bounds(bounds_from)
     figure = Figure(title=esc(title))
     m = folium.Map(
@@ -60,7 +67,8 @@ def base_map(
         folium.TileLayer(
             "OpenStreetMap", name="Fond OpenStreetMap (nécessite Internet)", overlay=False, control=True
         ).add_to(m)
-    m.fit_bounds(bounds, padding_top_left=(30, 100 if demo_data else 70), padding_bottom_right=(200, 30))
+    m.fit_bounds(bounds, padding_top_left=(left_panel, 100 if demo_data else 70),
+                 padding_bottom_right=(RIGHT_COLUMN, 30))
     root: Any = m.get_root()  # a branca Figure, whose header/html children folium types as Element
     root.header.add_child(Element(stylesheet("map-page.css")), name="cpts_css")
     banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""

@@ -38,6 +38,8 @@ from pipeline.render.report import format_number
 
 FLOW_TITLES = {"entrant": "Flux entrant", "sortant": "Flux sortant"}
 MIN_WIDTH = 1.5
+#: Pixels kept free on the left for the destinations table when fitting the map.
+PANEL_WIDTH = 380
 OPACITY = 0.8
 
 
@@ -162,7 +164,7 @@ def flow_map(
     communes_p = prepare_geometries(communes, simplify_tolerance, precision) if communes is not None else None
     dest_p = prepare_geometries(destinations, simplify_tolerance, precision) if destinations is not None else None
     require_columns(dest_p, ["code", "nom", "geometry"], "Communes de destination")
-    m = base_map([f, perimeter_p, communes_p], title, demo_data, source, tiles)
+    m = base_map([f, perimeter_p, communes_p], title, demo_data, source, tiles, left_panel=PANEL_WIDTH)
     legends: list[tuple[Any, str]] = []
     if communes_p is not None and len(communes_p):
         add_search(m, communes_p, "Communes")

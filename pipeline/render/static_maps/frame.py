@@ -235,7 +235,7 @@ def stack_legends(frame: MapFrame, legends: Sequence[tuple[str, Sequence[Artist]
     for title, handles, labels in legends:
         if not handles:
             continue
-        wrapped = [textwrap.fill(str(label), 30) for label in labels]
+        wrapped = [textwrap.fill(str(label), 30, break_on_hyphens=False) for label in labels]
         leg = Legend(frame.legend_ax, list(handles), wrapped, loc="upper left", bbox_to_anchor=(0.0, top),
                      title=textwrap.fill(title, 32), fontsize=7.5, title_fontsize=8.5, frameon=False,
                      alignment="left", borderaxespad=0.0, handlelength=1.6, labelspacing=0.45)
