@@ -236,3 +236,21 @@ def dense_establishments(area: gpd.GeoDataFrame, n: int, seed: int = 0) -> gpd.G
     groups = [GROUPES_FINESS[i % len(GROUPES_FINESS)] for i in range(n)]
     return gpd.GeoDataFrame({"nom": [f"Établissement fictif {i + 1}" for i in range(n)], "groupe": groups,
                              "categorie": groups}, geometry=points, crs=4326)
+
+
+def real_flows(mirror: Path, cpts: str = "CPTS du Verdon") -> gpd.GeoDataFrame:
+    """Made-up volumes between real communes: from the CPTS's communes to five towns around, and one back."""
+    units, _ = paca_coverage(mirror)
+    territory = real_territory(mirror, cpts)["units"]
+    points = units.set_index("code").geometry.to_crs(2154).representative_point().to_crs(4326)
+    names = units.set_index("code")["nom"]
+    outside = ["04112", "83050", "04070", "13201", "83069"]  # Manosque, Draguignan, Digne, Marseille 1er, Hyères
+    inside = list(territory["code"])
+    rows = [(inside[i % len(inside)], code, vol, "sortant")
+            for i, (code, vol) in enumerate(zip(outside, [2400, 900, 700, 400, 150], strict=True))]
+    rows.append(("04112", inside[0], 500, "entrant"))
+    return gpd.GeoDataFrame(
+        {"volume": [r[2] for r in rows], "sens": [r[3] for r in rows], "origine": [r[0] for r in rows],
+         "destination": [r[1] for r in rows], "nom_origine": [names[r[0]] for r in rows],
+         "nom_destination": [names[r[1]] for r in rows]},
+        geometry=[LineString([points[r[0]], points[r[1]]]) for r in rows], crs=4326)

@@ -284,3 +284,19 @@ def test_flow_map_table_lists_destinations_by_name(tmp_path: Path) -> None:
 def test_maps_module_exports() -> None:
     assert callable(maps.territory_map) and callable(maps.coverage_map) and callable(maps.flow_map)
     assert callable(maps.save_map) and callable(maps.classify) and callable(maps.prepare_geometries)
+
+
+def test_maps_without_drawable_flows_or_figures_still_render() -> None:
+    data = synthetic_territory()
+    no_flow = data["flows"].iloc[0:0]
+    html = unescape_json(flow_map(no_flow, perimeter=data["perimeter"], communes=data["communes"])
+                         .get_root().render())
+    assert "Aucun flux à représenter" in html and "Aucun flux de ce sens." in html
+    located_nowhere = data["flows"].assign(geometry=None)
+    assert "Aucun flux à représenter" in unescape_json(flow_map(located_nowhere).get_root().render())
+    # A territory whose indicator is missing everywhere: grey units, « Donnée non disponible », no class.
+    communes = data["communes"].assign(apl_2023=np.nan)
+    html = unescape_json(territory_map(data["perimeter"], communes, {"apl_2023": "APL"},
+                                       establishments=data["establishments"].drop(columns=["groupe"]),
+                                       flows=no_flow).get_root().render())
+    assert "Donnée non disponible" in html and "Autre <span" in html

@@ -33,6 +33,7 @@ from tests.render.map_data import (
     LON0,
     dense_establishments,
     real_arrondissements,
+    real_flows,
     real_territory,
     synthetic_flows,
     synthetic_territory,
@@ -203,3 +204,25 @@ def test_real_verdon_and_paris_static_maps(mirror: Path) -> None:
     assert "Établissements (1\u202f000)" in words
     establishments_map(perimeter, paris, points, title="Paris 18e–20e – établissements fictifs", demo_data=True,
                        path=OUT / "paris_etablissements.png")
+
+    flows = real_flows(mirror)
+    fig = flows_figure(flows, verdon["perimeter"], verdon["units"], volume_label="Recours annuels")
+    words = texts(fig)
+    assert {"Manosque", "Draguignan", "Digne-les-Bains"} <= set(words)  # the main destinations, by name
+    flows_map(flows, verdon["perimeter"], verdon["units"], title="CPTS du Verdon – principaux flux (volumes fictifs)",
+              volume_label="Recours annuels", demo_data=True, path=OUT / "verdon_flux.png")
+
+
+def test_static_maps_survive_missing_data() -> None:
+    data = synthetic_territory()
+    no_flow = synthetic_flows().iloc[0:0]
+    assert flows_map(no_flow, data["perimeter"], data["communes"]).startswith(PNG_SIGNATURE)
+    communes = data["communes"].assign(apl_2023=np.nan)
+    fig = indicator_figure(data["perimeter"], communes, "apl_2023", "APL")
+    assert "Donnée non disponible" in texts(fig)
+    unnamed = data["establishments"].drop(columns=["groupe"])
+    assert "Autre (3)" in texts(establishments_figure(data["perimeter"], data["communes"], unnamed))
+    # Layers given in Lambert 93 are drawn the same as in EPSG:4326.
+    projected = indicator_figure(data["perimeter"].to_crs(2154), data["communes"].to_crs(2154), "population", "P")
+    plain = indicator_figure(data["perimeter"], data["communes"], "population", "P")
+    assert projected.axes[0].get_xlim() == pytest.approx(plain.axes[0].get_xlim())

@@ -96,7 +96,9 @@ def coverage_map(
     require_columns(perimeters, ["cpts", "geometry"], "Périmètres des CPTS")
 
     def prep(g: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-        return prepare_geometries(g, simplify_tolerance, precision) if g is not None and len(g) else None
+        """The layer ready to draw, or None when nothing of it can be drawn (no row, no geometry)."""
+        out = prepare_geometries(g, simplify_tolerance, precision) if g is not None and len(g) else None
+        return out if out is not None and len(out) else None
 
     units_p, perimeters_p = prep(units), prep(perimeters)
     m = base_map([units_p, perimeters_p], title, demo_data, source, tiles)

@@ -37,6 +37,8 @@ from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR, PERIMETER_COL
 from pipeline.render.report import format_number
 
 FLOW_TITLES = {"entrant": "Flux entrant", "sortant": "Flux sortant"}
+#: Legend text when no flow can be drawn (none given, or none with two distinct, located ends).
+NO_FLOW = "Aucun flux à représenter (aucun flux entre deux communes localisées)."
 MIN_WIDTH = 1.5
 #: Pixels kept free on the left for the destinations table when fitting the map.
 PANEL_WIDTH = 380
@@ -174,18 +176,23 @@ def flow_map(
         layer = add_outline(m, perimeter_p, "Périmètre de la CPTS", PERIMETER_COLOR, 3)
         legends.append((layer, perimeter_legend()))
     decimals = auto_decimals(f["_volume"])
-    flow_layer, flow_legend = add_flow_lines(m, f, decimals, volume_label)
-    legends.append((flow_layer, flow_legend))
-    labels = _add_labels(m, f, decimals, top_labels, table, table_rows)
-    legends.append((labels, legend_block("Communes extérieures et volumes", [
-        (swatch("#333333", "dot"), "Commune hors du territoire au bout d'un flux"),
-        ("", f"Étiquettes : {esc(volume_label.lower())} des {top_labels} principaux flux"),
-    ])))
+    flow_layer = None
+    if len(f):
+        flow_layer, flow_legend = add_flow_lines(m, f, decimals, volume_label)
+        legends.append((flow_layer, flow_legend))
+        labels = _add_labels(m, f, decimals, top_labels, table, table_rows)
+        legends.append((labels, legend_block("Communes extérieures et volumes", [
+            (swatch("#333333", "dot"), "Commune hors du territoire au bout d'un flux"),
+            ("", f"Étiquettes : {esc(volume_label.lower())} des {top_labels} principaux flux"),
+        ])))
+    else:
+        legends.append((None, legend_block("Flux de patients", [("", NO_FLOW)])))
     # Left, under the search box: the right side holds the layer control and the legend.
     panel = HtmlControl(destinations_panel(f, table, table_rows, decimals, volume_label), "cpts-flow-panel",
                         position="topleft")
     panel.add_to(m)
-    FlowArrows(flow_layer, panel.element_id).add_to(m)
+    if flow_layer is not None:
+        FlowArrows(flow_layer, panel.element_id).add_to(m)
     Legend(legends).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m

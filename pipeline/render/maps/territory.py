@@ -117,8 +117,8 @@ def territory_map(
         legends.append(_add_professionals(m, communes, professionals))
     if establishments is not None and len(establishments):
         legends.append(add_establishments(m, establishments, "Établissements de santé"))
-    if flows is not None and len(flows):
-        f = prepare_flows(flows, 14.0)
+    f = prepare_flows(flows, 14.0) if flows is not None and len(flows) else None
+    if f is not None and len(f):
         flow_layer, flow_legend = add_flow_lines(m, f, auto_decimals(f["_volume"]), "Volume")
         flow_layer.show = False
         FlowArrows(flow_layer, None).add_to(m)
