@@ -401,3 +401,22 @@ def test_names_are_escaped(tmp_path: Path) -> None:
         assert dialogs(page) == [] and errors == []
     finally:
         close_page(page)
+
+
+def test_cpts_names_are_escaped_in_the_finder(tmp_path: Path) -> None:
+    data = synthetic_coverage()
+    data["perimeters"].loc[0, "cpts"] = XSS
+    path = save_map(coverage_map(**data), tmp_path / "couverture_xss.html")
+    page, errors, console = open_page(path)
+    try:
+        assert errors == [] and console == []
+        finder = page.locator(".cpts-finder")
+        finder.locator("input").fill("<scr")
+        assert finder.locator("li:visible").all_inner_texts() == [XSS]
+        assert finder.locator("li script").count() == 0
+        finder.locator("li:visible").click()
+        page.wait_for_timeout(400)
+        assert page.locator(f"path.leaflet-interactive[stroke='{HIGHLIGHT_COLOR}']").count() == 1
+        assert dialogs(page) == [] and errors == []
+    finally:
+        close_page(page)

@@ -89,11 +89,12 @@ def perimeter_colors(
         Colours the balancing spreads over even when fewer would do (a map in
         three colours looks poorer than in five).
     """
-    if not len(perimeters):
+    frame = to_wgs84(perimeters)  # perimeters without geometry cannot be drawn, hence need no colour
+    if not len(frame):
         return {}
-    names = perimeters[name_column].astype(str)
+    names = frame[name_column].astype(str)
     merged = (
-        gpd.GeoDataFrame({"name": names.to_numpy()}, geometry=to_wgs84(perimeters).geometry.values, crs=4326)
+        gpd.GeoDataFrame({"name": names.to_numpy()}, geometry=frame.geometry.values, crs=4326)
         .dissolve(by="name", as_index=False)
         .sort_values("name", kind="stable")
         .reset_index(drop=True)
