@@ -2,9 +2,10 @@
 """Fetch the JavaScript/CSS assets that folium maps need and vendor them.
 
 folium loads Leaflet, jQuery, Bootstrap, Font Awesome, Leaflet.awesome-markers
-and plugin code (leaflet-search for ``folium.plugins.Search``) from CDNs. The
-maps produced by the pipeline must work with no network (hospital networks,
-offline laptops), so :mod:`pipeline.render.offline` inlines local copies of these
+and plugin code (leaflet-search for ``folium.plugins.Search``,
+Leaflet.markercluster for ``folium.plugins.MarkerCluster``) from CDNs. The maps
+produced by the pipeline must work with no network (hospital networks, offline
+laptops), so :mod:`pipeline.render.offline` inlines local copies of these
 files. This script fetches those copies, reproducibly, with ``npm pack`` (the
 exact versions folium 0.20 references), keeps only the files the pages use
 (minified builds, images and ``woff2`` fonts referenced from the CSS, and each
@@ -186,6 +187,28 @@ PACKAGES: list[Package] = [
             ),
             "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.css": (
                 "dist/leaflet-search.min.css"
+            ),
+        },
+    ),
+    Package(
+        # Leaflet.markercluster: folium.plugins.MarkerCluster (clustered establishments).
+        "leaflet.markercluster@1.1.0",
+        "leaflet.markercluster-1.1.0",
+        [
+            "MIT-LICENCE.txt",
+            "dist/leaflet.markercluster.js",
+            "dist/MarkerCluster.css",
+            "dist/MarkerCluster.Default.css",
+        ],
+        {
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": (
+                "dist/leaflet.markercluster.js"
+            ),
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": (
+                "dist/MarkerCluster.css"
+            ),
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": (
+                "dist/MarkerCluster.Default.css"
             ),
         },
     ),

@@ -1,7 +1,11 @@
-"""Map builders: content, classification, escaping and rendering in headless Chromium."""
+"""Interactive map builders: content, classification, geometry, escaping and size (no browser here).
+
+Browser behaviour (clustering, CPTS finder, flow arrows) is in ``test_maps_browser.py``.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -11,15 +15,24 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry import Polygon, box
 
 from pipeline.render import maps
 from pipeline.render.maps import classify, coverage_map, flow_map, prepare_geometries, save_map, territory_map
-from tests.browser import close_page, dialogs, open_page, screenshot
-
-LON0, LAT0, STEP = 6.20, 44.05, 0.05
-XSS = "<script>alert(1)</script>"
-SCREENSHOT_DIR = Path("/tmp/cpts_screenshots")
+from pipeline.render.maps.arrows import bezier, curved
+from pipeline.render.maps.flows import destinations_panel, prepare_flows
+from pipeline.render.maps.geometry import metric_crs
+from pipeline.render.palette import ESTABLISHMENT_COLORS, FLOW_COLORS
+from tests.render.map_data import (
+    INDICATORS,
+    LAT0,
+    LON0,
+    XSS,
+    paca_coverage,
+    synthetic_coverage,
+    synthetic_flows,
+    synthetic_territory,
+)
 
 
 def unescape_json(text: str) -> str:
@@ -27,123 +40,20 @@ def unescape_json(text: str) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
 
 
-def square(i: int, j: int) -> box:
-    return box(LON0 + i * STEP, LAT0 + j * STEP, LON0 + (i + 1) * STEP, LAT0 + (j + 1) * STEP)
+def embedded_features(html: str) -> list[dict]:
+    """Every GeoJSON feature embedded in a rendered page (folium layers and clustered points)."""
+    features = []
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r'\{"features":|\{"type": ?"FeatureCollection"', html):
+        try:
+            obj, _ = decoder.raw_decode(html, match.start())
+        except json.JSONDecodeError:
+            continue
+        features.extend(obj.get("features", []))
+    return features
 
 
-def synthetic_territory(xss: bool = False) -> dict:
-    """Six communes (3 x 2 squares) near Digne-les-Bains, one neighbour CPTS, points and flows."""
-    names = ["Digne-les-Bains", "Aiglun", "Marcoux", "La Robine-sur-Galabre", "Le Chaffaut", "L'Escale"]
-    if xss:
-        names[1] = XSS
-    communes = gpd.GeoDataFrame(
-        {
-            "code": ["04070", "04001", "04111", "04171", "04046", "04079"],
-            "nom": names,
-            "population": [16000, 1400, 500, 300, 900, 1300],
-            "densite": [135.2, 40.1, 15.3, 6.8, 25.0, 48.9],
-            "apl_2023": [3.9, 2.1, np.nan, 1.2, 2.8, 2.8],
-            "densite_mg": [9.5, 9.5, 9.5, 9.5, 9.5, 9.5],  # constant column
-        },
-        geometry=[square(i, j) for j in range(2) for i in range(3)],
-        crs=4326,
-    )
-    perimeter = gpd.GeoDataFrame({"nom": ["CPTS du Pays dignois"]}, geometry=[communes.union_all()], crs=4326)
-    neighbours = gpd.GeoDataFrame(
-        {"nom": ["CPTS Durance-Bléone"]},
-        geometry=[box(LON0 + 3 * STEP, LAT0, LON0 + 5 * STEP, LAT0 + 2 * STEP)],
-        crs=4326,
-    )
-    establishments = gpd.GeoDataFrame(
-        {
-            "nom": [XSS if xss else "Centre hospitalier de Digne", "EHPAD Les Oliviers", "Pharmacie centrale"],
-            "groupe": ["Hôpital", "Médico-social", "Pharmacie"],
-            "categorie": ["Centre hospitalier", "EHPAD", "Officine"],
-        },
-        geometry=[Point(LON0 + 0.02, LAT0 + 0.02), Point(LON0 + 0.07, LAT0 + 0.03), Point(LON0 + 0.12, LAT0 + 0.08)],
-        crs=4326,
-    )
-    professionals = pd.DataFrame(
-        {
-            "code": ["04070", "04070", "04001", "04079"],
-            "groupe": ["Médecins généralistes", "Infirmiers", "Infirmiers", "Médecins généralistes"],
-            "effectif": [18, 40, 2, 1],
-        }
-    )
-    flows = gpd.GeoDataFrame(
-        {
-            "volume": [1200, 300],
-            "sens": ["sortant", "entrant"],
-            "origine": ["CPTS du Pays dignois", "Sisteron"],
-            "destination": ["Manosque", "CPTS du Pays dignois"],
-        },
-        geometry=[
-            LineString([(LON0 + 0.02, LAT0 + 0.02), (LON0 + 0.25, LAT0 - 0.05)]),
-            LineString([(LON0 - 0.08, LAT0 + 0.15), (LON0 + 0.02, LAT0 + 0.02)]),
-        ],
-        crs=4326,
-    )
-    return {
-        "perimeter": perimeter,
-        "communes": communes,
-        "neighbours": neighbours,
-        "establishments": establishments,
-        "professionals": professionals,
-        "flows": flows,
-    }
-
-
-INDICATORS = {
-    "population": "Population municipale",
-    "apl_2023": "APL médecins généralistes (2023)",
-    "densite_mg": "Médecins généralistes pour 10 000 hab.",
-}
-
-
-def synthetic_coverage() -> dict:
-    """4 x 3 communes; CPTS A (west) and B (centre) overlap on one column; east column uncovered."""
-    cells = [(i, j) for j in range(3) for i in range(4)]
-    units = gpd.GeoDataFrame(
-        {
-            "code": [f"04{100 + k}" for k in range(len(cells))],
-            "nom": [f"Commune {k + 1}" for k in range(len(cells))],
-            "population": [1000 * (k + 1) for k in range(len(cells))],
-        },
-        geometry=[square(i, j) for i, j in cells],
-        crs=4326,
-    )
-    col = np.array([i for i, _ in cells])
-    units["n_cpts"] = np.select([col == 1, col == 3], [2, 0], 1)
-    units["cpts"] = np.select([col == 0, col == 1, col == 2], ["CPTS A", "CPTS A, CPTS B", "CPTS B"], "")
-    perimeters = gpd.GeoDataFrame(
-        {"cpts": ["CPTS A", "CPTS B"]},
-        geometry=[
-            box(LON0, LAT0, LON0 + 2 * STEP, LAT0 + 3 * STEP),
-            box(LON0 + STEP, LAT0, LON0 + 3 * STEP, LAT0 + 3 * STEP),
-        ],
-        crs=4326,
-    )
-    overlaps = gpd.GeoDataFrame(
-        {"cpts": [["CPTS A", "CPTS B"]], "population": [15000]},
-        geometry=[box(LON0 + STEP, LAT0, LON0 + 2 * STEP, LAT0 + 3 * STEP)],
-        crs=4326,
-    )
-    white = units[units["n_cpts"] == 0][["nom", "population", "geometry"]]
-    atone = white.iloc[[0]]
-    candidates = gpd.GeoDataFrame(
-        {"nom": ["Haute-Bléone"], "population": [24000]}, geometry=[white.union_all()], crs=4326
-    )
-    return {
-        "units": units,
-        "perimeters": perimeters,
-        "overlaps": overlaps,
-        "white_zones": white,
-        "atone": atone,
-        "candidates": candidates,
-    }
-
-
-# --------------------------------------------------------------------------- pure Python
+# --------------------------------------------------------------------------- classification and geometry
 
 
 def test_classify_known_answers() -> None:
@@ -153,7 +63,8 @@ def test_classify_known_answers() -> None:
     assert bins == [1.0, 3.0, 12.0, 51.0, 101.0]
     assert classes.tolist() == [0, 1, 1, 2, 2, 2, 3, 3, 4, 4]
     classes, bins = classify(values, k=2, scheme="Quantiles")
-    assert bins == [11.5, 101.0]  # median and classes.tolist() == [0] * 5 + [1] * 5
+    assert bins == [11.5, 101.0]  # median
+    assert classes.tolist() == [0] * 5 + [1] * 5
 
 
 def test_classify_constant_nan_and_few_values() -> None:
@@ -178,6 +89,39 @@ def test_prepare_geometries_rounds_and_simplifies() -> None:
     assert out.to_crs(2154).area.iloc[0] == pytest.approx(gdf.to_crs(2154).area.iloc[0], rel=0.01)
 
 
+def test_metric_crs_follows_the_departement_or_the_location() -> None:
+    reunion = box(55.4, -21.2, 55.5, -21.1)
+    with_code = gpd.GeoDataFrame({"code": ["97411"]}, geometry=[reunion], crs=4326)
+    assert metric_crs(with_code).to_epsg() == 2975  # RGR92 / UTM 40S, the IGN's CRS for La Réunion
+    without_code = gpd.GeoDataFrame(geometry=[reunion], crs=4326)
+    assert metric_crs(without_code).to_epsg() == 32740  # UTM zone 40 south: (55.45 + 180) // 6 + 1 = 40
+    assert metric_crs(synthetic_territory()["communes"]).to_epsg() == 2154
+    assert metric_crs(gpd.GeoDataFrame(geometry=[box(2.3, 48.8, 2.4, 48.9)], crs=4326)).to_epsg() == 2154
+
+
+def test_bezier_curve_bends_to_the_left_of_its_direction() -> None:
+    points = bezier((0.0, 0.0), (10.0, 0.0), bend=0.2, samples=5)
+    # Control point (5, 2): the middle of a quadratic curve is at half the control point's offset.
+    assert points[0].tolist() == [0.0, 0.0] and points[-1].tolist() == [10.0, 0.0]
+    assert points[2].tolist() == pytest.approx([5.0, 1.0])
+    back = bezier((10.0, 0.0), (0.0, 0.0), bend=0.2, samples=5)
+    assert back[2].tolist() == pytest.approx([5.0, -1.0])  # the return trip bends the other way
+
+
+def test_curved_flows_keep_their_ends_and_drop_zero_length_lines() -> None:
+    flows = synthetic_flows()
+    flows.loc[len(flows)] = [10, "sortant", "04070", "04070", "Digne", "Digne", shapely.LineString([(6, 44), (6, 44)])]
+    out = curved(flows)
+    assert len(out) == 2
+    for original, line in zip(flows.geometry[:2], out.geometry, strict=True):
+        assert line.coords[0] == pytest.approx(original.coords[0])
+        assert line.coords[-1] == pytest.approx(original.coords[-1])
+        assert len(line.coords) == 24
+
+
+# --------------------------------------------------------------------------- territory map
+
+
 def test_territory_map_layers_and_legends() -> None:
     data = synthetic_territory()
     m = territory_map(indicators=INDICATORS, title="CPTS du Pays dignois", demo_data=True, **data)
@@ -196,6 +140,7 @@ def test_territory_map_layers_and_legends() -> None:
     ]
     shown = [c.layer_name for c in m._children.values() if getattr(c, "control", False) and c.show]
     assert "APL médecins généralistes (2023)" not in shown and "Population municipale" in shown
+    assert "Flux de patients" not in shown
     html = unescape_json(html)
     assert "Données fictives de démonstration" in html
     assert "Donnée non disponible" in html  # NaN APL
@@ -205,11 +150,27 @@ def test_territory_map_layers_and_legends() -> None:
     assert "L'Escale" in html
 
 
+def test_establishments_are_clustered_and_coloured_by_group() -> None:
+    m = territory_map(indicators=INDICATORS, **synthetic_territory())
+    html = m.get_root().render()
+    assert "L.markerClusterGroup(" in html and "leaflet.markercluster" in html
+    points = [f for f in embedded_features(html) if f["geometry"]["type"] == "Point" and "group" in f["properties"]]
+    fills = {unescape_json(f["properties"]["group"]): f["properties"]["fill"] for f in points}
+    assert fills == {"Hôpital public": ESTABLISHMENT_COLORS["Hôpital public"], "EHPAD": ESTABLISHMENT_COLORS["EHPAD"],
+                     "Autre": ESTABLISHMENT_COLORS["Autre"]}
+    # Legend: one entry per group with its count, in the order of the FINESS groups.
+    legend = unescape_json(html)
+    assert legend.index("Hôpital public <span class=\\\"count\\\">(1)") < legend.index("EHPAD <span")
+
+
 def test_missing_column_is_reported() -> None:
     data = synthetic_territory()
     data["communes"] = data["communes"].drop(columns=["nom"])
     with pytest.raises(ValueError, match="nom"):
         territory_map(indicators=INDICATORS, **data)
+
+
+# --------------------------------------------------------------------------- coverage map
 
 
 def test_coverage_map_size_small(tmp_path: Path) -> None:
@@ -223,155 +184,21 @@ def test_coverage_map_size_small(tmp_path: Path) -> None:
     assert "bootstrap" not in text.lower()
 
 
-# --------------------------------------------------------------------------- browser
-
-LAYER_LABELS_JS = (
-    "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())"
-)
-
-
-@pytest.mark.browser
-def test_territory_map_in_browser(tmp_path: Path) -> None:
-    data = synthetic_territory()
-    path = save_map(
-        territory_map(indicators=INDICATORS, title="CPTS du Pays dignois", demo_data=True, **data),
-        tmp_path / "territoire.html",
-    )
-    page, errors, console = open_page(path)
-    try:
-        assert errors == [] and console == []
-        assert page.evaluate("typeof L") == "object"
-        labels = page.evaluate(LAYER_LABELS_JS)
-        for name in [
-            "CPTS voisines",
-            "Population municipale",
-            "APL médecins généralistes (2023)",
-            "Médecins généralistes pour 10 000 hab.",
-            "Contours des communes",
-            "Périmètre de la CPTS",
-            "Professionnels de santé (par commune)",
-            "Établissements de santé",
-            "Flux de patients",
-        ]:
-            assert name in labels
-        assert page.locator("path.leaflet-interactive").count() > 6
-        banner = page.locator(".cpts-demo-banner")
-        assert banner.is_visible() and banner.inner_text() == "Données fictives de démonstration"
-        assert page.locator(".leaflet-control-search input").count() == 1
-        # Only the first indicator's legend is visible; toggling a layer shows its legend.
-        legend = page.locator(".cpts-legend")
-        assert legend.is_visible()
-        assert "Population municipale" in legend.inner_text()
-        assert "APL médecins" not in legend.inner_text()
-        page.locator(".leaflet-control-layers-overlays label", has_text="APL médecins").locator("input").click()
-        assert "Donnée non disponible" in legend.inner_text()
-        # Search finds a commune by name.
-        page.locator(".leaflet-control-search input").press_sequentially("Marc")
-        page.wait_for_timeout(400)
-        assert "Marcoux" in page.locator(".leaflet-control-search .search-tooltip").inner_text()
-        page.locator(".leaflet-control-search input").fill("")
-        page.locator(".leaflet-control-layers-overlays label", has_text="APL médecins").locator("input").click()
-        screenshot(page, SCREENSHOT_DIR / "carte_territoire.png")
-        assert errors == []
-    finally:
-        close_page(page)
+def test_coverage_legend_lists_every_cpts_with_a_search_box() -> None:
+    units, perimeters = synthetic_coverage()["units"], grid_of_named(25)
+    html = unescape_json(coverage_map(units, perimeters).get_root().render())
+    items = re.findall(r'<li data-key=\\"(\d+)\\" data-name=\\"([^"\\]+)\\"', html)
+    assert len(items) == 25  # all of them, not the first 25 of a longer list cut short
+    assert [name for _, name in items] == sorted(name for _, name in items)
+    assert "Rechercher une CPTS…" in html
 
 
-@pytest.mark.browser
-def test_coverage_map_in_browser(tmp_path: Path) -> None:
-    path = save_map(
-        coverage_map(**synthetic_coverage(), title="Couverture CPTS – Alpes-de-Haute-Provence", demo_data=True),
-        tmp_path / "couverture.html",
-    )
-    page, errors, console = open_page(path)
-    try:
-        assert errors == [] and console == []
-        assert page.evaluate("typeof L") == "object"
-        labels = page.evaluate(LAYER_LABELS_JS)
-        assert labels == [
-            "Communes",
-            "Périmètres des CPTS",
-            "Chevauchements",
-            "Zones blanches",
-            "Territoires atones",
-            "Propositions de périmètres",
-        ]
-        assert page.locator("path.leaflet-interactive").count() >= 12
-        assert page.locator(".cpts-demo-banner").is_visible()
-        legend = page.locator(".cpts-legend").inner_text()
-        for text in ["CPTS A", "CPTS B", "Chevauchements", "Zones blanches", "Territoires atones", "proposition"]:
-            assert text in legend
-        assert page.locator(".cpts-label", has_text="proposition").count() == 1
-        assert page.locator(".leaflet-control-search").count() == 1
-        # Candidate perimeter is dashed.
-        assert page.locator("path[stroke-dasharray='10 6']").count() == 1
-        screenshot(page, SCREENSHOT_DIR / "carte_couverture.png")
-    finally:
-        close_page(page)
-
-
-@pytest.mark.browser
-def test_flow_map_in_browser(tmp_path: Path) -> None:
-    data = synthetic_territory()
-    path = save_map(
-        flow_map(data["flows"], perimeter=data["perimeter"], communes=data["communes"], title="Flux de patients"),
-        tmp_path / "flux.html",
-    )
-    page, errors, console = open_page(path)
-    try:
-        assert errors == [] and console == []
-        widths = page.evaluate(
-            "Array.from(document.querySelectorAll('path.leaflet-interactive'))"
-            ".filter(p => p.getAttribute('stroke') === '#d6604d' || p.getAttribute('stroke') === '#2166ac')"
-            ".map(p => [p.getAttribute('stroke'), parseFloat(p.getAttribute('stroke-width'))])"
-        )
-        by_color = dict(widths)
-        assert by_color["#d6604d"] == pytest.approx(14.0)  # largest flow (sortant, 1 200)
-        assert by_color["#2166ac"] == pytest.approx(1.5 + 12.5 * math.sqrt(300 / 1200))
-        screenshot(page, SCREENSHOT_DIR / "carte_flux.png")
-    finally:
-        close_page(page)
-
-
-@pytest.mark.browser
-def test_names_are_escaped(tmp_path: Path) -> None:
-    data = synthetic_territory(xss=True)
-    path = save_map(territory_map(indicators=INDICATORS, title=f"Titre {XSS}", **data), tmp_path / "xss.html")
-    page, errors, console = open_page(path)
-    try:
-        assert errors == [] and console == []
-        assert dialogs(page) == []
-        assert page.evaluate("window.__xss === undefined")
-        assert XSS in page.locator(".cpts-title").inner_text()
-        # Hover the establishment whose name is the payload: the tooltip shows it as text.
-        page.locator(".leaflet-control-layers-overlays label", has_text="Établissements").locator("input").uncheck()
-        page.locator(".leaflet-control-layers-overlays label", has_text="Établissements").locator("input").check()
-        markers = page.locator("path.leaflet-interactive[fill='#1f78b4']")  # first group colour: "Hôpital"
-        markers.first.hover(force=True)
-        page.wait_for_timeout(200)
-        tooltip = page.locator(".leaflet-tooltip")
-        assert XSS in tooltip.inner_text()
-        assert tooltip.locator("script").count() == 0
-        # The commune with the payload name appears as text in the search suggestions.
-        page.locator(".leaflet-control-search input").press_sequentially("<scr")
-        page.wait_for_timeout(400)
-        tips = page.locator(".leaflet-control-search .search-tooltip")
-        assert page.locator(".leaflet-control-search .search-tooltip script").count() == 0
-        assert XSS in tips.inner_text() or tips.inner_text() == ""
-        assert (
-            page.locator("body script:not([src])").evaluate_all(
-                "els => els.filter(e => e.textContent.includes('alert(1)') && !e.textContent.includes('\\\\u003c')"
-                " && !e.textContent.includes('&lt;')).length"
-            )
-            == 0
-        )
-        assert dialogs(page) == [] and errors == []
-    finally:
-        close_page(page)
-
-
-def test_maps_module_exports() -> None:
-    assert callable(maps.territory_map) and callable(maps.coverage_map) and callable(maps.flow_map)
+def grid_of_named(n: int) -> gpd.GeoDataFrame:
+    side = math.ceil(math.sqrt(n))
+    cells = [(i % side, i // side) for i in range(n)]
+    return gpd.GeoDataFrame({"cpts": [f"CPTS n°{k:02d}" for k in range(n)]},
+                            geometry=[box(LON0 + i * 0.05, LAT0 + j * 0.05, LON0 + (i + 1) * 0.05,
+                                          LAT0 + (j + 1) * 0.05) for i, j in cells], crs=4326)
 
 
 def test_region_scale_coverage_map_stays_small(tmp_path: Path) -> None:
@@ -405,3 +232,71 @@ def test_region_scale_coverage_map_stays_small(tmp_path: Path) -> None:
     size = path.stat().st_size
     assert size < 15 * 1024 * 1024
     assert size < raw / 2  # simplification + rounding
+
+
+@pytest.mark.mirror
+def test_real_paca_coverage_map_stays_under_15_mb(mirror: Path, tmp_path: Path) -> None:
+    units, perimeters = paca_coverage(mirror)
+    assert len(units) > 900 and perimeters["cpts"].nunique() == len(perimeters) > 60
+    path = save_map(coverage_map(units, perimeters, title="Couverture PACA"), tmp_path / "paca.html")
+    assert path.stat().st_size < 15 * 1024 * 1024
+    html = unescape_json(path.read_text(encoding="utf-8"))
+    assert html.count("<li data-key=") == len(perimeters)
+
+
+# --------------------------------------------------------------------------- flow map
+
+
+def test_flows_carry_names_keys_and_widths() -> None:
+    f = prepare_flows(synthetic_flows(), max_width=14.0)
+    assert f["_volume"].tolist() == [1200.0, 300.0]  # largest first
+    # The commune outside the territory: the destination of an outgoing flow, the origin of an incoming one.
+    assert f["_key"].tolist() == ["04112", "04209"] and f["_outside"].tolist() == ["Manosque", "Sisteron"]
+    assert f["_from"].tolist() == ["Digne-les-Bains", "Sisteron"]
+    assert f["_width"].tolist() == pytest.approx([14.0, 1.5 + 12.5 * math.sqrt(300 / 1200)])
+
+
+def test_flow_names_fall_back_to_codes_and_missing_volume_is_not_zero() -> None:
+    flows = synthetic_flows().drop(columns=["nom_origine", "nom_destination"])
+    flows.loc[1, "volume"] = np.nan
+    f = prepare_flows(flows, max_width=14.0)
+    assert f["_outside"].tolist() == ["04112", "04209"]
+    html = destinations_panel(f, None, 10, 0, "Volume")
+    assert ">n.d.</td>" in html and ">0</td>" not in html
+
+
+def test_flow_map_table_lists_destinations_by_name(tmp_path: Path) -> None:
+    data = synthetic_territory()
+    table = pd.DataFrame({"destination": ["04112", "04209"], "nom": ["Manosque", XSS], "volume": [1200.4, 80.0],
+                          "part_des_residents": [0.123, np.nan]})
+    m = flow_map(data["flows"], perimeter=data["perimeter"], communes=data["communes"], table=table,
+                 volume_label="Recours annuels modélisés")
+    html = unescape_json(m.get_root().render())
+    assert "Principales destinations des habitants" in html
+    assert "Recours annuels modélisés" in html
+    assert "12,3\u202f%" in html and ">n.d.</td>" in html  # missing share shown as « n.d. »
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and XSS not in html
+    assert "Principales origines des patients extérieurs" in html and "Sisteron" in html
+    colors = {f["properties"]["color"] for f in embedded_features(html) if "key" in f["properties"]}
+    assert colors == {FLOW_COLORS["sortant"], FLOW_COLORS["entrant"]}
+
+
+def test_maps_module_exports() -> None:
+    assert callable(maps.territory_map) and callable(maps.coverage_map) and callable(maps.flow_map)
+    assert callable(maps.save_map) and callable(maps.classify) and callable(maps.prepare_geometries)
+
+
+def test_maps_without_drawable_flows_or_figures_still_render() -> None:
+    data = synthetic_territory()
+    no_flow = data["flows"].iloc[0:0]
+    html = unescape_json(flow_map(no_flow, perimeter=data["perimeter"], communes=data["communes"])
+                         .get_root().render())
+    assert "Aucun flux à représenter" in html and "Aucun flux de ce sens." in html
+    located_nowhere = data["flows"].assign(geometry=None)
+    assert "Aucun flux à représenter" in unescape_json(flow_map(located_nowhere).get_root().render())
+    # A territory whose indicator is missing everywhere: grey units, « Donnée non disponible », no class.
+    communes = data["communes"].assign(apl_2023=np.nan)
+    html = unescape_json(territory_map(data["perimeter"], communes, {"apl_2023": "APL"},
+                                       establishments=data["establishments"].drop(columns=["groupe"]),
+                                       flows=no_flow).get_root().render())
+    assert "Donnée non disponible" in html and "Autre <span" in html

@@ -22,15 +22,16 @@ from pipeline.render.offline import (
     save_self_contained,
 )
 from tests.browser import blocked_requests, close_page, open_page
-from tests.render.test_maps import INDICATORS, synthetic_territory
+from tests.render.map_data import INDICATORS, synthetic_territory
 
 REMOTE_TAG = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
 
 
 def folium_urls() -> set[str]:
-    """Every CDN URL folium 0.20 puts in a Map page, plus leaflet-search."""
+    """Every CDN URL folium 0.20 puts in a Map page, plus leaflet-search and Leaflet.markercluster."""
     urls = {u for _, u in folium.Map.default_js} | {u for _, u in folium.Map.default_css}
-    urls |= {u for _, u in folium.plugins.Search.default_js} | {u for _, u in folium.plugins.Search.default_css}
+    for plugin in (folium.plugins.Search, folium.plugins.MarkerCluster):
+        urls |= {u for _, u in plugin.default_js} | {u for _, u in plugin.default_css}
     return urls
 
 
@@ -48,7 +49,7 @@ def test_vendored_assets_have_licences_and_fit_budget() -> None:
     assert total < 1_500_000
     for info in manifest["packages"].values():
         folder = VENDOR_DIR / info["directory"]
-        assert any(p.name.lower().startswith("license") for p in folder.iterdir()), folder
+        assert any("licen" in p.name.lower() for p in folder.iterdir()), folder  # LICENSE, MIT-LICENCE.txt
     # No source maps or unminified duplicates were vendored.
     assert not list(VENDOR_DIR.rglob("*.map"))
     assert json.loads((VENDOR_DIR / "manifest.json").read_text(encoding="utf-8"))["assets"]
@@ -134,5 +135,8 @@ def test_saved_territory_map_has_no_remote_script_or_stylesheet(tmp_path: Path) 
     try:
         assert errors == [] and console == []
         assert blocked_requests(page) == []  # not a single network request
+        # Leaflet.markercluster (clustered establishments) is inlined from the vendored copy.
+        assert page.evaluate("typeof L.MarkerClusterGroup") == "function"
+        assert "dist/leaflet.markercluster.js (copie locale)" in text
     finally:
         close_page(page)

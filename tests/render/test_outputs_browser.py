@@ -144,22 +144,29 @@ def test_map_escapes_establishment_names(page_of: Any) -> None:
     """The names reach the tooltips as text: no script runs, no element is created from them."""
     page, errors, _ = page_of("carte.html")
     found = page.evaluate(
-        """() => {
+        """async () => {
           const out = [];
           const maps = Object.values(window).filter(v => v instanceof L.Map);
-          maps.forEach(m => m.eachLayer(group => {
-            if (!(group instanceof L.GeoJSON)) return;
-            group.eachLayer(layer => {
-              const info = layer.feature && layer.feature.properties && layer.feature.properties.info;
-              if (info && info.includes('alert(')) {
-                layer.fire('mouseover', {latlng: layer.getLatLng()}, true);  // hover, as a user would
-                const tips = document.querySelectorAll('.leaflet-tooltip');
-                const tip = tips[tips.length - 1];
-                out.push({info: info, text: tip ? tip.innerText : null,
-                          elements: tip ? tip.querySelectorAll('script, img').length : -1});
-              }
+          for (const m of maps) {
+            // Establishments are clustered: their markers live in a marker-cluster group.
+            const layers = [];
+            m.eachLayer(group => {
+              if (group instanceof L.MarkerClusterGroup) { group.getLayers().forEach(l => layers.push([group, l])); }
+              else if (group instanceof L.GeoJSON) { group.eachLayer(l => layers.push([null, l])); }
             });
-          }));
+            for (const [cluster, layer] of layers) {
+              const info = layer.feature && layer.feature.properties && layer.feature.properties.info;
+              if (!info || !info.includes('alert(')) continue;
+              if (cluster && !m.hasLayer(layer)) {  // zoom in until the marker stands on its own, as a user would
+                await new Promise(done => { cluster.zoomToShowLayer(layer, done); setTimeout(done, 3000); });
+              }
+              layer.fire('mouseover', {latlng: layer.getLatLng()}, true);  // hover, as a user would
+              const tips = document.querySelectorAll('.leaflet-tooltip');
+              const tip = tips[tips.length - 1];
+              out.push({info: info, text: tip ? tip.innerText : null,
+                        elements: tip ? tip.querySelectorAll('script, img').length : -1});
+            }
+          }
           return out;
         }"""
     )

@@ -1,0 +1,143 @@
+"""The page every map is drawn on, its layers' common options, and saving.
+
+* **No tiles by default.** Tile layers always need the network; offline they
+  leave a grey background with broken-image requests. The maps therefore draw
+  their own context (perimeter, communes, neighbours) on a plain background.
+  ``tiles=True`` adds an OpenStreetMap base layer that is used when the
+  network is available and simply stays blank otherwise.
+* Only Leaflet and jQuery (used by folium popups) are loaded by default;
+  plugins add their own assets (leaflet-search, Leaflet.markercluster), all
+  vendored and inlined by :mod:`pipeline.render.offline`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+from branca.element import Element, Figure
+
+from pipeline.render.maps.assets import stylesheet
+from pipeline.render.maps.controls import FrenchControls
+from pipeline.render.maps.geometry import latlon_bounds
+from pipeline.render.maps.text import esc
+from pipeline.render.offline import save_self_contained
+from pipeline.render.report import DEMO_BANNER
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOURCE = "Sources : Insee, DREES (APL), FINESS, Assurance maladie (RPPS/annuaire santé), IGN Admin Express."
+MAX_HTML_BYTES = 15 * 1024 * 1024
+#: Closest zoom (a few streets on screen).
+MAX_ZOOM = 18
+#: Pixels kept free on the right when fitting: the layer control and the legend sit there.
+RIGHT_COLUMN = 380
+
+
+def base_map(
+    bounds_from: Iterable[gpd.GeoDataFrame | None], title: str, demo_data: bool, source: str, tiles: bool,
+    left_panel: int = 30,
+) -> folium.Map:
+    """A map with no tiles, a title, an optional demo banner and a source line, fitted to the layers.
+
+    ``left_panel`` is the width in pixels kept free on the left when fitting
+    (a panel of the flow map sits there).
+    """
+    bounds = latlon_bounds(bounds_from)
+    figure = Figure(title=esc(title))
+    m = folium.Map(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=False,  # FrenchControls adds a metric-only scale (no miles or feet)
+        prefer_canvas=False,
+        zoom_control=False,
+    )
+    figure.add_child(m)
+    m.options["maxZoom"] = MAX_ZOOM  # Leaflet.markercluster needs it, and no tile layer gives one
+    FrenchControls().add_to(m)
+    # Only what the pipeline's maps use: no Bootstrap, Font Awesome or awesome-markers.
+    m.default_js = [(n, u) for n, u in folium.Map.default_js if n in ("leaflet", "jquery")]
+    m.default_css = [(n, u) for n, u in folium.Map.default_css if n == "leaflet_css"]
+    if tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name="Fond OpenStreetMap (nécessite Internet)", overlay=False, control=True
+        ).add_to(m)
+    m.fit_bounds(bounds, padding_top_left=(left_panel, 100 if demo_data else 70),
+                 padding_bottom_right=(RIGHT_COLUMN, 30))
+    root: Any = m.get_root()  # a branca Figure, whose header/html children folium types as Element
+    root.header.add_child(Element(stylesheet("map-page.css")), name="cpts_css")
+    banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""
+    root.html.add_child(
+        Element(
+            f'<div class="cpts-header"><div class="cpts-title">{esc(title)}</div>{banner}</div>'
+            f'<div class="cpts-source">{esc(source)}</div>'
+        ),
+        name="cpts_header",
+    )
+    if demo_data:
+        root.html.add_child(
+            Element("<script>document.body.classList.add('cpts-has-banner');</script>"), name="cpts_banner_js"
+        )
+    return m
+
+
+def geojson_layer(
+    data: dict[str, Any],
+    name: str,
+    style: Callable[[dict[str, Any]], dict[str, Any]],
+    show: bool = True,
+    tooltip: bool = True,
+    highlight: bool = True,
+    marker: Any | None = None,
+    control: bool = True,
+) -> folium.GeoJson:
+    """A GeoJSON overlay whose tooltip shows each feature's ``info`` property (escaped HTML)."""
+    kwargs: dict[str, Any] = {}
+    if tooltip:
+        kwargs["tooltip"] = folium.GeoJsonTooltip(fields=["info"], labels=False, sticky=True)
+    if highlight:
+        kwargs["highlight_function"] = lambda _f: {"weight": 3, "color": "#000000"}
+    if marker is not None:
+        kwargs["marker"] = marker
+    return folium.GeoJson(
+        data, name=esc(name), style_function=style, show=show, overlay=True, control=control, **kwargs
+    )
+
+
+def text_label(lat: float, lon: float, html: str, css_class: str = "cpts-label") -> folium.Marker:
+    """A permanent, non-interactive text label (``html`` already escaped), drawn with a DivIcon."""
+    return folium.Marker(
+        [lat, lon],
+        icon=folium.DivIcon(html=f'<div class="{css_class}">{html}</div>', class_name="cpts-label-icon",
+                            icon_size=(1, 1)),
+        interactive=False,
+    )
+
+
+def save_map(m: folium.Map, path: str | Path, max_bytes: int | None = MAX_HTML_BYTES) -> Path:
+    """Write ``m`` as a self-contained HTML file (no network needed) and return the path.
+
+    Parameters
+    ----------
+    m
+        Map built by this package (or any folium map whose assets are vendored).
+    path
+        Output ``.html`` file; parent folders are created.
+    max_bytes
+        Log a warning when the file is larger (15 MB by default); ``None``
+        disables the check.
+    """
+    out = save_self_contained(m, path)
+    size = out.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        log.warning(
+            "Carte %s volumineuse (%.1f Mo) : augmentez simplify_tolerance ou réduisez precision.",
+            out,
+            size / 1e6,
+        )
+    return out

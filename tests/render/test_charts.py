@@ -1,0 +1,112 @@
+"""Report charts: axes from zero (or visibly broken), labels that never overlap, French numbers, n.d."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from pipeline.nomenclatures import GROUPES_TRAME
+from pipeline.render import charts
+from pipeline.render.palette import LEVEL_COLORS, PROFESSION_COLORS
+
+LEVELS = ("Territoire", "Département", "Région", "France")
+
+
+def text_boxes(fig: Figure, texts: list) -> list:
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    return [t.get_window_extent(renderer) for t in texts if t.get_text()]
+
+
+def overlapping(boxes: list) -> list:
+    return [(a, b) for a, b in itertools.combinations(boxes, 2) if a.overlaps(b)]
+
+
+def test_grouped_density_chart_labels_never_overlap_with_every_trame_row() -> None:
+    rng = np.random.default_rng(1)
+    table = {g: {lev: float(rng.uniform(0, 40)) for lev in LEVELS} for g in GROUPES_TRAME}
+    fig = charts.grouped_supply_figure(table)
+    ax = fig.axes[0]
+    # Professions are rows: their (wrapped) names do not collide, nor do the value labels.
+    assert overlapping(text_boxes(fig, ax.get_yticklabels())) == []
+    values = [t for t in ax.texts]
+    assert len(values) == len(GROUPES_TRAME) * len(LEVELS)
+    assert overlapping(text_boxes(fig, values)) == []
+    assert ax.get_xlim()[0] == 0  # densities start at zero
+    plt.close(fig)
+
+
+def test_grouped_chart_colours_levels_and_writes_missing_as_nd() -> None:
+    table = {"Médecins généralistes": {"Territoire": 7.1, "Département": 8.9, "Région": None, "France": 8.4}}
+    fig = charts.grouped_supply_figure(table)
+    ax = fig.axes[0]
+    bars = {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
+    assert set(bars) == set(LEVELS)
+    for level in LEVELS:
+        assert bars[level][:3] == pytest.approx(tuple(int(LEVEL_COLORS[level][i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == ["7,1", "8,9", "n.d.", "8,4"]  # French decimal comma; the missing value is not a zero bar
+    region = next(c for c in ax.containers if c.get_label() == "Région")
+    assert region.patches[0].get_width() == 0
+    plt.close(fig)
+
+
+def test_population_axis_is_broken_when_values_are_far_from_zero() -> None:
+    svg = str(charts.population_chart([2010, 2015, 2021], [24_100, 24_800, 25_310]))
+    assert "axis-break" in svg and "axe interrompu" in svg
+    assert "25\u202f310" in svg
+    fig = charts.population_figure([2010, 2015, 2021], [24_100, 24_800, 25_310])
+    low, high = fig.axes[0].get_ylim()
+    assert 0 < low < 24_100 and high > 25_310
+    plt.close(fig)
+
+
+def test_population_axis_starts_at_zero_when_values_vary_a_lot() -> None:
+    fig = charts.population_figure([2010, 2015, 2021], [1_200, 2_400, 3_100])
+    assert fig.axes[0].get_ylim()[0] == 0
+    assert not [line for line in fig.axes[0].lines if line.get_gid() == "axis-break"]
+    plt.close(fig)
+    assert "axis-break" not in str(charts.population_chart([2010, 2021], [1_200, 3_100]))
+
+
+def test_supply_chart_starts_at_zero_and_marks_missing_levels() -> None:
+    fig = charts.supply_figure({"Territoire": 7.1, "Département": 8.9, "Région": None, "France": 8.4})
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == 0
+    assert [t.get_text() for t in ax.texts] == ["7,1", "8,9", "n.d.", "8,4"]
+    plt.close(fig)
+
+
+def test_tick_values_keep_the_decimals_they_need() -> None:
+    assert charts._tick_text(2.5) == "2,5"
+    assert charts._tick_text(5.0) == "5"
+    assert charts._tick_text(25_000.0) == "25\u202f000"
+    assert charts._tick_text(0.25) == "0,25"
+    fig = charts.supply_figure({"Territoire": 7.1, "Département": 18.9})
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    # Steps of 1, 2 or 5 × 10ⁿ: no « 3 » standing for 2.5.
+    numbers = [float(t.replace("\u202f", "").replace(",", ".")) for t in ticks if t]
+    steps = {round(b - a, 6) for a, b in itertools.pairwise(numbers)}
+    assert len(steps) == 1 and steps.pop() in {1, 2, 2.5, 5, 10}
+    plt.close(fig)
+
+
+def test_establishment_and_profession_charts_use_palette_colours_and_order() -> None:
+    fig = charts.establishments_figure({"EHPAD": 12, "MSP": 3, "Groupe inconnu": 2})
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["MSP", "EHPAD", "Groupe inconnu"]  # order of the FINESS groups, unknown last
+    assert fig.axes[0].get_xlim()[0] == 0
+    plt.close(fig)
+    svg = str(charts.professions_chart({"Infirmiers": 40, "Médecins généralistes": 18}))
+    assert f"fill: {PROFESSION_COLORS['Infirmiers']}" in svg
+    assert f"fill: {PROFESSION_COLORS['Médecins généralistes']}" in svg
+
+
+def test_png_output_for_the_word_document() -> None:
+    png = charts.to_png(charts.supply_figure({"Territoire": 7.1, "France": 8.4}), dpi=200)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000

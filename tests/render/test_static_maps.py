@@ -1,0 +1,228 @@
+"""Printed maps: PNG/SVG at print quality, true scale bar, legend, title, sources, palette colours.
+
+PNGs are written to ``/tmp/cpts_screenshots/static`` so that a person can look at them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+from shapely.geometry import LineString, box
+
+from pipeline.render.maps.classes import choropleth
+from pipeline.render.palette import ESTABLISHMENT_COLORS, FLOW_COLORS, establishment_color
+from pipeline.render.static_maps import (
+    establishments_figure,
+    establishments_map,
+    flows_figure,
+    flows_map,
+    indicator_figure,
+    indicator_map,
+)
+from pipeline.render.static_maps.frame import nice_length
+from tests.render.map_data import (
+    LAT0,
+    LON0,
+    dense_establishments,
+    real_arrondissements,
+    real_flows,
+    real_territory,
+    synthetic_flows,
+    synthetic_territory,
+)
+
+OUT = Path("/tmp/cpts_screenshots/static")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def texts(fig: Figure) -> list[str]:
+    """Every text of the figure: titles, labels, legends (wrapped lines joined)."""
+    found = fig.findobj(lambda a: hasattr(a, "get_text") and callable(a.get_text))
+    return [t.get_text().replace("\n", " ") for t in found]
+
+
+def hex_of(rgba: tuple) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(round(v * 255) for v in rgba[:3]))
+
+
+def test_nice_scale_lengths() -> None:
+    assert nice_length(23_000) == 20_000
+    assert nice_length(4_900) == 2_000
+    assert nice_length(7_000) == 5_000
+    assert nice_length(1_000) == 1_000
+    assert nice_length(60) == 100
+
+
+def test_indicator_map_is_a_print_quality_png_with_legend_title_and_sources(tmp_path: Path) -> None:
+    data = synthetic_territory()
+    png = indicator_map(data["perimeter"], data["communes"], "apl_2023", "APL médecins généralistes 2023",
+                        neighbours=data["neighbours"], title="CPTS du Pays dignois – APL", demo_data=True,
+                        source="Sources : DREES (APL 2023), IGN.", path=tmp_path / "apl.png")
+    assert png.startswith(PNG_SIGNATURE) and (tmp_path / "apl.png").read_bytes() == png
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (1600, 1240)  # 8 x 6.2 inches at 200 dpi
+    (OUT).mkdir(parents=True, exist_ok=True)
+    (OUT / "synthetique_apl.png").write_bytes(png)
+    fig = indicator_figure(data["perimeter"], data["communes"], "apl_2023", "APL médecins généralistes 2023",
+                           neighbours=data["neighbours"], demo_data=True, source="Sources : DREES (APL 2023), IGN.")
+    words = texts(fig)
+    assert "APL médecins généralistes 2023" in words
+    assert "Sources : DREES (APL 2023), IGN." in words
+    assert "Données fictives de démonstration" in words
+    # Classified legend, French numbers, missing value named as such (not a class).
+    classes = choropleth(data["communes"]["apl_2023"])
+    for _, label in classes.legend:
+        assert label in words
+    assert "Donnée non disponible" in words and "2,1" in words
+    assert "Autre CPTS : CPTS Durance-Bléone" in words
+    # Each commune's fill is its class colour; the one without APL is grey.
+    fills = [hex_of(c) for c in fig.axes[0].collections[1].get_facecolor()]
+    assert fills == classes.colors
+
+
+def test_scale_bar_measures_true_kilometres_in_lambert_93() -> None:
+    data = synthetic_territory()
+    fig = indicator_figure(data["perimeter"], data["communes"], "population", "Population")
+    ax, legend_ax = fig.axes
+    segments = [p for p in legend_ax.patches if str(p.get_gid()).startswith("scale-bar")]
+    assert len(segments) == 2
+    fig.canvas.draw()
+    left = legend_ax.transAxes.transform((segments[0].get_x(), 0))[0]
+    right = legend_ax.transAxes.transform((segments[1].get_x() + segments[1].get_width(), 0))[0]
+    label = next(t for t in legend_ax.texts if t.get_text().endswith(" km"))
+    km = float(label.get_text().split()[0].replace(",", "."))
+    # Same length in the map's Lambert 93 metres: display pixels per metre of the map axes.
+    x0, x1 = ax.get_xlim()
+    metres_per_pixel = (x1 - x0) / ax.get_window_extent().width
+    assert (right - left) * metres_per_pixel == pytest.approx(km * 1000, rel=1e-6)
+    # The synthetic communes are 0.05° wide: about 4 km at 44° N; three of them fit in the view.
+    assert 2 <= km <= 5
+
+
+def test_north_arrow_follows_the_meridian_convergence() -> None:
+    from pipeline.render.static_maps.frame import new_frame, north_arrow
+
+    data = synthetic_territory()
+    frame = new_frame([data["communes"]], "T", "Sources : test")
+    angle = north_arrow(frame)
+    # Lambert 93: convergence ≈ (λ − 3°) · sin(46.5°), true north turned anticlockwise east of 3° E.
+    lon = LON0 + 0.075
+    assert angle == pytest.approx(-(lon - 3.0) * math.sin(math.radians(46.5)), abs=0.15)
+
+
+def test_overseas_territory_is_drawn_in_its_own_crs() -> None:
+    reunion = gpd.GeoDataFrame({"code": ["97411", "97415"], "nom": ["Saint-Denis", "Saint-Paul"],
+                                "population": [150_000, 105_000]},
+                               geometry=[box(55.40, -20.95, 55.50, -20.88), box(55.25, -21.05, 55.40, -20.95)],
+                               crs=4326)
+    perimeter = gpd.GeoDataFrame({"nom": ["CPTS Nord"]}, geometry=[reunion.union_all()], crs=4326)
+    fig = indicator_figure(perimeter, reunion, "population", "Population")
+    x0, x1 = fig.axes[0].get_xlim()
+    y0, _ = fig.axes[0].get_ylim()
+    # RGR92 / UTM 40S: eastings around 330 km, northings around 7 680 km.
+    assert 300_000 < x0 < x1 < 400_000 and 7_600_000 < y0 < 7_750_000
+
+
+def test_establishments_map_colours_groups_and_counts_them() -> None:
+    data = synthetic_territory()
+    fig = establishments_figure(data["perimeter"], data["communes"], data["establishments"])
+    scatters = {c.get_gid(): c for c in fig.axes[0].collections if str(c.get_gid()).startswith("groupe-")}
+    assert set(scatters) == {"groupe-Hôpital public", "groupe-EHPAD", "groupe-Autre"}
+    for gid, scatter in scatters.items():
+        assert hex_of(scatter.get_facecolor()[0]) == ESTABLISHMENT_COLORS[gid.removeprefix("groupe-")]
+    words = texts(fig)
+    assert "Établissements (3)" in words and "EHPAD (1)" in words
+
+
+def test_flows_map_draws_one_arrow_per_flow_wider_for_larger_volumes() -> None:
+    data = synthetic_territory()
+    fig = flows_figure(data["flows"], data["perimeter"], data["communes"], volume_label="Recours annuels")
+    arrows = [p for p in fig.axes[0].patches if str(p.get_gid()).startswith("flux-")]
+    assert [a.get_gid() for a in arrows] == ["flux-sortant", "flux-entrant"]
+    assert arrows[0].get_linewidth() > arrows[1].get_linewidth()
+    assert hex_of(arrows[0].get_edgecolor()) == FLOW_COLORS["sortant"]
+    words = texts(fig)
+    assert "Manosque" in words and "Sisteron" in words  # names, not codes
+    assert "04112" not in words
+    assert "1\u202f200" in words  # volume of the largest flow, French format
+    assert "Recours annuels (épaisseur)" in words
+
+
+def test_svg_output_keeps_legend_and_sources_as_text() -> None:
+    data = synthetic_territory()
+    svg = flows_map(synthetic_flows(), data["perimeter"], data["communes"], image_format="svg")
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+    # Legend, title and sources stay text (map labels with a white halo are drawn as outlines).
+    assert b"Sens des flux" in svg and b"Sources" in svg and "Échelle".encode() in svg
+
+
+def test_missing_volume_gets_the_thinnest_arrow_not_a_zero() -> None:
+    flows = synthetic_flows()
+    flows.loc[1, "volume"] = np.nan
+    extra = gpd.GeoDataFrame({"volume": [50.0], "sens": ["sortant"], "origine": ["04070"], "destination": ["04001"],
+                              "nom_origine": ["Digne"], "nom_destination": ["Aiglun"]},
+                             geometry=[LineString([(LON0 + 0.02, LAT0 + 0.02), (LON0 + 0.07, LAT0 + 0.06)])],
+                             crs=4326)
+    fig = flows_figure(pd.concat([flows, extra], ignore_index=True))
+    arrows = [p for p in fig.axes[0].patches if str(p.get_gid()).startswith("flux-")]
+    assert len(arrows) == 3 and min(a.get_linewidth() for a in arrows) == pytest.approx(0.8)
+
+
+@pytest.mark.mirror
+def test_real_verdon_and_paris_static_maps(mirror: Path) -> None:
+    """Real contours: the Verdon CPTS (15 communes, 6 neighbours) and 1 000 establishments in Paris 18e–20e."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    verdon = real_territory(mirror)
+    assert len(verdon["units"]) >= 14 and len(verdon["neighbours"]) >= 4
+    fig = indicator_figure(verdon["perimeter"], verdon["units"], "densite", "Densité (hab./km²)",
+                           neighbours=verdon["neighbours"], title="CPTS du Verdon – densité de population")
+    named = set(texts(fig)) & set(verdon["units"]["nom"])
+    assert len(named) >= 10  # most communes are named without collisions
+    indicator_map(verdon["perimeter"], verdon["units"], "densite", "Densité (hab./km²)",
+                  neighbours=verdon["neighbours"], title="CPTS du Verdon – densité de population",
+                  path=OUT / "verdon_densite.png")
+
+    paris = real_arrondissements(mirror, ["75118", "75119", "75120"])
+    perimeter = gpd.GeoDataFrame({"nom": ["Paris 18e–20e"]}, geometry=[paris.union_all()], crs=4326)
+    points = dense_establishments(paris, 1000)
+    fig = establishments_figure(perimeter, paris, points, title="Paris 18e–20e", demo_data=True)
+    words = texts(fig)
+    counts = points["groupe"].value_counts()
+    for group, n in counts.items():
+        assert f"{group} ({n})" in words
+        scatter = next(c for c in fig.axes[0].collections if c.get_gid() == f"groupe-{group}")
+        assert len(scatter.get_offsets()) == n
+        assert hex_of(scatter.get_facecolor()[0]) == establishment_color(group)
+    assert "Établissements (1\u202f000)" in words
+    establishments_map(perimeter, paris, points, title="Paris 18e–20e – établissements fictifs", demo_data=True,
+                       path=OUT / "paris_etablissements.png")
+
+    flows = real_flows(mirror)
+    fig = flows_figure(flows, verdon["perimeter"], verdon["units"], volume_label="Recours annuels")
+    words = texts(fig)
+    assert {"Manosque", "Draguignan", "Digne-les-Bains"} <= set(words)  # the main destinations, by name
+    flows_map(flows, verdon["perimeter"], verdon["units"], title="CPTS du Verdon – principaux flux (volumes fictifs)",
+              volume_label="Recours annuels", demo_data=True, path=OUT / "verdon_flux.png")
+
+
+def test_static_maps_survive_missing_data() -> None:
+    data = synthetic_territory()
+    no_flow = synthetic_flows().iloc[0:0]
+    assert flows_map(no_flow, data["perimeter"], data["communes"]).startswith(PNG_SIGNATURE)
+    communes = data["communes"].assign(apl_2023=np.nan)
+    fig = indicator_figure(data["perimeter"], communes, "apl_2023", "APL")
+    assert "Donnée non disponible" in texts(fig)
+    unnamed = data["establishments"].drop(columns=["groupe"])
+    assert "Autre (3)" in texts(establishments_figure(data["perimeter"], data["communes"], unnamed))
+    # Layers given in Lambert 93 are drawn the same as in EPSG:4326.
+    projected = indicator_figure(data["perimeter"].to_crs(2154), data["communes"].to_crs(2154), "population", "P")
+    plain = indicator_figure(data["perimeter"], data["communes"], "population", "P")
+    assert projected.axes[0].get_xlim() == pytest.approx(plain.axes[0].get_xlim())
