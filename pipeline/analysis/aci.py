@@ -202,3 +202,25 @@ def mission_calendar(signature: date, version: str = DEFAULT_VERSION) -> pd.Data
     table["deploiement"] = ends
     columns = ["mission", "categorie", "demarrage_mois", "deploiement_mois", "demarrage", "deploiement"]
     return table[[*columns, "texte", "remarque"]]
+
+
+def known_funding(band: int, version: str = DEFAULT_VERSION) -> dict[str, int]:
+    """The annual funding of taille ``band`` whose amounts the project's sources give.
+
+    ``total_possible`` (fixed and variable lines), ``volet_supplementaire``
+    (unscheduled care) and ``maximum`` (their sum), in euros. They are lower
+    bounds when :func:`funding_note` is not empty (a mission without amount).
+    """
+    totals = funding_totals(band, version)
+    return {"total_possible": int(totals["total_connu"]),
+            "volet_supplementaire": int(totals["maximum_connu"] - totals["total_connu"]),
+            "maximum": int(totals["maximum_connu"])}
+
+
+def funding_note(version: str = DEFAULT_VERSION) -> str:
+    """French sentence naming the missions whose amount no source gives (empty when none)."""
+    missing = sorted(set(funding_table(version).loc[lambda f: f["montant_eur"].isna(), "mission"]))
+    if not missing:
+        return ""
+    return ("hors " + ", ".join(f"« {m} »" for m in missing)
+            + f" ({AMOUNT_NOT_GIVEN}) : le financement possible est au moins celui indiqué")

@@ -64,14 +64,13 @@ def check_options(options: DiagnosticOptions) -> None:
 
 def _taille(population: int, professionals: int | None, signature: date | None) -> TailleSection:
     band = aci.size_band(population)
-    totals = aci.funding_totals(band)
+    known = aci.known_funding(band)
     return TailleSection(
         band=band, label=aci.size_label(population, professionals), bounds=aci.band_description(band),
-        professionals=professionals, total_possible=int(totals["total_connu"]),
-        volet_supplementaire=int(totals["maximum_connu"] - totals["total_connu"]),
-        maximum=int(totals["maximum_connu"]), version=aci.DEFAULT_VERSION,
+        professionals=professionals, total_possible=known["total_possible"],
+        volet_supplementaire=known["volet_supplementaire"], maximum=known["maximum"], version=aci.DEFAULT_VERSION,
         version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION], funding=aci.funding_for(band),
-        missions_without_amount=list(totals["missions_sans_montant"]),
+        missions_without_amount=list(aci.funding_totals(band)["missions_sans_montant"]),
         calendar=None if signature is None else aci.mission_calendar(signature).assign(
             texte=lambda f: f["texte"].map(aci.TEXT_LABELS).fillna(f["texte"])),
     )

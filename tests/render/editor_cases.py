@@ -91,7 +91,8 @@ def od() -> pd.DataFrame:
 def aci_rules() -> AciRules:
     return AciRules(
         bounds=aci.SIZE_BOUNDS,
-        funding={band: aci.funding_totals(band) for band in (1, 2, 3, 4)},
+        funding={band: aci.known_funding(band) for band in (1, 2, 3, 4)},
+        note=aci.funding_note(),
         version=aci.DEFAULT_VERSION,
     )
 

@@ -95,7 +95,8 @@ class AciRules:
     Build it in the use case with::
 
         AciRules(bounds=aci.SIZE_BOUNDS,
-                 funding={band: aci.funding_totals(band) for band in (1, 2, 3, 4)},
+                 funding={band: aci.known_funding(band) for band in (1, 2, 3, 4)},
+                 note=aci.funding_note(),
                  version=aci.DEFAULT_VERSION)
 
     Attributes
@@ -107,11 +108,14 @@ class AciRules:
         Per taille: ``total_possible``, ``volet_supplementaire``, ``maximum`` (EUR per year).
     version
         Version of the funding table (e.g. ``"ACI-2019"``).
+    note
+        French remark shown after the funding line (missions whose amount no source gives), or empty.
     """
 
     bounds: tuple[int, ...]
     funding: Mapping[int, Mapping[str, int]]
     version: str
+    note: str = ""
 
 
 @dataclass

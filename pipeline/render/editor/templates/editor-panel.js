@@ -131,7 +131,7 @@
       }
       setText('v-financement', 'Financement annuel (' + s.version_aci + ') : ' + fmt(f.total_possible) +
         ' € possibles, volet supplémentaire ' + fmt(f.volet_supplementaire) + ' €, maximum ' + fmt(f.maximum) +
-        ' €.');
+        ' €' + (D.aci.note ? ' (' + D.aci.note + ')' : '') + '.');
       setText('v-seuils', margins.length ? margins.join(' ; ') + '.' : '');
     }
 
