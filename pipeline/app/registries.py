@@ -21,19 +21,24 @@ from pipeline import config
 from pipeline.app.data import StepResult
 from pipeline.errors import DataError
 from pipeline.geography import from_wkb, to_wkb
-from pipeline.sources import cpts_listing, finess, rpps
+from pipeline.sources import annuaire, cpts_listing, finess
 from pipeline.sources.download import obtain, sha256_of
+from pipeline.sources.extraction_names import DEMO_NOTE
 from pipeline.store import connection as store
+from pipeline.store import registry_tables
 
 Step = Callable[[duckdb.DuckDBPyConnection, Path | None, bool], StepResult]
 DEMO_SEED = 2026
+# 2: staged without the database, both layouts, unit and postal code columns.
+FINESS_LOADER_VERSION = "2"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 
 
 def _mapping_and_units(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
     mapping = con.execute("SELECT code, current_code, kind, nom FROM cog_mapping").df()
     units = con.execute(
-        "SELECT code, nom, type, parent, departement, region, population FROM communes WHERE vintage = ?",
+        "SELECT code, nom, type, parent, departement, region, population, codes_postaux FROM communes "
+        "WHERE vintage = ?",
         [config.CURRENT_VINTAGE],
     ).df()
     return mapping, units
@@ -117,13 +122,23 @@ def _loaded(con: duckdb.DuckDBPyConnection, source: str, loader_version: str = "
 def registry_step(path: Path, savoir_faire: Path | None = None) -> Step:
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
         start = time.perf_counter()
-        digest = rpps.extraction_digest(path, savoir_faire)
-        if not force and any(sha == digest for _, sha in _loaded(con, rpps.SOURCE_NAME, rpps.LOADER_VERSION)):
+        digest = annuaire.extraction_digest(path, savoir_faire)
+        loaded = _loaded(con, annuaire.SOURCE_NAME, annuaire.LOADER_VERSION)
+        if not force and any(sha == digest for _, sha in loaded):
             return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start)
-        report = rpps.load_rpps(con, path, savoir_faire_path=savoir_faire)
-        _clear_other_vintages(con, rpps.SOURCE_NAME, report.vintage)
-        return StepResult("Annuaire Santé" + (" (démonstration)" if report.demo else ""), "chargé", report.rows,
-                          time.perf_counter() - start, [report.summary_fr()])
+        mapping, units = _mapping_and_units(con)
+        staged = annuaire.stage_annuaire(path, savoir_faire, units=units, cog_mapping=mapping)
+        vintage = staged.extraction.isoformat()
+        notes = f"{staged.rows} activités ; savoir-faire : {staged.savoir_faire_source} ; fichier {staged.fichier}"
+        if staged.demo:
+            notes = f"{DEMO_NOTE} ; " + notes
+        with store.transaction(con):
+            registry_tables.write_annuaire(con, staged.activites, staged.anomalies)
+            store.record_source(con, source=annuaire.SOURCE_NAME, vintage=vintage, origin=str(path), sha256=digest,
+                                row_count=staged.rows, notes=notes, loader_version=annuaire.LOADER_VERSION)
+        _clear_other_vintages(con, annuaire.SOURCE_NAME, vintage)
+        return StepResult("Annuaire Santé" + (" (démonstration)" if staged.demo else ""), "chargé", staged.rows,
+                          time.perf_counter() - start, [staged.summary_fr()])
 
     return step
 
@@ -131,28 +146,49 @@ def registry_step(path: Path, savoir_faire: Path | None = None) -> Step:
 def finess_step(path: Path) -> Step:
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
         start = time.perf_counter()
-        if not force and any(sha == sha256_of(path) for _, sha in _loaded(con, finess.SOURCE_NAME)):
+        digest = sha256_of(path)
+        if not force and any(sha == digest for _, sha in _loaded(con, finess.SOURCE_NAME, FINESS_LOADER_VERSION)):
             return StepResult("FINESS", "inchangé", 0, time.perf_counter() - start)
-        report = finess.load_finess(con, path)
-        _clear_other_vintages(con, finess.SOURCE_NAME, report.vintage)
-        return StepResult("FINESS" + (" (démonstration)" if report.demo else ""), "chargé", report.etablissements,
-                          time.perf_counter() - start, [report.summary_fr()])
+        mapping, units = _mapping_and_units(con)
+        staged = finess.stage_finess(path, units=units, cog_mapping=mapping)
+        vintage = staged.extraction.isoformat()
+        notes = f"{len(staged.etablissements)} établissements ; présentation {staged.layout}"
+        if staged.demo:
+            notes = f"{DEMO_NOTE} ; " + notes
+        with store.transaction(con):
+            registry_tables.write_finess(con, staged.etablissements, staged.anomalies)
+            store.record_source(con, source=finess.SOURCE_NAME, vintage=vintage, origin=str(path), sha256=digest,
+                                row_count=len(staged.etablissements), notes=notes,
+                                loader_version=FINESS_LOADER_VERSION)
+        _clear_other_vintages(con, finess.SOURCE_NAME, vintage)
+        return StepResult("FINESS" + (" (démonstration)" if staged.demo else ""), "chargé",
+                          len(staged.etablissements), time.perf_counter() - start, [staged.summary_fr()])
 
     return step
 
 
 def demo_files() -> dict[str, Path]:
-    """Paths of the demonstration extractions (generated once, then reused)."""
+    """Paths of the demonstration extractions (generated once, then reused); the newest is loaded."""
+    from pipeline.sources.demo import DEMO_STAMP, DEMO_STAMPS, demo_file_names
+
     folder = config.raw_dir() / "demo"
-    return {
-        "annuaire": folder / "PS_LibreAcces_Personne_activite_202601010000_DEMO.txt",
-        "savoir_faire": folder / "PS_LibreAcces_SavoirFaire_202601010000_DEMO.txt",
-        "finess": folder / "etalab-cs1100507-stock-20260101-0000-DEMO.csv",
-    }
+    files: dict[str, Path] = {}
+    for stamp in DEMO_STAMPS:
+        activity, savoir_faire = demo_file_names(stamp)
+        files[f"annuaire_{stamp[:4]}"] = folder / activity
+        files[f"savoir_faire_{stamp[:4]}"] = folder / savoir_faire
+    files["annuaire"] = files[f"annuaire_{DEMO_STAMP[:4]}"]
+    files["savoir_faire"] = files[f"savoir_faire_{DEMO_STAMP[:4]}"]
+    files["finess"] = folder / f"etalab-cs1100507-stock-{DEMO_STAMP[:8]}-{DEMO_STAMP[8:]}-DEMO.csv"
+    return files
+
+
+#: Changes when the demonstration generator writes different files: they are then generated again.
+DEMO_GENERATOR_VERSION = "3-extractions-arrondissements"
 
 
 def demo_step(want_registry: bool, want_finess: bool) -> Step:
-    """Generate (if needed) and load the national demonstration extractions."""
+    """Generate (if needed) and load the national demonstration extractions (the newest of the three years)."""
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
         from pipeline.sources.demo import write_demo_extractions
@@ -161,17 +197,22 @@ def demo_step(want_registry: bool, want_finess: bool) -> Step:
         files = demo_files()
         key = con.execute("SELECT sha256 FROM sources WHERE source = 'contours-communes'").fetchone()
         stamp = files["annuaire"].parent / "communes.sha256"
+        expected = f"{key[0] if key else ''} {DEMO_GENERATOR_VERSION}"
         fresh = all(p.exists() for p in files.values()) and stamp.exists() and key is not None \
-            and stamp.read_text().strip() == key[0]
+            and stamp.read_text().strip() == expected
         if not fresh:
-            communes = con.execute(
-                """SELECT c.code, c.population, c.departement, p.lon, p.lat FROM communes c
-                   JOIN commune_polygons p ON p.code = c.code
-                   WHERE c.vintage = ? AND c.type = 'commune-actuelle'""",
+            # Communes with a polygon (for the establishments' coordinates), and the arrondissements of
+            # Paris, Lyon and Marseille, which place the cities' practitioners.
+            units = con.execute(
+                """SELECT c.code, c.nom, c.type, c.parent, c.population, c.departement, c.codes_postaux,
+                          p.lon, p.lat
+                   FROM communes c LEFT JOIN commune_polygons p ON p.code = c.code
+                   WHERE c.vintage = ? AND ((c.type = 'commune-actuelle' AND p.code IS NOT NULL)
+                                            OR c.type = 'arrondissement-municipal')""",
                 [config.CURRENT_VINTAGE],
             ).df()
-            files = write_demo_extractions(communes, files["annuaire"].parent, seed=DEMO_SEED)
-            stamp.write_text(key[0] if key else "")
+            files = write_demo_extractions(units, files["annuaire"].parent, seed=DEMO_SEED)
+            stamp.write_text(expected)
         results = []
         if want_registry:
             results.append(registry_step(files["annuaire"], files["savoir_faire"])(con, mirror, force))
@@ -187,7 +228,7 @@ def demo_step(want_registry: bool, want_finess: bool) -> Step:
 def _real_loaded(con: duckdb.DuckDBPyConnection, source: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM sources WHERE source = ? AND coalesce(notes, '') NOT LIKE ?",
-        [source, f"%{rpps.DEMO_NOTE}%"],
+        [source, f"%{DEMO_NOTE}%"],
     ).fetchone()
     return bool(row and row[0])
 
@@ -226,7 +267,7 @@ def _conditional_demo(registry: bool, finess_wanted: bool) -> Step:
     """Demo supply only for the sources that have no real file loaded."""
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool = False) -> StepResult:
-        want_registry = registry and not _real_loaded(con, rpps.SOURCE_NAME)
+        want_registry = registry and not _real_loaded(con, annuaire.SOURCE_NAME)
         want_finess = finess_wanted and not _real_loaded(con, finess.SOURCE_NAME)
         if not (want_registry or want_finess):
             return StepResult("données fictives de démonstration", "inutile", 0, 0.0,

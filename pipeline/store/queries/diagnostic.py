@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.geography import LAMBERT93
-from pipeline.sources.rpps import DEMO_NOTE
+from pipeline.sources.extraction_names import DEMO_NOTE
 from pipeline.store import connection as store
 from pipeline.store.connection import read_geo
 from pipeline.store.territory import Territory

@@ -33,8 +33,11 @@ import pandas as pd
 from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
 
-#: Columns of the recours split; ``non classé`` gathers professions seed 000 does not classify.
-RECOURS: tuple[str, ...] = ("premier", "second", nomenclatures.RECOURS_HORS_AMBULATOIRE, "non classé")
+#: Columns of the recours split; ``non renseigné``: premier-recours professions whose setting is unknown
+#: (no secteur, not libéral); ``non classé`` gathers professions seed 000 does not classify.
+RECOURS: tuple[str, ...] = (
+    "premier", "second", nomenclatures.RECOURS_HORS_AMBULATOIRE, "non renseigné", "non classé"
+)
 
 #: Columns of the exercise-mode split; ``mixte`` = several modes within the zone (e.g. libéral and salarié).
 MODES: tuple[str, ...] = ("libéral", "salarié", "mixte", "bénévole", "non renseigné")
