@@ -334,6 +334,8 @@ def open_text_source(
             origin,
             line,
         ) from exc
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="cpts-archive-", dir=workdir))
     try:
         with archive:

@@ -134,7 +134,7 @@ def location_anomalies(issues: list[tuple[Issue, int, int]], gazetteer: Gazettee
             tally.names.append(issue.name)
     rows = []
     for (kind, code), tally in sorted(merged.items()):
-        message = MESSAGES[kind]
+        message = MESSAGES.get(kind, "")
         if kind == CODE_POSTAL_AMBIGU:
             candidates = [gazetteer.nom.get(c, c) for c in gazetteer.by_postcode.get(code, [])]
             listed = ", ".join(candidates[:5]) + ("…" if len(candidates) > 5 else "")
