@@ -12,19 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pytest
-
-from pipeline.sources import annuaire, decoupage
+from pipeline.sources import annuaire
 
 SAMPLE = "samples/PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
-
-
-@pytest.fixture(scope="module")
-def cog(mirror: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    units = decoupage.stage_vintage(mirror / "decoupage-administratif" / "etalab-decoupage-administratif-6.0.0.tgz",
-                                    2026).communes
-    current = units["code"].where(units["type"] == "commune-actuelle", units["parent"])
-    return units, pd.DataFrame({"code": units["code"], "current_code": current, "nom": units["nom"]})
 
 
 def by_line(staged: annuaire.StagedAnnuaire, column: str) -> dict[int, object]:
@@ -32,8 +22,8 @@ def by_line(staged: annuaire.StagedAnnuaire, column: str) -> dict[int, object]:
     return {int(n): (None if pd.isna(v) else v) for n, v in zip(frame["ligne"], frame[column], strict=True)}
 
 
-def test_sample_rows_located_by_code_postal_code_and_name(mirror: Path, cog: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    units, mapping = cog
+def test_sample_rows_located_by_code_postal_code_and_name(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    units, mapping = cog2026
     staged = annuaire.stage_annuaire(mirror / SAMPLE, units=units, cog_mapping=mapping)
     assert (staged.rows, staged.practitioners, staged.header_columns) == (22, 22, 53)
     assert staged.extraction == date(2021, 12, 2)
@@ -64,8 +54,8 @@ def test_sample_rows_located_by_code_postal_code_and_name(mirror: Path, cog: tup
     ]
 
 
-def test_sample_recours_mode_and_setting(mirror: Path, cog: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    units, mapping = cog
+def test_sample_recours_mode_and_setting(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    units, mapping = cog2026
     staged = annuaire.stage_annuaire(mirror / SAMPLE, units=units, cog_mapping=mapping)
     row = {column: by_line(staged, column) for column in ("groupe", "recours", "mode", "cadre", "recours_profession")}
     # Line 2: « 71|Ostéopathe|…|L|Libéral » with an empty secteur: libéral, setting unknown, a profession
@@ -84,14 +74,14 @@ def test_sample_recours_mode_and_setting(mirror: Path, cog: tuple[pd.DataFrame, 
 
 
 def test_sample_without_the_la_poste_line_stays_ambiguous(
-    mirror: Path, cog: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
     # Drop « Bureau cedex (coord. structure) » (column 35): the shared postal codes name no commune.
     lines = (mirror / SAMPLE).read_text(encoding="utf-8").splitlines()
     cut = ["|".join(v for i, v in enumerate(line.split("|")) if i != 34) for line in lines]
     path = tmp_path / Path(SAMPLE).name
     path.write_text("\n".join(cut) + "\n", encoding="utf-8")
-    units, mapping = cog
+    units, mapping = cog2026
     staged = annuaire.stage_annuaire(path, units=units, cog_mapping=mapping)
     how = by_line(staged, "localisation")
     assert {n for n, v in how.items() if v == "ambigu"} == {4, 5, 6, 11, 20}

@@ -162,9 +162,10 @@ def build(raw: RawFiness, to_current: dict[str, str]) -> tuple[pd.DataFrame, lis
     readable = (frame["libcategetab"] != "") & ~frame["libcategetab"].str.contains("\ufffd", regex=False)
     label = frame["libcategetab"].where(readable, frame["categetab"].map(cats["libelle"]).fillna(frame["libcategetab"]))
     geo = raw.geoloc.drop_duplicates("nofinesset", keep="last").set_index("nofinesset")
-    x = _number(frame["nofinesset"].map(geo["coordxet"]).fillna(""))
-    y = _number(frame["nofinesset"].map(geo["coordyet"]).fillna(""))
-    source_coord = frame["nofinesset"].map(geo["sourcecoordet"])
+    # Looked up as text: with no geolocation record at all, pandas would otherwise give floats.
+    x = _number(frame["nofinesset"].map(geo["coordxet"]).astype("string").fillna(""))
+    y = _number(frame["nofinesset"].map(geo["coordyet"]).astype("string").fillna(""))
+    source_coord = frame["nofinesset"].map(geo["sourcecoordet"]).astype("string")
     told = [epsg_for(s, d) for s, d in zip(source_coord.fillna(""), frame["departement"], strict=True)]
     epsg = pd.array([e for e, _ in told], dtype="Int64")
     lon, lat = to_wgs84(x, y, epsg.to_numpy(dtype=float, na_value=np.nan))
