@@ -13,11 +13,15 @@ CITIES = {
 
 
 def units() -> pd.DataFrame:
-    """Three communes of the Ain (two share the postal code 01640) and the three divided cities."""
+    """Three communes of the Ain (two share the postal code 01640), the communes of the FINESS fixture
+    (01451 Viriat, 2A004 Ajaccio, 97411 Saint-Denis de La Réunion) and the three divided cities."""
     rows = [
         ("01001", "Alpha", "commune-actuelle", None, "01", "01400"),
         ("01002", "Beta-sur-Ain", "commune-actuelle", None, "01", "01640,01650"),
         ("01003", "Saint-Gamma", "commune-actuelle", None, "01", "01640"),
+        ("01451", "Viriat", "commune-actuelle", None, "01", "01440"),
+        ("2A004", "Ajaccio", "commune-actuelle", None, "2A", "20000,20090"),
+        ("97411", "Saint-Denis", "commune-actuelle", None, "974", "97400,97490"),
     ]
     for city, (name, first, count, first_cp) in CITIES.items():
         postcodes = [str(first_cp + i) for i in range(count)]

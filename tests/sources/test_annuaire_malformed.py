@@ -12,7 +12,8 @@ from pipeline.sources import annuaire
 from tests.sources.annuaire_files import activity, activity_file
 from tests.sources.registry_units import cog_mapping, units
 
-ACTIVITE = Path(__file__).resolve().parents[1] / "fixtures" / "rpps" / "PS_LibreAcces_Personne_activite_202501150800.txt"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rpps"
+ACTIVITE = FIXTURES / "PS_LibreAcces_Personne_activite_202501150800.txt"
 NAME = ACTIVITE.name
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+
 from pipeline.sources import annuaire
 
 SAMPLE = "samples/PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
@@ -22,7 +23,9 @@ def by_line(staged: annuaire.StagedAnnuaire, column: str) -> dict[int, object]:
     return {int(n): (None if pd.isna(v) else v) for n, v in zip(frame["ligne"], frame[column], strict=True)}
 
 
-def test_sample_rows_located_by_code_postal_code_and_name(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_sample_rows_located_by_code_postal_code_and_name(
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     units, mapping = cog2026
     staged = annuaire.stage_annuaire(mirror / SAMPLE, units=units, cog_mapping=mapping)
     assert (staged.rows, staged.practitioners, staged.header_columns) == (22, 22, 53)

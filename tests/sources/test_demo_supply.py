@@ -128,7 +128,7 @@ def test_turnover_between_years_keeps_identifiers(staged: dict[str, annuaire.Sta
         # Turnover happens in every profession.
         for profession, group in old.groupby("profession_code", observed=True):
             if len(group) >= 300:
-                assert 0 < (~group.index.isin(new.index)).sum(), profession
+                assert (~group.index.isin(new.index)).sum() > 0, profession
                 arrivals = new.index.difference(old.index)
                 assert (new.loc[arrivals, "profession_code"] == profession).any(), profession
         # A practitioner keeps profession and specialty from one year to the next.

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
-
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,20 +58,8 @@ def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * r * math.asin(math.sqrt(h))
 
 
-def reference() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The test units, plus 01451 Viriat, 2A004 Ajaccio and 97411 Saint-Denis (La Réunion)."""
-    extra = pd.DataFrame({"code": ["01451", "2A004", "97411"], "nom": ["Viriat", "Ajaccio", "Saint-Denis"],
-                          "type": "commune-actuelle", "parent": None, "departement": ["01", "2A", "974"],
-                          "codes_postaux": ["01440", "20000,20090", "97400,97490"]})
-    table = pd.concat([units(), extra], ignore_index=True)
-    mapping = pd.concat([cog_mapping(), extra.assign(current_code=extra["code"])[["code", "current_code", "nom"]]],
-                        ignore_index=True)
-    return table, mapping
-
-
 def stage(path: Path, **kwargs: object) -> finess.StagedFiness:
-    table, mapping = reference()
-    return finess.stage_finess(path, units=table, cog_mapping=mapping, **kwargs)  # type: ignore[arg-type]
+    return finess.stage_finess(path, units=units(), cog_mapping=cog_mapping(), **kwargs)  # type: ignore[arg-type]
 
 
 def column(staged: finess.StagedFiness, name: str) -> dict[str, object]:
@@ -228,7 +214,8 @@ def test_file_mixing_two_encodings_is_refused(tmp_path: Path) -> None:
 
 
 def _flat(tmp_path: Path, rows: list[str], header: str | None = None) -> Path:
-    header = header or "nofinesset;nofinessej;rs;rslongue;cog;codepostal;ligneacheminement;categetab;libcategetab;sph;coordx;coordy;sourcegeocod"
+    header = header or ("nofinesset;nofinessej;rs;rslongue;cog;codepostal;ligneacheminement;categetab;libcategetab;"
+                        "sph;coordx;coordy;sourcegeocod")
     path = tmp_path / "finess-etablissements-20240101.csv"
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path

@@ -12,8 +12,10 @@ import pytest
 from pipeline import nomenclatures
 from pipeline.analysis import aci
 from pipeline.errors import TerritoryError
-from pipeline.sources import finess, rpps
+from pipeline.sources import annuaire, finess
+from pipeline.store import registry_tables
 from pipeline.store.queries import supply
+from tests.sources.registry_units import cog_mapping, units
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -21,15 +23,13 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
-    connection.execute(
-        """
-        CREATE TABLE cog_mapping AS SELECT * FROM (VALUES
-            ('01001', '01001'), ('01002', '01002'), ('01099', '01002'), ('01451', '01451'), ('75056', '75056')
-        ) t(code, current_code)
-        """
-    )
-    rpps.load_rpps(connection, FIXTURES / "rpps" / "PS_LibreAcces_Personne_activite_202501150800.txt")
-    finess.load_finess(connection, FIXTURES / "finess" / "etalab-cs1100507-stock-20250301-0412.csv")
+    # 01099 is an old commune merged into 01002 (tests/sources/registry_units.py).
+    registry = annuaire.stage_annuaire(FIXTURES / "rpps" / "PS_LibreAcces_Personne_activite_202501150800.txt",
+                                       units=units(), cog_mapping=cog_mapping())
+    registry_tables.write_annuaire(connection, registry.activites, registry.anomalies)
+    establishments = finess.stage_finess(FIXTURES / "finess" / "etalab-cs1100507-stock-20250301-0412.csv",
+                                         units=units(), cog_mapping=cog_mapping())
+    registry_tables.write_finess(connection, establishments.etablissements, establishments.anomalies)
     yield connection
     connection.close()
 

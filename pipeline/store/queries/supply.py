@@ -1,8 +1,8 @@
 """Health-care supply of a territory, in the shape of the « Trame d'un projet de santé ».
 
-Reads the tables written by :func:`pipeline.sources.rpps.load_rpps`
-(``ps_activites``, one row per practitioner × activity site) and
-:func:`pipeline.sources.finess.load_finess` (``etablissements``).
+Reads the tables written by :mod:`pipeline.store.registry_tables` from the
+staged Annuaire Santé (``ps_activites``, one row per practitioner × activity
+site) and FINESS (``etablissements``).
 
 Counting rules (chosen for the Trame table, the representativeness and the
 4++ size band):
@@ -254,7 +254,7 @@ def offre_par_recours(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -
 
     Each practitioner counts once: ``premier`` when at least one of their
     activities in the territory is premier recours (ambulatory setting, see
-    :func:`pipeline.sources.rpps.load_rpps`), otherwise the recours of their
+    :mod:`pipeline.sources.annuaire.classify`), otherwise the recours of their
     activities there (``second``, ``hors ambulatoire`` for a premier-recours
     profession practising only in an établissement or elsewhere, ``non
     classé`` for professions seed 000 does not classify). Rows add up to
