@@ -15,6 +15,9 @@ Tables
     ``effectif`` distinct practitioners, ``etp_sites`` sum of their site
     weights. ``unite`` is the arrondissement in Paris, Lyon and Marseille, the
     commune elsewhere; summing a city's units gives the city's site weights.
+    Grain columns are never NULL, so that they can form a key:
+    ``specialite_code`` is '' without specialty, ``recours`` is « non
+    classé » for professions seed 000 does not classify.
 ``ps_anomalies``, ``finess_anomalies``
     The staged anomalies.
 ``etablissements``
@@ -47,11 +50,12 @@ def write_annuaire(con: duckdb.DuckDBPyConnection, activites: pd.DataFrame, anom
     con.execute(
         f"""
         CREATE OR REPLACE TABLE offre_commune AS
-        SELECT unite, commune, groupe, specialite_code, any_value(specialite_libelle) AS specialite_libelle,
-               recours, mode, cadre, count(DISTINCT rpps) AS effectif, sum(poids) AS etp_sites
+        SELECT unite, commune, groupe, coalesce(specialite_code, '') AS specialite_code,
+               any_value(specialite_libelle) AS specialite_libelle, coalesce(recours, 'non classé') AS recours,
+               mode, cadre, count(DISTINCT rpps) AS effectif, sum(poids) AS etp_sites
         FROM ps_activites
         WHERE commune IS NOT NULL
-        GROUP BY {grain}
+        GROUP BY ALL
         ORDER BY {grain}
         """
     )

@@ -117,6 +117,7 @@ def test_postal_code_then_name_locate_rows_without_commune_code(tmp_path: Path) 
         ["commune_inconnue", "98765", 1, 12],
         ["sans_adresse", "", 1, 14],
     ]
+    assert not staged.anomalies.duplicated(["extraction", "type", "code"]).any()
     ambiguous = staged.anomalies[staged.anomalies["type"] == "code_postal_ambigu"]["message"].iloc[0]
     assert "2 communes (Beta-sur-Ain, Saint-Gamma)" in ambiguous and "« Ailleurs »" in ambiguous
 
@@ -171,3 +172,16 @@ def test_same_rows_in_2021_and_current_layouts_and_any_column_order(tmp_path: Pa
     assert column(staged["actuel"], "commune") == {"1": "01001", "2": "01002"}
     for name in ("2021", "désordre"):
         pd.testing.assert_frame_equal(staged[name].activites.astype(object), staged["actuel"].activites.astype(object))
+
+
+def test_values_are_trimmed_and_padded_codes_merge(tmp_path: Path) -> None:
+    path = activity_file(tmp_path, [
+        activity("1", "60", "01001", "SA07"), activity("2", " 60 ", " 01001", "SA07 "), activity("3", "60", "  "),
+    ])  # fmt: skip
+    staged = stage(path)
+    frame = staged.activites
+    assert frame["commune_source"].tolist()[:2] == ["01001", "01001"] and pd.isna(frame["commune_source"].tolist()[2])
+    assert list(frame["commune_source"].cat.categories) == ["01001"]
+    assert column(staged, "groupe") == {"1": "Infirmiers", "2": "Infirmiers", "3": "Infirmiers"}
+    assert column(staged, "cadre")["2"] == "cabinet"
+    assert anomalies(staged) == [["sans_adresse", "", 1, 4]]

@@ -39,6 +39,15 @@ def test_offre_commune_site_shares() -> None:
         ("01001", "premier", "libéral", "cabinet", 1, 0.5),
         ("01002", "hors ambulatoire", "salarié", "établissement de santé", 1, 0.5),
     ]
+    # The grain is a key, never NULL: no specialty is '', a profession seed 000 does not classify « non classé ».
+    assert rows(con, "SELECT count(*), count(DISTINCT (unite, groupe, specialite_code, recours, mode, cadre)) "
+                     "FROM offre_commune WHERE specialite_code IS NOT NULL AND recours IS NOT NULL") == [
+        rows(con, "SELECT count(*), count(*) FROM offre_commune")[0]
+    ]
+    assert rows(con, "SELECT specialite_code, recours FROM offre_commune WHERE groupe = 'Infirmiers'") == [
+        ("", "premier")
+    ]
+    assert ("", "non classé") in rows(con, "SELECT specialite_code, recours FROM offre_commune WHERE groupe = 'Autres'")
     # Unlocated activities (no address, unknown commune) are not in offre_commune.
     assert rows(con, "SELECT sum(etp_sites) FROM offre_commune") == [(9.0,)]
     assert rows(con, "SELECT count(*) FROM ps_activites") == [(14,)]
@@ -61,6 +70,7 @@ def test_offre_commune_by_arrondissement_adds_up_to_the_city(tmp_path: Path) -> 
     assert rows(con, "SELECT type, code, nb_lignes, premiere_ligne FROM ps_anomalies") == [
         ("arrondissement_non_determine", "13055", 1, 5)
     ]
+    assert rows(con, "SELECT count(*) FROM ps_anomalies WHERE extraction IS NULL OR code IS NULL") == [(0,)]
 
 
 def test_column_types_in_the_database() -> None:

@@ -137,15 +137,23 @@ def _unique_names(header: list[str]) -> list[str]:
     return [f"c{index}" for index in range(len(header))]
 
 
+def _blank_to_null(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    trimmed = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
 def _to_pandas(column: pa.ChunkedArray, categorical: bool) -> pd.api.extensions.ExtensionArray | pd.Categorical:
     """Trimmed values, empty -> missing; a categorical (few distinct values) or a ``string`` array."""
-    column = pc.utf8_trim_whitespace(column)
-    column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
-    if categorical:
-        encoded = column.combine_chunks().dictionary_encode()
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(encoded.dictionary.to_pylist(), dtype="str"))
-    return pd.arrays.ArrowStringArray(column)
+    if not categorical:
+        return pd.arrays.ArrowStringArray(_blank_to_null(column))
+    # Encode first, then trim the (few) distinct values and map the codes onto the trimmed ones
+    # (blank -> missing, « 01001 » and « 01001 » with a space -> one category).
+    encoded = column.combine_chunks().dictionary_encode()
+    trimmed = _blank_to_null(encoded.dictionary).to_numpy(zero_copy_only=False)
+    remap, categories = pd.factorize(trimmed, use_na_sentinel=True)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    row_codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(remap) else -1, -1)
+    return pd.Categorical.from_codes(row_codes.astype(np.int32), categories=pd.Index(list(categories), dtype="str"))
 
 
 def read_columns(
