@@ -215,10 +215,11 @@ def read_columns(
         raise DataError(f"Lecture impossible : {str(exc).splitlines()[0]}", shown) from exc
     if bad:
         found = _first_bad_field_count(path, len(header))
-        line, count = found if found is not None else (None, None)
+        line = found[0] if found is not None else None
+        seen = f", {found[1]} trouvés" if found is not None else ""
         plural = f" ({len(bad)} lignes dans ce cas)" if len(bad) > 1 else ""
         raise DataError(
-            f"Nombre de champs incorrect : {len(header)} attendus d'après l'en-tête, {count} trouvés{plural} "
+            f"Nombre de champs incorrect : {len(header)} attendus d'après l'en-tête{seen}{plural} "
             "(ligne tronquée ou décalée, ou « | » à l'intérieur d'une valeur ?)",
             shown,
             line,
@@ -235,6 +236,8 @@ def read_columns(
             frame[staged] = pd.Categorical.from_codes(np.full(len(frame), -1), categories=pd.Index([], dtype="str"))
         else:
             frame[staged] = pd.array([pd.NA] * len(frame), dtype="string")
+    # Arrow keeps freed blocks for reuse; hand them back before the rest of the staging allocates.
+    pa.default_memory_pool().release_unused()
     if blanks:
         frame = frame[~frame["ligne"].isin(blanks)].reset_index(drop=True)
     if frame.empty:
