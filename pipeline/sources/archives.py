@@ -66,6 +66,15 @@ COMPRESSION_METHODS: dict[int, str] = {
 }
 _ENCRYPTED_FLAG = 0x1
 _AES_METHOD = 99
+#: First bytes of other archive formats -> their name (they are refused, not read as text).
+OTHER_ARCHIVES: dict[bytes, str] = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"7z\xbc\xaf\x27\x1c": "7-Zip",
+    b"Rar!": "RAR",
+    b"\xfd7zXZ\x00": "XZ",
+    b"\x28\xb5\x2f\xfd": "Zstandard",
+}
 
 
 def supported_methods() -> frozenset[int]:
@@ -307,9 +316,10 @@ def open_text_source(
     Raises
     ------
     DataError
-        Missing or empty file; unreadable, truncated or corrupted zip (with the
-        line reached); member absent or ambiguous; encrypted member;
-        unsupported compression method (named); zip bomb.
+        Missing or empty file; another archive format (gzip, 7-Zip, RAR…);
+        unreadable, truncated or corrupted zip (with the line reached); member
+        absent or ambiguous; encrypted member; unsupported compression method
+        (named); zip bomb.
     OSError
         System errors, e.g. ``errno.ENOSPC`` when the temporary folder is full
         (``filename`` is the temporary file).
@@ -322,6 +332,15 @@ def open_text_source(
     if origin.stat().st_size == 0:
         raise DataError("Le fichier est vide (0 octet)", origin, 1)
     if not is_zip(origin):
+        with open(origin, "rb") as handle:
+            head = handle.read(8)
+        for magic, name in OTHER_ARCHIVES.items():
+            if head.startswith(magic):
+                raise DataError(
+                    f"Archive {name} non prise en charge : décompressez-la et donnez le fichier extrait, "
+                    "ou une archive ZIP",
+                    origin,
+                )
         yield TextSource(origin, origin, None)
         return
     try:

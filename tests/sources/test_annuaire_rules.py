@@ -185,3 +185,12 @@ def test_values_are_trimmed_and_padded_codes_merge(tmp_path: Path) -> None:
     assert column(staged, "groupe") == {"1": "Infirmiers", "2": "Infirmiers", "3": "Infirmiers"}
     assert column(staged, "cadre")["2"] == "cabinet"
     assert anomalies(staged) == [["sans_adresse", "", 1, 4]]
+
+
+def test_column_names_match_whatever_their_case_and_spacing(tmp_path: Path) -> None:
+    path = activity_file(tmp_path, [activity("1", "60", "01001", "SA07")])
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    renamed = "|".join(c.upper() if "profession" in c else c.replace(" ", "  ") for c in header.split("|"))
+    path.write_text("\n".join([renamed, *rows]) + "\n", encoding="utf-8")
+    staged = stage(path)
+    assert column(staged, "groupe") == {"1": "Infirmiers"} and column(staged, "commune") == {"1": "01001"}

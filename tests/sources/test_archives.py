@@ -195,3 +195,12 @@ def test_missing_empty_or_folder(tmp_path: Path) -> None:
     (tmp_path / "vide.zip").write_bytes(b"")
     assert refused(tmp_path / "vide.zip").line == 1
     assert refused(tmp_path).message == "C'est un dossier, pas un fichier"
+
+
+def test_other_archive_formats_are_named(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / (ACTIVITY + ".gz")
+    path.write_bytes(gzip.compress(b"a|b|\n"))
+    error = refused(path)
+    assert error.message.startswith("Archive gzip non prise en charge") and error.path == str(path)

@@ -51,6 +51,15 @@ def read_header(path: Path, shown: str) -> list[str]:
     return [name.strip() for name in text.lstrip("\ufeff").rstrip("\r\n").split(SEPARATOR)]
 
 
+def column_key(name: str) -> str:
+    """How column names are compared: case and runs of spaces ignored (« Code  profession » = « Code profession »)."""
+    return " ".join(name.split()).casefold()
+
+
+def has_column(header: list[str], name: str) -> bool:
+    return column_key(name) in {column_key(h) for h in header}
+
+
 def check_header(header: list[str], required: list[str], shown: str, what: str) -> None:
     """Refuse a header read with the wrong separator, or missing required columns (all listed)."""
     if len(header) == 1:
@@ -60,7 +69,7 @@ def check_header(header: list[str], required: list[str], shown: str, what: str) 
             shown,
             1,
         )
-    missing = [c for c in required if c not in header]
+    missing = [c for c in required if not has_column(header, c)]
     if missing:
         raise DataError(
             f"Colonnes obligatoires absentes du {what} : " + ", ".join(f"« {c} »" for c in missing), shown, 1
@@ -178,7 +187,7 @@ def read_columns(
     """
     positions: dict[str, int] = {}
     for source in wanted:
-        where = [i for i, name in enumerate(header) if name == source]
+        where = [i for i, name in enumerate(header) if column_key(name) == column_key(source)]
         if len(where) > 1:
             raise DataError(f"Colonne « {source} » présente {len(where)} fois dans l'en-tête", shown, 1)
         if where:

@@ -41,7 +41,7 @@ from pipeline.sources.annuaire.layout import (
     extraction_date_from_name,
 )
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
-from pipeline.sources.annuaire.reader import check_header, read_columns, read_header
+from pipeline.sources.annuaire.reader import check_header, has_column, read_columns, read_header
 from pipeline.sources.annuaire.savoir_faire import apply_savoir_faire, read_savoir_faire
 from pipeline.sources.extraction_names import DEMO_NOTE, is_demo_name
 
@@ -209,7 +209,7 @@ def stage_annuaire(
     with contextlib.ExitStack() as stack:
         source = stack.enter_context(archives.open_text_source(origin, prefix=ACTIVITE_PREFIX, workdir=workdir))
         header = read_header(source.path, source.shown)
-        inline = all(c in header for c in COLONNES_SAVOIR_FAIRE_INLINE)
+        inline = all(has_column(header, c) for c in COLONNES_SAVOIR_FAIRE_INLINE)
         given = Path(savoir_faire_path) if savoir_faire_path is not None else None
         sf_source = stack.enter_context(_savoir_faire_source(given, source, inline, Path(workdir) if workdir else None))
         required = list(COLONNES_REQUISES) + ([] if sf_source is not None else list(COLONNES_SAVOIR_FAIRE_INLINE))
