@@ -112,3 +112,17 @@ def test_establishments_written() -> None:
     assert rows(con, "SELECT type, code, nb_lignes FROM finess_anomalies ORDER BY type") == [
         ("commune_inconnue", "01999", 1), ("projection_deduite", "", 1), ("sans_coordonnees", "", 8)
     ]
+
+
+def test_liberal_gps_without_secteur_are_premier_recours_in_the_supply_tables(tmp_path: Path) -> None:
+    # A real extraction left the « secteur d'activité » of libéral GPs empty; they were counted « hors
+    # ambulatoire » and premier recours was 0 for a whole département. Seed 000: premier recours is
+    # « une pratique en ambulatoire [...] de manière libérale ou salarié en centre de santé ».
+    con = duckdb.connect()
+    load(con, activity_file(tmp_path, [
+        activity("1", "10", "01001", "", "L", sf="SM54"),
+        activity("2", "10", "01001", "", "L", sf="SM54"),
+        activity("3", "10", "01001", "", "S", sf="SM54"),  # salaried, setting unknown
+    ]))  # fmt: skip
+    table = supply.offre_par_recours(con, ["01001"])
+    assert table.loc["Médecins généralistes"].to_dict() == {"premier": 2, "non renseigné": 1}
