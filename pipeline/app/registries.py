@@ -20,15 +20,20 @@ from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import PipelineError
 from pipeline.geography import to_wkb
 from pipeline.model import DataOptions
-from pipeline.sources import cpts_listing, finess, rpps
+from pipeline.sources import annuaire, cpts_listing, finess
 from pipeline.sources.download import obtain, sha256_of
+from pipeline.sources.extraction_names import DEMO_NOTE
 from pipeline.sources.files import check_regular_file
-from pipeline.store import load, schema
+from pipeline.store import load, registry_tables, schema
 from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
 from pipeline.store.queries import geography, listings, provenance
 
 DEMO_SEED = 2026
+# 2: staged without the database, both layouts, unit and postal code columns.
+FINESS_LOADER_VERSION = "2"
+#: Changes when the demonstration generator writes different files: they are then generated again.
+DEMO_GENERATOR_VERSION = "3-extractions-arrondissements"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 
 
@@ -114,17 +119,31 @@ def default_listing_step(mirror: Path | None) -> Step | None:
     return listing_step(local.path, "paca", local.origin, default=True)
 
 
-def registry_step(path: Path, savoir_faire: Path | None = None) -> Step:
+def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool = True) -> Step:
+    """Load one Annuaire Santé extraction, keeping the other dated extractions (supply dynamics)."""
+
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
-        digest = rpps.extraction_digest(path, savoir_faire)
-        if not force and any(sha == digest and version == rpps.LOADER_VERSION
-                             for _, sha, version, _ in provenance.loaded_files(con, rpps.SOURCE_NAME)):
+        digest = scope.tag(annuaire.extraction_digest(path, savoir_faire))
+        if not force and any(sha == digest and version == annuaire.LOADER_VERSION
+                             for _, sha, version, _ in provenance.loaded_files(con, annuaire.SOURCE_NAME)):
             return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start)
-        report = rpps.load_rpps(con, path, savoir_faire_path=savoir_faire)
-        load.forget_other_vintages(con, rpps.SOURCE_NAME, [report.vintage])
-        return StepResult("Annuaire Santé" + (" (démonstration)" if report.demo else ""), "chargé", report.rows,
-                          time.perf_counter() - start, [report.summary_fr()])
+        units = geography.current_units_with_postcodes(con)
+        staged = annuaire.stage_annuaire(path, savoir_faire, units=units, cog_mapping=geography.cog_mapping(con))
+        vintage = staged.extraction.isoformat()
+        notes = f"{staged.rows} activités ; savoir-faire : {staged.savoir_faire_source} ; fichier {staged.fichier}"
+        if staged.demo:
+            notes = f"{DEMO_NOTE} ; " + notes
+        with transaction(con):
+            if not keep_older:
+                con.execute("DELETE FROM ps_activites WHERE extraction <> ?", [staged.extraction])
+                con.execute("DELETE FROM ps_anomalies WHERE extraction <> ?", [staged.extraction])
+                load.forget_other_vintages(con, annuaire.SOURCE_NAME, [vintage])
+            registry_tables.write_annuaire(con, staged.activites, staged.anomalies, staged.extraction, str(path))
+            load.record_source(con, Provenance(annuaire.SOURCE_NAME, vintage, str(path), digest, staged.rows,
+                                               notes, annuaire.LOADER_VERSION, staged.demo))
+        return StepResult("Annuaire Santé" + (" (démonstration)" if staged.demo else ""), "chargé", staged.rows,
+                          time.perf_counter() - start, [staged.summary_fr()])
 
     return step
 
@@ -132,45 +151,65 @@ def registry_step(path: Path, savoir_faire: Path | None = None) -> Step:
 def finess_step(path: Path) -> Step:
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
-        digest = sha256_of(path)
-        if not force and any(sha == digest for _, sha, _, _ in provenance.loaded_files(con, finess.SOURCE_NAME)):
+        digest = scope.tag(sha256_of(path))
+        if not force and any(sha == digest and version == FINESS_LOADER_VERSION
+                             for _, sha, version, _ in provenance.loaded_files(con, finess.SOURCE_NAME)):
             return StepResult("FINESS", "inchangé", 0, time.perf_counter() - start)
-        report = finess.load_finess(con, path)
-        load.forget_other_vintages(con, finess.SOURCE_NAME, [report.vintage])
-        return StepResult("FINESS" + (" (démonstration)" if report.demo else ""), "chargé", report.etablissements,
-                          time.perf_counter() - start, [report.summary_fr()])
+        units = geography.current_units_with_postcodes(con)
+        staged = finess.stage_finess(path, units=units, cog_mapping=geography.cog_mapping(con))
+        vintage = staged.extraction.isoformat()
+        notes = f"{len(staged.etablissements)} établissements ; présentation {staged.layout}"
+        if staged.demo:
+            notes = f"{DEMO_NOTE} ; " + notes
+        with transaction(con):
+            registry_tables.write_finess(con, staged.etablissements, staged.anomalies, str(path))
+            load.forget_other_vintages(con, finess.SOURCE_NAME, [vintage])
+            load.record_source(con, Provenance(finess.SOURCE_NAME, vintage, str(path), digest,
+                                               len(staged.etablissements), notes, FINESS_LOADER_VERSION,
+                                               staged.demo))
+        return StepResult("FINESS" + (" (démonstration)" if staged.demo else ""), "chargé",
+                          len(staged.etablissements), time.perf_counter() - start, [staged.summary_fr()])
 
     return step
 
 
 def demo_files() -> dict[str, Path]:
-    """Paths of the demonstration extractions (generated once, then reused)."""
+    """Paths of the demonstration extractions (generated once, then reused): three yearly Annuaire Santé
+    extractions (``annuaire_<year>``, ``savoir_faire_<year>``; ``annuaire`` is the newest) and FINESS."""
+    from pipeline.sources.demo import DEMO_STAMP, DEMO_STAMPS, demo_file_names
+
     folder = config.raw_dir() / "demo"
-    return {
-        "annuaire": folder / "PS_LibreAcces_Personne_activite_202601010000_DEMO.txt",
-        "savoir_faire": folder / "PS_LibreAcces_SavoirFaire_202601010000_DEMO.txt",
-        "finess": folder / "etalab-cs1100507-stock-20260101-0000-DEMO.csv",
-    }
+    files: dict[str, Path] = {}
+    for stamp in DEMO_STAMPS:
+        activity, savoir_faire = demo_file_names(stamp)
+        files[f"annuaire_{stamp[:4]}"] = folder / activity
+        files[f"savoir_faire_{stamp[:4]}"] = folder / savoir_faire
+    files["annuaire"] = files[f"annuaire_{DEMO_STAMP[:4]}"]
+    files["savoir_faire"] = files[f"savoir_faire_{DEMO_STAMP[:4]}"]
+    files["finess"] = folder / f"etalab-cs1100507-stock-{DEMO_STAMP[:8]}-{DEMO_STAMP[8:]}-DEMO.csv"
+    return files
 
 
 def demo_step(want_registry: bool, want_finess: bool) -> Step:
-    """Generate (if needed) and load the demonstration extractions."""
+    """Generate (if needed) and load the demonstration extractions: the three Annuaire years, and FINESS."""
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
-        from pipeline.sources.demo import write_demo_extractions
+        from pipeline.sources.demo import DEMO_STAMPS, write_demo_extractions
 
         start = time.perf_counter()
         files = demo_files()
-        key = provenance.source_sha(con, "contours-communes")
+        expected = f"{provenance.source_sha(con, 'contours-communes') or ''} {DEMO_GENERATOR_VERSION}"
         stamp = files["annuaire"].parent / "communes.sha256"
-        fresh = all(p.exists() for p in files.values()) and stamp.exists() and key is not None \
-            and stamp.read_text().strip() == key
+        fresh = all(p.exists() for p in files.values()) and stamp.exists() and stamp.read_text().strip() == expected
         if not fresh:
-            files = write_demo_extractions(geography.commune_points(con), files["annuaire"].parent, seed=DEMO_SEED)
-            stamp.write_text(key or "")
+            files = write_demo_extractions(geography.demo_units(con), files["annuaire"].parent, seed=DEMO_SEED)
+            stamp.write_text(expected)
         results = []
         if want_registry:
-            results.append(registry_step(files["annuaire"], files["savoir_faire"])(con, mirror, force, scope))
+            for stamp_value in DEMO_STAMPS:  # oldest first: the newest extraction is the current one
+                year = stamp_value[:4]
+                results.append(registry_step(files[f"annuaire_{year}"], files[f"savoir_faire_{year}"])(
+                    con, mirror, force, scope))
         if want_finess:
             results.append(finess_step(files["finess"])(con, mirror, force, scope))
         status = "chargé" if any(r.status == "chargé" for r in results) or not fresh else "inchangé"
@@ -212,7 +251,7 @@ def _conditional_demo(registry: bool, finess_wanted: bool) -> Step:
     """Demo supply only for the sources that have no real file loaded."""
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
-        want_registry = registry and not provenance.real_loaded(con, rpps.SOURCE_NAME)
+        want_registry = registry and not provenance.real_loaded(con, annuaire.SOURCE_NAME)
         want_finess = finess_wanted and not provenance.real_loaded(con, finess.SOURCE_NAME)
         if not (want_registry or want_finess):
             return StepResult("données fictives de démonstration", "inutile", 0, 0.0,

@@ -226,6 +226,10 @@ CREATE TABLE ps_activites (
     PRIMARY KEY (extraction, ligne)
 );
 
+-- doc: Activities of the latest Annuaire Santé extraction (the one supply figures use).
+CREATE VIEW ps_activites_courantes AS
+    SELECT * FROM ps_activites WHERE extraction = (SELECT max(extraction) FROM ps_activites);
+
 -- doc: Supply per unit of the latest extraction (distinct practitioners and site shares).
 CREATE TABLE offre_commune (
     unite VARCHAR NOT NULL,             -- doc: unit
@@ -273,13 +277,16 @@ CREATE TABLE etablissements (
     x DOUBLE, y DOUBLE, epsg INTEGER,   -- doc: position as in the file, and its CRS
     source_coord VARCHAR,               -- doc: geocoding source
     date_ouverture VARCHAR,             -- doc: opening date
-    ligne BIGINT                        -- doc: line in the file
+    ligne BIGINT,                       -- doc: line in the file
+    extraction DATE                     -- doc: date of the extraction
 );
 
 -- doc: Anomalies of the FINESS extraction.
 CREATE TABLE finess_anomalies (
+    extraction DATE,                    -- doc: date of the extraction
     type VARCHAR NOT NULL,              -- doc: kind of anomaly
     code VARCHAR NOT NULL,              -- doc: code concerned ('' when none)
+    libelle VARCHAR,                    -- doc: label
     nb_lignes BIGINT NOT NULL,          -- doc: lines concerned
     premiere_ligne BIGINT,              -- doc: first line
     message VARCHAR NOT NULL,           -- doc: French explanation

@@ -382,7 +382,8 @@ AMBULATORY_SECTORS = {"SA05", "SA07", "SA08", "SA09", "SA52"}  # centre de sant√
 
 def raw_gp_sites(runs: dict[str, Any], codes: list[str]) -> pd.DataFrame:
     """GP activity rows of the raw demo extraction located in ``codes`` (read with pandas, not DuckDB)."""
-    path = next((runs["data"] / "raw" / "demo").glob("PS_LibreAcces_Personne_activite_*.txt"))
+    # The newest of the yearly demonstration extractions is the one loaded.
+    path = sorted((runs["data"] / "raw" / "demo").glob("PS_LibreAcces_Personne_activite_*.txt"))[-1]
     columns = ["Identification nationale PP", "Code profession", "Code savoir-faire",
                "Code commune (coord. structure)", "Code secteur d'activit√©"]
     frame = pd.read_csv(path, sep="|", usecols=columns, dtype=str, quoting=csv.QUOTE_NONE)

@@ -1,4 +1,4 @@
-"""``make data`` registry steps: idempotence, and reload when the loader changes."""
+"""``make data`` registry steps: stage then write, idempotence, reload when the loader changes, failures."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pytest
 
-from pipeline.app.registries import registry_step
+from pipeline import config
+from pipeline.app.registries import FINESS_LOADER_VERSION, finess_step, registry_step
 from pipeline.app.steps import Scope
-from pipeline.sources import rpps
+from pipeline.errors import DataError
+from pipeline.sources import annuaire, finess
 from pipeline.store import connection, load
+from tests.sources.registry_units import cog_mapping, units
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rpps"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ACTIVITE = FIXTURES / "rpps" / "PS_LibreAcces_Personne_activite_202501150800.txt"
 
 
 def _database(tmp_path: Path) -> duckdb.DuckDBPyConnection:
@@ -21,25 +25,58 @@ def _database(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     with connection.writer(path):
         pass
     con = duckdb.connect(str(path))
-    mapping = pd.DataFrame({"code": ["04070", "04001", "13055", "13201"],
-                            "current_code": ["04070", "04001", "13055", "13055"],
-                            "kind": ["actuelle", "actuelle", "actuelle", "arrondissement"],
-                            "nom": ["Digne-les-Bains", "Aiglun", "Marseille", "Marseille 1er"],
-                            "last_vintage": [2026] * 4})
-    load.replace_table(con, "cog_mapping", mapping)
+    load.replace_table(con, "cog_mapping", cog_mapping().assign(kind="actuelle", last_vintage=config.CURRENT_VINTAGE))
+    load.replace_table(con, "communes", units().assign(vintage=config.CURRENT_VINTAGE, region="84", population=1))
     return con
 
 
 def test_same_file_is_not_reloaded_but_a_new_loader_version_is(tmp_path: Path) -> None:
-    source = next(p for p in sorted(FIXTURES.glob("PS_LibreAcces_Personne_activite_*.txt")))
-    path = tmp_path / source.name
-    shutil.copy(source, path)
+    path = tmp_path / ACTIVITE.name
+    shutil.copy(ACTIVITE, path)
     con = _database(tmp_path)
     step = registry_step(path)
     assert step(con, None, False, Scope()).status == "chargé"
     assert step(con, None, False, Scope()).status == "inchangé"
-    row = con.execute("SELECT loader_version FROM sources WHERE source = ?", [rpps.SOURCE_NAME]).fetchall()
-    assert row == [(rpps.LOADER_VERSION,)]
+    row = con.execute("SELECT loader_version FROM sources WHERE source = ?", [annuaire.SOURCE_NAME]).fetchall()
+    assert row == [(annuaire.LOADER_VERSION,)]
     # A database loaded by an older loader derives its tables differently: the same file is loaded again.
-    con.execute("UPDATE sources SET loader_version = '1' WHERE source = ?", [rpps.SOURCE_NAME])
+    con.execute("UPDATE sources SET loader_version = '2' WHERE source = ?", [annuaire.SOURCE_NAME])
     assert step(con, None, False, Scope()).status == "chargé"
+
+
+def test_provenance_and_tables(tmp_path: Path) -> None:
+    con = _database(tmp_path)
+    result = registry_step(ACTIVITE)(con, None, False, Scope())
+    assert result.rows == 14 and "Annuaire Santé du 15/01/2025" in result.details[0]
+    rows = con.execute("SELECT source, vintage, origin, sha256, row_count, notes FROM sources").fetchall()
+    assert rows[0][:5] == ("annuaire-sante", "2025-01-15", str(ACTIVITE), annuaire.sha256_file(ACTIVITE), 14)
+    assert "fictives" not in rows[0][5]
+    assert con.execute("SELECT count(*) FROM ps_activites").fetchall() == [(14,)]
+    assert con.execute("SELECT count(*) FROM ps_anomalies").fetchall() == [(4,)]
+    assert con.execute("SELECT sum(effectif) FROM offre_commune WHERE groupe = 'Médecins généralistes'").fetchall() \
+        == [(2,)]
+
+
+def test_malformed_file_leaves_the_previous_tables(tmp_path: Path) -> None:
+    con = _database(tmp_path)
+    registry_step(ACTIVITE)(con, None, False, Scope())
+    bad = tmp_path / "PS_LibreAcces_Personne_activite_202502010000.txt"
+    lines = ACTIVITE.read_text(encoding="utf-8").splitlines()
+    bad.write_text("\n".join([*lines[:-1], lines[-1][:40]]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        registry_step(bad)(con, None, False, Scope())
+    assert err.value.line == 15
+    assert con.execute("SELECT count(*) FROM ps_activites").fetchall() == [(14,)]
+    assert con.execute("SELECT vintage FROM sources").fetchall() == [("2025-01-15",)]
+
+
+def test_finess_step(tmp_path: Path) -> None:
+    con = _database(tmp_path)
+    path = FIXTURES / "finess" / "etalab-cs1100507-stock-20250301-0412.csv"
+    step = finess_step(path)
+    assert step(con, None, False, Scope()).status == "chargé"
+    assert step(con, None, False, Scope()).status == "inchangé"
+    assert con.execute("SELECT source, vintage, row_count, loader_version FROM sources").fetchall() == [
+        (finess.SOURCE_NAME, "2025-03-01", 13, FINESS_LOADER_VERSION)
+    ]
+    assert con.execute("SELECT unite FROM etablissements WHERE finess = '750000031'").fetchall() == [("75101",)]

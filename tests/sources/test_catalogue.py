@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ import pytest
 
 from pipeline.errors import DownloadError
 from pipeline.sources import catalogue
+from pipeline.sources.annuaire import extraction_date_from_name
 from pipeline.sources.catalogue import (
     ANNUAIRE_ACTIVITE,
     ANNUAIRE_SAVOIR_FAIRE,
@@ -23,7 +25,6 @@ from pipeline.sources.catalogue import (
     download_latest,
     resolve_latest,
 )
-from pipeline.sources.rpps import vintage_from_name
 
 # A few lines in the layout of the extraction (header of the real file, made-up values), repeated so
 # that the transfer spans several blocks and can be cut in the middle.
@@ -162,7 +163,7 @@ def test_latest_annuaire_extraction_is_resolved_and_named_with_its_date(server: 
     assert entry.url.endswith("/20260610-120843/ps-libreacces-personne-activite.txt")
     assert entry.published is not None and entry.published.isoformat() == "2026-06-10T12:08:43.512000+00:00"
     assert entry.filename == "PS_LibreAcces_Personne_activite_202606101208.txt"
-    assert vintage_from_name(entry.filename) == "2026-06-10"  # the Annuaire loader reads the date from the name
+    assert extraction_date_from_name(entry.filename) == date(2026, 6, 10)  # the loader reads the date in the name
     assert (entry.checksum.algorithm, entry.checksum.value) == ("sha1", sha1(ACTIVITE))  # type: ignore[union-attr]
     assert entry.resource_id == "r-new"
 

@@ -1,21 +1,22 @@
-"""FINESS loader: classification, INSEE codes, projections, malformed inputs."""
+"""FINESS staging: both layouts, classification, INSEE codes, units, projections, malformed inputs."""
 
 from __future__ import annotations
 
 import math
 import zipfile
-from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
-import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.errors import DataError
 from pipeline.sources import finess
-from pipeline.store.schema import create_schema
+from tests.sources.registry_units import cog_mapping, units
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "finess" / "etalab-cs1100507-stock-20250301-0412.csv"
+SAMPLE = "samples/finess-etablissements-20201231-extrait.csv"
 
 
 def lambert93_forward(lon: float, lat: float) -> tuple[float, float]:
@@ -57,25 +58,13 @@ def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * r * math.asin(math.sqrt(h))
 
 
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    # The declared schema; each test writes its own small COG mapping.
-    create_schema(connection)
-    connection.execute("DROP TABLE cog_mapping")
-    connection.execute(
-        """
-        CREATE TABLE cog_mapping AS SELECT * FROM (VALUES
-            ('01451', '01451'), ('2A004', '2A004'), ('75056', '75056'), ('97411', '97411')
-        ) t(code, current_code)
-        """
-    )
-    yield connection
-    connection.close()
+def stage(path: Path, **kwargs: object) -> finess.StagedFiness:
+    return finess.stage_finess(path, units=units(), cog_mapping=cog_mapping(), **kwargs)  # type: ignore[arg-type]
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
-    return con.execute(sql).fetchall()
+def column(staged: finess.StagedFiness, name: str) -> dict[str, object]:
+    frame = staged.etablissements
+    return {f: (None if pd.isna(v) else v) for f, v in zip(frame["finess"], frame[name], strict=True)}
 
 
 def test_insee_codes() -> None:
@@ -95,6 +84,7 @@ def test_projection_tokens() -> None:
     assert finess.epsg_for("1,ATLASANTE,96,BAN,UTM_S40", "9D") == (2975, True)
     assert finess.epsg_for("1,ATLASANTE,96,BAN,UTM_N22", "9C") == (2972, True)
     assert finess.epsg_for("", "9F") == (4471, False)
+    assert finess.epsg_for("", "974") == (2975, False)  # a flattened file writes the INSEE département
     assert finess.epsg_for("", "2B") == (2154, False)
 
 
@@ -107,12 +97,18 @@ def test_lambert93_origin_and_paris_within_one_metre() -> None:
     assert metres(lon[0], lat[0], 2.3522, 48.8566) < 1.0
 
 
-def test_load_classifies_and_locates(con: duckdb.DuckDBPyConnection) -> None:
-    report = finess.load_finess(con, FIXTURE)
-    assert report.etablissements == 13
-    assert report.vintage == "2025-03-01"
-    groups = dict(_rows(con, "SELECT finess, groupe FROM etablissements"))
-    assert groups == {
+def test_declared_columns_and_dtypes() -> None:
+    staged = stage(FIXTURE)
+    assert {c: str(t) for c, t in staged.etablissements.dtypes.items()} == finess.ETABLISSEMENT_COLUMNS
+    assert {c: str(t) for c, t in staged.anomalies.dtypes.items()} == finess.ANOMALY_COLUMNS
+    assert set(staged.etablissements["extraction"]) == {date(2025, 3, 1)}
+
+
+def test_stock_layout_classifies_and_locates() -> None:
+    staged = stage(FIXTURE)
+    assert len(staged.etablissements) == 13 and staged.layout == "stock"
+    assert staged.extraction == date(2025, 3, 1)  # « finess;etalab;97;2025-03-01 »
+    assert column(staged, "groupe") == {
         "010000024": "Hôpital public",  # 355 CH
         "2A0000011": "Hôpital privé",  # 365 clinique, codesph 0
         "750000031": "MSP",  # 603
@@ -127,48 +123,142 @@ def test_load_classifies_and_locates(con: duckdb.DuckDBPyConnection) -> None:
         "970400024": "Hôpital public",  # 101 CHR
         "010000131": "Centre de santé",
     }
-    assert report.groupes["Centre de santé"] == 2
-    communes = dict(_rows(con, "SELECT finess, commune_source FROM etablissements"))
-    assert communes["2A0000011"] == "2A004"
-    assert communes["970400024"] == "97411"
-    assert communes["750000031"] == "75056"
+    communes = column(staged, "commune_source")
+    assert (communes["2A0000011"], communes["970400024"], communes["750000031"]) == ("2A004", "97411", "75056")
+    # Paris: the unit is the arrondissement that « 75001 PARIS » names.
+    assert (column(staged, "code_postal")["750000031"], column(staged, "unite")["750000031"]) == ("75001", "75101")
+    assert column(staged, "unite")["010000024"] == "01451"
     # Name with quotes and a ';' inside a quoted field.
-    assert _rows(con, "SELECT nom FROM etablissements WHERE finess = '010000041'") == [('CDS "LES PINS"; ANNEXE',)]
-    assert _rows(con, "SELECT adresse FROM etablissements WHERE finess = '010000024'") == [
-        ("900 RTE DE PARIS 01440 VIRIAT",)
+    assert column(staged, "nom")["010000041"] == 'CDS "LES PINS"; ANNEXE'
+    assert column(staged, "adresse")["010000024"] == "900 RTE DE PARIS 01440 VIRIAT"
+
+
+def test_coordinates_within_one_metre() -> None:
+    frame = stage(FIXTURE).etablissements.set_index("finess")
+    assert frame.loc["010000024", "epsg"] == 2154
+    assert metres(frame.loc["010000024", "lon"], frame.loc["010000024", "lat"], 3.0, 46.5) < 1.0
+    assert metres(frame.loc["750000031", "lon"], frame.loc["750000031", "lat"], 2.3522, 48.8566) < 1.0
+    assert metres(frame.loc["2A0000011", "lon"], frame.loc["2A0000011", "lat"], 8.74, 41.92) < 1.0
+    assert frame.loc["970400024", "epsg"] == 2975
+    assert metres(frame.loc["970400024", "lon"], frame.loc["970400024", "lat"], 55.45, -20.88) < 1.0
+    assert np.isnan(frame.loc["010000051", "lon"])
+
+
+def test_stock_anomalies() -> None:
+    staged = stage(FIXTURE)
+    assert staged.anomalies[["type", "code", "nb_lignes", "premiere_ligne"]].values.tolist() == [
+        ["commune_inconnue", "01999", 1, 14],
+        ["projection_deduite", "", 1, 5],
+        ["sans_coordonnees", "", 8, 6],
+    ]
+    assert staged.geolocated == 4 + 1
+    assert set(staged.anomalies["fichier"]) == {str(FIXTURE)}
+
+
+def test_flattened_sample(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # The real flattened extract: 100 establishments of the Ain, one header line, ';', coordinates inline.
+    table, mapping = cog2026
+    staged = finess.stage_finess(mirror / SAMPLE, units=table, cog_mapping=mapping)
+    frame = staged.etablissements.set_index("finess")
+    assert (len(frame), staged.layout, staged.extraction) == (100, "à plat", date(2020, 12, 31))
+    assert staged.geolocated == 100  # every row has coordx/coordy
+    assert frame["ligne"].tolist() == list(range(2, 102))
+    # First row: « 010000024;010780054;CH DE FLEYRIAT;CENTRE HOSPITALIER DE BOURG-EN-BRESSE FLEYRIAT;…;01451;01440;
+    # VIRIAT;01440 VIRIAT;…;355;C.H.;Centre Hospitalier (C.H.);1102;…;870215.7;6571590.5;…,LAMBERT_93;… »
+    first = frame.loc["010000024"]
+    assert first["nom"] == "CENTRE HOSPITALIER DE BOURG-EN-BRESSE FLEYRIAT"
+    assert (first["commune_source"], first["commune"], first["unite"], first["code_postal"]) == (
+        "01451", "01451", "01451", "01440"
+    )
+    assert (first["groupe"], first["categorie_libelle"], first["categorie_agregat_code"]) == (
+        "Hôpital public", "Centre Hospitalier (C.H.)", "1102"
+    )
+    x, y = lambert93_forward(first["lon"], first["lat"])
+    assert abs(x - 870215.7) < 1.0 and abs(y - 6571590.5) < 1.0
+    # 59 rows are « 620 » pharmacies (not in the table: « Autre »); 8 « 355 » and 3 « 106 » public hospitals.
+    assert (frame["categorie_code"] == "620").sum() == 59
+    assert (frame["groupe"] == "Hôpital public").sum() == 11
+    # The mirror's copy was re-encoded with losses (« H\ufffdpital »): reported; the category label comes from
+    # the nomenclature, the other labels stay as they are.
+    assert frame.loc["010000081", "categorie_libelle"] == "Centre hospitalier"
+    assert frame.loc["010000024", "statut_sph"] == "Etab.public de sant\ufffd"
+    assert staged.anomalies[["type", "nb_lignes", "premiere_ligne"]].values.tolist() == [
+        ["caracteres_illisibles", 99, 2]
     ]
 
 
-def test_coordinates_within_one_metre(con: duckdb.DuckDBPyConnection) -> None:
-    finess.load_finess(con, FIXTURE)
-    rows = _rows(con, "SELECT finess, lon, lat, epsg FROM etablissements")
-    coords = {f: (lon, lat, epsg) for f, lon, lat, epsg in rows}
-    lon, lat, epsg = coords["010000024"]
-    assert epsg == 2154 and metres(lon, lat, 3.0, 46.5) < 1.0
-    lon, lat, _ = coords["750000031"]
-    assert metres(lon, lat, 2.3522, 48.8566) < 1.0
-    lon, lat, _ = coords["2A0000011"]
-    assert metres(lon, lat, 8.74, 41.92) < 1.0
-    lon, lat, epsg = coords["970400024"]
-    assert epsg == 2975 and metres(lon, lat, 55.45, -20.88) < 1.0
-    assert coords["010000051"][0] is None or math.isnan(coords["010000051"][0])
+def test_flattened_windows_1252_is_recognised(
+    mirror: Path, tmp_path: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    text = (mirror / SAMPLE).read_text(encoding="utf-8").replace("\ufffd", "é")
+    path = tmp_path / "finess-etablissements-20201231.csv"
+    path.write_bytes(text.encode("cp1252"))
+    table, mapping = cog2026
+    staged = finess.stage_finess(path, units=table, cog_mapping=mapping)
+    assert staged.encoding == "cp1252" and staged.anomalies.empty
+    assert column(staged, "statut_sph")["010000024"] == "Etab.public de santé"
+    # Said to be UTF-8, the same file is refused at its first accented line.
+    with pytest.raises(DataError) as err:
+        stage(path, encoding="utf-8")
+    assert err.value.line == 2 and "UTF-8" in err.value.message
 
 
-def test_anomalies(con: duckdb.DuckDBPyConnection) -> None:
-    report = finess.load_finess(con, FIXTURE)
-    got = _rows(con, "SELECT type, code, nb_lignes, premiere_ligne FROM finess_anomalies ORDER BY type")
-    assert got == [
-        ("commune_inconnue", "01999", 1, 14),
-        ("projection_deduite", None, 1, 5),
-        ("sans_coordonnees", None, 8, 6),
+def test_file_mixing_two_encodings_is_refused(tmp_path: Path) -> None:
+    text = FIXTURE.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    # Line 2 in UTF-8 (« santé »), line 6 in Latin-1 (« hébergement »).
+    path.write_bytes("\n".join(text[:5]).encode() + b"\n" + "\n".join(text[5:]).encode("latin-1") + b"\n")
+    with pytest.raises(DataError) as err:
+        stage(path)
+    assert err.value.line == 6 and "mélange UTF-8 et un autre encodage" in err.value.message
+
+
+def _flat(tmp_path: Path, rows: list[str], header: str | None = None) -> Path:
+    header = header or ("nofinesset;nofinessej;rs;rslongue;cog;codepostal;ligneacheminement;categetab;libcategetab;"
+                        "sph;coordx;coordy;sourcegeocod")
+    path = tmp_path / "finess-etablissements-20240101.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_flattened_units_duplicates_and_raw_names(tmp_path: Path) -> None:
+    path = _flat(tmp_path, [
+        "130000011;130000010;=HYPERLINK(1);=HYPERLINK(1);13055;13005;13005 MARSEILLE;603;MSP;;;;",
+        "130000021;130000020;CDS;;13055;13331;13331 MARSEILLE CEDEX 03;124;CDS;;;;",
+        "130000031;130000030;CMP;;13208;13008;13008 MARSEILLE;156;CMP;1;;;",
+        "130000011;130000010;DOUBLON;;13055;13005;13005 MARSEILLE;603;MSP;;;;",
+    ])  # fmt: skip
+    staged = stage(path)
+    assert column(staged, "unite") == {"130000011": "13205", "130000021": "13055", "130000031": "13208"}
+    assert set(column(staged, "commune").values()) == {"13055"}
+    # A name starting with « = » is data: kept as written (escaping is the renderers' job).
+    assert column(staged, "nom")["130000011"] == "=HYPERLINK(1)"
+    assert staged.anomalies[["type", "code", "nb_lignes", "premiere_ligne"]].values.tolist() == [
+        ["arrondissement_non_determine", "13055", 1, 3],
+        ["finess_en_double", "130000011", 1, 5],
+        ["sans_coordonnees", "", 3, 2],
     ]
-    assert report.unmapped_communes == {"01999": 1}
-    assert report.geolocalises == 4 + 1
 
 
-def test_provenance(con: duckdb.DuckDBPyConnection) -> None:
-    finess.load_finess(con, FIXTURE)
-    assert _rows(con, "SELECT source, vintage, row_count FROM sources") == [("finess", "2025-03-01", 13)]
+def test_flattened_field_count_and_missing_columns(tmp_path: Path) -> None:
+    path = _flat(tmp_path, ["130000011;130000010;MSP;;13055;13005;13005 MARSEILLE;603;MSP;;;;",
+                            "130000021;130000020;CDS;;13055;13005;124;CDS;;;;"])
+    with pytest.raises(DataError) as err:
+        stage(path)
+    assert err.value.line == 3 and "13 attendus d'après l'en-tête, 12 trouvés" in err.value.message
+    path = _flat(tmp_path, ["1;2"], header="nofinesset;rs")
+    with pytest.raises(DataError) as err:
+        stage(path)
+    assert err.value.line == 1 and "« categetab », « cog »" in err.value.message
+
+
+def test_zip_of_the_stock_file(tmp_path: Path) -> None:
+    archive = tmp_path / "finess.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(FIXTURE, FIXTURE.name)
+        zf.writestr("LISEZMOI.txt", "notice")
+    staged = stage(archive)
+    assert len(staged.etablissements) == 13 and staged.fichier == f"{archive}!{FIXTURE.name}"
 
 
 # --------------------------------------------------------------------------- #
@@ -176,83 +266,69 @@ def test_provenance(con: duckdb.DuckDBPyConnection) -> None:
 # --------------------------------------------------------------------------- #
 
 
-def _sentinel(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE OR REPLACE TABLE etablissements AS SELECT 'sentinelle' AS finess")
-
-
-def _untouched(con: duckdb.DuckDBPyConnection) -> None:
-    assert _rows(con, "SELECT * FROM etablissements") == [("sentinelle",)]
-    assert not _rows(con, "SELECT * FROM finess_anomalies")
-
-
 def _lines() -> list[str]:
     return FIXTURE.read_text(encoding="utf-8").splitlines()
 
 
-def test_incomplete_record_lists_missing_fields(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def fails(path: Path, **kwargs: object) -> DataError:
+    with pytest.raises(DataError) as err:
+        stage(path, **kwargs)
+    return err.value
+
+
+def test_incomplete_record_lists_missing_fields(tmp_path: Path) -> None:
     lines = _lines()
     lines[3] = ";".join(lines[3].split(";")[:13])  # stops after « commune »
     path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _sentinel(con)
-    with pytest.raises(DataError) as err:
-        finess.load_finess(con, path)
-    assert err.value.path == str(path) and err.value.line == 4
-    assert "« departement »" in err.value.message and "« numuai »" in err.value.message
-    _untouched(con)
+    error = fails(path)
+    assert error.path == str(path) and error.line == 4
+    assert "« departement »" in error.message and "« numuai »" in error.message
 
 
-def test_wrong_separator(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_wrong_separator(tmp_path: Path) -> None:
     path = tmp_path / "finess.csv"
     path.write_text("\n".join(line.replace(";", ",") for line in _lines()) + "\n", encoding="utf-8")
-    _sentinel(con)
-    with pytest.raises(DataError) as err:
-        finess.load_finess(con, path)
-    assert err.value.line == 1 and "« ; »" in err.value.message
-    _untouched(con)
+    error = fails(path)
+    assert error.line == 1 and "« ; »" in error.message
 
 
-def test_latin1(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_unknown_layout(tmp_path: Path) -> None:
+    path = tmp_path / "finess.csv"
+    path.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
+    error = fails(path)
+    assert error.line == 1 and error.message.startswith("Format FINESS non reconnu")
+
+
+def test_latin1_stock_file(tmp_path: Path) -> None:
     path = tmp_path / "finess.csv"
     path.write_bytes(FIXTURE.read_text(encoding="utf-8").encode("latin-1"))
-    _sentinel(con)
-    with pytest.raises(DataError) as err:
-        finess.load_finess(con, path)
-    # First non-ASCII byte: « Etablissement public de santé » on line 2.
-    assert err.value.line == 2 and "UTF-8" in err.value.message
-    _untouched(con)
-    # The same file loads when its encoding is declared.
-    assert finess.load_finess(con, path, encoding="latin-1").etablissements == 13
+    # Declared UTF-8: refused at the first non-ASCII byte, « Etablissement public de santé » on line 2.
+    error = fails(path, encoding="utf-8")
+    assert error.line == 2 and "UTF-8" in error.message
+    # By default the single-byte encoding is recognised, and the file loads.
+    assert len(stage(path).etablissements) == 13
+    assert len(stage(path, encoding="latin-1").etablissements) == 13
 
 
-def test_truncated_zip(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_truncated_zip(tmp_path: Path) -> None:
     archive = tmp_path / "finess.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
         zf.write(FIXTURE, FIXTURE.name)
     data = archive.read_bytes()
     archive.write_bytes(data[: data.index(b"structureet;010000051")])
-    _sentinel(con)
-    with pytest.raises(DataError) as err:
-        finess.load_finess(con, archive)
-    assert err.value.line == 6 and "tronquée" in err.value.message
-    _untouched(con)
+    error = fails(archive)
+    assert error.line == 6 and "tronquée" in error.message
 
 
-def test_empty_file(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "finess.csv"
     path.write_bytes(b"")
-    _sentinel(con)
-    with pytest.raises(DataError) as err:
-        finess.load_finess(con, path)
-    assert err.value.line == 1
-    _untouched(con)
+    assert fails(path).line == 1
 
 
-def test_header_without_records(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_header_without_records(tmp_path: Path) -> None:
     path = tmp_path / "finess.csv"
     path.write_text("finess;etalab;97;2025-03-01\n", encoding="utf-8")
-    _sentinel(con)
-    with pytest.raises(DataError) as err:
-        finess.load_finess(con, path)
-    assert err.value.line == 2 and "structureet" in err.value.message
-    _untouched(con)
+    error = fails(path)
+    assert error.line == 2 and "structureet" in error.message

@@ -12,28 +12,25 @@ import pytest
 from pipeline import nomenclatures
 from pipeline.analysis import aci
 from pipeline.errors import TerritoryError
-from pipeline.sources import finess, rpps
+from pipeline.sources import annuaire, finess
+from pipeline.store import registry_tables
 from pipeline.store.queries import supply
-from pipeline.store.schema import create_schema
+from tests.sources.registry_units import cog_mapping, units
+from tests.store.synthetic import declared_store, insert_activities
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    # The declared schema; each test writes its own small COG mapping.
-    create_schema(connection)
-    connection.execute("DROP TABLE cog_mapping")
-    connection.execute(
-        """
-        CREATE TABLE cog_mapping AS SELECT * FROM (VALUES
-            ('01001', '01001'), ('01002', '01002'), ('01099', '01002'), ('01451', '01451'), ('75056', '75056')
-        ) t(code, current_code)
-        """
-    )
-    rpps.load_rpps(connection, FIXTURES / "rpps" / "PS_LibreAcces_Personne_activite_202501150800.txt")
-    finess.load_finess(connection, FIXTURES / "finess" / "etalab-cs1100507-stock-20250301-0412.csv")
+    connection = declared_store()
+    # 01099 is an old commune merged into 01002 (tests/sources/registry_units.py).
+    registry = annuaire.stage_annuaire(FIXTURES / "rpps" / "PS_LibreAcces_Personne_activite_202501150800.txt",
+                                       units=units(), cog_mapping=cog_mapping())
+    registry_tables.write_annuaire(connection, registry.activites, registry.anomalies, registry.extraction)
+    establishments = finess.stage_finess(FIXTURES / "finess" / "etalab-cs1100507-stock-20250301-0412.csv",
+                                         units=units(), cog_mapping=cog_mapping())
+    registry_tables.write_finess(connection, establishments.etablissements, establishments.anomalies)
     yield connection
     connection.close()
 
@@ -74,14 +71,8 @@ def test_establishment_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_structure_rows_without_finess() -> None:
-    connection = duckdb.connect()
-    # The declared schema; each test writes its own small COG mapping.
-    create_schema(connection)
-    connection.execute("DROP TABLE cog_mapping")
-    connection.execute(
-        "CREATE OR REPLACE TABLE ps_activites AS SELECT '1' AS rpps, 'Infirmiers' AS groupe, '01001' AS commune, "
-        "1.0 AS poids, 'libéral' AS mode"
-    )
+    connection = declared_store()
+    insert_activities(connection, [{"rpps": "1", "groupe": "Infirmiers", "commune": "01001"}])
     table = supply.offre_territoire(connection, ["01001"]).set_index("groupe")
     assert table.loc["Infirmiers", "praticiens"] == 1
     # No FINESS extraction: the structure rows are unknown, not zero.
@@ -125,12 +116,8 @@ def _synthetic_registry(professionals: int) -> duckdb.DuckDBPyConnection:
     rows = [(str(i), "Infirmiers", "A") for i in range(professionals)]
     rows += [("0", "Infirmiers", "A"), ("0", "Infirmiers", "Z")]
     rows += [(f"autre{i}", "Autres", "A") for i in range(5)]
-    connection = duckdb.connect()
-    # The declared schema; each test writes its own small COG mapping.
-    create_schema(connection)
-    connection.execute("DROP TABLE cog_mapping")
-    connection.execute("CREATE OR REPLACE TABLE ps_activites (rpps VARCHAR, groupe VARCHAR, commune VARCHAR)")
-    connection.executemany("INSERT INTO ps_activites VALUES (?, ?, ?)", rows)
+    connection = declared_store()
+    insert_activities(connection, [{"rpps": r, "groupe": g, "commune": c} for r, g, c in rows])
     return connection
 
 
@@ -146,11 +133,8 @@ def test_taille_4pp_bound_on_distinct_professionals(professionals: int, label: s
 
 def test_reference_head_counts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
-        """
-        CREATE OR REPLACE TABLE communes AS SELECT * FROM (VALUES
-            ('01001', 2026, 'commune-actuelle', '01', '84'), ('01002', 2026, 'commune-actuelle', '02', '84')
-        ) t(code, vintage, type, departement, region)
-        """
+        "INSERT INTO communes (code, vintage, nom, type, departement, region) VALUES "
+        "('01001', 2026, 'A', 'commune-actuelle', '01', '84'), ('01002', 2026, 'B', 'commune-actuelle', '02', '84')"
     )
     dep = supply.effectifs_zone(con, departement="01").set_index("groupe")["praticiens"]
     assert dep["Médecins généralistes"] == 1 and dep["Masseurs-kinésithérapeutes"] == 1

@@ -282,3 +282,16 @@ def commune_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def polygon_residue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM polygon_residue ORDER BY kind, code").df()
+
+
+def demo_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Units for the demonstration generator: current communes with a polygon (their representative point
+    places establishments) and the arrondissements of Paris, Lyon and Marseille (which place the cities'
+    practitioners): ``code, nom, type, parent, population, departement, codes_postaux, lon, lat``."""
+    return con.execute(
+        """SELECT c.code, c.nom, c.type, c.parent, c.population, c.departement, c.codes_postaux, p.lon, p.lat
+           FROM communes c LEFT JOIN commune_polygons p ON p.code = c.code
+           WHERE c.vintage = ? AND ((c.type = 'commune-actuelle' AND p.code IS NOT NULL)
+                                    OR c.type = 'arrondissement-municipal')""",
+        [current_vintage()],
+    ).df()

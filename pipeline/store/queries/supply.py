@@ -1,8 +1,8 @@
 """Health-care supply of a territory, in the shape of the « Trame d'un projet de santé ».
 
-Reads the tables written by :func:`pipeline.sources.rpps.load_rpps`
-(``ps_activites``, one row per practitioner × activity site) and
-:func:`pipeline.sources.finess.load_finess` (``etablissements``).
+Reads the tables written by :mod:`pipeline.store.registry_tables` from the
+staged Annuaire Santé (``ps_activites``, one row per practitioner × activity
+site) and FINESS (``etablissements``).
 
 Counting rules (chosen for the Trame table, the representativeness and the
 4++ size band):
@@ -34,8 +34,11 @@ from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
 from pipeline.store.queries import has_rows
 
-#: Columns of the recours split; ``non classé`` gathers professions seed 000 does not classify.
-RECOURS: tuple[str, ...] = ("premier", "second", nomenclatures.RECOURS_HORS_AMBULATOIRE, "non classé")
+#: Columns of the recours split; ``non renseigné``: premier-recours professions whose setting is unknown
+#: (no secteur, not libéral); ``non classé`` gathers professions seed 000 does not classify.
+RECOURS: tuple[str, ...] = (
+    "premier", "second", nomenclatures.RECOURS_HORS_AMBULATOIRE, "non renseigné", "non classé"
+)
 
 #: Columns of the exercise-mode split; ``mixte`` = several modes within the zone (e.g. libéral and salarié).
 MODES: tuple[str, ...] = ("libéral", "salarié", "mixte", "bénévole", "non renseigné")
@@ -119,7 +122,7 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) ->
         """
         SELECT groupe, count(DISTINCT rpps) AS praticiens, sum(poids) AS praticiens_etp,
                count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS dont_liberaux
-        FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+        FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
         GROUP BY groupe
         """,
     ).set_index("groupe")
@@ -201,7 +204,7 @@ def effectifs_zone(
         found = con.execute(
             f"""
             SELECT groupe, count(DISTINCT rpps) AS praticiens
-            FROM ps_activites a JOIN communes c
+            FROM ps_activites_courantes a JOIN communes c
               ON c.code = a.commune AND c.vintage = ? AND c.type = 'commune-actuelle'
             WHERE c.{column} = ?
             GROUP BY groupe
@@ -210,7 +213,7 @@ def effectifs_zone(
         ).df()
     else:
         found = con.execute(
-            "SELECT groupe, count(DISTINCT rpps) AS praticiens FROM ps_activites "
+            "SELECT groupe, count(DISTINCT rpps) AS praticiens FROM ps_activites_courantes "
             "WHERE commune IS NOT NULL GROUP BY groupe"
         ).df()
     counts = found.set_index("groupe")["praticiens"]
@@ -229,7 +232,7 @@ def professionnels_sante(con: duckdb.DuckDBPyConnection, communes: Iterable[str]
         communes,
         f"""
         SELECT count(DISTINCT rpps) AS n
-        FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+        FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
         WHERE groupe <> '{GROUPE_AUTRES}'
         """,
     )
@@ -253,7 +256,7 @@ def offre_par_recours(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -
 
     Each practitioner counts once: ``premier`` when at least one of their
     activities in the territory is premier recours (ambulatory setting, see
-    :func:`pipeline.sources.rpps.load_rpps`), otherwise the recours of their
+    :mod:`pipeline.sources.annuaire.classify`), otherwise the recours of their
     activities there (``second``, ``hors ambulatoire`` for a premier-recours
     profession practising only in an établissement or elsewhere, ``non
     classé`` for professions seed 000 does not classify). Rows add up to
@@ -272,7 +275,7 @@ def offre_par_recours(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -
             SELECT rpps, groupe,
                    CASE WHEN bool_or(recours = 'premier') THEN 'premier'
                         ELSE min(coalesce(recours, 'non classé')) END AS recours
-            FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+            FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
             GROUP BY rpps, groupe
         )
         SELECT groupe, recours, count(*) AS n FROM per_practitioner GROUP BY groupe, recours
@@ -300,7 +303,7 @@ def offre_par_mode(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> p
         WITH per_practitioner AS (
             SELECT rpps, groupe,
                    CASE WHEN count(DISTINCT mode) > 1 THEN 'mixte' ELSE min(mode) END AS mode
-            FROM ps_activites a JOIN _territoire t ON t.code = a.commune
+            FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
             GROUP BY rpps, groupe
         )
         SELECT groupe, mode, count(*) AS n FROM per_practitioner GROUP BY groupe, mode

@@ -1,0 +1,234 @@
+"""Locate activity rows in the current geography: commune code, else postal code and place name.
+
+Rules (one row of the extraction is one activity site):
+
+1. **Commune code.** « Code commune (coord. structure) » mapped to the
+   current commune through the COG history (``cog_mapping``): an old code
+   lands in the commune that absorbed it, an arrondissement code in its city.
+2. **Postal code.** When the commune code is missing or unknown, « Code
+   postal (coord. structure) » names the commune if exactly one current
+   commune has it. La Poste codes are shared by several communes (25300 by
+   thirteen): the place name then chooses, compared with
+   :func:`pipeline.geography.normalise_name` (« ST »/« STE » read as
+   « saint »/« sainte », « CEDEX » and what follows ignored), among the
+   candidates' current names and the names of the communes they absorbed.
+   The name is « Libellé commune (coord. structure) », or, when that is
+   empty, the locality of « Bureau cedex (coord. structure) »
+   (``25300 DOUBS``), the La Poste delivery line of the same address.
+   A CEDEX code that no commune has is tried by name within its département.
+   No unique answer: the row stays unlocated (``ambigu`` or ``non
+   localisé``) and is reported; it is never counted in two communes.
+3. **Unit.** In Paris, Lyon and Marseille the unit is the arrondissement:
+   the arrondissement commune code when the file gives one, else the one the
+   postal code names (:func:`pipeline.geography.arrondissement_from_postcode`);
+   when neither tells, the unit is the city and « arrondissement non
+   déterminé » is reported. Elsewhere the unit is the commune.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.geography import (
+    ARRONDISSEMENT_CITIES,
+    arrondissement_from_postcode,
+    city_of_arrondissement,
+    normalise_insee_code,
+    normalise_name,
+)
+from pipeline.sources.annuaire.combos import combinations, spread
+
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_LEADING_POSTCODE = re.compile(r"^\s*\d{4,5}\s+")
+
+#: Anomaly types raised by the localisation (see :mod:`pipeline.sources.annuaire.stage`).
+COMMUNE_INCONNUE = "commune_inconnue"
+CODE_POSTAL_AMBIGU = "code_postal_ambigu"
+CODE_POSTAL_INCONNU = "code_postal_inconnu"
+SANS_ADRESSE = "sans_adresse"
+ARRONDISSEMENT_NON_DETERMINE = "arrondissement_non_determine"
+
+
+def place_key(text: object) -> str:
+    """Comparison key of a place name as La Poste or the Annuaire writes it.
+
+    >>> place_key("01012 BOURG EN BRESSE CEDEX 01"), place_key("Bourg-en-Bresse"), place_key("ST DENIS")
+    ('bourg en bresse', 'bourg en bresse', 'saint denis')
+    """
+    if text is None or text is pd.NA:
+        return ""
+    words = normalise_name(_LEADING_POSTCODE.sub("", str(text))).split()
+    kept: list[str] = []
+    for word in words:
+        if word == "cedex":
+            break
+        kept.append(_ABBREVIATIONS.get(word, word))
+    return " ".join(kept)
+
+
+def postcode(value: object) -> str | None:
+    """Five-digit postal code, with a leading zero restored (``1300`` -> ``01300``); None otherwise."""
+    if value is None or value is pd.NA:
+        return None
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}", text):
+        text = "0" + text
+    return text if re.fullmatch(r"\d{5}", text) else None
+
+
+def departements_of_postcode(code: str) -> list[str]:
+    """Départements a postal code may belong to (20xxx: both Corsican ones; 97xxx: three digits)."""
+    if code.startswith("20"):
+        return ["2A", "2B"]
+    if code.startswith(("97", "98")):
+        return [code[:3]]
+    return [code[:2]]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Why a row is not (fully) located: anomaly ``type``, its ``code``, and the name seen."""
+
+    type: str
+    code: str
+    name: str = ""
+
+
+@dataclass
+class Place:
+    """Outcome of locating one (commune code, postal code, name, bureau) combination."""
+
+    commune: str | None
+    unite: str | None
+    localisation: str
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class Gazetteer:
+    """Current communes indexed by code, postal code and name (built once per staging)."""
+
+    to_current: dict[str, str]
+    by_postcode: dict[str, list[str]]
+    names: dict[str, set[str]]
+    by_departement_name: dict[tuple[str, str], list[str]]
+    nom: dict[str, str]
+
+    @classmethod
+    def build(cls, units: pd.DataFrame, cog_mapping: pd.DataFrame) -> Gazetteer:
+        """Index ``units`` (code, nom, type, parent, departement, codes_postaux) and ``cog_mapping``."""
+        units = units.astype({"code": "string", "type": "string"})
+        current = units[units["type"] == "commune-actuelle"]
+        nom = {str(c): str(n) for c, n in zip(current["code"], current["nom"], strict=True)}
+        mapping = cog_mapping[cog_mapping["current_code"].notna()]
+        to_current = {str(c): str(t) for c, t in zip(mapping["code"], mapping["current_code"], strict=True)}
+        arrondissements = units[(units["type"] == "arrondissement-municipal") & units["parent"].notna()]
+        to_current.update({str(c): str(p) for c, p in zip(arrondissements["code"], arrondissements["parent"],
+                                                           strict=True)})
+        to_current.update({code: code for code in nom})
+        by_postcode: dict[str, list[str]] = {}
+        for code, postcodes in zip(current["code"], current["codes_postaux"], strict=True):
+            if isinstance(postcodes, str):
+                for value in {p.strip() for p in postcodes.split(",") if p.strip()}:
+                    by_postcode.setdefault(value, []).append(str(code))
+        names: dict[str, set[str]] = {code: {place_key(n)} for code, n in nom.items()}
+        if "nom" in cog_mapping.columns:
+            for target, old_name in zip(mapping["current_code"], mapping["nom"], strict=True):
+                if str(target) in names and isinstance(old_name, str) and old_name:
+                    names[str(target)].add(place_key(old_name))
+        departement = {str(c): str(d) for c, d in zip(current["code"], current["departement"], strict=True)}
+        by_departement_name: dict[tuple[str, str], list[str]] = {}
+        for code, keys in names.items():
+            for key in keys:
+                by_departement_name.setdefault((departement.get(code, ""), key), []).append(code)
+        return cls(to_current, {k: sorted(v) for k, v in by_postcode.items()}, names, by_departement_name, nom)
+
+    def _by_postcode(self, code: str, key: str, seen: str) -> tuple[str | None, str, Issue | None]:
+        candidates = self.by_postcode.get(code, [])
+        if len(candidates) == 1:
+            return candidates[0], "code postal", None
+        if candidates:
+            matched = [c for c in candidates if key and key in self.names.get(c, set())]
+            if len(matched) == 1:
+                return matched[0], "code postal et libellé", None
+            return None, "ambigu", Issue(CODE_POSTAL_AMBIGU, code, seen)
+        # A CEDEX or unknown code: the place name within the département.
+        matched = sorted({c for dep in departements_of_postcode(code)
+                          for c in self.by_departement_name.get((dep, key), [])}) if key else []
+        if len(matched) == 1:
+            return matched[0], "code postal et libellé", None
+        return None, "non localisé", Issue(CODE_POSTAL_INCONNU, code, seen)
+
+    def locate(self, commune_source: object, code_postal: object, libelle: object, bureau: object) -> Place:
+        """Locate one combination (see the module docstring for the rules)."""
+        issues: list[Issue] = []
+        code = None
+        if isinstance(commune_source, str) and commune_source:
+            code = normalise_insee_code(commune_source)[0] or commune_source
+        postal = postcode(code_postal)
+        key = place_key(libelle) or place_key(bureau)
+        seen = next((v for v in (libelle, bureau) if isinstance(v, str) and v), "")
+        commune: str | None = None
+        localisation = "non localisé"
+        if code is not None:
+            commune = self.to_current.get(code)
+            if commune is not None:
+                localisation = "code commune"
+            else:
+                issues.append(Issue(COMMUNE_INCONNUE, str(commune_source), seen))
+        if commune is None and postal is not None:
+            commune, localisation, issue = self._by_postcode(postal, key, seen)
+            if issue is not None:
+                issues.append(issue)
+        elif commune is None and code is None:
+            raw = code_postal if isinstance(code_postal, str) else ""
+            issues.append(Issue(CODE_POSTAL_INCONNU, raw, seen) if raw else Issue(SANS_ADRESSE, "", seen))
+        if commune is None:
+            return Place(None, None, localisation, issues)
+        unite = commune
+        if commune in ARRONDISSEMENT_CITIES:
+            if code is not None and city_of_arrondissement(code) == commune:
+                unite = code
+            else:
+                unite = arrondissement_from_postcode(commune, postal) or commune
+                if unite == commune:
+                    issues.append(Issue(ARRONDISSEMENT_NON_DETERMINE, commune, seen))
+        return Place(commune, unite, localisation, issues)
+
+
+def locate_rows(frame: pd.DataFrame, gazetteer: Gazetteer) -> tuple[pd.DataFrame, list[tuple[Issue, int, int]]]:
+    """Locate every row of ``frame`` (one computation per distinct address).
+
+    Parameters
+    ----------
+    frame
+        Columns ``ligne``, ``commune_source``, ``code_postal``,
+        ``commune_libelle_source``, ``bureau_cedex``.
+
+    Returns
+    -------
+    tuple
+        A frame aligned on ``frame`` with ``localisation``, ``commune``,
+        ``unite`` (categoricals), and the issues as ``(issue, rows, first line)``.
+    """
+    group, combos = combinations(frame, ("commune_source", "code_postal", "commune_libelle_source", "bureau_cedex"))
+    places = [gazetteer.locate(*values) for values in combos.itertuples(index=False, name=None)]
+    out = pd.DataFrame(
+        {
+            "localisation": spread([p.localisation for p in places], group),
+            "commune": spread([p.commune for p in places], group),
+            "unite": spread([p.unite for p in places], group),
+        },
+        index=frame.index,
+    )
+    counts = np.bincount(group, minlength=len(places))
+    first_line = frame["ligne"].groupby(group).min().to_numpy()
+    issues: list[tuple[Issue, int, int]] = []
+    for index, place in enumerate(places):
+        for issue in place.issues:
+            issues.append((issue, int(counts[index]), int(first_line[index])))
+    return out, issues

@@ -1,0 +1,254 @@
+"""Stage an Annuaire Santé extraction: file (or zip) -> typed activity rows and anomalies, no database.
+
+Each activity row is located (:mod:`~pipeline.sources.annuaire.locate`),
+classified (:mod:`~pipeline.sources.annuaire.classify`) and weighted:
+``poids`` = 1 / n, n being the number of the practitioner's LOCATED rows,
+so that every located practitioner's weights sum to one; unlocated rows have
+no weight (NA).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.errors import DataError, PipelineError
+from pipeline.sources import archives
+from pipeline.sources.annuaire.anomalies import (
+    MESSAGES,
+    anomalies_frame,
+    classification_anomalies,
+    location_anomalies,
+)
+from pipeline.sources.annuaire.classify import classify_rows
+from pipeline.sources.annuaire.layout import (
+    ACTIVITE_COLUMNS,
+    ACTIVITE_PREFIX,
+    COLONNES_FACULTATIVES,
+    COLONNES_REQUISES,
+    COLONNES_SAVOIR_FAIRE_INLINE,
+    HIGH_CARDINALITY,
+    NOMS_COURTS,
+    SAVOIR_FAIRE_PREFIX,
+    extraction_date_from_name,
+)
+from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
+from pipeline.sources.annuaire.reader import check_header, has_column, read_columns, read_header
+from pipeline.sources.annuaire.savoir_faire import apply_savoir_faire, read_savoir_faire
+from pipeline.sources.extraction_names import DEMO_NOTE, is_demo_name
+
+UNIT_COLUMNS = ("code", "nom", "type", "parent", "departement", "codes_postaux")
+MAPPING_COLUMNS = ("code", "current_code")
+
+
+@dataclass
+class StagedAnnuaire:
+    """An Annuaire Santé extraction staged in memory.
+
+    Attributes
+    ----------
+    activites
+        One row per activity of the file, columns :data:`ACTIVITE_COLUMNS`.
+    anomalies
+        Columns :data:`~pipeline.sources.annuaire.layout.ANOMALY_COLUMNS`.
+    extraction
+        Date of the extraction (file name, or given).
+    origin
+        The file given (text or zip).
+    fichier
+        How messages name the file read (``archive.zip!membre.txt`` for a member).
+    savoir_faire_source
+        ``colonnes du fichier des activités`` or ``fichier PS_LibreAcces_SavoirFaire``.
+    demo
+        Generated demonstration data (« DEMO » in the file name, or said so).
+    header_columns
+        Number of fields of the header line (53 for the 2021 layout, 57 today, trailing empty field included).
+    """
+
+    activites: pd.DataFrame = field(repr=False)
+    anomalies: pd.DataFrame = field(repr=False)
+    extraction: date
+    origin: Path
+    fichier: str
+    savoir_faire_source: str
+    demo: bool
+    header_columns: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.activites)
+
+    @property
+    def practitioners(self) -> int:
+        return int(self.activites["rpps"].nunique())
+
+    @property
+    def located_rows(self) -> int:
+        return int(self.activites["commune"].notna().sum())
+
+    def summary_fr(self) -> str:
+        """One French paragraph for logs and the command line."""
+        unlocated = self.rows - self.located_rows
+        text = (f"Annuaire Santé du {self.extraction:%d/%m/%Y} : {self.rows} activités, {self.practitioners} "
+                f"professionnels, {self.activites['commune'].nunique()} communes d'exercice.")
+        unknown = self.anomalies.loc[self.anomalies["type"] == "profession_inconnue", "code"]
+        if len(unknown):
+            text += f" Codes profession inconnus : {', '.join(sorted(unknown))}."
+        if unlocated:
+            text += f" {unlocated} activités non localisées (détail dans les anomalies)."
+        if self.demo:
+            text += f" ({DEMO_NOTE})"
+        return text
+
+
+def sha256_file(path: Path, chunk: int = 8 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def extraction_digest(path: Path, savoir_faire_path: Path | None = None) -> str:
+    """Checksum of an extraction: the activity file's, combined with a separate savoir-faire file's."""
+    digest = sha256_file(path)
+    if savoir_faire_path is not None:
+        digest = hashlib.sha256((digest + sha256_file(savoir_faire_path)).encode()).hexdigest()
+    return digest
+
+
+def _check_reference(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise PipelineError(f"Table {what} incomplète pour l'Annuaire Santé : colonnes absentes " + ", ".join(missing))
+
+
+@contextlib.contextmanager
+def _savoir_faire_source(
+    given: Path | None, activity: archives.TextSource, inline: bool, workdir: Path | None
+) -> Iterator[archives.TextSource | None]:
+    """The separate savoir-faire file to use: the one given, else the zip's own member when needed."""
+    if given is not None:
+        with archives.open_text_source(given, prefix=SAVOIR_FAIRE_PREFIX, workdir=workdir) as source:
+            yield source
+        return
+    if not inline and activity.member is not None and any(
+        Path(n).name.lower().startswith(SAVOIR_FAIRE_PREFIX.lower()) for n in archives.list_members(activity.origin)
+    ):
+        with archives.open_text_source(activity.origin, prefix=SAVOIR_FAIRE_PREFIX, workdir=workdir) as source:
+            yield source
+        return
+    yield None
+
+
+def _weights(rpps: pd.Series, located: np.ndarray) -> np.ndarray:
+    """1 / (number of the practitioner's located rows) on located rows, NaN elsewhere."""
+    codes, _ = pd.factorize(rpps)
+    sites = np.bincount(codes[located], minlength=codes.max() + 1 if len(codes) else 0)
+    with np.errstate(divide="ignore"):
+        weights = 1.0 / sites[codes]
+    return np.where(located, weights, np.nan)
+
+
+def _date_column(value: date, length: int) -> pd.arrays.ArrowExtensionArray:
+    days = (value - date(1970, 1, 1)).days
+    return pd.arrays.ArrowExtensionArray(pa.array(np.full(length, days, dtype="int32")).cast(pa.date32()))
+
+
+def stage_annuaire(
+    path: str | Path,
+    savoir_faire_path: str | Path | None = None,
+    *,
+    units: pd.DataFrame,
+    cog_mapping: pd.DataFrame,
+    extraction: date | None = None,
+    demo: bool | None = None,
+    workdir: str | Path | None = None,
+) -> StagedAnnuaire:
+    """Stage ``PS_LibreAcces_Personne_activite_*.txt`` (or the official zip) without any database.
+
+    Parameters
+    ----------
+    path
+        The activity file, or a zip holding it (member chosen by its name prefix).
+    savoir_faire_path
+        ``PS_LibreAcces_SavoirFaire_*.txt`` (or zip). Without it, the
+        savoir-faire columns of the activity file are used, or the zip's
+        SavoirFaire member when those columns are absent.
+    units
+        Current COG units: ``code, nom, type, parent, departement, codes_postaux``
+        (``type`` 'commune-actuelle' or 'arrondissement-municipal', postal codes comma-separated).
+    cog_mapping
+        Every old or current code -> ``current_code`` (column ``nom`` used when present).
+    extraction
+        Extraction date; by default read from the file name (member name for a zip).
+    demo
+        Generated demonstration data; by default when the file name contains ``DEMO``.
+    workdir
+        Folder for the temporary copy of a zip member.
+
+    Raises
+    ------
+    DataError
+        Malformed input, in French, naming the file and line: missing
+        columns, wrong separator, invalid UTF-8, wrong field count, empty
+        identifier, empty file, hostile or damaged zip.
+    """
+    origin = Path(path)
+    _check_reference(units, UNIT_COLUMNS, "des unités (COG)")
+    _check_reference(cog_mapping, MAPPING_COLUMNS, "de passage du COG")
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(archives.open_text_source(origin, prefix=ACTIVITE_PREFIX, workdir=workdir))
+        header = read_header(source.path, source.shown)
+        inline = all(has_column(header, c) for c in COLONNES_SAVOIR_FAIRE_INLINE)
+        given = Path(savoir_faire_path) if savoir_faire_path is not None else None
+        sf_source = stack.enter_context(_savoir_faire_source(given, source, inline, Path(workdir) if workdir else None))
+        required = list(COLONNES_REQUISES) + ([] if sf_source is not None else list(COLONNES_SAVOIR_FAIRE_INLINE))
+        check_header(header, required, source.shown, "fichier des activités")
+        wanted = [*COLONNES_REQUISES, *COLONNES_SAVOIR_FAIRE_INLINE, *COLONNES_FACULTATIVES]
+        staged_names = {c: NOMS_COURTS[c] for c in wanted}
+        categorical = frozenset(staged_names.values()) - HIGH_CARDINALITY
+        frame = read_columns(source.path, source.shown, header, staged_names, categorical)
+        missing_id = frame["rpps"].isna().to_numpy()
+        if missing_id.any():
+            line = int(frame["ligne"].to_numpy()[np.argmax(missing_id)])
+            raise DataError("« Identification nationale PP » vide", source.shown, line)
+        if sf_source is not None:
+            frame = apply_savoir_faire(frame, read_savoir_faire(sf_source))
+        fichier, name = source.shown, source.name
+    notes: list[dict[str, object]] = []
+    stamp = extraction or extraction_date_from_name(name) or extraction_date_from_name(origin.name)
+    if stamp is None:
+        stamp = datetime.fromtimestamp(origin.stat().st_mtime, tz=UTC).date()
+        notes.append({"extraction": stamp, "type": "date_extraction_deduite", "code": "", "libelle": None,
+                      "nb_lignes": len(frame), "premiere_ligne": None,
+                      "message": f"{MESSAGES['date_extraction_deduite']} ({stamp:%d/%m/%Y})", "fichier": fichier})
+    gazetteer = Gazetteer.build(units, cog_mapping)
+    classified = classify_rows(frame)
+    located, issues = locate_rows(frame, gazetteer)
+    frame = pd.concat([frame, classified, located], axis=1)
+    frame["poids"] = _weights(frame["rpps"], frame["commune"].notna().to_numpy())
+    frame["extraction"] = _date_column(stamp, len(frame))
+    activites = frame[list(ACTIVITE_COLUMNS)].astype(ACTIVITE_COLUMNS)
+    rows = notes + classification_anomalies(activites, stamp, fichier)
+    rows += location_anomalies(issues, gazetteer, stamp, fichier)
+    return StagedAnnuaire(
+        activites=activites,
+        anomalies=anomalies_frame(rows),
+        extraction=stamp,
+        origin=origin,
+        fichier=fichier,
+        savoir_faire_source="fichier PS_LibreAcces_SavoirFaire" if sf_source is not None
+        else "colonnes du fichier des activités",
+        demo=(is_demo_name(name) or is_demo_name(origin.name)) if demo is None else demo,
+        header_columns=len(header),
+    )

@@ -1,0 +1,243 @@
+"""The two layouts of the FINESS establishments extraction, parsed into the same raw frames.
+
+**Stock layout** (data.gouv.fr, « FINESS Extraction du Fichier des
+établissements », ``etalab-cs1100507-stock-*.csv``), ``;``-separated,
+values quoted with ``"`` only when needed, no header line:
+
+* first line ``finess;etalab;<version>;<AAAA-MM-JJ>`` (extraction date);
+* ``structureet`` records: the type then the 31 fields of
+  :data:`CHAMPS_STRUCTUREET` (``numuai`` may be missing);
+* ``geolocalisation`` records: the type then :data:`CHAMPS_GEOLOCALISATION`.
+
+**Flattened layout** (``finess-etablissements-*.csv``, the copy many
+reusers download): one header line, one row per establishment, ``cog`` the
+5-character commune code, ``codepostal``, ``coordx``/``coordy`` inline,
+``categretab`` for the aggregate category, ``liblongcategetab`` for the
+long category label. Its columns are renamed to the stock names
+(:data:`A_PLAT_VERS_STOCK`).
+
+Encoding: UTF-8, or (the flattened copies are ISO-8859-1 / Windows-1252)
+a single-byte encoding when the file holds no UTF-8 sequence at all; a file
+mixing both is refused at its first invalid line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from pipeline.errors import DataError
+
+#: Fields of a ``structureet`` record after the record type, in order.
+CHAMPS_STRUCTUREET: tuple[str, ...] = (
+    "nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie",
+    "voie", "compvoie", "lieuditbp", "commune", "departement", "libdepartement", "ligneacheminement",
+    "telephone", "telecopie", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret",
+    "codeape", "codemft", "libmft", "codesph", "libsph", "dateouv", "dateautor", "datemaj", "numuai",
+)  # fmt: skip
+
+#: Fields of a ``geolocalisation`` record after the record type, in order.
+CHAMPS_GEOLOCALISATION: tuple[str, ...] = ("nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj")
+
+#: Flattened column -> stock field (columns absent here keep their name).
+A_PLAT_VERS_STOCK: dict[str, str] = {
+    "categretab": "categagretab",
+    "libcategretab": "libcategagretab",
+    "mft": "codemft",
+    "sph": "codesph",
+    "dateouvert": "dateouv",
+    "numen": "numuai",
+}
+#: Flattened columns the staging needs.
+A_PLAT_REQUISES: tuple[str, ...] = ("nofinesset", "categetab", "cog")
+
+#: Extra raw columns of the structures frame (empty for the stock layout).
+EXTRA = ("cog", "codepostal")
+
+_MIN_STRUCTUREET = len(CHAMPS_STRUCTUREET)
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+@dataclass
+class RawFiness:
+    """Raw fields of a FINESS file, as strings, with the line of each record."""
+
+    structures: pd.DataFrame
+    geoloc: pd.DataFrame
+    layout: str
+    encoding: str
+    header_date: date | None = None
+    unknown_records: dict[str, tuple[int, int]] = field(default_factory=dict)
+    replaced: tuple[int, int] | None = None
+
+
+def decode(raw: bytes, encoding: str | None, shown: str) -> tuple[str, str]:
+    """Text of the file and the encoding used (``None``: UTF-8, else Windows-1252 / ISO-8859-1)."""
+    wanted = encoding or "utf-8"
+    try:
+        return raw.decode(wanted).lstrip("\ufeff"), wanted
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        if encoding is None and _UTF8_SEQUENCE.search(raw) is None:
+            try:
+                return raw.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                return raw.decode("latin-1"), "latin-1"
+        mixed = " (le fichier mélange UTF-8 et un autre encodage)" if encoding is None else ""
+        raise DataError(
+            f"Le fichier n'est pas encodé en {wanted.upper()}{mixed} : octets invalides ; réenregistrez-le en "
+            "UTF-8 ou indiquez son encodage (encoding='latin-1')",
+            shown,
+            line,
+        ) from exc
+
+
+def _first_line(text: str, shown: str) -> list[str]:
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        raise DataError("Le fichier est vide", shown, 1)
+    if ";" not in first:
+        raise DataError(
+            f"Une seule colonne lue en ligne 1 : le séparateur attendu est « ; » (ligne lue : « {first[:80]} »)",
+            shown,
+            1,
+        )
+    return next(csv.reader([first], delimiter=";", quotechar='"'))
+
+
+def parse(text: str, shown: str, encoding: str) -> RawFiness:
+    """Recognise the layout from the first line and parse the file."""
+    first = [cell.strip() for cell in _first_line(text, shown)]
+    if first[0].lower() in ("finess", "structureet", "geolocalisation"):
+        raw = _parse_stock(text, shown)
+    elif "nofinesset" in (cell.lower() for cell in first):
+        raw = _parse_flat(text, shown, [cell.lower() for cell in first])
+    else:
+        raise DataError(
+            "Format FINESS non reconnu : ni l'en-tête « finess;etalab;… » de l'extraction officielle, ni une ligne "
+            f"d'en-tête avec « nofinesset » (ligne 1 : « {';'.join(first)[:80]} »)",
+            shown,
+            1,
+        )
+    raw.encoding = encoding
+    if "\ufffd" in text:
+        replaced = [number for number, line in enumerate(text.split("\n"), start=1) if "\ufffd" in line]
+        raw.replaced = (len(replaced), replaced[0])
+    return raw
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """(line, fields) of every non-blank record (csv quoting: a quoted value may hold « ; »)."""
+    reader = csv.reader(io.StringIO(text), delimiter=";", quotechar='"')
+    records = []
+    start = reader.line_num
+    for row in reader:
+        line = start + 1
+        start = reader.line_num
+        if row and any(cell.strip() for cell in row):
+            records.append((line, row))
+    return records
+
+
+def _parse_stock(text: str, shown: str) -> RawFiness:
+    structures: list[list[object]] = []
+    geoloc: list[list[object]] = []
+    unknown: dict[str, tuple[int, int]] = {}
+    header_date = None
+    records = _records(text)
+    for line, row in records:
+        kind = row[0].strip().lower()
+        if line == 1 and kind == "finess":
+            stamp = row[3].strip() if len(row) > 3 else ""
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", stamp):
+                try:
+                    header_date = date.fromisoformat(stamp)
+                except ValueError:
+                    header_date = None
+            continue
+        if kind == "structureet":
+            if len(row) - 1 < _MIN_STRUCTUREET - 1:
+                missing = CHAMPS_STRUCTUREET[len(row) - 1 :]
+                raise DataError(
+                    "Enregistrement « structureet » incomplet : champs absents "
+                    + ", ".join(f"« {m} »" for m in missing)
+                    + f" ({len(row) - 1} champs lus sur {_MIN_STRUCTUREET})",
+                    shown,
+                    line,
+                )
+            values = [cell.strip() for cell in row[1 : _MIN_STRUCTUREET + 1]]
+            values += [""] * (_MIN_STRUCTUREET - len(values))
+            structures.append([*values, "", "", line])
+        elif kind == "geolocalisation":
+            if len(row) - 1 < 3:
+                missing = CHAMPS_GEOLOCALISATION[len(row) - 1 :]
+                raise DataError(
+                    "Enregistrement « geolocalisation » incomplet : champs absents "
+                    + ", ".join(f"« {m} »" for m in missing),
+                    shown,
+                    line,
+                )
+            values = [cell.strip() for cell in row[1 : len(CHAMPS_GEOLOCALISATION) + 1]]
+            values += [""] * (len(CHAMPS_GEOLOCALISATION) - len(values))
+            geoloc.append([*values, line])
+        elif line == 1:
+            raise DataError(f"En-tête « finess;etalab;… » absent : la ligne 1 commence par « {row[0][:40]} »", shown, 1)
+        else:
+            count, first = unknown.get(kind, (0, line))
+            unknown[kind] = (count + 1, min(first, line))
+    if not structures:
+        last = records[-1][0] if records else 1
+        raise DataError("Aucun enregistrement « structureet » dans le fichier", shown, last + 1)
+    return RawFiness(_frame(structures, [*CHAMPS_STRUCTUREET, *EXTRA]),
+                     _frame(geoloc, list(CHAMPS_GEOLOCALISATION)), "stock", "", header_date, unknown)
+
+
+def _parse_flat(text: str, shown: str, header: list[str]) -> RawFiness:
+    missing = [c for c in A_PLAT_REQUISES if c not in header]
+    if missing:
+        raise DataError(
+            "Colonnes obligatoires absentes de l'extraction FINESS à plat : " + ", ".join(f"« {c} »" for c in missing),
+            shown,
+            1,
+        )
+    names = [A_PLAT_VERS_STOCK.get(name, name) for name in header]
+    position = {name: index for index, name in reversed(list(enumerate(names)))}
+    long_label = position.get("liblongcategetab")
+    structures: list[list[object]] = []
+    geoloc: list[list[object]] = []
+    records = _records(text)
+    for line, row in records[1:]:
+        if len(row) != len(header):
+            raise DataError(
+                f"Nombre de champs incorrect : {len(header)} attendus d'après l'en-tête, {len(row)} trouvés "
+                "(ligne tronquée ou « ; » dans une valeur non entourée de guillemets ?)",
+                shown,
+                line,
+            )
+        cells = [cell.strip() for cell in row]
+        values = {name: cells[position[name]] if name in position else "" for name in (*CHAMPS_STRUCTUREET, *EXTRA)}
+        if long_label is not None and cells[long_label]:
+            values["libcategetab"] = cells[long_label]
+        structures.append([*values.values(), line])
+        x = cells[position["coordx"]] if "coordx" in position else ""
+        y = cells[position["coordy"]] if "coordy" in position else ""
+        if x or y:
+            source = cells[position["sourcegeocod"]] if "sourcegeocod" in position else ""
+            when = cells[position["dategeocod"]] if "dategeocod" in position else ""
+            geoloc.append([values["nofinesset"], x, y, source, when, line])
+    if not structures:
+        raise DataError("Aucun établissement après la ligne d'en-tête", shown, 2)
+    return RawFiness(_frame(structures, [*CHAMPS_STRUCTUREET, *EXTRA]),
+                     _frame(geoloc, list(CHAMPS_GEOLOCALISATION)), "à plat", "")
+
+
+def _frame(rows: list[list[object]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=[*columns, "ligne"])
+    frame[columns] = frame[columns].astype(str)
+    frame["ligne"] = frame["ligne"].astype("int64")
+    return frame

@@ -1,0 +1,314 @@
+"""Stage a FINESS extraction (stock or flattened layout): establishments and anomalies, no database.
+
+Each establishment is classified by its category (``finess_categories.csv``;
+« Hôpital » split into public / private by ``codesph``), placed in the
+current commune through the COG history, in its unit (the arrondissement
+of Paris, Lyon or Marseille named by its postal code), and projected to
+WGS84. Emergency services (« service d'urgences ») are *not* in this
+extraction: FINESS publishes activity authorisations in other files, and
+this module does not pretend otherwise. Names are kept as written (a name
+starting with « = » is data; escaping is the renderers' job).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipeline import nomenclatures
+from pipeline.errors import PipelineError
+from pipeline.geography import ARRONDISSEMENT_CITIES, arrondissement_from_postcode, city_of_arrondissement
+from pipeline.sources import archives
+from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
+from pipeline.sources.finess.geo import epsg_for, insee_code, to_wgs84
+from pipeline.sources.finess.layouts import RawFiness, decode, parse
+
+SOURCE_NAME = "finess"
+#: File-name prefix of the official stock extraction inside a zip.
+STOCK_PREFIX = "etalab-cs1100507"
+
+#: Staged establishments: column -> pandas dtype (text ``string``, missing = ``pd.NA``).
+ETABLISSEMENT_COLUMNS: dict[str, str] = {
+    "finess": "string",
+    "finess_ej": "string",
+    "nom": "string",
+    "categorie_code": "string",
+    "categorie_libelle": "string",
+    "categorie_agregat_code": "string",
+    "categorie_agregat_libelle": "string",
+    "groupe": "string",
+    "statut_sph": "string",
+    "departement": "string",
+    "commune_source": "string",
+    "commune": "string",
+    "adresse": "string",
+    "lon": "float64",
+    "lat": "float64",
+    "x": "float64",
+    "y": "float64",
+    "epsg": "Int64",
+    "source_coord": "string",
+    "date_ouverture": "string",
+    "ligne": "int64",
+    "code_postal": "string",
+    "unite": "string",
+    "extraction": "date32[day][pyarrow]",
+}
+
+#: Anomalies: the same columns as the Annuaire Santé's.
+ANOMALY_COLUMNS: dict[str, str] = {
+    "extraction": "date32[day][pyarrow]",
+    "type": "string",
+    "code": "string",
+    "libelle": "string",
+    "nb_lignes": "int64",
+    "premiere_ligne": "Int64",
+    "message": "string",
+    "fichier": "string",
+}
+
+_CODES_HOPITAL_PUBLIC_SPH = {"1"}
+
+
+@dataclass
+class StagedFiness:
+    """A FINESS extraction staged in memory (``etablissements``: :data:`ETABLISSEMENT_COLUMNS`)."""
+
+    etablissements: pd.DataFrame = field(repr=False)
+    anomalies: pd.DataFrame = field(repr=False)
+    extraction: date
+    origin: Path
+    fichier: str
+    layout: str
+    encoding: str
+    demo: bool
+
+    @property
+    def geolocated(self) -> int:
+        return int(self.etablissements["lon"].notna().sum())
+
+    def summary_fr(self) -> str:
+        text = (f"FINESS du {self.extraction:%d/%m/%Y} ({self.layout}) : {len(self.etablissements)} établissements, "
+                f"dont {self.geolocated} géolocalisés.")
+        unmapped = self.anomalies.loc[self.anomalies["type"] == "commune_inconnue", "nb_lignes"].sum()
+        if unmapped:
+            text += f" {unmapped} établissements dans une commune inconnue du COG."
+        if self.demo:
+            text += f" ({DEMO_NOTE})"
+        return text
+
+
+def _number(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series.str.replace(",", ".", regex=False), errors="coerce").to_numpy(dtype=float)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string").replace("", pd.NA)
+
+
+def _postcode(structures: pd.DataFrame) -> pd.Series:
+    """The postal code: ``codepostal`` (flattened layout), else the head of ``ligneacheminement``."""
+    from_line = structures["ligneacheminement"].str.extract(r"^\s*(\d{5})\b", expand=False)
+    given = structures["codepostal"].where(structures["codepostal"].str.fullmatch(r"\d{5}"))
+    return given.fillna(from_line).astype("string")
+
+
+def _commune_source(structures: pd.DataFrame) -> pd.Series:
+    """``cog`` (flattened layout), else the INSEE code made of ``departement`` and ``commune``."""
+    built = [insee_code(d, c) for d, c in zip(structures["departement"], structures["commune"], strict=True)]
+    cog = structures["cog"].where(structures["cog"] != "")
+    return cog.fillna(pd.Series(built, index=structures.index)).astype("string")
+
+
+def _unit(commune: object, source: object, postal: object) -> tuple[str | None, bool]:
+    """The unit of an establishment, and whether an arrondissement was wanted but not found."""
+    if not isinstance(commune, str):
+        return None, False
+    if commune not in ARRONDISSEMENT_CITIES:
+        return commune, False
+    if isinstance(source, str) and city_of_arrondissement(source) == commune:
+        return source, False
+    found = arrondissement_from_postcode(commune, postal if isinstance(postal, str) else None)
+    return (found, False) if found else (commune, True)
+
+
+def _anomaly(kind: str, code: str, label: str | None, lines: pd.Series, message: str) -> dict[str, object]:
+    return {"type": kind, "code": code, "libelle": label, "nb_lignes": len(lines),
+            "premiere_ligne": int(lines.min()) if len(lines) else None, "message": message}
+
+
+def build(raw: RawFiness, to_current: dict[str, str]) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """Classify, locate and project the raw records; returns establishments and anomaly rows."""
+    cats = nomenclatures.finess_categories().set_index("code")
+    frame = raw.structures
+    anomalies: list[dict[str, object]] = []
+    duplicated = frame["nofinesset"].duplicated(keep="first")
+    if duplicated.any():
+        for number, lines in frame.loc[duplicated].groupby("nofinesset")["ligne"]:
+            anomalies.append(_anomaly("finess_en_double", str(number), None, lines,
+                                      "Numéro FINESS présent plusieurs fois : seule sa première ligne est gardée"))
+        frame = frame.loc[~duplicated]
+    frame = frame.reset_index(drop=True)
+    groupe = frame["categetab"].map(cats["groupe"]).fillna("Autre")
+    hopital = groupe == "Hôpital"
+    public = frame["codesph"].isin(_CODES_HOPITAL_PUBLIC_SPH)
+    groupe = groupe.mask(hopital & public, "Hôpital public").mask(hopital & ~public, "Hôpital privé")
+    # A label garbled by a lossy re-encoding (« H\ufffdpital ») gives way to the nomenclature's.
+    readable = (frame["libcategetab"] != "") & ~frame["libcategetab"].str.contains("\ufffd", regex=False)
+    label = frame["libcategetab"].where(readable, frame["categetab"].map(cats["libelle"]).fillna(frame["libcategetab"]))
+    geo = raw.geoloc.drop_duplicates("nofinesset", keep="last").set_index("nofinesset")
+    # Looked up as text: with no geolocation record at all, pandas would otherwise give floats.
+    x = _number(frame["nofinesset"].map(geo["coordxet"]).astype("string").fillna(""))
+    y = _number(frame["nofinesset"].map(geo["coordyet"]).astype("string").fillna(""))
+    source_coord = frame["nofinesset"].map(geo["sourcecoordet"]).astype("string")
+    told = [epsg_for(s, d) for s, d in zip(source_coord.fillna(""), frame["departement"], strict=True)]
+    epsg = pd.array([e for e, _ in told], dtype="Int64")
+    lon, lat = to_wgs84(x, y, epsg.to_numpy(dtype=float, na_value=np.nan))
+    parts = [frame[c] for c in ("numvoie", "typvoie", "voie", "lieuditbp", "ligneacheminement")]
+    adresse = [" ".join(p for p in values if p).strip() or None for values in zip(*parts, strict=True)]
+    commune_source = _commune_source(frame)
+    commune = commune_source.map(lambda c: to_current.get(c) if isinstance(c, str) else None).astype("string")
+    postal = _postcode(frame)
+    units = [_unit(c, s, p) for c, s, p in zip(commune, commune_source, postal, strict=True)]
+    out = pd.DataFrame({
+        "finess": _text(frame["nofinesset"]),
+        "finess_ej": _text(frame["nofinessej"]),
+        "nom": _text(frame["rslongue"].where(frame["rslongue"] != "", frame["rs"])),
+        "categorie_code": _text(frame["categetab"]),
+        "categorie_libelle": _text(label.fillna("")),
+        "categorie_agregat_code": _text(frame["categagretab"]),
+        "categorie_agregat_libelle": _text(frame["libcategagretab"]),
+        "groupe": groupe.astype("string"),
+        "statut_sph": _text(frame["libsph"]),
+        "departement": _text(frame["departement"]),
+        "commune_source": commune_source,
+        "commune": commune,
+        "adresse": pd.array(adresse, dtype="string"),
+        "lon": lon, "lat": lat, "x": x, "y": y, "epsg": epsg,
+        "source_coord": _text(source_coord.fillna("")),
+        "date_ouverture": _text(frame["dateouv"]),
+        "ligne": frame["ligne"].astype("int64"),
+        "code_postal": postal,
+        "unite": pd.array([u for u, _ in units], dtype="string"),
+    })  # fmt: skip
+    has_xy = ~np.isnan(x) & ~np.isnan(y)
+    if (~has_xy).any():
+        anomalies.append(_anomaly("sans_coordonnees", "", None, out.loc[~has_xy, "ligne"],
+                                  "Établissement sans géolocalisation : lon/lat vides"))
+    guessed = has_xy & ~np.array([t for _, t in told], dtype=bool)
+    if guessed.any():
+        anomalies.append(_anomaly("projection_deduite", "", None, out.loc[guessed, "ligne"],
+                                  "Projection absente de « sourcecoordet » : déduite du département"))
+    orphans = raw.geoloc[~raw.geoloc["nofinesset"].isin(frame["nofinesset"])]
+    if len(orphans):
+        anomalies.append(_anomaly("geolocalisation_orpheline", "", None, orphans["ligne"],
+                                  "Géolocalisation d'un établissement absent des enregistrements « structureet »"))
+    unknown = out[out["commune"].isna()]
+    for code, lines in unknown.groupby(unknown["commune_source"].fillna(""))["ligne"]:
+        anomalies.append(_anomaly("commune_inconnue", str(code), None, lines,
+                                  "Code commune inconnu du COG : établissement absent des comptes par commune"))
+    undetermined = pd.Series([missing for _, missing in units], index=out.index)
+    for city, lines in out[undetermined].groupby("commune")["ligne"]:
+        anomalies.append(_anomaly("arrondissement_non_determine", str(city), None, lines,
+                                  "Arrondissement non déterminé (code postal absent ou CEDEX) : établissement "
+                                  "compté dans la ville, sans arrondissement"))
+    return out, anomalies
+
+
+def _raw_anomalies(raw: RawFiness) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for kind, (count, first) in sorted(raw.unknown_records.items()):
+        rows.append({"type": "type_enregistrement_inconnu", "code": kind, "libelle": None, "nb_lignes": count,
+                     "premiere_ligne": first,
+                     "message": "Type d'enregistrement ignoré (ni « structureet » ni « geolocalisation »)"})
+    if raw.replaced is not None:
+        rows.append({"type": "caracteres_illisibles", "code": "", "libelle": None, "nb_lignes": raw.replaced[0],
+                     "premiere_ligne": raw.replaced[1],
+                     "message": "Lignes contenant des caractères illisibles (« \ufffd ») : le fichier a été ré-encodé "
+                                "avec perte avant de nous parvenir ; les libellés touchés sont gardés tels quels, "
+                                "sauf celui de la catégorie, repris de la nomenclature"})
+    return rows
+
+
+def _member_prefix(origin: Path) -> str | None:
+    """In a zip, the official stock file when there is one; otherwise the zip's single member."""
+    if not origin.is_file() or not archives.is_zip(origin):
+        return None
+    members = archives.list_members(origin)
+    return STOCK_PREFIX if any(Path(n).name.lower().startswith(STOCK_PREFIX) for n in members) else None
+
+
+def stage_finess(
+    path: str | Path,
+    *,
+    units: pd.DataFrame,
+    cog_mapping: pd.DataFrame,
+    extraction: date | None = None,
+    encoding: str | None = None,
+    demo: bool | None = None,
+    workdir: str | Path | None = None,
+) -> StagedFiness:
+    """Stage a FINESS extraction, stock (``etalab-cs1100507-stock-*.csv``) or flattened layout, or a zip of it.
+
+    Parameters
+    ----------
+    units
+        Current COG units (``code``, ``type``...; used to accept arrondissement codes).
+    cog_mapping
+        Every old or current code -> ``current_code``.
+    extraction
+        Extraction date; by default the header line's (stock layout), else the file name's.
+    encoding
+        Text encoding; by default UTF-8, or Windows-1252 for a file holding no UTF-8 at all.
+    demo
+        Generated demonstration data; by default when the file name contains ``DEMO``.
+
+    Raises
+    ------
+    DataError
+        Empty file, unknown layout, wrong separator, bad encoding, incomplete
+        record, wrong field count, hostile or damaged zip — naming file and line.
+    """
+    origin = Path(path)
+    for frame, columns, what in ((units, ("code", "type", "parent"), "des unités (COG)"),
+                                 (cog_mapping, ("code", "current_code"), "de passage du COG")):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise PipelineError(f"Table {what} incomplète pour FINESS : colonnes absentes " + ", ".join(missing))
+    with archives.open_text_source(origin, prefix=_member_prefix(origin), workdir=workdir) as source:
+        text, used = decode(source.path.read_bytes(), encoding, source.shown)
+        raw = parse(text, source.shown, used)
+        fichier, name = source.shown, source.name
+    mapping = cog_mapping[cog_mapping["current_code"].notna()]
+    to_current = {str(c): str(t) for c, t in zip(mapping["code"], mapping["current_code"], strict=True)}
+    arrondissements = units[(units["type"] == "arrondissement-municipal") & units["parent"].notna()]
+    to_current.update({str(c): str(p) for c, p in zip(arrondissements["code"], arrondissements["parent"], strict=True)})
+    etab, rows = build(raw, to_current)
+    rows = _raw_anomalies(raw) + rows
+    stamp = extraction or raw.header_date or date_in_name(name) or date_in_name(origin.name)
+    if stamp is None:
+        stamp = datetime.fromtimestamp(origin.stat().st_mtime, tz=UTC).date()
+        rows.append({"type": "date_extraction_deduite", "code": "", "libelle": None, "nb_lignes": len(etab),
+                     "premiere_ligne": None, "message": "Date d'extraction absente de l'en-tête et du nom du fichier : "
+                     f"date de dernière modification du fichier utilisée ({stamp:%d/%m/%Y})"})
+    days = (stamp - date(1970, 1, 1)).days
+    etab["extraction"] = pd.arrays.ArrowExtensionArray(pa.array(np.full(len(etab), days, "int32")).cast(pa.date32()))
+    anomalies = pd.DataFrame(rows, columns=[c for c in ANOMALY_COLUMNS if c not in ("extraction", "fichier")])
+    anomalies.insert(0, "extraction", stamp)
+    anomalies["fichier"] = fichier
+    anomalies = anomalies.sort_values(["type", "code"], kind="stable").reset_index(drop=True)
+    return StagedFiness(
+        etablissements=etab[list(ETABLISSEMENT_COLUMNS)].astype(ETABLISSEMENT_COLUMNS),
+        anomalies=anomalies.astype(ANOMALY_COLUMNS),
+        extraction=stamp,
+        origin=origin,
+        fichier=fichier,
+        layout=raw.layout,
+        encoding=raw.encoding,
+        demo=(is_demo_name(name) or is_demo_name(origin.name)) if demo is None else demo,
+    )

@@ -1,0 +1,81 @@
+"""Tables of the health-care registries (Annuaire Santé, FINESS), written from staged frames.
+
+Staging (:mod:`pipeline.sources.annuaire`, :mod:`pipeline.sources.finess`)
+never opens the database; these functions write what it produced into the
+declared tables. Call them inside :func:`pipeline.store.connection.transaction`
+with the provenance record, so that a failed load leaves the previous tables
+intact.
+
+Several dated Annuaire Santé extractions are kept (``ps_activites`` is keyed
+by extraction and line): the supply dynamics compare them, and the supply
+figures use the latest (view ``ps_activites_courantes``, table
+``offre_commune``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipeline.store import load
+
+#: Grain of ``offre_commune``.
+OFFRE_GRAIN: tuple[str, ...] = ("unite", "commune", "groupe", "specialite_code", "recours", "mode", "cadre")
+
+
+def write_annuaire(
+    con: duckdb.DuckDBPyConnection, activites: pd.DataFrame, anomalies: pd.DataFrame, extraction: date,
+    origin: str | None = None,
+) -> None:
+    """Replace the rows of one extraction in ``ps_activites`` and ``ps_anomalies``; rebuild ``offre_commune``.
+
+    Parameters
+    ----------
+    activites
+        Staged activities (:data:`pipeline.sources.annuaire.ACTIVITE_COLUMNS`).
+    anomalies
+        Staged anomalies (:data:`pipeline.sources.annuaire.ANOMALY_COLUMNS`).
+    extraction
+        Date of the extraction (its rows replace those of the same date only).
+    """
+    load.replace_rows(con, "ps_activites", activites, {"extraction": extraction}, origin)
+    load.replace_rows(con, "ps_anomalies", anomalies, {"extraction": extraction}, origin)
+    rebuild_offre(con)
+
+
+def rebuild_offre(con: duckdb.DuckDBPyConnection) -> None:
+    """``offre_commune`` from the latest extraction: distinct practitioners and site shares per grain.
+
+    Grain columns are never NULL, so that they form the key: ``specialite_code``
+    is '' without specialty, ``recours`` is « non classé » for professions
+    seed 000 does not classify. ``unite`` is the arrondissement in Paris, Lyon
+    and Marseille, the commune elsewhere: summing a city's units gives the city.
+    """
+    grain = ", ".join(OFFRE_GRAIN)
+    con.execute("DELETE FROM offre_commune")
+    con.execute(
+        f"""
+        INSERT INTO offre_commune ({grain}, specialite_libelle, effectif, etp_sites)
+        SELECT unite, commune, groupe, coalesce(specialite_code, '') AS specialite_code,
+               coalesce(recours, 'non classé') AS recours, mode, cadre,
+               any_value(specialite_libelle), count(DISTINCT rpps), sum(poids)
+        FROM ps_activites_courantes
+        WHERE commune IS NOT NULL AND unite IS NOT NULL
+        GROUP BY ALL
+        """
+    )
+
+
+def extractions(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Dates of the loaded Annuaire Santé extractions, oldest first."""
+    return [r[0] for r in con.execute("SELECT DISTINCT extraction FROM ps_activites ORDER BY 1").fetchall()]
+
+
+def write_finess(
+    con: duckdb.DuckDBPyConnection, etablissements: pd.DataFrame, anomalies: pd.DataFrame, origin: str | None = None
+) -> None:
+    """Replace ``etablissements`` and ``finess_anomalies`` (frames of :mod:`pipeline.sources.finess`)."""
+    load.replace_table(con, "etablissements", etablissements, origin)
+    load.replace_table(con, "finess_anomalies", anomalies, origin)

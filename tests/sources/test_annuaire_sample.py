@@ -1,0 +1,97 @@
+"""The real sample of the Annuaire Santé extraction of 2 December 2021 (22 rows, 2021 header), staged.
+
+Expected values were read by hand from the raw rows (columns 35 « Bureau cedex », 36 « Code postal »,
+37 « Code commune », 38 « Libellé commune », 18 « Code mode exercice », 49 « Code secteur d'activité »)
+and from the COG 2026 postal codes (25300 is shared by 13 communes, 01300 by 22, 01000 by 2, 01390 by 8,
+02600 by 26; 62950 belongs to Noyelles-Godault only).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.sources import annuaire
+
+SAMPLE = "samples/PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
+
+
+def by_line(staged: annuaire.StagedAnnuaire, column: str) -> dict[int, object]:
+    frame = staged.activites
+    return {int(n): (None if pd.isna(v) else v) for n, v in zip(frame["ligne"], frame[column], strict=True)}
+
+
+def test_sample_rows_located_by_code_postal_code_and_name(
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    units, mapping = cog2026
+    staged = annuaire.stage_annuaire(mirror / SAMPLE, units=units, cog_mapping=mapping)
+    assert (staged.rows, staged.practitioners, staged.header_columns) == (22, 22, 53)
+    assert staged.extraction == date(2021, 12, 2)
+    unlocated = [2, 3, 7, 8, 10, 12, 16, 21, 23]  # no address at all
+    expected_commune = {
+        4: "25204",  # 25300, « 25300 DOUBS »: Doubs
+        5: "01034",  # 01300, « 01300 BELLEY »
+        6: "01053",  # 01000, « 01000 BOURG EN BRESSE »
+        9: "01004", 13: "01241", 14: "01053", 15: "01034", 17: "01053", 18: "01004", 19: "01451",  # code commune
+        11: "01248",  # 01390, « 01390 MIONNAY »
+        20: "02810",  # 02600, « 02600 VILLERS-COTTERETS »: Villers-Cotterêts
+        22: "62624",  # 62950: Noyelles-Godault, the only commune with this code
+    }  # fmt: skip
+    assert by_line(staged, "commune") == {**expected_commune, **dict.fromkeys(unlocated)}
+    assert by_line(staged, "unite") == by_line(staged, "commune")
+    how = by_line(staged, "localisation")
+    assert {n for n, v in how.items() if v == "code commune"} == {9, 13, 14, 15, 17, 18, 19}
+    assert {n for n, v in how.items() if v == "code postal et libellé"} == {4, 5, 6, 11, 20}
+    assert {n for n, v in how.items() if v == "code postal"} == {22}
+    assert {n for n, v in how.items() if v == "non localisé"} == set(unlocated)
+    # Located practitioners have one site each.
+    assert by_line(staged, "poids") == {**dict.fromkeys(expected_commune, 1.0), **dict.fromkeys(unlocated)}
+    assert staged.anomalies[["type", "code", "nb_lignes", "premiere_ligne"]].values.tolist() == [
+        ["profession_inconnue", "71", 1, 2],  # ostéopathe
+        ["profession_inconnue", "72", 1, 3],  # psychothérapeute
+        ["recours_non_renseigne", "", 1, 23],
+        ["sans_adresse", "", 9, 2],
+    ]
+
+
+def test_sample_recours_mode_and_setting(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    units, mapping = cog2026
+    staged = annuaire.stage_annuaire(mirror / SAMPLE, units=units, cog_mapping=mapping)
+    row = {column: by_line(staged, column) for column in ("groupe", "recours", "mode", "cadre", "recours_profession")}
+    # Line 2: « 71|Ostéopathe|…|L|Libéral » with an empty secteur: libéral, setting unknown, a profession
+    # seed 000 does not classify (no recours).
+    assert [row[c][2] for c in ("groupe", "recours", "mode", "cadre")] == ["Autres", None, "libéral", "non renseigné"]
+    # Line 23: a gynécologue-obstétricien (SM20, direct access: premier recours), « S|Salarié », no secteur:
+    # neither premier nor hors ambulatoire, but « non renseigné ».
+    assert [row[c][23] for c in ("groupe", "recours_profession", "recours", "mode")] == [
+        "Médecins spécialistes", "premier", "non renseigné", "salarié"
+    ]
+    # Line 11: orthoptiste « L|Libéral », « SA08|Cabinet de groupe ».
+    assert [row[c][11] for c in ("groupe", "recours", "mode", "cadre")] == ["Orthoptistes", None, "libéral", "cabinet"]
+    # Line 15: ergothérapeute in « SA01|Etablissement Public de santé ».
+    assert row["cadre"][15] == "établissement de santé"
+    assert by_line(staged, "secteur_libelle")[9] == "Laboratoire de biologie médicale"
+
+
+def test_sample_without_the_la_poste_line_stays_ambiguous(
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    # Drop « Bureau cedex (coord. structure) » (column 35): the shared postal codes name no commune.
+    lines = (mirror / SAMPLE).read_text(encoding="utf-8").splitlines()
+    cut = ["|".join(v for i, v in enumerate(line.split("|")) if i != 34) for line in lines]
+    path = tmp_path / Path(SAMPLE).name
+    path.write_text("\n".join(cut) + "\n", encoding="utf-8")
+    units, mapping = cog2026
+    staged = annuaire.stage_annuaire(path, units=units, cog_mapping=mapping)
+    how = by_line(staged, "localisation")
+    assert {n for n, v in how.items() if v == "ambigu"} == {4, 5, 6, 11, 20}
+    assert how[22] == "code postal" and by_line(staged, "commune")[22] == "62624"
+    ambiguous = staged.anomalies[staged.anomalies["type"] == "code_postal_ambigu"]
+    assert dict(zip(ambiguous["code"], ambiguous["nb_lignes"], strict=True)) == {
+        "01000": 1, "01300": 1, "01390": 1, "02600": 1, "25300": 1
+    }
+    message = ambiguous.set_index("code").loc["25300", "message"]
+    assert message.startswith("Code postal commun à 13 communes (") and "aucun libellé de commune" in message
