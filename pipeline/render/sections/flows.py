@@ -1,0 +1,104 @@
+"""Report section « Flux de patients »."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.model.diagnostic import Diagnostic, FlowsSection
+from pipeline.render.sections.common import (
+    DEMO_WARNING,
+    REGISTRY_SOURCE,
+    fmt,
+)
+
+#: Flow-table columns as shown in the report.
+FLOW_VOLUME_NOTE = (
+    "Les volumes de recours sont des ordres de grandeur : ils reposent sur des taux nationaux de recours par "
+    "habitant, dont celui des chirurgiens-dentistes est une hypothèse de travail non sourcée. Ce sont les parts "
+    "(auto-confinement, attraction, part des recours des habitants) qui comptent pour juger du périmètre ; "
+    "elles ne dépendent pas de ces taux."
+)
+
+
+
+
+def _decay_text(params: Any) -> str:
+    if params is None:
+        return "décroissance avec la distance"
+    if params.decay == "power":
+        return (f"décroissance en puissance de la distance, exposant {fmt(params.alpha, 1)} et distance minimale "
+                f"{fmt(params.min_km, 1)} km")
+    return f"décroissance exponentielle avec la distance, taux {fmt(params.beta_per_km, 2)} par km"
+
+
+def _flow_method_paragraph(flows: FlowsSection) -> str:
+    if flows.real:
+        return (f"Origine des flux : {flows.origin}. Les indicateurs sont calculés directement sur les volumes "
+                "de cette table origine-destination ; aucun modèle n'est appliqué.")
+    return (f"Origine des flux : {flows.origin}. Les recours partent de chaque commune en proportion de sa "
+            "population (taux nationaux de recours par profession) et se répartissent entre les communes où "
+            "exercent les professionnels selon leur présence (parts d'activité par lieu d'exercice) et la distance "
+            f"(modèle de Huff, {_decay_text(flows.params)}).")
+
+
+def flows_section(d: Diagnostic) -> dict[str, Any]:
+    if d.flows is None:
+        return {"title": "Flux de patients", "paragraphs": ["Pas d'offre de soins chargée : flux non calculés."]}
+    if not d.flows.available:
+        reason = d.flows.unavailable or "flux non calculés"
+        return {"title": "Flux de patients", "paragraphs": [reason[0].upper() + reason[1:] + "."]}
+    real = d.flows.real
+    volumes = "Recours annuels" if real else "Recours annuels modélisés"
+    syn = d.flows.synthesis.copy()
+    for col in ("auto_confinement", "attraction"):
+        syn[col] = syn[col] * 100
+    syn = syn.rename(columns={"groupe": "Profession", "recours_residents": "Recours des habitants",
+                              "recours_internes": "dont dans le territoire", "auto_confinement": "Auto-confinement (%)",
+                              "fuites": "Recours hors territoire",
+                              "recours_realises": "Recours réalisés dans le territoire",
+                              "recours_exterieurs_entrants": "dont par des non-résidents",
+                              "attraction": "Attraction (%)", "non_affecte": "Non affectés"})
+    pct = {"Auto-confinement (%)": 1, "Attraction (%)": 1}
+    tables = [{"title": "Auto-confinement et attraction", "data": syn,
+               "decimals": {c: pct.get(c, 0) for c in syn.columns if c != "Profession"}}]
+    dest = d.flows.external_destinations
+    if not dest.empty:
+        dest = dest.assign(part_des_residents=dest["part_des_residents"] * 100)
+        if "nom" not in dest:
+            dest = dest.assign(nom=None)
+        dest = dest[["groupe", "destination", "nom", "volume", "part_des_residents"]].rename(columns={
+            "groupe": "Profession", "destination": "Code INSEE", "nom": "Commune", "volume": volumes,
+            "part_des_residents": "Part des recours des habitants (%)"})
+        tables.append({"title": "Principales destinations hors du territoire", "data": dest,
+                       "decimals": {volumes: 0, "Part des recours des habitants (%)": 1}})
+    if not d.flows.bassins_de_vie.empty:
+        bv = d.flows.bassins_de_vie.copy()
+        for col in ("part_residents_dans_territoire", "auto_confinement_bv"):
+            bv[col] = bv[col] * 100
+        bv["coupe"] = bv["coupe"].map({True: "oui", False: "non"})
+        if "bassin_de_vie_nom" not in bv:
+            bv.insert(1, "bassin_de_vie_nom", None)
+        bv = bv.rename(columns={
+            "bassin_de_vie": "Code BV2022", "bassin_de_vie_nom": "Bassin de vie", "groupe": "Profession",
+            "n_communes": "Communes du bassin", "n_communes_dans_territoire": "dont dans le territoire",
+            "coupe": "Coupé par le périmètre", "recours_residents_bv": "Recours des habitants du bassin",
+            "part_residents_dans_territoire": "Part des recours émis dans le territoire (%)",
+            "auto_confinement_bv": "Auto-confinement du bassin (%)",
+            "flux_interieur_vers_exterieur": "Flux de la partie intérieure vers l'extérieure",
+            "flux_exterieur_vers_interieur": "Flux de la partie extérieure vers l'intérieure"})
+        shares = ("Part des recours émis dans le territoire (%)", "Auto-confinement du bassin (%)")
+        tables.append({"title": "Bassins de vie 2022 touchés par le périmètre", "data": bv,
+                       "decimals": {c: 1 if c in shares else 0 for c in bv.columns
+                                    if c not in ("Code BV2022", "Bassin de vie", "Profession",
+                                                 "Coupé par le périmètre")},
+                       "note": "Flux intérieur/extérieur : recours entre les communes du bassin situées dans le "
+                               "périmètre et celles situées hors du périmètre."})
+    paragraphs = [
+        _flow_method_paragraph(d.flows),
+        "L'auto-confinement est la part des recours des habitants réalisés dans le territoire ; un périmètre qui "
+        "suit le « territoire vécu » a un auto-confinement élevé.",
+    ]
+    if not real:
+        paragraphs.append(FLOW_VOLUME_NOTE)
+    return {"title": "Flux de patients", "paragraphs": paragraphs, "tables": tables,
+            "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []}

@@ -1,0 +1,57 @@
+"""Report section « Taille et financement ACI »."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.sections.common import (
+    CATEGORIES,
+    day,
+    fmt,
+    months,
+)
+
+
+def taille_section(d: Diagnostic) -> dict[str, Any]:
+    t = d.taille
+    paragraphs = [
+        f"Taille ACI : {t.label} ({t.bounds}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
+        "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "
+        "(une population d'exactement 40 000 habitants relève de la taille 2).",
+        f"Financement annuel possible ({t.version_label}) : {fmt(t.total_possible)} € (volets fixes et "
+        f"variables), jusqu'à {fmt(t.maximum)} € avec le volet supplémentaire de soins non programmés "
+        f"({fmt(t.volet_supplementaire)} €).",
+    ]
+    if t.missions_without_amount:
+        paragraphs.append(
+            "Ces montants sont ceux du tableau de financement de l'ACI du 20 juin 2019 ; ils ne comprennent pas "
+            "le financement "
+            "de : " + ", ".join(f"« {m} »" for m in t.missions_without_amount)
+            + " (montant non renseigné dans les sources du projet) : le financement possible est donc au moins "
+            "celui indiqué."
+        )
+    if t.professionals is not None and t.band == 4:
+        paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {fmt(t.professionals)} "
+                          "professionnels recensés.")
+    funding = t.funding.assign(categorie=t.funding["categorie"].map(CATEGORIES))
+    tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
+        "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)",
+        "remarque": "Remarque"}).fillna({"Remarque": ""})}]
+    if t.calendar is not None:
+        calendar = t.calendar.assign(
+            categorie=t.calendar["categorie"].map(CATEGORIES),
+            demarrage_mois=t.calendar["demarrage_mois"].map(months),
+            deploiement_mois=t.calendar["deploiement_mois"].map(months),
+            demarrage=t.calendar["demarrage"].map(day),
+            deploiement=t.calendar["deploiement"].map(day),
+        )
+        tables.append({"title": "Calendrier des missions après signature", "data": calendar.rename(columns={
+            "mission": "Mission", "categorie": "Catégorie", "texte": "Texte", "remarque": "Remarque",
+            "demarrage_mois": "Démarrage (mois)",
+            "deploiement_mois": "Déploiement (mois)", "demarrage": "Démarrage au plus tard",
+            "deploiement": "Déploiement au plus tard"}),
+            "note": "Missions complémentaires : pas de délai particulier."})
+    else:
+        paragraphs.append("Calendrier des missions : indiquez SIGNATURE=AAAA-MM-JJ pour le calculer.")
+    return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}

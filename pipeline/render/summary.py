@@ -1,0 +1,97 @@
+"""``summary.json``: the diagnostic's key figures for scripts (keys may be added, never renamed)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.model.diagnostic import Diagnostic
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def summary(d: Diagnostic) -> dict[str, Any]:
+    supply = None
+    if d.supply is not None:
+        supply = {
+            row.groupe: {"praticiens": row.praticiens, "densite_10000": row.densite_10000,
+                         "densite_departement": row.densite_departement, "densite_region": row.densite_region,
+                         "densite_france": row.densite_france}
+            for row in d.supply.table.itertuples()
+        }
+    apl = d.apl.synthesis.set_index("annee")
+    flows = None
+    if d.flows is not None and d.flows.available:
+        syn = d.flows.synthesis.set_index("groupe")
+        flows = {"origine": d.flows.origin,
+                 "auto_confinement": syn["auto_confinement"].to_dict(), "attraction": syn["attraction"].to_dict()}
+    elif d.flows is not None:
+        flows = {"indisponible": d.flows.unavailable}
+    access = None
+    if d.access is not None:
+        rho, n = d.access.spearman_territory
+        access = {"libelle": "APL approchée (pas l'APL officielle)", "spearman_apl_officielle_2023": rho,
+                  "communes_comparees": n}
+    representativeness = None
+    if d.representativeness is not None:
+        representativeness = {
+            row.groupe: {"praticiens": row.praticiens, "adherents": row.adherents,
+                         "part_adherents_pct": row.part_adherents_pct}
+            for row in d.representativeness.itertuples()
+        }
+    simulation = None
+    if d.access is not None and d.access.simulation is not None:
+        simulation = {
+            "changements": [{"groupe": c.groupe, "variation": c.delta, "commune": c.commune}
+                            for c in d.access.changes],
+            "communes": d.access.simulation.to_dict("records"),
+        }
+    return jsonable({
+        "territory": d.territory.spec,
+        "label": d.territory.label,
+        "communes": len(d.territory.commune_codes),
+        "unites": len(d.units),
+        "population": d.population.total,
+        "population_vintage": d.population.year,
+        "cog_vintage": d.population.cog,
+        "population_by_vintage": dict(zip(d.population.evolution["millesime"].astype(str),
+                                          d.population.evolution["population"],
+                                          strict=True)),
+        "surface_km2": d.population.area_km2,
+        "densite_hab_km2": d.population.density,
+        "taille": d.taille.label,
+        "financement_aci": {"total_possible": d.taille.total_possible,
+                            "volet_supplementaire": d.taille.volet_supplementaire, "maximum": d.taille.maximum,
+                            "version_aci": d.taille.version,
+                            "complet": not d.taille.missions_without_amount,
+                            "missions_sans_montant": d.taille.missions_without_amount},
+        "supply": supply,
+        "apl": {"2022": apl.loc[2022].to_dict(), "2023": apl.loc[2023].to_dict(),
+                "communes_sous_2_5": d.apl.per_unit.loc[d.apl.per_unit["sous_dense"].fillna(False).astype(bool),
+                                                          "unit_code"].tolist()},
+        "overlaps": d.neighbours.to_dict("records"),
+        "flows": flows,
+        "access": access,
+        "representativeness": representativeness,
+        "simulation": simulation,
+        "sources": d.sources[["source", "vintage", "origin", "sha256"]].to_dict("records"),
+        "demo_data": d.demo_data,
+        "demo_sources": d.demo_sources,
+        "notes": d.notes,
+        "timings_s": {k: round(v, 2) for k, v in d.timings.items()},
+    })
