@@ -23,11 +23,12 @@ from pipeline import config
 from pipeline.app.registries import registry_steps
 from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
-from pipeline.geography import to_wkb
+from pipeline.geography import departement_of, to_wkb
 from pipeline.model import DataOptions
 from pipeline.progress import steps_bar
-from pipeline.sources import apl, contours, decoupage, insee, zonage
+from pipeline.sources import apl, arrondissements, contours, decoupage, insee, zonage
 from pipeline.sources import cog as cog_history
+from pipeline.sources.contours_download import download_current_contours
 from pipeline.sources.download import LocalFile, obtain
 from pipeline.store import load
 from pipeline.store.connection import transaction, writer
@@ -143,6 +144,37 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     return StepResult("contours des communes", "chargé", len(table), time.perf_counter() - start, details)
 
 
+def load_arrondissement_polygons(
+    con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope
+) -> StepResult:
+    """Polygons of the 45 arrondissements municipaux: the mirror's file, or Etalab's current ones online."""
+    start = time.perf_counter()
+    name = "contours des arrondissements"
+    source = arrondissements.ARRONDISSEMENTS_2023
+    if mirror is not None:
+        local = obtain(source, mirror)
+        path, origin, sha, vintage = local.path, local.origin, local.sha256, source.vintage
+    else:
+        current = download_current_contours(config.raw_dir() / "contours-etalab", layer="arrondissements-municipaux")
+        path, origin, sha, vintage = current.path, current.url, current.sha256, str(current.year)
+    sha = scope.tag(sha)
+    if not force and load.source_loaded(con, source.name, vintage, sha):
+        return StepResult(name, "inchangé", 0, time.perf_counter() - start)
+    polygons = arrondissements.stage_arrondissement_polygons(path)
+    polygons = polygons.assign(source_codes=polygons["code"])
+    table = contours.polygon_table(polygons, polygons["code"].map(departement_of))
+    table = table.drop(columns="source_codes").assign(commune=polygons["commune"].to_numpy())
+    table["geometry"] = to_wkb(polygons.geometry)
+    table = scope.keep(table, "code")
+    with transaction(con):
+        load.forget_other_vintages(con, source.name, [vintage])
+        load.replace_table(con, "arrondissement_polygons", table, origin)
+        load.record_source(con, Provenance(source.name, vintage, origin, sha, len(table),
+                                           "contours des arrondissements municipaux de Paris, Lyon et Marseille"
+                                           + scope.label))
+    return StepResult(name, "chargé", len(table), time.perf_counter() - start)
+
+
 def _contours_folder(mirror: Path | None) -> Path:
     if mirror is not None:
         return mirror / config.CONTOURS_MIRROR_DIR
@@ -197,7 +229,8 @@ load_qpv = _simple_step(
     "ARS PACA, zonage médecins généralistes par QPV, millésime 2025",
 )
 
-BASE_STEPS: list[Step] = [load_decoupage, load_contours, load_appartenance, load_libelles, load_apl, load_qpv]
+BASE_STEPS: list[Step] = [load_decoupage, load_contours, load_arrondissement_polygons, load_appartenance,
+                          load_libelles, load_apl, load_qpv]
 
 
 def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestReport:

@@ -276,6 +276,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def read_geo(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> gpd.GeoDataFrame:
+def read_geo(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object] | None = None
+) -> gpd.GeoDataFrame:
     """Run a query returning a WKB ``geometry`` column; return a GeoDataFrame (EPSG:4326)."""
     return from_wkb(con.execute(sql, params or []).df())

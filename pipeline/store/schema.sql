@@ -109,6 +109,18 @@ CREATE TABLE commune_polygons (
     geometry BLOB NOT NULL              -- doc: WKB, EPSG:4326
 );
 
+-- doc: Polygons of the arrondissements municipaux of Paris, Lyon and Marseille (units of the diagnostic there).
+CREATE TABLE arrondissement_polygons (
+    code VARCHAR PRIMARY KEY,           -- doc: INSEE code of the arrondissement (75101…, 69381…, 13201…)
+    commune VARCHAR NOT NULL,           -- doc: its city (75056, 69123, 13055)
+    nom VARCHAR,                        -- doc: name
+    area_km2 DOUBLE NOT NULL CHECK (area_km2 >= 0), -- doc: area in Lambert 93
+    lon DOUBLE NOT NULL,                -- doc: representative point (inside the polygon), longitude
+    lat DOUBLE NOT NULL,                -- doc: representative point, latitude
+    xmin DOUBLE NOT NULL, ymin DOUBLE NOT NULL, xmax DOUBLE NOT NULL, ymax DOUBLE NOT NULL, -- doc: bounding box (lon/lat)
+    geometry BLOB NOT NULL              -- doc: WKB, EPSG:4326
+);
+
 -- doc: What the polygon harmonisation could not place (reported by `make data`).
 CREATE TABLE polygon_residue (
     code VARCHAR PRIMARY KEY,           -- doc: INSEE code

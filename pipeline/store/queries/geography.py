@@ -295,3 +295,50 @@ def demo_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                                     OR c.type = 'arrondissement-municipal')""",
         [current_vintage()],
     ).df()
+
+
+#: Polygons of communes and arrondissements, with population, département and région (``$vintage``).
+_UNIT_SQL = """
+    SELECT p.code, p.code AS commune, p.nom, c.departement, c.region, c.zone, c.population, p.area_km2,
+           p.lon, p.lat, p.xmin, p.ymin, p.xmax, p.ymax, p.geometry
+    FROM commune_polygons p
+    JOIN communes c ON c.code = p.code AND c.vintage = $vintage AND c.type = 'commune-actuelle'
+    UNION ALL
+    SELECT a.code, a.commune, coalesce(c.nom, a.nom), c.departement, c.region, c.zone, c.population, a.area_km2,
+           a.lon, a.lat, a.xmin, a.ymin, a.xmax, a.ymax, a.geometry
+    FROM arrondissement_polygons a
+    LEFT JOIN communes c ON c.code = a.code AND c.vintage = $vintage
+"""
+_UNIT_COLUMNS = "code, commune, nom, departement, region, zone, population, area_km2, lon, lat, geometry"
+
+
+def unit_polygons_for(con: duckdb.DuckDBPyConnection, codes: list[str]) -> gpd.GeoDataFrame:
+    """Polygons (EPSG:4326) of unit codes: communes, and arrondissements of Paris, Lyon, Marseille.
+
+    A city code (75056, 69123, 13055) gives the city's own polygon. Columns:
+    ``code, commune`` (the current commune of the unit), ``nom, departement,
+    region, zone, population, area_km2, lon, lat`` and the geometry.
+    """
+    with registered_codes(con, "_wanted_units", codes):
+        return read_geo(
+            con, f"SELECT {_UNIT_COLUMNS} FROM ({_UNIT_SQL}) WHERE code IN (SELECT code FROM _wanted_units)",
+            {"vintage": current_vintage()})
+
+
+def unit_polygons_near(
+    con: duckdb.DuckDBPyConnection, bounds: tuple[float, float, float, float], margin_deg: float = 0.0
+) -> gpd.GeoDataFrame:
+    """Analysis units whose bounding box meets ``bounds`` enlarged by ``margin_deg``.
+
+    Analysis units are the current communes, except Paris, Lyon and Marseille,
+    replaced by their arrondissements (the units every per-place figure uses).
+    """
+    xmin, ymin, xmax, ymax = bounds
+    return read_geo(
+        con,
+        f"SELECT {_UNIT_COLUMNS} FROM ({_UNIT_SQL}) "
+        "WHERE code NOT IN (SELECT DISTINCT commune FROM arrondissement_polygons) "
+        "AND xmax >= $x0 AND xmin <= $x1 AND ymax >= $y0 AND ymin <= $y1",
+        {"vintage": current_vintage(), "x0": xmin - margin_deg, "x1": xmax + margin_deg,
+         "y0": ymin - margin_deg, "y1": ymax + margin_deg},
+    )
