@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
+from pipeline.geography import INSEE_CODE_PATTERN
 
 HEADER_ROW = 8  # 0-based: row 9 in the workbook
 SHEET_PATTERN = re.compile(r"^APL (\d{4})$")
@@ -58,7 +59,7 @@ def stage_apl(path: Path) -> pd.DataFrame:
         data = raw.iloc[HEADER_ROW + 2 :, list(names)].rename(columns=names)
         data = data[data["code"].notna()]
         data["code"] = data["code"].astype(str).str.strip().str.zfill(5)
-        data = data[data["code"].str.fullmatch(r"[0-9][0-9AB][0-9]{3}")]
+        data = data[data["code"].str.fullmatch(INSEE_CODE_PATTERN)]
         for column in ("apl", "apl_moins_65", "population_standardisee", "population_totale"):
             data[column] = pd.to_numeric(data[column], errors="coerce")
         data["annee"] = int(match.group(1))
