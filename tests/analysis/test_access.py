@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -89,10 +90,28 @@ def test_step_bounds_are_inclusive_and_use_speed() -> None:
     assert out["00001"] == pytest.approx(out["00002"])  # weight 1 at exactly 10 min
 
 
-def test_packaged_access_params_match_drees() -> None:
+def test_packaged_access_params_are_the_drees_steps() -> None:
+    # DREES, APL methodology (recast of 2015): full weight under 10 minutes, 2/3 from 10 to 15, 1/3 from
+    # 15 to 20, nothing beyond.
     steps, speed = load_access_params()
-    assert steps == pytest.approx(DREES_APL_STEPS_MINUTES)
-    assert speed == DEFAULT_SPEED_KMH
+    assert steps == pytest.approx({10.0: 1.0, 15.0: 2 / 3, 20.0: 1 / 3})
+    assert speed > 0
+
+
+def test_access_parameters_of_the_file_are_the_ones_used(tmp_path: Path) -> None:
+    from pipeline.params import PARAMS_PATH, load_params
+
+    text = PARAMS_PATH.read_text(encoding="utf-8").replace("speed_kmh = 50.0", "speed_kmh = 25.0")
+    custom = tmp_path / "parametres.toml"
+    custom.write_text(text, encoding="utf-8")
+    assert load_params(custom).access.speed_kmh == 25.0
+    # At half the speed the 20-minute catchment halves: a commune 12 km away drops out.
+    dist = _line(2, 12.0)
+    demand = pd.DataFrame({"code": ["00001", "00002"], "population": [100.0, 100.0]})
+    supply = pd.DataFrame({"code": ["00001"], "effectif": [1.0]})
+    fast = _as_dict(approx_apl(demand, supply, dist, speed_kmh=50.0))
+    slow = _as_dict(approx_apl(demand, supply, dist, speed_kmh=load_params(custom).access.speed_kmh))
+    assert fast["00002"] > 0 and slow["00002"] == 0.0
 
 
 def test_matches_numpy_reference_on_grid() -> None:
@@ -132,7 +151,6 @@ def test_what_if_only_changes_catchment() -> None:
         assert d[c] > 0
     for c in ["00006", "00007", "00008"]:  # 20 km or more from 00002
         assert d[c] == 0.0
-    assert np.allclose(res["after"] - res["before"], res["delta"])
 
 
 def test_what_if_matches_groupe_case_insensitively() -> None:
