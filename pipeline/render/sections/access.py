@@ -24,7 +24,9 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
     under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
     paragraphs = [
         "APL officielle de la DREES aux médecins généralistes (consultations et visites accessibles par habitant "
-        "standardisé et par an), moyenne du territoire pondérée par la population des communes.",
+        "standardisé et par an). La valeur du territoire, du département, de la région et de la France est la "
+        "moyenne des communes pondérée par leur population standardisée (population corrigée de la structure par "
+        "âge des besoins de soins, publiée par la DREES avec l'APL), comme le fait la DREES.",
         f"{under} commune(s) du territoire sous le seuil de 2,5 consultations par an et par habitant en 2023.",
     ]
     if d.apl.missing:
@@ -54,11 +56,63 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
             "tables": [{"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}],
         }
         if d.access.simulation is not None:
-            sim = d.access.simulation.rename(columns={"code": "Code INSEE", "groupe": "Profession",
-                                                         "before": "Avant", "after": "Après", "delta": "Écart"})
-            changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access.changes)
-            sub["tables"].append({"title": f"Simulation : {changes}", "data": sim, "decimals": 2})
+            sub["tables"].extend(simulation_tables(d))
+            sub["paragraphs"].extend(simulation_paragraphs(d))
         if d.is_demo(REGISTRY_SOURCE):
             sub["notes"] = [DEMO_WARNING]
         subsections.append(sub)
     return {"title": "Accessibilité", "paragraphs": paragraphs, "tables": tables, "subsections": subsections}
+
+
+def _change_text(d: Diagnostic) -> str:
+    names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
+    return "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}"
+                     + (f" ({names[c.commune]})" if c.commune in names.index else "") for c in d.access.changes) \
+        if d.access is not None else ""
+
+
+def simulation_paragraphs(d: Diagnostic) -> list[str]:
+    """What the what-if changes, said in words: a scenario without effect on the territory is named as such."""
+    if d.access is None or d.access.simulation is None:
+        return []
+    sim = d.access.simulation
+    moved = sim["delta"].abs().fillna(0) > 0.005
+    outside = [c.commune for c in d.access.changes if c.commune not in set(d.units["unit_code"])]
+    where = ""
+    if outside:
+        where = (" Les communes modifiées hors du territoire (" + ", ".join(outside) + ") sont prises en compte "
+                 "avec leurs distances au territoire.")
+    if not moved.any():
+        return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les "
+                "changements sont trop loin des communes du territoire (au-delà des paliers de distance du "
+                "modèle) pour que leurs habitants y aient accès." + where]
+    return [f"Simulation : le scénario modifie l'APL approchée de {int(moved.sum())} commune(s) du territoire sur "
+            f"{len(sim)}." + where]
+
+
+def simulation_tables(d: Diagnostic) -> list[dict[str, Any]]:
+    """The territory's before/after, then the units the scenario changes (named), for the report."""
+    if d.access is None or d.access.simulation is None:
+        return []
+    changes = _change_text(d)
+    tables: list[dict[str, Any]] = []
+    if d.access.simulation_territory is not None and not d.access.simulation_territory.empty:
+        territory = d.access.simulation_territory.rename(columns={
+            "groupe": "Profession", "avant": "Avant", "apres": "Après", "ecart": "Écart"})
+        tables.append({"title": f"Simulation : {changes} — APL approchée du territoire", "data": territory,
+                       "decimals": 2, "note": "Moyenne des communes du territoire pondérée par leur population."})
+    sim = d.access.simulation
+    names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
+    moved = sim[sim["delta"].abs().fillna(0) > 0.005]
+    if moved.empty:
+        return tables
+    table = moved.assign(nom=moved["code"].astype(str).map(names))[["code", "nom", "groupe", "before", "after",
+                                                                     "delta"]]
+    table = table.rename(columns={"code": "Code INSEE", "nom": "Commune", "groupe": "Profession",
+                                  "before": "Avant", "after": "Après", "delta": "Écart"})
+    note = None
+    if len(moved) < len(sim):
+        note = f"Les {len(sim) - len(moved)} autres communes du territoire ne changent pas."
+    tables.append({"title": f"Simulation : {changes} — communes dont l'APL approchée change", "data": table,
+                   "decimals": 2, "note": note})
+    return tables
