@@ -23,7 +23,7 @@ from pipeline.render import maps, report
 from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
 from pipeline.render.report import format_number
 from pipeline.render.sections.access import access_section
-from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE
+from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE, scope_note
 from pipeline.render.sections.flows import flows_section
 from pipeline.render.sections.members import neighbours_section, representativeness_section
 from pipeline.render.sections.population import population_section
@@ -75,6 +75,9 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
         section = by_title.get(FIGURE_SECTIONS.get(figure.section, ""))
         if section is not None and figure.key != "graphique-etablissements":  # the report draws it as SVG
             section.setdefault("images", []).append(image_block(figure))
+    population = by_title.get("Territoire et population")
+    if population is not None and scope_note(d):
+        population["notes"] = [*population.get("notes", []), scope_note(d)]
     flows = by_title.get("Flux de patients")
     if flows is not None and has_flows_map:
         flows["links"] = [{"href": FLOWS_FILE,

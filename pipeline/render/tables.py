@@ -29,6 +29,7 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import provenance as prov
 from pipeline.render.column_catalogue import catalogue_column, spec_from_catalogue
 from pipeline.render.csv_files import write_csv_files
+from pipeline.render.sections.common import scope_note
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
 from pipeline.render.table_spec import Column, ColumnKind, TableSpec
@@ -146,6 +147,7 @@ def simulation_table(d: Diagnostic) -> pd.DataFrame | None:
 def table_entries(d: Diagnostic) -> list[TableEntry]:
     """Every table the diagnostic has, in the order of the report (machine frames, French titles, sources)."""
     registry, pop = prov.registry_line(d), prov.population_line(d)
+    scope = scope_note(d) or ""
     entries = [
         TableEntry("communes", "Communes du territoire", communes_table(d),
                    prov.join(pop, prov.contours_line(d), prov.qpv_line(d), prov.appartenance_line(d),
@@ -155,7 +157,7 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
         TableEntry("population", "Évolution de la population du territoire", d.population.evolution,
                    prov.evolution_line(d)),
         TableEntry("references", "Population comparée : territoire, département, région, France",
-                   d.population.references, prov.join(prov.evolution_line(d), prov.contours_line(d))),
+                   d.population.references, prov.join(prov.evolution_line(d), prov.contours_line(d)), scope),
         TableEntry("financement", "Financement ACI par mission (montants annuels)", d.taille.funding,
                    prov.aci_line(d)),
     ]
@@ -164,7 +166,7 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             "offre", "Professionnels de santé et structures d'exercice coordonné", d.supply.table,
             prov.join(registry, prov.finess_line(d) + " (MSP, centres de santé)", pop),
             "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire compte "
-            "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu)."))
+            "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu). " + scope))
     if d.establishments is not None:
         entries.append(TableEntry(
             "etablissements", "Établissements du territoire et des environs", d.establishments,

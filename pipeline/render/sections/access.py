@@ -9,13 +9,15 @@ from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
     fmt,
+    france_label,
 )
 
 
 def access_section(d: Diagnostic) -> dict[str, Any]:
     syn = d.apl.synthesis
-    syn = syn.assign(annee=syn["annee"].astype(str)).rename(columns={"annee": "Année", "territoire": "Territoire",
-                                            "departement": "Département", "region": "Région", "france": "France"})
+    syn = syn.assign(annee=syn["annee"].astype(str)).rename(columns={
+        "annee": "Année", "territoire": "Territoire", "departement": "Département", "region": "Région",
+        "france": france_label(d)})
     communes = d.apl.per_unit.rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
                                                  "population": "Population", "apl_2022": "APL 2022",
                                                  "apl_2023": "APL 2023", "sous_dense": "APL 2023 < 2,5"})

@@ -71,3 +71,19 @@ def tables_place(d: Diagnostic, csv_name: str, sheet: str) -> str:
     diagnostic.xlsx (dossier des tableaux diagnostics/<dossier>/) »."""
     return (f"le fichier {csv_name} et la feuille « {sheet} » du classeur diagnostic.xlsx (dossier des "
             f"tableaux du diagnostic : diagnostics/{d.territory.slug}/)")
+
+
+def france_label(d: Diagnostic) -> str:
+    """« France », or what the « France » figures of a database restricted to some départements cover."""
+    if not d.loaded_departements:
+        return "France"
+    return "France (départements chargés : " + ", ".join(d.loaded_departements) + ")"
+
+
+def scope_note(d: Diagnostic) -> str | None:
+    """The French note saying that région and France figures cover the loaded départements only."""
+    if not d.loaded_departements:
+        return None
+    return ("Base limitée aux départements " + ", ".join(d.loaded_departements) + " (make data --departements) : "
+            "les figures « Région » et « France » de ce rapport ne portent que sur les départements chargés de la "
+            "région et de la France, pas sur la région et la France entières.")

@@ -23,7 +23,9 @@ from pipeline.render.sections.common import (
     GROUP_DISPLAY,
     LIBELLES,
     REGISTRY_SOURCE,
+    france_label,
     plural,
+    scope_note,
     tables_place,
 )
 
@@ -39,15 +41,17 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
     table = d.supply.table.rename(columns=LIBELLES)
+    france = france_label(d)
+    table = table.rename(columns={LIBELLES["densite_france"]: f"Densité {france}"})
     chart_data = {
         g: {"Territoire": r.densite_10000, "Département": r.densite_departement, "Région": r.densite_region,
-            "France": r.densite_france}
+            france: r.densite_france}
         for g, r in d.supply.table.set_index("groupe").iterrows() if g in GROUP_DISPLAY
     }
     tables = [{"title": "Professionnels et structures d'exercice coordonné (densité pour 10 000 habitants)",
                "data": table, "decimals": {LIBELLES["praticiens_etp"]: 1, LIBELLES["densite_10000"]: 1,
                                            LIBELLES["densite_departement"]: 1, LIBELLES["densite_region"]: 1,
-                                           LIBELLES["densite_france"]: 1},
+                                           f"Densité {france}": 1},
                "note": "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire "
                        "compte une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
                        "lieu). Densités sur les effectifs distincts. MSP et centres de santé : FINESS. Source : "
@@ -59,6 +63,8 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
             tables.append({"title": title, "data": frame, "decimals": 0,
                            "note": "Effectifs distincts de professionnels."})
     notes = [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []
+    if scope_note(d):
+        notes.append(str(scope_note(d)))
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [
         {"title": "Densité de professionnels comparée", "svg": charts.grouped_supply_chart(chart_data)}]}
 
