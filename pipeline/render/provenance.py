@@ -92,9 +92,17 @@ def appartenance_line(d: Diagnostic) -> str:
 
 
 def listings_line(d: Diagnostic) -> str:
-    names = sorted(str(s).partition(":")[2] for s in d.sources["source"] if str(s).startswith("cpts:")) \
-        if not d.sources.empty else []
-    return "Listes de CPTS chargées" + (f" ({', '.join(names)})" if names else "") + ", contours IGN"
+    """« Listes de CPTS chargées (paca, chargée le 02/12/2026) » — a listing has no vintage but its load date."""
+    frame = d.sources
+    if frame is None or frame.empty:
+        return "Listes de CPTS chargées"
+    rows = frame[frame["source"].astype(str).str.startswith("cpts:")]
+    parts = []
+    for row in rows.itertuples():
+        name = str(row.source).partition(":")[2]
+        loaded = pd.Timestamp(row.loaded_at).strftime("%d/%m/%Y") if pd.notna(row.loaded_at) else ""
+        parts.append(f"{name}, chargée le {loaded}" if loaded else name)
+    return "Listes de CPTS chargées" + (f" ({' ; '.join(parts)})" if parts else " (aucune)")
 
 
 def aci_line(d: Diagnostic) -> str:
