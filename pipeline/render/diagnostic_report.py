@@ -64,7 +64,9 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
     """The report context (see :mod:`pipeline.render.report`), with the printed figures in their sections."""
     key = [
         {"label": "Population", "value": d.population.total},
-        {"label": "Communes", "value": len(d.territory.commune_codes)},
+        {"label": "Communes", "value": len(d.territory.commune_codes)}
+        if len(d.units) == len(d.territory.commune_codes)
+        else {"label": "Communes et arrondissements", "value": len(d.units)},
         {"label": "Taille ACI", "value": d.taille.label},
         {"label": "APL 2023 (territoire)", "value": format_number(d.apl.synthesis.iloc[-1]["territoire"], 2)},
     ]
