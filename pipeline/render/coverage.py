@@ -179,3 +179,12 @@ def write(c: Coverage) -> CoverageOutputs:
     return CoverageOutputs(tables, map_folder / "carte.html")
 
 
+
+
+def coverage_columns_markdown() -> str:
+    """Markdown table of the coverage CSV files' columns and their French labels, for the README."""
+    lines = ["| Fichier CSV | Colonne (CSV) | Libellé (couverture.xlsx) |", "|---|---|---|"]
+    for key, (_, columns) in TABLES.items():
+        for column in columns:
+            lines.append(f"| `{key}.csv` | `{column.name}` | {column.heading} |")
+    return "\n".join(lines) + "\n"

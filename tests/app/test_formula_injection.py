@@ -26,7 +26,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.render.documents_runs import Run, database_copy, run_in
+from tests.render.documents_runs import database_copy, run_in
 
 pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("formula_injection")]
 
@@ -110,7 +110,8 @@ def outputs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
         finally:
             con.close()
     maps = root / "maps"
-    diagnostic = run_in(data, maps, ["diagnostic", "cpts:paca:CPTS du Verdon", "--flux", str(flow_file(root / "od.csv"))])
+    flows = flow_file(root / "od.csv")
+    diagnostic = run_in(data, maps, ["diagnostic", "cpts:paca:CPTS du Verdon", "--flux", str(flows)])
     assert diagnostic.code == 0, diagnostic.stderr
     coverage = run_in(data, maps, ["couverture", "--departement", "04"])
     assert coverage.code == 0, coverage.stderr
