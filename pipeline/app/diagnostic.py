@@ -172,6 +172,13 @@ def compute(
         flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
 
     stages.close()
+    mentioned: set[str] = set()
+    if establishments is not None:
+        for column in ("commune", "unite"):
+            if column in establishments:
+                mentioned |= set(establishments[column].dropna().astype(str))
+    if flows is not None and not flows.lines.empty:
+        mentioned |= set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
     return Diagnostic(
         territory=territory, generated=today(), units=units, communes_geo=communes_geo, perimeter=perimeter,
         population=population, taille=taille, apl=apl, neighbours=neighbours,
@@ -180,6 +187,7 @@ def compute(
         flows=flows, access=access, notes=notes, timings=stages.timings, flow_places=flow_places,
         listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
         loaded_departements=provenance.loaded_departements(con),
+        place_names=geography.commune_names(con, mentioned - set(units["unit_code"])),
     )
 
 

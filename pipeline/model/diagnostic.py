@@ -167,6 +167,9 @@ class Diagnostic:
     #: Polygons of the units outside the territory at the end of the drawn flows (``code``, ``nom``), so that
     #: the flow maps draw and name the destinations.
     flow_places: gpd.GeoDataFrame | None = None
+    #: Names of the units the outputs mention outside the territory (establishments' communes, flow ends):
+    #: code -> name, so that a reader sees « Manosque (04112) » rather than a bare code.
+    place_names: dict[str, str] = field(default_factory=dict)
     #: Loaded CPTS listings with member units in the territory's région(s) (empty: none is loaded there).
     listings_in_region: list[str] = field(default_factory=list)
     #: Départements the database was loaded for (``make data --departements``); empty for all of France.

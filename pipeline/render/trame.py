@@ -142,8 +142,13 @@ def _establishment_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str
     spec = specs["etablissements"]
     listed = spec.frame[spec.frame["dans_territoire"].astype(bool)].sort_values(["groupe", "nom"], kind="stable")
     if len(listed):
-        blocks.append(subset(spec, ["nom", "groupe", "categorie_libelle", "commune"],
-                             title="Établissements du territoire", frame=listed))
+        names = {**d.place_names, **dict(zip(d.units["unit_code"], d.units["nom"], strict=True))}
+        place = listed["unite"] if "unite" in listed else listed["commune"]
+        listed = listed.assign(lieu=[f"{names[c]} ({c})" if c in names else str(c) for c in place.astype(str)])
+        columns = [c for c in spec.columns if c.name in ("nom", "groupe", "categorie_libelle")]
+        blocks.append(TableSpec(key=spec.key, title="Établissements du territoire", frame=listed,
+                                columns=[*columns, Column("lieu", "Commune", "text")], source=spec.source,
+                                note=spec.note, demo=spec.demo))
     return blocks
 
 

@@ -72,11 +72,13 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
 def _place_names(d: Diagnostic) -> pd.Series:
     names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
     communes = d.units.drop_duplicates("commune_code").set_index("commune_code")["nom"]
-    return pd.concat([names, communes[~communes.index.isin(names.index)]])
+    outside = pd.Series(d.place_names, dtype=object)
+    names = pd.concat([names, communes[~communes.index.isin(names.index)]])
+    return pd.concat([names, outside[~outside.index.isin(names.index)]])
 
 
 def _place(row: pd.Series, names: pd.Series) -> str:
-    """« Gréoux-les-Bains (04094) », or the code alone for a commune outside the territory."""
+    """« Gréoux-les-Bains (04094) » (the code alone when no name is known)."""
     for column in ("unite", "commune"):
         code = row.get(column)
         if isinstance(code, str) and code:
@@ -136,8 +138,8 @@ def establishments_section(d: Diagnostic) -> dict[str, Any]:
             note = f"Les {len(inside) - len(listed)} autres sont dans {where}."
         tables.append({"title": title, "data": _listing(listed, names, False), "note": note})
     if len(nearest):
-        tables.append({"title": f"Établissements les plus proches hors du territoire ({len(nearest)} sur "
-                                f"{len(outside)})",
+        shown = f" ({len(nearest)} sur {len(outside)})" if len(outside) > len(nearest) else ""
+        tables.append({"title": f"Établissements les plus proches hors du territoire{shown}",
                        "data": _listing(nearest, names, True), "decimals": 1})
     charts_ = []
     if len(inside):
