@@ -116,11 +116,18 @@ def model_line(d: Diagnostic) -> str:
     return f"Modèle gravitaire de l'outil (flux modélisés) sur l'{registry_line(d)} et les populations légales"
 
 
+def access_line(d: Diagnostic) -> str:
+    """Where the « APL approchée » comes from: the tool's own E2SFCA, never the DREES APL."""
+    return (f"APL approchée calculée par l'outil (accessibilité à deux étapes E2SFCA, paliers de distance de la "
+            f"DREES) sur l'{registry_line(d)} et les populations légales {d.population.year}")
+
+
 def join(*lines: str) -> str:
     return " ; ".join(line for line in lines if line)
 
 
 __all__ = [
+    "access_line",
     "aci_line",
     "apl_line",
     "appartenance_line",

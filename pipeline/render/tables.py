@@ -206,11 +206,11 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             "apl_approchee", "APL approchée (modèle de l'outil) et APL officielle par commune",
             d.access.communes.assign(unite=d.access.unit,
                                      avertissement_apl="APL approchée calculée par l'outil, pas l'APL officielle"),
-            prov.join(prov.model_line(d), prov.apl_line(d))))
+            prov.join(prov.access_line(d), prov.apl_line(d))))
         simulation = simulation_table(d)
         if simulation is not None:
             entries.append(TableEntry("simulation_apl", "Simulation : APL approchée avant et après le scénario",
-                                      simulation, prov.model_line(d),
+                                      simulation, prov.access_line(d),
                                       overrides={"nom": Column("nom", "Commune", "text")}))
     return entries
 
