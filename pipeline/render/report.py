@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -158,6 +159,19 @@ def _default_decimals(series: pd.Series) -> int:
     return 1
 
 
+_LIST_SEPARATOR = re.compile(r"([,;])(?=[^\s,;])")
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after each ``,`` or ``;`` glued to the next word.
+
+    A list written without spaces (« 13001,13002,…,13016 ») is one long word
+    for the browser: it would widen its column until the table leaves the
+    printed page. The zero-width space lets it wrap; it is invisible.
+    """
+    return _LIST_SEPARATOR.sub("\\1\u200b", text)
+
+
 def table_view(table: Any) -> dict[str, Any]:
     """Normalise a table spec (DataFrame or dict) into header/rows of formatted strings.
 
@@ -190,8 +204,10 @@ def table_view(table: Any) -> dict[str, Any]:
                 row.append(format_number(value, dec))
             elif value is None or (isinstance(value, float) and math.isnan(value)):
                 row.append(MISSING)
+            elif isinstance(value, int | float):
+                row.append(format_number(value))
             else:
-                row.append(format_number(value) if isinstance(value, int | float) else str(value))
+                row.append(breakable(str(value)))
         rows.append(row)
     return {
         "title": spec.get("title"),

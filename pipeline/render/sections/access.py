@@ -10,6 +10,7 @@ from pipeline.render.sections.common import (
     REGISTRY_SOURCE,
     fmt,
     france_label,
+    tables_place,
 )
 
 
@@ -33,8 +34,15 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
     ]
     if d.apl.missing:
         paragraphs.append("Communes sans APL publiée (non disponible) : " + ", ".join(d.apl.missing))
+    apl_table: dict[str, Any] = {"title": "APL par commune", "data": communes, "decimals": 2}
+    if len(communes) > MAX_UNITS_LISTED:
+        # A large territory: the units under the threshold (or without APL) are named, the others counted.
+        flagged = communes[communes["APL 2023 < 2,5"] != "non"]
+        apl_table = {"title": f"Unités sous le seuil de 2,5 ou sans APL publiée ({len(flagged)} sur {len(communes)})",
+                     "data": flagged, "decimals": 2,
+                     "note": "L'APL de toutes les unités est dans " + tables_place(d, "apl.csv", "APL") + "."}
     tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn, "decimals": 2},
-              {"title": "APL par commune", "data": communes, "decimals": 2}]
+              apl_table]
     subsections = []
     if d.access is not None:
         rho, n = d.access.spearman_territory
@@ -55,7 +63,7 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} communes du "
                 f"territoire, {fmt(rho_v, 2)} sur {n_v} communes du voisinage.",
             ],
-            "tables": [{"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}],
+            "tables": [_approx_table(d, approx)],
         }
         if d.access.simulation is not None:
             sub["tables"].extend(simulation_tables(d))
@@ -64,6 +72,18 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
             sub["notes"] = [DEMO_WARNING]
         subsections.append(sub)
     return {"title": "Accessibilité", "paragraphs": paragraphs, "tables": tables, "subsections": subsections}
+
+
+#: Beyond this many units, per-unit tables name the units that matter and say where the full table is.
+MAX_UNITS_LISTED = 40
+
+
+def _approx_table(d: Diagnostic, approx: Any) -> dict[str, Any]:
+    if len(approx) <= MAX_UNITS_LISTED:
+        return {"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}
+    lowest = approx.sort_values("APL approchée", kind="stable").head(15)
+    return {"title": f"Les 15 unités à l'APL approchée la plus faible (sur {len(approx)})", "data": lowest,
+            "decimals": 2, "note": "Toutes les unités : " + tables_place(d, "apl_approchee.csv", "APL approchée") + "."}
 
 
 def _change_text(d: Diagnostic) -> str:
