@@ -247,8 +247,9 @@ def to_spec(entry: TableEntry, demo: bool) -> TableSpec:
     for name in frame.columns:
         if name not in overrides and catalogue_column(name) is None:
             overrides[name] = _inferred(name, frame[name])
-    for name, column in list(overrides.items()):
-        if column.kind == "code" and name in frame:
+    for name in frame.columns:
+        column = overrides.get(name) or catalogue_column(name)
+        if column is not None and column.kind == "code":
             # Codes are text: a code column read as numbers would lose its leading zeros.
             frame[name] = frame[name].map(lambda v: v if v is None or v != v else str(v)).astype(object)
     return spec_from_catalogue(entry.key, entry.title, frame, entry.source, note=entry.note,

@@ -38,6 +38,7 @@ from pipeline.render.docx import (
     write_trame_docx,
 )
 from pipeline.render.figures import StaticFigure
+from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import CATEGORIES, plural
 from pipeline.render.table_spec import Column, TableSpec, is_missing
@@ -49,6 +50,8 @@ DEMO_WARNING = "Données fictives de démonstration : les effectifs de ce docume
 PLUS_PLUS_PROFESSIONALS = 100
 #: Units listed with their APL in the Word file beyond which only those under the threshold are listed.
 MAX_APL_ROWS = 40
+#: Establishments of the territory listed by name in the Word file (the full list is in the workbook).
+MAX_ESTABLISHMENTS = 40
 
 SpecsByKey = Mapping[str, TableSpec]
 
@@ -60,6 +63,14 @@ def subset(spec: TableSpec, names: Sequence[str], title: str | None = None, fram
     return TableSpec(key=spec.key, title=title or spec.title, frame=spec.frame if frame is None else frame,
                      columns=columns, source=spec.source, note=spec.note if note is None else note,
                      sheet=spec.sheet, demo=spec.demo)
+
+
+def without_warning(spec: TableSpec) -> TableSpec:
+    """``spec`` without its ``avertissement`` column: in Word, the line under the table says « Données fictives
+    de démonstration » (and the page header too), a column repeating it on every row only takes room."""
+    if not any(c.name == "avertissement" for c in spec.columns):
+        return spec
+    return subset(spec, [c.name for c in spec.columns if c.name != "avertissement"])
 
 
 def _figure(figure: StaticFigure | None, width_cm: float = 16.0) -> list[Block]:
@@ -140,7 +151,14 @@ def _establishment_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str
     blocks.extend(_figure(figures.get("graphique-etablissements"), 14.0))
     blocks.extend(_figure(figures.get("carte-etablissements")))
     spec = specs["etablissements"]
-    listed = spec.frame[spec.frame["dans_territoire"].astype(bool)].sort_values(["groupe", "nom"], kind="stable")
+    inside = spec.frame[spec.frame["dans_territoire"].astype(bool)]
+    order = {g: i for i, g in enumerate(establishment_order(inside["groupe"]))}
+    listed = inside.assign(_rang=inside["groupe"].map(order)).sort_values(["_rang", "nom"], kind="stable")
+    note = spec.note
+    if len(listed) > MAX_ESTABLISHMENTS:
+        note = (f"Les {MAX_ESTABLISHMENTS} premiers des {len(listed)} établissements du territoire, par groupe ; la "
+                "liste complète est dans le classeur diagnostic.xlsx (feuille « Établissements »).")
+        listed = listed.head(MAX_ESTABLISHMENTS)
     if len(listed):
         names = {**d.place_names, **dict(zip(d.units["unit_code"], d.units["nom"], strict=True))}
         place = listed["unite"] if "unite" in listed else listed["commune"]
@@ -148,7 +166,7 @@ def _establishment_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str
         columns = [c for c in spec.columns if c.name in ("nom", "groupe", "categorie_libelle")]
         blocks.append(TableSpec(key=spec.key, title="Établissements du territoire", frame=listed,
                                 columns=[*columns, Column("lieu", "Commune", "text")], source=spec.source,
-                                note=spec.note, demo=spec.demo))
+                                note=note, demo=spec.demo))
     return blocks
 
 
@@ -272,7 +290,7 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
                    specs: Sequence[TableSpec] | None = None) -> TrameDocument:
     """The Word Trame's content for ``d`` (figures: the printed maps and charts of :mod:`pipeline.render.figures`)."""
     figures = figures or {}
-    by_key = {spec.key: spec for spec in (specs if specs is not None else table_specs(d))}
+    by_key = {spec.key: without_warning(spec) for spec in (specs if specs is not None else table_specs(d))}
     band = d.taille.band if d.taille.band in (1, 2, 3, 4) else None
     plus_plus = band == 4 and d.taille.professionals is not None and \
         d.taille.professionals > PLUS_PLUS_PROFESSIONALS
