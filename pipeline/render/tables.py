@@ -139,7 +139,8 @@ def simulation_table(d: Diagnostic) -> pd.DataFrame | None:
         return None
     sim = d.access.simulation.rename(columns={"before": "avant", "after": "apres", "delta": "ecart"})
     sim = sim.assign(nom=sim["code"].astype(str).map(unit_names(d)))
-    changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access.changes)
+    # « groupe : +2 à code »: a scenario text starting with « + » or « - » would read as a formula in a spreadsheet.
+    changes = "; ".join(f"{c.groupe} : {c.delta:+g} à {c.commune}" for c in d.access.changes)
     columns = ["code", "nom", "groupe", "avant", "apres", "ecart"]
     return sim[columns + [c for c in sim.columns if c not in columns]].assign(scenario=changes)
 
