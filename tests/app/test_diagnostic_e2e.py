@@ -406,7 +406,8 @@ def test_supply_counts_distinct_practitioners(runs: dict[str, Any]) -> None:
     ambulatory = sites[sites["Code secteur d'activité"].isin(AMBULATORY_SECTORS)]
     recours = pd.read_excel(tables(runs, "verdon") / "diagnostic.xlsx", sheet_name="Premier et second recours",
                             engine="openpyxl").set_index("Profession ou structure")
-    assert recours.loc["Médecins généralistes", "Premier recours"] == ambulatory["Identification nationale PP"].nunique()
+    premier = recours.loc["Médecins généralistes", "Premier recours"]
+    assert premier == ambulatory["Identification nationale PP"].nunique()
     # MSP and centres de santé rows of the Trame, counted in FINESS establishments of the territory.
     etab = pd.read_csv(tables(runs, "verdon") / "etablissements.csv", dtype={"commune": str})
     inside = etab[etab["commune"].isin(codes)]
