@@ -189,3 +189,13 @@ def test_report_keeps_the_names_as_text(outputs: dict[str, Any]) -> None:
     assert "<script>alert('xss')</script>" not in page
     assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in page
     assert "=CPTS formule" in page  # shown as it is written: a report is not a spreadsheet
+
+
+def test_real_flow_table_is_labelled_as_such_on_the_maps(outputs: dict[str, Any]) -> None:
+    """The flows come from the FLUX= table: « Recours annuels », never « modélisés », on both flow maps."""
+    folder = outputs["report"].parent
+    page = (folder / "flux.html").read_text(encoding="utf-8")
+    assert "Recours annuels" in page and "modélisés" not in page
+    assert "table origine-destination fournie" in page
+    report = outputs["report"].read_text(encoding="utf-8")
+    assert "épaisseur : recours annuels)" in report and "Principaux flux modélisés" not in report
