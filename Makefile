@@ -12,6 +12,8 @@ SIGNATURE ?=
 ADHERENTS ?=
 AJOUT ?=
 FLUX ?=
+NOM ?=
+PDF ?=
 CPTS ?=
 REGISTRY ?=
 FINESS ?=
@@ -23,7 +25,7 @@ SEUIL ?= 20000
 .PHONY: install test lint data diagnostic coverage bench clean help
 
 help:
-	@echo "make install | test | data | diagnostic TERRITORY=... | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | bench | clean"
+	@echo "make install | test | data | diagnostic TERRITORY=... [NOM=... PDF=1] | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | bench | clean"
 
 install:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -48,7 +50,8 @@ data:
 diagnostic:
 	@test -n "$(TERRITORY)" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\""; exit 2; }
 	$(RUN) diagnostic "$(TERRITORY)" $(if $(SIGNATURE),--signature "$(SIGNATURE)") \
-	  $(if $(ADHERENTS),--adherents "$(ADHERENTS)") $(if $(AJOUT),--ajout "$(AJOUT)") $(if $(FLUX),--flux "$(FLUX)")
+	  $(if $(ADHERENTS),--adherents "$(ADHERENTS)") $(if $(AJOUT),--ajout "$(AJOUT)") $(if $(FLUX),--flux "$(FLUX)") \
+	  $(if $(NOM),--nom "$(NOM)") $(if $(PDF),--pdf)
 
 coverage:
 	$(RUN) couverture $(if $(REGION),--region $(REGION)) $(if $(DEPARTEMENT),--departement $(DEPARTEMENT)) \

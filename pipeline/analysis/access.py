@@ -340,6 +340,38 @@ def check_what_if_groups(changes: Iterable[WhatIfChange], known_groupes: Iterabl
     return out
 
 
+def territory_what_if(scenario: pd.DataFrame, population: pd.Series) -> pd.DataFrame:
+    """The territory's APL approchée before and after a what-if: population-weighted mean over its units.
+
+    Parameters
+    ----------
+    scenario
+        Output of :func:`what_if` restricted to the territory's units (``code``,
+        ``groupe``, ``before``, ``after``).
+    population
+        Population of each unit, indexed by code (the demand of the model).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``groupe, avant, apres, ecart`` (one row per groupe changed);
+        ``avant``/``apres`` are NaN when no unit of the territory has a
+        population and a finite value.
+    """
+    rows = []
+    weights = pd.to_numeric(population, errors="coerce")
+    weights.index = weights.index.astype(str)
+    for groupe, part in scenario.groupby("groupe", sort=False):
+        w = part["code"].astype(str).map(weights).to_numpy(dtype=float)
+        figures = []
+        for column in ("before", "after"):
+            values = pd.to_numeric(part[column], errors="coerce").to_numpy(dtype=float)
+            ok = np.isfinite(values) & np.isfinite(w) & (w > 0)
+            figures.append(float((values[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else float("nan"))
+        rows.append({"groupe": groupe, "avant": figures[0], "apres": figures[1], "ecart": figures[1] - figures[0]})
+    return pd.DataFrame(rows, columns=["groupe", "avant", "apres", "ecart"])
+
+
 def rank_correlation(
     approx: pd.DataFrame | pd.Series,
     official: pd.DataFrame | pd.Series,

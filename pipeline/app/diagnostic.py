@@ -18,6 +18,7 @@ import shapely
 
 from pipeline.analysis import aci
 from pipeline.analysis import indicators as ind
+from pipeline.analysis.access import territory_what_if
 from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
@@ -30,6 +31,7 @@ from pipeline.model.diagnostic import Diagnostic, TailleSection
 from pipeline.params import Params, default_params
 from pipeline.progress import Stages
 from pipeline.render import outputs
+from pipeline.render.pdf import check_printing_available
 from pipeline.render.report import format_number
 from pipeline.sources.adherents import read_adherents
 from pipeline.sources.files import check_regular_file
@@ -60,6 +62,8 @@ def check_options(options: DiagnosticOptions) -> None:
     if options.flows is not None:
         read_od_table(options.flows)
     outputs.check_writable_roots()
+    if options.pdf:
+        check_printing_available()
 
 
 def _taille(population: int, professionals: int | None, signature: date | None) -> TailleSection:
@@ -73,6 +77,7 @@ def _taille(population: int, professionals: int | None, signature: date | None) 
         missions_without_amount=list(aci.funding_totals(band)["missions_sans_montant"]),
         calendar=None if signature is None else aci.mission_calendar(signature).assign(
             texte=lambda f: f["texte"].map(aci.TEXT_LABELS).fillna(f["texte"])),
+        signature=signature,
     )
 
 
@@ -157,14 +162,32 @@ def compute(
                                             / communes_geo["population"] * 10_000)
     lap("flux et accessibilité")
     communes_geo["apl_2023"] = communes_geo["code"].map(apl.commune_2023)
+    flow_places = None
+    if access is not None and access.simulation is not None:
+        access.simulation_territory = territory_what_if(
+            access.simulation, units.drop_duplicates("unit_code").set_index("unit_code")["population"])
+    if flows is not None and not flows.lines.empty:
+        # Units at the far end of the drawn flows, so that the flow maps draw and name them.
+        ends = set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
+        flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
 
     stages.close()
+    mentioned: set[str] = set()
+    if establishments is not None:
+        for column in ("commune", "unite"):
+            if column in establishments:
+                mentioned |= set(establishments[column].dropna().astype(str))
+    if flows is not None and not flows.lines.empty:
+        mentioned |= set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
     return Diagnostic(
         territory=territory, generated=today(), units=units, communes_geo=communes_geo, perimeter=perimeter,
         population=population, taille=taille, apl=apl, neighbours=neighbours,
         sources=provenance.sources(con), demo_sources=provenance.demo_sources(con), supply=supply,
         establishments=establishments, representativeness=representativeness, neighbour_shapes=shapes,
-        flows=flows, access=access, notes=notes, timings=stages.timings,
+        flows=flows, access=access, notes=notes, timings=stages.timings, flow_places=flow_places,
+        listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
+        loaded_departements=provenance.loaded_departements(con),
+        place_names=geography.commune_names(con, mentioned - set(units["unit_code"])),
     )
 
 
@@ -180,7 +203,7 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     finally:
         con.close()
     computed = time.perf_counter()
-    out = outputs.write_all(diagnostic)
+    out = outputs.write_all(diagnostic, pdf=options.pdf)
     done = time.perf_counter()
     diagnostic.timings.update({"résolution": resolved - start, "calcul": computed - resolved,
                                "écriture": done - computed})
@@ -190,7 +213,13 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
         print(f"  note : {note}")
     if diagnostic.demo_data:
         print("  ATTENTION : offre de soins issue de données fictives de démonstration")
-    print(f"  rapport : {out.report}\n  carte : {out.map}\n  tableaux : {out.tables}")
+    print(f"  rapport : {out.report}")
+    if out.pdf is not None:
+        print(f"  rapport imprimé : {out.pdf}")
+    print(f"  Trame du projet de santé (Word) : {out.docx}\n  carte : {out.map}")
+    if out.flows_map is not None:
+        print(f"  carte des flux : {out.flows_map}")
+    print(f"  tableaux (CSV, diagnostic.xlsx) : {out.tables}")
     print(f"Terminé en {done - start:.1f} s (résolution {resolved - start:.2f} s, calcul {computed - resolved:.1f} s, "
           f"écriture {done - computed:.1f} s)")
     return diagnostic

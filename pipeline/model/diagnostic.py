@@ -61,6 +61,8 @@ class TailleSection:
     funding: pd.DataFrame
     missions_without_amount: list[str] = field(default_factory=list)
     calendar: pd.DataFrame | None = None
+    #: Signature date of the ACI contract the calendar is computed from (``SIGNATURE=``).
+    signature: date | None = None
 
 
 @dataclass
@@ -134,6 +136,9 @@ class AccessSection:
     unit: str
     simulation: pd.DataFrame | None = None
     changes: tuple[WhatIfChange, ...] = ()
+    #: The territory's APL approchée before and after the what-if (population-weighted over its units), per
+    #: groupe: ``groupe, avant, apres, ecart``; None without a what-if.
+    simulation_territory: pd.DataFrame | None = None
 
 
 @dataclass
@@ -159,6 +164,17 @@ class Diagnostic:
     access: AccessSection | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: Polygons of the units outside the territory at the end of the drawn flows (``code``, ``nom``), so that
+    #: the flow maps draw and name the destinations.
+    flow_places: gpd.GeoDataFrame | None = None
+    #: Names of the units the outputs mention outside the territory (establishments' communes, flow ends):
+    #: code -> name, so that a reader sees « Manosque (04112) » rather than a bare code.
+    place_names: dict[str, str] = field(default_factory=dict)
+    #: Loaded CPTS listings with member units in the territory's région(s) (empty: none is loaded there).
+    listings_in_region: list[str] = field(default_factory=list)
+    #: Départements the database was loaded for (``make data --departements``); empty for all of France.
+    #: « France » figures computed from the database then cover these départements only.
+    loaded_departements: list[str] = field(default_factory=list)
 
     @property
     def demo_data(self) -> bool:

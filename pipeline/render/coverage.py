@@ -1,9 +1,18 @@
-"""Outputs of a coverage analysis: CSV tables, GeoPackage, ``summary.json`` and the map, swapped in together."""
+"""Outputs of a coverage analysis: CSV tables, workbook, GeoPackage, ``summary.json`` and the map, swapped in together.
+
+The tables are written by the same writers as the diagnostic's
+(:mod:`pipeline.render.csv_files`, :mod:`pipeline.render.spreadsheet`): UTF-8
+with BOM, codes quoted, a header even when a table is empty (and one line
+« aucune donnée »), French labels in ``couverture.xlsx``, and any text that a
+spreadsheet could run as a formula (a CPTS name from a listing starting with
+``=``…) neutralised.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +21,68 @@ import pandas as pd
 from pipeline import config
 from pipeline.model.coverage import Coverage
 from pipeline.render import maps
+from pipeline.render.column_catalogue import spec_from_catalogue
+from pipeline.render.csv_files import write_csv_files
 from pipeline.render.outputs import atomic_dirs
+from pipeline.render.spreadsheet import write_workbook
+from pipeline.render.table_spec import Column, ColumnKind, TableSpec
+
+WORKBOOK = "couverture.xlsx"
+SOURCE = ("Listes de CPTS chargées ; Insee/Etalab, découpage administratif et populations légales ; IGN Admin "
+          "Express (contours)")
+
+
+def _col(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
+    return Column(name, label, kind, decimals, unit)
+
+
+_UNIT = [_col("unit_code", "Code INSEE", "code"), _col("nom", "Commune", "text"), _col("type", "Type d'unité", "text"),
+         _col("departement", "Département (code)", "code"), _col("region", "Région (code)", "code"),
+         _col("population", "Population municipale", "integer", unit="hab.")]
+_PAIR = [_col("cpts_id_a", "CPTS A (identifiant)", "text"), _col("cpts_a", "CPTS A", "text"),
+         _col("cpts_id_b", "CPTS B (identifiant)", "text"), _col("cpts_b", "CPTS B", "text")]
+_AREA = [_col("territoire", "Territoire", "text"), _col("communes", "Communes (codes INSEE)", "text"),
+         _col("n_communes", "Nombre de communes", "integer"),
+         _col("population", "Population municipale", "integer", unit="hab."), _col("taille", "Taille ACI", "text"),
+         _col("bassins_vie", "Bassins de vie 2022 (codes)", "text"),
+         _col("n_bassins_vie", "Nombre de bassins de vie", "integer")]
+#: Each coverage table: key -> (French title, its columns in order). A column the analysis adds later is
+#: written too, presented from its name; an empty table keeps its header.
+TABLES: dict[str, tuple[str, list[Column]]] = {
+    "communes": ("Unités de la zone et CPTS qui les revendiquent", [
+        *_UNIT, _col("cpts", "CPTS", "text"), _col("cpts_ids", "Identifiants des CPTS", "text"),
+        _col("n_cpts", "Nombre de CPTS", "integer")]),
+    "chevauchements": ("Chevauchements entre CPTS (communes revendiquées par deux CPTS)", [
+        *_PAIR, _col("shared_units", "Unités partagées", "text"),
+        _col("n_shared", "Nombre d'unités partagées", "integer"),
+        _col("shared_population", "Population partagée", "integer", unit="hab."),
+        _col("n_units_a", "Unités de la CPTS A", "integer"), _col("n_units_b", "Unités de la CPTS B", "integer"),
+        _col("population_a", "Population de la CPTS A", "integer", unit="hab."),
+        _col("population_b", "Population de la CPTS B", "integer", unit="hab."),
+        _col("share_count_a", "Part des unités de A partagées (de 0 à 1)", "decimal", 3),
+        _col("share_count_b", "Part des unités de B partagées (de 0 à 1)", "decimal", 3),
+        _col("share_pop_a", "Part de la population de A partagée (de 0 à 1)", "decimal", 3),
+        _col("share_pop_b", "Part de la population de B partagée (de 0 à 1)", "decimal", 3),
+        _col("surface_partagee_km2", "Surface partagée", "decimal", 2, "km²"),
+        _col("part_surface_a", "Part de la surface de A partagée (de 0 à 1)", "decimal", 3),
+        _col("part_surface_b", "Part de la surface de B partagée (de 0 à 1)", "decimal", 3)]),
+    "chevauchements_geometriques": ("Chevauchements entre périmètres donnés en polygones", [
+        _col("cpts_id_a", "CPTS A (identifiant)", "text"), _col("cpts_id_b", "CPTS B (identifiant)", "text"),
+        _col("shared_area_m2", "Surface partagée", "decimal", 0, "m²"),
+        _col("area_a_m2", "Surface de A", "decimal", 0, "m²"), _col("area_b_m2", "Surface de B", "decimal", 0, "m²"),
+        _col("share_a", "Part de A partagée (de 0 à 1)", "decimal", 3),
+        _col("share_b", "Part de B partagée (de 0 à 1)", "decimal", 3)]),
+    "zones_blanches": ("Zones blanches : unités revendiquées par aucune CPTS", _UNIT),
+    "territoires_atones": ("Territoires atones : ensembles contigus de zones blanches", [
+        _AREA[0], _col("rang", "Rang (population décroissante)", "integer"), *_AREA[1:]]),
+    "propositions": ("Périmètres proposés (propositions de méthode, pas des décisions)", [
+        _AREA[0], _col("proposition", "Proposition", "text"), _col("statut", "Statut", "text"), *_AREA[1:],
+        _col("methode", "Méthode", "text"), _col("note", "Note", "text")]),
+    "anomalies_listes": ("Anomalies des listes de CPTS", [
+        _col("listing", "Liste", "text"), _col("kind", "Type d'anomalie", "text"), _col("cpts", "CPTS", "text"),
+        _col("code", "Code indiqué", "code"), _col("line", "Ligne du fichier", "integer"),
+        _col("detail_fr", "Détail", "text")]),
+}
 
 
 @dataclass(frozen=True)
@@ -56,15 +126,40 @@ def _listify(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _spec(key: str, frame: pd.DataFrame) -> TableSpec:
+    title, declared = TABLES[key]
+    frame = _listify(frame).copy()
+    frame.columns = [str(c) for c in frame.columns]
+    names = [c.name for c in declared]
+    for name in names:
+        if name not in frame:
+            frame[name] = pd.Series([None] * len(frame), dtype=object, index=frame.index)
+    extra = [c for c in frame.columns if c not in names]
+    columns = {c.name: c for c in declared}
+    for name in extra:  # presented from its name until it is declared above
+        columns[name] = Column(name, name.replace("_", " ").capitalize(), "text")
+    for column in columns.values():
+        if column.kind == "code":
+            frame[column.name] = frame[column.name].map(lambda v: v if v is None or v != v else str(v)).astype(object)
+    return spec_from_catalogue(key, title, frame, SOURCE, columns=[*names, *extra], overrides=columns)
+
+
+def coverage_specs(c: Coverage) -> list[TableSpec]:
+    """The coverage tables as :class:`TableSpec` (stable machine names for the CSV, French labels)."""
+    frames = {"communes": c.claims, "chevauchements": c.overlaps, "chevauchements_geometriques": c.polygon_overlaps,
+              "zones_blanches": c.white, "territoires_atones": c.atone, "propositions": c.candidates,
+              "anomalies_listes": c.quality}
+    return [_spec(key, frame) for key, frame in frames.items()]
+
+
 def write(c: Coverage) -> CoverageOutputs:
     tables = config.processed_dir() / "coverage" / c.zone
     map_folder = config.maps_dir() / f"couverture-{c.zone}"
     with atomic_dirs(tables, map_folder) as (tmp, map_tmp):
-        for name, frame in (("communes", c.claims), ("chevauchements", c.overlaps),
-                            ("chevauchements_geometriques", c.polygon_overlaps), ("zones_blanches", c.white),
-                            ("territoires_atones", c.atone), ("propositions", c.candidates),
-                            ("anomalies_listes", c.quality)):
-            _listify(frame).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
+        specs = coverage_specs(c)
+        write_csv_files(specs, tmp)
+        write_workbook(specs, tmp / WORKBOOK, title=f"Couverture par les CPTS – {c.label}", territory=c.label,
+                       generated=date.today())
         for layer, frame in c.geometries.items():
             if len(frame):
                 _listify(frame).to_file(tmp / "couverture.gpkg", layer=layer, driver="GPKG")
@@ -84,3 +179,12 @@ def write(c: Coverage) -> CoverageOutputs:
     return CoverageOutputs(tables, map_folder / "carte.html")
 
 
+
+
+def coverage_columns_markdown() -> str:
+    """Markdown table of the coverage CSV files' columns and their French labels, for the README."""
+    lines = ["| Fichier CSV | Colonne (CSV) | Libellé (couverture.xlsx) |", "|---|---|---|"]
+    for key, (_, columns) in TABLES.items():
+        for column in columns:
+            lines.append(f"| `{key}.csv` | `{column.name}` | {column.heading} |")
+    return "\n".join(lines) + "\n"

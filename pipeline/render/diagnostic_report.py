@@ -1,11 +1,17 @@
 """The diagnostic's French report and maps, built from a computed :class:`Diagnostic`.
 
 Sections follow the « Trame d'un projet de santé » (seed 002). Renderers only
-read the diagnostic; nothing is computed here but presentation.
+read the diagnostic; nothing is computed here but presentation. The report
+embeds the printed figures (:mod:`pipeline.render.figures`: static maps with
+scale, legend and sources, the establishments chart) and links to the
+interactive maps beside it (``carte.html``, ``flux.html``), so that it prints
+as an annex of the projet de santé.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +20,20 @@ import geopandas as gpd
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
+from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
 from pipeline.render.report import format_number
 from pipeline.render.sections.access import access_section
-from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE
+from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE, scope_note
 from pipeline.render.sections.flows import flows_section
 from pipeline.render.sections.members import neighbours_section, representativeness_section
 from pipeline.render.sections.population import population_section
 from pipeline.render.sections.supply import establishments_section, supply_section
 from pipeline.render.sections.taille import taille_section
+
+MAP_FILE, FLOWS_FILE, REPORT_FILE = "carte.html", "flux.html", "rapport.html"
+#: Report section (by title) in which each printed figure's ``section`` goes.
+FIGURE_SECTIONS = {"territoire": "Territoire et population", "etablissements": "Établissements",
+                   "flux": "Flux de patients"}
 
 
 def _sources(d: Diagnostic) -> list[dict[str, Any]]:
@@ -32,13 +44,46 @@ def _sources(d: Diagnostic) -> list[dict[str, Any]]:
     return out
 
 
-def context(d: Diagnostic) -> dict[str, Any]:
+def image_block(figure: StaticFigure) -> dict[str, Any]:
+    """A report image block for ``figure`` (inline PNG, caption, source)."""
+    # A static map prints its own sources inside the image; only a chart needs a source line under it.
+    source = None if figure.key.startswith("carte-") else figure.source
+    return {"title": figure.caption, "src": "data:image/png;base64," + base64.b64encode(figure.png).decode("ascii"),
+            "alt": figure.caption, "source": source}
+
+
+def _links(d: Diagnostic, has_flows_map: bool) -> list[dict[str, str]]:
+    links = [{"href": MAP_FILE, "text": f"Carte interactive du territoire ({MAP_FILE})"}]
+    if has_flows_map:
+        links.append({"href": FLOWS_FILE, "text": f"Carte interactive des flux de patients ({FLOWS_FILE})"})
+    return links
+
+
+def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
+            has_flows_map: bool = False) -> dict[str, Any]:
+    """The report context (see :mod:`pipeline.render.report`), with the printed figures in their sections."""
     key = [
         {"label": "Population", "value": d.population.total},
-        {"label": "Communes", "value": len(d.territory.commune_codes)},
+        {"label": "Communes", "value": len(d.territory.commune_codes)}
+        if len(d.units) == len(d.territory.commune_codes)
+        else {"label": "Communes et arrondissements", "value": len(d.units)},
         {"label": "Taille ACI", "value": d.taille.label},
         {"label": "APL 2023 (territoire)", "value": format_number(d.apl.synthesis.iloc[-1]["territoire"], 2)},
     ]
+    sections = [population_section(d), taille_section(d), supply_section(d), establishments_section(d),
+                access_section(d), representativeness_section(d), neighbours_section(d), flows_section(d)]
+    by_title = {section["title"]: section for section in sections}
+    for figure in (figures or {}).values():
+        section = by_title.get(FIGURE_SECTIONS.get(figure.section, ""))
+        if section is not None and figure.key != "graphique-etablissements":  # the report draws it as SVG
+            section.setdefault("images", []).append(image_block(figure))
+    population = by_title.get("Territoire et population")
+    if population is not None and scope_note(d):
+        population["notes"] = [*population.get("notes", []), scope_note(d)]
+    flows = by_title.get("Flux de patients")
+    if flows is not None and has_flows_map:
+        flows["links"] = [{"href": FLOWS_FILE,
+                           "text": f"Carte interactive des flux, avec le tableau des destinations ({FLOWS_FILE})"}]
     return {
         "title": f"Diagnostic territorial – {d.territory.label}",
         "subtitle": "Éléments de diagnostic pour le projet de santé (Trame d'un projet de santé)",
@@ -46,15 +91,15 @@ def context(d: Diagnostic) -> dict[str, Any]:
         "generated": d.generated,
         "demo_data": d.demo_data,
         "key_figures": key,
-        "sections": [population_section(d), taille_section(d), supply_section(d), establishments_section(d),
-                     access_section(d), representativeness_section(d), neighbours_section(d),
-                     flows_section(d)],
+        "links": _links(d, has_flows_map),
+        "sections": sections,
         "sources": _sources(d),
     }
 
 
-def write(d: Diagnostic, path: Path) -> Path:
-    return report.write_report(context(d), path)
+def write(d: Diagnostic, path: Path, figures: Mapping[str, StaticFigure] | None = None,
+          has_flows_map: bool = False) -> Path:
+    return report.write_report(context(d, figures, has_flows_map), path)
 
 
 def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
@@ -63,12 +108,8 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
                   "apl_2023": "APL médecins généralistes 2023 (DREES)"}
     if "densite_mg_10000" in communes:
         indicators["densite_mg_10000"] = "Médecins généralistes pour 10 000 hab."
-    establishments = None
-    if d.establishments is not None and not d.establishments.empty:
-        e = d.establishments.dropna(subset=["lon", "lat"])
-        establishments = gpd.GeoDataFrame(
-            {"nom": e["nom"], "groupe": e["groupe"], "categorie": e.get("categorie_libelle", e["groupe"])},
-            geometry=gpd.points_from_xy(e["lon"], e["lat"]), crs=4326)
+    points = establishment_points(d)
+    establishments = None if points is None else points[["nom", "groupe", "categorie", "geometry"]]
     professionals = None
     if d.supply is not None:
         professionals = d.supply.per_unit.assign(effectif=d.supply.per_unit["effectif"].round(1))
@@ -87,8 +128,18 @@ def flows_map_title(d: Diagnostic) -> str:
 
 
 def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
+    """``flux.html``: GP flows with named ends, the destination units drawn, and the main destinations table."""
+    table = None
+    if d.flows is not None and not d.flows.external_destinations.empty:
+        dest = d.flows.external_destinations
+        table = dest[dest["groupe"].str.lower() == FLOWS_GROUP.lower()]
+    destinations = None
+    if d.flow_places is not None and len(d.flow_places):
+        destinations = d.flow_places[["code", "nom", "geometry"]]
     return maps.flow_map(flows, perimeter=d.perimeter, communes=d.communes_geo[["code", "nom", "geometry"]],
-                         title=flows_map_title(d), demo_data=d.demo_data, source=_source_line(d))
+                         title=flows_map_title(d), demo_data=d.demo_data and not (d.flows is not None and d.flows.real),
+                         source=_source_line(d), destinations=destinations, table=table,
+                         volume_label=volume_label(d))
 
 
 def _source_line(d: Diagnostic) -> str:

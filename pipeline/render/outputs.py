@@ -135,26 +135,55 @@ def check_writable_roots() -> None:
 
 @dataclass(frozen=True)
 class OutputPaths:
-    """Final paths of a diagnostic's outputs."""
+    """Final paths of a diagnostic's outputs (``pdf`` is None unless the report was printed)."""
 
     tables: Path
     map: Path
     report: Path
+    docx: Path | None = None
+    pdf: Path | None = None
+    flows_map: Path | None = None
 
 
-def write_all(d: Diagnostic) -> OutputPaths:
-    """Write every output of ``d`` (tables, map, flow map, report), swapped in together."""
-    from pipeline.render import diagnostic_report, maps, tables
+def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
+    """Write every output of ``d``, swapped in together.
+
+    Tables (CSV, ``diagnostic.xlsx``, GeoPackage, ``summary.json``) go to the
+    diagnostic's data folder; the interactive maps (``carte.html``,
+    ``flux.html``), the printed figures (PNG), the report (``rapport.html``),
+    the Word Trame (``rapport.docx``) and, when ``pdf`` is true, the printed
+    report (``rapport.pdf``, headless Chromium) to its maps folder.
+
+    Raises
+    ------
+    PipelineError
+        A folder or file cannot be written; the previous outputs are kept.
+    BrowserMissingError, PrintError
+        ``pdf`` was asked and Chromium is missing or fails (exit code 1);
+        the previous outputs are kept.
+    """
+    from pipeline.render import diagnostic_report, figures, maps, tables, trame
+    from pipeline.render.pdf import print_pdf
 
     slug = d.territory.slug
     tables_final, maps_final = diagnostic_dir(slug), map_dir(slug)
     _check_writable(tables_final.parent)
     _check_writable(maps_final.parent)
     with atomic_dirs(tables_final, maps_final) as (tables_tmp, maps_tmp):
-        tables.write_tables(d, tables_tmp)
+        specs = tables.write_tables(d, tables_tmp)
         lines = tables.flow_lines(d)
-        maps.save_map(diagnostic_report.territory_map(d, lines), maps_tmp / "carte.html")
+        maps.save_map(diagnostic_report.territory_map(d, lines), maps_tmp / diagnostic_report.MAP_FILE)
         if lines is not None:
-            maps.save_map(diagnostic_report.flows_map(d, lines), maps_tmp / "flux.html")
-        diagnostic_report.write(d, maps_tmp / "rapport.html")
-    return OutputPaths(tables_final, maps_final / "carte.html", maps_final / "rapport.html")
+            maps.save_map(diagnostic_report.flows_map(d, lines), maps_tmp / diagnostic_report.FLOWS_FILE)
+        printed = figures.diagnostic_figures(d, lines)
+        for figure in printed.values():
+            (maps_tmp / figure.filename).write_bytes(figure.png)
+        report = maps_tmp / diagnostic_report.REPORT_FILE
+        diagnostic_report.write(d, report, printed, has_flows_map=lines is not None)
+        trame.write_trame(d, maps_tmp / trame.DOCX_FILE, printed, specs)
+        if pdf:
+            print_pdf(report, maps_tmp / "rapport.pdf")
+    return OutputPaths(tables_final, maps_final / diagnostic_report.MAP_FILE,
+                       maps_final / diagnostic_report.REPORT_FILE, maps_final / trame.DOCX_FILE,
+                       maps_final / "rapport.pdf" if pdf else None,
+                       maps_final / diagnostic_report.FLOWS_FILE if lines is not None else None)

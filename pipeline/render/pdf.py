@@ -82,6 +82,27 @@ def find_chromium() -> str:
         f"Impossible d'imprimer le rapport en PDF : le navigateur Chromium est introuvable. {INSTALL_HINT}")
 
 
+def check_printing_available(chromium: str | None = None) -> str:
+    """Fail early, in French, when the report cannot be printed (no Chromium, or no Playwright).
+
+    Returns the Chromium executable. Meant to be called before a long
+    computation whose report will be printed.
+
+    Raises
+    ------
+    BrowserMissingError
+        Chromium or Playwright is missing (exit code 1).
+    """
+    executable = chromium or find_chromium()
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        raise BrowserMissingError(
+            "Impossible d'imprimer le rapport en PDF : la bibliothèque Playwright n'est pas installée "
+            "(« make install » l'installe).") from exc
+    return executable
+
+
 # --- Reading the printed PDF: pages and named destinations ------------------------------------------------
 
 _XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
@@ -313,6 +334,7 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | No
 __all__ = [
     "BrowserMissingError",
     "PrintError",
+    "check_printing_available",
     "destination_pages",
     "find_chromium",
     "page_count",

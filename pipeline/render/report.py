@@ -33,10 +33,16 @@ Context
     ``tables`` (list of :class:`Table`-like dicts or DataFrames), ``charts``
     (list of ``{"title", "svg", "caption"}``; ``svg`` must come from
     :mod:`pipeline.render.charts`, i.e. be :class:`markupsafe.Markup`, otherwise it
-    is escaped), ``notes`` (list of str, small print), ``subsections``
-    (same structure, one level), or ``blocks`` (an ordered list of
-    ``{"type": "paragraph"|"table"|"chart"|"list"|"note", ...}``) to mix
-    content in a chosen order.
+    is escaped), ``images`` (list of ``{"title", "src", "alt", "source"}``,
+    placed after the paragraphs: printed maps; ``src`` must be a
+    ``data:image/png;base64,`` URI, anything else is dropped), ``links``
+    (list of ``{"href", "text"}`` shown after the paragraphs), ``notes``
+    (list of str, small print), ``subsections`` (same structure, one level),
+    or ``blocks`` (an ordered list of ``{"type": "paragraph"|"table"|"chart"|
+    "image"|"links"|"list"|"note", ...}``) to mix content in a chosen order.
+``links`` (list of ``{"href", "text"}``, optional)
+    Links shown under the title (the interactive maps beside the report);
+    only relative links to files and ``http(s)`` links are kept.
 ``sources`` (list of dict or str)
     Provenance: ``nom``, ``producteur``, ``millesime``, ``url``,
     ``telechargement`` (date), ``licence``, ``note``.
@@ -51,6 +57,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -152,6 +159,19 @@ def _default_decimals(series: pd.Series) -> int:
     return 1
 
 
+_LIST_SEPARATOR = re.compile(r"([,;])(?=[^\s,;])")
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after each ``,`` or ``;`` glued to the next word.
+
+    A list written without spaces (« 13001,13002,…,13016 ») is one long word
+    for the browser: it would widen its column until the table leaves the
+    printed page. The zero-width space lets it wrap; it is invisible.
+    """
+    return _LIST_SEPARATOR.sub("\\1\u200b", text)
+
+
 def table_view(table: Any) -> dict[str, Any]:
     """Normalise a table spec (DataFrame or dict) into header/rows of formatted strings.
 
@@ -184,8 +204,10 @@ def table_view(table: Any) -> dict[str, Any]:
                 row.append(format_number(value, dec))
             elif value is None or (isinstance(value, float) and math.isnan(value)):
                 row.append(MISSING)
+            elif isinstance(value, int | float):
+                row.append(format_number(value))
             else:
-                row.append(format_number(value) if isinstance(value, int | float) else str(value))
+                row.append(breakable(str(value)))
         rows.append(row)
     return {
         "title": spec.get("title"),
@@ -209,6 +231,10 @@ def _section_view(section: Mapping[str, Any], used: set[str], level: int = 2) ->
         blocks.append({"type": "paragraph", "text": text})
     if section.get("key_figures"):
         blocks.append({"type": "figures", "items": section["key_figures"]})
+    if section.get("links"):
+        blocks.append({"type": "links", "items": section["links"]})
+    for image in section.get("images", []) or []:
+        blocks.append({"type": "image", **image})
     for table in section.get("tables", []) or []:
         blocks.append({"type": "table", "table": table})
     for chart in section.get("charts", []) or []:
@@ -223,6 +249,10 @@ def _section_view(section: Mapping[str, Any], used: set[str], level: int = 2) ->
             block["view"] = table_view(spec if spec is not None else block)
         elif block["type"] == "figures":
             block["items"] = _figures(block.get("items"))
+        elif block["type"] == "image":
+            block["src"] = safe_image_source(block.get("src"))
+        elif block["type"] == "links":
+            block["items"] = safe_links(block.get("items"))
     return {
         "title": section["title"],
         "id": anchor,
@@ -230,6 +260,43 @@ def _section_view(section: Mapping[str, Any], used: set[str], level: int = 2) ->
         "blocks": blocks,
         "subsections": [_section_view(s, used, level + 1) for s in section.get("subsections", []) or []],
     }
+
+
+IMAGE_PREFIX = "data:image/png;base64,"
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def safe_image_source(src: Any) -> str | None:
+    """``src`` when it is an inline PNG (``data:image/png;base64,…``), ``None`` otherwise.
+
+    The report is opened offline and handed to others: an image is never
+    fetched from elsewhere, and nothing but base64 can follow the prefix.
+    """
+    if not isinstance(src, str) or not src.startswith(IMAGE_PREFIX):
+        return None
+    payload = src[len(IMAGE_PREFIX):]
+    return src if payload and set(payload) <= _BASE64 else None
+
+
+def safe_href(href: Any) -> str | None:
+    """A link the report may carry: ``http(s)://`` or a relative path to a file (no other scheme)."""
+    if not isinstance(href, str) or not href.strip():
+        return None
+    text = href.strip()
+    if text.lower().startswith(("https://", "http://")):
+        return text
+    if ":" in text.split("/", 1)[0] or text.startswith(("/", "\\")):
+        return None  # javascript:, file:, data:, absolute paths
+    return text
+
+
+def safe_links(items: Any) -> list[dict[str, str]]:
+    out = []
+    for item in items or []:
+        href = safe_href(item.get("href"))
+        if href is not None:
+            out.append({"href": href, "text": str(item.get("text") or href)})
+    return out
 
 
 def css_string(value: Any, max_length: int = 90) -> Markup:
@@ -297,6 +364,7 @@ def render_report(context: Mapping[str, Any]) -> str:
             demo_banner=DEMO_BANNER,
             summary=context.get("summary", []) or [],
             key_figures=_figures(context.get("key_figures")),
+            links=safe_links(context.get("links")),
             sections=sections,
             sources=sources,
             sources_id="sources" if "sources" not in used else "sources-detail",
@@ -322,6 +390,8 @@ __all__ = [
     "format_date",
     "format_number",
     "render_report",
+    "safe_href",
+    "safe_image_source",
     "table_view",
     "write_report",
 ]

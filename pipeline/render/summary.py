@@ -60,6 +60,8 @@ def summary(d: Diagnostic) -> dict[str, Any]:
             "changements": [{"groupe": c.groupe, "variation": c.delta, "commune": c.commune}
                             for c in d.access.changes],
             "communes": d.access.simulation.to_dict("records"),
+            "territoire": (None if d.access.simulation_territory is None
+                           else d.access.simulation_territory.to_dict("records")),
         }
     return jsonable({
         "territory": d.territory.spec,

@@ -1,8 +1,24 @@
-"""The diagnostic's tables: CSV files, the workbook, the GeoPackage and ``summary.json``."""
+"""The diagnostic's tables: CSV files, the workbook, the GeoPackage and ``summary.json``.
+
+Every table is described once, as a :class:`~pipeline.render.table_spec.TableSpec`
+(:func:`table_specs`): machine column names (the CSV headers, stable from one
+version to the next), French labels, kinds and decimals from
+:mod:`pipeline.render.column_catalogue`, a French title, the source and year
+of its figures, and whether it holds demonstration data. The same specs feed
+the CSV files (:func:`pipeline.render.csv_files.write_csv_files`), the
+workbook (:func:`pipeline.render.spreadsheet.write_workbook`) and the Word
+Trame, so a figure reads the same everywhere.
+
+To add a table: build its frame (machine names), give each new column a
+presentation in the catalogue, and add one :class:`TableEntry` in
+:func:`table_entries`.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,7 +26,13 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render import provenance as prov
+from pipeline.render.column_catalogue import catalogue_column, spec_from_catalogue
+from pipeline.render.csv_files import write_csv_files
+from pipeline.render.sections.common import scope_note
+from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
+from pipeline.render.table_spec import Column, ColumnKind, TableSpec
 
 SHEETS = {
     "communes": "Communes",
@@ -33,9 +55,33 @@ SHEETS = {
 }
 """Sheet of each table in ``diagnostic.xlsx`` (Excel limits sheet names to 31 characters)."""
 
-#: Tables written as CSV next to the workbook, when present.
-CSV_TABLES = ("communes", "offre", "etablissements", "calendrier", "recours", "mode_exercice", "flux_synthese",
-              "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl")
+DEMO_TEXT = "données fictives de démonstration"
+#: Tables whose rows come from each source that may be demonstration data (they get an ``avertissement``).
+DEMO_TABLES = {
+    "annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
+                       "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl"),
+    "finess": ("etablissements",),
+}
+WORKBOOK = "diagnostic.xlsx"
+
+_ESTABLISHMENT_COLUMNS = {
+    "nom": Column("nom", "Établissement", "text"),
+    "groupe": Column("groupe", "Groupe d'établissements", "text"),
+    "commune": Column("commune", "Commune (code INSEE)", "code"),
+    "unite": Column("unite", "Unité (code INSEE, arrondissement à Paris, Lyon, Marseille)", "code"),
+}
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    """One table of the diagnostic before it becomes a :class:`TableSpec`."""
+
+    key: str
+    title: str
+    frame: pd.DataFrame
+    source: str
+    note: str = ""
+    overrides: Mapping[str, Column] = field(default_factory=dict)
 
 
 def communes_table(d: Diagnostic) -> pd.DataFrame:
@@ -47,8 +93,8 @@ def communes_table(d: Diagnostic) -> pd.DataFrame:
         "commune_de_rattachement": u["commune_code"],
         "codes_postaux": u["codes_postaux"],
         f"population_{d.population.year}": u["population"],
-        "surface_km2": u["surface_km2"].round(2),
-        "densite_hab_km2": u["densite_hab_km2"].round(1),
+        "surface_km2": u["surface_km2"],
+        "densite_hab_km2": u["densite_hab_km2"],
         "particularites_qpv_zip_zac": u["particularites"],
         "epci": u["epci"],
         "epci_nom": u["epci_nom"],
@@ -60,6 +106,7 @@ def communes_table(d: Diagnostic) -> pd.DataFrame:
 
 
 def flow_lines(d: Diagnostic) -> gpd.GeoDataFrame | None:
+    """The general practitioners' main flows as lines, with the names of both ends (for the flow maps)."""
     if d.flows is None or d.flows.lines.empty:
         return None
     lines = d.flows.lines.dropna(subset=["lon_o", "lat_o", "lon_d", "lat_d"])
@@ -67,82 +114,175 @@ def flow_lines(d: Diagnostic) -> gpd.GeoDataFrame | None:
     if lines.empty:
         return None
     geometry = [LineString([(r.lon_o, r.lat_o), (r.lon_d, r.lat_d)]) for r in lines.itertuples()]
+
+    def names(column: str) -> list[object]:
+        return lines[column].tolist() if column in lines else [None] * len(lines)
+
     return gpd.GeoDataFrame(
         {"volume": lines["volume"].round(0).to_numpy(), "sens": lines["sens"].to_numpy(),
-         "origine": lines["origin"].astype(str).to_numpy(), "destination": lines["destination"].astype(str).to_numpy()},
+         "origine": lines["origin"].astype(str).to_numpy(), "destination": lines["destination"].astype(str).to_numpy(),
+         "nom_origine": names("nom_origine"), "nom_destination": names("nom_destination"),
+         "groupe": lines["groupe"].to_numpy()},
         geometry=geometry, crs=4326)
 
 
-def extra_tables(d: Diagnostic) -> dict[str, pd.DataFrame]:
-    """Tables of the report beyond the base ones: calendar, supply splits, flows, APL approchée, what-if.
+def unit_names(d: Diagnostic) -> pd.Series:
+    """Unit code -> name, for the territory's units (communes and arrondissements)."""
+    names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
+    extra = d.units.drop_duplicates("commune_code").set_index("commune_code")["nom"]
+    return pd.concat([names, extra[~extra.index.isin(names.index)]])
 
-    Only the tables the diagnostic has are returned (the calendar needs
-    ``--signature``, flows and APL approchée need the Annuaire Santé and a
-    polygon, the what-if needs ``--ajout``).
-    """
-    out: dict[str, pd.DataFrame] = {}
-    if d.taille.calendar is not None:
-        out["calendrier"] = d.taille.calendar.reset_index(drop=True)
+
+def simulation_table(d: Diagnostic) -> pd.DataFrame | None:
+    """The what-if per unit of the territory, named, machine column names (``avant``, ``apres``, ``ecart``)."""
+    if d.access is None or d.access.simulation is None:
+        return None
+    sim = d.access.simulation.rename(columns={"before": "avant", "after": "apres", "delta": "ecart"})
+    sim = sim.assign(nom=sim["code"].astype(str).map(unit_names(d)))
+    # « groupe : +2 à code »: a scenario text starting with « + » or « - » would read as a formula in a spreadsheet.
+    changes = "; ".join(f"{c.groupe} : {c.delta:+g} à {c.commune}" for c in d.access.changes)
+    columns = ["code", "nom", "groupe", "avant", "apres", "ecart"]
+    return sim[columns + [c for c in sim.columns if c not in columns]].assign(scenario=changes)
+
+
+def table_entries(d: Diagnostic) -> list[TableEntry]:
+    """Every table the diagnostic has, in the order of the report (machine frames, French titles, sources)."""
+    registry, pop = prov.registry_line(d), prov.population_line(d)
+    scope = scope_note(d) or ""
+    entries = [
+        TableEntry("communes", "Communes du territoire", communes_table(d),
+                   prov.join(pop, prov.contours_line(d), prov.qpv_line(d), prov.appartenance_line(d),
+                             prov.apl_line(d)),
+                   "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), connu pour la région "
+                   "PACA seulement ; « non renseigné » ailleurs."),
+        TableEntry("population", "Évolution de la population du territoire", d.population.evolution,
+                   prov.evolution_line(d)),
+        TableEntry("references", "Population comparée : territoire, département, région, France",
+                   d.population.references, prov.join(prov.evolution_line(d), prov.contours_line(d)), scope),
+        TableEntry("financement", "Financement ACI par mission (montants annuels)", d.taille.funding,
+                   prov.aci_line(d)),
+    ]
     if d.supply is not None:
-        for name, split in (("recours", d.supply.by_recours), ("mode_exercice", d.supply.by_mode)):
-            if not split.empty:
-                out[name] = split.reset_index()
-    if d.flows is not None and d.flows.available:
-        origin = d.flows.origin
-        out["flux_synthese"] = d.flows.synthesis.assign(origine_des_flux=origin)
-        dest = d.flows.external_destinations
-        if not dest.empty:
-            out["flux_destinations"] = dest.assign(origine_des_flux=origin)
-        bv = d.flows.bassins_de_vie
-        if not bv.empty:
-            out["flux_bassins_de_vie"] = bv.assign(origine_des_flux=origin)
-    if d.access is not None:
-        out["apl_approchee"] = d.access.communes.assign(
-            unite=d.access.unit, avertissement_apl="APL approchée calculée par l'outil, pas l'APL officielle")
-        if d.access.simulation is not None:
-            changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access.changes)
-            out["simulation_apl"] = d.access.simulation.rename(
-                columns={"before": "avant", "after": "apres", "delta": "ecart"}).assign(scenario=changes)
-    return out
-
-
-def write_tables(d: Diagnostic, folder: Path) -> None:
-    tables: dict[str, pd.DataFrame] = {
-        "communes": communes_table(d),
-        "population": d.population.evolution,
-        "references": d.population.references,
-        "financement": d.taille.funding,
-        "apl": d.apl.per_unit,
-        "voisins": d.neighbours,
-    }
-    if d.supply is not None:
-        tables["offre"] = d.supply.table
+        entries.append(TableEntry(
+            "offre", "Professionnels de santé et structures d'exercice coordonné", d.supply.table,
+            prov.join(registry, prov.finess_line(d) + " (MSP, centres de santé)", pop),
+            "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire compte "
+            "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu). " + scope))
     if d.establishments is not None:
-        tables["etablissements"] = d.establishments
+        entries.append(TableEntry(
+            "etablissements", "Établissements du territoire et des environs", d.establishments,
+            prov.finess_line(d), "Distance : au territoire, à vol d'oiseau (0 dans le territoire).",
+            _ESTABLISHMENT_COLUMNS))
+    entries.append(TableEntry("apl", "APL aux médecins généralistes par commune", d.apl.per_unit,
+                              prov.apl_line(d)))
+    entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", d.neighbours, prov.listings_line(d)))
     if d.representativeness is not None:
-        tables["representativite"] = d.representativeness
-    tables.update(extra_tables(d))
-    demo_tables = {"annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
-                                      "flux_destinations", "flux_bassins_de_vie", "apl_approchee",
-                                      "simulation_apl"),
-                   "finess": ("etablissements",)}
-    for source, names in demo_tables.items():
-        if source not in d.demo_sources:
-            continue
-        for name in names:
-            if name in tables:
-                tables[name] = tables[name].assign(avertissement="données fictives de démonstration")
-    for name in CSV_TABLES:
-        if name in tables:
-            tables[name].to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
-    with pd.ExcelWriter(folder / "diagnostic.xlsx", engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=SHEETS[name][:31], index=False)
+        entries.append(TableEntry("representativite", "Représentativité : adhérents par profession",
+                                  d.representativeness, prov.join("Fichier des adhérents fourni (ADHERENTS=)",
+                                                                  registry)))
+    if d.taille.calendar is not None:
+        entries.append(TableEntry("calendrier", "Calendrier des missions après la signature",
+                                  d.taille.calendar.reset_index(drop=True), prov.aci_line(d),
+                                  "Missions complémentaires : pas de délai particulier."))
+    if d.supply is not None:
+        for key, title, split in (("recours", "Premier et second recours", d.supply.by_recours),
+                                  ("mode_exercice", "Mode d'exercice", d.supply.by_mode)):
+            if not split.empty:
+                entries.append(TableEntry(key, title, split.reset_index(), registry,
+                                          "Effectifs distincts de professionnels."))
+    if d.flows is not None and d.flows.available:
+        origin, source = d.flows.origin, prov.model_line(d)
+        entries.append(TableEntry("flux_synthese", "Flux de patients : auto-confinement et attraction",
+                                  d.flows.synthesis.assign(origine_des_flux=origin), source))
+        if not d.flows.external_destinations.empty:
+            entries.append(TableEntry(
+                "flux_destinations", "Flux de patients : principales destinations hors du territoire",
+                d.flows.external_destinations.assign(origine_des_flux=origin), source,
+                overrides={"nom": Column("nom", "Commune de destination", "text")}))
+        if not d.flows.bassins_de_vie.empty:
+            entries.append(TableEntry("flux_bassins_de_vie", "Flux de patients : bassins de vie touchés",
+                                      d.flows.bassins_de_vie.assign(origine_des_flux=origin), source))
+    if d.access is not None:
+        entries.append(TableEntry(
+            "apl_approchee", "APL approchée (modèle de l'outil) et APL officielle par commune",
+            d.access.communes.assign(unite=d.access.unit,
+                                     avertissement_apl="APL approchée calculée par l'outil, pas l'APL officielle"),
+            prov.join(prov.access_line(d), prov.apl_line(d))))
+        simulation = simulation_table(d)
+        if simulation is not None:
+            entries.append(TableEntry("simulation_apl", "Simulation : APL approchée avant et après le scénario",
+                                      simulation, prov.access_line(d),
+                                      overrides={"nom": Column("nom", "Commune", "text")}))
+    return entries
+
+
+def _inferred(name: str, series: pd.Series) -> Column:
+    """A presentation for a column the catalogue does not know yet (its machine name as label)."""
+    label = name.replace("_", " ").strip().capitalize() or name
+    kind: ColumnKind = "text"
+    decimals = 0
+    if pd.api.types.is_bool_dtype(series):
+        kind = "boolean"
+    elif pd.api.types.is_integer_dtype(series):
+        kind = "integer"
+    elif pd.api.types.is_float_dtype(series):
+        kind, decimals = "decimal", 2
+    elif pd.api.types.is_datetime64_any_dtype(series):
+        kind = "date"
+    return Column(name, label, kind, decimals)
+
+
+def uncatalogued(entry: TableEntry) -> list[str]:
+    """Columns of ``entry`` with neither a catalogue presentation nor an override (tests keep this empty)."""
+    return [str(c) for c in entry.frame.columns if str(c) not in entry.overrides and catalogue_column(str(c)) is None]
+
+
+def to_spec(entry: TableEntry, demo: bool) -> TableSpec:
+    """The :class:`TableSpec` of ``entry``; a column missing from the catalogue is presented from its name
+    and type rather than failing the whole diagnostic (:func:`uncatalogued` lists them for the tests)."""
+    frame = entry.frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    if demo:
+        frame = frame.assign(avertissement=DEMO_TEXT)
+    overrides = dict(entry.overrides)
+    for name in frame.columns:
+        if name not in overrides and catalogue_column(name) is None:
+            overrides[name] = _inferred(name, frame[name])
+    for name in frame.columns:
+        column = overrides.get(name) or catalogue_column(name)
+        if column is not None and column.kind == "code":
+            # Codes are text: a code column read as numbers would lose its leading zeros.
+            frame[name] = frame[name].map(lambda v: v if v is None or v != v else str(v)).astype(object)
+    return spec_from_catalogue(entry.key, entry.title, frame, entry.source, note=entry.note,
+                               sheet=SHEETS.get(entry.key, ""), demo=demo, overrides=overrides)
+
+
+def table_specs(d: Diagnostic) -> list[TableSpec]:
+    """Every table of the diagnostic as a :class:`TableSpec` (report order)."""
+    demo_keys = {key for source, keys in DEMO_TABLES.items() if d.is_demo(source) for key in keys}
+    return [to_spec(entry, entry.key in demo_keys) for entry in table_entries(d)]
+
+
+def demo_warning(d: Diagnostic) -> str | None:
+    if not d.demo_data:
+        return None
+    what = " et ".join(w for w, s in (("les professionnels de santé", "annuaire-sante"),
+                                       ("les établissements", "finess")) if d.is_demo(s)) or "certaines données"
+    return (f"Données fictives de démonstration : {what} de ce classeur sont générés par l'outil et ne décrivent "
+            "pas le territoire réel.")
+
+
+def write_tables(d: Diagnostic, folder: Path) -> list[TableSpec]:
+    """Write the CSV files, ``diagnostic.xlsx``, ``territoire.gpkg`` and ``summary.json`` into ``folder``."""
+    specs = table_specs(d)
+    write_csv_files(specs, folder)
+    write_workbook(specs, folder / WORKBOOK, title=f"Diagnostic territorial – {d.territory.label}",
+                   territory=f"{d.territory.label} ({d.territory.spec})", generated=d.generated,
+                   demo_warning=demo_warning(d))
     perimeter = d.perimeter.assign(territoire=d.territory.spec, population=d.population.total,
                                    taille=d.taille.label)
     perimeter.to_file(folder / "territoire.gpkg", layer="perimetre", driver="GPKG")
     communes = d.communes_geo[["code", "nom", "population", "area_km2", "densite_hab_km2", "apl_2023", "geometry"]]
     communes.to_file(folder / "territoire.gpkg", layer="communes", driver="GPKG")
     (folder / "summary.json").write_text(json.dumps(summary_json(d), ensure_ascii=False, indent=2), encoding="utf-8")
-
-
+    return specs

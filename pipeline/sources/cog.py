@@ -49,6 +49,10 @@ def build_mapping(communes: pd.DataFrame, edges: pd.DataFrame, current_vintage: 
     ranked = ranked.sort_values(["code", "vintage", "_p"], ascending=[True, False, True])
     best = ranked.drop_duplicates("code", keep="first").set_index("code")
     next_code = best["target"].to_dict()
+    # The edge that wins may carry no name (``anciensCodes`` list bare codes) while another one does (the
+    # INSEE history file names every commune that ended): a former code keeps the last name it had.
+    named = edges.dropna(subset=["nom"]).sort_values("vintage").drop_duplicates("code", keep="last")
+    edge_names = named.set_index("code")["nom"].to_dict()
 
     names = (
         communes.sort_values("vintage").drop_duplicates("code", keep="last").set_index("code")
@@ -87,6 +91,8 @@ def build_mapping(communes: pd.DataFrame, edges: pd.DataFrame, current_vintage: 
             nom, seen_in = names.at[code, "nom"], last_vintage[code]
         else:
             nom, seen_in = best.at[code, "nom"], int(best.at[code, "vintage"])
+            if nom is None or nom != nom:
+                nom = edge_names.get(code)
         rows.append((code, target, kind, nom, seen_in, note))
     mapping = pd.DataFrame(rows, columns=["code", "current_code", "kind", "nom", "last_vintage", "note"])
     mapping["last_vintage"] = mapping["last_vintage"].astype("Int32")

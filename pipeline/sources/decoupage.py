@@ -86,6 +86,15 @@ def _history_edges(history: list[dict[str, Any]], vintage: int) -> list[dict[str
     """Edges from the INSEE history file: a commune that ended → its successor."""
     edges = []
     for record in history:
+        pole = str(record.get("pole") or "")
+        if record.get("type") in {"COMP", "COMD", "COMA"} and pole.startswith("COM-") and record.get("dateDebut"):
+            # A commune absorbed into another lives on as its « partie » (COMP), whose pole is the commune it
+            # joined: the only record naming many old codes (04002 Ainac, 05043 Les Costes).
+            target = pole[4:].split("@", 1)[0]
+            if target and target != record.get("code"):
+                edges.append({"vintage": vintage, "code": record["code"], "target": target, "kind": "historique",
+                              "nom": record.get("nom"), "date": record["dateDebut"]})
+            continue
         successor = record.get("successeur")
         if not successor or not record.get("dateFin") or record.get("type") != "COM":
             continue

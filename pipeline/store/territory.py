@@ -82,8 +82,13 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             target = mapping.at[code, "current_code"]
             label = {"deleguee": "commune déléguée", "associee": "commune associée"}.get(
                 mapping.at[code, "kind"], "ancien code")
+            # An old code has no name in the mapping when it disappeared before the packages' history:
+            # take the name it last had in the COG, and never print « nan ».
+            former = mapping.at[code, "nom"]
+            if pd.isna(former) or not str(former).strip():
+                former = geography.commune_names(con, {code}).get(code, "nom inconnu")
             notes.append(
-                f"{code} ({mapping.at[code, 'nom']}, {label}) rattaché à la commune actuelle {target} "
+                f"{code} ({former}, {label}) rattaché à la commune actuelle {target} "
                 f"({by_code.at[target, 'nom']})"
             )
             rows.append(by_code.loc[[target]].reset_index())

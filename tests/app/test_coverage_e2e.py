@@ -180,7 +180,8 @@ def test_overlapping_listing(coverage: dict[str, Any]) -> None:
     assert shared_population == 21_640 + 1_477  # Mandelieu-la-Napoule and Théoule-sur-Mer, 2026
     assert int(float(pair["shared_population"])) == shared_population
     side = "a" if pair["cpts_a"] == "CPTS Ouest 06" else "b"
-    assert float(pair[f"share_pop_{side}"]) == pytest.approx(shared_population / population_2026(OUEST), rel=1e-3)
+    # The CSV rounds shares to 3 decimals.
+    assert float(pair[f"share_pop_{side}"]) == pytest.approx(shared_population / population_2026(OUEST), abs=5e-4)
     units = {c["code"]: int(c.get("population") or 0) for c in raw_json("6.0.0", "communes")
              if c.get("departement") == "06" and c["type"] == "commune-actuelle"}
     white = set(units) - listed - set(OUEST) - set(LERINS)

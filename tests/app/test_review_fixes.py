@@ -201,16 +201,18 @@ def test_workbook_has_the_report_tables(runs: dict[str, Any]) -> None:
                 "Flux - destinations", "Flux - bassins de vie", "APL approchée", "Simulation APL approchée"]
     assert set(expected) <= set(sheets)
     assert all(len(s) <= 31 for s in sheets)
+    # The workbook speaks French (its « Lisez-moi » gives each label's CSV machine name).
     calendar = pd.read_excel(path, sheet_name="Calendrier des missions", engine="openpyxl")
-    assert list(calendar.columns[:2]) == ["mission", "categorie"] and len(calendar) > 0
+    assert list(calendar.columns[:2]) == ["Mission", "Catégorie"] and len(calendar) > 0
     simulation = pd.read_excel(path, sheet_name="Simulation APL approchée", engine="openpyxl",
-                               dtype={"code": str})
-    assert {"avant", "apres", "ecart", "scenario"} <= set(simulation.columns)
-    row = simulation.set_index("code").loc["04070"]
-    assert row["apres"] > row["avant"] and abs(row["ecart"] - (row["apres"] - row["avant"])) < 1e-9
-    assert set(simulation["scenario"]) == {"+2 Médecins généralistes à 04070"}
-    approx = pd.read_excel(path, sheet_name="APL approchée", engine="openpyxl", dtype={"code": str})
-    assert approx["code"].tolist() == ["04070"] and "apl_officielle_2023" in approx.columns
+                               dtype={"Code INSEE": str})
+    assert {"Avant", "Après", "Écart", "Scénario"} <= set(simulation.columns)
+    row = simulation.set_index("Code INSEE").loc["04070"]
+    # Rounded to 0.1 in the workbook.
+    assert row["Après"] > row["Avant"] and abs(row["Écart"] - (row["Après"] - row["Avant"])) <= 0.1 + 1e-9
+    assert set(simulation["Scénario"]) == {"Médecins généralistes : +2 à 04070"}
+    approx = pd.read_excel(path, sheet_name="APL approchée", engine="openpyxl", dtype={"Code INSEE": str})
+    assert approx["Code INSEE"].tolist() == ["04070"] and "APL officielle 2023" in approx.columns
     for name in ("calendrier", "recours", "mode_exercice", "flux_synthese", "apl_approchee", "simulation_apl"):
         assert (tables(runs, "communes-04070") / f"{name}.csv").is_file(), name
     # Without --signature and --ajout there is no calendar or what-if sheet.

@@ -111,7 +111,7 @@ def test_finess_loaded_as_real_data(outputs: dict[str, Any]) -> None:
     summary = json.loads((outputs["tables"] / "summary.json").read_text("utf-8"))
     assert summary["demo_sources"] == ["annuaire-sante"]  # the real FINESS replaced the demo one
     table = pd.read_csv(outputs["tables"] / "etablissements.csv", dtype=str)
-    inside = table[table["dans_territoire"] == "True"]
+    inside = table[table["dans_territoire"] == "oui"]  # booleans are written « oui » / « non »
     assert set(inside["nom"]) == {SCRIPT_NAME, IMG_NAME, PLAIN_NAME}
     assert set(table["commune"]) == {"04094", "04081"}
     assert "avertissement" not in table.columns  # real establishments are not labelled as demo data

@@ -9,13 +9,16 @@ from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
     fmt,
+    france_label,
+    tables_place,
 )
 
 
 def access_section(d: Diagnostic) -> dict[str, Any]:
     syn = d.apl.synthesis
-    syn = syn.assign(annee=syn["annee"].astype(str)).rename(columns={"annee": "Année", "territoire": "Territoire",
-                                            "departement": "Département", "region": "Région", "france": "France"})
+    syn = syn.assign(annee=syn["annee"].astype(str)).rename(columns={
+        "annee": "Année", "territoire": "Territoire", "departement": "Département", "region": "Région",
+        "france": france_label(d)})
     communes = d.apl.per_unit.rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
                                                  "population": "Population", "apl_2022": "APL 2022",
                                                  "apl_2023": "APL 2023", "sous_dense": "APL 2023 < 2,5"})
@@ -24,13 +27,22 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
     under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
     paragraphs = [
         "APL officielle de la DREES aux médecins généralistes (consultations et visites accessibles par habitant "
-        "standardisé et par an), moyenne du territoire pondérée par la population des communes.",
+        "standardisé et par an). La valeur du territoire, du département, de la région et de la France est la "
+        "moyenne des communes pondérée par leur population standardisée (population corrigée de la structure par "
+        "âge des besoins de soins, publiée par la DREES avec l'APL), comme le fait la DREES.",
         f"{under} commune(s) du territoire sous le seuil de 2,5 consultations par an et par habitant en 2023.",
     ]
     if d.apl.missing:
         paragraphs.append("Communes sans APL publiée (non disponible) : " + ", ".join(d.apl.missing))
+    apl_table: dict[str, Any] = {"title": "APL par commune", "data": communes, "decimals": 2}
+    if len(communes) > MAX_UNITS_LISTED:
+        # A large territory: the units under the threshold (or without APL) are named, the others counted.
+        flagged = communes[communes["APL 2023 < 2,5"] != "non"]
+        apl_table = {"title": f"Unités sous le seuil de 2,5 ou sans APL publiée ({len(flagged)} sur {len(communes)})",
+                     "data": flagged, "decimals": 2,
+                     "note": "L'APL de toutes les unités est dans " + tables_place(d, "apl.csv", "APL") + "."}
     tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn, "decimals": 2},
-              {"title": "APL par commune", "data": communes, "decimals": 2}]
+              apl_table]
     subsections = []
     if d.access is not None:
         rho, n = d.access.spearman_territory
@@ -51,14 +63,78 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} communes du "
                 f"territoire, {fmt(rho_v, 2)} sur {n_v} communes du voisinage.",
             ],
-            "tables": [{"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}],
+            "tables": [_approx_table(d, approx)],
         }
         if d.access.simulation is not None:
-            sim = d.access.simulation.rename(columns={"code": "Code INSEE", "groupe": "Profession",
-                                                         "before": "Avant", "after": "Après", "delta": "Écart"})
-            changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access.changes)
-            sub["tables"].append({"title": f"Simulation : {changes}", "data": sim, "decimals": 2})
+            sub["tables"].extend(simulation_tables(d))
+            sub["paragraphs"].extend(simulation_paragraphs(d))
         if d.is_demo(REGISTRY_SOURCE):
             sub["notes"] = [DEMO_WARNING]
         subsections.append(sub)
     return {"title": "Accessibilité", "paragraphs": paragraphs, "tables": tables, "subsections": subsections}
+
+
+#: Beyond this many units, per-unit tables name the units that matter and say where the full table is.
+MAX_UNITS_LISTED = 40
+
+
+def _approx_table(d: Diagnostic, approx: Any) -> dict[str, Any]:
+    if len(approx) <= MAX_UNITS_LISTED:
+        return {"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}
+    lowest = approx.sort_values("APL approchée", kind="stable").head(15)
+    return {"title": f"Les 15 unités à l'APL approchée la plus faible (sur {len(approx)})", "data": lowest,
+            "decimals": 2, "note": "Toutes les unités : " + tables_place(d, "apl_approchee.csv", "APL approchée") + "."}
+
+
+def _change_text(d: Diagnostic) -> str:
+    names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
+    return "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}"
+                     + (f" ({names[c.commune]})" if c.commune in names.index else "") for c in d.access.changes) \
+        if d.access is not None else ""
+
+
+def simulation_paragraphs(d: Diagnostic) -> list[str]:
+    """What the what-if changes, said in words: a scenario without effect on the territory is named as such."""
+    if d.access is None or d.access.simulation is None:
+        return []
+    sim = d.access.simulation
+    moved = sim["delta"].abs().fillna(0) > 0.005
+    outside = [c.commune for c in d.access.changes if c.commune not in set(d.units["unit_code"])]
+    where = ""
+    if outside:
+        where = (" Les communes modifiées hors du territoire (" + ", ".join(outside) + ") sont prises en compte "
+                 "avec leurs distances au territoire.")
+    if not moved.any():
+        return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les "
+                "changements sont trop loin des communes du territoire (au-delà des paliers de distance du "
+                "modèle) pour que leurs habitants y aient accès." + where]
+    return [f"Simulation : le scénario modifie l'APL approchée de {int(moved.sum())} commune(s) du territoire sur "
+            f"{len(sim)}." + where]
+
+
+def simulation_tables(d: Diagnostic) -> list[dict[str, Any]]:
+    """The territory's before/after, then the units the scenario changes (named), for the report."""
+    if d.access is None or d.access.simulation is None:
+        return []
+    changes = _change_text(d)
+    tables: list[dict[str, Any]] = []
+    if d.access.simulation_territory is not None and not d.access.simulation_territory.empty:
+        territory = d.access.simulation_territory.rename(columns={
+            "groupe": "Profession", "avant": "Avant", "apres": "Après", "ecart": "Écart"})
+        tables.append({"title": f"Simulation : {changes} — APL approchée du territoire", "data": territory,
+                       "decimals": 2, "note": "Moyenne des communes du territoire pondérée par leur population."})
+    sim = d.access.simulation
+    names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
+    moved = sim[sim["delta"].abs().fillna(0) > 0.005]
+    if moved.empty:
+        return tables
+    table = moved.assign(nom=moved["code"].astype(str).map(names))[["code", "nom", "groupe", "before", "after",
+                                                                     "delta"]]
+    table = table.rename(columns={"code": "Code INSEE", "nom": "Commune", "groupe": "Profession",
+                                  "before": "Avant", "after": "Après", "delta": "Écart"})
+    note = None
+    if len(moved) < len(sim):
+        note = f"Les {len(sim) - len(moved)} autres communes du territoire ne changent pas."
+    tables.append({"title": f"Simulation : {changes} — communes dont l'APL approchée change", "data": table,
+                   "decimals": 2, "note": note})
+    return tables

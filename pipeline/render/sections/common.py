@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 
+from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.report import format_number
 
 DEMO_WARNING = (
@@ -52,3 +53,37 @@ def day(value: date | None) -> str:
 
 def fmt(value: float, decimals: int = 0) -> str:
     return format_number(value, decimals)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """« 1 CPTS », « 2 établissements »: the count and the noun agreed with it (0 and 1 are singular in French)."""
+    word = singular if abs(count) < 2 else (plural_form or singular + "s")
+    return f"{format_number(count)} {word}"
+
+
+def agree(count: int, singular: str, plural_form: str) -> str:
+    """The verb or noun agreed with ``count`` (« partage » / « partagent »)."""
+    return singular if abs(count) < 2 else plural_form
+
+
+def tables_place(d: Diagnostic, csv_name: str, sheet: str) -> str:
+    """Where a full table is: « le fichier etablissements.csv et la feuille « Établissements » du classeur
+    diagnostic.xlsx (dossier des tableaux diagnostics/<dossier>/) »."""
+    return (f"le fichier {csv_name} et la feuille « {sheet} » du classeur diagnostic.xlsx (dossier des "
+            f"tableaux du diagnostic : diagnostics/{d.territory.slug}/)")
+
+
+def france_label(d: Diagnostic) -> str:
+    """« France », or what the « France » figures of a database restricted to some départements cover."""
+    if not d.loaded_departements:
+        return "France"
+    return "France (départements chargés : " + ", ".join(d.loaded_departements) + ")"
+
+
+def scope_note(d: Diagnostic) -> str | None:
+    """The French note saying that région and France figures cover the loaded départements only."""
+    if not d.loaded_departements:
+        return None
+    return ("Base limitée aux départements " + ", ".join(d.loaded_departements) + " (make data --departements) : "
+            "les figures « Région » et « France » de ce rapport ne portent que sur les départements chargés de la "
+            "région et de la France, pas sur la région et la France entières.")

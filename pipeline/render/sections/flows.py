@@ -9,7 +9,11 @@ from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
     fmt,
+    tables_place,
 )
+
+#: Rows of a flow table beyond which the report shows the main ones and says where the others are.
+MAX_ROWS = 25
 
 #: Flow-table columns as shown in the report.
 FLOW_VOLUME_NOTE = (
@@ -69,8 +73,16 @@ def flows_section(d: Diagnostic) -> dict[str, Any]:
         dest = dest[["groupe", "destination", "nom", "volume", "part_des_residents"]].rename(columns={
             "groupe": "Profession", "destination": "Code INSEE", "nom": "Commune", "volume": volumes,
             "part_des_residents": "Part des recours des habitants (%)"})
+        note = None
+        if len(dest) > MAX_ROWS:
+            # The general practitioners' ten main destinations, five for each other profession.
+            rank = dest.groupby("Profession").cumcount()
+            keep = (dest["Profession"] == "Médecins généralistes") & (rank < 10) | (rank < 5)
+            note = (f"{int((~keep).sum())} autres destinations dans "
+                    + tables_place(d, "flux_destinations.csv", "Flux - destinations") + ".")
+            dest = dest[keep]
         tables.append({"title": "Principales destinations hors du territoire", "data": dest,
-                       "decimals": {volumes: 0, "Part des recours des habitants (%)": 1}})
+                       "decimals": {volumes: 0, "Part des recours des habitants (%)": 1}, "note": note})
     if not d.flows.bassins_de_vie.empty:
         bv = d.flows.bassins_de_vie.copy()
         for col in ("part_residents_dans_territoire", "auto_confinement_bv"):
@@ -87,12 +99,18 @@ def flows_section(d: Diagnostic) -> dict[str, Any]:
             "flux_interieur_vers_exterieur": "Flux de la partie intérieure vers l'extérieure",
             "flux_exterieur_vers_interieur": "Flux de la partie extérieure vers l'intérieure"})
         shares = ("Part des recours émis dans le territoire (%)", "Auto-confinement du bassin (%)")
+        where = ""
+        if len(bv) > MAX_ROWS:
+            # Many bassins de vie: the general practitioners' rows (the other professions in the tables).
+            bv = bv[bv["Profession"] == "Médecins généralistes"]
+            where = (" Médecins généralistes seulement ; toutes les professions dans "
+                     + tables_place(d, "flux_bassins_de_vie.csv", "Flux - bassins de vie") + ".")
         tables.append({"title": "Bassins de vie 2022 touchés par le périmètre", "data": bv,
                        "decimals": {c: 1 if c in shares else 0 for c in bv.columns
                                     if c not in ("Code BV2022", "Bassin de vie", "Profession",
                                                  "Coupé par le périmètre")},
                        "note": "Flux intérieur/extérieur : recours entre les communes du bassin situées dans le "
-                               "périmètre et celles situées hors du périmètre."})
+                               "périmètre et celles situées hors du périmètre." + where})
     paragraphs = [
         _flow_method_paragraph(d.flows),
         "L'auto-confinement est la part des recours des habitants réalisés dans le territoire ; un périmètre qui "

@@ -8,6 +8,7 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
+    agree,
 )
 
 
@@ -25,13 +26,22 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
 
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     if d.neighbours.empty:
-        return {"title": "Chevauchements et voisins",
-                "paragraphs": ["Aucune autre CPTS des listes chargées ne partage ou ne jouxte ce territoire."]}
+        if not d.listings_in_region:
+            text = ("Aucune liste de CPTS chargée pour cette région : les chevauchements et les CPTS voisines ne "
+                    "peuvent pas être recherchés (chargez la liste de l'ARS avec « make data CPTS=… »).")
+        else:
+            text = (f"Aucune autre CPTS des listes chargées ({', '.join(d.listings_in_region)}) ne partage ou ne "
+                    "jouxte ce territoire.")
+        return {"title": "Chevauchements et voisins", "paragraphs": [text]}
     n = d.neighbours.rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
                                      "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
     shared = d.neighbours[d.neighbours["unites_communes"] != ""]
-    paragraphs = [f"{len(shared)} CPTS partagent des communes avec ce territoire ; "
-                  f"{int(d.neighbours['limitrophe'].sum())} sont limitrophes. L'instruction DGOS/CNAM rappelle "
-                  "qu'un territoire ne relève que d'une seule CPTS."]
+    bordering = int(d.neighbours["limitrophe"].sum())
+    sharing = (f"{len(shared)} CPTS {agree(len(shared), 'partage', 'partagent')} des communes avec ce territoire"
+               if len(shared) else "Aucune autre CPTS ne partage de commune avec ce territoire")
+    touching = (f"{bordering} {agree(bordering, 'est limitrophe', 'sont limitrophes')}" if bordering
+                else "aucune n'est limitrophe")
+    paragraphs = [f"{sharing} ; {touching}. L'instruction DGOS/CNAM rappelle qu'un territoire ne relève que d'une "
+                  "seule CPTS."]
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}

@@ -1,11 +1,21 @@
-"""Report sections « Offre de soins » and « Établissements »."""
+"""Report sections « Offre de soins » and « Établissements ».
+
+The printed report is an annex of the projet de santé: long lists are
+bounded (counts by group and category, the establishments of the territory
+up to :data:`MAX_LISTED`, the nearest ones outside), and the report says
+where the full list is (``etablissements.csv`` and the « Établissements »
+sheet of ``diagnostic.xlsx``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts
+from pipeline.render.palette import establishment_order
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     ESTABLISHMENTS_DEMO_WARNING,
@@ -13,7 +23,16 @@ from pipeline.render.sections.common import (
     GROUP_DISPLAY,
     LIBELLES,
     REGISTRY_SOURCE,
+    france_label,
+    plural,
+    scope_note,
+    tables_place,
 )
+
+#: Establishments of the territory listed by name in the report; the others are counted (full list in the tables).
+MAX_LISTED = 30
+#: Nearest establishments outside the territory listed by name.
+MAX_NEAREST = 10
 
 
 def supply_section(d: Diagnostic) -> dict[str, Any]:
@@ -22,41 +41,110 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
     table = d.supply.table.rename(columns=LIBELLES)
+    france = france_label(d)
+    table = table.rename(columns={LIBELLES["densite_france"]: f"Densité {france}"})
     chart_data = {
         g: {"Territoire": r.densite_10000, "Département": r.densite_departement, "Région": r.densite_region,
-            "France": r.densite_france}
+            france: r.densite_france}
         for g, r in d.supply.table.set_index("groupe").iterrows() if g in GROUP_DISPLAY
     }
     tables = [{"title": "Professionnels et structures d'exercice coordonné (densité pour 10 000 habitants)",
                "data": table, "decimals": {LIBELLES["praticiens_etp"]: 1, LIBELLES["densite_10000"]: 1,
                                            LIBELLES["densite_departement"]: 1, LIBELLES["densite_region"]: 1,
-                                           LIBELLES["densite_france"]: 1},
+                                           f"Densité {france}": 1},
                "note": "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire "
                        "compte une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
                        "lieu). Densités sur les effectifs distincts. MSP et centres de santé : FINESS. Source : "
                        "Annuaire Santé (extraction RPPS/ADELI)."}]
     for title, split in (("Premier et second recours", d.supply.by_recours), ("Mode d'exercice", d.supply.by_mode)):
         if split is not None and not split.empty:
-            tables.append({"title": title, "data": split.reset_index().rename(columns={"groupe": "Profession"}),
-                           "decimals": 0, "note": "Effectifs distincts de professionnels."})
+            frame = split.reset_index().rename(columns={"groupe": "Profession"})
+            frame.columns = [str(c)[:1].upper() + str(c)[1:] for c in frame.columns]
+            tables.append({"title": title, "data": frame, "decimals": 0,
+                           "note": "Effectifs distincts de professionnels."})
     notes = [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []
+    if scope_note(d):
+        notes.append(str(scope_note(d)))
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [
         {"title": "Densité de professionnels comparée", "svg": charts.grouped_supply_chart(chart_data)}]}
+
+
+def _place_names(d: Diagnostic) -> pd.Series:
+    names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
+    communes = d.units.drop_duplicates("commune_code").set_index("commune_code")["nom"]
+    outside = pd.Series(d.place_names, dtype=object)
+    names = pd.concat([names, communes[~communes.index.isin(names.index)]])
+    return pd.concat([names, outside[~outside.index.isin(names.index)]])
+
+
+def _place(row: pd.Series, names: pd.Series) -> str:
+    """« Gréoux-les-Bains (04094) » (the code alone when no name is known)."""
+    for column in ("unite", "commune"):
+        code = row.get(column)
+        if isinstance(code, str) and code:
+            return f"{names[code]} ({code})" if code in names.index else code
+    return "n.d."
+
+
+def _listing(frame: pd.DataFrame, names: pd.Series, with_distance: bool) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "Établissement": frame["nom"],
+        "Groupe": frame["groupe"],
+        "Catégorie FINESS": frame["categorie_libelle"] if "categorie_libelle" in frame else frame["groupe"],
+        "Commune": [_place(row, names) for _, row in frame.iterrows()],
+    })
+    if with_distance:
+        out["Distance au territoire (km)"] = frame["distance_km"].to_numpy()
+    return out
 
 
 def establishments_section(d: Diagnostic) -> dict[str, Any]:
     if d.establishments is None:
         return {"title": "Établissements", "paragraphs": ["Aucune extraction FINESS n'est chargée."]}
     e = d.establishments
+    inside_mask = e["dans_territoire"].astype(bool)
+    inside, outside = e[inside_mask], e[~inside_mask]
+    order = establishment_order(e["groupe"])
     counts = e.groupby(["groupe", "dans_territoire"]).size().unstack(fill_value=0)
-    counts = counts.rename(columns={True: "Dans le territoire", False: "À moins de 10 km"}).reset_index()
-    columns = [c for c in ("nom", "groupe", "categorie_libelle", "commune", "dans_territoire", "distance_km")
-               if c in e.columns]
-    listing = e[columns].rename(columns={"nom": "Établissement", "groupe": "Groupe",
-                                         "categorie_libelle": "Catégorie FINESS", "commune": "Commune",
-                                         "dans_territoire": "Dans le territoire", "distance_km": "Distance (km)"})
-    listing["Dans le territoire"] = listing["Dans le territoire"].map({True: "oui", False: "non"})
-    return {"title": "Établissements", "tables": [
-        {"title": "Établissements par groupe", "data": counts.rename(columns={"groupe": "Groupe"})},
-        {"title": "Liste des établissements", "data": listing, "decimals": 1}],
-        "notes": [ESTABLISHMENTS_DEMO_WARNING] if d.is_demo(FINESS_SOURCE) else []}
+    counts = counts.reindex(columns=[True, False], fill_value=0).reindex(order)
+    counts = counts.rename(columns={True: "Dans le territoire", False: "À proximité (hors territoire)"})
+    counts = counts.reset_index().rename(columns={"groupe": "Groupe"})
+    by_category = (e.assign(cat=e["categorie_libelle"].fillna(e["groupe"]) if "categorie_libelle" in e
+                            else e["groupe"])
+                   .groupby(["groupe", "cat", "dans_territoire"]).size().unstack(fill_value=0)
+                   .reindex(columns=[True, False], fill_value=0).reset_index())
+    by_category["_order"] = by_category["groupe"].map({g: i for i, g in enumerate(order)})
+    by_category = by_category.sort_values(["_order", True], ascending=[True, False]).drop(columns="_order")
+    by_category.columns = ["Groupe", "Catégorie FINESS", "Dans le territoire", "À proximité (hors territoire)"]
+    names = _place_names(d)
+    rank = inside.assign(_order=inside["groupe"].map({g: i for i, g in enumerate(order)}))
+    listed = rank.sort_values(["_order", "nom"], kind="stable").head(MAX_LISTED)
+    nearest = outside.sort_values(["distance_km", "nom"], kind="stable").head(MAX_NEAREST)
+    where = tables_place(d, "etablissements.csv", "Établissements")
+    paragraphs = [
+        f"{plural(len(inside), 'établissement')} dans le territoire et {plural(len(outside), 'établissement')} "
+        f"à proximité (hors du territoire) dans l'extraction FINESS. La liste complète, avec adresses, numéros "
+        f"FINESS et coordonnées, est dans {where}.",
+    ]
+    tables: list[dict[str, Any]] = [
+        {"title": "Établissements par groupe", "data": counts},
+        {"title": "Établissements par catégorie FINESS", "data": by_category},
+    ]
+    if len(listed):
+        title = "Établissements du territoire"
+        note = None
+        if len(inside) > len(listed):
+            title += f" ({len(listed)} premiers sur {len(inside)}, par groupe)"
+            note = f"Les {len(inside) - len(listed)} autres sont dans {where}."
+        tables.append({"title": title, "data": _listing(listed, names, False), "note": note})
+    if len(nearest):
+        shown = f" ({len(nearest)} sur {len(outside)})" if len(outside) > len(nearest) else ""
+        tables.append({"title": f"Établissements les plus proches hors du territoire{shown}",
+                       "data": _listing(nearest, names, True), "decimals": 1})
+    charts_ = []
+    if len(inside):
+        per_group = {str(k): int(v) for k, v in inside.groupby("groupe").size().items()}
+        charts_.append({"title": "Établissements du territoire par groupe",
+                        "svg": charts.establishments_chart(per_group)})
+    return {"title": "Établissements", "paragraphs": paragraphs, "tables": tables, "charts": charts_,
+            "notes": [ESTABLISHMENTS_DEMO_WARNING] if d.is_demo(FINESS_SOURCE) else []}

@@ -132,8 +132,9 @@ def new_frame(
     legend_ax.set_axis_off()
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="box")  # the extent is widened to the box's shape: no distortion
-    fig.text(0.015, 0.955, textwrap.fill(title, 90), fontsize=12.5, fontweight="bold", color=TEXT_COLOR,
-             va="top", ha="left")
+    # The demonstration label takes the right end of the title line: a long title wraps before it.
+    fig.text(0.015, 0.955, textwrap.fill(title, 50 if demo_data else 80), fontsize=12.5, fontweight="bold",
+             color=TEXT_COLOR, va="top", ha="left")
     if demo_data:
         fig.text(0.985, 0.955, DEMO_BANNER, fontsize=9, fontweight="bold", color="white", va="top", ha="right",
                  bbox={"boxstyle": "round,pad=0.35", "facecolor": "#b00020", "edgecolor": "none"})

@@ -7,6 +7,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.store.connection import read_geo
+from pipeline.store.queries import current_vintage
 
 
 def members(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -43,3 +44,14 @@ def anomalies(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def perimeters(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
     """Perimeters given as polygons: ``listing, cpts, cpts_id``, geometry (EPSG:4326)."""
     return read_geo(con, "SELECT listing, cpts, cpts_id, geometry FROM cpts_perimetres ORDER BY listing, cpts_id")
+
+
+def listings_in_regions(con: duckdb.DuckDBPyConnection, regions: list[str]) -> list[str]:
+    """Loaded listings with at least one member unit in one of ``regions`` (current COG)."""
+    if not regions:
+        return []
+    rows = con.execute(
+        "SELECT DISTINCT m.listing FROM cpts_membres m JOIN communes c ON c.code = m.commune_code "
+        "AND c.vintage = ? WHERE c.region IN (SELECT unnest(?)) ORDER BY 1",
+        [current_vintage(), list(regions)]).fetchall()
+    return [str(r[0]) for r in rows]

@@ -44,3 +44,10 @@ def setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     """A setting of this database (``schema_info``), or None."""
     rows = con.execute("SELECT value FROM schema_info WHERE key = ?", [key]).fetchall()
     return str(rows[0][0]) if rows else None
+
+
+def loaded_departements(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Départements the database was restricted to (``data --departements``; setting ``departements`` written
+    by :mod:`pipeline.app.data`), empty when it holds all of France."""
+    value = setting(con, "departements")
+    return [code for code in (value or "").split(",") if code.strip()]

@@ -1,0 +1,129 @@
+"""Small things a reader notices (issue 14, item 5), through the real command line on the fixture database.
+
+* counts agree in French (« 1 CPTS partage … ; 1 est limitrophe », « 0 établissement »);
+* a territory of a région without any loaded listing says « aucune liste de CPTS chargée pour cette
+  région », not « aucune autre CPTS »;
+* ``territoire communes:04002`` names the old commune (Ainac, merged into La Robine-sur-Galabre in
+  1973, named by the INSEE history file), never « nan »;
+* the report says the APL is weighted by the standardised population, as the DREES (and the code) do;
+* an ``AJOUT=`` change too far from the territory says so instead of printing a table of zeros, and the
+  simulation names the communes and gives the territory's before/after;
+* a database loaded for a few départements labels its « France » figures with what they cover.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tests.render.documents_runs import Run, database_copy, run_in
+
+pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("report_wording")]
+
+
+@pytest.fixture(scope="module")
+def data(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return database_copy(fixture_data_dir, tmp_path_factory.mktemp("wording"))
+
+
+def report_text(run: Run, slug: str) -> str:
+    page = (run.maps(slug) / "rapport.html").read_text(encoding="utf-8")
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
+
+
+def neighbours_paragraph(table: list[tuple[str, str, bool]], listings: list[str]) -> str:
+    """The « Chevauchements et voisins » paragraph for a neighbours table (cpts, shared units, bordering)."""
+    from pipeline.render.sections.members import neighbours_section
+
+    frame = pd.DataFrame([{"liste": "paca", "cpts": c, "unites_communes": u, "population_commune": 10 if u else 0,
+                           "limitrophe": b} for c, u, b in table],
+                         columns=["liste", "cpts", "unites_communes", "population_commune", "limitrophe"])
+    d = SimpleNamespace(neighbours=frame, listings_in_region=listings)
+    return str(neighbours_section(d)["paragraphs"][0])  # type: ignore[arg-type]
+
+
+def test_counts_agree_in_french() -> None:
+    one = neighbours_paragraph([("CPTS A", "04001", True)], ["paca"])
+    assert one.startswith("1 CPTS partage des communes avec ce territoire ; 1 est limitrophe.")
+    two = neighbours_paragraph([("CPTS A", "04001", True), ("CPTS B", "04002", False), ("CPTS C", "", True)],
+                               ["paca"])
+    assert two.startswith("2 CPTS partagent des communes avec ce territoire ; 2 sont limitrophes.")
+    none_shared = neighbours_paragraph([("CPTS C", "", True)], ["paca"])
+    assert none_shared.startswith("Aucune autre CPTS ne partage de commune avec ce territoire ; 1 est limitrophe.")
+    from pipeline.render.sections.common import plural
+
+    assert [plural(n, "établissement") for n in (0, 1, 2)] == ["0 établissement", "1 établissement",
+                                                               "2 établissements"]
+
+
+def test_no_listing_loaded_for_the_region(data: Path, tmp_path: Path) -> None:
+    """Gironde (région 75): the fixture database holds the PACA listing only."""
+    run = run_in(data, tmp_path / "maps", ["diagnostic", "communes:33232"])
+    assert run.code == 0, run.stderr
+    text = report_text(run, "communes-33232")
+    assert "Aucune liste de CPTS chargée pour cette région" in text
+    assert "Aucune autre CPTS des listes chargées" not in text
+    # The database holds five départements: its « France » figures say so.
+    assert "France (départements chargés : 04, 13, 33, 75, 976)" in text
+    assert "Base limitée aux départements 04, 13, 33, 75, 976" in text
+
+
+def test_listing_loaded_but_no_neighbour_names_the_listing() -> None:
+    from pipeline.render.sections.members import neighbours_section
+
+    d = SimpleNamespace(neighbours=pd.DataFrame(columns=["liste", "cpts", "unites_communes", "population_commune",
+                                                         "limitrophe"]), listings_in_region=["paca"])
+    text = neighbours_section(d)["paragraphs"][0]  # type: ignore[arg-type]
+    assert text == "Aucune autre CPTS des listes chargées (paca) ne partage ou ne jouxte ce territoire."
+
+
+def test_old_commune_code_is_named(data: Path, tmp_path: Path) -> None:
+    run = run_in(data, tmp_path / "maps", ["territoire", "communes:04002"])
+    assert run.code == 0, run.stderr
+    assert "04002 (Ainac, ancien code) rattaché à la commune actuelle 04167 (La Robine-sur-Galabre)" in run.stdout
+    assert "nan" not in run.stdout
+
+
+@pytest.fixture(scope="module")
+def far_what_if(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """+2 GPs in Digne-les-Bains, in the model's neighbourhood of the Verdon but beyond its distance steps."""
+    run = run_in(data, tmp_path_factory.mktemp("maps"), ["diagnostic", "cpts:CPTS du Verdon", "--ajout",
+                                                         "médecins généralistes:2@04070"])
+    assert run.code == 0, run.stderr
+    return run
+
+
+def test_apl_weighting_is_said(far_what_if: Run) -> None:
+    text = report_text(far_what_if, "cpts-cpts-du-verdon")
+    assert "moyenne des communes pondérée par leur population standardisée" in text
+
+
+def test_what_if_without_effect_says_so(far_what_if: Run) -> None:
+    text = report_text(far_what_if, "cpts-cpts-du-verdon")
+    assert ("Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les changements "
+            "sont trop loin des communes du territoire") in text
+    assert "Les communes modifiées hors du territoire (04070)" in text
+    assert "communes dont l'APL approchée change" not in text  # no table of zeros
+    # The territory's before/after is still given, equal.
+    assert "Simulation : +2 Médecins généralistes à 04070 — APL approchée du territoire" in text
+    summary: dict[str, Any] = json.loads(
+        (far_what_if.tables("cpts-cpts-du-verdon") / "summary.json").read_text(encoding="utf-8"))
+    (territory,) = summary["simulation"]["territoire"]
+    assert territory["ecart"] == pytest.approx(0.0, abs=1e-9)
+    assert territory["avant"] == pytest.approx(territory["apres"])
+
+
+def test_what_if_outside_the_neighbourhood_is_refused_in_french(data: Path, tmp_path: Path) -> None:
+    run = run_in(data, tmp_path / "maps", ["diagnostic", "cpts:CPTS du Verdon", "--ajout",
+                                           "médecins généralistes:2@75056"])
+    assert run.code == 2
+    assert run.stderr == "Erreur : Simulation : commune(s) hors du voisinage du territoire : 75056\n"

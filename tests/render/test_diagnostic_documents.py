@@ -1,0 +1,298 @@
+"""The documents a CPTS team hands in, read back from a real diagnostic (issue 14, items 1, 2 and 4).
+
+One diagnostic of ``cpts:CPTS du Verdon`` (PACA listing) with a signature
+date, members (``ADHERENTS=``) and a what-if runs once on a copy of the
+fixture database (demonstration registries). Its files are read back with
+independent readers (openpyxl, python-docx, the csv module) and compared with
+``summary.json``:
+
+* ``rapport.docx`` follows the Trame (seed 002): « Structure juridique… »,
+  « DIAGNOSTIC TERRITORIAL DE LA CPTS » filled, the other parts present and
+  empty for the team, demonstration warning in the header of every page;
+* ``diagnostic.xlsx``: French labels, codes as text, typed rounded numbers,
+  frozen header, widths, « Lisez-moi » with sources and years;
+* the CSV files: UTF-8 with BOM, stable machine names, codes quoted, never
+  empty or header-less;
+* ``rapport.html`` embeds its printed maps and links to the interactive ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import docx
+import openpyxl
+import pytest
+from docx.table import Table
+from docx.text.paragraph import Paragraph as WordParagraph
+
+from tests.conftest import mirror_path
+from tests.render.documents_runs import ADHERENT_GPS, ADHERENT_NURSES, Run, run_once
+from tests.render.test_docx import blocks, cells, table_after, ticked
+
+pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("diagnostic_documents")]
+
+SLUG = "cpts-cpts-du-verdon"
+NNBSP = "\u202f"
+#: The Trame's parts and the diagnostic's sub-parts, in the Trame's order (seed 002).
+TRAME_PARTS = ["Structure juridique porteuse du projet de la CPTS", "DIAGNOSTIC TERRITORIAL DE LA CPTS",
+               "ACTIONS DE LA CPTS SELON LES MISSIONS DEFINIES PAR L’ACI", "ORGANISATION DE LA CPTS"]
+DIAGNOSTIC_PARTS = ["Description du territoire du projet", "Caractéristique de la population",
+                    "Identification et analyse de l’offre de soin du territoire"]
+#: CSV files of the diagnostic and their machine column names, stable from one version to the next.
+STABLE_HEADERS = {
+    "communes.csv": ["code_insee", "commune", "type", "commune_de_rattachement", "codes_postaux", "population_2022",
+                     "surface_km2", "densite_hab_km2", "particularites_qpv_zip_zac", "epci", "epci_nom",
+                     "bassin_de_vie_2022", "bassin_de_vie_2022_nom", "apl_mg_2022", "apl_mg_2023"],
+    "offre.csv": ["groupe", "praticiens", "praticiens_etp", "dont_liberaux", "unite", "source", "densite_10000",
+                  "densite_departement", "densite_region", "densite_france", "avertissement"],
+}
+
+
+@pytest.fixture(scope="module")
+def run(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    result = run_once("verdon", fixture_data_dir, tmp_path_factory, [
+        "diagnostic", "cpts:CPTS du Verdon", "--signature", "2025-08-31", "--adherents", "{adherents}",
+        "--ajout", "médecins généralistes:2@04094"])
+    assert result.code == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def summary(run: Run) -> dict[str, Any]:
+    return json.loads((run.tables(SLUG) / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def trame(run: Run) -> Any:
+    return docx.Document(str(run.maps(SLUG) / "rapport.docx"))
+
+
+def listing_rows(cpts: str) -> list[dict[str, str]]:
+    with open(mirror_path() / "cpts" / "paca-cpts-communes.csv", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["cpts"] == cpts]
+
+
+def french(value: float, decimals: int) -> str:
+    """The number as the documents write it: rounded half-up, decimal comma, narrow no-break space."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
+
+
+# --------------------------------------------------------------------------- the Word Trame
+
+
+def test_outputs_beside_the_report(run: Run) -> None:
+    folder = run.maps(SLUG)
+    for name in ("rapport.html", "rapport.docx", "carte.html", "flux.html", "carte-territoire.png",
+                 "carte-etablissements.png", "carte-flux.png", "graphique-etablissements.png"):
+        assert (folder / name).stat().st_size > 1000, name
+    for name in ("carte-territoire.png", "carte-flux.png"):
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Trame du projet de santé (Word) :" in run.stdout and "rapport.docx" in run.stdout
+    assert not (folder / "rapport.pdf").exists()  # printing is opt-in (--pdf)
+
+
+def test_docx_follows_the_trame(trame: Any) -> None:
+    level1 = [p.text for p in trame.paragraphs if p.style.name == "Heading 1"]
+    assert level1 == TRAME_PARTS
+    level2 = [p.text for p in trame.paragraphs if p.style.name == "Heading 2"]
+    assert level2[:3] == DIAGNOSTIC_PARTS
+    # The diagnostic part is filled: its sub-headings name what the pipeline wrote.
+    level3 = [p.text for p in trame.paragraphs if p.style.name == "Heading 3"]
+    for heading in ("Professionnels de santé et structures d'exercice coordonné",
+                    "Établissements de santé et médico-sociaux", "Accessibilité aux médecins généralistes (APL)",
+                    "Recours et flux de patients"):
+        assert heading in level3
+    # The other parts are there, empty, for the team: the mission headings and their empty action tables.
+    assert "a) Les missions socles obligatoires" in level2
+    assert trame.paragraphs[0].text == "Trame d’un projet de santé de CPTS"
+    structure = cells(trame.tables[0])
+    assert structure[1] == ["Nom de la CPTS :", "CPTS du Verdon"]
+
+
+def test_docx_communes_table_is_the_listing(trame: Any, summary: dict[str, Any]) -> None:
+    rows = cells(table_after(trame, "Communes du territoire"))[1:]
+    listing = {row["code_insee"] for row in listing_rows("CPTS du Verdon")}
+    assert len(rows) == len(listing) == summary["communes"] == 15
+    codes = {re.search(r"\((\w{5})\)$", r[0]).group(1) for r in rows}  # type: ignore[union-attr]
+    assert codes == listing
+    by_code = {re.search(r"\((\w{5})\)$", r[0]).group(1): r for r in rows}  # type: ignore[union-attr]
+    assert by_code["04094"][0] == "Gréoux-les-Bains (04094)" and by_code["04094"][1] == "04800"
+    assert by_code["04230"][1] == "04210"  # Valensole
+    assert {r[2] for r in rows} == {"aucun QPV zoné"}  # ARS PACA zoning: no QPV in the Verdon
+
+
+def test_docx_population_and_taille(trame: Any, summary: dict[str, Any]) -> None:
+    population = next(p for p in trame.paragraphs if p.text.startswith("Evaluation de la population"))
+    assert population.text.endswith(f"{french(summary['population'], 0)} habitants (population municipale légale "
+                                    f"{summary['population_vintage']})")
+    assert summary["taille"] == "1"
+    assert ticked(trame) == ["☒ Taille 1 : moins de 40 000 habitants"]
+
+
+def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:
+    table = cells(table_after(trame, "Professionnels de santé du territoire et densités comparées"))
+    header, rows = table[0], {r[0]: r for r in table[1:]}
+    assert header[:3] == ["Profession ou structure", "Professionnels (effectif distinct)", "dont libéraux"]
+    assert header[3] == "Densité territoire (pour 10 000 hab.)"
+    for group, figures in summary["supply"].items():
+        row = rows[group]
+        assert row[1] == french(figures["praticiens"], 0), group
+        for column, key in ((3, "densite_10000"), (4, "densite_departement"), (5, "densite_region"),
+                            (6, "densite_france")):
+            expected = "n.d." if figures[key] is None else french(figures[key], 1)
+            assert row[column] == expected, (group, key)
+
+
+def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
+    members = {r[0]: r for r in cells(table_after(trame, "Professionnels de santé adhérents de la CPTS"))[1:]}
+    gps = summary["representativeness"]["Médecins généralistes"]
+    assert gps["adherents"] == ADHERENT_GPS
+    assert members["Médecins généralistes"][1] == (
+        f"{ADHERENT_GPS} ({french(ADHERENT_GPS / gps['praticiens'] * 100, 1)}{NNBSP}%)")
+    nurses = summary["representativeness"]["Infirmiers"]
+    assert members["Infirmiers"][1].startswith(f"{ADHERENT_NURSES} (") and nurses["adherents"] == ADHERENT_NURSES
+    assert members["Psychologues"][1].startswith("0")
+    assert members["Centres de santé (CDS)"][1:] == ["", "", ""]  # left for the team
+    calendar = cells(table_after(trame, "Calendrier de l'ACI pour une signature le 31/08/2025"))
+    access = next(r for r in calendar if r[0].startswith("Accès aux soins"))
+    # Accès aux soins: start within 6 months, deployment within 18 months of the signature (seeds 000, 002).
+    assert access[4:] == ["28/02/2026", "28/02/2027"]
+
+
+def test_docx_figures_with_sources(trame: Any, run: Run) -> None:
+    texts = [p.text for p in trame.paragraphs]
+    figures = [t for t in texts if t.startswith("Figure ")]
+    assert len(trame.inline_shapes) == len(figures) == 4
+    for index, text in enumerate(texts):
+        if text.startswith("Figure "):
+            assert texts[index + 1].startswith("Source : "), text
+    assert any("APL aux médecins généralistes 2023" in f for f in figures)
+    source = texts[texts.index(next(f for f in figures if "Établissements de santé" in f)) + 1]
+    assert "FINESS, extraction du 01/01/2026 (données fictives de démonstration)" in source
+
+
+def test_docx_every_table_has_its_source(trame: Any) -> None:
+    items = blocks(trame)
+    captions = [i for i, item in enumerate(items) if isinstance(item, WordParagraph)
+                and item.style.name == "Caption" and item.text.startswith("Tableau")]
+    assert len(captions) >= 10
+    for index in captions:
+        assert isinstance(items[index + 1], Table), items[index].text
+        source = items[index + 2]
+        assert isinstance(source, WordParagraph) and source.text.startswith("Source : "), items[index].text
+        assert re.search(r"\d{4}", source.text), source.text  # every source names its year or date
+
+
+def test_docx_demo_warning_on_every_page(trame: Any) -> None:
+    for section in trame.sections:
+        header = [p.text for p in section.header.paragraphs]
+        assert any("Données fictives de démonstration" in t for t in header), header
+
+
+# --------------------------------------------------------------------------- the workbook
+
+
+def test_workbook_for_people(run: Run, summary: dict[str, Any]) -> None:
+    book = openpyxl.load_workbook(run.tables(SLUG) / "diagnostic.xlsx")
+    assert book.sheetnames[0] == "Lisez-moi"
+    assert {"Communes", "Offre de soins", "Établissements", "APL", "Représentativité", "Calendrier des missions",
+            "Flux - synthèse", "Simulation APL approchée"} <= set(book.sheetnames)
+    communes = book["Communes"]
+    header = [c.value for c in communes[1]]
+    assert header[:3] == ["Code INSEE", "Commune", "Type d'unité"]
+    assert communes.freeze_panes == "A2"
+    assert communes.column_dimensions["B"].width > 15
+    codes = [row[0] for row in communes.iter_rows(min_row=2, values_only=True)]
+    assert all(isinstance(c, str) and len(c) == 5 and c.startswith("04") for c in codes)  # leading zero kept
+    surfaces = [row[header.index("Surface (km²)")] for row in communes.iter_rows(min_row=2, values_only=True)]
+    assert all(isinstance(v, float) and v == round(v, 2) for v in surfaces)
+    offre = book["Offre de soins"]
+    header = [c.value for c in offre[1]]
+    rows = {r[0]: r for r in offre.iter_rows(min_row=2, values_only=True)}
+    gp = rows["Médecins généralistes"]
+    assert gp[header.index("Professionnels (effectif distinct)")] == summary["supply"]["Médecins généralistes"][
+        "praticiens"]
+    density = gp[header.index("Densité territoire (pour 10 000 hab.)")]
+    assert density == round(summary["supply"]["Médecins généralistes"]["densite_10000"], 1)
+    assert header[-1] == "Avertissement" and gp[-1] == "données fictives de démonstration"
+    assert offre["A2"].number_format == "@"
+
+
+def test_workbook_readme_names_sources_and_years(run: Run) -> None:
+    book = openpyxl.load_workbook(run.tables(SLUG) / "diagnostic.xlsx")
+    text = "\n".join(str(v) for row in book["Lisez-moi"].iter_rows(values_only=True) for v in row if v is not None)
+    assert "Territoire : CPTS du Verdon (cpts:CPTS du Verdon)" in text
+    assert "Données fictives de démonstration" in text
+    assert "Annuaire Santé (RPPS/ADELI), extraction du 01/01/2026" in text
+    assert "FINESS, extraction du 01/01/2026" in text
+    assert "Insee, populations légales 2022" in text
+    assert "DREES, accessibilité potentielle localisée (APL) aux médecins généralistes 2022-2023" in text
+    assert "communes.csv : code_insee" in text  # the correspondence with the CSV machine names
+
+
+def test_workbook_has_no_formula_and_no_empty_sheet(run: Run) -> None:
+    book = openpyxl.load_workbook(run.tables(SLUG) / "diagnostic.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.max_row >= 2, sheet.title
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate)
+
+
+# --------------------------------------------------------------------------- the CSV files
+
+
+def test_csv_files_for_spreadsheets(run: Run) -> None:
+    folder = run.tables(SLUG)
+    files = sorted(folder.glob("*.csv"))
+    assert {f.name for f in files} >= {"communes.csv", "offre.csv", "etablissements.csv", "population.csv",
+                                       "references.csv", "financement.csv", "apl.csv", "voisins.csv",
+                                       "representativite.csv", "calendrier.csv", "simulation_apl.csv"}
+    for path in files:
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), path.name  # UTF-8 BOM: Excel reads the accents right
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        assert len(rows) >= 2 and all(rows[0]), path.name  # a header, and at least one line
+    for name, header in STABLE_HEADERS.items():
+        rows = list(csv.reader(io.StringIO((folder / name).read_text("utf-8-sig"), newline="")))
+        assert rows[0] == header, name
+    text = (folder / "communes.csv").read_bytes().decode("utf-8-sig")
+    assert '\r\n"04094","Gréoux-les-Bains",' in text  # codes quoted: kept as text by spreadsheets
+
+
+def test_simulation_names_units_and_sums_up_the_territory(run: Run, summary: dict[str, Any]) -> None:
+    simulation = summary["simulation"]
+    territory = simulation["territoire"]
+    assert [t["groupe"] for t in territory] == ["Médecins généralistes"]
+    units = {u["code"]: u for u in simulation["communes"]}
+    population = {r["code_insee"]: int(r["population_2022"]) for r in csv.DictReader(
+        io.StringIO((run.tables(SLUG) / "communes.csv").read_text("utf-8-sig")))}
+    for key, column in (("avant", "before"), ("apres", "after")):
+        weighted = sum(units[c][column] * population[c] for c in units) / sum(population[c] for c in units)
+        assert territory[0][key] == pytest.approx(weighted, rel=1e-3)
+    assert territory[0]["apres"] > territory[0]["avant"]  # two more GPs in Gréoux-les-Bains, inside
+    rows = list(csv.DictReader(io.StringIO((run.tables(SLUG) / "simulation_apl.csv").read_text("utf-8-sig"))))
+    assert {r["code"]: r["nom"] for r in rows}["04094"] == "Gréoux-les-Bains"
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_report_embeds_maps_and_links(run: Run) -> None:
+    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 3  # territory, establishments, flows
+    for href in ("carte.html", "flux.html"):
+        assert f'href="{href}"' in page
+        assert (run.maps(SLUG) / href).is_file()
+    assert "Établissements du territoire par groupe" in page  # the chart
+    assert "etablissements.csv" in page and "diagnostic.xlsx" in page  # where the full list is

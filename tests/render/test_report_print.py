@@ -1,0 +1,241 @@
+"""The report printed as an annex, in headless Chromium (issue 14, items 1 and 3).
+
+Real diagnostics on copies of the fixture database, through the command line:
+
+* ``departement:13`` with ``--pdf``: a large territory (119 communes and the
+  16 Marseille arrondissements, hundreds of establishments) prints on fewer
+  than 40 A4 pages, its table of contents numbered, its long lists bounded;
+* ``communes:75118,75119,75120`` named with ``--nom`` and printed: the name
+  is in every title (report, PDF, Word Trame, workbook);
+* ``cpts:CPTS du Verdon``: the report's printed maps load in the browser,
+  the print preview and the interactive flow map are screenshotted, and the
+  flow map names the destinations in its table;
+* ``--pdf`` without Chromium: a French machine error (exit 1) before any
+  computation, previous outputs intact.
+
+Screenshots go to ``/tmp/cpts-screens``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from tests.browser import _browser, close_page, dialogs, open_page, screenshot
+from tests.render.documents_runs import Run, run_in, run_once
+from tests.render.pdf_text import page_texts
+
+pytestmark = [pytest.mark.mirror, pytest.mark.browser, pytest.mark.xdist_group("report_print")]
+
+SCREENS = Path("/tmp/cpts-screens")
+PARIS_NAME = "CPTS Paris Nord-Est"
+MAX_PAGES = 40
+
+
+@pytest.fixture(scope="module")
+def bouches_du_rhone(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    run = run_once("departement-13-pdf", fixture_data_dir, tmp_path_factory, ["diagnostic", "departement:13", "--pdf"])
+    assert run.code == 0, run.stderr
+    return run
+
+
+@pytest.fixture(scope="module")
+def paris(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    run = run_once("paris-pdf", fixture_data_dir, tmp_path_factory,
+                   ["diagnostic", "communes:75118,75119,75120", "--nom", PARIS_NAME, "--pdf"])
+    assert run.code == 0, run.stderr
+    return run
+
+
+@pytest.fixture(scope="module")
+def verdon(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    run = run_once("verdon-print", fixture_data_dir, tmp_path_factory,
+                   ["diagnostic", "cpts:CPTS du Verdon", "--signature", "2025-08-31", "--pdf"])
+    assert run.code == 0, run.stderr
+    return run
+
+
+def folder_of(run: Run) -> Path:
+    """The maps folder of the run's only territory."""
+    (folder,) = [p for p in run.maps_root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return folder
+
+
+def lines(text: str) -> list[str]:
+    return [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines() if line.strip()]
+
+
+def look_at_pdf(path: Path, pages: list[int], stem: str) -> None:
+    """Render PDF pages to PNG with Chromium's PDF viewer, for a person to look at."""
+    context = _browser().new_context(viewport={"width": 820, "height": 1160})
+    try:
+        for number in pages:
+            page = context.new_page()
+            page.goto(f"{path.resolve().as_uri()}#page={number}&zoom=page-fit&toolbar=0&navpanes=0")
+            SCREENS.mkdir(parents=True, exist_ok=True)
+            shot = b""
+            for _ in range(20):  # the viewer draws asynchronously: a blank frame is a few kB
+                page.wait_for_timeout(500)
+                shot = page.screenshot(path=str(SCREENS / f"{stem}-page-{number}.png"))
+                if len(shot) > 20_000:
+                    break
+            assert len(shot) > 20_000, number
+            page.close()
+    finally:
+        context.close()
+
+
+def test_large_territory_prints_under_40_pages(bouches_du_rhone: Run) -> None:
+    folder = folder_of(bouches_du_rhone)
+    pdf = (folder / "rapport.pdf").read_bytes()
+    texts = page_texts(pdf)
+    print(f"\ndepartement:13: {len(texts)} pages, diagnostic {bouches_du_rhone.wall:.1f} s")
+    assert 8 <= len(texts) < MAX_PAGES
+    assert "rapport imprimé :" in bouches_du_rhone.stdout
+    toc = lines(texts[0])
+    assert "Sommaire" in toc
+    index = toc.index("Établissements")
+    # Each entry carries the page where its section starts (two-pass print): the section's heading is there.
+    number = int(toc[index + 1])
+    assert any(line.endswith("Établissements") for line in lines(texts[number - 1]))
+    for page_number, text in enumerate(texts, start=1):
+        assert f"page {page_number} / {len(texts)}" in unicodedata.normalize("NFKC", text.replace("\n", ""))
+    look_at_pdf(folder / "rapport.pdf", [1, number], "departement-13")
+
+
+def test_long_lists_are_bounded_and_say_where_the_full_list_is(bouches_du_rhone: Run) -> None:
+    folder = folder_of(bouches_du_rhone)
+    page = (folder / "rapport.html").read_text(encoding="utf-8")
+    tables = bouches_du_rhone.tables(folder.name)
+    establishments = (tables / "etablissements.csv").read_bytes().decode("utf-8-sig").count("\r\n") - 1
+    assert establishments > 300  # the full list is in the tables
+    title = re.search(r"Établissements du territoire \((\d+) premiers sur (\d+), par groupe\)", page)
+    assert title is not None and int(title.group(1)) == 30
+    assert "etablissements.csv" in page and "feuille « Établissements » du classeur diagnostic.xlsx" in page
+    summary = json.loads((tables / "summary.json").read_text(encoding="utf-8"))
+    assert summary["communes"] >= 119
+
+
+def test_named_paris_territory_everywhere(paris: Run) -> None:
+    folder = folder_of(paris)
+    assert folder.name.startswith("cpts-paris-nord-est-")
+    page = (folder / "rapport.html").read_text(encoding="utf-8")
+    assert f"<h1>Diagnostic territorial – {PARIS_NAME}</h1>" in page
+    texts = page_texts((folder / "rapport.pdf").read_bytes())
+    assert len(texts) < MAX_PAGES
+    assert any(f"Diagnostic territorial – {PARIS_NAME}" in unicodedata.normalize("NFKC", t) for t in texts[:1])
+    trame = docx.Document(str(folder / "rapport.docx"))
+    assert [c.text for c in trame.tables[0].rows[1].cells] == ["Nom de la CPTS :", PARIS_NAME]
+    communes = [row.cells[0].text for row in trame.tables[1].rows[1:]]
+    assert [c[-7:] for c in communes] == ["(75118)", "(75119)", "(75120)"]
+    book = openpyxl.load_workbook(paris.tables(folder.name) / "diagnostic.xlsx", read_only=True)
+    readme = [r[0] for r in book["Lisez-moi"].iter_rows(max_row=3, values_only=True)]
+    assert readme[0] == f"Diagnostic territorial – {PARIS_NAME}"
+    book.close()
+    look_at_pdf(folder / "rapport.pdf", [1, 2], "paris-18-20")
+
+
+def test_report_maps_load_and_print_preview(verdon: Run) -> None:
+    folder = folder_of(verdon)
+    page, errors, console = open_page(folder / "rapport.html", width=1100, wait_ms=300)
+    try:
+        assert errors == [] and console == []
+        sizes = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth, i.alt])")
+        assert len(sizes) == 3
+        assert all(done and width >= 1000 for done, width, _ in sizes), sizes
+        hrefs = page.evaluate("() => [...document.querySelectorAll('p.liens a')].map(a => a.getAttribute('href'))")
+        assert "carte.html" in hrefs and "flux.html" in hrefs
+        page.emulate_media(media="print")
+        screenshot(page, SCREENS / "verdon-rapport-impression.png", full_page=True)
+        # Printed, a map keeps its caption and fits the page's width.
+        widths = page.evaluate("() => [...document.querySelectorAll('figure.carte img')].map(i => "
+                               "i.getBoundingClientRect().width <= document.body.getBoundingClientRect().width)")
+        assert widths == [True, True, True]
+        assert dialogs(page) == []
+    finally:
+        close_page(page)
+    texts = page_texts((folder / "rapport.pdf").read_bytes())
+    assert len(texts) < 25
+    look_at_pdf(folder / "rapport.pdf", [1, 2, 8], "verdon")
+
+
+def test_flow_map_names_destinations(verdon: Run) -> None:
+    folder = folder_of(verdon)
+    page, errors, console = open_page(folder / "flux.html", wait_ms=600)
+    try:
+        assert errors == [] and console == []
+        screenshot(page, SCREENS / "verdon-flux.png")
+        layers = page.eval_on_selector_all(".leaflet-control-layers-overlays label",
+                                           "els => els.map(e => e.innerText.trim())")
+        assert "Communes extérieures (contours)" in layers, layers
+        panel = page.inner_text(".cpts-flow-panel")
+        assert "Recours annuels modélisés" in panel
+        summary = json.loads((verdon.tables(folder.name) / "summary.json").read_text(encoding="utf-8"))
+        assert summary["flows"]["origine"].startswith("modèle gravitaire")
+        rows = [r.split("\t")[0] for r in panel.splitlines() if "\t" in r]
+        assert "Manosque" in panel and not any(re.fullmatch(r"\d{5}", r) for r in rows)  # names, not codes
+    finally:
+        close_page(page)
+    for name in ("carte-territoire.png", "carte-etablissements.png", "carte-flux.png", "graphique-etablissements.png"):
+        image = (folder / name).read_bytes()
+        assert image[:8] == b"\x89PNG\r\n\x1a\n"
+        (SCREENS / f"verdon-{name}").write_bytes(image)
+
+
+def test_pdf_without_chromium_is_a_machine_error(verdon: Run, monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    folder = folder_of(verdon)
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    monkeypatch.setenv("CPTS_CHROMIUM", str(tmp_path / "absent" / "chromium"))
+    run = run_in(verdon.data, verdon.maps_root, ["diagnostic", "cpts:CPTS du Verdon", "--pdf"])
+    assert run.code == 1
+    assert run.stderr.startswith("Erreur : Chromium introuvable à l'emplacement indiqué par CPTS_CHROMIUM")
+    assert "apt-get install chromium" in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+
+
+def test_docx_preview_of_the_trame(verdon: Run) -> None:
+    """A rough HTML rendering of ``rapport.docx`` (headings, tables, pictures), screenshotted for a reader."""
+    import base64
+    import html
+
+    from docx.oxml.ns import qn
+
+    trame = docx.Document(str(folder_of(verdon) / "rapport.docx"))
+    parts: list[str] = ["<meta charset='utf-8'><body style='font-family:sans-serif;max-width:800px'>"]
+    for child in trame.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in child.iter(qn("w:t")))
+            style = child.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+            name = "" if style is None else style.get(qn("w:val"))
+            pictures = "".join(
+                f"<img style='max-width:100%' src='data:image/png;base64,"
+                f"{base64.b64encode(trame.part.related_parts[b.get(qn('r:embed'))].blob).decode()}'>"
+                for b in child.iter(qn("a:blip")))
+            tag = "h2" if name.startswith("Heading") or name == "Title" else "p"
+            parts.append(f"<{tag}><small style='color:#999'>[{html.escape(name)}]</small> "
+                         f"{html.escape(text)}{pictures}</{tag}>")
+        elif child.tag == qn("w:tbl"):
+            rows = []
+            for row in child.iter(qn("w:tr")):
+                cells = ["".join(t.text or "" for t in c.iter(qn("w:t"))) for c in row.iter(qn("w:tc"))]
+                rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+            parts.append("<table border=1 style='border-collapse:collapse;font-size:11px'>" + "".join(rows)
+                         + "</table>")
+    preview = SCREENS / "verdon-rapport-docx.html"
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    preview.write_text("\n".join(parts), encoding="utf-8")
+    page, errors, _ = open_page(preview, width=900)
+    try:
+        assert errors == []
+        screenshot(page, SCREENS / "verdon-rapport-docx.png", full_page=True)
+        assert page.evaluate("() => [...document.images].every(i => i.naturalWidth > 500)")
+    finally:
+        close_page(page)
