@@ -126,7 +126,14 @@ class FlowsSection:
 
 @dataclass
 class AccessSection:
-    """The « APL approchée » (E2SFCA of the tool, not the official APL) and its what-if."""
+    """The « APL approchée » (E2SFCA of the tool, not the official APL) and its what-if.
+
+    ``communes``: one row per analysis unit of the territory (communes, and
+    arrondissements of Paris, Lyon, Marseille): ``code, apl_approchee,
+    apl_officielle_2023, nom``. ``demand``: French sentence saying which
+    population the demand is (DREES standardised, or total where the workbook
+    has none).
+    """
 
     communes: pd.DataFrame
     spearman_territory: tuple[float, int]
@@ -134,6 +141,7 @@ class AccessSection:
     unit: str
     simulation: pd.DataFrame | None = None
     changes: tuple[WhatIfChange, ...] = ()
+    demand: str = ""
 
 
 @dataclass
