@@ -60,7 +60,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
     units = all_units if column is None else all_units[all_units[column] == value].reset_index(drop=True)
     claims = coverage_claims.claims_per_unit(members, units)
-    zone_units = set(claims["unit_code"])
+    # The zone's communes, cities with arrondissements included: a CPTS claiming Marseille whole is in the zone.
+    zone_units = set(units["code"])
     in_zone = members[members["unit_code"].isin(zone_units) | members["commune_code"].isin(zone_units)]
     cpts_ids = set(in_zone["cpts_id"])
     zone_members = members[members["cpts_id"].isin(cpts_ids)]

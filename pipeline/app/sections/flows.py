@@ -251,7 +251,8 @@ def flows_and_access(
     unit_names = geography.commune_names(con, set(inside["code"].astype(str)))
     access_section = AccessSection(
         communes=inside.merge(official.rename(columns={"apl": "apl_officielle_2023"}), on="code", how="left")
-        .assign(nom=lambda f: f["code"].astype(str).map(unit_names)),
+        .assign(nom=lambda f: f["code"].astype(str).map(unit_names))[
+            ["code", "nom", "apl_approchee", "apl_officielle_2023"]],
         spearman_territory=access.rank_correlation(inside, official),
         spearman_neighbourhood=access.rank_correlation(approx, official),
         unit=approx.attrs.get("unite", ""),
