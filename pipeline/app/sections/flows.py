@@ -214,7 +214,8 @@ def flows_and_access(
         origin = "modèle gravitaire de Huff (flux modélisés, pas des données de l'Assurance maladie)"
         kind = "modele"
     inside_codes = flow_codes(territory.unit_codes)
-    table_codes = set(table["origin"].dropna().astype(str)) | set(table["destination"].dropna().astype(str))
+    # Distinct codes first: a modelled table holds about a million flows.
+    table_codes = {str(c) for column in ("origin", "destination") for c in table[column].dropna().unique()}
     bv = unit_bassins_de_vie(con, domain | table_codes)
     indicators = flows.territory_flow_indicators(table, inside_codes, bv)
     lines = flows.main_flows(table, inside_codes, top=15)

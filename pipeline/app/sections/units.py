@@ -34,12 +34,10 @@ def unit_of_rows(frame: pd.DataFrame, unit_codes: Iterable[str]) -> pd.Series:
     arrondissement of it, and the rows whose arrondissement is unknown).
     """
     codes = {str(c) for c in unit_codes}
-    # Plain Python strings (object dtype): the frames built from it feed per-code lookups in the models,
-    # which Arrow-backed strings make very slow.
-    found = [u if isinstance(u, str) and u in codes else c if isinstance(c, str) and c in codes else None
-             for u, c in zip(frame["unite"].to_numpy(dtype=object), frame["commune"].to_numpy(dtype=object),
-                             strict=True)]
-    return pd.Series(found, index=frame.index, dtype=object)
+    unite, commune = frame["unite"], frame["commune"]
+    by_unite = unite.isin(codes).to_numpy(dtype=bool)
+    by_commune = commune.isin(codes).to_numpy(dtype=bool) & ~by_unite
+    return unite.where(by_unite, commune.where(by_commune))
 
 
 def split_cities(unit_codes: Iterable[str]) -> dict[str, list[str]]:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
+from pipeline.geography import arrondissements_of
 from pipeline.store.queries import has_rows
 
 #: Columns of the recours split; ``non renseigné``: premier-recours professions whose setting is unknown
@@ -59,16 +60,22 @@ GROUPE_AUTRES = "Autres"
 
 
 def _units_frame(units: Iterable[str]) -> pd.DataFrame:
+    """The ``unite`` values of a territory's rows: its units, and for a city held whole its arrondissements.
+
+    Every row's ``unite`` is its commune, or in Paris, Lyon and Marseille an
+    arrondissement (the city itself when none could be determined): one
+    equality join on ``unite`` then applies the unit rule of the module
+    docstring, and no row can match twice.
+    """
     codes = sorted({str(c).strip() for c in units if str(c).strip()})
     if not codes:
         raise TerritoryError("Le territoire ne contient aucune commune")
-    return pd.DataFrame({"code": pd.Series(codes, dtype="string")})
+    values = sorted(set(codes) | {a for code in codes for a in arrondissements_of(code)})
+    return pd.DataFrame({"code": pd.Series(values, dtype="string")})
 
 
-#: Rows of a territory registered as ``_territoire(code)``: the unit rule of the module docstring. A semi-join
-#: (not a join on either column), so that no row counts twice when the territory holds a city and one of its
-#: arrondissements.
-IN_TERRITORY = "(a.commune IN (SELECT code FROM _territoire) OR a.unite IN (SELECT code FROM _territoire))"
+#: Rows of a territory registered as ``_territoire(code)`` (:func:`_units_frame`).
+IN_TERRITORY = "coalesce(a.unite, a.commune) IN (SELECT code FROM _territoire)"
 
 
 def registry_loaded(con: duckdb.DuckDBPyConnection) -> bool:
