@@ -89,7 +89,8 @@ def population_section(
     by_vintage = geography.population_by_vintage(
         con, territory.units.loc[kinds, "unit_code"].tolist(), territory.units.loc[~kinds, "unit_code"].tolist())
     series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
-    land = float(units["surface_km2"].sum(skipna=True))
+    # No unit with a polygon: the area is unknown (NaN), not 0.
+    land = float(units["surface_km2"].sum(min_count=1))
     refs = geography.reference_populations(con, dep, reg)
     ref_areas = geography.reference_areas(con, dep, reg)
     dep_name = geography.departement_name(con, dep) or dep
