@@ -60,7 +60,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
     units = all_units if column is None else all_units[all_units[column] == value].reset_index(drop=True)
     claims = coverage_claims.claims_per_unit(members, units)
-    zone_units = set(claims["unit_code"])
+    # The zone's communes, cities with arrondissements included: a CPTS claiming Marseille whole is in the zone.
+    zone_units = set(units["code"])
     in_zone = members[members["unit_code"].isin(zone_units) | members["commune_code"].isin(zone_units)]
     cpts_ids = set(in_zone["cpts_id"])
     zone_members = members[members["cpts_id"].isin(cpts_ids)]
@@ -73,15 +74,16 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     outside_listings = all_white[~all_white["region"].isin(covered_regions)]
     lap("revendications et chevauchements")
 
-    member_communes = set(zone_members.loc[zone_members["unit_type"] == "commune-actuelle", "commune_code"].dropna())
-    polygons = geography.polygons_for(
-        con, sorted(set(units["code"]) | set(units["parent"].dropna()) | member_communes))
-    areas = polygons.set_index("code")["area_km2"] * 1e6
-    # Arrondissements have no polygon of their own: they add no area (counts and populations still do).
-    area_overlaps = coverage_overlaps.commune_set_overlaps(
-        zone_members[zone_members["unit_type"] == "commune-actuelle"], areas, missing="zero")
+    # Perimeters on analysis units: a CPTS claiming a city whole claims each of its arrondissements, and
+    # arrondissements have their own polygons, so that Marseille's CPTS get their own areas and overlaps.
+    unit_claims = coverage_claims.distinct_claims(zone_members, all_units)
+    zone_codes = set(claims["unit_code"])
+    all_polygons = geography.unit_polygons_for(con, sorted(zone_codes | set(unit_claims["unit_code"])))
+    areas = all_polygons.drop_duplicates("code").set_index("code")["area_km2"] * 1e6
+    # Units without polygon (reliquat of the 2018 contours) add no area (counts and populations still do).
+    area_overlaps = coverage_overlaps.commune_set_overlaps(unit_claims, areas, missing="zero")
     overlaps = _with_areas(overlaps, area_overlaps)
-    polygons = polygons[polygons["code"].isin(set(units["code"]) | set(units["parent"].dropna()))]
+    polygons = all_polygons[all_polygons["code"].isin(zone_codes)]
     lap("surfaces des chevauchements")
     bv = geography.bassin_de_vie_of(con)
     polygon_overlaps = pd.DataFrame()
@@ -90,9 +92,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=_crs(units))
     lap("chevauchements géométriques")
 
-    white_communes = white[white["type"] == "commune-actuelle"] if "type" in white else white
-    white_geo = polygons[polygons["code"].isin(set(white_communes["unit_code"]))].copy()
-    white_geo["bv2022"] = white_geo["code"].map(bv)
+    white_geo = polygons[polygons["code"].isin(set(white["unit_code"]))].copy()
+    # An arrondissement is in its city's bassin de vie.
+    white_geo["bv2022"] = white_geo["commune"].map(bv)
     atone = pd.DataFrame(columns=["territoire", "rang", "communes", "n_communes", "population", "taille",
                                   "bassins_vie", "n_bassins_vie"])
     candidates = pd.DataFrame()
@@ -123,9 +125,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
 
     issues = listings.anomalies(con)
     issues = issues[issues["cpts"].isin(set(zone_members["cpts"])) | issues["cpts"].isna()]
-    # Arrondissements have no polygon: they are drawn as their commune (``parent`` in the COG).
-    commune_of = units.set_index("code")["parent"].fillna(units.set_index("code").index.to_series())
-    geometries = _geometries(con, polygons, commune_of, claims, zone_members, overlaps, white, atone, candidates)
+    population = all_units.drop_duplicates("code").set_index("code")["population"]
+    geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
+                             candidates)
     lap("géométries")
     if len(outside_listings):
         notes.append(
@@ -177,32 +179,34 @@ def _dissolve(polygons: gpd.GeoDataFrame, groups: dict[str, list[str]], extra: d
         {"nom": []}, geometry=[], crs=4326)
 
 
-def _geometries(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, commune_of: pd.Series,
-                claims: pd.DataFrame, members: pd.DataFrame, overlaps: pd.DataFrame, white: pd.DataFrame,
+def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, population: pd.Series,
+                claims: pd.DataFrame, unit_claims: pd.DataFrame, overlaps: pd.DataFrame, white: pd.DataFrame,
                 atone: pd.DataFrame, candidates: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
-    """Map layers. Arrondissements have no polygon of their own: they are drawn as their commune."""
+    """Map layers, on unit polygons (arrondissements of Paris, Lyon, Marseille drawn as themselves).
 
-    def _commune(unit: str) -> str:
-        return str(commune_of.get(unit, unit))
-
-    claims = claims.assign(commune=claims["unit_code"].map(_commune))
-    per_commune = claims.groupby("commune").agg(n_cpts=("n_cpts", "max"),
-                                                cpts=("cpts", lambda s: sorted({c for v in s for c in v})))
-    units = polygons[["code", "nom", "population", "geometry"]].merge(per_commune, left_on="code",
-                                                                     right_index=True, how="left")
+    ``all_polygons`` holds the units of the zone and of every CPTS claiming
+    one of them (CPTS that cross the zone boundary are drawn whole);
+    ``polygons`` the zone's units only. Perimeters carry their area
+    (``surface_km2``, sum of their units' polygon areas), their population
+    (``population``, from ``population`` per unit) and number of units.
+    """
+    per_unit = claims.set_index("unit_code")[["n_cpts", "cpts"]]
+    units = polygons[["code", "nom", "population", "geometry"]].merge(per_unit, left_on="code", right_index=True,
+                                                                     how="left")
     units["n_cpts"] = units["n_cpts"].fillna(0).astype(int)
     units["cpts"] = [", ".join(v) if isinstance(v, list) else "" for v in units["cpts"]]
-    perimeter_groups = members.groupby("cpts")["commune_code"].apply(lambda s: sorted(set(s.dropna()))).to_dict()
-    all_polygons = polygons
-    missing = {c for codes in perimeter_groups.values() for c in codes} - set(polygons["code"])
-    if missing:  # CPTS that cross the zone boundary are drawn whole
-        all_polygons = pd.concat([polygons, geography.polygons_for(con, sorted(missing))], ignore_index=True)
-    perimeters = _dissolve(all_polygons, perimeter_groups, {}).rename(columns={"nom": "cpts"})
-    overlap_groups = {f"{r.cpts_a} / {r.cpts_b}": sorted({_commune(u) for u in r.shared_units})
-                      for r in overlaps.itertuples()}
+    perimeter_groups = unit_claims.groupby("cpts")["unit_code"].apply(lambda s: sorted(set(s.dropna()))).to_dict()
+    by_code = all_polygons.drop_duplicates("code").set_index("code")
+    perimeter_extra = {
+        cpts: {"surface_km2": float(by_code["area_km2"].reindex(codes).sum()),
+               "population": int(population.reindex(codes).fillna(0).sum()),
+               "unites": len(codes)}
+        for cpts, codes in perimeter_groups.items()
+    }
+    perimeters = _dissolve(all_polygons, perimeter_groups, perimeter_extra).rename(columns={"nom": "cpts"})
+    overlap_groups = {f"{r.cpts_a} / {r.cpts_b}": sorted(set(r.shared_units)) for r in overlaps.itertuples()}
     overlap_extra = {f"{r.cpts_a} / {r.cpts_b}": {"population": r.shared_population} for r in overlaps.itertuples()}
-    white_codes = [_commune(u) for u in white["unit_code"]]
-    white_geo = units[units["code"].isin(white_codes) & (units["n_cpts"] == 0)]
+    white_geo = units[units["code"].isin(set(white["unit_code"])) & (units["n_cpts"] == 0)]
     atone_groups = {r.territoire: list(r.communes) for r in atone.itertuples()}
     atone_extra = {r.territoire: {"population": r.population} for r in atone.itertuples()}
     candidate_groups = {r.proposition: list(r.communes) for r in candidates.itertuples()} if len(candidates) else {}

@@ -23,7 +23,8 @@ from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.population import population_section, unit_table
-from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section
+from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
+from pipeline.app.sections.units import unit_of_rows
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
 from pipeline.model import DiagnosticOptions, Territory
@@ -89,17 +90,13 @@ def compute(
     stages = Stages("Diagnostic", total=8)
     lap = stages.done
     notes = list(territory.notes)
-    codes = territory.commune_codes
-    polygons = geography.polygons_for(con, codes)
+    codes = territory.unit_codes
+    # Arrondissements of Paris, Lyon and Marseille are drawn, measured and counted as themselves.
+    polygons = geography.unit_polygons_for(con, codes)
     missing_polygons = sorted(set(codes) - set(polygons["code"]))
     if missing_polygons:
-        notes.append("communes sans polygone (reliquat des contours 2018) : " + ", ".join(missing_polygons))
+        notes.append("unités sans polygone (reliquat des contours 2018) : " + ", ".join(missing_polygons))
     units = unit_table(con, territory, polygons)
-    if (units["type"] == "arrondissement-municipal").any():
-        notes.append(
-            "arrondissements municipaux : pas de polygone propre dans les contours 2018 ; la carte montre la "
-            "commune entière et la surface (donc la densité) n'est pas calculée pour eux"
-        )
     lap("communes")
 
     population = population_section(con, territory, units, notes)
@@ -111,19 +108,13 @@ def compute(
     if offre is not None:
         supply = supply_section(con, codes, population, offre)
         professionals = professionals_count(con, codes)
-        if (units["type"] == "arrondissement-municipal").any():
-            notes.append(
-                "offre de soins : l'Annuaire Santé localise les professionnels à la commune ; pour un territoire "
-                "défini par arrondissements, l'offre de la commune entière est comptée"
-            )
+        notes.extend(unplaced_notes(con, codes))
     lap("offre")
 
     taille = _taille(population.total, professionals, options.signature)
-    communes_geo = polygons.merge(
-        units.drop(columns=["nom", "population", "departement", "region"]).drop_duplicates("commune_code"),
-        left_on="code", right_on="commune_code", how="left",
-    )
-    communes_geo["population"] = communes_geo["code"].map(units.groupby("commune_code")["population"].sum())
+    communes_geo = polygons.drop(columns=["nom", "population", "departement", "region"]).merge(
+        units.drop(columns=["population", "departement", "region"]), left_on="code", right_on="unit_code", how="left")
+    communes_geo["population"] = communes_geo["code"].map(units.set_index("unit_code")["population"])
     communes_geo["densite_hab_km2"] = communes_geo["population"] / communes_geo["area_km2"]
     perimeter = gpd.GeoDataFrame(
         {"nom": [territory.label]},
@@ -157,15 +148,16 @@ def compute(
         flows, access = flows_and_access(con, territory, offre, options, perimeter, population.departement,
                                          official_apl, params)
         notes.extend(flows.notes)
-        gp = offre[offre["groupe"] == "Médecins généralistes"].groupby("commune")["etp_sites"].sum()
+        gp_rows = offre[offre["groupe"] == "Médecins généralistes"]
+        gp = gp_rows.groupby(unit_of_rows(gp_rows, codes))["etp_sites"].sum()
         communes_geo["densite_mg_10000"] = (communes_geo["code"].map(gp).fillna(0)
                                             / communes_geo["population"] * 10_000)
     lap("flux et accessibilité")
-    communes_geo["apl_2023"] = communes_geo["code"].map(apl.commune_2023)
+    communes_geo["apl_2023"] = communes_geo["code"].map(apl.per_unit.set_index("unit_code")["apl_2023"])
     flow_places = None
     if access is not None and access.simulation is not None:
-        access.simulation_territory = territory_what_if(
-            access.simulation, units.drop_duplicates("unit_code").set_index("unit_code")["population"])
+        # Weighted by the model's own demand (standardised population), as the official APL is.
+        access.simulation_territory = territory_what_if(access.simulation, access.demand_weights)
     if flows is not None and not flows.lines.empty:
         # Units at the far end of the drawn flows, so that the flow maps draw and name them.
         ends = set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))

@@ -33,7 +33,7 @@ DEMO_SEED = 2026
 # 2: staged without the database, both layouts, unit and postal code columns.
 FINESS_LOADER_VERSION = "2"
 #: Changes when the demonstration generator writes different files: they are then generated again.
-DEMO_GENERATOR_VERSION = "3-extractions-arrondissements"
+DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 
 

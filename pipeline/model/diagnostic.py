@@ -128,7 +128,14 @@ class FlowsSection:
 
 @dataclass
 class AccessSection:
-    """The « APL approchée » (E2SFCA of the tool, not the official APL) and its what-if."""
+    """The « APL approchée » (E2SFCA of the tool, not the official APL) and its what-if.
+
+    ``communes``: one row per analysis unit of the territory (communes, and
+    arrondissements of Paris, Lyon, Marseille): ``code, apl_approchee,
+    apl_officielle_2023, nom``. ``demand``: French sentence saying which
+    population the demand is (DREES standardised, or total where the workbook
+    has none).
+    """
 
     communes: pd.DataFrame
     spearman_territory: tuple[float, int]
@@ -139,6 +146,9 @@ class AccessSection:
     #: The territory's APL approchée before and after the what-if (population-weighted over its units), per
     #: groupe: ``groupe, avant, apres, ecart``; None without a what-if.
     simulation_territory: pd.DataFrame | None = None
+    demand: str = ""
+    #: The model's demand per unit (the weights of the territory's average), indexed by unit code.
+    demand_weights: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
 
 
 @dataclass

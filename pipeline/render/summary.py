@@ -46,7 +46,7 @@ def summary(d: Diagnostic) -> dict[str, Any]:
     if d.access is not None:
         rho, n = d.access.spearman_territory
         access = {"libelle": "APL approchée (pas l'APL officielle)", "spearman_apl_officielle_2023": rho,
-                  "communes_comparees": n}
+                  "communes_comparees": n, "demande": d.access.demand}
     representativeness = None
     if d.representativeness is not None:
         representativeness = {

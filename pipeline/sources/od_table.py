@@ -219,14 +219,17 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
     return StagedOD(rebuilt, merged[PROBLEM_COLUMNS].reset_index(drop=True))
 
 
-def to_flow_table(staged: StagedOD) -> pd.DataFrame:
+def to_flow_table(staged: StagedOD, units: bool = False) -> pd.DataFrame:
     """The flow-table shape of :mod:`pipeline.analysis.flows`: ``origin``, ``destination``, ``groupe``, ``volume``.
 
-    Codes are current communes (arrondissements folded into their city, as
-    the flow model works on communes); rows of one key are summed, sorted.
+    Codes are current communes (arrondissements folded into their city), or
+    with ``units`` the units as written (arrondissements of Paris, Lyon and
+    Marseille kept, as the diagnostic's flow model works on them); rows of
+    one key are summed, sorted.
     """
     t = staged.table
-    table = pd.DataFrame({"origin": t["origine_commune"], "destination": t["destination_commune"],
+    origin, destination = ("origine", "destination") if units else ("origine_commune", "destination_commune")
+    table = pd.DataFrame({"origin": t[origin], "destination": t[destination],
                           "groupe": t["profession"], "volume": t["volume"]})
     flows = table.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum()
     return flows[FLOW_COLUMNS].astype({"volume": "float64"})

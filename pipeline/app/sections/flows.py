@@ -1,28 +1,36 @@
 """Flows and accessibility of one territory: the modelled sections of the diagnostic.
 
 The Huff model and the E2SFCA are computed on a domain around the territory
-(communes within twice the model's cutoff of its perimeter), wide enough that
-the territory's residents and the outsiders who come to it see every
-destination within the model's cutoff.
+(analysis units within twice the model's cutoff of its perimeter), wide
+enough that the territory's residents and the outsiders who come to it see
+every destination within the model's cutoff. Analysis units are the current
+communes, with Paris, Lyon and Marseille replaced by their arrondissements
+(:mod:`pipeline.app.sections.units`): each has its own polygon, population,
+supply (practitioners placed in it) and bassin de vie (its city's).
 """
 
 from __future__ import annotations
 
 import duckdb
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from pipeline.analysis import access, flows
 from pipeline.analysis.distances import distance_table
+from pipeline.app.sections.units import CITY_NAMES, commune_of_unit, flow_codes, split_cities, unit_of_rows
 from pipeline.errors import PipelineError
-from pipeline.geography import projected_crs
-from pipeline.model import DiagnosticOptions, Territory
+from pipeline.geography import arrondissements_of, is_arrondissement, projected_crs
+from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
 from pipeline.sources import od_table
 from pipeline.store.queries import geography
 
 GP = "Médecins généralistes"
+
+#: Year of the official APL the APL approchée is compared with.
+OFFICIAL_APL_YEAR = 2023
 
 #: Note of a territory none of whose communes has a polygon (reliquat of the 2018 contours).
 NO_POLYGON_NOTE = (
@@ -43,16 +51,109 @@ def has_geometry(perimeter: gpd.GeoDataFrame) -> bool:
 def domain_points(
     con: duckdb.DuckDBPyConnection, perimeter: gpd.GeoDataFrame, dep: str, radius_km: float
 ) -> pd.DataFrame:
-    """Representative points (inside the polygon) of the communes near the territory."""
+    """Representative points (inside the polygon) of the analysis units near the territory.
+
+    Columns ``code`` (unit), ``commune`` (its current commune), ``lon``,
+    ``lat``, ``area_km2``, ``population`` (the unit's legal population).
+    """
     # A degree of latitude is 111 km and one of longitude at least 70 km in metropolitan France.
-    polygons = geography.polygons_near(con, perimeter.total_bounds, margin_deg=radius_km / 70)
+    polygons = geography.unit_polygons_near(con, perimeter.total_bounds, margin_deg=radius_km / 70)
     crs = projected_crs(dep)
     same_crs = polygons[polygons["departement"].map(projected_crs) == crs]
     points = gpd.GeoSeries(gpd.points_from_xy(same_crs["lon"], same_crs["lat"]), crs=4326, index=same_crs.index)
     area = perimeter.to_crs(crs).geometry.iloc[0].buffer(radius_km * 1000)
     near = same_crs[points.to_crs(crs).within(area)]
-    return pd.DataFrame({"code": near["code"].to_numpy(), "lon": near["lon"].to_numpy(), "lat": near["lat"].to_numpy(),
+    return pd.DataFrame({"code": near["code"].to_numpy(), "commune": near["commune"].to_numpy(),
+                         "lon": near["lon"].to_numpy(), "lat": near["lat"].to_numpy(),
                          "area_km2": near["area_km2"].to_numpy(), "population": near["population"].to_numpy()})
+
+
+def official_by_unit(official_apl: pd.DataFrame, codes: pd.Series, year: int, column: str) -> pd.Series:
+    """``column`` of the DREES APL table for each unit code: arrondissement rows for arrondissements.
+
+    ``official_apl`` is :func:`pipeline.store.queries.apl.apl_current`; the
+    result is aligned on ``codes`` (NaN where the workbook has no row).
+    """
+    sheet = official_apl[official_apl["annee"] == year]
+    keys = pd.DataFrame({"code": codes.astype(str).to_numpy(),
+                         "niveau": np.where(codes.astype(str).map(is_arrondissement), "arrondissement", "commune")})
+    found = keys.merge(sheet[["code", "niveau", column]].drop_duplicates(["code", "niveau"]),
+                       on=["code", "niveau"], how="left")
+    return pd.Series(found[column].to_numpy(dtype=float), index=codes.index)
+
+
+def apl_demand(points: pd.DataFrame, official_apl: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Demand of the APL approchée: DREES standardised population where the workbook has it, else total.
+
+    The official APL weighs each commune's population by the national
+    consumption of GP care per age band (« population standardisée »); the
+    E2SFCA of the tool does the same with the latest year of the workbook,
+    per unit (arrondissements included). Units the workbook lacks (Mayotte,
+    no APL) keep their total population. Returns the ``code, population``
+    frame and a French sentence saying which population was used.
+    """
+    total = points["population"].fillna(0).astype(float)
+    with_std = official_apl[official_apl["population_standardisee"].notna()]
+    if with_std.empty:
+        return (pd.DataFrame({"code": points["code"], "population": total}),
+                "Demande : population municipale totale (classeur APL de la DREES non chargé)")
+    year = int(with_std["annee"].max())
+    standardised = official_by_unit(with_std, points["code"], year, "population_standardisee")
+    used = standardised.notna()
+    demand = pd.DataFrame({"code": points["code"], "population": standardised.where(used, total)})
+    text = (f"Demande : population standardisée de la DREES (APL {year} ; population pondérée par la consommation "
+            f"de soins de médecins généralistes selon l'âge, comme pour l'APL officielle) pour {int(used.sum())} des "
+            f"{len(points)} unités du voisinage")
+    if not used.all():
+        text += f", population municipale totale pour les {int((~used).sum())} unités absentes du classeur"
+    return demand, text
+
+
+def unit_bassins_de_vie(con: duckdb.DuckDBPyConnection, codes: set[str]) -> pd.Series:
+    """Bassin de vie 2022 of each analysis unit: an arrondissement takes its city's."""
+    by_commune = geography.bassin_de_vie_of(con, {commune_of_unit(c) for c in codes})
+    ordered = sorted(codes)
+    return pd.Series([by_commune.get(commune_of_unit(c)) for c in ordered], index=ordered, dtype=object).dropna()
+
+
+def read_flow_table(
+    con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """A ``FLUX=`` table on units (arrondissement or city codes), and its French notes.
+
+    Arrondissement codes stay arrondissements (the COG history would fold
+    them into their city). A city code in a table read for a territory that
+    holds only some of its arrondissements cannot be split between them:
+    those rows are left out of the territory's indicators, and a note says
+    so, rather than inventing a split.
+    """
+    mapping = geography.cog_mapping(con)
+    current = mapping["current_code"].where(mapping["kind"] != "arrondissement", mapping["code"])
+    staged = od_table.filter_known_codes(od_table.read_od_table(str(path)),
+                                         dict(zip(mapping["code"], current, strict=True)))
+    notes = od_table.problem_notes(staged)
+    table = od_table.to_flow_table(staged, units=True)
+    for city, held in split_cities(unit_codes).items():
+        rows = staged.table[(staged.table["origine"] == city) | (staged.table["destination"] == city)]
+        if rows.empty:
+            continue
+        name = CITY_NAMES.get(city, city)
+        notes.append(
+            f"Table origine–destination : {len(rows)} ligne(s) donnent {name} ({city}) sans arrondissement ; le "
+            f"territoire ne compte que les arrondissements {', '.join(held)} et ces recours ne peuvent pas leur "
+            "être répartis : ils sont écartés des indicateurs du territoire")
+        table = table[(table["origin"] != city) & (table["destination"] != city)]
+    return table.reset_index(drop=True), notes
+
+
+def _coordinates(con: duckdb.DuckDBPyConnection, points: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """``code, lon, lat`` of the domain, and of the other ``codes`` (a table's far or city codes)."""
+    coords = points[["code", "lon", "lat"]]
+    missing = sorted(codes - set(coords["code"]))
+    if missing:
+        extra = geography.unit_polygons_for(con, missing)
+        coords = pd.concat([coords, pd.DataFrame(extra[["code", "lon", "lat"]])], ignore_index=True)
+    return coords
 
 
 def _rate_key(groupe: str, rates: dict[str, float]) -> str | None:
@@ -87,29 +188,38 @@ def flows_and_access(
     distances = distance_table(points, cutoff_km=fp.cutoff_km, detour=fp.detour_factor,
                                intra_factor=fp.intra_factor, default_intra_km=fp.default_intra_km)
     domain = set(points["code"])
-    supply = offre[offre["commune"].isin(domain)].groupby(["commune", "groupe"], as_index=False)["etp_sites"].sum()
-    supply = supply.rename(columns={"commune": "code", "etp_sites": "effectif"})
+    notes: list[str] = []
+    # Supply per analysis unit: an arrondissement's practitioners where the domain has arrondissements.
+    placed = unit_of_rows(offre, domain)
+    lost = offre[placed.isna() & offre["commune"].isin(domain_cities(domain))]
+    if len(lost):
+        notes.append(
+            f"flux et APL approchée : {lost['etp_sites'].sum():.0f} professionnel(s) (parts de présence) de "
+            + ", ".join(CITY_NAMES.get(c, c) for c in sorted(set(lost["commune"])))
+            + " sans arrondissement déterminé ne sont pas placés dans le modèle")
+    supply = (offre.assign(code=placed).dropna(subset=["code"])
+              .groupby(["code", "groupe"], as_index=False)["etp_sites"].sum()
+              .rename(columns={"etp_sites": "effectif"}))
     supply["groupe"] = supply["groupe"].map(lambda g: _rate_key(g, dict(fp.rates)))
     supply = supply.dropna(subset=["groupe"])
     demand = points[["code", "population"]].fillna({"population": 0})
 
-    notes: list[str] = []
     if options.flows is not None:
-        mapping = geography.cog_mapping(con)
-        staged = od_table.filter_known_codes(od_table.read_od_table(options.flows),
-                                             dict(zip(mapping["code"], mapping["current_code"], strict=True)))
-        notes.extend(od_table.problem_notes(staged))
-        table = od_table.to_flow_table(staged)
+        table, table_notes = read_flow_table(con, options.flows, territory.unit_codes)
+        notes.extend(table_notes)
         origin = f"table origine-destination fournie ({options.flows})"
         kind = "table"
     else:
         table = flows.huff_flows(demand, supply, distances, fp)
         origin = "modèle gravitaire de Huff (flux modélisés, pas des données de l'Assurance maladie)"
         kind = "modele"
-    bv = geography.bassin_de_vie_of(con, domain)
-    indicators = flows.territory_flow_indicators(table, territory.commune_codes, bv)
-    lines = flows.main_flows(table, territory.commune_codes, top=15)
-    coords = points[["code", "lon", "lat"]]
+    inside_codes = flow_codes(territory.unit_codes)
+    # Distinct codes first: a modelled table holds about a million flows.
+    table_codes = {str(c) for column in ("origin", "destination") for c in table[column].dropna().unique()}
+    bv = unit_bassins_de_vie(con, domain | table_codes)
+    indicators = flows.territory_flow_indicators(table, inside_codes, bv)
+    lines = flows.main_flows(table, inside_codes, top=15)
+    coords = _coordinates(con, points, set(lines["origin"].astype(str)) | set(lines["destination"].astype(str)))
     lines = lines.merge(coords.rename(columns={"code": "origin", "lon": "lon_o", "lat": "lat_o"}), on="origin",
                         how="left")
     lines = lines.merge(coords.rename(columns={"code": "destination", "lon": "lon_d", "lat": "lat_d"}),
@@ -132,22 +242,47 @@ def flows_and_access(
     # APL approchée for GPs, its rank correlation with the official APL, and the what-if.
     steps, speed = dict(params.access.steps_minutes), params.access.speed_kmh
     gp_supply = supply[supply["groupe"] == _rate_key(GP, dict(fp.rates))]
-    approx = access.approx_apl(demand, gp_supply, distances, supply_col="effectif", steps=steps, speed_kmh=speed)
-    official = official_apl[(official_apl["annee"] == 2023) & (official_apl["niveau"] == "commune")][["code", "apl"]]
-    inside = approx[approx["code"].isin(territory.commune_codes)]
+    apl_demand_frame, demand_text = apl_demand(points, official_apl)
+    approx = access.approx_apl(apl_demand_frame, gp_supply, distances, supply_col="effectif", steps=steps,
+                               speed_kmh=speed)
+    official = pd.DataFrame({"code": approx["code"],
+                             "apl": official_by_unit(official_apl, approx["code"], OFFICIAL_APL_YEAR, "apl")})
+    official = official.dropna(subset=["apl"])
+    inside = approx[approx["code"].isin(inside_codes)]
+    unit_names = geography.commune_names(con, set(inside["code"].astype(str)))
     access_section = AccessSection(
-        communes=inside.merge(official.rename(columns={"apl": "apl_officielle_2023"}), on="code", how="left"),
+        communes=inside.merge(official.rename(columns={"apl": "apl_officielle_2023"}), on="code", how="left")
+        .assign(nom=lambda f: f["code"].astype(str).map(unit_names))[
+            ["code", "nom", "apl_approchee", "apl_officielle_2023"]],
         spearman_territory=access.rank_correlation(inside, official),
         spearman_neighbourhood=access.rank_correlation(approx, official),
         unit=approx.attrs.get("unite", ""),
+        demand=demand_text,
+        demand_weights=apl_demand_frame.set_index("code")["population"],
     )
     if options.what_if:
         changes = access.check_what_if_groups(options.what_if, sorted(set(supply["groupe"])))
-        outside = [c.commune for c in changes if c.commune not in domain]
-        if outside:
-            raise PipelineError("Simulation : commune(s) hors du voisinage du territoire : " + ", ".join(outside))
-        scenario = access.what_if(demand, supply, distances, changes, supply_col="effectif", steps=steps,
+        check_what_if_places(changes, domain)
+        scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)
-        access_section.simulation = scenario[scenario["code"].isin(territory.commune_codes)]
+        access_section.simulation = scenario[scenario["code"].isin(inside_codes)]
         access_section.changes = tuple(changes)
     return flow_section, access_section
+
+
+def domain_cities(domain: set[str]) -> set[str]:
+    """Cities whose arrondissements stand for them in the domain."""
+    return {c for c in CITY_NAMES if any(a in domain for a in arrondissements_of(c))}
+
+
+def check_what_if_places(changes: list[WhatIfChange], domain: set[str]) -> None:
+    """Refuse, in French, a what-if change placed outside the domain or on a city modelled by arrondissement."""
+    cities = [c.commune for c in changes if c.commune in domain_cities(domain)]
+    if cities:
+        first = arrondissements_of(cities[0])
+        raise PipelineError(
+            "Simulation : " + ", ".join(sorted(set(cities))) + " est modélisée par arrondissement ; indiquez le "
+            f"code de l'arrondissement ({first[0]} à {first[-1]})")
+    outside = [c.commune for c in changes if c.commune not in domain]
+    if outside:
+        raise PipelineError("Simulation : commune(s) hors du voisinage du territoire : " + ", ".join(outside))

@@ -1,4 +1,11 @@
-"""Overlaps and neighbours: other CPTS sharing units with the territory, or touching its perimeter."""
+"""Overlaps and neighbours: other CPTS sharing units with the territory, or touching its perimeter.
+
+Units are compared as units: a CPTS of Marseille 10e shares nothing with
+one of Marseille 11e–13e, but touches it; a CPTS claiming Marseille as a
+whole shares each arrondissement a territory holds, and a territory holding
+the whole city shares each arrondissement another CPTS claims. Contiguity
+uses the unit polygons (arrondissements drawn as themselves).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,31 @@ from pipeline.store.queries import geography
 
 COLUMNS = ["liste", "cpts", "unites_communes", "population_commune", "limitrophe"]
 
+#: Gap bridged between two unit polygons (degrees, about 200 m) when testing whether they touch.
+TOUCH_TOLERANCE_DEG = 0.002
+
+
+def _shared_units(members: pd.DataFrame, territory: Territory) -> pd.DataFrame:
+    """Member rows sharing ground with the territory, with ``shared`` the finer of the two units.
+
+    Same unit; a member arrondissement inside a city the territory holds
+    whole (shared: the arrondissement); a member city held whole containing
+    an arrondissement of the territory (shared: the territory's
+    arrondissements of it).
+    """
+    units = territory.units
+    codes = set(units["unit_code"])
+    whole = set(units.loc[units["type"] == "commune-actuelle", "unit_code"])
+    same = members[members["unit_code"].isin(codes)].assign(shared=lambda f: f["unit_code"])
+    inside_city = members[~members["unit_code"].isin(codes) & members["commune_code"].isin(whole)
+                          & members["unit_type"].eq("arrondissement-municipal")].assign(
+        shared=lambda f: f["unit_code"])
+    arrondissements = units[units["type"] != "commune-actuelle"]
+    city_claims = members[members["unit_type"].eq("commune-actuelle") & ~members["unit_code"].isin(codes)]
+    over = city_claims.merge(arrondissements[["unit_code", "commune_code"]].rename(
+        columns={"unit_code": "shared"}), on="commune_code", how="inner")
+    return pd.concat([same, inside_city, over], ignore_index=True)
+
 
 def neighbours(
     con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame, members: pd.DataFrame
@@ -22,22 +54,25 @@ def neighbours(
         return pd.DataFrame(columns=COLUMNS)
     if territory.cpts is not None:
         members = members[~((members["cpts"] == territory.cpts) & (members["listing"] == territory.listing))]
-    units = set(territory.units["unit_code"])
-    communes = set(territory.commune_codes)
-    pop = territory.units.set_index("unit_code")["population"]
-    shared = members[members["unit_code"].isin(units) | (
-        members["unit_type"].eq("commune-actuelle") & members["commune_code"].isin(communes))]
+    shared = _shared_units(members, territory)
+    populations = geography.units(con).set_index("unit_code")["population"]
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for (listing, cpts), group in shared.groupby(["listing", "cpts"]):
-        codes = sorted(set(group["unit_code"]) & units)
+        codes = sorted(set(group["shared"]))
         rows[(listing, cpts)] = {"liste": listing, "cpts": cpts, "unites_communes": ", ".join(codes),
-                                 "population_commune": int(pop.reindex(codes).fillna(0).sum()),
+                                 "population_commune": int(populations.reindex(codes).fillna(0).sum()),
                                  "limitrophe": False}
     geometry = perimeter.geometry.iloc[0]
     if geometry is not None and not geometry.is_empty:
-        polygons = geography.polygons_near(con, geometry.bounds, margin_deg=0.01)
-        touching = polygons[polygons.intersects(geometry.buffer(0.002))]["code"]
-        near = members[members["commune_code"].isin(set(touching) - communes)]
+        polygons = geography.unit_polygons_near(con, geometry.bounds, margin_deg=0.01)
+        touching = polygons[polygons.intersects(geometry.buffer(TOUCH_TOLERANCE_DEG))]
+        own = set(territory.units["unit_code"]) | set(
+            territory.units.loc[territory.units["type"] == "commune-actuelle", "commune_code"])
+        touching = touching[~touching["code"].isin(own) & ~touching["commune"].isin(own)]
+        # A member touches through its own unit, or, claiming a city whole, through one of its arrondissements.
+        near = members[members["unit_code"].isin(set(touching["code"]))
+                       | (members["unit_type"].eq("commune-actuelle")
+                          & members["commune_code"].isin(set(touching["commune"])))]
         for (listing, cpts), _ in near.groupby(["listing", "cpts"]):
             row = rows.setdefault((listing, cpts), {"liste": listing, "cpts": cpts, "unites_communes": "",
                                                     "population_commune": 0, "limitrophe": True})
@@ -49,14 +84,14 @@ def neighbours(
 def neighbour_shapes(
     con: duckdb.DuckDBPyConnection, table: pd.DataFrame, members: pd.DataFrame
 ) -> gpd.GeoDataFrame | None:
-    """Perimeters of the neighbouring CPTS (union of their communes), for the map."""
+    """Perimeters of the neighbouring CPTS (union of their unit polygons), for the map."""
     if table.empty or members.empty:
         return None
     wanted = members[members["cpts"].isin(set(table["cpts"]))]
-    polygons = geography.polygons_for(con, sorted(set(wanted["commune_code"].dropna())))
+    polygons = geography.unit_polygons_for(con, sorted(set(wanted["unit_code"].dropna())))
     rows = []
     for row in table.itertuples():
-        codes = wanted.loc[(wanted["listing"] == row.liste) & (wanted["cpts"] == row.cpts), "commune_code"]
+        codes = wanted.loc[(wanted["listing"] == row.liste) & (wanted["cpts"] == row.cpts), "unit_code"]
         shape = polygons[polygons["code"].isin(set(codes))]
         if len(shape):
             rows.append({"nom": row.cpts, "geometry": shape.geometry.union_all()})

@@ -6,11 +6,11 @@ from typing import Any
 
 import duckdb
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from pipeline import config
 from pipeline.analysis import indicators as ind
+from pipeline.app.sections.units import CITY_NAMES
 from pipeline.model import Territory
 from pipeline.model.diagnostic import PopulationSection
 from pipeline.store.queries import geography
@@ -28,28 +28,39 @@ def qpv_particularities(zoning: pd.DataFrame, units: pd.DataFrame) -> list[str]:
     """Trame column « particularités »: QPV with their ZIP/ZAC zoning, where the zoning file covers it.
 
     The zoning file covers région PACA (93) only; elsewhere the answer is
-    « non renseigné » rather than a misleading « aucun ».
+    « non renseigné » rather than a misleading « aucun ». The file keys
+    Marseille as 13055 and cannot place a QPV in an arrondissement: an
+    arrondissement unit says so instead of listing every QPV of the city as
+    if it were in it (a file keyed by arrondissement is used as such).
     """
     covered_regions = {"93"}
     out = []
     for row in units.itertuples():
-        hits = zoning[zoning["commune"] == row.commune_code]
+        own = zoning[zoning["commune"] == row.unit_code]
+        in_city = row.unit_code != row.commune_code and (zoning["commune"] == row.commune_code).any()
         if row.region not in covered_regions:
             out.append("non renseigné")
-        elif hits.empty:
+        elif own.empty and in_city:
+            name = CITY_NAMES.get(str(row.commune_code), str(row.commune_code))
+            out.append(f"QPV de {name} : non attribuables à un arrondissement dans le fichier de zonage")
+        elif own.empty:
             out.append("aucun QPV zoné")
         else:
-            out.append("; ".join(f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in hits.itertuples()))
+            out.append("; ".join(f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in own.itertuples()))
     return out
 
 
 def unit_table(con: duckdb.DuckDBPyConnection, territory: Territory, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One row per unit: names, postal codes, EPCI, bassin de vie, QPV zoning, area and density."""
+    """One row per unit: names, postal codes, EPCI, bassin de vie, QPV zoning, area and density.
+
+    ``polygons`` are the unit polygons (:func:`pipeline.store.queries.geography.unit_polygons_for`):
+    an arrondissement has its own area; a unit without polygon has none (NaN).
+    """
     units = geography.unit_details(con, territory.units[[
         "unit_code", "commune_code", "nom", "type", "population", "departement", "region"]])
     units["particularites"] = qpv_particularities(geography.qpv_zoning(con), units)
-    area = polygons.set_index("code")["area_km2"]
-    units["surface_km2"] = np.where(units["type"] == "commune-actuelle", units["commune_code"].map(area), np.nan)
+    area = polygons.drop_duplicates("code").set_index("code")["area_km2"]
+    units["surface_km2"] = units["unit_code"].map(area).astype("float64")
     units["densite_hab_km2"] = units["population"].astype(float) / units["surface_km2"]
     return units
 
@@ -73,20 +84,20 @@ def population_section(
 ) -> PopulationSection:
     """Population and evolution on the current geography, by year of legal population, with references."""
     dep, reg = main_area(units)
-    has_arrondissements = bool((units["type"] == "arrondissement-municipal").any())
     years = config.POPULATION_YEAR
     kinds = territory.units["type"] == "commune-actuelle"
     by_vintage = geography.population_by_vintage(
         con, territory.units.loc[kinds, "unit_code"].tolist(), territory.units.loc[~kinds, "unit_code"].tolist())
     series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
-    land = float(units["surface_km2"].sum(skipna=True))
+    # No unit with a polygon: the area is unknown (NaN), not 0.
+    land = float(units["surface_km2"].sum(min_count=1))
     refs = geography.reference_populations(con, dep, reg)
     ref_areas = geography.reference_areas(con, dep, reg)
     dep_name = geography.departement_name(con, dep) or dep
     reg_name = geography.region_name(con, reg) or reg
     by_year = {column: ind.by_population_year(refs[column], years) for column in refs.columns}
     references = pd.DataFrame([
-        _reference_row("Territoire", series, land if not has_arrondissements else float("nan")),
+        _reference_row("Territoire", series, land),
         _reference_row(f"Département : {dep_name}", by_year["departement"], ref_areas["departement"]),
         _reference_row(f"Région : {reg_name}", by_year["region"], ref_areas["region"]),
         _reference_row("France (métropole et DROM)", by_year["france"], ref_areas["france"],
@@ -100,7 +111,7 @@ def population_section(
     population = int(territory.population)
     return PopulationSection(
         total=population, year=int(series.index[-1]), cog=config.CURRENT_VINTAGE, area_km2=land,
-        density=ind.density(population, land) if not has_arrondissements else float("nan"),
+        density=ind.density(population, land),
         departement=dep, region=reg, departement_name=dep_name, region_name=reg_name,
         evolution=ind.evolution(series), references=references,
     )

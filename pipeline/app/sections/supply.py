@@ -8,18 +8,24 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analysis import indicators as ind
+from pipeline.app.sections.units import CITY_NAMES, split_cities, unit_of_rows
 from pipeline.model.diagnostic import PopulationSection, SupplySection
 from pipeline.store.queries import establishments as establishment_queries
 from pipeline.store.queries import supply as supply_queries
 
 
 def supply_section(
-    con: duckdb.DuckDBPyConnection, communes: list[str], population: PopulationSection, offre: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, units: list[str], population: PopulationSection, offre: pd.DataFrame
 ) -> SupplySection:
-    """Head counts per Trame group, densities against the département, région and France."""
+    """Head counts per Trame group, densities against the département, région and France.
+
+    ``units`` are the territory's unit codes: an arrondissement counts the
+    practitioners placed in it, a commune (or a city held whole) those of
+    the commune (:mod:`pipeline.app.sections.units`).
+    """
     refs = population.references.set_index("zone")["population"]
     zones = list(refs.index)
-    table = ind.supply_by_group(supply_queries.offre_territoire(con, communes), population.total)
+    table = ind.supply_by_group(supply_queries.offre_territoire(con, units), population.total)
     for label, zone, reference in (
         ("departement", {"departement": population.departement}, refs[zones[1]]),
         ("region", {"region": population.region}, refs[zones[2]]),
@@ -28,33 +34,57 @@ def supply_section(
         counts = supply_queries.effectifs_zone(con, **zone)
         other = ind.supply_by_group(counts, float(reference)).set_index("groupe")["densite_10000"]
         table[f"densite_{label}"] = table["groupe"].map(other)
-    per_unit = (offre[offre["commune"].isin(communes)]
-                .groupby(["commune", "groupe"], as_index=False)["etp_sites"].sum()
-                .rename(columns={"commune": "code", "etp_sites": "effectif"}))
+    per_unit = (offre.assign(code=unit_of_rows(offre, units)).dropna(subset=["code"])
+                .groupby(["code", "groupe"], as_index=False)["etp_sites"].sum()
+                .rename(columns={"etp_sites": "effectif"}))
     return SupplySection(
         table=table,
-        by_recours=supply_queries.offre_par_recours(con, communes),
-        by_mode=supply_queries.offre_par_mode(con, communes),
+        by_recours=supply_queries.offre_par_recours(con, units),
+        by_mode=supply_queries.offre_par_mode(con, units),
         per_unit=per_unit,
     )
 
 
-def professionals_count(con: duckdb.DuckDBPyConnection, communes: list[str]) -> int:
+def professionals_count(con: duckdb.DuckDBPyConnection, units: list[str]) -> int:
     """Distinct health professionals with a site in the territory (taille 4++, seed 002)."""
-    return supply_queries.professionnels_sante(con, communes)
+    return supply_queries.professionnels_sante(con, units)
+
+
+def unplaced_notes(con: duckdb.DuckDBPyConnection, units: list[str]) -> list[str]:
+    """French notes on the practitioners and establishments of a split city whose arrondissement is unknown.
+
+    A territory holding some arrondissements of Paris, Lyon or Marseille
+    counts those placed in its arrondissements; the rows of the city whose
+    postal code names no arrondissement are in none of them.
+    """
+    cities = split_cities(units)
+    if not cities:
+        return []
+    notes = []
+    for row in supply_queries.sans_arrondissement(con, cities).itertuples():
+        if row.praticiens or row.etablissements:
+            notes.append(
+                f"{CITY_NAMES.get(str(row.commune), row.commune)} : {row.praticiens} professionnel(s) et "
+                f"{row.etablissements} établissement(s) sans arrondissement déterminé (code postal absent ou "
+                "non propre à un arrondissement) ne sont comptés dans aucun arrondissement du territoire")
+    return notes
 
 
 def establishments_near(
     con: duckdb.DuckDBPyConnection, perimeter: gpd.GeoDataFrame, codes: list[str], crs: int, near_km: float
 ) -> pd.DataFrame | None:
-    """Establishments in the territory, and those within ``near_km`` of its perimeter."""
+    """Establishments in the territory (by unit, ``codes``), and those within ``near_km`` of its perimeter.
+
+    The perimeter is the union of the unit polygons (arrondissements drawn as
+    themselves), so that « near » is measured from the territory's own edge.
+    """
     table = establishment_queries.establishments(con)
     if table.empty:
         return None
     located = table.dropna(subset=["lon", "lat"])
     geometry = perimeter.geometry.iloc[0]
     if geometry is None or geometry.is_empty:
-        return table[table["commune"].isin(codes)].assign(dans_territoire=True, distance_km=0.0)
+        return table[unit_of_rows(table, codes).notna()].assign(dans_territoire=True, distance_km=0.0)
     # A degree of latitude is 111 km and one of longitude at least 70 km in metropolitan France:
     # only the establishments of the enlarged bounding box are projected.
     xmin, ymin, xmax, ymax = geometry.bounds
@@ -64,12 +94,12 @@ def establishments_near(
     points = gpd.GeoDataFrame(box, geometry=gpd.points_from_xy(box["lon"], box["lat"]), crs=4326)
     projected = perimeter.to_crs(crs).geometry.iloc[0]
     distance = points.to_crs(crs).distance(projected) / 1000
-    inside = points["commune"].isin(codes)
+    inside = unit_of_rows(points, codes).notna()
     keep = inside | (distance <= near_km)
     out = pd.DataFrame(points[keep].drop(columns="geometry"))
     out["dans_territoire"] = inside[keep].to_numpy()
     out["distance_km"] = np.where(out["dans_territoire"], 0.0, distance[keep].round(1))
-    unlocated = table[table["lon"].isna() & table["commune"].isin(codes)]
+    unlocated = table[table["lon"].isna() & unit_of_rows(table, codes).notna()]
     if len(unlocated):
         out = pd.concat([out, unlocated.assign(dans_territoire=True, distance_km=0.0)], ignore_index=True)
     return out.sort_values(["dans_territoire", "groupe", "nom"], ascending=[False, True, True]).reset_index(drop=True)

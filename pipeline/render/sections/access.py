@@ -47,9 +47,10 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
     if d.access is not None:
         rho, n = d.access.spearman_territory
         rho_v, n_v = d.access.spearman_neighbourhood
-        names = d.units.drop_duplicates("commune_code").set_index("commune_code")["nom"]
         approx = d.access.communes
-        approx = approx.assign(nom=approx["code"].map(names))[["code", "nom", "apl_approchee", "apl_officielle_2023"]]
+        if "nom" not in approx:
+            approx = approx.assign(nom=approx["code"].map(d.units.set_index("unit_code")["nom"]))
+        approx = approx[["code", "nom", "apl_approchee", "apl_officielle_2023"]]
         approx = approx.rename(columns={"code": "Code INSEE", "nom": "Commune", "apl_approchee": "APL approchée",
                                                       "apl_officielle_2023": "APL officielle 2023"})
         sub: dict[str, Any] = {
@@ -59,7 +60,8 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 "paliers de distance de la DREES appliqués à des distances à vol d'oiseau corrigées d'un facteur "
                 "de détour, et une offre en parts de présence des professionnels de l'Annuaire Santé (un "
                 "professionnel exerçant sur n lieux compte 1/n dans chacun ; ce n'est pas un temps de travail "
-                f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES.",
+                f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES."
+                + (f" {d.access.demand}." if d.access.demand else ""),
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} communes du "
                 f"territoire, {fmt(rho_v, 2)} sur {n_v} communes du voisinage.",
             ],

@@ -158,12 +158,15 @@ def bassin_de_vie_names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict
 
 
 def unit_details(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> pd.DataFrame:
-    """``units`` (a territory's units) with postal codes, EPCI and bassin de vie 2022 names."""
+    """``units`` (a territory's units) with postal codes, EPCI and bassin de vie 2022 names.
+
+    An arrondissement is in its city's EPCI and bassin de vie.
+    """
     con.register("_units", units)
     try:
         frame = con.execute(
             """
-            SELECT u.*, c.codes_postaux, c.epci, e.nom AS epci_nom,
+            SELECT u.*, c.codes_postaux, e.code AS epci, e.nom AS epci_nom,
                    a.bv2022, l.libelle AS bv2022_nom
             FROM _units u
             LEFT JOIN communes c ON c.code = u.unit_code AND c.vintage = ?
@@ -287,10 +290,13 @@ def polygon_residue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def demo_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Units for the demonstration generator: current communes with a polygon (their representative point
     places establishments) and the arrondissements of Paris, Lyon and Marseille (which place the cities'
-    practitioners): ``code, nom, type, parent, population, departement, codes_postaux, lon, lat``."""
+    practitioners, and establishments at their own representative point when their polygons are loaded):
+    ``code, nom, type, parent, population, departement, codes_postaux, lon, lat``."""
     return con.execute(
-        """SELECT c.code, c.nom, c.type, c.parent, c.population, c.departement, c.codes_postaux, p.lon, p.lat
+        """SELECT c.code, c.nom, c.type, c.parent, c.population, c.departement, c.codes_postaux,
+                  coalesce(p.lon, a.lon) AS lon, coalesce(p.lat, a.lat) AS lat
            FROM communes c LEFT JOIN commune_polygons p ON p.code = c.code
+           LEFT JOIN arrondissement_polygons a ON a.code = c.code
            WHERE c.vintage = ? AND ((c.type = 'commune-actuelle' AND p.code IS NOT NULL)
                                     OR c.type = 'arrondissement-municipal')""",
         [current_vintage()],

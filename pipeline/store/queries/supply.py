@@ -21,6 +21,15 @@ Counting rules (chosen for the Trame table, the representativeness and the
   measured working time, and is shown for information only.
 - The « MSP » and « Centres de santé » rows count establishments of the
   FINESS extraction (``unite`` = ``structures``), not practitioners.
+
+Territories are given as *units* (see :mod:`pipeline.store.territory`): an
+activity or an establishment belongs to a territory when its ``commune`` is
+one of the units (a commune, or a whole city such as 13055) or its ``unite``
+is (an arrondissement of Paris, Lyon or Marseille, placed by its postal
+code). A territory of three Marseille arrondissements thus counts the
+practitioners of those three only, ``communes:13055`` counts the whole city,
+and the sum of the 16 arrondissements equals the city but for the activities
+whose arrondissement could not be determined (:func:`sans_arrondissement`).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import pandas as pd
 
 from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
+from pipeline.geography import arrondissements_of
 from pipeline.store.queries import has_rows
 
 #: Columns of the recours split; ``non renseigné``: premier-recours professions whose setting is unknown
@@ -49,11 +59,23 @@ GROUPE_AUTRES = "Autres"
 
 
 
-def _communes_frame(communes: Iterable[str]) -> pd.DataFrame:
-    codes = sorted({str(c).strip() for c in communes if str(c).strip()})
+def _units_frame(units: Iterable[str]) -> pd.DataFrame:
+    """The ``unite`` values of a territory's rows: its units, and for a city held whole its arrondissements.
+
+    Every row's ``unite`` is its commune, or in Paris, Lyon and Marseille an
+    arrondissement (the city itself when none could be determined): one
+    equality join on ``unite`` then applies the unit rule of the module
+    docstring, and no row can match twice.
+    """
+    codes = sorted({str(c).strip() for c in units if str(c).strip()})
     if not codes:
         raise TerritoryError("Le territoire ne contient aucune commune")
-    return pd.DataFrame({"code": codes})
+    values = sorted(set(codes) | {a for code in codes for a in arrondissements_of(code)})
+    return pd.DataFrame({"code": pd.Series(values, dtype="string")})
+
+
+#: Rows of a territory registered as ``_territoire(code)`` (:func:`_units_frame`).
+IN_TERRITORY = "coalesce(a.unite, a.commune) IN (SELECT code FROM _territoire)"
 
 
 def registry_loaded(con: duckdb.DuckDBPyConnection) -> bool:
@@ -80,10 +102,10 @@ def offre(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     ).df()
 
 
-def _in_territory(con: duckdb.DuckDBPyConnection, communes: Iterable[str], sql: str) -> pd.DataFrame:
-    """Run ``sql`` with the territory's communes registered as ``_territoire(code)``."""
+def _in_territory(con: duckdb.DuckDBPyConnection, units: Iterable[str], sql: str) -> pd.DataFrame:
+    """Run ``sql`` with the territory's unit codes registered as ``_territoire(code)``."""
     _require_registry(con)
-    territory = _communes_frame(communes)
+    territory = _units_frame(units)
     con.register("_territoire", territory)
     try:
         return con.execute(sql).df()
@@ -91,7 +113,7 @@ def _in_territory(con: duckdb.DuckDBPyConnection, communes: Iterable[str], sql: 
         con.unregister("_territoire")
 
 
-def offre_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
+def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
     """Per-profession supply table of a territory (Trame, seed 002), head counts.
 
     Parameters
@@ -99,8 +121,9 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) ->
     con
         Connection holding ``ps_activites`` (and ``etablissements`` for the
         MSP and centre de santé rows, when loaded).
-    communes
-        Current INSEE codes of the territory's communes.
+    units
+        Unit codes of the territory: current communes, and arrondissements
+        of Paris, Lyon, Marseille (see the module docstring).
 
     Returns
     -------
@@ -118,15 +141,15 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) ->
     """
     found = _in_territory(
         con,
-        communes,
-        """
+        units,
+        f"""
         SELECT groupe, count(DISTINCT rpps) AS praticiens, sum(poids) AS praticiens_etp,
                count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS dont_liberaux
-        FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
+        FROM ps_activites_courantes a WHERE {IN_TERRITORY}
         GROUP BY groupe
         """,
     ).set_index("groupe")
-    structures = structures_territoire(con, communes)
+    structures = structures_territoire(con, units)
     rows = []
     for groupe in nomenclatures.GROUPES_TRAME:
         rec = found.loc[groupe] if groupe in found.index else None
@@ -155,26 +178,26 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) ->
     return pd.DataFrame(rows).astype({"praticiens": "Int64", "dont_liberaux": "Int64"})
 
 
-def structures_territoire(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.Series | None:
+def structures_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.Series | None:
     """MSP and centres de santé of the FINESS extraction in the territory, or None when FINESS is not loaded.
 
     Returns
     -------
     pandas.Series or None
         Index :data:`~pipeline.nomenclatures.GROUPES_STRUCTURES`, number of
-        establishments whose commune is in the territory.
+        establishments in the territory (same unit rule as the practitioners).
     """
     if not has_rows(con, "etablissements"):
         return None
-    territory = _communes_frame(communes)
+    territory = _units_frame(units)
     finess_groups = list(nomenclatures.GROUPE_FINESS_STRUCTURE.values())
     con.register("_territoire", territory)
     try:
         found = con.execute(
-            """
+            f"""
             SELECT groupe, count(*) AS n
-            FROM etablissements e JOIN _territoire t ON t.code = e.commune
-            WHERE groupe IN (SELECT unnest(?::VARCHAR[]))
+            FROM etablissements a
+            WHERE {IN_TERRITORY} AND groupe IN (SELECT unnest(?::VARCHAR[]))
             GROUP BY groupe
             """,
             [finess_groups],
@@ -225,15 +248,15 @@ def effectifs_zone(
     )
 
 
-def professionnels_sante(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> int:
+def professionnels_sante(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> int:
     """Distinct health professionals with a site in the territory, « Autres » excluded (taille 4++, seed 002)."""
     found = _in_territory(
         con,
-        communes,
+        units,
         f"""
         SELECT count(DISTINCT rpps) AS n
-        FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
-        WHERE groupe <> '{GROUPE_AUTRES}'
+        FROM ps_activites_courantes a WHERE {IN_TERRITORY}
+        AND groupe <> '{GROUPE_AUTRES}'
         """,
     )
     return int(found["n"].iloc[0])
@@ -251,7 +274,7 @@ def _split(found: pd.DataFrame, column: str, order: tuple[str, ...]) -> pd.DataF
     return table.astype("int64")
 
 
-def offre_par_recours(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
+def offre_par_recours(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
     """Distinct practitioners per Trame group × recours (seed 000) in the territory.
 
     Each practitioner counts once: ``premier`` when at least one of their
@@ -269,13 +292,13 @@ def offre_par_recours(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -
     """
     found = _in_territory(
         con,
-        communes,
-        """
+        units,
+        f"""
         WITH per_practitioner AS (
             SELECT rpps, groupe,
                    CASE WHEN bool_or(recours = 'premier') THEN 'premier'
                         ELSE min(coalesce(recours, 'non classé')) END AS recours
-            FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
+            FROM ps_activites_courantes a WHERE {IN_TERRITORY}
             GROUP BY rpps, groupe
         )
         SELECT groupe, recours, count(*) AS n FROM per_practitioner GROUP BY groupe, recours
@@ -284,7 +307,7 @@ def offre_par_recours(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -
     return _split(found, "recours", RECOURS)
 
 
-def offre_par_mode(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
+def offre_par_mode(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
     """Distinct practitioners per Trame group × exercise mode in the territory.
 
     A practitioner whose activities in the territory have several modes
@@ -298,15 +321,47 @@ def offre_par_mode(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> p
     """
     found = _in_territory(
         con,
-        communes,
-        """
+        units,
+        f"""
         WITH per_practitioner AS (
             SELECT rpps, groupe,
                    CASE WHEN count(DISTINCT mode) > 1 THEN 'mixte' ELSE min(mode) END AS mode
-            FROM ps_activites_courantes a JOIN _territoire t ON t.code = a.commune
+            FROM ps_activites_courantes a WHERE {IN_TERRITORY}
             GROUP BY rpps, groupe
         )
         SELECT groupe, mode, count(*) AS n FROM per_practitioner GROUP BY groupe, mode
         """,
     )
     return _split(found, "mode", MODES)
+
+
+def sans_arrondissement(con: duckdb.DuckDBPyConnection, cities: Iterable[str]) -> pd.DataFrame:
+    """Practitioners and establishments of Paris, Lyon or Marseille whose arrondissement is unknown.
+
+    Their ``unite`` is the city itself (no arrondissement code, and a postal
+    code that names none): they count for the whole city but in none of its
+    arrondissements.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``commune`` (each of ``cities``), ``praticiens`` (distinct
+        practitioners of the latest extraction with such an activity; 0 when
+        no extraction is loaded), ``etablissements`` (FINESS establishments).
+    """
+    codes = sorted({str(c) for c in cities})
+    frame = pd.DataFrame({"commune": pd.Series(codes, dtype="string")})
+    con.register("_villes", frame)
+    try:
+        return con.execute(
+            """
+            SELECT v.commune,
+                   (SELECT count(DISTINCT rpps) FROM ps_activites_courantes a
+                    WHERE a.commune = v.commune AND a.unite = v.commune) AS praticiens,
+                   (SELECT count(*) FROM etablissements e
+                    WHERE e.commune = v.commune AND e.unite = v.commune) AS etablissements
+            FROM _villes v ORDER BY v.commune
+            """
+        ).df().astype({"praticiens": "int64", "etablissements": "int64"})
+    finally:
+        con.unregister("_villes")

@@ -1,0 +1,200 @@
+"""Models and coverage on analysis units (issue 11 item 1; issue 12 item 7 for the E2SFCA demand).
+
+* the APL approchée's demand is the DREES standardised population where the
+  workbook has it (arrondissements included), the total population otherwise;
+* a ``FLUX=`` table may give arrondissements or cities: arrondissements stay
+  units, and a city code that a territory of some of its arrondissements
+  cannot split is left out of the territory's indicators with a French note;
+* a what-if placed on a city modelled by arrondissement is refused in French;
+* the coverage of the Bouches-du-Rhône gives each Marseille CPTS its own
+  perimeter, area and population, and overlap areas count arrondissements.
+
+Known answers: the DREES APL workbook and the arrondissement polygons of the
+mirror (areas measured here in Lambert 93), the Etalab 2026 populations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline.analysis import flows
+from pipeline.app import coverage
+from pipeline.app.sections.flows import apl_demand, check_what_if_places, read_flow_table
+from pipeline.app.sections.units import flow_codes, split_cities, unit_of_rows
+from pipeline.errors import PipelineError
+from pipeline.geography import LAMBERT93
+from pipeline.model import CoverageOptions, WhatIfChange
+from pipeline.model.coverage import Coverage
+from pipeline.sources.od_table import GROUPE_NON_PRECISE
+from pipeline.store.queries import apl as apl_queries
+from pipeline.store.queries import listings
+from tests.app.test_arrondissement_diagnostic import MARSEILLE, MARSEILLE_CPTS, mirror_arrondissements, populations
+from tests.app.test_diagnostic_e2e import drees_apl, population_2026
+
+pytestmark = pytest.mark.mirror
+
+ITINERAIRE = ["13211", "13212", "13213"]
+
+
+@pytest.fixture(scope="module")
+def con(fixture_data_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(fixture_data_dir / "processed" / "cpts.duckdb"), read_only=True)
+    yield connection
+    connection.close()
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_rows_belong_to_arrondissement_units_by_unite_and_to_communes_by_commune() -> None:
+    rows = pd.DataFrame({"unite": ["13211", "13201", "13055", "04070"],
+                         "commune": ["13055", "13055", "13055", "04070"]})
+    # Marseille 11e takes its own rows only: not another arrondissement's, nor those placed in no arrondissement.
+    assert unit_of_rows(rows, ITINERAIRE).fillna("-").tolist() == ["13211", "-", "-", "-"]
+    assert unit_of_rows(rows, ["13055", "04070"]).tolist() == ["13055", "13055", "13055", "04070"]
+    assert split_cities(ITINERAIRE) == {"13055": ITINERAIRE}
+    assert split_cities(MARSEILLE) == {} and split_cities(["13055"]) == {}
+    assert set(flow_codes(["13055"])) == {"13055", *MARSEILLE}
+    assert set(flow_codes(MARSEILLE)) == {"13055", *MARSEILLE}
+    assert flow_codes(ITINERAIRE) == ITINERAIRE
+
+
+# --------------------------------------------------------------------------- E2SFCA demand
+
+
+def test_apl_approchee_demand_is_the_drees_standardised_population(con: duckdb.DuckDBPyConnection) -> None:
+    points = pd.DataFrame({"code": ["13211", "04070", "97611"],
+                           "population": [population_2026_unit("13211"), population_2026(["04070"]),
+                                          population_2026(["97611"])]})
+    demand, text = apl_demand(points, apl_queries.apl_current(con))
+    workbook = drees_apl()[2023].set_index("code")["pop"]
+    by_code = demand.set_index("code")["population"]
+    # Marseille 11e has its own row in the workbook; Digne-les-Bains too; Mamoudzou (Mayotte) has no APL.
+    assert by_code["13211"] == pytest.approx(float(workbook["13211"]))
+    assert by_code["04070"] == pytest.approx(float(workbook["04070"]))
+    assert "97611" not in workbook.index and by_code["97611"] == population_2026(["97611"])
+    assert text == (
+        "Demande : population standardisée de la DREES (APL 2023 ; population pondérée par la consommation de "
+        "soins de médecins généralistes selon l'âge, comme pour l'APL officielle) pour 2 des 3 unités du "
+        "voisinage, population municipale totale pour les 1 unités absentes du classeur")
+    # Without the workbook, the total population, said so.
+    empty = apl_queries.apl_current(con).iloc[0:0]
+    demand, text = apl_demand(points, empty)
+    assert demand["population"].tolist() == points["population"].astype(float).tolist()
+    assert text == "Demande : population municipale totale (classeur APL de la DREES non chargé)"
+
+
+def population_2026_unit(code: str) -> int:
+    return populations([code])
+
+
+# --------------------------------------------------------------------------- FLUX= tables on units
+
+
+def write_table(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "flux.csv"
+    path.write_text("origine;destination;volume\n" + body, encoding="utf-8")
+    return path
+
+
+def test_flow_table_keeps_arrondissements_and_leaves_out_a_city_it_cannot_split(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = write_table(tmp_path, "13211;13212;100\n"    # inside
+                                 "13211;13201;50\n"     # a leak to Marseille 1er
+                                 "13201;13213;20\n"     # an outsider coming in
+                                 "13055;13211;30\n"     # Marseille as a whole: cannot be split
+                                 "13213;13055;7\n")     # idem
+    table, notes = read_flow_table(con, path, ITINERAIRE)
+    assert sorted(zip(table["origin"], table["destination"], table["volume"], strict=True)) == [
+        ("13201", "13213", 20.0), ("13211", "13201", 50.0), ("13211", "13212", 100.0)]
+    assert notes == ["Table origine–destination : 2 ligne(s) donnent Marseille (13055) sans arrondissement ; le "
+                     "territoire ne compte que les arrondissements 13211, 13212, 13213 et ces recours ne peuvent "
+                     "pas leur être répartis : ils sont écartés des indicateurs du territoire"]
+    syn = flows.territory_flow_indicators(table, flow_codes(ITINERAIRE))["synthese"].set_index("groupe")
+    row = syn.loc[GROUPE_NON_PRECISE]
+    assert row["recours_residents"] == 150 and row["recours_internes"] == 100
+    assert row["auto_confinement"] == pytest.approx(100 / 150)
+    assert row["recours_exterieurs_entrants"] == 20
+
+    # For the whole city, arrondissement and city codes are all inside: nothing is left out.
+    table, notes = read_flow_table(con, path, ["13055"])
+    assert notes == [] and table["volume"].sum() == 207
+    syn = flows.territory_flow_indicators(table, flow_codes(["13055"]))["synthese"].set_index("groupe")
+    assert syn.loc[GROUPE_NON_PRECISE, "auto_confinement"] == 1.0
+
+
+def test_what_if_on_a_city_modelled_by_arrondissement_is_refused() -> None:
+    domain = {*MARSEILLE, "13001"}
+    with pytest.raises(PipelineError) as caught:
+        check_what_if_places([WhatIfChange("Médecins généralistes", 1.0, "13055")], domain)
+    assert caught.value.message == ("Simulation : 13055 est modélisée par arrondissement ; indiquez le code de "
+                                    "l'arrondissement (13201 à 13216)")
+    with pytest.raises(PipelineError, match="hors du voisinage du territoire : 04070"):
+        check_what_if_places([WhatIfChange("Médecins généralistes", 1.0, "04070")], domain)
+    check_what_if_places([WhatIfChange("Médecins généralistes", 1.0, "13212")], domain)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def run_coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_QUIET", "1")
+        return coverage.compute(con, CoverageOptions(kind="departement", code="13"))
+
+
+def test_marseille_cpts_have_their_own_perimeters_and_areas(con: duckdb.DuckDBPyConnection) -> None:
+    result = run_coverage(con)
+    mirror = mirror_arrondissements()
+    perimeters = result.geometries["perimeters"].set_index("cpts")
+    shapes = {}
+    for name, codes in MARSEILLE_CPTS.items():
+        expected = float(mirror.loc[codes, "area_km2"].sum())
+        assert perimeters.loc[name, "surface_km2"] == pytest.approx(expected, rel=1e-3)
+        assert perimeters.loc[name, "population"] == populations(codes)
+        shape = perimeters.loc[name, "geometry"]
+        shapes[name] = shape
+        assert perimeters.loc[[name]].set_crs(4326).to_crs(LAMBERT93).area.iloc[0] / 1e6 == pytest.approx(
+            expected, rel=5e-3)
+    # Eight distinct perimeters: no two share more than a boundary.
+    names = list(shapes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert shapely.intersection(shapes[a], shapes[b]).area < 1e-6 * shapes[a].area
+    # The map's units are the arrondissements, each with its CPTS.
+    units = result.geometries["units"].set_index("code")
+    assert "13055" not in units.index
+    for name, codes in MARSEILLE_CPTS.items():
+        assert units.loc[codes, "cpts"].tolist() == [name] * len(codes)
+
+
+def test_overlap_areas_count_arrondissements(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = listings.members(con)
+    template = real[real["cpts"] == "CPTS Itinéraire Santé"].iloc[0]
+    extra = pd.DataFrame([
+        {**template.to_dict(), "cpts": "CPTS Essai Marseille", "cpts_id": "essai-marseille", "unit_code": "13055",
+         "commune_code": "13055", "unit_type": "commune-actuelle"},
+        {**template.to_dict(), "cpts": "CPTS Essai 13e", "cpts_id": "essai-13e", "unit_code": "13213",
+         "commune_code": "13055", "unit_type": "arrondissement-municipal"},
+    ])
+    monkeypatch.setattr(listings, "members", lambda _con: pd.concat([real, extra], ignore_index=True))
+    result = run_coverage(con)
+    mirror = mirror_arrondissements()
+    pairs = {frozenset((r.cpts_a, r.cpts_b)): r for r in result.overlaps.itertuples()}
+    # A CPTS claiming Marseille whole shares each arrondissement CPTS's area.
+    for name, codes in MARSEILLE_CPTS.items():
+        pair = pairs[frozenset(("CPTS Essai Marseille", name))]
+        assert pair.surface_partagee_km2 == pytest.approx(float(mirror.loc[codes, "area_km2"].sum()), rel=1e-3)
+        assert pair.shared_population == populations(codes)
+    thirteenth = pairs[frozenset(("CPTS Essai 13e", "CPTS Itinéraire Santé"))]
+    assert thirteenth.surface_partagee_km2 == pytest.approx(float(mirror.loc["13213", "area_km2"]), rel=1e-3)
+    assert thirteenth.shared_units == ["13213"]
+    # Arrondissement CPTS that share nothing do not overlap.
+    assert frozenset(("CPTS Vitale Santé 10", "CPTS Itinéraire Santé")) not in pairs
