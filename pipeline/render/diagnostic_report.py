@@ -19,6 +19,7 @@ from pipeline.render.sections.access import access_section
 from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE
 from pipeline.render.sections.flows import flows_section
 from pipeline.render.sections.members import neighbours_section, representativeness_section
+from pipeline.render.sections.pertinence import pertinence_section
 from pipeline.render.sections.population import population_section
 from pipeline.render.sections.supply import establishments_section, supply_section
 from pipeline.render.sections.taille import taille_section
@@ -48,8 +49,9 @@ def context(d: Diagnostic) -> dict[str, Any]:
         "key_figures": key,
         "sections": [population_section(d), taille_section(d), supply_section(d), establishments_section(d),
                      access_section(d), representativeness_section(d), neighbours_section(d),
-                     flows_section(d)],
+                     flows_section(d), pertinence_section(d)],
         "sources": _sources(d),
+        "comparison_link": d.comparison_link,
     }
 
 
@@ -75,7 +77,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     return maps.territory_map(
         d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
-        source=_source_line(d))
+        source=_source_line(d), pertinence=d.pertinence.shapes if d.pertinence is not None else None)
 
 
 def flows_map_title(d: Diagnostic) -> str:

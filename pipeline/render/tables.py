@@ -30,12 +30,16 @@ SHEETS = {
     "flux_bassins_de_vie": "Flux - bassins de vie",
     "apl_approchee": "APL approchée",
     "simulation_apl": "Simulation APL approchée",
+    "pertinence_candidats": "Pertinence - à ajouter",
+    "pertinence_a_examiner": "Pertinence - à examiner",
+    "pertinence_zones_coupees": "Pertinence - zones coupées",
 }
 """Sheet of each table in ``diagnostic.xlsx`` (Excel limits sheet names to 31 characters)."""
 
 #: Tables written as CSV next to the workbook, when present.
 CSV_TABLES = ("communes", "offre", "etablissements", "calendrier", "recours", "mode_exercice", "flux_synthese",
-              "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl")
+              "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl", "pertinence_candidats",
+              "pertinence_a_examiner", "pertinence_zones_coupees")
 
 
 def communes_table(d: Diagnostic) -> pd.DataFrame:
@@ -103,7 +107,19 @@ def extra_tables(d: Diagnostic) -> dict[str, pd.DataFrame]:
             changes = "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}" for c in d.access.changes)
             out["simulation_apl"] = d.access.simulation.rename(
                 columns={"before": "avant", "after": "apres", "delta": "ecart"}).assign(scenario=changes)
+    out.update(pertinence_tables(d))
     return out
+
+
+def pertinence_tables(d: Diagnostic) -> dict[str, pd.DataFrame]:
+    """Candidates to add, units to examine and zones cut (written even when empty: « none » is an answer)."""
+    p = d.pertinence
+    if p is None or not p.available:
+        return {}
+    origin = {"origine_des_flux": p.origin}
+    return {"pertinence_candidats": p.candidates.assign(**origin),
+            "pertinence_a_examiner": p.to_examine.assign(**origin),
+            "pertinence_zones_coupees": p.cut_zones.assign(**origin)}
 
 
 def write_tables(d: Diagnostic, folder: Path) -> None:
@@ -124,7 +140,8 @@ def write_tables(d: Diagnostic, folder: Path) -> None:
     tables.update(extra_tables(d))
     demo_tables = {"annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
                                       "flux_destinations", "flux_bassins_de_vie", "apl_approchee",
-                                      "simulation_apl"),
+                                      "simulation_apl", "pertinence_candidats", "pertinence_a_examiner",
+                                      "pertinence_zones_coupees"),
                    "finess": ("etablissements",)}
     for source, names in demo_tables.items():
         if source not in d.demo_sources:
