@@ -70,7 +70,7 @@ def verdon_units(env: dict[str, Path]) -> list[str]:
 
 def test_editor_figures_equal_the_diagnostic_of_its_export(env: dict[str, Path], editor: Any,
                                                            tmp_path: Path) -> None:
-    codes = verdon_units(env)[1:] + [ROUGON]  # one unit removed, a unit of another CPTS added
+    codes = [*verdon_units(env)[1:], ROUGON]  # one unit removed, a unit of another CPTS added
     state = editor.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
     screenshot(editor, "/tmp/cpts-screens/editeur-verdon.png")
     export = tmp_path / "perimetre.csv"
