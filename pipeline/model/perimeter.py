@@ -8,6 +8,24 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+#: Densities compared, per profession group (Trame's names) -> column of :attr:`Comparison.table`.
+PROFESSIONS: dict[str, str] = {
+    "Médecins généralistes": "densite_medecins_generalistes",
+    "Infirmiers": "densite_infirmiers",
+    "Masseurs-kinésithérapeutes": "densite_masseurs_kinesitherapeutes",
+    "Pharmaciens": "densite_pharmaciens",
+    "Chirurgiens-dentistes": "densite_chirurgiens_dentistes",
+    "Sages-femmes": "densite_sages_femmes",
+}
+#: Figures of the comparison, in display order (each also ranked: ``rang_<figure>``).
+FIGURES: tuple[str, ...] = ("population", *PROFESSIONS.values(), "apl_2023", "auto_confinement",
+                            "population_partagee", "population_non_couverte_proche")
+
+
+def anchor_of(slug: str) -> str:
+    """Anchor of a CPTS's line in the comparison page: its output folder's name (unique, URL-safe)."""
+    return slug
+
 
 @dataclass(frozen=True)
 class EditorOptions:
