@@ -193,6 +193,10 @@ def run_batch(options: BatchOptions) -> int:
         name=name, table=comparison_table(rows),
         failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
+        sources="Sources : Insee/Etalab (COG, populations légales, aires d'attraction des villes 2020), IGN Admin "
+                "Express COG 2018, DREES (APL 2023), Annuaire Santé"
+                + (" (données fictives de démonstration)" if "annuaire-sante" in context.shared.demo_sources else "")
+                + ", listes de CPTS chargées ; auto-confinement issu des recours modélisés (modèle de Huff).",
     )
     page, tables = write_comparison(comparison)
     print(f"Comparaison : {page}\n  tableaux : {tables}")
