@@ -138,3 +138,27 @@ def test_unknown_zone_is_a_french_error(env: dict[str, Path]) -> None:
         code, _out, err = run(["editeur", "--region", "99"])
     assert code == 2
     assert "Région inconnue" in err
+
+
+def test_arrondissements_self_containment_equals_the_pertinence_section(env: dict[str, Path]) -> None:
+    # Both work on analysis units (Marseille's arrondissements), with the same Huff model and supply.
+    codes = ["13201", "13202", "13203"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
+        code, _, err = run(["editeur", "--departement", "13"])
+        assert code == 0, err
+        code, _, err = run(["diagnostic", "communes:" + ",".join(codes)])
+        assert code == 0, err
+    page, errors, console = open_page(env["maps"] / "editeur-departement-13" / "editeur.html", wait_ms=500)
+    try:
+        state = page.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+    folder = env["data"] / "processed" / "diagnostics" / "communes-13201-13202-13203"
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert state["communes"] == codes
+    assert state["population"] == summary["population"]
+    assert 0 < state["autoconfinement"] < 1
+    assert state["autoconfinement"] == pytest.approx(summary["pertinence"]["auto_confinement"], abs=2e-4)

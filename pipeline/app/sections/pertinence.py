@@ -50,6 +50,13 @@ class PerimeterData:
     units: pd.DataFrame
     members: pd.DataFrame
     flows: GpFlows | None = None
+    _member_units: pd.DataFrame | None = None
+
+    def member_units(self) -> pd.DataFrame:
+        """:func:`member_units` of :attr:`members`, computed once."""
+        if self._member_units is None:
+            self._member_units = member_units(self.members, split_cities(self.units))
+        return self._member_units
 
 
 def split_cities(units: pd.DataFrame) -> set[str]:
@@ -65,20 +72,25 @@ def analysis_codes(codes: list[str], cities: set[str]) -> list[str]:
     return sorted(out)
 
 
-def claims(members: pd.DataFrame, cities: set[str], territory: Territory | None = None) -> pd.Series:
-    """Names of the CPTS claiming each analysis unit (lists, indexed by unit code).
-
-    The territory's own CPTS (same name and listing, as in the neighbours
-    table) is left out.
-    """
-    if members.empty:
-        return pd.Series(dtype=object)
-    if territory is not None and territory.cpts is not None:
-        members = members[~((members["cpts"] == territory.cpts) & (members["listing"] == territory.listing))]
-    rows = [(unit, str(name)) for code, name in zip(members["unit_code"].astype(str), members["cpts"], strict=True)
+def member_units(members: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
+    """``code`` (analysis unit), ``cpts``, ``listing`` of every listed CPTS, a split city as its arrondissements."""
+    rows = [(unit, str(name), str(listing))
+            for code, name, listing in zip(members["unit_code"].astype(str), members["cpts"], members["listing"],
+                                           strict=True)
             for unit in (arrondissements_of(code) if code in cities else [code])]
-    frame = pd.DataFrame(rows, columns=["code", "cpts"]).drop_duplicates()
-    return frame.groupby("code")["cpts"].agg(lambda names: sorted(names))
+    return pd.DataFrame(rows, columns=["code", "cpts", "listing"]).drop_duplicates()
+
+
+def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series:
+    """Sorted names of the CPTS claiming each analysis unit (lists, indexed by unit code).
+
+    ``units``: :func:`member_units`. The territory's own CPTS (same name and
+    listing, as in the neighbours table) is left out.
+    """
+    if territory is not None and territory.cpts is not None:
+        units = units[~((units["cpts"] == territory.cpts) & (units["listing"] == territory.listing))]
+    names = units[["code", "cpts"]].drop_duplicates().sort_values(["code", "cpts"])
+    return names.groupby("code", sort=False)["cpts"].agg(list)
 
 
 def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -160,10 +172,17 @@ def pertinence_section(
                                  unavailable=NO_POLYGON)
     elif shared.flows is not None and set(codes) <= set(shared.flows.points["code"]):
         gp = shared.flows
+        if low > 0:
+            # Only the perimeter's residents and the origins sending something into it can change a figure
+            # (an origin sending nothing in has a share of 0, below any positive threshold).
+            table = gp.table
+            origins = set(table.loc[table["destination"].isin(codes), "origin"]) | set(codes)
+            gp = GpFlows(table=table[table["origin"].isin(origins)], points=gp.points, kind=gp.kind,
+                         origin=gp.origin, notes=gp.notes)
     else:
         points = flow_model.domain_units(con, perimeter.geometry, departement, 2 * params.flows.cutoff_km)
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
-    attributes = units.assign(cpts_claims=units["code"].map(claims(shared.members, cities, territory)))
+    attributes = units.assign(cpts_claims=units["code"].map(claims(shared.member_units(), territory)))
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds)
     candidates = result.candidates.assign(
         claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else ""))
