@@ -163,6 +163,7 @@ def run_batch(options: BatchOptions) -> int:
     rows: list[dict[str, object]] = []
     failures: list[dict[str, str]] = []
     unexpected = False
+    written: dict[str, str] = {}
     try:
         name, label, chosen = _select(con, options)
         context = _context(con, chosen, params)
@@ -172,6 +173,12 @@ def run_batch(options: BatchOptions) -> int:
             began = time.perf_counter()
             try:
                 territory = resolve_territory(con, item.spec)
+                if territory.slug in written:
+                    # Names that differ only by punctuation or case share an output folder: never overwrite.
+                    raise PipelineError(f"même dossier de sortie ({territory.slug}) que la CPTS « "
+                                        f"{written[territory.slug]} » : leurs noms ne diffèrent que par la "
+                                        "ponctuation ou la casse ; renommez l'une d'elles dans la liste")
+                written[territory.slug] = str(item.cpts)
                 diagnostic = compute(con, territory, DiagnosticOptions(territory=item.spec), params, context.shared)
                 diagnostic.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
                 outputs.write_all(diagnostic)

@@ -205,3 +205,24 @@ def test_all_succeed_exit_zero(fixture_data_dir: Path, tmp_path: Path, monkeypat
     code, out, err = run(["diagnostics", "--liste", "paca"])
     assert code == 0, err
     assert "1 CPTS sur 1 calculées" in out and err == ""
+
+
+def test_two_cpts_sharing_an_output_folder_never_overwrite(fixture_data_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    select = batch._select
+
+    def twice(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
+        name, label, chosen = select(con, options)
+        verdon = chosen[chosen["cpts"] == "CPTS du Verdon"]
+        # « CPTS du Verdon » written again under another name of the listing: same slug, same folder.
+        copy = verdon.assign(cpts="CPTS du Verdon (doublon)")
+        return name, label, pd.concat([verdon, copy], ignore_index=True)
+
+    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path))
+    monkeypatch.setenv("CPTS_QUIET", "1")
+    monkeypatch.setattr(batch, "_select", twice)
+    code, out, err = run(["diagnostics", "--liste", "paca"])
+    assert code == 2
+    assert "CPTS du Verdon (doublon)" in err and "même dossier de sortie (cpts-cpts-du-verdon)" in err
+    assert "1 CPTS sur 2 calculées" in out
