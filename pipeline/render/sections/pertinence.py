@@ -114,7 +114,8 @@ def pertinence_section(d: Diagnostic) -> dict[str, Any]:
     if len(p.cut_zones):
         bv = int((p.cut_zones["level"] != "EPCI").sum())
         epci = int((p.cut_zones["level"] == "EPCI").sum())
-        paragraphs.append(f"Le périmètre coupe {bv} bassin(s) de vie et {epci} EPCI.")
+        paragraphs.append(f"Le périmètre traverse {bv} bassin(s) de vie et {epci} EPCI : ils ont des communes de part "
+                          "et d'autre de sa limite.")
     tables = [t for t, present in ((_candidates(p), len(p.candidates)), (_to_examine(p), len(p.to_examine)),
                                    (_cut_zones(p), len(p.cut_zones))) if present]
     notes = []
