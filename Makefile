@@ -21,11 +21,12 @@ REGION ?=
 DEPARTEMENT ?=
 FRANCE ?=
 SEUIL ?= 20000
+LISTE ?=
 
-.PHONY: install test lint data diagnostic coverage bench clean help
+.PHONY: install test lint data diagnostic diagnostics coverage editeur bench clean help
 
 help:
-	@echo "make install | test | data | diagnostic TERRITORY=... [NOM=... PDF=1] | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | bench | clean"
+	@echo "make install | test | data | diagnostic TERRITORY=... [NOM=... PDF=1] | diagnostics LISTE=...|REGION=... | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | editeur REGION=...|DEPARTEMENT=... [CPTS=...] | bench | clean"
 
 install:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -56,6 +57,21 @@ diagnostic:
 coverage:
 	$(RUN) couverture $(if $(REGION),--region $(REGION)) $(if $(DEPARTEMENT),--departement $(DEPARTEMENT)) \
 	  $(if $(FRANCE),--france) --seuil $(SEUIL)
+
+# Values reach the program through the environment, never re-read by the shell (quotes, $(...) stay text).
+editeur:
+	@test -n "$$MK_REGION$$MK_DEPARTEMENT$$MK_CPTS" || { echo "Erreur : précisez REGION=..., DEPARTEMENT=... ou CPTS=..., ex. make editeur REGION=93"; exit 2; }
+	$(RUN) editeur $${MK_REGION:+--region "$$MK_REGION"} $${MK_DEPARTEMENT:+--departement "$$MK_DEPARTEMENT"} \
+	  $${MK_CPTS:+--cpts "$$MK_CPTS"}
+
+diagnostics:
+	@test -n "$$MK_LISTE$$MK_REGION" || { echo "Erreur : précisez LISTE=... ou REGION=..., ex. make diagnostics LISTE=paca"; exit 2; }
+	$(RUN) diagnostics $${MK_LISTE:+--liste "$$MK_LISTE"} $${MK_REGION:+--region "$$MK_REGION"}
+
+editeur diagnostics: export MK_REGION = $(value REGION)
+editeur diagnostics: export MK_DEPARTEMENT = $(value DEPARTEMENT)
+editeur diagnostics: export MK_CPTS = $(value CPTS)
+editeur diagnostics: export MK_LISTE = $(value LISTE)
 
 bench:
 	$(PY) scripts/bench.py

@@ -88,6 +88,21 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_editor(args: argparse.Namespace) -> int:
+    from pipeline.app.editor import run_editor
+    from pipeline.model.perimeter import EditorOptions
+
+    run_editor(EditorOptions(region=args.region, departement=args.departement, cpts=args.cpts))
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from pipeline.app.batch import run_batch
+    from pipeline.model.perimeter import BatchOptions
+
+    return run_batch(BatchOptions(listing=args.liste, region=args.region))
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     from pipeline.app import inspect
 
@@ -204,9 +219,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="population minimale d'un périmètre proposé (entier strictement positif)")
     cov.set_defaults(func=cmd_coverage)
 
+    edit = sub.add_parser("editeur", help="éditeur de périmètre hors ligne (page HTML autonome)",
+                          description="Écrit maps/editeur-<zone>/editeur.html : les communes de la zone, les CPTS "
+                          "listées et les recours modélisés, pour composer un périmètre commune par commune.")
+    edit_zone = edit.add_mutually_exclusive_group()
+    edit_zone.add_argument("--region", help="code région (ex. 93)")
+    edit_zone.add_argument("--departement", help="code département (ex. 04)")
+    edit.add_argument("--cpts", metavar="NOM", help="CPTS d'une liste chargée dont partir (ex. « CPTS du Verdon »)")
+    edit.set_defaults(func=cmd_editor)
+
+    batch = sub.add_parser("diagnostics", help="diagnostic de chaque CPTS d'une liste, et leur comparaison",
+                           description="Diagnostic de chaque CPTS d'une liste chargée (ou d'une région) en un "
+                           "seul passage, puis maps/comparaison-<liste>/index.html et les tableaux CSV/XLSX.")
+    batch_zone = batch.add_mutually_exclusive_group(required=True)
+    batch_zone.add_argument("--liste", help="nom d'une liste de CPTS chargée (ex. paca)")
+    batch_zone.add_argument("--region", help="code région : les CPTS de toutes les listes ayant une commune dans la "
+                            "région")
+    batch.set_defaults(func=cmd_batch)
+
     src = sub.add_parser("sources", help="lister les sources chargées et leur provenance")
     src.set_defaults(func=cmd_sources)
-    for sub_parser in (data, terr, diag, cov, src):
+    for sub_parser in (data, terr, diag, cov, edit, batch, src):
         sub_parser.formatter_class = FrenchHelpFormatter
         _french(sub_parser)
     return _french(parser)

@@ -22,9 +22,11 @@ from pipeline.analysis.access import territory_what_if
 from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
+from pipeline.app.sections.pertinence import pertinence_section
 from pipeline.app.sections.population import population_section, unit_table
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
 from pipeline.app.sections.units import unit_of_rows
+from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
 from pipeline.model import DiagnosticOptions, Territory
@@ -38,9 +40,7 @@ from pipeline.sources.adherents import read_adherents
 from pipeline.sources.files import check_regular_file
 from pipeline.sources.od_table import read_od_table
 from pipeline.store.connection import connect
-from pipeline.store.queries import apl as apl_queries
 from pipeline.store.queries import geography, listings, provenance
-from pipeline.store.queries import supply as supply_queries
 from pipeline.store.territory import resolve_territory
 
 
@@ -83,11 +83,17 @@ def _taille(population: int, professionals: int | None, signature: date | None) 
 
 
 def compute(
-    con: duckdb.DuckDBPyConnection, territory: Territory, options: DiagnosticOptions, params: Params | None = None
+    con: duckdb.DuckDBPyConnection, territory: Territory, options: DiagnosticOptions, params: Params | None = None,
+    shared: SharedData | None = None,
 ) -> Diagnostic:
-    """Compute the whole diagnostic of ``territory``."""
+    """Compute the whole diagnostic of ``territory``.
+
+    ``shared``: the whole tables read once for several diagnostics (``make
+    diagnostics``); read here when not given.
+    """
     params = params or default_params()
-    stages = Stages("Diagnostic", total=8)
+    shared = shared or read_shared(con)
+    stages = Stages("Diagnostic", total=9)
     lap = stages.done
     notes = list(territory.notes)
     codes = territory.unit_codes
@@ -102,7 +108,7 @@ def compute(
     population = population_section(con, territory, units, notes)
     lap("population")
 
-    offre = supply_queries.offre(con)
+    offre = shared.offre
     supply = None
     professionals = None
     if offre is not None:
@@ -127,7 +133,7 @@ def compute(
                                          params.diagnostic.near_km)
     lap("établissements")
 
-    official_apl = apl_queries.apl_current(con)
+    official_apl = shared.official_apl
     apl = apl_section(official_apl, units, population.departement, population.region)
     units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023"]], on="unit_code", how="left")
     lap("APL")
@@ -138,7 +144,7 @@ def compute(
             raise PipelineError("Représentativité : aucune extraction de l'Annuaire Santé n'est chargée")
         representativeness = ind.representativeness(read_adherents(options.members), supply.table)
 
-    members = listings.members(con)
+    members = shared.members
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     lap("voisins")
@@ -162,6 +168,10 @@ def compute(
         # Units at the far end of the drawn flows, so that the flow maps draw and name them.
         ends = set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
         flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
+    pertinence = pertinence_section(con, territory, offre, options, perimeter, population.departement, params,
+                                    shared.perimeter)
+    notes.extend(pertinence.notes)
+    lap("pertinence du périmètre")
 
     stages.close()
     mentioned: set[str] = set()
@@ -174,9 +184,10 @@ def compute(
     return Diagnostic(
         territory=territory, generated=today(), units=units, communes_geo=communes_geo, perimeter=perimeter,
         population=population, taille=taille, apl=apl, neighbours=neighbours,
-        sources=provenance.sources(con), demo_sources=provenance.demo_sources(con), supply=supply,
+        sources=shared.sources, demo_sources=shared.demo_sources, supply=supply,
         establishments=establishments, representativeness=representativeness, neighbour_shapes=shapes,
-        flows=flows, access=access, notes=notes, timings=stages.timings, flow_places=flow_places,
+        flows=flows, access=access, pertinence=pertinence, notes=notes, timings=stages.timings,
+        flow_places=flow_places,
         listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
         loaded_departements=provenance.loaded_departements(con),
         place_names=geography.commune_names(con, mentioned - set(units["unit_code"])),

@@ -152,6 +152,49 @@ class AccessSection:
 
 
 @dataclass
+class PertinenceSection:
+    """Pertinence of the perimeter (seed 003 §6.1, « territoire vécu »): where its residents consult.
+
+    Computed by :func:`pipeline.analysis.pertinence.perimeter_pertinence` on
+    analysis units from the GP consultations (modelled, or ``FLUX=``).
+    ``unavailable`` holds the French reason when it could not be computed
+    (no registry, no polygon); the figures are then NaN and tables empty.
+
+    ``candidates``: ``code, nom, population, share_into_perimeter,
+    volume_into_perimeter, claimed_by`` (« ; »-joined names of the other
+    CPTS claiming the unit, "" when none). ``to_examine``: ``code, nom,
+    population, share_inside, main_destination, main_destination_nom,
+    main_destination_share``. ``cut_zones``: ``level, zone, nom,
+    n_units_in, n_units_out, population_in, population_out, units_out``
+    (codes « , »-joined). ``shapes``: candidate and « à examiner » units for
+    the map (``code, nom, role`` = ``candidat`` / ``a_examiner``, ``info``
+    French tooltip line, geometry), or None.
+    """
+
+    origin: str
+    kind: str  # "modele" or "table"
+    candidate_min_share: float
+    examine_below_share: float
+    self_containment: float = float("nan")
+    population: float = float("nan")
+    self_containment_with_candidates: float = float("nan")
+    population_with_candidates: float = float("nan")
+    resident_volume: float = float("nan")
+    unserved_volume: float = float("nan")
+    candidates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    to_examine: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cut_zones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    units_without_flows: list[str] = field(default_factory=list)
+    shapes: gpd.GeoDataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    unavailable: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.unavailable is None
+
+
+@dataclass
 class Diagnostic:
     """Everything the report, the maps and the tables show."""
 
@@ -172,6 +215,9 @@ class Diagnostic:
     neighbour_shapes: gpd.GeoDataFrame | None = None
     flows: FlowsSection | None = None
     access: AccessSection | None = None
+    pertinence: PertinenceSection | None = None
+    #: Relative link to this territory's line in a comparison of a listing's CPTS (``make diagnostics``).
+    comparison_link: str | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     #: Polygons of the units outside the territory at the end of the drawn flows (``code``, ``nom``), so that

@@ -146,6 +146,21 @@ _COLUMNS = [
     _c("auto_confinement_bv", "Auto-confinement du bassin (de 0 à 1)", "decimal", 3),
     _c("flux_interieur_vers_exterieur", "Flux du territoire vers l'extérieur", "integer"),
     _c("flux_exterieur_vers_interieur", "Flux de l'extérieur vers le territoire", "integer"),
+    # Pertinence of the perimeter (seed 003 §6.1)
+    _c("share_into_perimeter", "Part des recours de ses habitants faits dans le territoire (de 0 à 1)", "decimal", 3),
+    _c("volume_into_perimeter", "Recours de ses habitants faits dans le territoire", "integer"),
+    _c("claimed_by", "Revendiquée par (autres CPTS)", "text"),
+    _c("share_inside", "Part des recours de ses habitants restant dans le territoire (de 0 à 1)", "decimal", 3),
+    _c("main_destination", "Principale destination hors du territoire (code INSEE)", "code"),
+    _c("main_destination_nom", "Principale destination hors du territoire", "text"),
+    _c("main_destination_share", "Part des recours vers cette destination (de 0 à 1)", "decimal", 3),
+    _c("level", "Zonage", "text"),
+    _c("zone", "Zone (code)", "code"),
+    _c("n_units_in", "Unités dans le territoire", "integer"),
+    _c("n_units_out", "Unités hors du territoire", "integer"),
+    _c("population_in", "Population dans le territoire", "integer", unit="hab."),
+    _c("population_out", "Population hors du territoire", "integer", unit="hab."),
+    _c("units_out", "Unités hors du territoire (codes)", "text"),
     # Warnings
     _c("avertissement", "Avertissement", "text"),
 ]

@@ -26,6 +26,7 @@ from pipeline.render.sections.access import access_section
 from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE, scope_note
 from pipeline.render.sections.flows import flows_section
 from pipeline.render.sections.members import neighbours_section, representativeness_section
+from pipeline.render.sections.pertinence import pertinence_section
 from pipeline.render.sections.population import population_section
 from pipeline.render.sections.supply import establishments_section, supply_section
 from pipeline.render.sections.taille import taille_section
@@ -71,7 +72,8 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
         {"label": "APL 2023 (territoire)", "value": format_number(d.apl.synthesis.iloc[-1]["territoire"], 2)},
     ]
     sections = [population_section(d), taille_section(d), supply_section(d), establishments_section(d),
-                access_section(d), representativeness_section(d), neighbours_section(d), flows_section(d)]
+                access_section(d), representativeness_section(d), neighbours_section(d), flows_section(d),
+                pertinence_section(d)]
     by_title = {section["title"]: section for section in sections}
     for figure in (figures or {}).values():
         section = by_title.get(FIGURE_SECTIONS.get(figure.section, ""))
@@ -94,6 +96,7 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
         "links": _links(d, has_flows_map),
         "sections": sections,
         "sources": _sources(d),
+        "comparison_link": d.comparison_link,
     }
 
 
@@ -116,7 +119,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     return maps.territory_map(
         d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
-        source=_source_line(d))
+        source=_source_line(d), pertinence=d.pertinence.shapes if d.pertinence is not None else None)
 
 
 def flows_map_title(d: Diagnostic) -> str:

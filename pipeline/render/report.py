@@ -369,6 +369,7 @@ def render_report(context: Mapping[str, Any]) -> str:
             sources=sources,
             sources_id="sources" if "sources" not in used else "sources-detail",
             version=context.get("version"),
+            comparison_link=context.get("comparison_link"),
         )
     )
     return page

@@ -25,6 +25,35 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
+    """Key ``pertinence``: self-containment, candidates, units to examine, zones cut (shares 0–1)."""
+    p = d.pertinence
+    if p is None:
+        return None
+    if not p.available:
+        return {"indisponible": p.unavailable}
+    return {
+        "origine": p.origin,
+        "seuils": {"part_min_candidat": p.candidate_min_share, "part_max_a_examiner": p.examine_below_share},
+        "auto_confinement": p.self_containment,
+        "population": p.population,
+        "auto_confinement_avec_candidats": p.self_containment_with_candidates,
+        "population_avec_candidats": p.population_with_candidates,
+        "candidats": [{"code": r.code, "nom": r.nom, "population": r.population,
+                       "part_recours_vers_territoire": r.share_into_perimeter,
+                       "cpts": [n for n in str(r.claimed_by).split("; ") if n]}
+                      for r in p.candidates.itertuples()],
+        "a_examiner": [{"code": r.code, "nom": r.nom, "population": r.population,
+                        "part_recours_dans_territoire": r.share_inside,
+                        "destination_principale": r.main_destination}
+                       for r in p.to_examine.itertuples()],
+        "zones_coupees": [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
+                           "unites_hors": r.n_units_out, "population_hors": r.population_out}
+                          for r in p.cut_zones.itertuples()],
+        "unites_sans_recours": p.units_without_flows,
+    }
+
+
 def summary(d: Diagnostic) -> dict[str, Any]:
     supply = None
     if d.supply is not None:
@@ -91,6 +120,7 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "access": access,
         "representativeness": representativeness,
         "simulation": simulation,
+        "pertinence": pertinence_summary(d),
         "sources": d.sources[["source", "vintage", "origin", "sha256"]].to_dict("records"),
         "demo_data": d.demo_data,
         "demo_sources": d.demo_sources,

@@ -52,6 +52,9 @@ SHEETS = {
     "flux_bassins_de_vie": "Flux - bassins de vie",
     "apl_approchee": "APL approchée",
     "simulation_apl": "Simulation APL approchée",
+    "pertinence_candidats": "Pertinence - à ajouter",
+    "pertinence_a_examiner": "Pertinence - à examiner",
+    "pertinence_zones_coupees": "Pertinence - zones coupées",
 }
 """Sheet of each table in ``diagnostic.xlsx`` (Excel limits sheet names to 31 characters)."""
 
@@ -59,7 +62,8 @@ DEMO_TEXT = "données fictives de démonstration"
 #: Tables whose rows come from each source that may be demonstration data (they get an ``avertissement``).
 DEMO_TABLES = {
     "annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
-                       "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl"),
+                       "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl",
+                       "pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees"),
     "finess": ("etablissements",),
 }
 WORKBOOK = "diagnostic.xlsx"
@@ -213,7 +217,24 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             entries.append(TableEntry("simulation_apl", "Simulation : APL approchée avant et après le scénario",
                                       simulation, prov.access_line(d),
                                       overrides={"nom": Column("nom", "Commune", "text")}))
+    entries.extend(pertinence_entries(d))
     return entries
+
+
+def pertinence_entries(d: Diagnostic) -> list[TableEntry]:
+    """Candidates to add, units to examine and zones cut (written even when empty: « none » is an answer)."""
+    p = d.pertinence
+    if p is None or not p.available:
+        return []
+    source, origin = prov.model_line(d), {"origine_des_flux": p.origin}
+    return [
+        TableEntry("pertinence_candidats", "Pertinence : communes à ajouter (elles consultent surtout dans le "
+                   "territoire)", p.candidates.assign(**origin), source),
+        TableEntry("pertinence_a_examiner", "Pertinence : communes du territoire qui consultent surtout ailleurs",
+                   p.to_examine.assign(**origin), source),
+        TableEntry("pertinence_zones_coupees", "Pertinence : bassins de vie et EPCI traversés par le périmètre",
+                   p.cut_zones.assign(**origin), source),
+    ]
 
 
 def _inferred(name: str, series: pd.Series) -> Column:

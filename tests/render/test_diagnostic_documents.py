@@ -27,6 +27,7 @@ from typing import Any
 
 import docx
 import openpyxl
+import pandas as pd
 import pytest
 from docx.table import Table
 from docx.text.paragraph import Paragraph as WordParagraph
@@ -274,10 +275,15 @@ def test_simulation_names_units_and_sums_up_the_territory(run: Run, summary: dic
     territory = simulation["territoire"]
     assert [t["groupe"] for t in territory] == ["Médecins généralistes"]
     units = {u["code"]: u for u in simulation["communes"]}
-    population = {r["code_insee"]: int(r["population_2022"]) for r in csv.DictReader(
-        io.StringIO((run.tables(SLUG) / "communes.csv").read_text("utf-8-sig")))}
-    for key, column in (("avant", "before"), ("apres", "after")):
-        weighted = sum(units[c][column] * population[c] for c in units) / sum(population[c] for c in units)
+    # The territory's average is weighted by the model's demand: the DREES standardised population of the
+    # latest APL sheet, read here from the workbook itself.
+    workbook = mirror_path() / "apl" / "drees-apl-medecins-generalistes-2022-2023.xlsx"
+    sheet = pd.read_excel(workbook, sheet_name="APL 2023", header=8, engine="calamine",
+                          dtype={"Code commune INSEE": str}).iloc[1:]
+    column = next(c for c in sheet.columns if str(c).startswith("Population standardisée"))
+    weight = dict(zip(sheet["Code commune INSEE"], pd.to_numeric(sheet[column]), strict=True))
+    for key, value in (("avant", "before"), ("apres", "after")):
+        weighted = sum(units[c][value] * weight[c] for c in units) / sum(weight[c] for c in units)
         assert territory[0][key] == pytest.approx(weighted, rel=1e-3)
     assert territory[0]["apres"] > territory[0]["avant"]  # two more GPs in Gréoux-les-Bains, inside
     rows = list(csv.DictReader(io.StringIO((run.tables(SLUG) / "simulation_apl.csv").read_text("utf-8-sig"))))

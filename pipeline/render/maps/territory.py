@@ -17,6 +17,7 @@ from pipeline.render.maps.controls import Legend, legend_block, swatch
 from pipeline.render.maps.flows import FlowArrows, add_flow_lines, prepare_flows
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns, to_wgs84
 from pipeline.render.maps.layers import add_outline, add_search, perimeter_legend
+from pipeline.render.maps.pertinence import add_pertinence
 from pipeline.render.maps.text import auto_decimals, esc, tip
 from pipeline.render.palette import (
     NEIGHBOUR_COLOR,
@@ -45,6 +46,7 @@ def territory_map(
     simplify_tolerance: float = 20.0,
     precision: int = 5,
     tiles: bool = False,
+    pertinence: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Map of one CPTS territory with selectable indicator choropleths.
 
@@ -81,6 +83,9 @@ def territory_map(
         Geometry simplification (metres) and coordinate decimals.
     tiles
         Add an OpenStreetMap base layer (needs the network; blank offline).
+    pertinence
+        Units to add (``role`` ``candidat``) and to examine (``a_examiner``):
+        ``code``, ``nom``, ``role``, ``info``, geometry; an overlay hidden at opening.
     """
     require_columns(communes, ["code", "nom", "geometry"], "Communes")
     require_columns(neighbours, ["nom", "geometry"], "CPTS voisines")
@@ -123,6 +128,9 @@ def territory_map(
         flow_layer.show = False
         FlowArrows(flow_layer, None).add_to(m)
         legends.append((flow_layer, flow_legend))
+
+    if pertinence is not None and len(pertinence):
+        legends.append(add_pertinence(m, pertinence, simplify_tolerance, precision))
 
     Legend(legends).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)

@@ -1,0 +1,236 @@
+"""``make diagnostics LISTE=paca`` (or ``REGION=``): the diagnostic of every CPTS of a listing, and a comparison.
+
+One process, one database connection, whole tables read once
+(:class:`~pipeline.app.shared.SharedData`: supply, APL, listings, units),
+and the GP consultations of the whole listing's area modelled once for the
+pertinence sections (:mod:`pipeline.app.flow_model`). Each CPTS gets its
+usual outputs (report, maps, tables), its report linking to its line of the
+comparison: ``maps/comparaison-<liste>/index.html`` and the CSV and XLSX in
+``data/processed/comparaison-<liste>/``.
+
+A CPTS that fails is reported (French, on stderr and in the comparison) and
+the others go on. Exit code: 0 when every CPTS succeeded, 2 when some failed
+on bad input (:class:`~pipeline.errors.PipelineError`), 1 when one failed on
+an unexpected error (a bug: its traceback is printed).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
+from pipeline.analysis.population.territory_type import aav_populations, territory_type_by_unit
+from pipeline.app import flow_model
+from pipeline.app.diagnostic import compute
+from pipeline.app.sections.pertinence import analysis_codes, split_cities
+from pipeline.app.shared import SharedData, read_shared
+from pipeline.errors import PipelineError
+from pipeline.geography import projected_crs, slugify
+from pipeline.model import DiagnosticOptions
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.model.perimeter import FIGURES, PROFESSIONS, BatchOptions, Comparison, anchor_of
+from pipeline.params import Params, default_params
+from pipeline.render import outputs
+from pipeline.render.comparison import write_comparison
+from pipeline.store.connection import connect
+from pipeline.store.queries import geography, listings
+from pipeline.store.queries import perimeter as perimeter_queries
+from pipeline.store.territory import resolve_territory
+
+#: A unit within this distance of a perimeter is « nearby » (it touches it, across gaps of simplified contours).
+NEAR_M = 200.0
+
+
+@dataclass
+class BatchContext:
+    """What every CPTS of the batch shares: whole tables, territory types, unit polygons (projected)."""
+
+    shared: SharedData
+    types: pd.DataFrame
+    polygons: gpd.GeoDataFrame
+    crs: int
+    claimed: set[str]
+
+
+def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
+    """(name of the comparison, French label, ``cpts, listing, spec`` of the CPTS to run)."""
+    names = listings.cpts_names(con)
+    if names.empty:
+        raise PipelineError("Aucune liste de CPTS n'est chargée : lancez d'abord « make data » (ou make data CPTS=…)")
+    if options.listing is not None:
+        known = listings.listing_names(con)
+        if options.listing not in known:
+            raise PipelineError(f"Liste de CPTS inconnue : « {options.listing} » (listes chargées : "
+                                f"{', '.join(known)})")
+        chosen = names[names["listing"] == options.listing]
+        name, label = slugify(options.listing, max_length=60, default="liste"), f"liste {options.listing}"
+    else:
+        code = str(options.region).strip().upper().zfill(2)
+        region = geography.region_name(con, code)
+        if region is None:
+            raise PipelineError(f"Région inconnue : « {options.region} »")
+        members = listings.members(con)
+        units = geography.units(con)
+        inside = set(units.loc[units["region"] == code, "commune_code"].astype(str))
+        touching = members[members["commune_code"].astype(str).isin(inside)][["cpts", "listing"]].drop_duplicates()
+        chosen = names.merge(touching, on=["cpts", "listing"])
+        name, label = f"region-{slugify(code)}", f"région {region}"
+    if chosen.empty:
+        raise PipelineError(f"Aucune CPTS à comparer pour la {label}")
+    shared_name = names["cpts"].map(lambda n: int((names["cpts"] == n).sum()) > 1)
+    specs = {(r.cpts, r.listing): (f"cpts:{r.listing}:{r.cpts}" if s else f"cpts:{r.cpts}")
+             for r, s in zip(names.itertuples(), shared_name, strict=True)}
+    chosen = chosen.assign(spec=[specs[(c, li)] for c, li in zip(chosen["cpts"], chosen["listing"], strict=True)])
+    return name, label, chosen.sort_values(["cpts", "listing"]).reset_index(drop=True)
+
+
+def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Params) -> BatchContext:
+    """Read the shared tables once and model the GP consultations of the whole area once."""
+    shared = read_shared(con)
+    units = shared.perimeter.units
+    cities = split_cities(units)
+    members = shared.members[shared.members.set_index(["cpts", "listing"]).index.isin(
+        list(zip(chosen["cpts"], chosen["listing"], strict=True)))]
+    codes = analysis_codes(sorted(set(members["unit_code"].astype(str))), cities)
+    polygons = geography.unit_polygons_for(con, codes)
+    main = polygons["departement"].mode()
+    departement = str(main.iloc[0]) if len(main) else "75"
+    crs = projected_crs(departement)
+    if shared.offre is not None and not polygons.empty:
+        points = flow_model.domain_units(con, polygons.geometry, departement, 2 * params.flows.cutoff_km)
+        shared.perimeter.flows = flow_model.modelled_gp_flows(points, shared.offre, params.flows)
+    near = geography.unit_polygons_near(con, tuple(polygons.total_bounds), margin_deg=0.05) if len(polygons) else \
+        polygons
+    near = near[near["departement"].astype(str).map(projected_crs) == crs]
+    aav_population = aav_populations(perimeter_queries.appartenance_aav(con),
+                                     perimeter_queries.commune_populations(con))
+    types = territory_type_by_unit(units, aav_population, perimeter_queries.aav_labels(con))
+    claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
+    return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "geometry"]].to_crs(crs),
+                        crs=crs, claimed=claimed)
+
+
+def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[str, object]:
+    """The comparison figures of one CPTS, from its computed diagnostic."""
+    units = d.units.set_index("unit_code")["population"]
+    shared_units = {u for value in d.neighbours["unites_communes"] for u in str(value).split(", ") if u}
+    shared_population = units.reindex(sorted(shared_units)).astype("float64")
+    row: dict[str, object] = {
+        "cpts": cpts, "liste": listing, "slug": d.territory.slug, "ancre": anchor_of(d.territory.slug),
+        "population": d.population.total, "taille": d.taille.label,
+        "type_territoire": dominant_type(context.types, analysis_codes(d.territory.unit_codes,
+                                                                        split_cities(context.shared.perimeter.units))),
+        "apl_2023": d.apl.synthesis.set_index("annee")["territoire"].get(2023, float("nan")),
+        "population_partagee": float(shared_population.sum()) if shared_population.notna().all() else float("nan"),
+    }
+    density = d.supply.table.set_index("groupe")["densite_10000"] if d.supply is not None else pd.Series(dtype=float)
+    for group, column in PROFESSIONS.items():
+        row[column] = density.get(group, float("nan"))
+    gp = float("nan")
+    if d.flows is not None and d.flows.available:
+        synthesis = d.flows.synthesis.set_index("groupe")["auto_confinement"]
+        gp = float(synthesis.get("Médecins généralistes", float("nan")))
+    row["auto_confinement"] = gp
+    perimeter = d.perimeter.to_crs(context.crs).geometry.iloc[0] if len(d.perimeter) else None
+    row["population_non_couverte_proche"] = uncovered_population_near(perimeter, context.polygons, context.claimed,
+                                                                      NEAR_M)
+    return row
+
+
+def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
+    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES]
+    table = pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
+    if table.empty:
+        return table
+    ranks = group_ranks(table, FIGURES, by=["taille", "type_territoire"])
+    return pd.concat([table, ranks], axis=1)
+
+
+def run_batch(options: BatchOptions) -> int:
+    """Run every CPTS's diagnostic, write the comparison; return the exit code (0, 2, or 1)."""
+    start = time.perf_counter()
+    outputs.check_writable_roots()
+    params = default_params()
+    con = connect()
+    rows: list[dict[str, object]] = []
+    failures: list[dict[str, str]] = []
+    unexpected = False
+    written: dict[str, str] = {}
+    try:
+        name, label, chosen = _select(con, options)
+        context = _context(con, chosen, params)
+        print(f"Diagnostics de {len(chosen)} CPTS ({label}) ; données communes lues en "
+              f"{time.perf_counter() - start:.1f} s")
+        for i, item in enumerate(chosen.itertuples(), start=1):
+            began = time.perf_counter()
+            try:
+                territory = resolve_territory(con, item.spec)
+                if territory.slug in written:
+                    # Names that differ only by punctuation or case share an output folder: never overwrite.
+                    raise PipelineError(f"même dossier de sortie ({territory.slug}) que la CPTS « "
+                                        f"{written[territory.slug]} » : leurs noms ne diffèrent que par la "
+                                        "ponctuation ou la casse ; renommez l'une d'elles dans la liste")
+                written[territory.slug] = str(item.cpts)
+                diagnostic = compute(con, territory, DiagnosticOptions(territory=item.spec), params, context.shared)
+                diagnostic.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
+                outputs.write_all(diagnostic)
+                rows.append(_row(diagnostic, context, str(item.cpts), str(item.listing)))
+                print(f"  [{i}/{len(chosen)}] {item.cpts} : {time.perf_counter() - began:.1f} s")
+            except PipelineError as exc:
+                failures.append({"cpts": str(item.cpts), "liste": str(item.listing), "erreur": str(exc)})
+                print(f"Erreur pour la CPTS « {item.cpts} » : {exc}", file=sys.stderr)
+            except Exception as exc:  # a bug must not stop the other CPTS; its traceback is printed
+                unexpected = True
+                failures.append({"cpts": str(item.cpts), "liste": str(item.listing),
+                                 "erreur": f"anomalie du programme ({type(exc).__name__}) : {exc}"})
+                print(f"Erreur inattendue pour la CPTS « {item.cpts} » ({type(exc).__name__}) :", file=sys.stderr)
+                traceback.print_exception(exc, file=sys.stderr)
+        shapes = _shapes(con, rows, context)
+    finally:
+        con.close()
+    comparison = Comparison(
+        name=name, table=comparison_table(rows),
+        failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
+        labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
+        sources="Sources : Insee/Etalab (COG, populations légales, aires d'attraction des villes 2020), IGN Admin "
+                "Express COG 2018, DREES (APL 2023), Annuaire Santé"
+                + (" (données fictives de démonstration)" if "annuaire-sante" in context.shared.demo_sources else "")
+                + ", listes de CPTS chargées ; auto-confinement issu des recours modélisés (modèle de Huff).",
+    )
+    page, tables = write_comparison(comparison)
+    print(f"Comparaison : {page}\n  tableaux : {tables}")
+    done = len(rows)
+    print(f"{done} CPTS sur {len(chosen)} calculées en {time.perf_counter() - start:.1f} s"
+          + (f" ; {len(failures)} en échec (voir ci-dessus et la page de comparaison)" if failures else ""))
+    if not failures:
+        return 0
+    return 1 if unexpected else 2
+
+
+def _shapes(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]],
+            context: BatchContext) -> gpd.GeoDataFrame | None:
+    """Perimeter of each computed CPTS (union of its unit polygons), for the comparison map."""
+    if not rows:
+        return None
+    members = context.shared.members
+    cities = split_cities(context.shared.perimeter.units)
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        units = members[(members["cpts"] == row["cpts"]) & (members["listing"] == row["liste"])]["unit_code"]
+        wanted[str(row["ancre"])] = analysis_codes(list(units.astype(str)), cities)
+    polygons = geography.unit_polygons_for(con, sorted({c for codes in wanted.values() for c in codes}))
+    polygons = polygons.set_index("code")
+    out = []
+    for anchor, codes in wanted.items():
+        present = polygons.reindex([c for c in codes if c in polygons.index])
+        if len(present):
+            out.append({"ancre": anchor, "geometry": present.geometry.union_all()})
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=4326) if out else None

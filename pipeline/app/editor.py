@@ -1,0 +1,184 @@
+"""``make editeur REGION=93`` (or ``DEPARTEMENT=``, optionally ``CPTS=``): the offline perimeter editor page.
+
+Fills a :class:`~pipeline.render.editor.EditorData` from the database: the
+analysis units of the zone (arrondissements in Paris, Lyon, Marseille) and
+those of the starting CPTS, the listed perimeters, the modelled GP
+consultations between the zone and its surroundings (the diagnostic's Huff
+model and parameters, :mod:`pipeline.app.flow_model`), the ACI rules and
+each unit's legal-population year; then writes
+``maps/editeur-<zone>/editeur.html`` atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+
+from pipeline import config
+from pipeline.analysis import aci
+from pipeline.app import flow_model
+from pipeline.app.sections.pertinence import analysis_codes, split_cities
+from pipeline.app.shared import SharedData, read_shared
+from pipeline.errors import PipelineError
+from pipeline.geography import arrondissements_of, slugify
+from pipeline.model.perimeter import EditorOptions
+from pipeline.params import Params, default_params
+from pipeline.render import outputs
+from pipeline.render.editor import (
+    AciRules,
+    EditorData,
+    EditorPage,
+    InitialPerimeter,
+    ListedPerimeter,
+    write_editor_page,
+)
+from pipeline.render.report import format_number
+from pipeline.store.connection import connect
+from pipeline.store.queries import geography
+from pipeline.store.queries import perimeter as perimeter_queries
+from pipeline.store.territory import resolve_territory
+
+#: Mayotte's legal population is its 2017 census in every package (see :data:`pipeline.config.POPULATION_YEAR`).
+MAYOTTE = "976"
+MAYOTTE_POPULATION_YEAR = 2017
+OD_LABEL = ("recours modélisés aux médecins généralistes (modèle de Huff, mêmes paramètres que le diagnostic ; "
+            "pas des données de l'Assurance maladie)")
+
+
+def population_year(departement: object) -> int:
+    """Year of the legal population the loaded package gives a unit of ``departement``."""
+    if str(departement) == MAYOTTE:
+        return MAYOTTE_POPULATION_YEAR
+    return config.POPULATION_YEAR[config.CURRENT_VINTAGE]
+
+
+def aci_rules() -> AciRules:
+    """ACI size bands and the known part of their funding (seed 001)."""
+    return AciRules(bounds=tuple(aci.SIZE_BOUNDS), funding={band: aci.known_funding(band) for band in (1, 2, 3, 4)},
+                    note=aci.funding_note(), version=aci.DEFAULT_VERSION)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """The units an editor page shows: ``codes`` (analysis units), its label and the folder name."""
+
+    codes: list[str]
+    label: str
+    slug: str
+    departement: str
+
+
+def _zone(con: duckdb.DuckDBPyConnection, options: EditorOptions, units: pd.DataFrame,
+          start: list[str]) -> Zone:
+    if options.region:
+        code = options.region.strip().upper().zfill(2)
+        name = geography.region_name(con, code)
+        if name is None:
+            known = geography.regions(con)
+            raise PipelineError(f"Région inconnue : « {options.region} » (codes : {', '.join(sorted(known['code']))})")
+        chosen = units[units["region"] == code]
+        label, slug = f"Région {name}", f"region-{slugify(code)}"
+    elif options.departement:
+        code = options.departement.strip().upper().zfill(2)
+        name = geography.departement_name(con, code)
+        if name is None:
+            raise PipelineError(f"Département inconnu : « {options.departement} »")
+        chosen = units[units["departement"] == code]
+        label, slug = f"Département {name} ({code})", f"departement-{slugify(code)}"
+    elif start:
+        deps = sorted(set(units.loc[units["code"].isin(start), "departement"].dropna()))
+        chosen = units[units["departement"].isin(deps)]
+        label, slug = "Départements " + ", ".join(deps), "departements-" + "-".join(slugify(d) for d in deps)
+    else:
+        raise PipelineError("Éditeur de périmètre : précisez REGION=, DEPARTEMENT= ou CPTS=")
+    if chosen.empty:
+        raise PipelineError(f"Aucune commune chargée pour la zone « {label} » : chargez ses départements "
+                            "(make data) ou choisissez une autre zone")
+    codes = sorted(set(chosen["code"]) | set(start))
+    main = chosen["departement"].mode()
+    return Zone(codes=codes, label=label, slug=slug, departement=str(main.iloc[0]) if len(main) else "")
+
+
+def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str]) -> list[ListedPerimeter]:
+    """Listed CPTS with at least one unit in the zone (their units on the analysis geography)."""
+    out: list[ListedPerimeter] = []
+    for (listing, cpts), group in members.groupby(["listing", "cpts"], sort=True):
+        codes = tuple(analysis_codes(list(group["unit_code"].astype(str)), cities))
+        if zone.intersection(codes):
+            out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes))
+    return out
+
+
+def _totals(units: pd.DataFrame, column: str, national: dict[str, int]) -> dict[str, int]:
+    """Units of each zone in the country: its communes, a split city counted as its arrondissements."""
+    loaded = units.dropna(subset=[column]).groupby(column)["code"].nunique()
+    arr = units[units["type"] == "arrondissement-municipal"]
+    extra = arr.groupby(column)["commune"].agg(lambda c: sum(len(arrondissements_of(x)) - 1 for x in set(c)))
+    return {str(z): int(max(national.get(str(z), 0) + int(extra.get(z, 0)), int(n))) for z, n in loaded.items()}
+
+
+def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: Params | None = None,
+                shared: SharedData | None = None) -> tuple[EditorData, str]:
+    """The editor's data for ``options``, and the name of its folder (``editeur-<zone>``)."""
+    params = params or default_params()
+    shared = shared or read_shared(con)
+    units = shared.perimeter.units
+    cities = split_cities(units)
+    initial = InitialPerimeter()
+    start: list[str] = []
+    if options.cpts:
+        territory = resolve_territory(con, options.cpts if options.cpts.startswith("cpts:") else f"cpts:{options.cpts}")
+        start = analysis_codes(territory.unit_codes, cities)
+        initial = InitialPerimeter(codes=tuple(start), name=territory.label, cpts=territory.cpts)
+    zone = _zone(con, options, units, start)
+    chosen = units.set_index("code").loc[zone.codes].reset_index()
+    polygons = geography.unit_polygons_for(con, zone.codes)[["code", "geometry"]]
+    frame = chosen.merge(polygons, on="code", how="left")
+    frame["population_annee"] = frame["departement"].map(population_year)
+    table = gpd.GeoDataFrame(frame[["code", "nom", "population", "population_annee", "departement", "epci",
+                                    "epci_nom", "bv2022", "bv2022_nom"]],
+                             geometry=gpd.GeoSeries(frame["geometry"].to_numpy(), crs=4326), crs=4326)
+    notes: list[str] = []
+    od = None
+    if shared.offre is None:
+        notes.append("Aucune extraction de l'Annuaire Santé n'est chargée : l'auto-confinement n'est pas calculé.")
+    elif table.geometry.notna().any():
+        drawn = table[table.geometry.notna()]
+        points = flow_model.domain_units(con, drawn.geometry, zone.departement, 2 * params.flows.cutoff_km)
+        od = flow_model.modelled_gp_flows(points, shared.offre, params.flows).table
+    bv_national, epci_national = perimeter_queries.zone_sizes(con)
+    demo = "annuaire-sante" in shared.demo_sources
+    sources = ("Sources : Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
+               "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
+               + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
+    data = EditorData(
+        units=table, perimeters=_perimeters(shared.members, cities, set(zone.codes)), od=od, aci=aci_rules(),
+        initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
+        demo=demo, od_label=OD_LABEL, bv_totals=_totals(units, "bv2022", bv_national),
+        epci_totals=_totals(units, "epci", epci_national), notes=notes,
+    )
+    slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")
+    return data, slug
+
+
+def run_editor(options: EditorOptions) -> EditorPage:
+    """Build and write the editor page; print a French summary (path, units, size)."""
+    start = time.perf_counter()
+    outputs.check_writable_roots()
+    con = connect()
+    try:
+        data, slug = editor_data(con, options)
+    finally:
+        con.close()
+    with outputs.atomic_dir(outputs.map_dir(slug)) as folder:
+        page = write_editor_page(data, folder / "editeur.html")
+    final = outputs.map_dir(slug) / "editeur.html"
+    print(f"Éditeur de périmètre : {final}\n  {len(data.units)} unités, {len(data.perimeters)} CPTS listées, "
+          f"{0 if data.od is None else len(data.od)} lignes origine-destination ; page de "
+          f"{format_number(page.size_bytes / 1e6, 1)} Mo (contours simplifiés à {page.tolerance_m:.0f} m)")
+    print(f"Terminé en {time.perf_counter() - start:.1f} s")
+    return EditorPage(path=final, size_bytes=page.size_bytes, tolerance_m=page.tolerance_m, seconds=page.seconds)

@@ -1,0 +1,149 @@
+"""The modelled GP consultations between analysis units, shared by the pertinence section, the editor and the batch.
+
+The Huff model gives, for each unit of residence, the shares of its
+consultations made in each unit within the model's cutoff: an origin's rows
+depend only on the supply and the distances of the units it can reach. A
+*domain* that holds every unit within twice the cutoff of an area therefore
+gives, for every origin within the cutoff of that area, exactly the rows a
+larger domain would give; a table computed once for a whole région serves
+every perimeter inside it (the batch, the editor), and equals the table the
+diagnostic computes around one perimeter (``app/sections/flows.py``, same
+parameters, same supply ``etp_sites``, same populations).
+
+Units are analysis units (arrondissements in Paris, Lyon, Marseille; see
+:mod:`pipeline.store.queries.perimeter`). Supply is ``offre_commune`` summed
+by ``unite``: an arrondissement gets its own practitioners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from pipeline.analysis import flows
+from pipeline.analysis.distances import distance_table
+from pipeline.geography import projected_crs
+from pipeline.params import FlowParams
+from pipeline.store.queries import geography
+
+GP = "Médecins généralistes"
+#: Simplification (metres) of an area's outline before it is buffered: the buffer grows by as much, so the
+#: domain is a superset of the exact one (a larger domain changes no origin's rows, see the module docstring).
+_OUTLINE_TOLERANCE_M = 500.0
+
+
+@dataclass
+class GpFlows:
+    """Modelled (or given) GP consultations between units.
+
+    Attributes
+    ----------
+    table
+        ``origin``, ``destination`` (NA: demand with no supply within the
+        cutoff), ``volume`` (consultations per year), as str codes.
+    points
+        Units of the domain: ``code``, ``lon``, ``lat``, ``area_km2``, ``population``.
+    kind
+        ``"modele"`` or ``"table"`` (``FLUX=``).
+    origin
+        French description of where the volumes come from.
+    notes
+        French remarks (codes of a ``FLUX=`` table left out…).
+    """
+
+    table: pd.DataFrame
+    points: pd.DataFrame
+    kind: str = "modele"
+    origin: str = "modèle gravitaire de Huff (flux modélisés, pas des données de l'Assurance maladie)"
+    notes: list[str] = field(default_factory=list)
+
+    def for_origins(self, codes: set[str]) -> pd.DataFrame:
+        """Rows whose origin is one of ``codes``."""
+        return self.table[self.table["origin"].isin(codes)]
+
+
+def outline(geometries: gpd.GeoSeries, crs: int) -> BaseGeometry:
+    """Union of ``geometries`` in ``crs`` (metres), simplified by :data:`_OUTLINE_TOLERANCE_M`."""
+    projected = geometries.dropna().to_crs(crs)
+    return shapely.union_all(projected.values).simplify(_OUTLINE_TOLERANCE_M)
+
+
+def domain_units(
+    con: duckdb.DuckDBPyConnection, area: gpd.GeoSeries, departement: str, radius_km: float,
+    units: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Analysis units whose representative point lies within ``radius_km`` of ``area`` (same projected CRS).
+
+    Parameters
+    ----------
+    area
+        Polygons (EPSG:4326) of the area: a perimeter, or a whole zone.
+    departement
+        Main département of the area (chooses the projected CRS; units of
+        another CRS, e.g. an overseas département, are left out).
+    radius_km
+        Buffer around the area (twice the model's cutoff for complete rows).
+    units
+        Unit polygons already read (``code``, ``departement``, ``population``,
+        ``area_km2``, ``lon``, ``lat``); read from the database otherwise.
+    """
+    crs = projected_crs(departement)
+    if units is None:
+        # A degree of latitude is 111 km and one of longitude at least 70 km in metropolitan France.
+        units = geography.unit_polygons_near(con, tuple(area.total_bounds), margin_deg=radius_km / 70)
+    same = units[units["departement"].astype(str).map(projected_crs) == crs]
+    points = gpd.GeoSeries(gpd.points_from_xy(same["lon"], same["lat"]), crs=4326, index=same.index)
+    buffer = outline(area, crs).buffer(radius_km * 1000 + _OUTLINE_TOLERANCE_M)
+    near = same[points.to_crs(crs).within(buffer).to_numpy()]
+    return pd.DataFrame({"code": near["code"].astype(str).to_numpy(), "lon": near["lon"].to_numpy(),
+                         "lat": near["lat"].to_numpy(), "area_km2": near["area_km2"].to_numpy(),
+                         "population": near["population"].to_numpy()})
+
+
+def _rate_key(rates: dict[str, float]) -> str:
+    lowered = {k.lower(): k for k in rates}
+    return lowered.get(GP.lower(), GP)
+
+
+def gp_supply(offre: pd.DataFrame, codes: set[str], params: FlowParams) -> pd.DataFrame:
+    """GP supply (``etp_sites``) per unit of ``codes``: ``code, groupe, effectif`` (group named as in the rates)."""
+    gp = offre[(offre["groupe"] == GP) & offre["unite"].astype(str).isin(codes)]
+    supply = gp.groupby("unite", as_index=False)["etp_sites"].sum()
+    return pd.DataFrame({"code": supply["unite"].astype(str).to_numpy(),
+                         "groupe": _rate_key(dict(params.rates)),
+                         "effectif": supply["etp_sites"].to_numpy(dtype=float)})
+
+
+def modelled_gp_flows(points: pd.DataFrame, offre: pd.DataFrame, params: FlowParams) -> GpFlows:
+    """Huff flows of GP consultations between the units of ``points`` (see :func:`domain_units`)."""
+    distances = distance_table(points, cutoff_km=params.cutoff_km, detour=params.detour_factor,
+                               intra_factor=params.intra_factor, default_intra_km=params.default_intra_km)
+    supply = gp_supply(offre, set(points["code"]), params)
+    demand = points[["code", "population"]].fillna({"population": 0})
+    raw = flows.huff_flows(demand, supply, distances, params)
+    table = pd.DataFrame({
+        "origin": raw["origin"].astype(str).to_numpy(),
+        "destination": raw["destination"].astype("string").to_numpy(),
+        "volume": raw["volume"].to_numpy(dtype=np.float64),
+    })
+    return GpFlows(table=table, points=points)
+
+
+def given_gp_flows(table: pd.DataFrame, origin: str, notes: list[str]) -> GpFlows:
+    """A ``FLUX=`` table (``origin, destination, groupe, volume``) reduced to its GP rows.
+
+    A table without profession column (one group) is taken as it is.
+    """
+    groups = set(table["groupe"].astype(str))
+    kept = table[table["groupe"].astype(str).str.lower() == GP.lower()] if len(groups) > 1 else table
+    frame = pd.DataFrame({"origin": kept["origin"].astype(str).to_numpy(),
+                          "destination": kept["destination"].astype("string").to_numpy(),
+                          "volume": kept["volume"].to_numpy(dtype=np.float64)})
+    return GpFlows(table=frame, points=pd.DataFrame(columns=["code", "lon", "lat", "area_km2", "population"]),
+                   kind="table", origin=origin, notes=notes)

@@ -1,0 +1,197 @@
+"""Pertinence of the perimeter (seed 003 §6.1, « territoire vécu »): the section of every diagnostic.
+
+The GP consultations (modelled by :mod:`pipeline.app.flow_model` on analysis
+units, or the ``FLUX=`` table) are handed to
+:func:`pipeline.analysis.pertinence.perimeter_pertinence` with the units'
+populations, zonings and the other CPTS claiming them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.analysis.pertinence import PerimeterPertinence, PertinenceThresholds, perimeter_pertinence
+from pipeline.app import flow_model
+from pipeline.app.flow_model import GpFlows
+from pipeline.geography import arrondissements_of
+from pipeline.model import DiagnosticOptions, Territory
+from pipeline.model.diagnostic import PertinenceSection
+from pipeline.params import Params
+from pipeline.sources import od_table
+from pipeline.store.queries import geography
+
+NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l'Annuaire Santé n'est chargée, or les "
+               "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
+NO_POLYGON = ("pertinence du périmètre non calculée : aucune unité du territoire n'a de contour, or le modèle de "
+              "recours part des distances entre unités voisines")
+
+
+@dataclass
+class PerimeterData:
+    """What the pertinence of several perimeters shares (read once by the batch, or per diagnostic).
+
+    Attributes
+    ----------
+    units
+        :func:`pipeline.store.queries.perimeter.analysis_units`.
+    members
+        :func:`pipeline.store.queries.listings.members`.
+    flows
+        GP flows covering every unit within the model's cutoff of the
+        perimeters to come (a région's table), or None to model each
+        perimeter's surroundings.
+    """
+
+    units: pd.DataFrame
+    members: pd.DataFrame
+    flows: GpFlows | None = None
+    _member_units: pd.DataFrame | None = None
+
+    def member_units(self) -> pd.DataFrame:
+        """:func:`member_units` of :attr:`members`, computed once."""
+        if self._member_units is None:
+            self._member_units = member_units(self.members, split_cities(self.units))
+        return self._member_units
+
+
+def split_cities(units: pd.DataFrame) -> set[str]:
+    """Cities replaced by their arrondissements among the analysis units."""
+    return set(units.loc[units["type"] == "arrondissement-municipal", "commune"].astype(str))
+
+
+def analysis_codes(codes: list[str], cities: set[str]) -> list[str]:
+    """Unit codes on the analysis geography: a split city (75056, 69123, 13055) becomes its arrondissements."""
+    out: set[str] = set()
+    for code in map(str, codes):
+        out.update(arrondissements_of(code) if code in cities else [code])
+    return sorted(out)
+
+
+def member_units(members: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
+    """``code`` (analysis unit), ``cpts``, ``listing`` of every listed CPTS, a split city as its arrondissements."""
+    rows = [(unit, str(name), str(listing))
+            for code, name, listing in zip(members["unit_code"].astype(str), members["cpts"], members["listing"],
+                                           strict=True)
+            for unit in (arrondissements_of(code) if code in cities else [code])]
+    return pd.DataFrame(rows, columns=["code", "cpts", "listing"]).drop_duplicates()
+
+
+def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series:
+    """Sorted names of the CPTS claiming each analysis unit (lists, indexed by unit code).
+
+    ``units``: :func:`member_units`. The territory's own CPTS (same name and
+    listing, as in the neighbours table) is left out.
+    """
+    if territory is not None and territory.cpts is not None:
+        units = units[~((units["cpts"] == territory.cpts) & (units["listing"] == territory.listing))]
+    names = units[["code", "cpts"]].drop_duplicates().sort_values(["code", "cpts"])
+    return names.groupby("code", sort=False)["cpts"].agg(list)
+
+
+def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The analysis units with each split city as one row (a ``FLUX=`` table names cities whole)."""
+    arr = units[units["type"] == "arrondissement-municipal"]
+    if arr.empty:
+        return units
+    names = geography.commune_names(con, set(arr["commune"].astype(str)))
+    cities = arr.groupby("commune", as_index=False).agg(
+        population=("population", lambda p: p.sum() if p.notna().all() else math.nan),
+        departement=("departement", "first"), region=("region", "first"), epci=("epci", "first"),
+        epci_nom=("epci_nom", "first"), bv2022=("bv2022", "first"), bv2022_nom=("bv2022_nom", "first"))
+    cities = cities.assign(code=cities["commune"], nom=cities["commune"].map(names), type="commune-actuelle")
+    return pd.concat([units[units["type"] != "arrondissement-municipal"], cities], ignore_index=True)
+
+
+def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions) -> GpFlows:
+    assert options.flows is not None
+    mapping = geography.cog_mapping(con)
+    staged = od_table.filter_known_codes(od_table.read_od_table(options.flows),
+                                         dict(zip(mapping["code"], mapping["current_code"], strict=True)))
+    return flow_model.given_gp_flows(od_table.to_flow_table(staged),
+                                     f"table origine-destination fournie ({options.flows})", [])
+
+
+def _cut_zones(result: PerimeterPertinence, units: pd.DataFrame) -> pd.DataFrame:
+    cut = result.cut_zones.copy()
+    bv_names = units.dropna(subset=["bv2022"]).drop_duplicates("bv2022").set_index("bv2022")["bv2022_nom"]
+    epci_names = units.dropna(subset=["epci"]).drop_duplicates("epci").set_index("epci")["epci_nom"]
+    cut.insert(2, "nom", [bv_names.get(z) if level.startswith("bassin") else epci_names.get(z)
+                          for level, z in zip(cut["level"], cut["zone"], strict=True)])
+    cut["units_out"] = cut["units_out"].map(lambda codes: ", ".join(codes))
+    return cut
+
+
+def _shapes(con: duckdb.DuckDBPyConnection, section: PertinenceSection) -> gpd.GeoDataFrame | None:
+    roles = [(row.code, row.nom, "candidat",
+              f"Candidate à l'ajout : {row.share_into_perimeter:.0%} des recours de ses habitants vers le territoire")
+             for row in section.candidates.itertuples()]
+    roles += [(row.code, row.nom, "a_examiner",
+               f"À examiner : {row.share_inside:.0%} des recours de ses habitants dans le territoire")
+              for row in section.to_examine.itertuples()]
+    if not roles:
+        return None
+    frame = pd.DataFrame(roles, columns=["code", "nom", "role", "info"]).astype({"code": str})
+    polygons = geography.unit_polygons_for(con, sorted(set(frame["code"])))
+    if polygons.empty:
+        return None
+    shapes = polygons[["code", "geometry"]].merge(frame, on="code", how="inner")
+    return gpd.GeoDataFrame(shapes, geometry="geometry", crs=4326)
+
+
+def pertinence_section(
+    con: duckdb.DuckDBPyConnection,
+    territory: Territory,
+    offre: pd.DataFrame | None,
+    options: DiagnosticOptions,
+    perimeter: gpd.GeoDataFrame,
+    departement: str,
+    params: Params,
+    shared: PerimeterData,
+) -> PertinenceSection:
+    """Self-containment, candidates to add, units to examine and zones cut, for one territory."""
+    thresholds = PertinenceThresholds(candidate_min_share=params.pertinence.candidate_share,
+                                      examine_below_share=params.pertinence.inside_share)
+    units = shared.units
+    cities = split_cities(units)
+    codes = analysis_codes(territory.unit_codes, cities)
+    low, high = thresholds.candidate_min_share, thresholds.examine_below_share
+    if options.flows is not None:
+        gp = _read_given_flows(con, options)
+        units = _commune_level(units, con)
+        codes = territory.commune_codes
+    elif offre is None:
+        return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
+                                 unavailable=NO_REGISTRY)
+    elif perimeter.empty or perimeter.geometry.iloc[0] is None or perimeter.geometry.iloc[0].is_empty:
+        return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
+                                 unavailable=NO_POLYGON)
+    elif shared.flows is not None and set(codes) <= set(shared.flows.points["code"]):
+        gp = shared.flows
+        if low > 0:
+            # Only the perimeter's residents and the origins sending something into it can change a figure
+            # (an origin sending nothing in has a share of 0, below any positive threshold).
+            table = gp.table
+            origins = set(table.loc[table["destination"].isin(codes), "origin"]) | set(codes)
+            gp = GpFlows(table=table[table["origin"].isin(origins)], points=gp.points, kind=gp.kind,
+                         origin=gp.origin, notes=gp.notes)
+    else:
+        points = flow_model.domain_units(con, perimeter.geometry, departement, 2 * params.flows.cutoff_km)
+        gp = flow_model.modelled_gp_flows(points, offre, params.flows)
+    attributes = units.assign(cpts_claims=units["code"].map(claims(shared.member_units(), territory)))
+    result = perimeter_pertinence(gp.table, codes, attributes, thresholds)
+    candidates = result.candidates.assign(
+        claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else ""))
+    section = PertinenceSection(
+        origin=gp.origin, kind=gp.kind, self_containment=result.self_containment, population=result.population,
+        self_containment_with_candidates=result.self_containment_with_candidates,
+        population_with_candidates=result.population_with_candidates, resident_volume=result.resident_volume,
+        unserved_volume=result.unserved_volume, candidates=candidates, to_examine=result.to_examine,
+        cut_zones=_cut_zones(result, units), units_without_flows=result.units_without_flows,
+        notes=list(gp.notes), candidate_min_share=low, examine_below_share=high)
+    section.shapes = _shapes(con, section)
+    return section

@@ -1,0 +1,56 @@
+"""Data every diagnostic of a database reads whole: read once, shared by the diagnostics of a batch.
+
+:func:`pipeline.app.diagnostic.compute` reads a :class:`SharedData` itself
+when it is given none; ``make diagnostics`` (:mod:`pipeline.app.batch`) reads
+one for the whole listing, so that the supply, the APL, the listings and
+the units are not read again for each CPTS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from pipeline.app.sections.pertinence import PerimeterData
+from pipeline.store.queries import apl as apl_queries
+from pipeline.store.queries import listings, provenance
+from pipeline.store.queries import perimeter as perimeter_queries
+from pipeline.store.queries import supply as supply_queries
+
+
+@dataclass
+class SharedData:
+    """Whole tables a diagnostic reads (see :func:`read_shared`).
+
+    Attributes
+    ----------
+    offre
+        ``offre_commune`` with département and région (None without registry).
+    official_apl
+        DREES APL on the current geography (:func:`pipeline.store.queries.apl.apl_current`).
+    members
+        Units of every loaded CPTS listing.
+    sources, demo_sources
+        Provenance of the loaded sources, and those made up for a demonstration.
+    perimeter
+        Analysis units, members and (for a batch) a région's GP flows, for the pertinence section.
+    """
+
+    offre: pd.DataFrame | None
+    official_apl: pd.DataFrame
+    members: pd.DataFrame
+    sources: pd.DataFrame
+    demo_sources: list[str]
+    perimeter: PerimeterData
+
+
+def read_shared(con: duckdb.DuckDBPyConnection) -> SharedData:
+    """Read the whole tables of :class:`SharedData` once."""
+    members = listings.members(con)
+    return SharedData(
+        offre=supply_queries.offre(con), official_apl=apl_queries.apl_current(con), members=members,
+        sources=provenance.sources(con), demo_sources=provenance.demo_sources(con),
+        perimeter=PerimeterData(units=perimeter_queries.analysis_units(con), members=members),
+    )

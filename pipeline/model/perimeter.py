@@ -1,0 +1,71 @@
+"""Options of the perimeter commands: the offline editor (``make editeur``) and every CPTS of a listing
+(``make diagnostics``), and the comparison the latter produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+#: Densities compared, per profession group (Trame's names) -> column of :attr:`Comparison.table`.
+PROFESSIONS: dict[str, str] = {
+    "Médecins généralistes": "densite_medecins_generalistes",
+    "Infirmiers": "densite_infirmiers",
+    "Masseurs-kinésithérapeutes": "densite_masseurs_kinesitherapeutes",
+    "Pharmaciens": "densite_pharmaciens",
+    "Chirurgiens-dentistes": "densite_chirurgiens_dentistes",
+    "Sages-femmes": "densite_sages_femmes",
+}
+#: Figures of the comparison, in display order (each also ranked: ``rang_<figure>``).
+FIGURES: tuple[str, ...] = ("population", *PROFESSIONS.values(), "apl_2023", "auto_confinement",
+                            "population_partagee", "population_non_couverte_proche")
+
+
+def anchor_of(slug: str) -> str:
+    """Anchor of a CPTS's line in the comparison page: its output folder's name (unique, URL-safe)."""
+    return slug
+
+
+@dataclass(frozen=True)
+class EditorOptions:
+    """Options of ``make editeur``: the zone (région or département) and the CPTS to start from.
+
+    With only ``cpts``, the zone is the départements of that CPTS.
+    """
+
+    region: str | None = None
+    departement: str | None = None
+    cpts: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Options of ``make diagnostics``: one loaded listing, or the CPTS of a région (of every listing)."""
+
+    listing: str | None = None
+    region: str | None = None
+
+
+@dataclass
+class Comparison:
+    """One row per CPTS of a listing (``make diagnostics``), and what failed.
+
+    ``table``: ``cpts``, ``liste``, ``slug`` (folder of its outputs),
+    ``ancre`` (anchor of its line), ``population``, ``taille``,
+    ``type_territoire``, ``densite_<group>`` (per 10 000 inhabitants),
+    ``apl_2023``, ``auto_confinement`` (0–1), ``population_partagee``,
+    ``population_non_couverte_proche``, and ``rang_<figure>`` for each
+    figure (1 = highest among the CPTS of the same taille and territory
+    type, NA when the figure is missing), ``groupe_comparaison`` (size of
+    that group). ``failures``: ``cpts``, ``liste``, ``erreur`` (French).
+    ``shapes``: perimeter of each CPTS (``ancre``, geometry), for the map.
+    """
+
+    name: str
+    table: pd.DataFrame
+    failures: pd.DataFrame
+    shapes: gpd.GeoDataFrame | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    demo: bool = False
+    sources: str = ""

@@ -1,0 +1,127 @@
+"""The comparison page: one self-contained HTML file (Leaflet inlined, data as JSON, no network)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import shapely
+
+from pipeline.errors import PipelineError
+from pipeline.geography import WGS84
+from pipeline.model.perimeter import FIGURES, Comparison
+from pipeline.render.offline import inline_assets
+from pipeline.render.report import DEMO_BANNER, format_date
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Perimeters are simplified to this many degrees (about 100 m) and rounded to 5 decimals (1 m).
+SIMPLIFY_DEG = 0.001
+
+#: Figure -> (French label, decimals, share shown as a percentage).
+FIGURE_LABELS: dict[str, tuple[str, int, bool]] = {
+    "population": ("Population", 0, False),
+    "densite_medecins_generalistes": ("Médecins généralistes pour 10 000 hab.", 1, False),
+    "densite_infirmiers": ("Infirmiers pour 10 000 hab.", 1, False),
+    "densite_masseurs_kinesitherapeutes": ("Masseurs-kinésithérapeutes pour 10 000 hab.", 1, False),
+    "densite_pharmaciens": ("Pharmaciens pour 10 000 hab.", 1, False),
+    "densite_chirurgiens_dentistes": ("Chirurgiens-dentistes pour 10 000 hab.", 1, False),
+    "densite_sages_femmes": ("Sages-femmes pour 10 000 hab.", 1, False),
+    "apl_2023": ("APL médecins généralistes 2023 (DREES)", 2, False),
+    "auto_confinement": ("Auto-confinement des recours aux généralistes", 1, True),
+    "population_partagee": ("Population partagée avec une autre CPTS", 0, False),
+    "population_non_couverte_proche": ("Population non couverte limitrophe", 0, False),
+}
+NOTE = ("Rang : place de la CPTS (1 = valeur la plus élevée) parmi les CPTS de la même taille ACI et du même type "
+        "de territoire (classe d'aire d'attraction des villes 2020 regroupant la plus grande part de la "
+        "population). Auto-confinement : part des recours modélisés des habitants aux médecins généralistes "
+        "réalisés dans le territoire. Population non couverte limitrophe : habitants des communes qui touchent le "
+        "périmètre et qu'aucune CPTS des listes chargées ne revendique. Cliquer un en-tête trie le tableau ; "
+        "cliquer une CPTS sur la carte montre sa ligne.")
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def _geometry(comparison: Comparison) -> dict[str, Any]:
+    features: list[dict[str, Any]] = []
+    if comparison.shapes is not None:
+        shapes = comparison.shapes.to_crs(WGS84)
+        for anchor, geometry in zip(shapes["ancre"], shapes.geometry, strict=True):
+            if geometry is None or geometry.is_empty:
+                continue
+            simple = shapely.set_precision(geometry.simplify(SIMPLIFY_DEG, preserve_topology=True), 1e-5)
+            features.append({"type": "Feature", "properties": {"ancre": str(anchor)},
+                             "geometry": shapely.geometry.mapping(simple)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
+    """The JSON the page reads: ``meta``, ``figures`` (key, label, decimals, percent), ``rows``
+    (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, values, ranks), ``failures``,
+    ``geo`` (GeoJSON of the perimeters, property ``ancre``)."""
+    table = comparison.table
+    rows = []
+    for record in table.to_dict("records"):
+        rows.append({
+            "cpts": str(record["cpts"]), "liste": str(record["liste"]), "ancre": str(record["ancre"]),
+            "rapport": f"../{record['slug']}/rapport.html",
+            "taille": str(record["taille"]), "type_territoire": str(record["type_territoire"]),
+            "groupe_comparaison": _number(record.get("groupe_comparaison")),
+            "values": {f: _number(record.get(f)) for f in FIGURES},
+            "ranks": {f: _number(record.get(f"rang_{f}")) for f in FIGURES},
+        })
+    title = comparison.labels.get("titre", "Comparaison des CPTS")
+    n_failed = len(comparison.failures)
+    return {
+        "meta": {
+            "titre": title,
+            "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
+                          + f" — document généré le {format_date(generated)}",
+            "demo": comparison.demo, "bandeau": DEMO_BANNER, "note": NOTE,
+            "sources": comparison.sources or "Sources : Insee/Etalab (COG, populations), IGN Admin Express COG "
+                       "2018, DREES (APL 2023), Annuaire Santé, listes de CPTS chargées ; recours modélisés.",
+        },
+        "figures": [{"key": f, "label": FIGURE_LABELS[f][0], "decimals": FIGURE_LABELS[f][1],
+                     "percent": FIGURE_LABELS[f][2]} for f in FIGURES],
+        "rows": rows,
+        "failures": comparison.failures.to_dict("records"),
+        "geo": _geometry(comparison),
+    }
+
+
+def _script_safe(code: str) -> str:
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
+
+
+def render_page(data: dict[str, Any]) -> str:
+    """The self-contained HTML page of a :func:`payload`."""
+    template = (TEMPLATES / "comparison.html").read_text(encoding="utf-8")
+    parts = {
+        "{{CSS}}": (TEMPLATES / "comparison.css").read_text(encoding="utf-8").replace("</style", "<\\/style"),
+        "{{JS}}": _script_safe((TEMPLATES / "comparison.js").read_text(encoding="utf-8")),
+        "{{TITLE}}": html.escape(str(data["meta"]["titre"])).replace("{", "&#123;").replace("}", "&#125;"),
+    }
+    for key, value in parts.items():
+        if key not in template:
+            raise PipelineError(f"Gabarit de la comparaison incomplet : {key} absent", TEMPLATES / "comparison.html")
+        template = template.replace(key, value)
+    page = inline_assets(template)
+    head, marker, tail = page.partition("{{DATA}}")
+    if not marker:
+        raise PipelineError("Gabarit de la comparaison incomplet : {{DATA}} absent", TEMPLATES / "comparison.html")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return head + text + tail

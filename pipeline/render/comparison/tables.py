@@ -1,0 +1,60 @@
+"""The comparison as CSV (machine column names) and XLSX (French labels, « Lisez-moi » sheet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.model.perimeter import FIGURES, Comparison
+from pipeline.render.comparison.page import FIGURE_LABELS, NOTE
+from pipeline.render.csv_files import write_csv
+from pipeline.render.spreadsheet import write_workbook
+from pipeline.render.table_spec import Column, ColumnKind, TableSpec
+
+DEMO_WARNING = "Offre de soins issue de données fictives de démonstration"
+SOURCE = "Diagnostics de l'outil (Insee, DREES, Annuaire Santé, listes de CPTS ; recours modélisés)"
+
+
+def _columns() -> list[Column]:
+    columns = [Column("cpts", "CPTS", "text"), Column("liste", "Liste", "text"),
+               Column("slug", "Dossier des sorties de la CPTS (et ancre de sa ligne)", "text"),
+               Column("taille", "Taille ACI", "text"),
+               Column("type_territoire", "Type de territoire (aire d'attraction dominante)", "text"),
+               Column("groupe_comparaison", "CPTS de même taille et même type", "integer")]
+    for figure in FIGURES:
+        label, decimals, percent = FIGURE_LABELS[figure]
+        kind: ColumnKind = "percent" if percent else ("integer" if decimals == 0 else "decimal")
+        columns.append(Column(figure, label, kind, decimals=1 if percent else decimals))
+        columns.append(Column(f"rang_{figure}", f"Rang : {label}", "integer"))
+    return columns
+
+
+def comparison_specs(comparison: Comparison) -> list[TableSpec]:
+    """The comparison table (shares as percentage points) and, when some CPTS failed, the failures."""
+    columns = _columns()
+    frame = comparison.table.copy()
+    for column in [c.name for c in columns]:
+        if column not in frame:
+            frame[column] = pd.NA
+    frame["auto_confinement"] = pd.to_numeric(frame["auto_confinement"], errors="coerce") * 100
+    specs = [TableSpec(key="comparaison", title=comparison.labels.get("titre", "Comparaison des CPTS"),
+                       frame=frame[[c.name for c in columns]].reset_index(drop=True), columns=columns,
+                       source=SOURCE, note=NOTE, sheet="Comparaison", demo=comparison.demo)]
+    if len(comparison.failures):
+        failures = comparison.failures.reset_index(drop=True)
+        specs.append(TableSpec(key="echecs", title="CPTS non calculées", frame=failures,
+                               columns=[Column("cpts", "CPTS", "text"), Column("liste", "Liste", "text"),
+                                        Column("erreur", "Erreur", "text")],
+                               source="make diagnostics", sheet="Échecs"))
+    return specs
+
+
+def write_comparison_tables(comparison: Comparison, folder: Path, generated: object) -> None:
+    """``comparaison.csv`` (and ``echecs.csv``) and ``comparaison.xlsx`` in ``folder``."""
+    specs = comparison_specs(comparison)
+    for spec in specs:
+        write_csv(spec, folder / f"{spec.key}.csv")
+    write_workbook(specs, folder / "comparaison.xlsx", title=comparison.labels.get("titre", "Comparaison des CPTS"),
+                   territory=comparison.name, generated=generated,  # type: ignore[arg-type]
+                   demo_warning=DEMO_WARNING if comparison.demo else None)

@@ -1,0 +1,236 @@
+/* Comparison of the CPTS of a listing: sortable table and choropleth map with a selectable indicator.
+   Reads the JSON of #comparison-data (layout: pipeline.render.comparison.page.payload). Exposes
+   window.cptsComparison = { sortBy(key, descending), showIndicator(key), order(), indicator(),
+   colourOf(anchor), classes() } for tests and scripts. */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("comparison-data").textContent);
+  var NA = "non disponible";
+  var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
+  var NA_COLOUR = "#d9d9d9";
+  var rows = D.rows.slice();
+  var figures = {};
+  D.figures.forEach(function (f) { figures[f.key] = f; });
+  var state = { sortKey: null, descending: false, indicator: D.figures[0] ? D.figures[0].key : null, breaks: [] };
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+
+  function format(value, figure) {
+    if (value === null || value === undefined || (typeof value === "number" && !isFinite(value))) { return NA; }
+    if (typeof value !== "number") { return String(value); }
+    var v = figure && figure.percent ? value * 100 : value;
+    var d = figure ? figure.decimals : 0;
+    var s = new Intl.NumberFormat("fr-FR", { minimumFractionDigits: d, maximumFractionDigits: d }).format(v);
+    return figure && figure.percent ? s + " %" : s;
+  }
+
+  // ---------------------------------------------------------------- header, meta, failures
+  document.getElementById("title").textContent = D.meta.titre;
+  document.getElementById("meta").textContent = D.meta.sous_titre;
+  document.getElementById("sources").textContent = D.meta.sources;
+  document.getElementById("table-note").textContent = D.meta.note;
+  if (D.meta.demo) {
+    var banner = document.getElementById("demo-banner");
+    banner.textContent = D.meta.bandeau;
+    banner.hidden = false;
+  }
+  if (D.failures.length) {
+    var list = document.getElementById("failure-list");
+    D.failures.forEach(function (f) { list.appendChild(el("li", f.cpts + " (liste " + f.liste + ") : " + f.erreur)); });
+    document.getElementById("failures").hidden = false;
+  }
+
+  // ---------------------------------------------------------------- table
+  var columns = [
+    { key: "cpts", label: "CPTS", text: true },
+    { key: "taille", label: "Taille ACI", text: true },
+    { key: "type_territoire", label: "Type de territoire (aire d'attraction dominante)", text: true },
+    { key: "groupe_comparaison", label: "CPTS comparables", text: false }
+  ].concat(D.figures.map(function (f) { return { key: f.key, label: f.label, figure: f }; }));
+
+  function valueOf(row, key) {
+    if (key === "cpts" || key === "taille" || key === "type_territoire" || key === "groupe_comparaison") {
+      return row[key];
+    }
+    return row.values[key];
+  }
+
+  function compare(a, b, key, descending) {
+    var x = valueOf(a, key), y = valueOf(b, key);
+    var xMissing = x === null || x === undefined, yMissing = y === null || y === undefined;
+    if (xMissing || yMissing) { return xMissing === yMissing ? a.cpts.localeCompare(b.cpts, "fr") : (xMissing ? 1 : -1); }
+    var c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "fr");
+    if (c === 0) { return a.cpts.localeCompare(b.cpts, "fr"); }
+    return descending ? -c : c;
+  }
+
+  var head = document.getElementById("head");
+  columns.forEach(function (c) {
+    var th = el("th", c.label);
+    th.scope = "col";
+    th.dataset.key = c.key;
+    th.tabIndex = 0;
+    th.title = "Trier par cette colonne";
+    function toggle() { sortBy(c.key, state.sortKey === c.key ? !state.descending : !c.text); }
+    th.addEventListener("click", toggle);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(); } });
+    head.appendChild(th);
+  });
+
+  function renderBody() {
+    var body = document.getElementById("body");
+    body.textContent = "";
+    rows.forEach(function (row) {
+      var tr = el("tr");
+      tr.id = row.ancre;
+      columns.forEach(function (c) {
+        var td;
+        if (c.key === "cpts") {
+          td = el("td");
+          if (row.rapport) {
+            var a = el("a", row.cpts);
+            a.href = row.rapport;
+            td.appendChild(a);
+          } else { td.textContent = row.cpts; }
+        } else if (c.figure) {
+          var v = row.values[c.key];
+          td = el("td", format(v, c.figure), "num");
+          if (v === null || v === undefined) { td.classList.add("na"); }
+          var r = row.ranks[c.key];
+          if (r !== null && r !== undefined) { td.appendChild(el("span", "rang " + r + "/" + row.groupe_comparaison, "rang")); }
+        } else if (c.key === "groupe_comparaison") {
+          td = el("td", String(row.groupe_comparaison), "num");
+        } else {
+          td = el("td", row[c.key] === null ? NA : row[c.key]);
+        }
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+  }
+
+  function sortBy(key, descending) {
+    if (!columns.some(function (c) { return c.key === key; })) { throw new Error("colonne inconnue : " + key); }
+    state.sortKey = key;
+    state.descending = !!descending;
+    rows.sort(function (a, b) { return compare(a, b, key, state.descending); });
+    Array.prototype.forEach.call(head.children, function (th) {
+      th.setAttribute("aria-sort", th.dataset.key === key ? (state.descending ? "descending" : "ascending") : "none");
+    });
+    renderBody();
+    return order();
+  }
+
+  function order() { return rows.map(function (r) { return r.cpts; }); }
+
+  // ---------------------------------------------------------------- map
+  var map = L.map("map", { zoomSnap: 0.25, attributionControl: false });
+  L.control.scale({ imperial: false }).addTo(map);
+  var byAnchor = {};
+  D.rows.forEach(function (r) { byAnchor[r.ancre] = r; });
+  var layer = L.geoJSON(D.geo, {
+    style: function () { return { color: "#333", weight: 1, fillOpacity: 0.8, fillColor: NA_COLOUR }; },
+    onEachFeature: function (feature, lyr) {
+      lyr.on("click", function () {
+        var tr = document.getElementById(feature.properties.ancre);
+        if (!tr) { return; }
+        Array.prototype.forEach.call(document.querySelectorAll("tr.highlight"), function (x) { x.classList.remove("highlight"); });
+        tr.classList.add("highlight");
+        tr.scrollIntoView({ block: "center" });
+      });
+    }
+  }).addTo(map);
+  if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); } else { map.setView([46.6, 2.4], 5); }
+
+  function quantileBreaks(values, k) {
+    var sorted = values.slice().sort(function (a, b) { return a - b; });
+    var out = [];
+    for (var i = 1; i < k; i++) {
+      var b = sorted[Math.min(sorted.length - 1, Math.floor(i * sorted.length / k))];
+      if (out.indexOf(b) < 0 && b > sorted[0]) { out.push(b); }
+    }
+    return out;
+  }
+
+  function classOf(value) {
+    if (value === null || value === undefined) { return -1; }
+    var c = 0;
+    while (c < state.breaks.length && value >= state.breaks[c]) { c++; }
+    return c;
+  }
+
+  function colourOf(anchor) {
+    var row = byAnchor[anchor];
+    if (!row) { return null; }
+    var c = classOf(row.values[state.indicator]);
+    return c < 0 ? NA_COLOUR : PALETTE[Math.round(c * (PALETTE.length - 1) / Math.max(1, state.breaks.length))];
+  }
+
+  function showIndicator(key) {
+    var figure = figures[key];
+    if (!figure) { throw new Error("indicateur inconnu : " + key); }
+    state.indicator = key;
+    var values = D.rows.map(function (r) { return r.values[key]; }).filter(function (v) { return v !== null && v !== undefined; });
+    state.breaks = values.length ? quantileBreaks(values, PALETTE.length) : [];
+    layer.eachLayer(function (lyr) {
+      var anchor = lyr.feature.properties.ancre, row = byAnchor[anchor];
+      lyr.setStyle({ fillColor: colourOf(anchor) });
+      lyr.bindTooltip(row ? row.cpts + " : " + format(row.values[key], figure) : anchor, { sticky: true });
+    });
+    document.getElementById("indicator").value = key;
+    renderLegend(figure, values);
+    return key;
+  }
+
+  function renderLegend(figure, values) {
+    var legend = document.getElementById("legend");
+    legend.textContent = "";
+    legend.appendChild(el("h3", figure.label));
+    if (values.length) {
+      var lows = [Math.min.apply(null, values)].concat(state.breaks);
+      var highs = state.breaks.concat([Math.max.apply(null, values)]);
+      lows.forEach(function (low, i) {
+        var line = el("div");
+        var key = el("i");
+        key.style.background = PALETTE[Math.round(i * (PALETTE.length - 1) / Math.max(1, state.breaks.length))];
+        line.appendChild(key);
+        line.appendChild(el("span", format(low, figure) + (i < lows.length - 1 ? " à moins de " : " à ") + format(highs[i], figure)));
+        legend.appendChild(line);
+      });
+    }
+    var missing = D.rows.length - values.length;
+    if (missing) {
+      var na = el("div");
+      var k = el("i");
+      k.style.background = NA_COLOUR;
+      na.appendChild(k);
+      na.appendChild(el("span", NA + " (" + missing + ")"));
+      legend.appendChild(na);
+    }
+  }
+
+  var select = document.getElementById("indicator");
+  D.figures.forEach(function (f) { var o = el("option", f.label); o.value = f.key; select.appendChild(o); });
+  select.addEventListener("change", function () { showIndicator(select.value); });
+
+  sortBy("cpts", false);
+  if (state.indicator) { showIndicator(state.indicator); }
+  if (location.hash) {
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) { target.classList.add("highlight"); target.scrollIntoView({ block: "center" }); }
+  }
+
+  window.cptsComparison = {
+    sortBy: sortBy,
+    showIndicator: showIndicator,
+    order: order,
+    indicator: function () { return state.indicator; },
+    colourOf: colourOf,
+    classes: function () { return state.breaks.slice(); }
+  };
+})();

@@ -1,0 +1,128 @@
+"""Report section « Pertinence du périmètre » (seed 003 §6.1, « territoire vécu »)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipeline.model.diagnostic import Diagnostic, PertinenceSection
+from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, fmt
+
+TITLE = "Pertinence du périmètre"
+
+#: The instruction's words (seed 003, §6.1 « La pertinence du territoire »), quoted by the section.
+INSTRUCTION_QUOTE = (
+    "L'instruction DGOS/CNAM (§ 6.1, « La pertinence du territoire ») : « Le territoire pertinent d'une CPTS "
+    "est avant tout le “territoire vécu” et qui a du sens pour les professionnels de santé et la population : il "
+    "se définit en fonction de l'envie des acteurs de travailler ensemble et en cohérence avec les parcours "
+    "effectifs des patients. » Le directeur général de l'ARS peut s'opposer au projet de santé en se fondant sur "
+    "« la pertinence du territoire d'action » (article L. 1434-12 du code de la santé publique)."
+)
+
+COMPARISON_TEXT = "Comparer ce territoire aux autres CPTS de la liste (tableau de comparaison)"
+
+
+def percent(value: float) -> str:
+    """A share (0–1) as « 69,4 % » (« 50 % » when whole), « non disponible » when missing."""
+    if pd.isna(value):
+        return fmt(value)
+    return fmt(value * 100, 0 if float(value * 100).is_integer() else 1) + " %"
+
+
+def _figures(p: PertinenceSection) -> list[dict[str, Any]]:
+    return [
+        {"label": "Auto-confinement (médecins généralistes)", "value": percent(p.self_containment)},
+        {"label": "Communes candidates à l'ajout", "value": len(p.candidates)},
+        {"label": "Communes à examiner", "value": len(p.to_examine)},
+        {"label": "Auto-confinement avec les candidates", "value": percent(p.self_containment_with_candidates)},
+        {"label": "Population avec les candidates", "value": fmt(p.population_with_candidates)},
+    ]
+
+
+def _method(p: PertinenceSection) -> str:
+    source = ("des recours de la table origine-destination fournie" if p.kind == "table" else
+              "des recours aux médecins généralistes modélisés (modèle de Huff, mêmes paramètres que la section "
+              "« Flux de patients », calculés sur les unités d'analyse : arrondissements à Paris, Lyon et Marseille)")
+    return (f"Cette section mesure la cohérence du périmètre avec les parcours des patients à partir {source}. "
+            f"Une commune hors du territoire est candidate à l'ajout quand au moins "
+            f"{percent(p.candidate_min_share)} des recours de ses habitants sont réalisés dans le territoire ; une "
+            f"commune du territoire est à examiner quand moins de {percent(p.examine_below_share)} des recours de ses "
+            "habitants y restent (seuils du fichier de paramètres). Ce sont des pistes de discussion pour l'équipe "
+            "projet et l'ARS, pas des décisions.")
+
+
+def _candidates(p: PertinenceSection) -> dict[str, Any]:
+    frame = p.candidates.assign(share_into_perimeter=p.candidates["share_into_perimeter"] * 100)
+    frame = frame.assign(claimed_by=frame["claimed_by"].replace("", "aucune"))
+    frame = frame[["code", "nom", "population", "share_into_perimeter", "volume_into_perimeter", "claimed_by"]]
+    frame.columns = ["Code INSEE", "Commune", "Population", "Part des recours vers le territoire (%)",
+                     "Recours annuels vers le territoire", "Autre CPTS revendiquant la commune"]
+    return {"title": "Communes candidates à l'ajout", "data": frame,
+            "decimals": {"Population": 0, "Part des recours vers le territoire (%)": 1,
+                         "Recours annuels vers le territoire": 0}}
+
+
+def _to_examine(p: PertinenceSection) -> dict[str, Any]:
+    frame = p.to_examine.assign(share_inside=p.to_examine["share_inside"] * 100,
+                                main_destination_share=p.to_examine["main_destination_share"] * 100)
+    frame = frame[["code", "nom", "population", "share_inside", "main_destination", "main_destination_nom",
+                   "main_destination_share"]]
+    frame.columns = ["Code INSEE", "Commune", "Population", "Part des recours dans le territoire (%)",
+                     "Principale destination (code)", "Principale destination",
+                     "Part des recours vers cette destination (%)"]
+    return {"title": "Communes du territoire à examiner", "data": frame,
+            "decimals": {"Population": 0, "Part des recours dans le territoire (%)": 1,
+                         "Part des recours vers cette destination (%)": 1}}
+
+
+def _cut_zones(p: PertinenceSection) -> dict[str, Any]:
+    frame = p.cut_zones[["level", "zone", "nom", "n_units_in", "n_units_out", "population_in", "population_out",
+                         "units_out"]].copy()
+    frame.columns = ["Zonage", "Code", "Nom", "Communes dans le territoire", "Communes hors du territoire",
+                     "Population dans le territoire", "Population hors du territoire", "Communes hors (codes)"]
+    return {"title": "Bassins de vie et EPCI coupés par le périmètre", "data": frame,
+            "decimals": {c: 0 for c in frame.columns[3:7]},
+            "note": "Communes comptées en unités d'analyse (arrondissements à Paris, Lyon et Marseille), parmi les "
+                    "communes chargées dans la base."}
+
+
+def pertinence_section(d: Diagnostic) -> dict[str, Any]:
+    """The section's content (title, paragraphs, figures, tables, notes) for the report."""
+    blocks: list[dict[str, Any]] = []
+    if d.comparison_link:
+        blocks.append({"type": "link", "href": d.comparison_link, "text": COMPARISON_TEXT})
+    p = d.pertinence
+    if p is None or not p.available:
+        reason = "pertinence du périmètre non calculée" if p is None else str(p.unavailable)
+        return {"title": TITLE, "paragraphs": [INSTRUCTION_QUOTE, reason[0].upper() + reason[1:] + "."],
+                "blocks": blocks}
+    paragraphs = [INSTRUCTION_QUOTE, _method(p)]
+    summary = (f"Auto-confinement du périmètre : {percent(p.self_containment)} des recours de ses habitants sont "
+               f"réalisés dans le territoire. ")
+    if len(p.candidates):
+        summary += (f"{len(p.candidates)} commune(s) hors du territoire y envoient la majorité des recours de "
+                    f"leurs habitants ; en les ajoutant, l'auto-confinement serait de "
+                    f"{percent(p.self_containment_with_candidates)} pour {fmt(p.population_with_candidates)} "
+                    "habitants.")
+    else:
+        summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
+    paragraphs.append(summary)
+    if len(p.to_examine):
+        paragraphs.append(f"{len(p.to_examine)} commune(s) du territoire voient la majorité des recours de leurs "
+                          "habitants réalisés ailleurs : leur rattachement mérite d'être discuté.")
+    if len(p.cut_zones):
+        bv = int((p.cut_zones["level"] != "EPCI").sum())
+        epci = int((p.cut_zones["level"] == "EPCI").sum())
+        paragraphs.append(f"Le périmètre traverse {bv} bassin(s) de vie et {epci} EPCI : ils ont des communes de part "
+                          "et d'autre de sa limite.")
+    tables = [t for t, present in ((_candidates(p), len(p.candidates)), (_to_examine(p), len(p.to_examine)),
+                                   (_cut_zones(p), len(p.cut_zones))) if present]
+    notes = []
+    if p.units_without_flows:
+        notes.append("Communes du territoire sans recours servi dans la table (aucune offre dans le rayon du modèle "
+                     "ou absentes de la table) : " + ", ".join(p.units_without_flows) + ".")
+    if p.kind != "table" and d.is_demo(REGISTRY_SOURCE):
+        notes.append(DEMO_WARNING)
+    return {"title": TITLE, "paragraphs": paragraphs, "key_figures": _figures(p), "tables": tables,
+            "blocks": blocks, "notes": notes}

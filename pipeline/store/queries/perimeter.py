@@ -1,0 +1,96 @@
+"""Questions of the perimeter work (pertinence, editor, comparison of a listing's CPTS) about analysis units.
+
+*Analysis units* are the current communes, except Paris, Lyon and Marseille,
+replaced by their arrondissements (when the arrondissement polygons are
+loaded), as in :func:`pipeline.store.queries.geography.unit_polygons_near`.
+An arrondissement takes its city's EPCI and INSEE zonings (the table
+d'appartenance lists communes only).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipeline.store.queries import current_vintage
+
+#: Cities replaced by their arrondissements: those whose arrondissement polygons are loaded.
+_SPLIT_CITIES = "(SELECT DISTINCT commune FROM arrondissement_polygons)"
+
+_UNITS_SQL = f"""
+    WITH u AS (
+        SELECT c.code, coalesce(c.parent, c.code) AS commune, c.nom, c.type, c.population, c.departement,
+               c.region, c.zone
+        FROM communes c
+        WHERE c.vintage = $vintage AND (
+            (c.type = 'commune-actuelle' AND c.code NOT IN {_SPLIT_CITIES})
+            OR (c.type = 'arrondissement-municipal' AND c.parent IN {_SPLIT_CITIES}))
+    )
+    SELECT u.code, u.commune, u.nom, u.type, u.population, u.departement, u.region, u.zone,
+           p.epci, e.nom AS epci_nom, a.bv2022, l.libelle AS bv2022_nom, a.uu2020, a.aav2020,
+           g.area_km2, g.lon, g.lat
+    FROM u
+    LEFT JOIN communes p ON p.code = u.commune AND p.vintage = $vintage
+    LEFT JOIN epci e ON e.code = p.epci AND e.vintage = $vintage
+    LEFT JOIN appartenance a ON a.code = u.commune
+    LEFT JOIN zonages_libelles l ON l.niveau = 'BV2022' AND l.code = a.bv2022
+    LEFT JOIN (SELECT code, area_km2, lon, lat FROM commune_polygons
+               UNION ALL SELECT code, area_km2, lon, lat FROM arrondissement_polygons) g ON g.code = u.code
+"""
+
+#: Columns of :func:`analysis_units`.
+UNIT_COLUMNS = ["code", "commune", "nom", "type", "population", "departement", "region", "zone", "epci",
+                "epci_nom", "bv2022", "bv2022_nom", "uu2020", "aav2020", "area_km2", "lon", "lat"]
+
+
+def analysis_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every analysis unit of the loaded geography with its zonings (no geometry).
+
+    Columns :data:`UNIT_COLUMNS`: ``code`` (unit), ``commune`` (its current
+    commune), ``nom``, ``type``, ``population`` (legal population of the
+    package, NA when unknown), ``departement``, ``region``, ``zone``,
+    ``epci``/``epci_nom``, ``bv2022``/``bv2022_nom``, ``uu2020``,
+    ``aav2020`` (NA when the unit is absent from the INSEE tables),
+    ``area_km2``, ``lon``, ``lat`` (representative point; NA without polygon).
+    """
+    frame = con.execute(_UNITS_SQL + " ORDER BY u.code", {"vintage": current_vintage()}).df()
+    return frame[UNIT_COLUMNS]
+
+
+def zone_sizes(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+    """Number of communes of each bassin de vie 2022 and each EPCI in the whole country.
+
+    Read from the national tables (``zonages_libelles.nb_com``, ``epci_membres``),
+    which a load restricted to some départements keeps whole, so that a zone
+    crossing the loaded départements is not taken for a complete one.
+
+    Returns
+    -------
+    (bassins de vie, EPCI)
+        Zone code -> number of communes (a city split into arrondissements counts once).
+    """
+    bv = con.execute("SELECT code, nb_com FROM zonages_libelles WHERE niveau = 'BV2022' AND nb_com IS NOT NULL").df()
+    epci = con.execute(
+        "SELECT epci, count(DISTINCT commune) AS n FROM epci_membres "
+        "WHERE vintage = (SELECT max(vintage) FROM epci_membres) GROUP BY epci").df()
+    return (dict(zip(bv["code"].astype(str), bv["nb_com"].astype(int), strict=True)),
+            dict(zip(epci["epci"].astype(str), epci["n"].astype(int), strict=True)))
+
+
+def aav_labels(con: duckdb.DuckDBPyConnection) -> pd.Series:
+    """Labels of the aires d'attraction des villes 2020, indexed by code."""
+    frame = con.execute("SELECT code, libelle FROM zonages_libelles WHERE niveau = 'AAV2020'").df()
+    return pd.Series(frame["libelle"].to_numpy(), index=frame["code"].astype(str), dtype="string")
+
+
+def appartenance_aav(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``code, aav2020`` of every commune of the INSEE table (to add up the aires' populations)."""
+    return con.execute("SELECT code, aav2020 FROM appartenance").df()
+
+
+def commune_populations(con: duckdb.DuckDBPyConnection) -> pd.Series:
+    """Population of every current commune (the cities whole), indexed by code."""
+    frame = con.execute(
+        "SELECT code, population FROM communes WHERE vintage = ? AND type = 'commune-actuelle'",
+        [current_vintage()]).df()
+    return pd.Series(frame["population"].to_numpy(dtype="float64"), index=frame["code"].astype(str))

@@ -1,0 +1,65 @@
+"""Comparing the CPTS of a listing: dominant territory type, ranks within groups, uncovered population nearby.
+
+Every expected value is worked out by hand from the small tables below.
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
+
+
+def test_dominant_type_is_the_class_with_most_population() -> None:
+    units = pd.DataFrame({
+        "code": ["a", "b", "c", "d"],
+        "population": [100, 30, 80, None],
+        "aav_classe_libelle": ["rural", "pôle", "pôle", "pôle"],
+    })
+    assert dominant_type(units, ["a", "b", "c"]) == "pôle"  # 110 against 100
+    assert dominant_type(units, ["a", "b"]) == "rural"
+    assert dominant_type(units, ["d"]) == "non disponible"  # unknown population: not counted
+    tie = pd.DataFrame({"code": ["x", "y"], "population": [5, 5], "aav_classe_libelle": ["zeta", "alpha"]})
+    assert dominant_type(tie, ["x", "y"]) == "alpha"
+
+
+def test_ranks_within_groups_highest_first_missing_not_ranked() -> None:
+    table = pd.DataFrame({
+        "taille": ["1", "1", "1", "2", "2"],
+        "type": ["r", "r", "r", "r", "u"],
+        "figure": [10.0, 30.0, None, 5.0, 7.0],
+        "other": [1.0, 1.0, 2.0, 3.0, 3.0],
+    })
+    ranks = group_ranks(table, ["figure", "other"], by=["taille", "type"])
+    assert ranks["rang_figure"].tolist() == [2, 1, pd.NA, 1, 1]
+    assert ranks["rang_other"].tolist() == [2, 2, 1, 1, 1]  # ties share the best rank
+    assert ranks["groupe_comparaison"].tolist() == [3, 3, 3, 1, 1]
+
+
+def test_uncovered_population_touching_the_perimeter() -> None:
+    # Unit squares of 1 km: the perimeter is the square at the origin.
+    perimeter = box(0, 0, 1000, 1000)
+    units = gpd.GeoDataFrame(
+        {"code": ["in", "east", "north", "far", "claimed"], "population": [50, 10, 20, 40, 80]},
+        geometry=[perimeter, box(1000, 0, 2000, 1000), box(0, 1100, 1000, 2100), box(5000, 0, 6000, 1000),
+                  box(-1000, 0, 0, 1000)], crs=2154)
+    # « north » lies 100 m away: near within 200 m, not within 50 m; « claimed » touches but is covered.
+    assert uncovered_population_near(perimeter, units, {"in", "claimed"}, 200) == 30
+    assert uncovered_population_near(perimeter, units, {"in", "claimed"}, 50) == 10
+    assert uncovered_population_near(perimeter, units, {"in", "claimed", "east", "north"}, 200) == 0
+    unknown = units.assign(population=[50, None, 20, 40, 80])
+    assert math.isnan(uncovered_population_near(perimeter, unknown, {"in", "claimed"}, 200))
+    assert math.isnan(uncovered_population_near(None, units, {"in"}, 200))
+
+
+@pytest.mark.parametrize("figure", [[1.0, 1.0], [None, None]])
+def test_group_of_equal_or_missing_values(figure: list[float | None]) -> None:
+    table = pd.DataFrame({"g": ["a", "a"], "figure": figure})
+    ranks = group_ranks(table, ["figure"], by=["g"])
+    expected = [1, 1] if figure[0] is not None else [pd.NA, pd.NA]
+    assert ranks["rang_figure"].tolist() == expected

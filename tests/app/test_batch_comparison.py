@@ -1,0 +1,228 @@
+"""``make diagnostics`` (issue 13 item 3): every CPTS of a listing in one process, and their comparison.
+
+Known answers are recomputed here from the fixture database with SQL and geopandas (populations,
+population shared with another CPTS, uncovered population touching the perimeter) or read back from
+each CPTS's own ``summary.json``. One CPTS is made to fail (bad input, ``DataError``): it is reported in
+French on stderr and in the comparison, the others are written, and the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline import cli
+from pipeline.app import batch
+from pipeline.errors import DataError, PipelineError
+from pipeline.model.perimeter import BatchOptions
+from tests.browser import close_page, open_page, screenshot
+
+pytestmark = [pytest.mark.mirror]
+
+KEPT = ["CPTS du Verdon", "CPTS Alpes Bléone Durance", "CPTS Littoral Sud"]
+FAILING = "CPTS Sud 04"
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    maps = tmp_path_factory.mktemp("maps")
+    select, compute = batch._select, batch.compute
+
+    def few(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
+        name, label, chosen = select(con, options)
+        return name, label, chosen[chosen["cpts"].isin([*KEPT, FAILING])].reset_index(drop=True)
+
+    def failing(con: Any, territory: Any, *args: Any, **kwargs: Any) -> Any:
+        if territory.cpts == FAILING:
+            raise DataError("liste de CPTS illisible pour ce territoire (simulé)", Path("liste.csv"), 7)
+        return compute(con, territory, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+        mp.setenv("CPTS_MAPS_DIR", str(maps))
+        mp.setenv("CPTS_QUIET", "1")
+        mp.setattr(batch, "_select", few)
+        mp.setattr(batch, "compute", failing)
+        code, out, err = run(["diagnostics", "--liste", "paca"])
+    yield {"code": code, "out": out, "err": err, "maps": maps, "data": fixture_data_dir}
+
+
+def db(result: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(result["data"] / "processed" / "cpts.duckdb"), read_only=True)
+
+
+def table(result: dict[str, Any]) -> pd.DataFrame:
+    return pd.read_csv(result["data"] / "processed" / "comparaison-paca" / "comparaison.csv",
+                       encoding="utf-8-sig", dtype={"taille": str}).set_index("cpts")
+
+
+def summary(result: dict[str, Any], slug: str) -> dict[str, Any]:
+    path = result["data"] / "processed" / "diagnostics" / slug / "summary.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+def test_one_failure_is_reported_and_does_not_stop_the_others(result: dict[str, Any]) -> None:
+    assert result["code"] == 2
+    assert f"Erreur pour la CPTS « {FAILING} »" in result["err"]
+    assert "liste de CPTS illisible" in result["err"] and "ligne 7" in result["err"]
+    assert "3 CPTS sur 4 calculées" in result["out"]
+    assert sorted(table(result).index) == sorted(KEPT)
+    failures = pd.read_csv(result["data"] / "processed" / "comparaison-paca" / "echecs.csv", encoding="utf-8-sig")
+    assert list(failures["cpts"]) == [FAILING] and "illisible" in failures.loc[0, "erreur"]
+    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    assert FAILING in page
+    assert (result["data"] / "processed" / "comparaison-paca" / "comparaison.xlsx").stat().st_size > 0
+
+
+def test_figures_equal_each_diagnostic_and_the_database(result: dict[str, Any]) -> None:
+    frame = table(result)
+    con = db(result)
+    try:
+        members = con.execute("SELECT cpts, unit_code FROM cpts_membres").df()
+        population = con.execute("SELECT code, population FROM communes WHERE vintage = "
+                                 "(SELECT max(vintage) FROM communes)").df().set_index("code")["population"]
+    finally:
+        con.close()
+    for name in KEPT:
+        row = frame.loc[name]
+        s = summary(result, row["slug"])
+        assert row["population"] == s["population"]
+        assert row["taille"] == s["taille"]
+        gp = s["flows"]["auto_confinement"]["Médecins généralistes"]
+        assert row["auto_confinement"] == pytest.approx(gp * 100, abs=0.051)  # percentage points, 1 decimal
+        assert row["densite_medecins_generalistes"] == pytest.approx(
+            s["supply"]["Médecins généralistes"]["densite_10000"], abs=0.051)  # CSV: 1 decimal
+        assert row["apl_2023"] == pytest.approx(s["apl"]["2023"]["territoire"], abs=0.0051)  # 2 decimals
+        own = set(members.loc[members["cpts"] == name, "unit_code"])
+        others = set(members.loc[members["cpts"] != name, "unit_code"])
+        assert row["population_partagee"] == population.reindex(sorted(own & others)).sum()
+
+
+def test_uncovered_population_touching_the_perimeter(result: dict[str, Any]) -> None:
+    con = db(result)
+    try:
+        claimed = set(con.execute("SELECT unit_code FROM cpts_membres").df()["unit_code"])
+        own = set(con.execute("SELECT unit_code FROM cpts_membres WHERE cpts = 'CPTS du Verdon'").df()["unit_code"])
+        rows = con.execute("SELECT p.code, c.population, p.geometry AS wkb FROM commune_polygons p JOIN communes c "
+                           "ON c.code = p.code AND c.vintage = (SELECT max(vintage) FROM communes) "
+                           "WHERE c.departement = '04'").df()
+    finally:
+        con.close()
+    polygons = gpd.GeoDataFrame(rows[["code", "population"]],
+                                geometry=shapely.from_wkb(rows["wkb"].map(bytes)), crs=4326).to_crs(2154)
+    perimeter = shapely.union_all(polygons[polygons["code"].isin(own)].geometry.values)
+    free = polygons[~polygons["code"].isin(claimed)]
+    near = free[free.geometry.distance(perimeter) <= 200]
+    assert table(result).loc["CPTS du Verdon", "population_non_couverte_proche"] == near["population"].sum()
+
+
+def test_ranks_within_taille_and_territory_type(result: dict[str, Any]) -> None:
+    frame = table(result)
+    for _, group in frame.groupby(["taille", "type_territoire"]):
+        assert (group["groupe_comparaison"] == len(group)).all()
+        order = group["population"].rank(ascending=False, method="min").astype(int)
+        assert list(group["rang_population"]) == list(order)
+
+
+def test_each_report_links_to_its_line(result: dict[str, Any]) -> None:
+    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    for slug in table(result)["slug"]:
+        report = (result["maps"] / slug / "rapport.html").read_text("utf-8")
+        assert f'href="../comparaison-paca/index.html#{slug}"' in report
+        assert f'"ancre":"{slug}"' in page
+
+
+def test_unknown_listing_is_a_french_error(fixture_data_dir: Path) -> None:
+    con = duckdb.connect(str(fixture_data_dir / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        with pytest.raises(PipelineError, match="Liste de CPTS inconnue"):
+            batch._select(con, BatchOptions(listing="absente"))
+        name, _, chosen = batch._select(con, BatchOptions(region="93"))
+        in_region = set(con.execute(
+            "SELECT DISTINCT m.cpts FROM cpts_membres m JOIN communes c ON c.code = m.commune_code AND c.vintage = "
+            "(SELECT max(vintage) FROM communes) WHERE c.region = '93'").df()["cpts"])
+    finally:
+        con.close()
+    assert name == "region-93"
+    assert set(chosen["cpts"]) == in_region
+
+
+@pytest.mark.browser
+def test_comparison_page_sorts_and_switches_indicator(result: dict[str, Any]) -> None:
+    page, errors, console = open_page(result["maps"] / "comparaison-paca" / "index.html", wait_ms=500)
+    try:
+        frame = table(result)
+        order = page.evaluate("window.cptsComparison.sortBy('population', true)")
+        assert order == list(frame["population"].sort_values(ascending=False, kind="stable").index)
+        page.click("th[data-key='population']")  # a click on the sorted column reverses the order
+        assert page.evaluate("window.cptsComparison.order()") == order[::-1]
+        assert page.get_attribute("th[data-key='population']", "aria-sort") == "ascending"
+        before = [page.evaluate(f"window.cptsComparison.colourOf('{a}')") for a in frame["slug"]]
+        page.select_option("#indicator", "auto_confinement")
+        assert page.evaluate("window.cptsComparison.indicator()") == "auto_confinement"
+        assert "Auto-confinement" in page.inner_text("#legend")
+        after = [page.evaluate(f"window.cptsComparison.colourOf('{a}')") for a in frame["slug"]]
+        assert all(c is not None for c in after)
+        ranking = frame["auto_confinement"].rank(method="dense")
+        # The colours follow the indicator: the CPTS with the highest self-containment has the darkest class.
+        assert after[int(ranking.to_numpy().argmax())] == "#253494" or len(set(after)) == 1
+        assert before != after or frame["population"].rank().equals(ranking)
+        screenshot(page, "/tmp/cpts-screens/comparaison.png")
+        assert page.inner_text("#failures").count(FAILING) == 1
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+
+
+def test_all_succeed_exit_zero(fixture_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    select = batch._select
+
+    def one(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
+        name, label, chosen = select(con, options)
+        return name, label, chosen[chosen["cpts"] == "CPTS du Verdon"].reset_index(drop=True)
+
+    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path))
+    monkeypatch.setenv("CPTS_QUIET", "1")
+    monkeypatch.setattr(batch, "_select", one)
+    code, out, err = run(["diagnostics", "--liste", "paca"])
+    assert code == 0, err
+    assert "1 CPTS sur 1 calculées" in out and err == ""
+
+
+def test_two_cpts_sharing_an_output_folder_never_overwrite(fixture_data_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    select = batch._select
+
+    def twice(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
+        name, label, chosen = select(con, options)
+        verdon = chosen[chosen["cpts"] == "CPTS du Verdon"]
+        # « CPTS du Verdon » written again under another name of the listing: same slug, same folder.
+        copy = verdon.assign(cpts="CPTS du Verdon (doublon)")
+        return name, label, pd.concat([verdon, copy], ignore_index=True)
+
+    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path))
+    monkeypatch.setenv("CPTS_QUIET", "1")
+    monkeypatch.setattr(batch, "_select", twice)
+    code, out, err = run(["diagnostics", "--liste", "paca"])
+    assert code == 2
+    assert "CPTS du Verdon (doublon)" in err and "même dossier de sortie (cpts-cpts-du-verdon)" in err
+    assert "1 CPTS sur 2 calculées" in out

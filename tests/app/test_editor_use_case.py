@@ -1,0 +1,164 @@
+"""``make editeur`` (issue 13 item 2): the editor page built from the database agrees with ``make diagnostic``.
+
+For the same unit list, the figures of ``window.cptsEditor.state()`` (population, taille, units,
+population shared with other CPTS, self-containment of the modelled GP consultations) equal those of
+the diagnostic of ``TERRITORY=fichier:`` of the CSV the page exports. The diagnostic computes its
+figures by other code paths (population section, neighbours table, flow section of
+``app/sections/flows.py``), so the comparison is a real check of the editor's data and JavaScript.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipeline import cli
+from tests.browser import blocked_requests, close_page, open_page, screenshot
+
+pytestmark = [pytest.mark.mirror, pytest.mark.browser]
+
+VERDON = "CPTS du Verdon"
+ROUGON = "04171"  # claimed by another CPTS of the PACA listing (« Hauts Pays du Verdon & Monts d'Azur »)
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def env(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    maps = tmp_path_factory.mktemp("maps")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+        mp.setenv("CPTS_MAPS_DIR", str(maps))
+        mp.setenv("CPTS_QUIET", "1")
+        code, out, err = run(["editeur", "--departement", "04"])
+        assert code == 0, err
+        assert "editeur-departement-04" in out
+        yield {"data": fixture_data_dir, "maps": maps}
+
+
+@pytest.fixture()
+def editor(env: dict[str, Path]) -> Iterator[Any]:
+    page, errors, console = open_page(env["maps"] / "editeur-departement-04" / "editeur.html", wait_ms=500)
+    yield page
+    assert errors == [] and console == [], (errors, console)
+    assert blocked_requests(page) == []
+    close_page(page)
+
+
+def verdon_units(env: dict[str, Path]) -> list[str]:
+    import duckdb
+
+    con = duckdb.connect(str(env["data"] / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        return [r[0] for r in con.execute(
+            "SELECT unit_code FROM cpts_membres WHERE cpts = ? ORDER BY unit_code", [VERDON]).fetchall()]
+    finally:
+        con.close()
+
+
+def test_editor_figures_equal_the_diagnostic_of_its_export(env: dict[str, Path], editor: Any,
+                                                           tmp_path: Path) -> None:
+    codes = [*verdon_units(env)[1:], ROUGON]  # one unit removed, a unit of another CPTS added
+    state = editor.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
+    screenshot(editor, "/tmp/cpts-screens/editeur-verdon.png")
+    export = tmp_path / "perimetre.csv"
+    export.write_text(editor.evaluate("window.cptsEditor.csv()"), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
+        code, _out, err = run(["diagnostic", f"fichier:{export}"])
+    assert code == 0, err
+    folder = next((env["data"] / "processed" / "diagnostics").glob("fichier-perimetre-*"))
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    communes = pd.read_csv(folder / "communes.csv", dtype={"code_insee": str})
+    assert state["communes"] == sorted(codes) == sorted(communes["code_insee"])
+    assert state["population"] == summary["population"]
+    assert summary["taille"].startswith(str(state["taille"]))
+    population = communes.set_index("code_insee")[next(c for c in communes.columns if c.startswith("population_"))]
+    shared = {u for o in summary["overlaps"] for u in str(o["unites_communes"]).split(", ") if u}
+    assert shared == set(codes)  # every unit is claimed: by the Verdon CPTS, or Rougon by its neighbour
+    assert state["population_partagee"] == int(population.loc[sorted(shared)].sum())
+    gp = summary["flows"]["auto_confinement"]["Médecins généralistes"]
+    assert 0 < gp < 1
+    # summary.json rounds to 4 decimals, the page's table rounds volumes to 0.01 consultation.
+    assert state["autoconfinement"] == pytest.approx(gp, abs=2e-4)
+    assert state["autoconfinement"] == pytest.approx(summary["pertinence"]["auto_confinement"], abs=2e-4)
+
+
+def test_starting_cpts_opens_with_its_units(env: dict[str, Path]) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
+        code, _out, err = run(["editeur", "--departement", "04", "--cpts", VERDON])
+    assert code == 0, err
+    path = env["maps"] / "editeur-departement-04-cpts-du-verdon" / "editeur.html"
+    page, errors, console = open_page(path, wait_ms=500)
+    try:
+        state = page.evaluate("window.cptsEditor.state()")
+        assert state["communes"] == verdon_units(env)
+        assert state["cpts_editee"] == VERDON
+        # The edited CPTS is not « another CPTS »: none of its units is claimed by a second one.
+        assert state["unites_partagees"] == [] and state["population_partagee"] == 0
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+
+
+def test_mayotte_population_year_is_2017(env: dict[str, Path]) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
+        code, _out, err = run(["editeur", "--departement", "976"])
+    assert code == 0, err
+    page, errors, console = open_page(env["maps"] / "editeur-departement-976" / "editeur.html", wait_ms=500)
+    try:
+        state = page.evaluate("window.cptsEditor.load(['97601', '97611'])")
+        assert state["annees_population"] == ["2017"]  # keys of population_par_annee
+        assert state["population_par_annee"] == {"2017": state["population"]}
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+
+
+def test_unknown_zone_is_a_french_error(env: dict[str, Path]) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        code, _out, err = run(["editeur", "--region", "99"])
+    assert code == 2
+    assert "Région inconnue" in err
+
+
+def test_arrondissements_self_containment_equals_the_pertinence_section(env: dict[str, Path]) -> None:
+    # Both work on analysis units (Marseille's arrondissements), with the same Huff model and supply.
+    codes = ["13201", "13202", "13203"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
+        code, _, err = run(["editeur", "--departement", "13"])
+        assert code == 0, err
+        code, _, err = run(["diagnostic", "communes:" + ",".join(codes)])
+        assert code == 0, err
+    page, errors, console = open_page(env["maps"] / "editeur-departement-13" / "editeur.html", wait_ms=500)
+    try:
+        state = page.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+    folder = env["data"] / "processed" / "diagnostics" / "communes-13201-13202-13203"
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert state["communes"] == codes
+    assert state["population"] == summary["population"]
+    assert 0 < state["autoconfinement"] < 1
+    assert state["autoconfinement"] == pytest.approx(summary["pertinence"]["auto_confinement"], abs=2e-4)

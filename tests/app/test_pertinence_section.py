@@ -1,0 +1,159 @@
+"""The « Pertinence du périmètre » section of every diagnostic (issue 13 item 1; seed 003 §6.1).
+
+Seed 003, §6.1 « La pertinence du territoire » : « Le territoire pertinent d'une CPTS est avant tout
+le “territoire vécu” et qui a du sens pour les professionnels de santé et la population : il se définit
+[...] en cohérence avec les parcours effectifs des patients. » The ARS may oppose a projet de santé on
+« la pertinence du territoire d'action de la communauté professionnelle territoriale de santé ».
+
+Known answers: a hand-made ``FLUX=`` table (figures computed by hand below), the modelled
+self-containment against the flow section's (another code path), the zones cut against counts
+made here with SQL on the fixture database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline import cli
+from pipeline.app.diagnostic import compute
+from pipeline.geography import arrondissements_of
+from pipeline.model import DiagnosticOptions
+from pipeline.model.diagnostic import PertinenceSection
+from pipeline.render.sections.pertinence import INSTRUCTION_QUOTE, pertinence_section
+from pipeline.store.territory import resolve_territory
+
+pytestmark = [pytest.mark.mirror]
+
+VERDON = "cpts:CPTS du Verdon"
+
+#: Hand-made GP consultations: Digne-les-Bains (04070) and Archail (04009) form the perimeter.
+OD_ROWS = [
+    ("04070", "04070", 800), ("04070", "04009", 100), ("04070", "04112", 100),  # Digne: 900 / 1000 inside
+    ("04009", "04070", 30), ("04009", "04009", 10), ("04009", "04112", 60),  # Archail: 40 / 100 inside
+    ("04112", "04070", 70), ("04112", "04112", 30),  # Manosque: 70 % into the perimeter -> candidate
+    ("04036", "04112", 50),  # Le Brusquet: nothing into the perimeter
+]  # fmt: skip
+
+
+def diagnostic(con: duckdb.DuckDBPyConnection, spec: str, flows: Path | None = None):  # type: ignore[no-untyped-def]
+    territory = resolve_territory(con, spec)
+    return compute(con, territory, DiagnosticOptions(territory=spec, flows=flows))
+
+
+def test_modelled_self_containment_equals_the_flow_sections(db: duckdb.DuckDBPyConnection) -> None:
+    d = diagnostic(db, VERDON)
+    p = d.pertinence
+    assert p is not None and p.available and p.kind == "modele"
+    gp = d.flows.synthesis.set_index("groupe").loc["Médecins généralistes"]
+    # Same Huff model and parameters: the perimeter's share computed on its own domain by the flow section.
+    assert p.self_containment == pytest.approx(gp["auto_confinement"], abs=1e-9)
+    assert 0 < p.self_containment < 1
+    assert p.population == pytest.approx(d.population.total)
+    assert p.candidate_min_share == 0.5 and p.examine_below_share == 0.5  # parametres.toml
+    # Every unit to examine keeps less than half of its residents' consultations, every candidate sends
+    # at least half into the perimeter.
+    assert (p.to_examine["share_inside"] < 0.5).all()
+    assert (p.candidates["share_into_perimeter"] >= 0.5).all()
+    assert set(p.candidates["code"]).isdisjoint(d.territory.unit_codes)
+    assert set(p.to_examine["code"]) <= set(d.territory.unit_codes)
+
+
+def test_zones_cut_counted_on_the_database(db: duckdb.DuckDBPyConnection) -> None:
+    d = diagnostic(db, VERDON)
+    inside = set(d.territory.unit_codes)
+    rows = db.execute("SELECT a.code, a.bv2022, c.epci FROM appartenance a JOIN communes c ON c.code = a.code "
+                      "AND c.vintage = (SELECT max(vintage) FROM communes) AND c.type = 'commune-actuelle'").df()
+    cut = d.pertinence.cut_zones
+    assert len(cut) > 0
+    for column, level in (("bv2022", "bassin de vie 2022"), ("epci", "EPCI")):
+        touched = set(rows.loc[rows["code"].isin(inside), column].dropna())
+        expected = {z for z in touched if not set(rows.loc[rows[column] == z, "code"]) <= inside}
+        got = cut[cut["level"] == level].set_index("zone")
+        assert set(got.index) == expected
+        for zone in expected:
+            members = set(rows.loc[rows[column] == zone, "code"])
+            assert got.loc[zone, "n_units_in"] == len(members & inside)
+            assert got.loc[zone, "n_units_out"] == len(members - inside)
+
+
+def test_given_flow_table_known_answers(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    table = tmp_path / "flux.csv"
+    table.write_text("origine;destination;volume\n" + "".join(f"{o};{d};{v}\n" for o, d, v in OD_ROWS), "utf-8")
+    d = diagnostic(db, "communes:04070,04009", table)
+    p = d.pertinence
+    assert p.kind == "table" and "flux.csv" in p.origin
+    assert p.self_containment == pytest.approx((900 + 40) / (1000 + 100))
+    assert list(p.candidates["code"]) == ["04112"]
+    assert p.candidates.loc[0, "share_into_perimeter"] == pytest.approx(0.7)
+    assert p.candidates.loc[0, "volume_into_perimeter"] == pytest.approx(70)
+    claimed = db.execute("SELECT DISTINCT cpts FROM cpts_membres WHERE unit_code = '04112'").df()["cpts"]
+    assert p.candidates.loc[0, "claimed_by"] == "; ".join(sorted(claimed))
+    assert list(p.to_examine["code"]) == ["04009"]
+    assert p.to_examine.loc[0, "share_inside"] == pytest.approx(0.4)
+    assert p.to_examine.loc[0, "main_destination"] == "04112"
+    assert p.to_examine.loc[0, "main_destination_share"] == pytest.approx(0.6)
+    # With Manosque every resident's consultation of the table stays inside.
+    assert p.self_containment_with_candidates == pytest.approx(1.0)
+    population = db.execute("SELECT sum(population) FROM communes WHERE vintage = (SELECT max(vintage) FROM "
+                            "communes) AND code IN ('04070', '04009', '04112')").fetchall()[0][0]
+    assert p.population_with_candidates == pytest.approx(population)
+
+
+def test_arrondissement_territory_is_judged_on_arrondissements(db: duckdb.DuckDBPyConnection) -> None:
+    d = diagnostic(db, "communes:13201,13202,13203")
+    p = d.pertinence
+    assert p is not None and p.available
+    codes = set(p.candidates["code"]) | set(p.to_examine["code"])
+    assert "13055" not in codes
+    assert codes <= set(arrondissements_of("13055")) | {c for c in codes if not c.startswith("132")}
+    # Marseille's bassin de vie is cut: the other 13 arrondissements are counted as its units outside.
+    bv = p.cut_zones[(p.cut_zones["level"] == "bassin de vie 2022") & (p.cut_zones["zone"] == "13055")]
+    assert len(bv) == 1
+    assert bv.iloc[0]["n_units_in"] == 3
+    assert set(arrondissements_of("13055")[3:]) <= set(bv.iloc[0]["units_out"].split(", "))
+
+
+def test_unavailable_section_says_why() -> None:
+    section = PertinenceSection(origin="", kind="modele", candidate_min_share=0.5, examine_below_share=0.5,
+                                unavailable="pertinence du périmètre non calculée : aucune extraction")
+
+    class Stub:
+        pertinence = section
+        comparison_link = None
+
+    content = pertinence_section(Stub())  # type: ignore[arg-type]
+    assert content["paragraphs"] == [INSTRUCTION_QUOTE, "Pertinence du périmètre non calculée : aucune extraction."]
+
+
+def test_outputs_carry_the_pertinence(fixture_data_dir: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "maps"))
+    monkeypatch.setenv("CPTS_QUIET", "1")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert cli.main(["diagnostic", VERDON]) == 0, err.getvalue()
+    folder = fixture_data_dir / "processed" / "diagnostics" / "cpts-cpts-du-verdon"
+    whole = json.loads((folder / "summary.json").read_text("utf-8"))
+    summary = whole["pertinence"]
+    assert summary["auto_confinement"] == whole["flows"]["auto_confinement"]["Médecins généralistes"]
+    def rows(name: str) -> pd.DataFrame:
+        # An empty table is written with a single « aucune donnée » line (never a header-less file).
+        frame = pd.read_csv(folder / name, dtype=str, encoding="utf-8-sig")
+        return frame[frame.iloc[:, 0] != "aucune donnée"]
+
+    assert [c["code"] for c in summary["candidats"]] == list(rows("pertinence_candidats.csv")["code"])
+    assert [c["code"] for c in summary["a_examiner"]] == list(rows("pertinence_a_examiner.csv")["code"])
+    assert len(summary["zones_coupees"]) == len(rows("pertinence_zones_coupees.csv"))
+    report = (tmp_path / "maps" / "cpts-cpts-du-verdon" / "rapport.html").read_text("utf-8")
+    assert "Pertinence du périmètre" in report and "territoire vécu" in report
+    carte = (tmp_path / "maps" / "cpts-cpts-du-verdon" / "carte.html").read_text("utf-8")
+    if summary["candidats"] or summary["a_examiner"]:
+        assert "Pertinence : communes \\u00e0 ajouter ou \\u00e0 examiner" in carte  # the layer control, JSON-escaped
