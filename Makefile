@@ -12,6 +12,8 @@ SIGNATURE ?=
 ADHERENTS ?=
 AJOUT ?=
 FLUX ?=
+NOM ?=
+PDF ?=
 CPTS ?=
 REGISTRY ?=
 FINESS ?=
@@ -19,6 +21,15 @@ REGION ?=
 DEPARTEMENT ?=
 FRANCE ?=
 SEUIL ?= 20000
+
+# Values given by the user reach the program verbatim, never re-read by make or the shell: each is
+# frozen to its raw text ($(value): a file name holding $(shell ...) is not run by make), exported
+# to the recipes' environment and referenced there as "$$NAME" (quotes, backquotes, $(...) and ;
+# in a value stay characters of the argument). New recipes must do the same, never "$(NAME)".
+USER_VARIABLES := TERRITORY SIGNATURE ADHERENTS AJOUT FLUX NOM PDF CPTS REGISTRY FINESS REGION DEPARTEMENT \
+  FRANCE SEUIL
+$(foreach v,$(USER_VARIABLES),$(eval override $(v) := $$(value $(v))))
+export $(USER_VARIABLES)
 
 .PHONY: install test lint data diagnostic coverage bench clean help
 
@@ -43,16 +54,16 @@ test: lint
 	CPTS_QUIET=1 $(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 data:
-	$(RUN) data $(if $(CPTS),--cpts "$(CPTS)") $(if $(REGISTRY),--registre "$(REGISTRY)") $(if $(FINESS),--finess "$(FINESS)")
+	$(RUN) data $${CPTS:+--cpts "$$CPTS"} $${REGISTRY:+--registre "$$REGISTRY"} $${FINESS:+--finess "$$FINESS"}
 
 diagnostic:
-	@test -n "$(TERRITORY)" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\""; exit 2; }
-	$(RUN) diagnostic "$(TERRITORY)" $(if $(SIGNATURE),--signature "$(SIGNATURE)") \
-	  $(if $(ADHERENTS),--adherents "$(ADHERENTS)") $(if $(AJOUT),--ajout "$(AJOUT)") $(if $(FLUX),--flux "$(FLUX)")
+	@test -n "$$TERRITORY" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\"" >&2; exit 2; }
+	$(RUN) diagnostic "$$TERRITORY" $${SIGNATURE:+--signature "$$SIGNATURE"} $${ADHERENTS:+--adherents "$$ADHERENTS"} \
+	  $${AJOUT:+--ajout "$$AJOUT"} $${FLUX:+--flux "$$FLUX"} $${NOM:+--nom "$$NOM"} $${PDF:+--pdf}
 
 coverage:
-	$(RUN) couverture $(if $(REGION),--region $(REGION)) $(if $(DEPARTEMENT),--departement $(DEPARTEMENT)) \
-	  $(if $(FRANCE),--france) --seuil $(SEUIL)
+	$(RUN) couverture $${REGION:+--region "$$REGION"} $${DEPARTEMENT:+--departement "$$DEPARTEMENT"} \
+	  $${FRANCE:+--france} --seuil "$$SEUIL"
 
 bench:
 	$(PY) scripts/bench.py
