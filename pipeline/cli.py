@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import signal
@@ -226,15 +227,21 @@ KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et
         "intactes.")
 
 #: OS errors that are about the machine (disk, rights), not about the program: no traceback for them.
-ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+#: Exit code when the reader of the output went away (``… | head``): 128 + SIGPIPE, what the shell
+#: reports for any command stopped that way, so that ``set -o pipefail`` scripts see the output was cut.
+BROKEN_PIPE = 128 + 13
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code.
 
-    Exit codes: 0 success; 2 bad input (:class:`PipelineError`); 3 database
-    held by another run; 1 system error (disk full, permission) or an
-    unexpected error; 130/143 interrupted by SIGINT/SIGTERM.
+    Exit codes: 0 success; 2 bad input (:class:`PipelineError`, a damaged
+    database included); 3 database or outputs held by another run; 1 system
+    error (disk full, file size limit, permission) or an unexpected error;
+    130/143 interrupted by SIGINT/SIGTERM; 141 when the output's reader went
+    away (``python -m pipeline sources | head -1``), without a message.
 
     Bad input and system errors print one French line, without traceback. An
     unexpected exception is a bug of the pipeline: it prints a French header
@@ -248,34 +255,73 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return int(args.func(args))
-    except PipelineError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return exc.exit_code
+        code = int(args.func(args))
+        sys.stdout.flush()  # inside the try: a reader gone away is met here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt as exc:
-        print("Interrompu : la base reste dans son état précédent.", file=sys.stderr)
+        _say("Interrompu : la base reste dans son état précédent.")
         return 128 + int(getattr(exc, "signum", signal.SIGINT))
-    except OSError as exc:
-        if exc.errno not in ENVIRONMENT_ERRNOS:
-            return _unexpected(exc)
-        where = f" (fichier {exc.filename})" if exc.filename else ""
-        print(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}", file=sys.stderr)
-        return 1
-    except MemoryError:
-        print(f"Erreur : mémoire insuffisante. {KEPT}", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        return _unexpected(exc)
+    except Exception as exc:  # every error ends in one French message (MemoryError included)
+        return _report(exc)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _report(exc: BaseException) -> int:
+    """Print the French message of ``exc`` on stderr; return the exit code."""
+    if not isinstance(exc, PipelineError | OSError | MemoryError) and "duckdb" in sys.modules:
+        # DuckDB errors that are not bugs: a damaged file met by a query, a disk full while writing.
+        from pipeline.store.connection import translate_error
+
+        exc = translate_error(exc) or exc
+    if isinstance(exc, PipelineError):
+        _say(f"Erreur : {exc}")
+        return exc.exit_code
+    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+        where = f" (fichier {exc.filename})" if exc.filename else ""
+        _say(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}")
+        return 1
+    if isinstance(exc, MemoryError):
+        _say(f"Erreur : mémoire insuffisante. {KEPT}")
+        return 1
+    return _unexpected(exc)
+
+
+def _say(message: str) -> None:
+    """One line on stderr; nothing when stderr itself is a closed pipe (``2>&1 | head``)."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The output's reader went away: stop quietly.
+
+    Python would otherwise report the failed flush of its buffered output at
+    exit (« Exception ignored … BrokenPipeError »): both streams are pointed
+    at ``/dev/null`` so that nothing more is written to the dead pipe.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return BROKEN_PIPE
+
+
 def _unexpected(exc: BaseException) -> int:
-    print(
-        f"Erreur inattendue ({type(exc).__name__}) : anomalie du programme, pas de vos données. {KEPT} "
-        "Merci de signaler l'anomalie avec la commande lancée et le détail technique ci-dessous :",
-        file=sys.stderr,
-    )
-    traceback.print_exception(exc, file=sys.stderr)
+    try:
+        print(
+            f"Erreur inattendue ({type(exc).__name__}) : anomalie du programme, pas de vos données. {KEPT} "
+            "Merci de signaler l'anomalie avec la commande lancée et le détail technique ci-dessous :",
+            file=sys.stderr,
+        )
+        traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.flush()
+    except BrokenPipeError:
+        return _reader_gone()
     return 1

@@ -20,6 +20,10 @@ REGISTRY_ENV = "CPTS_REGISTRY"
 FINESS_ENV = "CPTS_FINESS"
 DATA_DIR_ENV = "CPTS_DATA_DIR"
 MAPS_DIR_ENV = "CPTS_MAPS_DIR"
+#: Seconds a diagnostic waits for another run writing the same outputs (then exit code 3); default 600.
+OUTPUTS_WAIT_ENV = "CPTS_OUTPUTS_WAIT"
+#: Tests only: a file created between the exchanges of an output swap, which then waits for its removal.
+SWAP_PAUSE_ENV = "CPTS_SWAP_PAUSE"
 
 
 def data_dir() -> Path:

@@ -105,7 +105,7 @@ def test_hostile_value_is_one_argument_and_runs_nothing(
     assert code == 2
     program, _, make_line = err.rpartition("make: *** ")
     assert program == expected
-    assert make_line.endswith(f"] Error 2\n")  # the program's own exit code: bad input
+    assert make_line.endswith("] Error 2\n")  # the program's own exit code: bad input
     assert markers(folder) == []
     assert snapshot(ws) == before
 
