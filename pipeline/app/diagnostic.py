@@ -18,6 +18,7 @@ import shapely
 
 from pipeline.analysis import aci
 from pipeline.analysis import indicators as ind
+from pipeline.app.online_supply import demo_reason
 from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
@@ -158,11 +159,16 @@ def compute(
     lap("flux et accessibilité")
     communes_geo["apl_2023"] = communes_geo["code"].map(apl.commune_2023)
 
+    demo_sources = provenance.demo_sources(con)
+    reason = demo_reason(con) if demo_sources else None
+    if reason:  # a download failed: the report says why its supply is fictitious
+        notes.append(f"offre de soins fictive de démonstration, car {reason}")
+
     stages.close()
     return Diagnostic(
         territory=territory, generated=today(), units=units, communes_geo=communes_geo, perimeter=perimeter,
         population=population, taille=taille, apl=apl, neighbours=neighbours,
-        sources=provenance.sources(con), demo_sources=provenance.demo_sources(con), supply=supply,
+        sources=provenance.sources(con), demo_sources=demo_sources, supply=supply,
         establishments=establishments, representativeness=representativeness, neighbour_shapes=shapes,
         flows=flows, access=access, notes=notes, timings=stages.timings,
     )
