@@ -146,6 +146,7 @@ def compute(
     members = listings.members(con)
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
+    listing_anomalies = neighbour_section.listing_anomalies(con, territory)
     lap("voisins")
 
     flows = access = None
@@ -170,7 +171,7 @@ def compute(
         population=population, taille=taille, apl=apl, neighbours=neighbours,
         sources=provenance.sources(con), demo_sources=demo_sources, supply=supply,
         establishments=establishments, representativeness=representativeness, neighbour_shapes=shapes,
-        flows=flows, access=access, notes=notes, timings=stages.timings,
+        flows=flows, access=access, notes=notes, timings=stages.timings, listing_anomalies=listing_anomalies,
     )
 
 

@@ -32,6 +32,7 @@ from pipeline.errors import PipelineError
 from pipeline.geography import to_wkb
 from pipeline.model import DataOptions
 from pipeline.sources import annuaire, cpts_listing, finess
+from pipeline.sources.cpts_listing.perimeter_members import with_perimeter_members
 from pipeline.sources.download import obtain, sha256_of
 from pipeline.sources.extraction_names import DEMO_NOTE
 from pipeline.sources.files import check_regular_file
@@ -46,6 +47,8 @@ FINESS_LOADER_VERSION = "2"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "3-extractions-arrondissements"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
+#: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once).
+LISTING_LOADER_VERSION = "2"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -62,11 +65,16 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         source = f"cpts:{listing}"
         if not default:
             _refuse_name_clash(con, source, listing, origin or str(path), path)
-        if not force and load.source_loaded(con, source, "liste", sha):
+        if not force and load.source_loaded(con, source, "liste", sha, LISTING_LOADER_VERSION):
             return StepResult(f"liste de CPTS « {listing} »", "inchangé", 0, time.perf_counter() - start)
         mapping = geography.cog_mapping(con)
         units = geography.current_units_with_postcodes(con)
         result = cpts_listing.read_listing(path, mapping, units, listing, points=geography.commune_points(con))
+        if result.perimeters is not None and len(result.perimeters):
+            # Perimeters drawn as polygons: their members are the units whose representative point is inside.
+            near = geography.unit_polygons_near(con, tuple(result.perimeters.total_bounds))
+            result = with_perimeter_members(result, pd.DataFrame(near[["code", "lon", "lat"]]), mapping, units,
+                                            listing)
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
         members = members.assign(listing=listing)
         issues = result.issues.assign(listing=listing)
@@ -89,7 +97,8 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                 load.replace_rows(con, table, frame, {"listing": listing}, str(path))
             load.record_source(con, Provenance(
                 source, "liste", origin or str(path), sha, len(members),
-                f"liste de CPTS « {listing} » : {members['cpts'].nunique()} CPTS, {len(issues)} anomalies signalées"))
+                f"liste de CPTS « {listing} » : {members['cpts'].nunique()} CPTS, {len(issues)} anomalies signalées",
+                LISTING_LOADER_VERSION))
         details = [f"{members['cpts'].nunique()} CPTS, {len(members)} unités"]
         counts = issues["kind"].value_counts()
         if len(counts):

@@ -159,6 +159,9 @@ class Diagnostic:
     access: AccessSection | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: For a ``cpts:`` territory, the anomalies its listing reports about this CPTS (``kind``, ``code``,
+    #: ``line``, ``detail_fr``; a probable homonym among them); None for other territories.
+    listing_anomalies: pd.DataFrame | None = None
 
     @property
     def demo_data(self) -> bool:

@@ -23,15 +23,45 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
             "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []}
 
 
+#: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
+ANOMALY_LABELS = {"homonyme_probable": "homonyme probable", "code_invalide": "code invalide",
+                  "code_zero_restaure": "zéro initial restauré", "code_inconnu": "code inconnu",
+                  "code_ancien": "ancien code", "code_sans_correspondance": "code sans commune actuelle",
+                  "commune_a_arrondissements": "commune découpée en arrondissements",
+                  "doublon": "unité revendiquée deux fois", "identifiant_incoherent": "identifiant incohérent",
+                  "multi_departements": "plusieurs départements", "multi_regions": "plusieurs régions",
+                  "nom_proche": "nom proche d'une autre CPTS", "nom_suspect": "nom suspect",
+                  "hors_france": "hors de France", "coordonnees_inversees": "coordonnées inversées",
+                  "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune"}
+
+
+def listing_paragraphs(d: Diagnostic) -> list[str]:
+    """What the CPTS's listing says is wrong with this CPTS (a probable homonym first)."""
+    if d.listing_anomalies is None or d.territory.cpts is None:
+        return []
+    if d.listing_anomalies.empty:
+        return [f"La liste « {d.territory.listing} » ne signale aucune anomalie pour cette CPTS."]
+    lines = [f"La liste « {d.territory.listing} » signale {len(d.listing_anomalies)} anomalie(s) pour cette CPTS, "
+             "à vérifier avant d'arrêter le périmètre :"]
+    for row in d.listing_anomalies.itertuples(index=False):
+        kind = ANOMALY_LABELS.get(str(row.kind), str(row.kind).replace("_", " "))
+        known_line = row.line is not None and str(row.line) not in ("<NA>", "nan", "None")
+        where = f"Ligne {int(row.line)} — {kind}" if known_line else kind[:1].upper() + kind[1:]
+        lines.append(f"{where} : {row.detail_fr}")
+    return lines
+
+
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
+    listing = listing_paragraphs(d)
     if d.neighbours.empty:
         return {"title": "Chevauchements et voisins",
-                "paragraphs": ["Aucune autre CPTS des listes chargées ne partage ou ne jouxte ce territoire."]}
+                "paragraphs": ["Aucune autre CPTS des listes chargées ne partage ou ne jouxte ce territoire.",
+                               *listing]}
     n = d.neighbours.rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
                                      "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
     shared = d.neighbours[d.neighbours["unites_communes"] != ""]
     paragraphs = [f"{len(shared)} CPTS partagent des communes avec ce territoire ; "
                   f"{int(d.neighbours['limitrophe'].sum())} sont limitrophes. L'instruction DGOS/CNAM rappelle "
-                  "qu'un territoire ne relève que d'une seule CPTS."]
+                  "qu'un territoire ne relève que d'une seule CPTS.", *listing]
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}
