@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import errno
 import os
+import re
 import signal
 import sys
 import threading
@@ -133,15 +134,39 @@ def positive_population(value: str) -> int:
     return number
 
 
+#: argparse's own English messages (Python 3.10–3.13), in French; the groups are kept.
+ARGPARSE_FR: tuple[tuple[str, str], ...] = (
+    (r"^unrecognized arguments: (.*)$", r"arguments non reconnus : \1"),
+    (r"^the following arguments are required: (.*)$", r"arguments obligatoires absents : \1"),
+    (r"^one of the arguments (.*) is required$", r"l'une des options \1 est obligatoire"),
+    (r"^expected one argument$", "une valeur est attendue"),
+    (r"^expected at least one argument$", "au moins une valeur est attendue"),
+    (r"^not allowed with argument (.*)$", r"incompatible avec l'option \1"),
+    (r"^invalid choice: (.*) \(choose from (.*)\)$", r"choix invalide : \1 (choix possibles : \2)"),
+    (r"^invalid (\w+) value: (.*)$", r"valeur invalide : \2"),
+    (r"^ignored explicit argument (.*)$", r"valeur inattendue \1"),
+)
+
+
+def french_usage_error(message: str) -> str:
+    """argparse's error ``message`` in French (« option --x : … »)."""
+    prefix = ""
+    if message.startswith("argument ") and ": " in message:
+        name, _, message = message[len("argument "):].partition(": ")
+        prefix = f"option {name} : "
+    for pattern, replacement in ARGPARSE_FR:
+        if re.match(pattern, message):
+            message = re.sub(pattern, replacement, message)
+            break
+    return prefix + message
+
+
 class FrenchArgumentParser(argparse.ArgumentParser):
     """argparse whose usage errors are in French (« erreur : » instead of « error: »)."""
 
     def error(self, message: str) -> NoReturn:
-        if message.startswith("argument ") and ": " in message:
-            name, _, detail = message[len("argument "):].partition(": ")
-            message = f"option {name} : {detail}"
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog} : erreur : {message}\n")
+        self.exit(2, f"{self.prog} : erreur : {french_usage_error(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
