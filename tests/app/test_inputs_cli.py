@@ -222,3 +222,23 @@ def test_full_temporary_folder_while_extracting(
     assert err.startswith("Erreur système : plus d'espace libre sur le disque (fichier ")
     assert err.endswith(f"membre.txt). {KEPT}\n") and err.count("\n") == 1
     assert snapshot(ws) == before
+
+
+# --------------------------------------------------------------------------- item 12: the flattened FINESS layout
+
+
+def test_flattened_finess_sample_loads(ws: Workspace, mirror: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real rows of ``samples/`` (one header line, « ; », ISO-8859-1, Lambert 93 coordinates inline)."""
+    path = mirror / "samples" / "finess-etablissements-20201231-extrait.csv"
+    establishments = len(path.read_bytes().decode("latin-1").strip().splitlines()) - 1
+    code, out, err = cli(capsys, "data", "--finess", str(path))
+    assert (code, err) == (0, "")
+    assert f"FINESS du 31/12/2020 (à plat) : {establishments} établissements, dont {establishments} géolocalisés." \
+        in out
+    con = duckdb.connect(str(ws.db), read_only=True)
+    try:
+        assert con.execute("SELECT origin, demo, row_count FROM sources WHERE source = 'finess'").fetchall() == [
+            (str(path), False, establishments)]
+        assert con.execute("SELECT count(*) FROM etablissements").fetchall() == [(establishments,)]
+    finally:
+        con.close()
