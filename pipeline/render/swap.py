@@ -299,10 +299,10 @@ def _swap_in(finals: tuple[Path, ...], news: list[Path], token: str, journal: Pa
     swaps = [Swap(final, new, new.with_name(new.name[:-8] + "ancien__"))
              for final, new in zip(finals, news, strict=True)]
     with _HeldSignals() as held:
-        write_journal(journal, token, swaps)
         done: list[Swap] = []
         current = finals[0]
         try:
+            write_journal(journal, token, swaps)
             for swap in swaps:
                 current = swap.final
                 put_in_place(swap)

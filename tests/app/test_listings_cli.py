@@ -254,3 +254,26 @@ def test_probable_homonyms_are_in_the_cpts_diagnostic(drome_provencale: Workspac
 def test_other_territories_have_no_listing_anomalies(ws: Workspace) -> None:
     summary = json.loads((ws.diagnostics / "communes-04070" / "summary.json").read_text(encoding="utf-8"))
     assert summary["anomalies_liste"] == []
+
+
+@pytest.mark.parametrize(("epsg", "declared", "note"), [
+    (4326, None, None),
+    (2154, "urn:ogc:def:crs:EPSG::2154", None),
+    (3857, "EPSG:3857", None),
+    (2154, None, LAMBERT_NOTE),
+], ids=["wgs84", "lambert93-declare", "mercator-declare", "export-qgis"])
+def test_fichier_perimeter_in_any_crs(ws: Workspace, mirror: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str], epsg: int, declared: str | None,
+                                      note: str | None) -> None:
+    """``fichier:`` perimeters are read like listings: same reprojection, same rule for the units inside."""
+    expected = inside_from_mirror(mirror, DIGNE_SQUARE)
+    path = tmp_path / "perimetre.geojson"
+    coordinates = square(DIGNE_SQUARE) if epsg == 4326 else projected(DIGNE_SQUARE, epsg)
+    path.write_text(listing(coordinates, declared), encoding="utf-8")
+    code, out, err = cli(capsys, "territoire", f"fichier:{path}")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[1:] if not line.startswith("  note")] == expected
+    notes = [line.removeprefix("  note : ") for line in lines if line.startswith("  note")]
+    assert notes == ([note] if note else []) + [
+        f"{len(expected)} communes dont le point représentatif est dans le périmètre du fichier"]
