@@ -53,6 +53,7 @@ SAVOIR_FAIRE = ("Type d'identifiant PP|Identifiant PP|Identification nationale P
                 "8|10106476764|810106476764|BENHOUCHAME|Zakaria|10|Médecin|C|Civil|S|Spécialité ordinale|SM20|"
                 "Gynécologie-obstétrique|\n").encode()
 STATIC = "/static/resources"
+ANNUAIRE_PATH = f"{STATIC}/annuaire/20260610-120843/ps-libreacces-personne-activite.txt"
 DIGNE_SQUARE = {"type": "Polygon", "coordinates": [[[6.20, 44.07], [6.25, 44.07], [6.25, 44.12], [6.20, 44.12],
                                                     [6.20, 44.07]]]}
 
@@ -81,6 +82,9 @@ class Publishers(http.server.BaseHTTPRequestHandler):
     files: ClassVar[dict[str, bytes]] = {}
     catalogue_down: ClassVar[bool] = False
     requested: ClassVar[list[str]] = []
+    #: Paths whose next transfer stops half-way (the connection closes); ranges asked, in order.
+    cut_once: ClassVar[set[str]] = set()
+    ranges: ClassVar[list[str | None]] = []
 
     def log_message(self, *args: object) -> None:
         pass
@@ -92,10 +96,21 @@ class Publishers(http.server.BaseHTTPRequestHandler):
         else:
             found = self.files.get(self.path)
             body, status = (found, 200) if found is not None else (b"", 404)
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
+        asked = self.headers.get("Range")
+        if not self.path.startswith("/api/"):
+            self.ranges.append(asked)
+        start = int(asked.removeprefix("bytes=").rstrip("-")) if asked and status == 200 else 0
+        self.send_response(206 if start else status)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        self.send_header("Content-Length", str(len(body) - start))
         self.end_headers()
-        self.wfile.write(body)
+        if self.path in self.cut_once:
+            self.cut_once.discard(self.path)
+            self.wfile.write(body[start:len(body) // 2])
+            self.close_connection = True
+            return
+        self.wfile.write(body[start:])
 
 
 def catalogue_entry(base: str, dataset: str, resources: list[tuple[str, str, str, bytes]]) -> bytes:
@@ -128,6 +143,7 @@ def publishers(mirror: Path) -> Iterator[str]:
     files[f"/api/1/datasets/{FINESS_DATASET}/"] = catalogue_entry(base, FINESS_DATASET, [
         ("etalab-cs1100507-stock-20260611-0342.csv", finess_path, "2026-06-11T03:42:00+00:00", finess)])
     Publishers.files, Publishers.catalogue_down, Publishers.requested = files, False, []
+    Publishers.cut_once, Publishers.ranges = set(), []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base
@@ -238,3 +254,35 @@ def test_demo_option_does_not_ask_the_catalogue(fresh: Workspace, publishers: st
     assert not [p for p in Publishers.requested if p.startswith("/api/")]
     assert query(fresh, "SELECT DISTINCT demo FROM sources WHERE source IN ('annuaire-sante', 'finess')") == [(True,)]
     assert "ATTENTION" not in out
+
+
+def test_interrupted_download_is_resumed_by_the_next_run(fresh: Workspace, publishers: str, mirror: Path) -> None:
+    """The transfer of the Annuaire Santé stops half-way: demonstration data meanwhile, then the rest is fetched.
+
+    The downloader writes blocks of 256 kB: the served extraction is the sample followed by 3 000 copies of
+    its physician's row under other identifiers (about 900 kB), so that the interrupted transfer leaves a
+    partial file to resume.
+    """
+    lines = (mirror / SAMPLES / ANNUAIRE_SAMPLE).read_text(encoding="utf-8").splitlines(keepends=True)
+    physician = lines[-1].split("|")
+    copies = ["|".join([physician[0], f"2{i:010d}", f"82{i:010d}", *physician[3:]]) for i in range(3000)]
+    content = "".join(lines + copies).encode()
+    Publishers.files[ANNUAIRE_PATH] = content
+    Publishers.files[f"/api/1/datasets/{ANNUAIRE_DATASET}/"] = catalogue_entry(publishers, ANNUAIRE_DATASET, [
+        ("ps-libreacces-personne-activite.txt", ANNUAIRE_PATH, "2026-06-10T12:08:43+00:00", content)])
+    Publishers.cut_once = {ANNUAIRE_PATH}
+    code, out, err = run_online(fresh, publishers, "data", "--departements", "01,04")
+    assert (code, err) == (0, "")
+    assert (f"\nATTENTION : offre de soins fictive de démonstration, car téléchargement de l'extraction Annuaire "
+            f"Santé impossible : Téléchargement tronqué : connexion interrompue pendant {publishers}{ANNUAIRE_PATH} ; "
+            "relancez pour reprendre\n") in out
+    part = fresh.data / "raw" / "annuaire" / "PS_LibreAcces_Personne_activite_202606101208.txt.part"
+    kept = part.stat().st_size
+    assert 0 < kept <= len(content) // 2
+    Publishers.ranges.clear()
+    code, out, err = run_online(fresh, publishers, "data")
+    assert (code, err) == (0, "") and "ATTENTION" not in out
+    assert f"bytes={kept}-" in Publishers.ranges  # resumed where it stopped, then checked against the sha1
+    assert query(fresh, "SELECT demo, row_count FROM sources WHERE source = 'annuaire-sante'") == [
+        (False, len(lines) - 1 + len(copies))]
+    assert not part.exists()
