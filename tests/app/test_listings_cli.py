@@ -246,7 +246,8 @@ def test_probable_homonyms_are_in_the_cpts_diagnostic(drome_provencale: Workspac
     assert summary["anomalies_liste"][:2] == homonyms  # what changes the perimeter comes first
     report = html.unescape((drome_provencale.maps / slug / "rapport.html").read_text(encoding="utf-8"))
     voisins = report[report.index("Chevauchements et voisins"):]
-    assert "La liste « paca » signale " in voisins
+    assert (f"La liste « paca » signale {len(summary['anomalies_liste'])} anomalies pour cette CPTS, à vérifier "
+            "avant d'arrêter le périmètre :") in voisins
     for code in ("04234", "05121"):
         assert f"Ligne {listing_line(mirror, code)} — homonyme probable : {details[code]}" in voisins
 

@@ -37,13 +37,15 @@ ANOMALY_LABELS = {"homonyme_probable": "homonyme probable", "code_invalide": "co
 
 def listing_paragraphs(d: Diagnostic) -> list[str]:
     """What the CPTS's listing says is wrong with this CPTS (a probable homonym first)."""
-    if d.listing_anomalies is None or d.territory.cpts is None:
+    anomalies = getattr(d, "listing_anomalies", None)  # absent from partial diagnostics (section previews)
+    if anomalies is None or d.territory.cpts is None:
         return []
-    if d.listing_anomalies.empty:
+    if anomalies.empty:
         return [f"La liste « {d.territory.listing} » ne signale aucune anomalie pour cette CPTS."]
-    lines = [f"La liste « {d.territory.listing} » signale {len(d.listing_anomalies)} anomalie(s) pour cette CPTS, "
-             "à vérifier avant d'arrêter le périmètre :"]
-    for row in d.listing_anomalies.itertuples(index=False):
+    count = f"{len(anomalies)} anomalie" + ("s" if len(anomalies) > 1 else "")
+    lines = [f"La liste « {d.territory.listing} » signale {count} pour cette CPTS, à vérifier avant d'arrêter le "
+             "périmètre :"]
+    for row in anomalies.itertuples(index=False):
         kind = ANOMALY_LABELS.get(str(row.kind), str(row.kind).replace("_", " "))
         known_line = row.line is not None and str(row.line) not in ("<NA>", "nan", "None")
         where = f"Ligne {int(row.line)} — {kind}" if known_line else kind[:1].upper() + kind[1:]
