@@ -23,6 +23,15 @@ FRANCE ?=
 SEUIL ?= 20000
 LISTE ?=
 
+# Values given by the user reach the program verbatim, never re-read by make or the shell: each is
+# frozen to its raw text ($(value): a file name holding $(shell ...) is not run by make), exported
+# to the recipes' environment and referenced there as "$$NAME" (quotes, backquotes, $(...) and ;
+# in a value stay characters of the argument). New recipes must do the same, never "$(NAME)".
+USER_VARIABLES := TERRITORY SIGNATURE ADHERENTS AJOUT FLUX NOM PDF CPTS REGISTRY FINESS REGION DEPARTEMENT \
+  FRANCE SEUIL LISTE
+$(foreach v,$(USER_VARIABLES),$(eval override $(v) := $$(value $(v))))
+export $(USER_VARIABLES)
+
 .PHONY: install test lint data diagnostic diagnostics coverage editeur bench clean help
 
 help:
@@ -46,32 +55,26 @@ test: lint
 	CPTS_QUIET=1 $(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 data:
-	$(RUN) data $(if $(CPTS),--cpts "$(CPTS)") $(if $(REGISTRY),--registre "$(REGISTRY)") $(if $(FINESS),--finess "$(FINESS)")
+	$(RUN) data $${CPTS:+--cpts "$$CPTS"} $${REGISTRY:+--registre "$$REGISTRY"} $${FINESS:+--finess "$$FINESS"}
 
 diagnostic:
-	@test -n "$(TERRITORY)" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\""; exit 2; }
-	$(RUN) diagnostic "$(TERRITORY)" $(if $(SIGNATURE),--signature "$(SIGNATURE)") \
-	  $(if $(ADHERENTS),--adherents "$(ADHERENTS)") $(if $(AJOUT),--ajout "$(AJOUT)") $(if $(FLUX),--flux "$(FLUX)") \
-	  $(if $(NOM),--nom "$(NOM)") $(if $(PDF),--pdf)
+	@test -n "$$TERRITORY" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\"" >&2; exit 2; }
+	$(RUN) diagnostic "$$TERRITORY" $${SIGNATURE:+--signature "$$SIGNATURE"} $${ADHERENTS:+--adherents "$$ADHERENTS"} \
+	  $${AJOUT:+--ajout "$$AJOUT"} $${FLUX:+--flux "$$FLUX"} $${NOM:+--nom "$$NOM"} $${PDF:+--pdf}
 
 coverage:
-	$(RUN) couverture $(if $(REGION),--region $(REGION)) $(if $(DEPARTEMENT),--departement $(DEPARTEMENT)) \
-	  $(if $(FRANCE),--france) --seuil $(SEUIL)
+	$(RUN) couverture $${REGION:+--region "$$REGION"} $${DEPARTEMENT:+--departement "$$DEPARTEMENT"} \
+	  $${FRANCE:+--france} --seuil "$$SEUIL"
 
 # Values reach the program through the environment, never re-read by the shell (quotes, $(...) stay text).
 editeur:
-	@test -n "$$MK_REGION$$MK_DEPARTEMENT$$MK_CPTS" || { echo "Erreur : précisez REGION=..., DEPARTEMENT=... ou CPTS=..., ex. make editeur REGION=93"; exit 2; }
-	$(RUN) editeur $${MK_REGION:+--region "$$MK_REGION"} $${MK_DEPARTEMENT:+--departement "$$MK_DEPARTEMENT"} \
-	  $${MK_CPTS:+--cpts "$$MK_CPTS"}
+	@test -n "$$REGION$$DEPARTEMENT$$CPTS" || { echo "Erreur : précisez REGION=..., DEPARTEMENT=... ou CPTS=..., ex. make editeur REGION=93" >&2; exit 2; }
+	$(RUN) editeur $${REGION:+--region "$$REGION"} $${DEPARTEMENT:+--departement "$$DEPARTEMENT"} \
+	  $${CPTS:+--cpts "$$CPTS"}
 
 diagnostics:
-	@test -n "$$MK_LISTE$$MK_REGION" || { echo "Erreur : précisez LISTE=... ou REGION=..., ex. make diagnostics LISTE=paca"; exit 2; }
-	$(RUN) diagnostics $${MK_LISTE:+--liste "$$MK_LISTE"} $${MK_REGION:+--region "$$MK_REGION"}
-
-editeur diagnostics: export MK_REGION = $(value REGION)
-editeur diagnostics: export MK_DEPARTEMENT = $(value DEPARTEMENT)
-editeur diagnostics: export MK_CPTS = $(value CPTS)
-editeur diagnostics: export MK_LISTE = $(value LISTE)
+	@test -n "$$LISTE$$REGION" || { echo "Erreur : précisez LISTE=... ou REGION=..., ex. make diagnostics LISTE=paca" >&2; exit 2; }
+	$(RUN) diagnostics $${LISTE:+--liste "$$LISTE"} $${REGION:+--region "$$REGION"}
 
 bench:
 	$(PY) scripts/bench.py

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
+import re
 import signal
 import sys
 import threading
@@ -147,15 +149,39 @@ def positive_population(value: str) -> int:
     return number
 
 
+#: argparse's own English messages (Python 3.10–3.13), in French; the groups are kept.
+ARGPARSE_FR: tuple[tuple[str, str], ...] = (
+    (r"^unrecognized arguments: (.*)$", r"arguments non reconnus : \1"),
+    (r"^the following arguments are required: (.*)$", r"arguments obligatoires absents : \1"),
+    (r"^one of the arguments (.*) is required$", r"l'une des options \1 est obligatoire"),
+    (r"^expected one argument$", "une valeur est attendue"),
+    (r"^expected at least one argument$", "au moins une valeur est attendue"),
+    (r"^not allowed with argument (.*)$", r"incompatible avec l'option \1"),
+    (r"^invalid choice: (.*) \(choose from (.*)\)$", r"choix invalide : \1 (choix possibles : \2)"),
+    (r"^invalid (\w+) value: (.*)$", r"valeur invalide : \2"),
+    (r"^ignored explicit argument (.*)$", r"valeur inattendue \1"),
+)
+
+
+def french_usage_error(message: str) -> str:
+    """argparse's error ``message`` in French (« option --x : … »)."""
+    prefix = ""
+    if message.startswith("argument ") and ": " in message:
+        name, _, message = message[len("argument "):].partition(": ")
+        prefix = f"option {name} : "
+    for pattern, replacement in ARGPARSE_FR:
+        if re.match(pattern, message):
+            message = re.sub(pattern, replacement, message)
+            break
+    return prefix + message
+
+
 class FrenchArgumentParser(argparse.ArgumentParser):
     """argparse whose usage errors are in French (« erreur : » instead of « error: »)."""
 
     def error(self, message: str) -> NoReturn:
-        if message.startswith("argument ") and ": " in message:
-            name, _, detail = message[len("argument "):].partition(": ")
-            message = f"option {name} : {detail}"
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog} : erreur : {message}\n")
+        self.exit(2, f"{self.prog} : erreur : {french_usage_error(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -259,15 +285,21 @@ KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et
         "intactes.")
 
 #: OS errors that are about the machine (disk, rights), not about the program: no traceback for them.
-ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+#: Exit code when the reader of the output went away (``… | head``): 128 + SIGPIPE, what the shell
+#: reports for any command stopped that way, so that ``set -o pipefail`` scripts see the output was cut.
+BROKEN_PIPE = 128 + 13
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code.
 
-    Exit codes: 0 success; 2 bad input (:class:`PipelineError`); 3 database
-    held by another run; 1 system error (disk full, permission) or an
-    unexpected error; 130/143 interrupted by SIGINT/SIGTERM.
+    Exit codes: 0 success; 2 bad input (:class:`PipelineError`, a damaged
+    database included); 3 database or outputs held by another run; 1 system
+    error (disk full, file size limit, permission) or an unexpected error;
+    130/143 interrupted by SIGINT/SIGTERM; 141 when the output's reader went
+    away (``python -m pipeline sources | head -1``), without a message.
 
     Bad input and system errors print one French line, without traceback. An
     unexpected exception is a bug of the pipeline: it prints a French header
@@ -281,34 +313,73 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return int(args.func(args))
-    except PipelineError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return exc.exit_code
+        code = int(args.func(args))
+        sys.stdout.flush()  # inside the try: a reader gone away is met here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt as exc:
-        print("Interrompu : la base reste dans son état précédent.", file=sys.stderr)
+        _say("Interrompu : la base reste dans son état précédent.")
         return 128 + int(getattr(exc, "signum", signal.SIGINT))
-    except OSError as exc:
-        if exc.errno not in ENVIRONMENT_ERRNOS:
-            return _unexpected(exc)
-        where = f" (fichier {exc.filename})" if exc.filename else ""
-        print(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}", file=sys.stderr)
-        return 1
-    except MemoryError:
-        print(f"Erreur : mémoire insuffisante. {KEPT}", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        return _unexpected(exc)
+    except Exception as exc:  # every error ends in one French message (MemoryError included)
+        return _report(exc)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _report(exc: BaseException) -> int:
+    """Print the French message of ``exc`` on stderr; return the exit code."""
+    if not isinstance(exc, PipelineError | OSError | MemoryError) and "duckdb" in sys.modules:
+        # DuckDB errors that are not bugs: a damaged file met by a query, a disk full while writing.
+        from pipeline.store.connection import translate_error
+
+        exc = translate_error(exc) or exc
+    if isinstance(exc, PipelineError):
+        _say(f"Erreur : {exc}")
+        return exc.exit_code
+    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+        where = f" (fichier {exc.filename})" if exc.filename else ""
+        _say(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}")
+        return 1
+    if isinstance(exc, MemoryError):
+        _say(f"Erreur : mémoire insuffisante. {KEPT}")
+        return 1
+    return _unexpected(exc)
+
+
+def _say(message: str) -> None:
+    """One line on stderr; nothing when stderr itself is a closed pipe (``2>&1 | head``)."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The output's reader went away: stop quietly.
+
+    Python would otherwise report the failed flush of its buffered output at
+    exit (« Exception ignored … BrokenPipeError »): both streams are pointed
+    at ``/dev/null`` so that nothing more is written to the dead pipe.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return BROKEN_PIPE
+
+
 def _unexpected(exc: BaseException) -> int:
-    print(
-        f"Erreur inattendue ({type(exc).__name__}) : anomalie du programme, pas de vos données. {KEPT} "
-        "Merci de signaler l'anomalie avec la commande lancée et le détail technique ci-dessous :",
-        file=sys.stderr,
-    )
-    traceback.print_exception(exc, file=sys.stderr)
+    try:
+        print(
+            f"Erreur inattendue ({type(exc).__name__}) : anomalie du programme, pas de vos données. {KEPT} "
+            "Merci de signaler l'anomalie avec la commande lancée et le détail technique ci-dessous :",
+            file=sys.stderr,
+        )
+        traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.flush()
+    except BrokenPipeError:
+        return _reader_gone()
     return 1

@@ -20,6 +20,39 @@ REGISTRY_ENV = "CPTS_REGISTRY"
 FINESS_ENV = "CPTS_FINESS"
 DATA_DIR_ENV = "CPTS_DATA_DIR"
 MAPS_DIR_ENV = "CPTS_MAPS_DIR"
+#: Seconds a diagnostic waits for another run writing the same outputs (then exit code 3); default 600.
+OUTPUTS_WAIT_ENV = "CPTS_OUTPUTS_WAIT"
+#: Tests only: a file created between the exchanges of an output swap, which then waits for its removal.
+SWAP_PAUSE_ENV = "CPTS_SWAP_PAUSE"
+#: Advanced and test settings: other addresses for the publishers' servers (a local copy, a test server).
+CATALOGUE_API_ENV = "CPTS_CATALOGUE_API"  # data.gouv.fr API v1 (Annuaire Santé, FINESS)
+CONTOURS_URL_ENV = "CPTS_CONTOURS_URL"  # Etalab « contours administratifs » (current commune polygons)
+NPM_REGISTRY_ENV = "CPTS_NPM_REGISTRY"  # npm registry (@etalab/decoupage-administratif tarballs)
+
+
+def _setting(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value.rstrip("/") or None
+
+
+def catalogue_api() -> str | None:
+    """``CPTS_CATALOGUE_API``, or None for data.gouv.fr's API."""
+    return _setting(CATALOGUE_API_ENV)
+
+
+def contours_base_url() -> str | None:
+    """``CPTS_CONTOURS_URL``, or None for Etalab's server."""
+    return _setting(CONTOURS_URL_ENV)
+
+
+def npm_registry_set() -> bool:
+    """Whether ``CPTS_NPM_REGISTRY`` names another registry (then tarballs come from it, not ``npm pack``)."""
+    return _setting(NPM_REGISTRY_ENV) is not None
+
+
+def npm_registry() -> str:
+    """``CPTS_NPM_REGISTRY``, or the public npm registry."""
+    return _setting(NPM_REGISTRY_ENV) or NPM_REGISTRY
 
 
 def data_dir() -> Path:
@@ -108,7 +141,7 @@ def decoupage_file(vintage: int) -> SourceFile:
         name="decoupage-administratif",
         vintage=str(vintage),
         mirror_path=f"decoupage-administratif/{fname}",
-        url=f"{NPM_REGISTRY}/@etalab/decoupage-administratif/-/decoupage-administratif-{version}.tgz",
+        url=f"{npm_registry()}/@etalab/decoupage-administratif/-/decoupage-administratif-{version}.tgz",
         extra={"npm_spec": f"@etalab/decoupage-administratif@{version}"},
     )
 

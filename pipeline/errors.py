@@ -82,6 +82,7 @@ OS_ERRORS_FR = {
     errno.EPERM: "opération non permise",
     errno.ENOSPC: "plus d'espace libre sur le disque",
     errno.EDQUOT: "quota disque dépassé",
+    errno.EFBIG: "fichier trop volumineux (taille maximale permise par le système, « ulimit -f », atteinte)",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EIO: "erreur d'entrée-sortie du disque",
     errno.ENOTDIR: "un élément du chemin n'est pas un dossier",

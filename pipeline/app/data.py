@@ -20,15 +20,14 @@ import duckdb
 import pandas as pd
 
 from pipeline import config
+from pipeline.app.contours_steps import load_arrondissement_polygons, load_contours
 from pipeline.app.registries import registry_steps
 from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
-from pipeline.geography import departement_of, to_wkb
 from pipeline.model import DataOptions
 from pipeline.progress import steps_bar
-from pipeline.sources import apl, arrondissements, contours, decoupage, insee, zonage
+from pipeline.sources import apl, decoupage, insee, zonage
 from pipeline.sources import cog as cog_history
-from pipeline.sources.contours_download import download_current_contours
 from pipeline.sources.download import LocalFile, obtain
 from pipeline.store import load
 from pipeline.store.connection import transaction, writer
@@ -109,78 +108,6 @@ def check_contracts(communes: pd.DataFrame, mapping: pd.DataFrame) -> None:
     targets = set(mapping["current_code"].dropna())
     if not targets <= set(current["code"]):
         raise DataError("Contrat violé : la table de passage vise des codes qui ne sont pas des communes actuelles")
-
-
-def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
-    """Polygons harmonised to the current COG, and their residue."""
-    start = time.perf_counter()
-    folder = _contours_folder(mirror)
-    files = contours.list_files(folder)
-    if scope.departements is not None:
-        files = [f for f in files if f.name.split("-")[1] in scope.departements]
-    cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
-    sha = scope.tag(combined_sha([contours.files_sha256(files), cog_sha]))
-    if not force and load.source_loaded(con, "contours-communes", config.CONTOURS_VINTAGE, sha):
-        return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start)
-    polygons = contours.read_polygons(files)
-    mapping = geography.cog_mapping(con)[["code", "current_code"]]
-    units = geography.current_units_with_postcodes(con)
-    current = units.loc[units["type"] == "commune-actuelle", ["code", "nom", "zone", "population", "departement"]]
-    result = contours.harmonise(polygons, mapping, current.drop(columns="departement"))
-    table = contours.polygon_table(result.polygons,
-                                   result.polygons["code"].map(current.set_index("code")["departement"]))
-    table["geometry"] = to_wkb(result.polygons.geometry)
-    residue = result.residue
-    if scope.departements is not None:
-        residue = scope.keep(residue, "code")
-    load.load_source(
-        con,
-        {"commune_polygons": table, "polygon_residue": residue},
-        Provenance("contours-communes", config.CONTOURS_VINTAGE, str(folder), sha, len(table),
-                   "IGN Admin Express COG 2018 simplifié, harmonisé au COG "
-                   f"{config.CURRENT_VINTAGE} par fusion des communes absorbées{scope.label}"),
-    )
-    details = [f"{len(table)} communes avec polygone, {len(residue)} lignes de reliquat"]
-    return StepResult("contours des communes", "chargé", len(table), time.perf_counter() - start, details)
-
-
-def load_arrondissement_polygons(
-    con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope
-) -> StepResult:
-    """Polygons of the 45 arrondissements municipaux: the mirror's file, or Etalab's current ones online."""
-    start = time.perf_counter()
-    name = "contours des arrondissements"
-    source = arrondissements.ARRONDISSEMENTS_2023
-    if mirror is not None:
-        local = obtain(source, mirror)
-        path, origin, sha, vintage = local.path, local.origin, local.sha256, source.vintage
-    else:
-        current = download_current_contours(config.raw_dir() / "contours-etalab", layer="arrondissements-municipaux")
-        path, origin, sha, vintage = current.path, current.url, current.sha256, str(current.year)
-    sha = scope.tag(sha)
-    if not force and load.source_loaded(con, source.name, vintage, sha):
-        return StepResult(name, "inchangé", 0, time.perf_counter() - start)
-    polygons = arrondissements.stage_arrondissement_polygons(path)
-    polygons = polygons.assign(source_codes=polygons["code"])
-    table = contours.polygon_table(polygons, polygons["code"].map(departement_of))
-    table = table.drop(columns="source_codes").assign(commune=polygons["commune"].to_numpy())
-    table["geometry"] = to_wkb(polygons.geometry)
-    table = scope.keep(table, "code")
-    with transaction(con):
-        load.forget_other_vintages(con, source.name, [vintage])
-        load.replace_table(con, "arrondissement_polygons", table, origin)
-        load.record_source(con, Provenance(source.name, vintage, origin, sha, len(table),
-                                           "contours des arrondissements municipaux de Paris, Lyon et Marseille"
-                                           + scope.label))
-    return StepResult(name, "chargé", len(table), time.perf_counter() - start)
-
-
-def _contours_folder(mirror: Path | None) -> Path:
-    if mirror is not None:
-        return mirror / config.CONTOURS_MIRROR_DIR
-    from pipeline.sources.contours_download import download_contours
-
-    return download_contours(config.raw_dir() / config.CONTOURS_MIRROR_DIR)
 
 
 def _simple_step(
@@ -281,5 +208,8 @@ def main(options: DataOptions) -> IngestReport:
     n_text, pop_text = (f"{v:,}".replace(",", " ") for v in (n_communes, population))
     zone = f" (départements {', '.join(report.scope)} seulement)" if report.scope else ""
     print(f"\n{config.CURRENT_VINTAGE} : {n_text} communes actuelles, {pop_text} habitants{zone}")
+    for step in report.steps:
+        if step.warning:
+            print(f"ATTENTION : {step.warning}")
     print(f"Terminé en {time.perf_counter() - start:.1f} s — base : {config.db_path()}")
     return report

@@ -19,6 +19,7 @@ import shapely
 from pipeline.analysis import aci
 from pipeline.analysis import indicators as ind
 from pipeline.analysis.access import territory_what_if
+from pipeline.app.online_supply import demo_reason
 from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
@@ -147,6 +148,7 @@ def compute(
     members = shared.members
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
+    listing_anomalies = neighbour_section.listing_anomalies(con, territory)
     lap("voisins")
 
     flows = access = None
@@ -173,6 +175,10 @@ def compute(
     notes.extend(pertinence.notes)
     lap("pertinence du périmètre")
 
+    reason = demo_reason(con) if shared.demo_sources else None
+    if reason:  # a download failed: the report says why its supply is fictitious
+        notes.append(f"offre de soins fictive de démonstration, car {reason}")
+
     stages.close()
     mentioned: set[str] = set()
     if establishments is not None:
@@ -190,6 +196,7 @@ def compute(
         flow_places=flow_places,
         listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
         loaded_departements=provenance.loaded_departements(con),
+        listing_anomalies=listing_anomalies,
         place_names=geography.commune_names(con, mentioned - set(units["unit_code"])),
     )
 

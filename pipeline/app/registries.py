@@ -1,26 +1,38 @@
 """``make data`` steps for CPTS listings and health-care supply (Annuaire Santé, FINESS).
 
 Supply comes from the files the user gives (``--registre``/``CPTS_REGISTRY``,
-``--finess``/``CPTS_FINESS``). When none is given and none was loaded before,
-a deterministic demonstration extraction is generated in the official layouts
-(:mod:`pipeline.sources.demo`) and loaded; every output built on it says
-« données fictives de démonstration » (``demo`` flag of the ``sources`` table).
+``--finess``/``CPTS_FINESS``); otherwise, online (no mirror), from the current
+extractions on data.gouv.fr (:mod:`pipeline.app.online_supply`). When no real
+file is given nor downloaded and none was loaded before — a mirror, ``--demo``,
+or a download impossible —, a deterministic demonstration extraction is
+generated in the official layouts (:mod:`pipeline.sources.demo`) and loaded;
+every output built on it says « données fictives de démonstration » (``demo``
+flag of the ``sources`` table), with the reason when a download failed.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from pipeline import config
+from pipeline.app.online_supply import (
+    OnlineSupply,
+    kept_after_failure,
+    online_finess_step,
+    online_registry_step,
+    record_demo_reason,
+)
 from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import PipelineError
 from pipeline.geography import to_wkb
 from pipeline.model import DataOptions
 from pipeline.sources import annuaire, cpts_listing, finess
+from pipeline.sources.cpts_listing.perimeter_members import with_perimeter_members
 from pipeline.sources.download import obtain, sha256_of
 from pipeline.sources.extraction_names import DEMO_NOTE
 from pipeline.sources.files import check_regular_file
@@ -35,6 +47,8 @@ FINESS_LOADER_VERSION = "2"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
+#: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once).
+LISTING_LOADER_VERSION = "2"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -51,11 +65,16 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         source = f"cpts:{listing}"
         if not default:
             _refuse_name_clash(con, source, listing, origin or str(path), path)
-        if not force and load.source_loaded(con, source, "liste", sha):
+        if not force and load.source_loaded(con, source, "liste", sha, LISTING_LOADER_VERSION):
             return StepResult(f"liste de CPTS « {listing} »", "inchangé", 0, time.perf_counter() - start)
         mapping = geography.cog_mapping(con)
         units = geography.current_units_with_postcodes(con)
         result = cpts_listing.read_listing(path, mapping, units, listing, points=geography.commune_points(con))
+        if result.perimeters is not None and len(result.perimeters):
+            # Perimeters drawn as polygons: their members are the units whose representative point is inside.
+            near = geography.unit_polygons_near(con, tuple(result.perimeters.total_bounds))
+            result = with_perimeter_members(result, pd.DataFrame(near[["code", "lon", "lat"]]), mapping, units,
+                                            listing)
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
         members = members.assign(listing=listing)
         issues = result.issues.assign(listing=listing)
@@ -78,7 +97,8 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                 load.replace_rows(con, table, frame, {"listing": listing}, str(path))
             load.record_source(con, Provenance(
                 source, "liste", origin or str(path), sha, len(members),
-                f"liste de CPTS « {listing} » : {members['cpts'].nunique()} CPTS, {len(issues)} anomalies signalées"))
+                f"liste de CPTS « {listing} » : {members['cpts'].nunique()} CPTS, {len(issues)} anomalies signalées",
+                LISTING_LOADER_VERSION))
         details = [f"{members['cpts'].nunique()} CPTS, {len(members)} unités"]
         counts = issues["kind"].value_counts()
         if len(counts):
@@ -119,8 +139,12 @@ def default_listing_step(mirror: Path | None) -> Step | None:
     return listing_step(local.path, "paca", local.origin, default=True)
 
 
-def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool = True) -> Step:
-    """Load one Annuaire Santé extraction, keeping the other dated extractions (supply dynamics)."""
+def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool = True,
+                  origin: str | None = None) -> Step:
+    """Load one Annuaire Santé extraction, keeping the other dated extractions (supply dynamics).
+
+    ``origin`` is recorded as where the file comes from (its URL when downloaded; default its path).
+    """
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
@@ -134,21 +158,30 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
         notes = f"{staged.rows} activités ; savoir-faire : {staged.savoir_faire_source} ; fichier {staged.fichier}"
         if staged.demo:
             notes = f"{DEMO_NOTE} ; " + notes
+        # A real extraction replaces the demonstration ones: their dates would enter the supply dynamics.
+        demo_vintages = [] if staged.demo else [
+            v for v, _, _, demo in provenance.loaded_files(con, annuaire.SOURCE_NAME) if demo and v != vintage]
         with transaction(con):
             if not keep_older:
-                con.execute("DELETE FROM ps_activites WHERE extraction <> ?", [staged.extraction])
-                con.execute("DELETE FROM ps_anomalies WHERE extraction <> ?", [staged.extraction])
+                registry_tables.drop_extractions(con, keep=staged.extraction)
                 load.forget_other_vintages(con, annuaire.SOURCE_NAME, [vintage])
-            registry_tables.write_annuaire(con, staged.activites, staged.anomalies, staged.extraction, str(path))
-            load.record_source(con, Provenance(annuaire.SOURCE_NAME, vintage, str(path), digest, staged.rows,
-                                               notes, annuaire.LOADER_VERSION, staged.demo))
+            elif demo_vintages:
+                registry_tables.drop_extractions(con, dates=[date.fromisoformat(v) for v in demo_vintages])
+                kept = [v for v, *_ in provenance.loaded_files(con, annuaire.SOURCE_NAME) if v not in demo_vintages]
+                load.forget_other_vintages(con, annuaire.SOURCE_NAME, [*kept, vintage])
+            registry_tables.write_annuaire(con, staged.activites, staged.anomalies, staged.extraction,
+                                           origin or str(path))
+            load.record_source(con, Provenance(annuaire.SOURCE_NAME, vintage, origin or str(path), digest,
+                                               staged.rows, notes, annuaire.LOADER_VERSION, staged.demo))
         return StepResult("Annuaire Santé" + (" (démonstration)" if staged.demo else ""), "chargé", staged.rows,
                           time.perf_counter() - start, [staged.summary_fr()])
 
     return step
 
 
-def finess_step(path: Path) -> Step:
+def finess_step(path: Path, origin: str | None = None) -> Step:
+    """Load one FINESS extraction (either layout); ``origin`` as for :func:`registry_step`."""
+
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
         digest = scope.tag(sha256_of(path))
@@ -162,9 +195,9 @@ def finess_step(path: Path) -> Step:
         if staged.demo:
             notes = f"{DEMO_NOTE} ; " + notes
         with transaction(con):
-            registry_tables.write_finess(con, staged.etablissements, staged.anomalies, str(path))
+            registry_tables.write_finess(con, staged.etablissements, staged.anomalies, origin or str(path))
             load.forget_other_vintages(con, finess.SOURCE_NAME, [vintage])
-            load.record_source(con, Provenance(finess.SOURCE_NAME, vintage, str(path), digest,
+            load.record_source(con, Provenance(finess.SOURCE_NAME, vintage, origin or str(path), digest,
                                                len(staged.etablissements), notes, FINESS_LOADER_VERSION,
                                                staged.demo))
         return StepResult("FINESS" + (" (démonstration)" if staged.demo else ""), "chargé",
@@ -242,21 +275,36 @@ def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
         steps.append(registry_step(Path(options.registry).expanduser().resolve(), Path(sf).resolve() if sf else None))
     if options.finess is not None:
         steps.append(finess_step(Path(options.finess).expanduser().resolve()))
+    online = None
+    if mirror is None and options.demo != "always" and (options.registry is None or options.finess is None):
+        online = OnlineSupply(demo_follows=options.demo != "never")
+        if options.registry is None:
+            steps.append(online_registry_step(online, lambda p, sf, origin: registry_step(p, sf, origin=origin)))
+        if options.finess is None:
+            steps.append(online_finess_step(online, lambda p, origin: finess_step(p, origin)))
     if options.demo != "never" and (options.registry is None or options.finess is None):
-        steps.append(_conditional_demo(options.registry is None, options.finess is None))
+        steps.append(_conditional_demo(options.registry is None, options.finess is None, online))
     return steps
 
 
-def _conditional_demo(registry: bool, finess_wanted: bool) -> Step:
-    """Demo supply only for the sources that have no real file loaded."""
+def _conditional_demo(registry: bool, finess_wanted: bool, online: OnlineSupply | None = None) -> Step:
+    """Demo supply only for the sources that have no real file loaded (given, downloaded, or loaded before)."""
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         want_registry = registry and not provenance.real_loaded(con, annuaire.SOURCE_NAME)
         want_finess = finess_wanted and not provenance.real_loaded(con, finess.SOURCE_NAME)
+        kept = kept_after_failure(con, online)
+        demo_for = [s for s, want in ((annuaire.SOURCE_NAME, want_registry), (finess.SOURCE_NAME, want_finess))
+                    if want]
+        reason = record_demo_reason(con, online, demo_for)
         if not (want_registry or want_finess):
             return StepResult("données fictives de démonstration", "inutile", 0, 0.0,
-                              ["des extractions réelles sont déjà chargées"])
-        return demo_step(want_registry, want_finess)(con, mirror, force, scope)
+                              ["des extractions réelles sont déjà chargées", *kept])
+        result = demo_step(want_registry, want_finess)(con, mirror, force, scope)
+        result.details[:0] = kept
+        if reason is not None:
+            result.warning = f"offre de soins fictive de démonstration, car {reason}"
+        return result
 
     return step
 

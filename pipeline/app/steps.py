@@ -16,10 +16,12 @@ from pipeline.geography import departement_of
 @dataclass
 class StepResult:
     name: str
-    status: str  # "chargé", "inchangé" or "inutile"
+    status: str  # "chargé", "inchangé", "inutile" or "impossible"
     rows: int
     seconds: float
     details: list[str] = field(default_factory=list)
+    #: A French warning repeated at the end of ``make data`` (demonstration data used because a download failed).
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

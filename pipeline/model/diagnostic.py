@@ -231,6 +231,9 @@ class Diagnostic:
     #: Départements the database was loaded for (``make data --departements``); empty for all of France.
     #: « France » figures computed from the database then cover these départements only.
     loaded_departements: list[str] = field(default_factory=list)
+    #: For a ``cpts:`` territory, the anomalies its listing reports about this CPTS (``kind``, ``code``,
+    #: ``line``, ``detail_fr``; a probable homonym among them); None for other territories.
+    listing_anomalies: pd.DataFrame | None = None
 
     @property
     def demo_data(self) -> bool:

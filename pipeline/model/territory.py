@@ -48,7 +48,17 @@ class Territory:
     @property
     def digest(self) -> str:
         """Short fingerprint of the unit set (distinguishes territories whose names slugify alike)."""
-        return hashlib.sha1(",".join(self.unit_codes).encode()).hexdigest()[:8]
+        return self.fingerprint()
+
+    def fingerprint(self, text: str = "") -> str:
+        """Short fingerprint of the unit set and of ``text``, the exact name a slug abbreviates.
+
+        Two names that slugify alike (``terr_a.csv`` and ``terr-a.csv``, « Sud-Est »
+        and « Sud Est ») then get distinct folders even for the same units; the
+        same name and units always get the same one.
+        """
+        payload = ",".join(self.unit_codes) + ("\n" + text if text else "")
+        return hashlib.sha1(payload.encode()).hexdigest()[:8]
 
     @property
     def slug(self) -> str:
@@ -65,10 +75,10 @@ class Territory:
             return slugify(self.spec, max_length=80, default="territoire")
         codes = self.unit_codes
         if self.name:
-            return f"{slugify(self.name, max_length=60, default='territoire')}-{self.digest}"
+            return f"{slugify(self.name, max_length=60, default='territoire')}-{self.fingerprint(self.name)}"
         if self.kind == "communes":
             if len(codes) <= 6:  # in the order given, as earlier versions named them
                 return "communes-" + "-".join(str(c).lower() for c in self.units["unit_code"])
             return f"communes-{'-'.join(c.lower() for c in codes[:3])}-et-{len(codes) - 3}-autres-{self.digest}"
-        stem = slugify(Path(self.spec.partition(":")[2]).stem, max_length=40, default="perimetre")
-        return f"fichier-{stem}-{self.digest}"
+        stem = Path(self.spec.partition(":")[2]).stem
+        return f"fichier-{slugify(stem, max_length=40, default='perimetre')}-{self.fingerprint(stem)}"

@@ -1,24 +1,20 @@
-"""Where a diagnostic's outputs go, and writing them atomically (tables, map, report together).
+"""Where a diagnostic's outputs go, and writing them together (tables, map, report).
 
-Everything is first written into temporary folders next to the final ones,
-then swapped in: a failure half-way leaves the previous outputs as they were,
-and a folder that cannot be written is reported in French before anything
-changes.
+The folder mechanics — temporary folders, the per-territory lock, the swap
+that an interruption undoes, stale folders — are in :mod:`pipeline.render.swap`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import config
-from pipeline.errors import PipelineError, french_os_error
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, recover
+
+__all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "map_dir",
+           "write_all"]
 
 
 def diagnostic_dir(slug: str) -> Path:
@@ -29,108 +25,17 @@ def map_dir(slug: str) -> Path:
     return config.maps_dir() / slug
 
 
-def _check_writable(folder: Path) -> None:
-    """Fail in French, before anything is written, when ``folder`` cannot receive outputs.
-
-    ``folder`` may not exist yet: its nearest existing ancestor must then be a
-    writable directory (it will be created). A path component that is a file,
-    or a directory without write and search permission (``os.access``, which
-    also reports read-only file systems), is an error.
-    """
-    probe = folder
-    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise PipelineError(
-            "Dossier de sortie impossible à créer : ce chemin est un fichier, pas un dossier "
-            f"(attendu un dossier pour {folder})",
-            probe,
-        )
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise PipelineError(
-            "Dossier de sortie non accessible en écriture (droits ou système de fichiers en lecture seule) : "
-            "les sorties précédentes sont conservées",
-            probe,
-        )
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-@contextmanager
-def atomic_dirs(*finals: Path) -> Iterator[list[Path]]:
-    """Yield temporary folders that replace ``finals`` together, only if the block succeeds.
-
-    Each swap renames the final folder aside and moves its new version in; if
-    any move fails, the folders already swapped are put back, so the outputs
-    of one run (tables and maps) never mix with those of another. File-system
-    errors become French :class:`PipelineError` naming the folder.
-    """
-    for final in finals:
-        _check_writable(final.parent)
-    tmps: list[Path] = []
-    try:
-        for final in finals:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-            # mkdtemp creates the folder 0700; outputs are meant to be shared like any other folder.
-            tmp.chmod(0o777 & ~_umask())
-            tmps.append(tmp)
-    except OSError as exc:
-        for tmp in tmps:
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise PipelineError(
-            f"Impossible de créer le dossier de sortie ({french_os_error(exc)})", finals[len(tmps)].parent
-        ) from exc
-    try:
-        yield tmps
-    except BaseException:
-        for tmp in tmps:
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    swapped: list[tuple[Path, Path]] = []
-    current = finals[0]
-    try:
-        for final, tmp in zip(finals, tmps, strict=True):
-            current = final
-            old = final.with_name(f".{final.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            if final.exists():
-                final.rename(old)
-            swapped.append((final, old))
-            tmp.rename(final)
-    except OSError as exc:
-        for final, old in reversed(swapped):
-            if old.exists():
-                if final.exists():
-                    shutil.rmtree(final, ignore_errors=True)
-                old.rename(final)
-        for tmp in tmps:
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise PipelineError(
-            f"Impossible de remplacer le dossier de sortie ({french_os_error(exc)}) : les sorties précédentes "
-            "sont conservées",
-            current,
-        ) from exc
-    for _, old in swapped:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-@contextmanager
-def atomic_dir(final: Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``final`` only if the block succeeds."""
-    with atomic_dirs(final) as (tmp,):
-        yield tmp
-
-
 def check_writable_roots() -> None:
-    """Fail in French, before computing, when the output folders cannot be created."""
-    _check_writable(config.processed_dir() / "diagnostics")
-    _check_writable(config.maps_dir())
+    """Fail in French, before computing, when the output folders cannot be created.
+
+    Also puts back the previous outputs of a run killed during its swap
+    (:func:`pipeline.render.swap.recover`), so that they are whole again as
+    soon as a later diagnostic starts.
+    """
+    check_writable(config.processed_dir() / "diagnostics")
+    check_writable(config.maps_dir())
+    if config.processed_dir().is_dir():
+        recover()
 
 
 @dataclass(frozen=True)
@@ -167,8 +72,8 @@ def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
 
     slug = d.territory.slug
     tables_final, maps_final = diagnostic_dir(slug), map_dir(slug)
-    _check_writable(tables_final.parent)
-    _check_writable(maps_final.parent)
+    check_writable(tables_final.parent)
+    check_writable(maps_final.parent)
     with atomic_dirs(tables_final, maps_final) as (tables_tmp, maps_tmp):
         specs = tables.write_tables(d, tables_tmp)
         lines = tables.flow_lines(d)

@@ -116,6 +116,9 @@ def summary(d: Diagnostic) -> dict[str, Any]:
                 "communes_sous_2_5": d.apl.per_unit.loc[d.apl.per_unit["sous_dense"].fillna(False).astype(bool),
                                                           "unit_code"].tolist()},
         "overlaps": d.neighbours.to_dict("records"),
+        "anomalies_liste": [] if d.listing_anomalies is None else [
+            {"type": r.kind, "code": r.code, "ligne": r.line, "detail": r.detail_fr}
+            for r in d.listing_anomalies.itertuples(index=False)],
         "flows": flows,
         "access": access,
         "representativeness": representativeness,

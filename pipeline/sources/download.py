@@ -231,7 +231,7 @@ def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
     if dest.exists():
         return LocalFile(dest, source.url or str(dest), sha256_of(dest))
     spec = source.extra.get("npm_spec")
-    if spec:
+    if spec and not config.npm_registry_set():
         packed = npm_pack(spec, dest.parent)
         if packed is not None:
             packed.replace(dest)

@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,45 @@ class OldSchemaError(PipelineError):
 def is_damage(exc: BaseException) -> bool:
     """Whether a DuckDB error means the database file is damaged."""
     return isinstance(exc, duckdb.Error) and any(f in str(exc).lower() for f in DAMAGED)
+
+
+#: System errors DuckDB reports in its messages (it gives the C library's English text, not the errno).
+SYSTEM_ERRORS = {
+    "no space left on device": errno.ENOSPC,
+    "disk quota exceeded": errno.EDQUOT,
+    "file too large": errno.EFBIG,
+    "read-only file system": errno.EROFS,
+    "permission denied": errno.EACCES,
+    "input/output error": errno.EIO,
+}
+
+
+def _file_in(message: str) -> str | None:
+    """The file a DuckDB message names (``... file "/path": ...``), if any."""
+    found = re.search(r'file "([^"]+)"', message)
+    return found.group(1) if found else None
+
+
+def translate_error(exc: BaseException) -> PipelineError | OSError | None:
+    """What a DuckDB error met anywhere in a command means for the user, or None when it is a bug.
+
+    * a damaged file met by a query (a truncated database may open and answer
+      small queries, then fail on a block it lacks): the French
+      :class:`DamagedDatabaseError` naming the file and what to do;
+    * a system error while DuckDB writes (disk full, file size limit, quota,
+      read-only file system): the :class:`OSError` it stands for, with the
+      file, which the command line reports in French like any system error.
+    """
+    if not isinstance(exc, duckdb.Error):
+        return None
+    message = str(exc)
+    lowered = message.lower()
+    for text, code in SYSTEM_ERRORS.items():
+        if text in lowered:
+            return OSError(code, os.strerror(code), _file_in(message))
+    if is_damage(exc):
+        return damaged(Path(_file_in(message) or config.db_path()), exc)
+    return None
 
 
 def damaged(path: Path, exc: BaseException | None = None) -> DamagedDatabaseError:
@@ -271,7 +312,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        # After a fatal error (disk full during a checkpoint) DuckDB refuses every statement, ROLLBACK
+        # included: the original error is the one to report, and nothing was committed anyway.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
 

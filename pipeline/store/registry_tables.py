@@ -45,6 +45,22 @@ def write_annuaire(
     rebuild_offre(con)
 
 
+def drop_extractions(con: duckdb.DuckDBPyConnection, keep: date | None = None,
+                     dates: list[date] | None = None) -> None:
+    """Delete Annuaire Santé extractions: every one but ``keep``, or those of ``dates``; rebuild ``offre_commune``.
+
+    A real extraction replaces the demonstration ones (their dates would
+    otherwise enter the supply dynamics beside real data).
+    """
+    if keep is not None:
+        for table in ("ps_activites", "ps_anomalies"):
+            con.execute(f"DELETE FROM {table} WHERE extraction <> ?", [keep])
+    for day in dates or []:
+        for table in ("ps_activites", "ps_anomalies"):
+            con.execute(f"DELETE FROM {table} WHERE extraction = ?", [day])
+    rebuild_offre(con)
+
+
 def rebuild_offre(con: duckdb.DuckDBPyConnection) -> None:
     """``offre_commune`` from the latest extraction: distinct practitioners and site shares per grain.
 

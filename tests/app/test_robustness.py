@@ -728,21 +728,22 @@ def test_outputs_of_one_run_never_mix_when_the_second_swap_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the maps folder cannot be swapped in, the tables folder swapped just before is put back."""
-    from pipeline.render import outputs
+    from pipeline.render import outputs, swap_recovery
 
+    monkeypatch.setenv("CPTS_DATA_DIR", str(tmp_path / "data"))
     tables, maps_folder = tmp_path / "tables", tmp_path / "maps"
     tables.mkdir()
     maps_folder.mkdir()
     (tables / "a.csv").write_text("ancien", encoding="utf-8")
     (maps_folder / "carte.html").write_text("ancienne", encoding="utf-8")
-    real_rename = Path.rename
+    real_exchange = swap_recovery.exchange
 
-    def failing_rename(self: Path, target: Path) -> Path:  # the new maps folder cannot be moved in
-        if Path(target) == maps_folder and self.name.startswith(".maps.") and self.name != ".maps.old":
+    def failing_exchange(new: Path, final: Path) -> bool:  # the new maps folder cannot be moved in
+        if Path(final) == maps_folder and new.name.startswith(".maps."):
             raise OSError(28, "No space left on device")
-        return real_rename(self, target)
+        return real_exchange(new, final)
 
-    monkeypatch.setattr(Path, "rename", failing_rename)
+    monkeypatch.setattr(swap_recovery, "exchange", failing_exchange)
     with (
         pytest.raises(PipelineError, match="les sorties précédentes sont conservées"),
         outputs.atomic_dirs(tables, maps_folder) as (new_tables, new_maps),
@@ -751,4 +752,5 @@ def test_outputs_of_one_run_never_mix_when_the_second_swap_fails(
         (new_maps / "carte.html").write_text("nouvelle", encoding="utf-8")
     assert (tables / "a.csv").read_text(encoding="utf-8") == "ancien"
     assert (maps_folder / "carte.html").read_text(encoding="utf-8") == "ancienne"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["maps", "tables"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "maps", "tables"]
+    assert sorted(p.name for p in tables.iterdir()) == ["a.csv"]

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.model import Territory
-from pipeline.store.queries import geography
+from pipeline.store.queries import geography, listings
 
 COLUMNS = ["liste", "cpts", "unites_communes", "population_commune", "limitrophe"]
 
@@ -96,3 +96,21 @@ def neighbour_shapes(
         if len(shape):
             rows.append({"nom": row.cpts, "geometry": shape.geometry.union_all()})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else None
+
+
+#: Order of the anomalies in the report: what changes the perimeter first.
+ANOMALY_ORDER = ["homonyme_probable", "hors_france", "coordonnees_inversees", "code_invalide", "code_inconnu",
+                 "code_sans_correspondance", "doublon", "identifiant_incoherent", "code_ancien", "code_zero_restaure",
+                 "commune_a_arrondissements", "multi_departements", "multi_regions", "nom_proche", "nom_suspect",
+                 "note_crs"]
+
+
+def listing_anomalies(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame | None:
+    """What the CPTS's listing reports about this CPTS (``kind, code, line, detail_fr``); None if not a CPTS."""
+    if territory.cpts is None:
+        return None
+    found = listings.anomalies(con)
+    mine = found[(found["listing"] == territory.listing) & (found["cpts"] == territory.cpts)]
+    rank = mine["kind"].map({k: i for i, k in enumerate(ANOMALY_ORDER)}).fillna(len(ANOMALY_ORDER))
+    ordered = mine.assign(_rank=rank).sort_values(["_rank", "line"], kind="stable")
+    return ordered[["kind", "code", "line", "detail_fr"]].reset_index(drop=True)

@@ -24,7 +24,38 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
             "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []}
 
 
+#: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
+ANOMALY_LABELS = {"homonyme_probable": "homonyme probable", "code_invalide": "code invalide",
+                  "code_zero_restaure": "zéro initial restauré", "code_inconnu": "code inconnu",
+                  "code_ancien": "ancien code", "code_sans_correspondance": "code sans commune actuelle",
+                  "commune_a_arrondissements": "commune découpée en arrondissements",
+                  "doublon": "unité revendiquée deux fois", "identifiant_incoherent": "identifiant incohérent",
+                  "multi_departements": "plusieurs départements", "multi_regions": "plusieurs régions",
+                  "nom_proche": "nom proche d'une autre CPTS", "nom_suspect": "nom suspect",
+                  "hors_france": "hors de France", "coordonnees_inversees": "coordonnées inversées",
+                  "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune"}
+
+
+def listing_paragraphs(d: Diagnostic) -> list[str]:
+    """What the CPTS's listing says is wrong with this CPTS (a probable homonym first)."""
+    anomalies = getattr(d, "listing_anomalies", None)  # absent from partial diagnostics (section previews)
+    if anomalies is None or d.territory.cpts is None:
+        return []
+    if anomalies.empty:
+        return [f"La liste « {d.territory.listing} » ne signale aucune anomalie pour cette CPTS."]
+    count = f"{len(anomalies)} anomalie" + ("s" if len(anomalies) > 1 else "")
+    lines = [f"La liste « {d.territory.listing} » signale {count} pour cette CPTS, à vérifier avant d'arrêter le "
+             "périmètre :"]
+    for row in anomalies.itertuples(index=False):
+        kind = ANOMALY_LABELS.get(str(row.kind), str(row.kind).replace("_", " "))
+        known_line = row.line is not None and str(row.line) not in ("<NA>", "nan", "None")
+        where = f"Ligne {int(row.line)} — {kind}" if known_line else kind[:1].upper() + kind[1:]
+        lines.append(f"{where} : {row.detail_fr}")
+    return lines
+
+
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
+    listing = listing_paragraphs(d)
     if d.neighbours.empty:
         if not d.listings_in_region:
             text = ("Aucune liste de CPTS chargée pour cette région : les chevauchements et les CPTS voisines ne "
@@ -32,7 +63,7 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
         else:
             text = (f"Aucune autre CPTS des listes chargées ({', '.join(d.listings_in_region)}) ne partage ou ne "
                     "jouxte ce territoire.")
-        return {"title": "Chevauchements et voisins", "paragraphs": [text]}
+        return {"title": "Chevauchements et voisins", "paragraphs": [text, *listing]}
     n = d.neighbours.rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
                                      "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
@@ -43,5 +74,5 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     touching = (f"{bordering} {agree(bordering, 'est limitrophe', 'sont limitrophes')}" if bordering
                 else "aucune n'est limitrophe")
     paragraphs = [f"{sharing} ; {touching}. L'instruction DGOS/CNAM rappelle qu'un territoire ne relève que d'une "
-                  "seule CPTS."]
+                  "seule CPTS.", *listing]
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}

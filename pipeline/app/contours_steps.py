@@ -1,0 +1,147 @@
+"""``make data`` steps for polygons: communes, and the arrondissements of Paris, Lyon and Marseille.
+
+* With a mirror: the mirror's files (COG 2018 communes per département,
+  harmonised to the current COG; the 2023 arrondissements).
+* Online (no mirror): Etalab's « contours administratifs » of the current COG
+  year (:func:`pipeline.sources.contours_download.download_current_contours`,
+  or an earlier year while the current one is not published), one national
+  file holding the communes and, since 2021, the arrondissements municipaux:
+  both steps read that one download. Harmonisation still maps the few codes
+  that changed since the file's year.
+
+``CPTS_CONTOURS_URL`` points the download at another server (tests, a local copy).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import time
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+
+from pipeline import config
+from pipeline.app.steps import Scope, StepResult, combined_sha
+from pipeline.geography import departement_of, to_wkb
+from pipeline.sources import arrondissements, contours
+from pipeline.sources.contours_download import ETALAB_CONTOURS_BASE, EtalabContours, download_current_contours
+from pipeline.sources.download import obtain
+from pipeline.store import load
+from pipeline.store.connection import transaction
+from pipeline.store.load import Provenance
+from pipeline.store.queries import geography, provenance
+
+COMMUNES_SOURCE = "contours-communes"
+
+
+def _etalab(layer: str = "communes") -> EtalabContours:
+    return download_current_contours(config.raw_dir() / "contours-etalab", layer=layer,
+                                     base_url=config.contours_base_url() or ETALAB_CONTOURS_BASE)
+
+
+@functools.lru_cache(maxsize=2)
+def _staged_etalab(path: Path, sha256: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The national file staged once per run (both steps read it); keyed by its checksum."""
+    return contours.stage_etalab_communes(path)
+
+
+def _in_scope(frame: gpd.GeoDataFrame, scope: Scope) -> gpd.GeoDataFrame:
+    if scope.departements is None:
+        return frame
+    keep = frame["code"].map(lambda c: departement_of(c) in (scope.departements or ()))
+    return frame[keep.astype(bool)].reset_index(drop=True)
+
+
+def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
+    """Polygons harmonised to the current COG, and their residue."""
+    start = time.perf_counter()
+    cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
+    if mirror is not None:
+        folder = mirror / config.CONTOURS_MIRROR_DIR
+        files = contours.list_files(folder)
+        if scope.departements is not None:
+            files = [f for f in files if f.name.split("-")[1] in scope.departements]
+        sha = scope.tag(combined_sha([contours.files_sha256(files), cog_sha]))
+        vintage, origin = config.CONTOURS_VINTAGE, str(folder)
+        label = "IGN Admin Express COG 2018 simplifié"
+    else:
+        current = _etalab()
+        sha = scope.tag(combined_sha([current.sha256, cog_sha]))
+        vintage, origin = str(current.year), current.url
+        label = f"Etalab, contours administratifs {current.year} (IGN ADMIN EXPRESS, généralisés à 50 m)"
+    if not force and load.source_loaded(con, COMMUNES_SOURCE, vintage, sha):
+        return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start)
+    if mirror is not None:
+        polygons = contours.read_polygons(files)
+    else:
+        polygons = _in_scope(_staged_etalab(current.path, current.sha256)[0], scope)
+    mapping = geography.cog_mapping(con)[["code", "current_code"]]
+    units = geography.current_units_with_postcodes(con)
+    communes = units.loc[units["type"] == "commune-actuelle", ["code", "nom", "zone", "population", "departement"]]
+    result = contours.harmonise(polygons, mapping, communes.drop(columns="departement"))
+    table = contours.polygon_table(result.polygons,
+                                   result.polygons["code"].map(communes.set_index("code")["departement"]))
+    table["geometry"] = to_wkb(result.polygons.geometry)
+    residue = result.residue
+    if scope.departements is not None:
+        residue = scope.keep(residue, "code")
+    with transaction(con):
+        load.forget_other_vintages(con, COMMUNES_SOURCE, [vintage])
+        load.replace_table(con, "commune_polygons", table, origin)
+        load.replace_table(con, "polygon_residue", residue, origin)
+        load.record_source(con, Provenance(
+            COMMUNES_SOURCE, vintage, origin, sha, len(table),
+            f"{label}, harmonisé au COG {config.CURRENT_VINTAGE} par fusion des communes absorbées{scope.label}"))
+    details = [f"{len(table)} communes avec polygone, {len(residue)} lignes de reliquat"]
+    if mirror is None:
+        details.append(f"contours {vintage} téléchargés depuis {origin}")
+    return StepResult("contours des communes", "chargé", len(table), time.perf_counter() - start, details)
+
+
+def _online_arrondissements() -> tuple[gpd.GeoDataFrame, str, str, str]:
+    """Arrondissement polygons online: from the national communes file, else Etalab's separate layer."""
+    current = _etalab()
+    staged = _staged_etalab(current.path, current.sha256)[1]
+    if len(staged):
+        return staged, current.url, current.sha256, str(current.year)
+    separate = _etalab("arrondissements-municipaux")
+    plain = separate.path.with_suffix("")  # the staging reads GeoJSON text: decompress beside the download
+    data = separate.path.read_bytes()
+    plain.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    return (arrondissements.stage_arrondissement_polygons(plain), separate.url, separate.sha256,
+            str(separate.year))
+
+
+def load_arrondissement_polygons(
+    con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope
+) -> StepResult:
+    """Polygons of the 45 arrondissements municipaux: the mirror's file, or Etalab's current ones online."""
+    start = time.perf_counter()
+    name = "contours des arrondissements"
+    source = arrondissements.ARRONDISSEMENTS_2023
+    polygons: gpd.GeoDataFrame | None = None
+    if mirror is not None:
+        local = obtain(source, mirror)
+        origin, sha, vintage = local.origin, local.sha256, source.vintage
+    else:
+        polygons, origin, sha, vintage = _online_arrondissements()
+    sha = scope.tag(sha)
+    if not force and load.source_loaded(con, source.name, vintage, sha):
+        return StepResult(name, "inchangé", 0, time.perf_counter() - start)
+    if polygons is None:
+        polygons = arrondissements.stage_arrondissement_polygons(local.path)
+    polygons = polygons.assign(source_codes=polygons["code"])
+    table = contours.polygon_table(polygons, polygons["code"].map(departement_of))
+    table = table.drop(columns="source_codes").assign(commune=polygons["commune"].to_numpy())
+    table["geometry"] = to_wkb(polygons.geometry)
+    table = scope.keep(pd.DataFrame(table), "code")
+    with transaction(con):
+        load.forget_other_vintages(con, source.name, [vintage])
+        load.replace_table(con, "arrondissement_polygons", table, origin)
+        load.record_source(con, Provenance(source.name, vintage, origin, sha, len(table),
+                                           "contours des arrondissements municipaux de Paris, Lyon et Marseille"
+                                           + scope.label))
+    return StepResult(name, "chargé", len(table), time.perf_counter() - start)

@@ -1,0 +1,340 @@
+"""Replace output folders together, whole, under a lock: the mechanics behind every output of the tool.
+
+A run writes its outputs into hidden temporary folders next to the final ones
+(``.<nom>.<pid>.<aléa>``), then swaps them in. The guarantees:
+
+* **One run at a time per set of folders.** A lock per set of final folders
+  (``data/processed/verrous/<nom>-<empreinte>.lock``) is held from the
+  creation of the temporary folders to the end of the swap: a second run of
+  the same territory waits for the first to finish writing (at most
+  ``CPTS_OUTPUTS_WAIT`` seconds, 600 by default, then exit code 3), so that
+  one run's tables never sit beside another run's report.
+* **Whole folders.** Each final folder is exchanged with its new version in
+  one system call (``renameat2(RENAME_EXCHANGE)`` on Linux; two renames
+  elsewhere): a reader sees the previous folder or the new one, never none.
+* **Interrupted swaps are undone.** SIGINT, SIGTERM and SIGHUP are held
+  during the swap (a few renames); if one arrived, the swapped folders are
+  put back before it takes effect: previous outputs in place, exit
+  130/143. A process killed outright (SIGKILL, power loss) between two
+  exchanges leaves a journal (``verrous/<…>.journal``); the next run that
+  writes outputs (any territory) puts the previous folders back first.
+* **Nothing stale stays.** Temporary folders of killed runs (their process
+  is gone) are removed at the next run; a previous folder that was made
+  read-only is swapped out all the same when its parent is writable (its
+  permissions are restored to remove it), and a folder that cannot be
+  removed is left aside, never blocking a later run.
+
+``CPTS_SWAP_PAUSE`` (tests only) names a file the run creates between the two
+exchanges, then waits until it is deleted: a test can kill the process at
+the worst moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import filelock
+
+from pipeline import config
+from pipeline.errors import PipelineError, french_os_error
+from pipeline.render.swap_recovery import (
+    MARK,
+    Swap,
+    clean_stale,
+    discard,
+    locks_dir,
+    put_in_place,
+    recover,
+    remove_tree,
+    undo,
+    write_journal,
+)
+
+#: Signals held during the swap (and replayed after it, once the previous folders are back).
+HELD_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+DEFAULT_WAIT = 600.0
+
+
+class OutputsBusyError(PipelineError):
+    """Another run writes the same outputs and did not finish in time."""
+
+    exit_code = 3
+
+
+# --------------------------------------------------------------------------- locks and journals
+
+
+def _key(finals: tuple[Path, ...]) -> str:
+    """Name of the lock and journal of a set of final folders: readable, and distinct per set."""
+    digest = hashlib.sha1("\n".join(str(f.resolve()) for f in finals).encode()).hexdigest()[:10]
+    return f"{finals[-1].name[:80]}-{digest}"
+
+
+def _wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get(config.OUTPUTS_WAIT_ENV, DEFAULT_WAIT)))
+    except ValueError:
+        return DEFAULT_WAIT
+
+
+@contextmanager
+def _lock(key: str, finals: tuple[Path, ...]) -> Iterator[None]:
+    """Hold the lock of ``key``; wait for another run holding it, up to ``CPTS_OUTPUTS_WAIT`` seconds."""
+    folder = locks_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PipelineError(f"Impossible de créer le dossier des verrous ({french_os_error(exc)})", folder) from exc
+    path = folder / f"{key}.lock"
+    lock = filelock.FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        holder = _holder(path)
+        wait = _wait_seconds()
+        print(f"  attente : un autre processus ({holder}) écrit les sorties de ce territoire ; elles seront "
+              "remplacées ensuite", flush=True)
+        try:
+            lock.acquire(timeout=wait)
+        except filelock.Timeout as exc:
+            raise OutputsBusyError(
+                f"Les sorties de ce territoire sont en cours d'écriture par un autre processus ({holder}) depuis "
+                f"plus de {wait:.0f} s ; relancez quand il aura terminé (les sorties précédentes sont conservées)",
+                finals[-1]) from exc
+    try:
+        with contextlib.suppress(OSError):
+            path.write_text(str(os.getpid()), encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip() or "inconnu"
+    except OSError:
+        return "inconnu"
+
+
+# --------------------------------------------------------------------------- signals held during the swap
+
+
+class _HeldSignals:
+    """Record SIGINT/SIGTERM/SIGHUP instead of acting on them, until :meth:`release` replays them."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> _HeldSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in HELD_SIGNALS:
+                with contextlib.suppress(OSError, ValueError):
+                    self.previous[signum] = signal.signal(signum, self._record)
+        return self
+
+    def _record(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+        self.previous.clear()
+        for signum in dict.fromkeys(self.received):
+            signal.raise_signal(signum)  # the previous handler now acts (KeyboardInterrupt, exit...)
+
+
+def _pause_for_tests(held: _HeldSignals) -> None:
+    """``CPTS_SWAP_PAUSE``: announce the middle of the swap, then wait (tests kill the process here)."""
+    marker = os.environ.get(config.SWAP_PAUSE_ENV)
+    if not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    deadline = time.monotonic() + 60
+    while Path(marker).exists() and not held.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------- system causes of opaque errors
+
+
+def _system_cause(exc: BaseException, news: list[Path], finals: tuple[Path, ...]) -> OSError | None:
+    """The system error behind a failure of the writing block, with the final path it concerns.
+
+    An :class:`OSError` is renamed to the final file (not the temporary
+    folder's). A library that reports a failed write without its cause
+    (GDAL's « Failed to commit transaction ») is explained when the file
+    size limit was reached by a file of the run, or the disk is full.
+    """
+
+    def final_path(path: Path) -> str:
+        for new, final in zip(news, finals, strict=False):
+            with contextlib.suppress(ValueError):
+                return str(final / path.relative_to(new))
+        return str(path)
+
+    if isinstance(exc, PipelineError | KeyboardInterrupt | SystemExit):
+        return None
+    if isinstance(exc, OSError):
+        name = final_path(Path(exc.filename)) if exc.filename else str(finals[0])
+        return OSError(exc.errno, exc.strerror, name)
+    if not isinstance(exc, Exception):
+        return None
+    try:
+        import resource  # Unix only
+    except ImportError:
+        limit = -1
+    else:
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit >= 0 and limit != getattr(resource, "RLIM_INFINITY", -1):
+        margin = min(limit // 2, 1 << 20)
+        for new in news:
+            for path in new.rglob("*"):
+                with contextlib.suppress(OSError):
+                    if path.is_file() and path.stat().st_size >= limit - margin:
+                        return OSError(errno.EFBIG, os.strerror(errno.EFBIG), final_path(path))
+    for new in news:
+        with contextlib.suppress(OSError):
+            disk = os.statvfs(new)
+            if disk.f_bavail * disk.f_frsize < (1 << 20):
+                return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(finals[news.index(new)]))
+    return None
+
+
+# --------------------------------------------------------------------------- the swap
+
+
+def check_writable(folder: Path) -> None:
+    """Fail in French, before anything is written, when ``folder`` cannot receive outputs.
+
+    ``folder`` may not exist yet: its nearest existing ancestor must then be a
+    writable directory (it will be created). A path component that is a file,
+    or a directory without write and search permission (``os.access``, which
+    also reports read-only file systems), is an error.
+    """
+    probe = folder
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise PipelineError(
+            "Dossier de sortie impossible à créer : ce chemin est un fichier, pas un dossier "
+            f"(attendu un dossier pour {folder})",
+            probe,
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PipelineError(
+            "Dossier de sortie non accessible en écriture (droits ou système de fichiers en lecture seule) : "
+            "les sorties précédentes sont conservées",
+            probe,
+        )
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _new_folders(finals: tuple[Path, ...], token: str) -> list[Path]:
+    news: list[Path] = []
+    try:
+        for final in finals:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            new = Path(tempfile.mkdtemp(prefix=f".{final.name[:120]}.{os.getpid()}.", dir=final.parent))
+            # mkdtemp creates the folder 0700; outputs are meant to be shared like any other folder.
+            new.chmod(0o777 & ~_umask())
+            (new / MARK).write_text(token, encoding="utf-8")
+            news.append(new)
+    except OSError as exc:
+        for new in news:
+            remove_tree(new)
+        raise PipelineError(
+            f"Impossible de créer le dossier de sortie ({french_os_error(exc)})", finals[len(news)].parent
+        ) from exc
+    return news
+
+
+@contextmanager
+def atomic_dirs(*finals: Path) -> Iterator[list[Path]]:
+    """Yield temporary folders that replace ``finals`` together, only if the block succeeds.
+
+    See the module docstring for the lock, the swap, and what an interruption
+    leaves. File-system errors of the swap become a French
+    :class:`PipelineError` naming the folder; a system error of the block
+    (disk full, file size limit) is re-raised as an :class:`OSError` naming
+    the final file.
+    """
+    for final in finals:
+        check_writable(final.parent)
+    key = _key(finals)
+    with _lock(key, finals):
+        recover(own=key)
+        clean_stale({final.parent for final in finals})
+        token = f"{os.getpid()}-{os.urandom(6).hex()}"
+        news = _new_folders(finals, token)
+        try:
+            yield news
+        except BaseException as exc:
+            cause = _system_cause(exc, news, finals)
+            for new in news:
+                remove_tree(new)
+            if cause is not None:
+                raise cause from exc
+            raise
+        _swap_in(finals, news, token, locks_dir() / f"{key}.journal")
+
+
+def _swap_in(finals: tuple[Path, ...], news: list[Path], token: str, journal: Path) -> None:
+    swaps = [Swap(final, new, new.with_name(new.name[:-8] + "ancien__"))
+             for final, new in zip(finals, news, strict=True)]
+    with _HeldSignals() as held:
+        done: list[Swap] = []
+        current = finals[0]
+        try:
+            write_journal(journal, token, swaps)
+            for swap in swaps:
+                current = swap.final
+                put_in_place(swap)
+                done.append(swap)
+                if len(done) == 1 and len(swaps) > 1:
+                    _pause_for_tests(held)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # else the journal stays, for the next run to undo
+                for swap in reversed(done):
+                    undo(swap, token)
+                discard(swaps, journal, token)
+            raise PipelineError(
+                f"Impossible de remplacer le dossier de sortie ({french_os_error(exc)}) : les sorties précédentes "
+                "sont conservées",
+                current,
+            ) from exc
+        if held.received:  # interrupted during the swap: the previous outputs go back before the signal acts
+            for swap in reversed(done):
+                undo(swap, token)
+            discard(swaps, journal, token)
+            return
+        journal.unlink(missing_ok=True)
+    for swap in swaps:
+        (swap.final / MARK).unlink(missing_ok=True)
+        for previous in (swap.new, swap.aside):
+            if previous.exists() and not remove_tree(previous):
+                print(f"  note : l'ancien dossier de sortie n'a pas pu être supprimé ({previous}) ; supprimez-le",
+                      flush=True)
+
+
+@contextmanager
+def atomic_dir(final: Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``final`` only if the block succeeds."""
+    with atomic_dirs(final) as (tmp,):
+        yield tmp

@@ -1,0 +1,78 @@
+"""Members of a GeoJSON listing: the units whose representative point lies inside each CPTS perimeter.
+
+A listing drawn as polygons names no commune; yet every figure of a CPTS
+(its diagnostic, the regional coverage) counts units. The rule is the one of
+``fichier:`` territories: a unit belongs to a perimeter when its
+representative point (a point inside its polygon) lies inside. Units are the
+current communes, and the arrondissements for Paris, Lyon and Marseille, so
+that a perimeter drawn over part of Marseille claims only the arrondissements
+it covers. The rows are then resolved like those of a CSV listing (same
+members table, same span anomalies); a perimeter that contains no unit's
+point is reported (``perimetre_sans_unite``), never silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, ListingResult, issue
+from pipeline.sources.cpts_listing.resolve import resolve_codes, span_issues
+
+#: Columns of the unit points: code, representative point (WGS84).
+POINT_COLUMNS = ["code", "lon", "lat"]
+
+
+def perimeter_rows(perimeters: gpd.GeoDataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """Listing rows (``cpts, cpts_id, statut, date, code_insee, line``) of the units inside each perimeter.
+
+    ``line`` is empty: a GeoJSON feature has no line; anomalies name it by its number.
+    """
+    located = points.dropna(subset=["lon", "lat"])
+    unit_points = gpd.GeoDataFrame({"code_insee": located["code"].astype(str).to_numpy()},
+                                   geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=4326)
+    shapes = perimeters.reset_index(drop=True)
+    inside = gpd.sjoin(unit_points, shapes[["geometry"]].to_crs(4326), predicate="within", how="inner")
+    rows = shapes.drop(columns="geometry").iloc[inside["index_right"].to_numpy()].reset_index(drop=True)
+    rows["code_insee"] = inside["code_insee"].to_numpy()
+    rows["line"] = pd.array([pd.NA] * len(rows), dtype="Int64")
+    columns = [c for c in ("cpts", "cpts_id", "statut", "date") if c in rows.columns]
+    return rows[[*columns, "code_insee", "line"]].sort_values(["cpts_id", "code_insee"]).reset_index(drop=True)
+
+
+def with_perimeter_members(
+    result: ListingResult, points: pd.DataFrame, cog_mapping: pd.DataFrame, units: pd.DataFrame, listing: str
+) -> ListingResult:
+    """``result`` of a GeoJSON listing, its members derived from its perimeters.
+
+    Parameters
+    ----------
+    result
+        :func:`~pipeline.sources.cpts_listing.read_listing` of a GeoJSON listing.
+    points
+        Representative points of the analysis units around the perimeters
+        (:data:`POINT_COLUMNS`; communes, arrondissements instead of their city).
+    cog_mapping, units
+        As for :func:`~pipeline.sources.cpts_listing.resolve.resolve_codes`.
+    listing
+        Listing name.
+    """
+    if result.perimeters is None or result.perimeters.empty:
+        return result
+    rows = perimeter_rows(result.perimeters, points)
+    members, issues = resolve_codes(rows, cog_mapping, units, listing)
+    members = members.drop_duplicates(["cpts_id", "unit_code"]).reset_index(drop=True)
+    issues += span_issues(members, units, listing)
+    claimed = set(members["cpts_id"])
+    for row in result.perimeters.itertuples(index=False):
+        if row.cpts_id not in claimed:
+            issues.append(issue(listing, "perimetre_sans_unite", row.cpts, None, None,
+                                f"entité n° {row.feature} (« {row.cpts} ») : aucune commune n'a son point "
+                                "représentatif dans ce périmètre ; la CPTS n'a aucun membre"))
+    added: list[dict[str, Any]] = issues
+    all_issues = pd.concat([result.issues, pd.DataFrame(added, columns=ISSUE_COLUMNS)], ignore_index=True)
+    all_issues["line"] = all_issues["line"].astype("Int64")
+    members["line"] = members["line"].astype("Int64")
+    return ListingResult(members=members, issues=all_issues, perimeters=result.perimeters)

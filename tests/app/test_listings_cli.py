@@ -1,0 +1,280 @@
+"""Issue 11, item 5: CPTS listings as ARS write them, loaded through ``python -m pipeline data --cpts``.
+
+On a copy of the fixture database (``make data`` done, the mirror's PACA
+listing loaded as « paca »):
+
+* the README's own CSV example, read from README.md (``statut``, ``date``);
+* GeoJSON listings drawn as polygons: in WGS84 without ``crs``, with a declared
+  CRS (Lambert 93, Web Mercator), and as QGIS exports them (Lambert 93
+  metres, no ``crs``). The expected members are computed independently from
+  the mirror's polygons: the units whose representative point lies inside the
+  drawn square (arrondissements in Marseille);
+* features outside France or with swapped coordinates: anomalies, left out;
+* a user listing named like the default one: refused, nothing changed.
+
+On a database of départements 04, 05, 26 and 84 (built by ``data
+--departements``): the PACA listing's probable homonyms (Venterol 04234,
+Rochebrune 05121 in « CPTS Drôme Provençale - Enclave des Papes ») in the
+listing's anomalies, and in that CPTS's diagnostic (report and
+``summary.json`` ``anomalies_liste``).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from pyproj import Transformer
+from shapely.geometry import box, shape
+
+from pipeline import config
+from pipeline.cli import main
+from tests.app.robust_support import ROOT, Workspace, error_line, run_module, snapshot
+
+DIGNE_SQUARE = (6.20, 44.05, 6.30, 44.13)  # west, south, east, north
+MARSEILLE_SQUARE = (5.37, 43.29, 5.39, 43.32)
+HOMONYM_CPTS = "CPTS Drôme Provençale - Enclave des Papes"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- the README's example
+
+
+def readme_example() -> str:
+    """The CSV block of the README's « CPTS listing format » section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### CPTS listing format"):]
+    return re.search(r"```csv\n(.*?)```", section, re.DOTALL).group(1)  # type: ignore[union-attr]
+
+
+def test_readme_example_listing_loads(ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = readme_example()
+    assert example.startswith("cpts,code_insee,cpts_id,statut,date\n")
+    path = tmp_path / "exemple.csv"
+    path.write_text(example, encoding="utf-8")
+    code, out, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    assert re.search(r"liste de CPTS « exemple » +chargé +2 lignes .* — 1 CPTS, 2 unités\n", out)
+    rows = [line.split(",") for line in example.strip().splitlines()[1:]]
+    stored = query(ws.db, "SELECT cpts, unit_code, cpts_id, statut, CAST(date AS VARCHAR) FROM cpts_membres "
+                          "WHERE listing = 'exemple' ORDER BY unit_code")
+    assert stored == [(r[0], r[1], r[2], r[3], r[4]) for r in sorted(rows, key=lambda r: r[1])]
+    code, out, err = cli(capsys, "territoire", "cpts:exemple:CPTS du Verdon")
+    assert (code, err) == (0, "")
+    assert out.startswith("CPTS du Verdon (liste exemple) : 2 unités, ")
+
+
+# --------------------------------------------------------------------------- GeoJSON listings
+
+
+def square(bounds: tuple[float, float, float, float]) -> list[list[float]]:
+    west, south, east, north = bounds
+    return [[west, south], [east, south], [east, north], [west, north], [west, south]]
+
+
+def inside_from_mirror(mirror: Path, bounds: tuple[float, float, float, float]) -> list[str]:
+    """Units of the mirror's polygons (2018 communes, 2023 arrondissements) whose representative point is inside."""
+    area = box(*bounds)
+    files = [*(mirror / config.CONTOURS_MIRROR_DIR).glob("communes-04-*.geojson"),
+             mirror / "contours-arrondissements-2023" / "georef-france-commune-arrondissement-municipal-2023.geojson"]
+    codes = []
+    for path in files:
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            code = feature["properties"].get("code") or feature["properties"]["com_arm_code"][0]
+            if shape(feature["geometry"]).representative_point().within(area):
+                codes.append(str(code))
+    return sorted(codes)
+
+
+def listing(coordinates: list[list[float]], crs: str | None = None, extra: tuple[dict[str, Any], ...] = ()) -> str:
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coordinates]},
+               "properties": {"cpts": "CPTS du Test", "cpts_id": "test", "statut": "projet", "date": "2025-01-15"}}
+    body: dict[str, Any] = {"type": "FeatureCollection", "features": [feature, *extra]}
+    if crs is not None:
+        body["crs"] = {"type": "name", "properties": {"name": crs}}
+    return json.dumps(body)
+
+
+def projected(bounds: tuple[float, float, float, float], epsg: int) -> list[list[float]]:
+    to = Transformer.from_crs(4326, epsg, always_xy=True)
+    return [list(to.transform(x, y)) for x, y in square(bounds)]
+
+
+LAMBERT_NOTE = ("coordonnées en mètres sans CRS déclaré : lues en Lambert 93 (EPSG:2154), la projection des exports "
+                "QGIS pour la France ; déclarez le CRS ou exportez en WGS84 pour lever le doute")
+
+
+@pytest.mark.parametrize(("name", "bounds", "epsg", "declared", "notes"), [
+    ("wgs84", DIGNE_SQUARE, 4326, None, []),
+    ("lambert93_declare", DIGNE_SQUARE, 2154, "urn:ogc:def:crs:EPSG::2154", []),
+    ("mercator_declare", DIGNE_SQUARE, 3857, "EPSG:3857", []),
+    ("export_qgis", DIGNE_SQUARE, 2154, None, [LAMBERT_NOTE]),
+    ("marseille", MARSEILLE_SQUARE, 4326, None, []),
+])
+def test_geojson_listing_claims_the_units_inside_its_perimeters(
+    ws: Workspace, mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+    bounds: tuple[float, float, float, float], epsg: int, declared: str | None, notes: list[str]
+) -> None:
+    expected = inside_from_mirror(mirror, bounds)
+    assert len(expected) >= 2  # Digne-les-Bains and Marcoux; Marseille 1er and 3e
+    path = tmp_path / f"{name}.geojson"
+    coordinates = square(bounds) if epsg == 4326 else projected(bounds, epsg)
+    path.write_text(listing(coordinates, declared), encoding="utf-8")
+    code, out, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    assert f"— 1 CPTS, {len(expected)} unités" in out
+    members = query(ws.db, "SELECT unit_code, statut, CAST(date AS VARCHAR) FROM cpts_membres WHERE listing = ? "
+                           "ORDER BY unit_code", [name])
+    assert members == [(c, "projet", "2025-01-15") for c in expected]
+    assert [r[0] for r in query(ws.db, "SELECT detail_fr FROM cpts_anomalies WHERE listing = ?", [name])] == notes
+    code, out, err = cli(capsys, "territoire", f"cpts:{name}:CPTS du Test")
+    assert (code, err) == (0, "")
+    assert [line.split()[0] for line in out.splitlines()[1:] if not line.startswith("  note")] == expected
+
+
+def test_features_outside_france_or_swapped_are_anomalies(
+    ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spain = {"type": "Feature", "properties": {"cpts": "CPTS Espagne"},
+             "geometry": {"type": "Polygon", "coordinates": [square((-3.8, 40.3, -3.6, 40.5))]}}
+    swapped = {"type": "Feature", "properties": {"cpts": "CPTS Inversée"},
+               "geometry": {"type": "Polygon", "coordinates": [[[y, x] for x, y in square(DIGNE_SQUARE)]]}}
+    path = tmp_path / "defauts.geojson"
+    path.write_text(listing(square(DIGNE_SQUARE), None, (spain, swapped)), encoding="utf-8")
+    code, out, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    assert "— 1 CPTS, 2 unités; anomalies : hors_france 1, coordonnees_inversees 1" in out
+    assert query(ws.db, "SELECT kind, cpts, detail_fr FROM cpts_anomalies WHERE listing = 'defauts' ORDER BY rang") == [
+        ("hors_france", "CPTS Espagne",
+         "entité n° 1 (« CPTS Espagne ») : hors de France (métropole et DROM) ; périmètre écarté"),
+        ("coordonnees_inversees", "CPTS Inversée",
+         "entité n° 2 (« CPTS Inversée ») : longitude et latitude inversées ; périmètre écarté"),
+    ]
+    assert query(ws.db, "SELECT DISTINCT cpts FROM cpts_membres WHERE listing = 'defauts'") == [("CPTS du Test",)]
+
+
+# --------------------------------------------------------------------------- a name already taken
+
+
+def test_user_listing_named_like_the_default_one_is_refused(
+    ws: Workspace, mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "paca.csv"
+    path.write_text("cpts,code_insee\nCPTS Intruse,04070\n", encoding="utf-8")
+    before = snapshot(ws)
+    code, _, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (2, error_line(
+        "Une liste de CPTS nommée « paca » est déjà chargée depuis un autre fichier "
+        f"(miroir:{mirror / config.PACA_CPTS.mirror_path}) : renommez votre fichier pour charger les deux listes, "
+        "ou supprimez la base pour remplacer l'ancienne", path))
+    assert snapshot(ws) == before
+
+
+# --------------------------------------------------------------------------- probable homonyms
+
+
+@pytest.fixture(scope="module")
+def drome_provencale(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A database of 04, 05, 26 and 84 (the CPTS's members and the communes meant), and that CPTS's diagnostic."""
+    ws = Workspace(tmp_path_factory.mktemp("homonymes"))
+    code, out, err = run_module(ws, mirror, "data", "--departements", "04,05,26,84", timeout=900)
+    assert (code, err) == (0, "")
+    assert re.search(r"liste de CPTS « paca » .*anomalies : .*homonyme_probable 2", out)
+    code, out, err = run_module(ws, mirror, "diagnostic", f"cpts:{HOMONYM_CPTS}")
+    assert (code, err) == (0, ""), out
+    return ws
+
+
+def listing_line(mirror: Path, code: str) -> int:
+    """Line of ``code`` in the mirror's PACA listing (the header is line 1)."""
+    lines = (mirror / config.PACA_CPTS.mirror_path).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if line.startswith(f"{code},"))
+
+
+def commune_of(mirror: Path, name: str, departement: str) -> str:
+    """INSEE code of the current commune ``name`` of ``departement``, from the 2026 COG package."""
+    tarball = mirror / config.decoupage_file(config.CURRENT_VINTAGE).mirror_path
+    with tarfile.open(tarball) as archive:
+        handle = archive.extractfile("package/data/communes.json")
+        assert handle is not None
+        communes = json.load(io.TextIOWrapper(handle, encoding="utf-8"))
+    return next(c["code"] for c in communes
+                if c["nom"] == name and c["departement"] == departement and c["type"] == "commune-actuelle")
+
+
+def test_probable_homonyms_are_listing_anomalies(drome_provencale: Workspace, mirror: Path) -> None:
+    rows = query(drome_provencale.db, "SELECT cpts, code, line, detail_fr FROM cpts_anomalies "
+                                      "WHERE listing = 'paca' AND kind = 'homonyme_probable' ORDER BY code")
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        (HOMONYM_CPTS, "04234", listing_line(mirror, "04234")), (HOMONYM_CPTS, "05121", listing_line(mirror, "05121"))]
+    venterol, rochebrune = commune_of(mirror, "Venterol", "26"), commune_of(mirror, "Rochebrune", "26")
+    assert rows[0][3].startswith("« Venterol » (04234, département 04) est à ")
+    assert f" ; commune probablement visée : Venterol ({venterol}, département 26), à " in rows[0][3]
+    assert rows[1][3].startswith("« Rochebrune » (05121, département 05) est à ")
+    assert f" ; commune probablement visée : Rochebrune ({rochebrune}, département 26), à " in rows[1][3]
+
+
+def test_probable_homonyms_are_in_the_cpts_diagnostic(drome_provencale: Workspace, mirror: Path) -> None:
+    slug = "cpts-cpts-drome-provencale-enclave-des-papes"
+    summary = json.loads((drome_provencale.diagnostics / slug / "summary.json").read_text(encoding="utf-8"))
+    details = dict(query(drome_provencale.db, "SELECT code, detail_fr FROM cpts_anomalies WHERE listing = 'paca' "
+                                              "AND kind = 'homonyme_probable'"))
+    homonyms = [a for a in summary["anomalies_liste"] if a["type"] == "homonyme_probable"]
+    assert homonyms == [
+        {"type": "homonyme_probable", "code": code, "ligne": listing_line(mirror, code), "detail": details[code]}
+        for code in ("04234", "05121")]
+    assert summary["anomalies_liste"][:2] == homonyms  # what changes the perimeter comes first
+    report = html.unescape((drome_provencale.maps / slug / "rapport.html").read_text(encoding="utf-8"))
+    voisins = report[report.index("Chevauchements et voisins"):]
+    assert (f"La liste « paca » signale {len(summary['anomalies_liste'])} anomalies pour cette CPTS, à vérifier "
+            "avant d'arrêter le périmètre :") in voisins
+    for code in ("04234", "05121"):
+        assert f"Ligne {listing_line(mirror, code)} — homonyme probable : {details[code]}" in voisins
+
+
+def test_other_territories_have_no_listing_anomalies(ws: Workspace) -> None:
+    summary = json.loads((ws.diagnostics / "communes-04070" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["anomalies_liste"] == []
+
+
+@pytest.mark.parametrize(("epsg", "declared", "note"), [
+    (4326, None, None),
+    (2154, "urn:ogc:def:crs:EPSG::2154", None),
+    (3857, "EPSG:3857", None),
+    (2154, None, LAMBERT_NOTE),
+], ids=["wgs84", "lambert93-declare", "mercator-declare", "export-qgis"])
+def test_fichier_perimeter_in_any_crs(ws: Workspace, mirror: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str], epsg: int, declared: str | None,
+                                      note: str | None) -> None:
+    """``fichier:`` perimeters are read like listings: same reprojection, same rule for the units inside."""
+    expected = inside_from_mirror(mirror, DIGNE_SQUARE)
+    path = tmp_path / "perimetre.geojson"
+    coordinates = square(DIGNE_SQUARE) if epsg == 4326 else projected(DIGNE_SQUARE, epsg)
+    path.write_text(listing(coordinates, declared), encoding="utf-8")
+    code, out, err = cli(capsys, "territoire", f"fichier:{path}")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[1:] if not line.startswith("  note")] == expected
+    notes = [line.removeprefix("  note : ") for line in lines if line.startswith("  note")]
+    assert notes == ([note] if note else []) + [
+        f"{len(expected)} communes dont le point représentatif est dans le périmètre du fichier"]

@@ -1,0 +1,288 @@
+"""Issue 11, item 12: real data by default when online, against a local server standing for the publishers.
+
+``python -m pipeline data`` runs in a subprocess with no mirror
+(``CPTS_DATA_MIRROR`` unset) and the publishers' addresses pointed at a server
+started by the test (``CPTS_NPM_REGISTRY``, ``CPTS_CONTOURS_URL``,
+``CPTS_CATALOGUE_API``). The server serves:
+
+* the ``@etalab/decoupage-administratif`` tarballs (the mirror's files);
+* Etalab's « contours administratifs » national communes file of the COG
+  year, built from the mirror's polygons of départements 01 and 04 and the
+  45 arrondissements, with Digne-les-Bains (04070) drawn as a 0.05° square so
+  that the test can tell these contours from the 2018 ones;
+* data.gouv.fr's API v1 for the two registry datasets, whose current
+  resources are the real rows of ``../shared/data/samples/``: the Annuaire
+  Santé extraction of 2 December 2021 and the FINESS extraction of 31
+  December 2020 in its flattened layout (both for département 01), with the
+  sha1 checksums the catalogue publishes.
+
+The sources that have no official download address (INSEE appartenance and
+libellés, DREES APL, ARS QPV zoning) are placed in ``data/raw/`` under their
+mirror path, as the README tells users to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import html
+import http.server
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pytest
+
+from pipeline import config
+from pipeline.sources.catalogue import ANNUAIRE_DATASET, FINESS_DATASET
+from tests.app.robust_support import ROOT, Workspace, module_env
+
+SAMPLES = "samples"
+ANNUAIRE_SAMPLE = "PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
+FINESS_SAMPLE = "finess-etablissements-20201231-extrait.csv"
+SAVOIR_FAIRE = ("Type d'identifiant PP|Identifiant PP|Identification nationale PP|Nom d'exercice|Prénom d'exercice|"
+                "Code profession|Libellé profession|Code catégorie professionnelle|Libellé catégorie professionnelle|"
+                "Code type savoir-faire|Libellé type savoir-faire|Code savoir-faire|Libellé savoir-faire|\n"
+                # The sample's physician, with the specialty its activity row carries inline.
+                "8|10106476764|810106476764|BENHOUCHAME|Zakaria|10|Médecin|C|Civil|S|Spécialité ordinale|SM20|"
+                "Gynécologie-obstétrique|\n").encode()
+STATIC = "/static/resources"
+ANNUAIRE_PATH = f"{STATIC}/annuaire/20260610-120843/ps-libreacces-personne-activite.txt"
+DIGNE_SQUARE = {"type": "Polygon", "coordinates": [[[6.20, 44.07], [6.25, 44.07], [6.25, 44.12], [6.20, 44.12],
+                                                    [6.20, 44.07]]]}
+
+
+def etalab_communes(mirror: Path) -> bytes:
+    """Etalab's layout (properties ``code``, ``nom``, ``departement``; ``commune`` for arrondissements), gzipped."""
+    features = []
+    for path in sorted((mirror / config.CONTOURS_MIRROR_DIR).glob("communes-0[14]-*.geojson")):
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            props = feature["properties"]
+            geometry = DIGNE_SQUARE if props["code"] == "04070" else feature["geometry"]
+            features.append({"type": "Feature", "geometry": geometry, "properties": {
+                "code": props["code"], "nom": props["nom"], "departement": props["code"][:2]}})
+    arrondissements = mirror / "contours-arrondissements-2023" / \
+        "georef-france-commune-arrondissement-municipal-2023.geojson"
+    for feature in json.loads(arrondissements.read_text(encoding="utf-8"))["features"]:
+        props = feature["properties"]
+        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
+            "code": props["com_arm_code"][0], "nom": props["com_arm_name"][0], "commune": props["com_code"][0]}})
+    return gzip.compress(json.dumps({"type": "FeatureCollection", "features": features}).encode())
+
+
+class Publishers(http.server.BaseHTTPRequestHandler):
+    """npm, Etalab and data.gouv.fr, as far as ``make data`` uses them; ``catalogue_down`` answers 503."""
+
+    files: ClassVar[dict[str, bytes]] = {}
+    catalogue_down: ClassVar[bool] = False
+    requested: ClassVar[list[str]] = []
+    #: Paths whose next transfer stops half-way (the connection closes); ranges asked, in order.
+    cut_once: ClassVar[set[str]] = set()
+    ranges: ClassVar[list[str | None]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.requested.append(self.path)
+        if self.path.startswith("/api/") and self.catalogue_down:
+            body, status = b"", 503
+        else:
+            found = self.files.get(self.path)
+            body, status = (found, 200) if found is not None else (b"", 404)
+        asked = self.headers.get("Range")
+        if not self.path.startswith("/api/"):
+            self.ranges.append(asked)
+        start = int(asked.removeprefix("bytes=").rstrip("-")) if asked and status == 200 else 0
+        self.send_response(206 if start else status)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        if self.path in self.cut_once:
+            self.cut_once.discard(self.path)
+            self.wfile.write(body[start:len(body) // 2])
+            self.close_connection = True
+            return
+        self.wfile.write(body[start:])
+
+
+def catalogue_entry(base: str, dataset: str, resources: list[tuple[str, str, str, bytes]]) -> bytes:
+    """A dataset of data.gouv.fr's API v1: (title, file path, last_modified, content) per resource."""
+    return json.dumps({"id": dataset, "resources": [
+        {"id": f"r{i}", "title": title, "url": f"{base}{path}", "last_modified": modified,
+         "checksum": {"type": "sha1", "value": hashlib.sha1(content).hexdigest()}}
+        for i, (title, path, modified, content) in enumerate(resources)]}).encode()
+
+
+@pytest.fixture()
+def publishers(mirror: Path) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Publishers)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    annuaire = (mirror / SAMPLES / ANNUAIRE_SAMPLE).read_bytes()
+    finess = (mirror / SAMPLES / FINESS_SAMPLE).read_bytes()
+    annuaire_path = f"{STATIC}/annuaire/20260610-120843/ps-libreacces-personne-activite.txt"
+    savoir_faire_path = f"{STATIC}/annuaire/20260610-120956/ps-libreacces-savoirfaire.txt"
+    finess_path = f"{STATIC}/finess/20260611-0342/etalab-cs1100507-stock-20260611-0342.csv"
+    files = {
+        f"/npm/@etalab/decoupage-administratif/-/decoupage-administratif-{v}.tgz":
+            (mirror / config.decoupage_file(year).mirror_path).read_bytes()
+        for year, v in config.DECOUPAGE_VERSIONS.items()
+    }
+    files[f"/contours/{config.CURRENT_VINTAGE}/geojson/communes-50m.geojson.gz"] = etalab_communes(mirror)
+    files[annuaire_path], files[savoir_faire_path], files[finess_path] = annuaire, SAVOIR_FAIRE, finess
+    files[f"/api/1/datasets/{ANNUAIRE_DATASET}/"] = catalogue_entry(base, ANNUAIRE_DATASET, [
+        ("ps-libreacces-personne-activite.txt", annuaire_path, "2026-06-10T12:08:43+00:00", annuaire),
+        ("ps-libreacces-savoirfaire.txt", savoir_faire_path, "2026-06-10T12:09:56+00:00", SAVOIR_FAIRE)])
+    files[f"/api/1/datasets/{FINESS_DATASET}/"] = catalogue_entry(base, FINESS_DATASET, [
+        ("etalab-cs1100507-stock-20260611-0342.csv", finess_path, "2026-06-11T03:42:00+00:00", finess)])
+    Publishers.files, Publishers.catalogue_down, Publishers.requested = files, False, []
+    Publishers.cut_once, Publishers.ranges = set(), []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def fresh(mirror: Path, tmp_path: Path) -> Workspace:
+    """An empty data folder with the four sources that have no download address placed in ``raw/``."""
+    ws = Workspace(tmp_path / "ws")
+    for source in (config.APPARTENANCE, config.ZONAGES_LIBELLES, config.APL, config.QPV_ZONAGE):
+        target = ws.data / "raw" / source.mirror_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(mirror / source.mirror_path)
+    return ws
+
+
+def run_online(ws: Workspace, base: str, *args: str) -> tuple[int, str, str]:
+    env = module_env(ws, None, CPTS_NPM_REGISTRY=f"{base}/npm", CPTS_CONTOURS_URL=f"{base}/contours",
+                     CPTS_CATALOGUE_API=f"{base}/api/1", NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=900, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def query(ws: Workspace, sql: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(ws.db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def finess_rows(mirror: Path) -> int:
+    """Establishments of the FINESS sample, counted from the raw file (one per ``nofinesset``)."""
+    with open(mirror / SAMPLES / FINESS_SAMPLE, encoding="latin-1", newline="") as handle:
+        return len({row["nofinesset"] for row in csv.DictReader(handle, delimiter=";")})
+
+
+def test_fresh_install_online_loads_the_current_registries_and_contours(
+    fresh: Workspace, publishers: str, mirror: Path
+) -> None:
+    code, out, err = run_online(fresh, publishers, "data", "--departements", "01,04")
+    assert (code, err) == (0, ""), out + err
+    assert out.startswith("Sources : téléchargement depuis les sources officielles\n")
+    assert (f"extraction courante téléchargée : {publishers}{STATIC}/annuaire/20260610-120843/"
+            "ps-libreacces-personne-activite.txt, publié le 10/06/2026") in out
+    assert (f"extraction courante téléchargée : {publishers}{STATIC}/finess/20260611-0342/"
+            "etalab-cs1100507-stock-20260611-0342.csv, publié le 11/06/2026") in out
+    assert "données fictives de démonstration inutile" in out.replace("  ", " ")
+    assert "ATTENTION" not in out
+    sources = {row[0]: row[1:] for row in query(fresh, "SELECT source, vintage, origin, demo FROM sources "
+                                                       "WHERE source IN ('annuaire-sante', 'finess', "
+                                                       "'contours-communes')")}
+    assert sources["annuaire-sante"] == ("2026-06-10", f"{publishers}{STATIC}/annuaire/20260610-120843/"
+                                         "ps-libreacces-personne-activite.txt", False)
+    assert sources["finess"][1:] == (f"{publishers}{STATIC}/finess/20260611-0342/"
+                                     "etalab-cs1100507-stock-20260611-0342.csv", False)
+    assert sources["contours-communes"] == (str(config.CURRENT_VINTAGE),
+                                            f"{publishers}/contours/{config.CURRENT_VINTAGE}/geojson/"
+                                            "communes-50m.geojson.gz", False)
+    # Digne-les-Bains is the served square (about 22 km²), not its 2018 outline (117 km²).
+    ((area,),) = query(fresh, "SELECT area_km2 FROM commune_polygons WHERE code = '04070'")
+    assert 15 < area < 30
+    assert query(fresh, "SELECT count(*) FROM etablissements") == [(finess_rows(mirror),)]
+    assert query(fresh, "SELECT count(DISTINCT extraction) FROM ps_activites") == [(1,)]
+    assert not (fresh.data / "raw" / "demo").exists()
+    # The downloads are kept: a second run reuses them (checksums match the catalogue) and changes nothing.
+    served = len(Publishers.requested)
+    code, out, err = run_online(fresh, publishers, "data")
+    assert (code, err) == (0, "")
+    assert "Annuaire Santé                   inchangé" in out and "FINESS                           inchangé" in out
+    downloads = [p for p in Publishers.requested[served:] if not p.startswith("/api/")]
+    assert downloads == []
+
+
+def test_registries_unreachable_fall_back_to_demonstration_data_and_say_why(
+    fresh: Workspace, publishers: str
+) -> None:
+    Publishers.catalogue_down = True
+    code, out, err = run_online(fresh, publishers, "data", "--departements", "04")
+    assert (code, err) == (0, "")
+    reason = ("téléchargement de l'extraction Annuaire Santé impossible : Le catalogue a répondu 503 pour "
+              f"{publishers}/api/1/datasets/{ANNUAIRE_DATASET}/ ; téléchargement de l'extraction FINESS impossible "
+              f": Le catalogue a répondu 503 pour {publishers}/api/1/datasets/{FINESS_DATASET}/")
+    assert f"\nATTENTION : offre de soins fictive de démonstration, car {reason}\n" in out
+    assert query(fresh, "SELECT DISTINCT demo FROM sources WHERE source IN ('annuaire-sante', 'finess')") == [(True,)]
+    code, out, err = run_online(fresh, publishers, "diagnostic", "communes:04070")
+    assert (code, err) == (0, "")
+    note = f"offre de soins fictive de démonstration, car {reason}"
+    assert f"  note : {note}\n" in out
+    summary = json.loads((fresh.diagnostics / "communes-04070" / "summary.json").read_text(encoding="utf-8"))
+    assert note in summary["notes"]
+    assert note in html.unescape((fresh.maps / "communes-04070" / "rapport.html").read_text(encoding="utf-8"))
+    # Back online: the real extractions replace the demonstration ones, and the reason goes away.
+    Publishers.catalogue_down = False
+    code, out, err = run_online(fresh, publishers, "data")
+    assert (code, err) == (0, "") and "ATTENTION" not in out
+    assert query(fresh, "SELECT count(*) FROM sources WHERE demo AND source = 'annuaire-sante'") == [(0,)]
+    assert query(fresh, "SELECT count(DISTINCT extraction) FROM ps_activites") == [(1,)]
+    assert query(fresh, "SELECT value FROM schema_info WHERE key = 'demo_raison'") == [("",)]
+
+
+def test_demo_option_does_not_ask_the_catalogue(fresh: Workspace, publishers: str) -> None:
+    code, out, err = run_online(fresh, publishers, "data", "--departements", "04", "--demo")
+    assert (code, err) == (0, "")
+    assert not [p for p in Publishers.requested if p.startswith("/api/")]
+    assert query(fresh, "SELECT DISTINCT demo FROM sources WHERE source IN ('annuaire-sante', 'finess')") == [(True,)]
+    assert "ATTENTION" not in out
+
+
+def test_interrupted_download_is_resumed_by_the_next_run(fresh: Workspace, publishers: str, mirror: Path) -> None:
+    """The transfer of the Annuaire Santé stops half-way: demonstration data meanwhile, then the rest is fetched.
+
+    The downloader writes blocks of 256 kB: the served extraction is the sample followed by 3 000 copies of
+    its physician's row under other identifiers (about 900 kB), so that the interrupted transfer leaves a
+    partial file to resume.
+    """
+    lines = (mirror / SAMPLES / ANNUAIRE_SAMPLE).read_text(encoding="utf-8").splitlines(keepends=True)
+    physician = lines[-1].split("|")
+    copies = ["|".join([physician[0], f"2{i:010d}", f"82{i:010d}", *physician[3:]]) for i in range(3000)]
+    content = "".join(lines + copies).encode()
+    Publishers.files[ANNUAIRE_PATH] = content
+    Publishers.files[f"/api/1/datasets/{ANNUAIRE_DATASET}/"] = catalogue_entry(publishers, ANNUAIRE_DATASET, [
+        ("ps-libreacces-personne-activite.txt", ANNUAIRE_PATH, "2026-06-10T12:08:43+00:00", content)])
+    Publishers.cut_once = {ANNUAIRE_PATH}
+    code, out, err = run_online(fresh, publishers, "data", "--departements", "01,04")
+    assert (code, err) == (0, "")
+    assert (f"\nATTENTION : offre de soins fictive de démonstration, car téléchargement de l'extraction Annuaire "
+            f"Santé impossible : Téléchargement tronqué : connexion interrompue pendant {publishers}{ANNUAIRE_PATH} ; "
+            "relancez pour reprendre\n") in out
+    part = fresh.data / "raw" / "annuaire" / "PS_LibreAcces_Personne_activite_202606101208.txt.part"
+    kept = part.stat().st_size
+    assert 0 < kept <= len(content) // 2
+    Publishers.ranges.clear()
+    code, out, err = run_online(fresh, publishers, "data")
+    assert (code, err) == (0, "") and "ATTENTION" not in out
+    assert f"bytes={kept}-" in Publishers.ranges  # resumed where it stopped, then checked against the sha1
+    assert query(fresh, "SELECT demo, row_count FROM sources WHERE source = 'annuaire-sante'") == [
+        (False, len(lines) - 1 + len(copies))]
+    assert not part.exists()
