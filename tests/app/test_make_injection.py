@@ -40,8 +40,9 @@ def make(folder: Path, ws: Workspace, mirror: Path, target: str, **variables: st
     shutil.copy(ROOT / "Makefile", folder / "Makefile")
     args = ["make", "--no-print-directory", "-f", "Makefile", target, f"PY={sys.executable}"]
     args += [f"{name}={value}" for name, value in variables.items()]
-    proc = subprocess.run(args, cwd=folder, env=module_env(ws, mirror), capture_output=True, text=True,
-                          timeout=300, check=False)
+    # Run as a top-level make even under ``make test``: a sub-make names itself « make[1] » in its messages.
+    env = {k: v for k, v in module_env(ws, mirror).items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    proc = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True, timeout=300, check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 

@@ -92,7 +92,8 @@ def test_long_commune_lists_differing_at_the_end_get_distinct_folders(ws: Worksp
     for codes in (first, second):
         code, out, err = run_module(ws, mirror, "diagnostic", "communes:" + ",".join(codes))
         assert (code, err) == (0, "")
-        slugs.append(Path(out.split("  tableaux : ")[1].split("\n")[0]).name)
+        tables = next(line for line in out.splitlines() if line.startswith("  tableaux"))
+        slugs.append(Path(tables.split(" : ", 1)[1]).name)
     assert slugs[0] != slugs[1]
     assert all(s.startswith("communes-04001-04004-04006-et-5-autres-") for s in slugs)
     for slug, codes in zip(slugs, (first, second), strict=True):
