@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import config
+from pipeline.app.filosofi_step import load_filosofi
 from pipeline.app.registries import registry_steps
 from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
@@ -230,7 +231,7 @@ load_qpv = _simple_step(
 )
 
 BASE_STEPS: list[Step] = [load_decoupage, load_contours, load_arrondissement_polygons, load_appartenance,
-                          load_libelles, load_apl, load_qpv]
+                          load_libelles, load_apl, load_qpv, load_filosofi]
 
 
 def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestReport:

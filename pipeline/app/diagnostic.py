@@ -17,8 +17,8 @@ import geopandas as gpd
 import shapely
 
 from pipeline.analysis import aci
-from pipeline.analysis import indicators as ind
 from pipeline.app.sections import neighbours as neighbour_section
+from pipeline.app.sections import profile
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.population import population_section, unit_table
@@ -98,6 +98,7 @@ def compute(
     lap("communes")
 
     population = population_section(con, territory, units, notes)
+    areas = profile.areas_section(con, territory, population.departement, population.region)
     lap("population")
 
     offre = supply_queries.offre(con)
@@ -111,6 +112,7 @@ def compute(
                 "offre de soins : l'Annuaire Santé localise les professionnels à la commune ; pour un territoire "
                 "défini par arrondissements, l'offre de la commune entière est comptée"
             )
+    coverage = profile.registry_coverage(con, areas, supply)
     lap("offre")
 
     taille = _taille(population.total, professionals, options.signature)
@@ -133,14 +135,17 @@ def compute(
 
     official_apl = apl_queries.apl_current(con)
     apl = apl_section(official_apl, units, population.departement, population.region)
-    units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023"]], on="unit_code", how="left")
+    units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023", "apl_moins_65_2023"]], on="unit_code",
+                        how="left")
+    parts = profile.profile_sections(con, units, areas, official_apl, apl)
     lap("APL")
 
-    representativeness = None
+    representativeness = adherents = None
     if options.members is not None:
         if supply is None:
             raise PipelineError("Représentativité : aucune extraction de l'Annuaire Santé n'est chargée")
-        representativeness = ind.representativeness(read_adherents(options.members), supply.table)
+        adherents = profile.members_section(con, read_adherents(options.members), supply.table, units)
+        representativeness = profile.legacy_table(adherents)
 
     members = listings.members(con)
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
@@ -157,6 +162,8 @@ def compute(
                                             / communes_geo["population"] * 10_000)
     lap("flux et accessibilité")
     communes_geo["apl_2023"] = communes_geo["code"].map(apl.commune_2023)
+    communes_geo = profile.profile_columns(communes_geo, apl, parts.age_need, parts.income, parts.territory_type,
+                                           parts.dynamics)
 
     stages.close()
     return Diagnostic(
@@ -164,7 +171,9 @@ def compute(
         population=population, taille=taille, apl=apl, neighbours=neighbours,
         sources=provenance.sources(con), demo_sources=provenance.demo_sources(con), supply=supply,
         establishments=establishments, representativeness=representativeness, neighbour_shapes=shapes,
-        flows=flows, access=access, notes=notes, timings=stages.timings,
+        flows=flows, access=access, notes=notes, timings=stages.timings, areas=areas, age_need=parts.age_need,
+        income=parts.income, territory_type=parts.territory_type, dynamics=parts.dynamics,
+        registry_coverage=coverage, members=adherents,
     )
 
 
