@@ -14,12 +14,16 @@ import geopandas as gpd
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
+from pipeline.render.profile_layers import profile_indicators
 from pipeline.render.report import format_number
 from pipeline.render.sections.access import access_section
+from pipeline.render.sections.characteristics import characteristics_section
 from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE
+from pipeline.render.sections.dynamics import dynamics_section
 from pipeline.render.sections.flows import flows_section
-from pipeline.render.sections.members import neighbours_section, representativeness_section
+from pipeline.render.sections.members import neighbours_section
 from pipeline.render.sections.population import population_section
+from pipeline.render.sections.representativeness import representativeness_section
 from pipeline.render.sections.supply import establishments_section, supply_section
 from pipeline.render.sections.taille import taille_section
 
@@ -46,9 +50,9 @@ def context(d: Diagnostic) -> dict[str, Any]:
         "generated": d.generated,
         "demo_data": d.demo_data,
         "key_figures": key,
-        "sections": [population_section(d), taille_section(d), supply_section(d), establishments_section(d),
-                     access_section(d), representativeness_section(d), neighbours_section(d),
-                     flows_section(d)],
+        "sections": [population_section(d), characteristics_section(d), taille_section(d), supply_section(d),
+                     dynamics_section(d), establishments_section(d), access_section(d),
+                     representativeness_section(d), neighbours_section(d), flows_section(d)],
         "sources": _sources(d),
     }
 
@@ -63,6 +67,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
                   "apl_2023": "APL médecins généralistes 2023 (DREES)"}
     if "densite_mg_10000" in communes:
         indicators["densite_mg_10000"] = "Médecins généralistes pour 10 000 hab."
+    indicators.update(profile_indicators(d))
     establishments = None
     if d.establishments is not None and not d.establishments.empty:
         e = d.establishments.dropna(subset=["lon", "lat"])
@@ -92,7 +97,8 @@ def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
 
 
 def _source_line(d: Diagnostic) -> str:
-    parts = ["Insee/Etalab (COG et populations)", "IGN Admin Express COG 2018", "DREES (APL 2022-2023)"]
+    parts = ["Insee/Etalab (COG et populations)", "IGN Admin Express COG 2018", "DREES (APL 2022-2023)",
+             "Insee (Filosofi 2019, unités urbaines et aires d'attraction des villes 2020)"]
     if d.supply is not None:
         parts.append("Annuaire Santé" + (" (données fictives de démonstration)" if d.is_demo(REGISTRY_SOURCE) else ""))
     if d.establishments is not None:

@@ -10,6 +10,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.profile_tables import PROFILE_CSV, PROFILE_SHEETS, REGISTRY_TABLES, profile_tables
 from pipeline.render.summary import summary as summary_json
 
 SHEETS = {
@@ -30,12 +31,13 @@ SHEETS = {
     "flux_bassins_de_vie": "Flux - bassins de vie",
     "apl_approchee": "APL approchée",
     "simulation_apl": "Simulation APL approchée",
+    **PROFILE_SHEETS,
 }
 """Sheet of each table in ``diagnostic.xlsx`` (Excel limits sheet names to 31 characters)."""
 
 #: Tables written as CSV next to the workbook, when present.
 CSV_TABLES = ("communes", "offre", "etablissements", "calendrier", "recours", "mode_exercice", "flux_synthese",
-              "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl")
+              "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl", *PROFILE_CSV)
 
 
 def communes_table(d: Diagnostic) -> pd.DataFrame:
@@ -47,6 +49,8 @@ def communes_table(d: Diagnostic) -> pd.DataFrame:
         "commune_de_rattachement": u["commune_code"],
         "codes_postaux": u["codes_postaux"],
         f"population_{d.population.year}": u["population"],
+        "annee_population": u["unit_code"].map(d.population.legal_years.set_index("unit_code")["annee_population"])
+        if len(d.population.legal_years) else d.population.year,
         "surface_km2": u["surface_km2"].round(2),
         "densite_hab_km2": u["densite_hab_km2"].round(1),
         "particularites_qpv_zip_zac": u["particularites"],
@@ -122,9 +126,10 @@ def write_tables(d: Diagnostic, folder: Path) -> None:
     if d.representativeness is not None:
         tables["representativite"] = d.representativeness
     tables.update(extra_tables(d))
+    tables.update(profile_tables(d))
     demo_tables = {"annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
                                       "flux_destinations", "flux_bassins_de_vie", "apl_approchee",
-                                      "simulation_apl"),
+                                      "simulation_apl", *REGISTRY_TABLES),
                    "finess": ("etablissements",)}
     for source, names in demo_tables.items():
         if source not in d.demo_sources:

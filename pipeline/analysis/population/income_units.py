@@ -24,16 +24,17 @@ INDICATORS = ("mediane", "d1", "d9", "part_minima_sociaux")
 #: French status of a unit's income figures.
 STATUS = {
     "publie": "publié",
-    "secret": "non diffusé (secret statistique : seule la médiane est publiée)",
+    "secret": "secret statistique : médiane seule",
     "fusion": "communes fusionnées depuis le fichier : médiane approchée (moyenne pondérée des médianes)",
-    "absent": "absent du fichier Filosofi (commune trop petite, ou hors du champ : Mayotte)",
+    "absent": "absent du fichier (commune trop petite)",
+    "hors_champ": "hors du champ de Filosofi (Mayotte)",
 }
 
 UNIT_INCOME_COLUMNS = ["unit_code", "codes_source", "personnes", *INDICATORS, "mediane_approchee", "secret", "fusion",
                        "statut"]
 
 
-def unit_income(rows: pd.DataFrame, unit_codes: list[str]) -> pd.DataFrame:
+def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[str] | None = None) -> pd.DataFrame:
     """Income figures of each unit.
 
     Parameters
@@ -44,6 +45,9 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str]) -> pd.DataFrame:
         ``secret`` (several rows per unit for merged communes).
     unit_codes
         The territory's units, in display order.
+    outside_field
+        Units outside the file's field (Mayotte): status « hors du champ »
+        rather than « absent du fichier ».
 
     Returns
     -------
@@ -73,7 +77,7 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str]) -> pd.DataFrame:
         record["secret"] = secret
         record["fusion"] = len(own) > 1
         if own.empty:
-            record["statut"] = STATUS["absent"]
+            record["statut"] = STATUS["hors_champ" if str(code) in (outside_field or set()) else "absent"]
         elif len(own) > 1:
             record["statut"] = STATUS["fusion"]
         elif secret:

@@ -45,6 +45,8 @@ ZONES_INCOME_METHOD = (
     "départementale, régionale ni nationale) : moyenne des valeurs communales pondérée par le nombre de "
     "personnes des ménages"
 )
+#: Départements outside the field of Filosofi 2019 (« France métropolitaine et DOM hors Mayotte »).
+FILOSOFI_EXCLUDED = ("976",)
 FILOSOFI_FIELD = ("Filosofi couvre la France métropolitaine et les DROM hors Mayotte ; les plus petites communes "
                   "sont absentes du fichier et, dans les petites communes, seule la médiane est diffusée")
 RURAL_NOTE = (
@@ -81,9 +83,12 @@ def age_need_section(official_apl: pd.DataFrame, units: pd.DataFrame, zones: pd.
             else:
                 area = communes[communes["region"].notna()]
             need = age_need_of(area, area["code"])
+        # No row at all (Mayotte, absent from the workbook): the populations are unknown, not 0.
+        known = need.index == need.index
         out.append({"libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code,
-                    "indice_besoin_age": need.index, "population_standardisee": need.population_standardisee,
-                    "population_totale": need.population_totale,
+                    "indice_besoin_age": need.index,
+                    "population_standardisee": need.population_standardisee if known else np.nan,
+                    "population_totale": need.population_totale if known else np.nan,
                     "unites_sans_donnee": len(need.units_missing) if zone.niveau == "territoire" else 0})
     missing = sorted(per_unit.loc[per_unit["indice_besoin_age"].isna(), "unit_code"])
     return AgeNeedSection(year=year, population_year=year - APL_POPULATION_LAG, explanation=AGE_NEED_EXPLANATION,
@@ -111,7 +116,8 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     territory = pd.DataFrame({"code": codes, "population": units["population"].to_numpy()})
     result = territory_income(rows, territory, queries.filosofi_epci(con), queries.filosofi_epci_members(con),
                               code_column="unite")
-    per_unit = unit_income(rows, codes)
+    outside = set(units.loc[units["departement"].astype(str).isin(FILOSOFI_EXCLUDED), "unit_code"].astype(str))
+    per_unit = unit_income(rows, codes, outside_field=outside)
     all_rows = queries.filosofi_zone_rows(con)
     current = geography.units(con)
     current = current[current["type"] == "commune-actuelle"]

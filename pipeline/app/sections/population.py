@@ -135,13 +135,19 @@ def population_section(
                        rate_series=by_year["france_hors_mayotte"]),
     ])
     label = legal_year.years_label(units["departement"], package_year)
-    notes.append(
-        f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
-        f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
-        f"{config.CURRENT_VINTAGE} ; taux annuel de la France hors Mayotte (absente du premier millésime ; "
-        f"sa population légale est celle du recensement de {legal_year.FROZEN_CENSUS['976']} dans tous les "
-        "millésimes)"
-    )
+    mayotte = legal_year.FROZEN_CENSUS["976"]
+    if all_frozen:
+        notes.append(f"population légale de Mayotte : recensement de {mayotte}, repris dans tous les millésimes "
+                     f"publiés (aucune évolution mesurable), sur la géographie communale au 1er janvier "
+                     f"{config.CURRENT_VINTAGE} ; France : population légale {package_year} ({mayotte} pour Mayotte)")
+    else:
+        notes.append(
+            f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
+            f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
+            f"{config.CURRENT_VINTAGE} ; France : population légale {package_year} ({mayotte} pour Mayotte, dont la "
+            "population légale est celle du recensement de 2017 dans tous les millésimes) ; taux annuel de la France "
+            "hors Mayotte (absente du premier millésime)"
+        )
     if excluded and not all_frozen:
         notes.append("évolution de la population calculée sans les unités dont la population légale est celle d'un "
                      "même recensement dans tous les millésimes (Mayotte, 2017) : " + ", ".join(excluded))

@@ -44,7 +44,8 @@ def profile_columns(
         kinds = territory_type.per_unit.set_index("unit_code")
         status = kinds["hors_unite_urbaine"].map({True: "hors unité urbaine", False: "dans une unité urbaine"})
         out["unite_urbaine"] = _mapped(out, status.astype(object))
-        out["aire_attraction"] = _mapped(out, kinds["aav_classe_libelle"].astype(object))
+        classes = kinds["aav_classe_libelle"].astype(object).where(kinds["aav_classe"].notna())
+        out["aire_attraction"] = _mapped(out, classes)
     if dynamics is not None and dynamics.periods and dynamics.periods[-1].withheld is None:
         latest = dynamics.periods[-1].per_unit
         for column, group in (("solde_professionnels", "Ensemble des professionnels"),

@@ -45,15 +45,6 @@ def extraction_coverage(con: duckdb.DuckDBPyConnection, extraction: date, depart
     return area_coverage(_coverage(deps, counts, "praticiens"), departements).complete
 
 
-def limited_label(covered: list[str]) -> str:
-    """« non disponible (extraction limitée aux départements 04, 05) »."""
-    if not covered:
-        return "non disponible (extraction sans département couvert)"
-    word = "au département" if len(covered) == 1 else "aux départements"
-    shown = ", ".join(covered[:12]) + (f" et {len(covered) - 12} autres" if len(covered) > 12 else "")
-    return f"non disponible (extraction limitée {word} {shown})"
-
-
 def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection) -> RegistryCoverageSection | None:
     """Coverage of the loaded registries, per compared area; None when no registry is loaded."""
     practitioners = registry_history.practitioners_by_departement(con)

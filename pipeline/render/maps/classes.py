@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.render.maps.text import auto_decimals
-from pipeline.render.palette import NA_COLOR, sequential
+from pipeline.render.palette import NA_COLOR, distinct_colors, sequential
 from pipeline.render.report import format_number
 
 #: Legend label of places whose figure is missing.
@@ -106,3 +106,20 @@ def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> Ch
         legend.append((NA_COLOR, NA_LABEL))
     colors = [palette[c] if c >= 0 else NA_COLOR for c in classes]
     return Choropleth(classes=classes, colors=colors, legend=legend, decimals=decimals)
+
+
+def categories(values: pd.Series) -> Choropleth:
+    """Qualitative classes of a text indicator (e.g. « hors unité urbaine »): one fill per distinct value.
+
+    Categories are sorted; missing values are drawn « Donnée non disponible ».
+    """
+    text = values.astype("string")
+    distinct = sorted(set(text.dropna()))
+    palette = distinct_colors(len(distinct))
+    index = {value: i for i, value in enumerate(distinct)}
+    classes = np.array([index.get(v, -1) for v in text.fillna("")], dtype=int)
+    legend = list(zip(palette, distinct, strict=True))
+    if text.isna().any():
+        legend.append((NA_COLOR, NA_LABEL))
+    colors = [palette[c] if c >= 0 else NA_COLOR for c in classes]
+    return Choropleth(classes=classes, colors=colors, legend=legend, decimals=0)

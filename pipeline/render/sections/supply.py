@@ -14,6 +14,7 @@ from pipeline.render.sections.common import (
     LIBELLES,
     REGISTRY_SOURCE,
 )
+from pipeline.render.sections.coverage import coverage_display, coverage_notes, zone_supply_tables
 
 
 def supply_section(d: Diagnostic) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
         return {"title": "Offre de soins", "paragraphs": [
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
-    table = d.supply.table.rename(columns=LIBELLES)
+    table = coverage_display(d, d.supply.table).rename(columns=LIBELLES)
     chart_data = {
         g: {"Territoire": r.densite_10000, "Département": r.densite_departement, "Région": r.densite_region,
             "France": r.densite_france}
@@ -39,7 +40,8 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
         if split is not None and not split.empty:
             tables.append({"title": title, "data": split.reset_index().rename(columns={"groupe": "Profession"}),
                            "decimals": 0, "note": "Effectifs distincts de professionnels."})
-    notes = [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []
+    tables.extend(zone_supply_tables(d))
+    notes = coverage_notes(d) + ([DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else [])
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [
         {"title": "Densité de professionnels comparée", "svg": charts.grouped_supply_chart(chart_data)}]}
 
