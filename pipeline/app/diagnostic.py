@@ -137,7 +137,7 @@ def compute(
     apl = apl_section(official_apl, units, population.departement, population.region)
     units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023", "apl_moins_65_2023"]], on="unit_code",
                         how="left")
-    parts = profile.profile_sections(con, units, areas, official_apl, apl)
+    parts = profile.profile_sections(con, units, areas, official_apl, apl, coverage)
     lap("APL")
 
     representativeness = adherents = None

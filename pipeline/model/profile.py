@@ -138,8 +138,9 @@ class RegistryCoverageSection:
     """Which départements the loaded Annuaire Santé and FINESS extractions cover.
 
     ``registry`` / ``finess``: :class:`~pipeline.analysis.registry_coverage.RegistryCoverage`
-    tables (``departement, praticiens, population, densite_10000,
-    rapport_reference, noyau, couvert``; FINESS counts establishments).
+    tables (``departement, activites`` — activity lines of the latest
+    extraction — or ``etablissements`` for FINESS, ``population,
+    densite_10000, rapport_reference, noyau, couvert``).
     ``zones``: per compared area (``libelle, niveau, code``): ``annuaire``,
     ``finess`` (bool: covered) and ``non_couverts`` (départements missing).
     ``departements``/``finess_departements``: codes covered.
@@ -152,6 +153,10 @@ class RegistryCoverageSection:
     finess: pd.DataFrame
     zones: pd.DataFrame
     note: str | None = None
+    #: Activity lines per dated extraction and département (``extraction, departement, activites``), and the
+    #: départements' populations: whether each extraction covers an area (supply dynamics).
+    extraction_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    populations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass

@@ -16,12 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis.population.income import (
-    APPROXIMATION_LABEL,
-    INCOME_INDICATORS,
-    approximate_income,
-    territory_income,
-)
+from pipeline.analysis.population.income import APPROXIMATION_LABEL, INCOME_INDICATORS, territory_income
 from pipeline.analysis.population.income_units import unit_income
 from pipeline.analysis.population.need import AGE_NEED_EXPLANATION, age_need_by_unit, age_need_of
 from pipeline.analysis.population.territory_type import (
@@ -34,7 +29,6 @@ from pipeline.analysis.population.territory_type import (
 from pipeline.app.sections.apl import unit_apl
 from pipeline.model.profile import AgeNeedSection, IncomeSection, TerritoryTypeSection
 from pipeline.store.queries import characteristics as queries
-from pipeline.store.queries import geography
 
 #: The workbook's APL of year N uses the populations of year N - 2 (« Population standardisée 2021 » on
 #: the sheet « APL 2023 »).
@@ -98,10 +92,41 @@ def age_need_section(official_apl: pd.DataFrame, units: pd.DataFrame, zones: pd.
 # --------------------------------------------------------------------------- income
 
 
-def _zone_income(rows: pd.DataFrame, communes: pd.DataFrame) -> dict[str, float]:
-    territory = pd.DataFrame({"code": communes["unit_code"].astype(str), "population": communes["population"]})
-    result = approximate_income(rows, territory, code_column="unite")
-    return {key: figure.value for key, figure in result.figures.items()}
+def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
+    """Approximate income of départements, régions and France from their communes' rows, in one pass.
+
+    The same figure as :func:`pipeline.analysis.population.income.approximate_income`
+    (mean of the published communal values weighted by the persons of the
+    households; secret values left out), computed for every zone at once.
+
+    Parameters
+    ----------
+    rows
+        :func:`pipeline.store.queries.characteristics.filosofi_zone_rows`.
+
+    Returns
+    -------
+    DataFrame
+        ``niveau`` (``departement``, ``region``, ``france``), ``code`` and one
+        column per indicator (NaN when no row of the zone has the value).
+    """
+    frame = rows.assign(france="")
+    weights = pd.to_numeric(frame["personnes"], errors="coerce").astype("float64")
+    secret = frame["secret"].fillna(False).astype(bool)
+    out = []
+    for level, column in (("departement", "departement"), ("region", "region"), ("france", "france")):
+        figures = {}
+        for indicator in INCOME_INDICATORS:
+            values = pd.to_numeric(frame[indicator], errors="coerce").astype("float64")
+            if indicator != "mediane":
+                values = values.mask(secret)
+            usable = values.notna() & (weights > 0)
+            grouped = pd.DataFrame({"zone": frame.loc[usable, column], "wv": (values * weights)[usable],
+                                    "w": weights[usable]}).groupby("zone")[["wv", "w"]].sum()
+            figures[indicator] = grouped["wv"] / grouped["w"]
+        table = pd.DataFrame(figures)
+        out.append(table.rename_axis("code").reset_index().assign(niveau=level))
+    return pd.concat(out, ignore_index=True)[["niveau", "code", *INCOME_INDICATORS]]
 
 
 def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: pd.DataFrame) -> IncomeSection:
@@ -114,13 +139,12 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
                              per_unit=empty, zones_method="", unavailable=reason)
     rows = queries.filosofi_of_units(con, codes)
     territory = pd.DataFrame({"code": codes, "population": units["population"].to_numpy()})
-    result = territory_income(rows, territory, queries.filosofi_epci(con), queries.filosofi_epci_members(con),
+    result = territory_income(rows, territory, queries.filosofi_epci(con),
+                              queries.filosofi_epci_members(con, units["commune_code"].astype(str)),
                               code_column="unite")
     outside = set(units.loc[units["departement"].astype(str).isin(FILOSOFI_EXCLUDED), "unit_code"].astype(str))
     per_unit = unit_income(rows, codes, outside_field=outside)
-    all_rows = queries.filosofi_zone_rows(con)
-    current = geography.units(con)
-    current = current[current["type"] == "commune-actuelle"]
+    references = zone_income(queries.filosofi_zone_rows(con)).set_index(["niveau", "code"])
     out = []
     for zone in zones.itertuples():
         record: dict[str, object] = {"libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code}
@@ -128,14 +152,9 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             record.update({key: figure.value for key, figure in result.figures.items()})
             record["methode"] = result.label
         else:
-            if zone.niveau == "departement":
-                mask_rows, mask_units = all_rows["departement"] == zone.code, current["departement"] == zone.code
-            elif zone.niveau == "region":
-                mask_rows, mask_units = all_rows["region"] == zone.code, current["region"] == zone.code
-            else:
-                mask_rows = pd.Series(True, index=all_rows.index)
-                mask_units = current["region"].notna()
-            record.update(_zone_income(all_rows[mask_rows], current[mask_units]))
+            key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
+            values = references.loc[key] if key in references.index else pd.Series(dtype="float64")
+            record.update({indicator: float(values.get(indicator, np.nan)) for indicator in INCOME_INDICATORS})
             record["methode"] = APPROXIMATION_LABEL
         out.append(record)
     frame = pd.DataFrame(out, columns=["libelle", "niveau", "code", *INCOME_INDICATORS, "methode"])

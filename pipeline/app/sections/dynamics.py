@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline.analysis.dynamics import NO_FORECAST_NOTE, changes_by_place, supply_dynamics, territory_changes
 from pipeline.app.sections.registry_coverage import extraction_coverage
-from pipeline.model.profile import DynamicsPeriod, DynamicsSection
+from pipeline.model.profile import DynamicsPeriod, DynamicsSection, RegistryCoverageSection
 from pipeline.nomenclatures import GROUPES_TRAME
 from pipeline.store.queries import registry_history
 
@@ -43,8 +43,14 @@ def _with_total(before: pd.DataFrame, after: pd.DataFrame, units: list[str]) -> 
     return _order(territory, ["groupe"]), _order(per_unit.rename(columns={"unite": "lieu"}), ["lieu", "groupe"])
 
 
-def dynamics_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> DynamicsSection:
-    """Arrivals, departures and net change between the latest extractions, for the territory and per unit."""
+def dynamics_section(
+    con: duckdb.DuckDBPyConnection, units: pd.DataFrame, coverage: RegistryCoverageSection | None
+) -> DynamicsSection:
+    """Arrivals, departures and net change between the latest extractions, for the territory and per unit.
+
+    ``coverage`` tells which départements each extraction covers: a pair of
+    extractions that does not both cover the territory is withheld.
+    """
     dates = registry_history.extraction_dates(con)
     if len(dates) < 2:
         reason = ("une seule extraction de l'Annuaire Santé est chargée" if dates else
@@ -63,7 +69,7 @@ def dynamics_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> Dyn
         found = registry_history.territory_activities(con, day, communes, arrondissements)
         # The analysis places activities in ``unite``: the territory's unit holding each one.
         frames[day] = found.assign(unite=found["lieu"])[["rpps", "groupe", "unite", "commune"]]
-    covers = {day: extraction_coverage(con, day, departements) for day in kept}
+    covers = {day: coverage is None or extraction_coverage(coverage, day, departements) for day in kept}
     periods = []
     for change in supply_dynamics([(day, frames[day]) for day in kept], territory_units=codes):
         territory, per_unit = _with_total(frames[change.start], frames[change.end], codes)

@@ -69,11 +69,11 @@ def registry_coverage(
 
 def profile_sections(
     con: duckdb.DuckDBPyConnection, units: pd.DataFrame, areas: AreasSection, official_apl: pd.DataFrame,
-    apl: AplSection,
+    apl: AplSection, coverage: RegistryCoverageSection | None,
 ) -> ProfileParts:
     """APL variants per area (set on ``apl``), age-related need, income, territory type and supply dynamics."""
     apl.zones = apl_zones(apl_queries.apl_workbook_rows(con), units, areas.zones)
-    dynamics = dynamics_section(con, units) if registry_history.extraction_dates(con) else None
+    dynamics = dynamics_section(con, units, coverage) if registry_history.extraction_dates(con) else None
     return ProfileParts(
         age_need=age_need_section(official_apl, units, areas.zones),
         income=income_section(con, units, areas.zones),

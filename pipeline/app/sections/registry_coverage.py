@@ -7,7 +7,9 @@ meaningless (« France 0,18 médecin généraliste pour 10 000 habitants »).
 :func:`pipeline.analysis.registry_coverage.registry_coverage` decides, from
 per-département counts, which départements the file covers; densities are
 then given only for areas whose every département is covered, and « non
-disponible (extraction limitée aux départements …) » elsewhere.
+disponible (extraction limitée aux départements …) » elsewhere. The counts
+are activity lines per département (an order of magnitude is all the decision
+needs; one scan of the table serves every dated extraction).
 """
 
 from __future__ import annotations
@@ -38,21 +40,23 @@ def _coverage(deps: pd.DataFrame, counts: pd.DataFrame, column: str) -> Registry
     return registry_coverage(frame[["departement", "praticiens", "population"]], MIN_FRACTION, CORE_SHARE)
 
 
-def extraction_coverage(con: duckdb.DuckDBPyConnection, extraction: date, departements: list[str]) -> bool:
+def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, departements: list[str]) -> bool:
     """Whether one dated Annuaire Santé extraction covers every département of ``departements``."""
-    deps = registry_history.departement_populations(con)
-    counts = registry_history.practitioners_by_departement(con, extraction)
-    return area_coverage(_coverage(deps, counts, "praticiens"), departements).complete
+    counts = coverage.extraction_counts
+    own = counts[counts["extraction"] == extraction][["departement", "activites"]]
+    return area_coverage(_coverage(coverage.populations, own, "activites"), departements).complete
 
 
 def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection) -> RegistryCoverageSection | None:
     """Coverage of the loaded registries, per compared area; None when no registry is loaded."""
-    practitioners = registry_history.practitioners_by_departement(con)
+    counts = registry_history.activities_by_departement(con)
     establishments = registry_history.establishments_by_departement(con)
-    if practitioners.empty and establishments.empty:
+    if counts.empty and establishments.empty:
         return None
     deps = registry_history.departement_populations(con)
-    registry = _coverage(deps, practitioners, "praticiens")
+    latest = counts[counts["extraction"] == counts["extraction"].max()] if len(counts) else counts
+    practitioners = latest[["departement", "activites"]]
+    registry = _coverage(deps, practitioners, "activites")
     finess = _coverage(deps, establishments.rename(columns={"etablissements": "n"}), "n")
     finess_table = finess.table.rename(columns={"praticiens": "etablissements"})
     rows = []
@@ -78,7 +82,8 @@ def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection) -> Reg
                 "faussement bas.")
     return RegistryCoverageSection(
         departements=covered, finess_departements=finess_covered, complete=complete,
-        registry=registry.table, finess=finess_table, zones=zones, note=note,
+        registry=registry.table.rename(columns={"praticiens": "activites"}), finess=finess_table, zones=zones,
+        note=note, extraction_counts=counts, populations=deps[["departement", "population"]],
     )
 
 

@@ -57,20 +57,25 @@ def filosofi_epci(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM filosofi_epci").df()
 
 
-def filosofi_epci_members(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """EPCI of the Filosofi geography (1 January 2021) → their communes, in current codes.
+def filosofi_epci_members(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> dict[str, list[str]]:
+    """EPCI of the Filosofi geography (1 January 2021) holding one of ``communes`` → all their communes.
 
-    The 2021 package's communes carry their EPCI; each 2021 code is mapped to
-    its current commune (merged communes give one current code).
+    Compositions are in current codes: each 2021 code is mapped to its current
+    commune (merged communes give one current code).
     """
-    frame = con.execute(
-        """
-        SELECT DISTINCT c.epci, coalesce(m.current_code, c.code) AS commune
-        FROM communes c LEFT JOIN cog_mapping m ON m.code = c.code
-        WHERE c.vintage = ? AND c.type = 'commune-actuelle' AND c.epci IS NOT NULL
-        """,
-        [FILOSOFI_EPCI_VINTAGE],
-    ).df()
+    with registered_codes(con, "_epci_communes", communes):
+        frame = con.execute(
+            """
+            WITH members AS (
+                SELECT DISTINCT c.epci, coalesce(m.current_code, c.code) AS commune
+                FROM communes c LEFT JOIN cog_mapping m ON m.code = c.code
+                WHERE c.vintage = ? AND c.type = 'commune-actuelle' AND c.epci IS NOT NULL
+            )
+            SELECT epci, commune FROM members
+            WHERE epci IN (SELECT epci FROM members WHERE commune IN (SELECT code FROM _epci_communes))
+            """,
+            [FILOSOFI_EPCI_VINTAGE],
+        ).df()
     return {str(epci): sorted(group["commune"].astype(str)) for epci, group in frame.groupby("epci")}
 
 

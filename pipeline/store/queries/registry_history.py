@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from pipeline.geography import departement_of
 from pipeline.store.queries import current_vintage, has_rows, registered_codes
 
 
@@ -67,29 +68,22 @@ def departement_populations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def practitioners_by_departement(con: duckdb.DuckDBPyConnection, extraction: date | None = None) -> pd.DataFrame:
-    """Distinct practitioners with a located activity per département: ``departement, praticiens``.
+def activities_by_departement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Located activity lines of every extraction per département: ``extraction, departement, activites``.
 
-    ``extraction`` None: the latest extraction (the one supply figures use).
-    A practitioner active in two départements counts in each.
+    A count of lines, not of distinct practitioners: it only serves to tell
+    which départements an extraction covers (an order of magnitude), and one
+    scan of the table answers for every extraction.
     """
     if not has_rows(con, "ps_activites"):
-        return pd.DataFrame({"departement": pd.Series(dtype=str), "praticiens": pd.Series(dtype="int64")})
-    condition = "a.extraction = (SELECT max(extraction) FROM ps_activites)" if extraction is None \
-        else "a.extraction = $extraction"
-    params: dict[str, object] = {"vintage": current_vintage()}
-    if extraction is not None:
-        params["extraction"] = extraction
-    return con.execute(
-        f"""
-        SELECT c.departement, count(DISTINCT a.rpps) AS praticiens
-        FROM ps_activites a
-        JOIN communes c ON c.code = a.commune AND c.vintage = $vintage AND c.type = 'commune-actuelle'
-        WHERE {condition} AND a.commune IS NOT NULL
-        GROUP BY c.departement
-        """,
-        params,
-    ).df()
+        return pd.DataFrame({"extraction": pd.Series(dtype=object), "departement": pd.Series(dtype=str),
+                             "activites": pd.Series(dtype="int64")})
+    # Grouping on a 3-character prefix is one cheap scan; the département is derived below.
+    frame = con.execute(
+        "SELECT extraction, left(commune, 3) AS prefixe, count(*) AS activites FROM ps_activites GROUP BY ALL"
+    ).df().dropna(subset=["prefixe"])
+    frame["departement"] = [departement_of(p + "00") for p in frame["prefixe"]]
+    return frame.groupby(["extraction", "departement"], as_index=False)["activites"].sum()
 
 
 def establishments_by_departement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
