@@ -75,7 +75,9 @@ class IncomeSection:
     ``per_unit``: ``unit_code, codes_source, mediane, mediane_approchee, d1,
     d9, part_minima_sociaux, secret, fusion, statut`` (``statut``: « publié »,
     « non diffusé (secret statistique) », « absent du fichier »…).
-    ``method`` is ``approximation`` or ``epci``; ``label`` its French wording.
+    ``method`` is ``approximation``, ``epci`` (the territory is exactly an EPCI
+    of the file) or ``commune`` (one commune, or every arrondissement of a
+    city: the file's own row); ``label`` its French wording.
     """
 
     available: bool

@@ -12,11 +12,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis.population.income import APPROXIMATION_LABEL, INCOME_INDICATORS, territory_income
+from pipeline.analysis.population.income import (
+    APPROXIMATION_LABEL,
+    INCOME_INDICATORS,
+    epci_income,
+    territory_income,
+)
 from pipeline.analysis.population.income_units import unit_income
 from pipeline.analysis.population.need import AGE_NEED_EXPLANATION, age_need_by_unit, age_need_of
 from pipeline.analysis.population.territory_type import (
@@ -27,6 +34,7 @@ from pipeline.analysis.population.territory_type import (
     zones_of_units,
 )
 from pipeline.app.sections.apl import unit_apl
+from pipeline.geography import arrondissements_of, city_of_arrondissement
 from pipeline.model.profile import AgeNeedSection, IncomeSection, TerritoryTypeSection
 from pipeline.store.queries import characteristics as queries
 
@@ -129,6 +137,22 @@ def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)[["niveau", "code", *INCOME_INDICATORS]]
 
 
+def _exact_commune(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, codes: list[str]
+) -> tuple[str, pd.Series] | None:
+    """The file's own row when the territory is one commune (one row), or every arrondissement of a city."""
+    if len(codes) == 1 and len(rows) == 1:
+        return codes[0], rows.iloc[0]
+    cities = {city_of_arrondissement(c) for c in codes}
+    if len(cities) == 1 and None not in cities:
+        city = str(next(iter(cities)))
+        if set(codes) == set(arrondissements_of(city)):
+            whole = queries.filosofi_of_units(con, [city])
+            if len(whole) == 1:
+                return city, whole.iloc[0]
+    return None
+
+
 def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: pd.DataFrame) -> IncomeSection:
     """Filosofi 2019 figures of the territory, of its units and of the areas compared."""
     codes = [str(c) for c in units["unit_code"]]
@@ -142,6 +166,11 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     result = territory_income(rows, territory, queries.filosofi_epci(con),
                               queries.filosofi_epci_members(con, units["commune_code"].astype(str)),
                               code_column="unite")
+    exact = _exact_commune(con, rows, codes)
+    if exact is not None and result.method != "epci":
+        code, row = exact
+        result = replace(epci_income(row, territory, code), method="commune", epci=None,
+                         label=f"valeur exacte de la commune {code} (Filosofi)")
     outside = set(units.loc[units["departement"].astype(str).isin(FILOSOFI_EXCLUDED), "unit_code"].astype(str))
     per_unit = unit_income(rows, codes, outside_field=outside)
     references = zone_income(queries.filosofi_zone_rows(con)).set_index(["niveau", "code"])

@@ -91,6 +91,8 @@ def income_part(d: Diagnostic) -> dict[str, Any]:
     if i.method == "epci":
         intro = (f"Le territoire est exactement l'EPCI {i.epci} de la géographie de Filosofi (EPCI au 1er janvier "
                  f"2021) : ses chiffres sont les valeurs exactes de l'EPCI.")
+    elif i.method == "commune":
+        intro = f"Chiffres du territoire : {i.label}."
     else:
         intro = ("Chiffres du territoire : approximation. Une médiane ou un décile d'un territoire ne se déduit pas "
                  "de ceux de ses communes ; la valeur donnée est la moyenne des valeurs communales pondérée par le "

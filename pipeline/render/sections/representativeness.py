@@ -15,6 +15,7 @@ LABELS = {
     "groupe": "Professionnels et organisations de santé",
     "professionnels_territoire": "Professionnels (ou structures) du territoire",
     "adherents": "Ayant adhéré à la CPTS",
+    "part_adherents_pct": "Part des adhérents (%)",
     "gouvernance": "Participant à la gouvernance",
     "elaboration": "Ayant participé à l'élaboration du projet de santé",
     "non_renseigne": "Non renseigné (gouvernance / élaboration)",
@@ -37,8 +38,10 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
     table = pd.DataFrame({
         LABELS["groupe"]: t["groupe"],
         LABELS["professionnels_territoire"]: [cell(v) for v in t["professionnels_territoire"]],
+        LABELS["adherents"]: [cell(v) for v in t["adherents"]],
+        LABELS["part_adherents_pct"]: [cell(v, 1) for v in t["part_adherents_pct"]],
         **{LABELS[c]: [_count(n, pct) for n, pct in zip(t[c], t[f"part_{c}_pct"], strict=True)]
-           for c in ("adherents", "gouvernance", "elaboration")},
+           for c in ("gouvernance", "elaboration")},
         LABELS["non_renseigne"]: t["gouvernance_non_renseigne"].astype(str) + " / "
         + t["elaboration_non_renseigne"].astype(str),
     })
