@@ -43,7 +43,11 @@ def _coverage(deps: pd.DataFrame, counts: pd.DataFrame, column: str) -> Registry
 def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, departements: list[str]) -> bool:
     """Whether one dated Annuaire Santé extraction covers every département of ``departements``."""
     counts = coverage.extraction_counts
-    own = counts[counts["extraction"] == extraction][["departement", "activites"]]
+    if counts.empty:
+        return False
+    # DuckDB gives DATE columns as timestamps: compare calendar days.
+    days = pd.to_datetime(counts["extraction"]).dt.date
+    own = counts[days == extraction][["departement", "activites"]]
     return area_coverage(_coverage(coverage.populations, own, "activites"), departements).complete
 
 
@@ -54,7 +58,8 @@ def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection) -> Reg
     if counts.empty and establishments.empty:
         return None
     deps = registry_history.departement_populations(con)
-    latest = counts[counts["extraction"] == counts["extraction"].max()] if len(counts) else counts
+    latest = counts[pd.to_datetime(counts["extraction"]) == pd.to_datetime(counts["extraction"]).max()] \
+        if len(counts) else counts
     practitioners = latest[["departement", "activites"]]
     registry = _coverage(deps, practitioners, "activites")
     finess = _coverage(deps, establishments.rename(columns={"etablissements": "n"}), "n")
