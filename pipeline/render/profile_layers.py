@@ -14,8 +14,8 @@ LAYER_LABELS: dict[str, str] = {
     "part_minima_sociaux": "Part des minima sociaux dans le revenu disponible 2019 (%)",
     "unite_urbaine": "Unité urbaine 2020 (INSEE)",
     "aire_attraction": "Aire d'attraction des villes 2020 (INSEE)",
-    "solde_professionnels": "Solde des professionnels de santé (arrivées − départs)",
-    "solde_mg": "Solde des médecins généralistes (arrivées − départs)",
+    "solde_professionnels": "Solde des professionnels de santé",
+    "solde_mg": "Solde des médecins généralistes",
 }
 
 
@@ -28,7 +28,7 @@ def profile_indicators(d: Diagnostic) -> dict[str, str]:
             continue
         if column.startswith("solde_") and d.dynamics is not None and d.dynamics.periods:
             period = d.dynamics.periods[-1]
-            label = f"{label} du {period.start:%d/%m/%Y} au {period.end:%d/%m/%Y}"
+            label = f"{label} (arrivées − départs) {period.start:%d/%m/%Y} → {period.end:%d/%m/%Y}"
             if d.demo_data:
                 label += " (données fictives)"
         labels[column] = label

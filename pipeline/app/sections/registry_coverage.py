@@ -84,7 +84,8 @@ def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection) -> Reg
             parts.append("l'extraction FINESS chargée ne couvre que " + _departements(finess_covered))
         note = ("Couverture des fichiers : " + " ; ".join(parts) + ". Les effectifs et densités des zones "
                 "qu'elles ne couvrent pas sont « non disponibles » : calculés sur ce fichier, ils seraient "
-                "faussement bas.")
+                "faussement bas. Les flux modélisés et l'APL approchée ne voient pas non plus l'offre des "
+                "départements non couverts.")
     return RegistryCoverageSection(
         departements=covered, finess_departements=finess_covered, complete=complete,
         registry=registry.table.rename(columns={"praticiens": "activites"}), finess=finess_table, zones=zones,
