@@ -25,6 +25,39 @@ PROFILE_SHEETS: dict[str, str] = {
     "representativite_trame": "Représentativité (Trame)",
     "adherents_rapproches": "Adhérents rapprochés",
 }
+#: Title of each table (workbook, documents).
+PROFILE_TITLES: dict[str, str] = {
+    "unites_profil": "Profil de chaque commune : année de population, APL, besoin lié à l'âge, revenus, type",
+    "zones_comparaison": "Zones comparées : territoire, départements, régions, France",
+    "offre_par_zone": "Densité de professionnels dans chaque département et région du territoire",
+    "apl_zones": "APL (toutes et moins de 65 ans) et population sous le seuil de 2,5 par zone",
+    "besoin_age": "Indice de besoin lié à l'âge par zone",
+    "revenus": "Revenus (Filosofi 2019) par zone",
+    "type_territoire": "Population par type de territoire",
+    "dynamique_territoire": "Arrivées et départs de professionnels dans le territoire",
+    "dynamique_unites": "Arrivées et départs de professionnels par commune",
+    "couverture_offre": "Départements couverts par les extractions chargées",
+    "representativite_trame": "Représentativité : tableau de la Trame",
+    "adherents_rapproches": "Adhérents rapprochés de l'Annuaire Santé par leur RPPS",
+}
+#: Source line of each table (French).
+PROFILE_SOURCES: dict[str, str] = {
+    "unites_profil": "INSEE (populations légales, Filosofi 2019, table d'appartenance 2024), DREES (APL 2023)",
+    "zones_comparaison": "INSEE, populations légales (Etalab, découpage administratif)",
+    "offre_par_zone": "Annuaire Santé (extraction RPPS/ADELI)",
+    "apl_zones": "DREES, APL aux médecins généralistes 2022-2023",
+    "besoin_age": "DREES, APL 2023 (populations 2021 standardisées)",
+    "revenus": "INSEE, Filosofi 2019 (base communale et EPCI)",
+    "type_territoire": "INSEE, table d'appartenance géographique des communes 2024 (UU2020, AAV2020)",
+    "dynamique_territoire": "Annuaire Santé, extractions datées",
+    "dynamique_unites": "Annuaire Santé, extractions datées",
+    "couverture_offre": "Annuaire Santé et FINESS chargés ; populations légales INSEE",
+    "representativite_trame": "Fichier des adhérents fourni (ADHERENTS=), Annuaire Santé, FINESS",
+    "adherents_rapproches": "Fichier des adhérents fourni (ADHERENTS=), Annuaire Santé",
+}
+#: Columns of the dynamics tables, in French.
+DYNAMICS_COLUMNS = {"present_start": "presents_debut", "present_end": "presents_fin", "arrivals": "arrivees",
+                    "departures": "departs", "net_change": "solde"}
 #: Of them, the tables also written as CSV.
 PROFILE_CSV: tuple[str, ...] = tuple(PROFILE_SHEETS)
 #: Tables built on the Annuaire Santé (marked « données fictives de démonstration » when it is).
@@ -67,7 +100,8 @@ def _dynamics(d: Diagnostic) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
             units.append(p.per_unit.assign(**extra))
         else:
             territory.append(pd.DataFrame([extra]))
-    return pd.concat(territory, ignore_index=True), (pd.concat(units, ignore_index=True) if units else None)
+    return (pd.concat(territory, ignore_index=True).rename(columns=DYNAMICS_COLUMNS),
+            pd.concat(units, ignore_index=True).rename(columns=DYNAMICS_COLUMNS) if units else None)
 
 
 def profile_tables(d: Diagnostic) -> dict[str, pd.DataFrame]:
@@ -87,10 +121,11 @@ def profile_tables(d: Diagnostic) -> dict[str, pd.DataFrame]:
     out["dynamique_territoire"], out["dynamique_unites"] = _dynamics(d)
     if d.registry_coverage is not None:
         c = d.registry_coverage
-        out["couverture_offre"] = pd.concat([c.registry.assign(fichier="Annuaire Santé"),
-                                             c.finess.rename(columns={"etablissements": "praticiens"})
-                                             .assign(fichier="FINESS (établissements)")], ignore_index=True)
+        out["couverture_offre"] = pd.concat([
+            c.registry.rename(columns={"activites": "effectif"}).assign(fichier="Annuaire Santé (lignes d'activité)"),
+            c.finess.rename(columns={"etablissements": "effectif"}).assign(fichier="FINESS (établissements)"),
+        ], ignore_index=True)
     if d.members is not None:
         out["representativite_trame"] = d.members.table
-        out["adherents_rapproches"] = d.members.matches
+        out["adherents_rapproches"] = d.members.matches.rename(columns={"ligne": "ligne_adherents"})
     return {name: frame for name, frame in out.items() if frame is not None and not frame.empty}

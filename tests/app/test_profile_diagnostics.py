@@ -372,7 +372,7 @@ def test_dynamics_tables_per_unit(runs: dict[str, Any]) -> None:
     units = pd.read_csv(runs["marseille"]["tables"] / "dynamique_unites.csv", dtype={"lieu": str, "commune": str})
     assert set(units["lieu"]) == set(raw.MARSEILLE_11_13)
     assert (units["commune"] == "13055").all()
-    assert (units["net_change"] == units["arrivals"] - units["departures"]).all()
+    assert (units["solde"] == units["arrivees"] - units["departs"]).all()
     assert units["avertissement"].eq("données fictives de démonstration").all()
 
 
