@@ -10,8 +10,9 @@ from pipeline.model.profile import MembersSection
 from pipeline.sources.adherents import TRAME_ROWS, adherent_notes
 from pipeline.store.queries import registry_history
 
-#: Columns of the legacy representativeness table (``Diagnostic.representativeness``).
-LEGACY_COLUMNS = ["groupe", "praticiens", "adherents", "part_adherents_pct"]
+#: Columns of the professions' representativeness table (``Diagnostic.representativeness``: summary.json key
+#: ``representativeness``, the Word Trame's members table).
+LEGACY_COLUMNS = ["groupe", "praticiens", "adherents", "part_adherents_pct", "gouvernance", "elaboration"]
 
 
 def members_section(
@@ -46,7 +47,7 @@ def members_section(
 
 def legacy_table(section: MembersSection) -> pd.DataFrame:
     """The professions' part of the table in its earlier shape (``groupe, praticiens, adherents,
-    part_adherents_pct``)."""
+    part_adherents_pct``), with the governance and writing counts (``gouvernance``, ``elaboration``)."""
     professions = section.table[section.table["unite"] != "structures"]
     return professions.rename(columns={"professionnels_territoire": "praticiens"})[LEGACY_COLUMNS] \
         .reset_index(drop=True)
