@@ -109,7 +109,7 @@ def runs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                 code = cli.main(args)
             assert code == 0, stderr.getvalue()
             text = stdout.getvalue()
-            tables = Path(re.search(r"tableaux : (.+)", text).group(1).strip())  # type: ignore[union-attr]
+            tables = Path(re.search(r"tableaux[^:\n]*: (.+)", text).group(1).strip())  # type: ignore[union-attr]
             report = Path(re.search(r"rapport : (.+)", text).group(1).strip())  # type: ignore[union-attr]
             out[key] = {
                 "summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),

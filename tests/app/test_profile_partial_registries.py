@@ -83,7 +83,7 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
             with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
                 code = cli.main(["diagnostic", spec])
             assert code == 0, stderr.getvalue()
-            tables = Path(re.search(r"tableaux : (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
+            tables = Path(re.search(r"tableaux[^:\n]*: (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
             report = Path(re.search(r"rapport : (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
             text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8")))
             out[key] = {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),

@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import fmt
-from pipeline.render.sections.display import NOT_AVAILABLE, cell, shown
+from pipeline.render.sections.display import NOT_AVAILABLE, bounded, cell, shown
 
 INCOME_LABELS = {
     "mediane": "Revenu médian (€/UC)", "d1": "1er décile (€/UC)", "d9": "9e décile (€/UC)",
@@ -52,9 +52,10 @@ def age_need_part(d: Diagnostic) -> dict[str, Any]:
                      labels={"unit_code": "Code INSEE", "nom": "Commune", "indice_besoin_age": "Indice",
                              "population_standardisee": "Population standardisée",
                              "population_totale": "Population totale"})
+    per_unit_table = bounded({"title": "Indice de besoin lié à l'âge par commune", "data": per_unit},
+                             -a.per_unit["indice_besoin_age"], "au besoin lié à l'âge le plus élevé")
     return {"title": "Besoin de soins lié à l'âge", "paragraphs": paragraphs, "tables": [
-        {"title": "Indice de besoin lié à l'âge : territoire et références", "data": zones},
-        {"title": "Indice de besoin lié à l'âge par commune", "data": per_unit}]}
+        {"title": "Indice de besoin lié à l'âge : territoire et références", "data": zones}, per_unit_table]}
 
 
 def _unit_income_table(d: Diagnostic) -> pd.DataFrame:
@@ -115,10 +116,11 @@ def income_part(d: Diagnostic) -> dict[str, Any]:
     return {"title": title, "paragraphs": paragraphs, "tables": [
         {"title": "Revenus : territoire et références", "data": zone_table,
          "note": f"Territoire : {i.label}. Département, région, France : {i.zones_method}."},
-        {"title": "Revenus par commune", "data": per_unit,
-         "note": "Filosofi couvre la France métropolitaine et les DROM hors Mayotte ; les plus petites communes sont "
-                 "absentes du fichier ; dans les petites communes seule la médiane est diffusée. Géographie du "
-                 "fichier : communes de 2021 rattachées aux communes actuelles."}]}
+        bounded({"title": "Revenus par commune", "data": per_unit,
+                 "note": "Filosofi couvre la France métropolitaine et les DROM hors Mayotte ; les plus petites "
+                         "communes sont absentes du fichier ; dans les petites communes seule la médiane est "
+                         "diffusée. Géographie du fichier : communes de 2021 rattachées aux communes actuelles."},
+                i.per_unit["mediane"].fillna(i.per_unit["mediane_approchee"]), "au revenu médian le plus bas")]}
 
 
 def territory_type_part(d: Diagnostic) -> dict[str, Any]:
@@ -150,7 +152,8 @@ def territory_type_part(d: Diagnostic) -> dict[str, Any]:
                              "aav_classe_libelle": "Taille de l'aire"})
     return {"title": title, "paragraphs": paragraphs, "tables": [
         {"title": "Population par type de territoire", "data": table},
-        {"title": "Type de territoire par commune", "data": per_unit}], "notes": [*t.notes, AAV_NOTE]}
+        bounded({"title": "Type de territoire par commune", "data": per_unit},
+                -t.per_unit["densite_hab_km2"], "les plus denses")], "notes": [*t.notes, AAV_NOTE]}
 
 
 def characteristics_section(d: Diagnostic) -> dict[str, Any]:

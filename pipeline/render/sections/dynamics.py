@@ -7,7 +7,7 @@ from typing import Any
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.profile import DynamicsPeriod
 from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE
-from pipeline.render.sections.display import shown
+from pipeline.render.sections.display import bounded, shown
 
 LABELS = {"groupe": "Profession", "present_start": "Présents au début", "present_end": "Présents à la fin",
           "arrivals": "Arrivées", "departures": "Départs", "net_change": "Solde"}
@@ -39,10 +39,14 @@ def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
     per_unit = per_unit[(per_unit["arrivals"] > 0) | (per_unit["departures"] > 0)]
     per_unit = per_unit.assign(nom=per_unit["lieu"].map(names))[
         ["lieu", "nom", "groupe", "present_start", "present_end", "arrivals", "departures", "net_change"]]
+    rows = bounded({"title": f"Arrivées et départs {_day(period)} par commune et profession (avec au moins un "
+                             "mouvement)", "data": shown(per_unit, labels={**LABELS, "lieu": "Code INSEE",
+                                                                          "nom": "Commune"})},
+                   -(per_unit["arrivals"] + per_unit["departures"]), "aux mouvements les plus nombreux",
+                   "dynamique_unites.csv et la feuille « Dynamique - communes » de diagnostic.xlsx", noun="lignes")
     return {"title": title, "paragraphs": paragraphs, "tables": [
         {"title": f"Arrivées et départs {_day(period)} par profession", "data": shown(period.territory, labels=LABELS)},
-        {"title": f"Arrivées et départs {_day(period)} par commune (unités avec au moins un mouvement)",
-         "data": shown(per_unit, labels={**LABELS, "lieu": "Code INSEE", "nom": "Commune"})},
+        rows,
     ]}
 
 
