@@ -49,8 +49,6 @@ def communes_table(d: Diagnostic) -> pd.DataFrame:
         "commune_de_rattachement": u["commune_code"],
         "codes_postaux": u["codes_postaux"],
         f"population_{d.population.year}": u["population"],
-        "annee_population": u["unit_code"].map(d.population.legal_years.set_index("unit_code")["annee_population"])
-        if len(d.population.legal_years) else d.population.year,
         "surface_km2": u["surface_km2"].round(2),
         "densite_hab_km2": u["densite_hab_km2"].round(1),
         "particularites_qpv_zip_zac": u["particularites"],

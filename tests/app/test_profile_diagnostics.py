@@ -158,8 +158,8 @@ def test_mayotte_territory_carries_its_census_year_and_no_evolution(runs: dict[s
     assert "population légale 2017" in report
     assert "Évolution de la population : non disponible" in report
     assert "évolué de 0" not in report
-    communes = pd.read_csv(runs["mayotte"]["tables"] / "communes.csv", dtype={"code_insee": str})
-    assert set(communes["annee_population"]) == {2017}
+    profile = pd.read_csv(runs["mayotte"]["tables"] / "unites_profil.csv", dtype={"code_insee": str})
+    assert len(profile) == 17 and set(profile["annee_population"]) == {2017}
 
 
 def test_mixed_territory_evolution_leaves_mayotte_out(runs: dict[str, Any]) -> None:
