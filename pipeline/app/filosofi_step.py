@@ -10,7 +10,9 @@ added together. Rows that reach no current commune are stored in
 
 from __future__ import annotations
 
+import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -18,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.app.steps import Scope, StepResult, combined_sha
+from pipeline.config import SourceFile
+from pipeline.errors import DownloadError
 from pipeline.sources.download import obtain
 from pipeline.sources.filosofi import (
     FILOSOFI_COMMUNES,
@@ -32,6 +36,8 @@ from pipeline.store.load import Provenance
 from pipeline.store.queries import geography, provenance
 
 STEP_NAME = "revenus Filosofi INSEE"
+#: Advanced and test setting: another address for INSEE's Filosofi zips (a local copy, a test server).
+FILOSOFI_URL_ENV = "CPTS_FILOSOFI_URL"
 #: Unmapped codes printed by ``make data`` (the table holds them all).
 SHOWN_UNMAPPED = 20
 
@@ -64,10 +70,31 @@ def filosofi_tables(
     }
 
 
+def sources() -> tuple[SourceFile, SourceFile]:
+    """The commune and EPCI files, from INSEE or from ``CPTS_FILOSOFI_URL`` when it names another server."""
+    base = os.environ.get(FILOSOFI_URL_ENV, "").strip().rstrip("/")
+    if not base:
+        return FILOSOFI_COMMUNES, FILOSOFI_EPCI
+    return (replace(FILOSOFI_COMMUNES, url=f"{base}/{FILOSOFI_COMMUNES.extra['archive']}"),
+            replace(FILOSOFI_EPCI, url=f"{base}/{FILOSOFI_EPCI.extra['archive']}"))
+
+
 def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
-    """Load Filosofi 2019 (mirror ``filosofi/``, or INSEE's zips when there is no mirror)."""
+    """Load Filosofi 2019 (mirror ``filosofi/``, or INSEE's zips when there is no mirror).
+
+    Income is one figure among many: when the files cannot be obtained (offline,
+    an older mirror without ``filosofi/``), the step says why in French and
+    ``make data`` goes on; the tables keep what an earlier load put there, and
+    diagnostics without them give income « non disponible ».
+    """
     start = time.perf_counter()
-    com_file, epci_file = obtain(FILOSOFI_COMMUNES, mirror), obtain(FILOSOFI_EPCI, mirror)
+    commune_source, epci_source = sources()
+    try:
+        com_file, epci_file = obtain(commune_source, mirror), obtain(epci_source, mirror)
+    except DownloadError as exc:
+        return StepResult(STEP_NAME, "impossible", 0, time.perf_counter() - start,
+                          [f"Filosofi 2019 non chargé : {exc} ; les revenus des diagnostics seront « non "
+                           "disponibles » (relancez « make data » une fois le fichier accessible)"])
     # The attachment to current units depends on the COG history: a new COG reloads the file.
     cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
     sha = scope.tag(combined_sha([com_file.sha256, epci_file.sha256, cog_sha]))

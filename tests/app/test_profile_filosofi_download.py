@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import http.server
 import io
 import shutil
@@ -59,10 +58,7 @@ def test_filosofi_downloaded_from_insee_when_no_mirror(
     from pipeline.app.steps import Scope
 
     url, hits = insee
-    for name in ("FILOSOFI_COMMUNES", "FILOSOFI_EPCI"):
-        source = getattr(filosofi_step, name)
-        monkeypatch.setattr(filosofi_step, name, dataclasses.replace(
-            source, url=f"{url}/{source.url.rsplit('/', 1)[1]}"))
+    monkeypatch.setenv(filosofi_step.FILOSOFI_URL_ENV, url)
     monkeypatch.setenv("CPTS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CPTS_DATA_MIRROR", raising=False)
     database = tmp_path / "cpts.duckdb"
@@ -81,3 +77,37 @@ def test_filosofi_downloaded_from_insee_when_no_mirror(
     assert kept.is_file()
     # The archive is kept: the second run reads it again without a request, and finds nothing changed.
     assert again.status == "inchangé" and sorted(hits.values()) == [1, 1]
+
+
+def test_filosofi_out_of_reach_does_not_stop_make_data(mirror: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older mirror without ``filosofi/`` (or INSEE out of reach): the other sources load, the step says why,
+    and a diagnostic gives income « non disponible »."""
+    from pipeline.app import data
+    from pipeline.app.diagnostic import compute
+    from pipeline.model import DataOptions, DiagnosticOptions
+    from pipeline.store.connection import connect
+    from pipeline.store.territory import resolve_territory
+
+    old_mirror = tmp_path / "mirror"
+    old_mirror.mkdir()
+    for entry in mirror.iterdir():
+        if entry.name != "filosofi":
+            (old_mirror / entry.name).symlink_to(entry)
+    monkeypatch.setenv("CPTS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CPTS_QUIET", "1")
+    report = data.run(DataOptions(mirror=old_mirror, departements=("04",), demo="never"))
+    steps = {step.name: step for step in report.steps}
+    step = steps["revenus Filosofi INSEE"]
+    assert step.status == "impossible"
+    assert "Filosofi 2019 non chargé : Fichier absent du miroir" in step.details[0]
+    assert "les revenus des diagnostics seront « non disponibles »" in step.details[0]
+    assert steps["APL DREES"].status == "chargé"
+    con = connect()
+    try:
+        spec = "communes:04070"
+        d = compute(con, resolve_territory(con, spec), DiagnosticOptions(spec))
+    finally:
+        con.close()
+    assert d.income is not None and not d.income.available
+    assert d.income.unavailable == "revenus non disponibles : Filosofi 2019 n'est pas chargé (lancez « make data »)"
