@@ -341,6 +341,9 @@ def _report(exc: BaseException) -> int:
     if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
         where = f" (fichier {exc.filename})" if exc.filename else ""
         _say(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}")
+        # Writers stopped mid-file by the same cause (openpyxl's sheet streams) would each print their own
+        # « Exception ignored » traceback when collected at exit, after the one French line.
+        sys.unraisablehook = lambda _: None
         return 1
     if isinstance(exc, MemoryError):
         _say(f"Erreur : mémoire insuffisante. {KEPT}")

@@ -36,8 +36,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from access import Access, weights
-from scipy.stats import spearmanr
 
+# Re-exported: the comparison with the official APL lives in its own module.
+from pipeline.analysis.rank_correlation import APL_COLUMN, rank_correlation, spearman  # noqa: F401
 from pipeline.errors import DataError, PipelineError, collect
 from pipeline.model import WhatIfChange, WhatIfSyntaxError
 
@@ -49,7 +50,6 @@ DREES_APL_STEPS_MINUTES: dict[float, float] = {10.0: 1.0, 15.0: 2.0 / 3.0, 20.0:
 DEFAULT_SPEED_KMH = 50.0
 """Assumed mean car speed on estimated road km (see docs/methods_flows_access.md)."""
 
-APL_COLUMN = "apl_approchee"
 APL_LABEL = "APL approchée"
 COLUMN_LABELS: dict[str, str] = {
     "code": "Code commune INSEE",
@@ -370,48 +370,3 @@ def territory_what_if(scenario: pd.DataFrame, population: pd.Series) -> pd.DataF
             figures.append(float((values[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else float("nan"))
         rows.append({"groupe": groupe, "avant": figures[0], "apres": figures[1], "ecart": figures[1] - figures[0]})
     return pd.DataFrame(rows, columns=["groupe", "avant", "apres", "ecart"])
-
-
-def rank_correlation(
-    approx: pd.DataFrame | pd.Series,
-    official: pd.DataFrame | pd.Series,
-    *,
-    approx_col: str = APL_COLUMN,
-    official_col: str = "apl",
-) -> tuple[float, int]:
-    """Spearman rank correlation between APL approchée and the official APL.
-
-    Parameters
-    ----------
-    approx
-        DataFrame ``code``, ``approx_col`` (output of :func:`approx_apl`) or
-        a Series indexed by code.
-    official
-        DataFrame ``code``, ``official_col`` (DuckDB table ``apl`` for one
-        year) or a Series indexed by code.
-
-    Returns
-    -------
-    (rho, n)
-        Spearman's rho over the ``n`` communes with a finite value in both;
-        ``rho`` is NaN when ``n < 3``.
-    """
-
-    def as_series(x: pd.DataFrame | pd.Series, col: str) -> pd.Series:
-        if isinstance(x, pd.Series):
-            s = x.copy()
-            s.index = s.index.astype(str)
-        else:
-            _check(x, ["code", col], "Comparaison APL")
-            s = pd.Series(x[col].to_numpy(), index=x["code"].astype(str))
-        s = pd.to_numeric(s, errors="coerce")
-        return s[~s.index.duplicated(keep="first")]
-
-    a = as_series(approx, approx_col)
-    b = as_series(official, official_col)
-    both = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").replace([np.inf, -np.inf], np.nan).dropna()
-    n = len(both)
-    if n < 3:
-        return float("nan"), n
-    rho = spearmanr(both["a"], both["b"]).statistic
-    return float(rho), n

@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.app.contours_steps import load_arrondissement_polygons, load_contours
+from pipeline.app.filosofi_step import load_filosofi
 from pipeline.app.registries import registry_steps
 from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
@@ -157,7 +158,7 @@ load_qpv = _simple_step(
 )
 
 BASE_STEPS: list[Step] = [load_decoupage, load_contours, load_arrondissement_polygons, load_appartenance,
-                          load_libelles, load_apl, load_qpv]
+                          load_libelles, load_apl, load_qpv, load_filosofi]
 
 
 def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestReport:

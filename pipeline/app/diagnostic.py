@@ -17,10 +17,10 @@ import geopandas as gpd
 import shapely
 
 from pipeline.analysis import aci
-from pipeline.analysis import indicators as ind
 from pipeline.analysis.access import territory_what_if
 from pipeline.app.online_supply import demo_reason
 from pipeline.app.sections import neighbours as neighbour_section
+from pipeline.app.sections import profile
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.pertinence import pertinence_section
@@ -107,6 +107,7 @@ def compute(
     lap("communes")
 
     population = population_section(con, territory, units, notes)
+    areas = profile.areas_section(con, territory, population.departement, population.region)
     lap("population")
 
     offre = shared.offre
@@ -116,6 +117,7 @@ def compute(
         supply = supply_section(con, codes, population, offre)
         professionals = professionals_count(con, codes)
         notes.extend(unplaced_notes(con, codes))
+    coverage = profile.registry_coverage(con, areas, supply)
     lap("offre")
 
     taille = _taille(population.total, professionals, options.signature)
@@ -136,14 +138,17 @@ def compute(
 
     official_apl = shared.official_apl
     apl = apl_section(official_apl, units, population.departement, population.region)
-    units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023"]], on="unit_code", how="left")
+    units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023", "apl_moins_65_2023"]], on="unit_code",
+                        how="left")
+    parts = profile.profile_sections(con, units, areas, official_apl, apl, coverage)
     lap("APL")
 
-    representativeness = None
+    representativeness = adherents = None
     if options.members is not None:
         if supply is None:
             raise PipelineError("Représentativité : aucune extraction de l'Annuaire Santé n'est chargée")
-        representativeness = ind.representativeness(read_adherents(options.members), supply.table)
+        adherents = profile.members_section(con, read_adherents(options.members), supply.table, units)
+        representativeness = profile.legacy_table(adherents)
 
     members = shared.members
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
@@ -162,6 +167,8 @@ def compute(
                                             / communes_geo["population"] * 10_000)
     lap("flux et accessibilité")
     communes_geo["apl_2023"] = communes_geo["code"].map(apl.per_unit.set_index("unit_code")["apl_2023"])
+    communes_geo = profile.profile_columns(communes_geo, apl, parts.age_need, parts.income, parts.territory_type,
+                                           parts.dynamics)
     flow_places = None
     if access is not None and access.simulation is not None:
         # Weighted by the model's own demand (standardised population), as the official APL is.
@@ -193,6 +200,8 @@ def compute(
         sources=shared.sources, demo_sources=shared.demo_sources, supply=supply,
         establishments=establishments, representativeness=representativeness, neighbour_shapes=shapes,
         flows=flows, access=access, pertinence=pertinence, notes=notes, timings=stages.timings,
+        areas=areas, age_need=parts.age_need, income=parts.income, territory_type=parts.territory_type,
+        dynamics=parts.dynamics, registry_coverage=coverage, members=adherents,
         flow_places=flow_places,
         listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
         loaded_departements=provenance.loaded_departements(con),

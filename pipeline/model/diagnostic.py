@@ -15,6 +15,15 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.model.options import WhatIfChange
+from pipeline.model.profile import (
+    AgeNeedSection,
+    AreasSection,
+    DynamicsSection,
+    IncomeSection,
+    MembersSection,
+    RegistryCoverageSection,
+    TerritoryTypeSection,
+)
 from pipeline.model.territory import Territory
 from pipeline.params import FlowParams
 
@@ -41,6 +50,13 @@ class PopulationSection:
     region_name: str
     evolution: pd.DataFrame
     references: pd.DataFrame
+    #: Year of each unit's legal population: ``unit_code, annee_population`` (Mayotte: its 2017 census in
+    #: every package, the others the package's year).
+    legal_years: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: French label of the legal-population years (« population légale 2022, 2017 pour Mayotte »).
+    years_label: str = ""
+    #: Units left out of the evolution (no census since the first year: Mayotte); all of them: no evolution.
+    evolution_excluded: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,7 +102,8 @@ class AplSection:
     """The official DREES APL: territory and references per year, and per unit.
 
     ``synthesis``: ``annee, territoire, departement, region, france``.
-    ``per_unit``: ``unit_code, commune_code, nom, population, apl_2022, apl_2023, sous_dense``.
+    ``per_unit``: ``unit_code, commune_code, nom, population, apl_2022, apl_2023, sous_dense``,
+    ``apl_moins_65_2022, apl_moins_65_2023, sous_dense_moins_65`` (NA where the workbook has no figure).
     """
 
     synthesis: pd.DataFrame
@@ -94,6 +111,11 @@ class AplSection:
     missing: list[str]
     threshold: float
     commune_2023: pd.Series
+    #: Per compared area and year (workbook rows): ``libelle, niveau, code, annee, apl, apl_moins_65,
+    #: population_totale, population_sous_seuil, part_sous_seuil_pct, population_sous_seuil_moins_65,
+    #: part_sous_seuil_moins_65_pct`` — populations under the threshold counted with the total
+    #: (not standardised) population, as the workbook prescribes.
+    zones: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -234,6 +256,13 @@ class Diagnostic:
     #: For a ``cpts:`` territory, the anomalies its listing reports about this CPTS (``kind``, ``code``,
     #: ``line``, ``detail_fr``; a probable homonym among them); None for other territories.
     listing_anomalies: pd.DataFrame | None = None
+    areas: AreasSection | None = None
+    age_need: AgeNeedSection | None = None
+    income: IncomeSection | None = None
+    territory_type: TerritoryTypeSection | None = None
+    dynamics: DynamicsSection | None = None
+    registry_coverage: RegistryCoverageSection | None = None
+    members: MembersSection | None = None
 
     @property
     def demo_data(self) -> bool:

@@ -21,13 +21,17 @@ import geopandas as gpd
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
 from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
+from pipeline.render.profile_layers import profile_indicators
 from pipeline.render.report import format_number
 from pipeline.render.sections.access import access_section
+from pipeline.render.sections.characteristics import characteristics_section
 from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE, scope_note
+from pipeline.render.sections.dynamics import dynamics_section
 from pipeline.render.sections.flows import flows_section
-from pipeline.render.sections.members import neighbours_section, representativeness_section
+from pipeline.render.sections.members import neighbours_section
 from pipeline.render.sections.pertinence import pertinence_section
 from pipeline.render.sections.population import population_section
+from pipeline.render.sections.representativeness import representativeness_section
 from pipeline.render.sections.supply import establishments_section, supply_section
 from pipeline.render.sections.taille import taille_section
 
@@ -71,9 +75,9 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
         {"label": "Taille ACI", "value": d.taille.label},
         {"label": "APL 2023 (territoire)", "value": format_number(d.apl.synthesis.iloc[-1]["territoire"], 2)},
     ]
-    sections = [population_section(d), taille_section(d), supply_section(d), establishments_section(d),
-                access_section(d), representativeness_section(d), neighbours_section(d), flows_section(d),
-                pertinence_section(d)]
+    sections = [population_section(d), characteristics_section(d), taille_section(d), supply_section(d),
+                dynamics_section(d), establishments_section(d), access_section(d), representativeness_section(d),
+                neighbours_section(d), flows_section(d), pertinence_section(d)]
     by_title = {section["title"]: section for section in sections}
     for figure in (figures or {}).values():
         section = by_title.get(FIGURE_SECTIONS.get(figure.section, ""))
@@ -111,6 +115,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
                   "apl_2023": "APL médecins généralistes 2023 (DREES)"}
     if "densite_mg_10000" in communes:
         indicators["densite_mg_10000"] = "Médecins généralistes pour 10 000 hab."
+    indicators.update(profile_indicators(d))
     points = establishment_points(d)
     establishments = None if points is None else points[["nom", "groupe", "categorie", "geometry"]]
     professionals = None
@@ -146,7 +151,8 @@ def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
 
 
 def _source_line(d: Diagnostic) -> str:
-    parts = ["Insee/Etalab (COG et populations)", "IGN Admin Express COG 2018", "DREES (APL 2022-2023)"]
+    parts = ["Insee/Etalab (COG et populations)", "IGN Admin Express COG 2018", "DREES (APL 2022-2023)",
+             "Insee (Filosofi 2019, unités urbaines et aires d'attraction des villes 2020)"]
     if d.supply is not None:
         parts.append("Annuaire Santé" + (" (données fictives de démonstration)" if d.is_demo(REGISTRY_SOURCE) else ""))
     if d.establishments is not None:

@@ -159,7 +159,8 @@ def _default_decimals(series: pd.Series) -> int:
     return 1
 
 
-_LIST_SEPARATOR = re.compile(r"([,;])(?=[^\s,;])")
+#: A comma or semicolon glued to the next word, except a French decimal comma (« 23,8 », « 1 234,56 »).
+_LIST_SEPARATOR = re.compile(r"([,;])(?=[^\s,;])(?!(?<=\d,)\d{1,3}(?![\d,]))")
 
 
 def breakable(text: str) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.summary_profile import profile_summary
 
 
 def jsonable(value: Any) -> Any:
@@ -18,6 +19,8 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, np.integer):
         return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, float | np.floating):
         return None if math.isnan(value) else round(float(value), 4)
     if value is pd.NA or value is pd.NaT:
@@ -129,4 +132,5 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "demo_sources": d.demo_sources,
         "notes": d.notes,
         "timings_s": {k: round(v, 2) for k, v in d.timings.items()},
+        **profile_summary(d),
     })

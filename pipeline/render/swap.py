@@ -191,6 +191,10 @@ def _system_cause(exc: BaseException, news: list[Path], finals: tuple[Path, ...]
         return OSError(exc.errno, exc.strerror, name)
     if not isinstance(exc, Exception):
         return None
+    if "IO_EFBIG" in str(exc) or "File too large" in str(exc):
+        # lxml (through openpyxl) reports the limit as its own error, writing a temporary file outside the
+        # output folders: the outputs are named by their folder.
+        return OSError(errno.EFBIG, os.strerror(errno.EFBIG), str(finals[0]))
     try:
         import resource  # Unix only
     except ImportError:

@@ -29,6 +29,13 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import provenance as prov
 from pipeline.render.column_catalogue import catalogue_column, spec_from_catalogue
 from pipeline.render.csv_files import write_csv_files
+from pipeline.render.profile_tables import (
+    PROFILE_SHEETS,
+    PROFILE_SOURCES,
+    PROFILE_TITLES,
+    REGISTRY_TABLES,
+    profile_tables,
+)
 from pipeline.render.sections.common import scope_note
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
@@ -55,6 +62,7 @@ SHEETS = {
     "pertinence_candidats": "Pertinence - à ajouter",
     "pertinence_a_examiner": "Pertinence - à examiner",
     "pertinence_zones_coupees": "Pertinence - zones coupées",
+    **PROFILE_SHEETS,
 }
 """Sheet of each table in ``diagnostic.xlsx`` (Excel limits sheet names to 31 characters)."""
 
@@ -63,7 +71,8 @@ DEMO_TEXT = "données fictives de démonstration"
 DEMO_TABLES = {
     "annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
                        "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl",
-                       "pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees"),
+                       "pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees",
+                       *REGISTRY_TABLES),
     "finess": ("etablissements",),
 }
 WORKBOOK = "diagnostic.xlsx"
@@ -218,6 +227,8 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                                       simulation, prov.access_line(d),
                                       overrides={"nom": Column("nom", "Commune", "text")}))
     entries.extend(pertinence_entries(d))
+    entries.extend(TableEntry(key, PROFILE_TITLES[key], frame, PROFILE_SOURCES[key])
+                   for key, frame in profile_tables(d).items())
     return entries
 
 
@@ -233,7 +244,7 @@ def pertinence_entries(d: Diagnostic) -> list[TableEntry]:
         TableEntry("pertinence_a_examiner", "Pertinence : communes du territoire qui consultent surtout ailleurs",
                    p.to_examine.assign(**origin), source),
         TableEntry("pertinence_zones_coupees", "Pertinence : bassins de vie et EPCI traversés par le périmètre",
-                   p.cut_zones.assign(**origin), source),
+                   p.cut_zones.assign(**origin), source, overrides={"zone": Column("zone", "Zone (code)", "code")}),
     ]
 
 

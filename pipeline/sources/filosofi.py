@@ -110,10 +110,11 @@ def _read_bytes(path: Path, level: str) -> bytes:
         magic = handle.read(4)
     if magic != b"PK\x03\x04":
         return path.read_bytes()
-    wanted = re.compile(rf"FILO\d{{4}}_DISP_{level}\.csv$", re.IGNORECASE)
+    # The member's own name, exactly: INSEE's zips also hold documentation files (« meta_FILO2019_… »).
+    wanted = re.compile(rf"FILO\d{{4}}_DISP_{level}\.csv", re.IGNORECASE)
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if wanted.search(m.filename)]
+            members = [m for m in archive.infolist() if wanted.fullmatch(m.filename.rsplit("/", 1)[-1])]
             if not members:
                 raise DataError(f"Archive Filosofi sans fichier FILOAAAA_DISP_{level}.csv (contenu : "
                                 + ", ".join(archive.namelist()[:10]) + ")", path)

@@ -305,3 +305,49 @@ CREATE TABLE finess_anomalies (
     fichier VARCHAR,                    -- doc: file
     PRIMARY KEY (type, code)
 );
+
+-- doc: INSEE Filosofi 2019 (disposable income per consumption unit), one row per row of the commune file that reaches the current geography.
+CREATE TABLE filosofi_communes (
+    code_source VARCHAR PRIMARY KEY,    -- doc: code in the file (COG of about 2021)
+    unite VARCHAR NOT NULL,             -- doc: unit: current commune, arrondissement, or a whole city (75056, 69123, 13055)
+    commune VARCHAR NOT NULL,           -- doc: current commune
+    niveau VARCHAR NOT NULL CHECK (niveau IN ('commune', 'arrondissement', 'ville')), -- doc: commune; arrondissement of Paris, Lyon, Marseille; the whole city (never add it to its arrondissements)
+    libelle VARCHAR,                    -- doc: name in the file
+    menages BIGINT CHECK (menages >= 0), -- doc: fiscal households (NBMEN19)
+    personnes BIGINT CHECK (personnes >= 0), -- doc: persons of those households (NBPERS19), the weight of approximations
+    unites_consommation DOUBLE,         -- doc: consumption units (NBUC19)
+    q1 DOUBLE, mediane DOUBLE, q3 DOUBLE, -- doc: quartiles of disposable income per consumption unit, € (mediane = Q219)
+    d1 DOUBLE, d9 DOUBLE,               -- doc: first and ninth deciles, € (NULL: non diffusé)
+    rapport_interdecile DOUBLE,         -- doc: D9/D1 (NULL: non diffusé)
+    gini DOUBLE,                        -- doc: Gini index (NULL: non diffusé)
+    part_activite DOUBLE, part_pensions DOUBLE, part_prestations DOUBLE, -- doc: shares of disposable income, % (NULL: non diffusé)
+    part_minima_sociaux DOUBLE,         -- doc: share of minima sociaux in disposable income, % (NULL: non diffusé)
+    secret BOOLEAN NOT NULL,            -- doc: statistical secrecy: only the counts and the median are published
+    fusion BOOLEAN NOT NULL,            -- doc: several file rows fall in this unit (communes merged since the file)
+    ligne BIGINT NOT NULL               -- doc: line in the file (header = 1)
+);
+
+-- doc: INSEE Filosofi 2019, one row per EPCI of 2021 (exact figures of an EPCI).
+CREATE TABLE filosofi_epci (
+    code VARCHAR PRIMARY KEY,           -- doc: SIREN of the EPCI (2021)
+    libelle VARCHAR,                    -- doc: name in the file
+    menages BIGINT CHECK (menages >= 0), -- doc: fiscal households
+    personnes BIGINT CHECK (personnes >= 0), -- doc: persons of those households
+    unites_consommation DOUBLE,         -- doc: consumption units
+    q1 DOUBLE, mediane DOUBLE, q3 DOUBLE, -- doc: quartiles of disposable income per consumption unit, €
+    d1 DOUBLE, d9 DOUBLE,               -- doc: first and ninth deciles, €
+    rapport_interdecile DOUBLE,         -- doc: D9/D1
+    gini DOUBLE,                        -- doc: Gini index
+    part_activite DOUBLE, part_pensions DOUBLE, part_prestations DOUBLE, -- doc: shares of disposable income, %
+    part_minima_sociaux DOUBLE,         -- doc: share of minima sociaux in disposable income, %
+    secret BOOLEAN NOT NULL,            -- doc: a statistic other than counts and median is empty
+    ligne BIGINT NOT NULL               -- doc: line in the file
+);
+
+-- doc: Rows of the Filosofi commune file that reach no current commune (reported by `make data`).
+CREATE TABLE filosofi_non_rattaches (
+    code VARCHAR PRIMARY KEY,           -- doc: code in the file
+    libelle VARCHAR,                    -- doc: name in the file
+    ligne BIGINT NOT NULL,              -- doc: line in the file
+    raison VARCHAR NOT NULL             -- doc: French reason
+);

@@ -225,3 +225,14 @@ def test_rank_correlation() -> None:
 def test_label_constant() -> None:
     assert APL_LABEL == "APL approchée"
     assert UNIT_CONSULTATIONS.endswith("(APL approchée)")
+
+
+def test_rank_correlation_with_ties_matches_the_closed_form() -> None:
+    # Ranks a = (1, 2.5, 2.5, 4), b = (1, 3, 2, 4); centred: (-1.5, 0, 0, 1.5) and (-1.5, 0.5, -0.5, 1.5);
+    # rho = 4.5 / sqrt(4.5 × 5) = 0.948683...
+    approx = pd.DataFrame({"code": ["1", "2", "3", "4"], APL_COLUMN: [1.0, 2.0, 2.0, 3.0]})
+    official = pd.DataFrame({"code": ["1", "2", "3", "4"], "apl": [10.0, 30.0, 20.0, 40.0]})
+    rho, n = rank_correlation(approx, official)
+    assert n == 4 and rho == pytest.approx(4.5 / math.sqrt(22.5))
+    constant = official.assign(apl=5.0)
+    assert math.isnan(rank_correlation(approx, constant)[0])

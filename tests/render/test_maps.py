@@ -300,3 +300,24 @@ def test_maps_without_drawable_flows_or_figures_still_render() -> None:
                                        establishments=data["establishments"].drop(columns=["groupe"]),
                                        flows=no_flow).get_root().render())
     assert "Donnée non disponible" in html and "Autre <span" in html
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_fisher_jenks_equals_the_reference_implementation(seed: int) -> None:
+    """The hand-written Fisher-Jenks gives mapclassify's breaks (the reference) on skewed data."""
+    import mapclassify
+
+    values = np.random.default_rng(seed).lognormal(3.0, 1.0, 40 + 60 * seed)
+    for k in (3, 5, 7):
+        _, bins = classify(pd.Series(values), k=k)
+        assert bins == pytest.approx(list(mapclassify.FisherJenks(values, k=k).bins), rel=1e-12)
+        _, bins = classify(pd.Series(values), k=k, scheme="Quantiles")
+        assert bins == pytest.approx(list(mapclassify.Quantiles(values, k=k).bins), rel=1e-12)
+
+
+def test_fisher_jenks_on_many_values_keeps_the_extremes_and_is_fast_enough() -> None:
+    values = pd.Series(np.random.default_rng(7).lognormal(3.0, 1.0, 35_000))
+    classes, bins = classify(values, k=5)
+    assert len(bins) == 5 and bins[-1] == values.max()
+    assert classes.min() == 0 and classes.max() == 4
+    assert bins == sorted(bins)

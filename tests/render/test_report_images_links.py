@@ -48,5 +48,7 @@ def test_images_and_links_render_escaped() -> None:
 def test_lists_without_spaces_get_break_opportunities() -> None:
     assert breakable("13001,13002,13003") == "13001,\u200b13002,\u200b13003"
     assert breakable("QPV A;QPV B") == "QPV A;\u200bQPV B"
+    # A French decimal comma stays glued: « 23,8 » is a number, not a list.
+    assert breakable("23,8 %") == "23,8 %" and breakable("1 234,56") == "1 234,56"
     assert breakable("a, b ; c") == "a, b ; c"  # already breakable: unchanged
     assert breakable("28/02/2026") == "28/02/2026"  # dates are not lists

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.analysis import apl_levels
 from pipeline.analysis import indicators as ind
 from pipeline.model.diagnostic import AplSection
 
@@ -36,10 +37,61 @@ def apl_section(table: pd.DataFrame, units: pd.DataFrame, dep: str, reg: str) ->
             "france": ind.weighted_apl(france[france["annee"] == year]),
         })
         per_unit[f"apl_{year}"] = per_unit["unit_code"].map(own.set_index("code")["apl"])
+        per_unit[f"apl_moins_65_{year}"] = per_unit["unit_code"].map(own.set_index("code")["apl_moins_65"])
     # A unit without a published APL (Mayotte) is neither under nor over the threshold: NA, not « non ».
-    per_unit["sous_dense"] = (per_unit["apl_2023"] < ind.APL_UNDER_SERVED).astype("boolean")
-    per_unit.loc[per_unit["apl_2023"].isna(), "sous_dense"] = pd.NA
+    for column, flag in (("apl_2023", "sous_dense"), ("apl_moins_65_2023", "sous_dense_moins_65")):
+        per_unit[flag] = (per_unit[column] < ind.APL_UNDER_SERVED).astype("boolean")
+        per_unit.loc[per_unit[column].isna(), flag] = pd.NA
     missing = sorted(per_unit.loc[per_unit["apl_2023"].isna(), "unit_code"])
     latest = communes[communes["annee"] == 2023].set_index("code")["apl"]
     return AplSection(synthesis=pd.DataFrame(rows), per_unit=per_unit, missing=missing,
                       threshold=ind.APL_UNDER_SERVED, commune_2023=latest)
+
+
+def workbook_rows_of(rows: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Workbook rows of a territory: those of its arrondissement units, and those of its commune units."""
+    arrondissements = set(units.loc[units["type"] == "arrondissement-municipal", "unit_code"])
+    communes = set(units.loc[units["type"] != "arrondissement-municipal", "unit_code"])
+    return rows[rows["unite"].isin(arrondissements) | rows["commune"].isin(communes)]
+
+
+def apl_zones(rows: pd.DataFrame, units: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+    """Both APL variants and the population under 2.5 of the territory and of each compared area.
+
+    Parameters
+    ----------
+    rows
+        :func:`pipeline.store.queries.apl.apl_workbook_rows`.
+    units
+        The territory's units (``unit_code``, ``type``).
+    zones
+        :attr:`pipeline.model.profile.AreasSection.zones`.
+
+    Returns
+    -------
+    DataFrame
+        See :attr:`pipeline.model.diagnostic.AplSection.zones`; NaN (never 0)
+        for an area without any APL row (Mayotte).
+    """
+    out = []
+    for zone in zones.itertuples():
+        if zone.niveau == "territoire":
+            area = workbook_rows_of(rows, units)
+        elif zone.niveau == "departement":
+            area = rows[rows["departement"] == zone.code]
+        elif zone.niveau == "region":
+            area = rows[rows["region"] == zone.code]
+        else:
+            area = rows[rows["region"].notna()]
+        for year in sorted(rows["annee"].dropna().unique()):
+            figures = apl_levels.apl_figures(area[area["annee"] == year], ind.APL_UNDER_SERVED)
+            out.append({
+                "libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code, "annee": int(year),
+                "apl": figures.apl, "apl_moins_65": figures.apl_moins_65,
+                "population_totale": figures.population_totale,
+                "population_sous_seuil": figures.population_sous_seuil,
+                "part_sous_seuil_pct": figures.part_sous_seuil_pct,
+                "population_sous_seuil_moins_65": figures.population_sous_seuil_moins_65,
+                "part_sous_seuil_moins_65_pct": figures.part_sous_seuil_moins_65_pct,
+            })
+    return pd.DataFrame(out)

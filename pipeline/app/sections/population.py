@@ -6,10 +6,12 @@ from typing import Any
 
 import duckdb
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from pipeline import config
 from pipeline.analysis import indicators as ind
+from pipeline.analysis.population import legal_year
 from pipeline.app.sections.units import CITY_NAMES
 from pipeline.model import Territory
 from pipeline.model.diagnostic import PopulationSection
@@ -65,29 +67,61 @@ def unit_table(con: duckdb.DuckDBPyConnection, territory: Territory, polygons: g
     return units
 
 
-def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.Series | None = None
-                   ) -> dict[str, Any]:
+#: First legal-population year of the packages (column ``population_<year>`` of the references).
+FIRST_YEAR = min(config.POPULATION_YEAR.values())
+
+
+def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.Series | None = None,
+                   frozen_year: int | None = None) -> dict[str, Any]:
+    """One row of the comparison table; ``frozen_year``: the area's population is that census in every
+    package (Mayotte), so its evolution is not available."""
     series = series.dropna().sort_index()
     last = float(series.iloc[-1])
+    first = series.get(FIRST_YEAR, np.nan) if frozen_year is None else np.nan
     return {
         "zone": label,
         "population": int(last),
+        "annee_population": int(series.index[-1]) if frozen_year is None else frozen_year,
         "surface_km2": area,
         "densite_hab_km2": last / area if area and area == area else float("nan"),
-        f"population_{int(series.index[0])}": int(series.iloc[0]),
-        "taux_annuel_pct": ind.annual_rate(series if rate_series is None else rate_series),
+        f"population_{FIRST_YEAR}": first,
+        "taux_annuel_pct": float("nan") if frozen_year is not None
+        else ind.annual_rate(series if rate_series is None else rate_series),
     }
+
+
+def _evolution(by_vintage: pd.DataFrame, excluded: list[str], frozen_year: int | None,
+               total: int) -> pd.DataFrame:
+    """Evolution of the units that had new legal populations; a single « non disponible » row without any."""
+    moving = by_vintage[~by_vintage["unit_code"].isin(excluded)]
+    if moving.empty:
+        return pd.DataFrame({"millesime": [frozen_year], "population": [total], "evolution": pd.array([pd.NA], "Int64"),
+                             "taux_annuel_pct": [np.nan]})
+    series = ind.by_population_year(moving.groupby("vintage")["population"].sum(), config.POPULATION_YEAR)
+    return ind.evolution(series)
 
 
 def population_section(
     con: duckdb.DuckDBPyConnection, territory: Territory, units: pd.DataFrame, notes: list[str]
 ) -> PopulationSection:
-    """Population and evolution on the current geography, by year of legal population, with references."""
+    """Population and evolution on the current geography, by year of legal population, with references.
+
+    Each unit carries the year of its legal population: the package's year, or
+    the census that every package repeats (Mayotte, 2017). Those units have no
+    evolution: it is computed on the others, and « non disponible » when none is left.
+    """
     dep, reg = main_area(units)
     years = config.POPULATION_YEAR
+    package_year = years[config.CURRENT_VINTAGE]
+    legal = legal_year.legal_years(units, package_year)
+    excluded = sorted(legal.loc[legal["annee_population"] != package_year, "unit_code"])
     kinds = territory.units["type"] == "commune-actuelle"
     by_vintage = geography.population_by_vintage(
         con, territory.units.loc[kinds, "unit_code"].tolist(), territory.units.loc[~kinds, "unit_code"].tolist())
+    population = int(territory.population)
+    frozen_year = int(legal["annee_population"].min()) if excluded else None
+    evolution = _evolution(by_vintage, excluded, frozen_year, population)
+    all_frozen = len(excluded) == len(legal)
     series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
     # No unit with a polygon: the area is unknown (NaN), not 0.
     land = float(units["surface_km2"].sum(min_count=1))
@@ -95,23 +129,45 @@ def population_section(
     ref_areas = geography.reference_areas(con, dep, reg)
     dep_name = geography.departement_name(con, dep) or dep
     reg_name = geography.region_name(con, reg) or reg
+    deps = geography.departements(con)
+    region_deps = set(deps.loc[deps["region"] == reg, "code"].astype(str)) or {dep}
     by_year = {column: ind.by_population_year(refs[column], years) for column in refs.columns}
+    territory_row = _reference_row("Territoire", series, land,
+                                   rate_series=None if all_frozen else evolution.set_index("millesime")["population"],
+                                   frozen_year=frozen_year if all_frozen else None)
+    territory_row["population"] = population
     references = pd.DataFrame([
-        _reference_row("Territoire", series, land),
-        _reference_row(f"Département : {dep_name}", by_year["departement"], ref_areas["departement"]),
-        _reference_row(f"Région : {reg_name}", by_year["region"], ref_areas["region"]),
+        territory_row,
+        _reference_row(f"Département : {dep_name}", by_year["departement"], ref_areas["departement"],
+                       frozen_year=legal_year.FROZEN_CENSUS.get(dep)),
+        _reference_row(f"Région : {reg_name}", by_year["region"], ref_areas["region"],
+                       frozen_year=legal_year.FROZEN_CENSUS.get(dep) if all(map(legal_year.frozen, region_deps))
+                       else None),
         _reference_row("France (métropole et DROM)", by_year["france"], ref_areas["france"],
                        rate_series=by_year["france_hors_mayotte"]),
     ])
-    notes.append(
-        f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
-        f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
-        f"{config.CURRENT_VINTAGE} ; taux annuel de la France hors Mayotte (absente du premier millésime)"
-    )
-    population = int(territory.population)
+    label = legal_year.years_label(units["departement"], package_year)
+    mayotte = legal_year.FROZEN_CENSUS["976"]
+    if all_frozen:
+        notes.append(f"population légale de Mayotte : recensement de {mayotte}, repris dans tous les millésimes "
+                     f"publiés (aucune évolution mesurable), sur la géographie communale au 1er janvier "
+                     f"{config.CURRENT_VINTAGE} ; France : population légale {package_year} ({mayotte} pour Mayotte)")
+    else:
+        notes.append(
+            f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
+            f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
+            f"{config.CURRENT_VINTAGE} ; France : population légale {package_year} ({mayotte} pour Mayotte, dont la "
+            "population légale est celle du recensement de 2017 dans tous les millésimes) ; taux annuel de la France "
+            "hors Mayotte (absente du premier millésime)"
+        )
+    if excluded and not all_frozen:
+        notes.append("évolution de la population calculée sans les unités dont la population légale est celle d'un "
+                     "même recensement dans tous les millésimes (Mayotte, 2017) : " + ", ".join(excluded))
+    year = frozen_year if all_frozen and frozen_year is not None else int(evolution["millesime"].iloc[-1])
     return PopulationSection(
-        total=population, year=int(series.index[-1]), cog=config.CURRENT_VINTAGE, area_km2=land,
+        total=population, year=year, cog=config.CURRENT_VINTAGE, area_km2=land,
         density=ind.density(population, land),
         departement=dep, region=reg, departement_name=dep_name, region_name=reg_name,
-        evolution=ind.evolution(series), references=references,
+        evolution=evolution, references=references, legal_years=legal, years_label=label,
+        evolution_excluded=excluded,
     )

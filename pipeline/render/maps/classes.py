@@ -2,19 +2,65 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
 from pipeline.render.maps.text import auto_decimals
-from pipeline.render.palette import NA_COLOR, sequential
+from pipeline.render.palette import NA_COLOR, distinct_colors, sequential
 from pipeline.render.report import format_number
 
 #: Legend label of places whose figure is missing.
 NA_LABEL = "Donnée non disponible"
+
+
+#: Above this many values, Fisher-Jenks runs on this many evenly spaced quantiles (the exact method is quadratic).
+FISHER_JENKS_MAX = 1000
+
+
+def fisher_jenks_bins(values: np.ndarray, k: int) -> list[float]:
+    """Upper bounds of the ``k`` Fisher-Jenks classes of ``values``: the partition of the sorted values
+    into ``k`` runs with the least within-class sum of squares (Fisher 1958, dynamic programming).
+
+    Written here rather than imported: ``mapclassify`` (the reference the tests compare with) pulls in
+    scikit-learn, scipy.stats and pyplot, about 1.8 s of imports, more than half a small diagnostic.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    if len(x) > FISHER_JENKS_MAX:
+        x = np.quantile(x, np.linspace(0.0, 1.0, FISHER_JENKS_MAX))
+    n = len(x)
+    k = min(k, n)
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+
+    def cost(start: np.ndarray, end: int) -> np.ndarray:
+        """Sum of squared deviations of each run x[start..end] (inclusive)."""
+        total, squares, count = s1[end + 1] - s1[start], s2[end + 1] - s2[start], end + 1 - start
+        return np.asarray(squares - total * total / count)
+
+    best = np.full((k, n), np.inf)
+    start_of_last = np.zeros((k, n), dtype=int)
+    best[0] = [float(cost(np.array([0]), j)[0]) for j in range(n)]
+    for m in range(1, k):
+        for j in range(m, n):
+            starts = np.arange(m, j + 1)
+            total = best[m - 1, starts - 1] + cost(starts, j)
+            i = int(np.argmin(total))
+            best[m, j], start_of_last[m, j] = total[i], starts[i]
+    bounds, end = [], n - 1
+    for m in range(k - 1, -1, -1):
+        bounds.append(float(x[end]))
+        end = int(start_of_last[m, end]) - 1
+    return bounds[::-1]
+
+
+def quantile_bins(values: np.ndarray, k: int) -> list[float]:
+    """Upper bounds of ``k`` quantile classes (repeated bounds merged), as ``mapclassify.Quantiles``."""
+    return [float(b) for b in np.unique(np.quantile(np.asarray(values, dtype=float), np.linspace(0, 1, k + 1)[1:]))]
+
+
+SCHEMES = {"FisherJenks": fisher_jenks_bins, "Quantiles": quantile_bins}
 
 
 def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> tuple[np.ndarray, list[float]]:
@@ -27,8 +73,8 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> tupl
     k
         Maximum number of classes.
     scheme
-        A :mod:`mapclassify` classifier name (``FisherJenks``, ``Quantiles``,
-        ``NaturalBreaks``, ``EqualInterval``...).
+        ``FisherJenks`` (exact natural breaks, on 1 000 quantiles above
+        1 000 values) or ``Quantiles``.
 
     Returns
     -------
@@ -44,15 +90,7 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> tupl
     if valid.empty:
         return classes, []
     unique = np.unique(valid.to_numpy())
-    if len(unique) <= k:
-        bins = [float(u) for u in unique]
-    else:
-        if scheme == "FisherJenks" and len(valid) > 1000:
-            scheme = "FisherJenksSampled"  # exact Fisher-Jenks is quadratic without numba
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Numba not installed" and similar notices
-            classifier = getattr(mapclassify, scheme)(valid.to_numpy(), k=k)
-        bins = [float(b) for b in classifier.bins]
+    bins = [float(u) for u in unique] if len(unique) <= k else SCHEMES[scheme](valid.to_numpy(), k)
     mask = numeric.notna().to_numpy()
     classes[mask] = np.minimum(np.searchsorted(np.asarray(bins), numeric.to_numpy()[mask], side="left"), len(bins) - 1)
     return classes, bins
@@ -106,3 +144,20 @@ def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> Ch
         legend.append((NA_COLOR, NA_LABEL))
     colors = [palette[c] if c >= 0 else NA_COLOR for c in classes]
     return Choropleth(classes=classes, colors=colors, legend=legend, decimals=decimals)
+
+
+def categories(values: pd.Series) -> Choropleth:
+    """Qualitative classes of a text indicator (e.g. « hors unité urbaine »): one fill per distinct value.
+
+    Categories are sorted; missing values are drawn « Donnée non disponible ».
+    """
+    text = values.astype("string")
+    distinct = sorted(set(text.dropna()))
+    palette = distinct_colors(len(distinct))
+    index = {value: i for i, value in enumerate(distinct)}
+    classes = np.array([index.get(v, -1) for v in text.fillna("")], dtype=int)
+    legend = list(zip(palette, distinct, strict=True))
+    if text.isna().any():
+        legend.append((NA_COLOR, NA_LABEL))
+    colors = [palette[c] if c >= 0 else NA_COLOR for c in classes]
+    return Choropleth(classes=classes, colors=colors, legend=legend, decimals=0)

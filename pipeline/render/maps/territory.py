@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.render.maps.base import DEFAULT_SOURCE, base_map, geojson_layer
-from pipeline.render.maps.classes import choropleth
+from pipeline.render.maps.classes import NA_LABEL, categories, choropleth
 from pipeline.render.maps.clusters import add_establishments
 from pipeline.render.maps.controls import Legend, legend_block, swatch
 from pipeline.render.maps.flows import FlowArrows, add_flow_lines, prepare_flows
@@ -144,14 +144,16 @@ def _add_indicator_layers(
     for i, (column, label) in enumerate(indicators.items()):
         if column not in communes.columns:
             raise ValueError(f"Indicateur {column!r} absent de la table des communes.")
-        classes = choropleth(communes[column], k=k, scheme=scheme)
+        # Text columns (unité urbaine, aire class) are qualitative layers: one fill per category.
+        qualitative = not pd.api.types.is_numeric_dtype(communes[column])
+        classes = categories(communes[column]) if qualitative else choropleth(communes[column], k=k, scheme=scheme)
         frame = communes.assign(_fill=classes.colors)
 
-        def props(row: pd.Series, column: str = column, label: str = label, dec: int = classes.decimals) -> dict:
-            return {
-                "info": tip(esc(row.get("nom")), [(esc(label), esc(format_number(row[column], dec)))]),
-                "fill": row["_fill"],
-            }
+        def props(row: pd.Series, column: str = column, label: str = label, dec: int = classes.decimals,
+                  text: bool = qualitative) -> dict:
+            value = (row[column] if isinstance(row[column], str) else NA_LABEL) if text \
+                else format_number(row[column], dec)
+            return {"info": tip(esc(row.get("nom")), [(esc(label), esc(value))]), "fill": row["_fill"]}
 
         layer = geojson_layer(
             feature_collection(frame, props),

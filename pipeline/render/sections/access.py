@@ -12,37 +12,83 @@ from pipeline.render.sections.common import (
     france_label,
     tables_place,
 )
+from pipeline.render.sections.display import shown
+
+
+def _under_sentence(d: Diagnostic) -> str:
+    """Units under 2.5 in 2023, or « non disponible » when the workbook has no figure for the territory."""
+    known = d.apl.per_unit["apl_2023"].notna()
+    if not known.any():
+        return ("APL 2023 du territoire : non disponible (la DREES ne publie pas d'APL pour ces communes : le "
+                "classeur exclut Mayotte) ; leur situation par rapport au seuil de 2,5 est non disponible.")
+    under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
+    under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", d.apl.per_unit["sous_dense"]).fillna(False)
+                   .astype(bool).sum())
+    text = (f"{under} unité(s) sur {int(known.sum())} avec une APL publiée sont sous le seuil de 2,5 consultations "
+            f"par an et par habitant en 2023 ({under_65} avec l'APL aux médecins de moins de 65 ans).")
+    if not known.all():
+        text += f" {int((~known).sum())} unité(s) sans APL publiée : non disponible."
+    return text
+
+
+def _zones_table(d: Diagnostic) -> dict[str, Any] | None:
+    zones = d.apl.zones
+    if zones is None or zones.empty:
+        return None
+    latest = zones[zones["annee"] == zones["annee"].max()]
+    table = shown(latest[["libelle", "apl", "apl_moins_65", "population_sous_seuil", "part_sous_seuil_pct",
+                          "population_sous_seuil_moins_65", "part_sous_seuil_moins_65_pct"]],
+                  {"apl": 2, "apl_moins_65": 2, "part_sous_seuil_pct": 1, "part_sous_seuil_moins_65_pct": 1},
+                  labels={"libelle": "Zone", "apl": "APL tous médecins généralistes",
+                          "apl_moins_65": "APL médecins de moins de 65 ans",
+                          "population_sous_seuil": "Population sous 2,5 (tous)",
+                          "part_sous_seuil_pct": "Part sous 2,5 (%)",
+                          "population_sous_seuil_moins_65": "Population sous 2,5 (moins de 65 ans)",
+                          "part_sous_seuil_moins_65_pct": "Part sous 2,5, moins de 65 ans (%)"})
+    return {"title": f"APL {int(latest['annee'].iloc[0])} : toutes les APL et population sous le seuil de 2,5",
+            "data": table,
+            "note": "DREES, classeur APL 2022-2023. APL moyenne pondérée par la population standardisée ; population "
+                    "sous le seuil comptée en population totale (non standardisée), comme le prescrit le classeur "
+                    "(« Pour comptabiliser la population sous un seuil d'APL […], la population non standardisée "
+                    "doit être utilisée »), sur les communes et arrondissements du classeur. L'APL aux médecins de "
+                    "moins de 65 ans est celle qu'utilise le zonage des ARS."}
 
 
 def access_section(d: Diagnostic) -> dict[str, Any]:
     syn = d.apl.synthesis
-    syn = syn.assign(annee=syn["annee"].astype(str)).rename(columns={
-        "annee": "Année", "territoire": "Territoire", "departement": "Département", "region": "Région",
-        "france": france_label(d)})
-    communes = d.apl.per_unit.rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
-                                                 "population": "Population", "apl_2022": "APL 2022",
-                                                 "apl_2023": "APL 2023", "sous_dense": "APL 2023 < 2,5"})
-    communes = communes.drop(columns=["commune_code"])
-    communes["APL 2023 < 2,5"] = communes["APL 2023 < 2,5"].map({True: "oui", False: "non"}).fillna("non disponible")
-    under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
+    syn = shown(syn.assign(annee=syn["annee"].astype(str)), {c: 2 for c in syn.columns if c != "annee"},
+                labels={"annee": "Année", "territoire": "Territoire", "departement": "Département",
+                        "region": "Région", "france": france_label(d)})
+    per_unit = d.apl.per_unit.drop(columns=["commune_code"])
+    columns = [c for c in ("unit_code", "nom", "population", "apl_2022", "apl_2023", "apl_moins_65_2023",
+                           "sous_dense", "sous_dense_moins_65") if c in per_unit.columns]
+    communes = shown(per_unit[columns], {"apl_2022": 2, "apl_2023": 2, "apl_moins_65_2023": 2},
+                     labels={"unit_code": "Code INSEE", "nom": "Commune", "population": "Population",
+                             "apl_2022": "APL 2022", "apl_2023": "APL 2023",
+                             "apl_moins_65_2023": "APL 2023 moins de 65 ans", "sous_dense": "APL 2023 < 2,5",
+                             "sous_dense_moins_65": "APL 2023 moins de 65 ans < 2,5"})
     paragraphs = [
         "APL officielle de la DREES aux médecins généralistes (consultations et visites accessibles par habitant "
         "standardisé et par an). La valeur du territoire, du département, de la région et de la France est la "
         "moyenne des communes pondérée par leur population standardisée (population corrigée de la structure par "
-        "âge des besoins de soins, publiée par la DREES avec l'APL), comme le fait la DREES.",
-        f"{under} commune(s) du territoire sous le seuil de 2,5 consultations par an et par habitant en 2023.",
+        "âge des besoins de soins, publiée par la DREES avec l'APL), comme le fait la DREES. La variante "
+        "« médecins généralistes de moins de 65 ans », celle du zonage des ARS, est à côté.",
+        _under_sentence(d),
     ]
-    if d.apl.missing:
+    if d.apl.missing and len(d.apl.missing) < len(d.apl.per_unit):
         paragraphs.append("Communes sans APL publiée (non disponible) : " + ", ".join(d.apl.missing))
-    apl_table: dict[str, Any] = {"title": "APL par commune", "data": communes, "decimals": 2}
+    apl_table: dict[str, Any] = {"title": "APL par commune", "data": communes}
     if len(communes) > MAX_UNITS_LISTED:
         # A large territory: the units under the threshold (or without APL) are named, the others counted.
         flagged = communes[communes["APL 2023 < 2,5"] != "non"]
         apl_table = {"title": f"Unités sous le seuil de 2,5 ou sans APL publiée ({len(flagged)} sur {len(communes)})",
-                     "data": flagged, "decimals": 2,
+                     "data": flagged,
                      "note": "L'APL de toutes les unités est dans " + tables_place(d, "apl.csv", "APL") + "."}
-    tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn, "decimals": 2},
-              apl_table]
+    tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn}]
+    zones = _zones_table(d)
+    if zones is not None:
+        tables.append(zones)
+    tables.append(apl_table)
     subsections = []
     if d.access is not None:
         rho, n = d.access.spearman_territory

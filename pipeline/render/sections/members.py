@@ -1,28 +1,11 @@
-"""Report sections « Représentativité » and « Chevauchements et voisins »."""
+"""Report section « Chevauchements et voisins » (« Représentativité »: :mod:`.representativeness`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.render.sections.common import (
-    DEMO_WARNING,
-    REGISTRY_SOURCE,
-    agree,
-)
-
-
-def representativeness_section(d: Diagnostic) -> dict[str, Any]:
-    if d.representativeness is None:
-        return {"title": "Représentativité", "paragraphs": [
-            "Donnez ADHERENTS=chemin.csv (colonnes profession et, si possible, rpps) pour calculer la part des "
-            "professionnels du territoire qui adhèrent à la CPTS (tableau de la Trame)."]}
-    table = d.representativeness.rename(columns={"groupe": "Profession", "praticiens": "Professionnels du territoire",
-                                                 "adherents": "Adhérents", "part_adherents_pct": "Part (%)"})
-    return {"title": "Représentativité", "tables": [{"title": "Adhérents par profession", "data": table,
-                                                      "decimals": 1}],
-            "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []}
-
+from pipeline.render.sections.common import agree
 
 #: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
 ANOMALY_LABELS = {"homonyme_probable": "homonyme probable", "code_invalide": "code invalide",

@@ -4,63 +4,131 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts
-from pipeline.render.sections.common import (
-    fmt,
-)
+from pipeline.render.sections.common import fmt
+from pipeline.render.sections.display import NOT_AVAILABLE, shown
+
+
+def _evolution_paragraph(d: Diagnostic) -> str | None:
+    evo = d.population.evolution
+    excluded = d.population.evolution_excluded
+    if len(evo) <= 1 or evo["evolution"].isna().all():
+        return ("Évolution de la population : non disponible. La population légale de Mayotte est celle de son "
+                "recensement de 2017 dans tous les millésimes publiés : aucune population légale plus récente ne "
+                "permet d'en mesurer l'évolution.") if excluded else None
+    first, last = evo.iloc[0], evo.iloc[-1]
+    text = (f"Entre les populations légales {int(first['millesime'])} et {int(last['millesime'])}, la population a "
+            f"évolué de {fmt(last['evolution'])} habitants ({fmt(last['taux_annuel_pct'], 2)} % par an), calculée "
+            "sur la géographie communale actuelle (les communes fusionnées sont additionnées).")
+    if excluded:
+        text += (f" Cette évolution ne porte pas sur les {len(excluded)} unité(s) de Mayotte (population légale du "
+                 "recensement de 2017 dans tous les millésimes : évolution non disponible).")
+    return text
+
+
+def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
+    refs = d.population.references
+    first = [c for c in refs.columns if c.startswith("population_")]
+    labels = {"zone": "Zone", "population": "Population", "annee_population": "Année de la population légale",
+              "surface_km2": "Surface (km²)", "densite_hab_km2": "Densité (hab./km²)",
+              "taux_annuel_pct": "Taux annuel moyen (%)"}
+    labels.update({c: c.replace("population_", "Population ") for c in first})
+    table = refs.assign(annee_population=refs["annee_population"].astype("Int64").astype(str))
+    decimals = {"surface_km2": 0, "densite_hab_km2": 1, "taux_annuel_pct": 2}
+    return shown(table, decimals, labels=labels), decimals
+
+
+def _areas_table(d: Diagnostic) -> dict[str, Any] | None:
+    """Population of every département and région of a territory that spans several."""
+    if d.areas is None or len(d.areas.zones) <= 4:
+        return None
+    zones = d.areas.zones[d.areas.zones["niveau"].isin(["departement", "region"])]
+    table = zones[["libelle", "population", "population_territoire"]].assign(
+        part=zones["population_territoire"] / d.population.total * 100)
+    return {"title": "Départements et régions du territoire", "data": shown(
+        table, {"part": 1}, labels={"libelle": "Zone", "population": "Population de la zone",
+                                    "population_territoire": "Habitants du territoire dans la zone",
+                                    "part": "Part du territoire (%)"}),
+            "note": "Le territoire est comparé à chacune de ces zones dans les sections suivantes."}
+
+
+def ars_sentence(d: Diagnostic) -> str | None:
+    """« ARS concernée : ARS Provence-Alpes-Côte d'Azur. » (every ARS when the territory spans several régions)."""
+    if d.areas is None or not d.areas.ars:
+        return None
+    deps = d.areas.zones[d.areas.zones["niveau"] == "departement"]
+    names = ", ".join(f"{r.nom} ({r.code})" for r in deps.itertuples())
+    if len(d.areas.ars) > 1:
+        return (f"Le territoire s'étend sur {len(d.areas.ars)} régions ({names}) : ARS concernées : "
+                + ", ".join(d.areas.ars) + ". Il est comparé à chaque département et à chaque région.")
+    if len(deps) > 1:
+        return (f"Le territoire s'étend sur {len(deps)} départements ({names}) ; ARS concernée : "
+                f"{d.areas.ars[0]}. Il est comparé à chaque département.")
+    return f"ARS concernée : {d.areas.ars[0]}."
 
 
 def population_section(d: Diagnostic) -> dict[str, Any]:
     evo = d.population.evolution
-    first, last = evo.iloc[0], evo.iloc[-1]
+    years = d.population.years_label or f"population municipale légale {d.population.year}"
     paragraphs = [
         f"Le territoire « {d.territory.label} » compte {len(d.units)} unité(s) "
         f"({len(d.territory.commune_codes)} commune(s)) et {fmt(d.population.total)} habitants "
-        f"(population municipale légale {d.population.year} de l'INSEE, en vigueur à partir du 1er janvier "
-        f"{d.population.year + 3}, sur la géographie communale au 1er janvier {d.population.cog}).",
+        f"(INSEE, {years}, sur la géographie communale au 1er janvier {d.population.cog}).",
     ]
     if d.population.density == d.population.density:
         paragraphs.append(
             f"Superficie : {fmt(d.population.area_km2, 1)} km², soit "
             f"{fmt(d.population.density, 1)} habitants par km²."
         )
-    if len(evo) > 1:
-        paragraphs.append(
-            f"Entre les populations légales {int(first['millesime'])} et {int(last['millesime'])}, la population a "
-            "évolué de "
-            f"{fmt(last['evolution'])} habitants ({fmt(last['taux_annuel_pct'], 2)} % par an), calculée sur "
-            "la géographie communale actuelle (les communes fusionnées sont additionnées)."
-        )
-    chart = charts.population_chart(
-        list(evo["millesime"]), list(evo["population"]), title="Population du territoire par année de population légale"
-    )
-    evolution = evo.assign(millesime=evo["millesime"].astype(str)).rename(columns={
-                                    "millesime": "Population légale", "population": "Population",
-                                    "evolution": "Évolution depuis la première année",
-                                    "taux_annuel_pct": "Taux annuel moyen (%)"})
-    refs = d.population.references.rename(columns={"zone": "Zone", "population": "Population",
-                                                   "surface_km2": "Surface (km²)",
-                                        "densite_hab_km2": "Densité (hab./km²)",
-                                        "taux_annuel_pct": "Taux annuel moyen (%)"})
-    refs.columns = [c.replace("population_", "Population ") if c.startswith("population_") else c
-                    for c in refs.columns]
-    communes = d.units[["unit_code", "nom", "codes_postaux", "population", "particularites", "epci_nom",
-                        "bv2022_nom"]].rename(columns={
-        "unit_code": "Code INSEE", "nom": "Commune", "codes_postaux": "Codes postaux",
-        "population": f"Population {d.population.year}", "particularites": "Particularités (QPV, ZIP, ZAC)",
-        "epci_nom": "EPCI", "bv2022_nom": "Bassin de vie 2022"})
+    evolution_text = _evolution_paragraph(d)
+    if evolution_text:
+        paragraphs.append(evolution_text)
+    ars = ars_sentence(d)
+    if ars:
+        paragraphs.append(ars)
+    charts_out = []
+    if evo["evolution"].notna().any() and len(evo) > 1:
+        charts_out.append({"title": "Évolution de la population", "svg": charts.population_chart(
+            list(evo["millesime"]), list(evo["population"]),
+            title="Population du territoire par année de population légale")})
+    evolution = shown(evo.assign(millesime=evo["millesime"].astype(str)), {"taux_annuel_pct": 2}, labels={
+        "millesime": "Population légale", "population": "Population",
+        "evolution": "Évolution depuis la première année", "taux_annuel_pct": "Taux annuel moyen (%)"})
+    if len(evo) > 1 and evo["evolution"].notna().any():
+        evolution.iloc[0, 3] = "—"  # the first year is the reference: no rate, not a missing figure
+    refs, _ = _comparison(d)
+    units = d.units
+    if len(d.population.legal_years):
+        units = units.merge(d.population.legal_years, on="unit_code", how="left")
+    else:
+        units = units.assign(annee_population=d.population.year)
+    communes = units[["unit_code", "nom", "codes_postaux", "population", "annee_population", "particularites",
+                      "epci_nom", "bv2022_nom"]]
+    communes = shown(communes.assign(annee_population=communes["annee_population"].astype("Int64").astype(str)),
+                     labels={"unit_code": "Code INSEE", "nom": "Commune", "codes_postaux": "Codes postaux",
+                             "population": "Population légale", "annee_population": "Année",
+                             "particularites": "Particularités (QPV, ZIP, ZAC)", "epci_nom": "EPCI",
+                             "bv2022_nom": "Bassin de vie 2022"})
+    tables = [
+        {"title": "Communes du territoire", "data": communes,
+         "note": "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), millésime 2025, "
+                 "connu pour la région PACA seulement ; « non renseigné » ailleurs. Année : année de la "
+                 "population légale (2017 à Mayotte, dernier recensement)."},
+        {"title": "Évolution de la population", "data": evolution},
+        {"title": "Comparaison avec le département, la région et la France", "data": refs,
+         "note": f"Taux annuel « {NOT_AVAILABLE} » : pas de population légale plus récente que le recensement "
+                 "(Mayotte, 2017)." if refs.isin([NOT_AVAILABLE]).any().any() else None},
+    ]
+    areas = _areas_table(d)
+    if areas is not None:
+        tables.append(areas)
     return {
         "title": "Territoire et population",
         "paragraphs": paragraphs,
-        "tables": [
-            {"title": "Communes du territoire", "data": communes,
-             "note": "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), millésime 2025, "
-                     "connu pour la région PACA seulement ; « non renseigné » ailleurs."},
-            {"title": "Évolution de la population", "data": evolution, "decimals": {"Taux annuel moyen (%)": 2}},
-            {"title": "Comparaison avec le département, la région et la France", "data": refs,
-             "decimals": {"Densité (hab./km²)": 1, "Taux annuel moyen (%)": 2, "Surface (km²)": 0}},
-        ],
-        "charts": [{"title": "Évolution de la population", "svg": chart}],
+        "tables": tables,
+        "charts": charts_out,
         "notes": d.notes,
     }

@@ -28,6 +28,7 @@ from pipeline.render.sections.common import (
     scope_note,
     tables_place,
 )
+from pipeline.render.sections.coverage import coverage_display, coverage_notes, zone_supply_tables
 
 #: Establishments of the territory listed by name in the report; the others are counted (full list in the tables).
 MAX_LISTED = 30
@@ -40,7 +41,7 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
         return {"title": "Offre de soins", "paragraphs": [
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
-    table = d.supply.table.rename(columns=LIBELLES)
+    table = coverage_display(d, d.supply.table).rename(columns=LIBELLES)
     france = france_label(d)
     table = table.rename(columns={LIBELLES["densite_france"]: f"Densité {france}"})
     chart_data = {
@@ -62,7 +63,8 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
             frame.columns = [str(c)[:1].upper() + str(c)[1:] for c in frame.columns]
             tables.append({"title": title, "data": frame, "decimals": 0,
                            "note": "Effectifs distincts de professionnels."})
-    notes = [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []
+    tables.extend(zone_supply_tables(d))
+    notes = coverage_notes(d) + ([DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else [])
     if scope_note(d):
         notes.append(str(scope_note(d)))
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [

@@ -48,3 +48,29 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """,
         [current_vintage(), current_vintage()],
     ).df()
+
+
+def apl_workbook_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The workbook's rows as published (its own COG), placed on the current geography.
+
+    Populations under an APL threshold are counted on these rows, as the
+    workbook prescribes (« pour comptabiliser la population sous un seuil
+    d'APL […], la population non standardisée doit être utilisée »): a commune
+    merged since keeps its own APL. Columns ``code, annee, apl, apl_moins_65,
+    population_standardisee, population_totale, unite`` (the arrondissement, or
+    the current commune), ``commune`` (current commune), ``departement``,
+    ``region`` (NULL for a code that reaches no current commune).
+    """
+    return con.execute(
+        """
+        SELECT a.code, a.annee, a.apl, a.apl_moins_65, a.population_standardisee, a.population_totale,
+               coalesce(arr.code, m.current_code) AS unite, coalesce(arr.parent, m.current_code) AS commune,
+               c.departement, c.region
+        FROM apl a
+        LEFT JOIN communes arr ON arr.code = a.code AND arr.vintage = $v AND arr.type = 'arrondissement-municipal'
+        LEFT JOIN cog_mapping m ON m.code = a.code
+        LEFT JOIN communes c ON c.code = coalesce(arr.parent, m.current_code) AND c.vintage = $v
+             AND c.type = 'commune-actuelle'
+        """,
+        {"v": current_vintage()},
+    ).df()

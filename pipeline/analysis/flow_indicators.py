@@ -1,0 +1,225 @@
+"""Indicators of a flow table: self-containment, attraction, leaks, bassins de vie, main flows.
+
+The flow table is modelled (:func:`pipeline.analysis.flows.huff_flows`) or
+read from an ARS origin–destination file
+(:func:`pipeline.sources.od_table.to_flow_table`); the indicators are the
+same for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+
+def _as_str(s: pd.Series) -> pd.Series:
+    """Codes as pandas strings, missing kept missing (a no-op on a string column, which flow tables are)."""
+    return s.astype("str")
+
+
+def territory_flow_indicators(
+    flows: pd.DataFrame,
+    territory_codes: Iterable[str],
+    bassin_de_vie: pd.Series | None = None,
+    *,
+    top: int = 10,
+) -> dict[str, pd.DataFrame]:
+    """Self-containment, attraction, leaks and bassins de vie of a territory.
+
+    Parameters
+    ----------
+    flows
+        Flow table (``origin``, ``destination``, ``groupe``, ``volume``),
+        modelled (:func:`huff_flows`) or read (:func:`pipeline.sources.od_table.to_flow_table`).
+    territory_codes
+        Commune codes of the perimeter.
+    bassin_de_vie
+        Optional Series commune code -> bassin de vie code (INSEE BV2022).
+    top
+        Number of outside destinations listed per group.
+
+    Returns
+    -------
+    dict of DataFrames
+        ``"synthese"`` one row per groupe: ``recours_residents`` (served
+        consultations of residents), ``recours_internes`` (residents, inside),
+        ``auto_confinement`` = internes / residents, ``fuites`` (residents,
+        outside), ``recours_realises`` (made inside, by anyone),
+        ``recours_exterieurs_entrants`` (made inside by non-residents),
+        ``attraction`` = entrants / realises, ``non_affecte`` (residents'
+        unserved demand). Ratios are NaN when the denominator is 0.
+
+        ``"destinations_exterieures"``: top ``top`` outside destinations of
+        residents per groupe: ``groupe``, ``destination``, ``volume``,
+        ``part_des_residents``.
+
+        ``"bassins_de_vie"`` (only with ``bassin_de_vie``): one row per BV
+        with at least one commune in the territory and per groupe:
+        ``bassin_de_vie``, ``groupe``, ``n_communes``, ``n_communes_dans_territoire``,
+        ``coupe`` (BV partly outside), ``recours_residents_bv``,
+        ``part_residents_dans_territoire`` (share of the BV's residents'
+        consultations emitted by its communes inside the territory),
+        ``auto_confinement_bv`` (share of BV residents' consultations made in
+        the BV), ``flux_interieur_vers_exterieur`` and
+        ``flux_exterieur_vers_interieur`` (between the BV's parts inside and
+        outside the territory).
+    """
+    terr = set(map(str, territory_codes))
+    f = pd.DataFrame(
+        {
+            "origin": _as_str(flows["origin"]),
+            "destination": _as_str(flows["destination"]),
+            "groupe": flows["groupe"].astype(str),
+            "volume": flows["volume"].to_numpy(dtype=float),
+        }
+    )
+    unserved = f["destination"].isna()
+    o_in = f["origin"].isin(terr)
+    d_in = f["destination"].isin(terr) & ~unserved
+
+    def by_g(mask: pd.Series) -> pd.Series:
+        return f.loc[mask].groupby("groupe")["volume"].sum()
+
+    groupes = pd.Index(sorted(f["groupe"].unique()), name="groupe")
+    syn = pd.DataFrame(index=groupes)
+    syn["recours_residents"] = by_g(o_in & ~unserved)
+    syn["recours_internes"] = by_g(o_in & d_in)
+    syn["fuites"] = by_g(o_in & ~d_in & ~unserved)
+    syn["recours_realises"] = by_g(d_in)
+    syn["recours_exterieurs_entrants"] = by_g(~o_in & d_in)
+    syn["non_affecte"] = by_g(o_in & unserved)
+    syn = syn.fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        syn["auto_confinement"] = syn["recours_internes"] / syn["recours_residents"].replace(0, np.nan)
+        syn["attraction"] = syn["recours_exterieurs_entrants"] / syn["recours_realises"].replace(0, np.nan)
+    syn = syn.reset_index()[
+        [
+            "groupe",
+            "recours_residents",
+            "recours_internes",
+            "auto_confinement",
+            "fuites",
+            "recours_realises",
+            "recours_exterieurs_entrants",
+            "attraction",
+            "non_affecte",
+        ]
+    ]
+
+    out_f = f.loc[o_in & ~d_in & ~unserved]
+    dest = out_f.groupby(["groupe", "destination"], as_index=False)["volume"].sum()
+    dest = dest.merge(syn[["groupe", "recours_residents"]], on="groupe")
+    dest["part_des_residents"] = dest["volume"] / dest["recours_residents"]
+    dest = (
+        dest.sort_values(["groupe", "volume", "destination"], ascending=[True, False, True])
+        .groupby("groupe", sort=True)
+        .head(top)
+        .drop(columns="recours_residents")
+        .reset_index(drop=True)
+    )
+    result = {"synthese": syn, "destinations_exterieures": dest}
+    if bassin_de_vie is not None:
+        result["bassins_de_vie"] = _bv_table(f, unserved, terr, bassin_de_vie)
+    return result
+
+
+def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series) -> pd.DataFrame:
+    bv = bv.copy()
+    bv.index = bv.index.astype(str)
+    bv = bv.astype(str)
+    touched = sorted(set(bv[bv.index.isin(terr)]))
+    cols = [
+        "bassin_de_vie",
+        "groupe",
+        "n_communes",
+        "n_communes_dans_territoire",
+        "coupe",
+        "recours_residents_bv",
+        "part_residents_dans_territoire",
+        "auto_confinement_bv",
+        "flux_interieur_vers_exterieur",
+        "flux_exterieur_vers_interieur",
+    ]
+    served = f.loc[~unserved]
+    o_bv = served["origin"].map(bv)
+    internal = o_bv.eq(served["destination"].map(bv))
+    o_in = served["origin"].isin(terr)
+    d_in = served["destination"].isin(terr)
+    volume = served["volume"].to_numpy()
+    # One grouped sum per quantity rather than a mask per bassin de vie and group (domains hold ~1 M flows).
+    parts = pd.DataFrame({
+        "bassin_de_vie": o_bv.to_numpy(),
+        "groupe": served["groupe"].to_numpy(),
+        "recours_residents_bv": volume,
+        "res_in": np.where(o_in, volume, 0.0),
+        "internal": np.where(internal, volume, 0.0),
+        "flux_interieur_vers_exterieur": np.where(internal & o_in & ~d_in, volume, 0.0),
+        "flux_exterieur_vers_interieur": np.where(internal & ~o_in & d_in, volume, 0.0),
+    })
+    parts = parts[parts["bassin_de_vie"].isin(touched)]
+    sums = parts.groupby(["bassin_de_vie", "groupe"]).sum()
+    groups = sorted(f["groupe"].unique())
+    full = pd.MultiIndex.from_product([touched, groups], names=["bassin_de_vie", "groupe"])
+    sums = sums.reindex(full, fill_value=0.0).reset_index()
+    size = bv.value_counts()
+    inside = bv[bv.index.isin(terr)].value_counts()
+    sums["n_communes"] = sums["bassin_de_vie"].map(size).astype(int)
+    sums["n_communes_dans_territoire"] = sums["bassin_de_vie"].map(inside).fillna(0).astype(int)
+    sums["coupe"] = sums["n_communes_dans_territoire"] < sums["n_communes"]
+    res = sums["recours_residents_bv"].where(sums["recours_residents_bv"] > 0)
+    sums["part_residents_dans_territoire"] = sums["res_in"] / res
+    sums["auto_confinement_bv"] = sums["internal"] / res
+    return sums[cols].reset_index(drop=True)
+
+
+def main_flows(
+    flows: pd.DataFrame,
+    territory: Iterable[str],
+    top: int = 20,
+    *,
+    groupe: str | None = None,
+) -> pd.DataFrame:
+    """Largest flows crossing the territory boundary, for map drawing.
+
+    Parameters
+    ----------
+    flows
+        Flow table (modelled or read).
+    territory
+        Commune codes of the perimeter.
+    top
+        Number of lines kept per direction and per groupe.
+    groupe
+        Restrict to one profession group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination``, ``groupe``, ``volume``, ``sens``
+        (``"sortant"``: residents consulting outside; ``"entrant"``:
+        outsiders consulting inside), sorted by groupe, sens, decreasing
+        volume. Unserved rows and internal flows are excluded.
+    """
+    terr = set(map(str, territory))
+    f = pd.DataFrame(
+        {
+            "origin": _as_str(flows["origin"]),
+            "destination": _as_str(flows["destination"]),
+            "groupe": flows["groupe"].astype(str),
+            "volume": flows["volume"].to_numpy(dtype=float),
+        }
+    )
+    f = f.loc[f["destination"].notna()]
+    if groupe is not None:
+        f = f.loc[f["groupe"] == groupe]
+    o_in, d_in = f["origin"].isin(terr), f["destination"].isin(terr)
+    f = f.loc[o_in != d_in].copy()
+    f["sens"] = np.where(f["origin"].isin(terr), "sortant", "entrant")
+    agg = f.groupby(["groupe", "sens", "origin", "destination"], as_index=False)["volume"].sum()
+    agg = agg.sort_values(
+        ["groupe", "sens", "volume", "origin", "destination"], ascending=[True, False, False, True, True]
+    )
+    agg = agg.groupby(["groupe", "sens"], sort=False).head(top).reset_index(drop=True)
+    return agg[["origin", "destination", "groupe", "volume", "sens"]]

@@ -1,0 +1,234 @@
+"""Who lives in the territory and what kind of territory it is (issue « diagnostic the documents ask for »).
+
+* age-related need: DREES standardised population / total population, per
+  unit, for the territory and for each compared area;
+* income (INSEE Filosofi 2019): exact EPCI row when the territory is exactly
+  an EPCI of the file's geography, else a labelled approximation from its
+  units; areas compared by the same approximation over their communes (the
+  loaded files have no département, région or France rows);
+* territory type: unité urbaine 2020, aire d'attraction des villes 2020,
+  density, per unit and as shares of the population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipeline.analysis.population.income import (
+    APPROXIMATION_LABEL,
+    INCOME_INDICATORS,
+    epci_income,
+    territory_income,
+)
+from pipeline.analysis.population.income_units import unit_income
+from pipeline.analysis.population.need import AGE_NEED_EXPLANATION, age_need_by_unit, age_need_of
+from pipeline.analysis.population.territory_type import (
+    DENSITY_NOTE,
+    aav_populations,
+    territory_type_by_unit,
+    territory_type_shares,
+    zones_of_units,
+)
+from pipeline.app.sections.apl import unit_apl
+from pipeline.geography import arrondissements_of, city_of_arrondissement
+from pipeline.model.profile import AgeNeedSection, IncomeSection, TerritoryTypeSection
+from pipeline.store.queries import characteristics as queries
+
+#: The workbook's APL of year N uses the populations of year N - 2 (« Population standardisée 2021 » on
+#: the sheet « APL 2023 »).
+APL_POPULATION_LAG = 2
+
+ZONES_INCOME_METHOD = (
+    "approximation sur les communes de chaque zone (les fichiers Filosofi chargés n'ont pas de ligne "
+    "départementale, régionale ni nationale) : moyenne des valeurs communales pondérée par le nombre de "
+    "personnes des ménages"
+)
+#: Départements outside the field of Filosofi 2019 (« France métropolitaine et DOM hors Mayotte »).
+FILOSOFI_EXCLUDED = ("976",)
+FILOSOFI_FIELD = ("Filosofi couvre la France métropolitaine et les DROM hors Mayotte ; les plus petites communes "
+                  "sont absentes du fichier et, dans les petites communes, seule la médiane est diffusée")
+RURAL_NOTE = (
+    "Hors unité urbaine : commune rurale au sens de l'INSEE avant 2020 (définition remplacée en 2020 par la "
+    "grille communale de densité, que ces données ne permettent pas de reproduire)."
+)
+
+
+# --------------------------------------------------------------------------- age-related need
+
+
+def age_need_section(official_apl: pd.DataFrame, units: pd.DataFrame, zones: pd.DataFrame) -> AgeNeedSection:
+    """Age-related need index per unit, for the territory and for each compared area.
+
+    ``official_apl`` is :func:`pipeline.store.queries.apl.apl_current` (current
+    geography, arrondissement rows for Paris, Lyon and Marseille).
+    """
+    year = int(official_apl["annee"].max()) if len(official_apl) else 2023
+    rows = official_apl[official_apl["annee"] == year]
+    own = unit_apl(rows, units)
+    by_unit = age_need_by_unit(own) if len(own) else pd.DataFrame(
+        columns=["code", "population_standardisee", "population_totale", "indice_besoin_age"])
+    per_unit = units[["unit_code"]].merge(by_unit.rename(columns={"code": "unit_code"}), on="unit_code", how="left")
+    communes = rows[rows["niveau"] == "commune"]
+    out = []
+    for zone in zones.itertuples():
+        if zone.niveau == "territoire":
+            need = age_need_of(own, units["unit_code"])
+        else:
+            if zone.niveau == "departement":
+                area = communes[communes["departement"] == zone.code]
+            elif zone.niveau == "region":
+                area = communes[communes["region"] == zone.code]
+            else:
+                area = communes[communes["region"].notna()]
+            need = age_need_of(area, area["code"])
+        # No row at all (Mayotte, absent from the workbook): the populations are unknown, not 0.
+        known = need.index == need.index
+        out.append({"libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code,
+                    "indice_besoin_age": need.index,
+                    "population_standardisee": need.population_standardisee if known else np.nan,
+                    "population_totale": need.population_totale if known else np.nan,
+                    "unites_sans_donnee": len(need.units_missing) if zone.niveau == "territoire" else 0})
+    missing = sorted(per_unit.loc[per_unit["indice_besoin_age"].isna(), "unit_code"])
+    return AgeNeedSection(year=year, population_year=year - APL_POPULATION_LAG, explanation=AGE_NEED_EXPLANATION,
+                          per_unit=per_unit, zones=pd.DataFrame(out), missing=missing)
+
+
+# --------------------------------------------------------------------------- income
+
+
+def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
+    """Approximate income of départements, régions and France from their communes' rows, in one pass.
+
+    The same figure as :func:`pipeline.analysis.population.income.approximate_income`
+    (mean of the published communal values weighted by the persons of the
+    households; secret values left out), computed for every zone at once.
+
+    Parameters
+    ----------
+    rows
+        :func:`pipeline.store.queries.characteristics.filosofi_zone_rows`.
+
+    Returns
+    -------
+    DataFrame
+        ``niveau`` (``departement``, ``region``, ``france``), ``code`` and one
+        column per indicator (NaN when no row of the zone has the value).
+    """
+    frame = rows.assign(france="")
+    weights = pd.to_numeric(frame["personnes"], errors="coerce").astype("float64")
+    secret = frame["secret"].fillna(False).astype(bool)
+    out = []
+    for level, column in (("departement", "departement"), ("region", "region"), ("france", "france")):
+        figures = {}
+        for indicator in INCOME_INDICATORS:
+            values = pd.to_numeric(frame[indicator], errors="coerce").astype("float64")
+            if indicator != "mediane":
+                values = values.mask(secret)
+            usable = values.notna() & (weights > 0)
+            grouped = pd.DataFrame({"zone": frame.loc[usable, column], "wv": (values * weights)[usable],
+                                    "w": weights[usable]}).groupby("zone")[["wv", "w"]].sum()
+            figures[indicator] = grouped["wv"] / grouped["w"]
+        table = pd.DataFrame(figures)
+        out.append(table.rename_axis("code").reset_index().assign(niveau=level))
+    return pd.concat(out, ignore_index=True)[["niveau", "code", *INCOME_INDICATORS]]
+
+
+def _exact_commune(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, codes: list[str]
+) -> tuple[str, pd.Series] | None:
+    """The file's own row when the territory is one commune (one row), or every arrondissement of a city."""
+    if len(codes) == 1 and len(rows) == 1:
+        return codes[0], rows.iloc[0]
+    cities = {city_of_arrondissement(c) for c in codes}
+    if len(cities) == 1 and None not in cities:
+        city = str(next(iter(cities)))
+        if set(codes) == set(arrondissements_of(city)):
+            whole = queries.filosofi_of_units(con, [city])
+            if len(whole) == 1:
+                return city, whole.iloc[0]
+    return None
+
+
+def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: pd.DataFrame) -> IncomeSection:
+    """Filosofi 2019 figures of the territory, of its units and of the areas compared."""
+    codes = [str(c) for c in units["unit_code"]]
+    if not queries.filosofi_loaded(con):
+        reason = "revenus non disponibles : Filosofi 2019 n'est pas chargé (lancez « make data »)"
+        empty = pd.DataFrame()
+        return IncomeSection(available=False, method="", label="", epci=None, territory=empty, zones=empty,
+                             per_unit=empty, zones_method="", unavailable=reason)
+    rows = queries.filosofi_of_units(con, codes)
+    territory = pd.DataFrame({"code": codes, "population": units["population"].to_numpy()})
+    result = territory_income(rows, territory, queries.filosofi_epci(con),
+                              queries.filosofi_epci_members(con, units["commune_code"].astype(str)),
+                              code_column="unite")
+    exact = _exact_commune(con, rows, codes)
+    if exact is not None and result.method != "epci":
+        code, row = exact
+        result = replace(epci_income(row, territory, code), method="commune", epci=None,
+                         label=f"valeur exacte de la commune {code} (Filosofi)")
+    outside = set(units.loc[units["departement"].astype(str).isin(FILOSOFI_EXCLUDED), "unit_code"].astype(str))
+    per_unit = unit_income(rows, codes, outside_field=outside)
+    references = zone_income(queries.filosofi_zone_rows(con)).set_index(["niveau", "code"])
+    out = []
+    for zone in zones.itertuples():
+        record: dict[str, object] = {"libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code}
+        if zone.niveau == "territoire":
+            record.update({key: figure.value for key, figure in result.figures.items()})
+            record["methode"] = result.label
+        else:
+            key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
+            values = references.loc[key] if key in references.index else pd.Series(dtype="float64")
+            record.update({indicator: float(values.get(indicator, np.nan)) for indicator in INCOME_INDICATORS})
+            record["methode"] = APPROXIMATION_LABEL
+        out.append(record)
+    frame = pd.DataFrame(out, columns=["libelle", "niveau", "code", *INCOME_INDICATORS, "methode"])
+    return IncomeSection(available=True, method=result.method, label=result.label, epci=result.epci,
+                         territory=result.table(), zones=frame, per_unit=per_unit, zones_method=ZONES_INCOME_METHOD)
+
+
+# --------------------------------------------------------------------------- territory type
+
+
+def _aav_population(con: duckdb.DuckDBPyConnection, aires: list[str]) -> pd.Series:
+    """Population of each aire; NaN when the database holds only part of its communes (scoped load)."""
+    members = queries.aav_members(con, aires)
+    population = members.set_index("code")["population"]
+    totals = aav_populations(members[["code", "aav2020"]], population)
+    expected = queries.zone_labels(con, "AAV2020").set_index("code")["nb_com"]
+    found = members.groupby("aav2020")["code"].nunique()
+    partial = found.index[found < found.index.map(expected).fillna(0)]
+    return totals.where(~totals.index.isin(partial))
+
+
+def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> TerritoryTypeSection:
+    """Unité urbaine, aire d'attraction des villes and density of each unit, and population shares."""
+    codes = [str(c) for c in units["unit_code"]]
+    zoning = zones_of_units(queries.appartenance_of(con, units["commune_code"].astype(str)), codes)
+    aires = sorted({str(a) for a in zoning["aav2020"].dropna()})
+    labels = queries.zone_labels(con, "AAV2020").set_index("code")["libelle"]
+    frame = pd.DataFrame({
+        "code": codes, "population": units["population"].to_numpy(),
+        "area_km2": units["surface_km2"].to_numpy(dtype="float64"),
+        "uu2020": zoning["uu2020"].to_numpy(), "aav2020": zoning["aav2020"].to_numpy(),
+    })
+    by_unit = territory_type_by_unit(frame, _aav_population(con, aires), labels)
+    uu_labels = queries.zone_labels(con, "UU2020").set_index("code")["libelle"]
+    by_unit.insert(list(by_unit.columns).index("hors_unite_urbaine"), "uu_libelle",
+                   by_unit["uu2020"].map(uu_labels).astype("string"))
+    by_unit = by_unit.rename(columns={"code": "unit_code"})
+    notes = [RURAL_NOTE, DENSITY_NOTE[0].upper() + DENSITY_NOTE[1:] + "."]
+    unknown = by_unit.loc[by_unit["uu2020"].isna(), "unit_code"].tolist()
+    if unknown:
+        notes.append("Unités absentes de la table d'appartenance INSEE 2024 (communes créées depuis) : "
+                      + ", ".join(unknown) + " ; leur type est « non disponible ».")
+    if by_unit["area_km2"].isna().any():
+        notes.append("Surface inconnue pour " + ", ".join(by_unit.loc[by_unit["area_km2"].isna(), "unit_code"])
+                     + " : densité non disponible.")
+    by_unit["densite_hab_km2"] = by_unit["densite_hab_km2"].replace([np.inf, -np.inf], np.nan)
+    return TerritoryTypeSection(per_unit=by_unit, shares=territory_type_shares(by_unit.rename(
+        columns={"unit_code": "code"})), notes=notes)

@@ -1,0 +1,85 @@
+"""Supply dynamics: arrivals and departures between the latest dated Annuaire Santé extractions.
+
+The ARS guide (seed 000) asks for « installations n-1, n-2 » and « prévisions
+de départ ». Between the two latest extractions kept in ``ps_activites``, and
+the one before when there are three, practitioners are matched on their
+national identifier (whatever the layout of each year's file), per profession
+and per unit of the territory (:mod:`pipeline.analysis.dynamics`). The public
+extraction has no birth date: departures are observed, never forecast.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipeline.analysis.dynamics import NO_FORECAST_NOTE, changes_by_place, supply_dynamics, territory_changes
+from pipeline.app.sections.registry_coverage import extraction_coverage
+from pipeline.model.profile import DynamicsPeriod, DynamicsSection, RegistryCoverageSection
+from pipeline.nomenclatures import GROUPES_TRAME
+from pipeline.store.queries import registry_history
+
+#: Extractions compared: the latest three (n-2, n-1, n).
+MAX_EXTRACTIONS = 3
+#: Group of the row that counts every practitioner once, whatever their profession.
+TOTAL = "Ensemble des professionnels"
+
+
+def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    rank = {g: i for i, g in enumerate([*GROUPES_TRAME, TOTAL])}
+    return frame.assign(_r=frame["groupe"].map(rank).fillna(len(rank))).sort_values([*keys[:-1], "_r"]) \
+        .drop(columns="_r").reset_index(drop=True)
+
+
+def _with_total(before: pd.DataFrame, after: pd.DataFrame, units: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Territory and per-unit counts per group, plus one row counting every practitioner once."""
+    everyone_before, everyone_after = before.assign(groupe=TOTAL), after.assign(groupe=TOTAL)
+    territory = pd.concat([territory_changes(before, after, units),
+                           territory_changes(everyone_before, everyone_after, units)], ignore_index=True)
+    per_unit = pd.concat([changes_by_place(before, after), changes_by_place(everyone_before, everyone_after)],
+                         ignore_index=True)
+    return _order(territory, ["groupe"]), _order(per_unit.rename(columns={"unite": "lieu"}), ["lieu", "groupe"])
+
+
+def dynamics_section(
+    con: duckdb.DuckDBPyConnection, units: pd.DataFrame, coverage: RegistryCoverageSection | None
+) -> DynamicsSection:
+    """Arrivals, departures and net change between the latest extractions, for the territory and per unit.
+
+    ``coverage`` tells which départements each extraction covers: a pair of
+    extractions that does not both cover the territory is withheld.
+    """
+    dates = registry_history.extraction_dates(con)
+    if len(dates) < 2:
+        reason = ("une seule extraction de l'Annuaire Santé est chargée" if dates else
+                  "aucune extraction de l'Annuaire Santé n'est chargée")
+        return DynamicsSection(extractions=dates, periods=[], forecast_note=NO_FORECAST_NOTE,
+                               unavailable=f"Dynamique de l'offre non disponible : {reason} (il en faut deux, "
+                                           "datées, pour observer des arrivées et des départs).")
+    kept = dates[-MAX_EXTRACTIONS:]
+    arrondissement = units["type"] == "arrondissement-municipal"
+    communes = units.loc[~arrondissement, "unit_code"].astype(str).tolist()
+    arrondissements = units.loc[arrondissement, "unit_code"].astype(str).tolist()
+    codes = [str(c) for c in units["unit_code"]]
+    departements = sorted(set(units["departement"].dropna().astype(str)))
+    frames: dict[date, pd.DataFrame] = {}
+    for day in kept:
+        found = registry_history.territory_activities(con, day, communes, arrondissements)
+        # The analysis places activities in ``unite``: the territory's unit holding each one.
+        frames[day] = found.assign(unite=found["lieu"])[["rpps", "groupe", "unite", "commune"]]
+    covers = {day: coverage is None or extraction_coverage(coverage, day, departements) for day in kept}
+    periods = []
+    for change in supply_dynamics([(day, frames[day]) for day in kept], territory_units=codes):
+        territory, per_unit = _with_total(frames[change.start], frames[change.end], codes)
+        withheld = None
+        missing = [d for d in (change.start, change.end) if not covers[d]]
+        if missing:
+            withheld = ("non disponible : l'extraction du " + " et celle du ".join(d.strftime("%d/%m/%Y")
+                        for d in missing) + " ne couvre(nt) pas les départements du territoire ("
+                        + ", ".join(departements) + ") ; comparer deux fichiers de champs différents ferait "
+                        "des départs ou des arrivées fictifs")
+        periods.append(DynamicsPeriod(start=change.start, end=change.end, territory=territory, per_unit=per_unit,
+                                      rows_left_out=change.rows_left_out, withheld=withheld))
+    return DynamicsSection(extractions=kept, periods=periods, forecast_note=NO_FORECAST_NOTE)

@@ -1,0 +1,53 @@
+"""Representativeness (Trame, seed 002): members, governance, writing of the projet de santé; RPPS matching."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipeline.analysis.representativeness import MATCH_STATUS, match_members, national_identifier, trame_table
+from pipeline.model.profile import MembersSection
+from pipeline.sources.adherents import TRAME_ROWS, adherent_notes
+from pipeline.store.queries import registry_history
+
+#: Columns of the professions' representativeness table (``Diagnostic.representativeness``: summary.json key
+#: ``representativeness``, the Word Trame's members table).
+LEGACY_COLUMNS = ["groupe", "praticiens", "adherents", "part_adherents_pct", "gouvernance", "elaboration"]
+
+
+def members_section(
+    con: duckdb.DuckDBPyConnection, members: pd.DataFrame, supply_table: pd.DataFrame, units: pd.DataFrame
+) -> MembersSection:
+    """The Trame's three columns per row, and the members given with an RPPS matched to the registry.
+
+    ``members`` is :func:`pipeline.sources.adherents.read_adherents`;
+    ``supply_table`` the territory's supply table (professions and FINESS structures).
+    """
+    table = trame_table(members, supply_table, TRAME_ROWS)
+    numbers = sorted({national_identifier(r) for r in members["rpps"].dropna().astype(str)})
+    activities = registry_history.activities_of_rpps(con, numbers) if numbers else pd.DataFrame(
+        columns=["rpps", "groupe", "profession_libelle", "unite", "commune", "commune_nom"])
+    arrondissement = units["type"] == "arrondissement-municipal"
+    matches = match_members(members, activities, set(units.loc[~arrondissement, "unit_code"].astype(str)),
+                            set(units.loc[arrondissement, "unit_code"].astype(str)))
+    notes = adherent_notes(members)
+    for key, text in (("outside", "adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas "
+                                  "dans le territoire"),
+                      ("absent", "adhérent(s) dont le RPPS est absent de l'extraction de l'Annuaire Santé "
+                                 "chargée")):
+        found = matches[matches["statut"] == MATCH_STATUS[key]]
+        if len(found):
+            notes.append(f"{len(found)} {text} (lignes " + ", ".join(str(n) for n in found["ligne"]) + ")")
+    different = matches[matches["profession_differente"] & (matches["statut"] != MATCH_STATUS["absent"])]
+    if len(different):
+        notes.append(f"{len(different)} adhérent(s) déclaré(s) sous une autre profession que celle de l'Annuaire "
+                     "Santé (lignes " + ", ".join(str(n) for n in different["ligne"]) + ")")
+    return MembersSection(table=table, matches=matches, notes=notes)
+
+
+def legacy_table(section: MembersSection) -> pd.DataFrame:
+    """The professions' part of the table in its earlier shape (``groupe, praticiens, adherents,
+    part_adherents_pct``), with the governance and writing counts (``gouvernance``, ``elaboration``)."""
+    professions = section.table[section.table["unite"] != "structures"]
+    return professions.rename(columns={"professionnels_territoire": "praticiens"})[LEGACY_COLUMNS] \
+        .reset_index(drop=True)

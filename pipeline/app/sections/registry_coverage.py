@@ -1,0 +1,147 @@
+"""Partial registries: which départements the loaded Annuaire Santé and FINESS cover, and what that withholds.
+
+ARS analysts often load a regional extraction. Its practitioners with a
+secondary site across the border make a few stray rows elsewhere; densities
+of the région's neighbours, or of France, computed on such a file are
+meaningless (« France 0,18 médecin généraliste pour 10 000 habitants »).
+:func:`pipeline.analysis.registry_coverage.registry_coverage` decides, from
+per-département counts, which départements the file covers; densities are
+then given only for areas whose every département is covered, and « non
+disponible (extraction limitée aux départements …) » elsewhere. The counts
+are activity lines per département (an order of magnitude is all the decision
+needs; one scan of the table serves every dated extraction).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipeline.analysis.registry_coverage import RegistryCoverage, area_coverage, registry_coverage
+from pipeline.app.sections.areas import zone_departements
+from pipeline.model.diagnostic import SupplySection
+from pipeline.model.profile import AreasSection, RegistryCoverageSection
+from pipeline.store.queries import registry_history
+
+#: Share of the reference density a département must reach to be covered. Stray practitioners of a
+#: regional file are at most a few hundredths of a normal density; the lowest real density of all
+#: professions together (Mayotte, about a quarter of the national one) must stay covered in a national
+#: file: a tenth sits between the two with a wide margin on both sides.
+MIN_FRACTION = 0.1
+CORE_SHARE = 0.5
+
+
+def _coverage(deps: pd.DataFrame, counts: pd.DataFrame, column: str) -> RegistryCoverage:
+    frame = deps[["departement", "population"]].merge(counts, on="departement", how="left")
+    frame = frame.assign(praticiens=frame[column].fillna(0).astype("int64"))
+    return registry_coverage(frame[["departement", "praticiens", "population"]], MIN_FRACTION, CORE_SHARE)
+
+
+def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, departements: list[str]) -> bool:
+    """Whether one dated Annuaire Santé extraction covers every département of ``departements``."""
+    counts = coverage.extraction_counts
+    if counts.empty:
+        return False
+    # DuckDB gives DATE columns as timestamps: compare calendar days.
+    days = pd.to_datetime(counts["extraction"]).dt.date
+    own = counts[days == extraction][["departement", "activites"]]
+    return area_coverage(_coverage(coverage.populations, own, "activites"), departements).complete
+
+
+def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection) -> RegistryCoverageSection | None:
+    """Coverage of the loaded registries, per compared area; None when no registry is loaded."""
+    counts = registry_history.activities_by_departement(con)
+    establishments = registry_history.establishments_by_departement(con)
+    if counts.empty and establishments.empty:
+        return None
+    deps = registry_history.departement_populations(con)
+    latest = counts[pd.to_datetime(counts["extraction"]) == pd.to_datetime(counts["extraction"]).max()] \
+        if len(counts) else counts
+    practitioners = latest[["departement", "activites"]]
+    registry = _coverage(deps, practitioners, "activites")
+    finess = _coverage(deps, establishments.rename(columns={"etablissements": "n"}), "n")
+    finess_table = finess.table.rename(columns={"praticiens": "etablissements"})
+    rows = []
+    for label, codes in zone_departements(areas.zones).items():
+        own = area_coverage(registry, codes)
+        fin = area_coverage(finess, codes)
+        rows.append({"libelle": label, "annuaire": own.complete, "finess": fin.complete,
+                     "non_couverts": ",".join(own.missing), "finess_non_couverts": ",".join(fin.missing)})
+    zones = pd.DataFrame(rows)
+    zones = areas.zones[["libelle", "niveau", "code"]].merge(zones, on="libelle", how="left")
+    covered = sorted(registry.covered)
+    finess_covered = sorted(finess.covered)
+    complete = bool(zones["annuaire"].all()) and (establishments.empty or bool(zones["finess"].all()))
+    note = None
+    if not complete:
+        parts = []
+        if not practitioners.empty and not zones["annuaire"].all():
+            parts.append("l'extraction de l'Annuaire Santé chargée ne couvre que " + _departements(covered))
+        if not establishments.empty and not zones["finess"].all():
+            parts.append("l'extraction FINESS chargée ne couvre que " + _departements(finess_covered))
+        note = ("Couverture des fichiers : " + " ; ".join(parts) + ". Les effectifs et densités des zones "
+                "qu'elles ne couvrent pas sont « non disponibles » : calculés sur ce fichier, ils seraient "
+                "faussement bas. Les flux modélisés et l'APL approchée ne voient pas non plus l'offre des "
+                "départements non couverts.")
+    return RegistryCoverageSection(
+        departements=covered, finess_departements=finess_covered, complete=complete,
+        registry=registry.table.rename(columns={"praticiens": "activites"}), finess=finess_table, zones=zones,
+        note=note, extraction_counts=counts, populations=deps[["departement", "population"]],
+    )
+
+
+def _departements(codes: list[str]) -> str:
+    if not codes:
+        return "aucun département"
+    return ("le département " if len(codes) == 1 else "les départements ") + ", ".join(codes)
+
+
+def _covered(coverage: RegistryCoverageSection, level: str, column: str = "annuaire") -> bool:
+    rows = coverage.zones[coverage.zones["niveau"] == level]
+    return bool(len(rows)) and bool(rows[column].iloc[0])
+
+
+def _main_covered(coverage: RegistryCoverageSection, areas: AreasSection, level: str) -> bool:
+    main = areas.zones[(areas.zones["niveau"] == level) & areas.zones["principal"]]
+    if main.empty:
+        return False
+    rows = coverage.zones[coverage.zones["libelle"] == main["libelle"].iloc[0]]
+    return bool(len(rows)) and bool(rows["annuaire"].iloc[0])
+
+
+def mask_supply(supply: SupplySection, coverage: RegistryCoverageSection, areas: AreasSection) -> SupplySection:
+    """The supply table with the figures of uncovered areas set to NA (« non disponible »).
+
+    The territory's own counts and density are withheld when the Annuaire Santé
+    does not cover its départements, and the MSP / centres de santé counts when
+    FINESS does not; each reference density when its area is not covered.
+    """
+    table = supply.table.copy()
+    professions = table["unite"] != "structures"
+    if not _covered(coverage, "territoire"):
+        for column in ("praticiens", "dont_liberaux"):
+            table[column] = table[column].astype("Int64").mask(professions)
+        table["praticiens_etp"] = table["praticiens_etp"].mask(professions)
+        table["densite_10000"] = np.nan
+    if not _covered(coverage, "territoire", "finess"):
+        table["praticiens"] = table["praticiens"].astype("Int64").mask(~professions)
+    for column, level in (("densite_departement", "departement"), ("densite_region", "region")):
+        if not _main_covered(coverage, areas, level):
+            table[column] = np.nan
+    if not _covered(coverage, "france"):
+        table["densite_france"] = np.nan
+    supply.table = table
+    return supply
+
+
+def mask_zone_supply(table: pd.DataFrame, coverage: RegistryCoverageSection | None) -> pd.DataFrame:
+    """Per-area supply of :func:`pipeline.app.sections.areas.supply_by_zone` with uncovered areas withheld."""
+    if coverage is None or table.empty:
+        return table
+    covered = coverage.zones.set_index("libelle")["annuaire"]
+    inside = table["libelle"].map(covered).fillna(False).astype(bool)
+    return table.assign(praticiens=table["praticiens"].astype("Int64").mask(~inside),
+                        densite_10000=table["densite_10000"].mask(~inside))

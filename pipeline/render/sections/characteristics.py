@@ -1,0 +1,164 @@
+"""Report section « Caractéristiques de la population et du territoire »: age-related need, income, type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.sections.common import fmt
+from pipeline.render.sections.display import NOT_AVAILABLE, bounded, cell, shown
+
+INCOME_LABELS = {
+    "mediane": "Revenu médian (€/UC)", "d1": "1er décile (€/UC)", "d9": "9e décile (€/UC)",
+    "part_minima_sociaux": "Part des minima sociaux (%)",
+}
+AAV_NOTE = (
+    "Taille de l'aire : classes de l'INSEE, calculées ici sur la population légale des communes de l'aire (l'INSEE "
+    "classe les aires sur leur population de 2017) ; une aire transfrontalière n'est classée que si sa partie "
+    "française suffit à la placer dans la classe la plus haute."
+)
+SECRET = "non diffusé"
+INCOME_DECIMALS = {"mediane": 0, "d1": 0, "d9": 0, "part_minima_sociaux": 1}
+
+
+def _names(d: Diagnostic) -> pd.Series:
+    return d.units.set_index("unit_code")["nom"]
+
+
+def age_need_part(d: Diagnostic) -> dict[str, Any]:
+    a = d.age_need
+    if a is None:
+        return {"title": "Besoin de soins lié à l'âge", "paragraphs": ["Non disponible."]}
+    territory = a.zones.iloc[0]
+    paragraphs = [
+        a.explanation,
+        f"Indice du territoire : {cell(territory['indice_besoin_age'], 3)} (source : DREES, classeur APL "
+        f"{a.year}, populations {a.population_year} standardisées selon la consommation de soins de médecine "
+        "générale par tranche d'âge).",
+    ]
+    if a.missing:
+        paragraphs.append(f"Indice {NOT_AVAILABLE} pour {len(a.missing)} unité(s) absente(s) du classeur de la DREES "
+                          "(Mayotte n'y figure pas) : " + ", ".join(a.missing) + ".")
+    zones = shown(a.zones[["libelle", "indice_besoin_age", "population_standardisee", "population_totale"]],
+                  {"indice_besoin_age": 3}, labels={"libelle": "Zone",
+                                                   "indice_besoin_age": "Indice de besoin lié à l'âge",
+                                                   "population_standardisee": "Population standardisée",
+                                                   "population_totale": "Population totale"})
+    per_unit = a.per_unit.assign(nom=a.per_unit["unit_code"].map(_names(d)))
+    per_unit = shown(per_unit[["unit_code", "nom", "indice_besoin_age", "population_standardisee",
+                               "population_totale"]], {"indice_besoin_age": 3},
+                     labels={"unit_code": "Code INSEE", "nom": "Commune", "indice_besoin_age": "Indice",
+                             "population_standardisee": "Population standardisée",
+                             "population_totale": "Population totale"})
+    per_unit_table = bounded({"title": "Indice de besoin lié à l'âge par commune", "data": per_unit},
+                             -a.per_unit["indice_besoin_age"], "au besoin lié à l'âge le plus élevé")
+    return {"title": "Besoin de soins lié à l'âge", "paragraphs": paragraphs, "tables": [
+        {"title": "Indice de besoin lié à l'âge : territoire et références", "data": zones}, per_unit_table]}
+
+
+def _unit_income_table(d: Diagnostic) -> pd.DataFrame:
+    """Per-unit figures: « non diffusé » for secret cells, « non disponible » for units absent from the file."""
+    assert d.income is not None
+    i = d.income.per_unit.assign(nom=d.income.per_unit["unit_code"].map(_names(d)))
+    columns = ["unit_code", "nom", "mediane", *(["mediane_approchee"] if i["fusion"].any() else []), "d1", "d9",
+               "part_minima_sociaux", "statut"]
+    table = shown(i[columns], {**INCOME_DECIMALS, "mediane_approchee": 0})
+    for column in ("d1", "d9", "part_minima_sociaux"):
+        table.loc[i["secret"].to_numpy(), column] = SECRET
+    return table.rename(columns={"unit_code": "Code INSEE", "nom": "Commune",
+                                 "mediane_approchee": "Médiane approchée (€/UC)", "statut": "Diffusion",
+                                 **INCOME_LABELS})
+
+
+def _median_sentence(median: pd.Series) -> str:
+    if median["valeur"] != median["valeur"]:
+        return ("Revenu médian : non disponible (aucune unité du territoire n'a de valeur dans Filosofi 2019, qui "
+                "ne couvre pas Mayotte et omet les plus petites communes).")
+    missing = int(median["n_non_diffusees"])
+    return (f"Revenu médian : {cell(median['valeur'], 0, unit='€')} par UC et par an"
+            + (f" ({missing} unité(s) sans valeur publiée sur {int(median['n_communes'])})" if missing else "") + ".")
+
+
+def income_part(d: Diagnostic) -> dict[str, Any]:
+    i = d.income
+    title = "Revenus et précarité (INSEE, Filosofi 2019)"
+    if i is None or not i.available:
+        return {"title": title, "paragraphs": [i.unavailable if i is not None and i.unavailable
+                                               else f"Revenus : {NOT_AVAILABLE}."]}
+    figures = i.territory.set_index("indicateur")
+    median = figures.loc["mediane"]
+    if i.method == "epci":
+        intro = (f"Le territoire est exactement l'EPCI {i.epci} de la géographie de Filosofi (EPCI au 1er janvier "
+                 f"2021) : ses chiffres sont les valeurs exactes de l'EPCI.")
+    elif i.method == "commune":
+        intro = f"Chiffres du territoire : {i.label}."
+    else:
+        intro = ("Chiffres du territoire : approximation. Une médiane ou un décile d'un territoire ne se déduit pas "
+                 "de ceux de ses communes ; la valeur donnée est la moyenne des valeurs communales pondérée par le "
+                 "nombre de personnes des ménages.")
+    paragraphs = [
+        "Revenu disponible par unité de consommation (UC) en 2019, source INSEE, dispositif Filosofi (base "
+        "communale). " + intro,
+        _median_sentence(median),
+    ]
+    secret = figures.loc["d1"]
+    if secret["n_non_diffusees"] and secret["valeur"] == secret["valeur"]:
+        paragraphs.append(
+            f"Déciles et part des minima sociaux : « non diffusés » par l'INSEE (secret statistique) pour "
+            f"{int(secret['n_non_diffusees'])} unité(s) sur {int(secret['n_communes'])}, soit "
+            f"{cell(secret['population_non_diffusee'])} habitants ; les valeurs données portent sur les autres. "
+            "Une valeur non diffusée n'est jamais comptée comme 0.")
+    zones = i.zones[["libelle", *INCOME_LABELS]]
+    zone_table = shown(zones, INCOME_DECIMALS, labels={"libelle": "Zone", **INCOME_LABELS})
+    per_unit = _unit_income_table(d)
+    return {"title": title, "paragraphs": paragraphs, "tables": [
+        {"title": "Revenus : territoire et références", "data": zone_table,
+         "note": f"Territoire : {i.label}. Département, région, France : {i.zones_method}."},
+        bounded({"title": "Revenus par commune", "data": per_unit,
+                 "note": "Filosofi couvre la France métropolitaine et les DROM hors Mayotte ; les plus petites "
+                         "communes sont absentes du fichier ; dans les petites communes seule la médiane est "
+                         "diffusée. Géographie du fichier : communes de 2021 rattachées aux communes actuelles."},
+                i.per_unit["mediane"].fillna(i.per_unit["mediane_approchee"]), "au revenu médian le plus bas")]}
+
+
+def territory_type_part(d: Diagnostic) -> dict[str, Any]:
+    t = d.territory_type
+    title = "Type de territoire (unité urbaine, aire d'attraction des villes, densité)"
+    if t is None:
+        return {"title": title, "paragraphs": [f"{NOT_AVAILABLE}."]}
+    shares = t.shares
+    uu = shares[shares["dimension"] == "unité urbaine"].set_index("categorie")
+    rural = uu["part_population"].get("hors unité urbaine", float("nan"))
+    density = shares.loc[shares["dimension"] == "densité", "valeur"]
+    paragraphs = [
+        f"{cell(rural * 100, 1)} % de la population du territoire vit hors de toute unité urbaine 2020 (INSEE, table "
+        "d'appartenance géographique des communes 2024) ; densité de population : "
+        f"{cell(density.iloc[0] if len(density) else float('nan'), 1)} habitants par km².",
+    ]
+    table = shares[shares["dimension"] != "densité"].assign(part=lambda f: f["part_population"] * 100)
+    table = shown(table[["dimension", "categorie", "n_unites", "population", "part"]], {"part": 1},
+                  labels={"dimension": "Zonage", "categorie": "Catégorie", "n_unites": "Unités",
+                          "population": "Population", "part": "Part de la population (%)"})
+    per_unit = t.per_unit.assign(nom=t.per_unit["unit_code"].map(_names(d)),
+                                 hors=t.per_unit["hors_unite_urbaine"].map(
+                                     {True: "hors unité urbaine", False: "unité urbaine"}).astype(object))
+    per_unit = shown(per_unit[["unit_code", "nom", "population", "densite_hab_km2", "hors", "uu_libelle",
+                               "aav_libelle", "aav_classe_libelle"]], {"densite_hab_km2": 1},
+                     labels={"unit_code": "Code INSEE", "nom": "Commune", "population": "Population",
+                             "densite_hab_km2": "Densité (hab./km²)", "hors": "Unité urbaine 2020",
+                             "uu_libelle": "Nom de l'unité urbaine", "aav_libelle": "Aire d'attraction des villes 2020",
+                             "aav_classe_libelle": "Taille de l'aire"})
+    return {"title": title, "paragraphs": paragraphs, "tables": [
+        {"title": "Population par type de territoire", "data": table},
+        bounded({"title": "Type de territoire par commune", "data": per_unit},
+                -t.per_unit["densite_hab_km2"], "les plus denses")], "notes": [*t.notes, AAV_NOTE]}
+
+
+def characteristics_section(d: Diagnostic) -> dict[str, Any]:
+    """The three parts as subsections of one report section."""
+    return {"title": "Caractéristiques de la population et du territoire",
+            "intro": f"Qui vit sur le territoire ({fmt(d.population.total)} habitants) et de quel type de territoire "
+                     "il s'agit, comparé au département, à la région et à la France.",
+            "subsections": [age_need_part(d), income_part(d), territory_type_part(d)]}

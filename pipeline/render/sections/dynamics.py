@@ -1,0 +1,71 @@
+"""Report section « Dynamique de l'offre » (installations n-1, n-2; departures cannot be forecast)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.model.profile import DynamicsPeriod
+from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE
+from pipeline.render.sections.display import bounded, shown
+
+LABELS = {"groupe": "Profession", "present_start": "Présents au début", "present_end": "Présents à la fin",
+          "arrivals": "Arrivées", "departures": "Départs", "net_change": "Solde"}
+TOTAL = "Ensemble des professionnels"
+
+
+def _day(period: DynamicsPeriod) -> str:
+    return f"du {period.start:%d/%m/%Y} au {period.end:%d/%m/%Y}"
+
+
+def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
+    title = f"Entre les extractions {_day(period)}"
+    if period.withheld:
+        return {"title": title, "paragraphs": [f"Arrivées et départs : {period.withheld}."]}
+    total = period.territory[period.territory["groupe"] == TOTAL]
+    paragraphs = []
+    if len(total):
+        row = total.iloc[0]
+        paragraphs.append(
+            f"{int(row['arrivals'])} professionnel(s) arrivé(s) et {int(row['departures'])} parti(s) {_day(period)} "
+            f"(solde {int(row['net_change']):+d}) : {int(row['present_start'])} professionnels présents au début, "
+            f"{int(row['present_end'])} à la fin. Un professionnel qui change de commune à l'intérieur du "
+            "territoire n'est ni une arrivée ni un départ.")
+    left = sum(period.rows_left_out.values())
+    if left:
+        paragraphs.append(f"{left} ligne(s) sans identifiant, profession ou lieu n'ont pu être suivies.")
+    names = d.units.set_index("unit_code")["nom"]
+    per_unit = period.per_unit[period.per_unit["groupe"] != TOTAL]
+    per_unit = per_unit[(per_unit["arrivals"] > 0) | (per_unit["departures"] > 0)]
+    per_unit = per_unit.assign(nom=per_unit["lieu"].map(names))[
+        ["lieu", "nom", "groupe", "present_start", "present_end", "arrivals", "departures", "net_change"]]
+    rows = bounded({"title": f"Arrivées et départs {_day(period)} par commune et profession (avec au moins un "
+                             "mouvement)", "data": shown(per_unit, labels={**LABELS, "lieu": "Code INSEE",
+                                                                          "nom": "Commune"})},
+                   -(per_unit["arrivals"] + per_unit["departures"]), "aux mouvements les plus nombreux",
+                   "dynamique_unites.csv et la feuille « Dynamique - communes » de diagnostic.xlsx", noun="lignes")
+    return {"title": title, "paragraphs": paragraphs, "tables": [
+        {"title": f"Arrivées et départs {_day(period)} par profession", "data": shown(period.territory, labels=LABELS)},
+        rows,
+    ]}
+
+
+def dynamics_section(d: Diagnostic) -> dict[str, Any]:
+    title = "Dynamique de l'offre de soins"
+    dyn = d.dynamics
+    if dyn is None:
+        return {"title": title, "paragraphs": [
+            "Aucune extraction de l'Annuaire Santé n'est chargée : la dynamique de l'offre est non disponible."]}
+    paragraphs = []
+    if dyn.extractions:
+        paragraphs.append(
+            "Installations et départs observés entre les extractions datées de l'Annuaire Santé conservées dans la "
+            "base (" + ", ".join(f"{day:%d/%m/%Y}" for day in dyn.extractions) + "), les professionnels étant "
+            "suivis par leur identifiant national (« Identification nationale PP »), quelle que soit la "
+            "présentation du fichier de chaque année.")
+    if dyn.unavailable:
+        paragraphs.append(dyn.unavailable)
+    paragraphs.append(dyn.forecast_note)
+    notes = [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []
+    return {"title": title, "paragraphs": paragraphs,
+            "subsections": [_period_part(d, p) for p in reversed(dyn.periods)], "notes": notes}

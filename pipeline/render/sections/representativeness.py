@@ -1,0 +1,73 @@
+"""Report section « Représentativité » (Trame, seed 002): the three columns per profession, MSP and CDS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.sections.common import DEMO_WARNING, ESTABLISHMENTS_DEMO_WARNING, FINESS_SOURCE, REGISTRY_SOURCE
+from pipeline.render.sections.display import cell, shown
+
+TITLE = "Représentativité"
+LABELS = {
+    "groupe": "Professionnels et organisations de santé",
+    "professionnels_territoire": "Professionnels (ou structures) du territoire",
+    "adherents": "Ayant adhéré à la CPTS",
+    "part_adherents_pct": "Part des adhérents (%)",
+    "gouvernance": "Participant à la gouvernance",
+    "elaboration": "Ayant participé à l'élaboration du projet de santé",
+    "non_renseigne": "Non renseigné (gouvernance / élaboration)",
+}
+
+
+def _count(number: object, share: object) -> str:
+    """« 3 (25,0 %) »: the Trame asks « nombre et/ou pourcentage »; the share may be « non disponible »."""
+    return f"{cell(number)} ({cell(share, 1, unit='%')})"
+
+
+def representativeness_section(d: Diagnostic) -> dict[str, Any]:
+    m = d.members
+    if m is None:
+        return {"title": TITLE, "paragraphs": [
+            "Donnez ADHERENTS=chemin.csv (colonnes profession et, si possible, rpps, gouvernance, elaboration, "
+            "nombre) pour remplir le tableau de la Trame : nombre et pourcentage de professionnels ayant adhéré à "
+            "la CPTS, participant à la gouvernance, ayant participé à l'élaboration du projet de santé."]}
+    t = m.table
+    table = pd.DataFrame({
+        LABELS["groupe"]: t["groupe"],
+        LABELS["professionnels_territoire"]: [cell(v) for v in t["professionnels_territoire"]],
+        LABELS["adherents"]: [cell(v) for v in t["adherents"]],
+        LABELS["part_adherents_pct"]: [cell(v, 1) for v in t["part_adherents_pct"]],
+        **{LABELS[c]: [_count(n, pct) for n, pct in zip(t[c], t[f"part_{c}_pct"], strict=True)]
+           for c in ("gouvernance", "elaboration")},
+        LABELS["non_renseigne"]: t["gouvernance_non_renseigne"].astype(str) + " / "
+        + t["elaboration_non_renseigne"].astype(str),
+    })
+    tables = [{"title": "Les professionnels de santé adhérents de la CPTS (tableau de la Trame)", "data": table,
+               "note": "Parts rapportées aux professionnels du territoire (effectif distinct de l'Annuaire Santé) ; "
+                       "pour les MSP et les centres de santé, aux structures du fichier FINESS situées dans le "
+                       "territoire. Les parts ne sont pas plafonnées : des adhérents peuvent exercer hors du "
+                       "territoire. « Non renseigné » : cellule gouvernance ou élaboration laissée vide (jamais "
+                       "comptée comme « non »)."}]
+    paragraphs = []
+    matched = m.matches
+    if len(matched):
+        inside = int((matched["statut"] == "exerce dans le territoire").sum())
+        paragraphs.append(f"{len(matched)} adhérent(s) donné(s) avec un numéro RPPS, rapproché(s) de l'Annuaire "
+                          f"Santé : {inside} exerce(nt) dans le territoire.")
+        others = matched[matched["statut"] != "exerce dans le territoire"]
+        if len(others):
+            tables.append({"title": "Adhérents qui n'exercent pas dans le territoire ou absents de l'Annuaire Santé",
+                           "data": shown(others[["ligne", "rpps", "groupe", "statut", "groupe_annuaire", "lieux"]],
+                                         labels={"ligne": "Ligne du fichier", "rpps": "RPPS",
+                                                 "groupe": "Profession déclarée", "statut": "Rapprochement",
+                                                 "groupe_annuaire": "Profession dans l'Annuaire",
+                                                 "lieux": "Communes d'exercice"})})
+    notes = list(m.notes)
+    if d.is_demo(REGISTRY_SOURCE):
+        notes.append(DEMO_WARNING)
+    if d.is_demo(FINESS_SOURCE):
+        notes.append(ESTABLISHMENTS_DEMO_WARNING)
+    return {"title": TITLE, "paragraphs": paragraphs, "tables": tables, "notes": notes}

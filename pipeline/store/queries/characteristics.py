@@ -1,0 +1,114 @@
+"""Questions about who lives in a territory and what kind of territory it is.
+
+INSEE Filosofi 2019 income rows (``filosofi_communes``, ``filosofi_epci``),
+the EPCI compositions of the Filosofi geography, and the unité urbaine /
+aire d'attraction des villes of the INSEE table d'appartenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import pandas as pd
+
+from pipeline.store.queries import current_vintage, has_rows, registered_codes
+
+#: COG vintage of the EPCI of Filosofi 2019 (EPCI of 1 January 2021).
+FILOSOFI_EPCI_VINTAGE = 2021
+#: COG vintage of the INSEE table d'appartenance (and of its zone labels).
+APPARTENANCE_VINTAGE = 2024
+
+
+def filosofi_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the Filosofi commune rows are loaded."""
+    return has_rows(con, "filosofi_communes")
+
+
+def filosofi_of_units(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
+    """Filosofi rows of the given units (a merged commune has several rows), columns of ``filosofi_communes``.
+
+    A city given as a unit (75056, 69123, 13055) gets its whole-city row, an
+    arrondissement its own row.
+    """
+    with registered_codes(con, "_income_units", units):
+        return con.execute(
+            "SELECT * FROM filosofi_communes WHERE unite IN (SELECT code FROM _income_units) ORDER BY code_source"
+        ).df()
+
+
+def filosofi_zone_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every Filosofi row of a current commune (whole cities, not their arrondissements), placed in its
+    département and région: columns of ``filosofi_communes`` with ``departement``, ``region`` and
+    ``population`` (population municipale of the current COG, for the population of non-diffused rows)."""
+    return con.execute(
+        """
+        SELECT f.*, c.departement, c.region, c.population
+        FROM filosofi_communes f
+        JOIN communes c ON c.code = f.commune AND c.vintage = ? AND c.type = 'commune-actuelle'
+        WHERE f.niveau <> 'arrondissement'
+        """,
+        [current_vintage()],
+    ).df()
+
+
+def filosofi_epci(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The Filosofi EPCI rows (columns of ``filosofi_epci``)."""
+    return con.execute("SELECT * FROM filosofi_epci").df()
+
+
+def filosofi_epci_members(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> dict[str, list[str]]:
+    """EPCI of the Filosofi geography (1 January 2021) holding one of ``communes`` → all their communes.
+
+    Compositions are in current codes: each 2021 code is mapped to its current
+    commune (merged communes give one current code).
+    """
+    with registered_codes(con, "_epci_communes", communes):
+        frame = con.execute(
+            """
+            WITH members AS (
+                SELECT DISTINCT c.epci, coalesce(m.current_code, c.code) AS commune
+                FROM communes c LEFT JOIN cog_mapping m ON m.code = c.code
+                WHERE c.vintage = ? AND c.type = 'commune-actuelle' AND c.epci IS NOT NULL
+            )
+            SELECT epci, commune FROM members
+            WHERE epci IN (SELECT epci FROM members WHERE commune IN (SELECT code FROM _epci_communes))
+            """,
+            [FILOSOFI_EPCI_VINTAGE],
+        ).df()
+    return {str(epci): sorted(group["commune"].astype(str)) for epci, group in frame.groupby("epci")}
+
+
+def appartenance_of(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
+    """``code, uu2020, aav2020, bv2022, epci`` of the given communes in the INSEE table d'appartenance."""
+    with registered_codes(con, "_zoning_codes", communes):
+        return con.execute(
+            "SELECT code, uu2020, aav2020, bv2022, epci FROM appartenance "
+            "WHERE code IN (SELECT code FROM _zoning_codes)"
+        ).df()
+
+
+def aav_members(con: duckdb.DuckDBPyConnection, aires: Iterable[str]) -> pd.DataFrame:
+    """Communes of the given aires d'attraction des villes with their population.
+
+    Columns ``code, aav2020, population``: the population is that of the
+    package of the table's COG (2024), so that every code of the table is
+    found.
+    """
+    with registered_codes(con, "_aires", aires):
+        return con.execute(
+            """
+            SELECT a.code, a.aav2020, c.population
+            FROM appartenance a
+            LEFT JOIN communes c ON c.code = a.code AND c.vintage = ? AND c.type = 'commune-actuelle'
+            WHERE a.aav2020 IN (SELECT code FROM _aires)
+            """,
+            [APPARTENANCE_VINTAGE],
+        ).df()
+
+
+def zone_labels(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+    """``code, libelle, nb_com`` of one zoning of the INSEE labels table (``AAV2020``, ``UU2020``…)."""
+    return con.execute(
+        "SELECT code, libelle, nb_com FROM zonages_libelles WHERE niveau = ? ORDER BY code", [level]
+    ).df()

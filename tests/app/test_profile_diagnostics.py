@@ -1,0 +1,478 @@
+"""The diagnostic the source documents ask for (issue 12) and each unit's population year (issue 11 item 2).
+
+Five diagnostics run once, through the command line, on the fixture
+database (départements 04, 13, 33, 75, 976; three demonstration
+extractions of the Annuaire Santé):
+
+- ``cpts:CPTS du Verdon`` (15 communes of 04), with an ADHERENTS file;
+- ``cpts:CPTS Itinéraire Santé`` (Marseille 11e, 12e, 13e: arrondissements);
+- ``departement:976`` (Mayotte: legal population of the 2017 census in every
+  package, no DREES APL, outside Filosofi's field);
+- ``communes:04070,33063`` (Digne-les-Bains and Bordeaux: two départements
+  in two régions, two ARS);
+- ``communes:97611,04070`` (a Mayotte unit beside a commune with new censuses).
+
+Every expected figure is read from the raw mirror files or the raw
+demonstration extractions by :mod:`tests.app.profile_raw`, never through
+the pipeline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tests.app import profile_raw as raw
+
+pytestmark = [pytest.mark.mirror]
+
+VERDON = "CPTS du Verdon"
+MARSEILLE = "CPTS Itinéraire Santé"
+RUNS = {
+    "verdon": ["diagnostic", f"cpts:{VERDON}"],
+    "marseille": ["diagnostic", f"cpts:{MARSEILLE}"],
+    "mayotte": ["diagnostic", "departement:976"],
+    "deux_regions": ["diagnostic", "communes:04070,33063"],
+    "mixte": ["diagnostic", "communes:97611,04070"],
+}
+GROUPED_NURSES = 4
+#: French sentence of the ARS guide's « prévisions de départ » the report must give (analysis.dynamics).
+NO_FORECAST = "les départs à venir (retraites) ne peuvent pas être prévus à partir de cette source"
+
+
+def html_text(page: str) -> str:
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
+
+
+def _members(data_dir: Path, path: Path) -> dict[str, Any]:
+    """An ADHERENTS file with nurses of the latest demonstration extraction: two practising only in the
+    Verdon, one practising only in Marseille, one unknown RPPS, grouped rows, MSP and centre de santé."""
+    latest = raw.demo_extractions(data_dir)["2026-01-01"]
+    verdon = set(raw.listing_units(VERDON))
+    places: dict[str, set[str]] = {}
+    professions: dict[str, str] = {}
+    with open(latest, encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\n").split("|")
+        ident, code = header.index("Identification nationale PP"), header.index("Code commune (coord. structure)")
+        profession = header.index("Code profession")
+        for line in handle:
+            fields = line.rstrip("\n").split("|")
+            places.setdefault(fields[ident], set()).add(fields[code])
+            professions[fields[ident]] = fields[profession]
+    nurses = sorted(i for i, p in professions.items() if p == "60" and i.startswith("8") and len(i) == 12)
+    inside = [i for i in nurses if places[i] <= verdon][:2]
+    outside = [i for i in nurses if places[i] == {"13055"}][:1]
+    assert len(inside) == 2 and len(outside) == 1
+    unknown = "19999999999"
+    assert "8" + unknown not in places
+    rows = [
+        ("infirmière", inside[0][1:], "oui", "oui", ""),
+        ("Infirmiers", inside[1][1:], "non", "", ""),
+        ("IDE", outside[0][1:], "", "oui", ""),
+        ("Infirmier", "", "oui", "non", str(GROUPED_NURSES)),
+        ("médecin généraliste", unknown, "oui", "oui", ""),
+        ("MSP", "", "oui", "oui", ""),
+        ("Centre de santé", "", "non", "non", ""),
+    ]
+    path.write_text("profession;rpps;gouvernance;elaboration;nombre\n"
+                    + "".join(";".join(r) + "\n" for r in rows), encoding="utf-8")
+    return {"path": path, "inside": inside, "outside": outside, "unknown": unknown}
+
+
+@pytest.fixture(scope="module")
+def runs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from pipeline import cli
+
+    maps_dir = tmp_path_factory.mktemp("profile-maps")
+    members = _members(fixture_data_dir, tmp_path_factory.mktemp("profile-inputs") / "adherents.csv")
+    out: dict[str, Any] = {"members": members, "data": fixture_data_dir}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+        mp.setenv("CPTS_MAPS_DIR", str(maps_dir))
+        mp.setenv("CPTS_QUIET", "1")
+        for key, argv in RUNS.items():
+            args = [*argv, "--adherents", str(members["path"])] if key == "verdon" else argv
+            stdout, stderr = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                code = cli.main(args)
+            assert code == 0, stderr.getvalue()
+            text = stdout.getvalue()
+            tables = Path(re.search(r"tableaux[^:\n]*: (.+)", text).group(1).strip())  # type: ignore[union-attr]
+            report = Path(re.search(r"rapport : (.+)", text).group(1).strip())  # type: ignore[union-attr]
+            out[key] = {
+                "summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
+                "tables": tables,
+                "report": html_text(report.read_text(encoding="utf-8")),
+                # folium writes labels as escaped JavaScript strings (\u00e9, \u0026#x27;): decoded here.
+                "map": html.unescape(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)),
+                                            (report.parent / "carte.html").read_text(encoding="utf-8"))),
+            }
+        yield out
+
+
+def zone(rows: list[dict[str, Any]], niveau: str, code: str = "", year: int | None = None) -> dict[str, Any]:
+    found = [r for r in rows if r["niveau"] == niveau and r["code"] == code and (year is None or r["annee"] == year)]
+    assert len(found) == 1, (niveau, code, year)
+    return found[0]
+
+
+def verdon_codes() -> list[str]:
+    return raw.listing_units(VERDON)
+
+
+# --------------------------------------------------------------------------- population years (issue 11 item 2)
+
+
+def test_mayotte_legal_population_is_the_2017_census_in_every_package() -> None:
+    # The premise, read from the packages: Mayotte's figures never change from one package to the next.
+    versions = ["1.1.1", "2.3.1", "3.1.1", "4.1.0", "5.3.0", "6.0.0"]
+    totals = {v: sum(p for c, p in raw.populations(v).items() if c.startswith("976")) for v in versions}
+    assert len(set(totals.values())) == 1
+    # The oldest package lists Mayotte's communes without any population.
+    oldest = [c for c in raw.package("0.7.0", "communes") if c["code"].startswith("976")]
+    assert oldest and all(c.get("population") is None for c in oldest)
+
+
+def test_mayotte_territory_carries_its_census_year_and_no_evolution(runs: dict[str, Any]) -> None:
+    s = runs["mayotte"]["summary"]
+    population = sum(p for c, p in raw.populations("6.0.0").items() if c.startswith("976"))
+    assert s["population"] == population
+    assert s["population_vintage"] == 2017
+    assert s["population_by_vintage"] == {"2017": population}
+    assert s["population_annees"] == {"2017": {"unites": 17, "population": population}}
+    assert s["evolution_population"]["disponible"] is False
+    assert len(s["evolution_population"]["unites_exclues"]) == 17
+    report = runs["mayotte"]["report"]
+    assert "population légale 2017" in report
+    assert "Évolution de la population : non disponible" in report
+    assert "évolué de 0" not in report
+    profile = pd.read_csv(runs["mayotte"]["tables"] / "unites_profil.csv", dtype={"code_insee": str})
+    assert len(profile) == 17 and set(profile["annee_population"]) == {2017}
+
+
+def test_mixed_territory_evolution_leaves_mayotte_out(runs: dict[str, Any]) -> None:
+    s = runs["mixte"]["summary"]
+    assert s["population_annees"] == {
+        "2017": {"unites": 1, "population": raw.populations("6.0.0")["97611"]},
+        "2022": {"unites": 1, "population": raw.populations("6.0.0")["04070"]},
+    }
+    assert s["population_libelle_annees"] == "population légale 2022, 2017 pour Mayotte"
+    assert s["evolution_population"] == {"disponible": True, "unites_exclues": ["97611"]}
+    # The evolution is Digne-les-Bains' own: legal populations 2016 (package 0.7.0) and 2022 (6.0.0).
+    years = s["population_by_vintage"]
+    assert years["2016"] == raw.populations("0.7.0")["04070"]
+    assert years["2022"] == raw.populations("6.0.0")["04070"]
+    assert "population légale 2022, 2017 pour Mayotte" in runs["mixte"]["report"]
+    assert "ne porte pas sur les 1 unité(s) de Mayotte" in runs["mixte"]["report"]
+
+
+def test_mayotte_apl_is_not_available_never_no_or_zero(runs: dict[str, Any]) -> None:
+    s = runs["mayotte"]["summary"]
+    assert s["apl"]["2023"]["territoire"] is None and s["apl"]["communes_sous_2_5"] == []
+    territory = zone(s["apl_zones"], "territoire", year=2023)
+    assert territory["apl"] is None and territory["population_sous_seuil"] is None
+    assert territory["population_sous_seuil_moins_65"] is None
+    assert len(s["apl_unites_sans_donnee"]) == 17
+    report = runs["mayotte"]["report"]
+    assert "APL 2023 du territoire : non disponible" in report
+    assert not re.search(r"\b0 (commune|unité)\(s\)[^.]*sous le seuil", report)
+    profile = pd.read_csv(runs["mayotte"]["tables"] / "unites_profil.csv", dtype={"code_insee": str})
+    assert profile["sous_dense"].isna().all() and profile["apl_2023"].isna().all()
+
+
+# --------------------------------------------------------------------------- APL variants (item 4)
+
+
+@pytest.mark.parametrize("key", ["verdon", "marseille"])
+def test_apl_under_65_and_population_under_threshold(runs: dict[str, Any], key: str) -> None:
+    codes = verdon_codes() if key == "verdon" else raw.MARSEILLE_11_13
+    rows = raw.apl_rows(2023, codes)
+    assert len(rows) == len(codes)
+    territory = zone(runs[key]["summary"]["apl_zones"], "territoire", year=2023)
+    assert territory["apl"] == pytest.approx(raw.apl_weighted(rows, "apl"), abs=1e-4)
+    assert territory["apl_moins_65"] == pytest.approx(raw.apl_weighted(rows, "apl_moins_65"), abs=1e-4)
+    assert territory["population_sous_seuil"] == raw.population_under(rows, "apl")
+    assert territory["population_sous_seuil_moins_65"] == raw.population_under(rows, "apl_moins_65")
+    total = sum(r["total"] for r in rows)
+    assert territory["part_sous_seuil_moins_65_pct"] == pytest.approx(
+        raw.population_under(rows, "apl_moins_65") / total * 100, abs=1e-3)
+
+
+def test_apl_references_of_the_departement(runs: dict[str, Any]) -> None:
+    rows = [r for r in raw.apl_sheet(2023) if r["code"].startswith("04")]
+    dep = zone(runs["verdon"]["summary"]["apl_zones"], "departement", "04", 2023)
+    assert dep["apl_moins_65"] == pytest.approx(raw.apl_weighted(rows, "apl_moins_65"), abs=1e-4)
+    assert dep["population_sous_seuil"] == raw.population_under(rows, "apl")
+    assert dep["population_sous_seuil_moins_65"] == raw.population_under(rows, "apl_moins_65")
+    report = runs["verdon"]["report"]
+    assert "population non standardisée doit être utilisée" in report
+    assert "APL médecins de moins de 65 ans" in report
+
+
+# --------------------------------------------------------------------------- age-related need (item 1)
+
+
+@pytest.mark.parametrize("key", ["verdon", "marseille"])
+def test_age_need_index_of_the_territory_and_its_units(runs: dict[str, Any], key: str) -> None:
+    codes = verdon_codes() if key == "verdon" else raw.MARSEILLE_11_13
+    rows = raw.apl_rows(2023, codes)
+    need = runs[key]["summary"]["besoin_age"]
+    assert need["annee_apl"] == 2023 and need["annee_population"] == 2021
+    assert need["territoire"] == pytest.approx(sum(r["std"] for r in rows) / sum(r["total"] for r in rows), abs=1e-4)
+    units = {u["unit_code"]: u["indice_besoin_age"] for u in need["unites"]}
+    for row in rows:
+        assert units[row["code"]] == pytest.approx(row["std"] / row["total"], abs=1e-4)
+
+
+def test_age_need_compared_and_explained(runs: dict[str, Any]) -> None:
+    rows = [r for r in raw.apl_sheet(2023) if r["code"].startswith("04")]
+    dep = zone(runs["verdon"]["summary"]["besoin_age"]["zones"], "departement", "04")
+    assert dep["indice_besoin_age"] == pytest.approx(sum(r["std"] for r in rows) / sum(r["total"] for r in rows),
+                                                     abs=1e-4)
+    assert "L'indice de besoin lié à l'âge rapporte la population standardisée de la DREES" in runs["verdon"]["report"]
+    mayotte = runs["mayotte"]["summary"]["besoin_age"]
+    assert mayotte["territoire"] is None and len(mayotte["unites_sans_donnee"]) == 17
+
+
+# --------------------------------------------------------------------------- income (item 2)
+
+
+def test_income_of_a_rural_territory_is_a_labelled_approximation(runs: dict[str, Any]) -> None:
+    codes = verdon_codes()
+    income = runs["verdon"]["summary"]["revenus"]
+    assert income["methode"] == "approximation" and income["libelle_methode"].startswith("approximation")
+    for indicator in ("mediane", "d1", "d9", "part_minima_sociaux"):
+        assert income["territoire"][indicator]["valeur"] == pytest.approx(raw.weighted(codes, indicator), abs=1e-3)
+    hidden = [c for c in codes if raw.filosofi().get(c, {}).get("d1") is None]
+    assert income["territoire"]["d1"]["unites_non_diffusees"] == len(hidden) > 0
+    # A secret cell is « non diffusé »: null in summary.json, never 0.
+    units = {u["unit_code"]: u for u in income["unites"]}
+    for code in hidden:
+        assert units[code]["d1"] is None and units[code]["part_minima_sociaux"] is None
+    secret = [c for c in codes if c in raw.filosofi() and raw.filosofi()[c]["d1"] is None]
+    assert all(units[c]["secret"] for c in secret)
+    assert "non diffusé" in runs["verdon"]["report"]
+
+
+def test_income_of_arrondissements_and_references(runs: dict[str, Any]) -> None:
+    income = runs["marseille"]["summary"]["revenus"]
+    for indicator in ("mediane", "d1", "d9", "part_minima_sociaux"):
+        assert income["territoire"][indicator]["valeur"] == pytest.approx(
+            raw.weighted(raw.MARSEILLE_11_13, indicator), abs=1e-3)
+    # The département: the same approximation over its communes (the files have no département row), whole
+    # cities rather than their arrondissements.
+    codes = [c for c in raw.filosofi() if c.startswith("13") and not c.startswith("132")]
+    dep = zone(income["zones"], "departement", "13")
+    assert dep["mediane"] == pytest.approx(raw.weighted(codes, "mediane"), abs=1e-3)
+    assert dep["d9"] == pytest.approx(raw.weighted(codes, "d9"), abs=1e-3)
+    assert "les fichiers Filosofi chargés n'ont pas de ligne départementale" in income["methode_zones"]
+
+
+def test_income_is_not_available_in_mayotte(runs: dict[str, Any]) -> None:
+    income = runs["mayotte"]["summary"]["revenus"]
+    assert all(income["territoire"][k]["valeur"] is None for k in income["territoire"])
+    assert {u["statut"] for u in income["unites"]} == {"hors du champ de Filosofi (Mayotte)"}
+    assert "Revenu médian : non disponible" in runs["mayotte"]["report"]
+
+
+def test_income_exact_rows(db: Any) -> None:
+    """One commune, every arrondissement of a city, exactly an EPCI: the file's own row, no approximation."""
+    from pipeline.app.sections.areas import areas_section
+    from pipeline.app.sections.characteristics import income_section
+    from pipeline.store.territory import resolve_territory
+
+    cases = {
+        "communes:04070": ("commune", raw.filosofi()["04070"]),
+        "communes:" + ",".join(f"132{i:02d}" for i in range(1, 17)): ("commune", raw.filosofi()["13055"]),
+        "epci:200067437": ("epci", raw.filosofi("EPCI")["200067437"]),
+    }
+    for spec, (method, expected) in cases.items():
+        territory = resolve_territory(db, spec, None)
+        units = territory.units
+        areas = areas_section(db, territory, str(units["departement"].iloc[0]), str(units["region"].iloc[0]))
+        income = income_section(db, units, areas.zones)
+        assert income.method == method, spec
+        values = income.territory.set_index("indicateur")["valeur"]
+        for indicator in ("mediane", "d1", "d9", "part_minima_sociaux"):
+            assert values[indicator] == pytest.approx(expected[indicator]), (spec, indicator)
+
+
+# --------------------------------------------------------------------------- territory type (item 3)
+
+
+def test_territory_type_per_unit_and_shares(runs: dict[str, Any]) -> None:
+    from tests.conftest import FIXTURE_DEPARTEMENTS
+
+    codes = verdon_codes()
+    kinds = {u["unit_code"]: u for u in runs["verdon"]["summary"]["type_territoire"]["unites"]}
+    table = raw.appartenance()
+    population = raw.populations("6.0.0")
+    outside = 0
+    for code in codes:
+        assert kinds[code]["uu2020"] == table[code]["UU2020"]
+        assert kinds[code]["aav2020"] == table[code]["AAV2020"]
+        assert kinds[code]["hors_unite_urbaine"] is table[code]["UU2020"].endswith("000")
+        outside += population[code] if table[code]["UU2020"].endswith("000") else 0
+        aire = table[code]["AAV2020"]
+        members = [c for c, row in table.items() if row["AAV2020"] == aire]
+        if aire == "000":
+            assert kinds[code]["aav_classe"] == 0
+        elif all(c[:2] in FIXTURE_DEPARTEMENTS for c in members):
+            total = sum(raw.populations("4.1.0").get(c, 0) for c in members)
+            expected = 1 + sum(total >= b for b in (50_000, 200_000, 700_000))
+            assert kinds[code]["aav_classe"] == expected
+        else:  # the fixture database holds part of the aire only: its class is not available, not guessed
+            assert kinds[code]["aav_classe"] is None
+    shares = {(p["dimension"], p["categorie"]): p for p in runs["verdon"]["summary"]["type_territoire"]["parts"]}
+    total = sum(population[c] for c in codes)
+    assert shares[("unité urbaine", "hors unité urbaine")]["part_population"] == pytest.approx(outside / total,
+                                                                                              abs=1e-4)
+    report = runs["verdon"]["report"]
+    assert "ce n'est pas la grille communale de densité de l'INSEE" in report
+    assert "commune rurale au sens de l'INSEE avant 2020" in report
+
+
+# --------------------------------------------------------------------------- supply dynamics (item 5)
+
+
+@pytest.mark.parametrize("key", ["verdon", "marseille"])
+def test_arrivals_and_departures_match_the_raw_extractions(runs: dict[str, Any], key: str) -> None:
+    files = raw.demo_extractions(runs["data"])
+    if key == "verdon":
+        presence = {day: raw.extraction_presence(path, set(verdon_codes())) for day, path in files.items()}
+    else:
+        presence = {day: raw.extraction_presence(path, set(), raw.MARSEILLE_POSTCODES, "13055")
+                    for day, path in files.items()}
+    dyn = runs[key]["summary"]["dynamique_offre"]
+    assert dyn["extractions"] == sorted(files) == ["2024-01-01", "2025-01-01", "2026-01-01"]
+    assert len(dyn["periodes"]) == 2
+    for period in dyn["periodes"]:
+        before, after = presence[period["debut"]], presence[period["fin"]]
+        everyone = period["territoire"]["Ensemble des professionnels"]
+        assert everyone["presents_debut"] == len(before) and everyone["presents_fin"] == len(after)
+        assert everyone["arrivees"] == len(after - before) and everyone["departs"] == len(before - after)
+        assert everyone["solde"] == len(after) - len(before)
+    assert NO_FORECAST in runs[key]["report"]
+    assert "Dynamique de l'offre de soins" in runs[key]["report"]
+
+
+def test_dynamics_tables_per_unit(runs: dict[str, Any]) -> None:
+    units = pd.read_csv(runs["marseille"]["tables"] / "dynamique_unites.csv", dtype={"lieu": str, "commune": str})
+    assert set(units["lieu"]) == set(raw.MARSEILLE_11_13)
+    assert (units["commune"] == "13055").all()
+    assert (units["solde"] == units["arrivees"] - units["departs"]).all()
+    assert units["avertissement"].eq("données fictives de démonstration").all()
+
+
+# --------------------------------------------------------------------------- areas and ARS (item 7)
+
+
+def test_territory_over_two_regions_is_compared_with_each(runs: dict[str, Any]) -> None:
+    s = runs["deux_regions"]["summary"]
+    zones = {(z["niveau"], z["code"]): z for z in s["zones_comparaison"]}
+    population = raw.populations("6.0.0")
+    for dep in ("04", "33"):
+        expected = sum(population[c] for c in raw.departement_codes("6.0.0", dep))
+        assert zones[("departement", dep)]["population"] == expected
+    assert zones[("departement", "04")]["population_territoire"] == population["04070"]
+    assert {("region", "93"), ("region", "75")} <= set(zones)
+    # Bordeaux holds most of the population: Nouvelle-Aquitaine is the main région.
+    assert s["ars_concernees"] == ["ARS Nouvelle-Aquitaine", "ARS Provence-Alpes-Côte d'Azur"]
+    assert "ARS concernées : ARS Nouvelle-Aquitaine, ARS Provence-Alpes-Côte d'Azur" in runs["deux_regions"]["report"]
+    rows = [r for r in raw.apl_sheet(2023) if r["code"].startswith("33")]
+    apl = zone(s["apl_zones"], "departement", "33", 2023)
+    assert apl["apl"] == pytest.approx(raw.apl_weighted(rows, "apl"), abs=1e-4)
+    assert zone(s["revenus"]["zones"], "departement", "04")["mediane"] is not None
+    # Supply densities of each area: the same figure as the main-area column of another territory.
+    by_zone = {(r["code"], r["groupe"]): r for r in s["offre_par_zone"]}
+    verdon = runs["verdon"]["summary"]["supply"]
+    assert by_zone[("04", "Médecins généralistes")]["densite_10000"] == pytest.approx(
+        verdon["Médecins généralistes"]["densite_departement"], abs=1e-3)
+    assert by_zone[("33", "Infirmiers")]["densite_10000"] == pytest.approx(
+        s["supply"]["Infirmiers"]["densite_departement"], abs=1e-3)
+
+
+# --------------------------------------------------------------------------- representativeness (item 6)
+
+
+def test_trame_table_in_full(runs: dict[str, Any]) -> None:
+    s = runs["verdon"]["summary"]
+    table = {r["groupe"]: r for r in s["representativite_trame"]}
+    nurses = s["supply"]["Infirmiers"]["praticiens"]
+    # rows: two nurses practising in the territory, one in Marseille, a grouped row of 4.
+    assert table["Infirmiers"]["adherents"] == 3 + GROUPED_NURSES
+    assert table["Infirmiers"]["gouvernance"] == 1 + GROUPED_NURSES
+    assert table["Infirmiers"]["gouvernance_non_renseigne"] == 1
+    assert table["Infirmiers"]["elaboration"] == 2
+    assert table["Infirmiers"]["elaboration_non_renseigne"] == 1
+    assert table["Infirmiers"]["part_adherents_pct"] == pytest.approx((3 + GROUPED_NURSES) / nurses * 100, abs=1e-4)
+    assert table["Médecins généralistes"]["adherents"] == 1
+    for row, structures in (("MSP", s["supply"]["MSP"]["praticiens"]),
+                            ("Centres de santé", s["supply"]["Centres de santé"]["praticiens"])):
+        assert table[row]["adherents"] == 1 and table[row]["professionnels_territoire"] == structures
+        expected = 100 / structures if structures else None
+        assert table[row]["part_adherents_pct"] == (pytest.approx(expected, abs=1e-4) if expected else None)
+    assert table["MSP"]["gouvernance"] == 1 and table["Centres de santé"]["gouvernance"] == 0
+    assert table["Pharmaciens"]["adherents"] == 0
+
+
+def test_members_matched_to_the_registry(runs: dict[str, Any]) -> None:
+    members = runs["members"]
+    matches = {m["rpps"]: m for m in runs["verdon"]["summary"]["adherents_rapproches"]}
+    assert len(matches) == 4
+    for identifier in members["inside"]:
+        assert matches[identifier[1:]]["statut"] == "exerce dans le territoire"
+    outside = matches[members["outside"][0][1:]]
+    assert outside["statut"] == "n'exerce pas dans le territoire" and outside["lieux"].startswith("Marseille")
+    assert matches[members["unknown"]]["statut"] == "absent de l'extraction de l'Annuaire Santé"
+    report = runs["verdon"]["report"]
+    assert "Adhérents qui n'exercent pas dans le territoire ou absents de l'Annuaire Santé" in report
+    assert "1 adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire" in report
+
+
+# --------------------------------------------------------------------------- outputs: tables, map, coverage
+
+
+def test_profile_tables_in_the_workbook_and_csv(runs: dict[str, Any]) -> None:
+    folder = runs["verdon"]["tables"]
+    book = openpyxl.load_workbook(folder / "diagnostic.xlsx", read_only=True)
+    for sheet in ("Profil par commune", "Zones comparées", "APL par zone", "Besoin lié à l'âge", "Revenus (Filosofi)",
+                  "Type de territoire", "Dynamique - territoire", "Dynamique - communes", "Couverture des fichiers",
+                  "Représentativité (Trame)", "Adhérents rapprochés"):
+        assert sheet in book.sheetnames, sheet
+    book.close()
+    profile = pd.read_csv(folder / "unites_profil.csv", dtype={"code_insee": str})
+    assert sorted(profile["code_insee"]) == verdon_codes()
+    apl = {r["code"]: r for r in raw.apl_rows(2023, verdon_codes())}
+    for row in profile.itertuples():
+        assert row.apl_moins_65_2023 == pytest.approx(apl[row.code_insee]["apl_moins_65"], abs=1e-6)
+        assert row.annee_population == 2022
+
+
+def test_per_unit_figures_are_map_layers(runs: dict[str, Any]) -> None:
+    page = runs["verdon"]["map"]
+    for label in ("APL médecins généralistes de moins de 65 ans 2023 (DREES)", "Indice de besoin lié à l'âge (DREES)",
+                  "Revenu disponible médian par UC 2019 (€, Filosofi)", "Unité urbaine 2020 (INSEE)",
+                  "Aire d'attraction des villes 2020 (INSEE)", "Solde des médecins généralistes"):
+        assert label in page, label
+    assert "hors unité urbaine" in page
+
+
+def test_registry_coverage_recorded(runs: dict[str, Any]) -> None:
+    from tests.conftest import FIXTURE_DEPARTEMENTS
+
+    coverage = runs["verdon"]["summary"]["offre_couverture"]
+    assert coverage["departements"] == sorted(FIXTURE_DEPARTEMENTS) and coverage["complet"] is True
+    assert coverage["note"] is None
