@@ -148,8 +148,11 @@ def changes_by_place(before: pd.DataFrame, after: pd.DataFrame, place: str = "un
     """
     if place not in ("unite", "commune"):
         raise ValueError(f"place doit valoir « unite » ou « commune », pas {place!r}")
-    start, _ = _usable(before, place)
-    end, _ = _usable(after, place)
+    return _by_place(_usable(before, place)[0], _usable(after, place)[0], place)
+
+
+def _by_place(start: pd.DataFrame, end: pd.DataFrame, place: str) -> pd.DataFrame:
+    """:func:`changes_by_place` on usable frames (:func:`_usable`)."""
     out = _counts(start, end, ["groupe", place])
     if place == "unite":
         with_commune = [frame for frame in (start, end) if "commune" in frame.columns]
@@ -180,9 +183,11 @@ def territory_changes(before: pd.DataFrame, after: pd.DataFrame, territory_units
         one of their activities lies in the territory, so a move between two of
         its units changes nothing.
     """
-    inside = set(map(str, territory_units))
-    start, _ = _usable(before, "unite")
-    end, _ = _usable(after, "unite")
+    return _territory(_usable(before, "unite")[0], _usable(after, "unite")[0], set(map(str, territory_units)))
+
+
+def _territory(start: pd.DataFrame, end: pd.DataFrame, inside: set[str]) -> pd.DataFrame:
+    """:func:`territory_changes` on usable frames (:func:`_usable`)."""
     start = start[start["unite"].isin(inside)].drop_duplicates(["rpps", "groupe"])
     end = end[end["unite"].isin(inside)].drop_duplicates(["rpps", "groupe"])
     return _counts(start, end, ["groupe"])
@@ -192,6 +197,7 @@ def supply_dynamics(
     extractions: Sequence[tuple[date, pd.DataFrame]],
     territory_units: Iterable[str] | None = None,
     place: str = "unite",
+    everyone: str | None = None,
 ) -> list[SupplyChange]:
     """Changes between consecutive dated extractions (two or three: n-2, n-1, n).
 
@@ -204,6 +210,10 @@ def supply_dynamics(
         Optional unit codes of a territory, for :attr:`SupplyChange.territory`.
     place
         Place of :attr:`SupplyChange.by_place` (``"unite"`` or ``"commune"``).
+    everyone
+        When given, the group name of extra rows counting every practitioner
+        once whatever their profession (a practitioner with two professions
+        counts once), after the rows of each group.
 
     Returns
     -------
@@ -221,16 +231,26 @@ def supply_dynamics(
     dates = [day for day, _ in ordered]
     if len(set(dates)) != len(dates):
         raise ValueError("deux extractions portent la même date : " + ", ".join(d.isoformat() for d in dates))
-    codes = None if territory_units is None else sorted(set(map(str, territory_units)))
+    if place not in ("unite", "commune"):
+        raise ValueError(f"place doit valoir « unite » ou « commune », pas {place!r}")
+    inside = None if territory_units is None else set(map(str, territory_units))
+    # Each extraction cleaned once (the middle one of three serves two pairs).
+    usable = [_usable(frame, place) for _, frame in ordered]
+    in_units = usable if place == "unite" or inside is None else [_usable(frame, "unite") for _, frame in ordered]
+
+    def with_everyone(start: pd.DataFrame, end: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+        if everyone is None:
+            return [(start, end)]
+        return [(start, end), (start.assign(groupe=everyone), end.assign(groupe=everyone))]
+
     changes = []
-    for (day_start, before), (day_end, after) in pairwise(ordered):
-        changes.append(
-            SupplyChange(
-                start=day_start,
-                end=day_end,
-                by_place=changes_by_place(before, after, place),
-                territory=None if codes is None else territory_changes(before, after, codes),
-                rows_left_out={"start": _usable(before, place)[1], "end": _usable(after, place)[1]},
-            )
-        )
+    for i, ((day_start, _), (day_end, _)) in enumerate(pairwise(ordered)):
+        (start, left_start), (end, left_end) = usable[i], usable[i + 1]
+        by_place = pd.concat([_by_place(a, b, place) for a, b in with_everyone(start, end)], ignore_index=True)
+        territory = None
+        if inside is not None:
+            territory = pd.concat([_territory(a, b, inside)
+                                   for a, b in with_everyone(in_units[i][0], in_units[i + 1][0])], ignore_index=True)
+        changes.append(SupplyChange(start=day_start, end=day_end, by_place=by_place, territory=territory,
+                                    rows_left_out={"start": left_start, "end": left_end}))
     return changes

@@ -67,14 +67,23 @@ def territory_flow_indicators(
         outside the territory).
     """
     terr = set(map(str, territory_codes))
+    groupes = pd.Index(sorted(flows["groupe"].astype(str).unique()), name="groupe")
+    # Only flows from the territory or its bassins de vie, or into the territory, count: a modelled table
+    # holds about a million flows of a whole neighbourhood, a few percent of which touch the territory.
+    relevant = set(terr)
+    if bassin_de_vie is not None:
+        bv_of = bassin_de_vie.set_axis(bassin_de_vie.index.astype(str)).astype(str)
+        relevant |= set(bv_of.index[bv_of.isin(set(bv_of[bv_of.index.isin(terr)]))])
+    origin, destination = _as_str(flows["origin"]), _as_str(flows["destination"])
+    keep = (origin.isin(relevant) | destination.isin(terr)).to_numpy()
     f = pd.DataFrame(
         {
-            "origin": _as_str(flows["origin"]),
-            "destination": _as_str(flows["destination"]),
-            "groupe": flows["groupe"].astype(str),
-            "volume": flows["volume"].to_numpy(dtype=float),
+            "origin": origin[keep],
+            "destination": destination[keep],
+            "groupe": flows["groupe"].astype(str)[keep],
+            "volume": flows["volume"].to_numpy(dtype=float)[keep],
         }
-    )
+    ).reset_index(drop=True)
     unserved = f["destination"].isna()
     o_in = f["origin"].isin(terr)
     d_in = f["destination"].isin(terr) & ~unserved
@@ -82,7 +91,6 @@ def territory_flow_indicators(
     def by_g(mask: pd.Series) -> pd.Series:
         return f.loc[mask].groupby("groupe")["volume"].sum()
 
-    groupes = pd.Index(sorted(f["groupe"].unique()), name="groupe")
     syn = pd.DataFrame(index=groupes)
     syn["recours_residents"] = by_g(o_in & ~unserved)
     syn["recours_internes"] = by_g(o_in & d_in)
@@ -121,11 +129,11 @@ def territory_flow_indicators(
     )
     result = {"synthese": syn, "destinations_exterieures": dest}
     if bassin_de_vie is not None:
-        result["bassins_de_vie"] = _bv_table(f, unserved, terr, bassin_de_vie)
+        result["bassins_de_vie"] = _bv_table(f, unserved, terr, bassin_de_vie, list(groupes))
     return result
 
 
-def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series) -> pd.DataFrame:
+def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series, groups: list[str]) -> pd.DataFrame:
     bv = bv.copy()
     bv.index = bv.index.astype(str)
     bv = bv.astype(str)
@@ -160,7 +168,6 @@ def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Serie
     })
     parts = parts[parts["bassin_de_vie"].isin(touched)]
     sums = parts.groupby(["bassin_de_vie", "groupe"]).sum()
-    groups = sorted(f["groupe"].unique())
     full = pd.MultiIndex.from_product([touched, groups], names=["bassin_de_vie", "groupe"])
     sums = sums.reindex(full, fill_value=0.0).reset_index()
     size = bv.value_counts()
@@ -203,12 +210,14 @@ def main_flows(
         volume. Unserved rows and internal flows are excluded.
     """
     terr = set(map(str, territory))
+    origin, destination = _as_str(flows["origin"]), _as_str(flows["destination"])
+    keep = (origin.isin(terr) | destination.isin(terr)).to_numpy()  # the others never cross the boundary
     f = pd.DataFrame(
         {
-            "origin": _as_str(flows["origin"]),
-            "destination": _as_str(flows["destination"]),
-            "groupe": flows["groupe"].astype(str),
-            "volume": flows["volume"].to_numpy(dtype=float),
+            "origin": origin[keep],
+            "destination": destination[keep],
+            "groupe": flows["groupe"].astype(str)[keep],
+            "volume": flows["volume"].to_numpy(dtype=float)[keep],
         }
     )
     f = f.loc[f["destination"].notna()]

@@ -16,10 +16,14 @@ an unexpected error (a bug: its traceback is printed).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import geopandas as gpd
@@ -38,6 +42,7 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.perimeter import FIGURES, PROFESSIONS, BatchOptions, Comparison, anchor_of
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
+from pipeline.render.background import Background
 from pipeline.render.comparison import write_comparison
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings
@@ -154,6 +159,28 @@ def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     return pd.concat([table, ranks], axis=1)
 
 
+@dataclass
+class _Outcome:
+    unexpected: bool = False
+
+
+@contextlib.contextmanager
+def _reported(item: Any, failures: list[dict[str, str]]) -> Iterator[_Outcome]:
+    """Record a CPTS's failure in French and go on with the others (a bug's traceback is printed)."""
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except PipelineError as exc:
+        failures.append({"cpts": str(item.cpts), "liste": str(item.listing), "erreur": str(exc)})
+        print(f"Erreur pour la CPTS « {item.cpts} » : {exc}", file=sys.stderr)
+    except Exception as exc:  # a bug must not stop the other CPTS; its traceback is printed
+        outcome.unexpected = True
+        failures.append({"cpts": str(item.cpts), "liste": str(item.listing),
+                         "erreur": f"anomalie du programme ({type(exc).__name__}) : {exc}"})
+        print(f"Erreur inattendue pour la CPTS « {item.cpts} » ({type(exc).__name__}) :", file=sys.stderr)
+        traceback.print_exception(exc, file=sys.stderr)
+
+
 def run_batch(options: BatchOptions) -> int:
     """Run every CPTS's diagnostic, write the comparison; return the exit code (0, 2, or 1)."""
     start = time.perf_counter()
@@ -164,14 +191,27 @@ def run_batch(options: BatchOptions) -> int:
     failures: list[dict[str, str]] = []
     unexpected = False
     written: dict[str, str] = {}
+    writing: tuple[int, float, Any, Diagnostic, Background[outputs.OutputPaths]] | None = None
     try:
         name, label, chosen = _select(con, options)
         context = _context(con, chosen, params)
         print(f"Diagnostics de {len(chosen)} CPTS ({label}) ; données communes lues en "
               f"{time.perf_counter() - start:.1f} s")
-        for i, item in enumerate(chosen.itertuples(), start=1):
-            began = time.perf_counter()
-            try:
+        # Each CPTS's outputs are written by a forked child (render.background) while the next one is computed:
+        # at most one writer at a time, its errors reported for its own CPTS.
+        for i, item in enumerate([*chosen.itertuples(), None], start=1):
+            if writing is not None:
+                number, began, done_item, finished, drawing = writing
+                writing = None
+                with _reported(done_item, failures) as failed:
+                    drawing.result()
+                    rows.append(_row(finished, context, str(done_item.cpts), str(done_item.listing)))
+                    print(f"  [{number}/{len(chosen)}] {done_item.cpts} : {time.perf_counter() - began:.1f} s")
+                unexpected = unexpected or failed.unexpected
+            if item is None:
+                break
+            started = time.perf_counter()
+            with _reported(item, failures) as failed:
                 territory = resolve_territory(con, item.spec)
                 if territory.slug in written:
                     # Names that differ only by punctuation or case share an output folder: never overwrite.
@@ -181,20 +221,12 @@ def run_batch(options: BatchOptions) -> int:
                 written[territory.slug] = str(item.cpts)
                 diagnostic = compute(con, territory, DiagnosticOptions(territory=item.spec), params, context.shared)
                 diagnostic.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
-                outputs.write_all(diagnostic)
-                rows.append(_row(diagnostic, context, str(item.cpts), str(item.listing)))
-                print(f"  [{i}/{len(chosen)}] {item.cpts} : {time.perf_counter() - began:.1f} s")
-            except PipelineError as exc:
-                failures.append({"cpts": str(item.cpts), "liste": str(item.listing), "erreur": str(exc)})
-                print(f"Erreur pour la CPTS « {item.cpts} » : {exc}", file=sys.stderr)
-            except Exception as exc:  # a bug must not stop the other CPTS; its traceback is printed
-                unexpected = True
-                failures.append({"cpts": str(item.cpts), "liste": str(item.listing),
-                                 "erreur": f"anomalie du programme ({type(exc).__name__}) : {exc}"})
-                print(f"Erreur inattendue pour la CPTS « {item.cpts} » ({type(exc).__name__}) :", file=sys.stderr)
-                traceback.print_exception(exc, file=sys.stderr)
+                writing = (i, started, item, diagnostic, Background(functools.partial(outputs.write_all, diagnostic)))
+            unexpected = unexpected or failed.unexpected
         shapes = _shapes(con, rows, context)
     finally:
+        if writing is not None:  # interrupted while a CPTS was being written: stop its writer
+            writing[4].cancel()
         con.close()
     comparison = Comparison(
         name=name, table=comparison_table(rows),

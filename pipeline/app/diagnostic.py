@@ -114,7 +114,8 @@ def compute(
     supply = None
     professionals = None
     if offre is not None:
-        supply = supply_section(con, codes, population, offre)
+        supply = supply_section(con, codes, population, offre,
+                                lambda **zone: shared.supply_of_zone(con, **zone))
         professionals = professionals_count(con, codes)
         notes.extend(unplaced_notes(con, codes))
     coverage = profile.registry_coverage(con, areas, supply)
@@ -140,7 +141,8 @@ def compute(
     apl = apl_section(official_apl, units, population.departement, population.region)
     units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023", "apl_moins_65_2023"]], on="unit_code",
                         how="left")
-    parts = profile.profile_sections(con, units, areas, official_apl, apl, coverage)
+    parts = profile.profile_sections(con, units, areas, official_apl, apl, coverage,
+                                     shared.apl_workbook_rows(con))
     lap("APL")
 
     representativeness = adherents = None

@@ -8,7 +8,7 @@ the units are not read again for each CPTS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -36,6 +36,9 @@ class SharedData:
         Provenance of the loaded sources, and those made up for a demonstration.
     perimeter
         Analysis units, members and (for a batch) a région's GP flows, for the pertinence section.
+    zone_supply
+        Head counts per Trame group of the départements, régions and France already asked for
+        (:meth:`supply_of_zone`): the CPTS of a batch share a few of them.
     """
 
     offre: pd.DataFrame | None
@@ -44,6 +47,22 @@ class SharedData:
     sources: pd.DataFrame
     demo_sources: list[str]
     perimeter: PerimeterData
+    zone_supply: dict[tuple[str | None, str | None], pd.DataFrame] = field(default_factory=dict)
+    apl_rows: pd.DataFrame | None = None
+
+    def apl_workbook_rows(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        """:func:`pipeline.store.queries.apl.apl_workbook_rows` (every row of the DREES workbook), read once."""
+        if self.apl_rows is None:
+            self.apl_rows = apl_queries.apl_workbook_rows(con)
+        return self.apl_rows
+
+    def supply_of_zone(self, con: duckdb.DuckDBPyConnection, departement: str | None = None,
+                       region: str | None = None) -> pd.DataFrame:
+        """:func:`pipeline.store.queries.supply.effectifs_zone`, asked once per area."""
+        key = (departement, region)
+        if key not in self.zone_supply:
+            self.zone_supply[key] = supply_queries.effectifs_zone(con, departement=departement, region=region)
+        return self.zone_supply[key]
 
 
 def read_shared(con: duckdb.DuckDBPyConnection) -> SharedData:

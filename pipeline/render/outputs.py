@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.background import Background
 from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, recover
 
 __all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "map_dir",
@@ -75,17 +76,30 @@ def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
     check_writable(tables_final.parent)
     check_writable(maps_final.parent)
     with atomic_dirs(tables_final, maps_final) as (tables_tmp, maps_tmp):
-        specs = tables.write_tables(d, tables_tmp)
         lines = tables.flow_lines(d)
-        maps.save_map(diagnostic_report.territory_map(d, lines), maps_tmp / diagnostic_report.MAP_FILE)
-        if lines is not None:
-            maps.save_map(diagnostic_report.flows_map(d, lines), maps_tmp / diagnostic_report.FLOWS_FILE)
-        printed = figures.diagnostic_figures(d, lines)
+        # The printed figures are drawn by a forked child meanwhile (render.background).
+        drawing = Background(lambda: figures.diagnostic_figures(d, lines))
+        try:
+            specs = tables.write_tables(d, tables_tmp)
+            maps.save_map(diagnostic_report.territory_map(d, lines), maps_tmp / diagnostic_report.MAP_FILE)
+            if lines is not None:
+                maps.save_map(diagnostic_report.flows_map(d, lines), maps_tmp / diagnostic_report.FLOWS_FILE)
+        except BaseException:
+            drawing.cancel()
+            raise
+        printed = drawing.result()
         for figure in printed.values():
             (maps_tmp / figure.filename).write_bytes(figure.png)
         report = maps_tmp / diagnostic_report.REPORT_FILE
-        diagnostic_report.write(d, report, printed, has_flows_map=lines is not None)
-        trame.write_trame(d, maps_tmp / trame.DOCX_FILE, printed, specs)
+        # The Word Trame is written by another child while this process writes the report; both are in
+        # the folder before it is swapped in (result() waits, and writes it here if the child could not).
+        docx = Background(lambda: trame.write_trame(d, maps_tmp / trame.DOCX_FILE, printed, specs))
+        try:
+            diagnostic_report.write(d, report, printed, has_flows_map=lines is not None)
+        except BaseException:
+            docx.cancel()
+            raise
+        docx.result()
         if pdf:
             print_pdf(report, maps_tmp / "rapport.pdf")
     return OutputPaths(tables_final, maps_final / diagnostic_report.MAP_FILE,

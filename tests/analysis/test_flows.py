@@ -203,3 +203,38 @@ def test_main_flows_in_and_out() -> None:
         ["0000C", "0000A", 30.0, "entrant"],
     ]
     assert main_flows(HAND, ["0000A", "0000B"], groupe=INF).empty
+
+
+def test_flows_far_from_the_territory_change_no_indicator() -> None:
+    """Flows between units outside the territory and its bassins de vie leave every figure unchanged,
+    and a group present only there keeps its row (zeros, no ratio)."""
+    from pipeline.analysis.flow_indicators import main_flows, territory_flow_indicators
+
+    rng = np.random.default_rng(3)
+    near = [f"0400{i}" for i in range(1, 7)]  # territory 04001-04003; 04004-04006 share their bassin de vie
+    far = [f"0500{i}" for i in range(1, 7)]
+    bv = pd.Series(["B1"] * 6 + ["B2"] * 6, index=near + far)
+    rows = [(o, d, "médecins généralistes", float(rng.integers(1, 100))) for o in near for d in near + far[:2]]
+    rows += [(o, None, "médecins généralistes", 5.0) for o in near[:2]]
+    base = pd.DataFrame(rows, columns=["origin", "destination", "groupe", "volume"])
+    noise = pd.DataFrame([(o, d, g, float(rng.integers(1, 100))) for o in far for d in far
+                          for g in ("médecins généralistes", "infirmiers")],
+                         columns=["origin", "destination", "groupe", "volume"])
+    territory = near[:3]
+    alone = territory_flow_indicators(base, territory, bv)
+    mixed = territory_flow_indicators(pd.concat([base, noise], ignore_index=True), territory, bv)
+    syn = mixed["synthese"].set_index("groupe")
+    assert syn.loc["infirmiers", "recours_residents"] == 0 and np.isnan(syn.loc["infirmiers", "auto_confinement"])
+    pd.testing.assert_frame_equal(alone["synthese"], mixed["synthese"][mixed["synthese"]["groupe"] != "infirmiers"]
+                                  .reset_index(drop=True))
+    pd.testing.assert_frame_equal(alone["destinations_exterieures"], mixed["destinations_exterieures"])
+    b_alone, b_mixed = alone["bassins_de_vie"], mixed["bassins_de_vie"]
+    pd.testing.assert_frame_equal(b_alone, b_mixed[b_mixed["groupe"] != "infirmiers"].reset_index(drop=True))
+    pd.testing.assert_frame_equal(main_flows(base, territory), main_flows(pd.concat([base, noise]), territory))
+    # Independently of the code under test: the bassin de vie B1's residents' served consultations, and the
+    # share of them made inside B1.
+    served = base[base["destination"].notna()]
+    b1 = b_mixed.set_index(["bassin_de_vie", "groupe"]).loc[("B1", "médecins généralistes")]
+    assert b1["recours_residents_bv"] == pytest.approx(served["volume"].sum())
+    assert b1["auto_confinement_bv"] == pytest.approx(
+        served.loc[served["destination"].isin(near), "volume"].sum() / served["volume"].sum())

@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipeline.analysis.dynamics import NO_FORECAST_NOTE, changes_by_place, supply_dynamics, territory_changes
+from pipeline.analysis.dynamics import NO_FORECAST_NOTE, supply_dynamics
 from pipeline.app.sections.registry_coverage import extraction_coverage
 from pipeline.model.profile import DynamicsPeriod, DynamicsSection, RegistryCoverageSection
 from pipeline.nomenclatures import GROUPES_TRAME
@@ -31,16 +31,6 @@ def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rank = {g: i for i, g in enumerate([*GROUPES_TRAME, TOTAL])}
     return frame.assign(_r=frame["groupe"].map(rank).fillna(len(rank))).sort_values([*keys[:-1], "_r"]) \
         .drop(columns="_r").reset_index(drop=True)
-
-
-def _with_total(before: pd.DataFrame, after: pd.DataFrame, units: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Territory and per-unit counts per group, plus one row counting every practitioner once."""
-    everyone_before, everyone_after = before.assign(groupe=TOTAL), after.assign(groupe=TOTAL)
-    territory = pd.concat([territory_changes(before, after, units),
-                           territory_changes(everyone_before, everyone_after, units)], ignore_index=True)
-    per_unit = pd.concat([changes_by_place(before, after), changes_by_place(everyone_before, everyone_after)],
-                         ignore_index=True)
-    return _order(territory, ["groupe"]), _order(per_unit.rename(columns={"unite": "lieu"}), ["lieu", "groupe"])
 
 
 def dynamics_section(
@@ -71,8 +61,10 @@ def dynamics_section(
         frames[day] = found.assign(unite=found["lieu"])[["rpps", "groupe", "unite", "commune"]]
     covers = {day: coverage is None or extraction_coverage(coverage, day, departements) for day in kept}
     periods = []
-    for change in supply_dynamics([(day, frames[day]) for day in kept], territory_units=codes):
-        territory, per_unit = _with_total(frames[change.start], frames[change.end], codes)
+    for change in supply_dynamics([(day, frames[day]) for day in kept], territory_units=codes, everyone=TOTAL):
+        assert change.territory is not None  # a territory was given
+        territory = _order(change.territory, ["groupe"])
+        per_unit = _order(change.by_place.rename(columns={"unite": "lieu"}), ["lieu", "groupe"])
         withheld = None
         missing = [d for d in (change.start, change.end) if not covers[d]]
         if missing:

@@ -69,10 +69,14 @@ def registry_coverage(
 
 def profile_sections(
     con: duckdb.DuckDBPyConnection, units: pd.DataFrame, areas: AreasSection, official_apl: pd.DataFrame,
-    apl: AplSection, coverage: RegistryCoverageSection | None,
+    apl: AplSection, coverage: RegistryCoverageSection | None, workbook_rows: pd.DataFrame | None = None,
 ) -> ProfileParts:
-    """APL variants per area (set on ``apl``), age-related need, income, territory type and supply dynamics."""
-    apl.zones = apl_zones(apl_queries.apl_workbook_rows(con), units, areas.zones)
+    """APL variants per area (set on ``apl``), age-related need, income, territory type and supply dynamics.
+
+    ``workbook_rows``: the DREES workbook's rows when the caller has read them already (a batch).
+    """
+    rows = workbook_rows if workbook_rows is not None else apl_queries.apl_workbook_rows(con)
+    apl.zones = apl_zones(rows, units, areas.zones)
     dynamics = dynamics_section(con, units, coverage) if registry_history.extraction_dates(con) else None
     return ProfileParts(
         age_need=age_need_section(official_apl, units, areas.zones),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 import geopandas as gpd
 import numpy as np
@@ -15,14 +17,18 @@ from pipeline.store.queries import supply as supply_queries
 
 
 def supply_section(
-    con: duckdb.DuckDBPyConnection, units: list[str], population: PopulationSection, offre: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, units: list[str], population: PopulationSection, offre: pd.DataFrame,
+    zone_supply: Callable[..., pd.DataFrame] | None = None,
 ) -> SupplySection:
     """Head counts per Trame group, densities against the département, région and France.
 
     ``units`` are the territory's unit codes: an arrondissement counts the
     practitioners placed in it, a commune (or a city held whole) those of
-    the commune (:mod:`pipeline.app.sections.units`).
+    the commune (:mod:`pipeline.app.sections.units`). ``zone_supply`` gives the head counts of a
+    département, a région or France (keywords as :func:`pipeline.store.queries.supply.effectifs_zone`,
+    which is the default), so that a batch reads each area once.
     """
+    counts_of = zone_supply or (lambda **zone: supply_queries.effectifs_zone(con, **zone))
     refs = population.references.set_index("zone")["population"]
     zones = list(refs.index)
     table = ind.supply_by_group(supply_queries.offre_territoire(con, units), population.total)
@@ -31,7 +37,7 @@ def supply_section(
         ("region", {"region": population.region}, refs[zones[2]]),
         ("france", {}, refs[zones[3]]),
     ):
-        counts = supply_queries.effectifs_zone(con, **zone)
+        counts = counts_of(**zone)
         other = ind.supply_by_group(counts, float(reference)).set_index("groupe")["densite_10000"]
         table[f"densite_{label}"] = table["groupe"].map(other)
     per_unit = (offre.assign(code=unit_of_rows(offre, units)).dropna(subset=["code"])

@@ -1,0 +1,94 @@
+"""Run one pure rendering function in a forked child while the parent writes other files.
+
+A diagnostic's printed figures (matplotlib, about a third of the writing
+time) depend only on the computed diagnostic, which a forked child already
+has in memory: the child draws them while the parent writes the tables and
+the interactive maps, and hands back the result (pickled, through a pipe).
+The machine's second core does the drawing instead of idling.
+
+The result is always the one the function gives: where ``fork`` does not
+exist (Windows), when the child fails or its result cannot be read, the
+function simply runs in the parent when the result is asked for. The child
+only draws; it never touches the database or the output folders, and leaves
+with ``os._exit`` (no buffered output of the parent flushed twice, no
+``atexit`` handler run twice).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """``render()`` started in a forked child; :meth:`result` waits for it (see the module docstring)."""
+
+    def __init__(self, render: Callable[[], T]) -> None:
+        self._render = render
+        self._pid: int | None = None
+        self._read_end: int | None = None
+        if not hasattr(os, "fork"):
+            return
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:  # no process left (ulimit -u), no memory: draw in the parent
+            os.close(read_end)
+            os.close(write_end)
+            return
+        if pid == 0:  # the child: draw, send, leave without running anything of the parent's
+            os.close(read_end)
+            code = 1
+            with contextlib.suppress(BaseException):
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                payload = pickle.dumps(render(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(payload)
+                code = 0
+            os._exit(code)
+        os.close(write_end)
+        self._pid, self._read_end = pid, read_end
+
+    def result(self) -> T:
+        """The function's result: the child's, or computed here when the child gave none."""
+        if self._pid is None or self._read_end is None:
+            return self._render()
+        payload = b""
+        try:
+            with os.fdopen(self._read_end, "rb") as pipe:
+                self._read_end = None
+                payload = pipe.read()
+        finally:
+            status = self._reap()
+        if status == 0 and payload:
+            with contextlib.suppress(Exception):
+                return pickle.loads(payload)  # our own child's bytes, through our own pipe
+        return self._render()
+
+    def cancel(self) -> None:
+        """Stop the child (the parent failed or was interrupted before asking for the result)."""
+        if self._read_end is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._read_end)
+            self._read_end = None
+        if self._pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> int:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return -1
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return -1
+        return os.waitstatus_to_exitcode(status)
