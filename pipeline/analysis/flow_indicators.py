@@ -14,9 +14,22 @@ import numpy as np
 import pandas as pd
 
 
-def _as_str(s: pd.Series) -> pd.Series:
-    """Codes as pandas strings, missing kept missing (a no-op on a string column, which flow tables are)."""
-    return s.astype("str")
+def _as_codes(s: pd.Series) -> pd.Series:
+    """Codes that ``isin`` can compare with strings: a categorical column as it is (the modelled table's,
+    compared through its few categories), anything else as pandas strings (missing kept missing)."""
+    return s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("str")
+
+
+def _kept(flows: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows ``keep`` of a flow table, with string codes and float volumes."""
+    return pd.DataFrame(
+        {
+            "origin": flows["origin"][keep].astype("str"),
+            "destination": flows["destination"][keep].astype("str"),
+            "groupe": flows["groupe"][keep].astype("str"),
+            "volume": flows["volume"].to_numpy(dtype=float)[keep],
+        }
+    ).reset_index(drop=True)
 
 
 def territory_flow_indicators(
@@ -67,23 +80,15 @@ def territory_flow_indicators(
         outside the territory).
     """
     terr = set(map(str, territory_codes))
-    groupes = pd.Index(sorted(flows["groupe"].astype(str).unique()), name="groupe")
+    groupes = pd.Index(sorted({str(g) for g in flows["groupe"].unique()}), name="groupe")
     # Only flows from the territory or its bassins de vie, or into the territory, count: a modelled table
     # holds about a million flows of a whole neighbourhood, a few percent of which touch the territory.
     relevant = set(terr)
     if bassin_de_vie is not None:
         bv_of = bassin_de_vie.set_axis(bassin_de_vie.index.astype(str)).astype(str)
         relevant |= set(bv_of.index[bv_of.isin(set(bv_of[bv_of.index.isin(terr)]))])
-    origin, destination = _as_str(flows["origin"]), _as_str(flows["destination"])
-    keep = (origin.isin(relevant) | destination.isin(terr)).to_numpy()
-    f = pd.DataFrame(
-        {
-            "origin": origin[keep],
-            "destination": destination[keep],
-            "groupe": flows["groupe"].astype(str)[keep],
-            "volume": flows["volume"].to_numpy(dtype=float)[keep],
-        }
-    ).reset_index(drop=True)
+    keep = (_as_codes(flows["origin"]).isin(relevant) | _as_codes(flows["destination"]).isin(terr)).to_numpy()
+    f = _kept(flows, keep)
     unserved = f["destination"].isna()
     o_in = f["origin"].isin(terr)
     d_in = f["destination"].isin(terr) & ~unserved
@@ -210,16 +215,8 @@ def main_flows(
         volume. Unserved rows and internal flows are excluded.
     """
     terr = set(map(str, territory))
-    origin, destination = _as_str(flows["origin"]), _as_str(flows["destination"])
-    keep = (origin.isin(terr) | destination.isin(terr)).to_numpy()  # the others never cross the boundary
-    f = pd.DataFrame(
-        {
-            "origin": origin[keep],
-            "destination": destination[keep],
-            "groupe": flows["groupe"].astype(str)[keep],
-            "volume": flows["volume"].to_numpy(dtype=float)[keep],
-        }
-    )
+    # Rows with neither end in the territory never cross its boundary.
+    f = _kept(flows, (_as_codes(flows["origin"]).isin(terr) | _as_codes(flows["destination"]).isin(terr)).to_numpy())
     f = f.loc[f["destination"].notna()]
     if groupe is not None:
         f = f.loc[f["groupe"] == groupe]

@@ -223,6 +223,11 @@ def test_flows_far_from_the_territory_change_no_indicator() -> None:
     territory = near[:3]
     alone = territory_flow_indicators(base, territory, bv)
     mixed = territory_flow_indicators(pd.concat([base, noise], ignore_index=True), territory, bv)
+    # The modelled table's categorical columns give the same figures as plain strings.
+    both = pd.concat([base, noise], ignore_index=True)
+    categorical = both.assign(**{c: both[c].astype("category") for c in ("origin", "destination", "groupe")})
+    for key, frame in territory_flow_indicators(categorical, territory, bv).items():
+        pd.testing.assert_frame_equal(frame, mixed[key], check_dtype=False)
     syn = mixed["synthese"].set_index("groupe")
     assert syn.loc["infirmiers", "recours_residents"] == 0 and np.isnan(syn.loc["infirmiers", "auto_confinement"])
     pd.testing.assert_frame_equal(alone["synthese"], mixed["synthese"][mixed["synthese"]["groupe"] != "infirmiers"]
