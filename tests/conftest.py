@@ -104,15 +104,3 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CPTS_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "data"
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test of the national database runs on one xdist worker (``--dist loadgroup``).
-
-    The national database takes a minute and a half to build: spread over both workers, its tests made the
-    second worker wait for the first one's build doing nothing; grouped, the other worker meanwhile runs the
-    tests of the small fixture database. Runs before xdist reads the groups (``tryfirst``).
-    """
-    for item in items:
-        if {"loaded_data_dir", "national_db"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("national"))

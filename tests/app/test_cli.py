@@ -25,8 +25,8 @@ def test_help_is_in_french() -> None:
     assert "charger les sources dans la base DuckDB" in result.stdout
 
 
-def test_unknown_code_exits_non_zero_with_french_message(loaded_data_dir: Path) -> None:
-    result = run("territoire", "communes:99999", env={"CPTS_DATA_DIR": str(loaded_data_dir)})
+def test_unknown_code_exits_non_zero_with_french_message(fixture_data_dir: Path) -> None:
+    result = run("territoire", "communes:99999", env={"CPTS_DATA_DIR": str(fixture_data_dir)})
     assert result.returncode == 2
     assert "Erreur : Territoire non résolu" in result.stderr
     assert "code INSEE inconnu : 99999" in result.stderr

@@ -29,7 +29,7 @@ from tests.app.test_diagnostic_e2e import population_2026, raw_json, run_cli
 from tests.browser import close_page, dialogs, open_page, screenshot
 from tests.conftest import mirror_path
 
-pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("coverage_e2e")]
+pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("national")]
 
 # White units of the PACA listing (checked in test_overlapping_listing).
 OUEST = ["06079", "06138", "06011"]  # Mandelieu-la-Napoule, Théoule-sur-Mer, Beaulieu-sur-Mer

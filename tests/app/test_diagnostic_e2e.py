@@ -41,7 +41,7 @@ import pytest
 
 from tests.conftest import mirror_path
 
-pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("diagnostic_e2e")]
+pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("national")]
 
 VERDON = "cpts:CPTS du Verdon"
 EPCI = "200067437"  # CA Provence-Alpes-Agglomération

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline import config
 
-pytestmark = pytest.mark.national
+pytestmark = [pytest.mark.national, pytest.mark.xdist_group("national")]
 
 
 @pytest.fixture()

@@ -11,6 +11,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.xdist_group("national")
 def test_walkthrough_notebook_executes(loaded_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CPTS_DATA_DIR", str(loaded_data_dir))
     notebook = nbformat.read(ROOT / "notebooks" / "diagnostic_cpts.ipynb", as_version=4)

@@ -12,7 +12,7 @@ from pipeline.errors import TerritoryError
 from pipeline.geography import slugify
 from pipeline.store.territory import resolve_territory
 
-pytestmark = pytest.mark.national
+pytestmark = [pytest.mark.national, pytest.mark.xdist_group("national")]
 
 
 @pytest.fixture()

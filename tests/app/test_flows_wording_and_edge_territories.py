@@ -1,5 +1,5 @@
-"""Review findings 9-16: flows wording, names in flow tables, exports, OD/territory messages, COM and
-polygon-less territories, ``couverture --seuil``."""
+"""Flows wording and tables (model or given table, decay named, names and French columns), territory-file
+messages, overseas collectivities (COM) refused, territories without polygon, ``couverture --seuil``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pipeline.errors import TerritoryError
 from pipeline.store.territory import resolve_territory
 from tests.app.test_diagnostic_e2e import run_cli
 
-pytestmark = pytest.mark.national
+pytestmark = [pytest.mark.national, pytest.mark.xdist_group("national")]
 
 
 @pytest.fixture()
