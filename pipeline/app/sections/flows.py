@@ -116,6 +116,22 @@ def unit_bassins_de_vie(con: duckdb.DuckDBPyConnection, codes: set[str]) -> pd.S
     return pd.Series([by_commune.get(commune_of_unit(c)) for c in ordered], index=ordered, dtype=object).dropna()
 
 
+def _origins_that_count(con: duckdb.DuckDBPyConnection, territory: Territory, distances: pd.DataFrame,
+                        domain: set[str]) -> set[str]:
+    """Units of residence whose modelled consultations can change a figure of the flows section.
+
+    The territory's units, the units of its bassins de vie (the bassins de vie table), and the units within
+    the cutoff of one of its units — only they can send consultations into it, the model giving no
+    destination beyond the distance table. The other origins of the neighbourhood (around a dense city,
+    most of them) are not modelled: the same figures for much less time and memory.
+    """
+    inside = set(flow_codes(territory.unit_codes))
+    near = set(distances.loc[distances["destination"].isin(inside), "origin"].astype(str))
+    bassins = unit_bassins_de_vie(con, domain)
+    touched = set(bassins[bassins.index.isin(inside)])
+    return inside | near | set(bassins.index[bassins.isin(touched)])
+
+
 def read_flow_table(
     con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str]
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -210,7 +226,8 @@ def flows_and_access(
         origin = f"table origine-destination fournie ({options.flows})"
         kind = "table"
     else:
-        table = flows.huff_flows(demand, supply, distances, fp)
+        table = flows.huff_flows(demand[demand["code"].isin(_origins_that_count(con, territory, distances, domain))],
+                                 supply, distances, fp)
         origin = "modèle gravitaire de Huff (flux modélisés, pas des données de l'Assurance maladie)"
         kind = "modele"
     inside_codes = flow_codes(territory.unit_codes)
