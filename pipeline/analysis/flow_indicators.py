@@ -14,6 +14,16 @@ import numpy as np
 import pandas as pd
 
 
+def bassin_members(bassin_de_vie: pd.Series, territory: set[str]) -> set[str]:
+    """Every unit of the bassins de vie that hold at least one unit of ``territory``.
+
+    ``bassin_de_vie``: unit code -> bassin de vie code. These units' residents make the bassins de vie
+    table of :func:`territory_flow_indicators`.
+    """
+    bv_of = bassin_de_vie.set_axis(bassin_de_vie.index.astype(str)).astype(str)
+    return set(bv_of.index[bv_of.isin(set(bv_of[bv_of.index.isin(territory)]))])
+
+
 def _as_codes(s: pd.Series) -> pd.Series:
     """Codes that ``isin`` can compare with strings: a categorical column as it is (the modelled table's,
     compared through its few categories), anything else as pandas strings (missing kept missing)."""
@@ -83,10 +93,7 @@ def territory_flow_indicators(
     groupes = pd.Index(sorted({str(g) for g in flows["groupe"].unique()}), name="groupe")
     # Only flows from the territory or its bassins de vie, or into the territory, count: a modelled table
     # holds about a million flows of a whole neighbourhood, a few percent of which touch the territory.
-    relevant = set(terr)
-    if bassin_de_vie is not None:
-        bv_of = bassin_de_vie.set_axis(bassin_de_vie.index.astype(str)).astype(str)
-        relevant |= set(bv_of.index[bv_of.isin(set(bv_of[bv_of.index.isin(terr)]))])
+    relevant = terr | (bassin_members(bassin_de_vie, terr) if bassin_de_vie is not None else set())
     keep = (_as_codes(flows["origin"]).isin(relevant) | _as_codes(flows["destination"]).isin(terr)).to_numpy()
     f = _kept(flows, keep)
     unserved = f["destination"].isna()

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import sparse
 
 # The indicators live in their own module; re-exported so that ``flows.territory_flow_indicators`` keeps working.
-from pipeline.analysis.flow_indicators import main_flows, territory_flow_indicators  # noqa: F401
+from pipeline.analysis.flow_indicators import bassin_members, main_flows, territory_flow_indicators  # noqa: F401
 from pipeline.errors import DataError, collect
 from pipeline.params import FlowParams, load_flow_params
 from pipeline.sources import od_table

@@ -27,7 +27,10 @@ T = TypeVar("T")
 
 
 class Background(Generic[T]):
-    """``render()`` started in a forked child; :meth:`result` waits for it (see the module docstring)."""
+    """``render()`` started in a forked child; :meth:`result` waits for it (see the module docstring).
+
+    As a context manager, an error raised in the ``with`` block stops the child.
+    """
 
     def __init__(self, render: Callable[[], T]) -> None:
         self._render = render
@@ -55,6 +58,14 @@ class Background(Generic[T]):
             os._exit(code)
         os.close(write_end)
         self._pid, self._read_end = pid, read_end
+
+    def __enter__(self) -> Background[T]:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        """Leaving on an error (or an interruption) stops the child; a normal exit leaves it running."""
+        if exc_type is not None:
+            self.cancel()
 
     def result(self) -> T:
         """The function's result: the child's, or computed here when the child gave none."""

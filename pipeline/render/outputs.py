@@ -78,28 +78,20 @@ def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
     with atomic_dirs(tables_final, maps_final) as (tables_tmp, maps_tmp):
         lines = tables.flow_lines(d)
         # The printed figures are drawn by a forked child meanwhile (render.background).
-        drawing = Background(lambda: figures.diagnostic_figures(d, lines))
-        try:
+        with Background(lambda: figures.diagnostic_figures(d, lines)) as drawing:
             specs = tables.write_tables(d, tables_tmp)
             maps.save_map(diagnostic_report.territory_map(d, lines), maps_tmp / diagnostic_report.MAP_FILE)
             if lines is not None:
                 maps.save_map(diagnostic_report.flows_map(d, lines), maps_tmp / diagnostic_report.FLOWS_FILE)
-        except BaseException:
-            drawing.cancel()
-            raise
-        printed = drawing.result()
+            printed = drawing.result()
         for figure in printed.values():
             (maps_tmp / figure.filename).write_bytes(figure.png)
         report = maps_tmp / diagnostic_report.REPORT_FILE
         # The Word Trame is written by another child while this process writes the report; both are in
         # the folder before it is swapped in (result() waits, and writes it here if the child could not).
-        docx = Background(lambda: trame.write_trame(d, maps_tmp / trame.DOCX_FILE, printed, specs))
-        try:
+        with Background(lambda: trame.write_trame(d, maps_tmp / trame.DOCX_FILE, printed, specs)) as docx:
             diagnostic_report.write(d, report, printed, has_flows_map=lines is not None)
-        except BaseException:
-            docx.cancel()
-            raise
-        docx.result()
+            docx.result()
         if pdf:
             print_pdf(report, maps_tmp / "rapport.pdf")
     return OutputPaths(tables_final, maps_final / diagnostic_report.MAP_FILE,

@@ -21,7 +21,8 @@ def test_restricted_origins_give_the_figures_of_the_whole_neighbourhood(
     options = DiagnosticOptions(territory=spec)
     territory = resolve_territory(db, spec)
     restricted = compute(db, territory, options).flows
-    monkeypatch.setattr(flows_section, "_origins_that_count", lambda con, territory, distances, domain: set(domain))
+    every_origin = lambda inside, distances, bassins: set(distances["origin"].astype(str))  # noqa: E731
+    monkeypatch.setattr(flows_section, "_origins_that_count", every_origin)
     whole = compute(db, territory, options).flows
     assert restricted is not None and whole is not None
     assert len(whole.synthesis) and len(whole.external_destinations) and len(whole.lines)

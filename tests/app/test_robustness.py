@@ -8,10 +8,10 @@ table, the ``sources`` table) and the outputs of a previous diagnostic
 (bytes and mtimes of ``maps/<slug>/`` and ``data/processed/diagnostics/<slug>/``)
 are unchanged, and (d) that no Python traceback reaches stderr.
 
-Workspaces: the module fixture ``base`` copies the fixture database
-(``fixture_data_dir``, five départements) once and writes a diagnostic of ``communes:04070`` in it;
-cases that only read run against it, cases that write (``make data``) run on a
-private copy of it (:func:`workspace`).
+Workspaces: conftest's session fixture ``previous_run`` copies the fixture
+database (``fixture_data_dir``, five départements) once and writes a diagnostic
+of ``communes:04070`` in it; cases that only read run against it (:func:`shared`),
+cases that write (``make data``) run on a private copy of it (:func:`workspace`).
 
 Read-only output folder: the tests run as root, for whom ``chmod`` does not
 prevent writes. The CLI subprocess is then started through ``setpriv`` with
@@ -23,18 +23,15 @@ no other account needed). A second case blocks the output path with a file.
 from __future__ import annotations
 
 import errno
-import hashlib
 import http.server
 import os
 import shutil
 import signal
 import stat
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,112 +42,40 @@ from pipeline import config
 from pipeline.cli import main
 from pipeline.errors import PipelineError
 from pipeline.store import connection as store
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "robustness"
-PREVIOUS = "communes:04070"  # territory of the previous diagnostic kept in every workspace
-SLUG = "communes-04070"
-CODES_ERROR, CODE_BUSY = 2, 3
-
+from tests.app.robust_support import (
+    CODE_BUSY,
+    CODE_ERROR,
+    FIXTURES,
+    PREVIOUS,
+    SLUG,
+    Workspace,
+    error_line,
+    run_module,
+    snapshot,
+    spawn,
+    without_dac_override,
+)
 
 # --------------------------------------------------------------------------- workspaces
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A data folder (database, raw files, diagnostic tables) and a maps folder."""
-
-    root: Path
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def maps(self) -> Path:
-        return self.root / "maps"
-
-    @property
-    def db(self) -> Path:
-        return self.data / "processed" / "cpts.duckdb"
-
-    @property
-    def diagnostics(self) -> Path:
-        return self.data / "processed" / "diagnostics"
-
-    def env(self, mirror: Path | None) -> dict[str, str]:
-        values = {"CPTS_DATA_DIR": str(self.data), "CPTS_MAPS_DIR": str(self.maps), "CPTS_QUIET": "1"}
-        if mirror is not None:
-            values[config.MIRROR_ENV] = str(mirror)
-        return values
-
-
-def copy_workspace(source_data: Path, source_maps: Path | None, target: Workspace) -> None:
-    """Copy ``processed/`` and the maps; link the (large, never rewritten here) raw files."""
-    shutil.copytree(source_data / "processed", target.data / "processed",
-                    ignore=shutil.ignore_patterns("*.lock"))
-    if (source_data / "raw").exists():
-        shutil.copytree(source_data / "raw", target.data / "raw", copy_function=os.symlink)
-    if source_maps is not None and source_maps.exists():
-        shutil.copytree(source_maps, target.maps)
-
-
-@pytest.fixture(scope="module")
-def base(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """The fixture database plus the outputs of one previous diagnostic."""
-    ws = Workspace(tmp_path_factory.mktemp("robustesse"))
-    copy_workspace(fixture_data_dir, None, ws)
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in ws.env(mirror).items():
-            mp.setenv(key, value)
-        assert main(["diagnostic", PREVIOUS]) == 0
-    assert (ws.maps / SLUG / "rapport.html").exists() and (ws.diagnostics / SLUG / "summary.json").exists()
-    return ws
+# The workspace, snapshot and subprocess helpers are those of tests/app/robust_support.py; the previous run
+# (fixture database + one diagnostic of communes:04070) is conftest's ``previous_run``, built once per session.
 
 
 @pytest.fixture()
-def shared(base: Workspace, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """The module workspace, for commands that must not write anything."""
-    for key, value in base.env(mirror).items():
+def shared(previous_run: Workspace, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """The previous run's workspace, for commands that must not write anything."""
+    for key, value in previous_run.env(mirror).items():
         monkeypatch.setenv(key, value)
-    return base
+    return previous_run
 
 
 @pytest.fixture()
-def workspace(base: Workspace, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A private copy of the module workspace, for commands that write (``make data``)."""
-    ws = Workspace(tmp_path / "ws")
-    copy_workspace(base.data, base.maps, ws)
-    for key, value in ws.env(mirror).items():
-        monkeypatch.setenv(key, value)
+def workspace(ws: Workspace) -> Workspace:
+    """A private copy of the previous run (conftest's ``ws``), for commands that write (``make data``)."""
     return ws
 
 
 # --------------------------------------------------------------------------- snapshots
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def snapshot(ws: Workspace) -> dict[str, Any]:
-    """Row counts, ``sources`` and the previous outputs (bytes and mtimes) of a workspace."""
-    con = duckdb.connect(str(ws.db), read_only=True)
-    try:
-        tables = sorted(r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall())
-        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # type: ignore[index]
-        sources = con.execute("SELECT * FROM sources ORDER BY source, vintage").fetchall()
-    finally:
-        con.close()
-    files = {}
-    for folder in (ws.diagnostics / SLUG, ws.maps / SLUG):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                files[str(path.relative_to(ws.root))] = (_sha(path), path.stat().st_mtime_ns)
-    assert len(files) >= 8, "the previous diagnostic's outputs are missing"
-    entries = {str(d.relative_to(ws.root)): sorted(os.listdir(d)) for d in (ws.diagnostics, ws.maps) if d.exists()}
-    return {"counts": counts, "sources": sources, "files": files, "entries": entries}
 
 
 def without_load_times(snap: dict[str, Any]) -> dict[str, Any]:
@@ -168,26 +93,6 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def module_env(ws: Workspace, mirror: Path | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in (config.MIRROR_ENV, "PYTEST_CURRENT_TEST")}
-    env.update(ws.env(mirror))
-    env.update(extra)
-    return env
-
-
-def spawn(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
-          **extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT, text=True,
-                            env=module_env(ws, mirror, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def run_module(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
-               timeout: float = 300, **extra: str) -> tuple[int, str, str]:
-    proc = spawn(ws, mirror, *args, prefix=prefix, **extra)
-    out, err = proc.communicate(timeout=timeout)
-    return proc.returncode, out, err
-
-
 def wait_for_lock(ws: Workspace, proc: subprocess.Popen[str], timeout: float = 120) -> None:
     """Wait until ``proc`` holds the writer lock (it writes its pid into the lock file)."""
     lock = ws.db.with_suffix(".duckdb.lock")
@@ -198,13 +103,6 @@ def wait_for_lock(ws: Workspace, proc: subprocess.Popen[str], timeout: float = 1
             return
         time.sleep(0.05)
     raise AssertionError("the loading run never took the writer lock")
-
-
-def error_line(message: str, path: Path | str | None = None, line: int | None = None) -> str:
-    where = ""
-    if path is not None:
-        where = f" (fichier {path}" + (f", ligne {line}" if line is not None else "") + ")"
-    return f"Erreur : {message}{where}\n"
 
 
 # --------------------------------------------------------------------------- territories and options (read only)
@@ -296,7 +194,7 @@ def test_bad_request_fails_in_french_and_changes_nothing(
 ) -> None:
     before = snapshot(shared)
     code, out, err = cli(capsys, *args)
-    assert (code, err) == (CODES_ERROR, expected)
+    assert (code, err) == (CODE_ERROR, expected)
     assert "Diagnostic de" not in out
     assert snapshot(shared) == before
 
@@ -305,7 +203,7 @@ def test_bad_option_fails_before_the_computation(shared: Workspace, capsys: pyte
     """A typo in an option is reported at once, not after the whole diagnostic was computed."""
     start = time.perf_counter()
     code, _, err = cli(capsys, "diagnostic", PREVIOUS, "--signature", "demain")
-    assert (code, err) == (CODES_ERROR, error_line("Date de signature invalide « demain » : attendu AAAA-MM-JJ"))
+    assert (code, err) == (CODE_ERROR, error_line("Date de signature invalide « demain » : attendu AAAA-MM-JJ"))
     assert time.perf_counter() - start < 3
 
 
@@ -328,14 +226,14 @@ def test_corrupted_database_is_reported_not_overwritten(
     content = ws.db.read_bytes()
     monkeypatch.setenv("CPTS_DATA_DIR", str(ws.data))
     code, _, err = cli(capsys, "territoire", PREVIOUS)
-    assert code == CODES_ERROR
+    assert code == CODE_ERROR
     assert err.startswith("Erreur : La base de données est endommagée (fichier tronqué, corrompu ou qui n'est pas "
                           "une base DuckDB) (IO Error: ")
     assert err.endswith(" : supprimez le fichier ou relancez « make data », qui reconstruira la base "
                         f"(fichier {ws.db})\n")
     # A rebuild that cannot complete (an empty mirror) leaves the damaged file as it was.
     code, _, err = cli(capsys, "data", "--sans-demo", "--miroir", str(tmp_path / "miroir-vide"))
-    assert code == CODES_ERROR and err.startswith("Erreur : Fichier absent du miroir ")
+    assert code == CODE_ERROR and err.startswith("Erreur : Fichier absent du miroir ")
     assert ws.db.read_bytes() == content
     assert not ws.db.with_name("cpts.duckdb.reconstruction").exists()
 
@@ -365,21 +263,11 @@ def test_output_path_blocked_by_a_file(shared: Workspace, tmp_path: Path, monkey
     monkeypatch.setenv("CPTS_MAPS_DIR", str(blocker / "maps"))
     before = snapshot(shared)
     code, _, err = cli(capsys, "diagnostic", PREVIOUS)
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         "Dossier de sortie impossible à créer : ce chemin est un fichier, pas un dossier "
         f"(attendu un dossier pour {blocker / 'maps'})", blocker))
     assert snapshot(shared) == before
     assert blocker.read_text(encoding="utf-8") == "un fichier à la place du dossier des cartes\n"
-
-
-def _without_dac_override() -> tuple[str, ...]:
-    """Command prefix under which root is subject to permission bits (see module docstring)."""
-    if os.geteuid() != 0:
-        return ()
-    setpriv = shutil.which("setpriv")
-    assert setpriv is not None, "setpriv (util-linux) is needed to test a read-only folder as root"
-    caps = "-dac_override,-dac_read_search"
-    return (setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}")
 
 
 @pytest.mark.parametrize("which", ["maps", "diagnostics"])
@@ -389,10 +277,10 @@ def test_read_only_output_folder(workspace: Workspace, mirror: Path, which: str)
     mode = folder.stat().st_mode
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
     try:
-        code, _, err = run_module(workspace, mirror, "diagnostic", PREVIOUS, prefix=_without_dac_override())
+        code, _, err = run_module(workspace, mirror, "diagnostic", PREVIOUS, prefix=without_dac_override())
     finally:
         folder.chmod(mode)
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         "Dossier de sortie non accessible en écriture (droits ou système de fichiers en lecture seule) : les "
         "sorties précédentes sont conservées", folder))
     assert snapshot(workspace) == before
@@ -465,7 +353,7 @@ def test_bad_cpts_listing_is_refused(workspace: Workspace, capsys: pytest.Captur
                                      expected: str) -> None:
     before = snapshot(workspace)
     code, _, err = cli(capsys, "data", "--cpts", str(FIXTURES / name))
-    assert (code, err) == (CODES_ERROR, expected)
+    assert (code, err) == (CODE_ERROR, expected)
     assert snapshot(workspace) == before
 
 
@@ -482,7 +370,7 @@ def test_truncated_annuaire_zip(workspace: Workspace, tmp_path: Path, capsys: py
     truncated.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
     before = snapshot(workspace)
     code, _, err = cli(capsys, "data", "--registre", str(truncated))
-    assert code == CODES_ERROR
+    assert code == CODE_ERROR
     assert err.startswith("Erreur : Archive ZIP illisible ou tronquée (téléchargement interrompu ?) ; contenu "
                           "lisible jusqu'à la ligne ")
     line = int(err.split("jusqu'à la ligne ")[1].split(" ")[0])
@@ -501,7 +389,7 @@ def test_truncated_decoupage_tarball_in_mirror(workspace: Workspace, mirror: Pat
     tarball.write_bytes(content[: len(content) // 2])
     before = snapshot(workspace)
     code, _, err = run_module(workspace, None, "data", "--miroir", str(fake))
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         "Archive du découpage administratif tronquée (fin de fichier inattendue) : copie ou téléchargement "
         "interrompu ? Recopiez le fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau", tarball))
     assert snapshot(workspace) == before
@@ -513,7 +401,7 @@ def test_mirror_without_the_file(workspace: Workspace, tmp_path: Path, capsys: p
     before = snapshot(workspace)
     code, _, err = cli(capsys, "data", "--miroir", str(empty))
     source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         f"Fichier absent du miroir {empty} (variable CPTS_DATA_MIRROR) pour la source « decoupage-administratif » "
         f"{source.vintage}", empty / source.mirror_path))
     assert snapshot(workspace) == before
@@ -533,7 +421,7 @@ def test_download_when_offline(workspace: Workspace, tmp_path: Path) -> None:
                                 no_proxy="", timeout=120)
     source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
     assert out.startswith("Sources : téléchargement depuis les sources officielles\n")
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         f"Impossible de joindre {source.url} : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire un "
         "miroir local des données.", workspace.data / "raw" / source.mirror_path))
     assert not list((workspace.data / "raw" / "decoupage-administratif").iterdir())  # no partial file left
@@ -571,7 +459,7 @@ def test_download_when_the_server_is_down(workspace: Workspace, server_down: str
     code, _, err = cli(capsys, "data", "--sans-demo")
     source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
     assert source.url is not None and source.url.startswith(server_down)
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         f"Le serveur a répondu 503 pour {source.url}", workspace.data / "raw" / source.mirror_path))
     assert snapshot(workspace) == before
 
@@ -585,7 +473,7 @@ def test_cpts_name_in_two_listings_is_ambiguous(workspace: Workspace, capsys: py
     assert "liste de CPTS « listing_nom_en_double » chargé" in out
     before = snapshot(workspace)
     code, _, err = cli(capsys, "diagnostic", "cpts:CPTS du Verdon")
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         "Nom de CPTS ambigu : « CPTS du Verdon » (liste listing_nom_en_double), « CPTS du Verdon » (liste paca) ; "
         "précisez la liste, par exemple « cpts:listing_nom_en_double:CPTS du Verdon » ou "
         "« cpts:paca:CPTS du Verdon »"))
@@ -707,7 +595,7 @@ def test_failure_inside_a_transaction_rolls_back(
 def test_errors_print_no_traceback_through_python_m(workspace: Workspace, mirror: Path) -> None:
     """The real entry point: one French line on stderr, exit code 2, nothing else."""
     code, out, err = run_module(workspace, mirror, "data", "--cpts", str(FIXTURES / "listing_sans_colonne.csv"))
-    assert (code, err) == (CODES_ERROR, error_line(
+    assert (code, err) == (CODE_ERROR, error_line(
         "Colonnes obligatoires absentes : « code_insee » (colonnes lues : cpts, commune ; séparateur « , »)",
         FIXTURES / "listing_sans_colonne.csv", 1))
     assert out.startswith("Sources : miroir ")

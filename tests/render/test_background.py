@@ -37,3 +37,13 @@ def test_cancel_stops_the_child_at_once() -> None:
     drawing = Background(lambda: time.sleep(60))
     drawing.cancel()
     assert time.monotonic() - started < 10
+
+
+def test_an_error_in_the_with_block_stops_the_child() -> None:
+    started = time.monotonic()
+    try:
+        with Background(lambda: time.sleep(60)):
+            raise RuntimeError("échec du parent")
+    except RuntimeError:
+        pass
+    assert time.monotonic() - started < 10

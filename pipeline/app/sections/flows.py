@@ -116,20 +116,16 @@ def unit_bassins_de_vie(con: duckdb.DuckDBPyConnection, codes: set[str]) -> pd.S
     return pd.Series([by_commune.get(commune_of_unit(c)) for c in ordered], index=ordered, dtype=object).dropna()
 
 
-def _origins_that_count(con: duckdb.DuckDBPyConnection, territory: Territory, distances: pd.DataFrame,
-                        domain: set[str]) -> set[str]:
+def _origins_that_count(inside: set[str], distances: pd.DataFrame, bassins: pd.Series) -> set[str]:
     """Units of residence whose modelled consultations can change a figure of the flows section.
 
-    The territory's units, the units of its bassins de vie (the bassins de vie table), and the units within
-    the cutoff of one of its units — only they can send consultations into it, the model giving no
-    destination beyond the distance table. The other origins of the neighbourhood (around a dense city,
-    most of them) are not modelled: the same figures for much less time and memory.
+    The territory's units (``inside``), the units of its bassins de vie (the bassins de vie table), and the
+    units within the cutoff of one of its units — only they can send consultations into it, the model
+    giving no destination beyond the distance table. The other origins of the neighbourhood (around a dense
+    city, most of them) are not modelled: the same figures for much less time and memory.
     """
-    inside = set(flow_codes(territory.unit_codes))
     near = set(distances.loc[distances["destination"].isin(inside), "origin"].astype(str))
-    bassins = unit_bassins_de_vie(con, domain)
-    touched = set(bassins[bassins.index.isin(inside)])
-    return inside | near | set(bassins.index[bassins.isin(touched)])
+    return inside | near | flows.bassin_members(bassins, inside)
 
 
 def read_flow_table(
@@ -220,20 +216,22 @@ def flows_and_access(
     supply = supply.dropna(subset=["groupe"])
     demand = points[["code", "population"]].fillna({"population": 0})
 
+    inside_codes = flow_codes(territory.unit_codes)
+    domain_bassins = unit_bassins_de_vie(con, domain)
     if options.flows is not None:
         table, table_notes = read_flow_table(con, options.flows, territory.unit_codes)
         notes.extend(table_notes)
         origin = f"table origine-destination fournie ({options.flows})"
         kind = "table"
     else:
-        table = flows.huff_flows(demand[demand["code"].isin(_origins_that_count(con, territory, distances, domain))],
-                                 supply, distances, fp)
+        origins = _origins_that_count(set(inside_codes), distances, domain_bassins)
+        table = flows.huff_flows(demand[demand["code"].isin(origins)], supply, distances, fp)
         origin = "modèle gravitaire de Huff (flux modélisés, pas des données de l'Assurance maladie)"
         kind = "modele"
-    inside_codes = flow_codes(territory.unit_codes)
     # Distinct codes first: a modelled table holds about a million flows.
     table_codes = {str(c) for column in ("origin", "destination") for c in table[column].dropna().unique()}
-    bv = unit_bassins_de_vie(con, domain | table_codes)
+    # A read table may name units outside the domain: only then are more bassins de vie read.
+    bv = domain_bassins if table_codes <= domain else unit_bassins_de_vie(con, domain | table_codes)
     indicators = flows.territory_flow_indicators(table, inside_codes, bv)
     lines = flows.main_flows(table, inside_codes, top=15)
     coords = _coordinates(con, points, set(lines["origin"].astype(str)) | set(lines["destination"].astype(str)))
