@@ -9,6 +9,11 @@
 
 Both are built by the first xdist worker that needs them; the others wait on
 a lock and reuse the folder.
+
+Under ``pytest -n 2 --dist loadgroup`` (``make test``) every test file is one
+unit of work given to one worker, as ``--dist loadfile`` would, so that a
+module fixture (a whole diagnostic) is computed once and not once per worker;
+files sharing an ``xdist_group`` (the national group) go together.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Départements of the fixture database.
 FIXTURE_DEPARTEMENTS = ("04", "13", "33", "75", "976")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group every test without an ``xdist_group`` by its file (see the module docstring)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 def mirror_path() -> Path:

@@ -30,13 +30,25 @@ def _as_codes(s: pd.Series) -> pd.Series:
     return s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("str")
 
 
+def _categorical(s: pd.Series) -> pd.Series:
+    """Codes as a categorical column whose categories are strings (missing kept missing)."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype("str").astype("category")
+    s = s.cat.remove_unused_categories()
+    return s if s.cat.categories.dtype == "str" else s.cat.rename_categories(s.cat.categories.astype("str"))
+
+
 def _kept(flows: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """The rows ``keep`` of a flow table, with string codes and float volumes."""
+    """The rows ``keep`` of a flow table, with categorical codes and float volumes.
+
+    Categorical, not strings: a modelled table of Paris keeps over a million flows, whose codes as strings
+    took several hundred megabytes while being converted.
+    """
     return pd.DataFrame(
         {
-            "origin": flows["origin"][keep].astype("str"),
-            "destination": flows["destination"][keep].astype("str"),
-            "groupe": flows["groupe"][keep].astype("str"),
+            "origin": _categorical(flows["origin"][keep]),
+            "destination": _categorical(flows["destination"][keep]),
+            "groupe": _categorical(flows["groupe"][keep]),
             "volume": flows["volume"].to_numpy(dtype=float)[keep],
         }
     ).reset_index(drop=True)
@@ -129,7 +141,8 @@ def territory_flow_indicators(
     ]
 
     out_f = f.loc[o_in & ~d_in & ~unserved]
-    dest = out_f.groupby(["groupe", "destination"], as_index=False)["volume"].sum()
+    dest = out_f.groupby(["groupe", "destination"], as_index=False, observed=True)["volume"].sum()
+    dest = dest.astype({"groupe": "str", "destination": "str"})
     dest = dest.merge(syn[["groupe", "recours_residents"]], on="groupe")
     dest["part_des_residents"] = dest["volume"] / dest["recours_residents"]
     dest = (
@@ -143,6 +156,13 @@ def territory_flow_indicators(
     if bassin_de_vie is not None:
         result["bassins_de_vie"] = _bv_table(f, unserved, terr, bassin_de_vie, list(groupes))
     return result
+
+
+def _positions(codes: pd.Series, bv: pd.Series, labels: pd.Index) -> np.ndarray:
+    """Position in ``labels`` of the bassin de vie of each row's unit (``codes``, categorical), -1 if unknown."""
+    per_category = labels.get_indexer(codes.cat.categories.map(bv))
+    positions = codes.cat.codes.to_numpy()
+    return np.where(positions >= 0, per_category[positions], -1)
 
 
 def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series, groups: list[str]) -> pd.DataFrame:
@@ -163,25 +183,31 @@ def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Serie
         "flux_exterieur_vers_interieur",
     ]
     served = f.loc[~unserved]
-    o_bv = served["origin"].map(bv)
-    internal = o_bv.eq(served["destination"].map(bv))
-    o_in = served["origin"].isin(terr)
-    d_in = served["destination"].isin(terr)
+    # Bassins de vie as integer positions in ``labels`` (-1 unknown), looked up once per category: a domain
+    # holds about a million flows, whose codes as Python strings took hundreds of megabytes.
+    labels = pd.Index(sorted(set(bv)))
+    o_bv = _positions(served["origin"], bv, labels)
+    d_bv = _positions(served["destination"], bv, labels)
+    internal = (o_bv == d_bv) & (o_bv >= 0)
+    o_in = served["origin"].isin(terr).to_numpy()
+    d_in = served["destination"].isin(terr).to_numpy()
     volume = served["volume"].to_numpy()
-    # One grouped sum per quantity rather than a mask per bassin de vie and group (domains hold ~1 M flows).
+    # One grouped sum per quantity rather than a mask per bassin de vie and group; only the residents of the
+    # touched bassins de vie count.
+    rows = np.isin(o_bv, labels.get_indexer(touched))
+    o_in, d_in, internal, volume = o_in[rows], d_in[rows], internal[rows], volume[rows]
     parts = pd.DataFrame({
-        "bassin_de_vie": o_bv.to_numpy(),
-        "groupe": served["groupe"].to_numpy(),
+        "bassin_de_vie": labels[o_bv[rows]],
+        "groupe": served["groupe"].array[rows],
         "recours_residents_bv": volume,
         "res_in": np.where(o_in, volume, 0.0),
         "internal": np.where(internal, volume, 0.0),
         "flux_interieur_vers_exterieur": np.where(internal & o_in & ~d_in, volume, 0.0),
         "flux_exterieur_vers_interieur": np.where(internal & ~o_in & d_in, volume, 0.0),
     })
-    parts = parts[parts["bassin_de_vie"].isin(touched)]
-    sums = parts.groupby(["bassin_de_vie", "groupe"]).sum()
+    sums = parts.groupby(["bassin_de_vie", "groupe"], observed=True).sum()
     full = pd.MultiIndex.from_product([touched, groups], names=["bassin_de_vie", "groupe"])
-    sums = sums.reindex(full, fill_value=0.0).reset_index()
+    sums = sums.reindex(full, fill_value=0.0).reset_index().astype({"bassin_de_vie": "str", "groupe": "str"})
     size = bv.value_counts()
     inside = bv[bv.index.isin(terr)].value_counts()
     sums["n_communes"] = sums["bassin_de_vie"].map(size).astype(int)

@@ -239,7 +239,8 @@ def demo_step(want_registry: bool, want_finess: bool) -> Step:
             stamp.write_text(expected)
         results = []
         if want_registry:
-            for stamp_value in DEMO_STAMPS:  # oldest first: the newest extraction is the current one
+            # Newest first: it makes the current supply (offre_commune), which the older ones leave as it is.
+            for stamp_value in reversed(DEMO_STAMPS):
                 year = stamp_value[:4]
                 results.append(registry_step(files[f"annuaire_{year}"], files[f"savoir_faire_{year}"])(
                     con, mirror, force, scope))

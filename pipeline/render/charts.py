@@ -81,10 +81,22 @@ def _floats(values: Sequence[float | None]) -> list[float]:
     return [float("nan") if _is_missing(v) else float(v) for v in values]  # type: ignore[arg-type]
 
 
+class Canvas(FigureCanvasAgg):
+    """An Agg canvas that draws only when asked to save.
+
+    geopandas ends each ``plot`` with ``canvas.draw_idle()``, which an Agg
+    canvas outside a GUI turns into a whole rendering of the figure: a map of
+    several layers was drawn once per layer before being drawn for good.
+    """
+
+    def draw_idle(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
 def subplots(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """A figure with one axes, outside pyplot (whose import and figure manager cost time and memory)."""
     fig = Figure(figsize=figsize, dpi=100)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     return fig, fig.add_subplot()
 
 

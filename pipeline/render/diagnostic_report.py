@@ -79,10 +79,6 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
                 dynamics_section(d), establishments_section(d), access_section(d), representativeness_section(d),
                 neighbours_section(d), flows_section(d), pertinence_section(d)]
     by_title = {section["title"]: section for section in sections}
-    for figure in (figures or {}).values():
-        section = by_title.get(FIGURE_SECTIONS.get(figure.section, ""))
-        if section is not None and figure.key != "graphique-etablissements":  # the report draws it as SVG
-            section.setdefault("images", []).append(image_block(figure))
     population = by_title.get("Territoire et population")
     if population is not None and scope_note(d):
         population["notes"] = [*population.get("notes", []), scope_note(d)]
@@ -90,7 +86,7 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
     if flows is not None and has_flows_map:
         flows["links"] = [{"href": FLOWS_FILE,
                            "text": f"Carte interactive des flux, avec le tableau des destinations ({FLOWS_FILE})"}]
-    return {
+    out = {
         "title": f"Diagnostic territorial – {d.territory.label}",
         "subtitle": "Éléments de diagnostic pour le projet de santé (Trame d'un projet de santé)",
         "territory": d.territory.spec,
@@ -102,6 +98,21 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
         "sources": _sources(d),
         "comparison_link": d.comparison_link,
     }
+    return with_figures(out, figures or {})
+
+
+def with_figures(context: dict[str, Any], figures: Mapping[str, StaticFigure]) -> dict[str, Any]:
+    """``context`` with each printed figure's image in its section (in place; returned for chaining).
+
+    Separate from :func:`context` so that the report's own sections and charts are built while the printed
+    figures are still being drawn (:func:`pipeline.render.outputs.write_all`).
+    """
+    by_title = {section["title"]: section for section in context["sections"]}
+    for figure in figures.values():
+        section = by_title.get(FIGURE_SECTIONS.get(figure.section, ""))
+        if section is not None and figure.key != "graphique-etablissements":  # the report draws it as SVG
+            section.setdefault("images", []).append(image_block(figure))
+    return context
 
 
 def write(d: Diagnostic, path: Path, figures: Mapping[str, StaticFigure] | None = None,

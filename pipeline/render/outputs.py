@@ -68,7 +68,7 @@ def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
         ``pdf`` was asked and Chromium is missing or fails (exit code 1);
         the previous outputs are kept.
     """
-    from pipeline.render import diagnostic_report, figures, maps, tables, trame
+    from pipeline.render import diagnostic_report, figures, maps, report, tables, trame
     from pipeline.render.pdf import print_pdf
 
     slug = d.territory.slug
@@ -77,23 +77,25 @@ def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
     check_writable(maps_final.parent)
     with atomic_dirs(tables_final, maps_final) as (tables_tmp, maps_tmp):
         lines = tables.flow_lines(d)
-        # The printed figures are drawn by a forked child meanwhile (render.background).
+        # The printed figures are drawn by a forked child meanwhile (render.background), while this process
+        # writes the tables and the interactive maps and builds the report's sections and charts.
         with Background(lambda: figures.diagnostic_figures(d, lines)) as drawing:
             specs = tables.write_tables(d, tables_tmp)
             maps.save_map(diagnostic_report.territory_map(d, lines), maps_tmp / diagnostic_report.MAP_FILE)
             if lines is not None:
                 maps.save_map(diagnostic_report.flows_map(d, lines), maps_tmp / diagnostic_report.FLOWS_FILE)
+            context = diagnostic_report.context(d, has_flows_map=lines is not None)
             printed = drawing.result()
         for figure in printed.values():
             (maps_tmp / figure.filename).write_bytes(figure.png)
-        report = maps_tmp / diagnostic_report.REPORT_FILE
         # The Word Trame is written by another child while this process writes the report; both are in
         # the folder before it is swapped in (result() waits, and writes it here if the child could not).
         with Background(lambda: trame.write_trame(d, maps_tmp / trame.DOCX_FILE, printed, specs)) as docx:
-            diagnostic_report.write(d, report, printed, has_flows_map=lines is not None)
+            report_path = report.write_report(diagnostic_report.with_figures(context, printed),
+                                              maps_tmp / diagnostic_report.REPORT_FILE)
             docx.result()
         if pdf:
-            print_pdf(report, maps_tmp / "rapport.pdf")
+            print_pdf(report_path, maps_tmp / "rapport.pdf")
     return OutputPaths(tables_final, maps_final / diagnostic_report.MAP_FILE,
                        maps_final / diagnostic_report.REPORT_FILE, maps_final / trame.DOCX_FILE,
                        maps_final / "rapport.pdf" if pdf else None,

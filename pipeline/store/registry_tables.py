@@ -29,7 +29,8 @@ def write_annuaire(
     con: duckdb.DuckDBPyConnection, activites: pd.DataFrame, anomalies: pd.DataFrame, extraction: date,
     origin: str | None = None,
 ) -> None:
-    """Replace the rows of one extraction in ``ps_activites`` and ``ps_anomalies``; rebuild ``offre_commune``.
+    """Replace the rows of one extraction in ``ps_activites`` and ``ps_anomalies``; rebuild ``offre_commune``
+    when this extraction is the latest (an older one does not change the current supply).
 
     Parameters
     ----------
@@ -42,7 +43,9 @@ def write_annuaire(
     """
     load.replace_rows(con, "ps_activites", activites, {"extraction": extraction}, origin)
     load.replace_rows(con, "ps_anomalies", anomalies, {"extraction": extraction}, origin)
-    rebuild_offre(con)
+    latest = con.execute("SELECT max(extraction) FROM ps_activites").fetchone()
+    if latest is None or latest[0] is None or latest[0] <= extraction:
+        rebuild_offre(con)
 
 
 def drop_extractions(con: duckdb.DuckDBPyConnection, keep: date | None = None,

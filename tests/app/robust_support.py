@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -119,10 +120,17 @@ def module_env(ws: Workspace, mirror: Path | None, **extra: str) -> dict[str, st
     return env
 
 
+def _default_interrupt() -> None:
+    # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an ignored
+    # SIGINT ignored: reset it, so that the interruption tests do not depend on how pytest was started.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
           **extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT, text=True,
-                            env=module_env(ws, mirror, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=module_env(ws, mirror, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_default_interrupt)
 
 
 def run_module(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),

@@ -35,6 +35,7 @@ from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.transforms import Bbox
 from pyproj import CRS, Transformer
 
+from pipeline.render.charts import Canvas
 from pipeline.render.maps.geometry import metric_crs, to_wgs84
 from pipeline.render.report import DEMO_BANNER, format_number
 
@@ -125,7 +126,7 @@ def new_frame(
     """
     chosen = CRS.from_user_input(crs) if crs is not None else metric_crs(*layers)
     fig = Figure(figsize=FIGSIZE, dpi=100)
-    FigureCanvasAgg(fig)  # text extents (legend stacking, label collisions) need a renderer
+    Canvas(fig)  # text extents (legend stacking, label collisions) need a renderer
     fig.patch.set_facecolor("white")
     ax = fig.add_axes((0.015, 0.075, 0.665, 0.80))
     legend_ax = fig.add_axes((0.70, 0.075, 0.29, 0.80))
