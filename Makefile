@@ -45,6 +45,7 @@ install:
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(PY) -m compileall -q pipeline >/dev/null
 
 lint:
 	$(VENV)/bin/ruff check pipeline tests scripts
@@ -52,6 +53,8 @@ lint:
 	$(VENV)/bin/lint-imports
 
 test: lint
+	@# Bytecode written once: under PYTHONDONTWRITEBYTECODE every test subprocess would compile the package again.
+	@$(VENV)/bin/python -m compileall -q pipeline tests >/dev/null
 	CPTS_QUIET=1 $(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 data:

@@ -158,9 +158,9 @@ def compute(
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
     lap("voisins")
 
-    flows = access = None
+    flows = access = modelled = None
     if offre is not None:
-        flows, access = flows_and_access(con, territory, offre, options, perimeter, population.departement,
+        flows, access, modelled = flows_and_access(con, territory, offre, options, perimeter, population.departement,
                                          official_apl, params)
         notes.extend(flows.notes)
         gp_rows = offre[offre["groupe"] == "Médecins généralistes"]
@@ -180,7 +180,7 @@ def compute(
         ends = set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
         flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
     pertinence = pertinence_section(con, territory, offre, options, perimeter, population.departement, params,
-                                    shared.perimeter)
+                                    shared.perimeter, modelled)
     notes.extend(pertinence.notes)
     lap("pertinence du périmètre")
 

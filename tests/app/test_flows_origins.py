@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.app.diagnostic import compute
 from pipeline.app.sections import flows as flows_section
+from pipeline.app.sections import pertinence as pertinence_section
 from pipeline.model import DiagnosticOptions
 from pipeline.store.territory import resolve_territory
 
@@ -29,3 +30,31 @@ def test_restricted_origins_give_the_figures_of_the_whole_neighbourhood(
     for name in ("synthesis", "external_destinations", "bassins_de_vie", "lines"):
         pd.testing.assert_frame_equal(getattr(restricted, name).reset_index(drop=True),
                                       getattr(whole, name).reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("spec", ["communes:04070,04001,04019", "communes:13211,13212,13213", "communes:13055"])
+def test_pertinence_from_the_flows_section_equals_its_own_model(
+        db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, spec: str) -> None:
+    """The pertinence section reads the flows section's GP flows instead of modelling the neighbourhood
+    (twice its cutoff) again: the same figures as its own model of every origin."""
+    options = DiagnosticOptions(territory=spec)
+    territory = resolve_territory(db, spec)
+    models: list[object] = []
+    model = pertinence_section.flow_model.modelled_gp_flows
+    monkeypatch.setattr(pertinence_section.flow_model, "modelled_gp_flows",
+                        lambda *args: models.append(args) or model(*args))
+    reused = compute(db, territory, options).pertinence
+    assert models == []  # read from the flows section, not modelled again
+    monkeypatch.setattr(pertinence_section, "_covering_flows", lambda *args: None)
+    own = compute(db, territory, options).pertinence
+    assert len(models) == 1
+    assert reused is not None and own is not None and own.self_containment is not None
+    assert reused.self_containment == pytest.approx(own.self_containment, rel=1e-12)
+    for name in ("population", "population_with_candidates"):
+        assert getattr(reused, name) == getattr(own, name)
+    for name in ("self_containment_with_candidates", "resident_volume", "unserved_volume"):
+        assert getattr(reused, name) == pytest.approx(getattr(own, name), rel=1e-12, nan_ok=True)
+    assert len(own.candidates) + len(own.to_examine) > 0
+    for name in ("candidates", "to_examine", "cut_zones"):
+        pd.testing.assert_frame_equal(getattr(reused, name).reset_index(drop=True),
+                                      getattr(own, name).reset_index(drop=True), check_exact=False, rtol=1e-12)

@@ -18,12 +18,13 @@ import pandas as pd
 
 from pipeline.analysis import access, flows
 from pipeline.analysis.distances import distance_table
+from pipeline.app.flow_model import GpFlows
 from pipeline.app.sections.units import CITY_NAMES, commune_of_unit, flow_codes, split_cities, unit_of_rows
 from pipeline.errors import PipelineError
 from pipeline.geography import arrondissements_of, is_arrondissement, projected_crs
 from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
-from pipeline.params import Params
+from pipeline.params import FlowParams, Params
 from pipeline.sources import od_table
 from pipeline.store.queries import geography
 
@@ -182,8 +183,12 @@ def flows_and_access(
     dep: str,
     official_apl: pd.DataFrame,
     params: Params,
-) -> tuple[FlowsSection, AccessSection | None]:
+) -> tuple[FlowsSection, AccessSection | None, GpFlows | None]:
     """Flow indicators (modelled, or read from ``FLUX=``) and APL approchée with its what-if.
+
+    The third item is the modelled GP flows of every origin that can send consultations into the
+    territory (None when the flows are read from ``FLUX=``): the pertinence section reads them rather
+    than modelling the same neighbourhood again.
 
     ``official_apl`` is the DREES APL on the current geography
     (:func:`pipeline.store.queries.apl.apl_current`), the same table as the
@@ -195,7 +200,7 @@ def flows_and_access(
     fp = params.flows
     if not has_geometry(perimeter):
         return FlowsSection(origin="", kind="modele", params=fp, notes=[NO_POLYGON_NOTE],
-                            unavailable=NO_POLYGON_NOTE), None
+                            unavailable=NO_POLYGON_NOTE), None, None
     points = domain_points(con, perimeter, dep, 2 * fp.cutoff_km)
     distances = distance_table(points, cutoff_km=fp.cutoff_km, detour=fp.detour_factor,
                                intra_factor=fp.intra_factor, default_intra_km=fp.default_intra_km)
@@ -282,7 +287,21 @@ def flows_and_access(
                                   speed_kmh=speed)
         access_section.simulation = scenario[scenario["code"].isin(inside_codes)]
         access_section.changes = tuple(changes)
-    return flow_section, access_section
+    return flow_section, access_section, None if kind != "modele" else _gp_flows(table, points, inside_codes, fp)
+
+
+def _gp_flows(table: pd.DataFrame, points: pd.DataFrame, inside: list[str], fp: FlowParams) -> GpFlows:
+    """The GP rows of a modelled table, as :func:`pipeline.app.flow_model.modelled_gp_flows` gives them.
+
+    The table holds every origin within the cutoff of the territory with all its destinations: the same
+    rows, for those origins, as a model of the whole neighbourhood.
+    """
+    gp = table[table["groupe"] == _rate_key(GP, dict(fp.rates))]
+    frame = pd.DataFrame({"origin": gp["origin"].astype(str).to_numpy(),
+                          "destination": gp["destination"].astype("string").to_numpy(),
+                          "volume": gp["volume"].to_numpy(dtype=np.float64)})
+    return GpFlows(table=frame, points=points[points["code"].isin(inside)][["code", "lon", "lat", "area_km2",
+                                                                              "population"]])
 
 
 def domain_cities(domain: set[str]) -> set[str]:

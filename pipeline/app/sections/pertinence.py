@@ -143,6 +143,20 @@ def _shapes(con: duckdb.DuckDBPyConnection, section: PertinenceSection) -> gpd.G
     return gpd.GeoDataFrame(shapes, geometry="geometry", crs=4326)
 
 
+def _covering_flows(regional: GpFlows | None, modelled: GpFlows | None, codes: list[str],
+                    low: float) -> GpFlows | None:
+    """Flows already modelled that hold every origin the section needs, or None to model the neighbourhood.
+
+    A région's table (batch) covers its units; the flows section's table covers the origins that reach the
+    territory, which are all that count when the candidates' threshold is positive.
+    """
+    if regional is not None and set(codes) <= set(regional.points["code"]):
+        return regional
+    if modelled is not None and low > 0 and set(codes) == set(modelled.points["code"]):
+        return modelled
+    return None
+
+
 def pertinence_section(
     con: duckdb.DuckDBPyConnection,
     territory: Territory,
@@ -152,8 +166,14 @@ def pertinence_section(
     departement: str,
     params: Params,
     shared: PerimeterData,
+    modelled: GpFlows | None = None,
 ) -> PertinenceSection:
-    """Self-containment, candidates to add, units to examine and zones cut, for one territory."""
+    """Self-containment, candidates to add, units to examine and zones cut, for one territory.
+
+    ``modelled``: the GP flows the flows section modelled for the origins that can reach the territory
+    (:func:`pipeline.app.sections.flows.flows_and_access`), used instead of a new model of the
+    neighbourhood when the candidates' threshold is positive (only those origins can then count).
+    """
     thresholds = PertinenceThresholds(candidate_min_share=params.pertinence.candidate_share,
                                       examine_below_share=params.pertinence.inside_share)
     units = shared.units
@@ -170,8 +190,8 @@ def pertinence_section(
     elif perimeter.empty or perimeter.geometry.iloc[0] is None or perimeter.geometry.iloc[0].is_empty:
         return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
                                  unavailable=NO_POLYGON)
-    elif shared.flows is not None and set(codes) <= set(shared.flows.points["code"]):
-        gp = shared.flows
+    elif (covering := _covering_flows(shared.flows, modelled, codes, low)) is not None:
+        gp = covering
         if low > 0:
             # Only the perimeter's residents and the origins sending something into it can change a figure
             # (an origin sending nothing in has a share of 0, below any positive threshold).
