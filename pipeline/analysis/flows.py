@@ -187,10 +187,12 @@ def huff_flows(
         vol = sparse.diags_array(scale) @ wmat  # volumes V_ij = O_i P_ij
         coo = vol.tocoo()
         keep = coo.data > 0
-        pieces.append((coo.row[keep], coo.col[keep], coo.data[keep], g))
-        unserved = np.flatnonzero(~served & (emitted > 0))
+        # int32 positions at once: the pieces of every group are held until assembled (millions of flows).
+        pieces.append((coo.row[keep].astype(np.int32), coo.col[keep].astype(np.int32), coo.data[keep], g))
+        del wmat, vol, coo, keep
+        unserved = np.flatnonzero(~served & (emitted > 0)).astype(np.int32)
         if len(unserved):
-            pieces.append((unserved, np.full(len(unserved), -1), emitted[unserved], g))
+            pieces.append((unserved, np.full(len(unserved), -1, dtype=np.int32), emitted[unserved], g))
     return _assemble(pieces, index, groupes)
 
 
@@ -207,8 +209,8 @@ def _assemble(
                 "volume": np.array([], dtype=float),
             }
         )
-    rows = np.concatenate([p[0] for p in pieces]).astype(np.int32)
-    cols = np.concatenate([p[1] for p in pieces]).astype(np.int32)
+    rows = np.concatenate([p[0] for p in pieces]).astype(np.int32, copy=False)
+    cols = np.concatenate([p[1] for p in pieces]).astype(np.int32, copy=False)
     vols = np.concatenate([p[2] for p in pieces])
     gcodes = np.concatenate([np.full(len(p[0]), groupes.index(p[3]), dtype=np.int16) for p in pieces])
     return pd.DataFrame(

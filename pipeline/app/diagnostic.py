@@ -40,7 +40,7 @@ from pipeline.render.report import format_number
 from pipeline.sources.adherents import read_adherents
 from pipeline.sources.files import check_regular_file
 from pipeline.sources.od_table import read_od_table
-from pipeline.store.connection import connect
+from pipeline.store.connection import DIAGNOSTIC_MEMORY, connect
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory import resolve_territory
 
@@ -216,7 +216,7 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     """Resolve, compute and write a territory diagnostic; print a French summary."""
     check_options(options)
     start = time.perf_counter()
-    con = connect()
+    con = connect(memory_limit=DIAGNOSTIC_MEMORY)
     try:
         territory = resolve_territory(con, options.territory, options.name)
         resolved = time.perf_counter()

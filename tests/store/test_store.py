@@ -218,3 +218,32 @@ def test_schema_documentation_is_current() -> None:
 
     assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == render(), (
         "docs/schema.md n'est plus à jour : python -m pipeline.store.schema_doc")
+
+
+def test_a_diagnostic_connection_keeps_duckdb_within_its_memory_limit(
+        fixture_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The diagnostic's connection caps DuckDB's memory (it otherwise caches national table blocks read once);
+    the other connections keep DuckDB's default."""
+    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    calls: list[str | None] = []
+    opened = connection.connect
+
+    def spy(path: Path | None = None, read_only: bool = True,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+        calls.append(memory_limit)
+        return opened(path, read_only, memory_limit)
+
+    from pipeline.app import diagnostic
+    from pipeline.model import DiagnosticOptions
+
+    monkeypatch.setattr(diagnostic, "connect", spy)
+    monkeypatch.setattr(diagnostic, "compute", lambda con, territory, options: (_ for _ in ()).throw(
+        RuntimeError(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])))
+    with pytest.raises(RuntimeError, match=r"^95\.3 MiB$"):  # 100 MB, as DuckDB writes it
+        diagnostic.run_diagnostic(DiagnosticOptions(territory="communes:04070"))
+    assert calls == [connection.DIAGNOSTIC_MEMORY] == ["100MB"]
+    default = connection.connect()
+    try:
+        assert default.execute("SELECT current_setting('memory_limit')").fetchone()[0] != "95.3 MiB"
+    finally:
+        default.close()
