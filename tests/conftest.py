@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DEPARTEMENTS = ("04", "13", "33", "75", "976")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the marks into node-id suffixes
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group every test without an ``xdist_group`` by its file (see the module docstring)."""
     for item in items:

@@ -160,9 +160,9 @@ def territory_flow_indicators(
 
 def _positions(codes: pd.Series, bv: pd.Series, labels: pd.Index) -> np.ndarray:
     """Position in ``labels`` of the bassin de vie of each row's unit (``codes``, categorical), -1 if unknown."""
-    per_category = labels.get_indexer(codes.cat.categories.map(bv))
-    positions = codes.cat.codes.to_numpy()
-    return np.where(positions >= 0, per_category[positions], -1)
+    # A trailing -1 for the missing codes (position -1), so that no category list is too short to index.
+    per_category = np.append(labels.get_indexer(codes.cat.categories.map(bv)), -1)
+    return per_category[codes.cat.codes.to_numpy()]
 
 
 def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series, groups: list[str]) -> pd.DataFrame:
@@ -254,7 +254,8 @@ def main_flows(
     if groupe is not None:
         f = f.loc[f["groupe"] == groupe]
     o_in, d_in = f["origin"].isin(terr), f["destination"].isin(terr)
-    f = f.loc[o_in != d_in].copy()
+    # Crossing flows only, a few thousand: plain strings again, as the table's users expect.
+    f = f.loc[o_in != d_in].astype({"origin": "str", "destination": "str", "groupe": "str"})
     f["sens"] = np.where(f["origin"].isin(terr), "sortant", "entrant")
     agg = f.groupby(["groupe", "sens", "origin", "destination"], as_index=False)["volume"].sum()
     agg = agg.sort_values(

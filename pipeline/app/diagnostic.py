@@ -40,7 +40,7 @@ from pipeline.render.report import format_number
 from pipeline.sources.adherents import read_adherents
 from pipeline.sources.files import check_regular_file
 from pipeline.sources.od_table import read_od_table
-from pipeline.store.connection import DIAGNOSTIC_MEMORY, connect
+from pipeline.store.connection import DIAGNOSTIC_MEMORY, connect, release
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory import resolve_territory
 
@@ -222,7 +222,7 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
         resolved = time.perf_counter()
         diagnostic = compute(con, territory, options)
     finally:
-        con.close()
+        release(con)
     computed = time.perf_counter()
     out = outputs.write_all(diagnostic, pdf=options.pdf)
     done = time.perf_counter()

@@ -18,6 +18,7 @@ import errno
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def _file_in(message: str) -> str | None:
     return found.group(1) if found else None
 
 
-def translate_error(exc: BaseException) -> PipelineError | OSError | None:
+def translate_error(exc: BaseException) -> PipelineError | OSError | MemoryError | None:
     """What a DuckDB error met anywhere in a command means for the user, or None when it is a bug.
 
     * a damaged file met by a query (a truncated database may open and answer
@@ -78,10 +79,13 @@ def translate_error(exc: BaseException) -> PipelineError | OSError | None:
       :class:`DamagedDatabaseError` naming the file and what to do;
     * a system error while DuckDB writes (disk full, file size limit, quota,
       read-only file system): the :class:`OSError` it stands for, with the
-      file, which the command line reports in French like any system error.
+      file, which the command line reports in French like any system error;
+    * DuckDB out of memory (its limit reached with nowhere to spill): a :class:`MemoryError`.
     """
     if not isinstance(exc, duckdb.Error):
         return None
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return MemoryError(str(exc))
     message = str(exc)
     lowered = message.lower()
     for text, code in SYSTEM_ERRORS.items():
@@ -166,8 +170,10 @@ def connect(path: Path | None = None, read_only: bool = True,
             memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open the database for reading (or writing, for tests and the loaders).
 
-    ``memory_limit``: DuckDB's memory limit for this connection (default: DuckDB's own, 80 % of the
-    machine); a query needing more spills to the ``.tmp`` folder beside the database.
+    ``memory_limit``: DuckDB's memory limit (default: DuckDB's own, 80 % of the machine). A query
+    needing more spills to a folder of the system's temporary directory (the data folder may be
+    read-only). DuckDB applies the limit to every connection of this process to the same file: close
+    such a connection with :func:`release`, which restores the defaults.
 
     Raises
     ------
@@ -184,11 +190,20 @@ def connect(path: Path | None = None, read_only: bool = True,
     try:
         if memory_limit is not None:
             con.execute("SET memory_limit = ?", [memory_limit])
+            con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "cpts-duckdb")])
         _check_version(con, path)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def release(con: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection opened with a ``memory_limit``, giving the other connections DuckDB's defaults."""
+    for setting in ("memory_limit", "temp_directory"):
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"RESET {setting}")
+    con.close()
 
 
 def verify(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,17 +121,28 @@ def module_env(ws: Workspace, mirror: Path | None, **extra: str) -> dict[str, st
     return env
 
 
-def _default_interrupt() -> None:
-    # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an ignored
-    # SIGINT ignored: reset it, so that the interruption tests do not depend on how pytest was started.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+def _interruptible() -> Callable[[], None] | None:
+    """Make SIGINT reach the children: a shell without job control starts background jobs with SIGINT
+    ignored, which the children would inherit (and Python keeps an ignored SIGINT ignored), so that the
+    interruption tests would depend on how pytest was started.
+
+    Handled here, in the test process (``exec`` gives a handled signal its default back in the child);
+    from a thread that may not set handlers, in the child before ``exec`` instead.
+    """
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        return None
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread
+        return lambda: signal.signal(signal.SIGINT, signal.SIG_DFL) and None
+    return None
 
 
 def spawn(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
           **extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT, text=True,
                             env=module_env(ws, mirror, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=_default_interrupt)
+                            preexec_fn=_interruptible())
 
 
 def run_module(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),

@@ -247,3 +247,30 @@ def test_a_diagnostic_connection_keeps_duckdb_within_its_memory_limit(
         assert default.execute("SELECT current_setting('memory_limit')").fetchone()[0] != "95.3 MiB"
     finally:
         default.close()
+
+
+def test_the_memory_limit_ends_with_its_connection_and_running_out_is_a_memory_error(
+        fixture_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB shares settings between the connections of a process to one file: :func:`release` gives the
+    others DuckDB's defaults back. DuckDB running out of memory reads as a MemoryError (« mémoire
+    insuffisante » on the command line), not as a bug."""
+    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    setting = "SELECT current_setting('memory_limit')"
+    other = connection.connect()
+    try:
+        default = other.execute(setting).fetchone()[0]
+        limited = connection.connect(memory_limit="100MB")
+        assert other.execute(setting).fetchone()[0] == "95.3 MiB"
+        connection.release(limited)
+        assert other.execute(setting).fetchone()[0] == default != "95.3 MiB"
+        starved = connection.connect(memory_limit="1MB")
+        try:
+            starved.execute("SET temp_directory = ''")  # nowhere to spill
+            with pytest.raises(duckdb.OutOfMemoryException) as caught:
+                starved.execute("SELECT count(*) FROM (SELECT range % 100000 AS k, list(range) FROM range(3000000) "
+                                "GROUP BY k)").fetchall()
+            assert isinstance(connection.translate_error(caught.value), MemoryError)
+        finally:
+            connection.release(starved)
+    finally:
+        other.close()
