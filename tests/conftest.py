@@ -18,6 +18,7 @@ files sharing an ``xdist_group`` (the national group) go together.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+@contextlib.contextmanager
+def cli_environment(data_dir: Path, maps_dir: Path) -> Iterator[pytest.MonkeyPatch]:
+    """The environment of an in-process run of the command line: data and maps folders, quiet output."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(data_dir))
+        mp.setenv("CPTS_MAPS_DIR", str(maps_dir))
+        mp.setenv("CPTS_QUIET", "1")
+        yield mp
 
 
 def mirror_path() -> Path:

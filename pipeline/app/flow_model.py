@@ -120,19 +120,27 @@ def gp_supply(offre: pd.DataFrame, codes: set[str], params: FlowParams) -> pd.Da
                          "effectif": supply["etp_sites"].to_numpy(dtype=float)})
 
 
+def _gp_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """``origin, destination, volume`` of flow rows: string codes (destination missing when unserved)."""
+    return pd.DataFrame({
+        "origin": rows["origin"].astype(str).to_numpy(),
+        "destination": rows["destination"].astype("string").to_numpy(),
+        "volume": rows["volume"].to_numpy(dtype=np.float64),
+    })
+
+
 def modelled_gp_flows(points: pd.DataFrame, offre: pd.DataFrame, params: FlowParams) -> GpFlows:
     """Huff flows of GP consultations between the units of ``points`` (see :func:`domain_units`)."""
     distances = distance_table(points, cutoff_km=params.cutoff_km, detour=params.detour_factor,
                                intra_factor=params.intra_factor, default_intra_km=params.default_intra_km)
     supply = gp_supply(offre, set(points["code"]), params)
     demand = points[["code", "population"]].fillna({"population": 0})
-    raw = flows.huff_flows(demand, supply, distances, params)
-    table = pd.DataFrame({
-        "origin": raw["origin"].astype(str).to_numpy(),
-        "destination": raw["destination"].astype("string").to_numpy(),
-        "volume": raw["volume"].to_numpy(dtype=np.float64),
-    })
-    return GpFlows(table=table, points=points)
+    return GpFlows(table=_gp_table(flows.huff_flows(demand, supply, distances, params)), points=points)
+
+
+def gp_rows_of(table: pd.DataFrame, points: pd.DataFrame, params: FlowParams) -> GpFlows:
+    """The GP rows of a modelled flow table of every group (``groupe`` named as in the rates)."""
+    return GpFlows(table=_gp_table(table[table["groupe"] == _rate_key(dict(params.rates))]), points=points)
 
 
 def given_gp_flows(table: pd.DataFrame, origin: str, notes: list[str]) -> GpFlows:
@@ -142,8 +150,5 @@ def given_gp_flows(table: pd.DataFrame, origin: str, notes: list[str]) -> GpFlow
     """
     groups = set(table["groupe"].astype(str))
     kept = table[table["groupe"].astype(str).str.lower() == GP.lower()] if len(groups) > 1 else table
-    frame = pd.DataFrame({"origin": kept["origin"].astype(str).to_numpy(),
-                          "destination": kept["destination"].astype("string").to_numpy(),
-                          "volume": kept["volume"].to_numpy(dtype=np.float64)})
-    return GpFlows(table=frame, points=pd.DataFrame(columns=["code", "lon", "lat", "area_km2", "population"]),
+    return GpFlows(table=_gp_table(kept), points=pd.DataFrame(columns=["code", "lon", "lat", "area_km2", "population"]),
                    kind="table", origin=origin, notes=notes)

@@ -26,6 +26,7 @@ from pipeline.app import batch
 from pipeline.errors import DataError, PipelineError
 from pipeline.model.perimeter import BatchOptions
 from tests.browser import close_page, open_page, screenshot
+from tests.conftest import cli_environment
 
 pytestmark = [pytest.mark.mirror]
 
@@ -54,10 +55,7 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             raise DataError("liste de CPTS illisible pour ce territoire (simulé)", Path("liste.csv"), 7)
         return compute(con, territory, *args, **kwargs)
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
-        mp.setenv("CPTS_MAPS_DIR", str(maps))
-        mp.setenv("CPTS_QUIET", "1")
+    with cli_environment(fixture_data_dir, maps) as mp:
         mp.setattr(batch, "_select", few)
         mp.setattr(batch, "compute", failing)
         code, out, err = run(["diagnostics", "--liste", "paca"])

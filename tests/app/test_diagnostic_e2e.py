@@ -39,7 +39,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from tests.conftest import mirror_path
+from tests.conftest import cli_environment, mirror_path
 
 pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("national")]
 
@@ -162,10 +162,7 @@ def runs(loaded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     rows = [("Médecins généralistes", f"1000000000{i}") for i in range(ADHERENT_GPS)]
     rows += [("infirmiers", f"2000000000{i:02d}") for i in range(ADHERENT_NURSES)]
     adherents.write_text("profession,rpps\n" + "".join(f"{p},{r}\n" for p, r in rows), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(loaded_data_dir))
-        mp.setenv("CPTS_MAPS_DIR", str(maps_dir))
-        mp.setenv("CPTS_QUIET", "1")
+    with cli_environment(loaded_data_dir, maps_dir):
         argv = {
             "verdon": ["diagnostic", VERDON, "--signature", "2025-08-31", "--ajout", "médecins généralistes:2@04070",
                        "--adherents", str(adherents)],

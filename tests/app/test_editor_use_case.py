@@ -21,6 +21,7 @@ import pytest
 
 from pipeline import cli
 from tests.browser import blocked_requests, close_page, open_page, screenshot
+from tests.conftest import cli_environment
 
 pytestmark = [pytest.mark.mirror, pytest.mark.browser]
 
@@ -38,10 +39,7 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def env(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     maps = tmp_path_factory.mktemp("maps")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
-        mp.setenv("CPTS_MAPS_DIR", str(maps))
-        mp.setenv("CPTS_QUIET", "1")
+    with cli_environment(fixture_data_dir, maps):
         code, out, err = run(["editeur", "--departement", "04"])
         assert code == 0, err
         assert "editeur-departement-04" in out

@@ -17,6 +17,7 @@ from pipeline.cli import build_parser
 from pipeline.errors import TerritoryError
 from pipeline.store.territory import resolve_territory
 from tests.app.test_diagnostic_e2e import run_cli
+from tests.conftest import cli_environment
 
 pytestmark = [pytest.mark.national, pytest.mark.xdist_group("national")]
 
@@ -101,10 +102,7 @@ def runs(loaded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "com_dep": ["diagnostic", "departement:975"],
     }
     out: dict[str, Any] = {"maps": maps_dir, "data": loaded_data_dir}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(loaded_data_dir))
-        mp.setenv("CPTS_MAPS_DIR", str(maps_dir))
-        mp.setenv("CPTS_QUIET", "1")
+    with cli_environment(loaded_data_dir, maps_dir):
         for key, args in argv.items():
             out[key] = run_cli(args)
     yield out

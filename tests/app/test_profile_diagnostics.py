@@ -33,6 +33,7 @@ import pandas as pd
 import pytest
 
 from tests.app import profile_raw as raw
+from tests.conftest import cli_environment
 
 pytestmark = [pytest.mark.mirror]
 
@@ -98,10 +99,7 @@ def runs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     maps_dir = tmp_path_factory.mktemp("profile-maps")
     members = _members(fixture_data_dir, tmp_path_factory.mktemp("profile-inputs") / "adherents.csv")
     out: dict[str, Any] = {"members": members, "data": fixture_data_dir}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
-        mp.setenv("CPTS_MAPS_DIR", str(maps_dir))
-        mp.setenv("CPTS_QUIET", "1")
+    with cli_environment(fixture_data_dir, maps_dir):
         for key, argv in RUNS.items():
             args = [*argv, "--adherents", str(members["path"])] if key == "verdon" else argv
             stdout, stderr = io.StringIO(), io.StringIO()

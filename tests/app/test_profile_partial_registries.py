@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from tests.app import profile_raw as raw
+from tests.conftest import cli_environment
 
 pytestmark = [pytest.mark.mirror]
 
@@ -72,10 +73,7 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
     _cut(demo["2025-01-01"], early, {"04", "13"}, {})
     _cut(demo["2026-01-01"], late, {"04"}, STRAYS)
     out: dict[str, Any] = {"early": early, "late": late}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(work / "data"))
-        mp.setenv("CPTS_MAPS_DIR", str(work / "maps"))
-        mp.setenv("CPTS_QUIET", "1")
+    with cli_environment(work / "data", work / "maps"):
         data.run(DataOptions(mirror=mirror, departements=("04", "13", "33"), registry=early, demo="never"))
         data.run(DataOptions(mirror=mirror, registry=late, demo="never"))
         for key, spec in (("verdon", f"cpts:{VERDON}"), ("marseille", f"cpts:{MARSEILLE}")):

@@ -18,13 +18,14 @@ import pandas as pd
 
 from pipeline.analysis import access, flows
 from pipeline.analysis.distances import distance_table
+from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
 from pipeline.app.sections.units import CITY_NAMES, commune_of_unit, flow_codes, split_cities, unit_of_rows
 from pipeline.errors import PipelineError
 from pipeline.geography import arrondissements_of, is_arrondissement, projected_crs
 from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
-from pipeline.params import FlowParams, Params
+from pipeline.params import Params
 from pipeline.sources import od_table
 from pipeline.store.queries import geography
 
@@ -287,21 +288,10 @@ def flows_and_access(
                                   speed_kmh=speed)
         access_section.simulation = scenario[scenario["code"].isin(inside_codes)]
         access_section.changes = tuple(changes)
-    return flow_section, access_section, None if kind != "modele" else _gp_flows(table, points, inside_codes, fp)
-
-
-def _gp_flows(table: pd.DataFrame, points: pd.DataFrame, inside: list[str], fp: FlowParams) -> GpFlows:
-    """The GP rows of a modelled table, as :func:`pipeline.app.flow_model.modelled_gp_flows` gives them.
-
-    The table holds every origin within the cutoff of the territory with all its destinations: the same
-    rows, for those origins, as a model of the whole neighbourhood.
-    """
-    gp = table[table["groupe"] == _rate_key(GP, dict(fp.rates))]
-    frame = pd.DataFrame({"origin": gp["origin"].astype(str).to_numpy(),
-                          "destination": gp["destination"].astype("string").to_numpy(),
-                          "volume": gp["volume"].to_numpy(dtype=np.float64)})
-    return GpFlows(table=frame, points=points[points["code"].isin(inside)][["code", "lon", "lat", "area_km2",
-                                                                              "population"]])
+    # The table holds every origin within the cutoff of the territory with all its destinations: for those
+    # origins, the same GP rows as a model of the whole neighbourhood.
+    gp = None if kind != "modele" else flow_model.gp_rows_of(table, points[points["code"].isin(inside_codes)], fp)
+    return flow_section, access_section, gp
 
 
 def domain_cities(domain: set[str]) -> set[str]:
