@@ -121,6 +121,7 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
 
     epci_rows = []
     member_rows = []
+    epci_of: dict[str, str] = {}  # built from the JSON, not from the frame (iterating Arrow strings is slow)
     for item in data["epci.json"]:
         epci_rows.append(
             {"vintage": vintage, "code": item["code"], "nom": item.get("nom"), "type": item.get("type"),
@@ -128,11 +129,12 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
         )
         for member in item.get("membres", []):
             member_rows.append({"vintage": vintage, "epci": item["code"], "commune": member["code"]})
+            epci_of[member["code"]] = item["code"]
     epci = pd.DataFrame(epci_rows, columns=["vintage", "code", "nom", "type", "population"])
     epci_membres = pd.DataFrame(member_rows, columns=["vintage", "epci", "commune"])
-    epci_of = dict(zip(epci_membres["commune"], epci_membres["epci"], strict=True))
 
-    rows = []
+    # Column lists rather than one dict per commune: a frame from 35 000 dicts costs more than the parse.
+    columns: dict[str, list[Any]] = {name: [] for name in COMMUNE_COLUMNS}
     edges: list[dict[str, Any]] = []
     problems = []
     for index, item in enumerate(communes):
@@ -145,21 +147,20 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
             population = item.get("population")
             if population is not None and population < 0:
                 problems.append(f"population négative pour {code}")
-            rows.append(
-                {
-                    "vintage": vintage,
-                    "code": code,
-                    "nom": item.get("nom"),
-                    "type": kind,
-                    "parent": item.get("commune") if kind == "arrondissement-municipal" else None,
-                    "departement": item.get("departement"),
-                    "region": item.get("region"),
-                    "zone": item.get("zone") or _zone_of(item),
-                    "epci": epci_of.get(code),
-                    "codes_postaux": ",".join(item.get("codesPostaux", [])) or None,
-                    "population": population,
-                }
-            )
+            for name, value in (
+                ("vintage", vintage),
+                ("code", code),
+                ("nom", item.get("nom")),
+                ("type", kind),
+                ("parent", item.get("commune") if kind == "arrondissement-municipal" else None),
+                ("departement", item.get("departement")),
+                ("region", item.get("region")),
+                ("zone", item.get("zone") or _zone_of(item)),
+                ("epci", epci_of.get(code)),
+                ("codes_postaux", ",".join(item.get("codesPostaux", [])) or None),
+                ("population", population),
+            ):
+                columns[name].append(value)
             for old in item.get("anciensCodes", []) or []:
                 if old != code:
                     edges.append({"vintage": vintage, "code": old, "target": code, "kind": "ancien", "nom": None})
@@ -183,7 +184,7 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
     if "historique-communes.json" in data:
         edges.extend(_history_edges(data["historique-communes.json"], vintage))
 
-    frame = pd.DataFrame(rows, columns=COMMUNE_COLUMNS)
+    frame = pd.DataFrame(columns, columns=COMMUNE_COLUMNS)
     frame["vintage"] = frame["vintage"].astype("int32")
     frame["population"] = frame["population"].astype("Int64")
     duplicated = frame["code"][frame["code"].duplicated()]

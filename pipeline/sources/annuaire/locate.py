@@ -27,6 +27,7 @@ Rules (one row of the extraction is one activity site):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -61,7 +62,13 @@ def place_key(text: object) -> str:
     """
     if text is None or text is pd.NA:
         return ""
-    words = normalise_name(_LEADING_POSTCODE.sub("", str(text))).split()
+    return _text_key(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _text_key(text: str) -> str:
+    """:func:`place_key` of a string, remembered: the same 100 000 names come back at each extraction."""
+    words = normalise_name(_LEADING_POSTCODE.sub("", text)).split()
     kept: list[str] = []
     for word in words:
         if word == "cedex":
@@ -123,24 +130,27 @@ class Gazetteer:
         """Index ``units`` (code, nom, type, parent, departement, codes_postaux) and ``cog_mapping``."""
         units = units.astype({"code": "string", "type": "string"})
         current = units[units["type"] == "commune-actuelle"]
-        nom = {str(c): str(n) for c, n in zip(current["code"], current["nom"], strict=True)}
+        # Columns as Python lists before zipping: iterating Arrow-backed strings one by one is slow.
+        codes = [str(c) for c in current["code"].tolist()]
+        nom = dict(zip(codes, [str(n) for n in current["nom"].tolist()], strict=True))
         mapping = cog_mapping[cog_mapping["current_code"].notna()]
-        to_current = {str(c): str(t) for c, t in zip(mapping["code"], mapping["current_code"], strict=True)}
+        to_current = dict(zip([str(c) for c in mapping["code"].tolist()],
+                              [str(t) for t in mapping["current_code"].tolist()], strict=True))
         arrondissements = units[(units["type"] == "arrondissement-municipal") & units["parent"].notna()]
-        to_current.update({str(c): str(p) for c, p in zip(arrondissements["code"], arrondissements["parent"],
-                                                           strict=True)})
+        to_current.update(zip([str(c) for c in arrondissements["code"].tolist()],
+                              [str(p) for p in arrondissements["parent"].tolist()], strict=True))
         to_current.update({code: code for code in nom})
         by_postcode: dict[str, list[str]] = {}
-        for code, postcodes in zip(current["code"], current["codes_postaux"], strict=True):
+        for code, postcodes in zip(codes, current["codes_postaux"].tolist(), strict=True):
             if isinstance(postcodes, str):
                 for value in {p.strip() for p in postcodes.split(",") if p.strip()}:
-                    by_postcode.setdefault(value, []).append(str(code))
+                    by_postcode.setdefault(value, []).append(code)
         names: dict[str, set[str]] = {code: {place_key(n)} for code, n in nom.items()}
         if "nom" in cog_mapping.columns:
-            for target, old_name in zip(mapping["current_code"], mapping["nom"], strict=True):
+            for target, old_name in zip(mapping["current_code"].tolist(), mapping["nom"].tolist(), strict=True):
                 if str(target) in names and isinstance(old_name, str) and old_name:
                     names[str(target)].add(place_key(old_name))
-        departement = {str(c): str(d) for c, d in zip(current["code"], current["departement"], strict=True)}
+        departement = dict(zip(codes, [str(d) for d in current["departement"].tolist()], strict=True))
         by_departement_name: dict[tuple[str, str], list[str]] = {}
         for code, keys in names.items():
             for key in keys:
