@@ -181,6 +181,20 @@ def _reported(item: Any, failures: list[dict[str, str]]) -> Iterator[_Outcome]:
         traceback.print_exception(exc, file=sys.stderr)
 
 
+_Writing = tuple[int, float, Any, Diagnostic, Background[outputs.OutputPaths]]
+
+
+def _collect(writing: _Writing, context: BatchContext, total: int, rows: list[dict[str, object]],
+             failures: list[dict[str, str]]) -> bool:
+    """Wait for one CPTS's writer and add its comparison row (or its failure); True on an unexpected error."""
+    number, began, item, finished, drawing = writing
+    with _reported(item, failures) as failed:
+        drawing.result()
+        rows.append(_row(finished, context, str(item.cpts), str(item.listing)))
+        print(f"  [{number}/{total}] {item.cpts} : {time.perf_counter() - began:.1f} s")
+    return failed.unexpected
+
+
 def run_batch(options: BatchOptions) -> int:
     """Run every CPTS's diagnostic, write the comparison; return the exit code (0, 2, or 1)."""
     start = time.perf_counter()
@@ -191,26 +205,18 @@ def run_batch(options: BatchOptions) -> int:
     failures: list[dict[str, str]] = []
     unexpected = False
     written: dict[str, str] = {}
-    writing: tuple[int, float, Any, Diagnostic, Background[outputs.OutputPaths]] | None = None
+    writing: _Writing | None = None
     try:
         name, label, chosen = _select(con, options)
         context = _context(con, chosen, params)
         print(f"Diagnostics de {len(chosen)} CPTS ({label}) ; données communes lues en "
               f"{time.perf_counter() - start:.1f} s")
         # Each CPTS's outputs are written by a forked child (render.background) while the next one is computed:
-        # at most one writer at a time, its errors reported for its own CPTS.
-        for i, item in enumerate([*chosen.itertuples(), None], start=1):
-            if writing is not None:
-                number, began, done_item, finished, drawing = writing
-                writing = None
-                with _reported(done_item, failures) as failed:
-                    drawing.result()
-                    rows.append(_row(finished, context, str(done_item.cpts), str(done_item.listing)))
-                    print(f"  [{number}/{len(chosen)}] {done_item.cpts} : {time.perf_counter() - began:.1f} s")
-                unexpected = unexpected or failed.unexpected
-            if item is None:
-                break
+        # at most one writer at a time, waited for only once the next CPTS is computed, its errors reported for
+        # its own CPTS.
+        for i, item in enumerate(chosen.itertuples(), start=1):
             started = time.perf_counter()
+            diagnostic = None
             with _reported(item, failures) as failed:
                 territory = resolve_territory(con, item.spec)
                 if territory.slug in written:
@@ -221,8 +227,15 @@ def run_batch(options: BatchOptions) -> int:
                 written[territory.slug] = str(item.cpts)
                 diagnostic = compute(con, territory, DiagnosticOptions(territory=item.spec), params, context.shared)
                 diagnostic.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
-                writing = (i, started, item, diagnostic, Background(functools.partial(outputs.write_all, diagnostic)))
             unexpected = unexpected or failed.unexpected
+            if writing is not None:
+                unexpected = _collect(writing, context, len(chosen), rows, failures) or unexpected
+                writing = None
+            if diagnostic is not None:
+                writing = (i, started, item, diagnostic, Background(functools.partial(outputs.write_all, diagnostic)))
+        if writing is not None:
+            unexpected = _collect(writing, context, len(chosen), rows, failures) or unexpected
+            writing = None
         shapes = _shapes(con, rows, context)
     finally:
         if writing is not None:  # interrupted while a CPTS was being written: stop its writer
