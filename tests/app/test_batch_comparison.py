@@ -44,22 +44,37 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     maps = tmp_path_factory.mktemp("maps")
-    select, compute = batch._select, batch.compute
+    select, compute, background = batch._select, batch.compute, batch.Background
+    events: list[tuple[str, str]] = []
 
     def few(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
         name, label, chosen = select(con, options)
         return name, label, chosen[chosen["cpts"].isin([*KEPT, FAILING])].reset_index(drop=True)
 
     def failing(con: Any, territory: Any, *args: Any, **kwargs: Any) -> Any:
+        events.append(("calcul", territory.cpts))
         if territory.cpts == FAILING:
             raise DataError("liste de CPTS illisible pour ce territoire (simulé)", Path("liste.csv"), 7)
         return compute(con, territory, *args, **kwargs)
 
+    def recorded(render: Any) -> Any:
+        """The CPTS's writer, noting when the batch starts waiting for it."""
+        name, writer = render.args[0].territory.cpts, background(render)
+        wait = writer.result
+
+        def result() -> Any:
+            events.append(("attente de l'écriture", name))
+            return wait()
+
+        writer.result = result
+        return writer
+
     with cli_environment(fixture_data_dir, maps) as mp:
         mp.setattr(batch, "_select", few)
         mp.setattr(batch, "compute", failing)
+        mp.setattr(batch, "Background", recorded)
         code, out, err = run(["diagnostics", "--liste", "paca"])
-    yield {"code": code, "out": out, "err": err, "maps": maps, "data": fixture_data_dir}
+    yield {"code": code, "out": out, "err": err, "maps": maps, "data": fixture_data_dir, "events": events}
 
 
 def db(result: dict[str, Any]) -> duckdb.DuckDBPyConnection:
@@ -74,6 +89,19 @@ def table(result: dict[str, Any]) -> pd.DataFrame:
 def summary(result: dict[str, Any], slug: str) -> dict[str, Any]:
     path = result["data"] / "processed" / "diagnostics" / slug / "summary.json"
     return json.loads(path.read_text("utf-8"))
+
+
+def test_each_cpts_is_written_while_the_next_one_is_computed(result: dict[str, Any]) -> None:
+    # CPTS in name order: Alpes Bléone Durance, Littoral Sud, Sud 04 (fails in its computation), du Verdon.
+    # A writer is waited for only once the next CPTS has been computed (or has failed), so that writing
+    # overlaps the next computation; the last one is waited for at the end.
+    alpes, littoral, verdon = "CPTS Alpes Bléone Durance", "CPTS Littoral Sud", "CPTS du Verdon"
+    assert result["events"] == [
+        ("calcul", alpes),
+        ("calcul", littoral), ("attente de l'écriture", alpes),
+        ("calcul", FAILING), ("attente de l'écriture", littoral),
+        ("calcul", verdon), ("attente de l'écriture", verdon),
+    ]
 
 
 def test_one_failure_is_reported_and_does_not_stop_the_others(result: dict[str, Any]) -> None:
