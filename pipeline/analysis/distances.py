@@ -4,8 +4,7 @@ The table feeds the patient-flow model (:mod:`pipeline.analysis.flows`) and the
 approximate APL (:mod:`pipeline.analysis.access`). It is a *long* DataFrame
 ``origin, destination, km`` holding every ordered pair of communes whose
 estimated road distance is at most a cutoff, plus one self pair per commune
-carrying an intra-commune distance. A grid of cells finds the pairs
-(:mod:`pipeline.analysis.neighbour_pairs`), so France
+carrying an intra-commune distance. A KD-tree finds the pairs, so France
 (about 35 000 communes) never materialises the 35 000 × 35 000 matrix.
 
 Distance model
@@ -36,8 +35,8 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.spatial import cKDTree
 
-from pipeline.analysis.neighbour_pairs import pairs_within
 from pipeline.errors import DataError, collect
 
 EARTH_RADIUS_KM = 6371.0088
@@ -199,7 +198,10 @@ def distance_table(
     else:
         coords = _lambert93(lon, lat, codes)
         radius = straight_cutoff
-    i, j = pairs_within(coords, radius)
+    pairs = cKDTree(coords).query_pairs(radius, output_type="ndarray")
+    i = pairs[:, 0].astype(np.int32)
+    j = pairs[:, 1].astype(np.int32)
+    del pairs
     straight = np.empty(len(i))
     for lo in range(0, len(i), _CHUNK):  # chunks keep the (m, 3) temporaries small
         hi = lo + _CHUNK

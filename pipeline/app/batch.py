@@ -181,17 +181,29 @@ def _reported(item: Any, failures: list[dict[str, str]]) -> Iterator[_Outcome]:
         traceback.print_exception(exc, file=sys.stderr)
 
 
-_Writing = tuple[int, float, Any, Diagnostic, Background[outputs.OutputPaths]]
+@dataclass
+class _Writing:
+    """A CPTS whose outputs a forked writer is writing: its position, item, diagnostic and computing time."""
+
+    number: int
+    item: Any
+    diagnostic: Diagnostic
+    computed_s: float
+    writer: Background[outputs.OutputPaths]
 
 
 def _collect(writing: _Writing, context: BatchContext, total: int, rows: list[dict[str, object]],
              failures: list[dict[str, str]]) -> bool:
-    """Wait for one CPTS's writer and add its comparison row (or its failure); True on an unexpected error."""
-    number, began, item, finished, drawing = writing
-    with _reported(item, failures) as failed:
-        drawing.result()
-        rows.append(_row(finished, context, str(item.cpts), str(item.listing)))
-        print(f"  [{number}/{total}] {item.cpts} : {time.perf_counter() - began:.1f} s")
+    """Wait for one CPTS's writer and add its comparison row (or its failure); True on an unexpected error.
+
+    The time printed is the CPTS's computation plus the wait for its writer (the writing not overlapped).
+    """
+    waited = time.perf_counter()
+    with _reported(writing.item, failures) as failed:
+        writing.writer.result()
+        rows.append(_row(writing.diagnostic, context, str(writing.item.cpts), str(writing.item.listing)))
+        print(f"  [{writing.number}/{total}] {writing.item.cpts} : "
+              f"{writing.computed_s + time.perf_counter() - waited:.1f} s")
     return failed.unexpected
 
 
@@ -225,21 +237,29 @@ def run_batch(options: BatchOptions) -> int:
                                         f"{written[territory.slug]} » : leurs noms ne diffèrent que par la "
                                         "ponctuation ou la casse ; renommez l'une d'elles dans la liste")
                 written[territory.slug] = str(item.cpts)
-                diagnostic = compute(con, territory, DiagnosticOptions(territory=item.spec), params, context.shared)
-                diagnostic.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
+                computed = compute(con, territory, DiagnosticOptions(territory=item.spec), params, context.shared)
+                computed.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
+                diagnostic = computed
             unexpected = unexpected or failed.unexpected
+            computed_s = time.perf_counter() - started
             if writing is not None:
                 unexpected = _collect(writing, context, len(chosen), rows, failures) or unexpected
                 writing = None
             if diagnostic is not None:
-                writing = (i, started, item, diagnostic, Background(functools.partial(outputs.write_all, diagnostic)))
+                with _reported(item, failures) as failed:  # a writer that cannot start (no more processes)
+                    writing = _Writing(i, item, diagnostic, computed_s,
+                                       Background(functools.partial(outputs.write_all, diagnostic)))
+                unexpected = unexpected or failed.unexpected
         if writing is not None:
             unexpected = _collect(writing, context, len(chosen), rows, failures) or unexpected
             writing = None
+        # Failures in the listing's order (a CPTS's computation is reported before the previous one's writing).
+        order = {(str(r.cpts), str(r.listing)): n for n, r in enumerate(chosen.itertuples())}
+        failures.sort(key=lambda f: order.get((f["cpts"], f["liste"]), len(order)))
         shapes = _shapes(con, rows, context)
     finally:
         if writing is not None:  # interrupted while a CPTS was being written: stop its writer
-            writing[4].cancel()
+            writing.writer.cancel()
         con.close()
     comparison = Comparison(
         name=name, table=comparison_table(rows),

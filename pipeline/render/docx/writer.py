@@ -59,9 +59,7 @@ class _Writer:
         return paragraph
 
     def heading(self, text: str, level: int, new_page: bool = False) -> None:
-        # The style named as python-docx's add_heading names it, looked up once (add_heading scans every
-        # style of the document at each call: a tenth of the Trame's time).
-        paragraph = self.paragraph(text, "Title" if level == 0 else f"Heading {level}")
+        paragraph = self.document.add_heading(layout.clean(text), level=level)
         if new_page:
             paragraph.paragraph_format.page_break_before = True
 
@@ -169,7 +167,7 @@ def _day(value: dt.date | None) -> str:
 
 
 def _front(w: _Writer, doc: TrameDocument) -> None:
-    w.heading(trame.TITLE, 0)
+    w.document.add_heading(trame.TITLE, level=0)
     w.guidance(trame.SUBTITLE)
     if doc.demo_warning:
         w.paragraph(doc.demo_warning, layout.WARNING_STYLE)
