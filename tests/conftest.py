@@ -51,6 +51,20 @@ def cli_environment(data_dir: Path, maps_dir: Path) -> Iterator[pytest.MonkeyPat
         yield mp
 
 
+def private_outputs(shared_data: Path, folder: Path) -> Path:
+    """A data folder at ``folder`` reading the database of ``shared_data`` but writing its own outputs.
+
+    Diagnostics write their tables under ``<data>/processed/diagnostics``: test files that ran the same
+    territory in the shared fixture folder, on two workers at once, overwrote each other's outputs. The
+    database and the raw files are linked (diagnostics only read them).
+    """
+    (folder / "processed").mkdir(parents=True, exist_ok=True)
+    (folder / "processed" / "cpts.duckdb").symlink_to(shared_data / "processed" / "cpts.duckdb")
+    if (shared_data / "raw").exists():
+        (folder / "raw").symlink_to(shared_data / "raw", target_is_directory=True)
+    return folder
+
+
 def mirror_path() -> Path:
     value = os.environ.get("CPTS_DATA_MIRROR")
     path = Path(value) if value else ROOT.parent / "shared" / "data"

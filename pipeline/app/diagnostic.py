@@ -118,7 +118,7 @@ def compute(
                                 lambda **zone: shared.supply_of_zone(con, **zone))
         professionals = professionals_count(con, codes)
         notes.extend(unplaced_notes(con, codes))
-    coverage = profile.registry_coverage(con, areas, supply)
+    coverage = profile.registry_coverage(con, areas, supply, shared.registry_counts(con))
     lap("offre")
 
     taille = _taille(population.total, professionals, options.signature)

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.app.sections.pertinence import PerimeterData
+from pipeline.app.sections.registry_coverage import RegistryCounts, read_counts
 from pipeline.store.queries import apl as apl_queries
 from pipeline.store.queries import listings, provenance
 from pipeline.store.queries import perimeter as perimeter_queries
@@ -39,6 +40,8 @@ class SharedData:
     zone_supply
         Head counts per Trame group of the départements, régions and France already asked for
         (:meth:`supply_of_zone`): the CPTS of a batch share a few of them.
+    coverage_counts
+        Per-département counts of the registry coverage (:meth:`registry_counts`), read once.
     """
 
     offre: pd.DataFrame | None
@@ -49,12 +52,19 @@ class SharedData:
     perimeter: PerimeterData
     zone_supply: dict[tuple[str | None, str | None], pd.DataFrame] = field(default_factory=dict)
     apl_rows: pd.DataFrame | None = None
+    coverage_counts: RegistryCounts | None = None
 
     def apl_workbook_rows(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """:func:`pipeline.store.queries.apl.apl_workbook_rows` (every row of the DREES workbook), read once."""
         if self.apl_rows is None:
             self.apl_rows = apl_queries.apl_workbook_rows(con)
         return self.apl_rows
+
+    def registry_counts(self, con: duckdb.DuckDBPyConnection) -> RegistryCounts:
+        """:func:`pipeline.app.sections.registry_coverage.read_counts`, read once (a scan of every activity)."""
+        if self.coverage_counts is None:
+            self.coverage_counts = read_counts(con)
+        return self.coverage_counts
 
     def supply_of_zone(self, con: duckdb.DuckDBPyConnection, departement: str | None = None,
                        region: str | None = None) -> pd.DataFrame:

@@ -22,11 +22,11 @@ import pytest
 import shapely
 
 from pipeline import cli
-from pipeline.app import batch
+from pipeline.app import batch, shared
 from pipeline.errors import DataError, PipelineError
 from pipeline.model.perimeter import BatchOptions
 from tests.browser import close_page, open_page, screenshot
-from tests.conftest import cli_environment
+from tests.conftest import cli_environment, private_outputs
 
 pytestmark = [pytest.mark.mirror]
 
@@ -45,6 +45,7 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     maps = tmp_path_factory.mktemp("maps")
     select, compute, background = batch._select, batch.compute, batch.Background
+    read_counts = shared.read_counts
     events: list[tuple[str, str]] = []
 
     def few(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
@@ -56,6 +57,10 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         if territory.cpts == FAILING:
             raise DataError("liste de CPTS illisible pour ce territoire (simulé)", Path("liste.csv"), 7)
         return compute(con, territory, *args, **kwargs)
+
+    def counted(con: duckdb.DuckDBPyConnection) -> Any:
+        events.append(("comptes par département", ""))
+        return read_counts(con)
 
     def recorded(render: Any) -> Any:
         """The CPTS's writer, noting when the batch starts waiting for it."""
@@ -69,12 +74,14 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         writer.result = result
         return writer
 
-    with cli_environment(fixture_data_dir, maps) as mp:
+    data = private_outputs(fixture_data_dir, tmp_path_factory.mktemp("donnees"))
+    with cli_environment(data, maps) as mp:
         mp.setattr(batch, "_select", few)
         mp.setattr(batch, "compute", failing)
         mp.setattr(batch, "Background", recorded)
+        mp.setattr(shared, "read_counts", counted)
         code, out, err = run(["diagnostics", "--liste", "paca"])
-    yield {"code": code, "out": out, "err": err, "maps": maps, "data": fixture_data_dir, "events": events}
+    yield {"code": code, "out": out, "err": err, "maps": maps, "data": data, "events": events}
 
 
 def db(result: dict[str, Any]) -> duckdb.DuckDBPyConnection:
@@ -96,12 +103,19 @@ def test_each_cpts_is_written_while_the_next_one_is_computed(result: dict[str, A
     # A writer is waited for only once the next CPTS has been computed (or has failed), so that writing
     # overlaps the next computation; the last one is waited for at the end.
     alpes, littoral, verdon = "CPTS Alpes Bléone Durance", "CPTS Littoral Sud", "CPTS du Verdon"
-    assert result["events"] == [
+    events = [e for e in result["events"] if e[0] != "comptes par département"]
+    assert events == [
         ("calcul", alpes),
         ("calcul", littoral), ("attente de l'écriture", alpes),
         ("calcul", FAILING), ("attente de l'écriture", littoral),
         ("calcul", verdon), ("attente de l'écriture", verdon),
     ]
+
+
+def test_registry_coverage_counts_are_read_once_for_the_whole_batch(result: dict[str, Any]) -> None:
+    # A scan of every activity line of every extraction, the same for all CPTS: read by the first one.
+    assert result["events"].count(("comptes par département", "")) == 1
+    assert result["events"].index(("comptes par département", "")) == 1  # right after the first « calcul »
 
 
 def test_one_failure_is_reported_and_does_not_stop_the_others(result: dict[str, Any]) -> None:
@@ -224,8 +238,8 @@ def test_all_succeed_exit_zero(fixture_data_dir: Path, tmp_path: Path, monkeypat
         name, label, chosen = select(con, options)
         return name, label, chosen[chosen["cpts"] == "CPTS du Verdon"].reset_index(drop=True)
 
-    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
-    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path))
+    monkeypatch.setenv("CPTS_DATA_DIR", str(private_outputs(fixture_data_dir, tmp_path / "donnees")))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "cartes"))
     monkeypatch.setenv("CPTS_QUIET", "1")
     monkeypatch.setattr(batch, "_select", one)
     code, out, err = run(["diagnostics", "--liste", "paca"])
@@ -244,8 +258,8 @@ def test_two_cpts_sharing_an_output_folder_never_overwrite(fixture_data_dir: Pat
         copy = verdon.assign(cpts="CPTS du Verdon (doublon)")
         return name, label, pd.concat([verdon, copy], ignore_index=True)
 
-    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
-    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path))
+    monkeypatch.setenv("CPTS_DATA_DIR", str(private_outputs(fixture_data_dir, tmp_path / "donnees")))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "cartes"))
     monkeypatch.setenv("CPTS_QUIET", "1")
     monkeypatch.setattr(batch, "_select", twice)
     code, out, err = run(["diagnostics", "--liste", "paca"])

@@ -21,7 +21,7 @@ import pytest
 
 from pipeline import cli
 from tests.browser import blocked_requests, close_page, open_page, screenshot
-from tests.conftest import cli_environment
+from tests.conftest import cli_environment, private_outputs
 
 pytestmark = [pytest.mark.mirror, pytest.mark.browser]
 
@@ -39,11 +39,12 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def env(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     maps = tmp_path_factory.mktemp("maps")
-    with cli_environment(fixture_data_dir, maps):
+    data = private_outputs(fixture_data_dir, tmp_path_factory.mktemp("donnees"))
+    with cli_environment(data, maps):
         code, out, err = run(["editeur", "--departement", "04"])
         assert code == 0, err
         assert "editeur-departement-04" in out
-        yield {"data": fixture_data_dir, "maps": maps}
+        yield {"data": data, "maps": maps}
 
 
 @pytest.fixture()

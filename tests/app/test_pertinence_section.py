@@ -28,6 +28,7 @@ from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.render.sections.pertinence import INSTRUCTION_QUOTE, pertinence_section
 from pipeline.store.territory import resolve_territory
+from tests.conftest import private_outputs
 
 pytestmark = [pytest.mark.mirror]
 
@@ -134,13 +135,14 @@ def test_unavailable_section_says_why() -> None:
 
 def test_outputs_carry_the_pertinence(fixture_data_dir: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CPTS_DATA_DIR", str(fixture_data_dir))
+    data = private_outputs(fixture_data_dir, tmp_path / "data")
+    monkeypatch.setenv("CPTS_DATA_DIR", str(data))
     monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "maps"))
     monkeypatch.setenv("CPTS_QUIET", "1")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         assert cli.main(["diagnostic", VERDON]) == 0, err.getvalue()
-    folder = fixture_data_dir / "processed" / "diagnostics" / "cpts-cpts-du-verdon"
+    folder = data / "processed" / "diagnostics" / "cpts-cpts-du-verdon"
     whole = json.loads((folder / "summary.json").read_text("utf-8"))
     summary = whole["pertinence"]
     assert summary["auto_confinement"] == whole["flows"]["auto_confinement"]["Médecins généralistes"]

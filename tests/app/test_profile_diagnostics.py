@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 
 from tests.app import profile_raw as raw
-from tests.conftest import cli_environment
+from tests.conftest import cli_environment, private_outputs
 
 pytestmark = [pytest.mark.mirror]
 
@@ -98,8 +98,9 @@ def runs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 
     maps_dir = tmp_path_factory.mktemp("profile-maps")
     members = _members(fixture_data_dir, tmp_path_factory.mktemp("profile-inputs") / "adherents.csv")
-    out: dict[str, Any] = {"members": members, "data": fixture_data_dir}
-    with cli_environment(fixture_data_dir, maps_dir):
+    data = private_outputs(fixture_data_dir, tmp_path_factory.mktemp("profile-data"))
+    out: dict[str, Any] = {"members": members, "data": data}
+    with cli_environment(data, maps_dir):
         for key, argv in RUNS.items():
             args = [*argv, "--adherents", str(members["path"])] if key == "verdon" else argv
             stdout, stderr = io.StringIO(), io.StringIO()

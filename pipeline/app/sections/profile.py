@@ -21,7 +21,12 @@ from pipeline.app.sections.characteristics import age_need_section, income_secti
 from pipeline.app.sections.dynamics import dynamics_section
 from pipeline.app.sections.members import legacy_table, members_section
 from pipeline.app.sections.profile_layers import profile_columns
-from pipeline.app.sections.registry_coverage import coverage_section, mask_supply, mask_zone_supply
+from pipeline.app.sections.registry_coverage import (
+    RegistryCounts,
+    coverage_section,
+    mask_supply,
+    mask_zone_supply,
+)
 from pipeline.model.diagnostic import AplSection, SupplySection
 from pipeline.model.profile import (
     AgeNeedSection,
@@ -49,14 +54,15 @@ class ProfileParts:
 
 
 def registry_coverage(
-    con: duckdb.DuckDBPyConnection, areas: AreasSection, supply: SupplySection | None
+    con: duckdb.DuckDBPyConnection, areas: AreasSection, supply: SupplySection | None,
+    counts: RegistryCounts | None = None,
 ) -> RegistryCoverageSection | None:
     """Coverage of the loaded registries; withholds the supply figures of uncovered areas (in place).
 
     When the territory spans several départements or régions, the supply
     densities of each of them are added to ``areas.supply``.
     """
-    coverage = coverage_section(con, areas)
+    coverage = coverage_section(con, areas, counts)
     if supply is None:
         return coverage
     if coverage is not None:

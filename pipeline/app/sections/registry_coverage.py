@@ -14,6 +14,7 @@ needs; one scan of the table serves every dated extraction).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -34,6 +35,27 @@ MIN_FRACTION = 0.1
 CORE_SHARE = 0.5
 
 
+@dataclass(frozen=True)
+class RegistryCounts:
+    """Per-département counts the coverage decision reads: the same for every territory (whole tables).
+
+    ``activities``: ``extraction, departement, activites``; ``establishments``: ``departement,
+    etablissements``; ``departements``: ``departement, population`` and names. A batch reads them once
+    (:meth:`pipeline.app.shared.SharedData.registry_counts`).
+    """
+
+    activities: pd.DataFrame
+    establishments: pd.DataFrame
+    departements: pd.DataFrame
+
+
+def read_counts(con: duckdb.DuckDBPyConnection) -> RegistryCounts:
+    """The :class:`RegistryCounts` of the database (one scan of ``ps_activites``)."""
+    return RegistryCounts(registry_history.activities_by_departement(con),
+                          registry_history.establishments_by_departement(con),
+                          registry_history.departement_populations(con))
+
+
 def _coverage(deps: pd.DataFrame, counts: pd.DataFrame, column: str) -> RegistryCoverage:
     frame = deps[["departement", "population"]].merge(counts, on="departement", how="left")
     frame = frame.assign(praticiens=frame[column].fillna(0).astype("int64"))
@@ -51,13 +73,16 @@ def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, dep
     return area_coverage(_coverage(coverage.populations, own, "activites"), departements).complete
 
 
-def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection) -> RegistryCoverageSection | None:
-    """Coverage of the loaded registries, per compared area; None when no registry is loaded."""
-    counts = registry_history.activities_by_departement(con)
-    establishments = registry_history.establishments_by_departement(con)
+def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection,
+                     read: RegistryCounts | None = None) -> RegistryCoverageSection | None:
+    """Coverage of the loaded registries, per compared area; None when no registry is loaded.
+
+    ``read`` gives counts already read (a batch's); by default they are read here.
+    """
+    read = read or read_counts(con)
+    counts, establishments, deps = read.activities, read.establishments, read.departements
     if counts.empty and establishments.empty:
         return None
-    deps = registry_history.departement_populations(con)
     latest = counts[pd.to_datetime(counts["extraction"]) == pd.to_datetime(counts["extraction"]).max()] \
         if len(counts) else counts
     practitioners = latest[["departement", "activites"]]
