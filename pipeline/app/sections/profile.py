@@ -54,15 +54,14 @@ class ProfileParts:
 
 
 def registry_coverage(
-    con: duckdb.DuckDBPyConnection, areas: AreasSection, supply: SupplySection | None,
-    counts: RegistryCounts | None = None,
+    con: duckdb.DuckDBPyConnection, areas: AreasSection, supply: SupplySection | None, counts: RegistryCounts,
 ) -> RegistryCoverageSection | None:
     """Coverage of the loaded registries; withholds the supply figures of uncovered areas (in place).
 
     When the territory spans several départements or régions, the supply
     densities of each of them are added to ``areas.supply``.
     """
-    coverage = coverage_section(con, areas, counts)
+    coverage = coverage_section(areas, counts)
     if supply is None:
         return coverage
     if coverage is not None:

@@ -73,13 +73,9 @@ def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, dep
     return area_coverage(_coverage(coverage.populations, own, "activites"), departements).complete
 
 
-def coverage_section(con: duckdb.DuckDBPyConnection, areas: AreasSection,
-                     read: RegistryCounts | None = None) -> RegistryCoverageSection | None:
-    """Coverage of the loaded registries, per compared area; None when no registry is loaded.
-
-    ``read`` gives counts already read (a batch's); by default they are read here.
-    """
-    read = read or read_counts(con)
+def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCoverageSection | None:
+    """Coverage of the loaded registries, per compared area, from ``read`` (:func:`read_counts`, which a
+    batch reads once); None when no registry is loaded."""
     counts, establishments, deps = read.activities, read.establishments, read.departements
     if counts.empty and establishments.empty:
         return None
