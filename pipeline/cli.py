@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
-from pipeline import __version__, config
+from pipeline import __version__, collector, config
 from pipeline.errors import PipelineError, french_os_error
 from pipeline.model import (
     CoverageOptions,
@@ -64,6 +64,7 @@ def coverage_options(args: argparse.Namespace) -> CoverageOptions:
 
 def cmd_data(args: argparse.Namespace) -> int:
     from pipeline.app import data
+    collector.imports_done()
 
     data.main(data_options(args))
     return 0
@@ -71,12 +72,14 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_territoire(args: argparse.Namespace) -> int:
     from pipeline.app import inspect
+    collector.imports_done()
 
     inspect.print_territory(args.territoire, args.nom)
     return 0
 
 
 def cmd_diagnostic(args: argparse.Namespace) -> int:
+    # run_diagnostic calls collector.imports_done() itself, once its writers are imported too.
     from pipeline.app.diagnostic import run_diagnostic
 
     run_diagnostic(diagnostic_options(args))
@@ -85,6 +88,7 @@ def cmd_diagnostic(args: argparse.Namespace) -> int:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     from pipeline.app.coverage import run_coverage
+    collector.imports_done()
 
     run_coverage(coverage_options(args))
     return 0
@@ -93,6 +97,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 def cmd_editor(args: argparse.Namespace) -> int:
     from pipeline.app.editor import run_editor
     from pipeline.model.perimeter import EditorOptions
+    collector.imports_done()
 
     run_editor(EditorOptions(region=args.region, departement=args.departement, cpts=args.cpts))
     return 0
@@ -100,13 +105,14 @@ def cmd_editor(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from pipeline.app.batch import run_batch
-    from pipeline.model.perimeter import BatchOptions
+    from pipeline.model.perimeter import BatchOptions  # run_batch calls collector.imports_done() itself
 
     return run_batch(BatchOptions(listing=args.liste, region=args.region))
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
     from pipeline.app import inspect
+    collector.imports_done()
 
     inspect.print_sources()
     return 0

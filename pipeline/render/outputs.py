@@ -14,8 +14,8 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.background import Background
 from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, recover
 
-__all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "map_dir",
-           "write_all"]
+__all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "load_writers",
+           "map_dir", "write_all"]
 
 
 def diagnostic_dir(slug: str) -> Path:
@@ -37,6 +37,15 @@ def check_writable_roots() -> None:
     check_writable(config.maps_dir())
     if config.processed_dir().is_dir():
         recover()
+
+
+def load_writers() -> None:
+    """Import the writers of :func:`write_all` now (matplotlib, folium, python-docx, openpyxl, Chromium's driver).
+
+    They are imported on first use so that a command failing on its input fails at once; a command about to
+    compute calls this first, so that every import is done before :func:`pipeline.collector.imports_done`.
+    """
+    from pipeline.render import diagnostic_report, figures, maps, pdf, report, tables, trame  # noqa: F401
 
 
 @dataclass(frozen=True)

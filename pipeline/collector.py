@@ -1,0 +1,48 @@
+"""Python's cyclic garbage collector, tuned for one command run by ``python -m pipeline``.
+
+A command imports pandas, geopandas, duckdb, scipy, matplotlib, folium,
+python-docx and openpyxl: about 300 000 objects that live until the process
+ends. With the collector on, every full collection walks all of them again:
+while they are imported (their modules, classes and functions are created by
+the thousand) and then all along the run, which builds many small DataFrames.
+On a diagnostic of one commune that was a fifth of the process's CPU time.
+
+So ``python -m pipeline`` turns the collector off before importing anything
+(:func:`short_run`), and each command, once its modules are imported, calls
+:func:`imports_done`: what is alive then is moved out of the collector's reach
+(:func:`gc.freeze`, what CPython's documentation advises before forking, which
+the diagnostic does for its writers) and the collector is turned back on for
+the objects of the run itself. Memory is unchanged: frozen objects are still
+freed when their last reference goes; only reference cycles among them would
+stay, and the imported modules are not garbage.
+
+A program that imports the package (a notebook, the tests) keeps its
+collector as it is: both functions do nothing unless :func:`short_run` was
+called first.
+"""
+
+from __future__ import annotations
+
+import gc
+
+_short_run = False
+
+
+def short_run() -> None:
+    """Turn the collector off until :func:`imports_done` (``python -m pipeline`` only)."""
+    global _short_run
+    _short_run = True
+    gc.disable()
+
+
+def imports_done() -> None:
+    """Freeze the objects alive now (the imported modules) and turn the collector back on.
+
+    Called by a command after its imports; may be called again after further
+    imports (the writers of a diagnostic). Does nothing outside a
+    :func:`short_run`.
+    """
+    if not _short_run:
+        return
+    gc.freeze()
+    gc.enable()

@@ -1,0 +1,71 @@
+"""``python -m pipeline`` imports with the garbage collector off, then freezes the imports and turns it back on.
+
+See :mod:`pipeline.collector`. Each command runs in a fresh interpreter that
+starts as ``pipeline/__main__.py`` does, records every call of
+``collector.imports_done`` (was the collector still off, which heavy libraries
+were imported by then) and prints, once the command is over, whether the
+collector is on and how many objects are frozen.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import collector
+from tests.app.robust_support import PREVIOUS, Workspace, module_env
+
+#: Libraries a diagnostic's writers need: imported before the freeze, their objects are never walked again.
+WRITERS = ("matplotlib", "folium", "docx", "openpyxl")
+
+SCRIPT = """
+import gc, json, sys
+from pipeline import collector
+collector.short_run()
+real, calls = collector.imports_done, []
+def recorded():
+    calls.append({"off": not gc.isenabled(), "loaded": [m for m in sys.argv[1].split(",") if m in sys.modules]})
+    real()
+collector.imports_done = recorded
+from pipeline.cli import main
+code = main(sys.argv[2:])
+print(json.dumps({"code": code, "calls": calls, "on": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+def run_command(ws: Workspace, mirror: Path, *args: str) -> dict[str, object]:
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, ",".join(("pandas", *WRITERS)), *args], text=True,
+                          capture_output=True, env=module_env(ws, mirror), check=False, timeout=300)
+    assert proc.stderr == ""
+    result: dict[str, object] = json.loads(proc.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("args", [["territoire", PREVIOUS], ["data"]], ids=["territoire", "data"])
+def test_command_runs_with_the_collector_on_and_its_imports_frozen(ws: Workspace, mirror: Path,
+                                                                   args: list[str]) -> None:
+    result = run_command(ws, mirror, *args)
+    assert result["code"] == 0
+    assert result["calls"] == [{"off": True, "loaded": ["pandas"]}]
+    assert result["on"] is True
+    assert isinstance(result["frozen"], int) and result["frozen"] > 50_000  # pandas alone creates more
+
+
+def test_diagnostic_freezes_after_its_writers_are_imported(ws: Workspace, mirror: Path) -> None:
+    result = run_command(ws, mirror, "diagnostic", PREVIOUS)
+    assert result["code"] == 0
+    calls = result["calls"]
+    assert isinstance(calls, list) and calls[0] == {"off": True, "loaded": ["pandas", *WRITERS]}
+    assert result["on"] is True
+
+
+def test_a_program_importing_the_package_keeps_its_collector() -> None:
+    """A notebook or these tests: imports_done changes nothing (collector on, nothing more frozen)."""
+    frozen = gc.get_freeze_count()
+    collector.imports_done()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
