@@ -79,8 +79,8 @@ def cmd_territoire(args: argparse.Namespace) -> int:
 
 
 def cmd_diagnostic(args: argparse.Namespace) -> int:
-    # run_diagnostic calls collector.imports_done() itself, once its writers are imported too.
     from pipeline.app.diagnostic import run_diagnostic
+    collector.imports_done()  # and again once its writers are imported (render.outputs.write_all)
 
     run_diagnostic(diagnostic_options(args))
     return 0

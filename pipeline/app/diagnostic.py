@@ -16,7 +16,6 @@ import duckdb
 import geopandas as gpd
 import shapely
 
-from pipeline import collector
 from pipeline.analysis import aci
 from pipeline.analysis.access import territory_what_if
 from pipeline.app.online_supply import demo_reason
@@ -220,8 +219,6 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     con = connect(memory_limit=DIAGNOSTIC_MEMORY)
     try:
         territory = resolve_territory(con, options.territory, options.name)
-        outputs.load_writers()
-        collector.imports_done()
         resolved = time.perf_counter()
         diagnostic = compute(con, territory, options)
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import config
+from pipeline import collector, config
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.background import Background
 from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, recover
@@ -79,6 +79,8 @@ def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
     """
     from pipeline.render import diagnostic_report, figures, maps, report, tables, trame
     from pipeline.render.pdf import print_pdf
+
+    collector.imports_done()  # the writers' imports: after the computation, whose peak memory they would raise
 
     slug = d.territory.slug
     tables_final, maps_final = diagnostic_dir(slug), map_dir(slug)
