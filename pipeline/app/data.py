@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import config
+from pipeline import collector, config
 from pipeline.app.contours_steps import load_arrondissement_polygons, load_contours
 from pipeline.app.filosofi_step import load_filosofi
 from pipeline.app.registries import registry_steps
@@ -65,7 +65,8 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     sha = scope.tag(combined_sha([f"{v}:{files[v].sha256}" for v in vintages]))
     if not force and load.source_loaded(con, "decoupage-administratif", _vintage_label(vintages), sha):
         return StepResult("découpage administratif", "inchangé", 0, time.perf_counter() - start)
-    staged = [decoupage.stage_vintage(files[v].path, v) for v in vintages]
+    with collector.paused():
+        staged = [decoupage.stage_vintage(files[v].path, v) for v in vintages]
     communes = scope.keep(pd.concat([s.communes for s in staged], ignore_index=True), "code")
     edges = scope.keep(pd.concat([s.edges for s in staged], ignore_index=True), "code")
     mapping = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE)

@@ -69,3 +69,18 @@ def test_a_program_importing_the_package_keeps_its_collector() -> None:
     frozen = gc.get_freeze_count()
     collector.imports_done()
     assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_paused_turns_the_collector_off_inside_and_back_as_it_was() -> None:
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector.paused():
+        assert not gc.isenabled()
+        raise ValueError  # an error inside the block: the collector is back on all the same
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()
