@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import errno
 import os
 import re
-import signal
 import sys
-import threading
-import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
 from pipeline import __version__, collector, config
-from pipeline.errors import PipelineError, french_os_error
+from pipeline.app import outcome
 from pipeline.model import (
     CoverageOptions,
     DataOptions,
@@ -277,27 +272,6 @@ def build_parser() -> argparse.ArgumentParser:
     return _french(parser)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill``, a CI timeout) turned into an interruption, so that open transactions roll back."""
-
-    signum = signal.SIGTERM
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
-KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et les sorties précédentes sont "
-        "intactes.")
-
-#: OS errors that are about the machine (disk, rights), not about the program: no traceback for them.
-ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
-
-#: Exit code when the reader of the output went away (``… | head``): 128 + SIGPIPE, what the shell
-#: reports for any command stopped that way, so that ``set -o pipefail`` scripts see the output was cut.
-BROKEN_PIPE = 128 + 13
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code.
 
@@ -313,82 +287,5 @@ def main(argv: list[str] | None = None) -> int:
     traceback, which is what a maintainer needs to fix it; hiding it would
     turn every bug report into guesswork.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        code = int(args.func(args))
-        sys.stdout.flush()  # inside the try: a reader gone away is met here, not at interpreter exit
-        return code
-    except BrokenPipeError:
-        return _reader_gone()
-    except KeyboardInterrupt as exc:
-        _say("Interrompu : la base reste dans son état précédent.")
-        return 128 + int(getattr(exc, "signum", signal.SIGINT))
-    except Exception as exc:  # every error ends in one French message (MemoryError included)
-        return _report(exc)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _report(exc: BaseException) -> int:
-    """Print the French message of ``exc`` on stderr; return the exit code."""
-    if not isinstance(exc, PipelineError | OSError | MemoryError) and "duckdb" in sys.modules:
-        # DuckDB errors that are not bugs: a damaged file met by a query, a disk full while writing.
-        from pipeline.store.connection import translate_error
-
-        exc = translate_error(exc) or exc
-    if isinstance(exc, PipelineError):
-        _say(f"Erreur : {exc}")
-        return exc.exit_code
-    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
-        where = f" (fichier {exc.filename})" if exc.filename else ""
-        _say(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}")
-        # Writers stopped mid-file by the same cause (openpyxl's sheet streams) would each print their own
-        # « Exception ignored » traceback when collected at exit, after the one French line.
-        sys.unraisablehook = lambda _: None
-        return 1
-    if isinstance(exc, MemoryError):
-        _say(f"Erreur : mémoire insuffisante. {KEPT}")
-        return 1
-    return _unexpected(exc)
-
-
-def _say(message: str) -> None:
-    """One line on stderr; nothing when stderr itself is a closed pipe (``2>&1 | head``)."""
-    try:
-        print(message, file=sys.stderr, flush=True)
-    except BrokenPipeError:
-        _reader_gone()
-
-
-def _reader_gone() -> int:
-    """The output's reader went away: stop quietly.
-
-    Python would otherwise report the failed flush of its buffered output at
-    exit (« Exception ignored … BrokenPipeError »): both streams are pointed
-    at ``/dev/null`` so that nothing more is written to the dead pipe.
-    """
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            os.dup2(devnull, stream.fileno())
-    os.close(devnull)
-    return BROKEN_PIPE
-
-
-def _unexpected(exc: BaseException) -> int:
-    try:
-        print(
-            f"Erreur inattendue ({type(exc).__name__}) : anomalie du programme, pas de vos données. {KEPT} "
-            "Merci de signaler l'anomalie avec la commande lancée et le détail technique ci-dessous :",
-            file=sys.stderr,
-        )
-        traceback.print_exception(exc, file=sys.stderr)
-        sys.stderr.flush()
-    except BrokenPipeError:
-        return _reader_gone()
-    return 1
+    args = build_parser().parse_args(argv)
+    return outcome.run(lambda: int(args.func(args)))

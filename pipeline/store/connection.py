@@ -71,6 +71,17 @@ def _file_in(message: str) -> str | None:
     return found.group(1) if found else None
 
 
+def is_interrupted_query(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's form of a SIGINT or SIGTERM met while a query ran.
+
+    The signal handler's exception raised inside a query comes out as a plain
+    ``RuntimeError("Query interrupted")`` (DuckDB 1.x to 2.0), or as
+    :class:`duckdb.InterruptException`.
+    """
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError) and str(exc) == "Query interrupted")
+
+
 def translate_error(exc: BaseException) -> PipelineError | OSError | MemoryError | None:
     """What a DuckDB error met anywhere in a command means for the user, or None when it is a bug.
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,3 +40,41 @@ def test_missing_database_is_explained(tmp_path: Path) -> None:
     result = run("territoire", "communes:04070", env={"CPTS_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert "lancez d'abord « make data »" in result.stderr
+
+
+#: A command stopped by a signal while DuckDB runs one of its queries: DuckDB catches the exception the
+#: signal handler raises inside the query and raises its own ``RuntimeError("Query interrupted")`` instead
+#: (seen on ``make data`` killed during a COMMIT). The stand-in does exactly that, deterministically.
+INTERRUPTED_QUERY = """
+import signal, sys
+import duckdb  # imported, as by any command that runs a query
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, whatever started this test
+from pipeline.app import outcome
+def query():
+    try:
+        signal.raise_signal(getattr(signal, sys.argv[1]))
+    except KeyboardInterrupt:
+        raise RuntimeError("Query interrupted") from None
+    return 0
+sys.exit(outcome.run(query))
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_signal_during_a_database_query_is_an_interruption(name: str) -> None:
+    """Ctrl-C or ``kill`` while a query runs ends like any interruption (128 + the signal), not as a bug."""
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_QUERY, name], capture_output=True, text=True,
+                            cwd=ROOT, check=False, timeout=120)
+    assert (result.returncode, result.stderr) == (128 + getattr(signal, name),
+                                                  "Interrompu : la base reste dans son état précédent.\n")
+
+
+def test_duckdb_interruptions_are_recognised_and_nothing_else() -> None:
+    import duckdb
+
+    from pipeline.store.connection import is_interrupted_query
+
+    assert is_interrupted_query(RuntimeError("Query interrupted"))
+    assert is_interrupted_query(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))
+    assert not is_interrupted_query(RuntimeError("Query interrupted by a bug"))
+    assert not is_interrupted_query(duckdb.IOException("Query interrupted"))
