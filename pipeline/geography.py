@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-import shapely
+if TYPE_CHECKING:  # imported where used: the command line's help and its listing commands need none of them
+    import geopandas as gpd
+    import pandas as pd
 
 LAMBERT93 = 2154
 WGS84 = 4326
@@ -135,11 +136,16 @@ def to_local(frame: gpd.GeoDataFrame, departement_column: str = "departement") -
 
 
 def to_wkb(geometries: gpd.GeoSeries) -> list[bytes]:
+    import shapely
+
     return list(shapely.to_wkb(geometries.values))
 
 
 def from_wkb(frame: pd.DataFrame, column: str = "geometry") -> gpd.GeoDataFrame:
     """Build a GeoDataFrame in EPSG:4326 from a WKB column read from the database."""
+    import geopandas as gpd
+    import shapely
+
     geometry = shapely.from_wkb([bytes(value) if value is not None else None for value in frame[column]])
     return gpd.GeoDataFrame(frame.drop(columns=column), geometry=geometry, crs=WGS84)
 

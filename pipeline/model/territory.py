@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # a Territory carries a frame, but the command line's help need not import pandas
+    import pandas as pd
 
 from pipeline.geography import slugify
 

@@ -23,16 +23,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import filelock
-import geopandas as gpd
 
 from pipeline import config
 from pipeline.errors import PipelineError, StoreBusyError
 from pipeline.geography import from_wkb
 from pipeline.progress import quiet
 from pipeline.store import schema
+
+if TYPE_CHECKING:  # read_geo's result; `territoire` and `sources` need no geopandas
+    import geopandas as gpd
 
 #: Fragments of DuckDB messages that mean the file itself is damaged.
 DAMAGED = ("not a valid duckdb database", "could not read enough bytes", "corrupt database file",

@@ -78,3 +78,32 @@ def test_duckdb_interruptions_are_recognised_and_nothing_else() -> None:
     assert is_interrupted_query(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))
     assert not is_interrupted_query(RuntimeError("Query interrupted by a bug"))
     assert not is_interrupted_query(duckdb.IOException("Query interrupted"))
+
+
+#: Runs ``python -m pipeline ARGS`` in this interpreter, then prints which heavy libraries it imported.
+IMPORTED = """
+import json, runpy, sys
+sys.argv = ["pipeline", *sys.argv[1:]]
+try:
+    runpy.run_module("pipeline", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in ("pandas", "geopandas", "shapely", "pyproj", "matplotlib") if m in sys.modules)))
+"""
+
+
+@pytest.mark.parametrize(("args", "imported"), [
+    (["--help"], []),
+    (["territoire", "communes:04070"], ["pandas"]),
+    (["sources"], ["pandas"]),
+], ids=["help", "territoire", "sources"])
+def test_light_commands_import_no_geometry_library(fixture_data_dir: Path, args: list[str],
+                                                   imported: list[str]) -> None:
+    """The help and the listing commands answer in about half a second: no geopandas, shapely or pyproj."""
+    import json
+    import os
+
+    result = subprocess.run([sys.executable, "-c", IMPORTED, *args], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "CPTS_DATA_DIR": str(fixture_data_dir), "CPTS_QUIET": "1"},
+                            check=False, timeout=120)
+    assert json.loads(result.stdout.splitlines()[-1]) == imported, result.stderr

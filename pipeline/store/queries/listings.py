@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import geopandas as gpd
 import pandas as pd
 
 from pipeline.store.connection import read_geo
 from pipeline.store.queries import current_vintage
+
+if TYPE_CHECKING:  # annotations only (read_geo builds the frame)
+    import geopandas as gpd
 
 
 def members(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
