@@ -75,7 +75,7 @@ def cmd_territoire(args: argparse.Namespace) -> int:
 
 def cmd_diagnostic(args: argparse.Namespace) -> int:
     from pipeline.app.diagnostic import run_diagnostic
-    collector.imports_done()  # and again once its writers are imported (render.outputs.write_all)
+    collector.imports_done()  # and again once its writers are imported (render.outputs.load_writers)
 
     run_diagnostic(diagnostic_options(args))
     return 0
@@ -100,7 +100,7 @@ def cmd_editor(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from pipeline.app.batch import run_batch
-    from pipeline.model.perimeter import BatchOptions  # run_batch calls collector.imports_done() itself
+    from pipeline.model.perimeter import BatchOptions  # run_batch freezes once its writers are imported
 
     return run_batch(BatchOptions(listing=args.liste, region=args.region))
 
@@ -273,19 +273,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; return its exit code.
-
-    Exit codes: 0 success; 2 bad input (:class:`PipelineError`, a damaged
-    database included); 3 database or outputs held by another run; 1 system
-    error (disk full, file size limit, permission) or an unexpected error;
-    130/143 interrupted by SIGINT/SIGTERM; 141 when the output's reader went
-    away (``python -m pipeline sources | head -1``), without a message.
-
-    Bad input and system errors print one French line, without traceback. An
-    unexpected exception is a bug of the pipeline: it prints a French header
-    (what happened, that no source is half-loaded, what to report) *and* the
-    traceback, which is what a maintainer needs to fix it; hiding it would
-    turn every bug report into guesswork.
-    """
+    """Run one command; return its exit code (see :mod:`pipeline.app.outcome` for the codes and messages)."""
     args = build_parser().parse_args(argv)
     return outcome.run(lambda: int(args.func(args)))

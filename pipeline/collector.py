@@ -17,10 +17,7 @@ itself. A diagnostic calls it again once its writers are imported, after the
 computation (imported before, they would add some 50 MB to its peak memory);
 that second freeze also takes the computed diagnostic, which lives until the
 end. Frozen objects are still freed when their last reference goes; only
-reference cycles among them are never collected (three diagnostics deleted
-after such a freeze left no unreachable object). ``make diagnostics`` imports
-the writers once in the parent, before its loop, so that each forked writer
-does not import them again.
+reference cycles among them are never collected.
 
 A program that imports the package (a notebook, the tests) keeps its
 collector as it is: :func:`imports_done` does nothing unless

@@ -29,7 +29,6 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import collector
 from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
 from pipeline.analysis.population.territory_type import aav_populations, territory_type_by_unit
 from pipeline.app import flow_model
@@ -223,7 +222,6 @@ def run_batch(options: BatchOptions) -> int:
         name, label, chosen = _select(con, options)
         context = _context(con, chosen, params)
         outputs.load_writers()
-        collector.imports_done()
         print(f"Diagnostics de {len(chosen)} CPTS ({label}) ; données communes lues en "
               f"{time.perf_counter() - start:.1f} s")
         # Each CPTS's outputs are written by a forked child (render.background) while the next one is computed:

@@ -5,8 +5,10 @@ database included); 3 database or outputs held by another run; 1 system
 error (disk full, file size limit, permission) or an unexpected error;
 130/143 interrupted by SIGINT/SIGTERM; 141 when the output's reader went
 away, without a message. Bad input and system errors print one French line,
-without traceback; an unexpected exception (a bug) prints a French header and
-the traceback.
+without traceback. An unexpected exception is a bug of the pipeline: it
+prints a French header (what happened, that no source is half-loaded, what to
+report) *and* the traceback, which is what a maintainer needs to fix it;
+hiding it would turn every bug report into guesswork.
 """
 
 from __future__ import annotations

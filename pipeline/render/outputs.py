@@ -40,12 +40,16 @@ def check_writable_roots() -> None:
 
 
 def load_writers() -> None:
-    """Import the writers of :func:`write_all` now (matplotlib, folium, python-docx, openpyxl, Chromium's driver).
+    """Import the writers of :func:`write_all` (matplotlib, folium, python-docx, openpyxl, Chromium's driver).
 
-    They are imported on first use so that a command failing on its input fails at once; a command about to
-    compute calls this first, so that every import is done before :func:`pipeline.collector.imports_done`.
+    Imported on first use, so that a command failing on its input fails at once and a diagnostic's
+    computation does not carry them (they would raise its peak memory); then frozen with the other imports
+    (:func:`pipeline.collector.imports_done`). ``make diagnostics`` calls it before its loop, so that its
+    forked writers inherit them.
     """
     from pipeline.render import diagnostic_report, figures, maps, pdf, report, tables, trame  # noqa: F401
+
+    collector.imports_done()
 
 
 @dataclass(frozen=True)
@@ -77,10 +81,9 @@ def write_all(d: Diagnostic, pdf: bool = False) -> OutputPaths:
         ``pdf`` was asked and Chromium is missing or fails (exit code 1);
         the previous outputs are kept.
     """
+    load_writers()
     from pipeline.render import diagnostic_report, figures, maps, report, tables, trame
     from pipeline.render.pdf import print_pdf
-
-    collector.imports_done()  # the writers' imports: after the computation, whose peak memory they would raise
 
     slug = d.territory.slug
     tables_final, maps_final = diagnostic_dir(slug), map_dir(slug)
