@@ -9,13 +9,14 @@ and the file it came from, and the enclosing transaction rolls back.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.errors import DataError
 from pipeline.store import schema
@@ -52,17 +53,32 @@ def _as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
         return frame
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, origin: str | None) -> None:
+def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary-encoded (categorical) column as its values, which Arrow can sort."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, origin: str | None,
+            order_by: Sequence[str] = ()) -> None:
     declared = schema.column_names(table)
-    unknown = [c for c in frame.columns if c not in declared]
+    unknown = [c for c in [*frame.columns, *order_by] if c not in declared]
     if unknown:
         raise SchemaContractError(f"table {table} : colonnes non déclarées dans schema.sql : {unknown}")
     if frame.empty:
         return
     columns = ", ".join(f'"{c}"' for c in frame.columns)
-    con.register("_incoming", _as_arrow(frame))
+    incoming = _as_arrow(frame)
+    order = ""
+    if order_by and isinstance(incoming, pa.Table):
+        # Sorted by Arrow: DuckDB's ORDER BY on insert held the whole extraction in its sort format as well
+        # (a national Annuaire Santé load peaked 700 MB higher).
+        incoming = incoming.take(pc.sort_indices(
+            pa.table({c: _decoded(incoming[c]) for c in order_by}), [(c, "ascending") for c in order_by]))
+    elif order_by:
+        order = " ORDER BY " + ", ".join(f'"{c}"' for c in order_by)
+    con.register("_incoming", incoming)
     try:
-        con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM _incoming')
+        con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM _incoming{order}')
     except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
         detail = str(exc).splitlines()[0]
         raise DataError(f"Données contraires au schéma de la table {table} : {detail}", origin) from exc
@@ -82,12 +98,16 @@ def replace_table(
 
 def replace_rows(
     con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, where: Mapping[str, object],
-    origin: str | None = None,
+    origin: str | None = None, order_by: Sequence[str] = (),
 ) -> None:
-    """Replace the rows of ``table`` matching ``where`` (e.g. one listing, one extraction) by ``frame``."""
+    """Replace the rows of ``table`` matching ``where`` (e.g. one listing, one extraction) by ``frame``.
+
+    ``order_by``: columns to store the new rows in the order of, so that DuckDB's per-row-group minimum and
+    maximum let a query filtering on them skip the other row groups.
+    """
     condition = " AND ".join(f'"{column}" = ?' for column in where)
     con.execute(f'DELETE FROM "{table}" WHERE {condition}', list(where.values()))
-    _insert(con, table, frame, origin)
+    _insert(con, table, frame, origin, order_by)
 
 
 def record_source(con: duckdb.DuckDBPyConnection, provenance: Provenance) -> None:

@@ -41,7 +41,10 @@ def write_annuaire(
     extraction
         Date of the extraction (its rows replace those of the same date only).
     """
-    load.replace_rows(con, "ps_activites", activites, {"extraction": extraction}, origin)
+    # Stored by commune: the queries of a territory's activities name their communes and skip the row groups
+    # of the others (three times faster for a CPTS of six communes in the national extraction).
+    load.replace_rows(con, "ps_activites", activites, {"extraction": extraction}, origin,
+                      order_by=("commune", "unite"))
     load.replace_rows(con, "ps_anomalies", anomalies, {"extraction": extraction}, origin)
     latest = con.execute("SELECT max(extraction) FROM ps_activites").fetchone()
     if latest is None or latest[0] is None or latest[0] <= extraction:

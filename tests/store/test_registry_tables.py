@@ -136,3 +136,36 @@ def test_liberal_gps_without_secteur_are_premier_recours_in_the_supply_tables(tm
     ]))  # fmt: skip
     table = supply.offre_par_recours(con, ["01001"])
     assert table.loc["Médecins généralistes"].to_dict() == {"premier": 2, "non renseigné": 1}
+
+
+def test_activities_are_stored_in_commune_order_whatever_the_file_order(tmp_path: Path) -> None:
+    """Stored by commune (then unit), so that a territory's queries skip the row groups of other communes; the
+    staged columns are categorical (Arrow dictionaries, which Arrow cannot sort as such)."""
+    con = declared_store()
+    staged = load(con, activity_file(tmp_path, [
+        activity("A", "60", "01002", "SA07"),
+        activity("B", "60", "13055", "SA07", postcode="13005"),
+        activity("C", "60", "01001", "SA07"),
+        activity("D", "60", "13055", "SA07", postcode="13001"),
+        activity("E", "60", "01002", "SA07"),
+    ]))
+    assert any(str(dtype) == "category" for dtype in staged.activites.dtypes)
+    stored = rows(con, "SELECT commune, unite FROM ps_activites ORDER BY rowid")
+    assert stored == sorted(stored, key=lambda r: (r[0] is None, r[0] or "", r[1] is None, r[1] or ""))
+    assert [c for c, _ in stored] == ["01001", "01002", "01002", "13055", "13055"]
+    assert [u for c, u in stored if c == "13055"] == ["13201", "13205"]
+
+
+def test_ordered_rows_are_stored_sorted_also_when_arrow_refuses_the_frame() -> None:
+    """A column mixing numbers and text goes to DuckDB as a pandas frame: the ORDER BY is DuckDB's then."""
+    import pandas as pd
+
+    from pipeline.store import load as store_load
+
+    con = declared_store()
+    frame = pd.DataFrame({"vintage": [2026, 2026, 2026], "code": ["93", 11, "04"], "nom": ["c", "a", "b"]})
+    store_load.replace_rows(con, "regions", frame, {"vintage": 2026}, order_by=("code",))
+    assert rows(con, "SELECT code, nom FROM regions ORDER BY rowid") == [("04", "b"), ("11", "a"), ("93", "c")]
+    frame = pd.DataFrame({"vintage": [2026, 2026], "code": ["93", "04"], "nom": ["c", "b"]})
+    store_load.replace_rows(con, "regions", frame, {"vintage": 2026}, order_by=("nom",))
+    assert rows(con, "SELECT code FROM regions ORDER BY rowid") == [("04",), ("93",)]

@@ -307,19 +307,25 @@ def demo_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-#: Polygons of communes and arrondissements, with population, département and région (``$vintage``).
-_UNIT_SQL = """
+def _unit_sql(condition: str) -> str:
+    """Polygons of communes and arrondissements, with population, département and région (``$vintage``).
+
+    ``condition`` filters each polygon table, whose alias it names ``{t}`` (``{t}.code = ANY($codes)``): in
+    each part of the union rather than around it, where DuckDB would read every polygon first.
+    """
+    return f"""
     SELECT p.code, p.code AS commune, p.nom, c.departement, c.region, c.zone, c.population, p.area_km2,
-           p.lon, p.lat, p.xmin, p.ymin, p.xmax, p.ymax, p.geometry
+           p.lon, p.lat, p.geometry
     FROM commune_polygons p
     JOIN communes c ON c.code = p.code AND c.vintage = $vintage AND c.type = 'commune-actuelle'
+    WHERE {condition.format(t="p")}
     UNION ALL
     SELECT a.code, a.commune, coalesce(c.nom, a.nom), c.departement, c.region, c.zone, c.population, a.area_km2,
-           a.lon, a.lat, a.xmin, a.ymin, a.xmax, a.ymax, a.geometry
+           a.lon, a.lat, a.geometry
     FROM arrondissement_polygons a
     LEFT JOIN communes c ON c.code = a.code AND c.vintage = $vintage
+    WHERE {condition.format(t="a")}
 """
-_UNIT_COLUMNS = "code, commune, nom, departement, region, zone, population, area_km2, lon, lat, geometry"
 
 
 def unit_polygons_for(con: duckdb.DuckDBPyConnection, codes: list[str]) -> gpd.GeoDataFrame:
@@ -329,10 +335,8 @@ def unit_polygons_for(con: duckdb.DuckDBPyConnection, codes: list[str]) -> gpd.G
     ``code, commune`` (the current commune of the unit), ``nom, departement,
     region, zone, population, area_km2, lon, lat`` and the geometry.
     """
-    with registered_codes(con, "_wanted_units", codes):
-        return read_geo(
-            con, f"SELECT {_UNIT_COLUMNS} FROM ({_UNIT_SQL}) WHERE code IN (SELECT code FROM _wanted_units)",
-            {"vintage": current_vintage()})
+    return read_geo(con, _unit_sql("{t}.code = ANY($codes::VARCHAR[])"),
+                    {"vintage": current_vintage(), "codes": sorted({str(c) for c in codes})})
 
 
 def unit_polygons_near(
@@ -346,9 +350,9 @@ def unit_polygons_near(
     xmin, ymin, xmax, ymax = bounds
     return read_geo(
         con,
-        f"SELECT {_UNIT_COLUMNS} FROM ({_UNIT_SQL}) "
-        "WHERE code NOT IN (SELECT DISTINCT commune FROM arrondissement_polygons) "
-        "AND xmax >= $x0 AND xmin <= $x1 AND ymax >= $y0 AND ymin <= $y1",
+        "SELECT * FROM ("
+        + _unit_sql("{t}.xmax >= $x0 AND {t}.xmin <= $x1 AND {t}.ymax >= $y0 AND {t}.ymin <= $y1")
+        + ") WHERE code NOT IN (SELECT DISTINCT commune FROM arrondissement_polygons)",
         {"vintage": current_vintage(), "x0": xmin - margin_deg, "x1": xmax + margin_deg,
          "y0": ymin - margin_deg, "y1": ymax + margin_deg},
     )

@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipeline.geography import departement_of
+from pipeline.geography import city_of_arrondissement, departement_of
 from pipeline.store.queries import current_vintage, has_rows, registered_codes
 
 
@@ -37,18 +37,21 @@ def territory_activities(
     territory's unit holding the activity. Rows without identifier are kept
     (the analysis counts them as left out).
     """
-    with registered_codes(con, "_dyn_communes", commune_units), \
-            registered_codes(con, "_dyn_arrondissements", arrondissement_units):
-        return con.execute(
-            """
-            SELECT rpps, groupe, unite, commune,
-                   CASE WHEN unite IN (SELECT code FROM _dyn_arrondissements) THEN unite ELSE commune END AS lieu
-            FROM ps_activites
-            WHERE extraction = ?
-              AND (unite IN (SELECT code FROM _dyn_arrondissements) OR commune IN (SELECT code FROM _dyn_communes))
-            """,
-            [extraction],
-        ).df()
+    communes = sorted({str(c) for c in commune_units})
+    arrondissements = sorted({str(c) for c in arrondissement_units})
+    # ``commune`` of an arrondissement's rows is its city: a condition on the column itself, which lets DuckDB
+    # skip the row groups of other communes (the registries are stored ordered by commune).
+    cities = sorted(set(communes) | {city_of_arrondissement(a) or a for a in arrondissements})
+    return con.execute(
+        """
+        SELECT rpps, groupe, unite, commune,
+               CASE WHEN unite = ANY($arrondissements::VARCHAR[]) THEN unite ELSE commune END AS lieu
+        FROM ps_activites
+        WHERE extraction = $extraction AND commune = ANY($cities::VARCHAR[])
+          AND (unite = ANY($arrondissements::VARCHAR[]) OR commune = ANY($communes::VARCHAR[]))
+        """,
+        {"extraction": extraction, "cities": cities, "arrondissements": arrondissements, "communes": communes},
+    ).df()
 
 
 def departement_populations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

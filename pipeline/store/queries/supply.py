@@ -41,7 +41,7 @@ import pandas as pd
 
 from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
-from pipeline.geography import arrondissements_of
+from pipeline.geography import arrondissements_of, city_of_arrondissement
 from pipeline.store.queries import has_rows
 
 #: Columns of the recours split; ``non renseigné``: premier-recours professions whose setting is unknown
@@ -59,23 +59,27 @@ GROUPE_AUTRES = "Autres"
 
 
 
-def _units_frame(units: Iterable[str]) -> pd.DataFrame:
-    """The ``unite`` values of a territory's rows: its units, and for a city held whole its arrondissements.
+def _territory_codes(units: Iterable[str]) -> dict[str, list[str]]:
+    """The list parameters of :data:`IN_TERRITORY`: ``units`` and ``communes``.
 
-    Every row's ``unite`` is its commune, or in Paris, Lyon and Marseille an
-    arrondissement (the city itself when none could be determined): one
-    equality join on ``unite`` then applies the unit rule of the module
-    docstring, and no row can match twice.
+    ``units`` are the ``unite`` values of a territory's rows: its units, and
+    for a city held whole its arrondissements. Every row's ``unite`` is its
+    commune, or in Paris, Lyon and Marseille an arrondissement (the city
+    itself when none could be determined): one equality on ``unite`` then
+    applies the unit rule of the module docstring, and no row can match
+    twice. ``communes`` are the rows' ``commune`` values (an arrondissement's
+    city): a condition on the column itself, which lets DuckDB skip the row
+    groups of other communes (the registries are stored ordered by commune).
     """
     codes = sorted({str(c).strip() for c in units if str(c).strip()})
     if not codes:
         raise TerritoryError("Le territoire ne contient aucune commune")
     values = sorted(set(codes) | {a for code in codes for a in arrondissements_of(code)})
-    return pd.DataFrame({"code": pd.Series(values, dtype="string")})
+    return {"units": values, "communes": sorted({city_of_arrondissement(v) or v for v in values})}
 
 
-#: Rows of a territory registered as ``_territoire(code)`` (:func:`_units_frame`).
-IN_TERRITORY = "coalesce(a.unite, a.commune) IN (SELECT code FROM _territoire)"
+#: Rows of a territory, given the list parameters ``$units`` and ``$communes`` (:func:`_territory_codes`).
+IN_TERRITORY = "a.commune = ANY($communes::VARCHAR[]) AND coalesce(a.unite, a.commune) = ANY($units::VARCHAR[])"
 
 
 def registry_loaded(con: duckdb.DuckDBPyConnection) -> bool:
@@ -106,14 +110,9 @@ def offre(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
 
 
 def _in_territory(con: duckdb.DuckDBPyConnection, units: Iterable[str], sql: str) -> pd.DataFrame:
-    """Run ``sql`` with the territory's unit codes registered as ``_territoire(code)``."""
+    """Run ``sql`` (which filters with :data:`IN_TERRITORY`) for the territory's units."""
     _require_registry(con)
-    territory = _units_frame(units)
-    con.register("_territoire", territory)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.unregister("_territoire")
+    return con.execute(sql, _territory_codes(units)).df()
 
 
 def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
@@ -192,21 +191,16 @@ def structures_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) 
     """
     if not has_rows(con, "etablissements"):
         return None
-    territory = _units_frame(units)
     finess_groups = list(nomenclatures.GROUPE_FINESS_STRUCTURE.values())
-    con.register("_territoire", territory)
-    try:
-        found = con.execute(
-            f"""
-            SELECT groupe, count(*) AS n
-            FROM etablissements a
-            WHERE {IN_TERRITORY} AND groupe IN (SELECT unnest(?::VARCHAR[]))
-            GROUP BY groupe
-            """,
-            [finess_groups],
-        ).df()
-    finally:
-        con.unregister("_territoire")
+    found = con.execute(
+        f"""
+        SELECT groupe, count(*) AS n
+        FROM etablissements a
+        WHERE {IN_TERRITORY} AND groupe = ANY($groups::VARCHAR[])
+        GROUP BY groupe
+        """,
+        {**_territory_codes(units), "groups": finess_groups},
+    ).df()
     by_finess = dict(zip(found["groupe"], found["n"], strict=True))
     return pd.Series(
         {row: int(by_finess.get(group, 0)) for row, group in nomenclatures.GROUPE_FINESS_STRUCTURE.items()},
