@@ -142,7 +142,7 @@ def compute(
     units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023", "apl_moins_65_2023"]], on="unit_code",
                         how="left")
     parts = profile.profile_sections(con, units, areas, official_apl, apl, coverage,
-                                     shared.apl_workbook_rows(con))
+                                     shared.apl_workbook_rows(con), lambda: shared.income_references(con))
     lap("APL")
 
     representativeness = adherents = None

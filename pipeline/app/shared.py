@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from pipeline.app.sections import characteristics
 from pipeline.app.sections.pertinence import PerimeterData
 from pipeline.app.sections.registry_coverage import RegistryCounts, read_counts
 from pipeline.store.queries import apl as apl_queries
@@ -42,6 +43,8 @@ class SharedData:
         (:meth:`supply_of_zone`): the CPTS of a batch share a few of them.
     coverage_counts
         Per-département counts of the registry coverage (:meth:`registry_counts`), read once.
+    income_zones
+        Income figures of every département, région and France (:meth:`income_references`), computed once.
     """
 
     offre: pd.DataFrame | None
@@ -53,6 +56,7 @@ class SharedData:
     zone_supply: dict[tuple[str | None, str | None], pd.DataFrame] = field(default_factory=dict)
     apl_rows: pd.DataFrame | None = None
     coverage_counts: RegistryCounts | None = None
+    income_zones: pd.DataFrame | None = None
 
     def apl_workbook_rows(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """:func:`pipeline.store.queries.apl.apl_workbook_rows` (every row of the DREES workbook), read once."""
@@ -65,6 +69,13 @@ class SharedData:
         if self.coverage_counts is None:
             self.coverage_counts = read_counts(con)
         return self.coverage_counts
+
+    def income_references(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        """:func:`pipeline.app.sections.characteristics.income_references` (a scan of every Filosofi row),
+        computed once."""
+        if self.income_zones is None:
+            self.income_zones = characteristics.income_references(con)
+        return self.income_zones
 
     def supply_of_zone(self, con: duckdb.DuckDBPyConnection, departement: str | None = None,
                        region: str | None = None) -> pd.DataFrame:

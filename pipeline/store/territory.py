@@ -61,10 +61,19 @@ def names_label(names: list[str]) -> str:
 
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str) -> tuple[pd.DataFrame, list[str]]:
     """Resolve codes (or exact commune names) to units, collecting every error."""
-    units = geography.units(con)
-    by_code = units.set_index("unit_code")
-    mapping = geography.cog_mapping(con).set_index("code")
-    current_names = units[units["type"] == "commune-actuelle"]
+    # Only the rows of the given codes (and of the communes that replaced them): the whole tables are read for
+    # a name only, which needs every name.
+    codes = {code for raw in values if (code := normalise_insee_code(str(raw).strip())[0]) is not None}
+    mapping = geography.cog_mapping(con, codes).set_index("code")
+    by_code = geography.units(con, codes | set(mapping["current_code"].dropna().astype(str))).set_index("unit_code")
+    named: list[pd.DataFrame] = []
+
+    def current_names() -> pd.DataFrame:
+        if not named:
+            units = geography.units(con)
+            named.append(units[units["type"] == "commune-actuelle"])
+        return named[0]
+
     notes: list[str] = []
     errors: list[str] = []
     rows = []
@@ -98,7 +107,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             continue
         # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
         key = normalise_name(value)
-        hits = current_names[current_names["nom"].map(normalise_name) == key]
+        hits = current_names()[current_names()["nom"].map(normalise_name) == key]
         if len(hits) == 1:
             notes.append(f"« {value} » lu comme la commune {hits.iloc[0]['unit_code']}")
             rows.append(hits.iloc[[0]])
@@ -108,7 +117,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         else:
             errors.append(
                 f"« {value} » n'est ni un code INSEE ni un nom de commune connu"
-                + _suggest(value, current_names["nom"], current_names["unit_code"])
+                + _suggest(value, current_names()["nom"], current_names()["unit_code"])
             )
     if errors:
         raise TerritoryError(f"Territoire non résolu ({source}) :\n  - " + "\n  - ".join(errors))

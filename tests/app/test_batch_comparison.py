@@ -45,7 +45,7 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     maps = tmp_path_factory.mktemp("maps")
     select, compute, background = batch._select, batch.compute, batch.Background
-    read_counts = shared.read_counts
+    read_counts, income_references = shared.read_counts, shared.characteristics.income_references
     events: list[tuple[str, str]] = []
 
     def few(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
@@ -61,6 +61,10 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     def counted(con: duckdb.DuckDBPyConnection) -> Any:
         events.append(("comptes par département", ""))
         return read_counts(con)
+
+    def income_counted(con: duckdb.DuckDBPyConnection) -> Any:
+        events.append(("revenus des zones", ""))
+        return income_references(con)
 
     def recorded(render: Any) -> Any:
         """The CPTS's writer, noting when the batch starts waiting for it."""
@@ -80,6 +84,7 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         mp.setattr(batch, "compute", failing)
         mp.setattr(batch, "Background", recorded)
         mp.setattr(shared, "read_counts", counted)
+        mp.setattr(shared.characteristics, "income_references", income_counted)
         code, out, err = run(["diagnostics", "--liste", "paca"])
     yield {"code": code, "out": out, "err": err, "maps": maps, "data": data, "events": events}
 
@@ -103,7 +108,7 @@ def test_each_cpts_is_written_while_the_next_one_is_computed(result: dict[str, A
     # A writer is waited for only once the next CPTS has been computed (or has failed), so that writing
     # overlaps the next computation; the last one is waited for at the end.
     alpes, littoral, verdon = "CPTS Alpes Bléone Durance", "CPTS Littoral Sud", "CPTS du Verdon"
-    events = [e for e in result["events"] if e[0] != "comptes par département"]
+    events = [e for e in result["events"] if e[0] not in ("comptes par département", "revenus des zones")]
     assert events == [
         ("calcul", alpes),
         ("calcul", littoral), ("attente de l'écriture", alpes),
@@ -116,6 +121,12 @@ def test_registry_coverage_counts_are_read_once_for_the_whole_batch(result: dict
     # A scan of every activity line of every extraction, the same for all CPTS: read by the first one.
     assert result["events"].count(("comptes par département", "")) == 1
     assert result["events"].index(("comptes par département", "")) == 1  # right after the first « calcul »
+
+
+def test_income_of_the_compared_areas_is_computed_once_for_the_whole_batch(result: dict[str, Any]) -> None:
+    # Filosofi figures of every département, région and France: the same for all CPTS, computed by the first.
+    assert result["events"].count(("revenus des zones", "")) == 1
+    assert result["events"].index(("revenus des zones", "")) in (1, 2)  # within the first « calcul »
 
 
 def test_one_failure_is_reported_and_does_not_stop_the_others(result: dict[str, Any]) -> None:

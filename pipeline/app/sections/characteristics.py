@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import duckdb
@@ -153,8 +154,18 @@ def _exact_commune(
     return None
 
 
-def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: pd.DataFrame) -> IncomeSection:
-    """Filosofi 2019 figures of the territory, of its units and of the areas compared."""
+def income_references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Filosofi figures of every département, région and France (:func:`zone_income`), indexed by
+    ``niveau, code``: the same for every territory, so that a batch computes them once."""
+    return zone_income(queries.filosofi_zone_rows(con)).set_index(["niveau", "code"])
+
+
+def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: pd.DataFrame,
+                   references: Callable[[], pd.DataFrame] | None = None) -> IncomeSection:
+    """Filosofi 2019 figures of the territory, of its units and of the areas compared.
+
+    ``references``: gives :func:`income_references` (read here when None).
+    """
     codes = [str(c) for c in units["unit_code"]]
     if not queries.filosofi_loaded(con):
         reason = "revenus non disponibles : Filosofi 2019 n'est pas chargé (lancez « make data »)"
@@ -173,7 +184,7 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
                          label=f"valeur exacte de la commune {code} (Filosofi)")
     outside = set(units.loc[units["departement"].astype(str).isin(FILOSOFI_EXCLUDED), "unit_code"].astype(str))
     per_unit = unit_income(rows, codes, outside_field=outside)
-    references = zone_income(queries.filosofi_zone_rows(con)).set_index(["niveau", "code"])
+    references_of_zones = income_references(con) if references is None else references()
     out = []
     for zone in zones.itertuples():
         record: dict[str, object] = {"libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code}
@@ -182,7 +193,7 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             record["methode"] = result.label
         else:
             key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
-            values = references.loc[key] if key in references.index else pd.Series(dtype="float64")
+            values = references_of_zones.loc[key] if key in references_of_zones.index else pd.Series(dtype="float64")
             record.update({indicator: float(values.get(indicator, np.nan)) for indicator in INCOME_INDICATORS})
             record["methode"] = APPROXIMATION_LABEL
         out.append(record)

@@ -55,7 +55,7 @@ def neighbours(
     if territory.cpts is not None:
         members = members[~((members["cpts"] == territory.cpts) & (members["listing"] == territory.listing))]
     shared = _shared_units(members, territory)
-    populations = geography.units(con).set_index("unit_code")["population"]
+    populations = geography.units(con, set(shared["shared"].astype(str))).set_index("unit_code")["population"]
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for (listing, cpts), group in shared.groupby(["listing", "cpts"]):
         codes = sorted(set(group["shared"]))

@@ -10,6 +10,7 @@ APL variants and supply dynamics (:mod:`.characteristics`, :mod:`.apl`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -75,17 +76,20 @@ def registry_coverage(
 def profile_sections(
     con: duckdb.DuckDBPyConnection, units: pd.DataFrame, areas: AreasSection, official_apl: pd.DataFrame,
     apl: AplSection, coverage: RegistryCoverageSection | None, workbook_rows: pd.DataFrame | None = None,
+    income_references: Callable[[], pd.DataFrame] | None = None,
 ) -> ProfileParts:
     """APL variants per area (set on ``apl``), age-related need, income, territory type and supply dynamics.
 
-    ``workbook_rows``: the DREES workbook's rows when the caller has read them already (a batch).
+    ``workbook_rows``: the DREES workbook's rows when the caller has read them already (a batch);
+    ``income_references``: gives the income figures of every area, computed once for a batch
+    (:func:`pipeline.app.sections.characteristics.income_references`).
     """
     rows = workbook_rows if workbook_rows is not None else apl_queries.apl_workbook_rows(con)
     apl.zones = apl_zones(rows, units, areas.zones)
     dynamics = dynamics_section(con, units, coverage) if registry_history.extraction_dates(con) else None
     return ProfileParts(
         age_need=age_need_section(official_apl, units, areas.zones),
-        income=income_section(con, units, areas.zones),
+        income=income_section(con, units, areas.zones, income_references),
         territory_type=territory_type_section(con, units),
         dynamics=dynamics,
     )

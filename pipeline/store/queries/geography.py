@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -14,15 +15,18 @@ if TYPE_CHECKING:  # annotations only: read_geo builds the frames, `territoire` 
     import geopandas as gpd
 
 
-def units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Units of the current COG: ``unit_code, commune_code, nom, type, population, departement, region``."""
+def units(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Units of the current COG: ``unit_code, commune_code, nom, type, population, departement, region``.
+
+    ``codes``: only these units (all of them when None).
+    """
     return con.execute(
         """
         SELECT code AS unit_code, coalesce(parent, code) AS commune_code, nom, type, population,
                departement, region
-        FROM communes WHERE vintage = ?
+        FROM communes WHERE vintage = $vintage AND ($codes IS NULL OR code = ANY($codes::VARCHAR[]))
         """,
-        [current_vintage()],
+        {"vintage": current_vintage(), "codes": None if codes is None else sorted({str(c) for c in codes})},
     ).df()
 
 
@@ -63,9 +67,13 @@ def communes_of_epci(con: duckdb.DuckDBPyConnection, epci: str) -> pd.DataFrame:
     ).df()
 
 
-def cog_mapping(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every known code → current commune: ``code, current_code, kind, nom``."""
-    return con.execute("SELECT code, current_code, kind, nom FROM cog_mapping").df()
+def cog_mapping(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every known code → current commune: ``code, current_code, kind, nom`` (only ``codes`` when given)."""
+    return con.execute(
+        "SELECT code, current_code, kind, nom FROM cog_mapping "
+        "WHERE $codes IS NULL OR code = ANY($codes::VARCHAR[])",
+        {"codes": None if codes is None else sorted({str(c) for c in codes})},
+    ).df()
 
 
 def zone_codes(con: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:
