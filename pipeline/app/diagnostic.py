@@ -18,7 +18,6 @@ import shapely
 
 from pipeline.analysis import aci
 from pipeline.analysis.access import territory_what_if
-from pipeline.app.online_supply import demo_reason
 from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections import profile
 from pipeline.app.sections.apl import apl_section
@@ -184,7 +183,7 @@ def compute(
     notes.extend(pertinence.notes)
     lap("pertinence du périmètre")
 
-    reason = demo_reason(con) if shared.demo_sources else None
+    reason = provenance.demo_reason(con) if shared.demo_sources else None
     if reason:  # a download failed: the report says why its supply is fictitious
         notes.append(f"offre de soins fictive de démonstration, car {reason}")
 

@@ -39,8 +39,6 @@ from pipeline.sources.catalogue import (
 from pipeline.store import load
 from pipeline.store.queries import provenance
 
-#: ``schema_info`` key: why the supply of this database is demonstration data (empty when it is not).
-DEMO_REASON_SETTING = "demo_raison"
 LABELS = {annuaire.SOURCE_NAME: "Annuaire Santé", finess.SOURCE_NAME: "FINESS"}
 
 
@@ -119,13 +117,8 @@ def record_demo_reason(con: duckdb.DuckDBPyConnection, state: OnlineSupply | Non
     """Record why supply is demonstration data (``demo_for``: the sources it stands for); return it."""
     reasons = [state.failures[s] for s in demo_for if state is not None and s in state.failures]
     reason = " ; ".join(reasons) or None
-    load.set_setting(con, DEMO_REASON_SETTING, reason or "")
+    load.set_setting(con, provenance.DEMO_REASON_SETTING, reason or "")
     return reason
-
-
-def demo_reason(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Why this database's supply is demonstration data, when a download failed (else None)."""
-    return provenance.setting(con, DEMO_REASON_SETTING) or None
 
 
 def kept_after_failure(con: duckdb.DuckDBPyConnection, state: OnlineSupply | None) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipeline.store.frames import read_frame
 from pipeline.store.queries import current_vintage
 
 
@@ -20,7 +21,7 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     standardisée »). Columns: ``code, annee, niveau, apl, apl_moins_65,
     population_standardisee, population_totale, departement, region``.
     """
-    return con.execute(
+    return read_frame(con,
         """
         WITH src AS (
             SELECT a.annee, a.apl, a.apl_moins_65, a.population_standardisee AS ps, a.population_totale AS pt,
@@ -47,7 +48,7 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         LEFT JOIN communes c ON c.code = u.code AND c.vintage = ?
         """,
         [current_vintage(), current_vintage()],
-    ).df()
+    )
 
 
 def apl_workbook_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -61,7 +62,7 @@ def apl_workbook_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     the current commune), ``commune`` (current commune), ``departement``,
     ``region`` (NULL for a code that reaches no current commune).
     """
-    return con.execute(
+    return read_frame(con,
         """
         SELECT a.code, a.annee, a.apl, a.apl_moins_65, a.population_standardisee, a.population_totale,
                coalesce(arr.code, m.current_code) AS unite, coalesce(arr.parent, m.current_code) AS commune,
@@ -73,4 +74,4 @@ def apl_workbook_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
              AND c.type = 'commune-actuelle'
         """,
         {"v": current_vintage()},
-    ).df()
+    )

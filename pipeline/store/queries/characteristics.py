@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from pipeline.store.frames import read_frame
 from pipeline.store.queries import current_vintage, has_rows, registered_codes
 
 #: COG vintage of the EPCI of Filosofi 2019 (EPCI of 1 January 2021).
@@ -41,7 +42,7 @@ def filosofi_zone_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every Filosofi row of a current commune (whole cities, not their arrondissements), placed in its
     département and région: columns of ``filosofi_communes`` with ``departement``, ``region`` and
     ``population`` (population municipale of the current COG, for the population of non-diffused rows)."""
-    return con.execute(
+    return read_frame(con,
         """
         SELECT f.*, c.departement, c.region, c.population
         FROM filosofi_communes f
@@ -49,7 +50,7 @@ def filosofi_zone_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         WHERE f.niveau <> 'arrondissement'
         """,
         [current_vintage()],
-    ).df()
+    )
 
 
 def filosofi_epci(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

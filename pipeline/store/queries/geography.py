@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.store.connection import read_geo
+from pipeline.store.frames import read_frame
 from pipeline.store.queries import current_vintage, registered_codes
 
 if TYPE_CHECKING:  # annotations only: read_geo builds the frames, `territoire` needs no geopandas
@@ -20,24 +21,24 @@ def units(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = None) ->
 
     ``codes``: only these units (all of them when None).
     """
-    return con.execute(
+    return read_frame(con,
         """
         SELECT code AS unit_code, coalesce(parent, code) AS commune_code, nom, type, population,
                departement, region
         FROM communes WHERE vintage = $vintage AND ($codes IS NULL OR code = ANY($codes::VARCHAR[]))
         """,
         {"vintage": current_vintage(), "codes": None if codes is None else sorted({str(c) for c in codes})},
-    ).df()
+    )
 
 
 def current_units_with_postcodes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Units of the current COG for the registry loaders: ``code, nom, type, parent, departement, region,
     zone, codes_postaux, population``."""
-    return con.execute(
+    return read_frame(con,
         "SELECT code, nom, type, parent, departement, region, zone, codes_postaux, population "
         "FROM communes WHERE vintage = ?",
         [current_vintage()],
-    ).df()
+    )
 
 
 def communes_where(con: duckdb.DuckDBPyConnection, column: str, value: str) -> pd.DataFrame:
@@ -69,11 +70,11 @@ def communes_of_epci(con: duckdb.DuckDBPyConnection, epci: str) -> pd.DataFrame:
 
 def cog_mapping(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Every known code → current commune: ``code, current_code, kind, nom`` (only ``codes`` when given)."""
-    return con.execute(
+    return read_frame(con,
         "SELECT code, current_code, kind, nom FROM cog_mapping "
         "WHERE $codes IS NULL OR code = ANY($codes::VARCHAR[])",
         {"codes": None if codes is None else sorted({str(c) for c in codes})},
-    ).df()
+    )
 
 
 def zone_codes(con: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:

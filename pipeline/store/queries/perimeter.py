@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipeline.store.frames import read_frame
 from pipeline.store.queries import current_vintage
 
 #: Cities replaced by their arrondissements: those whose arrondissement polygons are loaded.
@@ -53,7 +54,7 @@ def analysis_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``aav2020`` (NA when the unit is absent from the INSEE tables),
     ``area_km2``, ``lon``, ``lat`` (representative point; NA without polygon).
     """
-    frame = con.execute(_UNITS_SQL + " ORDER BY u.code", {"vintage": current_vintage()}).df()
+    frame = read_frame(con, _UNITS_SQL + " ORDER BY u.code", {"vintage": current_vintage()})
     return frame[UNIT_COLUMNS]
 
 

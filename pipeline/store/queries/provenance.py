@@ -46,6 +46,16 @@ def setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+#: ``schema_info`` key: why the supply of this database is demonstration data (empty when it is not), written
+#: by ``make data`` when a download failed.
+DEMO_REASON_SETTING = "demo_raison"
+
+
+def demo_reason(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why this database's supply is demonstration data, when a download failed (else None)."""
+    return setting(con, DEMO_REASON_SETTING) or None
+
+
 def loaded_departements(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Départements the database was restricted to (``data --departements``; setting ``departements`` written
     by :mod:`pipeline.app.data`), empty when it holds all of France."""
