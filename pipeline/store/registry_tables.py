@@ -19,6 +19,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from pipeline import config
 from pipeline.store import load
 
 #: Grain of ``offre_commune``.
@@ -68,7 +69,8 @@ def drop_extractions(con: duckdb.DuckDBPyConnection, keep: date | None = None,
 
 
 def rebuild_offre(con: duckdb.DuckDBPyConnection) -> None:
-    """``offre_commune`` from the latest extraction: distinct practitioners and site shares per grain.
+    """``offre_commune`` from the latest extraction: distinct practitioners and site shares per grain; and
+    ``effectifs_zones``, its distinct practitioners per group in each département, région and France.
 
     Grain columns are never NULL, so that they form the key: ``specialite_code``
     is '' without specialty, ``recours`` is « non classé » for professions
@@ -87,6 +89,28 @@ def rebuild_offre(con: duckdb.DuckDBPyConnection) -> None:
         WHERE commune IS NOT NULL AND unite IS NOT NULL
         GROUP BY ALL
         """
+    )
+    # Every diagnostic compares its densities with its département, région and France: counted here once
+    # (three scans of the national extraction, 0.15-0.25 s per diagnostic, before).
+    con.execute("DELETE FROM effectifs_zones")
+    con.execute(
+        """
+        INSERT INTO effectifs_zones (niveau, code, groupe, praticiens)
+        WITH located AS (
+            SELECT a.rpps, a.groupe, c.departement, c.region
+            FROM ps_activites_courantes a JOIN communes c
+              ON c.code = a.commune AND c.vintage = ? AND c.type = 'commune-actuelle'
+        )
+        SELECT 'departement', departement, groupe, count(DISTINCT rpps) FROM located
+        WHERE departement IS NOT NULL AND groupe IS NOT NULL GROUP BY departement, groupe
+        UNION ALL
+        SELECT 'region', region, groupe, count(DISTINCT rpps) FROM located
+        WHERE region IS NOT NULL AND groupe IS NOT NULL GROUP BY region, groupe
+        UNION ALL
+        SELECT 'france', '', groupe, count(DISTINCT rpps) FROM ps_activites_courantes
+        WHERE commune IS NOT NULL AND groupe IS NOT NULL GROUP BY groupe
+        """,
+        [config.CURRENT_VINTAGE],
     )
 
 

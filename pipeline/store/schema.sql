@@ -257,6 +257,15 @@ CREATE TABLE offre_commune (
     PRIMARY KEY (unite, groupe, specialite_code, recours, mode, cadre)
 );
 
+-- doc: Distinct practitioners per group of the latest extraction in each département, région and in France, rebuilt with offre_commune (the references a territory's densities are compared with).
+CREATE TABLE effectifs_zones (
+    niveau VARCHAR NOT NULL CHECK (niveau IN ('departement', 'region', 'france')), -- doc: level of the area
+    code VARCHAR NOT NULL,              -- doc: code of the département or région ('' for France)
+    groupe VARCHAR NOT NULL,            -- doc: Trame group
+    praticiens BIGINT NOT NULL CHECK (praticiens >= 0), -- doc: distinct practitioners with a site in the area
+    PRIMARY KEY (niveau, code, groupe)
+);
+
 -- doc: Anomalies of the Annuaire Santé extractions.
 CREATE TABLE ps_anomalies (
     extraction DATE NOT NULL,           -- doc: date of the extraction

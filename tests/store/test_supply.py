@@ -136,6 +136,8 @@ def test_reference_head_counts(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO communes (code, vintage, nom, type, departement, region) VALUES "
         "('01001', 2026, 'A', 'commune-actuelle', '01', '84'), ('01002', 2026, 'B', 'commune-actuelle', '02', '84')"
     )
+    # Counted when the registry is loaded (the COG first, as make data does): written again here, after the COG.
+    registry_tables.rebuild_offre(con)
     dep = supply.effectifs_zone(con, departement="01").set_index("groupe")["praticiens"]
     assert dep["Médecins généralistes"] == 1 and dep["Masseurs-kinésithérapeutes"] == 1
     assert dep["Médecins spécialistes"] == 1  # the pédiatre; the cardiologue is in 01002
@@ -150,3 +152,24 @@ def test_reference_head_counts(con: duckdb.DuckDBPyConnection) -> None:
 def test_empty_territory(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(TerritoryError):
         supply.offre_territoire(con, [])
+
+
+def test_head_counts_of_every_area_equal_a_count_of_the_loaded_extraction(db: duckdb.DuckDBPyConnection) -> None:
+    """The per-area head counts stored by the load equal distinct practitioners counted from the activities."""
+    from pipeline import config
+
+    areas = db.execute("SELECT DISTINCT departement, region FROM communes WHERE vintage = ? AND "
+                       "type = 'commune-actuelle'", [config.CURRENT_VINTAGE]).fetchall()
+    assert len(areas) == 5  # the fixture's five départements
+    located = ("FROM ps_activites a JOIN communes c ON c.code = a.commune AND c.vintage = ? "
+               "AND c.type = 'commune-actuelle' WHERE a.extraction = (SELECT max(extraction) FROM ps_activites)")
+    for column, value in [*(("departement", d) for d, _ in areas), *(("region", r) for _, r in areas)]:
+        expected = dict(db.execute(f"SELECT groupe, count(DISTINCT rpps) {located} AND c.{column} = ? GROUP BY 1",
+                                   [config.CURRENT_VINTAGE, value]).fetchall())
+        counts = supply.effectifs_zone(db, **{column: value}).set_index("groupe")["praticiens"]
+        assert sum(expected.values()) > 0
+        assert counts.to_dict() == {g: expected.get(g, 0) for g in nomenclatures.GROUPES_TRAME}
+    expected = dict(db.execute("SELECT groupe, count(DISTINCT rpps) FROM ps_activites WHERE commune IS NOT NULL "
+                               "AND extraction = (SELECT max(extraction) FROM ps_activites) GROUP BY 1").fetchall())
+    counts = supply.effectifs_zone(db).set_index("groupe")["praticiens"]
+    assert counts.to_dict() == {g: expected.get(g, 0) for g in nomenclatures.GROUPES_TRAME}

@@ -215,27 +215,15 @@ def effectifs_zone(
 
     Communes are placed with the ``communes`` table of the current vintage;
     without ``departement`` nor ``region``, every located site counts
-    (France). Returns ``groupe`` (the professions of the Trame, zeros
-    included) and ``praticiens``.
+    (France). Counted when the registry is loaded (``effectifs_zones``,
+    :func:`pipeline.store.registry_tables.rebuild_offre`). Returns ``groupe``
+    (the professions of the Trame, zeros included) and ``praticiens``.
     """
     _require_registry(con)
-    if departement is not None or region is not None:
-        column, value = ("departement", departement) if departement is not None else ("region", region)
-        found = con.execute(
-            f"""
-            SELECT groupe, count(DISTINCT rpps) AS praticiens
-            FROM ps_activites_courantes a JOIN communes c
-              ON c.code = a.commune AND c.vintage = ? AND c.type = 'commune-actuelle'
-            WHERE c.{column} = ?
-            GROUP BY groupe
-            """,
-            [config.CURRENT_VINTAGE, value],
-        ).df()
-    else:
-        found = con.execute(
-            "SELECT groupe, count(DISTINCT rpps) AS praticiens FROM ps_activites_courantes "
-            "WHERE commune IS NOT NULL GROUP BY groupe"
-        ).df()
+    level, code = (("departement", departement) if departement is not None
+                   else ("region", region) if region is not None else ("france", ""))
+    found = con.execute("SELECT groupe, praticiens FROM effectifs_zones WHERE niveau = ? AND code = ?",
+                        [level, code]).df()
     counts = found.set_index("groupe")["praticiens"]
     return pd.DataFrame(
         {
