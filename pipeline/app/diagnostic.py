@@ -133,7 +133,7 @@ def compute(
     lap("géométries")
 
     establishments = establishments_near(con, perimeter, codes, projected_crs(population.departement),
-                                         params.diagnostic.near_km)
+                                         params.diagnostic.near_km, shared.establishments(con))
     lap("établissements")
 
     official_apl = shared.official_apl

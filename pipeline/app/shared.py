@@ -17,6 +17,7 @@ from pipeline.app.sections import characteristics
 from pipeline.app.sections.pertinence import PerimeterData
 from pipeline.app.sections.registry_coverage import RegistryCounts, read_counts
 from pipeline.store.queries import apl as apl_queries
+from pipeline.store.queries import establishments as establishment_queries
 from pipeline.store.queries import listings, provenance
 from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.queries import supply as supply_queries
@@ -45,6 +46,8 @@ class SharedData:
         Per-département counts of the registry coverage (:meth:`registry_counts`), read once.
     income_zones
         Income figures of every département, région and France (:meth:`income_references`), computed once.
+    finess
+        Every establishment of the FINESS extraction (:meth:`establishments`), read once.
     """
 
     offre: pd.DataFrame | None
@@ -57,6 +60,7 @@ class SharedData:
     apl_rows: pd.DataFrame | None = None
     coverage_counts: RegistryCounts | None = None
     income_zones: pd.DataFrame | None = None
+    finess: pd.DataFrame | None = None
 
     def apl_workbook_rows(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """:func:`pipeline.store.queries.apl.apl_workbook_rows` (every row of the DREES workbook), read once."""
@@ -76,6 +80,13 @@ class SharedData:
         if self.income_zones is None:
             self.income_zones = characteristics.income_references(con)
         return self.income_zones
+
+    def establishments(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        """:func:`pipeline.store.queries.establishments.establishments` (every FINESS establishment), read
+        once."""
+        if self.finess is None:
+            self.finess = establishment_queries.establishments(con)
+        return self.finess
 
     def supply_of_zone(self, con: duckdb.DuckDBPyConnection, departement: str | None = None,
                        region: str | None = None) -> pd.DataFrame:

@@ -46,6 +46,7 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     maps = tmp_path_factory.mktemp("maps")
     select, compute, background = batch._select, batch.compute, batch.Background
     read_counts, income_references = shared.read_counts, shared.characteristics.income_references
+    read_establishments = shared.establishment_queries.establishments
     events: list[tuple[str, str]] = []
 
     def few(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
@@ -66,6 +67,10 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         events.append(("revenus des zones", ""))
         return income_references(con)
 
+    def establishments_read(con: duckdb.DuckDBPyConnection) -> Any:
+        events.append(("établissements FINESS", ""))
+        return read_establishments(con)
+
     def recorded(render: Any) -> Any:
         """The CPTS's writer, noting when the batch starts waiting for it."""
         name, writer = render.args[0].territory.cpts, background(render)
@@ -85,6 +90,7 @@ def result(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         mp.setattr(batch, "Background", recorded)
         mp.setattr(shared, "read_counts", counted)
         mp.setattr(shared.characteristics, "income_references", income_counted)
+        mp.setattr(shared.establishment_queries, "establishments", establishments_read)
         code, out, err = run(["diagnostics", "--liste", "paca"])
     yield {"code": code, "out": out, "err": err, "maps": maps, "data": data, "events": events}
 
@@ -108,7 +114,7 @@ def test_each_cpts_is_written_while_the_next_one_is_computed(result: dict[str, A
     # A writer is waited for only once the next CPTS has been computed (or has failed), so that writing
     # overlaps the next computation; the last one is waited for at the end.
     alpes, littoral, verdon = "CPTS Alpes Bléone Durance", "CPTS Littoral Sud", "CPTS du Verdon"
-    events = [e for e in result["events"] if e[0] not in ("comptes par département", "revenus des zones")]
+    events = [e for e in result["events"] if e[0] == "calcul" or e[0] == "attente de l'écriture"]
     assert events == [
         ("calcul", alpes),
         ("calcul", littoral), ("attente de l'écriture", alpes),
@@ -123,10 +129,21 @@ def test_registry_coverage_counts_are_read_once_for_the_whole_batch(result: dict
     assert result["events"].index(("comptes par département", "")) == 1  # right after the first « calcul »
 
 
+def second_computation(events: list[tuple[str, str]]) -> int:
+    """Position of the second CPTS's « calcul »: what the first one read comes before it."""
+    return [i for i, event in enumerate(events) if event[0] == "calcul"][1]
+
+
 def test_income_of_the_compared_areas_is_computed_once_for_the_whole_batch(result: dict[str, Any]) -> None:
     # Filosofi figures of every département, région and France: the same for all CPTS, computed by the first.
     assert result["events"].count(("revenus des zones", "")) == 1
-    assert result["events"].index(("revenus des zones", "")) in (1, 2)  # within the first « calcul »
+    assert result["events"].index(("revenus des zones", "")) < second_computation(result["events"])
+
+
+def test_finess_establishments_are_read_once_for_the_whole_batch(result: dict[str, Any]) -> None:
+    # Every establishment of the extraction (each CPTS keeps those in and near its perimeter): read by the first.
+    assert result["events"].count(("établissements FINESS", "")) == 1
+    assert result["events"].index(("établissements FINESS", "")) < second_computation(result["events"])
 
 
 def test_one_failure_is_reported_and_does_not_stop_the_others(result: dict[str, Any]) -> None:

@@ -77,14 +77,17 @@ def unplaced_notes(con: duckdb.DuckDBPyConnection, units: list[str]) -> list[str
 
 
 def establishments_near(
-    con: duckdb.DuckDBPyConnection, perimeter: gpd.GeoDataFrame, codes: list[str], crs: int, near_km: float
+    con: duckdb.DuckDBPyConnection, perimeter: gpd.GeoDataFrame, codes: list[str], crs: int, near_km: float,
+    every_establishment: pd.DataFrame | None = None,
 ) -> pd.DataFrame | None:
     """Establishments in the territory (by unit, ``codes``), and those within ``near_km`` of its perimeter.
 
     The perimeter is the union of the unit polygons (arrondissements drawn as
     themselves), so that « near » is measured from the territory's own edge.
+    ``every_establishment``: the whole FINESS table when the caller has read
+    it already (a batch); read here when None.
     """
-    table = establishment_queries.establishments(con)
+    table = establishment_queries.establishments(con) if every_establishment is None else every_establishment
     if table.empty:
         return None
     located = table.dropna(subset=["lon", "lat"])
