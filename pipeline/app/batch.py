@@ -45,6 +45,7 @@ from pipeline.render import outputs
 from pipeline.render.background import Background
 from pipeline.render.comparison import write_comparison
 from pipeline.store.connection import connect
+from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import geography, listings
 from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.territory import resolve_territory
@@ -211,6 +212,7 @@ def run_batch(options: BatchOptions) -> int:
     """Run every CPTS's diagnostic, write the comparison; return the exit code (0, 2, or 1)."""
     start = time.perf_counter()
     outputs.check_writable_roots()
+    use_system_allocator()
     params = default_params()
     con = connect()
     rows: list[dict[str, object]] = []

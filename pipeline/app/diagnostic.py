@@ -40,6 +40,7 @@ from pipeline.sources.adherents import read_adherents
 from pipeline.sources.files import check_regular_file
 from pipeline.sources.od_table import read_od_table
 from pipeline.store.connection import DIAGNOSTIC_MEMORY, connect, release
+from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory import resolve_territory
 
@@ -92,6 +93,7 @@ def compute(
     diagnostics``); read here when not given.
     """
     params = params or default_params()
+    batch = shared is not None
     shared = shared or read_shared(con)
     stages = Stages("Diagnostic", total=9)
     lap = stages.done
@@ -133,7 +135,9 @@ def compute(
     lap("géométries")
 
     establishments = establishments_near(con, perimeter, codes, projected_crs(population.departement),
-                                         params.diagnostic.near_km, shared.establishments(con))
+                                         params.diagnostic.near_km,
+                                         # A batch reads them once; one diagnostic frees them before its model.
+                                         shared.establishments(con) if batch else None)
     lap("établissements")
 
     official_apl = shared.official_apl
@@ -213,6 +217,7 @@ def compute(
 
 def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     """Resolve, compute and write a territory diagnostic; print a French summary."""
+    use_system_allocator()
     check_options(options)
     start = time.perf_counter()
     con = connect(memory_limit=DIAGNOSTIC_MEMORY)

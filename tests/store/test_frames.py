@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest
@@ -37,3 +43,27 @@ def test_parameters_are_passed_by_position_and_by_name() -> None:
     con = duckdb.connect()
     assert read_frame(con, "SELECT ? + 1 AS n", [1])["n"].tolist() == [2]
     assert read_frame(con, "SELECT $x || 'b' AS t", {"x": "a"})["t"].tolist() == ["ab"]
+
+
+def test_diagnostic_commands_use_the_system_allocator(fixture_data_dir: Path, tmp_path: Path) -> None:
+    """A diagnostic and a batch make Arrow give freed memory back (the Paris peak under 800 MB); a fresh
+    interpreter, whose Arrow default is mimalloc, checked after each command has started."""
+    script = textwrap.dedent("""
+        import pyarrow as pa
+        from pipeline.app import batch, diagnostic
+        from pipeline.model import DiagnosticOptions
+        from pipeline.model.perimeter import BatchOptions
+        print(pa.default_memory_pool().backend_name)
+        try:
+            diagnostic.run_diagnostic(DiagnosticOptions(territory="communes:99999"))
+        except Exception as exc:
+            print(type(exc).__name__, pa.default_memory_pool().backend_name)
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        try:
+            batch.run_batch(BatchOptions(listing="inconnue"))
+        except Exception as exc:
+            print(type(exc).__name__, pa.default_memory_pool().backend_name)
+    """)
+    env = {**os.environ, "CPTS_DATA_DIR": str(fixture_data_dir), "CPTS_MAPS_DIR": str(tmp_path), "CPTS_QUIET": "1"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split("\n") == ["mimalloc", "TerritoryError system", "PipelineError system", ""]
