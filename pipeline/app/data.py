@@ -30,7 +30,7 @@ from pipeline.progress import steps_bar
 from pipeline.sources import apl, decoupage, insee, zonage
 from pipeline.sources import cog as cog_history
 from pipeline.sources.download import LocalFile, obtain
-from pipeline.store import load
+from pipeline.store import load, registry_tables
 from pipeline.store.connection import transaction, writer
 from pipeline.store.load import Provenance
 from pipeline.store.queries import geography, provenance
@@ -89,6 +89,9 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     with transaction(con):
         for name, frame in tables.items():
             load.replace_table(con, name, frame, origins)
+        # The registry's head counts per département and région place its communes with this COG: a new COG
+        # (a commune changing département) changes them even when the registry itself is not reloaded.
+        registry_tables.rebuild_zone_counts(con)
         for v in vintages:
             load.record_source(con, Provenance(
                 "decoupage-administratif", str(v), files[v].origin, files[v].sha256,

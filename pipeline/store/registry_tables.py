@@ -70,7 +70,7 @@ def drop_extractions(con: duckdb.DuckDBPyConnection, keep: date | None = None,
 
 def rebuild_offre(con: duckdb.DuckDBPyConnection) -> None:
     """``offre_commune`` from the latest extraction: distinct practitioners and site shares per grain; and
-    ``effectifs_zones``, its distinct practitioners per group in each département, région and France.
+    ``effectifs_zones`` (:func:`rebuild_zone_counts`).
 
     Grain columns are never NULL, so that they form the key: ``specialite_code``
     is '' without specialty, ``recours`` is « non classé » for professions
@@ -90,8 +90,16 @@ def rebuild_offre(con: duckdb.DuckDBPyConnection) -> None:
         GROUP BY ALL
         """
     )
-    # Every diagnostic compares its densities with its département, région and France: counted here once
-    # (three scans of the national extraction, 0.15-0.25 s per diagnostic, before).
+    rebuild_zone_counts(con)
+
+
+def rebuild_zone_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """``effectifs_zones``: distinct practitioners of the latest extraction per group in each département,
+    région and France, placed by the current COG (rebuilt with ``offre_commune`` and when the COG is loaded).
+
+    Every diagnostic compares its densities with its département, région and France: counted here once
+    (three scans of the national extraction, 0.15-0.25 s per diagnostic, before).
+    """
     con.execute("DELETE FROM effectifs_zones")
     con.execute(
         """

@@ -80,3 +80,24 @@ def test_finess_step(tmp_path: Path) -> None:
         (finess.SOURCE_NAME, "2025-03-01", 13, FINESS_LOADER_VERSION)
     ]
     assert con.execute("SELECT unite FROM etablissements WHERE finess = '750000031'").fetchall() == [("75101",)]
+
+
+def test_a_cog_load_recounts_the_registry_per_area(fixture_data_dir: Path, mirror: Path, tmp_path: Path) -> None:
+    """The head counts per département and région place the registry's communes with the COG: loading the COG
+    again (a new one can move a commune to another département) counts them again, without the registry."""
+    from pipeline.app.data import load_decoupage
+    from tests.conftest import FIXTURE_DEPARTEMENTS
+
+    database = tmp_path / "cpts.duckdb"
+    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", database)
+    con = duckdb.connect(str(database))
+    try:
+        counted = "SELECT niveau, code, groupe, praticiens FROM effectifs_zones ORDER BY ALL"
+        before = con.execute(counted).fetchall()
+        assert len({code for level, code, _, _ in before if level == "departement"}) == len(FIXTURE_DEPARTEMENTS)
+        con.execute("UPDATE effectifs_zones SET praticiens = 0")  # stands for counts made with another COG
+        result = load_decoupage(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
+        assert result.status == "chargé"
+        assert con.execute(counted).fetchall() == before
+    finally:
+        con.close()
