@@ -25,9 +25,9 @@ def use_system_allocator() -> None:
     """Make the system allocator Arrow's default for the rest of the process (a diagnostic's commands).
 
     Arrow's default allocator (mimalloc) keeps the memory it frees for later use, and pandas' text columns
-    are Arrow arrays: Paris 18e-20e peaked at 741-749 MiB with it and 707 MiB with the system allocator,
-    which gives memory back (issue 13: under 800 MB; medians of five runs). Not for ``make data``: its
-    registry loads peaked 550 MB higher with the system allocator.
+    are Arrow arrays: Paris 18e-20e peaked at 744 MiB with it and 707 MiB with the system allocator, which
+    gives memory back (issue 13: under 800 MB; medians of five runs of the same code otherwise). Not for
+    ``make data``: its registry loads peaked 550 MB higher with the system allocator.
     """
     pa.set_memory_pool(pa.system_memory_pool())
 

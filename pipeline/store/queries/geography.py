@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.store.connection import read_geo
 from pipeline.store.frames import read_frame
-from pipeline.store.queries import current_vintage, registered_codes
+from pipeline.store.queries import code_list, current_vintage, registered_codes
 
 if TYPE_CHECKING:  # annotations only: read_geo builds the frames, `territoire` needs no geopandas
     import geopandas as gpd
@@ -27,7 +27,7 @@ def units(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = None) ->
                departement, region
         FROM communes WHERE vintage = $vintage AND ($codes IS NULL OR code = ANY($codes::VARCHAR[]))
         """,
-        {"vintage": current_vintage(), "codes": None if codes is None else sorted({str(c) for c in codes})},
+        {"vintage": current_vintage(), "codes": None if codes is None else code_list(codes)},
     )
 
 
@@ -73,7 +73,7 @@ def cog_mapping(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = No
     return read_frame(con,
         "SELECT code, current_code, kind, nom FROM cog_mapping "
         "WHERE $codes IS NULL OR code = ANY($codes::VARCHAR[])",
-        {"codes": None if codes is None else sorted({str(c) for c in codes})},
+        {"codes": None if codes is None else code_list(codes)},
     )
 
 
@@ -345,7 +345,7 @@ def unit_polygons_for(con: duckdb.DuckDBPyConnection, codes: list[str]) -> gpd.G
     region, zone, population, area_km2, lon, lat`` and the geometry.
     """
     return read_geo(con, _unit_sql("{t}.code = ANY($codes::VARCHAR[])"),
-                    {"vintage": current_vintage(), "codes": sorted({str(c) for c in codes})})
+                    {"vintage": current_vintage(), "codes": code_list(codes)})
 
 
 def unit_polygons_near(

@@ -15,8 +15,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipeline.geography import city_of_arrondissement, departement_of
-from pipeline.store.queries import current_vintage, has_rows, registered_codes
+from pipeline.geography import departement_of
+from pipeline.store.queries import code_list, communes_of, current_vintage, has_rows, registered_codes
 
 
 def extraction_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
@@ -37,11 +37,8 @@ def territory_activities(
     territory's unit holding the activity. Rows without identifier are kept
     (the analysis counts them as left out).
     """
-    communes = sorted({str(c) for c in commune_units})
-    arrondissements = sorted({str(c) for c in arrondissement_units})
-    # ``commune`` of an arrondissement's rows is its city: a condition on the column itself, which lets DuckDB
-    # skip the row groups of other communes (the registries are stored ordered by commune).
-    cities = sorted(set(communes) | {city_of_arrondissement(a) or a for a in arrondissements})
+    communes, arrondissements = code_list(commune_units), code_list(arrondissement_units)
+    cities = communes_of([*communes, *arrondissements])
     return con.execute(
         """
         SELECT rpps, groupe, unite, commune,

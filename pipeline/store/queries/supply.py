@@ -41,8 +41,8 @@ import pandas as pd
 
 from pipeline import config, nomenclatures
 from pipeline.errors import PipelineError, TerritoryError
-from pipeline.geography import arrondissements_of, city_of_arrondissement
-from pipeline.store.queries import has_rows
+from pipeline.geography import arrondissements_of
+from pipeline.store.queries import code_list, communes_of, has_rows
 
 #: Columns of the recours split; ``non renseigné``: premier-recours professions whose setting is unknown
 #: (no secteur, not libéral); ``non classé`` gathers professions seed 000 does not classify.
@@ -67,15 +67,13 @@ def _territory_codes(units: Iterable[str]) -> dict[str, list[str]]:
     commune, or in Paris, Lyon and Marseille an arrondissement (the city
     itself when none could be determined): one equality on ``unite`` then
     applies the unit rule of the module docstring, and no row can match
-    twice. ``communes`` are the rows' ``commune`` values (an arrondissement's
-    city): a condition on the column itself, which lets DuckDB skip the row
-    groups of other communes (the registries are stored ordered by commune).
+    twice. ``communes`` are the rows' ``commune`` values (:func:`~pipeline.store.queries.communes_of`).
     """
     codes = sorted({str(c).strip() for c in units if str(c).strip()})
     if not codes:
         raise TerritoryError("Le territoire ne contient aucune commune")
-    values = sorted(set(codes) | {a for code in codes for a in arrondissements_of(code)})
-    return {"units": values, "communes": sorted({city_of_arrondissement(v) or v for v in values})}
+    values = code_list([*codes, *(a for code in codes for a in arrondissements_of(code))])
+    return {"units": values, "communes": communes_of(values)}
 
 
 #: Rows of a territory, given the list parameters ``$units`` and ``$communes`` (:func:`_territory_codes`).
