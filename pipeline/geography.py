@@ -125,6 +125,12 @@ def departement_of(code: str) -> str:
     return code[:3] if code.startswith("97") else code[:2]
 
 
+def departements_of(codes: pd.Series) -> pd.Series:
+    """:func:`departement_of` of each code of a ``string`` series, vectorised (missing codes stay missing)."""
+    overseas = codes.str.startswith("97").fillna(False).astype(bool)
+    return codes.str.slice(0, 2).where(~overseas, codes.str.slice(0, 3))
+
+
 def to_lambert93(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.to_crs(LAMBERT93)
 

@@ -75,6 +75,31 @@ def mirror_path() -> Path:
     return path.resolve()
 
 
+def shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary folder shared by the xdist workers (each worker's basetemp is inside it)."""
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
+@pytest.fixture(scope="session", autouse=True)
+def staged_cache_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One staged-frame cache for the whole run (workers and the command lines they start), never the user's.
+
+    Every ``make data`` of the suite parses the same national files of the mirror: the first parse is
+    kept (:mod:`pipeline.sources.staged_cache`) and the others read it, as a user's second load would.
+    """
+    from pipeline.sources.staged_cache import CACHE_DIR_ENV
+
+    folder = shared_temp(tmp_path_factory) / "staged-cache"
+    previous = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(CACHE_DIR_ENV, None)
+    else:
+        os.environ[CACHE_DIR_ENV] = previous
+
+
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     return mirror_path()
@@ -86,9 +111,7 @@ def _build_once(tmp_path_factory: pytest.TempPathFactory, name: str, mirror: Pat
     from pipeline.app import data
     from pipeline.model import DataOptions
 
-    # Under xdist each worker has its own basetemp inside the run's folder: build in that folder.
-    basetemp = tmp_path_factory.getbasetemp()
-    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    shared = shared_temp(tmp_path_factory)
     data_dir = shared / name
     with filelock.FileLock(str(shared / f"{name}.lock")):
         if (data_dir / "ready").exists():

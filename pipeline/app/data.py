@@ -27,7 +27,7 @@ from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
 from pipeline.model import DataOptions
 from pipeline.progress import steps_bar
-from pipeline.sources import apl, decoupage, insee, zonage
+from pipeline.sources import apl, decoupage, insee, staged_cache, zonage
 from pipeline.sources import cog as cog_history
 from pipeline.sources.download import LocalFile, obtain
 from pipeline.store import load, registry_tables
@@ -66,7 +66,7 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     if not force and load.source_loaded(con, "decoupage-administratif", _vintage_label(vintages), sha):
         return StepResult("découpage administratif", "inchangé", 0, time.perf_counter() - start)
     with collector.paused():
-        staged = [decoupage.stage_vintage(files[v].path, v) for v in vintages]
+        staged = [decoupage.staged_vintage(files[v].path, v, files[v].sha256) for v in vintages]
     communes = scope.keep(pd.concat([s.communes for s in staged], ignore_index=True), "code")
     edges = scope.keep(pd.concat([s.edges for s in staged], ignore_index=True), "code")
     mapping = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE)
@@ -130,8 +130,9 @@ def _simple_step(
         sha = scope.tag(local.sha256)
         if not force and load.source_loaded(con, source.name, source.vintage, sha):
             return StepResult(name, "inchangé", 0, time.perf_counter() - start)
+        frames = staged_cache.staged(source.name, local.sha256, lambda: stage(local.path))
         tables = {table: scope.keep(frame, code_columns[table]) if table in code_columns else frame
-                  for table, frame in stage(local.path).items()}
+                  for table, frame in frames.items()}
         rows = sum(len(t) for t in tables.values())
         load.load_source(con, tables, Provenance(source.name, source.vintage, local.origin, sha, rows,
                                                  notes + scope.label))

@@ -22,7 +22,8 @@ import pandas as pd
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.config import SourceFile
 from pipeline.errors import DownloadError
-from pipeline.sources.download import obtain
+from pipeline.sources import staged_cache
+from pipeline.sources.download import LocalFile, obtain
 from pipeline.sources.filosofi import (
     FILOSOFI_COMMUNES,
     FILOSOFI_EPCI,
@@ -70,6 +71,13 @@ def filosofi_tables(
     }
 
 
+def _staged(file: LocalFile, level: str) -> pd.DataFrame:
+    """:func:`pipeline.sources.filosofi.stage_filosofi`, through the staged cache."""
+    frames = staged_cache.staged(f"filosofi-{level}", file.sha256,
+                                 lambda: {"filosofi": stage_filosofi(file.path, level)})
+    return frames["filosofi"]
+
+
 def sources() -> tuple[SourceFile, SourceFile]:
     """The commune and EPCI files, from INSEE or from ``CPTS_FILOSOFI_URL`` when it names another server."""
     base = os.environ.get(FILOSOFI_URL_ENV, "").strip().rstrip("/")
@@ -100,8 +108,8 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     sha = scope.tag(combined_sha([com_file.sha256, epci_file.sha256, cog_sha]))
     if not force and load.source_loaded(con, FILOSOFI_COMMUNES.name, FILOSOFI_COMMUNES.vintage, sha):
         return StepResult(STEP_NAME, "inchangé", 0, time.perf_counter() - start)
-    communes = scope.keep(stage_filosofi(com_file.path, "COM"), "code")
-    epci = stage_filosofi(epci_file.path, "EPCI")
+    communes = scope.keep(_staged(com_file, "COM"), "code")
+    epci = _staged(epci_file, "EPCI")
     known_epci = None if scope.departements is None else set(geography.epcis(con)["code"].astype(str))
     tables = filosofi_tables(communes, epci, geography.cog_mapping(con), known_epci)
     with transaction(con):

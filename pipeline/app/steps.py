@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.geography import departement_of
+from pipeline.geography import departement_of, departements_of
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Scope:
         if self.departements is None:
             return frame
         values = frame[column].astype("string")
-        deps = values.map(lambda c: departement_of(c) if isinstance(c, str) else None) if by_code else values
+        deps = departements_of(values) if by_code else values
         return frame[deps.isin(self.departements).fillna(False).astype(bool)].reset_index(drop=True)
 
     def contains(self, code: object) -> bool:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import tarfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pipeline.errors import DataError
+from pipeline.sources import staged_cache
 
 COMMUNE_COLUMNS = [
     "vintage", "code", "nom", "type", "parent", "departement", "region", "zone",
@@ -199,6 +200,17 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
         epci=epci,
         epci_membres=epci_membres,
     )
+
+
+def staged_vintage(path: Path, vintage: int, sha256: str) -> Vintage:
+    """:func:`stage_vintage` through :mod:`pipeline.sources.staged_cache` (``sha256``: the tarball's checksum)."""
+    names = [f.name for f in fields(Vintage) if f.name != "vintage"]
+
+    def stage() -> dict[str, pd.DataFrame]:
+        parsed = stage_vintage(path, vintage)
+        return {name: getattr(parsed, name) for name in names}
+
+    return Vintage(vintage, **staged_cache.staged(f"decoupage-{vintage}", sha256, stage))
 
 
 def _zone_of(item: dict[str, Any]) -> str:

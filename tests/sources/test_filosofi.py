@@ -39,9 +39,11 @@ def communes(mirror: Path) -> pd.DataFrame:
 def cog_mapping(mirror: Path) -> pd.DataFrame:
     """The real COG history of the mirror (every decoupage-administratif vintage chained to 2026)."""
     from pipeline.sources.cog import build_mapping
-    from pipeline.sources.decoupage import stage_vintage
+    from pipeline.sources.decoupage import staged_vintage
+    from pipeline.sources.download import sha256_of
 
-    vintages = [stage_vintage(mirror / config.decoupage_file(v).mirror_path, v) for v in config.DECOUPAGE_VERSIONS]
+    paths = {v: mirror / config.decoupage_file(v).mirror_path for v in config.DECOUPAGE_VERSIONS}
+    vintages = [staged_vintage(path, v, sha256_of(path)) for v, path in paths.items()]
     return build_mapping(pd.concat([v.communes for v in vintages]), pd.concat([v.edges for v in vintages]),
                          config.CURRENT_VINTAGE)
 
