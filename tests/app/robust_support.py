@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from pipeline import config
+from pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "robustness"
@@ -122,20 +124,21 @@ def module_env(ws: Workspace, mirror: Path | None, **extra: str) -> dict[str, st
 
 
 def _interruptible() -> Callable[[], None] | None:
-    """Make SIGINT reach the children: a shell without job control starts background jobs with SIGINT
-    ignored, which the children would inherit (and Python keeps an ignored SIGINT ignored), so that the
-    interruption tests would depend on how pytest was started.
+    """Make SIGINT and SIGHUP reach the children: a shell without job control starts background jobs with
+    SIGINT ignored, ``nohup`` ignores SIGHUP, the children would inherit that (and Python keeps an ignored
+    signal ignored), so that the interruption tests would depend on how pytest was started.
 
-    Handled here, in the test process (``exec`` gives a handled signal its default back in the child);
-    from a thread that may not set handlers, in the child before ``exec`` instead.
+    Restored in the child before ``exec``, never in the test process (which ``nohup`` protects).
     """
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+    ignored = [s for s in (signal.SIGINT, signal.SIGHUP) if signal.getsignal(s) is signal.SIG_IGN]
+    if not ignored:
         return None
-    try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread
-        return lambda: signal.signal(signal.SIGINT, signal.SIG_DFL) and None
-    return None
+
+    def restore() -> None:
+        for signum in ignored:
+            signal.signal(signum, signal.SIG_DFL)
+
+    return restore
 
 
 def spawn(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
@@ -143,6 +146,13 @@ def spawn(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...
     return subprocess.Popen([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT, text=True,
                             env=module_env(ws, mirror, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=_interruptible())
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``python -m pipeline ARGS`` in-process: (exit code, stdout, stderr)."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def run_module(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),

@@ -25,7 +25,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.sources import archives
-from tests.app.robust_support import CODE_ERROR, PREVIOUS, Workspace, error_line, snapshot
+from tests.app.robust_support import CODE_ERROR, PREVIOUS, Workspace, cli, error_line, snapshot
 
 SAMPLE = "samples/PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
 MEMBER = "PS_LibreAcces_Personne_activite_202501150800.txt"
@@ -33,10 +33,6 @@ KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et
         "intactes.")
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --------------------------------------------------------------------------- item 6: FLUX= and AJOUT=

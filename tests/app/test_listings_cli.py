@@ -35,18 +35,13 @@ from pyproj import Transformer
 from shapely.geometry import box, shape
 
 from pipeline import config
-from pipeline.cli import main
-from tests.app.robust_support import ROOT, Workspace, error_line, run_module, snapshot
+from tests.app.robust_support import ROOT, Workspace, cli, error_line, run_module, snapshot
 
 DIGNE_SQUARE = (6.20, 44.05, 6.30, 44.13)  # west, south, east, north
 MARSEILLE_SQUARE = (5.37, 43.29, 5.39, 43.32)
 HOMONYM_CPTS = "CPTS Drôme Provençale - Enclave des Papes"
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -1,7 +1,8 @@
 """Issue 11, item 10: outputs stay whole (distinct folders, one run at a time, interrupted swaps undone).
 
 The diagnostics run through ``python -m pipeline`` in subprocesses where
-processes matter. ``CPTS_SWAP_PAUSE`` makes a run stop between the exchange of
+processes matter (locks, signals, permissions dropped for a root user), in
+the test's process otherwise (folder names). ``CPTS_SWAP_PAUSE`` makes a run stop between the exchange of
 its tables folder and that of its maps folder — the one moment where the two
 folders hold different runs — and announce it by creating a file: the tests
 kill it there, or start a second run of the same territory.
@@ -27,6 +28,7 @@ from tests.app.robust_support import (
     PREVIOUS,
     SLUG,
     Workspace,
+    cli,
     error_line,
     output_files,
     run_module,
@@ -69,13 +71,15 @@ def wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 300) -> N
 # --------------------------------------------------------------------------- distinct territories, distinct folders
 
 
-def test_files_whose_names_slugify_alike_get_distinct_folders(ws: Workspace, mirror: Path, tmp_path: Path) -> None:
+def test_files_whose_names_slugify_alike_get_distinct_folders(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     """« terr_a.csv » and « terr-a.csv », same communes: two territories, two folders, neither overwritten."""
     folders = {}
     for name in ("terr_a.csv", "terr-a.csv"):
         path = tmp_path / name
         path.write_text("code_insee\n04070\n04001\n", encoding="utf-8")
-        code, out, err = run_module(ws, mirror, "diagnostic", f"fichier:{path}")
+        code, out, err = cli(capsys, "diagnostic", f"fichier:{path}")
         assert (code, err) == (0, "")
         folders[name] = Path(out.split("  rapport : ")[1].split("\n")[0]).parent
     assert folders["terr_a.csv"] != folders["terr-a.csv"]
@@ -85,12 +89,14 @@ def test_files_whose_names_slugify_alike_get_distinct_folders(ws: Workspace, mir
         assert (folder / "rapport.html").is_file() and (ws.diagnostics / folder.name / "summary.json").is_file()
 
 
-def test_long_commune_lists_differing_at_the_end_get_distinct_folders(ws: Workspace, mirror: Path) -> None:
+def test_long_commune_lists_differing_at_the_end_get_distinct_folders(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = ["04001", "04004", "04006", "04007", "04008", "04009", "04012", "04013"]
     second = [*first[:-1], "04070"]
     slugs = []
     for codes in (first, second):
-        code, out, err = run_module(ws, mirror, "diagnostic", "communes:" + ",".join(codes))
+        code, out, err = cli(capsys, "diagnostic", "communes:" + ",".join(codes))
         assert (code, err) == (0, "")
         tables = next(line for line in out.splitlines() if line.startswith("  tableaux"))
         slugs.append(Path(tables.split(" : ", 1)[1]).name)

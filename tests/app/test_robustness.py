@@ -39,7 +39,6 @@ import duckdb
 import pytest
 
 from pipeline import config
-from pipeline.cli import main
 from pipeline.errors import PipelineError
 from pipeline.store import connection as store
 from tests.app.robust_support import (
@@ -49,6 +48,7 @@ from tests.app.robust_support import (
     PREVIOUS,
     SLUG,
     Workspace,
+    cli,
     error_line,
     run_module,
     snapshot,
@@ -86,11 +86,6 @@ def without_load_times(snap: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- running the CLI
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``python -m pipeline ARGS`` in-process: (exit code, stdout, stderr)."""
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def wait_for_lock(ws: Workspace, proc: subprocess.Popen[str], timeout: float = 120) -> None:

@@ -32,7 +32,6 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipeline.cli import main
 from pipeline.store.connection import verify
 from tests.app.robust_support import (
     CODE_ERROR,
@@ -40,6 +39,7 @@ from tests.app.robust_support import (
     PREVIOUS,
     ROOT,
     Workspace,
+    cli,
     database_state,
     error_line,
     module_env,
@@ -60,10 +60,6 @@ READ_COMMANDS = {
 }
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def without_load_times(state: dict[str, Any]) -> dict[str, Any]:
