@@ -15,7 +15,8 @@ ones (values, dtypes, column order): a frame Parquet cannot hold exactly is
 simply staged again next time. The cache never makes a load fail: an entry
 that cannot be written (disk full, read-only folder) or read (damaged) is
 ignored and the file staged again. Errors of the file itself are raised by
-the staging function, so they are never cached.
+the staging function, so they are never cached. Each source keeps one
+entry: a new one removes the older ones of the same source.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -38,6 +40,7 @@ from pipeline import config
 #: ``<CPTS_DATA_DIR>/processed/staged``, removed by ``make clean``.
 CACHE_DIR_ENV = "CPTS_CACHE_DIR"
 _PACKAGE = Path(__file__).resolve().parent.parent
+_KEY_LENGTH = 32
 
 
 def cache_dir() -> Path:
@@ -56,7 +59,7 @@ def code_digest() -> str:
 
 
 def _entry(name: str, sha256: str) -> Path:
-    key = hashlib.sha256(f"{name}\n{sha256}\n{code_digest()}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{name}\n{sha256}\n{code_digest()}".encode()).hexdigest()[:_KEY_LENGTH]
     return cache_dir() / f"{name}-{key}"
 
 
@@ -105,11 +108,25 @@ def _write(entry: Path, frames: dict[str, pd.DataFrame]) -> None:
             return  # Parquet does not hold these frames exactly: not cached
         os.replace(temporary, entry)  # fails when another process put the same entry first: keep theirs
         temporary = None
+        _prune(entry)
     except (OSError, ValueError, TypeError, pa.ArrowException):
         return  # the cache is an optimisation: a full disk or an odd column never fails the load
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _prune(entry: Path) -> None:
+    """Remove the other entries of the same source (an older file, or frames staged by older code).
+
+    One entry per source: the cache does not grow with every new file or version. A process still
+    reading a removed entry fails to and stages the file again.
+    """
+    name = entry.name[: -(_KEY_LENGTH + 1)]
+    pattern = re.compile(rf"{re.escape(name)}-[0-9a-f]{{{_KEY_LENGTH}}}")
+    for sibling in entry.parent.iterdir():
+        if sibling != entry and pattern.fullmatch(sibling.name):
+            shutil.rmtree(sibling, ignore_errors=True)
 
 
 def staged(name: str, sha256: str, stage: Callable[[], dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:

@@ -73,6 +73,21 @@ def test_another_file_or_another_code_is_staged_again(monkeypatch: pytest.Monkey
     assert stage.calls == 3
 
 
+def test_one_entry_per_source_is_kept(private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newer file, or newer code, replaces the source's entry; other sources' entries stay."""
+    stage = Counting({"communes": mixed_frame()})
+    staged_cache.staged("essai", "a" * 64, stage)
+    staged_cache.staged("essai-bis", "a" * 64, stage)  # another source whose name starts the same way
+    staged_cache.staged("essai", "b" * 64, stage)
+    monkeypatch.setattr(staged_cache, "code_digest", lambda: "un autre code de staging")
+    staged_cache.staged("essai", "b" * 64, stage)
+    names = sorted(p.name.rsplit("-", 1)[0] for p in private_cache.iterdir())
+    assert names == ["essai", "essai-bis"]
+    assert stage.calls == 4
+    staged_cache.staged("essai", "b" * 64, stage)
+    assert stage.calls == 4
+
+
 def test_the_code_digest_follows_the_package_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Any changed module of the package gives another digest: frames staged by older rules are never read."""
     assert Path(staged_cache.__file__).resolve().parent.parent == staged_cache._PACKAGE
