@@ -82,17 +82,13 @@ def _read(entry: Path) -> dict[str, pd.DataFrame] | None:
 
 
 def _same(frame: pd.DataFrame, back: pd.DataFrame) -> bool:
-    """Equal values, dtypes, columns and index; in object columns, the same Python types too (None stays None,
-    where ``DataFrame.equals`` would accept a NaN in its place)."""
-    if list(frame.columns) != list(back.columns) or list(frame.dtypes) != list(back.dtypes):
-        return False
-    if not (frame.index.equals(back.index) and frame.equals(back)):
-        return False
+    """Equal values, dtypes, columns and index (``DataFrame.equals``); in object columns, the same Python types
+    too (None stays None, where ``equals`` would accept a NaN in its place)."""
     objects = [c for c in frame.columns if frame[c].dtype == object]
-    return all(frame[c].map(type).equals(back[c].map(type)) for c in objects)
+    return frame.equals(back) and all(frame[c].map(type).equals(back[c].map(type)) for c in objects)
 
 
-def _write(entry: Path, frames: dict[str, pd.DataFrame]) -> None:
+def _write(name: str, entry: Path, frames: dict[str, pd.DataFrame]) -> None:
     """Write the entry in a temporary folder, check it reads back equal, then rename it into place."""
     temporary: Path | None = None
     try:
@@ -108,7 +104,7 @@ def _write(entry: Path, frames: dict[str, pd.DataFrame]) -> None:
             return  # Parquet does not hold these frames exactly: not cached
         os.replace(temporary, entry)  # fails when another process put the same entry first: keep theirs
         temporary = None
-        _prune(entry)
+        _prune(name, entry)
     except (OSError, ValueError, TypeError, pa.ArrowException):
         return  # the cache is an optimisation: a full disk or an odd column never fails the load
     finally:
@@ -116,13 +112,12 @@ def _write(entry: Path, frames: dict[str, pd.DataFrame]) -> None:
             shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _prune(entry: Path) -> None:
+def _prune(name: str, entry: Path) -> None:
     """Remove the other entries of the same source (an older file, or frames staged by older code).
 
     One entry per source: the cache does not grow with every new file or version. A process still
     reading a removed entry fails to and stages the file again.
     """
-    name = entry.name[: -(_KEY_LENGTH + 1)]
     pattern = re.compile(rf"{re.escape(name)}-[0-9a-f]{{{_KEY_LENGTH}}}")
     for sibling in entry.parent.iterdir():
         if sibling != entry and pattern.fullmatch(sibling.name):
@@ -146,5 +141,5 @@ def staged(name: str, sha256: str, stage: Callable[[], dict[str, pd.DataFrame]])
     if frames is not None:
         return frames
     frames = stage()
-    _write(entry, frames)
+    _write(name, entry, frames)
     return frames
