@@ -24,12 +24,15 @@ import pytest
 
 from pipeline import config
 from pipeline.cli import main
+from tests.app.forked import ForkedRun
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "robustness"
 PREVIOUS = "communes:04070"  # territory of the previous diagnostic kept in every workspace
 SLUG = "communes-04070"
 CODE_ERROR, CODE_BUSY = 2, 3
+#: A running ``python -m pipeline``: forked from the test process, or a new interpreter (see :func:`spawn`).
+Process = subprocess.Popen[str] | ForkedRun
 
 
 @dataclass(frozen=True)
@@ -142,10 +145,21 @@ def _interruptible() -> Callable[[], None] | None:
 
 
 def spawn(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
-          **extra: str) -> subprocess.Popen[str]:
+          setup: Callable[[], None] | None = None, **extra: str) -> Process:
+    """``python -m pipeline ARGS`` in its own process: forked from this one (see :mod:`tests.app.forked`), or a
+    new interpreter when a command ``prefix`` must ``exec`` it. ``setup`` runs in the child before the command."""
+    if not prefix:
+        return ForkedRun(args, module_env(ws, mirror, **extra), ROOT, setup)
+    restore = _interruptible()
+
+    def preexec() -> None:
+        for step in (restore, setup):
+            if step is not None:
+                step()
+
     return subprocess.Popen([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT, text=True,
                             env=module_env(ws, mirror, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=_interruptible())
+                            preexec_fn=preexec)
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -156,10 +170,12 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def run_module(ws: Workspace, mirror: Path | None, *args: str, prefix: tuple[str, ...] = (),
-               timeout: float = 300, **extra: str) -> tuple[int, str, str]:
-    """``python -m pipeline ARGS`` in a subprocess: (exit code, stdout, stderr)."""
-    proc = spawn(ws, mirror, *args, prefix=prefix, **extra)
+               setup: Callable[[], None] | None = None, timeout: float = 300,
+               **extra: str) -> tuple[int, str, str]:
+    """``python -m pipeline ARGS`` in its own process (see :func:`spawn`): (exit code, stdout, stderr)."""
+    proc = spawn(ws, mirror, *args, prefix=prefix, setup=setup, **extra)
     out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode is not None
     return proc.returncode, out, err
 
 

@@ -1,6 +1,6 @@
 """Issue 11, item 12: real data by default when online, against a local server standing for the publishers.
 
-``python -m pipeline data`` runs in a subprocess with no mirror
+``python -m pipeline data`` runs in its own process (forked, :mod:`tests.app.forked`) with no mirror
 (``CPTS_DATA_MIRROR`` unset) and the publishers' addresses pointed at a server
 started by the test (``CPTS_NPM_REGISTRY``, ``CPTS_CONTOURS_URL``,
 ``CPTS_CATALOGUE_API``). The server serves:
@@ -29,8 +29,6 @@ import hashlib
 import html
 import http.server
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +39,7 @@ import pytest
 
 from pipeline import config
 from pipeline.sources.catalogue import ANNUAIRE_DATASET, FINESS_DATASET
-from tests.app.robust_support import ROOT, Workspace, module_env
+from tests.app.robust_support import Workspace, run_module
 
 SAMPLES = "samples"
 ANNUAIRE_SAMPLE = "PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
@@ -163,11 +161,9 @@ def fresh(mirror: Path, tmp_path: Path) -> Workspace:
 
 
 def run_online(ws: Workspace, base: str, *args: str) -> tuple[int, str, str]:
-    env = module_env(ws, None, CPTS_NPM_REGISTRY=f"{base}/npm", CPTS_CONTOURS_URL=f"{base}/contours",
-                     CPTS_CATALOGUE_API=f"{base}/api/1", NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
-    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900, check=False)
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_module(ws, None, *args, timeout=900, CPTS_NPM_REGISTRY=f"{base}/npm",
+                      CPTS_CONTOURS_URL=f"{base}/contours", CPTS_CATALOGUE_API=f"{base}/api/1",
+                      NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
 
 
 def query(ws: Workspace, sql: str) -> list[tuple[Any, ...]]:

@@ -1,6 +1,7 @@
 """Issue 11, item 10: outputs stay whole (distinct folders, one run at a time, interrupted swaps undone).
 
-The diagnostics run through ``python -m pipeline`` in subprocesses where
+The diagnostics run through ``python -m pipeline`` in their own processes (forked from the
+test process, see :mod:`tests.app.forked`, or started anew with a ``setpriv`` prefix) where
 processes matter (locks, signals, permissions dropped for a root user), in
 the test's process otherwise (folder names). ``CPTS_SWAP_PAUSE`` makes a run stop between the exchange of
 its tables folder and that of its maps folder — the one moment where the two
@@ -18,7 +19,6 @@ import json
 import os
 import signal
 import stat
-import subprocess
 import time
 from pathlib import Path
 
@@ -27,6 +27,7 @@ import pytest
 from tests.app.robust_support import (
     PREVIOUS,
     SLUG,
+    Process,
     Workspace,
     cli,
     error_line,
@@ -60,7 +61,7 @@ def journals(ws: Workspace) -> list[str]:
     return sorted(p.name for p in locks.glob("*.journal")) if locks.exists() else []
 
 
-def wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 300) -> None:
+def wait_for(path: Path, proc: Process, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert proc.poll() is None, f"the run ended before its swap: {proc.communicate()}"

@@ -162,10 +162,7 @@ def _file_size_limit(limit: int) -> Callable[[], None]:
 
 def run_limited(ws: Workspace, mirror: Path, limit: int, *args: str) -> tuple[int, str, str]:
     """``python -m pipeline ARGS`` whose files may not grow past ``limit`` bytes (``ulimit -f``)."""
-    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=module_env(ws, mirror),
-                          capture_output=True, text=True, timeout=600, check=False,
-                          preexec_fn=_file_size_limit(limit))
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_module(ws, mirror, *args, setup=_file_size_limit(limit), timeout=600)
 
 
 EFBIG = "fichier trop volumineux (taille maximale permise par le système, « ulimit -f », atteinte)"
