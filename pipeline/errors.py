@@ -93,8 +93,30 @@ OS_ERRORS_FR = {
 }
 
 
+def misplaced_folder(exc: OSError) -> str | None:
+    """What stands where a folder was expected, when ``exc`` comes from that (else ``None``).
+
+    ``mkdir`` fails with EEXIST on a data or maps folder that is a file or a symbolic link to a place
+    that no longer exists (a moved or unmounted disk), and a path through a file fails with ENOTDIR:
+    the machine's layout, not a bug of the program.
+    """
+    if exc.errno == errno.ENOTDIR:
+        return OS_ERRORS_FR[errno.ENOTDIR]
+    if exc.errno != errno.EEXIST or not exc.filename:
+        return None
+    path = Path(os.fsdecode(exc.filename))
+    if path.is_symlink() and not path.exists():
+        return f"lien symbolique vers un emplacement absent ({os.readlink(path)}) à la place d'un dossier"
+    if path.exists() and not path.is_dir():
+        return "un fichier occupe la place d'un dossier"
+    return None
+
+
 def french_os_error(exc: OSError) -> str:
     """A French description of ``exc`` (its errno), falling back on the system's own text."""
+    misplaced = misplaced_folder(exc)
+    if misplaced is not None:
+        return misplaced
     if exc.errno in OS_ERRORS_FR:
         return OS_ERRORS_FR[exc.errno]
     return exc.strerror or str(exc)

@@ -22,7 +22,7 @@ import threading
 import traceback
 from collections.abc import Callable
 
-from pipeline.errors import PipelineError, french_os_error
+from pipeline.errors import PipelineError, french_os_error, misplaced_folder
 
 
 class Terminated(KeyboardInterrupt):
@@ -49,7 +49,8 @@ def _on_sigint(signum: int, frame: object) -> None:
 KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et les sorties précédentes sont "
         "intactes.")
 
-#: OS errors that are about the machine (disk, rights), not about the program: no traceback for them.
+#: OS errors that are about the machine (disk, rights), not about the program: no traceback for them (nor for
+#: a file or a dangling link where a folder is expected, see :func:`pipeline.errors.misplaced_folder`).
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 
 #: Exit code when the reader of the output went away (``… | head``): 128 + SIGPIPE, what the shell
@@ -107,7 +108,7 @@ def _report(exc: BaseException) -> int:
     if isinstance(exc, PipelineError):
         _say(f"Erreur : {exc}")
         return exc.exit_code
-    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+    if isinstance(exc, OSError) and (exc.errno in ENVIRONMENT_ERRNOS or misplaced_folder(exc) is not None):
         where = f" (fichier {exc.filename})" if exc.filename else ""
         _say(f"Erreur système : {french_os_error(exc)}{where}. {KEPT}")
         # Writers stopped mid-file by the same cause (openpyxl's sheet streams) would each print their own
