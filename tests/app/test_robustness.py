@@ -516,11 +516,16 @@ def test_commune_claimed_twice_is_an_anomaly_not_an_error(
 
 
 def test_concurrent_loads(workspace: Workspace, mirror: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A second ``make data`` fails at once with exit code 3, so does a reader; the first run completes."""
+    """A second ``make data`` fails at once with exit code 3, so does a reader; the first run completes.
+
+    The first run is stopped (SIGSTOP) once it holds the lock, and continued at the end: a forced reload from the
+    staged cache takes a few seconds, less than the second run could take to reach the lock on a busy machine.
+    """
     before = snapshot(workspace)
     first = spawn(workspace, mirror, "data", "--force", "--sans-demo")
     try:
         wait_for_lock(workspace, first)
+        first.send_signal(signal.SIGSTOP)  # alive and holding the lock, as a run in the middle of its load
         started = time.monotonic()
         code, _, err = run_module(workspace, mirror, "data", timeout=60)
         assert time.monotonic() - started < 30
@@ -534,6 +539,7 @@ def test_concurrent_loads(workspace: Workspace, mirror: Path, capsys: pytest.Cap
             "réessayez quand il sera terminé.", workspace.db))
         assert first.poll() is None
     finally:
+        first.send_signal(signal.SIGCONT)
         out, err = first.communicate(timeout=600)
     assert (first.returncode, err) == (0, "")
     assert "Terminé en" in out
