@@ -554,10 +554,12 @@ def test_interrupted_load_keeps_the_database(workspace: Workspace, mirror: Path,
     proc = spawn(workspace, mirror, "data", "--force")
     try:
         wait_for_lock(workspace, proc)
-        time.sleep(3)  # inside the load, at a step that depends on the machine (and on the staged cache)
+        time.sleep(1)  # inside the load (about 6 s), at a step that depends on the machine and the staged cache
+        proc.send_signal(signal.SIGSTOP)  # so that it cannot end before the signal, however fast the machine
         assert proc.poll() is None
-        proc.send_signal(signum)
+        proc.send_signal(signum)  # delivered when the run continues
     finally:
+        proc.send_signal(signal.SIGCONT)
         _, err = proc.communicate(timeout=120)
     assert (proc.returncode, err) == (expected_code, "Interrompu : la base reste dans son état précédent.\n")
     # A forced reload of identical files may have committed some steps before the signal: same content.
