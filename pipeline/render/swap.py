@@ -230,6 +230,13 @@ def check_writable(folder: Path) -> None:
     probe = folder
     while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
         probe = probe.parent
+    if probe.is_symlink() and not probe.exists():
+        # A moved or unmounted disk: saying « un fichier » would send the user looking for a file.
+        raise PipelineError(
+            f"Dossier de sortie impossible à créer : ce chemin est un lien symbolique vers un emplacement absent "
+            f"({os.readlink(probe)}) (attendu un dossier pour {folder})",
+            probe,
+        )
     if not probe.is_dir():
         raise PipelineError(
             "Dossier de sortie impossible à créer : ce chemin est un fichier, pas un dossier "

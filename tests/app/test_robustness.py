@@ -274,6 +274,23 @@ def test_output_path_blocked_by_a_file(shared: Workspace, tmp_path: Path, monkey
     assert blocker.read_text(encoding="utf-8") == "un fichier à la place du dossier des cartes\n"
 
 
+@pytest.mark.parametrize("inside", [False, True])
+def test_output_folder_on_a_missing_disk(shared: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str], inside: bool) -> None:
+    # CPTS_MAPS_DIR (or a folder above it) left as a link to a disk that is not mounted: not « un fichier ».
+    link = tmp_path / "cartes"
+    link.symlink_to(tmp_path / "disque-demonte" / "cartes")
+    maps = link / "projet" if inside else link
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(maps))
+    before = snapshot(shared)
+    code, _, err = cli(capsys, "diagnostic", PREVIOUS)
+    assert (code, err) == (CODE_ERROR, error_line(
+        "Dossier de sortie impossible à créer : ce chemin est un lien symbolique vers un emplacement absent "
+        f"({tmp_path / 'disque-demonte' / 'cartes'}) (attendu un dossier pour {maps})", link))
+    assert snapshot(shared) == before
+    assert link.is_symlink() and not link.exists()
+
+
 @pytest.mark.parametrize("which", ["maps", "diagnostics"])
 def test_read_only_output_folder(workspace: Workspace, mirror: Path, which: str) -> None:
     folder = workspace.maps if which == "maps" else workspace.diagnostics
