@@ -55,9 +55,16 @@ def npm_registry() -> str:
     return _setting(NPM_REGISTRY_ENV) or NPM_REGISTRY
 
 
+def _folder(name: str, default: Path) -> Path:
+    """The folder an environment variable names; unset or empty (``CPTS_MAPS_DIR=``) is the default, never the
+    current folder, where the outputs would land unnoticed; ``~`` is the user's home folder."""
+    value = os.environ.get(name, "")
+    return Path(value).expanduser() if value.strip() else default
+
+
 def data_dir() -> Path:
-    """Root of ``raw/`` and ``processed/`` (overridable for tests)."""
-    return Path(os.environ.get(DATA_DIR_ENV, ROOT / "data"))
+    """Root of ``raw/`` and ``processed/`` (``CPTS_DATA_DIR``, default ``data/`` of the project)."""
+    return _folder(DATA_DIR_ENV, ROOT / "data")
 
 
 def raw_dir() -> Path:
@@ -73,7 +80,8 @@ def db_path() -> Path:
 
 
 def maps_dir() -> Path:
-    return Path(os.environ.get(MAPS_DIR_ENV, ROOT / "maps"))
+    """Root of the maps and reports (``CPTS_MAPS_DIR``, default ``maps/`` of the project)."""
+    return _folder(MAPS_DIR_ENV, ROOT / "maps")
 
 
 def mirror_dir() -> Path | None:
@@ -101,17 +109,19 @@ CURRENT_VINTAGE = max(DECOUPAGE_VERSIONS)
 # packages do not carry the populations "in force" on 1 January of their COG
 # year but the latest ones published when they were built: each package's
 # README links the INSEE publication (statistiques/3677855: populations légales
-# 2016; 6011070: 2019; 6683035: 2020; 8290591: 2021; 8680726: 2022). A legal
-# population of year N comes into force on 1 January N+3. Mayotte's figure is
-# its 2017 census in every package that has it (absent from 0.7.0).
+# 2016; 6011070: 2019; 6683035: 2020; 7739582, 2021, is in no package;
+# 8290591: 2022; 8680726: populations de référence 2023). A legal population
+# of year N comes into force on 1 January N+3. Mayotte's figure is its 2017
+# census in every package that has it (absent from 0.7.0).
+#: Checked against the packages' READMEs by tests/sources/test_population_years.py.
 POPULATION_YEAR: dict[int, int] = {
     2019: 2016,
     2021: 2019,
     2022: 2020,
     2023: 2020,
-    2024: 2021,
-    2025: 2022,
-    2026: 2022,
+    2024: 2022,
+    2025: 2023,
+    2026: 2023,
 }
 
 NPM_REGISTRY = "https://registry.npmjs.org"

@@ -53,7 +53,7 @@ class PopulationSection:
     #: Year of each unit's legal population: ``unit_code, annee_population`` (Mayotte: its 2017 census in
     #: every package, the others the package's year).
     legal_years: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: French label of the legal-population years (« population légale 2022, 2017 pour Mayotte »).
+    #: French label of the legal-population years (« population légale 2023, 2017 pour Mayotte »).
     years_label: str = ""
     #: Units left out of the evolution (no census since the first year: Mayotte); all of them: no evolution.
     evolution_excluded: list[str] = field(default_factory=list)

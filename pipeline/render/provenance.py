@@ -56,7 +56,7 @@ def finess_line(d: Diagnostic) -> str:
 
 
 def population_line(d: Diagnostic) -> str:
-    """« Insee, populations légales 2022 (géographie au 1er janvier 2026), via Etalab »."""
+    """« Insee, populations légales 2023 (géographie au 1er janvier 2026), via Etalab »."""
     return (f"Insee, populations légales {d.population.year} (géographie communale au 1er janvier "
             f"{d.population.cog}), découpage administratif Etalab")
 

@@ -20,15 +20,21 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import normalise_insee_code, normalise_name
+from pipeline.geography import arrondissements_of, city_of_arrondissement, normalise_insee_code, normalise_name
 from pipeline.model import UNIT_COLUMNS, Territory
 from pipeline.store.queries import geography, listings
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+#: Internal column of the physical line numbers of a territory CSV (never a user's column name).
+_LINE = "\x00ligne"
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
 CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom")
 
@@ -126,6 +132,18 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     if duplicated.any():
         notes.append("codes en double ignorés : " + ", ".join(sorted(set(frame.loc[duplicated, "unit_code"]))))
         frame = frame[~duplicated]
+    # A city given with some of its arrondissements: they are inside it, and counting them again would add
+    # their population twice (Marseille and its 1er: 886 040 + 37 599).
+    cities = {str(c) for c in frame["unit_code"] if arrondissements_of(str(c))}
+    inside = frame["unit_code"].map(lambda c: city_of_arrondissement(str(c)) in cities)
+    if inside.any():
+        for city in sorted(cities):
+            within = sorted(c for c in frame.loc[inside, "unit_code"] if city_of_arrondissement(str(c)) == city)
+            if within:
+                notes.append(f"arrondissements déjà compris dans la commune {city} "
+                             f"({frame.loc[frame['unit_code'] == city, 'nom'].iloc[0]}), ignorés : "
+                             + ", ".join(within))
+        frame = frame[~inside]
     return frame[UNIT_COLUMNS].reset_index(drop=True), notes
 
 
@@ -173,6 +191,11 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
         if found is None:
             names = geography.departements(con) if kind == "departement" else geography.regions(con)
+            # Its exact name (accents, case and hyphens aside), as the suggestion below would print it.
+            same = names[names["nom"].map(normalise_name) == normalise_name(value)]
+            if len(same) == 1:
+                code, found = str(same["code"].iloc[0]), str(same["nom"].iloc[0])
+        if found is None:
             word = "Département inconnu" if kind == "departement" else "Région inconnue"
             raise TerritoryError(f"{word} : {value}" + _suggest(value, names["nom"], names["code"]))
         units = geography.communes_where(con, kind, code)
@@ -182,11 +205,11 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         # The listing is named only where two listings hold the same CPTS name.
         label = f"{cpts} (liste {listing})" if shared_name else cpts
     else:
-        units, notes = _resolve_file(con, Path(value), spec)
+        units, notes = _resolve_file(con, Path(value).expanduser(), spec)
         label = f"Territoire du fichier {Path(value).name}"
     if units.empty:
         if kind == "fichier":
-            raise TerritoryError("Territoire vide : le fichier ne contient aucune commune", Path(value))
+            raise TerritoryError("Territoire vide : le fichier ne contient aucune commune", Path(value).expanduser())
         raise TerritoryError(f"Territoire vide : « {spec} » ne contient aucune commune")
     _reject_com_only(con, units, spec)
     units = units.reset_index(drop=True)
@@ -261,14 +284,24 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
         return _resolve_geojson(con, path, spec)
     from pipeline.sources.files import read_csv_checked
 
-    frame = read_csv_checked(path, required=[])
-    lowered = {c.lower(): c for c in frame.columns}
+    frame = read_csv_checked(path, required=[], line_column=_LINE)
+    lowered = {c.lower(): c for c in frame.columns if c != _LINE}
     column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
     if column is None:
         raise TerritoryError(
             "Colonne de codes absente : attendu l'une de " + ", ".join(CODE_COLUMNS)
-            + f" (colonnes lues : {', '.join(frame.columns)})", path, 1)
-    codes = frame[column].dropna().astype(str).tolist()
+            + f" (colonnes lues : {', '.join(c for c in frame.columns if c != _LINE)})", path, 1)
+    code_text = frame[column].fillna("").astype(str).str.strip()
+    others = frame.drop(columns=[column, _LINE]).fillna("").astype(str).apply(lambda c: c.str.strip())
+    # A row that names something but has no code would silently leave a commune out of the territory.
+    missing = (code_text == "") & (others != "").any(axis=1)
+    if missing.any():
+        lines = [int(n) for n in frame.loc[missing, _LINE]]
+        listed = "" if len(lines) == 1 else (" (lignes " + ", ".join(str(n) for n in lines[:10])
+                                             + (" …" if len(lines) > 10 else "") + ")")
+        raise TerritoryError(f"Code INSEE vide dans la colonne « {column} »{listed} : la ligne serait ignorée et "
+                             "sa commune absente du territoire", path, lines[0])
+    codes = code_text[code_text != ""].tolist()
     if not codes:
         raise TerritoryError(
             f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
@@ -280,8 +313,6 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
 
 
 def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
-    import geopandas as gpd
-
     from pipeline.errors import DataError
     from pipeline.sources.cpts_listing.model import raise_collected
     from pipeline.sources.cpts_listing.perimeters import read_features, reject_anomalies
@@ -293,10 +324,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     lowered = {c.lower(): c for c in frame.columns}
     column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
     if column is not None:
-        try:
-            return resolve_codes(con, frame[column].dropna().astype(str).tolist(), "codes du fichier")
-        except TerritoryError as exc:
-            raise TerritoryError(exc.message, path) from exc
+        return _resolve_geojson_codes(con, frame, column, path)
     try:
         raise_collected([(None, msg) for _, msg in errors], "Périmètre invalide :", path)
         reject_anomalies(frame, path)
@@ -304,11 +332,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
         raise TerritoryError(exc.message, path) from exc
     if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
-    located = geography.commune_points(con)
-    points = gpd.GeoDataFrame(located[["code"]], geometry=gpd.points_from_xy(located["lon"], located["lat"]),
-                              crs=4326)
-    inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
-    codes = sorted(inside["code"].unique())
+    codes = _codes_inside(con, frame)
     if not codes:
         west, south, east, north = frame.total_bounds
         raise TerritoryError(
@@ -320,3 +344,45 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     notes = [*file_notes, f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
     return units, notes + more
+
+
+def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
+    """Codes of the communes whose representative point lies inside the features' geometries."""
+    import geopandas as gpd
+
+    located = geography.commune_points(con)
+    points = gpd.GeoDataFrame(located[["code"]], geometry=gpd.points_from_xy(located["lon"], located["lat"]),
+                              crs=4326)
+    inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
+    return sorted(inside["code"].unique())
+
+
+def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, column: str,
+                           path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """A GeoJSON with a code column: its codes, checked against its contours when it has any.
+
+    A perimeter dissolved in QGIS keeps the ``code`` of one of its communes: read by its code it would be one
+    commune. Contours covering communes that no code names make the file ambiguous: refused, naming both.
+    """
+    text = frame[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+    empty = [i for i, value in enumerate(text) if not value]
+    if empty:
+        shown = ", ".join(f"n° {i}" for i in empty[:10]) + (" …" if len(empty) > 10 else "")
+        raise TerritoryError(f"Code vide dans la propriété « {column} » (entité {shown}) : l'entité serait ignorée "
+                             "et sa commune absente du territoire", path)
+    try:
+        units, notes = resolve_codes(con, text.tolist(), "codes du fichier")
+    except TerritoryError as exc:
+        raise TerritoryError(exc.message, path) from exc
+    shapes = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if "geometry" in frame else frame.iloc[0:0]
+    if len(shapes):
+        named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
+        extra = [c for c in _codes_inside(con, shapes)
+                 if c not in named and (city_of_arrondissement(c) or "") not in named]
+        if extra:
+            shown = ", ".join(extra[:10]) + (" …" if len(extra) > 10 else "")
+            raise TerritoryError(
+                f"Les codes de la propriété « {column} » ({len(units)} unité(s)) ne décrivent pas les contours du "
+                f"fichier, qui couvrent aussi {len(extra)} autre(s) commune(s) : {shown}. Retirez la propriété "
+                f"« {column} » pour lire le territoire d'après ses contours, ou corrigez les codes", path)
+    return units, notes

@@ -218,13 +218,13 @@ def test_summary_known_answers(runs: dict[str, Any], key: str) -> None:
     population = population_2026(codes)
     assert s["communes"] == len(codes)
     assert s["population"] == population
-    # The 6.0.0 package (COG 2026) carries the INSEE legal populations 2022, the 0.7.0 package (COG 2019)
-    # those of 2016 (each package's README links the INSEE publication).
-    assert s["population_vintage"] == 2022
+    # The 6.0.0 package (COG 2026) carries the INSEE legal populations 2023, the 0.7.0 package (COG 2019)
+    # those of 2016 (each package's README links the INSEE publication: tests/sources/test_population_years).
+    assert s["population_vintage"] == 2023
     assert s["cog_vintage"] == 2026
-    assert s["population_by_vintage"]["2022"] == population
+    assert s["population_by_vintage"]["2023"] == population
     assert s["population_by_vintage"]["2016"] == population_2019_current_geo(codes)
-    assert list(s["population_by_vintage"]) == ["2016", "2019", "2020", "2021", "2022"]
+    assert list(s["population_by_vintage"]) == ["2016", "2019", "2020", "2022", "2023"]
     assert s["taille"] == taille(population)
     assert s["demo_data"] is True
     assert set(s["supply"]) >= {"Médecins généralistes", "Infirmiers", "Pharmaciens", "Masseurs-kinésithérapeutes",
@@ -286,7 +286,7 @@ def test_communes_csv(runs: dict[str, Any], key: str) -> None:
     current = current_communes()
     for row in frame.itertuples():
         assert row.codes_postaux.split(",") == current[row.code_insee]["codesPostaux"]
-        assert int(row.population_2022) == int(current[row.code_insee]["population"])
+        assert int(row.population_2023) == int(current[row.code_insee]["population"])
     if key == "drome":  # the ARS zoning covers PACA only
         assert set(frame["particularites_qpv_zip_zac"]) == {"non renseigné"}
 

@@ -165,15 +165,15 @@ def test_mixed_territory_evolution_leaves_mayotte_out(runs: dict[str, Any]) -> N
     s = runs["mixte"]["summary"]
     assert s["population_annees"] == {
         "2017": {"unites": 1, "population": raw.populations("6.0.0")["97611"]},
-        "2022": {"unites": 1, "population": raw.populations("6.0.0")["04070"]},
+        "2023": {"unites": 1, "population": raw.populations("6.0.0")["04070"]},
     }
-    assert s["population_libelle_annees"] == "population légale 2022, 2017 pour Mayotte"
+    assert s["population_libelle_annees"] == "population légale 2023, 2017 pour Mayotte"
     assert s["evolution_population"] == {"disponible": True, "unites_exclues": ["97611"]}
-    # The evolution is Digne-les-Bains' own: legal populations 2016 (package 0.7.0) and 2022 (6.0.0).
+    # The evolution is Digne-les-Bains' own: legal populations 2016 (package 0.7.0) and 2023 (6.0.0).
     years = s["population_by_vintage"]
     assert years["2016"] == raw.populations("0.7.0")["04070"]
-    assert years["2022"] == raw.populations("6.0.0")["04070"]
-    assert "population légale 2022, 2017 pour Mayotte" in runs["mixte"]["report"]
+    assert years["2023"] == raw.populations("6.0.0")["04070"]
+    assert "population légale 2023, 2017 pour Mayotte" in runs["mixte"]["report"]
     assert "ne porte pas sur les 1 unité(s) de Mayotte" in runs["mixte"]["report"]
 
 
@@ -282,7 +282,8 @@ def test_income_of_arrondissements_and_references(runs: dict[str, Any]) -> None:
 def test_income_is_not_available_in_mayotte(runs: dict[str, Any]) -> None:
     income = runs["mayotte"]["summary"]["revenus"]
     assert all(income["territoire"][k]["valeur"] is None for k in income["territoire"])
-    assert {u["statut"] for u in income["unites"]} == {"hors du champ de Filosofi (Mayotte)"}
+    assert {u["statut"] for u in income["unites"]} == {
+        "hors du champ de Filosofi (aucune commune du département dans le fichier)"}
     assert "Revenu médian : non disponible" in runs["mayotte"]["report"]
 
 
@@ -457,7 +458,7 @@ def test_profile_tables_in_the_workbook_and_csv(runs: dict[str, Any]) -> None:
     apl = {r["code"]: r for r in raw.apl_rows(2023, verdon_codes())}
     for row in profile.itertuples():
         assert row.apl_moins_65_2023 == pytest.approx(apl[row.code_insee]["apl_moins_65"], abs=1e-6)
-        assert row.annee_population == 2022
+        assert row.annee_population == 2023
 
 
 def test_per_unit_figures_are_map_layers(runs: dict[str, Any]) -> None:

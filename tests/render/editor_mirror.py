@@ -128,8 +128,9 @@ def paca_editor_data(mirror: Path, initial_cpts: str = "CPTS du Pays d'Arles") -
         title="Éditeur de périmètre de CPTS — Provence-Alpes-Côte d'Azur",
         zone="Région Provence-Alpes-Côte d'Azur (93)",
         generated=date(2026, 3, 2),
-        sources="COG 2026 et populations légales 2022 (INSEE, decoupage-administratif 6.0.0) ; contours IGN 2018 "
-                "et arrondissements 2023 ; liste régionale des CPTS PACA ; bassins de vie 2022 (INSEE)",
+        sources=f"COG 2026 et populations légales {config.POPULATION_YEAR[2026]} (INSEE, decoupage-administratif "
+                "6.0.0) ; contours IGN 2018 et arrondissements 2023 ; liste régionale des CPTS PACA ; bassins de vie "
+                "2022 (INSEE)",
         demo=True,
         od_label="recours fictifs (modèle de décroissance avec la distance écrit pour l'essai)",
         notes=["Flux origine-destination fictifs : page d'essai de taille réelle."],

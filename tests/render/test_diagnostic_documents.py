@@ -47,7 +47,7 @@ DIAGNOSTIC_PARTS = ["Description du territoire du projet", "Caractéristique de 
                     "Identification et analyse de l’offre de soin du territoire"]
 #: CSV files of the diagnostic and their machine column names, stable from one version to the next.
 STABLE_HEADERS = {
-    "communes.csv": ["code_insee", "commune", "type", "commune_de_rattachement", "codes_postaux", "population_2022",
+    "communes.csv": ["code_insee", "commune", "type", "commune_de_rattachement", "codes_postaux", "population_2023",
                      "surface_km2", "densite_hab_km2", "particularites_qpv_zip_zac", "epci", "epci_nom",
                      "bassin_de_vie_2022", "bassin_de_vie_2022_nom", "apl_mg_2022", "apl_mg_2023"],
     "offre.csv": ["groupe", "praticiens", "praticiens_etp", "dont_liberaux", "unite", "source", "densite_10000",
@@ -235,7 +235,7 @@ def test_workbook_readme_names_sources_and_years(run: Run) -> None:
     assert "Données fictives de démonstration" in text
     assert "Annuaire Santé (RPPS/ADELI), extraction du 01/01/2026" in text
     assert "FINESS, extraction du 01/01/2026" in text
-    assert "Insee, populations légales 2022" in text
+    assert "Insee, populations légales 2023" in text
     assert "DREES, accessibilité potentielle localisée (APL) aux médecins généralistes 2022-2023" in text
     assert "communes.csv : code_insee" in text  # the correspondence with the CSV machine names
 

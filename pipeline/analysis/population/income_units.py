@@ -2,7 +2,7 @@
 
 A unit has zero, one or several rows of the Filosofi 2019 commune file:
 none when the commune is too small to appear in it or outside its field
-(Mayotte), several when communes of 2021 merged since. A single row gives the
+(Guadeloupe, Guyane and Mayotte have no row), several when communes of 2021 merged since. A single row gives the
 published figures (the deciles and shares are « non diffusés » under
 statistical secrecy); several rows give no exact median — a median of merged
 communes is not the combination of their medians — only the persons-weighted
@@ -27,11 +27,11 @@ STATUS = {
     "secret": "secret statistique : médiane seule",
     "fusion": "communes fusionnées depuis le fichier : médiane approchée (moyenne pondérée des médianes)",
     "absent": "absent du fichier (commune trop petite)",
-    "hors_champ": "hors du champ de Filosofi (Mayotte)",
+    "hors_champ": "hors du champ de Filosofi (aucune commune du département dans le fichier)",
 }
 
 UNIT_INCOME_COLUMNS = ["unit_code", "codes_source", "personnes", *INDICATORS, "mediane_approchee", "secret", "fusion",
-                       "statut"]
+                       "hors_champ", "statut"]
 
 
 def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[str] | None = None) -> pd.DataFrame:
@@ -46,7 +46,8 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[st
     unit_codes
         The territory's units, in display order.
     outside_field
-        Units outside the file's field (Mayotte): status « hors du champ »
+        Units outside the file's field (départements without any row: Guadeloupe, Guyane, Mayotte): status
+        « hors du champ »
         rather than « absent du fichier ».
 
     Returns
@@ -76,8 +77,9 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[st
             if len(own) > 1 and complete else math.nan
         record["secret"] = secret
         record["fusion"] = len(own) > 1
+        record["hors_champ"] = own.empty and str(code) in (outside_field or set())
         if own.empty:
-            record["statut"] = STATUS["hors_champ" if str(code) in (outside_field or set()) else "absent"]
+            record["statut"] = STATUS["hors_champ" if record["hors_champ"] else "absent"]
         elif len(own) > 1:
             record["statut"] = STATUS["fusion"]
         elif secret:

@@ -35,7 +35,7 @@ def legal_years(units: pd.DataFrame, package_year: int) -> pd.DataFrame:
     units
         ``unit_code`` and ``departement``.
     package_year
-        Year of the legal populations of the current package (2022 for the 2026 one).
+        Year of the legal populations of the current package (2023 for the 2026 one).
 
     Returns
     -------
@@ -49,7 +49,7 @@ def legal_years(units: pd.DataFrame, package_year: int) -> pd.DataFrame:
 def years_label(departements: Iterable[object], package_year: int) -> str:
     """French label of the legal-population years of a set of départements.
 
-    « population légale 2022 », « population légale 2022, 2017 pour Mayotte »,
+    « population légale 2023 », « population légale 2023, 2017 pour Mayotte »,
     or « population légale 2017 (Mayotte) » when every département is frozen.
     """
     codes = sorted({str(d) for d in departements})

@@ -48,10 +48,8 @@ ZONES_INCOME_METHOD = (
     "départementale, régionale ni nationale) : moyenne des valeurs communales pondérée par le nombre de "
     "personnes des ménages"
 )
-#: Départements outside the field of Filosofi 2019 (« France métropolitaine et DOM hors Mayotte »).
-FILOSOFI_EXCLUDED = ("976",)
-FILOSOFI_FIELD = ("Filosofi couvre la France métropolitaine et les DROM hors Mayotte ; les plus petites communes "
-                  "sont absentes du fichier et, dans les petites communes, seule la médiane est diffusée")
+#: Where the national reference of the income table comes from: the file's field, not the whole of France.
+FRANCE_INCOME_LABEL = "France (champ de Filosofi : métropole, Martinique, La Réunion)"
 RURAL_NOTE = (
     "Hors unité urbaine : commune rurale au sens de l'INSEE avant 2020 (définition remplacée en 2020 par la "
     "grille communale de densité, que ces données ne permettent pas de reproduire)."
@@ -182,12 +180,16 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
         code, row = exact
         result = replace(epci_income(row, territory, code), method="commune", epci=None,
                          label=f"valeur exacte de la commune {code} (Filosofi)")
-    outside = set(units.loc[units["departement"].astype(str).isin(FILOSOFI_EXCLUDED), "unit_code"].astype(str))
+    # The field is read from the file: the INSEE commune file has no row at all for Guadeloupe, Guyane and
+    # Mayotte, whose communes are outside it, not « too small ».
+    covered = queries.filosofi_departements(con)
+    outside = set(units.loc[~units["departement"].astype(str).isin(covered), "unit_code"].astype(str))
     per_unit = unit_income(rows, codes, outside_field=outside)
     references_of_zones = income_references(con) if references is None else references()
     out = []
     for zone in zones.itertuples():
-        record: dict[str, object] = {"libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code}
+        label = FRANCE_INCOME_LABEL if zone.niveau == "france" else zone.libelle
+        record: dict[str, object] = {"libelle": label, "niveau": zone.niveau, "code": zone.code}
         if zone.niveau == "territoire":
             record.update({key: figure.value for key, figure in result.figures.items()})
             record["methode"] = result.label

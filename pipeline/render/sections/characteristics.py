@@ -12,7 +12,7 @@ from pipeline.render.sections.display import NOT_AVAILABLE, bounded, cell, shown
 
 INCOME_LABELS = {
     "mediane": "Revenu médian (€/UC)", "d1": "1er décile (€/UC)", "d9": "9e décile (€/UC)",
-    "part_minima_sociaux": "Part des minima sociaux (%)",
+    "part_minima_sociaux": "Part des minima sociaux dans le revenu disponible (%)",
 }
 AAV_NOTE = (
     "Taille de l'aire : classes de l'INSEE, calculées ici sur la population légale des communes de l'aire (l'INSEE "
@@ -75,7 +75,7 @@ def _unit_income_table(d: Diagnostic) -> pd.DataFrame:
 def _median_sentence(median: pd.Series) -> str:
     if median["valeur"] != median["valeur"]:
         return ("Revenu médian : non disponible (aucune unité du territoire n'a de valeur dans Filosofi 2019, qui "
-                "ne couvre pas Mayotte et omet les plus petites communes).")
+                "ne couvre ni la Guadeloupe, ni la Guyane, ni Mayotte, et omet les plus petites communes).")
     missing = int(median["n_non_diffusees"])
     return (f"Revenu médian : {cell(median['valeur'], 0, unit='€')} par UC et par an"
             + (f" ({missing} unité(s) sans valeur publiée sur {int(median['n_communes'])})" if missing else "") + ".")
@@ -103,13 +103,23 @@ def income_part(d: Diagnostic) -> dict[str, Any]:
         "communale). " + intro,
         _median_sentence(median),
     ]
+    # Units of a département without any row in the file are outside its field, not under statistical secrecy.
+    outside = i.per_unit["hors_champ"].to_numpy(dtype=bool)
+    outside_population = int(d.units.set_index("unit_code")["population"].reindex(
+        i.per_unit.loc[outside, "unit_code"]).fillna(0).sum())
+    if outside.any():
+        paragraphs.append(
+            f"{int(outside.sum())} unité(s) sur {len(outside)}, soit {cell(outside_population)} habitants, hors du "
+            "champ de Filosofi (aucune commune de leur département dans le fichier : Guadeloupe, Guyane, Mayotte) : "
+            "les chiffres du territoire portent sur les autres unités.")
     secret = figures.loc["d1"]
-    if secret["n_non_diffusees"] and secret["valeur"] == secret["valeur"]:
+    hidden = int(secret["n_non_diffusees"]) - int(outside.sum())
+    if hidden > 0 and secret["valeur"] == secret["valeur"]:
         paragraphs.append(
             f"Déciles et part des minima sociaux : « non diffusés » par l'INSEE (secret statistique) pour "
-            f"{int(secret['n_non_diffusees'])} unité(s) sur {int(secret['n_communes'])}, soit "
-            f"{cell(secret['population_non_diffusee'])} habitants ; les valeurs données portent sur les autres. "
-            "Une valeur non diffusée n'est jamais comptée comme 0.")
+            f"{hidden} unité(s) sur {int(secret['n_communes'])}, soit "
+            f"{cell(secret['population_non_diffusee'] - outside_population)} habitants ; les valeurs données "
+            "portent sur les autres. Une valeur non diffusée n'est jamais comptée comme 0.")
     zones = i.zones[["libelle", *INCOME_LABELS]]
     zone_table = shown(zones, INCOME_DECIMALS, labels={"libelle": "Zone", **INCOME_LABELS})
     per_unit = _unit_income_table(d)
@@ -117,7 +127,8 @@ def income_part(d: Diagnostic) -> dict[str, Any]:
         {"title": "Revenus : territoire et références", "data": zone_table,
          "note": f"Territoire : {i.label}. Département, région, France : {i.zones_method}."},
         bounded({"title": "Revenus par commune", "data": per_unit,
-                 "note": "Filosofi couvre la France métropolitaine et les DROM hors Mayotte ; les plus petites "
+                 "note": "Filosofi couvre la France métropolitaine, la Martinique et La Réunion (aucune ligne "
+                         "pour la Guadeloupe, la Guyane et Mayotte) ; les plus petites "
                          "communes sont absentes du fichier ; dans les petites communes seule la médiane est "
                          "diffusée. Géographie du fichier : communes de 2021 rattachées aux communes actuelles."},
                 i.per_unit["mediane"].fillna(i.per_unit["mediane_approchee"]), "au revenu médian le plus bas")]}

@@ -19,6 +19,7 @@ from pipeline.sources.cpts_listing.perimeters import read_features
 from pipeline.sources.files import decode_text, sniff_delimiter
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EXCEL_SEP = re.compile(r"^sep=(.)$", re.IGNORECASE)
 #: Listing separators: the three a spreadsheet writes.
 LISTING_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 
@@ -87,8 +88,13 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         Listing every structural problem: missing columns, wrong number of
         fields, empty name or code, unknown status, invalid date.
     """
-    first = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first, LISTING_DELIMITERS)
+    first, _, rest = text.partition("\n")
+    offset = 0
+    excel = _EXCEL_SEP.match(first.lstrip("\ufeff").strip())
+    if excel:  # Excel's « sep=; » line names the separator: honoured and skipped, as for every other user CSV
+        text, offset = rest, 1
+        first = text.split("\n", 1)[0]
+    delimiter = excel.group(1) if excel else sniff_delimiter(first, LISTING_DELIMITERS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -102,14 +108,14 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
             + ", ".join(f"« {c} »" for c in missing)
             + f" (colonnes lues : {', '.join(columns)} ; séparateur « {delimiter} »)",
             path,
-            1,
+            1 + offset,
         )
     index = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in columns}
     errors: list[tuple[int | None, str]] = []
     rows = []
     line = reader.line_num
     for record in reader:
-        line_start = line + 1
+        line_start = line + 1 + offset
         line = reader.line_num
         if not any(v.strip() for v in record):
             continue
@@ -165,7 +171,10 @@ def parse_listing_geojson(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]
     frame, notes, geometry_errors = read_features(path)
     errors: list[tuple[int, int, str]] = [(i, 1, msg) for i, msg in geometry_errors]
     rows = []
-    for record in frame.drop(columns="geometry").to_dict("records"):
+    for found in frame.drop(columns="geometry").to_dict("records"):
+        # Property names as in a CSV header: « CPTS » or « Statut » from a QGIS layer are the same columns.
+        record = {str(k).strip().lower(): v for k, v in found.items() if str(k).strip().lower() not in found}
+        record.update(found)
         i = int(record["feature"])
         cpts = _text(record.get("cpts"))
         field_errors, statut, day = check_fields(cpts, _text(record.get("statut")), _text(record.get("date")),

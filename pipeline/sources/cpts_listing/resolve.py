@@ -32,9 +32,13 @@ def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) 
                     names[0],
                     None,
                     None,
-                    f"l'identifiant « {cid} » porte plusieurs noms : " + ", ".join(f"« {n} »" for n in names),
+                    f"l'identifiant « {cid} » porte plusieurs noms : " + ", ".join(f"« {n} »" for n in names)
+                    + " ; ces CPTS restent distinctes",
                 )
             )
+            # Kept apart: merged under one id, the second CPTS would lose the units the first also claims.
+            shared = frame["cpts_id"] == cid
+            frame.loc[shared, "cpts_id"] = cid + " · " + frame.loc[shared, "cpts"]
     by_name = frame.groupby("cpts")["cpts_id"].unique()
     for name, ids in by_name.items():
         if len(ids) > 1:
@@ -198,7 +202,7 @@ def duplicate_issues(members: pd.DataFrame, listing: str) -> tuple[pd.DataFrame,
                 row.cpts,
                 row.code_source,
                 row.line,
-                f"unité {row.unit_code} déjà revendiquée par « {row.cpts} » ligne {first['line']} "
+                f"unité {row.unit_code} déjà revendiquée par « {first['cpts']} » ligne {first['line']} "
                 f"(code {first['code_source']})",
             )
         )

@@ -26,6 +26,15 @@ def filosofi_loaded(con: duckdb.DuckDBPyConnection) -> bool:
     return has_rows(con, "filosofi_communes")
 
 
+def filosofi_departements(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Départements with at least one row in the loaded Filosofi commune file (its field: the INSEE file has
+    no row for Guadeloupe, Guyane and Mayotte)."""
+    rows = con.execute(
+        "SELECT DISTINCT CASE WHEN commune LIKE '97%' THEN left(commune, 3) ELSE left(commune, 2) END "
+        "FROM filosofi_communes").fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def filosofi_of_units(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
     """Filosofi rows of the given units (a merged commune has several rows), columns of ``filosofi_communes``.
 

@@ -15,8 +15,20 @@ if TYPE_CHECKING:  # annotations only (read_geo builds the frame)
 
 
 def members(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every member unit of every loaded listing (columns of ``cpts_membres``)."""
-    return con.execute("SELECT * FROM cpts_membres ORDER BY listing, cpts, unit_code").df()
+    """Every member unit of every loaded listing (columns of ``cpts_membres``).
+
+    ``cpts_id`` identifies a CPTS across listings (one present in two listings counts once), but only where
+    it names one CPTS: ARS spreadsheets number their rows 1, 2, 3…, and two listings' « 1 » are two CPTS.
+    An id carried by several names (case, accents and spaces aside) becomes « id · name ».
+    """
+    return con.execute(
+        """
+        SELECT * REPLACE (
+            CASE WHEN count(DISTINCT lower(strip_accents(trim(cpts)))) OVER (PARTITION BY cpts_id) > 1
+                 THEN cpts_id || ' · ' || cpts ELSE cpts_id END AS cpts_id)
+        FROM cpts_membres ORDER BY listing, cpts, unit_code
+        """
+    ).df()
 
 
 def cpts_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

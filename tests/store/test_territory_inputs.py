@@ -1,0 +1,104 @@
+"""Territory inputs a user really gives: a city with its arrondissements, rows without a code, a dissolved
+perimeter that kept a commune's code, a path starting with ``~`` (fixture database: 04, 13, 33, 75, 976)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pytest
+import shapely
+
+from pipeline.errors import TerritoryError
+from pipeline.store.territory import resolve_territory
+from tests.app import profile_raw as raw
+
+CONTOURS_04 = "contours-communes-2018/communes-04-alpes-de-haute-provence.geojson"
+
+
+@pytest.mark.parametrize(("spec", "city", "inside"), [
+    ("communes:13055,13201,13202", "13055", ["13201", "13202"]),
+    ("communes:75101,75056", "75056", ["75101"]),  # the arrondissement first: the city still covers it
+])
+def test_city_given_with_its_arrondissements_counts_them_once(db: duckdb.DuckDBPyConnection, spec: str,
+                                                              city: str, inside: list[str]) -> None:
+    t = resolve_territory(db, spec)
+    # The arrondissements are part of the city: its legal population alone (package 6.0.0), not added twice.
+    assert list(t.units["unit_code"]) == [city]
+    assert t.population == raw.populations("6.0.0")[city]
+    assert any(f"commune {city}" in n and ", ".join(inside) in n for n in t.notes)
+
+
+def test_city_and_arrondissement_in_a_file(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    csv.write_text("code_insee;nom\n13055;Marseille\n13201;Marseille 1er\n04070;Digne\n", encoding="utf-8")
+    t = resolve_territory(db, f"fichier:{csv}")
+    assert list(t.units["unit_code"]) == ["13055", "04070"]
+    assert t.population == raw.populations("6.0.0")["13055"] + raw.populations("6.0.0")["04070"]
+
+
+def test_csv_row_without_code_is_refused_with_its_line(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    # Line 3 is blank (skipped), line 4 only has separators (skipped), line 5 names a commune without its code.
+    csv.write_text("code_insee;nom\n04070;Digne\n\n;\n;Gréoux-les-Bains\n04001;Aiglun\n", encoding="utf-8")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{csv}")
+    assert (info.value.message, info.value.line) == (
+        "Code INSEE vide dans la colonne « code_insee » : la ligne serait ignorée et sa commune absente du "
+        "territoire", 5)
+    csv.write_text("code_insee;nom\n04070;Digne\n\n;\n04001;Aiglun\n", encoding="utf-8")
+    assert list(resolve_territory(db, f"fichier:{csv}").units["unit_code"]) == ["04070", "04001"]
+
+
+def _contours(mirror: Path, codes: list[str]) -> gpd.GeoDataFrame:
+    frame = gpd.read_file(mirror / CONTOURS_04)
+    return frame[frame["code"].isin(codes)]
+
+
+def test_dissolved_perimeter_that_kept_a_code_is_refused(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                          tmp_path: Path) -> None:
+    codes = ["04004", "04081", "04094", "04124"]
+    dissolved = shapely.union_all(_contours(mirror, codes).geometry.values)
+    path = tmp_path / "perimetre.geojson"
+
+    def write(properties: dict[str, object]) -> None:
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(dissolved)}]}))
+
+    write({"code": "04004", "nom": "Regroupement"})  # what QGIS « Regrouper » leaves on Etalab contours
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert "ne décrivent pas les contours du fichier, qui couvrent aussi 3 autre(s) commune(s) : 04081, 04094, " \
+           "04124" in info.value.message
+    write({"nom": "Regroupement"})  # the same contours without the code: the four communes
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == codes
+    write({"code": None})
+    with pytest.raises(TerritoryError, match=r"Code vide dans la propriété « code » \(entité n° 0\)"):
+        resolve_territory(db, f"fichier:{path}")
+
+
+def test_commune_contours_with_their_codes_are_read_by_code(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                            tmp_path: Path) -> None:
+    # Real contours (IGN 2018) of four communes with their codes: the contours agree, no false alarm.
+    path = tmp_path / "communes.geojson"
+    _contours(mirror, ["04004", "04081", "04094", "04124"]).to_file(path, driver="GeoJSON")
+    t = resolve_territory(db, f"fichier:{path}")
+    assert sorted(t.units["unit_code"]) == ["04004", "04081", "04094", "04124"]
+    assert t.population == sum(raw.populations("6.0.0")[c] for c in ["04004", "04081", "04094", "04124"])
+
+
+def test_territory_file_under_the_home_folder(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "t.csv").write_text("code_insee\n04070\n", encoding="utf-8")
+    assert list(resolve_territory(db, "fichier:~/t.csv").units["unit_code"]) == ["04070"]
+
+
+@pytest.mark.parametrize("spec", ["departement:Alpes-de-Haute-Provence", "departement:alpes de haute provence",
+                                  "departement:04"])
+def test_departement_by_its_name(db: duckdb.DuckDBPyConnection, spec: str) -> None:
+    # The suggestion for an unknown département prints « Alpes-de-Haute-Provence (04) »: that name is accepted.
+    t = resolve_territory(db, spec)
+    assert (t.label, len(t.units)) == ("Alpes-de-Haute-Provence", len(raw.departement_codes("6.0.0", "04")))
