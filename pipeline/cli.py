@@ -40,7 +40,7 @@ def diagnostic_options(args: argparse.Namespace) -> DiagnosticOptions:
     """Typed options of ``diagnostic``: dates and scenarios parsed here, once (French errors)."""
     return DiagnosticOptions(
         territory=args.territoire,
-        signature=parse_signature(args.signature) if args.signature else None,
+        signature=parse_signature(args.signature) if args.signature is not None else None,
         members=_path(args.adherents),
         what_if=parse_what_if(args.ajout) if args.ajout is not None else (),
         flows=_path(args.flux),

@@ -30,7 +30,7 @@ mission (and, for funding, the same taille and volet):
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from functools import cache
 from typing import Any
 
@@ -172,10 +172,20 @@ def funding_totals(band: int, version: str = DEFAULT_VERSION) -> dict[str, Any]:
 
 
 def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, clamped to the last day of the month."""
+    """``day`` plus ``months`` calendar months, clamped to the last day of the month.
+
+    Raises
+    ------
+    PipelineError
+        The result falls outside the calendar Python can write (years 1 to
+        9999): a French message naming the date, never an overflow.
+    """
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1
+    if not MINYEAR <= year <= MAXYEAR:
+        raise PipelineError(f"Date hors du calendrier : {day.isoformat()} plus {months} mois sort des années "
+                            f"{MINYEAR} à {MAXYEAR}")
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

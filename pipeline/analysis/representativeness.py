@@ -12,7 +12,9 @@ de santé rows, the structures of the FINESS extraction in the territory.
 Members given with an RPPS number are matched to the registry: those who
 have no activity in the territory are reported (they still count as members:
 a CPTS may welcome professionals of the neighbourhood, but the share of the
-territory's professionals then overstates the coverage).
+territory's professionals then overstates the coverage). A share above
+100 % is never given: the row's share is left out and named in a note
+(:func:`count_notes`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["MATCH_STATUS", "RPPS_PREFIX", "TABLE_COLUMNS", "match_members", "national_identifier", "trame_table"]
+__all__ = [
+    "MATCH_STATUS", "RPPS_PREFIX", "TABLE_COLUMNS", "count_notes", "match_members", "national_identifier",
+    "trame_table",
+]
 
 TABLE_COLUMNS = [
     "groupe", "professionnels_territoire", "unite", "adherents", "part_adherents_pct", "gouvernance",
@@ -47,10 +52,31 @@ def national_identifier(rpps: str) -> str:
     return RPPS_PREFIX + str(rpps)
 
 
-def _share(count: float, total: object) -> float:
-    """``count`` as a percentage of ``total``; NaN when the total is unknown or 0."""
-    value = pd.to_numeric(pd.Series([total]), errors="coerce").astype("float64").iloc[0]
-    return count / float(value) * 100 if not math.isnan(value) and value > 0 else math.nan
+def _share(count: object, total: object) -> float:
+    """``count`` as a percentage of ``total``.
+
+    NaN when the count or the total is unknown, the total is 0, or the count
+    exceeds the total: a share above 100 % is not a share of the territory's
+    professionals (members practising elsewhere, or a miscount) and is never
+    given as one; :func:`count_notes` names those rows.
+    """
+    number, whole = (pd.to_numeric(pd.Series([v]), errors="coerce").astype("float64").iloc[0] for v in (count, total))
+    if math.isnan(number) or math.isnan(whole) or whole <= 0 or number > whole:
+        return math.nan
+    return float(number / whole * 100)
+
+
+def _participation(own: pd.Series, flags: pd.Series, count: pd.Series, known_in_file: bool) -> object:
+    """Members of a row marked « oui »; NA when the file tells nobody's participation.
+
+    ``own`` selects the row's members. A row whose members all left the
+    cell empty, or a file whose column is absent or entirely empty, gives NA
+    (« non disponible »), never 0; a row without members gives 0 once the
+    file tells participation for some member (nobody of that row takes part).
+    """
+    if not known_in_file or (own.any() and bool(flags[own].isna().all())):
+        return pd.NA
+    return int(count[own & flags.eq(True).fillna(False)].sum())
 
 
 def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tuple[str, ...]) -> pd.DataFrame:
@@ -73,9 +99,11 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
     DataFrame
         :data:`TABLE_COLUMNS`. Counts add ``nombre``; a cell of
         ``gouvernance``/``elaboration`` left empty is counted in
-        ``*_non_renseigne``, never as « non ». Shares are of the territory's
-        professionals (or structures), NaN when that count is 0 or unknown;
-        they are not capped (members may practise outside the territory).
+        ``*_non_renseigne``, never as « non »; ``gouvernance`` and
+        ``elaboration`` (Int64) are NA when nobody's participation is known
+        (see :func:`_participation`). Shares are of the territory's
+        professionals (or structures), NaN when that count is 0 or unknown,
+        or smaller than the count (never above 100 %: see :func:`count_notes`).
     """
     supply = territory_supply.set_index("groupe")
     count = members["nombre"].astype("int64")
@@ -84,19 +112,39 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
         own = members["groupe"] == group
         total = supply["praticiens"].get(group, pd.NA) if group in supply.index else pd.NA
         unit = supply["unite"].get(group, "professionnels") if group in supply.index else "professionnels"
+        adherents = int(count[own].sum())
         record: dict[str, object] = {"groupe": group, "professionnels_territoire": total, "unite": unit,
-                                     "adherents": int(count[own].sum())}
-        record["part_adherents_pct"] = _share(float(record["adherents"]), total)  # type: ignore[arg-type]
+                                     "adherents": adherents, "part_adherents_pct": _share(adherents, total)}
         for column in ("gouvernance", "elaboration"):
             flags = members[column]
-            yes = int(count[own & flags.eq(True).fillna(False)].sum())
-            record[column] = yes
-            record[f"part_{column}_pct"] = _share(yes, total)
+            record[column] = _participation(own, flags, count, bool(flags.notna().any()))
+            record[f"part_{column}_pct"] = _share(record[column], total)
             record[f"{column}_non_renseigne"] = int(count[own & flags.isna()].sum())
         out.append(record)
     table = pd.DataFrame(out, columns=TABLE_COLUMNS)
-    table["professionnels_territoire"] = table["professionnels_territoire"].astype("Int64")
+    for column in ("professionnels_territoire", "gouvernance", "elaboration"):
+        table[column] = table[column].astype("Int64")
     return table
+
+
+def count_notes(table: pd.DataFrame) -> list[str]:
+    """French notes on the rows of :func:`trame_table` with more members than the territory's professionals.
+
+    Such a row's share is not given (it would exceed 100 %): its members
+    include professionals who practise outside the territory, or the file
+    counts too many (a ``nombre`` typed wrong, a row given twice).
+    """
+    notes = []
+    for row in table.itertuples(index=False):
+        total = row.professionnels_territoire
+        if pd.isna(total) or row.adherents <= total:
+            continue
+        unit = "structure(s)" if row.unite == "structures" else "professionnel(s)"
+        declared, present = (f"{int(n):,}".replace(",", "\u202f") for n in (row.adherents, total))
+        notes.append(f"{row.groupe} : {declared} adhérent(s) déclaré(s) pour {present} {unit} du "
+                     "territoire ; part non calculée (elle dépasserait 100 %) : vérifiez la colonne nombre du "
+                     "fichier des adhérents, ou des adhérents exercent hors du territoire")
+    return notes
 
 
 def match_members(

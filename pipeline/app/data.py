@@ -67,6 +67,10 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
         return StepResult("découpage administratif", "inchangé", 0, time.perf_counter() - start)
     with collector.paused():
         staged = [decoupage.staged_vintage(files[v].path, v, files[v].sha256) for v in vintages]
+    unknown = sorted(set(scope.departements or ()) - set(staged[-1].departements["code"].astype(str)))
+    if unknown:  # else « aucune commune actuelle », which names neither the option nor the code
+        raise DataError(f"Département(s) inconnu(s) dans --departements : {', '.join(unknown)} (codes du COG "
+                        f"{config.CURRENT_VINTAGE} : 01 à 95, 2A, 2B, 971 à 976)")
     communes = scope.keep(pd.concat([s.communes for s in staged], ignore_index=True), "code")
     edges = scope.keep(pd.concat([s.edges for s in staged], ignore_index=True), "code")
     mapping = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE)

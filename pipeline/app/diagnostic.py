@@ -10,6 +10,7 @@ validates the options once, then hands the result to the renderers.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -122,7 +123,15 @@ def compute(
     coverage = profile.registry_coverage(con, areas, supply, shared.registry_counts(con))
     lap("offre")
 
-    taille = _taille(population.total, professionals, options.signature)
+    # « 4++ » (seed 002: more than 100 health professionals) is a real-world claim: never drawn from made-up
+    # practitioners. With the demonstration registry the count is shown, labelled, and the band stays « 4 ».
+    registry_demo = "annuaire-sante" in shared.demo_sources
+    taille = _taille(population.total, None if registry_demo else professionals, options.signature)
+    if registry_demo and professionals is not None:
+        taille = replace(taille, professionals=professionals)
+        if taille.band == 4 and professionals > aci.TAILLE_4PP_MIN_PROFESSIONALS:
+            notes.append("taille 4++ non retenue : les plus de 100 professionnels de santé comptés viennent de "
+                         "l'offre fictive de démonstration")
     communes_geo = polygons.drop(columns=["nom", "population", "departement", "region"]).merge(
         units.drop(columns=["population", "departement", "region"]), left_on="code", right_on="unit_code", how="left")
     communes_geo["population"] = communes_geo["code"].map(units.set_index("unit_code")["population"])

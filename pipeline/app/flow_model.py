@@ -30,6 +30,7 @@ from pipeline.analysis import flows
 from pipeline.analysis.distances import distance_table
 from pipeline.geography import projected_crs
 from pipeline.params import FlowParams
+from pipeline.sources import od_table
 from pipeline.store.queries import geography
 
 GP = "Médecins généralistes"
@@ -55,6 +56,9 @@ class GpFlows:
         French description of where the volumes come from.
     notes
         French remarks (codes of a ``FLUX=`` table left out…).
+    unavailable
+        French reason why a ``FLUX=`` table gives no GP consultation (it
+        has none: :func:`given_gp_flows`), or None.
     """
 
     table: pd.DataFrame
@@ -62,6 +66,7 @@ class GpFlows:
     kind: str = "modele"
     origin: str = "modèle gravitaire de Huff (flux modélisés, pas des données de l'Assurance maladie)"
     notes: list[str] = field(default_factory=list)
+    unavailable: str | None = None
 
     def for_origins(self, codes: set[str]) -> pd.DataFrame:
         """Rows whose origin is one of ``codes``."""
@@ -143,12 +148,42 @@ def gp_rows_of(table: pd.DataFrame, points: pd.DataFrame, params: FlowParams) ->
     return GpFlows(table=_gp_table(table[table["groupe"] == _rate_key(dict(params.rates))]), points=points)
 
 
+def _listed(names: list[str], limit: int = 8) -> str:
+    return ", ".join(names[:limit]) + (f" et {len(names) - limit} autre(s)" if len(names) > limit else "")
+
+
 def given_gp_flows(table: pd.DataFrame, origin: str, notes: list[str]) -> GpFlows:
     """A ``FLUX=`` table (``origin, destination, groupe, volume``) reduced to its GP rows.
 
-    A table without profession column (one group) is taken as it is.
+    GP rows are those whose ``groupe`` names general practitioners
+    (:func:`pipeline.sources.od_table.is_gp`: « Médecins généralistes (MG) »,
+    « Médecine générale », « MG », « omnipraticien »…). A table that gives no
+    profession at all (every row :data:`~pipeline.sources.od_table.GROUPE_NON_PRECISE`)
+    is taken as GP consultations, and a note says so. Rows of another
+    profession never stand for GPs: when no GP row remains the table is empty
+    and :attr:`GpFlows.unavailable` says why, naming the professions read
+    (the model does not replace a given table).
     """
-    groups = set(table["groupe"].astype(str))
-    kept = table[table["groupe"].astype(str).str.lower() == GP.lower()] if len(groups) > 1 else table
+    groups = table["groupe"].astype(str)
+    is_gp = groups.map({g: od_table.is_gp(g) for g in set(groups)}).astype(bool)
+    notes = list(notes)
+    unavailable = None
+    if len(table) and (groups == od_table.GROUPE_NON_PRECISE).all():
+        kept = table
+        notes.append("la table de flux fournie ne précise pas la profession : tous ses recours sont lus comme des "
+                     "recours aux médecins généralistes")
+    else:
+        kept = table[is_gp.to_numpy()]
+        others = sorted(set(groups[~is_gp]))
+        if kept.empty and others:
+            unavailable = ("la table de flux fournie ne contient aucune ligne de médecins généralistes (professions "
+                           f"lues : {_listed(others)})")
+        elif kept.empty:
+            unavailable = ("la table de flux fournie n'a aucune ligne utilisable (toutes écartées : codes communes "
+                           "invalides ou inconnus)")
+        elif others:
+            notes.append(f"pertinence du périmètre : les recours des autres professions de la table de flux fournie "
+                         f"({_listed(others)}) ne sont pas utilisés, elle se mesure sur les recours aux médecins "
+                         "généralistes")
     return GpFlows(table=_gp_table(kept), points=pd.DataFrame(columns=["code", "lon", "lat", "area_km2", "population"]),
-                   kind="table", origin=origin, notes=notes)
+                   kind="table", origin=origin, notes=notes, unavailable=unavailable)

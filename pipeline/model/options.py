@@ -19,6 +19,14 @@ from pipeline.geography import INSEE_CODE
 
 #: Largest change of one what-if item (professionals); beyond, the scenario is a typo.
 MAX_WHAT_IF_DELTA = 1000.0
+#: The accord conventionnel interprofessionnel that created the CPTS contract was signed on 20 June 2019
+#: (seeds 000 and 003: « signé le 20 juin 2019 », approved by the arrêté of 21 August 2019): no CPTS signed
+#: its ACI contract before.
+ACI_SIGNED = date(2019, 6, 20)
+#: Latest signature accepted, in years after today. A CPTS plans its signature months ahead (the projet de
+#: santé is written first), and the mission calendar runs 24 months after it; five years covers any real plan
+#: and refuses typos such as 2205 or 9999, whose calendar would be meaningless.
+MAX_SIGNATURE_YEARS_AHEAD = 5
 
 
 # --------------------------------------------------------------------------- options
@@ -64,6 +72,10 @@ class DiagnosticOptions:
     name: str | None = None
     pdf: bool = False
 
+    def __post_init__(self) -> None:
+        if self.signature is not None:
+            check_signature(self.signature)
+
 
 @dataclass(frozen=True)
 class CoverageOptions:
@@ -77,12 +89,47 @@ class CoverageOptions:
 # --------------------------------------------------------------------------- parsing of option values
 
 
-def parse_signature(text: str) -> date:
-    """``SIGNATURE=AAAA-MM-JJ`` as a date (French error otherwise)."""
+def _years_after(day: date, years: int) -> date:
+    """``day`` plus ``years`` years (29 February becomes 28 February)."""
+    return day.replace(year=day.year + years, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+def check_signature(day: date, today: date | None = None) -> date:
+    """``day`` if it is a plausible signature of the ACI contract, else a French error.
+
+    Accepted: from :data:`ACI_SIGNED` to :data:`MAX_SIGNATURE_YEARS_AHEAD`
+    years after ``today`` (the system date by default), both included.
+    """
+    today = today or date.today()
+    latest = _years_after(today, MAX_SIGNATURE_YEARS_AHEAD)
+    shown = day.isoformat()
+    if day < ACI_SIGNED:
+        raise PipelineError(f"Date de signature « {shown} » antérieure à l'accord conventionnel interprofessionnel "
+                            "des CPTS (signé le 20 juin 2019) : aucun contrat ACI n'a pu être signé avant")
+    if day > latest:
+        raise PipelineError(f"Date de signature « {shown} » trop lointaine : au plus {MAX_SIGNATURE_YEARS_AHEAD} ans "
+                            f"après aujourd'hui (le {latest.isoformat()} au plus tard)")
+    return day
+
+
+def parse_signature(text: str, today: date | None = None) -> date:
+    """``SIGNATURE=AAAA-MM-JJ`` as a date (French error otherwise).
+
+    Only the calendar date the README and ``--help`` document: four-digit
+    year, two-digit month and day (``date.fromisoformat`` alone would also
+    read ISO week dates such as ``2023-W05`` and compact ``20230130``), then
+    :func:`check_signature` (``today``: the system date by default).
+    """
+    value = text.strip()
+    if not value:
+        raise PipelineError("Date de signature vide : attendu AAAA-MM-JJ (ou retirez l'option)")
     try:
-        return date.fromisoformat(text.strip())
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+            raise ValueError(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise PipelineError(f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ") from exc
+    return check_signature(day, today)
 
 
 def parse_what_if(spec: str) -> tuple[WhatIfChange, ...]:

@@ -13,10 +13,13 @@ profession     yes       free text mapped to a Trame row (:func:`profession_grou
 rpps           no        RPPS number (11 digits; spaces and dots tolerated)
 gouvernance    no        oui / non (case and accents ignored; empty: unknown)
 elaboration    no        oui / non (``élaboration`` accepted as header)
-nombre         no        positive integer: members the row stands for (default 1)
+nombre         no        positive integer: members the row stands for (default 1,
+                         at most :data:`MAX_COUNT`)
 =============  ========  ====================================================
 
-Other columns (names, e-mails) are not kept.
+Other columns (names, e-mails) are not kept. Two header names that read as
+the same column of the format (« Profession » and « profession exercée »,
+« RPPS » and « N° RPPS ») are refused, never one of them picked silently.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pandas as pd
 from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.nomenclatures import GROUPES_STRUCTURES, GROUPES_TRAME
-from pipeline.sources.files import MAX_LISTED, read_csv_checked
+from pipeline.sources.files import MAX_LISTED, parse_csv_text, read_text_checked
 
 #: Rows of the Trame's table: the professions, then MSP and centres de santé (« Autres » last).
 TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GROUPES_STRUCTURES, "Autres")
@@ -63,6 +66,18 @@ HEADER_ALIASES: dict[str, str] = {
 }
 COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
 OPTIONAL = ("rpps", "gouvernance", "elaboration", "nombre")
+#: Columns of the format read from the file (the others are not kept).
+FORMAT_COLUMNS = ("profession", *OPTIONAL)
+#: Largest ``nombre`` of one row. A row stands for members of one profession in one CPTS; the largest
+#: CPTS (taille 4, a few hundred thousand inhabitants) count a few thousand professionals in all, so a
+#: larger figure is a typo (a pasted total, an RPPS in the wrong column). The bound also keeps every sum
+#: far inside 64-bit integers. Members above the territory's professionals of their profession are
+#: flagged by :mod:`pipeline.analysis.representativeness`.
+MAX_COUNT = 100_000
+#: Internal column of each row's line in the file: header names are stripped of spaces, so a name that
+#: starts with one can never be a user's column (a user column « Ligne » or « ligne » is simply not kept).
+_LINE = " ligne du fichier"
+_EXCEL_SEP_LINE = re.compile(r"^\ufeff?sep=.\s*$")
 
 
 def _key(text: str) -> str:
@@ -88,7 +103,7 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None, None
     text = re.sub(r"[\s.\u00a0\u202f]", "", str(value))
-    if re.fullmatch(r"\d{11}", text):
+    if re.fullmatch(r"[0-9]{11}", text):
         return text, None
     if re.search(r"[eE][+-]?\d+$", text):
         return None, f"RPPS « {value} » écrit en notation scientifique par un tableur : chiffres perdus"
@@ -107,6 +122,40 @@ def _yes_no(value: object) -> bool | str | None:
     return str(value)
 
 
+def _format_columns(header: list[str], path: str | Path, header_line: int) -> dict[str, str]:
+    """Column of the format → the file's header name that holds it.
+
+    Raises
+    ------
+    DataError
+        Two header names read as the same column of the format (each such
+        column named, with the header line).
+    """
+    found: dict[str, list[str]] = {}
+    for name in header:
+        folded = re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_")
+        canonical = HEADER_ALIASES.get(folded, folded)
+        if canonical in FORMAT_COLUMNS:
+            found.setdefault(canonical, []).append(name)
+    clashes = [", ".join(f"« {n} »" for n in names[:-1]) + f" et « {names[-1]} » désignent la même colonne "
+               f"« {canonical} »" for canonical, names in found.items() if len(names) > 1]
+    if clashes:
+        raise DataError("Colonnes en double dans l'en-tête : " + " ; ".join(clashes)
+                        + " (gardez-en une seule, ou renommez les autres)", path, header_line)
+    return {canonical: names[0] for canonical, names in found.items()}
+
+
+def _member_count(value: object) -> int | None:
+    """``nombre`` of a row: 1 when empty, the integer when it is one from 1 to :data:`MAX_COUNT`, else None."""
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+    if not text:
+        return 1
+    if re.fullmatch(r"[0-9]+", text) is None:  # ASCII digits only: no sign, decimal, exponent or other script
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_COUNT else None
+
+
 def read_adherents(path: str | Path) -> pd.DataFrame:
     """Read and check the members file.
 
@@ -118,57 +167,66 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         string or NA), ``rpps_probleme`` (French text when the file's RPPS
         was malformed and dropped, else NA), ``gouvernance`` and
         ``elaboration`` (nullable boolean: NA when the column or the cell is
-        empty), ``nombre`` (Int64 ≥ 1), ``ligne`` (line in the file).
+        empty), ``nombre`` (Int64 from 1 to :data:`MAX_COUNT`), ``ligne``
+        (line in the file).
 
     Raises
     ------
     DataError
-        Not a regular file, not UTF-8, no ``profession`` column, malformed
-        lines, and (all listed at once, each with its line) an unknown
-        profession, a gouvernance/élaboration other than oui/non, a
-        ``nombre`` that is not a positive integer, a ``nombre`` above 1 on a
-        row with an RPPS; then RPPS numbers given twice.
+        Not a regular file, not UTF-8, no ``profession`` column, two header
+        names for one column of the format, malformed lines, and (all listed
+        at once, each with its line) an unknown profession, a
+        gouvernance/élaboration other than oui/non, a ``nombre`` that is not
+        an integer from 1 to :data:`MAX_COUNT` (negative, decimal, not a
+        number, too large), a ``nombre`` above 1 on a row with an RPPS; then
+        RPPS numbers given twice.
     """
-    frame = read_csv_checked(path, required=[], line_column="ligne")
-    folded = {c: re.sub(r"[^a-z]+", "_", ascii_fold(c)).strip("_") for c in frame.columns if c != "ligne"}
-    renamed = {c: HEADER_ALIASES.get(f, f) for c, f in folded.items()}
-    frame = frame.rename(columns=renamed)
-    if "profession" not in frame.columns:
-        raise DataError("Colonnes absentes : profession", path, 1)
-    professions = frame["profession"].fillna("")
+    text = read_text_checked(path).text
+    header_line = 2 if _EXCEL_SEP_LINE.match(text.split("\n", 1)[0]) else 1
+    frame = parse_csv_text(text, path, required=[], line_column=_LINE)
+    lines = frame.pop(_LINE).astype("int64")
+    columns = _format_columns(list(frame.columns), path, header_line)
+    if "profession" not in columns:
+        raise DataError("Colonnes absentes : profession", path, header_line)
+    if frame.empty:  # as for FLUX=: an empty file would give a table of zeros that looks like a real answer
+        raise DataError("Fichier des adhérents vide : le fichier n'a que sa ligne d'en-tête, aucun adhérent ; "
+                        "complétez-le, ou retirez ADHERENTS=", path, header_line + 1)
+
+    def column(name: str) -> list[object]:
+        return frame[columns[name]].tolist() if name in columns else [None] * len(frame)
+
+    professions = pd.Series(column("profession"), dtype=object).fillna("")
     groups = [profession_group(p) for p in professions]
     unknown = [f"ligne {ln} : profession inconnue « {p} »" for ln, p, g
-               in zip(frame["ligne"], professions, groups, strict=True) if g is None]
+               in zip(lines, professions, groups, strict=True) if g is None]
     if unknown:
         raise DataError(
             "Professions non reconnues (attendu l'un des groupes de la Trame : " + ", ".join(TRAME_ROWS) + ") :\n  - "
             + "\n  - ".join(unknown[:MAX_LISTED]), path)
     errors: list[tuple[int, str]] = []
     out = pd.DataFrame({"profession": professions.astype(str), "groupe": pd.Series(groups, dtype=str)})
-    rpps = [normalise_rpps(v) for v in frame["rpps"]] if "rpps" in frame.columns else [(None, None)] * len(frame)
+    rpps = [normalise_rpps(v) for v in column("rpps")]
     out["rpps"] = pd.array([r for r, _ in rpps], dtype="string")
     out["rpps_probleme"] = pd.array([p for _, p in rpps], dtype="string")
-    for column, label in (("gouvernance", "gouvernance"), ("elaboration", "élaboration")):
-        values = [_yes_no(v) for v in frame[column]] if column in frame.columns else [None] * len(frame)
-        for line, value in zip(frame["ligne"], values, strict=True):
-            if isinstance(value, str):
-                errors.append((int(line), f"{label} « {value} » : oui ou non attendu"))
-        out[column] = pd.array([v if isinstance(v, bool) else None for v in values], dtype="boolean")
+    for name, label in (("gouvernance", "gouvernance"), ("elaboration", "élaboration")):
+        values = [_yes_no(v) for v in column(name)]
+        errors += [(int(line), f"{label} « {value} » : oui ou non attendu")
+                   for line, value in zip(lines, values, strict=True) if isinstance(value, str)]
+        out[name] = pd.array([v if isinstance(v, bool) else None for v in values], dtype="boolean")
     counts: list[int] = []
-    raw_counts = frame["nombre"] if "nombre" in frame.columns else pd.Series([None] * len(frame))
-    for line, value, number in zip(frame["ligne"], raw_counts, out["rpps"], strict=True):
-        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
-        if not text:
-            counts.append(1)
-        elif re.fullmatch(r"\d+", text) and int(text) >= 1:
-            counts.append(int(text))
-            if int(text) > 1 and not pd.isna(number):
-                errors.append((int(line), f"nombre {text} sur une ligne qui porte un RPPS (une personne)"))
-        else:
-            counts.append(1)
-            errors.append((int(line), f"nombre « {text} » : entier positif attendu"))
+    for line, value, number in zip(lines, column("nombre"), out["rpps"], strict=True):
+        count = _member_count(value)
+        counts.append(1 if count is None else count)
+        if count is None:
+            raw = str(value).strip()
+            too_large = re.fullmatch(r"[0-9]+", raw) is not None and int(raw) > MAX_COUNT
+            errors.append((int(line), f"nombre « {raw} » : " + (
+                f"invraisemblable (au plus {MAX_COUNT:,} adhérents par ligne)".replace(",", " ")
+                if too_large else "entier positif attendu")))
+        elif count > 1 and not pd.isna(number):
+            errors.append((int(line), f"nombre {count} sur une ligne qui porte un RPPS (une personne)"))
     out["nombre"] = pd.array(counts, dtype="Int64")
-    out["ligne"] = frame["ligne"].astype("int64").to_numpy()
+    out["ligne"] = lines.to_numpy()
     if errors:
         errors.sort()
         shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
@@ -176,8 +234,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     given = out["rpps"].notna()
     duplicated = given & out["rpps"].duplicated(keep=False)
     if duplicated.any():
-        lines = ", ".join(str(n) for n in out.loc[duplicated, "ligne"][:20])
-        raise DataError(f"Adhérents en double (même RPPS) lignes {lines}", path)
+        shown_lines = ", ".join(str(n) for n in out.loc[duplicated, "ligne"][:20])
+        raise DataError(f"Adhérents en double (même RPPS) lignes {shown_lines}", path)
     return out[COLUMNS]
 
 

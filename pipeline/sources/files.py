@@ -345,7 +345,9 @@ def parse_csv_text(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header = [h.strip().lstrip("\ufeff").strip() for h in next(reader)]
     header_line = 1 + offset
-    duplicated = sorted({h for h in header if header.count(h) > 1})
+    # Spreadsheets export empty columns after the last one (« a;b;; »): unnamed, they are left out when empty.
+    unnamed = [i for i, h in enumerate(header) if not h]
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
     if duplicated:
         raise DataError("Colonnes en double dans l'en-tête : " + ", ".join(duplicated), path, header_line)
     missing = [c for c in required if c not in header]
@@ -363,7 +365,11 @@ def parse_csv_text(
         if len(record) != len(header):
             errors.append((start + offset, f"{len(record)} champs au lieu de {len(header)}"))
             continue
-        rows.append([value.strip() or None for value in record])
+        filled = [i + 1 for i in unnamed if record[i].strip()]
+        if filled:
+            raise DataError(f"Valeur dans une colonne sans nom d'en-tête (colonne n° {filled[0]}) : nommez cette "
+                            "colonne dans l'en-tête, ou videz-la", path, start + offset)
+        rows.append([value.strip() or None for i, value in enumerate(record) if i not in unnamed])
         lines.append(start + offset)
     if errors and malformed is not None:
         malformed.extend(errors)
@@ -372,7 +378,7 @@ def parse_csv_text(
         more = f"\n  … et {len(errors) - MAX_LISTED} autres" if len(errors) > MAX_LISTED else ""
         raise DataError("Lignes mal formées (nombre de champs) :\n  - " + "\n  - ".join(shown) + more,
                         path, errors[0][0])
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    frame = pd.DataFrame(rows, columns=[h for h in header if h], dtype=object)
     if line_column is not None:
         frame[line_column] = pd.Series(lines, dtype="int64")
     return frame

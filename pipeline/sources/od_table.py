@@ -4,8 +4,15 @@ The file (UTF-8 with or without BOM, ``;``, ``,``, tab or ``|`` separated,
 header line) has columns ``origine``, ``destination``, ``volume`` and
 optionally ``profession``. Aliases: ``origin``/``commune_origine``/``code_origine``,
 ``commune_destination``/``code_destination``, ``nombre``/``effectif``/``recours``,
-``groupe``/``groupe_professionnel``. Volumes are non-negative numbers
-(decimal comma and spaces as thousands separators accepted).
+``groupe``/``groupe_professionnel`` (header names compared without case, accents
+or punctuation). Two columns meaning the same thing (``volume`` and ``nombre``)
+are refused: which one holds the volumes cannot be guessed. A header without
+any data line is refused too (« Table de flux vide »). Volumes are non-negative
+numbers (decimal comma and spaces as thousands separators accepted).
+
+Professions are read as Trame groups (:func:`flow_profession`: the members
+file's words, the ANS nomenclatures' labels and ``SM`` specialty codes, a
+parenthesised abbreviation such as « Médecins généralistes (MG) »).
 
 Two kinds of defects are treated differently:
 
@@ -25,17 +32,21 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline import nomenclatures
 from pipeline.errors import DataError
-from pipeline.geography import city_of_arrondissement, normalise_insee_code
+from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_insee_code
 from pipeline.sources.adherents import profession_group
-from pipeline.sources.files import MAX_LISTED, read_csv_checked
+from pipeline.sources.files import MAX_LISTED, parse_csv_text, read_text_checked
 
 #: Profession of the rows of a table without a profession column.
 GROUPE_NON_PRECISE = "non précisé"
+#: The Trame group of general practitioners (the pertinence section keeps only its rows).
+GROUPE_MG = "Médecins généralistes"
 #: Above this many recours per year for one pair and one profession, a volume is an error (France has
 #: about 4e8 GP consultations a year in all).
 MAX_VOLUME = 1e8
@@ -44,6 +55,16 @@ ALIASES: dict[str, str] = {
     "destination": "destination", "commune_destination": "destination", "code_destination": "destination",
     "volume": "volume", "nombre": "volume", "effectif": "volume", "recours": "volume",
     "profession": "profession", "groupe": "profession", "groupe_professionnel": "profession",
+}
+#: What each canonical column holds, for the message refusing two columns of the same meaning.
+MEANINGS = {"origine": "la commune d'origine", "destination": "la commune de destination", "volume": "le volume",
+            "profession": "la profession"}
+#: Flow-table words for a group beyond the members file's (:func:`profession_group`), folded and singular.
+#: Numeric profession codes are not read: TRE_G15's 10 is every médecin (generalist or not), and the
+#: Assurance maladie numbers specialties differently.
+EXTRA_PROFESSIONS = {
+    "omnipraticien": GROUPE_MG, "medecin omnipraticien": GROUPE_MG, "medecin generaliste liberal": GROUPE_MG,
+    "generaliste liberal": GROUPE_MG, "omnipraticien liberal": GROUPE_MG, "medecin de medecine generale": GROUPE_MG,
 }
 TABLE_COLUMNS = ["origine", "destination", "origine_commune", "destination_commune", "profession", "volume", "ligne"]
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "probleme", "ecartee"]
@@ -81,6 +102,78 @@ def _volume(text: str) -> float | None:
         return None
 
 
+def _fold(text: str) -> str:
+    """Lower-case ASCII words (letters and digits), singular (« généralistes » → « generaliste »)."""
+    words = re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).split()
+    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+
+
+@cache
+def _nomenclature_words() -> dict[str, str]:
+    """Folded labels (and ``SM`` codes) of the ANS professions and specialties that name one Trame group."""
+    words = {}
+    for table in (nomenclatures.professions(), nomenclatures.specialites()):
+        for code, label, group in zip(table["code"], table["libelle"], table["groupe"], strict=True):
+            if group in nomenclatures.GROUPES_TRAME:
+                words[_fold(label)] = group
+                if not code.isdigit():
+                    words[_fold(code)] = group
+    return words | EXTRA_PROFESSIONS
+
+
+def flow_profession(text: str) -> str | None:
+    """The Trame group of a profession written in a flow table, or None when it names none.
+
+    Case, accents, plurals and punctuation are ignored; the members file's
+    words (:func:`~pipeline.sources.adherents.profession_group`: « MG »,
+    « Médecine générale »…), the ANS nomenclatures' labels and ``SM`` codes
+    (« Qualifié en médecine générale », « SM54 ») and « omnipraticien » are
+    read; a parenthesised part is tried apart (« Médecins généralistes (MG) »).
+    « Médecin » alone names no group (generalist or specialist).
+    """
+    outside = re.sub(r"\([^)]*\)", " ", text)
+    for candidate in (text, outside, *re.findall(r"\(([^)]*)\)", text)):
+        group = profession_group(candidate) or _nomenclature_words().get(_fold(candidate))
+        if group is not None:
+            return group
+    return None
+
+
+def is_gp(group: str) -> bool:
+    """Whether a profession (a :attr:`StagedOD.table` ``profession`` or a flow table ``groupe``) is GPs."""
+    return group == GROUPE_MG or flow_profession(group) == GROUPE_MG
+
+
+def _canonical(name: str) -> str:
+    """The format's column a header name stands for (itself when it is none of them)."""
+    return ALIASES.get(re.sub(r"[^a-z0-9]+", "_", ascii_fold(name)).strip("_"), name)
+
+
+def _listed(names: list[str]) -> str:
+    """« a », « b » et « c »."""
+    quoted = [f"« {n} »" for n in names]
+    return ", ".join(quoted[:-1]) + " et " + quoted[-1] if len(quoted) > 1 else quoted[0]
+
+
+def _same_meaning(header: list[str]) -> str | None:
+    """French problem when several header columns stand for one column of the format, else None."""
+    by_column: dict[str, list[str]] = {}
+    for name in header:
+        by_column.setdefault(_canonical(name), []).append(name)
+    parts = [f"les colonnes {_listed(names)} désignent toutes {'deux ' if len(names) == 2 else ''}"
+             f"{MEANINGS[column]}" for column, names in by_column.items() if column in MEANINGS and len(names) > 1]
+    if not parts:
+        return None
+    return ("Table origine–destination invalide : " + " ; ".join(parts)
+            + " : gardez-en une seule (impossible de savoir laquelle utiliser)")
+
+
+def _header_line(text: str) -> int:
+    """Line of the header: 2 after an Excel « sep=; » line, else 1."""
+    first = text.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
+    return 2 if re.fullmatch(r"sep=.\s*", first) else 1
+
+
 def read_od_table(path: str | Path) -> StagedOD:
     """Read an origin–destination table.
 
@@ -89,27 +182,38 @@ def read_od_table(path: str | Path) -> StagedOD:
     DataError
         Not a regular file, not UTF-8, empty (« Fichier vide : une ligne
         d'en-tête origine;destination;volume est attendue », line 1), a
+        header without data line (« Table de flux vide », line 2), a
         missing column (named as the README does, with the header read),
-        lines with a wrong number of fields, and volumes that are not
-        numbers, negative or non-finite, or above :data:`MAX_VOLUME` (alone
-        or summed over the rows of one pair). One bad line gives
-        « Table origine–destination invalide : <problème> » with its line;
-        several are listed.
+        two columns of the same meaning (« volume » and « nombre »: both
+        named, header line), lines with a wrong number of fields, and
+        volumes that are not numbers, negative or non-finite, or above
+        :data:`MAX_VOLUME` (alone or summed over the rows of one pair). One
+        bad line gives « Table origine–destination invalide : <problème> »
+        with its line; several are listed.
     """
     errors: list[tuple[int, str]] = []
+    text = read_text_checked(path).text
+    header_line = _header_line(text)
     try:
-        frame = read_csv_checked(path, required=[], line_column="ligne", malformed=errors)
+        frame = parse_csv_text(text, path, [], line_column="ligne", malformed=errors)
     except DataError as exc:
         if exc.message == "Fichier vide":
             raise DataError("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue",
-                            path, 1) from None
+                            path, exc.line) from None
         raise
     read_header = [c for c in frame.columns if c != "ligne"]
-    frame = frame.rename(columns={c: ALIASES.get(c.lower(), c) for c in read_header})
+    clash = _same_meaning(read_header)
+    if clash is not None:
+        raise DataError(clash, path, header_line)
+    frame = frame.rename(columns={c: _canonical(c) for c in read_header})
     missing = [c for c in ("origine", "destination", "volume") if c not in frame.columns]
     if missing:
         raise DataError("Colonne(s) manquante(s) dans la table origine–destination : " + ", ".join(missing)
-                        + f" (en-tête lu : {', '.join(read_header)})", path, 1)
+                        + f" (en-tête lu : {', '.join(read_header)})", path, header_line)
+    if frame.empty and not errors:
+        raise DataError("Table de flux vide : le fichier n'a que sa ligne d'en-tête, aucune ligne de recours "
+                        "(origine;destination;volume) ; complétez-la, ou retirez FLUX= pour utiliser les flux "
+                        "modélisés", path, header_line + 1)
     has_profession = "profession" in frame.columns
     problems: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
@@ -138,9 +242,9 @@ def read_od_table(path: str | Path) -> StagedOD:
             codes[column] = code
         profession = GROUPE_NON_PRECISE
         if has_profession:
-            text = record["profession"] or ""
-            profession = profession_group(text) or text or GROUPE_NON_PRECISE
-            if not text:
+            label = record["profession"] or ""
+            profession = flow_profession(label) or label or GROUPE_NON_PRECISE
+            if not label:
                 problems.append({"ligne": line, "colonne": "profession", "valeur": "", "ecartee": False,
                                  "probleme": f"profession vide : comptée « {GROUPE_NON_PRECISE} »"})
         if codes["origine"] is None or codes["destination"] is None:
@@ -252,6 +356,6 @@ def problem_notes(staged: StagedOD, limit: int = 10) -> list[str]:
 
 
 __all__ = [
-    "GROUPE_NON_PRECISE", "MAX_VOLUME", "StagedOD", "filter_known_codes", "problem_notes", "read_od_table",
-    "to_flow_table",
+    "GROUPE_MG", "GROUPE_NON_PRECISE", "MAX_VOLUME", "StagedOD", "filter_known_codes", "flow_profession", "is_gp",
+    "problem_notes", "read_od_table", "to_flow_table",
 ]

@@ -22,6 +22,7 @@ no other account needed). A second case blocks the output path with a file.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.server
 import os
@@ -107,6 +108,21 @@ def wait_for_lock(ws: Workspace, proc: Process, timeout: float = 120) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the loading run never took the writer lock")
+
+
+def wait_for_open_database(ws: Workspace, proc: Process, timeout: float = 120) -> None:
+    """Wait until ``proc`` has the database file open (after the lock, it first reads its files' checksums)."""
+    target = ws.db.resolve()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the loading run ended early: {proc.communicate()}"
+        with contextlib.suppress(OSError):  # a descriptor may close between listing and reading it
+            for fd in Path(f"/proc/{proc.pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if Path(os.readlink(fd)) == target:
+                        return
+        time.sleep(0.02)
+    raise AssertionError("the loading run never opened the database")
 
 
 # --------------------------------------------------------------------------- territories and options (read only)
@@ -542,6 +558,7 @@ def test_concurrent_loads(workspace: Workspace, mirror: Path, capsys: pytest.Cap
     first = spawn(workspace, mirror, "data", "--force", "--sans-demo")
     try:
         wait_for_lock(workspace, first)
+        wait_for_open_database(workspace, first)  # a reader is refused by DuckDB's own lock, once it is taken
         first.send_signal(signal.SIGSTOP)  # alive and holding the lock, as a run in the middle of its load
         started = time.monotonic()
         code, _, err = run_module(workspace, mirror, "data", timeout=60)

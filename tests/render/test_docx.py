@@ -198,10 +198,11 @@ def test_members_table_has_the_trame_rows_and_three_columns(document: WordDocume
         "Biologistes", "Sage-femmes", "Orthophonistes", "Orthoptistes", "Chirurgiens-Dentistes",
         "Pédicures-Podologues", "Psychologues", "Maisons de santé pluriprofessionnelles (MSP)",
         "Centres de santé (CDS)", "Autres (précisez)"]
-    assert rows[1][1:] == [f"12 (57,1{NNBSP}%)", "", ""]
+    # A row of the members file without participation figures: « n.d. » (non disponible), never 0 nor blank.
+    assert rows[1][1:] == [f"12 (57,1{NNBSP}%)", "n.d.", "n.d."]
     assert rows[3][1:] == ["20", "2", "5"]
-    assert rows[13][1:] == ["1", "", ""]
-    assert rows[2][1:] == ["", "", ""]  # left for the team
+    assert rows[13][1:] == ["1", "n.d.", "n.d."]
+    assert rows[2][1:] == ["", "", ""]  # no row in the file: left for the team
 
 
 def test_supply_table_in_french_with_source_under_it(document: WordDocument) -> None:

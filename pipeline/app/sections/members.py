@@ -5,7 +5,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipeline.analysis.representativeness import MATCH_STATUS, match_members, national_identifier, trame_table
+from pipeline.analysis.representativeness import (
+    MATCH_STATUS,
+    count_notes,
+    match_members,
+    national_identifier,
+    trame_table,
+)
 from pipeline.model.profile import MembersSection
 from pipeline.sources.adherents import TRAME_ROWS, adherent_notes
 from pipeline.store.queries import registry_history
@@ -30,7 +36,7 @@ def members_section(
     arrondissement = units["type"] == "arrondissement-municipal"
     matches = match_members(members, activities, set(units.loc[~arrondissement, "unit_code"].astype(str)),
                             set(units.loc[arrondissement, "unit_code"].astype(str)))
-    notes = adherent_notes(members)
+    notes = adherent_notes(members) + count_notes(table)
     for key, text in (("outside", "adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas "
                                   "dans le territoire"),
                       ("absent", "adhérent(s) dont le RPPS est absent de l'extraction de l'Annuaire Santé "

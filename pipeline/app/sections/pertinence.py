@@ -1,9 +1,13 @@
 """Pertinence of the perimeter (seed 003 §6.1, « territoire vécu »): the section of every diagnostic.
 
 The GP consultations (modelled by :mod:`pipeline.app.flow_model` on analysis
-units, or the ``FLUX=`` table) are handed to
+units, or the GP rows of the ``FLUX=`` table) are handed to
 :func:`pipeline.analysis.pertinence.perimeter_pertinence` with the units'
-populations, zonings and the other CPTS claiming them.
+populations, zonings and the other CPTS claiming them. A ``FLUX=`` table with
+no GP row, or none from the territory's residents, makes the section
+unavailable with its French reason (:data:`NO_GP_FLOWS`): the model never
+replaces a given table, and no figure is computed from other professions;
+the zones cut, which depend on the zonings only, are still given.
 """
 
 from __future__ import annotations
@@ -29,6 +33,13 @@ NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l
                "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
 NO_POLYGON = ("pertinence du périmètre non calculée : aucune unité du territoire n'a de contour, or le modèle de "
               "recours part des distances entre unités voisines")
+#: A ``FLUX=`` table without the GP consultations of the territory's residents ({reason}).
+NO_GP_FLOWS = ("pertinence du périmètre non calculée : {reason} ; l'auto-confinement, les communes candidates à "
+               "l'ajout et les communes à examiner se mesurent sur les recours aux médecins généralistes des "
+               "habitants, et les flux modélisés ne remplacent pas une table fournie par FLUX= (relancez sans FLUX= "
+               "pour la pertinence modélisée)")
+NO_RESIDENT_ROWS = ("la table de flux fournie n'a aucune ligne de médecins généralistes partant d'une commune du "
+                    "territoire")
 
 
 @dataclass
@@ -204,6 +215,15 @@ def pertinence_section(
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
     attributes = units.assign(cpts_claims=units["code"].map(claims(shared.member_units(), territory)))
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds)
+    reason = gp.unavailable
+    if reason is None and gp.kind == "table" and not result.resident_volume > 0:
+        reason = NO_RESIDENT_ROWS
+    if reason is not None:
+        # The zones cut depend on the zonings only: they are still given, never a figure of the flows.
+        unavailable = NO_GP_FLOWS.format(reason=reason)
+        return PertinenceSection(origin=gp.origin, kind=gp.kind, candidate_min_share=low, examine_below_share=high,
+                                 population=result.population, cut_zones=_cut_zones(result, units),
+                                 notes=[*gp.notes, unavailable], unavailable=unavailable)
     candidates = result.candidates.assign(
         claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else ""))
     section = PertinenceSection(

@@ -155,7 +155,8 @@ def _members_cell(row: MembersRow | None) -> list[str]:
     adherents = _count(row.adherents)
     if row.adherents is not None and row.part_adherents_pct is not None:
         adherents += f" ({format_number(row.part_adherents_pct, 1, '%')})"
-    return [adherents, _count(row.gouvernance), _count(row.elaboration)]
+    # A row of the file given without participation: « n.d. », not a cell left for the team as if nothing was read.
+    return [adherents, *(MISSING_TEXT if n is None else _count(n) for n in (row.gouvernance, row.elaboration))]
 
 
 def _months(value: int | None, verb: str) -> str:
@@ -317,8 +318,9 @@ def _organisation(w: _Writer, doc: TrameDocument) -> None:
     w.caption("Professionnels de santé adhérents de la CPTS")
     w.table(list(trame.MEMBERS_HEADER), rows, right=[False, True, True, True], widths_cm=[5.0, 4.0, 4.0, 4.0])
     if doc.members:
+        legend = " " + MISSING_LEGEND if any(MISSING_TEXT in row for row in rows) else ""
         w.source(doc.members_source + " — Pourcentage : part des professionnels du territoire. Les cellules vides "
-                 "sont à compléter par la CPTS.")
+                 "sont à compléter par la CPTS." + legend)
     w.heading(trame.INCLUSION, 2)
     w.guidance(*trame.INCLUSION_GUIDANCE)
     layout.add_box(w.document, trame.INCLUSION_BOX)

@@ -23,20 +23,45 @@ INSTRUCTION_QUOTE = (
 COMPARISON_TEXT = "Comparer ce territoire aux autres CPTS de la liste (tableau de comparaison)"
 
 
+NOT_AVAILABLE = "non disponible"
+
+
 def percent(value: float) -> str:
     """A share (0–1) as « 69,4 % » (« 50 % » when whole), « non disponible » when missing."""
     if pd.isna(value):
-        return fmt(value)
+        return NOT_AVAILABLE
     return fmt(value * 100, 0 if float(value * 100).is_integer() else 1) + " %"
 
 
+def number(value: float) -> str:
+    """A count of inhabitants, « non disponible » when missing."""
+    return NOT_AVAILABLE if pd.isna(value) else fmt(value)
+
+
+def _containment_reason(p: PertinenceSection) -> str:
+    """Why the self-containment is missing (no served consultation of the residents)."""
+    if p.kind == "table":
+        return "aucun recours des habitants du territoire dans la table de flux fournie"
+    if p.unserved_volume > 0:
+        return ("aucun recours des habitants du territoire n'est servi : aucune offre de médecins généralistes dans le "
+                "rayon du modèle")
+    return "aucun recours modélisé pour les habitants du territoire (population inconnue ou nulle)"
+
+
 def _figures(p: PertinenceSection) -> list[dict[str, Any]]:
+    if not p.available:
+        return [{"label": label, "value": NOT_AVAILABLE} for label in (
+            "Auto-confinement (médecins généralistes)", "Communes candidates à l'ajout", "Communes à examiner")]
+    known = not pd.isna(p.self_containment)
     return [
         {"label": "Auto-confinement (médecins généralistes)", "value": percent(p.self_containment)},
-        {"label": "Communes candidates à l'ajout", "value": len(p.candidates)},
-        {"label": "Communes à examiner", "value": len(p.to_examine)},
+        # Without a served consultation of the residents, « 0 » would be an answer that was not computed.
+        {"label": "Communes candidates à l'ajout", "value": len(p.candidates) if known or len(p.candidates)
+         else NOT_AVAILABLE},
+        {"label": "Communes à examiner", "value": len(p.to_examine) if known or len(p.to_examine)
+         else NOT_AVAILABLE},
         {"label": "Auto-confinement avec les candidates", "value": percent(p.self_containment_with_candidates)},
-        {"label": "Population avec les candidates", "value": fmt(p.population_with_candidates)},
+        {"label": "Population avec les candidates", "value": number(p.population_with_candidates)},
     ]
 
 
@@ -87,6 +112,46 @@ def _cut_zones(p: PertinenceSection) -> dict[str, Any]:
                     "communes chargées dans la base."}
 
 
+def _summary(p: PertinenceSection) -> list[str]:
+    """The paragraphs of the figures: nothing is asserted that was not computed."""
+    if pd.isna(p.self_containment):
+        summary = (f"Auto-confinement du périmètre : {NOT_AVAILABLE} ({_containment_reason(p)}) ; les communes du "
+                   "territoire à examiner ne peuvent pas être repérées. ")
+    else:
+        summary = (f"Auto-confinement du périmètre : {percent(p.self_containment)} des recours de ses habitants sont "
+                   "réalisés dans le territoire. ")
+    if len(p.candidates):
+        summary += (f"{len(p.candidates)} commune(s) hors du territoire y envoient la majorité des recours de "
+                    f"leurs habitants ; en les ajoutant, l'auto-confinement serait de "
+                    f"{percent(p.self_containment_with_candidates)} pour {number(p.population_with_candidates)} "
+                    "habitants.")
+    elif not pd.isna(p.self_containment):
+        summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
+    paragraphs = [summary.strip()]
+    if len(p.to_examine):
+        paragraphs.append(f"{len(p.to_examine)} commune(s) du territoire voient la majorité des recours de leurs "
+                          "habitants réalisés ailleurs : leur rattachement mérite d'être discuté.")
+    return paragraphs
+
+
+def _cut_zones_paragraph(p: PertinenceSection) -> list[str]:
+    if not len(p.cut_zones):
+        return []
+    bv = int((p.cut_zones["level"] != "EPCI").sum())
+    epci = int((p.cut_zones["level"] == "EPCI").sum())
+    return [f"Le périmètre traverse {bv} bassin(s) de vie et {epci} EPCI : ils ont des communes de part et d'autre "
+            "de sa limite."]
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _notes(p: PertinenceSection) -> list[str]:
+    """The section's own notes (the reason of an unavailable section is its paragraph already)."""
+    return [_sentence(n) for n in p.notes if n and n != p.unavailable]
+
+
 def pertinence_section(d: Diagnostic) -> dict[str, Any]:
     """The section's content (title, paragraphs, figures, tables, notes) for the report."""
     blocks: list[dict[str, Any]] = []
@@ -95,30 +160,21 @@ def pertinence_section(d: Diagnostic) -> dict[str, Any]:
     p = d.pertinence
     if p is None or not p.available:
         reason = "pertinence du périmètre non calculée" if p is None else str(p.unavailable)
-        return {"title": TITLE, "paragraphs": [INSTRUCTION_QUOTE, reason[0].upper() + reason[1:] + "."],
-                "blocks": blocks}
-    paragraphs = [INSTRUCTION_QUOTE, _method(p)]
-    summary = (f"Auto-confinement du périmètre : {percent(p.self_containment)} des recours de ses habitants sont "
-               f"réalisés dans le territoire. ")
-    if len(p.candidates):
-        summary += (f"{len(p.candidates)} commune(s) hors du territoire y envoient la majorité des recours de "
-                    f"leurs habitants ; en les ajoutant, l'auto-confinement serait de "
-                    f"{percent(p.self_containment_with_candidates)} pour {fmt(p.population_with_candidates)} "
-                    "habitants.")
-    else:
-        summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
-    paragraphs.append(summary)
-    if len(p.to_examine):
-        paragraphs.append(f"{len(p.to_examine)} commune(s) du territoire voient la majorité des recours de leurs "
-                          "habitants réalisés ailleurs : leur rattachement mérite d'être discuté.")
-    if len(p.cut_zones):
-        bv = int((p.cut_zones["level"] != "EPCI").sum())
-        epci = int((p.cut_zones["level"] == "EPCI").sum())
-        paragraphs.append(f"Le périmètre traverse {bv} bassin(s) de vie et {epci} EPCI : ils ont des communes de part "
-                          "et d'autre de sa limite.")
+        content: dict[str, Any] = {"title": TITLE, "paragraphs": [INSTRUCTION_QUOTE, _sentence(reason)],
+                                   "blocks": blocks}
+        if p is not None and len(p.cut_zones):
+            # The zones cut come from the zonings alone: still true without the consultations.
+            content["paragraphs"] += _cut_zones_paragraph(p)
+            content["tables"] = [_cut_zones(p)]
+        if p is not None and p.kind == "table":
+            content["key_figures"] = _figures(p)
+        if p is not None and _notes(p):
+            content["notes"] = _notes(p)
+        return content
+    paragraphs = [INSTRUCTION_QUOTE, _method(p), *_summary(p), *_cut_zones_paragraph(p)]
     tables = [t for t, present in ((_candidates(p), len(p.candidates)), (_to_examine(p), len(p.to_examine)),
                                    (_cut_zones(p), len(p.cut_zones))) if present]
-    notes = []
+    notes = _notes(p)
     if p.units_without_flows:
         notes.append("Communes du territoire sans recours servi dans la table (aucune offre dans le rayon du modèle "
                      "ou absentes de la table) : " + ", ".join(p.units_without_flows) + ".")

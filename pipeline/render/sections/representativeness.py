@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import DEMO_WARNING, ESTABLISHMENTS_DEMO_WARNING, FINESS_SOURCE, REGISTRY_SOURCE
-from pipeline.render.sections.display import cell, shown
+from pipeline.render.sections.display import NOT_AVAILABLE, cell, shown
 
 TITLE = "Représentativité"
 LABELS = {
@@ -23,7 +23,12 @@ LABELS = {
 
 
 def _count(number: object, share: object) -> str:
-    """« 3 (25,0 %) »: the Trame asks « nombre et/ou pourcentage »; the share may be « non disponible »."""
+    """« 3 (25,0 %) »: the Trame asks « nombre et/ou pourcentage »; the share may be « non disponible ».
+
+    An unknown count (nobody's participation given in the file) is « non disponible » alone.
+    """
+    if cell(number) == NOT_AVAILABLE:
+        return NOT_AVAILABLE
     return f"{cell(number)} ({cell(share, 1, unit='%')})"
 
 
@@ -48,9 +53,10 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
     tables = [{"title": "Les professionnels de santé adhérents de la CPTS (tableau de la Trame)", "data": table,
                "note": "Parts rapportées aux professionnels du territoire (effectif distinct de l'Annuaire Santé) ; "
                        "pour les MSP et les centres de santé, aux structures du fichier FINESS situées dans le "
-                       "territoire. Les parts ne sont pas plafonnées : des adhérents peuvent exercer hors du "
-                       "territoire. « Non renseigné » : cellule gouvernance ou élaboration laissée vide (jamais "
-                       "comptée comme « non »)."}]
+                       "territoire. Une part qui dépasserait 100 % (plus d'adhérents que de professionnels du "
+                       "territoire) n'est pas calculée : voir les remarques. « Non renseigné » : cellule gouvernance "
+                       "ou élaboration laissée vide (jamais comptée comme « non ») ; « non disponible » : aucune "
+                       "participation renseignée dans le fichier pour cette ligne."}]
     paragraphs = []
     matched = m.matches
     if len(matched):

@@ -32,8 +32,10 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
             "celui indiqué."
         )
     if t.professionals is not None and t.band == 4:
+        demo = d.is_demo("annuaire-sante")
         paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {fmt(t.professionals)} "
-                          "professionnels recensés.")
+                          "professionnels recensés" + (" dans l'offre fictive de démonstration, qui ne peut "
+                                                       "établir la taille 4++" if demo else "") + ".")
     funding = t.funding.assign(categorie=t.funding["categorie"].map(CATEGORIES))
     tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
         "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)",

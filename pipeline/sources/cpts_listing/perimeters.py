@@ -21,10 +21,12 @@ not always so:
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -149,7 +151,9 @@ def read_features(
             errors.append((i, f"{where}géométrie absente"))
         else:
             try:
-                geometry = shape(raw)
+                with warnings.catch_warnings():  # NaN coordinates warn here; they are reported below, in French
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    geometry = shape(raw)
             except Exception as exc:  # shapely raises several types on malformed input
                 errors.append((i, f"{where}géométrie illisible ({exc})"))
         if geometry is not None:
@@ -158,6 +162,10 @@ def read_features(
                 geometry = None
             elif geometry.is_empty:
                 errors.append((i, f"{where}géométrie vide"))
+                geometry = None
+            elif not np.isfinite(shapely.get_coordinates(geometry)).all():
+                # NaN or Infinity (accepted by Python's JSON reader): every later test would be meaningless.
+                errors.append((i, f"{where}coordonnée non numérique (NaN ou infini)"))
                 geometry = None
             elif not geometry.is_valid:
                 if repair_invalid:

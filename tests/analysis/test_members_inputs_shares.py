@@ -1,0 +1,118 @@
+"""The Trame's representativeness table: unknown participation is « non disponible », never 0; a share
+above 100 % is never given as one, and the row is named in a French note.
+
+Members and supply are written by hand; each expected figure is computed in the comments.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from pipeline.analysis.representativeness import count_notes, trame_table
+from pipeline.render.docx.model import MembersRow
+from pipeline.render.docx.writer import _members_cell
+from pipeline.render.sections.representativeness import _count
+
+ROWS = ("Médecins généralistes", "Infirmiers", "Pharmaciens", "MSP", "Centres de santé", "Autres")
+SUPPLY = pd.DataFrame({
+    "groupe": list(ROWS),
+    "praticiens": pd.array([20, 4, 10, 1, 0, pd.NA], dtype="Int64"),
+    "unite": ["professionnels", "professionnels", "professionnels", "structures", "structures", "professionnels"],
+})
+
+
+def members(rows: list[tuple[str, int, bool | None, bool | None]]) -> pd.DataFrame:
+    """``(groupe, nombre, gouvernance, elaboration)`` rows as :func:`read_adherents` returns them."""
+    return pd.DataFrame({
+        "groupe": [r[0] for r in rows],
+        "nombre": pd.array([r[1] for r in rows], dtype="Int64"),
+        "gouvernance": pd.array([r[2] for r in rows], dtype="boolean"),
+        "elaboration": pd.array([r[3] for r in rows], dtype="boolean"),
+    })
+
+
+def table_of(rows: list[tuple[str, int, bool | None, bool | None]]) -> pd.DataFrame:
+    return trame_table(members(rows), SUPPLY, ROWS).set_index("groupe")
+
+
+def test_no_participation_in_the_file_is_not_available_in_every_row() -> None:
+    # The file has no gouvernance/élaboration column (or an empty one): 3 nurses, 2 MSP.
+    table = table_of([("Infirmiers", 3, None, None), ("MSP", 2, None, None)])
+    for column in ("gouvernance", "elaboration"):
+        assert table[column].dtype == "Int64"
+        assert table[column].isna().all(), column  # rows without members too: the file tells nothing
+        assert table[f"part_{column}_pct"].isna().all(), column
+    assert table.loc["Infirmiers", "gouvernance_non_renseigne"] == 3
+    assert table.loc["MSP", "elaboration_non_renseigne"] == 2
+    assert table.loc["Pharmaciens", "gouvernance_non_renseigne"] == 0
+    assert table.loc["Infirmiers", "adherents"] == 3
+    assert table.loc["Infirmiers", "part_adherents_pct"] == pytest.approx(75.0)  # 3 / 4 × 100
+
+
+def test_participation_known_for_some_rows_only() -> None:
+    table = table_of([
+        ("Médecins généralistes", 2, True, None),   # known for the GPs: 2 in the governance
+        ("Médecins généralistes", 3, None, None),   # 3 more GPs, cells left empty
+        ("Infirmiers", 1, None, None),              # every nurse left empty: not available
+        ("Pharmaciens", 4, False, False),           # known: none of the 4
+    ])
+    gp = table.loc["Médecins généralistes"]
+    assert (gp["gouvernance"], gp["gouvernance_non_renseigne"]) == (2, 3)
+    assert gp["part_gouvernance_pct"] == pytest.approx(10.0)  # 2 / 20 × 100
+    assert pd.isna(gp["elaboration"]) and gp["elaboration_non_renseigne"] == 5  # no GP told élaboration
+    assert pd.isna(table.loc["Infirmiers", "gouvernance"]) and pd.isna(table.loc["Infirmiers", "elaboration"])
+    assert (table.loc["Pharmaciens", "gouvernance"], table.loc["Pharmaciens", "elaboration"]) == (0, 0)
+    assert table.loc["Pharmaciens", "part_gouvernance_pct"] == 0.0  # 0 / 10: known to be 0
+    # No member of the row while the file tells participation: nobody of the row takes part (0, not NA).
+    assert table.loc["MSP", "gouvernance"] == 0 and table.loc["MSP", "adherents"] == 0
+    # « élaboration » is told for the pharmacists only: still known in the file, so 0 for a row without members.
+    assert table.loc["MSP", "elaboration"] == 0
+
+
+def test_a_share_above_100_percent_is_not_given_and_is_named() -> None:
+    table = table_of([
+        ("Infirmiers", 5, True, None),            # 5 members for 4 nurses: 125 % → not given
+        ("Infirmiers", 1, False, None),
+        ("Pharmaciens", 10, True, None),          # 10 of 10: exactly 100 %, given
+        ("MSP", 2, None, None),                   # 2 MSP for 1 structure: 200 % → not given
+        ("Centres de santé", 3, None, None),      # 3 for 0 structure: no share, named too
+        ("Autres", 7, None, None),                # territory count unknown: no share, no note
+    ])
+    nurses = table.loc["Infirmiers"]
+    assert nurses["adherents"] == 6 and math.isnan(nurses["part_adherents_pct"])
+    assert nurses["gouvernance"] == 5 and math.isnan(nurses["part_gouvernance_pct"])  # 5 / 4 would be 125 %
+    assert table.loc["Pharmaciens", "part_adherents_pct"] == pytest.approx(100.0)  # 10 / 10 × 100
+    assert table.loc["Pharmaciens", "part_gouvernance_pct"] == pytest.approx(100.0)
+    assert math.isnan(table.loc["MSP", "part_adherents_pct"])
+    assert math.isnan(table.loc["Centres de santé", "part_adherents_pct"])
+    assert math.isnan(table.loc["Autres", "part_adherents_pct"])
+    assert (table["part_adherents_pct"].dropna() <= 100).all()
+    end = ("part non calculée (elle dépasserait 100 %) : vérifiez la colonne nombre du fichier des adhérents, "
+           "ou des adhérents exercent hors du territoire")
+    assert count_notes(table.reset_index()) == [
+        f"Infirmiers : 6 adhérent(s) déclaré(s) pour 4 professionnel(s) du territoire ; {end}",
+        f"MSP : 2 adhérent(s) déclaré(s) pour 1 structure(s) du territoire ; {end}",
+        f"Centres de santé : 3 adhérent(s) déclaré(s) pour 0 structure(s) du territoire ; {end}",
+    ]
+
+
+def test_governance_share_stays_when_the_members_share_is_left_out() -> None:
+    # 6 nurses declared for 4 (no members share), 3 in the governance: 3 / 4 × 100 = 75 %, a true share.
+    table = table_of([("Infirmiers", 3, True, None), ("Infirmiers", 3, False, None)])
+    assert math.isnan(table.loc["Infirmiers", "part_adherents_pct"])
+    assert table.loc["Infirmiers", "part_gouvernance_pct"] == pytest.approx(75.0)
+
+
+def test_no_note_when_every_row_fits() -> None:
+    assert count_notes(trame_table(members([("Infirmiers", 4, None, None)]), SUPPLY, ROWS)) == []
+
+
+def test_report_and_word_cells_of_an_unknown_count() -> None:
+    assert _count(pd.NA, math.nan) == "non disponible"
+    assert _count(0, 0.0) == "0 (0,0\u202f%)"
+    assert _count(2, math.nan) == "2 (non disponible)"
+    row = MembersRow(profession="Infirmiers", adherents=6, part_adherents_pct=None, gouvernance=None, elaboration=0)
+    assert _members_cell(row) == ["6", "n.d.", "0"]

@@ -1,0 +1,207 @@
+"""The pertinence section of a diagnostic given ``FLUX=``: only GP rows count, and what is not computed says so.
+
+Defects reproduced by a review: a table of nurses' consultations gave « Auto-confinement (médecins
+généralistes) 100 % »; a table whose GP rows read « Médecins généralistes (MG) » (plus nurses), or a
+header-only table, gave « n.d. », « Aucune commune hors du territoire n'y envoie l'essentiel… » and
+« Communes candidates à l'ajout 0 ». Known answers are computed by hand below, on the fixture
+database (perimeter: Digne-les-Bains 04070 and Archail 04009; Manosque 04112 outside).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline import cli
+from pipeline.app.diagnostic import compute
+from pipeline.model import DiagnosticOptions
+from pipeline.model.diagnostic import Diagnostic, PertinenceSection
+from pipeline.render.sections.pertinence import INSTRUCTION_QUOTE, pertinence_section
+from pipeline.render.summary import pertinence_summary
+from pipeline.render.tables import pertinence_entries
+from pipeline.store.territory import resolve_territory
+from tests.conftest import cli_environment, private_outputs
+
+pytestmark = [pytest.mark.mirror]
+
+PERIMETER = "communes:04070,04009"
+#: GP consultations under six spellings, and nurses' consultations that would change every figure if counted.
+GP_ROWS = [
+    ("04070", "04070", 800, "Médecins généralistes (MG)"), ("04070", "04112", 200, "MG"),
+    ("04009", "04009", 30, "Médecine générale"), ("04009", "04112", 70, "omnipraticien"),
+    ("04112", "04070", 60, "SM54"), ("04112", "04112", 40, "médecin généraliste"),
+]  # fmt: skip
+NURSE_ROWS = [("04070", "04070", 5000, "Infirmiers"), ("04009", "04009", 1000, "Infirmiers"),
+              ("04112", "04112", 1000, "Infirmiers")]
+NOT_AVAILABLE = "non disponible"
+#: The reason of a section without GP rows (written out: the tests must fail on the code before the fix).
+NO_GP_FLOWS = ("pertinence du périmètre non calculée : {reason} ; l'auto-confinement, les communes candidates à "
+               "l'ajout et les communes à examiner se mesurent sur les recours aux médecins généralistes des "
+               "habitants, et les flux modélisés ne remplacent pas une table fournie par FLUX= (relancez sans FLUX= "
+               "pour la pertinence modélisée)")
+NO_RESIDENT_ROWS = ("la table de flux fournie n'a aucune ligne de médecins généralistes partant d'une commune du "
+                    "territoire")
+
+
+def table(tmp_path: Path, rows: list[tuple[str, str, int, str]], name: str = "flux.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("origine;destination;volume;profession\n" + "".join(f"{o};{d};{v};{p}\n" for o, d, v, p in rows),
+                    encoding="utf-8")
+    return path
+
+
+def diagnostic(con: duckdb.DuckDBPyConnection, flows: Path) -> Diagnostic:
+    return compute(con, resolve_territory(con, PERIMETER), DiagnosticOptions(territory=PERIMETER, flows=flows))
+
+
+def test_gp_label_variants_count_nurses_do_not(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    d = diagnostic(db, table(tmp_path, GP_ROWS + NURSE_ROWS))
+    p = d.pertinence
+    assert p is not None and p.available and p.kind == "table"
+    # Residents' GP consultations: 800 + 200 + 30 + 70 = 1 100, of which 800 + 30 = 830 inside.
+    # (With the nurses: (830 + 6 000) / (1 100 + 6 000) = 96,2 %.)
+    assert p.self_containment == pytest.approx(830 / 1100)
+    # Manosque sends 60 of its 100 GP consultations in (60 %, a candidate; with the nurses 60 / 1 100).
+    assert list(p.candidates["code"]) == ["04112"]
+    assert p.candidates.loc[0, "share_into_perimeter"] == pytest.approx(0.6)
+    assert p.candidates.loc[0, "volume_into_perimeter"] == pytest.approx(60)
+    # Archail keeps 30 of 100 (30 %, to examine; with the nurses 1 030 / 1 100), 70 % go to Manosque.
+    assert list(p.to_examine["code"]) == ["04009"]
+    assert p.to_examine.loc[0, "share_inside"] == pytest.approx(0.3)
+    assert p.to_examine.loc[0, "main_destination"] == "04112"
+    assert p.to_examine.loc[0, "main_destination_share"] == pytest.approx(0.7)
+    # With Manosque, the 1 100 + 100 consultations of the three communes all stay inside.
+    assert p.self_containment_with_candidates == pytest.approx(1.0)
+    assert any("(Infirmiers) ne sont pas utilisés" in n for n in p.notes)
+    # The zones cut come from the zonings alone: a table without GP rows still gives the same ones.
+    nurses = diagnostic(db, table(tmp_path, NURSE_ROWS, "infirmiers.csv")).pertinence
+    assert nurses is not None and not nurses.available and len(nurses.cut_zones) > 0
+    pd.testing.assert_frame_equal(nurses.cut_zones.reset_index(drop=True), p.cut_zones.reset_index(drop=True))
+    content = pertinence_section(d)
+    figures = {f["label"]: f["value"] for f in content["key_figures"]}
+    assert figures["Auto-confinement (médecins généralistes)"] == "75,5 %"  # 830 / 1 100 = 75,45 %
+    assert (figures["Communes candidates à l'ajout"], figures["Communes à examiner"]) == (1, 1)
+
+
+@pytest.mark.parametrize("profession", ["Infirmiers", "Pharmaciens", "Médecin"])
+def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                              profession: str) -> None:
+    rows = [(o, d, v, profession) for o, d, v, _ in GP_ROWS]
+    d = diagnostic(db, table(tmp_path, rows))
+    p = d.pertinence
+    assert p is not None and not p.available
+    reason = ("la table de flux fournie ne contient aucune ligne de médecins généralistes (professions lues : "
+              f"{profession})")
+    assert p.unavailable == NO_GP_FLOWS.format(reason=reason)
+    assert math.isnan(p.self_containment) and math.isnan(p.self_containment_with_candidates)
+    assert p.candidates.empty and p.to_examine.empty and p.shapes is None
+    assert pertinence_summary(d) == {"indisponible": p.unavailable}
+    assert pertinence_entries(d) == []  # no CSV asserting « no candidate »
+    content = pertinence_section(d)
+    assert content["paragraphs"][:2] == [INSTRUCTION_QUOTE, p.unavailable[0].upper() + p.unavailable[1:] + "."]
+    assert [f["value"] for f in content["key_figures"]] == [NOT_AVAILABLE] * 3
+    text = " ".join(content["paragraphs"])
+    assert "Aucune commune hors du territoire" not in text and "n.d." not in text and "100 %" not in text
+    assert [t["title"] for t in content["tables"]] == ["Bassins de vie et EPCI coupés par le périmètre"]
+
+
+def test_gp_rows_of_other_communes_only(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # GP rows start from Manosque only; the residents' rows are nurses': no GP figure of the perimeter.
+    d = diagnostic(db, table(tmp_path, GP_ROWS[4:] + NURSE_ROWS))
+    p = d.pertinence
+    assert p is not None and p.unavailable == NO_GP_FLOWS.format(reason=NO_RESIDENT_ROWS)
+    assert p.candidates.empty and math.isnan(p.self_containment)
+
+
+def test_table_without_profession_is_gp_flows_and_says_so(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = tmp_path / "sans_profession.csv"
+    path.write_text("origine;destination;volume\n" + "".join(f"{o};{d};{v}\n" for o, d, v, _ in GP_ROWS), "utf-8")
+    p = diagnostic(db, path).pertinence
+    assert p is not None and p.available
+    assert p.self_containment == pytest.approx(830 / 1100)  # the same rows as above, read as GPs
+    assert "la table de flux fournie ne précise pas la profession : tous ses recours sont lus comme des recours aux " \
+           "médecins généralistes" in p.notes
+
+
+def _empty_section(**figures: float) -> PertinenceSection:
+    candidates = pd.DataFrame(columns=["code", "nom", "population", "share_into_perimeter", "volume_into_perimeter",
+                                       "claimed_by"])
+    examine = pd.DataFrame(columns=["code", "nom", "population", "share_inside", "main_destination",
+                                    "main_destination_nom", "main_destination_share"])
+    cut = pd.DataFrame(columns=["level", "zone", "nom", "n_units_in", "n_units_out", "population_in",
+                                "population_out", "units_out"])
+    return PertinenceSection(origin="modèle", kind="modele", candidate_min_share=0.5, examine_below_share=0.5,
+                             candidates=candidates, to_examine=examine, cut_zones=cut, **figures)
+
+
+def test_missing_self_containment_is_never_a_zero() -> None:
+    # A model whose residents' 500 consultations are all unserved (no GP within the cutoff).
+    section = _empty_section(unserved_volume=500.0, resident_volume=0.0)
+
+    class Stub:
+        pertinence = section
+        comparison_link = None
+
+        @staticmethod
+        def is_demo(_source: str) -> bool:
+            return False
+
+    content = pertinence_section(Stub())  # type: ignore[arg-type]
+    figures = {f["label"]: f["value"] for f in content["key_figures"]}
+    assert figures["Auto-confinement (médecins généralistes)"] == NOT_AVAILABLE
+    assert figures["Communes candidates à l'ajout"] == NOT_AVAILABLE
+    assert figures["Communes à examiner"] == NOT_AVAILABLE
+    assert content["paragraphs"][2] == (
+        "Auto-confinement du périmètre : non disponible (aucun recours des habitants du territoire n'est servi : "
+        "aucune offre de médecins généralistes dans le rayon du modèle) ; les communes du territoire à examiner ne "
+        "peuvent pas être repérées.")
+    assert not any("Aucune commune" in t or "n.d." in t for t in content["paragraphs"])
+
+
+def run(data: Path, maps: Path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with cli_environment(data, maps), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["diagnostic", PERIMETER, *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(("text", "message", "line"), [
+    ("origine;destination;volume;nombre\n04070;04009;1000;3\n04009;04009;5000;2\n",
+     "Table origine–destination invalide : les colonnes « volume » et « nombre » désignent toutes deux le volume : "
+     "gardez-en une seule (impossible de savoir laquelle utiliser)", 1),
+    ("origine;destination;volume;groupe;profession\n04070;04009;1000;x;MG\n",
+     "Table origine–destination invalide : les colonnes « groupe » et « profession » désignent toutes deux la "
+     "profession : gardez-en une seule (impossible de savoir laquelle utiliser)", 1),
+    ("origine;destination;volume\n", "Table de flux vide : le fichier n'a que sa ligne d'en-tête, aucune ligne de "
+     "recours (origine;destination;volume) ; complétez-la, ou retirez FLUX= pour utiliser les flux modélisés", 2),
+])
+def test_refused_tables_exit_2_in_french(fixture_data_dir: Path, tmp_path: Path, text: str, message: str,
+                                         line: int) -> None:
+    path = tmp_path / "flux.csv"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(private_outputs(fixture_data_dir, tmp_path / "data"), tmp_path / "maps", "--flux", str(path))
+    assert (code, err) == (2, f"Erreur : {message} (fichier {path}, ligne {line})\n")
+    assert "Diagnostic de" not in out
+
+
+def test_nurses_table_end_to_end(fixture_data_dir: Path, tmp_path: Path) -> None:
+    path = table(tmp_path, [(o, d, v, "Infirmiers") for o, d, v, _ in GP_ROWS])
+    data = private_outputs(fixture_data_dir, tmp_path / "data")
+    code, out, err = run(data, tmp_path / "maps", "--flux", str(path))
+    assert code == 0, err
+    reason = NO_GP_FLOWS.format(reason="la table de flux fournie ne contient aucune ligne de médecins généralistes "
+                                       "(professions lues : Infirmiers)")
+    assert f"  note : {reason}\n" in out
+    summary = json.loads((data / "processed" / "diagnostics" / "communes-04070-04009" / "summary.json")
+                         .read_text("utf-8"))
+    assert summary["pertinence"] == {"indisponible": reason}
+    report = (tmp_path / "maps" / "communes-04070-04009" / "rapport.html").read_text("utf-8")
+    section = report[report.index("Pertinence du périmètre</h2>"):]
+    assert "Auto-confinement (médecins généralistes)" in section and "100 %" not in section

@@ -1,0 +1,21 @@
+"""``make data DEPARTEMENTS=…`` with a code the COG does not know: named, and the database left as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.app.robust_support import Workspace, cli, error_line, snapshot
+
+
+@pytest.mark.parametrize("departements", ["99", "04,99,2C"])
+def test_unknown_departement_is_named(ws: Workspace, mirror: Path, capsys: pytest.CaptureFixture[str],
+                                      departements: str) -> None:
+    before = snapshot(ws)
+    code, _, err = cli(capsys, "data", "--miroir", str(mirror), "--sans-demo", "--departements", departements)
+    unknown = ", ".join(sorted({"99", "2C"} & set(departements.split(","))))
+    assert (code, err) == (2, error_line(f"Département(s) inconnu(s) dans --departements : {unknown} (codes du COG "
+                                         "2026 : 01 à 95, 2A, 2B, 971 à 976)"))
+    after = snapshot(ws)
+    assert (after["counts"], after["files"]) == (before["counts"], before["files"])

@@ -1,0 +1,138 @@
+"""The members file (ADHERENTS=): header names that fold to one column, the line column, ``nombre`` values.
+
+Each expectation is written by hand from the few lines of the file the test writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.sources.adherents import MAX_COUNT, read_adherents
+
+BAD_COUNT = "entier positif attendu"
+TOO_LARGE = "invraisemblable (au plus 100 000 adhérents par ligne)"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "adherents.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- header names folded to one column
+
+
+@pytest.mark.parametrize(("text", "clash"), [
+    ("Profession;profession exercée\nInfirmier;Médecin\n",
+     "« Profession » et « profession exercée » désignent la même colonne « profession »"),
+    ("Profession;RPPS;N° RPPS\nInfirmier;10001234567;10001234567\n",
+     "« RPPS » et « N° RPPS » désignent la même colonne « rpps »"),
+    ("Profession;RPPS;numero_rpps\nInfirmier;10001234567;\n",
+     "« RPPS » et « numero_rpps » désignent la même colonne « rpps »"),
+    ("profession;Gouvernance;Participation gouvernance\nkiné;oui;non\n",
+     "« Gouvernance » et « Participation gouvernance » désignent la même colonne « gouvernance »"),
+    ("profession;Élaboration;elaboration\nkiné;oui;oui\n",
+     "« Élaboration » et « elaboration » désignent la même colonne « elaboration »"),
+    # three names for one column, and two columns doubled at once: every clash is named
+    ("profession;nb;Effectif;Nombre\nkiné;1;1;1\n",
+     "« nb », « Effectif » et « Nombre » désignent la même colonne « nombre »"),
+    ("PROFESSION;rpps;profession;N RPPS\nkiné;;kiné;\n",
+     "« PROFESSION » et « profession » désignent la même colonne « profession » ; "
+     "« rpps » et « N RPPS » désignent la même colonne « rpps »"),
+])
+def test_two_headers_for_one_column_are_refused_on_line_1(tmp_path: Path, text: str, clash: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as info:
+        read_adherents(path)
+    assert info.value.message == ("Colonnes en double dans l'en-tête : " + clash
+                                  + " (gardez-en une seule, ou renommez les autres)")
+    assert (info.value.path, info.value.line) == (str(path), 1)
+
+
+def test_header_clash_after_an_excel_separator_line_is_on_line_2(tmp_path: Path) -> None:
+    # Line 1 is Excel's « sep=; », line 2 the header.
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "sep=;\nProfession;profession exercée\nkiné;kiné\n"))
+    assert info.value.line == 2 and "« Profession » et « profession exercée »" in info.value.message
+
+
+def test_columns_outside_the_format_may_share_a_folded_name(tmp_path: Path) -> None:
+    # « Nom » and « NOM » are not read (names are not kept): nothing to choose between.
+    members = read_adherents(write(tmp_path, "Nom;NOM;profession\nA;B;kiné\n"))
+    assert members["groupe"].tolist() == ["Masseurs-kinésithérapeutes"]
+
+
+@pytest.mark.parametrize("name", ["Ligne", "ligne", "LIGNE", "ligne du fichier", "N° de ligne"])
+def test_a_user_line_column_never_meets_the_internal_one(tmp_path: Path, name: str) -> None:
+    # Line 1 header, line 2 a nurse, line 3 blank (skipped), line 4 a pharmacist: the physical lines are
+    # 2 and 4 whatever the user's column says (7 and 9).
+    members = read_adherents(write(tmp_path, f"{name};profession\n7;Infirmier\n\n9;Pharmacien\n"))
+    assert members["ligne"].tolist() == [2, 4]
+    assert members["groupe"].tolist() == ["Infirmiers", "Pharmaciens"]
+    assert members["nombre"].tolist() == [1, 1]
+
+
+# --------------------------------------------------------------------------- nombre
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("99999999999999999999", f"nombre « 99999999999999999999 » : {TOO_LARGE}"),  # above 64-bit integers
+    (str(MAX_COUNT + 1), f"nombre « 100001 » : {TOO_LARGE}"),
+    ("1000000", f"nombre « 1000000 » : {TOO_LARGE}"),
+    ("-3", f"nombre « -3 » : {BAD_COUNT}"),
+    ("0", f"nombre « 0 » : {BAD_COUNT}"),
+    ("2,5", f"nombre « 2,5 » : {BAD_COUNT}"),
+    ("2.0", f"nombre « 2.0 » : {BAD_COUNT}"),
+    ("1e3", f"nombre « 1e3 » : {BAD_COUNT}"),
+    ("+2", f"nombre « +2 » : {BAD_COUNT}"),
+    ("trois", f"nombre « trois » : {BAD_COUNT}"),
+    ("1 000", f"nombre « 1 000 » : {BAD_COUNT}"),
+    ("\u0663", f"nombre « \u0663 » : {BAD_COUNT}"),  # ARABIC-INDIC DIGIT THREE: ASCII digits only
+])
+def test_each_bad_count_is_a_french_error_with_its_line(tmp_path: Path, value: str, problem: str) -> None:
+    # Line 2 is fine, line 3 holds the value.
+    path = write(tmp_path, f"profession;nombre\nkiné;2\nInfirmier;{value}\n")
+    with pytest.raises(DataError) as info:
+        read_adherents(path)
+    assert info.value.message == "Fichier des adhérents invalide :\n  - ligne 3 : " + problem
+    assert (info.value.path, info.value.line) == (str(path), 3)
+
+
+def test_counts_up_to_the_bound_are_read(tmp_path: Path) -> None:
+    # Empty: 1 member; « 007 »: 7; the bound itself is accepted; spaces around the value are stripped.
+    members = read_adherents(write(tmp_path, f"profession;nombre\nkiné;\nkiné;007\nkiné;{MAX_COUNT}\nkiné; 12 \n"))
+    assert members["nombre"].tolist() == [1, 7, 100_000, 12]
+    assert int(members["nombre"].sum()) == 1 + 7 + 100_000 + 12
+
+
+def test_every_bad_count_is_listed_in_line_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "profession;nombre\nkiné;-1\nkiné;3\nkiné;123456789012345678901234567890\nkiné;x\n")
+    with pytest.raises(DataError) as info:
+        read_adherents(path)
+    assert info.value.message == (
+        "Fichier des adhérents invalide :"
+        "\n  - ligne 2 : nombre « -1 » : entier positif attendu"
+        f"\n  - ligne 4 : nombre « 123456789012345678901234567890 » : {TOO_LARGE}"
+        "\n  - ligne 5 : nombre « x » : entier positif attendu")
+    assert info.value.line == 2
+
+
+def test_rpps_in_another_script_is_reported_not_kept(tmp_path: Path) -> None:
+    # Eleven ARABIC-INDIC digits: not the registry's ASCII number, so never matched; reported as malformed.
+    number = "\u0661" + "\u0660" * 9 + "\u0661"
+    members = read_adherents(write(tmp_path, f"profession;rpps\nkiné;{number}\n"))
+    assert members["rpps"].isna().all()
+    assert members["rpps_probleme"].tolist() == [f"RPPS « {number} » invalide (11 chiffres attendus)"]
+
+
+def test_header_only_members_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "adherents.csv"
+    path.write_text("profession;rpps;gouvernance\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_adherents(path)
+    assert (info.value.message, info.value.line) == (
+        "Fichier des adhérents vide : le fichier n'a que sa ligne d'en-tête, aucun adhérent ; complétez-le, ou "
+        "retirez ADHERENTS=", 2)
