@@ -37,7 +37,7 @@ def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
               "taux_annuel_pct": "Taux annuel moyen (%)"}
     labels.update({c: c.replace("population_", "Population ") for c in first})
     table = refs.assign(annee_population=refs["annee_population"].astype("Int64").astype(str))
-    decimals = {"surface_km2": 0, "densite_hab_km2": 1, "taux_annuel_pct": 2}
+    decimals = {"surface_km2": 1, "densite_hab_km2": 1, "taux_annuel_pct": 2}  # as the text above it: « 7,9 km² »
     return shown(table, decimals, labels=labels), decimals
 
 
