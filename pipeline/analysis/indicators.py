@@ -1,4 +1,4 @@
-"""Territory indicators: population and its evolution, density, supply, APL, representativeness.
+"""Territory indicators: population and its evolution, density, supply, APL.
 
 Pure functions over DataFrames; :mod:`pipeline.app.diagnostic` reads the inputs
 from DuckDB and writes the outputs.
@@ -84,23 +84,3 @@ def supply_by_group(supply: pd.DataFrame, population: float) -> pd.DataFrame:
     return table
 
 
-def representativeness(adherents: pd.DataFrame, territory_supply: pd.DataFrame) -> pd.DataFrame:
-    """Members of the CPTS per profession against the territory's professionals (Trame table).
-
-    ``adherents`` has a ``groupe`` column (see :func:`pipeline.sources.adherents.read_adherents`);
-    ``territory_supply`` has ``groupe`` and ``praticiens``, the head count of
-    distinct practitioners with at least one site in the territory
-    (:func:`pipeline.store.queries.supply.offre_territoire`); structure rows (MSP, centres
-    de santé) are left out. The share can still exceed 100 % when members
-    practise outside the territory: it is shown as computed, not capped.
-    """
-    professions = territory_supply[territory_supply["groupe"].isin(TRAME_GROUPS)]
-    counts = adherents.groupby("groupe").size().rename("adherents")
-    table = professions.set_index("groupe")[["praticiens"]].astype("float64").join(counts, how="outer").fillna(0)
-    table = table.reindex([g for g in TRAME_GROUPS if g in table.index])
-    table["part_adherents_pct"] = np.where(
-        table["praticiens"] > 0, table["adherents"] / table["praticiens"] * 100, np.nan
-    )
-    table["praticiens"] = table["praticiens"].astype(int)
-    table["adherents"] = table["adherents"].astype(int)
-    return table.reset_index().rename(columns={"index": "groupe"})

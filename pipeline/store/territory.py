@@ -77,7 +77,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     def current_names() -> pd.DataFrame:
         if not named:
             units = geography.units(con)
-            named.append(units[units["type"] == "commune-actuelle"])
+            # Arrondissements are units of their own: « Marseille 1er Arrondissement » is found by its name too.
+            named.append(units[units["type"].isin(["commune-actuelle", "arrondissement-municipal"])])
         return named[0]
 
     notes: list[str] = []
@@ -115,7 +116,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         key = normalise_name(value)
         hits = current_names()[current_names()["nom"].map(normalise_name) == key]
         if len(hits) == 1:
-            notes.append(f"« {value} » lu comme la commune {hits.iloc[0]['unit_code']}")
+            what = "l'arrondissement" if hits.iloc[0]["type"] == "arrondissement-municipal" else "la commune"
+            notes.append(f"« {value} » lu comme {what} {hits.iloc[0]['unit_code']}")
             rows.append(hits.iloc[[0]])
         elif len(hits) > 1:
             listed = ", ".join(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples())

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline.analysis import indicators as ind
-from pipeline.sources.adherents import read_adherents
 
 
 def test_evolution_and_annual_rate() -> None:
@@ -47,20 +44,6 @@ def test_supply_density_on_head_counts() -> None:
     assert table.at["Psychologues", "densite_10000"] == 0
     assert np.isnan(table.at["MSP", "densite_10000"])  # structures have no density
     assert np.isnan(ind.supply_by_group(SUPPLY, population=0).at[0, "densite_10000"])
-
-
-def test_representativeness(tmp_path: Path) -> None:
-    path = tmp_path / "adherents.csv"
-    path.write_text("nom,profession,rpps\nA,Médecin généraliste,10000000001\nB,infirmière,10000000002\n"
-                    "C,IDE,10000000003\n", encoding="utf-8")
-    members = read_adherents(path)
-    table = ind.representativeness(members, SUPPLY).set_index("groupe")
-    assert table.at["Médecins généralistes", "adherents"] == 1
-    # 1 member of 2 distinct GPs (not of 1.5 shares, which would give 66.7 %).
-    assert table.at["Médecins généralistes", "part_adherents_pct"] == pytest.approx(50.0)
-    assert table.at["Infirmiers", "part_adherents_pct"] == pytest.approx(50.0)  # 2 of 4
-    assert "MSP" not in table.index
-    assert table["praticiens"].dtype.kind == "i"
 
 
 def test_population_years_collapse_packages_with_the_same_legal_population() -> None:

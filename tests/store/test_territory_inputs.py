@@ -102,3 +102,12 @@ def test_departement_by_its_name(db: duckdb.DuckDBPyConnection, spec: str) -> No
     # The suggestion for an unknown département prints « Alpes-de-Haute-Provence (04) »: that name is accepted.
     t = resolve_territory(db, spec)
     assert (t.label, len(t.units)) == ("Alpes-de-Haute-Provence", len(raw.departement_codes("6.0.0", "04")))
+
+
+def test_arrondissement_by_its_name(db: duckdb.DuckDBPyConnection) -> None:
+    t = resolve_territory(db, "communes:Marseille 1er Arrondissement,paris 18e arrondissement,Marseille")
+    # Marseille is the whole city: the 1er arrondissement inside it is counted once (with a note).
+    assert list(t.units["unit_code"]) == ["75118", "13055"]
+    assert "« Marseille 1er Arrondissement » lu comme l'arrondissement 13201" in t.notes
+    assert "« Marseille » lu comme la commune 13055" in t.notes
+    assert t.population == raw.populations("6.0.0")["75118"] + raw.populations("6.0.0")["13055"]

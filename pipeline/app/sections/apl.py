@@ -9,6 +9,9 @@ from pipeline.analysis import apl_levels
 from pipeline.analysis import indicators as ind
 from pipeline.model.diagnostic import AplSection
 
+#: The France row of the APL tables: the DREES workbook covers France except Mayotte.
+FRANCE_APL_LABEL = "France (métropole et DROM hors Mayotte, absente du classeur DREES)"
+
 
 def unit_apl(table: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """APL rows of the territory's units: arrondissement rows for arrondissements, commune rows otherwise."""
@@ -85,8 +88,10 @@ def apl_zones(rows: pd.DataFrame, units: pd.DataFrame, zones: pd.DataFrame) -> p
             area = rows[rows["region"].notna()]
         for year in sorted(rows["annee"].dropna().unique()):
             figures = apl_levels.apl_figures(area[area["annee"] == year], ind.APL_UNDER_SERVED)
+            # The DREES workbook has no row for Mayotte: its France is the rest of France, and says so.
+            label = FRANCE_APL_LABEL if zone.niveau == "france" else zone.libelle
             out.append({
-                "libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code, "annee": int(year),
+                "libelle": label, "niveau": zone.niveau, "code": zone.code, "annee": int(year),
                 "apl": figures.apl, "apl_moins_65": figures.apl_moins_65,
                 "population_totale": figures.population_totale,
                 "population_sous_seuil": figures.population_sous_seuil,
