@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["dominant_type", "group_ranks", "uncovered_population_near"]
+__all__ = ["dominant_type", "group_ranks", "in_listed_regions", "uncovered_population_near"]
 
 UNKNOWN = "non disponible"
 
@@ -39,10 +39,14 @@ def dominant_type(by_unit: pd.DataFrame, codes: Iterable[str], column: str = "aa
     -------
     str
         The category; ties broken by the category name; « non disponible »
-        when no unit of ``codes`` has a known population and category.
+        when no unit of ``codes`` has a known population and category (units
+        whose category is itself « non disponible » are left out).
     """
     wanted = by_unit[by_unit["code"].astype(str).isin({str(c) for c in codes})]
     known = wanted.dropna(subset=["population", column])
+    # The unknown class (an aire across the border, Monaco – Menton) is not a type: the CPTS would be compared
+    # with itself alone, first on every figure.
+    known = known[known[column].astype(str) != UNKNOWN]
     if known.empty:
         return UNKNOWN
     totals = known.groupby(column)["population"].sum()
@@ -69,16 +73,40 @@ def group_ranks(table: pd.DataFrame, figures: Sequence[str], by: Sequence[str]) 
         Same index: ``rang_<figure>`` (Int64; ties share the best rank,
         ``method="min"``; NA when the figure is missing, and missing values
         are not ranked) and ``groupe_comparaison`` (Int64, number of rows of
-        the group).
+        the group); both NA for a row whose group is unknown (NA or « non
+        disponible »), which is compared with no one.
     """
     out = pd.DataFrame(index=table.index)
-    groups = table.groupby(list(by), dropna=False, sort=False)
+    # A row whose group is unknown (type « non disponible ») is compared with no one: no rank, no group size.
+    comparable = (table[list(by)].notna() & (table[list(by)].astype(str) != UNKNOWN)).all(axis=1)
+    kept = table[comparable]
     for figure in figures:
-        values = pd.to_numeric(table[figure], errors="coerce").astype("float64")
-        ranks = values.groupby([table[c] for c in by], dropna=False).rank(ascending=False, method="min")
-        out[f"rang_{figure}"] = ranks.round().astype("Int64")
-    out["groupe_comparaison"] = groups[next(iter(by))].transform("size").astype("Int64")
+        values = pd.to_numeric(kept[figure], errors="coerce").astype("float64")
+        ranks = values.groupby([kept[c] for c in by], dropna=False).rank(ascending=False, method="min")
+        out[f"rang_{figure}"] = ranks.round().astype("Int64").reindex(table.index)
+    sizes = kept.groupby(list(by), dropna=False, sort=False)[next(iter(by))].transform("size")
+    out["groupe_comparaison"] = sizes.astype("Int64").reindex(table.index)
     return out
+
+
+def in_listed_regions(codes: pd.Series, region_of: pd.Series, claimed: Iterable[str]) -> pd.Series:
+    """Whether each unit of ``codes`` lies in a région where some loaded listing claims a unit.
+
+    A unit is « non couverte » only where the loaded listings speak (as the white zones of the coverage): the
+    Gard beside Arles is not uncovered because the Occitanie listing is not loaded.
+
+    Parameters
+    ----------
+    codes
+        Unit codes to test.
+    region_of
+        Région of every unit, indexed by unit code.
+    claimed
+        Units claimed by a CPTS of the loaded listings.
+    """
+    regions = region_of.astype(str)
+    listed = set(regions.reindex(sorted(set(map(str, claimed)))).dropna())
+    return codes.astype(str).map(regions).isin(listed)
 
 
 def uncovered_population_near(

@@ -29,7 +29,8 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
+from pipeline import config
+from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
 from pipeline.analysis.population.territory_type import aav_populations, territory_type_by_unit
 from pipeline.app import flow_model
 from pipeline.app.diagnostic import compute
@@ -119,6 +120,9 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
                                      perimeter_queries.commune_populations(con))
     types = territory_type_by_unit(units, aav_population, perimeter_queries.aav_labels(con))
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
+    # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
+    # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
+    near = near[in_listed_regions(near["code"], units.set_index("code")["region"], claimed)]
     return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "geometry"]].to_crs(crs),
                         crs=crs, claimed=claimed)
 
@@ -268,7 +272,8 @@ def run_batch(options: BatchOptions) -> int:
         name=name, table=comparison_table(rows),
         failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
-        sources="Sources : Insee/Etalab (COG, populations légales, aires d'attraction des villes 2020), IGN Admin "
+        sources=f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
+                f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}, aires d'attraction des villes 2020), IGN Admin "
                 "Express COG 2018, DREES (APL 2023), Annuaire Santé"
                 + (" (données fictives de démonstration)" if "annuaire-sante" in context.shared.demo_sources else "")
                 + ", listes de CPTS chargées ; auto-confinement issu des recours modélisés (modèle de Huff).",

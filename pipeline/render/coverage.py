@@ -28,8 +28,10 @@ from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.table_spec import Column, ColumnKind, TableSpec
 
 WORKBOOK = "couverture.xlsx"
-SOURCE = ("Listes de CPTS chargées ; Insee/Etalab, découpage administratif et populations légales ; IGN Admin "
-          "Express (contours)")
+#: Year of the legal populations and COG vintage every coverage figure is computed on (config.POPULATION_YEAR).
+POPULATION_YEAR = config.POPULATION_YEAR[config.CURRENT_VINTAGE]
+SOURCE = (f"Listes de CPTS chargées ; Insee/Etalab, découpage administratif au 1er janvier {config.CURRENT_VINTAGE} "
+          f"et populations légales {POPULATION_YEAR} ; IGN Admin Express (contours)")
 
 
 def _col(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
@@ -97,6 +99,8 @@ def summary(c: Coverage) -> dict[str, Any]:
     return {
         "zone": c.zone,
         "libelle": c.label,
+        "population_vintage": POPULATION_YEAR,
+        "cog_vintage": config.CURRENT_VINTAGE,
         "communes": int((c.units["type"] == "commune-actuelle").sum()),
         "unites": len(c.claims),
         "population": population,
@@ -173,8 +177,9 @@ def write(c: Coverage) -> CoverageOutputs:
         m = maps.coverage_map(
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,
-            source="Sources : listes de CPTS chargées, Insee/Etalab (COG, populations), IGN Admin Express COG "
-                   "2018. Les périmètres proposés sont des propositions de méthode, pas des décisions.")
+            source=f"Sources : listes de CPTS chargées, Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations "
+                   f"légales {POPULATION_YEAR}), IGN Admin Express COG 2018. Les périmètres proposés sont des "
+                   "propositions de méthode, pas des décisions.")
         maps.save_map(m, map_tmp / "carte.html")
     return CoverageOutputs(tables, map_folder / "carte.html")
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
+from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
 
 
 def test_dominant_type_is_the_class_with_most_population() -> None:
@@ -63,3 +63,24 @@ def test_group_of_equal_or_missing_values(figure: list[float | None]) -> None:
     ranks = group_ranks(table, ["figure"], by=["g"])
     expected = [1, 1] if figure[0] is not None else [pd.NA, pd.NA]
     assert ranks["rang_figure"].tolist() == expected
+
+
+def test_unknown_type_is_not_a_group() -> None:
+    # A CPTS mostly in a cross-border aire (Monaco – Menton: class « non disponible ») takes its known class;
+    # one with no known class at all is compared with no one, never ranked first in a group of one.
+    units = pd.DataFrame({"code": ["m", "n", "r"], "population": [72_717, 6_539, 5_652],
+                          "aav_classe_libelle": ["non disponible", "pôle", "rural"]})
+    assert dominant_type(units, ["m", "n", "r"]) == "pôle"
+    assert dominant_type(units, ["m"]) == "non disponible"
+    table = pd.DataFrame({"taille": ["2", "2", "2"], "type_territoire": ["pôle", "pôle", "non disponible"],
+                          "population": [10.0, 20.0, 30.0]})
+    ranks = group_ranks(table, ["population"], by=["taille", "type_territoire"])
+    assert ranks["rang_population"].tolist()[:2] == [2, 1] and ranks["rang_population"].isna().iloc[2]
+    assert ranks["groupe_comparaison"].tolist()[:2] == [2, 2] and ranks["groupe_comparaison"].isna().iloc[2]
+
+
+def test_uncovered_only_in_the_regions_of_the_listings() -> None:
+    # Arles (PACA, 93) is claimed; Beaucaire (Gard, 76) touches it but no Occitanie listing is loaded.
+    region_of = pd.Series({"13004": "93", "13097": "93", "30032": "76"})
+    inside = in_listed_regions(pd.Series(["13097", "30032"]), region_of, ["13004"])
+    assert inside.tolist() == [True, False]

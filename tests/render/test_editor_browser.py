@@ -281,3 +281,16 @@ def test_demo_banner_and_sources_are_shown(editor: Any) -> None:
     assert "synthétiques" in editor.text_content("#sources")
     assert "2 mars 2026" in editor.text_content("#generated")
     assert editor.title() == "Éditeur de périmètre — cas d'essai"
+
+
+def test_a_cpts_partly_outside_the_zone_says_its_figures_are_partial(editor: Any) -> None:
+    # The hostile-named CPTS claims E and 02001, which is outside the page's zone: 2 units, 1 not drawn.
+    option = editor.evaluate("""() => [...document.querySelectorAll('#start-cpts option')]
+        .map(o => o.textContent).find(t => t.includes('Gamma'))""")
+    assert option.endswith("(liste L2, 2 unités, dont 1 hors zone non affichées : chiffres partiels)")
+    index = editor.evaluate("""() => [...document.querySelectorAll('#start-cpts option')]
+        .find(o => o.textContent.includes('Gamma')).value""")
+    editor.select_option("#start-cpts", index)
+    assert call(editor, "state()")["communes"] == [E]
+    assert ("1 de ses 2 unités sont hors de la zone de cette page, les chiffres ne portent que sur sa partie dans "
+            "la zone (1 unité(s) ;") in editor.text_content("#message")

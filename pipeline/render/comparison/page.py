@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import shapely
 
+from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.geography import WGS84
 from pipeline.model.perimeter import FIGURES, Comparison
@@ -39,7 +40,10 @@ NOTE = ("Rang : place de la CPTS (1 = valeur la plus élevée) parmi les CPTS de
         "de territoire (classe d'aire d'attraction des villes 2020 regroupant la plus grande part de la "
         "population). Auto-confinement : part des recours modélisés des habitants aux médecins généralistes "
         "réalisés dans le territoire. Population non couverte limitrophe : habitants des communes qui touchent le "
-        "périmètre et qu'aucune CPTS des listes chargées ne revendique. Cliquer un en-tête trie le tableau ; "
+        "périmètre et qu'aucune CPTS des listes chargées ne revendique, dans les régions que ces listes couvrent "
+        "(une commune d'une autre région n'est pas comptée : sa liste n'est pas chargée). Type « non disponible » "
+        "(aire d'attraction transfrontalière) : CPTS sans groupe de comparaison, donc sans rang. Cliquer un "
+        "en-tête trie le tableau ; "
         "cliquer une CPTS sur la carte montre sa ligne.")
 
 
@@ -91,8 +95,10 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
                           + f" — document généré le {format_date(generated)}",
             "demo": comparison.demo, "bandeau": DEMO_BANNER, "note": NOTE,
-            "sources": comparison.sources or "Sources : Insee/Etalab (COG, populations), IGN Admin Express COG "
-                       "2018, DREES (APL 2023), Annuaire Santé, listes de CPTS chargées ; recours modélisés.",
+            "sources": comparison.sources or (
+                f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
+                f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "
+                "Annuaire Santé, listes de CPTS chargées ; recours modélisés."),
         },
         "figures": [{"key": f, "label": FIGURE_LABELS[f][0], "decimals": FIGURE_LABELS[f][1],
                      "percent": FIGURE_LABELS[f][2]} for f in FIGURES],

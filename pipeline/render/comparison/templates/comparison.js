@@ -104,7 +104,7 @@
           var r = row.ranks[c.key];
           if (r !== null && r !== undefined) { td.appendChild(el("span", "rang " + r + "/" + row.groupe_comparaison, "rang")); }
         } else if (c.key === "groupe_comparaison") {
-          td = el("td", String(row.groupe_comparaison), "num");
+          td = el("td", row.groupe_comparaison === null ? NA : String(row.groupe_comparaison), "num");
         } else {
           td = el("td", row[c.key] === null ? NA : row[c.key]);
         }

@@ -214,7 +214,12 @@
     restyleAll();
     var target = selectionBounds(base.units);
     map.fitBounds(target.isValid() ? target.pad(0.15) : allBounds, { padding: [20, 20] });
-    message('Édition de ' + base.cpts + ' (liste ' + D.perimeters.liste[p] + ')', true);
+    var outside = D.perimeters.hors_zone[p] || 0;
+    // Units outside the page's zone are not drawn: the figures then cover part of the CPTS only, and say so.
+    message('Édition de ' + base.cpts + ' (liste ' + D.perimeters.liste[p] + ')' + (outside ?
+      ' : ' + outside + ' de ses ' + (base.units.length + outside) + ' unités sont hors de la zone de cette page, ' +
+      'les chiffres ne portent que sur sa partie dans la zone (' + base.units.length + ' unité(s) ; choisissez une zone qui la ' +
+      'contient entière)' : ''), true);
     return render();
   }
 
@@ -270,9 +275,10 @@
   D.perimeters.nom.map(function (name, p) { return p; })
     .sort(function (a, b) { return D.perimeters.nom[a].localeCompare(D.perimeters.nom[b], 'fr'); })
     .forEach(function (p) {
+      var outside = D.perimeters.hors_zone[p] || 0;
       var option = element('option', D.perimeters.nom[p] + ' (liste ' + D.perimeters.liste[p] + ', ' +
-        D.perimeters.units[p].length + ' unités' +
-        (D.perimeters.hors_zone[p] ? ', dont ' + D.perimeters.hors_zone[p] + ' hors zone non affichées' : '') + ')');
+        (D.perimeters.units[p].length + outside) + ' unités' +
+        (outside ? ', dont ' + outside + ' hors zone non affichées : chiffres partiels' : '') + ')');
       option.value = String(p);
       startSelect.appendChild(option);
     });
