@@ -294,3 +294,15 @@ def test_two_cpts_sharing_an_output_folder_never_overwrite(fixture_data_dir: Pat
     assert code == 2
     assert "CPTS du Verdon (doublon)" in err and "même dossier de sortie (cpts-cpts-du-verdon)" in err
     assert "1 CPTS sur 2 calculées" in out
+
+
+def test_page_help_is_on_the_page_not_in_the_workbook(result: dict[str, Any]) -> None:
+    # « Cliquer un en-tête trie le tableau » means nothing in a spreadsheet.
+    import openpyxl
+
+    book = openpyxl.load_workbook(result["data"] / "processed" / "comparaison-paca" / "comparaison.xlsx")
+    readme = " ".join(str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                      for v in row if isinstance(v, str))
+    assert "Population non couverte limitrophe" in readme and "Cliquer" not in readme
+    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    assert "Cliquer un en-tête trie le tableau" in page

@@ -42,9 +42,9 @@ NOTE = ("Rang : place de la CPTS (1 = valeur la plus élevée) parmi les CPTS de
         "réalisés dans le territoire. Population non couverte limitrophe : habitants des communes qui touchent le "
         "périmètre et qu'aucune CPTS des listes chargées ne revendique, dans les régions que ces listes couvrent "
         "(une commune d'une autre région n'est pas comptée : sa liste n'est pas chargée). Type « non disponible » "
-        "(aire d'attraction transfrontalière) : CPTS sans groupe de comparaison, donc sans rang. Cliquer un "
-        "en-tête trie le tableau ; "
-        "cliquer une CPTS sur la carte montre sa ligne.")
+        "(aire d'attraction transfrontalière) : CPTS sans groupe de comparaison, donc sans rang.")
+#: What the page's controls do (the page only: the workbook has no map to click).
+PAGE_HELP = "Cliquer un en-tête trie le tableau ; cliquer une CPTS sur la carte montre sa ligne."
 
 
 def _number(value: Any) -> float | int | None:
@@ -94,7 +94,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "titre": title,
             "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
                           + f" — document généré le {format_date(generated)}",
-            "demo": comparison.demo, "bandeau": DEMO_BANNER, "note": NOTE,
+            "demo": comparison.demo, "bandeau": DEMO_BANNER, "note": f"{NOTE} {PAGE_HELP}",
             "sources": comparison.sources or (
                 f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "
