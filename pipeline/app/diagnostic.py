@@ -36,6 +36,7 @@ from pipeline.params import Params, default_params
 from pipeline.progress import Stages
 from pipeline.render import outputs
 from pipeline.render.pdf import check_printing_available
+from pipeline.render.provenance import REGISTRY
 from pipeline.render.report import format_number
 from pipeline.sources.adherents import read_adherents
 from pipeline.sources.files import check_regular_file
@@ -125,7 +126,7 @@ def compute(
 
     # « 4++ » (seed 002: more than 100 health professionals) is a real-world claim: never drawn from made-up
     # practitioners. With the demonstration registry the count is shown, labelled, and the band stays « 4 ».
-    registry_demo = "annuaire-sante" in shared.demo_sources
+    registry_demo = REGISTRY in shared.demo_sources
     taille = _taille(population.total, None if registry_demo else professionals, options.signature)
     if registry_demo and professionals is not None:
         taille = replace(taille, professionals=professionals)

@@ -32,7 +32,7 @@ import pandas as pd
 from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.nomenclatures import GROUPES_STRUCTURES, GROUPES_TRAME
-from pipeline.sources.files import MAX_LISTED, parse_csv_text, read_text_checked
+from pipeline.sources.files import MAX_LISTED, header_line, parse_csv_text, read_text_checked
 
 #: Rows of the Trame's table: the professions, then MSP and centres de santé (« Autres » last).
 TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GROUPES_STRUCTURES, "Autres")
@@ -77,7 +77,6 @@ MAX_COUNT = 100_000
 #: Internal column of each row's line in the file: header names are stripped of spaces, so a name that
 #: starts with one can never be a user's column (a user column « Ligne » or « ligne » is simply not kept).
 _LINE = " ligne du fichier"
-_EXCEL_SEP_LINE = re.compile(r"^\ufeff?sep=.\s*$")
 
 
 def _key(text: str) -> str:
@@ -122,7 +121,7 @@ def _yes_no(value: object) -> bool | str | None:
     return str(value)
 
 
-def _format_columns(header: list[str], path: str | Path, header_line: int) -> dict[str, str]:
+def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict[str, str]:
     """Column of the format → the file's header name that holds it.
 
     Raises
@@ -141,7 +140,7 @@ def _format_columns(header: list[str], path: str | Path, header_line: int) -> di
                f"« {canonical} »" for canonical, names in found.items() if len(names) > 1]
     if clashes:
         raise DataError("Colonnes en double dans l'en-tête : " + " ; ".join(clashes)
-                        + " (gardez-en une seule, ou renommez les autres)", path, header_line)
+                        + " (gardez-en une seule, ou renommez les autres)", path, header_at)
     return {canonical: names[0] for canonical, names in found.items()}
 
 
@@ -182,15 +181,15 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         RPPS numbers given twice.
     """
     text = read_text_checked(path).text
-    header_line = 2 if _EXCEL_SEP_LINE.match(text.split("\n", 1)[0]) else 1
     frame = parse_csv_text(text, path, required=[], line_column=_LINE)
+    header_at = header_line(text)
     lines = frame.pop(_LINE).astype("int64")
-    columns = _format_columns(list(frame.columns), path, header_line)
+    columns = _format_columns(list(frame.columns), path, header_at)
     if "profession" not in columns:
-        raise DataError("Colonnes absentes : profession", path, header_line)
+        raise DataError("Colonnes absentes : profession", path, header_at)
     if frame.empty:  # as for FLUX=: an empty file would give a table of zeros that looks like a real answer
         raise DataError("Fichier des adhérents vide : le fichier n'a que sa ligne d'en-tête, aucun adhérent ; "
-                        "complétez-le, ou retirez ADHERENTS=", path, header_line + 1)
+                        "complétez-le, ou retirez ADHERENTS=", path, header_at + 1)
 
     def column(name: str) -> list[object]:
         return frame[columns[name]].tolist() if name in columns else [None] * len(frame)

@@ -238,7 +238,22 @@ def sniff_delimiter(first_line: str, candidates: tuple[str, ...] = DELIMITERS, d
     return best if counts[best] > 0 else default
 
 
-_EXCEL_SEP_LINE = re.compile(r"^sep=(.)\s*$")
+_EXCEL_SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
+
+
+def excel_separator(text: str) -> str | None:
+    """The separator an Excel « sep=; » first line names (BOM, case and trailing spaces aside), or None.
+
+    Every reader of user CSV files honours and skips that line; their header is then line 2
+    (:func:`header_line`).
+    """
+    found = _EXCEL_SEP_LINE.fullmatch(text.split("\n", 1)[0].lstrip("\ufeff").strip())
+    return found.group(1) if found else None
+
+
+def header_line(text: str) -> int:
+    """Line of a CSV text's header: 2 after an Excel « sep=; » line, else 1."""
+    return 2 if excel_separator(text) is not None else 1
 
 
 def read_csv_checked(
@@ -332,13 +347,12 @@ def parse_csv_text(
         listed, the first one as the error line).
     """
     offset = 0
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    excel = _EXCEL_SEP_LINE.match(first_line)
-    if excel:
-        sep = sep or excel.group(1)
+    excel = excel_separator(text)
+    if excel is not None:
+        sep = sep or excel
         text = text.split("\n", 1)[1] if "\n" in text else ""
         offset = 1
-        first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = text.split("\n", 1)[0].rstrip("\r")
     if not text.strip():
         raise DataError("Fichier vide", path, 1 + offset)
     sep = sep or sniff_delimiter(first_line)
@@ -347,6 +361,7 @@ def parse_csv_text(
     header_line = 1 + offset
     # Spreadsheets export empty columns after the last one (« a;b;; »): unnamed, they are left out when empty.
     unnamed = [i for i, h in enumerate(header) if not h]
+    named = [i for i, h in enumerate(header) if h]
     duplicated = sorted({h for h in header if h and header.count(h) > 1})
     if duplicated:
         raise DataError("Colonnes en double dans l'en-tête : " + ", ".join(duplicated), path, header_line)
@@ -369,7 +384,7 @@ def parse_csv_text(
         if filled:
             raise DataError(f"Valeur dans une colonne sans nom d'en-tête (colonne n° {filled[0]}) : nommez cette "
                             "colonne dans l'en-tête, ou videz-la", path, start + offset)
-        rows.append([value.strip() or None for i, value in enumerate(record) if i not in unnamed])
+        rows.append([record[i].strip() or None for i in named])
         lines.append(start + offset)
     if errors and malformed is not None:
         malformed.extend(errors)
@@ -378,7 +393,7 @@ def parse_csv_text(
         more = f"\n  … et {len(errors) - MAX_LISTED} autres" if len(errors) > MAX_LISTED else ""
         raise DataError("Lignes mal formées (nombre de champs) :\n  - " + "\n  - ".join(shown) + more,
                         path, errors[0][0])
-    frame = pd.DataFrame(rows, columns=[h for h in header if h], dtype=object)
+    frame = pd.DataFrame(rows, columns=[header[i] for i in named], dtype=object)
     if line_column is not None:
         frame[line_column] = pd.Series(lines, dtype="int64")
     return frame

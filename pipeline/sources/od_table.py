@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -41,7 +41,7 @@ from pipeline import nomenclatures
 from pipeline.errors import DataError
 from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_insee_code
 from pipeline.sources.adherents import profession_group
-from pipeline.sources.files import MAX_LISTED, parse_csv_text, read_text_checked
+from pipeline.sources.files import MAX_LISTED, header_line, parse_csv_text, read_text_checked
 
 #: Profession of the rows of a table without a profession column.
 GROUPE_NON_PRECISE = "non précisé"
@@ -121,6 +121,7 @@ def _nomenclature_words() -> dict[str, str]:
     return words | EXTRA_PROFESSIONS
 
 
+@lru_cache(maxsize=4096)  # called per row; a table repeats a few labels
 def flow_profession(text: str) -> str | None:
     """The Trame group of a profession written in a flow table, or None when it names none.
 
@@ -168,12 +169,6 @@ def _same_meaning(header: list[str]) -> str | None:
             + " : gardez-en une seule (impossible de savoir laquelle utiliser)")
 
 
-def _header_line(text: str) -> int:
-    """Line of the header: 2 after an Excel « sep=; » line, else 1."""
-    first = text.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
-    return 2 if re.fullmatch(r"sep=.\s*", first) else 1
-
-
 def read_od_table(path: str | Path) -> StagedOD:
     """Read an origin–destination table.
 
@@ -193,7 +188,7 @@ def read_od_table(path: str | Path) -> StagedOD:
     """
     errors: list[tuple[int, str]] = []
     text = read_text_checked(path).text
-    header_line = _header_line(text)
+    header_at = header_line(text)
     try:
         frame = parse_csv_text(text, path, [], line_column="ligne", malformed=errors)
     except DataError as exc:
@@ -204,16 +199,16 @@ def read_od_table(path: str | Path) -> StagedOD:
     read_header = [c for c in frame.columns if c != "ligne"]
     clash = _same_meaning(read_header)
     if clash is not None:
-        raise DataError(clash, path, header_line)
+        raise DataError(clash, path, header_at)
     frame = frame.rename(columns={c: _canonical(c) for c in read_header})
     missing = [c for c in ("origine", "destination", "volume") if c not in frame.columns]
     if missing:
         raise DataError("Colonne(s) manquante(s) dans la table origine–destination : " + ", ".join(missing)
-                        + f" (en-tête lu : {', '.join(read_header)})", path, header_line)
+                        + f" (en-tête lu : {', '.join(read_header)})", path, header_at)
     if frame.empty and not errors:
         raise DataError("Table de flux vide : le fichier n'a que sa ligne d'en-tête, aucune ligne de recours "
                         "(origine;destination;volume) ; complétez-la, ou retirez FLUX= pour utiliser les flux "
-                        "modélisés", path, header_line + 1)
+                        "modélisés", path, header_at + 1)
     has_profession = "profession" in frame.columns
     problems: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,16 +137,15 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         frame = frame[~duplicated]
     # A city given with some of its arrondissements: they are inside it, and counting them again would add
     # their population twice (Marseille and its 1er: 886 040 + 37 599).
-    cities = {str(c) for c in frame["unit_code"] if arrondissements_of(str(c))}
-    inside = frame["unit_code"].map(lambda c: city_of_arrondissement(str(c)) in cities)
-    if inside.any():
-        for city in sorted(cities):
-            within = sorted(c for c in frame.loc[inside, "unit_code"] if city_of_arrondissement(str(c)) == city)
-            if within:
-                notes.append(f"arrondissements déjà compris dans la commune {city} "
-                             f"({frame.loc[frame['unit_code'] == city, 'nom'].iloc[0]}), ignorés : "
-                             + ", ".join(within))
-        frame = frame[~inside]
+    cities = frame.loc[frame["unit_code"].map(lambda c: bool(arrondissements_of(str(c)))), ["unit_code", "nom"]]
+    city_of = frame["unit_code"].map(lambda c: city_of_arrondissement(str(c)))
+    inside = city_of.isin(set(cities["unit_code"]))
+    for city, name in cities.itertuples(index=False):
+        within = sorted(frame.loc[inside & (city_of == city), "unit_code"])
+        if within:
+            notes.append(f"arrondissements déjà compris dans la commune {city} ({name}), ignorés : "
+                         + ", ".join(within))
+    frame = frame[~inside]
     return frame[UNIT_COLUMNS].reset_index(drop=True), notes
 
 
@@ -299,8 +299,7 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
     missing = (code_text == "") & (others != "").any(axis=1)
     if missing.any():
         lines = [int(n) for n in frame.loc[missing, _LINE]]
-        listed = "" if len(lines) == 1 else (" (lignes " + ", ".join(str(n) for n in lines[:10])
-                                             + (" …" if len(lines) > 10 else "") + ")")
+        listed = "" if len(lines) == 1 else f" (lignes {_first(lines)})"
         raise TerritoryError(f"Code INSEE vide dans la colonne « {column} »{listed} : la ligne serait ignorée et "
                              "sa commune absente du territoire", path, lines[0])
     codes = code_text[code_text != ""].tolist()
@@ -348,6 +347,11 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     return units, notes + more
 
 
+def _first(items: Sequence[object], limit: int = 10) -> str:
+    """« a, b, c » for the first ``limit`` items, « … » after when there are more."""
+    return ", ".join(str(i) for i in items[:limit]) + (" …" if len(items) > limit else "")
+
+
 def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
     """Codes of the communes whose representative point lies inside the features' geometries."""
     import geopandas as gpd
@@ -369,7 +373,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     text = frame[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
     empty = [i for i, value in enumerate(text) if not value]
     if empty:
-        shown = ", ".join(f"n° {i}" for i in empty[:10]) + (" …" if len(empty) > 10 else "")
+        shown = _first([f"n° {i}" for i in empty])
         raise TerritoryError(f"Code vide dans la propriété « {column} » (entité {shown}) : l'entité serait ignorée "
                              "et sa commune absente du territoire", path)
     try:
@@ -382,7 +386,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         extra = [c for c in _codes_inside(con, shapes)
                  if c not in named and (city_of_arrondissement(c) or "") not in named]
         if extra:
-            shown = ", ".join(extra[:10]) + (" …" if len(extra) > 10 else "")
+            shown = _first(extra)
             raise TerritoryError(
                 f"Les codes de la propriété « {column} » ({len(units)} unité(s)) ne décrivent pas les contours du "
                 f"fichier, qui couvrent aussi {len(extra)} autre(s) commune(s) : {shown}. Retirez la propriété "

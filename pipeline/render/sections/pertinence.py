@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
 from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, fmt
+from pipeline.render.sections.display import NOT_AVAILABLE, cell
 
 TITLE = "Pertinence du périmètre"
 
@@ -23,19 +24,11 @@ INSTRUCTION_QUOTE = (
 COMPARISON_TEXT = "Comparer ce territoire aux autres CPTS de la liste (tableau de comparaison)"
 
 
-NOT_AVAILABLE = "non disponible"
-
-
 def percent(value: float) -> str:
     """A share (0–1) as « 69,4 % » (« 50 % » when whole), « non disponible » when missing."""
     if pd.isna(value):
         return NOT_AVAILABLE
     return fmt(value * 100, 0 if float(value * 100).is_integer() else 1) + " %"
-
-
-def number(value: float) -> str:
-    """A count of inhabitants, « non disponible » when missing."""
-    return NOT_AVAILABLE if pd.isna(value) else fmt(value)
 
 
 def _containment_reason(p: PertinenceSection) -> str:
@@ -61,7 +54,7 @@ def _figures(p: PertinenceSection) -> list[dict[str, Any]]:
         {"label": "Communes à examiner", "value": len(p.to_examine) if known or len(p.to_examine)
          else NOT_AVAILABLE},
         {"label": "Auto-confinement avec les candidates", "value": percent(p.self_containment_with_candidates)},
-        {"label": "Population avec les candidates", "value": number(p.population_with_candidates)},
+        {"label": "Population avec les candidates", "value": cell(p.population_with_candidates)},
     ]
 
 
@@ -123,7 +116,7 @@ def _summary(p: PertinenceSection) -> list[str]:
     if len(p.candidates):
         summary += (f"{len(p.candidates)} commune(s) hors du territoire y envoient la majorité des recours de "
                     f"leurs habitants ; en les ajoutant, l'auto-confinement serait de "
-                    f"{percent(p.self_containment_with_candidates)} pour {number(p.population_with_candidates)} "
+                    f"{percent(p.self_containment_with_candidates)} pour {cell(p.population_with_candidates)} "
                     "habitants.")
     elif not pd.isna(p.self_containment):
         summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
@@ -168,8 +161,9 @@ def pertinence_section(d: Diagnostic) -> dict[str, Any]:
             content["tables"] = [_cut_zones(p)]
         if p is not None and p.kind == "table":
             content["key_figures"] = _figures(p)
-        if p is not None and _notes(p):
-            content["notes"] = _notes(p)
+        notes = _notes(p) if p is not None else []
+        if notes:
+            content["notes"] = notes
         return content
     paragraphs = [INSTRUCTION_QUOTE, _method(p), *_summary(p), *_cut_zones_paragraph(p)]
     tables = [t for t, present in ((_candidates(p), len(p.candidates)), (_to_examine(p), len(p.to_examine)),

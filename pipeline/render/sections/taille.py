@@ -7,6 +7,7 @@ from typing import Any
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import (
     CATEGORIES,
+    REGISTRY_SOURCE,
     day,
     fmt,
     months,
@@ -32,7 +33,7 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
             "celui indiqué."
         )
     if t.professionals is not None and t.band == 4:
-        demo = d.is_demo("annuaire-sante")
+        demo = d.is_demo(REGISTRY_SOURCE)
         paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {fmt(t.professionals)} "
                           "professionnels recensés" + (" dans l'offre fictive de démonstration, qui ne peut "
                                                        "établir la taille 4++" if demo else "") + ".")

@@ -16,10 +16,9 @@ from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
 from pipeline.sources.cpts_listing.perimeters import read_features
-from pipeline.sources.files import decode_text, sniff_delimiter
+from pipeline.sources.files import decode_text, excel_separator, sniff_delimiter
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EXCEL_SEP = re.compile(r"^sep=(.)$", re.IGNORECASE)
 #: Listing separators: the three a spreadsheet writes.
 LISTING_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 
@@ -88,13 +87,11 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         Listing every structural problem: missing columns, wrong number of
         fields, empty name or code, unknown status, invalid date.
     """
-    first, _, rest = text.partition("\n")
     offset = 0
-    excel = _EXCEL_SEP.match(first.lstrip("\ufeff").strip())
-    if excel:  # Excel's « sep=; » line names the separator: honoured and skipped, as for every other user CSV
-        text, offset = rest, 1
-        first = text.split("\n", 1)[0]
-    delimiter = excel.group(1) if excel else sniff_delimiter(first, LISTING_DELIMITERS)
+    excel = excel_separator(text)
+    if excel is not None:  # honoured and skipped, as by every other reader of user CSV files
+        text, offset = text.partition("\n")[2], 1
+    delimiter = excel or sniff_delimiter(text.split("\n", 1)[0], LISTING_DELIMITERS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
