@@ -34,9 +34,11 @@ class PopulationSection:
 
     ``evolution``: ``millesime`` (legal-population year), ``population``,
     ``evolution``, ``taux_annuel_pct``. ``references``: one row per zone
-    (Territoire, Département, Région, France) with ``zone``, ``population``,
+    (the territory, each of its départements then each of its régions, the
+    main one first, and France) with ``zone``, ``population``,
     ``surface_km2``, ``densite_hab_km2``, ``population_<first year>``,
-    ``taux_annuel_pct``.
+    ``taux_annuel_pct``, ``niveau`` (territoire, departement, region,
+    france) and ``code``.
     """
 
     total: int

@@ -258,8 +258,12 @@ def remote_references(html: str) -> list[str]:
 
 def render_self_contained(element: Any) -> str:
     """Render a folium ``Map`` (or any branca element) to a self-contained HTML page."""
+    from pipeline.render.folium_templates import fast_templates  # imports folium: only where a map is rendered
+
     root = element.get_root()
-    return inline_assets(root.render())
+    with fast_templates():
+        html = root.render()
+    return inline_assets(html)
 
 
 def save_self_contained(element: Any, path: str | Path) -> Path:

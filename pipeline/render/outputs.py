@@ -44,11 +44,12 @@ def load_writers() -> None:
 
     Imported on first use, so that a command failing on its input fails at once and a diagnostic's
     computation does not carry them (they would raise its peak memory); then frozen with the other imports
-    (:func:`pipeline.collector.imports_done`). ``make diagnostics`` calls it before its loop, so that its
-    forked writers inherit them.
+    (:func:`pipeline.collector.imports_done`), with the report template compiled. ``make diagnostics`` calls it
+    before its loop, so that its forked writers inherit them.
     """
     from pipeline.render import diagnostic_report, figures, maps, pdf, report, tables, trame  # noqa: F401
 
+    report.report_template()  # compiled once, before the batch forks its writers
     collector.imports_done()
 
 

@@ -181,8 +181,9 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
             "standardisée.")
     if latest is not None:
         text += (f" En {int(latest['annee'])} : {format_number(latest['territoire'], 2)} pour le territoire, "
-                 f"{format_number(latest['departement'], 2)} pour le département, {format_number(latest['region'], 2)} "
-                 f"pour la région et {format_number(latest['france'], 2)} pour la France.")
+                 f"{format_number(latest['departement'], 2)} pour le département ({d.population.departement_name}), "
+                 f"{format_number(latest['region'], 2)} pour la région ({d.population.region_name}) et "
+                 f"{format_number(latest['france'], 2)} pour la France.")
     if known:
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
                  f"{format_number(d.apl.threshold, 1)} sur {known} dont l'APL est publiée.")

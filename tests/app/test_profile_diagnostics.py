@@ -404,6 +404,27 @@ def test_territory_over_two_regions_is_compared_with_each(runs: dict[str, Any]) 
         s["supply"]["Infirmiers"]["densite_departement"], abs=1e-3)
 
 
+def test_population_comparison_has_every_departement_and_region(runs: dict[str, Any]) -> None:
+    """Density and growth are compared with each département and région, the main one first (not the main only)."""
+    table = pd.read_csv(runs["deux_regions"]["tables"] / "references.csv", dtype={"code": str}, keep_default_na=False)
+    assert list(zip(table["niveau"], table["code"], strict=True)) == [
+        ("territoire", ""), ("departement", "33"), ("departement", "04"), ("region", "75"), ("region", "93"),
+        ("france", "")]
+    population = raw.populations("6.0.0")
+    rows = table.set_index("code")
+    for dep, name in (("33", "Gironde"), ("04", "Alpes-de-Haute-Provence")):
+        assert rows.loc[dep, "zone"] == f"Département : {name}"
+        assert rows.loc[dep, "population"] == sum(population[c] for c in raw.departement_codes("6.0.0", dep))
+    # The Alpes-de-Haute-Provence row is the one a territory of the 04 alone gets as its main département.
+    verdon = pd.read_csv(runs["verdon"]["tables"] / "references.csv", dtype={"code": str}, keep_default_na=False)
+    assert verdon["niveau"].tolist() == ["territoire", "departement", "region", "france"]
+    alone = verdon.iloc[1].drop(["zone", "code"])
+    assert rows.loc["04"].drop("zone").astype(str).tolist() == alone.astype(str).tolist()
+    report = runs["deux_regions"]["report"]
+    assert "Comparaison avec chaque département et chaque région du territoire, et la France" in report
+    assert "Département : Alpes-de-Haute-Provence 168 054" in report
+
+
 # --------------------------------------------------------------------------- representativeness (item 6)
 
 

@@ -90,6 +90,27 @@ def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.S
     }
 
 
+def _codes(units: pd.DataFrame, column: str, main: str) -> list[str]:
+    """The territory's départements (or régions): the main one first, then by the territory's population in each."""
+    totals = units.assign(p=units["population"].fillna(0).astype("int64")).dropna(subset=[column]).groupby(
+        column)["p"].sum()
+    return [str(code) for code, _ in sorted(totals.items(), key=lambda kv: (str(kv[0]) != main, -kv[1], str(kv[0])))]
+
+
+def _zone_row(deps: pd.DataFrame, level: str, code: str, name: str | None, refs: pd.DataFrame,
+              areas: dict[str, float]) -> dict[str, Any]:
+    """The comparison row of one département (``level`` « departement ») or région of the territory.
+
+    A zone whose communes all carry Mayotte's census in every package has no evolution.
+    """
+    members = (set(deps.loc[deps["region"] == code, "code"].astype(str)) or {code}) if level == "region" else {code}
+    frozen = legal_year.FROZEN_CENSUS.get(sorted(members)[0]) if all(map(legal_year.frozen, members)) else None
+    label = f"{'Département' if level == 'departement' else 'Région'} : {name or code}"
+    series = ind.by_population_year(refs[f"{level}:{code}"], config.POPULATION_YEAR)
+    return {**_reference_row(label, series, areas[f"{level}:{code}"], frozen_year=frozen), "niveau": level,
+            "code": code}
+
+
 def _evolution(by_vintage: pd.DataFrame, excluded: list[str], frozen_year: int | None,
                total: int) -> pd.DataFrame:
     """Evolution of the units that had new legal populations; a single « non disponible » row without any."""
@@ -125,27 +146,23 @@ def population_section(
     series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
     # No unit with a polygon: the area is unknown (NaN), not 0.
     land = float(units["surface_km2"].sum(min_count=1))
-    refs = geography.reference_populations(con, dep, reg)
-    ref_areas = geography.reference_areas(con, dep, reg)
-    dep_name = geography.departement_name(con, dep) or dep
-    reg_name = geography.region_name(con, reg) or reg
     deps = geography.departements(con)
-    region_deps = set(deps.loc[deps["region"] == reg, "code"].astype(str)) or {dep}
-    by_year = {column: ind.by_population_year(refs[column], years) for column in refs.columns}
     territory_row = _reference_row("Territoire", series, land,
                                    rate_series=None if all_frozen else evolution.set_index("millesime")["population"],
                                    frozen_year=frozen_year if all_frozen else None)
     territory_row["population"] = population
-    references = pd.DataFrame([
-        territory_row,
-        _reference_row(f"Département : {dep_name}", by_year["departement"], ref_areas["departement"],
-                       frozen_year=legal_year.FROZEN_CENSUS.get(dep)),
-        _reference_row(f"Région : {reg_name}", by_year["region"], ref_areas["region"],
-                       frozen_year=legal_year.FROZEN_CENSUS.get(dep) if all(map(legal_year.frozen, region_deps))
-                       else None),
-        _reference_row("France (métropole et DROM)", by_year["france"], ref_areas["france"],
-                       rate_series=by_year["france_hors_mayotte"]),
-    ])
+    zones = [("departement", code) for code in _codes(units, "departement", dep)]
+    zones += [("region", code) for code in _codes(units, "region", reg)]
+    refs, areas = geography.reference_populations(con, zones), geography.reference_areas(con, zones)
+    name_of = {"departement": geography.departement_name, "region": geography.region_name}
+    names = {zone: name_of[zone[0]](con, zone[1]) for zone in zones}
+    france = _reference_row("France (métropole et DROM)", ind.by_population_year(refs["france"], years),
+                            areas["france"], rate_series=ind.by_population_year(refs["france_hors_mayotte"], years))
+    references = pd.DataFrame([{**territory_row, "niveau": "territoire", "code": ""},
+                               *(_zone_row(deps, level, code, names[(level, code)], refs, areas)
+                                 for level, code in zones),
+                               {**france, "niveau": "france", "code": ""}])
+    dep_name, reg_name = names[("departement", dep)] or dep, names[("region", reg)] or reg
     label = legal_year.years_label(units["departement"], package_year)
     mayotte = legal_year.FROZEN_CENSUS["976"]
     if all_frozen:

@@ -29,13 +29,12 @@ def supply_section(
     which is the default), so that a batch reads each area once.
     """
     counts_of = zone_supply or (lambda **zone: supply_queries.effectifs_zone(con, **zone))
-    refs = population.references.set_index("zone")["population"]
-    zones = list(refs.index)
+    refs = population.references.set_index(["niveau", "code"])["population"]
     table = ind.supply_by_group(supply_queries.offre_territoire(con, units), population.total)
     for label, zone, reference in (
-        ("departement", {"departement": population.departement}, refs[zones[1]]),
-        ("region", {"region": population.region}, refs[zones[2]]),
-        ("france", {}, refs[zones[3]]),
+        ("departement", {"departement": population.departement}, refs[("departement", population.departement)]),
+        ("region", {"region": population.region}, refs[("region", population.region)]),
+        ("france", {}, refs[("france", "")]),
     ):
         counts = counts_of(**zone)
         other = ind.supply_by_group(counts, float(reference)).set_index("groupe")["densite_10000"]

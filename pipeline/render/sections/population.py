@@ -30,7 +30,7 @@ def _evolution_paragraph(d: Diagnostic) -> str | None:
 
 
 def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
-    refs = d.population.references
+    refs = d.population.references.drop(columns=["niveau", "code"], errors="ignore")
     first = [c for c in refs.columns if c.startswith("population_")]
     labels = {"zone": "Zone", "population": "Population", "annee_population": "Année de la population légale",
               "surface_km2": "Surface (km²)", "densite_hab_km2": "Densité (hab./km²)",
@@ -118,7 +118,8 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
                  "connu pour la région PACA seulement ; « non renseigné » ailleurs. Année : année de la "
                  "population légale (2017 à Mayotte, dernier recensement)."},
         {"title": "Évolution de la population", "data": evolution},
-        {"title": "Comparaison avec le département, la région et la France", "data": refs,
+        {"title": "Comparaison avec le département, la région et la France" if len(refs) <= 4 else
+         "Comparaison avec chaque département et chaque région du territoire, et la France", "data": refs,
          "note": f"Taux annuel « {NOT_AVAILABLE} » : pas de population légale plus récente que le recensement "
                  "(Mayotte, 2017)." if refs.isin([NOT_AVAILABLE]).any().any() else None},
     ]

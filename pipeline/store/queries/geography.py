@@ -215,18 +215,30 @@ def population_by_vintage(con: duckdb.DuckDBPyConnection, communes: list[str], a
         ).df()
 
 
-def reference_populations(con: duckdb.DuckDBPyConnection, departement: str, region: str) -> pd.DataFrame:
-    """Population per vintage of the département, the région and France (current geography).
+#: Levels of :func:`reference_populations` and :func:`reference_areas` (column of ``communes``).
+ZONE_LEVELS = ("departement", "region")
 
-    France is metropolitan France and the DROM (the collectivités d'outre-mer
-    have no polygons, APL or CPTS); ``france_hors_mayotte`` serves for rates,
-    since Mayotte is absent from the oldest package.
+
+def _zone_filter(level: str) -> str:
+    if level not in ZONE_LEVELS:
+        raise ValueError(f"unknown zone level {level!r}")
+    return f"c.{level} = ?"
+
+
+def reference_populations(con: duckdb.DuckDBPyConnection, zones: list[tuple[str, str]]) -> pd.DataFrame:
+    """Population per vintage (index) of each zone and of France (current geography).
+
+    ``zones`` are ``(level, code)`` pairs (level ``departement`` or ``region``);
+    their columns are named ``<level>:<code>``. France is metropolitan France
+    and the DROM (the collectivités d'outre-mer have no polygons, APL or
+    CPTS); ``france_hors_mayotte`` serves for rates, since Mayotte is absent
+    from the oldest package.
     """
+    columns = "".join(f"sum(p.population) FILTER (WHERE {_zone_filter(level)}) AS \"{level}:{code}\", "
+                      for level, code in zones)
     return con.execute(
-        """
-        SELECT p.vintage,
-               sum(p.population) FILTER (WHERE c.departement = ?) AS departement,
-               sum(p.population) FILTER (WHERE c.region = ?) AS region,
+        f"""
+        SELECT p.vintage, {columns}
                sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom')) AS france,
                sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom') AND c.departement <> '976')
                    AS france_hors_mayotte
@@ -234,22 +246,22 @@ def reference_populations(con: duckdb.DuckDBPyConnection, departement: str, regi
         JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'
         GROUP BY p.vintage ORDER BY p.vintage
         """,
-        [departement, region, current_vintage()],
+        [code for _, code in zones] + [current_vintage()],
     ).df().set_index("vintage")
 
 
-def reference_areas(con: duckdb.DuckDBPyConnection, departement: str, region: str) -> dict[str, float]:
-    """Land area (km²) of the département, région and France (metropole and DROM) from the polygons."""
+def reference_areas(con: duckdb.DuckDBPyConnection, zones: list[tuple[str, str]]) -> dict[str, float]:
+    """Land area (km², from the polygons) of each zone (keys ``<level>:<code>``) and of France (key ``france``)."""
+    columns = "".join(f"sum(p.area_km2) FILTER (WHERE {_zone_filter(level)}), " for level, _ in zones)
     row = con.execute(
-        """
-        SELECT sum(p.area_km2) FILTER (WHERE c.departement = ?),
-               sum(p.area_km2) FILTER (WHERE c.region = ?),
-               sum(p.area_km2) FILTER (WHERE c.zone IN ('metro', 'drom'))
+        f"""
+        SELECT {columns} sum(p.area_km2) FILTER (WHERE c.zone IN ('metro', 'drom'))
         FROM commune_polygons p JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'
         """,
-        [departement, region, current_vintage()],
+        [code for _, code in zones] + [current_vintage()],
     ).fetchall()[0]
-    return {"departement": float(row[0] or 0), "region": float(row[1] or 0), "france": float(row[2] or 0)}
+    keys = [f"{level}:{code}" for level, code in zones] + ["france"]
+    return {key: float(value or 0) for key, value in zip(keys, row, strict=True)}
 
 
 def current_communes_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
