@@ -16,6 +16,7 @@ reader needs, so that a figure reads the same in both documents.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -112,8 +113,9 @@ def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, St
     blocks.extend(_figure(figures.get("carte-territoire")))
     if "population" in specs:
         blocks.append(specs["population"])
-    if "references" in specs:
-        blocks.append(specs["references"])
+    if "references" in specs:  # the zone's level and code serve machines (CSV, workbook), not the reader
+        spec = specs["references"]
+        blocks.append(dataclasses.replace(spec, columns=[c for c in spec.columns if c.name not in ("niveau", "code")]))
     return blocks
 
 

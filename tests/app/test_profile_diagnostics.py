@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pandas as pd
 import pytest
@@ -114,6 +115,7 @@ def runs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                 "summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
                 "tables": tables,
                 "report": html_text(report.read_text(encoding="utf-8")),
+                "docx": report.parent / "rapport.docx",
                 # folium writes labels as escaped JavaScript strings (\u00e9, \u0026#x27;): decoded here.
                 "map": html.unescape(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)),
                                             (report.parent / "carte.html").read_text(encoding="utf-8"))),
@@ -423,6 +425,12 @@ def test_population_comparison_has_every_departement_and_region(runs: dict[str, 
     report = runs["deux_regions"]["report"]
     assert "Comparaison avec chaque département et chaque région du territoire, et la France" in report
     assert "Département : Alpes-de-Haute-Provence 168 054" in report
+    # The Word Trame gives the reader the same rows, without the machine columns (level, code).
+    trame = docx.Document(str(runs["deux_regions"]["docx"]))
+    compared = [t for t in trame.tables if t.rows[0].cells[0].text == "Zone"]
+    assert len(compared) == 1
+    assert [r.cells[0].text for r in compared[0].rows[1:]] == ["Territoire", *table["zone"][1:]]
+    assert "Niveau de la zone" not in [c.text for c in compared[0].rows[0].cells]
 
 
 # --------------------------------------------------------------------------- representativeness (item 6)
