@@ -115,6 +115,32 @@ def arrondissement_from_postcode(city: str, postcode: object) -> str | None:
     return str(first + rank) if 0 <= rank < count else None
 
 
+#: Codes of the départements (metropolitan France and the DROM), whatever a database was loaded for.
+DEPARTEMENTS = frozenset({f"{n:02d}" for n in range(1, 96) if n != 20}
+                         | {"2A", "2B", "971", "972", "973", "974", "976"})
+
+#: Collectivités d'outre-mer of the COG (their code serves as both département and région code) and the health
+#: authority of each: Saint-Barthélemy and Saint-Martin depend on the ARS de Guadeloupe, Saint-Pierre-et-Miquelon
+#: has an administration territoriale de santé, the others have no ARS (health is theirs, or no inhabitants).
+OVERSEAS_COLLECTIVITIES: dict[str, str] = {
+    "975": "ATS de Saint-Pierre-et-Miquelon (pas d'ARS)",
+    "977": "ARS Guadeloupe (compétente pour Saint-Barthélemy)",
+    "978": "ARS Guadeloupe (compétente pour Saint-Martin)",
+    "984": "pas d'ARS (Terres australes et antarctiques françaises)",
+    "986": "Agence de santé de Wallis-et-Futuna (pas d'ARS)",
+    "987": "pas d'ARS (la santé relève de la Polynésie française)",
+    "988": "pas d'ARS (la santé relève de la Nouvelle-Calédonie)",
+    "989": "pas d'ARS (Clipperton)",
+}
+
+
+def zone_label(level: str, code: str, name: str) -> str:
+    """« Département : Var », « Région : Corse », « Collectivité d'outre-mer : Saint-Martin »."""
+    if code in OVERSEAS_COLLECTIVITIES:
+        return f"Collectivité d'outre-mer : {name}"
+    return f"{'Département' if level == 'departement' else 'Région'} : {name}"
+
+
 def projected_crs(departement: str) -> int:
     """The projected CRS in which to measure a commune of ``departement``."""
     return DROM_CRS.get(str(departement)[:3], LAMBERT93)

@@ -47,8 +47,13 @@ FINESS_LOADER_VERSION = "2"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
-#: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once).
-LISTING_LOADER_VERSION = "2"
+#: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once);
+#: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``).
+LISTING_LOADER_VERSION = "3"
+
+
+#: Anomaly kind of a listed commune outside the départements of a scoped load (``cpts_anomalies.kind``).
+OUT_OF_SCOPE = "hors_departements_charges"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -78,9 +83,15 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
         members = members.assign(listing=listing)
         issues = result.issues.assign(listing=listing)
-        if scope.departements is not None:  # a scoped load (test fixture) ignores the units it left out
-            outside = issues["code"].map(lambda c: not scope.contains(c))
-            issues = issues[~((issues["kind"] == "code_inconnu") & outside)]
+        if scope.departements is not None:
+            # A database of some départements (make data --departements) knows no commune of the others: the
+            # listing's communes there are not « unknown », they are out of the load, and the CPTS is partial.
+            outside = (issues["kind"] == "code_inconnu") & issues["code"].map(lambda c: not scope.contains(c))
+            issues = issues.assign(
+                kind=issues["kind"].where(~outside, OUT_OF_SCOPE),
+                detail_fr=issues["detail_fr"].where(~outside, issues["code"].map(
+                    lambda c: f"commune {c} hors des départements chargés{scope.label} : absente de la base, la "
+                              "CPTS est diagnostiquée sans elle (chiffres partiels)")))
         issues = issues.reset_index(drop=True)
         issues["rang"] = range(1, len(issues) + 1)
         perimeters = pd.DataFrame(columns=["listing", "cpts", "cpts_id", "geometry"])

@@ -170,7 +170,7 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                    "PACA seulement ; « non renseigné » ailleurs."),
         TableEntry("population", "Évolution de la population du territoire", d.population.evolution,
                    prov.evolution_line(d)),
-        TableEntry("references", "Population comparée : territoire, département, région, France",
+        TableEntry("references", "Population comparée : territoire, ses départements et régions, France",
                    d.population.references, prov.join(prov.evolution_line(d), prov.contours_line(d)), scope),
         TableEntry("financement", "Financement ACI par mission (montants annuels)", d.taille.funding,
                    prov.aci_line(d)),
@@ -180,7 +180,10 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             "offre", "Professionnels de santé et structures d'exercice coordonné", d.supply.table,
             prov.join(registry, prov.finess_line(d) + " (MSP, centres de santé)", pop),
             "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire compte "
-            "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu). " + scope))
+            "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu). " + scope,
+            {column: Column(column, f"Densité {level} ({name})", "decimal", 1, "pour 10 000 hab.")
+             for column, level, name in (("densite_departement", "département", d.population.departement_name),
+                                         ("densite_region", "région", d.population.region_name))}))
     if d.establishments is not None:
         entries.append(TableEntry(
             "etablissements", "Établissements du territoire et des environs", d.establishments,
@@ -227,9 +230,15 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                                       simulation, prov.access_line(d),
                                       overrides={"nom": Column("nom", "Commune", "text")}))
     entries.extend(pertinence_entries(d))
-    entries.extend(TableEntry(key, PROFILE_TITLES[key], frame, PROFILE_SOURCES[key])
+    entries.extend(TableEntry(key, PROFILE_TITLES[key], frame, PROFILE_SOURCES[key],
+                              overrides=PROFILE_OVERRIDES.get(key, {}))
                    for key, frame in profile_tables(d).items())
     return entries
+
+
+#: Profile columns that mean something else than the catalogue's (the density of each compared zone).
+PROFILE_OVERRIDES = {"offre_par_zone": {
+    "densite_10000": Column("densite_10000", "Densité de la zone", "decimal", 1, "pour 10 000 hab.")}}
 
 
 def pertinence_entries(d: Diagnostic) -> list[TableEntry]:

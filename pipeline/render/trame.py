@@ -196,7 +196,8 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
     blocks.append(TableSpec(
         key="apl_synthese", title="APL aux médecins généralistes : territoire et références", frame=frame,
         columns=[Column("annee", "Année", "text"), Column("territoire", "Territoire", "decimal", 2),
-                 Column("departement", "Département", "decimal", 2), Column("region", "Région", "decimal", 2),
+                 Column("departement", f"Département ({d.population.departement_name})", "decimal", 2),
+                 Column("region", f"Région ({d.population.region_name})", "decimal", 2),
                  Column("france", "France", "decimal", 2)], source=prov.apl_line(d)))
     if "apl" in specs:
         spec = specs["apl"]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -39,7 +39,15 @@ import pandas as pd
 
 from pipeline import nomenclatures
 from pipeline.errors import DataError
-from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_insee_code
+from pipeline.geography import (
+    DEPARTEMENTS,
+    OVERSEAS_COLLECTIVITIES,
+    ascii_fold,
+    city_of_arrondissement,
+    departement_of,
+    is_insee_code,
+    normalise_insee_code,
+)
 from pipeline.sources.adherents import profession_group
 from pipeline.sources.files import MAX_LISTED, header_line, parse_csv_text, read_text_checked
 
@@ -274,7 +282,8 @@ def _table(rows: list[dict[str, object]]) -> pd.DataFrame:
     return table[TABLE_COLUMNS].reset_index(drop=True)
 
 
-def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str]) -> StagedOD:
+def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str],
+                       loaded: Collection[str] = ()) -> StagedOD:
     """Leave out (and report) the rows whose codes the COG does not know.
 
     Parameters
@@ -286,6 +295,10 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
         mapping of every known code to its current unit (the ``cog_mapping``
         table: old codes of merged communes are then translated, with a
         reported note, instead of left out).
+    loaded
+        The départements of a database loaded for some of them only (empty:
+        all of France): a commune code of another département is reported as
+        outside the load, not as unknown to the COG.
 
     Returns
     -------
@@ -301,8 +314,7 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
         unknown = target.isna()
         problems.append(pd.DataFrame({
             "ligne": table.loc[unknown, "ligne"], "colonne": side, "valeur": table.loc[unknown, side],
-            "probleme": [f"code {side} {code} absent du code officiel géographique : ligne écartée"
-                         for code in table.loc[unknown, side]], "ecartee": True}))
+            "probleme": [_unknown_code(side, code, loaded) for code in table.loc[unknown, side]], "ecartee": True}))
         moved = ~unknown & (target != table[side])
         problems.append(pd.DataFrame({
             "ligne": table.loc[moved, "ligne"], "colonne": side, "valeur": table.loc[moved, side],
@@ -316,6 +328,18 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
         not p.empty for p in problems) else staged.problems
     merged = merged.astype({"ligne": "int64", "ecartee": bool}).sort_values(["ligne", "colonne"], kind="stable")
     return StagedOD(rebuilt, merged[PROBLEM_COLUMNS].reset_index(drop=True))
+
+
+#: Why a row naming a commune of a département the database was not loaded for is left out.
+OUT_OF_LOAD = "hors des départements chargés dans la base"
+
+
+def _unknown_code(side: str, code: str, loaded: Collection[str]) -> str:
+    department = departement_of(code) if is_insee_code(code) else ""
+    if loaded and (department in DEPARTEMENTS or department in OVERSEAS_COLLECTIVITIES) and department not in loaded:
+        return (f"code {side} {code} {OUT_OF_LOAD} ({', '.join(sorted(loaded))}, make data --departements) : ligne "
+                "écartée")
+    return f"code {side} {code} absent du code officiel géographique : ligne écartée"
 
 
 def to_flow_table(staged: StagedOD, units: bool = False) -> pd.DataFrame:
@@ -340,11 +364,15 @@ def problem_notes(staged: StagedOD, limit: int = 10) -> list[str]:
         return []
     dropped = staged.problems[staged.problems["ecartee"]]
     notes = []
-    if not dropped.empty:
-        lines = sorted(set(dropped["ligne"]))
+    outside = dropped["probleme"].str.contains(OUT_OF_LOAD, regex=False)
+    for rows, why in ((dropped[~outside], "codes communes invalides ou inconnus"),
+                      (dropped[outside], f"communes {OUT_OF_LOAD} : un recours sortant ainsi du territoire n'est "
+                                         "pas compté comme fuite, l'auto-confinement est surestimé")):
+        if rows.empty:
+            continue
+        lines = sorted(set(rows["ligne"]))
         shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
-        notes.append(f"Table origine–destination : {len(lines)} ligne(s) écartée(s) (codes communes invalides "
-                     f"ou inconnus) : lignes {shown}")
+        notes.append(f"Table origine–destination : {len(lines)} ligne(s) écartée(s) ({why}) : lignes {shown}")
     for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):
         notes.append(f"Table origine–destination, ligne {row.ligne} : {row.probleme}")
     return notes

@@ -177,6 +177,12 @@ def test_mixed_territory_evolution_leaves_mayotte_out(runs: dict[str, Any]) -> N
     assert years["2023"] == raw.populations("6.0.0")["04070"]
     assert "population légale 2023, 2017 pour Mayotte" in runs["mixte"]["report"]
     assert "ne porte pas sur les 1 unité(s) de Mayotte" in runs["mixte"]["report"]
+    # Mayotte is absent from the first package: the territory's first-year population is not available (Digne's
+    # own beside the whole population would read as a growth), the rate is Digne's, as said above.
+    references = pd.read_csv(runs["mixte"]["tables"] / "references.csv", keep_default_na=False)
+    territory = references.iloc[0]
+    assert (territory["zone"], territory["population_2016"]) == ("Territoire", "")
+    assert territory["population"] == raw.populations("6.0.0")["97611"] + raw.populations("6.0.0")["04070"]
 
 
 def test_mayotte_apl_is_not_available_never_no_or_zero(runs: dict[str, Any]) -> None:
@@ -392,7 +398,9 @@ def test_territory_over_two_regions_is_compared_with_each(runs: dict[str, Any]) 
     assert {("region", "93"), ("region", "75")} <= set(zones)
     # Bordeaux holds most of the population: Nouvelle-Aquitaine is the main région.
     assert s["ars_concernees"] == ["ARS Nouvelle-Aquitaine", "ARS Provence-Alpes-Côte d'Azur"]
-    assert "ARS concernées : ARS Nouvelle-Aquitaine, ARS Provence-Alpes-Côte d'Azur" in runs["deux_regions"]["report"]
+    assert ("Le territoire s'étend sur 2 départements (Gironde (33), Alpes-de-Haute-Provence (04)) dans 2 régions "
+            "(Nouvelle-Aquitaine, Provence-Alpes-Côte d'Azur) ; ARS concernées : ARS Nouvelle-Aquitaine, ARS "
+            "Provence-Alpes-Côte d'Azur.") in runs["deux_regions"]["report"]
     rows = [r for r in raw.apl_sheet(2023) if r["code"].startswith("33")]
     apl = zone(s["apl_zones"], "departement", "33", 2023)
     assert apl["apl"] == pytest.approx(raw.apl_weighted(rows, "apl"), abs=1e-4)
@@ -425,6 +433,9 @@ def test_population_comparison_has_every_departement_and_region(runs: dict[str, 
     report = runs["deux_regions"]["report"]
     assert "Comparaison avec chaque département et chaque région du territoire, et la France" in report
     assert "Département : Alpes-de-Haute-Provence 168 054" in report
+    # The main-area columns say which département and région they are (Bordeaux holds most of the population).
+    assert "Densité département (Gironde)" in report and "Densité région (Nouvelle-Aquitaine)" in report
+    assert "références Année Territoire Département (Gironde) Région (Nouvelle-Aquitaine) France" in report  # APL
     # The Word Trame gives the reader the same rows, without the machine columns (level, code).
     trame = docx.Document(str(runs["deux_regions"]["docx"]))
     compared = [t for t in trame.tables if t.rows[0].cells[0].text == "Zone"]

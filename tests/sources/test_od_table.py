@@ -87,6 +87,27 @@ def test_codes_unknown_to_the_cog_are_left_out_old_codes_translated(tmp_path: Pa
         [4, "code origine ancien 05043 rattaché à 05039", False]]
 
 
+def test_communes_of_departements_not_loaded_are_said_so_not_unknown(tmp_path: Path) -> None:
+    """A database loaded for the 04 only knows no commune of the Var: Quinson's consultations in Vinon-sur-Verdon
+    (83150) are out of the load, not « absent du code officiel géographique », and leaving them out inflates the
+    self-containment: the note says so (found by a review)."""
+    staged = read_od_table(write(tmp_path, "origine;destination;volume\n04158;04158;10\n04158;83150;500\n"
+                                           "04158;99999;2\n"))
+    filtered = filter_known_codes(staged, {"04158"}, loaded=("04",))
+    assert filtered.problems[["ligne", "probleme"]].values.tolist() == [
+        [3, "code destination 83150 hors des départements chargés dans la base (04, make data --departements) : "
+            "ligne écartée"],
+        [4, "code destination 99999 absent du code officiel géographique : ligne écartée"]]
+    assert problem_notes(filtered) == [
+        "Table origine–destination : 1 ligne(s) écartée(s) (codes communes invalides ou inconnus) : lignes 4",
+        "Table origine–destination : 1 ligne(s) écartée(s) (communes hors des départements chargés dans la base : "
+        "un recours sortant ainsi du territoire n'est pas compté comme fuite, l'auto-confinement est surestimé) : "
+        "lignes 3"]
+    # A national database (nothing loaded « for some départements ») keeps the COG's wording.
+    assert filter_known_codes(staged, {"04158"}).problems["probleme"].tolist()[0].endswith(
+        "absent du code officiel géographique : ligne écartée")
+
+
 def test_single_bad_volume_names_file_and_line() -> None:
     path = ROBUSTNESS / "flux_volume_negatif.csv"
     with pytest.raises(DataError) as info:

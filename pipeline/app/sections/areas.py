@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.analysis import indicators as ind
+from pipeline.geography import OVERSEAS_COLLECTIVITIES, zone_label
 from pipeline.model import Territory
 from pipeline.model.profile import AreasSection
 from pipeline.store.queries import geography, registry_history
@@ -39,24 +40,35 @@ def areas_section(
     rows.append({"niveau": "territoire", "code": "", "nom": territory.label, "libelle": "Territoire",
                  "principal": True, "population": territory.population,
                  "population_territoire": territory.population, "departements": ",".join(own)})
-    for code, inside in _ordered(units, "departement", main_departement):
+    ordered = _ordered(units, "departement", main_departement)
+    # The collectivités d'outre-mer are outside the départements' table: their population from their communes.
+    outside = [code for code, _ in ordered if code not in population.index]
+    if outside:
+        latest = geography.reference_populations(con, [("departement", code) for code in outside]).iloc[-1]
+        population = pd.concat([population, pd.Series({code: latest[f"departement:{code}"] for code in outside})])
+    for code, inside in ordered:
         name = geography.departement_name(con, code) or code
-        rows.append({"niveau": "departement", "code": code, "nom": name, "libelle": f"Département : {name}",
-                     "principal": code == main_departement, "population": int(population.get(code, 0)),
-                     "population_territoire": inside, "departements": code})
+        rows.append({"niveau": "departement", "code": code, "nom": name,
+                     "libelle": zone_label("departement", code, name), "principal": code == main_departement,
+                     "population": population.get(code, pd.NA), "population_territoire": inside,
+                     "departements": code})
     ars = []
     for code, inside in _ordered(units.dropna(subset=["region"]), "region", main_region):
+        if code in OVERSEAS_COLLECTIVITIES:  # its own région in the COG: one row, as a collectivité, above
+            ars.append(OVERSEAS_COLLECTIVITIES[code])
+            continue
         name = geography.region_name(con, code) or code
         members = sorted(deps.loc[deps["region"] == code, "departement"].astype(str))
-        rows.append({"niveau": "region", "code": code, "nom": name, "libelle": f"Région : {name}",
+        rows.append({"niveau": "region", "code": code, "nom": name, "libelle": zone_label("region", code, name),
                      "principal": code == main_region,
                      "population": int(population.reindex(members).fillna(0).sum()),
                      "population_territoire": inside, "departements": ",".join(members)})
         ars.append(f"ARS {name}")
     rows.append({"niveau": "france", "code": "", "nom": "France", "libelle": "France (métropole et DROM)",
-                 "principal": True, "population": int(population.sum()), "population_territoire":
+                 "principal": True, "population": int(deps["population"].sum()), "population_territoire":
                  territory.population, "departements": ",".join(sorted(deps["departement"].astype(str)))})
-    return AreasSection(zones=pd.DataFrame(rows, columns=ZONE_COLUMNS), ars=ars)
+    zones = pd.DataFrame(rows, columns=ZONE_COLUMNS).astype({"population": "Int64"})
+    return AreasSection(zones=zones, ars=ars)
 
 
 def zone_departements(zones: pd.DataFrame) -> dict[str, list[str]]:

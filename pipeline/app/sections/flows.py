@@ -27,7 +27,7 @@ from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
 from pipeline.sources import od_table
-from pipeline.store.queries import geography
+from pipeline.store.queries import geography, provenance
 
 GP = "Médecins généralistes"
 
@@ -144,7 +144,8 @@ def read_flow_table(
     mapping = geography.cog_mapping(con)
     current = mapping["current_code"].where(mapping["kind"] != "arrondissement", mapping["code"])
     staged = od_table.filter_known_codes(od_table.read_od_table(str(path)),
-                                         dict(zip(mapping["code"], current, strict=True)))
+                                         dict(zip(mapping["code"], current, strict=True)),
+                                         provenance.loaded_departements(con))
     notes = od_table.problem_notes(staged)
     table = od_table.to_flow_table(staged, units=True)
     for city, held in split_cities(unit_codes).items():

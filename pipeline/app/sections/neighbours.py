@@ -99,10 +99,10 @@ def neighbour_shapes(
 
 
 #: Order of the anomalies in the report: what changes the perimeter first.
-ANOMALY_ORDER = ["homonyme_probable", "hors_france", "coordonnees_inversees", "code_invalide", "code_inconnu",
-                 "code_sans_correspondance", "doublon", "identifiant_incoherent", "code_ancien", "code_zero_restaure",
-                 "commune_a_arrondissements", "multi_departements", "multi_regions", "nom_proche", "nom_suspect",
-                 "note_crs"]
+ANOMALY_ORDER = ["hors_departements_charges", "homonyme_probable", "hors_france", "coordonnees_inversees",
+                 "code_invalide", "code_inconnu", "code_sans_correspondance", "doublon", "identifiant_incoherent",
+                 "code_ancien", "code_zero_restaure", "commune_a_arrondissements", "multi_departements",
+                 "multi_regions", "nom_proche", "nom_suspect", "note_crs"]
 
 
 def listing_anomalies(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame | None:

@@ -22,12 +22,13 @@ import pandas as pd
 from pipeline.analysis.pertinence import PerimeterPertinence, PertinenceThresholds, perimeter_pertinence
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
-from pipeline.geography import arrondissements_of
+from pipeline.app.sections.flows import read_flow_table
+from pipeline.geography import arrondissements_of, is_arrondissement
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.params import Params
 from pipeline.sources import od_table
-from pipeline.store.queries import geography
+from pipeline.store.queries import geography, provenance
 
 NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l'Annuaire Santé n'est chargée, or les "
                "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
@@ -118,11 +119,28 @@ def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.Da
     return pd.concat([units[units["type"] != "arrondissement-municipal"], cities], ignore_index=True)
 
 
+def _given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions, territory: Territory,
+                 units: pd.DataFrame, codes: list[str]) -> tuple[GpFlows, pd.DataFrame, list[str]]:
+    """A ``FLUX=`` table with the units and the perimeter it is read on.
+
+    A table naming arrondissements is read on them, as the flows section reads it
+    (:func:`pipeline.app.sections.flows.read_flow_table`: a city's rows cannot be split among the
+    arrondissements a territory holds); a table naming cities whole is read on communes, a split city as one.
+    """
+    table, _ = read_flow_table(con, options.flows, territory.unit_codes)
+    named = {str(c) for column in ("origin", "destination") for c in table[column].dropna().unique()}
+    if any(map(is_arrondissement, named)):
+        return (flow_model.given_gp_flows(table, f"table origine-destination fournie ({options.flows})", []),
+                units, codes)
+    return _read_given_flows(con, options), _commune_level(units, con), territory.commune_codes
+
+
 def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions) -> GpFlows:
     assert options.flows is not None
     mapping = geography.cog_mapping(con)
     staged = od_table.filter_known_codes(od_table.read_od_table(options.flows),
-                                         dict(zip(mapping["code"], mapping["current_code"], strict=True)))
+                                         dict(zip(mapping["code"], mapping["current_code"], strict=True)),
+                                         provenance.loaded_departements(con))
     return flow_model.given_gp_flows(od_table.to_flow_table(staged),
                                      f"table origine-destination fournie ({options.flows})", [])
 
@@ -192,9 +210,7 @@ def pertinence_section(
     codes = analysis_codes(territory.unit_codes, cities)
     low, high = thresholds.candidate_min_share, thresholds.examine_below_share
     if options.flows is not None:
-        gp = _read_given_flows(con, options)
-        units = _commune_level(units, con)
-        codes = territory.commune_codes
+        gp, units, codes = _given_flows(con, options, territory, units, codes)
     elif offre is None:
         return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
                                  unavailable=NO_REGISTRY)

@@ -13,16 +13,18 @@ from pipeline import config
 from pipeline.analysis import indicators as ind
 from pipeline.analysis.population import legal_year
 from pipeline.app.sections.units import CITY_NAMES
+from pipeline.geography import OVERSEAS_COLLECTIVITIES, zone_label
 from pipeline.model import Territory
 from pipeline.model.diagnostic import PopulationSection
 from pipeline.store.queries import geography
 
 
 def main_area(units: pd.DataFrame) -> tuple[str, str]:
-    """The département and région holding most of the territory's population."""
+    """The département and the région holding most of the territory's population (each on its own: a
+    territory of one Vaucluse commune and three smaller Occitanie communes has the Vaucluse and Occitanie);
+    ties go to the lower code."""
     weights = units.assign(p=units["population"].fillna(0).astype(float))
-    dep = str(weights.groupby("departement")["p"].sum().idxmax())
-    reg = str(weights.loc[weights["departement"] == dep, "region"].iloc[0])
+    dep, reg = (str(weights.groupby(column)["p"].sum().sort_index().idxmax()) for column in ("departement", "region"))
     return dep, reg
 
 
@@ -105,7 +107,7 @@ def _zone_row(deps: pd.DataFrame, level: str, code: str, name: str | None, refs:
     """
     members = (set(deps.loc[deps["region"] == code, "code"].astype(str)) or {code}) if level == "region" else {code}
     frozen = legal_year.FROZEN_CENSUS.get(sorted(members)[0]) if all(map(legal_year.frozen, members)) else None
-    label = f"{'Département' if level == 'departement' else 'Région'} : {name or code}"
+    label = zone_label(level, code, name or code)
     series = ind.by_population_year(refs[f"{level}:{code}"], config.POPULATION_YEAR)
     return {**_reference_row(label, series, areas[f"{level}:{code}"], frozen_year=frozen), "niveau": level,
             "code": code}
@@ -144,15 +146,18 @@ def population_section(
     evolution = _evolution(by_vintage, excluded, frozen_year, population)
     all_frozen = len(excluded) == len(legal)
     series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
-    # No unit with a polygon: the area is unknown (NaN), not 0.
-    land = float(units["surface_km2"].sum(min_count=1))
+    # A unit without polygon (a collectivité d'outre-mer) makes the area unknown (NaN), never the others' alone.
+    land = float(units["surface_km2"].sum()) if units["surface_km2"].notna().all() else float("nan")
     deps = geography.departements(con)
     territory_row = _reference_row("Territoire", series, land,
                                    rate_series=None if all_frozen else evolution.set_index("millesime")["population"],
                                    frozen_year=frozen_year if all_frozen else None)
     territory_row["population"] = population
+    if excluded:  # the first package has no Mayotte: its sum would be the other units' alone, beside the whole
+        territory_row[f"population_{FIRST_YEAR}"] = np.nan
     zones = [("departement", code) for code in _codes(units, "departement", dep)]
-    zones += [("region", code) for code in _codes(units, "region", reg)]
+    # A collectivité d'outre-mer is its own région in the COG: compared once, as a collectivité.
+    zones += [("region", code) for code in _codes(units, "region", reg) if code not in OVERSEAS_COLLECTIVITIES]
     refs, areas = geography.reference_populations(con, zones), geography.reference_areas(con, zones)
     name_of = {"departement": geography.departement_name, "region": geography.region_name}
     names = {zone: name_of[zone[0]](con, zone[1]) for zone in zones}
@@ -162,7 +167,8 @@ def population_section(
                                *(_zone_row(deps, level, code, names[(level, code)], refs, areas)
                                  for level, code in zones),
                                {**france, "niveau": "france", "code": ""}])
-    dep_name, reg_name = names[("departement", dep)] or dep, names[("region", reg)] or reg
+    dep_name = names[("departement", dep)] or dep
+    reg_name = names.get(("region", reg)) or geography.region_name(con, reg) or reg  # a collectivité has no row
     label = legal_year.years_label(units["departement"], package_year)
     mayotte = legal_year.FROZEN_CENSUS["976"]
     if all_frozen:

@@ -33,7 +33,7 @@ def supply_section(
     table = ind.supply_by_group(supply_queries.offre_territoire(con, units), population.total)
     for label, zone, reference in (
         ("departement", {"departement": population.departement}, refs[("departement", population.departement)]),
-        ("region", {"region": population.region}, refs[("region", population.region)]),
+        ("region", {"region": population.region}, refs.get(("region", population.region), float("nan"))),
         ("france", {}, refs[("france", "")]),
     ):
         counts = counts_of(**zone)

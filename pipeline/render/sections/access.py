@@ -10,6 +10,7 @@ from pipeline.render.sections.common import (
     REGISTRY_SOURCE,
     fmt,
     france_label,
+    main_zones,
     tables_place,
 )
 from pipeline.render.sections.display import shown
@@ -57,8 +58,9 @@ def _zones_table(d: Diagnostic) -> dict[str, Any] | None:
 def access_section(d: Diagnostic) -> dict[str, Any]:
     syn = d.apl.synthesis
     syn = shown(syn.assign(annee=syn["annee"].astype(str)), {c: 2 for c in syn.columns if c != "annee"},
-                labels={"annee": "Année", "territoire": "Territoire", "departement": "Département",
-                        "region": "Région", "france": france_label(d)})
+                labels={"annee": "Année", "territoire": "Territoire",
+                        "departement": f"Département ({main_zones(d)[0]})", "region": f"Région ({main_zones(d)[1]})",
+                        "france": france_label(d)})
     per_unit = d.apl.per_unit.drop(columns=["commune_code"])
     columns = [c for c in ("unit_code", "nom", "population", "apl_2022", "apl_2023", "apl_moins_65_2023",
                            "sous_dense", "sous_dense_moins_65") if c in per_unit.columns]

@@ -80,6 +80,12 @@ def france_label(d: Diagnostic) -> str:
     return "France (départements chargés : " + ", ".join(d.loaded_departements) + ")"
 
 
+def main_zones(d: Diagnostic) -> tuple[str, str]:
+    """Names of the département and région that the « département » and « région » columns compare with (those
+    holding most of the territory's population; a territory over several has a table of each zone too)."""
+    return d.population.departement_name, d.population.region_name
+
+
 def scope_note(d: Diagnostic) -> str | None:
     """The French note saying that région and France figures cover the loaded départements only."""
     if not d.loaded_departements:

@@ -8,7 +8,8 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import agree
 
 #: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
-ANOMALY_LABELS = {"homonyme_probable": "homonyme probable", "code_invalide": "code invalide",
+ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés",
+                  "homonyme_probable": "homonyme probable", "code_invalide": "code invalide",
                   "code_zero_restaure": "zéro initial restauré", "code_inconnu": "code inconnu",
                   "code_ancien": "ancien code", "code_sans_correspondance": "code sans commune actuelle",
                   "commune_a_arrondissements": "commune découpée en arrondissements",

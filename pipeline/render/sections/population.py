@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.geography import OVERSEAS_COLLECTIVITIES
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts
-from pipeline.render.sections.common import fmt
+from pipeline.render.sections.common import fmt, plural
 from pipeline.render.sections.display import NOT_AVAILABLE, shown
 
 
@@ -60,13 +61,16 @@ def ars_sentence(d: Diagnostic) -> str | None:
     if d.areas is None or not d.areas.ars:
         return None
     deps = d.areas.zones[d.areas.zones["niveau"] == "departement"]
-    names = ", ".join(f"{r.nom} ({r.code})" for r in deps.itertuples())
-    if len(d.areas.ars) > 1:
-        return (f"Le territoire s'étend sur {len(d.areas.ars)} régions ({names}) : ARS concernées : "
-                + ", ".join(d.areas.ars) + ". Il est comparé à chaque département et à chaque région.")
-    if len(deps) > 1:
-        return (f"Le territoire s'étend sur {len(deps)} départements ({names}) ; ARS concernée : "
-                f"{d.areas.ars[0]}. Il est comparé à chaque département.")
+    regions = d.areas.zones[d.areas.zones["niveau"] == "region"]
+    if len(deps) > 1 or len(d.areas.ars) > 1:
+        kind = ("département ou collectivité d'outre-mer", "départements ou collectivités d'outre-mer") \
+            if deps["code"].isin(list(OVERSEAS_COLLECTIVITIES)).any() else ("département", "départements")
+        where = f"{plural(len(deps), *kind)} (" + ", ".join(f"{r.nom} ({r.code})" for r in deps.itertuples()) + ")"
+        if len(regions) > 1:
+            where += f" dans {len(regions)} régions ({', '.join(regions['nom'])})"
+        who = ("ARS concernées : " if len(d.areas.ars) > 1 else "ARS concernée : ") + ", ".join(d.areas.ars)
+        compared = "chaque département et à chaque région" if len(regions) > 1 else "chaque département"
+        return f"Le territoire s'étend sur {where} ; {who}. Il est comparé à {compared}."
     return f"ARS concernée : {d.areas.ars[0]}."
 
 

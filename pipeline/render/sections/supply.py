@@ -24,6 +24,7 @@ from pipeline.render.sections.common import (
     LIBELLES,
     REGISTRY_SOURCE,
     france_label,
+    main_zones,
     plural,
     scope_note,
     tables_place,
@@ -43,16 +44,18 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
     table = coverage_display(d, d.supply.table).rename(columns=LIBELLES)
     france = france_label(d)
-    table = table.rename(columns={LIBELLES["densite_france"]: f"Densité {france}"})
+    departement, region = main_zones(d)
+    headers = {"densite_departement": f"Densité département ({departement})",
+               "densite_region": f"Densité région ({region})", "densite_france": f"Densité {france}"}
+    table = table.rename(columns={LIBELLES[k]: v for k, v in headers.items()})
     chart_data = {
-        g: {"Territoire": r.densite_10000, "Département": r.densite_departement, "Région": r.densite_region,
-            france: r.densite_france}
+        g: {"Territoire": r.densite_10000, f"Département ({departement})": r.densite_departement,
+            f"Région ({region})": r.densite_region, france: r.densite_france}
         for g, r in d.supply.table.set_index("groupe").iterrows() if g in GROUP_DISPLAY
     }
     tables = [{"title": "Professionnels et structures d'exercice coordonné (densité pour 10 000 habitants)",
                "data": table, "decimals": {LIBELLES["praticiens_etp"]: 1, LIBELLES["densite_10000"]: 1,
-                                           LIBELLES["densite_departement"]: 1, LIBELLES["densite_region"]: 1,
-                                           f"Densité {france}": 1},
+                                           **{header: 1 for header in headers.values()}},
                "note": "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire "
                        "compte une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
                        "lieu). Densités sur les effectifs distincts. MSP et centres de santé : FINESS. Source : "

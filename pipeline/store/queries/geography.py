@@ -251,7 +251,8 @@ def reference_populations(con: duckdb.DuckDBPyConnection, zones: list[tuple[str,
 
 
 def reference_areas(con: duckdb.DuckDBPyConnection, zones: list[tuple[str, str]]) -> dict[str, float]:
-    """Land area (km², from the polygons) of each zone (keys ``<level>:<code>``) and of France (key ``france``)."""
+    """Land area (km², from the polygons) of each zone (keys ``<level>:<code>``) and of France (key ``france``);
+    NaN for a zone without polygons."""
     columns = "".join(f"sum(p.area_km2) FILTER (WHERE {_zone_filter(level)}), " for level, _ in zones)
     row = con.execute(
         f"""
@@ -261,7 +262,8 @@ def reference_areas(con: duckdb.DuckDBPyConnection, zones: list[tuple[str, str]]
         [code for _, code in zones] + [current_vintage()],
     ).fetchall()[0]
     keys = [f"{level}:{code}" for level, code in zones] + ["france"]
-    return {key: float(value or 0) for key, value in zip(keys, row, strict=True)}
+    # A zone without any polygon (the collectivités d'outre-mer have none) has an unknown area, not 0.
+    return {key: float("nan") if value is None else float(value) for key, value in zip(keys, row, strict=True)}
 
 
 def current_communes_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:

@@ -1,0 +1,47 @@
+"""A ``FLUX=`` table keyed by arrondissements: the pertinence section reads it on arrondissements, as the flows
+section does (a review found it folded them into Marseille: self-containment 100 %, population of the whole city,
+no candidate, beside a flows section giving 74 % for the same run).
+
+Perimeter: Marseille 1er, 2e, 3e (13201-13203). Known answers by hand from the rows below: the residents'
+consultations are 150 + 100 + 100 = 350, of which 100 + 80 + 20 + 60 = 260 inside (260/350); Marseille 4e sends
+70 of its 100 into the perimeter (a candidate at 70 %); none of the perimeter's arrondissements consults mostly
+elsewhere (13201: 100/150, 13203: 60/100); with 13204 added, 260 + 40 + 70 + 30 = 400 of 450 stay inside.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.app.diagnostic import compute
+from pipeline.model import DiagnosticOptions
+from pipeline.store.territory import resolve_territory
+from tests.app import profile_raw as raw
+
+pytestmark = [pytest.mark.mirror]
+
+PERIMETER = "communes:13201,13202,13203"
+ROWS = [("13201", "13201", 100), ("13201", "13206", 50), ("13202", "13202", 80), ("13202", "13201", 20),
+        ("13203", "13203", 60), ("13203", "13204", 40), ("13204", "13201", 70), ("13204", "13204", 30),
+        ("13206", "13206", 100)]
+
+
+def test_arrondissement_table_is_read_on_arrondissements(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = tmp_path / "flux.csv"
+    path.write_text("origine;destination;volume\n" + "".join(f"{o};{d};{v}\n" for o, d, v in ROWS), encoding="utf-8")
+    d = compute(db, resolve_territory(db, PERIMETER), DiagnosticOptions(territory=PERIMETER, flows=path))
+    p = d.pertinence
+    assert p is not None and p.available
+    population = raw.populations("6.0.0")
+    assert p.population == sum(population[c] for c in ("13201", "13202", "13203"))
+    assert p.self_containment == pytest.approx(260 / 350)
+    assert p.candidates["code"].tolist() == ["13204"]
+    assert p.candidates["share_into_perimeter"].tolist() == pytest.approx([0.7])
+    assert p.to_examine.empty
+    assert p.self_containment_with_candidates == pytest.approx(400 / 450)
+    assert p.population_with_candidates == p.population + population["13204"]
+    # The flows section of the same run gives the same self-containment.
+    assert d.flows is not None
+    assert d.flows.synthesis["auto_confinement"].tolist() == pytest.approx([260 / 350])
