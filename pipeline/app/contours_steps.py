@@ -35,6 +35,8 @@ from pipeline.store.load import Provenance
 from pipeline.store.queries import geography, provenance
 
 COMMUNES_SOURCE = "contours-communes"
+#: 2: areas measured in an equal-area projection (they were in Lambert 93 or UTM: up to 0.5 % too large).
+POLYGONS_LOADER_VERSION = "2"
 
 
 def _etalab(layer: str = "communes") -> EtalabContours:
@@ -72,7 +74,7 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         sha = scope.tag(combined_sha([current.sha256, cog_sha]))
         vintage, origin = str(current.year), current.url
         label = f"Etalab, contours administratifs {current.year} (IGN ADMIN EXPRESS, généralisés à 50 m)"
-    if not force and load.source_loaded(con, COMMUNES_SOURCE, vintage, sha):
+    if not force and load.source_loaded(con, COMMUNES_SOURCE, vintage, sha, POLYGONS_LOADER_VERSION):
         return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start)
     if mirror is not None:
         polygons = contours.read_polygons(files)
@@ -94,7 +96,8 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         load.replace_table(con, "polygon_residue", residue, origin)
         load.record_source(con, Provenance(
             COMMUNES_SOURCE, vintage, origin, sha, len(table),
-            f"{label}, harmonisé au COG {config.CURRENT_VINTAGE} par fusion des communes absorbées{scope.label}"))
+            f"{label}, harmonisé au COG {config.CURRENT_VINTAGE} par fusion des communes absorbées{scope.label}",
+            POLYGONS_LOADER_VERSION))
     details = [f"{len(table)} communes avec polygone, {len(residue)} lignes de reliquat"]
     if mirror is None:
         details.append(f"contours {vintage} téléchargés depuis {origin}")
@@ -129,7 +132,7 @@ def load_arrondissement_polygons(
     else:
         polygons, origin, sha, vintage = _online_arrondissements()
     sha = scope.tag(sha)
-    if not force and load.source_loaded(con, source.name, vintage, sha):
+    if not force and load.source_loaded(con, source.name, vintage, sha, POLYGONS_LOADER_VERSION):
         return StepResult(name, "inchangé", 0, time.perf_counter() - start)
     if polygons is None:
         polygons = arrondissements.stage_arrondissement_polygons(local.path)
@@ -143,5 +146,5 @@ def load_arrondissement_polygons(
         load.replace_table(con, "arrondissement_polygons", table, origin)
         load.record_source(con, Provenance(source.name, vintage, origin, sha, len(table),
                                            "contours des arrondissements municipaux de Paris, Lyon et Marseille"
-                                           + scope.label))
+                                           + scope.label, POLYGONS_LOADER_VERSION))
     return StepResult(name, "chargé", len(table), time.perf_counter() - start)

@@ -144,13 +144,13 @@ def stage_etalab_communes(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFram
 def polygon_table(polygons: gpd.GeoDataFrame, departements: pd.Series) -> pd.DataFrame:
     """Per-polygon attributes stored beside the geometry so that queries need not decode it.
 
-    ``area_km2`` is measured in the local projected CRS (Lambert 93, or the
-    DROM's own); ``lon``/``lat`` is a representative point inside the polygon;
+    ``area_km2`` is measured in an equal-area projection
+    (:func:`pipeline.geography.equal_area_crs`); ``lon``/``lat`` is a representative point inside the polygon;
     ``xmin``…``ymax`` the bounding box in degrees, for spatial pre-filters in SQL.
     """
-    from pipeline.geography import projected_crs
+    from pipeline.geography import equal_area_crs
 
-    crs = departements.fillna("").map(projected_crs)
+    crs = departements.fillna("").map(equal_area_crs)
     area = pd.Series(index=polygons.index, dtype="float64")
     for code in crs.unique():
         mask = (crs == code).to_numpy()

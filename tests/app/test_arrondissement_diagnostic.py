@@ -25,13 +25,13 @@ import shapely
 
 from pipeline.app.diagnostic import compute
 from pipeline.app.sections.flows import domain_points
-from pipeline.geography import LAMBERT93
 from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.params import default_params
 from pipeline.store.territory import resolve_territory
 from tests.app.test_diagnostic_e2e import drees_apl, listing_codes, raw_json
 from tests.conftest import mirror_path
+from tests.geodesic import geodesic_area_km2, geodesic_areas_km2
 
 pytestmark = pytest.mark.mirror
 
@@ -63,12 +63,12 @@ MARSEILLE_CPTS = {
 
 @cache
 def mirror_arrondissements() -> gpd.GeoDataFrame:
-    """The 45 arrondissement polygons of the mirror, with their area in Lambert 93 (km²)."""
+    """The 45 arrondissement polygons of the mirror, with their geodesic area (km²)."""
     path = (mirror_path() / "contours-arrondissements-2023"
             / "georef-france-commune-arrondissement-municipal-2023.geojson")
     frame = gpd.read_file(path)
     frame["code"] = frame["com_arm_code"].map(lambda v: str(v[0]))
-    frame["area_km2"] = frame.to_crs(LAMBERT93).area / 1e6
+    frame["area_km2"] = geodesic_areas_km2(frame.to_crs(4326).geometry)
     return frame[["code", "area_km2", "geometry"]].set_index("code")
 
 
@@ -205,7 +205,7 @@ def test_arrondissement_territory_has_the_area_of_its_arrondissements(diagnostic
     for code in codes:
         assert per_unit[code] == pytest.approx(mirror.loc[code, "area_km2"], rel=1e-3)
     # The perimeter is the union of the three arrondissements, not the city (238 km²).
-    area = d.perimeter.to_crs(LAMBERT93).area.iloc[0] / 1e6
+    area = geodesic_area_km2(d.perimeter.to_crs(4326).geometry.iloc[0])
     assert area == pytest.approx(expected, rel=5e-3)
     references = d.population.references.set_index("zone")
     assert references.loc["Territoire", "surface_km2"] == pytest.approx(expected, rel=1e-3)

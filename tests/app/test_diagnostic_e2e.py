@@ -40,6 +40,7 @@ import pyogrio
 import pytest
 
 from tests.conftest import cli_environment, mirror_path
+from tests.geodesic import geodesic_areas_km2
 
 pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("national")]
 
@@ -260,12 +261,12 @@ def test_taille_boundaries() -> None:
 
 
 @pytest.mark.parametrize("key", list(SLUGS))
-def test_density_from_lambert93_areas(runs: dict[str, Any], key: str) -> None:
+def test_density_from_equal_area_surfaces(runs: dict[str, Any], key: str) -> None:
     s = summary(runs, key)
     communes = gpd.read_file(tables(runs, key) / "territoire.gpkg", layer="communes")
     assert sorted(communes["code"]) == expected_codes(key)
-    area_km2 = float(communes.to_crs(2154).area.sum()) / 1e6
-    assert s["surface_km2"] == pytest.approx(area_km2, rel=0.01)
+    area_km2 = sum(geodesic_areas_km2(communes.to_crs(4326).geometry))
+    assert s["surface_km2"] == pytest.approx(area_km2, rel=1e-3)
     assert s["densite_hab_km2"] == pytest.approx(s["population"] / area_km2, rel=0.01)
 
 
