@@ -34,17 +34,19 @@ from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_r
 from pipeline.analysis.population.territory_type import aav_populations, territory_type_by_unit
 from pipeline.app import flow_model
 from pipeline.app.diagnostic import compute
+from pipeline.app.registries import OUT_OF_SCOPE
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs, slugify
 from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.model.perimeter import FIGURES, PROFESSIONS, BatchOptions, Comparison, anchor_of
+from pipeline.model.perimeter import FIGURES, PARTIAL, PROFESSIONS, BatchOptions, Comparison, anchor_of
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
 from pipeline.render.background import Background
 from pipeline.render.comparison import write_comparison
+from pipeline.render.comparison.page import FIGURE_LABELS
 from pipeline.store.connection import connect
 from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import geography, listings
@@ -151,16 +153,23 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     perimeter = d.perimeter.to_crs(context.crs).geometry.iloc[0] if len(d.perimeter) else None
     row["population_non_couverte_proche"] = uncovered_population_near(perimeter, context.polygons, context.claimed,
                                                                       NEAR_M)
+    anomalies = d.listing_anomalies
+    row[PARTIAL] = 0 if anomalies is None else int((anomalies["kind"] == OUT_OF_SCOPE).sum())
     return row
 
 
 def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
-    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES]
+    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL]
     table = pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
     if table.empty:
         return table
-    ranks = group_ranks(table, FIGURES, by=["taille", "type_territoire"])
+    # A CPTS some of whose communes are outside the départements of the database has partial figures: not ranked.
+    whole = table[PARTIAL].fillna(0) == 0
+    # Ranked as shown: two CPTS both shown « 18,1 » share their rank (the page and the workbook round the figures).
+    shown = table.assign(**{f: pd.to_numeric(table[f], errors="coerce").astype("float64").round(
+        FIGURE_LABELS[f][1] + (2 if FIGURE_LABELS[f][2] else 0)) for f in FIGURES})
+    ranks = group_ranks(shown[whole], FIGURES, by=["taille", "type_territoire"]).reindex(table.index)
     return pd.concat([table, ranks], axis=1)
 
 

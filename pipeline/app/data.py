@@ -27,6 +27,7 @@ from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
 from pipeline.model import DataOptions
 from pipeline.progress import steps_bar
+from pipeline.render.swap import check_writable
 from pipeline.sources import apl, decoupage, insee, staged_cache, zonage
 from pipeline.sources import cog as cog_history
 from pipeline.sources.download import LocalFile, obtain
@@ -179,6 +180,9 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
     mirror = options.mirror if options.mirror is not None else config.mirror_dir()
     steps = BASE_STEPS + (registry_steps(options, mirror) if extra_steps is None else extra_steps)
     report = IngestReport()
+    # The data folder a user names (CPTS_DATA_DIR) being a file, a link to a missing disk or read-only is their
+    # setting to fix, said as for the diagnostic's output folders (exit 2), before anything is read or written.
+    check_writable(config.data_dir())
     with writer() as session:
         report.rebuilt = session.rebuild
         if options.departements is None:  # keep what this database was loaded for

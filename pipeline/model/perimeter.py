@@ -18,6 +18,8 @@ PROFESSIONS: dict[str, str] = {
     "Sages-femmes": "densite_sages_femmes",
 }
 #: Figures of the comparison, in display order (each also ranked: ``rang_<figure>``).
+#: Column of the comparison: the CPTS's listed communes outside the départements of the database (not counted).
+PARTIAL = "communes_hors_base"
 FIGURES: tuple[str, ...] = ("population", *PROFESSIONS.values(), "apl_2023", "auto_confinement",
                             "population_partagee", "population_non_couverte_proche")
 

@@ -53,3 +53,22 @@ def test_data_load_with_raw_folder_on_a_missing_disk(ws: Workspace, mirror: Path
                               f"{KEPT}\n")
     after = snapshot(ws)
     assert (after["counts"], after["files"]) == (before["counts"], before["files"])
+
+
+@pytest.mark.parametrize("command", [["data", "--sans-demo"], ["diagnostic", "communes:04070"]])
+def test_data_folder_variable_naming_a_file_is_the_same_bad_input_for_every_command(
+        tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        command: list[str]) -> None:
+    """CPTS_DATA_DIR set to a file: « data » exited 1 (« Erreur système ») where « diagnostic » exited 2; both now
+    name the setting to fix, exit 2, and leave the file as it was."""
+    blocker = tmp_path / "donnees.txt"
+    blocker.write_text("pas un dossier\n", encoding="utf-8")
+    monkeypatch.setenv("CPTS_DATA_DIR", str(blocker))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "cartes"))
+    args = [*command, "--miroir", str(mirror)] if command[0] == "data" else command
+    code, _, err = cli(capsys, *args)
+    assert (code, err.splitlines()[-1]) == (2, "Erreur : Dossier de sortie impossible à créer : ce chemin est un "
+                                               f"fichier, pas un dossier (attendu un dossier pour {blocker}"
+                                               + ("" if command[0] == "data" else "/processed/diagnostics")
+                                               + f") (fichier {blocker})")
+    assert blocker.read_text(encoding="utf-8") == "pas un dossier\n"

@@ -18,6 +18,7 @@ import pytest
 from pipeline.analysis.flows import territory_flow_indicators
 from pipeline.render.editor import InitialPerimeter, write_editor_page
 from pipeline.sources.files import read_csv_checked
+from pipeline.store.territory import CODE_COLUMNS
 from tests.browser import blocked_requests, close_page, dialogs, open_page, screenshot
 from tests.render import editor_cases as case
 from tests.render.editor_cases import A, B, C, D, E, F, G
@@ -221,6 +222,21 @@ def test_import_reads_a_spreadsheet_csv_with_lost_leading_zeros(editor: Any, tmp
     s = call(editor, "state()")
     assert s["communes"] == [C, E] and s["codes_inconnus"] == ["99999"]
     assert "99999" in editor.text_content("#message")
+
+
+def test_import_refuses_a_file_without_a_code_column_as_the_command_line_does(editor: Any, tmp_path: Path) -> None:
+    """An origin–destination table (or a headerless list) used to be read from its first column: a review loaded
+    18 units from the origins of a FLUX= table that ``TERRITORY=fichier:`` refuses."""
+    before = call(editor, "state()")["communes"]
+    source = tmp_path / "flux.csv"
+    source.write_text(f"origine;destination;volume\n{C};{E};5\n{E};{C};3\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("document.querySelector('#message').textContent.indexOf('flux.csv') >= 0")
+    assert editor.text_content("#message") == (
+        "Colonne de codes absente dans flux.csv : attendu l’une de " + ", ".join(CODE_COLUMNS)
+        + " (comme pour TERRITORY=fichier:) ; rien n’est chargé")
+    assert call(editor, "state()")["communes"] == before
+    assert editor.evaluate("window.CptsEditorCore.CODE_COLUMNS") == list(CODE_COLUMNS)
 
 
 def test_search_finds_a_commune_whatever_its_accents(editor: Any) -> None:

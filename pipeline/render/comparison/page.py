@@ -14,7 +14,7 @@ import shapely
 from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.geography import WGS84
-from pipeline.model.perimeter import FIGURES, Comparison
+from pipeline.model.perimeter import FIGURES, PARTIAL, Comparison
 from pipeline.render.offline import inline_assets
 from pipeline.render.report import DEMO_BANNER, format_date
 
@@ -72,6 +72,20 @@ def _geometry(comparison: Comparison) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _partial_note(table: pd.DataFrame) -> str:
+    """Which CPTS have communes outside the départements of the database (partial figures, not ranked)."""
+    if PARTIAL not in table:
+        return ""
+    partial = table[pd.to_numeric(table[PARTIAL], errors="coerce").fillna(0) > 0]
+    if partial.empty:
+        return ""
+    names = ", ".join(f"{r.cpts} ({int(getattr(r, PARTIAL))} communes)" for r in partial.itertuples())
+    has, figures, ranked = (("a", "ses", "elle n'est pas classée") if len(partial) == 1
+                            else ("ont", "leurs", "elles ne sont pas classées"))
+    return (f"Base limitée à certains départements : {len(partial)} CPTS {has} des communes hors des départements "
+            f"chargés, non comptées ; {figures} chiffres sont partiels et {ranked} : {names}. ")
+
+
 def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
     """The JSON the page reads: ``meta``, ``figures`` (key, label, decimals, percent), ``rows``
     (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, values, ranks), ``failures``,
@@ -94,7 +108,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "titre": title,
             "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
                           + f" — document généré le {format_date(generated)}",
-            "demo": comparison.demo, "bandeau": DEMO_BANNER, "note": f"{NOTE} {PAGE_HELP}",
+            "demo": comparison.demo, "bandeau": DEMO_BANNER, "note": f"{NOTE} {_partial_note(table)}{PAGE_HELP}",
             "sources": comparison.sources or (
                 f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "

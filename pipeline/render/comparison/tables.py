@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.model.perimeter import FIGURES, Comparison
+from pipeline.model.perimeter import FIGURES, PARTIAL, Comparison
 from pipeline.render.comparison.page import FIGURE_LABELS, NOTE
 from pipeline.render.csv_files import write_csv
 from pipeline.render.spreadsheet import write_workbook
@@ -21,7 +21,9 @@ def _columns() -> list[Column]:
                Column("slug", "Dossier des sorties de la CPTS (et ancre de sa ligne)", "text"),
                Column("taille", "Taille ACI", "text"),
                Column("type_territoire", "Type de territoire (aire d'attraction dominante)", "text"),
-               Column("groupe_comparaison", "CPTS de même taille et même type", "integer")]
+               Column("groupe_comparaison", "CPTS de même taille et même type", "integer"),
+               Column(PARTIAL, "Communes de la liste hors des départements chargés (non comptées ; CPTS non classée)",
+                      "integer")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]
         kind: ColumnKind = "percent" if percent else ("integer" if decimals == 0 else "decimal")

@@ -325,6 +325,9 @@
   }
 
   /** Codes of a CSV text: the code_insee column (or another code column), else the first column. */
+  /** The codes of a commune list (the code column named as ``fichier:`` expects it), or null without one. */
+  var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom'];
+
   function codesFromCsv(text) {
     var clean = String(text).replace(/^\ufeff/, '');
     var rows = clean.split(/\r\n|\n|\r/).filter(function (line) { return line.trim() !== ''; });
@@ -335,15 +338,13 @@
     }, ',');
     var split = function (line) { return parseCsvLine(line, sep); };
     var names = split(header).map(function (h) { return h.trim().toLowerCase(); });
-    var wanted = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom'];
+    var wanted = CODE_COLUMNS;
     var column = -1;
     wanted.some(function (w) { column = names.indexOf(w); return column >= 0; });
-    var body = rows.slice(1);
-    if (column < 0) {
-      column = 0;
-      if (normaliseCode(split(header)[0]) !== null) { body = rows; } // no header line
-    }
-    return body.map(function (line) { return split(line)[column]; })
+    // As TERRITORY=fichier: reads it: a file without a code column is refused, never read from its first column
+    // (an origin-destination table would give its origins, a list without header would lose its first code).
+    if (column < 0) { return null; }
+    return rows.slice(1).map(function (line) { return split(line)[column]; })
       .filter(function (v) { return v !== undefined && String(v).trim() !== ''; });
   }
 
@@ -374,6 +375,7 @@
     formatPercent: formatPercent,
     fold: fold,
     normaliseCode: normaliseCode,
-    codesFromCsv: codesFromCsv
+    codesFromCsv: codesFromCsv,
+    CODE_COLUMNS: CODE_COLUMNS
   };
 })(window);

@@ -260,8 +260,13 @@
     var reader = new FileReader();
     reader.onload = function () {
       var codes = Core.codesFromCsv(reader.result);
+      if (codes === null) {
+        message('Colonne de codes absente dans ' + file.name + ' : attendu l’une de ' + Core.CODE_COLUMNS.join(', ') +
+                ' (comme pour TERRITORY=fichier:) ; rien n’est chargé');
+        return;
+      }
       if (!codes.length) {
-        message('Aucun code INSEE lu dans ' + file.name + ' (colonne code_insee attendue)');
+        message('Aucun code INSEE lu dans ' + file.name);
         return;
       }
       load(codes);

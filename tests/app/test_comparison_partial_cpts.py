@@ -1,0 +1,52 @@
+"""A CPTS with listed communes outside the départements of the database is not ranked among the others.
+
+A review ran ``make diagnostics`` on a database of some départements: CPTS Buëch Dévoluy (1 of its 58
+communes loaded) was ranked among whole taille-1 CPTS. Its figures are partial: it keeps its row, says how many
+communes are missing, and has no rank; the group sizes count only the whole CPTS.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.app.batch import comparison_table
+from pipeline.model.perimeter import FIGURES, PARTIAL, Comparison
+from pipeline.render.comparison.page import payload
+
+
+def _row(name: str, population: int, partial: int) -> dict[str, object]:
+    row: dict[str, object] = {f: float("nan") for f in FIGURES}
+    row.update({"cpts": name, "liste": "paca", "slug": name.lower(), "ancre": name.lower(), "population": population,
+                "taille": "1", "type_territoire": "Commune hors attraction des villes", PARTIAL: partial})
+    return row
+
+
+def test_partial_cpts_keeps_its_row_without_rank() -> None:
+    table = comparison_table([_row("A", 30_000, 0), _row("B", 20_000, 0), _row("Stub", 1_112, 57)])
+    ranks = table.set_index("cpts")
+    assert ranks.loc["A", "rang_population"] == 1 and ranks.loc["B", "rang_population"] == 2
+    assert pd.isna(ranks.loc["Stub", "rang_population"]) and pd.isna(ranks.loc["Stub", "groupe_comparaison"])
+    assert ranks.loc["A", "groupe_comparaison"] == 2  # the whole CPTS only
+    assert ranks.loc["Stub", PARTIAL] == 57
+    note = payload_note(table)
+    assert ("1 CPTS a des communes hors des départements chargés, non comptées ; ses chiffres sont partiels et "
+            "elle n'est pas classée : Stub (57 communes)") in note
+    whole = comparison_table([_row("A", 30_000, 0), _row("B", 20_000, 0)])
+    assert whole[PARTIAL].tolist() == [0, 0] and "hors des départements chargés" not in payload_note(whole)
+
+
+def payload_note(table: pd.DataFrame) -> str:
+    comparison = Comparison(name="paca", table=table, failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]),
+                            shapes=None, labels={}, demo=False, sources="")
+    return str(payload(comparison, "2026-12-03")["meta"]["note"])
+
+
+def test_figures_shown_equal_share_their_rank() -> None:
+    """A review saw « 18,1 » ranked 2 and « 18,1 » ranked 3: ranks are now those of the figures as shown."""
+    rows = [_row("A", 30_000, 0), _row("B", 20_000, 0), _row("C", 10_000, 0)]
+    for row, density, share in zip(rows, (18.14, 18.06, 17.0), (0.8153, 0.8149, 0.9), strict=True):
+        row["densite_medecins_generalistes"], row["auto_confinement"] = density, share
+    ranks = comparison_table(rows).set_index("cpts")
+    assert ranks["rang_densite_medecins_generalistes"].tolist() == [1, 1, 3]  # 18,1 ; 18,1 ; 17,0
+    assert ranks["rang_auto_confinement"].tolist() == [2, 2, 1]  # 81,5 % ; 81,5 % ; 90,0 %
+    assert ranks["densite_medecins_generalistes"].tolist() == [18.14, 18.06, 17.0]  # the values kept unrounded
