@@ -124,8 +124,8 @@ DEPARTEMENTS = frozenset({f"{n:02d}" for n in range(1, 96) if n != 20}
 #: has an administration territoriale de santé, the others have no ARS (health is theirs, or no inhabitants).
 OVERSEAS_COLLECTIVITIES: dict[str, str] = {
     "975": "ATS de Saint-Pierre-et-Miquelon (pas d'ARS)",
-    "977": "ARS Guadeloupe (compétente pour Saint-Barthélemy)",
-    "978": "ARS Guadeloupe (compétente pour Saint-Martin)",
+    "977": "ARS Guadeloupe",
+    "978": "ARS Guadeloupe",
     "984": "pas d'ARS (Terres australes et antarctiques françaises)",
     "986": "Agence de santé de Wallis-et-Futuna (pas d'ARS)",
     "987": "pas d'ARS (la santé relève de la Polynésie française)",

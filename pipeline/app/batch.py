@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
@@ -158,6 +159,16 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     return row
 
 
+def as_shown(value: object, decimals: int, percent: bool) -> float:
+    """``value`` rounded as the comparison page shows it: ``Intl.NumberFormat`` rounds the exact binary value half
+    away from zero (18.05 is shown « 18,1 »; ``round`` would give 18.0), a share after its × 100."""
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    if pd.isna(number):
+        return float("nan")
+    exact = Decimal(float(number) * 100 if percent else float(number))
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
 def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
     columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL]
@@ -167,8 +178,7 @@ def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     # A CPTS some of whose communes are outside the départements of the database has partial figures: not ranked.
     whole = table[PARTIAL].fillna(0) == 0
     # Ranked as shown: two CPTS both shown « 18,1 » share their rank (the page and the workbook round the figures).
-    shown = table.assign(**{f: pd.to_numeric(table[f], errors="coerce").astype("float64").round(
-        FIGURE_LABELS[f][1] + (2 if FIGURE_LABELS[f][2] else 0)) for f in FIGURES})
+    shown = table.assign(**{f: [as_shown(v, *FIGURE_LABELS[f][1:]) for v in table[f]] for f in FIGURES})
     ranks = group_ranks(shown[whole], FIGURES, by=["taille", "type_territoire"]).reindex(table.index)
     return pd.concat([table, ranks], axis=1)
 

@@ -182,7 +182,8 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
     report = IngestReport()
     # The data folder a user names (CPTS_DATA_DIR) being a file, a link to a missing disk or read-only is their
     # setting to fix, said as for the diagnostic's output folders (exit 2), before anything is read or written.
-    check_writable(config.data_dir())
+    check_writable(config.data_dir(), "Dossier de données (CPTS_DATA_DIR)",
+                   "la base et les fichiers déjà chargés sont conservés")
     with writer() as session:
         report.rebuilt = session.rebuild
         if options.departements is None:  # keep what this database was loaded for

@@ -1,25 +1,30 @@
-"""Render folium maps without compiling the same Jinja text hundreds of times.
+"""Render folium maps without evaluating rendered text as a template again.
 
 When a folium map is rendered, branca wraps each element's rendered header,
 body and script in a new ``Element(text)``, which compiles ``text`` as a Jinja
-template only to render it back (about 200 compilations per diagnostic's two
-maps, a tenth of a second or more each diagnostic); folium's GeoJSON tooltips
-also compile one constant template text at each render.
+template and renders it once more. That costs about 200 compilations per
+diagnostic's two maps, and it evaluates whatever the text holds: a commune or
+CPTS name of a user's listing reading ``{{ 7*7 }}`` came out « 49 », one
+reading ``{# x`` stopped the map, and Jinja outside a sandbox runs what such a
+name asks (template injection).
 
 :func:`fast_templates` swaps the two template factories, for the duration of
 one render only:
 
-* in branca's ``Element``, a text with no Jinja syntax (``{{``, ``{%``,
-  ``{#``) becomes a :class:`Literal`, which renders to what Jinja would give
-  for it: the text with its newlines normalised and one trailing newline
-  dropped (Jinja's defaults, which branca keeps);
-* any other text, and every template folium builds itself (folium may use
-  them as more than a text to render), is compiled once per distinct text:
+* in branca's ``Element``, every text becomes a :class:`Literal`, rendered to
+  what Jinja gives for a text without template syntax: the text with its
+  newlines normalised and one trailing newline dropped (Jinja's defaults,
+  which branca keeps). Such text is already rendered output, never a
+  template;
+* every template folium builds itself (constant texts, which folium may use
+  as more than a text to render) is compiled once per distinct text:
   compiled templates are immutable and reusable.
 
-The page is byte for byte the one folium writes on its own
-(``tests/render/test_folium_templates.py`` renders the diagnostic's maps both
-ways).
+Without template syntax in the data, the page is byte for byte the one
+folium writes on its own (``tests/render/test_folium_templates.py`` renders
+the three kinds of maps both ways); with it, the names are shown as written.
+:func:`literal_element` gives the pipeline's own data-bearing elements (the
+map's title and source) the same protection before the render.
 """
 
 from __future__ import annotations
@@ -33,14 +38,13 @@ from typing import Any
 import branca.element
 import folium.features
 import folium.template
-import jinja2
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _NEWLINES = re.compile(r"\r\n|\r")
 
 
 class Literal:
-    """A template text without Jinja syntax, rendered as Jinja renders it (see the module docstring)."""
+    """A rendered text kept as text: what Jinja renders for it when it holds no template syntax."""
 
     def __init__(self, source: str) -> None:
         text = _NEWLINES.sub("\n", source)
@@ -51,13 +55,15 @@ class Literal:
 
 
 def is_literal(source: str) -> bool:
-    """True when ``source`` has no Jinja syntax, so that rendering it cannot depend on any variable."""
+    """True when ``source`` has no Jinja syntax (Jinja would render it as :class:`Literal` does)."""
     return not any(marker in source for marker in _JINJA_SYNTAX)
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled_branca(source: str) -> jinja2.Template:
-    return jinja2.Template(source)
+def literal_element(html: str) -> branca.element.Element:
+    """A branca ``Element`` showing ``html`` as it is (data in it is never evaluated as a template)."""
+    element = branca.element.Element()
+    element._template = Literal(html)  # type: ignore[assignment]  # render() only calls its render()
+    return element
 
 
 @functools.lru_cache(maxsize=256)
@@ -65,15 +71,11 @@ def _compiled_folium(source: str) -> folium.template.Template:
     return folium.template.Template(source)
 
 
-def _branca_template(source: str) -> Literal | jinja2.Template:
-    return Literal(source) if is_literal(source) else _compiled_branca(source)
-
-
 @contextlib.contextmanager
 def fast_templates() -> Iterator[None]:
     """Within the block, branca and folium build templates through the shortcuts above (then restored)."""
     saved = branca.element.Template, folium.features.Template
-    branca.element.Template = _branca_template  # type: ignore[assignment,misc]
+    branca.element.Template = Literal  # type: ignore[assignment,misc]
     folium.features.Template = _compiled_folium  # type: ignore[assignment,misc]
     try:
         yield

@@ -219,13 +219,15 @@ def _system_cause(exc: BaseException, news: list[Path], finals: tuple[Path, ...]
 # --------------------------------------------------------------------------- the swap
 
 
-def check_writable(folder: Path) -> None:
+def check_writable(folder: Path, label: str = "Dossier de sortie",
+                   kept: str = "les sorties précédentes sont conservées") -> None:
     """Fail in French, before anything is written, when ``folder`` cannot receive outputs.
 
     ``folder`` may not exist yet: its nearest existing ancestor must then be a
     writable directory (it will be created). A path component that is a file,
     or a directory without write and search permission (``os.access``, which
-    also reports read-only file systems), is an error.
+    also reports read-only file systems), is an error. ``label`` names the
+    folder in the message and ``kept`` says what stays as it was.
     """
     probe = folder
     while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
@@ -233,20 +235,19 @@ def check_writable(folder: Path) -> None:
     if probe.is_symlink() and not probe.exists():
         # A moved or unmounted disk: saying « un fichier » would send the user looking for a file.
         raise PipelineError(
-            f"Dossier de sortie impossible à créer : ce chemin est un lien symbolique vers un emplacement absent "
+            f"{label} impossible à créer : ce chemin est un lien symbolique vers un emplacement absent "
             f"({os.readlink(probe)}) (attendu un dossier pour {folder})",
             probe,
         )
     if not probe.is_dir():
         raise PipelineError(
-            "Dossier de sortie impossible à créer : ce chemin est un fichier, pas un dossier "
+            f"{label} impossible à créer : ce chemin est un fichier, pas un dossier "
             f"(attendu un dossier pour {folder})",
             probe,
         )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise PipelineError(
-            "Dossier de sortie non accessible en écriture (droits ou système de fichiers en lecture seule) : "
-            "les sorties précédentes sont conservées",
+            f"{label} non accessible en écriture (droits ou système de fichiers en lecture seule) : {kept}",
             probe,
         )
 

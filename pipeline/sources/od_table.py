@@ -365,12 +365,23 @@ def problem_notes(staged: StagedOD, limit: int = 10) -> list[str]:
     dropped = staged.problems[staged.problems["ecartee"]]
     notes = []
     outside = dropped["probleme"].str.contains(OUT_OF_LOAD, regex=False)
-    for rows, why in ((dropped[~outside], "codes communes invalides ou inconnus"),
-                      (dropped[outside], f"communes {OUT_OF_LOAD} : un recours sortant ainsi du territoire n'est "
-                                         "pas compté comme fuite, l'auto-confinement est surestimé")):
-        if rows.empty:
+    # One note per row: a row with an unknown code is said so; otherwise a destination out of the load is a leak not
+    # counted, an origin out of it an inflow not counted, and a row with both touches no loaded commune.
+    unknown = set(dropped.loc[~outside, "ligne"])
+    out_side = {side: set(dropped.loc[outside & (dropped["colonne"] == side), "ligne"]) - unknown
+                for side in ("origine", "destination")}
+    groups = ((unknown, "codes communes invalides ou inconnus"),
+              (out_side["destination"] - out_side["origine"],
+               f"destinations {OUT_OF_LOAD} : un recours sortant ainsi du territoire n'est pas compté comme fuite, "
+               "l'auto-confinement est surestimé"),
+              (out_side["origine"] - out_side["destination"],
+               f"origines {OUT_OF_LOAD} : recours entrants non comptés (attraction et communes candidates "
+               "sous-estimées)"),
+              (out_side["origine"] & out_side["destination"], f"origine et destination {OUT_OF_LOAD}"))
+    for found, why in groups:
+        if not found:
             continue
-        lines = sorted(set(rows["ligne"]))
+        lines = sorted(found)
         shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
         notes.append(f"Table origine–destination : {len(lines)} ligne(s) écartée(s) ({why}) : lignes {shown}")
     for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):

@@ -44,9 +44,10 @@ def payload_note(table: pd.DataFrame) -> str:
 def test_figures_shown_equal_share_their_rank() -> None:
     """A review saw « 18,1 » ranked 2 and « 18,1 » ranked 3: ranks are now those of the figures as shown."""
     rows = [_row("A", 30_000, 0), _row("B", 20_000, 0), _row("C", 10_000, 0)]
-    for row, density, share in zip(rows, (18.14, 18.06, 17.0), (0.8153, 0.8149, 0.9), strict=True):
+    # 18.05 is shown « 18,1 » by the page (Intl.NumberFormat rounds half away from zero): Python's round() gives 18.0.
+    for row, density, share in zip(rows, (18.1, 18.05, 17.0), (0.8153, 0.8149, 0.9), strict=True):
         row["densite_medecins_generalistes"], row["auto_confinement"] = density, share
     ranks = comparison_table(rows).set_index("cpts")
     assert ranks["rang_densite_medecins_generalistes"].tolist() == [1, 1, 3]  # 18,1 ; 18,1 ; 17,0
     assert ranks["rang_auto_confinement"].tolist() == [2, 2, 1]  # 81,5 % ; 81,5 % ; 90,0 %
-    assert ranks["densite_medecins_generalistes"].tolist() == [18.14, 18.06, 17.0]  # the values kept unrounded
+    assert ranks["densite_medecins_generalistes"].tolist() == [18.1, 18.05, 17.0]  # the values kept unrounded

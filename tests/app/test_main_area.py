@@ -22,3 +22,11 @@ def test_ties_go_to_the_lower_code_and_missing_populations_count_zero() -> None:
     units = _units([("04070", "04", "93", 100), ("33063", "33", "75", 100), ("97611", "976", "06", None)])
     assert main_area(units) == ("04", "75")
     assert main_area(units.iloc[::-1]) == ("04", "75")
+
+
+def test_a_collectivite_is_the_main_region_only_of_a_territory_with_no_other() -> None:
+    # Saint-Martin (31 160) outweighs Basse-Terre (9 417), but the COG's « région 978 » is the collectivité itself:
+    # the supply and APL « région » columns compare with Guadeloupe.
+    units = _units([("97801", "978", "978", 31_160), ("97105", "971", "01", 9_417)])
+    assert main_area(units) == ("978", "01")
+    assert main_area(units.iloc[:1]) == ("978", "978")

@@ -60,15 +60,15 @@ def test_data_folder_variable_naming_a_file_is_the_same_bad_input_for_every_comm
         tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         command: list[str]) -> None:
     """CPTS_DATA_DIR set to a file: « data » exited 1 (« Erreur système ») where « diagnostic » exited 2; both now
-    name the setting to fix, exit 2, and leave the file as it was."""
+    name the folder to fix, exit 2, and leave the file as it was."""
     blocker = tmp_path / "donnees.txt"
     blocker.write_text("pas un dossier\n", encoding="utf-8")
     monkeypatch.setenv("CPTS_DATA_DIR", str(blocker))
     monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "cartes"))
     args = [*command, "--miroir", str(mirror)] if command[0] == "data" else command
     code, _, err = cli(capsys, *args)
-    assert (code, err.splitlines()[-1]) == (2, "Erreur : Dossier de sortie impossible à créer : ce chemin est un "
-                                               f"fichier, pas un dossier (attendu un dossier pour {blocker}"
-                                               + ("" if command[0] == "data" else "/processed/diagnostics")
-                                               + f") (fichier {blocker})")
+    folder, expected = (("Dossier de données (CPTS_DATA_DIR)", blocker) if command[0] == "data"
+                        else ("Dossier de sortie", blocker / "processed" / "diagnostics"))
+    assert (code, err.splitlines()[-1]) == (2, f"Erreur : {folder} impossible à créer : ce chemin est un fichier, pas "
+                                               f"un dossier (attendu un dossier pour {expected}) (fichier {blocker})")
     assert blocker.read_text(encoding="utf-8") == "pas un dossier\n"

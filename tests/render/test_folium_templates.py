@@ -1,4 +1,5 @@
-"""Rendering folium maps through :func:`fast_templates` writes the very page folium writes on its own."""
+"""Rendering folium maps through :func:`fast_templates` writes the page folium writes on its own, without
+evaluating the names of the data as templates."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from pipeline.render.folium_templates import Literal, fast_templates, is_literal
 from pipeline.render.maps import coverage_map, flow_map, territory_map
+from pipeline.render.offline import render_self_contained
 from tests.render.map_data import INDICATORS, synthetic_coverage, synthetic_territory
 
 
@@ -32,8 +34,22 @@ def test_literal_renders_what_jinja_renders(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["{{ this }}", "a {% if x %}b{% endif %}", "{# comment #}", "{{"])
-def test_jinja_syntax_is_not_literal(text: str) -> None:
+def test_jinja_syntax_is_kept_as_written(text: str) -> None:
     assert not is_literal(text)
+    assert Literal(text + "\n").render(this=object()) == text
+
+
+def test_names_with_template_syntax_are_shown_as_written() -> None:
+    """A review found « CPTS {{ 7*7 }} » shown « 49 » and « {# x » stopping the map: folium rendered the
+    rendered blocks again as Jinja templates (outside a sandbox: a crafted listing could run code)."""
+    data = synthetic_territory()
+    data["communes"].loc[0, "nom"] = "{{ 7*7 }}"
+    data["communes"].loc[1, "nom"] = "{# x"
+    title = "CPTS {{ cycler.__init__.__globals__ }} {% if 1 %}oui{% endif %}"
+    page = render_self_contained(territory_map(indicators=INDICATORS, title=title, **data))
+    assert "{{ 7*7 }}" in page and "{# x" in page
+    assert "CPTS {{ cycler.__init__.__globals__ }} {% if 1 %}oui{% endif %}" in page
+    assert "os.system" not in page and "CPTS oui" not in page
 
 
 def _pages(monkeypatch: pytest.MonkeyPatch, fast: bool) -> list[str]:

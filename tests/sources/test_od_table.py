@@ -92,17 +92,25 @@ def test_communes_of_departements_not_loaded_are_said_so_not_unknown(tmp_path: P
     (83150) are out of the load, not « absent du code officiel géographique », and leaving them out inflates the
     self-containment: the note says so (found by a review)."""
     staged = read_od_table(write(tmp_path, "origine;destination;volume\n04158;04158;10\n04158;83150;500\n"
-                                           "04158;99999;2\n"))
+                                           "04158;99999;2\n83150;04158;7\n83150;83001;1\n"))
     filtered = filter_known_codes(staged, {"04158"}, loaded=("04",))
+    out = "hors des départements chargés dans la base (04, make data --departements) : ligne écartée"
     assert filtered.problems[["ligne", "probleme"]].values.tolist() == [
-        [3, "code destination 83150 hors des départements chargés dans la base (04, make data --departements) : "
-            "ligne écartée"],
-        [4, "code destination 99999 absent du code officiel géographique : ligne écartée"]]
+        [3, f"code destination 83150 {out}"],
+        [4, "code destination 99999 absent du code officiel géographique : ligne écartée"],
+        [5, f"code origine 83150 {out}"],
+        [6, f"code destination 83001 {out}"], [6, f"code origine 83150 {out}"]]
+    # A row from a Var commune into the 04 is an inflow left out, not a leak: it does not inflate self-containment;
+    # a row between two Var communes touches no loaded commune.
     assert problem_notes(filtered) == [
         "Table origine–destination : 1 ligne(s) écartée(s) (codes communes invalides ou inconnus) : lignes 4",
-        "Table origine–destination : 1 ligne(s) écartée(s) (communes hors des départements chargés dans la base : "
-        "un recours sortant ainsi du territoire n'est pas compté comme fuite, l'auto-confinement est surestimé) : "
-        "lignes 3"]
+        "Table origine–destination : 1 ligne(s) écartée(s) (destinations hors des départements chargés dans la "
+        "base : un recours sortant ainsi du territoire n'est pas compté comme fuite, l'auto-confinement est "
+        "surestimé) : lignes 3",
+        "Table origine–destination : 1 ligne(s) écartée(s) (origines hors des départements chargés dans la base : "
+        "recours entrants non comptés (attraction et communes candidates sous-estimées)) : lignes 5",
+        "Table origine–destination : 1 ligne(s) écartée(s) (origine et destination hors des départements chargés "
+        "dans la base) : lignes 6"]
     # A national database (nothing loaded « for some départements ») keeps the COG's wording.
     assert filter_known_codes(staged, {"04158"}).problems["probleme"].tolist()[0].endswith(
         "absent du code officiel géographique : ligne écartée")

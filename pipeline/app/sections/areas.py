@@ -55,7 +55,8 @@ def areas_section(
     ars = []
     for code, inside in _ordered(units.dropna(subset=["region"]), "region", main_region):
         if code in OVERSEAS_COLLECTIVITIES:  # its own région in the COG: one row, as a collectivité, above
-            ars.append(OVERSEAS_COLLECTIVITIES[code])
+            if OVERSEAS_COLLECTIVITIES[code] not in ars:  # Saint-Martin with Guadeloupe: one ARS
+                ars.append(OVERSEAS_COLLECTIVITIES[code])
             continue
         name = geography.region_name(con, code) or code
         members = sorted(deps.loc[deps["region"] == code, "departement"].astype(str))
@@ -63,7 +64,8 @@ def areas_section(
                      "principal": code == main_region,
                      "population": int(population.reindex(members).fillna(0).sum()),
                      "population_territoire": inside, "departements": ",".join(members)})
-        ars.append(f"ARS {name}")
+        if f"ARS {name}" not in ars:
+            ars.append(f"ARS {name}")
     rows.append({"niveau": "france", "code": "", "nom": "France", "libelle": "France (métropole et DROM)",
                  "principal": True, "population": int(deps["population"].sum()), "population_territoire":
                  territory.population, "departements": ",".join(sorted(deps["departement"].astype(str)))})

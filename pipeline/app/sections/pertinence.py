@@ -23,7 +23,8 @@ from pipeline.analysis.pertinence import PerimeterPertinence, PertinenceThreshol
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
 from pipeline.app.sections.flows import read_flow_table
-from pipeline.geography import arrondissements_of, is_arrondissement
+from pipeline.app.sections.units import split_cities as partly_held_cities
+from pipeline.geography import arrondissements_of
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.params import Params
@@ -123,13 +124,12 @@ def _given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions, ter
                  units: pd.DataFrame, codes: list[str]) -> tuple[GpFlows, pd.DataFrame, list[str]]:
     """A ``FLUX=`` table with the units and the perimeter it is read on.
 
-    A table naming arrondissements is read on them, as the flows section reads it
-    (:func:`pipeline.app.sections.flows.read_flow_table`: a city's rows cannot be split among the
-    arrondissements a territory holds); a table naming cities whole is read on communes, a split city as one.
+    A territory holding some of a city's arrondissements (Marseille 1er–3e) is read on arrondissements, as the
+    flows section reads the table (:func:`pipeline.app.sections.flows.read_flow_table`: the city's own rows
+    cannot be split among them); any other is read on communes, a city's arrondissements folded into it.
     """
-    table, _ = read_flow_table(con, options.flows, territory.unit_codes)
-    named = {str(c) for column in ("origin", "destination") for c in table[column].dropna().unique()}
-    if any(map(is_arrondissement, named)):
+    if partly_held_cities(territory.unit_codes):
+        table, _ = read_flow_table(con, options.flows, territory.unit_codes)
         return (flow_model.given_gp_flows(table, f"table origine-destination fournie ({options.flows})", []),
                 units, codes)
     return _read_given_flows(con, options), _commune_level(units, con), territory.commune_codes

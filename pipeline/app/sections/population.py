@@ -21,10 +21,13 @@ from pipeline.store.queries import geography
 
 def main_area(units: pd.DataFrame) -> tuple[str, str]:
     """The département and the région holding most of the territory's population (each on its own: a
-    territory of one Vaucluse commune and three smaller Occitanie communes has the Vaucluse and Occitanie);
-    ties go to the lower code."""
+    territory of one Vaucluse commune and three smaller Occitanie communes has the Vaucluse and Occitanie; a
+    collectivité d'outre-mer is the région only of a territory with no other); ties go to the lower code."""
     weights = units.assign(p=units["population"].fillna(0).astype(float))
-    dep, reg = (str(weights.groupby(column)["p"].sum().sort_index().idxmax()) for column in ("departement", "region"))
+    dep = str(weights.groupby("departement")["p"].sum().sort_index().idxmax())
+    # A collectivité d'outre-mer is its own « région » in the COG: a real région of the territory comes first.
+    regions = weights[~weights["region"].isin(list(OVERSEAS_COLLECTIVITIES))]
+    reg = str((regions if len(regions) else weights).groupby("region")["p"].sum().sort_index().idxmax())
     return dep, reg
 
 

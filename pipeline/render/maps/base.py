@@ -21,6 +21,7 @@ import folium
 import geopandas as gpd
 from branca.element import Element, Figure
 
+from pipeline.render.folium_templates import literal_element
 from pipeline.render.maps.assets import stylesheet
 from pipeline.render.maps.controls import FrenchControls
 from pipeline.render.maps.geometry import latlon_bounds
@@ -73,7 +74,7 @@ def base_map(
     root.header.add_child(Element(stylesheet("map-page.css")), name="cpts_css")
     banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""
     root.html.add_child(
-        Element(
+        literal_element(  # a title holding « {{ » (a CPTS name) is shown as written, never evaluated
             f'<div class="cpts-header"><div class="cpts-title">{esc(title)}</div>{banner}</div>'
             f'<div class="cpts-source">{esc(source)}</div>'
         ),

@@ -324,10 +324,10 @@
     return /[",\r\n;]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
   }
 
-  /** Codes of a CSV text: the code_insee column (or another code column), else the first column. */
-  /** The codes of a commune list (the code column named as ``fichier:`` expects it), or null without one. */
+  /** Names of a code column, as TERRITORY=fichier: reads them (pipeline.store.territory.CODE_COLUMNS). */
   var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom'];
 
+  /** The codes of a commune list (its code column, named as fichier: expects it), or null without one. */
   function codesFromCsv(text) {
     var clean = String(text).replace(/^\ufeff/, '');
     var rows = clean.split(/\r\n|\n|\r/).filter(function (line) { return line.trim() !== ''; });
