@@ -50,6 +50,7 @@ from pipeline.geography import (
 )
 from pipeline.sources.adherents import profession_group
 from pipeline.sources.files import MAX_LISTED, header_line, parse_csv_text, read_text_checked
+from pipeline.sources.od_notes import OUT_OF_LOAD, problem_notes
 
 #: Profession of the rows of a table without a profession column.
 GROUPE_NON_PRECISE = "non précisé"
@@ -269,6 +270,14 @@ def read_od_table(path: str | Path) -> StagedOD:
         more = f"\n  … et {len(errors) - MAX_LISTED} autres" if len(errors) > MAX_LISTED else ""
         raise DataError("Table origine–destination invalide :\n  - " + "\n  - ".join(shown) + more,
                         path, errors[0][0])
+    # Rows repeating a pair (and profession) are added up, as a table split by month would need; said, since a
+    # row pasted twice would double its volume unnoticed otherwise.
+    key = ["origine", "destination", "profession"]
+    first = table.groupby(key)["ligne"].transform("min")
+    for row in table.assign(premiere=first)[table["ligne"] != first].itertuples(index=False):
+        problems.append({"ligne": row.ligne, "colonne": "origine", "valeur": row.origine, "ecartee": False,
+                         "probleme": f"couple {row.origine} → {row.destination} déjà donné ligne {row.premiere} : "
+                                     "volumes additionnés"})
     return StagedOD(table, pd.DataFrame(problems, columns=PROBLEM_COLUMNS).astype({"ligne": "int64",
                                                                                    "ecartee": bool}))
 
@@ -330,10 +339,6 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
     return StagedOD(rebuilt, merged[PROBLEM_COLUMNS].reset_index(drop=True))
 
 
-#: Why a row naming a commune of a département the database was not loaded for is left out.
-OUT_OF_LOAD = "hors des départements chargés dans la base"
-
-
 def _unknown_code(side: str, code: str, loaded: Collection[str]) -> str:
     department = departement_of(code) if is_insee_code(code) else ""
     if loaded and (department in DEPARTEMENTS or department in OVERSEAS_COLLECTIVITIES) and department not in loaded:
@@ -356,37 +361,6 @@ def to_flow_table(staged: StagedOD, units: bool = False) -> pd.DataFrame:
                           "groupe": t["profession"], "volume": t["volume"]})
     flows = table.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum()
     return flows[FLOW_COLUMNS].astype({"volume": "float64"})
-
-
-def problem_notes(staged: StagedOD, limit: int = 10) -> list[str]:
-    """French notes summarising the reported problems, for the report and the console."""
-    if staged.problems.empty:
-        return []
-    dropped = staged.problems[staged.problems["ecartee"]]
-    notes = []
-    outside = dropped["probleme"].str.contains(OUT_OF_LOAD, regex=False)
-    # One note per row: a row with an unknown code is said so; otherwise a destination out of the load is a leak not
-    # counted, an origin out of it an inflow not counted, and a row with both touches no loaded commune.
-    unknown = set(dropped.loc[~outside, "ligne"])
-    out_side = {side: set(dropped.loc[outside & (dropped["colonne"] == side), "ligne"]) - unknown
-                for side in ("origine", "destination")}
-    groups = ((unknown, "codes communes invalides ou inconnus"),
-              (out_side["destination"] - out_side["origine"],
-               f"destinations {OUT_OF_LOAD} : un recours sortant ainsi du territoire n'est pas compté comme fuite, "
-               "l'auto-confinement est surestimé"),
-              (out_side["origine"] - out_side["destination"],
-               f"origines {OUT_OF_LOAD} : recours entrants non comptés (attraction et communes candidates "
-               "sous-estimées)"),
-              (out_side["origine"] & out_side["destination"], f"origine et destination {OUT_OF_LOAD}"))
-    for found, why in groups:
-        if not found:
-            continue
-        lines = sorted(found)
-        shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
-        notes.append(f"Table origine–destination : {len(lines)} ligne(s) écartée(s) ({why}) : lignes {shown}")
-    for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):
-        notes.append(f"Table origine–destination, ligne {row.ligne} : {row.probleme}")
-    return notes
 
 
 __all__ = [

@@ -33,7 +33,9 @@ def test_valid_table_with_profession_sums_pairs(tmp_path: Path) -> None:
                            "04070;04001;2,5;Médecin généraliste\n"
                            "2A004;2B033;1 003;infirmières\n")
     staged = read_od_table(path)
-    assert staged.problems.empty
+    # Two spellings of GPs for one pair: one pair, volumes added up, and a note (a row pasted twice would double).
+    assert staged.problems[["ligne", "probleme", "ecartee"]].values.tolist() == [
+        [3, "couple 04070 → 04001 déjà donné ligne 2 : volumes additionnés", False]]
     assert staged.table["ligne"].tolist() == [2, 3, 4]
     assert to_flow_table(staged).values.tolist() == [["04070", "04001", GP, 15.0], ["2A004", "2B033", INF, 1003.0]]
     synthese = territory_flow_indicators(to_flow_table(staged), ["04070", "04001"])["synthese"]
@@ -63,6 +65,9 @@ def test_malformed_codes_are_reported_and_left_out(tmp_path: Path) -> None:
          "probleme": "code origine invalide « ABCDE » : ligne écartée"},
         {"ligne": 5, "colonne": "destination", "valeur": "", "ecartee": True,
          "probleme": "code destination absent : ligne écartée"},
+        # Once restored, line 3 repeats line 2's pair: added up, and said (a row pasted twice would double).
+        {"ligne": 3, "colonne": "origine", "valeur": "04070", "ecartee": False,
+         "probleme": "couple 04070 → 04001 déjà donné ligne 2 : volumes additionnés"},
     ]
     assert to_flow_table(staged).values.tolist() == [
         ["04070", "04001", GROUPE_NON_PRECISE, 3.0], ["13055", "13055", GROUPE_NON_PRECISE, 5.0]]

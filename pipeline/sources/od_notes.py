@@ -1,0 +1,48 @@
+"""French notes summarising what a ``FLUX=`` table's staging reported (:mod:`pipeline.sources.od_table`)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pandas as pd
+
+
+class Staged(Protocol):
+    """What the notes read of a staged table (:class:`pipeline.sources.od_table.StagedOD`)."""
+
+    @property
+    def problems(self) -> pd.DataFrame: ...
+
+#: Why a row naming a commune of a département the database was not loaded for is left out.
+OUT_OF_LOAD = "hors des départements chargés dans la base"
+
+
+def problem_notes(staged: Staged, limit: int = 10) -> list[str]:
+    """French notes summarising the reported problems, for the report and the console."""
+    if staged.problems.empty:
+        return []
+    dropped = staged.problems[staged.problems["ecartee"]]
+    notes = []
+    outside = dropped["probleme"].str.contains(OUT_OF_LOAD, regex=False)
+    # One note per row: a row with an unknown code is said so; otherwise a destination out of the load is a leak not
+    # counted, an origin out of it an inflow not counted, and a row with both touches no loaded commune.
+    unknown = set(dropped.loc[~outside, "ligne"])
+    out_side = {side: set(dropped.loc[outside & (dropped["colonne"] == side), "ligne"]) - unknown
+                for side in ("origine", "destination")}
+    groups = ((unknown, "codes communes invalides ou inconnus"),
+              (out_side["destination"] - out_side["origine"],
+               f"destinations {OUT_OF_LOAD} : un recours sortant ainsi du territoire n'est pas compté comme fuite, "
+               "l'auto-confinement est surestimé"),
+              (out_side["origine"] - out_side["destination"],
+               f"origines {OUT_OF_LOAD} : recours entrants non comptés (attraction et communes candidates "
+               "sous-estimées)"),
+              (out_side["origine"] & out_side["destination"], f"origine et destination {OUT_OF_LOAD}"))
+    for found, why in groups:
+        if not found:
+            continue
+        lines = sorted(found)
+        shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
+        notes.append(f"Table origine–destination : {len(lines)} ligne(s) écartée(s) ({why}) : lignes {shown}")
+    for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):
+        notes.append(f"Table origine–destination, ligne {row.ligne} : {row.probleme}")
+    return notes
