@@ -516,3 +516,14 @@ def test_registry_coverage_recorded(runs: dict[str, Any]) -> None:
     coverage = runs["verdon"]["summary"]["offre_couverture"]
     assert coverage["departements"] == sorted(FIXTURE_DEPARTEMENTS) and coverage["complet"] is True
     assert coverage["note"] is None
+
+
+def test_supply_table_names_its_sources_for_the_reader(runs: dict[str, Any]) -> None:
+    """The report's supply table showed the files' machine keys (« annuaire-sante », « finess »)."""
+    report = runs["verdon"]["report"]
+    table = report[report.index("Professionnels et structures d'exercice coordonné"):report.index("Effectif distinct")]
+    assert re.search(r"Médecins généralistes [\d ]+ [\d ]+,\d [\d ]+ professionnels Annuaire Santé ", table)
+    assert re.search(r"MSP \S+ \S+ \S+ structures FINESS ", table)
+    assert "annuaire-sante" not in table and " finess " not in table
+    offre = pd.read_csv(runs["verdon"]["tables"] / "offre.csv")
+    assert set(offre["source"]) == {"annuaire-sante", "finess"}  # the CSV keeps the keys

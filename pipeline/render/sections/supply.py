@@ -37,12 +37,19 @@ MAX_LISTED = 30
 MAX_NEAREST = 10
 
 
+#: Names of the supply table's sources in the report (the CSV keeps the keys).
+SOURCE_NAMES = {"annuaire-sante": "Annuaire Santé", "finess": "FINESS"}
+
+
 def supply_section(d: Diagnostic) -> dict[str, Any]:
     if d.supply is None:
         return {"title": "Offre de soins", "paragraphs": [
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
-    table = coverage_display(d, d.supply.table).rename(columns=LIBELLES)
+    table = coverage_display(d, d.supply.table)
+    if "source" in table:  # the reader's names of the files, not their machine keys
+        table = table.assign(source=table["source"].map(SOURCE_NAMES).fillna(table["source"]))
+    table = table.rename(columns=LIBELLES)
     france = france_label(d)
     departement, region = main_zones(d)
     headers = {"densite_departement": f"Densité département ({departement})",
