@@ -41,10 +41,33 @@ FIGURE_SECTIONS = {"territoire": "Territoire et population", "etablissements": "
                    "flux": "Flux de patients"}
 
 
+#: The reader's name of each loaded source (the key, which the tables and summary.json keep, follows it).
+SOURCE_LABELS = {
+    "annuaire-sante": "Annuaire Santé (RPPS/ADELI, Agence du numérique en santé)",
+    "ars-paca-zonage-qpv": "Zonage ARS PACA des médecins généralistes par QPV",
+    "contours-arrondissements-municipaux": "Contours des arrondissements municipaux",
+    "contours-communes": "Contours des communes (IGN Admin Express)",
+    "decoupage-administratif": "Découpage administratif et populations légales (Insee, Etalab)",
+    "drees-apl": "Accessibilité potentielle localisée (DREES)",
+    "finess": "FINESS (établissements sanitaires et médico-sociaux)",
+    "insee-appartenance": "Appartenance géographique des communes (Insee)",
+    "insee-filosofi-communes": "Revenus Filosofi 2019 des communes (Insee)",
+    "insee-filosofi-epci": "Revenus Filosofi 2019 des EPCI (Insee)",
+    "insee-libelles-zonages": "Libellés des zonages d'étude (Insee)",
+}
+
+
+def source_label(key: str) -> str:
+    """« Accessibilité potentielle localisée (DREES) — drees-apl »; a listing « Liste de CPTS « paca » »."""
+    if key.startswith("cpts:"):
+        return f"Liste de CPTS « {key[len('cpts:'):]} » — {key}"
+    return f"{SOURCE_LABELS[key]} — {key}" if key in SOURCE_LABELS else key
+
+
 def _sources(d: Diagnostic) -> list[dict[str, Any]]:
     out = []
     for row in d.sources.itertuples():
-        out.append({"nom": row.source, "millesime": row.vintage, "url": row.origin,
+        out.append({"nom": source_label(str(row.source)), "millesime": row.vintage, "url": row.origin,
                     "telechargement": str(row.loaded_at)[:10], "note": row.notes})
     return out
 

@@ -527,3 +527,15 @@ def test_supply_table_names_its_sources_for_the_reader(runs: dict[str, Any]) -> 
     assert "annuaire-sante" not in table and " finess " not in table
     offre = pd.read_csv(runs["verdon"]["tables"] / "offre.csv")
     assert set(offre["source"]) == {"annuaire-sante", "finess"}  # the CSV keeps the keys
+
+
+def test_sources_are_named_for_the_reader(runs: dict[str, Any]) -> None:
+    """The report's sources listed machine keys alone (« drees-apl », « cpts:paca »): each is now named, its key
+    after it (the tables and summary.json keep the keys)."""
+    report = runs["verdon"]["report"]
+    assert "Accessibilité potentielle localisée (DREES) — drees-apl" in report
+    assert "Liste de CPTS « paca » — cpts:paca" in report
+    keys = {str(source["source"]) for source in runs["verdon"]["summary"]["sources"]}
+    assert {"annuaire-sante", "drees-apl", "contours-communes", "cpts:paca"} <= keys
+    unnamed = sorted(k for k in keys if f" — {k}" not in report)
+    assert unnamed == []
