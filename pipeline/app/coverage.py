@@ -20,7 +20,7 @@ from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.errors import PipelineError, TerritoryError
-from pipeline.geography import LAMBERT93, projected_crs
+from pipeline.geography import LAEA_EUROPE, equal_area_crs, projected_crs
 from pipeline.model import CoverageOptions
 from pipeline.model.coverage import Coverage
 from pipeline.progress import Stages
@@ -89,7 +89,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     polygon_overlaps = pd.DataFrame()
     given = listings.perimeters(con)
     if not given.empty:
-        polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=_crs(units))
+        polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=overlap_area_crs(units))
     lap("chevauchements géométriques")
 
     white_geo = polygons[polygons["code"].isin(set(white["unit_code"]))].copy()
@@ -157,9 +157,10 @@ def _with_areas(pairs: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _crs(units: pd.DataFrame) -> int:
+def overlap_area_crs(units: pd.DataFrame) -> int | str:
+    """Where the drawn perimeters' overlaps are measured: an equal-area projection, as the units' areas are."""
     deps = units["departement"].dropna().astype(str)
-    return projected_crs(deps.mode().iloc[0]) if len(deps) else LAMBERT93
+    return equal_area_crs(deps.mode().iloc[0]) if len(deps) else LAEA_EUROPE
 
 
 def _by_crs(frame: gpd.GeoDataFrame) -> list[tuple[int, gpd.GeoDataFrame]]:
