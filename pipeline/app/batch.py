@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import sys
 import time
 import traceback
@@ -35,7 +36,7 @@ from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_r
 from pipeline.analysis.population.territory_type import aav_populations, territory_type_by_unit
 from pipeline.app import flow_model
 from pipeline.app.diagnostic import compute
-from pipeline.app.registries import OUT_OF_SCOPE
+from pipeline.app.sections.neighbours import outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
@@ -154,18 +155,20 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     perimeter = d.perimeter.to_crs(context.crs).geometry.iloc[0] if len(d.perimeter) else None
     row["population_non_couverte_proche"] = uncovered_population_near(perimeter, context.polygons, context.claimed,
                                                                       NEAR_M)
-    anomalies = d.listing_anomalies
-    row[PARTIAL] = 0 if anomalies is None else int((anomalies["kind"] == OUT_OF_SCOPE).sum())
+    row[PARTIAL] = outside_the_load(d.listing_anomalies)
     return row
 
 
 def as_shown(value: object, decimals: int, percent: bool) -> float:
     """``value`` rounded as the comparison page shows it: ``Intl.NumberFormat`` rounds the exact binary value half
     away from zero (18.05 is shown « 18,1 »; ``round`` would give 18.0), a share after its × 100."""
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    if pd.isna(number):
+    try:
+        number = float(value)  # type: ignore[arg-type]  # None, NA or text: not a figure
+    except (TypeError, ValueError):
         return float("nan")
-    exact = Decimal(float(number) * 100 if percent else float(number))
+    if not math.isfinite(number):
+        return float("nan")
+    exact = Decimal(number * 100 if percent else number)
     return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 

@@ -19,7 +19,6 @@ import shapely
 
 from pipeline.analysis import aci
 from pipeline.analysis.access import territory_what_if
-from pipeline.app.registries import OUT_OF_SCOPE
 from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections import profile
 from pipeline.app.sections.apl import apl_section
@@ -170,7 +169,7 @@ def compute(
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
-    if listing_anomalies is not None and (outside := int((listing_anomalies["kind"] == OUT_OF_SCOPE).sum())):
+    if outside := neighbour_section.outside_the_load(listing_anomalies):
         notes.append(f"{outside} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
                      "(make data --departements) : les chiffres de ce diagnostic ne portent que sur les autres")
     lap("voisins")

@@ -52,10 +52,6 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 LISTING_LOADER_VERSION = "3"
 
 
-#: Anomaly kind of a listed commune outside the départements of a scoped load (``cpts_anomalies.kind``).
-OUT_OF_SCOPE = "hors_departements_charges"
-
-
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
     """Load one CPTS listing under its name, replacing a previous listing of that name only.
 
@@ -88,7 +84,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             # listing's communes there are not « unknown », they are out of the load, and the CPTS is partial.
             outside = (issues["kind"] == "code_inconnu") & issues["code"].map(lambda c: not scope.contains(c))
             issues = issues.assign(
-                kind=issues["kind"].where(~outside, OUT_OF_SCOPE),
+                kind=issues["kind"].where(~outside, cpts_listing.OUT_OF_SCOPE),
                 detail_fr=issues["detail_fr"].where(~outside, issues["code"].map(
                     lambda c: f"commune {c} hors des départements chargés{scope.label} : absente de la base, la "
                               "CPTS est diagnostiquée sans elle (chiffres partiels)")))

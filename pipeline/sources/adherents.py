@@ -32,7 +32,8 @@ import pandas as pd
 from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.nomenclatures import GROUPES_STRUCTURES, GROUPES_TRAME
-from pipeline.sources.files import MAX_LISTED, header_line, parse_csv_text, read_text_checked
+from pipeline.sources.delimited import header_line, parse_csv_text
+from pipeline.sources.files import MAX_LISTED, read_text_checked
 
 #: Rows of the Trame's table: the professions, then MSP and centres de santé (« Autres » last).
 TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GROUPES_STRUCTURES, "Autres")

@@ -60,7 +60,8 @@ import pandas as pd
 from pipeline.config import SourceFile
 from pipeline.errors import DataError
 from pipeline.geography import ARRONDISSEMENT_CITIES, INSEE_CODE, city_of_arrondissement
-from pipeline.sources.files import MAX_LISTED, check_regular_file, decode_text, parse_csv_text
+from pipeline.sources.delimited import parse_csv_text
+from pipeline.sources.files import MAX_LISTED, check_regular_file, decode_text
 
 INSEE_PAGE = "https://www.insee.fr/fr/statistiques/6036907"
 FILOSOFI_COMMUNES = SourceFile(

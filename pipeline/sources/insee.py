@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.sources.files import read_csv_checked
+from pipeline.sources.delimited import read_csv_checked
 
 APPARTENANCE_COLUMNS = {
     "CODGEO": "code",

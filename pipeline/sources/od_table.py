@@ -49,7 +49,8 @@ from pipeline.geography import (
     normalise_insee_code,
 )
 from pipeline.sources.adherents import profession_group
-from pipeline.sources.files import MAX_LISTED, header_line, parse_csv_text, read_text_checked
+from pipeline.sources.delimited import header_line, parse_csv_text
+from pipeline.sources.files import MAX_LISTED, read_text_checked
 from pipeline.sources.od_notes import OUT_OF_LOAD, problem_notes
 
 #: Profession of the rows of a table without a profession column.

@@ -284,7 +284,7 @@ def _resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tupl
         raise TerritoryError(exc.message, path) from exc
     if path.suffix.lower() in (".geojson", ".json"):
         return _resolve_geojson(con, path, spec)
-    from pipeline.sources.files import read_csv_checked
+    from pipeline.sources.delimited import read_csv_checked
 
     frame = read_csv_checked(path, required=[], line_column=_LINE)
     lowered = {c.lower(): c for c in frame.columns if c != _LINE}

@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.analysis.flows import territory_flow_indicators
 from pipeline.render.editor import InitialPerimeter, write_editor_page
-from pipeline.sources.files import read_csv_checked
+from pipeline.sources.delimited import read_csv_checked
 from pipeline.store.territory import CODE_COLUMNS
 from tests.browser import blocked_requests, close_page, dialogs, open_page, screenshot
 from tests.render import editor_cases as case

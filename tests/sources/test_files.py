@@ -10,13 +10,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import DataError
-from pipeline.sources.files import (
-    check_regular_file,
-    decode_text,
-    read_csv_checked,
-    read_text_checked,
-    sniff_delimiter,
-)
+from pipeline.sources.delimited import read_csv_checked, sniff_delimiter
+from pipeline.sources.files import check_regular_file, decode_text, read_text_checked
 
 # --------------------------------------------------------------------------- what a path names
 

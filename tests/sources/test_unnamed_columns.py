@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.errors import DataError
-from pipeline.sources.files import parse_csv_text
+from pipeline.sources.delimited import parse_csv_text
 
 
 def test_empty_unnamed_columns_are_left_out() -> None:

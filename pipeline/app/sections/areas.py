@@ -21,7 +21,7 @@ ZONE_COLUMNS = ["niveau", "code", "nom", "libelle", "principal", "population", "
                 "departements"]
 
 
-def _ordered(units: pd.DataFrame, column: str, main: str) -> list[tuple[str, int]]:
+def ordered_zones(units: pd.DataFrame, column: str, main: str) -> list[tuple[str, int]]:
     """Codes of ``column`` with the territory's population in each, the main one first, then by population."""
     totals = units.assign(p=units["population"].fillna(0).astype("int64")).groupby(column)["p"].sum()
     ordered = sorted(totals.items(), key=lambda kv: (kv[0] != main, -kv[1], str(kv[0])))
@@ -40,7 +40,7 @@ def areas_section(
     rows.append({"niveau": "territoire", "code": "", "nom": territory.label, "libelle": "Territoire",
                  "principal": True, "population": territory.population,
                  "population_territoire": territory.population, "departements": ",".join(own)})
-    ordered = _ordered(units, "departement", main_departement)
+    ordered = ordered_zones(units, "departement", main_departement)
     # The collectivités d'outre-mer are outside the départements' table: their population from their communes.
     outside = [code for code, _ in ordered if code not in population.index]
     if outside:
@@ -53,7 +53,7 @@ def areas_section(
                      "population": population.get(code, pd.NA), "population_territoire": inside,
                      "departements": code})
     ars = []
-    for code, inside in _ordered(units.dropna(subset=["region"]), "region", main_region):
+    for code, inside in ordered_zones(units.dropna(subset=["region"]), "region", main_region):
         if code in OVERSEAS_COLLECTIVITIES:  # its own région in the COG: one row, as a collectivité, above
             if OVERSEAS_COLLECTIVITIES[code] not in ars:  # Saint-Martin with Guadeloupe: one ARS
                 ars.append(OVERSEAS_COLLECTIVITIES[code])

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.model import Territory
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.queries import geography, listings
 
 COLUMNS = ["liste", "cpts", "unites_communes", "population_commune", "limitrophe"]
@@ -99,10 +100,15 @@ def neighbour_shapes(
 
 
 #: Order of the anomalies in the report: what changes the perimeter first.
-ANOMALY_ORDER = ["hors_departements_charges", "homonyme_probable", "hors_france", "coordonnees_inversees",
+ANOMALY_ORDER = [OUT_OF_SCOPE, "homonyme_probable", "hors_france", "coordonnees_inversees",
                  "code_invalide", "code_inconnu", "code_sans_correspondance", "doublon", "identifiant_incoherent",
                  "code_ancien", "code_zero_restaure", "commune_a_arrondissements", "multi_departements",
                  "multi_regions", "nom_proche", "nom_suspect", "note_crs"]
+
+
+def outside_the_load(anomalies: pd.DataFrame | None) -> int:
+    """How many of a CPTS's listed communes lie outside the départements the database was loaded for."""
+    return 0 if anomalies is None else int((anomalies["kind"] == OUT_OF_SCOPE).sum())
 
 
 def listing_anomalies(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame | None:

@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline import config
 from pipeline.analysis import indicators as ind
 from pipeline.analysis.population import legal_year
+from pipeline.app.sections.areas import ordered_zones
 from pipeline.app.sections.units import CITY_NAMES
 from pipeline.geography import OVERSEAS_COLLECTIVITIES, zone_label
 from pipeline.model import Territory
@@ -95,13 +96,6 @@ def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.S
     }
 
 
-def _codes(units: pd.DataFrame, column: str, main: str) -> list[str]:
-    """The territory's départements (or régions): the main one first, then by the territory's population in each."""
-    totals = units.assign(p=units["population"].fillna(0).astype("int64")).dropna(subset=[column]).groupby(
-        column)["p"].sum()
-    return [str(code) for code, _ in sorted(totals.items(), key=lambda kv: (str(kv[0]) != main, -kv[1], str(kv[0])))]
-
-
 def _zone_row(deps: pd.DataFrame, level: str, code: str, name: str | None, refs: pd.DataFrame,
               areas: dict[str, float]) -> dict[str, Any]:
     """The comparison row of one département (``level`` « departement ») or région of the territory.
@@ -158,9 +152,10 @@ def population_section(
     territory_row["population"] = population
     if excluded:  # the first package has no Mayotte: its sum would be the other units' alone, beside the whole
         territory_row[f"population_{FIRST_YEAR}"] = np.nan
-    zones = [("departement", code) for code in _codes(units, "departement", dep)]
+    zones = [("departement", code) for code, _ in ordered_zones(units, "departement", dep)]
     # A collectivité d'outre-mer is its own région in the COG: compared once, as a collectivité.
-    zones += [("region", code) for code in _codes(units, "region", reg) if code not in OVERSEAS_COLLECTIVITIES]
+    zones += [("region", code) for code, _ in ordered_zones(units.dropna(subset=["region"]), "region", reg)
+              if code not in OVERSEAS_COLLECTIVITIES]
     refs, areas = geography.reference_populations(con, zones), geography.reference_areas(con, zones)
     name_of = {"departement": geography.departement_name, "region": geography.region_name}
     names = {zone: name_of[zone[0]](con, zone[1]) for zone in zones}

@@ -38,7 +38,7 @@ MAX_NEAREST = 10
 
 
 #: Names of the supply table's sources in the report (the CSV keeps the keys).
-SOURCE_NAMES = {"annuaire-sante": "Annuaire Santé", "finess": "FINESS"}
+SOURCE_NAMES = {REGISTRY_SOURCE: "Annuaire Santé", FINESS_SOURCE: "FINESS"}
 
 
 def supply_section(d: Diagnostic) -> dict[str, Any]:

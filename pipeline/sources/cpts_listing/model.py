@@ -29,6 +29,9 @@ MEMBER_COLUMNS: list[str] = [
     "note",
     "line",
 ]
+#: Anomaly kind of a listed commune outside the départements of a database loaded for some of them only
+#: (``make data --departements``): written by the listing step, not by the reader, which sees every commune.
+OUT_OF_SCOPE = "hors_departements_charges"
 ISSUE_COLUMNS: list[str] = ["listing", "kind", "cpts", "code", "line", "detail_fr"]
 PERIMETER_COLUMNS: list[str] = ["listing", "cpts", "cpts_id", "statut", "date", "feature", "geometry"]
 MAX_ERRORS_SHOWN = 50

@@ -16,7 +16,8 @@ from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
 from pipeline.sources.cpts_listing.perimeters import read_features
-from pipeline.sources.files import decode_text, excel_separator, sniff_delimiter
+from pipeline.sources.delimited import excel_separator, sniff_delimiter
+from pipeline.sources.files import decode_text
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Listing separators: the three a spreadsheet writes.

@@ -1,0 +1,202 @@
+"""Delimited text users and sources hand to the pipeline, read once the same way everywhere.
+
+* :func:`sniff_delimiter` picks the separator of a header line; :func:`excel_separator` and
+  :func:`header_line` honour an Excel « sep=; » first line.
+* :func:`read_csv_checked` reads a small delimited file as strings (codes keep their leading
+  zeros) with every malformed line reported at once; :func:`parse_csv_text` does it on text
+  already decoded (:func:`pipeline.sources.files.read_text_checked`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.sources.files import MAX_LISTED, USER_FILE_MAX_BYTES, read_text_checked
+
+#: Separators accepted in delimited files, in tie-breaking order.
+DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
+
+
+def _outside_quotes(line: str) -> str:
+    """``line`` without its double-quoted parts (a quoted ";" separates nothing)."""
+    return re.sub(r'"[^"]*"', "", line)
+
+
+def sniff_delimiter(first_line: str, candidates: tuple[str, ...] = DELIMITERS, default: str = ",") -> str:
+    """The separator of a header line: the most frequent candidate outside quotes.
+
+    Ties go to the earlier candidate (``;`` before ``,``: a French export
+    writes decimal commas in the data, not in the header). A line with none
+    of the candidates (a one-column file) gives ``default``.
+    """
+    line = _outside_quotes(first_line)
+    counts = {d: line.count(d) for d in candidates}
+    best = max(candidates, key=lambda d: counts[d])  # max keeps the first of equal counts
+    return best if counts[best] > 0 else default
+
+
+_EXCEL_SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
+
+
+def excel_separator(text: str) -> str | None:
+    """The separator an Excel « sep=; » first line names (BOM, case and trailing spaces aside), or None.
+
+    Every reader of user CSV files honours and skips that line; their header is then line 2
+    (:func:`header_line`).
+    """
+    found = _EXCEL_SEP_LINE.fullmatch(text.split("\n", 1)[0].lstrip("\ufeff").strip())
+    return found.group(1) if found else None
+
+
+def header_line(text: str) -> int:
+    """Line of a CSV text's header: 2 after an Excel « sep=; » line, else 1."""
+    return 2 if excel_separator(text) is not None else 1
+
+
+def read_csv_checked(
+    path: str | Path,
+    required: list[str],
+    sep: str | None = None,
+    *,
+    fallback_encoding: str | None = None,
+    line_column: str | None = None,
+    context: str | None = None,
+    malformed: list[tuple[int, str]] | None = None,
+    max_bytes: int | None = USER_FILE_MAX_BYTES,
+) -> pd.DataFrame:
+    """Read a small delimited text file as strings, checking it thoroughly.
+
+    Parameters
+    ----------
+    path
+        The file.
+    required
+        Columns that must be present (header names are stripped of spaces and
+        BOM; comparison is exact).
+    sep
+        Separator; by default sniffed from the header among :data:`DELIMITERS`.
+        An Excel ``sep=;`` first line is honoured and skipped.
+    fallback_encoding
+        See :func:`decode_text`.
+    line_column
+        If given, a column of that name holds each row's physical line number
+        in the file (1 is the header).
+    context
+        See :func:`check_regular_file`.
+    malformed
+        See :func:`parse_csv_text`.
+    max_bytes
+        See :func:`read_text_checked`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`parse_csv_text`.
+
+    Raises
+    ------
+    DataError
+        Not a regular file, bad encoding, and every problem of
+        :func:`parse_csv_text`.
+    """
+    text = read_text_checked(path, fallback=fallback_encoding, context=context, max_bytes=max_bytes).text
+    return parse_csv_text(text, path, required, sep, line_column=line_column, malformed=malformed)
+
+
+def parse_csv_text(
+    text: str,
+    path: str | Path | None,
+    required: list[str],
+    sep: str | None = None,
+    *,
+    line_column: str | None = None,
+    malformed: list[tuple[int, str]] | None = None,
+) -> pd.DataFrame:
+    """Parse decoded delimited text into a frame of strings.
+
+    Parameters
+    ----------
+    text
+        Decoded file content (:func:`decode_text`).
+    path
+        File, for the error messages.
+    required, sep, line_column
+        See :func:`read_csv_checked`.
+    malformed
+        When a list is given, rows whose number of fields differs from the
+        header are appended to it as ``(line, French problem)`` and left out,
+        so that the caller reports them with its own problems; otherwise they
+        raise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per header name, every value a string stripped of
+        surrounding spaces (codes keep their leading zeros); an empty cell is
+        missing (None). Blank lines are skipped.
+
+    Raises
+    ------
+    DataError
+        Empty file (line 1), duplicated or missing columns (line 1; a hint
+        when a single column was read, i.e. the separator differs), and rows
+        whose number of fields differs from the header (every such line
+        listed, the first one as the error line).
+    """
+    offset = 0
+    excel = excel_separator(text)
+    if excel is not None:
+        sep = sep or excel
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        offset = 1
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not text.strip():
+        raise DataError("Fichier vide", path, 1 + offset)
+    sep = sep or sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header = [h.strip().lstrip("\ufeff").strip() for h in next(reader)]
+    header_line = 1 + offset
+    # Spreadsheets export empty columns after the last one (« a;b;; »): unnamed, they are left out when empty.
+    unnamed = [i for i, h in enumerate(header) if not h]
+    named = [i for i, h in enumerate(header) if h]
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicated:
+        raise DataError("Colonnes en double dans l'en-tête : " + ", ".join(duplicated), path, header_line)
+    missing = [c for c in required if c not in header]
+    if missing:
+        hint = f" (une seule colonne lue : le séparateur attendu est « {sep} »)" if len(header) == 1 else ""
+        raise DataError("Colonnes absentes : " + ", ".join(missing) + hint, path, header_line)
+    rows: list[list[str | None]] = []
+    lines: list[int] = []
+    errors: list[tuple[int, str]] = []
+    end = reader.line_num
+    for record in reader:
+        start, end = end + 1, reader.line_num
+        if not any(value.strip() for value in record):
+            continue
+        if len(record) != len(header):
+            errors.append((start + offset, f"{len(record)} champs au lieu de {len(header)}"))
+            continue
+        filled = [i + 1 for i in unnamed if record[i].strip()]
+        if filled:
+            raise DataError(f"Valeur dans une colonne sans nom d'en-tête (colonne n° {filled[0]}) : nommez cette "
+                            "colonne dans l'en-tête, ou videz-la", path, start + offset)
+        rows.append([record[i].strip() or None for i in named])
+        lines.append(start + offset)
+    if errors and malformed is not None:
+        malformed.extend(errors)
+    elif errors:
+        shown = [f"ligne {n} : {msg}" for n, msg in errors[:MAX_LISTED]]
+        more = f"\n  … et {len(errors) - MAX_LISTED} autres" if len(errors) > MAX_LISTED else ""
+        raise DataError("Lignes mal formées (nombre de champs) :\n  - " + "\n  - ".join(shown) + more,
+                        path, errors[0][0])
+    frame = pd.DataFrame(rows, columns=[header[i] for i in named], dtype=object)
+    if line_column is not None:
+        frame[line_column] = pd.Series(lines, dtype="int64")
+    return frame
