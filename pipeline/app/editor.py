@@ -133,7 +133,8 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     if options.cpts:
         territory = resolve_territory(con, options.cpts if options.cpts.startswith("cpts:") else f"cpts:{options.cpts}")
         start = analysis_codes(territory.unit_codes, cities)
-        initial = InitialPerimeter(codes=tuple(start), name=territory.label, cpts=territory.cpts)
+        initial = InitialPerimeter(codes=tuple(start), name=territory.label, cpts=territory.cpts,
+                                   listing=territory.listing)
     zone = _zone(con, options, units, start)
     chosen = units.set_index("code").loc[zone.codes].reset_index()
     polygons = geography.unit_polygons_for(con, zone.codes)[["code", "geometry"]]

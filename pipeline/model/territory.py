@@ -21,7 +21,9 @@ class Territory:
     """A resolved territory: its units (communes, or arrondissements of Paris, Lyon, Marseille).
 
     ``cpts`` and ``listing`` name the CPTS and its listing when the territory
-    is ``cpts:…``; ``name`` is the name the user gave (``NOM=``), if any.
+    is ``cpts:…``; ``name`` is the name the user gave (``NOM=``), if any;
+    ``redraws`` names the listed CPTS (name, listing) a file redraws (the
+    perimeter editor's export of a CPTS being edited).
     """
 
     spec: str
@@ -34,6 +36,17 @@ class Territory:
     name: str | None = None
     #: True when the CPTS name exists in several loaded listings (its folder then names the listing).
     shared_name: bool = False
+    redraws: tuple[str, str] | None = None
+
+    @property
+    def own_listing_entry(self) -> tuple[str, str] | None:
+        """The listed CPTS (name, listing) this territory stands for, never counted as its own neighbour.
+
+        The CPTS itself for ``cpts:…``; for a file, the CPTS it redraws (see ``redraws``).
+        """
+        if self.cpts is not None and self.listing is not None:
+            return self.cpts, self.listing
+        return self.redraws
 
     @property
     def commune_codes(self) -> list[str]:

@@ -67,28 +67,42 @@ def verdon_units(env: dict[str, Path]) -> list[str]:
         con.close()
 
 
-def test_editor_figures_equal_the_diagnostic_of_its_export(env: dict[str, Path], editor: Any,
-                                                           tmp_path: Path) -> None:
-    codes = [*verdon_units(env)[1:], ROUGON]  # one unit removed, a unit of another CPTS added
-    state = editor.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
-    screenshot(editor, "/tmp/cpts-screens/editeur-verdon.png")
-    export = tmp_path / "perimetre.csv"
-    export.write_text(editor.evaluate("window.cptsEditor.csv()"), encoding="utf-8")
+def diagnostic_of_export(env: dict[str, Path], editor: Any, tmp_path: Path,
+                         stem: str) -> tuple[dict[str, Any], pd.DataFrame, str]:
+    """``make diagnostic TERRITORY=fichier:`` of the page's export: its summary, communes and CSV text."""
+    export = tmp_path / f"{stem}.csv"
+    text = editor.evaluate("window.cptsEditor.csv()")
+    export.write_text(text, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CPTS_DATA_DIR", str(env["data"]))
         mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
         code, _out, err = run(["diagnostic", f"fichier:{export}"])
     assert code == 0, err
-    folder = next((env["data"] / "processed" / "diagnostics").glob("fichier-perimetre-*"))
+    folder = next((env["data"] / "processed" / "diagnostics").glob(f"fichier-{stem}-*"))
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
-    communes = pd.read_csv(folder / "communes.csv", dtype={"code_insee": str})
+    return summary, pd.read_csv(folder / "communes.csv", dtype={"code_insee": str}), text
+
+
+def shared_population(summary: dict[str, Any], communes: pd.DataFrame) -> tuple[set[str], int]:
+    """Units the diagnostic's overlaps table shares with other CPTS, and their population (communes.csv)."""
+    population = communes.set_index("code_insee")[next(c for c in communes.columns if c.startswith("population_"))]
+    shared = {u for o in summary["overlaps"] for u in str(o["unites_communes"]).split(", ") if u}
+    return shared, int(population.loc[sorted(shared)].sum())
+
+
+def test_editor_figures_equal_the_diagnostic_of_its_export(env: dict[str, Path], editor: Any,
+                                                           tmp_path: Path) -> None:
+    codes = [*verdon_units(env)[1:], ROUGON]  # one unit removed, a unit of another CPTS added
+    state = editor.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
+    screenshot(editor, "/tmp/cpts-screens/editeur-verdon.png")
+    summary, communes, text = diagnostic_of_export(env, editor, tmp_path, "perimetre")
+    assert text.splitlines()[0] == "\ufeffcode_insee,nom"  # a new perimeter redraws no listed CPTS
     assert state["communes"] == sorted(codes) == sorted(communes["code_insee"])
     assert state["population"] == summary["population"]
     assert summary["taille"].startswith(str(state["taille"]))
-    population = communes.set_index("code_insee")[next(c for c in communes.columns if c.startswith("population_"))]
-    shared = {u for o in summary["overlaps"] for u in str(o["unites_communes"]).split(", ") if u}
+    shared, population = shared_population(summary, communes)
     assert shared == set(codes)  # every unit is claimed: by the Verdon CPTS, or Rougon by its neighbour
-    assert state["population_partagee"] == int(population.loc[sorted(shared)].sum())
+    assert state["population_partagee"] == population
     gp = summary["flows"]["auto_confinement"]["Médecins généralistes"]
     assert 0 < gp < 1
     # summary.json rounds to 4 decimals, the page's table rounds volumes to 0.01 consultation.
@@ -96,14 +110,19 @@ def test_editor_figures_equal_the_diagnostic_of_its_export(env: dict[str, Path],
     assert state["autoconfinement"] == pytest.approx(summary["pertinence"]["auto_confinement"], abs=2e-4)
 
 
-def test_starting_cpts_opens_with_its_units(env: dict[str, Path]) -> None:
+@pytest.fixture(scope="module")
+def verdon_page(env: dict[str, Path]) -> Path:
+    """The editor page of département 04 opened on the Verdon CPTS (``make editeur CPTS=…``)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CPTS_DATA_DIR", str(env["data"]))
         mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
         code, _out, err = run(["editeur", "--departement", "04", "--cpts", VERDON])
     assert code == 0, err
-    path = env["maps"] / "editeur-departement-04-cpts-du-verdon" / "editeur.html"
-    page, errors, console = open_page(path, wait_ms=500)
+    return env["maps"] / "editeur-departement-04-cpts-du-verdon" / "editeur.html"
+
+
+def test_starting_cpts_opens_with_its_units(env: dict[str, Path], verdon_page: Path) -> None:
+    page, errors, console = open_page(verdon_page, wait_ms=500)
     try:
         state = page.evaluate("window.cptsEditor.state()")
         assert state["communes"] == verdon_units(env)
@@ -113,6 +132,26 @@ def test_starting_cpts_opens_with_its_units(env: dict[str, Path]) -> None:
     finally:
         close_page(page)
     assert errors == [] and console == []
+
+
+def test_redrawn_cpts_is_not_its_own_neighbour_in_the_diagnostic_of_the_export(
+        env: dict[str, Path], verdon_page: Path, tmp_path: Path) -> None:
+    page, errors, console = open_page(verdon_page, wait_ms=500)
+    try:
+        codes = [*verdon_units(env)[1:], ROUGON]
+        state = page.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
+        summary, communes, text = diagnostic_of_export(env, page, tmp_path, "redessine")
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+    assert text.splitlines()[1].endswith(f",{VERDON},paca")
+    # Only Rougon is shared, with the CPTS that claims it; the Verdon CPTS being redrawn is no neighbour.
+    assert state["unites_partagees"] == [ROUGON]
+    shared, population = shared_population(summary, communes)
+    assert shared == {ROUGON}
+    assert VERDON not in {o["cpts"] for o in summary["overlaps"]}
+    assert state["population_partagee"] == population > 0
+    assert state["population"] == summary["population"]
 
 
 def test_mayotte_population_year_is_2017(env: dict[str, Path]) -> None:

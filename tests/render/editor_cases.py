@@ -111,7 +111,7 @@ def editor_data(**changes: object) -> EditorData:
         perimeters=perimeters(),
         od=od(),
         aci=aci_rules(),
-        initial=InitialPerimeter(codes=(A, B, D), name="CPTS Alpha", cpts="CPTS Alpha"),
+        initial=InitialPerimeter(codes=(A, B, D), name="CPTS Alpha", cpts="CPTS Alpha", listing="L1"),
         title="Éditeur de périmètre — cas d'essai",
         zone="Zone d'essai (synthétique)",
         generated=date(2026, 3, 2),

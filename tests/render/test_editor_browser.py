@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pipeline.analysis.flows import territory_flow_indicators
-from pipeline.render.editor import InitialPerimeter, write_editor_page
+from pipeline.render.editor import InitialPerimeter, ListedPerimeter, write_editor_page
 from pipeline.sources.delimited import read_csv_checked
 from pipeline.store.territory import CODE_COLUMNS
 from tests.browser import blocked_requests, close_page, dialogs, open_page, screenshot
@@ -201,10 +201,12 @@ def test_export_downloads_a_csv_that_the_territory_reader_accepts(editor: Any, t
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     raw = target.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfcode_insee,nom\r\n")
-    frame = read_csv_checked(target, required=["code_insee", "nom"])
+    # The page opened on « CPTS Alpha » of listing L1: each row names the CPTS it redraws.
+    assert raw.startswith(b"\xef\xbb\xbfcode_insee,nom,cpts_redessinee,liste\r\n")
+    frame = read_csv_checked(target, required=["code_insee", "nom", "cpts_redessinee", "liste"])
     assert frame["code_insee"].tolist() == [A, B, D, F]
     assert frame["nom"].tolist() == ["Aubert-lès-Bains", "Belleville-sur-Saône", "Dompierre", "Saint-Œuf"]
+    assert set(frame["cpts_redessinee"]) == {"CPTS Alpha"} and set(frame["liste"]) == {"L1"}
 
 
 def test_an_empty_perimeter_is_not_exported(editor: Any) -> None:
@@ -263,6 +265,32 @@ def test_starting_from_another_listed_cpts_changes_who_is_the_other(editor: Any)
     # B is now shared with CPTS Alpha; removing C (claimed by Beta only) creates a white zone.
     assert s["partage"] == [{"cpts": "CPTS Alpha", "liste": "L1", "communes": [B], "population": 15_000}]
     assert call(editor, f"remove('{C}')")["zones_blanches_creees"] == [C]
+
+
+def test_same_name_in_another_listing_is_another_cpts(tmp_path: Path) -> None:
+    # As the diagnostic's neighbours table: only the edited name *in its listing* is left out.
+    perimeters = [ListedPerimeter("CPTS Alpha", "L1", (A, B, D)), ListedPerimeter("CPTS Alpha", "L2", (B,))]
+    data = case.editor_data(perimeters=perimeters, initial=InitialPerimeter(
+        codes=(A, B, D), name="CPTS Alpha", cpts="CPTS Alpha", listing="L1"))
+    page, errors, console = open_page(write_editor_page(data, tmp_path / "editeur.html").path)
+    try:
+        s = call(page, "state()")
+        assert s["partage"] == [{"cpts": "CPTS Alpha", "liste": "L2", "communes": [B], "population": 15_000}]
+        s = call(page, "startFrom('CPTS Alpha', 'L2')")
+        assert s["communes"] == [B]
+        assert s["partage"] == [{"cpts": "CPTS Alpha", "liste": "L1", "communes": [B], "population": 15_000}]
+        assert call(page, "csv()").splitlines()[1] == f"{B},Belleville-sur-Saône,CPTS Alpha,L2"
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+
+
+def test_export_of_a_hostile_cpts_name_reads_back_exactly(editor: Any, tmp_path: Path) -> None:
+    call(editor, f"startFrom({case.HOSTILE!r})")
+    target = tmp_path / "p.csv"
+    target.write_text(call(editor, "csv()"), encoding="utf-8")
+    frame = read_csv_checked(target, required=["code_insee", "cpts_redessinee", "liste"])
+    assert set(frame["cpts_redessinee"]) == {case.HOSTILE} and set(frame["liste"]) == {"L2"}
 
 
 def test_unknown_codes_are_reported_not_added(editor: Any) -> None:

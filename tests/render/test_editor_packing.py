@@ -167,7 +167,7 @@ def test_payload_indexes_units_claims_groups_and_initial() -> None:
     assert payload["bv"] == {"code": ["01001", "01002"], "nom": ["Aubert", "Belleville"], "total": [3, 4]}
     assert payload["epci"]["total"] == [3, 3]
     assert units["epci"][-1] == -1 and units["bv"][-1] == -1
-    assert payload["initial"] == {"units": [0, 1, 3], "nom": "CPTS Alpha", "cpts": "CPTS Alpha"}
+    assert payload["initial"] == {"units": [0, 1, 3], "nom": "CPTS Alpha", "cpts": "CPTS Alpha", "liste": "L1"}
     assert units["geom"][-1] == []
     assert payload["aci"]["funding"]["2"] == {"total_possible": 242000, "volet_supplementaire": 45000,
                                              "maximum": 287000}

@@ -53,8 +53,8 @@ def neighbours(
     """One row per other CPTS: shared units and population, and whether it touches the perimeter."""
     if members.empty:
         return pd.DataFrame(columns=COLUMNS)
-    if territory.cpts is not None:
-        members = members[~((members["cpts"] == territory.cpts) & (members["listing"] == territory.listing))]
+    if (entry := territory.own_listing_entry) is not None:
+        members = members[~((members["cpts"] == entry[0]) & (members["listing"] == entry[1]))]
     shared = _shared_units(members, territory)
     populations = geography.units(con, set(shared["shared"].astype(str))).set_index("unit_code")["population"]
     rows: dict[tuple[str, str], dict[str, Any]] = {}

@@ -100,8 +100,8 @@ def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series
     ``units``: :func:`member_units`. The territory's own CPTS (same name and
     listing, as in the neighbours table) is left out.
     """
-    if territory is not None and territory.cpts is not None:
-        units = units[~((units["cpts"] == territory.cpts) & (units["listing"] == territory.listing))]
+    if territory is not None and (own := territory.own_listing_entry) is not None:
+        units = units[~((units["cpts"] == own[0]) & (units["listing"] == own[1]))]
     names = units[["code", "cpts"]].drop_duplicates().sort_values(["code", "cpts"])
     return names.groupby("code", sort=False)["cpts"].agg(list)
 

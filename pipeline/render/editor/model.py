@@ -76,16 +76,18 @@ class InitialPerimeter:
         :attr:`EditorData.units`.
     name
         Name shown and proposed for the export file.
-    cpts
-        When editing a listed CPTS: its name. Units claimed only by a CPTS of
-        that name are not "shared with another CPTS" (same rule as the
-        diagnostic's neighbours: the edited CPTS is excluded by name, in every
-        listing).
+    cpts, listing
+        When editing a listed CPTS: its name and listing. Units claimed only
+        by that CPTS are not "shared with another CPTS" (same rule as the
+        diagnostic's neighbours, which leave out the same name in the same
+        listing); the export names it, so that the diagnostic of the exported
+        file does the same.
     """
 
     codes: tuple[str, ...] = ()
     name: str = "Nouveau périmètre"
     cpts: str | None = None
+    listing: str | None = None
 
 
 @dataclass(frozen=True)

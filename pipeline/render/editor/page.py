@@ -225,6 +225,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "units": sorted({index[c] for c in data.initial.codes}),
             "nom": data.initial.name,
             "cpts": data.initial.cpts,
+            "liste": data.initial.listing,
         },
     }
 

@@ -71,16 +71,16 @@
     var otherClaims = new Array(n);
     var initial = new Uint8Array(n);
 
-    /** Set the perimeter edits start from, and the CPTS being edited (by name, or null). */
-    function rebase(units, edited) {
-      // Claims by CPTS other than the one being edited (excluded by name, as the diagnostic does).
+    /** Set the perimeter edits start from, and the CPTS being edited (name and listing, or null). */
+    function rebase(units, edited, listing) {
+      // Claims by CPTS other than the one being edited (its name in its listing, as the diagnostic leaves out).
       for (var u = 0; u < n; u++) {
-        otherClaims[u] = U.claims[u].filter(function (p) { return P.nom[p] !== edited; });
+        otherClaims[u] = U.claims[u].filter(function (p) { return P.nom[p] !== edited || P.liste[p] !== listing; });
         initial[u] = 0;
       }
       units.forEach(function (m) { initial[m] = 1; });
     }
-    rebase(D.initial.units, D.initial.cpts);
+    rebase(D.initial.units, D.initial.cpts, D.initial.liste);
 
     // Geometry: absolute integer rings per unit, and each distinct edge with the units on its sides.
     var rings = U.geom.map(function (polygons) {
@@ -295,10 +295,12 @@
     }
 
     /** CSV read by TERRITORY=fichier: (code_insee, nom), with a BOM so that spreadsheets read UTF-8. */
-    function toCsv(selected) {
-      var lines = ['code_insee,nom'];
+    /** The perimeter as TERRITORY=fichier: reads it; a CPTS being edited is named on each row. */
+    function toCsv(selected, edited, listing) {
+      var lines = [edited ? 'code_insee,nom,cpts_redessinee,liste' : 'code_insee,nom'];
+      var redrawn = edited ? ',' + csvField(edited) + ',' + csvField(listing) : '';
       for (var u = 0; u < n; u++) {
-        if (selected[u]) { lines.push(U.code[u] + ',' + csvField(U.nom[u])); }
+        if (selected[u]) { lines.push(U.code[u] + ',' + csvField(U.nom[u]) + redrawn); }
       }
       return '\ufeff' + lines.join('\r\n') + '\r\n';
     }

@@ -18,7 +18,7 @@
   var shown = new Uint8Array(n);   // selection the map styles currently show
   var undoStack = [];
   var lastUnknown = [];
-  var base = { units: D.initial.units.slice(), cpts: D.initial.cpts, nom: D.initial.nom };
+  var base = { units: D.initial.units.slice(), cpts: D.initial.cpts, liste: D.initial.liste, nom: D.initial.nom };
 
   var panel = window.CptsEditorPanel.create(D, model, function (m) { toggleUnits([m]); });
   var byId = panel.byId;
@@ -205,8 +205,9 @@
   }
 
   function startFrom(p) {
-    base = { units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], nom: D.perimeters.nom[p] };
-    model.rebase(base.units, base.cpts);
+    base = { units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], liste: D.perimeters.liste[p],
+      nom: D.perimeters.nom[p] };
+    model.rebase(base.units, base.cpts, base.liste);
     byId('perimeter-name').value = base.nom;
     remember();
     selected = Uint8Array.from(model.initial);
@@ -223,7 +224,7 @@
     return render();
   }
 
-  function csvText() { return model.toCsv(selected); }
+  function csvText() { return model.toCsv(selected, base.cpts, base.liste); }
 
   function exportCsv() {
     if (!currentState().n_unites) {

@@ -1,0 +1,158 @@
+"""Resolve a ``TERRITORY`` specification to a set of current communes.
+
+Accepted forms (French users type them on the command line)::
+
+    communes:04070,04001        codes INSEE (current, old or arrondissement)
+    epci:200067106              SIREN of an EPCI
+    bv:04070                    bassin de vie 2022
+    departement:04 / region:93
+    cpts:CPTS du Verdon         a CPTS of the loaded listings
+    cpts:paca:CPTS du Verdon    the same, naming its listing (when two listings share the name)
+    fichier:chemin.csv|.geojson CSV with a code column, or GeoJSON
+
+The result lists *units*: current communes, or arrondissements municipaux
+where the source names them (a CPTS of Marseille covers arrondissements, not
+the whole commune). Every unit also carries its current commune.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.errors import TerritoryError
+from pipeline.geography import normalise_name
+from pipeline.model import Territory
+from pipeline.store.queries import geography, listings
+from pipeline.store.territory.codes import names_label, resolve_codes, suggest
+from pipeline.store.territory.files import CODE_COLUMNS, resolve_file
+
+__all__ = ["CODE_COLUMNS", "KINDS", "names_label", "resolve_codes", "resolve_territory"]
+
+KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
+
+def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
+    """Resolve ``spec`` (see module docstring); raise :class:`TerritoryError` in French.
+
+    ``name`` (``NOM=``) replaces the label of the territory in titles.
+    """
+    if ":" not in spec:
+        raise TerritoryError(
+            f"Spécification de territoire invalide « {spec} » : attendu TYPE:VALEUR avec TYPE parmi "
+            + ", ".join(KINDS)
+        )
+    kind, _, value = spec.partition(":")
+    kind = kind.strip().lower()
+    value = value.strip()
+    if kind not in KINDS:
+        raise TerritoryError(f"Type de territoire inconnu « {kind} » : attendu l'un de " + ", ".join(KINDS))
+    if not value:
+        raise TerritoryError(f"Territoire vide : aucune valeur après « {kind}: »")
+    notes: list[str] = []
+    cpts = listing = None
+    redraws: tuple[str, str] | None = None
+    shared_name = False
+    if kind == "communes":
+        units, notes = resolve_codes(con, re.split(r"[,;]+", value), spec)
+        label = names_label(list(units["nom"]))
+    elif kind == "epci":
+        epci = geography.epci_name(con, value)
+        if epci is None:
+            names = geography.epcis(con)
+            raise TerritoryError(f"EPCI inconnu : {value}" + suggest(value, names["nom"], names["code"]))
+        units = geography.communes_of_epci(con, value)
+        label = epci
+    elif kind == "bv":
+        bv = geography.bassin_de_vie_name(con, value)
+        if bv is None:
+            names = geography.bassins_de_vie(con)
+            raise TerritoryError(
+                f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"])
+            )
+        units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec)
+        label = f"Bassin de vie de {bv} (BV2022 {value})"
+    elif kind in ("departement", "region"):
+        code = value.upper().zfill(2)
+        found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
+        if found is None:
+            names = geography.departements(con) if kind == "departement" else geography.regions(con)
+            # Its exact name (accents, case and hyphens aside), as the suggestion below would print it.
+            same = names[names["nom"].map(normalise_name) == normalise_name(value)]
+            if len(same) == 1:
+                code, found = str(same["code"].iloc[0]), str(same["nom"].iloc[0])
+        if found is None:
+            word = "Département inconnu" if kind == "departement" else "Région inconnue"
+            raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
+        units = geography.communes_where(con, kind, code)
+        label = found
+    elif kind == "cpts":
+        units, notes, cpts, listing, shared_name = _resolve_cpts(con, value)
+        # The listing is named only where two listings hold the same CPTS name.
+        label = f"{cpts} (liste {listing})" if shared_name else cpts
+    else:
+        read = resolve_file(con, Path(value).expanduser(), spec)
+        units, notes, redraws = read.units, read.notes, read.redraws
+        label = f"Territoire du fichier {Path(value).name}"
+    if units.empty:
+        if kind == "fichier":
+            raise TerritoryError("Territoire vide : le fichier ne contient aucune commune", Path(value).expanduser())
+        raise TerritoryError(f"Territoire vide : « {spec} » ne contient aucune commune")
+    _reject_com_only(con, units, spec)
+    units = units.reset_index(drop=True)
+    units["population"] = units["population"].astype("Int64")
+    if name:
+        label = name.strip()
+    return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
+                     name=name.strip() if name else None, shared_name=shared_name, redraws=redraws)
+
+
+def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: str) -> None:
+    """Refuse a territory made only of communes of collectivités d'outre-mer (zone ``com``).
+
+    Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna,
+    Polynésie française and Nouvelle-Calédonie have no APL of the DREES and no
+    commune polygons in the loaded contours, and the CPTS agreement (ACI) does
+    not apply there: a diagnostic would be empty or wrong.
+    """
+    zones = geography.zone_codes(con, sorted(set(units["commune_code"].astype(str))))
+    if len(zones) and (zones["zone"] == "com").all():
+        raise TerritoryError(
+            f"Territoire « {spec} » hors du champ du diagnostic : il ne compte que des communes de collectivités "
+            "d'outre-mer (COM : Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, "
+            "Polynésie française, Nouvelle-Calédonie), sans APL de la DREES ni contours communaux, et où "
+            "l'accord conventionnel des CPTS ne s'applique pas"
+        )
+
+
+def _resolve_cpts(
+    con: duckdb.DuckDBPyConnection, name: str
+) -> tuple[pd.DataFrame, list[str], str, str, bool]:
+    names = listings.cpts_names(con)
+    if names.empty:
+        raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+    exact = names[names["cpts"] == name]
+    if exact.empty:
+        exact = names[names["cpts"].map(normalise_name) == normalise_name(name)]
+    if exact.empty and ":" in name:
+        # « cpts:LISTE:NOM » names the listing when two listings share a CPTS name.
+        wanted_listing, _, wanted_name = name.partition(":")
+        in_listing = names[names["listing"] == wanted_listing.strip()]
+        exact = in_listing[in_listing["cpts"] == wanted_name.strip()]
+        if exact.empty:
+            exact = in_listing[in_listing["cpts"].map(normalise_name) == normalise_name(wanted_name)]
+    if exact.empty:
+        raise TerritoryError(f"CPTS inconnue : « {name} »" + suggest(name, names["cpts"], names["listing"]))
+    if len(exact) > 1:
+        listed = ", ".join(f"« {r.cpts} » (liste {r.listing})" for r in exact.itertuples())
+        how = " ou ".join(f"« cpts:{r.listing}:{r.cpts} »" for r in exact.itertuples())
+        raise TerritoryError(
+            f"Nom de CPTS ambigu : {listed} ; précisez la liste, par exemple {how}"
+        )
+    cpts, listing = str(exact.iloc[0]["cpts"]), str(exact.iloc[0]["listing"])
+    shared = int((names["cpts"].map(normalise_name) == normalise_name(cpts)).sum()) > 1
+    units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
+    return units, notes, cpts, listing, shared
+

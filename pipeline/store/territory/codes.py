@@ -1,0 +1,123 @@
+"""Codes and names of communes resolved to analysis units, every error collected."""
+
+from __future__ import annotations
+
+import difflib
+
+import duckdb
+import pandas as pd
+
+from pipeline.errors import TerritoryError
+from pipeline.geography import arrondissements_of, city_of_arrondissement, normalise_insee_code, normalise_name
+from pipeline.model import UNIT_COLUMNS
+from pipeline.store.queries import geography
+
+
+def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> str:
+    key = normalise_name(value)
+    normalised = names.map(normalise_name)
+    unique = list(normalised.unique())
+    # A partial name ("Digne") is best matched by names that start with it.
+    close = [n for n in unique if n.startswith(key + " ") or n == key][:limit]
+    close += [n for n in difflib.get_close_matches(key, unique, n=limit, cutoff=0.6) if n not in close]
+    close = close[:limit]
+    if not close:
+        return ""
+    hits = [f"{names[normalised == c].iloc[0]} ({codes[normalised == c].iloc[0]})" for c in close]
+    return " ; vouliez-vous dire : " + ", ".join(hits) + " ?"
+
+
+def names_label(names: list[str]) -> str:
+    """A readable French label for a list of communes: « Digne-les-Bains, Aiglun et 12 autres communes »."""
+    if not names:
+        return "Aucune commune"
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= 3:
+        return ", ".join(names[:-1]) + " et " + names[-1]
+    rest = len(names) - 2
+    return f"{names[0]}, {names[1]} et {rest} autres communes"
+
+
+def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str) -> tuple[pd.DataFrame, list[str]]:
+    """Resolve codes (or exact commune names) to units, collecting every error."""
+    # Only the rows of the given codes (and of the communes that replaced them): the whole tables are read for
+    # a name only, which needs every name.
+    codes = {code for raw in values if (code := normalise_insee_code(str(raw).strip())[0]) is not None}
+    mapping = geography.cog_mapping(con, codes).set_index("code")
+    by_code = geography.units(con, codes | set(mapping["current_code"].dropna().astype(str))).set_index("unit_code")
+    named: list[pd.DataFrame] = []
+
+    def current_names() -> pd.DataFrame:
+        if not named:
+            units = geography.units(con)
+            # Arrondissements are units of their own: « Marseille 1er Arrondissement » is found by its name too.
+            named.append(units[units["type"].isin(["commune-actuelle", "arrondissement-municipal"])])
+        return named[0]
+
+    notes: list[str] = []
+    errors: list[str] = []
+    rows = []
+    for raw in values:
+        value = str(raw).strip()
+        if not value:
+            continue
+        code, note = normalise_insee_code(value)
+        if note:
+            notes.append(note)
+        if code is not None and code in by_code.index:
+            rows.append(by_code.loc[[code]].reset_index())
+            continue
+        if code is not None and code in mapping.index and pd.notna(mapping.at[code, "current_code"]):
+            target = mapping.at[code, "current_code"]
+            label = {"deleguee": "commune déléguée", "associee": "commune associée"}.get(
+                mapping.at[code, "kind"], "ancien code")
+            # An old code has no name in the mapping when it disappeared before the packages' history:
+            # take the name it last had in the COG, and never print « nan ».
+            former = mapping.at[code, "nom"]
+            if pd.isna(former) or not str(former).strip():
+                former = geography.commune_names(con, {code}).get(code, "nom inconnu")
+            notes.append(
+                f"{code} ({former}, {label}) rattaché à la commune actuelle {target} "
+                f"({by_code.at[target, 'nom']})"
+            )
+            rows.append(by_code.loc[[target]].reset_index())
+            continue
+        if code is not None:
+            errors.append(f"code INSEE inconnu : {value}")
+            continue
+        # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
+        key = normalise_name(value)
+        hits = current_names()[current_names()["nom"].map(normalise_name) == key]
+        if len(hits) == 1:
+            what = "l'arrondissement" if hits.iloc[0]["type"] == "arrondissement-municipal" else "la commune"
+            notes.append(f"« {value} » lu comme {what} {hits.iloc[0]['unit_code']}")
+            rows.append(hits.iloc[[0]])
+        elif len(hits) > 1:
+            listed = ", ".join(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples())
+            errors.append(f"« {value} » est ambigu : {listed} ; donnez le code INSEE")
+        else:
+            errors.append(
+                f"« {value} » n'est ni un code INSEE ni un nom de commune connu"
+                + suggest(value, current_names()["nom"], current_names()["unit_code"])
+            )
+    if errors:
+        raise TerritoryError(f"Territoire non résolu ({source}) :\n  - " + "\n  - ".join(errors))
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=UNIT_COLUMNS)
+    duplicated = frame["unit_code"].duplicated()
+    if duplicated.any():
+        notes.append("codes en double ignorés : " + ", ".join(sorted(set(frame.loc[duplicated, "unit_code"]))))
+        frame = frame[~duplicated]
+    # A city given with some of its arrondissements: they are inside it, and counting them again would add
+    # their population twice (Marseille and its 1er: 886 040 + 37 599).
+    cities = frame.loc[frame["unit_code"].map(lambda c: bool(arrondissements_of(str(c)))), ["unit_code", "nom"]]
+    city_of = frame["unit_code"].map(lambda c: city_of_arrondissement(str(c)))
+    inside = city_of.isin(set(cities["unit_code"]))
+    for city, name in cities.itertuples(index=False):
+        within = sorted(frame.loc[inside & (city_of == city), "unit_code"])
+        if within:
+            notes.append(f"arrondissements déjà compris dans la commune {city} ({name}), ignorés : "
+                         + ", ".join(within))
+    frame = frame[~inside]
+    return frame[UNIT_COLUMNS].reset_index(drop=True), notes
+

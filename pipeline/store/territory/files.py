@@ -1,0 +1,218 @@
+"""Territories read from a file (``TERRITORY=fichier:``): a CSV with a code column, or a GeoJSON.
+
+The perimeter editor's export (``make editeur``, « Exporter ») is such a CSV. When the
+perimeter was started from a listed CPTS, the export also names that CPTS in two
+columns, ``cpts_redessinee`` and ``liste``: the file is that CPTS redrawn, so its
+diagnostic does not count the CPTS as a neighbour sharing its own communes (as
+``cpts:…`` and the editor do not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+
+from pipeline.errors import TerritoryError
+from pipeline.geography import city_of_arrondissement
+from pipeline.store.queries import geography, listings
+from pipeline.store.territory.codes import resolve_codes
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+#: Internal column of the physical line numbers of a territory CSV (never a user's column name).
+_LINE = "\x00ligne"
+CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom")
+#: Columns of the editor's export naming the listed CPTS the file redraws (name, and its listing).
+REDRAWN_CPTS_COLUMN = "cpts_redessinee"
+REDRAWN_LISTING_COLUMN = "liste"
+#: First characters a spreadsheet would run as a formula: the editor's export writes them after a quote.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass
+class FileTerritory:
+    """The units of a territory file, its notes, and the listed CPTS it redraws (name, listing) if any."""
+
+    units: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    redraws: tuple[str, str] | None = None
+
+
+def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileTerritory:
+    """Read a territory file (CSV or GeoJSON); raise :class:`TerritoryError` naming the file and line."""
+    if not path.exists():
+        raise TerritoryError("Fichier de territoire introuvable", path)
+    if path.is_dir():
+        raise TerritoryError("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
+    from pipeline.errors import DataError
+    from pipeline.sources.files import check_regular_file
+
+    try:
+        check_regular_file(path)  # a FIFO or a device is named, never opened
+    except DataError as exc:
+        raise TerritoryError(exc.message, path) from exc
+    if path.suffix.lower() in (".geojson", ".json"):
+        return FileTerritory(*_resolve_geojson(con, path, spec))
+    from pipeline.sources.delimited import read_csv_checked
+
+    frame = read_csv_checked(path, required=[], line_column=_LINE)
+    lowered = {c.lower(): c for c in frame.columns if c != _LINE}
+    column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
+    if column is None:
+        raise TerritoryError(
+            "Colonne de codes absente : attendu l'une de " + ", ".join(CODE_COLUMNS)
+            + f" (colonnes lues : {', '.join(c for c in frame.columns if c != _LINE)})", path, 1)
+    code_text = frame[column].fillna("").astype(str).str.strip()
+    others = frame.drop(columns=[column, _LINE]).fillna("").astype(str).apply(lambda c: c.str.strip())
+    # A row that names something but has no code would silently leave a commune out of the territory.
+    missing = (code_text == "") & (others != "").any(axis=1)
+    if missing.any():
+        lines = [int(n) for n in frame.loc[missing, _LINE]]
+        listed = "" if len(lines) == 1 else f" (lignes {_first(lines)})"
+        raise TerritoryError(f"Code INSEE vide dans la colonne « {column} »{listed} : la ligne serait ignorée et "
+                             "sa commune absente du territoire", path, lines[0])
+    codes = code_text[code_text != ""].tolist()
+    if not codes:
+        raise TerritoryError(
+            f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
+        )
+    redraws, redraw_notes = _redrawn_cpts(con, frame, lowered, path)
+    try:
+        units, notes = resolve_codes(con, codes, "codes du fichier")
+    except TerritoryError as exc:
+        raise TerritoryError(exc.message, path) from exc
+    return FileTerritory(units, notes + redraw_notes, redraws)
+
+
+def _distinct_values(frame: pd.DataFrame, column: str) -> list[tuple[str, int]]:
+    """Distinct non-empty values of ``column`` in file order, each with the line it first appears on."""
+    seen: dict[str, int] = {}
+    for raw, line in zip(frame[column].fillna("").astype(str), frame[_LINE], strict=True):
+        value = raw.strip()
+        if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_START:
+            value = value[1:]  # the export's guard against spreadsheet formulas, not part of the name
+        if value and value not in seen:
+            seen[value] = int(line)
+    return list(seen.items())
+
+
+def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: dict[str, str],
+                  path: Path) -> tuple[tuple[str, str] | None, list[str]]:
+    """The listed CPTS (name, listing) a file redraws, from the editor's export columns, and a note."""
+    column = lowered.get(REDRAWN_CPTS_COLUMN)
+    if column is None:
+        return None, []
+    names = _distinct_values(frame, column)
+    listing_column = lowered.get(REDRAWN_LISTING_COLUMN)
+    wanted = _distinct_values(frame, listing_column) if listing_column is not None else []
+    for what, values, header in (("CPTS", names, column), ("listes", wanted, listing_column)):
+        if len(values) > 1:
+            shown = _first([f"« {v} »" for v, _ in values])
+            raise TerritoryError(f"Plusieurs {what} dans la colonne « {header} » ({shown}) : un fichier de "
+                                 "territoire redessine une seule CPTS", path, values[1][1])
+    if not names:
+        return None, []
+    name = names[0][0]
+    known = listings.cpts_names(con)
+    hits = known[known["cpts"] == name]
+    if wanted:
+        hits = hits[hits["listing"] == wanted[0][0]]
+    where = f" (liste {wanted[0][0]})" if wanted else ""
+    if hits.empty:
+        return None, [f"CPTS redessinée « {name} »{where} absente des listes chargées : aucune commune n'est "
+                      "exclue des chevauchements à son titre"]
+    if len(hits) > 1:
+        shown = ", ".join(str(v) for v in hits["listing"])
+        raise TerritoryError(f"CPTS redessinée « {name} » présente dans plusieurs listes chargées ({shown}) : "
+                             f"précisez laquelle dans une colonne « {REDRAWN_LISTING_COLUMN} »", path,
+                             names[0][1])
+    listing = str(hits["listing"].iloc[0])
+    return (name, listing), [f"périmètre redessiné de la CPTS « {name} » (liste {listing}) : les communes "
+                             "qu'elle revendique ne sont pas comptées comme partagées avec elle"]
+
+
+def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
+    from pipeline.errors import DataError
+    from pipeline.sources.cpts_listing.model import raise_collected
+    from pipeline.sources.cpts_listing.perimeters import read_features, reject_anomalies
+
+    try:
+        frame, file_notes, errors = read_features(path, repair_invalid=True)
+    except DataError as exc:
+        raise TerritoryError(exc.message, path, exc.line) from exc
+    lowered = {c.lower(): c for c in frame.columns}
+    column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
+    if column is not None:
+        return _resolve_geojson_codes(con, frame, column, path)
+    try:
+        raise_collected([(None, msg) for _, msg in errors], "Périmètre invalide :", path)
+        reject_anomalies(frame, path)
+    except DataError as exc:
+        raise TerritoryError(exc.message, path) from exc
+    if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
+        raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
+    codes = _codes_inside(con, frame)
+    if not codes:
+        west, south, east, north = frame.total_bounds
+        raise TerritoryError(
+            "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune "
+            f"(emprise lon {west:.3f} à {east:.3f}, lat {south:.3f} à {north:.3f} ; coordonnées attendues en "
+            "longitude/latitude WGS84 ou avec un CRS déclaré)",
+            path,
+        )
+    notes = [*file_notes, f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
+    units, more = resolve_codes(con, codes, spec)
+    return units, notes + more
+
+
+def _first(items: Sequence[object], limit: int = 10) -> str:
+    """« a, b, c » for the first ``limit`` items, « … » after when there are more."""
+    return ", ".join(str(i) for i in items[:limit]) + (" …" if len(items) > limit else "")
+
+
+def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
+    """Codes of the communes whose representative point lies inside the features' geometries."""
+    import geopandas as gpd
+
+    located = geography.commune_points(con)
+    points = gpd.GeoDataFrame(located[["code"]], geometry=gpd.points_from_xy(located["lon"], located["lat"]),
+                              crs=4326)
+    inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
+    return sorted(inside["code"].unique())
+
+
+def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, column: str,
+                           path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """A GeoJSON with a code column: its codes, checked against its contours when it has any.
+
+    A perimeter dissolved in QGIS keeps the ``code`` of one of its communes: read by its code it would be one
+    commune. Contours covering communes that no code names make the file ambiguous: refused, naming both.
+    """
+    text = frame[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+    empty = [i for i, value in enumerate(text) if not value]
+    if empty:
+        shown = _first([f"n° {i}" for i in empty])
+        raise TerritoryError(f"Code vide dans la propriété « {column} » (entité {shown}) : l'entité serait ignorée "
+                             "et sa commune absente du territoire", path)
+    try:
+        units, notes = resolve_codes(con, text.tolist(), "codes du fichier")
+    except TerritoryError as exc:
+        raise TerritoryError(exc.message, path) from exc
+    shapes = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if "geometry" in frame else frame.iloc[0:0]
+    if len(shapes):
+        named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
+        extra = [c for c in _codes_inside(con, shapes)
+                 if c not in named and (city_of_arrondissement(c) or "") not in named]
+        if extra:
+            shown = _first(extra)
+            raise TerritoryError(
+                f"Les codes de la propriété « {column} » ({len(units)} unité(s)) ne décrivent pas les contours du "
+                f"fichier, qui couvrent aussi {len(extra)} autre(s) commune(s) : {shown}. Retirez la propriété "
+                f"« {column} » pour lire le territoire d'après ses contours, ou corrigez les codes", path)
+    return units, notes

@@ -1,0 +1,67 @@
+"""A territory file that redraws a listed CPTS (the perimeter editor's export of a CPTS being edited).
+
+Issue 13 item 2: for the same unit list, the editor's figures equal those of ``make diagnostic`` of its
+export. The editor does not count the CPTS being edited as « another CPTS » sharing its communes; the
+export names it (columns ``cpts_redessinee`` and ``liste``) so that the diagnostic leaves it out too.
+Fixture database: the PACA listing holds « CPTS du Verdon ».
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.errors import TerritoryError
+from pipeline.store.territory import resolve_territory
+
+VERDON = "CPTS du Verdon"
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return f"fichier:{path}"
+
+
+def test_export_columns_name_the_redrawn_cpts(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    spec = _write(tmp_path / "p.csv", "\ufeffcode_insee,nom,cpts_redessinee,liste\r\n"
+                  f"04070,Digne-les-Bains,{VERDON},paca\r\n04171,Rougon,{VERDON},paca\r\n")
+    territory = resolve_territory(db, spec)
+    assert territory.redraws == (VERDON, "paca")
+    assert territory.own_listing_entry == (VERDON, "paca")
+    assert territory.cpts is None  # a file, not the listed perimeter: its folder and label stay the file's
+    assert any(f"périmètre redessiné de la CPTS « {VERDON} » (liste paca)" in n for n in territory.notes)
+
+
+def test_listing_column_is_optional_when_the_name_is_in_one_listing(db: duckdb.DuckDBPyConnection,
+                                                                   tmp_path: Path) -> None:
+    spec = _write(tmp_path / "p.csv", f"code_insee;cpts_redessinee\n04070;{VERDON}\n04171;\n")
+    assert resolve_territory(db, spec).redraws == (VERDON, "paca")
+
+
+def test_plain_file_redraws_nothing(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    territory = resolve_territory(db, _write(tmp_path / "p.csv", "code_insee,nom\n04070,Digne\n"))
+    assert territory.redraws is None and territory.own_listing_entry is None
+
+
+def test_two_redrawn_cpts_are_refused_at_the_second_ones_line(db: duckdb.DuckDBPyConnection,
+                                                               tmp_path: Path) -> None:
+    spec = _write(tmp_path / "p.csv", f"code_insee,cpts_redessinee\n04070,{VERDON}\n04001,{VERDON}\n"
+                  "04171,CPTS Autre\n")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, spec)
+    assert info.value.line == 4
+    assert "Plusieurs CPTS dans la colonne « cpts_redessinee »" in info.value.message
+    assert f"« {VERDON} »" in info.value.message and "« CPTS Autre »" in info.value.message
+
+
+def test_unknown_redrawn_cpts_is_noted_not_guessed(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # The export writes a quote before a leading « = » (a spreadsheet would run it): not part of the name.
+    spec = _write(tmp_path / "p.csv", "code_insee,cpts_redessinee,liste\n04070,'=CPTS Inconnue,paca\n")
+    territory = resolve_territory(db, spec)
+    assert territory.redraws is None
+    assert any("CPTS redessinée « =CPTS Inconnue » (liste paca) absente des listes chargées" in n
+               for n in territory.notes)
+    spec = _write(tmp_path / "q.csv", f"code_insee,cpts_redessinee,liste\n04070,{VERDON},autre-liste\n")
+    assert resolve_territory(db, spec).redraws is None
