@@ -34,7 +34,7 @@ the ARS and the project team, not decisions (the instruction: the perimeter
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -141,7 +141,8 @@ class PerimeterPertinence:
         (« bassin de vie 2022 » or « EPCI »), ``zone`` (code), ``n_units_in``,
         ``n_units_out`` (int64), ``population_in``, ``population_out``
         (float64, NaN if a population is unknown), ``units_out`` (sorted list
-        of codes). Sorted by level, then population outside descending.
+        of codes), ``n_units_unloaded``. Sorted by level, then population
+        outside descending.
     self_containment_with_candidates, population_with_candidates
         The same figures for the perimeter plus every candidate (equal to the
         perimeter's own when there is no candidate).
@@ -257,6 +258,7 @@ def perimeter_pertinence(
     units: pd.DataFrame,
     thresholds: PertinenceThresholds | None = None,
     groupe: str | None = None,
+    zone_sizes: Mapping[str, Mapping[str, int]] | None = None,
 ) -> PerimeterPertinence:
     """Self-containment, units to add, units to examine and zones cut by a perimeter.
 
@@ -283,6 +285,10 @@ def perimeter_pertinence(
         :class:`PertinenceThresholds` (defaults 0.5 / 0.5).
     groupe
         Profession group kept when ``flows`` has a ``groupe`` column.
+    zone_sizes
+        Units of each bassin de vie and EPCI in the whole country, when
+        ``units`` holds part of the country only (see
+        :func:`pipeline.analysis.zone_cuts.zones_cut_by`).
 
     Returns
     -------
@@ -367,7 +373,7 @@ def perimeter_pertinence(
         population=_population(attributes, sorted(inside)),
         candidates=candidates,
         to_examine=examine,
-        cut_zones=zones_cut_by(attributes, inside),
+        cut_zones=zones_cut_by(attributes, inside, sizes=zone_sizes),
         self_containment_with_candidates=with_candidates,
         population_with_candidates=_population(attributes, sorted(enlarged)),
         units_without_flows=no_flows,

@@ -19,7 +19,8 @@ __all__ = ["CUT_COLUMNS", "CUT_LEVELS", "zones_cut_by"]
 #: Zonages checked for cuts: column of the unit attributes -> French name of the level.
 CUT_LEVELS: dict[str, str] = {"bv2022": "bassin de vie 2022", "epci": "EPCI"}
 
-CUT_COLUMNS = ["level", "zone", "n_units_in", "n_units_out", "population_in", "population_out", "units_out"]
+CUT_COLUMNS = ["level", "zone", "n_units_in", "n_units_out", "population_in", "population_out", "units_out",
+               "n_units_unloaded"]
 
 
 def _population(units: pd.DataFrame, codes: Iterable[str]) -> float:
@@ -31,7 +32,8 @@ def _population(units: pd.DataFrame, codes: Iterable[str]) -> float:
 
 
 def zones_cut_by(
-    attributes: pd.DataFrame, inside: Iterable[str], levels: Mapping[str, str] = CUT_LEVELS
+    attributes: pd.DataFrame, inside: Iterable[str], levels: Mapping[str, str] = CUT_LEVELS,
+    sizes: Mapping[str, Mapping[str, int]] | None = None,
 ) -> pd.DataFrame:
     """Zones with units both inside and outside a set of units.
 
@@ -47,13 +49,21 @@ def zones_cut_by(
     levels
         Zone column -> French name of the level (default bassins de vie 2022
         and EPCI).
+    sizes
+        Zone column -> zone code -> number of units of the zone in the whole
+        country. A database loaded for some départements holds part of a zone
+        crossing their border: its units beyond ``attributes`` are outside the
+        set, with an unknown population. Without ``sizes``, ``attributes``
+        holds every unit of the zones.
 
     Returns
     -------
     DataFrame
         ``level``, ``zone`` (code), ``n_units_in``, ``n_units_out`` (int64),
         ``population_in``, ``population_out`` (float64; NaN if a population
-        is unknown), ``units_out`` (sorted list of codes). Sorted by level (in
+        is unknown, or some units are not in ``attributes``), ``units_out``
+        (sorted list of the codes in ``attributes``), ``n_units_unloaded``
+        (int64: units outside counted from ``sizes`` only). Sorted by level (in
         the order of ``levels``), then population outside descending, then
         zone.
     """
@@ -65,26 +75,30 @@ def zones_cut_by(
             continue
         zones = attributes[column].astype("string")
         touched = set(zones[is_in].dropna())
+        known = (sizes or {}).get(column, {})
         for zone in sorted(touched):
             members = zones.eq(zone).fillna(False).to_numpy(dtype=bool)
             codes_in = attributes.index[members & is_in]
             codes_out = attributes.index[members & ~is_in]
-            if len(codes_out) == 0:
+            unloaded = max(int(known.get(zone, 0)) - int(members.sum()), 0)
+            if len(codes_out) == 0 and unloaded == 0:
                 continue
             rows.append(
                 {
                     "level": level,
                     "zone": zone,
                     "n_units_in": len(codes_in),
-                    "n_units_out": len(codes_out),
+                    "n_units_out": len(codes_out) + unloaded,
                     "population_in": _population(attributes, codes_in),
-                    "population_out": _population(attributes, codes_out),
+                    "population_out": math.nan if unloaded else _population(attributes, codes_out),
                     "units_out": sorted(codes_out),
+                    "n_units_unloaded": unloaded,
                 }
             )
     out = pd.DataFrame(rows, columns=CUT_COLUMNS)
     out["n_units_in"] = out["n_units_in"].astype("int64")
     out["n_units_out"] = out["n_units_out"].astype("int64")
+    out["n_units_unloaded"] = out["n_units_unloaded"].astype("int64")
     out["population_in"] = out["population_in"].astype("float64")
     out["population_out"] = out["population_out"].astype("float64")
     order = {level: rank for rank, level in enumerate(levels.values())}

@@ -21,10 +21,10 @@ import pandas as pd
 from pipeline import config
 from pipeline.analysis import aci
 from pipeline.app import flow_model
-from pipeline.app.sections.pertinence import analysis_codes, split_cities
+from pipeline.app.sections.pertinence import analysis_codes, split_cities, zone_totals
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
-from pipeline.geography import arrondissements_of, slugify
+from pipeline.geography import slugify
 from pipeline.model.perimeter import EditorOptions
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
@@ -113,14 +113,6 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str]) -> list
     return out
 
 
-def _totals(units: pd.DataFrame, column: str, national: dict[str, int]) -> dict[str, int]:
-    """Units of each zone in the country: its communes, a split city counted as its arrondissements."""
-    loaded = units.dropna(subset=[column]).groupby(column)["code"].nunique()
-    arr = units[units["type"] == "arrondissement-municipal"]
-    extra = arr.groupby(column)["commune"].agg(lambda c: sum(len(arrondissements_of(x)) - 1 for x in set(c)))
-    return {str(z): int(max(national.get(str(z), 0) + int(extra.get(z, 0)), int(n))) for z, n in loaded.items()}
-
-
 def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: Params | None = None,
                 shared: SharedData | None = None) -> tuple[EditorData, str]:
     """The editor's data for ``options``, and the name of its folder (``editeur-<zone>``)."""
@@ -151,7 +143,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         drawn = table[table.geometry.notna()]
         points = flow_model.domain_units(con, drawn.geometry, zone.departement, 2 * params.flows.cutoff_km)
         od = flow_model.modelled_gp_flows(points, shared.offre, params.flows).table
-    bv_national, epci_national = perimeter_queries.zone_sizes(con)
+    totals = zone_totals(units, perimeter_queries.zone_sizes(con))
     demo = "annuaire-sante" in shared.demo_sources
     sources = ("Sources : Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
@@ -159,8 +151,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     data = EditorData(
         units=table, perimeters=_perimeters(shared.members, cities, set(zone.codes)), od=od, aci=aci_rules(),
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
-        demo=demo, od_label=OD_LABEL, bv_totals=_totals(units, "bv2022", bv_national),
-        epci_totals=_totals(units, "epci", epci_national), notes=notes,
+        demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"], notes=notes,
     )
     slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")
     return data, slug

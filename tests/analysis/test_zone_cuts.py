@@ -39,3 +39,17 @@ def test_levels_are_a_parameter_and_whole_zones_are_not_cut() -> None:
     cuts = zones_cut_by(attributes(), ["u4"], {"canton": "canton"})
     assert cuts[["zone", "n_units_in", "n_units_out", "population_out"]].values.tolist() == [["k2", 1, 1, 50.0]]
     assert math.isnan(cuts.loc[0, "population_in"])
+
+
+def test_zone_crossing_the_loaded_departements_is_cut_with_an_unknown_population_outside() -> None:
+    # b1 has 5 units in the country, 2 of them loaded (u1, u2), both inside: the 3 others are outside, their
+    # population unknown. b2 is whole in the attributes (size 2) and half inside: as without sizes.
+    sizes = {"bv2022": {"b1": 5, "b2": 2}}
+    cuts = zones_cut_by(attributes(), ["u1", "u2", "u3"], sizes=sizes)
+    assert cuts[["zone", "n_units_in", "n_units_out", "n_units_unloaded"]].values.tolist() == [
+        ["b1", 2, 3, 3], ["b2", 1, 1, 0]]
+    assert cuts.loc[0, "population_in"] == 300.0 and math.isnan(cuts.loc[0, "population_out"])
+    assert cuts.loc[0, "units_out"] == []
+    # A zone whose every unit is loaded and inside is not cut, sizes or not.
+    assert zones_cut_by(attributes(), ["u1", "u2"], sizes={"bv2022": {"b1": 2}}).empty
+    assert zones_cut_by(attributes(), ["u1", "u2"]).empty

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from pipeline import cli
+from tests.app import profile_raw as raw
 from tests.browser import blocked_requests, close_page, open_page, screenshot
 from tests.conftest import cli_environment, private_outputs
 
@@ -152,6 +153,19 @@ def test_redrawn_cpts_is_not_its_own_neighbour_in_the_diagnostic_of_the_export(
     assert VERDON not in {o["cpts"] for o in summary["overlaps"]}
     assert state["population_partagee"] == population > 0
     assert state["population"] == summary["population"]
+    # Zones cut: the fixture database holds département 04 only of the bassin de vie 83012, which crosses into
+    # the Var. The editor and the diagnostic both count its communes in the whole country.
+    levels = {"bassins_coupes": "bassin de vie 2022", "epci_coupes": "EPCI"}
+    for key, level in levels.items():
+        editor_cuts = {(z["code"], z["unites_dans_perimetre"], z["unites_total"]) for z in state[key]}
+        diagnostic_cuts = {(z["code"], z["unites_dans"], z["unites_dans"] + z["unites_hors"])
+                           for z in summary["pertinence"]["zones_coupees"] if z["niveau"] == level}
+        assert editor_cuts == diagnostic_cuts
+    bv = [r["BV2022"] for r in raw.appartenance().values()]
+    cut = next(z for z in summary["pertinence"]["zones_coupees"] if z["code"] == "83012")
+    inside = sum(raw.appartenance()[c]["BV2022"] == "83012" for c in codes)
+    assert (cut["unites_dans"], cut["unites_hors"]) == (inside, bv.count("83012") - inside) == (1, 9)
+    assert cut["population_hors"] is None  # the Var is not loaded: unknown, never 0
 
 
 def test_mayotte_population_year_is_2017(env: dict[str, Path]) -> None:

@@ -30,6 +30,7 @@ from pipeline.model.diagnostic import PertinenceSection
 from pipeline.params import Params
 from pipeline.sources import od_table
 from pipeline.store.queries import geography, provenance
+from pipeline.store.queries import perimeter as perimeter_queries
 
 NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l'Annuaire Santé n'est chargée, or les "
                "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
@@ -70,6 +71,24 @@ class PerimeterData:
         if self._member_units is None:
             self._member_units = member_units(self.members, split_cities(self.units))
         return self._member_units
+
+
+def zone_totals(units: pd.DataFrame, national: tuple[dict[str, int], dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Units of each bassin de vie and EPCI of ``units`` in the whole country, on the analysis geography.
+
+    ``national``: :func:`pipeline.store.queries.perimeter.zone_sizes` (communes per zone). A split city counts
+    as its arrondissements, and a zone never has fewer units than are loaded. The editor and the diagnostic
+    count a zone crossing the loaded départements (``make data --departements``) the same way.
+    """
+    totals: dict[str, dict[str, int]] = {}
+    arrondissements = units[units["type"] == "arrondissement-municipal"]
+    for column, sizes in zip(("bv2022", "epci"), national, strict=True):
+        loaded = units.dropna(subset=[column]).groupby(column)["code"].nunique()
+        extra = arrondissements.groupby(column)["commune"].agg(
+            lambda c: sum(len(arrondissements_of(x)) - 1 for x in set(c)))
+        totals[column] = {str(z): int(max(sizes.get(str(z), 0) + int(extra.get(z, 0)), int(n)))
+                          for z, n in loaded.items()}
+    return totals
 
 
 def split_cities(units: pd.DataFrame) -> set[str]:
@@ -151,7 +170,8 @@ def _cut_zones(result: PerimeterPertinence, units: pd.DataFrame) -> pd.DataFrame
     epci_names = units.dropna(subset=["epci"]).drop_duplicates("epci").set_index("epci")["epci_nom"]
     cut.insert(2, "nom", [bv_names.get(z) if level.startswith("bassin") else epci_names.get(z)
                           for level, z in zip(cut["level"], cut["zone"], strict=True)])
-    cut["units_out"] = cut["units_out"].map(lambda codes: ", ".join(codes))
+    cut["units_out"] = [" et ".join(filter(None, [", ".join(codes), f"{n} hors des départements chargés" if n else ""]))
+                        for codes, n in zip(cut["units_out"], cut.pop("n_units_unloaded"), strict=True)]
     return cut
 
 
@@ -230,7 +250,8 @@ def pertinence_section(
         points = flow_model.domain_units(con, perimeter.geometry, departement, 2 * params.flows.cutoff_km)
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
     attributes = units.assign(cpts_claims=units["code"].map(claims(shared.member_units(), territory)))
-    result = perimeter_pertinence(gp.table, codes, attributes, thresholds)
+    result = perimeter_pertinence(gp.table, codes, attributes, thresholds,
+                                  zone_sizes=zone_totals(units, perimeter_queries.zone_sizes(con)))
     reason = gp.unavailable
     if reason is None and gp.kind == "table" and not result.resident_volume > 0:
         reason = NO_RESIDENT_ROWS

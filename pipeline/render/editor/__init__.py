@@ -32,9 +32,10 @@ restore a leading zero lost by a spreadsheet (``4070`` → ``04070``).
     funding line of that taille as passed in ``EditorData.aci``
     (``total_possible``, ``volet_supplementaire``, ``maximum``).
 Other CPTS
-    Every listed perimeter except those named like the CPTS being edited
-    (``EditorData.initial.cpts``, or the CPTS chosen with ``startFrom``):
-    the same exclusion by name as the diagnostic's neighbours table.
+    Every listed perimeter except the CPTS being edited
+    (``EditorData.initial.cpts`` in ``initial.listing``, or the CPTS chosen
+    with ``startFrom``): the same exclusion (name in its listing) as the
+    diagnostic's neighbours table.
 ``unites_partagees`` / ``population_partagee``
     Units of P claimed by at least one other CPTS, and the sum of their
     populations (each unit once; ``null`` if one has no population).
@@ -72,7 +73,9 @@ Other CPTS
 
 The export is a UTF-8 CSV (with BOM, comma separated) with the columns
 ``code_insee`` and ``nom``, one row per unit of P, read by
-``TERRITORY=fichier:chemin.csv``.
+``TERRITORY=fichier:chemin.csv``; when a listed CPTS is being edited, each
+row also names it (``cpts_redessinee``, ``liste``), so that the diagnostic of
+the file leaves it out of the neighbours as the page does.
 """
 
 from pipeline.render.editor.model import AciRules, EditorData, InitialPerimeter, ListedPerimeter, validate

@@ -101,8 +101,9 @@ def _cut_zones(p: PertinenceSection) -> dict[str, Any]:
                      "Population dans le territoire", "Population hors du territoire", "Communes hors (codes)"]
     return {"title": "Bassins de vie et EPCI coupés par le périmètre", "data": frame,
             "decimals": {c: 0 for c in frame.columns[3:7]},
-            "note": "Communes comptées en unités d'analyse (arrondissements à Paris, Lyon et Marseille), parmi les "
-                    "communes chargées dans la base."}
+            "note": "Communes comptées en unités d'analyse (arrondissements à Paris, Lyon et Marseille), dans toute "
+                    "la France : une zone qui déborde des départements chargés dans la base compte aussi ses "
+                    "communes non chargées, dont la population n'est pas connue ici."}
 
 
 def _summary(p: PertinenceSection) -> list[str]:
