@@ -169,9 +169,7 @@ def compute(
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
-    if outside := neighbour_section.outside_the_load(listing_anomalies):
-        notes.append(f"{outside} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
-                     "(make data --departements) : les chiffres de ce diagnostic ne portent que sur les autres")
+    notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
     lap("voisins")
 
     flows = access = modelled = None

@@ -32,7 +32,7 @@ from pipeline.errors import PipelineError
 from pipeline.geography import to_wkb
 from pipeline.model import DataOptions
 from pipeline.sources import annuaire, cpts_listing, finess
-from pipeline.sources.cpts_listing.perimeter_members import with_perimeter_members
+from pipeline.sources.cpts_listing.perimeter_members import with_out_of_load_issues, with_perimeter_members
 from pipeline.sources.download import obtain, sha256_of
 from pipeline.sources.extraction_names import DEMO_NOTE
 from pipeline.sources.files import check_regular_file
@@ -48,8 +48,9 @@ FINESS_LOADER_VERSION = "2"
 DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once);
-#: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``).
-LISTING_LOADER_VERSION = "3"
+#: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``);
+#: 4: and the drawn perimeters partly outside them.
+LISTING_LOADER_VERSION = "4"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -76,6 +77,8 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             near = geography.unit_polygons_near(con, tuple(result.perimeters.total_bounds))
             result = with_perimeter_members(result, pd.DataFrame(near[["code", "lon", "lat"]]), mapping, units,
                                             listing)
+            if scope.departements is not None:
+                result = with_out_of_load_issues(result, near, listing, scope.label)
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
         members = members.assign(listing=listing)
         issues = result.issues.assign(listing=listing)

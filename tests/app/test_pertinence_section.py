@@ -28,7 +28,8 @@ from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.render.sections.pertinence import INSTRUCTION_QUOTE, pertinence_section
 from pipeline.store.territory import resolve_territory
-from tests.conftest import private_outputs
+from tests.app import profile_raw as raw
+from tests.conftest import FIXTURE_DEPARTEMENTS, private_outputs
 
 pytestmark = [pytest.mark.mirror]
 
@@ -66,22 +67,32 @@ def test_modelled_self_containment_equals_the_flow_sections(db: duckdb.DuckDBPyC
     assert set(p.to_examine["code"]) <= set(d.territory.unit_codes)
 
 
-def test_zones_cut_counted_on_the_database(db: duckdb.DuckDBPyConnection) -> None:
+def test_zones_cut_counted_in_the_whole_country(db: duckdb.DuckDBPyConnection) -> None:
+    # The fixture database holds 04, 13, 33, 75, 976: a zone crossing into another département is cut all the
+    # same, its units there counted outside (from the national INSEE table), their population unknown.
+    # Bassins de vie from the INSEE table; EPCI from the newest COG's membership, kept whole by a scoped load
+    # (Vinon-sur-Verdon, 83, left the CA Durance-Lubéron-Verdon after the 2024 INSEE table).
     d = diagnostic(db, VERDON)
     inside = set(d.territory.unit_codes)
-    rows = db.execute("SELECT a.code, a.bv2022, c.epci FROM appartenance a JOIN communes c ON c.code = a.code "
-                      "AND c.vintage = (SELECT max(vintage) FROM communes) AND c.type = 'commune-actuelle'").df()
+    epci = db.execute("SELECT commune, epci FROM epci_membres WHERE vintage = (SELECT max(vintage) FROM "
+                      "epci_membres)").fetchall()
+    zone_of = {"BV2022": {c: r["BV2022"] for c, r in raw.appartenance().items()}, "EPCI": dict(epci)}
     cut = d.pertinence.cut_zones
     assert len(cut) > 0
-    for column, level in (("bv2022", "bassin de vie 2022"), ("epci", "EPCI")):
-        touched = set(rows.loc[rows["code"].isin(inside), column].dropna())
-        expected = {z for z in touched if not set(rows.loc[rows[column] == z, "code"]) <= inside}
+    for column, level in (("BV2022", "bassin de vie 2022"), ("EPCI", "EPCI")):
+        touched = {zone_of[column].get(c) for c in inside} - {None}
+        expected = {z for z in touched if not {c for c, v in zone_of[column].items() if v == z} <= inside}
         got = cut[cut["level"] == level].set_index("zone")
         assert set(got.index) == expected
         for zone in expected:
-            members = set(rows.loc[rows[column] == zone, "code"])
+            members = {c for c, v in zone_of[column].items() if v == zone}
+            unloaded = {c for c in members if c[:2] not in FIXTURE_DEPARTEMENTS}
             assert got.loc[zone, "n_units_in"] == len(members & inside)
             assert got.loc[zone, "n_units_out"] == len(members - inside)
+            assert pd.isna(got.loc[zone, "population_out"]) == bool(unloaded)
+            if unloaded:
+                assert got.loc[zone, "units_out"].endswith(f"{len(unloaded)} hors des départements chargés")
+    assert "83012" in set(cut["zone"])  # Barjols: one Verdon commune in the 04, nine in the Var
 
 
 def test_given_flow_table_known_answers(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -118,7 +129,11 @@ def test_arrondissement_territory_is_judged_on_arrondissements(db: duckdb.DuckDB
     bv = p.cut_zones[(p.cut_zones["level"] == "bassin de vie 2022") & (p.cut_zones["zone"] == "13055")]
     assert len(bv) == 1
     assert bv.iloc[0]["n_units_in"] == 3
-    assert set(arrondissements_of("13055")[3:]) <= set(bv.iloc[0]["units_out"].split(", "))
+    listed, _, unloaded = bv.iloc[0]["units_out"].partition(" et ")
+    assert set(arrondissements_of("13055")[3:]) <= set(listed.split(", "))
+    # Its four communes of the Var (not loaded in the fixture) count outside too.
+    var = [c for c, r in raw.appartenance().items() if r["BV2022"] == "13055" and c.startswith("83")]
+    assert unloaded == f"{len(var)} hors des départements chargés" and len(var) == 4
 
 
 def test_unavailable_section_says_why() -> None:

@@ -108,7 +108,20 @@ ANOMALY_ORDER = [OUT_OF_SCOPE, "homonyme_probable", "hors_france", "coordonnees_
 
 def outside_the_load(anomalies: pd.DataFrame | None) -> int:
     """How many of a CPTS's listed communes lie outside the départements the database was loaded for."""
-    return 0 if anomalies is None else int((anomalies["kind"] == OUT_OF_SCOPE).sum())
+    return 0 if anomalies is None else int(((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna()).sum())
+
+
+def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
+    """The diagnostic's notes on a CPTS partly outside the départements the database was loaded for."""
+    notes = []
+    if outside := outside_the_load(anomalies):
+        notes.append(f"{outside} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
+                     "(make data --departements) : les chiffres de ce diagnostic ne portent que sur les autres")
+    if anomalies is not None and ((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].isna()).any():
+        notes.append("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base "
+                     "(départements non chargés par make data --departements, ou mer) : les chiffres de ce "
+                     "diagnostic peuvent ne porter que sur une partie de la CPTS")
+    return notes
 
 
 def listing_anomalies(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame | None:

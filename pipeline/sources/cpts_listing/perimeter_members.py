@@ -18,11 +18,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, ListingResult, issue
+from pipeline.geography import equal_area_crs
+from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, OUT_OF_SCOPE, ListingResult, issue
 from pipeline.sources.cpts_listing.resolve import resolve_codes, span_issues
 
 #: Columns of the unit points: code, representative point (WGS84).
 POINT_COLUMNS = ["code", "lon", "lat"]
+#: A drawn perimeter is reported partly outside a database loaded for some départements when at least this
+#: area (km²) and this share of it cover no loaded unit (smaller gaps are slivers between generalised contours).
+UNCOVERED_MIN_KM2, UNCOVERED_MIN_SHARE = 1.0, 0.02
 
 
 def perimeter_rows(perimeters: gpd.GeoDataFrame, points: pd.DataFrame) -> pd.DataFrame:
@@ -76,3 +80,63 @@ def with_perimeter_members(
     all_issues["line"] = all_issues["line"].astype("Int64")
     members["line"] = members["line"].astype("Int64")
     return ListingResult(members=members, issues=all_issues, perimeters=result.perimeters)
+
+
+def uncovered_parts(perimeters: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Part of each drawn perimeter that no unit polygon covers, measured in an equal-area projection.
+
+    Parameters
+    ----------
+    perimeters
+        ``cpts``, ``cpts_id``, ``feature``, geometry (any CRS).
+    polygons
+        Unit polygons around them: ``departement`` (to choose the projection: LAEA Europe, or a local one
+        overseas), geometry (EPSG:4326).
+
+    Returns
+    -------
+    DataFrame
+        ``cpts``, ``cpts_id``, ``feature``, ``area_km2`` (uncovered), ``share`` (of the perimeter's area), for
+        the perimeters that meet at least one unit polygon (one that meets none has no member, reported apart).
+    """
+    shapes = perimeters.to_crs(4326).reset_index(drop=True)
+    rows = []
+    for row, shape in zip(shapes.itertuples(index=False), shapes.geometry, strict=True):
+        if shape is None or shape.is_empty:
+            continue
+        touching = polygons[polygons.intersects(shape)]
+        if touching.empty:
+            continue
+        crs = equal_area_crs(str(touching["departement"].mode().iloc[0]))
+        outline = gpd.GeoSeries([shape], crs=4326).to_crs(crs).iloc[0]
+        covered = touching.geometry.to_crs(crs).union_all()
+        gap = outline.difference(covered).area / 1e6
+        rows.append({"cpts": row.cpts, "cpts_id": row.cpts_id, "feature": row.feature, "area_km2": gap,
+                     "share": gap / (outline.area / 1e6) if outline.area > 0 else 0.0})
+    return pd.DataFrame(rows, columns=["cpts", "cpts_id", "feature", "area_km2", "share"])
+
+
+def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, listing: str,
+                            where: str) -> ListingResult:
+    """``result`` with an anomaly ``hors_departements_charges`` for each drawn perimeter partly outside the units
+    of ``polygons`` (the loaded ones; ``where`` names the loaded départements).
+
+    A database loaded for some départements (``make data --departements``) has no polygon beyond them: the
+    members of a perimeter crossing their border are only its loaded units, and the CPTS would look whole.
+    An uncovered part may also be sea or another country: the message says both.
+    """
+    if result.perimeters is None or result.perimeters.empty:
+        return result
+    gaps = uncovered_parts(result.perimeters, polygons)
+    large = gaps[(gaps["area_km2"] >= UNCOVERED_MIN_KM2) & (gaps["share"] >= UNCOVERED_MIN_SHARE)]
+    added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
+                   f"entité n° {r.feature} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
+                   f"({r.share:.0%}) ne recouvrent aucune commune chargée, hors des départements chargés{where} "
+                   "(ou en mer, hors de France) : la CPTS est diagnostiquée sans les communes qui s'y trouveraient "
+                   "(chiffres peut-être partiels)")
+             for r in large.itertuples(index=False)]
+    if not added:
+        return result
+    issues = pd.concat([result.issues, pd.DataFrame(added, columns=ISSUE_COLUMNS)], ignore_index=True)
+    issues["line"] = issues["line"].astype("Int64")
+    return ListingResult(members=result.members, issues=issues, perimeters=result.perimeters)
