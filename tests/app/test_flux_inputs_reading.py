@@ -202,3 +202,25 @@ def test_table_emptied_by_bad_codes_says_so() -> None:
     gp = given_gp_flows(flow_table([]), "table", [])
     assert gp.table.empty and gp.unavailable == ("la table de flux fournie n'a aucune ligne utilisable (toutes "
                                                  "écartées : codes communes invalides ou inconnus)")
+
+
+# --------------------------------------------------------------------------- read once per diagnostic
+
+
+def test_unchanged_table_is_parsed_once_and_a_changed_one_again(tmp_path: Path) -> None:
+    # A diagnostic reads its FLUX= table three times (option check, flows section, pertinence).
+    path = write(tmp_path, "origine;destination;volume\n04004;04094;1000\n")
+    first = read_od_table(path)
+    assert read_od_table(path) is first
+    # Rewritten with the same size: another modification time, so read again, never the old rows.
+    import os
+
+    path.write_text("origine;destination;volume\n04004;04094;2000\n", encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    again = read_od_table(path)
+    assert again is not first and again.table["volume"].tolist() == [2000.0]
+    # A bad file is never cached as good: its error is raised at every read.
+    path.write_text("origine;destination;volume\n04004;04094;-5\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(DataError):
+            read_od_table(path)
