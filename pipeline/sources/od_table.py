@@ -243,9 +243,14 @@ def _read_od_table(path: str | Path) -> StagedOD:
     has_profession = "profession" in frame.columns
     problems: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
-    for record in frame.to_dict("records"):
-        line = int(record["ligne"])
-        raw_volume = record["volume"] or ""
+    # Per distinct text, not per row: a région's table repeats each code hundreds of times.
+    normalised: dict[str, tuple[str | None, str | None]] = {}
+    columns = [frame[c].tolist() for c in ("ligne", "volume", "origine", "destination")]
+    labels = frame["profession"].tolist() if has_profession else [None] * len(frame)
+    for line_text, volume_text, origine, destination, label_text in zip(*columns, labels, strict=True):
+        record = {"origine": origine, "destination": destination}
+        line = int(line_text)
+        raw_volume = volume_text or ""
         volume = _volume(raw_volume)
         if volume is None:
             errors.append((line, f"volume non numérique « {raw_volume} »"))
@@ -257,7 +262,9 @@ def _read_od_table(path: str | Path) -> StagedOD:
         codes = {}
         for column in ("origine", "destination"):
             value = record[column] or ""
-            code, note = normalise_insee_code(value)
+            if value not in normalised:
+                normalised[value] = normalise_insee_code(value)
+            code, note = normalised[value]
             if code is None:
                 what = f"invalide « {value} »" if value else "absent"
                 problems.append({"ligne": line, "colonne": column, "valeur": value, "ecartee": True,
@@ -268,7 +275,7 @@ def _read_od_table(path: str | Path) -> StagedOD:
             codes[column] = code
         profession = GROUPE_NON_PRECISE
         if has_profession:
-            label = record["profession"] or ""
+            label = label_text or ""
             profession = flow_profession(label) or label or GROUPE_NON_PRECISE
             if not label:
                 problems.append({"ligne": line, "colonne": "profession", "valeur": "", "ecartee": False,
@@ -304,11 +311,12 @@ def _read_od_table(path: str | Path) -> StagedOD:
                                                                                    "ecartee": bool}))
 
 
-def _table(rows: list[dict[str, object]]) -> pd.DataFrame:
+def _table(rows: list[dict[str, object]] | pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["origine", "destination", "profession", "volume", "ligne"])
     table = table.astype({"volume": "float64", "ligne": "int64"})
     for side in ("origine", "destination"):
-        city = table[side].map(lambda code: city_of_arrondissement(str(code)))
+        cities = {code: city_of_arrondissement(str(code)) for code in table[side].unique()}
+        city = table[side].map(cities)
         table[f"{side}_commune"] = city.where(city.notna(), table[side])
     return table[TABLE_COLUMNS].reset_index(drop=True)
 
@@ -354,7 +362,7 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
             "ecartee": False}))
         table[side] = target.where(~unknown, table[side])
         keep &= ~unknown
-    rebuilt = _table(table.loc[keep, ["origine", "destination", "profession", "volume", "ligne"]].to_dict("records"))
+    rebuilt = _table(table.loc[keep, ["origine", "destination", "profession", "volume", "ligne"]])
     merged = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
         not p.empty for p in problems) else staged.problems
     merged = merged.astype({"ligne": "int64", "ecartee": bool}).sort_values(["ligne", "colonne"], kind="stable")
