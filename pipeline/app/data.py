@@ -54,6 +54,10 @@ class IngestReport:
 SCOPE_SETTING = "departements"
 
 
+#: 2: EPCI memberships kept whole in a load of some départements (zones cut are counted in the whole country).
+DECOUPAGE_LOADER_VERSION = "2"
+
+
 def _vintage_label(vintages: list[int]) -> str:
     return ",".join(str(v) for v in vintages)
 
@@ -64,7 +68,8 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     vintages = sorted(config.DECOUPAGE_VERSIONS)
     files: dict[int, LocalFile] = {v: obtain(config.decoupage_file(v), mirror) for v in vintages}
     sha = scope.tag(combined_sha([f"{v}:{files[v].sha256}" for v in vintages]))
-    if not force and load.source_loaded(con, "decoupage-administratif", _vintage_label(vintages), sha):
+    if not force and load.source_loaded(con, "decoupage-administratif", _vintage_label(vintages), sha,
+                                        DECOUPAGE_LOADER_VERSION):
         return StepResult("découpage administratif", "inchangé", 0, time.perf_counter() - start)
     with collector.paused():
         staged = [decoupage.staged_vintage(files[v].path, v, files[v].sha256) for v in vintages]
@@ -87,10 +92,12 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
         "departements": departements,
         "regions": latest.regions[latest.regions["code"].isin(set(departements["region"]))]
         if scope.departements else latest.regions,
-        "epci": latest.epci, "epci_membres": scope.keep(latest.epci_membres, "commune"),
+        # Kept whole: an EPCI crossing the loaded départements is counted with its members outside them.
+        "epci": latest.epci, "epci_membres": latest.epci_membres,
     }
     if scope.departements:
-        tables["epci"] = latest.epci[latest.epci["code"].isin(set(tables["epci_membres"]["epci"]))]
+        loaded_members = scope.keep(latest.epci_membres, "commune")
+        tables["epci"] = latest.epci[latest.epci["code"].isin(set(loaded_members["epci"]))]
     with transaction(con):
         for name, frame in tables.items():
             load.replace_table(con, name, frame, origins)
@@ -104,7 +111,8 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
                 f"@etalab/decoupage-administratif {config.DECOUPAGE_VERSIONS[v]} : COG au 1er janvier {v}, "
                 f"populations légales du paquet{scope.label}"))
         load.record_source(con, Provenance("decoupage-administratif", _vintage_label(vintages), origins, sha,
-                                           len(mapping), "ensemble des millésimes (table de passage du COG)"))
+                                           len(mapping), "ensemble des millésimes (table de passage du COG)",
+                                           DECOUPAGE_LOADER_VERSION))
     details = [f"{len(mapping)} codes dans la table de passage{scope.label}"]
     if len(unmapped):
         details.append(f"{len(unmapped)} anciens codes sans commune actuelle : "

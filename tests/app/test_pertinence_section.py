@@ -70,13 +70,12 @@ def test_modelled_self_containment_equals_the_flow_sections(db: duckdb.DuckDBPyC
 def test_zones_cut_counted_in_the_whole_country(db: duckdb.DuckDBPyConnection) -> None:
     # The fixture database holds 04, 13, 33, 75, 976: a zone crossing into another département is cut all the
     # same, its units there counted outside (from the national INSEE table), their population unknown.
-    # Bassins de vie from the INSEE table; EPCI from the newest COG's membership, kept whole by a scoped load
-    # (Vinon-sur-Verdon, 83, left the CA Durance-Lubéron-Verdon after the 2024 INSEE table).
+    # Bassins de vie from the INSEE table, EPCI from the newest COG package (the CA Durance-Lubéron-Verdon has
+    # Vinon-sur-Verdon in the Var, not loaded in the fixture).
     d = diagnostic(db, VERDON)
     inside = set(d.territory.unit_codes)
-    epci = db.execute("SELECT commune, epci FROM epci_membres WHERE vintage = (SELECT max(vintage) FROM "
-                      "epci_membres)").fetchall()
-    zone_of = {"BV2022": {c: r["BV2022"] for c, r in raw.appartenance().items()}, "EPCI": dict(epci)}
+    epci = {m["code"]: e["code"] for e in raw.package("6.0.0", "epci") for m in e["membres"]}
+    zone_of = {"BV2022": {c: r["BV2022"] for c, r in raw.appartenance().items()}, "EPCI": epci}
     cut = d.pertinence.cut_zones
     assert len(cut) > 0
     for column, level in (("BV2022", "bassin de vie 2022"), ("EPCI", "EPCI")):
@@ -93,6 +92,19 @@ def test_zones_cut_counted_in_the_whole_country(db: duckdb.DuckDBPyConnection) -
             if unloaded:
                 assert got.loc[zone, "units_out"].endswith(f"{len(unloaded)} hors des départements chargés")
     assert "83012" in set(cut["zone"])  # Barjols: one Verdon commune in the 04, nine in the Var
+    assert cut.set_index("zone").loc["200034700", "n_units_out"] == 14  # 13 in the 04, Vinon-sur-Verdon (83)
+
+
+def test_commune_merged_since_the_zonings_is_no_unit_outside(db: duckdb.DuckDBPyConnection) -> None:
+    # The 2024 INSEE table lists 21 communes in the bassin de vie 33506 (Sauveterre-de-Guyenne); one of them,
+    # Saint-Genis-du-Bois (33409), is a commune déléguée of the 2026 COG, inside its current commune.
+    listed = [c for c, r in raw.appartenance().items() if r["BV2022"] == "33506"]
+    merged = {c["code"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-deleguee"}
+    assert len(listed) == 21 and "33409" in merged
+    d = diagnostic(db, "bv:33506")  # its 20 current communes, and Porte-de-Benauge that absorbed 33409
+    assert "33008" in set(d.territory.unit_codes) and len(d.territory.units) == 21
+    cut = d.pertinence.cut_zones
+    assert "33506" not in set(cut.loc[cut["level"] == "bassin de vie 2022", "zone"])
 
 
 def test_given_flow_table_known_answers(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

@@ -226,6 +226,43 @@ def test_import_reads_a_spreadsheet_csv_with_lost_leading_zeros(editor: Any, tmp
     assert "99999" in editor.text_content("#message")
 
 
+def test_import_of_an_export_edits_its_cpts_again(editor: Any, tmp_path: Path) -> None:
+    """A review: the page opened on CPTS Alpha imported an export redrawing CPTS Beta and counted Beta as another
+    CPTS sharing its units, while the diagnostic of the same file leaves Beta out."""
+    call(editor, "startFrom('CPTS Beta')")
+    call(editor, f"add('{A}')")
+    source = tmp_path / "beta.csv"
+    source.write_text(call(editor, "csv()"), encoding="utf-8")
+    call(editor, "startFrom('CPTS Alpha')")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("window.cptsEditor.state().cpts_editee === 'CPTS Beta'")
+    s = call(editor, "state()")
+    assert s["communes"] == [A, B, C]
+    # A and B are Alpha's: shared with Alpha, never with Beta, the CPTS being redrawn.
+    assert [p["cpts"] for p in s["partage"]] == ["CPTS Alpha"] and s["unites_partagees"] == [A, B]
+    assert call(editor, "csv()").splitlines()[1] == f"{A},Aubert-lès-Bains,CPTS Beta,L1"
+    # Two CPTS in one file: nothing is loaded, as TERRITORY=fichier: refuses it.
+    source.write_text(f"code_insee,cpts_redessinee\n{A},CPTS Beta\n{C},CPTS Alpha\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("document.querySelector('#message').textContent.indexOf('Plusieurs') === 0")
+    assert call(editor, "state()")["communes"] == [A, B, C]
+
+
+def test_undo_after_starting_from_another_cpts_gives_back_the_edited_cpts(editor: Any) -> None:
+    call(editor, "startFrom('CPTS Beta')")
+    s = call(editor, "undo()")
+    assert s["cpts_editee"] == "CPTS Alpha" and s["communes"] == [A, B, D]
+    assert s["unites_partagees"] == [B]  # shared with Beta again, Alpha being edited
+    assert call(editor, "csv()").splitlines()[1].endswith(",CPTS Alpha,L1")
+
+
+def test_a_leading_quote_in_a_cpts_name_is_doubled_in_the_export(editor: Any) -> None:
+    # « '=X » and « =X » are two names: the export writes « ''=X » and « '=X », and the readers undo one quote.
+    read = "window.CptsEditorCore.redrawnFromCsv('code_insee,cpts_redessinee\\n1,{}')"
+    assert editor.evaluate(read.format("\\'\\'=X")) == {"cpts": "'=X", "liste": None, "several": False}
+    assert editor.evaluate(read.format("\\'=X"))["cpts"] == "=X"
+
+
 def test_import_refuses_a_file_without_a_code_column_as_the_command_line_does(editor: Any, tmp_path: Path) -> None:
     """An origin–destination table (or a headerless list) used to be read from its first column: a review loaded
     18 units from the origins of a FLUX= table that ``TERRITORY=fichier:`` refuses."""

@@ -65,3 +65,17 @@ def test_unknown_redrawn_cpts_is_noted_not_guessed(db: duckdb.DuckDBPyConnection
                for n in territory.notes)
     spec = _write(tmp_path / "q.csv", f"code_insee,cpts_redessinee,liste\n04070,{VERDON},autre-liste\n")
     assert resolve_territory(db, spec).redraws is None
+
+
+def test_a_name_starting_with_a_quote_is_read_as_the_export_wrote_it(db: duckdb.DuckDBPyConnection,
+                                                                     tmp_path: Path) -> None:
+    # The export doubles a name's own leading quote: « ''=X » is the name « '=X », « '=X » the name « =X ».
+    for written, name in (("''=CPTS Z", "'=CPTS Z"), ("'=CPTS Z", "=CPTS Z"), ("''CPTS Z", "'CPTS Z")):
+        spec = _write(tmp_path / "p.csv", f"code_insee,cpts_redessinee\n04070,{written}\n")
+        assert any(f"CPTS redessinée « {name} » absente" in n for n in resolve_territory(db, spec).notes)
+
+
+def test_redrawn_name_is_matched_as_cpts_matches_it(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # Case, accents and spaces aside, as TERRITORY=cpts:… accepts it; the listed spelling is kept.
+    spec = _write(tmp_path / "p.csv", "code_insee,cpts_redessinee\n04070, cpts du  VERDON \n")
+    assert resolve_territory(db, spec).redraws == (VERDON, "paca")

@@ -58,23 +58,29 @@ def analysis_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame[UNIT_COLUMNS]
 
 
-def zone_sizes(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
-    """Number of communes of each bassin de vie 2022 and each EPCI in the whole country.
+def zone_members_outside_load(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+    """Communes of each bassin de vie 2022 and each EPCI that the database does not hold.
 
-    Read from the national tables (``zonages_libelles.nb_com``, ``epci_membres``),
-    which a load restricted to some départements keeps whole, so that a zone
-    crossing the loaded départements is not taken for a complete one.
+    None on a national database. On a load restricted to some départements (``make data --departements``), the
+    communes of a zone crossing their border: a bassin de vie's communes in the INSEE labels file
+    (``zonages_libelles.nb_com``, national) that the table d'appartenance (kept to the loaded départements)
+    does not list, both on the 2024 geography; an EPCI's members (``epci_membres``, kept whole, newest COG)
+    that are no loaded commune. Only zones with such communes are given.
 
     Returns
     -------
     (bassins de vie, EPCI)
-        Zone code -> number of communes (a city split into arrondissements counts once).
+        Zone code -> number of communes outside the load.
     """
-    bv = con.execute("SELECT code, nb_com FROM zonages_libelles WHERE niveau = 'BV2022' AND nb_com IS NOT NULL").df()
+    bv = con.execute(
+        "SELECT l.code, l.nb_com - count(a.code) AS n FROM zonages_libelles l "
+        "LEFT JOIN appartenance a ON a.bv2022 = l.code "
+        "WHERE l.niveau = 'BV2022' AND l.nb_com IS NOT NULL GROUP BY l.code, l.nb_com HAVING n > 0").df()
     epci = con.execute(
         "SELECT epci, count(DISTINCT commune) AS n FROM epci_membres "
-        "WHERE vintage = (SELECT max(vintage) FROM epci_membres) GROUP BY epci").df()
-    return (dict(zip(bv["code"].astype(str), bv["nb_com"].astype(int), strict=True)),
+        "WHERE vintage = (SELECT max(vintage) FROM epci_membres) AND commune NOT IN "
+        "(SELECT code FROM communes WHERE vintage = (SELECT max(vintage) FROM communes)) GROUP BY epci").df()
+    return (dict(zip(bv["code"].astype(str), bv["n"].astype(int), strict=True)),
             dict(zip(epci["epci"].astype(str), epci["n"].astype(int), strict=True)))
 
 

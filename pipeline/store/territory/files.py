@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import city_of_arrondissement
+from pipeline.geography import city_of_arrondissement, normalise_name
 from pipeline.store.queries import geography, listings
 from pipeline.store.territory.codes import resolve_codes
 
@@ -31,8 +31,9 @@ CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", 
 #: Columns of the editor's export naming the listed CPTS the file redraws (name, and its listing).
 REDRAWN_CPTS_COLUMN = "cpts_redessinee"
 REDRAWN_LISTING_COLUMN = "liste"
-#: First characters a spreadsheet would run as a formula: the editor's export writes them after a quote.
-_FORMULA_START = ("=", "+", "-", "@")
+#: First characters after which the editor's export writes a quote: a spreadsheet would run ``= + - @`` as a
+#: formula, and a name's own leading quote is doubled so that the guard is always undone exactly.
+_GUARDED_START = ("'", "=", "+", "-", "@")
 
 
 @dataclass
@@ -95,7 +96,7 @@ def _distinct_values(frame: pd.DataFrame, column: str) -> list[tuple[str, int]]:
     seen: dict[str, int] = {}
     for raw, line in zip(frame[column].fillna("").astype(str), frame[_LINE], strict=True):
         value = raw.strip()
-        if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_START:
+        if len(value) > 1 and value[0] == "'" and value[1] in _GUARDED_START:
             value = value[1:]  # the export's guard against spreadsheet formulas, not part of the name
         if value and value not in seen:
             seen[value] = int(line)
@@ -120,9 +121,11 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
         return None, []
     name = names[0][0]
     known = listings.cpts_names(con)
-    hits = known[known["cpts"] == name]
     if wanted:
-        hits = hits[hits["listing"] == wanted[0][0]]
+        known = known[known["listing"] == wanted[0][0]]
+    hits = known[known["cpts"] == name]
+    if hits.empty:  # as cpts:… accepts it: accents, case, spaces and hyphens aside
+        hits = known[known["cpts"].map(normalise_name) == normalise_name(name)]
     where = f" (liste {wanted[0][0]})" if wanted else ""
     if hits.empty:
         return None, [f"CPTS redessinée « {name} »{where} absente des listes chargées : aucune commune n'est "
@@ -132,7 +135,7 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
         raise TerritoryError(f"CPTS redessinée « {name} » présente dans plusieurs listes chargées ({shown}) : "
                              f"précisez laquelle dans une colonne « {REDRAWN_LISTING_COLUMN} »", path,
                              names[0][1])
-    listing = str(hits["listing"].iloc[0])
+    name, listing = str(hits["cpts"].iloc[0]), str(hits["listing"].iloc[0])
     return (name, listing), [f"périmètre redessiné de la CPTS « {name} » (liste {listing}) : les communes "
                              "qu'elle revendique ne sont pas comptées comme partagées avec elle"]
 

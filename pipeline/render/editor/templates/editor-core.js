@@ -321,33 +321,59 @@
 
   function csvField(text) {
     var value = String(text);
-    // A leading = + - @ would be run as a formula by a spreadsheet.
-    if (/^[=+\-@]/.test(value)) { value = "'" + value; }
+    // A leading = + - @ would be run as a formula by a spreadsheet; a leading quote is doubled so that
+    // TERRITORY=fichier: (and the import) always undo the guard exactly.
+    if (/^['=+\-@]/.test(value)) { value = "'" + value; }
     return /[",\r\n;]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
   }
 
   /** Names of a code column, as TERRITORY=fichier: reads them (pipeline.store.territory.CODE_COLUMNS). */
   var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom'];
 
-  /** The codes of a commune list (its code column, named as fichier: expects it), or null without one. */
-  function codesFromCsv(text) {
+  /** The rows of a CSV text: header names (lower case) and a function giving a row's value of a column. */
+  function csvTable(text) {
     var clean = String(text).replace(/^\ufeff/, '');
     var rows = clean.split(/\r\n|\n|\r/).filter(function (line) { return line.trim() !== ''; });
-    if (!rows.length) { return []; }
-    var header = rows[0];
+    var header = rows.length ? rows[0] : '';
     var sep = [',', ';', '\t', '|'].reduce(function (best, s) {
       return header.split(s).length > header.split(best).length ? s : best;
     }, ',');
     var split = function (line) { return parseCsvLine(line, sep); };
     var names = split(header).map(function (h) { return h.trim().toLowerCase(); });
-    var wanted = CODE_COLUMNS;
+    return {
+      empty: !rows.length,
+      names: names,
+      values: function (column) {
+        return rows.slice(1).map(function (line) { return split(line)[column]; })
+          .filter(function (v) { return v !== undefined && String(v).trim() !== ''; });
+      }
+    };
+  }
+
+  /** The codes of a commune list (its code column, named as fichier: expects it), or null without one. */
+  function codesFromCsv(text) {
+    var table = csvTable(text);
+    if (table.empty) { return []; }
     var column = -1;
-    wanted.some(function (w) { column = names.indexOf(w); return column >= 0; });
+    CODE_COLUMNS.some(function (w) { column = table.names.indexOf(w); return column >= 0; });
     // As TERRITORY=fichier: reads it: a file without a code column is refused, never read from its first column
     // (an origin-destination table would give its origins, a list without header would lose its first code).
     if (column < 0) { return null; }
-    return rows.slice(1).map(function (line) { return split(line)[column]; })
-      .filter(function (v) { return v !== undefined && String(v).trim() !== ''; });
+    return table.values(column);
+  }
+
+  /** The CPTS an export redraws (columns cpts_redessinee, liste), as TERRITORY=fichier: reads it, or null. */
+  function redrawnFromCsv(text) {
+    var table = csvTable(text);
+    var unguard = function (v) { v = String(v).trim(); return /^'['=+\-@]/.test(v) ? v.slice(1) : v; };
+    var column = table.names.indexOf('cpts_redessinee');
+    var names = column < 0 ? [] : table.values(column).map(unguard);
+    if (!names.length) { return null; }
+    var listing = table.names.indexOf('liste');
+    var listings = listing < 0 ? [] : table.values(listing).map(unguard);
+    return { cpts: names[0], liste: listings.length ? listings[0] : null,
+      several: names.some(function (v) { return v !== names[0]; }) ||
+        listings.some(function (v) { return v !== listings[0]; }) };
   }
 
   function parseCsvLine(line, sep) {
@@ -378,6 +404,7 @@
     fold: fold,
     normaliseCode: normaliseCode,
     codesFromCsv: codesFromCsv,
+    redrawnFromCsv: redrawnFromCsv,
     CODE_COLUMNS: CODE_COLUMNS
   };
 })(window);

@@ -166,7 +166,8 @@
   // ------------------------------------------------------------------ edits
 
   function remember() {
-    undoStack.push(Uint8Array.from(selected));
+    // The CPTS being edited too: undoing « Partir de » gives back the previous CPTS, not only its units.
+    undoStack.push({ selected: Uint8Array.from(selected), base: base });
     if (undoStack.length > 200) { undoStack.shift(); }
   }
 
@@ -205,11 +206,11 @@
   }
 
   function startFrom(p) {
+    remember();
     base = { units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], liste: D.perimeters.liste[p],
       nom: D.perimeters.nom[p] };
     model.rebase(base.units, base.cpts, base.liste);
     byId('perimeter-name').value = base.nom;
-    remember();
     selected = Uint8Array.from(model.initial);
     lastUnknown = [];
     restyleAll();
@@ -245,7 +246,14 @@
   byId('btn-export').addEventListener('click', exportCsv);
   byId('btn-undo').addEventListener('click', function () {
     if (!undoStack.length) { return; }
-    selected = undoStack.pop();
+    var previous = undoStack.pop();
+    selected = previous.selected;
+    if (previous.base !== base) {
+      base = previous.base;
+      model.rebase(base.units, base.cpts, base.liste);
+      byId('perimeter-name').value = base.nom;
+      restyleAll();
+    }
     lastUnknown = [];
     message('Dernière modification annulée', true);
     render();
@@ -270,12 +278,33 @@
         message('Aucun code INSEE lu dans ' + file.name);
         return;
       }
-      load(codes);
+      if (importRedrawn(Core.redrawnFromCsv(reader.result), file.name)) { load(codes); }
     };
     reader.onerror = function () { message('Lecture impossible de ' + file.name); };
     reader.readAsText(file, 'utf-8');
     event.target.value = '';
   });
+
+  /** An export of a CPTS being edited: edit that CPTS again, as the diagnostic of the file reads it (its name
+   *  exactly, else accents and case aside, in its listing). False when the file cannot be read so. */
+  function importRedrawn(redrawn, name) {
+    if (redrawn === null) { return true; }
+    if (redrawn.several) {
+      message('Plusieurs CPTS redessinées dans ' + name + ' : un fichier redessine une seule CPTS ; rien n’est chargé');
+      return false;
+    }
+    var listed = D.perimeters.nom.map(function (nom, p) { return p; }).filter(function (p) {
+      return !redrawn.liste || D.perimeters.liste[p] === redrawn.liste;
+    });
+    var exact = listed.filter(function (p) { return D.perimeters.nom[p] === redrawn.cpts; });
+    var close = listed.filter(function (p) { return Core.fold(D.perimeters.nom[p]) === Core.fold(redrawn.cpts); });
+    var found = exact.length ? exact : close;
+    if (found.length === 1) {
+      startSelect.value = String(found[0]);
+      startFrom(found[0]);
+    }
+    return true;
+  }
 
   var startSelect = byId('start-cpts');
   D.perimeters.nom.map(function (name, p) { return p; })
