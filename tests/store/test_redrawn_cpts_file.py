@@ -79,3 +79,13 @@ def test_redrawn_name_is_matched_as_cpts_matches_it(db: duckdb.DuckDBPyConnectio
     # Case, accents and spaces aside, as TERRITORY=cpts:… accepts it; the listed spelling is kept.
     spec = _write(tmp_path / "p.csv", "code_insee,cpts_redessinee\n04070, cpts du  VERDON \n")
     assert resolve_territory(db, spec).redraws == (VERDON, "paca")
+
+
+def test_rows_without_the_redrawn_name_are_said(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    spec = _write(tmp_path / "p.csv", f"code_insee;cpts_redessinee\n04070;{VERDON}\n04171;\n04001;\n")
+    territory = resolve_territory(db, spec)
+    assert territory.redraws == (VERDON, "paca")
+    assert (f"colonne « cpts_redessinee » vide sur 2 ligne(s) du fichier : toutes ses communes sont lues comme le "
+            f"périmètre redessiné de « {VERDON} »") in territory.notes
+    plain = _write(tmp_path / "q.csv", f"code_insee,cpts_redessinee\n04070,{VERDON}\n")
+    assert not any("vide sur" in n for n in resolve_territory(db, plain).notes)

@@ -136,8 +136,13 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
                              f"précisez laquelle dans une colonne « {REDRAWN_LISTING_COLUMN} »", path,
                              names[0][1])
     name, listing = str(hits["cpts"].iloc[0]), str(hits["listing"].iloc[0])
-    return (name, listing), [f"périmètre redessiné de la CPTS « {name} » (liste {listing}) : les communes "
-                             "qu'elle revendique ne sont pas comptées comme partagées avec elle"]
+    notes = [f"périmètre redessiné de la CPTS « {name} » (liste {listing}) : les communes qu'elle revendique ne "
+             "sont pas comptées comme partagées avec elle"]
+    blank = int((frame[column].fillna("").astype(str).str.strip() == "").sum())
+    if blank:  # the editor writes it on every row: a hand-edited file is read whole, and told so
+        notes.append(f"colonne « {column} » vide sur {blank} ligne(s) du fichier : toutes ses communes sont lues "
+                     f"comme le périmètre redessiné de « {name} »")
+    return (name, listing), notes
 
 
 def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
