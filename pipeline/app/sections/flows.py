@@ -130,6 +130,17 @@ def _origins_that_count(inside: set[str], distances: pd.DataFrame, bassins: pd.S
     return inside | near | flows.bassin_members(bassins, inside)
 
 
+def staged_flow_table(con: duckdb.DuckDBPyConnection, path: object) -> od_table.StagedOD:
+    """A ``FLUX=`` table, its codes checked against the COG: old codes moved to their current commune,
+    arrondissement codes kept (the COG history would fold them into their city; ``to_flow_table`` folds them
+    when asked), codes of départements not loaded reported as such."""
+    mapping = geography.cog_mapping(con)
+    current = mapping["current_code"].where(mapping["kind"] != "arrondissement", mapping["code"])
+    return od_table.filter_known_codes(od_table.read_od_table(str(path)),
+                                       dict(zip(mapping["code"], current, strict=True)),
+                                       provenance.loaded_departements(con))
+
+
 def read_flow_table(
     con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str]
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -141,11 +152,7 @@ def read_flow_table(
     those rows are left out of the territory's indicators, and a note says
     so, rather than inventing a split.
     """
-    mapping = geography.cog_mapping(con)
-    current = mapping["current_code"].where(mapping["kind"] != "arrondissement", mapping["code"])
-    staged = od_table.filter_known_codes(od_table.read_od_table(str(path)),
-                                         dict(zip(mapping["code"], current, strict=True)),
-                                         provenance.loaded_departements(con))
+    staged = staged_flow_table(con, path)
     notes = od_table.problem_notes(staged)
     table = od_table.to_flow_table(staged, units=True)
     for city, held in split_cities(unit_codes).items():

@@ -22,14 +22,14 @@ import pandas as pd
 from pipeline.analysis.pertinence import PerimeterPertinence, PertinenceThresholds, perimeter_pertinence
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
-from pipeline.app.sections.flows import read_flow_table
+from pipeline.app.sections.flows import read_flow_table, staged_flow_table
 from pipeline.app.sections.units import split_cities as partly_held_cities
 from pipeline.geography import arrondissements_of
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.params import Params
 from pipeline.sources import od_table
-from pipeline.store.queries import geography, provenance
+from pipeline.store.queries import geography
 from pipeline.store.queries import perimeter as perimeter_queries
 
 NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l'Annuaire Santé n'est chargée, or les "
@@ -154,12 +154,8 @@ def _given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions, ter
 
 
 def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions) -> GpFlows:
-    assert options.flows is not None
-    mapping = geography.cog_mapping(con)
-    staged = od_table.filter_known_codes(od_table.read_od_table(options.flows),
-                                         dict(zip(mapping["code"], mapping["current_code"], strict=True)),
-                                         provenance.loaded_departements(con))
-    return flow_model.given_gp_flows(od_table.to_flow_table(staged),
+    """The table on communes: arrondissements folded into their city."""
+    return flow_model.given_gp_flows(od_table.to_flow_table(staged_flow_table(con, options.flows)),
                                      f"table origine-destination fournie ({options.flows})", [])
 
 
