@@ -36,7 +36,7 @@ from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_r
 from pipeline.analysis.population.territory_type import aav_populations, territory_type_by_unit
 from pipeline.app import flow_model
 from pipeline.app.diagnostic import compute
-from pipeline.app.sections.neighbours import outside_the_load
+from pipeline.app.sections.neighbours import communes_outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
@@ -155,7 +155,7 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     perimeter = d.perimeter.to_crs(context.crs).geometry.iloc[0] if len(d.perimeter) else None
     row["population_non_couverte_proche"] = uncovered_population_near(perimeter, context.polygons, context.claimed,
                                                                       NEAR_M)
-    row[PARTIAL] = outside_the_load(d.listing_anomalies)
+    row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
     return row
 
 
@@ -179,7 +179,8 @@ def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     if table.empty:
         return table
     # A CPTS some of whose communes are outside the départements of the database has partial figures: not ranked.
-    whole = table[PARTIAL].fillna(0) == 0
+    # An unknown count (a drawn perimeter partly outside the load) is partial too.
+    whole = table[PARTIAL] == 0
     # Ranked as shown: two CPTS both shown « 18,1 » share their rank (the page and the workbook round the figures).
     shown = table.assign(**{f: [as_shown(v, *FIGURE_LABELS[f][1:]) for v in table[f]] for f in FIGURES})
     ranks = group_ranks(shown[whole], FIGURES, by=["taille", "type_territoire"]).reindex(table.index)
@@ -248,6 +249,13 @@ def run_batch(options: BatchOptions) -> int:
     writing: _Writing | None = None
     try:
         name, label, chosen = _select(con, options)
+        if options.listing is not None:
+            # Never silently absent from the comparison: a CPTS of the listing with no loaded commune.
+            for row in listings.without_members(con, options.listing).itertuples():
+                reason = (f"aucune commune de la CPTS n'est chargée dans la base (anomalies de la liste : "
+                          f"{row.kinds}) : pas de diagnostic")
+                failures.append({"cpts": str(row.cpts), "liste": options.listing, "erreur": reason})
+                print(f"Erreur pour la CPTS « {row.cpts} » : {reason}", file=sys.stderr)
         context = _context(con, chosen, params)
         outputs.load_writers()
         print(f"Diagnostics de {len(chosen)} CPTS ({label}) ; données communes lues en "

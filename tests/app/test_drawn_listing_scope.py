@@ -14,17 +14,19 @@ from pathlib import Path
 
 import duckdb
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box
 
+from pipeline import cli
 from pipeline.app.diagnostic import compute
 from pipeline.app.registries import listing_step
 from pipeline.app.steps import Scope
 from pipeline.model import DiagnosticOptions
 from pipeline.sources.cpts_listing.perimeter_members import uncovered_parts
 from pipeline.store.territory import resolve_territory
-from tests.conftest import FIXTURE_DEPARTEMENTS
+from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment
 from tests.geodesic import geodesic_area_km2
 
 pytestmark = [pytest.mark.mirror]
@@ -41,45 +43,84 @@ def test_uncovered_part_of_two_squares_is_the_second_one() -> None:
     assert gaps["area_km2"].iloc[0] == pytest.approx(geodesic_area_km2(east), rel=1e-4)
     whole = geodesic_area_km2(box(5.9, 44.1, 6.1, 44.3))
     assert gaps["share"].iloc[0] == pytest.approx(geodesic_area_km2(east) / whole, rel=1e-4)
-    # A perimeter meeting no unit has no member, reported apart: no gap row.
+    # A perimeter meeting no unit is uncovered whole.
     far = perimeter.assign(geometry=[box(7.0, 45.0, 7.1, 45.1)])
-    assert uncovered_parts(far, polygons).empty
+    gaps = uncovered_parts(far, polygons)
+    assert gaps["share"].iloc[0] == 1.0
+    assert gaps["area_km2"].iloc[0] == pytest.approx(geodesic_area_km2(box(7.0, 45.0, 7.1, 45.1)), rel=1e-4)
 
 
-@pytest.fixture()
-def drawn_listing(mirror: Path, fixture_data_dir: Path, tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, float]:
+@pytest.fixture(scope="module")
+def drawn(mirror: Path, fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A data folder whose database also holds a GeoJSON listing « dessin » of four drawn CPTS."""
     c04 = gpd.read_file(mirror / CONTOURS.format("04-alpes-de-haute-provence"))
     c05 = gpd.read_file(mirror / CONTOURS.format("05-hautes-alpes"))
-    sisteron = c04.loc[c04["code"] == "04209", "geometry"].iloc[0]
-    buech = c05.loc[c05["code"] == "05118", "geometry"].iloc[0]
-    digne = c04.loc[c04["code"] == "04070", "geometry"].iloc[0]
-    features = [{"type": "Feature", "properties": {"cpts": "CPTS Sisteron Buëch"},
-                 "geometry": shapely.geometry.mapping(shapely.union(sisteron, buech))},
-                {"type": "Feature", "properties": {"cpts": "CPTS Digne"}, "geometry": shapely.geometry.mapping(digne)}]
-    path = tmp_path / "dessin.geojson"
+    c83 = gpd.read_file(mirror / CONTOURS.format("83-var"))
+    shape = {code: geometry for frame in (c04, c05, c83)
+             for code, geometry in zip(frame["code"], frame.geometry, strict=True)}
+    vinon = shape["83150"]
+    # Communes of the 04 around Vinon-sur-Verdon (83): a large perimeter of which Vinon is less than 2 %.
+    around = [g for g in c04.geometry if g.distance(vinon) < 0.4]
+    large = shapely.union_all([*around, vinon])
+    drawn = {"CPTS Sisteron Buëch": shapely.union(shape["04209"], shape["05118"]), "CPTS Digne": shape["04070"],
+             "CPTS Gap": shape["05061"], "CPTS Verdon Vinon": large}
+    features = [{"type": "Feature", "properties": {"cpts": name}, "geometry": shapely.geometry.mapping(geometry)}
+                for name, geometry in drawn.items()]
+    folder = tmp_path_factory.mktemp("dessin")
+    path = folder / "dessin.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    database = tmp_path / "cpts.duckdb"
-    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", database)
-    con = duckdb.connect(str(database))
-    listing_step(path)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
-    # The part of Val Buëch-Méouge that no commune of the 04 covers (the contours are generalised).
-    outside = geodesic_area_km2(shapely.difference(buech, c04.geometry.union_all()))
-    yield con, outside
-    con.close()
+    data = folder / "donnees"
+    (data / "processed").mkdir(parents=True)
+    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", data / "processed" / "cpts.duckdb")
+    (data / "raw").symlink_to(fixture_data_dir / "raw", target_is_directory=True)
+    con = duckdb.connect(str(data / "processed" / "cpts.duckdb"))
+    try:
+        listing_step(path)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
+    finally:
+        con.close()
+    loaded = c04.geometry.union_all()
+    return {"data": data, "maps": folder / "cartes",
+            # The parts that no commune of the 04 covers (the contours are generalised).
+            "outside": {"CPTS Sisteron Buëch": geodesic_area_km2(shapely.difference(shape["05118"], loaded)),
+                        "CPTS Verdon Vinon": geodesic_area_km2(shapely.difference(vinon, loaded))},
+            "share_vinon": geodesic_area_km2(vinon) / geodesic_area_km2(large)}
 
 
-def test_perimeter_crossing_the_loaded_departements_is_reported(
-        drawn_listing: tuple[duckdb.DuckDBPyConnection, float]) -> None:
-    con, outside = drawn_listing
-    rows = con.execute("SELECT cpts, code, detail_fr FROM cpts_anomalies "
-                       "WHERE listing = 'dessin' AND kind = 'hors_departements_charges'").fetchall()
-    assert [r[0] for r in rows] == ["CPTS Sisteron Buëch"]  # Digne's commune contour is all loaded
-    assert rows[0][1] is None
-    assert f"{outside:.0f} km² de son périmètre" in rows[0][2] and outside > 50
-    assert "hors des départements chargés (départements 04, 13, 33, 75, 976)" in rows[0][2]
-    territory = resolve_territory(con, "cpts:CPTS Sisteron Buëch")
-    assert list(territory.units["unit_code"]) == ["04209"]
-    d = compute(con, territory, DiagnosticOptions(territory="cpts:CPTS Sisteron Buëch"))
+def test_perimeter_crossing_the_loaded_departements_is_reported(drawn: dict[str, object]) -> None:
+    con = duckdb.connect(str(Path(str(drawn["data"])) / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT cpts, code, detail_fr FROM cpts_anomalies "
+                           "WHERE listing = 'dessin' AND kind = 'hors_departements_charges' ORDER BY cpts").fetchall()
+        outside: dict[str, float] = drawn["outside"]  # type: ignore[assignment]
+        # Digne's commune contour is all loaded; Gap's is all outside; Vinon is under 2 % of its perimeter.
+        assert [r[0] for r in rows] == ["CPTS Gap", "CPTS Sisteron Buëch", "CPTS Verdon Vinon"]
+        assert all(r[1] is None for r in rows)
+        assert "(100%)" in rows[0][2]
+        assert float(drawn["share_vinon"]) < 0.02  # type: ignore[arg-type]
+        for name, detail in ((r[0], r[2]) for r in rows[1:]):
+            assert f"{outside[name]:.0f} km² de son périmètre" in detail and outside[name] > 5
+            assert "hors des départements chargés (départements 04, 13, 33, 75, 976)" in detail
+        territory = resolve_territory(con, "cpts:CPTS Sisteron Buëch")
+        assert list(territory.units["unit_code"]) == ["04209"]
+        d = compute(con, territory, DiagnosticOptions(territory="cpts:CPTS Sisteron Buëch"))
+    finally:
+        con.close()
     assert any(n.startswith("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée")
                for n in d.notes)
     assert not any("commune(s) de la CPTS dans sa liste sont hors" in n for n in d.notes)
+
+
+def test_comparison_does_not_rank_a_drawn_cpts_partly_outside(drawn: dict[str, object],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    with cli_environment(Path(str(drawn["data"])), Path(str(drawn["maps"]))):
+        code = cli.main(["diagnostics", "--liste", "dessin"])
+    err = capsys.readouterr().err
+    assert code == 2  # one CPTS could not be diagnosed: reported, never silently left out
+    assert "Erreur pour la CPTS « CPTS Gap » : aucune commune de la CPTS n'est chargée dans la base" in err
+    folder = Path(str(drawn["data"])) / "processed" / "comparaison-dessin"
+    table = pd.read_csv(folder / "comparaison.csv", dtype={"cpts": str}).set_index("cpts")
+    assert set(table.index) == {"CPTS Digne", "CPTS Sisteron Buëch", "CPTS Verdon Vinon"}
+    assert table.loc["CPTS Digne", "communes_hors_base"] == 0
+    for partial in ("CPTS Sisteron Buëch", "CPTS Verdon Vinon"):
+        assert pd.isna(table.loc[partial, "communes_hors_base"])  # unknown: a drawn part outside the load
+        assert pd.isna(table.loc[partial, "rang_population"])

@@ -248,6 +248,24 @@ def test_import_of_an_export_edits_its_cpts_again(editor: Any, tmp_path: Path) -
     assert call(editor, "state()")["communes"] == [A, B, C]
 
 
+def test_import_naming_a_cpts_absent_from_the_page_is_a_new_perimeter(editor: Any, tmp_path: Path) -> None:
+    """A review: the page kept editing CPTS Beta, so it left Beta out of the sharing, while the diagnostic of the
+    same file (a CPTS it does not know) counts Beta as sharing B."""
+    call(editor, "startFrom('CPTS Beta')")
+    source = tmp_path / "absente.csv"
+    source.write_text(f"code_insee,cpts_redessinee,liste\n{B}\n{C},CPTS Inexistante,L9\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("window.cptsEditor.state().cpts_editee === null")
+    s = call(editor, "state()")
+    assert s["communes"] == [B, C]
+    # Beta is another CPTS again: it shares B and C, Alpha shares B.
+    assert sorted((p["cpts"], tuple(p["communes"])) for p in s["partage"]) == [("CPTS Alpha", (B,)),
+                                                                              ("CPTS Beta", (B, C))]
+    assert editor.text_content("#message") == ("CPTS redessinée « CPTS Inexistante » (liste L9) absente de cette page "
+                                               ": le périmètre importé est édité comme un nouveau périmètre")
+    assert call(editor, "csv()").splitlines()[0] == "\ufeffcode_insee,nom"
+
+
 def test_undo_after_starting_from_another_cpts_gives_back_the_edited_cpts(editor: Any) -> None:
     call(editor, "startFrom('CPTS Beta')")
     s = call(editor, "undo()")

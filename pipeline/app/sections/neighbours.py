@@ -9,6 +9,7 @@ uses the unit polygons (arrondissements drawn as themselves).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import duckdb
@@ -111,13 +112,23 @@ def outside_the_load(anomalies: pd.DataFrame | None) -> int:
     return 0 if anomalies is None else int(((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna()).sum())
 
 
+def drawn_part_outside_the_load(anomalies: pd.DataFrame | None) -> bool:
+    """Whether a CPTS drawn as a polygon has a part covering no loaded commune (its communes there unknown)."""
+    return anomalies is not None and bool(((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].isna()).any())
+
+
+def communes_outside_the_load(anomalies: pd.DataFrame | None) -> float:
+    """The comparison's count of a CPTS's communes outside the load: NaN (unknown) for a drawn part outside."""
+    return math.nan if drawn_part_outside_the_load(anomalies) else float(outside_the_load(anomalies))
+
+
 def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
     """The diagnostic's notes on a CPTS partly outside the départements the database was loaded for."""
     notes = []
     if outside := outside_the_load(anomalies):
         notes.append(f"{outside} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
                      "(make data --departements) : les chiffres de ce diagnostic ne portent que sur les autres")
-    if anomalies is not None and ((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].isna()).any():
+    if drawn_part_outside_the_load(anomalies):
         notes.append("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base "
                      "(départements non chargés par make data --departements, ou mer) : les chiffres de ce "
                      "diagnostic peuvent ne porter que sur une partie de la CPTS")

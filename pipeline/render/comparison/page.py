@@ -76,10 +76,13 @@ def _partial_note(table: pd.DataFrame) -> str:
     """Which CPTS have communes outside the départements of the database (partial figures, not ranked)."""
     if PARTIAL not in table:
         return ""
-    partial = table[pd.to_numeric(table[PARTIAL], errors="coerce").fillna(0) > 0]
+    counts = pd.to_numeric(table[PARTIAL], errors="coerce")
+    partial = table[counts.isna() | (counts > 0)]
     if partial.empty:
         return ""
-    names = ", ".join(f"{r.cpts} ({int(getattr(r, PARTIAL))} communes)" for r in partial.itertuples())
+    names = ", ".join(f"{r.cpts} ({int(n)} communes)" if pd.notna(n := getattr(r, PARTIAL))
+                      else f"{r.cpts} (périmètre dessiné en partie hors des départements chargés)"
+                      for r in partial.itertuples())
     has, figures, ranked = (("a", "ses", "elle n'est pas classée") if len(partial) == 1
                             else ("ont", "leurs", "elles ne sont pas classées"))
     return (f"Base limitée à certains départements : {len(partial)} CPTS {has} des communes hors des départements "

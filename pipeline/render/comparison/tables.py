@@ -22,7 +22,8 @@ def _columns() -> list[Column]:
                Column("taille", "Taille ACI", "text"),
                Column("type_territoire", "Type de territoire (aire d'attraction dominante)", "text"),
                Column("groupe_comparaison", "CPTS de même taille et même type", "integer"),
-               Column(PARTIAL, "Communes de la liste hors des départements chargés (non comptées ; CPTS non classée)",
+               Column(PARTIAL, "Communes de la liste hors des départements chargés (non comptées ; CPTS non classée ; "
+                               "vide : périmètre dessiné en partie hors des départements chargés, nombre inconnu)",
                       "integer")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]

@@ -24,9 +24,11 @@ from pipeline.sources.cpts_listing.resolve import resolve_codes, span_issues
 
 #: Columns of the unit points: code, representative point (WGS84).
 POINT_COLUMNS = ["code", "lon", "lat"]
-#: A drawn perimeter is reported partly outside a database loaded for some départements when at least this
-#: area (km²) and this share of it cover no loaded unit (smaller gaps are slivers between generalised contours).
-UNCOVERED_MIN_KM2, UNCOVERED_MIN_SHARE = 1.0, 0.02
+#: A drawn perimeter is reported partly outside a database loaded for some départements when its part covering
+#: no loaded unit is at least UNCOVERED_ANY_KM2 (a whole commune: Vinon-sur-Verdon is 36 km², 1.9 % of a
+#: perimeter of 67 communes), or at least UNCOVERED_MIN_KM2 and UNCOVERED_MIN_SHARE of the perimeter. Smaller
+#: gaps are slivers: a perimeter drawn on other contours overshoots the loaded border by tens of metres.
+UNCOVERED_ANY_KM2, UNCOVERED_MIN_KM2, UNCOVERED_MIN_SHARE = 5.0, 1.0, 0.02
 
 
 def perimeter_rows(perimeters: gpd.GeoDataFrame, points: pd.DataFrame) -> pd.DataFrame:
@@ -96,8 +98,8 @@ def uncovered_parts(perimeters: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) ->
     Returns
     -------
     DataFrame
-        ``cpts``, ``cpts_id``, ``feature``, ``area_km2`` (uncovered), ``share`` (of the perimeter's area), for
-        the perimeters that meet at least one unit polygon (one that meets none has no member, reported apart).
+        ``cpts``, ``cpts_id``, ``feature``, ``area_km2`` (uncovered), ``share`` (of the perimeter's area; 1
+        for a perimeter that meets no unit polygon, measured in LAEA Europe).
     """
     shapes = perimeters.to_crs(4326).reset_index(drop=True)
     rows = []
@@ -105,12 +107,10 @@ def uncovered_parts(perimeters: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) ->
         if shape is None or shape.is_empty:
             continue
         touching = polygons[polygons.intersects(shape)]
-        if touching.empty:
-            continue
-        crs = equal_area_crs(str(touching["departement"].mode().iloc[0]))
+        crs = equal_area_crs(str(touching["departement"].mode().iloc[0]) if len(touching) else "")
         outline = gpd.GeoSeries([shape], crs=4326).to_crs(crs).iloc[0]
-        covered = touching.geometry.to_crs(crs).union_all()
-        gap = outline.difference(covered).area / 1e6
+        covered = touching.geometry.to_crs(crs).union_all() if len(touching) else None
+        gap = (outline.difference(covered).area if covered is not None else outline.area) / 1e6
         rows.append({"cpts": row.cpts, "cpts_id": row.cpts_id, "feature": row.feature, "area_km2": gap,
                      "share": gap / (outline.area / 1e6) if outline.area > 0 else 0.0})
     return pd.DataFrame(rows, columns=["cpts", "cpts_id", "feature", "area_km2", "share"])
@@ -128,7 +128,8 @@ def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, l
     if result.perimeters is None or result.perimeters.empty:
         return result
     gaps = uncovered_parts(result.perimeters, polygons)
-    large = gaps[(gaps["area_km2"] >= UNCOVERED_MIN_KM2) & (gaps["share"] >= UNCOVERED_MIN_SHARE)]
+    large = gaps[(gaps["area_km2"] >= UNCOVERED_ANY_KM2)
+                 | ((gaps["area_km2"] >= UNCOVERED_MIN_KM2) & (gaps["share"] >= UNCOVERED_MIN_SHARE))]
     added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
                    f"entité n° {r.feature} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
                    f"({r.share:.0%}) ne recouvrent aucune commune chargée, hors des départements chargés{where} "

@@ -278,7 +278,11 @@
         message('Aucun code INSEE lu dans ' + file.name);
         return;
       }
-      if (importRedrawn(Core.redrawnFromCsv(reader.result), file.name)) { load(codes); }
+      var redrawn = importRedrawn(Core.redrawnFromCsv(reader.result), file.name);
+      if (redrawn.ok) {
+        load(codes);
+        if (redrawn.note) { message(redrawn.note); }
+      }
     };
     reader.onerror = function () { message('Lecture impossible de ' + file.name); };
     reader.readAsText(file, 'utf-8');
@@ -286,12 +290,13 @@
   });
 
   /** An export of a CPTS being edited: edit that CPTS again, as the diagnostic of the file reads it (its name
-   *  exactly, else accents and case aside, in its listing). False when the file cannot be read so. */
+   *  exactly, else accents and case aside, in its listing); a CPTS this page does not list makes it a new
+   *  perimeter, as no CPTS is then left out of the sharing. ``ok`` false when the file cannot be read so. */
   function importRedrawn(redrawn, name) {
-    if (redrawn === null) { return true; }
+    if (redrawn === null) { return { ok: true }; }
     if (redrawn.several) {
       message('Plusieurs CPTS redessinées dans ' + name + ' : un fichier redessine une seule CPTS ; rien n’est chargé');
-      return false;
+      return { ok: false };
     }
     var listed = D.perimeters.nom.map(function (nom, p) { return p; }).filter(function (p) {
       return !redrawn.liste || D.perimeters.liste[p] === redrawn.liste;
@@ -302,8 +307,16 @@
     if (found.length === 1) {
       startSelect.value = String(found[0]);
       startFrom(found[0]);
+      return { ok: true };
     }
-    return true;
+    remember();
+    base = { units: [], cpts: null, liste: null, nom: redrawn.cpts };
+    model.rebase(base.units, null, null);
+    byId('perimeter-name').value = base.nom;
+    startSelect.value = '';
+    restyleAll();
+    return { ok: true, note: 'CPTS redessinée « ' + redrawn.cpts + ' »' + (redrawn.liste ? ' (liste ' + redrawn.liste + ')' : '') +
+      ' absente de cette page : le périmètre importé est édité comme un nouveau périmètre' };
   }
 
   var startSelect = byId('start-cpts');
