@@ -14,7 +14,9 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-__all__ = ["CUT_COLUMNS", "CUT_LEVELS", "zones_cut_by"]
+from pipeline.geography import arrondissements_of
+
+__all__ = ["CUT_COLUMNS", "CUT_LEVELS", "national_zone_units", "zones_cut_by"]
 
 #: Zonages checked for cuts: column of the unit attributes -> French name of the level.
 CUT_LEVELS: dict[str, str] = {"bv2022": "bassin de vie 2022", "epci": "EPCI"}
@@ -105,3 +107,39 @@ def zones_cut_by(
     out = out.assign(_order=out["level"].map(order))
     out = out.sort_values(["_order", "population_out", "zone"], ascending=[True, False, True], na_position="last")
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def national_zone_units(communes: pd.DataFrame, mapping: pd.DataFrame, appartenance: pd.DataFrame) -> pd.DataFrame:
+    """Analysis units of every bassin de vie 2022 and EPCI of the country, on the current geography.
+
+    A database loaded for some départements holds part of a zone crossing their border: its total is counted
+    here, from the national files, the way the analysis units are (a city split into arrondissements counts as
+    its arrondissements; a commune takes the bassin de vie of its own code in the INSEE table, else the most
+    common one of its former communes, so that a commune merged since the table is counted once).
+
+    Parameters
+    ----------
+    communes
+        Current communes of the whole country: ``code``, ``epci`` (NA when none).
+    mapping
+        Every known code to its current commune: ``code``, ``current_code`` (the COG mapping).
+    appartenance
+        The INSEE table: ``code``, ``bv2022``.
+
+    Returns
+    -------
+    DataFrame
+        ``niveau`` (« BV2022 » or « EPCI »), ``code``, ``unites`` (int64), sorted.
+    """
+    units = communes.assign(unites=[max(len(arrondissements_of(str(c))), 1) for c in communes["code"]])
+    own = appartenance.set_index("code")["bv2022"]
+    former = (mapping[mapping["code"] != mapping["current_code"]]
+              .assign(bv2022=lambda m: m["code"].map(own)).dropna(subset=["bv2022"])
+              .groupby("current_code")["bv2022"].agg(lambda zones: zones.mode().iloc[0]))
+    units["bv2022"] = units["code"].map(own).fillna(units["code"].map(former))
+    parts = []
+    for level, column in (("BV2022", "bv2022"), ("EPCI", "epci")):
+        sums = units.dropna(subset=[column]).groupby(column)["unites"].sum()
+        parts.append(pd.DataFrame({"niveau": level, "code": sums.index.astype(str), "unites": sums.to_numpy()}))
+    out = pd.concat(parts, ignore_index=True).astype({"unites": "int64"})
+    return out.sort_values(["niveau", "code"]).reset_index(drop=True)

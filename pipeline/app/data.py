@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import collector, config
+from pipeline.app.appartenance_step import load_appartenance
 from pipeline.app.contours_steps import load_arrondissement_polygons, load_contours
 from pipeline.app.filosofi_step import load_filosofi
 from pipeline.app.registries import registry_steps
@@ -154,11 +155,6 @@ def _simple_step(
     return step
 
 
-load_appartenance = _simple_step(
-    "table d'appartenance INSEE", config.APPARTENANCE,
-    lambda p: {"appartenance": insee.stage_appartenance(p)}, {"appartenance": "code"},
-    "INSEE, table d'appartenance géographique des communes au 1er janvier 2024 (BV2022, ZE2020, EPCI…)",
-)
 load_libelles = _simple_step(
     "libellés des zonages INSEE", config.ZONAGES_LIBELLES,
     lambda p: {"zonages_libelles": insee.stage_libelles(p)}, {},

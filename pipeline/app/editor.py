@@ -143,7 +143,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         drawn = table[table.geometry.notna()]
         points = flow_model.domain_units(con, drawn.geometry, zone.departement, 2 * params.flows.cutoff_km)
         od = flow_model.modelled_gp_flows(points, shared.offre, params.flows).table
-    totals = zone_totals(units, perimeter_queries.zone_members_outside_load(con))
+    totals = zone_totals(units, perimeter_queries.zone_sizes(con))
     demo = "annuaire-sante" in shared.demo_sources
     sources = ("Sources : Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"

@@ -141,6 +141,14 @@ CREATE TABLE appartenance (
     bv2022 VARCHAR                      -- doc: bassin de vie 2022
 );
 
+-- doc: Analysis units of every bassin de vie 2022 and EPCI in the whole country, even when some départements are loaded.
+CREATE TABLE zones_unites (
+    niveau VARCHAR NOT NULL CHECK (niveau IN ('BV2022', 'EPCI')), -- doc: zoning
+    code VARCHAR NOT NULL,              -- doc: zone code
+    unites BIGINT NOT NULL CHECK (unites > 0), -- doc: analysis units of the zone
+    PRIMARY KEY (niveau, code)
+);
+
 -- doc: Labels of the INSEE supra-communal zonings.
 CREATE TABLE zonages_libelles (
     niveau VARCHAR NOT NULL,            -- doc: zoning (BV2022, UU2020, AAV2020…)

@@ -53,3 +53,18 @@ def test_zone_crossing_the_loaded_departements_is_cut_with_an_unknown_population
     # A zone whose every unit is loaded and inside is not cut, sizes or not.
     assert zones_cut_by(attributes(), ["u1", "u2"], sizes={"bv2022": {"b1": 2}}).empty
     assert zones_cut_by(attributes(), ["u1", "u2"]).empty
+
+
+def test_national_zone_units_count_current_units_once() -> None:
+    from pipeline.analysis.zone_cuts import national_zone_units
+
+    # 2024 table: b1 = A, B (B merged into A since), M (Marseille, split into 16 arrondissements); b2 = C.
+    # N is a new commune whose former communes X, Y were in b2 and b1, b2 again for Z: it takes b2.
+    communes = pd.DataFrame({"code": ["A", "13055", "C", "N"], "epci": ["e1", "e1", None, "e2"]})
+    mapping = pd.DataFrame({"code": ["A", "B", "13055", "C", "N", "X", "Y", "Z"],
+                            "current_code": ["A", "A", "13055", "C", "N", "N", "N", "N"]})
+    appartenance = pd.DataFrame({"code": ["A", "B", "13055", "C", "X", "Y", "Z"],
+                                 "bv2022": ["b1", "b1", "b1", "b2", "b2", "b1", "b2"]})
+    units = national_zone_units(communes, mapping, appartenance)
+    assert units.values.tolist() == [["BV2022", "b1", 1 + 16], ["BV2022", "b2", 2], ["EPCI", "e1", 17],
+                                     ["EPCI", "e2", 1]]

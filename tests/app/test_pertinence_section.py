@@ -186,3 +186,20 @@ def test_outputs_carry_the_pertinence(fixture_data_dir: Path, tmp_path: Path,
     carte = (tmp_path / "maps" / "cpts-cpts-du-verdon" / "carte.html").read_text("utf-8")
     if summary["candidats"] or summary["a_examiner"]:
         assert "Pertinence : communes \\u00e0 ajouter ou \\u00e0 examiner" in carte  # the layer control, JSON-escaped
+
+
+def test_zone_crossing_the_load_is_counted_on_the_current_geography(db: duckdb.DuckDBPyConnection) -> None:
+    # Paris's bassin de vie: its 20 arrondissements and 439 other communes of the 2024 INSEE table, none loaded in
+    # the fixture; one of them (93059) has merged since into another commune of the table: 438 units outside
+    # Paris on the 2026 geography (a review saw the 2024 count used on a database of some départements).
+    members = [c for c, r in raw.appartenance().items() if r["BV2022"] == "75056" and c != "75056"]
+    communes = raw.package("6.0.0", "communes")
+    current = {c["code"] for c in communes if c["type"] == "commune-actuelle"}
+    absorbed = {c["code"]: c["chefLieu"] for c in communes if c["type"] in ("commune-deleguee", "commune-associee")}
+    now = {code if code in current else absorbed[code] for code in members}
+    assert len(members) == 439 and len(now) == 438
+    d = diagnostic(db, "communes:75118,75119,75120")
+    cut = d.pertinence.cut_zones.set_index("zone")
+    assert (cut.loc["75056", "n_units_in"], cut.loc["75056", "n_units_out"]) == (3, 17 + 438)
+    assert pd.isna(cut.loc["75056", "population_out"])
+    assert cut.loc["75056", "units_out"].endswith(" et 438 hors des départements chargés")

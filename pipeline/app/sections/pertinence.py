@@ -73,20 +73,17 @@ class PerimeterData:
         return self._member_units
 
 
-def zone_totals(units: pd.DataFrame, outside: tuple[dict[str, int], dict[str, int]]) -> dict[str, dict[str, int]]:
+def zone_totals(units: pd.DataFrame, national: tuple[dict[str, int], dict[str, int]]) -> dict[str, dict[str, int]]:
     """Units of each bassin de vie and EPCI of ``units`` in the whole country, on the analysis geography.
 
-    The loaded units of each zone (``units``: every analysis unit of the database, a split city as its
-    arrondissements), plus its communes the database does not hold (``outside``:
-    :func:`pipeline.store.queries.perimeter.zone_members_outside_load`). The editor and the diagnostic count a
-    zone crossing the loaded départements (``make data --departements``) the same way; on a national database
-    the totals are the loaded units, so that communes merged since the zonings were drawn are never counted
-    twice.
+    ``national``: :func:`pipeline.store.queries.perimeter.zone_sizes`, counted from the national files as
+    ``units`` (every analysis unit of the database) counts them; never fewer than are loaded. The editor and
+    the diagnostic count a zone crossing the loaded départements (``make data --departements``) the same way.
     """
     totals: dict[str, dict[str, int]] = {}
-    for column, more in zip(("bv2022", "epci"), outside, strict=True):
+    for column, sizes in zip(("bv2022", "epci"), national, strict=True):
         loaded = units.dropna(subset=[column]).groupby(column)["code"].nunique()
-        totals[column] = {str(z): int(n) + more.get(str(z), 0) for z, n in loaded.items()}
+        totals[column] = {str(z): max(int(n), sizes.get(str(z), 0)) for z, n in loaded.items()}
     return totals
 
 
@@ -246,7 +243,7 @@ def pertinence_section(
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
     attributes = units.assign(cpts_claims=units["code"].map(claims(shared.member_units(), territory)))
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds,
-                                  zone_sizes=zone_totals(units, perimeter_queries.zone_members_outside_load(con)))
+                                  zone_sizes=zone_totals(units, perimeter_queries.zone_sizes(con)))
     reason = gp.unavailable
     if reason is None and gp.kind == "table" and not result.resident_volume > 0:
         reason = NO_RESIDENT_ROWS

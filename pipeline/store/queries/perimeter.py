@@ -64,30 +64,20 @@ def analysis_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame[UNIT_COLUMNS]
 
 
-def zone_members_outside_load(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
-    """Communes of each bassin de vie 2022 and each EPCI that the database does not hold.
+def zone_sizes(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+    """Analysis units of each bassin de vie 2022 and each EPCI in the whole country (``zones_unites``).
 
-    None on a national database. On a load restricted to some départements (``make data --departements``), the
-    communes of a zone crossing their border: a bassin de vie's communes in the INSEE labels file
-    (``zonages_libelles.nb_com``, national) that the table d'appartenance (kept to the loaded départements)
-    does not list, both on the 2024 geography; an EPCI's members (``epci_membres``, kept whole, newest COG)
-    that are no loaded commune. Only zones with such communes are given.
+    Counted at load time from the national files, on the current geography (a split city as its
+    arrondissements), whatever départements the database holds.
 
     Returns
     -------
     (bassins de vie, EPCI)
-        Zone code -> number of communes outside the load.
+        Zone code -> number of analysis units.
     """
-    bv = con.execute(
-        "SELECT l.code, l.nb_com - count(a.code) AS n FROM zonages_libelles l "
-        "LEFT JOIN appartenance a ON a.bv2022 = l.code "
-        "WHERE l.niveau = 'BV2022' AND l.nb_com IS NOT NULL GROUP BY l.code, l.nb_com HAVING n > 0").df()
-    epci = con.execute(
-        "SELECT epci, count(DISTINCT commune) AS n FROM epci_membres "
-        "WHERE vintage = (SELECT max(vintage) FROM epci_membres) AND commune NOT IN "
-        "(SELECT code FROM communes WHERE vintage = (SELECT max(vintage) FROM communes)) GROUP BY epci").df()
-    return (dict(zip(bv["code"].astype(str), bv["n"].astype(int), strict=True)),
-            dict(zip(epci["epci"].astype(str), epci["n"].astype(int), strict=True)))
+    rows = con.execute("SELECT niveau, code, unites FROM zones_unites").fetchall()
+    return ({code: int(n) for level, code, n in rows if level == "BV2022"},
+            {code: int(n) for level, code, n in rows if level == "EPCI"})
 
 
 def aav_labels(con: duckdb.DuckDBPyConnection) -> pd.Series:
