@@ -249,13 +249,13 @@ def run_batch(options: BatchOptions) -> int:
     writing: _Writing | None = None
     try:
         name, label, chosen = _select(con, options)
-        if options.listing is not None:
-            # Never silently absent from the comparison: a CPTS of the listing with no loaded commune.
-            for row in listings.without_members(con, options.listing).itertuples():
-                reason = (f"aucune commune de la CPTS n'est chargée dans la base (anomalies de la liste : "
-                          f"{row.kinds}) : pas de diagnostic")
-                failures.append({"cpts": str(row.cpts), "liste": options.listing, "erreur": reason})
-                print(f"Erreur pour la CPTS « {row.cpts} » : {reason}", file=sys.stderr)
+        # Never silently absent from the comparison: the CPTS of the listing with no loaded commune (a load of
+        # some départements; a perimeter drawn where none lies) are named, apart from the failures.
+        not_loaded = (tuple(str(c) for c in listings.without_members(con, options.listing)["cpts"])
+                      if options.listing is not None else ())
+        if not_loaded:
+            print(f"{len(not_loaded)} CPTS de la liste sans commune chargée dans la base, non diagnostiquées : "
+                  + ", ".join(not_loaded))
         context = _context(con, chosen, params)
         outputs.load_writers()
         print(f"Diagnostics de {len(chosen)} CPTS ({label}) ; données communes lues en "
@@ -302,6 +302,7 @@ def run_batch(options: BatchOptions) -> int:
         name=name, table=comparison_table(rows),
         failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
+        not_loaded=not_loaded,
         sources=f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}, aires d'attraction des villes 2020), IGN Admin "
                 "Express COG 2018, DREES (APL 2023), Annuaire Santé"

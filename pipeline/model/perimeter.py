@@ -62,6 +62,8 @@ class Comparison:
     type, NA when the figure is missing), ``groupe_comparaison`` (size of
     that group). ``failures``: ``cpts``, ``liste``, ``erreur`` (French).
     ``shapes``: perimeter of each CPTS (``ancre``, geometry), for the map.
+    ``not_loaded``: CPTS of the listing with no commune in the database (a
+    load of some départements), not diagnosed.
     """
 
     name: str
@@ -71,3 +73,4 @@ class Comparison:
     labels: dict[str, str] = field(default_factory=dict)
     demo: bool = False
     sources: str = ""
+    not_loaded: tuple[str, ...] = ()

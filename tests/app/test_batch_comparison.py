@@ -9,6 +9,7 @@ French on stderr and in the comparison, the others are written, and the exit cod
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from pipeline.app import batch, shared
 from pipeline.errors import DataError, PipelineError
 from pipeline.model.perimeter import BatchOptions
 from tests.browser import close_page, open_page, screenshot
-from tests.conftest import cli_environment, private_outputs
+from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment, mirror_path, private_outputs
 
 pytestmark = [pytest.mark.mirror]
 
@@ -306,3 +307,17 @@ def test_page_help_is_on_the_page_not_in_the_workbook(result: dict[str, Any]) ->
     assert "Population non couverte limitrophe" in readme and "Cliquer" not in readme
     page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
     assert "Cliquer un en-tête trie le tableau" in page
+
+
+def test_cpts_without_a_loaded_commune_are_named(result: dict[str, Any]) -> None:
+    """The fixture database holds 04, 13, 33, 75 and 976: the PACA CPTS whose listed communes all lie elsewhere
+    cannot be diagnosed; they are named in the output and on the page, not silently left out."""
+    with open(mirror_path() / "cpts" / "paca-cpts-communes.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    loaded = {name for name in {r["cpts"] for r in rows}
+              if any(r["cpts"] == name and r["code_insee"][:2] in FIXTURE_DEPARTEMENTS for r in rows)}
+    elsewhere = sorted({r["cpts"] for r in rows} - loaded)
+    assert len(elsewhere) > 30
+    line = next(n for n in result["out"].splitlines() if "sans commune chargée dans la base" in n)
+    assert line == (f"{len(elsewhere)} CPTS de la liste sans commune chargée dans la base, non diagnostiquées : "
+                    + ", ".join(elsewhere))

@@ -114,9 +114,10 @@ def test_comparison_does_not_rank_a_drawn_cpts_partly_outside(drawn: dict[str, o
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     with cli_environment(Path(str(drawn["data"])), Path(str(drawn["maps"]))):
         code = cli.main(["diagnostics", "--liste", "dessin"])
-    err = capsys.readouterr().err
-    assert code == 2  # one CPTS could not be diagnosed: reported, never silently left out
-    assert "Erreur pour la CPTS « CPTS Gap » : aucune commune de la CPTS n'est chargée dans la base" in err
+    out = capsys.readouterr().out
+    assert code == 0
+    # Gap's perimeter covers no loaded commune: named, never silently left out.
+    assert "1 CPTS de la liste sans commune chargée dans la base, non diagnostiquées : CPTS Gap" in out
     folder = Path(str(drawn["data"])) / "processed" / "comparaison-dessin"
     table = pd.read_csv(folder / "comparaison.csv", dtype={"cpts": str}).set_index("cpts")
     assert set(table.index) == {"CPTS Digne", "CPTS Sisteron Buëch", "CPTS Verdon Vinon"}
@@ -124,3 +125,6 @@ def test_comparison_does_not_rank_a_drawn_cpts_partly_outside(drawn: dict[str, o
     for partial in ("CPTS Sisteron Buëch", "CPTS Verdon Vinon"):
         assert pd.isna(table.loc[partial, "communes_hors_base"])  # unknown: a drawn part outside the load
         assert pd.isna(table.loc[partial, "rang_population"])
+    page = (Path(str(drawn["maps"])) / "comparaison-dessin" / "index.html").read_text(encoding="utf-8")
+    assert "1 CPTS de la liste n'a aucune commune chargée dans la base" in page.replace("\\u0027", "'")
+    assert "CPTS Gap" in page

@@ -89,6 +89,16 @@ def _partial_note(table: pd.DataFrame) -> str:
             f"chargés, non comptées ; {figures} chiffres sont partiels et {ranked} : {names}. ")
 
 
+def _not_loaded_note(comparison: Comparison) -> str:
+    """The CPTS of the listing that have no commune in the database (not diagnosed)."""
+    if not comparison.not_loaded:
+        return ""
+    has, diagnosed = (("n'a", "n'est pas diagnostiquée") if len(comparison.not_loaded) == 1
+                      else ("n'ont", "ne sont pas diagnostiquées"))
+    return (f"{len(comparison.not_loaded)} CPTS de la liste {has} aucune commune chargée dans la base (départements "
+            f"non chargés, ou périmètre dessiné hors d'eux) et {diagnosed} : {', '.join(comparison.not_loaded)}. ")
+
+
 def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
     """The JSON the page reads: ``meta``, ``figures`` (key, label, decimals, percent), ``rows``
     (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, values, ranks), ``failures``,
@@ -111,7 +121,8 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "titre": title,
             "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
                           + f" — document généré le {format_date(generated)}",
-            "demo": comparison.demo, "bandeau": DEMO_BANNER, "note": f"{NOTE} {_partial_note(table)}{PAGE_HELP}",
+            "demo": comparison.demo, "bandeau": DEMO_BANNER,
+            "note": f"{NOTE} {_partial_note(table)}{_not_loaded_note(comparison)}{PAGE_HELP}",
             "sources": comparison.sources or (
                 f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "
