@@ -33,8 +33,10 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
     p = d.pertinence
     if p is None:
         return None
-    if not p.available:
-        return {"indisponible": p.unavailable}
+    zones = [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
+              "unites_hors": r.n_units_out, "population_hors": r.population_out} for r in p.cut_zones.itertuples()]
+    if not p.available:  # the zones cut depend on the zonings only: given all the same
+        return {"indisponible": p.unavailable, "zones_coupees": zones}
     return {
         "origine": p.origin,
         "seuils": {"part_min_candidat": p.candidate_min_share, "part_max_a_examiner": p.examine_below_share},
@@ -50,9 +52,7 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
                         "part_recours_dans_territoire": r.share_inside,
                         "destination_principale": r.main_destination}
                        for r in p.to_examine.itertuples()],
-        "zones_coupees": [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
-                           "unites_hors": r.n_units_out, "population_hors": r.population_out}
-                          for r in p.cut_zones.itertuples()],
+        "zones_coupees": zones,
         "unites_sans_recours": p.units_without_flows,
     }
 

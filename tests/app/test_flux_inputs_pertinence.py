@@ -102,7 +102,10 @@ def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp
     assert p.unavailable == NO_GP_FLOWS.format(reason=reason)
     assert math.isnan(p.self_containment) and math.isnan(p.self_containment_with_candidates)
     assert p.candidates.empty and p.to_examine.empty and p.shapes is None
-    assert pertinence_summary(d) == {"indisponible": p.unavailable}
+    summary = pertinence_summary(d)
+    assert summary is not None and set(summary) == {"indisponible", "zones_coupees"}  # zones from the zonings
+    assert summary["indisponible"] == p.unavailable
+    assert [z["code"] for z in summary["zones_coupees"]] == list(p.cut_zones["zone"]) and len(p.cut_zones) > 0
     assert pertinence_entries(d) == []  # no CSV asserting « no candidate »
     content = pertinence_section(d)
     assert content["paragraphs"][:2] == [INSTRUCTION_QUOTE, p.unavailable[0].upper() + p.unavailable[1:] + "."]
@@ -201,7 +204,8 @@ def test_nurses_table_end_to_end(fixture_data_dir: Path, tmp_path: Path) -> None
     assert f"  note : {reason}\n" in out
     summary = json.loads((data / "processed" / "diagnostics" / "communes-04070-04009" / "summary.json")
                          .read_text("utf-8"))
-    assert summary["pertinence"] == {"indisponible": reason}
+    assert summary["pertinence"]["indisponible"] == reason
+    assert set(summary["pertinence"]) == {"indisponible", "zones_coupees"}
     report = (tmp_path / "maps" / "communes-04070-04009" / "rapport.html").read_text("utf-8")
     section = report[report.index("Pertinence du périmètre</h2>"):]
     assert "Auto-confinement (médecins généralistes)" in section and "100 %" not in section

@@ -203,3 +203,18 @@ def test_zone_crossing_the_load_is_counted_on_the_current_geography(db: duckdb.D
     assert (cut.loc["75056", "n_units_in"], cut.loc["75056", "n_units_out"]) == (3, 17 + 438)
     assert pd.isna(cut.loc["75056", "population_out"])
     assert cut.loc["75056", "units_out"].endswith(" et 438 hors des départements chargés")
+
+
+def test_without_a_registry_the_zones_cut_are_still_given(db: duckdb.DuckDBPyConnection) -> None:
+    # No extraction of the Annuaire Santé: no flow can be modelled, but the zones cut depend on the zonings only.
+    from pipeline.app.sections.pertinence import NO_REGISTRY, PerimeterData, pertinence_section
+    from pipeline.params import default_params
+    from pipeline.store.queries import listings
+    from pipeline.store.queries import perimeter as perimeter_queries
+
+    d = diagnostic(db, VERDON)
+    shared = PerimeterData(units=perimeter_queries.analysis_units(db), members=listings.members(db))
+    section = pertinence_section(db, d.territory, None, DiagnosticOptions(territory=VERDON), d.perimeter, "04",
+                                 default_params(), shared)
+    assert section.unavailable == NO_REGISTRY
+    assert section.cut_zones.equals(d.pertinence.cut_zones) and len(section.cut_zones) == 6

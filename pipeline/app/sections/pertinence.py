@@ -19,7 +19,8 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.pertinence import PerimeterPertinence, PertinenceThresholds, perimeter_pertinence
+from pipeline.analysis.pertinence import PertinenceThresholds, perimeter_pertinence
+from pipeline.analysis.zone_cuts import zones_cut_by
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
 from pipeline.app.sections.flows import read_flow_table, staged_flow_table
@@ -156,8 +157,9 @@ def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions
                                      f"table origine-destination fournie ({options.flows})", [])
 
 
-def _cut_zones(result: PerimeterPertinence, units: pd.DataFrame) -> pd.DataFrame:
-    cut = result.cut_zones.copy()
+def _cut_zones(cut_zones: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """:func:`pipeline.analysis.zone_cuts.zones_cut_by` with the zones' names and the units outside as text."""
+    cut = cut_zones.copy()
     bv_names = units.dropna(subset=["bv2022"]).drop_duplicates("bv2022").set_index("bv2022")["bv2022_nom"]
     epci_names = units.dropna(subset=["epci"]).drop_duplicates("epci").set_index("epci")["epci_nom"]
     cut.insert(2, "nom", [bv_names.get(z) if level.startswith("bassin") else epci_names.get(z)
@@ -223,12 +225,14 @@ def pertinence_section(
     low, high = thresholds.candidate_min_share, thresholds.examine_below_share
     if options.flows is not None:
         gp, units, codes = _given_flows(con, options, territory, units, codes)
-    elif offre is None:
+    elif offre is None or perimeter.empty or perimeter.geometry.iloc[0] is None or perimeter.geometry.iloc[0].is_empty:
+        # No flow can be modelled; the zones cut, which depend on the zonings only, are still given.
+        attributes = units.assign(code=units["code"].astype(str)).drop_duplicates("code").set_index("code")
+        attributes["population"] = pd.to_numeric(attributes["population"], errors="coerce").astype("float64")
+        cut = zones_cut_by(attributes, codes, sizes=zone_totals(units, perimeter_queries.zone_sizes(con)))
         return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
-                                 unavailable=NO_REGISTRY)
-    elif perimeter.empty or perimeter.geometry.iloc[0] is None or perimeter.geometry.iloc[0].is_empty:
-        return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
-                                 unavailable=NO_POLYGON)
+                                 cut_zones=_cut_zones(cut, units),
+                                 unavailable=NO_REGISTRY if offre is None else NO_POLYGON)
     elif (covering := _covering_flows(shared.flows, modelled, codes, low)) is not None:
         gp = covering
         if low > 0:
@@ -251,7 +255,7 @@ def pertinence_section(
         # The zones cut depend on the zonings only: they are still given, never a figure of the flows.
         unavailable = NO_GP_FLOWS.format(reason=reason)
         return PertinenceSection(origin=gp.origin, kind=gp.kind, candidate_min_share=low, examine_below_share=high,
-                                 population=result.population, cut_zones=_cut_zones(result, units),
+                                 population=result.population, cut_zones=_cut_zones(result.cut_zones, units),
                                  notes=[*gp.notes, unavailable], unavailable=unavailable)
     candidates = result.candidates.assign(
         claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else ""))
@@ -260,7 +264,7 @@ def pertinence_section(
         self_containment_with_candidates=result.self_containment_with_candidates,
         population_with_candidates=result.population_with_candidates, resident_volume=result.resident_volume,
         unserved_volume=result.unserved_volume, candidates=candidates, to_examine=result.to_examine,
-        cut_zones=_cut_zones(result, units), units_without_flows=result.units_without_flows,
+        cut_zones=_cut_zones(result.cut_zones, units), units_without_flows=result.units_without_flows,
         notes=list(gp.notes), candidate_min_share=low, examine_below_share=high)
     section.shapes = _shapes(con, section)
     return section
