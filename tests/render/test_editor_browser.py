@@ -335,6 +335,12 @@ def test_same_name_in_another_listing_is_another_cpts(tmp_path: Path) -> None:
         assert s["communes"] == [B]
         assert s["partage"] == [{"cpts": "CPTS Alpha", "liste": "L1", "communes": [B], "population": 15_000}]
         assert call(page, "csv()").splitlines()[1] == f"{B},Belleville-sur-Saône,CPTS Alpha,L2"
+        # A file naming the CPTS without its listing is ambiguous here: refused, as TERRITORY=fichier: does.
+        source = tmp_path / "ambigu.csv"
+        source.write_text(f"code_insee,cpts_redessinee\n{A},CPTS Alpha\n", encoding="utf-8")
+        page.set_input_files("#file-import", str(source))
+        page.wait_for_function("document.querySelector('#message').textContent.indexOf('plusieurs listes') >= 0")
+        assert call(page, "state()")["communes"] == [B]
         assert errors == [] and console == []
     finally:
         close_page(page)

@@ -304,6 +304,11 @@
     var exact = listed.filter(function (p) { return D.perimeters.nom[p] === redrawn.cpts; });
     var close = listed.filter(function (p) { return Core.fold(D.perimeters.nom[p]) === Core.fold(redrawn.cpts); });
     var found = exact.length ? exact : close;
+    if (found.length > 1) {  // as TERRITORY=fichier: refuses it
+      message('CPTS redessinée « ' + redrawn.cpts + ' » présente dans plusieurs listes : précisez laquelle dans une ' +
+        'colonne « liste » de ' + name + ' ; rien n’est chargé');
+      return { ok: false };
+    }
     if (found.length === 1) {
       startSelect.value = String(found[0]);
       startFrom(found[0]);
