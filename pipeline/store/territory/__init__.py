@@ -34,6 +34,7 @@ __all__ = ["CODE_COLUMNS", "KINDS", "names_label", "resolve_codes", "resolve_ter
 
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
 
+
 def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
     """Resolve ``spec`` (see module docstring); raise :class:`TerritoryError` in French.
 

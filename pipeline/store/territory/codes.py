@@ -14,6 +14,7 @@ from pipeline.store.queries import geography
 
 
 def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> str:
+    """« ; vouliez-vous dire : … ? » naming up to ``limit`` of ``names`` close to ``value``, with their codes."""
     key = normalise_name(value)
     normalised = names.map(normalise_name)
     unique = list(normalised.unique())

@@ -294,8 +294,8 @@
       };
     }
 
-    /** CSV read by TERRITORY=fichier: (code_insee, nom), with a BOM so that spreadsheets read UTF-8. */
-    /** The perimeter as TERRITORY=fichier: reads it; a CPTS being edited is named on each row. */
+    /** CSV read by TERRITORY=fichier: (code_insee, nom, and the CPTS being edited with its listing on each
+     *  row when there is one), with a BOM so that spreadsheets read UTF-8. */
     function toCsv(selected, edited, listing) {
       var lines = [edited ? 'code_insee,nom,cpts_redessinee,liste' : 'code_insee,nom'];
       var redrawn = edited ? ',' + csvField(edited) + ',' + csvField(listing) : '';
