@@ -243,7 +243,8 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     done = time.perf_counter()
     diagnostic.timings.update({"résolution": resolved - start, "calcul": computed - resolved,
                                "écriture": done - computed})
-    print(f"Diagnostic de {territory.label} : {len(territory.units)} unités, "
+    count = len(territory.units)
+    print(f"Diagnostic de {territory.label} : {count} {'unité' if count == 1 else 'unités'}, "
           f"{format_number(territory.population)} habitants, taille {diagnostic.taille.label}")
     for note in diagnostic.notes:
         print(f"  note : {note}")

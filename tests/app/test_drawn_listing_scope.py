@@ -95,7 +95,7 @@ def test_perimeter_crossing_the_loaded_departements_is_reported(drawn: dict[str,
         # Digne's commune contour is all loaded; Gap's is all outside; Vinon is under 2 % of its perimeter.
         assert [r[0] for r in rows] == ["CPTS Gap", "CPTS Sisteron Buëch", "CPTS Verdon Vinon"]
         assert all(r[1] is None for r in rows)
-        assert "(100%)" in rows[0][2]
+        assert "(100 %)" in rows[0][2]
         assert float(drawn["share_vinon"]) < 0.02  # type: ignore[arg-type]
         for name, detail in ((r[0], r[2]) for r in rows[1:]):
             assert f"{outside[name]:.0f} km² de son périmètre" in detail and outside[name] > 5

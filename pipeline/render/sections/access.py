@@ -110,8 +110,9 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 "professionnel exerçant sur n lieux compte 1/n dans chacun ; ce n'est pas un temps de travail "
                 f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES."
                 + (f" {d.access.demand}." if d.access.demand else ""),
-                f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} communes du "
-                f"territoire, {fmt(rho_v, 2)} sur {n_v} communes du voisinage.",
+                f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} "
+                f"{'commune' if n == 1 else 'communes'} du territoire, {fmt(rho_v, 2)} sur {n_v} "
+                f"{'commune' if n_v == 1 else 'communes'} du voisinage.",
             ],
             "tables": [_approx_table(d, approx)],
         }

@@ -132,9 +132,9 @@ def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, l
                  | ((gaps["area_km2"] >= UNCOVERED_MIN_KM2) & (gaps["share"] >= UNCOVERED_MIN_SHARE))]
     added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
                    f"entité n° {r.feature} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
-                   f"({r.share:.0%}) ne recouvrent aucune commune chargée, hors des départements chargés{where} "
-                   "(ou en mer, hors de France) : la CPTS est diagnostiquée sans les communes qui s'y trouveraient "
-                   "(chiffres peut-être partiels)")
+                   f"({r.share * 100:.0f} %) ne recouvrent aucune commune chargée, hors des départements "
+                   f"chargés{where} (ou en mer, hors de France) : la CPTS est diagnostiquée sans les communes qui "
+                   "s'y trouveraient (chiffres peut-être partiels)")
              for r in large.itertuples(index=False)]
     if not added:
         return result
