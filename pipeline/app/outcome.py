@@ -75,7 +75,7 @@ def run(command: Callable[[], int]) -> int:
     except KeyboardInterrupt as exc:
         return _interrupted(int(getattr(exc, "signum", signal.SIGINT)))
     except Exception as exc:  # every error ends in one French message (MemoryError included)
-        if _received and _interrupted_query(exc):
+        if _received and (_interrupted_query(exc) or _made_of_the_interruption(exc)):
             return _interrupted(_received[-1])
         return _report(exc)
     finally:
@@ -88,6 +88,20 @@ def run(command: Callable[[], int]) -> int:
 def _interrupted(signum: int) -> int:
     _say("Interrompu : la base reste dans son état précédent.")
     return 128 + signum
+
+
+def _made_of_the_interruption(exc: BaseException) -> bool:
+    """An error a library made of the signal's exception: chained to it, or naming it in its message.
+
+    Code run on behalf of a library (DuckDB reading a pandas frame, a pyarrow callback) that meets the
+    interruption may raise its own error instead; one such run ended « Erreur inattendue … Terminated: ».
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return any(f"{name}: " in str(exc) for name in ("Terminated", "KeyboardInterrupt"))
 
 
 def _interrupted_query(exc: Exception) -> bool:
