@@ -46,6 +46,7 @@ __all__ = [
     "COLUMN_LABELS",
     "PerimeterPertinence",
     "PertinenceThresholds",
+    "cut_zones",
     "perimeter_pertinence",
     "self_containment",
 ]
@@ -243,6 +244,15 @@ def _attributes(units: pd.DataFrame) -> pd.DataFrame:
     frame = units.assign(code=units["code"].astype(str)).drop_duplicates("code").set_index("code")
     frame["population"] = pd.to_numeric(frame["population"], errors="coerce").astype("float64")
     return frame
+
+
+def cut_zones(units: pd.DataFrame, perimeter: Iterable[str],
+              zone_sizes: Mapping[str, Mapping[str, int]] | None = None) -> pd.DataFrame:
+    """The zones cut by a perimeter alone (no flows needed): ``cut_zones`` of :class:`PerimeterPertinence`.
+
+    ``units`` and ``zone_sizes`` as for :func:`perimeter_pertinence`.
+    """
+    return zones_cut_by(_attributes(units), set(map(str, perimeter)), sizes=zone_sizes)
 
 
 def _claim_list(value: object) -> list[str]:

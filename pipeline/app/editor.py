@@ -39,7 +39,6 @@ from pipeline.render.editor import (
 from pipeline.render.report import format_number
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography
-from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.territory import resolve_territory
 
 #: Mayotte's legal population is its 2017 census in every package (see :data:`pipeline.config.POPULATION_YEAR`).
@@ -143,7 +142,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         drawn = table[table.geometry.notna()]
         points = flow_model.domain_units(con, drawn.geometry, zone.departement, 2 * params.flows.cutoff_km)
         od = flow_model.modelled_gp_flows(points, shared.offre, params.flows).table
-    totals = zone_totals(units, perimeter_queries.zone_sizes(con))
+    totals = zone_totals(units, shared.perimeter.outside_the_load(con))
     demo = "annuaire-sante" in shared.demo_sources
     sources = ("Sources : Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"

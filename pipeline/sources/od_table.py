@@ -180,24 +180,23 @@ def _same_meaning(header: list[str]) -> str | None:
             + " : gardez-en une seule (impossible de savoir laquelle utiliser)")
 
 
-#: The last table read, keyed by its path as given and its file's identity: a diagnostic checks the ``FLUX=``
-#: table before anything else, then its flows and pertinence sections read it; parsed once (a table of every
-#: commune pair of a région holds millions of rows). Never a stale table: a changed file has another key.
-_LAST_READ: list[tuple[tuple[str, int, int, int, int], StagedOD]] = []
-
-
 def read_od_table(path: str | Path) -> StagedOD:
-    """Read an origin–destination table (see :func:`_read_od_table`), parsed once while the file is unchanged."""
+    """Read an origin–destination table (see :func:`_read_od_table`), parsed once while the file is unchanged.
+
+    A diagnostic checks the ``FLUX=`` table before anything else, then its flows and pertinence sections read
+    it (a table of every commune pair of a région holds millions of rows). The last table read is kept, keyed
+    by its path and its file's identity: a changed file is read again; an error is never kept.
+    """
     try:
         info = os.stat(path)
     except OSError:
         return _read_od_table(path)  # the reader names the problem in French
-    key = (str(path), info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
-    if _LAST_READ and _LAST_READ[0][0] == key:
-        return _LAST_READ[0][1]
-    staged = _read_od_table(path)
-    _LAST_READ[:] = [(key, staged)]
-    return staged
+    return _read_unchanged(str(path), info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=1)
+def _read_unchanged(path: str, *identity: int) -> StagedOD:
+    return _read_od_table(path)
 
 
 def _read_od_table(path: str | Path) -> StagedOD:

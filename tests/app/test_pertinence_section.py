@@ -218,3 +218,16 @@ def test_without_a_registry_the_zones_cut_are_still_given(db: duckdb.DuckDBPyCon
                                  default_params(), shared)
     assert section.unavailable == NO_REGISTRY
     assert section.cut_zones.equals(d.pertinence.cut_zones) and len(section.cut_zones) == 6
+
+
+def test_a_flux_table_read_on_communes_counts_no_phantom_arrondissement(db: duckdb.DuckDBPyConnection,
+                                                                         tmp_path: Path) -> None:
+    # With FLUX= on communes, Marseille is one unit: its EPCI's units outside the load are its two communes of
+    # the Var and Vaucluse (INSEE table), not its 15 other arrondissements (a review of the session found 17).
+    table = tmp_path / "flux.csv"
+    table.write_text("origine;destination;volume\n13001;13001;100\n13001;13055;50\n", encoding="utf-8")
+    outside = [c for c, r in raw.appartenance().items()
+               if r["EPCI"] == "200054807" and c[:2] not in FIXTURE_DEPARTEMENTS]
+    cut = diagnostic(db, "communes:13001", table).pertinence.cut_zones.set_index("zone")
+    assert cut.loc["200054807", "units_out"].endswith(f" et {len(outside)} hors des départements chargés")
+    assert len(outside) == 2

@@ -19,8 +19,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.pertinence import PertinenceThresholds, perimeter_pertinence
-from pipeline.analysis.zone_cuts import zones_cut_by
+from pipeline.analysis.pertinence import PertinenceThresholds, cut_zones, perimeter_pertinence
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
 from pipeline.app.sections.flows import read_flow_table, staged_flow_table
@@ -66,6 +65,23 @@ class PerimeterData:
     members: pd.DataFrame
     flows: GpFlows | None = None
     _member_units: pd.DataFrame | None = None
+    _outside: tuple[dict[str, int], dict[str, int]] | None = None
+
+    def outside_the_load(self, con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+        """Analysis units of each bassin de vie and EPCI beyond the loaded départements, computed once.
+
+        The zone's units in the whole country (:func:`pipeline.store.queries.perimeter.zone_sizes`, counted
+        as :attr:`units` counts them) less its loaded ones: none on a national database.
+        """
+        if self._outside is None:
+            bv, epci = perimeter_queries.zone_sizes(con)
+
+            def beyond(sizes: dict[str, int], column: str) -> dict[str, int]:
+                here = self.units.dropna(subset=[column]).groupby(column)["code"].nunique()
+                return {z: n - int(here.get(z, 0)) for z, n in sizes.items() if n > int(here.get(z, 0))}
+
+            self._outside = (beyond(bv, "bv2022"), beyond(epci, "epci"))
+        return self._outside
 
     def member_units(self) -> pd.DataFrame:
         """:func:`member_units` of :attr:`members`, computed once."""
@@ -74,17 +90,15 @@ class PerimeterData:
         return self._member_units
 
 
-def zone_totals(units: pd.DataFrame, national: tuple[dict[str, int], dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Units of each bassin de vie and EPCI of ``units`` in the whole country, on the analysis geography.
-
-    ``national``: :func:`pipeline.store.queries.perimeter.zone_sizes`, counted from the national files as
-    ``units`` (every analysis unit of the database) counts them; never fewer than are loaded. The editor and
-    the diagnostic count a zone crossing the loaded départements (``make data --departements``) the same way.
-    """
+def zone_totals(units: pd.DataFrame, outside: tuple[dict[str, int], dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Units of each bassin de vie and EPCI of ``units`` in the whole country: its units in ``units`` (analysis
+    units, or communes when a ``FLUX=`` table folds the cities) plus those beyond the load
+    (:meth:`PerimeterData.outside_the_load`). The editor and the diagnostic count a zone crossing the loaded
+    départements (``make data --departements``) the same way."""
     totals: dict[str, dict[str, int]] = {}
-    for column, sizes in zip(("bv2022", "epci"), national, strict=True):
+    for column, more in zip(("bv2022", "epci"), outside, strict=True):
         loaded = units.dropna(subset=[column]).groupby(column)["code"].nunique()
-        totals[column] = {str(z): max(int(n), sizes.get(str(z), 0)) for z, n in loaded.items()}
+        totals[column] = {str(z): int(n) + more.get(str(z), 0) for z, n in loaded.items()}
     return totals
 
 
@@ -227,9 +241,7 @@ def pertinence_section(
         gp, units, codes = _given_flows(con, options, territory, units, codes)
     elif offre is None or perimeter.empty or perimeter.geometry.iloc[0] is None or perimeter.geometry.iloc[0].is_empty:
         # No flow can be modelled; the zones cut, which depend on the zonings only, are still given.
-        attributes = units.assign(code=units["code"].astype(str)).drop_duplicates("code").set_index("code")
-        attributes["population"] = pd.to_numeric(attributes["population"], errors="coerce").astype("float64")
-        cut = zones_cut_by(attributes, codes, sizes=zone_totals(units, perimeter_queries.zone_sizes(con)))
+        cut = cut_zones(units, codes, zone_totals(units, shared.outside_the_load(con)))
         return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
                                  cut_zones=_cut_zones(cut, units),
                                  unavailable=NO_REGISTRY if offre is None else NO_POLYGON)
@@ -247,7 +259,7 @@ def pertinence_section(
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
     attributes = units.assign(cpts_claims=units["code"].map(claims(shared.member_units(), territory)))
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds,
-                                  zone_sizes=zone_totals(units, perimeter_queries.zone_sizes(con)))
+                                  zone_sizes=zone_totals(units, shared.outside_the_load(con)))
     reason = gp.unavailable
     if reason is None and gp.kind == "table" and not result.resident_volume > 0:
         reason = NO_RESIDENT_ROWS
