@@ -109,22 +109,21 @@ def zones_cut_by(
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def national_zone_units(communes: pd.DataFrame, mapping: pd.DataFrame, appartenance: pd.DataFrame) -> pd.DataFrame:
+def national_zone_units(communes: pd.DataFrame, appartenance: pd.DataFrame) -> pd.DataFrame:
     """Analysis units of every bassin de vie 2022 and EPCI of the country, on the current geography.
 
     A database loaded for some départements holds part of a zone crossing their border: its total is counted
     here, from the national files, the way the analysis units are (a city split into arrondissements counts as
-    its arrondissements; a commune takes the bassin de vie of its own code in the INSEE table, else the most
-    common one of its former communes, so that a commune merged since the table is counted once).
+    its arrondissements; a commune takes the bassin de vie of its own code in the INSEE table extended to the
+    current geography, so that a commune merged since the table is counted once).
 
     Parameters
     ----------
     communes
         Current communes of the whole country: ``code``, ``epci`` (NA when none).
-    mapping
-        Every known code to its current commune: ``code``, ``current_code`` (the COG mapping).
     appartenance
-        The INSEE table: ``code``, ``bv2022``.
+        The INSEE table on the current geography (:func:`pipeline.sources.insee.on_current_geography`):
+        ``code``, ``bv2022``.
 
     Returns
     -------
@@ -132,11 +131,7 @@ def national_zone_units(communes: pd.DataFrame, mapping: pd.DataFrame, appartena
         ``niveau`` (« BV2022 » or « EPCI »), ``code``, ``unites`` (int64), sorted.
     """
     units = communes.assign(unites=[max(len(arrondissements_of(str(c))), 1) for c in communes["code"]])
-    own = appartenance.set_index("code")["bv2022"]
-    former = (mapping[mapping["code"] != mapping["current_code"]]
-              .assign(bv2022=lambda m: m["code"].map(own)).dropna(subset=["bv2022"])
-              .groupby("current_code")["bv2022"].agg(lambda zones: zones.mode().iloc[0]))
-    units["bv2022"] = units["code"].map(own).fillna(units["code"].map(former))
+    units["bv2022"] = units["code"].map(appartenance.set_index("code")["bv2022"])
     parts = []
     for level, column in (("BV2022", "bv2022"), ("EPCI", "epci")):
         sums = units.dropna(subset=[column]).groupby(column)["unites"].sum()

@@ -1,7 +1,10 @@
 """``make data`` step for the INSEE table d'appartenance, and the size of every bassin de vie and EPCI.
 
 The table gives each commune its bassin de vie 2022, unité urbaine, aire
-d'attraction and EPCI; a load of some départements keeps their communes only.
+d'attraction and EPCI on the COG of 2024; the communes created or restored
+since are added with the zonings of the communes they come from
+(:func:`pipeline.sources.insee.on_current_geography`). A load of some
+départements keeps their communes only.
 The pertinence of a perimeter and the perimeter editor count the analysis
 units of each zone it cuts in the whole country, also beyond the loaded
 départements: ``zones_unites`` holds them, computed from the whole table and
@@ -28,8 +31,9 @@ from pipeline.store.load import Provenance
 
 NAME = "table d'appartenance INSEE"
 NOTES = "INSEE, table d'appartenance géographique des communes au 1er janvier 2024 (BV2022, ZE2020, EPCI…)"
-#: 2: with the units of every bassin de vie and EPCI of the country (``zones_unites``).
-LOADER_VERSION = "2"
+#: 2: with the units of every bassin de vie and EPCI of the country (``zones_unites``); 3: with the communes
+#: created or restored since the table, which take the zonings of the communes they come from (``herite_de``).
+LOADER_VERSION = "3"
 
 
 def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
@@ -46,19 +50,20 @@ def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force
     table = staged_cache.staged(source.name, local.sha256,
                                 lambda: {"appartenance": insee.stage_appartenance(local.path)})["appartenance"]
 
-    def zone_units() -> dict[str, pd.DataFrame]:
+    def on_current_geography() -> dict[str, pd.DataFrame]:
         with collector.paused():
             staged = [decoupage.staged_vintage(cog[v].path, v, cog[v].sha256) for v in vintages]
         communes = pd.concat([s.communes for s in staged], ignore_index=True)
         edges = pd.concat([s.edges for s in staged], ignore_index=True)
         mapping = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE)
         current = staged[-1].communes
-        current = current[current["type"] == "commune-actuelle"][["code", "epci"]]
-        return {"zones_unites": national_zone_units(current, mapping, table[["code", "bv2022"]])}
+        current = current[current["type"] == "commune-actuelle"]
+        extended = insee.on_current_geography(table, current, mapping, edges)
+        return {"appartenance": extended, "zones_unites": national_zone_units(current[["code", "epci"]], extended)}
 
     # Computed once per pair of files (the national COG mapping takes a couple of seconds).
-    units = staged_cache.staged("zones-unites", both, zone_units)["zones_unites"]
-    tables = {"appartenance": scope.keep(table, "code"), "zones_unites": units}
+    staged = staged_cache.staged("appartenance-courante", both, on_current_geography)
+    tables = {"appartenance": scope.keep(staged["appartenance"], "code"), "zones_unites": staged["zones_unites"]}
     rows = len(tables["appartenance"])
     load.load_source(con, tables, Provenance(source.name, source.vintage, local.origin, sha, rows,
                                              NOTES + scope.label, LOADER_VERSION))

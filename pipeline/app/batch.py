@@ -33,9 +33,10 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
-from pipeline.analysis.population.territory_type import aav_populations, territory_type_by_unit
+from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model
 from pipeline.app.diagnostic import compute
+from pipeline.app.sections.characteristics import aav_population_of
 from pipeline.app.sections.neighbours import communes_outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import SharedData, read_shared
@@ -120,9 +121,8 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     near = geography.unit_polygons_near(con, tuple(polygons.total_bounds), margin_deg=0.05) if len(polygons) else \
         polygons
     near = near[near["departement"].astype(str).map(projected_crs) == crs]
-    aav_population = aav_populations(perimeter_queries.appartenance_aav(con),
-                                     perimeter_queries.commune_populations(con))
-    types = territory_type_by_unit(units, aav_population, perimeter_queries.aav_labels(con))
+    populations, partial = aav_population_of(con, sorted({str(a) for a in units["aav2020"].dropna()}))
+    types = territory_type_by_unit(units, populations, perimeter_queries.aav_labels(con), partial_aires=partial)
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.

@@ -130,15 +130,16 @@ CREATE TABLE polygon_residue (
     note VARCHAR                        -- doc: French explanation
 );
 
--- doc: INSEE table d'appartenance géographique (BV2022, ZE2020, UU2020, AAV2020, EPCI…).
+-- doc: INSEE table d'appartenance géographique (BV2022, ZE2020, UU2020, AAV2020, EPCI…), with the communes created or restored since its COG.
 CREATE TABLE appartenance (
-    code VARCHAR PRIMARY KEY,           -- doc: commune (COG 2024)
+    code VARCHAR PRIMARY KEY,           -- doc: commune (COG 2024, or current when created or restored since)
     nom VARCHAR,                        -- doc: name
     dep VARCHAR, reg VARCHAR, epci VARCHAR, arr VARCHAR, canov VARCHAR, -- doc: administrative zonings
     ze2020 VARCHAR,                     -- doc: zone d'emploi 2020
     uu2020 VARCHAR,                     -- doc: unité urbaine 2020
     aav2020 VARCHAR,                    -- doc: aire d'attraction des villes 2020
-    bv2022 VARCHAR                      -- doc: bassin de vie 2022
+    bv2022 VARCHAR,                     -- doc: bassin de vie 2022
+    herite_de VARCHAR                   -- doc: NULL for the INSEE table's rows; else the codes of the table whose zonings the commune took (comma-separated)
 );
 
 -- doc: Analysis units of every bassin de vie 2022 and EPCI in the whole country, even when some départements are loaded.

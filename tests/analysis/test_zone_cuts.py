@@ -58,13 +58,11 @@ def test_zone_crossing_the_loaded_departements_is_cut_with_an_unknown_population
 def test_national_zone_units_count_current_units_once() -> None:
     from pipeline.analysis.zone_cuts import national_zone_units
 
-    # 2024 table: b1 = A, B (B merged into A since), M (Marseille, split into 16 arrondissements); b2 = C.
-    # N is a new commune whose former communes X, Y were in b2 and b1, b2 again for Z: it takes b2.
+    # The table on the current geography: b1 = A (B merged into it since, not a current commune), M (Marseille,
+    # split into 16 arrondissements); b2 = C and N (a new commune that took b2 from its former communes).
     communes = pd.DataFrame({"code": ["A", "13055", "C", "N"], "epci": ["e1", "e1", None, "e2"]})
-    mapping = pd.DataFrame({"code": ["A", "B", "13055", "C", "N", "X", "Y", "Z"],
-                            "current_code": ["A", "A", "13055", "C", "N", "N", "N", "N"]})
-    appartenance = pd.DataFrame({"code": ["A", "B", "13055", "C", "X", "Y", "Z"],
-                                 "bv2022": ["b1", "b1", "b1", "b2", "b2", "b1", "b2"]})
-    units = national_zone_units(communes, mapping, appartenance)
+    appartenance = pd.DataFrame({"code": ["A", "B", "13055", "C", "N", "X"],
+                                 "bv2022": ["b1", "b1", "b1", "b2", "b2", "b2"]})
+    units = national_zone_units(communes, appartenance)
     assert units.values.tolist() == [["BV2022", "b1", 1 + 16], ["BV2022", "b2", 2], ["EPCI", "e1", 17],
                                      ["EPCI", "e2", 1]]

@@ -210,6 +210,23 @@ def test_ranks_within_taille_and_territory_type(result: dict[str, Any]) -> None:
         assert list(group["rang_population"]) == list(order)
 
 
+def test_territory_type_is_the_one_of_each_cpts_own_diagnostic(result: dict[str, Any]) -> None:
+    # The category of aire d'attraction holding most of the CPTS's population, read from the CPTS's own
+    # type_territoire.csv (« non disponible » left out, as an unknown class is not a type). The batch summed an
+    # aire over the communes the database holds: on this fixture database, where most aires cross the loaded
+    # départements, it classed them by a part of their population that the diagnostic calls « non disponible ».
+    frame = table(result)
+    for name in KEPT:
+        slug = frame.loc[name, "slug"]
+        types = pd.read_csv(result["data"] / "processed" / "diagnostics" / slug / "type_territoire.csv",
+                            encoding="utf-8-sig")
+        aires = types[(types["dimension"] == "aire d'attraction des villes")
+                      & (types["categorie"] != "non disponible") & (types["population"] > 0)]
+        best = aires["population"].max()
+        expected = sorted(aires.loc[aires["population"] == best, "categorie"])[0] if len(aires) else "non disponible"
+        assert frame.loc[name, "type_territoire"] == expected, name
+
+
 def test_each_report_links_to_its_line(result: dict[str, Any]) -> None:
     page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
     for slug in table(result)["slug"]:

@@ -1,4 +1,4 @@
-"""Zonings of the analysis units on the national database: a commune created since the 2024 INSEE table.
+"""Zonings of the analysis units on the national database: communes created or restored since the 2024 INSEE table.
 
 The table d'appartenance 2024 does not know Conques-en-Rouergue's 2026 code (12218, which absorbed Grand-Vabre
 and Noailhac): without its zonings it was in no bassin de vie, so no perimeter ever cut one through it (a review
@@ -28,6 +28,22 @@ def test_commune_created_since_the_insee_table_takes_its_former_communes_zonings
     expected = Counter(table[code]["BV2022"] for code in former if code in table).most_common(1)[0][0]
     units = perimeter.analysis_units(national_db).set_index("code")
     assert units.loc["12218", "bv2022"] == expected
-    # Every unit of a département has a bassin de vie, except the communes restored since the table (Cantal).
+    # Every unit of a département has a bassin de vie.
     missing = units[units["bv2022"].isna() & (units["zone"] != "com")]
-    assert len(missing) < 10
+    assert missing.empty, missing.index.tolist()
+
+
+def test_commune_restored_since_the_insee_table_takes_the_zonings_of_the_commune_it_was_part_of(
+        national_db: duckdb.DuckDBPyConnection) -> None:
+    # Celles (15031), Chalinargues, Chavagnac and Sainte-Anastasie were communes déléguées of Neussargues en
+    # Pinatelle (15141) in the 2024 COG of the table, and are communes again in 2026.
+    table = raw.appartenance()
+    parent = {c["code"]: c.get("chefLieu") for c in raw.package("4.1.0", "communes") if c["type"] == "commune-deleguee"}
+    current = {c["code"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-actuelle"}
+    restored = sorted(code for code in current if code not in table and parent.get(code) in table)
+    assert {"15031", "15035", "15047", "15171"} <= set(restored)
+    units = perimeter.analysis_units(national_db).set_index("code")
+    for code in restored:
+        expected = table[parent[code]]
+        assert (units.loc[code, "bv2022"], units.loc[code, "uu2020"], units.loc[code, "aav2020"]) == (
+            expected["BV2022"], expected["UU2020"], expected["AAV2020"]), code

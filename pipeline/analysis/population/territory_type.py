@@ -28,7 +28,7 @@ From the INSEE table d'appartenance géographique (one row per commune,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import pandas as pd
 
@@ -169,7 +169,8 @@ def aav_populations(appartenance: pd.DataFrame, population: pd.Series) -> pd.Ser
     return totals.where(grouped.count() == grouped.size()).astype("float64").rename("population_aav")
 
 
-def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_labels: pd.Series) -> pd.DataFrame:
+def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_labels: pd.Series,
+                           partial_aires: Collection[str] = ()) -> pd.DataFrame:
     """Unité urbaine, aire d'attraction and density of each unit.
 
     Parameters
@@ -184,6 +185,11 @@ def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_l
         the names and to recognise cross-border aires: label « (partie
         française) », or a code of letters only (an aire centred abroad,
         e.g. ``GEN`` Genève - Annemasse), even when its label is missing.
+    partial_aires
+        Aires whose ``aav_population`` counts only some of their communes (a
+        database loaded for some départements): a lower bound, like a
+        cross-border aire's French part, so their class is given only when
+        already the highest.
 
     Returns
     -------
@@ -191,7 +197,7 @@ def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_l
         ``code``, ``population``, ``area_km2``, ``densite_hab_km2`` (NaN when
         the area is unknown or 0), ``uu2020``, ``hors_unite_urbaine``
         (boolean, NA if unknown), ``aav2020``, ``aav_libelle``,
-        ``aav_population``, ``aav_classe`` (Int64 0–5, NA if unknown),
+        ``aav_population`` (NaN for a partial aire), ``aav_classe`` (Int64 0–5, NA if unknown),
         ``aav_classe_libelle`` (« non disponible » if unknown).
     """
     missing = [c for c in ("code", "population", "area_km2", "uu2020", "aav2020") if c not in units.columns]
@@ -210,13 +216,16 @@ def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_l
     out["aav_population"] = out["aav2020"].map(populations).astype("float64")
     french_part = out["aav_libelle"].str.contains("partie française", regex=False).fillna(False)
     centred_abroad = out["aav2020"].str.fullmatch(r"[A-Z]+").fillna(False)
-    cross_border = french_part | centred_abroad
+    partial = out["aav2020"].isin({str(a) for a in partial_aires}).fillna(False)
+    cross_border = french_part | centred_abroad | partial
     classes = [
         aav_class(code, pop, bool(border))
         for code, pop, border in zip(out["aav2020"], out["aav_population"], cross_border, strict=True)
     ]
     out["aav_classe"] = pd.array(classes, dtype="Int64")
     out["aav_classe_libelle"] = [AAV_CLASSES[c] if c is not None else UNKNOWN for c in classes]
+    # The loaded part of an aire is not its population: shown « non disponible ».
+    out.loc[partial.to_numpy(dtype=bool), "aav_population"] = math.nan
     return out
 
 

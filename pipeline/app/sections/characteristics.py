@@ -207,15 +207,19 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
 # --------------------------------------------------------------------------- territory type
 
 
-def _aav_population(con: duckdb.DuckDBPyConnection, aires: list[str]) -> pd.Series:
-    """Population of each aire; NaN when the database holds only part of its communes (scoped load)."""
+def aav_population_of(con: duckdb.DuckDBPyConnection, aires: list[str]) -> tuple[pd.Series, list[str]]:
+    """Population of each aire over the communes the database holds, and the aires it holds only part of.
+
+    The population of a partial aire (a database loaded for some départements) is a lower bound. The diagnostic
+    and the comparison of a listing's CPTS class the aires with it.
+    """
     members = queries.aav_members(con, aires)
     population = members.set_index("code")["population"]
     totals = aav_populations(members[["code", "aav2020"]], population)
     expected = queries.zone_labels(con, "AAV2020").set_index("code")["nb_com"]
     found = members.groupby("aav2020")["code"].nunique()
     partial = found.index[found < found.index.map(expected).fillna(0)]
-    return totals.where(~totals.index.isin(partial))
+    return totals, [str(a) for a in partial]
 
 
 def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> TerritoryTypeSection:
@@ -229,16 +233,24 @@ def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) 
         "area_km2": units["surface_km2"].to_numpy(dtype="float64"),
         "uu2020": zoning["uu2020"].to_numpy(), "aav2020": zoning["aav2020"].to_numpy(),
     })
-    by_unit = territory_type_by_unit(frame, _aav_population(con, aires), labels)
+    populations, partial = aav_population_of(con, aires)
+    by_unit = territory_type_by_unit(frame, populations, labels, partial_aires=partial)
     uu_labels = queries.zone_labels(con, "UU2020").set_index("code")["libelle"]
     by_unit.insert(list(by_unit.columns).index("hors_unite_urbaine"), "uu_libelle",
                    by_unit["uu2020"].map(uu_labels).astype("string"))
     by_unit = by_unit.rename(columns={"code": "unit_code"})
     notes = [RURAL_NOTE, DENSITY_NOTE[0].upper() + DENSITY_NOTE[1:] + "."]
+    inherited = zoning[zoning["herite_de"].notna()]
+    if not inherited.empty:
+        notes.append("Communes créées ou rétablies depuis la table d'appartenance INSEE 2024 : zonages repris de "
+                     "la ou des communes dont elles sont issues ("
+                     + ", ".join(f"{code} de {source.replace(',', ', ')}"
+                                 for code, source in zip(inherited["code"], inherited["herite_de"], strict=True))
+                     + ").")
     unknown = by_unit.loc[by_unit["uu2020"].isna(), "unit_code"].tolist()
     if unknown:
-        notes.append("Unités absentes de la table d'appartenance INSEE 2024 (communes créées depuis) : "
-                      + ", ".join(unknown) + " ; leur type est « non disponible ».")
+        notes.append("Unités absentes de la table d'appartenance INSEE 2024 : "
+                     + ", ".join(unknown) + " ; leur type est « non disponible ».")
     if by_unit["area_km2"].isna().any():
         notes.append("Surface inconnue pour " + ", ".join(by_unit.loc[by_unit["area_km2"].isna(), "unit_code"])
                      + " : densité non disponible.")

@@ -90,10 +90,13 @@ def filosofi_epci_members(con: duckdb.DuckDBPyConnection, communes: Iterable[str
 
 
 def appartenance_of(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
-    """``code, uu2020, aav2020, bv2022, epci`` of the given communes in the INSEE table d'appartenance."""
+    """``code, uu2020, aav2020, bv2022, epci, herite_de`` of the given communes in the INSEE table d'appartenance.
+
+    ``herite_de`` names the communes of the table whose zonings a commune created or restored since took.
+    """
     with registered_codes(con, "_zoning_codes", communes):
         return con.execute(
-            "SELECT code, uu2020, aav2020, bv2022, epci FROM appartenance "
+            "SELECT code, uu2020, aav2020, bv2022, epci, herite_de FROM appartenance "
             "WHERE code IN (SELECT code FROM _zoning_codes)"
         ).df()
 
@@ -111,7 +114,7 @@ def aav_members(con: duckdb.DuckDBPyConnection, aires: Iterable[str]) -> pd.Data
             SELECT a.code, a.aav2020, c.population
             FROM appartenance a
             LEFT JOIN communes c ON c.code = a.code AND c.vintage = ? AND c.type = 'commune-actuelle'
-            WHERE a.aav2020 IN (SELECT code FROM _aires)
+            WHERE a.aav2020 IN (SELECT code FROM _aires) AND a.herite_de IS NULL
             """,
             [APPARTENANCE_VINTAGE],
         ).df()

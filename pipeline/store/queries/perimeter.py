@@ -28,19 +28,14 @@ _UNITS_SQL = f"""
             OR (c.type = 'arrondissement-municipal' AND c.parent IN {_SPLIT_CITIES}))
     )
     SELECT u.code, u.commune, u.nom, u.type, u.population, u.departement, u.region, u.zone,
-           p.epci, e.nom AS epci_nom, coalesce(a.bv2022, f.bv2022) AS bv2022, l.libelle AS bv2022_nom,
-           coalesce(a.uu2020, f.uu2020) AS uu2020, coalesce(a.aav2020, f.aav2020) AS aav2020,
+           p.epci, e.nom AS epci_nom, a.bv2022, l.libelle AS bv2022_nom, a.uu2020, a.aav2020,
            g.area_km2, g.lon, g.lat
     FROM u
     LEFT JOIN communes p ON p.code = u.commune AND p.vintage = $vintage
     LEFT JOIN epci e ON e.code = p.epci AND e.vintage = $vintage
+    -- A commune created or restored since the 2024 INSEE table has the zonings it inherited (``herite_de``).
     LEFT JOIN appartenance a ON a.code = u.commune
-    -- A commune created since the 2024 INSEE table (Conques-en-Rouergue 12218) takes its former communes' zones.
-    LEFT JOIN (SELECT m.current_code AS code, mode(z.bv2022) AS bv2022, mode(z.uu2020) AS uu2020,
-                      mode(z.aav2020) AS aav2020
-               FROM cog_mapping m JOIN appartenance z ON z.code = m.code
-               WHERE m.code <> m.current_code GROUP BY m.current_code) f ON f.code = u.commune
-    LEFT JOIN zonages_libelles l ON l.niveau = 'BV2022' AND l.code = coalesce(a.bv2022, f.bv2022)
+    LEFT JOIN zonages_libelles l ON l.niveau = 'BV2022' AND l.code = a.bv2022
     LEFT JOIN (SELECT code, area_km2, lon, lat FROM commune_polygons
                UNION ALL SELECT code, area_km2, lon, lat FROM arrondissement_polygons) g ON g.code = u.code
 """
@@ -84,16 +79,3 @@ def aav_labels(con: duckdb.DuckDBPyConnection) -> pd.Series:
     """Labels of the aires d'attraction des villes 2020, indexed by code."""
     frame = con.execute("SELECT code, libelle FROM zonages_libelles WHERE niveau = 'AAV2020'").df()
     return pd.Series(frame["libelle"].to_numpy(), index=frame["code"].astype(str), dtype="string")
-
-
-def appartenance_aav(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """``code, aav2020`` of every commune of the INSEE table (to add up the aires' populations)."""
-    return con.execute("SELECT code, aav2020 FROM appartenance").df()
-
-
-def commune_populations(con: duckdb.DuckDBPyConnection) -> pd.Series:
-    """Population of every current commune (the cities whole), indexed by code."""
-    frame = con.execute(
-        "SELECT code, population FROM communes WHERE vintage = ? AND type = 'commune-actuelle'",
-        [current_vintage()]).df()
-    return pd.Series(frame["population"].to_numpy(dtype="float64"), index=frame["code"].astype(str))
