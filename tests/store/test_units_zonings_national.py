@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from pipeline.store.queries import perimeter
+from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 
 pytestmark = [pytest.mark.national, pytest.mark.xdist_group("national")]
@@ -47,3 +48,20 @@ def test_commune_restored_since_the_insee_table_takes_the_zonings_of_the_commune
         expected = table[parent[code]]
         assert (units.loc[code, "bv2022"], units.loc[code, "uu2020"], units.loc[code, "aav2020"]) == (
             expected["BV2022"], expected["UU2020"], expected["AAV2020"]), code
+
+
+def test_bassin_de_vie_territory_is_on_the_current_geography(national_db: duckdb.DuckDBPyConnection) -> None:
+    table = raw.appartenance()
+    parent = {c["code"]: c.get("chefLieu") for c in raw.package("4.1.0", "communes") if c["type"] == "commune-deleguee"}
+    current = {c["code"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-actuelle"}
+    # Murat (15138): its communes of the table, all current, and the four communes restored from 15141.
+    listed = {code for code, row in table.items() if row["BV2022"] == "15138"}
+    restored = {code for code in current - set(table) if parent.get(code) in listed}
+    assert listed <= current and restored == {"15031", "15035", "15047", "15171"}
+    murat = resolve_territory(national_db, "bv:15138")
+    assert set(murat.units["unit_code"]) == listed | restored
+    # Marcillac-Vallon (12138): Conques-en-Rouergue once, under its current code, without a note.
+    marcillac = resolve_territory(national_db, "bv:12138")
+    codes = list(marcillac.units["unit_code"])
+    assert "12218" in codes and "12076" not in codes and len(codes) == len(set(codes))
+    assert marcillac.notes == []

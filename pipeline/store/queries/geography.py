@@ -127,7 +127,15 @@ def bassins_de_vie(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def communes_of_bassin_de_vie(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
-    return [str(c) for c in con.execute("SELECT code FROM appartenance WHERE bv2022 = ?", [code]).df()["code"]]
+    """Current communes of a bassin de vie 2022: the table's communes taken to the current geography.
+
+    A commune merged since the table is its current commune, once (Conques-en-Rouergue 12218, listed under its
+    2024 code 12076 and as a commune created since, ``herite_de``).
+    """
+    frame = con.execute(
+        "SELECT DISTINCT coalesce(m.current_code, a.code) AS code FROM appartenance a "
+        "LEFT JOIN cog_mapping m ON m.code = a.code WHERE a.bv2022 = ? ORDER BY 1", [code]).df()
+    return [str(c) for c in frame["code"]]
 
 
 def bassin_de_vie_of(con: duckdb.DuckDBPyConnection, codes: set[str] | None = None) -> pd.Series:
