@@ -4,7 +4,9 @@ The table gives each commune its bassin de vie 2022, unité urbaine, aire
 d'attraction and EPCI on the COG of 2024; the communes created or restored
 since are added with the zonings of the communes they come from
 (:func:`pipeline.sources.insee.on_current_geography`). A load of some
-départements keeps their communes only.
+départements keeps their communes only, but the sizes of the zones that
+cross its border (``zones_unites``, ``aires_populations``) are counted in
+the whole country.
 The pertinence of a perimeter and the perimeter editor count the analysis
 units of each zone it cuts in the whole country, also beyond the loaded
 départements: ``zones_unites`` holds them, computed from the whole table and
@@ -21,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import collector, config
+from pipeline.analysis.population.territory_type import national_aire_populations
 from pipeline.analysis.zone_cuts import national_zone_units
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.sources import cog as cog_history
@@ -32,8 +35,9 @@ from pipeline.store.load import Provenance
 NAME = "table d'appartenance INSEE"
 NOTES = "INSEE, table d'appartenance géographique des communes au 1er janvier 2024 (BV2022, ZE2020, EPCI…)"
 #: 2: with the units of every bassin de vie and EPCI of the country (``zones_unites``); 3: with the communes
-#: created or restored since the table, which take the zonings of the communes they come from (``herite_de``).
-LOADER_VERSION = "3"
+#: created or restored since the table, which take the zonings of the communes they come from (``herite_de``);
+#: 4: with the population of every aire d'attraction des villes of the country (``aires_populations``).
+LOADER_VERSION = "4"
 
 
 def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
@@ -59,11 +63,14 @@ def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force
         current = staged[-1].communes
         current = current[current["type"] == "commune-actuelle"]
         extended = insee.on_current_geography(table, current, mapping, edges)
-        return {"appartenance": extended, "zones_unites": national_zone_units(current[["code", "epci"]], extended)}
+        of_the_table = next(s.communes for s in staged if s.vintage == int(source.vintage))
+        return {"appartenance": extended, "zones_unites": national_zone_units(current[["code", "epci"]], extended),
+                "aires_populations": national_aire_populations(table, of_the_table)}
 
     # Computed once per pair of files (the national COG mapping takes a couple of seconds).
-    staged = staged_cache.staged("appartenance-courante", both, on_current_geography)
-    tables = {"appartenance": scope.keep(staged["appartenance"], "code"), "zones_unites": staged["zones_unites"]}
+    staged = staged_cache.staged("appartenance-zones", both, on_current_geography)
+    tables = {"appartenance": scope.keep(staged["appartenance"], "code"), "zones_unites": staged["zones_unites"],
+              "aires_populations": staged["aires_populations"]}
     rows = len(tables["appartenance"])
     load.load_source(con, tables, Provenance(source.name, source.vintage, local.origin, sha, rows,
                                              NOTES + scope.label, LOADER_VERSION))

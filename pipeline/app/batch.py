@@ -121,8 +121,8 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     near = geography.unit_polygons_near(con, tuple(polygons.total_bounds), margin_deg=0.05) if len(polygons) else \
         polygons
     near = near[near["departement"].astype(str).map(projected_crs) == crs]
-    populations, partial = aav_population_of(con, sorted({str(a) for a in units["aav2020"].dropna()}))
-    types = territory_type_by_unit(units, populations, perimeter_queries.aav_labels(con), partial_aires=partial)
+    populations = aav_population_of(con, sorted({str(a) for a in units["aav2020"].dropna()}))
+    types = territory_type_by_unit(units, populations, perimeter_queries.aav_labels(con))
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.

@@ -142,6 +142,13 @@ CREATE TABLE appartenance (
     herite_de VARCHAR                   -- doc: NULL for the INSEE table's rows; else the codes of the table whose zonings the commune took (comma-separated)
 );
 
+-- doc: Population of every aire d'attraction des villes 2020 in the whole country (its communes of the INSEE table, legal populations of the table's COG), even when some départements are loaded.
+CREATE TABLE aires_populations (
+    code VARCHAR PRIMARY KEY,           -- doc: AAV2020 code (« 000 », outside any aire, excluded)
+    population BIGINT CHECK (population >= 0), -- doc: inhabitants; NULL when a commune's population is unknown
+    communes BIGINT NOT NULL CHECK (communes > 0) -- doc: communes of the INSEE table in the aire
+);
+
 -- doc: Analysis units of every bassin de vie 2022 and EPCI in the whole country, even when some départements are loaded.
 CREATE TABLE zones_unites (
     niveau VARCHAR NOT NULL CHECK (niveau IN ('BV2022', 'EPCI')), -- doc: zoning

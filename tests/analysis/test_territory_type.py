@@ -118,18 +118,15 @@ def test_insee_codes_outside_unite_urbaine_as_dd000(mirror: Path) -> None:
     assert aav["000"] == AAV_CLASSES[0]
 
 
-def test_an_aire_partly_loaded_is_classed_only_when_its_loaded_part_already_reaches_the_highest_class() -> None:
-    # Aire 101 holds 60 000 inhabitants in the loaded départements: 50 000 – 200 000 if that were all of it, but
-    # its other communes may take it above. Aire 002, 800 000 in the loaded part, is 700 000 or more whatever
-    # the rest (INSEE bounds: 50 000, 200 000, 700 000).
-    frame = pd.DataFrame({"code": ["a", "b"], "population": [1_000.0, 2_000.0], "area_km2": [10.0, 10.0],
-                          "uu2020": ["01000", "01000"], "aav2020": ["101", "002"]})
-    labels = pd.Series({"101": "Petite", "002": "Grande"})
-    out = territory_type_by_unit(frame, pd.Series({"101": 60_000.0, "002": 800_000.0}), labels,
-                                 partial_aires=["101", "002"]).set_index("code")
-    assert out.loc["a", "aav_classe_libelle"] == "non disponible" and pd.isna(out.loc["a", "aav_classe"])
-    assert out.loc["b", "aav_classe"] == 4
-    # The loaded part is not the aire's population.
-    assert out["aav_population"].isna().all()
-    whole = territory_type_by_unit(frame, pd.Series({"101": 60_000.0, "002": 800_000.0}), labels).set_index("code")
-    assert whole.loc["a", "aav_classe"] == 2 and whole.loc["a", "aav_population"] == 60_000.0
+def test_national_aire_populations_add_up_every_commune_of_the_table() -> None:
+    from pipeline.analysis.population.territory_type import national_aire_populations
+
+    # Aire 101: communes a (1 000) and b (2 500) of the table's COG; aire 102: c, whose population is unknown;
+    # d is outside any aire (000); e, a commune déléguée of that COG, is not a commune of the table.
+    table = pd.DataFrame({"code": ["a", "b", "c", "d"], "aav2020": ["101", "101", "102", "000"]})
+    communes = pd.DataFrame({"code": ["a", "b", "c", "d", "e"], "population": [1_000, 2_500, None, 40, 7],
+                             "type": ["commune-actuelle"] * 4 + ["commune-deleguee"]})
+    out = national_aire_populations(table, communes)
+    assert out["code"].tolist() == ["101", "102"]
+    assert out["population"].iloc[0] == 3_500 and pd.isna(out["population"].iloc[1])
+    assert out["communes"].tolist() == [2, 1]

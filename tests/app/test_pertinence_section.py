@@ -101,8 +101,10 @@ def test_commune_merged_since_the_zonings_is_no_unit_outside(db: duckdb.DuckDBPy
     listed = [c for c, r in raw.appartenance().items() if r["BV2022"] == "33506"]
     merged = {c["code"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-deleguee"}
     assert len(listed) == 21 and "33409" in merged
-    d = diagnostic(db, "bv:33506")  # its 20 current communes, and Porte-de-Benauge that absorbed 33409
-    assert "33008" in set(d.territory.unit_codes) and len(d.territory.units) == 21
+    # Its 20 current communes: Porte-de-Benauge (33008), which absorbed 33409, is in its own bassin de vie.
+    d = diagnostic(db, "bv:33506")
+    assert set(d.territory.unit_codes) == set(listed) - merged
+    assert raw.appartenance()["33008"]["BV2022"] != "33506"
     cut = d.pertinence.cut_zones
     assert "33506" not in set(cut.loc[cut["level"] == "bassin de vie 2022", "zone"])
 

@@ -65,3 +65,31 @@ def test_bassin_de_vie_territory_is_on_the_current_geography(national_db: duckdb
     codes = list(marcillac.units["unit_code"])
     assert "12218" in codes and "12076" not in codes and len(codes) == len(set(codes))
     assert marcillac.notes == []
+
+
+def test_a_commune_is_in_one_bassin_de_vie_territory_as_in_the_zone_sizes(
+        national_db: duckdb.DuckDBPyConnection) -> None:
+    # Tannay-le-Mont-Dieu (08439), in Vouziers (08490) in the table, absorbed Le Mont-Dieu (08300, in 08409 Le
+    # Chesne): it belongs to 08490 only, and 08409 has as many units as zones_unites counts.
+    table = raw.appartenance()
+    assert (table["08439"]["BV2022"], table["08300"]["BV2022"]) == ("08490", "08409")
+    chesne = resolve_territory(national_db, "bv:08409")
+    assert "08439" not in set(chesne.units["unit_code"])
+    assert "08439" in set(resolve_territory(national_db, "bv:08490").units["unit_code"])
+    size = national_db.execute("SELECT unites FROM zones_unites WHERE niveau = 'BV2022' AND code = '08409'").fetchone()
+    assert size is not None and len(chesne.units) == size[0]
+
+
+def test_every_aire_has_the_population_of_all_its_communes(national_db: duckdb.DuckDBPyConnection) -> None:
+    # Σ of the legal populations of the COG 2024 package over the table's communes of each aire: the figure a
+    # database of some départements needs for an aire crossing their border (Avignon, 278 777 of its 342 908
+    # inhabitants in the PACA départements).
+    table = raw.appartenance()
+    population = {c["code"]: int(c["population"]) for c in raw.package("4.1.0", "communes")
+                  if c["type"] == "commune-actuelle" and c.get("population") is not None}
+    expected: Counter[str] = Counter()
+    for code, row in table.items():
+        if row["AAV2020"] and row["AAV2020"] != "000":
+            expected[row["AAV2020"]] += population[code]
+    stored = dict(national_db.execute("SELECT code, population FROM aires_populations").fetchall())
+    assert stored == dict(expected)

@@ -28,7 +28,7 @@ From the INSEE table d'appartenance géographique (one row per commune,
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -41,6 +41,7 @@ __all__ = [
     "UU_OUTSIDE_SUFFIX",
     "aav_class",
     "aav_populations",
+    "national_aire_populations",
     "outside_unite_urbaine",
     "territory_type_by_unit",
     "territory_type_shares",
@@ -169,8 +170,38 @@ def aav_populations(appartenance: pd.DataFrame, population: pd.Series) -> pd.Ser
     return totals.where(grouped.count() == grouped.size()).astype("float64").rename("population_aav")
 
 
-def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_labels: pd.Series,
-                           partial_aires: Collection[str] = ()) -> pd.DataFrame:
+def national_aire_populations(appartenance: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """Population and number of communes of every aire d'attraction des villes, from the whole country's files.
+
+    A database loaded for some départements holds part of an aire crossing their border; its class needs the
+    whole aire, counted here once at load time.
+
+    Parameters
+    ----------
+    appartenance
+        The INSEE table of the whole country, its own rows (``code``, ``aav2020``).
+    communes
+        Communes of the table's COG: ``code``, ``type``, ``population`` (legal population of that package).
+
+    Returns
+    -------
+    DataFrame
+        ``code`` (aire, « 000 » excluded), ``population`` (Int64, NA when a commune's population is unknown),
+        ``communes`` (int64), sorted by code.
+    """
+    actual = communes[communes["type"] == "commune-actuelle"]
+    population = pd.Series(pd.to_numeric(actual["population"], errors="coerce").to_numpy(dtype="float64"),
+                           index=actual["code"].astype(str))
+    totals = aav_populations(appartenance[["code", "aav2020"]], population)
+    aires = appartenance["aav2020"].astype("string").str.strip()
+    sizes = aires[aires.notna() & (aires != AAV_OUTSIDE)].value_counts()
+    out = pd.DataFrame({"code": totals.index.astype(str),
+                        "population": pd.array(totals.round().to_numpy(), dtype="Int64"),
+                        "communes": sizes.reindex(totals.index).to_numpy(dtype="int64")})
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_labels: pd.Series) -> pd.DataFrame:
     """Unité urbaine, aire d'attraction and density of each unit.
 
     Parameters
@@ -185,11 +216,6 @@ def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_l
         the names and to recognise cross-border aires: label « (partie
         française) », or a code of letters only (an aire centred abroad,
         e.g. ``GEN`` Genève - Annemasse), even when its label is missing.
-    partial_aires
-        Aires whose ``aav_population`` counts only some of their communes (a
-        database loaded for some départements): a lower bound, like a
-        cross-border aire's French part, so their class is given only when
-        already the highest.
 
     Returns
     -------
@@ -197,7 +223,7 @@ def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_l
         ``code``, ``population``, ``area_km2``, ``densite_hab_km2`` (NaN when
         the area is unknown or 0), ``uu2020``, ``hors_unite_urbaine``
         (boolean, NA if unknown), ``aav2020``, ``aav_libelle``,
-        ``aav_population`` (NaN for a partial aire), ``aav_classe`` (Int64 0–5, NA if unknown),
+        ``aav_population``, ``aav_classe`` (Int64 0–5, NA if unknown),
         ``aav_classe_libelle`` (« non disponible » if unknown).
     """
     missing = [c for c in ("code", "population", "area_km2", "uu2020", "aav2020") if c not in units.columns]
@@ -216,16 +242,13 @@ def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_l
     out["aav_population"] = out["aav2020"].map(populations).astype("float64")
     french_part = out["aav_libelle"].str.contains("partie française", regex=False).fillna(False)
     centred_abroad = out["aav2020"].str.fullmatch(r"[A-Z]+").fillna(False)
-    partial = out["aav2020"].isin({str(a) for a in partial_aires}).fillna(False)
-    cross_border = french_part | centred_abroad | partial
+    cross_border = french_part | centred_abroad
     classes = [
         aav_class(code, pop, bool(border))
         for code, pop, border in zip(out["aav2020"], out["aav_population"], cross_border, strict=True)
     ]
     out["aav_classe"] = pd.array(classes, dtype="Int64")
     out["aav_classe_libelle"] = [AAV_CLASSES[c] if c is not None else UNKNOWN for c in classes]
-    # The loaded part of an aire is not its population: shown « non disponible ».
-    out.loc[partial.to_numpy(dtype=bool), "aav_population"] = math.nan
     return out
 
 

@@ -29,7 +29,6 @@ from pipeline.analysis.population.income_units import unit_income
 from pipeline.analysis.population.need import AGE_NEED_EXPLANATION, age_need_by_unit, age_need_of
 from pipeline.analysis.population.territory_type import (
     DENSITY_NOTE,
-    aav_populations,
     territory_type_by_unit,
     territory_type_shares,
     zones_of_units,
@@ -207,19 +206,13 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
 # --------------------------------------------------------------------------- territory type
 
 
-def aav_population_of(con: duckdb.DuckDBPyConnection, aires: list[str]) -> tuple[pd.Series, list[str]]:
-    """Population of each aire over the communes the database holds, and the aires it holds only part of.
+def aav_population_of(con: duckdb.DuckDBPyConnection, aires: list[str]) -> pd.Series:
+    """Population of each aire in the whole country, counted by ``make data`` (NaN when unknown).
 
-    The population of a partial aire (a database loaded for some départements) is a lower bound. The diagnostic
-    and the comparison of a listing's CPTS class the aires with it.
+    The diagnostic and the comparison of a listing's CPTS class the aires with it, whatever départements the
+    database holds.
     """
-    members = queries.aav_members(con, aires)
-    population = members.set_index("code")["population"]
-    totals = aav_populations(members[["code", "aav2020"]], population)
-    expected = queries.zone_labels(con, "AAV2020").set_index("code")["nb_com"]
-    found = members.groupby("aav2020")["code"].nunique()
-    partial = found.index[found < found.index.map(expected).fillna(0)]
-    return totals, [str(a) for a in partial]
+    return queries.aire_populations(con, aires)
 
 
 def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> TerritoryTypeSection:
@@ -233,8 +226,7 @@ def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) 
         "area_km2": units["surface_km2"].to_numpy(dtype="float64"),
         "uu2020": zoning["uu2020"].to_numpy(), "aav2020": zoning["aav2020"].to_numpy(),
     })
-    populations, partial = aav_population_of(con, aires)
-    by_unit = territory_type_by_unit(frame, populations, labels, partial_aires=partial)
+    by_unit = territory_type_by_unit(frame, aav_population_of(con, aires), labels)
     uu_labels = queries.zone_labels(con, "UU2020").set_index("code")["libelle"]
     by_unit.insert(list(by_unit.columns).index("hors_unite_urbaine"), "uu_libelle",
                    by_unit["uu2020"].map(uu_labels).astype("string"))

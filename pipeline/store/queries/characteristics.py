@@ -17,8 +17,6 @@ from pipeline.store.queries import current_vintage, has_rows, registered_codes
 
 #: COG vintage of the EPCI of Filosofi 2019 (EPCI of 1 January 2021).
 FILOSOFI_EPCI_VINTAGE = 2021
-#: COG vintage of the INSEE table d'appartenance (and of its zone labels).
-APPARTENANCE_VINTAGE = 2024
 
 
 def filosofi_loaded(con: duckdb.DuckDBPyConnection) -> bool:
@@ -101,23 +99,18 @@ def appartenance_of(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> 
         ).df()
 
 
-def aav_members(con: duckdb.DuckDBPyConnection, aires: Iterable[str]) -> pd.DataFrame:
-    """Communes of the given aires d'attraction des villes with their population.
+def aire_populations(con: duckdb.DuckDBPyConnection, aires: Iterable[str]) -> pd.Series:
+    """Population of the given aires d'attraction des villes in the whole country (``aires_populations``).
 
-    Columns ``code, aav2020, population``: the population is that of the
-    package of the table's COG (2024), so that every code of the table is
-    found.
+    Float64 indexed by the aires asked for, in that order; NaN for an aire whose population is unknown.
     """
-    with registered_codes(con, "_aires", aires):
-        return con.execute(
-            """
-            SELECT a.code, a.aav2020, c.population
-            FROM appartenance a
-            LEFT JOIN communes c ON c.code = a.code AND c.vintage = ? AND c.type = 'commune-actuelle'
-            WHERE a.aav2020 IN (SELECT code FROM _aires) AND a.herite_de IS NULL
-            """,
-            [APPARTENANCE_VINTAGE],
-        ).df()
+    wanted = [str(a) for a in aires]
+    with registered_codes(con, "_aires", wanted):
+        frame = con.execute(
+            "SELECT code, population FROM aires_populations WHERE code IN (SELECT code FROM _aires)").df()
+    found = pd.Series(frame["population"].to_numpy(dtype="float64", na_value=float("nan")),
+                      index=frame["code"].astype(str))
+    return found.reindex(wanted).rename("population_aav")
 
 
 def zone_labels(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:

@@ -127,14 +127,15 @@ def bassins_de_vie(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def communes_of_bassin_de_vie(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
-    """Current communes of a bassin de vie 2022: the table's communes taken to the current geography.
+    """Current communes of a bassin de vie 2022: those whose own row of the INSEE table (or the row they
+    inherited, ``herite_de``) is in it, as ``zones_unites`` counts them.
 
-    A commune merged since the table is its current commune, once (Conques-en-Rouergue 12218, listed under its
-    2024 code 12076 and as a commune created since, ``herite_de``).
+    A commune merged since the table into a commune of another bassin de vie is not listed: its current
+    commune belongs to one bassin de vie only.
     """
     frame = con.execute(
-        "SELECT DISTINCT coalesce(m.current_code, a.code) AS code FROM appartenance a "
-        "LEFT JOIN cog_mapping m ON m.code = a.code WHERE a.bv2022 = ? ORDER BY 1", [code]).df()
+        "SELECT a.code FROM appartenance a JOIN communes c ON c.code = a.code AND c.vintage = ? "
+        "AND c.type = 'commune-actuelle' WHERE a.bv2022 = ? ORDER BY a.code", [current_vintage(), code]).df()
     return [str(c) for c in frame["code"]]
 
 
