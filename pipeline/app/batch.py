@@ -36,7 +36,6 @@ from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_r
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model
 from pipeline.app.diagnostic import compute
-from pipeline.app.sections.characteristics import aav_population_of
 from pipeline.app.sections.neighbours import communes_outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import SharedData, read_shared
@@ -52,6 +51,7 @@ from pipeline.render.comparison import write_comparison
 from pipeline.render.comparison.page import FIGURE_LABELS
 from pipeline.store.connection import connect
 from pipeline.store.frames import use_system_allocator
+from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import geography, listings
 from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.territory import resolve_territory
@@ -121,7 +121,7 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     near = geography.unit_polygons_near(con, tuple(polygons.total_bounds), margin_deg=0.05) if len(polygons) else \
         polygons
     near = near[near["departement"].astype(str).map(projected_crs) == crs]
-    populations = aav_population_of(con, sorted({str(a) for a in units["aav2020"].dropna()}))
+    populations = characteristics_queries.aire_populations(con, sorted({str(a) for a in units["aav2020"].dropna()}))
     types = territory_type_by_unit(units, populations, perimeter_queries.aav_labels(con))
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a

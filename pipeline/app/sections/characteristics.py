@@ -206,15 +206,6 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
 # --------------------------------------------------------------------------- territory type
 
 
-def aav_population_of(con: duckdb.DuckDBPyConnection, aires: list[str]) -> pd.Series:
-    """Population of each aire in the whole country, counted by ``make data`` (NaN when unknown).
-
-    The diagnostic and the comparison of a listing's CPTS class the aires with it, whatever départements the
-    database holds.
-    """
-    return queries.aire_populations(con, aires)
-
-
 def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> TerritoryTypeSection:
     """Unité urbaine, aire d'attraction des villes and density of each unit, and population shares."""
     codes = [str(c) for c in units["unit_code"]]
@@ -226,7 +217,7 @@ def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) 
         "area_km2": units["surface_km2"].to_numpy(dtype="float64"),
         "uu2020": zoning["uu2020"].to_numpy(), "aav2020": zoning["aav2020"].to_numpy(),
     })
-    by_unit = territory_type_by_unit(frame, aav_population_of(con, aires), labels)
+    by_unit = territory_type_by_unit(frame, queries.aire_populations(con, aires), labels)
     uu_labels = queries.zone_labels(con, "UU2020").set_index("code")["libelle"]
     by_unit.insert(list(by_unit.columns).index("hors_unite_urbaine"), "uu_libelle",
                    by_unit["uu2020"].map(uu_labels).astype("string"))

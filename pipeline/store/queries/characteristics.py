@@ -102,6 +102,9 @@ def appartenance_of(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> 
 def aire_populations(con: duckdb.DuckDBPyConnection, aires: Iterable[str]) -> pd.Series:
     """Population of the given aires d'attraction des villes in the whole country (``aires_populations``).
 
+    Counted by ``make data`` from the national files, so that the diagnostic and the comparison of a listing's
+    CPTS class an aire crossing the loaded départements on all of it.
+
     Float64 indexed by the aires asked for, in that order; NaN for an aire whose population is unknown.
     """
     wanted = [str(a) for a in aires]
