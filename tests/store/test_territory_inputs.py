@@ -111,3 +111,24 @@ def test_arrondissement_by_its_name(db: duckdb.DuckDBPyConnection) -> None:
     assert "« Marseille 1er Arrondissement » lu comme l'arrondissement 13201" in t.notes
     assert "« Marseille » lu comme la commune 13055" in t.notes
     assert t.population == raw.populations("6.0.0")["75118"] + raw.populations("6.0.0")["13055"]
+
+
+def test_zone_crossing_the_loaded_departements_says_how_much_is_outside(db: duckdb.DuckDBPyConnection) -> None:
+    # Barjols's bassin de vie (83012): 10 communes in the INSEE table, one of them (Quinson) in the 04.
+    listed = [code for code, row in raw.appartenance().items() if row["BV2022"] == "83012"]
+    inside = [code for code in listed if code.startswith("04")]
+    assert (len(listed), inside) == (10, ["04158"])
+    barjols = resolve_territory(db, "bv:83012")
+    assert list(barjols.units["unit_code"]) == inside
+    assert barjols.notes == ["9 unités de ce bassin de vie sur 10 hors des départements chargés : le territoire ne "
+                             "contient que la partie chargée, et ses chiffres ne portent que sur elle"]
+    # Durance-Luberon-Verdon Agglomération: 25 members in the 2026 package, Vinon-sur-Verdon (83) among them.
+    members = next(e["membres"] for e in raw.package("6.0.0", "epci") if e["code"] == "200034700")
+    outside = [m["code"] for m in members if not m["code"].startswith("04")]
+    assert (len(members), outside) == (25, ["83150"])
+    dlva = resolve_territory(db, "epci:200034700")
+    assert len(dlva.units) == 24 and dlva.notes == [
+        "1 unité de cet EPCI sur 25 hors des départements chargés : le territoire ne contient que la partie "
+        "chargée, et ses chiffres ne portent que sur elle"]
+    # A zone whose units are all loaded gets no note.
+    assert resolve_territory(db, "bv:04070").notes == []

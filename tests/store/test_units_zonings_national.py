@@ -69,15 +69,15 @@ def test_bassin_de_vie_territory_is_on_the_current_geography(national_db: duckdb
 
 def test_a_commune_is_in_one_bassin_de_vie_territory_as_in_the_zone_sizes(
         national_db: duckdb.DuckDBPyConnection) -> None:
-    # Tannay-le-Mont-Dieu (08439), in Vouziers (08490) in the table, absorbed Le Mont-Dieu (08300, in 08409 Le
-    # Chesne): it belongs to 08490 only, and 08409 has as many units as zones_unites counts.
+    # Tannay-le-Mont-Dieu (08439), in Vouziers (08490) in the table, absorbed Le Mont-Dieu (08300, in 08409
+    # Sedan): it belongs to 08490 only, and 08409 has as many units as zones_unites counts.
     table = raw.appartenance()
     assert (table["08439"]["BV2022"], table["08300"]["BV2022"]) == ("08490", "08409")
-    chesne = resolve_territory(national_db, "bv:08409")
-    assert "08439" not in set(chesne.units["unit_code"])
+    sedan = resolve_territory(national_db, "bv:08409")
+    assert "08439" not in set(sedan.units["unit_code"])
     assert "08439" in set(resolve_territory(national_db, "bv:08490").units["unit_code"])
     size = national_db.execute("SELECT unites FROM zones_unites WHERE niveau = 'BV2022' AND code = '08409'").fetchone()
-    assert size is not None and len(chesne.units) == size[0]
+    assert size is not None and len(sedan.units) == size[0]
 
 
 def test_every_aire_has_the_population_of_all_its_communes(national_db: duckdb.DuckDBPyConnection) -> None:

@@ -24,9 +24,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import normalise_name
+from pipeline.geography import arrondissements_of, normalise_name
 from pipeline.model import Territory
-from pipeline.store.queries import geography, listings
+from pipeline.store.queries import geography, listings, perimeter
 from pipeline.store.territory.codes import names_label, resolve_codes, suggest
 from pipeline.store.territory.files import CODE_COLUMNS, resolve_file
 
@@ -65,6 +65,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             names = geography.epcis(con)
             raise TerritoryError(f"EPCI inconnu : {value}" + suggest(value, names["nom"], names["code"]))
         units = geography.communes_of_epci(con, value)
+        notes = _beyond_the_load(con, "EPCI", value, units, "cet EPCI")
         label = epci
     elif kind == "bv":
         bv = geography.bassin_de_vie_name(con, value)
@@ -74,6 +75,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
                 f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"])
             )
         units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec)
+        notes += _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
         label = f"Bassin de vie de {bv} (BV2022 {value})"
     elif kind in ("departement", "region"):
         code = value.upper().zfill(2)
@@ -156,4 +158,20 @@ def _resolve_cpts(
     shared = int((names["cpts"].map(normalise_name) == normalise_name(cpts)).sum()) > 1
     units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
     return units, notes, cpts, listing, shared
+
+
+def _beyond_the_load(con: duckdb.DuckDBPyConnection, level: str, zone: str, units: pd.DataFrame,
+                     what: str) -> list[str]:
+    """A note when a bassin de vie or an EPCI crosses the loaded départements (its size in the whole country).
+
+    Sizes are counted in analysis units (a split city as its arrondissements), as ``zones_unites`` holds them.
+    """
+    bassins, epcis = perimeter.zone_sizes(con)
+    total = (bassins if level == "BV2022" else epcis).get(zone)
+    loaded = sum(max(len(arrondissements_of(str(code))), 1) for code in units["unit_code"])
+    if total is None or loaded >= total:
+        return []
+    word = "unité" if total - loaded == 1 else "unités"
+    return [f"{total - loaded} {word} de {what} sur {total} hors des départements chargés : le territoire ne "
+            "contient que la partie chargée, et ses chiffres ne portent que sur elle"]
 
