@@ -95,6 +95,11 @@ def arrondissements_of(city: str) -> list[str]:
     return [str(first + i) for i in range(count)]
 
 
+def analysis_unit_count(code: str) -> int:
+    """Analysis units a commune or arrondissement code stands for: a split city's arrondissements, else 1."""
+    return max(len(arrondissements_of(code)), 1)
+
+
 def arrondissement_from_postcode(city: str, postcode: object) -> str | None:
     """The arrondissement a postal code names in Paris, Lyon or Marseille, else None.
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from pipeline.geography import arrondissements_of
+from pipeline.geography import analysis_unit_count
 
 __all__ = ["CUT_COLUMNS", "CUT_LEVELS", "national_zone_units", "zones_cut_by"]
 
@@ -130,7 +130,7 @@ def national_zone_units(communes: pd.DataFrame, appartenance: pd.DataFrame) -> p
     DataFrame
         ``niveau`` (« BV2022 » or « EPCI »), ``code``, ``unites`` (int64), sorted.
     """
-    units = communes.assign(unites=[max(len(arrondissements_of(str(c))), 1) for c in communes["code"]])
+    units = communes.assign(unites=[analysis_unit_count(str(c)) for c in communes["code"]])
     units["bv2022"] = units["code"].map(appartenance.set_index("code")["bv2022"])
     parts = []
     for level, column in (("BV2022", "bv2022"), ("EPCI", "epci")):

@@ -1,17 +1,15 @@
-"""``make data`` step for the INSEE table d'appartenance, and the size of every bassin de vie and EPCI.
+"""``make data`` step for the INSEE table d'appartenance, and the sizes of its zones in the whole country.
 
 The table gives each commune its bassin de vie 2022, unité urbaine, aire
 d'attraction and EPCI on the COG of 2024; the communes created or restored
 since are added with the zonings of the communes they come from
 (:func:`pipeline.sources.insee.on_current_geography`). A load of some
-départements keeps their communes only, but the sizes of the zones that
-cross its border (``zones_unites``, ``aires_populations``) are counted in
-the whole country.
-The pertinence of a perimeter and the perimeter editor count the analysis
-units of each zone it cuts in the whole country, also beyond the loaded
-départements: ``zones_unites`` holds them, computed from the whole table and
-the whole COG (:func:`pipeline.analysis.zone_cuts.national_zone_units`).
-Both files are read again when either changes.
+départements keeps their communes only, but the zones crossing its border are
+measured on the whole table and the whole COG: the analysis units of every
+bassin de vie and EPCI (``zones_unites``, for the pertinence of a perimeter
+and the editor) and the population of every aire d'attraction
+(``aires_populations``, for the territory type). Both files are read again
+when either changes.
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ LOADER_VERSION = "4"
 
 
 def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
-    """The table d'appartenance of the loaded départements, and ``zones_unites`` for the whole country."""
+    """The table d'appartenance of the loaded départements, ``zones_unites`` and ``aires_populations``."""
     start = time.perf_counter()
     source = config.APPARTENANCE
     local = obtain(source, mirror)

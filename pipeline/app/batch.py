@@ -251,8 +251,7 @@ def run_batch(options: BatchOptions) -> int:
         name, label, chosen = _select(con, options)
         # Never silently absent from the comparison: the CPTS of the listing with no loaded commune (a load of
         # some départements; a perimeter drawn where none lies) are named, apart from the failures.
-        not_loaded = (tuple(str(c) for c in listings.without_members(con, options.listing)["cpts"])
-                      if options.listing is not None else ())
+        not_loaded = tuple(listings.without_members(con, options.listing)) if options.listing is not None else ()
         if not_loaded:
             print(f"{len(not_loaded)} CPTS de la liste sans commune chargée dans la base, non diagnostiquées : "
                   + ", ".join(not_loaded))

@@ -171,9 +171,9 @@ def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions
                                      f"table origine-destination fournie ({options.flows})", [])
 
 
-def _cut_zones(cut_zones: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def _cut_zones(cut: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """:func:`pipeline.analysis.zone_cuts.zones_cut_by` with the zones' names and the units outside as text."""
-    cut = cut_zones.copy()
+    cut = cut.copy()
     bv_names = units.dropna(subset=["bv2022"]).drop_duplicates("bv2022").set_index("bv2022")["bv2022_nom"]
     epci_names = units.dropna(subset=["epci"]).drop_duplicates("epci").set_index("epci")["epci_nom"]
     cut.insert(2, "nom", [bv_names.get(z) if level.startswith("bassin") else epci_names.get(z)

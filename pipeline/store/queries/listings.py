@@ -57,18 +57,19 @@ def anomalies(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "SELECT listing, kind, cpts, code, line, detail_fr FROM cpts_anomalies ORDER BY listing, rang").df()
 
 
-def without_members(con: duckdb.DuckDBPyConnection, listing: str) -> pd.DataFrame:
-    """CPTS of a listing that have no loaded unit (``cpts``, ``kinds``: their anomalies), in name order.
+def without_members(con: duckdb.DuckDBPyConnection, listing: str) -> list[str]:
+    """CPTS of a listing that have no loaded unit, in name order.
 
     A perimeter drawn where no loaded commune lies, or a CPTS whose communes are all unknown or outside the
     départements of the database: it has anomalies (or a drawn perimeter) but no member.
     """
-    return con.execute(
-        "SELECT cpts, string_agg(DISTINCT kind, ', ' ORDER BY kind) AS kinds FROM ("
-        "  SELECT cpts, kind FROM cpts_anomalies WHERE listing = $l AND cpts IS NOT NULL"
-        "  UNION ALL SELECT cpts, 'perimetre_sans_unite' FROM cpts_perimetres WHERE listing = $l) "
-        "WHERE cpts NOT IN (SELECT cpts FROM cpts_membres WHERE listing = $l) GROUP BY cpts ORDER BY cpts",
-        {"l": listing}).df()
+    rows = con.execute(
+        "SELECT DISTINCT cpts FROM ("
+        "  SELECT cpts FROM cpts_anomalies WHERE listing = $l AND cpts IS NOT NULL"
+        "  UNION ALL SELECT cpts FROM cpts_perimetres WHERE listing = $l) "
+        "WHERE cpts NOT IN (SELECT cpts FROM cpts_membres WHERE listing = $l) ORDER BY cpts",
+        {"l": listing}).fetchall()
+    return [str(cpts) for (cpts,) in rows]
 
 
 def perimeters(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import arrondissements_of, normalise_name
+from pipeline.geography import analysis_unit_count, normalise_name
 from pipeline.model import Territory
 from pipeline.store.queries import geography, listings, perimeter
 from pipeline.store.territory.codes import names_label, resolve_codes, suggest
@@ -168,7 +168,7 @@ def _beyond_the_load(con: duckdb.DuckDBPyConnection, level: str, zone: str, unit
     """
     bassins, epcis = perimeter.zone_sizes(con)
     total = (bassins if level == "BV2022" else epcis).get(zone)
-    loaded = sum(max(len(arrondissements_of(str(code))), 1) for code in units["unit_code"])
+    loaded = sum(analysis_unit_count(str(code)) for code in units["unit_code"])
     if total is None or loaded >= total:
         return []
     word = "unité" if total - loaded == 1 else "unités"
