@@ -130,6 +130,12 @@ def funding_table(version: str = DEFAULT_VERSION) -> pd.DataFrame:
     PipelineError
         Unknown version.
     """
+    return _funding_table(version).copy()
+
+
+@cache
+def _funding_table(version: str) -> pd.DataFrame:
+    """:func:`funding_table`, built once per version (a diagnostic asks for it three times); callers get copies."""
     return _apply(_texts("aci_financement.csv"), version, ["taille", "mission", "volet"])
 
 

@@ -26,7 +26,7 @@ import shapely
 from pipeline.analysis import flows
 from pipeline.app import coverage
 from pipeline.app.sections.flows import apl_demand, check_what_if_places, read_flow_table
-from pipeline.app.sections.units import flow_codes, split_cities, unit_of_rows
+from pipeline.app.sections.units import flow_codes, of_units, split_cities, supply_per_unit, unit_of_rows
 from pipeline.errors import PipelineError
 from pipeline.model import CoverageOptions, WhatIfChange
 from pipeline.model.coverage import Coverage
@@ -63,6 +63,28 @@ def test_rows_belong_to_arrondissement_units_by_unite_and_to_communes_by_commune
     assert set(flow_codes(["13055"])) == {"13055", *MARSEILLE}
     assert set(flow_codes(MARSEILLE)) == {"13055", *MARSEILLE}
     assert flow_codes(ITINERAIRE) == ITINERAIRE
+
+
+def test_supply_per_unit_sums_the_rows_each_unit_takes_and_reads_no_other_commune() -> None:
+    offre = pd.DataFrame({
+        "unite": ["13211", "13211", "13201", "13055", "04070", "04001", "13211"],
+        "commune": ["13055", "13055", "13055", "13055", "04070", "04001", "13055"],
+        "groupe": ["Médecins généralistes", "Infirmiers", "Médecins généralistes", "Médecins généralistes",
+                   "Médecins généralistes", "Médecins généralistes", "Médecins généralistes"],
+        "etp_sites": [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 0.25],
+    })
+    # Marseille 11e: its own two GP rows (0.5 + 0.25) and its nurse; the 1er's and the unplaced row are not its.
+    assert supply_per_unit(offre, ["13211", "04070"]).to_dict("records") == [
+        {"code": "04070", "groupe": "Médecins généralistes", "effectif": 8.0},
+        {"code": "13211", "groupe": "Infirmiers", "effectif": 1.0},
+        {"code": "13211", "groupe": "Médecins généralistes", "effectif": 0.75},
+    ]
+    # Marseille held whole takes every row of the city, placed in an arrondissement or not: 0.5 + 2 + 4 + 0.25.
+    whole = supply_per_unit(offre, ["13055"])
+    assert whole[whole["groupe"] == "Médecins généralistes"]["effectif"].tolist() == [6.75]
+    # The rows kept before placing: those of the units' communes (the city of an arrondissement unit), in order.
+    assert of_units(offre, ["13211"]).index.tolist() == [0, 1, 2, 3, 6]
+    assert of_units(offre, ["04001"]).index.tolist() == [5]
 
 
 # --------------------------------------------------------------------------- E2SFCA demand

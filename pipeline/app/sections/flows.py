@@ -20,7 +20,15 @@ from pipeline.analysis import access, flows
 from pipeline.analysis.distances import distance_table
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
-from pipeline.app.sections.units import CITY_NAMES, commune_of_unit, flow_codes, split_cities, unit_of_rows
+from pipeline.app.sections.units import (
+    CITY_NAMES,
+    commune_of_unit,
+    flow_codes,
+    of_units,
+    split_cities,
+    supply_per_unit,
+    unit_of_rows,
+)
 from pipeline.errors import PipelineError
 from pipeline.geography import arrondissements_of, is_arrondissement, projected_crs
 from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
@@ -216,16 +224,15 @@ def flows_and_access(
     domain = set(points["code"])
     notes: list[str] = []
     # Supply per analysis unit: an arrondissement's practitioners where the domain has arrondissements.
-    placed = unit_of_rows(offre, domain)
-    lost = offre[placed.isna() & offre["commune"].isin(domain_cities(domain))]
+    rows = of_units(offre, domain)
+    placed = unit_of_rows(rows, domain)
+    lost = rows[placed.isna() & rows["commune"].isin(domain_cities(domain))]
     if len(lost):
         notes.append(
             f"flux et APL approchée : {lost['etp_sites'].sum():.0f} professionnel(s) (parts de présence) de "
             + ", ".join(CITY_NAMES.get(c, c) for c in sorted(set(lost["commune"])))
             + " sans arrondissement déterminé ne sont pas placés dans le modèle")
-    supply = (offre.assign(code=placed).dropna(subset=["code"])
-              .groupby(["code", "groupe"], as_index=False)["etp_sites"].sum()
-              .rename(columns={"etp_sites": "effectif"}))
+    supply = supply_per_unit(rows, domain)
     supply["groupe"] = supply["groupe"].map(lambda g: _rate_key(g, dict(fp.rates)))
     supply = supply.dropna(subset=["groupe"])
     demand = points[["code", "population"]].fillna({"population": 0})

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analysis import indicators as ind
-from pipeline.app.sections.units import CITY_NAMES, split_cities, unit_of_rows
+from pipeline.app.sections.units import CITY_NAMES, split_cities, supply_per_unit, unit_of_rows
 from pipeline.model.diagnostic import PopulationSection, SupplySection
 from pipeline.store.queries import establishments as establishment_queries
 from pipeline.store.queries import supply as supply_queries
@@ -39,9 +39,7 @@ def supply_section(
         counts = counts_of(**zone)
         other = ind.supply_by_group(counts, float(reference)).set_index("groupe")["densite_10000"]
         table[f"densite_{label}"] = table["groupe"].map(other)
-    per_unit = (offre.assign(code=unit_of_rows(offre, units)).dropna(subset=["code"])
-                .groupby(["code", "groupe"], as_index=False)["etp_sites"].sum()
-                .rename(columns={"etp_sites": "effectif"}))
+    per_unit = supply_per_unit(offre, units)
     return SupplySection(
         table=table,
         by_recours=supply_queries.offre_par_recours(con, units),
