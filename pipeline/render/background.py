@@ -95,19 +95,12 @@ class Background(Generic[T]):
                 os.close(self._read_end)
             self._read_end = None
         if self._pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
+            _kill(self._pid)
             self._reap()
 
     def _reap(self) -> int:
         pid, self._pid = self._pid, None
-        if pid is None:
-            return -1
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            return -1
-        return os.waitstatus_to_exitcode(status)
+        return _wait(pid)
 
 
 class Standby(Generic[A, T]):
@@ -199,16 +192,25 @@ class Standby(Generic[A, T]):
                     os.close(end)
         self._request = self._answer = None
         if self._pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
+            _kill(self._pid)
             self._reap()
 
     def _reap(self) -> int:
         pid, self._pid = self._pid, None
-        if pid is None:
-            return -1
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            return -1
-        return os.waitstatus_to_exitcode(status)
+        return _wait(pid)
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _wait(pid: int | None) -> int:
+    """Reap the child ``pid``; its exit code (-1 when there is none to wait for)."""
+    if pid is None:
+        return -1
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return -1
+    return os.waitstatus_to_exitcode(status)
