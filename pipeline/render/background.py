@@ -95,12 +95,19 @@ class Background(Generic[T]):
                 os.close(self._read_end)
             self._read_end = None
         if self._pid is not None:
-            _kill(self._pid)
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
             self._reap()
 
     def _reap(self) -> int:
         pid, self._pid = self._pid, None
-        return _wait(pid)
+        if pid is None:
+            return -1
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return -1
+        return os.waitstatus_to_exitcode(status)
 
 
 class Standby(Generic[A, T]):
@@ -192,25 +199,16 @@ class Standby(Generic[A, T]):
                     os.close(end)
         self._request = self._answer = None
         if self._pid is not None:
-            _kill(self._pid)
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
             self._reap()
 
     def _reap(self) -> int:
         pid, self._pid = self._pid, None
-        return _wait(pid)
-
-
-def _kill(pid: int) -> None:
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _wait(pid: int | None) -> int:
-    """Reap the child ``pid``; its exit code (-1 when there is none to wait for)."""
-    if pid is None:
-        return -1
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return -1
-    return os.waitstatus_to_exitcode(status)
+        if pid is None:
+            return -1
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return -1
+        return os.waitstatus_to_exitcode(status)
