@@ -13,13 +13,11 @@ So ``python -m pipeline`` turns the collector off before importing anything
 alive then is moved out of the collector's reach (:func:`gc.freeze`, what
 CPython's documentation advises before forking, which the diagnostic does for
 its writers) and the collector is turned back on for the objects of the run
-itself. A diagnostic's writers are imported by the child it forks before its
-computation (:func:`pipeline.render.outputs.standby_writer`), which calls it
-again once they are imported: the computing process never carries them (they
-would add some 50 MB to its peak memory). ``make diagnostics`` imports them
-once in its parent, before the loop, and calls it then. Frozen objects are
-still freed when their last reference goes; only reference cycles among them
-are never collected.
+itself. A diagnostic calls it again once its writers are imported, after the
+computation (imported before, they would add some 50 MB to its peak memory);
+that second freeze also takes the computed diagnostic, which lives until the
+end. Frozen objects are still freed when their last reference goes; only
+reference cycles among them are never collected.
 
 A program that imports the package (a notebook, the tests) keeps its
 collector as it is: :func:`imports_done` does nothing unless
@@ -40,12 +38,6 @@ def short_run() -> None:
     global _short_run
     _short_run = True
     gc.disable()
-
-
-def in_short_run() -> bool:
-    """Whether :func:`short_run` was called: this process is one ``python -m pipeline`` command, which ends
-    after its run (not a notebook or the tests, which import the package and live on)."""
-    return _short_run
 
 
 def imports_done() -> None:

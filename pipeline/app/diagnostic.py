@@ -231,17 +231,15 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     use_system_allocator()
     check_options(options)
     start = time.perf_counter()
-    # Forked before the database is opened: the child imports the writers while this process computes.
-    with outputs.standby_writer() as writer:
-        con = connect(memory_limit=DIAGNOSTIC_MEMORY)
-        try:
-            territory = resolve_territory(con, options.territory, options.name)
-            resolved = time.perf_counter()
-            diagnostic = compute(con, territory, options)
-        finally:
-            release(con)
-        computed = time.perf_counter()
-        out = outputs.write_all(diagnostic, pdf=options.pdf, writer=writer)
+    con = connect(memory_limit=DIAGNOSTIC_MEMORY)
+    try:
+        territory = resolve_territory(con, options.territory, options.name)
+        resolved = time.perf_counter()
+        diagnostic = compute(con, territory, options)
+    finally:
+        release(con)
+    computed = time.perf_counter()
+    out = outputs.write_all(diagnostic, pdf=options.pdf)
     done = time.perf_counter()
     diagnostic.timings.update({"résolution": resolved - start, "calcul": computed - resolved,
                                "écriture": done - computed})

@@ -21,7 +21,6 @@ import geopandas as gpd
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
 from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
-from pipeline.render.file_names import FLOWS_FILE, MAP_FILE
 from pipeline.render.profile_layers import profile_indicators
 from pipeline.render.report import format_number
 from pipeline.render.sections.access import access_section
@@ -36,6 +35,7 @@ from pipeline.render.sections.representativeness import representativeness_secti
 from pipeline.render.sections.supply import establishments_section, supply_section
 from pipeline.render.sections.taille import taille_section
 
+MAP_FILE, FLOWS_FILE, REPORT_FILE = "carte.html", "flux.html", "rapport.html"
 #: Report section (by title) in which each printed figure's ``section`` goes.
 FIGURE_SECTIONS = {"territoire": "Territoire et population", "etablissements": "Établissements",
                    "flux": "Flux de patients"}

@@ -45,6 +45,7 @@ from pipeline.render.sections.common import CATEGORIES, plural
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
 
+DOCX_FILE = "rapport.docx"
 DEMO_WARNING = "Données fictives de démonstration : les effectifs de ce document ne décrivent pas le territoire réel."
 #: Professionals counted for « Taille 4++ » (seed 002: « Taille 4 avec plus de 100 PS »).
 PLUS_PLUS_PROFESSIONALS = 100
@@ -327,4 +328,4 @@ def write_trame(d: Diagnostic, path: str | Path, figures: Mapping[str, StaticFig
     return write_trame_docx(trame_document(d, figures, specs), path)
 
 
-__all__ = ["calendar_rows", "communes_rows", "members_rows", "trame_document", "write_trame"]
+__all__ = ["DOCX_FILE", "calendar_rows", "communes_rows", "members_rows", "trame_document", "write_trame"]
