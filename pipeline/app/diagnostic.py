@@ -26,7 +26,6 @@ from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.pertinence import pertinence_section
 from pipeline.app.sections.population import population_section, unit_table
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
-from pipeline.app.sections.units import of_units, unit_of_rows
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
@@ -177,8 +176,8 @@ def compute(
         flows, access, modelled = flows_and_access(con, territory, offre, options, perimeter, population.departement,
                                          official_apl, params)
         notes.extend(flows.notes)
-        gp_rows = of_units(offre[offre["groupe"] == "Médecins généralistes"], codes)
-        gp = gp_rows.groupby(unit_of_rows(gp_rows, codes))["etp_sites"].sum()
+        assert supply is not None  # computed above whenever a registry is loaded
+        gp = supply.per_unit[supply.per_unit["groupe"] == "Médecins généralistes"].set_index("code")["effectif"]
         communes_geo["densite_mg_10000"] = (communes_geo["code"].map(gp).fillna(0)
                                             / communes_geo["population"] * 10_000)
     lap("flux et accessibilité")

@@ -26,7 +26,7 @@ from pipeline.app.sections.units import (
     flow_codes,
     of_units,
     split_cities,
-    supply_per_unit,
+    summed_per_unit,
     unit_of_rows,
 )
 from pipeline.errors import PipelineError
@@ -232,7 +232,7 @@ def flows_and_access(
             f"flux et APL approchée : {lost['etp_sites'].sum():.0f} professionnel(s) (parts de présence) de "
             + ", ".join(CITY_NAMES.get(c, c) for c in sorted(set(lost["commune"])))
             + " sans arrondissement déterminé ne sont pas placés dans le modèle")
-    supply = supply_per_unit(rows, domain)
+    supply = summed_per_unit(rows, placed)
     supply["groupe"] = supply["groupe"].map(lambda g: _rate_key(g, dict(fp.rates)))
     supply = supply.dropna(subset=["groupe"])
     demand = points[["code", "population"]].fillna({"population": 0})

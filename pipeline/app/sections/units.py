@@ -57,7 +57,12 @@ def supply_per_unit(offre: pd.DataFrame, unit_codes: Iterable[str]) -> pd.DataFr
     ``offre`` is :func:`pipeline.store.queries.supply.offre`; units as :func:`unit_of_rows` places rows.
     """
     rows = of_units(offre, unit_codes)
-    return (rows.assign(code=unit_of_rows(rows, unit_codes)).dropna(subset=["code"])
+    return summed_per_unit(rows, unit_of_rows(rows, unit_codes))
+
+
+def summed_per_unit(rows: pd.DataFrame, placed: pd.Series) -> pd.DataFrame:
+    """:func:`supply_per_unit` of supply ``rows`` already placed (``placed``: each row's unit, NA for none)."""
+    return (rows.assign(code=placed).dropna(subset=["code"])
             .groupby(["code", "groupe"], as_index=False)["etp_sites"].sum()
             .rename(columns={"etp_sites": "effectif"}))
 
