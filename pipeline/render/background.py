@@ -12,6 +12,10 @@ function simply runs in the parent when the result is asked for. The child
 only draws; it never touches the database or the output folders, and leaves
 with ``os._exit`` (no buffered output of the parent flushed twice, no
 ``atexit`` handler run twice).
+
+Interruptions received during ``fork`` are held and replayed once the child
+is known (:class:`~pipeline.render.held_signals.HeldSignals`): the parent is
+then interrupted and stops the child.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ import signal
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-T = TypeVar("T")
+from pipeline.render.held_signals import HeldSignals
 
+T = TypeVar("T")
 
 class Background(Generic[T]):
     """``render()`` started in a forked child; :meth:`result` waits for it (see the module docstring).
@@ -39,18 +44,19 @@ class Background(Generic[T]):
         if not hasattr(os, "fork"):
             return
         read_end, write_end = os.pipe()
+        held = HeldSignals().__enter__()
         try:
             pid = os.fork()
         except OSError:  # no process left (ulimit -u), no memory: draw in the parent
             os.close(read_end)
             os.close(write_end)
+            held.__exit__()
             return
         if pid == 0:  # the child: draw, send, leave without running anything of the parent's
-            os.close(read_end)
             code = 1
             with contextlib.suppress(BaseException):
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                held.restore_defaults()  # the parent's handlers would unwind the parent's stack here
+                os.close(read_end)
                 payload = pickle.dumps(render(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as pipe:
                     pipe.write(payload)
@@ -58,6 +64,11 @@ class Background(Generic[T]):
             os._exit(code)
         os.close(write_end)
         self._pid, self._read_end = pid, read_end
+        try:
+            held.__exit__()  # a signal received during the fork interrupts the parent here
+        except BaseException:
+            self.cancel()
+            raise
 
     def __enter__(self) -> Background[T]:
         return self

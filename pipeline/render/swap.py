@@ -35,19 +35,17 @@ import contextlib
 import errno
 import hashlib
 import os
-import signal
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import filelock
 
 from pipeline import config
 from pipeline.errors import PipelineError, french_os_error
+from pipeline.render.held_signals import HeldSignals
 from pipeline.render.swap_recovery import (
     MARK,
     Swap,
@@ -61,8 +59,6 @@ from pipeline.render.swap_recovery import (
     write_journal,
 )
 
-#: Signals held during the swap (and replayed after it, once the previous folders are back).
-HELD_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 DEFAULT_WAIT = 600.0
 
 
@@ -130,32 +126,7 @@ def _holder(path: Path) -> str:
 # --------------------------------------------------------------------------- signals held during the swap
 
 
-class _HeldSignals:
-    """Record SIGINT/SIGTERM/SIGHUP instead of acting on them, until :meth:`release` replays them."""
-
-    def __init__(self) -> None:
-        self.received: list[int] = []
-        self.previous: dict[int, object] = {}
-
-    def __enter__(self) -> _HeldSignals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in HELD_SIGNALS:
-                with contextlib.suppress(OSError, ValueError):
-                    self.previous[signum] = signal.signal(signum, self._record)
-        return self
-
-    def _record(self, signum: int, frame: FrameType | None) -> None:
-        self.received.append(signum)
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
-        self.previous.clear()
-        for signum in dict.fromkeys(self.received):
-            signal.raise_signal(signum)  # the previous handler now acts (KeyboardInterrupt, exit...)
-
-
-def _pause_for_tests(held: _HeldSignals) -> None:
+def _pause_for_tests(held: HeldSignals) -> None:
     """``CPTS_SWAP_PAUSE``: announce the middle of the swap, then wait (tests kill the process here)."""
     marker = os.environ.get(config.SWAP_PAUSE_ENV)
     if not marker:
@@ -186,8 +157,19 @@ def _system_cause(exc: BaseException, news: list[Path], finals: tuple[Path, ...]
 
     if isinstance(exc, PipelineError | KeyboardInterrupt | SystemExit):
         return None
+    def full_disk() -> str | None:
+        for new, final in zip(news, finals, strict=False):
+            with contextlib.suppress(OSError):
+                disk = os.statvfs(new)
+                if disk.f_bavail * disk.f_frsize < (1 << 20):
+                    return str(final)
+        return None
+
     if isinstance(exc, OSError):
-        name = final_path(Path(exc.filename)) if exc.filename else str(finals[0])
+        if exc.filename:
+            name = final_path(Path(exc.filename))
+        else:  # a writer that does not say which file (a full disk): the folder whose disk is full
+            name = (full_disk() if exc.errno in (errno.ENOSPC, errno.EDQUOT) else None) or str(finals[0])
         return OSError(exc.errno, exc.strerror, name)
     if not isinstance(exc, Exception):
         return None
@@ -208,12 +190,8 @@ def _system_cause(exc: BaseException, news: list[Path], finals: tuple[Path, ...]
                 with contextlib.suppress(OSError):
                     if path.is_file() and path.stat().st_size >= limit - margin:
                         return OSError(errno.EFBIG, os.strerror(errno.EFBIG), final_path(path))
-    for new in news:
-        with contextlib.suppress(OSError):
-            disk = os.statvfs(new)
-            if disk.f_bavail * disk.f_frsize < (1 << 20):
-                return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(finals[news.index(new)]))
-    return None
+    full = full_disk()
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), full) if full else None
 
 
 # --------------------------------------------------------------------------- the swap
@@ -310,7 +288,7 @@ def atomic_dirs(*finals: Path) -> Iterator[list[Path]]:
 def _swap_in(finals: tuple[Path, ...], news: list[Path], token: str, journal: Path) -> None:
     swaps = [Swap(final, new, new.with_name(new.name[:-8] + "ancien__"))
              for final, new in zip(finals, news, strict=True)]
-    with _HeldSignals() as held:
+    with HeldSignals() as held:
         done: list[Swap] = []
         current = finals[0]
         try:

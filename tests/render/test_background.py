@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from pipeline.render.background import Background
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_result_comes_from_a_child_process() -> None:
@@ -47,3 +55,38 @@ def test_an_error_in_the_with_block_stops_the_child() -> None:
     except RuntimeError:
         pass
     assert time.monotonic() - started < 10
+
+
+_SIGTERM_DURING_FORK = """
+import os, signal, sys, time
+from pipeline.app import outcome
+from pipeline.render.background import Background
+
+def signal_during_the_fork():  # Python code run inside os.fork, as logging's own hook is
+    os.kill(os.getpid(), signal.SIGTERM)
+    sum(range(1000))  # bytecodes: the Python handler would run here, and its exception be ignored
+os.register_at_fork(after_in_parent=signal_during_the_fork)
+
+def drawing():
+    with open(sys.argv[1], "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(20)
+
+def command():
+    Background(drawing).result()
+    return 0
+
+sys.exit(outcome.run(command))
+"""
+
+
+def test_a_sigterm_received_while_forking_interrupts_the_run_and_stops_the_child(tmp_path: Path) -> None:
+    """Python ignores an exception raised inside its fork hooks: the signal used to be lost (status 0)."""
+    child_pid = tmp_path / "child.pid"
+    run = subprocess.run([sys.executable, "-c", _SIGTERM_DURING_FORK, str(child_pid)], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (run.returncode, run.stderr) == (128 + signal.SIGTERM,
+                                            "Interrompu : la base reste dans son état précédent.\n")
+    if child_pid.exists() and child_pid.read_text():  # the child may have been stopped before it wrote
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(child_pid.read_text()), 0)
