@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--toute-la-france", dest="toute_la_france", action="store_true",
                        help="charger toute la France (annule un --departements précédent)")
     data.add_argument("--cpts", action="append", default=[], metavar="CHEMIN",
-                      help="liste de CPTS à charger (CSV ou GeoJSON) ; peut être répété")
+                      help="liste de CPTS à charger (CSV, GeoJSON, GeoPackage ou Shapefile) ; peut être répété")
     data.add_argument("--registre", metavar="CHEMIN", default=os.environ.get(config.REGISTRY_ENV),
                       help=f"extraction Annuaire Santé (sinon variable {config.REGISTRY_ENV})")
     data.add_argument("--savoir-faire", dest="savoir_faire", metavar="CHEMIN",

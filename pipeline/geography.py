@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: the command line's help and its listing commands need none of them
@@ -139,11 +140,41 @@ OVERSEAS_COLLECTIVITIES: dict[str, str] = {
 }
 
 
-def zone_label(level: str, code: str, name: str) -> str:
-    """« Département : Var », « Région : Corse », « Collectivité d'outre-mer : Saint-Martin »."""
+def whole_france(departements: Collection[str]) -> bool:
+    """Whether ``departements`` (those a database holds) are all the départements of France."""
+    return {str(code) for code in departements} >= DEPARTEMENTS
+
+
+def zone_label(level: str, code: str, name: str, loaded: Collection[str] = ()) -> str:
+    """« Département : Var », « Région : Corse », « Collectivité d'outre-mer : Saint-Martin ».
+
+    On a database restricted to some départements, a région's figures sum its loaded départements only:
+    ``loaded`` (those of this région) are then named, « Région : Corse (départements chargés : 2A) ».
+    """
     if code in OVERSEAS_COLLECTIVITIES:
         return f"Collectivité d'outre-mer : {name}"
-    return f"{'Département' if level == 'departement' else 'Région'} : {name}"
+    if level == "departement":
+        return f"Département : {name}"
+    scope = f" (départements chargés : {', '.join(sorted(loaded))})" if loaded else ""
+    return f"Région : {name}{scope}"
+
+
+def france_label(departements: Collection[str], field: str = "métropole et DROM",
+                 uncovered: Collection[str] = (), source: str = "de la source") -> str:
+    """The label of a « France » figure summing ``departements`` (those the database holds).
+
+    « France (<field>) » when they are all of France; otherwise the figure is not France's, and the label
+    names the départements it sums, and those of them that ``source`` has no row for (``uncovered``):
+    « France (départements chargés : 04, 976 ; sans 976, absent du classeur DREES) ».
+    """
+    codes = sorted({str(code) for code in departements})
+    if whole_france(codes):
+        return f"France ({field})"
+    scope = "départements chargés : " + ", ".join(codes)
+    missing = [code for code in codes if code in uncovered]
+    if missing:
+        scope += f" ; sans {', '.join(missing)}, absent{'s' if len(missing) > 1 else ''} {source}"
+    return f"France ({scope})"
 
 
 #: Where areas are measured: an equal-area projection (Lambert 93 and the UTM zones of the DROM are conformal,
@@ -213,9 +244,16 @@ def ascii_fold(text: object) -> str:
 def normalise_name(text: object) -> str:
     """Comparison key of a place name: ASCII, lower case, words separated by one space.
 
-    ``normalise_name("Saint-Étienne-les-Orgues")`` is ``"saint etienne les orgues"``.
+    ``normalise_name("Saint-Étienne-les-Orgues")`` is ``"saint etienne les orgues"``. Typographic
+    apostrophes and dashes separate words as their ASCII forms do (``L’Escale`` is ``l escale``): folded to
+    ASCII they would vanish and join the words.
     """
-    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).strip()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_fold(_SEPARATORS.sub(" ", str(text)))).strip()
+
+
+#: Apostrophes, quotes and dashes that ASCII folding drops (U+2018/2019 quotes, modifier letter apostrophe,
+#: prime, hyphen, non-breaking hyphen, en and em dashes, minus sign).
+_SEPARATORS = re.compile("[\u2018\u2019\u02bc\u2032\u2010\u2011\u2013\u2014\u2212]")
 
 
 def slugify(text: object, max_length: int | None = None, default: str = "") -> str:

@@ -34,9 +34,11 @@ https://mos.esante.gouv.fr/NOS/ and mirrored as FHIR CodeSystems in the
     (SA05), établissement de santé, établissement médico-social, officine
     (SA33 and related) or autre. Premier recours requires « une pratique en
     ambulatoire » (seed 000, footnote): an activity of a premier-recours
-    profession counts as premier recours only in a cabinet, a centre de
-    santé or, for pharmaciens, an officine (:data:`CADRES_AMBULATOIRES`);
-    elsewhere it is « hors ambulatoire ».
+    profession counts as premier recours in a cabinet, a centre de santé or,
+    for pharmaciens, an officine (:data:`CADRES_AMBULATOIRES`), or when
+    libéral anywhere but in an établissement de santé (see
+    :mod:`pipeline.sources.annuaire.classify`); elsewhere it is « hors
+    ambulatoire ».
 ``finess_categories.csv``
     FINESS « catégorie d'établissement » (TRE_R66-CategorieEtablissement)
     mapped to the groups used by the diagnostic. ``Hôpital`` means "public or
@@ -96,6 +98,8 @@ GROUPE_FINESS_STRUCTURE: dict[str, str] = {"MSP": "MSP", "Centres de santé": "C
 CADRES_AMBULATOIRES: tuple[str, ...] = ("cabinet", "centre de santé")
 #: Officines are the ambulatory setting of pharmaciens only.
 CADRE_OFFICINE = "officine"
+#: Hospitals and clinics: a libéral activity there is not ambulatory.
+CADRE_ETABLISSEMENT_SANTE = "établissement de santé"
 #: ``recours`` of a premier-recours profession's activity outside an ambulatory setting
 #: (établissement de santé or médico-social, other or unknown sector): not premier recours.
 RECOURS_HORS_AMBULATOIRE = "hors ambulatoire"

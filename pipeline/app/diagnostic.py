@@ -25,6 +25,7 @@ from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.pertinence import pertinence_section
 from pipeline.app.sections.population import population_section, unit_table
+from pipeline.app.sections.registry_coverage import territory_uncovered
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
@@ -121,6 +122,7 @@ def compute(
         professionals = professionals_count(con, codes)
         notes.extend(unplaced_notes(con, codes))
     coverage = profile.registry_coverage(con, areas, supply, shared.registry_counts(con))
+    uncovered = territory_uncovered(coverage)
     lap("offre")
 
     # « 4++ » (seed 002: more than 100 health professionals) is a real-world claim: never drawn from made-up
@@ -174,12 +176,14 @@ def compute(
     flows = access = modelled = None
     if offre is not None:
         flows, access, modelled = flows_and_access(con, territory, offre, options, perimeter, population.departement,
-                                         official_apl, params)
+                                                   official_apl, params, uncovered)
         notes.extend(flows.notes)
         assert supply is not None  # computed above whenever a registry is loaded
         gp = supply.per_unit[supply.per_unit["groupe"] == "Médecins généralistes"].set_index("code")["effectif"]
         communes_geo["densite_mg_10000"] = (communes_geo["code"].map(gp).fillna(0)
                                             / communes_geo["population"] * 10_000)
+        if uncovered is not None:  # the map's GP density would count stray practitioners only
+            communes_geo["densite_mg_10000"] = float("nan")
     lap("flux et accessibilité")
     communes_geo["apl_2023"] = communes_geo["code"].map(apl.per_unit.set_index("unit_code")["apl_2023"])
     communes_geo = profile.profile_columns(communes_geo, apl, parts.age_need, parts.income, parts.territory_type,
@@ -193,7 +197,7 @@ def compute(
         ends = set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
         flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
     pertinence = pertinence_section(con, territory, offre, options, perimeter, population.departement, params,
-                                    shared.perimeter, modelled)
+                                    shared.perimeter, modelled, uncovered)
     notes.extend(pertinence.notes)
     lap("pertinence du périmètre")
 

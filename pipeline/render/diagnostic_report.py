@@ -22,7 +22,7 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
 from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
 from pipeline.render.profile_layers import profile_indicators
-from pipeline.render.report import format_number
+from pipeline.render.report import MISSING_WORDS, format_number
 from pipeline.render.sections.access import access_section
 from pipeline.render.sections.characteristics import characteristics_section
 from pipeline.render.sections.common import FINESS_SOURCE, REGISTRY_SOURCE, scope_note
@@ -96,7 +96,8 @@ def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
         if len(d.units) == len(d.territory.commune_codes)
         else {"label": "Communes et arrondissements", "value": len(d.units)},
         {"label": "Taille ACI", "value": d.taille.label},
-        {"label": "APL 2023 (territoire)", "value": format_number(d.apl.synthesis.iloc[-1]["territoire"], 2)},
+        {"label": "APL 2023 (territoire)", "value": format_number(d.apl.synthesis.iloc[-1]["territoire"], 2,
+                                                                  missing=MISSING_WORDS)},
     ]
     sections = [population_section(d), characteristics_section(d), taille_section(d), supply_section(d),
                 dynamics_section(d), establishments_section(d), access_section(d), representativeness_section(d),

@@ -75,6 +75,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NNBSP = "\u202f"
 DEMO_BANNER = "Données fictives de démonstration"
 MISSING = "n.d."
+#: What « n.d. » means, under each table that holds one, and a missing key figure written out.
+MISSING_WORDS = "non disponible"
+MISSING_LEGEND = f"{MISSING} : {MISSING_WORDS}."
 
 #: Suggested section titles for a "Trame d'un projet de santé" diagnostic, in order.
 TRAME_SECTIONS = [
@@ -217,6 +220,7 @@ def table_view(table: Any) -> dict[str, Any]:
         "columns": columns,
         "numeric": numeric,
         "rows": rows,
+        "missing_legend": MISSING_LEGEND if any(MISSING in row for row in rows) else None,
     }
 
 
@@ -338,7 +342,8 @@ def _figures(items: Any) -> list[dict[str, str]]:
     for item in items or []:
         value = item.get("value")
         if isinstance(value, int | float | np.number | Decimal):
-            value = format_number(value, int(item.get("decimals", 0)), item.get("unit"))
+            # A key figure stands alone, without a table's legend: its missing value is written out.
+            value = format_number(value, int(item.get("decimals", 0)), item.get("unit"), missing=MISSING_WORDS)
         out.append({"label": str(item.get("label", "")), "value": "" if value is None else str(value)})
     return out
 

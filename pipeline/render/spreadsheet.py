@@ -7,8 +7,12 @@ formats, fitted column widths, and empty cells for missing values. A table
 without rows gets one line « aucune donnée » rather than an empty sheet.
 
 Text that a spreadsheet could run as a formula (``=``, ``+``, ``-``, ``@``,
-tab, carriage return first) is written as a string cell with a leading
-apostrophe and Excel's « quote prefix » flag: it is shown, never evaluated.
+tab, carriage return first) is written as it is, in a string cell (a cell
+without a formula element, which no spreadsheet evaluates) with Excel's
+« quote prefix » flag, what Excel itself stores when a user types ``'=x``: it
+is shown as written, never evaluated, and editing the cell keeps it text.
+The CSV files need a visible apostrophe instead (:mod:`pipeline.render.csv_files`):
+a CSV cell has no type.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from pipeline.render.table_spec import (
     Column,
     TableSpec,
     looks_like_formula,
-    neutralise_formula,
     typed_value,
 )
 
@@ -45,8 +48,8 @@ MAX_CELL_TEXT = 32_767
 MISSING_NOTE = "Cellule vide = non disponible (donnée absente de la source ou sans objet pour cette ligne)."
 CODES_NOTE = ("Les codes (INSEE, FINESS, SIREN, codes postaux) sont écrits en texte : les zéros initiaux sont "
               "conservés (04070) et les codes corses restent des codes (2A004).")
-FORMULA_NOTE = ("Une valeur qui commence par =, +, -, @ ou une tabulation est précédée d'une apostrophe : "
-                "elle s'affiche telle quelle et ne s'exécute jamais comme une formule.")
+FORMULA_NOTE = ("Une valeur qui commence par =, +, -, @ ou une tabulation est enregistrée comme texte (préfixe "
+                "apostrophe d'Excel) : elle s'affiche telle quelle et ne s'exécute jamais comme une formule.")
 
 _INVALID_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 #: Excel's own reserved sheet name, and ours.
@@ -120,8 +123,8 @@ def _clean_text(text: str) -> str:
 def write_text(cell: Cell, text: str) -> None:
     """Store ``text`` as a string cell that can never run as a formula."""
     dangerous = looks_like_formula(text)
-    cell.value = _clean_text(neutralise_formula(text))
-    cell.data_type = "s"
+    cell.value = _clean_text(text)
+    cell.data_type = "s"  # after the value: openpyxl makes a text starting with « = » a formula
     if dangerous:
         cell.quotePrefix = True
 

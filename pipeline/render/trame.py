@@ -41,14 +41,12 @@ from pipeline.render.docx import (
 from pipeline.render.figures import StaticFigure
 from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
-from pipeline.render.sections.common import CATEGORIES, plural
+from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
 
 DOCX_FILE = "rapport.docx"
 DEMO_WARNING = "Données fictives de démonstration : les effectifs de ce document ne décrivent pas le territoire réel."
-#: Professionals counted for « Taille 4++ » (seed 002: « Taille 4 avec plus de 100 PS »).
-PLUS_PLUS_PROFESSIONALS = 100
 #: Units listed with their APL in the Word file beyond which only those under the threshold are listed.
 MAX_APL_ROWS = 40
 #: Establishments of the territory listed by name in the Word file (the full list is in the workbook).
@@ -144,6 +142,10 @@ def supply_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, Static
 def _establishment_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, StaticFigure]) -> list[Block]:
     if d.establishments is None or "etablissements" not in specs:
         return []
+    uncovered = establishments_uncovered(d)
+    if uncovered is not None:
+        return [SubHeading("Établissements de santé et médico-sociaux"),
+                Paragraph(uncovered[0].upper() + uncovered[1:] + ".")]
     e = d.establishments
     inside = e[e["dans_territoire"].astype(bool)]
     blocks: list[Block] = [SubHeading("Établissements de santé et médico-sociaux"), Paragraph(
@@ -296,8 +298,8 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
     figures = figures or {}
     by_key = {spec.key: without_warning(spec) for spec in (specs if specs is not None else table_specs(d))}
     band = d.taille.band if d.taille.band in (1, 2, 3, 4) else None
-    plus_plus = band == 4 and d.taille.professionals is not None and \
-        d.taille.professionals > PLUS_PLUS_PROFESSIONALS
+    # The band the diagnostic retained: never 4++ from the demonstration supply, whose count is only shown.
+    plus_plus = d.taille.label == "4++"
     return TrameDocument(
         cpts_name=d.territory.label,
         territory=d.territory.spec,

@@ -340,6 +340,20 @@ def test_demo_data_labelled_everywhere(runs: dict[str, Any]) -> None:
     assert "ATTENTION : offre de soins issue de données fictives de démonstration" in runs["stdout"]["verdon"]
 
 
+def test_france_and_region_rows_of_the_national_database_are_whole(runs: dict[str, Any]) -> None:
+    """Loaded for all of France, the tables name the fields of their sources, not loaded départements."""
+    folder = tables(runs, "verdon")
+    column = {"references.csv": "zone", "apl_zones.csv": "libelle", "besoin_age.csv": "libelle",
+              "revenus.csv": "libelle"}
+    france = {name: set(pd.read_csv(folder / name)[label].iloc[1:]) for name, label in column.items()}
+    assert france["references.csv"] >= {"Région : Provence-Alpes-Côte d'Azur", "France (métropole et DROM)"}
+    drees = "France (métropole et DROM hors Mayotte, absente du classeur DREES)"
+    assert france["apl_zones.csv"] >= {"Région : Provence-Alpes-Côte d'Azur", drees}
+    assert france["besoin_age.csv"] >= {drees}
+    assert france["revenus.csv"] >= {"France (champ de Filosofi : métropole, Martinique, La Réunion)"}
+    assert not any("chargés" in label for labels in france.values() for label in labels)
+
+
 def test_report_sections(runs: dict[str, Any]) -> None:
     report = html_text((maps(runs, "verdon") / "rapport.html").read_text("utf-8"))
     for title in ("Territoire et population", "Taille et financement ACI", "Offre de soins", "Établissements",

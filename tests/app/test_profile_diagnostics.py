@@ -34,7 +34,7 @@ import pandas as pd
 import pytest
 
 from tests.app import profile_raw as raw
-from tests.conftest import cli_environment, private_outputs
+from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment, private_outputs
 
 pytestmark = [pytest.mark.mirror]
 
@@ -251,6 +251,10 @@ def test_age_need_compared_and_explained(runs: dict[str, Any]) -> None:
     assert "L'indice de besoin lié à l'âge rapporte la population standardisée de la DREES" in runs["verdon"]["report"]
     mayotte = runs["mayotte"]["summary"]["besoin_age"]
     assert mayotte["territoire"] is None and len(mayotte["unites_sans_donnee"]) == 17
+    # Units without data are counted for the territory only; a zone's count is not known, never « 0 ».
+    table = pd.read_csv(runs["mayotte"]["tables"] / "besoin_age.csv", keep_default_na=False, dtype=str)
+    counts = dict(zip(table["niveau"], table["unites_sans_donnee"], strict=True))
+    assert counts["territoire"] == "17" and counts["departement"] == counts["region"] == counts["france"] == ""
 
 
 # --------------------------------------------------------------------------- income (item 2)
@@ -315,6 +319,25 @@ def test_income_exact_rows(db: Any) -> None:
         values = income.territory.set_index("indicateur")["valeur"]
         for indicator in ("mediane", "d1", "d9", "part_minima_sociaux"):
             assert values[indicator] == pytest.approx(expected[indicator]), (spec, indicator)
+
+
+def test_epci_crossing_the_load_is_not_given_its_whole_row(db: Any) -> None:
+    """CA Durance-Lubéron-Verdon (200034700) has Vinon-sur-Verdon (83150, Var) among its members; the fixture
+    database holds 04 but not 83: the territory is 24 communes, the EPCI row of Filosofi describes 25."""
+    from pipeline.app.sections.areas import areas_section
+    from pipeline.app.sections.characteristics import income_section
+    from pipeline.store.territory import resolve_territory
+
+    members = next(e["membres"] for e in raw.package("6.0.0", "epci") if e["code"] == "200034700")
+    assert "83150" in {m["code"] for m in members} and "83" not in FIXTURE_DEPARTEMENTS
+    territory = resolve_territory(db, "epci:200034700", None)
+    assert len(territory.units) == len(members) - 1
+    units = territory.units
+    areas = areas_section(db, territory, "04", "93")
+    income = income_section(db, units, areas.zones)
+    assert income.method == "approximation"
+    median = income.territory.set_index("indicateur")["valeur"]["mediane"]
+    assert median != pytest.approx(raw.filosofi("EPCI")["200034700"]["mediane"])
 
 
 # --------------------------------------------------------------------------- territory type (item 3)

@@ -14,6 +14,7 @@ of 13 between the two files must be withheld.
 from __future__ import annotations
 
 import contextlib
+import csv
 import html
 import io
 import json
@@ -32,23 +33,36 @@ pytestmark = [pytest.mark.mirror]
 VERDON = "CPTS du Verdon"
 MARSEILLE = "CPTS Itinéraire Santé"
 STRAYS = {"13": 3, "33": 2}
+MARSEILLE_POSTCODES = {"13011", "13012", "13013"}
 LIMITED = "non disponible (extraction limitée au département 04)"
 
 
 def _cut(source: Path, target: Path, keep: set[str], strays: dict[str, int]) -> None:
-    """Rows of ``source`` whose commune is in a kept département, plus ``strays`` rows elsewhere."""
+    """Rows of ``source`` whose commune is in a kept département, plus ``strays`` rows elsewhere (in 13, rows of
+    Marseille's 11th to 13th arrondissements, the territory of the CPTS Itinéraire Santé)."""
     left = dict(strays)
     with open(source, encoding="utf-8") as handle, open(target, "w", encoding="utf-8") as out:
         header = handle.readline()
         out.write(header)
-        code = header.rstrip("\n").split("|").index("Code commune (coord. structure)")
+        columns = header.rstrip("\n").split("|")
+        code = columns.index("Code commune (coord. structure)")
+        postcode = columns.index("Code postal (coord. structure)")
         for line in handle:
-            dep = line.split("|")[code][:2]
+            fields = line.split("|")
+            dep = fields[code][:2]
             if dep in keep:
                 out.write(line)
-            elif left.get(dep, 0) > 0:
+            elif left.get(dep, 0) > 0 and (dep != "13" or fields[postcode] in MARSEILLE_POSTCODES):
                 left[dep] -= 1
                 out.write(line)
+
+
+def _cut_finess(source: Path, target: Path, departement: str) -> None:
+    """The FINESS stock file ``source`` with the establishments of ``departement`` only (both record kinds)."""
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = {f[1] for f in (line.split(";") for line in lines[1:]) if f[0] == "structureet" and f[13] == departement}
+    target.write_text(lines[0] + "".join(line for line in lines[1:] if line.split(";")[1] in kept),
+                      encoding="utf-8")
 
 
 def _nurses(path: Path, communes: set[str]) -> set[str]:
@@ -72,9 +86,12 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
     late = work / "PS_LibreAcces_Personne_activite_202611010000.txt"
     _cut(demo["2025-01-01"], early, {"04", "13"}, {})
     _cut(demo["2026-01-01"], late, {"04"}, STRAYS)
+    finess = work / "etalab-cs1100507-stock-20260101-0000.csv"
+    _cut_finess(next((fixture_data_dir / "raw" / "demo").glob("etalab-cs1100507-stock-*.csv")), finess, "04")
     out: dict[str, Any] = {"early": early, "late": late}
     with cli_environment(work / "data", work / "maps"):
-        data.run(DataOptions(mirror=mirror, departements=("04", "13", "33"), registry=early, demo="never"))
+        data.run(DataOptions(mirror=mirror, departements=("04", "13", "33"), registry=early, finess=finess,
+                             demo="never"))
         data.run(DataOptions(mirror=mirror, registry=late, demo="never"))
         for key, spec in (("verdon", f"cpts:{VERDON}"), ("marseille", f"cpts:{MARSEILLE}")):
             stdout, stderr = io.StringIO(), io.StringIO()
@@ -85,7 +102,8 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
             report = Path(re.search(r"rapport : (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
             text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8")))
             out[key] = {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
-                        "report": re.sub(r"\s+", " ", text.replace("\u202f", " ")), "tables": tables}
+                        "report": re.sub(r"\s+", " ", text.replace("\u202f", " ")), "tables": tables,
+                        "trame": docx_text(report.parent / "rapport.docx")}
         yield out
 
 
@@ -143,3 +161,43 @@ def test_dynamics_withheld_where_one_file_does_not_cover(partial: dict[str, Any]
     assert ("l'extraction du 01/11/2026 ne couvre(nt) pas les départements du territoire (13)"
             in marseille["indisponible"])
     assert "Arrivées et départs : non disponible" in partial["marseille"]["report"]
+
+
+def docx_text(path: Path) -> str:
+    """Paragraph texts of a Word file, one line each."""
+    import docx
+
+    return "\n".join(paragraph.text for paragraph in docx.Document(str(path)).paragraphs)
+
+
+def test_uncovered_territory_has_no_recours_mode_flows_or_pertinence(partial: dict[str, Any]) -> None:
+    """The 2026 file holds 3 stray rows in 13: split by recours or mode, or as the supply of a flow model
+    (« auto-confinement 100 % »), they would be figures of a file that does not describe Marseille."""
+    marseille = partial["marseille"]
+    for name in ("recours.csv", "mode_exercice.csv"):
+        rows = list(csv.DictReader(io.StringIO((marseille["tables"] / name).read_text(encoding="utf-8-sig"))))
+        assert rows, name
+        assert all(value == "" for row in rows for key, value in row.items() if key != "groupe"), name
+    reason = ("l'extraction de l'Annuaire Santé chargée ne couvre pas le territoire (départements non couverts : "
+              "13) ; calculés sur ses seuls professionnels présents, les chiffres seraient faux")
+    s = marseille["summary"]
+    assert s["flows"] == {"indisponible": f"flux non calculés : {reason} (donnez FLUX= pour une table réelle des "
+                                          "recours)"}
+    assert s["access"] is None
+    assert s["pertinence"]["indisponible"] == (f"pertinence du périmètre non calculée : {reason} (donnez FLUX= "
+                                               "pour une table réelle des recours)")
+    assert "Auto-confinement du périmètre" not in marseille["report"]
+    # Verdon, in the covered département, keeps every figure.
+    verdon = partial["verdon"]["summary"]
+    assert "auto_confinement" in verdon["flows"] and verdon["access"] is not None
+    assert "indisponible" not in verdon["pertinence"]
+
+
+def test_establishments_not_counted_where_finess_does_not_cover(partial: dict[str, Any]) -> None:
+    """The FINESS file holds 04 only: Marseille's establishments are « non disponibles », not « 0 »."""
+    text = ("Établissements non disponibles : l'extraction FINESS chargée ne couvre pas le territoire (départements "
+            "non couverts : 13)")
+    assert text in partial["marseille"]["report"] and text in partial["marseille"]["trame"]
+    assert "0 établissement dans le territoire" not in partial["marseille"]["report"]
+    assert text not in partial["verdon"]["report"]
+    assert re.search(r"\d+ établissements? dans le territoire", partial["verdon"]["report"])

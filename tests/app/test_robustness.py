@@ -203,7 +203,7 @@ def _read_only_cases() -> list[Any]:
             error_line("Fichier introuvable (option --flux)", f / "absent.csv"), id="flux-fichier-absent"),
         pytest.param(
             ["territoire", f"fichier:{f}"],
-            error_line("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", f),
+            error_line("Le territoire doit être un fichier CSV, GeoJSON, GeoPackage ou Shapefile, pas un dossier", f),
             id="territoire-dossier"),
     ]
 

@@ -229,7 +229,8 @@ PLACES = {
 
 def _expected(kind: str, place: str, path: Path) -> str:
     if kind == "dossier" and place.startswith("territoire"):
-        return error_line("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
+        return error_line("Le territoire doit être un fichier CSV, GeoJSON, GeoPackage ou Shapefile, pas un dossier",
+                          path)
     return error_line(KINDS[kind] + PLACES[place][2], path)
 
 

@@ -11,6 +11,7 @@ import duckdb
 
 from pipeline.app.diagnostic import compute
 from pipeline.model import DiagnosticOptions
+from pipeline.render.trame import trame_document
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 
@@ -26,3 +27,6 @@ def test_demo_professionals_do_not_make_taille_4pp(db: duckdb.DuckDBPyConnection
     assert (d.taille.band, d.taille.label) == (4, "4")
     assert ("taille 4++ non retenue : les plus de 100 professionnels de santé comptés viennent de l'offre fictive "
             "de démonstration") in d.notes
+    # The Word Trame ticks the band the diagnostic retained, not one recounted from the shown count.
+    trame = trame_document(d)
+    assert (trame.taille, trame.taille_4_plus_plus) == (4, False)

@@ -357,3 +357,18 @@ def test_document_checks_its_content(tmp_path: Path) -> None:
 ])
 def test_pipeline_groups_map_to_trame_rows(group: str, row: str | None) -> None:
     assert trame_profession(group) == row
+
+
+def test_long_name_and_territory_are_cut_in_the_properties_only(tmp_path: Path) -> None:
+    """Word properties hold at most 255 characters; a 300-character name stays whole in the document."""
+    name = "CPTS " + "x" * 295
+    territory = "communes:" + ",".join(f"{4001 + i:05d}" for i in range(80))  # 80 codes: 488 characters
+    path = write_trame_docx(trame(tmp_path, cpts_name=name, territory=territory), tmp_path / "long.docx")
+    document = docx.Document(str(path))
+    title = document.core_properties.title
+    assert len(title) == 255 and title.endswith("…")
+    assert title.startswith("Trame d’un projet de santé de CPTS — CPTS xxx")
+    comments = document.core_properties.comments
+    assert len(comments) == 255 and comments.startswith("Territoire : communes:04001,04002")
+    with zipfile.ZipFile(path) as archive:
+        assert name in archive.read("word/document.xml").decode("utf-8")

@@ -104,6 +104,17 @@ def test_table_view_formats_columns() -> None:
     )
     assert view["numeric"] == [True, True, False]
     assert view["rows"] == [[f"1{NNBSP}000", "1,25", "x"], ["2", "n.d.", "n.d."]]
+    assert view["missing_legend"] == "n.d. : non disponible."
+    assert table_view(pd.DataFrame({"a": [1]}))["missing_legend"] is None
+
+
+def test_missing_figures_are_said_in_words() -> None:
+    """« n.d. » is explained under the table that holds it; a key figure alone says « non disponible »."""
+    context = demo_context()
+    context["sections"][1]["key_figures"].append({"label": "APL 2023", "value": float("nan")})
+    page = render_report(context)
+    assert page.count('<p class="note">n.d. : non disponible.</p>') == 1  # the communes table only
+    assert "non disponible" in page.split("APL 2023", 1)[1][:200]
 
 
 def test_render_report_structure_and_escaping() -> None:

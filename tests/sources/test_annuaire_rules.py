@@ -57,25 +57,30 @@ def test_premier_recours_requires_ambulatory_practice(tmp_path: Path) -> None:
     }
 
 
-def test_liberal_practice_is_ambulatory_whatever_the_secteur(tmp_path: Path) -> None:
-    # The bug of a real file: libéral GPs with an empty « secteur d'activité » were « hors ambulatoire »,
-    # so a whole département had no premier recours. Mode libéral is ambulatory by definition (seed 000).
+def test_liberal_practice_is_ambulatory_outside_hospitals(tmp_path: Path) -> None:
+    """Seed 000: « une pratique en ambulatoire et un exercice de manière libérale ou salarié en centre de
+    santé » — both. The bug of a real file: libéral GPs with an empty « secteur d'activité » were « hors
+    ambulatoire », so a whole département had no premier recours: a libéral site without a secteur is
+    ambulatory; a libéral site in a hospital or a clinic is not « une pratique en ambulatoire »."""
     path = activity_file(tmp_path, [
         activity("1", "10", "01001", "", "L", sf="SM54"),  # libéral GP, secteur empty: premier
-        activity("2", "60", "01001", "SA01", "L"),  # libéral nurse recorded in a hospital: premier
+        activity("2", "60", "01001", "SA01", "L"),  # libéral nurse recorded in a public hospital: not premier
         activity("3", "10", "01001", "", "S", sf="SM54"),  # salaried GP, setting unknown: non renseigné
         activity("4", "10", "01001", "SA99", "S", sf="SM54"),  # unknown secteur code: non renseigné
         activity("5", "70", "01001", "", ""),  # no mode, no secteur: non renseigné
         activity("6", "10", "01001", "", "S", sf="SM04"),  # second recours stays second
+        activity("7", "10", "01001", "SA04", "L", sf="SM54"),  # libéral GP in a private clinic: not premier
+        activity("8", "10", "01001", "SA50", "L", sf="SM54"),  # libéral GP, permanence des soins ambulatoires
+        activity("9", "10", "01001", "SA43", "L", sf="SM54"),  # libéral GP, « secteur non défini »: premier
     ])  # fmt: skip
     staged = stage(path)
     assert column(staged, "recours") == {
-        "1": "premier", "2": "premier", "3": "non renseigné", "4": "non renseigné", "5": "non renseigné",
-        "6": "second",
+        "1": "premier", "2": "hors ambulatoire", "3": "non renseigné", "4": "non renseigné",
+        "5": "non renseigné", "6": "second", "7": "hors ambulatoire", "8": "premier", "9": "premier",
     }  # fmt: skip
     assert column(staged, "cadre") == {
         "1": "non renseigné", "2": "établissement de santé", "3": "non renseigné", "4": "non renseigné",
-        "5": "non renseigné", "6": "non renseigné",
+        "5": "non renseigné", "6": "non renseigné", "7": "établissement de santé", "8": "autre", "9": "autre",
     }  # fmt: skip
     assert column(staged, "mode")["5"] == "non renseigné"
     assert anomalies(staged) == [

@@ -96,6 +96,24 @@ def test_declared_crs_is_reprojected(tmp_path: Path, crs: str, transformer: Tran
     assert frame["anomalie"].isna().all()
 
 
+def test_geopackage_listing_in_lambert93_is_read_like_its_geojson(tmp_path: Path) -> None:
+    """A QGIS layer saved as a GeoPackage (Lambert 93 declared in the file): the same perimeters."""
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    frame = gpd.GeoDataFrame({"cpts": ["CPTS Ouest", "CPTS Est"], "statut": ["projet", "ACI signé"]},
+                             geometry=[Polygon(projected(WEST, TO_L93)), Polygon(projected(EAST, TO_L93))],
+                             crs=2154)
+    path = tmp_path / "perimetres.gpkg"
+    frame.to_file(path, driver="GPKG")
+    result = read_listing(path, _mapping(), _units())
+    p = result.perimeters
+    assert p is not None and p.crs.to_epsg() == 4326
+    assert p["cpts"].tolist() == ["CPTS Ouest", "CPTS Est"]
+    assert p.geometry.iloc[1].bounds == pytest.approx((6.30, 44.05, 6.37, 44.10), abs=1e-6)
+    assert result.issues[result.issues["kind"] == "note_crs"].empty  # declared, not guessed
+
+
 def test_unknown_or_unguessable_crs_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_perimeter_geojson(write(tmp_path / "p.geojson", [feature(WEST)], "EPSG:999999"))

@@ -240,6 +240,27 @@ def test_flattened_units_duplicates_and_raw_names(tmp_path: Path) -> None:
     ]
 
 
+def test_commune_codes_without_their_zero_or_missing_are_located(tmp_path: Path) -> None:
+    """A ``cog`` saved as a number (1451 for 01451) gets its zero back; a row without one is placed by its postal
+    code when one commune has it (01400: Alpha), or with the place name where communes share it (01640: Beta-sur-Ain
+    and Saint-Gamma); the others stay unplaced and reported (registry_units: hand-written COG)."""
+    path = _flat(tmp_path, [
+        "010000011;010000010;ZERO;;1451;01440;01440 VIRIAT;603;MSP;;;;",
+        "010000021;010000020;CP SEUL;;;01400;01400 ALPHA;603;MSP;;;;",
+        "010000031;010000030;CP PARTAGE;;;01640;01640 ST GAMMA;603;MSP;;;;",
+        "010000041;010000040;CP AMBIGU;;;01640;01640 AILLEURS;603;MSP;;;;",
+        "130000051;130000050;ARRONDISSEMENT;;;13005;13005 MARSEILLE;603;MSP;;;;",
+    ])  # fmt: skip
+    staged = stage(path)
+    assert column(staged, "commune") == {"010000011": "01451", "010000021": "01001", "010000031": "01003",
+                                         "010000041": None, "130000051": "13055"}
+    assert column(staged, "unite")["130000051"] == "13205"
+    anomalies = staged.anomalies.set_index("type")
+    assert anomalies.loc["zero_initial_retabli", "code"] == "01451"
+    assert anomalies.loc["localise_par_code_postal", "nb_lignes"].sum() == 3
+    assert anomalies.loc["commune_inconnue", "premiere_ligne"] == 5
+
+
 def test_flattened_field_count_and_missing_columns(tmp_path: Path) -> None:
     path = _flat(tmp_path, ["130000011;130000010;MSP;;13055;13005;13005 MARSEILLE;603;MSP;;;;",
                             "130000021;130000020;CDS;;13055;13005;124;CDS;;;;"])

@@ -38,6 +38,12 @@ def test_commune_name_and_leading_zero(db: duckdb.DuckDBPyConnection) -> None:
     assert any("zéro initial" in n for n in t.notes)
 
 
+@pytest.mark.parametrize("name", ["L'Escale", "L’Escale", "Lʼescale", "l escale"])
+def test_commune_names_with_any_apostrophe(db: duckdb.DuckDBPyConnection, name: str) -> None:
+    """A word processor writes « L’Escale » (U+2019): the same commune as « L'Escale » (04079, COG)."""
+    assert resolve_territory(db, f"communes:{name}").unit_codes == ["04079"]
+
+
 def test_unknown_codes_are_all_listed_with_suggestions(db: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, "communes:99999,04070,Digne,00000")
@@ -132,6 +138,7 @@ def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tm
 def test_errors(db: duckdb.DuckDBPyConnection, spec: str, message: str) -> None:
     with pytest.raises(TerritoryError, match=message):
         resolve_territory(db, spec)
+
 
 
 def test_csv_without_code_column(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

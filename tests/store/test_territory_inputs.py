@@ -4,6 +4,7 @@ perimeter that kept a commune's code, a path starting with ``~`` (fixture databa
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -132,3 +133,63 @@ def test_zone_crossing_the_loaded_departements_says_how_much_is_outside(db: duck
         "chargée, et ses chiffres ne portent que sur elle"]
     # A zone whose units are all loaded gets no note.
     assert resolve_territory(db, "bv:04070").notes == []
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("departement:84", "Département 84"),
+    ("communes:84003,04070", "Territoire non résolu (communes:84003,04070) :\n  - code INSEE 84003"),
+    ("region:84", None),
+])
+def test_places_outside_the_loaded_departements_are_said_so(db: duckdb.DuckDBPyConnection, spec: str,
+                                                             message: str | None) -> None:
+    """The fixture database holds 04, 13, 33, 75 and 976: Vaucluse (84) exists but is not loaded."""
+    loaded = "04, 13, 33, 75, 976"
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, spec)
+    if message is None:  # Auvergne-Rhône-Alpes: none of its départements is loaded
+        assert info.value.message == f"Région 84 : aucun de ses départements n'est chargé (base limitée à {loaded})"
+    else:
+        assert info.value.message == (f"{message} : hors des départements chargés (base limitée à {loaded} ; "
+                                      "ajoutez-le avec « make data --departements 04,13,33,75,976,84 » ou chargez "
+                                      "toute la France)")
+
+
+@pytest.mark.parametrize("form", ["gpkg-lambert93", "shapefile-without-prj", "zipped-shapefile-without-prj",
+                                  "gpkg-two-layers"])
+def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirror: Path, tmp_path: Path,
+                                             form: str) -> None:
+    """A QGIS export: the dissolved perimeter of four communes (IGN 2018 contours) in Lambert 93, as a
+    GeoPackage, a Shapefile whose .prj was lost (Lambert 93 is assumed, with a note), a zipped Shapefile,
+    or a GeoPackage whose first layer is the perimeter (the diagnostic's own territoire.gpkg)."""
+    codes = ["04004", "04081", "04094", "04124"]
+    contours = _contours(mirror, codes)
+    perimeter = gpd.GeoDataFrame({"nom": ["Regroupement"]}, geometry=[shapely.union_all(contours.geometry.values)],
+                                 crs=contours.crs).to_crs(2154)
+    if form.startswith("gpkg"):
+        path = tmp_path / "perimetre.gpkg"
+        perimeter.to_file(path, layer="perimetre", driver="GPKG")
+        if form == "gpkg-two-layers":
+            contours.to_file(path, layer="communes", driver="GPKG")
+    else:
+        perimeter.to_file(tmp_path / "perimetre.shp")
+        (tmp_path / "perimetre.prj").unlink()
+        path = tmp_path / "perimetre.shp"
+        if form.startswith("zipped"):
+            path = tmp_path / "perimetre.zip"
+            with zipfile.ZipFile(path, "w") as archive:
+                for suffix in ("shp", "shx", "dbf"):
+                    archive.write(tmp_path / f"perimetre.{suffix}", f"perimetre.{suffix}")
+    t = resolve_territory(db, f"fichier:{path}")
+    assert sorted(t.units["unit_code"]) == codes
+    assert any("lues en Lambert 93" in note for note in t.notes) == form.endswith("shapefile-without-prj")
+    if form == "gpkg-two-layers":
+        assert "couche « perimetre » lue (le fichier en a 2 : perimetre, communes)" in t.notes
+
+
+def test_unreadable_geopackage_is_named(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = tmp_path / "abime.gpkg"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert info.value.message.startswith("Fichier géographique illisible (GeoPackage ou Shapefile attendu, ou "
+                                         "exportez le périmètre en GeoJSON)")

@@ -7,10 +7,17 @@ import pandas as pd
 
 from pipeline.analysis import apl_levels
 from pipeline.analysis import indicators as ind
+from pipeline.geography import france_label
 from pipeline.model.diagnostic import AplSection
 
 #: The France row of the APL tables: the DREES workbook covers France except Mayotte.
-FRANCE_APL_LABEL = "France (métropole et DROM hors Mayotte, absente du classeur DREES)"
+FRANCE_APL_FIELD = "métropole et DROM hors Mayotte, absente du classeur DREES"
+
+
+def france_apl_label(departements: str) -> str:
+    """The label of a France figure read from the DREES workbook (no row for Mayotte); ``departements`` are
+    the comma-separated codes the database holds (the ``departements`` column of the compared areas)."""
+    return france_label(departements.split(","), FRANCE_APL_FIELD, {"976"}, "du classeur DREES")
 
 
 def unit_apl(table: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -89,7 +96,7 @@ def apl_zones(rows: pd.DataFrame, units: pd.DataFrame, zones: pd.DataFrame) -> p
         for year in sorted(rows["annee"].dropna().unique()):
             figures = apl_levels.apl_figures(area[area["annee"] == year], ind.APL_UNDER_SERVED)
             # The DREES workbook has no row for Mayotte: its France is the rest of France, and says so.
-            label = FRANCE_APL_LABEL if zone.niveau == "france" else zone.libelle
+            label = france_apl_label(zone.departements) if zone.niveau == "france" else zone.libelle
             out.append({
                 "libelle": label, "niveau": zone.niveau, "code": zone.code, "annee": int(year),
                 "apl": figures.apl, "apl_moins_65": figures.apl_moins_65,

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.analysis import indicators as ind
-from pipeline.geography import OVERSEAS_COLLECTIVITIES, zone_label
+from pipeline.geography import OVERSEAS_COLLECTIVITIES, france_label, whole_france, zone_label
 from pipeline.model import Territory
 from pipeline.model.profile import AreasSection
 from pipeline.store.queries import geography, registry_history
@@ -53,6 +53,7 @@ def areas_section(
                      "population": population.get(code, pd.NA), "population_territoire": inside,
                      "departements": code})
     ars = []
+    whole = whole_france(deps["departement"])
     for code, inside in ordered_zones(units.dropna(subset=["region"]), "region", main_region):
         if code in OVERSEAS_COLLECTIVITIES:  # its own région in the COG: one row, as a collectivité, above
             if OVERSEAS_COLLECTIVITIES[code] not in ars:  # Saint-Martin with Guadeloupe: one ARS
@@ -60,13 +61,14 @@ def areas_section(
             continue
         name = geography.region_name(con, code) or code
         members = sorted(deps.loc[deps["region"] == code, "departement"].astype(str))
-        rows.append({"niveau": "region", "code": code, "nom": name, "libelle": zone_label("region", code, name),
+        label = zone_label("region", code, name, () if whole else members)
+        rows.append({"niveau": "region", "code": code, "nom": name, "libelle": label,
                      "principal": code == main_region,
                      "population": int(population.reindex(members).fillna(0).sum()),
                      "population_territoire": inside, "departements": ",".join(members)})
         if f"ARS {name}" not in ars:
             ars.append(f"ARS {name}")
-    rows.append({"niveau": "france", "code": "", "nom": "France", "libelle": "France (métropole et DROM)",
+    rows.append({"niveau": "france", "code": "", "nom": "France", "libelle": france_label(deps["departement"]),
                  "principal": True, "population": int(deps["population"].sum()), "population_territoire":
                  territory.population, "departements": ",".join(sorted(deps["departement"].astype(str)))})
     zones = pd.DataFrame(rows, columns=ZONE_COLUMNS).astype({"population": "Int64"})

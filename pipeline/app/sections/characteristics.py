@@ -33,8 +33,8 @@ from pipeline.analysis.population.territory_type import (
     territory_type_shares,
     zones_of_units,
 )
-from pipeline.app.sections.apl import unit_apl
-from pipeline.geography import arrondissements_of, city_of_arrondissement
+from pipeline.app.sections.apl import france_apl_label, unit_apl
+from pipeline.geography import arrondissements_of, city_of_arrondissement, france_label
 from pipeline.model.profile import AgeNeedSection, IncomeSection, TerritoryTypeSection
 from pipeline.store.queries import characteristics as queries
 
@@ -48,7 +48,7 @@ ZONES_INCOME_METHOD = (
     "personnes des ménages"
 )
 #: Where the national reference of the income table comes from: the file's field, not the whole of France.
-FRANCE_INCOME_LABEL = "France (champ de Filosofi : métropole, Martinique, La Réunion)"
+FRANCE_INCOME_FIELD = "champ de Filosofi : métropole, Martinique, La Réunion"
 RURAL_NOTE = (
     "Hors unité urbaine : commune rurale au sens de l'INSEE avant 2020 (définition remplacée en 2020 par la "
     "grille communale de densité, que ces données ne permettent pas de reproduire)."
@@ -85,14 +85,18 @@ def age_need_section(official_apl: pd.DataFrame, units: pd.DataFrame, zones: pd.
             need = age_need_of(area, area["code"])
         # No row at all (Mayotte, absent from the workbook): the populations are unknown, not 0.
         known = need.index == need.index
-        out.append({"libelle": zone.libelle, "niveau": zone.niveau, "code": zone.code,
+        label = france_apl_label(zone.departements) if zone.niveau == "france" else zone.libelle
+        out.append({"libelle": label, "niveau": zone.niveau, "code": zone.code,
                     "indice_besoin_age": need.index,
                     "population_standardisee": need.population_standardisee if known else np.nan,
                     "population_totale": need.population_totale if known else np.nan,
-                    "unites_sans_donnee": len(need.units_missing) if zone.niveau == "territoire" else 0})
+                    # Counted for the territory only: a zone's communes absent from the workbook are not
+                    # known here (« non disponible », not 0).
+                    "unites_sans_donnee": len(need.units_missing) if zone.niveau == "territoire" else pd.NA})
     missing = sorted(per_unit.loc[per_unit["indice_besoin_age"].isna(), "unit_code"])
+    zones_frame = pd.DataFrame(out).astype({"unites_sans_donnee": "Int64"})
     return AgeNeedSection(year=year, population_year=year - APL_POPULATION_LAG, explanation=AGE_NEED_EXPLANATION,
-                          per_unit=per_unit, zones=pd.DataFrame(out), missing=missing)
+                          per_unit=per_unit, zones=zones_frame, missing=missing)
 
 
 # --------------------------------------------------------------------------- income
@@ -187,7 +191,9 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     references_of_zones = income_references(con) if references is None else references()
     out = []
     for zone in zones.itertuples():
-        label = FRANCE_INCOME_LABEL if zone.niveau == "france" else zone.libelle
+        held = str(zone.departements).split(",")
+        label = (france_label(held, FRANCE_INCOME_FIELD, set(held) - set(covered), "de Filosofi")
+                 if zone.niveau == "france" else zone.libelle)
         record: dict[str, object] = {"libelle": label, "niveau": zone.niveau, "code": zone.code}
         if zone.niveau == "territoire":
             record.update({key: figure.value for key, figure in result.figures.items()})

@@ -200,8 +200,13 @@ def flows_and_access(
     dep: str,
     official_apl: pd.DataFrame,
     params: Params,
+    uncovered: str | None = None,
 ) -> tuple[FlowsSection, AccessSection | None, GpFlows | None]:
     """Flow indicators (modelled, or read from ``FLUX=``) and APL approchée with its what-if.
+
+    ``uncovered``: why the loaded Annuaire Santé cannot describe the territory's supply
+    (:func:`pipeline.app.sections.registry_coverage.territory_uncovered`); no model is then built on its
+    stray practitioners (flows from ``FLUX=`` are still read) and there is no APL approchée.
 
     The third item is the modelled GP flows of every origin that can send consultations into the
     territory (None when the flows are read from ``FLUX=``): the pertinence section reads them rather
@@ -218,6 +223,12 @@ def flows_and_access(
     if not has_geometry(perimeter):
         return FlowsSection(origin="", kind="modele", params=fp, notes=[NO_POLYGON_NOTE],
                             unavailable=NO_POLYGON_NOTE), None, None
+    if uncovered is not None:
+        if options.what_if:
+            raise PipelineError(f"Simulation impossible : {uncovered}")
+        if options.flows is None:
+            reason = f"flux non calculés : {uncovered} (donnez FLUX= pour une table réelle des recours)"
+            return FlowsSection(origin="", kind="modele", params=fp, notes=[reason], unavailable=reason), None, None
     points = domain_points(con, perimeter, dep, 2 * fp.cutoff_km)
     distances = distance_table(points, cutoff_km=fp.cutoff_km, detour=fp.detour_factor,
                                intra_factor=fp.intra_factor, default_intra_km=fp.default_intra_km)
@@ -309,6 +320,9 @@ def flows_and_access(
     # The table holds every origin within the cutoff of the territory with all its destinations: for those
     # origins, the same GP rows as a model of the whole neighbourhood.
     gp = None if kind != "modele" else flow_model.gp_rows_of(table, points[points["code"].isin(inside_codes)], fp)
+    if uncovered is not None:  # flows read from FLUX=: the approximate APL would still rest on the stray rows
+        flow_section.notes.append(f"APL approchée non calculée : {uncovered}")
+        return flow_section, None, gp
     return flow_section, access_section, gp
 
 

@@ -34,6 +34,8 @@ from pipeline.store.queries import perimeter as perimeter_queries
 
 NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l'Annuaire Santé n'est chargée, or les "
                "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
+NOT_COVERED = ("pertinence du périmètre non calculée : {reason} (donnez FLUX= pour une table réelle des "
+               "recours)")
 NO_POLYGON = ("pertinence du périmètre non calculée : aucune unité du territoire n'a de contour, or le modèle de "
               "recours part des distances entre unités voisines")
 #: A ``FLUX=`` table without the GP consultations of the territory's residents ({reason}).
@@ -224,12 +226,15 @@ def pertinence_section(
     params: Params,
     shared: PerimeterData,
     modelled: GpFlows | None = None,
+    uncovered: str | None = None,
 ) -> PertinenceSection:
     """Self-containment, candidates to add, units to examine and zones cut, for one territory.
 
     ``modelled``: the GP flows the flows section modelled for the origins that can reach the territory
     (:func:`pipeline.app.sections.flows.flows_and_access`), used instead of a new model of the
     neighbourhood when the candidates' threshold is positive (only those origins can then count).
+    ``uncovered``: why the loaded Annuaire Santé cannot describe the territory's supply; no model is then
+    built on it (a ``FLUX=`` table is still read).
     """
     thresholds = PertinenceThresholds(candidate_min_share=params.pertinence.candidate_share,
                                       examine_below_share=params.pertinence.inside_share)
@@ -239,12 +244,15 @@ def pertinence_section(
     low, high = thresholds.candidate_min_share, thresholds.examine_below_share
     if options.flows is not None:
         gp, units, codes = _given_flows(con, options, territory, units, codes)
-    elif offre is None or perimeter.empty or perimeter.geometry.iloc[0] is None or perimeter.geometry.iloc[0].is_empty:
+    elif (offre is None or uncovered is not None or perimeter.empty or perimeter.geometry.iloc[0] is None
+          or perimeter.geometry.iloc[0].is_empty):
         # No flow can be modelled; the zones cut, which depend on the zonings only, are still given.
         cut = cut_zones(units, codes, zone_totals(units, shared.outside_the_load(con)))
+        why = (NO_REGISTRY if offre is None else NOT_COVERED.format(reason=uncovered) if uncovered is not None
+               else NO_POLYGON)
         return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
                                  cut_zones=_cut_zones(cut, units),
-                                 unavailable=NO_REGISTRY if offre is None else NO_POLYGON)
+                                 notes=[why] if uncovered is not None else [], unavailable=why)
     elif (covering := _covering_flows(shared.flows, modelled, codes, low)) is not None:
         gp = covering
         if low > 0:

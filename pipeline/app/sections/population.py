@@ -14,7 +14,7 @@ from pipeline.analysis import indicators as ind
 from pipeline.analysis.population import legal_year
 from pipeline.app.sections.areas import ordered_zones
 from pipeline.app.sections.units import CITY_NAMES
-from pipeline.geography import OVERSEAS_COLLECTIVITIES, zone_label
+from pipeline.geography import OVERSEAS_COLLECTIVITIES, france_label, whole_france, zone_label
 from pipeline.model import Territory
 from pipeline.model.diagnostic import PopulationSection
 from pipeline.store.queries import geography
@@ -104,7 +104,8 @@ def _zone_row(deps: pd.DataFrame, level: str, code: str, name: str | None, refs:
     """
     members = (set(deps.loc[deps["region"] == code, "code"].astype(str)) or {code}) if level == "region" else {code}
     frozen = legal_year.FROZEN_CENSUS.get(sorted(members)[0]) if all(map(legal_year.frozen, members)) else None
-    label = zone_label(level, code, name or code)
+    loaded = () if level != "region" or whole_france(deps["code"].astype(str)) else members
+    label = zone_label(level, code, name or code, loaded)
     series = ind.by_population_year(refs[f"{level}:{code}"], config.POPULATION_YEAR)
     return {**_reference_row(label, series, areas[f"{level}:{code}"], frozen_year=frozen), "niveau": level,
             "code": code}
@@ -159,7 +160,7 @@ def population_section(
     refs, areas = geography.reference_populations(con, zones), geography.reference_areas(con, zones)
     name_of = {"departement": geography.departement_name, "region": geography.region_name}
     names = {zone: name_of[zone[0]](con, zone[1]) for zone in zones}
-    france = _reference_row("France (métropole et DROM)", ind.by_population_year(refs["france"], years),
+    france = _reference_row(france_label(deps["code"]), ind.by_population_year(refs["france"], years),
                             areas["france"], rate_series=ind.by_population_year(refs["france_hors_mayotte"], years))
     references = pd.DataFrame([{**territory_row, "niveau": "territoire", "code": ""},
                                *(_zone_row(deps, level, code, names[(level, code)], refs, areas)

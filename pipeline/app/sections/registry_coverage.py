@@ -147,6 +147,9 @@ def mask_supply(supply: SupplySection, coverage: RegistryCoverageSection, areas:
             table[column] = table[column].astype("Int64").mask(professions)
         table["praticiens_etp"] = table["praticiens_etp"].mask(professions)
         table["densite_10000"] = np.nan
+        # The splits by recours and by mode count the same few stray practitioners: withheld alike.
+        supply.by_recours = _withheld(supply.by_recours)
+        supply.by_mode = _withheld(supply.by_mode)
     if not _covered(coverage, "territoire", "finess"):
         table["praticiens"] = table["praticiens"].astype("Int64").mask(~professions)
     for column, level in (("densite_departement", "departement"), ("densite_region", "region")):
@@ -156,6 +159,23 @@ def mask_supply(supply: SupplySection, coverage: RegistryCoverageSection, areas:
         table["densite_france"] = np.nan
     supply.table = table
     return supply
+
+
+def _withheld(split: pd.DataFrame) -> pd.DataFrame:
+    """``split`` (counts per group) with every count « non disponible »."""
+    return split.astype("Int64").mask(pd.DataFrame(True, index=split.index, columns=split.columns))
+
+
+def territory_uncovered(coverage: RegistryCoverageSection | None) -> str | None:
+    """The French reason why the loaded Annuaire Santé cannot describe the territory's supply (it does not
+    cover some of its départements: its few practitioners there are stray rows), else None."""
+    if coverage is None or _covered(coverage, "territoire"):
+        return None
+    rows = coverage.zones[coverage.zones["niveau"] == "territoire"]
+    missing = str(rows["non_couverts"].iloc[0]) if len(rows) and pd.notna(rows["non_couverts"].iloc[0]) else ""
+    where = f" (départements non couverts : {missing.replace(',', ', ')})" if missing else ""
+    return (f"l'extraction de l'Annuaire Santé chargée ne couvre pas le territoire{where} ; "
+            "calculés sur ses seuls professionnels présents, les chiffres seraient faux")
 
 
 def mask_zone_supply(table: pd.DataFrame, coverage: RegistryCoverageSection | None) -> pd.DataFrame:

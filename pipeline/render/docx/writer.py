@@ -333,6 +333,17 @@ def _organisation(w: _Writer, doc: TrameDocument) -> None:
     layout.add_box(w.document, trame.COOPERATION_BOX)
 
 
+#: Longest text of a Word document property (python-docx refuses more; Word's own limit).
+PROPERTY_LIMIT = 255
+
+
+def _property(text: str) -> str:
+    """``text`` as a document property: cleaned, and cut with « … » beyond :data:`PROPERTY_LIMIT` characters
+    (a long CPTS name or commune list stays whole in the document's own title and text)."""
+    text = layout.clean(text)
+    return text if len(text) <= PROPERTY_LIMIT else text[:PROPERTY_LIMIT - 1] + "…"
+
+
 def build_trame(doc: TrameDocument) -> WordDocument:
     """The python-docx document of ``doc`` (not saved)."""
     document = docx.Document()
@@ -340,11 +351,11 @@ def build_trame(doc: TrameDocument) -> WordDocument:
     layout.set_up_styles(document)
     layout.set_up_header_footer(document, f"{doc.cpts_name} — {trame.TITLE}", doc.demo_warning)
     properties = document.core_properties
-    properties.title = layout.clean(f"{trame.TITLE} — {doc.cpts_name}")
+    properties.title = _property(f"{trame.TITLE} — {doc.cpts_name}")
     properties.subject = "Projet de santé de CPTS : diagnostic territorial pré-rempli"
     properties.author = "cpts-diagnostic"
     properties.language = "fr-FR"
-    properties.comments = layout.clean(f"Territoire : {doc.territory}")
+    properties.comments = _property(f"Territoire : {doc.territory}")
     w = _Writer(document)
     _front(w, doc)
     _diagnostic(w, doc)

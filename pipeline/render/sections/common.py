@@ -93,3 +93,18 @@ def scope_note(d: Diagnostic) -> str | None:
     return ("Base limitée aux départements " + ", ".join(d.loaded_departements) + " (make data --departements) : "
             "les figures « Région » et « France » de ce rapport ne portent que sur les départements chargés de la "
             "région et de la France, pas sur la région et la France entières.")
+
+
+def establishments_uncovered(d: Diagnostic) -> str | None:
+    """Why the establishments of the territory are « non disponibles »: the loaded FINESS extraction does
+    not cover its départements (counting them there would give 0); None when it does."""
+    coverage = d.registry_coverage
+    if coverage is None or d.establishments is None:
+        return None
+    rows = coverage.zones[coverage.zones["niveau"] == "territoire"]
+    if rows.empty or bool(rows["finess"].iloc[0]):
+        return None
+    missing = str(rows["finess_non_couverts"].iloc[0] or "").replace(",", ", ")
+    where = f" (départements non couverts : {missing})" if missing else ""
+    return (f"établissements non disponibles : l'extraction FINESS chargée ne couvre pas le territoire{where} ; "
+            "compter ses établissements sur ce fichier donnerait un nombre faussement nul ou bas")

@@ -23,6 +23,7 @@ from pipeline.render.sections.common import (
     GROUP_DISPLAY,
     LIBELLES,
     REGISTRY_SOURCE,
+    establishments_uncovered,
     france_label,
     main_zones,
     plural,
@@ -113,6 +114,9 @@ def _listing(frame: pd.DataFrame, names: pd.Series, with_distance: bool) -> pd.D
 def establishments_section(d: Diagnostic) -> dict[str, Any]:
     if d.establishments is None:
         return {"title": "Établissements", "paragraphs": ["Aucune extraction FINESS n'est chargée."]}
+    uncovered = establishments_uncovered(d)
+    if uncovered is not None:
+        return {"title": "Établissements", "paragraphs": [uncovered[0].upper() + uncovered[1:] + "."]}
     e = d.establishments
     inside_mask = e["dans_territoire"].astype(bool)
     inside, outside = e[inside_mask], e[~inside_mask]

@@ -12,9 +12,15 @@ Rules (nomenclatures in :mod:`pipeline.nomenclatures`):
   seed does not classify, and for médecins with no or an unknown specialty.
 * **Recours of the activity**: premier recours requires « une pratique en
   ambulatoire et un exercice de manière libérale ou salarié en centre de
-  santé » (seed 000, footnote). An activity is ambulatory when its mode is
-  libéral (whatever the secteur), or its setting is a cabinet or a centre de
-  santé (or an officine, for pharmaciens). A premier-recours profession is
+  santé » (seed 000, footnote). An activity is ambulatory when its setting
+  is a cabinet or a centre de santé (or an officine, for pharmaciens), or its
+  mode is libéral anywhere but in an établissement de santé (a libéral
+  activity in a hospital or a clinic, « secteur privé » of a praticien
+  hospitalier included, is not « une pratique en ambulatoire »; a libéral
+  site without a secteur, or in permanence des soins ambulatoires, is). A
+  salaried activity in a cabinet or a maison de santé is ambulatory too:
+  the seed's « salarié en centre de santé » names the usual salaried form of
+  the same ambulatory practice. A premier-recours profession is
   then ``premier`` when ambulatory, ``hors ambulatoire`` in a known other
   setting, and ``non renseigné`` when the setting is unknown (no or unknown
   secteur) and the mode is not libéral — shown as such, never moved to
@@ -132,7 +138,7 @@ def classify_one(
     secteur_row = tables.secteurs.get(secteur or "")
     cadre = secteur_row["cadre"] if secteur_row is not None else CADRE_NON_RENSEIGNE
     ambulatoire = (
-        mode == LIBERAL
+        (mode == LIBERAL and cadre != nomenclatures.CADRE_ETABLISSEMENT_SANTE)
         or cadre in nomenclatures.CADRES_AMBULATOIRES
         or (cadre == nomenclatures.CADRE_OFFICINE and profession == nomenclatures.CODE_PHARMACIEN)
     )

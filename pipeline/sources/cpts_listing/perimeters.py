@@ -37,6 +37,7 @@ from shapely.validation import explain_validity
 from pipeline.errors import DataError
 from pipeline.geography import LAMBERT93, WGS84
 from pipeline.sources.cpts_listing.model import raise_collected
+from pipeline.sources.cpts_listing.vector_files import is_vector_file, vector_file_as_geojson
 from pipeline.sources.files import read_text_checked
 
 #: Longitude/latitude boxes (west, south, east, north) of metropolitan France (Corsica included) and the DROM.
@@ -105,7 +106,7 @@ def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str]) -> CRS
 def read_features(
     path: str | Path, *, repair_invalid: bool = False
 ) -> tuple[gpd.GeoDataFrame, list[str], list[tuple[int, str]]]:
-    """Parse a perimeter GeoJSON without raising on per-feature defects.
+    """Parse a perimeter GeoJSON (or a GeoPackage or Shapefile, read as one) without raising on per-feature defects.
 
     Returns
     -------
@@ -125,7 +126,11 @@ def read_features(
         FeatureCollection or Feature, an unreadable or unknown ``crs``, or
         projected coordinates without a declared CRS that are not Lambert 93.
     """
-    text = read_text_checked(path).text
+    notes: list[str] = []
+    if is_vector_file(Path(path)):
+        text, notes = vector_file_as_geojson(Path(path))
+    else:
+        text = read_text_checked(path).text
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -137,7 +142,6 @@ def read_features(
     features = obj.get("features") or []
     if not isinstance(features, list):
         raise DataError("Le membre « features » du GeoJSON doit être une liste d'entités.", path)
-    notes: list[str] = []
     errors: list[tuple[int, str]] = []
     rows: list[dict[str, Any]] = []
     geometries: list[Any] = []

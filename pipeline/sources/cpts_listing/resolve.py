@@ -14,6 +14,7 @@ from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, MEMBER_COLUMNS, P
 from pipeline.sources.cpts_listing.names import name_issues
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
 from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED
+from pipeline.sources.cpts_listing.vector_files import is_vector_file
 from pipeline.sources.files import read_text_checked
 
 
@@ -313,7 +314,8 @@ def read_listing(
     Parameters
     ----------
     path
-        ``.csv`` (or ``.txt``) listing, or ``.geojson`` / ``.json`` perimeters.
+        ``.csv`` (or ``.txt``) listing, or ``.geojson`` / ``.json`` perimeters (or a GeoPackage or
+        Shapefile: :mod:`pipeline.sources.cpts_listing.vector_files`).
     cog_mapping, units, points
         See :func:`resolve_listing`.
     name
@@ -327,7 +329,7 @@ def read_listing(
     """
     path = Path(path)
     listing = name or path.stem
-    if path.suffix.lower() in (".geojson", ".json"):
+    if path.suffix.lower() in (".geojson", ".json") or is_vector_file(path):
         parsed, notes = parse_listing_geojson(path)
         return resolve_listing(parsed, cog_mapping, units, listing, points, notes)
     raw = parse_listing_csv(read_text_checked(path).text, path)

@@ -22,8 +22,14 @@ import pyarrow as pa
 
 from pipeline import nomenclatures
 from pipeline.errors import PipelineError
-from pipeline.geography import ARRONDISSEMENT_CITIES, arrondissement_from_postcode, city_of_arrondissement
+from pipeline.geography import (
+    ARRONDISSEMENT_CITIES,
+    arrondissement_from_postcode,
+    city_of_arrondissement,
+    normalise_insee_code,
+)
 from pipeline.sources import archives
+from pipeline.sources.annuaire.locate import Gazetteer
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
 from pipeline.sources.finess.geo import epsg_for, insee_code, to_wgs84
 from pipeline.sources.finess.layouts import RawFiness, decode, parse
@@ -119,10 +125,30 @@ def _postcode(structures: pd.DataFrame) -> pd.Series:
 
 
 def _commune_source(structures: pd.DataFrame) -> pd.Series:
-    """``cog`` (flattened layout), else the INSEE code made of ``departement`` and ``commune``."""
+    """``cog`` (flattened layout), else the INSEE code made of ``departement`` and ``commune``.
+
+    A ``cog`` that a spreadsheet wrote as a number (``4070`` for ``04070``) gets its leading zero back, as
+    the codes of every other input do (:func:`pipeline.geography.normalise_insee_code`).
+    """
     built = [insee_code(d, c) for d, c in zip(structures["departement"], structures["commune"], strict=True)]
     cog = structures["cog"].where(structures["cog"] != "")
+    cog = cog.map(lambda c: (normalise_insee_code(c)[0] or c) if isinstance(c, str) else c)
     return cog.fillna(pd.Series(built, index=structures.index)).astype("string")
+
+
+def _by_postcode(out: pd.DataFrame, units: pd.DataFrame, cog_mapping: pd.DataFrame,
+                 line: pd.Series) -> pd.Series:
+    """Rows without a known commune code but with a postal code, located as the Annuaire Santé's are (the
+    postal code when one commune has it, else with the place name of the delivery line): the rows found."""
+    lost = out["commune"].isna() & out["code_postal"].notna()
+    if not lost.any() or "codes_postaux" not in units.columns:
+        return lost & False
+    gazetteer = Gazetteer.build(units, cog_mapping)
+    for index in out.index[lost]:
+        place = gazetteer.locate(None, out.at[index, "code_postal"], line.at[index], None)
+        if place.commune is not None:
+            out.at[index, "commune"], out.at[index, "unite"] = place.commune, place.unite
+    return lost & out["commune"].notna()
 
 
 def _unit(commune: object, source: object, postal: object) -> tuple[str | None, bool]:
@@ -142,7 +168,8 @@ def _anomaly(kind: str, code: str, label: str | None, lines: pd.Series, message:
             "premiere_ligne": int(lines.min()) if len(lines) else None, "message": message}
 
 
-def build(raw: RawFiness, to_current: dict[str, str]) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | None = None,
+          cog_mapping: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Classify, locate and project the raw records; returns establishments and anomaly rows."""
     cats = nomenclatures.finess_categories().set_index("code")
     frame = raw.structures
@@ -196,6 +223,17 @@ def build(raw: RawFiness, to_current: dict[str, str]) -> tuple[pd.DataFrame, lis
         "code_postal": postal,
         "unite": pd.array([u for u, _ in units], dtype="string"),
     })  # fmt: skip
+    restored = frame["cog"].str.fullmatch(r"\d{4}")
+    if restored.any():
+        for code, lines in out[restored].groupby("commune_source")["ligne"]:
+            anomalies.append(_anomaly("zero_initial_retabli", str(code), None, lines,
+                                      f"Code commune {str(code)[1:]} lu comme {code} (zéro initial rétabli)"))
+    if cog_units is not None and cog_mapping is not None:
+        found = _by_postcode(out, cog_units, cog_mapping, frame["ligneacheminement"])
+        for postal, lines in out[found].groupby("code_postal")["ligne"]:
+            anomalies.append(_anomaly("localise_par_code_postal", str(postal), None, lines,
+                                      "Code commune absent ou inconnu : établissement placé par son code postal "
+                                      "(et le libellé de sa ligne d'acheminement)"))
     has_xy = ~np.isnan(x) & ~np.isnan(y)
     if (~has_xy).any():
         anomalies.append(_anomaly("sans_coordonnees", "", None, out.loc[~has_xy, "ligne"],
@@ -288,7 +326,7 @@ def stage_finess(
     to_current = {str(c): str(t) for c, t in zip(mapping["code"], mapping["current_code"], strict=True)}
     arrondissements = units[(units["type"] == "arrondissement-municipal") & units["parent"].notna()]
     to_current.update({str(c): str(p) for c, p in zip(arrondissements["code"], arrondissements["parent"], strict=True)})
-    etab, rows = build(raw, to_current)
+    etab, rows = build(raw, to_current, units, cog_mapping)
     rows = _raw_anomalies(raw) + rows
     stamp = extraction or raw.header_date or date_in_name(name) or date_in_name(origin.name)
     if stamp is None:

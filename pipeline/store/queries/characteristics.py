@@ -69,7 +69,10 @@ def filosofi_epci_members(con: duckdb.DuckDBPyConnection, communes: Iterable[str
     """EPCI of the Filosofi geography (1 January 2021) holding one of ``communes`` → all their communes.
 
     Compositions are in current codes: each 2021 code is mapped to its current
-    commune (merged communes give one current code).
+    commune (merged communes give one current code). An EPCI with a member
+    outside the loaded départements (``data --departements``) is left out: the
+    database does not hold its whole composition, and its Filosofi row would
+    describe communes the territory does not have.
     """
     with registered_codes(con, "_epci_communes", communes):
         frame = con.execute(
@@ -78,11 +81,16 @@ def filosofi_epci_members(con: duckdb.DuckDBPyConnection, communes: Iterable[str
                 SELECT DISTINCT c.epci, coalesce(m.current_code, c.code) AS commune
                 FROM communes c LEFT JOIN cog_mapping m ON m.code = c.code
                 WHERE c.vintage = ? AND c.type = 'commune-actuelle' AND c.epci IS NOT NULL
+            ),
+            beyond_the_load AS (
+                SELECT DISTINCT e.epci FROM epci_membres e
+                WHERE e.vintage = ? AND e.commune NOT IN (SELECT code FROM communes WHERE vintage = ?)
             )
             SELECT epci, commune FROM members
             WHERE epci IN (SELECT epci FROM members WHERE commune IN (SELECT code FROM _epci_communes))
+              AND epci NOT IN (SELECT epci FROM beyond_the_load)
             """,
-            [FILOSOFI_EPCI_VINTAGE],
+            [FILOSOFI_EPCI_VINTAGE, current_vintage(), current_vintage()],
         ).df()
     return {str(epci): sorted(group["commune"].astype(str)) for epci, group in frame.groupby("epci")}
 

@@ -26,8 +26,8 @@ import pandas as pd
 from pipeline.errors import TerritoryError
 from pipeline.geography import analysis_unit_count, normalise_name
 from pipeline.model import Territory
-from pipeline.store.queries import geography, listings, perimeter
-from pipeline.store.territory.codes import names_label, resolve_codes, suggest
+from pipeline.store.queries import geography, listings, perimeter, provenance
+from pipeline.store.territory.codes import REGIONS, names_label, outside_the_load, resolve_codes, suggest
 from pipeline.store.territory.files import CODE_COLUMNS, resolve_file
 
 __all__ = ["CODE_COLUMNS", "KINDS", "names_label", "resolve_codes", "resolve_territory"]
@@ -87,6 +87,11 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             if len(same) == 1:
                 code, found = str(same["code"].iloc[0]), str(same["nom"].iloc[0])
         if found is None:
+            if kind == "departement" and (beyond := outside_the_load(con, code)):
+                raise TerritoryError(f"Département {code}{beyond}")
+            if kind == "region" and code in REGIONS and provenance.loaded_departements(con):
+                raise TerritoryError(f"Région {code} : aucun de ses départements n'est chargé (base limitée à "
+                                     f"{', '.join(provenance.loaded_departements(con))})")
             word = "Département inconnu" if kind == "departement" else "Région inconnue"
             raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
         units = geography.communes_where(con, kind, code)

@@ -8,9 +8,16 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import arrondissements_of, city_of_arrondissement, normalise_insee_code, normalise_name
+from pipeline.geography import (
+    DEPARTEMENTS,
+    arrondissements_of,
+    city_of_arrondissement,
+    departement_of,
+    normalise_insee_code,
+    normalise_name,
+)
 from pipeline.model import UNIT_COLUMNS
-from pipeline.store.queries import geography
+from pipeline.store.queries import geography, provenance
 
 
 def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> str:
@@ -26,6 +33,21 @@ def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> s
         return ""
     hits = [f"{names[normalised == c].iloc[0]} ({codes[normalised == c].iloc[0]})" for c in close]
     return " ; vouliez-vous dire : " + ", ".join(hits) + " ?"
+
+
+#: Codes of the régions of France (COG), whatever a database was loaded for.
+REGIONS = frozenset({"01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84",
+                     "93", "94"})
+
+
+def outside_the_load(con: duckdb.DuckDBPyConnection, departement: str | None) -> str | None:
+    """`` : hors des départements chargés (…)`` when ``departement`` exists but the database, restricted by
+    ``data --departements``, does not hold it (else None): « inconnu » would send the user looking for a typo."""
+    loaded = provenance.loaded_departements(con)
+    if not loaded or departement is None or departement not in DEPARTEMENTS or departement in loaded:
+        return None
+    return (f" : hors des départements chargés (base limitée à {', '.join(loaded)} ; ajoutez-le avec « make data "
+            f"--departements {','.join([*loaded, departement])} » ou chargez toute la France)")
 
 
 def names_label(names: list[str]) -> str:
@@ -85,7 +107,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             rows.append(by_code.loc[[target]].reset_index())
             continue
         if code is not None:
-            errors.append(f"code INSEE inconnu : {value}")
+            beyond = outside_the_load(con, departement_of(code))
+            errors.append(f"code INSEE {value}{beyond}" if beyond else f"code INSEE inconnu : {value}")
             continue
         # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
         key = normalise_name(value)

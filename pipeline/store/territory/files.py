@@ -50,7 +50,8 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     if not path.exists():
         raise TerritoryError("Fichier de territoire introuvable", path)
     if path.is_dir():
-        raise TerritoryError("Le territoire doit être un fichier CSV ou GeoJSON, pas un dossier", path)
+        raise TerritoryError("Le territoire doit être un fichier CSV, GeoJSON, GeoPackage ou Shapefile, pas un "
+                             "dossier", path)
     from pipeline.errors import DataError
     from pipeline.sources.files import check_regular_file
 
@@ -58,7 +59,9 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
         check_regular_file(path)  # a FIFO or a device is named, never opened
     except DataError as exc:
         raise TerritoryError(exc.message, path) from exc
-    if path.suffix.lower() in (".geojson", ".json"):
+    from pipeline.sources.cpts_listing.vector_files import is_vector_file
+
+    if path.suffix.lower() in (".geojson", ".json") or is_vector_file(path):
         return FileTerritory(*_resolve_geojson(con, path, spec))
     from pipeline.sources.delimited import read_csv_checked
 

@@ -1,0 +1,68 @@
+"""Perimeters in GeoPackage or Shapefile (a QGIS export, the diagnostic's own ``territoire.gpkg``).
+
+They are read with pyogrio and handed to the GeoJSON reader of
+:mod:`pipeline.sources.cpts_listing.perimeters` as a FeatureCollection
+declaring the layer's CRS, so that every check (polygons only, valid,
+finite, inside France, the CRS guessed with a note when a Shapefile has no
+``.prj``) is the same for every format.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.sources.files import check_regular_file
+
+#: Suffixes read as vector files (a ``.zip`` must hold a Shapefile).
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".zip")
+#: First bytes of a GeoPackage (an SQLite database).
+_SQLITE = b"SQLite format 3\x00"
+
+
+def is_vector_file(path: Path) -> bool:
+    """Whether ``path`` is a GeoPackage or a Shapefile (by its suffix, or an SQLite header)."""
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        return True
+    if not path.is_file():  # a FIFO would block the read; the callers name it in French
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(_SQLITE)) == _SQLITE
+    except OSError:
+        return False
+
+
+def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
+    """The first layer of a GeoPackage or Shapefile as GeoJSON text, and French notes.
+
+    Raises
+    ------
+    DataError
+        The file cannot be read as a vector layer (damaged, a ``.zip`` without a Shapefile).
+    """
+    import pyogrio
+
+    check_regular_file(path)  # a FIFO or a device is named, never opened
+    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(source)]
+        frame = pyogrio.read_dataframe(source, layer=layers[0] if layers else None)
+    except Exception as exc:  # pyogrio raises its own errors, and GDAL's, for unreadable files
+        raise DataError("Fichier géographique illisible (GeoPackage ou Shapefile attendu, ou exportez le "
+                        f"périmètre en GeoJSON) : {exc}", path) from None
+    notes = []
+    if len(layers) > 1:
+        notes.append(f"couche « {layers[0]} » lue (le fichier en a {len(layers)} : {', '.join(layers)})")
+    for column in frame.columns:
+        if column != frame.geometry.name and not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].astype("string")  # dates and other objects as their text
+    collection = json.loads(frame.to_json(na="null", drop_id=True))
+    if frame.crs is not None:
+        epsg = frame.crs.to_epsg()
+        collection["crs"] = {"type": "name",
+                             "properties": {"name": f"EPSG:{epsg}" if epsg else frame.crs.to_wkt()}}
+    return json.dumps(collection), notes
