@@ -114,6 +114,30 @@ def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, St
     if "references" in specs:  # the zone's level and code serve machines (CSV, workbook), not the reader
         spec = specs["references"]
         blocks.append(dataclasses.replace(spec, columns=[c for c in spec.columns if c.name not in ("niveau", "code")]))
+    blocks.extend(_characteristics_blocks(d, specs))
+    return blocks
+
+
+def _characteristics_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
+    """Age-related need, income and territory type, as the report's section 2 gives them."""
+    blocks: list[Block] = []
+    if d.age_need is not None and "besoin_age" in specs:
+        blocks.append(SubHeading("Besoin de soins lié à l'âge"))
+        blocks.append(Paragraph(d.age_need.explanation))
+        blocks.append(subset(specs["besoin_age"], ["libelle", "indice_besoin_age", "population_standardisee",
+                                                   "population_totale"]))
+    if d.income is not None and "revenus" in specs:
+        blocks.append(SubHeading("Revenus et précarité (INSEE, Filosofi 2019)"))
+        if not d.income.available:
+            reason = d.income.unavailable or "revenus non disponibles"
+            blocks.append(Paragraph(reason[0].upper() + reason[1:] + "."))
+        else:
+            blocks.append(Paragraph(f"Méthode pour le territoire : {d.income.label}."))
+            blocks.append(subset(specs["revenus"], ["libelle", "mediane", "d1", "d9", "part_minima_sociaux"]))
+    if d.territory_type is not None and "type_territoire" in specs:
+        blocks.append(SubHeading("Type de territoire (unité urbaine, aire d'attraction des villes)"))
+        blocks.append(subset(specs["type_territoire"], ["dimension", "categorie", "n_unites", "population",
+                                                        "part_population"]))
     return blocks
 
 

@@ -194,7 +194,12 @@ def parse_csv_text(
     elif errors:
         shown = [f"ligne {n} : {msg}" for n, msg in errors[:MAX_LISTED]]
         more = f"\n  … et {len(errors) - MAX_LISTED} autres" if len(errors) > MAX_LISTED else ""
-        raise DataError("Lignes mal formées (nombre de champs) :\n  - " + "\n  - ".join(shown) + more,
+        # A title line above the header (« Liste des communes ») is read as a one-column header: every row
+        # then has « too many » fields. Say what the first line was taken for.
+        hint = (f"\n  La première ligne (« {first_line[:60]} ») a été lue comme l'en-tête : si c'est un titre, "
+                "supprimez-la pour que l'en-tête soit la première ligne"
+                if len(header) == 1 and len(errors) == len(rows) + len(errors) else "")
+        raise DataError("Lignes mal formées (nombre de champs) :\n  - " + "\n  - ".join(shown) + more + hint,
                         path, errors[0][0])
     frame = pd.DataFrame(rows, columns=[header[i] for i in named], dtype=object)
     if line_column is not None:

@@ -115,6 +115,17 @@ def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp
     assert [t["title"] for t in content["tables"]] == ["Bassins de vie et EPCI coupés par le périmètre"]
 
 
+def test_residents_gp_rows_of_zero_volume_are_said_so(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """The residents' GP rows exist with a volume of 0: not « aucune ligne », which would send the user
+    looking for missing rows."""
+    zero = [(o, d, 0, p) for o, d, _, p in GP_ROWS[:4]]
+    d = diagnostic(db, table(tmp_path, zero + GP_ROWS[4:]))
+    p = d.pertinence
+    assert p is not None and p.unavailable == NO_GP_FLOWS.format(reason=(
+        "les lignes de médecins généralistes partant des communes du territoire, dans la table de flux fournie, "
+        "ont toutes un volume nul"))
+
+
 def test_gp_rows_of_other_communes_only(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     # GP rows start from Manosque only; the residents' rows are nurses': no GP figure of the perimeter.
     d = diagnostic(db, table(tmp_path, GP_ROWS[4:] + NURSE_ROWS))

@@ -409,6 +409,9 @@ def test_dynamics_tables_per_unit(runs: dict[str, Any]) -> None:
     assert (units["commune"] == "13055").all()
     assert (units["solde"] == units["arrivees"] - units["departs"]).all()
     assert units["avertissement"].eq("données fictives de démonstration").all()
+    # The report says why the arrondissements' counts may add up to more than the territory's.
+    assert ("Un professionnel qui exerce dans plusieurs communes du territoire compte dans chacune : la somme des "
+            "communes peut dépasser le total du territoire, où il compte une fois.") in runs["marseille"]["report"]
 
 
 # --------------------------------------------------------------------------- areas and ARS (item 7)
@@ -465,10 +468,30 @@ def test_population_comparison_has_every_departement_and_region(runs: dict[str, 
     assert "références Année Territoire Département (Gironde) Région (Nouvelle-Aquitaine) France" in report  # APL
     # The Word Trame gives the reader the same rows, without the machine columns (level, code).
     trame = docx.Document(str(runs["deux_regions"]["docx"]))
-    compared = [t for t in trame.tables if t.rows[0].cells[0].text == "Zone"]
+    compared = [t for t in trame.tables if [c.text for c in t.rows[0].cells[:3]] == [
+        "Zone", "Population municipale (hab.)", "Année de la population légale"]]
     assert len(compared) == 1
     assert [r.cells[0].text for r in compared[0].rows[1:]] == ["Territoire", *table["zone"][1:]]
     assert "Niveau de la zone" not in [c.text for c in compared[0].rows[0].cells]
+
+
+def test_trame_gives_the_population_characteristics(runs: dict[str, Any]) -> None:
+    """The Trame's « caractéristique de la population » carries the age-related need, the income and the
+    territory type of the report's section 2, with the figures of the tables (Verdon)."""
+    trame = docx.Document(str(runs["verdon"]["docx"]))
+    headings = [p.text for p in trame.paragraphs]
+    for title in ("Besoin de soins lié à l'âge", "Revenus et précarité (INSEE, Filosofi 2019)",
+                  "Type de territoire (unité urbaine, aire d'attraction des villes)"):
+        assert title in headings, title
+    by_header = {tuple(c.text for c in t.rows[0].cells[:2]): t for t in trame.tables}
+    need = by_header[("Zone", "Indice de besoin lié à l'âge")]
+    table = pd.read_csv(runs["verdon"]["tables"] / "besoin_age.csv", keep_default_na=False)
+    assert [r.cells[0].text for r in need.rows[1:]] == table["libelle"].tolist()
+    assert need.rows[1].cells[1].text == f"{table['indice_besoin_age'].iloc[0]:.3f}".replace(".", ",")
+    income = by_header[("Zone", "Revenu disponible médian par UC (€)")]
+    median = int(pd.read_csv(runs["verdon"]["tables"] / "revenus.csv")["mediane"].iloc[0])
+    assert income.rows[1].cells[1].text.replace("\u202f", " ").replace("\xa0", " ") == f"{median:,}".replace(",", " ")
+    assert ("Zonage", "Catégorie") in by_header
 
 
 # --------------------------------------------------------------------------- representativeness (item 6)

@@ -45,6 +45,18 @@ def test_missing_columns_all_listed(tmp_path: Path) -> None:
     )
 
 
+def test_every_field_in_quotes_is_named_as_such(tmp_path: Path) -> None:
+    """A re-export that quoted every field: the columns are there, in quotes; « absentes » would mislead."""
+    path = tmp_path / NAME
+    path.write_text("\n".join("|".join(f'"{v}"' for v in x.split("|")) for x in lines()) + "\n", encoding="utf-8")
+    error = fails(path)
+    assert (error.path, error.line) == (str(path), 1)
+    assert error.message == (
+        'Colonnes du fichier des activités entre guillemets (en-tête lu : « "Type d\'identifiant PP" »…) : '
+        "l'extraction de l'Annuaire Santé s'écrit sans guillemets ; reprenez le fichier publié ou réexportez-le "
+        "sans guillemets")
+
+
 def test_wrong_separator(tmp_path: Path) -> None:
     path = tmp_path / NAME
     path.write_text("\n".join(x.replace("|", ";") for x in lines()) + "\n", encoding="utf-8")

@@ -150,3 +150,20 @@ def test_a_file_too_big_is_refused_before_reading(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_text_checked(path, max_bytes=1_000_000)
     assert info.value.message == "Fichier trop gros (3 Mo, au plus 1 Mo attendus)"
+
+
+def test_a_title_line_above_the_header_is_named(tmp_path: Path) -> None:
+    """A spreadsheet export with a title first: every row has « too many » fields; the message says why."""
+    path = tmp_path / "territoire.csv"
+    path.write_text("Liste des communes de la CPTS\ncode_insee,nom\n04070,Digne\n04001,Aiglun\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_csv_checked(path, [])
+    assert info.value.line == 2
+    assert info.value.message.endswith(
+        "La première ligne (« Liste des communes de la CPTS ») a été lue comme l'en-tête : si c'est un titre, "
+        "supprimez-la pour que l'en-tête soit la première ligne")
+    # A file whose header is right and one row is short gets no such hint.
+    path.write_text("code_insee,nom\n04070,Digne\n04001\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_csv_checked(path, [])
+    assert "première ligne" not in info.value.message

@@ -45,6 +45,9 @@ NO_GP_FLOWS = ("pertinence du périmètre non calculée : {reason} ; l'auto-conf
                "pour la pertinence modélisée)")
 NO_RESIDENT_ROWS = ("la table de flux fournie n'a aucune ligne de médecins généralistes partant d'une commune du "
                     "territoire")
+#: Rows of the territory's residents exist, but their volumes are all 0: no share can be computed.
+ZERO_RESIDENT_VOLUME = ("les lignes de médecins généralistes partant des communes du territoire, dans la table de flux "
+                        "fournie, ont toutes un volume nul")
 
 
 @dataclass
@@ -270,7 +273,7 @@ def pertinence_section(
                                   zone_sizes=zone_totals(units, shared.outside_the_load(con)))
     reason = gp.unavailable
     if reason is None and gp.kind == "table" and not result.resident_volume > 0:
-        reason = NO_RESIDENT_ROWS
+        reason = ZERO_RESIDENT_VOLUME if gp.table["origin"].isin(codes).any() else NO_RESIDENT_ROWS
     if reason is not None:
         # The zones cut depend on the zonings only: they are still given, never a figure of the flows.
         unavailable = NO_GP_FLOWS.format(reason=reason)

@@ -12,6 +12,9 @@ from pipeline.render.sections.display import bounded, shown
 LABELS = {"groupe": "Profession", "present_start": "Présents au début", "present_end": "Présents à la fin",
           "arrivals": "Arrivées", "departures": "Départs", "net_change": "Solde"}
 TOTAL = "Ensemble des professionnels"
+#: Why the communes' counts may add up to more than the territory's.
+MULTI_SITE_NOTE = ("Un professionnel qui exerce dans plusieurs communes du territoire compte dans chacune : la somme "
+                   "des communes peut dépasser le total du territoire, où il compte une fois.")
 
 
 def _day(period: DynamicsPeriod) -> str:
@@ -41,7 +44,8 @@ def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
         ["lieu", "nom", "groupe", "present_start", "present_end", "arrivals", "departures", "net_change"]]
     rows = bounded({"title": f"Arrivées et départs {_day(period)} par commune et profession (avec au moins un "
                              "mouvement)", "data": shown(per_unit, labels={**LABELS, "lieu": "Code INSEE",
-                                                                          "nom": "Commune"})},
+                                                                          "nom": "Commune"}),
+                    "note": MULTI_SITE_NOTE},
                    -(per_unit["arrivals"] + per_unit["departures"]), "aux mouvements les plus nombreux",
                    "dynamique_unites.csv et la feuille « Dynamique - communes » de diagnostic.xlsx", noun="lignes")
     return {"title": title, "paragraphs": paragraphs, "tables": [

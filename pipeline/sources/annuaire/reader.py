@@ -70,6 +70,16 @@ def check_header(header: list[str], required: list[str], shown: str, what: str) 
             1,
         )
     missing = [c for c in required if not has_column(header, c)]
+    quoted = [h for h in header if len(h) >= 2 and h[0] == h[-1] == '"']
+    if missing and quoted and all(has_column([h[1:-1] for h in quoted], c) or has_column(header, c)
+                                  for c in required):
+        # The names are there, in quotes: a re-export. The real files have no quotes (and hold « " » in values).
+        raise DataError(
+            f"Colonnes du {what} entre guillemets (en-tête lu : « {quoted[0]} »…) : l'extraction de l'Annuaire Santé "
+            "s'écrit sans guillemets ; reprenez le fichier publié ou réexportez-le sans guillemets",
+            shown,
+            1,
+        )
     if missing:
         raise DataError(
             f"Colonnes obligatoires absentes du {what} : " + ", ".join(f"« {c} »" for c in missing), shown, 1
