@@ -20,6 +20,7 @@ FINESS ?=
 REGION ?=
 DEPARTEMENT ?=
 FRANCE ?=
+DEPARTEMENTS ?=
 SEUIL ?= 20000
 LISTE ?=
 
@@ -28,14 +29,14 @@ LISTE ?=
 # to the recipes' environment and referenced there as "$$NAME" (quotes, backquotes, $(...) and ;
 # in a value stay characters of the argument). New recipes must do the same, never "$(NAME)".
 USER_VARIABLES := TERRITORY SIGNATURE ADHERENTS AJOUT FLUX NOM PDF CPTS REGISTRY FINESS REGION DEPARTEMENT \
-  FRANCE SEUIL LISTE
+  FRANCE DEPARTEMENTS SEUIL LISTE
 $(foreach v,$(USER_VARIABLES),$(eval override $(v) := $$(value $(v))))
 export $(USER_VARIABLES)
 
 .PHONY: install test lint data diagnostic diagnostics coverage editeur bench clean help
 
 help:
-	@echo "make install | test | data | diagnostic TERRITORY=... [NOM=... PDF=1] | diagnostics LISTE=...|REGION=... | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | editeur REGION=...|DEPARTEMENT=... [CPTS=...] | bench | clean"
+	@echo "make install | test | data [DEPARTEMENTS=04,13 | FRANCE=1] | diagnostic TERRITORY=... [NOM=... PDF=1] | diagnostics LISTE=...|REGION=... | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | editeur REGION=...|DEPARTEMENT=... [CPTS=...] | bench | clean"
 
 install:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -58,7 +59,8 @@ test: lint
 	CPTS_QUIET=1 $(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 data:
-	$(RUN) data $${CPTS:+--cpts "$$CPTS"} $${REGISTRY:+--registre "$$REGISTRY"} $${FINESS:+--finess "$$FINESS"}
+	$(RUN) data $${CPTS:+--cpts "$$CPTS"} $${REGISTRY:+--registre "$$REGISTRY"} $${FINESS:+--finess "$$FINESS"} \
+	  $${DEPARTEMENTS:+--departements "$$DEPARTEMENTS"} $${FRANCE:+--toute-la-france}
 
 diagnostic:
 	@test -n "$$TERRITORY" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\"" >&2; exit 2; }

@@ -43,7 +43,8 @@ from pipeline.store.queries import geography, listings, provenance
 
 DEMO_SEED = 2026
 # 2: staged without the database, both layouts, unit and postal code columns.
-FINESS_LOADER_VERSION = "2"
+# 3: a commune code without its leading zero restored; rows without a known code placed by postal code.
+FINESS_LOADER_VERSION = "3"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")

@@ -47,11 +47,13 @@ class Background(Generic[T]):
         held = HeldSignals().__enter__()
         try:
             pid = os.fork()
-        except OSError:  # no process left (ulimit -u), no memory: draw in the parent
+        except BaseException as exc:  # no process left (ulimit -u), no memory: draw in the parent
             os.close(read_end)
             os.close(write_end)
-            held.__exit__()
-            return
+            held.__exit__()  # whatever the error, the signals act again (and one received meanwhile is raised)
+            if isinstance(exc, OSError):
+                return
+            raise
         if pid == 0:  # the child: draw, send, leave without running anything of the parent's
             code = 1
             with contextlib.suppress(BaseException):

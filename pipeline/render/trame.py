@@ -135,9 +135,19 @@ def _characteristics_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
             blocks.append(Paragraph(f"Méthode pour le territoire : {d.income.label}."))
             blocks.append(subset(specs["revenus"], ["libelle", "mediane", "d1", "d9", "part_minima_sociaux"]))
     if d.territory_type is not None and "type_territoire" in specs:
-        blocks.append(SubHeading("Type de territoire (unité urbaine, aire d'attraction des villes)"))
-        blocks.append(subset(specs["type_territoire"], ["dimension", "categorie", "n_unites", "population",
-                                                        "part_population"]))
+        # As the report gives them: the density in the text, the shares in %, not a table row without a share.
+        spec = specs["type_territoire"]
+        shares = spec.frame
+        density = shares.loc[shares["dimension"] == "densité", "valeur"]
+        blocks.append(SubHeading("Type de territoire (unité urbaine, aire d'attraction des villes, densité)"))
+        if len(density) and density.iloc[0] == density.iloc[0]:
+            blocks.append(Paragraph(f"Densité de population : {format_number(density.iloc[0], 1)} habitants "
+                                    "par km²."))
+        table = shares[shares["dimension"] != "densité"].assign(part_pct=lambda f: f["part_population"] * 100)
+        blocks.append(dataclasses.replace(
+            subset(spec, ["dimension", "categorie", "n_unites", "population"], frame=table),
+            columns=[*subset(spec, ["dimension", "categorie", "n_unites", "population"]).columns,
+                     Column("part_pct", "Part de la population (%)", "decimal", 1)]))
     return blocks
 
 

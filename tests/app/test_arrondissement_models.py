@@ -136,9 +136,13 @@ def test_flow_table_keeps_arrondissements_and_leaves_out_a_city_it_cannot_split(
     table, notes = read_flow_table(con, path, ITINERAIRE)
     assert sorted(zip(table["origin"], table["destination"], table["volume"], strict=True)) == [
         ("13201", "13213", 20.0), ("13211", "13201", 50.0), ("13211", "13212", 100.0)]
+    # The residents' consultations: 100 inside, 50 out, 7 to « Marseille » (inside or out: unknown), of 157.
+    # Self-containment between 100 / 157 = 64 % (the 7 outside) and 107 / 157 = 68 % (inside); 7 / 157 = 4 %.
     assert notes == ["Table origine–destination : 2 ligne(s) donnent Marseille (13055) sans arrondissement ; le "
                      "territoire ne compte que les arrondissements 13211, 13212, 13213 et ces recours ne peuvent "
-                     "pas leur être répartis : ils sont écartés des indicateurs du territoire"]
+                     "pas leur être répartis : ils sont écartés des indicateurs du territoire "
+                     f"({GROUPE_NON_PRECISE} : 4 % des recours des habitants, auto-confinement réel entre 64 % et "
+                     "68 %)"]
     syn = flows.territory_flow_indicators(table, flow_codes(ITINERAIRE))["synthese"].set_index("groupe")
     row = syn.loc[GROUPE_NON_PRECISE]
     assert row["recours_residents"] == 150 and row["recours_internes"] == 100

@@ -94,6 +94,9 @@ def _refused_cases() -> list[object]:
                      id="data-registry"),
         pytest.param("data", {"FINESS": HOSTILE}, error_line("Fichier introuvable (option --finess)", HOSTILE),
                      id="data-finess"),
+        pytest.param("data", {"DEPARTEMENTS": "04 `touch MARK_DEPS`;x"},
+                     error_line("Département(s) inconnu(s) dans --departements : 04 `TOUCH MARK_DEPS`;X (codes du "
+                                "COG 2026 : 01 à 95, 2A, 2B, 971 à 976)"), id="data-departements"),
     ]
 
 

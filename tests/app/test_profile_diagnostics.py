@@ -481,7 +481,7 @@ def test_trame_gives_the_population_characteristics(runs: dict[str, Any]) -> Non
     trame = docx.Document(str(runs["verdon"]["docx"]))
     headings = [p.text for p in trame.paragraphs]
     for title in ("Besoin de soins lié à l'âge", "Revenus et précarité (INSEE, Filosofi 2019)",
-                  "Type de territoire (unité urbaine, aire d'attraction des villes)"):
+                  "Type de territoire (unité urbaine, aire d'attraction des villes, densité)"):
         assert title in headings, title
     by_header = {tuple(c.text for c in t.rows[0].cells[:2]): t for t in trame.tables}
     need = by_header[("Zone", "Indice de besoin lié à l'âge")]
@@ -491,7 +491,12 @@ def test_trame_gives_the_population_characteristics(runs: dict[str, Any]) -> Non
     income = by_header[("Zone", "Revenu disponible médian par UC (€)")]
     median = int(pd.read_csv(runs["verdon"]["tables"] / "revenus.csv")["mediane"].iloc[0])
     assert income.rows[1].cells[1].text.replace("\u202f", " ").replace("\xa0", " ") == f"{median:,}".replace(",", " ")
-    assert ("Zonage", "Catégorie") in by_header
+    kinds = by_header[("Zonage", "Catégorie")]
+    shares = pd.read_csv(runs["verdon"]["tables"] / "type_territoire.csv", keep_default_na=False)
+    shares = shares[shares["dimension"] != "densité"]  # the density is a sentence, not a row without a share
+    assert [r.cells[0].text for r in kinds.rows[1:]] == shares["dimension"].tolist()
+    assert [r.cells[4].text for r in kinds.rows[1:]] == [
+        f"{v * 100:.1f}".replace(".", ",") for v in shares["part_population"].astype(float)]
 
 
 # --------------------------------------------------------------------------- representativeness (item 6)
@@ -589,3 +594,9 @@ def test_sources_are_named_for_the_reader(runs: dict[str, Any]) -> None:
     assert {"annuaire-sante", "drees-apl", "contours-communes", "cpts:paca"} <= keys
     unnamed = sorted(k for k in keys if f" — {k}" not in report)
     assert unnamed == []
+
+
+def test_supply_table_says_a_pharmacist_may_count_in_two_groups(runs: dict[str, Any]) -> None:
+    """Section G (biologie) and A/D (officine) of the roll give two groups: the rows add up to more."""
+    assert ("un pharmacien exerçant à la fois en biologie et en officine compte dans les deux groupes, aussi la "
+            "somme des groupes peut-elle dépasser le nombre de professionnels") in runs["verdon"]["report"]

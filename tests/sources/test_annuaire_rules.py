@@ -199,3 +199,14 @@ def test_column_names_match_whatever_their_case_and_spacing(tmp_path: Path) -> N
     path.write_text("\n".join([renamed, *rows]) + "\n", encoding="utf-8")
     staged = stage(path)
     assert column(staged, "groupe") == {"1": "Infirmiers"} and column(staged, "commune") == {"1": "01001"}
+
+
+def test_a_code_outside_the_loaded_departements_is_not_placed_by_its_postal_code(tmp_path: Path) -> None:
+    """Loaded: 01, 2A, 974, 75, 69, 13 (registry_units). 38001 is Isère's: its postal code, shared with Alpha
+    (01400) in this example, must not bring it into the Ain; an unknown code of a loaded département may."""
+    path = activity_file(tmp_path, [
+        activity("1", "60", "38001", postcode="01400"),
+        activity("2", "60", "01999", postcode="01400"),
+    ])  # fmt: skip
+    staged = stage(path)
+    assert column(staged, "commune") == {"1": None, "2": "01001"}

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 import geopandas as gpd
+import pandas as pd
+import pyogrio
 import pytest
 import shapely
 
@@ -150,8 +152,8 @@ def test_places_outside_the_loaded_departements_are_said_so(db: duckdb.DuckDBPyC
         assert info.value.message == f"Région 84 : aucun de ses départements n'est chargé (base limitée à {loaded})"
     else:
         assert info.value.message == (f"{message} : hors des départements chargés (base limitée à {loaded} ; "
-                                      "ajoutez-le avec « make data --departements 04,13,33,75,976,84 » ou chargez "
-                                      "toute la France)")
+                                      "ajoutez-le avec « make data DEPARTEMENTS=04,13,33,75,976,84 », ou chargez "
+                                      "toute la France avec « make data FRANCE=1 »)")
 
 
 @pytest.mark.parametrize("form", ["gpkg-lambert93", "shapefile-without-prj", "zipped-shapefile-without-prj",
@@ -186,10 +188,33 @@ def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirr
         assert "couche « perimetre » lue (le fichier en a 2 : perimetre, communes)" in t.notes
 
 
-def test_unreadable_geopackage_is_named(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    path = tmp_path / "abime.gpkg"
-    path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
-    with pytest.raises(TerritoryError) as info:
-        resolve_territory(db, f"fichier:{path}")
-    assert info.value.message.startswith("Fichier géographique illisible (GeoPackage ou Shapefile attendu, ou "
-                                         "exportez le périmètre en GeoJSON)")
+def test_unreadable_or_unusable_vector_files_are_named(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    damaged = tmp_path / "abime.gpkg"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    table = tmp_path / "table.gpkg"  # a layer without geometry
+    pyogrio.write_dataframe(pd.DataFrame({"code": ["04070"]}), table, layer="liste")
+    no_shapefile = tmp_path / "liste.zip"
+    with zipfile.ZipFile(no_shapefile, "w") as archive:
+        archive.writestr("t.csv", "code_insee\n04070\n")
+    expected = {
+        damaged: "Fichier géographique illisible : un GeoPackage ou un Shapefile est attendu (ou exportez le "
+                 "périmètre en GeoJSON)",
+        table: "La couche « liste » du fichier n'a pas de géométrie : un périmètre (polygones) est attendu",
+        no_shapefile: "L'archive zip ne contient aucun Shapefile (.shp) : un périmètre en Shapefile zippé, "
+                      "GeoPackage ou GeoJSON est attendu",
+    }
+    for path, message in expected.items():
+        with pytest.raises(TerritoryError) as info:
+            resolve_territory(db, f"fichier:{path}")
+        assert (info.value.message, info.value.path) == (message, str(path))
+
+
+def test_zipped_folder_of_a_shapefile(db: duckdb.DuckDBPyConnection, mirror: Path, tmp_path: Path) -> None:
+    """Zipping a folder puts the Shapefile one level down: read all the same."""
+    codes = ["04004", "04081", "04094", "04124"]
+    _contours(mirror, codes).to_file(tmp_path / "communes.shp")
+    path = tmp_path / "dossier.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for suffix in ("shp", "shx", "dbf", "prj"):
+            archive.write(tmp_path / f"communes.{suffix}", f"perimetre/communes.{suffix}")
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == codes

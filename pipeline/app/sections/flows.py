@@ -171,9 +171,32 @@ def read_flow_table(
         notes.append(
             f"Table origine–destination : {len(rows)} ligne(s) donnent {name} ({city}) sans arrondissement ; le "
             f"territoire ne compte que les arrondissements {', '.join(held)} et ces recours ne peuvent pas leur "
-            "être répartis : ils sont écartés des indicateurs du territoire")
+            "être répartis : ils sont écartés des indicateurs du territoire" + _containment_bounds(table, city,
+                                                                                                   unit_codes))
         table = table[(table["origin"] != city) & (table["destination"] != city)]
     return table.reset_index(drop=True), notes
+
+
+def _containment_bounds(table: pd.DataFrame, city: str, unit_codes: list[str]) -> str:
+    """What the left-out rows weigh in the residents' consultations, and the self-containment between its two
+    extremes (every such consultation outside the territory, or every one inside), per profession concerned.
+
+    Without them the self-containment is computed on the other consultations only, which overstates it when
+    they go elsewhere in the city: the reader gets the range the table allows.
+    """
+    inside = set(unit_codes)
+    residents = table[table["origin"].isin(inside)]
+    parts = []
+    for groupe, rows in residents.groupby("groupe", sort=True):
+        total = float(rows["volume"].sum())
+        unknown = float(rows.loc[rows["destination"] == city, "volume"].sum())
+        if not total > 0 or not unknown > 0:
+            continue
+        internal = float(rows.loc[rows["destination"].isin(inside), "volume"].sum())
+        low, high = internal / total * 100, (internal + unknown) / total * 100
+        parts.append(f"{groupe} : {unknown / total * 100:.0f} % des recours des habitants, auto-confinement réel "
+                     f"entre {low:.0f} % et {high:.0f} %".replace(".", ","))
+    return (" (" + " ; ".join(parts) + ")") if parts else ""
 
 
 def _coordinates(con: duckdb.DuckDBPyConnection, points: pd.DataFrame, codes: set[str]) -> pd.DataFrame:

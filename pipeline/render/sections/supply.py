@@ -65,7 +65,9 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
                "data": table, "decimals": {LIBELLES["praticiens_etp"]: 1, LIBELLES["densite_10000"]: 1,
                                            **{header: 1 for header in headers.values()}},
                "note": "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire "
-                       "compte une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
+                       "compte une fois dans son groupe ; un pharmacien exerçant à la fois en biologie et en officine "
+                       "compte dans les deux groupes, aussi la somme des groupes peut-elle dépasser le nombre de "
+                       "professionnels. « Part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
                        "lieu). Densités sur les effectifs distincts. MSP et centres de santé : FINESS. Source : "
                        "Annuaire Santé (extraction RPPS/ADELI)."}]
     for title, split in (("Premier et second recours", d.supply.by_recours), ("Mode d'exercice", d.supply.by_mode)):

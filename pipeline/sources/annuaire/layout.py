@@ -33,7 +33,9 @@ from pipeline.sources.extraction_names import date_in_name
 SOURCE_NAME = "annuaire-sante"
 # 3: staged without the database; activities located by postal code and name when the commune code is
 # missing; arrondissement units; « non renseigné » recours for an unknown setting.
-LOADER_VERSION = "3"
+# 4: a libéral activity in an établissement de santé is « hors ambulatoire » (seed 000); a commune code of a
+# département outside the load is not placed by its postal code.
+LOADER_VERSION = "4"
 
 #: File-name prefixes of the members of the official zip.
 ACTIVITE_PREFIX = "PS_LibreAcces_Personne_activite"

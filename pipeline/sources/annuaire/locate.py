@@ -36,8 +36,11 @@ import pandas as pd
 
 from pipeline.geography import (
     ARRONDISSEMENT_CITIES,
+    DEPARTEMENTS,
+    INSEE_CODE,
     arrondissement_from_postcode,
     city_of_arrondissement,
+    departement_of,
     normalise_insee_code,
     normalise_name,
 )
@@ -124,6 +127,8 @@ class Gazetteer:
     names: dict[str, set[str]]
     by_departement_name: dict[tuple[str, str], list[str]]
     nom: dict[str, str]
+    #: Départements of the indexed communes (those a database was loaded for).
+    loaded: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, units: pd.DataFrame, cog_mapping: pd.DataFrame) -> Gazetteer:
@@ -155,7 +160,8 @@ class Gazetteer:
         for code, keys in names.items():
             for key in keys:
                 by_departement_name.setdefault((departement.get(code, ""), key), []).append(code)
-        return cls(to_current, {k: sorted(v) for k, v in by_postcode.items()}, names, by_departement_name, nom)
+        return cls(to_current, {k: sorted(v) for k, v in by_postcode.items()}, names, by_departement_name, nom,
+                   frozenset(departement.values()))
 
     def _by_postcode(self, code: str, key: str, seen: str) -> tuple[str | None, str, Issue | None]:
         candidates = self.by_postcode.get(code, [])
@@ -172,6 +178,17 @@ class Gazetteer:
         if len(matched) == 1:
             return matched[0], "code postal et libellé", None
         return None, "non localisé", Issue(CODE_POSTAL_INCONNU, code, seen)
+
+    def _outside_the_load(self, code: str | None) -> bool:
+        """Whether ``code`` names a commune of a département the database was not loaded for.
+
+        Its postal code must not place it: a code shared across a border (13780: Cuges-les-Pins in 13, Riboux
+        in 83) has one candidate only among the loaded communes, the wrong one.
+        """
+        if code is None or not INSEE_CODE.match(code) or not self.loaded:
+            return False
+        departement = departement_of(code)
+        return departement in DEPARTEMENTS and departement not in self.loaded
 
     def locate(self, commune_source: object, code_postal: object, libelle: object, bureau: object) -> Place:
         """Locate one combination (see the module docstring for the rules)."""
@@ -190,7 +207,7 @@ class Gazetteer:
                 localisation = "code commune"
             else:
                 issues.append(Issue(COMMUNE_INCONNUE, str(commune_source), seen))
-        if commune is None and postal is not None:
+        if commune is None and postal is not None and not self._outside_the_load(code):
             commune, localisation, issue = self._by_postcode(postal, key, seen)
             if issue is not None:
                 issues.append(issue)

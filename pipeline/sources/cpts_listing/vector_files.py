@@ -10,12 +10,15 @@ finite, inside France, the CRS guessed with a note when a Shapefile has no
 from __future__ import annotations
 
 import json
+import warnings
+import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.sources.files import check_regular_file
+from pipeline.sources.files import USER_FILE_MAX_BYTES, check_regular_file
 
 #: Suffixes read as vector files (a ``.zip`` must hold a Shapefile).
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".zip")
@@ -46,23 +49,45 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
     """
     import pyogrio
 
-    check_regular_file(path)  # a FIFO or a device is named, never opened
-    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    checked = check_regular_file(path)  # a FIFO or a device is named, never opened
+    size = checked.stat().st_size
+    if size > USER_FILE_MAX_BYTES:
+        raise DataError(f"Fichier trop gros ({size / 1e6:.0f} Mo, au plus {USER_FILE_MAX_BYTES / 1e6:.0f} Mo "
+                        "attendus)", path)
+    source = _zipped_shapefile(path) if path.suffix.lower() == ".zip" else str(path)
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(source)]
         frame = pyogrio.read_dataframe(source, layer=layers[0] if layers else None)
-    except Exception as exc:  # pyogrio raises its own errors, and GDAL's, for unreadable files
-        raise DataError("Fichier géographique illisible (GeoPackage ou Shapefile attendu, ou exportez le "
-                        f"périmètre en GeoJSON) : {exc}", path) from None
+    except Exception:  # pyogrio raises its own errors, and GDAL's (in English), for unreadable files
+        raise DataError("Fichier géographique illisible : un GeoPackage ou un Shapefile est attendu (ou exportez le "
+                        "périmètre en GeoJSON)", path) from None
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise DataError(f"La couche « {layers[0] if layers else ''} » du fichier n'a pas de géométrie : un périmètre "
+                        "(polygones) est attendu", path)
     notes = []
     if len(layers) > 1:
         notes.append(f"couche « {layers[0]} » lue (le fichier en a {len(layers)} : {', '.join(layers)})")
     for column in frame.columns:
         if column != frame.geometry.name and not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].astype("string")  # dates and other objects as their text
-    collection = json.loads(frame.to_json(na="null", drop_id=True))
+    with warnings.catch_warnings():  # a CRS without an EPSG code warns in English; it is declared below
+        warnings.simplefilter("ignore", UserWarning)
+        collection = json.loads(frame.to_json(na="null", drop_id=True))
     if frame.crs is not None:
         epsg = frame.crs.to_epsg()
         collection["crs"] = {"type": "name",
                              "properties": {"name": f"EPSG:{epsg}" if epsg else frame.crs.to_wkt()}}
     return json.dumps(collection), notes
+
+
+def _zipped_shapefile(path: Path) -> str:
+    """GDAL's path of the Shapefile a zip holds, at its root or in a folder (a zipped folder)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            shapefiles = sorted(n for n in archive.namelist() if n.lower().endswith(".shp"))
+    except (zipfile.BadZipFile, OSError):
+        raise DataError("Archive zip illisible : un Shapefile zippé est attendu", path) from None
+    if not shapefiles:
+        raise DataError("L'archive zip ne contient aucun Shapefile (.shp) : un périmètre en Shapefile zippé, "
+                        "GeoPackage ou GeoJSON est attendu", path)
+    return f"/vsizip/{path}/{shapefiles[0]}"

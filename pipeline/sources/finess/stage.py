@@ -145,7 +145,9 @@ def _by_postcode(out: pd.DataFrame, units: pd.DataFrame, cog_mapping: pd.DataFra
         return lost & False
     gazetteer = Gazetteer.build(units, cog_mapping)
     for index in out.index[lost]:
-        place = gazetteer.locate(None, out.at[index, "code_postal"], line.at[index], None)
+        code = out.at[index, "commune_source"]  # outside the loaded départements: never placed by postal code
+        place = gazetteer.locate(code if isinstance(code, str) else None, out.at[index, "code_postal"],
+                                 line.at[index], None)
         if place.commune is not None:
             out.at[index, "commune"], out.at[index, "unite"] = place.commune, place.unite
     return lost & out["commune"].notna()

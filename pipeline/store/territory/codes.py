@@ -47,7 +47,8 @@ def outside_the_load(con: duckdb.DuckDBPyConnection, departement: str | None) ->
     if not loaded or departement is None or departement not in DEPARTEMENTS or departement in loaded:
         return None
     return (f" : hors des départements chargés (base limitée à {', '.join(loaded)} ; ajoutez-le avec « make data "
-            f"--departements {','.join([*loaded, departement])} » ou chargez toute la France)")
+            f"DEPARTEMENTS={','.join([*loaded, departement])} », ou chargez toute la France avec « make data "
+            "FRANCE=1 »)")
 
 
 def names_label(names: list[str]) -> str:
