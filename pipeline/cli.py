@@ -16,6 +16,7 @@ from pipeline.model import (
     CoverageOptions,
     DataOptions,
     DiagnosticOptions,
+    parse_departements,
     parse_signature,
     parse_what_if,
 )
@@ -32,7 +33,7 @@ def data_options(args: argparse.Namespace) -> DataOptions:
         registry=_path(args.registre), savoir_faire=_path(args.savoir_faire), finess=_path(args.finess),
         demo="always" if args.demo else "never" if args.sans_demo else "auto",
         departements=(() if args.toute_la_france else
-                      tuple(d for d in args.departements.split(",") if d.strip()) if args.departements else None),
+                      parse_departements(args.departements) if args.departements is not None else None),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from pipeline.errors import PipelineError
-from pipeline.model import WhatIfChange, WhatIfSyntaxError, parse_signature, parse_what_if
+from pipeline.model import WhatIfChange, WhatIfSyntaxError, parse_departements, parse_signature, parse_what_if
 
 GP = "médecins généralistes"
 
@@ -42,3 +42,13 @@ def test_signature_date() -> None:
     assert parse_signature("2025-08-31") == date(2025, 8, 31)
     with pytest.raises(PipelineError, match="Date de signature invalide « 31/08/2025 » : attendu AAAA-MM-JJ"):
         parse_signature("31/08/2025")
+
+
+@pytest.mark.parametrize("text", [",", ",,", "", " , "])
+def test_departements_without_any_code_are_refused_not_read_as_all_of_france(text: str) -> None:
+    with pytest.raises(PipelineError, match="Aucun code de département dans --departements"):
+        parse_departements(text)
+
+
+def test_departements_keep_their_codes_for_the_load_to_check() -> None:
+    assert parse_departements("04,,13") == ("04", "13")

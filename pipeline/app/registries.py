@@ -164,7 +164,8 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
                              for _, sha, version, _ in provenance.loaded_files(con, annuaire.SOURCE_NAME)):
             return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start)
         units = geography.current_units_with_postcodes(con)
-        staged = annuaire.stage_annuaire(path, savoir_faire, units=units, cog_mapping=geography.cog_mapping(con))
+        staged = annuaire.stage_annuaire(path, savoir_faire, units=units, cog_mapping=geography.cog_mapping(con),
+                                         loaded_departements=sorted(scope.departements or ()))
         vintage = staged.extraction.isoformat()
         notes = f"{staged.rows} activités ; savoir-faire : {staged.savoir_faire_source} ; fichier {staged.fichier}"
         if staged.demo:
@@ -200,7 +201,8 @@ def finess_step(path: Path, origin: str | None = None) -> Step:
                              for _, sha, version, _ in provenance.loaded_files(con, finess.SOURCE_NAME)):
             return StepResult("FINESS", "inchangé", 0, time.perf_counter() - start)
         units = geography.current_units_with_postcodes(con)
-        staged = finess.stage_finess(path, units=units, cog_mapping=geography.cog_mapping(con))
+        staged = finess.stage_finess(path, units=units, cog_mapping=geography.cog_mapping(con),
+                                     loaded_departements=sorted(scope.departements or ()))
         vintage = staged.extraction.isoformat()
         notes = f"{len(staged.etablissements)} établissements ; présentation {staged.layout}"
         if staged.demo:

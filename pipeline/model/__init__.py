@@ -12,6 +12,7 @@ from pipeline.model.options import (
     DiagnosticOptions,
     WhatIfChange,
     WhatIfSyntaxError,
+    parse_departements,
     parse_signature,
     parse_what_if,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Territory",
     "WhatIfChange",
     "WhatIfSyntaxError",
+    "parse_departements",
     "parse_signature",
     "parse_what_if",
 ]

@@ -112,6 +112,16 @@ def check_signature(day: date, today: date | None = None) -> date:
     return day
 
 
+def parse_departements(text: str) -> tuple[str, ...]:
+    """``DEPARTEMENTS=04,13`` as its codes (checked against the COG by the load); a value without any code
+    is refused, never read as « all of France » (which is ``FRANCE=1`` / ``--toute-la-france``)."""
+    codes = tuple(code for code in text.split(",") if code.strip())
+    if not codes:
+        raise PipelineError(f"Aucun code de département dans --departements (« {text} ») : donnez par exemple "
+                            "04,13, ou FRANCE=1 (--toute-la-france) pour toute la France")
+    return codes
+
+
 def parse_signature(text: str, today: date | None = None) -> date:
     """``SIGNATURE=AAAA-MM-JJ`` as a date (French error otherwise).
 

@@ -321,6 +321,22 @@ def test_income_exact_rows(db: Any) -> None:
             assert values[indicator] == pytest.approx(expected[indicator]), (spec, indicator)
 
 
+def test_paris_departement_income_is_the_row_of_paris(db: Any) -> None:
+    """The département 75 is the commune 75056: its income is the file's own row, and says so."""
+    from pipeline.app.sections.areas import areas_section
+    from pipeline.app.sections.characteristics import income_section
+    from pipeline.store.territory import resolve_territory
+
+    territory = resolve_territory(db, "communes:75118,75119,75120", None)
+    areas = areas_section(db, territory, "75", "11")
+    income = income_section(db, territory.units, areas.zones)
+    paris = income.zones.set_index("niveau").loc["departement"]
+    assert paris["methode"] == "valeur exacte de la commune 75056 (Filosofi), seule commune de la zone"
+    for indicator in ("mediane", "d1", "d9", "part_minima_sociaux"):
+        assert paris[indicator] == pytest.approx(raw.filosofi()["75056"][indicator]), indicator
+    assert income.zones.set_index("niveau").loc["france", "methode"].startswith("approximation")
+
+
 def test_epci_crossing_the_load_is_not_given_its_whole_row(db: Any) -> None:
     """CA Durance-Lubéron-Verdon (200034700) has Vinon-sur-Verdon (83150, Var) among its members; the fixture
     database holds 04 but not 83: the territory is 24 communes, the EPCI row of Filosofi describes 25."""

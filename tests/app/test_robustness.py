@@ -150,8 +150,10 @@ def _read_only_cases() -> list[Any]:
         pytest.param(
             ["diagnostic", f"fichier:{f / 'perimetre_en_mer.geojson'}"],
             error_line("Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune "
-                       "commune (emprise lon 5.800 à 6.100, lat 42.500 à 42.700 ; coordonnées attendues en "
-                       "longitude/latitude WGS84 ou avec un CRS déclaré)", f / "perimetre_en_mer.geojson"),
+                       "commune chargée, et la base est limitée aux départements 04, 13, 33, 75, 976 (emprise lon "
+                       "5.800 à 6.100, lat 42.500 à 42.700) : ajoutez ses départements (make data DEPARTEMENTS=…) "
+                       "ou chargez toute la France (make data FRANCE=1) ; sinon, vérifiez ses coordonnées "
+                       "(longitude/latitude WGS84 ou CRS déclaré)", f / "perimetre_en_mer.geojson"),
             id="territoire-vide-geojson"),
         pytest.param(
             ["diagnostic", f"fichier:{f / 'absent.csv'}"],

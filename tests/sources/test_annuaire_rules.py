@@ -202,11 +202,23 @@ def test_column_names_match_whatever_their_case_and_spacing(tmp_path: Path) -> N
 
 
 def test_a_code_outside_the_loaded_departements_is_not_placed_by_its_postal_code(tmp_path: Path) -> None:
-    """Loaded: 01, 2A, 974, 75, 69, 13 (registry_units). 38001 is Isère's: its postal code, shared with Alpha
-    (01400) in this example, must not bring it into the Ain; an unknown code of a loaded département may."""
+    """A database loaded for 01, 2A, 974, 75, 69 and 13 (registry_units) knows only their communes: 38001 is
+    Isère's, and its postal code, shared with Alpha (01400) in this example, must not bring it into the Ain; an
+    unknown code of a loaded département may be placed so. Without a code, a postal code with one loaded
+    candidate may name a commune of another département (13780: Cuges-les-Pins in 13, Riboux in 83): only a
+    matching name places it."""
     path = activity_file(tmp_path, [
         activity("1", "60", "38001", postcode="01400"),
         activity("2", "60", "01999", postcode="01400"),
+        activity("3", "60", postcode="01400", town="Riboux"),  # another commune's name: not placed
+        activity("4", "60", postcode="01400", town="Alpha"),
+        activity("5", "60", postcode="01400"),  # no name: cannot tell
     ])  # fmt: skip
-    staged = stage(path)
-    assert column(staged, "commune") == {"1": None, "2": "01001"}
+    loaded = ("01", "13", "2A", "69", "75", "974")
+    staged = annuaire.stage_annuaire(path, units=units(), cog_mapping=cog_mapping(), loaded_departements=loaded)
+    assert column(staged, "commune") == {"1": None, "2": "01001", "3": None, "4": "01001", "5": None}
+    kinds = staged.anomalies.set_index("type")["nb_lignes"]
+    assert kinds["hors_departements_charges"].sum() == 3  # 38001, and 01400 twice
+    # On a database of all France the postal code of one commune places the row, as before.
+    national = stage(path)
+    assert column(national, "commune") == {"1": "01001", "2": "01001", "3": "01001", "4": "01001", "5": "01001"}

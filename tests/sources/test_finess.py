@@ -263,14 +263,18 @@ def test_commune_codes_without_their_zero_or_missing_are_located(tmp_path: Path)
 
 def test_codes_of_departements_outside_the_load_are_never_placed_by_postal_code(tmp_path: Path) -> None:
     """A database of some départements knows only their communes: a postal code shared across a border has one
-    candidate among them, the wrong one (registry_units: 01, 2A, 974, 75, 69 and 13 are loaded, 38 is not)."""
+    candidate among them, the wrong one (registry_units: 01, 2A, 974, 75, 69 and 13 loaded, 38 not)."""
     path = _flat(tmp_path, [
         "380000011;380000010;AILLEURS;;38001;01400;01400 ALPHA;603;MSP;;;;",  # Isère, sharing 01400 with Alpha
         "010000021;010000020;FAUTE DE FRAPPE;;01999;01400;01400 ALPHA;603;MSP;;;;",  # unknown code of a loaded dép.
+        "830000031;830000030;SANS CODE;;;01400;01400 RIBOUX;603;MSP;;;;",  # no code, another commune's name
+        "010000041;010000040;SANS CODE;;;01400;01400 ALPHA;603;MSP;;;;",  # no code, the loaded commune's name
     ])  # fmt: skip
-    staged = stage(path)
-    assert column(staged, "commune") == {"380000011": None, "010000021": "01001"}
-    assert staged.anomalies.set_index("type").loc["commune_inconnue", "code"] == "38001"
+    staged = finess.stage_finess(path, units=units(), cog_mapping=cog_mapping(),
+                                 loaded_departements=("01", "13", "2A", "69", "75", "974"))
+    assert column(staged, "commune") == {"380000011": None, "010000021": "01001", "830000031": None,
+                                         "010000041": "01001"}
+    assert staged.anomalies.set_index("type").loc[["commune_inconnue"], "nb_lignes"].sum() == 2
 
 
 def test_flattened_field_count_and_missing_columns(tmp_path: Path) -> None:

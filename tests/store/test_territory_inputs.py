@@ -218,3 +218,46 @@ def test_zipped_folder_of_a_shapefile(db: duckdb.DuckDBPyConnection, mirror: Pat
         for suffix in ("shp", "shx", "dbf", "prj"):
             archive.write(tmp_path / f"communes.{suffix}", f"perimetre/communes.{suffix}")
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == codes
+
+
+def test_a_zip_of_several_shapefiles_is_refused(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                tmp_path: Path) -> None:
+    """Reading one of them would silently leave the others' perimeters out."""
+    _contours(mirror, ["04004"]).to_file(tmp_path / "a.shp")
+    _contours(mirror, ["04081"]).to_file(tmp_path / "b.shp")
+    path = tmp_path / "deux.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("a", "b"):
+            for suffix in ("shp", "shx", "dbf", "prj"):
+                archive.write(tmp_path / f"{name}.{suffix}", f"{name}.{suffix}")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert info.value.message == ("L'archive zip contient 2 Shapefile (a.shp, b.shp) : zippez-les séparément, ou "
+                                  "réunissez les périmètres dans un seul fichier")
+
+
+def test_a_perimeter_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A box in the Var (83, not loaded): not a coordinate problem, a load problem."""
+    path = tmp_path / "var.geojson"
+    box = [[6.0, 43.35], [6.15, 43.35], [6.15, 43.45], [6.0, 43.45], [6.0, 43.35]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [box]}}]}))
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert info.value.message == (
+        "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune chargée, et "
+        "la base est limitée aux départements 04, 13, 33, 75, 976 (emprise lon 6.000 à 6.150, lat 43.350 à "
+        "43.450) : ajoutez ses départements (make data DEPARTEMENTS=…) ou chargez toute la France (make data "
+        "FRANCE=1) ; sinon, vérifiez ses coordonnées (longitude/latitude WGS84 ou CRS déclaré)")
+
+
+def test_an_epci_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection) -> None:
+    """CA du Grand Avignon (248400251): communes in the Gard and the Vaucluse (COG 2026), neither loaded."""
+    members = next(e["membres"] for e in raw.package("6.0.0", "epci") if e["code"] == "248400251")
+    departements = sorted({m["code"][:2] for m in members})
+    assert departements == ["30", "84"]
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "epci:248400251")
+    assert info.value.message == (
+        "EPCI 248400251 hors des départements chargés (ses communes sont dans 30, 84 ; base limitée à 04, 13, 33, "
+        "75, 976) : ajoutez-les avec « make data DEPARTEMENTS=04,13,30,33,75,84,976 »")

@@ -117,8 +117,9 @@ def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``niveau`` (``departement``, ``region``, ``france``), ``code`` and one
-        column per indicator (NaN when no row of the zone has the value).
+        ``niveau`` (``departement``, ``region``, ``france``), ``code``, one
+        column per indicator (NaN when no row of the zone has the value), and
+        ``lignes`` / ``commune``: the zone's number of commune rows and the first.
     """
     frame = rows.assign(france="")
     weights = pd.to_numeric(frame["personnes"], errors="coerce").astype("float64")
@@ -135,8 +136,12 @@ def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
                                     "w": weights[usable]}).groupby("zone")[["wv", "w"]].sum()
             figures[indicator] = grouped["wv"] / grouped["w"]
         table = pd.DataFrame(figures)
+        # A zone of one commune row (Paris: the département is the commune 75056) has the file's own figures.
+        rows_of = frame.groupby(column)["commune"].agg(["size", "first"])
+        table = table.assign(lignes=rows_of["size"].reindex(table.index),
+                             commune=rows_of["first"].reindex(table.index).astype(object))
         out.append(table.rename_axis("code").reset_index().assign(niveau=level))
-    return pd.concat(out, ignore_index=True)[["niveau", "code", *INCOME_INDICATORS]]
+    return pd.concat(out, ignore_index=True)[["niveau", "code", *INCOME_INDICATORS, "lignes", "commune"]]
 
 
 def _exact_commune(
@@ -202,7 +207,8 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
             values = references_of_zones.loc[key] if key in references_of_zones.index else pd.Series(dtype="float64")
             record.update({indicator: float(values.get(indicator, np.nan)) for indicator in INCOME_INDICATORS})
-            record["methode"] = APPROXIMATION_LABEL
+            record["methode"] = (f"valeur exacte de la commune {values.get('commune')} (Filosofi), seule commune de "
+                                 "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL)
         out.append(record)
     frame = pd.DataFrame(out, columns=["libelle", "niveau", "code", *INCOME_INDICATORS, "methode"])
     return IncomeSection(available=True, method=result.method, label=result.label, epci=result.epci,

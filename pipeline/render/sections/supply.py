@@ -98,7 +98,9 @@ def _place(row: pd.Series, names: pd.Series) -> str:
         code = row.get(column)
         if isinstance(code, str) and code:
             return f"{names[code]} ({code})" if code in names.index else code
-    return "n.d."
+    # A commune of a département outside the load: the database has no name for it, the file its code.
+    source = row.get("commune_source")
+    return source if isinstance(source, str) and source else "n.d."
 
 
 def _listing(frame: pd.DataFrame, names: pd.Series, with_distance: bool) -> pd.DataFrame:

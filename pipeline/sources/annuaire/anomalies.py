@@ -22,6 +22,7 @@ from pipeline.sources.annuaire.locate import (
     CODE_POSTAL_AMBIGU,
     CODE_POSTAL_INCONNU,
     COMMUNE_INCONNUE,
+    HORS_CHARGEMENT,
     SANS_ADRESSE,
     Gazetteer,
     Issue,
@@ -49,6 +50,10 @@ MESSAGES: dict[str, str] = {
         f"commune, sinon {_EXCLUDED}"
     ),
     SANS_ADRESSE: f"Activités sans adresse (ni code commune ni code postal) : {_EXCLUDED}",
+    HORS_CHARGEMENT: (
+        "Commune d'un département hors de ceux chargés dans la base (make data DEPARTEMENTS=…), ou code postal "
+        f"qui peut en désigner une sans libellé de commune chargée concordant : activités {_EXCLUDED}"
+    ),
     CODE_POSTAL_INCONNU: (
         "Code postal qu'aucune commune actuelle ne porte (CEDEX, étranger ou erroné), et libellé de commune "
         f"introuvable dans le département : activités {_EXCLUDED}"

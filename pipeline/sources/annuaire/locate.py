@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +52,8 @@ _LEADING_POSTCODE = re.compile(r"^\s*\d{4,5}\s+")
 
 #: Anomaly types raised by the localisation (see :mod:`pipeline.sources.annuaire.stage`).
 COMMUNE_INCONNUE = "commune_inconnue"
+#: A commune code of a département outside the load, or a postal code that may name one (a partial database).
+HORS_CHARGEMENT = "hors_departements_charges"
 CODE_POSTAL_AMBIGU = "code_postal_ambigu"
 CODE_POSTAL_INCONNU = "code_postal_inconnu"
 SANS_ADRESSE = "sans_adresse"
@@ -127,12 +130,18 @@ class Gazetteer:
     names: dict[str, set[str]]
     by_departement_name: dict[tuple[str, str], list[str]]
     nom: dict[str, str]
-    #: Départements of the indexed communes (those a database was loaded for).
+    #: Départements a database was restricted to (``data --departements``); empty for all of France.
     loaded: frozenset[str] = frozenset()
 
+    @property
+    def partial(self) -> bool:
+        """Whether the indexed communes are those of some départements only."""
+        return bool(self.loaded)
+
     @classmethod
-    def build(cls, units: pd.DataFrame, cog_mapping: pd.DataFrame) -> Gazetteer:
-        """Index ``units`` (code, nom, type, parent, departement, codes_postaux) and ``cog_mapping``."""
+    def build(cls, units: pd.DataFrame, cog_mapping: pd.DataFrame, loaded: Collection[str] = ()) -> Gazetteer:
+        """Index ``units`` (code, nom, type, parent, departement, codes_postaux) and ``cog_mapping``;
+        ``loaded``: the départements a database was restricted to (empty: all of France)."""
         units = units.astype({"code": "string", "type": "string"})
         current = units[units["type"] == "commune-actuelle"]
         # Columns as Python lists before zipping: iterating Arrow-backed strings one by one is slow.
@@ -161,10 +170,16 @@ class Gazetteer:
             for key in keys:
                 by_departement_name.setdefault((departement.get(code, ""), key), []).append(code)
         return cls(to_current, {k: sorted(v) for k, v in by_postcode.items()}, names, by_departement_name, nom,
-                   frozenset(departement.values()))
+                   frozenset(loaded))
 
-    def _by_postcode(self, code: str, key: str, seen: str) -> tuple[str | None, str, Issue | None]:
+    def _by_postcode(self, code: str, key: str, seen: str,
+                     inside: bool = False) -> tuple[str | None, str, Issue | None]:
+        """``inside``: the row's own (unknown) commune code is of a loaded département."""
         candidates = self.by_postcode.get(code, [])
+        if len(candidates) == 1 and self.partial and not inside and key not in self.names.get(candidates[0], set()):
+            # Only the loaded communes are indexed: a code shared across a border (13780: Cuges-les-Pins in 13,
+            # Riboux in 83) has one candidate here whatever the row's commune; only a matching name tells.
+            return None, "non localisé", Issue(HORS_CHARGEMENT, code, seen)
         if len(candidates) == 1:
             return candidates[0], "code postal", None
         if candidates:
@@ -185,7 +200,7 @@ class Gazetteer:
         Its postal code must not place it: a code shared across a border (13780: Cuges-les-Pins in 13, Riboux
         in 83) has one candidate only among the loaded communes, the wrong one.
         """
-        if code is None or not INSEE_CODE.match(code) or not self.loaded:
+        if code is None or not INSEE_CODE.match(code) or not self.partial:
             return False
         departement = departement_of(code)
         return departement in DEPARTEMENTS and departement not in self.loaded
@@ -205,10 +220,13 @@ class Gazetteer:
             commune = self.to_current.get(code)
             if commune is not None:
                 localisation = "code commune"
+            elif self._outside_the_load(code):
+                issues.append(Issue(HORS_CHARGEMENT, str(commune_source), seen))
             else:
                 issues.append(Issue(COMMUNE_INCONNUE, str(commune_source), seen))
         if commune is None and postal is not None and not self._outside_the_load(code):
-            commune, localisation, issue = self._by_postcode(postal, key, seen)
+            inside = code is not None and INSEE_CODE.match(code) is not None and departement_of(code) in self.loaded
+            commune, localisation, issue = self._by_postcode(postal, key, seen, inside)
             if issue is not None:
                 issues.append(issue)
         elif commune is None and code is None:

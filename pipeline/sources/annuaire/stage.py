@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -173,6 +173,7 @@ def stage_annuaire(
     extraction: date | None = None,
     demo: bool | None = None,
     workdir: str | Path | None = None,
+    loaded_departements: Collection[str] = (),
 ) -> StagedAnnuaire:
     """Stage ``PS_LibreAcces_Personne_activite_*.txt`` (or the official zip) without any database.
 
@@ -195,6 +196,10 @@ def stage_annuaire(
         Generated demonstration data; by default when the file name contains ``DEMO``.
     workdir
         Folder for the temporary copy of a zip member.
+    loaded_departements
+        The départements a database was restricted to (empty: all of France): ``units`` then hold their
+        communes only, and a row is never placed by a postal code that may name a commune of another one
+        (:class:`~pipeline.sources.annuaire.locate.Gazetteer`).
 
     Raises
     ------
@@ -232,7 +237,7 @@ def stage_annuaire(
         notes.append({"extraction": stamp, "type": "date_extraction_deduite", "code": "", "libelle": None,
                       "nb_lignes": len(frame), "premiere_ligne": None,
                       "message": f"{MESSAGES['date_extraction_deduite']} ({stamp:%d/%m/%Y})", "fichier": fichier})
-    gazetteer = Gazetteer.build(units, cog_mapping)
+    gazetteer = Gazetteer.build(units, cog_mapping, loaded_departements)
     classified = classify_rows(frame)
     located, issues = locate_rows(frame, gazetteer)
     frame = pd.concat([frame, classified, located], axis=1)

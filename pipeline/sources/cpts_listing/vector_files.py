@@ -90,4 +90,8 @@ def _zipped_shapefile(path: Path) -> str:
     if not shapefiles:
         raise DataError("L'archive zip ne contient aucun Shapefile (.shp) : un périmètre en Shapefile zippé, "
                         "GeoPackage ou GeoJSON est attendu", path)
+    if len(shapefiles) > 1:  # choosing one would silently drop the others' perimeters
+        raise DataError(f"L'archive zip contient {len(shapefiles)} Shapefile ({', '.join(shapefiles[:5])}"
+                        f"{'…' if len(shapefiles) > 5 else ''}) : zippez-les séparément, ou réunissez les "
+                        "périmètres dans un seul fichier", path)
     return f"/vsizip/{path}/{shapefiles[0]}"

@@ -12,6 +12,7 @@ starting with « = » is data; escaping is the renderers' job).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from pipeline import nomenclatures
 from pipeline.errors import PipelineError
 from pipeline.geography import (
     ARRONDISSEMENT_CITIES,
+    DEPARTEMENTS,
     arrondissement_from_postcode,
     city_of_arrondissement,
     normalise_insee_code,
@@ -137,13 +139,16 @@ def _commune_source(structures: pd.DataFrame) -> pd.Series:
 
 
 def _by_postcode(out: pd.DataFrame, units: pd.DataFrame, cog_mapping: pd.DataFrame,
-                 line: pd.Series) -> pd.Series:
+                 line: pd.Series, loaded: Collection[str] = ()) -> pd.Series:
     """Rows without a known commune code but with a postal code, located as the Annuaire Santé's are (the
     postal code when one commune has it, else with the place name of the delivery line): the rows found."""
     lost = out["commune"].isna() & out["code_postal"].notna()
+    if loaded:  # the record's own département, when the database does not hold it
+        own = out["departement"].astype("string")
+        lost &= ~(own.isin(DEPARTEMENTS) & ~own.isin(set(loaded))).fillna(False).astype(bool)
     if not lost.any() or "codes_postaux" not in units.columns:
         return lost & False
-    gazetteer = Gazetteer.build(units, cog_mapping)
+    gazetteer = Gazetteer.build(units, cog_mapping, loaded)
     for index in out.index[lost]:
         code = out.at[index, "commune_source"]  # outside the loaded départements: never placed by postal code
         place = gazetteer.locate(code if isinstance(code, str) else None, out.at[index, "code_postal"],
@@ -171,7 +176,8 @@ def _anomaly(kind: str, code: str, label: str | None, lines: pd.Series, message:
 
 
 def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | None = None,
-          cog_mapping: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+          cog_mapping: pd.DataFrame | None = None,
+          loaded: Collection[str] = ()) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Classify, locate and project the raw records; returns establishments and anomaly rows."""
     cats = nomenclatures.finess_categories().set_index("code")
     frame = raw.structures
@@ -231,7 +237,7 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
             anomalies.append(_anomaly("zero_initial_retabli", str(code), None, lines,
                                       f"Code commune {str(code)[1:]} lu comme {code} (zéro initial rétabli)"))
     if cog_units is not None and cog_mapping is not None:
-        found = _by_postcode(out, cog_units, cog_mapping, frame["ligneacheminement"])
+        found = _by_postcode(out, cog_units, cog_mapping, frame["ligneacheminement"], loaded)
         for postal, lines in out[found].groupby("code_postal")["ligne"]:
             anomalies.append(_anomaly("localise_par_code_postal", str(postal), None, lines,
                                       "Code commune absent ou inconnu : établissement placé par son code postal "
@@ -292,6 +298,7 @@ def stage_finess(
     encoding: str | None = None,
     demo: bool | None = None,
     workdir: str | Path | None = None,
+    loaded_departements: Collection[str] = (),
 ) -> StagedFiness:
     """Stage a FINESS extraction, stock (``etalab-cs1100507-stock-*.csv``) or flattened layout, or a zip of it.
 
@@ -307,6 +314,9 @@ def stage_finess(
         Text encoding; by default UTF-8, or Windows-1252 for a file holding no UTF-8 at all.
     demo
         Generated demonstration data; by default when the file name contains ``DEMO``.
+    loaded_departements
+        The départements a database was restricted to (empty: all of France): a record of another
+        département is never placed by its postal code.
 
     Raises
     ------
@@ -328,7 +338,7 @@ def stage_finess(
     to_current = {str(c): str(t) for c, t in zip(mapping["code"], mapping["current_code"], strict=True)}
     arrondissements = units[(units["type"] == "arrondissement-municipal") & units["parent"].notna()]
     to_current.update({str(c): str(p) for c, p in zip(arrondissements["code"], arrondissements["parent"], strict=True)})
-    etab, rows = build(raw, to_current, units, cog_mapping)
+    etab, rows = build(raw, to_current, units, cog_mapping, loaded_departements)
     rows = _raw_anomalies(raw) + rows
     stamp = extraction or raw.header_date or date_in_name(name) or date_in_name(origin.name)
     if stamp is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from pipeline.geography import departement_of
 from pipeline.store.connection import read_geo
 from pipeline.store.frames import read_frame
 from pipeline.store.queries import code_list, current_vintage, registered_codes
@@ -108,6 +109,13 @@ def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def epci_name(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
     rows = con.execute("SELECT nom FROM epci WHERE code = ?", [code]).fetchall()
     return str(rows[0][0]) if rows else None
+
+
+def epci_departements(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
+    """Départements of an EPCI's communes in the membership table, which holds all of France whatever the load."""
+    rows = con.execute("SELECT DISTINCT commune FROM epci_membres WHERE epci = ? AND vintage = ?",
+                       [code, current_vintage()]).fetchall()
+    return sorted({departement_of(str(commune)) for (commune,) in rows})
 
 
 def epcis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

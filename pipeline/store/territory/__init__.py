@@ -62,6 +62,12 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     elif kind == "epci":
         epci = geography.epci_name(con, value)
         if epci is None:
+            loaded = provenance.loaded_departements(con)
+            if loaded and (elsewhere := geography.epci_departements(con, value)):
+                raise TerritoryError(
+                    f"EPCI {value} hors des départements chargés (ses communes sont dans {', '.join(elsewhere)} ; "
+                    f"base limitée à {', '.join(loaded)}) : ajoutez-les avec « make data DEPARTEMENTS="
+                    f"{','.join(sorted(set(loaded) | set(elsewhere)))} »")
             names = geography.epcis(con)
             raise TerritoryError(f"EPCI inconnu : {value}" + suggest(value, names["nom"], names["code"]))
         units = geography.communes_of_epci(con, value)

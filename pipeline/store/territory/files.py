@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.errors import TerritoryError
 from pipeline.geography import city_of_arrondissement, normalise_name
-from pipeline.store.queries import geography, listings
+from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes
 
 if TYPE_CHECKING:
@@ -171,6 +171,16 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     codes = _codes_inside(con, frame)
     if not codes:
         west, south, east, north = frame.total_bounds
+        loaded = provenance.loaded_departements(con)
+        if loaded:  # most likely a perimeter elsewhere in France, not a coordinate problem
+            raise TerritoryError(
+                "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune "
+                f"chargée, et la base est limitée aux départements {', '.join(loaded)} (emprise lon {west:.3f} à "
+                f"{east:.3f}, lat {south:.3f} à {north:.3f}) : ajoutez ses départements (make data "
+                "DEPARTEMENTS=…) ou chargez toute la France (make data FRANCE=1) ; sinon, vérifiez ses coordonnées "
+                "(longitude/latitude WGS84 ou CRS déclaré)",
+                path,
+            )
         raise TerritoryError(
             "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune "
             f"(emprise lon {west:.3f} à {east:.3f}, lat {south:.3f} à {north:.3f} ; coordonnées attendues en "
