@@ -35,7 +35,9 @@ SOURCE_NAME = "annuaire-sante"
 # missing; arrondissement units; « non renseigné » recours for an unknown setting.
 # 4: a libéral activity in an établissement de santé is « hors ambulatoire » (seed 000); a commune code of a
 # département outside the load is not placed by its postal code.
-LOADER_VERSION = "4"
+# 5: on a database of some départements, a postal code with one loaded commune places a row only with a
+# matching place name (the code may be shared with a commune of another département).
+LOADER_VERSION = "5"
 
 #: File-name prefixes of the members of the official zip.
 ACTIVITE_PREFIX = "PS_LibreAcces_Personne_activite"
