@@ -274,7 +274,11 @@ def test_codes_of_departements_outside_the_load_are_never_placed_by_postal_code(
                                  loaded_departements=("01", "13", "2A", "69", "75", "974"))
     assert column(staged, "commune") == {"380000011": None, "010000021": "01001", "830000031": None,
                                          "010000041": "01001"}
-    assert staged.anomalies.set_index("type").loc[["commune_inconnue"], "nb_lignes"].sum() == 2
+    # Isère's record is outside the load, not « inconnu »; the record without any code cannot be told.
+    anomalies = staged.anomalies.set_index("type")
+    assert anomalies.loc[["hors_departements_charges"], ["code", "nb_lignes"]].values.tolist() == [["38", 1]]
+    assert anomalies.loc[["commune_inconnue"], "nb_lignes"].sum() == 1
+    assert "1 établissements hors des départements chargés." in staged.summary_fr()
 
 
 def test_flattened_field_count_and_missing_columns(tmp_path: Path) -> None:

@@ -261,3 +261,14 @@ def test_an_epci_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConn
     assert info.value.message == (
         "EPCI 248400251 hors des départements chargés (ses communes sont dans 30, 84 ; base limitée à 04, 13, 33, "
         "75, 976) : ajoutez-les avec « make data DEPARTEMENTS=04,13,30,33,75,84,976 »")
+
+
+def test_a_shapefile_in_an_unknown_projection_without_prj_asks_for_its_prj(db: duckdb.DuckDBPyConnection,
+                                                                           mirror: Path, tmp_path: Path) -> None:
+    """Web Mercator metres without a .prj are not Lambert 93: the Shapefile's own fix is its .prj file."""
+    _contours(mirror, ["04004"]).to_crs(3857).to_file(tmp_path / "web.shp")
+    (tmp_path / "web.prj").unlink()
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{tmp_path / 'web.shp'}")
+    assert info.value.message.endswith("qui ne sont pas du Lambert 93 : déclarez le CRS (joignez le fichier .prj "
+                                       "du Shapefile) ou exportez en WGS84")

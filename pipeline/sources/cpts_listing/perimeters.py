@@ -86,7 +86,7 @@ def _declared_crs(obj: dict[str, Any], path: str | Path) -> CRS | None:
         raise DataError(f"CRS déclaré inconnu « {name} »", path) from None
 
 
-def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str]) -> CRS:
+def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str], vector: bool = False) -> CRS:
     """WGS84 for degrees, Lambert 93 (with a note) for metres in its envelope; else refuse."""
     present = [g for g in geometries if g is not None and not g.is_empty]
     if not present:
@@ -100,7 +100,8 @@ def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str]) -> CRS
         return CRS.from_epsg(LAMBERT93)
     raise DataError(
         f"Coordonnées projetées sans CRS déclaré (x de {west:.0f} à {east:.0f}, y de {south:.0f} à {north:.0f}) "
-        "qui ne sont pas du Lambert 93 : déclarez le CRS (membre « crs ») ou exportez en WGS84", path)
+        "qui ne sont pas du Lambert 93 : déclarez le CRS ("
+        + ("joignez le fichier .prj du Shapefile" if vector else "membre « crs »") + ") ou exportez en WGS84", path)
 
 
 def read_features(
@@ -184,7 +185,7 @@ def read_features(
         geometries.append(geometry)
     if not features:
         errors.append((-1, "aucune entité"))
-    crs = _declared_crs(obj, path) or _guess_crs(geometries, path, notes)
+    crs = _declared_crs(obj, path) or _guess_crs(geometries, path, notes, is_vector_file(Path(path)))
     frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
     if frame.crs is not None and not frame.crs.equals(CRS.from_epsg(WGS84)):
         frame = frame.to_crs(WGS84)

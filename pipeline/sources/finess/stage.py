@@ -28,6 +28,7 @@ from pipeline.geography import (
     DEPARTEMENTS,
     arrondissement_from_postcode,
     city_of_arrondissement,
+    departement_of,
     normalise_insee_code,
 )
 from pipeline.sources import archives
@@ -83,6 +84,9 @@ ANOMALY_COLUMNS: dict[str, str] = {
 _CODES_HOPITAL_PUBLIC_SPH = {"1"}
 
 
+#: Anomaly of a record of a département outside the load (a database of some départements).
+OUTSIDE_THE_LOAD = "hors_departements_charges"
+
 @dataclass
 class StagedFiness:
     """A FINESS extraction staged in memory (``etablissements``: :data:`ETABLISSEMENT_COLUMNS`)."""
@@ -106,6 +110,9 @@ class StagedFiness:
         unmapped = self.anomalies.loc[self.anomalies["type"] == "commune_inconnue", "nb_lignes"].sum()
         if unmapped:
             text += f" {unmapped} établissements dans une commune inconnue du COG."
+        beyond = self.anomalies.loc[self.anomalies["type"] == OUTSIDE_THE_LOAD, "nb_lignes"].sum()
+        if beyond:
+            text += f" {beyond} établissements hors des départements chargés."
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
@@ -255,6 +262,15 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
         anomalies.append(_anomaly("geolocalisation_orpheline", "", None, orphans["ligne"],
                                   "Géolocalisation d'un établissement absent des enregistrements « structureet »"))
     unknown = out[out["commune"].isna()]
+    if loaded:  # a database of some départements: the others' establishments are not « unknown »
+        own = unknown["departement"].astype("string").fillna(
+            unknown["commune_source"].map(lambda c: departement_of(c) if isinstance(c, str) else None))
+        beyond = (own.isin(DEPARTEMENTS) & ~own.isin(set(loaded))).fillna(False).astype(bool)
+        for departement, lines in unknown[beyond].groupby(own[beyond])["ligne"]:
+            anomalies.append(_anomaly(OUTSIDE_THE_LOAD, str(departement), None, lines,
+                                      "Établissement d'un département hors de ceux chargés dans la base (make data "
+                                      "DEPARTEMENTS=…) : absent des comptes"))
+        unknown = unknown[~beyond]
     for code, lines in unknown.groupby(unknown["commune_source"].fillna(""))["ligne"]:
         anomalies.append(_anomaly("commune_inconnue", str(code), None, lines,
                                   "Code commune inconnu du COG : établissement absent des comptes par commune"))
