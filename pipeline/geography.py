@@ -140,6 +140,12 @@ OVERSEAS_COLLECTIVITIES: dict[str, str] = {
 }
 
 
+def outside_the_load(departement: object, loaded: Collection[str]) -> bool:
+    """Whether ``departement`` is a département of France that a database restricted to ``loaded``
+    (``data --departements``; empty: all of France) does not hold."""
+    return bool(loaded) and departement in DEPARTEMENTS and departement not in loaded
+
+
 def whole_france(departements: Collection[str]) -> bool:
     """Whether ``departements`` (those a database holds) are all the départements of France."""
     return {str(code) for code in departements} >= DEPARTEMENTS

@@ -163,7 +163,7 @@ def mask_supply(supply: SupplySection, coverage: RegistryCoverageSection, areas:
 
 def _withheld(split: pd.DataFrame) -> pd.DataFrame:
     """``split`` (counts per group) with every count « non disponible »."""
-    return split.astype("Int64").mask(pd.DataFrame(True, index=split.index, columns=split.columns))
+    return pd.DataFrame(pd.NA, index=split.index, columns=split.columns, dtype="Int64")
 
 
 def territory_uncovered(coverage: RegistryCoverageSection | None) -> str | None:

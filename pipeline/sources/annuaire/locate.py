@@ -37,13 +37,13 @@ import pandas as pd
 
 from pipeline.geography import (
     ARRONDISSEMENT_CITIES,
-    DEPARTEMENTS,
     INSEE_CODE,
     arrondissement_from_postcode,
     city_of_arrondissement,
     departement_of,
     normalise_insee_code,
     normalise_name,
+    outside_the_load,
 )
 from pipeline.sources.annuaire.combos import combinations, spread
 
@@ -194,17 +194,6 @@ class Gazetteer:
             return matched[0], "code postal et libellé", None
         return None, "non localisé", Issue(CODE_POSTAL_INCONNU, code, seen)
 
-    def _outside_the_load(self, code: str | None) -> bool:
-        """Whether ``code`` names a commune of a département the database was not loaded for.
-
-        Its postal code must not place it: a code shared across a border (13780: Cuges-les-Pins in 13, Riboux
-        in 83) has one candidate only among the loaded communes, the wrong one.
-        """
-        if code is None or not INSEE_CODE.match(code) or not self.partial:
-            return False
-        departement = departement_of(code)
-        return departement in DEPARTEMENTS and departement not in self.loaded
-
     def locate(self, commune_source: object, code_postal: object, libelle: object, bureau: object) -> Place:
         """Locate one combination (see the module docstring for the rules)."""
         issues: list[Issue] = []
@@ -216,17 +205,19 @@ class Gazetteer:
         seen = next((v for v in (libelle, bureau) if isinstance(v, str) and v), "")
         commune: str | None = None
         localisation = "non localisé"
+        # The département of an unknown code: outside the load, its postal code must not place it (a code shared
+        # across a border, 13780 for Cuges-les-Pins in 13 and Riboux in 83, has one loaded candidate, the wrong
+        # one); inside, the postal code's only loaded commune is the right one.
+        own = departement_of(code) if code is not None and INSEE_CODE.match(code) else None
+        beyond = outside_the_load(own, self.loaded)
         if code is not None:
             commune = self.to_current.get(code)
             if commune is not None:
                 localisation = "code commune"
-            elif self._outside_the_load(code):
-                issues.append(Issue(HORS_CHARGEMENT, str(commune_source), seen))
             else:
-                issues.append(Issue(COMMUNE_INCONNUE, str(commune_source), seen))
-        if commune is None and postal is not None and not self._outside_the_load(code):
-            inside = code is not None and INSEE_CODE.match(code) is not None and departement_of(code) in self.loaded
-            commune, localisation, issue = self._by_postcode(postal, key, seen, inside)
+                issues.append(Issue(HORS_CHARGEMENT if beyond else COMMUNE_INCONNUE, str(commune_source), seen))
+        if commune is None and postal is not None and not beyond:
+            commune, localisation, issue = self._by_postcode(postal, key, seen, own in self.loaded)
             if issue is not None:
                 issues.append(issue)
         elif commune is None and code is None:

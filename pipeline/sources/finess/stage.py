@@ -25,14 +25,14 @@ from pipeline import nomenclatures
 from pipeline.errors import PipelineError
 from pipeline.geography import (
     ARRONDISSEMENT_CITIES,
-    DEPARTEMENTS,
     arrondissement_from_postcode,
     city_of_arrondissement,
     departement_of,
     normalise_insee_code,
+    outside_the_load,
 )
 from pipeline.sources import archives
-from pipeline.sources.annuaire.locate import Gazetteer
+from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
 from pipeline.sources.finess.geo import epsg_for, insee_code, to_wgs84
 from pipeline.sources.finess.layouts import RawFiness, decode, parse
@@ -145,23 +145,32 @@ def _commune_source(structures: pd.DataFrame) -> pd.Series:
     return cog.fillna(pd.Series(built, index=structures.index)).astype("string")
 
 
-def _by_postcode(out: pd.DataFrame, units: pd.DataFrame, cog_mapping: pd.DataFrame,
-                 line: pd.Series, loaded: Collection[str] = ()) -> pd.Series:
-    """Rows without a known commune code but with a postal code, located as the Annuaire Santé's are (the
-    postal code when one commune has it, else with the place name of the delivery line): the rows found."""
-    lost = out["commune"].isna() & out["code_postal"].notna()
-    if loaded:  # the record's own département, when the database does not hold it
-        own = out["departement"].astype("string")
-        lost &= ~(own.isin(DEPARTEMENTS) & ~own.isin(set(loaded))).fillna(False).astype(bool)
+def _own_departement(out: pd.DataFrame) -> pd.Series:
+    """Each record's département: its own ``departement`` field, else its commune code's."""
+    return out["departement"].astype("string").fillna(
+        out["commune_source"].map(lambda c: departement_of(c) if isinstance(c, str) else None).astype("string"))
+
+
+def _beyond_the_load(out: pd.DataFrame, loaded: Collection[str]) -> pd.Series:
+    """Records of a département a database restricted to ``loaded`` does not hold: never placed by postal
+    code, reported apart from unknown communes."""
+    return _own_departement(out).map(lambda d: outside_the_load(d, loaded)).astype(bool)
+
+
+def _by_postcode(out: pd.DataFrame, units: pd.DataFrame, cog_mapping: pd.DataFrame, line: pd.Series,
+                 beyond: pd.Series, loaded: Collection[str]) -> pd.Series:
+    """Rows without a known commune code but with a postal code, located as the Annuaire Santé's are
+    (:func:`pipeline.sources.annuaire.locate.locate_rows`: the postal code, with the place name of the delivery
+    line where it is needed), ``beyond`` (:func:`_beyond_the_load`) left out: the rows found."""
+    lost = out["commune"].isna() & out["code_postal"].notna() & ~beyond
     if not lost.any() or "codes_postaux" not in units.columns:
         return lost & False
-    gazetteer = Gazetteer.build(units, cog_mapping, loaded)
-    for index in out.index[lost]:
-        code = out.at[index, "commune_source"]  # outside the loaded départements: never placed by postal code
-        place = gazetteer.locate(code if isinstance(code, str) else None, out.at[index, "code_postal"],
-                                 line.at[index], None)
-        if place.commune is not None:
-            out.at[index, "commune"], out.at[index, "unite"] = place.commune, place.unite
+    rows = out.loc[lost, ["ligne", "commune_source", "code_postal"]].assign(
+        commune_libelle_source=line[lost], bureau_cedex=None)
+    located, _ = locate_rows(rows, Gazetteer.build(units, cog_mapping, loaded))
+    found = located["commune"].notna()
+    out.loc[found[found].index, "commune"] = located.loc[found, "commune"].astype("string")
+    out.loc[found[found].index, "unite"] = located.loc[found, "unite"].astype("string")
     return lost & out["commune"].notna()
 
 
@@ -243,8 +252,9 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
         for code, lines in out[restored].groupby("commune_source")["ligne"]:
             anomalies.append(_anomaly("zero_initial_retabli", str(code), None, lines,
                                       f"Code commune {str(code)[1:]} lu comme {code} (zéro initial rétabli)"))
+    beyond = _beyond_the_load(out, loaded)
     if cog_units is not None and cog_mapping is not None:
-        found = _by_postcode(out, cog_units, cog_mapping, frame["ligneacheminement"], loaded)
+        found = _by_postcode(out, cog_units, cog_mapping, frame["ligneacheminement"], beyond, loaded)
         for postal, lines in out[found].groupby("code_postal")["ligne"]:
             anomalies.append(_anomaly("localise_par_code_postal", str(postal), None, lines,
                                       "Code commune absent ou inconnu : établissement placé par son code postal "
@@ -262,15 +272,13 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
         anomalies.append(_anomaly("geolocalisation_orpheline", "", None, orphans["ligne"],
                                   "Géolocalisation d'un établissement absent des enregistrements « structureet »"))
     unknown = out[out["commune"].isna()]
-    if loaded:  # a database of some départements: the others' establishments are not « unknown »
-        own = unknown["departement"].astype("string").fillna(
-            unknown["commune_source"].map(lambda c: departement_of(c) if isinstance(c, str) else None))
-        beyond = (own.isin(DEPARTEMENTS) & ~own.isin(set(loaded))).fillna(False).astype(bool)
-        for departement, lines in unknown[beyond].groupby(own[beyond])["ligne"]:
-            anomalies.append(_anomaly(OUTSIDE_THE_LOAD, str(departement), None, lines,
-                                      "Établissement d'un département hors de ceux chargés dans la base (make data "
-                                      "DEPARTEMENTS=…) : absent des comptes"))
-        unknown = unknown[~beyond]
+    # A database of some départements: the others' establishments are not « unknown ».
+    outside = unknown[beyond[unknown.index]]
+    for departement, lines in outside.groupby(_own_departement(outside))["ligne"]:
+        anomalies.append(_anomaly(OUTSIDE_THE_LOAD, str(departement), None, lines,
+                                  "Établissement d'un département hors de ceux chargés dans la base (make data "
+                                  "DEPARTEMENTS=…) : absent des comptes"))
+    unknown = unknown[~beyond[unknown.index]]
     for code, lines in unknown.groupby(unknown["commune_source"].fillna(""))["ligne"]:
         anomalies.append(_anomaly("commune_inconnue", str(code), None, lines,
                                   "Code commune inconnu du COG : établissement absent des comptes par commune"))

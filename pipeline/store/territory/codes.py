@@ -9,13 +9,13 @@ import pandas as pd
 
 from pipeline.errors import TerritoryError
 from pipeline.geography import (
-    DEPARTEMENTS,
     arrondissements_of,
     city_of_arrondissement,
     departement_of,
     normalise_insee_code,
     normalise_name,
 )
+from pipeline.geography import outside_the_load as not_loaded
 from pipeline.model import UNIT_COLUMNS
 from pipeline.store.queries import geography, provenance
 
@@ -44,7 +44,7 @@ def outside_the_load(con: duckdb.DuckDBPyConnection, departement: str | None) ->
     """`` : hors des départements chargés (…)`` when ``departement`` exists but the database, restricted by
     ``data --departements``, does not hold it (else None): « inconnu » would send the user looking for a typo."""
     loaded = provenance.loaded_departements(con)
-    if not loaded or departement is None or departement not in DEPARTEMENTS or departement in loaded:
+    if departement is None or not not_loaded(departement, loaded):
         return None
     return (f" : hors des départements chargés (base limitée à {', '.join(loaded)} ; ajoutez-le avec « make data "
             f"DEPARTEMENTS={','.join([*loaded, departement])} », ou chargez toute la France avec « make data "
