@@ -121,9 +121,26 @@ def arrondissement_from_postcode(city: str, postcode: object) -> str | None:
     return str(first + rank) if 0 <= rank < count else None
 
 
+#: The départements of each région of France (COG since 2016), whatever a database was loaded for.
+REGION_DEPARTEMENTS: dict[str, tuple[str, ...]] = {
+    "01": ("971",), "02": ("972",), "03": ("973",), "04": ("974",), "06": ("976",),
+    "11": ("75", "77", "78", "91", "92", "93", "94", "95"),
+    "24": ("18", "28", "36", "37", "41", "45"),
+    "27": ("21", "25", "39", "58", "70", "71", "89", "90"),
+    "28": ("14", "27", "50", "61", "76"),
+    "32": ("02", "59", "60", "62", "80"),
+    "44": ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88"),
+    "52": ("44", "49", "53", "72", "85"),
+    "53": ("22", "29", "35", "56"),
+    "75": ("16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"),
+    "76": ("09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"),
+    "84": ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"),
+    "93": ("04", "05", "06", "13", "83", "84"),
+    "94": ("2A", "2B"),
+}
+
 #: Codes of the départements (metropolitan France and the DROM), whatever a database was loaded for.
-DEPARTEMENTS = frozenset({f"{n:02d}" for n in range(1, 96) if n != 20}
-                         | {"2A", "2B", "971", "972", "973", "974", "976"})
+DEPARTEMENTS = frozenset(code for codes in REGION_DEPARTEMENTS.values() for code in codes)
 
 #: Collectivités d'outre-mer of the COG (their code serves as both département and région code) and the health
 #: authority of each: Saint-Barthélemy and Saint-Martin depend on the ARS de Guadeloupe, Saint-Pierre-et-Miquelon

@@ -54,7 +54,7 @@ from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import geography, listings
 from pipeline.store.queries import perimeter as perimeter_queries
-from pipeline.store.territory import resolve_territory
+from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
 
 #: A unit within this distance of a perimeter is « nearby » (it touches it, across gaps of simplified contours).
 NEAR_M = 200.0
@@ -87,13 +87,13 @@ def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str,
         code = str(options.region).strip().upper().zfill(2)
         region = geography.region_name(con, code)
         if region is None:
-            raise PipelineError(f"Région inconnue : « {options.region} »")
+            raise PipelineError(absent_zone(con, "region", code) or f"Région inconnue : « {options.region} »")
         members = listings.members(con)
         units = geography.units(con)
         inside = set(units.loc[units["region"] == code, "commune_code"].astype(str))
         touching = members[members["commune_code"].astype(str).isin(inside)][["cpts", "listing"]].drop_duplicates()
         chosen = names.merge(touching, on=["cpts", "listing"])
-        name, label = f"region-{slugify(code)}", f"région {region}"
+        name, label = f"region-{slugify(code)}", f"région {loaded_part(con, 'region', code, region)[0]}"
     if chosen.empty:
         raise PipelineError(f"Aucune CPTS à comparer pour la {label}")
     shared_name = names["cpts"].map(lambda n: int((names["cpts"] == n).sum()) > 1)

@@ -20,30 +20,37 @@ from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.errors import PipelineError, TerritoryError
-from pipeline.geography import LAEA_EUROPE, equal_area_crs, projected_crs
+from pipeline.geography import LAEA_EUROPE, equal_area_crs, france_label, projected_crs
 from pipeline.model import CoverageOptions
 from pipeline.model.coverage import Coverage
 from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
 from pipeline.store.connection import connect
-from pipeline.store.queries import geography, listings
+from pipeline.store.queries import geography, listings, provenance
+from pipeline.store.territory import absent_zone, loaded_part
 
 
-def zone_of(options: CoverageOptions, con: duckdb.DuckDBPyConnection) -> tuple[str, str, str | None, str | None]:
-    """(slug, French label, column, value) of the requested zone (column None for France)."""
+def zone_of(options: CoverageOptions, con: duckdb.DuckDBPyConnection
+            ) -> tuple[str, str, str | None, str | None, list[str]]:
+    """(slug, French label, column, value, notes) of the requested zone (column None for France).
+
+    On a database loaded for some départements, a zone held in part is labelled with what it sums.
+    """
     if options.kind == "france":
-        return "france", "France", None, None
+        loaded = provenance.loaded_departements(con)
+        return "france", france_label(loaded) if loaded else "France", None, None, []
     code = str(options.code).strip().upper().zfill(2)
     if options.kind == "region":
         name = geography.region_name(con, code)
         if name is None:
-            raise TerritoryError(f"Région inconnue : {options.code}")
-        return f"region-{code}", f"Région {name}", "region", code
+            raise TerritoryError(absent_zone(con, "region", code) or f"Région inconnue : {options.code}")
+        label, notes = loaded_part(con, "region", code, name)
+        return f"region-{code}", f"Région {label}", "region", code, notes
     name = geography.departement_name(con, code)
     if name is None:
-        raise TerritoryError(f"Département inconnu : {options.code}")
-    return f"departement-{code.lower()}", f"Département {name} ({code})", "departement", code
+        raise TerritoryError(absent_zone(con, "departement", code) or f"Département inconnu : {options.code}")
+    return f"departement-{code.lower()}", f"Département {name} ({code})", "departement", code, []
 
 
 def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverage:
@@ -51,8 +58,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap = stages.done
     timings = stages.timings
 
-    slug, label, column, value = zone_of(options, con)
-    notes: list[str] = []
+    slug, label, column, value, notes = zone_of(options, con)
     members = listings.members(con)
     if members.empty:
         raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")

@@ -39,7 +39,7 @@ from pipeline.render.editor import (
 from pipeline.render.report import format_number
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography
-from pipeline.store.territory import resolve_territory
+from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
 
 #: Mayotte's legal population is its 2017 census in every package (see :data:`pipeline.config.POPULATION_YEAR`).
 MAYOTTE = "976"
@@ -78,14 +78,16 @@ def _zone(con: duckdb.DuckDBPyConnection, options: EditorOptions, units: pd.Data
         name = geography.region_name(con, code)
         if name is None:
             known = geography.regions(con)
-            raise PipelineError(f"Région inconnue : « {options.region} » (codes : {', '.join(sorted(known['code']))})")
+            raise PipelineError(absent_zone(con, "region", code) or f"Région inconnue : « {options.region} » "
+                                f"(codes : {', '.join(sorted(known['code']))})")
         chosen = units[units["region"] == code]
-        label, slug = f"Région {name}", f"region-{slugify(code)}"
+        label, slug = f"Région {loaded_part(con, 'region', code, name)[0]}", f"region-{slugify(code)}"
     elif options.departement:
         code = options.departement.strip().upper().zfill(2)
         name = geography.departement_name(con, code)
         if name is None:
-            raise PipelineError(f"Département inconnu : « {options.departement} »")
+            raise PipelineError(absent_zone(con, "departement", code)
+                                or f"Département inconnu : « {options.departement} »")
         chosen = units[units["departement"] == code]
         label, slug = f"Département {name} ({code})", f"departement-{slugify(code)}"
     elif start:

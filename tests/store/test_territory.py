@@ -64,6 +64,7 @@ def test_departement_and_region(db: duckdb.DuckDBPyConnection) -> None:
     assert (len(dep.units), dep.population) == (198, 168_054)
     reg = resolve_territory(db, "region:93")
     assert (len(reg.units), reg.population) == (946, 5_218_960)
+    assert (reg.label, reg.notes) == ("Provence-Alpes-Côte d'Azur", [])  # held whole: no « départements chargés »
 
 
 def test_bassin_de_vie(db: duckdb.DuckDBPyConnection) -> None:

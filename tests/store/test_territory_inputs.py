@@ -148,25 +148,29 @@ def test_places_outside_the_loaded_departements_are_said_so(db: duckdb.DuckDBPyC
     loaded = "04, 13, 33, 75, 976"
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, spec)
-    if message is None:  # Auvergne-Rhône-Alpes: none of its départements is loaded
-        assert info.value.message == f"Région 84 : aucun de ses départements n'est chargé (base limitée à {loaded})"
+    if message is None:  # Auvergne-Rhône-Alpes: none of its départements is loaded; the command adds all twelve
+        assert info.value.message == (
+            f"Région 84 : aucun de ses départements n'est chargé (base limitée à {loaded} ; ajoutez-les avec « make "
+            "data DEPARTEMENTS=01,03,04,07,13,15,26,33,38,42,43,63,69,73,74,75,976 », ou chargez toute la France "
+            "avec « make data FRANCE=1 »)")
     else:
         assert info.value.message == (f"{message} : hors des départements chargés (base limitée à {loaded} ; "
-                                      "ajoutez-le avec « make data DEPARTEMENTS=04,13,33,75,976,84 », ou chargez "
+                                      "ajoutez-le avec « make data DEPARTEMENTS=04,13,33,75,84,976 », ou chargez "
                                       "toute la France avec « make data FRANCE=1 »)")
 
 
 @pytest.mark.parametrize("form", ["gpkg-lambert93", "shapefile-without-prj", "zipped-shapefile-without-prj",
-                                  "gpkg-two-layers"])
+                                  "gpkg-two-layers", "gpkg-wgs84", "wgs84-shapefile-without-prj"])
 def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirror: Path, tmp_path: Path,
                                              form: str) -> None:
     """A QGIS export: the dissolved perimeter of four communes (IGN 2018 contours) in Lambert 93, as a
     GeoPackage, a Shapefile whose .prj was lost (Lambert 93 is assumed, with a note), a zipped Shapefile,
-    or a GeoPackage whose first layer is the perimeter (the diagnostic's own territoire.gpkg)."""
+    or a GeoPackage whose first layer is the perimeter (the diagnostic's own territoire.gpkg); the same in
+    WGS 84, as a GeoPackage and as a Shapefile whose .prj was lost (WGS 84 assumed, with a note)."""
     codes = ["04004", "04081", "04094", "04124"]
     contours = _contours(mirror, codes)
     perimeter = gpd.GeoDataFrame({"nom": ["Regroupement"]}, geometry=[shapely.union_all(contours.geometry.values)],
-                                 crs=contours.crs).to_crs(2154)
+                                 crs=contours.crs).to_crs(4326 if "wgs84" in form else 2154)
     if form.startswith("gpkg"):
         path = tmp_path / "perimetre.gpkg"
         perimeter.to_file(path, layer="perimetre", driver="GPKG")
@@ -183,7 +187,11 @@ def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirr
                     archive.write(tmp_path / f"perimetre.{suffix}", f"perimetre.{suffix}")
     t = resolve_territory(db, f"fichier:{path}")
     assert sorted(t.units["unit_code"]) == codes
-    assert any("lues en Lambert 93" in note for note in t.notes) == form.endswith("shapefile-without-prj")
+    lambert = form.endswith("shapefile-without-prj") and "wgs84" not in form
+    assert any("lues en Lambert 93" in note for note in t.notes) == lambert
+    # Degrees in a Shapefile without .prj: lon/lat WGS 84 is a guess, said as such (a GeoPackage declares its CRS).
+    assert ("fichier sans système de coordonnées déclaré (pas de .prj) : coordonnées en degrés lues comme longitude "
+            "et latitude WGS 84" in t.notes) == (form == "wgs84-shapefile-without-prj")
     if form == "gpkg-two-layers":
         assert "couche « perimetre » lue (le fichier en a 2 : perimetre, communes)" in t.notes
 

@@ -93,6 +93,9 @@ def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str], vector
         return CRS.from_epsg(WGS84)
     west, south, east, north = shapely.total_bounds(present)
     if max(abs(west), abs(east)) <= 180 and max(abs(south), abs(north)) <= 90:
+        if vector:  # GeoJSON is WGS84 by definition (RFC 7946); a Shapefile without .prj is in no declared CRS
+            notes.append("fichier sans système de coordonnées déclaré (pas de .prj) : coordonnées en degrés lues "
+                         "comme longitude et latitude WGS 84")
         return CRS.from_epsg(WGS84)
     lw, ls, le, ln = LAMBERT93_ENVELOPE
     if lw <= west and east <= le and ls <= south and north <= ln:

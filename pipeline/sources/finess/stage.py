@@ -141,8 +141,9 @@ def _commune_source(structures: pd.DataFrame) -> pd.Series:
     """
     built = [insee_code(d, c) for d, c in zip(structures["departement"], structures["commune"], strict=True)]
     cog = structures["cog"].where(structures["cog"] != "")
-    cog = cog.map(lambda c: (normalise_insee_code(c)[0] or c) if isinstance(c, str) else c)
-    return cog.fillna(pd.Series(built, index=structures.index)).astype("string")
+    # As strings from the start: a column without any ``cog`` (the other layout) would otherwise be float64.
+    cog = cog.map(lambda c: (normalise_insee_code(c)[0] or c) if isinstance(c, str) else c).astype("string")
+    return cog.fillna(pd.Series(built, index=structures.index, dtype="string"))
 
 
 def _own_departement(out: pd.DataFrame) -> pd.Series:

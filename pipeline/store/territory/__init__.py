@@ -27,10 +27,16 @@ from pipeline.errors import TerritoryError
 from pipeline.geography import analysis_unit_count, normalise_name
 from pipeline.model import Territory
 from pipeline.store.queries import geography, listings, perimeter, provenance
-from pipeline.store.territory.codes import REGIONS, names_label, outside_the_load, resolve_codes, suggest
+from pipeline.store.territory.codes import (
+    absent_zone,
+    loaded_part,
+    names_label,
+    resolve_codes,
+    suggest,
+)
 from pipeline.store.territory.files import CODE_COLUMNS, resolve_file
 
-__all__ = ["CODE_COLUMNS", "KINDS", "names_label", "resolve_codes", "resolve_territory"]
+__all__ = ["CODE_COLUMNS", "KINDS", "absent_zone", "loaded_part", "names_label", "resolve_codes", "resolve_territory"]
 
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
 
@@ -93,15 +99,12 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             if len(same) == 1:
                 code, found = str(same["code"].iloc[0]), str(same["nom"].iloc[0])
         if found is None:
-            if kind == "departement" and (beyond := outside_the_load(con, code)):
-                raise TerritoryError(f"Département {code}{beyond}")
-            if kind == "region" and code in REGIONS and provenance.loaded_departements(con):
-                raise TerritoryError(f"Région {code} : aucun de ses départements n'est chargé (base limitée à "
-                                     f"{', '.join(provenance.loaded_departements(con))})")
+            if absent := absent_zone(con, kind, code):
+                raise TerritoryError(absent)
             word = "Département inconnu" if kind == "departement" else "Région inconnue"
             raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
         units = geography.communes_where(con, kind, code)
-        label = found
+        label, notes = loaded_part(con, kind, code, found)
     elif kind == "cpts":
         units, notes, cpts, listing, shared_name = _resolve_cpts(con, value)
         # The listing is named only where two listings hold the same CPTS name.

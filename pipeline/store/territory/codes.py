@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.errors import TerritoryError
 from pipeline.geography import (
+    REGION_DEPARTEMENTS,
     arrondissements_of,
     city_of_arrondissement,
     departement_of,
@@ -35,20 +36,69 @@ def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> s
     return " ; vouliez-vous dire : " + ", ".join(hits) + " ?"
 
 
-#: Codes of the régions of France (COG), whatever a database was loaded for.
-REGIONS = frozenset({"01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84",
-                     "93", "94"})
-
-
 def outside_the_load(con: duckdb.DuckDBPyConnection, departement: str | None) -> str | None:
     """`` : hors des départements chargés (…)`` when ``departement`` exists but the database, restricted by
     ``data --departements``, does not hold it (else None): « inconnu » would send the user looking for a typo."""
     loaded = provenance.loaded_departements(con)
     if departement is None or not not_loaded(departement, loaded):
         return None
-    return (f" : hors des départements chargés (base limitée à {', '.join(loaded)} ; ajoutez-le avec « make data "
-            f"DEPARTEMENTS={','.join([*loaded, departement])} », ou chargez toute la France avec « make data "
-            "FRANCE=1 »)")
+    return f" : hors des départements chargés (base limitée à {', '.join(loaded)} ; " \
+           f"{add_departements_command(loaded, [departement])})"
+
+
+def region_beyond_the_load(con: duckdb.DuckDBPyConnection, region: str) -> tuple[list[str], list[str]]:
+    """(loaded, missing) départements of ``region`` on a database restricted by ``data --departements``.
+
+    Both empty when the database holds all of France or ``region`` is not a région of France.
+    """
+    loaded = provenance.loaded_departements(con)
+    departements = REGION_DEPARTEMENTS.get(region, ())
+    if not loaded or not departements:
+        return [], []
+    return ([d for d in departements if d in loaded], [d for d in departements if d not in loaded])
+
+
+def add_departements_command(loaded: list[str], missing: list[str]) -> str:
+    """« ajoutez-les avec « make data DEPARTEMENTS=… », ou chargez toute la France avec … »."""
+    word = "le" if len(missing) == 1 else "les"
+    return (f"ajoutez-{word} avec « make data DEPARTEMENTS={','.join(sorted({*loaded, *missing}))} », ou chargez "
+            "toute la France avec « make data FRANCE=1 »")
+
+
+def absent_zone(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> str | None:
+    """Why a région or département of France (``kind``) is not in a database restricted by ``data
+    --departements`` (« Région 84 : aucun de ses départements n'est chargé (…) »), else None: « inconnue »
+    would send the user looking for a typo."""
+    if kind == "departement":
+        beyond = outside_the_load(con, code)
+        return f"Département {code}{beyond}" if beyond else None
+    missing = region_beyond_the_load(con, code)[1]
+    if not missing:
+        return None
+    everywhere = provenance.loaded_departements(con)
+    return (f"Région {code} : aucun de ses départements n'est chargé (base limitée à {', '.join(everywhere)} ; "
+            f"{add_departements_command(everywhere, missing)})")
+
+
+def loaded_part(con: duckdb.DuckDBPyConnection, kind: str, code: str, name: str) -> tuple[str, list[str]]:
+    """(label, notes) of a région (``kind``) named ``name`` whose départements the database holds in part.
+
+    The figures of such a région are those of its loaded départements only: its label names them
+    (« Provence-Alpes-Côte d'Azur (départements chargés : 04, 13) ») and a note names the others with the
+    command that adds them. ``(name, [])`` for a région held whole, and for a département.
+    """
+    loaded, missing = region_beyond_the_load(con, code) if kind == "region" else ([], [])
+    if not missing:
+        return name, []
+    return f"{name} (départements chargés : {', '.join(loaded)})", [partial_region_note(con, missing)]
+
+
+def partial_region_note(con: duckdb.DuckDBPyConnection, missing: list[str]) -> str:
+    """The note of a région some of whose départements (``missing``) the database does not hold."""
+    word = "département" if len(missing) == 1 else "départements"
+    return (f"{word} {', '.join(missing)} de la région hors des départements chargés : le territoire ne contient que "
+            "la partie chargée, et ses chiffres ne portent que sur elle ; "
+            f"{add_departements_command(provenance.loaded_departements(con), missing)}")
 
 
 def names_label(names: list[str]) -> str:
