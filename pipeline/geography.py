@@ -66,7 +66,7 @@ def normalise_insee_code(value: object) -> tuple[str | None, str | None]:
     text = str(value).strip()
     if re.fullmatch(r"[0-9][0-9abAB][0-9]{3}", text):
         return text.upper(), None
-    if re.fullmatch(r"[0-9]{4}", text):
+    if re.fullmatch(r"[1-9][0-9]{3}", text):  # « 0423 » lost no zero: « 00423 » would be no département's
         code = "0" + text
         return code, f"{text} lu comme {code} (zéro initial rétabli)"
     return None, None

@@ -42,7 +42,6 @@ def test_calendar_dates_in_range_are_read(text: str, expected: date) -> None:
     "20230130",      # ISO basic format
     "2025-8-31",
     "31/08/2025",    # not documented: README and --help give AAAA-MM-JJ
-    "2025-02-29",    # not a leap year
     "2025-08-31T00:00",
     "\uff12\uff10\uff12\uff15-\uff10\uff18-\uff13\uff11",  # full-width digits
     "demain",
@@ -52,6 +51,15 @@ def test_other_forms_are_refused_naming_the_value(text: str) -> None:
         parse_signature(text, today=TODAY)
     assert info.value.message == f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ"
     assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("text", ["2025-02-29", "2024-02-30", "2024-13-01", "2024-00-10", "2024-04-31"])
+def test_a_well_written_date_that_does_not_exist_is_said_so(text: str) -> None:
+    """2025 is not a leap year, February has no 30th, there is no 13th or 0th month, April has 30 days: the
+    format is the documented one, the day is what is wrong."""
+    with pytest.raises(PipelineError) as info:
+        parse_signature(text, today=TODAY)
+    assert info.value.message == f"Date de signature invalide « {text} » : ce jour n'existe pas dans le calendrier"
 
 
 @pytest.mark.parametrize("text", ["", "   "])

@@ -32,7 +32,7 @@ __all__ = [
 TABLE_COLUMNS = [
     "groupe", "professionnels_territoire", "unite", "adherents", "part_adherents_pct", "gouvernance",
     "part_gouvernance_pct", "gouvernance_non_renseigne", "elaboration", "part_elaboration_pct",
-    "elaboration_non_renseigne",
+    "elaboration_non_renseigne", "adherents_hors_territoire",
 ]
 
 MATCH_STATUS = {
@@ -79,7 +79,8 @@ def _participation(own: pd.Series, flags: pd.Series, count: pd.Series, known_in_
     return int(count[own & flags.eq(True).fillna(False)].sum())
 
 
-def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tuple[str, ...]) -> pd.DataFrame:
+def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tuple[str, ...],
+                outside: pd.Series | None = None) -> pd.DataFrame:
     """One row per Trame row: members, in the governance, in the writing of the projet de santé.
 
     Parameters
@@ -93,6 +94,11 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
         not available), ``unite`` (``professionnels`` or ``structures``).
     rows
         The Trame's rows, in order.
+    outside
+        Aligned on ``members``: True for a member whose RPPS number the
+        registry places only outside the territory (:func:`match_members`).
+        Counted as a member, but not in the shares of the territory's
+        professionals (``adherents_hors_territoire``).
 
     Returns
     -------
@@ -107,19 +113,24 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
     """
     supply = territory_supply.set_index("groupe")
     count = members["nombre"].astype("int64")
+    elsewhere = pd.Series(False, index=members.index) if outside is None else outside.astype(bool)
     out = []
     for group in rows:
         own = members["groupe"] == group
         total = supply["praticiens"].get(group, pd.NA) if group in supply.index else pd.NA
         unit = supply["unite"].get(group, "professionnels") if group in supply.index else "professionnels"
         adherents = int(count[own].sum())
+        away = int(count[own & elsewhere].sum())
         record: dict[str, object] = {"groupe": group, "professionnels_territoire": total, "unite": unit,
-                                     "adherents": adherents, "part_adherents_pct": _share(adherents, total)}
+                                     "adherents": adherents, "part_adherents_pct": _share(adherents - away, total)}
         for column in ("gouvernance", "elaboration"):
             flags = members[column]
-            record[column] = _participation(own, flags, count, bool(flags.notna().any()))
-            record[f"part_{column}_pct"] = _share(record[column], total)
+            known = bool(flags.notna().any())
+            record[column] = _participation(own, flags, count, known)
+            here = _participation(own & ~elsewhere, flags, count, known) if away else record[column]
+            record[f"part_{column}_pct"] = _share(here, total)
             record[f"{column}_non_renseigne"] = int(count[own & flags.isna()].sum())
+        record["adherents_hors_territoire"] = away
         out.append(record)
     table = pd.DataFrame(out, columns=TABLE_COLUMNS)
     for column in ("professionnels_territoire", "gouvernance", "elaboration"):
@@ -137,7 +148,13 @@ def count_notes(table: pd.DataFrame) -> list[str]:
     notes = []
     for row in table.itertuples(index=False):
         total = row.professionnels_territoire
-        if pd.isna(total) or row.adherents <= total:
+        away = int(row.adherents_hors_territoire)
+        if away:
+            who = "l'adhérent" if away == 1 else f"les {away} adhérents"
+            counted = "compté" if away == 1 else "comptés"
+            notes.append(f"{row.groupe} : part des adhérents calculée sans {who} que l'Annuaire Santé place hors "
+                         f"du territoire ({counted} parmi les adhérents)")
+        if pd.isna(total) or row.adherents - away <= total:
             continue
         unit = "structure(s)" if row.unite == "structures" else "professionnel(s)"
         declared, present = (f"{int(n):,}".replace(",", "\u202f") for n in (row.adherents, total))

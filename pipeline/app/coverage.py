@@ -62,6 +62,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     members = listings.members(con)
     if members.empty:
         raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+    members = named_apart(members)
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
     units = all_units if column is None else all_units[all_units[column] == value].reset_index(drop=True)
@@ -150,6 +151,21 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
 
 
 MAX_REGIONALISED_COMMUNES = 600
+
+
+def named_apart(members: pd.DataFrame) -> pd.DataFrame:
+    """``members`` with one name per CPTS: perimeters, overlaps and the map's legend group by name.
+
+    Two CPTS (two ``cpts_id``) of the same name, from two listings, are named with their listing
+    (« CPTS du Verdon (liste paca) »); within one listing, with their identifier too.
+    """
+    def shared(names: pd.Series) -> pd.Series:
+        return members.groupby(names)["cpts_id"].transform("nunique") > 1
+
+    names = members["cpts"].astype(str)
+    names = names.where(~shared(names), names + " (liste " + members["listing"].astype(str) + ")")
+    names = names.where(~shared(names), names + " · " + members["cpts_id"].astype(str))
+    return members.assign(cpts=names)
 
 
 def _with_areas(pairs: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

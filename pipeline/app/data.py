@@ -49,10 +49,16 @@ class IngestReport:
     rebuilt: str | None = None
     #: Départements the database holds (empty: all of France).
     scope: tuple[str, ...] = ()
+    #: Whether ``scope`` was taken from the previous load's record (:data:`SCOPE_FILE`): the database was
+    #: rebuilt (damaged, older) or removed, and ``make data`` was run without DEPARTEMENTS= or FRANCE=1.
+    scope_recovered: bool = False
 
 
 #: ``schema_info`` key recording the départements a database was loaded for.
 SCOPE_SETTING = "departements"
+#: The same, beside the database: a damaged database cannot tell it, and rebuilding all of France instead of
+#: two départements costs a minute and a gigabyte and a half the user did not ask for.
+SCOPE_FILE = "departements-charges.txt"
 
 
 #: 2: EPCI memberships kept whole in a load of some départements (zones cut are counted in the whole country).
@@ -190,8 +196,12 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
                    "la base et les fichiers déjà chargés sont conservés")
     with writer() as session:
         report.rebuilt = session.rebuild
+        record = config.db_path().with_name(SCOPE_FILE)
         if options.departements is None:  # keep what this database was loaded for
             stored = provenance.setting(session.con, SCOPE_SETTING)
+            if stored is None and record.is_file():  # a new or rebuilt database: the previous load's record
+                stored = record.read_text(encoding="utf-8").strip()
+                report.scope_recovered = bool(stored)
             departements = tuple(stored.split(",")) if stored else ()
         else:
             departements = tuple(sorted({d.strip().upper().zfill(2) for d in options.departements if d.strip()}))
@@ -200,6 +210,7 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
         for step in steps_bar(steps, "Chargement des sources"):
             report.steps.append(step(session.con, mirror, options.force, scope))
         load.set_setting(session.con, SCOPE_SETTING, ",".join(departements))
+        record.write_text(",".join(departements) + "\n", encoding="utf-8")
         report.residue = geography.polygon_residue(session.con)
         report.communes = geography.current_communes_summary(session.con)
     return report
@@ -213,6 +224,9 @@ def main(options: DataOptions) -> IngestReport:
     report = run(options)
     if report.rebuilt:
         print(f"Base reconstruite entièrement : {report.rebuilt}.")
+    if report.scope_recovered:
+        print(f"Départements repris du chargement précédent : {', '.join(report.scope)} (make data FRANCE=1 pour "
+              "toute la France).")
     for step in report.steps:
         detail = (" — " + "; ".join(step.details)) if step.details else ""
         print(f"  {step.name:<32} {step.status:<9} {step.rows:>9} lignes  {step.seconds:6.1f} s{detail}")

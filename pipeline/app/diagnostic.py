@@ -251,8 +251,15 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
           f"{format_number(territory.population)} habitants, taille {diagnostic.taille.label}")
     for note in diagnostic.notes:
         print(f"  note : {note}")
-    if diagnostic.demo_data:
-        print("  ATTENTION : offre de soins issue de données fictives de démonstration")
+    for note in diagnostic.members.notes if diagnostic.members is not None else []:
+        print(f"  note (adhérents) : {note}")  # an RPPS left out changes the Trame's shares: said here too
+    if diagnostic.demo_data:  # which part: with a real registry, the professionals are not fictive
+        registry, finess = diagnostic.is_demo("annuaire-sante"), diagnostic.is_demo("finess")
+        print("  ATTENTION : " + ("offre de soins issue de données fictives de démonstration" if registry == finess
+                                  else "professionnels de santé issus de données fictives de démonstration (les "
+                                  "établissements FINESS sont réels)" if registry
+                                  else "établissements issus de données fictives de démonstration (les "
+                                  "professionnels de santé de l'Annuaire Santé sont réels)"))
     print(f"  rapport : {out.report}")
     if out.pdf is not None:
         print(f"  rapport imprimé : {out.pdf}")

@@ -46,7 +46,8 @@ DEMO_SEED = 2026
 # 3: a commune code without its leading zero restored; rows without a known code placed by postal code.
 # 4: on a database of some départements, a record of another département is never placed by postal code.
 # 5: such records reported as « hors_departements_charges », not « commune_inconnue ».
-FINESS_LOADER_VERSION = "5"
+# 6: coordinates outside the area of use of their projection (x and y swapped, degrees for metres) dropped.
+FINESS_LOADER_VERSION = "6"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")

@@ -133,12 +133,13 @@ def parse_signature(text: str, today: date | None = None) -> date:
     value = text.strip()
     if not value:
         raise PipelineError("Date de signature vide : attendu AAAA-MM-JJ (ou retirez l'option)")
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+        raise PipelineError(f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ")
     try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
-            raise ValueError(value)
         day = date.fromisoformat(value)
-    except ValueError as exc:
-        raise PipelineError(f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ") from exc
+    except ValueError as exc:  # well written, but no such day (2025-02-30, 2025-13-01)
+        raise PipelineError(f"Date de signature invalide « {text} » : ce jour n'existe pas dans le calendrier") \
+            from exc
     return check_signature(day, today)
 
 

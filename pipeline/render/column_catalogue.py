@@ -101,6 +101,7 @@ _COLUMNS = [
     _c("bénévole", "Bénévole", "integer"),
     _c("adherents", "Adhérents de la CPTS", "integer"),
     _c("part_adherents_pct", "Part des professionnels adhérents", "percent", 1),
+    _c("adherents_hors_territoire", "Adhérents exerçant hors du territoire (hors des parts)", "integer"),
     # Establishments (FINESS)
     _c("finess", "N° FINESS de l'établissement", "code"),
     _c("finess_ej", "N° FINESS de l'entité juridique", "code"),

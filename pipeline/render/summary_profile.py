@@ -135,7 +135,8 @@ def _members(d: Diagnostic) -> dict[str, Any]:
     m = d.members
     if m is None:
         return {}
-    return {"representativite_trame": _records(m.table), "adherents_rapproches": _records(m.matches)}
+    return {"representativite_trame": _records(m.table), "adherents_rapproches": _records(m.matches),
+            "adherents_notes": list(m.notes)}
 
 
 def profile_summary(d: Diagnostic) -> dict[str, Any]:

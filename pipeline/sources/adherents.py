@@ -97,6 +97,9 @@ def profession_group(text: str) -> str | None:
 def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     """``(rpps, problem)``: 11 digits once spaces and dots are removed, else a French problem.
 
+    The 12-character « Identification nationale PP » of the Annuaire Santé (« 8 » followed by the RPPS
+    number), which a team may copy from the registry, is read as its RPPS number.
+
     A spreadsheet that wrote the number in scientific notation (« 1,00000E+10 »)
     lost digits: it is reported, never guessed.
     """
@@ -105,6 +108,8 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     text = re.sub(r"[\s.\u00a0\u202f]", "", str(value))
     if re.fullmatch(r"[0-9]{11}", text):
         return text, None
+    if re.fullmatch(r"8[0-9]{11}", text):  # the Annuaire Santé's « Identification nationale PP »: 8 + RPPS
+        return text[1:], None
     if re.search(r"[eE][+-]?\d+$", text):
         return None, f"RPPS « {value} » écrit en notation scientifique par un tableur : chiffres perdus"
     return None, f"RPPS « {value} » invalide (11 chiffres attendus)"

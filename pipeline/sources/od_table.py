@@ -53,6 +53,7 @@ from pipeline.sources.adherents import profession_group
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, read_text_checked
 from pipeline.sources.od_notes import OUT_OF_LOAD, problem_notes
+from pipeline.sources.od_volumes import ambiguous_volumes, parse_volume
 
 #: Profession of the rows of a table without a profession column.
 GROUPE_NON_PRECISE = "non précisé"
@@ -103,14 +104,6 @@ class StagedOD:
 
     table: pd.DataFrame
     problems: pd.DataFrame
-
-
-def _volume(text: str) -> float | None:
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
-    try:
-        return float(cleaned)
-    except ValueError:
-        return None
 
 
 def _fold(text: str) -> str:
@@ -246,12 +239,18 @@ def _read_od_table(path: str | Path) -> StagedOD:
     normalised: dict[str, tuple[str | None, str | None]] = {}
     columns = [frame[c].tolist() for c in ("ligne", "volume", "origine", "destination")]
     labels = frame["profession"].tolist() if has_profession else [None] * len(frame)
-    for line_text, volume_text, origine, destination, label_text in zip(*columns, labels, strict=True):
+    ambiguous = ambiguous_volumes([v or "" for v in columns[1]])
+    for position, (line_text, volume_text, origine, destination, label_text) in enumerate(
+            zip(*columns, labels, strict=True)):
         record = {"origine": origine, "destination": destination}
         line = int(line_text)
         raw_volume = volume_text or ""
-        volume = _volume(raw_volume)
-        if volume is None:
+        volume = parse_volume(raw_volume)
+        if position in ambiguous:
+            errors.append((line, f"volume ambigu « {raw_volume} » : point des milliers ou virgule décimale ? "
+                                 "écrivez-le sans séparateur de milliers (1234) ou avec une virgule décimale "
+                                 "(1,234)"))
+        elif volume is None:
             errors.append((line, f"volume non numérique « {raw_volume} »"))
         elif not math.isfinite(volume) or volume < 0:
             errors.append((line, f"volume négatif ou non fini « {raw_volume} »"))

@@ -116,3 +116,24 @@ def test_report_and_word_cells_of_an_unknown_count() -> None:
     assert _count(2, math.nan) == "2 (non disponible)"
     row = MembersRow(profession="Infirmiers", adherents=6, part_adherents_pct=None, gouvernance=None, elaboration=0)
     assert _members_cell(row) == ["6", "n.d.", "0"]
+
+
+def test_members_the_registry_places_elsewhere_are_members_but_not_in_the_shares() -> None:
+    """Trame (seed 002): « pourcentage de professionnels ayant adhéré à la CPTS », the territory's
+    professionals. 3 GP members for 20 GPs, one of them practising only outside the territory (RPPS matched):
+    3 members, share 2 / 20 × 100 = 10 %; both in the governance known, the one outside too: 1 / 20 = 5 %."""
+    frame = members([("Médecins généralistes", 1, True, None), ("Médecins généralistes", 1, False, None),
+                     ("Médecins généralistes", 1, True, None)])
+    outside = pd.Series([False, False, True])
+    table = trame_table(frame, SUPPLY, ROWS, outside).set_index("groupe")
+    gp = table.loc["Médecins généralistes"]
+    assert (gp["adherents"], gp["adherents_hors_territoire"], gp["gouvernance"]) == (3, 1, 2)
+    assert gp["part_adherents_pct"] == pytest.approx(10.0)
+    assert gp["part_gouvernance_pct"] == pytest.approx(5.0)
+    assert count_notes(table.reset_index()) == [
+        "Médecins généralistes : part des adhérents calculée sans l'adhérent que l'Annuaire Santé place hors du "
+        "territoire (compté parmi les adhérents)"]
+    # 5 nurse members for 4 nurses, 2 of them elsewhere: 3 / 4 × 100 = 75 %, a share again, and no « > 100 % ».
+    nurses = trame_table(members([("Infirmiers", 1, None, None)] * 5), SUPPLY, ROWS,
+                         pd.Series([True, True, False, False, False])).set_index("groupe").loc["Infirmiers"]
+    assert nurses["part_adherents_pct"] == pytest.approx(75.0)

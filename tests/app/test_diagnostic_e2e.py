@@ -160,7 +160,7 @@ def runs(loaded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     maps_dir = tmp_path_factory.mktemp("maps")
     work = tmp_path_factory.mktemp("inputs")
     adherents = work / "adherents.csv"
-    rows = [("Médecins généralistes", f"1000000000{i}") for i in range(ADHERENT_GPS)]
+    rows = [("Médecins généralistes", f"1999999990{i}") for i in range(ADHERENT_GPS)]  # unknown to the registry
     rows += [("infirmiers", f"2000000000{i:02d}") for i in range(ADHERENT_NURSES)]
     adherents.write_text("profession,rpps\n" + "".join(f"{p},{r}\n" for p, r in rows), encoding="utf-8")
     with cli_environment(loaded_data_dir, maps_dir):

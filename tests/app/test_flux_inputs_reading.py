@@ -224,3 +224,27 @@ def test_unchanged_table_is_parsed_once_and_a_changed_one_again(tmp_path: Path) 
     for _ in range(2):
         with pytest.raises(DataError):
             read_od_table(path)
+
+
+# --------------------------------------------------------------------------- volumes written with a dot
+
+
+def test_a_dot_that_may_group_thousands_is_refused_with_its_lines(tmp_path: Path) -> None:
+    """« 1.234 » is 1 234 consultations in French and 1.234 for a program: read as 1.234, the reviewer's table
+    gave a self-containment of 0.036 instead of (1 234 + 2 500) / (1 234 + 100 + 2 500) = 0.974."""
+    path = write(tmp_path, "origine;destination;volume\n04070;04070;1.234\n04070;13205;100\n04001;04070;2.500\n")
+    with pytest.raises(DataError) as info:
+        read_od_table(path)
+    message = info.value.message
+    assert "ligne 2 : volume ambigu « 1.234 » : point des milliers ou virgule décimale ?" in message
+    assert "ligne 4 : volume ambigu « 2.500 »" in message and "ligne 3" not in message
+
+
+@pytest.mark.parametrize("volumes", [("1.234", "0.5"), ("1.234", "12.25"), ("1 234", "2 500"), ("1234,5", "2500")],
+                         ids=["decimal-point-elsewhere", "two-decimals-elsewhere", "spaces", "decimal-comma"])
+def test_volumes_whose_dot_is_told_are_read(tmp_path: Path, volumes: tuple[str, str]) -> None:
+    first, second = volumes
+    path = write(tmp_path, f"origine;destination;volume\n04070;04070;{first}\n04001;04070;{second}\n")
+    table = read_od_table(path).table
+    expected = [float(v.replace(" ", "").replace(",", ".")) for v in volumes]
+    assert table["volume"].tolist() == expected

@@ -53,8 +53,7 @@ def test_bad_codes_of_a_flow_table_are_reported_and_left_out(
     summary = json.loads((ws.diagnostics / "communes-04070-04001" / "summary.json").read_text(encoding="utf-8"))
     notes = [
         "Table origine–destination : 3 ligne(s) écartée(s) (codes communes invalides ou inconnus) : lignes 3, 4, 5",
-        "Table origine–destination, ligne 3 : code origine 0407 lu comme 00407 (zéro initial rétabli)",
-    ]
+    ]  # « 0407 » lost no zero (« 00407 » is no code): left out without a « zéro initial rétabli » note
     assert [n for n in summary["notes"] if n.startswith("Table origine")] == notes
     assert all(f"  note : {n}\n" in out for n in notes)
     # Kept: lines 2 and 6, both inside the territory (12 + 7 consultations): every flow stays inside.

@@ -74,9 +74,13 @@ def test_readme_example_listing_loads(ws: Workspace, tmp_path: Path, capsys: pyt
     stored = query(ws.db, "SELECT cpts, unit_code, cpts_id, statut, CAST(date AS VARCHAR) FROM cpts_membres "
                           "WHERE listing = 'exemple' ORDER BY unit_code")
     assert stored == [(r[0], r[1], r[2], r[3], r[4]) for r in sorted(rows, key=lambda r: r[1])]
-    code, out, err = cli(capsys, "territoire", "cpts:exemple:CPTS du Verdon")
+    code, out, err = cli(capsys, "territoire", "cpts:exemple:CPTS Exemple des Trois Vallées")
     assert (code, err) == (0, "")
-    assert out.startswith("CPTS du Verdon (liste exemple) : 2 unités, ")
+    assert out.startswith("CPTS Exemple des Trois Vallées : 2 unités, ")
+    # The README's main command still names one CPTS once its listing example is loaded (its CPTS used to be
+    # called « CPTS du Verdon » too, and the main command then stopped on an ambiguous name).
+    code, out, err = cli(capsys, "territoire", "cpts:CPTS du Verdon")
+    assert (code, err) == (0, "") and out.startswith("CPTS du Verdon : 15 unités, ")
 
 
 # --------------------------------------------------------------------------- GeoJSON listings

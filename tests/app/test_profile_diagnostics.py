@@ -113,6 +113,7 @@ def runs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             report = Path(re.search(r"rapport : (.+)", text).group(1).strip())  # type: ignore[union-attr]
             out[key] = {
                 "summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
+                "stdout": text,
                 "tables": tables,
                 "report": html_text(report.read_text(encoding="utf-8")),
                 "docx": report.parent / "rapport.docx",
@@ -528,7 +529,9 @@ def test_trame_table_in_full(runs: dict[str, Any]) -> None:
     assert table["Infirmiers"]["gouvernance_non_renseigne"] == 1
     assert table["Infirmiers"]["elaboration"] == 2
     assert table["Infirmiers"]["elaboration_non_renseigne"] == 1
-    assert table["Infirmiers"]["part_adherents_pct"] == pytest.approx((3 + GROUPED_NURSES) / nurses * 100, abs=1e-4)
+    # The nurse practising in Marseille is a member, not one of the territory's professionals: out of the share.
+    assert table["Infirmiers"]["adherents_hors_territoire"] == 1
+    assert table["Infirmiers"]["part_adherents_pct"] == pytest.approx((2 + GROUPED_NURSES) / nurses * 100, abs=1e-4)
     assert table["Médecins généralistes"]["adherents"] == 1
     for row, structures in (("MSP", s["supply"]["MSP"]["praticiens"]),
                             ("Centres de santé", s["supply"]["Centres de santé"]["praticiens"])):
@@ -551,6 +554,10 @@ def test_members_matched_to_the_registry(runs: dict[str, Any]) -> None:
     report = runs["verdon"]["report"]
     assert "Adhérents qui n'exercent pas dans le territoire ou absents de l'Annuaire Santé" in report
     assert "1 adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire" in report
+    # The same notes in summary.json (and on the console): not only in the report.
+    assert ("1 adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire "
+            "(lignes 4)") in runs["verdon"]["summary"]["adherents_notes"]  # line 4: the nurse of Marseille
+    assert "  note (adhérents) : 1 adhérent(s) dont le RPPS est dans l'Annuaire Santé" in runs["verdon"]["stdout"]
 
 
 # --------------------------------------------------------------------------- outputs: tables, map, coverage

@@ -167,7 +167,8 @@ def _read_only_cases() -> list[Any]:
             id="territoire-latin1"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--signature", "2024-13-45"],
-            error_line("Date de signature invalide « 2024-13-45 » : attendu AAAA-MM-JJ"), id="signature-mal-formee"),
+            error_line("Date de signature invalide « 2024-13-45 » : ce jour n'existe pas dans le calendrier"),
+            id="signature-mal-formee"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--signature", "15/01/2024"],
             error_line("Date de signature invalide « 15/01/2024 » : attendu AAAA-MM-JJ"), id="signature-format-fr"),
@@ -181,6 +182,11 @@ def _read_only_cases() -> list[Any]:
             error_line("Scénario : élément 1, code commune INSEE invalide « 4070 » (5 caractères, ex. 04070 ou "
                        "2A004)."),
             id="ajout-code-invalide"),
+        pytest.param(  # a code of no commune: not « outside the neighbourhood »
+            ["diagnostic", PREVIOUS, "--ajout", "médecins généralistes:2@99999"],
+            error_line("Simulation : code(s) INSEE inconnu(s) de la base (ni commune ni arrondissement des "
+                       "départements chargés) : 99999"),
+            id="ajout-code-inconnu"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--adherents", str(f / "adherents_profession_inconnue.csv")],
             error_line("Professions non reconnues (attendu l'un des groupes de la Trame : Médecins généralistes, "

@@ -133,6 +133,26 @@ def test_data_rebuilds_a_truncated_database(ws: Workspace, mirror: Path) -> None
     assert not ws.db.with_name("cpts.duckdb.reconstruction").exists()
 
 
+def test_a_rebuilt_database_keeps_the_departements_of_the_previous_load(ws: Workspace, mirror: Path) -> None:
+    """The database remembers its départements, but a damaged one cannot tell them: ``make data`` without
+    DEPARTEMENTS= then loaded all of France (a minute and 1.5 GB). The record beside it tells them."""
+    record = ws.db.with_name("departements-charges.txt")
+    assert record.read_text(encoding="utf-8") == "04,13,33,75,976\n"  # written by the fixture's load
+    record.write_text("04\n", encoding="utf-8")  # as a previous « make data DEPARTEMENTS=04 » would have
+    truncate(ws.db, "blocs-manquants")
+    code, out, err = run_module(ws, mirror, "data", "--sans-demo")
+    assert (code, err) == (0, "")
+    assert "Départements repris du chargement précédent : 04 (make data FRANCE=1 pour toute la France)." in out
+    assert "(départements 04 seulement)" in out
+    assert record.read_text(encoding="utf-8") == "04\n"
+    code, out, err = run_module(ws, mirror, "territoire", "departement:13")
+    assert code == 2 and "hors des départements chargés (base limitée à 04 ;" in err
+    # Its « France » is 04 alone: the population note names that, and not Mayotte's frozen census.
+    code, out, err = run_module(ws, mirror, "diagnostic", "communes:04070")
+    assert (code, err) == (0, "")
+    assert "; France (départements chargés : 04) : population légale 2023\n" in out and "Mayotte" not in out
+
+
 # --------------------------------------------------------------------------- a full disk
 
 

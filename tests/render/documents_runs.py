@@ -52,7 +52,9 @@ def database_copy(fixture_data_dir: Path, root: Path) -> Path:
 
 def adherents_file(folder: Path) -> Path:
     path = folder / "adherents.csv"
-    rows = [("Médecins généralistes", f"1000000000{i}") for i in range(ADHERENT_GPS)]
+    # Numbers beyond the demonstration registry's (10 000 000 000 + a few hundred thousand): members the
+    # registry does not know, counted in the shares; a member it places elsewhere would not be (Trame).
+    rows = [("Médecins généralistes", f"1999999990{i}") for i in range(ADHERENT_GPS)]
     rows += [("infirmiers", f"2000000000{i:02d}") for i in range(ADHERENT_NURSES)]
     path.write_text("profession,rpps\n" + "".join(f"{p},{r}\n" for p, r in rows), encoding="utf-8")
     return path

@@ -157,8 +157,14 @@ def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
     members = {r[0]: r for r in cells(table_after(trame, "Professionnels de santé adhérents de la CPTS"))[1:]}
     gps = summary["representativeness"]["Médecins généralistes"]
     assert gps["adherents"] == ADHERENT_GPS
+    # Members the registry places only outside the territory are members, not territory professionals (Trame:
+    # « pourcentage de professionnels ayant adhéré »): out of the share.
+    away = sum(1 for m in summary["adherents_rapproches"]
+               if m["groupe"] == "Médecins généralistes" and m["statut"] == "n'exerce pas dans le territoire")
+    trame_row = next(r for r in summary["representativite_trame"] if r["groupe"] == "Médecins généralistes")
+    assert trame_row["adherents_hors_territoire"] == away
     assert members["Médecins généralistes"][1] == (
-        f"{ADHERENT_GPS} ({french(ADHERENT_GPS / gps['praticiens'] * 100, 1)}{NNBSP}%)")
+        f"{ADHERENT_GPS} ({french((ADHERENT_GPS - away) / gps['praticiens'] * 100, 1)}{NNBSP}%)")
     nurses = summary["representativeness"]["Infirmiers"]
     assert members["Infirmiers"][1].startswith(f"{ADHERENT_NURSES} (") and nurses["adherents"] == ADHERENT_NURSES
     assert members["Psychologues"][1].startswith("0")

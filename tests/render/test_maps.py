@@ -321,3 +321,17 @@ def test_fisher_jenks_on_many_values_keeps_the_extremes_and_is_fast_enough() -> 
     assert len(bins) == 5 and bins[-1] == values.max()
     assert classes.min() == 0 and classes.max() == 4
     assert bins == sorted(bins)
+
+
+def test_a_large_map_is_named_by_its_file_name_in_plain_french(tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Maps are written in a hidden folder swapped in at the end: the warning names the file, not that folder,
+    and says what the size means for the user instead of naming the function's parameters."""
+    hidden = tmp_path / ".region-93.1234.tmp"
+    with caplog.at_level("WARNING"):
+        path = save_map(coverage_map(**synthetic_coverage(), demo_data=False), hidden / "carte.html", max_bytes=2**18)
+    size = f"{path.stat().st_size / 2**20:.1f}".replace(".", ",")
+    assert path.stat().st_size > 2**18  # the vendored Leaflet and folium assets alone are over 256 Kio
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Carte carte.html volumineuse ({size} Mo, au-delà de 0,25 Mo) : elle peut être lente à ouvrir dans un "
+        "navigateur"]

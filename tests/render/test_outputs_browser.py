@@ -79,11 +79,11 @@ def outputs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
         finally:
             con.close()
         assert result.status == "chargé" and result.rows == len(ESTABLISHMENTS)
-        code, _, err, wall = run_cli(["diagnostic", "cpts:CPTS du Verdon", "--signature", "2025-08-31",
-                                        "--ajout", "médecins généralistes:2@04070"])
+        code, out, err, wall = run_cli(["diagnostic", "cpts:CPTS du Verdon", "--signature", "2025-08-31",
+                                          "--ajout", "médecins généralistes:2@04070"])
         assert code == 0, err
         print(f"\nVerdon diagnostic with the FINESS extraction: {wall:.1f} s")
-        yield {"maps": maps_dir / SLUG, "tables": data / "processed" / "diagnostics" / SLUG}
+        yield {"maps": maps_dir / SLUG, "tables": data / "processed" / "diagnostics" / SLUG, "stdout": out}
 
 
 @pytest.fixture()
@@ -110,6 +110,9 @@ def test_finess_loaded_as_real_data(outputs: dict[str, Any]) -> None:
 
     summary = json.loads((outputs["tables"] / "summary.json").read_text("utf-8"))
     assert summary["demo_sources"] == ["annuaire-sante"]  # the real FINESS replaced the demo one
+    # The console names the fictive part only, not the whole supply.
+    assert ("  ATTENTION : professionnels de santé issus de données fictives de démonstration (les établissements "
+            "FINESS sont réels)\n") in outputs["stdout"]
     table = pd.read_csv(outputs["tables"] / "etablissements.csv", dtype=str)
     inside = table[table["dans_territoire"] == "oui"]  # booleans are written « oui » / « non »
     assert set(inside["nom"]) == {SCRIPT_NAME, IMG_NAME, PLAIN_NAME}

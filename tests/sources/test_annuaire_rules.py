@@ -222,3 +222,22 @@ def test_a_code_outside_the_loaded_departements_is_not_placed_by_its_postal_code
     # On a database of all France the postal code of one commune places the row, as before.
     national = stage(path)
     assert column(national, "commune") == {"1": "01001", "2": "01001", "3": "01001", "4": "01001", "5": "01001"}
+
+
+def test_a_site_outside_the_loaded_departements_still_shares_its_practitioner(tmp_path: Path) -> None:
+    """A GP with two sites, one in the Ain (01001, loaded) and one in Isère (38001, not loaded): half of them in
+    the Ain, as on a load of all of France, not the whole (seed 001: a practitioner counts once, shared across
+    his sites). A GP with both sites loaded, and one whose only other row has no address, as before."""
+    path = activity_file(tmp_path, [
+        activity("1", "10", "01001", "SA07", sf="SM54"), activity("1", "10", "38001", "SA07", sf="SM54"),
+        activity("2", "10", "01001", "SA07", sf="SM54"), activity("2", "10", "69381", "SA07", sf="SM54"),
+        activity("3", "10", "01001", "SA07", sf="SM54"), activity("3", "10", "", "SA07", sf="SM54"),
+    ])  # fmt: skip
+    loaded = ("01", "13", "2A", "69", "75", "974")
+    staged = annuaire.stage_annuaire(path, units=units(), cog_mapping=cog_mapping(), loaded_departements=loaded)
+    frame = staged.activites
+    weights = [(r, None if pd.isna(c) else c, None if pd.isna(w) else w)
+               for r, c, w in zip(frame["rpps"], frame["commune"], frame["poids"], strict=True)]
+    assert weights == [("1", "01001", 0.5), ("1", None, None), ("2", "01001", 0.5), ("2", "69123", 0.5),
+                       ("3", "01001", 1.0), ("3", None, None)]
+    assert list(frame["localisation"].astype(str))[1] == "hors des départements chargés"

@@ -61,8 +61,8 @@ def test_the_readme_listing_example_parses(tmp_path: Path) -> None:
                          columns=["code", "nom", "type", "parent", "departement", "region", "population"])
     result = read_listing(path, _mapping(), units)
     assert result.members[["cpts", "cpts_id", "statut", "date", "unit_code", "line"]].values.tolist() == [
-        ["CPTS du Verdon", "verdon", "ACI signé", "2023-06-01", "04004", 2],
-        ["CPTS du Verdon", "verdon", "ACI signé", "2023-06-01", "04039", 3],
+        ["CPTS Exemple des Trois Vallées", "trois-vallees", "ACI signé", "2023-06-01", "04004", 2],
+        ["CPTS Exemple des Trois Vallées", "trois-vallees", "ACI signé", "2023-06-01", "04039", 3],
     ]
     assert result.issues.empty
 

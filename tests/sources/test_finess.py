@@ -211,6 +211,9 @@ def test_file_mixing_two_encodings_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         stage(path)
     assert err.value.line == 6 and "mélange UTF-8 et un autre encodage" in err.value.message
+    assert "encoding=" not in err.value.message  # what to do, in terms of the command line: it has no such option
+    assert err.value.message.endswith("réenregistrez-le en UTF-8 (ou repartez de l'extraction FINESS d'origine, sans "
+                                      "y ajouter de lignes d'un autre encodage)")
 
 
 def _flat(tmp_path: Path, rows: list[str], header: str | None = None) -> Path:
@@ -373,3 +376,41 @@ def test_header_without_records(tmp_path: Path) -> None:
     path.write_text("finess;etalab;97;2025-03-01\n", encoding="utf-8")
     error = fails(path)
     assert error.line == 2 and "structureet" in error.message
+
+
+def test_coordinates_outside_their_projection_are_dropped_and_reported(tmp_path: Path) -> None:
+    """Lambert 93 of Viriat (about 5.22 E, 46.25 N) written right, with x and y swapped, and as
+    degrees under a LAMBERT_93 token: only the first can be placed; the others keep their commune."""
+    x, y = lambert93_forward(5.22, 46.25)
+    path = _flat(tmp_path, [
+        f"010000011;010000010;JUSTE;;01451;01440;01440 VIRIAT;603;MSP;;{x:.1f};{y:.1f};1,ATLASANTE,100,IGN,LAMBERT_93",
+        f"010000021;010000020;INVERSE;;01451;01440;01440 VIRIAT;355;CH;;{y:.1f};{x:.1f};1,ATLASANTE,100,IGN,LAMBERT_93",
+        "010000031;010000030;DEGRES;;01451;01440;01440 VIRIAT;603;MSP;;5.22;46.25;1,ATLASANTE,100,IGN,LAMBERT_93",
+    ])  # fmt: skip
+    staged = stage(path)
+    lon, lat = column(staged, "lon"), column(staged, "lat")
+    assert metres(lon["010000011"], lat["010000011"], 5.22, 46.25) < 1.0  # type: ignore[arg-type]
+    assert (lon["010000021"], lat["010000021"], lon["010000031"], lat["010000031"]) == (None, None, None, None)
+    assert column(staged, "commune") == {"010000011": "01451", "010000021": "01451", "010000031": "01451"}
+    assert staged.geolocated == 1
+    anomalies = staged.anomalies.set_index("type")
+    assert (anomalies.loc["coordonnees_hors_zone", "nb_lignes"],
+            anomalies.loc["coordonnees_hors_zone", "premiere_ligne"]) == (2, 3)
+
+
+def test_finess_numbers_a_spreadsheet_shortened_get_their_zero_back(tmp_path: Path) -> None:
+    """Opened and saved in a spreadsheet, 010000011 becomes 10000011 and its entity 010000010 becomes 10000010:
+    FINESS numbers have nine characters, so the zero comes back (and is reported), as for commune codes."""
+    header = ("nofinesset;nofinessej;rs;rslongue;departement;cog;codepostal;ligneacheminement;categetab;"
+              "libcategetab;sph;coordx;coordy;sourcegeocod")
+    path = _flat(tmp_path, [
+        "10000011;10000010;ZERO;;1;1451;01440;01440 VIRIAT;603;MSP;;;;",
+        "2A0000021;2A0000020;CORSE;;2A;2A004;20000;20000 AJACCIO;603;MSP;;;;",
+    ], header)  # fmt: skip
+    staged = stage(path)
+    assert sorted(column(staged, "finess")) == ["010000011", "2A0000021"]
+    assert column(staged, "finess_ej") == {"010000011": "010000010", "2A0000021": "2A0000020"}
+    assert column(staged, "departement") == {"010000011": "01", "2A0000021": "2A"}
+    assert column(staged, "commune")["010000011"] == "01451"
+    shortened = staged.anomalies[staged.anomalies["message"].str.startswith("Numéro FINESS de 8 chiffres")]
+    assert (shortened["nb_lignes"].tolist(), shortened["premiere_ligne"].tolist()) == ([1], [2])

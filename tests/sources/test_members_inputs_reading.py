@@ -136,3 +136,15 @@ def test_header_only_members_file_is_refused(tmp_path: Path) -> None:
     assert (info.value.message, info.value.line) == (
         "Fichier des adhérents vide : le fichier n'a que sa ligne d'en-tête, aucun adhérent ; complétez-le, ou "
         "retirez ADHERENTS=", 2)
+
+
+def test_the_registrys_national_identifier_is_read_as_its_rpps(tmp_path: Path) -> None:
+    """The Annuaire Santé writes a practitioner « 810001234567 » (« 8 » + RPPS): copied from it, it is the RPPS
+    10001234567; 12 digits not starting with 8, and an ADELI-type « 0 » + 9 digits, are not RPPS numbers."""
+    text = ("profession;rpps\nmédecin généraliste;810001234567\nmédecin généraliste;8 1000 1234 568\n"
+            "kiné;910001234567\nkiné;0123456789\n")
+    members = read_adherents(write(tmp_path, text))
+    assert members["rpps"].tolist()[:2] == ["10001234567", "10001234568"]
+    assert members["rpps"].iloc[2:].isna().all()
+    assert members["rpps_probleme"].iloc[2:].tolist() == [
+        "RPPS « 910001234567 » invalide (11 chiffres attendus)", "RPPS « 0123456789 » invalide (11 chiffres attendus)"]

@@ -227,10 +227,9 @@ def candidate_perimeters(
         "max_iterations_construction": max_iterations_construction,
         "max_iterations_sa": max_iterations_sa,
     }
-    method = (
-        f"max-p (spopt MaxPHeuristic) à deux niveaux (bassins de vie puis communes), "
-        f"seuil {floor:,.0f} hab., contiguïté à {tolerance_m:g} m"
-    ).replace(",", " ")
+    floor_text = f"{floor:,.0f}".replace(",", "\u202f")  # the thousands only: the sentence keeps its commas
+    method = (f"max-p (spopt MaxPHeuristic) à deux niveaux (bassins de vie puis communes), seuil {floor_text} hab., "
+              f"contiguïté à {tolerance_m:g} m")
     rows: list[dict[str, Any]] = []
     for territory, grp in frame.groupby("territoire", sort=True):
         total = float(grp["population"].sum())

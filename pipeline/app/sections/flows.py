@@ -332,7 +332,7 @@ def flows_and_access(
     )
     if options.what_if:
         changes = access.check_what_if_groups(options.what_if, sorted(set(supply["groupe"])))
-        check_what_if_places(changes, domain)
+        check_what_if_places(changes, domain, set(geography.commune_names(con, {c.commune for c in changes})))
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)
         access_section.simulation = scenario[scenario["code"].isin(inside_codes)]
@@ -354,8 +354,13 @@ def domain_cities(domain: set[str]) -> set[str]:
     return {c for c in CITY_NAMES if any(a in domain for a in arrondissements_of(c))}
 
 
-def check_what_if_places(changes: list[WhatIfChange], domain: set[str]) -> None:
-    """Refuse, in French, a what-if change placed outside the domain or on a city modelled by arrondissement."""
+def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None) -> None:
+    """Refuse, in French, a what-if change placed on a commune the database does not know (``known``: the
+    codes of the changes it knows), outside the domain, or on a city modelled by arrondissement."""
+    unknown = [c.commune for c in changes if known is not None and c.commune not in known]
+    if unknown:
+        raise PipelineError("Simulation : code(s) INSEE inconnu(s) de la base (ni commune ni arrondissement des "
+                            "départements chargés) : " + ", ".join(unknown))
     cities = [c.commune for c in changes if c.commune in domain_cities(domain)]
     if cities:
         first = arrondissements_of(cities[0])

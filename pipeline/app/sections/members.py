@@ -29,13 +29,14 @@ def members_section(
     ``members`` is :func:`pipeline.sources.adherents.read_adherents`;
     ``supply_table`` the territory's supply table (professions and FINESS structures).
     """
-    table = trame_table(members, supply_table, TRAME_ROWS)
     numbers = sorted({national_identifier(r) for r in members["rpps"].dropna().astype(str)})
     activities = registry_history.activities_of_rpps(con, numbers) if numbers else pd.DataFrame(
         columns=["rpps", "groupe", "profession_libelle", "unite", "commune", "commune_nom"])
     arrondissement = units["type"] == "arrondissement-municipal"
     matches = match_members(members, activities, set(units.loc[~arrondissement, "unit_code"].astype(str)),
                             set(units.loc[arrondissement, "unit_code"].astype(str)))
+    outside = members["ligne"].isin(matches.loc[matches["statut"] == MATCH_STATUS["outside"], "ligne"])
+    table = trame_table(members, supply_table, TRAME_ROWS, outside)
     notes = adherent_notes(members) + count_notes(table)
     for key, text in (("outside", "adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas "
                                   "dans le territoire"),

@@ -175,12 +175,15 @@ def population_section(
                      f"publiés (aucune évolution mesurable), sur la géographie communale au 1er janvier "
                      f"{config.CURRENT_VINTAGE} ; France : population légale {package_year} ({mayotte} pour Mayotte)")
     else:
+        # Mayotte's frozen census is said where the « France » row holds it, not on a database without it.
+        france_note = (f"France : population légale {package_year} ({mayotte} pour Mayotte, dont la population légale "
+                       f"est celle du recensement de {mayotte} dans tous les millésimes) ; taux annuel de la France "
+                       "hors Mayotte (absente du premier millésime)" if "976" in set(deps["code"].astype(str))
+                       else f"{france['zone']} : population légale {package_year}")
         notes.append(
             f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
             f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
-            f"{config.CURRENT_VINTAGE} ; France : population légale {package_year} ({mayotte} pour Mayotte, dont la "
-            "population légale est celle du recensement de 2017 dans tous les millésimes) ; taux annuel de la France "
-            "hors Mayotte (absente du premier millésime)"
+            f"{config.CURRENT_VINTAGE} ; {france_note}"
         )
     if excluded and not all_frozen:
         notes.append("évolution de la population calculée sans les unités dont la population légale est celle d'un "

@@ -89,8 +89,9 @@ def establishments_near(
         return None
     located = table.dropna(subset=["lon", "lat"])
     geometry = perimeter.geometry.iloc[0]
+    in_territory = unit_of_rows(table, codes).notna()
     if geometry is None or geometry.is_empty:
-        return table[unit_of_rows(table, codes).notna()].assign(dans_territoire=True, distance_km=0.0)
+        return table[in_territory].assign(dans_territoire=True, distance_km=0.0)
     # A degree of latitude is 111 km and one of longitude at least 70 km in metropolitan France:
     # only the establishments of the enlarged bounding box are projected.
     xmin, ymin, xmax, ymax = geometry.bounds
@@ -105,7 +106,8 @@ def establishments_near(
     out = pd.DataFrame(points[keep].drop(columns="geometry"))
     out["dans_territoire"] = inside[keep].to_numpy()
     out["distance_km"] = np.where(out["dans_territoire"], 0.0, distance[keep].round(1))
-    unlocated = table[table["lon"].isna() & unit_of_rows(table, codes).notna()]
-    if len(unlocated):
-        out = pd.concat([out, unlocated.assign(dans_territoire=True, distance_km=0.0)], ignore_index=True)
+    # In the territory by its commune, whatever its coordinates say: none, or far from its commune.
+    elsewhere = table[in_territory & ~table.index.isin(out.index[out["dans_territoire"]])]
+    if len(elsewhere):
+        out = pd.concat([out, elsewhere.assign(dans_territoire=True, distance_km=0.0)], ignore_index=True)
     return out.sort_values(["dans_territoire", "groupe", "nom"], ascending=[False, True, True]).reset_index(drop=True)

@@ -136,9 +136,8 @@ def save_map(m: folium.Map, path: str | Path, max_bytes: int | None = MAX_HTML_B
     out = save_self_contained(m, path)
     size = out.stat().st_size
     if max_bytes is not None and size > max_bytes:
-        log.warning(
-            "Carte %s volumineuse (%.1f Mo) : augmentez simplify_tolerance ou réduisez precision.",
-            out,
-            size / 1e6,
-        )
+        # Named by its file name: ``path`` is in the hidden folder that replaces the outputs once all are written.
+        size_mb, limit_mb = f"{size / 2**20:.1f}".replace(".", ","), f"{max_bytes / 2**20:g}".replace(".", ",")
+        log.warning("Carte %s volumineuse (%s Mo, au-delà de %s Mo) : elle peut être lente à ouvrir dans un "
+                    "navigateur", out.name, size_mb, limit_mb)
     return out

@@ -37,7 +37,9 @@ SOURCE_NAME = "annuaire-sante"
 # département outside the load is not placed by its postal code.
 # 5: on a database of some départements, a postal code with one loaded commune places a row only with a
 # matching place name (the code may be shared with a commune of another département).
-LOADER_VERSION = "5"
+# 6: a row outside the loaded départements counts in its practitioner's weights (« hors des départements
+# chargés » localisation): the weights are those of a load of all of France.
+LOADER_VERSION = "6"
 
 #: File-name prefixes of the members of the official zip.
 ACTIVITE_PREFIX = "PS_LibreAcces_Personne_activite"
@@ -184,7 +186,11 @@ NOMS_COURTS: dict[str, str] = {
 }
 
 #: Values of ``localisation``: how the activity's commune was found.
-LOCALISATIONS: tuple[str, ...] = ("code commune", "code postal", "code postal et libellé", "non localisé", "ambigu")
+#: ``localisation`` of a row of a département the database does not hold (``data --departements``): located on a
+#: load of all of France, it still counts in its practitioner's weights.
+OUTSIDE_THE_LOAD = "hors des départements chargés"
+LOCALISATIONS: tuple[str, ...] = ("code commune", "code postal", "code postal et libellé", "non localisé", "ambigu",
+                                  OUTSIDE_THE_LOAD)
 
 #: Values of ``recours`` (NA for professions seed 000 does not classify).
 RECOURS: tuple[str, ...] = ("premier", "second", "hors ambulatoire", "non renseigné")

@@ -46,6 +46,7 @@ from pipeline.geography import (
     outside_the_load,
 )
 from pipeline.sources.annuaire.combos import combinations, spread
+from pipeline.sources.annuaire.layout import OUTSIDE_THE_LOAD
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 _LEADING_POSTCODE = re.compile(r"^\s*\d{4,5}\s+")
@@ -179,7 +180,7 @@ class Gazetteer:
         if len(candidates) == 1 and self.partial and not inside and key not in self.names.get(candidates[0], set()):
             # Only the loaded communes are indexed: a code shared across a border (13780: Cuges-les-Pins in 13,
             # Riboux in 83) has one candidate here whatever the row's commune; only a matching name tells.
-            return None, "non localisé", Issue(HORS_CHARGEMENT, code, seen)
+            return None, OUTSIDE_THE_LOAD, Issue(HORS_CHARGEMENT, code, seen)
         if len(candidates) == 1:
             return candidates[0], "code postal", None
         if candidates:
@@ -216,6 +217,7 @@ class Gazetteer:
                 localisation = "code commune"
             else:
                 issues.append(Issue(HORS_CHARGEMENT if beyond else COMMUNE_INCONNUE, str(commune_source), seen))
+                localisation = OUTSIDE_THE_LOAD if beyond else localisation
         if commune is None and postal is not None and not beyond:
             commune, localisation, issue = self._by_postcode(postal, key, seen, own in self.loaded)
             if issue is not None:

@@ -37,6 +37,7 @@ from pipeline.sources.annuaire.layout import (
     COLONNES_SAVOIR_FAIRE_INLINE,
     HIGH_CARDINALITY,
     NOMS_COURTS,
+    OUTSIDE_THE_LOAD,
     SAVOIR_FAIRE_PREFIX,
     extraction_date_from_name,
 )
@@ -150,10 +151,15 @@ def _savoir_faire_source(
     yield None
 
 
-def _weights(rpps: pd.Series, located: np.ndarray) -> np.ndarray:
-    """1 / (number of the practitioner's located rows) on located rows, NaN elsewhere."""
+def _weights(rpps: pd.Series, located: np.ndarray, elsewhere: np.ndarray | None = None) -> np.ndarray:
+    """1 / (number of the practitioner's located rows) on located rows, NaN elsewhere.
+
+    ``elsewhere``: rows located outside the départements the database holds; they count in the number of
+    rows (their practitioner's weight in the database is what it would be on a load of all of France).
+    """
     codes, _ = pd.factorize(rpps)
-    sites = np.bincount(codes[located], minlength=codes.max() + 1 if len(codes) else 0)
+    counted = located if elsewhere is None else located | elsewhere
+    sites = np.bincount(codes[counted], minlength=codes.max() + 1 if len(codes) else 0)
     with np.errstate(divide="ignore"):
         weights = 1.0 / sites[codes]
     return np.where(located, weights, np.nan)
@@ -241,7 +247,9 @@ def stage_annuaire(
     classified = classify_rows(frame)
     located, issues = locate_rows(frame, gazetteer)
     frame = pd.concat([frame, classified, located], axis=1)
-    frame["poids"] = _weights(frame["rpps"], frame["commune"].notna().to_numpy())
+    # A site in a département the database does not hold still shares its practitioner: it counts in n.
+    elsewhere = (frame["localisation"] == OUTSIDE_THE_LOAD).to_numpy(dtype=bool)
+    frame["poids"] = _weights(frame["rpps"], frame["commune"].notna().to_numpy(), elsewhere)
     frame["extraction"] = _date_column(stamp, len(frame))
     activites = frame[list(ACTIVITE_COLUMNS)].astype(ACTIVITE_COLUMNS)
     rows = notes + classification_anomalies(activites, stamp, fichier)

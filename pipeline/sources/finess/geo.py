@@ -22,7 +22,7 @@ import re
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 #: Projection token at the end of ``sourcecoordet`` -> EPSG code.
 EPSG_PAR_JETON: dict[str, int] = {
@@ -97,3 +97,22 @@ def to_wgs84(x: np.ndarray, y: np.ndarray, epsg: np.ndarray) -> tuple[np.ndarray
             transformer = Transformer.from_crs(int(code), 4326, always_xy=True)
             lon[mask], lat[mask] = transformer.transform(x[mask], y[mask])
     return lon, lat
+
+
+#: Degrees allowed around a frame's area of use (the Guyane's frame, UTM 22N, is declared east of 54°W only).
+AREA_MARGIN_DEGREES = 1.0
+
+
+def outside_area_of_use(lon: np.ndarray, lat: np.ndarray, epsg: np.ndarray) -> np.ndarray:
+    """Whether each projected point falls outside the area of use of its frame (EPSG database, plus a margin).
+
+    Coordinates whose x and y were swapped, or degrees written where metres are declared, project to the
+    other side of the world (Lambert 93 x/y swapped: lon 38, lat -8): such a point cannot be placed.
+    """
+    outside = np.zeros(len(lon), dtype=bool)
+    for code in pd.unique(epsg[~pd.isna(epsg)]):
+        west, south, east, north = CRS.from_epsg(int(code)).area_of_use.bounds  # type: ignore[union-attr]
+        mask = (epsg == code) & ~np.isnan(lon)
+        outside[mask] = ~((lon[mask] >= west - AREA_MARGIN_DEGREES) & (lon[mask] <= east + AREA_MARGIN_DEGREES)
+                          & (lat[mask] >= south - AREA_MARGIN_DEGREES) & (lat[mask] <= north + AREA_MARGIN_DEGREES))
+    return outside

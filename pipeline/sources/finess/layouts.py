@@ -91,7 +91,7 @@ def decode(raw: bytes, encoding: str | None, shown: str) -> tuple[str, str]:
         mixed = " (le fichier mélange UTF-8 et un autre encodage)" if encoding is None else ""
         raise DataError(
             f"Le fichier n'est pas encodé en {wanted.upper()}{mixed} : octets invalides ; réenregistrez-le en "
-            "UTF-8 ou indiquez son encodage (encoding='latin-1')",
+            "UTF-8 (ou repartez de l'extraction FINESS d'origine, sans y ajouter de lignes d'un autre encodage)",
             shown,
             line,
         ) from exc

@@ -34,7 +34,7 @@ from pipeline.geography import (
 from pipeline.sources import archives
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
-from pipeline.sources.finess.geo import epsg_for, insee_code, to_wgs84
+from pipeline.sources.finess.geo import epsg_for, insee_code, outside_area_of_use, to_wgs84
 from pipeline.sources.finess.layouts import RawFiness, decode, parse
 
 SOURCE_NAME = "finess"
@@ -197,8 +197,19 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
           loaded: Collection[str] = ()) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Classify, locate and project the raw records; returns establishments and anomaly rows."""
     cats = nomenclatures.finess_categories().set_index("code")
-    frame = raw.structures
+    frame = raw.structures.copy()
     anomalies: list[dict[str, object]] = []
+    # A spreadsheet drops the leading zero of numbers it takes for integers: 40000101 for 040000101 (Alpes-de-
+    # Haute-Provence), 4 for 04. FINESS numbers have nine characters, département codes two.
+    shortened = frame["nofinesset"].str.fullmatch(r"\d{8}")
+    for column in ("nofinesset", "nofinessej"):
+        frame[column] = frame[column].where(~frame[column].str.fullmatch(r"\d{8}"), "0" + frame[column])
+    frame["departement"] = frame["departement"].where(~frame["departement"].str.fullmatch(r"\d"),
+                                                      "0" + frame["departement"])
+    if shortened.any():
+        anomalies.append(_anomaly("zero_initial_retabli", "", None, frame.loc[shortened, "ligne"],
+                                  "Numéro FINESS de 8 chiffres lu avec son zéro initial (9 caractères), comme un "
+                                  "tableur l'avait retiré"))
     duplicated = frame["nofinesset"].duplicated(keep="first")
     if duplicated.any():
         for number, lines in frame.loc[duplicated].groupby("nofinesset")["ligne"]:
@@ -221,6 +232,8 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     told = [epsg_for(s, d) for s, d in zip(source_coord.fillna(""), frame["departement"], strict=True)]
     epsg = pd.array([e for e, _ in told], dtype="Int64")
     lon, lat = to_wgs84(x, y, epsg.to_numpy(dtype=float, na_value=np.nan))
+    misplaced = outside_area_of_use(lon, lat, epsg.to_numpy(dtype=float, na_value=np.nan))
+    lon[misplaced], lat[misplaced] = np.nan, np.nan  # counted by their commune, never drawn on the wrong continent
     parts = [frame[c] for c in ("numvoie", "typvoie", "voie", "lieuditbp", "ligneacheminement")]
     adresse = [" ".join(p for p in values if p).strip() or None for values in zip(*parts, strict=True)]
     commune_source = _commune_source(frame)
@@ -264,6 +277,11 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     if (~has_xy).any():
         anomalies.append(_anomaly("sans_coordonnees", "", None, out.loc[~has_xy, "ligne"],
                                   "Établissement sans géolocalisation : lon/lat vides"))
+    if misplaced.any():
+        anomalies.append(_anomaly("coordonnees_hors_zone", "", None, out.loc[misplaced, "ligne"],
+                                  "Coordonnées hors de la zone de leur projection (x et y inversés, ou des degrés "
+                                  "donnés pour des mètres ?) : établissement compté par sa commune, absent des "
+                                  "cartes"))
     guessed = has_xy & ~np.array([t for _, t in told], dtype=bool)
     if guessed.any():
         anomalies.append(_anomaly("projection_deduite", "", None, out.loc[guessed, "ligne"],

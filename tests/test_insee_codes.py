@@ -1,0 +1,24 @@
+"""Commune codes typed by a person or a spreadsheet (:func:`pipeline.geography.normalise_insee_code`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.geography import normalise_insee_code
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("04070", ("04070", None)),
+    (" 2a004 ", ("2A004", None)),
+    ("97411", ("97411", None)),
+    ("4070", ("04070", "4070 lu comme 04070 (zéro initial rétabli)")),  # a spreadsheet dropped the zero
+    (4070, ("04070", "4070 lu comme 04070 (zéro initial rétabli)")),
+    # Four characters starting with 0 lost no zero: « 00423 » would be the code of no département.
+    ("0423", (None, None)),
+    ("423", (None, None)),
+    ("040700", (None, None)),
+    ("2C004", (None, None)),
+    ("", (None, None)),
+])
+def test_codes_are_cleaned_or_refused(typed: object, expected: tuple[str | None, str | None]) -> None:
+    assert normalise_insee_code(typed) == expected
