@@ -69,6 +69,8 @@ class RegistryCoverage:
         (bool: in the core), ``couvert`` (bool). Sorted by département.
     covered
         Codes of the covered départements.
+    too_small
+        The file has too few rows to cover anything (``min_core_rows``).
     """
 
     reference_density: float
@@ -76,12 +78,14 @@ class RegistryCoverage:
     core_share: float
     table: pd.DataFrame
     covered: frozenset[str] = field(default_factory=frozenset)
+    too_small: bool = False
 
 
 def registry_coverage(
     counts: pd.DataFrame,
     min_fraction: float = 0.25,
     core_share: float = 0.5,
+    min_core_rows: int = 0,
 ) -> RegistryCoverage:
     """Decide which départements a registry extraction covers.
 
@@ -97,6 +101,11 @@ def registry_coverage(
         Share of the reference density a département must reach (0–1).
     core_share
         Share of the file's practitioners held by the core (0–1].
+    min_core_rows
+        Fewest practitioners (rows) in the core for a file to cover
+        anything: below it, the file is a handful of rows (a sample, a test
+        file) whose relative densities mean nothing, and no département is
+        covered (``too_small``).
 
     Returns
     -------
@@ -139,7 +148,9 @@ def registry_coverage(
         reference = float(core["praticiens"].sum() / core["population"].sum() * 10_000)
     table["noyau"] = table["departement"].isin(core_codes)
     table["rapport_reference"] = table["densite_10000"] / reference if total > 0 else math.nan
-    table["couvert"] = (table["rapport_reference"] >= min_fraction).fillna(False).astype(bool)
+    too_small = total > 0 and int(table.loc[table["noyau"], "praticiens"].sum()) < min_core_rows
+    enough = total > 0 and not too_small
+    table["couvert"] = ((table["rapport_reference"] >= min_fraction).fillna(False) & enough).astype(bool)
     table = table.sort_values("departement").reset_index(drop=True)
     columns = ["departement", "praticiens", "population", "densite_10000", "rapport_reference", "noyau", "couvert"]
     return RegistryCoverage(
@@ -148,6 +159,7 @@ def registry_coverage(
         core_share=core_share,
         table=table[columns],
         covered=frozenset(table.loc[table["couvert"], "departement"]),
+        too_small=too_small,
     )
 
 

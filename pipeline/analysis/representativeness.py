@@ -39,6 +39,7 @@ MATCH_STATUS = {
     "inside": "exerce dans le territoire",
     "outside": "n'exerce pas dans le territoire",
     "absent": "absent de l'extraction de l'Annuaire Santé",
+    "unlocated": "dans l'Annuaire Santé, sans lieu d'exercice localisé",
 }
 
 
@@ -202,8 +203,11 @@ def match_members(
         inside = own["unite"].isin(arrondissement_units) | own["commune"].isin(commune_units)
         groups = sorted(set(own["groupe"].dropna()))
         places = sorted(set(own["commune_nom"].dropna().astype(str)))
+        # « outside » only where the registry places a row elsewhere; rows without a commune tell nothing.
+        status = "inside" if bool(inside.any()) else "outside" if bool(own["commune"].notna().any()) \
+            else "unlocated"
         out.append({"ligne": row.ligne, "rpps": row.rpps, "groupe": row.groupe,
-                    "statut": MATCH_STATUS["inside" if bool(inside.any()) else "outside"],
+                    "statut": MATCH_STATUS[status],
                     "groupe_annuaire": "; ".join(groups), "lieux": "; ".join(places) or "non localisé",
                     "profession_differente": row.groupe not in groups})
     frame = pd.DataFrame(out, columns=["ligne", "rpps", "groupe", "statut", "groupe_annuaire", "lieux",

@@ -62,6 +62,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     members = listings.members(con)
     if members.empty:
         raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+    listed_names = members[["cpts_id", "cpts"]]  # the listings' own names, which the anomalies carry
     members = named_apart(members)
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
@@ -131,7 +132,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap("territoires atones et propositions")
 
     issues = listings.anomalies(con)
-    issues = issues[issues["cpts"].isin(set(zone_members["cpts"])) | issues["cpts"].isna()]
+    zone_names = set(listed_names.loc[listed_names["cpts_id"].isin(cpts_ids), "cpts"])
+    issues = issues[issues["cpts"].isin(zone_names) | issues["cpts"].isna()]
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
                              candidates)

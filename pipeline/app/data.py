@@ -12,7 +12,7 @@ the test suite builds its small fixture database that way in seconds.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from pipeline.app.filosofi_step import load_filosofi
 from pipeline.app.registries import registry_steps
 from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
+from pipeline.geography import DEPARTEMENTS
 from pipeline.model import DataOptions
 from pipeline.progress import steps_bar
 from pipeline.render.swap import check_writable
@@ -54,6 +55,8 @@ class IngestReport:
     scope_recovered: bool = False
 
 
+#: Residue rows of one reason listed one by one in make data's summary; more are summed up in one line.
+MAX_RESIDUE_LINES = 10
 #: ``schema_info`` key recording the départements a database was loaded for.
 SCOPE_SETTING = "departements"
 #: The same, beside the database: a damaged database cannot tell it, and rebuilding all of France instead of
@@ -181,6 +184,20 @@ BASE_STEPS: list[Step] = [load_decoupage, load_contours, load_arrondissement_pol
                           load_libelles, load_apl, load_qpv, load_filosofi]
 
 
+def _normalised(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({d.strip().upper().zfill(2) for d in codes if d.strip()}))
+
+
+def _recorded_departements(record: Path) -> tuple[str, ...]:
+    """The départements of :data:`SCOPE_FILE` (a person may have edited it: said in French, with the file)."""
+    codes = _normalised(record.read_text(encoding="utf-8").split(","))
+    unknown = [code for code in codes if code not in DEPARTEMENTS]
+    if unknown:
+        raise DataError(f"Départements du chargement précédent illisibles (« {', '.join(unknown)} ») : corrigez ou "
+                        "supprimez ce fichier, ou donnez DEPARTEMENTS=… ou FRANCE=1", record)
+    return codes
+
+
 def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestReport:
     """Run every ingestion step under the writer lock.
 
@@ -200,11 +217,11 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
         if options.departements is None:  # keep what this database was loaded for
             stored = provenance.setting(session.con, SCOPE_SETTING)
             if stored is None and record.is_file():  # a new or rebuilt database: the previous load's record
-                stored = record.read_text(encoding="utf-8").strip()
+                stored = ",".join(_recorded_departements(record))
                 report.scope_recovered = bool(stored)
             departements = tuple(stored.split(",")) if stored else ()
         else:
-            departements = tuple(sorted({d.strip().upper().zfill(2) for d in options.departements if d.strip()}))
+            departements = _normalised(options.departements)
         scope = Scope(frozenset(departements) if departements else None)
         report.scope = departements
         for step in steps_bar(steps, "Chargement des sources"):
@@ -214,6 +231,24 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
         report.residue = geography.polygon_residue(session.con)
         report.communes = geography.current_communes_summary(session.con)
     return report
+
+
+def residue_lines(residue: pd.DataFrame) -> list[str]:
+    """The summary's lines on the harmonisation residue: one per unit, or one per reason shared by more than
+    :data:`MAX_RESIDUE_LINES` units (the 94 communes of the collectivités d'outre-mer, on every national
+    load, would bury the few communes to look at)."""
+    lines = []
+    for kind, group in residue.groupby("kind"):
+        lines.append(f"  {kind} ({len(group)}) :")
+        for note, rows in group.groupby("note", sort=False):
+            if len(rows) > MAX_RESIDUE_LINES:
+                codes = ", ".join(str(c) for c in rows["code"].head(5))
+                lines.append(f"    {len(rows)} unités — {note} ({codes}…)")
+                continue
+            for row in rows.itertuples():
+                pop = "" if row.population is None or str(row.population) == "<NA>" else f", {row.population} hab."
+                lines.append(f"    {row.code} {row.nom or ''}{pop} — {row.note}")
+    return lines
 
 
 def main(options: DataOptions) -> IngestReport:
@@ -232,11 +267,8 @@ def main(options: DataOptions) -> IngestReport:
         print(f"  {step.name:<32} {step.status:<9} {step.rows:>9} lignes  {step.seconds:6.1f} s{detail}")
     if report.residue is not None and not report.residue.empty:
         print(f"\nReliquat de l'harmonisation des contours ({len(report.residue)} lignes, table polygon_residue) :")
-        for kind, group in report.residue.groupby("kind"):
-            print(f"  {kind} ({len(group)}) :")
-            for row in group.itertuples():
-                pop = "" if row.population is None or str(row.population) == "<NA>" else f", {row.population} hab."
-                print(f"    {row.code} {row.nom or ''}{pop} — {row.note}")
+        for line in residue_lines(report.residue):
+            print(line)
     n_communes, population = report.communes
     n_text, pop_text = (f"{v:,}".replace(",", " ") for v in (n_communes, population))
     zone = f" (départements {', '.join(report.scope)} seulement)" if report.scope else ""

@@ -42,5 +42,8 @@ def print_sources() -> None:
         for label, text in (("origine", row.origin), ("note", row.notes), ("sha256", row.sha256)):
             if text is None or str(text) in ("", "nan", "None"):
                 continue
+            if label != "note":  # a path, a URL or a checksum: whole, so that it can be copied
+                print(f"  {label} : {text}")
+                continue
             print(textwrap.fill(f"{label} : {text}", width=width, initial_indent="  ", subsequent_indent="    ",
-                                break_long_words=True))
+                                break_long_words=False, break_on_hyphens=False))

@@ -137,3 +137,19 @@ def test_members_the_registry_places_elsewhere_are_members_but_not_in_the_shares
     nurses = trame_table(members([("Infirmiers", 1, None, None)] * 5), SUPPLY, ROWS,
                          pd.Series([True, True, False, False, False])).set_index("groupe").loc["Infirmiers"]
     assert nurses["part_adherents_pct"] == pytest.approx(75.0)
+
+
+def test_a_member_the_registry_holds_without_a_commune_is_not_outside() -> None:
+    """Only a row placed elsewhere says « n'exerce pas dans le territoire »; a member whose rows have no
+    commune stays in the shares (the registry tells nothing of where they practise)."""
+    from pipeline.analysis.representativeness import MATCH_STATUS, match_members
+
+    given = pd.DataFrame({"ligne": [2, 3, 4], "rpps": ["10000000001", "10000000002", "10000000003"],
+                          "groupe": "Infirmiers"})
+    activities = pd.DataFrame({
+        "rpps": ["810000000001", "810000000002", "810000000003"], "groupe": "Infirmiers",
+        "unite": ["04070", None, "13055"], "commune": ["04070", None, "13055"],
+        "commune_nom": ["Digne-les-Bains", None, "Marseille"],
+    })
+    matches = match_members(given, activities, {"04070"}, set())
+    assert matches["statut"].tolist() == [MATCH_STATUS["inside"], MATCH_STATUS["unlocated"], MATCH_STATUS["outside"]]

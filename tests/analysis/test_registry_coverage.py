@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis.registry_coverage import area_coverage, registry_coverage
+from pipeline.app.sections.registry_coverage import MIN_CORE_ROWS
 
 # 101 départements of made-up populations (100 000 to 1 090 000 inhabitants)
 DEPARTEMENTS = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974"]
@@ -79,3 +80,20 @@ def test_bad_input() -> None:
         registry_coverage(pd.DataFrame({"departement": ["01", "01"], "praticiens": [1, 1], "population": [1, 1]}))
     with pytest.raises(ValueError, match="parts"):
         registry_coverage(frame({}), min_fraction=0)
+
+
+def test_a_handful_of_rows_covers_nothing_below_the_floor() -> None:
+    """A sample of a few activity lines, as the mirror's (22 lines over three départements): its core is 01
+    (3 lines), and 02 (110 000 inhabitants, 2 lines) reaches the same order of magnitude, so that without a
+    floor both are « covered » and their densities shown as if measured. The diagnostic's floor
+    (MIN_CORE_ROWS) covers nothing there, and says why."""
+    counts = {"01": 3, "02": 2}
+    assert registry_coverage(frame(counts)).covered == frozenset({"01", "02"})  # the relative test alone
+    floor = MIN_CORE_ROWS["activites"]
+    floored = registry_coverage(frame(counts), min_core_rows=floor)
+    assert floored.covered == frozenset() and floored.too_small and not floored.table["couvert"].any()
+    # A CPTS-level extraction: 180 lines in a département of 2.6 million (0.7 per 10 000): covered, its core
+    # holding more than the floor whatever the département's population.
+    nord = {"59": 180}
+    result = registry_coverage(frame(nord), min_core_rows=floor)
+    assert result.covered == frozenset({"59"}) and not result.too_small

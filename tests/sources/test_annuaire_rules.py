@@ -232,6 +232,8 @@ def test_a_site_outside_the_loaded_departements_still_shares_its_practitioner(tm
         activity("1", "10", "01001", "SA07", sf="SM54"), activity("1", "10", "38001", "SA07", sf="SM54"),
         activity("2", "10", "01001", "SA07", sf="SM54"), activity("2", "10", "69381", "SA07", sf="SM54"),
         activity("3", "10", "01001", "SA07", sf="SM54"), activity("3", "10", "", "SA07", sf="SM54"),
+        activity("4", "10", "01001", "SA07", sf="SM54"),
+        activity("4", "10", "", "SA07", sf="SM54", postcode="38000", town="GRENOBLE"),  # a postal code only
     ])  # fmt: skip
     loaded = ("01", "13", "2A", "69", "75", "974")
     staged = annuaire.stage_annuaire(path, units=units(), cog_mapping=cog_mapping(), loaded_departements=loaded)
@@ -239,5 +241,6 @@ def test_a_site_outside_the_loaded_departements_still_shares_its_practitioner(tm
     weights = [(r, None if pd.isna(c) else c, None if pd.isna(w) else w)
                for r, c, w in zip(frame["rpps"], frame["commune"], frame["poids"], strict=True)]
     assert weights == [("1", "01001", 0.5), ("1", None, None), ("2", "01001", 0.5), ("2", "69123", 0.5),
-                       ("3", "01001", 1.0), ("3", None, None)]
-    assert list(frame["localisation"].astype(str))[1] == "hors des départements chargés"
+                       ("3", "01001", 1.0), ("3", None, None), ("4", "01001", 0.5), ("4", None, None)]
+    places = list(frame["localisation"].astype(str))
+    assert (places[1], places[7]) == ("hors des départements chargés", "hors des départements chargés")

@@ -70,6 +70,19 @@ def test_the_readme_listing_example_parses(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- CRS
 
 
+def test_listing_headers_as_a_spreadsheet_user_writes_them(tmp_path: Path) -> None:
+    """« CPTS », « Code INSEE », « Statut », « Date » (the labels of the workbooks): the documented columns."""
+    path = tmp_path / "liste.csv"
+    path.write_text("CPTS;Code INSEE;Identifiant CPTS;Statut;Date\nCPTS A;04004;;ACI signé;2023-06-01\n"
+                    "CPTS A;04039;;ACI signé;2023-06-01\n", encoding="utf-8")
+    units = pd.DataFrame([("04004", "Allos", "commune-actuelle", None, "04", "93", 700),
+                          ("04039", "Castellane", "commune-actuelle", None, "04", "93", 1500)],
+                         columns=["code", "nom", "type", "parent", "departement", "region", "population"])
+    result = read_listing(path, _mapping(), units)
+    assert result.members[["cpts", "statut", "date", "unit_code"]].values.tolist() == [
+        ["CPTS A", "ACI signé", "2023-06-01", "04004"], ["CPTS A", "ACI signé", "2023-06-01", "04039"]]
+
+
 def test_qgis_lambert93_export_without_crs_is_read_as_2154_with_a_note(tmp_path: Path) -> None:
     # QGIS « Save features as » GeoJSON of a Lambert 93 layer with RFC 7946 unticked: metres, no crs member.
     path = write(tmp_path / "perimetres_qgis.geojson", [

@@ -414,3 +414,23 @@ def test_finess_numbers_a_spreadsheet_shortened_get_their_zero_back(tmp_path: Pa
     assert column(staged, "commune")["010000011"] == "01451"
     shortened = staged.anomalies[staged.anomalies["message"].str.startswith("Numéro FINESS de 8 chiffres")]
     assert (shortened["nb_lignes"].tolist(), shortened["premiere_ligne"].tolist()) == ([1], [2])
+
+
+def test_a_shortened_number_of_the_stock_layout_keeps_its_coordinates(tmp_path: Path) -> None:
+    """Both records of the stock layout lose the zero in a spreadsheet: the number comes back in both, so that
+    the establishment keeps its coordinates (700 000, 6 600 000 is 3° E, 46.5° N). An eight-digit number of
+    the Bouches-du-Rhône (13) is no shortened 01–09 number: left as it is."""
+    text = FIXTURE.read_text(encoding="utf-8").splitlines()
+    structure = next(line for line in text if line.startswith("structureet;010000024;"))
+    shortened = structure.replace(";010000024;010780054;", ";10000024;10780054;").replace(";451;01;AIN;", ";451;1;AIN;")
+    marseille = structure.replace(";010000024;010780054;", ";13000101;13000100;").replace(";451;01;AIN;", ";055;13;;")
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_text("\n".join([text[0], shortened, marseille,
+                               "geolocalisation;10000024;700000.0;6600000.0;1,ATLASANTE,96,BAN,L93_METROPOLE;2025-02-01"])
+                    + "\n", encoding="utf-8")
+    staged = stage(path)
+    assert sorted(column(staged, "finess")) == ["010000024", "13000101"]
+    assert column(staged, "departement")["010000024"] == "01"
+    assert metres(column(staged, "lon")["010000024"], column(staged, "lat")["010000024"],  # type: ignore[arg-type]
+                  3.0, 46.5) < 1.0
+    assert "geolocalisation_orpheline" not in set(staged.anomalies["type"])

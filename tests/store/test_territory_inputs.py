@@ -280,3 +280,11 @@ def test_a_shapefile_in_an_unknown_projection_without_prj_asks_for_its_prj(db: d
         resolve_territory(db, f"fichier:{tmp_path / 'web.shp'}")
     assert info.value.message.endswith("qui ne sont pas du Lambert 93 : déclarez le CRS (joignez le fichier .prj "
                                        "du Shapefile) ou exportez en WGS84")
+
+
+@pytest.mark.parametrize("header", ["Code INSEE", "CODGEO", "code-commune", "Code_Insee "])
+def test_a_territory_file_header_as_a_spreadsheet_user_writes_it(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                                 header: str) -> None:
+    path = tmp_path / "territoire.csv"
+    path.write_text(f"{header};Nom\n04070;Digne-les-Bains\n04001;Aiglun\n", encoding="utf-8")
+    assert list(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04070", "04001"]

@@ -41,7 +41,9 @@ def members_section(
     for key, text in (("outside", "adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas "
                                   "dans le territoire"),
                       ("absent", "adhérent(s) dont le RPPS est absent de l'extraction de l'Annuaire Santé "
-                                 "chargée")):
+                                 "chargée"),
+                      ("unlocated", "adhérent(s) dont le RPPS est dans l'Annuaire Santé sans lieu d'exercice "
+                                    "localisé (comptés dans les parts)")):
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):
             notes.append(f"{len(found)} {text} (lignes " + ", ".join(str(n) for n in found["ligne"]) + ")")

@@ -33,6 +33,11 @@ from pipeline.store.queries import registry_history
 #: file: a tenth sits between the two with a wide margin on both sides.
 MIN_FRACTION = 0.1
 CORE_SHARE = 0.5
+#: Fewest activity lines in its core for an Annuaire Santé file to cover anything. The mirror's 22-line
+#: sample counted the Ain as covered and gave it 0 general practitioners; an extraction of the smallest CPTS
+#: (5 000 inhabitants, about 100 lines for all professions) holds twice this. FINESS has no floor: an
+#: extraction of a territory's few establishments lists real ones, by name.
+MIN_CORE_ROWS = {"activites": 50}
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ def read_counts(con: duckdb.DuckDBPyConnection) -> RegistryCounts:
 def _coverage(deps: pd.DataFrame, counts: pd.DataFrame, column: str) -> RegistryCoverage:
     frame = deps[["departement", "population"]].merge(counts, on="departement", how="left")
     frame = frame.assign(praticiens=frame[column].fillna(0).astype("int64"))
-    return registry_coverage(frame[["departement", "praticiens", "population"]], MIN_FRACTION, CORE_SHARE)
+    return registry_coverage(frame[["departement", "praticiens", "population"]], MIN_FRACTION, CORE_SHARE,
+                             MIN_CORE_ROWS.get(column, 0))
 
 
 def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, departements: list[str]) -> bool:
@@ -100,9 +106,10 @@ def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCover
     if not complete:
         parts = []
         if not practitioners.empty and not zones["annuaire"].all():
-            parts.append("l'extraction de l'Annuaire Santé chargée ne couvre que " + _departements(covered))
+            parts.append("l'extraction de l'Annuaire Santé chargée ne couvre "
+                         + _departements(covered, registry.too_small))
         if not establishments.empty and not zones["finess"].all():
-            parts.append("l'extraction FINESS chargée ne couvre que " + _departements(finess_covered))
+            parts.append("l'extraction FINESS chargée ne couvre " + _departements(finess_covered, finess.too_small))
         note = ("Couverture des fichiers : " + " ; ".join(parts) + ". Les effectifs et densités des zones "
                 "qu'elles ne couvrent pas sont « non disponibles » : calculés sur ce fichier, ils seraient "
                 "faussement bas. Les flux modélisés et l'APL approchée ne voient pas non plus l'offre des "
@@ -114,10 +121,12 @@ def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCover
     )
 
 
-def _departements(codes: list[str]) -> str:
+def _departements(codes: list[str], too_small: bool = False) -> str:
+    """« que le département 04 », « que les départements 04, 13 », « aucun département (…) »."""
     if not codes:
-        return "aucun département"
-    return ("le département " if len(codes) == 1 else "les départements ") + ", ".join(codes)
+        return "aucun département" + (" (trop peu de lignes pour mesurer une zone entière)" if too_small else
+                                      " chargé dans la base")
+    return ("que le département " if len(codes) == 1 else "que les départements ") + ", ".join(codes)
 
 
 def _covered(coverage: RegistryCoverageSection, level: str, column: str = "annuaire") -> bool:

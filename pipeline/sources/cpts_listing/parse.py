@@ -98,13 +98,15 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         header = next(reader)
     except StopIteration:
         raise DataError("Le fichier de CPTS est vide.", path, 1) from None
-    columns = [h.strip().lstrip("\ufeff").lower() for h in header]
+    # Headers as a spreadsheet user writes them: « Code INSEE », « CPTS », « Statut » are the documented columns.
+    columns = [re.sub(r"[^a-z0-9]+", "_", ascii_fold(h.strip().lstrip("\ufeff"))).strip("_") for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise DataError(
             "Colonnes obligatoires absentes : "
             + ", ".join(f"« {c} »" for c in missing)
-            + f" (colonnes lues : {', '.join(columns)} ; séparateur « {delimiter} »)",
+            + f" (colonnes lues : {', '.join(h.strip().lstrip(chr(0xFEFF)) for h in header)} ; séparateur "
+            f"« {delimiter} »)",
             path,
             1 + offset,
         )

@@ -241,3 +241,28 @@ def _frame(rows: list[list[object]], columns: list[str]) -> pd.DataFrame:
     frame[columns] = frame[columns].astype(str)
     frame["ligne"] = frame["ligne"].astype("int64")
     return frame
+
+
+def restore_leading_zeros(structures: pd.DataFrame, geoloc: pd.DataFrame
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """The records with the leading zero a spreadsheet dropped, and which structures had lost it.
+
+    FINESS numbers have nine characters, département codes two: opened in a spreadsheet, 040000101 of the
+    Alpes-de-Haute-Provence becomes 40000101 and 04 becomes 4. A number of eight digits gets its zero back
+    only when its département is 01 to 09 (written with one digit or two; else its commune code of four
+    digits tells): 13000101 of the Bouches-du-Rhône is not 013000101. The geolocation records of the numbers
+    restored are restored too, so that the two still meet.
+    """
+    frame = structures.copy()
+    departement, cog = frame["departement"].fillna(""), frame.get("cog", pd.Series("", index=frame.index))
+    first_nine = departement.str.fullmatch(r"0?[1-9]") | (departement.eq("") & cog.fillna("").str.fullmatch(r"\d{4}"))
+    shortened = frame["nofinesset"].str.fullmatch(r"\d{8}") & first_nine
+    restored = set(frame.loc[shortened, "nofinesset"])
+    for column in ("nofinesset", "nofinessej"):
+        frame[column] = frame[column].where(~(frame[column].str.fullmatch(r"\d{8}") & first_nine),
+                                            "0" + frame[column])
+    frame["departement"] = departement.where(~departement.str.fullmatch(r"\d"), "0" + departement)
+    located = geoloc.copy()
+    located["nofinesset"] = located["nofinesset"].where(~located["nofinesset"].isin(restored),
+                                                        "0" + located["nofinesset"])
+    return frame, located, shortened

@@ -35,7 +35,7 @@ from pipeline.sources import archives
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
 from pipeline.sources.finess.geo import epsg_for, insee_code, outside_area_of_use, to_wgs84
-from pipeline.sources.finess.layouts import RawFiness, decode, parse
+from pipeline.sources.finess.layouts import RawFiness, decode, parse, restore_leading_zeros
 
 SOURCE_NAME = "finess"
 #: File-name prefix of the official stock extraction inside a zip.
@@ -197,15 +197,8 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
           loaded: Collection[str] = ()) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Classify, locate and project the raw records; returns establishments and anomaly rows."""
     cats = nomenclatures.finess_categories().set_index("code")
-    frame = raw.structures.copy()
+    frame, geoloc_raw, shortened = restore_leading_zeros(raw.structures, raw.geoloc)
     anomalies: list[dict[str, object]] = []
-    # A spreadsheet drops the leading zero of numbers it takes for integers: 40000101 for 040000101 (Alpes-de-
-    # Haute-Provence), 4 for 04. FINESS numbers have nine characters, département codes two.
-    shortened = frame["nofinesset"].str.fullmatch(r"\d{8}")
-    for column in ("nofinesset", "nofinessej"):
-        frame[column] = frame[column].where(~frame[column].str.fullmatch(r"\d{8}"), "0" + frame[column])
-    frame["departement"] = frame["departement"].where(~frame["departement"].str.fullmatch(r"\d"),
-                                                      "0" + frame["departement"])
     if shortened.any():
         anomalies.append(_anomaly("zero_initial_retabli", "", None, frame.loc[shortened, "ligne"],
                                   "Numéro FINESS de 8 chiffres lu avec son zéro initial (9 caractères), comme un "
@@ -224,7 +217,7 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     # A label garbled by a lossy re-encoding (« H\ufffdpital ») gives way to the nomenclature's.
     readable = (frame["libcategetab"] != "") & ~frame["libcategetab"].str.contains("\ufffd", regex=False)
     label = frame["libcategetab"].where(readable, frame["categetab"].map(cats["libelle"]).fillna(frame["libcategetab"]))
-    geo = raw.geoloc.drop_duplicates("nofinesset", keep="last").set_index("nofinesset")
+    geo = geoloc_raw.drop_duplicates("nofinesset", keep="last").set_index("nofinesset")
     # Looked up as text: with no geolocation record at all, pandas would otherwise give floats.
     x = _number(frame["nofinesset"].map(geo["coordxet"]).astype("string").fillna(""))
     y = _number(frame["nofinesset"].map(geo["coordyet"]).astype("string").fillna(""))
@@ -286,7 +279,7 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     if guessed.any():
         anomalies.append(_anomaly("projection_deduite", "", None, out.loc[guessed, "ligne"],
                                   "Projection absente de « sourcecoordet » : déduite du département"))
-    orphans = raw.geoloc[~raw.geoloc["nofinesset"].isin(frame["nofinesset"])]
+    orphans = geoloc_raw[~geoloc_raw["nofinesset"].isin(frame["nofinesset"])]
     if len(orphans):
         anomalies.append(_anomaly("geolocalisation_orpheline", "", None, orphans["ligne"],
                                   "Géolocalisation d'un établissement absent des enregistrements « structureet »"))

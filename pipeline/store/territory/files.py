@@ -9,6 +9,7 @@ diagnostic does not count the CPTS as a neighbour sharing its own communes (as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import city_of_arrondissement, normalise_name
+from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_name
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes
 
@@ -28,6 +29,15 @@ if TYPE_CHECKING:
 #: Internal column of the physical line numbers of a territory CSV (never a user's column name).
 _LINE = "\x00ligne"
 CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom")
+
+
+def code_column(columns: list[str]) -> str | None:
+    """The column of ``columns`` holding commune codes, its header folded as a spreadsheet user writes it
+    (« Code INSEE », « CODGEO », « code-commune »), or None."""
+    folded = {re.sub(r"[^a-z0-9]+", "_", ascii_fold(c)).strip("_"): c for c in reversed(columns)}
+    return next((folded[c] for c in CODE_COLUMNS if c in folded), None)
+
+
 #: Columns of the editor's export naming the listed CPTS the file redraws (name, and its listing).
 REDRAWN_CPTS_COLUMN = "cpts_redessinee"
 REDRAWN_LISTING_COLUMN = "liste"
@@ -67,7 +77,7 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
 
     frame = read_csv_checked(path, required=[], line_column=_LINE)
     lowered = {c.lower(): c for c in frame.columns if c != _LINE}
-    column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
+    column = code_column([c for c in frame.columns if c != _LINE])
     if column is None:
         raise TerritoryError(
             "Colonne de codes absente : attendu l'une de " + ", ".join(CODE_COLUMNS)
@@ -157,8 +167,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
         frame, file_notes, errors = read_features(path, repair_invalid=True)
     except DataError as exc:
         raise TerritoryError(exc.message, path, exc.line) from exc
-    lowered = {c.lower(): c for c in frame.columns}
-    column = next((lowered[c] for c in CODE_COLUMNS if c in lowered), None)
+    column = code_column(list(frame.columns))
     if column is not None:
         return _resolve_geojson_codes(con, frame, column, path)
     try:
