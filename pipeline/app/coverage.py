@@ -97,6 +97,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     polygon_overlaps = pd.DataFrame()
     given = listings.perimeters(con)
     if not given.empty:
+        given = named_apart(given)  # as the members: two same-name CPTS are two perimeters
         polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=overlap_area_crs(units))
     lap("chevauchements géométriques")
 

@@ -25,6 +25,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -418,6 +419,9 @@ def test_arrivals_and_departures_match_the_raw_extractions(runs: dict[str, Any],
         assert everyone["solde"] == len(after) - len(before)
     assert NO_FORECAST in runs[key]["report"]
     assert "Dynamique de l'offre de soins" in runs[key]["report"]
+    for period in dyn["periodes"]:  # « entre … et … », not « entre … au … »
+        start, end = (date.fromisoformat(period[k]).strftime("%d/%m/%Y") for k in ("debut", "fin"))
+        assert f"Entre les extractions du {start} et du {end}" in runs[key]["report"]
 
 
 def test_dynamics_tables_per_unit(runs: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ def _day(period: DynamicsPeriod) -> str:
 
 
 def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
-    title = f"Entre les extractions {_day(period)}"
+    title = f"Entre les extractions du {period.start:%d/%m/%Y} et du {period.end:%d/%m/%Y}"
     if period.withheld:
         return {"title": title, "paragraphs": [f"Arrivées et départs : {period.withheld}."]}
     total = period.territory[period.territory["groupe"] == TOTAL]
