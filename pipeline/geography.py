@@ -168,6 +168,11 @@ def whole_france(departements: Collection[str]) -> bool:
     return {str(code) for code in departements} >= DEPARTEMENTS
 
 
+def loaded_scope(departements: Collection[str]) -> str:
+    """« départements chargés : 04, 13 »: what a figure of a database of some départements sums."""
+    return "départements chargés : " + ", ".join(sorted({str(code) for code in departements}))
+
+
 def zone_label(level: str, code: str, name: str, loaded: Collection[str] = ()) -> str:
     """« Département : Var », « Région : Corse », « Collectivité d'outre-mer : Saint-Martin ».
 
@@ -178,8 +183,7 @@ def zone_label(level: str, code: str, name: str, loaded: Collection[str] = ()) -
         return f"Collectivité d'outre-mer : {name}"
     if level == "departement":
         return f"Département : {name}"
-    scope = f" (départements chargés : {', '.join(sorted(loaded))})" if loaded else ""
-    return f"Région : {name}{scope}"
+    return f"Région : {name} ({loaded_scope(loaded)})" if loaded else f"Région : {name}"
 
 
 def france_label(departements: Collection[str], field: str = "métropole et DROM",
@@ -193,7 +197,7 @@ def france_label(departements: Collection[str], field: str = "métropole et DROM
     codes = sorted({str(code) for code in departements})
     if whole_france(codes):
         return f"France ({field})"
-    scope = "départements chargés : " + ", ".join(codes)
+    scope = loaded_scope(codes)
     missing = [code for code in codes if code in uncovered]
     if missing:
         scope += f" ; sans {', '.join(missing)}, absent{'s' if len(missing) > 1 else ''} {source}"

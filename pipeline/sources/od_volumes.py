@@ -14,10 +14,15 @@ _DOT_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _DOT_DECIMAL = re.compile(r"\d+\.(?:\d{1,2}|\d{4,})|0\.\d+")
 
 
+def _without_spaces(text: str) -> str:
+    """``text`` without the spaces a person or a spreadsheet puts between thousands."""
+    return re.sub(r"[\s\u00a0\u202f]", "", text)
+
+
 def ambiguous_volumes(texts: list[str]) -> set[int]:
     """Positions of the volumes whose dot may group thousands (« 1.234 »), when no volume of the file shows
     the dot to be its decimal point: read as 1,234, a French « 1.234 » (1 234) would lose three digits."""
-    stripped = [re.sub(r"[\s\u00a0\u202f]", "", t) for t in texts]
+    stripped = [_without_spaces(t) for t in texts]
     if any(_DOT_DECIMAL.fullmatch(t) for t in stripped):
         return set()
     return {i for i, t in enumerate(stripped) if _DOT_GROUPED.fullmatch(t)}
@@ -25,7 +30,7 @@ def ambiguous_volumes(texts: list[str]) -> set[int]:
 
 def parse_volume(text: str) -> float | None:
     """The number written ``text`` (spaces of thousands removed, decimal comma or point), None if none."""
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
+    cleaned = _without_spaces(text).replace(",", ".")
     try:
         return float(cleaned)
     except ValueError:

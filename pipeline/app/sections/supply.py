@@ -101,7 +101,7 @@ def establishments_near(
     points = gpd.GeoDataFrame(box, geometry=gpd.points_from_xy(box["lon"], box["lat"]), crs=4326)
     projected = perimeter.to_crs(crs).geometry.iloc[0]
     distance = points.to_crs(crs).distance(projected) / 1000
-    inside = unit_of_rows(points, codes).notna()
+    inside = in_territory.loc[points.index]
     keep = inside | (distance <= near_km)
     out = pd.DataFrame(points[keep].drop(columns="geometry"))
     out["dans_territoire"] = inside[keep].to_numpy()

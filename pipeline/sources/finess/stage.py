@@ -224,8 +224,9 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     source_coord = frame["nofinesset"].map(geo["sourcecoordet"]).astype("string")
     told = [epsg_for(s, d) for s, d in zip(source_coord.fillna(""), frame["departement"], strict=True)]
     epsg = pd.array([e for e, _ in told], dtype="Int64")
-    lon, lat = to_wgs84(x, y, epsg.to_numpy(dtype=float, na_value=np.nan))
-    misplaced = outside_area_of_use(lon, lat, epsg.to_numpy(dtype=float, na_value=np.nan))
+    frames = epsg.to_numpy(dtype=float, na_value=np.nan)
+    lon, lat = to_wgs84(x, y, frames)
+    misplaced = outside_area_of_use(lon, lat, frames)
     lon[misplaced], lat[misplaced] = np.nan, np.nan  # counted by their commune, never drawn on the wrong continent
     parts = [frame[c] for c in ("numvoie", "typvoie", "voie", "lieuditbp", "ligneacheminement")]
     adresse = [" ".join(p for p in values if p).strip() or None for values in zip(*parts, strict=True)]

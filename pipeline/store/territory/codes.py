@@ -13,6 +13,7 @@ from pipeline.geography import (
     arrondissements_of,
     city_of_arrondissement,
     departement_of,
+    loaded_scope,
     normalise_insee_code,
     normalise_name,
 )
@@ -46,16 +47,16 @@ def outside_the_load(con: duckdb.DuckDBPyConnection, departement: str | None) ->
            f"{add_departements_command(loaded, [departement])})"
 
 
-def region_beyond_the_load(con: duckdb.DuckDBPyConnection, region: str) -> tuple[list[str], list[str]]:
-    """(loaded, missing) départements of ``region`` on a database restricted by ``data --departements``.
+def region_beyond_the_load(everywhere: list[str], region: str) -> tuple[list[str], list[str]]:
+    """(loaded, missing) départements of ``region`` on a database restricted to ``everywhere`` (its
+    :func:`~pipeline.store.queries.provenance.loaded_departements`; empty: all of France).
 
     Both empty when the database holds all of France or ``region`` is not a région of France.
     """
-    loaded = provenance.loaded_departements(con)
     departements = REGION_DEPARTEMENTS.get(region, ())
-    if not loaded or not departements:
+    if not everywhere or not departements:
         return [], []
-    return ([d for d in departements if d in loaded], [d for d in departements if d not in loaded])
+    return ([d for d in departements if d in everywhere], [d for d in departements if d not in everywhere])
 
 
 def add_departements_command(loaded: list[str], missing: list[str]) -> str:
@@ -72,10 +73,10 @@ def absent_zone(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> str | N
     if kind == "departement":
         beyond = outside_the_load(con, code)
         return f"Département {code}{beyond}" if beyond else None
-    missing = region_beyond_the_load(con, code)[1]
+    everywhere = provenance.loaded_departements(con)
+    missing = region_beyond_the_load(everywhere, code)[1]
     if not missing:
         return None
-    everywhere = provenance.loaded_departements(con)
     return (f"Région {code} : aucun de ses départements n'est chargé (base limitée à {', '.join(everywhere)} ; "
             f"{add_departements_command(everywhere, missing)})")
 
@@ -87,18 +88,17 @@ def loaded_part(con: duckdb.DuckDBPyConnection, kind: str, code: str, name: str)
     (« Provence-Alpes-Côte d'Azur (départements chargés : 04, 13) ») and a note names the others with the
     command that adds them. ``(name, [])`` for a région held whole, and for a département.
     """
-    loaded, missing = region_beyond_the_load(con, code) if kind == "region" else ([], [])
+    if kind != "region":
+        return name, []
+    everywhere = provenance.loaded_departements(con)
+    loaded, missing = region_beyond_the_load(everywhere, code)
     if not missing:
         return name, []
-    return f"{name} (départements chargés : {', '.join(loaded)})", [partial_region_note(con, missing)]
-
-
-def partial_region_note(con: duckdb.DuckDBPyConnection, missing: list[str]) -> str:
-    """The note of a région some of whose départements (``missing``) the database does not hold."""
     word = "département" if len(missing) == 1 else "départements"
-    return (f"{word} {', '.join(missing)} de la région hors des départements chargés : le territoire ne contient que "
+    note = (f"{word} {', '.join(missing)} de la région hors des départements chargés : le territoire ne contient que "
             "la partie chargée, et ses chiffres ne portent que sur elle ; "
-            f"{add_departements_command(provenance.loaded_departements(con), missing)}")
+            f"{add_departements_command(everywhere, missing)}")
+    return f"{name} ({loaded_scope(loaded)})", [note]
 
 
 def names_label(names: list[str]) -> str:
