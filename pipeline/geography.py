@@ -157,6 +157,15 @@ OVERSEAS_COLLECTIVITIES: dict[str, str] = {
 }
 
 
+def of_a_known_departement(code: str) -> bool:
+    """Whether a commune code starts with the code of a département or collectivité d'outre-mer of the COG.
+
+    « 99999 », « 00123 » or « 96001 » are no commune of any département: unknown, even to a database that
+    was loaded for some départements only (which cannot tell a commune of the others from a made-up code).
+    """
+    return code[:3] in OVERSEAS_COLLECTIVITIES or departement_of(code) in DEPARTEMENTS
+
+
 def outside_the_load(departement: object, loaded: Collection[str]) -> bool:
     """Whether ``departement`` is a département of France that a database restricted to ``loaded``
     (``data --departements``; empty: all of France) does not hold."""

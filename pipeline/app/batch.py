@@ -156,6 +156,9 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     row["population_non_couverte_proche"] = uncovered_population_near(perimeter, context.polygons, context.claimed,
                                                                       NEAR_M)
     row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
+    if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune
+        # Only lower bounds: the communes outside the load may be shared, or border uncovered ones (unknown).
+        row["population_partagee"] = row["population_non_couverte_proche"] = float("nan")
     return row
 
 

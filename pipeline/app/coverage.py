@@ -59,9 +59,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     timings = stages.timings
 
     slug, label, column, value, notes = zone_of(options, con)
-    members = listings.members(con)
-    if members.empty:
+    listed = listings.members(con)
+    if listed.empty:
         raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+    members = one_id_per_listing(listed, listed)
     listed_names = members[["cpts_id", "cpts"]]  # the listings' own names, which the anomalies carry
     members = named_apart(members)
     all_units = geography.current_units_with_postcodes(con)[
@@ -97,7 +98,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     polygon_overlaps = pd.DataFrame()
     given = listings.perimeters(con)
     if not given.empty:
-        given = named_apart(given)  # as the members: two same-name CPTS are two perimeters
+        # As the members: two same-name CPTS are two perimeters.
+        given = named_apart(one_id_per_listing(given, listed))
         polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=overlap_area_crs(units))
     lap("chevauchements géométriques")
 
@@ -154,6 +156,21 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
 
 
 MAX_REGIONALISED_COMMUNES = 600
+
+
+def one_id_per_listing(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` whose ``cpts_id`` names one CPTS of one listing: a CPTS is a (listing, cpts_id) pair.
+
+    A listing without a ``cpts_id`` column gets the slug of each name as identifier, so two listings naming
+    a « CPTS Sud 04 » each gave the same identifier, and the coverage dissolved their two perimeters into
+    one (while the diagnostic, the editor and the batch keep one row per listing). An identifier found in
+    several listings of ``members`` is prefixed with its listing (« paca:cpts-sud-04 »); the others are
+    kept as they are.
+    """
+    in_several = members.groupby("cpts_id")["listing"].nunique()
+    repeated = frame["cpts_id"].isin(set(in_several[in_several > 1].index))
+    prefixed = frame["listing"].astype(str) + ":" + frame["cpts_id"].astype(str)
+    return frame.assign(cpts_id=frame["cpts_id"].where(~repeated, prefixed))
 
 
 def named_apart(members: pd.DataFrame) -> pd.DataFrame:

@@ -27,11 +27,12 @@ from pipeline.app.sections.pertinence import pertinence_section
 from pipeline.app.sections.population import population_section, unit_table
 from pipeline.app.sections.registry_coverage import territory_uncovered
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
+from pipeline.app.sections.taille import taille_section, unknown_when_partial
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
 from pipeline.model import DiagnosticOptions, Territory
-from pipeline.model.diagnostic import Diagnostic, TailleSection
+from pipeline.model.diagnostic import Diagnostic
 from pipeline.params import Params, default_params
 from pipeline.progress import Stages
 from pipeline.render import outputs
@@ -68,21 +69,6 @@ def check_options(options: DiagnosticOptions) -> None:
     outputs.check_writable_roots()
     if options.pdf:
         check_printing_available()
-
-
-def _taille(population: int, professionals: int | None, signature: date | None) -> TailleSection:
-    band = aci.size_band(population)
-    known = aci.known_funding(band)
-    return TailleSection(
-        band=band, label=aci.size_label(population, professionals), bounds=aci.band_description(band),
-        professionals=professionals, total_possible=known["total_possible"],
-        volet_supplementaire=known["volet_supplementaire"], maximum=known["maximum"], version=aci.DEFAULT_VERSION,
-        version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION], funding=aci.funding_for(band),
-        missions_without_amount=list(aci.funding_totals(band)["missions_sans_montant"]),
-        calendar=None if signature is None else aci.mission_calendar(signature).assign(
-            texte=lambda f: f["texte"].map(aci.TEXT_LABELS).fillna(f["texte"])),
-        signature=signature,
-    )
 
 
 def compute(
@@ -128,7 +114,7 @@ def compute(
     # « 4++ » (seed 002: more than 100 health professionals) is a real-world claim: never drawn from made-up
     # practitioners. With the demonstration registry the count is shown, labelled, and the band stays « 4 ».
     registry_demo = REGISTRY in shared.demo_sources
-    taille = _taille(population.total, None if registry_demo else professionals, options.signature)
+    taille = taille_section(population.total, None if registry_demo else professionals, options.signature)
     if registry_demo and professionals is not None:
         taille = replace(taille, professionals=professionals)
         if taille.band == 4 and professionals > aci.TAILLE_4PP_MIN_PROFESSIONALS:
@@ -171,6 +157,10 @@ def compute(
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
     notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
+    if (neighbour_section.outside_the_load(listing_anomalies)
+            or neighbour_section.drawn_part_outside_the_load(listing_anomalies)):
+        taille = unknown_when_partial(taille, population.total, four_plus_plus_possible=not registry_demo,
+                                      missing=neighbour_section.departements_outside_the_load(listing_anomalies))
     lap("voisins")
 
     flows = access = modelled = None

@@ -24,7 +24,7 @@ from pipeline.app import flow_model
 from pipeline.app.sections.pertinence import analysis_codes, split_cities, zone_totals
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
-from pipeline.geography import slugify
+from pipeline.geography import city_of_arrondissement, slugify
 from pipeline.model.perimeter import EditorOptions
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
@@ -114,6 +114,20 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str]) -> list
     return out
 
 
+def former_codes(mapping: pd.DataFrame, zone: list[str]) -> dict[str, str]:
+    """Former codes (``cog_mapping``) of the zone's communes → the unit, or city, they are now.
+
+    A city's former communes (a commune absorbed by Marseille, say) go to the city code, which the page reads
+    as all its arrondissements.
+    """
+    units = set(zone)
+    targets = units | {city for code in units if (city := city_of_arrondissement(code)) is not None}
+    known = mapping.dropna(subset=["current_code"])
+    known = known[(known["code"] != known["current_code"]) & known["current_code"].isin(targets)
+                  & ~known["code"].isin(units)]
+    return dict(zip(known["code"].astype(str), known["current_code"].astype(str), strict=True))
+
+
 def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: Params | None = None,
                 shared: SharedData | None = None) -> tuple[EditorData, str]:
     """The editor's data for ``options``, and the name of its folder (``editeur-<zone>``)."""
@@ -153,6 +167,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         units=table, perimeters=_perimeters(shared.members, cities, set(zone.codes)), od=od, aci=aci_rules(),
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
         demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"], notes=notes,
+        former_codes=former_codes(geography.cog_mapping(con), zone.codes),
     )
     slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")
     return data, slug

@@ -29,10 +29,11 @@ from pipeline.app.online_supply import (
 )
 from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import PipelineError
-from pipeline.geography import to_wkb
+from pipeline.geography import of_a_known_departement, to_wkb
 from pipeline.model import DataOptions
 from pipeline.sources import annuaire, cpts_listing, finess
 from pipeline.sources.cpts_listing.perimeter_members import with_out_of_load_issues, with_perimeter_members
+from pipeline.sources.cpts_listing.resolve import spans_beyond_the_load
 from pipeline.sources.download import obtain, sha256_of
 from pipeline.sources.extraction_names import DEMO_NOTE
 from pipeline.sources.files import check_regular_file
@@ -53,8 +54,9 @@ DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once);
 #: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``);
-#: 4: and the drawn perimeters partly outside them.
-LISTING_LOADER_VERSION = "4"
+#: 4: and the drawn perimeters partly outside them; 5: codes of no département are « code_inconnu » there, and
+#: the départements and régions a CPTS spans count its communes outside the load.
+LISTING_LOADER_VERSION = "5"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -89,12 +91,14 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         if scope.departements is not None:
             # A database of some départements (make data --departements) knows no commune of the others: the
             # listing's communes there are not « unknown », they are out of the load, and the CPTS is partial.
-            outside = (issues["kind"] == "code_inconnu") & issues["code"].map(lambda c: not scope.contains(c))
+            outside = (issues["kind"] == "code_inconnu") & issues["code"].map(
+                lambda c: not scope.contains(c) and of_a_known_departement(str(c)))
             issues = issues.assign(
                 kind=issues["kind"].where(~outside, cpts_listing.OUT_OF_SCOPE),
                 detail_fr=issues["detail_fr"].where(~outside, issues["code"].map(
                     lambda c: f"commune {c} hors des départements chargés{scope.label} : absente de la base, la "
                               "CPTS est diagnostiquée sans elle (chiffres partiels)")))
+            issues = spans_beyond_the_load(issues, members, units, listing)
         issues = issues.reset_index(drop=True)
         issues["rang"] = range(1, len(issues) + 1)
         perimeters = pd.DataFrame(columns=["listing", "cpts", "cpts_id", "geometry"])

@@ -65,15 +65,17 @@ class PopulationSection:
 class TailleSection:
     """ACI size band and funding (seed 001), mission calendar when a signature date is given."""
 
-    band: int
+    #: None when not known (``unknown_reason``); ``label`` is then « non disponible ».
+    band: int | None
     label: str
     bounds: str
     professionals: int | None
     #: Known part of the annual funding without / with the unscheduled-care supplement (a lower bound when
-    #: ``missions_without_amount`` is not empty: no source of the project gives those amounts).
-    total_possible: int
-    volet_supplementaire: int
-    maximum: int
+    #: ``missions_without_amount`` is not empty: no source of the project gives those amounts); None when the
+    #: taille is not known.
+    total_possible: int | None
+    volet_supplementaire: int | None
+    maximum: int | None
     version: str
     version_label: str
     funding: pd.DataFrame
@@ -81,6 +83,8 @@ class TailleSection:
     calendar: pd.DataFrame | None = None
     #: Signature date of the ACI contract the calendar is computed from (``SIGNATURE=``).
     signature: date | None = None
+    #: Why the taille is not known (part of a CPTS outside the loaded départements), in French; else None.
+    unknown_reason: str | None = None
 
 
 @dataclass

@@ -112,7 +112,7 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "financement_aci": {"total_possible": d.taille.total_possible,
                             "volet_supplementaire": d.taille.volet_supplementaire, "maximum": d.taille.maximum,
                             "version_aci": d.taille.version,
-                            "complet": not d.taille.missions_without_amount,
+                            "complet": d.taille.total_possible is not None and not d.taille.missions_without_amount,
                             "missions_sans_montant": d.taille.missions_without_amount},
         "supply": supply,
         "apl": {"2022": apl.loc[2022].to_dict(), "2023": apl.loc[2023].to_dict(),

@@ -314,6 +314,9 @@ def calendar_rows(d: Diagnostic) -> list[CalendarRow]:
 
 def _taille_note(d: Diagnostic) -> str:
     t = d.taille
+    if t.unknown_reason is not None:
+        return (f"Taille non disponible : {t.unknown_reason}. Le financement ACI, qui dépend de la taille, n'est pas "
+                "calculé.")
     note = (f"Taille {t.label} ({t.bounds}), population municipale légale {d.population.year}. Financement annuel "
             f"possible ({t.version_label}) : au moins {format_number(t.total_possible)} €, jusqu'à "
             f"{format_number(t.maximum)} € avec le volet supplémentaire de soins non programmés.")

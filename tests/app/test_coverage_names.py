@@ -1,15 +1,33 @@
-"""Coverage groups perimeters by CPTS name: two CPTS of the same name must not become one perimeter.
+"""Coverage groups perimeters by CPTS: two CPTS of the same name must not become one perimeter.
 
 The README's example listing has a « CPTS du Verdon » of its own; loaded beside the PACA listing, the coverage
 counted 73 CPTS while its map's legend listed 72, the two Verdon perimeters dissolved into one (and the overlap
-tooltip read « CPTS du Verdon / CPTS du Verdon »).
+tooltip read « CPTS du Verdon / CPTS du Verdon »). A CPTS is one (listing, identifier) pair: a listing without
+``cpts_id`` gets the slug of each name as identifier, so two such listings naming the same CPTS gave one
+identifier, and the two perimeters were dissolved into one (an independent review: a « CPTS Sud 04 » of
+49 units where the PACA listing's has 48), as the diagnostic, the editor and the batch never did.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import csv
+import io
+import json
+import tarfile
+from pathlib import Path
 
-from pipeline.app.coverage import named_apart
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from pipeline import config
+from pipeline.app.coverage import named_apart, one_id_per_listing
+from pipeline.app.registries import listing_step
+from pipeline.app.steps import Scope
+from pipeline.store import connection as store
+from tests.render.documents_runs import database_copy, run_in
+
+pytestmark = pytest.mark.mirror
 
 
 def test_same_name_different_cpts_are_named_apart_and_the_same_cpts_stays_one() -> None:
@@ -22,5 +40,87 @@ def test_same_name_different_cpts_are_named_apart_and_the_same_cpts_stays_one() 
     named = named_apart(members)["cpts"].tolist()
     assert named == ["CPTS du Verdon (liste paca)", "CPTS du Verdon (liste paca)", "CPTS du Verdon (liste ma-liste)",
                      "CPTS X (liste ma-liste) · a", "CPTS X (liste ma-liste) · b",
-                     "CPTS Y", "CPTS Y"]  # one CPTS (one id) in two listings keeps its name
+                     "CPTS Y", "CPTS Y"]  # named apart only when the identifiers differ
     assert named_apart(members).groupby("cpts")["cpts_id"].nunique().max() == 1
+
+
+def test_an_identifier_found_in_two_listings_names_two_cpts() -> None:
+    members = pd.DataFrame({"listing": ["paca", "paca", "ma-liste", "paca"],
+                            "cpts": ["CPTS Y", "CPTS Y", "CPTS Y", "CPTS Z"],
+                            "cpts_id": ["cpts-y", "cpts-y", "cpts-y", "cpts-z"],
+                            "unit_code": ["13001", "13002", "13003", "13004"]})
+    distinct = one_id_per_listing(members, members)
+    assert distinct["cpts_id"].tolist() == ["paca:cpts-y", "paca:cpts-y", "ma-liste:cpts-y", "cpts-z"]
+    assert named_apart(distinct)["cpts"].tolist() == ["CPTS Y (liste paca)", "CPTS Y (liste paca)",
+                                                      "CPTS Y (liste ma-liste)", "CPTS Z"]
+
+
+# --------------------------------------------------------------------------- through the real pipeline
+
+SUD_04 = "CPTS Sud 04"
+
+
+@pytest.fixture(scope="module")
+def two_listings(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture database with a second listing, without ``cpts_id``, naming a « CPTS Sud 04 » of its own
+    (Barcelonnette, 04019, which the PACA listing's « CPTS Sud 04 » does not hold); then ``couverture`` of 04."""
+    root = tmp_path_factory.mktemp("two-listings")
+    data = database_copy(fixture_data_dir, root)
+    listing = root / "autre.csv"
+    listing.write_text(f"cpts,code_insee\n{SUD_04},04019\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(data))
+        mp.setenv("CPTS_QUIET", "1")
+        con = store.connect(read_only=False)
+        try:
+            assert listing_step(listing)(con, None, True, Scope()).status == "chargé"
+        finally:
+            con.close()
+    run = run_in(data, root / "maps", ["couverture", "--departement", "04"])
+    assert run.code == 0, run.stderr
+    return data / "processed" / "coverage" / "departement-04"
+
+
+def _raw_listing(mirror: Path) -> dict[str, set[str]]:
+    with (mirror / config.PACA_CPTS.mirror_path).open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        out.setdefault(row["cpts"], set()).add(row["code_insee"])
+    return out
+
+
+def _raw_populations(mirror: Path) -> dict[str, int]:
+    """Legal population of each current commune, from the 2026 COG package itself."""
+    tarball = mirror / config.decoupage_file(config.CURRENT_VINTAGE).mirror_path
+    with tarfile.open(tarball) as archive:
+        handle = archive.extractfile("package/data/communes.json")
+        assert handle is not None
+        communes = json.load(io.TextIOWrapper(handle, encoding="utf-8"))
+    return {c["code"]: int(c["population"]) for c in communes if c["type"] == "commune-actuelle" and "population" in c}
+
+
+def test_same_name_cpts_of_two_listings_stay_two_perimeters(two_listings: Path, mirror: Path) -> None:
+    raw = _raw_listing(mirror)
+    populations = _raw_populations(mirror)
+    paca_sud = raw[SUD_04]
+    assert "04019" not in paca_sud and all(code in populations for code in paca_sud)
+    perimeters = gpd.read_file(two_listings / "couverture.gpkg", layer="perimeters").set_index("cpts")
+    assert perimeters.loc[f"{SUD_04} (liste paca)", "unites"] == len(paca_sud)
+    assert perimeters.loc[f"{SUD_04} (liste paca)", "population"] == sum(populations[c] for c in paca_sud)
+    assert perimeters.loc[f"{SUD_04} (liste autre)", "unites"] == 1
+    assert perimeters.loc[f"{SUD_04} (liste autre)", "population"] == populations["04019"]
+    # Every PACA CPTS with a commune in 04, and the other listing's one.
+    in_04 = {name for name, codes in raw.items() if any(code.startswith("04") for code in codes)}
+    summary = json.loads((two_listings / "summary.json").read_text(encoding="utf-8"))
+    assert summary["cpts"] == len(in_04) + 1 == len(perimeters)
+
+
+def test_the_other_listing_s_cpts_overlaps_only_the_cpts_holding_its_commune(two_listings: Path, mirror: Path) -> None:
+    raw = _raw_listing(mirror)
+    pairs = pd.read_csv(two_listings / "chevauchements.csv", dtype=str)
+    with_barcelonnette = sorted(name for name, codes in raw.items() if "04019" in codes)
+    other = pairs[(pairs["cpts_a"] == f"{SUD_04} (liste autre)") | (pairs["cpts_b"] == f"{SUD_04} (liste autre)")]
+    partners = sorted((set(other["cpts_a"]) | set(other["cpts_b"])) - {f"{SUD_04} (liste autre)"})
+    assert with_barcelonnette and partners == with_barcelonnette
+    assert set(other["shared_units"]) == {"04019"}

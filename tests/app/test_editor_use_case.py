@@ -168,6 +168,35 @@ def test_redrawn_cpts_is_not_its_own_neighbour_in_the_diagnostic_of_the_export(
     assert cut["population_hors"] is None  # the Var is not loaded: unknown, never 0
 
 
+def test_former_codes_are_read_as_the_diagnostic_reads_them(env: dict[str, Path], editor: Any,
+                                                             tmp_path: Path) -> None:
+    # Real listings carry codes of communes merged since (six in the PACA listing): the page read them as
+    # « codes inconnus » while the diagnostic resolves them (an independent review: 2 units, 41 667
+    # inhabitants in the page against 3 units, 41 871 in the diagnostic of the same list).
+    current = raw.package("6.0.0", "communes")
+    merged = [(c["code"], old) for c in current if c.get("departement") == "04" and c["type"] == "commune-actuelle"
+              for old in c.get("anciensCodes") or []
+              if old not in {k["code"] for k in current if k["type"] == "commune-actuelle"}][:2]
+    assert len(merged) == 2
+    codes = [old for _, old in merged] + ["04070"]
+    state = editor.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
+    expected = sorted({new for new, _ in merged} | {"04070"})
+    assert state["communes"] == expected and state["codes_inconnus"] == []
+    assert state["codes_anciens"] == [f"{old} → {new}" for new, old in merged]
+    populations = raw.populations("6.0.0")
+    assert state["population"] == sum(populations[c] for c in expected)
+    listing = tmp_path / "anciens.csv"
+    listing.write_text("code_insee\n" + "".join(f"{c}\n" for c in codes), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
+        code, _out, err = run(["diagnostic", f"fichier:{listing}"])
+    assert code == 0, err
+    folder = next((env["data"] / "processed" / "diagnostics").glob("fichier-anciens-*"))
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["population"] == state["population"] and summary["taille"].startswith(str(state["taille"]))
+
+
 def test_mayotte_population_year_is_2017(env: dict[str, Path]) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CPTS_DATA_DIR", str(env["data"]))

@@ -83,6 +83,28 @@ def test_readme_example_listing_loads(ws: Workspace, tmp_path: Path, capsys: pyt
     assert (code, err) == (0, "") and out.startswith("CPTS du Verdon : 15 unités, ")
 
 
+def test_codes_of_no_departement_are_unknown_and_the_spans_count_the_communes_outside_the_load(
+        ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The fixture database holds 04, 13, 33, 75 and 976. Digne-les-Bains (04070) is loaded; Avignon (84007,
+    # PACA) and Ajaccio (2A004, Corse) are communes of other départements; 99999 and 00123 are communes of
+    # none (an independent review found 99999 reported « hors des départements chargés »).
+    path = tmp_path / "hors.csv"
+    path.write_text("cpts,code_insee\n" + "".join(f"CPTS Trois Rives,{c}\n"
+                                                  for c in ("04070", "84007", "2A004", "99999", "00123")),
+                    encoding="utf-8")
+    code, _out, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    kinds = dict(query(ws.db, "SELECT code, kind FROM cpts_anomalies WHERE listing = 'hors' AND code IS NOT NULL"))
+    assert kinds == {"84007": "hors_departements_charges", "2A004": "hors_departements_charges",
+                     "99999": "code_inconnu", "00123": "code_inconnu"}
+    spans = dict(query(ws.db, "SELECT kind, detail_fr FROM cpts_anomalies WHERE listing = 'hors' "
+                              "AND kind IN ('multi_departements', 'multi_regions')"))
+    assert spans == {
+        "multi_departements": "« CPTS Trois Rives » s'étend sur 3 départements "
+                              "(04 : 1 unité(s), 2A : 1 unité(s), 84 : 1 unité(s))",
+        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (93 : 2 unité(s), 94 : 1 unité(s))"}
+
+
 # --------------------------------------------------------------------------- GeoJSON listings
 
 

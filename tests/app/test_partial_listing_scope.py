@@ -12,8 +12,11 @@ import csv
 import duckdb
 import pytest
 
+from pipeline.analysis import aci
 from pipeline.app.diagnostic import compute
+from pipeline.app.sections.taille import taille_section, unknown_when_partial
 from pipeline.model import DiagnosticOptions
+from pipeline.render.report import format_number
 from pipeline.store.territory import resolve_territory
 from tests.conftest import FIXTURE_DEPARTEMENTS, mirror_path
 
@@ -40,3 +43,33 @@ def test_communes_outside_the_loaded_departements_are_named_and_the_figures_said
     assert (f"{len(outside)} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
             "(make data --departements) : les chiffres de ce diagnostic ne portent que sur les autres") in d.notes
     assert len(d.territory.units) == len(listed) - len(outside)
+
+
+def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: duckdb.DuckDBPyConnection) -> None:
+    # An independent review: « CPTS Val Durance » diagnosed on the loaded départements with 38 186 inhabitants,
+    # « taille 1 … 185 000 € » with no caveat, while its whole listing holds 41 363 (taille 2).
+    listed = _listed(CPTS)
+    outside = {c[:2] for c in listed if c[:2] not in FIXTURE_DEPARTEMENTS and c[:3] not in FIXTURE_DEPARTEMENTS}
+    d = compute(db, resolve_territory(db, f"cpts:{CPTS}"), DiagnosticOptions(territory=f"cpts:{CPTS}"))
+    assert aci.size_band(d.population.total) < 4  # a band the missing communes could raise
+    t = d.taille
+    assert (t.band, t.label, t.total_possible, t.maximum, t.volet_supplementaire) == (
+        None, "non disponible", None, None, None)
+    assert t.unknown_reason is not None and t.funding.empty
+    assert f"hors des départements chargés dans la base ({', '.join(sorted(outside))})" in t.unknown_reason
+    assert f"ses {format_number(d.population.total)} habitants chargés la placent au moins en taille " \
+           f"{aci.size_band(d.population.total)}" in t.unknown_reason
+
+
+@pytest.mark.parametrize(("population", "professionals", "possible", "label"), [
+    (180_000, None, False, "4"),      # taille 4 already, and no 4++ from the demonstration supply: certain
+    (180_000, 150, True, "4++"),      # 4++ already: certain
+    (180_000, 60, True, "non disponible"),  # more communes could bring more than 100 professionals: 4++ or 4
+    (175_000, None, True, "4"),       # exactly the lower bound of taille 4 (seed 001); no count, no 4++ either
+    (174_999, None, False, "non disponible"),
+    (39_999, None, False, "non disponible"),
+])
+def test_a_partial_taille_is_kept_only_when_no_missing_commune_can_change_it(
+        population: int, professionals: int | None, possible: bool, label: str) -> None:
+    taille = taille_section(population, professionals, None)
+    assert unknown_when_partial(taille, population, possible, ["84"]).label == label

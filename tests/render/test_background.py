@@ -24,6 +24,16 @@ def test_result_comes_from_a_child_process() -> None:
     assert pid != parent
 
 
+def test_a_background_inside_a_child_runs_in_that_child() -> None:
+    # make diagnostics writes each CPTS in a child, whose figures and Word Trame were forked again: no
+    # grandchild, they run in the writer itself.
+    def outer() -> tuple[int, int]:
+        return os.getpid(), Background(os.getpid).result()
+
+    writer, inner = Background(outer).result()
+    assert writer == inner != os.getpid()
+
+
 def test_large_result_goes_through_the_pipe_whole() -> None:
     payload = bytes(range(256)) * 40_000  # 10 MB, far beyond a pipe's buffer
     assert Background(lambda: payload).result() == payload

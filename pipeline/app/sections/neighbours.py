@@ -16,6 +16,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.geography import departement_of
 from pipeline.model import Territory
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.queries import geography, listings
@@ -110,6 +111,14 @@ ANOMALY_ORDER = [OUT_OF_SCOPE, "homonyme_probable", "hors_france", "coordonnees_
 def outside_the_load(anomalies: pd.DataFrame | None) -> int:
     """How many of a CPTS's listed communes lie outside the départements the database was loaded for."""
     return 0 if anomalies is None else int(((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna()).sum())
+
+
+def departements_outside_the_load(anomalies: pd.DataFrame | None) -> list[str]:
+    """Départements of a CPTS's listed communes outside the load (« 84 »), sorted."""
+    if anomalies is None:
+        return []
+    codes = anomalies.loc[(anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna(), "code"].astype(str)
+    return sorted({departement_of(code) for code in codes})
 
 
 def drawn_part_outside_the_load(anomalies: pd.DataFrame | None) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import DataError, collect
-from pipeline.geography import WGS84, is_insee_code
+from pipeline.geography import WGS84, city_of_arrondissement, is_insee_code
 
 #: Columns of :attr:`EditorData.units` (besides ``geometry``); ``cpts`` is optional.
 UNIT_COLUMNS: tuple[str, ...] = (
@@ -162,6 +162,11 @@ class EditorData:
         are the whole bassin / EPCI.
     notes
         Extra French notes shown at the foot of the page.
+    former_codes
+        Codes of the COG history (communes merged into a commune nouvelle,
+        communes déléguées or associées) → the current unit code, or city
+        code (75056, 69123, 13055), they stand for: a commune list written
+        with them is read as ``diagnostic`` reads it, not as unknown codes.
     """
 
     units: gpd.GeoDataFrame
@@ -178,6 +183,7 @@ class EditorData:
     bv_totals: Mapping[str, int] | None = None
     epci_totals: Mapping[str, int] | None = None
     notes: list[str] = field(default_factory=list)
+    former_codes: Mapping[str, str] = field(default_factory=dict)
 
 
 def _check_units(units: gpd.GeoDataFrame, errors: list[str]) -> None:
@@ -256,6 +262,15 @@ def _check_totals(name: str, totals: Mapping[str, int] | None, column: pd.Series
         )
 
 
+def _check_former_codes(data: EditorData, known: set[str], errors: list[str]) -> None:
+    cities = {city for code in known if (city := city_of_arrondissement(code)) is not None}
+    wrong = sorted(old for old, current in data.former_codes.items()
+                   if old in known or (current not in known and current not in cities))
+    if wrong:
+        errors.append("anciens codes déjà unités de la zone, ou rattachés à une unité absente de la zone : "
+                      + ", ".join(wrong[:20]))
+
+
 def validate(data: EditorData) -> None:
     """Check an :class:`EditorData`, collecting every problem before raising.
 
@@ -278,6 +293,7 @@ def validate(data: EditorData) -> None:
                 + ", ".join(outside[:20])
             )
         _check_claims(data, errors)
+        _check_former_codes(data, known, errors)
         _check_totals("bassin de vie", data.bv_totals, data.units["bv2022"], errors)
         _check_totals("EPCI", data.epci_totals, data.units["epci"], errors)
     if data.od is not None:

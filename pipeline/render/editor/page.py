@@ -143,6 +143,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         ``epci``/``bv`` (index into ``epci``/``bv``, -1 missing), ``claims``
         (perimeter indices), ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
         ``cities`` (city code -> unit indices of its arrondissements),
+        ``former`` (former code -> current unit or city code),
         ``epci`` and ``bv`` (``code``, ``nom``, ``total``), ``perimeters``
         (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone``), ``od``
         (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
@@ -205,6 +206,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "geom": [encode_geometry(g, scale) for g in simplified.values],
         },
         "cities": cities,
+        "former": dict(sorted(data.former_codes.items())),
         "epci": epci,
         "bv": bv,
         "perimeters": {

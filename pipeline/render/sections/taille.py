@@ -16,6 +16,12 @@ from pipeline.render.sections.common import (
 
 def taille_section(d: Diagnostic) -> dict[str, Any]:
     t = d.taille
+    if (t.unknown_reason is not None or t.total_possible is None or t.maximum is None
+            or t.volet_supplementaire is None):
+        return {"title": "Taille et financement ACI", "paragraphs": [
+            f"Taille ACI : non disponible ({t.unknown_reason or 'population non connue'}). Le financement ACI, "
+            "qui dépend de la taille, n'est pas calculé : chargez les départements de toutes ses communes "
+            "(make data DEPARTEMENTS=…) pour l'obtenir."]}
     paragraphs = [
         f"Taille ACI : {t.label} ({t.bounds}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
         "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "

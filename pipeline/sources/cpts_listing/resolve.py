@@ -8,9 +8,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.geography import INSEE_CODE, normalise_insee_code, slugify
+from pipeline.geography import INSEE_CODE, REGION_DEPARTEMENTS, departement_of, normalise_insee_code, slugify
 from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
-from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, MEMBER_COLUMNS, PERIMETER_COLUMNS, ListingResult, issue
+from pipeline.sources.cpts_listing.model import (
+    ISSUE_COLUMNS,
+    MEMBER_COLUMNS,
+    OUT_OF_SCOPE,
+    PERIMETER_COLUMNS,
+    ListingResult,
+    issue,
+)
 from pipeline.sources.cpts_listing.names import name_issues
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
 from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED
@@ -233,6 +240,32 @@ def span_issues(members: pd.DataFrame, units: pd.DataFrame, listing: str) -> lis
                     )
                 )
     return issues
+
+
+def spans_beyond_the_load(issues: pd.DataFrame, members: pd.DataFrame, units: pd.DataFrame,
+                          listing: str) -> pd.DataFrame:
+    """``issues`` whose ``multi_departements``/``multi_regions`` count the communes outside the load too.
+
+    On a database of some départements, a CPTS's communes elsewhere (``hors_departements_charges``) have no
+    unit row: « CPTS Drôme Provençale - Enclave des Papes » was said to span « 2 départements (04, 05) »
+    where its listing reaches into the Vaucluse. Their département is their code's, their région the COG's.
+    """
+    outside = issues[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna()]
+    if outside.empty:
+        return issues
+    ids = members.drop_duplicates("cpts").set_index("cpts")["cpts_id"]
+    extra = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "unit_code": outside["code"].astype(str).to_numpy()})
+    extra["cpts_id"] = extra["cpts"].map(ids)
+    extra = extra.dropna(subset=["cpts_id"])  # a CPTS with no loaded commune is not in the database
+    region_of = {dep: region for region, deps in REGION_DEPARTEMENTS.items() for dep in deps}
+    places = pd.DataFrame({"code": extra["unit_code"].to_numpy()})
+    places["departement"] = places["code"].map(departement_of)
+    places["region"] = places["departement"].map(region_of)
+    spans = span_issues(pd.concat([members[["cpts_id", "cpts", "unit_code"]], extra], ignore_index=True),
+                        pd.concat([units[["code", "departement", "region"]], places.drop_duplicates("code")],
+                                  ignore_index=True), listing)
+    kept = issues[~issues["kind"].isin(["multi_departements", "multi_regions"])]
+    return pd.concat([kept, pd.DataFrame(spans, columns=issues.columns)], ignore_index=True)
 
 
 def _perimeter_issues(parsed: gpd.GeoDataFrame, notes: list[str], listing: str) -> list[dict[str, Any]]:

@@ -140,21 +140,33 @@
       for (var k = od.start[o]; k < od.start[o + 1]; k++) { origin[k] = o; }
     }
 
-    /** Unit indices of codes (a city code gives its arrondissements); unknown codes listed apart. */
+    /** Unit indices of a current code (a city code gives its arrondissements), or null. */
+    function unitsOf(code) {
+      if (index.has(code)) { return [index.get(code)]; }
+      return D.cities[code] ? D.cities[code] : null;
+    }
+
+    /** Unit indices of codes; a former code (commune merged, déléguée or associée) is read as the unit it
+     *  stands for, as the diagnostic reads it (listed apart, « 05088 → 05024 »); unknown codes listed apart. */
     function resolve(codes) {
       var found = [];
       var unknown = [];
+      var former = [];
+      var formerCodes = D.former || {};
       (codes || []).forEach(function (raw) {
         var code = normaliseCode(raw);
-        if (code !== null && index.has(code)) {
-          found.push(index.get(code));
-        } else if (code !== null && D.cities[code]) {
-          D.cities[code].forEach(function (u) { found.push(u); });
+        var units = code === null ? null : unitsOf(code);
+        if (units === null && code !== null && Object.prototype.hasOwnProperty.call(formerCodes, code)) {
+          units = unitsOf(formerCodes[code]);
+          if (units !== null) { former.push(code + ' → ' + formerCodes[code]); }
+        }
+        if (units !== null) {
+          units.forEach(function (u) { found.push(u); });
         } else if (String(raw).trim() !== '') {
           unknown.push(String(raw).trim());
         }
       });
-      return { units: found, unknown: unknown };
+      return { units: found, unknown: unknown, former: former };
     }
 
     function sumPopulation(units) {

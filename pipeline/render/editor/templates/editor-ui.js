@@ -18,6 +18,7 @@
   var shown = new Uint8Array(n);   // selection the map styles currently show
   var undoStack = [];
   var lastUnknown = [];
+  var lastFormer = [];
   var base = { units: D.initial.units.slice(), cpts: D.initial.cpts, liste: D.initial.liste, nom: D.initial.nom };
 
   var panel = window.CptsEditorPanel.create(D, model, function (m) { toggleUnits([m]); });
@@ -152,6 +153,7 @@
     s.cpts_editee = base.cpts;
     s.perimetre_initial = base.units.map(function (m) { return U.code[m]; });
     s.codes_inconnus = lastUnknown.slice();
+    s.codes_anciens = lastFormer.slice();
     return s;
   }
 
@@ -178,18 +180,25 @@
     var allIn = units.every(function (m) { return selected[m] === 1; });
     units.forEach(function (m) { selected[m] = allIn ? 0 : 1; });
     lastUnknown = [];
+    lastFormer = [];
     message(units.length === 1 ? unitLabel(U.code[units[0]]) + (allIn ? ' retirée' : ' ajoutée') : '', true);
     render();
+  }
+
+  function formerText(former) {
+    return former.length ? 'anciens codes lus comme les communes actuelles : ' + former.join(', ') : '';
   }
 
   function setUnits(codes, value) {
     var found = model.resolve(Array.isArray(codes) ? codes : [codes]);
     lastUnknown = found.unknown;
+    lastFormer = found.former;
     if (found.units.length) {
       remember();
       found.units.forEach(function (m) { selected[m] = value; });
     }
-    message(found.unknown.length ? 'Codes inconnus dans la zone : ' + found.unknown.join(', ') : '');
+    message([found.unknown.length ? 'Codes inconnus dans la zone : ' + found.unknown.join(', ') : '',
+      formerText(found.former)].filter(Boolean).join(' ; '), found.unknown.length === 0);
     return render();
   }
 
@@ -199,8 +208,10 @@
     selected = new Uint8Array(n);
     found.units.forEach(function (m) { selected[m] = 1; });
     lastUnknown = found.unknown;
+    lastFormer = found.former;
     message(plural(found.units.length, 'unité chargée', 'unités chargées') +
-      (found.unknown.length ? ' ; codes inconnus dans la zone : ' + found.unknown.join(', ') : ''),
+      (found.unknown.length ? ' ; codes inconnus dans la zone : ' + found.unknown.join(', ') : '') +
+      (found.former.length ? ' ; ' + formerText(found.former) : ''),
       found.unknown.length === 0);
     return render();
   }
@@ -213,6 +224,7 @@
     byId('perimeter-name').value = base.nom;
     selected = Uint8Array.from(model.initial);
     lastUnknown = [];
+    lastFormer = [];
     restyleAll();
     var target = selectionBounds(base.units);
     map.fitBounds(target.isValid() ? target.pad(0.15) : allBounds, { padding: [20, 20] });
@@ -255,6 +267,7 @@
       restyleAll();
     }
     lastUnknown = [];
+    lastFormer = [];
     message('Dernière modification annulée', true);
     render();
   });
