@@ -8,7 +8,7 @@ same for both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,7 @@ def territory_flow_indicators(
     bassin_de_vie: pd.Series | None = None,
     *,
     top: int = 10,
+    units_beyond: Mapping[str, int] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Self-containment, attraction, leaks and bassins de vie of a territory.
 
@@ -74,6 +75,10 @@ def territory_flow_indicators(
         Optional Series commune code -> bassin de vie code (INSEE BV2022).
     top
         Number of outside destinations listed per group.
+    units_beyond
+        Units of each bassin de vie beyond those ``bassin_de_vie`` knows (its communes in départements the
+        database was not loaded for). Such a bassin counts them (``n_communes``, ``coupe``), and its
+        residents' figures, which miss theirs, are NaN (unknown).
 
     Returns
     -------
@@ -154,7 +159,7 @@ def territory_flow_indicators(
     )
     result = {"synthese": syn, "destinations_exterieures": dest}
     if bassin_de_vie is not None:
-        result["bassins_de_vie"] = _bv_table(f, unserved, terr, bassin_de_vie, list(groupes))
+        result["bassins_de_vie"] = _bv_table(f, unserved, terr, bassin_de_vie, list(groupes), units_beyond or {})
     return result
 
 
@@ -165,7 +170,8 @@ def _positions(codes: pd.Series, bv: pd.Series, labels: pd.Index) -> np.ndarray:
     return per_category[codes.cat.codes.to_numpy()]
 
 
-def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series, groups: list[str]) -> pd.DataFrame:
+def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Series, groups: list[str],
+              beyond: Mapping[str, int]) -> pd.DataFrame:
     bv = bv.copy()
     bv.index = bv.index.astype(str)
     bv = bv.astype(str)
@@ -210,12 +216,18 @@ def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Serie
     sums = sums.reindex(full, fill_value=0.0).reset_index().astype({"bassin_de_vie": "str", "groupe": "str"})
     size = bv.value_counts()
     inside = bv[bv.index.isin(terr)].value_counts()
-    sums["n_communes"] = sums["bassin_de_vie"].map(size).astype(int)
+    missing = sums["bassin_de_vie"].map(lambda z: int(beyond.get(z, 0)))
+    sums["n_communes"] = sums["bassin_de_vie"].map(size).astype(int) + missing
     sums["n_communes_dans_territoire"] = sums["bassin_de_vie"].map(inside).fillna(0).astype(int)
     sums["coupe"] = sums["n_communes_dans_territoire"] < sums["n_communes"]
     res = sums["recours_residents_bv"].where(sums["recours_residents_bv"] > 0)
     sums["part_residents_dans_territoire"] = sums["res_in"] / res
     sums["auto_confinement_bv"] = sums["internal"] / res
+    residents = ["recours_residents_bv", "part_residents_dans_territoire", "auto_confinement_bv",
+                 "flux_interieur_vers_exterieur", "flux_exterieur_vers_interieur"]
+    known = missing.eq(0).to_numpy()
+    for column in residents:
+        sums[column] = sums[column].where(known)
     return sums[cols].reset_index(drop=True)
 
 

@@ -157,7 +157,7 @@ def compute(
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
     notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
-    if (neighbour_section.outside_the_load(listing_anomalies)
+    if (territory.beyond_the_load or neighbour_section.outside_the_load(listing_anomalies)
             or neighbour_section.drawn_part_outside_the_load(listing_anomalies)):
         taille = unknown_when_partial(taille, population.total, four_plus_plus_possible=not registry_demo,
                                       missing=neighbour_section.departements_outside_the_load(listing_anomalies))
@@ -166,7 +166,8 @@ def compute(
     flows = access = modelled = None
     if offre is not None:
         flows, access, modelled = flows_and_access(con, territory, offre, options, perimeter, population.departement,
-                                                   official_apl, params, uncovered)
+                                                   official_apl, params, uncovered,
+                                                   bv_beyond=shared.perimeter.outside_the_load(con)[0])
         notes.extend(flows.notes)
         assert supply is not None  # computed above whenever a registry is loaded
         gp = supply.per_unit[supply.per_unit["groupe"] == "Médecins généralistes"].set_index("code")["effectif"]

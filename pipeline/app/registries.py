@@ -31,6 +31,7 @@ from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import PipelineError
 from pipeline.geography import of_a_known_departement, to_wkb
 from pipeline.model import DataOptions
+from pipeline.render.report import format_number
 from pipeline.sources import annuaire, cpts_listing, finess
 from pipeline.sources.cpts_listing.perimeter_members import with_out_of_load_issues, with_perimeter_members
 from pipeline.sources.cpts_listing.resolve import spans_beyond_the_load
@@ -174,7 +175,8 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
         staged = annuaire.stage_annuaire(path, savoir_faire, units=units, cog_mapping=geography.cog_mapping(con),
                                          loaded_departements=sorted(scope.departements or ()))
         vintage = staged.extraction.isoformat()
-        notes = f"{staged.rows} activités ; savoir-faire : {staged.savoir_faire_source} ; fichier {staged.fichier}"
+        notes = (f"{format_number(staged.rows)} activités ; savoir-faire : {staged.savoir_faire_source} ; "
+                 f"fichier {staged.fichier}")
         if staged.demo:
             notes = f"{DEMO_NOTE} ; " + notes
         # A real extraction replaces the demonstration ones: their dates would enter the supply dynamics.

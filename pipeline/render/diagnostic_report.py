@@ -17,11 +17,12 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
 from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
-from pipeline.render.profile_layers import profile_indicators
+from pipeline.render.profile_layers import LAYER_DECIMALS, profile_indicators
 from pipeline.render.report import MISSING_WORDS, format_number
 from pipeline.render.sections.access import access_section
 from pipeline.render.sections.characteristics import characteristics_section
@@ -34,6 +35,7 @@ from pipeline.render.sections.population import population_section
 from pipeline.render.sections.representativeness import representativeness_section
 from pipeline.render.sections.supply import establishments_section, supply_section
 from pipeline.render.sections.taille import taille_section
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 
 MAP_FILE, FLOWS_FILE, REPORT_FILE = "carte.html", "flux.html", "rapport.html"
 #: Report section (by title) in which each printed figure's ``section`` goes.
@@ -68,7 +70,8 @@ def _sources(d: Diagnostic) -> list[dict[str, Any]]:
     out = []
     for row in d.sources.itertuples():
         out.append({"nom": source_label(str(row.source)), "millesime": row.vintage, "url": row.origin,
-                    "telechargement": str(row.loaded_at)[:10], "note": row.notes})
+                    "telechargement": pd.Timestamp(row.loaded_at).date() if pd.notna(row.loaded_at) else None,
+                    "note": row.notes})
     return out
 
 
@@ -90,8 +93,10 @@ def _links(d: Diagnostic, has_flows_map: bool) -> list[dict[str, str]]:
 def context(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = None,
             has_flows_map: bool = False) -> dict[str, Any]:
     """The report context (see :mod:`pipeline.render.report`), with the printed figures in their sections."""
+    anomalies = d.listing_anomalies
+    partial = d.territory.beyond_the_load or (anomalies is not None and bool((anomalies["kind"] == OUT_OF_SCOPE).any()))
     key = [
-        {"label": "Population", "value": d.population.total},
+        {"label": "Population (communes chargées)" if partial else "Population", "value": d.population.total},
         {"label": "Communes", "value": len(d.territory.commune_codes)}
         if len(d.units) == len(d.territory.commune_codes)
         else {"label": "Communes et arrondissements", "value": len(d.units)},
@@ -159,7 +164,8 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     return maps.territory_map(
         d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
-        source=_source_line(d), pertinence=d.pertinence.shapes if d.pertinence is not None else None)
+        source=_source_line(d), pertinence=d.pertinence.shapes if d.pertinence is not None else None,
+        indicator_decimals=LAYER_DECIMALS)
 
 
 def flows_map_title(d: Diagnostic) -> str:

@@ -19,6 +19,11 @@ LAYER_LABELS: dict[str, str] = {
 }
 
 
+#: Decimals of the map layers whose values sit near a threshold, as the report's tables show them (an APL below
+#: 2,5, an age-related need index below 1): the magnitude rule gave one decimal, « 2,5 » for an APL of 2,455.
+LAYER_DECIMALS: dict[str, int] = {"apl_2023": 2, "apl_moins_65_2023": 2, "indice_besoin_age": 3}
+
+
 def profile_indicators(d: Diagnostic) -> dict[str, str]:
     """Layers of :data:`LAYER_LABELS` present in ``d.communes_geo`` with at least one value."""
     geo = d.communes_geo

@@ -223,6 +223,7 @@ def _write_readme(
     territory: str,
     generated: dt.date | dt.datetime,
     demo_warning: str | None,
+    notes: Sequence[str] = (),
 ) -> None:
     row = 1
     _readme_row(ws, row, [title], Font(bold=True, size=14))
@@ -237,6 +238,12 @@ def _write_readme(
     for line in (MISSING_NOTE, CODES_NOTE, FORMULA_NOTE):
         row += 1
         _readme_row(ws, row, [line])
+    if notes:  # what the figures cover (a zone partly outside the loaded départements…), as the report says
+        row += 2
+        _readme_row(ws, row, ["Remarques"], _BOLD)
+        for note in notes:
+            row += 1
+            _readme_row(ws, row, [note])
     row += 2
     _readme_row(ws, row, ["Feuille", "Contenu", "Source (producteur, fichier, millésime)", "Lignes", "Note"], _BOLD)
     for spec, name, count in zip(specs, names, counts, strict=True):
@@ -274,6 +281,7 @@ def write_workbook(
     territory: str,
     generated: dt.date | dt.datetime,
     demo_warning: str | None = None,
+    notes: Sequence[str] = (),
 ) -> Path:
     """Write ``specs`` to an ``.xlsx`` workbook at ``path`` (replaced atomically); returns the path.
 
@@ -289,6 +297,8 @@ def write_workbook(
         French warning printed in red on the « Lisez-moi » sheet when some
         table holds demonstration data (tables with ``demo=True`` also get a
         red tab and the warning in their printed header).
+    notes
+        French remarks listed on the « Lisez-moi » sheet under « Remarques ».
 
     Raises
     ------
@@ -309,7 +319,7 @@ def write_workbook(
     counts = []
     for spec, name in zip(specs, names, strict=True):
         counts.append(_write_table(workbook.create_sheet(title=name), spec))
-    _write_readme(readme, specs, names, counts, title, territory, generated, demo_warning)
+    _write_readme(readme, specs, names, counts, title, territory, generated, demo_warning, notes)
     workbook.properties.title = title
     workbook.properties.creator = "cpts-diagnostic"
     workbook.properties.language = "fr-FR"

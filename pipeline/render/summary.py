@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.summary_profile import profile_summary
 
 
@@ -118,7 +119,9 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "apl": {"2022": apl.loc[2022].to_dict(), "2023": apl.loc[2023].to_dict(),
                 "communes_sous_2_5": d.apl.per_unit.loc[d.apl.per_unit["sous_dense"].fillna(False).astype(bool),
                                                           "unit_code"].tolist()},
-        "overlaps": d.neighbours.to_dict("records"),
+        # None (« non disponible »), not an empty list (« none »), when no listing lets them be searched.
+        "overlaps": None if neighbours_unavailable(d) else d.neighbours.to_dict("records"),
+        "overlaps_non_disponibles": neighbours_unavailable(d),
         "anomalies_liste": [] if d.listing_anomalies is None else [
             {"type": r.kind, "code": r.code, "ligne": r.line, "detail": r.detail_fr}
             for r in d.listing_anomalies.itertuples(index=False)],

@@ -36,7 +36,8 @@ from pipeline.render.profile_tables import (
     REGISTRY_TABLES,
     profile_tables,
 )
-from pipeline.render.sections.common import scope_note
+from pipeline.render.sections.common import france_label, region_label, scope_note
+from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
 from pipeline.render.table_spec import Column, ColumnKind, TableSpec
@@ -181,9 +182,10 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             prov.join(registry, prov.finess_line(d) + " (MSP, centres de santé)", pop),
             "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire compte "
             "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu). " + scope,
-            {column: Column(column, f"Densité {level} ({name})", "decimal", 1, "pour 10 000 hab.")
-             for column, level, name in (("densite_departement", "département", d.population.departement_name),
-                                         ("densite_region", "région", d.population.region_name))}))
+            {column: Column(column, f"Densité {level}", "decimal", 1, "pour 10 000 hab.")
+             for column, level in (("densite_departement", f"département ({d.population.departement_name})"),
+                                   ("densite_region", f"région ({region_label(d)})"),
+                                   ("densite_france", france_label(d)))}))
     if d.establishments is not None:
         entries.append(TableEntry(
             "etablissements", "Établissements du territoire et des environs", d.establishments,
@@ -191,7 +193,8 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             _ESTABLISHMENT_COLUMNS))
     entries.append(TableEntry("apl", "APL aux médecins généralistes par commune", d.apl.per_unit,
                               prov.apl_line(d)))
-    entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", d.neighbours, prov.listings_line(d)))
+    entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", d.neighbours, prov.listings_line(d),
+                              note=neighbours_unavailable(d) or ""))
     if d.representativeness is not None:
         entries.append(TableEntry("representativite", "Représentativité : adhérents par profession",
                                   d.representativeness, prov.join("Fichier des adhérents fourni (ADHERENTS=)",
@@ -319,7 +322,7 @@ def write_tables(d: Diagnostic, folder: Path) -> list[TableSpec]:
     write_csv_files(specs, folder)
     write_workbook(specs, folder / WORKBOOK, title=f"Diagnostic territorial – {d.territory.label}",
                    territory=f"{d.territory.label} ({d.territory.spec})", generated=d.generated,
-                   demo_warning=demo_warning(d))
+                   demo_warning=demo_warning(d), notes=d.notes)
     perimeter = d.perimeter.assign(territoire=d.territory.spec, population=d.population.total,
                                    taille=d.taille.label)
     perimeter.to_file(folder / "territoire.gpkg", layer="perimetre", driver="GPKG")

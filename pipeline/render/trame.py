@@ -41,7 +41,8 @@ from pipeline.render.docx import (
 from pipeline.render.figures import StaticFigure
 from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
-from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural
+from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, france_label, plural, region_label
+from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
 
@@ -170,6 +171,9 @@ def supply_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, Static
     if "voisins" in specs and not d.neighbours.empty:
         blocks.append(SubHeading("CPTS voisines et chevauchements"))
         blocks.append(specs["voisins"])
+    elif (unavailable := neighbours_unavailable(d)) is not None:  # « non disponible », never « none »
+        blocks.append(SubHeading("CPTS voisines et chevauchements"))
+        blocks.append(Paragraph(unavailable))
     return blocks
 
 
@@ -220,8 +224,8 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
     if latest is not None:
         text += (f" En {int(latest['annee'])} : {format_number(latest['territoire'], 2)} pour le territoire, "
                  f"{format_number(latest['departement'], 2)} pour le département ({d.population.departement_name}), "
-                 f"{format_number(latest['region'], 2)} pour la région ({d.population.region_name}) et "
-                 f"{format_number(latest['france'], 2)} pour la France.")
+                 f"{format_number(latest['region'], 2)} pour la région ({region_label(d)}) et "
+                 f"{format_number(latest['france'], 2)} pour la {france_label(d)}.")
     if known:
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
                  f"{format_number(d.apl.threshold, 1)} sur {known} dont l'APL est publiée.")
@@ -233,8 +237,8 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
         key="apl_synthese", title="APL aux médecins généralistes : territoire et références", frame=frame,
         columns=[Column("annee", "Année", "text"), Column("territoire", "Territoire", "decimal", 2),
                  Column("departement", f"Département ({d.population.departement_name})", "decimal", 2),
-                 Column("region", f"Région ({d.population.region_name})", "decimal", 2),
-                 Column("france", "France", "decimal", 2)], source=prov.apl_line(d)))
+                 Column("region", f"Région ({region_label(d)})", "decimal", 2),
+                 Column("france", france_label(d), "decimal", 2)], source=prov.apl_line(d)))
     if "apl" in specs:
         spec = specs["apl"]
         frame = spec.frame
@@ -321,7 +325,8 @@ def _taille_note(d: Diagnostic) -> str:
             f"possible ({t.version_label}) : au moins {format_number(t.total_possible)} €, jusqu'à "
             f"{format_number(t.maximum)} € avec le volet supplémentaire de soins non programmés.")
     if t.professionals is not None:
-        note += f" Professionnels de santé recensés dans le territoire : {format_number(t.professionals)}."
+        note += (f" Professionnels de santé recensés dans le territoire (profession « Autres » exclue, comme pour la "
+                 f"taille 4++) : {format_number(t.professionals)}.")
     return note
 
 

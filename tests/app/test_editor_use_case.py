@@ -183,6 +183,7 @@ def test_former_codes_are_read_as_the_diagnostic_reads_them(env: dict[str, Path]
     expected = sorted({new for new, _ in merged} | {"04070"})
     assert state["communes"] == expected and state["codes_inconnus"] == []
     assert state["codes_anciens"] == [f"{old} → {new}" for new, old in merged]
+    assert editor.locator("#message").inner_text().startswith(f"{len(expected)} unités chargées")
     populations = raw.populations("6.0.0")
     assert state["population"] == sum(populations[c] for c in expected)
     listing = tmp_path / "anciens.csv"

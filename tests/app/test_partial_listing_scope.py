@@ -16,8 +16,10 @@ from pipeline.analysis import aci
 from pipeline.app.diagnostic import compute
 from pipeline.app.sections.taille import taille_section, unknown_when_partial
 from pipeline.model import DiagnosticOptions
+from pipeline.render.diagnostic_report import context
 from pipeline.render.report import format_number
 from pipeline.store.territory import resolve_territory
+from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS, mirror_path
 
 pytestmark = [pytest.mark.mirror]
@@ -57,7 +59,8 @@ def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: 
         None, "non disponible", None, None, None)
     assert t.unknown_reason is not None and t.funding.empty
     assert f"hors des départements chargés dans la base ({', '.join(sorted(outside))})" in t.unknown_reason
-    assert f"ses {format_number(d.population.total)} habitants chargés la placent au moins en taille " \
+    assert context(d)["key_figures"][0]["label"] == "Population (communes chargées)"  # the report's key figures
+    assert f"ses {format_number(d.population.total)} habitants chargés le placent au moins en taille " \
            f"{aci.size_band(d.population.total)}" in t.unknown_reason
 
 
@@ -73,3 +76,19 @@ def test_a_partial_taille_is_kept_only_when_no_missing_commune_can_change_it(
         population: int, professionals: int | None, possible: bool, label: str) -> None:
     taille = taille_section(population, professionals, None)
     assert unknown_when_partial(taille, population, possible, ["84"]).label == label
+
+
+def test_an_epci_crossing_the_loaded_departements_has_no_taille_either(db: duckdb.DuckDBPyConnection) -> None:
+    # The EPCI of Manosque (Durance-Luberon-Verdon Agglomération) has a commune in the Var, not loaded in the
+    # fixture database: an independent review found its Trame ticking « taille 2 » with no word of it.
+    epci = "200034700"
+    members = [c for c, r in raw.appartenance().items() if r["EPCI"] == epci]
+    outside = [c for c in members if c[:2] not in FIXTURE_DEPARTEMENTS]
+    assert outside and len(outside) < len(members)
+    territory = resolve_territory(db, f"epci:{epci}")
+    assert territory.beyond_the_load
+    d = compute(db, territory, DiagnosticOptions(territory=f"epci:{epci}"))
+    assert len(d.units) == len(members) - len(outside)
+    assert d.taille.label == "non disponible" and d.taille.total_possible is None
+    assert "population du territoire entier non connue" in str(d.taille.unknown_reason)
+    assert not resolve_territory(db, "departement:04").beyond_the_load  # a zone wholly loaded

@@ -230,13 +230,16 @@ def test_every_input_problem_is_reported_at_once() -> None:
     od = case.od()
     od.loc[0, "volume"] = -1.0
     data = case.editor_data(units=frame, od=od,
-                            initial=InitialPerimeter(codes=("01001", "09999"), name="x", cpts=None))
+                            initial=InitialPerimeter(codes=("01001", "09999"), name="x", cpts=None),
+                            former_codes={case.C: case.A, "01999": "09998"})  # a unit itself; a target absent
     with pytest.raises(DataError) as error:
         editor_payload(data)
     text = str(error.value)
     for expected in ("unités en double : 01001", "population non entière ou négative pour : 01003",
                      "codes d'unité invalides", "1004", "09999", "volumes absents, négatifs",
-                     "CPTS de la colonne cpts"):
+                     "CPTS de la colonne cpts",
+                     f"anciens codes déjà unités de la zone, ou rattachés à une unité absente de la zone : {case.C}, "
+                     "01999"):
         assert expected in text, expected
 
 
@@ -245,6 +248,11 @@ def test_a_cpts_column_agreeing_with_the_listing_is_accepted_in_any_list_form() 
     frame["cpts"] = [np.array(["CPTS Alpha"]), ("CPTS Alpha", "CPTS Beta"), ["CPTS Beta"], "CPTS Alpha",
                      [case.HOSTILE], None, np.array([], dtype=object)]
     assert editor_payload(case.editor_data(units=frame))["units"]["code"][0] == case.A
+
+
+def test_former_codes_of_the_zone_go_in_the_page() -> None:
+    payload = editor_payload(case.editor_data(former_codes={"01998": case.A}))
+    assert payload["former"] == {"01998": case.A}
 
 
 def test_units_in_another_crs_are_reprojected() -> None:

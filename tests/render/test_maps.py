@@ -150,6 +150,23 @@ def test_territory_map_layers_and_legends() -> None:
     assert "L'Escale" in html
 
 
+def test_an_apl_near_its_threshold_keeps_the_report_s_decimals_on_the_map() -> None:
+    # A review: an APL of 2,455 (below 2,5, « oui » in the report) showed as « 2,5 » on the map, one decimal by
+    # magnitude; the legend read « 2,5 | 2,5 | 2,5 ».
+    data = synthetic_territory()
+    data["communes"] = data["communes"].assign(apl_2023=[2.455, 2.494, 2.5, 1.2, 2.8, 3.9])
+    indicators = {"apl_2023": "APL médecins généralistes (2023)"}
+    by_magnitude = unescape_json(territory_map(indicators=indicators, **data).get_root().render())
+    as_the_report = unescape_json(territory_map(indicators=indicators, indicator_decimals={"apl_2023": 2},
+                                                **data).get_root().render())
+    assert "2,46" not in by_magnitude and "2,5" in by_magnitude  # the defect, shown on the same data
+    for shown in ("2,46", "2,49", "2,50", "1,20"):
+        assert shown in as_the_report, shown
+    # The professionals' layer names what it counts: every mode of practice, as the supply table's « part des sites ».
+    assert "Professionnels de santé libéraux" not in as_the_report
+    assert "Professionnels de santé, tous modes d'exercice (parts de présence par site)" in as_the_report
+
+
 def test_establishments_are_clustered_and_coloured_by_group() -> None:
     m = territory_map(indicators=INDICATORS, **synthetic_territory())
     html = m.get_root().render()

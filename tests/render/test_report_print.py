@@ -141,6 +141,28 @@ def test_named_paris_territory_everywhere(paris: Run) -> None:
     look_at_pdf(folder / "rapport.pdf", [1, 2], "paris-18-20")
 
 
+def test_paris_neighbours_are_not_available_in_every_output(paris: Run) -> None:
+    # No listing of Île-de-France is loaded: the overlaps could not be searched, which is « non disponible »,
+    # never « none » (an independent review found summary.json "overlaps": [] and the Trame silent).
+    folder = folder_of(paris)
+    tables = paris.tables(folder.name)
+    summary = json.loads((tables / "summary.json").read_text(encoding="utf-8"))
+    reason = summary["overlaps_non_disponibles"]
+    assert summary["overlaps"] is None and reason.startswith("Aucune liste de CPTS chargée pour cette région")
+    trame = docx.Document(str(folder / "rapport.docx"))
+    assert reason in [p.text for p in trame.paragraphs]
+    page = (folder / "rapport.html").read_text(encoding="utf-8").replace("&#39;", "'")
+    assert reason in page
+    # Sources dated in words (the review found « téléchargé le 2026-12-04 »), counts with their separator.
+    assert re.search(r"téléchargé le (1er|\d{1,2}) [a-zéû]+ 20\d\d", page) and "téléchargé le 20" not in page
+    assert not re.search(r"\b\d{5,} activités", page)
+    book = openpyxl.load_workbook(tables / "diagnostic.xlsx", read_only=True)
+    # The sheet's line in the list of sheets (the first naming it; the column list follows).
+    notes = [row[4] for row in book["Lisez-moi"].iter_rows(values_only=True) if row and row[0] == "CPTS voisines"]
+    book.close()
+    assert notes[0] == reason
+
+
 def test_report_maps_load_and_print_preview(verdon: Run) -> None:
     folder = folder_of(verdon)
     page, errors, console = open_page(folder / "rapport.html", width=1100, wait_ms=300)

@@ -111,6 +111,19 @@ def test_readme_sheet_first_with_title_territory_date_sources_and_missing_rule(t
     assert "communes.csv : code_insee" in texts and "communes.csv : densite_hab_km2" in texts
 
 
+def test_readme_sheet_lists_the_diagnostic_s_remarks(tmp_path: Path) -> None:
+    # A review found an EPCI crossing the loaded départements said so in the report only, never in the workbook.
+    notes = ["1 unité de cet EPCI sur 25 hors des départements chargés : le territoire ne contient que la partie "
+             "chargée, et ses chiffres ne portent que sur elle", "=1+1 une remarque hostile"]
+    path = write_workbook([communes_spec()], tmp_path / "diagnostic.xlsx", title="Diagnostic territorial – CPTS test",
+                          territory="epci:200034700", generated=dt.date(2026, 11, 1), notes=notes)
+    sheet = openpyxl.load_workbook(path)[README_SHEET]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    texts = [str(c.value) for c in cells]
+    assert texts[texts.index("Remarques") + 1: texts.index("Remarques") + 3] == notes
+    assert next(c for c in cells if c.value == notes[1]).data_type == "s"  # text, never a formula
+
+
 def test_table_without_rows_says_so(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(write(tmp_path))["CPTS voisines"]
     assert [c.value for c in ws[1]] == ["CPTS", "Limitrophe"]

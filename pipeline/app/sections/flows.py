@@ -11,6 +11,8 @@ supply (practitioners placed in it) and bassin de vie (its city's).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import geopandas as gpd
 import numpy as np
@@ -224,6 +226,7 @@ def flows_and_access(
     official_apl: pd.DataFrame,
     params: Params,
     uncovered: str | None = None,
+    bv_beyond: Mapping[str, int] | None = None,
 ) -> tuple[FlowsSection, AccessSection | None, GpFlows | None]:
     """Flow indicators (modelled, or read from ``FLUX=``) and APL approchée with its what-if.
 
@@ -234,6 +237,9 @@ def flows_and_access(
     The third item is the modelled GP flows of every origin that can send consultations into the
     territory (None when the flows are read from ``FLUX=``): the pertinence section reads them rather
     than modelling the same neighbourhood again.
+
+    ``bv_beyond``: units of each bassin de vie in départements the database was not loaded for
+    (:meth:`PerimeterData.outside_the_load`): such a bassin is cut, its residents' figures unknown.
 
     ``official_apl`` is the DREES APL on the current geography
     (:func:`pipeline.store.queries.apl.apl_current`), the same table as the
@@ -287,7 +293,7 @@ def flows_and_access(
     table_codes = {str(c) for column in ("origin", "destination") for c in table[column].dropna().unique()}
     # A read table may name units outside the domain: only then are more bassins de vie read.
     bv = domain_bassins if table_codes <= domain else unit_bassins_de_vie(con, domain | table_codes)
-    indicators = flows.territory_flow_indicators(table, inside_codes, bv)
+    indicators = flows.territory_flow_indicators(table, inside_codes, bv, units_beyond=bv_beyond)
     lines = flows.main_flows(table, inside_codes, top=15)
     coords = _coordinates(con, points, set(lines["origin"].astype(str)) | set(lines["destination"].astype(str)))
     lines = lines.merge(coords.rename(columns={"code": "origin", "lon": "lon_o", "lat": "lat_o"}), on="origin",

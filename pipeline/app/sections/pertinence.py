@@ -28,6 +28,7 @@ from pipeline.geography import arrondissements_of
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.params import Params
+from pipeline.render.report import format_number
 from pipeline.sources import od_table
 from pipeline.store.queries import geography
 from pipeline.store.queries import perimeter as perimeter_queries
@@ -190,10 +191,12 @@ def _cut_zones(cut: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 
 def _shapes(con: duckdb.DuckDBPyConnection, section: PertinenceSection) -> gpd.GeoDataFrame | None:
     roles = [(row.code, row.nom, "candidat",
-              f"Candidate à l'ajout : {row.share_into_perimeter:.0%} des recours de ses habitants vers le territoire")
+              f"Candidate à l'ajout : {format_number(100 * row.share_into_perimeter, 1, '%')} des recours de ses "
+              "habitants vers le territoire")
              for row in section.candidates.itertuples()]
     roles += [(row.code, row.nom, "a_examiner",
-               f"À examiner : {row.share_inside:.0%} des recours de ses habitants dans le territoire")
+               f"À examiner : {format_number(100 * row.share_inside, 1, '%')} des recours de ses habitants dans le "
+               "territoire")
               for row in section.to_examine.itertuples()]
     if not roles:
         return None

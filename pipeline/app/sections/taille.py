@@ -47,8 +47,8 @@ def unknown_when_partial(taille: TailleSection, population: int, four_plus_plus_
         return taille
     floor = taille.band if taille.band < 4 else "4"
     where = f" ({', '.join(missing)})" if missing else ""
-    reason = (f"population de la CPTS entière non connue : une partie de ses communes est hors des départements "
-              f"chargés dans la base{where} ; ses {format_number(population)} habitants chargés la placent au "
+    reason = (f"population du territoire entier non connue : une partie de ses communes est hors des départements "
+              f"chargés dans la base{where} ; ses {format_number(population)} habitants chargés le placent au "
               f"moins en taille {floor}")
     return replace(taille, band=None, label=MISSING_WORDS, bounds=reason, total_possible=None,
                    volet_supplementaire=None, maximum=None, funding=taille.funding.iloc[0:0],

@@ -66,10 +66,11 @@ Other CPTS
     each is ``EditorData.bv_totals`` / ``epci_totals`` when given, else the
     number of units of the page. Items: ``code``, ``nom``,
     ``unites_dans_perimetre``, ``unites_total``.
-``nom``, ``cpts_editee``, ``perimetre_initial``, ``codes_inconnus``
+``nom``, ``cpts_editee``, ``perimetre_initial``, ``codes_inconnus``, ``codes_anciens``
     Perimeter name typed in the panel, CPTS being edited (or ``null``),
     initial units, codes of the last ``add``/``remove``/``load`` that are no
-    unit of the page.
+    unit of the page, and the former codes among them read as the unit they
+    now belong to (« 05088 → 05024 », ``EditorData.former_codes``).
 
 The export is a UTF-8 CSV (with BOM, comma separated) with the columns
 ``code_insee`` and ``nom``, one row per unit of P, read by

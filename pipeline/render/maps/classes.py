@@ -132,12 +132,14 @@ class Choropleth:
     decimals: int
 
 
-def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> Choropleth:
-    """Classes, fills and legend of an indicator (see :func:`classify`)."""
+def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", decimals: int | None = None
+               ) -> Choropleth:
+    """Classes, fills and legend of an indicator (see :func:`classify`); ``decimals`` of its labels and
+    tooltips (by default :func:`~pipeline.render.maps.text.auto_decimals`)."""
     numeric = pd.to_numeric(values, errors="coerce")
     classes, bins = classify(numeric, k=k, scheme=scheme)
     palette = sequential(len(bins))
-    decimals = auto_decimals(numeric)
+    decimals = auto_decimals(numeric) if decimals is None else decimals
     labels = class_labels(bins, float(numeric.min()) if bins else 0.0, decimals, len(bins) < k or len(bins) == 1)
     legend = list(zip(palette, labels, strict=True))
     if numeric.isna().any():

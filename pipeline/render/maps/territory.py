@@ -47,6 +47,7 @@ def territory_map(
     precision: int = 5,
     tiles: bool = False,
     pertinence: gpd.GeoDataFrame | None = None,
+    indicator_decimals: Mapping[str, int] | None = None,
 ) -> folium.Map:
     """Map of one CPTS territory with selectable indicator choropleths.
 
@@ -86,6 +87,9 @@ def territory_map(
     pertinence
         Units to add (``role`` ``candidat``) and to examine (``a_examiner``):
         ``code``, ``nom``, ``role``, ``info``, geometry; an overlay hidden at opening.
+    indicator_decimals
+        Decimals of an indicator's legend and tooltips, as the report shows it (an APL of 2,455 is « 2,46 »,
+        below the threshold of 2,5, never « 2,5 »); others by magnitude.
     """
     require_columns(communes, ["code", "nom", "geometry"], "Communes")
     require_columns(neighbours, ["nom", "geometry"], "CPTS voisines")
@@ -108,7 +112,7 @@ def territory_map(
         legends.append((layer, legend_block("CPTS voisines", [(swatch(NEIGHBOUR_FILL), "Périmètre d'une autre CPTS")])))
 
     if len(communes):
-        legends.extend(_add_indicator_layers(m, communes, indicators, k, scheme))
+        legends.extend(_add_indicator_layers(m, communes, indicators, k, scheme, indicator_decimals or {}))
         add_search(m, communes)
     else:
         legends.append((None, legend_block("Contours indisponibles", [
@@ -138,7 +142,8 @@ def territory_map(
 
 
 def _add_indicator_layers(
-    m: folium.Map, communes: gpd.GeoDataFrame, indicators: Mapping[str, str], k: int, scheme: str
+    m: folium.Map, communes: gpd.GeoDataFrame, indicators: Mapping[str, str], k: int, scheme: str,
+    decimals: Mapping[str, int],
 ) -> list[tuple[Any, str]]:
     legends: list[tuple[Any, str]] = []
     for i, (column, label) in enumerate(indicators.items()):
@@ -146,7 +151,8 @@ def _add_indicator_layers(
             raise ValueError(f"Indicateur {column!r} absent de la table des communes.")
         # Text columns (unité urbaine, aire class) are qualitative layers: one fill per category.
         qualitative = not pd.api.types.is_numeric_dtype(communes[column])
-        classes = categories(communes[column]) if qualitative else choropleth(communes[column], k=k, scheme=scheme)
+        classes = categories(communes[column]) if qualitative else choropleth(communes[column], k=k, scheme=scheme,
+                                                                              decimals=decimals.get(column))
         frame = communes.assign(_fill=classes.colors)
 
         def props(row: pd.Series, column: str = column, label: str = label, dec: int = classes.decimals,
@@ -185,7 +191,8 @@ def _add_professionals(
                 for g in groups if row[g] > 0]
         rows.append(("<b>Total</b>", f"<b>{esc(format_number(row['_total'], dec))}</b>"))
         return {
-            "info": tip(esc(row["nom"]), rows, "Professionnels de santé libéraux"),
+            "info": tip(esc(row["nom"]), rows, "Professionnels de santé, tous modes d'exercice (parts de présence "
+                                               "par site)"),
             "radius": 4 + 16 * math.sqrt(float(row["_total"]) / top),
         }
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 
+from pipeline.geography import REGION_DEPARTEMENTS, loaded_scope
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.report import format_number
 
@@ -80,10 +81,20 @@ def france_label(d: Diagnostic) -> str:
     return "France (départements chargés : " + ", ".join(d.loaded_departements) + ")"
 
 
+def region_label(d: Diagnostic) -> str:
+    """The main région's name, with the départements its figures cover when the database holds part of it:
+    « Provence-Alpes-Côte d'Azur, départements chargés : 04, 13 » (written inside parentheses)."""
+    name = d.population.region_name
+    whole = REGION_DEPARTEMENTS.get(str(d.population.region), ())
+    here = [code for code in whole if code in set(d.loaded_departements)]
+    return f"{name}, {loaded_scope(here)}" if d.loaded_departements and here and len(here) < len(whole) else name
+
+
 def main_zones(d: Diagnostic) -> tuple[str, str]:
     """Names of the département and région that the « département » and « région » columns compare with (those
-    holding most of the territory's population; a territory over several has a table of each zone too)."""
-    return d.population.departement_name, d.population.region_name
+    holding most of the territory's population; a territory over several has a table of each zone too); the
+    région's says which of its départements are loaded when not all (:func:`region_label`)."""
+    return d.population.departement_name, region_label(d)
 
 
 def scope_note(d: Diagnostic) -> str | None:

@@ -6,7 +6,8 @@ from typing import Any
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.profile import DynamicsPeriod
-from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE
+from pipeline.render.report import format_number
+from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, fmt
 from pipeline.render.sections.display import bounded, shown
 
 LABELS = {"groupe": "Profession", "present_start": "Présents au début", "present_end": "Présents à la fin",
@@ -15,6 +16,12 @@ TOTAL = "Ensemble des professionnels"
 #: Why the communes' counts may add up to more than the territory's.
 MULTI_SITE_NOTE = ("Un professionnel qui exerce dans plusieurs communes du territoire compte dans chacune : la somme "
                    "des communes peut dépasser le total du territoire, où il compte une fois.")
+
+
+def signed(value: float) -> str:
+    """« +3 », « −1 » (the typographic minus of the tables), « 0 »."""
+    text = format_number(value)
+    return "+" + text if value > 0 else text
 
 
 def _day(period: DynamicsPeriod) -> str:
@@ -30,13 +37,13 @@ def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
     if len(total):
         row = total.iloc[0]
         paragraphs.append(
-            f"{int(row['arrivals'])} professionnel(s) arrivé(s) et {int(row['departures'])} parti(s) {_day(period)} "
-            f"(solde {int(row['net_change']):+d}) : {int(row['present_start'])} professionnels présents au début, "
-            f"{int(row['present_end'])} à la fin. Un professionnel qui change de commune à l'intérieur du "
+            f"{fmt(row['arrivals'])} professionnel(s) arrivé(s) et {fmt(row['departures'])} parti(s) {_day(period)} "
+            f"(solde {signed(row['net_change'])}) : {fmt(row['present_start'])} professionnels présents au début, "
+            f"{fmt(row['present_end'])} à la fin. Un professionnel qui change de commune à l'intérieur du "
             "territoire n'est ni une arrivée ni un départ.")
     left = sum(period.rows_left_out.values())
     if left:
-        paragraphs.append(f"{left} ligne(s) sans identifiant, profession ou lieu n'ont pu être suivies.")
+        paragraphs.append(f"{fmt(left)} ligne(s) sans identifiant, profession ou lieu n'ont pu être suivies.")
     names = d.units.set_index("unit_code")["nom"]
     per_unit = period.per_unit[period.per_unit["groupe"] != TOTAL]
     per_unit = per_unit[(per_unit["arrivals"] > 0) | (per_unit["departures"] > 0)]

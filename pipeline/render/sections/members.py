@@ -38,12 +38,21 @@ def listing_paragraphs(d: Diagnostic) -> list[str]:
     return lines
 
 
+#: Why a territory's overlaps and neighbours are « non disponible » (not « none »).
+NO_LISTING_IN_REGION = ("Aucune liste de CPTS chargée pour cette région : les chevauchements et les CPTS voisines ne "
+                        "peuvent pas être recherchés (chargez la liste de l'ARS avec « make data CPTS=… »).")
+
+
+def neighbours_unavailable(d: Diagnostic) -> str | None:
+    """Why the overlaps and neighbours could not be searched (no listing covers the région), or None."""
+    return NO_LISTING_IN_REGION if d.neighbours.empty and not d.listings_in_region else None
+
+
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     listing = listing_paragraphs(d)
     if d.neighbours.empty:
         if not d.listings_in_region:
-            text = ("Aucune liste de CPTS chargée pour cette région : les chevauchements et les CPTS voisines ne "
-                    "peuvent pas être recherchés (chargez la liste de l'ARS avec « make data CPTS=… »).")
+            text = NO_LISTING_IN_REGION
         else:
             text = (f"Aucune autre CPTS des listes chargées ({', '.join(d.listings_in_region)}) ne partage ou ne "
                     "jouxte ce territoire.")

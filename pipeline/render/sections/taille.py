@@ -40,9 +40,9 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
         )
     if t.professionals is not None and t.band == 4:
         demo = d.is_demo(REGISTRY_SOURCE)
+        where = " dans l'offre fictive de démonstration, qui ne peut établir la taille 4++" if demo else ""
         paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {fmt(t.professionals)} "
-                          "professionnels recensés" + (" dans l'offre fictive de démonstration, qui ne peut "
-                                                       "établir la taille 4++" if demo else "") + ".")
+                          f"professionnels recensés (profession « Autres » exclue){where}.")
     funding = t.funding.assign(categorie=t.funding["categorie"].map(CATEGORIES))
     tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
         "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)",

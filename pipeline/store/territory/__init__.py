@@ -62,6 +62,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     cpts = listing = None
     redraws: tuple[str, str] | None = None
     shared_name = False
+    partial = False  # part of the zone lies in départements the database was not loaded for
     if kind == "communes":
         units, notes = resolve_codes(con, re.split(r"[,;]+", value), spec)
         label = names_label(list(units["nom"]))
@@ -78,6 +79,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             raise TerritoryError(f"EPCI inconnu : {value}" + suggest(value, names["nom"], names["code"]))
         units = geography.communes_of_epci(con, value)
         notes = _beyond_the_load(con, "EPCI", value, units, "cet EPCI")
+        partial = bool(notes)
         label = epci
     elif kind == "bv":
         bv = geography.bassin_de_vie_name(con, value)
@@ -87,7 +89,9 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
                 f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"])
             )
         units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec)
-        notes += _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
+        beyond = _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
+        notes += beyond
+        partial = bool(beyond)
         label = f"Bassin de vie de {bv} (BV2022 {value})"
     elif kind in ("departement", "region"):
         code = value.upper().zfill(2)
@@ -105,6 +109,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
         units = geography.communes_where(con, kind, code)
         label, notes = loaded_part(con, kind, code, found)
+        partial = bool(notes)
     elif kind == "cpts":
         units, notes, cpts, listing, shared_name = _resolve_cpts(con, value)
         # The listing is named only where two listings hold the same CPTS name.
@@ -123,7 +128,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     if name:
         label = name.strip()
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
-                     name=name.strip() if name else None, shared_name=shared_name, redraws=redraws)
+                     name=name.strip() if name else None, shared_name=shared_name, redraws=redraws,
+                     beyond_the_load=partial)
 
 
 def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: str) -> None:

@@ -209,7 +209,8 @@
     found.units.forEach(function (m) { selected[m] = 1; });
     lastUnknown = found.unknown;
     lastFormer = found.former;
-    message(plural(found.units.length, 'unité chargée', 'unités chargées') +
+    // Distinct units: two former codes of one commune nouvelle load it once.
+    message(plural(new Set(found.units).size, 'unité chargée', 'unités chargées') +
       (found.unknown.length ? ' ; codes inconnus dans la zone : ' + found.unknown.join(', ') : '') +
       (found.former.length ? ' ; ' + formerText(found.former) : ''),
       found.unknown.length === 0);

@@ -1,0 +1,65 @@
+"""The flow section's bassins de vie on a database loaded for some départements only.
+
+An independent review: on a database of 04, 13 and 75, the « Flux – bassins de vie » table of the Verdon CPTS
+said the bassin de vie of Barjols (83012) had 1 commune, all in the territory, « coupé : non », while the
+pertinence section (and INSEE's table d'appartenance) counts 10 communes, 9 of them in the Var. A bassin
+crossing into départements not loaded counts its communes there, is cut, and the figures of its residents,
+who are only partly modelled, are « non disponible ».
+
+Known answers: the mirror's table d'appartenance géographique (INSEE, 2024), read here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pytest
+
+from pipeline.app.diagnostic import compute
+from pipeline.model import DiagnosticOptions
+from pipeline.store.territory import resolve_territory
+from tests.app import profile_raw as raw
+from tests.conftest import FIXTURE_DEPARTEMENTS
+
+pytestmark = [pytest.mark.mirror]
+
+RESIDENTS = ["recours_residents_bv", "part_residents_dans_territoire", "auto_confinement_bv"]
+
+
+def _bassins(db: duckdb.DuckDBPyConnection, spec: str) -> tuple[object, set[str]]:
+    d = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec))
+    assert d.flows is not None and d.flows.available
+    table = d.flows.bassins_de_vie
+    return table[table["groupe"] == "Médecins généralistes"].set_index("bassin_de_vie"), set(d.territory.unit_codes)
+
+
+@pytest.mark.parametrize("spec", ["cpts:CPTS du Verdon", "communes:04070"])
+def test_each_bassin_counts_its_communes_in_the_whole_country(db: duckdb.DuckDBPyConnection, spec: str) -> None:
+    table, inside = _bassins(db, spec)
+    communes = raw.appartenance()
+    for bv, row in table.iterrows():
+        members = [c for c, r in communes.items() if r["BV2022"] == bv]
+        loaded = [c for c in members if c[:2] in FIXTURE_DEPARTEMENTS]
+        assert row["n_communes"] == len(members), bv
+        assert row["n_communes_dans_territoire"] == len(inside & set(members)), bv
+        assert row["coupe"] == (len(inside & set(members)) < len(members)), bv
+        # Residents beyond the load are not modelled: their bassin's figures are unknown, the others' known.
+        if len(loaded) < len(members):
+            assert all(math.isnan(row[c]) for c in RESIDENTS), bv
+        else:
+            assert 0 <= row["auto_confinement_bv"] <= 1 and 0 <= row["part_residents_dans_territoire"] <= 1, bv
+
+
+def test_the_bassin_of_barjols_is_cut_by_the_verdon(db: duckdb.DuckDBPyConnection) -> None:
+    table, _ = _bassins(db, "cpts:CPTS du Verdon")
+    barjols = table.loc["83012"]
+    assert (barjols["n_communes"], barjols["n_communes_dans_territoire"], bool(barjols["coupe"])) == (10, 1, True)
+    assert math.isnan(barjols["auto_confinement_bv"])
+
+
+def test_digne_s_bassin_is_wholly_loaded(db: duckdb.DuckDBPyConnection) -> None:
+    table, _ = _bassins(db, "communes:04070")
+    digne = raw.appartenance()["04070"]["BV2022"]
+    assert all(c[:2] == "04" for c, r in raw.appartenance().items() if r["BV2022"] == digne)
+    assert 0 < table.loc[digne, "auto_confinement_bv"] <= 1
