@@ -8,6 +8,7 @@ Known answer: the communes of the raw listing file outside the fixture's départ
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 import duckdb
 import pytest
@@ -18,6 +19,7 @@ from pipeline.app.sections.taille import taille_section, unknown_when_partial
 from pipeline.model import DiagnosticOptions
 from pipeline.render.diagnostic_report import context
 from pipeline.render.report import format_number
+from pipeline.render.sections.taille import taille_section as report_taille_section
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS, mirror_path
@@ -92,3 +94,13 @@ def test_an_epci_crossing_the_loaded_departements_has_no_taille_either(db: duckd
     assert d.taille.label == "non disponible" and d.taille.total_possible is None
     assert "population du territoire entier non connue" in str(d.taille.unknown_reason)
     assert not resolve_territory(db, "departement:04").beyond_the_load  # a zone wholly loaded
+
+
+def test_a_partial_cpts_keeps_its_mission_calendar(db: duckdb.DuckDBPyConnection) -> None:
+    # The calendar follows the ACI signature date, not the taille: it stays when the taille is not known.
+    options = DiagnosticOptions(territory=f"cpts:{CPTS}", signature=date(2025, 8, 31))
+    d = compute(db, resolve_territory(db, f"cpts:{CPTS}"), options)
+    assert d.taille.label == "non disponible" and d.taille.calendar is not None
+    section = report_taille_section(d)
+    assert [t["title"] for t in section["tables"]] == ["Calendrier des missions après signature"]
+    assert section["paragraphs"][0].startswith("Taille ACI : non disponible (population du territoire entier")

@@ -18,10 +18,12 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
     t = d.taille
     if (t.unknown_reason is not None or t.total_possible is None or t.maximum is None
             or t.volet_supplementaire is None):
-        return {"title": "Taille et financement ACI", "paragraphs": [
+        # The mission calendar follows the signature date, whatever the taille: it is still given.
+        paragraphs, tables = _calendar(d, [
             f"Taille ACI : non disponible ({t.unknown_reason or 'population non connue'}). Le financement ACI, "
             "qui dépend de la taille, n'est pas calculé : chargez les départements de toutes ses communes "
-            "(make data DEPARTEMENTS=…) pour l'obtenir."]}
+            "(make data DEPARTEMENTS=…) pour l'obtenir."], [])
+        return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}
     paragraphs = [
         f"Taille ACI : {t.label} ({t.bounds}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
         "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "
@@ -47,6 +49,14 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
     tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
         "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)",
         "remarque": "Remarque"}).fillna({"Remarque": ""})}]
+    paragraphs, tables = _calendar(d, paragraphs, tables)
+    return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}
+
+
+def _calendar(d: Diagnostic, paragraphs: list[str], tables: list[dict[str, Any]]
+              ) -> tuple[list[str], list[dict[str, Any]]]:
+    """``paragraphs`` and ``tables`` with the mission calendar (or how to get it) after them."""
+    t = d.taille
     if t.calendar is not None:
         calendar = t.calendar.assign(
             categorie=t.calendar["categorie"].map(CATEGORIES),
@@ -63,4 +73,4 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
             "note": "Missions complémentaires : pas de délai particulier."})
     else:
         paragraphs.append("Calendrier des missions : indiquez SIGNATURE=AAAA-MM-JJ pour le calculer.")
-    return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}
+    return paragraphs, tables
