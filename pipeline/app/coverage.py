@@ -7,6 +7,7 @@ CSV/GeoPackage/summary under ``data/processed/coverage/<zone>/`` and the map
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -26,6 +27,7 @@ from pipeline.model.coverage import Coverage
 from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory import absent_zone, loaded_part
@@ -64,6 +66,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
     members = one_id_per_listing(listed, listed)
     listed_names = members[["cpts_id", "cpts"]]  # the listings' own names, which the anomalies carry
+    all_issues = listings.anomalies(con)
+    partial = partial_cpts(members, all_issues)
     members = named_apart(members)
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
@@ -91,7 +95,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     areas = all_polygons.drop_duplicates("code").set_index("code")["area_km2"] * 1e6
     # Units without polygon (reliquat of the 2018 contours) add no area (counts and populations still do).
     area_overlaps = coverage_overlaps.commune_set_overlaps(unit_claims, areas, missing="zero")
-    overlaps = _with_areas(overlaps, area_overlaps)
+    overlaps = unknown_when_partial(_with_areas(overlaps, area_overlaps), partial)
     polygons = all_polygons[all_polygons["code"].isin(zone_codes)]
     lap("surfaces des chevauchements")
     bv = geography.bassin_de_vie_of(con)
@@ -134,12 +138,16 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         candidates = pd.concat(candidate_parts, ignore_index=True) if candidate_parts else pd.DataFrame()
     lap("territoires atones et propositions")
 
-    issues = listings.anomalies(con)
     zone_names = set(listed_names.loc[listed_names["cpts_id"].isin(cpts_ids), "cpts"])
-    issues = issues[issues["cpts"].isin(zone_names) | issues["cpts"].isna()]
+    issues = all_issues[all_issues["cpts"].isin(zone_names) | all_issues["cpts"].isna()]
     population = all_units.drop_duplicates("code").set_index("code")["population"]
+    partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
-                             candidates)
+                             candidates, partial_names)
+    if partial_names:
+        notes.append(f"{len(partial_names)} CPTS ont des communes hors des départements chargés dans la base "
+                     "(make data --departements) : leurs population, nombre d'unités et parts sont « non disponible » "
+                     "(seule leur partie chargée est connue) : " + ", ".join(sorted(partial_names)))
     lap("géométries")
     if len(outside_listings):
         notes.append(
@@ -188,6 +196,26 @@ def named_apart(members: pd.DataFrame) -> pd.DataFrame:
     return members.assign(cpts=names)
 
 
+def partial_cpts(members: pd.DataFrame, issues: pd.DataFrame) -> set[str]:
+    """Identifiers (as :func:`one_id_per_listing` gives them) of the CPTS with communes outside the load."""
+    outside = issues.loc[issues["kind"] == OUT_OF_SCOPE, ["listing", "cpts"]].drop_duplicates()
+    ids = members[["listing", "cpts", "cpts_id"]].drop_duplicates()
+    return set(ids.merge(outside, on=["listing", "cpts"])["cpts_id"])
+
+
+def unknown_when_partial(pairs: pd.DataFrame, partial: set[str]) -> pd.DataFrame:
+    """Overlap pairs whose sizes and shares of a partial CPTS (:func:`partial_cpts`) are NaN: only its loaded
+    part is known (a review: « CPTS Val Durance » 38 186 inhabitants where its listing holds 41 363)."""
+    out = pairs.copy()
+    for side in ("a", "b"):
+        unknown = out[f"cpts_id_{side}"].isin(partial)
+        for column in (f"n_units_{side}", f"population_{side}", f"share_count_{side}", f"share_pop_{side}",
+                       f"part_surface_{side}"):
+            if column in out:
+                out[column] = out[column].astype("float64").where(~unknown)
+    return out
+
+
 def _with_areas(pairs: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """Add the shared area (km²) and each perimeter's area share to the commune-set overlap pairs."""
     extra = areas.rename(columns={"shared_area_m2": "surface_partagee_km2", "share_a": "part_surface_a",
@@ -224,14 +252,15 @@ def _dissolve(polygons: gpd.GeoDataFrame, groups: dict[str, list[str]], extra: d
 
 def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, population: pd.Series,
                 claims: pd.DataFrame, unit_claims: pd.DataFrame, overlaps: pd.DataFrame, white: pd.DataFrame,
-                atone: pd.DataFrame, candidates: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
+                atone: pd.DataFrame, candidates: pd.DataFrame, partial: set[str]) -> dict[str, gpd.GeoDataFrame]:
     """Map layers, on unit polygons (arrondissements of Paris, Lyon, Marseille drawn as themselves).
 
     ``all_polygons`` holds the units of the zone and of every CPTS claiming
     one of them (CPTS that cross the zone boundary are drawn whole);
     ``polygons`` the zone's units only. Perimeters carry their area
     (``surface_km2``, sum of their units' polygon areas), their population
-    (``population``, from ``population`` per unit) and number of units.
+    (``population``, from ``population`` per unit) and number of units, all
+    three unknown (NaN) for the CPTS of ``partial`` (names).
     """
     per_unit = claims.set_index("unit_code")[["n_cpts", "cpts"]]
     units = polygons[["code", "nom", "population", "geometry"]].merge(per_unit, left_on="code", right_index=True,
@@ -244,9 +273,12 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
         cpts: {"surface_km2": float(by_code["area_km2"].reindex(codes).sum()),
                "population": int(population.reindex(codes).fillna(0).sum()),
                "unites": len(codes)}
+        if cpts not in partial else {"surface_km2": math.nan, "population": math.nan, "unites": math.nan}
         for cpts, codes in perimeter_groups.items()
     }
     perimeters = _dissolve(all_polygons, perimeter_groups, perimeter_extra).rename(columns={"nom": "cpts"})
+    if len(perimeters):  # whole counts, missing (<NA>) for a partial CPTS
+        perimeters = perimeters.astype({"population": "Int64", "unites": "Int64"})
     overlap_groups = {f"{r.cpts_a} / {r.cpts_b}": sorted(set(r.shared_units)) for r in overlaps.itertuples()}
     overlap_extra = {f"{r.cpts_a} / {r.cpts_b}": {"population": r.shared_population} for r in overlaps.itertuples()}
     white_geo = units[units["code"].isin(set(white["unit_code"])) & (units["n_cpts"] == 0)]

@@ -27,7 +27,7 @@ from pipeline.app.sections.pertinence import pertinence_section
 from pipeline.app.sections.population import population_section, unit_table
 from pipeline.app.sections.registry_coverage import territory_uncovered
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
-from pipeline.app.sections.taille import taille_section, unknown_when_partial
+from pipeline.app.sections.taille import four_plus_plus_note, taille_section, unknown_when_partial
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
@@ -159,8 +159,10 @@ def compute(
     notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
     if (territory.beyond_the_load or neighbour_section.outside_the_load(listing_anomalies)
             or neighbour_section.drawn_part_outside_the_load(listing_anomalies)):
-        taille = unknown_when_partial(taille, population.total, four_plus_plus_possible=not registry_demo,
+        taille = unknown_when_partial(taille, population.total,
                                       missing=neighbour_section.departements_outside_the_load(listing_anomalies))
+        if (note := four_plus_plus_note(taille, four_plus_plus_possible=not registry_demo)) is not None:
+            notes.append(note)
     lap("voisins")
 
     flows = access = modelled = None

@@ -29,7 +29,7 @@ from pipeline.app.online_supply import (
 )
 from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import PipelineError
-from pipeline.geography import of_a_known_departement, to_wkb
+from pipeline.geography import normalise_insee_code, of_a_known_departement, to_wkb
 from pipeline.model import DataOptions
 from pipeline.render.report import format_number
 from pipeline.sources import annuaire, cpts_listing, finess
@@ -92,11 +92,14 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         if scope.departements is not None:
             # A database of some départements (make data --departements) knows no commune of the others: the
             # listing's communes there are not « unknown », they are out of the load, and the CPTS is partial.
-            outside = (issues["kind"] == "code_inconnu") & issues["code"].map(
-                lambda c: not scope.contains(c) and of_a_known_departement(str(c)))
+            # The code as the loader read it (« 6088 » is 06088, « 2a004 » 2A004), not as written.
+            read = issues["code"].map(lambda c: normalise_insee_code(c)[0] if isinstance(c, str) else None)
+            outside = (issues["kind"] == "code_inconnu") & read.map(
+                lambda c: isinstance(c, str) and not scope.contains(c) and of_a_known_departement(c))
             issues = issues.assign(
                 kind=issues["kind"].where(~outside, cpts_listing.OUT_OF_SCOPE),
-                detail_fr=issues["detail_fr"].where(~outside, issues["code"].map(
+                code=issues["code"].where(~outside, read),
+                detail_fr=issues["detail_fr"].where(~outside, read.map(
                     lambda c: f"commune {c} hors des départements chargés{scope.label} : absente de la base, la "
                               "CPTS est diagnostiquée sans elle (chiffres partiels)")))
             issues = spans_beyond_the_load(issues, members, units, listing)
@@ -213,7 +216,7 @@ def finess_step(path: Path, origin: str | None = None) -> Step:
         staged = finess.stage_finess(path, units=units, cog_mapping=geography.cog_mapping(con),
                                      loaded_departements=sorted(scope.departements or ()))
         vintage = staged.extraction.isoformat()
-        notes = f"{len(staged.etablissements)} établissements ; présentation {staged.layout}"
+        notes = f"{format_number(len(staged.etablissements))} établissements ; présentation {staged.layout}"
         if staged.demo:
             notes = f"{DEMO_NOTE} ; " + notes
         with transaction(con):

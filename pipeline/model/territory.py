@@ -37,8 +37,9 @@ class Territory:
     #: True when the CPTS name exists in several loaded listings (its folder then names the listing).
     shared_name: bool = False
     redraws: tuple[str, str] | None = None
-    #: True when part of the zone (an EPCI, a bassin de vie, a région) lies in départements the database was not
-    #: loaded for: its figures cover the loaded part only (a CPTS's listing says so in its anomalies).
+    #: True when part of the zone (an EPCI, a bassin de vie, a région, a drawn file) lies in départements the
+    #: database was not loaded for: its figures cover the loaded part only (a CPTS's listing says so in its
+    #: anomalies).
     beyond_the_load: bool = False
 
     @property

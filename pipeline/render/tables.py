@@ -37,6 +37,7 @@ from pipeline.render.profile_tables import (
     profile_tables,
 )
 from pipeline.render.sections.common import france_label, region_label, scope_note
+from pipeline.render.sections.flows import BEYOND_THE_LOAD, beyond_the_load
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
@@ -174,7 +175,8 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
         TableEntry("references", "Population comparée : territoire, ses départements et régions, France",
                    d.population.references, prov.join(prov.evolution_line(d), prov.contours_line(d)), scope),
         TableEntry("financement", "Financement ACI par mission (montants annuels)", d.taille.funding,
-                   prov.aci_line(d)),
+                   prov.aci_line(d), f"Taille non disponible : {d.taille.unknown_reason}." if d.taille.unknown_reason
+                   else ""),
     ]
     if d.supply is not None:
         entries.append(TableEntry(
@@ -220,7 +222,8 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                 overrides={"nom": Column("nom", "Commune de destination", "text")}))
         if not d.flows.bassins_de_vie.empty:
             entries.append(TableEntry("flux_bassins_de_vie", "Flux de patients : bassins de vie touchés",
-                                      d.flows.bassins_de_vie.assign(origine_des_flux=origin), source))
+                                      d.flows.bassins_de_vie.assign(origine_des_flux=origin), source,
+                                      note=BEYOND_THE_LOAD if beyond_the_load(d) else ""))
     if d.access is not None:
         entries.append(TableEntry(
             "apl_approchee", "APL approchée (modèle de l'outil) et APL officielle par commune",

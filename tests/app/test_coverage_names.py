@@ -25,6 +25,7 @@ from pipeline.app.coverage import named_apart, one_id_per_listing
 from pipeline.app.registries import listing_step
 from pipeline.app.steps import Scope
 from pipeline.store import connection as store
+from tests.conftest import FIXTURE_DEPARTEMENTS
 from tests.render.documents_runs import database_copy, run_in
 
 pytestmark = pytest.mark.mirror
@@ -124,3 +125,26 @@ def test_the_other_listing_s_cpts_overlaps_only_the_cpts_holding_its_commune(two
     partners = sorted((set(other["cpts_a"]) | set(other["cpts_b"])) - {f"{SUD_04} (liste autre)"})
     assert with_barcelonnette and partners == with_barcelonnette
     assert set(other["shared_units"]) == {"04019"}
+
+
+def test_cpts_partly_outside_the_load_have_no_population_in_the_coverage(two_listings: Path, mirror: Path) -> None:
+    # The fixture database holds 04, 13, 33, 75 and 976: a PACA CPTS of 04 with communes in 05, 06, 83 or 84 is
+    # known by its loaded part only (a review: « CPTS Val Durance » given 38 186 inhabitants where its listing
+    # holds 41 363), so its population, units and shares are « non disponible ».
+    raw = _raw_listing(mirror)
+    in_04 = {name for name, codes in raw.items() if any(code.startswith("04") for code in codes)}
+    partial = {name for name in in_04 if any(code[:2] not in FIXTURE_DEPARTEMENTS for code in raw[name])}
+    assert partial and partial < in_04
+    perimeters = gpd.read_file(two_listings / "couverture.gpkg", layer="perimeters").set_index("cpts")
+    perimeters.index = perimeters.index.str.replace(" (liste paca)", "", regex=False)
+    unknown = set(perimeters.index[perimeters["population"].isna()])
+    assert unknown == partial
+    assert perimeters.loc[sorted(in_04 - partial), "population"].notna().all()
+    summary = json.loads((two_listings / "summary.json").read_text(encoding="utf-8"))
+    assert any(note.startswith(f"{len(partial)} CPTS ont des communes hors des départements chargés")
+               for note in summary["notes"])
+    pairs = pd.read_csv(two_listings / "chevauchements.csv", dtype={"cpts_a": str, "cpts_b": str})
+    for side in ("a", "b"):
+        names = pairs[f"cpts_{side}"].str.replace(" (liste paca)", "", regex=False)
+        assert pairs.loc[names.isin(partial), f"population_{side}"].isna().all()
+        assert pairs.loc[~names.isin(partial), f"population_{side}"].notna().all()

@@ -18,6 +18,8 @@ import pytest
 
 from pipeline.app.diagnostic import compute
 from pipeline.model import DiagnosticOptions
+from pipeline.render.sections.flows import BEYOND_THE_LOAD, flows_section
+from pipeline.render.tables import table_entries
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS
@@ -51,11 +53,18 @@ def test_each_bassin_counts_its_communes_in_the_whole_country(db: duckdb.DuckDBP
             assert 0 <= row["auto_confinement_bv"] <= 1 and 0 <= row["part_residents_dans_territoire"] <= 1, bv
 
 
-def test_the_bassin_of_barjols_is_cut_by_the_verdon(db: duckdb.DuckDBPyConnection) -> None:
-    table, _ = _bassins(db, "cpts:CPTS du Verdon")
-    barjols = table.loc["83012"]
+def test_the_bassin_of_barjols_is_cut_by_the_verdon_and_the_report_says_why_its_figures_are_missing(
+        db: duckdb.DuckDBPyConnection) -> None:
+    spec = "cpts:CPTS du Verdon"
+    d = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec))
+    assert d.flows is not None
+    table = d.flows.bassins_de_vie.set_index(["bassin_de_vie", "groupe"])
+    barjols = table.loc[("83012", "Médecins généralistes")]
     assert (barjols["n_communes"], barjols["n_communes_dans_territoire"], bool(barjols["coupe"])) == (10, 1, True)
     assert math.isnan(barjols["auto_confinement_bv"])
+    (shown,) = [t for t in flows_section(d)["tables"] if t["title"] == "Bassins de vie 2022 touchés par le périmètre"]
+    assert BEYOND_THE_LOAD in shown["note"]
+    assert next(e for e in table_entries(d) if e.key == "flux_bassins_de_vie").note == BEYOND_THE_LOAD
 
 
 def test_digne_s_bassin_is_wholly_loaded(db: duckdb.DuckDBPyConnection) -> None:

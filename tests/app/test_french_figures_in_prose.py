@@ -13,9 +13,11 @@ import pytest
 
 from pipeline.app.diagnostic import compute
 from pipeline.model import DiagnosticOptions
+from pipeline.render.diagnostic_report import territory_map
 from pipeline.render.report import NNBSP, format_number
 from pipeline.render.sections.dynamics import TOTAL, dynamics_section, signed
 from pipeline.store.territory import resolve_territory
+from tests.render.test_maps import unescape_json
 
 pytestmark = [pytest.mark.mirror]
 
@@ -39,3 +41,14 @@ def test_the_supply_dynamics_sentence_writes_counts_the_french_way(db: duckdb.Du
     assert f"{format_number(total['present_end'])} à la fin" in text
     assert f"(solde {signed(total['net_change'])})" in text
     assert not re.search(r"\d{4}", re.sub(r"\d\d/\d\d/\d{4}", "", text))  # no bare 4-digit count
+
+
+def test_the_diagnostic_map_shows_the_apl_with_the_report_s_decimals(db: duckdb.DuckDBPyConnection) -> None:
+    # The decimals are passed by the diagnostic's own map (LAYER_DECIMALS), not only by the map toolkit's test.
+    spec = "communes:04070,04001,04019"
+    d = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec))
+    html = unescape_json(territory_map(d, None).get_root().render())
+    label = "APL médecins généralistes 2023 (DREES)"
+    shown = re.findall(re.escape(label) + r'</th><td class=\\"n\\">([^<]*)</td>', html)  # JSON-escaped quotes
+    values = d.communes_geo["apl_2023"].dropna()
+    assert len(values) and sorted(shown) == sorted(format_number(v, 2) for v in values)

@@ -86,23 +86,40 @@ def test_readme_example_listing_loads(ws: Workspace, tmp_path: Path, capsys: pyt
 def test_codes_of_no_departement_are_unknown_and_the_spans_count_the_communes_outside_the_load(
         ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The fixture database holds 04, 13, 33, 75 and 976. Digne-les-Bains (04070) is loaded; Avignon (84007,
-    # PACA) and Ajaccio (2A004, Corse) are communes of other départements; 99999 and 00123 are communes of
-    # none (an independent review found 99999 reported « hors des départements chargés »).
+    # PACA, listed twice), Ajaccio (« 2a004 », Corse) and Nice (« 6088 », its zero lost by a spreadsheet, PACA)
+    # are communes of other départements; 99999 and 00123 are communes of none (an independent review found
+    # 99999 « hors des départements chargés », then « 6088 » placed in the Oise (60) and « 2a004 » unknown).
     path = tmp_path / "hors.csv"
-    path.write_text("cpts,code_insee\n" + "".join(f"CPTS Trois Rives,{c}\n"
-                                                  for c in ("04070", "84007", "2A004", "99999", "00123")),
-                    encoding="utf-8")
+    path.write_text("cpts,code_insee\n" + "".join(
+        f"CPTS Trois Rives,{c}\n" for c in ("04070", "84007", "84007", "2a004", "6088", "99999", "00123")),
+        encoding="utf-8")
     code, _out, err = cli(capsys, "data", "--cpts", str(path))
     assert (code, err) == (0, "")
-    kinds = dict(query(ws.db, "SELECT code, kind FROM cpts_anomalies WHERE listing = 'hors' AND code IS NOT NULL"))
-    assert kinds == {"84007": "hors_departements_charges", "2A004": "hors_departements_charges",
-                     "99999": "code_inconnu", "00123": "code_inconnu"}
+    kinds = query(ws.db, "SELECT code, kind FROM cpts_anomalies WHERE listing = 'hors' "
+                         "AND kind IN ('hors_departements_charges', 'code_inconnu') ORDER BY code, kind")
+    assert sorted(set(kinds)) == [("00123", "code_inconnu"), ("06088", "hors_departements_charges"),
+                                  ("2A004", "hors_departements_charges"), ("84007", "hors_departements_charges"),
+                                  ("99999", "code_inconnu")]
     spans = dict(query(ws.db, "SELECT kind, detail_fr FROM cpts_anomalies WHERE listing = 'hors' "
                               "AND kind IN ('multi_departements', 'multi_regions')"))
     assert spans == {
-        "multi_departements": "« CPTS Trois Rives » s'étend sur 3 départements "
-                              "(04 : 1 unité(s), 2A : 1 unité(s), 84 : 1 unité(s))",
-        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (93 : 2 unité(s), 94 : 1 unité(s))"}
+        "multi_departements": "« CPTS Trois Rives » s'étend sur 4 départements "
+                              "(04 : 1 unité(s), 06 : 1 unité(s), 2A : 1 unité(s), 84 : 1 unité(s))",
+        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (93 : 3 unité(s), 94 : 1 unité(s))"}
+
+
+def test_communes_outside_the_load_of_two_cpts_of_one_name_are_given_to_neither(
+        ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An anomaly names its CPTS, not its identifier: two « CPTS Centre » (A1 in 04, B2 in 13 and 84) cannot say
+    # whose Avignon is; B2's commune was counted in A1's span.
+    path = tmp_path / "homonymes.csv"
+    path.write_text("cpts,code_insee,cpts_id\nCPTS Centre,04001,A1\nCPTS Centre,13001,B2\n"
+                    "CPTS Centre,84007,B2\n", encoding="utf-8")
+    code, _out, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    spans = query(ws.db, "SELECT detail_fr FROM cpts_anomalies WHERE listing = 'homonymes' "
+                         "AND kind = 'multi_departements'")
+    assert not any("84" in row[0] for row in spans)
 
 
 # --------------------------------------------------------------------------- GeoJSON listings

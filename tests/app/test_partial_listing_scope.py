@@ -8,14 +8,16 @@ Known answer: the communes of the raw listing file outside the fixture's départ
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.analysis import aci
 from pipeline.app.diagnostic import compute
-from pipeline.app.sections.taille import taille_section, unknown_when_partial
+from pipeline.app.sections.taille import four_plus_plus_note, taille_section, unknown_when_partial
 from pipeline.model import DiagnosticOptions
 from pipeline.render.diagnostic_report import context
 from pipeline.render.report import format_number
@@ -66,18 +68,23 @@ def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: 
            f"{aci.size_band(d.population.total)}" in t.unknown_reason
 
 
-@pytest.mark.parametrize(("population", "professionals", "possible", "label"), [
-    (180_000, None, False, "4"),      # taille 4 already, and no 4++ from the demonstration supply: certain
-    (180_000, 150, True, "4++"),      # 4++ already: certain
-    (180_000, 60, True, "non disponible"),  # more communes could bring more than 100 professionals: 4++ or 4
-    (175_000, None, True, "4"),       # exactly the lower bound of taille 4 (seed 001); no count, no 4++ either
-    (174_999, None, False, "non disponible"),
-    (39_999, None, False, "non disponible"),
+@pytest.mark.parametrize(("population", "professionals", "possible", "label", "note"), [
+    (180_000, None, False, "4", False),      # taille 4 already: no missing commune can change it
+    (180_000, 150, True, "4++", False),      # 4++ already
+    # More communes could bring more than 100 professionals: the band (and its funding, the same for 4++) stays,
+    # whether it is a 4++ is said.
+    (180_000, 60, True, "4", True),
+    (180_000, 60, False, "4", False),        # the demonstration supply never makes 4++
+    (175_000, None, True, "4", False),       # exactly the lower bound of taille 4 (seed 001); nothing counted
+    (174_999, None, False, "non disponible", False),
+    (39_999, None, False, "non disponible", False),
 ])
 def test_a_partial_taille_is_kept_only_when_no_missing_commune_can_change_it(
-        population: int, professionals: int | None, possible: bool, label: str) -> None:
-    taille = taille_section(population, professionals, None)
-    assert unknown_when_partial(taille, population, possible, ["84"]).label == label
+        population: int, professionals: int | None, possible: bool, label: str, note: bool) -> None:
+    taille = unknown_when_partial(taille_section(population, professionals, None), population, ["84"])
+    assert taille.label == label
+    assert (taille.total_possible is None) == (label == "non disponible")
+    assert (four_plus_plus_note(taille, possible) is not None) == note
 
 
 def test_an_epci_crossing_the_loaded_departements_has_no_taille_either(db: duckdb.DuckDBPyConnection) -> None:
@@ -104,3 +111,26 @@ def test_a_partial_cpts_keeps_its_mission_calendar(db: duckdb.DuckDBPyConnection
     section = report_taille_section(d)
     assert [t["title"] for t in section["tables"]] == ["Calendrier des missions après signature"]
     assert section["paragraphs"][0].startswith("Taille ACI : non disponible (population du territoire entier")
+
+
+def _box_file(path: Path, west: float, south: float, east: float, north: float) -> Path:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}),
+        encoding="utf-8")
+    return path
+
+
+def test_a_drawn_file_crossing_the_loaded_departements_has_no_taille(db: duckdb.DuckDBPyConnection,
+                                                                     tmp_path: Path) -> None:
+    # A review: a box over Meyrargues (13) and Pertuis (84) gave « 3 unités, 15 191 habitants, taille 1 » with
+    # funding and no note on a database without the Vaucluse; with it, 10 units and taille 2.
+    crossing = _box_file(tmp_path / "durance.geojson", 5.40, 43.62, 5.56, 43.74)
+    territory = resolve_territory(db, f"fichier:{crossing}")
+    assert territory.beyond_the_load
+    assert any("ne recouvrent aucune commune chargée, hors des départements chargés" in n for n in territory.notes)
+    d = compute(db, territory, DiagnosticOptions(territory=f"fichier:{crossing}"))
+    assert d.taille.label == "non disponible"
+    # A box inside the Bouches-du-Rhône (around Aix-en-Provence) is whole.
+    inside = _box_file(tmp_path / "aix.geojson", 5.38, 43.49, 5.50, 43.56)
+    assert not resolve_territory(db, f"fichier:{inside}").beyond_the_load

@@ -2,8 +2,8 @@
 
 A CPTS of a listing may lie partly outside the départements the database was loaded for: its population is then
 only that of its loaded communes, a lower bound. The taille it gives is kept only when no missing commune can
-change it (taille 4 already, and 4++ already or out of reach); otherwise it is « non disponible », with the
-lower bound said.
+change it (taille 4 already: whether it is a 4++ is then said in a note); otherwise it is « non disponible »,
+with the lower bound said.
 """
 
 from __future__ import annotations
@@ -32,20 +32,17 @@ def taille_section(population: int, professionals: int | None, signature: date |
     )
 
 
-def unknown_when_partial(taille: TailleSection, population: int, four_plus_plus_possible: bool,
-                         missing: list[str]) -> TailleSection:
+def unknown_when_partial(taille: TailleSection, population: int, missing: list[str]) -> TailleSection:
     """``taille`` of a territory whose population is only a lower bound: « non disponible » unless certain.
 
-    ``four_plus_plus_possible``: whether more professionals could make a taille 4 a 4++ (a real registry; the
-    demonstration supply never makes 4++, and no registry gives no count). ``missing``: the départements of
-    its communes left out (empty for a drawn perimeter partly over no loaded commune).
+    ``missing``: the départements of its communes left out (empty for a drawn perimeter partly over no loaded
+    commune).
     """
-    # No professional counted (no registry loaded): 4++ is not established for the whole CPTS either.
-    certain = taille.label == "4++" or (taille.band == 4 and (not four_plus_plus_possible
-                                                             or taille.professionals is None))
-    if certain or taille.band is None:
+    # Taille 4 is the last band: more communes cannot change it, nor its funding (4++ has the same); whether
+    # it is a 4++ is said apart (:func:`four_plus_plus_note`).
+    if taille.band is None or taille.band == 4:
         return taille
-    floor = taille.band if taille.band < 4 else "4"
+    floor = taille.band
     where = f" ({', '.join(missing)})" if missing else ""
     reason = (f"population du territoire entier non connue : une partie de ses communes est hors des départements "
               f"chargés dans la base{where} ; ses {format_number(population)} habitants chargés le placent au "
@@ -53,3 +50,16 @@ def unknown_when_partial(taille: TailleSection, population: int, four_plus_plus_
     return replace(taille, band=None, label=MISSING_WORDS, bounds=reason, total_possible=None,
                    volet_supplementaire=None, maximum=None, funding=taille.funding.iloc[0:0],
                    missions_without_amount=[], unknown_reason=reason)
+
+
+def four_plus_plus_note(taille: TailleSection, four_plus_plus_possible: bool) -> str | None:
+    """For a partial territory of taille 4 short of 4++: the professionals of its missing communes may make it one.
+
+    ``four_plus_plus_possible``: a real registry counted its professionals (the demonstration supply never
+    makes 4++, and without a registry nothing is counted).
+    """
+    if taille.band != 4 or taille.label == "4++" or not four_plus_plus_possible or taille.professionals is None:
+        return None
+    return (f"taille 4++ non établie : {format_number(taille.professionals)} professionnels de santé comptés dans les "
+            "communes chargées, et ceux des communes hors des départements chargés pourraient en porter le nombre "
+            f"au-delà de {aci.TAILLE_4PP_MIN_PROFESSIONALS}")

@@ -45,6 +45,19 @@ def _flow_method_paragraph(flows: FlowsSection) -> str:
             f"(modèle de Huff, {_decay_text(flows.params)}).")
 
 
+#: Why a bassin de vie's residents' figures are « n.d. » (:func:`pipeline.analysis.flow_indicators`).
+BEYOND_THE_LOAD = ("n.d. : bassin de vie dont des communes sont hors des départements chargés dans la base "
+                   "(make data --departements) ; ses communes y sont comptées, mais les recours de leurs habitants "
+                   "ne sont pas modélisés.")
+
+
+def beyond_the_load(d: Diagnostic) -> bool:
+    """Whether a bassin de vie of the flows section has residents beyond the loaded départements."""
+    if d.flows is None or d.flows.bassins_de_vie.empty:
+        return False
+    return bool(d.flows.bassins_de_vie["recours_residents_bv"].isna().any())
+
+
 def flows_section(d: Diagnostic) -> dict[str, Any]:
     if d.flows is None:
         return {"title": "Flux de patients", "paragraphs": ["Pas d'offre de soins chargée : flux non calculés."]}
@@ -110,7 +123,8 @@ def flows_section(d: Diagnostic) -> dict[str, Any]:
                                     if c not in ("Code BV2022", "Bassin de vie", "Profession",
                                                  "Coupé par le périmètre")},
                        "note": "Flux intérieur/extérieur : recours entre les communes du bassin situées dans le "
-                               "périmètre et celles situées hors du périmètre." + where})
+                               "périmètre et celles situées hors du périmètre." + where
+                               + (" " + BEYOND_THE_LOAD if beyond_the_load(d) else "")})
     paragraphs = [
         _flow_method_paragraph(d.flows),
         "L'auto-confinement est la part des recours des habitants réalisés dans le territoire ; un périmètre qui "

@@ -116,6 +116,15 @@ def uncovered_parts(perimeters: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) ->
     return pd.DataFrame(rows, columns=["cpts", "cpts_id", "feature", "area_km2", "share"])
 
 
+def large_uncovered_parts(perimeters: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The rows of :func:`uncovered_parts` large enough to leave a commune out (see the thresholds above),
+    with each perimeter's whole area (``total_km2``)."""
+    gaps = uncovered_parts(perimeters, polygons)
+    gaps = gaps.assign(total_km2=(gaps["area_km2"] / gaps["share"]).where(gaps["share"] > 0, gaps["area_km2"]))
+    return gaps[(gaps["area_km2"] >= UNCOVERED_ANY_KM2)
+                | ((gaps["area_km2"] >= UNCOVERED_MIN_KM2) & (gaps["share"] >= UNCOVERED_MIN_SHARE))]
+
+
 def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, listing: str,
                             where: str) -> ListingResult:
     """``result`` with an anomaly ``hors_departements_charges`` for each drawn perimeter partly outside the units
@@ -127,9 +136,7 @@ def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, l
     """
     if result.perimeters is None or result.perimeters.empty:
         return result
-    gaps = uncovered_parts(result.perimeters, polygons)
-    large = gaps[(gaps["area_km2"] >= UNCOVERED_ANY_KM2)
-                 | ((gaps["area_km2"] >= UNCOVERED_MIN_KM2) & (gaps["share"] >= UNCOVERED_MIN_SHARE))]
+    large = large_uncovered_parts(result.perimeters, polygons)
     added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
                    f"entité n° {r.feature} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
                    f"({r.share * 100:.0f} %) ne recouvrent aucune commune chargée, hors des départements "

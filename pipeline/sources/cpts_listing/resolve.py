@@ -253,10 +253,14 @@ def spans_beyond_the_load(issues: pd.DataFrame, members: pd.DataFrame, units: pd
     outside = issues[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna()]
     if outside.empty:
         return issues
-    ids = members.drop_duplicates("cpts").set_index("cpts")["cpts_id"]
+    # An anomaly names its CPTS, not its identifier: a name shared by two CPTS of the listing cannot say whose
+    # commune it is, and is left out rather than given to the wrong one.
+    ids = members.groupby("cpts")["cpts_id"].unique()
+    ids = ids[ids.map(len) == 1].map(lambda found: found[0])
     extra = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "unit_code": outside["code"].astype(str).to_numpy()})
     extra["cpts_id"] = extra["cpts"].map(ids)
-    extra = extra.dropna(subset=["cpts_id"])  # a CPTS with no loaded commune is not in the database
+    # A CPTS with no loaded commune is not in the database; a commune listed twice counts once.
+    extra = extra.dropna(subset=["cpts_id"]).drop_duplicates(["cpts_id", "unit_code"])
     region_of = {dep: region for region, deps in REGION_DEPARTEMENTS.items() for dep in deps}
     places = pd.DataFrame({"code": extra["unit_code"].to_numpy()})
     places["departement"] = places["code"].map(departement_of)

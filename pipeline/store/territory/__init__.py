@@ -116,7 +116,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         label = f"{cpts} (liste {listing})" if shared_name else cpts
     else:
         read = resolve_file(con, Path(value).expanduser(), spec)
-        units, notes, redraws = read.units, read.notes, read.redraws
+        units, notes, redraws, partial = read.units, read.notes, read.redraws, read.beyond_the_load
         label = f"Territoire du fichier {Path(value).name}"
     if units.empty:
         if kind == "fichier":

@@ -53,6 +53,8 @@ class FileTerritory:
     units: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     redraws: tuple[str, str] | None = None
+    #: A drawn perimeter partly over no loaded commune (départements not loaded, or sea).
+    beyond_the_load: bool = False
 
 
 def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileTerritory:
@@ -72,7 +74,8 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     from pipeline.sources.cpts_listing.vector_files import is_vector_file
 
     if path.suffix.lower() in (".geojson", ".json") or is_vector_file(path):
-        return FileTerritory(*_resolve_geojson(con, path, spec))
+        units, notes, partial = _resolve_geojson(con, path, spec)
+        return FileTerritory(units, notes, beyond_the_load=partial)
     from pipeline.sources.delimited import read_csv_checked
 
     frame = read_csv_checked(path, required=[], line_column=_LINE)
@@ -158,7 +161,7 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
     return (name, listing), notes
 
 
-def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str]]:
+def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str], bool]:
     from pipeline.errors import DataError
     from pipeline.sources.cpts_listing.model import raise_collected
     from pipeline.sources.cpts_listing.perimeters import read_features, reject_anomalies
@@ -169,7 +172,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
         raise TerritoryError(exc.message, path, exc.line) from exc
     column = code_column(list(frame.columns))
     if column is not None:
-        return _resolve_geojson_codes(con, frame, column, path)
+        return (*_resolve_geojson_codes(con, frame, column, path), False)
     try:
         raise_collected([(None, msg) for _, msg in errors], "Périmètre invalide :", path)
         reject_anomalies(frame, path)
@@ -198,7 +201,30 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
         )
     notes = [*file_notes, f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
-    return units, notes + more
+    beyond = _drawn_beyond_the_load(con, frame)
+    return units, notes + more + beyond, bool(beyond)
+
+
+def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
+    """A note when, on a database of some départements, the drawn perimeter covers no loaded commune somewhere.
+
+    As for a listing's drawn perimeters (same thresholds): a perimeter crossing the border of the load would
+    otherwise look whole, its population and taille those of its loaded part.
+    """
+    from pipeline.sources.cpts_listing.perimeter_members import large_uncovered_parts
+
+    loaded = provenance.loaded_departements(con)
+    if not loaded:
+        return []
+    shapes = frame.assign(cpts="fichier", cpts_id="", feature=range(len(frame)))
+    near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
+    gaps = large_uncovered_parts(shapes, near)
+    if gaps.empty:
+        return []
+    area, share = float(gaps["area_km2"].sum()), float(gaps["area_km2"].sum() / gaps["total_km2"].sum())
+    return [f"{area:.0f} km² du périmètre du fichier ({share * 100:.0f} %) ne recouvrent aucune commune chargée, "
+            f"hors des départements chargés (base limitée à {', '.join(loaded)} ; ou en mer, hors de France) : le "
+            "territoire ne contient que la partie chargée, et ses chiffres ne portent que sur elle"]
 
 
 def _first(items: Sequence[object], limit: int = 10) -> str:
