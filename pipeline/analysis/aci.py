@@ -59,6 +59,10 @@ VERSION_LABELS: dict[str, str] = {
     "ACI-2019-avenant-2": "ACI du 20 juin 2019 modifié par l'avenant 2 (décembre 2021)",
 }
 DEFAULT_VERSION = "ACI-2019-avenant-2"
+#: First day from which a signed contract surely includes each later text. Avenant 2 was signed in December 2021
+#: (the project's sources give no day): a contract signed before 2022 may predate it, and then took the crisis
+#: mission in by an avenant of its own, whose date the tool does not know.
+TEXT_IN_FORCE: dict[str, date] = {"avenant-2": date(2022, 1, 1)}
 #: Order of the mission categories in the calendar.
 CATEGORY_ORDER: dict[str, int] = {"socle": 0, "complementaire": 1}
 #: Text of an amount that no source of the project gives.
@@ -202,18 +206,30 @@ def mission_calendar(signature: date, version: str = DEFAULT_VERSION) -> pd.Data
     -------
     DataFrame
         mission, categorie, demarrage_mois, deploiement_mois (months, NaN =
-        « pas de délai particulier »), demarrage, deploiement (dates or None),
+        « pas de délai particulier »), demarrage, deploiement (dates; None when there is no deadline, or when
+        the mission came with a text later than the signature, :data:`TEXT_IN_FORCE`: « non disponible »),
         texte (French name of the text that set the mission), remarque (str;
         the crisis mission says it came with avenant 2 and that its amount is
         not given).
     """
-    table = _apply(_texts("aci_calendrier.csv"), version, ["mission"])
+    texts = _texts("aci_calendrier.csv")
+    later = {TEXT_LABELS[t] for t, start in TEXT_IN_FORCE.items() if signature < start}
+    table = _apply(texts, version, ["mission"])
     # socle missions first (the crisis mission is « mission socle 4 » in seed 002), file order otherwise
     table = table.sort_values("categorie", key=lambda c: c.map(CATEGORY_ORDER), kind="stable").reset_index(drop=True)
     starts, ends = [], []
     for row in table.itertuples():
-        starts.append(add_months(signature, int(row.demarrage_mois)) if pd.notna(row.demarrage_mois) else None)
-        ends.append(add_months(signature, int(row.deploiement_mois)) if pd.notna(row.deploiement_mois) else None)
+        # A mission of a text later than the contract runs from the contract's own avenant: dates unknown.
+        known = row.texte not in later
+        starts.append(add_months(signature, int(row.demarrage_mois))
+                      if pd.notna(row.demarrage_mois) and known else None)
+        ends.append(add_months(signature, int(row.deploiement_mois))
+                    if pd.notna(row.deploiement_mois) and known else None)
+    table["remarque"] = [
+        " ; ".join(filter(None, [str(r.remarque), f"contrat signé avant l'{r.texte} : les délais de cette mission "
+                                                 "courent à partir de l'avenant au contrat de la CPTS qui l'y intègre "
+                                                 "(date non connue ici), pas de la signature"]))
+        if r.texte in later else r.remarque for r in table.itertuples()]
     table["demarrage"] = starts
     table["deploiement"] = ends
     columns = ["mission", "categorie", "demarrage_mois", "deploiement_mois", "demarrage", "deploiement"]

@@ -216,7 +216,8 @@ def _bv_table(f: pd.DataFrame, unserved: pd.Series, terr: set[str], bv: pd.Serie
     sums = sums.reindex(full, fill_value=0.0).reset_index().astype({"bassin_de_vie": "str", "groupe": "str"})
     size = bv.value_counts()
     inside = bv[bv.index.isin(terr)].value_counts()
-    missing = sums["bassin_de_vie"].map(lambda z: int(beyond.get(z, 0)))
+    # Built as integers: mapped over an empty table (every row of a FLUX= table left out) it kept a text dtype.
+    missing = pd.Series([int(beyond.get(z, 0)) for z in sums["bassin_de_vie"]], index=sums.index, dtype="int64")
     sums["n_communes"] = sums["bassin_de_vie"].map(size).astype(int) + missing
     sums["n_communes_dans_territoire"] = sums["bassin_de_vie"].map(inside).fillna(0).astype(int)
     sums["coupe"] = sums["n_communes_dans_territoire"] < sums["n_communes"]
@@ -275,3 +276,20 @@ def main_flows(
     )
     agg = agg.groupby(["groupe", "sens"], sort=False).head(top).reset_index(drop=True)
     return agg[["origin", "destination", "groupe", "volume", "sens"]]
+
+
+#: Columns of the synthesis that describe the territory's residents.
+RESIDENT_COLUMNS = ("recours_residents", "recours_internes", "auto_confinement", "fuites")
+
+
+def residents_unknown_without_rows(synthesis: pd.DataFrame) -> pd.DataFrame:
+    """The synthesis of a given table (``FLUX=``) where a group has no row leaving the territory's units.
+
+    Such a table does not describe the residents' consultations of that group: they are unknown (NaN, shown
+    « non disponible »), not zero. A modelled table always has them (every unit with inhabitants consults).
+    """
+    absent = ~(synthesis["recours_residents"] > 0)
+    out = synthesis.copy()
+    for column in RESIDENT_COLUMNS:
+        out[column] = out[column].astype("float64").where(~absent)
+    return out

@@ -72,8 +72,9 @@ COLUMN_LABELS: dict[str, str] = {
     "units_out": "Communes hors du territoire (codes)",
 }
 
-_CANDIDATE_COLUMNS = ["code", "nom", "population", "share_into_perimeter", "volume_into_perimeter", "claimed_by"]
-_EXAMINE_COLUMNS = [
+#: Columns of the candidates and of the units to examine (also of their empty tables when not computed).
+CANDIDATE_COLUMNS = ["code", "nom", "population", "share_into_perimeter", "volume_into_perimeter", "claimed_by"]
+EXAMINE_COLUMNS = [
     "code", "nom", "population", "share_inside",
     "main_destination", "main_destination_nom", "main_destination_share",
 ]  # fmt: skip
@@ -354,7 +355,7 @@ def perimeter_pertinence(
         candidates["claimed_by"] = pd.Series([None] * len(candidates), dtype=object)
     candidates = candidates.sort_values(
         ["share_into_perimeter", "population", "code"], ascending=[False, False, True], na_position="last"
-    ).reset_index(drop=True)[_CANDIDATE_COLUMNS]
+    ).reset_index(drop=True)[CANDIDATE_COLUMNS]
 
     # Inside units whose residents mostly consult elsewhere, with their main outside destination.
     own = per_origin[per_origin.index.isin(list(inside))]
@@ -369,7 +370,7 @@ def perimeter_pertinence(
     examine["main_destination_nom"] = examine["main_destination"].map(attributes["nom"]).astype("string")
     top_share = top["volume"] / per_origin["served"].reindex(top.index)
     examine["main_destination_share"] = examine["code"].map(top_share).astype("float64")
-    examine = examine.sort_values(["share_inside", "code"]).reset_index(drop=True)[_EXAMINE_COLUMNS]
+    examine = examine.sort_values(["share_inside", "code"]).reset_index(drop=True)[EXAMINE_COLUMNS]
 
     enlarged = inside | set(candidates["code"].astype(str))
     with_candidates = _containment(table, enlarged)[0] if len(candidates) else containment

@@ -40,10 +40,10 @@ from pipeline.app.sections.neighbours import communes_outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
-from pipeline.geography import projected_crs, slugify
+from pipeline.geography import REGION_DEPARTEMENTS, projected_crs, slugify
 from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.model.perimeter import FIGURES, PARTIAL, PROFESSIONS, BatchOptions, Comparison, anchor_of
+from pipeline.model.perimeter import FIGURES, PARTIAL, PROFESSIONS, REACH, BatchOptions, Comparison, anchor_of
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
 from pipeline.render.background import Background
@@ -51,8 +51,8 @@ from pipeline.render.comparison import write_comparison
 from pipeline.render.comparison.page import FIGURE_LABELS
 from pipeline.store.connection import connect
 from pipeline.store.frames import use_system_allocator
+from pipeline.store.queries import beyond_the_load, geography, listings
 from pipeline.store.queries import characteristics as characteristics_queries
-from pipeline.store.queries import geography, listings
 from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
 
@@ -69,6 +69,8 @@ class BatchContext:
     polygons: gpd.GeoDataFrame
     crs: int
     claimed: set[str]
+    #: Communes outside the load that border a loaded one, in the régions of the loaded listings (projected).
+    borders: gpd.GeoDataFrame | None = None
 
 
 def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
@@ -128,7 +130,20 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
     near = near[in_listed_regions(near["code"], units.set_index("code")["region"], claimed)]
     return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "geometry"]].to_crs(crs),
-                        crs=crs, claimed=claimed)
+                        crs=crs, claimed=claimed, borders=_listed_borders(con, polygons, units, claimed, crs))
+
+
+def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, units: pd.DataFrame,
+                    claimed: set[str], crs: int) -> gpd.GeoDataFrame | None:
+    """The communes outside the load bordering the CPTS's area, in a région where the loaded listings speak: their
+    population and whether a CPTS covers them are unknown (a database of some départements)."""
+    if polygons.empty:
+        return None
+    borders = beyond_the_load.borders_near(con, tuple(polygons.total_bounds), margin_deg=0.1)
+    region_of = {d: r for r, deps in REGION_DEPARTEMENTS.items() for d in deps}
+    listed = set(units.set_index("code")["region"].reindex(sorted(claimed)).dropna().astype(str))
+    borders = borders[borders["departement"].map(region_of).isin(listed)]
+    return borders.to_crs(crs) if len(borders) else None
 
 
 def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[str, object]:
@@ -155,6 +170,10 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     perimeter = d.perimeter.to_crs(context.crs).geometry.iloc[0] if len(d.perimeter) else None
     row["population_non_couverte_proche"] = uncovered_population_near(perimeter, context.polygons, context.claimed,
                                                                       NEAR_M)
+    # The diagnostic shows its self-containment with the reservation; the comparison names the départements.
+    row[REACH] = ", ".join(d.flows.beyond_the_load) if d.flows is not None else ""
+    if perimeter is not None and context.borders is not None and (context.borders.distance(perimeter) <= NEAR_M).any():
+        row["population_non_couverte_proche"] = float("nan")  # its neighbours beyond the load are unknown
     row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
     if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune
         # Only lower bounds: the communes outside the load may be shared, or border uncovered ones (unknown).
@@ -177,7 +196,7 @@ def as_shown(value: object, decimals: int, percent: bool) -> float:
 
 def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
-    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL]
+    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL, REACH]
     table = pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
     if table.empty:
         return table

@@ -26,6 +26,7 @@ import pandas as pd
 from pipeline import config
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.geography import departement_of, to_wkb
+from pipeline.render.report import format_number
 from pipeline.sources import arrondissements, contours
 from pipeline.sources.contours_download import ETALAB_CONTOURS_BASE, EtalabContours, download_current_contours
 from pipeline.sources.download import obtain
@@ -36,7 +37,8 @@ from pipeline.store.queries import geography, provenance
 
 COMMUNES_SOURCE = "contours-communes"
 #: 2: areas measured in an equal-area projection (they were in Lambert 93 or UTM: up to 0.5 % too large).
-POLYGONS_LOADER_VERSION = "2"
+#: 3: the communes of the départements not loaded are placed (``communes_hors_chargement``).
+POLYGONS_LOADER_VERSION = "3"
 
 
 def _etalab(layer: str = "communes") -> EtalabContours:
@@ -61,12 +63,14 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     """Polygons harmonised to the current COG, and their residue."""
     start = time.perf_counter()
     cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
+    others: list[Path] = []
     if mirror is not None:
         folder = mirror / config.CONTOURS_MIRROR_DIR
         files = contours.list_files(folder)
         if scope.departements is not None:
+            others = [f for f in files if f.name.split("-")[1] not in scope.departements]
             files = [f for f in files if f.name.split("-")[1] in scope.departements]
-        sha = scope.tag(combined_sha([contours.files_sha256(files), cog_sha]))
+        sha = scope.tag(combined_sha([contours.files_sha256(files), contours.files_sha256(others), cog_sha]))
         vintage, origin = config.CONTOURS_VINTAGE, str(folder)
         label = "IGN Admin Express COG 2018 simplifié"
     else:
@@ -78,8 +82,11 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start)
     if mirror is not None:
         polygons = contours.read_polygons(files)
+        beyond = contours.read_polygons(others) if others else polygons.iloc[:0]
     else:
-        polygons = _in_scope(_staged_etalab(current.path, current.sha256)[0], scope)
+        national = _staged_etalab(current.path, current.sha256)[0]
+        polygons = _in_scope(national, scope)
+        beyond = national[~national["code"].isin(polygons["code"])]
     mapping = geography.cog_mapping(con)[["code", "current_code"]]
     units = geography.current_units_with_postcodes(con)
     communes = units.loc[units["type"] == "commune-actuelle", ["code", "nom", "zone", "population", "departement"]]
@@ -88,17 +95,22 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
                                    result.polygons["code"].map(communes.set_index("code")["departement"]))
     table["geometry"] = to_wkb(result.polygons.geometry)
     residue = result.residue
+    outside = contours.outside_the_load_table(beyond, result.polygons)  # none on a national load
     if scope.departements is not None:
         residue = scope.keep(residue, "code")
     with transaction(con):
         load.forget_other_vintages(con, COMMUNES_SOURCE, [vintage])
         load.replace_table(con, "commune_polygons", table, origin)
         load.replace_table(con, "polygon_residue", residue, origin)
+        load.replace_table(con, "communes_hors_chargement", outside, origin)
         load.record_source(con, Provenance(
             COMMUNES_SOURCE, vintage, origin, sha, len(table),
             f"{label}, harmonisé au COG {config.CURRENT_VINTAGE} par fusion des communes absorbées{scope.label}",
             POLYGONS_LOADER_VERSION))
     details = [f"{len(table)} communes avec polygone, {len(residue)} lignes de reliquat"]
+    if len(outside):
+        details.append(f"{format_number(len(outside))} communes des autres départements localisées (portée du "
+                       "modèle de flux, communes voisines)")
     if mirror is None:
         details.append(f"contours {vintage} téléchargés depuis {origin}")
     return StepResult("contours des communes", "chargé", len(table), time.perf_counter() - start, details)

@@ -191,7 +191,9 @@ def compute(
         flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
     pertinence = pertinence_section(con, territory, offre, options, perimeter, population.departement, params,
                                     shared.perimeter, modelled, uncovered)
-    notes.extend(pertinence.notes)
+    notes.extend(n for n in pertinence.notes if n not in notes)  # a table's notes are the flows' too
+    if flows is not None and pertinence.available and pertinence.kind == flows.kind:
+        pertinence.caveats = list(flows.caveats)  # the same consultations: the same reservations
     lap("pertinence du périmètre")
 
     reason = provenance.demo_reason(con) if shared.demo_sources else None

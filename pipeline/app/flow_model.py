@@ -152,6 +152,11 @@ def _listed(names: list[str], limit: int = 8) -> str:
     return ", ".join(names[:limit]) + (f" et {len(names) - limit} autre(s)" if len(names) > limit else "")
 
 
+#: A ``FLUX=`` table without any profession is read as GP consultations (the flows section and the pertinence).
+NO_PROFESSION_NOTE = ("la table de flux fournie ne précise pas la profession : tous ses recours sont lus comme des "
+                      "recours aux médecins généralistes")
+
+
 def given_gp_flows(table: pd.DataFrame, origin: str, notes: list[str]) -> GpFlows:
     """A ``FLUX=`` table (``origin, destination, groupe, volume``) reduced to its GP rows.
 
@@ -170,8 +175,7 @@ def given_gp_flows(table: pd.DataFrame, origin: str, notes: list[str]) -> GpFlow
     unavailable = None
     if len(table) and (groups == od_table.GROUPE_NON_PRECISE).all():
         kept = table
-        notes.append("la table de flux fournie ne précise pas la profession : tous ses recours sont lus comme des "
-                     "recours aux médecins généralistes")
+        notes.append(NO_PROFESSION_NOTE)
     else:
         kept = table[is_gp.to_numpy()]
         others = sorted(set(groups[~is_gp]))
@@ -180,7 +184,7 @@ def given_gp_flows(table: pd.DataFrame, origin: str, notes: list[str]) -> GpFlow
                            f"lues : {_listed(others)})")
         elif kept.empty:
             unavailable = ("la table de flux fournie n'a aucune ligne utilisable (toutes écartées : codes communes "
-                           "invalides ou inconnus)")
+                           "invalides ou inconnus, ou communes hors des départements chargés dans la base)")
         elif others:
             notes.append(f"pertinence du périmètre : les recours des autres professions de la table de flux fournie "
                          f"({_listed(others)}) ne sont pas utilisés, elle se mesure sur les recours aux médecins "

@@ -143,6 +143,12 @@ class FlowsSection:
     lines: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     unavailable: str | None = None
+    #: Départements not loaded in the database with communes within the model's cutoff of the territory: the
+    #: modelled flows and the APL approchée miss their residents and professionals.
+    beyond_the_load: tuple[str, ...] = ()
+    #: French reservations on the figures (a model reaching départements not loaded, rows of a ``FLUX=`` table
+    #: left out), shown in the section itself and not only among the diagnostic's notes.
+    caveats: list[str] = field(default_factory=list)
 
     @property
     def available(self) -> bool:
@@ -216,6 +222,9 @@ class PertinenceSection:
     shapes: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
     unavailable: str | None = None
+    #: French reservations on the figures (the flows' own: a model reaching départements not loaded, rows of a
+    #: ``FLUX=`` table left out), shown in the section itself and not only among the diagnostic's notes.
+    caveats: list[str] = field(default_factory=list)
 
     @property
     def available(self) -> bool:

@@ -20,6 +20,9 @@ PROFESSIONS: dict[str, str] = {
 #: Figures of the comparison, in display order (each also ranked: ``rang_<figure>``).
 #: Column of the comparison: the CPTS's listed communes outside the départements of the database (not counted).
 PARTIAL = "communes_hors_base"
+#: Column of the comparison: départements not loaded within the flow model's cutoff of the CPTS (« 05, 26 »), whose
+#: self-containment is then not available (the model misses their residents and professionals).
+REACH = "departements_non_charges_a_portee"
 FIGURES: tuple[str, ...] = ("population", *PROFESSIONS.values(), "apl_2023", "auto_confinement",
                             "population_partagee", "population_non_couverte_proche")
 

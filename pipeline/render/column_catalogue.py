@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from pipeline.render.table_spec import KIND_LABELS, Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import KIND_LABELS, NO_DATA_TEXT, Column, ColumnKind, TableSpec
 
 
 def _c(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
@@ -273,12 +273,13 @@ def spec_from_catalogue(
     demo: bool = False,
     columns: Sequence[str] | None = None,
     overrides: Mapping[str, Column] | None = None,
+    empty: str = NO_DATA_TEXT,
 ) -> TableSpec:
     """A :class:`TableSpec` whose columns come from :data:`CATALOGUE`.
 
     Parameters
     ----------
-    key, title, frame, source, note, sheet, demo
+    key, title, frame, source, note, sheet, demo, empty
         As in :class:`TableSpec`.
     columns
         Machine names to write, in order (all of ``frame``'s columns by default).
@@ -305,7 +306,7 @@ def spec_from_catalogue(
         raise ValueError(f"table {key!r}: no presentation for columns {unknown}; add them to the catalogue "
                          "or pass overrides")
     return TableSpec(key=key, title=title, frame=frame, columns=chosen, source=source, note=note, sheet=sheet,
-                     demo=demo)
+                     demo=demo, empty=empty)
 
 
 def catalogue_markdown() -> str:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.render.atomic import write_atomically
-from pipeline.render.table_spec import NO_DATA_TEXT, CellValue, Column, TableSpec, neutralise_formula, typed_value
+from pipeline.render.table_spec import CellValue, Column, TableSpec, neutralise_formula, typed_value
 
 ENCODING = "utf-8-sig"
 SEPARATOR = ","
@@ -59,7 +59,7 @@ def csv_text(spec: TableSpec) -> str:
         fields = [csv_field(c, typed_value(c, v)) for c, v in zip(columns, raw, strict=True)]
         lines.append(SEPARATOR.join(fields))
     if len(lines) == 1:
-        lines.append(SEPARATOR.join([_quoted(NO_DATA_TEXT)] + [""] * (len(columns) - 1)))
+        lines.append(SEPARATOR.join([_quoted(neutralise_formula(spec.empty))] + [""] * (len(columns) - 1)))
     return LINE_END.join(lines) + LINE_END
 
 

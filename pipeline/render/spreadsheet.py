@@ -176,9 +176,9 @@ def _write_table(ws: Worksheet, spec: TableSpec) -> int:
                 widths[j - 1] = max(widths[j - 1], _shown_length(column, value))
     if count == 0:
         cell = ws.cell(row=2, column=1)
-        write_text(cell, NO_DATA_TEXT)
+        write_text(cell, spec.empty)
         cell.font = Font(italic=True)
-        widths[0] = max(widths[0], len(NO_DATA_TEXT))
+        widths[0] = max(widths[0], len(spec.empty))
     ws.freeze_panes = "A2"
     last = get_column_letter(len(columns))
     if count:

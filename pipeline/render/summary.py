@@ -55,6 +55,7 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
                        for r in p.to_examine.itertuples()],
         "zones_coupees": zones,
         "unites_sans_recours": p.units_without_flows,
+        "reserves": p.caveats,
     }
 
 
@@ -72,7 +73,9 @@ def summary(d: Diagnostic) -> dict[str, Any]:
     if d.flows is not None and d.flows.available:
         syn = d.flows.synthesis.set_index("groupe")
         flows = {"origine": d.flows.origin,
-                 "auto_confinement": syn["auto_confinement"].to_dict(), "attraction": syn["attraction"].to_dict()}
+                 "auto_confinement": syn["auto_confinement"].to_dict(), "attraction": syn["attraction"].to_dict(),
+                 "reserves": d.flows.caveats,
+                 "departements_non_charges_a_portee": list(d.flows.beyond_the_load)}
     elif d.flows is not None:
         flows = {"indisponible": d.flows.unavailable}
     access = None

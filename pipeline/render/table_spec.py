@@ -145,6 +145,9 @@ class TableSpec:
         otherwise.
     demo
         Whether the rows come from demonstration data (the writers say so).
+    empty
+        The single line of a table without rows: « aucune donnée » by default, « aucune commune candidate »
+        where none is an answer, « non disponible : … » where the table could not be computed.
 
     Raises
     ------
@@ -162,6 +165,7 @@ class TableSpec:
     note: str = ""
     sheet: str = ""
     demo: bool = False
+    empty: str = NO_DATA_TEXT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", tuple(self.columns))

@@ -36,12 +36,13 @@ from pipeline.render.profile_tables import (
     REGISTRY_TABLES,
     profile_tables,
 )
-from pipeline.render.sections.common import france_label, region_label, scope_note
+from pipeline.render.sections.common import france_label, region_label, reservations, scope_note
+from pipeline.render.sections.display import NOT_AVAILABLE
 from pipeline.render.sections.flows import BEYOND_THE_LOAD, beyond_the_load
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
-from pipeline.render.table_spec import Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import NO_DATA_TEXT, Column, ColumnKind, TableSpec
 
 SHEETS = {
     "communes": "Communes",
@@ -97,6 +98,8 @@ class TableEntry:
     source: str
     note: str = ""
     overrides: Mapping[str, Column] = field(default_factory=dict)
+    #: The line of the table without rows (« aucune donnée » when empty).
+    empty: str = ""
 
 
 def communes_table(d: Diagnostic) -> pd.DataFrame:
@@ -214,7 +217,8 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
     if d.flows is not None and d.flows.available:
         origin, source = d.flows.origin, prov.model_line(d)
         entries.append(TableEntry("flux_synthese", "Flux de patients : auto-confinement et attraction",
-                                  d.flows.synthesis.assign(origine_des_flux=origin), source))
+                                  d.flows.synthesis.assign(origine_des_flux=origin), source,
+                                  " ".join(reservations(d.flows.caveats))))
         if not d.flows.external_destinations.empty:
             entries.append(TableEntry(
                 "flux_destinations", "Flux de patients : principales destinations hors du territoire",
@@ -248,18 +252,24 @@ PROFILE_OVERRIDES = {"offre_par_zone": {
 
 
 def pertinence_entries(d: Diagnostic) -> list[TableEntry]:
-    """Candidates to add, units to examine and zones cut (written even when empty: « none » is an answer)."""
+    """Candidates to add, units to examine and zones cut, written even when empty (« none » is an answer) and
+    when the consultations are missing (the zones cut, from the zonings alone, are still known; the other two say
+    « non disponible » and why)."""
     p = d.pertinence
-    if p is None or not p.available:
+    if p is None:
         return []
     source, origin = prov.model_line(d), {"origine_des_flux": p.origin}
+    caveats = " ".join(reservations(p.caveats))
+    missing = f"{NOT_AVAILABLE} : {p.unavailable}" if p.unavailable else ""
     return [
         TableEntry("pertinence_candidats", "Pertinence : communes à ajouter (elles consultent surtout dans le "
-                   "territoire)", p.candidates.assign(**origin), source),
+                   "territoire)", p.candidates.assign(**origin), source, caveats,
+                   empty=missing or "aucune commune candidate à l'ajout"),
         TableEntry("pertinence_a_examiner", "Pertinence : communes du territoire qui consultent surtout ailleurs",
-                   p.to_examine.assign(**origin), source),
+                   p.to_examine.assign(**origin), source, caveats, empty=missing or "aucune commune à examiner"),
         TableEntry("pertinence_zones_coupees", "Pertinence : bassins de vie et EPCI traversés par le périmètre",
-                   p.cut_zones.assign(**origin), source, overrides={"zone": Column("zone", "Zone (code)", "code")}),
+                   p.cut_zones.assign(**origin), source, overrides={"zone": Column("zone", "Zone (code)", "code")},
+                   empty="aucun bassin de vie ni EPCI traversé"),
     ]
 
 
@@ -301,12 +311,18 @@ def to_spec(entry: TableEntry, demo: bool) -> TableSpec:
             # Codes are text: a code column read as numbers would lose its leading zeros.
             frame[name] = frame[name].map(lambda v: v if v is None or v != v else str(v)).astype(object)
     return spec_from_catalogue(entry.key, entry.title, frame, entry.source, note=entry.note,
-                               sheet=SHEETS.get(entry.key, ""), demo=demo, overrides=overrides)
+                               sheet=SHEETS.get(entry.key, ""), demo=demo, overrides=overrides,
+                               empty=entry.empty or NO_DATA_TEXT)
 
 
 def table_specs(d: Diagnostic) -> list[TableSpec]:
     """Every table of the diagnostic as a :class:`TableSpec` (report order)."""
     demo_keys = {key for source, keys in DEMO_TABLES.items() if d.is_demo(source) for key in keys}
+    # Consultations read from a FLUX= table owe nothing to the demonstration registry (flux.html says so too).
+    if d.flows is not None and d.flows.real:
+        demo_keys -= {"flux_synthese", "flux_destinations", "flux_bassins_de_vie"}
+    if d.pertinence is not None and d.pertinence.kind == "table":
+        demo_keys -= {"pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees"}
     return [to_spec(entry, entry.key in demo_keys) for entry in table_entries(d)]
 
 

@@ -62,7 +62,7 @@ def subset(spec: TableSpec, names: Sequence[str], title: str | None = None, fram
     columns = [c for name in names for c in spec.columns if c.name == name]
     return TableSpec(key=spec.key, title=title or spec.title, frame=spec.frame if frame is None else frame,
                      columns=columns, source=spec.source, note=spec.note if note is None else note,
-                     sheet=spec.sheet, demo=spec.demo)
+                     sheet=spec.sheet, demo=spec.demo, empty=spec.empty)
 
 
 def without_warning(spec: TableSpec) -> TableSpec:
@@ -312,7 +312,8 @@ def calendar_rows(d: Diagnostic) -> list[CalendarRow]:
         return []
     return [CalendarRow(mission=str(r["mission"]), categorie=CATEGORIES.get(str(r["categorie"]), str(r["categorie"])),
                         demarrage_mois=_whole(r["demarrage_mois"]), deploiement_mois=_whole(r["deploiement_mois"]),
-                        demarrage=_day(r["demarrage"]), deploiement=_day(r["deploiement"]))
+                        demarrage=_day(r["demarrage"]), deploiement=_day(r["deploiement"]),
+                        remarque=str(r.get("remarque") or ""))
             for r in calendar.to_dict("records")]
 
 

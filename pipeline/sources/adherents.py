@@ -51,6 +51,30 @@ PROFESSION_SYNONYMS: dict[str, str] = {
     "orthoptiste": "Orthoptistes", "chirurgien dentiste": "Chirurgiens-dentistes", "dentiste": "Chirurgiens-dentistes",
     "pedicure podologue": "Pédicures-podologues", "podologue": "Pédicures-podologues",
     "psychologue": "Psychologues",
+    # Each medical specialty as a secretary writes it (the registry files specialists by their savoir-faire).
+    **dict.fromkeys((
+        "psychiatre", "pedopsychiatre", "cardiologue", "pediatre", "gynecologue", "gynecologue obstetricien",
+        "obstetricien", "ophtalmologue", "ophtalmologiste", "dermatologue", "dermatologiste", "radiologue",
+        "rhumatologue", "pneumologue", "gastro enterologue", "gastroenterologue", "endocrinologue", "diabetologue",
+        "neurologue", "urologue", "nephrologue", "oncologue", "cancerologue", "hematologue", "geriatre",
+        "allergologue", "angiologue", "phlebologue", "orl", "oto rhino laryngologiste", "stomatologue",
+        "anesthesiste", "chirurgien", "medecin interniste", "interniste", "medecin physique", "medecin du sport",
+    ), "Médecins spécialistes"),
+    # The RPPS's own wording of a GP's qualification.
+    "medecin specialiste en medecine generale": "Médecins généralistes",
+    **dict.fromkeys(("infirmier liberal", "infirmiere liberale", "infirmier diplome d etat", "ipa",
+                     "infirmier en pratique avancee", "infirmiere en pratique avancee", "puericultrice",
+                     "infirmiere puericultrice"), "Infirmiers"),
+    "pedicure": "Pédicures-podologues",
+    **dict.fromkeys(("maieuticien", "maieuticienne", "sagefemme"), "Sages-femmes"),
+    # Professions the Trame has no row for: « Autres (précisez) ».
+    **dict.fromkeys((
+        "dieteticien", "dieteticienne", "ergotherapeute", "osteopathe", "psychomotricien", "psychomotricienne",
+        "audioprothesiste", "opticien", "opticienne", "opticien lunetier", "chiropracteur", "orthoprothesiste",
+        "podo orthesiste", "manipulateur radio", "manipulateur en electroradiologie", "preparateur en pharmacie",
+        "aide soignant", "aide soignante", "assistant social", "assistante sociale", "educateur", "educatrice",
+        "enseignant en activite physique adaptee", "enseignant apa", "neuropsychologue",
+    ), "Autres"),
     # The Trame's structure rows, as it words them: « Maisons de santé pluriprofessionnelles (MSP) »,
     # « Centres de santé (CDS) », « Autres (précisez) ».
     "msp": "MSP", "maison de sante": "MSP", "maison de sante pluriprofessionnelle": "MSP",

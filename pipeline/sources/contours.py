@@ -24,7 +24,7 @@ import pyogrio
 import shapely
 
 from pipeline.errors import DataError
-from pipeline.geography import INSEE_CODE, WGS84, city_of_arrondissement
+from pipeline.geography import INSEE_CODE, WGS84, city_of_arrondissement, departement_of
 
 GEOJSON_GLOB = "communes-*.geojson"
 
@@ -257,3 +257,41 @@ def harmonise(
     )
     residue = pd.concat([residue_old, residue_missing], ignore_index=True).sort_values(["kind", "code"])
     return Harmonised(harmonised.sort_values("code").reset_index(drop=True), residue.reset_index(drop=True))
+
+
+#: Distance (degrees, about 1 km) within which a commune outside the load keeps its polygon: the communes
+#: that border a loaded one, across the small gaps of simplified contours.
+BORDER_TOLERANCE_DEG = 0.01
+
+
+def outside_the_load_table(others: gpd.GeoDataFrame, loaded: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Where the communes of the départements not loaded lie (``communes_hors_chargement``).
+
+    Parameters
+    ----------
+    others
+        ``code``, geometry (EPSG:4326): the communes of every other département.
+    loaded
+        Geometry (EPSG:4326) of the loaded communes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``departement``, ``lon``/``lat`` (a point inside the polygon) and ``geometry`` (WKB), kept
+        only for the communes within :data:`BORDER_TOLERANCE_DEG` of a loaded commune (None elsewhere): a
+        diagnostic needs where every one lies (its flow model's reach) and the outline of those that border
+        it (its uncovered neighbours).
+    """
+    points = others.representative_point()
+    tree = shapely.STRtree(loaded.geometry.to_numpy())
+    near, _ = tree.query(others.geometry.to_numpy(), predicate="dwithin", distance=BORDER_TOLERANCE_DEG)
+    border = pd.Series(False, index=range(len(others)))
+    border.iloc[sorted(set(near.tolist()))] = True
+    geometry = shapely.to_wkb(others.geometry.to_numpy())
+    return pd.DataFrame({
+        "code": others["code"].astype(str).to_numpy(),
+        "departement": others["code"].astype(str).map(departement_of).to_numpy(),
+        "lon": points.x.to_numpy(),
+        "lat": points.y.to_numpy(),
+        "geometry": [g if keep else None for g, keep in zip(geometry, border.to_numpy(), strict=True)],
+    })

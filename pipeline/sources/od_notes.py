@@ -19,6 +19,18 @@ OUT_OF_LOAD = "hors des départements chargés dans la base"
 
 def problem_notes(staged: Staged, limit: int = 10) -> list[str]:
     """French notes summarising the reported problems, for the report and the console."""
+    return [text for text, _ in _notes(staged, limit)]
+
+
+def bias_notes(staged: Staged, limit: int = 10) -> list[str]:
+    """The notes of :func:`problem_notes` about rows left out that touch a loaded commune: they change the
+    self-containment, the attraction or the candidates, so that the sections computed from the table repeat
+    them."""
+    return [text for text, biases in _notes(staged, limit) if biases]
+
+
+def _notes(staged: Staged, limit: int) -> list[tuple[str, bool]]:
+    """Each note, and whether the rows it names were left out while touching a loaded commune."""
     if staged.problems.empty:
         return []
     dropped = staged.problems[staged.problems["ecartee"]]
@@ -29,20 +41,21 @@ def problem_notes(staged: Staged, limit: int = 10) -> list[str]:
     unknown = set(dropped.loc[~outside, "ligne"])
     out_side = {side: set(dropped.loc[outside & (dropped["colonne"] == side), "ligne"]) - unknown
                 for side in ("origine", "destination")}
-    groups = ((unknown, "codes communes invalides ou inconnus"),
+    groups = ((unknown, "codes communes invalides ou inconnus", True),
               (out_side["destination"] - out_side["origine"],
                f"destinations {OUT_OF_LOAD} : un recours sortant ainsi du territoire n'est pas compté comme fuite, "
-               "l'auto-confinement est surestimé"),
+               "l'auto-confinement est surestimé", True),
               (out_side["origine"] - out_side["destination"],
                f"origines {OUT_OF_LOAD} : recours entrants non comptés (attraction et communes candidates "
-               "sous-estimées)"),
-              (out_side["origine"] & out_side["destination"], f"origine et destination {OUT_OF_LOAD}"))
-    for found, why in groups:
+               "sous-estimées)", True),
+              (out_side["origine"] & out_side["destination"], f"origine et destination {OUT_OF_LOAD}", False))
+    for found, why, biases in groups:
         if not found:
             continue
         lines = sorted(found)
         shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
-        notes.append(f"Table origine–destination : {len(lines)} ligne(s) écartée(s) ({why}) : lignes {shown}")
+        notes.append((f"Table origine–destination : {len(lines)} ligne(s) écartée(s) ({why}) : lignes {shown}",
+                      biases))
     for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):
-        notes.append(f"Table origine–destination, ligne {row.ligne} : {row.probleme}")
+        notes.append((f"Table origine–destination, ligne {row.ligne} : {row.probleme}", False))
     return notes

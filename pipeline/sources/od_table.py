@@ -52,7 +52,7 @@ from pipeline.geography import (
 from pipeline.sources.adherents import profession_group
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, read_text_checked
-from pipeline.sources.od_notes import OUT_OF_LOAD, problem_notes
+from pipeline.sources.od_notes import OUT_OF_LOAD, bias_notes, problem_notes
 from pipeline.sources.od_volumes import ambiguous_volumes, parse_volume
 
 #: Profession of the rows of a table without a profession column.
@@ -246,10 +246,15 @@ def _read_od_table(path: str | Path) -> StagedOD:
         line = int(line_text)
         raw_volume = volume_text or ""
         volume = parse_volume(raw_volume)
-        if position in ambiguous:
+        if ambiguous.get(position) == ".":
             errors.append((line, f"volume ambigu « {raw_volume} » : point des milliers ou virgule décimale ? "
                                  "écrivez-le sans séparateur de milliers (1234) ou avec une virgule décimale "
                                  "(1,234)"))
+        elif ambiguous.get(position) == ",":
+            errors.append((line, f"volume ambigu « {raw_volume} » : virgule des milliers ou virgule décimale ? "
+                                 "écrivez les milliers sans séparateur (1500) ou avec une espace (1 500) ; une "
+                                 "virgule décimale suivie de trois chiffres n'est lue que si une autre ligne du "
+                                 "fichier en montre une (12,5)"))
         elif volume is None:
             errors.append((line, f"volume non numérique « {raw_volume} »"))
         elif not math.isfinite(volume) or volume < 0:
@@ -392,6 +397,6 @@ def to_flow_table(staged: StagedOD, units: bool = False) -> pd.DataFrame:
 
 
 __all__ = [
-    "GROUPE_MG", "GROUPE_NON_PRECISE", "MAX_VOLUME", "StagedOD", "filter_known_codes", "flow_profession", "is_gp",
-    "problem_notes", "read_od_table", "to_flow_table",
+    "GROUPE_MG", "GROUPE_NON_PRECISE", "MAX_VOLUME", "StagedOD", "bias_notes", "filter_known_codes",
+    "flow_profession", "is_gp", "problem_notes", "read_od_table", "to_flow_table",
 ]

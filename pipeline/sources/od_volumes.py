@@ -1,7 +1,8 @@
 """Volumes of a ``FLUX=`` table as a person or a spreadsheet writes them (:mod:`pipeline.sources.od_table`).
 
 « 1 234 », « 1234,5 » and « 12.5 » are read; « 1.234 » is refused when nothing in the file tells whether its
-dot groups thousands (French) or is a decimal point.
+dot groups thousands (French) or is a decimal point, and « 1,500 » when nothing tells whether its comma groups
+thousands (an English export) or is the French decimal comma.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import re
 _DOT_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 #: A dot that can only be a decimal point: « 0.5 », « 12.25 », « 3.1416 ».
 _DOT_DECIMAL = re.compile(r"\d+\.(?:\d{1,2}|\d{4,})|0\.\d+")
+#: The same two readings of a comma: « 1,500 » (thousands, or 1,5) and « 12,5 » (only a decimal comma).
+_COMMA_GROUPED = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+")
+_COMMA_DECIMAL = re.compile(r"\d+,(?:\d{1,2}|\d{4,})|0,\d+")
 
 
 def _without_spaces(text: str) -> str:
@@ -19,13 +23,16 @@ def _without_spaces(text: str) -> str:
     return re.sub(r"[\s\u00a0\u202f]", "", text)
 
 
-def ambiguous_volumes(texts: list[str]) -> set[int]:
-    """Positions of the volumes whose dot may group thousands (« 1.234 »), when no volume of the file shows
-    the dot to be its decimal point: read as 1,234, a French « 1.234 » (1 234) would lose three digits."""
+def ambiguous_volumes(texts: list[str]) -> dict[int, str]:
+    """Positions of the volumes whose separator may group thousands, and that separator (« . » or « , »), when no
+    volume of the file shows it to be a decimal mark: read as a decimal, a French « 1.234 » (1 234) or an English
+    « 1,500 » (1 500) would lose three digits; read as thousands, a French « 1,500 » (1,5) would gain them."""
     stripped = [_without_spaces(t) for t in texts]
-    if any(_DOT_DECIMAL.fullmatch(t) for t in stripped):
-        return set()
-    return {i for i, t in enumerate(stripped) if _DOT_GROUPED.fullmatch(t)}
+    found: dict[int, str] = {}
+    for mark, grouped, decimal in ((".", _DOT_GROUPED, _DOT_DECIMAL), (",", _COMMA_GROUPED, _COMMA_DECIMAL)):
+        if not any(decimal.fullmatch(t) for t in stripped):
+            found.update({i: mark for i, t in enumerate(stripped) if grouped.fullmatch(t)})
+    return found
 
 
 def parse_volume(text: str) -> float | None:

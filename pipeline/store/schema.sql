@@ -109,6 +109,15 @@ CREATE TABLE commune_polygons (
     geometry BLOB NOT NULL              -- doc: WKB, EPSG:4326
 );
 
+-- doc: Communes of the départements not loaded (``make data --departements``): where each lies, so that a diagnostic says when its flow model or its neighbourhood reaches beyond the load. Empty after a load of the whole of France.
+CREATE TABLE communes_hors_chargement (
+    code VARCHAR PRIMARY KEY,           -- doc: INSEE code in the contours' geography (COG 2018 with the mirror, the file's year online)
+    departement VARCHAR NOT NULL,       -- doc: its département
+    lon DOUBLE NOT NULL,                -- doc: representative point (inside the polygon), longitude
+    lat DOUBLE NOT NULL,                -- doc: representative point, latitude
+    geometry BLOB                       -- doc: WKB, EPSG:4326, for the communes within about 1 km of a loaded commune only (NULL for the others)
+);
+
 -- doc: Polygons of the arrondissements municipaux of Paris, Lyon and Marseille (units of the diagnostic there).
 CREATE TABLE arrondissement_polygons (
     code VARCHAR PRIMARY KEY,           -- doc: INSEE code of the arrondissement (75101…, 69381…, 13201…)

@@ -92,6 +92,25 @@ def test_crisis_mission_added_by_avenant_2_with_seed_002_deadlines() -> None:
     assert cal["deploiement_mois"].tolist()[:4] == [18, 24, 24, 18]
 
 
+@pytest.mark.parametrize("signature", [date(2019, 6, 20), date(2021, 12, 31)])
+def test_a_contract_signed_before_avenant_2_has_no_crisis_deadline_from_its_signature(signature: date) -> None:
+    """A review: a contract signed on 20 June 2019 got « réponse aux crises sanitaires graves » to start by
+    20/12/2019, two years before the avenant (December 2021) that created the mission. Such a contract takes the
+    mission in by an avenant of its own (seed 003: « un avenant au contrat peut être signé à tout moment »):
+    the deadlines (6 and 18 months) stand, their dates are not known; the 2019 missions keep theirs."""
+    cal = aci.mission_calendar(signature).set_index("mission")
+    crisis = cal.loc["Réponse aux crises sanitaires graves"]
+    assert (crisis["demarrage_mois"], crisis["deploiement_mois"]) == (6, 18)
+    assert crisis["demarrage"] is None and crisis["deploiement"] is None
+    assert ("contrat signé avant l'avenant 2 à l'ACI (décembre 2021) : les délais de cette mission courent à partir "
+            "de l'avenant au contrat de la CPTS qui l'y intègre (date non connue ici)") in crisis["remarque"]
+    access = cal.loc["Accès aux soins (médecin traitant et soins non programmés)"]
+    assert access["demarrage"] == aci.add_months(signature, 6)
+    # From 1 January 2022 every new contract includes the avenant: dates from the signature.
+    later = aci.mission_calendar(date(2022, 1, 1)).set_index("mission").loc["Réponse aux crises sanitaires graves"]
+    assert (later["demarrage"], later["deploiement"]) == (date(2022, 7, 1), date(2023, 7, 1))
+
+
 def test_crisis_mission_amount_is_not_given_and_never_invented() -> None:
     for band in (1, 2, 3, 4):
         lines = aci.funding_for(band)

@@ -25,12 +25,14 @@ import shapely
 
 from pipeline.analysis import flows
 from pipeline.app import coverage
-from pipeline.app.sections.flows import apl_demand, check_what_if_places, read_flow_table
+from pipeline.app.flow_model import NO_PROFESSION_NOTE
+from pipeline.app.sections.flow_table import read_flow_table
+from pipeline.app.sections.flows import apl_demand, check_what_if_places
 from pipeline.app.sections.units import flow_codes, of_units, split_cities, supply_per_unit, unit_of_rows
 from pipeline.errors import PipelineError
 from pipeline.model import CoverageOptions, WhatIfChange
 from pipeline.model.coverage import Coverage
-from pipeline.sources.od_table import GROUPE_NON_PRECISE
+from pipeline.sources.od_table import GROUPE_MG
 from pipeline.store.queries import apl as apl_queries
 from pipeline.store.queries import listings
 from tests.app.test_arrondissement_diagnostic import MARSEILLE, MARSEILLE_CPTS, mirror_arrondissements, populations
@@ -133,27 +135,28 @@ def test_flow_table_keeps_arrondissements_and_leaves_out_a_city_it_cannot_split(
                                  "13201;13213;20\n"     # an outsider coming in
                                  "13055;13211;30\n"     # Marseille as a whole: cannot be split
                                  "13213;13055;7\n")     # idem
-    table, notes = read_flow_table(con, path, ITINERAIRE)
+    table, notes, _ = read_flow_table(con, path, ITINERAIRE)
     assert sorted(zip(table["origin"], table["destination"], table["volume"], strict=True)) == [
         ("13201", "13213", 20.0), ("13211", "13201", 50.0), ("13211", "13212", 100.0)]
     # The residents' consultations: 100 inside, 50 out, 7 to « Marseille » (inside or out: unknown), of 157.
     # Self-containment between 100 / 157 = 64 % (the 7 outside) and 107 / 157 = 68 % (inside); 7 / 157 = 4 %.
-    assert notes == ["Table origine–destination : 2 ligne(s) donnent Marseille (13055) sans arrondissement ; le "
+    # Without a profession column the rows are GP consultations, as the pertinence reads them.
+    assert notes == [NO_PROFESSION_NOTE,
+                     "Table origine–destination : 2 ligne(s) donnent Marseille (13055) sans arrondissement ; le "
                      "territoire ne compte que les arrondissements 13211, 13212, 13213 et ces recours ne peuvent "
                      "pas leur être répartis : ils sont écartés des indicateurs du territoire "
-                     f"({GROUPE_NON_PRECISE} : 4 % des recours des habitants, auto-confinement réel entre 64 % et "
-                     "68 %)"]
+                     f"({GROUPE_MG} : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 %)"]
     syn = flows.territory_flow_indicators(table, flow_codes(ITINERAIRE))["synthese"].set_index("groupe")
-    row = syn.loc[GROUPE_NON_PRECISE]
+    row = syn.loc[GROUPE_MG]
     assert row["recours_residents"] == 150 and row["recours_internes"] == 100
     assert row["auto_confinement"] == pytest.approx(100 / 150)
     assert row["recours_exterieurs_entrants"] == 20
 
     # For the whole city, arrondissement and city codes are all inside: nothing is left out.
-    table, notes = read_flow_table(con, path, ["13055"])
-    assert notes == [] and table["volume"].sum() == 207
+    table, notes, _ = read_flow_table(con, path, ["13055"])
+    assert notes == [NO_PROFESSION_NOTE] and table["volume"].sum() == 207
     syn = flows.territory_flow_indicators(table, flow_codes(["13055"]))["synthese"].set_index("groupe")
-    assert syn.loc[GROUPE_NON_PRECISE, "auto_confinement"] == 1.0
+    assert syn.loc[GROUPE_MG, "auto_confinement"] == 1.0
 
 
 def test_what_if_on_a_city_modelled_by_arrondissement_is_refused() -> None:

@@ -176,6 +176,10 @@ def test_figures_equal_each_diagnostic_and_the_database(result: dict[str, Any]) 
         assert row["taille"] == s["taille"]
         gp = s["flows"]["auto_confinement"]["Médecins généralistes"]
         assert row["auto_confinement"] == pytest.approx(gp * 100, abs=0.051)  # percentage points, 1 decimal
+        # Its model reaching départements not loaded is said in the comparison as in the diagnostic.
+        reach = s["flows"]["departements_non_charges_a_portee"]
+        assert (row["departements_non_charges_a_portee"] if isinstance(
+            row["departements_non_charges_a_portee"], str) else "") == ", ".join(reach)
         assert row["densite_medecins_generalistes"] == pytest.approx(
             s["supply"]["Médecins généralistes"]["densite_10000"], abs=0.051)  # CSV: 1 decimal
         assert row["apl_2023"] == pytest.approx(s["apl"]["2023"]["territoire"], abs=0.0051)  # 2 decimals
@@ -184,22 +188,43 @@ def test_figures_equal_each_diagnostic_and_the_database(result: dict[str, Any]) 
         assert row["population_partagee"] == population.reindex(sorted(own & others)).sum()
 
 
+def _paca_contours_not_loaded() -> gpd.GeoDataFrame:
+    """The mirror's 2018 communes of the PACA départements the fixture database does not hold (Lambert 93)."""
+    files = [f for f in sorted((mirror_path() / "contours-communes-2018").glob("communes-*.geojson"))
+             if f.name.split("-")[1] in {"05", "06", "83", "84"}]
+    return gpd.GeoDataFrame(pd.concat([gpd.read_file(f)[["code", "geometry"]] for f in files]),
+                            crs=4326).to_crs(2154)
+
+
 def test_uncovered_population_touching_the_perimeter(result: dict[str, Any]) -> None:
+    """The population of the uncovered communes touching the perimeter; « non disponible » when the perimeter
+    touches communes of the région that the database does not hold (their population and CPTS are unknown):
+    the Verdon touches 10 communes of the Var, Alpes Bléone Durance one of the Hautes-Alpes."""
     con = db(result)
     try:
-        claimed = set(con.execute("SELECT unit_code FROM cpts_membres").df()["unit_code"])
-        own = set(con.execute("SELECT unit_code FROM cpts_membres WHERE cpts = 'CPTS du Verdon'").df()["unit_code"])
+        members = con.execute("SELECT cpts, unit_code FROM cpts_membres").df()
         rows = con.execute("SELECT p.code, c.population, p.geometry AS wkb FROM commune_polygons p JOIN communes c "
                            "ON c.code = p.code AND c.vintage = (SELECT max(vintage) FROM communes) "
-                           "WHERE c.departement = '04'").df()
+                           "WHERE c.departement IN ('04', '13')").df()
     finally:
         con.close()
+    claimed = set(members["unit_code"])
     polygons = gpd.GeoDataFrame(rows[["code", "population"]],
                                 geometry=shapely.from_wkb(rows["wkb"].map(bytes)), crs=4326).to_crs(2154)
-    perimeter = shapely.union_all(polygons[polygons["code"].isin(own)].geometry.values)
-    free = polygons[~polygons["code"].isin(claimed)]
-    near = free[free.geometry.distance(perimeter) <= 200]
-    assert table(result).loc["CPTS du Verdon", "population_non_couverte_proche"] == near["population"].sum()
+    not_loaded = _paca_contours_not_loaded()
+    frame = table(result)
+    bordering = {}
+    for name in KEPT:
+        own = set(members.loc[members["cpts"] == name, "unit_code"])
+        perimeter = shapely.union_all(polygons[polygons["code"].isin(own)].geometry.values)
+        bordering[name] = int((not_loaded.geometry.distance(perimeter) <= 200).sum())
+        if bordering[name]:
+            assert pd.isna(frame.loc[name, "population_non_couverte_proche"]), name
+        else:
+            free = polygons[~polygons["code"].isin(claimed)]
+            near = free[free.geometry.distance(perimeter) <= 200]
+            assert frame.loc[name, "population_non_couverte_proche"] == near["population"].sum(), name
+    assert bordering == {"CPTS du Verdon": 10, "CPTS Alpes Bléone Durance": 1, "CPTS Littoral Sud": 0}
 
 
 def test_ranks_within_taille_and_territory_type(result: dict[str, Any]) -> None:
@@ -338,3 +363,13 @@ def test_cpts_without_a_loaded_commune_are_named(result: dict[str, Any]) -> None
     line = next(n for n in result["out"].splitlines() if "sans commune chargée dans la base" in n)
     assert line == (f"{len(elsewhere)} CPTS de la liste sans commune chargée dans la base, non diagnostiquées : "
                     + ", ".join(elsewhere))
+
+
+def test_page_names_the_cpts_whose_model_reaches_departements_not_loaded(result: dict[str, Any]) -> None:
+    """Every kept CPTS of 04 and 13 lies within 60 km of a département the fixture database does not hold."""
+    frame = table(result)
+    reach = {d for name in KEPT for d in str(frame.loc[name, "departements_non_charges_a_portee"]).split(", ")}
+    assert "83" in reach
+    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    assert (f"Auto-confinement surestimé pour {len(KEPT)} CPTS : le modèle de flux atteint des communes de "
+            f"départements non chargés dans la base ({', '.join(sorted(reach))})") in page

@@ -235,6 +235,8 @@ def test_summary_known_answers(runs: dict[str, Any], key: str) -> None:
     for year in (2022, 2023):
         assert s["apl"][str(year)]["territoire"] == pytest.approx(weighted_apl(year, codes), abs=1e-3)
     assert {src["source"] for src in s["sources"]} >= {"annuaire-sante", "drees-apl", "contours-communes"}
+    # The whole of France is loaded: the flow model sees every neighbour, and says nothing about the load.
+    assert s["flows"]["departements_non_charges_a_portee"] == [] and s["flows"]["reserves"] == []
 
 
 def test_known_figures_stated(runs: dict[str, Any]) -> None:

@@ -106,7 +106,11 @@ def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp
     assert summary is not None and set(summary) == {"indisponible", "zones_coupees"}  # zones from the zonings
     assert summary["indisponible"] == p.unavailable
     assert [z["code"] for z in summary["zones_coupees"]] == list(p.cut_zones["zone"]) and len(p.cut_zones) > 0
-    assert pertinence_entries(d) == []  # no CSV asserting « no candidate »
+    # Its tables say « non disponible » and why, never « none »; the zones cut (from the zonings) are written.
+    entries = {e.key: e for e in pertinence_entries(d)}
+    for key in ("pertinence_candidats", "pertinence_a_examiner"):
+        assert entries[key].frame.empty and entries[key].empty == f"{NOT_AVAILABLE} : {p.unavailable}"
+    assert len(entries["pertinence_zones_coupees"].frame) == len(p.cut_zones)
     content = pertinence_section(d)
     assert content["paragraphs"][:2] == [INSTRUCTION_QUOTE, p.unavailable[0].upper() + p.unavailable[1:] + "."]
     assert [f["value"] for f in content["key_figures"]] == [NOT_AVAILABLE] * 3
@@ -220,3 +224,28 @@ def test_nurses_table_end_to_end(fixture_data_dir: Path, tmp_path: Path) -> None
     report = (tmp_path / "maps" / "communes-04070-04009" / "rapport.html").read_text("utf-8")
     section = report[report.index("Pertinence du périmètre</h2>"):]
     assert "Auto-confinement (médecins généralistes)" in section and "100 %" not in section
+
+
+def test_rows_left_out_that_bias_the_figures_are_reservations_of_the_pertinence_too(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: a row of Digne's residents to Brignoles (83023, Var, not loaded) was said only among the notes
+    at the top of the report while the pertinence section gave its self-containment without a word. Left out, it
+    is a leak not counted: 830 / 1 100 = 75,5 % here, 830 / 1 400 = 59,3 % with it."""
+    d = diagnostic(db, table(tmp_path, [*GP_ROWS, ("04070", "83023", 300, "MG")]))
+    p, flows = d.pertinence, d.flows
+    assert p is not None and p.available and flows is not None
+    assert p.self_containment == pytest.approx(830 / 1100)
+    expected = ("Table origine–destination : 1 ligne(s) écartée(s) (destinations hors des départements chargés "
+                "dans la base : un recours sortant ainsi du territoire n'est pas compté comme fuite, "
+                "l'auto-confinement est surestimé) : lignes 8")
+    assert flows.caveats == [expected] and p.caveats == [expected] and expected in d.notes
+    assert f"Réserve : {expected}." in pertinence_section(d)["paragraphs"]
+    assert pertinence_summary(d)["reserves"] == [expected]  # type: ignore[index]
+    notes = {e.key: e.note for e in pertinence_entries(d)}
+    assert f"Réserve : {expected}." in notes["pertinence_candidats"]
+    # A row with a code the table cannot place is also a reservation; a note that changes nothing is not.
+    d = diagnostic(db, table(tmp_path, [*GP_ROWS, ("ABCDE", "04070", 10, "MG"), ("83023", "83050", 10, "MG")],
+                             "autres.csv"))
+    assert d.pertinence is not None and len(d.pertinence.caveats) == 1
+    assert "codes communes invalides ou inconnus" in d.pertinence.caveats[0]
+    assert any("origine et destination hors des départements chargés" in n for n in d.notes)

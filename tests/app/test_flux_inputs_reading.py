@@ -201,7 +201,8 @@ def test_table_without_profession_stays_gp_flows() -> None:
 def test_table_emptied_by_bad_codes_says_so() -> None:
     gp = given_gp_flows(flow_table([]), "table", [])
     assert gp.table.empty and gp.unavailable == ("la table de flux fournie n'a aucune ligne utilisable (toutes "
-                                                 "écartées : codes communes invalides ou inconnus)")
+                                                 "écartées : codes communes invalides ou inconnus, ou communes "
+                                                 "hors des départements chargés dans la base)")
 
 
 # --------------------------------------------------------------------------- read once per diagnostic

@@ -56,9 +56,12 @@ def test_bad_codes_of_a_flow_table_are_reported_and_left_out(
     ]  # « 0407 » lost no zero (« 00407 » is no code): left out without a « zéro initial rétabli » note
     assert [n for n in summary["notes"] if n.startswith("Table origine")] == notes
     assert all(f"  note : {n}\n" in out for n in notes)
-    # Kept: lines 2 and 6, both inside the territory (12 + 7 consultations): every flow stays inside.
-    assert summary["flows"] == {"origine": f"table origine-destination fournie ({table})",
-                                "auto_confinement": {"non précisé": 1.0}, "attraction": {"non précisé": 0.0}}
+    # Kept: lines 2 and 6, both inside the territory (12 + 7 consultations): every flow stays inside. Without a
+    # profession column they are GP consultations (flows and pertinence read them alike).
+    assert summary["flows"]["origine"] == f"table origine-destination fournie ({table})"
+    assert summary["flows"]["auto_confinement"] == {"Médecins généralistes": 1.0}
+    assert summary["flows"]["attraction"] == {"Médecins généralistes": 0.0}
+    assert summary["pertinence"]["auto_confinement"] == 1.0
 
 
 def _refused_cases() -> list[object]:

@@ -79,6 +79,25 @@ def test_every_bad_value_is_named_with_its_line(tmp_path: Path) -> None:
         "\n  - ligne 5 : nombre 3 sur une ligne qui porte un RPPS (une personne)")
 
 
+@pytest.mark.parametrize(("written", "row"), [
+    ("psychiatre", "Médecins spécialistes"), ("Cardiologue", "Médecins spécialistes"),
+    ("pédiatre", "Médecins spécialistes"), ("gynécologue", "Médecins spécialistes"),
+    ("ophtalmologue", "Médecins spécialistes"), ("dermatologues", "Médecins spécialistes"),
+    ("infirmier libéral", "Infirmiers"), ("Infirmières libérales", "Infirmiers"), ("IPA", "Infirmiers"),
+    ("pédicure", "Pédicures-podologues"), ("maïeuticien", "Sages-femmes"),
+    ("diététicienne", "Autres"), ("ergothérapeute", "Autres"), ("ostéopathe", "Autres"),
+    ("médecin spécialiste en médecine générale", "Médecins généralistes"),
+])  # fmt: skip
+def test_common_names_of_professions_reach_their_trame_row(written: str, row: str) -> None:
+    """A review: each of these words stopped the whole diagnostic (« profession inconnue », exit 2), while the
+    README promises free text; the Trame's rows are those of seed 002 (specialists together, « Autres »)."""
+    assert profession_group(written) == row
+
+
+def test_a_bare_medecin_stays_unknown_rather_than_guessed() -> None:
+    assert profession_group("médecin") is None  # GP or specialist: the file must say
+
+
 def test_unknown_professions_name_each_line(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_adherents(write(tmp_path, "profession,rpps\nplombier,1\nkiné,2\nastronaute,3\n"))

@@ -93,3 +93,9 @@ def test_every_aire_has_the_population_of_all_its_communes(national_db: duckdb.D
             expected[row["AAV2020"]] += population[code]
     stored = dict(national_db.execute("SELECT code, population FROM aires_populations").fetchall())
     assert stored == dict(expected)
+
+
+def test_a_national_database_places_no_commune_outside_its_load(national_db: duckdb.DuckDBPyConnection) -> None:
+    """Every département is loaded: no flow model reaches beyond the load (``communes_hors_chargement`` empty),
+    where a database of 04 alone places the 35 159 other communes of the mirror's contours."""
+    assert national_db.execute("SELECT count(*) FROM communes_hors_chargement").fetchone() == (0,)

@@ -20,14 +20,16 @@ import pandas as pd
 
 from pipeline.analysis import access, flows
 from pipeline.analysis.distances import distance_table
+from pipeline.analysis.flow_indicators import residents_unknown_without_rows
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
+from pipeline.app.sections.flow_table import EMPTY_TABLE, read_flow_table
+from pipeline.app.sections.load_reach import apl_note, departements_within, flows_note
 from pipeline.app.sections.units import (
     CITY_NAMES,
     commune_of_unit,
     flow_codes,
     of_units,
-    split_cities,
     summed_per_unit,
     unit_of_rows,
 )
@@ -36,7 +38,6 @@ from pipeline.geography import arrondissements_of, is_arrondissement, projected_
 from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
-from pipeline.sources import od_table
 from pipeline.store.queries import geography, provenance
 
 GP = "Médecins généralistes"
@@ -140,67 +141,6 @@ def _origins_that_count(inside: set[str], distances: pd.DataFrame, bassins: pd.S
     return inside | near | flows.bassin_members(bassins, inside)
 
 
-def staged_flow_table(con: duckdb.DuckDBPyConnection, path: object) -> od_table.StagedOD:
-    """A ``FLUX=`` table, its codes checked against the COG: old codes moved to their current commune,
-    arrondissement codes kept (the COG history would fold them into their city; ``to_flow_table`` folds them
-    when asked), codes of départements not loaded reported as such."""
-    mapping = geography.cog_mapping(con)
-    current = mapping["current_code"].where(mapping["kind"] != "arrondissement", mapping["code"])
-    return od_table.filter_known_codes(od_table.read_od_table(str(path)),
-                                       dict(zip(mapping["code"], current, strict=True)),
-                                       provenance.loaded_departements(con))
-
-
-def read_flow_table(
-    con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str]
-) -> tuple[pd.DataFrame, list[str]]:
-    """A ``FLUX=`` table on units (arrondissement or city codes), and its French notes.
-
-    Arrondissement codes stay arrondissements (the COG history would fold
-    them into their city). A city code in a table read for a territory that
-    holds only some of its arrondissements cannot be split between them:
-    those rows are left out of the territory's indicators, and a note says
-    so, rather than inventing a split.
-    """
-    staged = staged_flow_table(con, path)
-    notes = od_table.problem_notes(staged)
-    table = od_table.to_flow_table(staged, units=True)
-    for city, held in split_cities(unit_codes).items():
-        rows = staged.table[(staged.table["origine"] == city) | (staged.table["destination"] == city)]
-        if rows.empty:
-            continue
-        name = CITY_NAMES.get(city, city)
-        notes.append(
-            f"Table origine–destination : {len(rows)} ligne(s) donnent {name} ({city}) sans arrondissement ; le "
-            f"territoire ne compte que les arrondissements {', '.join(held)} et ces recours ne peuvent pas leur "
-            "être répartis : ils sont écartés des indicateurs du territoire" + _containment_bounds(table, city,
-                                                                                                   unit_codes))
-        table = table[(table["origin"] != city) & (table["destination"] != city)]
-    return table.reset_index(drop=True), notes
-
-
-def _containment_bounds(table: pd.DataFrame, city: str, unit_codes: list[str]) -> str:
-    """What the left-out rows weigh in the residents' consultations, and the self-containment between its two
-    extremes (every such consultation outside the territory, or every one inside), per profession concerned.
-
-    Without them the self-containment is computed on the other consultations only, which overstates it when
-    they go elsewhere in the city: the reader gets the range the table allows.
-    """
-    inside = set(unit_codes)
-    residents = table[table["origin"].isin(inside)]
-    parts = []
-    for groupe, rows in residents.groupby("groupe", sort=True):
-        total = float(rows["volume"].sum())
-        unknown = float(rows.loc[rows["destination"] == city, "volume"].sum())
-        if not total > 0 or not unknown > 0:
-            continue
-        internal = float(rows.loc[rows["destination"].isin(inside), "volume"].sum())
-        low, high = internal / total * 100, (internal + unknown) / total * 100
-        parts.append(f"{groupe} : {unknown / total * 100:.0f} % des recours des habitants, auto-confinement réel "
-                     f"entre {low:.0f} % et {high:.0f} %".replace(".", ","))
-    return (" (" + " ; ".join(parts) + ")") if parts else ""
-
-
 def _coordinates(con: duckdb.DuckDBPyConnection, points: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
     """``code, lon, lat`` of the domain, and of the other ``codes`` (a table's far or city codes)."""
     coords = points[["code", "lon", "lat"]]
@@ -279,8 +219,9 @@ def flows_and_access(
 
     inside_codes = flow_codes(territory.unit_codes)
     domain_bassins = unit_bassins_de_vie(con, domain)
+    caveats: list[str] = []
     if options.flows is not None:
-        table, table_notes = read_flow_table(con, options.flows, territory.unit_codes)
+        table, table_notes, caveats = read_flow_table(con, options.flows, territory.unit_codes)
         notes.extend(table_notes)
         origin = f"table origine-destination fournie ({options.flows})"
         kind = "table"
@@ -312,8 +253,21 @@ def flows_and_access(
     if not bvs.empty:
         labels = geography.bassin_de_vie_names(con, set(bvs["bassin_de_vie"].astype(str)))
         bvs.insert(1, "bassin_de_vie_nom", bvs["bassin_de_vie"].astype(str).map(labels))
-    flow_section = FlowsSection(origin=origin, kind=kind, params=fp, synthesis=indicators["synthese"],
-                                external_destinations=dest, bassins_de_vie=bvs, lines=lines, notes=notes)
+    synthesis = indicators["synthese"]
+    if kind == "table":
+        synthesis = residents_unknown_without_rows(synthesis)
+    flow_section = FlowsSection(origin=origin, kind=kind, params=fp, synthesis=synthesis,
+                                external_destinations=dest, bassins_de_vie=bvs, lines=lines, notes=notes,
+                                beyond_the_load=departements_within(con, perimeter, dep, fp.cutoff_km),
+                                caveats=caveats)
+    if kind == "table" and table.empty:
+        flow_section.unavailable = EMPTY_TABLE
+    if flow_section.beyond_the_load:
+        reach = (flows_note(flow_section.beyond_the_load, fp.cutoff_km, provenance.loaded_departements(con))
+                 if kind == "modele" else apl_note(flow_section.beyond_the_load, fp.cutoff_km))
+        notes.append(reach)
+        if kind == "modele":  # with a FLUX= table, only the APL approchée is modelled
+            caveats.append(reach)
 
     # APL approchée for GPs, its rank correlation with the official APL, and the what-if.
     steps, speed = dict(params.access.steps_minutes), params.access.speed_kmh

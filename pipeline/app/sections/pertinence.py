@@ -19,10 +19,16 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.pertinence import PertinenceThresholds, cut_zones, perimeter_pertinence
+from pipeline.analysis.pertinence import (
+    CANDIDATE_COLUMNS,
+    EXAMINE_COLUMNS,
+    PertinenceThresholds,
+    cut_zones,
+    perimeter_pertinence,
+)
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
-from pipeline.app.sections.flows import read_flow_table, staged_flow_table
+from pipeline.app.sections.flow_table import read_flow_table, staged_flow_table
 from pipeline.app.sections.units import split_cities as partly_held_cities
 from pipeline.geography import arrondissements_of
 from pipeline.model import DiagnosticOptions, Territory
@@ -156,16 +162,21 @@ def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.Da
     return pd.concat([units[units["type"] != "arrondissement-municipal"], cities], ignore_index=True)
 
 
+def _none_computed() -> dict[str, pd.DataFrame]:
+    """Empty candidates and units to examine, with their columns: their tables say « non disponible »."""
+    return {"candidates": pd.DataFrame(columns=CANDIDATE_COLUMNS), "to_examine": pd.DataFrame(columns=EXAMINE_COLUMNS)}
+
+
 def _given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions, territory: Territory,
                  units: pd.DataFrame, codes: list[str]) -> tuple[GpFlows, pd.DataFrame, list[str]]:
     """A ``FLUX=`` table with the units and the perimeter it is read on.
 
     A territory holding some of a city's arrondissements (Marseille 1er–3e) is read on arrondissements, as the
-    flows section reads the table (:func:`pipeline.app.sections.flows.read_flow_table`: the city's own rows
+    flows section reads the table (:func:`pipeline.app.sections.flow_table.read_flow_table`: the city's own rows
     cannot be split among them); any other is read on communes, a city's arrondissements folded into it.
     """
     if partly_held_cities(territory.unit_codes):
-        table, _ = read_flow_table(con, options.flows, territory.unit_codes)
+        table, _, _ = read_flow_table(con, options.flows, territory.unit_codes)
         return (flow_model.given_gp_flows(table, f"table origine-destination fournie ({options.flows})", []),
                 units, codes)
     return _read_given_flows(con, options), _commune_level(units, con), territory.commune_codes
@@ -257,7 +268,7 @@ def pertinence_section(
         why = (NO_REGISTRY if offre is None else NOT_COVERED.format(reason=uncovered) if uncovered is not None
                else NO_POLYGON)
         return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
-                                 cut_zones=_cut_zones(cut, units),
+                                 cut_zones=_cut_zones(cut, units), **_none_computed(),
                                  notes=[why] if uncovered is not None else [], unavailable=why)
     elif (covering := _covering_flows(shared.flows, modelled, codes, low)) is not None:
         gp = covering
@@ -282,6 +293,7 @@ def pertinence_section(
         unavailable = NO_GP_FLOWS.format(reason=reason)
         return PertinenceSection(origin=gp.origin, kind=gp.kind, candidate_min_share=low, examine_below_share=high,
                                  population=result.population, cut_zones=_cut_zones(result.cut_zones, units),
+                                 **_none_computed(),
                                  notes=[*gp.notes, unavailable], unavailable=unavailable)
     candidates = result.candidates.assign(
         claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else ""))

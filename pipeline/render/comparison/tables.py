@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.model.perimeter import FIGURES, PARTIAL, Comparison
+from pipeline.model.perimeter import FIGURES, PARTIAL, REACH, Comparison
 from pipeline.render.comparison.page import FIGURE_LABELS, NOTE
 from pipeline.render.csv_files import write_csv
 from pipeline.render.spreadsheet import write_workbook
@@ -24,7 +24,9 @@ def _columns() -> list[Column]:
                Column("groupe_comparaison", "CPTS de même taille et même type", "integer"),
                Column(PARTIAL, "Communes de la liste hors des départements chargés (non comptées ; CPTS non classée ; "
                                "vide : périmètre dessiné en partie hors des départements chargés, nombre inconnu)",
-                      "integer")]
+                      "integer"),
+               Column(REACH, "Départements non chargés à moins de 60 km (modèle de flux incomplet : "
+                             "auto-confinement surestimé)", "text")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]
         kind: ColumnKind = "percent" if percent else ("integer" if decimals == 0 else "decimal")

@@ -142,6 +142,7 @@ class CalendarRow:
     deploiement_mois: int | None
     demarrage: dt.date | None = None
     deploiement: dt.date | None = None
+    remarque: str = ""
 
 
 @dataclass(frozen=True, eq=False)

@@ -89,7 +89,7 @@ class _Writer:
         self.caption(spec.title)
         rows = [[display_text(c, v) for c, v in zip(columns, raw, strict=True)] for raw in spec.rows()]
         if not rows:
-            rows = [[trame_missing_row(len(columns))[0], *[""] * (len(columns) - 1)]]
+            rows = [[spec.empty, *[""] * (len(columns) - 1)]]
         self.table([c.heading for c in columns], rows, right=[c.kind in NUMERIC_KINDS for c in columns])
         notes = []
         if spec.demo:
@@ -165,6 +165,11 @@ def _months(value: int | None, verb: str) -> str:
 
 def _day(value: dt.date | None) -> str:
     return "—" if value is None else value.strftime("%d/%m/%Y")
+
+
+def _deadline(value: dt.date | None, months: int | None) -> str:
+    """« n.d. » for a mission with a deadline whose date does not follow from the signature (see ``remarque``)."""
+    return MISSING_TEXT if value is None and months is not None else _day(value)
 
 
 def _front(w: _Writer, doc: TrameDocument) -> None:
@@ -264,10 +269,13 @@ def _calendar(w: _Writer, doc: TrameDocument) -> None:
         line = [row.mission, row.categorie, _months(row.demarrage_mois, "au plus tard"),
                 _months(row.deploiement_mois, "au plus tard")]
         if doc.signature is not None:
-            line += [_day(row.demarrage), _day(row.deploiement)]
+            line += [_deadline(row.demarrage, row.demarrage_mois), _deadline(row.deploiement, row.deploiement_mois)]
         rows.append(line)
     w.table(header, rows)
     w.source(doc.calendar_source)
+    for row in doc.calendar:
+        if doc.signature is not None and row.demarrage is None and row.demarrage_mois is not None:
+            w.guidance(f"{row.mission} : {row.remarque}.")
 
 
 def _macro_planning_grid(w: _Writer) -> None:

@@ -52,6 +52,14 @@ def day(value: date | None) -> str:
     return "—" if value is None or pd.isna(value) else value.strftime("%d/%m/%Y")
 
 
+def deadline(value: date | None, months_after: float) -> str:
+    """A mission's date: « — » without deadline, « non disponible » when it has one but not from the signature
+    (a mission of an avenant later than the contract)."""
+    if (value is None or pd.isna(value)) and not pd.isna(months_after):
+        return "non disponible"
+    return day(value)
+
+
 def fmt(value: float, decimals: int = 0) -> str:
     return format_number(value, decimals)
 
@@ -119,3 +127,8 @@ def establishments_uncovered(d: Diagnostic) -> str | None:
     where = f" (départements non couverts : {missing})" if missing else ""
     return (f"établissements non disponibles : l'extraction FINESS chargée ne couvre pas le territoire{where} ; "
             "compter ses établissements sur ce fichier donnerait un nombre faussement nul ou bas")
+
+
+def reservations(caveats: list[str]) -> list[str]:
+    """« Réserve : … » paragraphs, one per reservation on a section's figures (shown where the figures are)."""
+    return [f"Réserve : {c.rstrip('.')}." for c in caveats]

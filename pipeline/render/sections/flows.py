@@ -9,6 +9,7 @@ from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
     fmt,
+    reservations,
     tables_place,
 )
 
@@ -127,10 +128,11 @@ def flows_section(d: Diagnostic) -> dict[str, Any]:
                                + (" " + BEYOND_THE_LOAD if beyond_the_load(d) else "")})
     paragraphs = [
         _flow_method_paragraph(d.flows),
+        *reservations(d.flows.caveats),
         "L'auto-confinement est la part des recours des habitants réalisés dans le territoire ; un périmètre qui "
         "suit le « territoire vécu » a un auto-confinement élevé.",
     ]
     if not real:
         paragraphs.append(FLOW_VOLUME_NOTE)
     return {"title": "Flux de patients", "paragraphs": paragraphs, "tables": tables,
-            "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else []}
+            "notes": [DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) and not real else []}

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
-from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, fmt
+from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, fmt, reservations
 from pipeline.render.sections.display import NOT_AVAILABLE, cell
 
 TITLE = "Pertinence du périmètre"
@@ -115,16 +115,18 @@ def _summary(p: PertinenceSection) -> list[str]:
         summary = (f"Auto-confinement du périmètre : {percent(p.self_containment)} des recours de ses habitants sont "
                    "réalisés dans le territoire. ")
     if len(p.candidates):
-        summary += (f"{len(p.candidates)} commune(s) hors du territoire y envoient la majorité des recours de "
-                    f"leurs habitants ; en les ajoutant, l'auto-confinement serait de "
+        summary += (f"{len(p.candidates)} commune(s) hors du territoire y envoient au moins "
+                    f"{percent(p.candidate_min_share)} des recours de leurs habitants ; en les ajoutant, "
+                    "l'auto-confinement serait de "
                     f"{percent(p.self_containment_with_candidates)} pour {cell(p.population_with_candidates)} "
                     "habitants.")
     elif not pd.isna(p.self_containment):
         summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
     paragraphs = [summary.strip()]
     if len(p.to_examine):
-        paragraphs.append(f"{len(p.to_examine)} commune(s) du territoire voient la majorité des recours de leurs "
-                          "habitants réalisés ailleurs : leur rattachement mérite d'être discuté.")
+        paragraphs.append(f"{len(p.to_examine)} commune(s) du territoire voient moins de "
+                          f"{percent(p.examine_below_share)} des recours de leurs habitants réalisés dans le "
+                          "territoire : leur rattachement mérite d'être discuté.")
     return paragraphs
 
 
@@ -166,7 +168,7 @@ def pertinence_section(d: Diagnostic) -> dict[str, Any]:
         if notes:
             content["notes"] = notes
         return content
-    paragraphs = [INSTRUCTION_QUOTE, _method(p), *_summary(p), *_cut_zones_paragraph(p)]
+    paragraphs = [INSTRUCTION_QUOTE, _method(p), *reservations(p.caveats), *_summary(p), *_cut_zones_paragraph(p)]
     tables = [t for t, present in ((_candidates(p), len(p.candidates)), (_to_examine(p), len(p.to_examine)),
                                    (_cut_zones(p), len(p.cut_zones))) if present]
     notes = _notes(p)

@@ -8,7 +8,7 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import (
     CATEGORIES,
     REGISTRY_SOURCE,
-    day,
+    deadline,
     fmt,
     months,
 )
@@ -62,8 +62,10 @@ def _calendar(d: Diagnostic, paragraphs: list[str], tables: list[dict[str, Any]]
             categorie=t.calendar["categorie"].map(CATEGORIES),
             demarrage_mois=t.calendar["demarrage_mois"].map(months),
             deploiement_mois=t.calendar["deploiement_mois"].map(months),
-            demarrage=t.calendar["demarrage"].map(day),
-            deploiement=t.calendar["deploiement"].map(day),
+            demarrage=[deadline(v, m) for v, m in zip(t.calendar["demarrage"], t.calendar["demarrage_mois"],
+                                                       strict=True)],
+            deploiement=[deadline(v, m) for v, m in zip(t.calendar["deploiement"], t.calendar["deploiement_mois"],
+                                                         strict=True)],
         )
         tables.append({"title": "Calendrier des missions après signature", "data": calendar.rename(columns={
             "mission": "Mission", "categorie": "Catégorie", "texte": "Texte", "remarque": "Remarque",

@@ -1,0 +1,103 @@
+"""A ``FLUX=`` origin–destination table read for one territory: codes checked against the COG, the rows that
+cannot count set aside and said, arrondissements kept or folded as the territory needs them.
+
+The notes say what was set aside; the *caveats* are those of them that change the figures computed from the
+table (a leak to a département not loaded, an arrondissement-less city row that cannot be split), so that the
+flows and pertinence sections repeat them where their figures are shown.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipeline.app import flow_model
+from pipeline.app.sections.units import CITY_NAMES, flow_codes, split_cities
+from pipeline.geography import arrondissements_of
+from pipeline.sources import od_table
+from pipeline.store.queries import geography, provenance
+
+EMPTY_TABLE = ("flux non calculés : la table de flux fournie n'a aucune ligne utilisable (toutes écartées : codes "
+               "communes invalides ou inconnus, ou communes hors des départements chargés dans la base)")
+
+
+def staged_flow_table(con: duckdb.DuckDBPyConnection, path: object) -> od_table.StagedOD:
+    """A ``FLUX=`` table, its codes checked against the COG: old codes moved to their current commune,
+    arrondissement codes kept (the COG history would fold them into their city; ``to_flow_table`` folds them
+    when asked), codes of départements not loaded reported as such."""
+    mapping = geography.cog_mapping(con)
+    current = mapping["current_code"].where(mapping["kind"] != "arrondissement", mapping["code"])
+    return od_table.filter_known_codes(od_table.read_od_table(str(path)),
+                                       dict(zip(mapping["code"], current, strict=True)),
+                                       provenance.loaded_departements(con))
+
+
+def read_flow_table(
+    con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str]
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """A ``FLUX=`` table on units (arrondissement or city codes), its French notes, and those of them that are
+    reservations on the figures (rows left out that touch the territory's neighbourhood).
+
+    Arrondissement codes stay arrondissements (the COG history would fold
+    them into their city). A city code in a table read for a territory that
+    holds only some of its arrondissements cannot be split between them:
+    those rows are left out of the territory's indicators, and a note says
+    so, rather than inventing a split.
+    """
+    staged = staged_flow_table(con, path)
+    notes = od_table.problem_notes(staged)
+    caveats = od_table.bias_notes(staged)
+    table = od_table.to_flow_table(staged, units=True)
+    table = _far_cities_whole(table, unit_codes)
+    if len(table) and (table["groupe"] == od_table.GROUPE_NON_PRECISE).all():
+        # As the pertinence reads it: the flows' GP figures, their map and their table then exist.
+        table = table.assign(groupe=od_table.GROUPE_MG)
+        notes.append(flow_model.NO_PROFESSION_NOTE)
+    for city, held in split_cities(unit_codes).items():
+        rows = staged.table[(staged.table["origine"] == city) | (staged.table["destination"] == city)]
+        if rows.empty:
+            continue
+        name = CITY_NAMES.get(city, city)
+        caveats.append(
+            f"Table origine–destination : {len(rows)} ligne(s) donnent {name} ({city}) sans arrondissement ; le "
+            f"territoire ne compte que les arrondissements {', '.join(held)} et ces recours ne peuvent pas leur "
+            "être répartis : ils sont écartés des indicateurs du territoire" + _containment_bounds(table, city,
+                                                                                                   unit_codes))
+        notes.append(caveats[-1])
+        table = table[(table["origin"] != city) & (table["destination"] != city)]
+    return table.reset_index(drop=True), notes, caveats
+
+
+def _far_cities_whole(table: pd.DataFrame, unit_codes: list[str]) -> pd.DataFrame:
+    """Arrondissements of a city the territory holds nothing of, folded into the city (13201, 13206 → 13055): a
+    destination is one place, not three rows of Marseille (the table may give the city, or some arrondissements)."""
+    inside = set(flow_codes(unit_codes))
+    fold = {a: city for city in CITY_NAMES for a in arrondissements_of(city)
+            if city not in inside and not inside & set(arrondissements_of(city))}
+    if not fold or not (table["origin"].isin(list(fold)) | table["destination"].isin(list(fold))).any():
+        return table
+    table = table.assign(origin=table["origin"].astype(str).replace(fold),
+                         destination=table["destination"].astype(str).replace(fold))
+    return table.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum()
+
+
+def _containment_bounds(table: pd.DataFrame, city: str, unit_codes: list[str]) -> str:
+    """What the left-out rows weigh in the residents' consultations, and the self-containment between its two
+    extremes (every such consultation outside the territory, or every one inside), per profession concerned.
+
+    Without them the self-containment is computed on the other consultations only, which overstates it when
+    they go elsewhere in the city: the reader gets the range the table allows.
+    """
+    inside = set(unit_codes)
+    residents = table[table["origin"].isin(inside)]
+    parts = []
+    for groupe, rows in residents.groupby("groupe", sort=True):
+        total = float(rows["volume"].sum())
+        unknown = float(rows.loc[rows["destination"] == city, "volume"].sum())
+        if not total > 0 or not unknown > 0:
+            continue
+        internal = float(rows.loc[rows["destination"].isin(inside), "volume"].sum())
+        low, high = internal / total * 100, (internal + unknown) / total * 100
+        parts.append(f"{groupe} : {unknown / total * 100:.0f} % des recours des habitants, auto-confinement réel "
+                     f"entre {low:.0f} % et {high:.0f} %".replace(".", ","))
+    return (" (" + " ; ".join(parts) + ")") if parts else ""

@@ -1,0 +1,44 @@
+"""Questions about the communes of the départements the database was not loaded for (``communes_hors_chargement``).
+
+A database loaded with ``make data --departements`` knows where every other commune of France lies (a point
+inside it), and the outline of those that border a loaded commune; it knows nothing else of them (population,
+supply, CPTS). Both tables are empty after a load of the whole of France.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+
+from pipeline.store.connection import read_geo
+from pipeline.store.frames import read_frame
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+_BOX = "lon BETWEEN $x0 AND $x1 AND lat BETWEEN $y0 AND $y1"
+
+
+def _box(bounds: tuple[float, float, float, float], margin_deg: float) -> dict[str, object]:
+    xmin, ymin, xmax, ymax = bounds
+    return {"x0": xmin - margin_deg, "x1": xmax + margin_deg, "y0": ymin - margin_deg, "y1": ymax + margin_deg}
+
+
+def points_near(
+    con: duckdb.DuckDBPyConnection, bounds: tuple[float, float, float, float], margin_deg: float
+) -> pd.DataFrame:
+    """``code, departement, lon, lat`` of the communes outside the load whose point lies in ``bounds`` enlarged
+    by ``margin_deg``."""
+    return read_frame(con, f"SELECT code, departement, lon, lat FROM communes_hors_chargement WHERE {_BOX} "
+                           "ORDER BY code", _box(bounds, margin_deg))
+
+
+def borders_near(
+    con: duckdb.DuckDBPyConnection, bounds: tuple[float, float, float, float], margin_deg: float
+) -> gpd.GeoDataFrame:
+    """``code, departement`` and polygon (EPSG:4326) of the communes outside the load that border a loaded one,
+    whose point lies in ``bounds`` enlarged by ``margin_deg``."""
+    return read_geo(con, f"SELECT code, departement, geometry FROM communes_hors_chargement "
+                         f"WHERE geometry IS NOT NULL AND {_BOX} ORDER BY code", _box(bounds, margin_deg))

@@ -1,0 +1,127 @@
+"""``FLUX=`` tables from an independent review: rows all set aside, volumes with a comma, no profession column,
+no row of the territory's residents, Marseille's arrondissements as destinations of another territory.
+
+Known answers are computed by hand from the few rows each test writes, on the fixture database (04, 13, 33,
+75, 976); the Verdon CPTS holds Riez (04166) and Saint-Julien-d'Asse (04182), not Manosque (04112).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.app.diagnostic import compute
+from pipeline.app.flow_model import NO_PROFESSION_NOTE
+from pipeline.app.sections.flow_table import EMPTY_TABLE
+from pipeline.errors import DataError
+from pipeline.model import DiagnosticOptions
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.csv_files import csv_text
+from pipeline.render.sections.pertinence import pertinence_section
+from pipeline.render.tables import flow_lines, table_specs
+from pipeline.sources.od_table import read_od_table
+from pipeline.store.territory import resolve_territory
+
+pytestmark = [pytest.mark.mirror]
+
+VERDON = "cpts:CPTS du Verdon"
+
+
+def written(tmp_path: Path, text: str, name: str = "flux.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def diagnostic(con: duckdb.DuckDBPyConnection, flows: Path, spec: str = VERDON) -> Diagnostic:
+    return compute(con, resolve_territory(con, spec), DiagnosticOptions(territory=spec, flows=flows))
+
+
+@pytest.mark.parametrize("row", ["83012;04094;100", "ABCDE;04094;100", "4094.0;04094;100"])
+def test_a_table_whose_rows_are_all_set_aside_is_not_available_and_says_why(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path, row: str) -> None:
+    """It crashed (« TypeError: operation 'radd' not supported », exit 1) in the bassins de vie's table."""
+    d = diagnostic(db, written(tmp_path, f"origine;destination;volume\n{row}\n"))
+    assert d.flows is not None and d.flows.unavailable == EMPTY_TABLE
+    assert d.pertinence is not None and not d.pertinence.available
+    specs = {s.key: s for s in table_specs(d)}
+    # The zones cut come from the zonings alone: still written; the candidates say « non disponible », not « none ».
+    assert len(specs["pertinence_zones_coupees"].frame) == len(d.pertinence.cut_zones) > 0
+    for key in ("pertinence_candidats", "pertinence_a_examiner"):
+        assert csv_text(specs[key]).splitlines()[1].startswith(f'"non disponible : {d.pertinence.unavailable}"')
+    assert "flux_synthese" not in specs
+
+
+def test_a_comma_that_may_group_thousands_is_refused_like_a_dot(tmp_path: Path) -> None:
+    """« 1,500 » read as 1,5 made Riez keep 0,19 % of its consultations; read as 1 500 it keeps 65,2 %."""
+    path = written(tmp_path, "origine;destination;volume\n04166;04166;1,500\n04166;04112;800\n04031;04166;1,200\n")
+    with pytest.raises(DataError) as error:
+        read_od_table(str(path))
+    message = str(error.value)
+    assert "ligne 2" in message and "volume ambigu « 1,500 » : virgule des milliers ou virgule décimale" in message
+    assert "ligne 4" in message and "« 1,200 »" in message
+    # One decimal comma elsewhere in the file tells how to read the others: 1,5 and 1,2.
+    table = read_od_table(str(written(tmp_path, "origine;destination;volume\n04166;04166;1,500\n"
+                                                "04166;04112;12,5\n", "decimales.csv")))
+    assert sorted(table.table["volume"]) == [1.5, 12.5]
+
+
+def test_a_table_without_profession_draws_its_gp_flows(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Read as GP consultations by the pertinence, it had no flows map and its synthesis said « non précisé »."""
+    d = diagnostic(db, written(tmp_path, "origine;destination;volume\n04166;04166;500\n04166;04112;100\n"))
+    assert d.flows is not None and d.flows.available
+    assert list(d.flows.synthesis["groupe"]) == ["Médecins généralistes"]
+    assert d.flows.synthesis.loc[0, "auto_confinement"] == pytest.approx(500 / 600)
+    assert flow_lines(d) is not None
+    assert d.notes.count(NO_PROFESSION_NOTE) == 1
+    assert d.pertinence is not None and d.pertinence.self_containment == pytest.approx(500 / 600)
+
+
+def test_a_table_without_rows_of_the_residents_does_not_give_them_zero(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Manosque's consultations only: the Verdon's residents are not in the table (« non disponible »), while
+    what is made inside the territory (0 here) is known."""
+    d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04112;04112;100;MG\n"))
+    assert d.flows is not None and d.flows.available
+    row = d.flows.synthesis.set_index("groupe").loc["Médecins généralistes"]
+    for column in ("recours_residents", "recours_internes", "auto_confinement", "fuites"):
+        assert math.isnan(row[column]), column
+    assert row["recours_realises"] == 0
+
+
+def test_marseille_is_one_destination_of_a_territory_holding_none_of_it(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Riez's 720 consultations: 500 at home, 100 in Manosque, 40 each to 13055, 13201 and 13206 (Marseille 120,
+    16,7 %, first outside destination; it was three rows of 40 below Manosque)."""
+    d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
+                                         "04166;04112;100;MG\n04166;13055;40;MG\n04166;13201;40;MG\n"
+                                         "04166;13206;40;MG\n"))
+    assert d.flows is not None
+    dest = d.flows.external_destinations
+    assert list(dest["destination"]) == ["13055", "04112"]
+    assert list(dest["volume"]) == [120, 100]
+    assert dest["part_des_residents"].tolist() == pytest.approx([120 / 720, 100 / 720])
+
+
+def test_figures_of_a_given_table_carry_no_demonstration_warning_and_none_is_an_answer(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """The registry of the fixture database is the demonstration one; these figures owe nothing to it. No commune
+    sends Riez anything: « aucune commune candidate à l'ajout », not « aucune donnée » (read as missing)."""
+    d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
+                                         "04166;04112;500;MG\n"))
+    specs = {s.key: s for s in table_specs(d)}
+    for key in ("flux_synthese", "pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees"):
+        assert not specs[key].demo, key
+    assert specs["offre"].demo
+    assert csv_text(specs["pertinence_candidats"]).splitlines()[1].startswith('"aucune commune candidate à l\'ajout"')
+    # Riez keeps exactly half (500 of 1 000): not « à examiner » (below half); the wording says the thresholds.
+    assert d.pertinence is not None and d.pertinence.to_examine.empty
+    d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
+                                         "04166;04112;501;MG\n04112;04166;50;MG\n04112;04112;50;MG\n", "b.csv"))
+    paragraphs = " ".join(pertinence_section(d)["paragraphs"])
+    assert "1 commune(s) hors du territoire y envoient au moins 50 % des recours de leurs habitants" in paragraphs
+    assert "1 commune(s) du territoire voient moins de 50 % des recours de leurs habitants réalisés dans le " \
+           "territoire" in paragraphs
