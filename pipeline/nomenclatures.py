@@ -43,7 +43,16 @@ https://mos.esante.gouv.fr/NOS/ and mirrored as FHIR CodeSystems in the
     FINESS « catégorie d'établissement » (TRE_R66-CategorieEtablissement)
     mapped to the groups used by the diagnostic. ``Hôpital`` means "public or
     private according to the ``codesph`` field of the record"; code 606 is
-    the DAC category that replaced the provisional ANS code 801.
+    the DAC category that replaced the provisional ANS code 801. The rows
+    after code 197 complete the table with every other category of the ANS
+    value set JDV_J55-CategorieEG-ROR (codes of TRE_R66, version
+    20260505120000, https://mos.esante.gouv.fr/NOS/JDV_J55-CategorieEG-ROR/FHIR/JDV-J55-CategorieEG-ROR),
+    with its labels: a category label re-encoded with losses then gives way
+    to the nomenclature's for every category an extraction uses. Their
+    group: « Autre médico-social » for the médico-social categories
+    (handicap, personnes âgées, CASF L.312-1), « Psychiatrie » for the
+    other mental-health structures (FINESS aggregate 1111), « Autre »
+    otherwise (social establishments, laboratories, pharmacies, schools…).
 """
 
 from __future__ import annotations

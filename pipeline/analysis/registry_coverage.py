@@ -70,7 +70,9 @@ class RegistryCoverage:
     covered
         Codes of the covered départements.
     too_small
-        The file has too few rows to cover anything (``min_core_rows``).
+        The file has too few rows to cover anything (``min_core_rows``, ``min_core_density``).
+    core_density
+        The core's density that ``min_core_density`` was compared with (NaN for an empty file).
     """
 
     reference_density: float
@@ -79,6 +81,7 @@ class RegistryCoverage:
     table: pd.DataFrame
     covered: frozenset[str] = field(default_factory=frozenset)
     too_small: bool = False
+    core_density: float = math.nan
 
 
 def registry_coverage(
@@ -86,6 +89,7 @@ def registry_coverage(
     min_fraction: float = 0.25,
     core_share: float = 0.5,
     min_core_rows: int = 0,
+    min_core_density: float = 0.0,
 ) -> RegistryCoverage:
     """Decide which départements a registry extraction covers.
 
@@ -106,6 +110,12 @@ def registry_coverage(
         anything: below it, the file is a handful of rows (a sample, a test
         file) whose relative densities mean nothing, and no département is
         covered (``too_small``).
+    min_core_density
+        Lowest pooled density of the core (per 10 000 inhabitants) for a file to cover anything: below
+        it, the file holds a small part of what a complete extraction of its own départements holds (the
+        first rows of a file), and no département is covered (``too_small``). Measured on the optional
+        column ``reperes`` of ``counts`` when given (rows of kinds whose density is known), else on
+        ``praticiens``.
 
     Returns
     -------
@@ -148,7 +158,13 @@ def registry_coverage(
         reference = float(core["praticiens"].sum() / core["population"].sum() * 10_000)
     table["noyau"] = table["departement"].isin(core_codes)
     table["rapport_reference"] = table["densite_10000"] / reference if total > 0 else math.nan
-    too_small = total > 0 and int(table.loc[table["noyau"], "praticiens"].sum()) < min_core_rows
+    core_density = reference
+    if "reperes" in counts.columns and total > 0:
+        anchors = pd.to_numeric(counts["reperes"], errors="coerce").fillna(0).to_numpy()
+        in_core = table["noyau"].to_numpy()
+        core_density = float(anchors[in_core].sum() / table.loc[in_core, "population"].sum() * 10_000)
+    too_small = total > 0 and (int(table.loc[table["noyau"], "praticiens"].sum()) < min_core_rows
+                               or core_density < min_core_density)
     enough = total > 0 and not too_small
     table["couvert"] = ((table["rapport_reference"] >= min_fraction).fillna(False) & enough).astype(bool)
     table = table.sort_values("departement").reset_index(drop=True)
@@ -160,6 +176,7 @@ def registry_coverage(
         table=table[columns],
         covered=frozenset(table.loc[table["couvert"], "departement"]),
         too_small=too_small,
+        core_density=core_density,
     )
 
 

@@ -49,7 +49,9 @@ DEMO_SEED = 2026
 # 4: on a database of some départements, a record of another département is never placed by postal code.
 # 5: such records reported as « hors_departements_charges », not « commune_inconnue ».
 # 6: coordinates outside the area of use of their projection (x and y swapped, degrees for metres) dropped.
-FINESS_LOADER_VERSION = "6"
+# 7: coordinates far from the establishment's commune dropped (« coordonnees_hors_commune »); garbled category
+# labels replaced by the completed nomenclature's, or left empty.
+FINESS_LOADER_VERSION = "7"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "4-arrondissement-points"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
@@ -214,7 +216,8 @@ def finess_step(path: Path, origin: str | None = None) -> Step:
             return StepResult("FINESS", "inchangé", 0, time.perf_counter() - start)
         units = geography.current_units_with_postcodes(con)
         staged = finess.stage_finess(path, units=units, cog_mapping=geography.cog_mapping(con),
-                                     loaded_departements=sorted(scope.departements or ()))
+                                     loaded_departements=sorted(scope.departements or ()),
+                                     commune_bounds=geography.commune_bounds(con))
         vintage = staged.extraction.isoformat()
         notes = f"{format_number(len(staged.etablissements))} établissements ; présentation {staged.layout}"
         if staged.demo:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis.registry_coverage import area_coverage, registry_coverage
-from pipeline.app.sections.registry_coverage import MIN_CORE_ROWS
+from pipeline.app.sections.registry_coverage import MIN_CORE_DENSITY, MIN_CORE_ROWS
 
 # 101 départements of made-up populations (100 000 to 1 090 000 inhabitants)
 DEPARTEMENTS = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974"]
@@ -97,3 +97,23 @@ def test_a_handful_of_rows_covers_nothing_below_the_floor() -> None:
     nord = {"59": 180}
     result = registry_coverage(frame(nord), min_core_rows=floor)
     assert result.covered == frozenset({"59"}) and not result.too_small
+
+
+def test_a_few_establishments_for_a_large_population_cover_nothing() -> None:
+    """FINESS: the mirror's sample, the first 100 establishments of the Ain (679 344 inhabitants in 2026), all in
+    its one département, holds 3 of the anchor groups (1 EHPAD, 2 SSIAD: 0.044 per 10 000 inhabitants): the
+    relative test alone calls it covered; under the diagnostic's floor (MIN_CORE_DENSITY, 0.5 per 10 000) it
+    covers nothing. The demonstration extraction cut to the 04 (27 for 166 000 inhabitants, 1.6) and a real
+    one (about 2.2) stay covered, whatever their other establishments."""
+    ain = pd.DataFrame({"departement": ["01", "38"], "praticiens": [100, 0], "reperes": [3, 0],
+                        "population": [679_344, 1_290_000]})
+    assert registry_coverage(ain).covered == frozenset({"01"})
+    floor = MIN_CORE_DENSITY["n"]
+    sample = registry_coverage(ain, min_core_density=floor)
+    assert math.isclose(sample.core_density, 3 / 679_344 * 10_000)
+    assert sample.covered == frozenset() and sample.too_small
+    for anchors in (110, 150):  # 1.6 and 2.2 per 10 000
+        enough = registry_coverage(ain.assign(reperes=[anchors, 0]), min_core_density=floor)
+        assert enough.covered == frozenset({"01"}) and not enough.too_small
+    # Without the anchor column the floor reads the rows themselves (100 for 679 344: 1.47 per 10 000).
+    assert not registry_coverage(ain.drop(columns="reperes"), min_core_density=floor).too_small

@@ -95,3 +95,31 @@ def test_sample_without_the_la_poste_line_stays_ambiguous(
     }
     message = ambiguous.set_index("code").loc["25300", "message"]
     assert message.startswith("Code postal commun à 13 communes (") and "aucun libellé de commune" in message
+
+
+def test_a_line_repeated_exactly_is_dropped_and_reported(
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """The real sample (22 activity lines) with its line 5 (PITHOUD, opticien in Belley) written again at the
+    end, and its line 6 written again with another telephone number (a column the staging does not read): the
+    exact copy is one activity, reported once; the other line differs, and stays."""
+    lines = (mirror / SAMPLE).read_text(encoding="utf-8").splitlines()
+    assert lines[4].split("|")[2] == "0012800751"
+    changed = lines[5].split("|")
+    changed[40] = "0102030405"  # « Téléphone (coord. structure) »
+    path = tmp_path / Path(SAMPLE).name
+    path.write_text("\n".join([*lines, lines[4], "|".join(changed)]) + "\n", encoding="utf-8")
+    units, mapping = cog2026
+    original = annuaire.stage_annuaire(mirror / SAMPLE, units=units, cog_mapping=mapping)
+    staged = annuaire.stage_annuaire(path, units=units, cog_mapping=mapping)
+    assert (original.rows, staged.rows) == (22, 23)  # 22 + the changed line; the exact copy (line 24) is gone
+    assert 24 not in set(staged.activites["ligne"]) and 25 in set(staged.activites["ligne"])
+    repeated = staged.anomalies[staged.anomalies["type"] == "activite_en_double"]
+    assert repeated[["code", "nb_lignes", "premiere_ligne"]].values.tolist() == [["0012800751", 1, 24]]
+    assert "seule la première est gardée" in repeated["message"].iloc[0]
+    # PITHOUD keeps one activity of weight 1, as in the file without the copy.
+    weights = staged.activites.loc[staged.activites["rpps"] == "0012800751", "poids"].tolist()
+    assert weights == [1.0]
+    summary = staged.summary_fr()
+    assert "23 activités" in summary and "1 ligne en double (identique à une ligne précédente) ignorée." in summary
+    assert not (original.anomalies["type"] == "activite_en_double").any()

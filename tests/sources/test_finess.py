@@ -175,16 +175,16 @@ def test_flattened_sample(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFram
     )
     x, y = lambert93_forward(first["lon"], first["lat"])
     assert abs(x - 870215.7) < 1.0 and abs(y - 6571590.5) < 1.0
-    # 59 rows are « 620 » pharmacies (not in the table: « Autre »); 8 « 355 » and 3 « 106 » public hospitals.
+    # 59 rows are « 620 » pharmacies (group « Autre »); 8 « 355 » and 3 « 106 » public hospitals.
     assert (frame["categorie_code"] == "620").sum() == 59
     assert (frame["groupe"] == "Hôpital public").sum() == 11
     # The mirror's copy was re-encoded with losses (« H\ufffdpital »): reported; the category label comes from
-    # the nomenclature, the other labels stay as they are.
+    # the nomenclature, the names and status stay as they are.
     assert frame.loc["010000081", "categorie_libelle"] == "Centre hospitalier"
     assert frame.loc["010000024", "statut_sph"] == "Etab.public de sant\ufffd"
-    assert staged.anomalies[["type", "nb_lignes", "premiere_ligne"]].values.tolist() == [
-        ["caracteres_illisibles", 99, 2]
-    ]
+    # Besides, the garbled aggregate labels left empty (test_garbled_category_labels_come_from_the_nomenclature…).
+    kept = staged.anomalies[staged.anomalies["type"] != "agregat_libelle_illisible"]
+    assert kept[["type", "nb_lignes", "premiere_ligne"]].values.tolist() == [["caracteres_illisibles", 99, 2]]
 
 
 def test_flattened_windows_1252_is_recognised(
@@ -434,3 +434,89 @@ def test_a_shortened_number_of_the_stock_layout_keeps_its_coordinates(tmp_path: 
     assert metres(column(staged, "lon")["010000024"], column(staged, "lat")["010000024"],  # type: ignore[arg-type]
                   3.0, 46.5) < 1.0
     assert "geolocalisation_orpheline" not in set(staged.anomalies["type"])
+
+
+def _ain_bounds(mirror: Path, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Bounding boxes of the Ain's communes read from the mirror's 2018 polygons, merged communes united under
+    their current code (as the database's harmonised polygons are)."""
+    import json
+
+    rows = []
+    for feature in json.loads((mirror / "contours-communes-2018" / "communes-01-ain.geojson").read_text())["features"]:
+        geometry = feature["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        points = np.array([p for polygon in polygons for ring in polygon for p in ring])
+        rows.append((feature["properties"]["code"], *points.min(axis=0), *points.max(axis=0)))
+    boxes = pd.DataFrame(rows, columns=["code", "xmin", "ymin", "xmax", "ymax"])
+    boxes["code"] = boxes["code"].map(mapping.set_index("code")["current_code"]).fillna(boxes["code"])
+    return boxes.groupby("code", as_index=False).agg(xmin=("xmin", "min"), ymin=("ymin", "min"),
+                                                     xmax=("xmax", "max"), ymax=("ymax", "max"))
+
+
+def test_coordinates_far_from_their_commune_are_dropped_and_reported(
+    mirror: Path, tmp_path: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """An establishment of Bourg-en-Bresse (01053) given the Lambert 93 of Marseille (892 000, 6 247 000: about
+    5.37 E, 43.29 N, some 320 km south of Bourg's box, 46.17–46.23 N) is counted in Bourg, not drawn in Marseille;
+    one given the Lambert 93 of Bourg's centre (5.2258 E, 46.2052 N) keeps its point."""
+    table, mapping = cog2026
+    x, y = lambert93_forward(5.2258, 46.2052)
+    path = _flat(tmp_path, [
+        "010000011;010000010;A MARSEILLE;;01053;01000;01000 BOURG EN BRESSE;603;MSP;;892000.0;6247000.0;"
+        "1,ATLASANTE,100,IGN,LAMBERT_93",
+        f"010000021;010000020;A BOURG;;01053;01000;01000 BOURG EN BRESSE;603;MSP;;{x:.1f};{y:.1f};"
+        "1,ATLASANTE,100,IGN,LAMBERT_93",
+    ])  # fmt: skip
+    bounds = _ain_bounds(mirror, mapping)
+    staged = finess.stage_finess(path, units=table, cog_mapping=mapping, commune_bounds=bounds)
+    lon, lat = column(staged, "lon"), column(staged, "lat")
+    assert (lon["010000011"], lat["010000011"]) == (None, None)
+    assert metres(lon["010000021"], lat["010000021"], 5.2258, 46.2052) < 1.0  # type: ignore[arg-type]
+    assert column(staged, "commune") == {"010000011": "01053", "010000021": "01053"}
+    far = staged.anomalies[staged.anomalies["type"] == "coordonnees_hors_commune"]
+    assert far[["code", "nb_lignes", "premiere_ligne"]].values.tolist() == [["01053", 1, 2]]
+    distance = int(far["message"].iloc[0].split("jusqu'à ")[1].split(" km")[0].replace("\u202f", ""))
+    assert 300 < distance < 340
+    assert "1 établissements géolocalisés loin de leur commune" in staged.summary_fr()
+    # Without the communes' boxes (a caller that has none), nothing is checked.
+    assert finess.stage_finess(path, units=table, cog_mapping=mapping).geolocated == 2
+
+
+def test_real_sample_points_all_lie_by_their_commune(
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """The tolerance rejects none of the 100 real, address-geocoded establishments of the Ain."""
+    table, mapping = cog2026
+    staged = finess.stage_finess(mirror / SAMPLE, units=table, cog_mapping=mapping,
+                                 commune_bounds=_ain_bounds(mirror, mapping))
+    assert staged.geolocated == 100
+    assert not (staged.anomalies["type"] == "coordonnees_hors_commune").any()
+
+
+def test_garbled_category_labels_come_from_the_nomenclature_or_stay_empty(
+    mirror: Path, tmp_path: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """Categories 286, 379 and 611 of the real sample (« Etablissement Exp\ufffdrimental pour Adultes
+    Handicap\ufffds »…) read the ANS labels (JDV_J55-CategorieEG-ROR), 379 in « Autre médico-social »; a
+    category the nomenclature lacks (999) keeps no garbled label; no label shows « \ufffd »."""
+    table, mapping = cog2026
+    staged = finess.stage_finess(mirror / SAMPLE, units=table, cog_mapping=mapping)
+    frame = staged.etablissements.drop_duplicates("categorie_code").set_index("categorie_code")
+    assert frame.loc["286", "categorie_libelle"] == "Service de prévention spécialisée"
+    assert frame.loc["379", "categorie_libelle"] == "Etablissement expérimental pour adultes handicapés"
+    assert frame.loc["611", "categorie_libelle"] == "Laboratoire de biologie médicale (LBM)"
+    assert frame.loc["379", "groupe"] == "Autre médico-social"
+    for name in ("categorie_libelle", "categorie_agregat_libelle"):
+        assert not staged.etablissements[name].fillna("").str.contains("\ufffd").any()
+    # Readable aggregate labels stay (« Centres Hospitaliers »); garbled ones (« H\ufffdpitaux Locaux ») are empty.
+    assert frame.loc["355", "categorie_agregat_libelle"] == "Centres Hospitaliers"
+    assert pd.isna(frame.loc["106", "categorie_agregat_libelle"])
+    lost = staged.anomalies[staged.anomalies["type"] == "agregat_libelle_illisible"].set_index("code")
+    assert lost.loc["1106", "nb_lignes"] == 3 and lost.loc["3201", "nb_lignes"] == 59  # 59 pharmacies
+    assert not (staged.anomalies["type"] == "categorie_libelle_illisible").any()
+    path = _flat(tmp_path, ["010000011;010000010;INCONNUE;;01053;01000;01000 BOURG EN BRESSE;999;Cat\ufffdgorie;;;;"])
+    unknown = finess.stage_finess(path, units=table, cog_mapping=mapping)
+    assert column(unknown, "categorie_libelle")["010000011"] is None
+    assert column(unknown, "groupe")["010000011"] == "Autre"
+    flagged = unknown.anomalies[unknown.anomalies["type"] == "categorie_libelle_illisible"]
+    assert flagged[["code", "nb_lignes", "premiere_ligne"]].values.tolist() == [["999", 1, 2]]

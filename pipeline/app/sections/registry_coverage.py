@@ -25,6 +25,7 @@ from pipeline.analysis.registry_coverage import RegistryCoverage, area_coverage,
 from pipeline.app.sections.areas import zone_departements
 from pipeline.model.diagnostic import SupplySection
 from pipeline.model.profile import AreasSection, RegistryCoverageSection
+from pipeline.render.report import format_number
 from pipeline.store.queries import registry_history
 
 #: Share of the reference density a département must reach to be covered. Stray practitioners of a
@@ -36,9 +37,20 @@ CORE_SHARE = 0.5
 #: Fewest activity lines in its core for an Annuaire Santé file to cover anything. The mirror's 22-line
 #: sample counted the Ain as covered and gave it 0 general practitioners. The national extraction holds
 #: about 204 lines per 10 000 inhabitants (the demonstration one of 2026: 1 406 209 for 68 952 941), so that
-#: one of the smallest CPTS (5 000 inhabitants, about 100 lines) holds twice this. FINESS has no floor: an
-#: extraction of a territory's few establishments lists real ones, by name.
+#: one of the smallest CPTS (5 000 inhabitants, about 100 lines) holds twice this.
 MIN_CORE_ROWS = {"activites": 50}
+#: Lowest density (per 10 000 inhabitants, pooled over its core) of MSP, centres de santé, EHPAD and SSIAD for a
+#: FINESS file to cover anything. A count cannot tell a truncated file from a small département's complete
+#: one: the mirror's 100-row sample (the first 100 establishments of the Ain, 679 344 inhabitants) made the
+#: report show « MSP 0 » as a hard zero, and a complete Lozère (76 000 inhabitants) holds about as many. The
+#: density of all establishments depends on which categories a file holds (about 14 per 10 000 in the national
+#: stock file, a fifth of them pharmacies; 3.0 in the demonstration one, which generates ten categories), but
+#: these four groups, the ones the Trame counts or nearby, are about 2.2 per 10 000 nationally (MSP about
+#: 2 500, centres de santé 2 800, EHPAD 7 500, SSIAD 2 100 for 68.9 million inhabitants; the demonstration
+#: extraction draws them at these densities: 2.16, 1.5 to 3.3 per département). The sample holds 3 of them
+#: (0.04 per 10 000). A quarter of the national density, 0.5, sits between with a wide margin on both sides;
+#: a file of Mayotte alone (few EHPAD) may fall under it, which withholds figures rather than show false ones.
+MIN_CORE_DENSITY = {"n": 0.5}
 
 
 @dataclass(frozen=True)
@@ -65,8 +77,9 @@ def read_counts(con: duckdb.DuckDBPyConnection) -> RegistryCounts:
 def _coverage(deps: pd.DataFrame, counts: pd.DataFrame, column: str) -> RegistryCoverage:
     frame = deps[["departement", "population"]].merge(counts, on="departement", how="left")
     frame = frame.assign(praticiens=frame[column].fillna(0).astype("int64"))
-    return registry_coverage(frame[["departement", "praticiens", "population"]], MIN_FRACTION, CORE_SHARE,
-                             MIN_CORE_ROWS.get(column, 0))
+    kept = ["departement", "praticiens", "population"] + (["reperes"] if "reperes" in frame.columns else [])
+    return registry_coverage(frame[kept], MIN_FRACTION, CORE_SHARE, MIN_CORE_ROWS.get(column, 0),
+                             MIN_CORE_DENSITY.get(column, 0.0))
 
 
 def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, departements: list[str]) -> bool:
@@ -110,7 +123,8 @@ def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCover
             parts.append("l'extraction de l'Annuaire Santé chargée ne couvre "
                          + _departements(covered, registry.too_small))
         if not establishments.empty and not zones["finess"].all():
-            parts.append("l'extraction FINESS chargée ne couvre " + _departements(finess_covered, finess.too_small))
+            parts.append("l'extraction FINESS chargée ne couvre " + _departements(
+                finess_covered, finess.too_small, _too_few_establishments(finess)))
         note = ("Couverture des fichiers : " + " ; ".join(parts) + ". Les effectifs et densités des zones "
                 "qu'elles ne couvrent pas sont « non disponibles » : calculés sur ce fichier, ils seraient "
                 "faussement bas. Les flux modélisés et l'APL approchée ne voient pas non plus l'offre des "
@@ -122,11 +136,19 @@ def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCover
     )
 
 
-def _departements(codes: list[str], too_small: bool = False) -> str:
+def _too_few_establishments(finess: RegistryCoverage) -> str:
+    """Why a FINESS file too small covers nothing: its density, against a complete extraction's."""
+    density = format_number(finess.core_density, 2)
+    return (f"trop peu d'établissements pour la population de leurs départements : {density} MSP, centres de "
+            f"santé, EHPAD et SSIAD pour 10 000 habitants, moins de {format_number(MIN_CORE_DENSITY['n'], 1)} ; "
+            "une extraction complète en compte environ 2 : extrait ou fichier tronqué ?")
+
+
+def _departements(codes: list[str], too_small: bool = False,
+                  reason: str = "trop peu de lignes pour mesurer une zone entière") -> str:
     """« que le département 04 », « que les départements 04, 13 », « aucun département (…) »."""
     if not codes:
-        return "aucun département" + (" (trop peu de lignes pour mesurer une zone entière)" if too_small else
-                                      " chargé dans la base")
+        return "aucun département" + (f" ({reason})" if too_small else " chargé dans la base")
     return ("que le département " if len(codes) == 1 else "que les départements ") + ", ".join(codes)
 
 

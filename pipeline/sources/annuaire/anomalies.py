@@ -29,6 +29,8 @@ from pipeline.sources.annuaire.locate import (
 )
 
 _EXCLUDED = "non localisées, donc absentes des comptes par commune"
+#: Anomaly of a line repeated exactly.
+DUPLICATE = "activite_en_double"
 
 MESSAGES: dict[str, str] = {
     "profession_inconnue": (
@@ -61,6 +63,10 @@ MESSAGES: dict[str, str] = {
     ARRONDISSEMENT_NON_DETERMINE: (
         "Arrondissement non déterminé (ni code d'arrondissement ni code postal d'arrondissement, CEDEX par "
         "exemple) : activités comptées dans la ville, sans arrondissement"
+    ),
+    DUPLICATE: (
+        "Ligne identique, octet pour octet, à une ligne précédente du fichier (même professionnel, même activité) : "
+        "seule la première est gardée, les activités sont comptées sans les doublons"
     ),
     "date_extraction_deduite": (
         "Date d'extraction absente du nom du fichier (PS_LibreAcces_Personne_activite_AAAAMMJJhhmm.txt) : "
@@ -113,6 +119,12 @@ def classification_anomalies(frame: pd.DataFrame, extraction: date, fichier: str
     rows += _grouped(frame, frame["recours"] == RECOURS_NON_RENSEIGNE, "recours_non_renseigne", None, None,
                      extraction, fichier)
     return rows
+
+
+def duplicate_anomalies(frame: pd.DataFrame, repeated: pd.Series, extraction: date,
+                        fichier: str) -> list[dict[str, object]]:
+    """One row per practitioner (code: their identifier) with lines repeating an earlier line exactly."""
+    return _grouped(frame, repeated, DUPLICATE, "rpps", None, extraction, fichier)
 
 
 def _examples(values: Iterable[str], limit: int = 3) -> str:

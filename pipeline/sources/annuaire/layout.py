@@ -39,7 +39,8 @@ SOURCE_NAME = "annuaire-sante"
 # matching place name (the code may be shared with a commune of another département).
 # 6: a row outside the loaded départements counts in its practitioner's weights (« hors des départements
 # chargés » localisation): the weights are those of a load of all of France.
-LOADER_VERSION = "6"
+# 7: a line repeating an earlier one exactly is dropped and reported (« activite_en_double »).
+LOADER_VERSION = "7"
 
 #: File-name prefixes of the members of the official zip.
 ACTIVITE_PREFIX = "PS_LibreAcces_Personne_activite"

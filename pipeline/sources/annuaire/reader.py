@@ -138,6 +138,21 @@ def scan_bytes(path: Path, shown: str) -> list[int]:
     return blanks
 
 
+def line_fingerprints(path: Path) -> np.ndarray:
+    """A 64-bit fingerprint of every line of the file, indexed by line number - 1 (header included).
+
+    Two lines with the same bytes (a final carriage return aside) have the same fingerprint; the
+    converse holds but for hash collisions, which a caller rules out by comparing the values read.
+    """
+    parts: list[np.ndarray] = []
+    for _first, whole in _whole_lines(path):
+        lines = whole.split(b"\n")
+        if whole.endswith(b"\n"):
+            lines.pop()
+        parts.append(np.fromiter((hash(line.rstrip(b"\r")) for line in lines), dtype=np.int64, count=len(lines)))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def _first_bad_field_count(path: Path, expected: int) -> tuple[int, int] | None:
     """``(line, fields found)`` of the first data line whose field count is not ``expected``."""
     sep = SEPARATOR.encode()

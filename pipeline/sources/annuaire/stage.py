@@ -23,9 +23,11 @@ import pyarrow as pa
 from pipeline.errors import DataError, PipelineError
 from pipeline.sources import archives
 from pipeline.sources.annuaire.anomalies import (
+    DUPLICATE,
     MESSAGES,
     anomalies_frame,
     classification_anomalies,
+    duplicate_anomalies,
     location_anomalies,
 )
 from pipeline.sources.annuaire.classify import classify_rows
@@ -42,7 +44,7 @@ from pipeline.sources.annuaire.layout import (
     extraction_date_from_name,
 )
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
-from pipeline.sources.annuaire.reader import check_header, has_column, read_columns, read_header
+from pipeline.sources.annuaire.reader import check_header, has_column, line_fingerprints, read_columns, read_header
 from pipeline.sources.annuaire.savoir_faire import apply_savoir_faire, read_savoir_faire
 from pipeline.sources.extraction_names import DEMO_NOTE, is_demo_name
 
@@ -105,6 +107,10 @@ class StagedAnnuaire:
             text += f" Codes profession inconnus : {', '.join(sorted(unknown))}."
         if unlocated:
             text += f" {unlocated} activités non localisées (détail dans les anomalies)."
+        repeated = int(self.anomalies.loc[self.anomalies["type"] == DUPLICATE, "nb_lignes"].sum())
+        if repeated:
+            s = "s" if repeated > 1 else ""
+            text += f" {repeated} ligne{s} en double (identique{s} à une ligne précédente) ignorée{s}."
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
@@ -163,6 +169,20 @@ def _weights(rpps: pd.Series, located: np.ndarray, elsewhere: np.ndarray | None 
     with np.errstate(divide="ignore"):
         weights = 1.0 / sites[codes]
     return np.where(located, weights, np.nan)
+
+
+def _without_repeated_lines(frame: pd.DataFrame, fingerprints: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows read without those repeating an earlier line exactly, and the repeats (``ligne, rpps``).
+
+    A line is a repeat when its bytes fingerprint (:func:`~pipeline.sources.annuaire.reader.line_fingerprints`)
+    and every value read equal an earlier line's: the same activity twice, which would count twice in the
+    activities of its commune (the practitioner's weights would still sum to one).
+    """
+    fingerprint = fingerprints[frame["ligne"].to_numpy() - 1]
+    repeated = frame.drop(columns="ligne").assign(_empreinte=fingerprint).duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return frame, frame.loc[[], ["ligne", "rpps"]]
+    return frame[~repeated].reset_index(drop=True), frame.loc[repeated, ["ligne", "rpps"]].reset_index(drop=True)
 
 
 def _date_column(value: date, length: int) -> pd.arrays.ArrowExtensionArray:
@@ -233,6 +253,7 @@ def stage_annuaire(
         if missing_id.any():
             line = int(frame["ligne"].to_numpy()[np.argmax(missing_id)])
             raise DataError("« Identification nationale PP » vide", source.shown, line)
+        frame, repeated = _without_repeated_lines(frame, line_fingerprints(source.path))
         if sf_source is not None:
             frame = apply_savoir_faire(frame, read_savoir_faire(sf_source))
         fichier, name = source.shown, source.name
@@ -252,7 +273,8 @@ def stage_annuaire(
     frame["poids"] = _weights(frame["rpps"], frame["commune"].notna().to_numpy(), elsewhere)
     frame["extraction"] = _date_column(stamp, len(frame))
     activites = frame[list(ACTIVITE_COLUMNS)].astype(ACTIVITE_COLUMNS)
-    rows = notes + classification_anomalies(activites, stamp, fichier)
+    rows = notes + duplicate_anomalies(repeated, pd.Series(True, index=repeated.index), stamp, fichier)
+    rows += classification_anomalies(activites, stamp, fichier)
     rows += location_anomalies(issues, gazetteer, stamp, fichier)
     return StagedAnnuaire(
         activites=activites,

@@ -266,3 +266,21 @@ def restore_leading_zeros(structures: pd.DataFrame, geoloc: pd.DataFrame
     located["nofinesset"] = located["nofinesset"].where(~located["nofinesset"].isin(restored),
                                                         "0" + located["nofinesset"])
     return frame, located, shortened
+
+
+def raw_anomalies(raw: RawFiness) -> list[dict[str, object]]:
+    """Anomalies of the raw file: unknown record types, characters lost to a re-encoding."""
+    rows: list[dict[str, object]] = []
+    for kind, (count, first) in sorted(raw.unknown_records.items()):
+        rows.append({"type": "type_enregistrement_inconnu", "code": kind, "libelle": None, "nb_lignes": count,
+                     "premiere_ligne": first,
+                     "message": "Type d'enregistrement ignoré (ni « structureet » ni « geolocalisation »)"})
+    if raw.replaced is not None:
+        rows.append({"type": "caracteres_illisibles", "code": "", "libelle": None, "nb_lignes": raw.replaced[0],
+                     "premiere_ligne": raw.replaced[1],
+                     "message": "Lignes contenant des caractères illisibles (« \ufffd ») : le fichier a été ré-encodé "
+                                "avec perte avant de nous parvenir ; les autres libellés touchés (noms, adresses, "
+                                "statut) sont gardés tels quels ; le libellé de la catégorie est repris de la "
+                                "nomenclature FINESS, ou laissé vide quand elle ne connaît pas la catégorie, comme "
+                                "celui de l'agrégat"})
+    return rows

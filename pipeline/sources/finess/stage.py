@@ -34,8 +34,17 @@ from pipeline.geography import (
 from pipeline.sources import archives
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
+from pipeline.sources.finess.checks import (
+    BOUNDS_COLUMNS,
+    aggregate_labels,
+    category_labels,
+    far_anomalies,
+    far_from_commune,
+    label_anomalies,
+)
+from pipeline.sources.finess.checks import anomaly as _anomaly
 from pipeline.sources.finess.geo import epsg_for, insee_code, outside_area_of_use, to_wgs84
-from pipeline.sources.finess.layouts import RawFiness, decode, parse, restore_leading_zeros
+from pipeline.sources.finess.layouts import RawFiness, decode, parse, raw_anomalies, restore_leading_zeros
 
 SOURCE_NAME = "finess"
 #: File-name prefix of the official stock extraction inside a zip.
@@ -113,6 +122,10 @@ class StagedFiness:
         beyond = self.anomalies.loc[self.anomalies["type"] == OUTSIDE_THE_LOAD, "nb_lignes"].sum()
         if beyond:
             text += f" {beyond} établissements hors des départements chargés."
+        far = self.anomalies.loc[self.anomalies["type"] == "coordonnees_hors_commune", "nb_lignes"].sum()
+        if far:
+            text += (f" {far} établissements géolocalisés loin de leur commune : comptés dans leur commune, absents "
+                     "des cartes.")
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
@@ -187,14 +200,9 @@ def _unit(commune: object, source: object, postal: object) -> tuple[str | None, 
     return (found, False) if found else (commune, True)
 
 
-def _anomaly(kind: str, code: str, label: str | None, lines: pd.Series, message: str) -> dict[str, object]:
-    return {"type": kind, "code": code, "libelle": label, "nb_lignes": len(lines),
-            "premiere_ligne": int(lines.min()) if len(lines) else None, "message": message}
-
-
 def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | None = None,
-          cog_mapping: pd.DataFrame | None = None,
-          loaded: Collection[str] = ()) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+          cog_mapping: pd.DataFrame | None = None, loaded: Collection[str] = (),
+          commune_bounds: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Classify, locate and project the raw records; returns establishments and anomaly rows."""
     cats = nomenclatures.finess_categories().set_index("code")
     frame, geoloc_raw, shortened = restore_leading_zeros(raw.structures, raw.geoloc)
@@ -214,9 +222,9 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     hopital = groupe == "Hôpital"
     public = frame["codesph"].isin(_CODES_HOPITAL_PUBLIC_SPH)
     groupe = groupe.mask(hopital & public, "Hôpital public").mask(hopital & ~public, "Hôpital privé")
-    # A label garbled by a lossy re-encoding (« H\ufffdpital ») gives way to the nomenclature's.
-    readable = (frame["libcategetab"] != "") & ~frame["libcategetab"].str.contains("\ufffd", regex=False)
-    label = frame["libcategetab"].where(readable, frame["categetab"].map(cats["libelle"]).fillna(frame["libcategetab"]))
+    # A label garbled by a lossy re-encoding (« H\ufffdpital ») gives way to the nomenclature's, or is left empty.
+    label, label_lost = category_labels(frame["categetab"], frame["libcategetab"], cats["libelle"])
+    aggregate, aggregate_lost = aggregate_labels(frame["libcategagretab"])
     geo = geoloc_raw.drop_duplicates("nofinesset", keep="last").set_index("nofinesset")
     # Looked up as text: with no geolocation record at all, pandas would otherwise give floats.
     x = _number(frame["nofinesset"].map(geo["coordxet"]).astype("string").fillna(""))
@@ -241,7 +249,7 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
         "categorie_code": _text(frame["categetab"]),
         "categorie_libelle": _text(label.fillna("")),
         "categorie_agregat_code": _text(frame["categagretab"]),
-        "categorie_agregat_libelle": _text(frame["libcategagretab"]),
+        "categorie_agregat_libelle": _text(aggregate),
         "groupe": groupe.astype("string"),
         "statut_sph": _text(frame["libsph"]),
         "departement": _text(frame["departement"]),
@@ -267,6 +275,11 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
             anomalies.append(_anomaly("localise_par_code_postal", str(postal), None, lines,
                                       "Code commune absent ou inconnu : établissement placé par son code postal "
                                       "(et le libellé de sa ligne d'acheminement)"))
+    far, km = far_from_commune(out["commune"], lon, lat, commune_bounds)
+    out.loc[far, ["lon", "lat"]] = np.nan  # counted by their commune, never drawn nor measured from elsewhere
+    anomalies += far_anomalies(out, far, km)
+    anomalies += label_anomalies(out["ligne"], {"categorie_libelle_illisible": (frame["categetab"], label_lost),
+                                                "agregat_libelle_illisible": (frame["categagretab"], aggregate_lost)})
     has_xy = ~np.isnan(x) & ~np.isnan(y)
     if (~has_xy).any():
         anomalies.append(_anomaly("sans_coordonnees", "", None, out.loc[~has_xy, "ligne"],
@@ -303,21 +316,6 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     return out, anomalies
 
 
-def _raw_anomalies(raw: RawFiness) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for kind, (count, first) in sorted(raw.unknown_records.items()):
-        rows.append({"type": "type_enregistrement_inconnu", "code": kind, "libelle": None, "nb_lignes": count,
-                     "premiere_ligne": first,
-                     "message": "Type d'enregistrement ignoré (ni « structureet » ni « geolocalisation »)"})
-    if raw.replaced is not None:
-        rows.append({"type": "caracteres_illisibles", "code": "", "libelle": None, "nb_lignes": raw.replaced[0],
-                     "premiere_ligne": raw.replaced[1],
-                     "message": "Lignes contenant des caractères illisibles (« \ufffd ») : le fichier a été ré-encodé "
-                                "avec perte avant de nous parvenir ; les libellés touchés sont gardés tels quels, "
-                                "sauf celui de la catégorie, repris de la nomenclature"})
-    return rows
-
-
 def _member_prefix(origin: Path) -> str | None:
     """In a zip, the official stock file when there is one; otherwise the zip's single member."""
     if not origin.is_file() or not archives.is_zip(origin):
@@ -336,6 +334,7 @@ def stage_finess(
     demo: bool | None = None,
     workdir: str | Path | None = None,
     loaded_departements: Collection[str] = (),
+    commune_bounds: pd.DataFrame | None = None,
 ) -> StagedFiness:
     """Stage a FINESS extraction, stock (``etalab-cs1100507-stock-*.csv``) or flattened layout, or a zip of it.
 
@@ -354,6 +353,10 @@ def stage_finess(
     loaded_departements
         The départements a database was restricted to (empty: all of France): a record of another
         département is never placed by its postal code.
+    commune_bounds
+        Bounding box of each current commune's polygon (``code, xmin, ymin, xmax, ymax``, lon/lat): a point
+        far outside its commune's box is dropped and reported (``coordonnees_hors_commune``). Not checked
+        without it.
 
     Raises
     ------
@@ -375,8 +378,11 @@ def stage_finess(
     to_current = {str(c): str(t) for c, t in zip(mapping["code"], mapping["current_code"], strict=True)}
     arrondissements = units[(units["type"] == "arrondissement-municipal") & units["parent"].notna()]
     to_current.update({str(c): str(p) for c, p in zip(arrondissements["code"], arrondissements["parent"], strict=True)})
-    etab, rows = build(raw, to_current, units, cog_mapping, loaded_departements)
-    rows = _raw_anomalies(raw) + rows
+    if commune_bounds is not None and (missing := [c for c in BOUNDS_COLUMNS if c not in commune_bounds.columns]):
+        raise PipelineError("Table des emprises des communes incomplète pour FINESS : colonnes absentes "
+                            + ", ".join(missing))
+    etab, rows = build(raw, to_current, units, cog_mapping, loaded_departements, commune_bounds)
+    rows = raw_anomalies(raw) + rows
     stamp = extraction or raw.header_date or date_in_name(name) or date_in_name(origin.name)
     if stamp is None:
         stamp = datetime.fromtimestamp(origin.stat().st_mtime, tz=UTC).date()

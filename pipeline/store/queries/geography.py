@@ -327,6 +327,15 @@ def commune_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def commune_bounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Bounding box (lon/lat) of each current commune's polygon: ``code, xmin, ymin, xmax, ymax``."""
+    return con.execute(
+        """SELECT p.code, p.xmin, p.ymin, p.xmax, p.ymax FROM commune_polygons p
+           JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'""",
+        [current_vintage()],
+    ).df()
+
+
 def polygon_residue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM polygon_residue ORDER BY kind, code").df()
 

@@ -87,12 +87,15 @@ def activities_by_departement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def establishments_by_departement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """FINESS establishments per département of their current commune: ``departement, etablissements``."""
+    """FINESS establishments per département of their current commune: ``departement, etablissements``, and
+    ``reperes``: those of the groups MSP, centre de santé, EHPAD and SSIAD (whose national densities are known)."""
     if not has_rows(con, "etablissements"):
-        return pd.DataFrame({"departement": pd.Series(dtype=str), "etablissements": pd.Series(dtype="int64")})
+        return pd.DataFrame({"departement": pd.Series(dtype=str), "etablissements": pd.Series(dtype="int64"),
+                             "reperes": pd.Series(dtype="int64")})
     return con.execute(
         """
-        SELECT c.departement, count(*) AS etablissements
+        SELECT c.departement, count(*) AS etablissements,
+               count(*) FILTER (WHERE e.groupe IN ('MSP', 'Centre de santé', 'EHPAD', 'SSIAD')) AS reperes
         FROM etablissements e
         JOIN communes c ON c.code = e.commune AND c.vintage = ? AND c.type = 'commune-actuelle'
         GROUP BY c.departement
