@@ -48,7 +48,8 @@ Context
     ``telechargement`` (date), ``licence``, ``note``.
 
 Tables are ``{"title": str, "data": DataFrame, "decimals": int | dict[column,
-int], "note": str, "index": bool}`` or a bare DataFrame. Numbers are written
+int], "note": str, "index": bool, "numeric": columns of figures already written
+as text}`` or a bare DataFrame. Numbers are written
 the French way: narrow no-break space (U+202F) between thousands and a decimal
 comma; missing values as "n.d.".
 """
@@ -192,7 +193,7 @@ def table_view(table: Any) -> dict[str, Any]:
         frame = frame.reset_index()
     decimals = spec.get("decimals")
     columns = [str(c) for c in frame.columns]
-    numeric = [_is_numeric_dtype(frame[c]) for c in frame.columns]
+    numeric = [_is_numeric_dtype(frame[c]) or str(c) in spec.get("numeric", ()) for c in frame.columns]
     per_col: list[int] = []
     for c in frame.columns:
         if isinstance(decimals, Mapping):

@@ -28,7 +28,10 @@ Kinds
 
 A missing value (``None``, NaN, ``pd.NA``, ``NaT``, an infinite number) is
 never written as 0 or « non »: it is an empty cell in XLSX and CSV and
-« n.d. » (non disponible) in DOCX and HTML.
+« n.d. » (non disponible) in DOCX and HTML. A cell that does not apply to its
+row (the « libéraux » of a row counting MSP) holds :data:`NOT_APPLICABLE`: an
+empty cell in XLSX and CSV too (the table's note says which), « sans objet »
+in DOCX and HTML, never « n.d. ».
 """
 
 from __future__ import annotations
@@ -63,6 +66,22 @@ KIND_LABELS: dict[str, str] = {
 
 #: Text shown for a missing figure in documents read by people (DOCX, HTML).
 MISSING_TEXT = "n.d."
+#: Text shown for a cell that does not apply to its row, in documents read by people (DOCX, HTML).
+NOT_APPLICABLE_TEXT = "sans objet"
+
+
+class NotApplicable:
+    """A cell that does not apply to its row; its ``str`` is « sans objet » (the report's ``format_number``)."""
+
+    def __str__(self) -> str:
+        return NOT_APPLICABLE_TEXT
+
+    def __repr__(self) -> str:
+        return "NOT_APPLICABLE"
+
+
+NOT_APPLICABLE = NotApplicable()
+
 #: Text of the single line of a table without rows (never an empty sheet or file).
 NO_DATA_TEXT = "aucune donnée"
 TRUE_TEXT, FALSE_TEXT = "oui", "non"
@@ -301,9 +320,10 @@ def typed_value(column: Column, value: Any) -> CellValue:
         (« oui »/« non »); ``int`` for integers; ``float`` rounded half-up to
         ``column.decimals`` for decimals and percentages; ``date`` for dates.
         A value that does not fit its kind (text in a numeric column) is
-        returned as text, unchanged, rather than guessed.
+        returned as text, unchanged, rather than guessed. A
+        :data:`NOT_APPLICABLE` cell is ``None`` too (empty in CSV and XLSX).
     """
-    if is_missing(value):
+    if is_missing(value) or isinstance(value, NotApplicable):
         return None
     kind = column.kind
     if kind in ("code", "text"):
@@ -327,8 +347,10 @@ def display_text(column: Column, value: Any) -> str:
 
     Numbers get a narrow no-break space between thousands and a decimal
     comma (with `` %`` for percentages), dates ``JJ/MM/AAAA``, missing values
-    :data:`MISSING_TEXT`.
+    :data:`MISSING_TEXT`, cells that do not apply to their row :data:`NOT_APPLICABLE_TEXT`.
     """
+    if isinstance(value, NotApplicable):
+        return NOT_APPLICABLE_TEXT
     typed = typed_value(column, value)
     if typed is None:
         return MISSING_TEXT
@@ -367,10 +389,13 @@ __all__ = [
     "KINDS",
     "KIND_LABELS",
     "MISSING_TEXT",
+    "NOT_APPLICABLE",
+    "NOT_APPLICABLE_TEXT",
     "NO_DATA_TEXT",
     "CellValue",
     "Column",
     "ColumnKind",
+    "NotApplicable",
     "TableSpec",
     "columns_markdown",
     "display_text",

@@ -37,6 +37,7 @@ from pipeline.render.profile_tables import (
     profile_tables,
 )
 from pipeline.render.sections.common import france_label, region_label, reservations, scope_note
+from pipeline.render.sections.coverage import STRUCTURES_NOTE, structures_not_applicable
 from pipeline.render.sections.display import NOT_AVAILABLE
 from pipeline.render.sections.flows import BEYOND_THE_LOAD, beyond_the_load
 from pipeline.render.sections.members import neighbours_unavailable
@@ -183,10 +184,12 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
     ]
     if d.supply is not None:
         entries.append(TableEntry(
-            "offre", "Professionnels de santé et structures d'exercice coordonné", d.supply.table,
+            "offre", "Professionnels de santé et structures d'exercice coordonné",
+            structures_not_applicable(d.supply.table),
             prov.join(registry, prov.finess_line(d) + " (MSP, centres de santé)", pop),
             "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire compte "
-            "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu). " + scope,
+            "une fois ; « part des sites » répartit un professionnel exerçant sur n lieux (1/n par lieu). "
+            + STRUCTURES_NOTE + (" " + scope if scope else ""),
             {column: Column(column, f"Densité {level}", "decimal", 1, "pour 10 000 hab.")
              for column, level in (("densite_departement", f"département ({d.population.departement_name})"),
                                    ("densite_region", f"région ({region_label(d)})"),

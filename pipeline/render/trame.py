@@ -283,11 +283,16 @@ def _share(value: object) -> float | None:
 
 
 def members_rows(d: Diagnostic) -> list[MembersRow]:
-    """Rows of the Trame's members table from ``ADHERENTS=`` (empty without it)."""
-    if d.representativeness is None:
+    """Rows of the Trame's members table from ``ADHERENTS=`` (empty without it).
+
+    Read from the table in full (``d.members.table``, the ``representativite_trame`` CSV): its MSP and
+    centres de santé rows too, which the professions' table (``d.representativeness``) leaves out.
+    """
+    table = d.members.table if d.members is not None else d.representativeness
+    if table is None:
         return []
     rows: dict[str, MembersRow] = {}
-    for record in d.representativeness.to_dict("records"):
+    for record in table.to_dict("records"):
         profession = trame_profession(str(record["groupe"]))
         if profession is None or profession in rows:
             continue
@@ -358,7 +363,8 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         population_characteristics=population_blocks(d, by_key, figures),
         care_supply=supply_blocks(d, by_key, figures),
         members=members_rows(d),
-        members_source=prov.join("Fichier des adhérents fourni (ADHERENTS=)", prov.registry_line(d)),
+        members_source=prov.join("Fichier des adhérents fourni (ADHERENTS=)", prov.registry_line(d),
+                                 prov.finess_line(d) + " (MSP, centres de santé)"),
         calendar=calendar_rows(d),
         calendar_source=prov.aci_line(d),
         signature=d.taille.signature,

@@ -103,7 +103,7 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
             text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8")))
             out[key] = {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
                         "report": re.sub(r"\s+", " ", text.replace("\u202f", " ")), "tables": tables,
-                        "trame": docx_text(report.parent / "rapport.docx")}
+                        "trame": docx_text(report.parent / "rapport.docx"), "maps": report.parent}
         yield out
 
 
@@ -134,6 +134,28 @@ def test_densities_only_where_the_file_covers(partial: dict[str, Any]) -> None:
     report = partial["verdon"]["report"]
     assert LIMITED in report
     assert "l'extraction de l'Annuaire Santé chargée ne couvre que le département 04" in report
+
+
+def test_structure_rows_read_sans_objet_not_the_extraction_limit(partial: dict[str, Any]) -> None:
+    """The Verdon lies wholly in 04, the département both files cover: the « dont libéraux » of its MSP and
+    centres de santé rows (FINESS structures, no practitioner) read « sans objet », as do their share of sites and
+    densities, never « non disponible (extraction limitée au département 04) »."""
+    import docx
+    import pandas as pd
+
+    page = (partial["verdon"]["maps"] / "rapport.html").read_text(encoding="utf-8")
+    table = next(t for t in pd.read_html(io.StringIO(page), thousands=None) if "dont libéraux" in t.columns)
+    rows = table.set_index("Profession ou structure")
+    document = docx.Document(str(partial["verdon"]["maps"] / "rapport.docx"))
+    word = next([[c.text for c in r.cells] for r in t.rows] for t in document.tables
+                if [c.text for c in t.rows[0].cells][2:3] == ["dont libéraux"])
+    for group in ("MSP", "Centres de santé"):
+        row = rows.loc[group]
+        assert row["dont libéraux"] == "sans objet" and row["Professionnels (part des sites)"] == "sans objet"
+        assert (row.filter(like="Densité") == "sans objet").all(), group
+        assert next(r for r in word if r[0] == group)[2:] == ["sans objet"] * 5, group
+    # The GPs' région density is withheld (the file covers 04 only): that one is « non disponible ».
+    assert LIMITED in rows.loc["Médecins généralistes"].filter(like="Densité région").iloc[0]
 
 
 def test_uncovered_territory_has_no_counts(partial: dict[str, Any]) -> None:

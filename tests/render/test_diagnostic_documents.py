@@ -33,7 +33,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph as WordParagraph
 
 from tests.conftest import mirror_path
-from tests.render.documents_runs import ADHERENT_GPS, ADHERENT_NURSES, Run, run_once
+from tests.render.documents_runs import ADHERENT_GPS, ADHERENT_NURSES, Run, database_copy, run_in, run_once
 from tests.render.test_docx import blocks, cells, table_after, ticked
 
 pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("diagnostic_documents")]
@@ -45,6 +45,10 @@ TRAME_PARTS = ["Structure juridique porteuse du projet de la CPTS", "DIAGNOSTIC 
                "ACTIONS DE LA CPTS SELON LES MISSIONS DEFINIES PAR L’ACI", "ORGANISATION DE LA CPTS"]
 DIAGNOSTIC_PARTS = ["Description du territoire du projet", "Caractéristique de la population",
                     "Identification et analyse de l’offre de soin du territoire"]
+#: Rows of the supply table counting FINESS structures, and its columns that do not apply to them.
+STRUCTURES = ("MSP", "Centres de santé")
+NOT_APPLYING = ("praticiens_etp", "dont_liberaux", "densite_10000", "densite_departement", "densite_region",
+                "densite_france")
 #: CSV files of the diagnostic and their machine column names, stable from one version to the next.
 STABLE_HEADERS = {
     "communes.csv": ["code_insee", "commune", "type", "commune_de_rattachement", "codes_postaux", "population_2023",
@@ -149,8 +153,40 @@ def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) 
         assert row[1] == french(figures["praticiens"], 0), group
         for column, key in ((3, "densite_10000"), (4, "densite_departement"), (5, "densite_region"),
                             (6, "densite_france")):
+            if group in STRUCTURES:
+                continue
             expected = "n.d." if figures[key] is None else french(figures[key], 1)
             assert row[column] == expected, (group, key)
+
+
+def test_structure_rows_say_sans_objet_where_a_column_does_not_apply(trame: Any, run: Run) -> None:
+    """MSP and centres de santé count FINESS structures: libéraux, share of sites and densities per inhabitant
+    do not apply to them. « sans objet » in the Word and HTML tables, never « n.d. »; empty in the CSV file and
+    the workbook, whose note says so; their count of structures stays a figure."""
+    word = {r[0]: r for r in cells(table_after(trame, "Professionnels de santé du territoire et densités "
+                                                      "comparées"))[1:]}
+    with open(run.tables(SLUG) / "offre.csv", encoding="utf-8-sig", newline="") as handle:
+        machine = {r["groupe"]: r for r in csv.DictReader(handle)}
+    book = openpyxl.load_workbook(run.tables(SLUG) / "diagnostic.xlsx")
+    header = [c.value for c in book["Offre de soins"][1]]
+    sheet = {r[0]: dict(zip(header, r, strict=True)) for r in book["Offre de soins"].iter_rows(min_row=2,
+                                                                                              values_only=True)}
+    readme = "\n".join(str(v) for row in book["Lisez-moi"].iter_rows(values_only=True) for v in row if v)
+    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8")
+    report = {t.iloc[i, 0]: t.iloc[i] for t in pd.read_html(io.StringIO(page), thousands=None, decimal=",")
+              if "dont libéraux" in t.columns for i in range(len(t))}
+    for group in STRUCTURES:
+        assert word[group][2:] == ["sans objet"] * 5, group
+        assert re.fullmatch(r"\d+", word[group][1]), group
+        assert [machine[group][c] for c in NOT_APPLYING] == [""] * len(NOT_APPLYING), group
+        assert machine[group]["unite"] == "structures" and machine[group]["praticiens"].isdigit()
+        assert all(v is None for k, v in sheet[group].items() if "libéraux" in k or "Densité" in k
+                   or "part des sites" in k), group
+        assert (report[group].drop(["Profession ou structure", "Professionnels (effectif distinct)", "Unité",
+                                    "Source"]) == "sans objet").all(), group
+    gp = machine["Médecins généralistes"]
+    assert all(gp[c] != "" for c in NOT_APPLYING)  # the professions keep their figures
+    assert "libéraux et densités sans objet pour ces lignes (cellules vides" in readme
 
 
 def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
@@ -168,11 +204,50 @@ def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
     nurses = summary["representativeness"]["Infirmiers"]
     assert members["Infirmiers"][1].startswith(f"{ADHERENT_NURSES} (") and nurses["adherents"] == ADHERENT_NURSES
     assert members["Psychologues"][1].startswith("0")
-    assert members["Centres de santé (CDS)"][1:] == ["", "", ""]  # left for the team
+    # The file names no structure: 0 members, governance and writing not given (« n.d. », never left blank).
+    assert members["Centres de santé (CDS)"][1:] == ["0", "n.d.", "n.d."]
     calendar = cells(table_after(trame, "Calendrier de l'ACI pour une signature le 31/08/2025"))
     access = next(r for r in calendar if r[0].startswith("Accès aux soins"))
     # Accès aux soins: start within 6 months, deployment within 18 months of the signature (seeds 000, 002).
     assert access[4:] == ["28/02/2026", "28/02/2027"]
+
+
+#: A members file with structures and the governance and writing columns: (profession, gouvernance, elaboration,
+#: nombre). By hand: GPs 3 members, 3 in the governance, 0 in the writing; MSP 2 / 2 / 2; centres de santé 1 / 0 / 0.
+STRUCTURE_MEMBERS = [("Médecins généralistes", "oui", "non", 3), ("MSP", "oui", "oui", 2),
+                     ("Centres de santé", "non", "non", 1)]
+
+
+@pytest.fixture(scope="module")
+def structures_run(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("documents-structures")
+    members = root / "adherents-structures.csv"
+    members.write_text("profession,rpps,gouvernance,elaboration,nombre\n"
+                       + "".join(f"{p},,{g},{e},{n}\n" for p, g, e, n in STRUCTURE_MEMBERS), encoding="utf-8")
+    result = run_in(database_copy(fixture_data_dir, root), root / "maps",
+                    ["diagnostic", "cpts:CPTS du Verdon", "--adherents", str(members)])
+    assert result.code == 0, result.stderr
+    return result
+
+
+def test_docx_members_table_has_the_msp_and_centres_de_sante_rows(structures_run: Run) -> None:
+    """The Word Trame's members table gave the MSP and centres de santé rows empty while the report and
+    representativite_trame.csv counted them: it now reads the same rows, figures from the members file."""
+    document = docx.Document(str(structures_run.maps(SLUG) / "rapport.docx"))
+    word = {r[0]: r[1:] for r in cells(table_after(document, "Professionnels de santé adhérents de la CPTS"))[1:]}
+    with open(structures_run.tables(SLUG) / "representativite_trame.csv", encoding="utf-8-sig",
+              newline="") as handle:
+        machine = {r["groupe"]: r for r in csv.DictReader(handle)}
+    for group, row, (_, _, _, members) in zip(
+            ("Médecins généralistes", "Maisons de santé pluriprofessionnelles (MSP)", "Centres de santé (CDS)"),
+            ("Médecins généralistes", "MSP", "Centres de santé"), STRUCTURE_MEMBERS, strict=True):
+        assert word[group][0].split(" (")[0] == machine[row]["adherents"] == str(members), group
+        assert word[group][1:] == [machine[row]["gouvernance"], machine[row]["elaboration"]], group
+    assert word["Maisons de santé pluriprofessionnelles (MSP)"][1:] == ["2", "2"]
+    assert word["Centres de santé (CDS)"][1:] == ["0", "0"]
+    assert word["Médecins généralistes"][1:] == ["3", "0"]
+    source = next(p.text for p in document.paragraphs if p.text.startswith("Source : Fichier des adhérents"))
+    assert "FINESS" in source and "des structures du territoire pour les MSP" in source
 
 
 def test_docx_figures_with_sources(trame: Any, run: Run) -> None:

@@ -1,5 +1,5 @@
 """Presentation of the profile sections: missing figures read « non disponible », qualitative map layers,
-withheld densities of partial registries."""
+withheld densities of partial registries, « sans objet » cells of the structure rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ import pandas as pd
 from pipeline.model.profile import RegistryCoverageSection
 from pipeline.render.maps.classes import NA_LABEL, categories
 from pipeline.render.palette import NA_COLOR
-from pipeline.render.sections.coverage import coverage_display, limited_label
+from pipeline.render.sections.coverage import (
+    coverage_display,
+    limited_label,
+    structures_display,
+    structures_not_applicable,
+)
 from pipeline.render.sections.display import NOT_AVAILABLE, shown
 
 NNBSP = "\u202f"
@@ -55,3 +60,34 @@ def test_withheld_densities_name_the_covered_departements() -> None:
         departements=["04"], finess_departements=[], complete=True, registry=pd.DataFrame(), finess=pd.DataFrame(),
         zones=pd.DataFrame()))
     assert coverage_display(complete, table) is table  # type: ignore[arg-type]
+
+
+def test_structure_rows_read_sans_objet_not_the_extraction_limit() -> None:
+    """A territory in the one covered département (04): the MSP row counts FINESS structures, so its libéraux,
+    share of sites and densities do not apply (« sans objet »), while the GPs' région density is withheld."""
+    coverage = RegistryCoverageSection(departements=["04"], finess_departements=["04"], complete=False,
+                                       registry=pd.DataFrame(), finess=pd.DataFrame(), zones=pd.DataFrame())
+    d = SimpleNamespace(registry_coverage=coverage)
+    table = pd.DataFrame({
+        "groupe": ["Médecins généralistes", "MSP"], "praticiens": pd.array([12, 2], dtype="Int64"),
+        "praticiens_etp": [11.5, math.nan], "dont_liberaux": pd.array([7, pd.NA], dtype="Int64"),
+        "unite": ["professionnels", "structures"], "densite_10000": [9.2793, math.nan],
+        "densite_departement": [11.1, math.nan], "densite_region": [math.nan, math.nan],
+        "densite_france": [math.nan, math.nan]})
+    out = structures_display(coverage_display(d, table), {"praticiens_etp": 1, "densite_10000": 1,  # type: ignore[arg-type]
+                                                          "densite_departement": 1})
+    msp = out.iloc[1]
+    for column in ("praticiens_etp", "dont_liberaux", "densite_10000", "densite_departement", "densite_region",
+                   "densite_france"):
+        assert msp[column] == "sans objet", column
+    assert msp["praticiens"] == 2  # the structures' count applies (a covered column keeps its number)
+    gp = out.iloc[0]
+    assert (gp["dont_liberaux"], gp["praticiens_etp"], gp["densite_10000"]) == ("7", "11,5", "9,3")
+    assert gp["densite_region"] == "non disponible (extraction limitée au département 04)"
+    # Complete registries: the same cells, and « n.d. » stays for a figure really missing.
+    complete = structures_display(table.assign(densite_region=[math.nan, math.nan]), {"densite_region": 1})
+    assert complete["densite_region"].tolist() == ["n.d.", "sans objet"]
+    # The machine table keeps NA where a figure is missing, and marks the cells that do not apply.
+    marked = structures_not_applicable(table)
+    assert str(marked.loc[1, "dont_liberaux"]) == "sans objet" and marked.loc[0, "dont_liberaux"] == 7
+    assert pd.isna(marked.loc[0, "densite_region"]) and str(marked.loc[1, "densite_region"]) == "sans objet"

@@ -13,7 +13,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 from shapely.geometry import LineString, box
 
@@ -27,7 +29,7 @@ from pipeline.render.static_maps import (
     indicator_figure,
     indicator_map,
 )
-from pipeline.render.static_maps.frame import nice_length
+from pipeline.render.static_maps.frame import DPI, nice_length
 from tests.render.map_data import (
     LAT0,
     LON0,
@@ -226,3 +228,70 @@ def test_static_maps_survive_missing_data() -> None:
     projected = indicator_figure(data["perimeter"].to_crs(2154), data["communes"].to_crs(2154), "population", "P")
     plain = indicator_figure(data["perimeter"], data["communes"], "population", "P")
     assert projected.axes[0].get_xlim() == pytest.approx(plain.axes[0].get_xlim())
+
+
+#: A territory label as long as a « communes: » territory of several long names makes it.
+LONG_LABEL = "Bourg-en-Bresse, Péronnas, Saint-Denis-lès-Bourg, Viriat et 4 autres communes"
+
+
+def title_of(fig: Figure) -> Text:
+    """The map's title: the text at the top left of the figure."""
+    return next(t for t in fig.texts if t.get_position() == (0.015, 0.955))
+
+
+def banner_of(fig: Figure) -> Text | None:
+    return next((t for t in fig.texts if t.get_text() == "Données fictives de démonstration"), None)
+
+
+def printed_maps(title: str, demo: bool) -> list[Figure]:
+    data = synthetic_territory()
+    return [indicator_figure(data["perimeter"], data["communes"], "apl_2023", "APL", title=title, demo_data=demo),
+            establishments_figure(data["perimeter"], data["communes"], data["establishments"], title=title,
+                                  demo_data=demo),
+            flows_figure(data["flows"], data["perimeter"], data["communes"], title=title, demo_data=demo)]
+
+
+def assert_title_inside(fig: Figure) -> None:
+    """At every resolution the maps are drawn at, the drawn title lies inside the figure, above the map and left
+    of the demonstration label."""
+    title, banner = title_of(fig), banner_of(fig)
+    for dpi in (72, 100, DPI):
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        box, page = title.get_window_extent(renderer), fig.bbox
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, (dpi, box)
+        assert box.y0 >= fig.axes[0].get_window_extent(renderer).y1, dpi  # above the map
+        if banner is not None:
+            patch = banner.get_bbox_patch()
+            assert patch is not None and box.x1 < patch.get_window_extent(renderer).x0, dpi
+    fig.set_dpi(100)
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_long_titles_wrap_within_the_figure_on_every_printed_map(demo: bool) -> None:
+    """« Établissements de santé et médico-sociaux – Bourg-en-Bresse, …, Viriat et 4 autres communes » ran off
+    the right edge (wrapped at 80 characters): it is now wrapped on measured lines, every word kept."""
+    title = f"Établissements de santé et médico-sociaux – {LONG_LABEL}"
+    for fig in printed_maps(title, demo):
+        drawn = title_of(fig).get_text()
+        assert drawn.replace("\n", " ") == title  # wrapped at spaces, nothing lost
+        assert drawn.count("\n") == 1  # two lines: a third would run into the map
+        assert_title_inside(fig)
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_title_too_long_for_two_lines_ends_with_an_ellipsis_at_a_word(demo: bool) -> None:
+    title = "Principaux flux modélisés de recours aux médecins généralistes – " + " ".join([LONG_LABEL] * 3)
+    for fig in printed_maps(title, demo):
+        drawn = title_of(fig).get_text()
+        lines = drawn.split("\n")
+        assert len(lines) == 2 and lines[-1].endswith("…")
+        kept = drawn.replace("\n", " ").removesuffix("…")
+        assert title.startswith(kept) and title[len(kept)] in " ,"  # cut between two words
+        assert_title_inside(fig)
+    # One word wider than the page is cut within itself rather than left to run off the edge.
+    for fig in printed_maps("X" * 200, demo):
+        assert title_of(fig).get_text().endswith("…")
+        assert_title_inside(fig)

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from pipeline.render.column_catalogue import CATALOGUE, catalogue_column, catalogue_markdown, spec_from_catalogue
+from pipeline.render.csv_files import csv_text
 from pipeline.render.table_spec import (
+    NOT_APPLICABLE,
     Column,
     TableSpec,
     columns_markdown,
@@ -101,6 +103,21 @@ def test_missing_is_none_never_zero_or_non(missing: object, kind: str) -> None:
     column = Column("x", "X", kind)  # type: ignore[arg-type]
     assert typed_value(column, missing) is None
     assert display_text(column, missing) == "n.d."
+
+
+@pytest.mark.parametrize("kind", ["integer", "decimal", "percent", "text"])
+def test_not_applicable_cell_is_empty_in_files_and_sans_objet_for_readers(kind: str) -> None:
+    """« Sans objet » (the libéraux of an MSP row) is neither « n.d. » nor 0: empty where machines read."""
+    column = Column("x", "X", kind)  # type: ignore[arg-type]
+    assert typed_value(column, NOT_APPLICABLE) is None
+    assert display_text(column, NOT_APPLICABLE) == "sans objet"
+
+
+def test_not_applicable_cell_is_an_empty_csv_field_beside_a_missing_one() -> None:
+    frame = pd.DataFrame({"groupe": ["Infirmiers", "MSP"], "dont_liberaux": [pd.NA, NOT_APPLICABLE]})
+    spec = TableSpec("offre", "Offre", frame, [Column("groupe", "Groupe", "text"),
+                                              Column("dont_liberaux", "dont libéraux", "integer")], "Test")
+    assert csv_text(spec).splitlines()[1:] == ['"Infirmiers",', '"MSP",']
 
 
 def test_display_text_is_french() -> None:

@@ -327,7 +327,8 @@ def _organisation(w: _Writer, doc: TrameDocument) -> None:
     w.table(list(trame.MEMBERS_HEADER), rows, right=[False, True, True, True], widths_cm=[5.0, 4.0, 4.0, 4.0])
     if doc.members:
         legend = " " + MISSING_LEGEND if any(MISSING_TEXT in row for row in rows) else ""
-        w.source(doc.members_source + " — Pourcentage : part des professionnels du territoire. Les cellules vides "
+        w.source(doc.members_source + " — Pourcentage : part des professionnels du territoire (des structures du "
+                 "territoire pour les MSP et les centres de santé). Les cellules vides "
                  "sont à compléter par la CPTS." + legend)
     w.heading(trame.INCLUSION, 2)
     w.guidance(*trame.INCLUSION_GUIDANCE)

@@ -1,9 +1,13 @@
-"""What the supply section shows when the loaded registries cover part of France only (partial extractions).
+"""What the supply section shows when the loaded registries cover part of France only (partial extractions),
+and in the cells that do not apply to its structure rows.
 
 Figures of areas the Annuaire Santé or FINESS extraction does not cover are
 NA in the diagnostic; here they read « non disponible (extraction limitée aux
 départements …) », with a French note, and the densities of every
 département and région of a territory that spans several are tabulated.
+The MSP and centres de santé rows count FINESS structures: the share of
+sites, the « libéraux » and the densities per inhabitant do not apply to them
+(« sans objet », never « non disponible »).
 """
 
 from __future__ import annotations
@@ -13,10 +17,53 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.report import format_number
 from pipeline.render.sections.display import cell, shown
+from pipeline.render.table_spec import NOT_APPLICABLE, NOT_APPLICABLE_TEXT
 
 DENSITY_COLUMNS = ("densite_10000", "densite_departement", "densite_region", "densite_france")
 COUNT_COLUMNS = ("praticiens", "dont_liberaux")
+#: Columns of the supply table that do not apply to its structure rows (``unite`` « structures »: MSP and
+#: centres de santé, counted in FINESS establishments): share of sites, libéraux, densities per inhabitant.
+STRUCTURE_NOT_APPLICABLE = ("praticiens_etp", "dont_liberaux", *DENSITY_COLUMNS)
+#: What the supply table's note says of those cells (empty in the CSV files and the workbook).
+STRUCTURES_NOTE = ("MSP et centres de santé : nombre de structures (FINESS) ; part des sites, libéraux et densités "
+                   "sans objet pour ces lignes (cellules vides dans les fichiers CSV et le classeur).")
+
+
+def _structures(table: pd.DataFrame) -> pd.Series:
+    if "unite" not in table:
+        return pd.Series(False, index=table.index)
+    return table["unite"] == "structures"
+
+
+def structures_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
+    """The supply table (machine columns) with the cells that do not apply to its structure rows set to
+    :data:`~pipeline.render.table_spec.NOT_APPLICABLE` (for the table specs: CSV, workbook, Word)."""
+    structures = _structures(table)
+    if not structures.any():
+        return table
+    out = table.copy()
+    for column in STRUCTURE_NOT_APPLICABLE:
+        if column in out:
+            out[column] = out[column].astype(object).where(~structures, NOT_APPLICABLE)
+    return out
+
+
+def structures_display(table: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
+    """The report's supply table with the cells that do not apply to its structure rows written « sans
+    objet »; the other cells of those columns become French text (``decimals`` per column, « n.d. » when
+    missing), and text already written (« non disponible (extraction limitée …) ») is kept."""
+    structures = _structures(table)
+    if not structures.any():
+        return table
+    out = table.copy()
+    for column in STRUCTURE_NOT_APPLICABLE:
+        if column in out:
+            out[column] = [NOT_APPLICABLE_TEXT if s else v if isinstance(v, str)
+                           else format_number(v, decimals.get(column, 0))
+                           for v, s in zip(out[column], structures, strict=True)]
+    return out
 
 
 def limited_label(covered: list[str]) -> str:
@@ -38,7 +85,7 @@ def coverage_display(d: Diagnostic, table: pd.DataFrame) -> pd.DataFrame:
     if c is None or c.complete:
         return table
     out = table.copy()
-    structures = out["unite"] == "structures" if "unite" in out else pd.Series(False, index=out.index)
+    structures = _structures(out)
     registry_label, finess_label = limited_label(c.departements), limited_label(c.finess_departements)
     for column in DENSITY_COLUMNS:
         if column in out and out.loc[~structures, column].isna().any():

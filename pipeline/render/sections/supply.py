@@ -30,7 +30,14 @@ from pipeline.render.sections.common import (
     scope_note,
     tables_place,
 )
-from pipeline.render.sections.coverage import coverage_display, coverage_notes, zone_supply_tables
+from pipeline.render.sections.coverage import (
+    DENSITY_COLUMNS,
+    STRUCTURES_NOTE,
+    coverage_display,
+    coverage_notes,
+    structures_display,
+    zone_supply_tables,
+)
 
 #: Establishments of the territory listed by name in the report; the others are counted (full list in the tables).
 MAX_LISTED = 30
@@ -47,7 +54,8 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
         return {"title": "Offre de soins", "paragraphs": [
             "Aucune extraction de l'Annuaire Santé n'est chargée : lancez « make data REGISTRY=… » avec "
             "l'extraction PS_LibreAcces, ou « make data » avec l'option de démonstration."]}
-    table = coverage_display(d, d.supply.table)
+    table = structures_display(coverage_display(d, d.supply.table),
+                               {"praticiens_etp": 1, **{c: 1 for c in DENSITY_COLUMNS}})
     if "source" in table:  # the reader's names of the files, not their machine keys
         table = table.assign(source=table["source"].map(SOURCE_NAMES).fillna(table["source"]))
     table = table.rename(columns=LIBELLES)
@@ -64,11 +72,13 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
     tables = [{"title": "Professionnels et structures d'exercice coordonné (densité pour 10 000 habitants)",
                "data": table, "decimals": {LIBELLES["praticiens_etp"]: 1, LIBELLES["densite_10000"]: 1,
                                            **{header: 1 for header in headers.values()}},
+               "numeric": [*(LIBELLES[c] for c in ("praticiens", "praticiens_etp", "dont_liberaux", "densite_10000")),
+                           *headers.values()],
                "note": "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire "
                        "compte une fois dans son groupe ; un pharmacien exerçant à la fois en biologie et en officine "
                        "compte dans les deux groupes, aussi la somme des groupes peut-elle dépasser le nombre de "
                        "professionnels. « Part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
-                       "lieu). Densités sur les effectifs distincts. MSP et centres de santé : FINESS. Source : "
+                       "lieu). Densités sur les effectifs distincts. " + STRUCTURES_NOTE + " Source : "
                        "Annuaire Santé (extraction RPPS/ADELI)."}]
     for title, split in (("Premier et second recours", d.supply.by_recours), ("Mode d'exercice", d.supply.by_mode)):
         if split is not None and not split.empty:

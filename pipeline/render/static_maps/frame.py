@@ -29,7 +29,7 @@ import matplotlib.patheffects as pe
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.patches import FancyArrow, Rectangle
@@ -39,15 +39,19 @@ from pyproj import CRS, Transformer
 from pipeline.render.charts import Canvas
 from pipeline.render.maps.geometry import metric_crs, to_wgs84
 from pipeline.render.report import DEMO_BANNER, format_number
+from pipeline.render.static_maps.title import figure_renderer, fit_title, left_edge
 
 ImageFormat = Literal["png", "svg"]
-#: Print resolution of PNG output.
+#: Print resolution of PNG output; SVG lays text out at 72 dots per inch.
 DPI = 200
+SVG_DPI = 72
 #: Page size in inches (fits the text width of an A4 page at about 1:1).
 FIGSIZE = (8.0, 6.2)
 #: Text drawn with a white halo so that it stays readable over any fill.
 HALO = [pe.withStroke(linewidth=2.2, foreground="white")]
 TEXT_COLOR = "#1d2b3a"
+#: Gap between the title and the demonstration label (fraction of the figure's width, its rounded box included).
+TITLE_GAP = 0.015
 
 
 @dataclass
@@ -134,12 +138,14 @@ def new_frame(
     legend_ax.set_axis_off()
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="box")  # the extent is widened to the box's shape: no distortion
-    # The demonstration label takes the right end of the title line: a long title wraps before it.
-    fig.text(0.015, 0.955, textwrap.fill(title, 50 if demo_data else 80), fontsize=12.5, fontweight="bold",
-             color=TEXT_COLOR, va="top", ha="left")
+    right = 0.985
     if demo_data:
-        fig.text(0.985, 0.955, DEMO_BANNER, fontsize=9, fontweight="bold", color="white", va="top", ha="right",
-                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "#b00020", "edgecolor": "none"})
+        banner = fig.text(0.985, 0.955, DEMO_BANNER, fontsize=9, fontweight="bold", color="white", va="top",
+                          ha="right", bbox={"boxstyle": "round,pad=0.35", "facecolor": "#b00020", "edgecolor": "none"})
+        # The demonstration label takes the right end of the title line: the title stops before its box.
+        right = left_edge(banner, (DPI, SVG_DPI)) - TITLE_GAP
+    fit_title(fig.text(0.015, 0.955, "", fontweight="bold", color=TEXT_COLOR, va="top", ha="left"), title, right,
+              (DPI, SVG_DPI))
     fig.text(0.015, 0.022, textwrap.fill(source, 150), fontsize=6.5, color="#333333", va="bottom", ha="left")
     frame = MapFrame(fig, ax, legend_ax, chosen)
     bounds = [g.total_bounds for g in (frame.project(x) for x in (extent_from or layers)) if g is not None and len(g)]
@@ -316,7 +322,4 @@ def render(fig: Figure, image_format: ImageFormat = "png", dpi: int = DPI, path:
 
 
 def _renderer(frame: MapFrame) -> RendererAgg:
-    canvas = frame.fig.canvas
-    if not isinstance(canvas, FigureCanvasAgg):
-        canvas = FigureCanvasAgg(frame.fig)
-    return canvas.get_renderer()
+    return figure_renderer(frame.fig)
