@@ -17,10 +17,12 @@ from dataclasses import dataclass
 import duckdb
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from pipeline import config
 from pipeline.analysis import aci
 from pipeline.app import flow_model
+from pipeline.app.sections.load_reach import departements_within, zone_note
 from pipeline.app.sections.pertinence import analysis_codes, split_cities, zone_totals
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
@@ -38,7 +40,7 @@ from pipeline.render.editor import (
 )
 from pipeline.render.report import format_number
 from pipeline.store.connection import connect
-from pipeline.store.queries import geography
+from pipeline.store.queries import geography, provenance
 from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
 
 #: Mayotte's legal population is its 2017 census in every package (see :data:`pipeline.config.POPULATION_YEAR`).
@@ -158,6 +160,10 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         drawn = table[table.geometry.notna()]
         points = flow_model.domain_units(con, drawn.geometry, zone.departement, 2 * params.flows.cutoff_km)
         od = flow_model.modelled_gp_flows(points, shared.offre, params.flows).table
+        area = gpd.GeoDataFrame(geometry=[shapely.union_all(drawn.geometry.to_numpy())], crs=4326)
+        missing = departements_within(con, area, zone.departement, params.flows.cutoff_km)
+        if missing:
+            notes.append(zone_note(missing, params.flows.cutoff_km, provenance.loaded_departements(con)))
     totals = zone_totals(units, shared.perimeter.outside_the_load(con))
     demo = "annuaire-sante" in shared.demo_sources
     sources = ("Sources : Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "

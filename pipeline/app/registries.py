@@ -53,7 +53,7 @@ DEMO_SEED = 2026
 # labels replaced by the completed nomenclature's, or left empty.
 FINESS_LOADER_VERSION = "7"
 #: Changes when the demonstration generator writes different files: they are then generated again.
-DEMO_GENERATOR_VERSION = "4-arrondissement-points"
+DEMO_GENERATOR_VERSION = "5-no-repeated-line"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once);
 #: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``);

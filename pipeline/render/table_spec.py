@@ -385,23 +385,7 @@ def columns_markdown(specs: Iterable[TableSpec]) -> str:
 
 
 __all__ = [
-    "FORMULA_PREFIXES",
-    "KINDS",
-    "KIND_LABELS",
-    "MISSING_TEXT",
-    "NOT_APPLICABLE",
-    "NOT_APPLICABLE_TEXT",
-    "NO_DATA_TEXT",
-    "CellValue",
-    "Column",
-    "ColumnKind",
-    "NotApplicable",
-    "TableSpec",
-    "columns_markdown",
-    "display_text",
-    "is_missing",
-    "looks_like_formula",
-    "neutralise_formula",
-    "round_half_up",
-    "typed_value",
+    "FORMULA_PREFIXES", "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE", "NOT_APPLICABLE_TEXT", "NO_DATA_TEXT",
+    "CellValue", "Column", "ColumnKind", "NotApplicable", "TableSpec", "columns_markdown", "display_text",
+    "is_missing", "looks_like_formula", "neutralise_formula", "round_half_up", "typed_value",
 ]

@@ -181,9 +181,11 @@ def _establishment_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str
     if d.establishments is None or "etablissements" not in specs:
         return []
     uncovered = establishments_uncovered(d)
-    if uncovered is not None:
-        return [SubHeading("Établissements de santé et médico-sociaux"),
-                Paragraph(uncovered[0].upper() + uncovered[1:] + ".")]
+    if uncovered is not None:  # no count; the establishments the file holds are still named (below)
+        heading: list[Block] = [SubHeading("Établissements de santé et médico-sociaux"),
+                                Paragraph(uncovered[0].upper() + uncovered[1:] + ".")]
+        return heading + _establishment_list(d, specs["etablissements"], "Établissements du territoire présents dans "
+                                            "l'extraction (liste non exhaustive)")
     e = d.establishments
     inside = e[e["dans_territoire"].astype(bool)]
     blocks: list[Block] = [SubHeading("Établissements de santé et médico-sociaux"), Paragraph(
@@ -192,7 +194,12 @@ def _establishment_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str
         "« Établissements »).")]
     blocks.extend(_figure(figures.get("graphique-etablissements"), 14.0))
     blocks.extend(_figure(figures.get("carte-etablissements")))
-    spec = specs["etablissements"]
+    return blocks + _establishment_list(d, specs["etablissements"], "Établissements du territoire")
+
+
+def _establishment_list(d: Diagnostic, spec: TableSpec, title: str) -> list[Block]:
+    """The establishments of the territory, by group (the first :data:`MAX_ESTABLISHMENTS`)."""
+    blocks: list[Block] = []
     inside = spec.frame[spec.frame["dans_territoire"].astype(bool)]
     order = {g: i for i, g in enumerate(establishment_order(inside["groupe"]))}
     listed = inside.assign(_rang=inside["groupe"].map(order)).sort_values(["_rang", "nom"], kind="stable")
@@ -206,7 +213,7 @@ def _establishment_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str
         place = listed["unite"] if "unite" in listed else listed["commune"]
         listed = listed.assign(lieu=[f"{names[c]} ({c})" if c in names else str(c) for c in place.astype(str)])
         columns = [c for c in spec.columns if c.name in ("nom", "groupe", "categorie_libelle")]
-        blocks.append(TableSpec(key=spec.key, title="Établissements du territoire", frame=listed,
+        blocks.append(TableSpec(key=spec.key, title=title, frame=listed,
                                 columns=[*columns, Column("lieu", "Commune", "text")], source=spec.source,
                                 note=note, demo=spec.demo))
     return blocks

@@ -114,3 +114,20 @@ def test_mayotte_reaches_no_other_departement(db: duckdb.DuckDBPyConnection) -> 
     assert d.flows is not None and d.flows.available
     assert d.flows.beyond_the_load == () and d.flows.caveats == []
     assert not any(n.startswith("flux modélisés incomplets") for n in d.notes)
+
+
+def test_the_editor_says_which_departements_its_zone_reaches_without_them(
+        db: duckdb.DuckDBPyConnection, mirror: Path, others: gpd.GeoDataFrame) -> None:
+    """The editor's self-containment comes from the same model: near the edge of the load it is overestimated."""
+    from pipeline.app.editor import editor_data
+    from pipeline.model.perimeter import EditorOptions
+
+    zone = shapely.union_all(_contours(mirror, loaded=True).loc[lambda f: f["departement"] == "04"]
+                             .to_crs(2154).geometry.to_numpy())
+    points = others.to_crs(2154).representative_point()
+    expected = sorted(set(others.loc[points.distance(zone).to_numpy() <= CUTOFF_KM * 1000, "departement"]))
+    assert {"05", "06", "83", "84"} <= set(expected)
+    data, _ = editor_data(db, EditorOptions(departement="04"))
+    notes = [n for n in data.notes if n.startswith("Des départements non chargés")]
+    assert len(notes) == 1 and f"de la zone ({', '.join(expected)})" in notes[0]
+    assert "l'auto-confinement d'un périmètre proche d'eux est surestimé" in notes[0]

@@ -48,3 +48,12 @@ def apl_note(missing: tuple[str, ...], distance_km: float) -> str:
     """The caveat of the APL approchée when the flows come from a table (``FLUX=``) but the APL is modelled."""
     return (f"APL approchée incomplète : des départements non chargés dans la base sont à moins de "
             f"{distance_km:g} km ({', '.join(missing)}) ; elle ne compte ni leurs habitants ni leurs professionnels")
+
+
+def zone_note(missing: tuple[str, ...], distance_km: float, loaded: Collection[str]) -> str:
+    """The editor's caveat: its zone lies within the model's reach of départements not loaded."""
+    wanted = ",".join(sorted(set(loaded) | set(missing)))
+    return (f"Des départements non chargés dans la base sont à moins de {distance_km:g} km de la zone "
+            f"({', '.join(missing)}) : le modèle de recours ne voit ni leurs habitants ni leurs professionnels, et "
+            "l'auto-confinement d'un périmètre proche d'eux est surestimé (make data "
+            f"DEPARTEMENTS={wanted} les ajoute).")

@@ -42,14 +42,12 @@ MIN_CORE_ROWS = {"activites": 50}
 #: Lowest density (per 10 000 inhabitants, pooled over its core) of MSP, centres de santé, EHPAD and SSIAD for a
 #: FINESS file to cover anything. A count cannot tell a truncated file from a small département's complete
 #: one: the mirror's 100-row sample (the first 100 establishments of the Ain, 679 344 inhabitants) made the
-#: report show « MSP 0 » as a hard zero, and a complete Lozère (76 000 inhabitants) holds about as many. The
-#: density of all establishments depends on which categories a file holds (about 14 per 10 000 in the national
-#: stock file, a fifth of them pharmacies; 3.0 in the demonstration one, which generates ten categories), but
-#: these four groups, the ones the Trame counts or nearby, are about 2.2 per 10 000 nationally (MSP about
-#: 2 500, centres de santé 2 800, EHPAD 7 500, SSIAD 2 100 for 68.9 million inhabitants; the demonstration
-#: extraction draws them at these densities: 2.16, 1.5 to 3.3 per département). The sample holds 3 of them
-#: (0.04 per 10 000). A quarter of the national density, 0.5, sits between with a wide margin on both sides;
-#: a file of Mayotte alone (few EHPAD) may fall under it, which withholds figures rather than show false ones.
+#: report show « MSP 0 » as a hard zero. The density of all establishments depends on which categories a file
+#: holds (the demonstration extraction generates ten), so only these four groups, the ones the Trame counts or
+#: nearby, are measured: about 2.2 per 10 000 at the national orders of magnitude the demonstration generator
+#: uses (:mod:`pipeline.sources.demo.finess_file`; 1.5 to 3.3 per département in its extraction), 0.04 in the
+#: sample (3 of them). A quarter of 2.2, 0.5, sits between with a wide margin on both sides; a file of Mayotte
+#: alone (few EHPAD) may fall under it, which withholds figures rather than show false ones.
 MIN_CORE_DENSITY = {"n": 0.5}
 
 

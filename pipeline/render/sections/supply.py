@@ -128,12 +128,20 @@ def _listing(frame: pd.DataFrame, names: pd.Series, with_distance: bool) -> pd.D
 def establishments_section(d: Diagnostic) -> dict[str, Any]:
     if d.establishments is None:
         return {"title": "Établissements", "paragraphs": ["Aucune extraction FINESS n'est chargée."]}
-    uncovered = establishments_uncovered(d)
-    if uncovered is not None:
-        return {"title": "Établissements", "paragraphs": [uncovered[0].upper() + uncovered[1:] + "."]}
     e = d.establishments
     inside_mask = e["dans_territoire"].astype(bool)
     inside, outside = e[inside_mask], e[~inside_mask]
+    uncovered = establishments_uncovered(d)
+    if uncovered is not None:
+        # No count (it would be falsely low), but the establishments the file does hold are real: named.
+        content: dict[str, Any] = {"title": "Établissements",
+                                   "paragraphs": [uncovered[0].upper() + uncovered[1:] + "."]}
+        if len(inside):
+            content["tables"] = [{"title": "Établissements du territoire présents dans l'extraction (liste non "
+                                           "exhaustive)",
+                                  "data": _listing(inside.sort_values("nom", kind="stable").head(MAX_LISTED),
+                                                   _place_names(d), False)}]
+        return content
     order = establishment_order(e["groupe"])
     counts = e.groupby(["groupe", "dans_territoire"]).size().unstack(fill_value=0)
     counts = counts.reindex(columns=[True, False], fill_value=0).reindex(order)

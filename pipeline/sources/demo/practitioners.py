@@ -146,7 +146,9 @@ def activity_rows(people: pd.DataFrame, places: Places, rng: np.random.Generator
     rows["section"] = _cat(section, SECTIONS)
     rows["site"] = rows["site"].astype(np.int64)
     rows["arrondissement"] = places.arrondissement_of(rows["site"].to_numpy(), rng)
-    return rows[list(ROW_COLUMNS)]
+    # A second site drawn in the same commune, sector and mode as the first would write the same line twice:
+    # a real extraction has no such line (the loader reports it as « activite_en_double »).
+    return rows[list(ROW_COLUMNS)].drop_duplicates([c for c in ROW_COLUMNS if c != "slot"]).reset_index(drop=True)
 
 
 def first_year(places: Places, rng: np.random.Generator, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
