@@ -43,7 +43,16 @@ from pipeline.errors import PipelineError
 from pipeline.geography import REGION_DEPARTEMENTS, projected_crs, slugify
 from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.model.perimeter import FIGURES, PARTIAL, PROFESSIONS, REACH, BatchOptions, Comparison, anchor_of
+from pipeline.model.perimeter import (
+    BORDERING,
+    FIGURES,
+    PARTIAL,
+    PROFESSIONS,
+    REACH,
+    BatchOptions,
+    Comparison,
+    anchor_of,
+)
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
 from pipeline.render.background import Background
@@ -172,7 +181,10 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
                                                                       NEAR_M)
     # The diagnostic shows its self-containment with the reservation; the comparison names the départements.
     row[REACH] = ", ".join(d.flows.beyond_the_load) if d.flows is not None else ""
-    if perimeter is not None and context.borders is not None and (context.borders.distance(perimeter) <= NEAR_M).any():
+    touching = (context.borders[context.borders.distance(perimeter) <= NEAR_M]
+                if perimeter is not None and context.borders is not None else None)
+    row[BORDERING] = ", ".join(sorted(set(touching["departement"]))) if touching is not None else ""
+    if row[BORDERING]:
         row["population_non_couverte_proche"] = float("nan")  # its neighbours beyond the load are unknown
     row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
     if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune
@@ -196,7 +208,8 @@ def as_shown(value: object, decimals: int, percent: bool) -> float:
 
 def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
-    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL, REACH]
+    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL, REACH,
+               BORDERING]
     table = pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
     if table.empty:
         return table
@@ -205,6 +218,9 @@ def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     whole = table[PARTIAL] == 0
     # Ranked as shown: two CPTS both shown « 18,1 » share their rank (the page and the workbook round the figures).
     shown = table.assign(**{f: [as_shown(v, *FIGURE_LABELS[f][1:]) for v in table[f]] for f in FIGURES})
+    # A self-containment overestimated by a model that misses départements not loaded is shown, not ranked.
+    reaching = table[REACH].map(lambda v: isinstance(v, str) and v != "").astype(bool)
+    shown.loc[reaching, "auto_confinement"] = float("nan")
     ranks = group_ranks(shown[whole], FIGURES, by=["taille", "type_territoire"]).reindex(table.index)
     return pd.concat([table, ranks], axis=1)
 

@@ -20,9 +20,12 @@ PROFESSIONS: dict[str, str] = {
 #: Figures of the comparison, in display order (each also ranked: ``rang_<figure>``).
 #: Column of the comparison: the CPTS's listed communes outside the départements of the database (not counted).
 PARTIAL = "communes_hors_base"
-#: Column of the comparison: départements not loaded within the flow model's cutoff of the CPTS (« 05, 26 »), whose
-#: self-containment is then not available (the model misses their residents and professionals).
+#: Column of the comparison: départements not loaded within the flow model's cutoff of the CPTS (« 05, 26 »): its
+#: self-containment is overestimated (the model misses their residents and professionals), shown but not ranked.
 REACH = "departements_non_charges_a_portee"
+#: Column of the comparison: départements not loaded, of a région of the loaded listings, with communes touching the
+#: CPTS: its « population non couverte limitrophe » is not available (their population and CPTS are unknown).
+BORDERING = "departements_voisins_non_charges"
 FIGURES: tuple[str, ...] = ("population", *PROFESSIONS.values(), "apl_2023", "auto_confinement",
                             "population_partagee", "population_non_couverte_proche")
 

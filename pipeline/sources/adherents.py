@@ -59,6 +59,7 @@ PROFESSION_SYNONYMS: dict[str, str] = {
         "neurologue", "urologue", "nephrologue", "oncologue", "cancerologue", "hematologue", "geriatre",
         "allergologue", "angiologue", "phlebologue", "orl", "oto rhino laryngologiste", "stomatologue",
         "anesthesiste", "chirurgien", "medecin interniste", "interniste", "medecin physique", "medecin du sport",
+        "urgentiste", "medecin urgentiste",
     ), "Médecins spécialistes"),
     # The RPPS's own wording of a GP's qualification.
     "medecin specialiste en medecine generale": "Médecins généralistes",
@@ -71,7 +72,8 @@ PROFESSION_SYNONYMS: dict[str, str] = {
     **dict.fromkeys((
         "dieteticien", "dieteticienne", "ergotherapeute", "osteopathe", "psychomotricien", "psychomotricienne",
         "audioprothesiste", "opticien", "opticienne", "opticien lunetier", "chiropracteur", "orthoprothesiste",
-        "podo orthesiste", "manipulateur radio", "manipulateur en electroradiologie", "preparateur en pharmacie",
+        "podo orthesiste", "manipulateur radio", "manipulatrice radio", "manipulateur en electroradiologie",
+        "manipulatrice en electroradiologie", "preparateur en pharmacie", "preparatrice en pharmacie",
         "aide soignant", "aide soignante", "assistant social", "assistante sociale", "educateur", "educatrice",
         "enseignant en activite physique adaptee", "enseignant apa", "neuropsychologue",
     ), "Autres"),
@@ -108,9 +110,17 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z]+", " ", ascii_fold(text)).strip()
 
 
+#: Words of a mode of practice that say nothing of the profession (« infirmiers libéraux », « sage-femme salariée »).
+_PRACTICE_WORDS = frozenset(("liberal", "liberale", "liberaux", "liberales", "salarie", "salariee", "salaries",
+                             "salariees", "hospitalier", "hospitaliere", "hospitaliers", "hospitalieres", "mixte",
+                             "mixtes", "remplacant", "remplacante", "remplacants", "remplacantes"))
+
+
 def profession_group(text: str) -> str | None:
-    """The Trame row of a free-text profession (plural forms, accents and case tolerated), or None."""
-    key = _key(text)
+    """The Trame row of a free-text profession (plural forms, accents, case and the mode of practice
+    tolerated), or None."""
+    words = _key(text).split()
+    key = " ".join(w for w in words if w not in _PRACTICE_WORDS) or " ".join(words)
     for group in TRAME_ROWS:
         if key == _key(group):
             return group

@@ -102,7 +102,8 @@ def db(result: dict[str, Any]) -> duckdb.DuckDBPyConnection:
 
 def table(result: dict[str, Any]) -> pd.DataFrame:
     return pd.read_csv(result["data"] / "processed" / "comparaison-paca" / "comparaison.csv",
-                       encoding="utf-8-sig", dtype={"taille": str}).set_index("cpts")
+                       encoding="utf-8-sig", dtype={"taille": str, "departements_non_charges_a_portee": str,
+                                                    "departements_voisins_non_charges": str}).set_index("cpts")
 
 
 def summary(result: dict[str, Any], slug: str) -> dict[str, Any]:
@@ -225,6 +226,13 @@ def test_uncovered_population_touching_the_perimeter(result: dict[str, Any]) -> 
             near = free[free.geometry.distance(perimeter) <= 200]
             assert frame.loc[name, "population_non_couverte_proche"] == near["population"].sum(), name
     assert bordering == {"CPTS du Verdon": 10, "CPTS Alpes Bléone Durance": 1, "CPTS Littoral Sud": 0}
+    # The comparison says which départements, and the page why the figure is missing.
+    named = frame["departements_voisins_non_charges"].fillna("")
+    assert (named.loc["CPTS du Verdon"], named.loc["CPTS Alpes Bléone Durance"], named.loc["CPTS Littoral Sud"]) == (
+        "83", "05", "")
+    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    assert ("Population non couverte limitrophe non disponible pour 2 CPTS qui touchent des communes non chargées de "
+            "leur région : CPTS Alpes Bléone Durance (05), CPTS du Verdon (83).") in page
 
 
 def test_ranks_within_taille_and_territory_type(result: dict[str, Any]) -> None:
@@ -371,5 +379,6 @@ def test_page_names_the_cpts_whose_model_reaches_departements_not_loaded(result:
     reach = {d for name in KEPT for d in str(frame.loc[name, "departements_non_charges_a_portee"]).split(", ")}
     assert "83" in reach
     page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
-    assert (f"Auto-confinement surestimé pour {len(KEPT)} CPTS : le modèle de flux atteint des communes de "
-            f"départements non chargés dans la base ({', '.join(sorted(reach))})") in page
+    assert (f"Auto-confinement surestimé, et non classé, pour {len(KEPT)} CPTS : le modèle de flux atteint des "
+            f"communes de départements non chargés dans la base ({', '.join(sorted(reach))})") in page
+    assert frame["rang_auto_confinement"].isna().all() and frame["auto_confinement"].notna().all()

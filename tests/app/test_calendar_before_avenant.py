@@ -41,7 +41,9 @@ def test_the_crisis_mission_of_a_2019_contract_has_no_date_in_the_report_or_the_
     path = write_trame(d, tmp_path / "rapport.docx")
     document = docx.Document(str(path))
     lines = {row.cells[0].text: [c.text for c in row.cells] for t in document.tables for row in t.rows}
-    assert lines[CRISIS][-2:] == ["n.d.", "n.d."]
+    assert lines[CRISIS][-4:] == ["au plus tard 6 mois après l'avenant au contrat de la CPTS",
+                                  "au plus tard 18 mois après l'avenant au contrat de la CPTS", "n.d.", "n.d."]
+    assert lines[access][2] == "au plus tard 6 mois après la signature"
     assert lines[access][-2:] == ["20/12/2019", "20/12/2020"]
     text = "\n".join(p.text for p in document.paragraphs)
     assert f"{CRISIS} : " in text and "courent à partir de l'avenant au contrat de la CPTS" in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.app.batch import comparison_table
-from pipeline.model.perimeter import FIGURES, PARTIAL, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, REACH, Comparison
 from pipeline.render.comparison.page import payload
 
 
@@ -51,3 +51,23 @@ def test_figures_shown_equal_share_their_rank() -> None:
     assert ranks["rang_densite_medecins_generalistes"].tolist() == [1, 1, 3]  # 18,1 ; 18,1 ; 17,0
     assert ranks["rang_auto_confinement"].tolist() == [2, 2, 1]  # 81,5 % ; 81,5 % ; 90,0 %
     assert ranks["densite_medecins_generalistes"].tolist() == [18.1, 18.05, 17.0]  # the values kept unrounded
+
+
+def test_a_self_containment_reaching_departements_not_loaded_is_shown_not_ranked() -> None:
+    """A review: on a database of 04 and 13 every CPTS's model reaches the Var or the Vaucluse, and their
+    overestimated self-containments were ranked against each other; the uncovered neighbours of seven CPTS were
+    blank with no word why."""
+    rows = [_row("A", 30_000, 0), _row("B", 20_000, 0), _row("C", 10_000, 0)]
+    for row, share, reach, bordering in zip(rows, (0.9, 0.8, 0.7), ("83", "", ""), ("83, 84", "", ""), strict=True):
+        row.update({"auto_confinement": share, REACH: reach, BORDERING: bordering,
+                    "population_non_couverte_proche": float("nan") if bordering else 100.0})
+    table = comparison_table(rows).set_index("cpts")
+    assert table.loc["A", "auto_confinement"] == 0.9  # shown as the diagnostic shows it
+    assert pd.isna(table.loc["A", "rang_auto_confinement"])
+    assert table["rang_auto_confinement"].tolist()[1:] == [1, 2]  # B and C among themselves
+    assert table.loc["A", "rang_population"] == 1  # the other figures stay ranked
+    note = payload_note(table.reset_index())
+    assert ("Auto-confinement surestimé, et non classé, pour 1 CPTS : le modèle de flux atteint des communes de "
+            "départements non chargés dans la base (83)") in note
+    assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touchent des communes non chargées "
+            "de leur région : A (83, 84).") in note

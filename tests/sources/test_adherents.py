@@ -87,6 +87,10 @@ def test_every_bad_value_is_named_with_its_line(tmp_path: Path) -> None:
     ("pédicure", "Pédicures-podologues"), ("maïeuticien", "Sages-femmes"),
     ("diététicienne", "Autres"), ("ergothérapeute", "Autres"), ("ostéopathe", "Autres"),
     ("médecin spécialiste en médecine générale", "Médecins généralistes"),
+    ("infirmiers libéraux", "Infirmiers"), ("Médecin généraliste libéral", "Médecins généralistes"),
+    ("Sage-Femme libérale", "Sages-femmes"), ("Masseur-kinésithérapeute libéral", "Masseurs-kinésithérapeutes"),
+    ("médecin urgentiste", "Médecins spécialistes"), ("Manipulatrice radio", "Autres"),
+    ("pharmacienne salariée", "Pharmaciens"),
 ])  # fmt: skip
 def test_common_names_of_professions_reach_their_trame_row(written: str, row: str) -> None:
     """A review: each of these words stopped the whole diagnostic (« profession inconnue », exit 2), while the

@@ -14,7 +14,7 @@ import shapely
 from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.geography import WGS84
-from pipeline.model.perimeter import FIGURES, PARTIAL, REACH, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, REACH, Comparison
 from pipeline.render.offline import inline_assets
 from pipeline.render.report import DEMO_BANNER, format_date
 
@@ -89,17 +89,32 @@ def _partial_note(table: pd.DataFrame) -> str:
             f"chargés, non comptées ; {figures} chiffres sont partiels et {ranked} : {names}. ")
 
 
+def _named(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows whose ``column`` names départements (« 05, 83 »; empty or missing otherwise)."""
+    if column not in table:
+        return table.iloc[:0]
+    return table[table[column].map(lambda v: isinstance(v, str) and v != "")]
+
+
 def _reach_note(table: pd.DataFrame) -> str:
     """Which CPTS have their self-containment overestimated: the flow model reaches départements not loaded."""
-    if REACH not in table:
-        return ""
-    reaching = table[table[REACH].map(lambda v: isinstance(v, str) and v != "")]
+    reaching = _named(table, REACH)
     if reaching.empty:
         return ""
     departements = sorted({d for value in reaching[REACH] for d in str(value).split(", ") if d})
-    return (f"Auto-confinement surestimé pour {len(reaching)} CPTS : le modèle de flux atteint des communes de "
-            f"départements non chargés dans la base ({', '.join(departements)}), dont il ne voit ni les habitants "
-            "ni les professionnels (chargez-les aussi avec make data DEPARTEMENTS=…). ")
+    return (f"Auto-confinement surestimé, et non classé, pour {len(reaching)} CPTS : le modèle de flux atteint des "
+            f"communes de départements non chargés dans la base ({', '.join(departements)}), dont il ne voit ni les "
+            "habitants ni les professionnels (chargez-les aussi avec make data DEPARTEMENTS=…). ")
+
+
+def _bordering_note(table: pd.DataFrame) -> str:
+    """Which CPTS touch communes of their région that the database does not hold (uncovered neighbours unknown)."""
+    touching = _named(table, BORDERING)
+    if touching.empty:
+        return ""
+    return (f"Population non couverte limitrophe non disponible pour {len(touching)} CPTS qui touchent des communes "
+            "non chargées de leur région : " + ", ".join(f"{r.cpts} ({getattr(r, BORDERING)})"
+                                                           for r in touching.itertuples()) + ". ")
 
 
 def _not_loaded_note(comparison: Comparison) -> str:
@@ -135,7 +150,8 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
                           + f" — document généré le {format_date(generated)}",
             "demo": comparison.demo, "bandeau": DEMO_BANNER,
-            "note": f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_not_loaded_note(comparison)}{PAGE_HELP}",
+            "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"
+                     f"{_not_loaded_note(comparison)}{PAGE_HELP}"),
             "sources": comparison.sources or (
                 f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.model.perimeter import FIGURES, PARTIAL, REACH, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, REACH, Comparison
 from pipeline.render.comparison.page import FIGURE_LABELS, NOTE
 from pipeline.render.csv_files import write_csv
 from pipeline.render.spreadsheet import write_workbook
@@ -26,7 +26,9 @@ def _columns() -> list[Column]:
                                "vide : périmètre dessiné en partie hors des départements chargés, nombre inconnu)",
                       "integer"),
                Column(REACH, "Départements non chargés à moins de 60 km (modèle de flux incomplet : "
-                             "auto-confinement surestimé)", "text")]
+                             "auto-confinement surestimé, non classé)", "text"),
+               Column(BORDERING, "Départements non chargés de la région touchant la CPTS (population non couverte "
+                                 "limitrophe non disponible)", "text")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]
         kind: ColumnKind = "percent" if percent else ("integer" if decimals == 0 else "decimal")

@@ -159,8 +159,8 @@ def _members_cell(row: MembersRow | None) -> list[str]:
     return [adherents, *(MISSING_TEXT if n is None else _count(n) for n in (row.gouvernance, row.elaboration))]
 
 
-def _months(value: int | None, verb: str) -> str:
-    return _MONTHS_NONE if value is None else f"{verb} {value} mois après la signature"
+def _months(value: int | None, verb: str, after: str = "la signature") -> str:
+    return _MONTHS_NONE if value is None else f"{verb} {value} mois après {after}"
 
 
 def _day(value: dt.date | None) -> str:
@@ -266,8 +266,11 @@ def _calendar(w: _Writer, doc: TrameDocument) -> None:
         header += ["Démarrage au plus tard", "Déploiement au plus tard"]
     rows = []
     for row in doc.calendar:
-        line = [row.mission, row.categorie, _months(row.demarrage_mois, "au plus tard"),
-                _months(row.deploiement_mois, "au plus tard")]
+        # A mission of an avenant later than the contract runs from the CPTS's own avenant (see its remark).
+        after = ("l'avenant au contrat de la CPTS" if doc.signature is not None and row.demarrage is None
+                 and row.demarrage_mois is not None else "la signature")
+        line = [row.mission, row.categorie, _months(row.demarrage_mois, "au plus tard", after),
+                _months(row.deploiement_mois, "au plus tard", after)]
         if doc.signature is not None:
             line += [_deadline(row.demarrage, row.demarrage_mois), _deadline(row.deploiement, row.deploiement_mois)]
         rows.append(line)
