@@ -65,7 +65,9 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         supply = {
             row.groupe: {"praticiens": row.praticiens, "densite_10000": row.densite_10000,
                          "densite_departement": row.densite_departement, "densite_region": row.densite_region,
-                         "densite_france": row.densite_france}
+                         "densite_france": row.densite_france,
+                         # « structures » (MSP, centres de santé: FINESS): their densities do not apply (null).
+                         "unite": getattr(row, "unite", "professionnels")}
             for row in d.supply.table.itertuples()
         }
     apl = d.apl.synthesis.set_index("annee")

@@ -187,6 +187,11 @@ def test_structure_rows_say_sans_objet_where_a_column_does_not_apply(trame: Any,
     gp = machine["Médecins généralistes"]
     assert all(gp[c] != "" for c in NOT_APPLYING)  # the professions keep their figures
     assert "libéraux et densités sans objet pour ces lignes (cellules vides" in readme
+    # summary.json: a structure's null densities are told from a missing figure by its unit.
+    supply = json.loads((run.tables(SLUG) / "summary.json").read_text(encoding="utf-8"))["supply"]
+    for group in STRUCTURES:
+        assert supply[group]["unite"] == "structures" and supply[group]["densite_10000"] is None, group
+    assert supply["Médecins généralistes"]["unite"] == "professionnels"
 
 
 def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
