@@ -166,7 +166,8 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
             notes.append(zone_note(missing, params.flows.cutoff_km, provenance.loaded_departements(con)))
     totals = zone_totals(units, shared.perimeter.outside_the_load(con))
     demo = "annuaire-sante" in shared.demo_sources
-    sources = ("Sources : Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
+    # The page writes « Sources : » before it.
+    sources = ("Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
     data = EditorData(

@@ -131,3 +131,4 @@ def test_the_editor_says_which_departements_its_zone_reaches_without_them(
     notes = [n for n in data.notes if n.startswith("Des départements non chargés")]
     assert len(notes) == 1 and f"de la zone ({', '.join(expected)})" in notes[0]
     assert "l'auto-confinement d'un périmètre proche d'eux est surestimé" in notes[0]
+    assert data.sources.startswith("Insee/Etalab")  # the page prefixes « Sources : » (it read « Sources : Sources »)
