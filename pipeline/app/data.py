@@ -36,7 +36,7 @@ from pipeline.sources.download import LocalFile, obtain
 from pipeline.store import load, registry_tables
 from pipeline.store.connection import transaction, writer
 from pipeline.store.load import Provenance
-from pipeline.store.queries import geography, provenance
+from pipeline.store.queries import geography, load_inputs, provenance
 
 
 @dataclass
@@ -228,7 +228,7 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
             report.steps.append(step(session.con, mirror, options.force, scope))
         load.set_setting(session.con, SCOPE_SETTING, ",".join(departements))
         record.write_text(",".join(departements) + "\n", encoding="utf-8")
-        report.residue = geography.polygon_residue(session.con)
+        report.residue = load_inputs.polygon_residue(session.con)
         report.communes = geography.current_communes_summary(session.con)
     return report
 

@@ -41,7 +41,7 @@ from pipeline.sources.files import check_regular_file
 from pipeline.store import load, registry_tables, schema
 from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
-from pipeline.store.queries import geography, listings, provenance
+from pipeline.store.queries import geography, listings, load_inputs, provenance
 
 DEMO_SEED = 2026
 # 2: staged without the database, both layouts, unit and postal code columns.
@@ -80,7 +80,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             return StepResult(f"liste de CPTS « {listing} »", "inchangé", 0, time.perf_counter() - start)
         mapping = geography.cog_mapping(con)
         units = geography.current_units_with_postcodes(con)
-        result = cpts_listing.read_listing(path, mapping, units, listing, points=geography.commune_points(con))
+        result = cpts_listing.read_listing(path, mapping, units, listing, points=load_inputs.commune_points(con))
         if result.perimeters is not None and len(result.perimeters):
             # Perimeters drawn as polygons: their members are the units whose representative point is inside.
             near = geography.unit_polygons_near(con, tuple(result.perimeters.total_bounds))
@@ -217,7 +217,7 @@ def finess_step(path: Path, origin: str | None = None) -> Step:
         units = geography.current_units_with_postcodes(con)
         staged = finess.stage_finess(path, units=units, cog_mapping=geography.cog_mapping(con),
                                      loaded_departements=sorted(scope.departements or ()),
-                                     commune_bounds=geography.commune_bounds(con))
+                                     commune_bounds=load_inputs.commune_bounds(con))
         vintage = staged.extraction.isoformat()
         notes = f"{format_number(len(staged.etablissements))} établissements ; présentation {staged.layout}"
         if staged.demo:
@@ -263,7 +263,7 @@ def demo_step(want_registry: bool, want_finess: bool) -> Step:
         stamp = files["annuaire"].parent / "communes.sha256"
         fresh = all(p.exists() for p in files.values()) and stamp.exists() and stamp.read_text().strip() == expected
         if not fresh:
-            files = write_demo_extractions(geography.demo_units(con), files["annuaire"].parent, seed=DEMO_SEED)
+            files = write_demo_extractions(load_inputs.demo_units(con), files["annuaire"].parent, seed=DEMO_SEED)
             stamp.write_text(expected)
         results = []
         if want_registry:

@@ -49,9 +49,8 @@ Context
 
 Tables are ``{"title": str, "data": DataFrame, "decimals": int | dict[column,
 int], "note": str, "index": bool, "numeric": columns of figures already written
-as text}`` or a bare DataFrame. Numbers are written
-the French way: narrow no-break space (U+202F) between thousands and a decimal
-comma; missing values as "n.d.".
+as text}`` or a bare DataFrame. Numbers are written the French way: narrow
+no-break space (U+202F) between thousands and a decimal comma; missing values as "n.d.".
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ from pipeline.sources.adherents import profession_group
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, read_text_checked
 from pipeline.sources.od_notes import OUT_OF_LOAD, bias_notes, problem_notes
-from pipeline.sources.od_volumes import ambiguous_volumes, parse_volume
+from pipeline.sources.od_volumes import ambiguity_message, ambiguous_volumes, parse_volume
 
 #: Profession of the rows of a table without a profession column.
 GROUPE_NON_PRECISE = "non précisé"
@@ -246,15 +246,8 @@ def _read_od_table(path: str | Path) -> StagedOD:
         line = int(line_text)
         raw_volume = volume_text or ""
         volume = parse_volume(raw_volume)
-        if ambiguous.get(position) == ".":
-            errors.append((line, f"volume ambigu « {raw_volume} » : point des milliers ou virgule décimale ? "
-                                 "écrivez-le sans séparateur de milliers (1234) ou avec une virgule décimale "
-                                 "(1,234)"))
-        elif ambiguous.get(position) == ",":
-            errors.append((line, f"volume ambigu « {raw_volume} » : virgule des milliers ou virgule décimale ? "
-                                 "écrivez les milliers sans séparateur (1500) ou avec une espace (1 500) ; une "
-                                 "virgule décimale suivie de trois chiffres n'est lue que si une autre ligne du "
-                                 "fichier en montre une (12,5)"))
+        if position in ambiguous:
+            errors.append((line, ambiguity_message(raw_volume, ambiguous[position])))
         elif volume is None:
             errors.append((line, f"volume non numérique « {raw_volume} »"))
         elif not math.isfinite(volume) or volume < 0:

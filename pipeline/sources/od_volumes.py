@@ -35,6 +35,16 @@ def ambiguous_volumes(texts: list[str]) -> dict[int, str]:
     return found
 
 
+def ambiguity_message(text: str, mark: str) -> str:
+    """Why the volume ``text`` is refused, its separator ``mark`` (« . » or « , ») having two readings."""
+    if mark == ".":
+        return (f"volume ambigu « {text} » : point des milliers ou virgule décimale ? écrivez-le sans séparateur "
+                "de milliers (1234) ou avec une virgule décimale (1,234)")
+    return (f"volume ambigu « {text} » : virgule des milliers ou virgule décimale ? écrivez les milliers sans "
+            "séparateur (1500) ou avec une espace (1 500) ; une virgule décimale suivie de trois chiffres n'est "
+            "lue que si une autre ligne du fichier en montre une (12,5)")
+
+
 def parse_volume(text: str) -> float | None:
     """The number written ``text`` (spaces of thousands removed, decimal comma or point), None if none."""
     cleaned = _without_spaces(text).replace(",", ".")

@@ -12,6 +12,7 @@ sites, the « libéraux » and the densities per inhabitant do not apply to them
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -37,33 +38,33 @@ def _structures(table: pd.DataFrame) -> pd.Series:
     return table["unite"] == "structures"
 
 
-def structures_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
-    """The supply table (machine columns) with the cells that do not apply to its structure rows set to
-    :data:`~pipeline.render.table_spec.NOT_APPLICABLE` (for the table specs: CSV, workbook, Word)."""
+def _structure_cells(table: pd.DataFrame, cell: Callable[[str, Any, bool], Any]) -> pd.DataFrame:
+    """``table`` with each cell of :data:`STRUCTURE_NOT_APPLICABLE` replaced by ``cell(column, value,
+    is_structure_row)``; ``table`` itself when it has no structure row."""
     structures = _structures(table)
     if not structures.any():
         return table
     out = table.copy()
     for column in STRUCTURE_NOT_APPLICABLE:
         if column in out:
-            out[column] = out[column].astype(object).where(~structures, NOT_APPLICABLE)
+            out[column] = pd.Series([cell(column, v, s) for v, s in zip(out[column], structures, strict=True)],
+                                    index=out.index, dtype=object)
     return out
+
+
+def structures_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
+    """The supply table (machine columns) with the cells that do not apply to its structure rows set to
+    :data:`~pipeline.render.table_spec.NOT_APPLICABLE` (for the table specs: CSV, workbook, Word)."""
+    return _structure_cells(table, lambda _column, value, structure: NOT_APPLICABLE if structure else value)
 
 
 def structures_display(table: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
     """The report's supply table with the cells that do not apply to its structure rows written « sans
     objet »; the other cells of those columns become French text (``decimals`` per column, « n.d. » when
     missing), and text already written (« non disponible (extraction limitée …) ») is kept."""
-    structures = _structures(table)
-    if not structures.any():
-        return table
-    out = table.copy()
-    for column in STRUCTURE_NOT_APPLICABLE:
-        if column in out:
-            out[column] = [NOT_APPLICABLE_TEXT if s else v if isinstance(v, str)
-                           else format_number(v, decimals.get(column, 0))
-                           for v, s in zip(out[column], structures, strict=True)]
-    return out
+    return _structure_cells(table, lambda column, value, structure: (
+        NOT_APPLICABLE_TEXT if structure else value if isinstance(value, str)
+        else format_number(value, decimals.get(column, 0))))
 
 
 def limited_label(covered: list[str]) -> str:

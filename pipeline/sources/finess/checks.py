@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import PipelineError
+
 #: Kilometres allowed between a point and its commune's bounding box. Address geocoding (BAN, BD ADRESSE)
 #: places a building within metres of its commune's polygon; a few hundred metres of simplification of the
 #: polygons and a commune's hamlets or annexes across a boundary are well under it, while a point placed in
@@ -118,3 +120,15 @@ def label_anomalies(lines: pd.Series, lost: dict[str, tuple[pd.Series, pd.Series
                                 f"Libellé illisible (accents perdus par un ré-encodage du fichier), {_LABELS[kind]} : "
                                 "libellé laissé vide plutôt qu'affiché avec des caractères illisibles"))
     return rows
+
+
+def check_tables(units: pd.DataFrame, cog_mapping: pd.DataFrame, commune_bounds: pd.DataFrame | None) -> None:
+    """Refuse, in French, a table of the database given to the staging without the columns it reads."""
+    tables = [(units, ("code", "type", "parent"), "des unités (COG)"),
+              (cog_mapping, ("code", "current_code"), "de passage du COG")]
+    if commune_bounds is not None:
+        tables.append((commune_bounds, BOUNDS_COLUMNS, "des emprises des communes"))
+    for frame, columns, what in tables:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise PipelineError(f"Table {what} incomplète pour FINESS : colonnes absentes " + ", ".join(missing))

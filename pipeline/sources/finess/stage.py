@@ -22,7 +22,6 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import nomenclatures
-from pipeline.errors import PipelineError
 from pipeline.geography import (
     ARRONDISSEMENT_CITIES,
     arrondissement_from_postcode,
@@ -35,9 +34,9 @@ from pipeline.sources import archives
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
 from pipeline.sources.finess.checks import (
-    BOUNDS_COLUMNS,
     aggregate_labels,
     category_labels,
+    check_tables,
     far_anomalies,
     far_from_commune,
     label_anomalies,
@@ -365,11 +364,7 @@ def stage_finess(
         record, wrong field count, hostile or damaged zip — naming file and line.
     """
     origin = Path(path)
-    for frame, columns, what in ((units, ("code", "type", "parent"), "des unités (COG)"),
-                                 (cog_mapping, ("code", "current_code"), "de passage du COG")):
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise PipelineError(f"Table {what} incomplète pour FINESS : colonnes absentes " + ", ".join(missing))
+    check_tables(units, cog_mapping, commune_bounds)
     with archives.open_text_source(origin, prefix=_member_prefix(origin), workdir=workdir) as source:
         text, used = decode(source.path.read_bytes(), encoding, source.shown)
         raw = parse(text, source.shown, used)
@@ -378,9 +373,6 @@ def stage_finess(
     to_current = {str(c): str(t) for c, t in zip(mapping["code"], mapping["current_code"], strict=True)}
     arrondissements = units[(units["type"] == "arrondissement-municipal") & units["parent"].notna()]
     to_current.update({str(c): str(p) for c, p in zip(arrondissements["code"], arrondissements["parent"], strict=True)})
-    if commune_bounds is not None and (missing := [c for c in BOUNDS_COLUMNS if c not in commune_bounds.columns]):
-        raise PipelineError("Table des emprises des communes incomplète pour FINESS : colonnes absentes "
-                            + ", ".join(missing))
     etab, rows = build(raw, to_current, units, cog_mapping, loaded_departements, commune_bounds)
     rows = raw_anomalies(raw) + rows
     stamp = extraction or raw.header_date or date_in_name(name) or date_in_name(origin.name)

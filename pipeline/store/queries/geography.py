@@ -317,45 +317,6 @@ def polygons_near(
     )
 
 
-def commune_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Current communes with a polygon: ``code, nom, population, departement, lon, lat`` (representative points)."""
-    return con.execute(
-        """SELECT c.code, c.nom, c.population, c.departement, p.lon, p.lat FROM communes c
-           JOIN commune_polygons p ON p.code = c.code
-           WHERE c.vintage = ? AND c.type = 'commune-actuelle'""",
-        [current_vintage()],
-    ).df()
-
-
-def commune_bounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Bounding box (lon/lat) of each current commune's polygon: ``code, xmin, ymin, xmax, ymax``."""
-    return con.execute(
-        """SELECT p.code, p.xmin, p.ymin, p.xmax, p.ymax FROM commune_polygons p
-           JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'""",
-        [current_vintage()],
-    ).df()
-
-
-def polygon_residue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("SELECT * FROM polygon_residue ORDER BY kind, code").df()
-
-
-def demo_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Units for the demonstration generator: current communes with a polygon (their representative point
-    places establishments) and the arrondissements of Paris, Lyon and Marseille (which place the cities'
-    practitioners, and establishments at their own representative point when their polygons are loaded):
-    ``code, nom, type, parent, population, departement, codes_postaux, lon, lat``."""
-    return con.execute(
-        """SELECT c.code, c.nom, c.type, c.parent, c.population, c.departement, c.codes_postaux,
-                  coalesce(p.lon, a.lon) AS lon, coalesce(p.lat, a.lat) AS lat
-           FROM communes c LEFT JOIN commune_polygons p ON p.code = c.code
-           LEFT JOIN arrondissement_polygons a ON a.code = c.code
-           WHERE c.vintage = ? AND ((c.type = 'commune-actuelle' AND p.code IS NOT NULL)
-                                    OR c.type = 'arrondissement-municipal')""",
-        [current_vintage()],
-    ).df()
-
-
 def _unit_sql(condition: str) -> str:
     """Polygons of communes and arrondissements, with population, département and région (``$vintage``).
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.errors import TerritoryError
 from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_name
-from pipeline.store.queries import geography, listings, provenance
+from pipeline.store.queries import geography, listings, load_inputs, provenance
 from pipeline.store.territory.codes import resolve_codes
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> li
     """Codes of the communes whose representative point lies inside the features' geometries."""
     import geopandas as gpd
 
-    located = geography.commune_points(con)
+    located = load_inputs.commune_points(con)
     points = gpd.GeoDataFrame(located[["code"]], geometry=gpd.points_from_xy(located["lon"], located["lat"]),
                               crs=4326)
     inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
