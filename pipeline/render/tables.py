@@ -41,6 +41,7 @@ from pipeline.render.sections.coverage import STRUCTURES_NOTE, structures_not_ap
 from pipeline.render.sections.display import NOT_AVAILABLE
 from pipeline.render.sections.flows import BEYOND_THE_LOAD, beyond_the_load
 from pipeline.render.sections.members import neighbours_unavailable
+from pipeline.render.sections.taille import calendar_title
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
 from pipeline.render.table_spec import NO_DATA_TEXT, Column, ColumnKind, TableSpec
@@ -208,7 +209,7 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                                   d.representativeness, prov.join("Fichier des adhérents fourni (ADHERENTS=)",
                                                                   registry)))
     if d.taille.calendar is not None:
-        entries.append(TableEntry("calendrier", "Calendrier des missions après la signature",
+        entries.append(TableEntry("calendrier", calendar_title(d.taille.calendar),
                                   d.taille.calendar.reset_index(drop=True), prov.aci_line(d),
                                   "Missions complémentaires : pas de délai particulier."))
     if d.supply is not None:

@@ -109,7 +109,7 @@ def test_a_partial_cpts_keeps_its_mission_calendar(db: duckdb.DuckDBPyConnection
     d = compute(db, resolve_territory(db, f"cpts:{CPTS}"), options)
     assert d.taille.label == "non disponible" and d.taille.calendar is not None
     section = report_taille_section(d)
-    assert [t["title"] for t in section["tables"]] == ["Calendrier des missions après signature"]
+    assert [t["title"] for t in section["tables"]] == ["Calendrier des missions après la signature"]
     assert section["paragraphs"][0].startswith("Taille ACI : non disponible (population du territoire entier")
 
 

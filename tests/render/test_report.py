@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.analysis import aci
 from pipeline.render.charts import population_chart, supply_chart
 from pipeline.render.report import TRAME_SECTIONS, format_date, format_number, render_report, table_view, write_report
+from pipeline.render.sections.taille import calendar_title
 from tests.browser import close_page, dialogs, open_page, screenshot
 
 NNBSP = "\u202f"
@@ -179,3 +181,14 @@ def test_report_in_browser(tmp_path: Path) -> None:
         assert len(pdf) > 10_000
     finally:
         close_page(page)
+
+
+@pytest.mark.parametrize(("signature", "title"), [
+    (dt.date(2019, 6, 20), "Calendrier des missions après la signature (après l'avenant au contrat pour une mission "
+                           "ajoutée depuis)"),
+    (dt.date(2022, 1, 1), "Calendrier des missions après la signature"),
+])
+def test_calendar_title_says_when_a_mission_runs_from_the_avenant(signature: dt.date, title: str) -> None:
+    """The HTML and spreadsheet calendar of a 2019 contract was titled « après signature » while its crisis
+    row runs from the contract's avenant (its remark, and the Word Trame, say so)."""
+    assert calendar_title(aci.mission_calendar(signature)) == title

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import (
     CATEGORIES,
@@ -53,6 +55,19 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
     return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}
 
 
+def calendar_title(calendar: pd.DataFrame) -> str:
+    """Title of the mission calendar: after the signature, or the avenant for a mission of a later text.
+
+    A contract signed before avenant 2 runs the crisis mission's deadlines from its own avenant
+    (:func:`pipeline.analysis.aci.mission_calendar` leaves those dates unknown): « après la signature » alone
+    would say the opposite of that row's remark.
+    """
+    from_avenant = calendar["demarrage"].isna() & calendar["demarrage_mois"].notna()
+    if from_avenant.any():
+        return "Calendrier des missions après la signature (après l'avenant au contrat pour une mission ajoutée depuis)"
+    return "Calendrier des missions après la signature"
+
+
 def _calendar(d: Diagnostic, paragraphs: list[str], tables: list[dict[str, Any]]
               ) -> tuple[list[str], list[dict[str, Any]]]:
     """``paragraphs`` and ``tables`` with the mission calendar (or how to get it) after them."""
@@ -67,7 +82,7 @@ def _calendar(d: Diagnostic, paragraphs: list[str], tables: list[dict[str, Any]]
             deploiement=[deadline(v, m) for v, m in zip(t.calendar["deploiement"], t.calendar["deploiement_mois"],
                                                          strict=True)],
         )
-        tables.append({"title": "Calendrier des missions après signature", "data": calendar.rename(columns={
+        tables.append({"title": calendar_title(t.calendar), "data": calendar.rename(columns={
             "mission": "Mission", "categorie": "Catégorie", "texte": "Texte", "remarque": "Remarque",
             "demarrage_mois": "Démarrage (mois)",
             "deploiement_mois": "Déploiement (mois)", "demarrage": "Démarrage au plus tard",
