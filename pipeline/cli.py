@@ -31,6 +31,7 @@ def data_options(args: argparse.Namespace) -> DataOptions:
     return DataOptions(
         mirror=mirror, force=args.force, listings=tuple(Path(p).expanduser() for p in args.cpts),
         registry=_path(args.registre), savoir_faire=_path(args.savoir_faire), finess=_path(args.finess),
+        registry_only=args.seule_extraction,
         demo="always" if args.demo else "never" if args.sans_demo else "auto",
         departements=(() if args.toute_la_france else
                       parse_departements(args.departements) if args.departements is not None else None),
@@ -212,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"extraction Annuaire Santé (sinon variable {config.REGISTRY_ENV})")
     data.add_argument("--savoir-faire", dest="savoir_faire", metavar="CHEMIN",
                       help="fichier savoir-faire séparé de l'extraction Annuaire Santé")
+    data.add_argument("--seule-extraction", dest="seule_extraction", action="store_true",
+                      help="ne garder que l'extraction Annuaire Santé de --registre (les autres dates chargées, "
+                      "qui servent à l'évolution de l'offre, sont retirées)")
     data.add_argument("--finess", metavar="CHEMIN", default=os.environ.get(config.FINESS_ENV),
                       help=f"extraction FINESS (sinon variable {config.FINESS_ENV})")
     demo = data.add_mutually_exclusive_group()

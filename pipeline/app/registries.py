@@ -163,6 +163,17 @@ def default_listing_step(mirror: Path | None) -> Step | None:
     return listing_step(local.path, "paca", local.origin, default=True)
 
 
+def _older_warning(staged: annuaire.StagedAnnuaire, newer: list[str]) -> str | None:
+    """Say that a newer extraction stays the one diagnostics count (this one only dates the supply's evolution)."""
+    if not newer:
+        return None
+    latest = date.fromisoformat(max(newer))
+    return (f"l'Annuaire Santé du {latest:%d/%m/%Y}, plus récent, reste chargé : les diagnostics comptent l'offre "
+            f"de cette date ; l'extraction du {staged.extraction:%d/%m/%Y} ({staged.fichier}) ne sert qu'à "
+            "l'évolution de l'offre. Pour ne garder qu'elle : python -m pipeline data --registre CHEMIN "
+            "--seule-extraction")
+
+
 def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool = True,
                   origin: str | None = None) -> Step:
     """Load one Annuaire Santé extraction, keeping the other dated extractions (supply dynamics).
@@ -173,8 +184,9 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
         digest = scope.tag(annuaire.extraction_digest(path, savoir_faire))
-        if not force and any(sha == digest and version == annuaire.LOADER_VERSION
-                             for _, sha, version, _ in provenance.loaded_files(con, annuaire.SOURCE_NAME)):
+        loaded = provenance.loaded_files(con, annuaire.SOURCE_NAME)
+        if not force and (keep_older or len(loaded) == 1) and any(
+                sha == digest and version == annuaire.LOADER_VERSION for _, sha, version, _ in loaded):
             return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start)
         units = geography.current_units_with_postcodes(con)
         staged = annuaire.stage_annuaire(path, savoir_faire, units=units, cog_mapping=geography.cog_mapping(con),
@@ -199,8 +211,9 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
                                            origin or str(path))
             load.record_source(con, Provenance(annuaire.SOURCE_NAME, vintage, origin or str(path), digest,
                                                staged.rows, notes, annuaire.LOADER_VERSION, staged.demo))
+        newer = [v for v, _, _, demo in loaded if keep_older and v > vintage and demo == staged.demo]
         return StepResult("Annuaire Santé" + (" (démonstration)" if staged.demo else ""), "chargé", staged.rows,
-                          time.perf_counter() - start, [staged.summary_fr()])
+                          time.perf_counter() - start, [staged.summary_fr()], _older_warning(staged, newer))
 
     return step
 
@@ -293,6 +306,9 @@ def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
     for option, raw in given:
         if raw is not None:
             check_regular_file(Path(raw).expanduser(), f"option {option}")
+    if options.registry_only and options.registry is None:
+        raise PipelineError("L'option --seule-extraction garde l'extraction donnée par --registre CHEMIN (ou la "
+                            "variable CPTS_REGISTRY) : aucune n'est donnée")
     steps: list[Step] = []
     default = default_listing_step(mirror)
     if default is not None:
@@ -301,7 +317,8 @@ def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
         steps.append(listing_step(Path(raw).expanduser().resolve()))
     if options.registry is not None:
         sf = options.savoir_faire
-        steps.append(registry_step(Path(options.registry).expanduser().resolve(), Path(sf).resolve() if sf else None))
+        steps.append(registry_step(Path(options.registry).expanduser().resolve(), Path(sf).resolve() if sf else None,
+                                   keep_older=not options.registry_only))
     if options.finess is not None:
         steps.append(finess_step(Path(options.finess).expanduser().resolve()))
     online = None

@@ -41,6 +41,8 @@ class DataOptions:
     listings: tuple[Path, ...] = ()
     registry: Path | None = None
     savoir_faire: Path | None = None
+    #: Keep only the extraction of ``registry``: the other dated Annuaire Santé extractions are removed.
+    registry_only: bool = False
     finess: Path | None = None
     demo: Literal["auto", "never", "always"] = "auto"
     #: Restrict the load to these départements (a regional database, the test fixture); ``()`` loads all of

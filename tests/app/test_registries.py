@@ -101,3 +101,36 @@ def test_a_cog_load_recounts_the_registry_per_area(fixture_data_dir: Path, mirro
         assert con.execute(counted).fetchall() == before
     finally:
         con.close()
+
+
+def test_an_older_extraction_loaded_after_a_newer_one_is_said_to_date_the_evolution_only(tmp_path: Path) -> None:
+    """A review: loading an extraction of 2021 after one of 2025 printed « Annuaire Santé du … » as if it were now
+    the one counted, while diagnostics keep counting the newest; ``--seule-extraction`` keeps only the one given."""
+    older = tmp_path / "PS_LibreAcces_Personne_activite_202112020908.txt"
+    older.write_bytes(b"".join(ACTIVITE.read_bytes().splitlines(keepends=True)[:-1]))  # one activity less
+    con = _database(tmp_path)
+    assert registry_step(ACTIVITE)(con, None, False, Scope()).warning is None
+    result = registry_step(older)(con, None, False, Scope())
+    assert result.status == "chargé" and result.warning == (
+        "l'Annuaire Santé du 15/01/2025, plus récent, reste chargé : les diagnostics comptent l'offre de cette date ; "
+        f"l'extraction du 02/12/2021 ({older}) ne sert qu'à l'évolution de l'offre. Pour ne garder qu'elle : "
+        "python -m pipeline data --registre CHEMIN --seule-extraction")
+    dates = "SELECT DISTINCT extraction::VARCHAR FROM ps_activites ORDER BY 1"
+    assert [d for (d,) in con.execute(dates).fetchall()] == ["2021-12-02", "2025-01-15"]
+    # The same file again with --seule-extraction is loaded again, alone: not « inchangé ».
+    alone = registry_step(older, keep_older=False)(con, None, False, Scope())
+    assert alone.status == "chargé" and alone.warning is None
+    assert [d for (d,) in con.execute(dates).fetchall()] == ["2021-12-02"]
+    assert [v for (v,) in con.execute("SELECT vintage FROM sources WHERE source = ?",
+                                      [annuaire.SOURCE_NAME]).fetchall()] == ["2021-12-02"]
+    assert registry_step(older, keep_older=False)(con, None, False, Scope()).status == "inchangé"
+
+
+def test_only_extraction_without_a_registry_is_refused_in_french() -> None:
+    from pipeline.app.registries import registry_steps
+    from pipeline.errors import PipelineError
+    from pipeline.model import DataOptions
+
+    with pytest.raises(PipelineError) as err:
+        registry_steps(DataOptions(registry_only=True), None)
+    assert err.value.exit_code == 2 and err.value.message.startswith("L'option --seule-extraction garde")

@@ -143,6 +143,21 @@ def test_docx_population_and_taille(trame: Any, summary: dict[str, Any]) -> None
     assert ticked(trame) == ["☒ Taille 1 : moins de 40 000 habitants"]
 
 
+def test_surfaces_and_densities_read_the_same_in_the_report_and_the_word_trame(trame: Any, run: Run) -> None:
+    """A review: the Word comparison table gave 234,31 km² where the report's gave 234,3 (one figure, two
+    roundings). Every zone's surface and density, cell by cell, from both documents."""
+    word = cells(table_after(trame, "Population comparée : territoire, ses départements et régions, France"))
+    header = word[0]
+    in_word = {row[0]: (row[header.index("Surface (km²)")], row[header.index("Densité de population (hab./km²)")])
+               for row in word[1:]}
+    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8")
+    table = pd.read_html(io.StringIO(page), match="Taux annuel moyen", thousands=None, decimal="#")[-1]
+    in_report = {str(r["Zone"]): (str(r["Surface (km²)"]), str(r["Densité (hab./km²)"])) for _, r in table.iterrows()}
+    assert len(in_word) == 4 and in_word == in_report
+    territory = in_word["Territoire"][0]
+    assert re.fullmatch(r"\d+,\d\d", territory.replace(NNBSP, "")), territory  # the tables' two decimals
+
+
 def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:
     table = cells(table_after(trame, "Professionnels de santé du territoire et densités comparées"))
     header, rows = table[0], {r[0]: r for r in table[1:]}

@@ -122,11 +122,54 @@ def test_savoir_faire_in_separate_file() -> None:
     ]
 
 
-def test_missing_savoir_faire_columns_without_file() -> None:
+def test_missing_savoir_faire_columns_without_file(tmp_path: Path) -> None:
+    alone = tmp_path / SANS_SF.name
+    alone.write_bytes(SANS_SF.read_bytes())
     with pytest.raises(DataError) as err:
-        stage(SANS_SF)
+        stage(alone)
     assert err.value.line == 1
     assert "« Code savoir-faire »" in err.value.message
+
+
+def test_savoir_faire_file_of_the_same_extraction_beside_the_activity_file_is_read() -> None:
+    # The two files of the official zip, unpacked into one folder (same stamp 202502010900).
+    staged = stage(SANS_SF)
+    assert staged.savoir_faire_source == "fichier PS_LibreAcces_SavoirFaire"
+    assert by_rpps(staged, "specialite_code") == {"810000000001": "SM54", "810000000002": "SM40",
+                                                  "810000000003": "SM04", "810000000004": None}
+
+
+def _blank_inline_savoir_faire(folder: Path) -> Path:
+    """SANS_SF with the three savoir-faire columns added to its header and left empty on every line."""
+    lines = SANS_SF.read_text(encoding="utf-8").splitlines()
+    added = ["Code type savoir-faire", "Code savoir-faire", "Libellé savoir-faire"]
+    out = [lines[0] + "|".join(added) + "|"] + [line + "|||" for line in lines[1:]]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SANS_SF.name
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def test_blank_savoir_faire_columns_take_the_separate_file_of_the_zip(tmp_path: Path) -> None:
+    """A review: a zip whose activity file has its savoir-faire columns, all empty, beside its SavoirFaire member
+    made every médecin « autre » (« Médecins généralistes 0 » in the report): the member is read instead."""
+    blank = _blank_inline_savoir_faire(tmp_path / "activite")
+    archive = tmp_path / "PS_LibreAcces_202502010900.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(blank, blank.name)
+        zf.write(SAVOIR_FAIRE, SAVOIR_FAIRE.name)
+    staged = stage(archive)
+    assert staged.savoir_faire_source == "fichier PS_LibreAcces_SavoirFaire"
+    assert by_rpps(staged, "groupe")["810000000001"] == "Médecins généralistes"
+    assert by_rpps(staged, "specialite_code")["810000000003"] == "SM04"
+
+
+def test_blank_savoir_faire_columns_without_the_separate_file_are_refused(tmp_path: Path) -> None:
+    blank = _blank_inline_savoir_faire(tmp_path)
+    with pytest.raises(DataError) as err:
+        stage(blank)
+    assert err.value.message.startswith("Colonnes savoir-faire vides pour les 3 lignes de médecins")
+    assert "--savoir-faire" in err.value.message and err.value.path == str(blank)
 
 
 def test_official_zip_with_both_members(tmp_path: Path) -> None:

@@ -281,7 +281,7 @@ def test_codes_of_departements_outside_the_load_are_never_placed_by_postal_code(
     anomalies = staged.anomalies.set_index("type")
     assert anomalies.loc[["hors_departements_charges"], ["code", "nb_lignes"]].values.tolist() == [["38", 1]]
     assert anomalies.loc[["commune_inconnue"], "nb_lignes"].sum() == 1
-    assert "1 établissements hors des départements chargés." in staged.summary_fr()
+    assert "1 établissement hors des départements chargés." in staged.summary_fr()
 
 
 def test_flattened_field_count_and_missing_columns(tmp_path: Path) -> None:
@@ -328,6 +328,44 @@ def test_incomplete_record_lists_missing_fields(tmp_path: Path) -> None:
     error = fails(path)
     assert error.path == str(path) and error.line == 4
     assert "« departement »" in error.message and "« numuai »" in error.message
+
+
+@pytest.mark.parametrize(("dropped", "field", "value"), [
+    (14, "categetab", "Centre Hospitalier (C.H.)"),  # « libdepartement » lost: categetab reads the next label
+    (23, "codesph", "Etablissement public de santé"),  # « codeape » lost, after the category
+])
+def test_record_with_a_field_lost_in_the_middle_is_refused(tmp_path: Path, dropped: int, field: str,
+                                                           value: str) -> None:
+    """A review: a record that lost its « libdepartement » has 30 fields, which the layout allows (« numuai » may
+    be missing), and was read shifted: category « S.S.I.A.D », one SSIAD counted as « Autre », no anomaly."""
+    lines = _lines()
+    fields = lines[1].split(";")
+    assert fields[dropped] in {"AIN", ""}
+    lines[1] = ";".join(fields[:dropped] + fields[dropped + 1:])
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = fails(path)
+    assert error.path == str(path) and error.line == 2
+    assert error.message.startswith(f"Enregistrement « structureet » décalé : le champ « {field} » vaut « {value} »")
+
+
+def test_category_unknown_to_the_nomenclature_is_reported(tmp_path: Path) -> None:
+    """A review: a record of category 999 went to « Autre » without a word."""
+    lines = _lines()
+    fields = lines[5].split(";")  # the EHPAD, category 500
+    assert fields[18] == "500"
+    fields[18], fields[19] = "999", "Catégorie de test"
+    lines[5] = ";".join(fields)
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    staged = stage(path)
+    unknown = staged.anomalies[staged.anomalies["type"] == "categorie_inconnue"]
+    assert unknown[["code", "libelle", "nb_lignes", "premiere_ligne"]].values.tolist() == [
+        ["999", "Catégorie de test", 1, 6]]
+    row = staged.etablissements.set_index("categorie_code").loc["999"]
+    assert row["groupe"] == "Autre"
+    told = "1 établissement d'une catégorie inconnue de la nomenclature : compté dans « Autre »."
+    assert told in staged.summary_fr()
 
 
 def test_wrong_separator(tmp_path: Path) -> None:
@@ -477,7 +515,7 @@ def test_coordinates_far_from_their_commune_are_dropped_and_reported(
     assert far[["code", "nb_lignes", "premiere_ligne"]].values.tolist() == [["01053", 1, 2]]
     distance = int(far["message"].iloc[0].split("jusqu'à ")[1].split(" km")[0].replace("\u202f", ""))
     assert 300 < distance < 340
-    assert "1 établissements géolocalisés loin de leur commune" in staged.summary_fr()
+    assert "1 établissement géolocalisé loin de leur commune : compté dans leur commune" in staged.summary_fr()
     # Without the communes' boxes (a caller that has none), nothing is checked.
     assert finess.stage_finess(path, units=table, cog_mapping=mapping).geolocated == 2
 

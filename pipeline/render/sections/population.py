@@ -9,6 +9,7 @@ import pandas as pd
 from pipeline.geography import OVERSEAS_COLLECTIVITIES
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts
+from pipeline.render.column_catalogue import catalogue_column
 from pipeline.render.sections.common import fmt, plural
 from pipeline.render.sections.display import NOT_AVAILABLE, shown
 
@@ -38,7 +39,9 @@ def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
               "taux_annuel_pct": "Taux annuel moyen (%)"}
     labels.update({c: c.replace("population_", "Population ") for c in first})
     table = refs.assign(annee_population=refs["annee_population"].astype("Int64").astype(str))
-    decimals = {"surface_km2": 1, "densite_hab_km2": 1, "taux_annuel_pct": 2}  # as the text above it: « 7,9 km² »
+    # The decimals of the tables (CSV, workbook, Word Trame): the same figure reads the same in every output.
+    decimals = {name: column.decimals for name in ("surface_km2", "densite_hab_km2", "taux_annuel_pct")
+                if (column := catalogue_column(name)) is not None}
     return shown(table, decimals, labels=labels), decimals
 
 

@@ -139,11 +139,26 @@ def _check_reference(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -
         raise PipelineError(f"Table {what} incomplète pour l'Annuaire Santé : colonnes absentes " + ", ".join(missing))
 
 
+def _sibling_savoir_faire(activity: archives.TextSource) -> Path | None:
+    """``PS_LibreAcces_SavoirFaire_<stamp>.txt`` beside a plain ``PS_LibreAcces_Personne_activite_<stamp>.txt``."""
+    if activity.member is not None:
+        return None
+    name = activity.origin.name
+    if not name.lower().startswith(ACTIVITE_PREFIX.lower()):
+        return None
+    wanted = (SAVOIR_FAIRE_PREFIX + name[len(ACTIVITE_PREFIX):]).lower()
+    found = [p for p in activity.origin.parent.iterdir() if p.name.lower() == wanted and p.is_file()]
+    return found[0] if len(found) == 1 else None
+
+
 @contextlib.contextmanager
 def _savoir_faire_source(
     given: Path | None, activity: archives.TextSource, inline: bool, workdir: Path | None
 ) -> Iterator[archives.TextSource | None]:
-    """The separate savoir-faire file to use: the one given, else the zip's own member when needed."""
+    """The separate savoir-faire file to use: the one given, else the zip's own member or the file beside it
+    when the activity file's savoir-faire columns are absent (``inline`` False) or empty."""
+    if given is None and not inline:
+        given = _sibling_savoir_faire(activity)
     if given is not None:
         with archives.open_text_source(given, prefix=SAVOIR_FAIRE_PREFIX, workdir=workdir) as source:
             yield source
@@ -155,6 +170,18 @@ def _savoir_faire_source(
             yield source
         return
     yield None
+
+
+def _empty_savoir_faire(frame: pd.DataFrame) -> int:
+    """Number of médecins' rows when the savoir-faire columns read are empty on every one of them, else 0.
+
+    Such a file (a re-export that blanked them) would count every médecin as « autre » and show no
+    généraliste: the separate savoir-faire file is needed.
+    """
+    medecins = (frame["profession_code"] == "10").to_numpy(dtype=bool)
+    if not medecins.any() or frame.loc[medecins, "savoir_faire_code"].notna().any():
+        return 0
+    return int(medecins.sum())
 
 
 def _weights(rpps: pd.Series, located: np.ndarray, elsewhere: np.ndarray | None = None) -> np.ndarray:
@@ -260,6 +287,17 @@ def stage_annuaire(
             line = int(frame["ligne"].to_numpy()[np.argmax(missing_id)])
             raise DataError("« Identification nationale PP » vide", source.shown, line)
         frame, repeated = _without_repeated_lines(frame, source.path)
+        blank = _empty_savoir_faire(frame) if sf_source is None else 0
+        if blank:
+            folder = Path(workdir) if workdir else None
+            sf_source = stack.enter_context(_savoir_faire_source(None, source, False, folder))
+            if sf_source is None:
+                raise DataError(
+                    f"Colonnes savoir-faire vides pour les {blank} lignes de médecins : généralistes et spécialistes "
+                    f"ne peuvent pas être distingués. Donnez le fichier {SAVOIR_FAIRE_PREFIX}_… de la même "
+                    "extraction (option --savoir-faire, à côté du fichier des activités, ou dans le même zip)",
+                    source.shown,
+                )
         if sf_source is not None:
             frame = apply_savoir_faire(frame, read_savoir_faire(sf_source))
         fichier, name = source.shown, source.name

@@ -81,21 +81,23 @@ def near_duplicate_names(names: list[str]) -> list[tuple[str, str, str]]:
 
 
 def name_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
-    """Issues ``nom_proche`` (near-duplicate names) and ``nom_suspect`` (typo-like words)."""
+    """Issues ``nom_proche`` (near-duplicate names, one per CPTS of each pair) and ``nom_suspect`` (typo-like words)."""
     counts = frame.groupby("cpts").size()
     issues = []
     for a, b, reason in near_duplicate_names(list(counts.index)):
-        issues.append(
-            issue(
-                listing,
-                "nom_proche",
-                a,
-                None,
-                None,
-                f"« {a} » ({counts[a]} ligne(s)) et « {b} » ({counts[b]} ligne(s)) : {reason} ; "
-                "s'agit-il de la même CPTS ?",
+        # Filed under both names: the diagnostic of either CPTS shows it (the real one as much as the typo).
+        for this, other in ((a, b), (b, a)):
+            issues.append(
+                issue(
+                    listing,
+                    "nom_proche",
+                    this,
+                    None,
+                    None,
+                    f"« {this} » ({counts[this]} ligne(s)) et « {other} » ({counts[other]} ligne(s)) : {reason} ; "
+                    "s'agit-il de la même CPTS ?",
+                )
             )
-        )
     for name in counts.index:
         words = suspect_words(name)
         if words:

@@ -132,3 +132,15 @@ def check_tables(units: pd.DataFrame, cog_mapping: pd.DataFrame, commune_bounds:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise PipelineError(f"Table {what} incomplète pour FINESS : colonnes absentes " + ", ".join(missing))
+
+
+def unknown_category_anomalies(frame: pd.DataFrame, known: pd.Index) -> list[dict[str, object]]:
+    """``categorie_inconnue``: one row per category code absent from the nomenclature (counted in « Autre »)."""
+    unknown = ~frame["categetab"].isin(known)
+    rows = []
+    for code, group in frame[unknown].groupby("categetab", sort=True):
+        label = next((str(v) for v in group["libcategetab"] if isinstance(v, str) and v.strip()), None)
+        rows.append(anomaly("categorie_inconnue", str(code), label, group["ligne"],
+                            "Catégorie d'établissement absente de la nomenclature FINESS (TRE_R66) que l'outil "
+                            "connaît : ses établissements sont comptés dans « Autre »"))
+    return rows

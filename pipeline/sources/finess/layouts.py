@@ -60,6 +60,18 @@ A_PLAT_REQUISES: tuple[str, ...] = ("nofinesset", "categetab", "cog")
 EXTRA = ("cog", "codepostal")
 
 _MIN_STRUCTUREET = len(CHAMPS_STRUCTUREET)
+#: What the coded fields of a ``structureet`` record hold: a field lost or added before one of them (a
+#: re-export that dropped an empty value) shifts the others, which these patterns then refuse.
+_CODED_FIELDS: dict[str, re.Pattern[str]] = {
+    "categetab": re.compile(r"\d{3}"),
+    "categagretab": re.compile(r"(\d{4})?"),
+    "codemft": re.compile(r"(\d{1,2})?"),
+    "codesph": re.compile(r"(\d{1,2})?"),
+    "dateouv": re.compile(r"(\d{4}-\d{2}-\d{2})?"),
+    "dateautor": re.compile(r"(\d{4}-\d{2}-\d{2})?"),
+    "datemaj": re.compile(r"(\d{4}-\d{2}-\d{2})?"),
+}
+_CODED_POSITIONS = {name: CHAMPS_STRUCTUREET.index(name) for name in _CODED_FIELDS}
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
@@ -149,6 +161,7 @@ def _parse_stock(text: str, shown: str) -> RawFiness:
     geoloc: list[list[object]] = []
     unknown: dict[str, tuple[int, int]] = {}
     header_date = None
+    shifted: list[tuple[int, str, str]] = []
     records = _records(text)
     for line, row in records:
         kind = row[0].strip().lower()
@@ -172,6 +185,8 @@ def _parse_stock(text: str, shown: str) -> RawFiness:
                 )
             values = [cell.strip() for cell in row[1 : _MIN_STRUCTUREET + 1]]
             values += [""] * (_MIN_STRUCTUREET - len(values))
+            shifted.extend((line, name, values[_CODED_POSITIONS[name]]) for name, pattern in _CODED_FIELDS.items()
+                           if not pattern.fullmatch(values[_CODED_POSITIONS[name]]))
             structures.append([*values, "", "", line])
         elif kind == "geolocalisation":
             if len(row) - 1 < 3:
@@ -193,8 +208,25 @@ def _parse_stock(text: str, shown: str) -> RawFiness:
     if not structures:
         last = records[-1][0] if records else 1
         raise DataError("Aucun enregistrement « structureet » dans le fichier", shown, last + 1)
+    _refuse_shifted(shifted, shown)
     return RawFiness(_frame(structures, [*CHAMPS_STRUCTUREET, *EXTRA]),
                      _frame(geoloc, list(CHAMPS_GEOLOCALISATION)), "stock", "", header_date, unknown)
+
+
+def _refuse_shifted(shifted: list[tuple[int, str, str]], shown: str) -> None:
+    """Refuse the file when a coded field of a ``structureet`` record holds what another field would."""
+    if not shifted:
+        return
+    line, name, value = shifted[0]
+    records = len({bad[0] for bad in shifted})
+    others = f" ({records} enregistrements dans ce cas)" if records > 1 else ""
+    raise DataError(
+        f"Enregistrement « structureet » décalé : le champ « {name} » vaut « {value[:40]} »{others} ; un champ "
+        "manque ou est en trop avant lui (valeur vide supprimée ou « ; » ajouté lors d'un réenregistrement ?) : "
+        "reprenez le fichier publié",
+        shown,
+        line,
+    )
 
 
 def _parse_flat(text: str, shown: str, header: list[str]) -> RawFiness:

@@ -35,13 +35,14 @@ from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
 from pipeline.sources.finess.checks import (
     aggregate_labels,
+    anomaly,
     category_labels,
     check_tables,
     far_anomalies,
     far_from_commune,
     label_anomalies,
+    unknown_category_anomalies,
 )
-from pipeline.sources.finess.checks import anomaly as _anomaly
 from pipeline.sources.finess.geo import epsg_for, insee_code, outside_area_of_use, to_wgs84
 from pipeline.sources.finess.layouts import RawFiness, decode, parse, raw_anomalies, restore_leading_zeros
 
@@ -115,16 +116,15 @@ class StagedFiness:
     def summary_fr(self) -> str:
         text = (f"FINESS du {self.extraction:%d/%m/%Y} ({self.layout}) : {len(self.etablissements)} établissements, "
                 f"dont {self.geolocated} géolocalisés.")
-        unmapped = self.anomalies.loc[self.anomalies["type"] == "commune_inconnue", "nb_lignes"].sum()
-        if unmapped:
-            text += f" {unmapped} établissements dans une commune inconnue du COG."
-        beyond = self.anomalies.loc[self.anomalies["type"] == OUTSIDE_THE_LOAD, "nb_lignes"].sum()
-        if beyond:
-            text += f" {beyond} établissements hors des départements chargés."
-        far = self.anomalies.loc[self.anomalies["type"] == "coordonnees_hors_commune", "nb_lignes"].sum()
-        if far:
-            text += (f" {far} établissements géolocalisés loin de leur commune : comptés dans leur commune, absents "
-                     "des cartes.")
+        for kind, told in (("commune_inconnue", "dans une commune inconnue du COG."),
+                           (OUTSIDE_THE_LOAD, "hors des départements chargés."),
+                           ("coordonnees_hors_commune", "géolocalisé{s} loin de leur commune : compté{s} dans leur "
+                                                        "commune, absent{s} des cartes."),
+                           ("categorie_inconnue", "d'une catégorie inconnue de la nomenclature : compté{s} dans "
+                                                  "« Autre ».")):
+            count = int(self.anomalies.loc[self.anomalies["type"] == kind, "nb_lignes"].sum())
+            if count:
+                text += f" {count} établissement{'s' * (count > 1)} " + told.format(s="s" * (count > 1))
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
@@ -207,17 +207,18 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     frame, geoloc_raw, shortened = restore_leading_zeros(raw.structures, raw.geoloc)
     anomalies: list[dict[str, object]] = []
     if shortened.any():
-        anomalies.append(_anomaly("zero_initial_retabli", "", None, frame.loc[shortened, "ligne"],
+        anomalies.append(anomaly("zero_initial_retabli", "", None, frame.loc[shortened, "ligne"],
                                   "Numéro FINESS de 8 chiffres lu avec son zéro initial (9 caractères), comme un "
                                   "tableur l'avait retiré"))
     duplicated = frame["nofinesset"].duplicated(keep="first")
     if duplicated.any():
         for number, lines in frame.loc[duplicated].groupby("nofinesset")["ligne"]:
-            anomalies.append(_anomaly("finess_en_double", str(number), None, lines,
+            anomalies.append(anomaly("finess_en_double", str(number), None, lines,
                                       "Numéro FINESS présent plusieurs fois : seule sa première ligne est gardée"))
         frame = frame.loc[~duplicated]
     frame = frame.reset_index(drop=True)
     groupe = frame["categetab"].map(cats["groupe"]).fillna("Autre")
+    anomalies += unknown_category_anomalies(frame, cats.index)
     hopital = groupe == "Hôpital"
     public = frame["codesph"].isin(_CODES_HOPITAL_PUBLIC_SPH)
     groupe = groupe.mask(hopital & public, "Hôpital public").mask(hopital & ~public, "Hôpital privé")
@@ -265,13 +266,13 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     restored = frame["cog"].str.fullmatch(r"\d{4}")
     if restored.any():
         for code, lines in out[restored].groupby("commune_source")["ligne"]:
-            anomalies.append(_anomaly("zero_initial_retabli", str(code), None, lines,
+            anomalies.append(anomaly("zero_initial_retabli", str(code), None, lines,
                                       f"Code commune {str(code)[1:]} lu comme {code} (zéro initial rétabli)"))
     beyond = _beyond_the_load(out, loaded)
     if cog_units is not None and cog_mapping is not None:
         found = _by_postcode(out, cog_units, cog_mapping, frame["ligneacheminement"], beyond, loaded)
         for postal, lines in out[found].groupby("code_postal")["ligne"]:
-            anomalies.append(_anomaly("localise_par_code_postal", str(postal), None, lines,
+            anomalies.append(anomaly("localise_par_code_postal", str(postal), None, lines,
                                       "Code commune absent ou inconnu : établissement placé par son code postal "
                                       "(et le libellé de sa ligne d'acheminement)"))
     far, km = far_from_commune(out["commune"], lon, lat, commune_bounds)
@@ -281,35 +282,35 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
                                                 "agregat_libelle_illisible": (frame["categagretab"], aggregate_lost)})
     has_xy = ~np.isnan(x) & ~np.isnan(y)
     if (~has_xy).any():
-        anomalies.append(_anomaly("sans_coordonnees", "", None, out.loc[~has_xy, "ligne"],
+        anomalies.append(anomaly("sans_coordonnees", "", None, out.loc[~has_xy, "ligne"],
                                   "Établissement sans géolocalisation : lon/lat vides"))
     if misplaced.any():
-        anomalies.append(_anomaly("coordonnees_hors_zone", "", None, out.loc[misplaced, "ligne"],
+        anomalies.append(anomaly("coordonnees_hors_zone", "", None, out.loc[misplaced, "ligne"],
                                   "Coordonnées hors de la zone de leur projection (x et y inversés, ou des degrés "
                                   "donnés pour des mètres ?) : établissement compté par sa commune, absent des "
                                   "cartes"))
     guessed = has_xy & ~np.array([t for _, t in told], dtype=bool)
     if guessed.any():
-        anomalies.append(_anomaly("projection_deduite", "", None, out.loc[guessed, "ligne"],
+        anomalies.append(anomaly("projection_deduite", "", None, out.loc[guessed, "ligne"],
                                   "Projection absente de « sourcecoordet » : déduite du département"))
     orphans = geoloc_raw[~geoloc_raw["nofinesset"].isin(frame["nofinesset"])]
     if len(orphans):
-        anomalies.append(_anomaly("geolocalisation_orpheline", "", None, orphans["ligne"],
+        anomalies.append(anomaly("geolocalisation_orpheline", "", None, orphans["ligne"],
                                   "Géolocalisation d'un établissement absent des enregistrements « structureet »"))
     unknown = out[out["commune"].isna()]
     # A database of some départements: the others' establishments are not « unknown ».
     outside = unknown[beyond[unknown.index]]
     for departement, lines in outside.groupby(_own_departement(outside))["ligne"]:
-        anomalies.append(_anomaly(OUTSIDE_THE_LOAD, str(departement), None, lines,
+        anomalies.append(anomaly(OUTSIDE_THE_LOAD, str(departement), None, lines,
                                   "Établissement d'un département hors de ceux chargés dans la base (make data "
                                   "DEPARTEMENTS=…) : absent des comptes"))
     unknown = unknown[~beyond[unknown.index]]
     for code, lines in unknown.groupby(unknown["commune_source"].fillna(""))["ligne"]:
-        anomalies.append(_anomaly("commune_inconnue", str(code), None, lines,
+        anomalies.append(anomaly("commune_inconnue", str(code), None, lines,
                                   "Code commune inconnu du COG : établissement absent des comptes par commune"))
     undetermined = pd.Series([missing for _, missing in units], index=out.index)
     for city, lines in out[undetermined].groupby("commune")["ligne"]:
-        anomalies.append(_anomaly("arrondissement_non_determine", str(city), None, lines,
+        anomalies.append(anomaly("arrondissement_non_determine", str(city), None, lines,
                                   "Arrondissement non déterminé (code postal absent ou CEDEX) : établissement "
                                   "compté dans la ville, sans arrondissement"))
     return out, anomalies

@@ -137,16 +137,18 @@ def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: 
 
     Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna,
     Polynésie française and Nouvelle-Calédonie have no APL of the DREES and no
-    commune polygons in the loaded contours, and the CPTS agreement (ACI) does
-    not apply there: a diagnostic would be empty or wrong.
+    commune polygons in the loaded contours: a diagnostic would be empty or
+    wrong. The message says no more than that: whether the CPTS agreement
+    applies differs between them (Saint-Barthélemy and Saint-Martin are under
+    the general health-insurance scheme, through the CGSS of Guadeloupe).
     """
     zones = geography.zone_codes(con, sorted(set(units["commune_code"].astype(str))))
     if len(zones) and (zones["zone"] == "com").all():
         raise TerritoryError(
             f"Territoire « {spec} » hors du champ du diagnostic : il ne compte que des communes de collectivités "
             "d'outre-mer (COM : Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, "
-            "Polynésie française, Nouvelle-Calédonie), sans APL de la DREES ni contours communaux, et où "
-            "l'accord conventionnel des CPTS ne s'applique pas"
+            "Polynésie française, Nouvelle-Calédonie), pour lesquelles les sources du diagnostic n'ont ni APL de "
+            "la DREES ni contours communaux : ses chiffres seraient vides ou faux"
         )
 
 
