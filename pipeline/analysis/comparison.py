@@ -39,19 +39,22 @@ def dominant_type(by_unit: pd.DataFrame, codes: Iterable[str], column: str = "aa
     -------
     str
         The category; ties broken by the category name; « non disponible »
-        when no unit of ``codes`` has a known population and category (units
-        whose category is itself « non disponible » are left out).
+        when no unit of ``codes`` has a known population, or when units of
+        unknown category (« non disponible » or missing) hold the largest
+        part of it.
     """
-    wanted = by_unit[by_unit["code"].astype(str).isin({str(c) for c in codes})]
-    known = wanted.dropna(subset=["population", column])
-    # The unknown class (an aire across the border, Monaco – Menton) is not a type: the CPTS would be compared
-    # with itself alone, first on every figure.
-    known = known[known[column].astype(str) != UNKNOWN]
-    if known.empty:
+    wanted = by_unit[by_unit["code"].astype(str).isin({str(c) for c in codes})].dropna(subset=["population"])
+    if wanted.empty:
         return UNKNOWN
-    totals = known.groupby(column)["population"].sum()
+    # The unknown class (an aire across the border, Monaco – Menton) competes like the others: « CPTS de la
+    # Riviera Française » has 85.6 % of its population there and 7.7 % in its largest known class, which is not
+    # its type. A CPTS of unknown type is compared with no one (group_ranks).
+    classes = wanted[column].astype("string").fillna(UNKNOWN)
+    totals = wanted.groupby(classes)["population"].sum()
     best = totals.max()
-    return str(sorted(str(k) for k, v in totals.items() if v == best)[0])
+    winners = sorted(str(k) for k, v in totals.items() if v == best)
+    known = [k for k in winners if k != UNKNOWN]
+    return known[0] if known else UNKNOWN
 
 
 def group_ranks(table: pd.DataFrame, figures: Sequence[str], by: Sequence[str]) -> pd.DataFrame:

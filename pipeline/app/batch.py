@@ -23,7 +23,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -75,11 +75,27 @@ class BatchContext:
 
     shared: SharedData
     types: pd.DataFrame
+    #: Units near the CPTS (EPSG:4326, with ``departement``): projected per CRS by :meth:`near_units`.
     polygons: gpd.GeoDataFrame
-    crs: int
     claimed: set[str]
-    #: Communes outside the load that border a loaded one, in the régions of the loaded listings (projected).
+    #: Communes outside the load that border a loaded one, in the régions of the loaded listings (EPSG:4326).
     borders: gpd.GeoDataFrame | None = None
+    _projected: dict[int, tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]] = field(default_factory=dict)
+
+    def near_units(self, crs: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+        """The units and the bordering communes of the départements projected in ``crs``, in metres.
+
+        A listing may hold CPTS of mainland France and of overseas départements: each is measured against the
+        units of its own projection (a review saw every Réunion CPTS of a mixed batch with 0 uncovered neighbours).
+        """
+        if crs not in self._projected:
+            same = self.polygons[self.polygons["departement"].astype(str).map(projected_crs) == crs]
+            borders = self.borders
+            if borders is not None:
+                borders = borders[borders["departement"].astype(str).map(projected_crs) == crs]
+            self._projected[crs] = (same[["code", "population", "geometry"]].to_crs(crs),
+                                    borders.to_crs(crs) if borders is not None and len(borders) else None)
+        return self._projected[crs]
 
 
 def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
@@ -125,25 +141,23 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     polygons = geography.unit_polygons_for(con, codes)
     main = polygons["departement"].mode()
     departement = str(main.iloc[0]) if len(main) else "75"
-    crs = projected_crs(departement)
     if shared.offre is not None and not polygons.empty:
         points = flow_model.domain_units(con, polygons.geometry, departement, 2 * params.flows.cutoff_km)
         shared.perimeter.flows = flow_model.modelled_gp_flows(points, shared.offre, params.flows)
     near = geography.unit_polygons_near(con, tuple(polygons.total_bounds), margin_deg=0.05) if len(polygons) else \
         polygons
-    near = near[near["departement"].astype(str).map(projected_crs) == crs]
     populations = characteristics_queries.aire_populations(con, sorted({str(a) for a in units["aav2020"].dropna()}))
     types = territory_type_by_unit(units, populations, perimeter_queries.aav_labels(con))
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
     near = near[in_listed_regions(near["code"], units.set_index("code")["region"], claimed)]
-    return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "geometry"]].to_crs(crs),
-                        crs=crs, claimed=claimed, borders=_listed_borders(con, polygons, units, claimed, crs))
+    return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "departement", "geometry"]],
+                        claimed=claimed, borders=_listed_borders(con, polygons, units, claimed))
 
 
 def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, units: pd.DataFrame,
-                    claimed: set[str], crs: int) -> gpd.GeoDataFrame | None:
+                    claimed: set[str]) -> gpd.GeoDataFrame | None:
     """The communes outside the load bordering the CPTS's area, in a région where the loaded listings speak: their
     population and whether a CPTS covers them are unknown (a database of some départements)."""
     if polygons.empty:
@@ -152,7 +166,7 @@ def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, 
     region_of = {d: r for r, deps in REGION_DEPARTEMENTS.items() for d in deps}
     listed = set(units.set_index("code")["region"].reindex(sorted(claimed)).dropna().astype(str))
     borders = borders[borders["departement"].map(region_of).isin(listed)]
-    return borders.to_crs(crs) if len(borders) else None
+    return borders if len(borders) else None
 
 
 def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[str, object]:
@@ -176,13 +190,14 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
         synthesis = d.flows.synthesis.set_index("groupe")["auto_confinement"]
         gp = float(synthesis.get("Médecins généralistes", float("nan")))
     row["auto_confinement"] = gp
-    perimeter = d.perimeter.to_crs(context.crs).geometry.iloc[0] if len(d.perimeter) else None
-    row["population_non_couverte_proche"] = uncovered_population_near(perimeter, context.polygons, context.claimed,
-                                                                      NEAR_M)
+    main = d.units["departement"].astype(str).mode()
+    near_units, borders = context.near_units(projected_crs(str(main.iloc[0]) if len(main) else "75"))
+    perimeter = d.perimeter.to_crs(near_units.crs).geometry.iloc[0] if len(d.perimeter) else None
+    row["population_non_couverte_proche"] = uncovered_population_near(perimeter, near_units, context.claimed, NEAR_M)
     # The diagnostic shows its self-containment with the reservation; the comparison names the départements.
     row[REACH] = ", ".join(d.flows.beyond_the_load) if d.flows is not None else ""
-    touching = (context.borders[context.borders.distance(perimeter) <= NEAR_M]
-                if perimeter is not None and context.borders is not None else None)
+    touching = borders[borders.distance(perimeter) <= NEAR_M] if perimeter is not None and borders is not None \
+        else None
     row[BORDERING] = ", ".join(sorted(set(touching["departement"]))) if touching is not None else ""
     if row[BORDERING]:
         row["population_non_couverte_proche"] = float("nan")  # its neighbours beyond the load are unknown

@@ -66,12 +66,15 @@ def test_group_of_equal_or_missing_values(figure: list[float | None]) -> None:
 
 
 def test_unknown_type_is_not_a_group() -> None:
-    # A CPTS mostly in a cross-border aire (Monaco – Menton: class « non disponible ») takes its known class;
-    # one with no known class at all is compared with no one, never ranked first in a group of one.
-    units = pd.DataFrame({"code": ["m", "n", "r"], "population": [72_717, 6_539, 5_652],
-                          "aav_classe_libelle": ["non disponible", "pôle", "rural"]})
-    assert dominant_type(units, ["m", "n", "r"]) == "pôle"
+    # « CPTS de la Riviera Française » (a review): 72 717 inhabitants in the cross-border aire of Monaco (class
+    # « non disponible »), 6 539 in its largest known class: its type is not known, and it is compared with no
+    # one, never ranked first in a group of one. A minority of unknown class does not hide the known majority.
+    units = pd.DataFrame({"code": ["m", "n", "r", "z"], "population": [72_717, 6_539, 5_652, 90_000],
+                          "aav_classe_libelle": ["non disponible", "pôle", "rural", None]})
+    assert dominant_type(units, ["m", "n", "r"]) == "non disponible"
     assert dominant_type(units, ["m"]) == "non disponible"
+    assert dominant_type(units, ["n", "r", "z"]) == "non disponible"  # a missing class is unknown too
+    assert dominant_type(units.assign(population=[5_000, 6_539, 5_652, 0]), ["m", "n", "r"]) == "pôle"
     table = pd.DataFrame({"taille": ["2", "2", "2"], "type_territoire": ["pôle", "pôle", "non disponible"],
                           "population": [10.0, 20.0, 30.0]})
     ranks = group_ranks(table, ["population"], by=["taille", "type_territoire"])

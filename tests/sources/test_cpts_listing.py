@@ -200,6 +200,21 @@ def test_empty_file() -> None:
         parse_listing_csv("", "x.csv")
 
 
+def test_header_without_rows_is_refused() -> None:
+    # A review: « chargé 0 lignes — 0 CPTS », exit 0, as if the listing were right.
+    with pytest.raises(DataError) as info:
+        parse_listing_csv("cpts,code_insee\n\n", "vide.csv")
+    assert info.value.line == 2 and "aucune ligne après l'en-tête" in info.value.message
+
+
+def test_a_column_given_twice_is_refused_not_guessed() -> None:
+    # A review: « cpts » and « CPTS » both read as the CPTS column; the second was ignored without a word.
+    with pytest.raises(DataError) as info:
+        parse_listing_csv("cpts,code_insee,CPTS\nA,04070,B\n", "doublon.csv")
+    assert info.value.line == 1
+    assert info.value.message == "Colonnes présentes plusieurs fois, laquelle lire ? « cpts » : « cpts », « CPTS »"
+
+
 # --------------------------------------------------------------------------- GeoJSON perimeters
 
 

@@ -42,7 +42,8 @@ NOTE = ("Rang : place de la CPTS (1 = valeur la plus élevée) parmi les CPTS de
         "réalisés dans le territoire. Population non couverte limitrophe : habitants des communes qui touchent le "
         "périmètre et qu'aucune CPTS des listes chargées ne revendique, dans les régions que ces listes couvrent "
         "(une commune d'une autre région n'est pas comptée : sa liste n'est pas chargée). Type « non disponible » "
-        "(aire d'attraction transfrontalière) : CPTS sans groupe de comparaison, donc sans rang.")
+        "(la plus grande part de la population est dans une aire d'attraction transfrontalière, dont la classe "
+        "n'est pas publiée) : CPTS sans groupe de comparaison, donc sans rang.")
 #: What the page's controls do (the page only: the workbook has no map to click).
 PAGE_HELP = "Cliquer un en-tête trie le tableau ; cliquer une CPTS sur la carte montre sa ligne."
 

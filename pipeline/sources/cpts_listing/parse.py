@@ -110,6 +110,16 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
             path,
             1 + offset,
         )
+    twice = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if columns.count(c) > 1]
+    if twice:
+        shown = [h.strip().lstrip(chr(0xFEFF)) for h in header]
+        raise DataError(
+            "Colonnes présentes plusieurs fois, laquelle lire ? "
+            + " ; ".join(f"« {c} » : " + ", ".join(f"« {shown[i]} »" for i, k in enumerate(columns) if k == c)
+                         for c in twice),
+            path,
+            1 + offset,
+        )
     index = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in columns}
     errors: list[tuple[int | None, str]] = []
     rows = []
@@ -142,6 +152,9 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
             }
         )
     raise_collected(errors, "Liste de CPTS invalide :", path)
+    if not rows:
+        raise DataError("Le fichier de CPTS ne contient aucune ligne après l'en-tête : aucune CPTS à charger",
+                        path, 2 + offset)
     return pd.DataFrame(rows, columns=["cpts", "code_insee", "cpts_id", "statut", "date", "line"])
 
 
