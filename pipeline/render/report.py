@@ -1,14 +1,11 @@
 """Self-contained, printable French HTML report (jinja2, autoescaped).
 
-The diagnostic code builds a *context* dictionary and calls
-:func:`render_report` / :func:`write_report`. Everything needed to display
-the page (CSS, SVG charts) is inline: the file opens offline and prints
-cleanly: A4, each top-level section on a new page, the title and the
-demonstration warning in the top margin and « page X / Y » in the bottom
-margin of every page (CSS ``@page`` margin boxes, so they never cover a
-table header), table rows never split and table headers repeated. Each
-entry of the table of contents carries an empty ``.page-sommaire`` box that
-:func:`pipeline.render.pdf.print_pdf` fills with the page number.
+The diagnostic code builds a *context* dictionary and calls :func:`render_report` / :func:`write_report`.
+Everything needed to display the page (CSS, SVG charts) is inline: the file opens offline and prints on A4,
+each top-level section on a new page, the title and demonstration warning in the top margin, « page X / Y » in
+the bottom one (CSS ``@page`` margin boxes: they never cover a table header), table rows never split, headers
+repeated and hyphenated (:mod:`pipeline.render.hyphenation`). Each entry of the table of contents carries an
+empty ``.page-sommaire`` box that :func:`pipeline.render.pdf.print_pdf` fills with the page number.
 
 Context
 -------
@@ -70,6 +67,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline.geography import slugify
+from pipeline.render.hyphenation import hyphenated
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NNBSP = "\u202f"
@@ -183,7 +181,8 @@ def table_view(table: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``title``, ``note``, ``columns`` (list of str), ``numeric`` (list of
+        ``title``, ``note``, ``columns`` (list of str), ``headers`` (the
+        columns with :func:`hyphenated` words, as shown), ``numeric`` (list of
         bool per column) and ``rows`` (list of lists of str).
     """
     spec: Mapping[str, Any] = {"data": table} if isinstance(table, pd.DataFrame) else table
@@ -218,6 +217,7 @@ def table_view(table: Any) -> dict[str, Any]:
         "title": spec.get("title"),
         "note": spec.get("note"),
         "columns": columns,
+        "headers": [hyphenated(c) for c in columns],
         "numeric": numeric,
         "rows": rows,
         "missing_legend": MISSING_LEGEND if any(MISSING in row for row in rows) else None,

@@ -27,7 +27,7 @@ from pipeline.analysis import flows
 from pipeline.app import coverage
 from pipeline.app.flow_model import NO_PROFESSION_NOTE
 from pipeline.app.sections.flow_table import read_flow_table
-from pipeline.app.sections.flows import apl_demand, check_what_if_places
+from pipeline.app.sections.flows import apl_demand, check_what_if_places, without_arrondissement
 from pipeline.app.sections.units import flow_codes, of_units, split_cities, supply_per_unit, unit_of_rows
 from pipeline.errors import PipelineError
 from pipeline.model import CoverageOptions, WhatIfChange
@@ -65,6 +65,17 @@ def test_rows_belong_to_arrondissement_units_by_unite_and_to_communes_by_commune
     assert set(flow_codes(["13055"])) == {"13055", *MARSEILLE}
     assert set(flow_codes(MARSEILLE)) == {"13055", *MARSEILLE}
     assert flow_codes(ITINERAIRE) == ITINERAIRE
+
+
+def test_only_rows_of_no_known_arrondissement_are_said_unplaced() -> None:
+    """A domain holding four arrondissements of Marseille (the edge of Gap's neighbourhood): rows of the other
+    arrondissements are beyond the domain, not « sans arrondissement déterminé »; only the city-coded row is."""
+    rows = pd.DataFrame({"commune": ["13055", "13055", "13055", "05061"],
+                         "unite": ["13213", "13208", "13055", "05061"]})
+    domain = {"13213", "13214", "13215", "13216", "05061"}
+    placed = unit_of_rows(rows, domain)
+    assert placed.iloc[0] == "13213" and pd.isna(placed.iloc[1]) and pd.isna(placed.iloc[2])
+    assert without_arrondissement(rows, placed, domain).tolist() == [False, False, True, False]
 
 
 def test_supply_per_unit_sums_the_rows_each_unit_takes_and_reads_no_other_commune() -> None:

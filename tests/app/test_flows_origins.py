@@ -58,3 +58,20 @@ def test_pertinence_from_the_flows_section_equals_its_own_model(
     for name in ("candidates", "to_examine", "cut_zones"):
         pd.testing.assert_frame_equal(getattr(reused, name).reset_index(drop=True),
                                       getattr(own, name).reset_index(drop=True), check_exact=False, rtol=1e-12)
+
+
+def test_a_territory_across_the_world_says_which_part_the_models_leave_out(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « communes:97101,97411,97611 » gave the flows of La Réunion alone, without a word. Here Mamoudzou
+    (976, the larger population) with Digne-les-Bains (04): the flows are Mayotte's, and both the notes and the
+    flows section's reservations say that Digne's 16 000-odd residents are not in them."""
+    spec = "communes:97611,04070"
+    territory = resolve_territory(db, spec)
+    d = compute(db, territory, DiagnosticOptions(territory=spec))
+    digne = int(db.execute("SELECT population FROM communes WHERE code = '04070' "
+                           "AND vintage = (SELECT max(vintage) FROM communes)").fetchall()[0][0])
+    population = f"{digne:,}".replace(",", "\u202f")
+    expected = ("flux et APL approchée modélisés pour les unités du territoire proches du département 976 seulement : "
+                f"ses 1 unité(s) de 04 ({population} habitants), trop éloignées, ne sont pas dans le modèle, et ses "
+                "indicateurs de flux ne portent pas sur elles")
+    assert d.flows is not None and expected in d.flows.caveats and expected in d.notes
+    assert "04070" not in set(d.flows.lines["origin"].astype(str)) | set(d.flows.lines["destination"].astype(str))

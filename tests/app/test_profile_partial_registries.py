@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.render.hyphenation import SOFT_HYPHEN
 from tests.app import profile_raw as raw
 from tests.conftest import cli_environment
 
@@ -143,7 +144,7 @@ def test_structure_rows_read_sans_objet_not_the_extraction_limit(partial: dict[s
     import docx
     import pandas as pd
 
-    page = (partial["verdon"]["maps"] / "rapport.html").read_text(encoding="utf-8")
+    page = (partial["verdon"]["maps"] / "rapport.html").read_text(encoding="utf-8").replace(SOFT_HYPHEN, "")
     table = next(t for t in pd.read_html(io.StringIO(page), thousands=None) if "dont libéraux" in t.columns)
     rows = table.set_index("Profession ou structure")
     document = docx.Document(str(partial["verdon"]["maps"] / "rapport.docx"))

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.analysis import aci
 from pipeline.render.charts import population_chart, supply_chart
+from pipeline.render.hyphenation import hyphenated
 from pipeline.render.report import TRAME_SECTIONS, format_date, format_number, render_report, table_view, write_report
 from pipeline.render.sections.taille import calendar_title
 from tests.browser import close_page, dialogs, open_page, screenshot
@@ -192,3 +193,28 @@ def test_calendar_title_says_when_a_mission_runs_from_the_avenant(signature: dt.
     """The HTML and spreadsheet calendar of a 2019 contract was titled « après signature » while its crisis
     row runs from the contract's avenant (its remark, and the Word Trame, say so)."""
     assert calendar_title(aci.mission_calendar(signature)) == title
+
+
+def test_long_header_words_get_soft_hyphens_at_french_points() -> None:
+    """Printed, a ten-column table fits the A4 page only if its headers' long words can break; with soft hyphens
+    the browser writes « Profes-sionnels » where the column needs it, never « Profe/ssion/nels »."""
+    shy = "\u00ad"
+    assert hyphenated("Professionnels (effectif distinct)") == f"Pro{shy}fes{shy}sion{shy}nels (effectif distinct)"
+    assert hyphenated("Profession ou structure") == "Profession ou structure"  # ten letters: whole
+    view = table_view(pd.DataFrame({"Densité département (Alpes-de-Haute-Provence)": [1.5]}))
+    assert view["columns"] == ["Densité département (Alpes-de-Haute-Provence)"]
+    assert view["headers"] == [f"Densité dé{shy}par{shy}te{shy}ment (Alpes-de-Haute-Provence)"]
+    html = render_report({"title": "T", "sections": [{"title": "S", "tables": [
+        pd.DataFrame({"Densité département": [1.5]})]}]})
+    assert f"<th scope=\"col\" class=\"num\">Densité dé{shy}par{shy}te{shy}ment</th>" in html
+
+
+def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
+    """Marseille's thirty-odd QPV made its row of the communes table a whole printed page (rows never split)."""
+    from pipeline.render.sections.population import _shortened
+
+    many = "; ".join(f"QPV {name} (QN0130{i}M) en ZIP" for i, name in enumerate(["A", "B", "C", "D"]))
+    assert _shortened(many) == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP ; et 2 autres QPV"
+    assert _shortened("QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP") == \
+        "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP"
+    assert _shortened("aucun QPV zoné") == "aucun QPV zoné"

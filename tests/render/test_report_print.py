@@ -35,7 +35,10 @@ pytestmark = [pytest.mark.mirror, pytest.mark.browser, pytest.mark.xdist_group("
 
 SCREENS = Path("/tmp/cpts-screens")
 PARIS_NAME = "CPTS Paris Nord-Est"
-MAX_PAGES = 40
+#: « A large territory under about 40 pages » (issue 14). The bound was 40 while a table wider than the page made
+#: Chromium shrink the whole printed document (to about 70 % for the Bouches-du-Rhône: 7 pt text); at the real
+#: size (10 pt text, tables 7 to 8.5 pt, every table within the page) the Bouches-du-Rhône prints on 42 pages.
+MAX_PAGES = 44
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +110,27 @@ def test_large_territory_prints_under_40_pages(bouches_du_rhone: Run) -> None:
     for page_number, text in enumerate(texts, start=1):
         assert f"page {page_number} / {len(texts)}" in unicodedata.normalize("NFKC", text.replace("\n", ""))
     look_at_pdf(folder / "rapport.pdf", [1, number], "departement-13")
+
+
+#: Width of the printed A4 page's content in CSS pixels: 210 mm less the report's 14 mm margins, at 96 px per inch.
+A4_CONTENT_PX = round((210 - 2 * 14) / 25.4 * 96)
+
+
+@pytest.mark.parametrize("territory", ["bouches_du_rhone", "verdon"])
+def test_every_table_fits_the_printed_page(territory: str, request: pytest.FixtureRequest) -> None:
+    """A review: printed, the supply table of an EPCI was 993 px wide on a 688 px page (cut, or the whole document
+    shrunk), the calendar 837 px, the bassins de vie 1 004 px. Each table, with print styles at the page's width."""
+    run = request.getfixturevalue(territory)
+    page, errors, _ = open_page(folder_of(run) / "rapport.html", width=A4_CONTENT_PX, wait_ms=100)
+    try:
+        page.emulate_media(media="print")
+        wide = page.evaluate("""() => [...document.querySelectorAll('table')].filter(
+            t => t.scrollWidth > document.documentElement.clientWidth).map(
+            t => [t.closest('figure').querySelector('figcaption').textContent, t.scrollWidth])""")
+        count = page.evaluate("() => document.querySelectorAll('table').length")
+        assert errors == [] and count >= 10 and wide == []
+    finally:
+        close_page(page)
 
 
 def test_long_lists_are_bounded_and_say_where_the_full_list_is(bouches_du_rhone: Run) -> None:
@@ -183,9 +207,8 @@ def test_report_maps_load_and_print_preview(verdon: Run) -> None:
     finally:
         close_page(page)
     texts = page_texts((folder / "rapport.pdf").read_bytes())
-    # 24 pages before the flows and pertinence sections said, each where its figures are, that the fixture
-    # database lacks the Var and the other départements within the flow model's 60 km (a page more).
-    assert len(texts) <= 25
+    # 32 pages at the real size (25 while the calendar, wider than the page, shrank the whole document to 82 %).
+    assert len(texts) <= 33
     # (« ﬂux »: the PDF sets the fl ligature)
     assert sum("Réserve : ﬂux modélisés incomplets" in " ".join(t.split()) for t in texts) == 2
     look_at_pdf(folder / "rapport.pdf", [1, 2, 8], "verdon")

@@ -206,7 +206,7 @@ def flows_and_access(
     # Supply per analysis unit: an arrondissement's practitioners where the domain has arrondissements.
     rows = of_units(offre, domain)
     placed = unit_of_rows(rows, domain)
-    lost = rows[placed.isna() & rows["commune"].isin(domain_cities(domain))]
+    lost = rows[without_arrondissement(rows, placed, domain)]
     if len(lost):
         notes.append(
             f"flux et APL approchée : {lost['etp_sites'].sum():.0f} professionnel(s) (parts de présence) de "
@@ -262,6 +262,10 @@ def flows_and_access(
                                 caveats=caveats)
     if kind == "table" and table.empty:
         flow_section.unavailable = EMPTY_TABLE
+    elsewhere = elsewhere_in_the_world(territory, dep)
+    if elsewhere:
+        notes.append(elsewhere)
+        caveats.append(elsewhere)
     if flow_section.beyond_the_load:
         reach = (flows_note(flow_section.beyond_the_load, fp.cutoff_km, provenance.loaded_departements(con))
                  if kind == "modele" else apl_note(flow_section.beyond_the_load, fp.cutoff_km))
@@ -307,6 +311,31 @@ def flows_and_access(
         flow_section.notes.append(f"APL approchée non calculée : {uncovered}")
         return flow_section, None, gp
     return flow_section, access_section, gp
+
+
+def elsewhere_in_the_world(territory: Territory, dep: str) -> str | None:
+    """Why the units of another projection than the main département's are not in the models, or None.
+
+    The models run in the main département's projected CRS (:func:`domain_points`): a territory holding
+    communes of Guadeloupe, La Réunion and Mayotte would be modelled for one island without a word.
+    """
+    crs = projected_crs(dep)
+    units = territory.units
+    away = units[units["departement"].astype(str).map(projected_crs) != crs]
+    if away.empty:
+        return None
+    deps = ", ".join(sorted(set(away["departement"].astype(str))))
+    population = f"{pd.to_numeric(away['population'], errors='coerce').sum():,.0f}".replace(",", "\u202f")
+    return (f"flux et APL approchée modélisés pour les unités du territoire proches du département {dep} "
+            f"seulement : ses {len(away)} unité(s) de {deps} ({population} habitants), trop éloignées, ne "
+            "sont pas dans le modèle, et ses indicateurs de flux ne portent pas sur elles")
+
+
+def without_arrondissement(rows: pd.DataFrame, placed: pd.Series, domain: set[str]) -> pd.Series:
+    """Rows of a city the domain holds by arrondissement whose own arrondissement is not known (``unite`` is the
+    city): the model cannot place them. Rows of an arrondissement outside the domain are simply beyond it (a
+    review saw Gap's diagnostic call 19 816 practitioners of Marseille « sans arrondissement déterminé »)."""
+    return placed.isna() & rows["commune"].isin(domain_cities(domain)) & (rows["unite"] == rows["commune"])
 
 
 def domain_cities(domain: set[str]) -> set[str]:

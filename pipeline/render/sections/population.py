@@ -31,6 +31,18 @@ def _evolution_paragraph(d: Diagnostic) -> str | None:
     return text
 
 
+#: QPV listed by name in a row of the report's communes table; the others are counted (all are in the tables).
+QPV_LISTED = 2
+
+
+def _shortened(text: object) -> object:
+    """A unit's QPV, at most :data:`QPV_LISTED` by name: Marseille's thirty made one table row a printed page."""
+    if not isinstance(text, str) or text.count("; ") < QPV_LISTED + 1:
+        return text
+    parts = text.split("; ")
+    return "; ".join(parts[:QPV_LISTED]) + f" ; et {len(parts) - QPV_LISTED} autres QPV"
+
+
 def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
     refs = d.population.references.drop(columns=["niveau", "code"], errors="ignore")
     first = [c for c in refs.columns if c.startswith("population_")]
@@ -113,7 +125,7 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
     else:
         units = units.assign(annee_population=d.population.year)
     communes = units[["unit_code", "nom", "codes_postaux", "population", "annee_population", "particularites",
-                      "epci_nom", "bv2022_nom"]]
+                      "epci_nom", "bv2022_nom"]].assign(particularites=units["particularites"].map(_shortened))
     communes = shown(communes.assign(annee_population=communes["annee_population"].astype("Int64").astype(str)),
                      labels={"unit_code": "Code INSEE", "nom": "Commune", "codes_postaux": "Codes postaux",
                              "population": "Population légale", "annee_population": "Année",
@@ -122,8 +134,10 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
     tables = [
         {"title": "Communes du territoire", "data": communes,
          "note": "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), millésime 2025, "
-                 "connu pour la région PACA seulement ; « non renseigné » ailleurs. Année : année de la "
-                 "population légale (2017 à Mayotte, dernier recensement)."},
+                 "connu pour la région PACA seulement ; « non renseigné » ailleurs ; au-delà de "
+                 f"{QPV_LISTED} QPV dans une commune, la liste complète est dans communes.csv et la feuille "
+                 "« Communes » du classeur. Année : année de la population légale (2017 à Mayotte, dernier "
+                 "recensement)."},
         {"title": "Évolution de la population", "data": evolution},
         {"title": "Comparaison avec le département, la région et la France" if len(refs) <= 4 else
          "Comparaison avec chaque département et chaque région du territoire, et la France", "data": refs,
