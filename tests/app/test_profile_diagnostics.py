@@ -55,7 +55,7 @@ NO_FORECAST = "les départs à venir (retraites) ne peuvent pas être prévus à
 
 def html_text(page: str) -> str:
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u00ad", "")  # soft hyphens are not seen
     return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
 
 

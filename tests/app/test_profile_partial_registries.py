@@ -101,7 +101,7 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
             assert code == 0, stderr.getvalue()
             tables = Path(re.search(r"tableaux[^:\n]*: (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
             report = Path(re.search(r"rapport : (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
-            text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8")))
+            text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8"))).replace(SOFT_HYPHEN, "")
             out[key] = {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
                         "report": re.sub(r"\s+", " ", text.replace("\u202f", " ")), "tables": tables,
                         "trame": docx_text(report.parent / "rapport.docx"), "maps": report.parent}
