@@ -349,6 +349,19 @@ def test_record_with_a_field_lost_in_the_middle_is_refused(tmp_path: Path, dropp
     assert error.message.startswith(f"Enregistrement « structureet » décalé : le champ « {field} » vaut « {value} »")
 
 
+def test_a_stock_file_saved_again_by_a_spreadsheet_is_not_taken_for_a_shifted_one(tmp_path: Path) -> None:
+    # A re-save turns 1979-02-13 into 13/02/1979 and « 03 » into « 3 »: nothing is shifted, the record is read.
+    lines = _lines()
+    fields = lines[1].split(";")
+    fields[28:31] = ["13/02/1979", "13/02/1979", "04/02/2020"]  # dateouv, dateautor, datemaj
+    fields[24] = "3"
+    lines[1] = ";".join(fields)
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    staged = stage(path)
+    assert column(staged, "categorie_code")["010000024"] == "355"
+
+
 def test_category_unknown_to_the_nomenclature_is_reported(tmp_path: Path) -> None:
     """A review: a record of category 999 went to « Autre » without a word."""
     lines = _lines()
