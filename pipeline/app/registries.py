@@ -51,15 +51,17 @@ DEMO_SEED = 2026
 # 6: coordinates outside the area of use of their projection (x and y swapped, degrees for metres) dropped.
 # 7: coordinates far from the establishment's commune dropped (« coordonnees_hors_commune »); garbled category
 # labels replaced by the completed nomenclature's, or left empty.
-FINESS_LOADER_VERSION = "7"
+# 8: stock records whose coded fields do not hold codes refused as shifted; unknown categories reported.
+FINESS_LOADER_VERSION = "8"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "5-no-repeated-line"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once);
 #: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``);
 #: 4: and the drawn perimeters partly outside them; 5: codes of no département are « code_inconnu » there, and
-#: the départements and régions a CPTS spans count its communes outside the load.
-LISTING_LOADER_VERSION = "5"
+#: the départements and régions a CPTS spans count its communes outside the load; 6: a near-duplicate name is
+#: reported for each CPTS it concerns.
+LISTING_LOADER_VERSION = "6"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -163,15 +165,15 @@ def default_listing_step(mirror: Path | None) -> Step | None:
     return listing_step(local.path, "paca", local.origin, default=True)
 
 
-def _older_warning(staged: annuaire.StagedAnnuaire, newer: list[str]) -> str | None:
+def _older_warning(loaded: list[tuple[str, str, str, bool]], vintage: str, demo: bool, shown: str) -> str | None:
     """Say that a newer extraction stays the one diagnostics count (this one only dates the supply's evolution)."""
+    newer = [v for v, _, _, is_demo in loaded if v > vintage and is_demo == demo]
     if not newer:
         return None
-    latest = date.fromisoformat(max(newer))
+    latest, this = date.fromisoformat(max(newer)), date.fromisoformat(vintage)
     return (f"l'Annuaire Santé du {latest:%d/%m/%Y}, plus récent, reste chargé : les diagnostics comptent l'offre "
-            f"de cette date ; l'extraction du {staged.extraction:%d/%m/%Y} ({staged.fichier}) ne sert qu'à "
-            "l'évolution de l'offre. Pour ne garder qu'elle : python -m pipeline data --registre CHEMIN "
-            "--seule-extraction")
+            f"de cette date ; l'extraction du {this:%d/%m/%Y} ({shown}) ne sert qu'à l'évolution de l'offre. Pour "
+            "ne garder qu'elle : python -m pipeline data --registre CHEMIN --seule-extraction")
 
 
 def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool = True,
@@ -185,9 +187,11 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
         start = time.perf_counter()
         digest = scope.tag(annuaire.extraction_digest(path, savoir_faire))
         loaded = provenance.loaded_files(con, annuaire.SOURCE_NAME)
-        if not force and (keep_older or len(loaded) == 1) and any(
-                sha == digest and version == annuaire.LOADER_VERSION for _, sha, version, _ in loaded):
-            return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start)
+        same = [(v, demo) for v, sha, version, demo in loaded if sha == digest and version == annuaire.LOADER_VERSION]
+        if not force and (keep_older or len(loaded) == 1) and same:
+            # Loaded again unchanged, it still is not the one counted when a newer one is there: said again.
+            return StepResult("Annuaire Santé", "inchangé", 0, time.perf_counter() - start,
+                              warning=_older_warning(loaded, same[0][0], same[0][1], str(path)) if keep_older else None)
         units = geography.current_units_with_postcodes(con)
         staged = annuaire.stage_annuaire(path, savoir_faire, units=units, cog_mapping=geography.cog_mapping(con),
                                          loaded_departements=sorted(scope.departements or ()))
@@ -211,9 +215,9 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
                                            origin or str(path))
             load.record_source(con, Provenance(annuaire.SOURCE_NAME, vintage, origin or str(path), digest,
                                                staged.rows, notes, annuaire.LOADER_VERSION, staged.demo))
-        newer = [v for v, _, _, demo in loaded if keep_older and v > vintage and demo == staged.demo]
+        warning = _older_warning(loaded, vintage, staged.demo, staged.fichier) if keep_older else None
         return StepResult("Annuaire Santé" + (" (démonstration)" if staged.demo else ""), "chargé", staged.rows,
-                          time.perf_counter() - start, [staged.summary_fr()], _older_warning(staged, newer))
+                          time.perf_counter() - start, [staged.summary_fr()], warning)
 
     return step
 

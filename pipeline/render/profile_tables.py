@@ -93,11 +93,15 @@ def _dynamics(d: Diagnostic) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     if d.dynamics is None or not d.dynamics.periods:
         return None, None
     territory, units = [], []
+    names = d.units.set_index("unit_code")["nom"]
     for p in d.dynamics.periods:
         extra = {"debut": p.start.isoformat(), "fin": p.end.isoformat(), "indisponible": p.withheld}
         if p.withheld is None:
             territory.append(p.territory.assign(**extra))
-            units.append(p.per_unit.assign(**extra))
+            # The unit's name beside its code (« commune » is the code of its commune: the city of an arrondissement).
+            per_unit = p.per_unit.assign(**extra)
+            per_unit.insert(per_unit.columns.get_loc("lieu") + 1, "nom", per_unit["lieu"].map(names))
+            units.append(per_unit)
         else:
             territory.append(pd.DataFrame([extra]))
     return (pd.concat(territory, ignore_index=True).rename(columns=DYNAMICS_COLUMNS),

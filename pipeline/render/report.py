@@ -4,7 +4,7 @@ The diagnostic code builds a *context* dictionary and calls :func:`render_report
 Everything needed to display the page (CSS, SVG charts) is inline: the file opens offline and prints on A4,
 each top-level section on a new page, the title and demonstration warning in the top margin, « page X / Y » in
 the bottom one (CSS ``@page`` margin boxes: they never cover a table header), table rows never split, headers
-repeated and hyphenated (:mod:`pipeline.render.hyphenation`). Each entry of the table of contents carries an
+repeated, breaking long words (:mod:`pipeline.render.hyphenation`). Each entry of the table of contents carries an
 empty ``.page-sommaire`` box that :func:`pipeline.render.pdf.print_pdf` fills with the page number.
 
 Context

@@ -109,6 +109,9 @@ def number_format(column: Column) -> str:
         return "#,##0" + decimals
     if column.kind == "percent":
         return "#,##0" + decimals + '" %"'
+    if column.kind == "share":  # the cell keeps 0.801 and shows « 80,1 % » (« % » in a format multiplies by 100)
+        shown = max(column.decimals - 2, 0)
+        return "0" + ("." + "0" * shown if shown else "") + " %"
     if column.kind == "date":
         return "DD/MM/YYYY"
     return "@"
@@ -264,7 +267,7 @@ def _write_readme(
     for spec, name in zip(specs, names, strict=True):
         for column in spec.columns:
             row += 1
-            unit = column.unit or ("%" if column.kind == "percent" else "")
+            unit = column.unit or ("%" if column.kind == "percent" else "de 0 à 1" if column.kind == "share" else "")
             _readme_row(ws, row, [name, column.label, f"{spec.key}.csv : {column.name}", KIND_LABELS[column.kind],
                                   unit])
     for letter, width in zip("ABCDE", (30, 50, 60, 16, 50), strict=True):

@@ -49,9 +49,9 @@ import pandas as pd
 
 from pipeline.render.report import format_number
 
-ColumnKind = Literal["code", "text", "integer", "decimal", "percent", "date", "boolean"]
+ColumnKind = Literal["code", "text", "integer", "decimal", "percent", "share", "date", "boolean"]
 KINDS: tuple[str, ...] = get_args(ColumnKind)
-NUMERIC_KINDS = frozenset({"integer", "decimal", "percent"})
+NUMERIC_KINDS = frozenset({"integer", "decimal", "percent", "share"})
 
 #: French name of each kind, for the README and the « Lisez-moi » sheet.
 KIND_LABELS: dict[str, str] = {
@@ -60,6 +60,7 @@ KIND_LABELS: dict[str, str] = {
     "integer": "nombre entier",
     "decimal": "nombre décimal",
     "percent": "pourcentage (points)",
+    "share": "part de 0 à 1 (en % dans le classeur et la Trame)",
     "date": "date",
     "boolean": "oui / non",
 }
@@ -132,7 +133,7 @@ class Column:
     @property
     def heading(self) -> str:
         """Label shown to people, with the unit (``%`` for percentages) in brackets unless already there."""
-        unit = self.unit or ("%" if self.kind == "percent" else "")
+        unit = self.unit or ("%" if self.kind in ("percent", "share") else "")
         if unit and f"({unit})" not in self.label:
             return f"{self.label} ({unit})"
         return self.label
@@ -356,6 +357,8 @@ def display_text(column: Column, value: Any) -> str:
         return MISSING_TEXT
     if isinstance(typed, dt.date):
         return typed.strftime("%d/%m/%Y")
+    if isinstance(typed, int | float) and column.kind == "share":  # 0.801 is read « 80,1 % », as in the report
+        return format_number(typed * 100, max(column.decimals - 2, 0), "%")
     if isinstance(typed, int | float) and column.kind in NUMERIC_KINDS:
         decimals = 0 if column.kind == "integer" else column.decimals
         return format_number(typed, decimals, "%" if column.kind == "percent" else None)
@@ -378,7 +381,7 @@ def columns_markdown(specs: Iterable[TableSpec]) -> str:
     ]
     for spec in specs:
         for column in spec.columns:
-            unit = column.unit or ("%" if column.kind == "percent" else "")
+            unit = column.unit or ("%" if column.kind == "percent" else "de 0 à 1" if column.kind == "share" else "")
             cells = [f"`{spec.key}.csv`", f"`{column.name}`", column.label, KIND_LABELS[column.kind], unit]
             lines.append("| " + " | ".join(_markdown_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"

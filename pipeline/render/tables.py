@@ -252,7 +252,10 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
 
 #: Profile columns that mean something else than the catalogue's (the density of each compared zone).
 PROFILE_OVERRIDES = {"offre_par_zone": {
-    "densite_10000": Column("densite_10000", "Densité de la zone", "decimal", 1, "pour 10 000 hab.")}}
+    "densite_10000": Column("densite_10000", "Densité de la zone", "decimal", 1, "pour 10 000 hab.")},
+    # « commune » holds a code there (the city of an arrondissement): labelled « Commune », it read as a name.
+    "dynamique_unites": {"commune": Column("commune", "Code INSEE de la commune", "code"),
+                         "nom": Column("nom", "Commune", "text")}}
 
 
 def pertinence_entries(d: Diagnostic) -> list[TableEntry]:

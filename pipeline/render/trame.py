@@ -76,8 +76,9 @@ def without_warning(spec: TableSpec) -> TableSpec:
 def _figure(figure: StaticFigure | None, width_cm: float = 16.0) -> list[Block]:
     if figure is None:
         return []
-    return [Figure(figure.png, figure.caption, figure.source + (prov.DEMO_SUFFIX if figure.demo else ""),
-                   width_cm)]
+    # Most sources already end with the demonstration warning (registry and FINESS lines): said once.
+    demo = figure.demo and prov.DEMO_SUFFIX.strip() not in figure.source
+    return [Figure(figure.png, figure.caption, figure.source + (prov.DEMO_SUFFIX if demo else ""), width_cm)]
 
 
 def communes_rows(d: Diagnostic) -> list[CommuneRow]:
@@ -100,7 +101,7 @@ def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, St
     text = (f"Le territoire compte {plural(len(d.units), 'unité')} ({communes}) "
             f"et {format_number(d.population.total)} habitants (population municipale légale {d.population.year}).")
     if d.population.density == d.population.density:
-        text += (f" Superficie : {format_number(d.population.area_km2, 1)} km², soit "
+        text += (f" Superficie : {format_number(d.population.area_km2, 2)} km², soit "
                  f"{format_number(d.population.density, 1)} habitants par km².")
     blocks.append(Paragraph(text))
     if len(evo) > 1:
@@ -357,6 +358,7 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
     plus_plus = d.taille.label == "4++"
     return TrameDocument(
         cpts_name=d.territory.label,
+        named=d.territory.cpts is not None or d.territory.name is not None,
         territory=d.territory.spec,
         generated=d.generated,
         communes=communes_rows(d),

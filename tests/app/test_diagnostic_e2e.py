@@ -137,7 +137,7 @@ def taille(population: int) -> str:
 def html_text(page: str) -> str:
     """Visible text of an HTML page (scripts and styles dropped, entities decoded)."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u00ad", ""))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.replace("<wbr>", ""))))
 
 
 # --------------------------------------------------------------------------- the runs

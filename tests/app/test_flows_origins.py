@@ -71,7 +71,7 @@ def test_a_territory_across_the_world_says_which_part_the_models_leave_out(db: d
                            "AND vintage = (SELECT max(vintage) FROM communes)").fetchall()[0][0])
     population = f"{digne:,}".replace(",", "\u202f")
     expected = ("flux et APL approchée modélisés pour les unités du territoire proches du département 976 seulement : "
-                f"ses 1 unité(s) de 04 ({population} habitants), trop éloignées, ne sont pas dans le modèle, et ses "
-                "indicateurs de flux ne portent pas sur elles")
+                f"son unité de 04 ({population} habitants), trop éloignée, n'est pas dans le modèle, et ses "
+                "indicateurs de flux ne portent pas sur elle")
     assert d.flows is not None and expected in d.flows.caveats and expected in d.notes
     assert "04070" not in set(d.flows.lines["origin"].astype(str)) | set(d.flows.lines["destination"].astype(str))

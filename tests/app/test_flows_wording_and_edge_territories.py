@@ -31,7 +31,7 @@ COM_MESSAGE = "hors du champ du diagnostic : il ne compte que des communes de co
 
 
 def text_of(path: Path) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", path.read_text("utf-8"))).replace("\u00ad", ""))
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", path.read_text("utf-8").replace("<wbr>", ""))))
 
 
 # --------------------------------------------------------------------------- (14) messages

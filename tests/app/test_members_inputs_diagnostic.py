@@ -60,7 +60,7 @@ def outputs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     tables = data / "processed" / "diagnostics" / SLUG
     page = (root / "maps" / SLUG / "rapport.html").read_text(encoding="utf-8")
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\xa0", " ").replace("\u00ad", ""))
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.replace("<wbr>", ""))).replace("\xa0", " "))
     with open(tables / "representativite_trame.csv", encoding="utf-8-sig", newline="") as handle:
         rows = {r["groupe"]: r for r in csv.DictReader(handle)}
     return {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")), "csv": rows,

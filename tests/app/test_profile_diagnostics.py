@@ -55,7 +55,7 @@ NO_FORECAST = "les départs à venir (retraites) ne peuvent pas être prévus à
 
 def html_text(page: str) -> str:
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u00ad", "")  # soft hyphens are not seen
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page.replace("<wbr>", "")))  # a break opportunity is no space
     return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
 
 
@@ -428,6 +428,9 @@ def test_dynamics_tables_per_unit(runs: dict[str, Any]) -> None:
     units = pd.read_csv(runs["marseille"]["tables"] / "dynamique_unites.csv", dtype={"lieu": str, "commune": str})
     assert set(units["lieu"]) == set(raw.MARSEILLE_11_13)
     assert (units["commune"] == "13055").all()
+    # Each unit's name beside its code (a review found the workbook's « Commune » column holding codes).
+    names = dict(zip(units["lieu"], units["nom"], strict=True))
+    assert names["13211"] == "Marseille 11e Arrondissement" and names["13213"] == "Marseille 13e Arrondissement"
     assert (units["solde"] == units["arrivees"] - units["departs"]).all()
     assert units["avertissement"].eq("données fictives de démonstration").all()
     # The report says why the arrondissements' counts may add up to more than the territory's.

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.render.hyphenation import SOFT_HYPHEN
+from pipeline.render.hyphenation import BREAK
 from tests.app import profile_raw as raw
 from tests.conftest import cli_environment
 
@@ -101,7 +101,7 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
             assert code == 0, stderr.getvalue()
             tables = Path(re.search(r"tableaux[^:\n]*: (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
             report = Path(re.search(r"rapport : (.+)", stdout.getvalue()).group(1).strip())  # type: ignore[union-attr]
-            text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8"))).replace(SOFT_HYPHEN, "")
+            text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8").replace(BREAK, "")))
             out[key] = {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
                         "report": re.sub(r"\s+", " ", text.replace("\u202f", " ")), "tables": tables,
                         "trame": docx_text(report.parent / "rapport.docx"), "maps": report.parent}
@@ -144,7 +144,7 @@ def test_structure_rows_read_sans_objet_not_the_extraction_limit(partial: dict[s
     import docx
     import pandas as pd
 
-    page = (partial["verdon"]["maps"] / "rapport.html").read_text(encoding="utf-8").replace(SOFT_HYPHEN, "")
+    page = (partial["verdon"]["maps"] / "rapport.html").read_text(encoding="utf-8").replace(BREAK, "")
     table = next(t for t in pd.read_html(io.StringIO(page), thousands=None) if "dont libéraux" in t.columns)
     rows = table.set_index("Profession ou structure")
     document = docx.Document(str(partial["verdon"]["maps"] / "rapport.docx"))

@@ -115,6 +115,8 @@ def test_an_older_extraction_loaded_after_a_newer_one_is_said_to_date_the_evolut
         "l'Annuaire Santé du 15/01/2025, plus récent, reste chargé : les diagnostics comptent l'offre de cette date ; "
         f"l'extraction du 02/12/2021 ({older}) ne sert qu'à l'évolution de l'offre. Pour ne garder qu'elle : "
         "python -m pipeline data --registre CHEMIN --seule-extraction")
+    again = registry_step(older)(con, None, False, Scope())  # the same file again: still not the one counted
+    assert again.status == "inchangé" and again.warning == result.warning
     dates = "SELECT DISTINCT extraction::VARCHAR FROM ps_activites ORDER BY 1"
     assert [d for (d,) in con.execute(dates).fetchall()] == ["2021-12-02", "2025-01-15"]
     # The same file again with --seule-extraction is loaded again, alone: not « inchangé ».

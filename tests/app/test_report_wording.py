@@ -36,7 +36,7 @@ def data(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def report_text(run: Run, slug: str) -> str:
     page = (run.maps(slug) / "rapport.html").read_text(encoding="utf-8")
     page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u00ad", "")  # soft hyphens are not seen
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page.replace("<wbr>", "")))  # a break opportunity is no space
     return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
 
 

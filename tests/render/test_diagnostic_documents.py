@@ -19,6 +19,7 @@ independent readers (openpyxl, python-docx, the csv module) and compared with
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -32,7 +33,7 @@ import pytest
 from docx.table import Table
 from docx.text.paragraph import Paragraph as WordParagraph
 
-from pipeline.render.hyphenation import SOFT_HYPHEN
+from pipeline.render.hyphenation import BREAK
 from tests.conftest import mirror_path
 from tests.render.documents_runs import ADHERENT_GPS, ADHERENT_NURSES, Run, database_copy, run_in, run_once
 from tests.render.test_docx import blocks, cells, table_after, ticked
@@ -151,12 +152,15 @@ def test_surfaces_and_densities_read_the_same_in_the_report_and_the_word_trame(t
     header = word[0]
     in_word = {row[0]: (row[header.index("Surface (km²)")], row[header.index("Densité de population (hab./km²)")])
                for row in word[1:]}
-    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8").replace(SOFT_HYPHEN, "")
+    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8").replace(BREAK, "")
     table = pd.read_html(io.StringIO(page), match="Taux annuel moyen", thousands=None, decimal="#")[-1]
     in_report = {str(r["Zone"]): (str(r["Surface (km²)"]), str(r["Densité (hab./km²)"])) for _, r in table.iterrows()}
     assert len(in_word) == 4 and in_word == in_report
     territory = in_word["Territoire"][0]
     assert re.fullmatch(r"\d+,\d\d", territory.replace(NNBSP, "")), territory  # the tables' two decimals
+    # The sentence above the tables gives the same figure (a review saw « 843,5 km² » over « 843,49 »).
+    assert f"Superficie : {territory} km²" in html.unescape(page)
+    assert any(f"Superficie : {territory} km²" in p.text for p in trame.paragraphs)
 
 
 def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:
@@ -188,7 +192,7 @@ def test_structure_rows_say_sans_objet_where_a_column_does_not_apply(trame: Any,
     sheet = {r[0]: dict(zip(header, r, strict=True)) for r in book["Offre de soins"].iter_rows(min_row=2,
                                                                                               values_only=True)}
     readme = "\n".join(str(v) for row in book["Lisez-moi"].iter_rows(values_only=True) for v in row if v)
-    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8").replace(SOFT_HYPHEN, "")
+    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8").replace(BREAK, "")
     report = {t.iloc[i, 0]: t.iloc[i] for t in pd.read_html(io.StringIO(page), thousands=None, decimal=",")
               if "dont libéraux" in t.columns for i in range(len(t))}
     for group in STRUCTURES:

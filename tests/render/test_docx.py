@@ -372,3 +372,40 @@ def test_long_name_and_territory_are_cut_in_the_properties_only(tmp_path: Path) 
     assert len(comments) == 255 and comments.startswith("Territoire : communes:04001,04002")
     with zipfile.ZipFile(path) as archive:
         assert name in archive.read("word/document.xml").decode("utf-8")
+
+
+def test_the_file_says_it_was_made_now(tmp_path: Path) -> None:
+    """A review: Word's properties of every Trame said it was created on 23/12/2013 (python-docx's template)."""
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    document = docx.Document(str(write_trame_docx(trame(tmp_path), tmp_path / "t.docx")))
+    after = dt.datetime.now(dt.UTC)
+    properties = document.core_properties
+    created = properties.created.replace(tzinfo=dt.UTC)  # written in UTC
+    assert before <= created <= after and properties.modified == properties.created
+    assert properties.last_modified_by == "cpts-diagnostic" and properties.revision == 1
+
+
+def test_a_figure_source_says_demonstration_once() -> None:
+    """A review: « FINESS, extraction du 01/01/2026 (données fictives de démonstration) (données fictives de
+    démonstration) » under the establishments' figures of the Trame."""
+    from pipeline.render.figures import StaticFigure
+    from pipeline.render.trame import _figure
+
+    demo = " (données fictives de démonstration)"
+    said = StaticFigure("carte-etablissements", "etablissements", "Établissements", f"FINESS{demo}", b"", demo=True)
+    unsaid = StaticFigure("carte-flux", "flux", "Flux", "Modèle gravitaire", b"", demo=True)
+    assert [b.source for b in _figure(said)] == [f"FINESS{demo}"]  # type: ignore[attr-defined]
+    assert [b.source for b in _figure(unsaid)] == [f"Modèle gravitaire{demo}"]  # type: ignore[attr-defined]
+
+
+def test_the_cpts_name_cell_is_left_to_the_team_when_the_tool_made_the_name_up(tmp_path: Path) -> None:
+    """A review: an EPCI's Trame had « Rennes Métropole » as « Nom de la CPTS », a list of communes « Annecy, Poisy
+    et Digne-les-Bains »: labels the tool made, which the team must not find pre-filled as its CPTS's name."""
+    def name_cell(named: bool) -> str:
+        path = write_trame_docx(trame(tmp_path, cpts_name="Annecy, Poisy et Digne-les-Bains", named=named),
+                                tmp_path / f"{named}.docx")
+        table = docx.Document(str(path)).tables[0]
+        assert table.rows[1].cells[0].text == "Nom de la CPTS :"
+        return table.rows[1].cells[1].text
+
+    assert name_cell(True) == "Annecy, Poisy et Digne-les-Bains" and name_cell(False) == ""

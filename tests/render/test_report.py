@@ -195,18 +195,20 @@ def test_calendar_title_says_when_a_mission_runs_from_the_avenant(signature: dt.
     assert calendar_title(aci.mission_calendar(signature)) == title
 
 
-def test_long_header_words_get_soft_hyphens_at_french_points() -> None:
-    """Printed, a ten-column table fits the A4 page only if its headers' long words can break; with soft hyphens
-    the browser writes « Profes-sionnels » where the column needs it, never « Profe/ssion/nels »."""
-    shy = "\u00ad"
-    assert hyphenated("Professionnels (effectif distinct)") == f"Pro{shy}fes{shy}sion{shy}nels (effectif distinct)"
+def test_long_header_words_get_break_opportunities_at_french_points() -> None:
+    """Printed, a ten-column table fits the A4 page only if its headers' long words can break: « Profes/sionnels »
+    where the column needs it, never « Profe/ssion/nels ». The opportunity is an empty element (``<wbr>``): a soft
+    hyphen stayed in the PDF's text, where « Particularités » could no longer be searched."""
+    assert hyphenated("Professionnels (effectif distinct)") == "Pro<wbr>fes<wbr>sion<wbr>nels (effectif distinct)"
     assert hyphenated("Profession ou structure") == "Profession ou structure"  # ten letters: whole
+    assert hyphenated("part_gouvernance_pct QN01370NABCDEF") == "part_gouvernance_pct QN01370NABCDEF"  # names, codes
+    assert hyphenated("Établissements <b>") == "Éta<wbr>blis<wbr>se<wbr>ments &lt;b&gt;"  # escaped, not markup
     view = table_view(pd.DataFrame({"Densité département (Alpes-de-Haute-Provence)": [1.5]}))
     assert view["columns"] == ["Densité département (Alpes-de-Haute-Provence)"]
-    assert view["headers"] == [f"Densité dé{shy}par{shy}te{shy}ment (Alpes-de-Haute-Provence)"]
+    assert view["headers"] == ["Densité dé<wbr>par<wbr>te<wbr>ment (Alpes-de-Haute-Provence)"]
     html = render_report({"title": "T", "sections": [{"title": "S", "tables": [
         pd.DataFrame({"Densité département": [1.5]})]}]})
-    assert f"<th scope=\"col\" class=\"num\">Densité dé{shy}par{shy}te{shy}ment</th>" in html
+    assert '<th scope="col" class="num">Densité dé<wbr>par<wbr>te<wbr>ment</th>' in html
 
 
 def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
@@ -214,7 +216,7 @@ def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
     from pipeline.render.sections.population import _shortened
 
     many = "; ".join(f"QPV {name} (QN0130{i}M) en ZIP" for i, name in enumerate(["A", "B", "C", "D"]))
-    assert _shortened(many) == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP ; et 2 autres QPV"
+    assert _shortened(many) == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP; et 2 autres QPV"
     assert _shortened("QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP") == \
         "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP"
     assert _shortened("aucun QPV zoné") == "aucun QPV zoné"

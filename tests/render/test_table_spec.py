@@ -199,3 +199,16 @@ def test_catalogue_markdown_lists_every_column_once() -> None:
     assert len(rows) == len(CATALOGUE) + 3
     assert "| `code_insee` | Code INSEE | code (texte) |  |" in rows
     assert "| `densite_10000` | Densité territoire | nombre décimal | pour 10 000 hab. |" in rows
+
+
+def test_a_share_reads_as_a_percentage_for_people_and_stays_a_share_for_machines() -> None:
+    """A review: the Trame and the workbook gave self-containment 0,801 where the report gave 80,1 %. A share
+    (0 to 1) is shown « 80,1 % » in the Trame and the workbook (the cell keeps 0.801), and written 0.801 in CSV."""
+    from pipeline.render.csv_files import csv_field
+    from pipeline.render.spreadsheet import number_format
+
+    share = catalogue_column("auto_confinement")
+    assert share is not None and share.kind == "share" and share.heading == "Auto-confinement (%)"
+    assert display_text(share, 0.80149) == f"80,1{NNBSP}%"
+    assert csv_field(share, typed_value(share, 0.80149)) == "0.801"
+    assert number_format(share) == "0.0 %"  # Excel shows the 0.801 of the cell as « 80,1 % »

@@ -357,3 +357,16 @@ def test_real_paca_listing_known_defects() -> None:
         "doublon",
         "multi_departements",
     }
+
+
+def test_three_names_alike_make_one_issue_per_cpts() -> None:
+    """A review: three names that all match each other gave six « nom_proche » rows for three CPTS (one per pair
+    and name), and the coverage's count of listing issues counted rows."""
+    from pipeline.sources.cpts_listing.names import name_issues
+
+    frame = pd.DataFrame({"cpts": ["CPTS du Gapençais", "CPTS Gapençais", "CPTS Gapencais", "CPTS Autre"]})
+    issues = [i for i in name_issues(frame, "l") if i["kind"] == "nom_proche"]
+    assert sorted(i["cpts"] for i in issues) == ["CPTS Gapencais", "CPTS Gapençais", "CPTS du Gapençais"]
+    detail = next(i["detail_fr"] for i in issues if i["cpts"] == "CPTS du Gapençais")
+    assert detail.startswith("« CPTS du Gapençais » (1 ligne(s)) et « CPTS Gapencais » (1 ligne(s)) : ")
+    assert "« CPTS Gapençais » (1 ligne(s))" in detail and detail.endswith("s'agit-il de la même CPTS ?")

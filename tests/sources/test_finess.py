@@ -350,10 +350,11 @@ def test_record_with_a_field_lost_in_the_middle_is_refused(tmp_path: Path, dropp
 
 
 def test_a_stock_file_saved_again_by_a_spreadsheet_is_not_taken_for_a_shifted_one(tmp_path: Path) -> None:
-    # A re-save turns 1979-02-13 into 13/02/1979 and « 03 » into « 3 »: nothing is shifted, the record is read.
+    # A re-save turns 1979-02-13 into 13/02/1979 (or 2/13/1979, or « 1979-02-13 00:00:00 ») and « 03 » into « 3 »:
+    # nothing is shifted, the record is read.
     lines = _lines()
     fields = lines[1].split(";")
-    fields[28:31] = ["13/02/1979", "13/02/1979", "04/02/2020"]  # dateouv, dateautor, datemaj
+    fields[28:31] = ["2/13/1979", "13/02/79", "2020-02-04 00:00:00"]  # dateouv, dateautor, datemaj
     fields[24] = "3"
     lines[1] = ";".join(fields)
     path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"

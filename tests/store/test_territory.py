@@ -53,6 +53,17 @@ def test_unknown_codes_are_all_listed_with_suggestions(db: duckdb.DuckDBPyConnec
     assert "Digne-les-Bains (04070)" in message  # closest known name for a name
 
 
+@pytest.mark.parametrize(("spec", "label"), [
+    ("communes:75118,75119,75120,75117",
+     "Paris 18e Arrondissement, Paris 19e Arrondissement et 2 autres arrondissements"),
+    ("communes:04070,04001,04004,04019", "Digne-les-Bains, Aiglun et 2 autres communes"),
+    ("communes:04070,04001,75118,04004", "Digne-les-Bains, Aiglun et 2 autres unités"),
+])
+def test_label_of_a_list_names_what_it_leaves_unnamed(db: duckdb.DuckDBPyConnection, spec: str, label: str) -> None:
+    # A review: four Paris arrondissements were « … et 2 autres communes » on the Trame and every printed page.
+    assert resolve_territory(db, spec).label == label
+
+
 def test_epci(db: duckdb.DuckDBPyConnection) -> None:
     t = resolve_territory(db, "epci:200067106")
     assert t.label == "CA du Pays Basque"

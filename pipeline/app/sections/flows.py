@@ -327,8 +327,10 @@ def elsewhere_in_the_world(territory: Territory, dep: str) -> str | None:
     deps = ", ".join(sorted(set(away["departement"].astype(str))))
     population = f"{pd.to_numeric(away['population'], errors='coerce').sum():,.0f}".replace(",", "\u202f")
     return (f"flux et APL approchée modélisés pour les unités du territoire proches du département {dep} "
-            f"seulement : ses {len(away)} unité(s) de {deps} ({population} habitants), trop éloignées, ne "
-            "sont pas dans le modèle, et ses indicateurs de flux ne portent pas sur elles")
+            + (f"seulement : son unité de {deps} ({population} habitants), trop éloignée, n'est pas dans le modèle, "
+               "et ses indicateurs de flux ne portent pas sur elle" if len(away) == 1 else
+               f"seulement : ses {len(away)} unités de {deps} ({population} habitants), trop éloignées, ne sont pas "
+               "dans le modèle, et ses indicateurs de flux ne portent pas sur elles"))
 
 
 def without_arrondissement(rows: pd.DataFrame, placed: pd.Series, domain: set[str]) -> pd.Series:

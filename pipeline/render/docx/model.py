@@ -182,6 +182,9 @@ class TrameDocument:
         When set, printed in red in the header of every page.
     notes
         Caveats printed at the end of the diagnostic part.
+    named
+        ``cpts_name`` is the CPTS's own name (a listed CPTS, or ``NOM=``), not a label made from the territory
+        (« Annecy, Poisy et Digne-les-Bains »): only then is the « Nom de la CPTS » cell filled.
 
     Raises
     ------
@@ -210,6 +213,7 @@ class TrameDocument:
     signature: dt.date | None = None
     demo_warning: str | None = None
     notes: Sequence[str] = field(default_factory=tuple)
+    named: bool = True
 
     def __post_init__(self) -> None:
         if self.taille is not None and self.taille not in (1, 2, 3, 4):

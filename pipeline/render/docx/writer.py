@@ -179,7 +179,7 @@ def _front(w: _Writer, doc: TrameDocument) -> None:
         w.paragraph(doc.demo_warning, layout.WARNING_STYLE)
     w.text(trame.PROJECT_DATE)
     w.heading(trame.STRUCTURE, 1)
-    rows = [[label, doc.cpts_name if index == 0 else hint] for index, (label, hint) in
+    rows = [[label, doc.cpts_name if index == 0 and doc.named else hint] for index, (label, hint) in
             enumerate(trame.STRUCTURE_FIELDS)]
     table = layout.add_table(w.document, ["Rubrique", "À compléter"], rows, widths_cm=[7.0, 10.0])
     guidance = layout.style_id(w.document, layout.GUIDANCE_STYLE)
@@ -368,6 +368,10 @@ def build_trame(doc: TrameDocument) -> WordDocument:
     properties.author = "cpts-diagnostic"
     properties.language = "fr-FR"
     properties.comments = _property(f"Territoire : {doc.territory}")
+    # python-docx's template says 2013 otherwise (a review saw « créé le 23/12/2013 » in Word's properties).
+    properties.created = properties.modified = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    properties.last_modified_by = "cpts-diagnostic"
+    properties.revision = 1
     w = _Writer(document)
     _front(w, doc)
     _diagnostic(w, doc)

@@ -40,7 +40,7 @@ def _shortened(text: object) -> object:
     if not isinstance(text, str) or text.count("; ") < QPV_LISTED + 1:
         return text
     parts = text.split("; ")
-    return "; ".join(parts[:QPV_LISTED]) + f" ; et {len(parts) - QPV_LISTED} autres QPV"
+    return "; ".join(parts[:QPV_LISTED]) + f"; et {len(parts) - QPV_LISTED} autres QPV"
 
 
 def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -99,7 +99,7 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
     ]
     if d.population.density == d.population.density:
         paragraphs.append(
-            f"Superficie : {fmt(d.population.area_km2, 1)} km², soit "
+            f"Superficie : {fmt(d.population.area_km2, 2)} km², soit "
             f"{fmt(d.population.density, 1)} habitants par km²."
         )
     evolution_text = _evolution_paragraph(d)

@@ -40,7 +40,8 @@ SOURCE_NAME = "annuaire-sante"
 # 6: a row outside the loaded départements counts in its practitioner's weights (« hors des départements
 # chargés » localisation): the weights are those of a load of all of France.
 # 7: a line repeating an earlier one exactly is dropped and reported (« activite_en_double »).
-LOADER_VERSION = "7"
+# 8: savoir-faire columns empty for every médecin read the separate SavoirFaire file (same zip, or beside it).
+LOADER_VERSION = "8"
 
 #: File-name prefixes of the members of the official zip.
 ACTIVITE_PREFIX = "PS_LibreAcces_Personne_activite"

@@ -293,7 +293,9 @@ def stage_annuaire(
             sf_source = stack.enter_context(_savoir_faire_source(None, source, False, folder))
             if sf_source is None:
                 raise DataError(
-                    f"Colonnes savoir-faire vides pour les {blank} lignes de médecins : généralistes et spécialistes "
+                    ("Colonnes savoir-faire vides sur la ligne de médecin" if blank == 1 else
+                     f"Colonnes savoir-faire vides pour les {blank} lignes de médecins")
+                    + " : généralistes et spécialistes "
                     f"ne peuvent pas être distingués. Donnez le fichier {SAVOIR_FAIRE_PREFIX}_… de la même "
                     "extraction (option --savoir-faire, à côté du fichier des activités, ou dans le même zip)",
                     source.shown,

@@ -84,20 +84,16 @@ def name_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
     """Issues ``nom_proche`` (near-duplicate names, one per CPTS of each pair) and ``nom_suspect`` (typo-like words)."""
     counts = frame.groupby("cpts").size()
     issues = []
+    # One issue per CPTS concerned, naming every other one: the diagnostic of either CPTS of a pair shows it (the
+    # real one as much as the typo), and the count of issues is the count of CPTS concerned.
+    partners: dict[str, list[tuple[str, str]]] = {}
     for a, b, reason in near_duplicate_names(list(counts.index)):
-        # Filed under both names: the diagnostic of either CPTS shows it (the real one as much as the typo).
-        for this, other in ((a, b), (b, a)):
-            issues.append(
-                issue(
-                    listing,
-                    "nom_proche",
-                    this,
-                    None,
-                    None,
-                    f"« {this} » ({counts[this]} ligne(s)) et « {other} » ({counts[other]} ligne(s)) : {reason} ; "
-                    "s'agit-il de la même CPTS ?",
-                )
-            )
+        partners.setdefault(a, []).append((b, reason))
+        partners.setdefault(b, []).append((a, reason))
+    for name in sorted(partners):
+        others = " ; ".join(f"« {other} » ({counts[other]} ligne(s)) : {reason}" for other, reason in partners[name])
+        issues.append(issue(listing, "nom_proche", name, None, None,
+                            f"« {name} » ({counts[name]} ligne(s)) et {others} ; s'agit-il de la même CPTS ?"))
     for name in counts.index:
         words = suspect_words(name)
         if words:

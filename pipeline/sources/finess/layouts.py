@@ -67,11 +67,9 @@ _CODED_FIELDS: dict[str, re.Pattern[str]] = {
     "categagretab": re.compile(r"(\d{4})?"),
     "codemft": re.compile(r"(\d{1,2})?"),
     "codesph": re.compile(r"(\d{1,2})?"),
-    # The published dates (2020-02-04), or a spreadsheet's re-save of them (04/02/2020).
-    "dateouv": re.compile(r"(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})?"),
-    "dateautor": re.compile(r"(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})?"),
-    "datemaj": re.compile(r"(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})?"),
 }
+# The dates are not among them: a spreadsheet re-saves them in its own way (13/02/1979, 2/13/1979, 13/02/79,
+# « 1979-02-13 00:00:00 »), they are copied as text and count nowhere.
 _CODED_POSITIONS = {name: CHAMPS_STRUCTUREET.index(name) for name in _CODED_FIELDS}
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 

@@ -65,7 +65,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     partial = False  # part of the zone lies in départements the database was not loaded for
     if kind == "communes":
         units, notes = resolve_codes(con, re.split(r"[,;]+", value), spec)
-        label = names_label(list(units["nom"]))
+        label = names_label(list(units["nom"]),
+                            int((units["type"].iloc[2:] == "arrondissement-municipal").sum()) if len(units) > 3 else 0)
     elif kind == "epci":
         epci = geography.epci_name(con, value)
         if epci is None:

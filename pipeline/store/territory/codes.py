@@ -101,8 +101,12 @@ def loaded_part(con: duckdb.DuckDBPyConnection, kind: str, code: str, name: str)
     return f"{name} ({loaded_scope(loaded)})", [note]
 
 
-def names_label(names: list[str]) -> str:
-    """A readable French label for a list of communes: « Digne-les-Bains, Aiglun et 12 autres communes »."""
+def names_label(names: list[str], arrondissements: int = 0) -> str:
+    """A readable French label for a list of units: « Digne-les-Bains, Aiglun et 12 autres communes ».
+
+    ``arrondissements``: how many of the units left unnamed are arrondissements municipaux (« Paris 18e
+    Arrondissement, Paris 19e Arrondissement et 2 autres arrondissements », not « communes »).
+    """
     if not names:
         return "Aucune commune"
     if len(names) == 1:
@@ -110,7 +114,8 @@ def names_label(names: list[str]) -> str:
     if len(names) <= 3:
         return ", ".join(names[:-1]) + " et " + names[-1]
     rest = len(names) - 2
-    return f"{names[0]}, {names[1]} et {rest} autres communes"
+    noun = "arrondissements" if arrondissements == rest else "communes" if not arrondissements else "unités"
+    return f"{names[0]}, {names[1]} et {rest} autres {noun}"
 
 
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str) -> tuple[pd.DataFrame, list[str]]:
