@@ -58,18 +58,22 @@ test: lint
 	@$(VENV)/bin/python -m compileall -q pipeline tests >/dev/null
 	CPTS_QUIET=1 $(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
+# A yes/no variable is on unless empty, 0, non, no, false, faux or off (PDF=0 printed the PDF, FRANCE=0 meant
+# France): $(call flag,PDF,--pdf) writes --pdf or nothing. The value is only compared by the shell, never run.
+flag = $$(case "$$$(1)" in ""|0|[Nn][Oo][Nn]|[Nn][Oo]|[Ff][Aa][Ll][Ss][Ee]|[Ff][Aa][Uu][Xx]|[Oo][Ff][Ff]) ;; *) echo $(2);; esac)
+
 data:
 	$(RUN) data $${CPTS:+--cpts "$$CPTS"} $${REGISTRY:+--registre "$$REGISTRY"} $${FINESS:+--finess "$$FINESS"} \
-	  $${DEPARTEMENTS:+--departements "$$DEPARTEMENTS"} $${FRANCE:+--toute-la-france}
+	  $${DEPARTEMENTS:+--departements "$$DEPARTEMENTS"} $(call flag,FRANCE,--toute-la-france)
 
 diagnostic:
 	@test -n "$$TERRITORY" || { echo "Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\"" >&2; exit 2; }
 	$(RUN) diagnostic "$$TERRITORY" $${SIGNATURE:+--signature "$$SIGNATURE"} $${ADHERENTS:+--adherents "$$ADHERENTS"} \
-	  $${AJOUT:+--ajout "$$AJOUT"} $${FLUX:+--flux "$$FLUX"} $${NOM:+--nom "$$NOM"} $${PDF:+--pdf}
+	  $${AJOUT:+--ajout "$$AJOUT"} $${FLUX:+--flux "$$FLUX"} $${NOM:+--nom "$$NOM"} $(call flag,PDF,--pdf)
 
 coverage:
 	$(RUN) couverture $${REGION:+--region "$$REGION"} $${DEPARTEMENT:+--departement "$$DEPARTEMENT"} \
-	  $${FRANCE:+--france} --seuil "$$SEUIL"
+	  $(call flag,FRANCE,--france) --seuil "$$SEUIL"
 
 # Values reach the program through the environment, never re-read by the shell (quotes, $(...) stay text).
 editeur:

@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--adherents", metavar="CHEMIN", help="CSV des adhérents de la CPTS (profession, RPPS)")
     diag.add_argument("--ajout", help="simulation : « médecins généralistes:2@04070;infirmiers:-1@04001 »")
     diag.add_argument("--flux", metavar="CHEMIN", help="table origine-destination réelle (remplace le modèle)")
-    diag.add_argument("--nom", help="nom du territoire dans les titres (territoires communes: et fichier:)")
+    diag.add_argument("--nom", help="nom du territoire dans les titres et le dossier de sortie")
     diag.add_argument("--pdf", action="store_true", help="imprimer aussi le rapport en PDF (Chromium)")
     diag.set_defaults(func=cmd_diagnostic)
 

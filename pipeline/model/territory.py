@@ -83,18 +83,19 @@ class Territory:
     def slug(self) -> str:
         """Name of the territory's output folders: readable, and distinct for distinct territories.
 
-        Territories named by an identifier keep it (``departement-04``,
-        ``cpts-cpts-du-verdon``); lists of communes and files, whose text may
-        be long or differ only by punctuation, add a fingerprint of their units.
+        A name given (``NOM=``) comes first, with a fingerprint; territories named by an identifier keep it
+        (``departement-04``, ``cpts-cpts-du-verdon``); lists of communes and files, whose text may be long or
+        differ only by punctuation, add a fingerprint of their units.
         """
+        if self.name:  # a name given (NOM=) names the folder, whatever the territory: a CPTS's report is not
+            # overwritten by one titled otherwise (a review saw « cpts:CPTS du Verdon » NOM=… replace it)
+            return f"{slugify(self.name, max_length=60, default='territoire')}-{self.fingerprint(self.name)}"
         if self.kind == "cpts" and self.cpts:
             words = f"cpts {self.listing} {self.cpts}" if self.shared_name else f"cpts {self.cpts}"
             return slugify(words, max_length=80, default="territoire")
         if self.kind in ("departement", "region", "epci", "bv"):
             return slugify(self.spec, max_length=80, default="territoire")
         codes = self.unit_codes
-        if self.name:
-            return f"{slugify(self.name, max_length=60, default='territoire')}-{self.fingerprint(self.name)}"
         if self.kind == "communes":
             if len(codes) <= 6:  # in the order given, as earlier versions named them
                 return "communes-" + "-".join(str(c).lower() for c in self.units["unit_code"])

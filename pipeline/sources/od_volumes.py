@@ -38,8 +38,11 @@ def ambiguous_volumes(texts: list[str]) -> dict[int, str]:
 def ambiguity_message(text: str, mark: str) -> str:
     """Why the volume ``text`` is refused, its separator ``mark`` (« . » or « , ») having two readings."""
     if mark == ".":
-        return (f"volume ambigu « {text} » : point des milliers ou virgule décimale ? écrivez-le sans séparateur "
-                "de milliers (1234) ou avec une virgule décimale (1,234)")
+        # « 1,234 » would be as ambiguous (a review followed this advice into the next error): a decimal is
+        # read as such when it has other than three decimals, or when another line shows a decimal mark.
+        return (f"volume ambigu « {text} » : point des milliers ou point décimal ? écrivez les milliers sans "
+                "séparateur (1234) ; un nombre décimal à trois décimales n'est lu que si une autre ligne du fichier "
+                "montre le point décimal (12.5)")
     return (f"volume ambigu « {text} » : virgule des milliers ou virgule décimale ? écrivez les milliers sans "
             "séparateur (1500) ou avec une espace (1 500) ; une virgule décimale suivie de trois chiffres n'est "
             "lue que si une autre ligne du fichier en montre une (12,5)")

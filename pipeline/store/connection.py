@@ -206,6 +206,11 @@ def connect(path: Path | None = None, read_only: bool = True,
             con.execute("SET memory_limit = ?", [memory_limit])
             con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "cpts-duckdb")])
         _check_version(con, path)
+        if read_only and not con.execute("SELECT count(*) FROM sources").fetchall()[0][0]:
+            # A database left empty by a failed first load of an earlier version: « code INSEE inconnu » would
+            # blame the user's codes.
+            raise PipelineError("La base de données est vide (un premier « make data » n'a pas abouti) : relancez "
+                                "« make data ».", path)
     except BaseException:
         con.close()
         raise
@@ -326,8 +331,11 @@ def writer(path: Path | None = None) -> Iterator[WriteSession]:
     path = path or config.db_path()
     with writer_lock(path):
         reason = _reason_to_rebuild(path)
-        target = path if reason is None else path.with_name(path.name + ".reconstruction")
-        if reason is not None:
+        # A first load writes a new file too, swapped in only when it succeeds: a failed first ``make data``
+        # left a database with tables and no data, which every command then read (« code INSEE inconnu »).
+        fresh = reason is None and not path.exists()
+        target = path if reason is None and not fresh else path.with_name(path.name + ".reconstruction")
+        if target != path:
             _remove_database(target)
         con = _open(target, read_only=False)
         try:
@@ -338,11 +346,11 @@ def writer(path: Path | None = None) -> Iterator[WriteSession]:
             con.execute("CHECKPOINT")
         except BaseException:
             con.close()
-            if reason is not None:
+            if target != path:
                 _remove_database(target)
             raise
         con.close()
-        if reason is not None:
+        if target != path:
             path.with_name(path.name + ".wal").unlink(missing_ok=True)
             os.replace(target, path)
 

@@ -237,7 +237,8 @@ def test_a_dot_that_may_group_thousands_is_refused_with_its_lines(tmp_path: Path
     with pytest.raises(DataError) as info:
         read_od_table(path)
     message = info.value.message
-    assert "ligne 2 : volume ambigu « 1.234 » : point des milliers ou virgule décimale ?" in message
+    assert "ligne 2 : volume ambigu « 1.234 » : point des milliers ou point décimal ?" in message
+    assert "(1,234)" not in message  # written so, it would be refused as ambiguous in turn
     assert "ligne 4 : volume ambigu « 2.500 »" in message and "ligne 3" not in message
 
 

@@ -126,3 +126,20 @@ def test_missing_territory_is_explained(ws: Workspace, mirror: Path, folder: Pat
     code, out, err = make(folder, ws, mirror, "diagnostic")
     assert code == 2 and out == ""
     assert err.startswith("Erreur : précisez TERRITORY=..., ex. make diagnostic TERRITORY=\"cpts:CPTS du Verdon\"\n")
+
+
+@pytest.mark.parametrize(("target", "variable", "option"), [
+    ("diagnostic", "PDF", "--pdf"), ("coverage", "FRANCE", "--france"), ("data", "FRANCE", "--toute-la-france"),
+])
+def test_a_flag_set_to_no_is_off(folder: Path, target: str, variable: str, option: str) -> None:
+    """A review: ``PDF=0`` printed the PDF and ``FRANCE=0`` meant all of France (any value was « on »)."""
+    def arguments(value: str) -> list[str]:
+        proc = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), target,
+                               "PY=echo", "TERRITORY=communes:04070", f"{variable}={value}"], cwd=folder,
+                              capture_output=True, text=True, timeout=60, check=True)
+        return proc.stdout.split()
+
+    for off in ("0", "non", "Non", "no", "false", "faux", "off", ""):
+        assert option not in arguments(off), off
+    for on in ("1", "oui", "yes", "true"):
+        assert option in arguments(on), on

@@ -659,7 +659,7 @@ def test_duckdb_progress_bar_is_off_when_quiet(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("CPTS_QUIET", "1")
     with store.writer(tmp_path / "q.duckdb"):
         pass
-    con = store.connect(tmp_path / "q.duckdb")
+    con = store.connect(tmp_path / "q.duckdb", read_only=False)  # an empty database: no read-only session
     try:
         assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
     finally:

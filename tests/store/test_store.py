@@ -150,6 +150,25 @@ def test_read_only_connection_on_missing_database_is_a_french_error(tmp_path: Pa
         connection.connect(tmp_path / "absent.duckdb")
 
 
+def test_a_failed_first_load_leaves_no_database(tmp_path: Path) -> None:
+    """A review: a first ``make data`` that failed (a wrong mirror path) left a database with tables and no data;
+    every command then blamed the user (« code INSEE inconnu : 04070 »). Now no file is left; and a database
+    left empty that way by an earlier version is named as such."""
+    path = tmp_path / "processed" / "cpts.duckdb"
+    with pytest.raises(DataError), connection.writer(path):
+        raise DataError("miroir introuvable")
+    assert not path.exists() and not path.with_name(path.name + ".reconstruction").exists()
+    with pytest.raises(PipelineError, match="n'existe pas encore"):
+        connection.connect(path)
+    con = duckdb.connect(str(path))  # what an earlier version left: the declared tables, no row
+    schema.create_schema(con)
+    con.close()
+    with pytest.raises(PipelineError) as err:
+        connection.connect(path)
+    assert err.value.message == ("La base de données est vide (un premier « make data » n'a pas abouti) : relancez "
+                                 "« make data ».")
+
+
 def test_older_database_is_refused_then_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
     old = duckdb.connect(str(path))  # a database of the previous tool: tables made from frames, no version
@@ -162,7 +181,7 @@ def test_older_database_is_refused_then_rebuilt(tmp_path: Path) -> None:
         f"{schema.SCHEMA_VERSION}) : relancez « make data » pour la reconstruire")
     with connection.writer(path) as session:
         assert session.rebuild == "base créée par une version antérieure de l'outil"
-    assert schema.stored_version(connection.connect(path)) == schema.SCHEMA_VERSION
+    assert schema.stored_version(connection.connect(path, read_only=False)) == schema.SCHEMA_VERSION
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
@@ -185,7 +204,7 @@ def test_damaged_database_names_the_file_then_is_rebuilt(fixture_data_dir: Path,
     with connection.writer(path) as session:
         assert session.rebuild is not None and session.rebuild.startswith("base endommagée")
         assert path.read_bytes() == before  # the damaged file stays until the rebuild succeeds
-    assert schema.stored_version(connection.connect(path)) == schema.SCHEMA_VERSION
+    assert schema.stored_version(connection.connect(path, read_only=False)) == schema.SCHEMA_VERSION
 
 
 def test_failed_rebuild_leaves_the_damaged_file_in_place(tmp_path: Path) -> None:

@@ -184,11 +184,21 @@ def test_cpts_of_the_paca_listing(db: duckdb.DuckDBPyConnection) -> None:
     assert len(resolve_territory(db, "cpts:cpts du verdon").units) == 15
 
 
+def test_a_listed_cpts_given_another_name_gets_its_own_folder(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « cpts:CPTS du Verdon » with NOM="Autre nom" was titled « Autre nom » and written into
+    cpts-cpts-du-verdon/, over the CPTS's own report."""
+    own = resolve_territory(db, "cpts:CPTS du Verdon")
+    renamed = resolve_territory(db, "cpts:CPTS du Verdon", name="Autre nom")
+    assert own.slug == "cpts-cpts-du-verdon"
+    assert renamed.label == "Autre nom" and renamed.slug == f"autre-nom-{renamed.fingerprint('Autre nom')}"
+
+
 def test_unknown_cpts_suggests_close_names(db: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, "cpts:CPTS du Verdun")
     assert "CPTS inconnue : « CPTS du Verdun »" in str(info.value)
-    assert "CPTS du Verdon" in str(info.value)
+    # Suggested as the territory to type back (a review typed « CPTS du Verdon (paca) », the old suggestion).
+    assert "vouliez-vous dire : « cpts:CPTS du Verdon »" in str(info.value)
 
 
 def test_marseille_cpts_keeps_arrondissements_as_units(db: duckdb.DuckDBPyConnection) -> None:

@@ -170,7 +170,11 @@ def _resolve_cpts(
         if exact.empty:
             exact = in_listing[in_listing["cpts"].map(normalise_name) == normalise_name(wanted_name)]
     if exact.empty:
-        raise TerritoryError(f"CPTS inconnue : « {name} »" + suggest(name, names["cpts"], names["listing"]))
+        counts = names["cpts"].map(normalise_name).value_counts()
+        raise TerritoryError(f"CPTS inconnue : « {name} »" + suggest(
+            name, names["cpts"], names["listing"],
+            shown=lambda cpts, listing: f"« cpts:{cpts} »" if counts[normalise_name(cpts)] == 1
+            else f"« cpts:{listing}:{cpts} »"))
     if len(exact) > 1:
         listed = ", ".join(f"« {r.cpts} » (liste {r.listing})" for r in exact.itertuples())
         how = " ou ".join(f"« cpts:{r.listing}:{r.cpts} »" for r in exact.itertuples())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 import duckdb
 import pandas as pd
@@ -22,8 +23,13 @@ from pipeline.model import UNIT_COLUMNS
 from pipeline.store.queries import geography, provenance
 
 
-def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> str:
-    """« ; vouliez-vous dire : … ? » naming up to ``limit`` of ``names`` close to ``value``, with their codes."""
+def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3,
+            shown: Callable[[str, str], str] | None = None) -> str:
+    """« ; vouliez-vous dire : … ? » naming up to ``limit`` of ``names`` close to ``value``, with their codes.
+
+    ``shown(name, code)`` writes a suggestion (default « name (code) »): a CPTS is suggested as the territory to
+    type back (« cpts:paca:CPTS du Verdon »), never as « CPTS du Verdon (paca) », which is no CPTS's name.
+    """
     key = normalise_name(value)
     normalised = names.map(normalise_name)
     unique = list(normalised.unique())
@@ -33,7 +39,8 @@ def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3) -> s
     close = close[:limit]
     if not close:
         return ""
-    hits = [f"{names[normalised == c].iloc[0]} ({codes[normalised == c].iloc[0]})" for c in close]
+    write = shown or (lambda name, code: f"{name} ({code})")
+    hits = [write(str(names[normalised == c].iloc[0]), str(codes[normalised == c].iloc[0])) for c in close]
     return " ; vouliez-vous dire : " + ", ".join(hits) + " ?"
 
 
