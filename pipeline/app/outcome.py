@@ -86,7 +86,7 @@ def run(command: Callable[[], int]) -> int:
 
 
 def _interrupted(signum: int) -> int:
-    _say("Interrompu : la base reste dans son état précédent.")
+    _say("Interrompu : la base et les sorties précédentes sont inchangées.")
     return 128 + signum
 
 

@@ -45,6 +45,7 @@ from pipeline.render.sections.common import CATEGORIES, establishments_uncovered
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
+from pipeline.render.trame_zones import spans_several_areas, zone_apl_block, zone_supply_block
 
 DOCX_FILE = "rapport.docx"
 DEMO_WARNING = "Données fictives de démonstration : les effectifs de ce document ne décrivent pas le territoire réel."
@@ -161,6 +162,7 @@ def supply_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, Static
         blocks.append(subset(specs["offre"], ["groupe", "praticiens", "dont_liberaux", "densite_10000",
                                               "densite_departement", "densite_region", "densite_france"],
                              title="Professionnels de santé du territoire et densités comparées"))
+        blocks.extend(zone_supply_block(d, specs))
         if "recours" in specs:
             blocks.append(specs["recours"])
     else:
@@ -231,7 +233,8 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
             "standardisée.")
     if latest is not None:
         text += (f" En {int(latest['annee'])} : {format_number(latest['territoire'], 2)} pour le territoire, "
-                 f"{format_number(latest['departement'], 2)} pour le département ({d.population.departement_name}), "
+                 f"{format_number(latest['departement'], 2)} pour le département"
+                 f"{' principal' if spans_several_areas(d) else ''} ({d.population.departement_name}), "
                  f"{format_number(latest['region'], 2)} pour la région ({region_label(d)}) et "
                  f"{format_number(latest['france'], 2)} pour la {france_label(d)}.")
     if known:
@@ -247,6 +250,7 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
                  Column("departement", f"Département ({d.population.departement_name})", "decimal", 2),
                  Column("region", f"Région ({region_label(d)})", "decimal", 2),
                  Column("france", france_label(d), "decimal", 2)], source=prov.apl_line(d)))
+    blocks.extend(zone_apl_block(d, specs))
     if "apl" in specs:
         spec = specs["apl"]
         frame = spec.frame

@@ -73,7 +73,7 @@ def test_signal_during_a_database_query_is_an_interruption(name: str, wrapped: s
     result = subprocess.run([sys.executable, "-c", INTERRUPTED_QUERY, name, wrapped], capture_output=True,
                             text=True, cwd=ROOT, check=False, timeout=120)
     assert (result.returncode, result.stderr) == (128 + getattr(signal, name),
-                                                  "Interrompu : la base reste dans son état précédent.\n")
+                                                  "Interrompu : la base et les sorties précédentes sont inchangées.\n")
 
 
 def test_duckdb_interruptions_are_recognised_and_nothing_else() -> None:

@@ -165,8 +165,8 @@ def test_second_run_gives_up_after_the_wait(ws: Workspace, mirror: Path, tmp_pat
 
 
 @pytest.mark.parametrize(("signum", "code", "message"), [
-    (signal.SIGTERM, 143, "Interrompu : la base reste dans son état précédent.\n"),
-    (signal.SIGINT, 130, "Interrompu : la base reste dans son état précédent.\n"),
+    (signal.SIGTERM, 143, "Interrompu : la base et les sorties précédentes sont inchangées.\n"),
+    (signal.SIGINT, 130, "Interrompu : la base et les sorties précédentes sont inchangées.\n"),
     (signal.SIGHUP, -signal.SIGHUP, ""),
 ], ids=["SIGTERM", "SIGINT", "SIGHUP"])
 def test_signal_during_the_swap_puts_the_previous_outputs_back(

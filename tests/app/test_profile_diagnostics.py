@@ -502,6 +502,32 @@ def test_population_comparison_has_every_departement_and_region(runs: dict[str, 
     assert "Niveau de la zone" not in [c.text for c in compared[0].rows[0].cells]
 
 
+def test_trame_compares_supply_and_apl_with_every_departement_and_region(runs: dict[str, Any]) -> None:
+    """A review: the Trame of a territory on two départements compared its supply and APL with the main one only
+    (the report with each). Values from the summary's per-zone tables."""
+    s = runs["deux_regions"]["summary"]
+    trame = docx.Document(str(runs["deux_regions"]["docx"]))
+    supply = next(t for t in trame.tables if t.rows[0].cells[0].text == "Profession"
+                  and "Département : Alpes-de-Haute-Provence" in [c.text for c in t.rows[0].cells])
+    header = [c.text for c in supply.rows[0].cells]
+    zones = {(z["libelle"], z["groupe"]): z["densite_10000"] for z in s["offre_par_zone"]}
+    for row in supply.rows[1:]:
+        group = row.cells[0].text
+        for label, cell in zip(header[1:], row.cells[1:], strict=True):
+            value = zones[(label, group)]
+            if value is None:
+                assert cell.text == "n.d.", (label, group)
+            else:  # one decimal, as the report gives it
+                assert re.fullmatch(r"\d+,\d", cell.text.replace("\u202f", "")), cell.text
+                assert abs(float(cell.text.replace("\u202f", "").replace(",", ".")) - value) <= 0.05 + 1e-9
+    apl = next(t for t in trame.tables
+               if [c.text for c in t.rows[0].cells[:2]] == ["Zone", "APL médecins généralistes"])
+    assert {r.cells[0].text for r in apl.rows[1:]} >= {"Département : Gironde",
+                                                        "Département : Alpes-de-Haute-Provence"}
+    text = " ".join(p.text for p in trame.paragraphs)
+    assert "pour le département principal (Gironde)" in text
+
+
 def test_trame_gives_the_population_characteristics(runs: dict[str, Any]) -> None:
     """The Trame's « caractéristique de la population » carries the age-related need, the income and the
     territory type of the report's section 2, with the figures of the tables (Verdon)."""

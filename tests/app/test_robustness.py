@@ -603,7 +603,8 @@ def test_interrupted_load_keeps_the_database(workspace: Workspace, mirror: Path,
     finally:
         proc.send_signal(signal.SIGCONT)
         _, err = proc.communicate(timeout=120)
-    assert (proc.returncode, err) == (expected_code, "Interrompu : la base reste dans son état précédent.\n"), err
+    interrupted = "Interrompu : la base et les sorties précédentes sont inchangées.\n"
+    assert (proc.returncode, err) == (expected_code, interrupted), err
     # A forced reload of identical files may have committed some steps before the signal: same content.
     assert without_load_times(snapshot(workspace)) == without_load_times(before)
     code, out, err = run_module(workspace, mirror, "data")

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import analysis_unit_count, normalise_name
+from pipeline.geography import analysis_unit_count, normalise_insee_code, normalise_name
 from pipeline.model import Territory
 from pipeline.store.queries import geography, listings, perimeter, provenance
 from pipeline.store.territory.codes import (
@@ -83,6 +83,10 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         partial = bool(notes)
         label = epci
     elif kind == "bv":
+        code, zero = normalise_insee_code(value)  # a bassin de vie is named by its pole commune's code
+        restored = [zero] if code is not None and zero is not None and \
+            geography.bassin_de_vie_name(con, code) is not None else []
+        value = code if restored and code is not None else value
         bv = geography.bassin_de_vie_name(con, value)
         if bv is None:
             names = geography.bassins_de_vie(con)
@@ -91,7 +95,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             )
         units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec)
         beyond = _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
-        notes += beyond
+        notes = restored + notes + beyond
         partial = bool(beyond)
         label = f"Bassin de vie de {bv} (BV2022 {value})"
     elif kind in ("departement", "region"):
