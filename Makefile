@@ -36,7 +36,13 @@ export $(USER_VARIABLES)
 .PHONY: install test lint data diagnostic diagnostics coverage editeur bench clean help
 
 help:
-	@echo "make install | test | data [DEPARTEMENTS=04,13 | FRANCE=1] | diagnostic TERRITORY=... [NOM=... PDF=1] | diagnostics LISTE=...|REGION=... | coverage REGION=...|DEPARTEMENT=...|FRANCE=1 | editeur REGION=...|DEPARTEMENT=... [CPTS=...] | bench | clean"
+	@echo "make install | test | bench | clean"
+	@echo "make data [DEPARTEMENTS=04,13 | FRANCE=1] [CPTS=liste.csv] [REGISTRY=annuaire.zip] [FINESS=finess.csv]"
+	@echo "make diagnostic TERRITORY=... [SIGNATURE=AAAA-MM-JJ] [ADHERENTS=adherents.csv] [AJOUT=...] [FLUX=flux.csv] [NOM=...] [PDF=1]"
+	@echo "make diagnostics LISTE=... | REGION=..."
+	@echo "make coverage REGION=... | DEPARTEMENT=... | FRANCE=1 [SEUIL=20000]"
+	@echo "make editeur REGION=... | DEPARTEMENT=... [CPTS=...]"
+	@echo "Détail des variables : README.md ; python -m pipeline --help"
 
 install:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -45,12 +45,15 @@ def test_missing_territory_file_names_the_path_once(db: Any) -> None:
 
 def test_unknown_code_in_territory_file_names_the_path_once(db: Any, tmp_path: Path) -> None:
     p = tmp_path / "t.csv"
-    p.write_text("code_insee\n99999\n", encoding="utf-8")
+    p.write_text("code_insee\n04070\n99999\n0407O\n", encoding="utf-8")
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{p}")
     assert str(info.value).count(str(p)) == 1
-    assert str(info.value) == ("Territoire non résolu (codes du fichier) :\n  - code INSEE inconnu : 99999 "
-                               f"(fichier {p})")
+    # Each value with its line (a review: « 0407O » was named without it).
+    message = str(info.value)
+    assert message.startswith("Territoire non résolu (codes du fichier) :\n  - code INSEE inconnu : 99999 (ligne 3)")
+    assert "« 0407O » (ligne 4) n'est ni un code INSEE ni un nom de commune connu" in message
+    assert message.endswith(f"(fichier {p})")
 
 
 # --------------------------------------------------------------------------- (16) --seuil

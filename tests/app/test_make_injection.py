@@ -143,3 +143,17 @@ def test_a_flag_set_to_no_is_off(folder: Path, target: str, variable: str, optio
         assert option not in arguments(off), off
     for on in ("1", "oui", "yes", "true"):
         assert option in arguments(on), on
+
+
+def test_make_help_names_every_variable_a_user_can_give(folder: Path) -> None:
+    """A review: ``make help`` left out SIGNATURE, ADHERENTS, AJOUT, FLUX, CPTS, REGISTRY, FINESS and SEUIL."""
+    import re
+
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    declared = re.search(r"^USER_VARIABLES := (.*?)\n(?!\s)", text, flags=re.M | re.S)
+    assert declared is not None
+    variables = declared.group(1).replace("\\", " ").split()
+    assert {"TERRITORY", "SIGNATURE", "SEUIL", "LISTE"} <= set(variables)
+    shown = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), "help"], cwd=folder,
+                           capture_output=True, text=True, timeout=60, check=True).stdout
+    assert [v for v in variables if f"{v}=" not in shown] == []

@@ -96,7 +96,7 @@ def test_a_sigterm_received_while_forking_interrupts_the_run_and_stops_the_child
     run = subprocess.run([sys.executable, "-c", _SIGTERM_DURING_FORK, str(child_pid)], capture_output=True,
                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert (run.returncode, run.stderr) == (128 + signal.SIGTERM,
-                                            "Interrompu : la base reste dans son état précédent.\n")
+                                            "Interrompu : la base et les sorties précédentes sont inchangées.\n")
     if child_pid.exists() and child_pid.read_text():  # the child may have been stopped before it wrote
         with pytest.raises(ProcessLookupError):
             os.kill(int(child_pid.read_text()), 0)

@@ -125,8 +125,12 @@ def names_label(names: list[str], arrondissements: int = 0) -> str:
     return f"{names[0]}, {names[1]} et {rest} autres {noun}"
 
 
-def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str) -> tuple[pd.DataFrame, list[str]]:
-    """Resolve codes (or exact commune names) to units, collecting every error."""
+def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str,
+                  places: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Resolve codes (or exact commune names) to units, collecting every error.
+
+    ``places``: where each value stands (« ligne 7 » of a file), named in its error.
+    """
     # Only the rows of the given codes (and of the communes that replaced them): the whole tables are read for
     # a name only, which needs every name.
     codes = {code for raw in values if (code := normalise_insee_code(str(raw).strip())[0]) is not None}
@@ -144,10 +148,11 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     notes: list[str] = []
     errors: list[str] = []
     rows = []
-    for raw in values:
+    for index, raw in enumerate(values):
         value = str(raw).strip()
         if not value:
             continue
+        at = f" ({places[index]})" if places is not None and places[index] else ""
         code, note = normalise_insee_code(value)
         if note:
             notes.append(note)
@@ -171,7 +176,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             continue
         if code is not None:
             beyond = outside_the_load(con, departement_of(code))
-            errors.append(f"code INSEE {value}{beyond}" if beyond else f"code INSEE inconnu : {value}")
+            errors.append(f"code INSEE {value}{at}{beyond}" if beyond else f"code INSEE inconnu : {value}{at}")
             continue
         # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
         key = normalise_name(value)
@@ -182,10 +187,10 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             rows.append(hits.iloc[[0]])
         elif len(hits) > 1:
             listed = ", ".join(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples())
-            errors.append(f"« {value} » est ambigu : {listed} ; donnez le code INSEE")
+            errors.append(f"« {value} »{at} est ambigu : {listed} ; donnez le code INSEE")
         else:
             errors.append(
-                f"« {value} » n'est ni un code INSEE ni un nom de commune connu"
+                f"« {value} »{at} n'est ni un code INSEE ni un nom de commune connu"
                 + suggest(value, current_names()["nom"], current_names()["unit_code"])
             )
     if errors:

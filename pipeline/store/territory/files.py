@@ -95,13 +95,14 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
         raise TerritoryError(f"Code INSEE vide dans la colonne « {column} »{listed} : la ligne serait ignorée et "
                              "sa commune absente du territoire", path, lines[0])
     codes = code_text[code_text != ""].tolist()
+    places = [f"ligne {int(n)}" for n in frame.loc[code_text != "", _LINE]]
     if not codes:
         raise TerritoryError(
             f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
         )
     redraws, redraw_notes = _redrawn_cpts(con, frame, lowered, path)
     try:
-        units, notes = resolve_codes(con, codes, "codes du fichier")
+        units, notes = resolve_codes(con, codes, "codes du fichier", places)
     except TerritoryError as exc:
         raise TerritoryError(exc.message, path) from exc
     return FileTerritory(units, notes + redraw_notes, redraws)
