@@ -78,6 +78,7 @@ diagnostic:
 	  $${AJOUT:+--ajout "$$AJOUT"} $${FLUX:+--flux "$$FLUX"} $${NOM:+--nom "$$NOM"} $(call flag,PDF,--pdf)
 
 coverage:
+	@test -n "$$REGION$$DEPARTEMENT$(call flag,FRANCE,1)" || { echo "Erreur : précisez REGION=..., DEPARTEMENT=... ou FRANCE=1, ex. make coverage REGION=93" >&2; exit 2; }
 	$(RUN) couverture $${REGION:+--region "$$REGION"} $${DEPARTEMENT:+--departement "$$DEPARTEMENT"} \
 	  $(call flag,FRANCE,--france) --seuil "$$SEUIL"
 

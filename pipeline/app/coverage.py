@@ -146,7 +146,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
                              candidates, partial_names)
     if partial_names:
         notes.append(f"{len(partial_names)} CPTS ont des communes hors des départements chargés dans la base "
-                     "(make data --departements) : leurs population, nombre d'unités et parts sont « non disponible » "
+                     "(make data DEPARTEMENTS=…) : leurs population, nombre d'unités et parts sont « non disponible » "
                      "(seule leur partie chargée est connue) : " + ", ".join(sorted(partial_names)))
     lap("géométries")
     if len(outside_listings):

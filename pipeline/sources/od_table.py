@@ -368,7 +368,7 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
 def _unknown_code(side: str, code: str, loaded: Collection[str]) -> str:
     department = departement_of(code) if is_insee_code(code) else ""
     if loaded and (department in DEPARTEMENTS or department in OVERSEAS_COLLECTIVITIES) and department not in loaded:
-        return (f"code {side} {code} {OUT_OF_LOAD} ({', '.join(sorted(loaded))}, make data --departements) : ligne "
+        return (f"code {side} {code} {OUT_OF_LOAD} ({', '.join(sorted(loaded))}, make data DEPARTEMENTS=…) : ligne "
                 "écartée")
     return f"code {side} {code} absent du code officiel géographique : ligne écartée"
 

@@ -135,7 +135,8 @@ def test_a_flag_set_to_no_is_off(folder: Path, target: str, variable: str, optio
     """A review: ``PDF=0`` printed the PDF and ``FRANCE=0`` meant all of France (any value was « on »)."""
     def arguments(value: str) -> list[str]:
         proc = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), target,
-                               "PY=echo", "TERRITORY=communes:04070", f"{variable}={value}"], cwd=folder,
+                               "PY=echo", "TERRITORY=communes:04070", "DEPARTEMENT=04", f"{variable}={value}"],
+                              cwd=folder,
                               capture_output=True, text=True, timeout=60, check=True)
         return proc.stdout.split()
 
@@ -157,3 +158,12 @@ def test_make_help_names_every_variable_a_user_can_give(folder: Path) -> None:
     shown = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), "help"], cwd=folder,
                            capture_output=True, text=True, timeout=60, check=True).stdout
     assert [v for v in variables if f"{v}=" not in shown] == []
+
+
+def test_make_coverage_without_a_zone_says_which_variables(folder: Path) -> None:
+    """A review: it printed argparse's « l'une des options --region --departement --france est obligatoire »."""
+    for extra in ([], ["FRANCE=0"]):
+        proc = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), "coverage",
+                               "PY=echo", *extra], cwd=folder, capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith("Erreur : précisez REGION=..., DEPARTEMENT=... ou FRANCE=1")

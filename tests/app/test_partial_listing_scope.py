@@ -47,7 +47,7 @@ def test_communes_outside_the_loaded_departements_are_named_and_the_figures_said
     assert sorted(flagged["code"]) == outside
     assert "code_inconnu" not in set(d.listing_anomalies["kind"])  # valid communes, only not loaded
     assert (f"{len(outside)} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
-            "(make data --departements) : les chiffres de ce diagnostic ne portent que sur les autres") in d.notes
+            "(make data DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les autres") in d.notes
     assert len(d.territory.units) == len(listed) - len(outside)
 
 

@@ -99,7 +99,7 @@ def test_communes_of_departements_not_loaded_are_said_so_not_unknown(tmp_path: P
     staged = read_od_table(write(tmp_path, "origine;destination;volume\n04158;04158;10\n04158;83150;500\n"
                                            "04158;99999;2\n83150;04158;7\n83150;83001;1\n"))
     filtered = filter_known_codes(staged, {"04158"}, loaded=("04",))
-    out = "hors des départements chargés dans la base (04, make data --departements) : ligne écartée"
+    out = "hors des départements chargés dans la base (04, make data DEPARTEMENTS=…) : ligne écartée"
     assert filtered.problems[["ligne", "probleme"]].values.tolist() == [
         [3, f"code destination 83150 {out}"],
         [4, "code destination 99999 absent du code officiel géographique : ligne écartée"],

@@ -136,10 +136,10 @@ def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
     notes = []
     if outside := outside_the_load(anomalies):
         notes.append(f"{outside} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
-                     "(make data --departements) : les chiffres de ce diagnostic ne portent que sur les autres")
+                     "(make data DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les autres")
     if drawn_part_outside_the_load(anomalies):
         notes.append("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base "
-                     "(départements non chargés par make data --departements, ou mer) : les chiffres de ce "
+                     "(départements non chargés par make data DEPARTEMENTS=…, ou mer) : les chiffres de ce "
                      "diagnostic peuvent ne porter que sur une partie de la CPTS")
     return notes
 

@@ -109,7 +109,7 @@ def scope_note(d: Diagnostic) -> str | None:
     """The French note saying that région and France figures cover the loaded départements only."""
     if not d.loaded_departements:
         return None
-    return ("Base limitée aux départements " + ", ".join(d.loaded_departements) + " (make data --departements) : "
+    return ("Base limitée aux départements " + ", ".join(d.loaded_departements) + " (make data DEPARTEMENTS=…) : "
             "les figures « Région » et « France » de ce rapport ne portent que sur les départements chargés de la "
             "région et de la France, pas sur la région et la France entières.")
 

@@ -48,7 +48,7 @@ def _flow_method_paragraph(flows: FlowsSection) -> str:
 
 #: Why a bassin de vie's residents' figures are « n.d. » (:func:`pipeline.analysis.flow_indicators`).
 BEYOND_THE_LOAD = ("n.d. : bassin de vie dont des communes sont hors des départements chargés dans la base "
-                   "(make data --departements) ; ses communes y sont comptées, mais les recours de leurs habitants "
+                   "(make data DEPARTEMENTS=…) ; ses communes y sont comptées, mais les recours de leurs habitants "
                    "ne sont pas modélisés.")
 
 
