@@ -589,6 +589,9 @@ def test_members_matched_to_the_registry(runs: dict[str, Any]) -> None:
     assert matches[members["unknown"]]["statut"] == "absent de l'extraction de l'Annuaire Santé"
     report = runs["verdon"]["report"]
     assert "Adhérents qui n'exercent pas dans le territoire ou absents de l'Annuaire Santé" in report
+    inside = sum(m["statut"] == "exerce dans le territoire" for m in matches.values())
+    assert (f"4 adhérents donnés avec un numéro RPPS, cherchés dans l'Annuaire Santé : {inside} "
+            f"{'exercent' if inside > 1 else 'exerce'} dans le territoire.") in report
     assert "1 adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire" in report
     # The same notes in summary.json (and on the console): not only in the report.
     assert ("1 adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire "

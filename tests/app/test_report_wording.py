@@ -52,11 +52,15 @@ def neighbours_paragraph(table: list[tuple[str, str, bool]], listings: list[str]
 
 
 def test_counts_agree_in_french() -> None:
+    # A CPTS that shares communes is not counted again among the bordering ones (a review: « 1 CPTS partage … ;
+    # 2 sont limitrophes » for two CPTS).
     one = neighbours_paragraph([("CPTS A", "04001", True)], ["paca"])
-    assert one.startswith("1 CPTS partage des communes avec ce territoire ; 1 est limitrophe.")
+    assert one.startswith("1 CPTS partage des communes avec ce territoire ; aucune autre n'est limitrophe.")
     two = neighbours_paragraph([("CPTS A", "04001", True), ("CPTS B", "04002", False), ("CPTS C", "", True)],
                                ["paca"])
-    assert two.startswith("2 CPTS partagent des communes avec ce territoire ; 2 sont limitrophes.")
+    assert two.startswith("2 CPTS partagent des communes avec ce territoire ; 1 autre est limitrophe.")
+    three = neighbours_paragraph([("CPTS A", "04001", True), ("CPTS C", "", True), ("CPTS D", "", True)], ["paca"])
+    assert three.startswith("1 CPTS partage des communes avec ce territoire ; 2 autres sont limitrophes.")
     none_shared = neighbours_paragraph([("CPTS C", "", True)], ["paca"])
     assert none_shared.startswith("Aucune autre CPTS ne partage de commune avec ce territoire ; 1 est limitrophe.")
     from pipeline.render.sections.common import plural

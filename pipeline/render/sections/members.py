@@ -61,11 +61,16 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
                                      "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
     shared = d.neighbours[d.neighbours["unites_communes"] != ""]
-    bordering = int(d.neighbours["limitrophe"].sum())
+    # A CPTS sharing communes usually touches the territory too: counted once, with those it shares with (a
+    # review read « 1 CPTS partage des communes … ; 2 sont limitrophes » as three CPTS, for two).
+    bordering = int((d.neighbours["limitrophe"].astype(bool) & (d.neighbours["unites_communes"] == "")).sum())
     sharing = (f"{len(shared)} CPTS {agree(len(shared), 'partage', 'partagent')} des communes avec ce territoire"
                if len(shared) else "Aucune autre CPTS ne partage de commune avec ce territoire")
-    touching = (f"{bordering} {agree(bordering, 'est limitrophe', 'sont limitrophes')}" if bordering
-                else "aucune n'est limitrophe")
+    if bordering:
+        others = (" autre" if bordering == 1 else " autres") if len(shared) else ""
+        touching = f"{bordering}{others} {agree(bordering, 'est limitrophe', 'sont limitrophes')}"
+    else:
+        touching = "aucune autre n'est limitrophe" if len(shared) else "aucune n'est limitrophe"
     paragraphs = [f"{sharing} ; {touching}. L'instruction DGOS/CNAM rappelle qu'un territoire ne relève que d'une "
                   "seule CPTS.", *listing]
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}

@@ -7,7 +7,14 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.render.sections.common import DEMO_WARNING, ESTABLISHMENTS_DEMO_WARNING, FINESS_SOURCE, REGISTRY_SOURCE
+from pipeline.render.sections.common import (
+    DEMO_WARNING,
+    ESTABLISHMENTS_DEMO_WARNING,
+    FINESS_SOURCE,
+    REGISTRY_SOURCE,
+    agree,
+    plural,
+)
 from pipeline.render.sections.display import NOT_AVAILABLE, cell, shown
 
 TITLE = "Représentativité"
@@ -61,8 +68,10 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
     matched = m.matches
     if len(matched):
         inside = int((matched["statut"] == "exerce dans le territoire").sum())
-        paragraphs.append(f"{len(matched)} adhérent(s) donné(s) avec un numéro RPPS, rapproché(s) de l'Annuaire "
-                          f"Santé : {inside} exerce(nt) dans le territoire.")
+        given = len(matched)
+        paragraphs.append(f"{plural(given, 'adhérent')} {agree(given, 'donné', 'donnés')} avec un numéro RPPS, "
+                          f"cherché{'s' if given > 1 else ''} dans l'Annuaire Santé : {inside} "
+                          f"{agree(inside, 'exerce', 'exercent')} dans le territoire.")
         others = matched[matched["statut"] != "exerce dans le territoire"]
         if len(others):
             tables.append({"title": "Adhérents qui n'exercent pas dans le territoire ou absents de l'Annuaire Santé",
