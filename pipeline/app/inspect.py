@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
+from pipeline.app.sections.neighbours import listing_anomalies, outside_the_load_notes
 from pipeline.store.connection import connect
 from pipeline.store.queries import provenance
 from pipeline.store.territory import resolve_territory
@@ -15,12 +16,15 @@ def print_territory(spec: str, name: str | None = None) -> None:
     con = connect()
     try:
         territory = resolve_territory(con, spec, name)
+        # As the diagnostic says it: a listed CPTS partly outside the loaded départements (a review saw 3 units of
+        # the 31-commune Gapençais listed without a word on a database of the 04 and 13).
+        load_notes = outside_the_load_notes(listing_anomalies(con, territory))
     finally:
         con.close()
     units = len(territory.units)
     population = f"{territory.population:,}".replace(",", " ")
     print(f"{territory.label} : {units} unité{'s' if units > 1 else ''}, {population} habitants")
-    for note in territory.notes:
+    for note in [*territory.notes, *load_notes]:
         print(f"  note : {note}")
     for row in territory.units.itertuples():
         population = "population non disponible" if row.population is None or str(row.population) == "<NA>" \

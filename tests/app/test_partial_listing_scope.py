@@ -51,6 +51,19 @@ def test_communes_outside_the_loaded_departements_are_named_and_the_figures_said
     assert len(d.territory.units) == len(listed) - len(outside)
 
 
+def test_territoire_command_says_the_cpts_is_partly_outside_the_load(
+        db: duckdb.DuckDBPyConnection, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review: « python -m pipeline territoire » listed the loaded units of such a CPTS without a word."""
+    from pipeline.app.inspect import print_territory
+
+    listed = _listed(CPTS)
+    outside = [c for c in listed if c[:2] not in FIXTURE_DEPARTEMENTS and c[:3] not in FIXTURE_DEPARTEMENTS]
+    print_territory(f"cpts:{CPTS}")
+    printed = capsys.readouterr().out
+    assert (f"  note : {len(outside)} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la "
+            "base") in printed
+
+
 def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: duckdb.DuckDBPyConnection) -> None:
     # An independent review: « CPTS Val Durance » diagnosed on the loaded départements with 38 186 inhabitants,
     # « taille 1 … 185 000 € » with no caveat, while its whole listing holds 41 363 (taille 2).
