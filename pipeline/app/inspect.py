@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from pipeline.app.sections.neighbours import listing_anomalies, outside_the_load_notes
 from pipeline.store.connection import connect
 from pipeline.store.queries import provenance
 from pipeline.store.territory import resolve_territory
@@ -18,7 +17,11 @@ def print_territory(spec: str, name: str | None = None) -> None:
         territory = resolve_territory(con, spec, name)
         # As the diagnostic says it: a listed CPTS partly outside the loaded départements (a review saw 3 units of
         # the 31-commune Gapençais listed without a word on a database of the 04 and 13).
-        load_notes = outside_the_load_notes(listing_anomalies(con, territory))
+        load_notes: list[str] = []
+        if territory.cpts is not None:  # imported for a CPTS only: the command otherwise needs pandas alone
+            from pipeline.app.sections.neighbours import listing_anomalies, outside_the_load_notes
+
+            load_notes = outside_the_load_notes(listing_anomalies(con, territory))
     finally:
         con.close()
     units = len(territory.units)
