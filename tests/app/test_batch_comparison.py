@@ -26,6 +26,7 @@ from pipeline import cli
 from pipeline.app import batch, shared
 from pipeline.errors import DataError, PipelineError
 from pipeline.model.perimeter import BatchOptions
+from tests.app.unit_polygons import members_and_polygons
 from tests.browser import close_page, open_page, screenshot
 from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment, mirror_path, private_outputs
 
@@ -201,17 +202,8 @@ def test_uncovered_population_touching_the_perimeter(result: dict[str, Any]) -> 
     """The population of the uncovered communes touching the perimeter; « non disponible » when the perimeter
     touches communes of the région that the database does not hold (their population and CPTS are unknown):
     the Verdon touches 10 communes of the Var, Alpes Bléone Durance one of the Hautes-Alpes."""
-    con = db(result)
-    try:
-        members = con.execute("SELECT cpts, unit_code FROM cpts_membres").df()
-        rows = con.execute("SELECT p.code, c.population, p.geometry AS wkb FROM commune_polygons p JOIN communes c "
-                           "ON c.code = p.code AND c.vintage = (SELECT max(vintage) FROM communes) "
-                           "WHERE c.departement IN ('04', '13')").df()
-    finally:
-        con.close()
+    members, polygons = members_and_polygons(db(result), ("04", "13"), 2154)
     claimed = set(members["unit_code"])
-    polygons = gpd.GeoDataFrame(rows[["code", "population"]],
-                                geometry=shapely.from_wkb(rows["wkb"].map(bytes)), crs=4326).to_crs(2154)
     not_loaded = _paca_contours_not_loaded()
     frame = table(result)
     bordering = {}

@@ -26,6 +26,7 @@ from pipeline.app.steps import Scope
 from pipeline.model import DiagnosticOptions
 from pipeline.sources.cpts_listing.perimeter_members import uncovered_parts
 from pipeline.store.territory import resolve_territory
+from tests.app.unit_polygons import members_and_polygons
 from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment
 from tests.geodesic import geodesic_area_km2
 
@@ -134,15 +135,7 @@ def test_comparison_does_not_rank_a_drawn_cpts_partly_outside(drawn: dict[str, o
     # A review: in a batch mostly of the 04, a CPTS of Mayotte was measured against the units of Lambert 93 only
     # (« population non couverte limitrophe » 0). Known answer: the database's polygons of Mayotte in UTM 38S.
     con = duckdb.connect(str(Path(str(drawn["data"])) / "processed" / "cpts.duckdb"), read_only=True)
-    try:
-        members = con.execute("SELECT cpts, unit_code FROM cpts_membres").df()
-        rows = con.execute("SELECT p.code, c.population, p.geometry AS wkb FROM commune_polygons p JOIN communes c "
-                           "ON c.code = p.code AND c.vintage = (SELECT max(vintage) FROM communes) "
-                           "WHERE c.departement = '976'").df()
-    finally:
-        con.close()
-    mayotte = gpd.GeoDataFrame(rows[["code", "population"]], geometry=shapely.from_wkb(rows["wkb"].map(bytes)),
-                               crs=4326).to_crs(32738)
+    members, mayotte = members_and_polygons(con, ("976",), 32738)
     own = set(members.loc[members["cpts"] == "CPTS Mamoudzou", "unit_code"])
     assert own == {"97611"}
     perimeter = shapely.union_all(mayotte[mayotte["code"].isin(own)].geometry.values)
