@@ -67,10 +67,11 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     if mirror is not None:
         folder = mirror / config.CONTOURS_MIRROR_DIR
         files = contours.list_files(folder)
+        files_sha = contours.files_sha256(files)
         if scope.departements is not None:
             others = [f for f in files if f.name.split("-")[1] not in scope.departements]
             files = [f for f in files if f.name.split("-")[1] in scope.departements]
-        sha = scope.tag(combined_sha([contours.files_sha256(files), contours.files_sha256(others), cog_sha]))
+        sha = scope.tag(combined_sha([files_sha, cog_sha]))
         vintage, origin = config.CONTOURS_VINTAGE, str(folder)
         label = "IGN Admin Express COG 2018 simplifié"
     else:
@@ -81,8 +82,10 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     if not force and load.source_loaded(con, COMMUNES_SOURCE, vintage, sha, POLYGONS_LOADER_VERSION):
         return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start)
     if mirror is not None:
-        polygons = contours.read_polygons(files)
-        beyond = contours.read_polygons(others) if others else polygons.iloc[:0]
+        # Every file is read (from the staged cache after the first load): the others place the communes beyond.
+        every = contours.read_polygons_cached(sorted(files + others), files_sha)
+        inside = every["fichier"].isin({f.name for f in files})
+        polygons, beyond = every[inside].reset_index(drop=True), every[~inside].reset_index(drop=True)
     else:
         national = _staged_etalab(current.path, current.sha256)[0]
         polygons = _in_scope(national, scope)

@@ -11,7 +11,7 @@ import pytest
 from pipeline import config
 from pipeline.errors import DataError
 from pipeline.geography import departements_of
-from pipeline.sources import apl, decoupage, insee, staged_cache
+from pipeline.sources import apl, contours, decoupage, insee, staged_cache
 
 
 @pytest.fixture(autouse=True)
@@ -158,6 +158,24 @@ def test_real_files_read_back_from_the_cache_equal_their_staging(mirror: Path) -
     for name, fresh in cases.items():
         staged_cache.staged(name, "c" * 64, Counting(fresh))
         assert_identical(fresh, staged_cache.staged(name, "c" * 64, lambda: pytest.fail("staged twice")))
+
+
+@pytest.mark.mirror
+def test_commune_polygons_read_back_from_the_cache_equal_the_geojson_files(mirror: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two départements' GeoJSON files: the second read gives the same codes, names and coordinates, unparsed."""
+    files = [f for f in contours.list_files(mirror / config.CONTOURS_MIRROR_DIR)
+             if f.name.split("-")[1] in ("04", "05")]
+    sha = contours.files_sha256(files)
+    fresh = contours.read_polygons(files)
+    first = contours.read_polygons_cached(files, sha)
+    monkeypatch.setattr(contours, "read_polygons", lambda _: pytest.fail("GeoJSON parsed twice"))
+    again = contours.read_polygons_cached(files, sha)
+    for got in (first, again):
+        assert got.crs == fresh.crs
+        assert got[["code", "nom", "fichier"]].equals(fresh[["code", "nom", "fichier"]])
+        assert got.geometry.geom_equals_exact(fresh.geometry, tolerance=0).all()
+    assert len(fresh) == 198 + 163  # features of the 2018 files of Alpes-de-Haute-Provence and Hautes-Alpes
 
 
 def test_departements_of_codes_vectorised() -> None:
