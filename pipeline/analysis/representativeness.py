@@ -157,9 +157,11 @@ def count_notes(table: pd.DataFrame) -> list[str]:
                          f"du territoire ({counted} parmi les adhérents)")
         if pd.isna(total) or row.adherents - away <= total:
             continue
-        unit = "structure(s)" if row.unite == "structures" else "professionnel(s)"
+        unit = "structure" if row.unite == "structures" else "professionnel"
+        unit += "s" if total >= 2 else ""  # « 0 structure », « 1 professionnel » (singular below 2 in French)
+        members = "adhérent déclaré" if row.adherents < 2 else "adhérents déclarés"
         declared, present = (f"{int(n):,}".replace(",", "\u202f") for n in (row.adherents, total))
-        notes.append(f"{row.groupe} : {declared} adhérent(s) déclaré(s) pour {present} {unit} du "
+        notes.append(f"{row.groupe} : {declared} {members} pour {present} {unit} du "
                      "territoire ; part non calculée (elle dépasserait 100 %) : vérifiez la colonne nombre du "
                      "fichier des adhérents, ou des adhérents exercent hors du territoire")
     return notes

@@ -23,7 +23,7 @@ from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections import profile
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flows import flows_and_access
-from pipeline.app.sections.pertinence import pertinence_section
+from pipeline.app.sections.pertinence import perimeter_pieces, pertinence_section, pieces_note
 from pipeline.app.sections.population import population_section, unit_table
 from pipeline.app.sections.registry_coverage import territory_uncovered
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
@@ -192,6 +192,9 @@ def compute(
     pertinence = pertinence_section(con, territory, offre, options, perimeter, population.departement, params,
                                     shared.perimeter, modelled, uncovered)
     notes.extend(n for n in pertinence.notes if n not in notes)  # a table's notes are the flows' too
+    pertinence.parts = perimeter_pieces(communes_geo, projected_crs(population.departement))
+    if (note := pieces_note(pertinence.parts)) is not None:
+        notes.append(note)
     if flows is not None and pertinence.available and pertinence.kind == flows.kind:
         pertinence.caveats = list(flows.caveats)  # the same consultations: the same reservations
     lap("pertinence du périmètre")

@@ -149,7 +149,8 @@ def gp_rows_of(table: pd.DataFrame, points: pd.DataFrame, params: FlowParams) ->
 
 
 def _listed(names: list[str], limit: int = 8) -> str:
-    return ", ".join(names[:limit]) + (f" et {len(names) - limit} autre(s)" if len(names) > limit else "")
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" et {more} {'autre' if more == 1 else 'autres'}" if more > 0 else "")
 
 
 #: A ``FLUX=`` table without any profession is read as GP consultations (the flows section and the pertinence).

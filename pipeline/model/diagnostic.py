@@ -225,6 +225,9 @@ class PertinenceSection:
     #: French reservations on the figures (the flows' own: a model reaching départements not loaded, rows of a
     #: ``FLUX=`` table left out), shown in the section itself and not only among the diagnostic's notes.
     caveats: list[str] = field(default_factory=list)
+    #: The separate pieces of the perimeter (:mod:`pipeline.analysis.perimeter_parts`): ``code, nom, population,
+    #: part`` for each unit with a polygon, part 1 the most populated; computed whether or not the flows are.
+    parts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def available(self) -> bool:

@@ -36,8 +36,11 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
         return None
     zones = [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
               "unites_hors": r.n_units_out, "population_hors": r.population_out} for r in p.cut_zones.itertuples()]
-    if not p.available:  # the zones cut depend on the zonings only: given all the same
-        return {"indisponible": p.unavailable, "zones_coupees": zones}
+    parts = {"nombre": int(p.parts["part"].max()) if len(p.parts) else None,
+             "hors_partie_principale": [{"code": r.code, "nom": r.nom, "population": r.population, "partie": r.part}
+                                        for r in p.parts[p.parts["part"] > 1].itertuples()] if len(p.parts) else []}
+    if not p.available:  # the zones cut and the parts depend on the zonings and polygons only: given all the same
+        return {"indisponible": p.unavailable, "zones_coupees": zones, "parties_du_perimetre": parts}
     return {
         "origine": p.origin,
         "seuils": {"part_min_candidat": p.candidate_min_share, "part_max_a_examiner": p.examine_below_share},
@@ -54,6 +57,7 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
                         "destination_principale": r.main_destination}
                        for r in p.to_examine.itertuples()],
         "zones_coupees": zones,
+        "parties_du_perimetre": parts,
         "unites_sans_recours": p.units_without_flows,
         "reserves": p.caveats,
     }

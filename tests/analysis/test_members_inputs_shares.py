@@ -93,9 +93,9 @@ def test_a_share_above_100_percent_is_not_given_and_is_named() -> None:
     end = ("part non calculée (elle dépasserait 100 %) : vérifiez la colonne nombre du fichier des adhérents, "
            "ou des adhérents exercent hors du territoire")
     assert count_notes(table.reset_index()) == [
-        f"Infirmiers : 6 adhérent(s) déclaré(s) pour 4 professionnel(s) du territoire ; {end}",
-        f"MSP : 2 adhérent(s) déclaré(s) pour 1 structure(s) du territoire ; {end}",
-        f"Centres de santé : 3 adhérent(s) déclaré(s) pour 0 structure(s) du territoire ; {end}",
+        f"Infirmiers : 6 adhérents déclarés pour 4 professionnels du territoire ; {end}",
+        f"MSP : 2 adhérents déclarés pour 1 structure du territoire ; {end}",
+        f"Centres de santé : 3 adhérents déclarés pour 0 structure du territoire ; {end}",
     ]
 
 

@@ -153,7 +153,7 @@ def test_flow_table_keeps_arrondissements_and_leaves_out_a_city_it_cannot_split(
     # Self-containment between 100 / 157 = 64 % (the 7 outside) and 107 / 157 = 68 % (inside); 7 / 157 = 4 %.
     # Without a profession column the rows are GP consultations, as the pertinence reads them.
     assert notes == [NO_PROFESSION_NOTE,
-                     "Table origine–destination : 2 ligne(s) donnent Marseille (13055) sans arrondissement ; le "
+                     "Table origine–destination : 2 lignes donnent Marseille (13055) sans arrondissement ; le "
                      "territoire ne compte que les arrondissements 13211, 13212, 13213 et ces recours ne peuvent "
                      "pas leur être répartis : ils sont écartés des indicateurs du territoire "
                      f"({GROUPE_MG} : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 %)"]

@@ -122,6 +122,8 @@ def test_figures_of_a_given_table_carry_no_demonstration_warning_and_none_is_an_
     d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
                                          "04166;04112;501;MG\n04112;04166;50;MG\n04112;04112;50;MG\n", "b.csv"))
     paragraphs = " ".join(pertinence_section(d)["paragraphs"])
-    assert "1 commune(s) hors du territoire y envoient au moins 50 % des recours de leurs habitants" in paragraphs
-    assert "1 commune(s) du territoire voient moins de 50 % des recours de leurs habitants réalisés dans le " \
-           "territoire" in paragraphs
+    # One commune each: the sentences agree with it (« 1 commune(s) … envoient … leurs habitants » before).
+    assert "1 commune hors du territoire y envoie au moins 50 % des recours de ses habitants ; en l'ajoutant" \
+        in paragraphs
+    assert "1 commune du territoire voit moins de 50 % des recours de ses habitants réalisés dans le territoire : " \
+           "son rattachement" in paragraphs

@@ -107,7 +107,8 @@ def test_more_members_than_professionals_is_flagged_not_shared(outputs: dict[str
     assert trame["Pharmaciens"]["part_adherents_pct"] == pytest.approx(100 / pharmacists, abs=1e-4)
     assert float(outputs["csv"]["Pharmaciens"]["part_adherents_pct"]) == round(100 / pharmacists, 1)
     assert trame["Infirmiers"]["part_adherents_pct"] is None
-    note = (f"Infirmiers : 100{NNBSP}000 adhérent(s) déclaré(s) pour {nurses} professionnel(s) du territoire ; "
+    note = (f"Infirmiers : 100{NNBSP}000 adhérents déclarés pour {nurses} "
+            f"{'professionnel' if nurses < 2 else 'professionnels'} du territoire ; "
             "part non calculée (elle dépasserait 100 %)")
     assert note.replace(NNBSP, " ") in outputs["report"]
     shares = [float(r["part_adherents_pct"]) for r in outputs["csv"].values() if r["part_adherents_pct"]]

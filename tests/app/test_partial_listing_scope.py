@@ -46,7 +46,7 @@ def test_communes_outside_the_loaded_departements_are_named_and_the_figures_said
     flagged = d.listing_anomalies[d.listing_anomalies["kind"] == "hors_departements_charges"]
     assert sorted(flagged["code"]) == outside
     assert "code_inconnu" not in set(d.listing_anomalies["kind"])  # valid communes, only not loaded
-    assert (f"{len(outside)} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
+    assert (f"{len(outside)} communes de la CPTS dans sa liste sont hors des départements chargés dans la base "
             "(make data DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les autres") in d.notes
     assert len(d.territory.units) == len(listed) - len(outside)
 
@@ -60,7 +60,7 @@ def test_territoire_command_says_the_cpts_is_partly_outside_the_load(
     outside = [c for c in listed if c[:2] not in FIXTURE_DEPARTEMENTS and c[:3] not in FIXTURE_DEPARTEMENTS]
     print_territory(f"cpts:{CPTS}")
     printed = capsys.readouterr().out
-    assert (f"  note : {len(outside)} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la "
+    assert (f"  note : {len(outside)} communes de la CPTS dans sa liste sont hors des départements chargés dans la "
             "base") in printed
 
 

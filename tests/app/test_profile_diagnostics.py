@@ -178,7 +178,7 @@ def test_mixed_territory_evolution_leaves_mayotte_out(runs: dict[str, Any]) -> N
     assert years["2016"] == raw.populations("0.7.0")["04070"]
     assert years["2023"] == raw.populations("6.0.0")["04070"]
     assert "population légale 2023, 2017 pour Mayotte" in runs["mixte"]["report"]
-    assert "ne porte pas sur les 1 unité(s) de Mayotte" in runs["mixte"]["report"]
+    assert "ne porte pas sur 1 unité de Mayotte" in runs["mixte"]["report"]
     # Mayotte is absent from the first package: the territory's first-year population is not available (Digne's
     # own beside the whole population would read as a growth), the rate is Digne's, as said above.
     references = pd.read_csv(runs["mixte"]["tables"] / "references.csv", keep_default_na=False)
@@ -592,11 +592,11 @@ def test_members_matched_to_the_registry(runs: dict[str, Any]) -> None:
     inside = sum(m["statut"] == "exerce dans le territoire" for m in matches.values())
     assert (f"4 adhérents donnés avec un numéro RPPS, cherchés dans l'Annuaire Santé : {inside} "
             f"{'exercent' if inside > 1 else 'exerce'} dans le territoire.") in report
-    assert "1 adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire" in report
+    assert "1 adhérent dont le RPPS est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire" in report
     # The same notes in summary.json (and on the console): not only in the report.
-    assert ("1 adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire "
-            "(lignes 4)") in runs["verdon"]["summary"]["adherents_notes"]  # line 4: the nurse of Marseille
-    assert "  note (adhérents) : 1 adhérent(s) dont le RPPS est dans l'Annuaire Santé" in runs["verdon"]["stdout"]
+    assert ("1 adhérent dont le RPPS est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire "
+            "(ligne 4)") in runs["verdon"]["summary"]["adherents_notes"]  # line 4: the nurse of Marseille
+    assert "  note (adhérents) : 1 adhérent dont le RPPS est dans l'Annuaire Santé" in runs["verdon"]["stdout"]
 
 
 # --------------------------------------------------------------------------- outputs: tables, map, coverage

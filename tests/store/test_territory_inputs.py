@@ -73,7 +73,7 @@ def test_dissolved_perimeter_that_kept_a_code_is_refused(db: duckdb.DuckDBPyConn
     write({"code": "04004", "nom": "Regroupement"})  # what QGIS « Regrouper » leaves on Etalab contours
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{path}")
-    assert "ne décrivent pas les contours du fichier, qui couvrent aussi 3 autre(s) commune(s) : 04081, 04094, " \
+    assert "ne décrivent pas les contours du fichier, qui couvrent aussi 3 autres communes : 04081, 04094, " \
            "04124" in info.value.message
     write({"nom": "Regroupement"})  # the same contours without the code: the four communes
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == codes

@@ -59,7 +59,8 @@ def read_flow_table(
             continue
         name = CITY_NAMES.get(city, city)
         caveats.append(
-            f"Table origine–destination : {len(rows)} ligne(s) donnent {name} ({city}) sans arrondissement ; le "
+            f"Table origine–destination : {len(rows)} {'ligne donne' if len(rows) == 1 else 'lignes donnent'} "
+            f"{name} ({city}) sans arrondissement ; le "
             f"territoire ne compte que les arrondissements {', '.join(held)} et ces recours ne peuvent pas leur "
             "être répartis : ils sont écartés des indicateurs du territoire" + _containment_bounds(table, city,
                                                                                                    unit_codes))

@@ -209,7 +209,8 @@ def flows_and_access(
     lost = rows[without_arrondissement(rows, placed, domain)]
     if len(lost):
         notes.append(
-            f"flux et APL approchée : {lost['etp_sites'].sum():.0f} professionnel(s) (parts de présence) de "
+            f"flux et APL approchée : {lost['etp_sites'].sum():.0f} "
+            f"{'professionnel' if round(lost['etp_sites'].sum()) < 2 else 'professionnels'} (parts de présence) de "
             + ", ".join(CITY_NAMES.get(c, c) for c in sorted(set(lost["commune"])))
             + " sans arrondissement déterminé ne sont pas placés dans le modèle")
     supply = summed_per_unit(rows, placed)

@@ -38,20 +38,29 @@ def members_section(
     outside = members["ligne"].isin(matches.loc[matches["statut"] == MATCH_STATUS["outside"], "ligne"])
     table = trame_table(members, supply_table, TRAME_ROWS, outside)
     notes = adherent_notes(members) + count_notes(table)
-    for key, text in (("outside", "adhérent(s) dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas "
-                                  "dans le territoire"),
-                      ("absent", "adhérent(s) dont le RPPS est absent de l'extraction de l'Annuaire Santé "
-                                 "chargée"),
-                      ("unlocated", "adhérent(s) dont le RPPS est dans l'Annuaire Santé sans lieu d'exercice "
-                                    "localisé (comptés dans les parts)")):
+    for key, (one, several) in (
+        ("outside", ("adhérent dont le RPPS est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire",
+                     "adhérents dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire")),
+        ("absent", ("adhérent dont le RPPS est absent de l'extraction de l'Annuaire Santé chargée",
+                    "adhérents dont le RPPS est absent de l'extraction de l'Annuaire Santé chargée")),
+        ("unlocated", ("adhérent dont le RPPS est dans l'Annuaire Santé sans lieu d'exercice localisé (compté dans "
+                       "les parts)", "adhérents dont le RPPS est dans l'Annuaire Santé sans lieu d'exercice localisé "
+                                     "(comptés dans les parts)")),
+    ):
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):
-            notes.append(f"{len(found)} {text} (lignes " + ", ".join(str(n) for n in found["ligne"]) + ")")
+            notes.append(f"{len(found)} {one if len(found) == 1 else several} {_lines(found['ligne'])}")
     different = matches[matches["profession_differente"] & (matches["statut"] != MATCH_STATUS["absent"])]
     if len(different):
-        notes.append(f"{len(different)} adhérent(s) déclaré(s) sous une autre profession que celle de l'Annuaire "
-                     "Santé (lignes " + ", ".join(str(n) for n in different["ligne"]) + ")")
+        declared = "adhérent déclaré" if len(different) == 1 else "adhérents déclarés"
+        notes.append(f"{len(different)} {declared} sous une autre profession que celle de l'Annuaire Santé "
+                     + _lines(different["ligne"]))
     return MembersSection(table=table, matches=matches, notes=notes)
+
+
+def _lines(numbers: pd.Series) -> str:
+    """« (ligne 4) », « (lignes 4, 7) »: the lines of the members file concerned."""
+    return f"({'ligne' if len(numbers) == 1 else 'lignes'} " + ", ".join(str(n) for n in numbers) + ")"
 
 
 def legacy_table(section: MembersSection) -> pd.DataFrame:

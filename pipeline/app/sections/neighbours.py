@@ -135,8 +135,9 @@ def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
     """The diagnostic's notes on a CPTS partly outside the départements the database was loaded for."""
     notes = []
     if outside := outside_the_load(anomalies):
-        notes.append(f"{outside} commune(s) de la CPTS dans sa liste sont hors des départements chargés dans la base "
-                     "(make data DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les autres")
+        communes = "commune de la CPTS dans sa liste est" if outside == 1 else "communes de la CPTS dans sa liste sont"
+        notes.append(f"{outside} {communes} hors des départements chargés dans la base (make data DEPARTEMENTS=…) : "
+                     "les chiffres de ce diagnostic ne portent que sur les autres")
     if drawn_part_outside_the_load(anomalies):
         notes.append("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base "
                      "(départements non chargés par make data DEPARTEMENTS=…, ou mer) : les chiffres de ce "

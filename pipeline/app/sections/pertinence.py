@@ -19,6 +19,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M, perimeter_parts
 from pipeline.analysis.pertinence import (
     CANDIDATE_COLUMNS,
     EXAMINE_COLUMNS,
@@ -43,6 +44,9 @@ NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l
                "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
 NOT_COVERED = ("pertinence du périmètre non calculée : {reason} (donnez FLUX= pour une table réelle des "
                "recours)")
+#: Units named in the note of a perimeter in several parts, beyond which « et N autres » is written.
+PARTS_NAMED = 10
+
 NO_POLYGON = ("pertinence du périmètre non calculée : aucune unité du territoire n'a de contour, or le modèle de "
               "recours part des distances entre unités voisines")
 #: A ``FLUX=`` table without the GP consultations of the territory's residents ({reason}).
@@ -306,3 +310,25 @@ def pertinence_section(
         notes=list(gp.notes), candidate_min_share=low, examine_below_share=high)
     section.shapes = _shapes(con, section)
     return section
+
+
+def perimeter_pieces(communes_geo: gpd.GeoDataFrame, crs: object) -> pd.DataFrame:
+    """``code, nom, population, part`` of each unit with a polygon (part 1 the most populated), by part and code."""
+    drawn = communes_geo[communes_geo.geometry.notna() & ~communes_geo.geometry.is_empty]
+    parts = perimeter_parts(drawn[["code", "population", "geometry"]], crs)
+    frame = pd.DataFrame({"code": drawn["code"].astype(str), "nom": drawn["nom"], "population": drawn["population"],
+                          "part": parts})
+    return frame.sort_values(["part", "code"]).reset_index(drop=True)
+
+
+def pieces_note(parts: pd.DataFrame) -> str | None:
+    """The diagnostic's note on a perimeter in several parts (None when it is in one piece)."""
+    if parts.empty or int(parts["part"].max()) <= 1:
+        return None
+    apart = parts[parts["part"] > 1]
+    named = [f"{row.nom} ({row.code})" for row in apart.head(PARTS_NAMED).itertuples()]
+    if len(apart) > PARTS_NAMED:
+        named.append(f"et {len(apart) - PARTS_NAMED} autres")
+    return (f"périmètre en {int(parts['part'].max())} parties séparées de plus de {PARTS_TOLERANCE_M:g} m : hors de "
+            f"la partie principale, {', '.join(named)} (une île, une enclave ou un code erroné de la liste : à "
+            "vérifier)")

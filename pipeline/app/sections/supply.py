@@ -67,9 +67,11 @@ def unplaced_notes(con: duckdb.DuckDBPyConnection, units: list[str]) -> list[str
     for row in supply_queries.sans_arrondissement(con, cities).itertuples():
         if row.praticiens or row.etablissements:
             notes.append(
-                f"{CITY_NAMES.get(str(row.commune), row.commune)} : {row.praticiens} professionnel(s) et "
-                f"{row.etablissements} établissement(s) sans arrondissement déterminé (code postal absent ou "
-                "non propre à un arrondissement) ne sont comptés dans aucun arrondissement du territoire")
+                f"{CITY_NAMES.get(str(row.commune), row.commune)} : {row.praticiens} "
+                f"{'professionnel' if row.praticiens < 2 else 'professionnels'} et {row.etablissements} "
+                f"{'établissement' if row.etablissements < 2 else 'établissements'} sans arrondissement déterminé "
+                "(code postal absent ou non propre à un arrondissement) ne sont comptés dans aucun arrondissement du "
+                "territoire")
     return notes
 
 

@@ -8,9 +8,11 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
+    agree,
     fmt,
     france_label,
     main_zones,
+    plural,
     tables_place,
 )
 from pipeline.render.sections.display import shown
@@ -25,10 +27,11 @@ def _under_sentence(d: Diagnostic) -> str:
     under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
     under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", d.apl.per_unit["sous_dense"]).fillna(False)
                    .astype(bool).sum())
-    text = (f"{under} unité(s) sur {int(known.sum())} avec une APL publiée sont sous le seuil de 2,5 consultations "
+    text = (f"{plural(under, 'unité')} sur {int(known.sum())} avec une APL publiée {agree(under, 'est', 'sont')} "
+            "sous le seuil de 2,5 consultations "
             f"par an et par habitant en 2023 ({under_65} avec l'APL aux médecins de moins de 65 ans).")
     if not known.all():
-        text += f" {int((~known).sum())} unité(s) sans APL publiée : non disponible."
+        text += f" {plural(int((~known).sum()), 'unité')} sans APL publiée : non disponible."
     return text
 
 
@@ -159,8 +162,8 @@ def simulation_paragraphs(d: Diagnostic) -> list[str]:
         return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les "
                 "changements sont trop loin des communes du territoire (au-delà des paliers de distance du "
                 "modèle) pour que leurs habitants y aient accès." + where]
-    return [f"Simulation : le scénario modifie l'APL approchée de {int(moved.sum())} commune(s) du territoire sur "
-            f"{len(sim)}." + where]
+    communes = plural(int(moved.sum()), "commune")
+    return [f"Simulation : le scénario modifie l'APL approchée de {communes} du territoire sur {len(sim)}." + where]
 
 
 def simulation_tables(d: Diagnostic) -> list[dict[str, Any]]:

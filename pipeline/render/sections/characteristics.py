@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.render.sections.common import fmt
+from pipeline.render.sections.common import agree, fmt, plural
 from pipeline.render.sections.display import NOT_AVAILABLE, bounded, cell, shown
 
 INCOME_LABELS = {
@@ -39,8 +39,9 @@ def age_need_part(d: Diagnostic) -> dict[str, Any]:
         "générale par tranche d'âge).",
     ]
     if a.missing:
-        paragraphs.append(f"Indice {NOT_AVAILABLE} pour {len(a.missing)} unité(s) absente(s) du classeur de la DREES "
-                          "(Mayotte n'y figure pas) : " + ", ".join(a.missing) + ".")
+        absent = agree(len(a.missing), "absente", "absentes")
+        paragraphs.append(f"Indice {NOT_AVAILABLE} pour {plural(len(a.missing), 'unité')} {absent} du classeur de la "
+                          "DREES (Mayotte n'y figure pas) : " + ", ".join(a.missing) + ".")
     zones = shown(a.zones[["libelle", "indice_besoin_age", "population_standardisee", "population_totale"]],
                   {"indice_besoin_age": 3}, labels={"libelle": "Zone",
                                                    "indice_besoin_age": "Indice de besoin lié à l'âge",
@@ -78,7 +79,8 @@ def _median_sentence(median: pd.Series) -> str:
                 "ne couvre ni la Guadeloupe, ni la Guyane, ni Mayotte, et omet les plus petites communes).")
     missing = int(median["n_non_diffusees"])
     return (f"Revenu médian : {cell(median['valeur'], 0, unit='€')} par UC et par an"
-            + (f" ({missing} unité(s) sans valeur publiée sur {int(median['n_communes'])})" if missing else "") + ".")
+            + (f" ({plural(missing, 'unité')} sans valeur publiée sur {int(median['n_communes'])})" if missing
+               else "") + ".")
 
 
 def income_part(d: Diagnostic) -> dict[str, Any]:
@@ -109,15 +111,15 @@ def income_part(d: Diagnostic) -> dict[str, Any]:
         i.per_unit.loc[outside, "unit_code"]).fillna(0).sum())
     if outside.any():
         paragraphs.append(
-            f"{int(outside.sum())} unité(s) sur {len(outside)}, soit {cell(outside_population)} habitants, hors du "
-            "champ de Filosofi (aucune commune de leur département dans le fichier : Guadeloupe, Guyane, Mayotte) : "
-            "les chiffres du territoire portent sur les autres unités.")
+            f"{plural(int(outside.sum()), 'unité')} sur {len(outside)}, soit {cell(outside_population)} habitants, "
+            "hors du champ de Filosofi (aucune commune de leur département dans le fichier : Guadeloupe, Guyane, "
+            "Mayotte) : les chiffres du territoire portent sur les autres unités.")
     secret = figures.loc["d1"]
     hidden = int(secret["n_non_diffusees"]) - int(outside.sum())
     if hidden > 0 and secret["valeur"] == secret["valeur"]:
         paragraphs.append(
             f"Déciles et part des minima sociaux : « non diffusés » par l'INSEE (secret statistique) pour "
-            f"{hidden} unité(s) sur {int(secret['n_communes'])}, soit "
+            f"{plural(hidden, 'unité')} sur {int(secret['n_communes'])}, soit "
             f"{cell(secret['population_non_diffusee'] - outside_population)} habitants ; les valeurs données "
             "portent sur les autres. Une valeur non diffusée n'est jamais comptée comme 0.")
     zones = i.zones[["libelle", *INCOME_LABELS]]

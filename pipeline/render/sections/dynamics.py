@@ -7,7 +7,7 @@ from typing import Any
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.profile import DynamicsPeriod
 from pipeline.render.report import format_number
-from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, fmt
+from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, agree, fmt, plural
 from pipeline.render.sections.display import bounded, shown
 
 LABELS = {"groupe": "Profession", "present_start": "Présents au début", "present_end": "Présents à la fin",
@@ -37,13 +37,15 @@ def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
     if len(total):
         row = total.iloc[0]
         paragraphs.append(
-            f"{fmt(row['arrivals'])} professionnel(s) arrivé(s) et {fmt(row['departures'])} parti(s) {_day(period)} "
+            f"{plural(int(row['arrivals']), 'professionnel')} {agree(int(row['arrivals']), 'arrivé', 'arrivés')} et "
+            f"{fmt(row['departures'])} {agree(int(row['departures']), 'parti', 'partis')} {_day(period)} "
             f"(solde {signed(row['net_change'])}) : {fmt(row['present_start'])} professionnels présents au début, "
             f"{fmt(row['present_end'])} à la fin. Un professionnel qui change de commune à l'intérieur du "
             "territoire n'est ni une arrivée ni un départ.")
     left = sum(period.rows_left_out.values())
     if left:
-        paragraphs.append(f"{fmt(left)} ligne(s) sans identifiant, profession ou lieu n'ont pu être suivies.")
+        followed = agree(left, "n'a pu être suivie", "n'ont pu être suivies")
+        paragraphs.append(f"{plural(left, 'ligne')} sans identifiant, profession ou lieu {followed}.")
     names = d.units.set_index("unit_code")["nom"]
     per_unit = period.per_unit[period.per_unit["groupe"] != TOTAL]
     per_unit = per_unit[(per_unit["arrivals"] > 0) | (per_unit["departures"] > 0)]

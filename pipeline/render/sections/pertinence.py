@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
-from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, fmt, reservations
+from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, agree, fmt, plural, reservations
 from pipeline.render.sections.display import NOT_AVAILABLE, cell
 
 TITLE = "Pertinence du périmètre"
@@ -20,6 +20,9 @@ INSTRUCTION_QUOTE = (
     "effectifs des patients. » Le directeur général de l'ARS peut s'opposer au projet de santé en se fondant sur "
     "« la pertinence du territoire d'action » (article L. 1434-12 du code de la santé publique)."
 )
+
+#: Communes named, outside the main part, before « et N autres communes ».
+PARTS_NAMED = 10
 
 COMPARISON_TEXT = "Comparer ce territoire aux autres CPTS de la liste (tableau de comparaison)"
 
@@ -114,19 +117,21 @@ def _summary(p: PertinenceSection) -> list[str]:
     else:
         summary = (f"Auto-confinement du périmètre : {percent(p.self_containment)} des recours de ses habitants sont "
                    "réalisés dans le territoire. ")
-    if len(p.candidates):
-        summary += (f"{len(p.candidates)} commune(s) hors du territoire y envoient au moins "
-                    f"{percent(p.candidate_min_share)} des recours de leurs habitants ; en les ajoutant, "
-                    "l'auto-confinement serait de "
+    if n := len(p.candidates):
+        adding = agree(n, "l'ajoutant", "les ajoutant")
+        summary += (f"{plural(n, 'commune')} hors du territoire y {agree(n, 'envoie', 'envoient')} au moins "
+                    f"{percent(p.candidate_min_share)} des recours de {agree(n, 'ses', 'leurs')} habitants ; en "
+                    f"{adding}, l'auto-confinement serait de "
                     f"{percent(p.self_containment_with_candidates)} pour {cell(p.population_with_candidates)} "
                     "habitants.")
     elif not pd.isna(p.self_containment):
         summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
     paragraphs = [summary.strip()]
-    if len(p.to_examine):
-        paragraphs.append(f"{len(p.to_examine)} commune(s) du territoire voient moins de "
-                          f"{percent(p.examine_below_share)} des recours de leurs habitants réalisés dans le "
-                          "territoire : leur rattachement mérite d'être discuté.")
+    if n := len(p.to_examine):
+        paragraphs.append(f"{plural(n, 'commune')} du territoire {agree(n, 'voit', 'voient')} moins de "
+                          f"{percent(p.examine_below_share)} des recours de {agree(n, 'ses', 'leurs')} habitants "
+                          f"réalisés dans le territoire : {agree(n, 'son', 'leur')} rattachement mérite d'être "
+                          "discuté.")
     return paragraphs
 
 
@@ -135,8 +140,30 @@ def _cut_zones_paragraph(p: PertinenceSection) -> list[str]:
         return []
     bv = int((p.cut_zones["level"] != "EPCI").sum())
     epci = int((p.cut_zones["level"] == "EPCI").sum())
-    return [f"Le périmètre traverse {bv} bassin(s) de vie et {epci} EPCI : ils ont des communes de part et d'autre "
+    return [f"Le périmètre traverse {plural(bv, 'bassin', 'bassins')} de vie et {epci} EPCI : ils ont des communes "
+            "de part et d'autre "
             "de sa limite."]
+
+
+def _parts_paragraph(p: PertinenceSection) -> list[str]:
+    """Whether the perimeter is in one piece (said only for a perimeter of several drawn units)."""
+    parts = p.parts
+    if len(parts) < 2:
+        return []
+    count = int(parts["part"].max())
+    if count == 1:
+        return ["Le périmètre est d'un seul tenant : chacune de ses communes touche une autre commune du territoire "
+                "(à 50 m près)."]
+    main = parts[parts["part"] == 1]
+    apart = parts[parts["part"] > 1]
+    named = ", ".join(f"{row.nom} ({row.code}, partie {row.part}, {cell(row.population)} habitants)"
+                      for row in apart.head(PARTS_NAMED).itertuples())
+    if len(apart) > PARTS_NAMED:
+        named += f" et {len(apart) - PARTS_NAMED} autres communes"
+    communes = "commune" if len(main) == 1 else "communes"
+    return [f"Le périmètre est en {count} parties séparées de plus de 50 m : la principale compte {len(main)} "
+            f"{communes} et {cell(main['population'].sum(min_count=1))} habitants ; hors d'elle : {named}. Une île, "
+            "une enclave administrative ou un code erroné de la liste : à vérifier avec l'équipe projet."]
 
 
 def _sentence(text: str) -> str:
@@ -156,8 +183,8 @@ def pertinence_section(d: Diagnostic) -> dict[str, Any]:
     p = d.pertinence
     if p is None or not p.available:
         reason = "pertinence du périmètre non calculée" if p is None else str(p.unavailable)
-        content: dict[str, Any] = {"title": TITLE, "paragraphs": [INSTRUCTION_QUOTE, _sentence(reason)],
-                                   "blocks": blocks}
+        content: dict[str, Any] = {"title": TITLE, "blocks": blocks, "paragraphs": [
+            INSTRUCTION_QUOTE, _sentence(reason), *(_parts_paragraph(p) if p is not None else [])]}
         if p is not None and len(p.cut_zones):
             # The zones cut come from the zonings alone: still true without the consultations.
             content["paragraphs"] += _cut_zones_paragraph(p)
@@ -168,7 +195,8 @@ def pertinence_section(d: Diagnostic) -> dict[str, Any]:
         if notes:
             content["notes"] = notes
         return content
-    paragraphs = [INSTRUCTION_QUOTE, _method(p), *reservations(p.caveats), *_summary(p), *_cut_zones_paragraph(p)]
+    paragraphs = [INSTRUCTION_QUOTE, _method(p), *reservations(p.caveats), *_summary(p), *_parts_paragraph(p),
+                  *_cut_zones_paragraph(p)]
     tables = [t for t, present in ((_candidates(p), len(p.candidates)), (_to_examine(p), len(p.to_examine)),
                                    (_cut_zones(p), len(p.cut_zones))) if present]
     notes = _notes(p)

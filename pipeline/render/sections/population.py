@@ -26,7 +26,8 @@ def _evolution_paragraph(d: Diagnostic) -> str | None:
             f"évolué de {fmt(last['evolution'])} habitants ({fmt(last['taux_annuel_pct'], 2)} % par an), calculée "
             "sur la géographie communale actuelle (les communes fusionnées sont additionnées).")
     if excluded:
-        text += (f" Cette évolution ne porte pas sur les {len(excluded)} unité(s) de Mayotte (population légale du "
+        text += (f" Cette évolution ne porte pas sur {plural(len(excluded), 'unité')} de "
+                 "Mayotte (population légale du "
                  "recensement de 2017 dans tous les millésimes : évolution non disponible).")
     return text
 
@@ -93,8 +94,8 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
     evo = d.population.evolution
     years = d.population.years_label or f"population municipale légale {d.population.year}"
     paragraphs = [
-        f"Le territoire « {d.territory.label} » compte {len(d.units)} unité(s) "
-        f"({len(d.territory.commune_codes)} commune(s)) et {fmt(d.population.total)} habitants "
+        f"Le territoire « {d.territory.label} » compte {plural(len(d.units), 'unité')} "
+        f"({plural(len(d.territory.commune_codes), 'commune')}) et {fmt(d.population.total)} habitants "
         f"(INSEE, {years}, sur la géographie communale au 1er janvier {d.population.cog}).",
     ]
     if d.population.density == d.population.density:

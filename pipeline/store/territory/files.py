@@ -268,8 +268,10 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
                  if c not in named and (city_of_arrondissement(c) or "") not in named]
         if extra:
             shown = _first(extra)
+            given = f"{len(units)} {'unité' if len(units) < 2 else 'unités'}"
+            others = f"{len(extra)} {'autre commune' if len(extra) == 1 else 'autres communes'}"
             raise TerritoryError(
-                f"Les codes de la propriété « {column} » ({len(units)} unité(s)) ne décrivent pas les contours du "
-                f"fichier, qui couvrent aussi {len(extra)} autre(s) commune(s) : {shown}. Retirez la propriété "
+                f"Les codes de la propriété « {column} » ({given}) ne décrivent pas les contours du "
+                f"fichier, qui couvrent aussi {others} : {shown}. Retirez la propriété "
                 f"« {column} » pour lire le territoire d'après ses contours, ou corrigez les codes", path)
     return units, notes

@@ -1,0 +1,84 @@
+"""A diagnostic says whether its perimeter is in one piece (report, notes, summary.json).
+
+Known answers from the mirror's raw 2018 GeoJSON files, measured here in Lambert 93 with geopandas:
+Digne-les-Bains (04070) and Aiglun (04001) share a border, Manosque (04112) is 34 km from Digne.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import geopandas as gpd
+import pytest
+
+from pipeline.app.diagnostic import compute
+from pipeline.model import DiagnosticOptions
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.sections.pertinence import pertinence_section
+from pipeline.render.summary import pertinence_summary
+from pipeline.store.territory import resolve_territory
+
+pytestmark = [pytest.mark.mirror]
+
+
+def raw_distance_m(mirror: Path, a: str, b: str) -> float:
+    path = next((mirror / "contours-communes-2018").glob("communes-04-*.geojson"))
+    polygons = gpd.read_file(path).to_crs(2154).set_index("code").geometry
+    return float(polygons[a].distance(polygons[b]))
+
+
+def diagnostic(con: duckdb.DuckDBPyConnection, spec: str) -> Diagnostic:
+    return compute(con, resolve_territory(con, spec), DiagnosticOptions(territory=spec))
+
+
+def parts_of(d: Diagnostic) -> Any:
+    assert d.pertinence is not None
+    return d.pertinence.parts
+
+
+def paragraphs(d: Diagnostic) -> list[str]:
+    return [p for p in pertinence_section(d)["paragraphs"] if "tenant" in p or "parties" in p]
+
+
+def test_a_perimeter_in_two_pieces_is_said_everywhere(db: duckdb.DuckDBPyConnection, mirror: Path) -> None:
+    assert raw_distance_m(mirror, "04070", "04001") == 0
+    assert raw_distance_m(mirror, "04070", "04112") > 30_000
+    d = diagnostic(db, "communes:04070,04001,04112")
+    parts = parts_of(d).set_index("code")["part"]
+    assert parts["04070"] == parts["04001"] != parts["04112"]
+    population = d.units.set_index("unit_code")["population"]
+    main = "04112" if population["04112"] > population["04070"] + population["04001"] else "04070"
+    assert parts[main] == 1
+    apart = sorted(set(parts.index) - ({"04070", "04001"} if main == "04070" else {"04112"}))
+    note = next(n for n in d.notes if n.startswith("périmètre en 2 parties séparées de plus de 50 m"))
+    assert all(f"({code})" in note for code in apart)
+    (text,) = paragraphs(d)
+    assert text.startswith("Le périmètre est en 2 parties séparées de plus de 50 m")
+    assert all(f"({code}, partie 2, " in text for code in apart)
+    summary = parts_summary(d)
+    assert summary["nombre"] == 2
+    assert sorted(r["code"] for r in summary["hors_partie_principale"]) == apart
+    assert {r["partie"] for r in summary["hors_partie_principale"]} == {2}
+
+
+def parts_summary(d: Diagnostic) -> Any:
+    summary = pertinence_summary(d)
+    assert summary is not None
+    return summary["parties_du_perimetre"]
+
+
+def test_neighbouring_communes_are_one_piece(db: duckdb.DuckDBPyConnection) -> None:
+    d = diagnostic(db, "communes:04070,04001")
+    assert parts_of(d)["part"].tolist() == [1, 1]
+    assert not [n for n in d.notes if "parties séparées" in n]
+    assert paragraphs(d) == ["Le périmètre est d'un seul tenant : chacune de ses communes touche une autre commune "
+                             "du territoire (à 50 m près)."]
+    assert parts_summary(d) == {"nombre": 1, "hors_partie_principale": []}
+
+
+def test_a_single_commune_says_nothing_of_its_pieces(db: duckdb.DuckDBPyConnection) -> None:
+    d = diagnostic(db, "communes:04070")
+    assert paragraphs(d) == []
+    assert parts_summary(d)["nombre"] == 1
