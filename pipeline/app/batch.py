@@ -47,6 +47,7 @@ from pipeline.model.perimeter import (
     BORDERING,
     FIGURES,
     PARTIAL,
+    PARTS,
     PROFESSIONS,
     REACH,
     BatchOptions,
@@ -201,6 +202,8 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     row[BORDERING] = ", ".join(sorted(set(touching["departement"]))) if touching is not None else ""
     if row[BORDERING]:
         row["population_non_couverte_proche"] = float("nan")  # its neighbours beyond the load are unknown
+    parts = d.pertinence.parts if d.pertinence is not None else pd.DataFrame()
+    row[PARTS] = int(parts["part"].max()) if len(parts) else float("nan")
     row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
     if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune
         # Only lower bounds: the communes outside the load may be shared, or border uncovered ones (unknown).
@@ -224,7 +227,7 @@ def as_shown(value: object, decimals: int, percent: bool) -> float:
 def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
     columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL, REACH,
-               BORDERING]
+               BORDERING, PARTS]
     table = pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
     if table.empty:
         return table

@@ -185,6 +185,7 @@ def test_figures_equal_each_diagnostic_and_the_database(result: dict[str, Any]) 
         assert row["densite_medecins_generalistes"] == pytest.approx(
             s["supply"]["Médecins généralistes"]["densite_10000"], abs=0.051)  # CSV: 1 decimal
         assert row["apl_2023"] == pytest.approx(s["apl"]["2023"]["territoire"], abs=0.0051)  # 2 decimals
+        assert row["parties_du_perimetre"] == s["pertinence"]["parties_du_perimetre"]["nombre"] >= 1
         own = set(members.loc[members["cpts"] == name, "unit_code"])
         others = set(members.loc[members["cpts"] != name, "unit_code"])
         assert row["population_partagee"] == population.reindex(sorted(own & others)).sum()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.app.batch import comparison_table
-from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, REACH, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, Comparison
 from pipeline.render.comparison.page import payload
 
 
@@ -71,3 +71,21 @@ def test_a_self_containment_reaching_departements_not_loaded_is_shown_not_ranked
             "départements non chargés dans la base (83)") in note
     assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touchent des communes non chargées "
             "de leur région : A (83, 84).") in note
+
+
+def test_cpts_whose_perimeter_is_in_several_parts_are_named_and_still_ranked() -> None:
+    """A perimeter in two distant pieces is often a mistyped code of the listing: the page names those CPTS."""
+    rows = [_row("A", 30_000, 0), _row("B", 20_000, 0), _row("C", 10_000, 0)]
+    for row, parts in zip(rows, (1, 3, float("nan")), strict=True):
+        row[PARTS] = parts
+    table = comparison_table(rows).set_index("cpts")
+    assert table.loc["B", PARTS] == 3 and table.loc["B", "rang_population"] == 2  # its figures are whole
+    note = payload_note(table.reset_index())
+    assert ("1 CPTS a un périmètre en plusieurs parties séparées de plus de 50 m (île, enclave ou code erroné de la "
+            "liste, à vérifier ; voir la section « Pertinence du périmètre » de chaque rapport) : B (3 parties).") \
+        in note
+    rows[0][PARTS] = 2
+    assert "2 CPTS ont un périmètre en plusieurs parties" in payload_note(comparison_table(rows))
+    one_piece = [_row("A", 30_000, 0)]
+    one_piece[0][PARTS] = 1
+    assert "plusieurs parties" not in payload_note(comparison_table(one_piece))

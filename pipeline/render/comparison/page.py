@@ -14,7 +14,7 @@ import shapely
 from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.geography import WGS84
-from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, REACH, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, Comparison
 from pipeline.render.offline import inline_assets
 from pipeline.render.report import DEMO_BANNER, format_date
 
@@ -118,6 +118,20 @@ def _bordering_note(table: pd.DataFrame) -> str:
                                                            for r in touching.itertuples()) + ". ")
 
 
+def _parts_note(table: pd.DataFrame) -> str:
+    """Which CPTS have a perimeter in several separate parts (an island, an enclave or a mistyped listing code)."""
+    if PARTS not in table:
+        return ""
+    counts = pd.to_numeric(table[PARTS], errors="coerce")
+    several = table[counts > 1]
+    if several.empty:
+        return ""
+    names = ", ".join(f"{r.cpts} ({int(getattr(r, PARTS))} parties)" for r in several.itertuples())
+    has = "a un périmètre" if len(several) == 1 else "ont un périmètre"
+    return (f"{len(several)} CPTS {has} en plusieurs parties séparées de plus de 50 m (île, enclave ou code erroné "
+            f"de la liste, à vérifier ; voir la section « Pertinence du périmètre » de chaque rapport) : {names}. ")
+
+
 def _not_loaded_note(comparison: Comparison) -> str:
     """The CPTS of the listing that have no commune in the database (not diagnosed)."""
     if not comparison.not_loaded:
@@ -152,7 +166,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
                           + f" — document généré le {format_date(generated)}",
             "demo": comparison.demo, "bandeau": DEMO_BANNER,
             "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"
-                     f"{_not_loaded_note(comparison)}{PAGE_HELP}"),
+                     f"{_parts_note(table)}{_not_loaded_note(comparison)}{PAGE_HELP}"),
             "sources": comparison.sources or (
                 f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "

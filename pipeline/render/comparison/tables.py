@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, REACH, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, Comparison
 from pipeline.render.comparison.page import FIGURE_LABELS, NOTE
 from pipeline.render.csv_files import write_csv
 from pipeline.render.spreadsheet import write_workbook
@@ -28,7 +28,9 @@ def _columns() -> list[Column]:
                Column(REACH, "Départements non chargés à moins de 60 km (modèle de flux incomplet : "
                              "auto-confinement surestimé, non classé)", "text"),
                Column(BORDERING, "Départements non chargés de la région touchant la CPTS (population non couverte "
-                                 "limitrophe non disponible)", "text")]
+                                 "limitrophe non disponible)", "text"),
+               Column(PARTS, "Parties séparées du périmètre, à plus de 50 m l'une de l'autre (1 : d'un seul tenant ; "
+                             "plus : île, enclave ou code erroné de la liste, à vérifier)", "integer")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]
         kind: ColumnKind = "percent" if percent else ("integer" if decimals == 0 else "decimal")
