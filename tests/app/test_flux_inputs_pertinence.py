@@ -103,7 +103,8 @@ def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp
     assert math.isnan(p.self_containment) and math.isnan(p.self_containment_with_candidates)
     assert p.candidates.empty and p.to_examine.empty and p.shapes is None
     summary = pertinence_summary(d)
-    assert summary is not None and set(summary) == {"indisponible", "zones_coupees"}  # zones from the zonings
+    # The zones cut and the perimeter's parts come from the zonings and polygons: given without the flows.
+    assert summary is not None and set(summary) == {"indisponible", "zones_coupees", "parties_du_perimetre"}
     assert summary["indisponible"] == p.unavailable
     assert [z["code"] for z in summary["zones_coupees"]] == list(p.cut_zones["zone"]) and len(p.cut_zones) > 0
     # Its tables say « non disponible » and why, never « none »; the zones cut (from the zonings) are written.
@@ -220,7 +221,7 @@ def test_nurses_table_end_to_end(fixture_data_dir: Path, tmp_path: Path) -> None
     summary = json.loads((data / "processed" / "diagnostics" / "communes-04070-04009" / "summary.json")
                          .read_text("utf-8"))
     assert summary["pertinence"]["indisponible"] == reason
-    assert set(summary["pertinence"]) == {"indisponible", "zones_coupees"}
+    assert set(summary["pertinence"]) == {"indisponible", "zones_coupees", "parties_du_perimetre"}
     report = (tmp_path / "maps" / "communes-04070-04009" / "rapport.html").read_text("utf-8")
     section = report[report.index("Pertinence du périmètre</h2>"):]
     assert "Auto-confinement (médecins généralistes)" in section and "100 %" not in section
