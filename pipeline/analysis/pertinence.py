@@ -290,8 +290,9 @@ def perimeter_pertinence(
         concerned, or of France): ``code``, ``nom``, ``population``, and
         optionally ``bv2022``, ``epci`` (zones checked for cuts) and
         ``cpts_claims`` (list of names of the *other* CPTS claiming the unit;
-        when the column is absent, claims are unknown and ``claimed_by`` is
-        ``None``).
+        ``None`` when they are unknown, no listing covering the unit's
+        région; when the column is absent, claims are unknown and
+        ``claimed_by`` is ``None``).
     thresholds
         :class:`PertinenceThresholds` (defaults 0.5 / 0.5).
     groupe
@@ -347,9 +348,11 @@ def perimeter_pertinence(
     if "cpts_claims" in attributes.columns:
         known = set(attributes.index)
         claims = attributes["cpts_claims"]
-        # a unit absent from ``units`` has unknown claims (None); a known unit without a list has none
+        # a unit absent from ``units``, or whose cell is None, has unknown claims (None); a known unit without a
+        # list has none
         candidates["claimed_by"] = pd.Series(
-            [_claim_list(claims.get(code)) if code in known else None for code in candidates["code"]], dtype=object
+            [_claim_list(claims.get(code)) if code in known and claims.get(code) is not None else None
+             for code in candidates["code"]], dtype=object
         )
     else:
         candidates["claimed_by"] = pd.Series([None] * len(candidates), dtype=object)

@@ -153,7 +153,8 @@ def compute(
         representativeness = profile.legacy_table(adherents)
 
     members = shared.members
-    neighbours = neighbour_section.neighbours(con, territory, perimeter, members)
+    touching = neighbour_section.touching_units(con, territory, perimeter)
+    neighbours = neighbour_section.neighbours(con, territory, perimeter, members, touching)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
     notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
@@ -221,6 +222,9 @@ def compute(
         dynamics=parts.dynamics, registry_coverage=coverage, members=adherents,
         flow_places=flow_places,
         listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
+        regions_without_listing=neighbour_section.regions_without_listing(
+            con, set(units["region"].dropna().astype(str)), touching),
+        near_duplicate_neighbours=neighbour_section.near_duplicate_neighbours(con, neighbours),
         loaded_departements=provenance.loaded_departements(con),
         listing_anomalies=listing_anomalies,
         place_names=geography.commune_names(con, mentioned - set(units["unit_code"])),

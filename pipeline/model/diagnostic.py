@@ -268,6 +268,11 @@ class Diagnostic:
     place_names: dict[str, str] = field(default_factory=dict)
     #: Loaded CPTS listings with member units in the territory's région(s) (empty: none is loaded there).
     listings_in_region: list[str] = field(default_factory=list)
+    #: Names of the régions of the territory, or of the units touching it, where no loaded listing has a member:
+    #: the overlaps and neighbours were not searched there.
+    regions_without_listing: list[str] = field(default_factory=list)
+    #: Neighbouring CPTS whose listing reports a near-duplicate name (perhaps one CPTS counted twice).
+    near_duplicate_neighbours: list[str] = field(default_factory=list)
     #: Départements the database was loaded for (``make data --departements``); empty for all of France.
     #: « France » figures computed from the database then cover these départements only.
     loaded_departements: list[str] = field(default_factory=list)

@@ -50,6 +50,7 @@ _COLUMNS = [
     _c("population", "Population municipale", "integer", unit="hab."),
     _c("evolution", "Évolution depuis la première année", "integer", unit="hab."),
     _c("taux_annuel_pct", "Taux d'évolution annuel moyen", "percent", 2),
+    _c("periode_taux", "Période du taux annuel (populations légales)", "text"),
     # ACI
     _c("mission", "Mission", "text"),
     _c("categorie", "Catégorie", "text"),

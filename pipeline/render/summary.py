@@ -50,7 +50,9 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
         "population_avec_candidats": p.population_with_candidates,
         "candidats": [{"code": r.code, "nom": r.nom, "population": r.population,
                        "part_recours_vers_territoire": r.share_into_perimeter,
-                       "cpts": [n for n in str(r.claimed_by).split("; ") if n]}
+                       # None: no loaded listing covers the candidate's région (its CPTS are unknown)
+                       "cpts": None if r.claimed_by is None or r.claimed_by != r.claimed_by
+                       else [n for n in str(r.claimed_by).split("; ") if n]}
                       for r in p.candidates.itertuples()],
         "a_examiner": [{"code": r.code, "nom": r.nom, "population": r.population,
                         "part_recours_dans_territoire": r.share_inside,
@@ -131,6 +133,10 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         # None (« non disponible »), not an empty list (« none »), when no listing lets them be searched.
         "overlaps": None if neighbours_unavailable(d) else d.neighbours.to_dict("records"),
         "overlaps_non_disponibles": neighbours_unavailable(d),
+        # Régions of the territory or touching it without any loaded listing: not searched (names).
+        "overlaps_regions_sans_liste": d.regions_without_listing,
+        # Neighbours whose listing reports a near-duplicate name (perhaps one CPTS counted twice).
+        "overlaps_noms_proches": d.near_duplicate_neighbours,
         "anomalies_liste": [] if d.listing_anomalies is None else [
             {"type": r.kind, "code": r.code, "ligne": r.line, "detail": r.detail_fr}
             for r in d.listing_anomalies.itertuples(index=False)],

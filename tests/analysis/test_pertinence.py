@@ -110,6 +110,15 @@ def test_thresholds_are_parameters() -> None:
         PertinenceThresholds(candidate_min_share=1.5)
 
 
+def test_a_unit_whose_claims_are_unknown_is_not_claimed_by_none() -> None:
+    # E lies in a région no loaded listing covers: its cell is None (unknown), D's list stays known.
+    frame = units()
+    frame["cpts_claims"] = [[], [], [], ["CPTS du Val"], None, [], []]
+    result = perimeter_pertinence(flows(), PERIMETER, frame)
+    assert list(result.candidates["code"]) == ["D", "E"]
+    assert list(result.candidates["claimed_by"]) == [["CPTS du Val"], None]
+
+
 def test_unknown_claims_and_populations_stay_unknown() -> None:
     # No CPTS listing loaded: « revendiquée par » is unknown (None), not « aucune ».
     result = perimeter_pertinence(flows(), PERIMETER, units(with_claims=False))

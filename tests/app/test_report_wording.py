@@ -47,7 +47,8 @@ def neighbours_paragraph(table: list[tuple[str, str, bool]], listings: list[str]
     frame = pd.DataFrame([{"liste": "paca", "cpts": c, "unites_communes": u, "population_commune": 10 if u else 0,
                            "limitrophe": b} for c, u, b in table],
                          columns=["liste", "cpts", "unites_communes", "population_commune", "limitrophe"])
-    d = SimpleNamespace(neighbours=frame, listings_in_region=listings)
+    d = SimpleNamespace(neighbours=frame, listings_in_region=listings, regions_without_listing=[],
+                        near_duplicate_neighbours=[])
     return str(neighbours_section(d)["paragraphs"][0])  # type: ignore[arg-type]
 
 
@@ -85,9 +86,38 @@ def test_listing_loaded_but_no_neighbour_names_the_listing() -> None:
     from pipeline.render.sections.members import neighbours_section
 
     d = SimpleNamespace(neighbours=pd.DataFrame(columns=["liste", "cpts", "unites_communes", "population_commune",
-                                                         "limitrophe"]), listings_in_region=["paca"])
+                                                         "limitrophe"]), listings_in_region=["paca"],
+                        regions_without_listing=[], near_duplicate_neighbours=[])
     text = neighbours_section(d)["paragraphs"][0]  # type: ignore[arg-type]
     assert text == "Aucune autre CPTS des listes chargées (paca) ne partage ou ne jouxte ce territoire."
+
+
+def test_neighbours_whose_names_the_listing_reports_as_near_duplicates_are_named() -> None:
+    """A review: the Sisteronais-Buëch counted « CPTS Gapençais » and « CPTS du Gapençais » as two neighbours."""
+    import duckdb
+
+    from pipeline.app.sections.neighbours import near_duplicate_neighbours
+    from pipeline.render.sections.members import neighbours_section
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE cpts_anomalies (listing VARCHAR, rang INTEGER, kind VARCHAR, cpts VARCHAR, "
+                "code VARCHAR, line BIGINT, detail_fr VARCHAR)")
+    con.execute("INSERT INTO cpts_anomalies VALUES ('paca', 1, 'nom_proche', 'CPTS Gapençais', NULL, NULL, 'x'), "
+                "('paca', 2, 'nom_proche', 'CPTS du Gapençais', NULL, NULL, 'x'), "
+                "('paca', 3, 'nom_suspect', 'CPTS Sisteron', NULL, NULL, 'x'), "
+                "('autre', 4, 'nom_proche', 'CPTS Laragne', NULL, NULL, 'x')")
+    frame = pd.DataFrame({"liste": "paca", "cpts": ["CPTS du Gapençais", "CPTS Sisteron", "CPTS Gapençais",
+                                                    "CPTS Laragne"], "unites_communes": "", "population_commune": 0,
+                          "limitrophe": True})
+    names = near_duplicate_neighbours(con, frame)
+    assert names == ["CPTS du Gapençais", "CPTS Gapençais"]  # Laragne's is another listing's CPTS
+    d = SimpleNamespace(neighbours=frame, listings_in_region=["paca"], regions_without_listing=[],
+                        near_duplicate_neighbours=names)
+    paragraphs = neighbours_section(d)["paragraphs"]  # type: ignore[arg-type]
+    assert paragraphs[0].startswith("Aucune autre CPTS ne partage de commune avec ce territoire ; 4 sont limitrophes.")
+    assert paragraphs[1] == ("Noms proches d'une autre CPTS dans leur liste (anomalie « nom proche ») : « CPTS du "
+                             "Gapençais », « CPTS Gapençais » ; s'il s'agit de la même CPTS, elle est comptée deux "
+                             "fois ci-dessus.")
 
 
 def test_old_commune_code_is_named(data: Path, tmp_path: Path) -> None:

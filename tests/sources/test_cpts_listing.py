@@ -123,9 +123,9 @@ def test_near_duplicate_and_suspect_names(defauts: ListingResult) -> None:
     # One issue per CPTS of each pair, so that the diagnostic of either one shows it.
     assert sorted(pairs["cpts"]) == ["CPTS Gapencais", "CPTS du Gapençais", "CPTS du Pays d'Apt", "CPTS su Pays d'Apt"]
     details = dict(zip(pairs["cpts"], pairs["detail_fr"], strict=True))
-    assert details["CPTS Gapencais"].startswith("« CPTS Gapencais » (1 ligne(s)) et « CPTS du Gapençais » (2 ligne(s))")
-    assert details["CPTS du Gapençais"].startswith("« CPTS du Gapençais » (2 ligne(s)) et « CPTS Gapencais » (1 ")
-    assert details["CPTS su Pays d'Apt"].startswith("« CPTS su Pays d'Apt » (1 ligne(s)) et « CPTS du Pays d'Apt »")
+    assert details["CPTS Gapencais"].startswith("« CPTS Gapencais » (1 ligne) et « CPTS du Gapençais » (2 lignes)")
+    assert details["CPTS du Gapençais"].startswith("« CPTS du Gapençais » (2 lignes) et « CPTS Gapencais » (1 ")
+    assert details["CPTS su Pays d'Apt"].startswith("« CPTS su Pays d'Apt » (1 ligne) et « CPTS du Pays d'Apt »")
     assert _issues(defauts, "nom_suspect")["cpts"].tolist() == ["CPTS su Pays d'Apt"]
 
 
@@ -368,5 +368,5 @@ def test_three_names_alike_make_one_issue_per_cpts() -> None:
     issues = [i for i in name_issues(frame, "l") if i["kind"] == "nom_proche"]
     assert sorted(i["cpts"] for i in issues) == ["CPTS Gapencais", "CPTS Gapençais", "CPTS du Gapençais"]
     detail = next(i["detail_fr"] for i in issues if i["cpts"] == "CPTS du Gapençais")
-    assert detail.startswith("« CPTS du Gapençais » (1 ligne(s)) et « CPTS Gapencais » (1 ligne(s)) : ")
-    assert "« CPTS Gapençais » (1 ligne(s))" in detail and detail.endswith("s'agit-il de la même CPTS ?")
+    assert detail.startswith("« CPTS du Gapençais » (1 ligne) et « CPTS Gapencais » (1 ligne) : ")
+    assert "« CPTS Gapençais » (1 ligne)" in detail and detail.endswith("s'agit-il de la même CPTS ?")

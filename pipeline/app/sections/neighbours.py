@@ -49,10 +49,35 @@ def _shared_units(members: pd.DataFrame, territory: Territory) -> pd.DataFrame:
     return pd.concat([same, inside_city, over], ignore_index=True)
 
 
+def touching_units(con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame
+                   ) -> gpd.GeoDataFrame:
+    """Analysis units outside the territory whose polygon touches its perimeter (within about 200 m)."""
+    geometry = perimeter.geometry.iloc[0] if len(perimeter) else None
+    if geometry is None or geometry.is_empty:
+        return gpd.GeoDataFrame({"code": [], "commune": [], "region": []}, geometry=[], crs=4326)
+    polygons = geography.unit_polygons_near(con, geometry.bounds, margin_deg=0.01)
+    touching = polygons[polygons.intersects(geometry.buffer(TOUCH_TOLERANCE_DEG))]
+    own = set(territory.units["unit_code"]) | set(
+        territory.units.loc[territory.units["type"] == "commune-actuelle", "commune_code"])
+    return touching[~touching["code"].isin(own) & ~touching["commune"].isin(own)]
+
+
+def regions_without_listing(con: duckdb.DuckDBPyConnection, regions: set[str], touching: gpd.GeoDataFrame
+                            ) -> list[str]:
+    """Names of the régions of the territory (``regions``) or of the units touching it where no loaded listing
+    has a member: the overlaps and neighbours could not be searched there."""
+    around = {str(r) for r in regions | set(touching["region"].dropna()) if r}
+    missing = sorted(around - set(listings.regions_with_members(con)))
+    names = geography.regions(con).set_index("code")["nom"]
+    return [str(names.get(code, code)) for code in missing]
+
+
 def neighbours(
-    con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame, members: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame, members: pd.DataFrame,
+    touching: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per other CPTS: shared units and population, and whether it touches the perimeter."""
+    """One row per other CPTS: shared units and population, and whether it touches the perimeter
+    (``touching``: :func:`touching_units`, computed here when not given)."""
     if members.empty:
         return pd.DataFrame(columns=COLUMNS)
     if (entry := territory.own_listing_entry) is not None:
@@ -65,13 +90,8 @@ def neighbours(
         rows[(listing, cpts)] = {"liste": listing, "cpts": cpts, "unites_communes": ", ".join(codes),
                                  "population_commune": int(populations.reindex(codes).fillna(0).sum()),
                                  "limitrophe": False}
-    geometry = perimeter.geometry.iloc[0]
-    if geometry is not None and not geometry.is_empty:
-        polygons = geography.unit_polygons_near(con, geometry.bounds, margin_deg=0.01)
-        touching = polygons[polygons.intersects(geometry.buffer(TOUCH_TOLERANCE_DEG))]
-        own = set(territory.units["unit_code"]) | set(
-            territory.units.loc[territory.units["type"] == "commune-actuelle", "commune_code"])
-        touching = touching[~touching["code"].isin(own) & ~touching["commune"].isin(own)]
+    touching = touching_units(con, territory, perimeter) if touching is None else touching
+    if len(touching):
         # A member touches through its own unit, or, claiming a city whole, through one of its arrondissements.
         near = members[members["unit_code"].isin(set(touching["code"]))
                        | (members["unit_type"].eq("commune-actuelle")
@@ -143,6 +163,17 @@ def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
                      "(départements non chargés par make data DEPARTEMENTS=…, ou mer) : les chiffres de ce "
                      "diagnostic peuvent ne porter que sur une partie de la CPTS")
     return notes
+
+
+def near_duplicate_neighbours(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> list[str]:
+    """Names of the neighbouring CPTS whose listing reports a near-duplicate name (``nom_proche``: « CPTS
+    Gapençais » and « CPTS du Gapençais »), perhaps one CPTS counted twice; in the neighbours' order."""
+    if table.empty:
+        return []
+    found = listings.anomalies(con)
+    flagged = set(zip(found.loc[found["kind"] == "nom_proche", "listing"],
+                      found.loc[found["kind"] == "nom_proche", "cpts"], strict=True))
+    return [str(row.cpts) for row in table.itertuples() if (row.liste, row.cpts) in flagged]
 
 
 def listing_anomalies(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame | None:

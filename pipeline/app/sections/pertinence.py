@@ -152,6 +152,18 @@ def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series
     return names.groupby("code", sort=False)["cpts"].agg(list)
 
 
+def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, territory: Territory | None = None) -> pd.Series:
+    """The CPTS claiming each unit of ``units`` (lists, aligned on it; empty: none), None where nobody can know:
+    no loaded listing has a member in the unit's région (a Corsican or Drôme commune beside a PACA listing is
+    not « claimed by none »)."""
+    listed = set(units.loc[units["code"].isin(set(member_rows["code"])), "region"].dropna().astype(str))
+    found = units["code"].map(claims(member_rows, territory))
+    lists = [value if isinstance(value, list) else [] for value in found]
+    return pd.Series([names if str(region) in listed else None for names, region in zip(lists, units["region"],
+                                                                                        strict=True)],
+                     index=units.index, dtype=object)
+
+
 def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The analysis units with each split city as one row (a ``FLUX=`` table names cities whole)."""
     arr = units[units["type"] == "arrondissement-municipal"]
@@ -286,7 +298,7 @@ def pertinence_section(
     else:
         points = flow_model.domain_units(con, perimeter.geometry, departement, 2 * params.flows.cutoff_km)
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
-    attributes = units.assign(cpts_claims=units["code"].map(claims(shared.member_units(), territory)))
+    attributes = units.assign(cpts_claims=known_claims(units, shared.member_units(), territory))
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds,
                                   zone_sizes=zone_totals(units, shared.outside_the_load(con)))
     reason = gp.unavailable
@@ -300,7 +312,7 @@ def pertinence_section(
                                  **_none_computed(),
                                  notes=[*gp.notes, unavailable], unavailable=unavailable)
     candidates = result.candidates.assign(
-        claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else ""))
+        claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else None))
     section = PertinenceSection(
         origin=gp.origin, kind=gp.kind, self_containment=result.self_containment, population=result.population,
         self_containment_with_candidates=result.self_containment_with_candidates,

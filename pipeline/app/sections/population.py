@@ -84,6 +84,9 @@ def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.S
     series = series.dropna().sort_index()
     last = float(series.iloc[-1])
     first = series.get(FIRST_YEAR, np.nan) if frozen_year is None else np.nan
+    # The years the rate runs between: a commune created or re-created after 2016 starts later than the others.
+    years = (series if rate_series is None else rate_series).dropna().index
+    period = f"{int(min(years))} à {int(max(years))}" if frozen_year is None and len(years) > 1 else None
     return {
         "zone": label,
         "population": int(last),
@@ -93,6 +96,7 @@ def _reference_row(label: str, series: pd.Series, area: float, rate_series: pd.S
         f"population_{FIRST_YEAR}": first,
         "taux_annuel_pct": float("nan") if frozen_year is not None
         else ind.annual_rate(series if rate_series is None else rate_series),
+        "periode_taux": period,
     }
 
 

@@ -114,8 +114,8 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES."
                 + (f" {d.access.demand}." if d.access.demand else ""),
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} "
-                f"{'commune' if n == 1 else 'communes'} du territoire, {fmt(rho_v, 2)} sur {n_v} "
-                f"{'commune' if n_v == 1 else 'communes'} du voisinage.",
+                f"{_units_word(d, n)} du territoire, {fmt(rho_v, 2)} sur {n_v} "
+                f"{_units_word(d, n_v)} du voisinage{_split_cities_note(d)}.",
             ],
             "tables": [_approx_table(d, approx)],
         }
@@ -132,11 +132,28 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
 MAX_UNITS_LISTED = 40
 
 
+def _split_cities(d: Diagnostic) -> bool:
+    """Whether the APL approchée counts a city the territory holds whole by its arrondissements (Métropole du
+    Grand Paris: 130 units, of which Paris, and 149 analysis units)."""
+    return d.access is not None and not set(d.access.communes["code"].astype(str)) <= set(
+        d.units["unit_code"].astype(str))
+
+
+def _units_word(d: Diagnostic, n: int) -> str:
+    word = "unité" if _split_cities(d) else "commune"
+    return word if n < 2 else word + "s"
+
+
+def _split_cities_note(d: Diagnostic) -> str:
+    return " ; Paris, Lyon et Marseille y sont comptées par arrondissement" if _split_cities(d) else ""
+
+
 def _approx_table(d: Diagnostic, approx: Any) -> dict[str, Any]:
     if len(approx) <= MAX_UNITS_LISTED:
         return {"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}
     lowest = approx.sort_values("APL approchée", kind="stable").head(15)
-    return {"title": f"Les 15 unités à l'APL approchée la plus faible (sur {len(approx)})", "data": lowest,
+    return {"title": f"Les 15 unités à l'APL approchée la plus faible (sur {len(approx)}{_split_cities_note(d)})",
+            "data": lowest,
             "decimals": 2, "note": "Toutes les unités : " + tables_place(d, "apl_approchee.csv", "APL approchée") + "."}
 
 

@@ -145,10 +145,14 @@ def territory_type_part(d: Diagnostic) -> dict[str, Any]:
     uu = shares[shares["dimension"] == "unité urbaine"].set_index("categorie")
     rural = uu["part_population"].get("hors unité urbaine", float("nan"))
     density = shares.loc[shares["dimension"] == "densité", "valeur"]
+    source = "(INSEE, table d'appartenance géographique des communes 2024)"
+    # A share of no inhabitant (Cumières, 0 inhabitants) is not a figure: « non disponible % » read as one.
+    share = (f"{cell(rural * 100, 1)} % de la population du territoire vit hors de toute unité urbaine 2020 {source}"
+             if rural == rural else f"Part de la population vivant hors de toute unité urbaine 2020 {source} : "
+             f"{NOT_AVAILABLE} (population du territoire nulle ou inconnue)")
     paragraphs = [
-        f"{cell(rural * 100, 1)} % de la population du territoire vit hors de toute unité urbaine 2020 (INSEE, table "
-        "d'appartenance géographique des communes 2024) ; densité de population : "
-        f"{cell(density.iloc[0] if len(density) else float('nan'), 1)} habitants par km².",
+        f"{share} ; densité de population : {cell(density.iloc[0] if len(density) else float('nan'), 1)} habitants "
+        "par km².",
     ]
     table = shares[shares["dimension"] != "densité"].assign(part=lambda f: f["part_population"] * 100)
     table = shown(table[["dimension", "categorie", "n_unites", "population", "part"]], {"part": 1},

@@ -48,15 +48,37 @@ def neighbours_unavailable(d: Diagnostic) -> str | None:
     return NO_LISTING_IN_REGION if d.neighbours.empty and not d.listings_in_region else None
 
 
+def unsearched_regions(d: Diagnostic) -> list[str]:
+    """The paragraph on the régions around the territory that no loaded listing covers (empty when none)."""
+    regions = d.regions_without_listing
+    if not regions:
+        return []
+    names = regions[0] if len(regions) == 1 else ", ".join(regions[:-1]) + " et " + regions[-1]
+    which = "la région" if len(regions) == 1 else "les régions"
+    return [f"Aucune liste de CPTS n'est chargée pour {which} {names}, où le territoire a des communes ou des "
+            "communes limitrophes : ses CPTS n'y sont pas recherchées, et les chevauchements et voisins indiqués "
+            "ici ne portent que sur les listes chargées (chargez la liste de l'ARS avec « make data CPTS=… »)."]
+
+
+def near_duplicates(d: Diagnostic) -> list[str]:
+    """The paragraph on neighbours whose names the listing reports as near-duplicates (empty when none)."""
+    names = d.near_duplicate_neighbours
+    if not names:
+        return []
+    listed = ", ".join(f"« {name} »" for name in names)
+    return [f"Noms proches d'une autre CPTS dans leur liste (anomalie « nom proche ») : {listed} ; s'il s'agit de la "
+            "même CPTS, elle est comptée deux fois ci-dessus."]
+
+
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     listing = listing_paragraphs(d)
     if d.neighbours.empty:
         if not d.listings_in_region:
-            text = NO_LISTING_IN_REGION
+            paragraphs = [NO_LISTING_IN_REGION]
         else:
-            text = (f"Aucune autre CPTS des listes chargées ({', '.join(d.listings_in_region)}) ne partage ou ne "
-                    "jouxte ce territoire.")
-        return {"title": "Chevauchements et voisins", "paragraphs": [text, *listing]}
+            paragraphs = [f"Aucune autre CPTS des listes chargées ({', '.join(d.listings_in_region)}) ne partage ou "
+                          "ne jouxte ce territoire.", *unsearched_regions(d)]
+        return {"title": "Chevauchements et voisins", "paragraphs": [*paragraphs, *listing]}
     n = d.neighbours.rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
                                      "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
@@ -72,5 +94,5 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     else:
         touching = "aucune autre n'est limitrophe" if len(shared) else "aucune n'est limitrophe"
     paragraphs = [f"{sharing} ; {touching}. L'instruction DGOS/CNAM rappelle qu'un territoire ne relève que d'une "
-                  "seule CPTS.", *listing]
+                  "seule CPTS.", *near_duplicates(d), *unsearched_regions(d), *listing]
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}

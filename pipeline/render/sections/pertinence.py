@@ -21,6 +21,9 @@ INSTRUCTION_QUOTE = (
     "« la pertinence du territoire d'action » (article L. 1434-12 du code de la santé publique)."
 )
 
+#: A candidate whose région no loaded listing covers: its CPTS are unknown, not « aucune ».
+UNKNOWN_CLAIMS = f"{NOT_AVAILABLE} (aucune liste de CPTS chargée pour sa région)"
+
 #: Communes named, outside the main part, before « et N autres communes ».
 PARTS_NAMED = 10
 
@@ -75,7 +78,7 @@ def _method(p: PertinenceSection) -> str:
 
 def _candidates(p: PertinenceSection) -> dict[str, Any]:
     frame = p.candidates.assign(share_into_perimeter=p.candidates["share_into_perimeter"] * 100)
-    frame = frame.assign(claimed_by=frame["claimed_by"].replace("", "aucune"))
+    frame = frame.assign(claimed_by=frame["claimed_by"].replace("", "aucune").fillna(UNKNOWN_CLAIMS))
     frame = frame[["code", "nom", "population", "share_into_perimeter", "volume_into_perimeter", "claimed_by"]]
     frame.columns = ["Code INSEE", "Commune", "Population", "Part des recours vers le territoire (%)",
                      "Recours annuels vers le territoire", "Autre CPTS revendiquant la commune"]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import config
 from pipeline.geography import OVERSEAS_COLLECTIVITIES
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts
@@ -45,7 +46,8 @@ def _shortened(text: object) -> object:
 
 
 def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
-    refs = d.population.references.drop(columns=["niveau", "code"], errors="ignore")
+    # The period of each rate is said in the table's note when the rows differ (references.csv has it per row).
+    refs = d.population.references.drop(columns=["niveau", "code", "periode_taux"], errors="ignore")
     first = [c for c in refs.columns if c.startswith("population_")]
     labels = {"zone": "Zone", "population": "Population", "annee_population": "Année de la population légale",
               "surface_km2": "Surface (km²)", "densite_hab_km2": "Densité (hab./km²)",
@@ -56,6 +58,32 @@ def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
     decimals = {name: column.decimals for name in ("surface_km2", "densite_hab_km2", "taux_annuel_pct")
                 if (column := catalogue_column(name)) is not None}
     return shown(table, decimals, labels=labels), decimals
+
+
+#: First legal-population year of the packages: the comparison's rates run from it.
+FIRST_POPULATION_YEAR = min(config.POPULATION_YEAR.values())
+
+
+def _comparison_note(d: Diagnostic) -> str | None:
+    """What the comparison's « non disponible » and rates mean when they are not those of 2016 to the last year.
+
+    A commune created or re-created after 2016 (Sannerville, 14666, in 2019) has no 2016 population: the
+    territory's rate then runs from its first legal population, and the other rows from 2016.
+    """
+    refs = d.population.references
+    notes = []
+    if "periode_taux" in refs:
+        periods = refs["periode_taux"].dropna()
+        usual = periods.mode().iloc[0] if len(periods) else None
+        other = refs[refs["periode_taux"].notna() & (refs["periode_taux"] != usual)]
+        for row in other.itertuples():
+            notes.append(f"Taux annuel de la ligne « {row.zone} » calculé de {row.periode_taux} (pas de population "
+                         f"légale {FIRST_POPULATION_YEAR} pour toutes ses communes : commune créée ou recréée "
+                         f"depuis), celui des autres lignes de {usual}.")
+        if refs["taux_annuel_pct"].isna().any() and refs["periode_taux"].isna().any():
+            notes.append(f"Taux annuel « {NOT_AVAILABLE} » : pas de population légale plus récente que le "
+                         "recensement (Mayotte, 2017).")
+    return " ".join(notes) or None
 
 
 def _areas_table(d: Diagnostic) -> dict[str, Any] | None:
@@ -142,8 +170,7 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
         {"title": "Évolution de la population", "data": evolution},
         {"title": "Comparaison avec le département, la région et la France" if len(refs) <= 4 else
          "Comparaison avec chaque département et chaque région du territoire, et la France", "data": refs,
-         "note": f"Taux annuel « {NOT_AVAILABLE} » : pas de population légale plus récente que le recensement "
-                 "(Mayotte, 2017)." if refs.isin([NOT_AVAILABLE]).any().any() else None},
+         "note": _comparison_note(d)},
     ]
     areas = _areas_table(d)
     if areas is not None:

@@ -90,10 +90,13 @@ def name_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
     for a, b, reason in near_duplicate_names(list(counts.index)):
         partners.setdefault(a, []).append((b, reason))
         partners.setdefault(b, []).append((a, reason))
+    def lines(n: int) -> str:
+        return f"{n} ligne" if n < 2 else f"{n} lignes"
+
     for name in sorted(partners):
-        others = " ; ".join(f"« {other} » ({counts[other]} ligne(s)) : {reason}" for other, reason in partners[name])
+        others = " ; ".join(f"« {other} » ({lines(counts[other])}) : {reason}" for other, reason in partners[name])
         issues.append(issue(listing, "nom_proche", name, None, None,
-                            f"« {name} » ({counts[name]} ligne(s)) et {others} ; s'agit-il de la même CPTS ?"))
+                            f"« {name} » ({lines(counts[name])}) et {others} ; s'agit-il de la même CPTS ?"))
     for name in counts.index:
         words = suspect_words(name)
         if words:

@@ -1,0 +1,71 @@
+"""Where no loaded listing covers a région, its CPTS are unknown, never « none ».
+
+A review diagnosed Valréas (84) with Nyons (26) on a database whose only listing is PACA's: the report said
+« 1 CPTS partage des communes avec ce territoire ; aucune autre n'est limitrophe », and a Corsican commune's
+candidates were « revendiquées par : aucune ». Known answer: the mirror's listing
+(``cpts/paca-cpts-communes.csv``) only holds codes of the PACA départements, read here from the raw file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline.app.diagnostic import compute
+from pipeline.model import DiagnosticOptions
+from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.sections.members import neighbours_section
+from pipeline.render.sections.pertinence import UNKNOWN_CLAIMS, pertinence_section
+from pipeline.render.summary import summary
+from pipeline.store.territory import resolve_territory
+
+pytestmark = [pytest.mark.mirror]
+
+PACA = {"04", "05", "06", "13", "83", "84"}
+
+
+def listing_departements(mirror: Path) -> set[str]:
+    codes = pd.read_csv(mirror / "cpts" / "paca-cpts-communes.csv", dtype=str)["code_insee"].str.zfill(5)
+    return set(codes.str[:2])
+
+
+def diagnostic(con: duckdb.DuckDBPyConnection, spec: str) -> Diagnostic:
+    return compute(con, resolve_territory(con, spec), DiagnosticOptions(territory=spec))
+
+
+def paragraphs(d: Diagnostic) -> str:
+    return " ".join(neighbours_section(d)["paragraphs"])
+
+
+def test_a_territory_partly_in_a_region_without_listing_says_its_neighbours_there_are_unknown(
+        db: duckdb.DuckDBPyConnection, mirror: Path) -> None:
+    assert listing_departements(mirror) <= PACA  # no Gironde (Nouvelle-Aquitaine) commune in the listing
+    d = diagnostic(db, "communes:04070,33063")
+    assert d.regions_without_listing == ["Nouvelle-Aquitaine"]
+    assert ("Aucune liste de CPTS n'est chargée pour la région Nouvelle-Aquitaine, où le territoire a des communes "
+            "ou des communes limitrophes : ses CPTS n'y sont pas recherchées") in paragraphs(d)
+    assert summary(d)["overlaps_regions_sans_liste"] == ["Nouvelle-Aquitaine"]
+
+
+def test_a_territory_whose_region_is_covered_says_nothing_more(db: duckdb.DuckDBPyConnection) -> None:
+    d = diagnostic(db, "cpts:CPTS du Verdon")
+    assert d.regions_without_listing == []
+    assert "Aucune liste de CPTS n'est chargée" not in paragraphs(d)
+    assert summary(d)["overlaps_regions_sans_liste"] == []
+    candidates = d.pertinence.candidates if d.pertinence is not None else pd.DataFrame()
+    assert len(candidates) and all(isinstance(c, str) for c in candidates["claimed_by"])  # known: names or ""
+
+
+def test_candidates_of_a_region_without_listing_are_claimed_by_unknown(db: duckdb.DuckDBPyConnection) -> None:
+    d = diagnostic(db, "communes:33063")
+    assert d.regions_without_listing == ["Nouvelle-Aquitaine"]
+    assert "Aucune liste de CPTS chargée pour cette région" in paragraphs(d)
+    assert d.pertinence is not None
+    candidates = d.pertinence.candidates
+    assert len(candidates) and candidates["claimed_by"].isna().all()
+    (table,) = [t for t in pertinence_section(d)["tables"] if t["title"] == "Communes candidates à l'ajout"]
+    assert set(table["data"]["Autre CPTS revendiquant la commune"]) == {UNKNOWN_CLAIMS}
+    assert {c["cpts"] for c in summary(d)["pertinence"]["candidats"]} == {None}
