@@ -43,8 +43,10 @@ from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, france_label, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
+from pipeline.render.sections.population import comparison_note
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
+from pipeline.render.trame_characteristics import SpecsByKey, characteristics_blocks, subset
 from pipeline.render.trame_zones import spans_several_areas, zone_apl_block, zone_supply_block
 
 DOCX_FILE = "rapport.docx"
@@ -54,16 +56,6 @@ MAX_APL_ROWS = 40
 #: Establishments of the territory listed by name in the Word file (the full list is in the workbook).
 MAX_ESTABLISHMENTS = 40
 
-SpecsByKey = Mapping[str, TableSpec]
-
-
-def subset(spec: TableSpec, names: Sequence[str], title: str | None = None, frame: pd.DataFrame | None = None,
-           note: str | None = None) -> TableSpec:
-    """``spec`` cut to the columns ``names`` (those it has, in this order), optionally retitled or filtered."""
-    columns = [c for name in names for c in spec.columns if c.name == name]
-    return TableSpec(key=spec.key, title=title or spec.title, frame=spec.frame if frame is None else frame,
-                     columns=columns, source=spec.source, note=spec.note if note is None else note,
-                     sheet=spec.sheet, demo=spec.demo, empty=spec.empty)
 
 
 def without_warning(spec: TableSpec) -> TableSpec:
@@ -114,43 +106,13 @@ def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, St
     blocks.extend(_figure(figures.get("carte-territoire")))
     if "population" in specs:
         blocks.append(specs["population"])
-    if "references" in specs:  # the zone's level and code serve machines (CSV, workbook), not the reader
+    if "references" in specs:  # the zone's level, code and rate period serve machines (CSV, workbook)
         spec = specs["references"]
-        blocks.append(dataclasses.replace(spec, columns=[c for c in spec.columns if c.name not in ("niveau", "code")]))
-    blocks.extend(_characteristics_blocks(d, specs))
-    return blocks
-
-
-def _characteristics_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
-    """Age-related need, income and territory type, as the report's section 2 gives them."""
-    blocks: list[Block] = []
-    if d.age_need is not None and "besoin_age" in specs:
-        blocks.append(SubHeading("Besoin de soins lié à l'âge"))
-        blocks.append(Paragraph(d.age_need.explanation))
-        blocks.append(subset(specs["besoin_age"], ["libelle", "indice_besoin_age", "population_standardisee",
-                                                   "population_totale"]))
-    if d.income is not None and "revenus" in specs:
-        blocks.append(SubHeading("Revenus et précarité (INSEE, Filosofi 2019)"))
-        if not d.income.available:
-            reason = d.income.unavailable or "revenus non disponibles"
-            blocks.append(Paragraph(reason[0].upper() + reason[1:] + "."))
-        else:
-            blocks.append(Paragraph(f"Méthode pour le territoire : {d.income.label}."))
-            blocks.append(subset(specs["revenus"], ["libelle", "mediane", "d1", "d9", "part_minima_sociaux"]))
-    if d.territory_type is not None and "type_territoire" in specs:
-        # As the report gives them: the density in the text, the shares in %, not a table row without a share.
-        spec = specs["type_territoire"]
-        shares = spec.frame
-        density = shares.loc[shares["dimension"] == "densité", "valeur"]
-        blocks.append(SubHeading("Type de territoire (unité urbaine, aire d'attraction des villes, densité)"))
-        if len(density) and density.iloc[0] == density.iloc[0]:
-            blocks.append(Paragraph(f"Densité de population : {format_number(density.iloc[0], 1)} habitants "
-                                    "par km²."))
-        table = shares[shares["dimension"] != "densité"].assign(part_pct=lambda f: f["part_population"] * 100)
-        blocks.append(dataclasses.replace(
-            subset(spec, ["dimension", "categorie", "n_unites", "population"], frame=table),
-            columns=[*subset(spec, ["dimension", "categorie", "n_unites", "population"]).columns,
-                     Column("part_pct", "Part de la population (%)", "decimal", 1)]))
+        blocks.append(dataclasses.replace(spec, columns=[c for c in spec.columns
+                                                         if c.name not in ("niveau", "code", "periode_taux")]))
+        if (note := comparison_note(d)) is not None:  # the period, as the report says it
+            blocks.append(Paragraph(note))
+    blocks.extend(characteristics_blocks(d, specs))
     return blocks
 
 
@@ -238,8 +200,10 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
                  f"{format_number(latest['region'], 2)} pour la région ({region_label(d)}) et "
                  f"{format_number(latest['france'], 2)} pour la {france_label(d)}.")
     if known:
+        under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", under).fillna(False).astype(bool).sum())
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
-                 f"{format_number(d.apl.threshold, 1)} sur {known} dont l'APL est publiée.")
+                 f"{format_number(d.apl.threshold, 1)} sur {known} dont l'APL est publiée ({under_65} avec l'APL "
+                 "aux médecins de moins de 65 ans).")
     else:
         text += " Aucune APL n'est publiée pour les unités du territoire (non disponible)."
     blocks.append(Paragraph(text))

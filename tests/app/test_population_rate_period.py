@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipeline.app.sections.population import _reference_row
-from pipeline.render.sections.population import _comparison_note
+from pipeline.render.sections.population import comparison_note
 
 
 def test_a_rate_from_a_later_first_population_carries_its_period() -> None:
@@ -29,7 +29,7 @@ def test_a_rate_from_a_later_first_population_carries_its_period() -> None:
 
 
 def _note(rows: list[dict[str, object]]) -> str | None:
-    return _comparison_note(SimpleNamespace(population=SimpleNamespace(references=pd.DataFrame(rows))))  # type: ignore[arg-type]
+    return comparison_note(SimpleNamespace(population=SimpleNamespace(references=pd.DataFrame(rows))))  # type: ignore[arg-type]
 
 
 def test_the_note_says_which_row_runs_over_another_period_and_mayotte_only_when_frozen() -> None:

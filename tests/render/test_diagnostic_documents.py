@@ -163,6 +163,21 @@ def test_surfaces_and_densities_read_the_same_in_the_report_and_the_word_trame(t
     assert any(f"Superficie : {territory} km²" in p.text for p in trame.paragraphs)
 
 
+def test_word_trame_says_the_units_under_secrecy_and_under_65_counts_as_the_report(
+        trame: Any, run: Run, summary: dict[str, Any]) -> None:
+    """A review: the Trame left out the « non diffusés » deciles of the Verdon's small communes and the units
+    under 2,5 with the under-65 APL, which the report gives."""
+    hidden = summary["revenus"]["territoire"]["d1"]["unites_non_diffusees"]
+    assert hidden > 0  # 13 of the Verdon's 15 communes in Filosofi 2019
+    page = html.unescape((run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8"))
+    secrecy = re.search(r"Déciles et part des minima sociaux : « non diffusés »[^<]*", page)
+    assert secrecy is not None and f" pour {hidden} unités sur " in secrecy.group(0)
+    assert secrecy.group(0).strip() in [p.text for p in trame.paragraphs]
+    under_65 = len(summary["apl_moins_65_communes_sous_2_5"])
+    assert any(f"dont l'APL est publiée ({under_65} avec l'APL aux médecins de moins de 65 ans)." in p.text
+               for p in trame.paragraphs)
+
+
 def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:
     table = cells(table_after(trame, "Professionnels de santé du territoire et densités comparées"))
     header, rows = table[0], {r[0]: r for r in table[1:]}

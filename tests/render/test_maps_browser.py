@@ -97,6 +97,15 @@ def test_territory_map_in_browser(tmp_path: Path) -> None:
         assert "APL médecins" not in legend.inner_text()
         page.locator(".leaflet-control-layers-overlays label", has_text="APL médecins").locator("input").click()
         assert "Donnée non disponible" in legend.inner_text()
+        # One choropleth at a time: ticking the APL took the population off the map and unticked it (two stacked
+        # at 80 % opacity mixed their colours).
+        page.wait_for_timeout(50)
+        assert "Population municipale" not in legend.inner_text()
+        assert not page.locator(".leaflet-control-layers-overlays label", has_text="Population municipale") \
+            .locator("input").is_checked()
+        assert page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
+            m.eachLayer(l => { if (l.feature && l.options && l.options.style && l.feature.properties.fill) n++; });
+            return n; }""") == len(data["communes"])  # the polygons of one choropleth, not two
         # Search finds a commune by name.
         page.locator(".leaflet-control-search input").press_sequentially("Marc")
         page.wait_for_timeout(400)

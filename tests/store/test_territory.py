@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -143,6 +144,9 @@ def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tm
         ("epci:123456789", "EPCI inconnu"),
         ("bv:99999", "Bassin de vie 2022 inconnu"),
         ("departement:99", "Département inconnu"),
+        # A review: « Département inconnu : 20 » sent the user looking for a typo.
+        ("departement:20", re.escape("Département 20 : ce code n'existe plus, la Corse est divisée depuis 1976 en "
+                                     "Corse-du-Sud (2A) et Haute-Corse (2B) ; la région Corse a le code 94")),
         ("region:99", "Région inconnu"),
         ("fichier:/nonexistent/t.csv", "introuvable"),
     ],

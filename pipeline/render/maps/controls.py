@@ -83,6 +83,21 @@ class Legend(MacroElement):
         self.html = "".join(parts)
 
 
+class ExclusiveLayers(MacroElement):
+    """Overlays of which at most one is on the map: ticking one in the layer control takes the others off.
+
+    The indicator choropleths fill the same polygons at 80 % opacity: two ticked at once mixed their colours
+    into a map no legend explains.
+    """
+
+    _template = macro("map-exclusive-layers.js.j2")
+
+    def __init__(self, layers: list[Any]) -> None:
+        super().__init__()
+        self._name = "CptsExclusiveLayers"
+        self.layers = [layer.get_name() for layer in layers]
+
+
 class HtmlControl(MacroElement):
     """A Leaflet control holding trusted HTML (``<div id=element_id class=css_class>``).
 

@@ -13,7 +13,7 @@ import pandas as pd
 from pipeline.render.maps.base import DEFAULT_SOURCE, base_map, geojson_layer
 from pipeline.render.maps.classes import NA_LABEL, categories, choropleth
 from pipeline.render.maps.clusters import add_establishments
-from pipeline.render.maps.controls import Legend, legend_block, swatch
+from pipeline.render.maps.controls import ExclusiveLayers, Legend, legend_block, swatch
 from pipeline.render.maps.flows import FlowArrows, add_flow_lines, prepare_flows
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns, to_wgs84
 from pipeline.render.maps.layers import add_outline, add_search, perimeter_legend
@@ -112,7 +112,9 @@ def territory_map(
         legends.append((layer, legend_block("CPTS voisines", [(swatch(NEIGHBOUR_FILL), "Périmètre d'une autre CPTS")])))
 
     if len(communes):
-        legends.extend(_add_indicator_layers(m, communes, indicators, k, scheme, indicator_decimals or {}))
+        choropleths = _add_indicator_layers(m, communes, indicators, k, scheme, indicator_decimals or {})
+        legends.extend(choropleths)
+        ExclusiveLayers([layer for layer, _ in choropleths]).add_to(m)
         add_search(m, communes)
     else:
         legends.append((None, legend_block("Contours indisponibles", [

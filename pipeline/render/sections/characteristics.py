@@ -83,6 +83,32 @@ def _median_sentence(median: pd.Series) -> str:
                else "") + ".")
 
 
+def income_coverage_paragraphs(d: Diagnostic) -> list[str]:
+    """The units outside Filosofi's field and those whose deciles are « non diffusés » (report and Trame)."""
+    i = d.income
+    if i is None or not i.available:
+        return []
+    paragraphs = []
+    # Units of a département without any row in the file are outside its field, not under statistical secrecy.
+    outside = i.per_unit["hors_champ"].to_numpy(dtype=bool)
+    outside_population = int(d.units.set_index("unit_code")["population"].reindex(
+        i.per_unit.loc[outside, "unit_code"]).fillna(0).sum())
+    if outside.any():
+        paragraphs.append(
+            f"{plural(int(outside.sum()), 'unité')} sur {len(outside)}, soit {cell(outside_population)} habitants, "
+            "hors du champ de Filosofi (aucune commune de leur département dans le fichier : Guadeloupe, Guyane, "
+            "Mayotte) : les chiffres du territoire portent sur les autres unités.")
+    secret = i.territory.set_index("indicateur").loc["d1"]
+    hidden = int(secret["n_non_diffusees"]) - int(outside.sum())
+    if hidden > 0 and secret["valeur"] == secret["valeur"]:
+        paragraphs.append(
+            f"Déciles et part des minima sociaux : « non diffusés » par l'INSEE (secret statistique) pour "
+            f"{plural(hidden, 'unité')} sur {int(secret['n_communes'])}, soit "
+            f"{cell(secret['population_non_diffusee'] - outside_population)} habitants ; les valeurs données "
+            "portent sur les autres. Une valeur non diffusée n'est jamais comptée comme 0.")
+    return paragraphs
+
+
 def income_part(d: Diagnostic) -> dict[str, Any]:
     i = d.income
     title = "Revenus et précarité (INSEE, Filosofi 2019)"
@@ -104,24 +130,8 @@ def income_part(d: Diagnostic) -> dict[str, Any]:
         "Revenu disponible par unité de consommation (UC) en 2019, source INSEE, dispositif Filosofi (base "
         "communale). " + intro,
         _median_sentence(median),
+        *income_coverage_paragraphs(d),
     ]
-    # Units of a département without any row in the file are outside its field, not under statistical secrecy.
-    outside = i.per_unit["hors_champ"].to_numpy(dtype=bool)
-    outside_population = int(d.units.set_index("unit_code")["population"].reindex(
-        i.per_unit.loc[outside, "unit_code"]).fillna(0).sum())
-    if outside.any():
-        paragraphs.append(
-            f"{plural(int(outside.sum()), 'unité')} sur {len(outside)}, soit {cell(outside_population)} habitants, "
-            "hors du champ de Filosofi (aucune commune de leur département dans le fichier : Guadeloupe, Guyane, "
-            "Mayotte) : les chiffres du territoire portent sur les autres unités.")
-    secret = figures.loc["d1"]
-    hidden = int(secret["n_non_diffusees"]) - int(outside.sum())
-    if hidden > 0 and secret["valeur"] == secret["valeur"]:
-        paragraphs.append(
-            f"Déciles et part des minima sociaux : « non diffusés » par l'INSEE (secret statistique) pour "
-            f"{plural(hidden, 'unité')} sur {int(secret['n_communes'])}, soit "
-            f"{cell(secret['population_non_diffusee'] - outside_population)} habitants ; les valeurs données "
-            "portent sur les autres. Une valeur non diffusée n'est jamais comptée comme 0.")
     zones = i.zones[["libelle", *INCOME_LABELS]]
     zone_table = shown(zones, INCOME_DECIMALS, labels={"libelle": "Zone", **INCOME_LABELS})
     per_unit = _unit_income_table(d)

@@ -64,7 +64,7 @@ def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
 FIRST_POPULATION_YEAR = min(config.POPULATION_YEAR.values())
 
 
-def _comparison_note(d: Diagnostic) -> str | None:
+def comparison_note(d: Diagnostic) -> str | None:
     """What the comparison's « non disponible » and rates mean when they are not those of 2016 to the last year.
 
     A commune created or re-created after 2016 (Sannerville, 14666, in 2019) has no 2016 population: the
@@ -170,7 +170,7 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
         {"title": "Évolution de la population", "data": evolution},
         {"title": "Comparaison avec le département, la région et la France" if len(refs) <= 4 else
          "Comparaison avec chaque département et chaque région du territoire, et la France", "data": refs,
-         "note": _comparison_note(d)},
+         "note": comparison_note(d)},
     ]
     areas = _areas_table(d)
     if areas is not None:

@@ -78,6 +78,9 @@ def absent_zone(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> str | N
     --departements`` (« Région 84 : aucun de ses départements n'est chargé (…) »), else None: « inconnue »
     would send the user looking for a typo."""
     if kind == "departement":
+        if code == "20":  # split in 1976, still typed
+            return ("Département 20 : ce code n'existe plus, la Corse est divisée depuis 1976 en Corse-du-Sud (2A) et "
+                    "Haute-Corse (2B) ; la région Corse a le code 94")
         beyond = outside_the_load(con, code)
         return f"Département {code}{beyond}" if beyond else None
     everywhere = provenance.loaded_departements(con)
