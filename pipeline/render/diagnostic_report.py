@@ -11,6 +11,7 @@ as an annex of the projet de santé.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -66,12 +67,36 @@ def source_label(key: str) -> str:
     return f"{SOURCE_LABELS[key]} — {key}" if key in SOURCE_LABELS else key
 
 
+#: A local path in a source's origin or notes (« /tmp/data/raw/demo/PS_…txt »): at least two slashes.
+LOCAL_PATH = re.compile(r"(?<![\w:/])/(?:[^\s;,/]+/)+([^\s;,/]+)")
+
+
+def shown_origin(origin: object) -> str | None:
+    """Where a source came from, as a document handed to others may say it: a URL as it is, a local file or
+    folder by its name only (« /home/…/raw/demo/PS_…_DEMO.txt » told the reader nothing but this machine's
+    folders), a mirror's file as « miroir local : name »."""
+    if origin is None or origin != origin or not str(origin).strip():
+        return None
+    text = str(origin)
+    if text.startswith(("http://", "https://")):
+        return text
+    mirror = text.startswith("miroir:")
+    path = Path(text.removeprefix("miroir:"))
+    name = path.name or text
+    return f"miroir local : {name}" if mirror else f"{'fichier' if path.suffix else 'dossier'} local : {name}"
+
+
+def without_local_paths(text: object) -> object:
+    """``text`` with every local path cut to its last part (file or folder name); other values unchanged."""
+    return LOCAL_PATH.sub(r"\1", text) if isinstance(text, str) else text
+
+
 def _sources(d: Diagnostic) -> list[dict[str, Any]]:
     out = []
     for row in d.sources.itertuples():
-        out.append({"nom": source_label(str(row.source)), "millesime": row.vintage, "url": row.origin,
+        out.append({"nom": source_label(str(row.source)), "millesime": row.vintage, "url": shown_origin(row.origin),
                     "telechargement": pd.Timestamp(row.loaded_at).date() if pd.notna(row.loaded_at) else None,
-                    "note": row.notes})
+                    "note": without_local_paths(row.notes)})
     return out
 
 

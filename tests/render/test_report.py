@@ -142,7 +142,7 @@ def test_render_report_structure_and_escaping() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'href="javascript' not in page
     assert '<a href="https://www.insee.fr/fr/statistiques/7739582">' in page
-    assert "1er novembre 2026" in page and "téléchargé le 3 octobre 2026" in page
+    assert "1er novembre 2026" in page and "chargé le 3 octobre 2026" in page and "téléchargé" not in page
     assert "@media print" in page
 
 

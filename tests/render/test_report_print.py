@@ -28,6 +28,7 @@ import openpyxl
 import pytest
 
 from tests.browser import _browser, close_page, dialogs, open_page, screenshot
+from tests.conftest import mirror_path
 from tests.render.documents_runs import Run, run_in, run_once
 from tests.render.pdf_text import page_texts
 
@@ -178,7 +179,14 @@ def test_paris_neighbours_are_not_available_in_every_output(paris: Run) -> None:
     page = (folder / "rapport.html").read_text(encoding="utf-8").replace("&#39;", "'")
     assert reason in page
     # Sources dated in words (the review found « téléchargé le 2026-12-04 »), counts with their separator.
-    assert re.search(r"téléchargé le (1er|\d{1,2}) [a-zéû]+ 20\d\d", page) and "téléchargé le 20" not in page
+    assert re.search(r"chargé le (1er|\d{1,2}) [a-zéû]+ 20\d\d", page) and "chargé le 20" not in page
+    # « le » for every source: mirror copies and generated demonstration files were never downloaded.
+    assert "téléchargé" not in page
+    # A document handed to others names its local files, never this machine's folders (a review saw
+    # « /tmp/…/data/raw/demo/PS_LibreAcces_…_DEMO.txt » and the mirror's absolute paths).
+    sources = page[page.index('<ol class="sources">'):]
+    assert "/raw/" not in sources and str(mirror_path()) not in sources and "/tmp/" not in sources
+    assert "fichier local : PS_LibreAcces_Personne_activite_" in sources and "miroir local : " in sources
     assert not re.search(r"\b\d{5,} activités", page)
     book = openpyxl.load_workbook(tables / "diagnostic.xlsx", read_only=True)
     # The sheet's line in the list of sheets (the first naming it; the column list follows).
