@@ -24,10 +24,24 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["PARTS_TOLERANCE_M", "perimeter_parts"]
+__all__ = ["PARTS_TOLERANCE_M", "neighbour_pairs", "perimeter_parts"]
 
 #: Gap bridged between two units of the same part, in metres (the coverage analysis's sliver tolerance).
 PARTS_TOLERANCE_M = 50.0
+
+
+def neighbour_pairs(geometries: gpd.GeoSeries, crs: Any, tolerance_m: float = PARTS_TOLERANCE_M
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)``, ``i < j``, of the geometries within ``tolerance_m`` of each other, each pair once.
+
+    Missing or empty geometries have no neighbour. The perimeter editor hands these pairs to its page, which
+    counts the parts of the perimeter being drawn as :func:`perimeter_parts` does.
+    """
+    metric = geometries.to_crs(crs).to_numpy()
+    buffered = shapely.buffer(metric, tolerance_m / 2.0)
+    left, right = shapely.STRtree(buffered).query(buffered, predicate="intersects")
+    keep = left < right
+    return left[keep], right[keep]
 
 
 def perimeter_parts(units: gpd.GeoDataFrame, crs: Any, tolerance_m: float = PARTS_TOLERANCE_M) -> pd.Series:
@@ -50,9 +64,7 @@ def perimeter_parts(units: gpd.GeoDataFrame, crs: Any, tolerance_m: float = PART
     """
     if units.empty:
         return pd.Series([], index=units.index, dtype="int64")
-    metric = units.geometry.to_crs(crs).to_numpy()
-    buffered = shapely.buffer(metric, tolerance_m / 2.0)
-    left, right = shapely.STRtree(buffered).query(buffered, predicate="intersects")
+    left, right = neighbour_pairs(units.geometry, crs, tolerance_m)
     n = len(units)
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)

@@ -21,12 +21,13 @@ import shapely
 
 from pipeline import config
 from pipeline.analysis import aci
+from pipeline.analysis.perimeter_parts import neighbour_pairs
 from pipeline.app import flow_model
 from pipeline.app.sections.load_reach import departements_within, zone_note
 from pipeline.app.sections.pertinence import analysis_codes, split_cities, zone_totals
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
-from pipeline.geography import city_of_arrondissement, slugify
+from pipeline.geography import city_of_arrondissement, projected_crs, slugify
 from pipeline.model.perimeter import EditorOptions
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
@@ -170,8 +171,12 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     sources = ("Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
+    # Units within 50 m of each other: the page counts the parts of the perimeter drawn as the diagnostic does.
+    left, right = neighbour_pairs(table.geometry, projected_crs(zone.departement))
+    codes = table["code"].astype(str).to_numpy()
     data = EditorData(
-        units=table, perimeters=_perimeters(shared.members, cities, set(zone.codes)), od=od, aci=aci_rules(),
+        units=table, adjacency=list(zip(codes[left], codes[right], strict=True)),
+        perimeters=_perimeters(shared.members, cities, set(zone.codes)), od=od, aci=aci_rules(),
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
         demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"], notes=notes,
         former_codes=former_codes(geography.cog_mapping(con), zone.codes),

@@ -109,6 +109,10 @@ def test_editor_figures_equal_the_diagnostic_of_its_export(env: dict[str, Path],
     # summary.json rounds to 4 decimals, the page's table rounds volumes to 0.01 consultation.
     assert state["autoconfinement"] == pytest.approx(gp, abs=2e-4)
     assert state["autoconfinement"] == pytest.approx(summary["pertinence"]["auto_confinement"], abs=2e-4)
+    # The same parts: the page counts them from the pairs the use case computed, the diagnostic from polygons.
+    parts = summary["pertinence"]["parties_du_perimetre"]
+    assert state["parties"] == parts["nombre"]
+    assert state["hors_partie_principale"] == [r["code"] for r in parts["hors_partie_principale"]]
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +248,23 @@ def test_arrondissements_self_containment_equals_the_pertinence_section(env: dic
     assert state["population"] == summary["population"]
     assert 0 < state["autoconfinement"] < 1
     assert state["autoconfinement"] == pytest.approx(summary["pertinence"]["auto_confinement"], abs=2e-4)
+    assert state["parties"] == summary["pertinence"]["parties_du_perimetre"]["nombre"] == 1  # 1er, 2e, 3e touch
+
+
+def test_a_perimeter_in_two_distant_pieces_is_said_on_the_page(env: dict[str, Path], editor: Any) -> None:
+    """Digne-les-Bains and Aiglun share a border, Manosque is 34 km away (the mirror's raw 2018 GeoJSON, measured
+    in tests/app/test_perimeter_parts_diagnostic.py): two parts, the less populated one named."""
+    import duckdb
+
+    con = duckdb.connect(str(env["data"] / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        population = dict(con.execute(
+            "SELECT code, population FROM communes WHERE vintage = (SELECT max(vintage) FROM communes) "
+            "AND code IN ('04070', '04001', '04112')").fetchall())
+    finally:
+        con.close()
+    state = editor.evaluate("window.cptsEditor.load(['04070', '04001', '04112'])")
+    assert state["parties"] == 2
+    manosque_first = population["04112"] > population["04070"] + population["04001"]
+    assert state["hors_partie_principale"] == (["04001", "04070"] if manosque_first else ["04112"])
+    assert editor.text_content("#v-parties").startswith("Périmètre en 2 parties séparées de plus de 50 m")

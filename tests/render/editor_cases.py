@@ -12,6 +12,9 @@ Six square units in a 3 × 2 grid (0.1° sides) and a seventh without polygon::
 Populations: A 25 000, B 15 000, C 8 000, D 1 000, E 500 (legal year 2022),
 F 300 (legal year 2017, as Mayotte), G unknown. A + B = 40 000 exactly.
 
+Adjacency (queen: sides and corners, the squares meet exactly): A–B, A–D, A–E, B–C, B–D, B–E, B–F, C–E, C–F,
+D–E, E–F; G has no polygon, so no neighbour. A and C, A and F, D and C, D and F are apart (0.1° between them).
+
 Listing: « CPTS Alpha » (liste L1) = A, B, D — the perimeter being edited;
 « CPTS Beta » (L1) = B, C (B is shared); a CPTS with a hostile name (L2) = E
 and 02001 (outside the zone). F and G are claimed by nobody (zones blanches).
@@ -105,6 +108,10 @@ def perimeters() -> list[ListedPerimeter]:
     ]
 
 
+#: The pairs of units within 50 m of each other, written from the grid above (not computed).
+ADJACENCY = [(A, B), (A, D), (A, E), (B, C), (B, D), (B, E), (B, F), (C, E), (C, F), (D, E), (E, F)]
+
+
 def editor_data(**changes: object) -> EditorData:
     data = EditorData(
         units=units(),
@@ -119,6 +126,7 @@ def editor_data(**changes: object) -> EditorData:
         demo=True,
         bv_totals={"01001": 3, "01002": 4},
         notes=["cas synthétique"],
+        adjacency=ADJACENCY,
     )
     for key, value in changes.items():
         setattr(data, key, value)

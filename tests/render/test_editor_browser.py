@@ -399,3 +399,26 @@ def test_a_cpts_partly_outside_the_zone_says_its_figures_are_partial(editor: Any
     assert call(editor, "state()")["communes"] == [E]
     assert ("1 de ses 2 unités sont hors de la zone de cette page, les chiffres ne portent que sur sa partie dans "
             "la zone (1 unité(s) ;") in editor.text_content("#message")
+
+
+def test_parts_of_the_drawn_perimeter_are_counted_as_the_diagnostic_counts_them(editor: Any) -> None:
+    # The initial A, B, D touch each other: one piece.
+    s = call(editor, "state()")
+    assert s["parties"] == 1 and s["hors_partie_principale"] == []
+    assert editor.text_content("#v-parties") == "Périmètre d'un seul tenant"
+    # A (25 000) and C (8 000) are 0.1° apart: two parts, C outside the main one, named in the panel.
+    s = call(editor, f"load(['{A}', '{C}'])")
+    assert s["parties"] == 2 and s["hors_partie_principale"] == [C]
+    assert editor.text_content("#v-parties").startswith("Périmètre en 2 parties séparées de plus de 50 m")
+    assert "Césy" in editor.text_content("#l-parties")
+    # B joins them (A–B and B–C share sides): one piece again.
+    s = call(editor, f"add('{B}')")
+    assert s["parties"] == 1 and editor.text_content("#l-parties") == ""
+    # D is apart from C and F, which share a side: C + F (8 300) is the main part, D (1 000) outside it.
+    s = call(editor, f"load(['{D}', '{F}', '{C}'])")
+    assert s["parties"] == 2 and s["hors_partie_principale"] == [D]  # C and F share a side
+    s = call(editor, f"load(['{D}', '{C}', '{A}', '{F}'])")
+    assert s["parties"] == 2 and s["hors_partie_principale"] == [C, F]  # A + D = 26 000 > C + F = 8 300
+    # G has no polygon: it is not a part of its own (the diagnostic counts drawn units only).
+    s = call(editor, f"load(['{A}', '{G}'])")
+    assert s["parties"] == 1 and s["n_unites"] == 2

@@ -16,7 +16,7 @@ are written in :mod:`pipeline.render.editor` (package docstring).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -184,6 +184,10 @@ class EditorData:
     epci_totals: Mapping[str, int] | None = None
     notes: list[str] = field(default_factory=list)
     former_codes: Mapping[str, str] = field(default_factory=dict)
+    #: Pairs of unit codes whose polygons are within 50 m of each other
+    #: (:func:`pipeline.analysis.perimeter_parts.neighbour_pairs`): the page counts the parts of the perimeter
+    #: drawn from them; None when not given (the page then says « non disponible »).
+    adjacency: Sequence[tuple[str, str]] | None = None
 
 
 def _check_units(units: gpd.GeoDataFrame, errors: list[str]) -> None:

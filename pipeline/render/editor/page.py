@@ -100,6 +100,18 @@ def _groups(
     )
 
 
+def _neighbours(data: EditorData, index: Mapping[str, int]) -> list[list[int]] | None:
+    """For each unit, the indices of the units within 50 m of it (None when the data gives no adjacency)."""
+    if data.adjacency is None:
+        return None
+    lists: list[set[int]] = [set() for _ in index]
+    for a, b in data.adjacency:
+        if a in index and b in index and a != b:
+            lists[index[a]].add(index[b])
+            lists[index[b]].add(index[a])
+    return [sorted(s) for s in lists]
+
+
 def perimeter_colours(claims: Sequence[Sequence[int]], geometries: gpd.GeoSeries, n_perimeters: int) -> list[str]:
     """A palette colour per listed perimeter, different for perimeters that touch or overlap.
 
@@ -204,6 +216,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "bv": bv_index,
             "claims": claims,
             "geom": [encode_geometry(g, scale) for g in simplified.values],
+            "voisins": _neighbours(data, index),
         },
         "cities": cities,
         "former": dict(sorted(data.former_codes.items())),

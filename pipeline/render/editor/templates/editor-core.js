@@ -224,6 +224,37 @@
       };
     }
 
+    /** The separate parts of the drawn units of a selection, as the diagnostic counts them (units within 50 m
+     *  of each other are one part; part 1 the most populated, then the smallest code): the number of parts and
+     *  the codes outside part 1; null without the adjacency. */
+    function parts(members, selected) {
+      if (!U.voisins) { return null; }
+      var drawn = members.filter(function (m) { return U.geom[m].length > 0; });
+      var label = new Int32Array(n).fill(-1);
+      var groups = [];
+      drawn.forEach(function (start) {
+        if (label[start] >= 0) { return; }
+        var group = [start];
+        label[start] = groups.length;
+        for (var k = 0; k < group.length; k++) {
+          U.voisins[group[k]].forEach(function (v) {
+            if (selected[v] && U.geom[v].length > 0 && label[v] < 0) { label[v] = groups.length; group.push(v); }
+          });
+        }
+        groups.push(group);
+      });
+      var ranked = groups.map(function (group) {
+        return { units: group, population: group.reduce(function (s, m) { return s + (U.population[m] || 0); }, 0),
+                 first: codes(group).sort()[0] };
+      });
+      ranked.sort(function (a, b) {
+        return b.population - a.population || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
+      });
+      var apart = [];
+      ranked.slice(1).forEach(function (g) { apart = apart.concat(codes(g.units).sort()); });
+      return { count: ranked.length, apart: apart };
+    }
+
     /** Every figure of the panel for a selection (Uint8Array of length n). */
     function compute(selected) {
       var members = [];
@@ -272,6 +303,7 @@
       }
       var sharedPop = sumPopulation(shared);
       var f = flows(selected);
+      var pieces = parts(members, selected);
       return {
         communes: codes(members),
         n_unites: members.length,
@@ -301,6 +333,8 @@
         recours_non_affectes: f.recours_non_affectes,
         recours_realises: f.recours_realises,
         recours_exterieurs_entrants: f.recours_exterieurs_entrants,
+        parties: pieces === null ? null : pieces.count,
+        hors_partie_principale: pieces === null ? [] : pieces.apart,
         bassins_coupes: cutGroups(selected, U.bv, D.bv),
         epci_coupes: cutGroups(selected, U.epci, D.epci)
       };

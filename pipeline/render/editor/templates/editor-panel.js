@@ -180,6 +180,19 @@
       setText('v-flux-detail', detail);
     }
 
+    function renderParts(s) {
+      var text = '';
+      if (s.n_unites > 1) {
+        text = s.parties === null ? 'Continuité du périmètre : non disponible'
+          : s.parties <= 1 ? 'Périmètre d\'un seul tenant'
+          : 'Périmètre en ' + s.parties + ' parties séparées de plus de 50 m (île, enclave ou unité ajoutée par '
+            + 'erreur ?) ; hors de la partie principale :';
+      }
+      setText('v-parties', text);
+      byId('v-parties').className = s.parties > 1 ? 'warning' : '';
+      fillList('l-parties', s.parties > 1 ? [namesList(s.hors_partie_principale, 30)] : []);
+    }
+
     function renderCuts(s) {
       var describe = function (item) {
         return item.nom + ' (' + item.code + ') : ' + plural(item.unites_dans_perimetre, 'unité', 'unités') +
@@ -222,6 +235,7 @@
       renderPartage(s);
       renderWhite(s);
       renderFlows(s);
+      renderParts(s);
       renderCuts(s);
       renderTable(s);
     }
