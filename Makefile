@@ -79,6 +79,8 @@ diagnostic:
 
 coverage:
 	@test -n "$$REGION$$DEPARTEMENT$(call flag,FRANCE,1)" || { echo "Erreur : précisez REGION=..., DEPARTEMENT=... ou FRANCE=1, ex. make coverage REGION=93" >&2; exit 2; }
+	@n=0; for v in "$$REGION" "$$DEPARTEMENT" "$(call flag,FRANCE,1)"; do test -n "$$v" && n=$$((n+1)); done; \
+	  test $$n -le 1 || { echo "Erreur : une seule zone à la fois : REGION=..., DEPARTEMENT=... ou FRANCE=1, pas plusieurs" >&2; exit 2; }
 	$(RUN) couverture $${REGION:+--region "$$REGION"} $${DEPARTEMENT:+--departement "$$DEPARTEMENT"} \
 	  $(call flag,FRANCE,--france) --seuil "$$SEUIL"
 
@@ -90,6 +92,7 @@ editeur:
 
 diagnostics:
 	@test -n "$$LISTE$$REGION" || { echo "Erreur : précisez LISTE=... ou REGION=..., ex. make diagnostics LISTE=paca" >&2; exit 2; }
+	@test -z "$$LISTE" || test -z "$$REGION" || { echo "Erreur : LISTE=... ou REGION=..., pas les deux (LISTE= diagnostique les CPTS d'une liste, REGION= celles de toutes les listes dans la région)" >&2; exit 2; }
 	$(RUN) diagnostics $${LISTE:+--liste "$$LISTE"} $${REGION:+--region "$$REGION"}
 
 bench:

@@ -133,17 +133,17 @@ def test_missing_territory_is_explained(ws: Workspace, mirror: Path, folder: Pat
 ])
 def test_a_flag_set_to_no_is_off(folder: Path, target: str, variable: str, option: str) -> None:
     """A review: ``PDF=0`` printed the PDF and ``FRANCE=0`` meant all of France (any value was « on »)."""
-    def arguments(value: str) -> list[str]:
+    def arguments(value: str, zone: tuple[str, ...] = ("DEPARTEMENT=04",)) -> list[str]:
         proc = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), target,
-                               "PY=echo", "TERRITORY=communes:04070", "DEPARTEMENT=04", f"{variable}={value}"],
+                               "PY=echo", "TERRITORY=communes:04070", *zone, f"{variable}={value}"],
                               cwd=folder,
                               capture_output=True, text=True, timeout=60, check=True)
         return proc.stdout.split()
 
     for off in ("0", "non", "Non", "no", "false", "faux", "off", ""):
         assert option not in arguments(off), off
-    for on in ("1", "oui", "yes", "true"):
-        assert option in arguments(on), on
+    for on in ("1", "oui", "yes", "true"):  # FRANCE=1 is the coverage's zone: no DEPARTEMENT= beside it
+        assert option in arguments(on, () if target == "coverage" else ("DEPARTEMENT=04",)), on
 
 
 def test_make_help_names_every_variable_a_user_can_give(folder: Path) -> None:
@@ -167,3 +167,19 @@ def test_make_coverage_without_a_zone_says_which_variables(folder: Path) -> None
                                "PY=echo", *extra], cwd=folder, capture_output=True, text=True, timeout=60, check=False)
         assert proc.returncode == 2 and proc.stdout == ""
         assert proc.stderr.startswith("Erreur : précisez REGION=..., DEPARTEMENT=... ou FRANCE=1")
+
+
+@pytest.mark.parametrize(("target", "variables", "expected"), [
+    ("diagnostics", ["LISTE=paca", "REGION=93"], "Erreur : LISTE=... ou REGION=..., pas les deux"),
+    ("coverage", ["REGION=93", "DEPARTEMENT=04"], "Erreur : une seule zone à la fois : REGION=..., DEPARTEMENT=... "
+                                                  "ou FRANCE=1, pas plusieurs"),
+    ("coverage", ["DEPARTEMENT=04", "FRANCE=oui"], "Erreur : une seule zone à la fois"),
+])
+def test_two_zones_are_refused_in_make_variables(folder: Path, target: str, variables: list[str],
+                                                 expected: str) -> None:
+    """A review: ``make diagnostics LISTE=paca REGION=93`` answered « option --region : incompatible avec l'option
+    --liste », options a make user never typed."""
+    proc = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), target, "PY=echo",
+                           *variables], cwd=folder, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith(expected)
