@@ -145,6 +145,10 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             ) from exc
         if is_damage(exc):
             raise damaged(path, exc) from exc
+        if "permission denied" in str(exc).lower():
+            access, mode = ("en lecture", "u+r") if read_only else ("en écriture (make data la modifie)", "u+rw")
+            raise PipelineError(f"La base de données n'est pas accessible {access} : droits du fichier ou du "
+                                f"dossier insuffisants pour cet utilisateur (ls -l, chmod {mode})", path) from exc
         raise PipelineError(f"Impossible d'ouvrir la base de données : {exc}", path) from exc
     except duckdb.Error as exc:
         if is_damage(exc):

@@ -262,3 +262,24 @@ def test_read_only_parent_is_named_and_the_next_run_works(ws: Workspace, mirror:
                               prefix=without_dac_override())
     assert (code, err) == (0, "")
     assert run_of(ws) == ("2025-06-01", "2025-06-01")
+
+
+def test_a_database_without_permissions_is_named_in_french(ws: Workspace, mirror: Path) -> None:
+    """A review: a read-only ``cpts.duckdb`` given to ``make data`` ended with DuckDB's own « IO Error: Cannot open
+    file …: Permission denied »."""
+    before = snapshot(ws)
+    mode = ws.db.stat().st_mode
+    try:
+        ws.db.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        code, _, err = run_module(ws, mirror, "data", "--departements", "04", prefix=without_dac_override())
+        assert (code, err) == (2, error_line(
+            "La base de données n'est pas accessible en écriture (make data la modifie) : droits du fichier ou du "
+            "dossier insuffisants pour cet utilisateur (ls -l, chmod u+rw)", ws.db))
+        ws.db.chmod(0)
+        code, _, err = run_module(ws, mirror, "diagnostic", PREVIOUS, prefix=without_dac_override())
+        assert (code, err) == (2, error_line(
+            "La base de données n'est pas accessible en lecture : droits du fichier ou du dossier insuffisants pour "
+            "cet utilisateur (ls -l, chmod u+r)", ws.db))
+    finally:
+        ws.db.chmod(mode)
+    assert snapshot(ws) == before
