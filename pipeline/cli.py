@@ -252,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     cov.set_defaults(func=cmd_coverage)
 
     edit = sub.add_parser("editeur", help="éditeur de périmètre hors ligne (page HTML autonome)",
-                          description="Écrit maps/editeur-<zone>/editeur.html : les communes de la zone, les CPTS "
+                          description="Écrit maps/editeur-<zone>/editeur.html (maps/editeur-<zone>-<cpts>/ avec "
+                          "--cpts ; maps/ est CPTS_MAPS_DIR s'il est défini) : les communes de la zone, les CPTS "
                           "listées et les recours modélisés, pour composer un périmètre commune par commune.")
     edit_zone = edit.add_mutually_exclusive_group()
     edit_zone.add_argument("--region", help="code région (ex. 93)")
