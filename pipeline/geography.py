@@ -49,6 +49,8 @@ ARRONDISSEMENT_CITIES: dict[str, tuple[int, int, int]] = {
     "69123": (69381, 9, 69001),  # Lyon
     "13055": (13201, 16, 13001),  # Marseille
 }
+#: Names of the cities with arrondissements, for French notes.
+CITY_NAMES: dict[str, str] = {"75056": "Paris", "69123": "Lyon", "13055": "Marseille"}
 
 
 def is_insee_code(value: object) -> bool:

@@ -72,7 +72,7 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
             others = [f for f in files if f.name.split("-")[1] not in scope.departements]
             files = [f for f in files if f.name.split("-")[1] in scope.departements]
         sha = scope.tag(combined_sha([files_sha, cog_sha]))
-        vintage, origin = config.CONTOURS_VINTAGE, str(folder)
+        vintage, origin = config.CONTOURS_VINTAGE, f"miroir:{folder}"  # as the other mirror files
         label = "IGN Admin Express COG 2018 simplifié"
     else:
         current = _etalab()

@@ -157,6 +157,7 @@ def compute(
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members, touching)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
+    near_names, near_notes = neighbour_section.near_duplicates(members, neighbours, territory)
     notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
     if (territory.beyond_the_load or neighbour_section.outside_the_load(listing_anomalies)
             or neighbour_section.drawn_part_outside_the_load(listing_anomalies)):
@@ -193,7 +194,7 @@ def compute(
     pertinence = pertinence_section(con, territory, offre, options, perimeter, population.departement, params,
                                     shared.perimeter, modelled, uncovered)
     notes.extend(n for n in pertinence.notes if n not in notes)  # a table's notes are the flows' too
-    pertinence.parts = perimeter_pieces(communes_geo, projected_crs(population.departement))
+    pertinence.parts = perimeter_pieces(units, communes_geo, projected_crs(population.departement))
     if (note := pieces_note(pertinence.parts)) is not None:
         notes.append(note)
     if flows is not None and pertinence.available and pertinence.kind == flows.kind:
@@ -224,7 +225,7 @@ def compute(
         listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
         regions_without_listing=neighbour_section.regions_without_listing(
             con, set(units["region"].dropna().astype(str)), touching),
-        near_duplicate_neighbours=neighbour_section.near_duplicate_neighbours(con, neighbours),
+        near_duplicate_neighbours=near_names, near_duplicate_notes=near_notes,
         loaded_departements=provenance.loaded_departements(con),
         listing_anomalies=listing_anomalies,
         place_names=geography.commune_names(con, mentioned - set(units["unit_code"])),

@@ -273,6 +273,8 @@ class Diagnostic:
     regions_without_listing: list[str] = field(default_factory=list)
     #: Neighbouring CPTS whose listing reports a near-duplicate name (perhaps one CPTS counted twice).
     near_duplicate_neighbours: list[str] = field(default_factory=list)
+    #: What follows for the territory if those names are one CPTS (French sentences, one per pair).
+    near_duplicate_notes: list[str] = field(default_factory=list)
     #: Départements the database was loaded for (``make data --departements``); empty for all of France.
     #: « France » figures computed from the database then cover these départements only.
     loaded_departements: list[str] = field(default_factory=list)

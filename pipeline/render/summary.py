@@ -29,6 +29,19 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def perimeter_parts_summary(parts: pd.DataFrame) -> dict[str, Any]:
+    """Key ``pertinence.parties_du_perimetre``: ``nombre`` of parts (null when a unit has no polygon: its place is
+    unknown), ``nombre_parties_dessinees`` (of the units with a polygon), the units outside part 1 and those
+    without polygon."""
+    drawn = parts[parts["part"].notna()] if len(parts) else parts
+    unknown = parts[parts["part"].isna()] if len(parts) else parts
+    count = int(drawn["part"].max()) if len(drawn) else None
+    return {"nombre": None if len(unknown) else count, "nombre_parties_dessinees": count,
+            "hors_partie_principale": [{"code": r.code, "nom": r.nom, "population": r.population, "partie": int(r.part)}
+                                       for r in drawn[drawn["part"] > 1].itertuples()] if len(drawn) else [],
+            "unites_sans_contour": [str(c) for c in unknown["code"]] if len(unknown) else []}
+
+
 def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
     """Key ``pertinence``: self-containment, candidates, units to examine, zones cut (shares 0–1)."""
     p = d.pertinence
@@ -36,9 +49,7 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
         return None
     zones = [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
               "unites_hors": r.n_units_out, "population_hors": r.population_out} for r in p.cut_zones.itertuples()]
-    parts = {"nombre": int(p.parts["part"].max()) if len(p.parts) else None,
-             "hors_partie_principale": [{"code": r.code, "nom": r.nom, "population": r.population, "partie": r.part}
-                                        for r in p.parts[p.parts["part"] > 1].itertuples()] if len(p.parts) else []}
+    parts = perimeter_parts_summary(p.parts)
     if not p.available:  # the zones cut and the parts depend on the zonings and polygons only: given all the same
         return {"indisponible": p.unavailable, "zones_coupees": zones, "parties_du_perimetre": parts}
     return {

@@ -269,8 +269,12 @@ def pertinence_entries(d: Diagnostic) -> list[TableEntry]:
     caveats = " ".join(reservations(p.caveats))
     missing = f"{NOT_AVAILABLE} : {p.unavailable}" if p.unavailable else ""
     return [
+        # Claimed by no other CPTS (« aucune ») and claims unknown, no listing covering its région (« non
+        # disponible »): two answers a spreadsheet must tell apart (an empty cell and a missing one did not).
         TableEntry("pertinence_candidats", "Pertinence : communes à ajouter (elles consultent surtout dans le "
-                   "territoire)", p.candidates.assign(**origin), source, caveats,
+                   "territoire)", p.candidates.assign(**origin, claimed_by=p.candidates["claimed_by"].replace(
+                       "", "aucune").fillna(NOT_AVAILABLE)) if len(p.candidates) else p.candidates.assign(**origin),
+                   source, caveats,
                    empty=missing or "aucune commune candidate à l'ajout"),
         TableEntry("pertinence_a_examiner", "Pertinence : communes du territoire qui consultent surtout ailleurs",
                    p.to_examine.assign(**origin), source, caveats, empty=missing or "aucune commune à examiner"),

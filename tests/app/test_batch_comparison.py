@@ -189,6 +189,40 @@ def test_figures_equal_each_diagnostic_and_the_database(result: dict[str, Any]) 
         own = set(members.loc[members["cpts"] == name, "unit_code"])
         others = set(members.loc[members["cpts"] != name, "unit_code"])
         assert row["population_partagee"] == population.reindex(sorted(own & others)).sum()
+    assert raw_parts(members, frame) >= 2  # the parts of at least two CPTS checked against the raw files
+
+
+def raw_parts(members: pd.DataFrame, frame: pd.DataFrame) -> int:
+    """Each kept CPTS's parts counted again from the mirror's raw polygons of the loaded départements (2018
+    communes, 2023 arrondissements), in Lambert 93, by distances between units. A CPTS with a unit the raw files
+    do not hold (a commune merged since 2018) is not checked."""
+    files = [f for f in sorted((mirror_path() / "contours-communes-2018").glob("communes-*.geojson"))
+             if f.name.split("-")[1] in ("04", "13")]
+    raw = pd.concat([gpd.read_file(f)[["code", "geometry"]] for f in files])
+    arr = gpd.read_file(mirror_path() / "contours-arrondissements-2023"
+                        / "georef-france-commune-arrondissement-municipal-2023.geojson")
+    arr = arr.assign(code=arr["com_arm_code"].map(lambda v: str(v[0]) if not isinstance(v, str) else v))
+    polygons = gpd.GeoDataFrame(pd.concat([raw, arr[["code", "geometry"]]]), crs=4326).to_crs(2154)
+    polygons = polygons.set_index("code").geometry
+    checked = 0
+    for name in KEPT:
+        codes = {c for c in members.loc[members["cpts"] == name, "unit_code"] if c[:2] in ("04", "13")}
+        if not codes or not codes <= set(polygons.index):
+            continue
+        # Units (a commune with its islets is one unit) linked when their polygons are within 50 m; parts counted
+        # by merging the groups of linked units, pair by pair.
+        units = sorted(codes)
+        group = {code: {code} for code in units}
+        for i, a in enumerate(units):
+            for b in units[i + 1:]:
+                if polygons[a].distance(polygons[b]) <= 50 and group[a] is not group[b]:
+                    merged = group[a] | group[b]
+                    for code in merged:
+                        group[code] = merged
+        parts = len({id(g) for g in group.values()})
+        assert frame.loc[name, "parties_du_perimetre"] == parts, name
+        checked += 1
+    return checked
 
 
 def _paca_contours_not_loaded() -> gpd.GeoDataFrame:

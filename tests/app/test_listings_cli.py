@@ -104,8 +104,8 @@ def test_codes_of_no_departement_are_unknown_and_the_spans_count_the_communes_ou
                               "AND kind IN ('multi_departements', 'multi_regions')"))
     assert spans == {
         "multi_departements": "« CPTS Trois Rives » s'étend sur 4 départements "
-                              "(04 : 1 unité(s), 06 : 1 unité(s), 2A : 1 unité(s), 84 : 1 unité(s))",
-        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (93 : 3 unité(s), 94 : 1 unité(s))"}
+                              "(04 : 1 unité, 06 : 1 unité, 2A : 1 unité, 84 : 1 unité)",
+        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (93 : 3 unités, 94 : 1 unité)"}
 
 
 def test_communes_outside_the_load_of_two_cpts_of_one_name_are_given_to_neither(

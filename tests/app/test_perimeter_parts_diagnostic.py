@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from pipeline.app.diagnostic import compute
@@ -73,12 +74,48 @@ def test_neighbouring_communes_are_one_piece(db: duckdb.DuckDBPyConnection) -> N
     d = diagnostic(db, "communes:04070,04001")
     assert parts_of(d)["part"].tolist() == [1, 1]
     assert not [n for n in d.notes if "parties séparées" in n]
-    assert paragraphs(d) == ["Le périmètre est d'un seul tenant : chacune de ses communes touche une autre commune "
-                             "du territoire (à 50 m près)."]
-    assert parts_summary(d) == {"nombre": 1, "hors_partie_principale": []}
+    assert paragraphs(d) == ["Le périmètre forme un seul tenant : un ensemble continu, deux unités à moins de 50 m "
+                             "l'une de l'autre étant voisines."]
+    assert parts_summary(d) == {"nombre": 1, "nombre_parties_dessinees": 1, "hors_partie_principale": [],
+                                "unites_sans_contour": []}
 
 
 def test_a_single_commune_says_nothing_of_its_pieces(db: duckdb.DuckDBPyConnection) -> None:
     d = diagnostic(db, "communes:04070")
     assert paragraphs(d) == []
     assert parts_summary(d)["nombre"] == 1
+
+
+def test_a_unit_without_polygon_makes_the_continuity_unknown() -> None:
+    """A review: Saint-Martin (97801, a collectivité without polygon, 250 km from Guadeloupe) with two
+    Guadeloupe communes read « d'un seul tenant » and ``nombre`` 1. Two touching squares and a unit without
+    polygon: the drawn units are one piece, the whole perimeter's continuity is not available."""
+    from shapely.geometry import box
+
+    from pipeline.app.sections.pertinence import perimeter_pieces, pieces_note
+    from pipeline.model.diagnostic import PertinenceSection
+    from pipeline.render.sections.pertinence import _parts_paragraph
+    from pipeline.render.summary import perimeter_parts_summary
+
+    units = pd.DataFrame({"unit_code": ["97101", "97113", "97801"], "nom": ["Les Abymes", "Le Gosier",
+                                                                           "Saint-Martin"],
+                          "population": [53_000, 26_000, 31_000]})
+    drawn = gpd.GeoDataFrame({"code": ["97101", "97113"], "population": [53_000, 26_000]},
+                             geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=2154)
+    parts = perimeter_pieces(units, drawn, 2154)
+    assert parts["code"].tolist() == ["97101", "97113", "97801"]
+    assert parts["part"].tolist()[:2] == [1, 1] and pd.isna(parts["part"].iloc[2])
+    assert pieces_note(parts) is None  # the drawn units are one piece; the missing polygon has its own note
+    section = PertinenceSection(origin="", kind="modele", candidate_min_share=0.5, examine_below_share=0.5,
+                                parts=parts)
+    (text,) = _parts_paragraph(section)
+    assert text.startswith("Les unités dessinées du périmètre forment un seul tenant")
+    assert text.endswith("1 unité sans contour (Saint-Martin (97801)) : sa place, donc la continuité du "
+                         "périmètre entier, est non disponible.")
+    assert perimeter_parts_summary(parts) == {"nombre": None, "nombre_parties_dessinees": 1,
+                                              "hors_partie_principale": [], "unites_sans_contour": ["97801"]}
+    far = drawn.assign(geometry=[box(0, 0, 1000, 1000), box(9000, 0, 10_000, 1000)])
+    note = pieces_note(perimeter_pieces(units, far, 2154))
+    assert note == ("périmètre en 2 parties séparées de plus de 50 m, hors de la partie principale : partie 2 : "
+                    "Le Gosier (97113) ; sans contour, non situées : Saint-Martin (97801) (une île, une enclave ou un "
+                    "code erroné de la liste : à vérifier)")

@@ -57,6 +57,8 @@ def test_a_territory_whose_region_is_covered_says_nothing_more(db: duckdb.DuckDB
     assert summary(d)["overlaps_regions_sans_liste"] == []
     candidates = d.pertinence.candidates if d.pertinence is not None else pd.DataFrame()
     assert len(candidates) and all(isinstance(c, str) for c in candidates["claimed_by"])  # known: names or ""
+    shown = table_frame(d)["claimed_by"]
+    assert "non disponible" not in set(shown) and "" not in set(shown)  # names, or « aucune »
 
 
 def test_candidates_of_a_region_without_listing_are_claimed_by_unknown(db: duckdb.DuckDBPyConnection) -> None:
@@ -69,3 +71,12 @@ def test_candidates_of_a_region_without_listing_are_claimed_by_unknown(db: duckd
     (table,) = [t for t in pertinence_section(d)["tables"] if t["title"] == "Communes candidates à l'ajout"]
     assert set(table["data"]["Autre CPTS revendiquant la commune"]) == {UNKNOWN_CLAIMS}
     assert {c["cpts"] for c in summary(d)["pertinence"]["candidats"]} == {None}
+    # The CSV and the workbook say it too: an empty cell would read as « aucune » in a spreadsheet.
+    assert set(table_frame(d)["claimed_by"]) == {"non disponible"}
+
+
+def table_frame(d: Diagnostic) -> pd.DataFrame:
+    from pipeline.render.tables import table_specs
+
+    (spec,) = [s for s in table_specs(d) if s.key == "pertinence_candidats"]
+    return spec.frame

@@ -48,7 +48,7 @@ def neighbours_paragraph(table: list[tuple[str, str, bool]], listings: list[str]
                            "limitrophe": b} for c, u, b in table],
                          columns=["liste", "cpts", "unites_communes", "population_commune", "limitrophe"])
     d = SimpleNamespace(neighbours=frame, listings_in_region=listings, regions_without_listing=[],
-                        near_duplicate_neighbours=[])
+                        near_duplicate_neighbours=[], near_duplicate_notes=[])
     return str(neighbours_section(d)["paragraphs"][0])  # type: ignore[arg-type]
 
 
@@ -87,37 +87,43 @@ def test_listing_loaded_but_no_neighbour_names_the_listing() -> None:
 
     d = SimpleNamespace(neighbours=pd.DataFrame(columns=["liste", "cpts", "unites_communes", "population_commune",
                                                          "limitrophe"]), listings_in_region=["paca"],
-                        regions_without_listing=[], near_duplicate_neighbours=[])
+                        regions_without_listing=[], near_duplicate_neighbours=[], near_duplicate_notes=[])
     text = neighbours_section(d)["paragraphs"][0]  # type: ignore[arg-type]
     assert text == "Aucune autre CPTS des listes chargées (paca) ne partage ou ne jouxte ce territoire."
 
 
-def test_neighbours_whose_names_the_listing_reports_as_near_duplicates_are_named() -> None:
-    """A review: the Sisteronais-Buëch counted « CPTS Gapençais » and « CPTS du Gapençais » as two neighbours."""
-    import duckdb
-
-    from pipeline.app.sections.neighbours import near_duplicate_neighbours
+def test_neighbours_whose_names_the_listing_holds_as_near_duplicates_are_named_when_it_matters() -> None:
+    """A review: the Sisteronais-Buëch counted « CPTS Gapençais » and « CPTS du Gapençais » as two neighbours; a
+    second review: the sentence was also given when only one of the pair was a neighbour (nothing counted twice),
+    and for the Gapençais itself, whose near-namesake's commune would be missing from it, not counted twice."""
+    from pipeline.app.sections.neighbours import near_duplicates
     from pipeline.render.sections.members import neighbours_section
 
-    con = duckdb.connect()
-    con.execute("CREATE TABLE cpts_anomalies (listing VARCHAR, rang INTEGER, kind VARCHAR, cpts VARCHAR, "
-                "code VARCHAR, line BIGINT, detail_fr VARCHAR)")
-    con.execute("INSERT INTO cpts_anomalies VALUES ('paca', 1, 'nom_proche', 'CPTS Gapençais', NULL, NULL, 'x'), "
-                "('paca', 2, 'nom_proche', 'CPTS du Gapençais', NULL, NULL, 'x'), "
-                "('paca', 3, 'nom_suspect', 'CPTS Sisteron', NULL, NULL, 'x'), "
-                "('autre', 4, 'nom_proche', 'CPTS Laragne', NULL, NULL, 'x')")
-    frame = pd.DataFrame({"liste": "paca", "cpts": ["CPTS du Gapençais", "CPTS Sisteron", "CPTS Gapençais",
-                                                    "CPTS Laragne"], "unites_communes": "", "population_commune": 0,
-                          "limitrophe": True})
-    names = near_duplicate_neighbours(con, frame)
-    assert names == ["CPTS du Gapençais", "CPTS Gapençais"]  # Laragne's is another listing's CPTS
-    d = SimpleNamespace(neighbours=frame, listings_in_region=["paca"], regions_without_listing=[],
-                        near_duplicate_neighbours=names)
+    members = pd.DataFrame({"listing": "paca", "cpts": ["CPTS Gapençais", "CPTS du Gapençais", "CPTS du Gapençais",
+                                                        "CPTS Sisteron", "CPTS Laragne"],
+                            "unit_code": ["05013", "05061", "05023", "04209", "05070"]})
+
+    def table(*names: str) -> pd.DataFrame:
+        return pd.DataFrame({"liste": "paca", "cpts": list(names), "unites_communes": "", "population_commune": 0,
+                             "limitrophe": True})
+
+    other_territory = SimpleNamespace(own_listing_entry=None)
+    both = table("CPTS du Gapençais", "CPTS Sisteron", "CPTS Gapençais")
+    names, sentences = near_duplicates(members, both, other_territory)  # type: ignore[arg-type]
+    assert names == ["CPTS Gapençais", "CPTS du Gapençais"]
+    assert sentences == ["« CPTS Gapençais » et « CPTS du Gapençais » ont des noms proches dans la liste « paca » : "
+                         "s'il s'agit de la même CPTS, elle est comptée deux fois ci-dessus."]
+    assert near_duplicates(members, table("CPTS du Gapençais", "CPTS Sisteron"), other_territory) == ([], [])  # type: ignore[arg-type]
+    itself = SimpleNamespace(own_listing_entry=("CPTS du Gapençais", "paca"))
+    names, sentences = near_duplicates(members, table("CPTS Gapençais", "CPTS Sisteron"), itself)  # type: ignore[arg-type]
+    assert names == ["CPTS Gapençais"]
+    assert sentences == ["« CPTS Gapençais », voisine, a un nom proche de cette CPTS dans la liste « paca » : s'il "
+                         "s'agit de la même CPTS, ses unités (05013) manquent à ce territoire."]
+    d = SimpleNamespace(neighbours=both, listings_in_region=["paca"], regions_without_listing=[],
+                        near_duplicate_neighbours=names, near_duplicate_notes=sentences)
     paragraphs = neighbours_section(d)["paragraphs"]  # type: ignore[arg-type]
-    assert paragraphs[0].startswith("Aucune autre CPTS ne partage de commune avec ce territoire ; 4 sont limitrophes.")
-    assert paragraphs[1] == ("Noms proches d'une autre CPTS dans leur liste (anomalie « nom proche ») : « CPTS du "
-                             "Gapençais », « CPTS Gapençais » ; s'il s'agit de la même CPTS, elle est comptée deux "
-                             "fois ci-dessus.")
+    assert paragraphs[0].startswith("Aucune autre CPTS ne partage de commune avec ce territoire ; 3 sont limitrophes.")
+    assert paragraphs[1] == sentences[0]
 
 
 def test_old_commune_code_is_named(data: Path, tmp_path: Path) -> None:

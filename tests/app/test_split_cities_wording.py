@@ -29,7 +29,7 @@ def test_paris_whole_is_counted_by_its_20_arrondissements_and_said_so(db: duckdb
     assert sorted(d.access.communes["code"]) == [f"751{n:02d}" for n in range(1, 21)]
     text = correlation(d)
     assert " sur 20 unités du territoire, " in text
-    assert text.endswith("; Paris, Lyon et Marseille y sont comptées par arrondissement.")
+    assert text.endswith("; Paris y est comptée par arrondissement.")  # Lyon and Marseille are not concerned
 
 
 def test_communes_are_called_communes(db: duckdb.DuckDBPyConnection) -> None:

@@ -398,7 +398,7 @@ def test_a_cpts_partly_outside_the_zone_says_its_figures_are_partial(editor: Any
     editor.select_option("#start-cpts", index)
     assert call(editor, "state()")["communes"] == [E]
     assert ("1 de ses 2 unités sont hors de la zone de cette page, les chiffres ne portent que sur sa partie dans "
-            "la zone (1 unité(s) ;") in editor.text_content("#message")
+            "la zone (1 unité ;") in editor.text_content("#message")
 
 
 def test_parts_of_the_drawn_perimeter_are_counted_as_the_diagnostic_counts_them(editor: Any) -> None:
@@ -419,6 +419,8 @@ def test_parts_of_the_drawn_perimeter_are_counted_as_the_diagnostic_counts_them(
     assert s["parties"] == 2 and s["hors_partie_principale"] == [D]  # C and F share a side
     s = call(editor, f"load(['{D}', '{C}', '{A}', '{F}'])")
     assert s["parties"] == 2 and s["hors_partie_principale"] == [C, F]  # A + D = 26 000 > C + F = 8 300
-    # G has no polygon: it is not a part of its own (the diagnostic counts drawn units only).
-    s = call(editor, f"load(['{A}', '{G}'])")
-    assert s["parties"] == 1 and s["n_unites"] == 2
+    # G has no polygon: its place is unknown, so is the continuity of the whole perimeter (as the diagnostic says).
+    s = call(editor, f"load(['{A}', '{B}', '{G}'])")
+    assert s["parties"] is None and s["parties_dessinees"] == 1 and s["sans_contour"] == [G]
+    assert editor.text_content("#v-parties").startswith("Unités dessinées d'un seul tenant — continuité du "
+                                                        "périmètre entier non disponible (sans contour :")

@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline.geography import departement_of
 from pipeline.model import Territory
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
+from pipeline.sources.cpts_listing.names import near_duplicate_names
 from pipeline.store.queries import geography, listings
 
 COLUMNS = ["liste", "cpts", "unites_communes", "population_commune", "limitrophe"]
@@ -165,15 +166,37 @@ def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
     return notes
 
 
-def near_duplicate_neighbours(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> list[str]:
-    """Names of the neighbouring CPTS whose listing reports a near-duplicate name (``nom_proche``: « CPTS
-    Gapençais » and « CPTS du Gapençais »), perhaps one CPTS counted twice; in the neighbours' order."""
-    if table.empty:
-        return []
-    found = listings.anomalies(con)
-    flagged = set(zip(found.loc[found["kind"] == "nom_proche", "listing"],
-                      found.loc[found["kind"] == "nom_proche", "cpts"], strict=True))
-    return [str(row.cpts) for row in table.itertuples() if (row.liste, row.cpts) in flagged]
+def near_duplicates(members: pd.DataFrame, table: pd.DataFrame, territory: Territory) -> tuple[list[str], list[str]]:
+    """Neighbours whose listing holds a near-duplicate name (« CPTS Gapençais », « CPTS du Gapençais »): the names
+    concerned, and one French sentence per pair, saying what follows if they are one CPTS.
+
+    Both names among the neighbours: that CPTS may be counted twice. One of them the territory's own CPTS: the
+    neighbour's units may be missing from the territory. Otherwise (the partner neither a neighbour nor this
+    CPTS) nothing in the table depends on it, and nothing is said.
+    """
+    if table.empty or members.empty:
+        return [], []
+    neighbours = set(zip(table["liste"], table["cpts"], strict=True))
+    own = territory.own_listing_entry
+    names: list[str] = []
+    sentences: list[str] = []
+    for listing, group in members.groupby("listing"):
+        for a, b, _reason in near_duplicate_names(sorted(set(group["cpts"].astype(str)))):
+            if (listing, a) in neighbours and (listing, b) in neighbours:
+                names += [a, b]
+                sentences.append(f"« {a} » et « {b} » ont des noms proches dans la liste « {listing} » : s'il s'agit "
+                                 "de la même CPTS, elle est comptée deux fois ci-dessus.")
+            elif own is not None and own[1] == listing and own[0] in (a, b):
+                other = b if own[0] == a else a
+                if (listing, other) not in neighbours:
+                    continue
+                units = sorted(set(group.loc[group["cpts"] == other, "unit_code"].dropna().astype(str)))
+                names.append(other)
+                sentences.append(f"« {other} », voisine, a un nom proche de cette CPTS dans la liste « {listing} » : "
+                                 "s'il s'agit de la même CPTS, ses unités (" + ", ".join(units[:10])
+                                 + (f" et {len(units) - 10} autres" if len(units) > 10 else "")
+                                 + ") manquent à ce territoire.")
+    return list(dict.fromkeys(names)), sentences
 
 
 def listing_anomalies(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame | None:

@@ -324,23 +324,33 @@ def pertinence_section(
     return section
 
 
-def perimeter_pieces(communes_geo: gpd.GeoDataFrame, crs: object) -> pd.DataFrame:
-    """``code, nom, population, part`` of each unit with a polygon (part 1 the most populated), by part and code."""
+def perimeter_pieces(units: pd.DataFrame, communes_geo: gpd.GeoDataFrame, crs: object) -> pd.DataFrame:
+    """``code, nom, population, part`` of every unit of the territory, by part and code: part 1 the most
+    populated; ``part`` NA for a unit without polygon (a collectivité d'outre-mer, a commune re-created since
+    2018), whose place nobody can tell: the perimeter's continuity is then unknown."""
     drawn = communes_geo[communes_geo.geometry.notna() & ~communes_geo.geometry.is_empty]
     parts = perimeter_parts(drawn[["code", "population", "geometry"]], crs)
-    frame = pd.DataFrame({"code": drawn["code"].astype(str), "nom": drawn["nom"], "population": drawn["population"],
-                          "part": parts})
-    return frame.sort_values(["part", "code"]).reset_index(drop=True)
+    known = dict(zip(drawn["code"].astype(str), parts, strict=True))
+    codes = units["unit_code"].astype(str)
+    frame = pd.DataFrame({"code": codes, "nom": units["nom"].to_numpy(), "population": units["population"].to_numpy(),
+                          "part": pd.array([known.get(c) for c in codes], dtype="Int64")})
+    return frame.sort_values(["part", "code"], na_position="last").reset_index(drop=True)
 
 
 def pieces_note(parts: pd.DataFrame) -> str | None:
-    """The diagnostic's note on a perimeter in several parts (None when it is in one piece)."""
-    if parts.empty or int(parts["part"].max()) <= 1:
+    """The diagnostic's note on a perimeter whose drawn units are in several parts (None otherwise), each part
+    outside the main one named with its units, and the units without polygon."""
+    drawn = parts[parts["part"].notna()]
+    if drawn.empty or int(drawn["part"].max()) <= 1:
         return None
-    apart = parts[parts["part"] > 1]
-    named = [f"{row.nom} ({row.code})" for row in apart.head(PARTS_NAMED).itertuples()]
-    if len(apart) > PARTS_NAMED:
-        named.append(f"et {len(apart) - PARTS_NAMED} autres")
-    return (f"périmètre en {int(parts['part'].max())} parties séparées de plus de {PARTS_TOLERANCE_M:g} m : hors de "
-            f"la partie principale, {', '.join(named)} (une île, une enclave ou un code erroné de la liste : à "
-            "vérifier)")
+    groups = []
+    for part, group in drawn[drawn["part"] > 1].groupby("part"):
+        names = ", ".join(f"{row.nom} ({row.code})" for row in group.head(PARTS_NAMED).itertuples())
+        more = f" et {len(group) - PARTS_NAMED} autres" if len(group) > PARTS_NAMED else ""
+        groups.append(f"partie {part} : {names}{more}")
+    unknown = parts[parts["part"].isna()]
+    unplaced = (" ; sans contour, non situées : " + ", ".join(f"{r.nom} ({r.code})" for r in unknown.itertuples())
+                if len(unknown) else "")
+    return (f"périmètre en {int(drawn['part'].max())} parties séparées de plus de {PARTS_TOLERANCE_M:g} m, hors de "
+            f"la partie principale : {' ; '.join(groups)}{unplaced} (une île, une enclave ou un code erroné de la "
+            "liste : à vérifier)")

@@ -21,9 +21,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from pipeline.geography import ARRONDISSEMENT_CITIES, arrondissements_of, city_of_arrondissement
-
-#: Names of the cities with arrondissements, for French notes.
-CITY_NAMES: dict[str, str] = {"75056": "Paris", "69123": "Lyon", "13055": "Marseille"}
+from pipeline.geography import CITY_NAMES as CITY_NAMES  # where the sections have always imported it from
 
 
 def unit_of_rows(frame: pd.DataFrame, unit_codes: Iterable[str]) -> pd.Series:

@@ -30,7 +30,8 @@ def _columns() -> list[Column]:
                Column(BORDERING, "Départements non chargés de la région touchant la CPTS (population non couverte "
                                  "limitrophe non disponible)", "text"),
                Column(PARTS, "Parties séparées du périmètre, à plus de 50 m l'une de l'autre (1 : d'un seul tenant ; "
-                             "plus : île, enclave ou code erroné de la liste, à vérifier)", "integer")]
+                             "plus : île, enclave ou code erroné de la liste, à vérifier ; vide : une unité sans "
+                             "contour, continuité inconnue)", "integer")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]
         kind: ColumnKind = "percent" if percent else ("integer" if decimals == 0 else "decimal")

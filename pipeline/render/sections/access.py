@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.geography import CITY_NAMES, city_of_arrondissement
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import (
     DEMO_WARNING,
@@ -145,7 +146,15 @@ def _units_word(d: Diagnostic, n: int) -> str:
 
 
 def _split_cities_note(d: Diagnostic) -> str:
-    return " ; Paris, Lyon et Marseille y sont comptées par arrondissement" if _split_cities(d) else ""
+    """« ; Paris y est comptée par arrondissement » (the cities the territory holds whole, named)."""
+    if not _split_cities(d) or d.access is None:
+        return ""
+    units = set(d.units["unit_code"].astype(str))
+    cities = sorted({city for code in d.access.communes["code"].astype(str) if code not in units
+                     and (city := city_of_arrondissement(code)) is not None})
+    names = [CITY_NAMES.get(c, c) for c in cities]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+    return f" ; {listed} y {'est comptée' if len(names) == 1 else 'sont comptées'} par arrondissement"
 
 
 def _approx_table(d: Diagnostic, approx: Any) -> dict[str, Any]:

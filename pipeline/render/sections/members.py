@@ -61,13 +61,8 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
 
 
 def near_duplicates(d: Diagnostic) -> list[str]:
-    """The paragraph on neighbours whose names the listing reports as near-duplicates (empty when none)."""
-    names = d.near_duplicate_neighbours
-    if not names:
-        return []
-    listed = ", ".join(f"« {name} »" for name in names)
-    return [f"Noms proches d'une autre CPTS dans leur liste (anomalie « nom proche ») : {listed} ; s'il s'agit de la "
-            "même CPTS, elle est comptée deux fois ci-dessus."]
+    """The sentences on neighbours whose names the listing holds as near-duplicates (empty when none)."""
+    return list(d.near_duplicate_notes)
 
 
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:

@@ -149,16 +149,28 @@ def _cut_zones_paragraph(p: PertinenceSection) -> list[str]:
 
 
 def _parts_paragraph(p: PertinenceSection) -> list[str]:
-    """Whether the perimeter is in one piece (said only for a perimeter of several drawn units)."""
+    """Whether the perimeter is in one piece (said only for a perimeter of several units)."""
     parts = p.parts
     if len(parts) < 2:
         return []
-    count = int(parts["part"].max())
-    if count == 1:
-        return ["Le périmètre est d'un seul tenant : chacune de ses communes touche une autre commune du territoire "
-                "(à 50 m près)."]
-    main = parts[parts["part"] == 1]
-    apart = parts[parts["part"] > 1]
+    drawn = parts[parts["part"].notna()]
+    unknown = parts[parts["part"].isna()]
+    unplaced = ""
+    if len(unknown):
+        names = ", ".join(f"{row.nom} ({row.code})" for row in unknown.head(PARTS_NAMED).itertuples())
+        unplaced = (f" {plural(len(unknown), 'unité')} sans contour ({names}) : sa place, donc la continuité du "
+                    f"périmètre entier, est {NOT_AVAILABLE}.") if len(unknown) == 1 else (
+                    f" {plural(len(unknown), 'unité')} sans contour ({names}) : leur place, donc la continuité du "
+                    f"périmètre entier, est {NOT_AVAILABLE}.")
+    count = int(drawn["part"].max()) if len(drawn) else 0
+    if count <= 1:
+        if len(drawn) < 2:
+            return [f"Continuité du périmètre : {NOT_AVAILABLE}.{unplaced}"]
+        which = "Les unités dessinées du périmètre forment" if len(unknown) else "Le périmètre forme"
+        return [f"{which} un seul tenant : un ensemble continu, deux unités à moins de 50 m l'une de l'autre étant "
+                f"voisines.{unplaced}"]
+    main = drawn[drawn["part"] == 1]
+    apart = drawn[drawn["part"] > 1]
     named = ", ".join(f"{row.nom} ({row.code}, partie {row.part}, {cell(row.population)} habitants)"
                       for row in apart.head(PARTS_NAMED).itertuples())
     if len(apart) > PARTS_NAMED:
@@ -166,7 +178,7 @@ def _parts_paragraph(p: PertinenceSection) -> list[str]:
     communes = "commune" if len(main) == 1 else "communes"
     return [f"Le périmètre est en {count} parties séparées de plus de 50 m : la principale compte {len(main)} "
             f"{communes} et {cell(main['population'].sum(min_count=1))} habitants ; hors d'elle : {named}. Une île, "
-            "une enclave administrative ou un code erroné de la liste : à vérifier avec l'équipe projet."]
+            f"une enclave administrative ou un code erroné de la liste : à vérifier avec l'équipe projet.{unplaced}"]
 
 
 def _sentence(text: str) -> str:

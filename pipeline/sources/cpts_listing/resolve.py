@@ -228,7 +228,7 @@ def span_issues(members: pd.DataFrame, units: pd.DataFrame, listing: str) -> lis
         ):
             counts = grp[col].value_counts()
             if len(counts) > 1:
-                detail = ", ".join(f"{k} : {v} unité(s)" for k, v in sorted(counts.items()))
+                detail = ", ".join(f"{k} : {v} {'unité' if v < 2 else 'unités'}" for k, v in sorted(counts.items()))
                 issues.append(
                     issue(
                         listing,

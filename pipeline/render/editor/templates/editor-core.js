@@ -230,6 +230,7 @@
     function parts(members, selected) {
       if (!U.voisins) { return null; }
       var drawn = members.filter(function (m) { return U.geom[m].length > 0; });
+      var unplaced = members.filter(function (m) { return U.geom[m].length === 0; });
       var label = new Int32Array(n).fill(-1);
       var groups = [];
       drawn.forEach(function (start) {
@@ -252,7 +253,9 @@
       });
       var apart = [];
       ranked.slice(1).forEach(function (g) { apart = apart.concat(codes(g.units).sort()); });
-      return { count: ranked.length, apart: apart };
+      // A unit without polygon cannot be placed: the continuity of the whole perimeter is unknown (null).
+      return { count: unplaced.length ? null : ranked.length, drawnCount: ranked.length, apart: apart,
+               unplaced: codes(unplaced) };
     }
 
     /** Every figure of the panel for a selection (Uint8Array of length n). */
@@ -334,7 +337,9 @@
         recours_realises: f.recours_realises,
         recours_exterieurs_entrants: f.recours_exterieurs_entrants,
         parties: pieces === null ? null : pieces.count,
+        parties_dessinees: pieces === null ? null : pieces.drawnCount,
         hors_partie_principale: pieces === null ? [] : pieces.apart,
+        sans_contour: pieces === null ? [] : pieces.unplaced,
         bassins_coupes: cutGroups(selected, U.bv, D.bv),
         epci_coupes: cutGroups(selected, U.epci, D.epci)
       };

@@ -183,14 +183,17 @@
     function renderParts(s) {
       var text = '';
       if (s.n_unites > 1) {
-        text = s.parties === null ? 'Continuité du périmètre : non disponible'
-          : s.parties <= 1 ? 'Périmètre d\'un seul tenant'
-          : 'Périmètre en ' + s.parties + ' parties séparées de plus de 50 m (île, enclave ou unité ajoutée par '
+        var drawn = s.parties_dessinees;
+        text = drawn === null ? 'Continuité du périmètre : non disponible'
+          : drawn <= 1 ? (s.sans_contour.length ? 'Unités dessinées d\'un seul tenant' : 'Périmètre d\'un seul tenant')
+          : 'Périmètre en ' + drawn + ' parties séparées de plus de 50 m (île, enclave ou unité ajoutée par '
             + 'erreur ?) ; hors de la partie principale :';
+        if (s.sans_contour.length) { text += ' — continuité du périmètre entier non disponible (sans contour :'
+          + ' ' + namesList(s.sans_contour, 10) + ')'; }
       }
       setText('v-parties', text);
-      byId('v-parties').className = s.parties > 1 ? 'warning' : '';
-      fillList('l-parties', s.parties > 1 ? [namesList(s.hors_partie_principale, 30)] : []);
+      byId('v-parties').className = s.parties_dessinees > 1 ? 'warning' : '';
+      fillList('l-parties', s.parties_dessinees > 1 ? [namesList(s.hors_partie_principale, 30)] : []);
     }
 
     function renderCuts(s) {
