@@ -44,9 +44,6 @@ NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l
                "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
 NOT_COVERED = ("pertinence du périmètre non calculée : {reason} (donnez FLUX= pour une table réelle des "
                "recours)")
-#: Units named in the note of a perimeter in several parts, beyond which « et N autres » is written.
-PARTS_NAMED = 10
-
 NO_POLYGON = ("pertinence du périmètre non calculée : aucune unité du territoire n'a de contour, or le modèle de "
               "recours part des distances entre unités voisines")
 #: A ``FLUX=`` table without the GP consultations of the territory's residents ({reason}).
@@ -322,6 +319,10 @@ def pertinence_section(
         notes=list(gp.notes), candidate_min_share=low, examine_below_share=high)
     section.shapes = _shapes(con, section)
     return section
+
+
+#: Units named per part in the note of a perimeter in several parts, beyond which « et N autres » is written.
+PARTS_NAMED = 10
 
 
 def perimeter_pieces(units: pd.DataFrame, communes_geo: gpd.GeoDataFrame, crs: object) -> pd.DataFrame:
