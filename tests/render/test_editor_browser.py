@@ -397,7 +397,7 @@ def test_a_cpts_partly_outside_the_zone_says_its_figures_are_partial(editor: Any
         .find(o => o.textContent.includes('Gamma')).value""")
     editor.select_option("#start-cpts", index)
     assert call(editor, "state()")["communes"] == [E]
-    assert ("1 de ses 2 unités sont hors de la zone de cette page, les chiffres ne portent que sur sa partie dans "
+    assert ("1 de ses 2 unités est hors de la zone de cette page, les chiffres ne portent que sur sa partie dans "
             "la zone (1 unité ;") in editor.text_content("#message")
 
 

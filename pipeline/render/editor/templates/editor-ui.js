@@ -232,7 +232,8 @@
     var outside = D.perimeters.hors_zone[p] || 0;
     // Units outside the page's zone are not drawn: the figures then cover part of the CPTS only, and say so.
     message('Édition de ' + base.cpts + ' (liste ' + D.perimeters.liste[p] + ')' + (outside ?
-      ' : ' + outside + ' de ses ' + (base.units.length + outside) + ' unités sont hors de la zone de cette page, ' +
+      ' : ' + outside + ' de ses ' + (base.units.length + outside) + ' unités ' + (outside > 1 ? 'sont' : 'est') +
+      ' hors de la zone de cette page, ' +
       'les chiffres ne portent que sur sa partie dans la zone (' + plural(base.units.length, 'unité', 'unités') +
       ' ; choisissez une zone qui la ' +
       'contient entière)' : ''), true);
