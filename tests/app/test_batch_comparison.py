@@ -332,6 +332,14 @@ def test_comparison_page_sorts_and_switches_indicator(result: dict[str, Any]) ->
         assert before != after or frame["population"].rank().equals(ranking)
         screenshot(page, "/tmp/cpts-screens/comparaison.png")
         assert page.inner_text("#failures").count(FAILING) == 1
+        # The parts of each perimeter are a column of the table too (sortable, not ranked), as in the CSV.
+        order = page.evaluate("window.cptsComparison.sortBy('parties_du_perimetre', true)")
+        parts = frame["parties_du_perimetre"]
+        assert [parts[name] for name in order] == sorted(parts, reverse=True)
+        cells = page.evaluate("""() => [...document.querySelectorAll('#body tr')].map(tr =>
+            tr.children[[...document.querySelectorAll('#head th')].findIndex(th =>
+            th.dataset.key === 'parties_du_perimetre')].textContent)""")
+        assert cells == [str(int(parts[name])) for name in order]
     finally:
         close_page(page)
     assert errors == [] and console == []

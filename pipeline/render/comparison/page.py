@@ -144,7 +144,8 @@ def _not_loaded_note(comparison: Comparison) -> str:
 
 def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
     """The JSON the page reads: ``meta``, ``figures`` (key, label, decimals, percent), ``rows``
-    (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, values, ranks), ``failures``,
+    (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, parties_du_perimetre, values,
+    ranks), ``failures``,
     ``geo`` (GeoJSON of the perimeters, property ``ancre``)."""
     table = comparison.table
     rows = []
@@ -154,6 +155,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "rapport": f"../{record['slug']}/rapport.html",
             "taille": str(record["taille"]), "type_territoire": str(record["type_territoire"]),
             "groupe_comparaison": _number(record.get("groupe_comparaison")),
+            "parties_du_perimetre": _number(record.get(PARTS)),
             "values": {f: _number(record.get(f)) for f in FIGURES},
             "ranks": {f: _number(record.get(f"rang_{f}")) for f in FIGURES},
         })

@@ -50,11 +50,14 @@
     { key: "cpts", label: "CPTS", text: true },
     { key: "taille", label: "Taille ACI", text: true },
     { key: "type_territoire", label: "Type de territoire (aire d'attraction dominante)", text: true },
-    { key: "groupe_comparaison", label: "CPTS comparables", text: false }
+    { key: "groupe_comparaison", label: "CPTS comparables", text: false },
+    // Not a ranked figure: 1 is a perimeter in one piece, more an island, an enclave or a mistyped code.
+    { key: "parties_du_perimetre", label: "Parties du périmètre", text: false }
   ].concat(D.figures.map(function (f) { return { key: f.key, label: f.label, figure: f }; }));
 
   function valueOf(row, key) {
-    if (key === "cpts" || key === "taille" || key === "type_territoire" || key === "groupe_comparaison") {
+    if (key === "cpts" || key === "taille" || key === "type_territoire" || key === "groupe_comparaison" ||
+        key === "parties_du_perimetre") {
       return row[key];
     }
     return row.values[key];
@@ -103,8 +106,10 @@
           if (v === null || v === undefined) { td.classList.add("na"); }
           var r = row.ranks[c.key];
           if (r !== null && r !== undefined) { td.appendChild(el("span", "rang " + r + "/" + row.groupe_comparaison, "rang")); }
-        } else if (c.key === "groupe_comparaison") {
-          td = el("td", row.groupe_comparaison === null ? NA : String(row.groupe_comparaison), "num");
+        } else if (c.key === "groupe_comparaison" || c.key === "parties_du_perimetre") {
+          var n = row[c.key];
+          td = el("td", n === null || n === undefined ? NA : String(n), "num");
+          if (c.key === "parties_du_perimetre" && n > 1) { td.classList.add("plusieurs"); }
         } else {
           td = el("td", row[c.key] === null ? NA : row[c.key]);
         }
