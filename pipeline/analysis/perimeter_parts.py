@@ -26,7 +26,8 @@ from scipy.sparse.csgraph import connected_components
 
 __all__ = ["PARTS_TOLERANCE_M", "neighbour_pairs", "perimeter_parts"]
 
-#: Gap bridged between two units of the same part, in metres (the coverage analysis's sliver tolerance).
+#: Gap bridged between two units of the same part, in metres; the coverage analysis's contiguity uses it too
+#: (``SLIVER_TOLERANCE_M``), so that a perimeter and an atone territory are « in one piece » by one rule.
 PARTS_TOLERANCE_M = 50.0
 
 

@@ -202,9 +202,9 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     row[BORDERING] = ", ".join(sorted(set(touching["departement"]))) if touching is not None else ""
     if row[BORDERING]:
         row["population_non_couverte_proche"] = float("nan")  # its neighbours beyond the load are unknown
-    parts = d.pertinence.parts if d.pertinence is not None else pd.DataFrame()
     # Unknown (NaN) when a unit has no polygon: its place, hence the perimeter's continuity, is unknown.
-    row[PARTS] = int(parts["part"].max()) if len(parts) and parts["part"].notna().all() else float("nan")
+    count = d.pertinence.parts_count if d.pertinence is not None else None
+    row[PARTS] = float("nan") if count is None else count
     row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
     if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune
         # Only lower bounds: the communes outside the load may be shared, or border uncovered ones (unknown).

@@ -63,15 +63,13 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     """Polygons harmonised to the current COG, and their residue."""
     start = time.perf_counter()
     cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
-    others: list[Path] = []
     if mirror is not None:
         folder = mirror / config.CONTOURS_MIRROR_DIR
-        files = contours.list_files(folder)
-        files_sha = contours.files_sha256(files)
-        if scope.departements is not None:
-            others = [f for f in files if f.name.split("-")[1] not in scope.departements]
-            files = [f for f in files if f.name.split("-")[1] in scope.departements]
-        sha = scope.tag(combined_sha([files_sha, cog_sha]))
+        every_file = contours.list_files(folder)
+        every_sha = contours.files_sha256(every_file)
+        loaded = {f.name for f in every_file
+                  if scope.departements is None or f.name.split("-")[1] in scope.departements}
+        sha = scope.tag(combined_sha([every_sha, cog_sha]))
         vintage, origin = config.CONTOURS_VINTAGE, f"miroir:{folder}"  # as the other mirror files
         label = "IGN Admin Express COG 2018 simplifié"
     else:
@@ -83,8 +81,8 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start)
     if mirror is not None:
         # Every file is read (from the staged cache after the first load): the others place the communes beyond.
-        every = contours.read_polygons_cached(sorted(files + others), files_sha)
-        inside = every["fichier"].isin({f.name for f in files})
+        every = contours.read_polygons_cached(every_file, every_sha)
+        inside = every["fichier"].isin(loaded)
         polygons, beyond = every[inside].reset_index(drop=True), every[~inside].reset_index(drop=True)
     else:
         national = _staged_etalab(current.path, current.sha256)[0]

@@ -30,6 +30,7 @@ from pipeline.analysis import flows
 from pipeline.analysis.distances import distance_table
 from pipeline.geography import projected_crs
 from pipeline.params import FlowParams
+from pipeline.render.sections.common import agree
 from pipeline.sources import od_table
 from pipeline.store.queries import geography
 
@@ -150,7 +151,7 @@ def gp_rows_of(table: pd.DataFrame, points: pd.DataFrame, params: FlowParams) ->
 
 def _listed(names: list[str], limit: int = 8) -> str:
     more = len(names) - limit
-    return ", ".join(names[:limit]) + (f" et {more} {'autre' if more == 1 else 'autres'}" if more > 0 else "")
+    return ", ".join(names[:limit]) + (f" et {more} {agree(more, 'autre', 'autres')}" if more > 0 else "")
 
 
 #: A ``FLUX=`` table without any profession is read as GP consultations (the flows section and the pertinence).

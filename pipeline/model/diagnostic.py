@@ -226,12 +226,27 @@ class PertinenceSection:
     #: ``FLUX=`` table left out), shown in the section itself and not only among the diagnostic's notes.
     caveats: list[str] = field(default_factory=list)
     #: The separate pieces of the perimeter (:mod:`pipeline.analysis.perimeter_parts`): ``code, nom, population,
-    #: part`` for each unit with a polygon, part 1 the most populated; computed whether or not the flows are.
+    #: part`` for every unit, part 1 the most populated, NA for a unit without polygon; computed whether or not
+    #: the flows are.
     parts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def available(self) -> bool:
         return self.unavailable is None
+
+    @property
+    def drawn_parts(self) -> int | None:
+        """Number of parts of the units with a polygon (None without any)."""
+        if self.parts.empty or self.parts["part"].isna().all():
+            return None
+        return int(self.parts["part"].max())
+
+    @property
+    def parts_count(self) -> int | None:
+        """Number of parts of the whole perimeter: None when a unit has no polygon (its place is unknown)."""
+        if self.parts.empty or self.parts["part"].isna().any():
+            return None
+        return self.drawn_parts
 
 
 @dataclass

@@ -27,7 +27,7 @@ REACH = "departements_non_charges_a_portee"
 #: CPTS: its « population non couverte limitrophe » is not available (their population and CPTS are unknown).
 BORDERING = "departements_voisins_non_charges"
 #: Column of the comparison: the separate parts of the CPTS's perimeter (1: in one piece; more: an island, an enclave
-#: or a mistyped code of the listing; empty without any polygon), :mod:`pipeline.analysis.perimeter_parts`.
+#: or a mistyped code of the listing; empty when a unit has no polygon), :mod:`pipeline.analysis.perimeter_parts`.
 PARTS = "parties_du_perimetre"
 FIGURES: tuple[str, ...] = ("population", *PROFESSIONS.values(), "apl_2023", "auto_confinement",
                             "population_partagee", "population_non_couverte_proche")

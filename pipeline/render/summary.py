@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.model.diagnostic import Diagnostic
+from pipeline.model.diagnostic import Diagnostic, PertinenceSection
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.summary_profile import profile_summary
 
@@ -29,17 +29,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def perimeter_parts_summary(parts: pd.DataFrame) -> dict[str, Any]:
+def perimeter_parts_summary(p: PertinenceSection) -> dict[str, Any]:
     """Key ``pertinence.parties_du_perimetre``: ``nombre`` of parts (null when a unit has no polygon: its place is
     unknown), ``nombre_parties_dessinees`` (of the units with a polygon), the units outside part 1 and those
     without polygon."""
-    drawn = parts[parts["part"].notna()] if len(parts) else parts
-    unknown = parts[parts["part"].isna()] if len(parts) else parts
-    count = int(drawn["part"].max()) if len(drawn) else None
-    return {"nombre": None if len(unknown) else count, "nombre_parties_dessinees": count,
+    if p.parts.empty:
+        return {"nombre": None, "nombre_parties_dessinees": None, "hors_partie_principale": [],
+                "unites_sans_contour": []}
+    apart = p.parts[p.parts["part"].notna() & (p.parts["part"] > 1)]
+    return {"nombre": p.parts_count, "nombre_parties_dessinees": p.drawn_parts,
             "hors_partie_principale": [{"code": r.code, "nom": r.nom, "population": r.population, "partie": int(r.part)}
-                                       for r in drawn[drawn["part"] > 1].itertuples()] if len(drawn) else [],
-            "unites_sans_contour": [str(c) for c in unknown["code"]] if len(unknown) else []}
+                                       for r in apart.itertuples()],
+            "unites_sans_contour": [str(c) for c in p.parts.loc[p.parts["part"].isna(), "code"]]}
 
 
 def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
@@ -49,7 +50,7 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
         return None
     zones = [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
               "unites_hors": r.n_units_out, "population_hors": r.population_out} for r in p.cut_zones.itertuples()]
-    parts = perimeter_parts_summary(p.parts)
+    parts = perimeter_parts_summary(p)
     if not p.available:  # the zones cut and the parts depend on the zonings and polygons only: given all the same
         return {"indisponible": p.unavailable, "zones_coupees": zones, "parties_du_perimetre": parts}
     return {

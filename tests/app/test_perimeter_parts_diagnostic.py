@@ -112,7 +112,7 @@ def test_a_unit_without_polygon_makes_the_continuity_unknown() -> None:
     assert text.startswith("Les unités dessinées du périmètre forment un seul tenant")
     assert text.endswith("1 unité sans contour (Saint-Martin (97801)) : sa place, donc la continuité du "
                          "périmètre entier, est non disponible.")
-    assert perimeter_parts_summary(parts) == {"nombre": None, "nombre_parties_dessinees": 1,
+    assert perimeter_parts_summary(section) == {"nombre": None, "nombre_parties_dessinees": 1,
                                               "hors_partie_principale": [], "unites_sans_contour": ["97801"]}
     far = drawn.assign(geometry=[box(0, 0, 1000, 1000), box(9000, 0, 10_000, 1000)])
     note = pieces_note(perimeter_pieces(units, far, 2154))

@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import connected_components
 
 from pipeline.analysis.aci import size_band
 from pipeline.analysis.coverage.projection import LAMBERT93, projected
+from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 
 __all__ = [
     "SLIVER_TOLERANCE_M",
@@ -26,8 +27,9 @@ __all__ = [
     "summarise_groups",
 ]
 
-#: Gap bridged between neighbouring polygons, in metres (see :func:`contiguity`).
-SLIVER_TOLERANCE_M = 50.0
+#: Gap bridged between neighbouring polygons, in metres (see :func:`contiguity`): the rule the diagnostic's
+#: perimeter parts follow too, written once there.
+SLIVER_TOLERANCE_M = PARTS_TOLERANCE_M
 
 
 def contiguity(gdf: gpd.GeoDataFrame, crs: Any = LAMBERT93, tolerance_m: float = SLIVER_TOLERANCE_M) -> Any:

@@ -14,6 +14,7 @@ import pandas as pd
 from pipeline.app import flow_model
 from pipeline.app.sections.units import CITY_NAMES, flow_codes, split_cities
 from pipeline.geography import arrondissements_of
+from pipeline.render.sections.common import agree
 from pipeline.sources import od_table
 from pipeline.store.queries import geography, provenance
 
@@ -59,7 +60,7 @@ def read_flow_table(
             continue
         name = CITY_NAMES.get(city, city)
         caveats.append(
-            f"Table origine–destination : {len(rows)} {'ligne donne' if len(rows) == 1 else 'lignes donnent'} "
+            f"Table origine–destination : {len(rows)} {agree(len(rows), 'ligne donne', 'lignes donnent')} "
             f"{name} ({city}) sans arrondissement ; le "
             f"territoire ne compte que les arrondissements {', '.join(held)} et ces recours ne peuvent pas leur "
             "être répartis : ils sont écartés des indicateurs du territoire" + _containment_bounds(table, city,

@@ -38,6 +38,7 @@ from pipeline.geography import arrondissements_of, is_arrondissement, projected_
 from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
+from pipeline.render.sections.common import agree
 from pipeline.store.queries import geography, provenance
 
 GP = "Médecins généralistes"
@@ -210,7 +211,7 @@ def flows_and_access(
     if len(lost):
         notes.append(
             f"flux et APL approchée : {lost['etp_sites'].sum():.0f} "
-            f"{'professionnel' if round(lost['etp_sites'].sum()) < 2 else 'professionnels'} (parts de présence) de "
+            f"{agree(round(lost['etp_sites'].sum()), 'professionnel', 'professionnels')} (parts de présence) de "
             + ", ".join(CITY_NAMES.get(c, c) for c in sorted(set(lost["commune"])))
             + " sans arrondissement déterminé ne sont pas placés dans le modèle")
     supply = summed_per_unit(rows, placed)

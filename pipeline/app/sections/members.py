@@ -13,6 +13,7 @@ from pipeline.analysis.representativeness import (
     trame_table,
 )
 from pipeline.model.profile import MembersSection
+from pipeline.render.sections.common import agree
 from pipeline.sources.adherents import TRAME_ROWS, adherent_notes
 from pipeline.store.queries import registry_history
 
@@ -49,10 +50,10 @@ def members_section(
     ):
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):
-            notes.append(f"{len(found)} {one if len(found) == 1 else several} {_lines(found['ligne'])}")
+            notes.append(f"{len(found)} {agree(len(found), one, several)} {_lines(found['ligne'])}")
     different = matches[matches["profession_differente"] & (matches["statut"] != MATCH_STATUS["absent"])]
     if len(different):
-        declared = "adhérent déclaré" if len(different) == 1 else "adhérents déclarés"
+        declared = agree(len(different), "adhérent déclaré", "adhérents déclarés")
         notes.append(f"{len(different)} {declared} sous une autre profession que celle de l'Annuaire Santé "
                      + _lines(different["ligne"]))
     return MembersSection(table=table, matches=matches, notes=notes)
@@ -60,7 +61,7 @@ def members_section(
 
 def _lines(numbers: pd.Series) -> str:
     """« (ligne 4) », « (lignes 4, 7) »: the lines of the members file concerned."""
-    return f"({'ligne' if len(numbers) == 1 else 'lignes'} " + ", ".join(str(n) for n in numbers) + ")"
+    return f"({agree(len(numbers), 'ligne', 'lignes')} " + ", ".join(str(n) for n in numbers) + ")"
 
 
 def legacy_table(section: MembersSection) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.geography import departement_of
 from pipeline.model import Territory
+from pipeline.render.sections.common import agree
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.sources.cpts_listing.names import near_duplicate_names
 from pipeline.store.queries import geography, listings
@@ -156,7 +157,7 @@ def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
     """The diagnostic's notes on a CPTS partly outside the départements the database was loaded for."""
     notes = []
     if outside := outside_the_load(anomalies):
-        communes = "commune de la CPTS dans sa liste est" if outside == 1 else "communes de la CPTS dans sa liste sont"
+        communes = agree(outside, "commune de la CPTS dans sa liste est", "communes de la CPTS dans sa liste sont")
         notes.append(f"{outside} {communes} hors des départements chargés dans la base (make data DEPARTEMENTS=…) : "
                      "les chiffres de ce diagnostic ne portent que sur les autres")
     if drawn_part_outside_the_load(anomalies):

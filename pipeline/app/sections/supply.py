@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline.analysis import indicators as ind
 from pipeline.app.sections.units import CITY_NAMES, split_cities, supply_per_unit, unit_of_rows
 from pipeline.model.diagnostic import PopulationSection, SupplySection
+from pipeline.render.sections.common import agree
 from pipeline.store.queries import establishments as establishment_queries
 from pipeline.store.queries import supply as supply_queries
 
@@ -68,8 +69,8 @@ def unplaced_notes(con: duckdb.DuckDBPyConnection, units: list[str]) -> list[str
         if row.praticiens or row.etablissements:
             notes.append(
                 f"{CITY_NAMES.get(str(row.commune), row.commune)} : {row.praticiens} "
-                f"{'professionnel' if row.praticiens < 2 else 'professionnels'} et {row.etablissements} "
-                f"{'établissement' if row.etablissements < 2 else 'établissements'} sans arrondissement déterminé "
+                f"{agree(row.praticiens, 'professionnel', 'professionnels')} et {row.etablissements} "
+                f"{agree(row.etablissements, 'établissement', 'établissements')} sans arrondissement déterminé "
                 "(code postal absent ou non propre à un arrondissement) ne sont comptés dans aucun arrondissement du "
                 "territoire")
     return notes

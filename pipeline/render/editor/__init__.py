@@ -60,12 +60,15 @@ Other CPTS
     P by residents of other units or codes / all volumes made in P), as
     there. Volumes are packed rounded to 0.01 consultation (rows that round
     to 0 are left out).
-``parties`` / ``hors_partie_principale``
+``parties`` / ``parties_dessinees`` / ``hors_partie_principale`` / ``sans_contour``
     The separate parts of the units of P that have a polygon, two units being
     of one part when ``EditorData.adjacency`` pairs them (within 50 m), as
     :func:`pipeline.analysis.perimeter_parts.perimeter_parts` counts them
-    (part 1 the most populated, then the smallest code); the codes outside
-    part 1, by part then code. ``null`` / ``[]`` without the adjacency.
+    (part 1 the most populated, then the smallest code): their number
+    (``parties_dessinees``), the codes outside part 1 by part then code, and
+    the units of P without polygon. ``parties`` is that number when every
+    unit has a polygon, else ``null`` (a unit's place is unknown). ``null`` /
+    ``[]`` without the adjacency.
 ``bassins_coupes`` / ``epci_coupes``
     Bassins de vie 2022 (resp. EPCI) with at least one unit in P and at
     least one unit not in P, counted in units; the total number of units of

@@ -133,11 +133,15 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
 MAX_UNITS_LISTED = 40
 
 
-def _split_cities(d: Diagnostic) -> bool:
-    """Whether the APL approchée counts a city the territory holds whole by its arrondissements (Métropole du
-    Grand Paris: 130 units, of which Paris, and 149 analysis units)."""
-    return d.access is not None and not set(d.access.communes["code"].astype(str)) <= set(
-        d.units["unit_code"].astype(str))
+def _split_cities(d: Diagnostic) -> list[str]:
+    """Names of the cities the territory holds whole that the APL approchée counts by arrondissement (Métropole du
+    Grand Paris: 130 units, Paris one of them, and 149 analysis units)."""
+    if d.access is None:
+        return []
+    units = set(d.units["unit_code"].astype(str))
+    cities = {city for code in d.access.communes["code"].astype(str) if code not in units
+              and (city := city_of_arrondissement(code)) is not None}
+    return [CITY_NAMES.get(c, c) for c in sorted(cities)]
 
 
 def _units_word(d: Diagnostic, n: int) -> str:
@@ -147,12 +151,9 @@ def _units_word(d: Diagnostic, n: int) -> str:
 
 def _split_cities_note(d: Diagnostic) -> str:
     """« ; Paris y est comptée par arrondissement » (the cities the territory holds whole, named)."""
-    if not _split_cities(d) or d.access is None:
+    names = _split_cities(d)
+    if not names:
         return ""
-    units = set(d.units["unit_code"].astype(str))
-    cities = sorted({city for code in d.access.communes["code"].astype(str) if code not in units
-                     and (city := city_of_arrondissement(code)) is not None})
-    names = [CITY_NAMES.get(c, c) for c in cities]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
     return f" ; {listed} y {'est comptée' if len(names) == 1 else 'sont comptées'} par arrondissement"
 

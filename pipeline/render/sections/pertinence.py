@@ -156,13 +156,11 @@ def _parts_paragraph(p: PertinenceSection) -> list[str]:
     drawn = parts[parts["part"].notna()]
     unknown = parts[parts["part"].isna()]
     unplaced = ""
-    if len(unknown):
+    if n := len(unknown):
         names = ", ".join(f"{row.nom} ({row.code})" for row in unknown.head(PARTS_NAMED).itertuples())
-        unplaced = (f" {plural(len(unknown), 'unité')} sans contour ({names}) : sa place, donc la continuité du "
-                    f"périmètre entier, est {NOT_AVAILABLE}.") if len(unknown) == 1 else (
-                    f" {plural(len(unknown), 'unité')} sans contour ({names}) : leur place, donc la continuité du "
-                    f"périmètre entier, est {NOT_AVAILABLE}.")
-    count = int(drawn["part"].max()) if len(drawn) else 0
+        unplaced = (f" {plural(n, 'unité')} sans contour ({names}) : {agree(n, 'sa', 'leur')} place, donc la "
+                    f"continuité du périmètre entier, est {NOT_AVAILABLE}.")
+    count = p.drawn_parts or 0
     if count <= 1:
         if len(drawn) < 2:
             return [f"Continuité du périmètre : {NOT_AVAILABLE}.{unplaced}"]
