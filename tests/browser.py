@@ -60,7 +60,7 @@ def close_browser() -> None:
 
 
 def open_page(
-    path: str | Path, width: int = 1280, height: int = 860, wait_ms: int = 300
+    path: str | Path, width: int = 1280, height: int = 860, wait_ms: int = 0
 ) -> tuple[Any, list[str], list[str]]:
     """Open a local HTML file in headless Chromium with the network blocked.
 
@@ -71,7 +71,13 @@ def open_page(
     width, height
         Viewport size in CSS pixels.
     wait_ms
-        Extra time to let scripts settle after the ``load`` event.
+        Extra time after the page has settled, for pages whose own timers or
+        animations a test waits for. A page has settled when the ``load``
+        event has fired and two frames have been drawn after it: our pages
+        build everything in their inline scripts and ``load`` handlers, so
+        by then an error would have been reported (a fixed 300 ms wait did
+        the same and cost 0.3 s per page); a Leaflet map's animated first
+        fit is waited for too (:func:`settle`).
 
     Returns
     -------
@@ -107,8 +113,43 @@ def open_page(
     page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
     page.on("dialog", on_dialog)
     page.goto(Path(path).resolve().as_uri(), wait_until="load")
-    page.wait_for_timeout(wait_ms)
+    settle(page)
+    if wait_ms:
+        page.wait_for_timeout(wait_ms)
     return page, errors, console
+
+
+#: Resolves after two frames in a row where no Leaflet map animates a zoom or a pan (an animated ``fitBounds``)
+#: and no marker-cluster group animates its clusters (at most about ten seconds of frames).
+SETTLE_JS = """() => new Promise(done => {
+  const busy = () => {
+    const L = window.L;
+    if (!L || !L.Map) return false;
+    return Object.values(window).some(v => {
+      if (v instanceof L.Map) {
+        return Boolean(v._animatingZoom || (v._panAnim && v._panAnim._inProgress) || v._flyToFrame);
+      }
+      if (L.MarkerClusterGroup && v instanceof L.MarkerClusterGroup) return v._inZoomAnimation > 0;
+      return false;
+    });
+  };
+  let quiet = 0, frames = 0;
+  const tick = () => requestAnimationFrame(() => {
+    frames += 1;
+    quiet = busy() ? 0 : quiet + 1;
+    if (quiet >= 2 || frames > 600) { done(); } else { tick(); }
+  });
+  tick();
+})"""
+
+
+def settle(page: Any) -> None:
+    """Return once the page is still: two frames drawn with no map or cluster animation running (``SETTLE_JS``).
+
+    The work queued by the page's scripts and event handlers is then done: call it after an action whose effect
+    a test reads (a click, a zoom, a hover) instead of waiting a fixed time.
+    """
+    page.evaluate(SETTLE_JS)
 
 
 def blocked_requests(page: Any) -> list[str]:

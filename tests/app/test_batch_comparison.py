@@ -312,7 +312,7 @@ def test_unknown_listing_is_a_french_error(fixture_data_dir: Path) -> None:
 
 @pytest.mark.browser
 def test_comparison_page_sorts_and_switches_indicator(result: dict[str, Any]) -> None:
-    page, errors, console = open_page(result["maps"] / "comparaison-paca" / "index.html", wait_ms=500)
+    page, errors, console = open_page(result["maps"] / "comparaison-paca" / "index.html")
     try:
         frame = table(result)
         order = page.evaluate("window.cptsComparison.sortBy('population', true)")

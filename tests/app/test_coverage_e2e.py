@@ -191,7 +191,7 @@ def test_overlapping_listing(coverage: dict[str, Any]) -> None:
 
 @pytest.mark.browser
 def test_coverage_map_in_browser(coverage: dict[str, Any]) -> None:
-    page, errors, console = open_page(coverage["maps"] / "couverture-region-93" / "carte.html", wait_ms=800)
+    page, errors, console = open_page(coverage["maps"] / "couverture-region-93" / "carte.html")
     try:
         screenshot(page, "/tmp/cpts-screens/couverture-region-93.png")
         assert errors == [] and console == []

@@ -50,7 +50,7 @@ def env(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture()
 def editor(env: dict[str, Path]) -> Iterator[Any]:
-    page, errors, console = open_page(env["maps"] / "editeur-departement-04" / "editeur.html", wait_ms=500)
+    page, errors, console = open_page(env["maps"] / "editeur-departement-04" / "editeur.html")
     yield page
     assert errors == [] and console == [], (errors, console)
     assert blocked_requests(page) == []
@@ -127,7 +127,7 @@ def verdon_page(env: dict[str, Path]) -> Path:
 
 
 def test_starting_cpts_opens_with_its_units(env: dict[str, Path], verdon_page: Path) -> None:
-    page, errors, console = open_page(verdon_page, wait_ms=500)
+    page, errors, console = open_page(verdon_page)
     try:
         state = page.evaluate("window.cptsEditor.state()")
         assert state["communes"] == verdon_units(env)
@@ -141,7 +141,7 @@ def test_starting_cpts_opens_with_its_units(env: dict[str, Path], verdon_page: P
 
 def test_redrawn_cpts_is_not_its_own_neighbour_in_the_diagnostic_of_the_export(
         env: dict[str, Path], verdon_page: Path, tmp_path: Path) -> None:
-    page, errors, console = open_page(verdon_page, wait_ms=500)
+    page, errors, console = open_page(verdon_page)
     try:
         codes = [*verdon_units(env)[1:], ROUGON]
         state = page.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
@@ -208,7 +208,7 @@ def test_mayotte_population_year_is_2017(env: dict[str, Path]) -> None:
         mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
         code, _out, err = run(["editeur", "--departement", "976"])
     assert code == 0, err
-    page, errors, console = open_page(env["maps"] / "editeur-departement-976" / "editeur.html", wait_ms=500)
+    page, errors, console = open_page(env["maps"] / "editeur-departement-976" / "editeur.html")
     try:
         state = page.evaluate("window.cptsEditor.load(['97601', '97611'])")
         assert state["annees_population"] == ["2017"]  # keys of population_par_annee
@@ -236,7 +236,7 @@ def test_arrondissements_self_containment_equals_the_pertinence_section(env: dic
         assert code == 0, err
         code, _, err = run(["diagnostic", "communes:" + ",".join(codes)])
         assert code == 0, err
-    page, errors, console = open_page(env["maps"] / "editeur-departement-13" / "editeur.html", wait_ms=500)
+    page, errors, console = open_page(env["maps"] / "editeur-departement-13" / "editeur.html")
     try:
         state = page.evaluate(f"window.cptsEditor.load({json.dumps(codes)})")
     finally:

@@ -19,7 +19,7 @@ from pipeline.analysis.flows import territory_flow_indicators
 from pipeline.render.editor import InitialPerimeter, ListedPerimeter, write_editor_page
 from pipeline.sources.delimited import read_csv_checked
 from pipeline.store.territory import CODE_COLUMNS
-from tests.browser import blocked_requests, close_page, dialogs, open_page, screenshot
+from tests.browser import blocked_requests, close_page, dialogs, open_page, screenshot, settle
 from tests.render import editor_cases as case
 from tests.render.editor_cases import A, B, C, D, E, F, G
 
@@ -172,7 +172,7 @@ def test_clicking_a_unit_on_the_map_adds_then_removes_it(editor: Any) -> None:
                             " return [p.x, p.y]; })()")
     box = editor.locator("#map").bounding_box()
     editor.mouse.click(box["x"] + point[0], box["y"] + point[1])
-    editor.wait_for_timeout(100)
+    settle(editor)
     assert call(editor, "state()")["communes"] == [A, B, C, D]
     assert editor.text_content("#v-population") == "49\u202f000 habitants"
     assert "CPTS Beta" in editor.text_content("#l-partage")
@@ -180,7 +180,7 @@ def test_clicking_a_unit_on_the_map_adds_then_removes_it(editor: Any) -> None:
     assert "Dans le périmètre" in editor.text_content(".unit-tip")
     screenshot(editor, SCREENS / "editeur-synthetique-clic.png")
     editor.mouse.click(box["x"] + point[0], box["y"] + point[1])
-    editor.wait_for_timeout(100)
+    settle(editor)
     assert call(editor, "state()")["communes"] == [A, B, D]
 
 
@@ -212,7 +212,7 @@ def test_export_downloads_a_csv_that_the_territory_reader_accepts(editor: Any, t
 def test_an_empty_perimeter_is_not_exported(editor: Any) -> None:
     call(editor, "load([])")
     editor.click("#btn-export")
-    editor.wait_for_timeout(200)
+    settle(editor)
     assert editor.text_content("#message") == "Périmètre vide : rien à exporter"
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.analysis.flows import territory_flow_indicators
 from pipeline.render.editor import EditorData, EditorPage, write_editor_page
-from tests.browser import blocked_requests, close_page, open_page, screenshot
+from tests.browser import blocked_requests, close_page, open_page, screenshot, settle
 from tests.render.editor_mirror import paca_editor_data
 
 pytestmark = [pytest.mark.mirror, pytest.mark.browser]
@@ -46,7 +46,7 @@ def test_paca_page_fits_the_size_budget(paca: tuple[EditorData, EditorPage]) -> 
 
 def test_paca_page_figures_match_independent_sums(paca: tuple[EditorData, EditorPage]) -> None:
     data, page = paca
-    view, errors, console = open_page(page.path, width=1400, height=900, wait_ms=500)
+    view, errors, console = open_page(page.path, width=1400, height=900)
     try:
         state: Any = view.evaluate("window.cptsEditor.state()")
         initial = list(data.initial.codes)
@@ -71,7 +71,7 @@ def test_paca_page_figures_match_independent_sums(paca: tuple[EditorData, Editor
         view.evaluate("window.cptsEditor.add('13001')")  # Aix-en-Provence
         assert time.perf_counter() - started < 1.0
         view.evaluate("void window.cptsEditor.map.fitBounds([[43.17, 5.2], [43.6, 5.65]])")
-        view.wait_for_timeout(300)
+        settle(view)
         screenshot(view, SCREENS / "editeur-paca-marseille.png")
         assert errors == [] and console == [] and blocked_requests(view) == []
     finally:

@@ -20,7 +20,7 @@ import pytest
 
 from pipeline.render.maps import coverage_map, flow_map, save_map, territory_map
 from pipeline.render.palette import ESTABLISHMENT_COLORS, FLOW_COLORS, HIGHLIGHT_COLOR
-from tests.browser import close_page, dialogs, open_page, screenshot
+from tests.browser import close_page, dialogs, open_page, screenshot, settle
 from tests.render.map_data import (
     INDICATORS,
     XSS,
@@ -99,7 +99,7 @@ def test_territory_map_in_browser(tmp_path: Path) -> None:
         assert "Donnée non disponible" in legend.inner_text()
         # One choropleth at a time: ticking the APL took the population off the map and unticked it (two stacked
         # at 80 % opacity mixed their colours).
-        page.wait_for_timeout(50)
+        settle(page)
         assert "Population municipale" not in legend.inner_text()
         assert not page.locator(".leaflet-control-layers-overlays label", has_text="Population municipale") \
             .locator("input").is_checked()
@@ -132,7 +132,7 @@ def test_dense_establishments_are_clustered(mirror: Path, tmp_path: Path) -> Non
     m = territory_map(perimeter, paris, {"population": "Population municipale"}, establishments=points,
                       title="Paris 18e–20e (établissements fictifs)", demo_data=True)
     path = save_map(m, tmp_path / "paris.html")
-    page, errors, console = open_page(path, wait_ms=800)
+    page, errors, console = open_page(path)
     try:
         assert errors == [] and console == [] and dialogs(page) == []
         clusters = page.locator(".cpts-cluster")
@@ -152,7 +152,7 @@ def test_dense_establishments_are_clustered(mirror: Path, tmp_path: Path) -> Non
         zoom = page.evaluate(f"{MAP_JS}.getZoom()")
         page.evaluate(f"(() => {{ const m = {MAP_JS}; m.setView(m.getCenter(), m.getZoom() + 3, "
                       "{animate: false}); })()")
-        page.wait_for_timeout(800)
+        settle(page)
         assert page.evaluate(f"{MAP_JS}.getZoom()") == zoom + 3
         single_after = page.evaluate(
             "document.querySelectorAll('path.leaflet-interactive[fill-opacity=\"0.9\"]').length")
@@ -206,7 +206,7 @@ def test_real_coverage_map_colours_and_cpts_finder(mirror: Path, tmp_path: Path)
     """PACA's 71 CPTS: no two neighbours share a fill on screen; the legend finds a CPTS by name."""
     units, perimeters = paca_coverage(mirror)
     path = save_map(coverage_map(units, perimeters, title="Couverture par les CPTS – PACA"), tmp_path / "paca.html")
-    page, errors, console = open_page(path, wait_ms=1200)
+    page, errors, console = open_page(path)
     try:
         assert errors == [] and console == []
         fills: dict[str, str] = page.evaluate(
@@ -234,7 +234,7 @@ def test_real_coverage_map_colours_and_cpts_finder(mirror: Path, tmp_path: Path)
         assert finder.locator(".cpts-finder-count").inner_text() == f"3 / {len(perimeters)}"
         zoom = page.evaluate(f"{MAP_JS}.getZoom()")
         finder.locator("li", has_text="CPTS du Verdon").filter(has_not_text="Hauts").click()
-        page.wait_for_timeout(600)
+        settle(page)  # the zoom to the perimeter is animated
         assert page.evaluate(f"{MAP_JS}.getZoom()") > zoom
         highlighted = page.locator(f"path.leaflet-interactive[stroke='{HIGHLIGHT_COLOR}']")
         assert highlighted.count() == 1
@@ -254,7 +254,7 @@ def test_real_coverage_map_colours_and_cpts_finder(mirror: Path, tmp_path: Path)
         # Enter picks the first match; a name that matches nothing says so.
         finder.locator("input").fill("gapencais")
         finder.locator("input").press("Enter")
-        page.wait_for_timeout(400)
+        settle(page)
         assert "Gapençais" in finder.locator("li.active").inner_text()
         finder.locator("input").fill("zzzz")
         assert finder.locator(".cpts-finder-empty").is_visible()
@@ -273,7 +273,7 @@ def flow_page(tmp_path: Path, **kwargs: Any) -> tuple[Any, list[str], list[str]]
                  **kwargs),
         tmp_path / "flux.html",
     )
-    return open_page(path, wait_ms=500)
+    return open_page(path)
 
 
 def test_flow_map_in_browser(tmp_path: Path) -> None:
@@ -322,7 +322,7 @@ def test_flow_arrows_point_to_the_destination(tmp_path: Path) -> None:
         assert out["dx"] > 0 and out["dy"] > 0  # screen y grows downwards
         # Arrowheads follow the line after a zoom.
         page.evaluate(f"{MAP_JS}.zoomIn(1, {{animate: false}})")
-        page.wait_for_timeout(300)
+        settle(page)
         lengths = page.evaluate(
             "Array.from(document.querySelectorAll('path[marker-end]')).map(p => "
             "[p.getTotalLength(), parseFloat(p.getAttribute('stroke-dasharray'))])")
@@ -363,7 +363,7 @@ def test_flow_labels_table_and_tooltips_name_communes(tmp_path: Path) -> None:
             " const q = p.getPointAtLength(p.getTotalLength() / 2); const m = p.getScreenCTM();"
             " return [q.x * m.a + m.e, q.y * m.d + m.f]; })()")
         page.mouse.move(point[0], point[1])
-        page.wait_for_timeout(300)
+        settle(page)
         tip = page.locator(".leaflet-tooltip").last.inner_text()
         assert "Flux sortant" in tip and "Digne-les-Bains" in tip and "Manosque" in tip
         assert "04112" not in tip and "04070" not in tip
@@ -387,10 +387,10 @@ def test_names_are_escaped(tmp_path: Path) -> None:
         assert XSS in page.locator(".cpts-title").inner_text()
         # Hover the establishment whose name is the payload (shown on its own if it was clustered).
         page.evaluate(SHOW_MARKER_JS, "alert(1)")
-        page.wait_for_timeout(300)
+        settle(page)
         color = ESTABLISHMENT_COLORS["Hôpital public"]
         page.locator(f"path.leaflet-interactive[fill='{color}']").first.hover(force=True)
-        page.wait_for_timeout(200)
+        settle(page)
         tooltip = page.locator(".leaflet-tooltip").last
         assert XSS in tooltip.inner_text()
         assert tooltip.locator("script").count() == 0
@@ -424,7 +424,7 @@ def test_cpts_names_are_escaped_in_the_finder(tmp_path: Path) -> None:
         assert finder.locator("li:visible").all_inner_texts() == [XSS]
         assert finder.locator("li script").count() == 0
         finder.locator("li:visible").click()
-        page.wait_for_timeout(400)
+        settle(page)
         assert page.locator(f"path.leaflet-interactive[stroke='{HIGHLIGHT_COLOR}']").count() == 1
         assert dialogs(page) == [] and errors == []
     finally:

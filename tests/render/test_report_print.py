@@ -122,7 +122,7 @@ def test_every_table_fits_the_printed_page(territory: str, request: pytest.Fixtu
     """A review: printed, the supply table of an EPCI was 993 px wide on a 688 px page (cut, or the whole document
     shrunk), the calendar 837 px, the bassins de vie 1 004 px. Each table, with print styles at the page's width."""
     run = request.getfixturevalue(territory)
-    page, errors, _ = open_page(folder_of(run) / "rapport.html", width=A4_CONTENT_PX, wait_ms=100)
+    page, errors, _ = open_page(folder_of(run) / "rapport.html", width=A4_CONTENT_PX)
     try:
         page.emulate_media(media="print")
         wide = page.evaluate("""() => [...document.querySelectorAll('table')].filter(
@@ -197,7 +197,7 @@ def test_paris_neighbours_are_not_available_in_every_output(paris: Run) -> None:
 
 def test_report_maps_load_and_print_preview(verdon: Run) -> None:
     folder = folder_of(verdon)
-    page, errors, console = open_page(folder / "rapport.html", width=1100, wait_ms=300)
+    page, errors, console = open_page(folder / "rapport.html", width=1100)
     try:
         assert errors == [] and console == []
         sizes = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth, i.alt])")
@@ -224,7 +224,7 @@ def test_report_maps_load_and_print_preview(verdon: Run) -> None:
 
 def test_flow_map_names_destinations(verdon: Run) -> None:
     folder = folder_of(verdon)
-    page, errors, console = open_page(folder / "flux.html", wait_ms=600)
+    page, errors, console = open_page(folder / "flux.html")
     try:
         assert errors == [] and console == []
         screenshot(page, SCREENS / "verdon-flux.png")
