@@ -32,7 +32,8 @@ __all__ = [
 TABLE_COLUMNS = [
     "groupe", "professionnels_territoire", "unite", "adherents", "part_adherents_pct", "gouvernance",
     "part_gouvernance_pct", "gouvernance_non_renseigne", "elaboration", "part_elaboration_pct",
-    "elaboration_non_renseigne", "adherents_hors_territoire",
+    "elaboration_non_renseigne", "adherents_hors_territoire", "gouvernance_hors_territoire",
+    "elaboration_hors_territoire",
 ]
 
 MATCH_STATUS = {
@@ -99,7 +100,9 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
         Aligned on ``members``: True for a member whose RPPS number the
         registry places only outside the territory (:func:`match_members`).
         Counted as a member, but not in the shares of the territory's
-        professionals (``adherents_hors_territoire``).
+        professionals (``adherents_hors_territoire``, and
+        ``gouvernance_hors_territoire``, ``elaboration_hors_territoire`` among
+        those who take part: each share's numerator is the count less them).
 
     Returns
     -------
@@ -131,10 +134,14 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
             here = _participation(own & ~elsewhere, flags, count, known) if away else record[column]
             record[f"part_{column}_pct"] = _share(here, total)
             record[f"{column}_non_renseigne"] = int(count[own & flags.isna()].sum())
+            taking_part = record[column]
+            record[f"{column}_hors_territoire"] = (taking_part - here if isinstance(taking_part, int)
+                                                   and isinstance(here, int) else pd.NA)
         record["adherents_hors_territoire"] = away
         out.append(record)
     table = pd.DataFrame(out, columns=TABLE_COLUMNS)
-    for column in ("professionnels_territoire", "gouvernance", "elaboration"):
+    for column in ("professionnels_territoire", "gouvernance", "elaboration", "gouvernance_hors_territoire",
+                   "elaboration_hors_territoire"):
         table[column] = table[column].astype("Int64")
     return table
 
@@ -153,8 +160,9 @@ def count_notes(table: pd.DataFrame) -> list[str]:
         if away:
             who = "l'adhérent" if away == 1 else f"les {away} adhérents"
             counted = "compté" if away == 1 else "comptés"
-            notes.append(f"{row.groupe} : part des adhérents calculée sans {who} que l'Annuaire Santé place hors "
-                         f"du territoire ({counted} parmi les adhérents)")
+            notes.append(f"{row.groupe} : parts (adhérents, gouvernance, élaboration) calculées sans {who} que "
+                         f"l'Annuaire Santé place hors du territoire ({counted} dans les nombres : « dont … du "
+                         "territoire »)")
         if pd.isna(total) or row.adherents - away <= total:
             continue
         unit = "structure" if row.unite == "structures" else "professionnel"

@@ -151,9 +151,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap("géométries")
     if len(outside_listings):
         notes.append(
-            f"{len(outside_listings)} unités de régions sans aucune CPTS dans les listes chargées ne sont pas "
-            "comptées en zones blanches (régions : " + ", ".join(sorted(set(outside_listings["region"].dropna())))
-            + ")")
+            f"{format_number(len(outside_listings))} unités de régions sans aucune CPTS dans les listes chargées ne "
+            "sont pas comptées en zones blanches (régions : "
+            + ", ".join(sorted(set(outside_listings["region"].dropna()))) + ")")
     stages.close()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,

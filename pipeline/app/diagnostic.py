@@ -103,8 +103,7 @@ def compute(
     supply = None
     professionals = None
     if offre is not None:
-        supply = supply_section(con, codes, population, offre,
-                                lambda **zone: shared.supply_of_zone(con, **zone))
+        supply = supply_section(con, codes, population, lambda **zone: shared.supply_of_zone(con, **zone))
         professionals = professionals_count(con, codes)
         notes.extend(unplaced_notes(con, codes))
     coverage = profile.registry_coverage(con, areas, supply, shared.registry_counts(con))

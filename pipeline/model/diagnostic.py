@@ -94,7 +94,8 @@ class SupplySection:
     ``table``: ``groupe, praticiens, praticiens_etp, dont_liberaux, unite, source,
     densite_10000, densite_departement, densite_region, densite_france``.
     ``by_recours`` / ``by_mode``: practitioners per group × recours / mode.
-    ``per_unit``: ``code, groupe, effectif`` (site shares per unit, for the map).
+    ``per_unit``: ``code, groupe, effectif`` (distinct practitioners of each unit, for the map and the units'
+    GP densities; :func:`pipeline.store.queries.supply.praticiens_par_unite`).
     """
 
     table: pd.DataFrame

@@ -228,6 +228,10 @@ _COLUMNS = [
     _c("elaboration", "Ayant participé à l'élaboration du projet de santé", "integer"),
     _c("part_elaboration_pct", "Part ayant participé à l'élaboration", "percent", 1),
     _c("elaboration_non_renseigne", "Élaboration non renseignée", "integer"),
+    _c("gouvernance_hors_territoire", "Participant à la gouvernance, exerçant hors du territoire (hors des parts)",
+       "integer"),
+    _c("elaboration_hors_territoire", "Ayant participé à l'élaboration, exerçant hors du territoire (hors des "
+       "parts)", "integer"),
     _c("ligne_adherents", "Ligne du fichier des adhérents", "integer"),
     _c("rpps", "N° RPPS", "code"),
     _c("statut", "Rapprochement avec l'Annuaire Santé", "text"),

@@ -185,7 +185,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     establishments = None if points is None else points[["nom", "groupe", "categorie", "geometry"]]
     professionals = None
     if d.supply is not None:
-        professionals = d.supply.per_unit.assign(effectif=d.supply.per_unit["effectif"].round(1))
+        professionals = d.supply.per_unit
     return maps.territory_map(
         d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,

@@ -29,6 +29,13 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def inhabitants(value: Any) -> int | None:
+    """A population as a whole number (summed legal populations are whole even when held as floats)."""
+    if value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return None
+    return round(float(value))
+
+
 def perimeter_parts_summary(p: PertinenceSection) -> dict[str, Any]:
     """Key ``pertinence.parties_du_perimetre``: ``nombre`` of parts (null when a unit has no polygon: its place is
     unknown), ``nombre_parties_dessinees`` (of the units with a polygon), the units outside part 1 and those
@@ -57,16 +64,16 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
         "origine": p.origin,
         "seuils": {"part_min_candidat": p.candidate_min_share, "part_max_a_examiner": p.examine_below_share},
         "auto_confinement": p.self_containment,
-        "population": p.population,
+        "population": inhabitants(p.population),
         "auto_confinement_avec_candidats": p.self_containment_with_candidates,
-        "population_avec_candidats": p.population_with_candidates,
-        "candidats": [{"code": r.code, "nom": r.nom, "population": r.population,
+        "population_avec_candidats": inhabitants(p.population_with_candidates),
+        "candidats": [{"code": r.code, "nom": r.nom, "population": inhabitants(r.population),
                        "part_recours_vers_territoire": r.share_into_perimeter,
                        # None: no loaded listing covers the candidate's région (its CPTS are unknown)
                        "cpts": None if r.claimed_by is None or r.claimed_by != r.claimed_by
                        else [n for n in str(r.claimed_by).split("; ") if n]}
                       for r in p.candidates.itertuples()],
-        "a_examiner": [{"code": r.code, "nom": r.nom, "population": r.population,
+        "a_examiner": [{"code": r.code, "nom": r.nom, "population": inhabitants(r.population),
                         "part_recours_dans_territoire": r.share_inside,
                         "destination_principale": r.main_destination}
                        for r in p.to_examine.itertuples()],

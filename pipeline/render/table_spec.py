@@ -347,7 +347,8 @@ def display_text(column: Column, value: Any) -> str:
     """``value`` written the French way for a document read by people (DOCX, HTML).
 
     Numbers get a narrow no-break space between thousands and a decimal
-    comma (with `` %`` for percentages), dates ``JJ/MM/AAAA``, missing values
+    comma (percentages and shares in percentage points, the heading
+    carrying « (%) »: :attr:`Column.heading`), dates ``JJ/MM/AAAA``, missing values
     :data:`MISSING_TEXT`, cells that do not apply to their row :data:`NOT_APPLICABLE_TEXT`.
     """
     if isinstance(value, NotApplicable):
@@ -357,11 +358,12 @@ def display_text(column: Column, value: Any) -> str:
         return MISSING_TEXT
     if isinstance(typed, dt.date):
         return typed.strftime("%d/%m/%Y")
-    if isinstance(typed, int | float) and column.kind == "share":  # 0.801 is read « 80,1 % », as in the report
-        return format_number(typed * 100, max(column.decimals - 2, 0), "%")
+    # Percentages and shares as percentage points without « % »: the column's heading says « (%) » once
+    # (« 1,51 % » under « Taux d'évolution annuel moyen (%) » said it twice).
+    if isinstance(typed, int | float) and column.kind == "share":  # 0.801 is read « 80,1 », as in the report
+        return format_number(typed * 100, max(column.decimals - 2, 0))
     if isinstance(typed, int | float) and column.kind in NUMERIC_KINDS:
-        decimals = 0 if column.kind == "integer" else column.decimals
-        return format_number(typed, decimals, "%" if column.kind == "percent" else None)
+        return format_number(typed, 0 if column.kind == "integer" else column.decimals)
     return str(typed)
 
 

@@ -184,6 +184,13 @@ def _establishment_list(d: Diagnostic, spec: TableSpec, title: str) -> list[Bloc
     return blocks
 
 
+def _without_mayotte(d: Diagnostic) -> str:
+    """« hors Mayotte … » when the France the APL is compared with would include Mayotte: the DREES workbook
+    has no row for it (the report's APL table says so in its France row)."""
+    return "" if d.loaded_departements and "976" not in d.loaded_departements else \
+        " hors Mayotte (absente du classeur DREES)"
+
+
 def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
     syn = d.apl.synthesis
     blocks: list[Block] = [SubHeading("Accessibilité aux médecins généralistes (APL)")]
@@ -198,7 +205,7 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
                  f"{format_number(latest['departement'], 2)} pour le département"
                  f"{' principal' if spans_several_areas(d) else ''} ({d.population.departement_name}), "
                  f"{format_number(latest['region'], 2)} pour la région ({region_label(d)}) et "
-                 f"{format_number(latest['france'], 2)} pour la {france_label(d)}.")
+                 f"{format_number(latest['france'], 2)} pour la {france_label(d)}{_without_mayotte(d)}.")
     if known:
         under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", under).fillna(False).astype(bool).sum())
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
@@ -275,7 +282,8 @@ def members_rows(d: Diagnostic) -> list[MembersRow]:
         rows[profession] = MembersRow(
             profession=profession, adherents=_whole(record.get("adherents")),
             part_adherents_pct=_share(record.get("part_adherents_pct")),
-            gouvernance=_whole(record.get("gouvernance")), elaboration=_whole(record.get("elaboration")))
+            gouvernance=_whole(record.get("gouvernance")), elaboration=_whole(record.get("elaboration")),
+            adherents_away=_whole(record.get("adherents_hors_territoire")) or 0)
     return list(rows.values())
 
 

@@ -7,6 +7,7 @@ Members and supply are written by hand; each expected figure is computed in the 
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from pipeline.analysis.representativeness import count_notes, trame_table
 from pipeline.render.docx.model import MembersRow
 from pipeline.render.docx.writer import _members_cell
-from pipeline.render.sections.representativeness import _count
+from pipeline.render.sections.representativeness import _count, representativeness_section
 
 ROWS = ("Médecins généralistes", "Infirmiers", "Pharmaciens", "MSP", "Centres de santé", "Autres")
 SUPPLY = pd.DataFrame({
@@ -130,9 +131,21 @@ def test_members_the_registry_places_elsewhere_are_members_but_not_in_the_shares
     assert (gp["adherents"], gp["adherents_hors_territoire"], gp["gouvernance"]) == (3, 1, 2)
     assert gp["part_adherents_pct"] == pytest.approx(10.0)
     assert gp["part_gouvernance_pct"] == pytest.approx(5.0)
+    assert gp["gouvernance_hors_territoire"] == 1 and pd.isna(gp["elaboration_hors_territoire"])
     assert count_notes(table.reset_index()) == [
-        "Médecins généralistes : part des adhérents calculée sans l'adhérent que l'Annuaire Santé place hors du "
-        "territoire (compté parmi les adhérents)"]
+        "Médecins généralistes : parts (adhérents, gouvernance, élaboration) calculées sans l'adhérent que "
+        "l'Annuaire Santé place hors du territoire (compté dans les nombres : « dont … du territoire »)"]
+    # A review: the cells read « 3 (10,0 %) » and « 2 (5,0 %) », shares of 2 and 1 that no cell named.
+    report = representativeness_section(SimpleNamespace(members=SimpleNamespace(
+        table=table.reset_index(), matches=pd.DataFrame(), notes=[]), is_demo=lambda source: False))
+    cells = report["tables"][0]["data"].set_index("Professionnels et organisations de santé")
+    assert cells.loc["Médecins généralistes", "Ayant adhéré à la CPTS"] == "3 dont 2 du territoire"
+    assert cells.loc["Médecins généralistes", "Part des adhérents (%)"] == "10,0"
+    assert cells.loc["Médecins généralistes", "Participant à la gouvernance"] == "2 dont 1 du territoire (5,0\u202f%)"
+    assert cells.loc["Infirmiers", "Ayant adhéré à la CPTS"] == "0"
+    word = MembersRow(profession="Médecins généralistes", adherents=3, part_adherents_pct=10.0, gouvernance=2,
+                      elaboration=None, adherents_away=1)
+    assert _members_cell(word)[0] == "3 dont 2 du territoire (10,0\u202f%)"
     # 5 nurse members for 4 nurses, 2 of them elsewhere: 3 / 4 × 100 = 75 %, a share again, and no « > 100 % ».
     nurses = trame_table(members([("Infirmiers", 1, None, None)] * 5), SUPPLY, ROWS,
                          pd.Series([True, True, False, False, False])).set_index("groupe").loc["Infirmiers"]

@@ -167,10 +167,30 @@ def test_the_whole_city_and_the_sum_of_its_arrondissements_give_the_same_totals(
     assert city.supply.by_mode.equals(parts.supply.by_mode)
     assert city.supply.by_recours.equals(parts.supply.by_recours)
     assert city.taille.professionals == parts.taille.professionals
-    # Site shares per arrondissement add up to the city's.
-    per_arrondissement = parts.supply.per_unit.groupby("groupe")["effectif"].sum()
-    assert per_arrondissement.to_dict() == pytest.approx(city.supply.per_unit.groupby("groupe")["effectif"].sum()
-                                                         .to_dict())
+    # The city held whole is one unit: its practitioners per unit are the territory's head counts.
+    whole_per_unit = city.supply.per_unit.set_index("groupe")
+    assert set(whole_per_unit["code"]) == {"13055"}
+    assert whole_per_unit["effectif"].to_dict() == {
+        g: n for g, n in whole["praticiens"].items() if g in whole_per_unit.index}
+
+
+def test_the_map_counts_each_unit_s_distinct_practitioners_as_the_tables_do(
+    diagnostics: dict[str, Diagnostic], fixture_data_dir: Path
+) -> None:
+    """A review: the map's popup showed Arles's site shares rounded (« 84 » GPs where the tables count 86 distinct
+    practitioners) and its GP density divided those shares by the population."""
+    d = diagnostics["itineraire"]
+    assert d.supply is not None
+    raw = raw_activities(fixture_data_dir)
+    gps = raw[(raw["Code profession"] == "10") & raw["Code savoir-faire"].isin(GP_SPECIALTIES)]
+    shown = d.supply.per_unit[d.supply.per_unit["groupe"] == GP].set_index("code")["effectif"]
+    expected = {unit: gps.loc[gps["arrondissement"] == unit, "Identification nationale PP"].nunique()
+                for unit in d.territory.unit_codes}
+    assert all(count > 0 for count in expected.values())
+    assert shown.to_dict() == expected
+    density = d.communes_geo.set_index("code")["densite_mg_10000"]
+    for unit, count in expected.items():
+        assert density[unit] == pytest.approx(count / populations([unit]) * 10_000)
 
 
 def test_establishments_inside_are_those_of_the_arrondissements(
@@ -212,9 +232,11 @@ def test_arrondissement_territory_has_the_area_of_its_arrondissements(diagnostic
 
 
 def test_paris_arrondissements_have_their_own_map_polygons_and_densities(
-    diagnostics: dict[str, Diagnostic], con: duckdb.DuckDBPyConnection
+    diagnostics: dict[str, Diagnostic], fixture_data_dir: Path
 ) -> None:
     d = diagnostics["paris"]
+    raw = raw_activities(fixture_data_dir)
+    gps = raw[(raw["Code profession"] == "10") & raw["Code savoir-faire"].isin(GP_SPECIALTIES)]
     mirror = mirror_arrondissements()
     geo = d.communes_geo.set_index("code")
     assert sorted(geo.index) == PARIS_18_20
@@ -227,11 +249,11 @@ def test_paris_arrondissements_have_their_own_map_polygons_and_densities(
         assert geo.loc[code, "population"] == raw_population[code]
         assert geo.loc[code, "densite_hab_km2"] == pytest.approx(raw_population[code] / mirror.loc[code, "area_km2"],
                                                                  rel=1e-3)
-        # The GP density layer: site shares of the GPs placed in the arrondissement, per 10 000 inhabitants.
-        shares = con.execute("SELECT sum(etp_sites) FROM offre_commune WHERE unite = ? AND groupe = ?",
-                             [code, GP]).fetchone()[0]
-        assert shares > 0
-        assert geo.loc[code, "densite_mg_10000"] == pytest.approx(shares / raw_population[code] * 10_000)
+        # The GP density layer: distinct GPs placed in the arrondissement (raw file), per 10 000 inhabitants, as
+        # the territory's density counts them.
+        head_count = gps.loc[gps["arrondissement"] == code, "Identification nationale PP"].nunique()
+        assert head_count > 0
+        assert geo.loc[code, "densite_mg_10000"] == pytest.approx(head_count / raw_population[code] * 10_000)
         # The arrondissement's own DREES APL row.
         assert geo.loc[code, "apl_2023"] == pytest.approx(float(apl[code]))
     assert d.population.area_km2 == pytest.approx(float(mirror.loc[PARIS_18_20, "area_km2"].sum()), rel=1e-3)

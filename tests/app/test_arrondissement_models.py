@@ -28,7 +28,7 @@ from pipeline.app import coverage
 from pipeline.app.flow_model import NO_PROFESSION_NOTE
 from pipeline.app.sections.flow_table import read_flow_table
 from pipeline.app.sections.flows import apl_demand, check_what_if_places, without_arrondissement
-from pipeline.app.sections.units import flow_codes, of_units, split_cities, supply_per_unit, unit_of_rows
+from pipeline.app.sections.units import flow_codes, of_units, split_cities, summed_per_unit, unit_of_rows
 from pipeline.errors import PipelineError
 from pipeline.model import CoverageOptions, WhatIfChange
 from pipeline.model.coverage import Coverage
@@ -76,6 +76,12 @@ def test_only_rows_of_no_known_arrondissement_are_said_unplaced() -> None:
     placed = unit_of_rows(rows, domain)
     assert placed.iloc[0] == "13213" and pd.isna(placed.iloc[1]) and pd.isna(placed.iloc[2])
     assert without_arrondissement(rows, placed, domain).tolist() == [False, False, True, False]
+
+
+def supply_per_unit(offre: pd.DataFrame, units: list[str]) -> pd.DataFrame:
+    """The flows model's supply per unit: the rows of the units' communes, placed, then summed."""
+    rows = of_units(offre, units)
+    return summed_per_unit(rows, unit_of_rows(rows, units))
 
 
 def test_supply_per_unit_sums_the_rows_each_unit_takes_and_reads_no_other_commune() -> None:
@@ -156,7 +162,13 @@ def test_flow_table_keeps_arrondissements_and_leaves_out_a_city_it_cannot_split(
                      "Table origine–destination : 2 lignes donnent Marseille (13055) sans arrondissement ; le "
                      "territoire ne compte que les arrondissements 13211, 13212, 13213 et ces recours ne peuvent "
                      "pas leur être répartis : ils sont écartés des indicateurs du territoire "
-                     f"({GROUPE_MG} : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 %)"]
+                     f"({GROUPE_MG} : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 %)",
+                     # Marseille 1er, the only outsider, comes in only: its share towards the territory is 100 %.
+                     "Table origine–destination : la seule unité hors du territoire qu'elle donne comme origine n'a "
+                     "aucun recours ailleurs que dans le territoire ; si la table ne contient que les flux touchant "
+                     "le territoire, la part de recours vers le territoire des unités voisines (100 % par "
+                     "construction) ne dit rien de leur bassin réel : communes candidates à vérifier avec une table "
+                     "complète"]
     syn = flows.territory_flow_indicators(table, flow_codes(ITINERAIRE))["synthese"].set_index("groupe")
     row = syn.loc[GROUPE_MG]
     assert row["recours_residents"] == 150 and row["recours_internes"] == 100

@@ -470,7 +470,7 @@ def test_what_if_inside_territory(runs: dict[str, Any]) -> None:
     assert (table["delta"] == 0).any()  # the model's distance cutoff: remote communes are unaffected
     assert table["after"].to_numpy() == pytest.approx((table["before"] + table["delta"]).to_numpy(), abs=1e-3)
     report = html_text((maps(runs, "epci") / "rapport.html").read_text("utf-8"))
-    assert "Simulation : +2 Médecins généralistes à 04070" in report
+    assert "Simulation : +2 médecins généralistes à 04070" in report
     assert "APL approchée (modèle de l'outil, pas l'APL officielle)" in report
 
 
@@ -481,7 +481,7 @@ def test_what_if_next_to_territory(runs: dict[str, Any]) -> None:
     assert sorted(table["code"]) == listing_codes("CPTS du Verdon")
     assert (table["delta"] >= -1e-9).all()
     report = html_text((maps(runs, "verdon") / "rapport.html").read_text("utf-8"))
-    assert "Simulation : +2 Médecins généralistes à 04070" in report
+    assert "Simulation : +2 médecins généralistes à 04070" in report
     assert summary(runs, "drome")["simulation"] is None
 
 

@@ -127,3 +127,30 @@ def test_figures_of_a_given_table_carry_no_demonstration_warning_and_none_is_an_
         in paragraphs
     assert "1 commune du territoire voit moins de 50 % des recours de ses habitants réalisés dans le territoire : " \
            "son rattachement" in paragraphs
+
+
+def test_a_table_of_the_flows_into_the_territory_only_says_its_neighbours_shares_are_not_known(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: an outside unit whose only row goes into the territory gets a share of 100 % towards it and is
+    proposed as a candidate; a table of the flows touching the territory only does that for every neighbour."""
+    from pipeline.app.sections.flow_table import read_flow_table
+
+    units = ["04166", "04182"]  # Riez, Saint-Julien-d'Asse
+    into_only = written(tmp_path, "origine;destination;volume\n04166;04166;900\n04166;04112;100\n"
+                                  "04031;04166;50\n04112;04182;30\n", "entrants.csv")
+    _, notes, caveats = read_flow_table(db, into_only, units)
+    caveat = ("Table origine–destination : aucune des 2 unités hors du territoire qu'elle donne comme origine n'a "
+              "de recours ailleurs que dans le territoire ; si la table ne contient que les flux touchant le "
+              "territoire, la part de recours vers le territoire des unités voisines (100 % par construction) ne "
+              "dit rien de leur bassin réel : communes candidates à vérifier avec une table complète")
+    assert caveat in caveats and caveat in notes
+    one = written(tmp_path, "origine;destination;volume\n04166;04166;900\n04031;04166;50\n", "une.csv")
+    assert any(c.startswith("Table origine–destination : la seule unité hors du territoire qu'elle donne comme "
+                            "origine n'a aucun recours ailleurs") for c in read_flow_table(db, one, units)[2])
+    # One neighbour with a consultation elsewhere (Manosque's residents in Manosque): a complete table, no caveat.
+    complete = written(tmp_path, "origine;destination;volume\n04166;04166;900\n04031;04166;50\n04112;04182;30\n"
+                                 "04112;04112;700\n", "complete.csv")
+    assert not any("ailleurs que dans le territoire" in c for c in read_flow_table(db, complete, units)[2])
+    # Only the residents' rows: no neighbour to say anything of.
+    residents = written(tmp_path, "origine;destination;volume\n04166;04166;900\n04166;04112;100\n", "habitants.csv")
+    assert not any("ailleurs que dans le territoire" in c for c in read_flow_table(db, residents, units)[2])

@@ -175,6 +175,11 @@ def test_outputs_carry_the_pertinence(fixture_data_dir: Path, tmp_path: Path,
     whole = json.loads((folder / "summary.json").read_text("utf-8"))
     summary = whole["pertinence"]
     assert summary["auto_confinement"] == whole["flows"]["auto_confinement"]["Médecins généralistes"]
+    # Inhabitants are whole numbers, as the diagnostic's own population (a review read 120006.0 here).
+    assert summary["population"] == whole["population"] and isinstance(summary["population"], int)
+    assert isinstance(summary["population_avec_candidats"], int)
+    assert summary["population_avec_candidats"] == whole["population"] + sum(
+        c["population"] for c in summary["candidats"])
     def rows(name: str) -> pd.DataFrame:
         # An empty table is written with a single line saying so (« aucune commune à examiner »), its other
         # cells empty: never a header-less file.

@@ -178,6 +178,16 @@ def test_word_trame_says_the_units_under_secrecy_and_under_65_counts_as_the_repo
                for p in trame.paragraphs)
 
 
+def test_word_apl_sentence_says_the_france_figure_leaves_mayotte_out(trame: Any) -> None:
+    """A review: the sentence gave « 3,74 pour la France », a figure of the DREES workbook, which has no row for
+    Mayotte (the report's table says so in its France row)."""
+    sentence = next(p.text for p in trame.paragraphs if p.text.startswith("APL officielle de la DREES"))
+    table = cells(table_after(trame, "APL aux médecins généralistes : territoire et références"))
+    france = next(column for column, heading in enumerate(table[0]) if heading.startswith("France"))
+    # « France (départements chargés : 04, 13, 33, 75, 976) » on the fixture database, which holds Mayotte.
+    assert f" et {table[-1][france]} pour la {table[0][france]} hors Mayotte (absente du classeur DREES). " in sentence
+
+
 def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:
     table = cells(table_after(trame, "Professionnels de santé du territoire et densités comparées"))
     header, rows = table[0], {r[0]: r for r in table[1:]}
@@ -239,8 +249,10 @@ def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
                if m["groupe"] == "Médecins généralistes" and m["statut"] == "n'exerce pas dans le territoire")
     trame_row = next(r for r in summary["representativite_trame"] if r["groupe"] == "Médecins généralistes")
     assert trame_row["adherents_hors_territoire"] == away
+    # The share is of those practising in the territory: the cell says how many they are.
     assert members["Médecins généralistes"][1] == (
-        f"{ADHERENT_GPS} ({french((ADHERENT_GPS - away) / gps['praticiens'] * 100, 1)}{NNBSP}%)")
+        f"{ADHERENT_GPS}{f' dont {ADHERENT_GPS - away} du territoire' if away else ''} "
+        f"({french((ADHERENT_GPS - away) / gps['praticiens'] * 100, 1)}{NNBSP}%)")
     nurses = summary["representativeness"]["Infirmiers"]
     assert members["Infirmiers"][1].startswith(f"{ADHERENT_NURSES} (") and nurses["adherents"] == ADHERENT_NURSES
     assert members["Psychologues"][1].startswith("0")

@@ -162,9 +162,10 @@ def test_an_apl_near_its_threshold_keeps_the_report_s_decimals_on_the_map() -> N
     assert "2,46" not in by_magnitude and "2,5" in by_magnitude  # the defect, shown on the same data
     for shown in ("2,46", "2,49", "2,50", "1,20"):
         assert shown in as_the_report, shown
-    # The professionals' layer names what it counts: every mode of practice, as the supply table's « part des sites ».
+    # The professionals' layer names what it counts: every mode of practice, distinct head counts per unit.
     assert "Professionnels de santé libéraux" not in as_the_report
-    assert "Professionnels de santé, tous modes d'exercice (parts de présence par site)" in as_the_report
+    assert "Professionnels de santé, tous modes d'exercice (effectifs distincts ; une personne exerçant dans deux " \
+           "communes compte dans chacune)" in as_the_report
 
 
 def test_establishments_are_clustered_and_coloured_by_group() -> None:

@@ -91,7 +91,7 @@ def page_of(outputs: dict[str, Any]) -> Iterator[Any]:
     pages: list[Any] = []
 
     def opener(name: str) -> tuple[Any, list[str], list[str]]:
-        page, errors, console = open_page(outputs["maps"] / name, wait_ms=600)
+        page, errors, console = open_page(outputs["maps"] / name)
         pages.append(page)
         return page, errors, console
 
@@ -190,7 +190,7 @@ def test_report(page_of: Any) -> None:
     assert banner.is_visible() and DEMO_TEXT in banner.inner_text().lower()
     body = page.inner_text("body")
     assert SCRIPT_NAME in body and IMG_NAME in body
-    assert "Simulation : +2 Médecins généralistes à 04070" in body
+    assert "Simulation : +2 médecins généralistes à 04070" in body
     assert "Les effectifs de professionnels de ce diagnostic proviennent de données fictives" in body
     assert "Les établissements de ce diagnostic proviennent de données fictives" not in body
     assert page.evaluate("[...document.scripts].filter(s => s.textContent.includes('alert(')).length") == 0

@@ -124,7 +124,10 @@ def test_display_text_is_french() -> None:
     assert display_text(Column("n", "N", "integer"), 25310) == f"25{NNBSP}310"
     assert display_text(Column("d", "D", "decimal", 1), 1234.56) == f"1{NNBSP}234,6"
     assert display_text(Column("d", "D", "decimal", 1), -3.5) == "\u22123,5"
-    assert display_text(Column("p", "P", "percent", 1), 35.29) == f"35,3{NNBSP}%"
+    # The heading says « (%) » once; the cells do not repeat it (a review read « 1,51 % » under « … (%) »).
+    percent, share = Column("p", "Taux", "percent", 1), Column("s", "Part", "share", 3)
+    assert (percent.heading, display_text(percent, 35.29)) == ("Taux (%)", "35,3")
+    assert (share.heading, display_text(share, 0.801)) == ("Part (%)", "80,1")
     assert display_text(Column("t", "T", "date"), dt.date(2026, 2, 28)) == "28/02/2026"
     assert display_text(Column("c", "C", "code"), "04070") == "04070"
 
@@ -203,12 +206,13 @@ def test_catalogue_markdown_lists_every_column_once() -> None:
 
 def test_a_share_reads_as_a_percentage_for_people_and_stays_a_share_for_machines() -> None:
     """A review: the Trame and the workbook gave self-containment 0,801 where the report gave 80,1 %. A share
-    (0 to 1) is shown « 80,1 % » in the Trame and the workbook (the cell keeps 0.801), and written 0.801 in CSV."""
+    (0 to 1) is shown « 80,1 » under a « (%) » heading in the Trame, « 80,1 % » in the workbook (the cell keeps
+    0.801), and written 0.801 in CSV."""
     from pipeline.render.csv_files import csv_field
     from pipeline.render.spreadsheet import number_format
 
     share = catalogue_column("auto_confinement")
     assert share is not None and share.kind == "share" and share.heading == "Auto-confinement (%)"
-    assert display_text(share, 0.80149) == f"80,1{NNBSP}%"
+    assert display_text(share, 0.80149) == "80,1"  # under « Auto-confinement (%) »
     assert csv_field(share, typed_value(share, 0.80149)) == "0.801"
     assert number_format(share) == "0.0 %"  # Excel shows the 0.801 of the cell as « 80,1 % »

@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.app import flow_model
 from pipeline.app.sections.units import CITY_NAMES, flow_codes, split_cities
 from pipeline.geography import arrondissements_of
-from pipeline.render.sections.common import agree
+from pipeline.render.sections.common import agree, fmt
 from pipeline.sources import od_table
 from pipeline.store.queries import geography, provenance
 
@@ -67,7 +67,31 @@ def read_flow_table(
                                                                                                    unit_codes))
         notes.append(caveats[-1])
         table = table[(table["origin"] != city) & (table["destination"] != city)]
+    territory_only = _territory_only_note(table, unit_codes)
+    if territory_only is not None:
+        caveats.append(territory_only)
+        notes.append(territory_only)
     return table.reset_index(drop=True), notes, caveats
+
+
+def _territory_only_note(table: pd.DataFrame, unit_codes: list[str]) -> str | None:
+    """A caveat when no unit outside the territory has a row to anywhere but the territory.
+
+    A table of the flows touching the territory only (an extraction of the consultations *in* the territory)
+    gives every neighbour a share of 100 % towards the territory, by construction: such shares would propose
+    every neighbour as a candidate. A complete table gives some neighbour a consultation elsewhere.
+    """
+    inside = set(flow_codes(unit_codes))
+    outside = table[~table["origin"].isin(inside)]
+    if outside.empty or not outside["destination"].isin(inside).all():
+        return None
+    count = outside["origin"].nunique()
+    subject = ("la seule unité hors du territoire qu'elle donne comme origine n'a aucun recours" if count == 1 else
+               f"aucune des {fmt(count)} unités hors du territoire qu'elle donne comme origine n'a de recours")
+    return (f"Table origine–destination : {subject} ailleurs que dans le territoire ; si la table ne contient que "
+            "les flux touchant le territoire, la part de recours vers le territoire des unités voisines (100 % par "
+            "construction) ne dit rien de leur bassin réel : "
+            "communes candidates à vérifier avec une table complète")
 
 
 def _far_cities_whole(table: pd.DataFrame, unit_codes: list[str]) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from pipeline.geography import arrondissements_of, is_arrondissement, projected_
 from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
-from pipeline.render.sections.common import agree
+from pipeline.render.sections.common import agree, fmt
 from pipeline.store.queries import geography, provenance
 
 GP = "Médecins généralistes"
@@ -116,10 +116,10 @@ def apl_demand(points: pd.DataFrame, official_apl: pd.DataFrame) -> tuple[pd.Dat
     used = standardised.notna()
     demand = pd.DataFrame({"code": points["code"], "population": standardised.where(used, total)})
     text = (f"Demande : population standardisée de la DREES (APL {year} ; population pondérée par la consommation "
-            f"de soins de médecins généralistes selon l'âge, comme pour l'APL officielle) pour {int(used.sum())} des "
-            f"{len(points)} unités du voisinage")
+            f"de soins de médecins généralistes selon l'âge, comme pour l'APL officielle) pour {fmt(int(used.sum()))} "
+            f"des {fmt(len(points))} unités du voisinage")
     if not used.all():
-        text += f", population municipale totale pour les {int((~used).sum())} unités absentes du classeur"
+        text += f", population municipale totale pour les {fmt(int((~used).sum()))} unités absentes du classeur"
     return demand, text
 
 
@@ -331,8 +331,8 @@ def elsewhere_in_the_world(territory: Territory, dep: str) -> str | None:
     return (f"flux et APL approchée modélisés pour les unités du territoire proches du département {dep} "
             + (f"seulement : son unité de {deps} ({population} habitants), trop éloignée, n'est pas dans le modèle, "
                "et ses indicateurs de flux ne portent pas sur elle" if len(away) == 1 else
-               f"seulement : ses {len(away)} unités de {deps} ({population} habitants), trop éloignées, ne sont pas "
-               "dans le modèle, et ses indicateurs de flux ne portent pas sur elles"))
+               f"seulement : ses {fmt(len(away))} unités de {deps} ({population} habitants), trop éloignées, ne sont "
+               "pas dans le modèle, et ses indicateurs de flux ne portent pas sur elles"))
 
 
 def without_arrondissement(rows: pd.DataFrame, placed: pd.Series, domain: set[str]) -> pd.Series:

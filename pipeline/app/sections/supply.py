@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analysis import indicators as ind
-from pipeline.app.sections.units import CITY_NAMES, split_cities, supply_per_unit, unit_of_rows
+from pipeline.app.sections.units import CITY_NAMES, split_cities, unit_of_rows
 from pipeline.model.diagnostic import PopulationSection, SupplySection
 from pipeline.render.sections.common import agree
 from pipeline.store.queries import establishments as establishment_queries
@@ -18,7 +18,7 @@ from pipeline.store.queries import supply as supply_queries
 
 
 def supply_section(
-    con: duckdb.DuckDBPyConnection, units: list[str], population: PopulationSection, offre: pd.DataFrame,
+    con: duckdb.DuckDBPyConnection, units: list[str], population: PopulationSection,
     zone_supply: Callable[..., pd.DataFrame] | None = None,
 ) -> SupplySection:
     """Head counts per Trame group, densities against the département, région and France.
@@ -40,7 +40,7 @@ def supply_section(
         counts = counts_of(**zone)
         other = ind.supply_by_group(counts, float(reference)).set_index("groupe")["densite_10000"]
         table[f"densite_{label}"] = table["groupe"].map(other)
-    per_unit = supply_per_unit(offre, units)
+    per_unit = supply_queries.praticiens_par_unite(con, units)
     return SupplySection(
         table=table,
         by_recours=supply_queries.offre_par_recours(con, units),

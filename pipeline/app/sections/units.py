@@ -49,17 +49,12 @@ def of_units(frame: pd.DataFrame, unit_codes: Iterable[str]) -> pd.DataFrame:
     return frame[frame["commune"].isin(codes | {commune_of_unit(c) for c in codes}).to_numpy(dtype=bool)]
 
 
-def supply_per_unit(offre: pd.DataFrame, unit_codes: Iterable[str]) -> pd.DataFrame:
-    """``code, groupe, effectif``: the practitioners (parts de présence, ``etp_sites``) of each unit and group.
-
-    ``offre`` is :func:`pipeline.store.queries.supply.offre`; units as :func:`unit_of_rows` places rows.
-    """
-    rows = of_units(offre, unit_codes)
-    return summed_per_unit(rows, unit_of_rows(rows, unit_codes))
-
-
 def summed_per_unit(rows: pd.DataFrame, placed: pd.Series) -> pd.DataFrame:
-    """:func:`supply_per_unit` of supply ``rows`` already placed (``placed``: each row's unit, NA for none)."""
+    """``code, groupe, effectif``: the site shares (``etp_sites``) of supply ``rows`` summed per unit and group.
+
+    ``rows`` are :func:`of_units` of :func:`pipeline.store.queries.supply.offre`, ``placed`` each row's unit
+    (:func:`unit_of_rows`, NA for none): the supply of the flows and APL approchée model.
+    """
     return (rows.assign(code=placed).dropna(subset=["code"])
             .groupby(["code", "groupe"], as_index=False)["etp_sites"].sum()
             .rename(columns={"etp_sites": "effectif"}))

@@ -123,6 +123,9 @@ class MembersRow:
     gouvernance, elaboration
         Members of the governance, and professionals who took part in writing
         the projet de santé; ``None`` leaves the cell for the team.
+    adherents_away
+        Members the registry places outside the territory: counted in
+        ``adherents``, not in their share (the cell then says both).
     """
 
     profession: str
@@ -130,6 +133,7 @@ class MembersRow:
     part_adherents_pct: float | None = None
     gouvernance: int | None = None
     elaboration: int | None = None
+    adherents_away: int = 0
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,8 @@ def _members_cell(row: MembersRow | None) -> list[str]:
     if row is None:
         return ["", "", ""]
     adherents = _count(row.adherents)
+    if row.adherents is not None and row.adherents_away:  # the share is of those practising in the territory
+        adherents += f" dont {_count(row.adherents - row.adherents_away)} du territoire"
     if row.adherents is not None and row.part_adherents_pct is not None:
         adherents += f" ({format_number(row.part_adherents_pct, 1, '%')})"
     # A row of the file given without participation: « n.d. », not a cell left for the team as if nothing was read.

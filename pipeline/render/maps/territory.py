@@ -69,8 +69,9 @@ def territory_map(
         Points: ``nom``, ``groupe``, ``categorie``; clustered, coloured by
         ``groupe`` with the palette's fixed colours.
     professionals
-        Counts per unit: ``code``, ``groupe``, ``effectif``; drawn at the
-        unit's representative point.
+        Distinct practitioners per unit: ``code``, ``groupe``, ``effectif``
+        (head counts, as the report's per-unit tables); drawn at the unit's
+        representative point.
     flows
         As for :func:`pipeline.render.maps.flow_map` (``volume``, ``sens``,
         ``origine``, ``destination``, ``nom_origine``, ``nom_destination``);
@@ -186,15 +187,16 @@ def _add_professionals(
     points["_total"] = points[groups].sum(axis=1) if groups else 0
     points = points[points["_total"] > 0]
     top = float(points["_total"].max()) if len(points) else 1.0
-    dec = auto_decimals(professionals["effectif"])  # head counts or full-time equivalents
+    dec = auto_decimals(professionals["effectif"])  # head counts: no decimals
 
     def props(row: pd.Series) -> dict[str, Any]:
         rows = [(swatch(profession_color(g), "dot") + esc(g), esc(format_number(row[g], dec)))
                 for g in groups if row[g] > 0]
         rows.append(("<b>Total</b>", f"<b>{esc(format_number(row['_total'], dec))}</b>"))
         return {
-            "info": tip(esc(row["nom"]), rows, "Professionnels de santé, tous modes d'exercice (parts de présence "
-                                               "par site)"),
+            "info": tip(esc(row["nom"]), rows, "Professionnels de santé, tous modes d'exercice (effectifs "
+                                               "distincts ; une personne exerçant dans deux communes compte dans "
+                                               "chacune)"),
             "radius": 4 + 16 * math.sqrt(float(row["_total"]) / top),
         }
 

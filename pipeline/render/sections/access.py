@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline.geography import CITY_NAMES, city_of_arrondissement
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.model.options import WhatIfChange
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
@@ -168,29 +169,43 @@ def _approx_table(d: Diagnostic, approx: Any) -> dict[str, Any]:
 
 
 def _change_text(d: Diagnostic) -> str:
+    """The scenario in words: « +3 médecins généralistes à 75119 (Paris 19e Arrondissement) ; −2 infirmiers à … »."""
+    if d.access is None:
+        return ""
     names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
-    return "; ".join(f"{c.delta:+g} {c.groupe} à {c.commune}"
-                     + (f" ({names[c.commune]})" if c.commune in names.index else "") for c in d.access.changes) \
-        if d.access is not None else ""
+
+    def one(change: WhatIfChange) -> str:
+        decimals = len(f"{abs(change.delta):g}".partition(".")[2])
+        amount = ("+" if change.delta > 0 else "") + fmt(change.delta, decimals)
+        group = change.groupe[:1].lower() + change.groupe[1:]
+        place = f" ({names[change.commune]})" if change.commune in names.index else ""
+        return f"{amount} {group} à {change.commune}{place}"
+
+    return " ; ".join(one(c) for c in d.access.changes)
 
 
 def simulation_paragraphs(d: Diagnostic) -> list[str]:
-    """What the what-if changes, said in words: a scenario without effect on the territory is named as such."""
+    """What the what-if changes, said in words: a scenario without effect on the territory is named as such.
+
+    The simulation has one row per unit and profession: the units are counted, not the rows.
+    """
     if d.access is None or d.access.simulation is None:
         return []
     sim = d.access.simulation
-    moved = sim["delta"].abs().fillna(0) > 0.005
+    codes = sim["code"].astype(str)
+    moved = codes[sim["delta"].abs().fillna(0) > 0.005].nunique()
     outside = [c.commune for c in d.access.changes if c.commune not in set(d.units["unit_code"])]
     where = ""
     if outside:
         where = (" Les communes modifiées hors du territoire (" + ", ".join(outside) + ") sont prises en compte "
                  "avec leurs distances au territoire.")
-    if not moved.any():
+    if not moved:
         return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les "
                 "changements sont trop loin des communes du territoire (au-delà des paliers de distance du "
                 "modèle) pour que leurs habitants y aient accès." + where]
-    communes = plural(int(moved.sum()), "commune")
-    return [f"Simulation : le scénario modifie l'APL approchée de {communes} du territoire sur {len(sim)}." + where]
+    communes = plural(int(moved), "commune")
+    return [f"Simulation : le scénario modifie l'APL approchée de {communes} du territoire sur "
+            f"{fmt(codes.nunique())}." + where]
 
 
 def simulation_tables(d: Diagnostic) -> list[dict[str, Any]]:
@@ -214,8 +229,11 @@ def simulation_tables(d: Diagnostic) -> list[dict[str, Any]]:
     table = table.rename(columns={"code": "Code INSEE", "nom": "Commune", "groupe": "Profession",
                                   "before": "Avant", "after": "Après", "delta": "Écart"})
     note = None
-    if len(moved) < len(sim):
-        note = f"Les {len(sim) - len(moved)} autres communes du territoire ne changent pas."
+    unchanged = sim["code"].astype(str).nunique() - moved["code"].astype(str).nunique()
+    if unchanged:
+        others = agree(unchanged, "L'autre commune du territoire ne change", f"Les {fmt(unchanged)} autres communes "
+                                                                                  "du territoire ne changent")
+        note = f"{others} pas."
     tables.append({"title": f"Simulation : {changes} — communes dont l'APL approchée change", "data": table,
                    "decimals": 2, "note": note})
     return tables

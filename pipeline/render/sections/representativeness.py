@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
@@ -29,14 +30,23 @@ LABELS = {
 }
 
 
-def _count(number: object, share: object) -> str:
+def _count(number: object, share: object, away: object = 0) -> str:
     """« 3 (25,0 %) »: the Trame asks « nombre et/ou pourcentage »; the share may be « non disponible ».
 
-    An unknown count (nobody's participation given in the file) is « non disponible » alone.
+    An unknown count (nobody's participation given in the file) is « non disponible » alone. Members the
+    registry places outside the territory count in the number but not in the share, which is then said:
+    « 3 dont 2 du territoire (0,8 %) ».
     """
     if cell(number) == NOT_AVAILABLE:
         return NOT_AVAILABLE
-    return f"{cell(number)} ({cell(share, 1, unit='%')})"
+    return f"{_members(number, away)} ({cell(share, 1, unit='%')})"
+
+
+def _members(number: object, away: object) -> str:
+    """« 4 », or « 4 dont 3 du territoire » when some of them practise outside it (see :func:`_count`)."""
+    if not isinstance(number, int | np.integer) or not isinstance(away, int | np.integer) or away == 0:
+        return cell(number)
+    return f"{cell(number)} dont {cell(int(number) - int(away))} du territoire"
 
 
 def representativeness_section(d: Diagnostic) -> dict[str, Any]:
@@ -50,9 +60,11 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
     table = pd.DataFrame({
         LABELS["groupe"]: t["groupe"],
         LABELS["professionnels_territoire"]: [cell(v) for v in t["professionnels_territoire"]],
-        LABELS["adherents"]: [cell(v) for v in t["adherents"]],
+        LABELS["adherents"]: [_members(n, away) for n, away in zip(t["adherents"], t["adherents_hors_territoire"],
+                                                                   strict=True)],
         LABELS["part_adherents_pct"]: [cell(v, 1) for v in t["part_adherents_pct"]],
-        **{LABELS[c]: [_count(n, pct) for n, pct in zip(t[c], t[f"part_{c}_pct"], strict=True)]
+        **{LABELS[c]: [_count(n, pct, away) for n, pct, away in zip(t[c], t[f"part_{c}_pct"],
+                                                                   t[f"{c}_hors_territoire"], strict=True)]
            for c in ("gouvernance", "elaboration")},
         LABELS["non_renseigne"]: t["gouvernance_non_renseigne"].astype(str) + " / "
         + t["elaboration_non_renseigne"].astype(str),
@@ -60,10 +72,11 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
     tables = [{"title": "Les professionnels de santé adhérents de la CPTS (tableau de la Trame)", "data": table,
                "note": "Parts rapportées aux professionnels du territoire (effectif distinct de l'Annuaire Santé) ; "
                        "pour les MSP et les centres de santé, aux structures du fichier FINESS situées dans le "
-                       "territoire. Une part qui dépasserait 100 % (plus d'adhérents que de professionnels du "
-                       "territoire) n'est pas calculée : voir les remarques. « Non renseigné » : cellule gouvernance "
-                       "ou élaboration laissée vide (jamais comptée comme « non ») ; « non disponible » : aucune "
-                       "participation renseignée dans le fichier pour cette ligne."}]
+                       "territoire, sans les adhérents que l'Annuaire Santé place hors du territoire (« 4 dont 3 du "
+                       "territoire » : la part est celle des 3). Une part qui dépasserait 100 % (plus d'adhérents "
+                       "que de professionnels du territoire) n'est pas calculée : voir les remarques. « Non "
+                       "renseigné » : cellule gouvernance ou élaboration laissée vide (jamais comptée comme « non ») ; "
+                       "« non disponible » : aucune participation renseignée dans le fichier pour cette ligne."}]
     paragraphs = []
     matched = m.matches
     if len(matched):

@@ -113,6 +113,29 @@ def _in_territory(con: duckdb.DuckDBPyConnection, units: Iterable[str], sql: str
     return con.execute(sql, _territory_codes(units)).df()
 
 
+def praticiens_par_unite(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
+    """Distinct practitioners of each unit of a territory, per group: ``code, groupe, effectif``.
+
+    Head counts as in :func:`offre_territoire`, unit by unit: a practitioner
+    with two sites in one unit counts 1 there, with sites in two units 1 in
+    each (the units' counts then add up to more than the territory's). A row
+    belongs to the territory's unit holding it: its arrondissement when that
+    is a unit, else its commune (a city held whole).
+    """
+    _require_registry(con)
+    given = code_list(str(u).strip() for u in units)
+    return con.execute(
+        f"""
+        SELECT CASE WHEN a.unite = ANY($given::VARCHAR[]) THEN a.unite ELSE a.commune END AS code, groupe,
+               count(DISTINCT rpps) AS effectif
+        FROM ps_activites_courantes a WHERE {IN_TERRITORY}
+        GROUP BY ALL HAVING count(DISTINCT rpps) > 0
+        ORDER BY code, groupe
+        """,
+        {**_territory_codes(given), "given": given},
+    ).df()
+
+
 def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
     """Per-profession supply table of a territory (Trame, seed 002), head counts.
 

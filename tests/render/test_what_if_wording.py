@@ -1,0 +1,64 @@
+"""The what-if scenario in the report's words: units counted once, whatever the number of professions.
+
+A review: a scenario on two professions in Paris 18e–20e said « le scénario modifie l'APL approchée de 6
+communes du territoire sur 6 » for three arrondissements, the simulation having one row per unit and
+profession; its title wrote « +3 Médecins généralistes … ; -2 Infirmiers » (a capital mid-sentence and a
+hyphen for the minus sign).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from pipeline.model.options import WhatIfChange
+from pipeline.render.sections.access import simulation_paragraphs, simulation_tables
+
+NAMES = {"75118": "Paris 18e Arrondissement", "75119": "Paris 19e Arrondissement",
+         "75120": "Paris 20e Arrondissement"}
+CHANGES = (WhatIfChange("Médecins généralistes", 3.0, "75119"), WhatIfChange("Infirmiers", -2.0, "75120"))
+
+
+def diagnostic(deltas: dict[tuple[str, str], float]) -> SimpleNamespace:
+    """Three arrondissements × two professions; ``deltas`` gives the non-zero changes by (unit, profession)."""
+    rows = [{"code": code, "groupe": groupe, "before": 1.0, "after": 1.0 + deltas.get((code, groupe), 0.0),
+             "delta": deltas.get((code, groupe), 0.0)}
+            for code in NAMES for groupe in ("Médecins généralistes", "Infirmiers")]
+    units = pd.DataFrame({"unit_code": list(NAMES), "nom": list(NAMES.values())})
+    access = SimpleNamespace(simulation=pd.DataFrame(rows), changes=CHANGES, simulation_territory=None)
+    return SimpleNamespace(access=access, units=units)
+
+
+def test_units_are_counted_once_across_professions() -> None:
+    # 75119 changes for both professions, 75120 for one: two units of three.
+    d = diagnostic({("75119", "Médecins généralistes"): 0.4, ("75119", "Infirmiers"): -0.1,
+                    ("75120", "Infirmiers"): -0.3})
+    assert simulation_paragraphs(d) == [  # type: ignore[arg-type]
+        "Simulation : le scénario modifie l'APL approchée de 2 communes du territoire sur 3."]
+    (table,) = simulation_tables(d)  # type: ignore[arg-type]
+    assert len(table["data"]) == 3  # the three (unit, profession) rows that change
+    assert table["note"] == "L'autre commune du territoire ne change pas."
+
+
+def test_every_unit_changing_leaves_no_note_and_one_unit_is_singular() -> None:
+    every = diagnostic({(code, "Infirmiers"): -0.2 for code in NAMES})
+    assert simulation_paragraphs(every) == [  # type: ignore[arg-type]
+        "Simulation : le scénario modifie l'APL approchée de 3 communes du territoire sur 3."]
+    assert simulation_tables(every)[0]["note"] is None  # type: ignore[arg-type]
+    one = diagnostic({("75118", "Médecins généralistes"): 0.2, ("75118", "Infirmiers"): 0.1})
+    assert simulation_paragraphs(one) == [  # type: ignore[arg-type]
+        "Simulation : le scénario modifie l'APL approchée de 1 commune du territoire sur 3."]
+    assert simulation_tables(one)[0]["note"] == "Les 2 autres communes du territoire ne changent pas."  # type: ignore[arg-type]
+
+
+def test_scenario_title_writes_professions_in_lower_case_and_a_true_minus_sign() -> None:
+    d = diagnostic({("75119", "Médecins généralistes"): 0.4})
+    (table,) = simulation_tables(d)  # type: ignore[arg-type]
+    assert table["title"] == ("Simulation : +3 médecins généralistes à 75119 (Paris 19e Arrondissement) ; "
+                              "\u22122 infirmiers à 75120 (Paris 20e Arrondissement) — communes dont l'APL "
+                              "approchée change")
+    half = SimpleNamespace(access=SimpleNamespace(**{**vars(d.access), "changes": (
+        WhatIfChange("Sages-femmes", 1.5, "75118"),)}), units=d.units)
+    assert simulation_tables(half)[0]["title"].startswith(  # type: ignore[arg-type]
+        "Simulation : +1,5 sages-femmes à 75118 (Paris 18e Arrondissement) — ")
