@@ -17,6 +17,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from pipeline.analysis.coverage.claims import listed_regions
+
 __all__ = ["dominant_type", "group_ranks", "in_listed_regions", "uncovered_population_near"]
 
 UNKNOWN = "non disponible"
@@ -92,24 +94,25 @@ def group_ranks(table: pd.DataFrame, figures: Sequence[str], by: Sequence[str]) 
     return out
 
 
-def in_listed_regions(codes: pd.Series, region_of: pd.Series, claimed: Iterable[str]) -> pd.Series:
-    """Whether each unit of ``codes`` lies in a région where some loaded listing claims a unit.
+def in_listed_regions(codes: pd.Series, units: pd.DataFrame, claimed: Iterable[str]) -> pd.Series:
+    """Whether each unit of ``codes`` lies in a région the loaded listings speak for.
 
-    A unit is « non couverte » only where the loaded listings speak (as the white zones of the coverage): the
-    Gard beside Arles is not uncovered because the Occitanie listing is not loaded.
+    A unit is « non couverte » only where the loaded listings speak (as the white zones of the coverage,
+    :func:`pipeline.analysis.coverage.claims.listed_regions`): the Gard beside Arles is not uncovered because the
+    Occitanie listing is not loaded, nor is the Drôme because one PACA CPTS claims a few of its communes.
 
     Parameters
     ----------
     codes
         Unit codes to test.
-    region_of
-        Région of every unit, indexed by unit code.
+    units
+        Every analysis unit: ``code``, ``region``, ``population``.
     claimed
         Units claimed by a CPTS of the loaded listings.
     """
-    regions = region_of.astype(str)
-    listed = set(regions.reindex(sorted(set(map(str, claimed)))).dropna())
-    return codes.astype(str).map(regions).isin(listed)
+    regions = listed_regions(claimed, units)
+    listed = set(regions.loc[regions["listee"], "region"].astype(str))
+    return codes.astype(str).map(units.set_index(units["code"].astype(str))["region"].astype(str)).isin(listed)
 
 
 def uncovered_population_near(

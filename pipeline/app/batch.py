@@ -33,6 +33,8 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
+from pipeline.analysis.coverage.claims import listed_regions
+from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model
 from pipeline.app.diagnostic import compute
@@ -66,8 +68,10 @@ from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
 
-#: A unit within this distance of a perimeter is « nearby » (it touches it, across gaps of simplified contours).
-NEAR_M = 200.0
+#: A unit within this distance of a perimeter touches it (across the slivers between contours): the contiguity rule
+#: of the coverage and of the parts of a perimeter. It was 200 m, which counted communes 44 and 54 m away (Bayons,
+#: Sigoyer beside the Gapençais) where the page says « communes qui touchent le périmètre ».
+NEAR_M = PARTS_TOLERANCE_M
 
 
 @dataclass
@@ -152,7 +156,7 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
-    near = near[in_listed_regions(near["code"], units.set_index("code")["region"], claimed)]
+    near = near[in_listed_regions(near["code"], units, claimed)]
     return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "departement", "geometry"]],
                         claimed=claimed, borders=_listed_borders(con, polygons, units, claimed))
 
@@ -165,7 +169,8 @@ def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, 
         return None
     borders = beyond_the_load.borders_near(con, tuple(polygons.total_bounds), margin_deg=0.1)
     region_of = {d: r for r, deps in REGION_DEPARTEMENTS.items() for d in deps}
-    listed = set(units.set_index("code")["region"].reindex(sorted(claimed)).dropna().astype(str))
+    regions = listed_regions(claimed, units)
+    listed = set(regions.loc[regions["listee"], "region"].astype(str))
     borders = borders[borders["departement"].map(region_of).isin(listed)]
     return borders if len(borders) else None
 

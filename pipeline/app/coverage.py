@@ -27,6 +27,7 @@ from pipeline.model.coverage import Coverage
 from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
+from pipeline.render.sections.common import plural
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings, provenance
@@ -79,9 +80,13 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     cpts_ids = set(in_zone["cpts_id"])
     zone_members = members[members["cpts_id"].isin(cpts_ids)]
     overlaps = coverage_overlaps.overlap_pairs(zone_members, all_units)
-    # A unit is a white zone only where the loaded listings speak: in a région none of them covers,
-    # "no CPTS" would mean "no listing loaded", not "no project".
-    covered_regions = set(claims.loc[claims["n_cpts"] > 0, "region"].dropna())
+    # A unit is a white zone only where the loaded listings speak: in a région none of them covers (or of which
+    # they claim a few units across a border), "no CPTS" would mean "no listing loaded", not "no project".
+    regions = coverage_claims.listed_regions(set(coverage_claims.distinct_claims(members, all_units)["unit_code"]),
+                                             coverage_claims.analysis_units(all_units))
+    covered_regions = set(regions.loc[regions["listee"], "region"])
+    in_the_zone = regions["region"].isin(set(units["region"]))
+    notes.extend(_unlisted_region_notes(con, regions[~regions["listee"] & in_the_zone]))
     all_white = coverage_claims.white_zones(claims)
     white = all_white[all_white["region"].isin(covered_regions)].reset_index(drop=True)
     outside_listings = all_white[~all_white["region"].isin(covered_regions)]
@@ -150,14 +155,16 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
                      "(seule leur partie chargée est connue) : " + ", ".join(sorted(partial_names)))
     lap("géométries")
     if len(outside_listings):
+        regions_out = sorted(set(outside_listings["region"].dropna().astype(str)))
         notes.append(
-            f"{format_number(len(outside_listings))} unités de régions sans aucune CPTS dans les listes chargées ne "
-            "sont pas comptées en zones blanches (régions : "
-            + ", ".join(sorted(set(outside_listings["region"].dropna()))) + ")")
+            f"{plural(len(outside_listings), 'unité')} non revendiquée{'s' if len(outside_listings) > 1 else ''} de "
+            "régions dont aucune liste de CPTS n'est chargée (leur couverture n'est pas connue) : pas comptée"
+            f"{'s' if len(outside_listings) > 1 else ''} en zones blanches (régions : "
+            + ", ".join(f"{geography.region_name(con, r) or r} ({r})" for r in regions_out) + ")")
     stages.close()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,
-                    outside_listings=outside_listings,
+                    outside_listings=outside_listings, listed_regions=frozenset(covered_regions),
                     polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),
                     candidates=candidates, quality=issues, geometries=geometries,
                     timings=timings)
@@ -297,6 +304,16 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     }
 
 
+def _unlisted_region_notes(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame) -> list[str]:
+    """French notes on the régions of the zone where the loaded listings claim units but too few to speak for."""
+    return [f"région {geography.region_name(con, str(r.region)) or r.region} ({r.region}) : les listes chargées n'y "
+            f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
+            f"({format_number(r.part * 100, 1, '%')} de ses habitants, moins de "
+            f"{format_number(coverage_claims.MIN_LISTED_SHARE * 100, 0, '%')}) : aucune liste de cette région ne "
+            "semble chargée et ses unités non revendiquées ne sont pas comptées en zones blanches"
+            for r in regions.itertuples()]
+
+
 def run_coverage(options: CoverageOptions) -> Coverage:
     """Compute and write the coverage of a zone; print a French summary."""
     start = time.perf_counter()
@@ -311,7 +328,11 @@ def run_coverage(options: CoverageOptions) -> Coverage:
     print(f"Couverture par les CPTS – {result.label}")
     print(f"  {n(s['unites'])} unités (communes, et arrondissements à Paris, Lyon, Marseille), "
           f"{n(s['population'])} habitants, {s['cpts']} CPTS")
-    print(f"  zones blanches : {n(s['communes_in_no_cpts'])} unités, {n(s['population_in_no_cpts'])} habitants")
+    if s["communes_in_no_cpts"] is None:
+        print("  zones blanches : non disponible (aucune liste de CPTS chargée ne couvre cette zone)")
+    else:
+        print(f"  zones blanches : {plural(s['communes_in_no_cpts'], 'unité')}, "
+              f"{plural(s['population_in_no_cpts'], 'habitant')}")
     print(f"  unités revendiquées par plusieurs CPTS : {s['units_in_several_cpts']} ; "
           f"paires de CPTS qui se chevauchent : {s['overlapping_pairs']}")
     print(f"  territoires atones : {s['atone_territories']} ; périmètres proposés "

@@ -197,8 +197,10 @@ def run_editor(options: EditorOptions) -> EditorPage:
     with outputs.atomic_dir(outputs.map_dir(slug)) as folder:
         page = write_editor_page(data, folder / "editeur.html")
     final = outputs.map_dir(slug) / "editeur.html"
-    print(f"Éditeur de périmètre : {final}\n  {len(data.units)} unités, {len(data.perimeters)} CPTS listées, "
-          f"{0 if data.od is None else len(data.od)} lignes origine-destination ; page de "
+    print(f"Éditeur de périmètre : {final}\n  {format_number(len(data.units))} unités, "
+          f"{format_number(len(data.perimeters))} CPTS listées, {format_number(page.od_pairs)} paires "
+          "origine-destination ; page de "
           f"{format_number(page.size_bytes / 1e6, 1)} Mo (contours simplifiés à {page.tolerance_m:.0f} m)")
     print(f"Terminé en {time.perf_counter() - start:.1f} s")
-    return EditorPage(path=final, size_bytes=page.size_bytes, tolerance_m=page.tolerance_m, seconds=page.seconds)
+    return EditorPage(path=final, size_bytes=page.size_bytes, tolerance_m=page.tolerance_m, seconds=page.seconds,
+                      od_pairs=page.od_pairs)

@@ -24,6 +24,7 @@ from pipeline.render import maps
 from pipeline.render.column_catalogue import spec_from_catalogue
 from pipeline.render.csv_files import write_csv_files
 from pipeline.render.outputs import atomic_dirs
+from pipeline.render.sections.common import agree, plural
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.table_spec import Column, ColumnKind, TableSpec
 
@@ -61,19 +62,20 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
         _col("n_units_a", "Unités de la CPTS A", "integer"), _col("n_units_b", "Unités de la CPTS B", "integer"),
         _col("population_a", "Population de la CPTS A", "integer", unit="hab."),
         _col("population_b", "Population de la CPTS B", "integer", unit="hab."),
-        _col("share_count_a", "Part des unités de A partagées (de 0 à 1)", "decimal", 3),
-        _col("share_count_b", "Part des unités de B partagées (de 0 à 1)", "decimal", 3),
-        _col("share_pop_a", "Part de la population de A partagée (de 0 à 1)", "decimal", 3),
-        _col("share_pop_b", "Part de la population de B partagée (de 0 à 1)", "decimal", 3),
+        # Six decimals: 204 inhabitants shared by a CPTS of 5 million is 0.00004, which three decimals wrote 0.000.
+        _col("share_count_a", "Part des unités de A partagées (de 0 à 1)", "decimal", 6),
+        _col("share_count_b", "Part des unités de B partagées (de 0 à 1)", "decimal", 6),
+        _col("share_pop_a", "Part de la population de A partagée (de 0 à 1)", "decimal", 6),
+        _col("share_pop_b", "Part de la population de B partagée (de 0 à 1)", "decimal", 6),
         _col("surface_partagee_km2", "Surface partagée", "decimal", 2, "km²"),
-        _col("part_surface_a", "Part de la surface de A partagée (de 0 à 1)", "decimal", 3),
-        _col("part_surface_b", "Part de la surface de B partagée (de 0 à 1)", "decimal", 3)]),
+        _col("part_surface_a", "Part de la surface de A partagée (de 0 à 1)", "decimal", 6),
+        _col("part_surface_b", "Part de la surface de B partagée (de 0 à 1)", "decimal", 6)]),
     "chevauchements_geometriques": ("Chevauchements entre périmètres donnés en polygones", [
         _col("cpts_id_a", "CPTS A (identifiant)", "text"), _col("cpts_id_b", "CPTS B (identifiant)", "text"),
         _col("shared_area_m2", "Surface partagée", "decimal", 0, "m²"),
         _col("area_a_m2", "Surface de A", "decimal", 0, "m²"), _col("area_b_m2", "Surface de B", "decimal", 0, "m²"),
-        _col("share_a", "Part de A partagée (de 0 à 1)", "decimal", 3),
-        _col("share_b", "Part de B partagée (de 0 à 1)", "decimal", 3)]),
+        _col("share_a", "Part de A partagée (de 0 à 1)", "decimal", 6),
+        _col("share_b", "Part de B partagée (de 0 à 1)", "decimal", 6)]),
     "zones_blanches": ("Zones blanches : unités revendiquées par aucune CPTS", _UNIT),
     "territoires_atones": ("Territoires atones : ensembles contigus de zones blanches", [
         _AREA[0], _col("rang", "Rang (population décroissante)", "integer"), *_AREA[1:]]),
@@ -96,6 +98,8 @@ class CoverageOutputs:
 def summary(c: Coverage) -> dict[str, Any]:
     population = int(c.claims["population"].fillna(0).sum())
     white_pop = int(c.white["population"].fillna(0).sum())
+    # White zones are known only where the listings speak: « non disponible » (null) for a zone with no unit there.
+    speaks = c.listed_regions is None or bool(c.claims["region"].isin(c.listed_regions).any())
     return {
         "zone": c.zone,
         "libelle": c.label,
@@ -105,9 +109,9 @@ def summary(c: Coverage) -> dict[str, Any]:
         "unites": len(c.claims),
         "population": population,
         "cpts": int(c.claims["cpts_ids"].explode().dropna().nunique()),
-        "population_covered": population - white_pop,
-        "communes_in_no_cpts": len(c.white),
-        "population_in_no_cpts": white_pop,
+        "population_covered": int(c.claims.loc[c.claims["n_cpts"] > 0, "population"].fillna(0).sum()),
+        "communes_in_no_cpts": len(c.white) if speaks else None,
+        "population_in_no_cpts": white_pop if speaks else None,
         "units_in_several_cpts": int((c.claims["n_cpts"] > 1).sum()),
         "units_outside_listings": 0 if c.outside_listings is None else len(c.outside_listings),
         "overlapping_pairs": len(c.overlaps),
@@ -171,15 +175,20 @@ def write(c: Coverage) -> CoverageOutputs:
                                           encoding="utf-8")
         g = c.geometries
         units = g["units"]
+        left_out = ""
         if c.outside_listings is not None and len(c.outside_listings):
-            # Units of régions no listing covers carry no information: keep the map light.
+            # Units of régions no listing covers carry no information: keep the map light, and say so.
             units = units[~units["code"].isin(set(c.outside_listings["unit_code"]))]
+            count = len(c.outside_listings)
+            shown = agree(count, "n'est pas représentée", "ne sont pas représentées")
+            left_out = (f"{plural(count, 'unité')} de régions dont aucune liste de CPTS n'est chargée {shown} (leur "
+                        "couverture n'est pas connue). ")
         m = maps.coverage_map(
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,
-            source=f"Sources : listes de CPTS chargées, Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations "
-                   f"légales {POPULATION_YEAR}), IGN Admin Express COG 2018. Les périmètres proposés sont des "
-                   "propositions de méthode, pas des décisions.")
+            source=f"{left_out}Sources : listes de CPTS chargées, Insee/Etalab (COG {config.CURRENT_VINTAGE}, "
+                   f"populations légales {POPULATION_YEAR}), IGN Admin Express COG 2018. Les périmètres proposés sont "
+                   "des propositions de méthode, pas des décisions.")
         maps.save_map(m, map_tmp / "carte.html")
     return CoverageOutputs(tables, map_folder / "carte.html")
 

@@ -84,6 +84,7 @@ def test_unknown_type_is_not_a_group() -> None:
 
 def test_uncovered_only_in_the_regions_of_the_listings() -> None:
     # Arles (PACA, 93) is claimed; Beaucaire (Gard, 76) touches it but no Occitanie listing is loaded.
-    region_of = pd.Series({"13004": "93", "13097": "93", "30032": "76"})
-    inside = in_listed_regions(pd.Series(["13097", "30032"]), region_of, ["13004"])
+    units = pd.DataFrame({"code": ["13004", "13097", "30032"], "region": ["93", "93", "76"],
+                          "population": [52_000, 16_000, 16_000]})
+    inside = in_listed_regions(pd.Series(["13097", "30032"]), units, ["13004"])
     assert inside.tolist() == [True, False]

@@ -23,6 +23,7 @@ import pytest
 import shapely
 
 from pipeline import cli
+from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.app import batch, shared
 from pipeline.errors import DataError, PipelineError
 from pipeline.model.perimeter import BatchOptions
@@ -245,12 +246,12 @@ def test_uncovered_population_touching_the_perimeter(result: dict[str, Any]) -> 
     for name in KEPT:
         own = set(members.loc[members["cpts"] == name, "unit_code"])
         perimeter = shapely.union_all(polygons[polygons["code"].isin(own)].geometry.values)
-        bordering[name] = int((not_loaded.geometry.distance(perimeter) <= 200).sum())
+        bordering[name] = int((not_loaded.geometry.distance(perimeter) <= PARTS_TOLERANCE_M).sum())
         if bordering[name]:
             assert pd.isna(frame.loc[name, "population_non_couverte_proche"]), name
         else:
             free = polygons[~polygons["code"].isin(claimed)]
-            near = free[free.geometry.distance(perimeter) <= 200]
+            near = free[free.geometry.distance(perimeter) <= PARTS_TOLERANCE_M]
             assert frame.loc[name, "population_non_couverte_proche"] == near["population"].sum(), name
     assert bordering == {"CPTS du Verdon": 10, "CPTS Alpes Bléone Durance": 1, "CPTS Littoral Sud": 0}
     # The comparison says which départements, and the page why the figure is missing.

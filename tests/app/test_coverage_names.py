@@ -22,11 +22,8 @@ import pytest
 
 from pipeline import config
 from pipeline.app.coverage import named_apart, one_id_per_listing
-from pipeline.app.registries import listing_step
-from pipeline.app.steps import Scope
-from pipeline.store import connection as store
 from tests.conftest import FIXTURE_DEPARTEMENTS
-from tests.render.documents_runs import database_copy, run_in
+from tests.render.documents_runs import database_with_listing, run_in
 
 pytestmark = pytest.mark.mirror
 
@@ -66,17 +63,9 @@ def two_listings(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactor
     """The fixture database with a second listing, without ``cpts_id``, naming a « CPTS Sud 04 » of its own
     (Barcelonnette, 04019, which the PACA listing's « CPTS Sud 04 » does not hold); then ``couverture`` of 04."""
     root = tmp_path_factory.mktemp("two-listings")
-    data = database_copy(fixture_data_dir, root)
     listing = root / "autre.csv"
     listing.write_text(f"cpts,code_insee\n{SUD_04},04019\n", encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(data))
-        mp.setenv("CPTS_QUIET", "1")
-        con = store.connect(read_only=False)
-        try:
-            assert listing_step(listing)(con, None, True, Scope()).status == "chargé"
-        finally:
-            con.close()
+    data = database_with_listing(fixture_data_dir, root, listing)
     run = run_in(data, root / "maps", ["couverture", "--departement", "04"])
     assert run.code == 0, run.stderr
     return data / "processed" / "coverage" / "departement-04"

@@ -20,6 +20,7 @@ import shapely
 from shapely.geometry import box
 
 from pipeline import cli
+from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.app.diagnostic import compute
 from pipeline.app.registries import listing_step
 from pipeline.app.steps import Scope
@@ -140,5 +141,5 @@ def test_comparison_does_not_rank_a_drawn_cpts_partly_outside(drawn: dict[str, o
     assert own == {"97611"}
     perimeter = shapely.union_all(mayotte[mayotte["code"].isin(own)].geometry.values)
     free = mayotte[~mayotte["code"].isin(set(members["unit_code"]))]
-    expected = free.loc[free.geometry.distance(perimeter) <= 200, "population"].sum()
+    expected = free.loc[free.geometry.distance(perimeter) <= PARTS_TOLERANCE_M, "population"].sum()
     assert expected > 0 and table.loc["CPTS Mamoudzou", "population_non_couverte_proche"] == expected

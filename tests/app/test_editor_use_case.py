@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from pipeline import cli
+from pipeline.render.report import format_number
 from tests.app import profile_raw as raw
 from tests.browser import blocked_requests, close_page, open_page, screenshot
 from tests.conftest import cli_environment, private_outputs
@@ -38,14 +39,14 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def env(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+def env(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     maps = tmp_path_factory.mktemp("maps")
     data = private_outputs(fixture_data_dir, tmp_path_factory.mktemp("donnees"))
     with cli_environment(data, maps):
         code, out, err = run(["editeur", "--departement", "04"])
         assert code == 0, err
         assert "editeur-departement-04" in out
-        yield {"data": data, "maps": maps}
+        yield {"data": data, "maps": maps, "printed": out}
 
 
 @pytest.fixture()
@@ -55,6 +56,16 @@ def editor(env: dict[str, Path]) -> Iterator[Any]:
     assert errors == [] and console == [], (errors, console)
     assert blocked_requests(page) == []
     close_page(page)
+
+
+def test_printed_pairs_are_those_the_page_carries(env: dict[str, Any]) -> None:
+    """A review: the command printed « 342222 lignes origine-destination » (the modelled table before the page kept
+    the pairs touching its units) where the page held 12 264 pairs."""
+    page = (env["maps"] / "editeur-departement-04" / "editeur.html").read_text(encoding="utf-8")
+    payload = json.loads(page.split('<script id="editor-data" type="application/json">', 1)[1].split("</script>")[0])
+    pairs = len(payload["od"]["dest"])
+    assert pairs > 0
+    assert f" CPTS listées, {format_number(pairs)} paires origine-destination ; page de " in env["printed"]
 
 
 def verdon_units(env: dict[str, Path]) -> list[str]:

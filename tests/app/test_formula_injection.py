@@ -26,7 +26,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.render.documents_runs import database_copy, run_in
+from tests.render.documents_runs import database_copy, run_in, writable_database
 
 pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("formula_injection")]
 
@@ -90,25 +90,18 @@ def outputs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
     from pipeline.app.registries import finess_step, listing_step
     from pipeline.app.steps import Scope
-    from pipeline.store import connection as store
     from pipeline.store.queries import geography
 
     root = tmp_path_factory.mktemp("formules")
     data = database_copy(fixture_data_dir, root)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CPTS_DATA_DIR", str(data))
-        mp.setenv("CPTS_QUIET", "1")
-        con = store.connect(read_only=False)
-        try:
-            polygons = geography.polygons_for(con, sorted({c for _, _, c in ESTABLISHMENTS}))
-            points = gpd.GeoSeries(polygons.geometry.representative_point().to_numpy(), crs=4326).to_crs(2154)
-            located = {code: (p.x, p.y) for code, p in zip(polygons["code"], points, strict=True)}
-            finess = finess_step(finess_file(root / "etalab-cs1100507-stock-20260201-0412.csv", located))
-            assert finess(con, None, True, Scope()).status == "chargé"
-            listing = listing_step(listing_file(root / "hostile.csv"))
-            assert listing(con, None, True, Scope()).status == "chargé"
-        finally:
-            con.close()
+    with writable_database(data) as con:
+        polygons = geography.polygons_for(con, sorted({c for _, _, c in ESTABLISHMENTS}))
+        points = gpd.GeoSeries(polygons.geometry.representative_point().to_numpy(), crs=4326).to_crs(2154)
+        located = {code: (p.x, p.y) for code, p in zip(polygons["code"], points, strict=True)}
+        finess = finess_step(finess_file(root / "etalab-cs1100507-stock-20260201-0412.csv", located))
+        assert finess(con, None, True, Scope()).status == "chargé"
+        listing = listing_step(listing_file(root / "hostile.csv"))
+        assert listing(con, None, True, Scope()).status == "chargé"
     maps = root / "maps"
     flows = flow_file(root / "od.csv")
     diagnostic = run_in(data, maps, ["diagnostic", "cpts:paca:CPTS du Verdon", "--flux", str(flows)])

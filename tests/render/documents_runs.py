@@ -7,10 +7,13 @@ modules can read the same outputs without running the diagnostic again.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.app.test_diagnostic_e2e import run_cli
@@ -47,6 +50,32 @@ def database_copy(fixture_data_dir: Path, root: Path) -> Path:
     (data / "processed").mkdir(parents=True)
     shutil.copy2(fixture_data_dir / "processed" / "cpts.duckdb", data / "processed" / "cpts.duckdb")
     (data / "raw").symlink_to(fixture_data_dir / "raw", target_is_directory=True)
+    return data
+
+
+@contextlib.contextmanager
+def writable_database(data: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writing connection to the database of the data folder ``data`` (``CPTS_DATA_DIR`` pointing at it)."""
+    from pipeline.store import connection as store
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(data))
+        mp.setenv("CPTS_QUIET", "1")
+        con = store.connect(read_only=False)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def database_with_listing(fixture_data_dir: Path, root: Path, listing: Path) -> Path:
+    """:func:`database_copy` with one more CPTS listing loaded, as ``make data CPTS=…`` loads it."""
+    from pipeline.app.registries import listing_step
+    from pipeline.app.steps import Scope
+
+    data = database_copy(fixture_data_dir, root)
+    with writable_database(data) as con:
+        assert listing_step(listing)(con, None, True, Scope()).status == "chargé"
     return data
 
 

@@ -16,9 +16,18 @@ Members
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
-__all__ = ["analysis_units", "claims_per_unit", "distinct_claims", "white_zones"]
+__all__ = ["MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims", "listed_regions",
+           "white_zones"]
+
+#: Share of a région's population its claimed units must hold for the loaded listings to speak for the région (its
+#: unclaimed units are then white zones). A CPTS reaching across a régional border (Drôme Provençale – Enclave des
+#: Papes, of the PACA listing) claims a few per cent of the neighbouring région at most; a listing of the région
+#: itself most of it (the PACA listing: 98.7 % of PACA's inhabitants).
+MIN_LISTED_SHARE = 0.2
 
 
 def analysis_units(units: pd.DataFrame) -> pd.DataFrame:
@@ -106,3 +115,43 @@ def white_zones(claims: pd.DataFrame, units: pd.DataFrame | None = None) -> pd.D
                 units[["code", *extra]].rename(columns={"code": "unit_code"}), on="unit_code", how="left"
             )
     return white.sort_values(["population", "unit_code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float = MIN_LISTED_SHARE) -> pd.DataFrame:
+    """The régions where some unit is claimed, and whether the loaded listings speak for each.
+
+    A unit is a white zone only where the loaded listings speak: in a région
+    of which they claim a few communes only (a CPTS of another région
+    reaching across the border), « claimed by no CPTS » would mean « no
+    listing of this région loaded », not « no project ».
+
+    Parameters
+    ----------
+    claimed
+        Analysis units claimed by at least one CPTS of the loaded listings.
+    units
+        Analysis units (:func:`analysis_units`) of every région concerned, whole: ``code``, ``region``,
+        ``population``.
+    min_share
+        Share of the région's population the claimed units must hold (:data:`MIN_LISTED_SHARE`).
+
+    Returns
+    -------
+    DataFrame
+        One row per région with a claimed unit: ``region``, ``unites_revendiquees``,
+        ``population_revendiquee``, ``population`` (the région's), ``part`` (0–1) and ``listee`` (bool),
+        sorted by région.
+    """
+    frame = units[["code", "region", "population"]].dropna(subset=["region"])
+    population = pd.to_numeric(frame["population"], errors="coerce").fillna(0)
+    taken = frame["code"].astype(str).isin({str(c) for c in claimed})
+    frame = frame.assign(population=population, revendiquee=taken, population_revendiquee=population.where(taken, 0))
+    per_region = frame.groupby("region", sort=True).agg(
+        unites_revendiquees=("revendiquee", "sum"), population_revendiquee=("population_revendiquee", "sum"),
+        population=("population", "sum"))
+    per_region = per_region[per_region["unites_revendiquees"] > 0].reset_index()
+    per_region["unites_revendiquees"] = per_region["unites_revendiquees"].astype("int64")
+    per_region["part"] = (per_region["population_revendiquee"] / per_region["population"]).where(
+        per_region["population"] > 0, 0.0)
+    per_region["listee"] = per_region["part"] >= min_share
+    return per_region[["region", "unites_revendiquees", "population_revendiquee", "population", "part", "listee"]]

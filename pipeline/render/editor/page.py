@@ -59,12 +59,15 @@ class EditorPage:
         Simplification tolerance used for the unit polygons (metres).
     seconds
         Build time (validation, simplification, packing, writing).
+    od_pairs
+        Origin–destination pairs the page carries (the table's rows touching its units, summed by pair).
     """
 
     path: Path
     size_bytes: int
     tolerance_m: float
     seconds: float
+    od_pairs: int = 0
 
 
 def _none_if_missing(value: Any) -> Any:
@@ -280,12 +283,18 @@ def render_page(payload: dict[str, Any]) -> str:
 
 def build_editor_page(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M,
                       max_bytes: int = MAX_PAGE_BYTES) -> tuple[str, float]:
+    """The page and the tolerance used (see :func:`_built_page`)."""
+    page, used, _ = _built_page(data, tolerance_m, max_bytes)
+    return page, used
+
+
+def _built_page(data: EditorData, tolerance_m: float, max_bytes: int) -> tuple[str, float, dict[str, Any]]:
     """Render the page, simplifying the polygons further while it is larger than ``max_bytes``.
 
     Returns
     -------
-    (html, tolerance_m)
-        The page and the simplification tolerance finally used (metres).
+    (html, tolerance_m, payload)
+        The page, the simplification tolerance finally used (metres) and the data it embeds.
 
     Raises
     ------
@@ -299,7 +308,7 @@ def build_editor_page(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M
         page = render_page(payload)
         size = len(page.encode("utf-8"))
         if size <= max_bytes:
-            return page, tolerance_m
+            return page, tolerance_m, payload
         geometry_bytes = len(json.dumps(payload["units"]["geom"], separators=(",", ":")))
         if geometry_bytes < size - max_bytes:
             # Even without any polygon the page would be too large: simplifying cannot help.
@@ -329,9 +338,9 @@ def write_editor_page(data: EditorData, path: str | Path, tolerance_m: float = D
         Page over budget (see :func:`build_editor_page`).
     """
     start = time.perf_counter()
-    page, used = build_editor_page(data, tolerance_m, max_bytes)
+    page, used, payload = _built_page(data, tolerance_m, max_bytes)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
     return EditorPage(path=target, size_bytes=target.stat().st_size, tolerance_m=used,
-                      seconds=time.perf_counter() - start)
+                      seconds=time.perf_counter() - start, od_pairs=len(payload["od"]["dest"]))

@@ -1,0 +1,77 @@
+"""White zones only where the loaded listings speak for a région (a review of the coverage, as an ARS planner).
+
+The coverage of a département no listing covers said « zones blanches : 0 unités » and « population couverte »
+equal to its whole population; one commune of the Drôme claimed by a PACA CPTS made all of Auvergne-Rhône-Alpes
+white zones, without a note. A région counts as listed when its claimed units hold at least
+``MIN_LISTED_SHARE`` of its population; elsewhere its white zones are « non disponible ».
+
+Known answers: populations of the 2026 COG package (raw file), and the hand-made listing below.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.analysis.comparison import in_listed_regions
+from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, listed_regions
+from tests.app.test_coverage_names import _raw_populations
+from tests.render.documents_runs import database_with_listing, run_in
+
+UNITS = pd.DataFrame({"code": ["a1", "a2", "a3", "b1", "b2"], "region": ["A", "A", "A", "B", "B"],
+                      "population": [500, 300, 200, 30, 970]})
+
+
+def test_a_region_is_listed_when_its_claimed_units_hold_a_fifth_of_its_inhabitants() -> None:
+    # A: 800 of 1 000 claimed (0.8); B: 30 of 1 000 (0.03), a CPTS of A reaching across the border.
+    regions = listed_regions(["a1", "a2", "b1"], UNITS).set_index("region")
+    assert regions["unites_revendiquees"].to_dict() == {"A": 2, "B": 1}
+    assert regions["part"].to_dict() == pytest.approx({"A": 0.8, "B": 0.03})
+    assert regions["listee"].to_dict() == {"A": True, "B": False}
+    # Exactly the threshold counts as listed; a région without any claim is not in the table.
+    at = listed_regions(["b1", "b2"], UNITS.assign(population=[1, 1, 1, 200, 800]), min_share=MIN_LISTED_SHARE)
+    assert at.set_index("region")["listee"].to_dict() == {"B": True}
+    assert MIN_LISTED_SHARE == 0.2
+    # The comparison's « non couverte » follows the same rule.
+    assert in_listed_regions(pd.Series(["a3", "b2"]), UNITS, ["a1", "a2", "b1"]).tolist() == [True, False]
+
+
+@pytest.fixture(scope="module")
+def stray(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture database with a listing whose one CPTS holds two communes of the 04 and Abzac (33001)."""
+    root = tmp_path_factory.mktemp("stray")
+    listing = root / "debordante.csv"
+    listing.write_text("cpts,code_insee\nCPTS Débordante,04070\nCPTS Débordante,04001\nCPTS Débordante,33001\n",
+                       encoding="utf-8")
+    return database_with_listing(fixture_data_dir, root, listing)
+
+
+@pytest.mark.mirror
+def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray: Path, mirror: Path) -> None:
+    run = run_in(stray, stray.parent / "maps", ["couverture", "--departement", "33"])
+    assert run.code == 0, run.stderr
+    assert "  zones blanches : non disponible (aucune liste de CPTS chargée ne couvre cette zone)\n" in run.stdout
+    summary = json.loads((stray / "processed" / "coverage" / "departement-33" / "summary.json").read_text("utf-8"))
+    assert summary["communes_in_no_cpts"] is None and summary["population_in_no_cpts"] is None
+    # Covered: Abzac only, not the Gironde less its white zones.
+    assert summary["population_covered"] == _raw_populations(mirror)["33001"]
+    note = next(n for n in summary["notes"] if n.startswith("région Nouvelle-Aquitaine (75) : "))
+    assert "les listes chargées n'y revendiquent que 1 unité (" in note
+    assert summary["atone_territories"] == 0 and summary["candidate_perimeters"] == 0
+    page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
+    assert "de régions dont aucune liste de CPTS n" in page  # the map says why its units are not drawn
+
+
+@pytest.mark.mirror
+def test_a_listed_departement_keeps_its_white_zones(stray: Path, mirror: Path) -> None:
+    run = run_in(stray, stray.parent / "maps-04", ["couverture", "--departement", "04"])
+    assert run.code == 0, run.stderr
+    summary = json.loads((stray / "processed" / "coverage" / "departement-04" / "summary.json").read_text("utf-8"))
+    assert summary["communes_in_no_cpts"] > 0
+    population = _raw_populations(mirror)
+    white = pd.read_csv(stray / "processed" / "coverage" / "departement-04" / "zones_blanches.csv", dtype=str)
+    assert summary["population_in_no_cpts"] == sum(population[c] for c in white["unit_code"])
+    assert summary["population_covered"] == summary["population"] - summary["population_in_no_cpts"]
