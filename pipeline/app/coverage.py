@@ -28,6 +28,7 @@ from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import plural
+from pipeline.render.sections.members import ANOMALY_LABELS
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings, provenance
@@ -326,8 +327,11 @@ def run_coverage(options: CoverageOptions) -> Coverage:
     s = render_coverage.summary(result)
     n = format_number
     print(f"Couverture par les CPTS – {result.label}")
-    print(f"  {n(s['unites'])} unités (communes, et arrondissements à Paris, Lyon, Marseille), "
-          f"{n(s['population'])} habitants, {s['cpts']} CPTS")
+    # Arrondissements are named only where the zone has some (a review read them in the line of the 04).
+    arrondissements = int((result.claims["type"] == "arrondissement-municipal").sum())
+    held = plural(arrondissements, "arrondissement municipal", "arrondissements municipaux")
+    units = f"{n(s['unites'])} unités (dont {held})" if arrondissements else plural(s["unites"], "commune")
+    print(f"  {units}, {plural(s['population'], 'habitant')}, {s['cpts']} CPTS")
     if s["communes_in_no_cpts"] is None:
         print("  zones blanches : non disponible (aucune liste de CPTS chargée ne couvre cette zone)")
     else:
@@ -340,7 +344,8 @@ def run_coverage(options: CoverageOptions) -> Coverage:
     for note in result.notes:
         print(f"  note : {note}")
     if s["listing_issues"]:
-        print("  anomalies des listes : " + ", ".join(f"{k} {v}" for k, v in s["listing_issues"].items()))
+        print("  anomalies des listes : " + ", ".join(f"{ANOMALY_LABELS.get(k, k.replace('_', ' '))} {v}"
+                                                      for k, v in s["listing_issues"].items()))
     print(f"  carte : {out.map}\n  tableaux : {out.tables}")
     print(f"Terminé en {time.perf_counter() - start:.1f} s")
     return result

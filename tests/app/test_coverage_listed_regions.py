@@ -18,6 +18,7 @@ import pytest
 
 from pipeline.analysis.comparison import in_listed_regions
 from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, listed_regions
+from pipeline.render.report import format_number
 from tests.app.test_coverage_names import _raw_populations
 from tests.render.documents_runs import database_with_listing, run_in
 
@@ -34,7 +35,6 @@ def test_a_region_is_listed_when_its_claimed_units_hold_a_fifth_of_its_inhabitan
     # Exactly the threshold counts as listed; a région without any claim is not in the table.
     at = listed_regions(["b1", "b2"], UNITS.assign(population=[1, 1, 1, 200, 800]), min_share=MIN_LISTED_SHARE)
     assert at.set_index("region")["listee"].to_dict() == {"B": True}
-    assert MIN_LISTED_SHARE == 0.2
     # The comparison's « non couverte » follows the same rule.
     assert in_listed_regions(pd.Series(["a3", "b2"]), UNITS, ["a1", "a2", "b1"]).tolist() == [True, False]
 
@@ -72,6 +72,14 @@ def test_a_listed_departement_keeps_its_white_zones(stray: Path, mirror: Path) -
     summary = json.loads((stray / "processed" / "coverage" / "departement-04" / "summary.json").read_text("utf-8"))
     assert summary["communes_in_no_cpts"] > 0
     population = _raw_populations(mirror)
+    # A zone without arrondissements counts communes (it printed « unités (communes, et arrondissements à Paris, Lyon,
+    # Marseille) » for the 04).
+    communes = [code for code in population if code.startswith("04")]
+    total = format_number(sum(population[code] for code in communes))
+    assert f"\n  {len(communes)} communes, {total} habitants, " in run.stdout
+    # The listings' anomalies in French words (it printed « code_ancien 6, doublon 6 »).
+    (anomalies,) = [line for line in run.stdout.splitlines() if line.startswith("  anomalies des listes : ")]
+    assert "plusieurs départements " in anomalies and "_" not in anomalies
     white = pd.read_csv(stray / "processed" / "coverage" / "departement-04" / "zones_blanches.csv", dtype=str)
     assert summary["population_in_no_cpts"] == sum(population[c] for c in white["unit_code"])
     assert summary["population_covered"] == summary["population"] - summary["population_in_no_cpts"]
