@@ -68,9 +68,8 @@ from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
 
-#: A unit within this distance of a perimeter touches it (across the slivers between contours): the contiguity rule
-#: of the coverage and of the parts of a perimeter. It was 200 m, which counted communes 44 and 54 m away (Bayons,
-#: Sigoyer beside the Gapençais) where the page says « communes qui touchent le périmètre ».
+#: A unit within this distance of a perimeter touches it (the contiguity rule of the coverage and the perimeter parts;
+#: 200 m counted Bayons and Sigoyer, 44 and 54 m from the Gapençais, where the page says « qui touchent »).
 NEAR_M = PARTS_TOLERANCE_M
 
 
