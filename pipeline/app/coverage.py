@@ -21,13 +21,13 @@ from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.errors import PipelineError, TerritoryError
-from pipeline.geography import LAEA_EUROPE, equal_area_crs, france_label, projected_crs
+from pipeline.geography import DEPARTEMENTS, LAEA_EUROPE, equal_area_crs, france_label, projected_crs
 from pipeline.model import CoverageOptions
 from pipeline.model.coverage import Coverage
 from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
-from pipeline.render.sections.common import plural
+from pipeline.render.sections.common import agree, plural
 from pipeline.render.sections.members import ANOMALY_LABELS
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.connection import connect
@@ -74,6 +74,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
     units = all_units if column is None else all_units[all_units[column] == value].reset_index(drop=True)
+    if column is None:
+        units, beyond_note = within_ars_field(units)
+        notes.extend([beyond_note] if beyond_note else [])
     claims = coverage_claims.claims_per_unit(members, units)
     # The zone's communes, cities with arrondissements included: a CPTS claiming Marseille whole is in the zone.
     zone_units = set(units["code"])
@@ -303,6 +306,18 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
         "atone": _dissolve(polygons, atone_groups, atone_extra),
         "candidates": _dissolve(polygons, candidate_groups, candidate_extra),
     }
+
+
+def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The units of the départements (metropolitan France and the DROM), and a French note on those left out: the
+    collectivités d'outre-mer (975, 977, 984…) have no ARS and no CPTS (France's coverage counted them)."""
+    beyond = ~units["departement"].isin(DEPARTEMENTS)
+    if not beyond.any():
+        return units, None
+    count = int(beyond.sum())
+    counted = agree(count, "n'est pas comptée", "ne sont pas comptées")
+    note = f"{plural(count, 'unité')} des collectivités d'outre-mer, hors du champ des ARS et des CPTS, {counted}"
+    return units[~beyond].reset_index(drop=True), note
 
 
 def _unlisted_region_notes(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame) -> list[str]:

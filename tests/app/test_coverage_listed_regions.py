@@ -83,3 +83,21 @@ def test_a_listed_departement_keeps_its_white_zones(stray: Path, mirror: Path) -
     white = pd.read_csv(stray / "processed" / "coverage" / "departement-04" / "zones_blanches.csv", dtype=str)
     assert summary["population_in_no_cpts"] == sum(population[c] for c in white["unit_code"])
     assert summary["population_covered"] == summary["population"] - summary["population_in_no_cpts"]
+
+
+def test_france_leaves_the_collectivites_d_outre_mer_out() -> None:
+    """A review: « couverture --france » counted Polynésie, Nouvelle-Calédonie, Saint-Pierre-et-Miquelon… (no ARS,
+    no CPTS) and named 975, 977… among the « régions » without a listing."""
+    from pipeline.app.coverage import within_ars_field
+
+    units = pd.DataFrame({"code": ["04070", "97611", "97502", "98735", "98736"],
+                          "departement": ["04", "976", "975", "987", "987"]})
+    kept, note = within_ars_field(units)
+    assert kept["code"].tolist() == ["04070", "97611"]  # Mayotte is a département (DROM): kept
+    assert note == ("3 unités des collectivités d'outre-mer, hors du champ des ARS et des CPTS, ne sont pas "
+                    "comptées")
+    kept, note = within_ars_field(units.iloc[:3])
+    assert kept["code"].tolist() == ["04070", "97611"]
+    assert note == "1 unité des collectivités d'outre-mer, hors du champ des ARS et des CPTS, n'est pas comptée"
+    kept, note = within_ars_field(units.iloc[:2])
+    assert kept["code"].tolist() == ["04070", "97611"] and note is None
