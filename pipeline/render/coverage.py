@@ -95,6 +95,10 @@ class CoverageOutputs:
     map: Path
 
 
+#: Tooltip of a unit of a région no loaded listing speaks for.
+UNKNOWN_COVERAGE = "non connue : aucune liste de CPTS de cette région n'est chargée"
+
+
 def summary(c: Coverage) -> dict[str, Any]:
     population = int(c.claims["population"].fillna(0).sum())
     white_pop = int(c.white["population"].fillna(0).sum())
@@ -176,10 +180,15 @@ def write(c: Coverage) -> CoverageOutputs:
         g = c.geometries
         units = g["units"]
         left_out = ""
-        if c.outside_listings is not None and len(c.outside_listings):
-            # Units of régions no listing covers carry no information: keep the map light, and say so.
-            units = units[~units["code"].isin(set(c.outside_listings["unit_code"]))]
-            count = len(c.outside_listings)
+        unknown = units["code"].isin(set(c.outside_listings["unit_code"])) if c.outside_listings is not None \
+            else pd.Series(False, index=units.index)
+        if unknown.all() and len(units):
+            # A zone no listing speaks for (a review found its map empty): its units, their coverage unknown.
+            units = units.assign(n_cpts=float("nan"), couverture=UNKNOWN_COVERAGE)
+        elif unknown.any():
+            # Units of régions no listing covers carry no information: keep the map light (France), and say so.
+            units = units[~unknown]
+            count = int(unknown.sum())
             shown = agree(count, "n'est pas représentée", "ne sont pas représentées")
             left_out = (f"{plural(count, 'unité')} de régions dont aucune liste de CPTS n'est chargée {shown} (leur "
                         "couverture n'est pas connue). ")

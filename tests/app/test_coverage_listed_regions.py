@@ -101,3 +101,14 @@ def test_france_leaves_the_collectivites_d_outre_mer_out() -> None:
     assert note == "1 unité des collectivités d'outre-mer, hors du champ des ARS et des CPTS, n'est pas comptée"
     kept, note = within_ars_field(units.iloc[:2])
     assert kept["code"].tolist() == ["04070", "97611"] and note is None
+
+
+@pytest.mark.mirror
+def test_the_map_of_a_zone_no_listing_speaks_for_draws_its_units_with_their_coverage_unknown(stray: Path) -> None:
+    """A review: the map of the Rhône (no listing) was empty, its legend box too. Paris, in the fixture database
+    without any listing of Île-de-France: its 20 arrondissements are drawn, each « Couverture : non connue »."""
+    run = run_in(stray, stray.parent / "maps-75", ["couverture", "--departement", "75"])
+    assert run.code == 0, run.stderr
+    page = (stray.parent / "maps-75" / "couverture-departement-75" / "carte.html").read_text("utf-8")
+    assert page.count("non connue : aucune liste de CPTS de cette r") == 20
+    assert "Nombre de CPTS" not in page  # not « 0 », which would read as white zones

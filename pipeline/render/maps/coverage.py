@@ -70,7 +70,8 @@ def coverage_map(
     units
         Territorial units (communes, arrondissements): ``code``, ``nom``,
         ``population``, ``n_cpts`` (number of CPTS covering it), ``cpts``
-        (names, str or list).
+        (names, str or list); optional ``couverture``, a text shown in the
+        tooltip (a unit whose coverage no loaded listing tells).
     perimeters
         One row per CPTS: ``cpts`` (name), geometry; optional ``population``.
         Perimeters that touch or overlap get different colours.
@@ -160,6 +161,8 @@ def _add_units(m: folium.Map, units: gpd.GeoDataFrame) -> folium.GeoJson:
         rows = _population_row(row)
         if "n_cpts" in row.index and pd.notna(row["n_cpts"]):
             rows.append(("Nombre de CPTS", esc(format_number(row["n_cpts"], 0))))
+        if "couverture" in row.index and isinstance(row["couverture"], str):  # unknown where no listing speaks
+            rows.append(("Couverture", esc(row["couverture"])))
         if "cpts" in row.index and joined(row["cpts"]):
             rows.append(("CPTS", esc(joined(row["cpts"]))))
         return {"info": tip(f"{esc(row.get('nom'))} ({esc(row.get('code'))})", rows), "nom": text_only(row.get("nom"))}
