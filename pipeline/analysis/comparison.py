@@ -17,8 +17,6 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from pipeline.analysis.coverage.claims import listed_regions
-
 __all__ = ["dominant_type", "group_ranks", "in_listed_regions", "uncovered_population_near"]
 
 UNKNOWN = "non disponible"
@@ -94,25 +92,23 @@ def group_ranks(table: pd.DataFrame, figures: Sequence[str], by: Sequence[str]) 
     return out
 
 
-def in_listed_regions(codes: pd.Series, units: pd.DataFrame, claimed: Iterable[str]) -> pd.Series:
+def in_listed_regions(codes: pd.Series, region_of: pd.Series, listed: Iterable[str]) -> pd.Series:
     """Whether each unit of ``codes`` lies in a région the loaded listings speak for.
 
-    A unit is « non couverte » only where the loaded listings speak (as the white zones of the coverage,
-    :func:`pipeline.analysis.coverage.claims.listed_regions`): the Gard beside Arles is not uncovered because the
-    Occitanie listing is not loaded, nor is the Drôme because one PACA CPTS claims a few of its communes.
+    A unit is « non couverte » only where the loaded listings speak (as the white zones of the coverage): the Gard
+    beside Arles is not uncovered because the Occitanie listing is not loaded, nor is the Drôme because one PACA
+    CPTS claims a few of its communes.
 
     Parameters
     ----------
     codes
         Unit codes to test.
-    units
-        Every analysis unit: ``code``, ``region``, ``population``.
-    claimed
-        Units claimed by a CPTS of the loaded listings.
+    region_of
+        Région of every unit, indexed by unit code.
+    listed
+        The régions the listings speak for (:func:`pipeline.analysis.coverage.claims.listed_region_codes`).
     """
-    regions = listed_regions(claimed, units)
-    listed = set(regions.loc[regions["listee"], "region"].astype(str))
-    return codes.astype(str).map(units.set_index(units["code"].astype(str))["region"].astype(str)).isin(listed)
+    return codes.astype(str).map(region_of.astype(str)).isin(set(listed))
 
 
 def uncovered_population_near(

@@ -33,7 +33,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
-from pipeline.analysis.coverage.claims import listed_regions
+from pipeline.analysis.coverage.claims import listed_region_codes
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model
@@ -155,21 +155,20 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
-    near = near[in_listed_regions(near["code"], units, claimed)]
+    listed = listed_region_codes(claimed, units)
+    near = near[in_listed_regions(near["code"], units.set_index("code")["region"], listed)]
     return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "departement", "geometry"]],
-                        claimed=claimed, borders=_listed_borders(con, polygons, units, claimed))
+                        claimed=claimed, borders=_listed_borders(con, polygons, listed))
 
 
-def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame, units: pd.DataFrame,
-                    claimed: set[str]) -> gpd.GeoDataFrame | None:
+def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame,
+                    listed: frozenset[str]) -> gpd.GeoDataFrame | None:
     """The communes outside the load bordering the CPTS's area, in a région where the loaded listings speak: their
     population and whether a CPTS covers them are unknown (a database of some départements)."""
     if polygons.empty:
         return None
     borders = beyond_the_load.borders_near(con, tuple(polygons.total_bounds), margin_deg=0.1)
     region_of = {d: r for r, deps in REGION_DEPARTEMENTS.items() for d in deps}
-    regions = listed_regions(claimed, units)
-    listed = set(regions.loc[regions["listee"], "region"].astype(str))
     borders = borders[borders["departement"].map(region_of).isin(listed)]
     return borders if len(borders) else None
 

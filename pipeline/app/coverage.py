@@ -90,7 +90,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
                                              coverage_claims.analysis_units(all_units))
     covered_regions = set(regions.loc[regions["listee"], "region"])
     in_the_zone = regions["region"].isin(set(units["region"]))
-    notes.extend(_unlisted_region_notes(con, regions[~regions["listee"] & in_the_zone]))
+    region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
+    notes.extend(_unlisted_region_notes(region_names, regions[~regions["listee"] & in_the_zone]))
     all_white = coverage_claims.white_zones(claims)
     white = all_white[all_white["region"].isin(covered_regions)].reset_index(drop=True)
     outside_listings = all_white[~all_white["region"].isin(covered_regions)]
@@ -159,12 +160,12 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
                      "(seule leur partie chargée est connue) : " + ", ".join(sorted(partial_names)))
     lap("géométries")
     if len(outside_listings):
-        regions_out = sorted(set(outside_listings["region"].dropna().astype(str)))
-        notes.append(
-            f"{plural(len(outside_listings), 'unité')} non revendiquée{'s' if len(outside_listings) > 1 else ''} de "
-            "régions dont aucune liste de CPTS n'est chargée (leur couverture n'est pas connue) : pas comptée"
-            f"{'s' if len(outside_listings) > 1 else ''} en zones blanches (régions : "
-            + ", ".join(f"{geography.region_name(con, r) or r} ({r})" for r in regions_out) + ")")
+        count = len(outside_listings)
+        named = ", ".join(f"{region_names.get(r, r)} ({r})"
+                          for r in sorted(set(outside_listings["region"].dropna().astype(str))))
+        unclaimed, counted = agree(count, "non revendiquée", "non revendiquées"), agree(count, "comptée", "comptées")
+        notes.append(f"{plural(count, 'unité')} {unclaimed} de régions dont aucune liste de CPTS n'est chargée (leur "
+                     f"couverture n'est pas connue) : pas {counted} en zones blanches (régions : {named})")
     stages.close()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,
@@ -320,9 +321,9 @@ def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return units[~beyond].reset_index(drop=True), note
 
 
-def _unlisted_region_notes(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame) -> list[str]:
+def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame) -> list[str]:
     """French notes on the régions of the zone where the loaded listings claim units but too few to speak for."""
-    return [f"région {geography.region_name(con, str(r.region)) or r.region} ({r.region}) : les listes chargées n'y "
+    return [f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
             f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
             f"({format_number(r.part * 100, 1, '%')} de ses habitants, moins de "
             f"{format_number(coverage_claims.MIN_LISTED_SHARE * 100, 0, '%')}) : aucune liste de cette région ne "

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis.comparison import in_listed_regions
-from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, listed_regions
+from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, listed_region_codes, listed_regions
 from pipeline.render.report import format_number
 from tests.app.test_coverage_names import _raw_populations
 from tests.render.documents_runs import database_with_listing, run_in
@@ -36,7 +36,9 @@ def test_a_region_is_listed_when_its_claimed_units_hold_a_fifth_of_its_inhabitan
     at = listed_regions(["b1", "b2"], UNITS.assign(population=[1, 1, 1, 200, 800]), min_share=MIN_LISTED_SHARE)
     assert at.set_index("region")["listee"].to_dict() == {"B": True}
     # The comparison's « non couverte » follows the same rule.
-    assert in_listed_regions(pd.Series(["a3", "b2"]), UNITS, ["a1", "a2", "b1"]).tolist() == [True, False]
+    listed = listed_region_codes(["a1", "a2", "b1"], UNITS)
+    assert in_listed_regions(pd.Series(["a3", "b2"]), UNITS.set_index("code")["region"], listed).tolist() == [
+        True, False]
 
 
 @pytest.fixture(scope="module")

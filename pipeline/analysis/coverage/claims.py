@@ -20,8 +20,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims", "listed_regions",
-           "white_zones"]
+__all__ = ["MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims", "listed_region_codes",
+           "listed_regions", "white_zones"]
 
 #: Share of a région's population its claimed units must hold for the loaded listings to speak for the région (its
 #: unclaimed units are then white zones). A CPTS reaching across a régional border (Drôme Provençale – Enclave des
@@ -155,3 +155,9 @@ def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float
         per_region["population"] > 0, 0.0)
     per_region["listee"] = per_region["part"] >= min_share
     return per_region[["region", "unites_revendiquees", "population_revendiquee", "population", "part", "listee"]]
+
+
+def listed_region_codes(claimed: Iterable[str], units: pd.DataFrame) -> frozenset[str]:
+    """The codes of the régions the loaded listings speak for (:func:`listed_regions`, ``listee``)."""
+    regions = listed_regions(claimed, units)
+    return frozenset(regions.loc[regions["listee"], "region"].astype(str))

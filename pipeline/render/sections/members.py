@@ -60,11 +60,6 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
             "ici ne portent que sur les listes chargées (chargez la liste de l'ARS avec « make data CPTS=… »)."]
 
 
-def near_duplicates(d: Diagnostic) -> list[str]:
-    """The sentences on neighbours whose names the listing holds as near-duplicates (empty when none)."""
-    return list(d.near_duplicate_notes)
-
-
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     listing = listing_paragraphs(d)
     if d.neighbours.empty:
@@ -89,5 +84,5 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     else:
         touching = "aucune autre n'est limitrophe" if len(shared) else "aucune n'est limitrophe"
     paragraphs = [f"{sharing} ; {touching}. L'instruction DGOS/CNAM rappelle qu'un territoire ne relève que d'une "
-                  "seule CPTS.", *near_duplicates(d), *unsearched_regions(d), *listing]
+                  "seule CPTS.", *d.near_duplicate_notes, *unsearched_regions(d), *listing]
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}
