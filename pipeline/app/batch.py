@@ -33,7 +33,6 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
-from pipeline.analysis.coverage.claims import listed_region_codes
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model
@@ -155,7 +154,7 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
-    listed = listed_region_codes(claimed, units)
+    listed = shared.perimeter.listed_regions()
     near = near[in_listed_regions(near["code"], units.set_index("code")["region"], listed)]
     return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "departement", "geometry"]],
                         claimed=claimed, borders=_listed_borders(con, polygons, listed))

@@ -223,7 +223,7 @@ def compute(
         flow_places=flow_places,
         listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
         regions_without_listing=neighbour_section.regions_without_listing(
-            con, set(units["region"].dropna().astype(str)), touching),
+            con, set(units["region"].dropna().astype(str)), touching, shared.perimeter.listed_regions()),
         near_duplicate_neighbours=near_names, near_duplicate_notes=near_notes,
         loaded_departements=provenance.loaded_departements(con),
         listing_anomalies=listing_anomalies,

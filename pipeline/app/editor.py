@@ -40,6 +40,7 @@ from pipeline.render.editor import (
     write_editor_page,
 )
 from pipeline.render.report import format_number
+from pipeline.render.sections.common import plural
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, provenance
 from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
@@ -171,6 +172,13 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     sources = ("Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
+    # The coverage's rule: where no loaded listing speaks for the région, a unit nobody claims is not a white zone.
+    unlisted = chosen[~chosen["region"].astype(str).isin(shared.perimeter.listed_regions())]
+    if len(unlisted):
+        names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
+        regions = ", ".join(sorted(names.get(str(r), str(r)) for r in set(unlisted["region"].astype(str))))
+        notes.append(f"{plural(len(unlisted), 'unité')} de régions dont aucune liste de CPTS ne semble chargée "
+                     f"({regions}) : leur couverture n'est pas connue, jamais comptée en zone blanche.")
     # Units within 50 m of each other: the page counts the parts of the perimeter drawn as the diagnostic does.
     left, right = neighbour_pairs(table.geometry, projected_crs(zone.departement))
     codes = table["code"].astype(str).to_numpy()
@@ -180,6 +188,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
         demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"], notes=notes,
         former_codes=former_codes(geography.cog_mapping(con), zone.codes),
+        unknown_coverage=frozenset(unlisted["code"].astype(str)),
     )
     slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")
     return data, slug

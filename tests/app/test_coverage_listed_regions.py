@@ -13,12 +13,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from pipeline.analysis.comparison import in_listed_regions
 from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, listed_region_codes, listed_regions
+from pipeline.app.diagnostic import compute
+from pipeline.model import DiagnosticOptions
 from pipeline.render.report import format_number
+from pipeline.render.sections.members import unsearched_regions
+from pipeline.store.territory import resolve_territory
 from tests.app.test_coverage_names import _raw_populations
 from tests.render.documents_runs import database_with_listing, run_in
 
@@ -114,3 +119,49 @@ def test_the_map_of_a_zone_no_listing_speaks_for_draws_its_units_with_their_cove
     page = (stray.parent / "maps-75" / "couverture-departement-75" / "carte.html").read_text("utf-8")
     assert page.count("non connue : aucune liste de CPTS de cette r") == 20
     assert "Nombre de CPTS" not in page  # not « 0 », which would read as white zones
+
+
+@pytest.mark.mirror
+def test_a_diagnostic_beside_a_stray_commune_says_its_region_has_no_listing(
+        stray: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The diagnostic follows the coverage's rule. Abzac (33001), claimed by a CPTS of the 04, made Nouvelle-Aquitaine
+    « listed » for a diagnostic of Bordeaux: it said nothing of the région's missing listing, and its candidates
+    were « claimed by none » where nobody can know."""
+    population = _raw_populations(mirror)
+    gironde = sum(n for code, n in population.items() if code.startswith("33"))
+    assert population["33001"] / gironde < MIN_LISTED_SHARE  # the known answer: far below a fifth
+    monkeypatch.setenv("CPTS_DATA_DIR", str(stray))
+    con = duckdb.connect(str(stray / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        d = compute(con, resolve_territory(con, "communes:33063"), DiagnosticOptions(territory="communes:33063"))
+    finally:
+        con.close()
+    assert d.regions_without_listing == ["Nouvelle-Aquitaine"]
+    assert d.pertinence is not None and len(d.pertinence.candidates)
+    assert d.pertinence.candidates["claimed_by"].isna().all()
+    (paragraph,) = unsearched_regions(d)
+    assert paragraph.startswith("Aucune liste de CPTS ne semble chargée pour la région Nouvelle-Aquitaine (les "
+                                "listes chargées n'y revendiquent aucune commune, ou trop peu pour la couvrir)")
+
+
+@pytest.mark.mirror
+def test_the_editor_marks_the_units_no_listing_speaks_for(stray: Path, mirror: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor follows the coverage's rule: each unit of the Gironde it leaves unclaimed would have been a white
+    zone absorbed; those of the 04 (PACA listed) keep theirs."""
+    from pipeline.app.editor import editor_data
+    from pipeline.model.perimeter import EditorOptions
+
+    gironde = sorted(code for code in _raw_populations(mirror) if code.startswith("33"))
+    monkeypatch.setenv("CPTS_DATA_DIR", str(stray))
+    con = duckdb.connect(str(stray / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        data, _ = editor_data(con, EditorOptions(departement="33"))
+        assert sorted(data.unknown_coverage) == gironde
+        assert (f"{len(gironde)} unités de régions dont aucune liste de CPTS ne semble chargée (Nouvelle-Aquitaine) : "
+                "leur couverture n'est pas connue, jamais comptée en zone blanche.") in data.notes
+        data, _ = editor_data(con, EditorOptions(departement="04"))
+        assert data.unknown_coverage == frozenset()
+        assert not any("ne semble chargée" in note for note in data.notes)
+    finally:
+        con.close()

@@ -45,7 +45,8 @@ def test_a_territory_partly_in_a_region_without_listing_says_its_neighbours_ther
     assert listing_departements(mirror) <= PACA  # no Gironde (Nouvelle-Aquitaine) commune in the listing
     d = diagnostic(db, "communes:04070,33063")
     assert d.regions_without_listing == ["Nouvelle-Aquitaine"]
-    assert ("Aucune liste de CPTS n'est chargée pour la région Nouvelle-Aquitaine, où le territoire a des communes "
+    assert ("Aucune liste de CPTS ne semble chargée pour la région Nouvelle-Aquitaine (les listes chargées n'y "
+            "revendiquent aucune commune, ou trop peu pour la couvrir), où le territoire a des communes "
             "ou des communes limitrophes : ses CPTS n'y sont pas recherchées") in paragraphs(d)
     assert summary(d)["overlaps_regions_sans_liste"] == ["Nouvelle-Aquitaine"]
 
@@ -53,7 +54,7 @@ def test_a_territory_partly_in_a_region_without_listing_says_its_neighbours_ther
 def test_a_territory_whose_region_is_covered_says_nothing_more(db: duckdb.DuckDBPyConnection) -> None:
     d = diagnostic(db, "cpts:CPTS du Verdon")
     assert d.regions_without_listing == []
-    assert "Aucune liste de CPTS n'est chargée" not in paragraphs(d)
+    assert "Aucune liste de CPTS ne semble chargée" not in paragraphs(d)
     assert summary(d)["overlaps_regions_sans_liste"] == []
     candidates = d.pertinence.candidates if d.pertinence is not None else pd.DataFrame()
     assert len(candidates) and all(isinstance(c, str) for c in candidates["claimed_by"])  # known: names or ""

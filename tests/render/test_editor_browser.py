@@ -346,6 +346,40 @@ def test_same_name_in_another_listing_is_another_cpts(tmp_path: Path) -> None:
         close_page(page)
 
 
+def test_units_of_a_region_without_listing_are_of_unknown_coverage_not_white_zones(tmp_path: Path) -> None:
+    # D (claimed by the edited CPTS only) and F (claimed by none) lie in a région no loaded listing speaks for:
+    # removing D or adding F neither creates nor absorbs a white zone, as the coverage counts none there. B, in
+    # such a région too but claimed by CPTS Beta, stays a shared unit (a claim is known wherever it lies).
+    data = case.editor_data(unknown_coverage=frozenset({B, D, F}))
+    page, errors, console = open_page(write_editor_page(data, tmp_path / "editeur.html").path)
+    try:
+        s = call(page, f"remove('{D}')")
+        assert s["zones_blanches_creees"] == [] and s["couverture_inconnue"] == [D]
+        s = call(page, f"add('{F}')")
+        assert s["zones_blanches_absorbees"] == [] and s["couverture_inconnue"] == [D, F]
+        assert s["population_zones_blanches_absorbees"] == 0 and s["population_zones_blanches_creees"] == 0
+        assert s["unites_partagees"] == [B]
+        s = call(page, f"add('{C}')")  # claimed by CPTS Beta: known, neither white nor unknown
+        assert s["couverture_inconnue"] == [D, F]
+        settle(page)
+        assert page.text_content("#v-inconnues") == (
+            "2 unités ajoutées ou retirées sans CPTS connue dans une région dont aucune liste de CPTS n'est "
+            "chargée : couverture non connue, ni créée ni absorbée.")
+        assert page.text_content("#v-creees") == "Créées : aucune"
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+    # The page of a zone without such units says nothing of it.
+    page, errors, console = open_page(write_editor_page(case.editor_data(), tmp_path / "autre.html").path)
+    try:
+        s = call(page, f"add('{F}')")
+        assert s["couverture_inconnue"] == [] and s["zones_blanches_absorbees"] == [F]
+        settle(page)
+        assert page.text_content("#v-inconnues") == ""
+    finally:
+        close_page(page)
+
+
 def test_export_of_a_hostile_cpts_name_reads_back_exactly(editor: Any, tmp_path: Path) -> None:
     call(editor, f"startFrom({case.HOSTILE!r})")
     target = tmp_path / "p.csv"

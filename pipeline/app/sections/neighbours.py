@@ -64,12 +64,13 @@ def touching_units(con: duckdb.DuckDBPyConnection, territory: Territory, perimet
     return touching[~touching["code"].isin(own) & ~touching["commune"].isin(own)]
 
 
-def regions_without_listing(con: duckdb.DuckDBPyConnection, regions: set[str], touching: gpd.GeoDataFrame
-                            ) -> list[str]:
-    """Names of the régions of the territory (``regions``) or of the units touching it where no loaded listing
-    has a member: the overlaps and neighbours could not be searched there."""
+def regions_without_listing(con: duckdb.DuckDBPyConnection, regions: set[str], touching: gpd.GeoDataFrame,
+                            listed: frozenset[str]) -> list[str]:
+    """Names of the régions of the territory (``regions``) or of the units touching it that the loaded listings
+    do not speak for (``listed``: :meth:`pipeline.app.sections.pertinence.PerimeterData.listed_regions`, the
+    coverage's rule): the overlaps and neighbours could not be searched there."""
     around = {str(r) for r in regions | set(touching["region"].dropna()) if r}
-    missing = sorted(around - set(listings.regions_with_members(con)))
+    missing = sorted(around - listed)
     names = geography.regions(con).set_index("code")["nom"]
     return [str(names.get(code, code)) for code in missing]
 

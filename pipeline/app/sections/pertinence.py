@@ -19,6 +19,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.analysis.coverage.claims import listed_region_codes
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M, perimeter_parts
 from pipeline.analysis.pertinence import (
     CANDIDATE_COLUMNS,
@@ -79,6 +80,7 @@ class PerimeterData:
     flows: GpFlows | None = None
     _member_units: pd.DataFrame | None = None
     _outside: tuple[dict[str, int], dict[str, int]] | None = None
+    _listed: frozenset[str] | None = None
 
     def outside_the_load(self, con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
         """Analysis units of each bassin de vie and EPCI beyond the loaded départements, computed once.
@@ -95,6 +97,19 @@ class PerimeterData:
 
             self._outside = (beyond(bv, "bv2022"), beyond(epci, "epci"))
         return self._outside
+
+    def listed_regions(self) -> frozenset[str]:
+        """Codes of the régions the loaded listings speak for, computed once.
+
+        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.listed_regions`): the units the
+        listings claim hold at least a fifth of the région's inhabitants. A CPTS reaching across a régional
+        border (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its neighbouring
+        région listed: « claimed by none » there would mean « no listing of that région loaded ».
+        """
+        if self._listed is None:
+            claimed = analysis_codes(sorted(set(self.members["unit_code"].astype(str))), split_cities(self.units))
+            self._listed = listed_region_codes(claimed, self.units)
+        return self._listed
 
     def member_units(self) -> pd.DataFrame:
         """:func:`member_units` of :attr:`members`, computed once."""
@@ -149,11 +164,12 @@ def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series
     return names.groupby("code", sort=False)["cpts"].agg(list)
 
 
-def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, territory: Territory | None = None) -> pd.Series:
+def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, listed: frozenset[str],
+                 territory: Territory | None = None) -> pd.Series:
     """The CPTS claiming each unit of ``units`` (lists, aligned on it; empty: none), None where nobody can know:
-    no loaded listing has a member in the unit's région (a Corsican or Drôme commune beside a PACA listing is
-    not « claimed by none »)."""
-    listed = set(units.loc[units["code"].isin(set(member_rows["code"])), "region"].dropna().astype(str))
+    the unit's région is not among those the loaded listings speak for (``listed``,
+    :meth:`PerimeterData.listed_regions`): a Corsican or Drôme commune beside a PACA listing is not « claimed by
+    none »."""
     found = units["code"].map(claims(member_rows, territory))
     lists = [value if isinstance(value, list) else [] for value in found]
     return pd.Series([names if str(region) in listed else None for names, region in zip(lists, units["region"],
@@ -295,7 +311,8 @@ def pertinence_section(
     else:
         points = flow_model.domain_units(con, perimeter.geometry, departement, 2 * params.flows.cutoff_km)
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
-    attributes = units.assign(cpts_claims=known_claims(units, shared.member_units(), territory))
+    claimed_by = known_claims(units, shared.member_units(), shared.listed_regions(), territory)
+    attributes = units.assign(cpts_claims=claimed_by)
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds,
                                   zone_sizes=zone_totals(units, shared.outside_the_load(con)))
     reason = gp.unavailable

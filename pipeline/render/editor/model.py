@@ -188,6 +188,10 @@ class EditorData:
     #: (:func:`pipeline.analysis.perimeter_parts.neighbour_pairs`): the page counts the parts of the perimeter
     #: drawn from them; None when not given (the page then says « non disponible »).
     adjacency: Sequence[tuple[str, str]] | None = None
+    #: Units of the régions the loaded listings do not speak for (the coverage's rule,
+    #: :func:`pipeline.analysis.coverage.claims.listed_regions`): claimed by no loaded CPTS, they are of unknown
+    #: coverage, never white zones created or absorbed.
+    unknown_coverage: frozenset[str] = frozenset()
 
 
 def _check_units(units: gpd.GeoDataFrame, errors: list[str]) -> None:

@@ -156,7 +156,9 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         bandeau, od_label, notes, tolerance_m), ``units`` (parallel lists
         ``code``, ``nom``, ``population``, ``annee``, ``departement``,
         ``epci``/``bv`` (index into ``epci``/``bv``, -1 missing), ``claims``
-        (perimeter indices), ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
+        (perimeter indices), ``couverture_connue`` (0 for a unit of
+        :attr:`~pipeline.render.editor.EditorData.unknown_coverage`, else 1),
+        ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
         ``cities`` (city code -> unit indices of its arrondissements),
         ``former`` (former code -> current unit or city code),
         ``epci`` and ``bv`` (``code``, ``nom``, ``total``), ``perimeters``
@@ -218,6 +220,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "epci": epci_index,
             "bv": bv_index,
             "claims": claims,
+            "couverture_connue": [0 if code in data.unknown_coverage else 1 for code in codes],
             "geom": [encode_geometry(g, scale) for g in simplified.values],
             "voisins": _neighbours(data, index),
         },

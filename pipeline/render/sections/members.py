@@ -54,10 +54,14 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
     if not regions:
         return []
     names = regions[0] if len(regions) == 1 else ", ".join(regions[:-1]) + " et " + regions[-1]
-    which = "la région" if len(regions) == 1 else "les régions"
-    return [f"Aucune liste de CPTS n'est chargée pour {which} {names}, où le territoire a des communes ou des "
-            "communes limitrophes : ses CPTS n'y sont pas recherchées, et les chevauchements et voisins indiqués "
-            "ici ne portent que sur les listes chargées (chargez la liste de l'ARS avec « make data CPTS=… »)."]
+    one = len(regions) == 1
+    which, them, its = ("la région", "la couvrir", "ses") if one else ("les régions", "les couvrir", "leurs")
+    # The coverage's rule (a fifth of the inhabitants claimed): a CPTS of another région claiming a few border
+    # communes does not make the région's own listing loaded.
+    return [f"Aucune liste de CPTS ne semble chargée pour {which} {names} (les listes chargées n'y revendiquent "
+            f"aucune commune, ou trop peu pour {them}), où le territoire a des communes ou des communes "
+            f"limitrophes : {its} CPTS n'y sont pas recherchées, et les chevauchements et voisins indiqués ici ne "
+            "portent que sur les listes chargées (chargez la liste de l'ARS avec « make data CPTS=… »)."]
 
 
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:

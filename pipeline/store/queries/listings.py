@@ -77,14 +77,6 @@ def perimeters(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
     return read_geo(con, "SELECT listing, cpts, cpts_id, geometry FROM cpts_perimetres ORDER BY listing, cpts_id")
 
 
-def regions_with_members(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Régions (current COG) where a loaded listing has at least one member unit."""
-    rows = con.execute(
-        "SELECT DISTINCT c.region FROM cpts_membres m JOIN communes c ON c.code = m.commune_code AND c.vintage = ? "
-        "WHERE c.region IS NOT NULL ORDER BY 1", [current_vintage()]).fetchall()
-    return [str(r[0]) for r in rows]
-
-
 def listings_in_regions(con: duckdb.DuckDBPyConnection, regions: list[str]) -> list[str]:
     """Loaded listings with at least one member unit in one of ``regions`` (current COG)."""
     if not regions:

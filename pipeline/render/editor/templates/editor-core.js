@@ -292,16 +292,18 @@
       });
       var created = [];
       var absorbed = [];
+      // Claimed by no loaded CPTS in a région no loaded listing speaks for: unknown, never a white zone.
+      var unknown = [];
       var added = [];
       var removed = [];
       for (var w = 0; w < n; w++) {
         if (initial[w] && !selected[w]) {
           removed.push(w);
-          if (otherClaims[w].length === 0) { created.push(w); }
+          if (otherClaims[w].length === 0) { (U.couverture_connue[w] ? created : unknown).push(w); }
         }
         if (selected[w] && !initial[w]) {
           added.push(w);
-          if (otherClaims[w].length === 0) { absorbed.push(w); }
+          if (otherClaims[w].length === 0) { (U.couverture_connue[w] ? absorbed : unknown).push(w); }
         }
       }
       var sharedPop = sumPopulation(shared);
@@ -327,6 +329,7 @@
         population_zones_blanches_creees: sumPopulation(created).population,
         zones_blanches_absorbees: codes(absorbed),
         population_zones_blanches_absorbees: sumPopulation(absorbed).population,
+        couverture_inconnue: codes(unknown),
         ajoutees: codes(added),
         retirees: codes(removed),
         autoconfinement: f.autoconfinement,
