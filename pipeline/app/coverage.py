@@ -281,11 +281,13 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     units["cpts"] = [", ".join(v) if isinstance(v, list) else "" for v in units["cpts"]]
     perimeter_groups = unit_claims.groupby("cpts")["unit_code"].apply(lambda s: sorted(set(s.dropna()))).to_dict()
     by_code = all_polygons.drop_duplicates("code").set_index("code")
+    # The identifier of the CSV tables, so that a GIS user joins the layer to them (names are apart: one per id).
+    ids = unit_claims.drop_duplicates("cpts").set_index("cpts")["cpts_id"].astype(str)
     perimeter_extra = {
-        cpts: {"surface_km2": float(by_code["area_km2"].reindex(codes).sum()),
-               "population": int(population.reindex(codes).fillna(0).sum()),
-               "unites": len(codes)}
-        if cpts not in partial else {"surface_km2": math.nan, "population": math.nan, "unites": math.nan}
+        cpts: {"cpts_id": ids[cpts],
+               **({"surface_km2": float(by_code["area_km2"].reindex(codes).sum()),
+                   "population": int(population.reindex(codes).fillna(0).sum()), "unites": len(codes)}
+                  if cpts not in partial else {"surface_km2": math.nan, "population": math.nan, "unites": math.nan})}
         for cpts, codes in perimeter_groups.items()
     }
     perimeters = _dissolve(all_polygons, perimeter_groups, perimeter_extra).rename(columns={"nom": "cpts"})
@@ -302,11 +304,18 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     return {
         "units": units,
         "perimeters": perimeters,
-        "overlaps": _dissolve(polygons, overlap_groups, overlap_extra),
+        "overlaps": _whole_population(_dissolve(polygons, overlap_groups, overlap_extra)),
         "white": white_geo,
-        "atone": _dissolve(polygons, atone_groups, atone_extra),
-        "candidates": _dissolve(polygons, candidate_groups, candidate_extra),
+        "atone": _whole_population(_dissolve(polygons, atone_groups, atone_extra)),
+        "candidates": _whole_population(_dissolve(polygons, candidate_groups, candidate_extra)),
     }
+
+
+def _whole_population(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` with its ``population`` as whole inhabitants (the GeoPackage wrote 16380.0), missing kept."""
+    if "population" not in layer or not len(layer):
+        return layer
+    return layer.assign(population=pd.to_numeric(layer["population"], errors="coerce").round().astype("Int64"))
 
 
 def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:

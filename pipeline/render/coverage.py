@@ -130,6 +130,14 @@ def summary(c: Coverage) -> dict[str, Any]:
     }
 
 
+#: Sheet names of ``couverture.xlsx`` (Excel allows 31 characters: the titles were cut mid-phrase, « Unités de la
+#: zone et CPTS qui »).
+SHEETS = {"communes": "Unités et CPTS", "chevauchements": "Chevauchements",
+          "chevauchements_geometriques": "Chevauchements (polygones)", "zones_blanches": "Zones blanches",
+          "territoires_atones": "Territoires atones", "propositions": "Périmètres proposés",
+          "anomalies_listes": "Anomalies des listes"}
+
+
 def _listify(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
@@ -153,7 +161,8 @@ def _spec(key: str, frame: pd.DataFrame) -> TableSpec:
     for column in columns.values():
         if column.kind == "code":
             frame[column.name] = frame[column.name].map(lambda v: v if v is None or v != v else str(v)).astype(object)
-    return spec_from_catalogue(key, title, frame, SOURCE, columns=[*names, *extra], overrides=columns)
+    return spec_from_catalogue(key, title, frame, SOURCE, sheet=SHEETS[key], columns=[*names, *extra],
+                               overrides=columns)
 
 
 def coverage_specs(c: Coverage) -> list[TableSpec]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 
 from pipeline import config
@@ -100,6 +101,22 @@ def test_same_name_cpts_of_two_listings_stay_two_perimeters(two_listings: Path, 
     assert perimeters.loc[f"{SUD_04} (liste paca)", "population"] == sum(populations[c] for c in paca_sud)
     assert perimeters.loc[f"{SUD_04} (liste autre)", "unites"] == 1
     assert perimeters.loc[f"{SUD_04} (liste autre)", "population"] == populations["04019"]
+    # The layer carries the identifier of the CSV tables (one slug in two listings: prefixed with its listing), so
+    # that a GIS user joins them: Barcelonnette's row of communes.csv names the other listing's CPTS by it.
+    assert perimeters.loc[f"{SUD_04} (liste paca)", "cpts_id"] == "paca:cpts-sud-04"
+    assert perimeters.loc[f"{SUD_04} (liste autre)", "cpts_id"] == "autre:cpts-sud-04"
+    communes = pd.read_csv(two_listings / "communes.csv", dtype=str, encoding="utf-8-sig").set_index("unit_code")
+    assert "autre:cpts-sud-04" in communes.loc["04019", "cpts_ids"].split(";")
+    # Populations are whole inhabitants in every layer (the atone territories and overlaps were written 16380.0),
+    # each atone territory's the sum of its communes' legal populations (raw COG).
+    for layer in ("perimeters", "overlaps", "atone"):
+        info = pyogrio.read_info(two_listings / "couverture.gpkg", layer=layer)
+        assert dict(zip(info["fields"], info["dtypes"], strict=True))["population"] == "int64", layer
+    atone = gpd.read_file(two_listings / "couverture.gpkg", layer="atone").set_index("nom")["population"]
+    table = pd.read_csv(two_listings / "territoires_atones.csv", dtype=str, encoding="utf-8-sig")
+    assert len(atone) == len(table) > 0
+    for row in table.itertuples():
+        assert atone[row.territoire] == sum(populations[code] for code in row.communes.split(";"))
     # Every PACA CPTS with a commune in 04, and the other listing's one.
     in_04 = {name for name, codes in raw.items() if any(code.startswith("04") for code in codes)}
     summary = json.loads((two_listings / "summary.json").read_text(encoding="utf-8"))
@@ -137,3 +154,13 @@ def test_cpts_partly_outside_the_load_have_no_population_in_the_coverage(two_lis
         names = pairs[f"cpts_{side}"].str.replace(" (liste paca)", "", regex=False)
         assert pairs.loc[names.isin(partial), f"population_{side}"].isna().all()
         assert pairs.loc[~names.isin(partial), f"population_{side}"].notna().all()
+
+
+def test_the_workbook_names_its_sheets_in_whole_words(two_listings: Path) -> None:
+    """Sheet names are cut at Excel's 31 characters: the titles read « Unités de la zone et CPTS qui »."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(two_listings / "couverture.xlsx", read_only=True)
+    assert book.sheetnames == ["Lisez-moi", "Unités et CPTS", "Chevauchements", "Chevauchements (polygones)",
+                               "Zones blanches", "Territoires atones", "Périmètres proposés", "Anomalies des listes"]
+    book.close()
