@@ -350,7 +350,7 @@ def run_batch(options: BatchOptions) -> int:
                 unexpected = unexpected or failed.unexpected
         while pending:
             unexpected = _collect(pending.popleft(), context, len(chosen), rows, failures) or unexpected
-        # Failures in the listing's order (a CPTS's computation is reported before the previous one's writing).
+        # Failures in the listing's order (a CPTS's computation is reported before the previous ones' writing).
         order = {(str(r.cpts), str(r.listing)): n for n, r in enumerate(chosen.itertuples())}
         failures.sort(key=lambda f: order.get((f["cpts"], f["liste"]), len(order)))
         shapes = _shapes(con, rows, context)

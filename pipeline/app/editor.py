@@ -173,18 +173,17 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
     # The coverage's rule: where no loaded listing speaks for the région, a unit nobody claims is not a white zone.
+    perimeters = _perimeters(shared.members, cities, set(zone.codes))
     unlisted = chosen[~chosen["region"].astype(str).isin(shared.perimeter.listed_regions())]
-    if len(unlisted):
-        names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
-        regions = ", ".join(sorted(names.get(str(r), str(r)) for r in set(unlisted["region"].astype(str))))
-        notes.append(f"{plural(len(unlisted), 'unité')} de régions dont aucune liste de CPTS ne semble chargée "
-                     f"({regions}) : leur couverture n'est pas connue, jamais comptée en zone blanche.")
+    unknown = unlisted[~unlisted["code"].astype(str).isin({code for p in perimeters for code in p.codes})]
+    if len(unknown):
+        notes.append(_unknown_coverage_note(con, unknown))
     # Units within 50 m of each other: the page counts the parts of the perimeter drawn as the diagnostic does.
     left, right = neighbour_pairs(table.geometry, projected_crs(zone.departement))
     codes = table["code"].astype(str).to_numpy()
     data = EditorData(
         units=table, adjacency=list(zip(codes[left], codes[right], strict=True)),
-        perimeters=_perimeters(shared.members, cities, set(zone.codes)), od=od, aci=aci_rules(),
+        perimeters=perimeters, od=od, aci=aci_rules(),
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
         demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"], notes=notes,
         former_codes=former_codes(geography.cog_mapping(con), zone.codes),
@@ -192,6 +191,19 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     )
     slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")
     return data, slug
+
+
+def _unknown_coverage_note(con: duckdb.DuckDBPyConnection, unknown: pd.DataFrame) -> str:
+    """« 359 unités non revendiquées de la région Auvergne-Rhône-Alpes, dont aucune liste … » (French)."""
+    names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
+    regions = sorted({names.get(str(r), str(r)) for r in unknown["region"].dropna()}
+                     | ({"non renseignée"} if unknown["region"].isna().any() else set()))
+    where = f"de la région {regions[0]}" if len(regions) == 1 else \
+        f"des régions {', '.join(regions[:-1])} et {regions[-1]}"
+    one = len(unknown) == 1
+    return (f"{plural(len(unknown), 'unité non revendiquée', 'unités non revendiquées')} {where}, dont aucune "
+            f"liste de CPTS ne semble chargée : {'sa' if one else 'leur'} couverture n'est pas connue, jamais "
+            "comptée en zone blanche.")
 
 
 def run_editor(options: EditorOptions) -> EditorPage:

@@ -9,7 +9,9 @@ The machine's second core does the drawing instead of idling.
 The result is always the one the function gives: where ``fork`` does not
 exist (Windows), when the child fails or its result cannot be read, the
 function simply runs in the parent when the result is asked for. The child
-only draws; it never touches the database or the output folders, and leaves
+never touches the database; it draws (a diagnostic's figures) or writes a
+temporary output folder (a batch's writer, ``render.outputs.write_all``,
+whose folders are swapped in as one diagnostic's are), and leaves
 with ``os._exit`` (no buffered output of the parent flushed twice, no
 ``atexit`` handler run twice).
 
@@ -94,13 +96,16 @@ class Background(Generic[T]):
         """The function's result: the child's, or computed here when the child gave none."""
         if self._pid is None or self._read_end is None:
             return self._render()
-        payload = b""
         try:
             with os.fdopen(self._read_end, "rb") as pipe:
                 self._read_end = None
                 payload = pipe.read()
-        finally:
-            status = self._reap()
+        except BaseException:
+            # Interrupted while waiting (SIGTERM to this process alone): stop the child now, not once it is done
+            # (a batch's writer would first finish its CPTS).
+            self.cancel()
+            raise
+        status = self._reap()
         if status == 0 and payload:
             with contextlib.suppress(Exception):
                 return pickle.loads(payload)  # our own child's bytes, through our own pipe

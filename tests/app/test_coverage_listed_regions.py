@@ -20,6 +20,7 @@ import pytest
 from pipeline.analysis.comparison import in_listed_regions
 from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, listed_region_codes, listed_regions
 from pipeline.app.diagnostic import compute
+from pipeline.app.sections.pertinence import known_claims
 from pipeline.model import DiagnosticOptions
 from pipeline.render.report import format_number
 from pipeline.render.sections.members import unsearched_regions
@@ -158,10 +159,26 @@ def test_the_editor_marks_the_units_no_listing_speaks_for(stray: Path, mirror: P
     try:
         data, _ = editor_data(con, EditorOptions(departement="33"))
         assert sorted(data.unknown_coverage) == gironde
-        assert (f"{len(gironde)} unités de régions dont aucune liste de CPTS ne semble chargée (Nouvelle-Aquitaine) : "
-                "leur couverture n'est pas connue, jamais comptée en zone blanche.") in data.notes
+        # Every unit of the Gironde is flagged (its région's coverage is unknown), but the note counts those nobody
+        # claims, as the coverage does: Abzac is claimed by the CPTS of the 04, whatever its région.
+        assert (f"{len(gironde) - 1} unités non revendiquées de la région Nouvelle-Aquitaine, dont aucune liste de "
+                "CPTS ne semble chargée : leur couverture n'est pas connue, jamais comptée en zone blanche."
+                ) in data.notes
         data, _ = editor_data(con, EditorOptions(departement="04"))
         assert data.unknown_coverage == frozenset()
         assert not any("ne semble chargée" in note for note in data.notes)
     finally:
         con.close()
+
+
+def test_a_claim_found_is_known_wherever_the_unit_lies() -> None:
+    """A review: with a PACA CPTS holding Drôme communes, the diagnostic of Valréas named them « non disponible »
+    while its neighbours table listed that CPTS. Only a unit nobody claims, in a région no listing speaks for, is
+    unknown; the territory's own CPTS is not « another » claim."""
+    units = pd.DataFrame({"code": ["a1", "b1", "b2", "b3"], "region": ["A", "B", "B", "B"]})
+    members = pd.DataFrame({"code": ["a1", "b1", "b3"], "cpts": ["CPTS A", "CPTS A", "CPTS B"],
+                            "listing": ["l", "l", "l"]})
+    found = known_claims(units, members, frozenset({"A"}))
+    assert found.tolist() == [["CPTS A"], ["CPTS A"], None, ["CPTS B"]]
+    units_a = units.assign(region="A")
+    assert known_claims(units_a, members, frozenset({"A"})).tolist() == [["CPTS A"], ["CPTS A"], [], ["CPTS B"]]

@@ -211,6 +211,49 @@ def test_killed_during_the_swap_the_next_run_puts_the_previous_outputs_back(
     assert hidden(ws) == [] and journals(ws) == []
 
 
+def children_of(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux: ``/proc/<pid>/task/<pid>/children``)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_batch_stopped_while_two_cpts_are_written_stops_both_writers(
+    ws: Workspace, mirror: Path, tmp_path: Path
+) -> None:
+    """``make diagnostics`` keeps two forked writers at work: stopped then, it stops both, and says so in French.
+
+    Each writer stops in the middle of its swap (``CPTS_SWAP_PAUSE``, up to 60 s); once the batch has two, it
+    alone is sent SIGTERM. It waited for its oldest writer to finish (the whole pause) before stopping: now it
+    stops both at once, well within 30 s.
+    """
+    pause = tmp_path / "pause"
+    proc = spawn(ws, mirror, "diagnostics", "--liste", "paca", CPTS_SWAP_PAUSE=str(pause))
+    try:
+        deadline = time.monotonic() + 240
+        while len(writers := children_of(proc.pid)) < 2 or not pause.exists():
+            assert proc.poll() is None, f"the batch ended before two writers were at work: {proc.communicate()}"
+            assert time.monotonic() < deadline, "the batch never had two writers at work"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (proc.returncode, err) == (143, "Interrompu : la base et les sorties précédentes sont inchangées.\n")
+    assert len(writers) == 2 and not any(is_running(pid) for pid in writers)
+    assert "Comparaison" not in out
+
+
 # --------------------------------------------------------------------------- stale and read-only folders
 
 

@@ -167,14 +167,13 @@ def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series
 def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, listed: frozenset[str],
                  territory: Territory | None = None) -> pd.Series:
     """The CPTS claiming each unit of ``units`` (lists, aligned on it; empty: none), None where nobody can know:
-    the unit's région is not among those the loaded listings speak for (``listed``,
+    a unit claimed by no loaded CPTS in a région the loaded listings do not speak for (``listed``,
     :meth:`PerimeterData.listed_regions`): a Corsican or Drôme commune beside a PACA listing is not « claimed by
-    none »."""
+    none ». A claim found is known wherever the unit lies (a PACA CPTS holding Drôme communes)."""
     found = units["code"].map(claims(member_rows, territory))
     lists = [value if isinstance(value, list) else [] for value in found]
-    return pd.Series([names if str(region) in listed else None for names, region in zip(lists, units["region"],
-                                                                                        strict=True)],
-                     index=units.index, dtype=object)
+    return pd.Series([names if names or str(region) in listed else None
+                      for names, region in zip(lists, units["region"], strict=True)], index=units.index, dtype=object)
 
 
 def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

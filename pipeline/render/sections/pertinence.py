@@ -22,7 +22,7 @@ INSTRUCTION_QUOTE = (
 )
 
 #: A candidate whose région no loaded listing covers: its CPTS are unknown, not « aucune ».
-UNKNOWN_CLAIMS = f"{NOT_AVAILABLE} (aucune liste de CPTS chargée pour sa région)"
+UNKNOWN_CLAIMS = f"{NOT_AVAILABLE} (aucune liste de CPTS ne semble chargée pour sa région)"
 
 #: Communes named, outside the main part, before « et N autres communes ».
 PARTS_NAMED = 10
