@@ -355,8 +355,7 @@ def run_batch(options: BatchOptions) -> int:
         failures.sort(key=lambda f: order.get((f["cpts"], f["liste"]), len(order)))
         shapes = _shapes(con, rows, context)
     finally:
-        for writing in pending:  # interrupted while CPTS were being written: stop their writers
-            writing.writer.cancel()
+        outputs.stop_writers([writing.writer for writing in pending])  # interrupted while CPTS were written
         con.close()
     comparison = Comparison(
         name=name, table=comparison_table(rows),

@@ -12,10 +12,10 @@ from pathlib import Path
 from pipeline import collector, config
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.background import Background
-from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, recover
+from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, clean_stale, recover
 
 __all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "load_writers",
-           "map_dir", "write_all"]
+           "map_dir", "stop_writers", "write_all"]
 
 
 def diagnostic_dir(slug: str) -> Path:
@@ -37,6 +37,20 @@ def check_writable_roots() -> None:
     check_writable(config.maps_dir())
     if config.processed_dir().is_dir():
         recover()
+
+
+def stop_writers(writers: list[Background[OutputPaths]]) -> None:
+    """Stop forked writers of :func:`write_all` (``make diagnostics`` interrupted) and tidy after them at once.
+
+    A writer killed during its swap left its CPTS's tables and maps from two different runs, and its temporary
+    folders, until the next run: the swaps are undone and the folders removed here, so that « les sorties
+    précédentes sont inchangées » is already true when the batch says it.
+    """
+    for writer in writers:
+        writer.cancel()
+    if writers:
+        recover()
+        clean_stale({config.processed_dir() / "diagnostics", config.maps_dir()})
 
 
 def load_writers() -> None:

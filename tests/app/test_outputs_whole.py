@@ -234,8 +234,10 @@ def test_a_batch_stopped_while_two_cpts_are_written_stops_both_writers(
 
     Each writer stops in the middle of its swap (``CPTS_SWAP_PAUSE``, up to 60 s); once the batch has two, it
     alone is sent SIGTERM. It waited for its oldest writer to finish (the whole pause) before stopping: now it
-    stops both at once, well within 30 s.
+    stops both at once, well within 30 s, and undoes their half-done swaps and removes their temporary folders
+    (they stayed until the next run), so that « les sorties précédentes sont inchangées » is true when said.
     """
+    before = snapshot(ws)
     pause = tmp_path / "pause"
     proc = spawn(ws, mirror, "diagnostics", "--liste", "paca", CPTS_SWAP_PAUSE=str(pause))
     try:
@@ -252,6 +254,8 @@ def test_a_batch_stopped_while_two_cpts_are_written_stops_both_writers(
     assert (proc.returncode, err) == (143, "Interrompu : la base et les sorties précédentes sont inchangées.\n")
     assert len(writers) == 2 and not any(is_running(pid) for pid in writers)
     assert "Comparaison" not in out
+    assert hidden(ws) == [] and journals(ws) == []
+    assert snapshot(ws) == before  # no CPTS folder was swapped in: each writer was stopped in its swap
 
 
 # --------------------------------------------------------------------------- stale and read-only folders
