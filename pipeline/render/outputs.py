@@ -6,6 +6,7 @@ that an interruption undoes, stale folders — are in :mod:`pipeline.render.swap
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,11 @@ def stop_writers(writers: list[Background[OutputPaths]]) -> None:
     for writer in writers:
         writer.cancel()
     if writers:
-        recover()
-        clean_stale({config.processed_dir() / "diagnostics", config.maps_dir()})
+        # Best effort, in the batch's ``finally``: an error here must not hide the interruption; the next run
+        # recovers what is left, as it always did.
+        with contextlib.suppress(OSError):
+            recover()
+            clean_stale({config.processed_dir() / "diagnostics", config.maps_dir()})
 
 
 def load_writers() -> None:

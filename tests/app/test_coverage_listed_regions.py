@@ -174,7 +174,7 @@ def test_the_editor_marks_the_units_no_listing_speaks_for(stray: Path, mirror: P
 def test_a_claim_found_is_known_wherever_the_unit_lies() -> None:
     """A review: with a PACA CPTS holding Drôme communes, the diagnostic of Valréas named them « non disponible »
     while its neighbours table listed that CPTS. Only a unit nobody claims, in a région no listing speaks for, is
-    unknown; the territory's own CPTS is not « another » claim."""
+    unknown; in a listed région it is claimed by none (an empty list)."""
     units = pd.DataFrame({"code": ["a1", "b1", "b2", "b3"], "region": ["A", "B", "B", "B"]})
     members = pd.DataFrame({"code": ["a1", "b1", "b3"], "cpts": ["CPTS A", "CPTS A", "CPTS B"],
                             "listing": ["l", "l", "l"]})
