@@ -155,7 +155,7 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
         polygons
     populations = characteristics_queries.aire_populations(con, sorted({str(a) for a in units["aav2020"].dropna()}))
     types = territory_type_by_unit(units, populations, perimeter_queries.aav_labels(con))
-    claimed = set(analysis_codes(sorted(set(shared.members["unit_code"].astype(str))), cities))
+    claimed = set(shared.perimeter.claimed_units())
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
     listed = shared.perimeter.listed_regions()

@@ -40,7 +40,7 @@ from pipeline.render.editor import (
     write_editor_page,
 )
 from pipeline.render.report import format_number
-from pipeline.render.sections.common import plural
+from pipeline.render.sections.common import enumeration, plural
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, provenance
 from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
@@ -198,8 +198,7 @@ def _unknown_coverage_note(con: duckdb.DuckDBPyConnection, unknown: pd.DataFrame
     names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
     regions = sorted({names.get(str(r), str(r)) for r in unknown["region"].dropna()}
                      | ({"non renseignée"} if unknown["region"].isna().any() else set()))
-    where = f"de la région {regions[0]}" if len(regions) == 1 else \
-        f"des régions {', '.join(regions[:-1])} et {regions[-1]}"
+    where = f"{'de la région' if len(regions) == 1 else 'des régions'} {enumeration(regions)}"
     one = len(unknown) == 1
     return (f"{plural(len(unknown), 'unité non revendiquée', 'unités non revendiquées')} {where}, dont aucune "
             f"liste de CPTS ne semble chargée : {'sa' if one else 'leur'} couverture n'est pas connue, jamais "

@@ -80,6 +80,7 @@ class PerimeterData:
     flows: GpFlows | None = None
     _member_units: pd.DataFrame | None = None
     _outside: tuple[dict[str, int], dict[str, int]] | None = None
+    _claimed: frozenset[str] | None = None
     _listed: frozenset[str] | None = None
 
     def outside_the_load(self, con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
@@ -107,9 +108,15 @@ class PerimeterData:
         région listed: « claimed by none » there would mean « no listing of that région loaded ».
         """
         if self._listed is None:
-            claimed = analysis_codes(sorted(set(self.members["unit_code"].astype(str))), split_cities(self.units))
-            self._listed = listed_region_codes(claimed, self.units)
+            self._listed = listed_region_codes(self.claimed_units(), self.units)
         return self._listed
+
+    def claimed_units(self) -> frozenset[str]:
+        """Analysis units some loaded listing claims (a city claimed whole: its arrondissements), computed once."""
+        if self._claimed is None:
+            codes = sorted(set(self.members["unit_code"].astype(str)))
+            self._claimed = frozenset(analysis_codes(codes, split_cities(self.units)))
+        return self._claimed
 
     def member_units(self) -> pd.DataFrame:
         """:func:`member_units` of :attr:`members`, computed once."""

@@ -11,6 +11,7 @@ from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
     agree,
+    enumeration,
     fmt,
     france_label,
     main_zones,
@@ -155,7 +156,7 @@ def _split_cities_note(d: Diagnostic) -> str:
     names = _split_cities(d)
     if not names:
         return ""
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+    listed = enumeration(names)
     return f" ; {listed} y {'est comptée' if len(names) == 1 else 'sont comptées'} par arrondissement"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -68,6 +69,11 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """« 1 CPTS », « 2 établissements »: the count and the noun agreed with it (0 and 1 are singular in French)."""
     word = singular if abs(count) < 2 else (plural_form or singular + "s")
     return f"{format_number(count)} {word}"
+
+
+def enumeration(names: Sequence[str]) -> str:
+    """« a », « a et b », « a, b et c »: French enumeration of ``names`` (at least one)."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
 
 
 def agree(count: int, singular: str, plural_form: str) -> str:

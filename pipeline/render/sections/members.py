@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.render.sections.common import agree
+from pipeline.render.sections.common import agree, enumeration
 
 #: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
 ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés",
@@ -53,7 +53,7 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
     regions = d.regions_without_listing
     if not regions:
         return []
-    names = regions[0] if len(regions) == 1 else ", ".join(regions[:-1]) + " et " + regions[-1]
+    names = enumeration(regions)
     one = len(regions) == 1
     which, them, its = ("la région", "la couvrir", "ses") if one else ("les régions", "les couvrir", "leurs")
     # The coverage's rule (a fifth of the inhabitants claimed): a CPTS of another région claiming a few border
