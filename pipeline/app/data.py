@@ -28,6 +28,7 @@ from pipeline.app.steps import Scope, Step, StepResult, combined_sha
 from pipeline.errors import DataError
 from pipeline.geography import DEPARTEMENTS
 from pipeline.model import DataOptions
+from pipeline.pages import small_pages
 from pipeline.progress import steps_bar
 from pipeline.render.swap import check_writable
 from pipeline.sources import apl, decoupage, insee, staged_cache, zonage
@@ -211,7 +212,7 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
     # setting to fix, said as for the diagnostic's output folders (exit 2), before anything is read or written.
     check_writable(config.data_dir(), "Dossier de données (CPTS_DATA_DIR)",
                    "la base et les fichiers déjà chargés sont conservés")
-    with writer() as session:
+    with small_pages(), writer() as session:  # see pipeline.pages: a third of a national load was the kernel's
         report.rebuilt = session.rebuild
         record = config.db_path().with_name(SCOPE_FILE)
         if options.departements is None:  # keep what this database was loaded for
