@@ -179,7 +179,8 @@ def test_figures_equal_each_diagnostic_and_the_database(result: dict[str, Any]) 
         assert row["population"] == s["population"]
         assert row["taille"] == s["taille"]
         gp = s["flows"]["auto_confinement"]["Médecins généralistes"]
-        assert row["auto_confinement"] == pytest.approx(gp * 100, abs=0.051)  # percentage points, 1 decimal
+        # A share of 0 to 1, as in the diagnostic's flux_synthese.csv (3 decimals: 55,9 % shown).
+        assert row["auto_confinement"] == pytest.approx(gp, abs=0.00051) and 0 <= row["auto_confinement"] <= 1
         # Its model reaching départements not loaded is said in the comparison as in the diagnostic.
         reach = s["flows"]["departements_non_charges_a_portee"]
         assert (row["departements_non_charges_a_portee"] if isinstance(
@@ -382,6 +383,27 @@ def test_two_cpts_sharing_an_output_folder_never_overwrite(fixture_data_dir: Pat
     assert code == 2
     assert "CPTS du Verdon (doublon)" in err and "même dossier de sortie (cpts-cpts-du-verdon)" in err
     assert "1 CPTS sur 2 calculées" in out
+
+
+def test_the_workbook_shows_the_csv_share_as_a_percentage(result: dict[str, Any]) -> None:
+    """The cell keeps the CSV's share (0.559) and shows it « 55,9 % », as the diagnostic's workbook does."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(result["data"] / "processed" / "comparaison-paca" / "comparaison.xlsx")
+    sheet = book["Comparaison"]
+    header_row = next(i for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                      if "CPTS" in row and "Liste" in row)
+    headings = [c.value for c in sheet[header_row]]
+    share = headings.index(next(h for h in headings if isinstance(h, str) and h.startswith("Auto-confinement")))
+    name = headings.index("CPTS")
+    frame = table(result)
+    checked = 0
+    for row in sheet.iter_rows(min_row=header_row + 1):
+        if row[name].value in frame.index and isinstance(row[share].value, float):
+            assert row[share].value == pytest.approx(frame.loc[row[name].value, "auto_confinement"], abs=1e-9)
+            assert row[share].number_format.endswith("%") and "0.0" in row[share].number_format
+            checked += 1
+    assert checked >= 1
 
 
 def test_page_help_is_on_the_page_not_in_the_workbook(result: dict[str, Any]) -> None:

@@ -34,20 +34,21 @@ def _columns() -> list[Column]:
                              "contour, continuité inconnue)", "integer")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]
-        kind: ColumnKind = "percent" if percent else ("integer" if decimals == 0 else "decimal")
-        columns.append(Column(figure, label, kind, decimals=1 if percent else decimals))
+        # A share is written as in every other table: 0–1 in the CSV (0.559, as flux_synthese.csv has it), shown
+        # « 55,9 % » in the workbook; its decimals count those of the percentage shown, plus two.
+        kind: ColumnKind = "share" if percent else ("integer" if decimals == 0 else "decimal")
+        columns.append(Column(figure, label, kind, decimals=decimals + 2 if percent else decimals))
         columns.append(Column(f"rang_{figure}", f"Rang : {label}", "integer"))
     return columns
 
 
 def comparison_specs(comparison: Comparison) -> list[TableSpec]:
-    """The comparison table (shares as percentage points) and, when some CPTS failed, the failures."""
+    """The comparison table and, when some CPTS failed, the failures."""
     columns = _columns()
     frame = comparison.table.copy()
     for column in [c.name for c in columns]:
         if column not in frame:
             frame[column] = pd.NA
-    frame["auto_confinement"] = pd.to_numeric(frame["auto_confinement"], errors="coerce") * 100
     specs = [TableSpec(key="comparaison", title=comparison.labels.get("titre", "Comparaison des CPTS"),
                        frame=frame[[c.name for c in columns]].reset_index(drop=True), columns=columns,
                        source=SOURCE, note=NOTE, sheet="Comparaison", demo=comparison.demo)]
