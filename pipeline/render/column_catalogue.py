@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from pipeline.render.table_spec import KIND_LABELS, NO_DATA_TEXT, Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import KIND_LABELS, NO_DATA_TEXT, UNIT_TYPES, Column, ColumnKind, TableSpec
 
 
 def _c(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
@@ -35,7 +35,7 @@ _COLUMNS = [
     _c("commune_de_rattachement", "Commune de rattachement (code INSEE)", "code"),
     _c("code", "Code INSEE", "code"),
     _c("commune", "Commune", "text"),
-    _c("type", "Type d'unité", "text"),
+    Column("type", "Type d'unité", "text", values=UNIT_TYPES),
     _c("codes_postaux", "Codes postaux", "code"),
     _c("surface_km2", "Surface", "decimal", 2, "km²"),
     _c("densite_hab_km2", "Densité de population", "decimal", 1, "hab./km²"),

@@ -26,7 +26,7 @@ from pipeline.render.csv_files import write_csv_files
 from pipeline.render.outputs import atomic_dirs
 from pipeline.render.sections.common import agree, plural
 from pipeline.render.spreadsheet import write_workbook
-from pipeline.render.table_spec import Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import UNIT_TYPES, Column, ColumnKind, TableSpec
 
 WORKBOOK = "couverture.xlsx"
 #: Year of the legal populations and COG vintage every coverage figure is computed on (config.POPULATION_YEAR).
@@ -39,7 +39,8 @@ def _col(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str =
     return Column(name, label, kind, decimals, unit)
 
 
-_UNIT = [_col("unit_code", "Code INSEE", "code"), _col("nom", "Commune", "text"), _col("type", "Type d'unité", "text"),
+_UNIT = [_col("unit_code", "Code INSEE", "code"), _col("nom", "Commune", "text"),
+         Column("type", "Type d'unité", "text", values=UNIT_TYPES),
          _col("departement", "Département (code)", "code"), _col("region", "Région (code)", "code"),
          _col("population", "Population municipale", "integer", unit="hab.")]
 _PAIR = [_col("cpts_id_a", "CPTS A (identifiant)", "text"), _col("cpts_a", "CPTS A", "text"),

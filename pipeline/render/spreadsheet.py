@@ -173,7 +173,7 @@ def _write_table(ws: Worksheet, spec: TableSpec) -> int:
     count = 0
     for count, raw in enumerate(spec.rows(), start=1):
         for j, (column, item) in enumerate(zip(columns, raw, strict=True), start=1):
-            value = typed_value(column, item)
+            value = column.worded(typed_value(column, item))
             _write_value(ws.cell(row=count + 1, column=j), column, value)
             if count <= _WIDTH_SCAN_ROWS:
                 widths[j - 1] = max(widths[j - 1], _shown_length(column, value))

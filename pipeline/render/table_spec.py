@@ -19,8 +19,9 @@ Kinds
 ``decimal``
     Rounded half-up to ``decimals`` digits.
 ``percent``
-    Percentage *points*: ``12.5`` means 12,5 %. A share between 0 and 1 must
-    be multiplied by 100 when the frame is built (or declared ``decimal``).
+    Percentage *points*: ``12.5`` means 12,5 %.
+``share``
+    A share between 0 and 1, kept so in the CSV and shown as a percentage to people.
 ``date``
     ``datetime.date``/``datetime``/``Timestamp`` or ISO ``AAAA-MM-JJ`` text.
 ``boolean``
@@ -83,6 +84,9 @@ class NotApplicable:
 
 NOT_APPLICABLE = NotApplicable()
 
+#: The kinds of unit (``communes.type``) as people read them; the CSV keeps the codes.
+UNIT_TYPES = (("commune-actuelle", "commune"), ("arrondissement-municipal", "arrondissement municipal"))
+
 #: Text of the single line of a table without rows (never an empty sheet or file).
 NO_DATA_TEXT = "aucune donnée"
 TRUE_TEXT, FALSE_TEXT = "oui", "non"
@@ -114,6 +118,8 @@ class Column:
         Digits after the decimal separator (``decimal`` and ``percent``).
     unit
         Unit appended to the label, e.g. ``"km²"``, ``"€"``, ``"hab./km²"``.
+    values
+        French wording of machine values for people (XLSX, DOCX, HTML); the CSV keeps the machine value.
     """
 
     name: str
@@ -121,6 +127,7 @@ class Column:
     kind: ColumnKind
     decimals: int = 0
     unit: str = ""
+    values: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -129,6 +136,10 @@ class Column:
             raise ValueError(f"column {self.name!r}: decimals must be an integer between 0 and 10")
         if not self.name or not self.label.strip():
             raise ValueError("a column needs a machine name and a French label")
+
+    def worded(self, value: CellValue) -> CellValue:
+        """``value`` as people read it (:attr:`values`); unchanged without a wording."""
+        return dict(self.values).get(value, value) if isinstance(value, str) else value
 
     @property
     def heading(self) -> str:
@@ -292,17 +303,10 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _boolean(value: Any) -> str | None:
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, bool | np.bool_) or (isinstance(value, int | np.integer) and int(value) in (0, 1)):
         return TRUE_TEXT if value else FALSE_TEXT
-    if isinstance(value, int | np.integer) and int(value) in (0, 1):
-        return TRUE_TEXT if int(value) else FALSE_TEXT
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE_WORDS:
-            return TRUE_TEXT
-        if word in _FALSE_WORDS:
-            return FALSE_TEXT
-    return None
+    word = value.strip().lower() if isinstance(value, str) else None
+    return TRUE_TEXT if word in _TRUE_WORDS else FALSE_TEXT if word in _FALSE_WORDS else None
 
 
 def _text(value: Any) -> str:
@@ -353,7 +357,7 @@ def display_text(column: Column, value: Any) -> str:
     """
     if isinstance(value, NotApplicable):
         return NOT_APPLICABLE_TEXT
-    typed = typed_value(column, value)
+    typed = column.worded(typed_value(column, value))
     if typed is None:
         return MISSING_TEXT
     if isinstance(typed, dt.date):
@@ -391,6 +395,6 @@ def columns_markdown(specs: Iterable[TableSpec]) -> str:
 
 __all__ = [
     "FORMULA_PREFIXES", "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE", "NOT_APPLICABLE_TEXT", "NO_DATA_TEXT",
-    "CellValue", "Column", "ColumnKind", "NotApplicable", "TableSpec", "columns_markdown", "display_text",
-    "is_missing", "looks_like_formula", "neutralise_formula", "round_half_up", "typed_value",
+    "UNIT_TYPES", "CellValue", "Column", "ColumnKind", "NotApplicable", "TableSpec", "columns_markdown",
+    "display_text", "is_missing", "looks_like_formula", "neutralise_formula", "round_half_up", "typed_value",
 ]

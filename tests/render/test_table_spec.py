@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -216,3 +217,28 @@ def test_a_share_reads_as_a_percentage_for_people_and_stays_a_share_for_machines
     assert display_text(share, 0.80149) == "80,1"  # under « Auto-confinement (%) »
     assert csv_field(share, typed_value(share, 0.80149)) == "0.801"
     assert number_format(share) == "0.0 %"  # Excel shows the 0.801 of the cell as « 80,1 % »
+
+
+def test_unit_kinds_are_words_for_people_and_codes_for_machines(tmp_path: Path) -> None:
+    """The workbook's « Type d'unité » said « commune-actuelle »; people read « commune » and « arrondissement
+    municipal » (workbook, Trame, report), the CSV keeps the database's codes for scripts."""
+    import openpyxl
+
+    from pipeline.render.coverage import TABLES
+    from pipeline.render.csv_files import csv_field
+    from pipeline.render.spreadsheet import write_workbook
+
+    kinds = [catalogue_column("type"), next(c for c in TABLES["zones_blanches"][1] if c.name == "type")]
+    for kind in kinds:
+        assert kind is not None
+        assert display_text(kind, "arrondissement-municipal") == "arrondissement municipal"
+        assert display_text(kind, "commune-actuelle") == "commune"
+        assert display_text(kind, "commune-deleguee") == "commune-deleguee"  # no wording: shown as it is
+        assert csv_field(kind, typed_value(kind, "commune-actuelle")) == "\"commune-actuelle\""
+    frame = pd.DataFrame({"code": ["04070", "13201"], "type": ["commune-actuelle", "arrondissement-municipal"]})
+    spec = spec_from_catalogue("unites", "Unités", frame, source="Insee")
+    book = openpyxl.load_workbook(write_workbook([spec], tmp_path / "t.xlsx", title="t", territory="t",
+                                                 generated=dt.date(2026, 12, 5)))
+    sheet = book.worksheets[-1]
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["commune", "arrondissement municipal"]
+    assert csv_text(spec).splitlines()[1:] == ['"04070","commune-actuelle"', '"13201","arrondissement-municipal"']
