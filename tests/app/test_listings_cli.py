@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pytest
 from pyproj import Transformer
 from shapely.geometry import box, shape
@@ -315,4 +316,62 @@ def test_fichier_perimeter_in_any_crs(ws: Workspace, mirror: Path, tmp_path: Pat
     assert [line.split()[0] for line in lines[1:] if not line.startswith("  note")] == expected
     notes = [line.removeprefix("  note : ") for line in lines if line.startswith("  note")]
     assert notes == ([note] if note else []) + [
-        f"{len(expected)} communes dont le point représentatif est dans le périmètre du fichier"]
+        f"{len(expected)} unités (communes ; arrondissements à Paris, Lyon et Marseille) dont le point représentatif "
+        "est dans le périmètre du fichier"]
+
+
+def test_fichier_perimeter_with_codes_keeps_the_notes_of_its_file(
+        ws: Workspace, mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review: with a ``code`` property the file's own notes were dropped, the Lambert 93 assumed for metres
+    without a CRS among them (said for the same file without codes)."""
+    import shapely
+
+    wanted = {"04070", "04001"}
+    to_lambert = Transformer.from_crs(4326, 2154, always_xy=True).transform
+    features = []
+    for path in (mirror / config.CONTOURS_MIRROR_DIR).glob("communes-04-*.geojson"):
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            if feature["properties"]["code"] in wanted:
+                features.append({"type": "Feature", "properties": {"code": feature["properties"]["code"]},
+                                 "geometry": shapely.transform(shape(feature["geometry"]), lambda xy: np.column_stack(
+                                     to_lambert(xy[:, 0], xy[:, 1]))).__geo_interface__})
+    assert len(features) == 2
+    path = tmp_path / "perimetre.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    code, out, err = cli(capsys, "territoire", f"fichier:{path}")
+    assert (code, err) == (0, "")
+    assert sorted(line.split()[0] for line in out.splitlines()[1:] if not line.startswith("  note")) == sorted(wanted)
+    assert f"  note : {LAMBERT_NOTE}" in out.splitlines()
+
+
+@pytest.mark.parametrize("arrondissements", [range(13201, 13213), range(13213, 13217)], ids=["centre", "nord"])
+def test_fichier_perimeter_over_marseille_is_its_arrondissements(
+        ws: Workspace, mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        arrondissements: range) -> None:
+    """A review: a perimeter drawn over Marseille's centre (QGIS, no code property) was the whole city, 886 040
+    inhabitants, and one over its north « Territoire vide »; a listing's drawn perimeters already counted the
+    arrondissements. The rule of the README: the units whose representative point is inside, arrondissements
+    instead of their city. Known answer from the mirror's polygons, not the database."""
+    from shapely.ops import unary_union
+
+    wanted = {str(code) for code in arrondissements}
+    features = json.loads((mirror / "contours-arrondissements-2023"
+                           / "georef-france-commune-arrondissement-municipal-2023.geojson").read_text("utf-8"))
+    drawn = unary_union([shape(f["geometry"]) for f in features["features"]
+                         if f["properties"]["com_arm_code"][0] in wanted])
+    expected = sorted(
+        str(f["properties"]["com_arm_code"][0]) for f in features["features"]
+        if shape(f["geometry"]).representative_point().within(drawn))
+    communes = json.loads((mirror / config.CONTOURS_MIRROR_DIR / "communes-13-bouches-du-rhone.geojson")
+                          .read_text("utf-8"))
+    expected += sorted(str(f["properties"]["code"]) for f in communes["features"]
+                       if f["properties"]["code"] != "13055"
+                       and shape(f["geometry"]).representative_point().within(drawn))
+    assert sorted(expected) == sorted(wanted)  # the drawing is exactly those arrondissements
+    path = tmp_path / "marseille.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nom": "x"}, "geometry": drawn.__geo_interface__}]}), encoding="utf-8")
+    code, out, err = cli(capsys, "territoire", f"fichier:{path}")
+    assert (code, err) == (0, "")
+    listed = [line.split()[0] for line in out.splitlines()[1:] if not line.startswith("  note")]
+    assert listed == sorted(wanted)

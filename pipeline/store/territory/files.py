@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.errors import TerritoryError
 from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_name
-from pipeline.store.queries import geography, listings, load_inputs, provenance
+from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes
 
 if TYPE_CHECKING:
@@ -172,8 +172,9 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     except DataError as exc:
         raise TerritoryError(exc.message, path, exc.line) from exc
     column = code_column(list(frame.columns))
-    if column is not None:
-        return (*_resolve_geojson_codes(con, frame, column, path), False)
+    if column is not None:  # the file's own notes too: which layer was read, the CRS assumed, shapes repaired
+        units, notes = _resolve_geojson_codes(con, frame, column, path)
+        return units, [*file_notes, *notes], False
     try:
         raise_collected([(None, msg) for _, msg in errors], "Périmètre invalide :", path)
         reject_anomalies(frame, path)
@@ -200,7 +201,8 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
             "longitude/latitude WGS84 ou avec un CRS déclaré)",
             path,
         )
-    notes = [*file_notes, f"{len(codes)} communes dont le point représentatif est dans le périmètre du fichier"]
+    notes = [*file_notes, f"{len(codes)} unités (communes ; arrondissements à Paris, Lyon et Marseille) dont le point "
+             "représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
     beyond = _drawn_beyond_the_load(con, frame)
     return units, notes + more + beyond, bool(beyond)
@@ -234,13 +236,20 @@ def _first(items: Sequence[object], limit: int = 10) -> str:
 
 
 def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
-    """Codes of the communes whose representative point lies inside the features' geometries."""
+    """Codes of the analysis units whose representative point lies inside the features' geometries.
+
+    The units of a listing's drawn perimeters: current communes, and the arrondissements of Paris, Lyon and
+    Marseille instead of their city, so that a perimeter drawn over part of Marseille is those arrondissements,
+    not the whole city (nor nothing, when the city's own point falls outside it).
+    """
     import geopandas as gpd
 
-    located = load_inputs.commune_points(con)
-    points = gpd.GeoDataFrame(located[["code"]], geometry=gpd.points_from_xy(located["lon"], located["lat"]),
-                              crs=4326)
-    inside = gpd.sjoin(points, frame[["geometry"]], predicate="within", how="inner")
+    shapes = frame[["geometry"]].to_crs(4326)
+    near = geography.unit_polygons_near(con, tuple(shapes.total_bounds))
+    located = near.dropna(subset=["lon", "lat"])
+    points = gpd.GeoDataFrame({"code": located["code"].astype(str).to_numpy()},
+                              geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=4326)
+    inside = gpd.sjoin(points, shapes, predicate="within", how="inner")
     return sorted(inside["code"].unique())
 
 
