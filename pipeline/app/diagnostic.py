@@ -221,7 +221,10 @@ def compute(
         areas=areas, age_need=parts.age_need, income=parts.income, territory_type=parts.territory_type,
         dynamics=parts.dynamics, registry_coverage=coverage, members=adherents,
         flow_places=flow_places,
-        listings_in_region=listings.listings_in_regions(con, sorted(set(units["region"].dropna().astype(str)))),
+        # The régions the listings speak for (a fifth of their inhabitants claimed): a CPTS of another région
+        # claiming a few border communes does not make this région's neighbours searched.
+        listings_in_region=listings.listings_in_regions(
+            con, sorted(set(units["region"].dropna().astype(str)) & shared.perimeter.listed_regions())),
         regions_without_listing=neighbour_section.regions_without_listing(
             con, set(units["region"].dropna().astype(str)), touching, shared.perimeter.listed_regions()),
         near_duplicate_neighbours=near_names, near_duplicate_notes=near_notes,

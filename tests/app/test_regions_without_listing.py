@@ -65,7 +65,7 @@ def test_a_territory_whose_region_is_covered_says_nothing_more(db: duckdb.DuckDB
 def test_candidates_of_a_region_without_listing_are_claimed_by_unknown(db: duckdb.DuckDBPyConnection) -> None:
     d = diagnostic(db, "communes:33063")
     assert d.regions_without_listing == ["Nouvelle-Aquitaine"]
-    assert "Aucune liste de CPTS chargée pour cette région" in paragraphs(d)
+    assert "Aucune liste de CPTS ne semble chargée pour cette région" in paragraphs(d)
     assert d.pertinence is not None
     candidates = d.pertinence.candidates
     assert len(candidates) and candidates["claimed_by"].isna().all()
@@ -81,3 +81,32 @@ def table_frame(d: Diagnostic) -> pd.DataFrame:
 
     (spec,) = [s for s in table_specs(d) if s.key == "pertinence_candidats"]
     return spec.frame
+
+
+def test_a_listing_claiming_a_few_communes_of_a_region_does_not_make_its_overlaps_none(
+        fixture_data_dir: Path, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The coverage's rule (a fifth of the inhabitants claimed) for the overlaps too: a listing whose only CPTS
+    claims Bordeaux (about a sixth of the loaded Gironde, the région's only loaded département) does not speak
+    for Nouvelle-Aquitaine, so Arcachon's overlaps are « non disponible », not « none »."""
+    from tests.app.robust_support import Workspace, cli, copy_workspace
+
+    ws = Workspace(tmp_path / "ws")
+    copy_workspace(fixture_data_dir, None, ws)
+    for key, value in ws.env(mirror).items():
+        monkeypatch.setenv(key, value)
+    listing = tmp_path / "bordeaux.csv"
+    listing.write_text("code_insee,cpts\n33063,CPTS Bordeaux\n", encoding="utf-8")
+    assert cli(capsys, "data", "--cpts", str(listing))[0] == 0
+    con = duckdb.connect(str(ws.data / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        region = con.execute("SELECT sum(population) FILTER (WHERE code = '33063') / sum(population) FROM communes "
+                             "WHERE vintage = (SELECT max(vintage) FROM communes) AND region = '75' "
+                             "AND type = 'commune-actuelle'").fetchall()[0]
+        assert region is not None and 0 < region[0] < 0.2  # Bordeaux: under a fifth of the loaded région
+        d = diagnostic(con, "communes:33009")
+    finally:
+        con.close()
+    assert d.neighbours.empty and d.listings_in_region == []
+    assert "Aucune liste de CPTS ne semble chargée pour cette région" in paragraphs(d)
+    assert summary(d)["overlaps"] is None and summary(d)["overlaps_non_disponibles"]

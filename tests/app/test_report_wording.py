@@ -75,7 +75,7 @@ def test_no_listing_loaded_for_the_region(data: Path, tmp_path: Path) -> None:
     run = run_in(data, tmp_path / "maps", ["diagnostic", "communes:33232"])
     assert run.code == 0, run.stderr
     text = report_text(run, "communes-33232")
-    assert "Aucune liste de CPTS chargée pour cette région" in text
+    assert "Aucune liste de CPTS ne semble chargée pour cette région" in text
     assert "Aucune autre CPTS des listes chargées" not in text
     # The database holds five départements: its « France » figures say so.
     assert "France (départements chargés : 04, 13, 33, 75, 976)" in text

@@ -173,7 +173,7 @@ def test_paris_neighbours_are_not_available_in_every_output(paris: Run) -> None:
     tables = paris.tables(folder.name)
     summary = json.loads((tables / "summary.json").read_text(encoding="utf-8"))
     reason = summary["overlaps_non_disponibles"]
-    assert summary["overlaps"] is None and reason.startswith("Aucune liste de CPTS chargée pour cette région")
+    assert summary["overlaps"] is None and reason.startswith("Aucune liste de CPTS ne semble chargée pour cette région")
     trame = docx.Document(str(folder / "rapport.docx"))
     assert reason in [p.text for p in trame.paragraphs]
     page = (folder / "rapport.html").read_text(encoding="utf-8").replace("&#39;", "'")

@@ -17,7 +17,8 @@ ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés"
                   "multi_departements": "plusieurs départements", "multi_regions": "plusieurs régions",
                   "nom_proche": "nom proche d'une autre CPTS", "nom_suspect": "nom suspect",
                   "hors_france": "hors de France", "coordonnees_inversees": "coordonnées inversées",
-                  "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune"}
+                  "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune",
+                  "entites_reunies": "entités réunies"}
 
 
 def listing_paragraphs(d: Diagnostic) -> list[str]:
@@ -39,8 +40,10 @@ def listing_paragraphs(d: Diagnostic) -> list[str]:
 
 
 #: Why a territory's overlaps and neighbours are « non disponible » (not « none »).
-NO_LISTING_IN_REGION = ("Aucune liste de CPTS chargée pour cette région : les chevauchements et les CPTS voisines ne "
-                        "peuvent pas être recherchés (chargez la liste de l'ARS avec « make data CPTS=… »).")
+NO_LISTING_IN_REGION = ("Aucune liste de CPTS ne semble chargée pour cette région (les listes chargées n'y "
+                        "revendiquent aucune commune, ou trop peu pour la couvrir) : les chevauchements et les CPTS "
+                        "voisines ne peuvent pas être recherchés (chargez la liste de l'ARS avec « make data "
+                        "CPTS=… »).")
 
 
 def neighbours_unavailable(d: Diagnostic) -> str | None:
