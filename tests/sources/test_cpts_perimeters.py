@@ -12,6 +12,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from pyproj import Transformer
+from shapely.geometry import Polygon
 
 from pipeline.errors import DataError
 from pipeline.sources.cpts_listing import (
@@ -155,6 +156,37 @@ def test_swapped_and_foreign_features_are_listing_anomalies_not_perimeters(tmp_p
         ["hors_france", "CPTS Madrid",
          "entité n° 2 (« CPTS Madrid ») : hors de France (métropole et DROM) ; périmètre écarté"],
     ]
+
+
+def test_a_listing_whose_every_feature_is_set_aside_is_refused(tmp_path: Path) -> None:
+    """A review: a listing whose only feature had its latitude first loaded as « 0 CPTS » and exit 0."""
+    swapped = [(y, x) for x, y in EAST]
+    path = write(tmp_path / "perimetres.geojson", [feature(swapped, cpts="CPTS Est")])
+    with pytest.raises(DataError) as info:
+        read_listing(path, _mapping(), _units())
+    assert info.value.message == (
+        "Aucun périmètre utilisable dans la liste (coordonnées attendues en longitude/latitude WGS84 ou avec un "
+        "CRS déclaré) :\n  - entité n° 0 (« CPTS Est ») : longitude et latitude inversées ; périmètre écarté")
+
+
+def test_features_of_one_cpts_are_one_perimeter(tmp_path: Path) -> None:
+    """A review: two features of one CPTS (drawn in two parts, or a QGIS layer of communes carrying the CPTS)
+    stopped the load on the database's primary key, in English. They are one perimeter, their union, said."""
+    path = write(tmp_path / "perimetres.geojson", [
+        feature(WEST, cpts="CPTS A", statut="projet"), feature(EAST, cpts="CPTS B"),
+        feature(EAST, cpts="CPTS A", statut="ACI signé")])
+    result = read_listing(path, _mapping(), _units())
+    assert result.perimeters is not None
+    assert result.perimeters[["cpts", "cpts_id", "feature"]].values.tolist() == [["CPTS A", "cpts-a", 0],
+                                                                                 ["CPTS B", "cpts-b", 1]]
+    statut = result.perimeters["statut"].tolist()
+    assert statut[0] == "projet" and pd.isna(statut[1])  # the first feature's status; none given for B
+    union = result.perimeters.set_index("cpts").geometry
+    assert union["CPTS A"].area == pytest.approx(Polygon(WEST).area + Polygon(EAST).area, rel=1e-9)
+    assert union["CPTS B"].equals(Polygon(EAST))
+    merged = result.issues[result.issues["kind"] == "entites_reunies"]
+    assert merged[["cpts", "detail_fr"]].values.tolist() == [
+        ["CPTS A", "2 entités (« CPTS A » : n° 0, n° 2) réunies en un seul périmètre"]]
 
 
 def test_territory_file_refuses_misplaced_features(tmp_path: Path) -> None:

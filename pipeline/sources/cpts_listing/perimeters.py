@@ -233,3 +233,25 @@ def reject_anomalies(frame: gpd.GeoDataFrame, path: str | Path) -> None:
     problems = [(None, f"entité n° {row.feature} : {row.anomalie}") for row in bad.itertuples(index=False)]
     raise_collected(problems, "Périmètre mal placé (coordonnées attendues en longitude/latitude WGS84 "
                               "ou avec un CRS déclaré) :", path)
+
+
+def one_perimeter_per_cpts(perimeters: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+    """One perimeter per CPTS: the union of its features, and ``(cpts, note)`` for each CPTS drawn in several.
+
+    A CPTS drawn in several parts, or a layer of communes exported from QGIS with the CPTS as an attribute,
+    has several features under one identifier; the database keeps one perimeter per CPTS (the union), and
+    its name, status and date from its first feature.
+    """
+    counts = perimeters.groupby("cpts_id", sort=False)["feature"].agg(list)
+    several = counts[counts.map(len) > 1]
+    if several.empty:
+        return perimeters.reset_index(drop=True), []
+    notes = []
+    merged = perimeters.drop_duplicates("cpts_id").reset_index(drop=True)
+    for cpts_id, features in several.items():
+        parts = perimeters["cpts_id"] == cpts_id
+        name = str(perimeters.loc[parts, "cpts"].iloc[0])
+        merged.loc[merged["cpts_id"] == cpts_id, "geometry"] = shapely.union_all(perimeters.geometry[parts].values)
+        shown = ", ".join(f"n° {f}" for f in features[:10]) + (" …" if len(features) > 10 else "")
+        notes.append((name, f"{len(features)} entités (« {name} » : {shown}) réunies en un seul périmètre"))
+    return merged, notes

@@ -17,10 +17,11 @@ from pipeline.sources.cpts_listing.model import (
     PERIMETER_COLUMNS,
     ListingResult,
     issue,
+    raise_collected,
 )
 from pipeline.sources.cpts_listing.names import name_issues
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
-from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED
+from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED, one_perimeter_per_cpts
 from pipeline.sources.cpts_listing.vector_files import is_vector_file
 from pipeline.sources.files import read_text_checked
 
@@ -332,7 +333,8 @@ def resolve_listing(
         members = pd.DataFrame(columns=MEMBER_COLUMNS)
         parsed = gpd.GeoDataFrame(frame.assign(listing=listing), geometry="geometry", crs=raw.crs)
         issues.extend(_perimeter_issues(parsed, notes or [], listing))
-        perimeters = parsed[parsed["anomalie"].isna()][PERIMETER_COLUMNS].reset_index(drop=True)
+        perimeters, merged = one_perimeter_per_cpts(parsed[parsed["anomalie"].isna()][PERIMETER_COLUMNS])
+        issues.extend(issue(listing, "entites_reunies", name, None, None, note) for name, note in merged)
     issue_frame = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
     issue_frame["line"] = issue_frame["line"].astype("Int64")
     members["line"] = members["line"].astype("Int64")
@@ -368,7 +370,13 @@ def read_listing(
     listing = name or path.stem
     if path.suffix.lower() in (".geojson", ".json") or is_vector_file(path):
         parsed, notes = parse_listing_geojson(path)
-        return resolve_listing(parsed, cog_mapping, units, listing, points, notes)
+        result = resolve_listing(parsed, cog_mapping, units, listing, points, notes)
+        if result.perimeters is not None and result.perimeters.empty:  # every feature set aside: nothing to load
+            aside = result.issues.loc[result.issues["kind"].isin(["hors_france", "coordonnees_inversees"]), "detail_fr"]
+            raise_collected([(None, str(d)) for d in aside] or [(None, "aucune entité")],
+                            "Aucun périmètre utilisable dans la liste (coordonnées attendues en longitude/latitude "
+                            "WGS84 ou avec un CRS déclaré) :", path)
+        return result
     raw = parse_listing_csv(read_text_checked(path).text, path)
     return resolve_listing(raw, cog_mapping, units, listing, points)
 
