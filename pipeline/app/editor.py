@@ -158,6 +158,9 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     od = None
     if shared.offre is None:
         notes.append("Aucune extraction de l'Annuaire Santé n'est chargée : l'auto-confinement n'est pas calculé.")
+    elif shared.offre.empty:  # an extraction whose rows all lie outside the loaded départements
+        notes.append("L'extraction de l'Annuaire Santé chargée ne compte aucun professionnel dans les départements "
+                     "chargés : l'auto-confinement n'est pas calculé.")
     elif table.geometry.notna().any():
         drawn = table[table.geometry.notna()]
         points = flow_model.domain_units(con, drawn.geometry, zone.departement, 2 * params.flows.cutoff_km)

@@ -91,8 +91,13 @@ def _require_registry(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def offre(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    """Supply aggregates per commune (``offre_commune``) with département and région, or None without registry."""
-    if not has_rows(con, "offre_commune"):
+    """Supply aggregates per commune (``offre_commune``) with département and région, or None without registry.
+
+    An extraction whose rows all lie outside the loaded départements leaves ``offre_commune`` empty: the frame
+    is then empty, not None, so that the diagnostic says the extraction does not cover the territory rather
+    than that none is loaded.
+    """
+    if not registry_loaded(con):
         return None
     # Through Arrow: about 300 000 rows of text columns for all of France, read 5 to 8 times faster than with
     # ``.df()`` (whose Python strings pandas then converts one by one). The columns are text, BIGINT counts
