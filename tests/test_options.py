@@ -25,7 +25,7 @@ def test_parse_what_if_valid() -> None:
         ("médecins généralistes:2@04070;;infirmiers:1@04001", "élément 2 vide"),
         ("infirmiers:abc@04001", "nombre invalide « abc »"),
         ("infirmiers:0@04001", "nombre non nul"),
-        ("infirmiers:1@4001", "code commune INSEE invalide « 4001 »"),
+        ("infirmiers:1@401", "code commune INSEE invalide « 401 »"),  # « 4001 » is 04001 (zero restored)
         ("infirmiers:nan@04001", "nombre non nul"),
         ("infirmiers:inf@04001", "nombre non nul"),
         ("infirmiers:5000@04001", "variation de 5000 professionnels invraisemblable"),
@@ -52,3 +52,10 @@ def test_departements_without_any_code_are_refused_not_read_as_all_of_france(tex
 
 def test_departements_keep_their_codes_for_the_load_to_check() -> None:
     assert parse_departements("04,,13") == ("04", "13")
+
+
+def test_a_commune_code_that_lost_its_leading_zero_is_read_as_everywhere_else() -> None:
+    """A review: « @4094 » was refused where ``communes:``, ``FLUX=`` and the listings read 04094."""
+    assert parse_what_if("médecins généralistes:1@4094") == (WhatIfChange("médecins généralistes", 1.0, "04094"),)
+    with pytest.raises(WhatIfSyntaxError, match="code commune INSEE invalide « 0423 »"):
+        parse_what_if("médecins généralistes:1@0423")  # four characters, no zero lost: no département's

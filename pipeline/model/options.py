@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from pipeline.errors import PipelineError
-from pipeline.geography import INSEE_CODE
+from pipeline.geography import INSEE_CODE, normalise_insee_code
 
 #: Largest change of one what-if item (professionals); beyond, the scenario is a typo.
 MAX_WHAT_IF_DELTA = 1000.0
@@ -187,6 +187,7 @@ def parse_what_if(spec: str) -> tuple[WhatIfChange, ...]:
                 f"Scénario : élément {k}, variation de {d} professionnels invraisemblable (au plus "
                 f"{MAX_WHAT_IF_DELTA:.0f} en valeur absolue)."
             )
+        c = normalise_insee_code(c)[0] or c  # « 4070 »: the leading zero a spreadsheet drops, as everywhere else
         if not INSEE_CODE.match(c):
             raise WhatIfSyntaxError(
                 f"Scénario : élément {k}, code commune INSEE invalide « {c} » (5 caractères, ex. 04070 ou 2A004)."

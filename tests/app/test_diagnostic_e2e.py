@@ -489,7 +489,7 @@ def test_what_if_next_to_territory(runs: dict[str, Any]) -> None:
     "spec, message",
     [("médecins généralistes:deux@04070", "nombre invalide « deux »"),
      ("médecins généralistes 2 04070", "mal formé"),
-     ("médecins généralistes:2@4070", "code commune INSEE invalide")],
+     ("médecins généralistes:2@407", "code commune INSEE invalide")],  # « 4070 » is 04070 (zero restored)
 )
 def test_bad_what_if_keeps_previous_outputs(runs: dict[str, Any], spec: str, message: str) -> None:
     files = [tables(runs, "epci") / "summary.json", maps(runs, "epci") / "rapport.html",

@@ -178,8 +178,8 @@ def _read_only_cases() -> list[Any]:
                        "par ex. « médecins généralistes:2@04070 »."),
             id="ajout-nombre-invalide"),
         pytest.param(
-            ["diagnostic", PREVIOUS, "--ajout", "infirmiers:1@4070"],
-            error_line("Scénario : élément 1, code commune INSEE invalide « 4070 » (5 caractères, ex. 04070 ou "
+            ["diagnostic", PREVIOUS, "--ajout", "infirmiers:1@407"],  # « 4070 » is 04070, its zero restored
+            error_line("Scénario : élément 1, code commune INSEE invalide « 407 » (5 caractères, ex. 04070 ou "
                        "2A004)."),
             id="ajout-code-invalide"),
         pytest.param(  # a code of no commune: not « outside the neighbourhood »

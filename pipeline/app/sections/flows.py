@@ -11,7 +11,7 @@ supply (practitioners placed in it) and bassin de vie (its city's).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import duckdb
 import geopandas as gpd
@@ -39,6 +39,7 @@ from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
 from pipeline.render.sections.common import agree, fmt
+from pipeline.sources.adherents import profession_group
 from pipeline.store.queries import geography, provenance
 
 GP = "Médecins généralistes"
@@ -297,7 +298,8 @@ def flows_and_access(
         demand_weights=apl_demand_frame.set_index("code")["population"],
     )
     if options.what_if:
-        changes = access.check_what_if_groups(options.what_if, sorted(set(supply["groupe"])))
+        groups = sorted(set(supply["groupe"]))
+        changes = access.check_what_if_groups(what_if_as_read(con, options.what_if, groups), groups)
         check_what_if_places(changes, domain, set(geography.commune_names(con, {c.commune for c in changes})))
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)
@@ -345,6 +347,24 @@ def without_arrondissement(rows: pd.DataFrame, placed: pd.Series, domain: set[st
 def domain_cities(domain: set[str]) -> set[str]:
     """Cities whose arrondissements stand for them in the domain."""
     return {c for c in CITY_NAMES if any(a in domain for a in arrondissements_of(c))}
+
+
+def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChange],
+                    groups: Iterable[str]) -> list[WhatIfChange]:
+    """The scenario read as ``FLUX=`` and ``ADHERENTS=`` are: a group in a team's words (« MG », « médecin
+    généraliste ») as its supply group among ``groups``, a former commune code (« 04003 », merged into 04081) as
+    its current commune when it has one only."""
+    changes, known = list(changes), set(groups)
+    mapping = geography.cog_mapping(con, {c.commune for c in changes})
+    former = mapping[mapping["kind"] != "arrondissement"]  # an arrondissement is modelled as itself, not its city
+    current = former.groupby("code")["current_code"].agg(lambda codes: sorted(set(codes)))
+    out = []
+    for change in changes:
+        worded = profession_group(change.groupe)
+        groupe = worded if worded in known else change.groupe  # else refused, in the words the user typed
+        merged = current.get(change.commune, [])
+        out.append(WhatIfChange(groupe, change.delta, merged[0] if len(merged) == 1 else change.commune))
+    return out
 
 
 def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None) -> None:

@@ -1,0 +1,40 @@
+"""``--ajout`` read as ``FLUX=`` and ``ADHERENTS=`` are: a team's words for a profession, former commune codes.
+
+A review: « MG:2@04094 » was refused (« groupe inconnu ») where the flow and members files accept « MG », and
+« médecins généralistes:2@04003 » — Albiosc, commune associée of Esparron-de-Verdon (04081) since 2019 (INSEE,
+COG) and inside the CPTS du Verdon — was called « hors du voisinage du territoire ».
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from pipeline.app.sections.flows import what_if_as_read
+from pipeline.model import WhatIfChange
+from tests.app.robust_support import Workspace, cli
+
+GROUPS = ["Infirmiers", "Médecins généralistes"]
+
+
+def test_a_scenario_in_a_team_s_words_is_read_as_supply_groups_and_current_communes(
+        db: duckdb.DuckDBPyConnection) -> None:
+    given = [WhatIfChange("MG", 2, "04003"), WhatIfChange("médecin généraliste", 1, "13201"),
+             WhatIfChange("ostéopathe", 1, "04094"), WhatIfChange("infirmiers", -1, "04070")]
+    assert what_if_as_read(db, given, GROUPS) == [
+        WhatIfChange("Médecins généralistes", 2, "04081"),  # the commune Albiosc belongs to
+        WhatIfChange("Médecins généralistes", 1, "13201"),  # an arrondissement stays itself, not Marseille
+        WhatIfChange("ostéopathe", 1, "04094"),  # no supply group: refused later, in the words typed
+        WhatIfChange("Infirmiers", -1, "04070"),
+    ]
+
+
+def test_the_diagnostic_places_a_change_typed_with_a_former_code_on_its_commune(
+        ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "diagnostic", "communes:04070,04081", "--ajout", "MG:2@04003")
+    assert (code, err) == (0, "")
+    summary = json.loads((ws.diagnostics / "communes-04070-04081" / "summary.json").read_text("utf-8"))
+    assert [(c["groupe"], c["commune"]) for c in summary["simulation"]["changements"]] == [
+        ("Médecins généralistes", "04081")]
