@@ -305,8 +305,9 @@ def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
     run takes the writer lock, so that a typo fails at once in French.
     """
     given: list[tuple[str, Path | None]] = [("--cpts", p) for p in options.listings]
-    given += [("--registre", options.registry), ("--savoir-faire", options.savoir_faire),
-              ("--finess", options.finess)]
+    # Both may come from the environment (CPTS_REGISTRY, CPTS_FINESS, the options' defaults): named too.
+    given += [(f"--registre ou variable {config.REGISTRY_ENV}", options.registry),
+              ("--savoir-faire", options.savoir_faire), (f"--finess ou variable {config.FINESS_ENV}", options.finess)]
     for option, raw in given:
         if raw is not None:
             check_regular_file(Path(raw).expanduser(), f"option {option}")

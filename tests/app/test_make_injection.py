@@ -90,9 +90,11 @@ def _refused_cases() -> list[object]:
                      error_line("Département inconnu : 04 `touch MARK_DEP`"), id="coverage-departement"),
         pytest.param("data", {"CPTS": HOSTILE}, error_line("Fichier introuvable (option --cpts)", HOSTILE),
                      id="data-cpts"),
-        pytest.param("data", {"REGISTRY": HOSTILE}, error_line("Fichier introuvable (option --registre)", HOSTILE),
+        pytest.param("data", {"REGISTRY": HOSTILE}, error_line(
+            "Fichier introuvable (option --registre ou variable CPTS_REGISTRY)", HOSTILE),
                      id="data-registry"),
-        pytest.param("data", {"FINESS": HOSTILE}, error_line("Fichier introuvable (option --finess)", HOSTILE),
+        pytest.param("data", {"FINESS": HOSTILE}, error_line(
+            "Fichier introuvable (option --finess ou variable CPTS_FINESS)", HOSTILE),
                      id="data-finess"),
         pytest.param("data", {"DEPARTEMENTS": "04 `touch MARK_DEPS`;x"},
                      error_line("Département(s) inconnu(s) dans --departements : 04 `TOUCH MARK_DEPS`;X (codes du "

@@ -234,12 +234,12 @@ KINDS = {
 #: Where a file is expected: (arguments with ``{}`` for the path, environment variable or None, context).
 PLACES = {
     "cpts": (["data", "--cpts", "{}"], None, " (option --cpts)"),
-    "registre": (["data", "--registre", "{}"], None, " (option --registre)"),
-    "CPTS_REGISTRY": (["data"], "CPTS_REGISTRY", " (option --registre)"),
+    "registre": (["data", "--registre", "{}"], None, " (option --registre ou variable CPTS_REGISTRY)"),
+    "CPTS_REGISTRY": (["data"], "CPTS_REGISTRY", " (option --registre ou variable CPTS_REGISTRY)"),
     "savoir-faire": (["data", "--registre", str(FIXTURES / "listing_vide.csv"), "--savoir-faire", "{}"], None,
                      " (option --savoir-faire)"),
-    "finess": (["data", "--finess", "{}"], None, " (option --finess)"),
-    "CPTS_FINESS": (["data"], "CPTS_FINESS", " (option --finess)"),
+    "finess": (["data", "--finess", "{}"], None, " (option --finess ou variable CPTS_FINESS)"),
+    "CPTS_FINESS": (["data"], "CPTS_FINESS", " (option --finess ou variable CPTS_FINESS)"),
     "adherents": (["diagnostic", PREVIOUS, "--adherents", "{}"], None, " (option --adherents)"),
     "flux": (["diagnostic", PREVIOUS, "--flux", "{}"], None, " (option --flux)"),
     "territoire": (["diagnostic", "fichier:{}"], None, ""),
