@@ -43,7 +43,7 @@ from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, france_label, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
-from pipeline.render.sections.population import comparison_note
+from pipeline.render.sections.population import comparison_note, evolution_words
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
 from pipeline.render.trame_characteristics import SpecsByKey, characteristics_blocks, subset
@@ -97,12 +97,11 @@ def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, St
         text += (f" Superficie : {format_number(d.population.area_km2, 2)} km², soit "
                  f"{format_number(d.population.density, 1)} habitants par km².")
     blocks.append(Paragraph(text))
-    if len(evo) > 1:
+    if len(evo) > 1 and not evo["evolution"].isna().all():  # Mayotte: its 2017 census in every vintage
         first, last = evo.iloc[0], evo.iloc[-1]
         blocks.append(Paragraph(
-            f"Entre les populations légales {int(first['millesime'])} et {int(last['millesime'])}, la population a "
-            f"évolué de {format_number(last['evolution'])} habitants ({format_number(last['taux_annuel_pct'], 2)} % "
-            "par an)."))
+            f"Entre les populations légales {int(first['millesime'])} et {int(last['millesime'])}, la population "
+            f"{evolution_words(last['evolution'], last['taux_annuel_pct'])}."))
     blocks.extend(_figure(figures.get("carte-territoire")))
     if "population" in specs:
         blocks.append(specs["population"])

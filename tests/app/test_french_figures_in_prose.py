@@ -41,6 +41,12 @@ def test_the_supply_dynamics_sentence_writes_counts_the_french_way(db: duckdb.Du
     assert f"{format_number(total['present_end'])} à la fin" in text
     assert f"(solde {signed(total['net_change'])})" in text
     assert not re.search(r"\d{4}", re.sub(r"\d\d/\d\d/\d{4}", "", text))  # no bare 4-digit count
+    # The tables sign the balance as the sentence does (a review: « 24 » beside « −5 » read as a count).
+    balances = latest["tables"][0]["data"]["Solde"].tolist()
+    expected = period.territory["net_change"].tolist()
+    assert balances == [signed(v) for v in expected]
+    assert any(v > 0 for v in expected)
+    assert all(t == f"+{int(v)}" for t, v in zip(balances, expected, strict=True) if 0 < v < 1000)
 
 
 def test_the_diagnostic_map_shows_the_apl_with_the_report_s_decimals(db: duckdb.DuckDBPyConnection) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.profile import DynamicsPeriod
 from pipeline.render.report import format_number
@@ -52,15 +54,21 @@ def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
     per_unit = per_unit.assign(nom=per_unit["lieu"].map(names))[
         ["lieu", "nom", "groupe", "present_start", "present_end", "arrivals", "departures", "net_change"]]
     rows = bounded({"title": f"Arrivées et départs {_day(period)} par commune et profession (avec au moins un "
-                             "mouvement)", "data": shown(per_unit, labels={**LABELS, "lieu": "Code INSEE",
-                                                                          "nom": "Commune"}),
+                             "mouvement)", "data": shown(_signed_balance(per_unit),
+                                                        labels={**LABELS, "lieu": "Code INSEE", "nom": "Commune"}),
                     "note": MULTI_SITE_NOTE},
                    -(per_unit["arrivals"] + per_unit["departures"]), "aux mouvements les plus nombreux",
                    "dynamique_unites.csv et la feuille « Dynamique - communes » de diagnostic.xlsx", noun="lignes")
     return {"title": title, "paragraphs": paragraphs, "tables": [
-        {"title": f"Arrivées et départs {_day(period)} par profession", "data": shown(period.territory, labels=LABELS)},
+        {"title": f"Arrivées et départs {_day(period)} par profession",
+         "data": shown(_signed_balance(period.territory), labels=LABELS)},
         rows,
     ]}
+
+
+def _signed_balance(frame: pd.DataFrame) -> pd.DataFrame:
+    """The balance written « +24 » beside « −5 », as the paragraph does: a count and a balance look alike."""
+    return frame.assign(net_change=frame["net_change"].map(lambda v: signed(v) if v == v else v).astype(object))
 
 
 def dynamics_section(d: Diagnostic) -> dict[str, Any]:

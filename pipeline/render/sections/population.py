@@ -15,6 +15,18 @@ from pipeline.render.sections.common import fmt, plural
 from pipeline.render.sections.display import NOT_AVAILABLE, shown
 
 
+def evolution_words(change: float, rate_pct: float) -> str:
+    """The population's change in words: « a augmenté de 1 234 habitants (+0,45 % par an) », « a diminué de
+    1 habitant (−0,01 % par an) », « est restée stable (0,00 % par an) » (never « a évolué de 0 habitants »)."""
+    rate = f"{'+' if rate_pct > 0 else ''}{fmt(rate_pct, 2)} % par an"
+    if change != change:  # NaN: not measured
+        return f"a évolué d'un nombre d'habitants {NOT_AVAILABLE}"
+    if change == 0:
+        return f"est restée stable ({rate})"
+    count = round(abs(float(change)))
+    return f"a {'augmenté' if change > 0 else 'diminué'} de {plural(count, 'habitant')} ({rate})"
+
+
 def _evolution_paragraph(d: Diagnostic) -> str | None:
     evo = d.population.evolution
     excluded = d.population.evolution_excluded
@@ -23,9 +35,9 @@ def _evolution_paragraph(d: Diagnostic) -> str | None:
                 "recensement de 2017 dans tous les millésimes publiés : aucune population légale plus récente ne "
                 "permet d'en mesurer l'évolution.") if excluded else None
     first, last = evo.iloc[0], evo.iloc[-1]
-    text = (f"Entre les populations légales {int(first['millesime'])} et {int(last['millesime'])}, la population a "
-            f"évolué de {fmt(last['evolution'])} habitants ({fmt(last['taux_annuel_pct'], 2)} % par an), calculée "
-            "sur la géographie communale actuelle (les communes fusionnées sont additionnées).")
+    text = (f"Entre les populations légales {int(first['millesime'])} et {int(last['millesime'])}, la population "
+            f"{evolution_words(last['evolution'], last['taux_annuel_pct'])}, calculée sur la géographie communale "
+            "actuelle (les communes fusionnées sont additionnées).")
     if excluded:
         text += (f" Cette évolution ne porte pas sur {plural(len(excluded), 'unité')} de "
                  "Mayotte (population légale du "
