@@ -26,7 +26,8 @@ def print_territory(spec: str, name: str | None = None) -> None:
         con.close()
     units = len(territory.units)
     population = f"{territory.population:,}".replace(",", " ")
-    print(f"{territory.label} : {units} unité{'s' if units > 1 else ''}, {population} habitants")
+    count = f"{units:,}".replace(",", " ")  # « 1 266 unités », as the population is written
+    print(f"{territory.label} : {count} unité{'s' if units > 1 else ''}, {population} habitants")
     for note in [*territory.notes, *load_notes]:
         print(f"  note : {note}")
     for row in territory.units.itertuples():

@@ -79,6 +79,24 @@ def test_departement_and_region(db: duckdb.DuckDBPyConnection) -> None:
     assert (reg.label, reg.notes) == ("Provence-Alpes-Côte d'Azur", [])  # held whole: no « départements chargés »
 
 
+@pytest.mark.parametrize(("typed", "same_as"), [
+    ("communes:04070 04001", "communes:04070,04001"),  # a column copied from a spreadsheet
+    ("communes:04070  04001;04019", "communes:04070,04001,04019"),
+    ("epci:200 067 106", "epci:200067106"),  # a SIREN as printed
+    ("epci:200.067.106", "epci:200067106"),
+    ("region:PACA", "region:93"), ("region:Paca", "region:93"), ("region:idf", "region:11"),
+])
+def test_forms_copied_from_documents_are_read(db: duckdb.DuckDBPyConnection, typed: str, same_as: str) -> None:
+    """A review: « epci:200 067 106 » was « EPCI inconnu », « region:PACA » « Région inconnue » without a suggestion,
+    and « communes:04070 04001 » one unknown name."""
+    assert resolve_territory(db, typed).units["unit_code"].tolist() == \
+        resolve_territory(db, same_as).units["unit_code"].tolist()
+
+
+def test_a_commune_name_keeps_its_spaces(db: duckdb.DuckDBPyConnection) -> None:
+    assert resolve_territory(db, "communes:Digne les Bains").units["unit_code"].tolist() == ["04070"]
+
+
 def test_bassin_de_vie(db: duckdb.DuckDBPyConnection) -> None:
     t = resolve_territory(db, "bv:04070")
     assert "Digne-les-Bains" in t.label

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import analysis_unit_count, normalise_insee_code, normalise_name
+from pipeline.geography import analysis_unit_count, ascii_fold, normalise_insee_code, normalise_name
 from pipeline.model import Territory
 from pipeline.store.queries import geography, listings, perimeter, provenance
 from pipeline.store.territory.codes import (
@@ -39,6 +39,9 @@ from pipeline.store.territory.files import CODE_COLUMNS, resolve_file
 __all__ = ["CODE_COLUMNS", "KINDS", "absent_zone", "loaded_part", "names_label", "resolve_codes", "resolve_territory"]
 
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
+#: Acronyms of régions in common use in ARS and regional documents (``region:PACA``), to their codes.
+REGION_ACRONYMS = {"PACA": "93", "IDF": "11", "ARA": "84", "AURA": "84", "BFC": "27", "HDF": "32", "CVL": "24",
+                   "NAQ": "75"}
 
 
 def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
@@ -64,11 +67,12 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     shared_name = False
     partial = False  # part of the zone lies in départements the database was not loaded for
     if kind == "communes":
-        units, notes = resolve_codes(con, re.split(r"[,;]+", value), spec)
+        units, notes = resolve_codes(con, _commune_items(value), spec)
         label = names_label(list(units["nom"]),
                             int((units["type"].iloc[2:] == "arrondissement-municipal").sum()) if len(units) > 3 else 0)
     elif kind == "epci":
-        epci = geography.epci_name(con, value)
+        value = re.sub(r"[\s.\u00a0\u202f]", "", value) if re.fullmatch(r"[\d\s.\u00a0\u202f]+", value) else value
+        epci = geography.epci_name(con, value)  # a SIREN copied as « 200 067 106 » is 200067106
         if epci is None:
             loaded = provenance.loaded_departements(con)
             if loaded and (elsewhere := geography.epci_departements(con, value)):
@@ -99,7 +103,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         partial = bool(beyond)
         label = f"Bassin de vie de {bv} (BV2022 {value})"
     elif kind in ("departement", "region"):
-        code = value.upper().zfill(2)
+        code = (REGION_ACRONYMS.get(ascii_fold(value).upper().replace(" ", "").replace("-", ""), value)
+                if kind == "region" else value).upper().zfill(2)
         found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
         if found is None:
             names = geography.departements(con) if kind == "departement" else geography.regions(con)
@@ -135,6 +140,16 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
                      name=name.strip() if name else None, shared_name=shared_name, redraws=redraws,
                      beyond_the_load=partial)
+
+
+def _commune_items(value: str) -> list[str]:
+    """The items of ``communes:``: separated by commas or semicolons, or by spaces when each is a code
+    (« 04070 04001 », as copied from a column); a name keeps its spaces (« Digne les Bains »)."""
+    items = re.split(r"[,;]+", value)
+    spaced = [item.split() for item in items]
+    return [part for item, parts in zip(items, spaced, strict=True)
+            for part in (parts if len(parts) > 1 and all(re.fullmatch(r"\d[\dAaBb]\d{2,3}", p) for p in parts)
+                         else [item])]
 
 
 def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: str) -> None:
