@@ -45,3 +45,31 @@ def test_an_extraction_outside_the_load_is_loaded_and_does_not_cover_the_territo
     assert "aucune extraction de l'Annuaire Santé n'est chargée" not in report
     assert "ne couvre pas le territoire (départements non couverts : 04)" in report
     assert "Médecins généralistes non disponible (aucun département couvert par l'extraction)" in report
+
+
+def test_with_no_registry_covering_the_load_the_supply_is_not_available_never_zero(
+        fixture_data_dir: Path, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A review of the change above: with the FINESS sample too (its 100 rows in the Ain), no file covered any
+    loaded département and the coverage was read as « no registry »: 0 practitioners, densities 0.0, an APL
+    approchée of 0.0 everywhere, « groupe inconnu » for any --ajout."""
+    import csv
+
+    ws = Workspace(tmp_path / "ws")
+    copy_workspace(fixture_data_dir, None, ws)
+    for key, value in ws.env(mirror).items():
+        monkeypatch.setenv(key, value)
+    code, _, err = cli(capsys, "data", "--registre", str(mirror / SAMPLE),
+                       "--finess", str(mirror / "samples" / "finess-etablissements-20201231-extrait.csv"))
+    assert (code, err) == (0, "")
+    code, _, err = cli(capsys, "diagnostic", "communes:04070")
+    assert code == 0, err
+    tables = ws.data / "processed" / "diagnostics" / "communes-04070"
+    with open(tables / "offre.csv", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(row["praticiens"] == "" and row["densite_10000"] == "" for row in rows)  # missing, not 0
+    assert not (tables / "apl_approchee.csv").exists()
+    report = _text(ws.maps / "communes-04070" / "rapport.html")
+    assert "ne couvre pas le territoire (départements non couverts : 04)" in report
+    code, _, err = cli(capsys, "diagnostic", "communes:04070", "--ajout", "MG:2@04070")
+    assert code == 2 and "Simulation impossible : l'extraction de l'Annuaire Santé chargée ne couvre pas" in err

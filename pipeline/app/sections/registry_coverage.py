@@ -91,6 +91,17 @@ def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, dep
     return area_coverage(_coverage(coverage.populations, own, "activites"), departements).complete
 
 
+def registry_missing(read: RegistryCounts, departements: list[str]) -> list[str]:
+    """The départements of ``departements`` the newest Annuaire Santé extraction does not cover (the rule of
+    :func:`coverage_section`); empty when it covers them all, or when none is loaded."""
+    counts = read.activities
+    if counts.empty:
+        return []
+    latest = counts[pd.to_datetime(counts["extraction"]) == pd.to_datetime(counts["extraction"]).max()]
+    return list(area_coverage(_coverage(read.departements, latest[["departement", "activites"]], "activites"),
+                              departements).missing)
+
+
 def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCoverageSection | None:
     """Coverage of the loaded registries, per compared area, from ``read`` (:func:`read_counts`, which a
     batch reads once); None when no registry is loaded."""

@@ -78,11 +78,13 @@ def activities_by_departement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not has_rows(con, "ps_activites"):
         return pd.DataFrame({"extraction": pd.Series(dtype=object), "departement": pd.Series(dtype=str),
                              "activites": pd.Series(dtype="int64")})
-    # Grouping on a 3-character prefix is one cheap scan; the département is derived below.
+    # Grouping on a 3-character prefix is one cheap scan; the département is derived below. Lines placed in no
+    # loaded commune count under « » (no département): an extraction whose every line lies outside the load is
+    # then still seen, covering nothing, rather than taken for no extraction at all.
     frame = con.execute(
         "SELECT extraction, left(commune, 3) AS prefixe, count(*) AS activites FROM ps_activites GROUP BY ALL"
-    ).df().dropna(subset=["prefixe"])
-    frame["departement"] = [departement_of(p + "00") for p in frame["prefixe"]]
+    ).df()
+    frame["departement"] = [departement_of(p + "00") if isinstance(p, str) else "" for p in frame["prefixe"]]
     return frame.groupby(["extraction", "departement"], as_index=False)["activites"].sum()
 
 
