@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["dominant_type", "group_ranks", "in_listed_regions", "uncovered_population_near"]
+__all__ = ["dominant_type", "group_ranks", "uncovered_population_near"]
 
 UNKNOWN = "non disponible"
 
@@ -90,25 +90,6 @@ def group_ranks(table: pd.DataFrame, figures: Sequence[str], by: Sequence[str]) 
     sizes = kept.groupby(list(by), dropna=False, sort=False)[next(iter(by))].transform("size")
     out["groupe_comparaison"] = sizes.astype("Int64").reindex(table.index)
     return out
-
-
-def in_listed_regions(codes: pd.Series, region_of: pd.Series, listed: Iterable[str]) -> pd.Series:
-    """Whether each unit of ``codes`` lies in a région the loaded listings speak for.
-
-    A unit is « non couverte » only where the loaded listings speak (as the white zones of the coverage): the Gard
-    beside Arles is not uncovered because the Occitanie listing is not loaded, nor is the Drôme because one PACA
-    CPTS claims a few of its communes.
-
-    Parameters
-    ----------
-    codes
-        Unit codes to test.
-    region_of
-        Région of every unit, indexed by unit code.
-    listed
-        The régions the listings speak for (:func:`pipeline.analysis.coverage.claims.listed_region_codes`).
-    """
-    return codes.astype(str).map(region_of.astype(str)).isin(set(listed))
 
 
 def uncovered_population_near(

@@ -33,7 +33,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline import config
-from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
+from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model
@@ -158,8 +158,9 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     claimed = set(shared.perimeter.claimed_units())
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
-    listed = shared.perimeter.listed_regions()
-    near = near[in_listed_regions(near["code"], units.set_index("code")["region"], listed)]
+    near = near[near["code"].astype(str).isin(known := shared.perimeter.known_units())]
+    # Beyond the load only régions can be told: those where the listings speak for some loaded unit.
+    listed = frozenset(units.loc[units["code"].astype(str).isin(known), "region"].dropna().astype(str))
     return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "departement", "geometry"]],
                         claimed=claimed, borders=_listed_borders(con, polygons, listed))
 

@@ -86,15 +86,16 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     overlaps = coverage_overlaps.overlap_pairs(zone_members, all_units)
     # A unit is a white zone only where the loaded listings speak: in a région none of them covers (or of which
     # they claim a few units across a border), "no CPTS" would mean "no listing loaded", not "no project".
-    regions = coverage_claims.listed_regions(set(coverage_claims.distinct_claims(members, all_units)["unit_code"]),
-                                             coverage_claims.analysis_units(all_units))
-    covered_regions = set(regions.loc[regions["listee"], "region"])
+    claimed = set(coverage_claims.distinct_claims(members, all_units)["unit_code"])
+    regions = coverage_claims.listed_regions(claimed, coverage_claims.analysis_units(all_units))
+    # A région none speaks for may hold départements a listing does (one loaded for a département).
+    known = coverage_claims.known_units(claimed, coverage_claims.analysis_units(all_units))
     in_the_zone = regions["region"].isin(set(units["region"]))
     region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
-    notes.extend(_unlisted_region_notes(region_names, regions[~regions["listee"] & in_the_zone]))
+    notes.extend(_unlisted_region_notes(region_names, regions[~regions["listee"] & in_the_zone], all_units, known))
     all_white = coverage_claims.white_zones(claims)
-    white = all_white[all_white["region"].isin(covered_regions)].reset_index(drop=True)
-    outside_listings = all_white[~all_white["region"].isin(covered_regions)]
+    white = all_white[all_white["unit_code"].astype(str).isin(known)].reset_index(drop=True)
+    outside_listings = all_white[~all_white["unit_code"].astype(str).isin(known)]
     lap("revendications et chevauchements")
 
     # Perimeters on analysis units: a CPTS claiming a city whole claims each of its arrondissements, and
@@ -169,7 +170,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     stages.close()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,
-                    outside_listings=outside_listings, listed_regions=frozenset(covered_regions),
+                    outside_listings=outside_listings, known_units=known,
                     polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),
                     candidates=candidates, quality=issues, geometries=geometries,
                     timings=timings)
@@ -330,14 +331,24 @@ def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return units[~beyond].reset_index(drop=True), note
 
 
-def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame) -> list[str]:
-    """French notes on the régions of the zone where the loaded listings claim units but too few to speak for."""
-    return [f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
-            f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
-            f"({format_number(r.part * 100, 1, '%')} de ses habitants, moins de "
-            f"{format_number(coverage_claims.MIN_LISTED_SHARE * 100, 0, '%')}) : aucune liste de cette région ne "
-            "semble chargée et ses unités non revendiquées ne sont pas comptées en zones blanches"
-            for r in regions.itertuples()]
+def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, units: pd.DataFrame,
+                           known: frozenset[str]) -> list[str]:
+    """French notes on the régions of the zone where the loaded listings claim units but too few to speak for
+    (the départements they speak for within it named: their unclaimed units are white zones)."""
+    notes = []
+    for r in regions.itertuples():
+        listed = sorted(set(units.loc[units["code"].astype(str).isin(known) & (units["region"] == r.region),
+                                      "departement"].dropna().astype(str)))
+        counted = (f"seules les unités non revendiquées {'du département' if len(listed) == 1 else 'des départements'}"
+                   f" {', '.join(listed)}, dont les listes revendiquent au moins "
+                   f"{format_number(coverage_claims.MIN_LISTED_SHARE * 100, 0, '%')} des habitants, sont comptées en "
+                   "zones blanches") if listed else ("aucune liste de cette région ne semble chargée et ses unités non "
+                                                     "revendiquées ne sont pas comptées en zones blanches")
+        notes.append(f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
+                     f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
+                     f"({format_number(r.part * 100, 1, '%')} de ses habitants, moins de "
+                     f"{format_number(coverage_claims.MIN_LISTED_SHARE * 100, 0, '%')}) : {counted}")
+    return notes
 
 
 def run_coverage(options: CoverageOptions) -> Coverage:

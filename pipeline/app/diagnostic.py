@@ -221,12 +221,14 @@ def compute(
         areas=areas, age_need=parts.age_need, income=parts.income, territory_type=parts.territory_type,
         dynamics=parts.dynamics, registry_coverage=coverage, members=adherents,
         flow_places=flow_places,
-        # The régions the listings speak for (a fifth of their inhabitants claimed): a CPTS of another région
-        # claiming a few border communes does not make this région's neighbours searched.
-        listings_in_region=listings.listings_in_regions(
-            con, sorted(set(units["region"].dropna().astype(str)) & shared.perimeter.listed_regions())),
+        # Where the listings speak (a fifth of the région's or département's inhabitants claimed): a CPTS of another
+        # région claiming a few border communes does not make this territory's neighbours searched.
+        listings_in_region=listings.listings_in_regions(con, sorted(set(
+            units.loc[units["unit_code"].astype(str).isin(shared.perimeter.known_units()), "region"].dropna()
+            .astype(str)))),
         regions_without_listing=neighbour_section.regions_without_listing(
-            con, set(units["region"].dropna().astype(str)), touching, shared.perimeter.listed_regions()),
+            con, units[["unit_code", "region"]].set_axis(["code", "region"], axis=1), touching,
+            shared.perimeter.known_units()),
         near_duplicate_neighbours=near_names, near_duplicate_notes=near_notes,
         loaded_departements=provenance.loaded_departements(con),
         listing_anomalies=listing_anomalies,

@@ -25,6 +25,7 @@ from pipeline.analysis.perimeter_parts import neighbour_pairs
 from pipeline.app import flow_model
 from pipeline.app.sections.load_reach import departements_within, zone_note
 from pipeline.app.sections.pertinence import analysis_codes, split_cities, zone_totals
+from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import city_of_arrondissement, projected_crs, slugify
@@ -156,11 +157,12 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
                              geometry=gpd.GeoSeries(frame["geometry"].to_numpy(), crs=4326), crs=4326)
     notes: list[str] = []
     od = None
+    uncovered = registry_missing(shared.registry_counts(con), sorted(set(chosen["departement"].dropna())))
     if shared.offre is None:
         notes.append("Aucune extraction de l'Annuaire Santé n'est chargée : l'auto-confinement n'est pas calculé.")
-    elif shared.offre.empty:  # an extraction whose rows all lie outside the loaded départements
-        notes.append("L'extraction de l'Annuaire Santé chargée ne compte aucun professionnel dans les départements "
-                     "chargés : l'auto-confinement n'est pas calculé.")
+    elif uncovered:  # as the diagnostic: flows modelled on its few practitioners there would be false
+        notes.append("L'extraction de l'Annuaire Santé chargée ne couvre pas la zone (départements non couverts : "
+                     f"{', '.join(uncovered)}) : l'auto-confinement n'est pas calculé.")
     elif table.geometry.notna().any():
         drawn = table[table.geometry.notna()]
         points = flow_model.domain_units(con, drawn.geometry, zone.departement, 2 * params.flows.cutoff_km)
@@ -177,7 +179,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
     # The coverage's rule: where no loaded listing speaks for the région, a unit nobody claims is not a white zone.
     perimeters = _perimeters(shared.members, cities, set(zone.codes))
-    unlisted = chosen[~chosen["region"].astype(str).isin(shared.perimeter.listed_regions())]
+    unlisted = chosen[~chosen["code"].astype(str).isin(shared.perimeter.known_units())]
     unknown = unlisted[~unlisted["code"].astype(str).isin({code for p in perimeters for code in p.codes})]
     if len(unknown):
         notes.append(_unknown_coverage_note(con, unknown))

@@ -34,6 +34,6 @@ class Coverage:
     demo_data: bool = False
     notes: list[str] = field(default_factory=list)
     outside_listings: pd.DataFrame | None = None
-    #: Régions the loaded listings speak for (:func:`pipeline.analysis.coverage.claims.listed_regions`); None: all.
-    listed_regions: frozenset[str] | None = None
+    #: Units whose claims the loaded listings tell (:func:`pipeline.analysis.coverage.claims.known_units`); None: all.
+    known_units: frozenset[str] | None = None
     timings: dict[str, float] = field(default_factory=dict)

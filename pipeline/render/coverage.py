@@ -104,7 +104,7 @@ def summary(c: Coverage) -> dict[str, Any]:
     population = int(c.claims["population"].fillna(0).sum())
     white_pop = int(c.white["population"].fillna(0).sum())
     # White zones are known only where the listings speak: « non disponible » (null) for a zone with no unit there.
-    speaks = c.listed_regions is None or bool(c.claims["region"].isin(c.listed_regions).any())
+    speaks = c.known_units is None or bool(c.claims["unit_code"].astype(str).isin(c.known_units).any())
     return {
         "zone": c.zone,
         "libelle": c.label,

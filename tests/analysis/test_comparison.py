@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from pipeline.analysis.comparison import dominant_type, group_ranks, in_listed_regions, uncovered_population_near
-from pipeline.analysis.coverage.claims import listed_region_codes
+from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
+from pipeline.analysis.coverage.claims import known_units
 
 
 def test_dominant_type_is_the_class_with_most_population() -> None:
@@ -86,7 +86,5 @@ def test_unknown_type_is_not_a_group() -> None:
 def test_uncovered_only_in_the_regions_of_the_listings() -> None:
     # Arles (PACA, 93) is claimed; Beaucaire (Gard, 76) touches it but no Occitanie listing is loaded.
     units = pd.DataFrame({"code": ["13004", "13097", "30032"], "region": ["93", "93", "76"],
-                          "population": [52_000, 16_000, 16_000]})
-    inside = in_listed_regions(pd.Series(["13097", "30032"]), units.set_index("code")["region"],
-                               listed_region_codes(["13004"], units))
-    assert inside.tolist() == [True, False]
+                          "departement": ["13", "13", "30"], "population": [52_000, 16_000, 16_000]})
+    assert known_units(["13004"], units) == {"13004", "13097"}

@@ -17,8 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline.analysis.comparison import in_listed_regions
-from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, listed_region_codes, listed_regions
+from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, known_units, listed_regions
 from pipeline.app.diagnostic import compute
 from pipeline.app.sections.pertinence import known_claims
 from pipeline.model import DiagnosticOptions
@@ -29,7 +28,7 @@ from tests.app.test_coverage_names import _raw_populations
 from tests.render.documents_runs import database_with_listing, run_in
 
 UNITS = pd.DataFrame({"code": ["a1", "a2", "a3", "b1", "b2"], "region": ["A", "A", "A", "B", "B"],
-                      "population": [500, 300, 200, 30, 970]})
+                      "departement": ["a", "a", "a", "b", "b"], "population": [500, 300, 200, 30, 970]})
 
 
 def test_a_region_is_listed_when_its_claimed_units_hold_a_fifth_of_its_inhabitants() -> None:
@@ -41,10 +40,20 @@ def test_a_region_is_listed_when_its_claimed_units_hold_a_fifth_of_its_inhabitan
     # Exactly the threshold counts as listed; a région without any claim is not in the table.
     at = listed_regions(["b1", "b2"], UNITS.assign(population=[1, 1, 1, 200, 800]), min_share=MIN_LISTED_SHARE)
     assert at.set_index("region")["listee"].to_dict() == {"B": True}
-    # The comparison's « non couverte » follows the same rule.
-    listed = listed_region_codes(["a1", "a2", "b1"], UNITS)
-    assert in_listed_regions(pd.Series(["a3", "b2"]), UNITS.set_index("code")["region"], listed).tolist() == [
-        True, False]
+    # The units whose claims are known: the whole of A; not B, nor its département, for a stray claim.
+    assert known_units(["a1", "a2", "b1"], UNITS) == {"a1", "a2", "a3"}
+
+
+def test_a_listing_of_one_departement_speaks_for_it_not_for_its_region() -> None:
+    """A review: a Drôme listing (357 of its 362 communes, 6.4 % of Auvergne-Rhône-Alpes) made the coverage of
+    the Drôme « non disponible (aucune liste … ne couvre cette zone) » and its 5 unclaimed communes unknown. Région
+    C: département c1, 900 of its 1 000 inhabitants claimed; c2, 9 000 inhabitants, none claimed."""
+    units = pd.DataFrame({"code": ["x1", "x2", "y1"], "region": ["C", "C", "C"], "departement": ["c1", "c1", "c2"],
+                          "population": [900, 100, 9_000]})
+    assert listed_regions(["x1"], units)["listee"].tolist() == [False]  # 900 of 10 000: under a fifth
+    assert known_units(["x1"], units) == {"x1", "x2"}  # c1 is known, x2 a white zone; c2 unknown
+    departements = listed_regions(["x1"], units, level="departement").set_index("departement")
+    assert departements["part"].to_dict() == pytest.approx({"c1": 0.9})
 
 
 @pytest.fixture(scope="module")
@@ -174,11 +183,11 @@ def test_the_editor_marks_the_units_no_listing_speaks_for(stray: Path, mirror: P
 def test_a_claim_found_is_known_wherever_the_unit_lies() -> None:
     """A review: with a PACA CPTS holding Drôme communes, the diagnostic of Valréas named them « non disponible »
     while its neighbours table listed that CPTS. Only a unit nobody claims, in a région no listing speaks for, is
-    unknown; in a listed région it is claimed by none (an empty list)."""
+    unknown; where the listings speak it is claimed by none (an empty list)."""
     units = pd.DataFrame({"code": ["a1", "b1", "b2", "b3"], "region": ["A", "B", "B", "B"]})
     members = pd.DataFrame({"code": ["a1", "b1", "b3"], "cpts": ["CPTS A", "CPTS A", "CPTS B"],
                             "listing": ["l", "l", "l"]})
-    found = known_claims(units, members, frozenset({"A"}))
+    found = known_claims(units, members, frozenset({"a1"}))  # the units of A are those the listings speak for
     assert found.tolist() == [["CPTS A"], ["CPTS A"], None, ["CPTS B"]]
-    units_a = units.assign(region="A")
-    assert known_claims(units_a, members, frozenset({"A"})).tolist() == [["CPTS A"], ["CPTS A"], [], ["CPTS B"]]
+    everywhere = frozenset(units["code"])
+    assert known_claims(units, members, everywhere).tolist() == [["CPTS A"], ["CPTS A"], [], ["CPTS B"]]

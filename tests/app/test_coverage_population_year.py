@@ -19,7 +19,7 @@ def test_coverage_names_its_population_year() -> None:
     class Empty:
         zone, label, notes, timings = "departement-04", "Alpes-de-Haute-Provence", [], {}
         claims = units = white = overlaps = polygon_overlaps = atone = candidates = quality = empty
-        outside_listings = listed_regions = None
+        outside_listings = known_units = None
 
     s = summary(Empty())  # type: ignore[arg-type]
     assert (s["population_vintage"], s["cog_vintage"]) == (2023, 2026)

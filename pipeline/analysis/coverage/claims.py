@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims", "listed_region_codes",
+__all__ = ["MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims", "known_units",
            "listed_regions", "white_zones"]
 
 #: Share of a région's population its claimed units must hold for the loaded listings to speak for the région (its
@@ -117,7 +117,8 @@ def white_zones(claims: pd.DataFrame, units: pd.DataFrame | None = None) -> pd.D
     return white.sort_values(["population", "unit_code"], ascending=[False, True]).reset_index(drop=True)
 
 
-def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float = MIN_LISTED_SHARE) -> pd.DataFrame:
+def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float = MIN_LISTED_SHARE,
+                   level: str = "region") -> pd.DataFrame:
     """The régions where some unit is claimed, and whether the loaded listings speak for each.
 
     A unit is a white zone only where the loaded listings speak: in a région
@@ -134,6 +135,8 @@ def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float
         ``population``.
     min_share
         Share of the région's population the claimed units must hold (:data:`MIN_LISTED_SHARE`).
+    level
+        ``region``, or ``departement`` for the same table per département (its column then named so).
 
     Returns
     -------
@@ -142,7 +145,7 @@ def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float
         ``population_revendiquee``, ``population`` (the région's), ``part`` (0–1) and ``listee`` (bool),
         sorted by région.
     """
-    frame = units[["code", "region", "population"]].dropna(subset=["region"])
+    frame = units[["code", level, "population"]].rename(columns={level: "region"}).dropna(subset=["region"])
     population = pd.to_numeric(frame["population"], errors="coerce").fillna(0)
     taken = frame["code"].astype(str).isin({str(c) for c in claimed})
     frame = frame.assign(population=population, revendiquee=taken, population_revendiquee=population.where(taken, 0))
@@ -154,10 +157,26 @@ def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float
     per_region["part"] = (per_region["population_revendiquee"] / per_region["population"]).where(
         per_region["population"] > 0, 0.0)
     per_region["listee"] = per_region["part"] >= min_share
-    return per_region[["region", "unites_revendiquees", "population_revendiquee", "population", "part", "listee"]]
+    return per_region[["region", "unites_revendiquees", "population_revendiquee", "population", "part",
+                       "listee"]].rename(columns={"region": level})
 
 
-def listed_region_codes(claimed: Iterable[str], units: pd.DataFrame) -> frozenset[str]:
-    """The codes of the régions the loaded listings speak for (:func:`listed_regions`, ``listee``)."""
-    regions = listed_regions(claimed, units)
-    return frozenset(regions.loc[regions["listee"], "region"].astype(str))
+def known_units(claimed: Iterable[str], units: pd.DataFrame, min_share: float = MIN_LISTED_SHARE) -> frozenset[str]:
+    """The units whose claims the loaded listings tell: « claimed by none » means no CPTS there, not no listing.
+
+    Those of a région the listings speak for (:func:`listed_regions`), and those of a département they speak
+    for by the same rule: a listing loaded for one département (a délégation départementale's) claims most of
+    it and a few per cent of its région; a CPTS reaching across a border claims a few per cent of either.
+
+    Parameters
+    ----------
+    claimed, units, min_share
+        As for :func:`listed_regions` (``units`` with ``code``, ``region``, ``departement``, ``population``).
+    """
+    claimed = {str(c) for c in claimed}
+    regions = listed_regions(claimed, units, min_share)
+    departements = listed_regions(claimed, units, min_share, level="departement")
+    known = units["region"].astype(str).isin(set(regions.loc[regions["listee"], "region"].astype(str))) | \
+        units["departement"].astype(str).isin(set(departements.loc[departements["listee"], "departement"].astype(str)))
+    return frozenset(units.loc[known, "code"].astype(str))
+

@@ -64,13 +64,14 @@ def touching_units(con: duckdb.DuckDBPyConnection, territory: Territory, perimet
     return touching[~touching["code"].isin(own) & ~touching["commune"].isin(own)]
 
 
-def regions_without_listing(con: duckdb.DuckDBPyConnection, regions: set[str], touching: gpd.GeoDataFrame,
-                            listed: frozenset[str]) -> list[str]:
-    """Names of the régions of the territory (``regions``) or of the units touching it that the loaded listings
-    do not speak for (``listed``: :meth:`pipeline.app.sections.pertinence.PerimeterData.listed_regions`, the
-    coverage's rule): the overlaps and neighbours could not be searched there."""
-    around = {str(r) for r in regions | set(touching["region"].dropna()) if r}
-    missing = sorted(around - listed)
+def regions_without_listing(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, touching: gpd.GeoDataFrame,
+                            known: frozenset[str]) -> list[str]:
+    """Names of the régions where units of the territory (``units``: ``code``, ``region``) or units touching it
+    lie that the loaded listings do not speak for (``known``:
+    :meth:`pipeline.app.sections.pertinence.PerimeterData.known_units`, the coverage's rule): the overlaps and
+    neighbours could not be searched there."""
+    around = pd.concat([units[["code", "region"]], touching[["code", "region"]]], ignore_index=True)
+    missing = sorted({str(r) for r in around.loc[~around["code"].astype(str).isin(known), "region"].dropna() if r})
     names = geography.regions(con).set_index("code")["nom"]
     return [str(names.get(code, code)) for code in missing]
 

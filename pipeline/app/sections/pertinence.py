@@ -19,7 +19,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.coverage.claims import listed_region_codes
+from pipeline.analysis.coverage.claims import known_units
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M, perimeter_parts
 from pipeline.analysis.pertinence import (
     CANDIDATE_COLUMNS,
@@ -81,7 +81,7 @@ class PerimeterData:
     _member_units: pd.DataFrame | None = None
     _outside: tuple[dict[str, int], dict[str, int]] | None = None
     _claimed: frozenset[str] | None = None
-    _listed: frozenset[str] | None = None
+    _known: frozenset[str] | None = None
 
     def outside_the_load(self, con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
         """Analysis units of each bassin de vie and EPCI beyond the loaded départements, computed once.
@@ -99,17 +99,20 @@ class PerimeterData:
             self._outside = (beyond(bv, "bv2022"), beyond(epci, "epci"))
         return self._outside
 
-    def listed_regions(self) -> frozenset[str]:
-        """Codes of the régions the loaded listings speak for, computed once.
+    def known_units(self) -> frozenset[str]:
+        """The analysis units whose claims the loaded listings tell, computed once.
 
-        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.listed_regions`): the units the
-        listings claim hold at least a fifth of the région's inhabitants. A CPTS reaching across a régional
-        border (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its neighbouring
-        région listed: « claimed by none » there would mean « no listing of that région loaded ».
+        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.known_units`): those of a région, or of
+        a département, of which the claimed units hold at least a fifth of the inhabitants. A CPTS reaching across
+        a régional border (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its
+        neighbouring département known: « claimed by none » there would mean « no listing of it loaded ».
         """
-        if self._listed is None:
-            self._listed = listed_region_codes(self.claimed_units(), self.units)
-        return self._listed
+        if self._known is None:
+            known = known_units(self.claimed_units(), self.units)
+            # A city as a whole (a FLUX= table names it so) is known where its arrondissements are.
+            cities = self.units.loc[self.units["code"].astype(str).isin(known), "commune"].dropna().astype(str)
+            self._known = known | frozenset(cities)
+        return self._known
 
     def claimed_units(self) -> frozenset[str]:
         """Analysis units some loaded listing claims (a city claimed whole: its arrondissements), computed once."""
@@ -171,16 +174,16 @@ def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series
     return names.groupby("code", sort=False)["cpts"].agg(list)
 
 
-def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, listed: frozenset[str],
+def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, known: frozenset[str],
                  territory: Territory | None = None) -> pd.Series:
     """The CPTS claiming each unit of ``units`` (lists, aligned on it; empty: none), None where nobody can know:
-    a unit claimed by no loaded CPTS in a région the loaded listings do not speak for (``listed``,
-    :meth:`PerimeterData.listed_regions`): a Corsican or Drôme commune beside a PACA listing is not « claimed by
+    a unit claimed by no loaded CPTS outside what the loaded listings speak for (``known``,
+    :meth:`PerimeterData.known_units`): a Corsican or Drôme commune beside a PACA listing is not « claimed by
     none ». A claim found is known wherever the unit lies (a PACA CPTS holding Drôme communes)."""
     found = units["code"].map(claims(member_rows, territory))
     lists = [value if isinstance(value, list) else [] for value in found]
-    return pd.Series([names if names or str(region) in listed else None
-                      for names, region in zip(lists, units["region"], strict=True)], index=units.index, dtype=object)
+    return pd.Series([names if names or str(code) in known else None
+                      for names, code in zip(lists, units["code"], strict=True)], index=units.index, dtype=object)
 
 
 def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -317,7 +320,7 @@ def pertinence_section(
     else:
         points = flow_model.domain_units(con, perimeter.geometry, departement, 2 * params.flows.cutoff_km)
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
-    claimed_by = known_claims(units, shared.member_units(), shared.listed_regions(), territory)
+    claimed_by = known_claims(units, shared.member_units(), shared.known_units(), territory)
     attributes = units.assign(cpts_claims=claimed_by)
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds,
                                   zone_sizes=zone_totals(units, shared.outside_the_load(con)))
