@@ -38,3 +38,14 @@ def test_the_diagnostic_places_a_change_typed_with_a_former_code_on_its_commune(
     summary = json.loads((ws.diagnostics / "communes-04070-04081" / "summary.json").read_text("utf-8"))
     assert [(c["groupe"], c["commune"]) for c in summary["simulation"]["changements"]] == [
         ("Médecins généralistes", "04081")]
+
+
+def test_a_former_code_outside_the_neighbourhood_is_named_as_typed() -> None:
+    """A review: « MG:2@69011 » (Arbuissonnas, merged into 69172) on the Verdon said « hors du voisinage : 69172 »,
+    a code the user never typed."""
+    from pipeline.app.sections.flows import check_what_if_places
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError) as info:
+        check_what_if_places([WhatIfChange("Médecins généralistes", 2, "69172")], {"04070"}, None, {"69172": "69011"})
+    assert str(info.value.message).endswith("hors du voisinage du territoire : 69011 (commune actuelle 69172)")

@@ -299,8 +299,10 @@ def flows_and_access(
     )
     if options.what_if:
         groups = sorted(set(supply["groupe"]))
-        changes = access.check_what_if_groups(what_if_as_read(con, options.what_if, groups), groups)
-        check_what_if_places(changes, domain, set(geography.commune_names(con, {c.commune for c in changes})))
+        read = what_if_as_read(con, options.what_if, groups)
+        typed = {r.commune: o.commune for r, o in zip(read, options.what_if, strict=True) if r.commune != o.commune}
+        changes = access.check_what_if_groups(read, groups)
+        check_what_if_places(changes, domain, set(geography.commune_names(con, {c.commune for c in changes})), typed)
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)
         access_section.simulation = scenario[scenario["code"].isin(inside_codes)]
@@ -367,9 +369,12 @@ def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChan
     return out
 
 
-def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None) -> None:
+def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None,
+                         typed: Mapping[str, str] | None = None) -> None:
     """Refuse, in French, a what-if change placed on a commune the database does not know (``known``: the
-    codes of the changes it knows), outside the domain, or on a city modelled by arrondissement."""
+    codes of the changes it knows), outside the domain, or on a city modelled by arrondissement; a former code
+    is named as typed, with its current commune (``typed``: current code → code typed)."""
+    typed = typed or {}
     unknown = [c.commune for c in changes if known is not None and c.commune not in known]
     if unknown:
         raise PipelineError("Simulation : code(s) INSEE inconnu(s) de la base (ni commune ni arrondissement des "
@@ -380,6 +385,7 @@ def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: s
         raise PipelineError(
             "Simulation : " + ", ".join(sorted(set(cities))) + " est modélisée par arrondissement ; indiquez le "
             f"code de l'arrondissement ({first[0]} à {first[-1]})")
-    outside = [c.commune for c in changes if c.commune not in domain]
+    outside = [f"{typed[c.commune]} (commune actuelle {c.commune})" if c.commune in typed else c.commune
+               for c in changes if c.commune not in domain]
     if outside:
         raise PipelineError("Simulation : commune(s) hors du voisinage du territoire : " + ", ".join(outside))
