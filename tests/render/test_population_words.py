@@ -10,7 +10,9 @@ from pipeline.render.sections.population import evolution_words
 
 @pytest.mark.parametrize(("change", "rate", "words"), [
     (0.0, 0.0, "est restée stable (0,00 % par an)"),
-    (1.0, 0.004, "a augmenté de 1 habitant (+0,00 % par an)"),
+    (1.0, 0.004, "a augmenté de 1 habitant (0,00 % par an)"),  # the sign of the rate shown, not of the unrounded
+    (-1.0, -0.0049, "a diminué de 1 habitant (0,00 % par an)"),
+    (5.0, float("nan"), "a augmenté de 5 habitants"),
     (1234.0, 0.4512, "a augmenté de 1\u202f234 habitants (+0,45 % par an)"),
     (-5.0, -0.0149, "a diminué de 5 habitants (−0,01 % par an)"),
     (float("nan"), float("nan"), "a évolué d'un nombre d'habitants non disponible"),

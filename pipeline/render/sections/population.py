@@ -18,13 +18,14 @@ from pipeline.render.sections.display import NOT_AVAILABLE, shown
 def evolution_words(change: float, rate_pct: float) -> str:
     """The population's change in words: « a augmenté de 1 234 habitants (+0,45 % par an) », « a diminué de
     1 habitant (−0,01 % par an) », « est restée stable (0,00 % par an) » (never « a évolué de 0 habitants »)."""
-    rate = f"{'+' if rate_pct > 0 else ''}{fmt(rate_pct, 2)} % par an"
+    shown = fmt(rate_pct, 2)  # the sign of the figure shown: « −0,00 » or « +0,00 » would read oddly
+    rate = "" if rate_pct != rate_pct else f" ({'+' if round(rate_pct, 2) > 0 else ''}{shown} % par an)"
     if change != change:  # NaN: not measured
         return f"a évolué d'un nombre d'habitants {NOT_AVAILABLE}"
     if change == 0:
-        return f"est restée stable ({rate})"
+        return f"est restée stable{rate}"
     count = round(abs(float(change)))
-    return f"a {'augmenté' if change > 0 else 'diminué'} de {plural(count, 'habitant')} ({rate})"
+    return f"a {'augmenté' if change > 0 else 'diminué'} de {plural(count, 'habitant')}{rate}"
 
 
 def _evolution_paragraph(d: Diagnostic) -> str | None:
