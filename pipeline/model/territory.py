@@ -36,6 +36,9 @@ class Territory:
     name: str | None = None
     #: True when the CPTS name exists in several loaded listings (its folder then names the listing).
     shared_name: bool = False
+    #: True when another loaded CPTS's folder would have the same name (« CPTS Sud-Luberon », « CPTS Sud Luberon »
+    #: of one listing): the folder then adds a fingerprint of the exact name.
+    slug_clash: bool = False
     redraws: tuple[str, str] | None = None
     #: True when part of the zone (an EPCI, a bassin de vie, a région, a drawn file) lies in départements the
     #: database was not loaded for: its figures cover the loaded part only (a CPTS's listing says so in its
@@ -92,7 +95,8 @@ class Territory:
             return f"{slugify(self.name, max_length=60, default='territoire')}-{self.fingerprint(self.name)}"
         if self.kind == "cpts" and self.cpts:
             words = f"cpts {self.listing} {self.cpts}" if self.shared_name else f"cpts {self.cpts}"
-            return slugify(words, max_length=80, default="territoire")
+            slug = slugify(words, max_length=80, default="territoire")
+            return f"{slug}-{self.fingerprint(self.cpts)}" if self.slug_clash else slug
         if self.kind in ("departement", "region", "epci", "bv"):
             return slugify(self.spec, max_length=80, default="territoire")
         codes = self.unit_codes

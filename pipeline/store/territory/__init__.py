@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import analysis_unit_count, ascii_fold, normalise_insee_code, normalise_name
+from pipeline.geography import analysis_unit_count, ascii_fold, normalise_insee_code, normalise_name, slugify
 from pipeline.model import Territory
 from pipeline.store.queries import geography, listings, perimeter, provenance
 from pipeline.store.territory.codes import (
@@ -64,7 +64,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     notes: list[str] = []
     cpts = listing = None
     redraws: tuple[str, str] | None = None
-    shared_name = False
+    shared_name = slug_clash = False
     partial = False  # part of the zone lies in départements the database was not loaded for
     if kind == "communes":
         units, notes = resolve_codes(con, _commune_items(value), spec)
@@ -121,7 +121,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         label, notes = loaded_part(con, kind, code, found)
         partial = bool(notes)
     elif kind == "cpts":
-        units, notes, cpts, listing, shared_name = _resolve_cpts(con, value)
+        units, notes, cpts, listing, shared_name, slug_clash = _resolve_cpts(con, value)
         # The listing is named only where two listings hold the same CPTS name.
         label = f"{cpts} (liste {listing})" if shared_name else cpts
     else:
@@ -138,8 +138,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     if name:
         label = name.strip()
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
-                     name=name.strip() if name else None, shared_name=shared_name, redraws=redraws,
-                     beyond_the_load=partial)
+                     name=name.strip() if name else None, shared_name=shared_name, slug_clash=slug_clash,
+                     redraws=redraws, beyond_the_load=partial)
 
 
 def _commune_items(value: str) -> list[str]:
@@ -174,7 +174,7 @@ def _reject_com_only(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, spec: 
 
 def _resolve_cpts(
     con: duckdb.DuckDBPyConnection, name: str
-) -> tuple[pd.DataFrame, list[str], str, str, bool]:
+) -> tuple[pd.DataFrame, list[str], str, str, bool, bool]:
     names = listings.cpts_names(con)
     if names.empty:
         raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
@@ -203,7 +203,21 @@ def _resolve_cpts(
     cpts, listing = str(exact.iloc[0]["cpts"]), str(exact.iloc[0]["listing"])
     shared = int((names["cpts"].map(normalise_name) == normalise_name(cpts)).sum()) > 1
     units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
-    return units, notes, cpts, listing, shared
+    return units, notes, cpts, listing, shared, _slug_clash(names, cpts, listing)
+
+
+def _slug_clash(names: pd.DataFrame, cpts: str, listing: str) -> bool:
+    """Whether another loaded CPTS's folder name would be this one's (:attr:`Territory.slug`'s words)."""
+    normalised = names["cpts"].map(normalise_name)
+    shared = normalised.map(normalised.value_counts()) > 1
+
+    def words(name: str, of_listing: str, named: bool) -> str:
+        return slugify(f"cpts {of_listing} {name}" if named else f"cpts {name}", max_length=80, default="territoire")
+
+    mine = words(cpts, listing, bool(shared[(names["cpts"] == cpts) & (names["listing"] == listing)].any()))
+    others = [words(str(r.cpts), str(r.listing), bool(s)) for r, s in zip(names.itertuples(), shared, strict=True)
+              if (r.cpts, r.listing) != (cpts, listing)]
+    return mine in others
 
 
 def _beyond_the_load(con: duckdb.DuckDBPyConnection, level: str, zone: str, units: pd.DataFrame,
