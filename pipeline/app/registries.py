@@ -60,8 +60,9 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``);
 #: 4: and the drawn perimeters partly outside them; 5: codes of no département are « code_inconnu » there, and
 #: the départements and régions a CPTS spans count its communes outside the load; 6: a near-duplicate name is
-#: reported for each CPTS it concerns; 7: its wording agrees with the line counts (« 1 ligne », « 2 lignes »).
-LISTING_LOADER_VERSION = "7"
+#: reported for each CPTS it concerns; 7: its wording agrees with the line counts (« 1 ligne », « 2 lignes »);
+#: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged.
+LISTING_LOADER_VERSION = "8"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:

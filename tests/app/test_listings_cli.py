@@ -104,9 +104,10 @@ def test_codes_of_no_departement_are_unknown_and_the_spans_count_the_communes_ou
     spans = dict(query(ws.db, "SELECT kind, detail_fr FROM cpts_anomalies WHERE listing = 'hors' "
                               "AND kind IN ('multi_departements', 'multi_regions')"))
     assert spans == {
-        "multi_departements": "« CPTS Trois Rives » s'étend sur 4 départements "
-                              "(04 : 1 unité, 06 : 1 unité, 2A : 1 unité, 84 : 1 unité)",
-        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (93 : 3 unités, 94 : 1 unité)"}
+        "multi_departements": "« CPTS Trois Rives » s'étend sur 4 départements (département 04 : 1 unité, "
+                              "département 06 : 1 unité, département 2A : 1 unité, département 84 : 1 unité)",
+        # Named as régions: « 84 » alone read as the Vaucluse of the line before (a review).
+        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (région 93 : 3 unités, région 94 : 1 unité)"}
 
 
 def test_communes_outside_the_load_of_two_cpts_of_one_name_are_given_to_neither(

@@ -133,7 +133,7 @@ def test_span_over_departements_and_regions(defauts: ListingResult) -> None:
     assert _issues(defauts, "multi_departements")["cpts"].tolist() == ["CPTS Drôme Provençale"]
     regions = _issues(defauts, "multi_regions")
     assert regions["cpts"].tolist() == ["CPTS Drôme Provençale"]
-    assert "84 : 1 unité, 93 : 1 unité" in regions["detail_fr"].iloc[0]
+    assert "(région 84 : 1 unité, région 93 : 1 unité)" in regions["detail_fr"].iloc[0]
 
 
 def test_ids_status_and_dates(defauts: ListingResult) -> None:

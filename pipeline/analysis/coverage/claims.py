@@ -179,4 +179,3 @@ def known_units(claimed: Iterable[str], units: pd.DataFrame, min_share: float = 
     known = units["region"].astype(str).isin(set(regions.loc[regions["listee"], "region"].astype(str))) | \
         units["departement"].astype(str).isin(set(departements.loc[departements["listee"], "departement"].astype(str)))
     return frozenset(units.loc[known, "code"].astype(str))
-

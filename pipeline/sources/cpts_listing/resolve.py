@@ -228,8 +228,9 @@ def span_issues(members: pd.DataFrame, units: pd.DataFrame, listing: str) -> lis
             ("region", "multi_regions", "régions"),
         ):
             counts = grp[col].value_counts()
-            if len(counts) > 1:
-                detail = ", ".join(f"{k} : {v} {'unité' if v < 2 else 'unités'}" for k, v in sorted(counts.items()))
+            if len(counts) > 1:  # « région 84 » is not read as the Vaucluse (84) of the line before
+                detail = ", ".join(f"{label[:-1]} {k} : {v} {'unité' if v < 2 else 'unités'}"
+                                   for k, v in sorted(counts.items()))
                 issues.append(
                     issue(
                         listing,
