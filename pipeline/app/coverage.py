@@ -165,8 +165,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         named = ", ".join(f"{region_names.get(r, r)} ({r})"
                           for r in sorted(set(outside_listings["region"].dropna().astype(str))))
         unclaimed, counted = agree(count, "non revendiquée", "non revendiquées"), agree(count, "comptée", "comptées")
-        notes.append(f"{plural(count, 'unité')} {unclaimed} de régions dont aucune liste de CPTS n'est chargée (leur "
-                     f"couverture n'est pas connue) : pas {counted} en zones blanches (régions : {named})")
+        notes.append(f"{plural(count, 'unité')} {unclaimed} où aucune liste de CPTS ne semble chargée, ni de leur "
+                     f"région ni de leur département (leur couverture n'est pas connue) : pas {counted} en zones "
+                     f"blanches (régions : {named})")
     stages.close()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,
@@ -339,11 +340,11 @@ def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, 
     for r in regions.itertuples():
         listed = sorted(set(units.loc[units["code"].astype(str).isin(known) & (units["region"] == r.region),
                                       "departement"].dropna().astype(str)))
-        counted = (f"seules les unités non revendiquées {'du département' if len(listed) == 1 else 'des départements'}"
-                   f" {', '.join(listed)}, dont les listes revendiquent au moins "
-                   f"{format_number(coverage_claims.MIN_LISTED_SHARE * 100, 0, '%')} des habitants, sont comptées en "
-                   "zones blanches") if listed else ("aucune liste de cette région ne semble chargée et ses unités non "
-                                                     "revendiquées ne sont pas comptées en zones blanches")
+        which = "du département" if len(listed) == 1 else "des départements"
+        counted = (f"seules les unités non revendiquées {which} {', '.join(listed)}, dont les listes revendiquent au "
+                   "moins la moitié des habitants et des unités, sont comptées en zones blanches") if listed else (
+            "aucune liste de cette région ne semble chargée et ses unités non revendiquées ne sont pas comptées en "
+            "zones blanches")
         notes.append(f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
                      f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
                      f"({format_number(r.part * 100, 1, '%')} de ses habitants, moins de "

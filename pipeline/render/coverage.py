@@ -200,8 +200,8 @@ def write(c: Coverage) -> CoverageOutputs:
             units = units[~unknown]
             count = int(unknown.sum())
             shown = agree(count, "n'est pas représentée", "ne sont pas représentées")
-            left_out = (f"{plural(count, 'unité')} de régions dont aucune liste de CPTS n'est chargée {shown} (leur "
-                        "couverture n'est pas connue). ")
+            left_out = (f"{plural(count, 'unité')} où aucune liste de CPTS ne semble chargée, ni de leur région ni de "
+                        f"leur département, {shown} (leur couverture n'est pas connue). ")
         m = maps.coverage_map(
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,

@@ -51,9 +51,22 @@ def test_a_listing_of_one_departement_speaks_for_it_not_for_its_region() -> None
     units = pd.DataFrame({"code": ["x1", "x2", "y1"], "region": ["C", "C", "C"], "departement": ["c1", "c1", "c2"],
                           "population": [900, 100, 9_000]})
     assert listed_regions(["x1"], units)["listee"].tolist() == [False]  # 900 of 10 000: under a fifth
-    assert known_units(["x1"], units) == {"x1", "x2"}  # c1 is known, x2 a white zone; c2 unknown
+    assert known_units(["x1"], units) == {"x1", "x2"}  # c1 (900 of 1 000, 1 unit of 2) known, x2 a white zone
     departements = listed_regions(["x1"], units, level="departement").set_index("departement")
     assert departements["part"].to_dict() == pytest.approx({"c1": 0.9})
+
+
+def test_one_city_s_cpts_does_not_speak_for_its_departement() -> None:
+    """A review of the rule above at a fifth of a département: one listing of Lyon (27 % of the Rhône) made the
+    Rhône's other 265 units white zones (1.4 million inhabitants). A département is spoken for when its claimed
+    units hold half of its inhabitants and half of its units: département d, a city of 2 700 inhabitants among
+    ten units of 10 000 in all; its région E has 100 000."""
+    units = pd.DataFrame({"code": [f"d{i}" for i in range(10)] + ["e0"], "region": ["E"] * 11,
+                          "departement": ["d"] * 10 + ["e"], "population": [2_700] + [811] * 9 + [90_000 - 1]})
+    assert known_units(["d0"], units) == frozenset()  # 27 % of d's inhabitants, 1 of its 10 units
+    assert known_units([f"d{i}" for i in range(5)], units) == {f"d{i}" for i in range(10)}  # 5 of 10, 59 %
+    assert known_units([f"d{i}" for i in range(4)], units) == frozenset()  # 4 of 10 units: under half
+    assert known_units([], units) == frozenset()  # no listing loaded (it failed on the empty table)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +92,7 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     assert "les listes chargées n'y revendiquent que 1 unité (" in note
     assert summary["atone_territories"] == 0 and summary["candidate_perimeters"] == 0
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
-    assert "de régions dont aucune liste de CPTS n" in page  # the map says why its units are not drawn
+    assert "où aucune liste de CPTS ne semble chargée, ni de leur région ni de leur département" in page  # why
 
 
 @pytest.mark.mirror

@@ -20,14 +20,19 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims", "known_units",
-           "listed_regions", "white_zones"]
+__all__ = ["MIN_DEPARTEMENT_SHARES", "MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims",
+           "known_units", "listed_regions", "white_zones"]
 
 #: Share of a région's population its claimed units must hold for the loaded listings to speak for the région (its
 #: unclaimed units are then white zones). A CPTS reaching across a régional border (Drôme Provençale – Enclave des
 #: Papes, of the PACA listing) claims a few per cent of the neighbouring région at most; a listing of the région
 #: itself most of it (the PACA listing: 98.7 % of PACA's inhabitants).
 MIN_LISTED_SHARE = 0.2
+#: Shares of a département's inhabitants *and* of its units its claimed units must hold for a listing to speak for
+#: it when none speaks for its région: a listing loaded for one département (a délégation départementale's Drôme
+#: listing: 357 of its 362 communes) claims most of both; one city's CPTS may hold a fifth to a half of its
+#: département's inhabitants (Lyon 27 % of the Rhône, Marseille 43 % of the Bouches-du-Rhône) but few of its units.
+MIN_DEPARTEMENT_SHARES = (0.5, 0.5)
 
 
 def analysis_units(units: pd.DataFrame) -> pd.DataFrame:
@@ -164,9 +169,10 @@ def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float
 def known_units(claimed: Iterable[str], units: pd.DataFrame, min_share: float = MIN_LISTED_SHARE) -> frozenset[str]:
     """The units whose claims the loaded listings tell: « claimed by none » means no CPTS there, not no listing.
 
-    Those of a région the listings speak for (:func:`listed_regions`), and those of a département they speak
-    for by the same rule: a listing loaded for one département (a délégation départementale's) claims most of
-    it and a few per cent of its région; a CPTS reaching across a border claims a few per cent of either.
+    Those of a région the listings speak for (:func:`listed_regions`), and those of a département of which the
+    claimed units hold at least half the inhabitants and half the units (:data:`MIN_DEPARTEMENT_SHARES`): a
+    listing loaded for one département claims most of it and a few per cent of its région; a CPTS reaching
+    across a border claims a few per cent of either, one city's CPTS few of its département's units.
 
     Parameters
     ----------
@@ -175,7 +181,11 @@ def known_units(claimed: Iterable[str], units: pd.DataFrame, min_share: float = 
     """
     claimed = {str(c) for c in claimed}
     regions = listed_regions(claimed, units, min_share)
-    departements = listed_regions(claimed, units, min_share, level="departement")
+    people, count = MIN_DEPARTEMENT_SHARES
+    departements = listed_regions(claimed, units, people, level="departement")
+    sizes = units.dropna(subset=["departement"]).groupby("departement")["code"].nunique()
+    size_of = departements["departement"].map(sizes).astype("float64")  # float even when no unit is claimed
+    departements = departements[departements["listee"] & (departements["unites_revendiquees"] >= count * size_of)]
     known = units["region"].astype(str).isin(set(regions.loc[regions["listee"], "region"].astype(str))) | \
-        units["departement"].astype(str).isin(set(departements.loc[departements["listee"], "departement"].astype(str)))
+        units["departement"].astype(str).isin(set(departements["departement"].astype(str)))
     return frozenset(units.loc[known, "code"].astype(str))
