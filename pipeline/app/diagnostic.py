@@ -212,6 +212,11 @@ def compute(
                 mentioned |= set(establishments[column].dropna().astype(str))
     if flows is not None and not flows.lines.empty:
         mentioned |= set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
+    known = shared.perimeter.known_units()
+    unsearched = neighbour_section.regions_without_listing(
+        con, units[["unit_code", "region", "departement"]].set_axis(["code", "region", "departement"], axis=1),
+        touching, known, frozenset(shared.perimeter.units.loc[shared.perimeter.units["code"].astype(str).isin(known),
+                                                              "region"].dropna().astype(str)))
     return Diagnostic(
         territory=territory, generated=today(), units=units, communes_geo=communes_geo, perimeter=perimeter,
         population=population, taille=taille, apl=apl, neighbours=neighbours,
@@ -221,14 +226,13 @@ def compute(
         areas=areas, age_need=parts.age_need, income=parts.income, territory_type=parts.territory_type,
         dynamics=parts.dynamics, registry_coverage=coverage, members=adherents,
         flow_places=flow_places,
-        # Where the listings speak (a fifth of the région's or département's inhabitants claimed): a CPTS of another
-        # région claiming a few border communes does not make this territory's neighbours searched.
+        # Where the listings speak (claims.known_units: a fifth of the région's inhabitants, or half of the
+        # département's inhabitants and units): a CPTS of another région claiming a few border communes does not
+        # make this territory's neighbours searched.
         listings_in_region=listings.listings_in_regions(con, sorted(set(
-            units.loc[units["unit_code"].astype(str).isin(shared.perimeter.known_units()), "region"].dropna()
+            units.loc[units["unit_code"].astype(str).isin(known), "region"].dropna()
             .astype(str)))),
-        regions_without_listing=neighbour_section.regions_without_listing(
-            con, units[["unit_code", "region"]].set_axis(["code", "region"], axis=1), touching,
-            shared.perimeter.known_units()),
+        regions_without_listing=unsearched[0], departements_without_listing=unsearched[1],
         near_duplicate_neighbours=near_names, near_duplicate_notes=near_notes,
         loaded_departements=provenance.loaded_departements(con),
         listing_anomalies=listing_anomalies,

@@ -284,9 +284,11 @@ class Diagnostic:
     place_names: dict[str, str] = field(default_factory=dict)
     #: Loaded CPTS listings with member units in the territory's région(s) (empty: none is loaded there).
     listings_in_region: list[str] = field(default_factory=list)
-    #: Names of the régions of the territory, or of the units touching it, where no loaded listing has a member:
-    #: the overlaps and neighbours were not searched there.
+    #: Names of the régions of the territory, or of the units touching it, the loaded listings do not speak for at
+    #: all (:func:`pipeline.analysis.coverage.claims.known_units`): the overlaps and neighbours were not searched there.
     regions_without_listing: list[str] = field(default_factory=list)
+    #: « Ardèche (07) »: départements of a région where a listing speaks for another département only (the Drôme's).
+    departements_without_listing: list[str] = field(default_factory=list)
     #: Neighbouring CPTS whose listing reports a near-duplicate name (perhaps one CPTS counted twice).
     near_duplicate_neighbours: list[str] = field(default_factory=list)
     #: What follows for the territory if those names are one CPTS (French sentences, one per pair).

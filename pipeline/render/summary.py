@@ -154,6 +154,7 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "overlaps_non_disponibles": neighbours_unavailable(d),
         # Régions of the territory or touching it without any loaded listing: not searched (names).
         "overlaps_regions_sans_liste": d.regions_without_listing,
+        "overlaps_departements_sans_liste": d.departements_without_listing,
         # Neighbours whose listing reports a near-duplicate name (perhaps one CPTS counted twice).
         "overlaps_noms_proches": d.near_duplicate_neighbours,
         "anomalies_liste": [] if d.listing_anomalies is None else [

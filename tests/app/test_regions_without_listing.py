@@ -110,3 +110,24 @@ def test_a_listing_claiming_a_few_communes_of_a_region_does_not_make_its_overlap
     assert d.neighbours.empty and d.listings_in_region == []
     assert "Aucune liste de CPTS ne semble chargée pour cette région" in paragraphs(d)
     assert summary(d)["overlaps"] is None and summary(d)["overlaps_non_disponibles"]
+
+
+def test_a_region_a_listing_speaks_for_in_part_is_named_by_its_unknown_departements(
+        db: duckdb.DuckDBPyConnection) -> None:
+    """A review: with a Drôme listing loaded, a Drôme CPTS's report said « Aucune liste de CPTS ne semble chargée
+    pour la région Auvergne-Rhône-Alpes » while it listed ten Drôme neighbours. A région of which some département
+    is spoken for is named by its unknown départements."""
+    from types import SimpleNamespace
+
+    from pipeline.app.sections.neighbours import regions_without_listing
+    from pipeline.render.sections.members import unsearched_regions
+
+    units = pd.DataFrame({"code": ["04070"], "region": ["93"], "departement": ["04"]})
+    touching = pd.DataFrame({"code": ["33063", "13201"], "region": ["75", "93"], "departement": ["33", "13"]})
+    whole, partly = regions_without_listing(db, units, touching, frozenset({"04070"}), frozenset({"93"}))
+    assert (whole, partly) == (["Nouvelle-Aquitaine"], ["Bouches-du-Rhône (13)"])
+    d = SimpleNamespace(regions_without_listing=whole, departements_without_listing=partly)
+    text = unsearched_regions(d)  # type: ignore[arg-type]
+    assert text[0].startswith("Aucune liste de CPTS ne semble chargée pour la région Nouvelle-Aquitaine (")
+    assert text[1].startswith("Aucune liste de CPTS ne semble chargée pour le département Bouches-du-Rhône (13) (les "
+                              "listes chargées n'y revendiquent aucune commune, ou trop peu pour le couvrir)")

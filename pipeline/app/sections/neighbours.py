@@ -56,7 +56,7 @@ def touching_units(con: duckdb.DuckDBPyConnection, territory: Territory, perimet
     """Analysis units outside the territory whose polygon touches its perimeter (within about 200 m)."""
     geometry = perimeter.geometry.iloc[0] if len(perimeter) else None
     if geometry is None or geometry.is_empty:
-        return gpd.GeoDataFrame({"code": [], "commune": [], "region": []}, geometry=[], crs=4326)
+        return gpd.GeoDataFrame({"code": [], "commune": [], "region": [], "departement": []}, geometry=[], crs=4326)
     polygons = geography.unit_polygons_near(con, geometry.bounds, margin_deg=0.01)
     touching = polygons[polygons.intersects(geometry.buffer(TOUCH_TOLERANCE_DEG))]
     own = set(territory.units["unit_code"]) | set(
@@ -65,15 +65,24 @@ def touching_units(con: duckdb.DuckDBPyConnection, territory: Territory, perimet
 
 
 def regions_without_listing(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, touching: gpd.GeoDataFrame,
-                            known: frozenset[str]) -> list[str]:
-    """Names of the régions where units of the territory (``units``: ``code``, ``region``) or units touching it
-    lie that the loaded listings do not speak for (``known``:
-    :meth:`pipeline.app.sections.pertinence.PerimeterData.known_units`, the coverage's rule): the overlaps and
-    neighbours could not be searched there."""
-    around = pd.concat([units[["code", "region"]], touching[["code", "region"]]], ignore_index=True)
-    missing = sorted({str(r) for r in around.loc[~around["code"].astype(str).isin(known), "region"].dropna() if r})
-    names = geography.regions(con).set_index("code")["nom"]
-    return [str(names.get(code, code)) for code in missing]
+                            known: frozenset[str], known_regions: frozenset[str]) -> tuple[list[str], list[str]]:
+    """Where units of the territory (``units``: ``code``, ``region``, ``departement``) or units touching it lie that
+    the loaded listings do not speak for (``known``: :meth:`pipeline.app.sections.pertinence.PerimeterData.known_units`,
+    the coverage's rule): the overlaps and neighbours could not be searched there.
+
+    Returns the names of those régions none of whose units is known, and « Ardèche (07) » for the départements of
+    the others (``known_regions``: a listing loaded for one of their départements speaks for it).
+    """
+    columns = ["code", "region", "departement"]
+    around = pd.concat([units[columns], touching[columns]], ignore_index=True)
+    unknown = around[~around["code"].astype(str).isin(known) & around["region"].notna()]
+    whole = sorted({str(r) for r in unknown["region"] if str(r) not in known_regions})
+    partly = sorted({str(d) for d, r in zip(unknown["departement"], unknown["region"], strict=True)
+                     if str(r) in known_regions and d == d})
+    regions = geography.regions(con).set_index("code")["nom"]
+    departements = geography.departements(con).set_index("code")["nom"] if partly else pd.Series(dtype=str)
+    return ([str(regions.get(code, code)) for code in whole],
+            [f"{departements.get(code, code)} ({code})" for code in partly])
 
 
 def neighbours(

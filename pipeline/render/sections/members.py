@@ -52,19 +52,23 @@ def neighbours_unavailable(d: Diagnostic) -> str | None:
 
 
 def unsearched_regions(d: Diagnostic) -> list[str]:
-    """The paragraph on the régions around the territory that no loaded listing covers (empty when none)."""
-    regions = d.regions_without_listing
-    if not regions:
-        return []
-    names = enumeration(regions)
-    one = len(regions) == 1
-    which, them, its = ("la région", "la couvrir", "ses") if one else ("les régions", "les couvrir", "leurs")
-    # The coverage's rule (a fifth of the inhabitants claimed): a CPTS of another région claiming a few border
-    # communes does not make the région's own listing loaded.
-    return [f"Aucune liste de CPTS ne semble chargée pour {which} {names} (les listes chargées n'y revendiquent "
-            f"aucune commune, ou trop peu pour {them}), où le territoire a des communes ou des communes "
+    """The paragraphs on the régions, or départements, around the territory that no loaded listing covers."""
+    paragraphs = []
+    # The coverage's rule (a fifth of a région's inhabitants claimed, or half of a département's): a CPTS of another
+    # région claiming a few border communes does not make the région's own listing loaded.
+    for places, one, many in ((d.regions_without_listing, "la région", "les régions"),
+                              (getattr(d, "departements_without_listing", []), "le département", "les départements")):
+        if not places:
+            continue
+        single = len(places) == 1
+        which, them, its = (one, "le couvrir" if one.startswith("le ") else "la couvrir", "ses") if single else \
+            (many, "les couvrir", "leurs")
+        paragraphs.append(
+            f"Aucune liste de CPTS ne semble chargée pour {which} {enumeration(places)} (les listes chargées n'y "
+            f"revendiquent aucune commune, ou trop peu pour {them}), où le territoire a des communes ou des communes "
             f"limitrophes : {its} CPTS n'y sont pas recherchées, et les chevauchements et voisins indiqués ici ne "
-            "portent que sur les listes chargées (chargez la liste de l'ARS avec « make data CPTS=… »)."]
+            "portent que sur les listes chargées (chargez la liste de l'ARS avec « make data CPTS=… »).")
+    return paragraphs
 
 
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
