@@ -85,6 +85,7 @@ def test_departement_and_region(db: duckdb.DuckDBPyConnection) -> None:
     ("epci:200 067 106", "epci:200067106"),  # a SIREN as printed
     ("epci:200.067.106", "epci:200067106"),
     ("region:PACA", "region:93"), ("region:Paca", "region:93"), ("region:idf", "region:11"),
+    ("region:NAQ", "region:75"),
 ])
 def test_forms_copied_from_documents_are_read(db: duckdb.DuckDBPyConnection, typed: str, same_as: str) -> None:
     """A review: « epci:200 067 106 » was « EPCI inconnu », « region:PACA » « Région inconnue » without a suggestion,

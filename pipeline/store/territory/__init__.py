@@ -41,7 +41,7 @@ __all__ = ["CODE_COLUMNS", "KINDS", "absent_zone", "loaded_part", "names_label",
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
 #: Acronyms of régions in common use in ARS and regional documents (``region:PACA``), to their codes.
 REGION_ACRONYMS = {"PACA": "93", "IDF": "11", "ARA": "84", "AURA": "84", "BFC": "27", "HDF": "32", "CVL": "24",
-                   "NAQ": "75"}
+                   "NAQ": "75", "PDL": "52", "OCC": "76", "GE": "44"}
 
 
 def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
