@@ -207,8 +207,8 @@ def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[
     touching = borders[borders.distance(perimeter) <= NEAR_M] if perimeter is not None and borders is not None \
         else None
     row[BORDERING] = ", ".join(sorted(set(touching["departement"]))) if touching is not None else ""
-    if row[BORDERING]:
-        row["population_non_couverte_proche"] = float("nan")  # its neighbours beyond the load are unknown
+    if row[BORDERING] or not set(d.units["unit_code"].astype(str)) & context.shared.perimeter.known_units():
+        row["population_non_couverte_proche"] = float("nan")  # neighbours beyond the load, or no listing speaks here
     # Unknown (NaN) when a unit has no polygon: its place, hence the perimeter's continuity, is unknown.
     count = d.pertinence.parts_count if d.pertinence is not None else None
     row[PARTS] = float("nan") if count is None else count

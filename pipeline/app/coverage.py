@@ -87,12 +87,14 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     # A unit is a white zone only where the loaded listings speak: in a région none of them covers (or of which
     # they claim a few units across a border), "no CPTS" would mean "no listing loaded", not "no project".
     claimed = set(coverage_claims.distinct_claims(members, all_units)["unit_code"])
-    regions = coverage_claims.listed_regions(claimed, coverage_claims.analysis_units(all_units))
-    # A région none speaks for may hold départements a listing does (one loaded for a département).
-    known = coverage_claims.known_units(claimed, coverage_claims.analysis_units(all_units))
-    in_the_zone = regions["region"].isin(set(units["region"]))
+    analysed = coverage_claims.analysis_units(all_units)
+    regions = coverage_claims.listed_regions(claimed, analysed)
+    # Per département: a listing of one département does not speak for its région's others.
+    known = coverage_claims.known_units(claimed, analysed)
+    whole = analysed.assign(known=analysed["code"].astype(str).isin(known)).groupby("region")["known"].all()
+    in_the_zone = regions["region"].isin(set(units["region"])) & ~regions["region"].map(whole).fillna(False)
     region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
-    notes.extend(_unlisted_region_notes(region_names, regions[~regions["listee"] & in_the_zone], all_units, known))
+    notes.extend(_unlisted_region_notes(region_names, regions[in_the_zone], all_units, known))
     all_white = coverage_claims.white_zones(claims)
     white = all_white[all_white["unit_code"].astype(str).isin(known)].reset_index(drop=True)
     outside_listings = all_white[~all_white["unit_code"].astype(str).isin(known)]
@@ -342,13 +344,12 @@ def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, 
                                       "departement"].dropna().astype(str)))
         which = "du département" if len(listed) == 1 else "des départements"
         counted = (f"seules les unités non revendiquées {which} {', '.join(listed)}, dont les listes revendiquent au "
-                   "moins la moitié des habitants et des unités, sont comptées en zones blanches") if listed else (
-            "aucune liste de cette région ne semble chargée et ses unités non revendiquées ne sont pas comptées en "
-            "zones blanches")
+                   "moins la moitié des habitants et le quart des unités, sont comptées en zones blanches") if listed \
+            else ("aucune liste de ses départements ne semble chargée et ses unités non revendiquées ne sont pas "
+                  "comptées en zones blanches")
         notes.append(f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
                      f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
-                     f"({format_number(r.part * 100, 1, '%')} de ses habitants, moins de "
-                     f"{format_number(coverage_claims.MIN_LISTED_SHARE * 100, 0, '%')}) : {counted}")
+                     f"({format_number(r.part * 100, 1, '%')} de ses habitants) : {counted}")
     return notes
 
 

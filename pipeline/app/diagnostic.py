@@ -226,9 +226,8 @@ def compute(
         areas=areas, age_need=parts.age_need, income=parts.income, territory_type=parts.territory_type,
         dynamics=parts.dynamics, registry_coverage=coverage, members=adherents,
         flow_places=flow_places,
-        # Where the listings speak (claims.known_units: a fifth of the région's inhabitants, or half of the
-        # département's inhabitants and units): a CPTS of another région claiming a few border communes does not
-        # make this territory's neighbours searched.
+        # Where the listings speak (claims.known_units: half of the département's inhabitants and a quarter of its
+        # units): a CPTS of another région claiming a few border communes does not make its neighbours searched.
         listings_in_region=listings.listings_in_regions(con, sorted(set(
             units.loc[units["unit_code"].astype(str).isin(known), "region"].dropna()
             .astype(str)))),

@@ -85,6 +85,6 @@ def test_unknown_type_is_not_a_group() -> None:
 
 def test_uncovered_only_in_the_regions_of_the_listings() -> None:
     # Arles (PACA, 93) is claimed; Beaucaire (Gard, 76) touches it but no Occitanie listing is loaded.
-    units = pd.DataFrame({"code": ["13004", "13097", "30032"], "region": ["93", "93", "76"],
+    units = pd.DataFrame({"code": ["13004", "13097", "30032"], "region": ["93", "93", "76"],  # 76 %, 1 of 2 in 13
                           "departement": ["13", "13", "30"], "population": [52_000, 16_000, 16_000]})
     assert known_units(["13004"], units) == {"13004", "13097"}

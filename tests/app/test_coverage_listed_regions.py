@@ -40,7 +40,7 @@ def test_a_region_is_listed_when_its_claimed_units_hold_a_fifth_of_its_inhabitan
     # Exactly the threshold counts as listed; a région without any claim is not in the table.
     at = listed_regions(["b1", "b2"], UNITS.assign(population=[1, 1, 1, 200, 800]), min_share=MIN_LISTED_SHARE)
     assert at.set_index("region")["listee"].to_dict() == {"B": True}
-    # The units whose claims are known: the whole of A; not B, nor its département, for a stray claim.
+    # The units whose claims are known: those of A's département (80 %, 2 of 3 units); not B's, for a stray claim.
     assert known_units(["a1", "a2", "b1"], UNITS) == {"a1", "a2", "a3"}
 
 
@@ -64,8 +64,20 @@ def test_one_city_s_cpts_does_not_speak_for_its_departement() -> None:
     units = pd.DataFrame({"code": [f"d{i}" for i in range(10)] + ["e0"], "region": ["E"] * 11,
                           "departement": ["d"] * 10 + ["e"], "population": [2_700] + [811] * 9 + [90_000 - 1]})
     assert known_units(["d0"], units) == frozenset()  # 27 % of d's inhabitants, 1 of its 10 units
-    assert known_units([f"d{i}" for i in range(5)], units) == {f"d{i}" for i in range(10)}  # 5 of 10, 59 %
-    assert known_units([f"d{i}" for i in range(4)], units) == frozenset()  # 4 of 10 units: under half
+    assert known_units([f"d{i}" for i in range(5)], units) == {f"d{i}" for i in range(10)}  # 59 %, 5 of 10 units
+    # A metropolis: most of the inhabitants in a tenth of the units (the Métropole de Lyon, 73 % of the Rhône).
+    metropolis = units.assign(population=[6_000] + [444] * 9 + [90_000])
+    assert known_units(["d0"], metropolis) == frozenset()  # 60 % of the inhabitants, 1 unit of 10
+    assert known_units(["d0", "d1", "d2"], metropolis) == {f"d{i}" for i in range(10)}  # 69 %, 3 of 10
+
+
+def test_one_departement_s_listing_does_not_speak_for_its_region() -> None:
+    """A review: a listing of the Nord (43.7 % of the Hauts-de-France) made the région « listed » and the
+    Pas-de-Calais's 887 units white zones. Région F: département f1 all claimed (60 000 inhabitants), f2 none."""
+    units = pd.DataFrame({"code": ["f1a", "f1b", "f2a", "f2b"], "region": ["F"] * 4,
+                          "departement": ["f1", "f1", "f2", "f2"], "population": [30_000, 30_000, 20_000, 20_000]})
+    assert listed_regions(["f1a", "f1b"], units)["listee"].tolist() == [True]  # 60 % of F: the old rule's « listed »
+    assert known_units(["f1a", "f1b"], units) == {"f1a", "f1b"}  # f2's units stay of unknown coverage
     assert known_units([], units) == frozenset()  # no listing loaded (it failed on the empty table)
 
 

@@ -28,11 +28,14 @@ __all__ = ["MIN_DEPARTEMENT_SHARES", "MIN_LISTED_SHARE", "analysis_units", "clai
 #: Papes, of the PACA listing) claims a few per cent of the neighbouring région at most; a listing of the région
 #: itself most of it (the PACA listing: 98.7 % of PACA's inhabitants).
 MIN_LISTED_SHARE = 0.2
-#: Shares of a département's inhabitants *and* of its units its claimed units must hold for a listing to speak for
-#: it when none speaks for its région: a listing loaded for one département (a délégation départementale's Drôme
-#: listing: 357 of its 362 communes) claims most of both; one city's CPTS may hold a fifth to a half of its
-#: département's inhabitants (Lyon 27 % of the Rhône, Marseille 43 % of the Bouches-du-Rhône) but few of its units.
-MIN_DEPARTEMENT_SHARES = (0.5, 0.5)
+#: Shares of a département's inhabitants *and* of its units its claimed units must hold for the listings to speak for
+#: it. A listing of the région, or of the département (a délégation départementale's Drôme listing: 357 of its 362
+#: communes), claims most of both; one city's CPTS may hold a fifth to a half of its département's inhabitants (Lyon
+#: 27 % of the Rhône, Marseille 43 % of the Bouches-du-Rhône) but few of its units (the Métropole de Lyon: 73 % of
+#: the inhabitants, under a quarter of the units); a CPTS across a border a few per cent of either. Measured per
+#: département, whole when loaded: a région's share counted one département's listing for the whole région (the
+#: Nord is 44 % of the Hauts-de-France) and, on a database of some départements, was measured on its loaded part.
+MIN_DEPARTEMENT_SHARES = (0.5, 0.25)
 
 
 def analysis_units(units: pd.DataFrame) -> pd.DataFrame:
@@ -166,26 +169,23 @@ def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float
                        "listee"]].rename(columns={"region": level})
 
 
-def known_units(claimed: Iterable[str], units: pd.DataFrame, min_share: float = MIN_LISTED_SHARE) -> frozenset[str]:
+def known_units(claimed: Iterable[str], units: pd.DataFrame) -> frozenset[str]:
     """The units whose claims the loaded listings tell: « claimed by none » means no CPTS there, not no listing.
 
-    Those of a région the listings speak for (:func:`listed_regions`), and those of a département of which the
-    claimed units hold at least half the inhabitants and half the units (:data:`MIN_DEPARTEMENT_SHARES`): a
-    listing loaded for one département claims most of it and a few per cent of its région; a CPTS reaching
-    across a border claims a few per cent of either, one city's CPTS few of its département's units.
+    Those of the départements of which the claimed units hold at least half the inhabitants and a quarter of the
+    units (:data:`MIN_DEPARTEMENT_SHARES`): a listing of the région or of the département claims most of both; a
+    CPTS reaching across a border a few per cent of either, one city's CPTS few of its département's units.
 
     Parameters
     ----------
-    claimed, units, min_share
-        As for :func:`listed_regions` (``units`` with ``code``, ``region``, ``departement``, ``population``).
+    claimed, units
+        As for :func:`listed_regions` (``units`` with ``code``, ``departement``, ``population``).
     """
     claimed = {str(c) for c in claimed}
-    regions = listed_regions(claimed, units, min_share)
     people, count = MIN_DEPARTEMENT_SHARES
     departements = listed_regions(claimed, units, people, level="departement")
     sizes = units.dropna(subset=["departement"]).groupby("departement")["code"].nunique()
     size_of = departements["departement"].map(sizes).astype("float64")  # float even when no unit is claimed
     departements = departements[departements["listee"] & (departements["unites_revendiquees"] >= count * size_of)]
-    known = units["region"].astype(str).isin(set(regions.loc[regions["listee"], "region"].astype(str))) | \
-        units["departement"].astype(str).isin(set(departements["departement"].astype(str)))
+    known = units["departement"].astype(str).isin(set(departements["departement"].astype(str)))
     return frozenset(units.loc[known, "code"].astype(str))

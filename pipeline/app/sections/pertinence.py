@@ -102,9 +102,8 @@ class PerimeterData:
     def known_units(self) -> frozenset[str]:
         """The analysis units whose claims the loaded listings tell, computed once.
 
-        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.known_units`): those of a région of which
-        the claimed units hold a fifth of the inhabitants, or of a département half of its inhabitants and half of
-        its units. A CPTS reaching across
+        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.known_units`): those of a département of
+        which the claimed units hold half of the inhabitants and a quarter of the units. A CPTS reaching across
         a régional border (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its
         neighbouring département known: « claimed by none » there would mean « no listing of it loaded ».
         """

@@ -54,8 +54,8 @@ def neighbours_unavailable(d: Diagnostic) -> str | None:
 def unsearched_regions(d: Diagnostic) -> list[str]:
     """The paragraphs on the régions, or départements, around the territory that no loaded listing covers."""
     paragraphs = []
-    # The coverage's rule (a fifth of a région's inhabitants claimed, or half of a département's): a CPTS of another
-    # région claiming a few border communes does not make the région's own listing loaded.
+    # The coverage's rule (claims.known_units, per département): a CPTS of another région claiming a few border
+    # communes does not make the région's own listing loaded.
     for places, one, many in ((d.regions_without_listing, "la région", "les régions"),
                               (getattr(d, "departements_without_listing", []), "le département", "les départements")):
         if not places:
