@@ -158,11 +158,10 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     claimed = set(shared.perimeter.claimed_units())
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
     # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
-    near = near[near["code"].astype(str).isin(known := shared.perimeter.known_units())]
+    near = near[near["code"].astype(str).isin(shared.perimeter.known_units())]
     # Beyond the load only régions can be told: those where the listings speak for some loaded unit.
-    listed = frozenset(units.loc[units["code"].astype(str).isin(known), "region"].dropna().astype(str))
     return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "departement", "geometry"]],
-                        claimed=claimed, borders=_listed_borders(con, polygons, listed))
+                        claimed=claimed, borders=_listed_borders(con, polygons, shared.perimeter.known_regions()))
 
 
 def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame,

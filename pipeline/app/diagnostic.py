@@ -215,8 +215,7 @@ def compute(
     known = shared.perimeter.known_units()
     unsearched = neighbour_section.regions_without_listing(
         con, units[["unit_code", "region", "departement"]].set_axis(["code", "region", "departement"], axis=1),
-        touching, known, frozenset(shared.perimeter.units.loc[shared.perimeter.units["code"].astype(str).isin(known),
-                                                              "region"].dropna().astype(str)))
+        touching, known, shared.perimeter.known_regions())
     return Diagnostic(
         territory=territory, generated=today(), units=units, communes_geo=communes_geo, perimeter=perimeter,
         population=population, taille=taille, apl=apl, neighbours=neighbours,

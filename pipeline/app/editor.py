@@ -157,10 +157,10 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
                              geometry=gpd.GeoSeries(frame["geometry"].to_numpy(), crs=4326), crs=4326)
     notes: list[str] = []
     od = None
-    uncovered = registry_missing(shared.registry_counts(con), sorted(set(chosen["departement"].dropna())))
     if shared.offre is None:
         notes.append("Aucune extraction de l'Annuaire Santé n'est chargée : l'auto-confinement n'est pas calculé.")
-    elif uncovered:  # as the diagnostic: flows modelled on its few practitioners there would be false
+    # As the diagnostic: flows modelled on the few practitioners of an uncovered zone would be false.
+    elif uncovered := registry_missing(shared.registry_counts(con), sorted(set(chosen["departement"].dropna()))):
         notes.append("L'extraction de l'Annuaire Santé chargée ne couvre pas la zone (départements non couverts : "
                      f"{', '.join(uncovered)}) : l'auto-confinement n'est pas calculé.")
     elif table.geometry.notna().any():

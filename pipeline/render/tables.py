@@ -44,7 +44,7 @@ from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.taille import calendar_title
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
-from pipeline.render.table_spec import NO_DATA_TEXT, Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import NO_DATA_TEXT, UNIT_TYPES, Column, ColumnKind, TableSpec
 
 SHEETS = {
     "communes": "Communes",
@@ -109,7 +109,7 @@ def communes_table(d: Diagnostic) -> pd.DataFrame:
     return pd.DataFrame({
         "code_insee": u["unit_code"],
         "commune": u["nom"],
-        "type": u["type"].map({"commune-actuelle": "commune", "arrondissement-municipal": "arrondissement municipal"}),
+        "type": u["type"].map(dict(UNIT_TYPES)),
         "commune_de_rattachement": u["commune_code"],
         "codes_postaux": u["codes_postaux"],
         f"population_{d.population.year}": u["population"],

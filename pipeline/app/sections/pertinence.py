@@ -114,6 +114,11 @@ class PerimeterData:
             self._known = known | frozenset(cities)
         return self._known
 
+    def known_regions(self) -> frozenset[str]:
+        """Codes of the régions with a unit of :meth:`known_units` (some listing speaks for part of them)."""
+        known = self.units["code"].astype(str).isin(self.known_units())
+        return frozenset(self.units.loc[known, "region"].dropna().astype(str))
+
     def claimed_units(self) -> frozenset[str]:
         """Analysis units some loaded listing claims (a city claimed whole: its arrondissements), computed once."""
         if self._claimed is None:

@@ -94,12 +94,16 @@ def extraction_coverage(coverage: RegistryCoverageSection, extraction: date, dep
 def registry_missing(read: RegistryCounts, departements: list[str]) -> list[str]:
     """The départements of ``departements`` the newest Annuaire Santé extraction does not cover (the rule of
     :func:`coverage_section`); empty when it covers them all, or when none is loaded."""
-    counts = read.activities
-    if counts.empty:
+    if read.activities.empty:
         return []
-    latest = counts[pd.to_datetime(counts["extraction"]) == pd.to_datetime(counts["extraction"]).max()]
-    return list(area_coverage(_coverage(read.departements, latest[["departement", "activites"]], "activites"),
-                              departements).missing)
+    latest = _latest(read.activities)[["departement", "activites"]]
+    return list(area_coverage(_coverage(read.departements, latest, "activites"), departements).missing)
+
+
+def _latest(counts: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :attr:`RegistryCounts.activities` of the newest extraction."""
+    days = pd.to_datetime(counts["extraction"])
+    return counts[days == days.max()]
 
 
 def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCoverageSection | None:
@@ -108,8 +112,7 @@ def coverage_section(areas: AreasSection, read: RegistryCounts) -> RegistryCover
     counts, establishments, deps = read.activities, read.establishments, read.departements
     if counts.empty and establishments.empty:
         return None
-    latest = counts[pd.to_datetime(counts["extraction"]) == pd.to_datetime(counts["extraction"]).max()] \
-        if len(counts) else counts
+    latest = _latest(counts) if len(counts) else counts
     practitioners = latest[["departement", "activites"]]
     registry = _coverage(deps, practitioners, "activites")
     finess = _coverage(deps, establishments.rename(columns={"etablissements": "n"}), "n")

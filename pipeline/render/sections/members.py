@@ -56,13 +56,12 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
     paragraphs = []
     # The coverage's rule (claims.known_units, per département): a CPTS of another région claiming a few border
     # communes does not make the région's own listing loaded.
-    for places, one, many in ((d.regions_without_listing, "la région", "les régions"),
-                              (getattr(d, "departements_without_listing", []), "le département", "les départements")):
+    for places, one, many in ((d.regions_without_listing, ("la région", "la couvrir"), "les régions"),
+                              (getattr(d, "departements_without_listing", []), ("le département", "le couvrir"),
+                               "les départements")):
         if not places:
             continue
-        single = len(places) == 1
-        which, them, its = (one, "le couvrir" if one.startswith("le ") else "la couvrir", "ses") if single else \
-            (many, "les couvrir", "leurs")
+        (which, them), its = (one, "ses") if len(places) == 1 else ((many, "les couvrir"), "leurs")
         paragraphs.append(
             f"Aucune liste de CPTS ne semble chargée pour {which} {enumeration(places)} (les listes chargées n'y "
             f"revendiquent aucune commune, ou trop peu pour {them}), où le territoire a des communes ou des communes "

@@ -31,18 +31,26 @@ POINT_COLUMNS = ["code", "lon", "lat"]
 UNCOVERED_ANY_KM2, UNCOVERED_MIN_KM2, UNCOVERED_MIN_SHARE = 5.0, 1.0, 0.02
 
 
+def units_inside(points: pd.DataFrame, shapes: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``code`` of each unit whose representative point (``points``: :data:`POINT_COLUMNS`) lies inside one of
+    ``shapes``, and ``shape``, that shape's position in ``shapes`` (a point inside two shapes gives two rows)."""
+    located = points.dropna(subset=["lon", "lat"])
+    unit_points = gpd.GeoDataFrame({"code": located["code"].astype(str).to_numpy()},
+                                   geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=4326)
+    inside = gpd.sjoin(unit_points, shapes[["geometry"]].reset_index(drop=True).to_crs(4326), predicate="within",
+                       how="inner")
+    return pd.DataFrame({"code": inside["code"].to_numpy(), "shape": inside["index_right"].to_numpy()})
+
+
 def perimeter_rows(perimeters: gpd.GeoDataFrame, points: pd.DataFrame) -> pd.DataFrame:
     """Listing rows (``cpts, cpts_id, statut, date, code_insee, line``) of the units inside each perimeter.
 
     ``line`` is empty: a GeoJSON feature has no line; anomalies name it by its number.
     """
-    located = points.dropna(subset=["lon", "lat"])
-    unit_points = gpd.GeoDataFrame({"code_insee": located["code"].astype(str).to_numpy()},
-                                   geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=4326)
     shapes = perimeters.reset_index(drop=True)
-    inside = gpd.sjoin(unit_points, shapes[["geometry"]].to_crs(4326), predicate="within", how="inner")
-    rows = shapes.drop(columns="geometry").iloc[inside["index_right"].to_numpy()].reset_index(drop=True)
-    rows["code_insee"] = inside["code_insee"].to_numpy()
+    inside = units_inside(points, shapes)
+    rows = shapes.drop(columns="geometry").iloc[inside["shape"].to_numpy()].reset_index(drop=True)
+    rows["code_insee"] = inside["code"].to_numpy()
     rows["line"] = pd.array([pd.NA] * len(rows), dtype="Int64")
     columns = [c for c in ("cpts", "cpts_id", "statut", "date") if c in rows.columns]
     return rows[[*columns, "code_insee", "line"]].sort_values(["cpts_id", "code_insee"]).reset_index(drop=True)

@@ -242,15 +242,10 @@ def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> li
     Marseille instead of their city, so that a perimeter drawn over part of Marseille is those arrondissements,
     not the whole city (nor nothing, when the city's own point falls outside it).
     """
-    import geopandas as gpd
+    from pipeline.sources.cpts_listing.perimeter_members import units_inside
 
-    shapes = frame[["geometry"]].to_crs(4326)
-    near = geography.unit_polygons_near(con, tuple(shapes.total_bounds))
-    located = near.dropna(subset=["lon", "lat"])
-    points = gpd.GeoDataFrame({"code": located["code"].astype(str).to_numpy()},
-                              geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=4326)
-    inside = gpd.sjoin(points, shapes, predicate="within", how="inner")
-    return sorted(inside["code"].unique())
+    near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
+    return sorted(units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), frame)["code"].unique())
 
 
 def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, column: str,
