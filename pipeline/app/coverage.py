@@ -23,7 +23,7 @@ from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.errors import PipelineError, TerritoryError
 from pipeline.geography import DEPARTEMENTS, LAEA_EUROPE, equal_area_crs, france_label, projected_crs
 from pipeline.model import CoverageOptions
-from pipeline.model.coverage import Coverage
+from pipeline.model.coverage import Coverage, unknown_coverage_why
 from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
@@ -164,12 +164,13 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap("géométries")
     if len(outside_listings):
         count = len(outside_listings)
-        named = ", ".join(f"{region_names.get(r, r)} ({r})"
-                          for r in sorted(set(outside_listings["region"].dropna().astype(str))))
+        departement_names = geography.departements(con).set_index("code")["nom"].astype(str).to_dict()
+        places = sorted(set(outside_listings["departement"].dropna().astype(str)))
+        named = ", ".join(f"{departement_names.get(d, d)} ({d})" for d in places)
         unclaimed, counted = agree(count, "non revendiquée", "non revendiquées"), agree(count, "comptée", "comptées")
-        notes.append(f"{plural(count, 'unité')} {unclaimed} où aucune liste de CPTS ne semble chargée, ni de leur "
-                     f"région ni de leur département (leur couverture n'est pas connue) : pas {counted} en zones "
-                     f"blanches (régions : {named})")
+        which = "département" if len(places) == 1 else "départements"
+        notes.append(f"{plural(count, 'unité')} {unclaimed} dont la couverture n'est pas connue "
+                     f"({unknown_coverage_why(count > 1)}) : pas {counted} en zones blanches ({which} : {named})")
     stages.close()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,

@@ -29,6 +29,7 @@ from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import city_of_arrondissement, projected_crs, slugify
+from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.perimeter import EditorOptions
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
@@ -177,7 +178,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     sources = ("Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
-    # The coverage's rule: where no loaded listing speaks for the région, a unit nobody claims is not a white zone.
+    # The coverage's rule: where no loaded listing speaks for the département, a unit nobody claims is not a white zone.
     perimeters = _perimeters(shared.members, cities, set(zone.codes))
     unlisted = chosen[~chosen["code"].astype(str).isin(shared.perimeter.known_units())]
     unknown = unlisted[~unlisted["code"].astype(str).isin({code for p in perimeters for code in p.codes})]
@@ -199,15 +200,14 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
 
 
 def _unknown_coverage_note(con: duckdb.DuckDBPyConnection, unknown: pd.DataFrame) -> str:
-    """« 359 unités non revendiquées de la région Auvergne-Rhône-Alpes, dont aucune liste … » (French)."""
-    names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
-    regions = sorted({names.get(str(r), str(r)) for r in unknown["region"].dropna()}
-                     | ({"non renseignée"} if unknown["region"].isna().any() else set()))
-    where = f"{'de la région' if len(regions) == 1 else 'des régions'} {enumeration(regions)}"
+    """« 359 unités non revendiquées (département : Gironde (33)) dont la couverture n'est pas connue … » (French)."""
+    names = geography.departements(con).set_index("code")["nom"].astype(str).to_dict()
+    places = [f"{names.get(d, d)} ({d})" for d in sorted(set(unknown["departement"].dropna().astype(str)))]
+    where = f"{'département' if len(places) == 1 else 'départements'} : {enumeration(places)}"
     one = len(unknown) == 1
-    return (f"{plural(len(unknown), 'unité non revendiquée', 'unités non revendiquées')} {where}, dont aucune "
-            f"liste de CPTS ne semble chargée : {'sa' if one else 'leur'} couverture n'est pas connue, jamais "
-            "comptée en zone blanche.")
+    return (f"{plural(len(unknown), 'unité non revendiquée', 'unités non revendiquées')} ({where}) dont la "
+            f"couverture n'est pas connue ({unknown_coverage_why(not one)}) : jamais "
+            f"{'comptée' if one else 'comptées'} en zone blanche.")
 
 
 def run_editor(options: EditorOptions) -> EditorPage:

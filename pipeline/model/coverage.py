@@ -8,6 +8,17 @@ import geopandas as gpd
 import pandas as pd
 
 
+def unknown_coverage_why(several: bool = False) -> str:
+    """Why a unit's coverage is not known: the rule of :func:`pipeline.analysis.coverage.claims.known_units`.
+
+    Said the same way by the coverage's notes and map, the editor and the diagnostic: a listing of one
+    département, or a few communes claimed across a border, do not make a département's unclaimed units white
+    zones (French; ``several``: of several units).
+    """
+    return ("les listes de CPTS chargées revendiquent moins de la moitié des habitants ou moins du quart des unités "
+            f"de {'leur' if several else 'son'} département")
+
+
 @dataclass
 class Coverage:
     """Claims, overlaps, white zones, atone territories and candidate perimeters of a zone.
@@ -33,6 +44,7 @@ class Coverage:
     geometries: dict[str, gpd.GeoDataFrame]
     demo_data: bool = False
     notes: list[str] = field(default_factory=list)
+    #: White units of départements no loaded listing speaks for (:data:`UNKNOWN_COVERAGE_WHY`): their coverage unknown.
     outside_listings: pd.DataFrame | None = None
     #: Units whose claims the loaded listings tell (:func:`pipeline.analysis.coverage.claims.known_units`); None: all.
     known_units: frozenset[str] | None = None

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import config
-from pipeline.model.coverage import Coverage
+from pipeline.model.coverage import Coverage, unknown_coverage_why
 from pipeline.render import maps
 from pipeline.render.column_catalogue import spec_from_catalogue
 from pipeline.render.csv_files import write_csv_files
@@ -96,8 +96,8 @@ class CoverageOutputs:
     map: Path
 
 
-#: Tooltip of a unit of a région no loaded listing speaks for.
-UNKNOWN_COVERAGE = "non connue : aucune liste de CPTS de cette région n'est chargée"
+#: Tooltip of a unit of a département no loaded listing speaks for.
+UNKNOWN_COVERAGE = f"non connue : {unknown_coverage_why()}"
 
 
 def summary(c: Coverage) -> dict[str, Any]:
@@ -196,12 +196,12 @@ def write(c: Coverage) -> CoverageOutputs:
             # A zone no listing speaks for (a review found its map empty): its units, their coverage unknown.
             units = units.assign(n_cpts=float("nan"), couverture=UNKNOWN_COVERAGE)
         elif unknown.any():
-            # Units of régions no listing covers carry no information: keep the map light (France), and say so.
+            # Units of départements no listing speaks for carry no information: keep the map light (France), and say so.
             units = units[~unknown]
             count = int(unknown.sum())
             shown = agree(count, "n'est pas représentée", "ne sont pas représentées")
-            left_out = (f"{plural(count, 'unité')} où aucune liste de CPTS ne semble chargée, ni de leur région ni de "
-                        f"leur département, {shown} (leur couverture n'est pas connue). ")
+            left_out = (f"{plural(count, 'unité')} dont la couverture n'est pas connue "
+                        f"({unknown_coverage_why(count > 1)}) {shown}. ")
         m = maps.coverage_map(
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,

@@ -10,6 +10,7 @@ Known answers: populations of the 2026 COG package (raw file), and the hand-made
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -102,9 +103,15 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     assert summary["population_covered"] == _raw_populations(mirror)["33001"]
     note = next(n for n in summary["notes"] if n.startswith("région Nouvelle-Aquitaine (75) : "))
     assert "les listes chargées n'y revendiquent que 1 unité (" in note
+    unknown = next(n for n in summary["notes"] if "dont la couverture n'est pas connue" in n)
+    assert unknown.endswith("(les listes de CPTS chargées revendiquent moins de la moitié des habitants ou moins du "
+                            "quart des unités de leur département) : pas comptées en zones blanches (département : "
+                            "Gironde (33))")
     assert summary["atone_territories"] == 0 and summary["candidate_perimeters"] == 0
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
-    assert "où aucune liste de CPTS ne semble chargée, ni de leur région ni de leur département" in page  # why
+    assert ("dont la couverture n'est pas connue (les listes de CPTS chargées revendiquent moins de la moitié des "
+            "habitants ou moins du quart des unités de leur département) ne sont pas représentées"
+            in html.unescape(page))  # why
 
 
 @pytest.mark.mirror
@@ -152,7 +159,9 @@ def test_the_map_of_a_zone_no_listing_speaks_for_draws_its_units_with_their_cove
     run = run_in(stray, stray.parent / "maps-75", ["couverture", "--departement", "75"])
     assert run.code == 0, run.stderr
     page = (stray.parent / "maps-75" / "couverture-departement-75" / "carte.html").read_text("utf-8")
-    assert page.count("non connue : aucune liste de CPTS de cette r") == 20
+    tooltip = json.dumps("non connue : les listes de CPTS chargées revendiquent moins de la moitié des habitants ou "
+                         "moins du quart des unités de son département")[1:-1]  # as the page's GeoJSON escapes it
+    assert page.count(tooltip) == 20
     assert "Nombre de CPTS" not in page  # not « 0 », which would read as white zones
 
 
@@ -193,14 +202,14 @@ def test_the_editor_marks_the_units_no_listing_speaks_for(stray: Path, mirror: P
     try:
         data, _ = editor_data(con, EditorOptions(departement="33"))
         assert sorted(data.unknown_coverage) == gironde
-        # Every unit of the Gironde is flagged (its région's coverage is unknown), but the note counts those nobody
-        # claims, as the coverage does: Abzac is claimed by the CPTS of the 04, whatever its région.
-        assert (f"{len(gironde) - 1} unités non revendiquées de la région Nouvelle-Aquitaine, dont aucune liste de "
-                "CPTS ne semble chargée : leur couverture n'est pas connue, jamais comptée en zone blanche."
-                ) in data.notes
+        # Every unit of the Gironde is flagged (its département's coverage is unknown), but the note counts those
+        # nobody claims, as the coverage does: Abzac is claimed by the CPTS of the 04, whatever its département.
+        assert (f"{len(gironde) - 1} unités non revendiquées (département : Gironde (33)) dont la couverture n'est pas "
+                "connue (les listes de CPTS chargées revendiquent moins de la moitié des habitants ou moins du quart "
+                "des unités de leur département) : jamais comptées en zone blanche.") in data.notes
         data, _ = editor_data(con, EditorOptions(departement="04"))
         assert data.unknown_coverage == frozenset()
-        assert not any("ne semble chargée" in note for note in data.notes)
+        assert not any("couverture n'est pas connue" in note for note in data.notes)
     finally:
         con.close()
 

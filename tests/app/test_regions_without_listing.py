@@ -129,5 +129,5 @@ def test_a_region_a_listing_speaks_for_in_part_is_named_by_its_unknown_departeme
     d = SimpleNamespace(regions_without_listing=whole, departements_without_listing=partly)
     text = unsearched_regions(d)  # type: ignore[arg-type]
     assert text[0].startswith("Aucune liste de CPTS ne semble chargée pour la région Nouvelle-Aquitaine (")
-    assert text[1].startswith("Aucune liste de CPTS ne semble chargée pour le département Bouches-du-Rhône (13) (les "
+    assert text[1].startswith("Aucune liste de CPTS ne semble chargée pour ce département : Bouches-du-Rhône (13) (les "
                               "listes chargées n'y revendiquent aucune commune, ou trop peu pour le couvrir)")

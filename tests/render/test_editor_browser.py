@@ -363,8 +363,8 @@ def test_units_of_a_region_without_listing_are_of_unknown_coverage_not_white_zon
         assert s["couverture_inconnue"] == [D, F]
         settle(page)
         assert page.text_content("#v-inconnues") == (
-            "2 unités ajoutées ou retirées sans CPTS connue dans une région dont aucune liste de CPTS ne semble "
-            "chargée : couverture non connue, ni créée ni absorbée.")
+            "2 unités ajoutées ou retirées sans CPTS connue dans un département dont les listes de CPTS chargées ne "
+            "rendent pas compte : couverture non connue, ni créée ni absorbée.")
         assert page.text_content("#v-creees") == "Créées : aucune"
         assert errors == [] and console == []
     finally:

@@ -56,9 +56,10 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
     paragraphs = []
     # The coverage's rule (claims.known_units, per département): a CPTS of another région claiming a few border
     # communes does not make the région's own listing loaded.
+    # « le département Bouches-du-Rhône » lacks its article, which the names do not carry: « ce département : ».
     for places, one, many in ((d.regions_without_listing, ("la région", "la couvrir"), "les régions"),
-                              (getattr(d, "departements_without_listing", []), ("le département", "le couvrir"),
-                               "les départements")):
+                              (getattr(d, "departements_without_listing", []), ("ce département :", "le couvrir"),
+                               "ces départements :")):
         if not places:
             continue
         (which, them), its = (one, "ses") if len(places) == 1 else ((many, "les couvrir"), "leurs")

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
 from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, agree, fmt, plural, reservations
 from pipeline.render.sections.display import NOT_AVAILABLE, cell
@@ -21,8 +22,8 @@ INSTRUCTION_QUOTE = (
     "« la pertinence du territoire d'action » (article L. 1434-12 du code de la santé publique)."
 )
 
-#: A candidate whose région no loaded listing covers: its CPTS are unknown, not « aucune ».
-UNKNOWN_CLAIMS = f"{NOT_AVAILABLE} (aucune liste de CPTS ne semble chargée pour sa région)"
+#: A candidate whose département no loaded listing speaks for: its CPTS are unknown, not « aucune ».
+UNKNOWN_CLAIMS = f"{NOT_AVAILABLE} ({unknown_coverage_why()})"
 
 #: Communes named, outside the main part, before « et N autres communes ».
 PARTS_NAMED = 10

@@ -163,7 +163,8 @@
       fillList('l-absorbees', s.zones_blanches_absorbees.length ? [namesList(s.zones_blanches_absorbees, 30)] : []);
       var unknown = s.couverture_inconnue.length;
       setText('v-inconnues', unknown ? plural(unknown, 'unité ajoutée ou retirée', 'unités ajoutées ou retirées') +
-        ' sans CPTS connue dans une région dont aucune liste de CPTS ne semble chargée : couverture non connue, ' +
+        ' sans CPTS connue dans un département dont les listes de CPTS chargées ne rendent pas compte : couverture ' +
+        'non connue, ' +
         'ni créée ni absorbée.' : '');
       fillList('l-inconnues', unknown ? [namesList(s.couverture_inconnue, 30)] : []);
     }
