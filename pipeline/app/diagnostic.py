@@ -105,7 +105,7 @@ def compute(
     if offre is not None:
         supply = supply_section(con, codes, population, lambda **zone: shared.supply_of_zone(con, **zone))
         professionals = professionals_count(con, codes)
-        notes.extend(unplaced_notes(con, codes))
+    notes.extend(unplaced_notes(con, codes, registry=offre is not None))  # FINESS may be loaded alone
     coverage = profile.registry_coverage(con, areas, supply, shared.registry_counts(con))
     uncovered = territory_uncovered(coverage)
     lap("offre")

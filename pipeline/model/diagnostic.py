@@ -27,6 +27,10 @@ from pipeline.model.profile import (
 from pipeline.model.territory import Territory
 from pipeline.params import FlowParams
 
+#: Kilometres inside the territory beyond which an establishment of another commune contradicts its coordinates
+#: (an address geocoded a few hundred metres across a commune boundary is common; kilometres inside are not).
+CONTRADICTION_KM = 1.0
+
 
 @dataclass
 class PopulationSection:

@@ -125,6 +125,7 @@ _COLUMNS = [
     _c("ligne", "Ligne du fichier FINESS", "integer"),
     _c("dans_territoire", "Dans le territoire", "boolean"),
     _c("distance_km", "Distance au territoire", "decimal", 1, "km"),
+    _c("coordonnees_dans_le_territoire", "Coordonnées dans le territoire", "boolean"),
     # Flows (modelled or real origin-destination tables)
     _c("recours_residents", "Recours des résidents", "integer"),
     _c("recours_internes", "Recours dans le territoire", "integer"),

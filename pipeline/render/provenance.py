@@ -42,16 +42,30 @@ def latest(d: Diagnostic, source: str) -> str | None:
     return found[-1] if found else None
 
 
+#: Said after an extraction's date when no header or file name gave it (a reader would take it for the real one).
+DEDUCED_DATE = " (date supposée : celle de la dernière modification du fichier, ni son en-tête ni son nom n'en donnant)"
+
+
+def _extraction(d: Diagnostic, source: str) -> str:
+    """« , extraction du 01/01/2026 » of the latest vintage of ``source`` (and whether that date was deduced)."""
+    vintage = latest(d, source)
+    if not vintage:
+        return ""
+    frame = d.sources
+    deduced = "date_deduite" in frame and bool(
+        frame.loc[(frame["source"] == source) & (frame["vintage"].astype(str) == vintage), "date_deduite"]
+        .fillna(False).astype(bool).any())
+    return f", extraction du {_day(vintage)}" + (DEDUCED_DATE if deduced else "")
+
+
 def registry_line(d: Diagnostic) -> str:
     """« Annuaire Santé (RPPS/ADELI), extraction du 01/01/2026 » (+ demonstration warning)."""
-    vintage = latest(d, REGISTRY)
-    text = "Annuaire Santé (RPPS/ADELI)" + (f", extraction du {_day(vintage)}" if vintage else "")
+    text = "Annuaire Santé (RPPS/ADELI)" + _extraction(d, REGISTRY)
     return text + (DEMO_SUFFIX if d.is_demo(REGISTRY) else "")
 
 
 def finess_line(d: Diagnostic) -> str:
-    vintage = latest(d, FINESS)
-    text = "FINESS" + (f", extraction du {_day(vintage)}" if vintage else "")
+    text = "FINESS" + _extraction(d, FINESS)
     return text + (DEMO_SUFFIX if d.is_demo(FINESS) else "")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -572,3 +573,66 @@ def test_garbled_category_labels_come_from_the_nomenclature_or_stay_empty(
     assert column(unknown, "groupe")["010000011"] == "Autre"
     flagged = unknown.anomalies[unknown.anomalies["type"] == "categorie_libelle_illisible"]
     assert flagged[["code", "nb_lignes", "premiere_ligne"]].values.tolist() == [["999", 1, 2]]
+
+
+def test_a_file_ending_its_lines_with_cr_alone_is_read_as_the_same_file(tmp_path: Path) -> None:
+    """A review: the stock file saved with classic Mac OS line endings (CR alone) stopped on an English csv error
+    (exit 1). It holds the same 13 establishments as the original."""
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_bytes("\r".join(_lines()).encode("utf-8") + b"\r")
+    assert sorted(column(stage(path), "finess")) == sorted(column(stage(FIXTURE), "finess"))
+
+
+def test_a_quote_never_closed_is_refused_at_its_line(tmp_path: Path) -> None:
+    """A quote opened on line 5 and never closed swallows the 300 000 characters after it: the csv module's own
+    limit (131 072) stopped with an English error and exit 1; now a French error at the line where it starts."""
+    lines = _lines()
+    lines[4] += ';"ouvert'
+    lines.insert(5, "x" * 300_000)
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = fails(path)
+    assert error.line == 5 and "guillemet" in error.message and "131 072 caractères" in error.message
+
+
+def test_a_carriage_return_inside_a_value_is_refused_in_french(tmp_path: Path) -> None:
+    lines = _lines()
+    lines[2] = lines[2].replace("CLINIQUE TEST", "CLINIQUE\rTEST")
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
+    error = fails(path)
+    assert error.line == 3 and "retour chariot isolé" in error.message
+
+
+def test_a_repeated_number_keeps_the_coordinates_of_its_first_record(tmp_path: Path) -> None:
+    """A review: the first record of a repeated FINESS number was kept with the last one's geolocation (a Digne
+    establishment drawn at Manosque's). Lambert 93 (700 000, 6 600 000) is 3° E, 46.5° N; the second record's
+    point is 100 km east."""
+    lines = _lines()
+    structure = next(line for line in lines if line.startswith("structureet;010000024;"))
+    twin = structure.replace("FLEYRIAT", "HOMONYME")
+    geo = [line for line in lines if not line.startswith("geolocalisation;010000024;")]
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    source = "1,ATLASANTE,96,BAN,L93_METROPOLE;2025-02-01"
+    path.write_text("\n".join([*geo, twin, f"geolocalisation;010000024;700000.0;6600000.0;{source}",
+                               f"geolocalisation;010000024;800000.0;6600000.0;{source}"]) + "\n", encoding="utf-8")
+    staged = stage(path)
+    assert column(staged, "nom")["010000024"] == "CENTRE HOSPITALIER DE BOURG-EN-BRESSE FLEYRIAT"
+    assert metres(column(staged, "lon")["010000024"], column(staged, "lat")["010000024"],  # type: ignore[arg-type]
+                  3.0, 46.5) < 1.0
+    assert "finess_en_double" in set(staged.anomalies["type"])
+
+
+def test_an_undated_file_says_its_date_is_the_files(tmp_path: Path) -> None:
+    """No « finess;etalab;…;date » line and no date in the name: the extraction is dated by the file's
+    modification time, and the summary says so (a review: « FINESS du 05/12/2026 » read as the real date)."""
+    path = tmp_path / "etablissements.csv"
+    path.write_text("\n".join(_lines()[1:]) + "\n", encoding="utf-8")
+    stamp = date(2024, 5, 17)
+    seconds = (stamp - date(1970, 1, 1)).days * 86400 + 43200
+    os.utime(path, (seconds, seconds))
+    staged = stage(path)
+    assert staged.extraction == stamp
+    assert staged.summary_fr().startswith("FINESS du 17/05/2024 (date du fichier : ni son en-tête ni son nom n'en "
+                                          "donnent)")
+    assert "date_extraction_deduite" in set(staged.anomalies["type"])

@@ -70,8 +70,8 @@ def test_unplaced_practitioners_are_said_for_a_territory_of_some_arrondissements
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     assert unplaced_notes(con, ["13205", "13208"]) == [
-        "Marseille : 1 professionnel et 0 établissement sans arrondissement déterminé (code postal absent ou "
-        "non propre à un arrondissement) ne sont comptés dans aucun arrondissement du territoire"]
+        "Marseille : 1 professionnel sans arrondissement déterminé (code postal absent ou "
+        "non propre à un arrondissement) n'est compté dans aucun arrondissement du territoire"]
     # The whole city counts them: nothing to say.
     assert unplaced_notes(con, ["13055"]) == []
     assert unplaced_notes(con, ["01001"]) == []

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline.analysis import indicators as ind
 from pipeline.app.sections.units import CITY_NAMES, split_cities, unit_of_rows
-from pipeline.model.diagnostic import PopulationSection, SupplySection
+from pipeline.model.diagnostic import CONTRADICTION_KM, PopulationSection, SupplySection
 from pipeline.render.sections.common import agree
 from pipeline.store.queries import establishments as establishment_queries
 from pipeline.store.queries import supply as supply_queries
@@ -54,25 +54,31 @@ def professionals_count(con: duckdb.DuckDBPyConnection, units: list[str]) -> int
     return supply_queries.professionnels_sante(con, units)
 
 
-def unplaced_notes(con: duckdb.DuckDBPyConnection, units: list[str]) -> list[str]:
+def unplaced_notes(con: duckdb.DuckDBPyConnection, units: list[str], registry: bool = True) -> list[str]:
     """French notes on the practitioners and establishments of a split city whose arrondissement is unknown.
 
     A territory holding some arrondissements of Paris, Lyon or Marseille
     counts those placed in its arrondissements; the rows of the city whose
-    postal code names no arrondissement are in none of them.
+    postal code names no arrondissement are in none of them. ``registry``:
+    whether an Annuaire Santé extraction is loaded (without one the
+    practitioners are not known, not « 0 »).
     """
     cities = split_cities(units)
     if not cities:
         return []
     notes = []
     for row in supply_queries.sans_arrondissement(con, cities).itertuples():
-        if row.praticiens or row.etablissements:
-            notes.append(
-                f"{CITY_NAMES.get(str(row.commune), row.commune)} : {row.praticiens} "
-                f"{agree(row.praticiens, 'professionnel', 'professionnels')} et {row.etablissements} "
-                f"{agree(row.etablissements, 'établissement', 'établissements')} sans arrondissement déterminé "
-                "(code postal absent ou non propre à un arrondissement) ne sont comptés dans aucun arrondissement du "
-                "territoire")
+        practitioners = row.praticiens if registry else 0
+        if not (practitioners or row.etablissements):
+            continue
+        counted = [f"{count} {agree(count, one, many)}" for count, one, many in (
+            (practitioners, "professionnel", "professionnels"),
+            (row.etablissements, "établissement", "établissements")) if count]
+        verb = "n'est compté" if practitioners + row.etablissements == 1 else "ne sont comptés"
+        notes.append(
+            f"{CITY_NAMES.get(str(row.commune), row.commune)} : {' et '.join(counted)} sans arrondissement "
+            f"déterminé (code postal absent ou non propre à un arrondissement) {verb} dans aucun arrondissement du "
+            "territoire")
     return notes
 
 
@@ -94,7 +100,7 @@ def establishments_near(
     geometry = perimeter.geometry.iloc[0]
     in_territory = unit_of_rows(table, codes).notna()
     if geometry is None or geometry.is_empty:
-        return table[in_territory].assign(dans_territoire=True, distance_km=0.0)
+        return table[in_territory].assign(dans_territoire=True, distance_km=0.0, coordonnees_dans_le_territoire=False)
     # A degree of latitude is 111 km and one of longitude at least 70 km in metropolitan France:
     # only the establishments of the enlarged bounding box are projected.
     xmin, ymin, xmax, ymax = geometry.bounds
@@ -103,14 +109,23 @@ def establishments_near(
                   & located["lat"].between(ymin - margin, ymax + margin)]
     points = gpd.GeoDataFrame(box, geometry=gpd.points_from_xy(box["lon"], box["lat"]), crs=4326)
     projected = perimeter.to_crs(crs).geometry.iloc[0]
-    distance = points.to_crs(crs).distance(projected) / 1000
+    xy = points.to_crs(crs)
+    distance = xy.distance(projected) / 1000
     inside = in_territory.loc[points.index]
     keep = inside | (distance <= near_km)
     out = pd.DataFrame(points[keep].drop(columns="geometry"))
     out["dans_territoire"] = inside[keep].to_numpy()
-    out["distance_km"] = np.where(out["dans_territoire"], 0.0, distance[keep].round(1))
+    # Outside by its commune (or with none), inside by its coordinates, deeper than geocoding's slack: the file
+    # contradicts itself. « 0,0 km » would place it at the territory's edge: its distance is not known.
+    depth = xy[keep].distance(projected.boundary) / 1000
+    contradicted = ~out["dans_territoire"].to_numpy() & (distance[keep] == 0).to_numpy() & (
+        depth > CONTRADICTION_KM).to_numpy()
+    out["coordonnees_dans_le_territoire"] = contradicted
+    out["distance_km"] = np.where(out["dans_territoire"], 0.0,
+                                  np.where(contradicted, np.nan, distance[keep].round(1)))
     # In the territory by its commune, whatever its coordinates say: none, or far from its commune.
     elsewhere = table[in_territory & ~table.index.isin(out.index[out["dans_territoire"]])]
     if len(elsewhere):
-        out = pd.concat([out, elsewhere.assign(dans_territoire=True, distance_km=0.0)], ignore_index=True)
+        out = pd.concat([out, elsewhere.assign(dans_territoire=True, distance_km=0.0,
+                                               coordonnees_dans_le_territoire=False)], ignore_index=True)
     return out.sort_values(["dans_territoire", "groupe", "nom"], ascending=[False, True, True]).reset_index(drop=True)

@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.model.diagnostic import Diagnostic
+from pipeline.geography import CITY_NAMES
+from pipeline.model.diagnostic import CONTRADICTION_KM, Diagnostic
 from pipeline.render import charts
 from pipeline.render.palette import establishment_order
 from pipeline.render.sections.common import (
@@ -24,6 +25,7 @@ from pipeline.render.sections.common import (
     LIBELLES,
     REGISTRY_SOURCE,
     establishments_uncovered,
+    format_number,
     france_label,
     main_zones,
     plural,
@@ -96,7 +98,11 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
 
 def _place_names(d: Diagnostic) -> pd.Series:
     names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
-    communes = d.units.drop_duplicates("commune_code").set_index("commune_code")["nom"]
+    # A commune named by its unit, except a city held by arrondissements: 13055 is not « Marseille 1er ».
+    whole = d.units[d.units["unit_code"] == d.units["commune_code"]]
+    communes = whole.drop_duplicates("commune_code").set_index("commune_code")["nom"]
+    cities = pd.Series({code: f"{name}, arrondissement non déterminé" for code, name in CITY_NAMES.items()})
+    communes = pd.concat([communes, cities[~cities.index.isin(communes.index)]])
     outside = pd.Series(d.place_names, dtype=object)
     names = pd.concat([names, communes[~communes.index.isin(names.index)]])
     return pd.concat([names, outside[~outside.index.isin(names.index)]])
@@ -125,6 +131,12 @@ def _listing(frame: pd.DataFrame, names: pd.Series, with_distance: bool) -> pd.D
     return out
 
 
+def _others(count: int, d: Diagnostic) -> str:
+    """« Les 12 autres sont dans le fichier etablissements.csv … » (« L'autre est » for one)."""
+    where = tables_place(d, "etablissements.csv", "Établissements")
+    return f"L'autre est dans {where}." if count == 1 else f"Les {count} autres sont dans {where}."
+
+
 def establishments_section(d: Diagnostic) -> dict[str, Any]:
     if d.establishments is None:
         return {"title": "Établissements", "paragraphs": ["Aucune extraction FINESS n'est chargée."]}
@@ -137,10 +149,12 @@ def establishments_section(d: Diagnostic) -> dict[str, Any]:
         content: dict[str, Any] = {"title": "Établissements",
                                    "paragraphs": [uncovered[0].upper() + uncovered[1:] + "."]}
         if len(inside):
+            shown = f", {MAX_LISTED} premiers sur {len(inside)}" if len(inside) > MAX_LISTED else ""
             content["tables"] = [{"title": "Établissements du territoire présents dans l'extraction (liste non "
-                                           "exhaustive)",
+                                           f"exhaustive{shown})",
                                   "data": _listing(inside.sort_values("nom", kind="stable").head(MAX_LISTED),
-                                                   _place_names(d), False)}]
+                                                   _place_names(d), False),
+                                  "note": _others(len(inside) - MAX_LISTED, d) if shown else None}]
         return content
     order = establishment_order(e["groupe"])
     counts = e.groupby(["groupe", "dans_territoire"]).size().unstack(fill_value=0)
@@ -157,7 +171,9 @@ def establishments_section(d: Diagnostic) -> dict[str, Any]:
     names = _place_names(d)
     rank = inside.assign(_order=inside["groupe"].map({g: i for i, g in enumerate(order)}))
     listed = rank.sort_values(["_order", "nom"], kind="stable").head(MAX_LISTED)
-    nearest = outside.sort_values(["distance_km", "nom"], kind="stable").head(MAX_NEAREST)
+    contradicted = outside["coordonnees_dans_le_territoire"].fillna(False).astype(bool) \
+        if "coordonnees_dans_le_territoire" in outside else pd.Series(False, index=outside.index)
+    nearest = outside[~contradicted].sort_values(["distance_km", "nom"], kind="stable").head(MAX_NEAREST)
     where = tables_place(d, "etablissements.csv", "Établissements")
     paragraphs = [
         f"{plural(len(inside), 'établissement')} dans le territoire et {plural(len(outside), 'établissement')} "
@@ -173,12 +189,22 @@ def establishments_section(d: Diagnostic) -> dict[str, Any]:
         note = None
         if len(inside) > len(listed):
             title += f" ({len(listed)} premiers sur {len(inside)}, par groupe)"
-            note = f"Les {len(inside) - len(listed)} autres sont dans {where}."
+            note = _others(len(inside) - len(listed), d)
         tables.append({"title": title, "data": _listing(listed, names, False), "note": note})
     if len(nearest):
         shown = f" ({len(nearest)} sur {len(outside)})" if len(outside) > len(nearest) else ""
         tables.append({"title": f"Établissements les plus proches hors du territoire{shown}",
                        "data": _listing(nearest, names, True), "decimals": 1})
+    if contradicted.any():
+        count, one = int(contradicted.sum()), int(contradicted.sum()) == 1
+        named = [f"{r['nom']} ({_place(r, names)})" for _, r in outside[contradicted].head(5).iterrows()]
+        paragraphs.append(
+            f"{plural(count, 'établissement')} hors du territoire par {'sa' if one else 'leur'} commune (ou sans "
+            f"commune connue) {'a' if one else 'ont'} des coordonnées à plus de {format_number(CONTRADICTION_KM, 0)} "
+            f"km à l'intérieur du territoire : commune ou coordonnées erronées dans FINESS. "
+            f"{'Il n' if one else 'Ils ne'}'{'est' if one else 'sont'} pas {'compté' if one else 'comptés'} dans "
+            f"le territoire et {'sa' if one else 'leur'} distance n'est pas donnée (colonne « Coordonnées dans le "
+            f"territoire » du tableau des établissements : {where}) : {', '.join(named)}{'…' if count > 5 else ''}.")
     charts_ = []
     if len(inside):
         per_group = {str(k): int(v) for k, v in inside.groupby("groupe").size().items()}

@@ -118,11 +118,16 @@ def _first_line(text: str, shown: str) -> list[str]:
             shown,
             1,
         )
-    return next(csv.reader([first], delimiter=";", quotechar='"'))
+    try:
+        return next(csv.reader([first], delimiter=";", quotechar='"'))
+    except csv.Error as exc:
+        raise _unreadable(exc, shown, 1) from exc
 
 
 def parse(text: str, shown: str, encoding: str) -> RawFiness:
     """Recognise the layout from the first line and parse the file."""
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")  # a classic Mac OS file ends its lines with CR alone
     first = [cell.strip() for cell in _first_line(text, shown)]
     if first[0].lower() in ("finess", "structureet", "geolocalisation"):
         raw = _parse_stock(text, shown)
@@ -142,17 +147,32 @@ def parse(text: str, shown: str, encoding: str) -> RawFiness:
     return raw
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
+def _records(text: str, shown: str) -> list[tuple[int, list[str]]]:
     """(line, fields) of every non-blank record (csv quoting: a quoted value may hold « ; »)."""
     reader = csv.reader(io.StringIO(text), delimiter=";", quotechar='"')
     records = []
     start = reader.line_num
-    for row in reader:
-        line = start + 1
-        start = reader.line_num
-        if row and any(cell.strip() for cell in row):
-            records.append((line, row))
+    try:
+        for row in reader:
+            line = start + 1
+            start = reader.line_num
+            if row and any(cell.strip() for cell in row):
+                records.append((line, row))
+    except csv.Error as exc:
+        raise _unreadable(exc, shown, start + 1) from exc
     return records
+
+
+def _unreadable(exc: csv.Error, shown: str, line: int) -> DataError:
+    """The French error of a record the csv module refuses (it stops there: no later line is read)."""
+    if "field larger" in str(exc):
+        # Its limit is 131 072 characters: a quote opened and never closed swallows the lines after it.
+        why = ("une valeur de plus de 131 072 caractères, le plus souvent un guillemet « \" » ouvert et jamais "
+               "refermé, qui englobe les lignes suivantes")
+    else:
+        why = "un retour chariot isolé (CR) au milieu d'une valeur, hors guillemets"
+    return DataError(f"Ligne illisible : {why} ; corrigez-la ou repartez de l'extraction FINESS d'origine",
+                     shown, line)
 
 
 def _parse_stock(text: str, shown: str) -> RawFiness:
@@ -161,7 +181,7 @@ def _parse_stock(text: str, shown: str) -> RawFiness:
     unknown: dict[str, tuple[int, int]] = {}
     header_date = None
     shifted: list[tuple[int, str, str]] = []
-    records = _records(text)
+    records = _records(text, shown)
     for line, row in records:
         kind = row[0].strip().lower()
         if line == 1 and kind == "finess":
@@ -241,7 +261,7 @@ def _parse_flat(text: str, shown: str, header: list[str]) -> RawFiness:
     long_label = position.get("liblongcategetab")
     structures: list[list[object]] = []
     geoloc: list[list[object]] = []
-    records = _records(text)
+    records = _records(text, shown)
     for line, row in records[1:]:
         if len(row) != len(header):
             raise DataError(

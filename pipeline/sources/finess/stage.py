@@ -27,12 +27,12 @@ from pipeline.geography import (
     arrondissement_from_postcode,
     city_of_arrondissement,
     departement_of,
-    normalise_insee_code,
     outside_the_load,
 )
 from pipeline.sources import archives
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
+from pipeline.sources.finess import fields
 from pipeline.sources.finess.checks import (
     aggregate_labels,
     anomaly,
@@ -43,7 +43,7 @@ from pipeline.sources.finess.checks import (
     label_anomalies,
     unknown_category_anomalies,
 )
-from pipeline.sources.finess.geo import epsg_for, insee_code, outside_area_of_use, to_wgs84
+from pipeline.sources.finess.geo import epsg_for, outside_area_of_use, to_wgs84
 from pipeline.sources.finess.layouts import RawFiness, decode, parse, raw_anomalies, restore_leading_zeros
 
 SOURCE_NAME = "finess"
@@ -114,48 +114,23 @@ class StagedFiness:
         return int(self.etablissements["lon"].notna().sum())
 
     def summary_fr(self) -> str:
-        text = (f"FINESS du {self.extraction:%d/%m/%Y} ({self.layout}) : {len(self.etablissements)} établissements, "
-                f"dont {self.geolocated} géolocalisés.")
+        deduced = " (date du fichier : ni son en-tête ni son nom n'en donnent)" if (
+            self.anomalies["type"] == "date_extraction_deduite").any() else ""
+        text = (f"FINESS du {self.extraction:%d/%m/%Y}{deduced} ({self.layout}) : {len(self.etablissements)} "
+                f"établissements, dont {self.geolocated} géolocalisés.")
         for kind, told in (("commune_inconnue", "dans une commune inconnue du COG."),
                            (OUTSIDE_THE_LOAD, "hors des départements chargés."),
-                           ("coordonnees_hors_commune", "géolocalisé{s} loin de leur commune : compté{s} dans leur "
-                                                        "commune, absent{s} des cartes."),
+                           ("coordonnees_hors_commune", "géolocalisé{s} loin de {leur} commune : compté{s} dans "
+                                                        "{leur} commune, absent{s} des cartes."),
                            ("categorie_inconnue", "d'une catégorie inconnue de la nomenclature : compté{s} dans "
                                                   "« Autre ».")):
             count = int(self.anomalies.loc[self.anomalies["type"] == kind, "nb_lignes"].sum())
             if count:
-                text += f" {count} établissement{'s' * (count > 1)} " + told.format(s="s" * (count > 1))
+                text += f" {count} établissement{'s' * (count > 1)} " + told.format(s="s" * (count > 1),
+                                                                                    leur="leur" if count > 1 else "sa")
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
-
-
-def _number(series: pd.Series) -> np.ndarray:
-    return pd.to_numeric(series.str.replace(",", ".", regex=False), errors="coerce").to_numpy(dtype=float)
-
-
-def _text(series: pd.Series) -> pd.Series:
-    return series.astype("string").replace("", pd.NA)
-
-
-def _postcode(structures: pd.DataFrame) -> pd.Series:
-    """The postal code: ``codepostal`` (flattened layout), else the head of ``ligneacheminement``."""
-    from_line = structures["ligneacheminement"].str.extract(r"^\s*(\d{5})\b", expand=False)
-    given = structures["codepostal"].where(structures["codepostal"].str.fullmatch(r"\d{5}"))
-    return given.fillna(from_line).astype("string")
-
-
-def _commune_source(structures: pd.DataFrame) -> pd.Series:
-    """``cog`` (flattened layout), else the INSEE code made of ``departement`` and ``commune``.
-
-    A ``cog`` that a spreadsheet wrote as a number (``4070`` for ``04070``) gets its leading zero back, as
-    the codes of every other input do (:func:`pipeline.geography.normalise_insee_code`).
-    """
-    built = [insee_code(d, c) for d, c in zip(structures["departement"], structures["commune"], strict=True)]
-    cog = structures["cog"].where(structures["cog"] != "")
-    # As strings from the start: a column without any ``cog`` (the other layout) would otherwise be float64.
-    cog = cog.map(lambda c: (normalise_insee_code(c)[0] or c) if isinstance(c, str) else c).astype("string")
-    return cog.fillna(pd.Series(built, index=structures.index, dtype="string"))
 
 
 def _own_departement(out: pd.DataFrame) -> pd.Series:
@@ -225,10 +200,11 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     # A label garbled by a lossy re-encoding (« H\ufffdpital ») gives way to the nomenclature's, or is left empty.
     label, label_lost = category_labels(frame["categetab"], frame["libcategetab"], cats["libelle"])
     aggregate, aggregate_lost = aggregate_labels(frame["libcategagretab"])
-    geo = geoloc_raw.drop_duplicates("nofinesset", keep="last").set_index("nofinesset")
+    # The first geolocation of a number goes with its first structure, the one kept (not a namesake's coordinates).
+    geo = geoloc_raw.drop_duplicates("nofinesset", keep="first").set_index("nofinesset")
     # Looked up as text: with no geolocation record at all, pandas would otherwise give floats.
-    x = _number(frame["nofinesset"].map(geo["coordxet"]).astype("string").fillna(""))
-    y = _number(frame["nofinesset"].map(geo["coordyet"]).astype("string").fillna(""))
+    x = fields.number(frame["nofinesset"].map(geo["coordxet"]).astype("string").fillna(""))
+    y = fields.number(frame["nofinesset"].map(geo["coordyet"]).astype("string").fillna(""))
     source_coord = frame["nofinesset"].map(geo["sourcecoordet"]).astype("string")
     told = [epsg_for(s, d) for s, d in zip(source_coord.fillna(""), frame["departement"], strict=True)]
     epsg = pd.array([e for e, _ in told], dtype="Int64")
@@ -238,27 +214,27 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     lon[misplaced], lat[misplaced] = np.nan, np.nan  # counted by their commune, never drawn on the wrong continent
     parts = [frame[c] for c in ("numvoie", "typvoie", "voie", "lieuditbp", "ligneacheminement")]
     adresse = [" ".join(p for p in values if p).strip() or None for values in zip(*parts, strict=True)]
-    commune_source = _commune_source(frame)
+    commune_source = fields.commune_source(frame)
     commune = commune_source.map(lambda c: to_current.get(c) if isinstance(c, str) else None).astype("string")
-    postal = _postcode(frame)
+    postal = fields.postcode(frame)
     units = [_unit(c, s, p) for c, s, p in zip(commune, commune_source, postal, strict=True)]
     out = pd.DataFrame({
-        "finess": _text(frame["nofinesset"]),
-        "finess_ej": _text(frame["nofinessej"]),
-        "nom": _text(frame["rslongue"].where(frame["rslongue"] != "", frame["rs"])),
-        "categorie_code": _text(frame["categetab"]),
-        "categorie_libelle": _text(label.fillna("")),
-        "categorie_agregat_code": _text(frame["categagretab"]),
-        "categorie_agregat_libelle": _text(aggregate),
+        "finess": fields.text(frame["nofinesset"]),
+        "finess_ej": fields.text(frame["nofinessej"]),
+        "nom": fields.text(frame["rslongue"].where(frame["rslongue"] != "", frame["rs"])),
+        "categorie_code": fields.text(frame["categetab"]),
+        "categorie_libelle": fields.text(label.fillna("")),
+        "categorie_agregat_code": fields.text(frame["categagretab"]),
+        "categorie_agregat_libelle": fields.text(aggregate),
         "groupe": groupe.astype("string"),
-        "statut_sph": _text(frame["libsph"]),
-        "departement": _text(frame["departement"]),
+        "statut_sph": fields.text(frame["libsph"]),
+        "departement": fields.text(frame["departement"]),
         "commune_source": commune_source,
         "commune": commune,
         "adresse": pd.array(adresse, dtype="string"),
         "lon": lon, "lat": lat, "x": x, "y": y, "epsg": epsg,
-        "source_coord": _text(source_coord.fillna("")),
-        "date_ouverture": _text(frame["dateouv"]),
+        "source_coord": fields.text(source_coord.fillna("")),
+        "date_ouverture": fields.text(frame["dateouv"]),
         "ligne": frame["ligne"].astype("int64"),
         "code_postal": postal,
         "unite": pd.array([u for u, _ in units], dtype="string"),

@@ -8,10 +8,15 @@ import pandas as pd
 
 def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per loaded file (the combined COG row excluded): ``source, vintage, origin, sha256, row_count,
-    loaded_at, notes, demo``."""
+    loaded_at, notes, demo, date_deduite`` (``date_deduite``: an extraction dated by its file's modification time,
+    its header and name giving no date)."""
     return con.execute(
-        "SELECT source, vintage, origin, sha256, row_count, loaded_at, notes, demo FROM sources "
-        "WHERE vintage NOT LIKE '%,%' ORDER BY source, vintage"
+        "SELECT source, vintage, origin, sha256, row_count, loaded_at, notes, demo, "
+        "(source = 'annuaire-sante' AND EXISTS (SELECT 1 FROM ps_anomalies a WHERE a.type = 'date_extraction_deduite' "
+        "  AND CAST(a.extraction AS VARCHAR) = s.vintage)) "
+        "OR (source = 'finess' AND EXISTS (SELECT 1 FROM finess_anomalies a WHERE a.type = 'date_extraction_deduite' "
+        "  AND CAST(a.extraction AS VARCHAR) = s.vintage)) AS date_deduite "
+        "FROM sources s WHERE vintage NOT LIKE '%,%' ORDER BY source, vintage"
     ).df()
 
 
