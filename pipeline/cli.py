@@ -244,8 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cov = sub.add_parser("couverture", help="couverture d'une zone par les CPTS (chevauchements, zones blanches)")
     zone = cov.add_mutually_exclusive_group(required=True)
-    zone.add_argument("--region", help="code région (ex. 93)")
-    zone.add_argument("--departement", help="code département (ex. 04)")
+    zone.add_argument("--region", help="région : code, sigle ou nom (ex. 93, PACA, « Grand Est »)")
+    zone.add_argument("--departement", help="département : code ou nom (ex. 04, « Alpes-de-Haute-Provence »)")
     zone.add_argument("--france", action="store_true", help="toute la France")
     cov.add_argument("--seuil", type=positive_population, default=20000,
                      help="population minimale d'un périmètre proposé (entier strictement positif)")
@@ -256,8 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "--cpts ; maps/ est CPTS_MAPS_DIR s'il est défini) : les communes de la zone, les CPTS "
                           "listées et les recours modélisés, pour composer un périmètre commune par commune.")
     edit_zone = edit.add_mutually_exclusive_group()
-    edit_zone.add_argument("--region", help="code région (ex. 93)")
-    edit_zone.add_argument("--departement", help="code département (ex. 04)")
+    edit_zone.add_argument("--region", help="région : code, sigle ou nom (ex. 93, PACA, « Grand Est »)")
+    edit_zone.add_argument("--departement", help="département : code ou nom (ex. 04, « Alpes-de-Haute-Provence »)")
     edit.add_argument("--cpts", metavar="NOM", help="CPTS d'une liste chargée dont partir (ex. « CPTS du Verdon »)")
     edit.set_defaults(func=cmd_editor)
 
@@ -266,8 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "seul passage, puis maps/comparaison-<liste>/index.html et les tableaux CSV/XLSX.")
     batch_zone = batch.add_mutually_exclusive_group(required=True)
     batch_zone.add_argument("--liste", help="nom d'une liste de CPTS chargée (ex. paca)")
-    batch_zone.add_argument("--region", help="code région : les CPTS de toutes les listes ayant une commune dans la "
-                            "région")
+    batch_zone.add_argument("--region", help="région (code, sigle ou nom) : les CPTS de toutes les listes ayant une "
+                            "commune dans la région")
     batch.set_defaults(func=cmd_batch)
 
     src = sub.add_parser("sources", help="lister les sources chargées et leur provenance")

@@ -141,6 +141,15 @@ REGION_DEPARTEMENTS: dict[str, tuple[str, ...]] = {
     "94": ("2A", "2B"),
 }
 
+#: The names of the régions (COG since 2016), whatever a database was loaded for: a région typed by its name on a
+#: database without it is said to be outside the load, not « inconnue ».
+REGION_NAMES: dict[str, str] = {
+    "01": "Guadeloupe", "02": "Martinique", "03": "Guyane", "04": "La Réunion", "06": "Mayotte",
+    "11": "Île-de-France", "24": "Centre-Val de Loire", "27": "Bourgogne-Franche-Comté", "28": "Normandie",
+    "32": "Hauts-de-France", "44": "Grand Est", "52": "Pays de la Loire", "53": "Bretagne", "75": "Nouvelle-Aquitaine",
+    "76": "Occitanie", "84": "Auvergne-Rhône-Alpes", "93": "Provence-Alpes-Côte d'Azur", "94": "Corse",
+}
+
 #: Codes of the départements (metropolitan France and the DROM), whatever a database was loaded for.
 DEPARTEMENTS = frozenset(code for codes in REGION_DEPARTEMENTS.values() for code in codes)
 

@@ -66,7 +66,7 @@ from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import beyond_the_load, geography, listings
 from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import perimeter as perimeter_queries
-from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
+from pipeline.store.territory import loaded_part, resolve_territory, resolve_zone
 
 #: A unit within this distance of a perimeter touches it (the contiguity rule of the coverage and the perimeter parts;
 #: 200 m counted Bayons and Sigoyer, 44 and 54 m from the Gapençais, where the page says « qui touchent »).
@@ -118,10 +118,7 @@ def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str,
         chosen = names[names["listing"] == options.listing]
         name, label = slugify(options.listing, max_length=60, default="liste"), f"liste {options.listing}"
     else:
-        code = str(options.region).strip().upper().zfill(2)
-        region = geography.region_name(con, code)
-        if region is None:
-            raise PipelineError(absent_zone(con, "region", code) or f"Région inconnue : « {options.region} »")
+        code, region = resolve_zone(con, "region", str(options.region))  # a code, PACA or a name
         members = listings.members(con)
         units = geography.units(con)
         inside = set(units.loc[units["region"] == code, "commune_code"].astype(str))

@@ -20,7 +20,7 @@ from pipeline.analysis.coverage import atone as coverage_atone
 from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
-from pipeline.errors import PipelineError, TerritoryError
+from pipeline.errors import PipelineError
 from pipeline.geography import DEPARTEMENTS, LAEA_EUROPE, equal_area_crs, france_label, projected_crs
 from pipeline.model import CoverageOptions
 from pipeline.model.coverage import Coverage, unknown_coverage_why
@@ -32,7 +32,7 @@ from pipeline.render.sections.members import ANOMALY_LABELS
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings, provenance
-from pipeline.store.territory import absent_zone, loaded_part
+from pipeline.store.territory import loaded_part, resolve_zone
 
 
 def zone_of(options: CoverageOptions, con: duckdb.DuckDBPyConnection
@@ -44,16 +44,11 @@ def zone_of(options: CoverageOptions, con: duckdb.DuckDBPyConnection
     if options.kind == "france":
         loaded = provenance.loaded_departements(con)
         return "france", france_label(loaded) if loaded else "France", None, None, []
-    code = str(options.code).strip().upper().zfill(2)
+    # A code, an acronym (PACA) or a name, as a diagnostic's « region: » and « departement: » territories read them.
+    code, name = resolve_zone(con, options.kind, str(options.code))
     if options.kind == "region":
-        name = geography.region_name(con, code)
-        if name is None:
-            raise TerritoryError(absent_zone(con, "region", code) or f"Région inconnue : {options.code}")
         label, notes = loaded_part(con, "region", code, name)
         return f"region-{code}", f"Région {label}", "region", code, notes
-    name = geography.departement_name(con, code)
-    if name is None:
-        raise TerritoryError(absent_zone(con, "departement", code) or f"Département inconnu : {options.code}")
     return f"departement-{code.lower()}", f"Département {name} ({code})", "departement", code, []
 
 

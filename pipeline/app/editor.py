@@ -45,7 +45,7 @@ from pipeline.render.report import format_number
 from pipeline.render.sections.common import enumeration, plural
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, provenance
-from pipeline.store.territory import absent_zone, loaded_part, resolve_territory
+from pipeline.store.territory import loaded_part, resolve_territory, resolve_zone
 
 #: Mayotte's legal population is its 2017 census in every package (see :data:`pipeline.config.POPULATION_YEAR`).
 MAYOTTE = "976"
@@ -80,20 +80,11 @@ class Zone:
 def _zone(con: duckdb.DuckDBPyConnection, options: EditorOptions, units: pd.DataFrame,
           start: list[str]) -> Zone:
     if options.region:
-        code = options.region.strip().upper().zfill(2)
-        name = geography.region_name(con, code)
-        if name is None:
-            known = geography.regions(con)
-            raise PipelineError(absent_zone(con, "region", code) or f"Région inconnue : « {options.region} » "
-                                f"(codes : {', '.join(sorted(known['code']))})")
+        code, name = resolve_zone(con, "region", options.region)  # a code, PACA or a name
         chosen = units[units["region"] == code]
         label, slug = f"Région {loaded_part(con, 'region', code, name)[0]}", f"region-{slugify(code)}"
     elif options.departement:
-        code = options.departement.strip().upper().zfill(2)
-        name = geography.departement_name(con, code)
-        if name is None:
-            raise PipelineError(absent_zone(con, "departement", code)
-                                or f"Département inconnu : « {options.departement} »")
+        code, name = resolve_zone(con, "departement", options.departement)
         chosen = units[units["departement"] == code]
         label, slug = f"Département {name} ({code})", f"departement-{slugify(code)}"
     elif start:

@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.app.coverage import zone_of
 from pipeline.errors import TerritoryError
-from pipeline.geography import DEPARTEMENTS, REGION_DEPARTEMENTS
+from pipeline.geography import DEPARTEMENTS, REGION_DEPARTEMENTS, REGION_NAMES
 from pipeline.model import CoverageOptions
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
@@ -33,6 +33,8 @@ def test_regions_and_their_departements_are_those_of_the_cog() -> None:
     regions = {region: codes for region, codes in from_cog.items() if len(region) == 2}  # not the COM (975…)
     assert {r: set(codes) for r, codes in REGION_DEPARTEMENTS.items()} == regions
     assert len(DEPARTEMENTS) == 101
+    named = {r["code"]: r["nom"] for r in raw.package("6.0.0", "regions") if len(r["code"]) == 2}
+    assert REGION_NAMES == named  # the names a région typed by name outside the load is recognised by
 
 
 def test_a_region_held_in_part_says_what_its_figures_sum(db: duckdb.DuckDBPyConnection) -> None:
@@ -58,8 +60,9 @@ def test_a_region_with_nothing_loaded_gives_the_command(db: duckdb.DuckDBPyConne
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, "region:94")
     assert info.value.message == (
-        "Région 94 : aucun de ses départements n'est chargé (base limitée à 04, 13, 33, 75, 976 ; ajoutez-les avec "
-        "« make data DEPARTEMENTS=04,13,2A,2B,33,75,976 », ou chargez toute la France avec « make data FRANCE=1 »)")
+        "Région Corse (94) : aucun de ses départements n'est chargé (base limitée à 04, 13, 33, 75, 976 ; "
+        "ajoutez-les avec « make data DEPARTEMENTS=04,13,2A,2B,33,75,976 », ou chargez toute la France avec « make "
+        "data FRANCE=1 »)")
 
 
 def test_coverage_zones_of_a_partial_database_are_labelled(db: duckdb.DuckDBPyConnection) -> None:
@@ -74,16 +77,29 @@ def test_coverage_zones_of_a_partial_database_are_labelled(db: duckdb.DuckDBPyCo
                                          "75, 976 ; ajoutez-le avec « make data DEPARTEMENTS=04,13,33,75,83,976 »")
 
 
+@pytest.mark.parametrize(("kind", "typed"), [("region", "PACA"), ("region", "provence-alpes-cote d'azur"),
+                                              ("departement", "Alpes-de-Haute-Provence"), ("departement", "4")])
+def test_coverage_zones_are_read_as_a_diagnostic_reads_them(db: duckdb.DuckDBPyConnection, kind: str,
+                                                            typed: str) -> None:
+    """``couverture --region PACA`` was « Région inconnue : PACA » where ``diagnostic region:PACA`` worked."""
+    slug = zone_of(CoverageOptions(kind, typed, 20000), db)[0]
+    assert slug == ("region-93" if kind == "region" else "departement-04")
+
+
 @pytest.mark.parametrize("command", [["couverture", "--region", "84"], ["editeur", "--region", "84"],
-                                     ["diagnostics", "--region", "84"]], ids=["couverture", "editeur", "diagnostics"])
+                                     ["diagnostics", "--region", "84"], ["couverture", "--region", "ARA"],
+                                     ["editeur", "--region", "Auvergne-Rhône-Alpes"],
+                                     ["diagnostics", "--region", "auvergne rhone alpes"]],
+                         ids=["couverture", "editeur", "diagnostics", "couverture-named", "editeur-named",
+                              "diagnostics-named"])
 def test_commands_on_a_region_not_loaded_give_the_command(ws: Workspace, capsys: pytest.CaptureFixture[str],
                                                           command: list[str]) -> None:
     code, out, err = cli(capsys, *command)
     assert (code, out) == (2, "")
     assert err == error_line(
-        "Région 84 : aucun de ses départements n'est chargé (base limitée à 04, 13, 33, 75, 976 ; ajoutez-les avec "
-        "« make data DEPARTEMENTS=01,03,04,07,13,15,26,33,38,42,43,63,69,73,74,75,976 », ou chargez toute la France "
-        "avec « make data FRANCE=1 »)")
+        "Région Auvergne-Rhône-Alpes (84) : aucun de ses départements n'est chargé (base limitée à 04, 13, 33, 75, "
+        "976 ; ajoutez-les avec « make data DEPARTEMENTS=01,03,04,07,13,15,26,33,38,42,43,63,69,73,74,75,976 », ou "
+        "chargez toute la France avec « make data FRANCE=1 »)")
 
 
 def test_coverage_of_a_partial_region_prints_its_label_and_note(ws: Workspace, capsys: pytest.CaptureFixture[str]

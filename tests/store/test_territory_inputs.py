@@ -150,13 +150,31 @@ def test_places_outside_the_loaded_departements_are_said_so(db: duckdb.DuckDBPyC
         resolve_territory(db, spec)
     if message is None:  # Auvergne-Rhône-Alpes: none of its départements is loaded; the command adds all twelve
         assert info.value.message == (
-            f"Région 84 : aucun de ses départements n'est chargé (base limitée à {loaded} ; ajoutez-les avec « make "
-            "data DEPARTEMENTS=01,03,04,07,13,15,26,33,38,42,43,63,69,73,74,75,976 », ou chargez toute la France "
-            "avec « make data FRANCE=1 »)")
+            f"Région Auvergne-Rhône-Alpes (84) : aucun de ses départements n'est chargé (base limitée à {loaded} ; "
+            "ajoutez-les avec « make data DEPARTEMENTS=01,03,04,07,13,15,26,33,38,42,43,63,69,73,74,75,976 », ou "
+            "chargez toute la France avec « make data FRANCE=1 »)")
     else:
         assert info.value.message == (f"{message} : hors des départements chargés (base limitée à {loaded} ; "
                                       "ajoutez-le avec « make data DEPARTEMENTS=04,13,33,75,84,976 », ou chargez "
                                       "toute la France avec « make data FRANCE=1 »)")
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ("region:Grand Est", "Région Grand Est (44) : aucun de ses départements n'est chargé (base limitée à 04, 13, 33, "
+                         "75, 976 ; ajoutez-les avec « make data DEPARTEMENTS=04,08,10,13,33,51,52,54,55,57,67,68,75,"
+                         "88,976 »"),
+    ("region:grand-est", "Région Grand Est (44) : aucun"),
+    ("departement:Bas-Rhin", "Département 67 : hors des départements chargés"),
+    ("departement:Côtes-d'Armor", "Département 22 : hors des départements chargés"),
+    ("region:Grand Truc", "Région inconnue : Grand Truc"),
+])
+def test_zones_named_outside_the_loaded_departements_are_said_so(db: duckdb.DuckDBPyConnection, spec: str,
+                                                                 said: str) -> None:
+    """A review: « region:Grand Est » on a database without it was « Région inconnue », as a typo would be;
+    typed by its name, a zone of France outside the load is said to be so, as its code is."""
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, spec)
+    assert info.value.message.startswith(said)
 
 
 @pytest.mark.parametrize("form", ["gpkg-lambert93", "shapefile-without-prj", "zipped-shapefile-without-prj",

@@ -33,15 +33,46 @@ from pipeline.store.territory.codes import (
     names_label,
     resolve_codes,
     suggest,
+    zone_of_france,
 )
 from pipeline.store.territory.files import CODE_COLUMNS, resolve_file
 
-__all__ = ["CODE_COLUMNS", "KINDS", "absent_zone", "loaded_part", "names_label", "resolve_codes", "resolve_territory"]
+__all__ = ["CODE_COLUMNS", "KINDS", "absent_zone", "loaded_part", "names_label", "resolve_codes", "resolve_territory",
+           "resolve_zone"]
 
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
 #: Acronyms of régions in common use in ARS and regional documents (``region:PACA``), to their codes.
 REGION_ACRONYMS = {"PACA": "93", "IDF": "11", "ARA": "84", "AURA": "84", "BFC": "27", "HDF": "32", "CVL": "24",
                    "NAQ": "75", "PDL": "52", "OCC": "76", "GE": "44"}
+
+
+def resolve_zone(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> tuple[str, str]:
+    """(code, name) of the département or région (``kind``) typed as ``value``: its code (« 4 » for 04), an
+    acronym of a région (PACA), or its name (accents, case and hyphens aside).
+
+    Raises
+    ------
+    TerritoryError
+        A zone of France outside a database loaded for some départements (« Région Grand Est (44) : aucun de ses
+        départements n'est chargé … », whether typed by code or name), or no such zone (with the nearest names).
+    """
+    value = str(value).strip()
+    code = (REGION_ACRONYMS.get(ascii_fold(value).upper().replace(" ", "").replace("-", ""), value)
+            if kind == "region" else value).upper().zfill(2)
+    found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
+    names = geography.departements(con) if kind == "departement" else geography.regions(con)
+    if found is None:
+        # Its exact name (accents, case and hyphens aside), as the suggestion below would print it.
+        same = names[names["nom"].map(normalise_name) == normalise_name(value)]
+        if len(same) == 1:
+            code, found = str(same["code"].iloc[0]), str(same["nom"].iloc[0])
+    if found is None:
+        # A name of France's, its zone outside the load: « Région Grand Est (44) : aucun de ses départements… ».
+        if absent := absent_zone(con, kind, zone_of_france(kind, value) or code):
+            raise TerritoryError(absent)
+        word = "Département inconnu" if kind == "departement" else "Région inconnue"
+        raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
+    return code, found
 
 
 def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
@@ -103,20 +134,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         partial = bool(beyond)
         label = f"Bassin de vie de {bv} (BV2022 {value})"
     elif kind in ("departement", "region"):
-        code = (REGION_ACRONYMS.get(ascii_fold(value).upper().replace(" ", "").replace("-", ""), value)
-                if kind == "region" else value).upper().zfill(2)
-        found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
-        if found is None:
-            names = geography.departements(con) if kind == "departement" else geography.regions(con)
-            # Its exact name (accents, case and hyphens aside), as the suggestion below would print it.
-            same = names[names["nom"].map(normalise_name) == normalise_name(value)]
-            if len(same) == 1:
-                code, found = str(same["code"].iloc[0]), str(same["nom"].iloc[0])
-        if found is None:
-            if absent := absent_zone(con, kind, code):
-                raise TerritoryError(absent)
-            word = "Département inconnu" if kind == "departement" else "Région inconnue"
-            raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
+        code, found = resolve_zone(con, kind, value)
         units = geography.communes_where(con, kind, code)
         label, notes = loaded_part(con, kind, code, found)
         partial = bool(notes)

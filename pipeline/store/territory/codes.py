@@ -11,15 +11,18 @@ import pandas as pd
 from pipeline.errors import TerritoryError
 from pipeline.geography import (
     REGION_DEPARTEMENTS,
+    REGION_NAMES,
     arrondissements_of,
     city_of_arrondissement,
     departement_of,
     loaded_scope,
     normalise_insee_code,
     normalise_name,
+    slugify,
 )
 from pipeline.geography import outside_the_load as not_loaded
 from pipeline.model import UNIT_COLUMNS
+from pipeline.sources.contours_download import department_slugs
 from pipeline.store.queries import geography, provenance
 
 
@@ -73,10 +76,20 @@ def add_departements_command(loaded: list[str], missing: list[str]) -> str:
             "toute la France avec « make data FRANCE=1 »")
 
 
+def zone_of_france(kind: str, name: str) -> str | None:
+    """The code of the département or région of France (``kind``) named ``name`` (accents, case and hyphens
+    aside), whatever the database holds; None for no such name."""
+    wanted = slugify(name)
+    if kind == "departement":
+        return next((slug.split("-", 1)[0].upper() for slug in department_slugs()
+                     if slug.split("-", 1)[1] == wanted), None)
+    return next((code for code, region in REGION_NAMES.items() if slugify(region) == wanted), None)
+
+
 def absent_zone(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> str | None:
     """Why a région or département of France (``kind``) is not in a database restricted by ``data
-    --departements`` (« Région 84 : aucun de ses départements n'est chargé (…) »), else None: « inconnue »
-    would send the user looking for a typo."""
+    --departements`` (« Région Auvergne-Rhône-Alpes (84) : aucun de ses départements n'est chargé (…) »), else
+    None: « inconnue » would send the user looking for a typo."""
     if kind == "departement":
         if code == "20":  # split in 1976, still typed
             return ("Département 20 : ce code n'existe plus, la Corse est divisée depuis 1976 en Corse-du-Sud (2A) et "
@@ -87,7 +100,8 @@ def absent_zone(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> str | N
     missing = region_beyond_the_load(everywhere, code)[1]
     if not missing:
         return None
-    return (f"Région {code} : aucun de ses départements n'est chargé (base limitée à {', '.join(everywhere)} ; "
+    named = f"{REGION_NAMES[code]} ({code})" if code in REGION_NAMES else code
+    return (f"Région {named} : aucun de ses départements n'est chargé (base limitée à {', '.join(everywhere)} ; "
             f"{add_departements_command(everywhere, missing)})")
 
 
