@@ -227,26 +227,46 @@ def test_nurses_table_end_to_end(fixture_data_dir: Path, tmp_path: Path) -> None
     assert "Auto-confinement (médecins généralistes)" in section and "100 %" not in section
 
 
-def test_rows_left_out_that_bias_the_figures_are_reservations_of_the_pertinence_too(
-        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    """A review: a row of Digne's residents to Brignoles (83023, Var, not loaded) was said only among the notes
-    at the top of the report while the pertinence section gave its self-containment without a word. Left out, it
-    is a leak not counted: 830 / 1 100 = 75,5 % here, 830 / 1 400 = 59,3 % with it."""
+def test_residents_consultations_out_of_the_load_are_leaks(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Two reviews: a row of Digne's residents to Brignoles (83023, Var, not loaded) was left out, a leak not
+    counted, said only among the notes, then as a reservation while the self-containment stayed 830 / 1 100 =
+    75,5 % (a table of every leak to the Var gave 100 %). Brignoles is outside the territory whatever commune it
+    is: a leak, 830 / 1 400 = 59,3 %, in the flows and pertinence sections alike."""
     d = diagnostic(db, table(tmp_path, [*GP_ROWS, ("04070", "83023", 300, "MG")]))
     p, flows = d.pertinence, d.flows
     assert p is not None and p.available and flows is not None
-    assert p.self_containment == pytest.approx(830 / 1100)
-    expected = ("Table origine–destination : 1 ligne(s) écartée(s) (destinations hors des départements chargés "
-                "dans la base : un recours sortant ainsi du territoire n'est pas compté comme fuite, "
-                "l'auto-confinement est surestimé) : lignes 8")
-    assert flows.caveats == [expected] and p.caveats == [expected] and expected in d.notes
-    assert f"Réserve : {expected}." in pertinence_section(d)["paragraphs"]
-    assert pertinence_summary(d)["reserves"] == [expected]  # type: ignore[index]
-    notes = {e.key: e.note for e in pertinence_entries(d)}
-    assert f"Réserve : {expected}." in notes["pertinence_candidats"]
+    assert p.self_containment == pytest.approx(830 / 1400)
+    synthesis = flows.synthesis.set_index("groupe")
+    assert synthesis.loc["Médecins généralistes", "auto_confinement"] == pytest.approx(830 / 1400)
+    assert synthesis.loc["Médecins généralistes", "fuites"] == pytest.approx(570)  # 200 + 70 + 300
+    said = ("Table origine–destination : 1 ligne de recours des habitants du territoire vers des communes hors des "
+            "départements chargés dans la base (300 recours) comptée comme fuite (ces communes sont hors du "
+            "territoire) : lignes 8")
+    assert said in d.notes and flows.caveats == [] and p.caveats == []
     # A row with a code the table cannot place is also a reservation; a note that changes nothing is not.
     d = diagnostic(db, table(tmp_path, [*GP_ROWS, ("ABCDE", "04070", 10, "MG"), ("83023", "83050", 10, "MG")],
                              "autres.csv"))
     assert d.pertinence is not None and len(d.pertinence.caveats) == 1
     assert "codes communes invalides ou inconnus" in d.pertinence.caveats[0]
     assert any("origine et destination hors des départements chargés" in n for n in d.notes)
+
+
+def test_a_table_of_a_small_part_of_the_territory_gives_no_residents_figure(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: a table of 2 of the Verdon's 15 communes gave « Auto-confinement du périmètre : 60 % ». Here a
+    table of Archail's residents only (04009, a handful of inhabitants beside Digne's thousands): the flows'
+    residents figures and the pertinence are « non disponible », and the caveat gives the share left out."""
+    d = diagnostic(db, table(tmp_path, [("04009", "04009", 30, "MG"), ("04009", "04112", 70, "MG"),
+                                        ("04112", "04070", 60, "MG")]))
+    flows, p = d.flows, d.pertinence
+    assert flows is not None and p is not None and not p.available
+    row = flows.synthesis.set_index("groupe").loc["Médecins généralistes"]
+    assert math.isnan(row["auto_confinement"]) and math.isnan(row["fuites"])
+    assert row["recours_exterieurs_entrants"] == pytest.approx(60)  # Manosque's row: the attraction is known
+    units = d.units.set_index("unit_code")["population"]
+    share = units["04070"] / (units["04070"] + units["04009"])
+    assert (f"Table origine–destination : aucun recours d'habitants pour 1 des 2 unités du territoire "
+            f"({f'{share * 100:.1f}'.replace('.', ',')} % de ses habitants) : Digne-les-Bains (04070) ; la table ne "
+            "les couvre pas, les indicateurs des habitants (auto-confinement, fuites) ne sont pas calculés"
+            ) in flows.caveats
+    assert p.unavailable is not None and "pour des unités du territoire qui en rassemblent" in p.unavailable

@@ -36,6 +36,10 @@ def written(tmp_path: Path, text: str, name: str = "flux.csv") -> Path:
     return path
 
 
+#: Riez (04166), whose rows the tables below give.
+RIEZ = "communes:04166"
+
+
 def diagnostic(con: duckdb.DuckDBPyConnection, flows: Path, spec: str = VERDON) -> Diagnostic:
     return compute(con, resolve_territory(con, spec), DiagnosticOptions(territory=spec, flows=flows))
 
@@ -71,7 +75,8 @@ def test_a_comma_that_may_group_thousands_is_refused_like_a_dot(tmp_path: Path) 
 
 def test_a_table_without_profession_draws_its_gp_flows(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     """Read as GP consultations by the pertinence, it had no flows map and its synthesis said « non précisé »."""
-    d = diagnostic(db, written(tmp_path, "origine;destination;volume\n04166;04166;500\n04166;04112;100\n"))
+    # Riez alone: a table of Riez's rows read for the whole Verdon would leave out most of its inhabitants.
+    d = diagnostic(db, written(tmp_path, "origine;destination;volume\n04166;04166;500\n04166;04112;100\n"), RIEZ)
     assert d.flows is not None and d.flows.available
     assert list(d.flows.synthesis["groupe"]) == ["Médecins généralistes"]
     assert d.flows.synthesis.loc[0, "auto_confinement"] == pytest.approx(500 / 600)
@@ -111,7 +116,7 @@ def test_figures_of_a_given_table_carry_no_demonstration_warning_and_none_is_an_
     """The registry of the fixture database is the demonstration one; these figures owe nothing to it. No commune
     sends Riez anything: « aucune commune candidate à l'ajout », not « aucune donnée » (read as missing)."""
     d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
-                                         "04166;04112;500;MG\n"))
+                                         "04166;04112;500;MG\n"), RIEZ)
     specs = {s.key: s for s in table_specs(d)}
     for key in ("flux_synthese", "pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees"):
         assert not specs[key].demo, key
@@ -120,7 +125,8 @@ def test_figures_of_a_given_table_carry_no_demonstration_warning_and_none_is_an_
     # Riez keeps exactly half (500 of 1 000): not « à examiner » (below half); the wording says the thresholds.
     assert d.pertinence is not None and d.pertinence.to_examine.empty
     d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
-                                         "04166;04112;501;MG\n04112;04166;50;MG\n04112;04112;50;MG\n", "b.csv"))
+                                         "04166;04112;501;MG\n04112;04166;50;MG\n04112;04112;50;MG\n", "b.csv"),
+                   RIEZ)
     paragraphs = " ".join(pertinence_section(d)["paragraphs"])
     # One commune each: the sentences agree with it (« 1 commune(s) … envoient … leurs habitants » before).
     assert "1 commune hors du territoire y envoie au moins 50 % des recours de ses habitants ; en l'ajoutant" \

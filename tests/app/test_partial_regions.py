@@ -34,7 +34,7 @@ def test_regions_and_their_departements_are_those_of_the_cog() -> None:
     assert {r: set(codes) for r, codes in REGION_DEPARTEMENTS.items()} == regions
     assert len(DEPARTEMENTS) == 101
     named = {r["code"]: r["nom"] for r in raw.package("6.0.0", "regions") if len(r["code"]) == 2}
-    assert REGION_NAMES == named  # the names a région typed by name outside the load is recognised by
+    assert named == REGION_NAMES  # the names a région typed by name outside the load is recognised by
 
 
 def test_a_region_held_in_part_says_what_its_figures_sum(db: duckdb.DuckDBPyConnection) -> None:

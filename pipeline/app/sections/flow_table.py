@@ -12,8 +12,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.app import flow_model
+from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.units import CITY_NAMES, flow_codes, split_cities
-from pipeline.geography import arrondissements_of
+from pipeline.geography import arrondissements_of, city_of_arrondissement
 from pipeline.render.sections.common import agree, fmt
 from pipeline.sources import od_table
 from pipeline.store.queries import geography, provenance
@@ -22,15 +23,37 @@ EMPTY_TABLE = ("flux non calculés : la table de flux fournie n'a aucune ligne u
                "communes invalides ou inconnus, ou communes hors des départements chargés dans la base)")
 
 
-def staged_flow_table(con: duckdb.DuckDBPyConnection, path: object) -> od_table.StagedOD:
+def staged_flow_table(con: duckdb.DuckDBPyConnection, path: object,
+                      unit_codes: list[str] | None = None) -> od_table.StagedOD:
     """A ``FLUX=`` table, its codes checked against the COG: old codes moved to their current commune,
     arrondissement codes kept (the COG history would fold them into their city; ``to_flow_table`` folds them
-    when asked), codes of départements not loaded reported as such."""
+    when asked), codes of départements not loaded reported as such.
+
+    With ``unit_codes`` (the territory's), its residents' rows to a département not loaded are kept: they are
+    leaks whatever commune they went to (a review: all of them set aside made the self-containment 100 %).
+    """
+    return _staged(con, path, unit_codes)[0]
+
+
+def _staged(con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str] | None
+            ) -> tuple[od_table.StagedOD, pd.DataFrame, pd.DataFrame]:
+    """:func:`staged_flow_table`, the residents' rows put back as leaks and those still left out (unknown codes)."""
     mapping = geography.cog_mapping(con)
     current = mapping["current_code"].where(mapping["kind"] != "arrondissement", mapping["code"])
-    return od_table.filter_known_codes(od_table.read_od_table(str(path)),
-                                       dict(zip(mapping["code"], current, strict=True)),
-                                       provenance.loaded_departements(con))
+    to_current = dict(zip(mapping["code"], current, strict=True))
+    raw = od_table.read_od_table(str(path))
+    staged = od_table.filter_known_codes(raw, to_current, provenance.loaded_departements(con))
+    if not unit_codes:
+        return staged, raw.table.iloc[:0], raw.table.iloc[:0]
+    inside = set(flow_codes(unit_codes)) | set(unit_codes)
+    leaks, unknown = flow_gaps.resident_rows_left_out(raw, staged, inside, to_current)
+    if len(leaks):
+        leaks = leaks.assign(origine=leaks["origine"].map(lambda c: to_current.get(c, c)))
+        leaks = leaks.assign(origine_commune=leaks["origine"].map(lambda c: city_of_arrondissement(c) or c))
+        staged = od_table.StagedOD(
+            pd.concat([staged.table, leaks[staged.table.columns]], ignore_index=True).sort_values("ligne"),
+            staged.problems[~staged.problems["ligne"].isin(set(leaks["ligne"]))].reset_index(drop=True))
+    return staged, leaks, unknown
 
 
 def read_flow_table(
@@ -45,15 +68,22 @@ def read_flow_table(
     those rows are left out of the territory's indicators, and a note says
     so, rather than inventing a split.
     """
-    staged = staged_flow_table(con, path)
+    staged, leaks, unknown = _staged(con, path, unit_codes)
     notes = od_table.problem_notes(staged)
     caveats = od_table.bias_notes(staged)
+    if len(leaks):
+        notes.append(flow_gaps.leaks_note(leaks))
     table = od_table.to_flow_table(staged, units=True)
     table = _far_cities_whole(table, unit_codes)
+    lost = od_table.to_flow_table(od_table.StagedOD(unknown, staged.problems.iloc[:0]), units=True)
     if len(table) and (table["groupe"] == od_table.GROUPE_NON_PRECISE).all():
         # As the pertinence reads it: the flows' GP figures, their map and their table then exist.
         table = table.assign(groupe=od_table.GROUPE_MG)
+        lost = lost.assign(groupe=lost["groupe"].replace(od_table.GROUPE_NON_PRECISE, od_table.GROUPE_MG))
         notes.append(flow_model.NO_PROFESSION_NOTE)
+    if bounds := flow_gaps.unknown_destinations_caveat(table, lost, set(flow_codes(unit_codes)) | set(unit_codes)):
+        caveats.append(bounds)
+        notes.append(bounds)
     for city, held in split_cities(unit_codes).items():
         rows = staged.table[(staged.table["origine"] == city) | (staged.table["destination"] == city)]
         if rows.empty:

@@ -23,6 +23,7 @@ from pipeline.analysis.distances import distance_table
 from pipeline.analysis.flow_indicators import residents_unknown_without_rows
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
+from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.flow_table import EMPTY_TABLE, read_flow_table
 from pipeline.app.sections.load_reach import apl_note, departements_within, flows_note
 from pipeline.app.sections.units import (
@@ -258,7 +259,10 @@ def flows_and_access(
         bvs.insert(1, "bassin_de_vie_nom", bvs["bassin_de_vie"].astype(str).map(labels))
     synthesis = indicators["synthese"]
     if kind == "table":
-        synthesis = residents_unknown_without_rows(synthesis)
+        synthesis, gaps = flow_gaps.table_gaps(residents_unknown_without_rows(synthesis), table, territory,
+                                               inside_codes)
+        caveats.extend(gaps)
+        notes.extend(gaps)
     flow_section = FlowsSection(origin=origin, kind=kind, params=fp, synthesis=synthesis,
                                 external_destinations=dest, bassins_de_vie=bvs, lines=lines, notes=notes,
                                 beyond_the_load=departements_within(con, perimeter, dep, fp.cutoff_km),

@@ -30,6 +30,7 @@ from pipeline.analysis.pertinence import (
 )
 from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
+from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.flow_table import read_flow_table, staged_flow_table
 from pipeline.app.sections.units import split_cities as partly_held_cities
 from pipeline.geography import arrondissements_of
@@ -222,12 +223,12 @@ def _given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions, ter
         table, _, _ = read_flow_table(con, options.flows, territory.unit_codes)
         return (flow_model.given_gp_flows(table, f"table origine-destination fournie ({options.flows})", []),
                 units, codes)
-    return _read_given_flows(con, options), _commune_level(units, con), territory.commune_codes
+    return _read_given_flows(con, options, territory.commune_codes), _commune_level(units, con), territory.commune_codes
 
 
-def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions) -> GpFlows:
-    """The table on communes: arrondissements folded into their city."""
-    return flow_model.given_gp_flows(od_table.to_flow_table(staged_flow_table(con, options.flows)),
+def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions, communes: list[str]) -> GpFlows:
+    """The table on communes: arrondissements folded into their city (the residents' leaks out of the load kept)."""
+    return flow_model.given_gp_flows(od_table.to_flow_table(staged_flow_table(con, options.flows, communes)),
                                      f"table origine-destination fournie ({options.flows})", [])
 
 
@@ -332,6 +333,12 @@ def pertinence_section(
     reason = gp.unavailable
     if reason is None and gp.kind == "table" and not result.resident_volume > 0:
         reason = ZERO_RESIDENT_VOLUME if gp.table["origin"].isin(codes).any() else NO_RESIDENT_ROWS
+    if reason is None and gp.kind == "table":  # as the flows section: a table of a few communes tells nothing
+        inside = units[units["code"].astype(str).isin(set(codes))][["code", "nom", "population"]]
+        share = flow_gaps.uncovered_units(gp.table, inside)[1]
+        if share > 1 - flow_gaps.MIN_COVERED_SHARE:
+            reason = (f"la table de flux fournie n'a aucun recours de médecins généralistes pour des unités du "
+                      f"territoire qui en rassemblent {format_number(share * 100, 1)} % des habitants")
     if reason is not None:
         # The zones cut depend on the zonings only: they are still given, never a figure of the flows.
         unavailable = NO_GP_FLOWS.format(reason=reason)

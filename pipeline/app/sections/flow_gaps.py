@@ -1,0 +1,128 @@
+"""What a ``FLUX=`` table leaves unknown about the territory's residents, and what its left-out rows weigh.
+
+A table may hold the consultations of some of the territory's units only (an extraction limited to a few
+communes), none from elsewhere (an extraction of the residents only), or rows the COG check set aside. The
+self-containment computed on the rest reads as a confident figure: these functions put the rows that can
+still count back (a resident's consultation in a département not loaded is a leak, wherever it went) and say
+how much of the residents' consultations the others hide, with the range they leave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from pipeline.analysis.flow_indicators import RESIDENT_COLUMNS
+from pipeline.geography import arrondissements_of, city_of_arrondissement
+from pipeline.model import Territory
+from pipeline.render.sections.common import agree, fmt, plural
+from pipeline.sources import od_table
+from pipeline.sources.od_notes import OUT_OF_LOAD
+
+#: Below this share of the territory's inhabitants in the table's origins, the residents' figures are not given.
+MIN_COVERED_SHARE = 0.5
+
+
+def resident_rows_left_out(raw: od_table.StagedOD, staged: od_table.StagedOD, inside: set[str],
+                           to_current: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows the COG check left out whose origin is a unit of the territory (``inside``: unit or commune
+    codes), split in two: those going to a commune of a département not loaded (leaks, certainly: the
+    territory is loaded) and those going to a code the COG does not know (anywhere)."""
+    out = raw.table[~raw.table["ligne"].isin(staged.table["ligne"])]
+    origin = out["origine"].astype(str)
+    current = origin.map(lambda c: to_current.get(c, c))
+    resident = out[origin.isin(inside) | current.isin(inside)]
+    if resident.empty:
+        return resident, resident
+    problems = staged.problems[staged.problems["ecartee"] & (staged.problems["colonne"] == "destination")]
+    outside = set(problems.loc[problems["probleme"].str.contains(OUT_OF_LOAD, regex=False), "ligne"])
+    unknown = set(problems["ligne"]) - outside
+    return resident[resident["ligne"].isin(outside)], resident[resident["ligne"].isin(unknown)]
+
+
+def leaks_note(leaks: pd.DataFrame) -> str:
+    """« Table origine–destination : 15 lignes de recours des habitants vers des communes hors des départements
+    chargés comptées comme fuites … » (French)."""
+    lines = sorted(int(n) for n in leaks["ligne"])
+    shown = ", ".join(str(n) for n in lines[:10]) + (" …" if len(lines) > 10 else "")
+    return (f"Table origine–destination : {len(lines)} {agree(len(lines), 'ligne', 'lignes')} de recours des "
+            f"habitants du territoire vers des communes {OUT_OF_LOAD} ({fmt(float(leaks['volume'].sum()))} recours) "
+            f"{agree(len(lines), 'comptée comme fuite', 'comptées comme fuites')} (ces communes sont hors du "
+            "territoire) : "
+            f"lignes {shown}")
+
+
+def unknown_destinations_caveat(table: pd.DataFrame, unknown: pd.DataFrame, inside: set[str]) -> str | None:
+    """What the residents' consultations to unknown codes weigh, and the self-containment between its two
+    extremes (all of them outside the territory, or all inside), per group (``table``: the flow table kept)."""
+    if unknown.empty:
+        return None
+    parts = []
+    groups = unknown["groupe"] if "groupe" in unknown else pd.Series(od_table.GROUPE_NON_PRECISE, index=unknown.index)
+    for groupe, rows in unknown.groupby(groups, sort=True):
+        lost = float(rows["volume"].sum())
+        kept = table[(table["groupe"] == groupe) & table["origin"].isin(inside)]
+        total = float(kept["volume"].sum()) + lost
+        if not lost > 0 or not total > 0:
+            continue
+        internal = float(kept.loc[kept["destination"].isin(inside), "volume"].sum())
+        parts.append(f"{groupe} : {lost / total * 100:.0f} % des recours des habitants, auto-confinement réel entre "
+                     f"{internal / total * 100:.0f} % et {(internal + lost) / total * 100:.0f} %".replace(".", ","))
+    if not parts:
+        return None
+    return ("Table origine–destination : des recours des habitants du territoire vont vers des codes communes "
+            "inconnus du code officiel géographique et sont écartés ; l'auto-confinement est calculé sans eux ("
+            + " ; ".join(parts) + ")")
+
+
+def uncovered_units(table: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """The territory's units (``units``: ``code``, ``nom``, ``population``) the table gives no consultation from
+    (neither by their code, nor by their arrondissements', nor by their city's), and the share of the territory's
+    inhabitants they hold (0 when the population is unknown)."""
+    origins = set(table["origin"].astype(str))
+
+    def present(code: str) -> bool:
+        return (code in origins or bool(origins & set(arrondissements_of(code)))
+                or (city_of_arrondissement(code) or "") in origins)
+
+    missing = units[~units["code"].astype(str).map(present)]
+    total = float(units["population"].fillna(0).sum())
+    share = float(missing["population"].fillna(0).sum()) / total if total > 0 else 0.0
+    return missing, share
+
+
+def uncovered_caveat(missing: pd.DataFrame, share: float, count: int) -> str:
+    """« Table origine–destination : aucun recours d'habitants pour 13 des 15 unités du territoire (63,3 % de
+    ses habitants) : … » (French; ``count``: the territory's units)."""
+    names = ", ".join(f"{n} ({c})" for c, n in zip(missing["code"].head(10), missing["nom"].head(10), strict=True))
+    more = f" et {plural(len(missing) - 10, 'autre')}" if len(missing) > 10 else ""
+    figures = ("les indicateurs des habitants (auto-confinement, fuites) ne sont pas calculés"
+               if share > 1 - MIN_COVERED_SHARE else
+               "les indicateurs des habitants (auto-confinement, fuites) ne portent que sur les autres unités")
+    return (f"Table origine–destination : aucun recours d'habitants pour {fmt(len(missing))} des {fmt(count)} unités "
+            f"du territoire ({fmt(share * 100, 1)} % de ses habitants) : {names}{more} ; la table ne les couvre pas, "
+            f"{figures}")
+
+def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territory,
+                inside_codes: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The synthesis of a given table with what it cannot tell « non disponible », and the caveats saying why.
+
+    Units of the territory with no row as origin: a table of a few communes gave a confident self-containment
+    (a review: 2 of the Verdon's 15 communes, « 60 % »): said with the share of inhabitants it leaves out, and
+    the residents' figures not given beyond half. No row from outside the territory: the attraction is not
+    known (an extraction of the residents' consultations), not 0.
+    """
+    caveats = []
+    units = territory.units.rename(columns={"unit_code": "code"})[["code", "nom", "population"]]
+    missing, share = uncovered_units(table, units)
+    if len(missing) and len(table):
+        caveats.append(uncovered_caveat(missing, share, len(units)))
+        if share > 1 - MIN_COVERED_SHARE:
+            synthesis = synthesis.assign(**{c: float("nan") for c in RESIDENT_COLUMNS if c in synthesis})
+    if len(table) and table["origin"].isin(set(inside_codes)).all():
+        synthesis = synthesis.assign(**{c: float("nan") for c in ("recours_exterieurs_entrants", "attraction")
+                                        if c in synthesis})
+        caveats.append("Table origine–destination : aucun recours d'habitants d'autres communes que celles du "
+                       "territoire (la table ne semble donner que ceux de ses habitants) : attraction non disponible")
+    return synthesis, caveats
