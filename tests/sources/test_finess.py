@@ -530,7 +530,7 @@ def test_coordinates_far_from_their_commune_are_dropped_and_reported(
     assert far[["code", "nb_lignes", "premiere_ligne"]].values.tolist() == [["01053", 1, 2]]
     distance = int(far["message"].iloc[0].split("jusqu'à ")[1].split(" km")[0].replace("\u202f", ""))
     assert 300 < distance < 340
-    assert "1 établissement géolocalisé loin de leur commune : compté dans leur commune" in staged.summary_fr()
+    assert "1 établissement géolocalisé loin de sa commune : compté dans sa commune" in staged.summary_fr()
     # Without the communes' boxes (a caller that has none), nothing is checked.
     assert finess.stage_finess(path, units=table, cog_mapping=mapping).geolocated == 2
 
