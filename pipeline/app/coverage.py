@@ -78,7 +78,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     in_zone = members[members["unit_code"].isin(zone_units) | members["commune_code"].isin(zone_units)]
     cpts_ids = set(in_zone["cpts_id"])
     zone_members = members[members["cpts_id"].isin(cpts_ids)]
-    overlaps = coverage_overlaps.overlap_pairs(zone_members, all_units)
+    overlaps = coverage_overlaps.overlap_pairs(zone_members, all_units, within=zone_units)
     # A unit is a white zone only where the loaded listings speak: in a région none of them covers (or of which
     # they claim a few units across a border), "no CPTS" would mean "no listing loaded", not "no project".
     claimed = set(coverage_claims.distinct_claims(members, all_units)["unit_code"])
@@ -349,6 +349,11 @@ def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, 
     return notes
 
 
+def _or_unknown(value: int | None) -> str:
+    """A count of the coverage summary, « non disponible » when no loaded listing speaks for the zone."""
+    return "non disponible" if value is None else str(value)
+
+
 def run_coverage(options: CoverageOptions) -> Coverage:
     """Compute and write the coverage of a zone; print a French summary."""
     start = time.perf_counter()
@@ -371,10 +376,10 @@ def run_coverage(options: CoverageOptions) -> Coverage:
     else:
         print(f"  zones blanches : {plural(s['communes_in_no_cpts'], 'unité')}, "
               f"{plural(s['population_in_no_cpts'], 'habitant')}")
-    print(f"  unités revendiquées par plusieurs CPTS : {s['units_in_several_cpts']} ; "
-          f"paires de CPTS qui se chevauchent : {s['overlapping_pairs']}")
-    print(f"  territoires atones : {s['atone_territories']} ; périmètres proposés "
-          f"(seuil {n(options.threshold)} hab.) : {s['candidate_perimeters']}")
+    print(f"  unités revendiquées par plusieurs CPTS : {_or_unknown(s['units_in_several_cpts'])} ; "
+          f"paires de CPTS qui se chevauchent : {_or_unknown(s['overlapping_pairs'])}")
+    print(f"  territoires atones : {_or_unknown(s['atone_territories'])} ; périmètres proposés "
+          f"(seuil {n(options.threshold)} hab.) : {_or_unknown(s['candidate_perimeters'])}")
     for note in result.notes:
         print(f"  note : {note}")
     if s["listing_issues"]:

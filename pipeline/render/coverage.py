@@ -100,11 +100,26 @@ class CoverageOutputs:
 UNKNOWN_COVERAGE = f"non connue : {unknown_coverage_why()}"
 
 
+def speaks_for(c: Coverage) -> bool:
+    """Whether a loaded listing speaks for some unit of the zone (else its coverage is not known at all)."""
+    return c.known_units is None or bool(c.claims["unit_code"].astype(str).isin(c.known_units).any())
+
+
 def summary(c: Coverage) -> dict[str, Any]:
     population = int(c.claims["population"].fillna(0).sum())
     white_pop = int(c.white["population"].fillna(0).sum())
-    # White zones are known only where the listings speak: « non disponible » (null) for a zone with no unit there.
-    speaks = c.known_units is None or bool(c.claims["unit_code"].astype(str).isin(c.known_units).any())
+    # White zones are known only where the listings speak: « non disponible » (null) for a zone with no unit there,
+    # and so are the atone territories (white zones). What the loaded CPTS claim, share and cover is a fact where
+    # they claim something; where they claim nothing and no listing speaks, it is unknown too (a review read 0).
+    speaks = speaks_for(c)
+    claimed = speaks or bool((c.claims["n_cpts"] > 0).any())
+
+    def known(value: int) -> int | None:
+        return value if speaks else None
+
+    def told(value: int) -> int | None:
+        return value if claimed else None
+
     return {
         "zone": c.zone,
         "libelle": c.label,
@@ -114,15 +129,15 @@ def summary(c: Coverage) -> dict[str, Any]:
         "unites": len(c.claims),
         "population": population,
         "cpts": int(c.claims["cpts_ids"].explode().dropna().nunique()),
-        "population_covered": int(c.claims.loc[c.claims["n_cpts"] > 0, "population"].fillna(0).sum()),
-        "communes_in_no_cpts": len(c.white) if speaks else None,
-        "population_in_no_cpts": white_pop if speaks else None,
-        "units_in_several_cpts": int((c.claims["n_cpts"] > 1).sum()),
+        "population_covered": told(int(c.claims.loc[c.claims["n_cpts"] > 0, "population"].fillna(0).sum())),
+        "communes_in_no_cpts": known(len(c.white)),
+        "population_in_no_cpts": known(white_pop),
+        "units_in_several_cpts": told(int((c.claims["n_cpts"] > 1).sum())),
         "units_outside_listings": 0 if c.outside_listings is None else len(c.outside_listings),
-        "overlapping_pairs": len(c.overlaps),
-        "polygon_overlapping_pairs": len(c.polygon_overlaps),
-        "atone_territories": len(c.atone),
-        "candidate_perimeters": len(c.candidates),
+        "overlapping_pairs": told(len(c.overlaps)),
+        "polygon_overlapping_pairs": told(len(c.polygon_overlaps)),
+        "atone_territories": known(len(c.atone)),
+        "candidate_perimeters": known(len(c.candidates)),
         "unresolved_codes": int(c.quality["kind"].isin(["code_inconnu", "code_invalide",
                                                         "code_sans_correspondance"]).sum()),
         "listing_issues": c.quality.groupby("kind").size().to_dict(),
@@ -168,7 +183,12 @@ def _spec(key: str, frame: pd.DataFrame) -> TableSpec:
 
 def coverage_specs(c: Coverage) -> list[TableSpec]:
     """The coverage tables as :class:`TableSpec` (stable machine names for the CSV, French labels)."""
-    frames = {"communes": c.claims, "chevauchements": c.overlaps, "chevauchements_geometriques": c.polygon_overlaps,
+    claims = c.claims
+    if c.known_units is not None:
+        # A unit nobody claims where no listing speaks: its number of CPTS is not known, not 0.
+        unknown = ~claims["unit_code"].astype(str).isin(c.known_units) & ~(claims["n_cpts"] > 0)
+        claims = claims.assign(n_cpts=claims["n_cpts"].astype("float64").where(~unknown))
+    frames = {"communes": claims, "chevauchements": c.overlaps, "chevauchements_geometriques": c.polygon_overlaps,
               "zones_blanches": c.white, "territoires_atones": c.atone, "propositions": c.candidates,
               "anomalies_listes": c.quality}
     return [_spec(key, frame) for key, frame in frames.items()]

@@ -95,6 +95,18 @@ def test_overlap_pairs_hand_computed() -> None:
     assert xz["share_pop_a"] == pytest.approx(10000 / 16000) and xz["share_pop_b"] == pytest.approx(1 / 3)
 
 
+def test_overlaps_of_a_zone_count_the_units_shared_in_it() -> None:
+    """A review: two CPTS of the 04 sharing only Gap (05) were among the 04's overlapping pairs. Within 01:
+    X and Y share C (01003) only, 3 000 inhabitants; the pairs sharing Marseille's arrondissements only are out;
+    each CPTS keeps its whole size (X: 4 units, 16 000)."""
+    zone = ["01001", "01002", "01003", "01004", "01005"]
+    pairs = overlap_pairs(_members(), _units(), within=zone)
+    assert pairs[["cpts_id_a", "cpts_id_b"]].values.tolist() == [["x", "y"]]
+    xy = pairs.iloc[0]
+    assert xy["shared_units"] == ["01003"] and (xy["n_shared"], xy["shared_population"]) == (1, 3000)
+    assert (xy["n_units_a"], xy["population_a"], xy["share_count_a"]) == (4, 16000, 0.25)
+
+
 def test_no_overlap_gives_empty_frame() -> None:
     members = pd.DataFrame({"cpts_id": ["a", "b"], "cpts": ["A", "B"], "unit_code": ["01001", "01002"]})
     out = overlap_pairs(members, _units())

@@ -101,3 +101,25 @@ def test_territory_income_uses_the_epci_row_when_the_territory_is_exactly_that_e
 def test_missing_columns_are_refused() -> None:
     with pytest.raises(ValueError, match="personnes"):
         approximate_income(filosofi().drop(columns="personnes"), territory())
+
+
+def test_a_merged_commune_with_former_communes_under_secrecy_is_said_partly_hidden() -> None:
+    """A review: Hesdin-la-Forêt (62447) merges four former communes; only Hesdin (2 005 of 4 192 persons)
+    publishes D1 (8 750), the others are under secrecy. The territory's D1 was 8 750 with « 0 unité non
+    diffusée »: it describes 2 005 / 4 192 of the commune. The unit counts as non diffused, with its population
+    (4 480 in the COG) in the proportion of the hidden persons: 4 480 × 2 187 / 4 192 = 2 337,3. Its median,
+    published by every former commune, is whole: nothing hidden."""
+    income = pd.DataFrame({
+        "code": ["62447"] * 4, "personnes": [2005, 1200, 600, 387],
+        "mediane": [15210.0, 19270.0, 22210.0, 20000.0], "d1": [8750.0, None, None, None],
+        "d9": [28450.0, None, None, None], "part_minima_sociaux": [8.5, None, None, None],
+        "secret": [False, True, True, True]})
+    territory = pd.DataFrame({"code": ["62447", "62001"], "population": [4480, 1000]})
+    result = approximate_income(income, territory)
+    d1 = result.figures["d1"]
+    assert d1.value == 8750.0 and d1.n_non_diffusees == 2  # 62001 has no row at all
+    assert d1.population_non_diffusee == pytest.approx(4480 * 2187 / 4192 + 1000)
+    median = result.figures["mediane"]
+    assert median.n_non_diffusees == 1 and median.population_non_diffusee == 1000
+    expected = (2005 * 15210 + 1200 * 19270 + 600 * 22210 + 387 * 20000) / 4192
+    assert median.value == pytest.approx(expected)

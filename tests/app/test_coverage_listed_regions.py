@@ -107,7 +107,15 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     assert unknown.endswith("(les listes de CPTS chargées revendiquent moins de la moitié des habitants ou moins du "
                             "quart des unités de leur département) : pas comptées en zones blanches (département : "
                             "Gironde (33))")
-    assert summary["atone_territories"] == 0 and summary["candidate_perimeters"] == 0
+    # Atone territories are made of white zones: not known either (a review read « 0 »). The CPTS of the 04
+    # claiming Abzac is a fact: its overlaps are counted (none).
+    assert summary["atone_territories"] is None and summary["candidate_perimeters"] is None
+    assert summary["overlapping_pairs"] == 0 and summary["units_in_several_cpts"] == 0
+    assert (f"  territoires atones : non disponible ; périmètres proposés (seuil {format_number(20000)} hab.) : non "
+            "disponible\n") in run.stdout
+    communes = pd.read_csv(stray / "processed" / "coverage" / "departement-33" / "communes.csv", dtype=str)
+    counts = communes.set_index("unit_code")["n_cpts"]
+    assert counts["33001"] == "1" and counts.drop("33001").isna().all()  # unknown, not « 0 »
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
     assert ("dont la couverture n'est pas connue (les listes de CPTS chargées revendiquent moins de la moitié des "
             "habitants ou moins du quart des unités de leur département) ne sont pas représentées"

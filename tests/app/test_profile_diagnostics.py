@@ -338,6 +338,9 @@ def test_paris_departement_income_is_the_row_of_paris(db: Any) -> None:
     for indicator in ("mediane", "d1", "d9", "part_minima_sociaux"):
         assert paris[indicator] == pytest.approx(raw.filosofi()["75056"][indicator]), indicator
     assert income.zones.set_index("niveau").loc["france", "methode"].startswith("approximation")
+    # The note under the table said « Département, région, France : approximation … » (a review): it names Paris.
+    assert (" ; Département : Paris, valeur exacte de la commune 75056 (Filosofi), seule commune de la zone"
+            in income.zones_method)
 
 
 def test_epci_crossing_the_load_is_not_given_its_whole_row(db: Any) -> None:

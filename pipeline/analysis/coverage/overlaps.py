@@ -8,6 +8,7 @@ when areas are known, the shared area.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import geopandas as gpd
@@ -21,7 +22,7 @@ from pipeline.analysis.coverage.projection import LAMBERT93, projected
 __all__ = ["commune_areas", "commune_set_overlaps", "overlap_pairs", "overlay_reference", "polygon_overlaps"]
 
 
-def overlap_pairs(members: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def overlap_pairs(members: pd.DataFrame, units: pd.DataFrame, within: Collection[str] | None = None) -> pd.DataFrame:
     """Every pair of CPTS sharing at least one unit.
 
     Parameters
@@ -31,6 +32,10 @@ def overlap_pairs(members: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     units
         Units with their population; units absent from it count with no
         population.
+    within
+        The units of the zone analysed: a pair sharing units only outside it
+        does not overlap there (a review: two CPTS of the 04 sharing Gap, in
+        the 05, counted among the 04's overlaps). None: everywhere.
 
     Returns
     -------
@@ -48,6 +53,8 @@ def overlap_pairs(members: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     sizes = claims.groupby("cpts_id").agg(n_units=("unit_code", "size"), population=("population", "sum"))
     pairs = claims.merge(claims, on="unit_code", suffixes=("_a", "_b"))
     pairs = pairs[pairs["cpts_id_a"] < pairs["cpts_id_b"]].sort_values("unit_code")
+    if within is not None:
+        pairs = pairs[pairs["unit_code"].astype(str).isin({str(c) for c in within})]
     columns = [
         "cpts_id_a", "cpts_a", "cpts_id_b", "cpts_b", "shared_units", "n_shared", "shared_population",
         "n_units_a", "n_units_b", "population_a", "population_b",

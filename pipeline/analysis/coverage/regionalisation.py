@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -31,6 +33,38 @@ def _connected(neighbors: dict[int, list[int]], members: np.ndarray) -> bool:
                 seen.add(j)
                 stack.append(j)
     return seen == inside
+
+
+@contextlib.contextmanager
+def _annealing_that_ends() -> Iterator[None]:
+    """spopt 0.7's simulated annealing, stopped when no area can move.
+
+    Its loop draws the areas that may leave their region, drops each one no
+    region can take, and draws the same list again: with none movable it
+    never ends (a review: ``couverture --region 93 --seuil 5000`` ran for
+    14 minutes). Two draws in a row without any possible move leave nothing
+    to try: the annealing then returns its current labels, which are valid.
+    """
+    import spopt.region.maxp as module
+
+    pick, check = module._pick_move_area, module._check_move
+    draws = [0]
+
+    def counted_pick(*args: Any, **kwargs: Any) -> Any:
+        draws[0] += 1
+        return [] if draws[0] > 2 else pick(*args, **kwargs)
+
+    def counted_check(*args: Any, **kwargs: Any) -> Any:
+        result = check(*args, **kwargs)
+        if result[2] is not None:
+            draws[0] = 0
+        return result
+
+    module._pick_move_area, module._check_move = counted_pick, counted_check
+    try:
+        yield
+    finally:
+        module._pick_move_area, module._check_move = pick, check
 
 
 def _maxp(
@@ -69,7 +103,8 @@ def _maxp(
             if p < 2:
                 return np.ones(n, dtype=int)
             np.random.seed(seed)
-            _, found = maxp(frame, w, *args, options["max_iterations_sa"])
+            with _annealing_that_ends():
+                _, found = maxp(frame, w, *args, options["max_iterations_sa"])
         finally:
             np.random.set_state(state)
     if found is None:

@@ -158,6 +158,27 @@ def _population_of(units: pd.DataFrame, codes: set[str]) -> float:
     return math.nan if population.isna().any() else float(population.sum())
 
 
+def _hidden(units: pd.DataFrame, rows: pd.DataFrame, published: pd.Series) -> tuple[set[str], float]:
+    """The units whose value is not published, wholly or in part, and the population it leaves out.
+
+    A commune merged since the file has one row per former commune: when some of them are under secrecy (a
+    review: Hesdin-la-Forêt, 4 former communes, Hesdin's 2 005 of 4 192 persons published), its value describes
+    the others only. Its population left out is its COG population in the proportion of the hidden rows'
+    persons; a unit without any row is left out whole.
+    """
+    hidden: set[str] = set()
+    population = 0.0
+    for code, unit_population in zip(units["code"], units["population"], strict=True):
+        own = published[rows["code"] == code]
+        if own.all() and len(own):
+            continue
+        hidden.add(str(code))
+        weights = rows.loc[own.index, "poids"].fillna(0)
+        share = float(weights[~own].sum() / weights.sum()) if len(own) and weights.sum() > 0 else 1.0
+        population += float(unit_population) * share if pd.notna(unit_population) else math.nan
+    return hidden, population
+
+
 def approximate_income(income: pd.DataFrame, territory: pd.DataFrame, code_column: str = "code") -> TerritoryIncome:
     """Income of a territory approximated from communal values (weighted by persons).
 
@@ -192,16 +213,17 @@ def approximate_income(income: pd.DataFrame, territory: pd.DataFrame, code_colum
     rows["poids"] = rows["personnes"].where(rows["personnes"].notna(), fallback)
     figures: dict[str, IncomeFigure] = {}
     for indicator in INCOME_INDICATORS:
-        usable = rows[rows[indicator].notna() & rows["poids"].notna() & (rows["poids"] > 0)]
+        published = rows[indicator].notna() & rows["poids"].notna() & (rows["poids"] > 0)
+        usable = rows[published]
         weight = float(usable["poids"].sum())
         value = float((usable[indicator] * usable["poids"]).sum() / weight) if weight > 0 else math.nan
-        hidden = inside - set(usable["code"])
+        hidden, hidden_population = _hidden(units, rows, published)
         figures[indicator] = IncomeFigure(
             indicator=indicator,
             value=value,
             n_communes=len(inside),
             n_non_diffusees=len(hidden),
-            population_non_diffusee=_population_of(units, hidden),
+            population_non_diffusee=hidden_population,
         )
     return TerritoryIncome(method="approximation", label=APPROXIMATION_LABEL, epci=None, figures=figures)
 

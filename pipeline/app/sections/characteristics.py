@@ -211,8 +211,12 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
                                  "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL)
         out.append(record)
     frame = pd.DataFrame(out, columns=["libelle", "niveau", "code", *INCOME_INDICATORS, "methode"])
+    # Paris is a département of one commune: its figure is the file's own, not an approximation (a review).
+    exact = frame[(frame["niveau"] != "territoire") & frame["methode"].str.startswith("valeur exacte")]
+    zones_method = ZONES_INCOME_METHOD + "".join(
+        f" ; {row.libelle}, {row.methode}" for row in exact.itertuples())
     return IncomeSection(available=True, method=result.method, label=result.label, epci=result.epci,
-                         territory=result.table(), zones=frame, per_unit=per_unit, zones_method=ZONES_INCOME_METHOD)
+                         territory=result.table(), zones=frame, per_unit=per_unit, zones_method=zones_method)
 
 
 # --------------------------------------------------------------------------- territory type

@@ -97,15 +97,18 @@ def income_coverage_paragraphs(d: Diagnostic) -> list[str]:
         paragraphs.append(
             f"{plural(int(outside.sum()), 'unité')} sur {len(outside)}, soit {cell(outside_population)} habitants, "
             "hors du champ de Filosofi (aucune commune de leur département dans le fichier : Guadeloupe, Guyane, "
-            "Mayotte) : les chiffres du territoire portent sur les autres unités.")
+            "Mayotte)" + (" : les chiffres du territoire ne sont pas disponibles." if outside.all()
+                          else " : les chiffres du territoire portent sur les autres unités."))
     secret = i.territory.set_index("indicateur").loc["d1"]
     hidden = int(secret["n_non_diffusees"]) - int(outside.sum())
     if hidden > 0 and secret["valeur"] == secret["valeur"]:
         paragraphs.append(
             f"Déciles et part des minima sociaux : « non diffusés » par l'INSEE (secret statistique) pour "
             f"{plural(hidden, 'unité')} sur {int(secret['n_communes'])}, soit "
-            f"{cell(secret['population_non_diffusee'] - outside_population)} habitants ; les valeurs données "
-            "portent sur les autres. Une valeur non diffusée n'est jamais comptée comme 0.")
+            f"{cell(secret['population_non_diffusee'] - outside_population)} habitants (en tout ou en partie : une "
+            "commune fusionnée depuis 2019 dont une ancienne commune est sous secret compte pour la part de ses "
+            "habitants qu'elle y avait) ; les valeurs données portent sur le reste de la population. Une valeur non "
+            "diffusée n'est jamais comptée comme 0.")
     return paragraphs
 
 
