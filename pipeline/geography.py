@@ -71,6 +71,12 @@ def normalise_insee_code(value: object) -> tuple[str | None, str | None]:
     if re.fullmatch(r"[1-9][0-9]{3}", text):  # « 0423 » lost no zero: « 00423 » would be no département's
         code = "0" + text
         return code, f"{text} lu comme {code} (zéro initial rétabli)"
+    # A spreadsheet that took the codes for numbers exports them as decimals (« 4166.0 », « 13055,0 »): a review
+    # found every row of such a FLUX= table set aside.
+    if (number := re.fullmatch(r"([1-9][0-9]{3,4})[.,]0+", text)) is not None:
+        digits = number.group(1)
+        code = digits.zfill(5)
+        return code, f"{text} lu comme {code} (code écrit comme un nombre décimal par un tableur)"
     return None, None
 
 

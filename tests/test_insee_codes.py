@@ -19,6 +19,13 @@ from pipeline.geography import normalise_insee_code
     ("040700", (None, None)),
     ("2C004", (None, None)),
     ("", (None, None)),
+    # Codes a spreadsheet exported as decimals (a review: every row of such a FLUX= table was set aside).
+    ("4166.0", ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),
+    ("13055,00", ("13055", "13055,00 lu comme 13055 (code écrit comme un nombre décimal par un tableur)")),
+    (4166.0, ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),
+    ("4166.5", (None, None)),
+    ("0423.0", (None, None)),
+    ("123456.0", (None, None)),
 ])
 def test_codes_are_cleaned_or_refused(typed: object, expected: tuple[str | None, str | None]) -> None:
     assert normalise_insee_code(typed) == expected

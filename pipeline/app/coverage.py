@@ -374,7 +374,9 @@ def run_coverage(options: CoverageOptions) -> Coverage:
     if s["communes_in_no_cpts"] is None:
         print("  zones blanches : non disponible (aucune liste de CPTS chargée ne couvre cette zone)")
     else:
-        print(f"  zones blanches : {plural(s['communes_in_no_cpts'], 'unité')}, "
+        # Of the départements the listings speak for only (a review read PACA's as France's).
+        where = " (départements dont les listes chargées rendent compte)" if s["units_outside_listings"] else ""
+        print(f"  zones blanches{where} : {plural(s['communes_in_no_cpts'], 'unité')}, "
               f"{plural(s['population_in_no_cpts'], 'habitant')}")
     print(f"  unités revendiquées par plusieurs CPTS : {_or_unknown(s['units_in_several_cpts'])} ; "
           f"paires de CPTS qui se chevauchent : {_or_unknown(s['overlapping_pairs'])}")

@@ -22,6 +22,7 @@ from pipeline.analysis.access import territory_what_if
 from pipeline.app.sections import neighbours as neighbour_section
 from pipeline.app.sections import profile
 from pipeline.app.sections.apl import apl_section
+from pipeline.app.sections.flow_table import check_usable
 from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.pertinence import perimeter_pieces, pertinence_section, pieces_note
 from pipeline.app.sections.population import population_section, unit_table
@@ -246,6 +247,8 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     con = connect(memory_limit=DIAGNOSTIC_MEMORY)
     try:
         territory = resolve_territory(con, options.territory, options.name)
+        if options.flows is not None:  # before anything is written: its codes need the database
+            check_usable(con, options.flows)
         resolved = time.perf_counter()
         diagnostic = compute(con, territory, options)
     finally:

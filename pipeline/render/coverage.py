@@ -26,7 +26,7 @@ from pipeline.render.csv_files import write_csv_files
 from pipeline.render.outputs import atomic_dirs
 from pipeline.render.sections.common import agree, plural
 from pipeline.render.spreadsheet import write_workbook
-from pipeline.render.table_spec import UNIT_TYPES, Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import NO_DATA_TEXT, UNIT_TYPES, Column, ColumnKind, TableSpec
 
 WORKBOOK = "couverture.xlsx"
 #: Year of the legal populations and COG vintage every coverage figure is computed on (config.POPULATION_YEAR).
@@ -162,7 +162,11 @@ def _listify(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _spec(key: str, frame: pd.DataFrame) -> TableSpec:
+#: The line of a coverage table of a zone no loaded listing speaks for (« aucune donnée » read as « none »).
+UNKNOWN_TABLE = "non disponible : aucune liste de CPTS chargée ne rend compte de cette zone"
+
+
+def _spec(key: str, frame: pd.DataFrame, empty: str = NO_DATA_TEXT) -> TableSpec:
     title, declared = TABLES[key]
     frame = _listify(frame).copy()
     frame.columns = [str(c) for c in frame.columns]
@@ -178,7 +182,7 @@ def _spec(key: str, frame: pd.DataFrame) -> TableSpec:
         if column.kind == "code":
             frame[column.name] = frame[column.name].map(lambda v: v if v is None or v != v else str(v)).astype(object)
     return spec_from_catalogue(key, title, frame, SOURCE, sheet=SHEETS[key], columns=[*names, *extra],
-                               overrides=columns)
+                               overrides=columns, empty=empty)
 
 
 def coverage_specs(c: Coverage) -> list[TableSpec]:
@@ -191,7 +195,11 @@ def coverage_specs(c: Coverage) -> list[TableSpec]:
     frames = {"communes": claims, "chevauchements": c.overlaps, "chevauchements_geometriques": c.polygon_overlaps,
               "zones_blanches": c.white, "territoires_atones": c.atone, "propositions": c.candidates,
               "anomalies_listes": c.quality}
-    return [_spec(key, frame) for key, frame in frames.items()]
+    # What white zones make (and, where nothing is claimed, what CPTS share) is unknown where no listing speaks.
+    unknown_tables = set() if speaks_for(c) else {"zones_blanches", "territoires_atones", "propositions"} | (
+        set() if bool((c.claims["n_cpts"] > 0).any()) else {"chevauchements", "chevauchements_geometriques"})
+    return [_spec(key, frame, UNKNOWN_TABLE if key in unknown_tables else NO_DATA_TEXT)
+            for key, frame in frames.items()]
 
 
 def write(c: Coverage) -> CoverageOutputs:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
+from pipeline.render.sections.common import establishments_uncovered
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.summary_profile import profile_summary
 
@@ -82,6 +83,22 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
         "unites_sans_recours": p.units_without_flows,
         "reserves": p.caveats,
     }
+
+
+def establishments_summary(d: Diagnostic) -> dict[str, Any] | None:
+    """The establishments' counts (a review: summary.json had none): per group, in the territory and nearby;
+    ``None`` without FINESS, ``{"indisponible": why}`` where the loaded extraction does not cover the territory."""
+    if d.establishments is None:
+        return None
+    if (why := establishments_uncovered(d)) is not None:
+        return {"indisponible": why}
+    e = d.establishments
+    inside = e["dans_territoire"].astype(bool)
+    contradicted = e.get("coordonnees_dans_le_territoire", pd.Series(False, index=e.index)).fillna(False).astype(bool)
+    return {"dans_territoire": int(inside.sum()), "a_proximite": int((~inside).sum()),
+            "par_groupe": {str(g): int(n) for g, n in e[inside].groupby("groupe").size().items()},
+            "coordonnees_contradictoires": int(contradicted.sum()),
+            "extraction_demonstration": d.is_demo("finess")}
 
 
 def summary(d: Diagnostic) -> dict[str, Any]:
@@ -165,6 +182,7 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "representativeness": representativeness,
         "simulation": simulation,
         "pertinence": pertinence_summary(d),
+        "etablissements": establishments_summary(d),
         "sources": d.sources[["source", "vintage", "origin", "sha256"]].to_dict("records"),
         "demo_data": d.demo_data,
         "demo_sources": d.demo_sources,

@@ -23,6 +23,11 @@ from pipeline.sources.files import MAX_LISTED, USER_FILE_MAX_BYTES, read_text_ch
 DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 
 
+def plural_fields(count: int) -> str:
+    """« 1 champ », « 3 champs » (a review read « 1 champs au lieu de 3 »)."""
+    return f"{count} champ{'s' if count > 1 else ''}"
+
+
 def _outside_quotes(line: str) -> str:
     """``line`` without its double-quoted parts (a quoted ";" separates nothing)."""
     return re.sub(r'"[^"]*"', "", line)
@@ -181,7 +186,7 @@ def parse_csv_text(
         if not any(value.strip() for value in record):
             continue
         if len(record) != len(header):
-            errors.append((start + offset, f"{len(record)} champs au lieu de {len(header)}"))
+            errors.append((start + offset, f"{plural_fields(len(record))} au lieu de {len(header)}"))
             continue
         filled = [i + 1 for i in unnamed if record[i].strip()]
         if filled:

@@ -27,8 +27,9 @@ from pipeline.analysis import flows
 from pipeline.app import coverage
 from pipeline.app.flow_model import NO_PROFESSION_NOTE
 from pipeline.app.sections.flow_table import read_flow_table
-from pipeline.app.sections.flows import apl_demand, check_what_if_places, without_arrondissement
+from pipeline.app.sections.flows import apl_demand, without_arrondissement
 from pipeline.app.sections.units import flow_codes, of_units, split_cities, summed_per_unit, unit_of_rows
+from pipeline.app.sections.what_if_inputs import check_what_if_places
 from pipeline.errors import PipelineError
 from pipeline.model import CoverageOptions, WhatIfChange
 from pipeline.model.coverage import Coverage

@@ -116,6 +116,8 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     communes = pd.read_csv(stray / "processed" / "coverage" / "departement-33" / "communes.csv", dtype=str)
     counts = communes.set_index("unit_code")["n_cpts"]
     assert counts["33001"] == "1" and counts.drop("33001").isna().all()  # unknown, not « 0 »
+    atone = (stray / "processed" / "coverage" / "departement-33" / "territoires_atones.csv").read_text("utf-8")
+    assert "non disponible : aucune liste de CPTS chargée ne rend compte de cette zone" in atone  # not « aucune »
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
     assert ("dont la couverture n'est pas connue (les listes de CPTS chargées revendiquent moins de la moitié des "
             "habitants ou moins du quart des unités de leur département) ne sont pas représentées"

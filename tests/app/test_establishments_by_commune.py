@@ -143,3 +143,17 @@ def test_the_city_establishments_without_arrondissement_are_said_without_a_regis
         "Marseille : 4 professionnels et 1 établissement sans arrondissement déterminé (code postal absent ou non "
         "propre à un arrondissement) ne sont comptés dans aucun")
     assert supply.unplaced_notes(None, ["04070"], registry=True) == []  # type: ignore[arg-type]
+
+
+def test_summary_counts_the_establishments() -> None:
+    """summary.json had no establishment figure (a review): counts per group, those with contradicted coordinates."""
+    from pipeline.render.summary import establishments_summary
+
+    perimeter = gpd.GeoDataFrame(geometry=[DIGNE], crs=4326)
+    found = establishments_near(None, perimeter, ["04070"], 2154, 10.0,  # type: ignore[arg-type]
+                                every_establishment=_contradicting())
+    assert establishments_summary(_diagnostic(found, [("04070", "04070", "Digne")])) == {  # type: ignore[arg-type]
+        "dans_territoire": 1, "a_proximite": 4, "par_groupe": {"MSP": 1}, "coordonnees_contradictoires": 2,
+        "extraction_demonstration": False}
+    uncovered = establishments_summary(_diagnostic(found, [("04070", "04070", "Digne")], covered=False))  # type: ignore[arg-type]
+    assert uncovered is not None and uncovered["indisponible"].startswith("établissements non disponibles")

@@ -14,6 +14,8 @@ import pandas as pd
 from pipeline.app.sections import flow_gaps
 from pipeline.model import Territory
 
+NNBSP = "\u202f"  # the thousands separator of French figures
+
 UNITS = pd.DataFrame({"unit_code": ["04001", "04002", "04003"], "commune_code": ["04001", "04002", "04003"],
                       "nom": ["Aa", "Bb", "Cc"], "type": "commune-actuelle", "population": [600, 300, 100],
                       "departement": "04", "region": "93"})
@@ -69,3 +71,13 @@ def test_consultations_to_unknown_codes_give_the_range_of_the_self_containment()
     assert said is not None and said.endswith("(médecins généralistes : 33 % des recours des habitants, "
                                               "auto-confinement réel entre 40 % et 73 %)")
     assert flow_gaps.unknown_destinations_caveat(table, lost.iloc[:0], {"04001"}) is None
+
+
+def test_an_implausible_volume_is_said() -> None:
+    """A review: 90 001 000 consultations for Riez (1 610 inhabitants) gave « 0,0 % » without a word. Here Bb
+    (300 inhabitants) sends 30 001 consultations, more than 100 per inhabitant; Aa's 600 for 600 are plausible."""
+    table = _table([("04001", "04001", 600), ("04002", "05001", 30000), ("04002", "04002", 1), ("04003", "04001", 1),
+                    ("05001", "04001", 1)])
+    _, caveats = flow_gaps.table_gaps(SYNTHESIS, table, _territory(), ["04001", "04002", "04003"])
+    assert caveats == ["Table origine–destination : volumes invraisemblables, plus de 100 recours par habitant : Bb "
+                       f"(04002) 30{NNBSP}001 recours pour 300 habitants ; vérifiez l'unité et la période de la table"]

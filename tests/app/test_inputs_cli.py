@@ -90,6 +90,22 @@ def test_bad_volumes_stop_the_diagnostic(ws: Workspace, tmp_path: Path, capsys: 
     assert snapshot(ws) == before
 
 
+def test_a_table_without_a_usable_row_stops_the_diagnostic(ws: Workspace, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A review: every code written « 4166.5 », or of a commune unknown to the COG, ran to exit 0 and replaced a
+    good report with flows « non disponible ». Nothing usable: exit 2, the values named, the outputs kept."""
+    table = write(tmp_path / "flux.csv", "origine;destination;volume\n4070.5;04070;12\n99999;04070;5\n")
+    before = snapshot(ws)
+    code, out, err = cli(capsys, "diagnostic", PREVIOUS, "--flux", str(table))
+    assert code == CODE_ERROR and "Diagnostic de" not in out
+    assert err == error_line(
+        "Flux non calculés : la table de flux fournie n'a aucune ligne utilisable (toutes écartées : codes communes "
+        "invalides ou inconnus, ou communes hors des départements chargés dans la base) ; par exemple ligne 2 : code "
+        "origine invalide « 4070.5 » : ligne écartée ; ligne 3 : code origine 99999 absent du code officiel "
+        "géographique : ligne écartée", table)
+    assert snapshot(ws) == before
+
+
 @pytest.mark.parametrize(("value", "message"), [
     ("inf", "Scénario : élément 1, la variation doit être un nombre non nul (« inf »)."),
     ("nan", "Scénario : élément 1, la variation doit être un nombre non nul (« nan »)."),

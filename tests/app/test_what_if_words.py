@@ -12,7 +12,7 @@ import json
 import duckdb
 import pytest
 
-from pipeline.app.sections.flows import what_if_as_read
+from pipeline.app.sections.what_if_inputs import what_if_as_read
 from pipeline.model import WhatIfChange
 from tests.app.robust_support import Workspace, cli
 
@@ -43,9 +43,22 @@ def test_the_diagnostic_places_a_change_typed_with_a_former_code_on_its_commune(
 def test_a_former_code_outside_the_neighbourhood_is_named_as_typed() -> None:
     """A review: « MG:2@69011 » (Arbuissonnas, merged into 69172) on the Verdon said « hors du voisinage : 69172 »,
     a code the user never typed."""
-    from pipeline.app.sections.flows import check_what_if_places
+    from pipeline.app.sections.what_if_inputs import check_what_if_places
     from pipeline.errors import PipelineError
 
     with pytest.raises(PipelineError) as info:
         check_what_if_places([WhatIfChange("Médecins généralistes", 2, "69172")], {"04070"}, None, {"69172": "69011"})
     assert str(info.value.message).endswith("hors du voisinage du territoire : 69011 (commune actuelle 69172)")
+
+
+def test_what_was_read_is_said() -> None:
+    """A review: « MG:2@04166;MG:2@04166 » made +4 without a word, and 04003 was read as 04081 silently."""
+    from pipeline.app.sections.what_if_inputs import what_if_notes
+
+    read = [WhatIfChange("Médecins généralistes", 2, "04166"), WhatIfChange("Infirmiers", -1, "04081"),
+            WhatIfChange("Médecins généralistes", 2.5, "04166")]
+    assert what_if_notes(read, {"04081": "04003"}) == [
+        "Simulation : 04003 lu comme 04081 (commune actuelle)",
+        "Simulation : les éléments 1 et 3 portent tous sur les médecins généralistes de 04166 : leurs variations "
+        "s'ajoutent (+4,5)"]
+    assert what_if_notes(read[:2], {}) == []

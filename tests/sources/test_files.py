@@ -123,7 +123,7 @@ def test_every_malformed_line_is_listed(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_csv_checked(path, ["a"])
     assert info.value.line == 3
-    assert info.value.message == ("Lignes mal formées (nombre de champs) :\n  - ligne 3 : 1 champs au lieu de 2"
+    assert info.value.message == ("Lignes mal formées (nombre de champs) :\n  - ligne 3 : 1 champ au lieu de 2"
                                   "\n  - ligne 4 : 3 champs au lieu de 2")
 
 

@@ -22,6 +22,9 @@ from pipeline.sources.od_notes import OUT_OF_LOAD
 
 #: Below this share of the territory's inhabitants in the table's origins, the residents' figures are not given.
 MIN_COVERED_SHARE = 0.5
+#: Consultations per inhabitant and per year beyond which a unit's rows are implausible (about 4 to 5 GP
+#: consultations per inhabitant and per year in France, some 20 for every profession together).
+MAX_PER_INHABITANT = 100
 
 
 def resident_rows_left_out(raw: od_table.StagedOD, staged: od_table.StagedOD, inside: set[str],
@@ -120,6 +123,15 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
         caveats.append(uncovered_caveat(missing, share, len(units)))
         if share > 1 - MIN_COVERED_SHARE:
             synthesis = synthesis.assign(**{c: float("nan") for c in RESIDENT_COLUMNS if c in synthesis})
+    sent = table.groupby("origin")["volume"].sum()
+    heavy = units.assign(volume=units["code"].astype(str).map(sent))
+    heavy = heavy[heavy["volume"] > MAX_PER_INHABITANT * heavy["population"].fillna(0).clip(lower=1)]
+    if len(heavy):
+        # A review: 9e7 consultations for Riez (1 610 inhabitants) passed without a word.
+        caveats.append("Table origine–destination : volumes invraisemblables, plus de "
+                       f"{MAX_PER_INHABITANT} recours par habitant : " + ", ".join(
+                           f"{r.nom} ({r.code}) {fmt(r.volume)} recours pour {fmt(r.population)} habitants"
+                           for r in heavy.itertuples()) + " ; vérifiez l'unité et la période de la table")
     if len(table) and table["origin"].isin(set(inside_codes)).all():
         synthesis = synthesis.assign(**{c: float("nan") for c in ("recours_exterieurs_entrants", "attraction")
                                         if c in synthesis})

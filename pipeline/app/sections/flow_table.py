@@ -14,6 +14,7 @@ import pandas as pd
 from pipeline.app import flow_model
 from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.units import CITY_NAMES, flow_codes, split_cities
+from pipeline.errors import DataError
 from pipeline.geography import arrondissements_of, city_of_arrondissement
 from pipeline.render.sections.common import agree, fmt
 from pipeline.sources import od_table
@@ -54,6 +55,18 @@ def _staged(con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str] 
             pd.concat([staged.table, leaks[staged.table.columns]], ignore_index=True).sort_values("ligne"),
             staged.problems[~staged.problems["ligne"].isin(set(leaks["ligne"]))].reset_index(drop=True))
     return staged, leaks, unknown
+
+
+def check_usable(con: duckdb.DuckDBPyConnection, path: object) -> None:
+    """Refuse a ``FLUX=`` table none of whose rows the COG check keeps (a review: 31 rows of « 4166.5 » codes
+    ran to exit 0, replacing a good report with flows « non disponible »), naming the first values set aside."""
+    staged = staged_flow_table(con, path)
+    if len(staged.table):
+        return
+    dropped = staged.problems[staged.problems["ecartee"]].head(3)
+    shown = " ; ".join(f"ligne {row.ligne} : {row.probleme}" for row in dropped.itertuples())
+    raise DataError(f"{EMPTY_TABLE[0].upper()}{EMPTY_TABLE[1:]}" + (f" ; par exemple {shown}" if shown else ""),
+                    str(path))
 
 
 def read_flow_table(

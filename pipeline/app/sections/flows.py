@@ -11,7 +11,7 @@ supply (practitioners placed in it) and bassin de vie (its city's).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import duckdb
 import geopandas as gpd
@@ -29,18 +29,19 @@ from pipeline.app.sections.load_reach import apl_note, departements_within, flow
 from pipeline.app.sections.units import (
     CITY_NAMES,
     commune_of_unit,
+    domain_cities,
     flow_codes,
     of_units,
     summed_per_unit,
     unit_of_rows,
 )
+from pipeline.app.sections.what_if_inputs import check_what_if_places, what_if_as_read, what_if_notes
 from pipeline.errors import PipelineError
-from pipeline.geography import arrondissements_of, is_arrondissement, projected_crs
-from pipeline.model import DiagnosticOptions, Territory, WhatIfChange
+from pipeline.geography import is_arrondissement, projected_crs
+from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import AccessSection, FlowsSection
 from pipeline.params import Params
 from pipeline.render.sections.common import agree, fmt
-from pipeline.sources.adherents import profession_group
 from pipeline.store.queries import geography, provenance
 
 GP = "Médecins généralistes"
@@ -305,6 +306,7 @@ def flows_and_access(
         groups = sorted(set(supply["groupe"]))
         read = what_if_as_read(con, options.what_if, groups)
         typed = {r.commune: o.commune for r, o in zip(read, options.what_if, strict=True) if r.commune != o.commune}
+        notes.extend(what_if_notes(read, typed))
         changes = access.check_what_if_groups(read, groups)
         check_what_if_places(changes, domain, set(geography.commune_names(con, {c.commune for c in changes})), typed)
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
@@ -349,47 +351,3 @@ def without_arrondissement(rows: pd.DataFrame, placed: pd.Series, domain: set[st
     review saw Gap's diagnostic call 19 816 practitioners of Marseille « sans arrondissement déterminé »)."""
     return placed.isna() & rows["commune"].isin(domain_cities(domain)) & (rows["unite"] == rows["commune"])
 
-
-def domain_cities(domain: set[str]) -> set[str]:
-    """Cities whose arrondissements stand for them in the domain."""
-    return {c for c in CITY_NAMES if any(a in domain for a in arrondissements_of(c))}
-
-
-def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChange],
-                    groups: Iterable[str]) -> list[WhatIfChange]:
-    """The scenario read as ``FLUX=`` and ``ADHERENTS=`` are: a group in a team's words (« MG », « médecin
-    généraliste ») as its supply group among ``groups``, a former commune code (« 04003 », merged into 04081) as
-    its current commune when it has one only."""
-    changes, known = list(changes), set(groups)
-    mapping = geography.cog_mapping(con, {c.commune for c in changes})
-    former = mapping[mapping["kind"] != "arrondissement"]  # an arrondissement is modelled as itself, not its city
-    current = former.groupby("code")["current_code"].agg(lambda codes: sorted(set(codes)))
-    out = []
-    for change in changes:
-        worded = profession_group(change.groupe)
-        groupe = worded if worded in known else change.groupe  # else refused, in the words the user typed
-        merged = current.get(change.commune, [])
-        out.append(WhatIfChange(groupe, change.delta, merged[0] if len(merged) == 1 else change.commune))
-    return out
-
-
-def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None,
-                         typed: Mapping[str, str] | None = None) -> None:
-    """Refuse, in French, a what-if change placed on a commune the database does not know (``known``: the
-    codes of the changes it knows), outside the domain, or on a city modelled by arrondissement; a former code
-    is named as typed, with its current commune (``typed``: current code → code typed)."""
-    typed = typed or {}
-    unknown = [c.commune for c in changes if known is not None and c.commune not in known]
-    if unknown:
-        raise PipelineError("Simulation : code(s) INSEE inconnu(s) de la base (ni commune ni arrondissement des "
-                            "départements chargés) : " + ", ".join(unknown))
-    cities = [c.commune for c in changes if c.commune in domain_cities(domain)]
-    if cities:
-        first = arrondissements_of(cities[0])
-        raise PipelineError(
-            "Simulation : " + ", ".join(sorted(set(cities))) + " est modélisée par arrondissement ; indiquez le "
-            f"code de l'arrondissement ({first[0]} à {first[-1]})")
-    outside = [f"{typed[c.commune]} (commune actuelle {c.commune})" if c.commune in typed else c.commune
-               for c in changes if c.commune not in domain]
-    if outside:
-        raise PipelineError("Simulation : commune(s) hors du voisinage du territoire : " + ", ".join(outside))

@@ -96,3 +96,8 @@ def flow_codes(unit_codes: Iterable[str]) -> list[str]:
 def commune_of_unit(code: str) -> str:
     """The commune of an analysis unit: the city of an arrondissement, else the code itself."""
     return city_of_arrondissement(code) or code
+
+
+def domain_cities(domain: set[str]) -> set[str]:
+    """Cities whose arrondissements stand for them in the domain."""
+    return {c for c in CITY_NAMES if any(a in domain for a in arrondissements_of(c))}

@@ -16,7 +16,7 @@ from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
 from pipeline.sources.cpts_listing.perimeters import read_features
-from pipeline.sources.delimited import excel_separator, sniff_delimiter
+from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter
 from pipeline.sources.files import decode_text
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -130,7 +130,7 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         if not any(v.strip() for v in record):
             continue
         if len(record) != len(columns):
-            errors.append((line_start, f"{len(record)} champs au lieu de {len(columns)}"))
+            errors.append((line_start, f"{plural_fields(len(record))} au lieu de {len(columns)}"))
             continue
 
         def get(col: str, rec: list[str] = record) -> str:

@@ -1,0 +1,73 @@
+"""The ``AJOUT=`` scenario read as the other inputs are: a team's words for a group, former commune codes, and
+the places a change cannot be modelled on (French errors), with notes on what was read so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import duckdb
+
+from pipeline.app.sections.units import domain_cities
+from pipeline.errors import PipelineError
+from pipeline.geography import arrondissements_of
+from pipeline.model import WhatIfChange
+from pipeline.render.report import format_number
+from pipeline.sources.adherents import profession_group
+from pipeline.store.queries import geography
+
+
+def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChange],
+                    groups: Iterable[str]) -> list[WhatIfChange]:
+    """The scenario read as ``FLUX=`` and ``ADHERENTS=`` are: a group in a team's words (« MG », « médecin
+    généraliste ») as its supply group among ``groups``, a former commune code (« 04003 », merged into 04081) as
+    its current commune when it has one only."""
+    changes, known = list(changes), set(groups)
+    mapping = geography.cog_mapping(con, {c.commune for c in changes})
+    former = mapping[mapping["kind"] != "arrondissement"]  # an arrondissement is modelled as itself, not its city
+    current = former.groupby("code")["current_code"].agg(lambda codes: sorted(set(codes)))
+    out = []
+    for change in changes:
+        worded = profession_group(change.groupe)
+        groupe = worded if worded in known else change.groupe  # else refused, in the words the user typed
+        merged = current.get(change.commune, [])
+        out.append(WhatIfChange(groupe, change.delta, merged[0] if len(merged) == 1 else change.commune))
+    return out
+
+
+def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None,
+                         typed: Mapping[str, str] | None = None) -> None:
+    """Refuse, in French, a what-if change placed on a commune the database does not know (``known``: the
+    codes of the changes it knows), outside the domain, or on a city modelled by arrondissement; a former code
+    is named as typed, with its current commune (``typed``: current code → code typed)."""
+    typed = typed or {}
+    unknown = [c.commune for c in changes if known is not None and c.commune not in known]
+    if unknown:
+        raise PipelineError("Simulation : code(s) INSEE inconnu(s) de la base (ni commune ni arrondissement des "
+                            "départements chargés) : " + ", ".join(unknown))
+    cities = [c.commune for c in changes if c.commune in domain_cities(domain)]
+    if cities:
+        first = arrondissements_of(cities[0])
+        raise PipelineError(
+            "Simulation : " + ", ".join(sorted(set(cities))) + " est modélisée par arrondissement ; indiquez le "
+            f"code de l'arrondissement ({first[0]} à {first[-1]})")
+    outside = [f"{typed[c.commune]} (commune actuelle {c.commune})" if c.commune in typed else c.commune
+               for c in changes if c.commune not in domain]
+    if outside:
+        raise PipelineError("Simulation : commune(s) hors du voisinage du territoire : " + ", ".join(outside))
+
+
+def what_if_notes(read: list[WhatIfChange], typed: Mapping[str, str]) -> list[str]:
+    """French notes on a scenario as read: former codes read as their current commune (« 04003 lu comme
+    04081 »), and elements on the same group and commune, whose changes add up (a review: « MG:2@04166;
+    MG:2@04166 » made +4 without a word)."""
+    notes = [f"Simulation : {old} lu comme {new} (commune actuelle)" for new, old in sorted(typed.items())]
+    seen: dict[tuple[str, str], list[int]] = {}
+    for k, change in enumerate(read, start=1):
+        seen.setdefault((change.groupe, change.commune), []).append(k)
+    for (groupe, commune), items in seen.items():
+        if len(items) > 1:
+            total = sum(read[k - 1].delta for k in items)
+            notes.append(f"Simulation : les éléments {', '.join(map(str, items[:-1]))} et {items[-1]} portent tous "
+                         f"sur les {groupe.lower()} de {commune} : leurs variations s'ajoutent "
+                         f"({'+' if total > 0 else ''}{format_number(total, 1 if total % 1 else 0)})")
+    return notes
