@@ -166,17 +166,15 @@ def _hidden(units: pd.DataFrame, rows: pd.DataFrame, published: pd.Series) -> tu
     the others only. Its population left out is its COG population in the proportion of the hidden rows'
     persons; a unit without any row is left out whole.
     """
-    hidden: set[str] = set()
-    population = 0.0
-    for code, unit_population in zip(units["code"], units["population"], strict=True):
-        own = published[rows["code"] == code]
-        if own.all() and len(own):
-            continue
-        hidden.add(str(code))
-        weights = rows.loc[own.index, "poids"].fillna(0)
-        share = float(weights[~own].sum() / weights.sum()) if len(own) and weights.sum() > 0 else 1.0
-        population += float(unit_population) * share if pd.notna(unit_population) else math.nan
-    return hidden, population
+    weights = rows["poids"].fillna(0)
+    per_code = pd.DataFrame({"code": rows["code"], "poids": weights, "cache": weights.where(~published, 0),
+                             "lignes_cachees": (~published).astype(int)}).groupby("code").sum()
+    per_unit = per_code.reindex(units["code"])
+    hidden = per_unit["lignes_cachees"].isna() | (per_unit["lignes_cachees"] > 0)  # no row at all: hidden whole
+    share = (per_unit["cache"] / per_unit["poids"]).where(per_unit["poids"] > 0, 1.0)
+    population = units["population"].to_numpy()[hidden.to_numpy()] * share[hidden].to_numpy()
+    return {str(c) for c in per_unit.index[hidden]}, (math.nan if pd.isna(population).any()
+                                                       else float(population.sum()))
 
 
 def approximate_income(income: pd.DataFrame, territory: pd.DataFrame, code_column: str = "code") -> TerritoryIncome:

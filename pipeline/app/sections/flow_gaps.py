@@ -52,18 +52,17 @@ def leaks_note(leaks: pd.DataFrame) -> str:
     return (f"Table origine–destination : {len(lines)} {agree(len(lines), 'ligne', 'lignes')} de recours des "
             f"habitants du territoire vers des communes {OUT_OF_LOAD} ({fmt(float(leaks['volume'].sum()))} recours) "
             f"{agree(len(lines), 'comptée comme fuite', 'comptées comme fuites')} (ces communes sont hors du "
-            "territoire) : "
-            f"lignes {shown}")
+            f"territoire) : lignes {shown}")
 
 
 def unknown_destinations_caveat(table: pd.DataFrame, unknown: pd.DataFrame, inside: set[str]) -> str | None:
     """What the residents' consultations to unknown codes weigh, and the self-containment between its two
-    extremes (all of them outside the territory, or all inside), per group (``table``: the flow table kept)."""
+    extremes (all of them outside the territory, or all inside), per group (``table``: the flow table kept;
+    ``unknown``: the rows left out, in the same shape)."""
     if unknown.empty:
         return None
     parts = []
-    groups = unknown["groupe"] if "groupe" in unknown else pd.Series(od_table.GROUPE_NON_PRECISE, index=unknown.index)
-    for groupe, rows in unknown.groupby(groups, sort=True):
+    for groupe, rows in unknown.groupby("groupe", sort=True):
         lost = float(rows["volume"].sum())
         kept = table[(table["groupe"] == groupe) & table["origin"].isin(inside)]
         total = float(kept["volume"].sum()) + lost
@@ -106,6 +105,7 @@ def uncovered_caveat(missing: pd.DataFrame, share: float, count: int) -> str:
     return (f"Table origine–destination : aucun recours d'habitants pour {fmt(len(missing))} des {fmt(count)} unités "
             f"du territoire ({fmt(share * 100, 1)} % de ses habitants) : {names}{more} ; la table ne les couvre pas, "
             f"{figures}")
+
 
 def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territory,
                 inside_codes: list[str]) -> tuple[pd.DataFrame, list[str]]:
