@@ -75,8 +75,9 @@ def group_ranks(table: pd.DataFrame, figures: Sequence[str], by: Sequence[str]) 
     DataFrame
         Same index: ``rang_<figure>`` (Int64; ties share the best rank,
         ``method="min"``; NA when the figure is missing, and missing values
-        are not ranked) and ``groupe_comparaison`` (Int64, number of rows of
-        the group); both NA for a row whose group is unknown (NA or « non
+        are not ranked), ``classees_<figure>`` (Int64, the rows of the group
+        ranked on it) and ``groupe_comparaison`` (Int64, number of rows of
+        the group); all NA for a row whose group is unknown (NA or « non
         disponible »), which is compared with no one.
     """
     out = pd.DataFrame(index=table.index)
@@ -87,6 +88,9 @@ def group_ranks(table: pd.DataFrame, figures: Sequence[str], by: Sequence[str]) 
         values = pd.to_numeric(kept[figure], errors="coerce").astype("float64")
         ranks = values.groupby([kept[c] for c in by], dropna=False).rank(ascending=False, method="min")
         out[f"rang_{figure}"] = ranks.round().astype("Int64").reindex(table.index)
+        # Out of how many: those of the group with the figure (a review read « rang 8/10 » for the last of 8).
+        ranked = values.groupby([kept[c] for c in by], dropna=False).transform("count")
+        out[f"classees_{figure}"] = ranked.astype("Int64").reindex(table.index)
     sizes = kept.groupby(list(by), dropna=False, sort=False)[next(iter(by))].transform("size")
     out["groupe_comparaison"] = sizes.astype("Int64").reindex(table.index)
     return out

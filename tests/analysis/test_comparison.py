@@ -40,6 +40,9 @@ def test_ranks_within_groups_highest_first_missing_not_ranked() -> None:
     assert ranks["rang_figure"].tolist() == [2, 1, pd.NA, 1, 1]
     assert ranks["rang_other"].tolist() == [2, 2, 1, 1, 1]  # ties share the best rank
     assert ranks["groupe_comparaison"].tolist() == [3, 3, 3, 1, 1]
+    # Out of how many: the group's rows ranked on that figure (a review read « rang 8/10 » for the last of 8).
+    assert ranks["classees_figure"].tolist() == [2, 2, 2, 1, 1]
+    assert ranks["classees_other"].tolist() == [3, 3, 3, 1, 1]
 
 
 def test_uncovered_population_touching_the_perimeter() -> None:

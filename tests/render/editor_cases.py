@@ -97,6 +97,7 @@ def aci_rules() -> AciRules:
         funding={band: aci.known_funding(band) for band in (1, 2, 3, 4)},
         note=aci.funding_note(),
         version=aci.DEFAULT_VERSION,
+        version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION],
     )
 
 

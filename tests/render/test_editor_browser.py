@@ -414,6 +414,13 @@ def test_city_code_selects_its_arrondissements(tmp_path: Path) -> None:
         close_page(page)
 
 
+def test_funding_names_its_agreement_for_people(editor: Any) -> None:
+    """A review: the panel showed the internal key « ACI-2019-avenant-2 »."""
+    text = editor.text_content("#v-financement")
+    assert text.startswith("Financement annuel (ACI du 20 juin 2019 modifié par l'avenant 2 (décembre 2021)) : ")
+    assert "ACI-2019" not in text
+
+
 def test_demo_banner_and_sources_are_shown(editor: Any) -> None:
     assert editor.is_visible("#demo-banner")
     assert editor.text_content("#demo-banner") == "Données fictives de démonstration"

@@ -179,6 +179,11 @@ def test_establishments_are_clustered_and_coloured_by_group() -> None:
     # Legend: one entry per group with its count, in the order of the FINESS groups.
     legend = unescape_json(html)
     assert legend.index("Hôpital public <span class=\\\"count\\\">(1)") < legend.index("EHPAD <span")
+    # Told apart from the surroundings when the points say where they are (« MSP (2) » read as the CPTS's own).
+    data = synthetic_territory()
+    data["establishments"] = data["establishments"].assign(dans_territoire=[True, False, False])
+    told = unescape_json(territory_map(indicators=INDICATORS, **data).get_root().render())
+    assert "EHPAD <span class=\\\"count\\\">(0 dans le territoire, 1 autour)" in told
 
 
 def test_missing_column_is_reported() -> None:

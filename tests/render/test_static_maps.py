@@ -144,6 +144,17 @@ def test_establishments_map_colours_groups_and_counts_them() -> None:
     assert "Établissements (3)" in words and "EHPAD (1)" in words
 
 
+def test_establishment_counts_tell_the_territory_from_its_surroundings() -> None:
+    """A review read « MSP (2) » on the map of a CPTS with none: the points of its surroundings were counted in.
+    Here the hospital is in the territory, the EHPAD and the other one around it."""
+    data = synthetic_territory()
+    points = data["establishments"].assign(dans_territoire=[g == "Hôpital public" for g in data["establishments"]
+                                                            ["groupe"]])
+    words = texts(establishments_figure(data["perimeter"], data["communes"], points))
+    assert "Hôpital public (1 dans le territoire, 0 autour)" in words
+    assert "EHPAD (0 dans le territoire, 1 autour)" in words
+
+
 def test_flows_map_draws_one_arrow_per_flow_wider_for_larger_volumes() -> None:
     data = synthetic_territory()
     fig = flows_figure(data["flows"], data["perimeter"], data["communes"], volume_label="Recours annuels")

@@ -158,6 +158,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "parties_du_perimetre": _number(record.get(PARTS)),
             "values": {f: _number(record.get(f)) for f in FIGURES},
             "ranks": {f: _number(record.get(f"rang_{f}")) for f in FIGURES},
+            "ranked": {f: _number(record.get(f"classees_{f}")) for f in FIGURES},
         })
     title = comparison.labels.get("titre", "Comparaison des CPTS")
     n_failed = len(comparison.failures)

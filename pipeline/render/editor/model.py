@@ -99,7 +99,7 @@ class AciRules:
         AciRules(bounds=aci.SIZE_BOUNDS,
                  funding={band: aci.known_funding(band) for band in (1, 2, 3, 4)},
                  note=aci.funding_note(),
-                 version=aci.DEFAULT_VERSION)
+                 version=aci.DEFAULT_VERSION, version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION])
 
     Attributes
     ----------
@@ -110,6 +110,8 @@ class AciRules:
         Per taille: ``total_possible``, ``volet_supplementaire``, ``maximum`` (EUR per year).
     version
         Version of the funding table (e.g. ``"ACI-2019"``).
+    version_label
+        That version for people (« ACI 2019, avenant 2 »): the page shows it, not the key.
     note
         French remark shown after the funding line (missions whose amount no source gives), or empty.
     """
@@ -118,6 +120,7 @@ class AciRules:
     funding: Mapping[int, Mapping[str, int]]
     version: str
     note: str = ""
+    version_label: str = ""
 
 
 @dataclass

@@ -240,6 +240,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "bounds": [int(b) for b in data.aci.bounds],
             "funding": {str(k): {key: int(v) for key, v in line.items()} for k, line in data.aci.funding.items()},
             "version": data.aci.version,
+            "libelle": data.aci.version_label or data.aci.version,
             "note": data.aci.note,
         },
         "initial": {

@@ -70,6 +70,14 @@ def group_of(value: Any) -> str:
     return UNKNOWN_GROUP if is_missing(value) or not str(value).strip() else str(value)
 
 
+def count_words(total: int, inside: pd.Series | None, group: str) -> str:
+    """« 2 » or, when the map tells the territory's apart, « 0 dans le territoire, 2 autour »."""
+    if inside is None:
+        return format_number(total, 0)
+    own = int(inside.get(group, 0))
+    return f"{format_number(own, 0)} dans le territoire, {format_number(total - own, 0)} autour"
+
+
 def add_establishments(
     m: folium.Map, points: gpd.GeoDataFrame, name: str = "Établissements de santé", show: bool = True
 ) -> tuple[ClusterGroup, str]:
@@ -102,8 +110,12 @@ def add_establishments(
     ClusteredPoints(feature_collection(points, props)).add_to(cluster)
     cluster.add_to(m)
     counts = groups.value_counts()
+    # The territory's and its surroundings' together: a review read « MSP (2) » as the CPTS's two MSP (it had 0).
+    inside = (groups[points["dans_territoire"].fillna(False).astype(bool)].value_counts()
+              if "dans_territoire" in points else None)
     rows = [
-        (swatch(establishment_color(g), "dot"), f'{esc(g)} <span class="count">({format_number(counts[g], 0)})</span>')
+        (swatch(establishment_color(g), "dot"), f'{esc(g)} <span class="count">({count_words(counts[g], inside, g)})'
+                                               "</span>")
         for g in establishment_order(counts.index)
     ]
     rows.append(("", "Les cercles numérotés regroupent les établissements proches ; zoomez pour les séparer."))

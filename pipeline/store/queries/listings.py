@@ -57,19 +57,19 @@ def anomalies(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "SELECT listing, kind, cpts, code, line, detail_fr FROM cpts_anomalies ORDER BY listing, rang").df()
 
 
-def without_members(con: duckdb.DuckDBPyConnection, listing: str) -> list[str]:
-    """CPTS of a listing that have no loaded unit, in name order.
+def without_members(con: duckdb.DuckDBPyConnection, listing: str) -> dict[str, list[str]]:
+    """CPTS of a listing that have no loaded unit, in name order, with the kinds of their anomalies.
 
-    A perimeter drawn where no loaded commune lies, or a CPTS whose communes are all unknown or outside the
-    départements of the database: it has anomalies (or a drawn perimeter) but no member.
+    A perimeter drawn where no loaded commune lies (no anomaly kind), or a CPTS whose communes are all unknown
+    or outside the départements of the database: it has anomalies (or a drawn perimeter) but no member.
     """
     rows = con.execute(
-        "SELECT DISTINCT cpts FROM ("
-        "  SELECT cpts FROM cpts_anomalies WHERE listing = $l AND cpts IS NOT NULL"
-        "  UNION ALL SELECT cpts FROM cpts_perimetres WHERE listing = $l) "
-        "WHERE cpts NOT IN (SELECT cpts FROM cpts_membres WHERE listing = $l) ORDER BY cpts",
+        "SELECT cpts, list(DISTINCT kind ORDER BY kind) FILTER (WHERE kind IS NOT NULL) FROM ("
+        "  SELECT cpts, kind FROM cpts_anomalies WHERE listing = $l AND cpts IS NOT NULL"
+        "  UNION ALL SELECT cpts, NULL AS kind FROM cpts_perimetres WHERE listing = $l) "
+        "WHERE cpts NOT IN (SELECT cpts FROM cpts_membres WHERE listing = $l) GROUP BY cpts ORDER BY cpts",
         {"l": listing}).fetchall()
-    return [str(cpts) for (cpts,) in rows]
+    return {str(cpts): [str(k) for k in (kinds or [])] for cpts, kinds in rows}
 
 
 def perimeters(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:

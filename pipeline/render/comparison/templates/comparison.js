@@ -105,7 +105,8 @@
           td = el("td", format(v, c.figure), "num");
           if (v === null || v === undefined) { td.classList.add("na"); }
           var r = row.ranks[c.key];
-          if (r !== null && r !== undefined) { td.appendChild(el("span", "rang " + r + "/" + row.groupe_comparaison, "rang")); }
+          // Out of the CPTS of the group ranked on this figure, not the whole group (some have no value).
+          if (r !== null && r !== undefined) { td.appendChild(el("span", "rang " + r + "/" + row.ranked[c.key], "rang")); }
         } else if (c.key === "groupe_comparaison" || c.key === "parties_du_perimetre") {
           var n = row[c.key];
           td = el("td", n === null || n === undefined ? NA : String(n), "num");

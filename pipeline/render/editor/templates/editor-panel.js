@@ -129,7 +129,7 @@
         margins.push('il manque ' + fmt(b[s.taille - 1] - s.population) + ' habitants pour la taille ' +
           (s.taille + 1));
       }
-      setText('v-financement', 'Financement annuel (' + s.version_aci + ') : ' + fmt(f.total_possible) +
+      setText('v-financement', 'Financement annuel (' + D.aci.libelle + ') : ' + fmt(f.total_possible) +
         ' € possibles, volet supplémentaire ' + fmt(f.volet_supplementaire) + ' €, maximum ' + fmt(f.maximum) +
         ' €' + (D.aci.note ? ' (' + D.aci.note + ')' : '') + '.');
       setText('v-seuils', margins.length ? margins.join(' ; ') + '.' : '');

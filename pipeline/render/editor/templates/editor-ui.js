@@ -346,7 +346,7 @@
     .forEach(function (p) {
       var outside = D.perimeters.hors_zone[p] || 0;
       var option = element('option', D.perimeters.nom[p] + ' (liste ' + D.perimeters.liste[p] + ', ' +
-        (D.perimeters.units[p].length + outside) + ' unités' +
+        (D.perimeters.units[p].length + outside) + ((D.perimeters.units[p].length + outside) > 1 ? ' unités' : ' unité') +
         (outside ? ', dont ' + outside + ' hors zone non affichées : chiffres partiels' : '') + ')');
       option.value = String(p);
       startSelect.appendChild(option);
