@@ -131,3 +131,20 @@ def test_a_region_a_listing_speaks_for_in_part_is_named_by_its_unknown_departeme
     assert text[0].startswith("Aucune liste de CPTS ne semble chargée pour la région Nouvelle-Aquitaine (")
     assert text[1].startswith("Aucune liste de CPTS ne semble chargée pour ce département : Bouches-du-Rhône (13) (les "
                               "listes chargées n'y revendiquent aucune commune, ou trop peu pour le couvrir)")
+
+
+def test_a_neighbour_sharing_nothing_reads_aucune_not_a_blank() -> None:
+    """A review: « Unités partagées » was blank beside « Population partagée » 0 for a bordering CPTS."""
+    from types import SimpleNamespace
+
+    from pipeline.render.sections.members import neighbours_section
+
+    neighbours = pd.DataFrame({"liste": ["paca", "paca"], "cpts": ["CPTS A", "CPTS B"],
+                               "unites_communes": ["04001", ""], "population_commune": [1399, 0],
+                               "limitrophe": [True, True]})
+    d = SimpleNamespace(neighbours=neighbours, listing_anomalies=None, territory=SimpleNamespace(cpts=None),
+                        near_duplicate_notes=[], regions_without_listing=[], departements_without_listing=[],
+                        listings_in_region=["paca"])
+    table = neighbours_section(d)["tables"][0]["data"]  # type: ignore[arg-type]
+    assert list(table["Unités partagées"]) == ["04001", "aucune"]
+    assert list(table["Population partagée"]) == [1399, 0]

@@ -83,6 +83,8 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     n = d.neighbours.rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
                                      "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
+    # A neighbour sharing nothing: « aucune », beside its « 0 » shared inhabitants (a blank read as unknown).
+    n["Unités partagées"] = n["Unités partagées"].replace("", "aucune")
     shared = d.neighbours[d.neighbours["unites_communes"] != ""]
     # A CPTS sharing communes usually touches the territory too: counted once, with those it shares with (a
     # review read « 1 CPTS partage des communes … ; 2 sont limitrophes » as three CPTS, for two).
