@@ -111,7 +111,8 @@ class AciRules:
     version
         Version of the funding table (e.g. ``"ACI-2019"``).
     version_label
-        That version for people (« ACI 2019, avenant 2 »): the page shows it, not the key.
+        That version for people (« ACI du 20 juin 2019 modifié par l'avenant 2 … »): the page shows it, not the
+        key.
     note
         French remark shown after the funding line (missions whose amount no source gives), or empty.
     """

@@ -345,8 +345,9 @@
     .sort(function (a, b) { return D.perimeters.nom[a].localeCompare(D.perimeters.nom[b], 'fr'); })
     .forEach(function (p) {
       var outside = D.perimeters.hors_zone[p] || 0;
+      var count = D.perimeters.units[p].length + outside;
       var option = element('option', D.perimeters.nom[p] + ' (liste ' + D.perimeters.liste[p] + ', ' +
-        (D.perimeters.units[p].length + outside) + ((D.perimeters.units[p].length + outside) > 1 ? ' unités' : ' unité') +
+        count + (count > 1 ? ' unités' : ' unité') +
         (outside ? ', dont ' + outside + ' hors zone non affichées : chiffres partiels' : '') + ')');
       option.value = String(p);
       startSelect.appendChild(option);
