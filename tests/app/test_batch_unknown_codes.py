@@ -1,5 +1,6 @@
-"""A batch over a listing whose CPTS names no commune at all is a failure of the run (a review: exit 0,
-« 11 CPTS sur 11 calculées », absent from the comparison's tables)."""
+"""Hostile listings in a batch (a review): a CPTS naming no commune at all is a failure of the run (it was exit 0,
+« 11 CPTS sur 11 calculées », absent from the comparison's tables); a listing whose name holds « : » names its
+CPTS as any other does."""
 
 from __future__ import annotations
 
@@ -33,3 +34,19 @@ def test_a_cpts_of_unknown_codes_fails_the_batch_and_is_named(fixture_data_dir: 
     failures = pd.read_csv(folder / "echecs.csv", dtype=str)
     assert list(failures["cpts"]) == ["CPTS Vide"]
     assert list(pd.read_csv(folder / "comparaison.csv", dtype=str)["cpts"]) == ["CPTS Digne"]
+
+
+def test_a_listing_whose_name_holds_a_colon_names_its_cpts(fixture_data_dir: Path, tmp_path: Path) -> None:
+    """« a:b » holds a « CPTS du Verdon », as the PACA listing does: « cpts:a:b:CPTS du Verdon » was split at the
+    first colon (listing « a », CPTS « b:CPTS du Verdon ») and refused, suggesting the very name that failed."""
+    from pipeline.store.territory import resolve_territory
+
+    listing = tmp_path / "a:b.csv"
+    listing.write_text("cpts,code_insee\nCPTS du Verdon,04070\nCPTS du Verdon,04001\n", encoding="utf-8")
+    data = database_copy(fixture_data_dir, tmp_path)
+    with writable_database(data) as con:
+        assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+        territory = resolve_territory(con, "cpts:a:b:CPTS du Verdon")
+        assert (territory.cpts, territory.listing) == ("CPTS du Verdon", "a:b")
+        assert sorted(territory.units["unit_code"]) == ["04001", "04070"]
+        assert resolve_territory(con, "cpts:paca:CPTS du Verdon").listing == "paca"

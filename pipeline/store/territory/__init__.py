@@ -200,8 +200,11 @@ def _resolve_cpts(
     if exact.empty:
         exact = names[names["cpts"].map(normalise_name) == normalise_name(name)]
     if exact.empty and ":" in name:
-        # « cpts:LISTE:NOM » names the listing when two listings share a CPTS name.
-        wanted_listing, _, wanted_name = name.partition(":")
+        # « cpts:LISTE:NOM » names the listing when two listings share a CPTS name. A listing's own name may hold
+        # « : » (a review: a listing « a:b » could not name its « CPTS du Verdon »): loaded names first, longest first.
+        prefixes = sorted({str(lst) for lst in names["listing"] if name.startswith(f"{lst}:")}, key=len, reverse=True)
+        wanted_listing, _, wanted_name = (
+            (prefixes[0], ":", name[len(prefixes[0]) + 1:]) if prefixes else name.partition(":"))
         in_listing = names[names["listing"] == wanted_listing.strip()]
         exact = in_listing[in_listing["cpts"] == wanted_name.strip()]
         if exact.empty:
