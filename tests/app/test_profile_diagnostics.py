@@ -278,6 +278,8 @@ def test_income_of_a_rural_territory_is_a_labelled_approximation(runs: dict[str,
     secret = [c for c in codes if c in raw.filosofi() and raw.filosofi()[c]["d1"] is None]
     assert all(units[c]["secret"] for c in secret)
     assert "non diffusé" in runs["verdon"]["report"]
+    # Under a title promising « précarité », the poverty rate (another Filosofi file, not loaded) is said missing.
+    assert "Taux de pauvreté : non disponible (l'INSEE le publie dans un autre fichier" in runs["verdon"]["report"]
 
 
 def test_income_of_arrondissements_and_references(runs: dict[str, Any]) -> None:

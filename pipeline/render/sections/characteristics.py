@@ -112,6 +112,13 @@ def income_coverage_paragraphs(d: Diagnostic) -> list[str]:
     return paragraphs
 
 
+#: The poverty rate is in another Filosofi file, not loaded: said, rather than left for the reader to look for under
+#: a title that promises « précarité » (a review).
+POVERTY_RATE = (f"Taux de pauvreté : {NOT_AVAILABLE} (l'INSEE le publie dans un autre fichier de Filosofi 2019, « "
+                "FILO2019_DISP_Pauvres_COM », que ce diagnostic ne charge pas) ; la part des minima sociaux dans le "
+                "revenu disponible en donne une indication.")
+
+
 def income_part(d: Diagnostic) -> dict[str, Any]:
     i = d.income
     title = "Revenus et précarité (INSEE, Filosofi 2019)"
@@ -134,6 +141,7 @@ def income_part(d: Diagnostic) -> dict[str, Any]:
         "communale). " + intro,
         _median_sentence(median),
         *income_coverage_paragraphs(d),
+        POVERTY_RATE,
     ]
     zones = i.zones[["libelle", *INCOME_LABELS]]
     zone_table = shown(zones, INCOME_DECIMALS, labels={"libelle": "Zone", **INCOME_LABELS})
