@@ -352,3 +352,15 @@ def test_candidates_do_not_disturb_global_random_state() -> None:
     white = _white([(f"0000{i}", p, "B", cell(i, 0)) for i, p in enumerate(pops)])
     candidate_perimeters(white, floor=20_000)
     assert np.random.random() == expected
+
+
+def test_a_territory_of_twice_the_floor_proposed_whole_says_no_split_was_found() -> None:
+    """39 000 and 1 500 inhabitants (40 500, twice the floor of 20 000): no two contiguous parts reach the floor,
+    and the single proposal says the method found no split (a review found one the heuristic had missed in the
+    04, unsaid), not that none exists."""
+    white = _white([("00001", 39_000, "B1", cell(0, 0)), ("00002", 1_500, "B1", cell(1, 0))])
+    cands = candidate_perimeters(white, floor=20_000)
+    assert cands["communes"].tolist() == [["00001", "00002"]]
+    assert cands["note"].tolist() == ["un seul périmètre proposé : la méthode n'a pas trouvé de découpage en "
+                                      "périmètres d'un seul tenant atteignant chacun le seuil, ce qui ne prouve pas "
+                                      "qu'il n'en existe pas"]

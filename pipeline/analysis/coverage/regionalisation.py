@@ -282,6 +282,11 @@ def candidate_perimeters(
             labels, note = _regionalise(
                 xy, sub["population"].to_numpy(dtype="float64"), bv, neighbors, floor, seed, options
             )
+            if len(np.unique(labels)) == 1 and not note:
+                # At least twice the floor and one proposal: the heuristic found no split, which does not prove
+                # that none exists (a review found two halves of 8 178 and 8 202 inhabitants at a floor of 8 000).
+                note = ("un seul périmètre proposé : la méthode n'a pas trouvé de découpage en périmètres d'un seul "
+                        "tenant atteignant chacun le seuil, ce qui ne prouve pas qu'il n'en existe pas")
         sub["_region"] = labels
         parts = summarise_groups(sub.groupby("_region"), bv_column)
         parts.sort(key=lambda r: (-r["population"], r["communes"][0]))
