@@ -159,9 +159,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap("géométries")
     if len(outside_listings):
         count = len(outside_listings)
-        departement_names = geography.departements(con).set_index("code")["nom"].astype(str).to_dict()
-        places = sorted(set(outside_listings["departement"].dropna().astype(str)))
-        named = ", ".join(f"{departement_names.get(d, d)} ({d})" for d in places)
+        places = geography.departement_labels(con, outside_listings["departement"].dropna())
+        named = ", ".join(places)
         unclaimed, counted = agree(count, "non revendiquée", "non revendiquées"), agree(count, "comptée", "comptées")
         which = "département" if len(places) == 1 else "départements"
         notes.append(f"{plural(count, 'unité')} {unclaimed} dont la couverture n'est pas connue "

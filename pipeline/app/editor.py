@@ -193,8 +193,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
 
 def _unknown_coverage_note(con: duckdb.DuckDBPyConnection, unknown: pd.DataFrame) -> str:
     """« 359 unités non revendiquées (département : Gironde (33)) dont la couverture n'est pas connue … » (French)."""
-    names = geography.departements(con).set_index("code")["nom"].astype(str).to_dict()
-    places = [f"{names.get(d, d)} ({d})" for d in sorted(set(unknown["departement"].dropna().astype(str)))]
+    places = geography.departement_labels(con, unknown["departement"].dropna())
     where = f"{'département' if len(places) == 1 else 'départements'} : {enumeration(places)}"
     one = len(unknown) == 1
     return (f"{plural(len(unknown), 'unité non revendiquée', 'unités non revendiquées')} ({where}) dont la "

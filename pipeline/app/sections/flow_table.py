@@ -46,7 +46,7 @@ def _staged(con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str] 
     staged = od_table.filter_known_codes(raw, to_current, provenance.loaded_departements(con))
     if not unit_codes:
         return staged, raw.table.iloc[:0], raw.table.iloc[:0]
-    inside = set(flow_codes(unit_codes)) | set(unit_codes)
+    inside = set(flow_codes(unit_codes))
     leaks, unknown = flow_gaps.resident_rows_left_out(raw, staged, inside, to_current)
     if len(leaks):
         leaks = leaks.assign(origine=leaks["origine"].map(lambda c: to_current.get(c, c)))
@@ -94,7 +94,7 @@ def read_flow_table(
         table = table.assign(groupe=od_table.GROUPE_MG)
         lost = lost.assign(groupe=lost["groupe"].replace(od_table.GROUPE_NON_PRECISE, od_table.GROUPE_MG))
         notes.append(flow_model.NO_PROFESSION_NOTE)
-    if bounds := flow_gaps.unknown_destinations_caveat(table, lost, set(flow_codes(unit_codes)) | set(unit_codes)):
+    if bounds := flow_gaps.unknown_destinations_caveat(table, lost, set(flow_codes(unit_codes))):
         caveats.append(bounds)
         notes.append(bounds)
     for city, held in split_cities(unit_codes).items():

@@ -80,9 +80,7 @@ def regions_without_listing(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
     partly = sorted({str(d) for d, r in zip(unknown["departement"], unknown["region"], strict=True)
                      if str(r) in known_regions and d == d})
     regions = geography.regions(con).set_index("code")["nom"]
-    departements = geography.departements(con).set_index("code")["nom"] if partly else pd.Series(dtype=str)
-    return ([str(regions.get(code, code)) for code in whole],
-            [f"{departements.get(code, code)} ({code})" for code in partly])
+    return [str(regions.get(code, code)) for code in whole], geography.departement_labels(con, partly)
 
 
 def neighbours(

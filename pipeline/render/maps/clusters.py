@@ -70,6 +70,13 @@ def group_of(value: Any) -> str:
     return UNKNOWN_GROUP if is_missing(value) or not str(value).strip() else str(value)
 
 
+def counts_inside(points: pd.DataFrame, groups: pd.Series) -> pd.Series | None:
+    """Points per group in the territory (``dans_territoire``), or None when the points do not say."""
+    if "dans_territoire" not in points:
+        return None
+    return groups[points["dans_territoire"].fillna(False).astype(bool)].value_counts()
+
+
 def count_words(total: int, inside: pd.Series | None, group: str) -> str:
     """« 2 » or, when the map tells the territory's apart, « 0 dans le territoire, 2 autour »."""
     if inside is None:
@@ -111,8 +118,7 @@ def add_establishments(
     cluster.add_to(m)
     counts = groups.value_counts()
     # The territory's and its surroundings' together: a review read « MSP (2) » as the CPTS's two MSP (it had 0).
-    inside = (groups[points["dans_territoire"].fillna(False).astype(bool)].value_counts()
-              if "dans_territoire" in points else None)
+    inside = counts_inside(points, groups)
     rows = [
         (swatch(establishment_color(g), "dot"), f'{esc(g)} <span class="count">({count_words(counts[g], inside, g)})'
                                                "</span>")

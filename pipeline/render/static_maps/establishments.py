@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from pyproj import CRS
 
 from pipeline.render.maps.base import DEFAULT_SOURCE
-from pipeline.render.maps.clusters import count_words, group_of
+from pipeline.render.maps.clusters import count_words, counts_inside, group_of
 from pipeline.render.maps.geometry import require_columns
 from pipeline.render.palette import establishment_color, establishment_order
 from pipeline.render.report import format_number
@@ -54,8 +54,7 @@ def establishments_figure(
     assert points is not None
     points = points.set_geometry(points.geometry.representative_point())
     groups = points["groupe"].map(group_of) if "groupe" in points else pd.Series("Autre", index=points.index)
-    inside = (groups[points["dans_territoire"].fillna(False).astype(bool)].value_counts()
-              if "dans_territoire" in points else None)
+    inside = counts_inside(points, groups)
     order = establishment_order(groups)
     size = marker_size(len(points))
     handles, labels = [], []

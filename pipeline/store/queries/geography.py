@@ -101,6 +101,15 @@ def departements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT code, nom, region FROM departements WHERE vintage = ?", [current_vintage()]).df()
 
 
+def departement_labels(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[str]:
+    """« Gironde (33) » for each of ``codes``, sorted and distinct (the code alone where the base has no name)."""
+    wanted = sorted({str(c) for c in codes})
+    if not wanted:
+        return []
+    names = departements(con).set_index("code")["nom"].astype(str)
+    return [f"{names.get(code, code)} ({code})" for code in wanted]
+
+
 def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``code, nom`` of the current régions."""
     return con.execute("SELECT code, nom FROM regions WHERE vintage = ?", [current_vintage()]).df()

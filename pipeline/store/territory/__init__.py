@@ -60,19 +60,18 @@ def resolve_zone(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> tuple
     code = (REGION_ACRONYMS.get(ascii_fold(value).upper().replace(" ", "").replace("-", ""), value)
             if kind == "region" else value).upper().zfill(2)
     found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
+    if found is not None:
+        return code, found
     names = geography.departements(con) if kind == "departement" else geography.regions(con)
-    if found is None:
-        # Its exact name (accents, case and hyphens aside), as the suggestion below would print it.
-        same = names[names["nom"].map(normalise_name) == normalise_name(value)]
-        if len(same) == 1:
-            code, found = str(same["code"].iloc[0]), str(same["nom"].iloc[0])
-    if found is None:
-        # A name of France's, its zone outside the load: « Région Grand Est (44) : aucun de ses départements… ».
-        if absent := absent_zone(con, kind, zone_of_france(kind, value) or code):
-            raise TerritoryError(absent)
-        word = "Département inconnu" if kind == "departement" else "Région inconnue"
-        raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
-    return code, found
+    # Its exact name (accents, case and hyphens aside), as the suggestion below would print it.
+    same = names[names["nom"].map(normalise_name) == normalise_name(value)]
+    if len(same) == 1:
+        return str(same["code"].iloc[0]), str(same["nom"].iloc[0])
+    # A name of France's, its zone outside the load: « Région Grand Est (44) : aucun de ses départements… ».
+    if absent := absent_zone(con, kind, zone_of_france(kind, value) or code):
+        raise TerritoryError(absent)
+    word = "Département inconnu" if kind == "departement" else "Région inconnue"
+    raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
 
 
 def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
