@@ -248,7 +248,7 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     try:
         territory = resolve_territory(con, options.territory, options.name)
         if options.flows is not None:  # before anything is written: its codes need the database
-            check_usable(con, options.flows)
+            check_usable(con, options.flows, territory.unit_codes)
         resolved = time.perf_counter()
         diagnostic = compute(con, territory, options)
     finally:

@@ -14,6 +14,7 @@ errors of argparse are in French too.
 
 from __future__ import annotations
 
+import csv
 import json
 import struct
 import zipfile
@@ -104,6 +105,22 @@ def test_a_table_without_a_usable_row_stops_the_diagnostic(ws: Workspace, tmp_pa
         "origine invalide « 4070.5 » : ligne écartée ; ligne 3 : code origine 99999 absent du code officiel "
         "géographique : ligne écartée", table)
     assert snapshot(ws) == before
+
+
+def test_a_table_of_only_the_residents_leaks_out_of_the_load_is_usable(
+        ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every row a Digne (04070) resident's consultation in Gap (05061, Hautes-Alpes, not loaded): the flows section
+    counts such rows as leaks, but the check before it read the table without the territory and refused it
+    (exit 2, « aucune ligne utilisable »). By hand: 40 recours of the residents, none inside, self-containment 0."""
+    table = write(tmp_path / "flux.csv", "origine;destination;volume\n04070;05061;25\n04070;05061;15\n")
+    code, out, err = cli(capsys, "diagnostic", PREVIOUS, "--flux", str(table))
+    assert (code, err) == (0, ""), err
+    assert "Diagnostic de Digne-les-Bains" in out
+    with (ws.diagnostics / "communes-04070" / "flux_synthese.csv").open(encoding="utf-8-sig") as f:
+        rows = {row["groupe"]: row for row in csv.DictReader(f)}
+    gp = rows["Médecins généralistes"]
+    assert (gp["recours_residents"], gp["recours_internes"], gp["fuites"]) == ("40", "0", "40")
+    assert float(gp["auto_confinement"]) == 0.0
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -57,10 +57,14 @@ def _staged(con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str] 
     return staged, leaks, unknown
 
 
-def check_usable(con: duckdb.DuckDBPyConnection, path: object) -> None:
+def check_usable(con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[str]) -> None:
     """Refuse a ``FLUX=`` table none of whose rows the COG check keeps (a review: 31 rows of « 4166.5 » codes
-    ran to exit 0, replacing a good report with flows « non disponible »), naming the first values set aside."""
-    staged = staged_flow_table(con, path)
+    ran to exit 0, replacing a good report with flows « non disponible »), naming the first values set aside.
+
+    Read for the territory (``unit_codes``), as the flows section reads it: its residents' rows to a
+    département not loaded are usable (leaks), and a table of only those gives a self-containment of 0 %.
+    """
+    staged = staged_flow_table(con, path, unit_codes)
     if len(staged.table):
         return
     dropped = staged.problems[staged.problems["ecartee"]].head(3)
