@@ -202,7 +202,9 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             _ESTABLISHMENT_COLUMNS))
     entries.append(TableEntry("apl", "APL aux médecins généralistes par commune", d.apl.per_unit,
                               prov.apl_line(d)))
-    entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", d.neighbours, prov.listings_line(d),
+    # « aucune » as the report says it, beside the « 0 » shared inhabitants (a blank cell reads as unknown).
+    neighbours = d.neighbours.assign(unites_communes=d.neighbours["unites_communes"].replace("", "aucune"))
+    entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", neighbours, prov.listings_line(d),
                               note=neighbours_unavailable(d) or ""))
     if d.representativeness is not None:
         entries.append(TableEntry("representativite", "Représentativité : adhérents par profession",

@@ -8,6 +8,8 @@ candidates were « revendiquées par : aucune ». Known answer: the mirror's lis
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import duckdb
@@ -148,3 +150,18 @@ def test_a_neighbour_sharing_nothing_reads_aucune_not_a_blank() -> None:
     table = neighbours_section(d)["tables"][0]["data"]  # type: ignore[arg-type]
     assert list(table["Unités partagées"]) == ["04001", "aucune"]
     assert list(table["Population partagée"]) == [1399, 0]
+
+
+def test_the_written_tables_say_aucune_where_a_neighbour_shares_nothing(db: duckdb.DuckDBPyConnection) -> None:
+    """The report said « aucune » (test above) but the CSV, the workbook and the Word Trame, written from the same
+    table, still had a blank cell beside « 0 » shared inhabitants. Digne-les-Bains (04070) is claimed by one PACA
+    CPTS and borders others; ``summary.json`` keeps its empty list (a key users read)."""
+    from pipeline.render.csv_files import csv_text
+    from pipeline.render.tables import table_specs
+
+    d = diagnostic(db, "communes:04070")
+    rows = list(csv.DictReader(io.StringIO(csv_text(next(s for s in table_specs(d) if s.key == "voisins")))))
+    assert {r["unites_communes"] for r in rows if r["population_commune"] != "0"} == {"04070"}
+    assert {r["unites_communes"] for r in rows if r["population_commune"] == "0"} == {"aucune"}
+    assert sum(r["population_commune"] == "0" for r in rows) >= 1
+    assert {o["unites_communes"] for o in summary(d)["overlaps"]} == {"04070", ""}
