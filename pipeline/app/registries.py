@@ -52,7 +52,8 @@ DEMO_SEED = 2026
 # 7: coordinates far from the establishment's commune dropped (« coordonnees_hors_commune »); garbled category
 # labels replaced by the completed nomenclature's, or left empty.
 # 8: stock records whose coded fields do not hold codes refused as shifted; unknown categories reported.
-FINESS_LOADER_VERSION = "8"
+# 9: pharmacies (« Pharmacie ») and biology laboratories (« Laboratoire ») in their own groups, not « Autre ».
+FINESS_LOADER_VERSION = "9"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "5-no-repeated-line"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")

@@ -33,6 +33,8 @@ from pipeline.nomenclatures import GROUPES_FINESS, GROUPES_STRUCTURES, GROUPES_T
 ESTABLISHMENT_COLORS: dict[str, str] = {
     "MSP": "#1a9641",
     "Centre de santé": "#66c2a5",
+    "Pharmacie": "#00acc1",
+    "Laboratoire": "#bcbd22",
     "Hôpital public": "#1f5fa8",
     "Hôpital privé": "#4fb3d9",
     "Hôpital": "#2f7fc1",  # before the public/private split of the ``codesph`` field

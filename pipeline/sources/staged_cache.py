@@ -50,9 +50,10 @@ def cache_dir() -> Path:
 
 @cache
 def code_digest() -> str:
-    """Digest of every module of the package and of the libraries that write and read the frames."""
+    """Digest of every module of the package, of its data files (nomenclatures, parameters) and of the libraries
+    that write and read the frames."""
     digest = hashlib.sha256(f"pandas {pd.__version__} pyarrow {pa.__version__}".encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
+    for path in sorted([*_PACKAGE.rglob("*.py"), *(p for p in _PACKAGE.glob("data/*") if p.is_file())]):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -60,11 +60,11 @@ def test_lookups_ignore_case_accents_and_qualifiers() -> None:
 
 
 def test_unknown_categories_get_a_stable_reserve_colour() -> None:
-    first = establishment_color("Laboratoire")
-    assert first in RESERVE and first == reserve_color("laboratoire")
+    first = establishment_color("Centre thermal")
+    assert first in RESERVE and first == reserve_color("centre thermal")
     assert first not in ESTABLISHMENT_COLORS.values()
     # Stable across calls and independent of the other categories present.
-    assert [establishment_color(g) for g in ("Zzz", "Laboratoire")][1] == first
+    assert [establishment_color(g) for g in ("Zzz", "Centre thermal")][1] == first
     assert establishment_order(["Inconnu", "EHPAD", "MSP", "EHPAD", None]) == ["MSP", "EHPAD", "Inconnu"]
 
 

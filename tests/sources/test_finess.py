@@ -120,7 +120,7 @@ def test_stock_layout_classifies_and_locates() -> None:
         "010000081": "Psychiatrie",  # 156 CMP
         "010000091": "SSR",  # 109
         "010000101": "Autre médico-social",  # 183 IME
-        "010000111": "Autre",  # 620 pharmacie, not in the table
+        "010000111": "Pharmacie",  # 620 pharmacie d'officine
         "970400024": "Hôpital public",  # 101 CHR
         "010000131": "Centre de santé",
     }
@@ -176,9 +176,12 @@ def test_flattened_sample(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFram
     )
     x, y = lambert93_forward(first["lon"], first["lat"])
     assert abs(x - 870215.7) < 1.0 and abs(y - 6571590.5) < 1.0
-    # 59 rows are « 620 » pharmacies (group « Autre »); 8 « 355 » and 3 « 106 » public hospitals.
+    # 59 rows are « 620 » pharmacies, once drawn and counted in « Autre » among schools and social services;
+    # 1 « 610 » and 1 « 611 » laboratories; 8 « 355 » and 3 « 106 » public hospitals (counted in the raw file).
     assert (frame["categorie_code"] == "620").sum() == 59
-    assert (frame["groupe"] == "Hôpital public").sum() == 11
+    groups = frame["groupe"].value_counts()
+    assert (groups["Pharmacie"], groups["Laboratoire"], groups["Hôpital public"]) == (59, 2, 11)
+    assert set(frame.loc[frame["groupe"] == "Laboratoire", "categorie_code"]) == {"610", "611"}
     # The mirror's copy was re-encoded with losses (« H\ufffdpital »): reported; the category label comes from
     # the nomenclature, the names and status stay as they are.
     assert frame.loc["010000081", "categorie_libelle"] == "Centre hospitalier"

@@ -103,6 +103,15 @@ def test_the_code_digest_follows_the_package_source(tmp_path: Path, monkeypatch:
         digests.append(staged_cache.code_digest())
     staged_cache.code_digest.cache_clear()
     assert digests[0] != digests[1] and digests[0] == digests[2]
+    # So does a data file of the package (a nomenclature regrouping categories), not only its modules.
+    (package / "data").mkdir()
+    table = package / "data" / "categories.csv"
+    for text in ("code,groupe\n620,Autre\n", "code,groupe\n620,Pharmacie\n"):
+        table.write_text(text, encoding="utf-8")
+        staged_cache.code_digest.cache_clear()
+        digests.append(staged_cache.code_digest())
+    staged_cache.code_digest.cache_clear()
+    assert len({digests[0], digests[3], digests[4]}) == 3
 
 
 def test_a_damaged_entry_is_staged_again(private_cache: Path) -> None:
