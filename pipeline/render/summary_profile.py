@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.sections.characteristics import POVERTY_RATE_WHY
 
 
 def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -88,6 +89,8 @@ def _income(d: Diagnostic) -> dict[str, Any]:
         "zones": _records(i.zones.drop(columns="methode")), "methode_zones": i.zones_method,
         "unites": _records(i.per_unit[["unit_code", "mediane", "mediane_approchee", "d1", "d9",
                                        "part_minima_sociaux", "secret", "fusion", "statut"]]),
+        # As the report says it: « non disponible » (null) and why, not a key left for the reader to look for.
+        "taux_pauvrete": {"valeur": None, "raison": POVERTY_RATE_WHY},
     }}
 
 

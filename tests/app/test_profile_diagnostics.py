@@ -280,6 +280,9 @@ def test_income_of_a_rural_territory_is_a_labelled_approximation(runs: dict[str,
     assert "non diffusé" in runs["verdon"]["report"]
     # Under a title promising « précarité », the poverty rate (another Filosofi file, not loaded) is said missing.
     assert "Taux de pauvreté : non disponible (l'INSEE le publie dans un autre fichier" in runs["verdon"]["report"]
+    # And in summary.json: null with its reason, not a key a reader looks for in vain.
+    assert income["taux_pauvrete"]["valeur"] is None
+    assert "FILO2019_DISP_Pauvres_COM" in income["taux_pauvrete"]["raison"]
 
 
 def test_income_of_arrondissements_and_references(runs: dict[str, Any]) -> None:

@@ -114,8 +114,9 @@ def income_coverage_paragraphs(d: Diagnostic) -> list[str]:
 
 #: The poverty rate is in another Filosofi file, not loaded: said, rather than left for the reader to look for under
 #: a title that promises « précarité » (a review).
-POVERTY_RATE = (f"Taux de pauvreté : {NOT_AVAILABLE} (l'INSEE le publie dans un autre fichier de Filosofi 2019, « "
-                "FILO2019_DISP_Pauvres_COM », que ce diagnostic ne charge pas) ; la part des minima sociaux dans le "
+POVERTY_RATE_WHY = ("l'INSEE le publie dans un autre fichier de Filosofi 2019, « FILO2019_DISP_Pauvres_COM », que ce "
+                    "diagnostic ne charge pas")
+POVERTY_RATE = (f"Taux de pauvreté : {NOT_AVAILABLE} ({POVERTY_RATE_WHY}) ; la part des minima sociaux dans le "
                 "revenu disponible en donne une indication.")
 
 
