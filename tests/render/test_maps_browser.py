@@ -54,6 +54,12 @@ SHOW_MARKER_JS = """text => new Promise(done => {
 })"""
 
 
+def unfold_layers(page: Any) -> None:
+    """Unfold the layers' list as a reader does, by hovering its button."""
+    page.hover(".leaflet-control-layers")
+    settle(page)
+
+
 def rgb(hex_color: str) -> str:
     """``#d7191c`` as the ``rgb(215, 25, 28)`` that computed styles report."""
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
@@ -90,6 +96,16 @@ def test_territory_map_in_browser(tmp_path: Path) -> None:
         banner = page.locator(".cpts-demo-banner")
         assert banner.is_visible() and banner.inner_text() == "Données fictives de démonstration"
         assert page.locator(".leaflet-control-search input").count() == 1
+        # The layers' list is folded into its button: unfolded, its 20-odd lines covered half of the territory on a
+        # 1280 × 720 screen. Hovering the button unfolds it.
+        control = page.locator(".leaflet-control-layers")
+        assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")
+        assert not page.locator(".leaflet-control-layers-overlays").is_visible()
+        folded = control.bounding_box()
+        assert folded is not None and folded["width"] < 60 and folded["height"] < 60
+        assert page.locator(".leaflet-control-layers-toggle").get_attribute("title") == "Couches et indicateurs"
+        unfold_layers(page)
+        assert page.locator(".leaflet-control-layers-overlays").is_visible()
         # Only the first indicator's legend is visible; toggling a layer shows its legend.
         legend = page.locator(".cpts-legend")
         assert legend.is_visible()
@@ -111,6 +127,7 @@ def test_territory_map_in_browser(tmp_path: Path) -> None:
         page.wait_for_timeout(400)
         assert "Marcoux" in page.locator(".leaflet-control-search .search-tooltip").inner_text()
         page.locator(".leaflet-control-search input").fill("")
+        unfold_layers(page)  # the mouse left it for the search box: folded again
         page.locator(".leaflet-control-layers-overlays label", has_text="APL médecins").locator("input").click()
         # A metric scale only: French readers have no use for miles.
         assert page.locator(".leaflet-control-scale-line").count() == 1
@@ -146,7 +163,9 @@ def test_dense_establishments_are_clustered(mirror: Path, tmp_path: Path) -> Non
         assert "conic-gradient" in ring and rgb(ESTABLISHMENT_COLORS["EHPAD"]) in " ".join(
             clusters.locator("div").evaluate_all("els => els.map(e => e.style.background)"))
         legend = page.locator(".cpts-legend").inner_text()
-        assert "EHPAD (91)" in legend and "Autre (90)" in legend
+        drawn = points["groupe"].value_counts()  # 1 000 points given the groups in turn
+        assert f"EHPAD ({drawn['EHPAD']})" in legend and f"Autre ({drawn['Autre']})" in legend
+        assert {drawn["EHPAD"], drawn["Autre"]} <= {1000 // len(drawn), 1000 // len(drawn) + 1}
         screenshot(page, SCREENSHOT_DIR / "carte_paris_clusters.png")
         # Zooming in splits the clusters: more groups, more single markers.
         zoom = page.evaluate(f"{MAP_JS}.getZoom()")

@@ -220,6 +220,7 @@ def test_map_controls_in_french(page_of: Any, name: str) -> None:
     assert page.get_attribute("a.leaflet-control-zoom-in", "title") == "Zoomer"
     assert page.get_attribute("a.leaflet-control-zoom-out", "title") == "Dézoomer"
     assert page.get_attribute("a.leaflet-control-zoom-in", "aria-label") == "Zoomer"
+    assert page.get_attribute("a.leaflet-control-layers-toggle", "title") == "Couches et indicateurs"
     assert page.get_attribute(".leaflet-control-search input.search-input", "placeholder") == "Rechercher une commune…"
     assert page.get_attribute(".leaflet-control-search .search-cancel", "title") == "Annuler"
     # A name that matches no commune shows the French alert.
@@ -233,5 +234,6 @@ def test_map_controls_in_french(page_of: Any, name: str) -> None:
         "() => [document.body.innerText].concat(Array.from(document.querySelectorAll("
         "'[title],[aria-label],[placeholder]')).flatMap(e => [e.getAttribute('title'), "
         "e.getAttribute('aria-label'), e.getAttribute('placeholder')]).filter(Boolean))")
-    for english in ("Zoom in", "Zoom out", "Location not found", "Cancel", "Search...", "A JavaScript library"):
+    for english in ("Zoom in", "Zoom out", "Layers", "Location not found", "Cancel", "Search...",
+                    "A JavaScript library"):
         assert not [t for t in shown if english in t], english

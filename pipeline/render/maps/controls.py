@@ -1,6 +1,6 @@
 """Map controls in French: zoom buttons, commune search, legend and HTML panels.
 
-Leaflet's zoom buttons and leaflet-search say « Zoom in », « Location not
+Leaflet's zoom buttons, layers' button and leaflet-search say « Zoom in », « Layers », « Location not
 found », « Cancel » by default: :class:`FrenchControls` and
 :class:`FrenchSearch` pass French texts. :class:`Legend` shows one block per
 layer while that layer is on the map; :class:`HtmlControl` places a panel of
@@ -21,6 +21,7 @@ from pipeline.render.maps.text import esc
 #: French texts of the Leaflet controls whose defaults are English.
 ZOOM_IN_TITLE = "Zoomer"
 ZOOM_OUT_TITLE = "Dézoomer"
+LAYERS_TITLE = "Couches et indicateurs"
 SEARCH_PLACEHOLDER = "Rechercher une commune…"
 SEARCH_NOT_FOUND = "Commune introuvable"
 SEARCH_CANCEL = "Annuler"
@@ -42,6 +43,7 @@ class FrenchControls(MacroElement):
         super().__init__()
         self._name = "CptsFrenchControls"
         self.zoom_in, self.zoom_out, self.prefix = ZOOM_IN_TITLE, ZOOM_OUT_TITLE, LEAFLET_PREFIX
+        self.layers = LAYERS_TITLE
 
 
 class FrenchSearch(folium.plugins.Search):

@@ -140,7 +140,9 @@ def territory_map(
         legends.append(add_pertinence(m, pertinence, simplify_tolerance, precision))
 
     Legend(legends).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    # Folded into its button: open, its twenty-odd layers covered half of the territory on a laptop's screen (a
+    # review); hovering or tapping the button unfolds it.
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
     return m
 
 
