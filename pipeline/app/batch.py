@@ -37,7 +37,7 @@ from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_p
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model
-from pipeline.app.batch_unloaded import unloaded
+from pipeline.app.batch_unloaded import unloaded_for
 from pipeline.app.diagnostic import compute
 from pipeline.app.sections.neighbours import communes_outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
@@ -312,10 +312,7 @@ def run_batch(options: BatchOptions) -> int:
         name, label, chosen = _select(con, options)
         # Never silently absent from the comparison: the CPTS of the listing with no loaded commune (a load of
         # some départements; a perimeter drawn where none lies) are named, apart from the failures.
-        unknown, not_loaded = unloaded(con, options.listing) if options.listing is not None else ([], ())
-        if not_loaded:
-            print(f"{len(not_loaded)} CPTS de la liste sans commune chargée dans la base, non diagnostiquées : "
-                  + ", ".join(not_loaded))
+        unknown, not_loaded = unloaded_for(con, options)
         for failure in unknown:  # bad input: failures of the run (exit 2), in the comparison's failures too
             print(f"CPTS « {failure['cpts']} » non diagnostiquée : {failure['erreur']}", file=sys.stderr)
         failures.extend(unknown)
@@ -362,7 +359,7 @@ def run_batch(options: BatchOptions) -> int:
         name=name, table=comparison_table(rows),
         failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
-        not_loaded=not_loaded,
+        not_loaded=not_loaded, by_region=options.listing is None,
         sources=f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}, aires d'attraction des villes 2020), IGN Admin "
                 "Express COG 2018, DREES (APL 2023), Annuaire Santé"

@@ -1,16 +1,24 @@
-"""The CPTS of a listing a batch cannot diagnose because none of their communes is in the database.
+"""The CPTS a batch cannot diagnose because none of their communes is in the database.
 
 Those of départements not loaded (a load of some départements) are named, apart from the failures: absent by
 the user's choice. Those whose codes name no commune at all are bad input (a review: « 11 CPTS sur 11
 calculées », exit 0, for a listing whose CPTS « Vide » held only codes unknown to every COG): failures of the
 run, exit 2, in the comparison's table of failures.
+
+A batch of a région (``--region``) names those whose communes lie in the région's départements not loaded: it
+left them out without a word (the 04 and 13 loaded, ``--region PACA`` compared the CPTS of those two and said
+nothing of the 38 of the Hautes-Alpes, the Alpes-Maritimes, the Var and the Vaucluse).
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from pipeline.geography import REGION_DEPARTEMENTS, departement_of
+from pipeline.model.perimeter import BatchOptions
+from pipeline.sources.finess.stage import OUTSIDE_THE_LOAD
 from pipeline.store.queries import listings
+from pipeline.store.territory import resolve_zone
 
 #: Anomaly kinds of a listing's codes that name no commune at all.
 UNKNOWN_CODES = frozenset({"code_inconnu", "code_invalide", "code_sans_correspondance"})
@@ -28,3 +36,35 @@ def unloaded(con: duckdb.DuckDBPyConnection, listing: str) -> tuple[list[dict[st
         else:
             outside.append(cpts)
     return failures, tuple(outside)
+
+
+def outside_in_region(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, ...]:
+    """The CPTS of every loaded listing without a loaded unit, some of whose communes lie in ``region`` (outside
+    the départements of the database): « CPTS X » with one listing loaded, « CPTS X (liste paca) » otherwise."""
+    departements = set(REGION_DEPARTEMENTS.get(region, ()))
+    outside = listings.anomalies(con)
+    outside = outside[(outside["kind"] == OUTSIDE_THE_LOAD) & outside["cpts"].notna() & outside["code"].notna()]
+    in_region = outside[outside["code"].astype(str).map(departement_of).isin(departements)]
+    names = listings.listing_names(con)
+    found = []
+    for listing in names:
+        claimed = set(in_region.loc[in_region["listing"] == listing, "cpts"].astype(str))
+        found += [cpts if len(names) == 1 else f"{cpts} (liste {listing})"
+                  for cpts in listings.without_members(con, listing) if cpts in claimed]
+    return tuple(found)
+
+
+def unloaded_for(con: duckdb.DuckDBPyConnection, options: BatchOptions
+                 ) -> tuple[list[dict[str, str]], tuple[str, ...]]:
+    """:func:`unloaded` for a listing's batch, :func:`outside_in_region` (no failure) for a région's, and print the
+    names of the CPTS left out (French)."""
+    if options.listing is not None:
+        failures, outside = unloaded(con, options.listing)
+        where = "de la liste"
+    else:
+        failures, outside = [], outside_in_region(con, resolve_zone(con, "region", str(options.region))[0])
+        where = "de la région"
+    if outside:
+        print(f"{len(outside)} CPTS {where} sans commune chargée dans la base, non diagnostiquées : "
+              + ", ".join(outside))
+    return failures, outside

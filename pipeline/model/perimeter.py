@@ -72,7 +72,8 @@ class Comparison:
     that group). ``failures``: ``cpts``, ``liste``, ``erreur`` (French).
     ``shapes``: perimeter of each CPTS (``ancre``, geometry), for the map.
     ``not_loaded``: CPTS of the listing with no commune in the database (a
-    load of some départements), not diagnosed.
+    load of some départements), not diagnosed; ``by_region``: the batch of a
+    région (its CPTS from every listing), not of one listing.
     """
 
     name: str
@@ -83,3 +84,4 @@ class Comparison:
     demo: bool = False
     sources: str = ""
     not_loaded: tuple[str, ...] = ()
+    by_region: bool = False

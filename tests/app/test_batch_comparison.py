@@ -432,6 +432,30 @@ def test_cpts_without_a_loaded_commune_are_named(result: dict[str, Any]) -> None
                     + ", ".join(elsewhere))
 
 
+def test_a_region_batch_names_its_cpts_without_a_loaded_commune(db: duckdb.DuckDBPyConnection,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """``--region PACA`` on the fixture database (04 and 13 of PACA loaded) compared the CPTS of 04 and 13 and said
+    nothing of those of the Hautes-Alpes, the Alpes-Maritimes, the Var and the Vaucluse; ``--liste paca`` named
+    them. Known answer from the raw listing: the CPTS with no listed commune in a loaded département."""
+    from pipeline.app.batch_unloaded import unloaded_for
+    from pipeline.model.perimeter import Comparison
+    from pipeline.render.comparison.page import _not_loaded_note
+
+    with open(mirror_path() / "cpts" / "paca-cpts-communes.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    loaded = {r["cpts"] for r in rows if r["code_insee"].zfill(5)[:2] in FIXTURE_DEPARTEMENTS}
+    elsewhere = sorted({r["cpts"] for r in rows} - loaded)
+    failures, named = unloaded_for(db, BatchOptions(region="PACA"))
+    assert failures == [] and sorted(named) == elsewhere and len(elsewhere) > 30
+    assert capsys.readouterr().out == (f"{len(elsewhere)} CPTS de la région sans commune chargée dans la base, non "
+                                       "diagnostiquées : " + ", ".join(named) + "\n")
+    note = _not_loaded_note(Comparison(name="region-93", table=pd.DataFrame(), failures=pd.DataFrame(),
+                                       not_loaded=named, by_region=True))
+    assert note.startswith(f"{len(elsewhere)} CPTS de la région n'ont aucune commune chargée dans la base")
+    # Nouvelle-Aquitaine: the Gironde is loaded but no listing of the région is: nothing to name.
+    assert unloaded_for(db, BatchOptions(region="75")) == ([], ())
+
+
 def test_page_names_the_cpts_whose_model_reaches_departements_not_loaded(result: dict[str, Any]) -> None:
     """Every kept CPTS of 04 and 13 lies within 60 km of a département the fixture database does not hold."""
     frame = table(result)

@@ -133,12 +133,13 @@ def _parts_note(table: pd.DataFrame) -> str:
 
 
 def _not_loaded_note(comparison: Comparison) -> str:
-    """The CPTS of the listing that have no commune in the database (not diagnosed)."""
+    """The CPTS of the listing (or of the région) that have no commune in the database (not diagnosed)."""
     if not comparison.not_loaded:
         return ""
     has, diagnosed = (("n'a", "n'est pas diagnostiquée") if len(comparison.not_loaded) == 1
                       else ("n'ont", "ne sont pas diagnostiquées"))
-    return (f"{len(comparison.not_loaded)} CPTS de la liste {has} aucune commune chargée dans la base (départements "
+    where = "de la région" if comparison.by_region else "de la liste"
+    return (f"{len(comparison.not_loaded)} CPTS {where} {has} aucune commune chargée dans la base (départements "
             f"non chargés, ou périmètre dessiné hors d'eux) et {diagnosed} : {', '.join(comparison.not_loaded)}. ")
 
 
