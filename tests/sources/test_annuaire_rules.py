@@ -244,3 +244,23 @@ def test_a_site_outside_the_loaded_departements_still_shares_its_practitioner(tm
                        ("3", "01001", 1.0), ("3", None, None), ("4", "01001", 0.5), ("4", None, None)]
     places = list(frame["localisation"].astype(str))
     assert (places[1], places[7]) == ("hors des départements chargés", "hors des départements chargés")
+
+
+def test_arrondissements_written_as_la_poste_does_are_placed_on_a_load_of_some_departements(tmp_path: Path) -> None:
+    """A review: on a database of 04 and 13, GPs with no commune code, the postal code 13008 and the name
+    « MARSEILLE 08 » or « MARSEILLE 8 » were taken for practitioners outside the load (« hors des départements
+    chargés », with 13 loaded) and left out of Marseille's supply. The postal code names the arrondissement."""
+    path = activity_file(tmp_path, [
+        activity("1", "10", sf="SM54", postcode="13008", town="MARSEILLE 08"),
+        activity("2", "10", sf="SM54", postcode="13008", town="MARSEILLE 8"),
+        activity("3", "10", sf="SM54", postcode="13001", town="Marseille 1ER ARRONDISSEMENT"),
+        activity("4", "10", sf="SM54", postcode="75015", town="PARIS 15EME"),
+        activity("5", "10", sf="SM54", postcode="69003", town="LYON 03"),
+        activity("6", "10", sf="SM54", postcode="13008", town="AUBAGNE"),  # another commune's name: still not placed
+    ])  # fmt: skip
+    loaded = ("01", "13", "2A", "69", "75", "974")
+    staged = annuaire.stage_annuaire(path, units=units(), cog_mapping=cog_mapping(), loaded_departements=loaded)
+    assert column(staged, "unite") == {"1": "13208", "2": "13208", "3": "13201", "4": "75115", "5": "69383",
+                                       "6": None}
+    assert column(staged, "commune") == {"1": "13055", "2": "13055", "3": "13055", "4": "75056", "5": "69123",
+                                         "6": None}

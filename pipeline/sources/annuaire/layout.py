@@ -41,7 +41,8 @@ SOURCE_NAME = "annuaire-sante"
 # chargés » localisation): the weights are those of a load of all of France.
 # 7: a line repeating an earlier one exactly is dropped and reported (« activite_en_double »).
 # 8: savoir-faire columns empty for every médecin read the separate SavoirFaire file (same zip, or beside it).
-LOADER_VERSION = "8"
+# 9: arrondissements named as La Poste writes them (« MARSEILLE 08 », « PARIS 15EME ») name their city.
+LOADER_VERSION = "9"
 
 #: File-name prefixes of the members of the official zip.
 ACTIVITE_PREFIX = "PS_LibreAcces_Personne_activite"

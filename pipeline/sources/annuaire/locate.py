@@ -50,6 +50,11 @@ from pipeline.sources.annuaire.layout import OUTSIDE_THE_LOAD
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 _LEADING_POSTCODE = re.compile(r"^\s*\d{4,5}\s+")
+#: An arrondissement as La Poste and the Annuaire write it (« MARSEILLE 8E », « MARSEILLE 08 », « PARIS 15EME »,
+#: « LYON 3E ARRONDISSEMENT »): the city's key. A review: on a load of some départements, the 13008 of
+#: « MARSEILLE 8E » named Marseille but the name did not, and the row was taken for one outside the load.
+_ARRONDISSEMENT_NAME = re.compile(r"^(paris|lyon|marseille) 0?[1-9][0-9]? ?(?:er|e|eme|em|ieme|me)?"
+                                  r"(?: arr(?:ondissement)?)?$")
 
 #: Anomaly types raised by the localisation (see :mod:`pipeline.sources.annuaire.stage`).
 COMMUNE_INCONNUE = "commune_inconnue"
@@ -66,6 +71,8 @@ def place_key(text: object) -> str:
 
     >>> place_key("01012 BOURG EN BRESSE CEDEX 01"), place_key("Bourg-en-Bresse"), place_key("ST DENIS")
     ('bourg en bresse', 'bourg en bresse', 'saint denis')
+    >>> place_key("MARSEILLE 08"), place_key("Paris 15e Arrondissement")
+    ('marseille', 'paris')
     """
     if text is None or text is pd.NA:
         return ""
@@ -81,7 +88,9 @@ def _text_key(text: str) -> str:
         if word == "cedex":
             break
         kept.append(_ABBREVIATIONS.get(word, word))
-    return " ".join(kept)
+    key = " ".join(kept)
+    arrondissement = _ARRONDISSEMENT_NAME.match(key)
+    return arrondissement.group(1) if arrondissement else key
 
 
 def postcode(value: object) -> str | None:
