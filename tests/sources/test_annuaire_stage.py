@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -120,6 +121,11 @@ def test_savoir_faire_in_separate_file() -> None:
         ["810000000003", "Médecins spécialistes", "SM04", "second"],
         ["810000000004", "Infirmiers", None, "premier"],
     ]
+    # ... and the choice is reported (a review: a paediatrician counted a GP, SM26 < SM40, without a word): one
+    # practitioner, first seen on line 5 of the savoir-faire file (lines 5 and 6 are his).
+    several = staged.anomalies[staged.anomalies["type"] == "specialites_ordinales_multiples"]
+    assert several[["nb_lignes", "premiere_ligne", "fichier"]].values.tolist() == [[1, 5, str(SAVOIR_FAIRE)]]
+    assert several["message"].iloc[0].startswith("1 professionnel avec plusieurs spécialités ordinales (type S)")
 
 
 def test_missing_savoir_faire_columns_without_file(tmp_path: Path) -> None:
@@ -195,6 +201,14 @@ def test_extraction_date_from_name_or_given(tmp_path: Path) -> None:
     staged = stage(renamed)
     row = staged.anomalies[staged.anomalies["type"] == "date_extraction_deduite"]
     assert len(row) == 1 and "date de dernière modification" in row["message"].iloc[0]
+    # And said where the load is read (a review: a renamed copy, dated by the copy, became the current extraction
+    # with « Annuaire Santé du 05/12/2026 » for all message).
+    os.utime(renamed, (datetime(2024, 5, 17, 12).timestamp(), datetime(2024, 5, 17, 12).timestamp()))
+    staged = stage(renamed)
+    assert staged.extraction == date(2024, 5, 17)
+    assert ("ATTENTION : le nom du fichier ne donne pas la date de l'extraction : le 17/05/2024 est celle de sa "
+            "dernière modification") in staged.summary_fr()
+    assert "ATTENTION" not in stage(ACTIVITE).summary_fr()
 
 
 def test_demo_flag_from_name(tmp_path: Path) -> None:

@@ -102,7 +102,10 @@ def test_reload_replaces_previous_tables() -> None:
     # Dated extractions are kept side by side (supply dynamics); the supply tables use the latest.
     per_extraction = "SELECT extraction::VARCHAR, count(*) FROM ps_activites GROUP BY 1 ORDER BY 1"
     assert rows(con, per_extraction) == [("2025-01-15", 14), ("2025-02-01", 4)]
-    assert rows(con, "SELECT DISTINCT extraction::VARCHAR FROM ps_anomalies") == [("2025-01-15",)]
+    # Each extraction keeps its own anomalies: the second's only one is its doctor with two ordinal specialties.
+    assert rows(con, "SELECT DISTINCT extraction::VARCHAR, type FROM ps_anomalies WHERE extraction = '2025-02-01'") \
+        == [("2025-02-01", "specialites_ordinales_multiples")]
+    assert ("2025-01-15",) in rows(con, "SELECT DISTINCT extraction::VARCHAR FROM ps_anomalies")
     alone = declared_store()
     registry_tables.write_annuaire(alone, staged.activites, staged.anomalies, staged.extraction)
     offre = "SELECT * FROM offre_commune ORDER BY ALL"

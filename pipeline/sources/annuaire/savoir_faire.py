@@ -19,10 +19,14 @@ from pipeline.sources.annuaire.reader import check_header, read_columns, read_he
 from pipeline.sources.archives import TextSource
 
 COLUMNS = ("savoir_faire_type", "savoir_faire_code", "savoir_faire_libelle")
+#: Anomaly type: practitioners with several ordinal specialties, one kept.
+SEVERAL_SPECIALTIES = "specialites_ordinales_multiples"
 
 
 def read_savoir_faire(source: TextSource) -> pd.DataFrame:
-    """One savoir-faire per practitioner: ``rpps`` then :data:`COLUMNS` (``string``), ``rpps`` unique.
+    """One savoir-faire per practitioner: ``rpps`` then :data:`COLUMNS` (``string``), ``rpps`` unique, then
+    ``specialites_ordinales`` (how many ordinal specialties the file gives them: above 1, the choice of one is
+    reported, see :func:`several_specialties_anomaly`) and ``ligne`` (their first line).
 
     Raises
     ------
@@ -45,7 +49,25 @@ def read_savoir_faire(source: TextSource) -> pd.DataFrame:
         ["rpps", "_ordinal", "_table", "savoir_faire_code"], kind="stable"
     )
     chosen = ranked.drop_duplicates("rpps", keep="first")
-    return chosen[["rpps", *COLUMNS]].reset_index(drop=True)
+    counts = frame.loc[ordinal, "rpps"].value_counts()
+    first = frame.groupby("rpps")["ligne"].min()
+    return chosen[["rpps", *COLUMNS]].assign(
+        specialites_ordinales=chosen["rpps"].map(counts).fillna(0).astype("int64").to_numpy(),
+        ligne=chosen["rpps"].map(first).astype("int64").to_numpy()).reset_index(drop=True)
+
+
+def several_specialties_anomaly(chosen: pd.DataFrame) -> dict[str, object] | None:
+    """The anomaly row (without its extraction and file) of the practitioners holding several ordinal specialties,
+    or None. A review: a doctor qualified in « Pédiatrie » (SM40) and SM26 was counted a GP without a word."""
+    several = chosen[chosen["specialites_ordinales"] > 1]
+    if several.empty:
+        return None
+    count = len(several)
+    return {"type": SEVERAL_SPECIALTIES, "code": "", "libelle": None, "nb_lignes": count,
+            "premiere_ligne": int(several["ligne"].min()),
+            "message": (f"{count} professionnel{'s' * (count > 1)} avec plusieurs spécialités ordinales (type S) dans "
+                        "le fichier des savoir-faire : chacun est classé selon celle de plus petit code (généraliste "
+                        "ou spécialiste selon elle), les autres sont ignorées")}
 
 
 def apply_savoir_faire(activities: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:

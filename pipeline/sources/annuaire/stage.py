@@ -45,7 +45,11 @@ from pipeline.sources.annuaire.layout import (
 )
 from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.annuaire.reader import check_header, has_column, line_fingerprints, read_columns, read_header
-from pipeline.sources.annuaire.savoir_faire import apply_savoir_faire, read_savoir_faire
+from pipeline.sources.annuaire.savoir_faire import (
+    apply_savoir_faire,
+    read_savoir_faire,
+    several_specialties_anomaly,
+)
 from pipeline.sources.extraction_names import DEMO_NOTE, is_demo_name
 
 UNIT_COLUMNS = ("code", "nom", "type", "parent", "departement", "codes_postaux")
@@ -111,6 +115,12 @@ class StagedAnnuaire:
         if repeated:
             s = "s" if repeated > 1 else ""
             text += f" {repeated} ligne{s} en double (identique{s} à une ligne précédente) ignorée{s}."
+        if (self.anomalies["type"] == "date_extraction_deduite").any():
+            # A review: a renamed copy, dated by its copy's day, became the current extraction without a word.
+            text += (" ATTENTION : le nom du fichier ne donne pas la date de l'extraction : le "
+                     f"{self.extraction:%d/%m/%Y} est celle de sa dernière modification (une copie la change) ; "
+                     "elle décide de l'extraction courante et de l'évolution de l'offre. Gardez le nom d'origine "
+                     "PS_LibreAcces_Personne_activite_AAAAMMJJhhmm.txt.")
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
@@ -300,11 +310,15 @@ def stage_annuaire(
                     "extraction (option --savoir-faire, à côté du fichier des activités, ou dans le même zip)",
                     source.shown,
                 )
+        several = None
         if sf_source is not None:
-            frame = apply_savoir_faire(frame, read_savoir_faire(sf_source))
+            chosen = read_savoir_faire(sf_source)
+            frame = apply_savoir_faire(frame, chosen)
+            several = several_specialties_anomaly(chosen)
         fichier, name = source.shown, source.name
-    notes: list[dict[str, object]] = []
     stamp = extraction or extraction_date_from_name(name) or extraction_date_from_name(origin.name)
+    notes: list[dict[str, object]] = [] if several is None else [
+        {**several, "extraction": stamp, "fichier": sf_source.shown if sf_source is not None else fichier}]
     if stamp is None:
         stamp = datetime.fromtimestamp(origin.stat().st_mtime, tz=UTC).date()
         notes.append({"extraction": stamp, "type": "date_extraction_deduite", "code": "", "libelle": None,
