@@ -81,6 +81,15 @@ def test_redrawn_name_is_matched_as_cpts_matches_it(db: duckdb.DuckDBPyConnectio
     assert resolve_territory(db, spec).redraws == (VERDON, "paca")
 
 
+def test_the_listing_name_is_matched_whatever_its_case(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review typed « PACA » for the listing « paca »: the CPTS was said absent from the loaded listings and
+    counted as sharing all of its own inhabitants with the redrawn territory."""
+    spec = _write(tmp_path / "p.csv", f"code_insee,cpts_redessinee,liste\n04070,{VERDON},PACA\n")
+    territory = resolve_territory(db, spec)
+    assert territory.redraws == (VERDON, "paca")
+    assert not any("absente des listes chargées" in n for n in territory.notes)
+
+
 def test_rows_without_the_redrawn_name_are_said(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     spec = _write(tmp_path / "p.csv", f"code_insee;cpts_redessinee\n04070;{VERDON}\n04171;\n04001;\n")
     territory = resolve_territory(db, spec)

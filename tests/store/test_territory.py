@@ -240,3 +240,29 @@ def test_marseille_cpts_keeps_arrondissements_as_units(db: duckdb.DuckDBPyConnec
         "SELECT sum(population) FROM communes WHERE vintage = 2026 AND code IN ('13201', '13202', '13203')"
     ).fetchone()[0]
     assert t.population == expected == 120_006
+
+
+def test_a_drawn_territory_names_the_communes_no_contour_can_place(db: duckdb.DuckDBPyConnection,
+                                                                   tmp_path: Path) -> None:
+    """A review drew the Cantal whole (its 2018 contours dissolved): 246 units and 143 465 inhabitants against
+    250 and 144 196 for ``departement:15``, without a word. The communes re-created after the 2018 contours have no
+    polygon of their own and cannot be placed by a drawn perimeter: they are named, with their population. Known
+    answer from the raw files: the Cantal's current communes (COG 2026) absent from its 2018 contours."""
+    import geopandas as gpd
+
+    from tests.app.profile_raw import departement_codes, populations
+    from tests.conftest import mirror_path
+
+    contours = gpd.read_file(mirror_path() / "contours-communes-2018" / "communes-15-cantal.geojson")
+    drawn = tmp_path / "cantal.geojson"
+    gpd.GeoDataFrame(geometry=[contours.union_all()], crs=4326).to_file(drawn, driver="GeoJSON")
+    territory = resolve_territory(db, f"fichier:{drawn}")
+    polygonless = sorted(set(departement_codes("6.0.0", "15")) - set(contours["code"]))
+    assert len(polygonless) == 4 and not set(polygonless) & set(territory.units["unit_code"])
+    note = next(n for n in territory.notes if n.startswith("communes sans polygone propre"))
+    people = populations("6.0.0")
+    for code in polygonless:
+        assert f"({code}, {people[code]:,} habitants)".replace(",", "\u202f") in note, note
+    assert "elles ne sont pas comptées" in note
+    # Given by its codes, the département has them all: no such note.
+    assert not any("sans polygone propre" in n for n in resolve_territory(db, "departement:15").notes)

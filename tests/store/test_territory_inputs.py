@@ -306,3 +306,29 @@ def test_a_territory_file_header_as_a_spreadsheet_user_writes_it(db: duckdb.Duck
     path = tmp_path / "territoire.csv"
     path.write_text(f"{header};Nom\n04070;Digne-les-Bains\n04001;Aiglun\n", encoding="utf-8")
     assert list(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04070", "04001"]
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_name_is_no_name(db: duckdb.DuckDBPyConnection, blank: str) -> None:
+    """A review: ``--nom "   "`` titled the report « Diagnostic territorial – » and summary.json's label was empty.
+    Blank, the name is not given: the territory keeps its own label (Digne-les-Bains, 04070)."""
+    territory = resolve_territory(db, "communes:04070", blank)
+    assert (territory.label, territory.name) == ("Digne-les-Bains", None)
+    named = resolve_territory(db, "communes:04070", "  CPTS du Pays dignois ")
+    assert (named.label, named.name) == ("CPTS du Pays dignois", "CPTS du Pays dignois")
+
+
+@pytest.mark.parametrize(("name", "label"), [("verdon.kml", "KML"), ("verdon.TAB", "MapInfo TAB"),
+                                             ("verdon.gml", "GML")])
+def test_other_map_formats_are_named_not_read_as_csv(db: duckdb.DuckDBPyConnection, tmp_path: Path, name: str,
+                                                     label: str) -> None:
+    """A review: a Google My Maps KML was read as a CSV (« Lignes mal formées … 476 champs au lieu de 1 »), a MapInfo
+    table and a GML likewise (« colonnes lues : <?xml … »)."""
+    path = tmp_path / name
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<kml><Document><Placemark><Polygon><outerBoundaryIs>'
+                    "<LinearRing><coordinates>6.2,44.07 6.26,44.07 6.26,44.11 6.2,44.07</coordinates>"
+                    "</LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>\n", encoding="utf-8")
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, f"fichier:{path}")
+    assert caught.value.message.startswith(f"Format de carte non pris en charge ({label}) : enregistrez le "
+                                           "périmètre en GeoJSON, GeoPackage ou Shapefile")

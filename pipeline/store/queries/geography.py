@@ -32,6 +32,22 @@ def units(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = None) ->
     )
 
 
+def polygonless_beside(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> pd.DataFrame:
+    """Current communes of metropolitan France or the DROM without a polygon of their own (``polygon_residue``:
+    re-created after the 2018 contours, their land inside a neighbour's) in an EPCI of one of ``codes``, not
+    among them: ``code, nom, population``."""
+    return read_frame(con,
+        """
+        SELECT r.code, r.nom, c.population FROM polygon_residue r
+        JOIN communes c ON c.code = r.code AND c.vintage = $vintage
+        WHERE r.kind = 'commune-sans-polygone' AND c.zone <> 'com' AND r.code <> ALL($codes::VARCHAR[])
+          AND c.epci IN (SELECT epci FROM communes WHERE vintage = $vintage AND code = ANY($codes::VARCHAR[]))
+        ORDER BY r.code
+        """,
+        {"vintage": current_vintage(), "codes": code_list(codes)},
+    )
+
+
 def current_units_with_postcodes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Units of the current COG for the registry loaders: ``code, nom, type, parent, departement, region,
     zone, codes_postaux, population``."""

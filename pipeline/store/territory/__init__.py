@@ -77,8 +77,10 @@ def resolve_zone(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> tuple
 def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
     """Resolve ``spec`` (see module docstring); raise :class:`TerritoryError` in French.
 
-    ``name`` (``NOM=``) replaces the label of the territory in titles.
+    ``name`` (``NOM=``) replaces the label of the territory in titles; blank, it is no name (a review: « --nom
+    "   " » titled the report « Diagnostic territorial – »).
     """
+    name = name.strip() if name is not None and name.strip() else None
     if ":" not in spec:
         raise TerritoryError(
             f"Spécification de territoire invalide « {spec} » : attendu TYPE:VALEUR avec TYPE parmi "
@@ -153,9 +155,9 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     units = units.reset_index(drop=True)
     units["population"] = units["population"].astype("Int64")
     if name:
-        label = name.strip()
+        label = name
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
-                     name=name.strip() if name else None, shared_name=shared_name, slug_clash=slug_clash,
+                     name=name, shared_name=shared_name, slug_clash=slug_clash,
                      redraws=redraws, beyond_the_load=partial)
 
 

@@ -57,6 +57,11 @@ class FileTerritory:
     beyond_the_load: bool = False
 
 
+#: Map formats a perimeter is sometimes drawn in, that the tool does not read (by extension).
+_OTHER_MAP_FORMATS = {".kml": "KML", ".kmz": "KMZ", ".gml": "GML", ".tab": "MapInfo TAB", ".mif": "MapInfo MIF",
+                      ".gpx": "GPX", ".dxf": "DXF", ".topojson": "TopoJSON", ".fgb": "FlatGeobuf"}
+
+
 def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileTerritory:
     """Read a territory file (CSV or GeoJSON); raise :class:`TerritoryError` naming the file and line."""
     if not path.exists():
@@ -76,6 +81,10 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     if path.suffix.lower() in (".geojson", ".json") or is_vector_file(path):
         units, notes, partial = _resolve_geojson(con, path, spec)
         return FileTerritory(units, notes, beyond_the_load=partial)
+    if path.suffix.lower() in _OTHER_MAP_FORMATS:  # read as a CSV, a review got « 476 champs au lieu de 1 »
+        raise TerritoryError(f"Format de carte non pris en charge ({_OTHER_MAP_FORMATS[path.suffix.lower()]}) : "
+                             "enregistrez le périmètre en GeoJSON, GeoPackage ou Shapefile (QGIS : Exporter > "
+                             "Sauvegarder les entités sous), ou donnez la liste de ses codes communes en CSV", path)
     from pipeline.sources.delimited import read_csv_checked
 
     frame = read_csv_checked(path, required=[], line_column=_LINE)
@@ -138,8 +147,9 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
         return None, []
     name = names[0][0]
     known = listings.cpts_names(con)
-    if wanted:
-        known = known[known["listing"] == wanted[0][0]]
+    if wanted:  # a listing name typed « PACA » for « paca » (a review): compared as CPTS names are
+        exact = known[known["listing"] == wanted[0][0]]
+        known = exact if len(exact) else known[known["listing"].map(normalise_name) == normalise_name(wanted[0][0])]
     hits = known[known["cpts"] == name]
     if hits.empty:  # as cpts:… accepts it: accents, case, spaces and hyphens aside
         hits = known[known["cpts"].map(normalise_name) == normalise_name(name)]
@@ -205,7 +215,28 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
              "représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
     beyond = _drawn_beyond_the_load(con, frame)
-    return units, notes + more + beyond, bool(beyond)
+    return units, notes + more + _polygonless_note(con, units) + beyond, bool(beyond)
+
+
+def _polygonless_note(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> list[str]:
+    """The communes no contour can place (no polygon of their own since the 2018 contours) beside the drawn
+    territory: not counted, said (a review: the Calvados drawn whole lost Sannerville's 1 905 inhabitants, the
+    Cantal four communes' 731, without a word)."""
+    found = geography.polygonless_beside(con, units["commune_code"].astype(str).unique())
+    if found.empty:
+        return []
+    named = ", ".join(f"{r.nom} ({r.code}, " + ("population inconnue)" if pd.isna(r.population) else
+                                              f"{int(r.population):,} habitants)".replace(",", "\u202f"))
+                      for r in found.itertuples())
+    if len(found) == 1:
+        return [f"commune sans polygone propre (recréée après les contours 2018 : sa surface est dans celle d'une "
+                f"voisine) dans l'intercommunalité d'une commune du périmètre : {named} ; les contours du fichier ne "
+                "peuvent pas la placer, elle n'est pas comptée : si elle fait partie du territoire, donnez-le par "
+                "ses codes (fichier de codes ou communes:…)"]
+    return [f"communes sans polygone propre (recréées après les contours 2018 : leur surface est dans celle d'une "
+            f"voisine) dans l'intercommunalité d'une commune du périmètre : {named} ; les contours du fichier ne "
+            "peuvent pas les placer, elles ne sont pas comptées : si elles font partie du territoire, donnez-le par "
+            "ses codes (fichier de codes ou communes:…)"]
 
 
 def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
