@@ -332,3 +332,32 @@ def test_other_map_formats_are_named_not_read_as_csv(db: duckdb.DuckDBPyConnecti
         resolve_territory(db, f"fichier:{path}")
     assert caught.value.message.startswith(f"Format de carte non pris en charge ({label}) : enregistrez le "
                                            "périmètre en GeoJSON, GeoPackage ou Shapefile")
+
+
+def test_names_that_are_not_their_codes_refuse_the_file(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: « 13001;Marseille 1er » rows (postal codes) were read as the INSEE codes of Aix-en-Provence,
+    Allauch and Alleins and diagnosed without a word. Names of the COG 2026 (raw file): 13001 Aix-en-Provence,
+    13002 Allauch, 13003 Alleins."""
+    path = tmp_path / "marseille.csv"
+    path.write_text("code;commune\n13001;Marseille 1er\n13002;Marseille 2e\n13003;Marseille 3e\n", encoding="utf-8")
+    people = {c["code"]: c["nom"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-actuelle"}
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, f"fichier:{path}")
+    assert caught.value.line == 2
+    assert caught.value.message.startswith(
+        "Les noms de la colonne « commune » ne sont pas ceux des codes (3 lignes sur 3) : ligne 2 : 13001 est "
+        f"{people['13001']}, pas « Marseille 1er » ; ligne 3 : 13002 est {people['13002']}, pas « Marseille 2e » ;")
+
+
+def test_names_written_otherwise_agree_and_a_stray_one_is_noted(db: duckdb.DuckDBPyConnection,
+                                                                 tmp_path: Path) -> None:
+    """Names as files write them (« Marseille 1 », « Mées (Les) », « St Julien d'Asse », « DIGNE ») agree with their
+    codes; one wrong name among five is noted, not refused (the codes are read)."""
+    path = tmp_path / "noms.csv"
+    path.write_text("code_insee,nom\n13201,Marseille 1\n04116,Mées (Les)\n04182,St Julien d'Asse\n04070,DIGNE\n"
+                    "04019,Aiglun\n", encoding="utf-8")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert sorted(territory.units["unit_code"]) == ["04019", "04070", "04116", "04182", "13201"]
+    assert [n for n in territory.notes if "colonne « nom »" in n] == [
+        "1 nom de la colonne « nom » ne correspond pas à son code (les codes sont lus) : ligne 6 : 04019 est "
+        "Barcelonnette, pas « Aiglun »"]

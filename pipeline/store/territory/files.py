@@ -22,6 +22,7 @@ from pipeline.errors import TerritoryError
 from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_name
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes
+from pipeline.store.territory.file_names import check_file_names
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -114,6 +115,7 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
         units, notes = resolve_codes(con, codes, "codes du fichier", places)
     except TerritoryError as exc:
         raise TerritoryError(exc.message, path) from exc
+    notes += check_file_names(con, frame, column, _LINE, path)
     return FileTerritory(units, notes + redraw_notes, redraws)
 
 

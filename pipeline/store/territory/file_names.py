@@ -1,0 +1,88 @@
+"""A territory CSV's names checked against its codes.
+
+A file of codes often carries the communes' names beside them. A review gave ``code;commune`` rows
+« 13001;Marseille 1er », « 13002;Marseille 2e »: postal codes, read as the INSEE codes of Aix-en-Provence,
+Allauch and Alleins, and diagnosed without a word (173 990 inhabitants for Marseille's 120 006). The names
+tell: when most of a file's names are not those of their codes, the file is refused; a few are noted.
+
+A name agrees with its code when the words of one are all in the other, compared as place names
+(« ST » is « saint », case, accents and hyphens aside): « Marseille 1er » agrees with « Marseille 1er
+Arrondissement », « Rochelle (La) » with « La Rochelle », and the old name of a merged commune with its
+old code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.errors import TerritoryError
+from pipeline.geography import ascii_fold, normalise_insee_code
+from pipeline.sources.annuaire.locate import place_key
+from pipeline.store.queries import geography
+
+#: Headers of a names column (folded as :func:`name_column` folds them).
+NAME_COLUMNS = ("nom", "commune", "nom_commune", "libelle", "libelle_commune", "nom_de_la_commune", "name")
+#: Share of disagreeing names from which the file is refused rather than noted.
+REFUSED_SHARE = 0.5
+#: Names shown in a message.
+SHOWN = 3
+
+
+def name_column(columns: list[str], code: str) -> str | None:
+    """The column of ``columns`` (other than ``code``) holding the communes' names, or None."""
+    folded = {re.sub(r"[^a-z0-9]+", "_", ascii_fold(c)).strip("_"): c for c in reversed(columns) if c != code}
+    return next((folded[c] for c in NAME_COLUMNS if c in folded), None)
+
+
+def _words(name: object) -> frozenset[str]:
+    return frozenset(place_key(name).split())
+
+
+def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[str], lines: list[int],
+                column: str, path: Path) -> list[str]:
+    """Notes on the rows whose name is not their code's; raise :class:`TerritoryError` when they are most of
+    the named rows (``codes``, ``names``, ``lines``: one item per row with a code)."""
+    normalised = [normalise_insee_code(c)[0] for c in codes]
+    wanted = {c for c in normalised if c is not None}
+    mapping = geography.cog_mapping(con, wanted).set_index("code")
+    current = set(mapping["current_code"].dropna().astype(str))
+    unit_names = geography.units(con, wanted | current).set_index("unit_code")["nom"]
+    wrong: list[tuple[int, str, str, str]] = []
+    named = 0
+    for code, name, line in zip(normalised, names, lines, strict=True):
+        if code is None or not name.strip() or code not in mapping.index:
+            continue  # unknown codes are resolve_codes's to report
+        named += 1
+        target = str(mapping.at[code, "current_code"])
+        known = [mapping.at[code, "nom"], unit_names.get(code), unit_names.get(target)]
+        given = _words(name)
+        if not any(given <= _words(k) or _words(k) <= given for k in known if isinstance(k, str) and k):
+            shown = unit_names.get(code) or unit_names.get(target) or mapping.at[code, "nom"] or target
+            wrong.append((line, code, str(shown), name.strip()))
+    if not wrong:
+        return []
+    listed = " ; ".join(f"ligne {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
+                        in wrong[:SHOWN]) + (" …" if len(wrong) > SHOWN else "")
+    if len(wrong) >= REFUSED_SHARE * named:
+        raise TerritoryError(f"Les noms de la colonne « {column} » ne sont pas ceux des codes ({len(wrong)} lignes "
+                             f"sur {named}) : {listed}. Codes postaux au lieu des codes INSEE, ou lignes décalées ? "
+                             "Corrigez les codes (ou retirez la colonne des noms si elle est fausse)", path, wrong[0][0])
+    return [f"{len(wrong)} {'nom' if len(wrong) == 1 else 'noms'} de la colonne « {column} » ne "
+            f"{'correspond' if len(wrong) == 1 else 'correspondent'} pas à {'son' if len(wrong) == 1 else 'leur'} "
+            f"code (les codes sont lus) : {listed}"]
+
+
+def check_file_names(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, column: str, line_column: str,
+                     path: Path) -> list[str]:
+    """:func:`check_names` on a read CSV (``column``: its codes), when it has a names column."""
+    names_column = name_column([c for c in frame.columns if c != line_column], column)
+    if names_column is None:
+        return []
+    rows = frame[frame[column].fillna("").astype(str).str.strip() != ""]
+    return check_names(con, rows[column].astype(str).str.strip().tolist(),
+                       rows[names_column].fillna("").astype(str).tolist(),
+                       [int(n) for n in rows[line_column]], names_column, path)
