@@ -178,7 +178,8 @@ def test_zones_named_outside_the_loaded_departements_are_said_so(db: duckdb.Duck
 
 
 @pytest.mark.parametrize("form", ["gpkg-lambert93", "shapefile-without-prj", "zipped-shapefile-without-prj",
-                                  "gpkg-two-layers", "gpkg-wgs84", "wgs84-shapefile-without-prj"])
+                                  "gpkg-two-layers", "gpkg-points-first", "gpkg-wgs84",
+                                  "wgs84-shapefile-without-prj"])
 def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirror: Path, tmp_path: Path,
                                              form: str) -> None:
     """A QGIS export: the dissolved perimeter of four communes (IGN 2018 contours) in Lambert 93, as a
@@ -191,6 +192,10 @@ def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirr
                                  crs=contours.crs).to_crs(4326 if "wgs84" in form else 2154)
     if form.startswith("gpkg"):
         path = tmp_path / "perimetre.gpkg"
+        if form == "gpkg-points-first":  # the CPTS's sites saved first (a review: « géométrie de type Point »)
+            sites = gpd.GeoDataFrame({"nom": ["Maison de santé"]}, geometry=[perimeter.geometry.iloc[0].centroid],
+                                     crs=perimeter.crs)
+            sites.to_file(path, layer="sites", driver="GPKG")
         perimeter.to_file(path, layer="perimetre", driver="GPKG")
         if form == "gpkg-two-layers":
             contours.to_file(path, layer="communes", driver="GPKG")
@@ -212,6 +217,8 @@ def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirr
             "et latitude WGS 84" in t.notes) == (form == "wgs84-shapefile-without-prj")
     if form == "gpkg-two-layers":
         assert "couche « perimetre » lue (le fichier en a 2 : perimetre, communes)" in t.notes
+    if form == "gpkg-points-first":
+        assert "couche « perimetre » lue (la première de polygones) (le fichier en a 2 : sites, perimetre)" in t.notes
 
 
 def test_unreadable_or_unusable_vector_files_are_named(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

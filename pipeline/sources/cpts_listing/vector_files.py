@@ -40,7 +40,8 @@ def is_vector_file(path: Path) -> bool:
 
 
 def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
-    """The first layer of a GeoPackage or Shapefile as GeoJSON text, and French notes.
+    """The first layer of polygons of a GeoPackage or Shapefile (else its first layer) as GeoJSON text, and French
+    notes.
 
     Raises
     ------
@@ -56,7 +57,11 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
                         "attendus)", path)
     source = _zipped_shapefile(path) if path.suffix.lower() == ".zip" else str(path)
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(source)]
+        listed = [(str(name), str(kind)) for name, kind in pyogrio.list_layers(source)]
+        # The first layer of polygons, not the first layer (a review: a GeoPackage whose first layer held the
+        # CPTS's sites as points was refused, « géométrie de type Point », its perimeter layer unread).
+        polygons = [name for name, kind in listed if "polygon" in kind.lower()]
+        layers = polygons + [name for name, _ in listed if name not in polygons]
         frame = pyogrio.read_dataframe(source, layer=layers[0] if layers else None)
     except Exception:  # pyogrio raises its own errors, and GDAL's (in English), for unreadable files
         raise DataError("Fichier géographique illisible : un GeoPackage ou un Shapefile est attendu (ou exportez le "
@@ -66,7 +71,9 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
                         "(polygones) est attendu", path)
     notes = []
     if len(layers) > 1:
-        notes.append(f"couche « {layers[0]} » lue (le fichier en a {len(layers)} : {', '.join(layers)})")
+        first = " (la première de polygones)" if layers[0] != listed[0][0] else ""
+        notes.append(f"couche « {layers[0]} » lue{first} (le fichier en a {len(layers)} : "
+                     f"{', '.join(name for name, _ in listed)})")
     for column in frame.columns:
         if column != frame.geometry.name and not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].astype("string")  # dates and other objects as their text

@@ -70,7 +70,8 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
     if len(wrong) >= REFUSED_SHARE * named:
         raise TerritoryError(f"Les noms de la colonne « {column} » ne sont pas ceux des codes ({len(wrong)} lignes "
                              f"sur {named}) : {listed}. Codes postaux au lieu des codes INSEE, ou lignes décalées ? "
-                             "Corrigez les codes (ou retirez la colonne des noms si elle est fausse)", path, wrong[0][0])
+                             "Corrigez les codes (ou retirez la colonne des noms si elle est fausse)",
+                             path, wrong[0][0])
     return [f"{len(wrong)} {'nom' if len(wrong) == 1 else 'noms'} de la colonne « {column} » ne "
             f"{'correspond' if len(wrong) == 1 else 'correspondent'} pas à {'son' if len(wrong) == 1 else 'leur'} "
             f"code (les codes sont lus) : {listed}"]
