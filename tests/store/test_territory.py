@@ -262,7 +262,7 @@ def test_a_drawn_territory_names_the_communes_no_contour_can_place(db: duckdb.Du
     note = next(n for n in territory.notes if n.startswith("communes sans polygone propre"))
     people = populations("6.0.0")
     for code in polygonless:
-        assert f"({code}, {people[code]:,} habitants)".replace(",", "\u202f") in note, note
+        assert f"({code}, " + f"{people[code]:,} habitants)".replace(",", "\u202f") in note, note
     assert "elles ne sont pas comptées" in note
     # Given by its codes, the département has them all: no such note.
     assert not any("sans polygone propre" in n for n in resolve_territory(db, "departement:15").notes)
