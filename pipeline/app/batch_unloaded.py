@@ -16,7 +16,7 @@ import duckdb
 
 from pipeline.geography import REGION_DEPARTEMENTS, departement_of
 from pipeline.model.perimeter import BatchOptions
-from pipeline.sources.finess.stage import OUTSIDE_THE_LOAD
+from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE
 from pipeline.store.queries import listings
 from pipeline.store.territory import resolve_zone
 
@@ -43,7 +43,7 @@ def outside_in_region(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str,
     the départements of the database): « CPTS X » with one listing loaded, « CPTS X (liste paca) » otherwise."""
     departements = set(REGION_DEPARTEMENTS.get(region, ()))
     outside = listings.anomalies(con)
-    outside = outside[(outside["kind"] == OUTSIDE_THE_LOAD) & outside["cpts"].notna() & outside["code"].notna()]
+    outside = outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
     in_region = outside[outside["code"].astype(str).map(departement_of).isin(departements)]
     names = listings.listing_names(con)
     found = []
