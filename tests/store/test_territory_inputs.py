@@ -15,6 +15,7 @@ import pytest
 import shapely
 
 from pipeline.errors import TerritoryError
+from pipeline.geography import normalise_name
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 
@@ -368,3 +369,20 @@ def test_names_written_otherwise_agree_and_a_stray_one_is_noted(db: duckdb.DuckD
     assert [n for n in territory.notes if "colonne « nom »" in n] == [
         "1 nom de la colonne « nom » ne correspond pas à son code (les codes sont lus) : ligne 6 : 04019 est "
         "Barcelonnette, pas « Aiglun »"]
+
+
+@pytest.mark.parametrize(("spec", "same_as"), [
+    ("epci:ca provence alpes agglomeration", "epci:200067437"),  # the name the suggestion printed, typed back
+    ("bv:Digne-les-Bains", "bv:04070"),
+    ("region:Sud", "region:93"), ("region:Région Sud", "region:93"),  # the name PACA goes by in its documents
+    ("departement:013", "departement:13"), ("departement:004", "departement:04"),  # as some INSEE files write them
+])
+def test_zones_typed_as_a_review_typed_them(db: duckdb.DuckDBPyConnection, spec: str, same_as: str) -> None:
+    """A review: « epci:CA du Pays Basque » was refused with « vouliez-vous dire : CA du Pays Basque (200067106) »,
+    the name typed; « region:Sud » and « departement:013 » were refused. Names of the EPCI and of the bassin de vie
+    from the raw files: epci.json of the COG 2026 (200067437), the BV2022 of Digne-les-Bains is 04070."""
+    named = {e["code"]: e["nom"] for e in raw.package("6.0.0", "epci")}
+    assert normalise_name(named["200067437"]) == normalise_name("ca provence alpes agglomeration")
+    typed, coded = resolve_territory(db, spec), resolve_territory(db, same_as)
+    assert sorted(typed.units["unit_code"]) == sorted(coded.units["unit_code"]) and len(coded.units) > 0
+    assert typed.label == coded.label

@@ -41,9 +41,10 @@ __all__ = ["CODE_COLUMNS", "KINDS", "absent_zone", "loaded_part", "names_label",
            "resolve_zone"]
 
 KINDS = ("communes", "epci", "bv", "departement", "region", "cpts", "fichier")
-#: Acronyms of régions in common use in ARS and regional documents (``region:PACA``), to their codes.
+#: Acronyms of régions in common use in ARS and regional documents (``region:PACA``), to their codes; « Région
+#: Sud », the name Provence-Alpes-Côte d'Azur goes by in its own documents (a review: « region:Sud » was refused).
 REGION_ACRONYMS = {"PACA": "93", "IDF": "11", "ARA": "84", "AURA": "84", "BFC": "27", "HDF": "32", "CVL": "24",
-                   "NAQ": "75", "PDL": "52", "OCC": "76", "GE": "44"}
+                   "NAQ": "75", "PDL": "52", "OCC": "76", "GE": "44", "SUD": "93", "REGIONSUD": "93"}
 
 
 def resolve_zone(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> tuple[str, str]:
@@ -57,6 +58,8 @@ def resolve_zone(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> tuple
         départements n'est chargé … », whether typed by code or name), or no such zone (with the nearest names).
     """
     value = str(value).strip()
+    if kind == "departement" and re.fullmatch(r"0(?:\d\d|2[ABab])", value):
+        value = value[1:]  # « 013 », as some INSEE files write a département of metropolitan France
     code = (REGION_ACRONYMS.get(ascii_fold(value).upper().replace(" ", "").replace("-", ""), value)
             if kind == "region" else value).upper().zfill(2)
     found = geography.departement_name(con, code) if kind == "departement" else geography.region_name(con, code)
@@ -105,6 +108,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     elif kind == "epci":
         value = re.sub(r"[\s.\u00a0\u202f]", "", value) if re.fullmatch(r"[\d\s.\u00a0\u202f]+", value) else value
         epci = geography.epci_name(con, value)  # a SIREN copied as « 200 067 106 » is 200067106
+        if epci is None and len(same := _same_name(geography.epcis(con), "nom", value)) == 1:
+            value, epci = str(same["code"].iloc[0]), str(same["nom"].iloc[0])  # its exact name, as suggested
         if epci is None:
             loaded = provenance.loaded_departements(con)
             if loaded and (elsewhere := geography.epci_departements(con, value)):
@@ -124,6 +129,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             geography.bassin_de_vie_name(con, code) is not None else []
         value = code if restored and code is not None else value
         bv = geography.bassin_de_vie_name(con, value)
+        if bv is None and len(same := _same_name(geography.bassins_de_vie(con), "libelle", value)) == 1:
+            value, bv = str(same["code"].iloc[0]), str(same["libelle"].iloc[0])  # its exact name, as suggested
         if bv is None:
             names = geography.bassins_de_vie(con)
             raise TerritoryError(
@@ -159,6 +166,12 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
                      name=name, shared_name=shared_name, slug_clash=slug_clash,
                      redraws=redraws, beyond_the_load=partial)
+
+
+def _same_name(zones: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    """The rows of ``zones`` whose ``column`` is ``value``, accents, case and hyphens aside (a review: « epci:CA du
+    Pays Basque » was refused with « vouliez-vous dire : CA du Pays Basque (200067106) »)."""
+    return zones[zones[column].map(normalise_name) == normalise_name(value)]
 
 
 def _commune_items(value: str) -> list[str]:
