@@ -386,3 +386,29 @@ def test_zones_typed_as_a_review_typed_them(db: duckdb.DuckDBPyConnection, spec:
     typed, coded = resolve_territory(db, spec), resolve_territory(db, same_as)
     assert sorted(typed.units["unit_code"]) == sorted(coded.units["unit_code"]) and len(coded.units) > 0
     assert typed.label == coded.label
+
+
+def test_a_border_where_the_point_rule_and_the_area_disagree_is_said(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                                     tmp_path: Path) -> None:
+    """A review: a perimeter covering 97 % of Digne-les-Bains but not its representative point left the town out
+    without a word. Here Aiglun (04001) whole and Digne (04070) but for a small disc around its point: Digne is
+    not counted (the rule), and the note gives its covered share, measured here in EPSG:3035 from the raw
+    contours."""
+    contours = _contours(mirror, ["04001", "04070"]).set_index("code").to_crs(4326)
+    lon, lat = db.execute("SELECT lon, lat FROM commune_polygons WHERE code = '04070'").fetchone()
+    digne = contours.geometry["04070"].difference(shapely.Point(lon, lat).buffer(0.003))
+    drawn = gpd.GeoDataFrame(geometry=[shapely.union_all([contours.geometry["04001"], digne])], crs=4326)
+    path = tmp_path / "trou.geojson"
+    drawn.to_file(path, driver="GeoJSON")
+    share = (gpd.GeoSeries([digne], crs=4326).to_crs(3035).area.iloc[0]
+             / gpd.GeoSeries([contours.geometry["04070"]], crs=4326).to_crs(3035).area.iloc[0])
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert "04070" not in set(territory.units["unit_code"]) and "04001" in set(territory.units["unit_code"])
+    note = next(n for n in territory.notes if "point représentatif décide autrement" in n)
+    assert f"non comptées bien que couvertes à moitié ou plus : Digne-les-Bains (04070, {round(share * 100)} %)" \
+        in note and share > 0.95
+    # The whole contours of both: the rule and the area agree, nothing said.
+    whole = tmp_path / "entier.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.union_all(contours.geometry.values)], crs=4326).to_file(whole,
+                                                                                             driver="GeoJSON")
+    assert not any("décide autrement" in n for n in resolve_territory(db, f"fichier:{whole}").notes)

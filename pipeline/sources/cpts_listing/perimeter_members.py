@@ -17,6 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from pipeline.geography import equal_area_crs
 from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, OUT_OF_SCOPE, ListingResult, issue
@@ -40,6 +41,31 @@ def units_inside(points: pd.DataFrame, shapes: gpd.GeoDataFrame) -> pd.DataFrame
     inside = gpd.sjoin(unit_points, shapes[["geometry"]].reset_index(drop=True).to_crs(4326), predicate="within",
                        how="inner")
     return pd.DataFrame({"code": inside["code"].to_numpy(), "shape": inside["index_right"].to_numpy()})
+
+
+#: Share of a unit's area from which the point rule and the area covered disagree: a unit counted with less of
+#: its area inside the perimeter, or left out with at least as much.
+HALF = 0.5
+
+
+def point_rule_disagreements(units: gpd.GeoDataFrame, shapes: gpd.GeoDataFrame, counted: set[str],
+                             crs: int | str) -> pd.DataFrame:
+    """The units (``units``: ``code``, ``nom``, polygons) where the representative-point rule and the share of
+    their area inside ``shapes`` disagree: counted with less than half of their area covered, or left out with
+    at least half. Columns ``code, nom, part`` (0 to 1, measured in ``crs``), ``compte``.
+
+    A review: a perimeter covering 97 % of Digne-les-Bains but not its point left the town out, a disc of
+    0.8 km² around the point counted all of it, both without a word.
+    """
+    projected = units.to_crs(crs)
+    outline = shapes.to_crs(crs).union_all()
+    area = projected.geometry.area.to_numpy()
+    covered = shapely.area(shapely.intersection(projected.geometry.to_numpy(), outline))
+    share = pd.Series(covered / area, index=projected.index).where(area > 0)
+    counted_mask = projected["code"].astype(str).isin(counted)
+    odd = (counted_mask & (share < HALF)) | (~counted_mask & (share >= HALF))
+    out = projected.loc[odd, ["code", "nom"]].assign(part=share[odd], compte=counted_mask[odd])
+    return pd.DataFrame(out).sort_values(["compte", "part"], ascending=[True, False]).reset_index(drop=True)
 
 
 def perimeter_rows(perimeters: gpd.GeoDataFrame, points: pd.DataFrame) -> pd.DataFrame:

@@ -217,7 +217,31 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
              "représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
     beyond = _drawn_beyond_the_load(con, frame)
-    return units, notes + more + _polygonless_note(con, units) + beyond, bool(beyond)
+    return units, notes + more + _point_rule_note(con, frame, codes) + _polygonless_note(con, units) + beyond, \
+        bool(beyond)
+
+
+def _point_rule_note(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, codes: list[str]) -> list[str]:
+    """The units where the representative-point rule and the area the drawn perimeter covers disagree, named with
+    their covered share (the rule decides; the reader checks the border)."""
+    from pipeline.geography import departement_of, equal_area_crs
+    from pipeline.sources.cpts_listing.perimeter_members import point_rule_disagreements
+
+    near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
+    if near.empty:
+        return []
+    odd = point_rule_disagreements(near, frame, set(codes), equal_area_crs(departement_of(codes[0])))
+    if odd.empty:
+        return []
+
+    def named(rows: pd.DataFrame) -> str:
+        return _first([f"{r.nom} ({r.code}, {round(r.part * 100):.0f} %)" for r in rows.itertuples()])
+
+    left, taken = odd[~odd["compte"]], odd[odd["compte"]]
+    parts = ([f"non comptées bien que couvertes à moitié ou plus : {named(left)}"] if len(left) else []) + \
+            ([f"comptées bien que couvertes à moins de moitié : {named(taken)}"] if len(taken) else [])
+    return ["unités dont le point représentatif décide autrement que la surface couverte par le périmètre ("
+            + " ; ".join(parts) + ") : vérifiez le tracé de la limite ou donnez le territoire par ses codes"]
 
 
 def _polygonless_note(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> list[str]:
