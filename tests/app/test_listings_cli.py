@@ -146,6 +146,29 @@ def inside_from_mirror(mirror: Path, bounds: tuple[float, float, float, float]) 
     return sorted(codes)
 
 
+def point_rule_note_from_mirror(mirror: Path, coordinates: list[list[float]], epsg: int, counted: list[str]) -> str:
+    """The note on the units where the representative-point rule and the covered area disagree, computed from the
+    mirror's 2018 contours of the 04 (areas in EPSG:3035, the perimeter as written in ``epsg``)."""
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    drawn = gpd.GeoSeries([Polygon(coordinates)], crs=epsg).to_crs(3035).iloc[0]
+    rows = []
+    for path in (mirror / config.CONTOURS_MIRROR_DIR).glob("communes-04-*.geojson"):
+        contours = gpd.read_file(path).to_crs(3035)
+        for code, name, geometry in zip(contours["code"], contours["nom"], contours.geometry, strict=True):
+            part = geometry.intersection(drawn).area / geometry.area
+            if (code in counted) != (part >= 0.5):
+                rows.append((code in counted, -part, f"{name} ({code}, {round(part * 100)} %)"))
+    rows.sort()
+    left = [text for taken, _, text in rows if not taken]
+    taken = [text for was, _, text in rows if was]
+    parts = ([f"non comptées bien que couvertes à moitié ou plus : {', '.join(left)}"] if left else []) + \
+            ([f"comptées bien que couvertes à moins de moitié : {', '.join(taken)}"] if taken else [])
+    return ("unités dont le point représentatif décide autrement que la surface couverte par le périmètre ("
+            + " ; ".join(parts) + ") : vérifiez le tracé de la limite ou donnez le territoire par ses codes")
+
+
 def listing(coordinates: list[list[float]], crs: str | None = None, extra: tuple[dict[str, Any], ...] = ()) -> str:
     feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coordinates]},
                "properties": {"cpts": "CPTS du Test", "cpts_id": "test", "statut": "projet", "date": "2025-01-15"}}
@@ -316,9 +339,11 @@ def test_fichier_perimeter_in_any_crs(ws: Workspace, mirror: Path, tmp_path: Pat
     lines = out.splitlines()
     assert [line.split()[0] for line in lines[1:] if not line.startswith("  note")] == expected
     notes = [line.removeprefix("  note : ") for line in lines if line.startswith("  note")]
+    # The square takes Digne-les-Bains and Marcoux by their points with less than half of their area each: said.
     assert notes == ([note] if note else []) + [
         f"{len(expected)} unités (communes ; arrondissements à Paris, Lyon et Marseille) dont le point représentatif "
-        "est dans le périmètre du fichier"]
+        "est dans le périmètre du fichier", point_rule_note_from_mirror(mirror, coordinates, epsg, expected)]
+    assert "comptées bien que couvertes à moins de moitié : Digne-les-Bains (04070, " in notes[-1]
 
 
 def test_fichier_perimeter_with_codes_keeps_the_notes_of_its_file(
