@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -61,7 +62,7 @@ def point_rule_disagreements(units: gpd.GeoDataFrame, shapes: gpd.GeoDataFrame, 
     outline = shapes.to_crs(crs).union_all()
     area = projected.geometry.area.to_numpy()
     covered = shapely.area(shapely.intersection(projected.geometry.to_numpy(), outline))
-    share = pd.Series(covered / area, index=projected.index).where(area > 0)
+    share = pd.Series(np.divide(covered, area, out=np.full(len(area), np.nan), where=area > 0), index=projected.index)
     counted_mask = projected["code"].astype(str).isin(counted)
     odd = (counted_mask & (share < HALF)) | (~counted_mask & (share >= HALF))
     out = projected.loc[odd, ["code", "nom"]].assign(part=share[odd], compte=counted_mask[odd])

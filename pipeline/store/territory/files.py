@@ -194,7 +194,9 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
         raise TerritoryError(exc.message, path) from exc
     if frame.empty or frame.geometry.isna().all() or frame.geometry.is_empty.all():
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
-    codes = _codes_inside(con, frame)
+    # The units around the drawn perimeter, read once: its members, the rule's disagreements, the load's border.
+    near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
+    codes = _codes_inside(near, frame)
     if not codes:
         west, south, east, north = frame.total_bounds
         loaded = provenance.loaded_departements(con)
@@ -216,18 +218,17 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     notes = [*file_notes, f"{len(codes)} unités (communes ; arrondissements à Paris, Lyon et Marseille) dont le point "
              "représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
-    beyond = _drawn_beyond_the_load(con, frame)
-    return units, notes + more + _point_rule_note(con, frame, codes) + _polygonless_note(con, units) + beyond, \
+    beyond = _drawn_beyond_the_load(con, frame, near)
+    return units, notes + more + _point_rule_note(near, frame, codes) + _polygonless_note(con, units) + beyond, \
         bool(beyond)
 
 
-def _point_rule_note(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, codes: list[str]) -> list[str]:
+def _point_rule_note(near: gpd.GeoDataFrame, frame: gpd.GeoDataFrame, codes: list[str]) -> list[str]:
     """The units where the representative-point rule and the area the drawn perimeter covers disagree, named with
     their covered share (the rule decides; the reader checks the border)."""
     from pipeline.geography import departement_of, equal_area_crs
     from pipeline.sources.cpts_listing.perimeter_members import point_rule_disagreements
 
-    near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
     if near.empty:
         return []
     odd = point_rule_disagreements(near, frame, set(codes), equal_area_crs(departement_of(codes[0])))
@@ -265,7 +266,8 @@ def _polygonless_note(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> li
             "ses codes (fichier de codes ou communes:…)"]
 
 
-def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
+def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame,
+                           near: gpd.GeoDataFrame) -> list[str]:
     """A note when, on a database of some départements, the drawn perimeter covers no loaded commune somewhere.
 
     As for a listing's drawn perimeters (same thresholds): a perimeter crossing the border of the load would
@@ -277,7 +279,6 @@ def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     if not loaded:
         return []
     shapes = frame.assign(cpts="fichier", cpts_id="", feature=range(len(frame)))
-    near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
     gaps = large_uncovered_parts(shapes, near)
     if gaps.empty:
         return []
@@ -292,8 +293,9 @@ def _first(items: Sequence[object], limit: int = 10) -> str:
     return ", ".join(str(i) for i in items[:limit]) + (" …" if len(items) > limit else "")
 
 
-def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> list[str]:
-    """Codes of the analysis units whose representative point lies inside the features' geometries.
+def _codes_inside(near: gpd.GeoDataFrame, frame: gpd.GeoDataFrame) -> list[str]:
+    """Codes of the analysis units (``near``: those around the features) whose representative point lies inside
+    the features' geometries.
 
     The units of a listing's drawn perimeters: current communes, and the arrondissements of Paris, Lyon and
     Marseille instead of their city, so that a perimeter drawn over part of Marseille is those arrondissements,
@@ -301,7 +303,6 @@ def _codes_inside(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> li
     """
     from pipeline.sources.cpts_listing.perimeter_members import units_inside
 
-    near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
     return sorted(units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), frame)["code"].unique())
 
 
@@ -325,7 +326,8 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     shapes = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if "geometry" in frame else frame.iloc[0:0]
     if len(shapes):
         named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
-        extra = [c for c in _codes_inside(con, shapes)
+        near = geography.unit_polygons_near(con, tuple(shapes.to_crs(4326).total_bounds))
+        extra = [c for c in _codes_inside(near, shapes)
                  if c not in named and (city_of_arrondissement(c) or "") not in named]
         if extra:
             shown = _first(extra)
