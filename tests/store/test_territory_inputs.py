@@ -412,3 +412,15 @@ def test_a_border_where_the_point_rule_and_the_area_disagree_is_said(db: duckdb.
     gpd.GeoDataFrame(geometry=[shapely.union_all(contours.geometry.values)], crs=4326).to_file(whole,
                                                                                              driver="GeoJSON")
     assert not any("décide autrement" in n for n in resolve_territory(db, f"fichier:{whole}").notes)
+
+
+@pytest.mark.parametrize("header", ["INSEE_COM;NOM", "Code_commune_INSEE;Nom_de_la_commune"])
+def test_code_headers_of_ign_and_la_poste_files(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                header: str) -> None:
+    """A review: a CSV cut from IGN Admin Express (« INSEE_COM ») or from La Poste's base of postal codes
+    (« Code_commune_INSEE ») was refused (« Colonne de codes absente »)."""
+    path = tmp_path / "communes.csv"
+    path.write_text(f"{header}\n04070;DIGNE-LES-BAINS\n04001;AIGLUN\n", encoding="utf-8")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert sorted(territory.units["unit_code"]) == ["04001", "04070"]
+    assert not any("ne correspond" in n for n in territory.notes)  # the names column is read and agrees

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 #: Internal column of the physical line numbers of a territory CSV (never a user's column name).
 _LINE = "\x00ligne"
-CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom")
+CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom",
+                "insee_com", "code_commune_insee")  # IGN Admin Express, La Poste (a review: both refused)
 
 
 def code_column(columns: list[str]) -> str | None:
