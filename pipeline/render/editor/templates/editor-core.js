@@ -382,7 +382,8 @@
   }
 
   /** Names of a code column, as TERRITORY=fichier: reads them (pipeline.store.territory.CODE_COLUMNS). */
-  var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom'];
+  var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom', 'insee_com',
+                      'code_commune_insee'];
 
   /** The rows of a CSV text: header names (lower case) and a function giving a row's value of a column. */
   function csvTable(text) {
