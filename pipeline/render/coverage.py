@@ -105,14 +105,19 @@ def speaks_for(c: Coverage) -> bool:
     return c.known_units is None or bool(c.claims["unit_code"].astype(str).isin(c.known_units).any())
 
 
+def claims_known(c: Coverage) -> bool:
+    """Whether what the loaded CPTS claim, share and cover in the zone is known: where a listing speaks, or where
+    some CPTS claims a unit (a fact even where no listing speaks); else unknown, not 0 (a review read 0)."""
+    return speaks_for(c) or bool((c.claims["n_cpts"] > 0).any())
+
+
 def summary(c: Coverage) -> dict[str, Any]:
     population = int(c.claims["population"].fillna(0).sum())
     white_pop = int(c.white["population"].fillna(0).sum())
     # White zones are known only where the listings speak: « non disponible » (null) for a zone with no unit there,
     # and so are the atone territories (white zones). What the loaded CPTS claim, share and cover is a fact where
     # they claim something; where they claim nothing and no listing speaks, it is unknown too (a review read 0).
-    speaks = speaks_for(c)
-    claimed = speaks or bool((c.claims["n_cpts"] > 0).any())
+    speaks, claimed = speaks_for(c), claims_known(c)
 
     def known(value: int) -> int | None:
         return value if speaks else None
@@ -197,7 +202,7 @@ def coverage_specs(c: Coverage) -> list[TableSpec]:
               "anomalies_listes": c.quality}
     # What white zones make (and, where nothing is claimed, what CPTS share) is unknown where no listing speaks.
     unknown_tables = set() if speaks_for(c) else {"zones_blanches", "territoires_atones", "propositions"} | (
-        set() if bool((c.claims["n_cpts"] > 0).any()) else {"chevauchements", "chevauchements_geometriques"})
+        set() if claims_known(c) else {"chevauchements", "chevauchements_geometriques"})
     return [_spec(key, frame, UNKNOWN_TABLE if key in unknown_tables else NO_DATA_TEXT)
             for key, frame in frames.items()]
 

@@ -40,7 +40,7 @@ from pipeline.render.sections.common import france_label, region_label, reservat
 from pipeline.render.sections.coverage import STRUCTURES_NOTE, structures_not_applicable
 from pipeline.render.sections.display import NOT_AVAILABLE
 from pipeline.render.sections.flows import BEYOND_THE_LOAD, beyond_the_load
-from pipeline.render.sections.members import neighbours_unavailable
+from pipeline.render.sections.members import neighbours_shown, neighbours_unavailable
 from pipeline.render.sections.taille import calendar_title
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
@@ -202,9 +202,8 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
             _ESTABLISHMENT_COLUMNS))
     entries.append(TableEntry("apl", "APL aux médecins généralistes par commune", d.apl.per_unit,
                               prov.apl_line(d)))
-    # « aucune » as the report says it, beside the « 0 » shared inhabitants (a blank cell reads as unknown).
-    neighbours = d.neighbours.assign(unites_communes=d.neighbours["unites_communes"].replace("", "aucune"))
-    entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", neighbours, prov.listings_line(d),
+    entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", neighbours_shown(d),
+                              prov.listings_line(d),
                               note=neighbours_unavailable(d) or ""))
     if d.representativeness is not None:
         entries.append(TableEntry("representativite", "Représentativité : adhérents par profession",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.sections.common import agree, enumeration
 
@@ -71,6 +73,12 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
     return paragraphs
 
 
+def neighbours_shown(d: Diagnostic) -> pd.DataFrame:
+    """The neighbours as every document shows them: a neighbour sharing nothing reads « aucune », beside its « 0 »
+    shared inhabitants (a blank cell read as unknown); ``summary.json`` keeps the empty string."""
+    return d.neighbours.assign(unites_communes=d.neighbours["unites_communes"].replace("", "aucune"))
+
+
 def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     listing = listing_paragraphs(d)
     if d.neighbours.empty:
@@ -80,11 +88,9 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
             paragraphs = [f"Aucune autre CPTS des listes chargées ({', '.join(d.listings_in_region)}) ne partage ou "
                           "ne jouxte ce territoire.", *unsearched_regions(d)]
         return {"title": "Chevauchements et voisins", "paragraphs": [*paragraphs, *listing]}
-    n = d.neighbours.rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
-                                     "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
+    n = neighbours_shown(d).rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
+                                            "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
-    # A neighbour sharing nothing: « aucune », beside its « 0 » shared inhabitants (a blank read as unknown).
-    n["Unités partagées"] = n["Unités partagées"].replace("", "aucune")
     shared = d.neighbours[d.neighbours["unites_communes"] != ""]
     # A CPTS sharing communes usually touches the territory too: counted once, with those it shares with (a
     # review read « 1 CPTS partage des communes … ; 2 sont limitrophes » as three CPTS, for two).

@@ -32,6 +32,7 @@ from pipeline.store.territory.codes import (
     loaded_part,
     names_label,
     resolve_codes,
+    same_name,
     suggest,
     zone_of_france,
 )
@@ -67,7 +68,7 @@ def resolve_zone(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> tuple
         return code, found
     names = geography.departements(con) if kind == "departement" else geography.regions(con)
     # Its exact name (accents, case and hyphens aside), as the suggestion below would print it.
-    same = names[names["nom"].map(normalise_name) == normalise_name(value)]
+    same = same_name(names, "nom", value)
     if len(same) == 1:
         return str(same["code"].iloc[0]), str(same["nom"].iloc[0])
     # A name of France's, its zone outside the load: « Région Grand Est (44) : aucun de ses départements… ».
@@ -108,7 +109,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     elif kind == "epci":
         value = re.sub(r"[\s.\u00a0\u202f]", "", value) if re.fullmatch(r"[\d\s.\u00a0\u202f]+", value) else value
         epci = geography.epci_name(con, value)  # a SIREN copied as « 200 067 106 » is 200067106
-        if epci is None and len(same := _same_name(geography.epcis(con), "nom", value)) == 1:
+        if epci is None and len(same := same_name(geography.epcis(con), "nom", value)) == 1:
             value, epci = str(same["code"].iloc[0]), str(same["nom"].iloc[0])  # its exact name, as suggested
         if epci is None:
             loaded = provenance.loaded_departements(con)
@@ -129,7 +130,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             geography.bassin_de_vie_name(con, code) is not None else []
         value = code if restored and code is not None else value
         bv = geography.bassin_de_vie_name(con, value)
-        if bv is None and len(same := _same_name(geography.bassins_de_vie(con), "libelle", value)) == 1:
+        if bv is None and len(same := same_name(geography.bassins_de_vie(con), "libelle", value)) == 1:
             value, bv = str(same["code"].iloc[0]), str(same["libelle"].iloc[0])  # its exact name, as suggested
         if bv is None:
             names = geography.bassins_de_vie(con)
@@ -166,12 +167,6 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
                      name=name, shared_name=shared_name, slug_clash=slug_clash,
                      redraws=redraws, beyond_the_load=partial)
-
-
-def _same_name(zones: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
-    """The rows of ``zones`` whose ``column`` is ``value``, accents, case and hyphens aside (a review: « epci:CA du
-    Pays Basque » was refused with « vouliez-vous dire : CA du Pays Basque (200067106) »)."""
-    return zones[zones[column].map(normalise_name) == normalise_name(value)]
 
 
 def _commune_items(value: str) -> list[str]:
@@ -212,7 +207,7 @@ def _resolve_cpts(
         raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
     exact = names[names["cpts"] == name]
     if exact.empty:
-        exact = names[names["cpts"].map(normalise_name) == normalise_name(name)]
+        exact = same_name(names, "cpts", name)
     if exact.empty and ":" in name:
         # « cpts:LISTE:NOM » names the listing when two listings share a CPTS name. A listing's own name may hold
         # « : » (a review: a listing « a:b » could not name its « CPTS du Verdon »): loaded names first, longest first.
@@ -222,7 +217,7 @@ def _resolve_cpts(
         in_listing = names[names["listing"] == wanted_listing.strip()]
         exact = in_listing[in_listing["cpts"] == wanted_name.strip()]
         if exact.empty:
-            exact = in_listing[in_listing["cpts"].map(normalise_name) == normalise_name(wanted_name)]
+            exact = same_name(in_listing, "cpts", wanted_name)
     if exact.empty:
         counts = names["cpts"].map(normalise_name).value_counts()
         raise TerritoryError(f"CPTS inconnue : « {name} »" + suggest(
@@ -236,7 +231,7 @@ def _resolve_cpts(
             f"Nom de CPTS ambigu : {listed} ; précisez la liste, par exemple {how}"
         )
     cpts, listing = str(exact.iloc[0]["cpts"]), str(exact.iloc[0]["listing"])
-    shared = int((names["cpts"].map(normalise_name) == normalise_name(cpts)).sum()) > 1
+    shared = len(same_name(names, "cpts", cpts)) > 1
     units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
     return units, notes, cpts, listing, shared, _slug_clash(names, cpts, listing)
 

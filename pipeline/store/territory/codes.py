@@ -26,6 +26,12 @@ from pipeline.sources.contours_download import department_slugs
 from pipeline.store.queries import geography, provenance
 
 
+def same_name(rows: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    """The rows whose ``column`` is ``value``, accents, case and hyphens aside (a name typed as a suggestion prints
+    it: « epci:ca provence alpes agglomeration », « cpts:cpts du  VERDON »)."""
+    return rows[rows[column].map(normalise_name) == normalise_name(value)]
+
+
 def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3,
             shown: Callable[[str, str], str] | None = None) -> str:
     """« ; vouliez-vous dire : … ? » naming up to ``limit`` of ``names`` close to ``value``, with their codes.

@@ -19,9 +19,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_name
+from pipeline.geography import ascii_fold, city_of_arrondissement
 from pipeline.store.queries import geography, listings, provenance
-from pipeline.store.territory.codes import resolve_codes
+from pipeline.store.territory.codes import resolve_codes, same_name
 from pipeline.store.territory.file_names import check_file_names
 
 if TYPE_CHECKING:
@@ -152,10 +152,10 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
     known = listings.cpts_names(con)
     if wanted:  # a listing name typed « PACA » for « paca » (a review): compared as CPTS names are
         exact = known[known["listing"] == wanted[0][0]]
-        known = exact if len(exact) else known[known["listing"].map(normalise_name) == normalise_name(wanted[0][0])]
+        known = exact if len(exact) else same_name(known, "listing", wanted[0][0])
     hits = known[known["cpts"] == name]
     if hits.empty:  # as cpts:… accepts it: accents, case, spaces and hyphens aside
-        hits = known[known["cpts"].map(normalise_name) == normalise_name(name)]
+        hits = same_name(known, "cpts", name)
     where = f" (liste {wanted[0][0]})" if wanted else ""
     if hits.empty:
         return None, [f"CPTS redessinée « {name} »{where} absente des listes chargées : aucune commune n'est "
