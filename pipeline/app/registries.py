@@ -33,7 +33,11 @@ from pipeline.geography import normalise_insee_code, of_a_known_departement, to_
 from pipeline.model import DataOptions
 from pipeline.render.report import format_number
 from pipeline.sources import annuaire, cpts_listing, finess
-from pipeline.sources.cpts_listing.perimeter_members import with_out_of_load_issues, with_perimeter_members
+from pipeline.sources.cpts_listing.perimeter_members import (
+    with_out_of_load_issues,
+    with_perimeter_members,
+    with_point_rule_issues,
+)
 from pipeline.sources.cpts_listing.resolve import spans_beyond_the_load
 from pipeline.sources.download import obtain, sha256_of
 from pipeline.sources.extraction_names import DEMO_NOTE
@@ -63,7 +67,7 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: the départements and régions a CPTS spans count its communes outside the load; 6: a near-duplicate name is
 #: reported for each CPTS it concerns; 7: its wording agrees with the line counts (« 1 ligne », « 2 lignes »);
 #: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged.
-LISTING_LOADER_VERSION = "8"
+LISTING_LOADER_VERSION = "9"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -90,6 +94,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             near = geography.unit_polygons_near(con, tuple(result.perimeters.total_bounds))
             result = with_perimeter_members(result, pd.DataFrame(near[["code", "lon", "lat"]]), mapping, units,
                                             listing)
+            result = with_point_rule_issues(result, near, listing)
             if scope.departements is not None:
                 result = with_out_of_load_issues(result, near, listing, scope.label)
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])

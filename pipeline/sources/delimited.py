@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,30 @@ def header_line(text: str) -> int:
     return 2 if excel_separator(text) is not None else 1
 
 
+#: Lines searched for a header below title lines.
+_TITLE_SEARCH = 10
+
+
+def title_lines(text: str, is_header: Callable[[list[str]], bool]) -> list[str]:
+    """The title lines a spreadsheet export writes above a CSV's header (« Liste des communes de la CPTS;; »).
+
+    Within the first lines, the first one ``is_header`` accepts (its cells split by its own separator) is
+    the header; the lines above it are titles when each fills at most one cell. Empty when the first line is
+    the header, when none is found, or when a line above it has several cells (data, not a title).
+    """
+    lines = text.split("\n")[:_TITLE_SEARCH]
+    for index, line in enumerate(lines):
+        line = line.rstrip("\r").lstrip("\ufeff")
+        cells = [cell.strip() for cell in next(csv.reader([line], delimiter=sniff_delimiter(line)), [])]
+        if is_header(cells):
+            above = [row.rstrip("\r").lstrip("\ufeff") for row in lines[:index]]
+            sep = sniff_delimiter(line)
+            titles = all(sum(1 for cell in next(csv.reader([row], delimiter=sep), []) if cell.strip()) <= 1
+                         for row in above)
+            return [row.strip(sep + " ").strip() for row in above] if titles else []
+    return []
+
+
 def read_csv_checked(
     path: str | Path,
     required: list[str],
@@ -74,6 +99,8 @@ def read_csv_checked(
     context: str | None = None,
     malformed: list[tuple[int, str]] | None = None,
     max_bytes: int | None = USER_FILE_MAX_BYTES,
+    is_header: Callable[[list[str]], bool] | None = None,
+    titles: list[tuple[int, str]] | None = None,
 ) -> pd.DataFrame:
     """Read a small delimited text file as strings, checking it thoroughly.
 
@@ -98,6 +125,8 @@ def read_csv_checked(
         See :func:`parse_csv_text`.
     max_bytes
         See :func:`read_text_checked`.
+    is_header, titles
+        See :func:`parse_csv_text`.
 
     Returns
     -------
@@ -111,7 +140,8 @@ def read_csv_checked(
         :func:`parse_csv_text`.
     """
     text = read_text_checked(path, fallback=fallback_encoding, context=context, max_bytes=max_bytes).text
-    return parse_csv_text(text, path, required, sep, line_column=line_column, malformed=malformed)
+    return parse_csv_text(text, path, required, sep, line_column=line_column, malformed=malformed,
+                          is_header=is_header, titles=titles)
 
 
 def parse_csv_text(
@@ -122,6 +152,8 @@ def parse_csv_text(
     *,
     line_column: str | None = None,
     malformed: list[tuple[int, str]] | None = None,
+    is_header: Callable[[list[str]], bool] | None = None,
+    titles: list[tuple[int, str]] | None = None,
 ) -> pd.DataFrame:
     """Parse decoded delimited text into a frame of strings.
 
@@ -138,6 +170,9 @@ def parse_csv_text(
         header are appended to it as ``(line, French problem)`` and left out,
         so that the caller reports them with its own problems; otherwise they
         raise.
+    is_header
+        When given, the header may come after title lines (:func:`title_lines`): they are skipped, each
+        appended to ``titles`` (when a list is given) as ``(line, text)``; line numbers stay those of the file.
 
     Returns
     -------
@@ -160,6 +195,12 @@ def parse_csv_text(
         sep = sep or excel
         text = text.split("\n", 1)[1] if "\n" in text else ""
         offset = 1
+    skipped = title_lines(text, is_header) if is_header is not None else []
+    if skipped:
+        if titles is not None:
+            titles.extend((offset + n, title) for n, title in enumerate(skipped, start=1))
+        text = text.split("\n", len(skipped))[-1]
+        offset += len(skipped)
     first_line = text.split("\n", 1)[0].rstrip("\r")
     if not text.strip():
         raise DataError("Fichier vide", path, 1 + offset)

@@ -146,9 +146,11 @@ def inside_from_mirror(mirror: Path, bounds: tuple[float, float, float, float]) 
     return sorted(codes)
 
 
-def point_rule_note_from_mirror(mirror: Path, coordinates: list[list[float]], epsg: int, counted: list[str]) -> str:
-    """The note on the units where the representative-point rule and the covered area disagree, computed from the
-    mirror's 2018 contours of the 04 (areas in EPSG:3035, the perimeter as written in ``epsg``)."""
+def point_rule_rows_from_mirror(mirror: Path, coordinates: list[list[float]], epsg: int,
+                                counted: list[str]) -> list[tuple[bool, float, str, str]]:
+    """The units where the representative-point rule and the covered area disagree, computed from the mirror's
+    2018 contours of the 04 (areas in EPSG:3035, the perimeter as written in ``epsg``): (counted, covered share,
+    name, code), those left out first, then by decreasing share."""
     import geopandas as gpd
     from shapely.geometry import Polygon
 
@@ -159,14 +161,29 @@ def point_rule_note_from_mirror(mirror: Path, coordinates: list[list[float]], ep
         for code, name, geometry in zip(contours["code"], contours["nom"], contours.geometry, strict=True):
             part = geometry.intersection(drawn).area / geometry.area
             if (code in counted) != (part >= 0.5):
-                rows.append((code in counted, -part, f"{name} ({code}, {round(part * 100)} %)"))
-    rows.sort()
-    left = [text for taken, _, text in rows if not taken]
-    taken = [text for was, _, text in rows if was]
+                rows.append((code in counted, part, str(name), str(code)))
+    return sorted(rows, key=lambda r: (r[0], -r[1]))
+
+
+def point_rule_note_from_mirror(mirror: Path, coordinates: list[list[float]], epsg: int, counted: list[str]) -> str:
+    """The ``fichier:`` note on :func:`point_rule_rows_from_mirror`."""
+    rows = point_rule_rows_from_mirror(mirror, coordinates, epsg, counted)
+    left = [f"{name} ({code}, {round(part * 100)} %)" for taken, part, name, code in rows if not taken]
+    taken = [f"{name} ({code}, {round(part * 100)} %)" for was, part, name, code in rows if was]
     parts = ([f"non comptées bien que couvertes à moitié ou plus : {', '.join(left)}"] if left else []) + \
             ([f"comptées bien que couvertes à moins de moitié : {', '.join(taken)}"] if taken else [])
     return ("unités dont le point représentatif décide autrement que la surface couverte par le périmètre ("
             + " ; ".join(parts) + ") : vérifiez le tracé de la limite ou donnez le territoire par ses codes")
+
+
+def point_rule_anomalies_from_mirror(mirror: Path, coordinates: list[list[float]], epsg: int, counted: list[str],
+                                     cpts: str = "CPTS du Test", feature: int = 0) -> list[str]:
+    """The listing's ``regle_du_point`` anomalies on :func:`point_rule_rows_from_mirror`."""
+    return [f"entité n° {feature} (« {cpts} ») : " + (
+        f"{name} ({code}) comptée avec {round(part * 100)} % de sa surface dans le périmètre" if taken else
+        f"{name} ({code}) non comptée bien que {round(part * 100)} % de sa surface soit dans le périmètre")
+        + " (une commune est membre quand son point représentatif est dans le périmètre) : vérifiez le tracé de "
+        "la limite" for taken, part, name, code in point_rule_rows_from_mirror(mirror, coordinates, epsg, counted)]
 
 
 def listing(coordinates: list[list[float]], crs: str | None = None, extra: tuple[dict[str, Any], ...] = ()) -> str:
@@ -209,14 +226,17 @@ def test_geojson_listing_claims_the_units_inside_its_perimeters(
     members = query(ws.db, "SELECT unit_code, statut, CAST(date AS VARCHAR) FROM cpts_membres WHERE listing = ? "
                            "ORDER BY unit_code", [name])
     assert members == [(c, "projet", "2025-01-15") for c in expected]
-    assert [r[0] for r in query(ws.db, "SELECT detail_fr FROM cpts_anomalies WHERE listing = ?", [name])] == notes
+    # A border the point rule reads otherwise than the area is said too, as for a drawn ``fichier:``.
+    drawn = point_rule_anomalies_from_mirror(mirror, coordinates, epsg, expected)
+    assert [r[0] for r in query(ws.db, "SELECT detail_fr FROM cpts_anomalies WHERE listing = ?", [name])] == \
+        notes + drawn
     code, out, err = cli(capsys, "territoire", f"cpts:{name}:CPTS du Test")
     assert (code, err) == (0, "")
     assert [line.split()[0] for line in out.splitlines()[1:] if not line.startswith("  note")] == expected
 
 
 def test_features_outside_france_or_swapped_are_anomalies(
-    ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ws: Workspace, mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spain = {"type": "Feature", "properties": {"cpts": "CPTS Espagne"},
              "geometry": {"type": "Polygon", "coordinates": [square((-3.8, 40.3, -3.6, 40.5))]}}
@@ -226,12 +246,18 @@ def test_features_outside_france_or_swapped_are_anomalies(
     path.write_text(listing(square(DIGNE_SQUARE), None, (spain, swapped)), encoding="utf-8")
     code, out, err = cli(capsys, "data", "--cpts", str(path))
     assert (code, err) == (0, "")
-    assert "— 1 CPTS, 2 unités; anomalies : hors_france 1, coordonnees_inversees 1" in out
+    drawn = point_rule_anomalies_from_mirror(mirror, square(DIGNE_SQUARE), 4326, inside_from_mirror(mirror,
+                                                                                                   DIGNE_SQUARE))
+    assert drawn  # the square counts Digne-les-Bains with less than half of its area
+    counts = re.search(r"— 1 CPTS, 2 unités; anomalies : (.*)", out)
+    assert counts is not None and set(counts.group(1).split(", ")) == {
+        "hors_france 1", "coordonnees_inversees 1", f"regle_du_point {len(drawn)}"}
     assert query(ws.db, "SELECT kind, cpts, detail_fr FROM cpts_anomalies WHERE listing = 'defauts' ORDER BY rang") == [
         ("hors_france", "CPTS Espagne",
          "entité n° 1 (« CPTS Espagne ») : hors de France (métropole et DROM) ; périmètre écarté"),
         ("coordonnees_inversees", "CPTS Inversée",
          "entité n° 2 (« CPTS Inversée ») : longitude et latitude inversées ; périmètre écarté"),
+        *[("regle_du_point", "CPTS du Test", detail) for detail in drawn],
     ]
     assert query(ws.db, "SELECT DISTINCT cpts FROM cpts_membres WHERE listing = 'defauts'") == [("CPTS du Test",)]
 

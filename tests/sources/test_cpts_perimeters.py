@@ -21,6 +21,8 @@ from pipeline.sources.cpts_listing import (
     read_perimeter_geojson,
     reject_anomalies,
 )
+from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, ListingResult
+from pipeline.sources.cpts_listing.perimeter_members import POINT_RULE, with_point_rule_issues
 from tests.sources.test_cpts_listing import _cog_from_mirror, _mapping, _units
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -286,3 +288,38 @@ def test_reserved_property_names_and_a_features_member_that_is_no_list(tmp_path:
     path.write_text('{"type": "FeatureCollection", "features": {"a": 1}}', encoding="utf-8")
     with pytest.raises(DataError, match="Le membre « features » du GeoJSON doit être une liste"):
         read_perimeter_geojson(path)
+
+
+@pytest.mark.mirror
+def test_a_drawn_border_the_point_rule_reads_otherwise_is_a_listing_anomaly(mirror: Path) -> None:
+    """A review: a listing's perimeter covering 97 % of Digne-les-Bains but not its representative point left the
+    town out without a word, where the same perimeter given as ``fichier:`` named it; a disc around Aiglun's
+    point counted all of it. Known answers: geodesic shares of the raw contours (pyproj)."""
+    import geopandas as gpd
+    import shapely
+
+    from tests.geodesic import geodesic_area_km2
+
+    contours = gpd.read_file(next((mirror / "contours-communes-2018").glob("communes-04-*.geojson")))
+    contours = contours[contours["code"].isin(["04070", "04001", "04019"])].reset_index(drop=True)
+    shape = dict(zip(contours["code"], contours.geometry, strict=True))
+    hole = shape["04070"].representative_point().buffer(0.01)
+    disc = shape["04001"].representative_point().buffer(0.002)
+    perimeters = gpd.GeoDataFrame({"cpts": ["CPTS Haut Verdon", "CPTS Disque"], "cpts_id": ["a", "b"],
+                                   "feature": [0, 1]},
+                                  geometry=[shapely.union(shapely.difference(shape["04070"], hole), shape["04019"]),
+                                            disc], crs=4326)
+    # Members as the point rule gives them: Digne's point is in the hole, Aiglun's in the disc.
+    members = pd.DataFrame({"cpts_id": ["a", "b"], "unit_code": ["04019", "04001"]})
+    result = ListingResult(members=members, issues=pd.DataFrame(columns=ISSUE_COLUMNS), perimeters=perimeters)
+    polygons = contours[["code", "nom", "geometry"]]
+    found = with_point_rule_issues(result, polygons, "dessin").issues
+    assert list(found["kind"]) == [POINT_RULE, POINT_RULE]
+    assert list(zip(found["cpts"], found["code"], strict=True)) == [("CPTS Haut Verdon", "04070"),
+                                                                     ("CPTS Disque", "04001")]
+    digne = geodesic_area_km2(shapely.difference(shape["04070"], hole)) / geodesic_area_km2(shape["04070"])
+    aiglun = geodesic_area_km2(shapely.intersection(disc, shape["04001"])) / geodesic_area_km2(shape["04001"])
+    assert 0.5 <= digne < 1 and aiglun < 0.5
+    assert (f"Digne-les-Bains (04070) non comptée bien que {round(digne * 100)} % de sa surface soit dans le "
+            "périmètre") in found["detail_fr"].iloc[0]
+    assert f"Aiglun (04001) comptée avec {round(aiglun * 100)} % de sa surface" in found["detail_fr"].iloc[1]

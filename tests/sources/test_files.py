@@ -167,3 +167,29 @@ def test_a_title_line_above_the_header_is_named(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_csv_checked(path, [])
     assert "première ligne" not in info.value.message
+
+
+@pytest.mark.parametrize(("text", "titles", "first_line"), [
+    ("Liste des communes de la CPTS;;\ncode_insee;nom;population\n04070;Digne;17979\n", [(1, "Liste des communes de "
+     "la CPTS")], 3),
+    ("sep=;\nCPTS du Verdon, 2026\n\n;;\ncode_insee;nom\n04070;Digne\n", [(2, "CPTS du Verdon, 2026"), (3, ""),
+                                                                         (4, "")], 6),
+    ("Liste\ncode_insee\n04070\n", [(1, "Liste")], 3),  # one column, the title too
+    ("code_insee;nom\n04070;Digne\n", [], 2),  # the header first: nothing skipped
+    ("04070;Digne\ncode_insee;nom\n04070;Digne\n", None, None),  # two cells above: data, not a title
+])
+def test_title_lines_above_a_known_header_are_skipped_and_counted(
+        tmp_path: Path, text: str, titles: list[tuple[int, str]] | None, first_line: int | None) -> None:
+    """Spreadsheet exports put a title above the header; with a header the reader knows, the lines above it,
+    each at most one cell, are skipped and named, the rows keeping the lines of the file."""
+    path = tmp_path / "territoire.csv"
+    path.write_text(text, encoding="utf-8")
+    found: list[tuple[int, str]] = []
+    frame = read_csv_checked(path, [], line_column="ligne", is_header=lambda cells: "code_insee" in cells,
+                             titles=found)
+    if titles is None:
+        assert found == [] and list(frame.columns)[:2] == ["04070", "Digne"]
+        return
+    assert found == titles
+    assert frame["code_insee"].tolist() == ["04070"]
+    assert frame["ligne"].tolist() == [first_line]

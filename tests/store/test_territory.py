@@ -79,6 +79,17 @@ def test_departement_and_region(db: duckdb.DuckDBPyConnection) -> None:
     assert (reg.label, reg.notes) == ("Provence-Alpes-Côte d'Azur", [])  # held whole: no « départements chargés »
 
 
+def test_several_departements_together(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « departement:2A,2B » (Corsica) was « Département inconnu : 2A,2B ». 04 has 198 communes, 13 has
+    119 units (Marseille's 16 arrondissements in place of the city); a zone typed twice counts once."""
+    both = resolve_territory(db, "departement:04,13")
+    assert len(both.units) == 198 + 119
+    assert both.label == "Alpes-de-Haute-Provence et Bouches-du-Rhône"
+    assert sorted(both.units["unit_code"]) == sorted(resolve_territory(db, "departement:13;4;04").units["unit_code"])
+    with pytest.raises(TerritoryError, match="Département inconnu : XX"):
+        resolve_territory(db, "departement:04,XX")
+
+
 @pytest.mark.parametrize(("typed", "same_as"), [
     ("communes:04070 04001", "communes:04070,04001"),  # a column copied from a spreadsheet
     ("communes:04070  04001;04019", "communes:04070,04001,04019"),

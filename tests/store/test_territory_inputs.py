@@ -100,6 +100,36 @@ def test_territory_file_under_the_home_folder(db: duckdb.DuckDBPyConnection, tmp
     assert list(resolve_territory(db, "fichier:~/t.csv").units["unit_code"]) == ["04070"]
 
 
+@pytest.mark.parametrize("pasted", ['"{}"', "'{}'", "« {} »", "file://{}"])
+def test_a_path_pasted_with_its_quotes_is_the_file(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                   pasted: str) -> None:
+    """A review: « fichier:"/…/mon périmètre.csv" », as « Copier en tant que chemin d'accès » gives it, was
+    « Fichier de territoire introuvable »; the same file also names the same folder of outputs."""
+    path = tmp_path / "mon périmètre.csv"
+    path.write_text("code_insee\n04070\n04001\n", encoding="utf-8")
+    typed = pasted.format(str(path).replace(" ", "%20") if pasted.startswith("file") else path)
+    territory = resolve_territory(db, f"fichier:{typed}")
+    assert list(territory.units["unit_code"]) == ["04070", "04001"]
+    assert territory.slug == resolve_territory(db, f"fichier:{path}").slug
+
+
+def test_a_title_line_of_a_spreadsheet_export_is_read_as_a_title(db: duckdb.DuckDBPyConnection,
+                                                                   tmp_path: Path) -> None:
+    """A review: « Liste des communes de la CPTS du Verdon;; » above the header was refused with « Valeur dans
+    une colonne sans nom d'en-tête (colonne n° 2) … ligne 2 », which sent the user to the wrong line."""
+    path = tmp_path / "verdon.csv"
+    path.write_text("Liste des communes de la CPTS du Verdon;;\ncode_insee;nom;population\n04070;Digne;17979\n"
+                    "04001;Aiglun;1399\n", encoding="utf-8")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert list(territory.units["unit_code"]) == ["04070", "04001"]
+    assert territory.notes[0] == ("en-tête lu ligne 2, la ligne au-dessus (« Liste des communes de la CPTS du "
+                                  "Verdon ») lue comme un titre")
+    path.write_text("Liste des communes;;\ncode_insee;nom;population\n04070;Digne;17979\n99999;X;1\n",
+                    encoding="utf-8")
+    with pytest.raises(TerritoryError, match=r"code INSEE inconnu : 99999 \(ligne 4\)"):
+        resolve_territory(db, f"fichier:{path}")
+
+
 @pytest.mark.parametrize("spec", ["departement:Alpes-de-Haute-Provence", "departement:alpes de haute provence",
                                   "departement:04"])
 def test_departement_by_its_name(db: duckdb.DuckDBPyConnection, spec: str) -> None:
@@ -252,6 +282,27 @@ def test_zipped_folder_of_a_shapefile(db: duckdb.DuckDBPyConnection, mirror: Pat
         for suffix in ("shp", "shx", "dbf", "prj"):
             archive.write(tmp_path / f"communes.{suffix}", f"perimetre/communes.{suffix}")
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == codes
+
+
+def test_a_shapefile_missing_its_parts_names_them(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                  tmp_path: Path) -> None:
+    """A review: a ``.shp`` copied or zipped without its ``.shx`` was « Fichier géographique illisible »; without
+    its ``.dbf`` it is read by its outlines, and said so (its codes and names are in the ``.dbf``)."""
+    codes = ["04004", "04081"]
+    _contours(mirror, codes).to_file(tmp_path / "communes.shp")
+    (tmp_path / "communes.shx").rename(tmp_path / "ailleurs.shx")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{tmp_path / 'communes.shp'}")
+    assert info.value.message.startswith("Shapefile incomplet : communes.shx absent à côté de lui")
+    path = tmp_path / "sans-dbf.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(tmp_path / "communes.shp", "p/communes.shp")
+        archive.write(tmp_path / "ailleurs.shx", "p/communes.shx")
+        archive.write(tmp_path / "communes.prj", "p/communes.prj")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert sorted(territory.units["unit_code"]) == codes
+    assert territory.notes[0] == ("communes.dbf absent dans l'archive : les attributs du Shapefile (codes, noms) ne "
+                                  "sont pas lus, seulement ses contours")
 
 
 def test_a_zip_of_several_shapefiles_is_refused(db: duckdb.DuckDBPyConnection, mirror: Path,

@@ -20,7 +20,7 @@ ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés"
                   "nom_proche": "nom proche d'une autre CPTS", "nom_suspect": "nom suspect",
                   "hors_france": "hors de France", "coordonnees_inversees": "coordonnées inversées",
                   "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune",
-                  "entites_reunies": "entités réunies"}
+                  "entites_reunies": "entités réunies", "regle_du_point": "limite à vérifier"}
 
 
 def listing_paragraphs(d: Diagnostic) -> list[str]:

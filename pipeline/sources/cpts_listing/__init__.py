@@ -25,7 +25,9 @@ listing: ``code_invalide``, ``code_zero_restaure``, ``code_inconnu``,
 ``doublon``, ``identifiant_incoherent``, ``nom_proche``, ``nom_suspect``,
 ``multi_departements``, ``multi_regions``, ``homonyme_probable`` (with commune
 points), and for GeoJSON ``hors_france``, ``coordonnees_inversees``,
-``note_crs``.
+``note_crs`` (and, once members are derived from the perimeters,
+``perimetre_sans_unite`` and ``regle_du_point``:
+:mod:`~pipeline.sources.cpts_listing.perimeter_members`).
 
 Codes are resolved against the current COG: arrondissements municipaux of
 Paris, Lyon and Marseille stay the unit (two CPTS sharing Marseille at

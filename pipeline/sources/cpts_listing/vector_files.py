@@ -56,6 +56,7 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
         raise DataError(f"Fichier trop gros ({size / 1e6:.0f} Mo, au plus {USER_FILE_MAX_BYTES / 1e6:.0f} Mo "
                         "attendus)", path)
     source = _zipped_shapefile(path) if path.suffix.lower() == ".zip" else str(path)
+    notes = _shapefile_parts(path, source) if source.lower().endswith(".shp") else []
     try:
         listed = [(str(name), str(kind)) for name, kind in pyogrio.list_layers(source)]
         # The first layer of polygons, not the first layer (a review: a GeoPackage whose first layer held the
@@ -69,7 +70,6 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
     if not isinstance(frame, gpd.GeoDataFrame):
         raise DataError(f"La couche « {layers[0] if layers else ''} » du fichier n'a pas de géométrie : un périmètre "
                         "(polygones) est attendu", path)
-    notes = []
     if len(layers) > 1:
         first = " (la première de polygones)" if layers[0] != listed[0][0] else ""
         notes.append(f"couche « {layers[0]} » lue{first} (le fichier en a {len(layers)} : "
@@ -85,6 +85,35 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
         collection["crs"] = {"type": "name",
                              "properties": {"name": f"EPSG:{epsg}" if epsg else frame.crs.to_wkt()}}
     return json.dumps(collection), notes
+
+
+def _shapefile_parts(path: Path, source: str) -> list[str]:
+    """Check the files a Shapefile is made of beside its ``.shp`` (on disk, or in the zip): a note when its
+    ``.dbf`` (the attributes) is missing.
+
+    Raises
+    ------
+    DataError
+        Its ``.shx`` (the index GDAL reads the shapes through) is missing: a review got « Fichier
+        géographique illisible » for a ``.shp`` copied alone.
+    """
+    if source.startswith("/vsizip/"):
+        inner = source.removeprefix(f"/vsizip/{path}/")
+        with zipfile.ZipFile(path) as archive:
+            present = {name.lower() for name in archive.namelist()}
+        stem, shown = inner[:-4], Path(inner).name
+    else:
+        present = {str(p).lower() for p in path.parent.iterdir()}
+        stem, shown = str(path)[:-4], path.name
+    where = "dans l'archive" if source.startswith("/vsizip/") else "à côté de lui"
+    if f"{stem}.shx".lower() not in present:
+        raise DataError(f"Shapefile incomplet : {Path(stem).name}.shx absent {where} (un Shapefile est fait de "
+                        f"plusieurs fichiers de même nom, {shown} avec son .shx, son .dbf et son .prj : donnez-les "
+                        "tous, ou un .zip qui les contient)", path)
+    if f"{stem}.dbf".lower() not in present:
+        return [f"{Path(stem).name}.dbf absent {where} : les attributs du Shapefile (codes, noms) ne sont pas lus, "
+                "seulement ses contours"]
+    return []
 
 
 def _zipped_shapefile(path: Path) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import duckdb
 import pandas as pd
@@ -97,6 +98,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         raise TerritoryError(f"Type de territoire inconnu « {kind} » : attendu l'un de " + ", ".join(KINDS))
     if not value:
         raise TerritoryError(f"Territoire vide : aucune valeur après « {kind}: »")
+    if kind == "fichier" and (bare := _bare_path(value)) != value:
+        value, spec = bare, f"fichier:{bare}"  # the same file, the same folder of outputs
     notes: list[str] = []
     cpts = listing = None
     redraws: tuple[str, str] | None = None
@@ -143,9 +146,14 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         partial = bool(beyond)
         label = f"Bassin de vie de {bv} (BV2022 {value})"
     elif kind in ("departement", "region"):
-        code, found = resolve_zone(con, kind, value)
-        units = geography.communes_where(con, kind, code)
-        label, notes = loaded_part(con, kind, code, found)
+        # Several zones together (« departement:2A,2B », Corsica): a review saw it called « inconnu ».
+        zones = list(dict.fromkeys(resolve_zone(con, kind, part) for part in re.split(r"[,;]+", value)
+                                   if part.strip()))
+        parts = [loaded_part(con, kind, code, found) for code, found in zones]
+        units = pd.concat([geography.communes_where(con, kind, code) for code, _ in zones], ignore_index=True)
+        labels = [part_label for part_label, _ in parts]
+        label = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " et " + labels[-1]
+        notes = [note for _, part_notes in parts for note in part_notes]
         partial = bool(notes)
     elif kind == "cpts":
         units, notes, cpts, listing, shared_name, slug_clash = _resolve_cpts(con, value)
@@ -167,6 +175,19 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
                      name=name, shared_name=shared_name, slug_clash=slug_clash,
                      redraws=redraws, beyond_the_load=partial)
+
+
+def _bare_path(value: str) -> str:
+    """A path as pasted: quoted (« "D:/CPTS/périmètre.csv" » from « Copier en tant que chemin d'accès », '…' from a
+    terminal) or as a ``file://`` address from a file manager, without the quotes or the scheme (a review:
+    « Fichier de territoire introuvable » for an existing file)."""
+    for left, right in (('"', '"'), ("'", "'"), ("«", "»")):
+        if len(value) > 1 and value.startswith(left) and value.endswith(right):
+            value = value[1:-1].strip()
+            break
+    if value.lower().startswith("file://"):
+        value = unquote(urlparse(value).path)
+    return value
 
 
 def _commune_items(value: str) -> list[str]:

@@ -89,7 +89,9 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
                              "Sauvegarder les entités sous), ou donnez la liste de ses codes communes en CSV", path)
     from pipeline.sources.delimited import read_csv_checked
 
-    frame = read_csv_checked(path, required=[], line_column=_LINE)
+    titles: list[tuple[int, str]] = []
+    frame = read_csv_checked(path, required=[], line_column=_LINE,
+                             is_header=lambda cells: code_column(cells) is not None, titles=titles)
     lowered = {c.lower(): c for c in frame.columns if c != _LINE}
     column = code_column([c for c in frame.columns if c != _LINE])
     if column is None:
@@ -117,7 +119,18 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     except TerritoryError as exc:
         raise TerritoryError(exc.message, path) from exc
     notes += check_file_names(con, frame, column, _LINE, path)
-    return FileTerritory(units, notes + redraw_notes, redraws)
+    return FileTerritory(units, _title_note(titles) + notes + redraw_notes, redraws)
+
+
+def _title_note(titles: list[tuple[int, str]]) -> list[str]:
+    """« en-tête lu ligne 2, la ligne au-dessus (« Liste des communes ») lue comme un titre », or nothing."""
+    if not titles:
+        return []
+    named = [text for _, text in titles if text]
+    above = "la ligne au-dessus" if len(titles) == 1 else f"les {len(titles)} lignes au-dessus"
+    shown = f" (« {named[0][:60]} »)" if named else ""
+    return [f"en-tête lu ligne {titles[-1][0] + 1}, {above}{shown} lue{'s' if len(titles) > 1 else ''} comme "
+            "un titre"]
 
 
 def _distinct_values(frame: pd.DataFrame, column: str) -> list[tuple[str, int]]:
