@@ -24,6 +24,7 @@ from pipeline.analysis import aci
 from pipeline.analysis.perimeter_parts import neighbour_pairs
 from pipeline.app import flow_model
 from pipeline.app.sections.load_reach import departements_within, zone_note
+from pipeline.app.sections.neighbours import drawn_part_outside_the_load, outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities, zone_totals
 from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
@@ -44,7 +45,7 @@ from pipeline.render.editor import (
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import enumeration, plural
 from pipeline.store.connection import connect
-from pipeline.store.queries import geography, provenance
+from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory import loaded_part, resolve_territory, resolve_zone
 
 #: Mayotte's legal population is its 2017 census in every package (see :data:`pipeline.config.POPULATION_YEAR`).
@@ -102,18 +103,23 @@ def _zone(con: duckdb.DuckDBPyConnection, options: EditorOptions, units: pd.Data
     return Zone(codes=codes, label=label, slug=slug, departement=str(main.iloc[0]) if len(main) else "")
 
 
-def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str]) -> list[ListedPerimeter]:
-    """Listed CPTS with at least one unit in the zone (their units on the analysis geography)."""
+def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
+                anomalies: pd.DataFrame) -> list[ListedPerimeter]:
+    """Listed CPTS with at least one unit in the zone (their units on the analysis geography), with what their
+    listing names outside the loaded départements (``anomalies``: the listings' ``cpts_anomalies``)."""
+    reported = {key: group for key, group in anomalies.groupby(["listing", "cpts"], sort=False)}
     out: list[ListedPerimeter] = []
     for (listing, cpts), group in members.groupby(["listing", "cpts"], sort=True):
         codes = tuple(analysis_codes(list(group["unit_code"].astype(str)), cities))
         if zone.intersection(codes):
-            out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes))
+            own = reported.get((listing, cpts))
+            beyond = None if drawn_part_outside_the_load(own) else outside_the_load(own)  # as its diagnostic
+            out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes, beyond_the_load=beyond))
     return out
 
 
-def former_codes(mapping: pd.DataFrame, zone: list[str]) -> dict[str, str]:
-    """Former codes (``cog_mapping``) of the zone's communes → the unit, or city, they are now.
+def former_codes(mapping: pd.DataFrame, zone: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Former codes (``cog_mapping``) of the zone's communes → the unit, or city, they are now; and their names.
 
     A city's former communes (a commune absorbed by Marseille, say) go to the city code, which the page reads
     as all its arrondissements.
@@ -123,7 +129,9 @@ def former_codes(mapping: pd.DataFrame, zone: list[str]) -> dict[str, str]:
     known = mapping.dropna(subset=["current_code"])
     known = known[(known["code"] != known["current_code"]) & known["current_code"].isin(targets)
                   & ~known["code"].isin(units)]
-    return dict(zip(known["code"].astype(str), known["current_code"].astype(str), strict=True))
+    named = known.dropna(subset=["nom"])
+    return (dict(zip(known["code"].astype(str), known["current_code"].astype(str), strict=True)),
+            dict(zip(named["code"].astype(str), named["nom"].astype(str), strict=True)))
 
 
 def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: Params | None = None,
@@ -171,7 +179,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
     # The coverage's rule: where no loaded listing speaks for the département, a unit nobody claims is not a white zone.
-    perimeters = _perimeters(shared.members, cities, set(zone.codes))
+    perimeters = _perimeters(shared.members, cities, set(zone.codes), listings.anomalies(con))
     unlisted = chosen[~chosen["code"].astype(str).isin(shared.perimeter.known_units())]
     unknown = unlisted[~unlisted["code"].astype(str).isin({code for p in perimeters for code in p.codes})]
     if len(unknown):
@@ -179,12 +187,13 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     # Units within 50 m of each other: the page counts the parts of the perimeter drawn as the diagnostic does.
     left, right = neighbour_pairs(table.geometry, projected_crs(zone.departement))
     codes = table["code"].astype(str).to_numpy()
+    former = former_codes(geography.cog_mapping(con), zone.codes)
     data = EditorData(
         units=table, adjacency=list(zip(codes[left], codes[right], strict=True)),
         perimeters=perimeters, od=od, aci=aci_rules(),
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
         demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"], notes=notes,
-        former_codes=former_codes(geography.cog_mapping(con), zone.codes),
+        former_codes=former[0], former_names=former[1],
         unknown_coverage=frozenset(unlisted["code"].astype(str)),
     )
     slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")

@@ -279,3 +279,28 @@ def test_a_perimeter_in_two_distant_pieces_is_said_on_the_page(env: dict[str, Pa
     manosque_first = population["04112"] > population["04070"] + population["04001"]
     assert state["hors_partie_principale"] == (["04001", "04070"] if manosque_first else ["04112"])
     assert editor.text_content("#v-parties").startswith("Périmètre en 2 parties séparées de plus de 50 m")
+
+
+def test_a_cpts_with_communes_outside_the_load_has_no_taille_as_in_its_diagnostic(env: dict[str, Path],
+                                                                                  editor: Any) -> None:
+    """A review: « CPTS Guil Durance » (32 communes in the PACA listing, one in the 04) opened in the editor of
+    the 04 showed « Taille 1 » and its funding, where its diagnostic says « non disponible », without a word
+    about the 31 communes the fixture database does not hold. Known answer: the raw listing of the mirror."""
+    from tests.conftest import FIXTURE_DEPARTEMENTS
+
+    listed = raw.listing_units("CPTS Guil Durance")
+    outside = [code for code in listed if code[:2] not in FIXTURE_DEPARTEMENTS]
+    assert 0 < len(outside) < len(listed)
+    state = editor.evaluate("window.cptsEditor.startFrom('CPTS Guil Durance')")
+    assert state["taille"] is None and state["financement"] is None
+    assert state["communes_hors_base"] == len(outside)
+    assert editor.text_content("#v-taille") == "non disponible"
+    assert editor.text_content("#v-financement").startswith(
+        f"Taille non disponible : {len(outside)} communes de la CPTS dans sa liste sont hors des départements chargés")
+    code, _out, _err = run(["diagnostic", "cpts:CPTS Guil Durance"])
+    assert code == 0
+    summary = json.loads((env["data"] / "processed" / "diagnostics" / "cpts-cpts-guil-durance" / "summary.json")
+                         .read_text(encoding="utf-8"))
+    assert summary["taille"] == "non disponible" and summary["population"] == state["population"]
+    # Another CPTS, all of it loaded, has its taille again.
+    assert editor.evaluate("window.cptsEditor.startFrom('CPTS du Verdon')")["taille"] == 1

@@ -58,11 +58,17 @@ class ListedPerimeter:
         here: the use case passes units). Codes outside the editor's units are
         allowed (a CPTS crossing the zone's boundary) and counted as
         « hors zone ».
+    beyond_the_load
+        Communes its listing names in départements the database was not
+        loaded for (absent from every page); ``None`` when a part of its drawn
+        perimeter covers no loaded commune (how many is unknown). Its taille
+        is then « non disponible », as in its diagnostic.
     """
 
     name: str
     listing: str
     codes: tuple[str, ...]
+    beyond_the_load: int | None = 0
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,9 @@ class EditorData:
         communes déléguées or associées) → the current unit code, or city
         code (75056, 69123, 13055), they stand for: a commune list written
         with them is read as ``diagnostic`` reads it, not as unknown codes.
+    former_names
+        The names of :attr:`former_codes` (« Les Dourbes » for 04071): an imported list naming a former
+        commune beside its code agrees with it, as ``TERRITORY=fichier:`` checks names.
     """
 
     units: gpd.GeoDataFrame
@@ -188,6 +197,7 @@ class EditorData:
     epci_totals: Mapping[str, int] | None = None
     notes: list[str] = field(default_factory=list)
     former_codes: Mapping[str, str] = field(default_factory=dict)
+    former_names: Mapping[str, str] = field(default_factory=dict)
     #: Pairs of unit codes whose polygons are within 50 m of each other
     #: (:func:`pipeline.analysis.perimeter_parts.neighbour_pairs`): the page counts the parts of the perimeter
     #: drawn from them; None when not given (the page then says « non disponible »).

@@ -160,9 +160,10 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         :attr:`~pipeline.render.editor.EditorData.unknown_coverage`, else 1),
         ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
         ``cities`` (city code -> unit indices of its arrondissements),
-        ``former`` (former code -> current unit or city code),
+        ``former`` (former code -> current unit or city code), ``former_noms`` (former code -> its name),
         ``epci`` and ``bv`` (``code``, ``nom``, ``total``), ``perimeters``
-        (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone``), ``od``
+        (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone``, ``hors_base``: communes outside the
+        loaded départements, -1 for a drawn part of unknown extent), ``od``
         (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
         ``funding`` keyed "1".."4", ``version``), ``initial`` (``units``,
         ``nom``, ``cpts``).
@@ -226,6 +227,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         },
         "cities": cities,
         "former": dict(sorted(data.former_codes.items())),
+        "former_noms": {code: str(data.former_names[code]) for code in sorted(data.former_codes)
+                        if code in data.former_names},
         "epci": epci,
         "bv": bv,
         "perimeters": {
@@ -234,6 +237,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "couleur": perimeter_colours(claims, simplified, len(data.perimeters)),
             "units": perimeter_units,
             "hors_zone": outside,
+            "hors_base": [-1 if p.beyond_the_load is None else int(p.beyond_the_load) for p in data.perimeters],
         },
         "od": pack_od(data.od, codes, od_decimals),
         "aci": {
@@ -268,6 +272,7 @@ def render_page(payload: dict[str, Any]) -> str:
     template = (TEMPLATES / "editor.html").read_text(encoding="utf-8")
     parts = {
         "{{CSS}}": (TEMPLATES / "editor.css").read_text(encoding="utf-8").replace("</style", "<\\/style"),
+        "{{IMPORT_JS}}": _script_safe((TEMPLATES / "editor-import.js").read_text(encoding="utf-8")),
         "{{CORE_JS}}": _script_safe((TEMPLATES / "editor-core.js").read_text(encoding="utf-8")),
         "{{PANEL_JS}}": _script_safe((TEMPLATES / "editor-panel.js").read_text(encoding="utf-8")),
         "{{UI_JS}}": _script_safe((TEMPLATES / "editor-ui.js").read_text(encoding="utf-8")),

@@ -9,6 +9,7 @@
 (function (global) {
   'use strict';
 
+  var Import = global.CptsEditorImport;
   var NNBSP = '\u202f';
 
   /** French number: narrow no-break space between thousands, decimal comma. */
@@ -37,12 +38,10 @@
       .replace(/[^a-z0-9]+/g, ' ').trim();
   }
 
-  /** A code typed by a person: trimmed, Corsica upper-cased, lost leading zero restored. */
+  /** A code typed by a person as TERRITORY=fichier: reads it (pipeline.geography.normalise_insee_code): trimmed,
+   *  Corsica upper-cased, a lost leading zero restored, a spreadsheet's decimal read (« 4070.0 »). */
   function normaliseCode(raw) {
-    var text = String(raw === null || raw === undefined ? '' : raw).trim().replace(/^"|"$/g, '').trim();
-    if (/^[0-9][0-9abAB][0-9]{3}$/.test(text)) { return text.toUpperCase(); }
-    if (/^[0-9]{4}$/.test(text)) { return '0' + text; }
-    return null;
+    return Import.normaliseCode(String(raw === null || raw === undefined ? '' : raw).trim().replace(/^"|"$/g, '')).code;
   }
 
   function decodeRing(flat) {
@@ -70,9 +69,18 @@
     for (var i = 0; i < n; i++) { index.set(U.code[i], i); }
     var otherClaims = new Array(n);
     var initial = new Uint8Array(n);
+    // Communes the edited CPTS's listing names outside the loaded départements (null: a drawn part, how many
+    // unknown): absent from every page, its taille is « non disponible », as in its diagnostic.
+    var beyondTheLoad = 0;
 
     /** Set the perimeter edits start from, and the CPTS being edited (name and listing, or null). */
     function rebase(units, edited, listing) {
+      beyondTheLoad = 0;
+      for (var p = 0; p < P.nom.length; p++) {
+        if (P.nom[p] === edited && P.liste[p] === listing && P.hors_base && P.hors_base[p]) {
+          beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p];
+        }
+      }
       // Claims by CPTS other than the one being edited (its name in its listing, as the diagnostic leaves out).
       for (var u = 0; u < n; u++) {
         otherClaims[u] = U.claims[u].filter(function (p) { return P.nom[p] !== edited || P.liste[p] !== listing; });
@@ -271,7 +279,7 @@
         }
       });
       var taille = null;
-      if (members.length && pop.population !== null) {
+      if (members.length && pop.population !== null && beyondTheLoad === 0) {
         taille = 1 + D.aci.bounds.filter(function (b) { return pop.population >= b; }).length;
       }
       var shared = members.filter(function (m) { return otherClaims[m].length > 0; });
@@ -319,6 +327,7 @@
         annees_population: Object.keys(byYear).sort(),
         taille: taille,
         financement: taille === null ? null : D.aci.funding[String(taille)],
+        communes_hors_base: beyondTheLoad,
         version_aci: D.aci.version,
         unites_partagees: codes(shared),
         population_partagee: sharedPop.population,
@@ -381,85 +390,15 @@
     return /[",\r\n;]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
   }
 
-  /** Names of a code column, as TERRITORY=fichier: reads them (pipeline.store.territory.CODE_COLUMNS). */
-  var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom', 'insee_com',
-                      'code_commune_insee'];
-
-  /** The rows of a CSV text: header names (lower case) and a function giving a row's value of a column. */
-  function csvTable(text) {
-    var clean = String(text).replace(/^\ufeff/, '');
-    var rows = clean.split(/\r\n|\n|\r/).filter(function (line) { return line.trim() !== ''; });
-    var header = rows.length ? rows[0] : '';
-    var sep = [',', ';', '\t', '|'].reduce(function (best, s) {
-      return header.split(s).length > header.split(best).length ? s : best;
-    }, ',');
-    var split = function (line) { return parseCsvLine(line, sep); };
-    var names = split(header).map(function (h) { return h.trim().toLowerCase(); });
-    return {
-      empty: !rows.length,
-      names: names,
-      values: function (column) {
-        return rows.slice(1).map(function (line) { return split(line)[column]; })
-          .filter(function (v) { return v !== undefined && String(v).trim() !== ''; });
-      }
-    };
-  }
-
-  /** The codes of a commune list (its code column, named as fichier: expects it), or null without one. */
-  function codesFromCsv(text) {
-    var table = csvTable(text);
-    if (table.empty) { return []; }
-    var column = -1;
-    CODE_COLUMNS.some(function (w) { column = table.names.indexOf(w); return column >= 0; });
-    // As TERRITORY=fichier: reads it: a file without a code column is refused, never read from its first column
-    // (an origin-destination table would give its origins, a list without header would lose its first code).
-    if (column < 0) { return null; }
-    return table.values(column);
-  }
-
-  /** The CPTS an export redraws (columns cpts_redessinee, liste), as TERRITORY=fichier: reads it, or null. */
-  function redrawnFromCsv(text) {
-    var table = csvTable(text);
-    var unguard = function (v) { v = String(v).trim(); return /^'['=+\-@]/.test(v) ? v.slice(1) : v; };
-    var column = table.names.indexOf('cpts_redessinee');
-    var names = column < 0 ? [] : table.values(column).map(unguard);
-    if (!names.length) { return null; }
-    var listing = table.names.indexOf('liste');
-    var listings = listing < 0 ? [] : table.values(listing).map(unguard);
-    return { cpts: names[0], liste: listings.length ? listings[0] : null,
-      several: names.some(function (v) { return v !== names[0]; }) ||
-        listings.some(function (v) { return v !== listings[0]; }) };
-  }
-
-  function parseCsvLine(line, sep) {
-    var out = [];
-    var field = '';
-    var quoted = false;
-    for (var k = 0; k < line.length; k++) {
-      var c = line[k];
-      if (quoted) {
-        if (c === '"' && line[k + 1] === '"') { field += '"'; k++; } else if (c === '"') { quoted = false; } else { field += c; }
-      } else if (c === '"') {
-        quoted = true;
-      } else if (c === sep) {
-        out.push(field);
-        field = '';
-      } else {
-        field += c;
-      }
-    }
-    out.push(field);
-    return out;
-  }
-
   global.CptsEditorCore = {
     createModel: createModel,
     formatNumber: formatNumber,
     formatPercent: formatPercent,
     fold: fold,
     normaliseCode: normaliseCode,
-    codesFromCsv: codesFromCsv,
-    redrawnFromCsv: redrawnFromCsv,
-    CODE_COLUMNS: CODE_COLUMNS
+    // The reading of an imported file lives in editor-import.js; kept here under their earlier names.
+    codesFromCsv: Import.codesFromCsv,
+    redrawnFromCsv: Import.redrawnFromCsv,
+    CODE_COLUMNS: Import.CODE_COLUMNS
   };
 })(window);

@@ -114,7 +114,13 @@
     function renderTaille(s) {
       if (s.taille === null) {
         setText('v-taille', s.n_unites === 0 ? '—' : 'non disponible');
-        setText('v-financement', s.n_unites === 0 ? '' : 'Taille non calculable sans la population de toutes les unités.');
+        var why = s.communes_hors_base === null ? 'une partie du périmètre dessiné de la CPTS ne recouvre aucune ' +
+          'commune chargée dans la base' : s.communes_hors_base > 0 ? s.communes_hors_base + (s.communes_hors_base > 1
+            ? ' communes de la CPTS dans sa liste sont' : ' commune de la CPTS dans sa liste est') +
+          ' hors des départements chargés dans la base (absentes de cette page)' : null;
+        setText('v-financement', s.n_unites === 0 ? '' : why ? 'Taille non disponible : ' + why +
+          ' ; la population affichée ne porte que sur les autres unités.' :
+          'Taille non calculable sans la population de toutes les unités.');
         setText('v-seuils', '');
         return;
       }

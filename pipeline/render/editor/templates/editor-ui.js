@@ -9,6 +9,7 @@
   'use strict';
 
   var Core = window.CptsEditorCore;
+  var Import = window.CptsEditorImport;
   var D = JSON.parse(document.getElementById('editor-data').textContent);
   var model = Core.createModel(D);
   var U = D.units;
@@ -284,26 +285,58 @@
     if (!file) { return; }
     var reader = new FileReader();
     reader.onload = function () {
-      var codes = Core.codesFromCsv(reader.result);
-      if (codes === null) {
-        message('Colonne de codes absente dans ' + file.name + ' : attendu l’une de ' + Core.CODE_COLUMNS.join(', ') +
+      var table = Import.readTable(reader.result);
+      if (table.error && table.error !== 'Fichier vide') {
+        message(table.error + ' (' + file.name + ') ; rien n’est chargé');
+        return;
+      }
+      if (!table.error && table.code < 0) {
+        message('Colonne de codes absente dans ' + file.name + ' : attendu l’une de ' + Import.CODE_COLUMNS.join(', ') +
                 ' (comme pour TERRITORY=fichier:) ; rien n’est chargé');
         return;
       }
+      var codes = table.error ? [] : Import.codesFromCsv(reader.result);
       if (!codes.length) {
         message('Aucun code INSEE lu dans ' + file.name);
+        return;
+      }
+      // As TERRITORY=fichier:: names that are not their codes' (postal codes given as INSEE codes) refuse the file.
+      var names = Import.checkNames(table, namesOf);
+      if (names.error) {
+        message(names.error + ' (' + file.name + ') ; rien n’est chargé');
         return;
       }
       var redrawn = importRedrawn(Core.redrawnFromCsv(reader.result), file.name);
       if (redrawn.ok) {
         load(codes);
-        if (redrawn.note) { message(redrawn.note); }
+        var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
+        var notes = table.notes.concat(read, names.notes);
+        if (redrawn.note) {
+          message([redrawn.note].concat(notes).join(' ; '));
+        } else if (notes.length) {
+          message(byId('message').textContent + ' ; ' + notes.join(' ; '), byId('message').className === 'ok');
+        }
       }
     };
     reader.onerror = function () { message('Lecture impossible de ' + file.name); };
     reader.readAsText(file, 'utf-8');
     event.target.value = '';
   });
+
+  /** The names a code of an imported list may go by (its unit's, the commune's it was before a merger), or null
+   *  for a code the page does not know (reported apart as unknown). */
+  function namesOf(code) {
+    var former = D.former || {};
+    var target = model.index.has(code) ? code : Object.prototype.hasOwnProperty.call(former, code) ? former[code] : code;
+    var names = [];
+    if (model.index.has(target)) {
+      names.push(U.nom[model.index.get(target)]);
+    } else if (D.cities[target]) {  // « Marseille 1er Arrondissement » is read as Marseille, the city's name
+      names.push(U.nom[D.cities[target][0]].replace(/\s+\d+(?:er|e)\s+Arrondissement$/i, ''));
+    }
+    if (D.former_noms && D.former_noms[code]) { names.push(D.former_noms[code]); }
+    return names.length ? names : null;
+  }
 
   /** An export of a CPTS being edited: edit that CPTS again, as the diagnostic of the file reads it (its name
    *  exactly, else accents and case aside, in its listing); a CPTS this page does not list makes it a new
@@ -348,7 +381,9 @@
       var count = D.perimeters.units[p].length + outside;
       var option = element('option', D.perimeters.nom[p] + ' (liste ' + D.perimeters.liste[p] + ', ' +
         count + (count > 1 ? ' unités' : ' unité') +
-        (outside ? ', dont ' + outside + ' hors zone non affichées : chiffres partiels' : '') + ')');
+        (outside ? ', dont ' + outside + ' hors zone non affichées : chiffres partiels' : '') +
+        (D.perimeters.hors_base[p] ? ', et des communes hors des départements chargés : taille non disponible' : '') +
+        ')');
       option.value = String(p);
       startSelect.appendChild(option);
     });

@@ -1,0 +1,255 @@
+/* Perimeter editor: a commune list imported as TERRITORY=fichier: reads it (pipeline.store.territory.files).
+ *
+ * A review found the page and the command line reading the same file differently: « Code INSEE » headers,
+ * codes a spreadsheet wrote as decimals (« 4070.0 »), a quoted name over two lines, a title line above the
+ * header, and names that are not those of their codes (postal codes given as INSEE codes) were read by one
+ * and refused or misread by the other. Each rule below is the Python one, named where it lives.
+ */
+(function (global) {
+  'use strict';
+
+  /** pipeline.store.territory.CODE_COLUMNS (a browser test keeps them equal). */
+  var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom', 'insee_com',
+                      'code_commune_insee'];
+  /** pipeline.store.territory.file_names.NAME_COLUMNS. */
+  var NAME_COLUMNS = ['nom', 'commune', 'nom_commune', 'libelle', 'libelle_commune', 'nom_de_la_commune', 'name'];
+  /** pipeline.sources.delimited.DELIMITERS, in tie-breaking order. */
+  var DELIMITERS = [';', ',', '\t', '|'];
+  var TITLE_SEARCH = 10;
+  var REFUSED_SHARE = 0.5;
+  var SHOWN = 3;
+  var ABBREVIATIONS = { st: 'saint', ste: 'sainte', sts: 'saints', stes: 'saintes' };
+
+  /** pipeline.geography.ascii_fold: lower-case ASCII, accents dropped, « œ » as « oe ». */
+  function asciiFold(text) {
+    return String(text).replace(/œ/g, 'oe').replace(/Œ/g, 'Oe').normalize('NFKD')
+      .replace(/[^\x00-\x7f]/g, '').toLowerCase();
+  }
+
+  /** A header as pipeline.store.territory.files.code_column folds it (« Code INSEE » is code_insee). */
+  function headerKey(header) {
+    return asciiFold(header).replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  }
+
+  /** Position of the first of ``wanted`` among ``headers`` (folded), or -1. */
+  function columnOf(headers, wanted, except) {
+    var keys = headers.map(headerKey);
+    for (var w = 0; w < wanted.length; w++) {
+      for (var k = 0; k < keys.length; k++) {
+        if (keys[k] === wanted[w] && k !== except) { return k; }
+      }
+    }
+    return -1;
+  }
+
+  /** pipeline.geography.normalise_name then pipeline.sources.annuaire.locate.place_key. */
+  function placeKey(text) {
+    var name = asciiFold(String(text).replace(/^\s*\d{4,5}\s+/, '')
+      .replace(/[\u2018\u2019\u02bc\u2032\u2010\u2011\u2013\u2014\u2212]/g, ' '))
+      .replace(/[^a-z0-9]+/g, ' ').trim();
+    var kept = [];
+    var words = name ? name.split(' ') : [];
+    for (var w = 0; w < words.length && words[w] !== 'cedex'; w++) {
+      kept.push(Object.prototype.hasOwnProperty.call(ABBREVIATIONS, words[w]) ? ABBREVIATIONS[words[w]] : words[w]);
+    }
+    var key = kept.join(' ');
+    var city = /^(paris|lyon|marseille) 0?[1-9][0-9]? ?(?:er|e|eme|em|ieme|me)?(?: arr(?:ondissement)?)?$/.exec(key);
+    return city ? city[1] : key;
+  }
+
+  /** pipeline.geography.normalise_insee_code: { code, note } (code null when it is no code). */
+  function normaliseCode(raw) {
+    var text = String(raw === null || raw === undefined ? '' : raw).trim();
+    if (/^[0-9][0-9abAB][0-9]{3}$/.test(text)) { return { code: text.toUpperCase(), note: null }; }
+    if (/^[1-9][0-9]{3}$/.test(text)) {
+      return { code: '0' + text, note: text + ' lu comme 0' + text + ' (zéro initial rétabli)' };
+    }
+    var number = /^([1-9][0-9]{3,4})[.,]0+$/.exec(text);
+    if (number) {
+      var code = ('0' + number[1]).slice(-5);
+      return { code: code, note: text + ' lu comme ' + code + ' (code écrit comme un nombre décimal par un tableur)' };
+    }
+    return { code: null, note: null };
+  }
+
+  /** pipeline.sources.delimited.sniff_delimiter: the most frequent separator outside quotes. */
+  function sniff(line) {
+    var outside = line.replace(/"[^"]*"/g, '');
+    var best = null;
+    var most = 0;
+    DELIMITERS.forEach(function (d) {
+      var count = outside.split(d).length - 1;
+      if (count > most) { best = d; most = count; }
+    });
+    return best === null ? ',' : best;
+  }
+
+  /** Records of a CSV text (quotes may hold separators and line breaks), each with its first physical line. */
+  function records(text, sep, firstLine) {
+    var out = [];
+    var row = [];
+    var field = '';
+    var quoted = false;
+    var line = firstLine;
+    var start = firstLine;
+    for (var k = 0; k < text.length; k++) {
+      var c = text[k];
+      if (quoted) {
+        if (c === '"' && text[k + 1] === '"') { field += '"'; k++; } else if (c === '"') { quoted = false; } else {
+          if (c === '\n') { line++; }
+          field += c;
+        }
+      } else if (c === '"') {
+        quoted = true;
+      } else if (c === sep) {
+        row.push(field);
+        field = '';
+      } else if (c === '\n' || c === '\r') {
+        if (c === '\r' && text[k + 1] === '\n') { k++; }
+        row.push(field);
+        out.push({ cells: row, line: start });
+        row = [];
+        field = '';
+        line++;
+        start = line;
+      } else {
+        field += c;
+      }
+    }
+    if (field !== '' || row.length) { row.push(field); out.push({ cells: row, line: start }); }
+    return out;
+  }
+
+  function cellsOf(line, sep) {
+    var first = records(line, sep || sniff(line), 1)[0];
+    return first ? first.cells : [];
+  }
+
+  function filled(cells) { return cells.filter(function (c) { return String(c).trim() !== ''; }).length; }
+
+  /**
+   * The table of a CSV text as TERRITORY=fichier: reads it: ``error`` (French, nothing to load), else ``headers``,
+   * ``rows`` ({cells, line}), ``code`` and ``name`` columns (-1 without), ``notes``.
+   */
+  function readTable(text) {
+    if (String(text).indexOf('\ufffd') >= 0) {  // FileReader's mark of bytes that are not UTF-8
+      return { error: 'Le fichier n’est pas encodé en UTF-8 (export Excel en Windows-1252 ?) : réenregistrez-le en ' +
+        '« CSV UTF-8 »' };
+    }
+    var lines = String(text).replace(/^\ufeff/, '').split(/\r\n|\n|\r/);
+    var offset = 0;
+    var sep = null;
+    var excel = /^sep=(.)\s*$/i.exec(lines[0] || '');
+    if (excel) { sep = excel[1]; offset = 1; }
+    // pipeline.sources.delimited.title_lines: titles above a header that names a code column.
+    var titles = [];
+    for (var h = offset; h < Math.min(lines.length, offset + TITLE_SEARCH); h++) {
+      if (columnOf(cellsOf(lines[h]).map(function (c) { return c.trim(); }), CODE_COLUMNS) >= 0) {
+        var own = sniff(lines[h]);
+        var above = lines.slice(offset, h);
+        if (above.every(function (l) { return filled(cellsOf(l, own)) <= 1; })) {
+          titles = above;
+          offset = h;
+        }
+        break;
+      }
+    }
+    while (offset < lines.length && lines[offset].trim() === '' && !titles.length) { offset++; }
+    if (offset >= lines.length || !lines.slice(offset).join('').trim()) { return { error: 'Fichier vide' }; }
+    sep = sep || sniff(lines[offset]);
+    var all = records(lines.slice(offset).join('\n'), sep, offset + 1);
+    var headers = all[0].cells.map(function (c) { return c.trim().replace(/^\ufeff/, '').trim(); });
+    var rows = all.slice(1).filter(function (r) { return filled(r.cells) > 0; });
+    var code = columnOf(headers, CODE_COLUMNS);
+    var notes = [];
+    var named = titles.map(function (t) { return t.trim().replace(/[;,\t| ]+$/, ''); }).filter(Boolean);
+    if (titles.length) {
+      var shown = named.length ? ' (« ' + named[0].slice(0, 60) + ' »)' : '';
+      notes.push('en-tête lu ligne ' + (offset + 1) + ', ' + (titles.length === 1 ? 'la ligne au-dessus' : 'les ' +
+        titles.length + ' lignes au-dessus') + shown + ' lue' + (titles.length > 1 ? 's' : '') + ' comme un titre');
+    }
+    return { headers: headers, rows: rows, code: code, name: code < 0 ? -1 : columnOf(headers, NAME_COLUMNS, code),
+             notes: notes };
+  }
+
+  function words(name) {
+    var key = placeKey(name);
+    return key ? key.split(' ') : [];
+  }
+
+  function within(a, b) { return a.every(function (w) { return b.indexOf(w) >= 0; }); }
+
+  /**
+   * pipeline.store.territory.file_names.check_names: ``error`` when most named rows name another commune than
+   * their code's, else ``notes``. ``nameOf(code)`` gives the names a code may go by (its own, a former name, the
+   * current commune's), or null for a code the page does not know (reported apart).
+   */
+  function checkNames(table, nameOf) {
+    if (table.name < 0) { return { notes: [] }; }
+    var wrong = [];
+    var namedRows = 0;
+    table.rows.forEach(function (row) {
+      var code = normaliseCode(row.cells[table.code]).code;
+      var given = String(row.cells[table.name] || '').trim();
+      var known = code === null || !given ? null : nameOf(code);
+      if (known === null) { return; }
+      namedRows++;
+      var mine = words(given);
+      if (!known.some(function (k) { var theirs = words(k); return within(mine, theirs) || within(theirs, mine); })) {
+        wrong.push({ line: row.line, code: code, cog: known[0], given: given });
+      }
+    });
+    if (!wrong.length) { return { notes: [] }; }
+    var column = table.headers[table.name];
+    var listed = wrong.slice(0, SHOWN).map(function (w) {
+      return 'ligne ' + w.line + ' : ' + w.code + ' est ' + w.cog + ', pas « ' + w.given + ' »';
+    }).join(' ; ') + (wrong.length > SHOWN ? ' …' : '');
+    if (wrong.length >= REFUSED_SHARE * namedRows) {
+      return { error: 'Les noms de la colonne « ' + column + ' » ne sont pas ceux des codes (' + wrong.length +
+        ' lignes sur ' + namedRows + ') : ' + listed + '. Codes postaux au lieu des codes INSEE, ou lignes ' +
+        'décalées ? Corrigez les codes (ou retirez la colonne des noms si elle est fausse)' };
+    }
+    var one = wrong.length === 1;
+    return { notes: [wrong.length + (one ? ' nom' : ' noms') + ' de la colonne « ' + column + ' » ne ' +
+      (one ? 'correspond' : 'correspondent') + ' pas à ' + (one ? 'son' : 'leur') + ' code (les codes sont lus) : ' +
+      listed] };
+  }
+
+  /** The codes of a commune list (its code column, named as fichier: expects it), or null without one. */
+  function codesFromCsv(text) {
+    var table = readTable(text);
+    if (table.error === 'Fichier vide') { return []; }
+    if (table.error || table.code < 0) { return null; }
+    return table.rows.map(function (r) { return r.cells[table.code]; })
+      .filter(function (v) { return v !== undefined && String(v).trim() !== ''; });
+  }
+
+  /** The CPTS an export redraws (columns cpts_redessinee, liste), as TERRITORY=fichier: reads it, or null. */
+  function redrawnFromCsv(text) {
+    var table = readTable(text);
+    if (table.error) { return null; }
+    var unguard = function (v) { v = String(v).trim(); return /^'['=+\-@]/.test(v) ? v.slice(1) : v; };
+    var valuesOf = function (header) {
+      var column = table.headers.map(function (h) { return h.toLowerCase(); }).indexOf(header);
+      return column < 0 ? [] : table.rows.map(function (r) { return r.cells[column]; })
+        .filter(function (v) { return v !== undefined && String(v).trim() !== ''; }).map(unguard);
+    };
+    var names = valuesOf('cpts_redessinee');
+    if (!names.length) { return null; }
+    var listings = valuesOf('liste');
+    return { cpts: names[0], liste: listings.length ? listings[0] : null,
+      several: names.some(function (v) { return v !== names[0]; }) ||
+        listings.some(function (v) { return v !== listings[0]; }) };
+  }
+
+  global.CptsEditorImport = {
+    CODE_COLUMNS: CODE_COLUMNS,
+    asciiFold: asciiFold,
+    placeKey: placeKey,
+    normaliseCode: normaliseCode,
+    readTable: readTable,
+    checkNames: checkNames,
+    codesFromCsv: codesFromCsv,
+    redrawnFromCsv: redrawnFromCsv
+  };
+})(window);

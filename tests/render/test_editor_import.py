@@ -1,0 +1,105 @@
+"""The editor's « Importer… » reads a commune list as ``TERRITORY=fichier:`` reads it, in a narrow window too.
+
+A review found them apart: postal codes given as INSEE codes (« 13001;Marseille 1er ») loaded three other
+communes without a word where the command line refuses the file; « Code INSEE » headers, « 4070.0 » codes, a
+quoted name over two lines, a title line and a Windows-1252 file were each read by one and not the other; and
+below about 470 px the page failed (« Invalid LatLng object: (NaN, NaN) »), its API undefined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.render.editor import write_editor_page
+from pipeline.sources.annuaire.locate import place_key
+from tests.browser import close_page, open_page, screenshot
+from tests.render import editor_cases as case
+from tests.render.editor_cases import A, B, C, E
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def page_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = case.editor_data()
+    data = type(data)(**{**data.__dict__, "former_codes": {"01099": A}, "former_names": {"01099": "Vieux-Bourg"}})
+    return write_editor_page(data, tmp_path_factory.mktemp("editeur") / "editeur.html").path
+
+
+@pytest.fixture()
+def editor(page_path: Path) -> Iterator[Any]:
+    page, errors, console = open_page(page_path)
+    yield page
+    assert errors == [] and console == [], (errors, console)
+    close_page(page)
+
+
+def imported(editor: Any, tmp_path: Path, content: bytes | str) -> tuple[list[str], str]:
+    """Import ``content`` as a file on a page whose perimeter was emptied: (units loaded, message)."""
+    editor.evaluate("window.cptsEditor.load([])")
+    editor.evaluate("document.querySelector('#message').textContent = ''")
+    source = tmp_path / "liste.csv"
+    source.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("document.querySelector('#message').textContent !== ''")
+    return editor.evaluate("window.cptsEditor.state().communes"), str(editor.text_content("#message"))
+
+
+def test_names_that_are_not_their_codes_refuse_the_file(editor: Any, tmp_path: Path) -> None:
+    loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{A};Césy\n{C};Aubert-lès-Bains\n{E};Écully\n")
+    assert loaded == []
+    assert said == (
+        "Les noms de la colonne « nom » ne sont pas ceux des codes (2 lignes sur 3) : ligne 2 : 01001 est "
+        "Aubert-lès-Bains, pas « Césy » ; ligne 3 : 01003 est Césy, pas « Aubert-lès-Bains ». Codes postaux au lieu "
+        "des codes INSEE, ou lignes décalées ? Corrigez les codes (ou retirez la colonne des noms si elle est "
+        "fausse) (liste.csv) ; rien n’est chargé")
+    # One name of three: read, and said; « ST », case, hyphens and a former name agree, as on the command line.
+    loaded, said = imported(editor, tmp_path, f"code_insee;commune\n{A};AUBERT LES BAINS\n01099;Vieux Bourg\n"
+                                              f"{C};Césy\n{E};Dompierre\n")
+    assert loaded == [A, C, E]
+    assert said.endswith("1 nom de la colonne « commune » ne correspond pas à son code (les codes sont lus) : "
+                         "ligne 5 : 01005 est Écully-le-Haut, pas « Dompierre »")
+
+
+def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path) -> None:
+    loaded, said = imported(editor, tmp_path, f"\ufeffCode INSEE;Nom\n{A};Aubert\n{B};Belleville\n")
+    assert loaded == [A, B]
+    loaded, said = imported(editor, tmp_path, "code_insee\n1001.0\n1003,0\n")
+    assert loaded == [A, C] and "1001.0 lu comme 01001 (code écrit comme un nombre décimal par un tableur)" in said
+    loaded, said = imported(editor, tmp_path, f'code_insee,nom\n{A},"Aubert-\nlès-Bains"\n{E},Écully\n')
+    assert loaded == [A, E]
+    loaded, said = imported(editor, tmp_path, f"Liste des communes de la CPTS;;\ncode_insee;nom;population\n"
+                                              f"{A};Aubert;25000\n")
+    assert loaded == [A]
+    assert said.endswith("en-tête lu ligne 2, la ligne au-dessus (« Liste des communes de la CPTS ») lue comme un "
+                         "titre")
+    loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{C};Césy\n".encode("cp1252"))
+    assert loaded == [] and said.startswith("Le fichier n’est pas encodé en UTF-8")
+
+
+@pytest.mark.parametrize("name", ["Saint-Étienne-les-Orgues", "ST ETIENNE LES ORGUES", "L’Escale", "Bourg-en-Bresse",
+                                  "01012 BOURG EN BRESSE CEDEX 01", "MARSEILLE 08", "Paris 15e Arrondissement",
+                                  "Lyon 3E ARRONDISSEMENT", "Saint-Œuf", "Rochelle (La)", "  Ste-Foy  "])
+def test_place_names_are_compared_as_the_command_line_compares_them(editor: Any, name: str) -> None:
+    assert editor.evaluate("name => window.CptsEditorImport.placeKey(name)", name) == place_key(name)
+
+
+@pytest.mark.parametrize("width", [360, 460, 800])
+def test_a_narrow_window_shows_the_map_above_the_panel(page_path: Path, width: int) -> None:
+    page, errors, console = open_page(page_path, width=width)
+    try:
+        assert errors == [] and console == []
+        assert page.evaluate("typeof window.cptsEditor") == "object"
+        box_map = page.evaluate("(() => { const r = document.getElementById('map').getBoundingClientRect(); "
+                                "return [r.width, r.height, r.bottom]; })()")
+        box_panel = page.evaluate("document.getElementById('panel').getBoundingClientRect().top")
+        assert box_map[0] == width and box_map[1] >= 240 and box_panel >= box_map[2] - 1
+        assert page.evaluate(f"window.cptsEditor.load(['{C}']).communes") == [C]
+        if width == 360:
+            screenshot(page, Path("/tmp/cpts-screens/editeur-360.png"))
+    finally:
+        close_page(page)
