@@ -107,29 +107,106 @@ def _read(path: Path) -> dict[str, Any]:
         raise DataError(f"Fichier de paramètres TOML invalide : {exc}", path) from exc
 
 
-def _flows(raw: dict[str, Any]) -> FlowParams:
-    dist, dec = raw["distance"], raw["decay"]
+#: Sections of the file, and the keys each holds (``rates`` holds one table per profession group).
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "distance": ("detour_factor", "cutoff_km", "intra_factor", "default_intra_km"),
+    "decay": ("function", "beta_per_km", "alpha", "min_km"),
+    "rates": (),
+    "access": ("steps_minutes", "speed_kmh"),
+    "diagnostic": ("near_km",),
+    "pertinence": ("candidate_share", "inside_share"),
+}
+
+
+class _Reader:
+    """Reads the values of the parameters file, collecting every problem (osmnx's validators): a review got a
+    traceback, « candidate_min_share doit être une part entre 0 et 1 », for « candidate_share = 1.5 »."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.errors: list[str] = []
+
+    def number(self, section: str, key: str, low: float, high: float = math.inf, *, low_open: bool = False,
+               default: float | None = None, table: Mapping[str, Any] | None = None, shown: str | None = None) -> float:
+        """A number of ``[section] key`` within ``low``–``high`` (``low`` excluded when ``low_open``)."""
+        where = shown or f"[{section}] {key}"
+        values = table if table is not None else self.raw.get(section, {})
+        if not isinstance(values, Mapping) or key not in values:
+            if default is not None:
+                return default
+            self.errors.append(f"{where} : valeur absente")
+            return math.nan
+        value = values[key]
+        # A boolean is an int to Python, a quoted number a text: both are typing mistakes, said as such.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            shown_value = (str(value).lower() if isinstance(value, bool) else
+                           f"le texte « {value} » (sans guillemets pour un nombre)" if isinstance(value, str) else
+                           repr(value))
+            self.errors.append(f"{where} : nombre attendu, pas {shown_value}")
+            return math.nan
+        number = float(value)
+        above = number > low if low_open else number >= low
+        if not math.isfinite(number) or not above or number > high:
+            bound = f"{'plus de' if low_open else 'au moins'} {low:g}" + (f" et au plus {high:g}" if high != math.inf
+                                                                            else "")
+            self.errors.append(f"{where} : {value!r} hors des valeurs admises ({bound})")
+            return math.nan
+        return number
+
+    def unknown_names(self) -> None:
+        for section, values in self.raw.items():
+            if section not in SECTIONS:
+                self.errors.append(f"section [{section}] inconnue (attendu : {', '.join(SECTIONS)}) : mal "
+                                   "orthographiée, ses valeurs seraient ignorées")
+            elif section != "rates" and isinstance(values, Mapping):
+                for key in values:
+                    if key not in SECTIONS[section]:
+                        self.errors.append(f"[{section}] {key} : clé inconnue (attendu : "
+                                           f"{', '.join(SECTIONS[section])})")
+
+
+def _flows(read: _Reader) -> FlowParams:
+    rates = read.raw.get("rates")
+    if not isinstance(rates, Mapping) or not rates:
+        read.errors.append("[rates] : aucun taux de recours (une table [rates.\"groupe\"] par profession)")
+        rates = {}
+    function = read.raw.get("decay", {}).get("function") if isinstance(read.raw.get("decay"), Mapping) else None
+    if function not in ("exponential", "power"):
+        read.errors.append(f"[decay] function : « exponential » ou « power » attendu, pas {function!r}")
     return FlowParams(
-        rates={str(g): float(v["rate"]) for g, v in raw["rates"].items()},
-        decay=str(dec["function"]),
-        beta_per_km=float(dec["beta_per_km"]),
-        alpha=float(dec["alpha"]),
-        min_km=float(dec["min_km"]),
-        cutoff_km=float(dist["cutoff_km"]),
-        detour_factor=float(dist["detour_factor"]),
-        intra_factor=float(dist["intra_factor"]),
-        default_intra_km=float(dist["default_intra_km"]),
-        sources={str(g): str(v.get("source", "")) for g, v in raw["rates"].items()},
+        rates={str(g): read.number("rates", "rate", 0, table=v if isinstance(v, Mapping) else {},
+                                   shown=f"[rates.\"{g}\"] rate") for g, v in rates.items()},
+        decay=str(function) if function in ("exponential", "power") else "exponential",
+        beta_per_km=read.number("decay", "beta_per_km", 0),
+        alpha=read.number("decay", "alpha", 0),
+        min_km=read.number("decay", "min_km", 0, low_open=True),
+        cutoff_km=read.number("distance", "cutoff_km", 0, low_open=True),
+        detour_factor=read.number("distance", "detour_factor", 1),
+        intra_factor=read.number("distance", "intra_factor", 0),
+        default_intra_km=read.number("distance", "default_intra_km", 0, low_open=True),
+        sources={str(g): str(v.get("source", "")) for g, v in rates.items() if isinstance(v, Mapping)},
     )
 
 
-def _access(raw: dict[str, Any]) -> AccessParams:
-    section = raw["access"]
-    steps = {float(t): float(w) for t, w in section["steps_minutes"]}
-    speed = float(section["speed_kmh"])
-    if not steps or speed <= 0 or any(w < 0 or t <= 0 for t, w in steps.items()):
-        raise ValueError("[access] : paliers (minutes > 0, poids ≥ 0) et vitesse > 0 attendus")
-    return AccessParams(steps, speed)
+def _access(read: _Reader) -> AccessParams:
+    section = read.raw.get("access", {})
+    steps_raw = section.get("steps_minutes") if isinstance(section, Mapping) else None
+    steps: dict[float, float] = {}
+    if not isinstance(steps_raw, list) or not steps_raw:
+        read.errors.append("[access] steps_minutes : liste de paliers [minutes, poids] attendue")
+    else:
+        for n, step in enumerate(steps_raw, start=1):
+            pair = dict(zip(("minutes", "poids"), step, strict=False)) if isinstance(step, list) and len(step) == 2 \
+                else {}
+            if not pair:
+                read.errors.append(f"[access] steps_minutes, palier {n} : [minutes, poids] attendu, pas {step!r}")
+                continue
+            minutes = read.number("access", "minutes", 0, low_open=True, table=pair,
+                                  shown=f"[access] steps_minutes, palier {n}, minutes")
+            weight = read.number("access", "poids", 0, 1, table=pair,
+                                 shown=f"[access] steps_minutes, palier {n}, poids")
+            steps[minutes] = weight
+    return AccessParams(steps, read.number("access", "speed_kmh", 0, low_open=True))
 
 
 def load_params(path: str | Path | None = None) -> Params:
@@ -138,24 +215,21 @@ def load_params(path: str | Path | None = None) -> Params:
     Raises
     ------
     DataError
-        Unreadable TOML, or a missing or invalid key (French message naming the file).
+        Unreadable TOML, or missing, mistyped, out-of-range or unknown keys: every problem at once, in French,
+        naming the file.
     """
     p = Path(path) if path is not None else PARAMS_PATH
-    raw = _read(p)
-    try:
-        diagnostic = raw.get("diagnostic", {})
-        pertinence = raw.get("pertinence", {})
-        return Params(
-            flows=_flows(raw),
-            access=_access(raw),
-            diagnostic=DiagnosticParams(near_km=float(diagnostic.get("near_km", 10.0))),
-            pertinence=PertinenceParams(
-                candidate_share=float(pertinence.get("candidate_share", 0.5)),
-                inside_share=float(pertinence.get("inside_share", 0.5)),
-            ),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DataError(f"Paramètre manquant ou invalide dans le fichier de paramètres : {exc}", p) from exc
+    read = _Reader(_read(p))
+    read.unknown_names()
+    flows, access = _flows(read), _access(read)
+    near_km = read.number("diagnostic", "near_km", 0, default=10.0)
+    # A share of 0 would make every commune within reach a candidate (a review: 331 « candidates » at 0 %).
+    candidate = read.number("pertinence", "candidate_share", 0, 1, low_open=True, default=0.5)
+    inside = read.number("pertinence", "inside_share", 0, 1, low_open=True, default=0.5)
+    if read.errors:
+        raise DataError("Fichier de paramètres invalide :\n  - " + "\n  - ".join(read.errors), p)
+    return Params(flows=flows, access=access, diagnostic=DiagnosticParams(near_km=near_km),
+                  pertinence=PertinenceParams(candidate_share=candidate, inside_share=inside))
 
 
 @cache

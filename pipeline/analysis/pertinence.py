@@ -80,6 +80,11 @@ EXAMINE_COLUMNS = [
 ]  # fmt: skip
 
 
+#: Shares are compared with their threshold to within this: 0.3 / (0.1 + 0.2 + 0.3) is 0.49999999999999994 in
+#: floating point, and a review saw a commune sending exactly half of its consultations in « under 50 % ».
+SHARE_TOLERANCE = 1e-9
+
+
 @dataclass(frozen=True)
 class PertinenceThresholds:
     """Thresholds of the pertinence analysis (shares between 0 and 1).
@@ -341,7 +346,7 @@ def perimeter_pertinence(
 
     # Candidates: outside origins sending at least the threshold into the perimeter.
     outside = per_origin[~per_origin.index.isin(list(inside))]
-    chosen = outside[outside["share"] >= limits.candidate_min_share]
+    chosen = outside[outside["share"] >= limits.candidate_min_share - SHARE_TOLERANCE]
     candidates = named(chosen.index)
     candidates["share_into_perimeter"] = chosen["share"].to_numpy(dtype="float64")
     candidates["volume_into_perimeter"] = chosen["into"].to_numpy(dtype="float64")
@@ -362,7 +367,7 @@ def perimeter_pertinence(
 
     # Inside units whose residents mostly consult elsewhere, with their main outside destination.
     own = per_origin[per_origin.index.isin(list(inside))]
-    low = own[own["share"] < limits.examine_below_share]
+    low = own[own["share"] < limits.examine_below_share - SHARE_TOLERANCE]
     examine = named(low.index)
     examine["share_inside"] = low["share"].to_numpy(dtype="float64")
     leaving = served[served["origin"].isin(list(low.index)) & ~into]

@@ -355,6 +355,10 @@ def run_batch(options: BatchOptions) -> int:
     finally:
         outputs.stop_writers([writing.writer for writing in pending])  # interrupted while CPTS were written
         con.close()
+    if failures and not rows:  # a review saw the previous comparison replaced by « aucune donnée »
+        print(f"Aucune CPTS calculée ({len(failures)} en échec) : la comparaison précédente est gardée",
+              file=sys.stderr)
+        return 1 if unexpected else 2
     comparison = Comparison(
         name=name, table=comparison_table(rows),
         failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
@@ -371,9 +375,7 @@ def run_batch(options: BatchOptions) -> int:
     done = len(rows)
     print(f"{done} CPTS sur {len(chosen)} calculées en {time.perf_counter() - start:.1f} s"
           + (f" ; {len(failures)} en échec (voir ci-dessus et la page de comparaison)" if failures else ""))
-    if not failures:
-        return 0
-    return 1 if unexpected else 2
+    return 0 if not failures else 1 if unexpected else 2
 
 
 def _shapes(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]],

@@ -243,6 +243,7 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     """Resolve, compute and write a territory diagnostic; print a French summary."""
     use_system_allocator()
     check_options(options)
+    default_params()  # a bad parameters file is named before the database is opened
     start = time.perf_counter()
     con = connect(memory_limit=DIAGNOSTIC_MEMORY)
     try:

@@ -87,6 +87,19 @@ def test_inside_units_mostly_consulting_elsewhere_with_their_main_destination() 
     assert (row["nom"], row["population"]) == ("Bbourg", 500.0)
 
 
+def test_exactly_half_in_decimal_volumes_is_half() -> None:
+    """A review: 0.3 in and 0.1 + 0.2 out is 0.49999999999999994 in floating point; the commune outside was no
+    candidate and the one inside « à examiner », though each sends exactly half (the bounds are « at least half »
+    and « less than half »)."""
+    table = pd.DataFrame([("A", "A", 0.3), ("A", "X", 0.1), ("A", "Y", 0.2),
+                          ("D", "A", 0.3), ("D", "X", 0.1), ("D", "Y", 0.2)],
+                         columns=["origin", "destination", "volume"])
+    assert 0.3 / (0.1 + 0.2 + 0.3) < 0.5  # the floating-point sum the shares come from
+    result = perimeter_pertinence(table, ["A"], units())
+    assert list(result.candidates["code"]) == ["D"]
+    assert result.to_examine.empty
+
+
 def test_bassins_de_vie_and_epci_cut_by_the_perimeter() -> None:
     cuts = perimeter_pertinence(flows(), PERIMETER, units()).cut_zones
     # bv1 = A B (all inside): not cut; bv2 = C inside, F outside: cut; bv3 = D E: untouched

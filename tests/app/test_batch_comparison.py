@@ -362,6 +362,20 @@ def test_all_succeed_exit_zero(fixture_data_dir: Path, tmp_path: Path, monkeypat
     code, out, err = run(["diagnostics", "--liste", "paca"])
     assert code == 0, err
     assert "1 CPTS sur 1 calculées" in out and err == ""
+    # A run where every CPTS fails keeps the previous comparison (a review saw it replaced by « aucune donnée »).
+    folder = tmp_path / "donnees" / "processed" / "comparaison-paca"
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    page = (tmp_path / "cartes" / "comparaison-paca" / "index.html").read_bytes()
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise DataError("paramètre invalide (simulé)", Path("parametres.toml"))
+
+    monkeypatch.setattr(batch, "compute", failing)
+    code, out, err = run(["diagnostics", "--liste", "paca"])
+    assert code == 2
+    assert "Aucune CPTS calculée (1 en échec) : la comparaison précédente est gardée" in err
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    assert (tmp_path / "cartes" / "comparaison-paca" / "index.html").read_bytes() == page
 
 
 def test_two_cpts_sharing_an_output_folder_never_overwrite(fixture_data_dir: Path, tmp_path: Path,
