@@ -57,10 +57,13 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
     if p is None:
         return None
     zones = [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
-              "unites_hors": r.n_units_out, "population_hors": r.population_out} for r in p.cut_zones.itertuples()]
+              "unites_hors": r.n_units_out, "population_hors": inhabitants(r.population_out)}
+             for r in p.cut_zones.itertuples()]
     parts = perimeter_parts_summary(p)
     if not p.available:  # the zones cut and the parts depend on the zonings and polygons only: given all the same
-        return {"indisponible": p.unavailable, "zones_coupees": zones, "parties_du_perimetre": parts}
+        # The population does not depend on the flows either (a review read « population »: null, though known).
+        return {"indisponible": p.unavailable, "population": inhabitants(d.territory.population),
+                "zones_coupees": zones, "parties_du_perimetre": parts}
     return {
         "origine": p.origin,
         "seuils": {"part_min_candidat": p.candidate_min_share, "part_max_a_examiner": p.examine_below_share},

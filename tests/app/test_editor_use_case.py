@@ -304,3 +304,26 @@ def test_a_cpts_with_communes_outside_the_load_has_no_taille_as_in_its_diagnosti
     assert summary["taille"] == "non disponible" and summary["population"] == state["population"]
     # Another CPTS, all of it loaded, has its taille again.
     assert editor.evaluate("window.cptsEditor.startFrom('CPTS du Verdon')")["taille"] == 1
+
+
+def test_shared_population_is_unknown_where_no_listing_speaks_as_in_the_diagnostic(env: dict[str, Path]) -> None:
+    """A review: in Paris, which no loaded listing covers, the editor said « Aucune unité revendiquée par une autre
+    CPTS » and a shared population of 0, where the diagnostic says the overlaps cannot be searched."""
+    arrondissements = ["75101", "75102", "75103"]
+    code, _out, err = run(["editeur", "--departement", "75"])
+    assert code == 0, err
+    page, errors, console = open_page(env["maps"] / "editeur-departement-75" / "editeur.html")
+    try:
+        state = page.evaluate(f"window.cptsEditor.load({arrondissements})")
+        assert state["population_partagee"] is None and state["part_population_partagee"] is None
+        assert state["unites_sans_liste"] == arrondissements
+        assert page.text_content("#v-partage").startswith("Population partagée non disponible : aucune liste de CPTS "
+                                                          "chargée ne rend compte de 3 unités du périmètre")
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+    code, _out, err = run(["diagnostic", "communes:" + ",".join(arrondissements)])
+    assert code == 0, err
+    summary = json.loads((env["data"] / "processed" / "diagnostics" / "communes-75101-75102-75103" / "summary.json")
+                         .read_text(encoding="utf-8"))
+    assert summary["overlaps"] is None and summary["overlaps_non_disponibles"]

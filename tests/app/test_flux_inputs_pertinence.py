@@ -86,7 +86,7 @@ def test_gp_label_variants_count_nurses_do_not(db: duckdb.DuckDBPyConnection, tm
     pd.testing.assert_frame_equal(nurses.cut_zones.reset_index(drop=True), p.cut_zones.reset_index(drop=True))
     content = pertinence_section(d)
     figures = {f["label"]: f["value"] for f in content["key_figures"]}
-    assert figures["Auto-confinement (médecins généralistes)"] == "75,5 %"  # 830 / 1 100 = 75,45 %
+    assert figures["Auto-confinement (médecins généralistes)"] == "75,5\u202f%"  # 830 / 1 100 = 75,45 %
     assert (figures["Communes candidates à l'ajout"], figures["Communes à examiner"]) == (1, 1)
 
 
@@ -104,8 +104,11 @@ def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp
     assert p.candidates.empty and p.to_examine.empty and p.shapes is None
     summary = pertinence_summary(d)
     # The zones cut and the perimeter's parts come from the zonings and polygons: given without the flows.
-    assert summary is not None and set(summary) == {"indisponible", "zones_coupees", "parties_du_perimetre"}
+    # So does the population (a review read « population »: null, though known).
+    assert summary is not None and set(summary) == {"indisponible", "population", "zones_coupees",
+                                                    "parties_du_perimetre"}
     assert summary["indisponible"] == p.unavailable
+    assert summary["population"] == d.territory.population > 0
     assert [z["code"] for z in summary["zones_coupees"]] == list(p.cut_zones["zone"]) and len(p.cut_zones) > 0
     # Its tables say « non disponible » and why, never « none »; the zones cut (from the zonings) are written.
     entries = {e.key: e for e in pertinence_entries(d)}
@@ -116,7 +119,8 @@ def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp
     assert content["paragraphs"][:2] == [INSTRUCTION_QUOTE, p.unavailable[0].upper() + p.unavailable[1:] + "."]
     assert [f["value"] for f in content["key_figures"]] == [NOT_AVAILABLE] * 3
     text = " ".join(content["paragraphs"])
-    assert "Aucune commune hors du territoire" not in text and "n.d." not in text and "100 %" not in text
+    assert "Aucune commune hors du territoire" not in text and "n.d." not in text
+    assert "100 %" not in text and "100\u202f%" not in text
     assert [t["title"] for t in content["tables"]] == ["Bassins de vie et EPCI coupés par le périmètre"]
 
 
@@ -221,10 +225,12 @@ def test_nurses_table_end_to_end(fixture_data_dir: Path, tmp_path: Path) -> None
     summary = json.loads((data / "processed" / "diagnostics" / "communes-04070-04009" / "summary.json")
                          .read_text("utf-8"))
     assert summary["pertinence"]["indisponible"] == reason
-    assert set(summary["pertinence"]) == {"indisponible", "zones_coupees", "parties_du_perimetre"}
+    assert set(summary["pertinence"]) == {"indisponible", "population", "zones_coupees", "parties_du_perimetre"}
+    assert summary["pertinence"]["population"] == summary["population"] > 0
     report = (tmp_path / "maps" / "communes-04070-04009" / "rapport.html").read_text("utf-8")
     section = report[report.index("Pertinence du périmètre</h2>"):]
-    assert "Auto-confinement (médecins généralistes)" in section and "100 %" not in section
+    assert "Auto-confinement (médecins généralistes)" in section
+    assert "100 %" not in section and "100\u202f%" not in section
 
 
 def test_residents_consultations_out_of_the_load_are_leaks(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

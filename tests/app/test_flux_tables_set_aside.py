@@ -129,10 +129,10 @@ def test_figures_of_a_given_table_carry_no_demonstration_warning_and_none_is_an_
                    RIEZ)
     paragraphs = " ".join(pertinence_section(d)["paragraphs"])
     # One commune each: the sentences agree with it (« 1 commune(s) … envoient … leurs habitants » before).
-    assert "1 commune hors du territoire y envoie au moins 50 % des recours de ses habitants ; en l'ajoutant" \
+    assert "1 commune hors du territoire y envoie au moins 50\u202f% des recours de ses habitants ; en l'ajoutant" \
         in paragraphs
-    assert "1 commune du territoire voit moins de 50 % des recours de ses habitants réalisés dans le territoire : " \
-           "son rattachement" in paragraphs
+    assert ("1 commune du territoire voit moins de 50\u202f% des recours de ses habitants réalisés dans le "
+            "territoire : son rattachement") in paragraphs
 
 
 def test_a_table_of_the_flows_into_the_territory_only_says_its_neighbours_shares_are_not_known(

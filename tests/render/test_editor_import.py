@@ -103,3 +103,29 @@ def test_a_narrow_window_shows_the_map_above_the_panel(page_path: Path, width: i
             screenshot(page, Path("/tmp/cpts-screens/editeur-360.png"))
     finally:
         close_page(page)
+
+
+def test_search_reads_codes_and_names_as_the_import_does(editor: Any) -> None:
+    """A review: « 4070 » (a lost zero), a former code and its name, and « st paul » found nothing, though the
+    import reads them; and the keyboard could not add a result."""
+    def first(text: str) -> str:
+        editor.fill("#search", text)
+        return str(editor.locator("#search-results li").first.text_content())
+
+    assert first("1003").startswith("Césy (01003")  # « 01003 » with its zero lost
+    assert first("01099").startswith("Aubert-lès-Bains (01001")  # a former code
+    assert first("vieux bourg").startswith("Aubert-lès-Bains (01001")  # the former commune's name
+    assert first("st oeuf").startswith("Saint-Œuf (01006")
+    editor.evaluate("window.cptsEditor.load([])")
+    editor.fill("#search", "cesy")
+    editor.press("#search", "ArrowDown")
+    assert editor.locator("#search-results li.active").count() == 1
+    editor.press("#search", "Enter")
+    assert editor.evaluate("window.cptsEditor.state().communes") == [C]
+    editor.press("#search", "Enter")  # the same result again: removed, as its button does
+    assert editor.evaluate("window.cptsEditor.state().communes") == []
+
+
+def test_the_export_name_spells_out_letters_without_accents(editor: Any) -> None:
+    folded = editor.evaluate("window.CptsEditorCore.fold('Ærø Œuvre ß — Saint-Étienne')")
+    assert folded == "aero oeuvre ss saint etienne"

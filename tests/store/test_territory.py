@@ -277,3 +277,13 @@ def test_a_drawn_territory_names_the_communes_no_contour_can_place(db: duckdb.Du
     assert "elles ne sont pas comptées" in note
     # Given by its codes, the département has them all: no such note.
     assert not any("sans polygone propre" in n for n in resolve_territory(db, "departement:15").notes)
+
+
+def test_a_listing_named_in_another_case_or_not_loaded(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « cpts:PACA:CPTS du Verdon » was « CPTS inconnue », and a listing not loaded was not named."""
+    assert list(resolve_territory(db, "cpts:PACA:CPTS du Verdon").units["unit_code"]) == \
+        list(resolve_territory(db, "cpts:paca:CPTS du Verdon").units["unit_code"])
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "cpts:inconnue:CPTS du Verdon")
+    assert info.value.message == ("Liste de CPTS « inconnue » non chargée (listes chargées : paca) : « CPTS du "
+                                  "Verdon » est dans « cpts:paca:CPTS du Verdon »")

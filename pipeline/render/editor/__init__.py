@@ -38,7 +38,9 @@ Other CPTS
     diagnostic's neighbours table.
 ``unites_partagees`` / ``population_partagee``
     Units of P claimed by at least one other CPTS, and the sum of their
-    populations (each unit once; ``null`` if one has no population).
+    populations (each unit once; ``null`` if one has no population, or when
+    P holds ``unites_sans_liste``: units of départements no loaded listing
+    speaks for, claimed by no listed CPTS, whose claims are unknown).
     ``part_population_partagee`` = population_partagee / population.
     ``partage``: per other CPTS, ``cpts``, ``liste``, ``communes`` (its units
     in P), ``population``, sorted by population descending.

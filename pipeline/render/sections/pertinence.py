@@ -8,7 +8,8 @@ import pandas as pd
 
 from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
-from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, agree, fmt, plural, reservations
+from pipeline.render.report import format_number
+from pipeline.render.sections.common import DEMO_WARNING, REGISTRY_SOURCE, agree, plural, reservations
 from pipeline.render.sections.display import NOT_AVAILABLE, cell
 
 TITLE = "Pertinence du périmètre"
@@ -35,7 +36,8 @@ def percent(value: float) -> str:
     """A share (0–1) as « 69,4 % » (« 50 % » when whole), « non disponible » when missing."""
     if pd.isna(value):
         return NOT_AVAILABLE
-    return fmt(value * 100, 0 if float(value * 100).is_integer() else 1) + " %"
+    # A narrow no-break space, as every other figure of the report: « 88,2 / % » broke across lines.
+    return format_number(value * 100, 0 if float(value * 100).is_integer() else 1, unit="%")
 
 
 def _containment_reason(p: PertinenceSection) -> str:

@@ -232,13 +232,20 @@ def _resolve_cpts(
     if exact.empty and ":" in name:
         # « cpts:LISTE:NOM » names the listing when two listings share a CPTS name. A listing's own name may hold
         # « : » (a review: a listing « a:b » could not name its « CPTS du Verdon »): loaded names first, longest first.
-        prefixes = sorted({str(lst) for lst in names["listing"] if name.startswith(f"{lst}:")}, key=len, reverse=True)
+        # Its case aside: « PACA » is the listing « paca » (a review got « CPTS inconnue »).
+        prefixes = sorted({str(lst) for lst in names["listing"] if name.lower().startswith(f"{str(lst).lower()}:")},
+                          key=len, reverse=True)
         wanted_listing, _, wanted_name = (
             (prefixes[0], ":", name[len(prefixes[0]) + 1:]) if prefixes else name.partition(":"))
         in_listing = names[names["listing"] == wanted_listing.strip()]
         exact = in_listing[in_listing["cpts"] == wanted_name.strip()]
         if exact.empty:
             exact = same_name(in_listing, "cpts", wanted_name)
+        if exact.empty and not prefixes and len(elsewhere := same_name(names, "cpts", wanted_name)):
+            loaded = sorted({str(lst) for lst in names["listing"]})
+            how = " ou ".join(f"« cpts:{r.listing}:{r.cpts} »" for r in elsewhere.itertuples())
+            raise TerritoryError(f"Liste de CPTS « {wanted_listing.strip()} » non chargée (listes chargées : "
+                                 f"{', '.join(loaded)}) : « {wanted_name.strip()} » est dans {how}")
     if exact.empty:
         counts = names["cpts"].map(normalise_name).value_counts()
         raise TerritoryError(f"CPTS inconnue : « {name} »" + suggest(

@@ -33,8 +33,9 @@
 
   /** Lower-case ASCII, accents dropped, punctuation as spaces (for the search box). */
   function fold(text) {
-    return String(text).replace(/œ/g, 'oe').replace(/Œ/g, 'oe').replace(/æ/g, 'ae')
-      .normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    // Letters without a decomposition spelt out (a review's « Ærø Œuvre ß » became the file « perimetre-r-oeuvre »).
+    return String(text).toLowerCase().replace(/œ/g, 'oe').replace(/æ/g, 'ae').replace(/ø/g, 'o').replace(/ß/g, 'ss')
+      .normalize('NFD').replace(/[\u0300-\u036f]/g, '')
       .replace(/[^a-z0-9]+/g, ' ').trim();
   }
 
@@ -315,6 +316,10 @@
         }
       }
       var sharedPop = sumPopulation(shared);
+      // Units no loaded listing speaks for: whether another CPTS claims them is unknown, and so is the shared
+      // population (the diagnostic: « les chevauchements … ne peuvent pas être recherchés »), never 0.
+      var unlisted = members.filter(function (m) { return !U.couverture_connue[m] && otherClaims[m].length === 0; });
+      if (unlisted.length) { sharedPop = { population: null }; }
       var f = flows(selected);
       var pieces = parts(members, selected);
       return {
@@ -330,6 +335,7 @@
         communes_hors_base: beyondTheLoad,
         version_aci: D.aci.version,
         unites_partagees: codes(shared),
+        unites_sans_liste: codes(unlisted),
         population_partagee: sharedPop.population,
         part_population_partagee: (pop.population && sharedPop.population !== null)
           ? sharedPop.population / pop.population : null,

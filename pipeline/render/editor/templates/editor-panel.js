@@ -141,7 +141,22 @@
       setText('v-seuils', margins.length ? margins.join(' ; ') + '.' : '');
     }
 
+    function partageItems(s) {
+      return s.partage.map(function (item) {
+        return item.cpts + ' (liste ' + item.liste + ') : ' + plural(item.communes.length, 'unité', 'unités') + ', ' +
+          habitants(item.population) + ' — ' + namesList(item.communes);
+      });
+    }
+
     function renderPartage(s) {
+      if (s.unites_sans_liste.length) {
+        setText('v-partage', 'Population partagée non disponible : aucune liste de CPTS chargée ne rend compte de ' +
+          plural(s.unites_sans_liste.length, 'unité', 'unités') + ' du périmètre (chargez la liste de l’ARS avec ' +
+          '« make data CPTS=… »)' + (s.unites_partagees.length ? ' ; ' + plural(s.unites_partagees.length,
+            'unité partagée', 'unités partagées') + ' parmi les autres' : '') + '.');
+        fillList('l-partage', partageItems(s));
+        return;
+      }
       if (!s.unites_partagees.length) {
         setText('v-partage', s.n_unites ? 'Aucune unité revendiquée par une autre CPTS.' : '—');
         fillList('l-partage', []);
@@ -150,10 +165,7 @@
       setText('v-partage', plural(s.unites_partagees.length, 'unité partagée', 'unités partagées') + ', ' +
         habitants(s.population_partagee) +
         (s.part_population_partagee === null ? '' : ' (' + pct(s.part_population_partagee) + ' de la population)'));
-      fillList('l-partage', s.partage.map(function (item) {
-        return item.cpts + ' (liste ' + item.liste + ') : ' + plural(item.communes.length, 'unité', 'unités') + ', ' +
-          habitants(item.population) + ' — ' + namesList(item.communes);
-      }));
+      fillList('l-partage', partageItems(s));
     }
 
     function renderWhite(s) {

@@ -393,9 +393,14 @@
 
   // ------------------------------------------------------------------ search
 
-  var folded = U.nom.map(Core.fold);
+  // Names compared as place names (« st paul » finds Saint-Paul-sur-Ubaye), as the import compares them.
+  var folded = U.nom.map(Import.placeKey);
+  var formerNames = Object.keys(D.former_noms || {}).map(function (code) {
+    return { key: Import.placeKey(D.former_noms[code]), code: code };
+  });
   var searchBox = byId('search');
   var results = byId('search-results');
+  var active = -1;  // the result the arrow keys are on
 
   function focusUnit(m) {
     if (!layers[m]) { message(unitLabel(U.code[m]) + ' : pas de contour sur la carte'); return; }
@@ -406,21 +411,28 @@
   }
 
   function search(text) {
-    var query = Core.fold(text);
+    var query = Import.placeKey(text);
     var code = text.trim().toUpperCase();
     if (!query) { return []; }
-    var first = [];
+    // A code as the import reads it (« 4070 », a former code « 04071 », a former commune's name): its unit first.
+    var typed = Core.normaliseCode(text);
+    var first = typed === null ? [] : model.resolve([typed]).units;
+    formerNames.forEach(function (f) {
+      if (f.key.indexOf(query) === 0) { first = first.concat(model.resolve([f.code]).units); }
+    });
     var other = [];
     for (var m = 0; m < n; m++) {
+      if (first.indexOf(m) >= 0) { continue; }
       if (U.code[m] === code || folded[m].indexOf(query) === 0) { first.push(m); } else if (
         folded[m].indexOf(query) > 0 || U.code[m].indexOf(code) === 0) { other.push(m); }
     }
-    return first.concat(other).slice(0, 15);
+    return first.concat(other).filter(function (m, k, all) { return all.indexOf(m) === k; }).slice(0, 15);
   }
 
   function showResults() {
     empty('search-results');
     var found = search(searchBox.value);
+    active = Math.min(active, found.length - 1);
     results.hidden = found.length === 0 && !searchBox.value.trim();
     if (!found.length && searchBox.value.trim()) {
       results.appendChild(element('li', 'Aucune unité de la zone ne correspond'));
@@ -439,17 +451,29 @@
       });
       item.appendChild(button);
       item.addEventListener('click', function () { focusUnit(m); });
+      if (results.children.length === active) { item.className = 'active'; item.setAttribute('aria-selected', 'true'); }
       results.appendChild(item);
     });
   }
 
-  searchBox.addEventListener('input', showResults);
+  searchBox.addEventListener('input', function () { active = -1; showResults(); });
   searchBox.addEventListener('keydown', function (event) {
-    if (event.key === 'Enter') {
-      var found = search(searchBox.value);
-      if (found.length) { focusUnit(found[0]); }
+    var found = search(searchBox.value);
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      active = found.length ? (active + (event.key === 'ArrowDown' ? 1 : found.length)) % found.length : -1;
+      showResults();
+    } else if (event.key === 'Enter') {
+      // Enter on a result chosen with the arrows adds it (or removes it), as its button; else shows the first.
+      if (active >= 0 && found[active] !== undefined) {
+        toggleUnits([found[active]]);
+        showResults();
+      } else if (found.length) {
+        focusUnit(found[0]);
+      }
     } else if (event.key === 'Escape') {
       searchBox.value = '';
+      active = -1;
       showResults();
     }
   });
