@@ -76,8 +76,7 @@ DEMO_TEXT = "données fictives de démonstration"
 DEMO_TABLES = {
     "annuaire-sante": ("offre", "representativite", "recours", "mode_exercice", "flux_synthese",
                        "flux_destinations", "flux_bassins_de_vie", "apl_approchee", "simulation_apl",
-                       "pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees",
-                       *REGISTRY_TABLES),
+                       "pertinence_candidats", "pertinence_a_examiner", *REGISTRY_TABLES),
     "finess": ("etablissements",),
 }
 WORKBOOK = "diagnostic.xlsx"
@@ -279,8 +278,11 @@ def pertinence_entries(d: Diagnostic) -> list[TableEntry]:
                    empty=missing or "aucune commune candidate à l'ajout"),
         TableEntry("pertinence_a_examiner", "Pertinence : communes du territoire qui consultent surtout ailleurs",
                    p.to_examine.assign(**origin), source, caveats, empty=missing or "aucune commune à examiner"),
+        # From the zonings and the populations alone: no flow column, no flow source, no demonstration warning
+        # (a review found all three on it).
         TableEntry("pertinence_zones_coupees", "Pertinence : bassins de vie et EPCI traversés par le périmètre",
-                   p.cut_zones.assign(**origin), source, overrides={"zone": Column("zone", "Zone (code)", "code")},
+                   p.cut_zones, prov.join(prov.appartenance_line(d), prov.population_line(d)),
+                   overrides={"zone": Column("zone", "Zone (code)", "code")},
                    empty="aucun bassin de vie ni EPCI traversé"),
     ]
 
@@ -334,7 +336,7 @@ def table_specs(d: Diagnostic) -> list[TableSpec]:
     if d.flows is not None and d.flows.real:
         demo_keys -= {"flux_synthese", "flux_destinations", "flux_bassins_de_vie"}
     if d.pertinence is not None and d.pertinence.kind == "table":
-        demo_keys -= {"pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees"}
+        demo_keys -= {"pertinence_candidats", "pertinence_a_examiner"}
     return [to_spec(entry, entry.key in demo_keys) for entry in table_entries(d)]
 
 

@@ -43,6 +43,7 @@ from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, france_label, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
+from pipeline.render.sections.pertinence import pertinence_section
 from pipeline.render.sections.population import comparison_note, evolution_words
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
@@ -132,6 +133,7 @@ def supply_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, Static
     blocks.extend(_establishment_blocks(d, specs, figures))
     blocks.extend(_access_blocks(d, specs))
     blocks.extend(_flow_blocks(d, specs, figures))
+    blocks.extend(_pertinence_blocks(d, specs))
     if "voisins" in specs and not d.neighbours.empty:
         blocks.append(SubHeading("CPTS voisines et chevauchements"))
         blocks.append(specs["voisins"])
@@ -248,6 +250,21 @@ def _flow_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, StaticF
             blocks.append(subset(spec, ["destination", "nom", "volume", "part_des_residents"], frame=gp,
                                  title="Principales destinations des habitants hors du territoire (médecins "
                                        "généralistes)"))
+    return blocks
+
+
+def _pertinence_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
+    """« Pertinence du périmètre » (seed 003, § 6.1), as the report words it, with its tables (a review: the Trame,
+    the document a projet de santé is written in, had none of it)."""
+    if d.pertinence is None:
+        return []
+    section = pertinence_section(d)
+    blocks: list[Block] = [SubHeading(str(section["title"]))]
+    if section.get("key_figures"):
+        blocks.append(Paragraph(" ; ".join(f"{f['label']} : {f['value']}" for f in section["key_figures"]) + "."))
+    blocks.extend(Paragraph(str(text)) for text in section["paragraphs"])
+    blocks.extend(specs[key] for key in ("pertinence_candidats", "pertinence_a_examiner", "pertinence_zones_coupees")
+                  if key in specs and not specs[key].frame.empty)
     return blocks
 
 

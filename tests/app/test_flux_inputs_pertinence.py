@@ -276,3 +276,17 @@ def test_a_table_of_a_small_part_of_the_territory_gives_no_residents_figure(
             "les couvre pas, les indicateurs des habitants (auto-confinement, fuites) ne sont pas calculés"
             ) in flows.caveats
     assert p.unavailable is not None and "pour des unités du territoire qui en rassemblent" in p.unavailable
+
+
+def test_zones_cut_do_not_depend_on_the_units_of_a_flux_table(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: Aubagne with a FLUX= table written in communes (Marseille one row, 13055) counted 91 units of the
+    Métropole outside instead of 106, the table folding Marseille's 16 arrondissements into one; the zones cut come
+    from the zonings and are counted on the analysis units, with or without the table."""
+    spec = "communes:13005"
+    path = table(tmp_path, [("13005", "13005", 80, "MG"), ("13005", "13055", 20, "MG"), ("13055", "13005", 5, "MG")])
+    given = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec, flows=path)).pertinence
+    modelled = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec)).pertinence
+    assert given is not None and modelled is not None and given.kind == "table" and modelled.kind == "modele"
+    pd.testing.assert_frame_equal(given.cut_zones.reset_index(drop=True), modelled.cut_zones.reset_index(drop=True))
+    epci = given.cut_zones[given.cut_zones["level"] != "bassin de vie 2022"]
+    assert len(epci) == 1 and "13055" not in str(epci["units_out"].iloc[0])  # arrondissements, never the city

@@ -26,6 +26,7 @@ from pipeline.app.diagnostic import compute
 from pipeline.geography import arrondissements_of
 from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import PertinenceSection
+from pipeline.render.report import format_number
 from pipeline.render.sections.pertinence import INSTRUCTION_QUOTE, pertinence_section
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
@@ -65,6 +66,14 @@ def test_modelled_self_containment_equals_the_flow_sections(db: duckdb.DuckDBPyC
     assert (p.candidates["share_into_perimeter"] >= 0.5).all()
     assert set(p.candidates["code"]).isdisjoint(d.territory.unit_codes)
     assert set(p.to_examine["code"]) <= set(d.territory.unit_codes)
+    # The map's tooltips name the CPTS claiming each candidate, as the raw listing does (a review: they did not).
+    assert p.shapes is not None and len(p.candidates) > 0
+    listing = pd.read_csv(raw.mirror_path() / "cpts" / "paca-cpts-communes.csv", dtype=str)
+    for code, info in zip(p.shapes["code"], p.shapes["info"], strict=True):
+        claiming = sorted(listing.loc[listing["code_insee"] == code, "cpts"])
+        if code in set(p.candidates["code"]):
+            assert info.endswith(f"revendiquée par {', '.join(claiming)}" if claiming else
+                                 "revendiquée par aucune CPTS"), info
 
 
 def test_zones_cut_counted_in_the_whole_country(db: duckdb.DuckDBPyConnection) -> None:
@@ -194,6 +203,18 @@ def test_outputs_carry_the_pertinence(fixture_data_dir: Path, tmp_path: Path,
     carte = (tmp_path / "maps" / "cpts-cpts-du-verdon" / "carte.html").read_text("utf-8")
     if summary["candidats"] or summary["a_examiner"]:
         assert "Pertinence : communes \\u00e0 ajouter ou \\u00e0 examiner" in carte  # the layer control, JSON-escaped
+    # The zones cut come from the zonings: no flow column nor demonstration warning in their table (a review).
+    cut = pd.read_csv(folder / "pertinence_zones_coupees.csv", dtype=str, encoding="utf-8-sig")
+    assert "origine_des_flux" not in cut.columns and "avertissement" not in cut.columns
+    assert "origine_des_flux" in pd.read_csv(folder / "pertinence_candidats.csv", dtype=str, encoding="utf-8-sig")
+    # The Trame (Word) has the section too, with the report's figures (a review: it had none of it).
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "maps" / "cpts-cpts-du-verdon" /
+                                                      "rapport.docx")).paragraphs)
+    share = format_number(summary["auto_confinement"] * 100, 1, unit="%")
+    assert "Pertinence du périmètre" in text and f"Auto-confinement du périmètre : {share}" in text
+    assert f"Communes candidates à l'ajout : {len(summary['candidats'])}" in text
 
 
 def test_zone_crossing_the_load_is_counted_on_the_current_geography(db: duckdb.DuckDBPyConnection) -> None:

@@ -32,6 +32,7 @@ from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
 from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.flow_table import read_flow_table, staged_flow_table
+from pipeline.app.sections.pertinence_shapes import pertinence_shapes
 from pipeline.app.sections.units import split_cities as partly_held_cities
 from pipeline.geography import arrondissements_of
 from pipeline.model import DiagnosticOptions, Territory
@@ -244,25 +245,6 @@ def _cut_zones(cut: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     return cut
 
 
-def _shapes(con: duckdb.DuckDBPyConnection, section: PertinenceSection) -> gpd.GeoDataFrame | None:
-    roles = [(row.code, row.nom, "candidat",
-              f"Candidate à l'ajout : {format_number(100 * row.share_into_perimeter, 1, '%')} des recours de ses "
-              "habitants vers le territoire")
-             for row in section.candidates.itertuples()]
-    roles += [(row.code, row.nom, "a_examiner",
-               f"À examiner : {format_number(100 * row.share_inside, 1, '%')} des recours de ses habitants dans le "
-               "territoire")
-              for row in section.to_examine.itertuples()]
-    if not roles:
-        return None
-    frame = pd.DataFrame(roles, columns=["code", "nom", "role", "info"]).astype({"code": str})
-    polygons = geography.unit_polygons_for(con, sorted(set(frame["code"])))
-    if polygons.empty:
-        return None
-    shapes = polygons[["code", "geometry"]].merge(frame, on="code", how="inner")
-    return gpd.GeoDataFrame(shapes, geometry="geometry", crs=4326)
-
-
 def _covering_flows(regional: GpFlows | None, modelled: GpFlows | None, codes: list[str],
                     low: float) -> GpFlows | None:
     """Flows already modelled that hold every origin the section needs, or None to model the neighbourhood.
@@ -303,16 +285,18 @@ def pertinence_section(
     cities = split_cities(units)
     codes = analysis_codes(territory.unit_codes, cities)
     low, high = thresholds.candidate_min_share, thresholds.examine_below_share
+    # The zones cut depend on the zonings only: counted on the analysis units whatever units the flows come on (a
+    # review: a FLUX= table folding Marseille into one commune counted 91 units of the Métropole outside, not 106).
+    cut = _cut_zones(cut_zones(units, codes, zone_totals(units, shared.outside_the_load(con))), units)
     if options.flows is not None:
         gp, units, codes = _given_flows(con, options, territory, units, codes)
     elif (offre is None or uncovered is not None or perimeter.empty or perimeter.geometry.iloc[0] is None
           or perimeter.geometry.iloc[0].is_empty):
         # No flow can be modelled; the zones cut, which depend on the zonings only, are still given.
-        cut = cut_zones(units, codes, zone_totals(units, shared.outside_the_load(con)))
         why = (NO_REGISTRY if offre is None else NOT_COVERED.format(reason=uncovered) if uncovered is not None
                else NO_POLYGON)
         return PertinenceSection(origin="", kind="modele", candidate_min_share=low, examine_below_share=high,
-                                 cut_zones=_cut_zones(cut, units), **_none_computed(),
+                                 cut_zones=cut, **_none_computed(),
                                  notes=[why] if uncovered is not None else [], unavailable=why)
     elif (covering := _covering_flows(shared.flows, modelled, codes, low)) is not None:
         gp = covering
@@ -343,7 +327,7 @@ def pertinence_section(
         # The zones cut depend on the zonings only: they are still given, never a figure of the flows.
         unavailable = NO_GP_FLOWS.format(reason=reason)
         return PertinenceSection(origin=gp.origin, kind=gp.kind, candidate_min_share=low, examine_below_share=high,
-                                 population=result.population, cut_zones=_cut_zones(result.cut_zones, units),
+                                 population=result.population, cut_zones=cut,
                                  **_none_computed(),
                                  notes=[*gp.notes, unavailable], unavailable=unavailable)
     candidates = result.candidates.assign(
@@ -353,9 +337,9 @@ def pertinence_section(
         self_containment_with_candidates=result.self_containment_with_candidates,
         population_with_candidates=result.population_with_candidates, resident_volume=result.resident_volume,
         unserved_volume=result.unserved_volume, candidates=candidates, to_examine=result.to_examine,
-        cut_zones=_cut_zones(result.cut_zones, units), units_without_flows=result.units_without_flows,
+        cut_zones=cut, units_without_flows=result.units_without_flows,
         notes=list(gp.notes), candidate_min_share=low, examine_below_share=high)
-    section.shapes = _shapes(con, section)
+    section.shapes = pertinence_shapes(con, section)
     return section
 
 

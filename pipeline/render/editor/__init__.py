@@ -28,7 +28,10 @@ restore a leading zero lost by a spreadsheet (``4070`` → ``04070``).
 ``taille``
     ``1 + number of ACI bounds <= population`` (bounds inclusive: exactly
     40 000 is taille 2), as :func:`pipeline.analysis.aci.size_band`; ``null``
-    when P is empty or its population is ``null``. ``financement``: the
+    when P is empty or its population is ``null``, and while the CPTS being
+    edited has ``communes_hors_base`` (communes its listing names outside the
+    loaded départements, ``null`` for a drawn part of unknown extent), as in
+    its diagnostic. ``financement``: the
     funding line of that taille as passed in ``EditorData.aci``
     (``total_possible``, ``volet_supplementaire``, ``maximum``).
 Other CPTS

@@ -12,8 +12,10 @@ from pipeline.render.maps.controls import legend_block, swatch
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries
 from pipeline.render.maps.text import esc, tip
 
-#: Candidates to add (green, outside) and units to examine (orange, inside): distinct from the perimeter's magenta.
-CANDIDATE_COLOR = "#1a9850"
+#: Candidates to add (purple, outside) and units to examine (orange, inside): distinct from the perimeter's magenta
+#: and from the sequential palette of the indicator layers (a review could not tell a green candidate from the
+#: second class of « Population municipale », shown at opening).
+CANDIDATE_COLOR = "#5e3c99"
 EXAMINE_COLOR = "#e66101"
 LAYER_NAME = "Pertinence : communes à ajouter ou à examiner"
 _ROLES = {"candidat": ("Candidate à l'ajout", CANDIDATE_COLOR), "a_examiner": ("À examiner", EXAMINE_COLOR)}
