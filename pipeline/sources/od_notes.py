@@ -54,8 +54,9 @@ def _notes(staged: Staged, limit: int) -> list[tuple[str, bool]]:
             continue
         lines = sorted(found)
         shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
-        notes.append((f"Table origine–destination : {len(lines)} ligne(s) écartée(s) ({why}) : lignes {shown}",
-                      biases))
+        several = len(lines) > 1
+        notes.append((f"Table origine–destination : {len(lines)} {'lignes écartées' if several else 'ligne écartée'} "
+                      f"({why}) : {'lignes' if several else 'ligne'} {shown}", biases))
     for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):
         notes.append((f"Table origine–destination, ligne {row.ligne} : {row.probleme}", False))
     return notes

@@ -290,3 +290,15 @@ def test_zones_cut_do_not_depend_on_the_units_of_a_flux_table(db: duckdb.DuckDBP
     pd.testing.assert_frame_equal(given.cut_zones.reset_index(drop=True), modelled.cut_zones.reset_index(drop=True))
     epci = given.cut_zones[given.cut_zones["level"] != "bassin de vie 2022"]
     assert len(epci) == 1 and "13055" not in str(epci["units_out"].iloc[0])  # arrondissements, never the city
+
+
+def test_a_unit_without_consultations_in_the_table_is_named_with_the_tables_reason(db: duckdb.DuckDBPyConnection,
+                                                                                   tmp_path: Path) -> None:
+    """A review: a commune the FLUX= table gives 0 consultations was listed by its code only, « aucune offre dans le
+    rayon du modèle ou absentes de la table », the model's reason for a given table."""
+    rows = [r for r in GP_ROWS if r[0] != "04009"] + [("04009", "04070", 0, "MG")]
+    d = diagnostic(db, table(tmp_path, rows))
+    assert d.pertinence is not None and d.pertinence.units_without_flows == ["04009"]
+    name = d.territory.units.set_index("unit_code").loc["04009", "nom"]
+    assert (f"Unités du territoire sans recours servi (absentes de la table fournie, ou de volume nul) : {name} "
+            "(04009).") in pertinence_section(d)["notes"]

@@ -53,7 +53,7 @@ def test_bad_codes_of_a_flow_table_are_reported_and_left_out(
     assert (code, err) == (0, "")
     summary = json.loads((ws.diagnostics / "communes-04070-04001" / "summary.json").read_text(encoding="utf-8"))
     notes = [
-        "Table origine–destination : 3 ligne(s) écartée(s) (codes communes invalides ou inconnus) : lignes 3, 4, 5",
+        "Table origine–destination : 3 lignes écartées (codes communes invalides ou inconnus) : lignes 3, 4, 5",
         "Table origine–destination : aucun recours d'habitants d'autres communes que celles du territoire (la table "
         "ne semble donner que ceux de ses habitants) : attraction non disponible",
     ]  # « 0407 » lost no zero (« 00407 » is no code): left out without a « zéro initial rétabli » note

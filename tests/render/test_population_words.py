@@ -19,3 +19,12 @@ from pipeline.render.sections.population import evolution_words
 ])
 def test_the_change_is_said_in_french(change: float, rate: float, words: str) -> None:
     assert evolution_words(change, rate) == words
+
+
+def test_a_reservation_goes_on_in_lower_case_after_its_colon() -> None:
+    """A review: « Réserve : Table origine–destination : 1 ligne(s) écartée(s) … ». An acronym keeps its case."""
+    from pipeline.render.sections.common import reservations
+
+    assert reservations(["Table origine–destination : 1 ligne écartée.", "APL non disponible", "flux partiels"]) == [
+        "Réserve : table origine–destination : 1 ligne écartée.", "Réserve : APL non disponible.",
+        "Réserve : flux partiels."]

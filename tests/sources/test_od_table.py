@@ -71,7 +71,7 @@ def test_malformed_codes_are_reported_and_left_out(tmp_path: Path) -> None:
     ]
     assert to_flow_table(staged).values.tolist() == [
         ["04070", "04001", GROUPE_NON_PRECISE, 3.0], ["13055", "13055", GROUPE_NON_PRECISE, 5.0]]
-    assert problem_notes(staged)[0] == ("Table origine–destination : 2 ligne(s) écartée(s) (codes communes invalides "
+    assert problem_notes(staged)[0] == ("Table origine–destination : 2 lignes écartées (codes communes invalides "
                                         "ou inconnus) : lignes 4, 5")
 
 
@@ -108,14 +108,14 @@ def test_communes_of_departements_not_loaded_are_said_so_not_unknown(tmp_path: P
     # A row from a Var commune into the 04 is an inflow left out, not a leak: it does not inflate self-containment;
     # a row between two Var communes touches no loaded commune.
     assert problem_notes(filtered) == [
-        "Table origine–destination : 1 ligne(s) écartée(s) (codes communes invalides ou inconnus) : lignes 4",
-        "Table origine–destination : 1 ligne(s) écartée(s) (destinations hors des départements chargés dans la "
+        "Table origine–destination : 1 ligne écartée (codes communes invalides ou inconnus) : ligne 4",
+        "Table origine–destination : 1 ligne écartée (destinations hors des départements chargés dans la "
         "base : un recours sortant ainsi du territoire n'est pas compté comme fuite, l'auto-confinement est "
-        "surestimé) : lignes 3",
-        "Table origine–destination : 1 ligne(s) écartée(s) (origines hors des départements chargés dans la base : "
-        "recours entrants non comptés (attraction et communes candidates sous-estimées)) : lignes 5",
-        "Table origine–destination : 1 ligne(s) écartée(s) (origine et destination hors des départements chargés "
-        "dans la base) : lignes 6"]
+        "surestimé) : ligne 3",
+        "Table origine–destination : 1 ligne écartée (origines hors des départements chargés dans la base : "
+        "recours entrants non comptés (attraction et communes candidates sous-estimées)) : ligne 5",
+        "Table origine–destination : 1 ligne écartée (origine et destination hors des départements chargés "
+        "dans la base) : ligne 6"]
     # A national database (nothing loaded « for some départements ») keeps the COG's wording.
     assert filter_known_codes(staged, {"04158"}).problems["probleme"].tolist()[0].endswith(
         "absent du code officiel géographique : ligne écartée")

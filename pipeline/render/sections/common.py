@@ -137,4 +137,5 @@ def establishments_uncovered(d: Diagnostic) -> str | None:
 
 def reservations(caveats: list[str]) -> list[str]:
     """« Réserve : … » paragraphs, one per reservation on a section's figures (shown where the figures are)."""
-    return [f"Réserve : {c.rstrip('.')}." for c in caveats]
+    # Lower case after the colon (« Réserve : table origine–destination … »), an acronym (« APL ») kept.
+    return [f"Réserve : {c[:1].lower() + c[1:] if c[1:2].islower() else c}".rstrip(".") + "." for c in caveats]

@@ -217,8 +217,13 @@ def pertinence_section(d: Diagnostic) -> dict[str, Any]:
                                    (_cut_zones(p), len(p.cut_zones))) if present]
     notes = _notes(p)
     if p.units_without_flows:
-        notes.append("Communes du territoire sans recours servi dans la table (aucune offre dans le rayon du modèle "
-                     "ou absentes de la table) : " + ", ".join(p.units_without_flows) + ".")
+        # Named, and why as the flows' origin allows it (a review read « rayon du modèle » for a FLUX= table).
+        names = dict(zip(d.territory.units["unit_code"].astype(str), d.territory.units["nom"].astype(str),
+                         strict=True))
+        why = ("absentes de la table fournie, ou de volume nul" if p.kind == "table"
+               else "aucun professionnel dans le rayon du modèle")
+        notes.append(f"Unités du territoire sans recours servi ({why}) : "
+                     + ", ".join(f"{names[c]} ({c})" if c in names else c for c in p.units_without_flows) + ".")
     if p.kind != "table" and d.is_demo(REGISTRY_SOURCE):
         notes.append(DEMO_WARNING)
     return {"title": TITLE, "paragraphs": paragraphs, "key_figures": _figures(p), "tables": tables,
