@@ -139,6 +139,14 @@ def _french(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def given_path(value: str) -> str:
+    """``--adherents``, ``--flux``: a path, never an empty one (a script's unset variable, « --adherents "$VAR" »,
+    silently dropped the members table a review expected)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("chemin vide : donnez le chemin du fichier, ou retirez l'option")
+    return value
+
+
 def positive_population(value: str) -> int:
     """``--seuil``: a whole number of inhabitants, strictly positive (French argparse error otherwise)."""
     try:
@@ -235,9 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     diag = sub.add_parser("diagnostic", help="diagnostic territorial d'une CPTS (rapport, carte, tableaux)")
     diag.add_argument("territoire", help="spécification du territoire (voir « territoire »)")
     diag.add_argument("--signature", help="date de signature de l'ACI (AAAA-MM-JJ) pour le calendrier des missions")
-    diag.add_argument("--adherents", metavar="CHEMIN", help="CSV des adhérents de la CPTS (profession, RPPS)")
+    diag.add_argument("--adherents", metavar="CHEMIN", type=given_path,
+                      help="CSV des adhérents de la CPTS (profession, RPPS)")
     diag.add_argument("--ajout", help="simulation : « médecins généralistes:2@04070;infirmiers:-1@04001 »")
-    diag.add_argument("--flux", metavar="CHEMIN", help="table origine-destination réelle (remplace le modèle)")
+    diag.add_argument("--flux", metavar="CHEMIN", type=given_path,
+                      help="table origine-destination réelle (remplace le modèle)")
     diag.add_argument("--nom", help="nom du territoire dans les titres et le dossier de sortie")
     diag.add_argument("--pdf", action="store_true", help="imprimer aussi le rapport en PDF (Chromium)")
     diag.set_defaults(func=cmd_diagnostic)

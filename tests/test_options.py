@@ -59,3 +59,14 @@ def test_a_commune_code_that_lost_its_leading_zero_is_read_as_everywhere_else() 
     assert parse_what_if("médecins généralistes:1@4094") == (WhatIfChange("médecins généralistes", 1.0, "04094"),)
     with pytest.raises(WhatIfSyntaxError, match="code commune INSEE invalide « 0423 »"):
         parse_what_if("médecins généralistes:1@0423")  # four characters, no zero lost: no département's
+
+
+@pytest.mark.parametrize("option", ["--adherents", "--flux"])
+def test_an_empty_path_is_refused_not_ignored(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review: « --adherents "$VAR" » with VAR unset wrote a report without the members table, exit 0."""
+    from pipeline import cli
+
+    with pytest.raises(SystemExit) as info:
+        cli.main(["diagnostic", "communes:04070", option, " "])
+    assert info.value.code == 2
+    assert f"option {option} : chemin vide" in capsys.readouterr().err

@@ -81,6 +81,10 @@ def _participation(own: pd.Series, flags: pd.Series, count: pd.Series, known_in_
     return int(count[own & flags.eq(True).fillna(False)].sum())
 
 
+#: The Trame's row of the professions it has no row for.
+OTHERS = "Autres"
+
+
 def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tuple[str, ...],
                 outside: pd.Series | None = None) -> pd.DataFrame:
     """One row per Trame row: members, in the governance, in the writing of the projet de santé.
@@ -132,12 +136,22 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
             known = bool(flags.notna().any())
             record[column] = _participation(own, flags, count, known)
             here = _participation(own & ~elsewhere, flags, count, known) if away else record[column]
+            there = _participation(own & elsewhere, flags, count, known) if away else 0
+            if pd.isna(record[column]):
+                # Unknown for the row, unknown for its parts (a review read a share of 0 % beside a count
+                # « non disponible », when the only member, practising elsewhere, left the cell empty).
+                here = there = pd.NA
             record[f"part_{column}_pct"] = _share(here, total)
             record[f"{column}_non_renseigne"] = int(count[own & flags.isna()].sum())
-            taking_part = record[column]
-            record[f"{column}_hors_territoire"] = (taking_part - here if isinstance(taking_part, int)
-                                                   and isinstance(here, int) else pd.NA)
+            # Known apart from the territory's part: one member elsewhere marked « oui » is said so even when
+            # the row's members in the territory left the cell empty.
+            record[f"{column}_hors_territoire"] = there
         record["adherents_hors_territoire"] = away
+        if group == OTHERS and adherents:
+            # « Autres (précisez) » gathers professions the Trame has no row for, different in the file and in the
+            # registry (dieticians declared, psychomotricians counted): no share of one in the other (a review);
+            # none declared is 0 % of the registry's others.
+            record.update({f"part_{c}_pct": math.nan for c in ("adherents", "gouvernance", "elaboration")})
         out.append(record)
     table = pd.DataFrame(out, columns=TABLE_COLUMNS)
     for column in ("professionnels_territoire", "gouvernance", "elaboration", "gouvernance_hors_territoire",

@@ -299,7 +299,11 @@ def members_rows(d: Diagnostic) -> list[MembersRow]:
             profession=profession, adherents=_whole(record.get("adherents")),
             part_adherents_pct=_share(record.get("part_adherents_pct")),
             gouvernance=_whole(record.get("gouvernance")), elaboration=_whole(record.get("elaboration")),
-            adherents_away=_whole(record.get("adherents_hors_territoire")) or 0)
+            adherents_away=_whole(record.get("adherents_hors_territoire")) or 0,
+            part_gouvernance_pct=_share(record.get("part_gouvernance_pct")),
+            part_elaboration_pct=_share(record.get("part_elaboration_pct")),
+            gouvernance_away=_whole(record.get("gouvernance_hors_territoire")),
+            elaboration_away=_whole(record.get("elaboration_hors_territoire")))
     return list(rows.values())
 
 

@@ -17,9 +17,12 @@ nombre         no        positive integer: members the row stands for (default 1
                          at most :data:`MAX_COUNT`)
 =============  ========  ====================================================
 
-Other columns (names, e-mails) are not kept. Two header names that read as
-the same column of the format (« Profession » and « profession exercée »,
-« RPPS » and « N° RPPS ») are refused, never one of them picked silently.
+Headers are read by their words (:func:`format_column`: « Code RPPS »,
+« Nombre d'adhérents », « Gouvernance (oui/non) »); title lines above the
+header are skipped. Other columns (names, e-mails) are not kept, and are
+named in a note. Two header names that read as the same column of the format
+(« Profession » and « profession exercée », « RPPS » and « N° RPPS ») are
+refused, never one of them picked silently.
 """
 
 from __future__ import annotations
@@ -51,6 +54,15 @@ PROFESSION_SYNONYMS: dict[str, str] = {
     "orthoptiste": "Orthoptistes", "chirurgien dentiste": "Chirurgiens-dentistes", "dentiste": "Chirurgiens-dentistes",
     "pedicure podologue": "Pédicures-podologues", "podologue": "Pédicures-podologues",
     "psychologue": "Psychologues",
+    # Found in real files by a review: each stopped the diagnostic (« profession inconnue »).
+    **dict.fromkeys(("pharmacien d officine", "pharmacien titulaire", "pharmacien adjoint",
+                     "pharmacienne d officine", "pharmacienne titulaire", "pharmacienne adjointe"), "Pharmaciens"),
+    **dict.fromkeys(("infirmier e", "infirmier ere", "infirmiere de pratique avancee",
+                     "infirmier de pratique avancee"), "Infirmiers"),
+    **dict.fromkeys(("biologiste medical", "biologiste medicale", "medecin biologiste", "pharmacien biologiste"),
+                    "Biologistes"),
+    **dict.fromkeys(("psychologue clinicien", "psychologue clinicienne", "neuropsychologue"), "Psychologues"),
+    "sf": "Sages-femmes",
     # Each medical specialty as a secretary writes it (the registry files specialists by their savoir-faire).
     **dict.fromkeys((
         "psychiatre", "pedopsychiatre", "cardiologue", "pediatre", "gynecologue", "gynecologue obstetricien",
@@ -75,7 +87,7 @@ PROFESSION_SYNONYMS: dict[str, str] = {
         "podo orthesiste", "manipulateur radio", "manipulatrice radio", "manipulateur en electroradiologie",
         "manipulatrice en electroradiologie", "preparateur en pharmacie", "preparatrice en pharmacie",
         "aide soignant", "aide soignante", "assistant social", "assistante sociale", "educateur", "educatrice",
-        "enseignant en activite physique adaptee", "enseignant apa", "neuropsychologue",
+        "enseignant en activite physique adaptee", "enseignant apa",
     ), "Autres"),
     # The Trame's structure rows, as it words them: « Maisons de santé pluriprofessionnelles (MSP) »,
     # « Centres de santé (CDS) », « Autres (précisez) ».
@@ -125,7 +137,14 @@ def profession_group(text: str) -> str | None:
         if key == _key(group):
             return group
     singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in key.split())
-    return PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
+    found = PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
+    # A structure named after its kind (« MSP de Riez », « Maison de santé de Valensole », « Centre de santé X »),
+    # and « Autre (diététicienne) », « Autre : ostéopathe », the Trame's « Autres (précisez) » as it asks.
+    for start, structure in (("msp ", "MSP"), ("maison de sante ", "MSP"), ("centre de sante ", "Centres de santé"),
+                             ("centre municipal de sante", "Centres de santé"), ("autre ", "Autres")):
+        if found is None and f"{singular} ".startswith(start):
+            found = structure
+    return found
 
 
 def normalise_rpps(value: object) -> tuple[str | None, str | None]:
@@ -139,7 +158,10 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None, None
-    text = re.sub(r"[\s.\u00a0\u202f]", "", str(value))
+    raw = str(value).strip()
+    # A spreadsheet that took the number for a decimal one (« 10000000078.0 », « 10000021468,0 »): exact.
+    raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{11,12})[.,]0+", raw)) else raw
+    text = re.sub(r"[\s.\u00a0\u202f]", "", raw)
     if re.fullmatch(r"[0-9]{11}", text):
         return text, None
     if re.fullmatch(r"8[0-9]{11}", text):  # the Annuaire Santé's « Identification nationale PP »: 8 + RPPS
@@ -161,6 +183,26 @@ def _yes_no(value: object) -> bool | str | None:
     return str(value)
 
 
+def format_column(name: str) -> str | None:
+    """The column of the format a header names, by its words (« Code RPPS », « RPPS/ADELI », « Identification
+    nationale PP », « Nombre d'adhérents », « Gouvernance (oui/non) », « Participation à l'élaboration du projet
+    de santé »), or None (a review: such headers were dropped without a word, and the figures were wrong)."""
+    folded = re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_")
+    canonical = HEADER_ALIASES.get(folded, folded)
+    if canonical in FORMAT_COLUMNS:
+        return canonical
+    words = set(folded.split("_"))
+    if "rpps" in words or {"identification", "nationale"} <= words:
+        return "rpps"
+    if "gouvernance" in words:
+        return "gouvernance"
+    if "elaboration" in words:
+        return "elaboration"
+    if words & {"nombre", "nb", "effectif", "effectifs"} and not words & {"rpps", "adeli"}:
+        return "nombre"
+    return "profession" if folded.split("_")[0] == "profession" else None
+
+
 def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict[str, str]:
     """Column of the format → the file's header name that holds it.
 
@@ -172,9 +214,8 @@ def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict
     """
     found: dict[str, list[str]] = {}
     for name in header:
-        folded = re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_")
-        canonical = HEADER_ALIASES.get(folded, folded)
-        if canonical in FORMAT_COLUMNS:
+        canonical = format_column(name)
+        if canonical is not None:
             found.setdefault(canonical, []).append(name)
     clashes = [", ".join(f"« {n} »" for n in names[:-1]) + f" et « {names[-1]} » désignent la même colonne "
                f"« {canonical} »" for canonical, names in found.items() if len(names) > 1]
@@ -221,8 +262,10 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         RPPS numbers given twice.
     """
     text = read_text_checked(path).text
-    frame = parse_csv_text(text, path, required=[], line_column=_LINE)
-    header_at = header_line(text)
+    titles: list[tuple[int, str]] = []
+    frame = parse_csv_text(text, path, required=[], line_column=_LINE, titles=titles,
+                           is_header=lambda cells: any(format_column(c) == "profession" for c in cells))
+    header_at = header_line(text) + len(titles)
     lines = frame.pop(_LINE).astype("int64")
     columns = _format_columns(list(frame.columns), path, header_at)
     if "profession" not in columns:
@@ -236,8 +279,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
 
     professions = pd.Series(column("profession"), dtype=object).fillna("")
     groups = [profession_group(p) for p in professions]
-    unknown = [f"ligne {ln} : profession inconnue « {p} »" for ln, p, g
-               in zip(lines, professions, groups, strict=True) if g is None]
+    unknown = [f"ligne {ln} : " + (f"profession inconnue « {p} »" if str(p).strip() else "profession vide")
+               for ln, p, g in zip(lines, professions, groups, strict=True) if g is None]
     if unknown:
         raise DataError(
             "Professions non reconnues (attendu l'un des groupes de la Trame : " + ", ".join(TRAME_ROWS) + ") :\n  - "
@@ -266,6 +309,10 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
             errors.append((int(line), f"nombre {count} sur une ligne qui porte un RPPS (une personne)"))
     out["nombre"] = pd.array(counts, dtype="Int64")
     out["ligne"] = lines.to_numpy()
+    # What the reader did not keep is said with the figures (a column of the format under a name it does not
+    # know would otherwise change them without a word).
+    out.attrs["colonnes_non_lues"] = [c for c in frame.columns if c not in set(columns.values())]
+    out.attrs["lignes_de_titre"] = sum(1 for _, title in titles if title)  # blank lines above are no titles
     if errors:
         errors.sort()
         shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
@@ -279,7 +326,21 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
 
 
 def adherent_notes(members: pd.DataFrame) -> list[str]:
-    """French notes on what :func:`read_adherents` left out (malformed RPPS), for the report."""
+    """French notes on what :func:`read_adherents` left out (columns not read, malformed RPPS), for the report;
+    beyond :data:`MAX_LISTED` malformed numbers, one note (a review got 5 000 lines)."""
+    notes = []
+    if titles := members.attrs.get("lignes_de_titre", 0):
+        notes.append(f"Adhérents : {titles} {'ligne' if titles == 1 else 'lignes'} de titre au-dessus de l'en-tête "
+                     "non lue" + ("" if titles == 1 else "s"))
+    if unread := members.attrs.get("colonnes_non_lues", []):
+        notes.append("Adhérents : colonnes non lues (hors du format : profession, rpps, gouvernance, elaboration, "
+                     "nombre) : " + ", ".join(f"« {c} »" for c in unread[:MAX_LISTED])
+                     + (" …" if len(unread) > MAX_LISTED else ""))
     bad = members[members["rpps_probleme"].notna()]
-    return [f"Adhérents, ligne {row.ligne} : {row.rpps_probleme} ; le numéro est ignoré"
-            for row in bad.itertuples(index=False)]
+    if len(bad) > MAX_LISTED:
+        lines = ", ".join(str(n) for n in bad["ligne"].head(MAX_LISTED))
+        count = f"{len(bad):,}".replace(",", "\u202f")
+        return [*notes, f"Adhérents : {count} numéros RPPS invalides, ignorés (lignes {lines} …), le premier : "
+                        + str(bad["rpps_probleme"].iloc[0])]
+    return notes + [f"Adhérents, ligne {row.ligne} : {row.rpps_probleme} ; le numéro est ignoré"
+                    for row in bad.itertuples(index=False)]

@@ -166,3 +166,40 @@ def test_a_member_the_registry_holds_without_a_commune_is_not_outside() -> None:
     })
     matches = match_members(given, activities, {"04070"}, set())
     assert matches["statut"].tolist() == [MATCH_STATUS["inside"], MATCH_STATUS["unlocated"], MATCH_STATUS["outside"]]
+
+
+def test_participation_of_members_elsewhere_unknown_or_known_apart() -> None:
+    """A review: the only GP member, practising elsewhere, left « gouvernance » empty (another row of the file
+    tells it): the count was « non disponible » but its share 0 %. And a member elsewhere marked « oui » beside a
+    territory member left empty: the « dont … du territoire » was lost, the one participant shown as the
+    territory's."""
+    frame = members([("Médecins généralistes", 1, None, None), ("Infirmiers", 1, True, None)])
+    gp = trame_table(frame, SUPPLY, ROWS, pd.Series([True, False])).set_index("groupe").loc["Médecins généralistes"]
+    assert pd.isna(gp["gouvernance"]) and math.isnan(gp["part_gouvernance_pct"])
+    assert pd.isna(gp["gouvernance_hors_territoire"])
+    frame = members([("Médecins généralistes", 1, True, None), ("Médecins généralistes", 1, None, None)])
+    gp = trame_table(frame, SUPPLY, ROWS, pd.Series([True, False])).set_index("groupe").loc["Médecins généralistes"]
+    assert gp["gouvernance"] == 1 and gp["gouvernance_hors_territoire"] == 1  # the one « oui » practises elsewhere
+    assert math.isnan(gp["part_gouvernance_pct"])  # the territory's member left the cell empty: unknown
+    table = trame_table(frame, SUPPLY, ROWS, pd.Series([True, False])).set_index("groupe")
+    report = representativeness_section(SimpleNamespace(members=SimpleNamespace(
+        table=table.reset_index(), matches=pd.DataFrame(), notes=[]), is_demo=lambda source: False))
+    cells = report["tables"][0]["data"].set_index("Professionnels et organisations de santé")
+    assert cells.loc["Médecins généralistes", "Participant à la gouvernance"] == \
+        "1 dont 1 hors du territoire (non disponible)"
+    word = MembersRow(profession="Médecins généralistes", adherents=2, gouvernance=1, gouvernance_away=1,
+                      adherents_away=1, part_adherents_pct=5.0)
+    assert _members_cell(word)[1] == "1 dont 1 hors du territoire"
+    # Known for both: the Word cell says what the report says (a review: the Word cell was a bare « 1 »).
+    word = MembersRow(profession="Pédicures-podologues", adherents=2, gouvernance=1, gouvernance_away=1,
+                      part_gouvernance_pct=0.0, adherents_away=1)
+    assert _members_cell(word)[1] == "1 dont 0 du territoire (0,0\u202f%)"
+
+
+def test_others_get_no_share_of_the_registrys_others() -> None:
+    """A review: 3 members « Autres » (two dieticians, an osteopath) made « 3 (75,0 %) » of the registry's 4
+    « Autres » (psychomotricians, a radiographer): professions that are not the same."""
+    supply = SUPPLY.assign(praticiens=pd.array([20, 4, 10, 1, 0, 4], dtype="Int64"))
+    others = trame_table(members([("Autres", 3, True, None)]), supply, ROWS).set_index("groupe").loc["Autres"]
+    assert others["adherents"] == 3 and others["gouvernance"] == 3
+    assert math.isnan(others["part_adherents_pct"]) and math.isnan(others["part_gouvernance_pct"])

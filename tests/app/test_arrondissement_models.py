@@ -145,6 +145,16 @@ def write_table(tmp_path: Path, body: str) -> Path:
     return path
 
 
+def test_rows_from_the_whole_city_widen_the_range(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review's table: 13201–13203 (Marseille 1er–3e), one row from Marseille as a whole into 13201. Residents:
+    50 + 10 + 10 inside of 120; the 100 from the city may be theirs: between 70 / 120 = 58 % and 170 / 220 = 77 %."""
+    path = write_table(tmp_path, "13201;13201;50\n13201;13204;50\n13055;13201;100\n13204;13201;60\n13204;13204;40\n"
+                                 "13202;13202;10\n13203;13203;10\n")
+    _table, notes, _ = read_flow_table(con, path, ["13201", "13202", "13203"])
+    assert any(n.endswith(f"({GROUPE_MG} : 100 recours venus de la ville entière, auto-confinement réel entre 58 % "
+                          "et 77 %)") for n in notes), notes
+
+
 def test_flow_table_keeps_arrondissements_and_leaves_out_a_city_it_cannot_split(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
@@ -156,14 +166,16 @@ def test_flow_table_keeps_arrondissements_and_leaves_out_a_city_it_cannot_split(
     table, notes, _ = read_flow_table(con, path, ITINERAIRE)
     assert sorted(zip(table["origin"], table["destination"], table["volume"], strict=True)) == [
         ("13201", "13213", 20.0), ("13211", "13201", 50.0), ("13211", "13212", 100.0)]
-    # The residents' consultations: 100 inside, 50 out, 7 to « Marseille » (inside or out: unknown), of 157.
-    # Self-containment between 100 / 157 = 64 % (the 7 outside) and 107 / 157 = 68 % (inside); 7 / 157 = 4 %.
+    # The residents' consultations: 100 inside, 50 out, 7 to « Marseille » (inside or out: unknown), of 157; and
+    # 30 from « Marseille » into 13211, which may be residents' (a review: they were left out of the range).
+    # Self-containment between 100 / 157 = 64 % (the 7 outside, the 30 not residents') and (100 + 7 + 30) /
+    # (157 + 30) = 73 % (both inside, the 30 residents'); 7 / 157 = 4 %.
     # Without a profession column the rows are GP consultations, as the pertinence reads them.
     assert notes == [NO_PROFESSION_NOTE,
                      "Table origine–destination : 2 lignes donnent Marseille (13055) sans arrondissement ; le "
                      "territoire ne compte que les arrondissements 13211, 13212, 13213 et ces recours ne peuvent "
                      "pas leur être répartis : ils sont écartés des indicateurs du territoire "
-                     f"({GROUPE_MG} : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 %)",
+                     f"({GROUPE_MG} : 4 % des recours des habitants, auto-confinement réel entre 64 % et 73 %)",
                      # Marseille 1er, the only outsider, comes in only: its share towards the territory is 100 %.
                      "Table origine–destination : la seule unité hors du territoire qu'elle donne comme origine n'a "
                      "aucun recours ailleurs que dans le territoire ; si la table ne contient que les flux touchant "

@@ -294,10 +294,13 @@ def test_docx_members_table_has_the_msp_and_centres_de_sante_rows(structures_run
             ("Médecins généralistes", "Maisons de santé pluriprofessionnelles (MSP)", "Centres de santé (CDS)"),
             ("Médecins généralistes", "MSP", "Centres de santé"), STRUCTURE_MEMBERS, strict=True):
         assert word[group][0].split(" (")[0] == machine[row]["adherents"] == str(members), group
-        assert word[group][1:] == [machine[row]["gouvernance"], machine[row]["elaboration"]], group
-    assert word["Maisons de santé pluriprofessionnelles (MSP)"][1:] == ["2", "2"]
-    assert word["Centres de santé (CDS)"][1:] == ["0", "0"]
-    assert word["Médecins généralistes"][1:] == ["3", "0"]
+        # Counts and their shares, as the report writes them (a review: the Word cells were bare counts).
+        for cell, column in zip(word[group][1:], ("gouvernance", "elaboration"), strict=True):
+            share = machine[row][f"part_{column}_pct"]
+            assert cell == machine[row][column] + (f" ({share.replace('.', ',')}\u202f%)" if share else ""), group
+    assert [c.split(" (")[0] for c in word["Maisons de santé pluriprofessionnelles (MSP)"][1:]] == ["2", "2"]
+    assert [c.split(" (")[0] for c in word["Centres de santé (CDS)"][1:]] == ["0", "0"]
+    assert [c.split(" (")[0] for c in word["Médecins généralistes"][1:]] == ["3", "0"]
     source = next(p.text for p in document.paragraphs if p.text.startswith("Source : Fichier des adhérents"))
     assert "FINESS" in source and "des structures du territoire pour les MSP" in source
 

@@ -156,21 +156,29 @@ def _far_cities_whole(table: pd.DataFrame, unit_codes: list[str]) -> pd.DataFram
 
 def _containment_bounds(table: pd.DataFrame, city: str, unit_codes: list[str]) -> str:
     """What the left-out rows weigh in the residents' consultations, and the self-containment between its two
-    extremes (every such consultation outside the territory, or every one inside), per profession concerned.
+    extremes, per profession concerned.
 
-    Without them the self-containment is computed on the other consultations only, which overstates it when
-    they go elsewhere in the city: the reader gets the range the table allows.
+    A row to the city (``destination`` 13055) may go inside the territory or not; a row from the city (``origin``
+    13055) may be its residents' or not: every such consultation counted the way that lowers the self-containment
+    gives its low end, the way that raises it its high end (a review: the range was missing for rows from the
+    city). Without them the self-containment is computed on the other consultations only.
     """
     inside = set(unit_codes)
-    residents = table[table["origin"].isin(inside)]
     parts = []
-    for groupe, rows in residents.groupby("groupe", sort=True):
-        total = float(rows["volume"].sum())
-        unknown = float(rows.loc[rows["destination"] == city, "volume"].sum())
-        if not total > 0 or not unknown > 0:
+    for groupe, rows in table.groupby("groupe", sort=True):
+        residents = rows[rows["origin"].isin(inside)]
+        total = float(residents["volume"].sum())
+        unknown = float(residents.loc[residents["destination"] == city, "volume"].sum())
+        internal = float(residents.loc[residents["destination"].isin(inside), "volume"].sum())
+        from_city = rows[rows["origin"] == city]
+        into = float(from_city.loc[from_city["destination"].isin(inside), "volume"].sum())
+        within = float(from_city.loc[from_city["destination"] == city, "volume"].sum())
+        away = float(from_city["volume"].sum()) - into - within
+        low_total, high_total = total + away + within, total + into + within
+        if not (unknown > 0 or into + within + away > 0) or not (low_total > 0 and high_total > 0):
             continue
-        internal = float(rows.loc[rows["destination"].isin(inside), "volume"].sum())
-        low, high = internal / total * 100, (internal + unknown) / total * 100
-        parts.append(f"{groupe} : {unknown / total * 100:.0f} % des recours des habitants, auto-confinement réel "
-                     f"entre {low:.0f} % et {high:.0f} %".replace(".", ","))
+        low, high = internal / low_total * 100, (internal + unknown + into + within) / high_total * 100
+        weight = (f"{unknown / total * 100:.0f} % des recours des habitants" if unknown > 0 and total > 0 else
+                  f"{fmt(into + within + away)} recours venus de la ville entière")
+        parts.append(f"{groupe} : {weight}, auto-confinement réel entre {low:.0f} % et {high:.0f} %".replace(".", ","))
     return (" (" + " ; ".join(parts) + ")") if parts else ""

@@ -13,8 +13,10 @@ from pipeline.analysis.representativeness import (
     trame_table,
 )
 from pipeline.model.profile import MembersSection
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree
 from pipeline.sources.adherents import TRAME_ROWS, adherent_notes
+from pipeline.sources.files import MAX_LISTED
 from pipeline.store.queries import registry_history
 
 #: Columns of the professions' representativeness table (``Diagnostic.representativeness``: summary.json key
@@ -50,18 +52,20 @@ def members_section(
     ):
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):
-            notes.append(f"{len(found)} {agree(len(found), one, several)} {_lines(found['ligne'])}")
+            notes.append(f"{format_number(len(found))} {agree(len(found), one, several)} {_lines(found['ligne'])}")
     different = matches[matches["profession_differente"] & (matches["statut"] != MATCH_STATUS["absent"])]
     if len(different):
         declared = agree(len(different), "adhérent déclaré", "adhérents déclarés")
-        notes.append(f"{len(different)} {declared} sous une autre profession que celle de l'Annuaire Santé "
-                     + _lines(different["ligne"]))
+        notes.append(f"{format_number(len(different))} {declared} sous une autre profession que celle de "
+                     "l'Annuaire Santé " + _lines(different["ligne"]))
     return MembersSection(table=table, matches=matches, notes=notes)
 
 
 def _lines(numbers: pd.Series) -> str:
-    """« (ligne 4) », « (lignes 4, 7) »: the lines of the members file concerned."""
-    return f"({agree(len(numbers), 'ligne', 'lignes')} " + ", ".join(str(n) for n in numbers) + ")"
+    """« (ligne 4) », « (lignes 4, 7) »: the lines of the members file concerned, the first :data:`MAX_LISTED`
+    then « … » (a review: one note held 5 000 line numbers)."""
+    shown = ", ".join(str(n) for n in numbers[:MAX_LISTED]) + (" …" if len(numbers) > MAX_LISTED else "")
+    return f"({agree(len(numbers), 'ligne', 'lignes')} {shown})"
 
 
 def legacy_table(section: MembersSection) -> pd.DataFrame:

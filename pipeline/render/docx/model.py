@@ -126,6 +126,10 @@ class MembersRow:
     adherents_away
         Members the registry places outside the territory: counted in
         ``adherents``, not in their share (the cell then says both).
+    part_gouvernance_pct, part_elaboration_pct, gouvernance_away, elaboration_away
+        The same for the governance and the writing of the projet de santé
+        (a review: the Word cells said « 1 » where the report said « 1 dont
+        0 du territoire (0,0 %) »); ``None`` away: unknown.
     """
 
     profession: str
@@ -134,6 +138,10 @@ class MembersRow:
     gouvernance: int | None = None
     elaboration: int | None = None
     adherents_away: int = 0
+    part_gouvernance_pct: float | None = None
+    part_elaboration_pct: float | None = None
+    gouvernance_away: int | None = 0
+    elaboration_away: int | None = 0
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from pipeline.errors import PipelineError
 from pipeline.render.atomic import write_atomically
 from pipeline.render.docx import layout
 from pipeline.render.docx import trame_text as trame
-from pipeline.render.docx.model import Block, Figure, MembersRow, Paragraph, SubHeading, TrameDocument
+from pipeline.render.docx.cells import members_cell as _members_cell
+from pipeline.render.docx.model import Block, Figure, Paragraph, SubHeading, TrameDocument
 from pipeline.render.report import format_date, format_number
 from pipeline.render.table_spec import MISSING_TEXT, NUMERIC_KINDS, TableSpec, display_text
 
@@ -143,22 +144,6 @@ class _Writer:
 def trame_missing_row(width: int) -> list[str]:
     """The single line of a table without rows."""
     return ["aucune donnée", *[""] * (width - 1)]
-
-
-def _count(value: int | None) -> str:
-    return "" if value is None else format_number(value)
-
-
-def _members_cell(row: MembersRow | None) -> list[str]:
-    if row is None:
-        return ["", "", ""]
-    adherents = _count(row.adherents)
-    if row.adherents is not None and row.adherents_away:  # the share is of those practising in the territory
-        adherents += f" dont {_count(row.adherents - row.adherents_away)} du territoire"
-    if row.adherents is not None and row.part_adherents_pct is not None:
-        adherents += f" ({format_number(row.part_adherents_pct, 1, '%')})"
-    # A row of the file given without participation: « n.d. », not a cell left for the team as if nothing was read.
-    return [adherents, *(MISSING_TEXT if n is None else _count(n) for n in (row.gouvernance, row.elaboration))]
 
 
 def _months(value: int | None, verb: str, after: str = "la signature") -> str:

@@ -39,6 +39,10 @@ def _count(number: object, share: object, away: object = 0) -> str:
     """
     if cell(number) == NOT_AVAILABLE:
         return NOT_AVAILABLE
+    if isinstance(away, int | np.integer) and away > 0 and pd.isna(share):
+        # The territory's part unknown (its members left the cell empty): « 1 dont 1 hors du territoire », never
+        # « dont 0 du territoire ».
+        return f"{cell(number)} dont {cell(away)} hors du territoire ({NOT_AVAILABLE})"
     return f"{_members(number, away)} ({cell(share, 1, unit='%')})"
 
 

@@ -124,11 +124,11 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
 
 def _title_note(titles: list[tuple[int, str]]) -> list[str]:
     """« en-tête lu ligne 2, la ligne au-dessus (« Liste des communes ») lue comme un titre », or nothing."""
-    if not titles:
-        return []
     named = [text for _, text in titles if text]
+    if not named:  # blank lines above the header are no titles
+        return []
     above = "la ligne au-dessus" if len(titles) == 1 else f"les {len(titles)} lignes au-dessus"
-    shown = f" (« {named[0][:60]} »)" if named else ""
+    shown = f" (« {named[0][:60]} »)"
     return [f"en-tête lu ligne {titles[-1][0] + 1}, {above}{shown} lue{'s' if len(titles) > 1 else ''} comme "
             "un titre"]
 
