@@ -260,3 +260,12 @@ def test_a_flux_table_read_on_communes_counts_no_phantom_arrondissement(db: duck
     cut = diagnostic(db, "communes:13001", table).pertinence.cut_zones.set_index("zone")
     assert cut.loc["200054807", "units_out"].endswith(f" et {len(outside)} hors des départements chargés")
     assert len(outside) == 2
+
+
+def test_map_tooltips_say_the_claims_as_the_tables_do() -> None:
+    from pipeline.app.sections.pertinence_shapes import _claims_words
+    from pipeline.model.coverage import unknown_coverage_why
+
+    assert _claims_words("CPTS A; CPTS B") == "revendiquée par CPTS A, CPTS B"
+    assert _claims_words("") == "revendiquée par aucune CPTS"  # claimed by none: an answer
+    assert _claims_words(None) == f"CPTS qui la revendiquent non disponibles ({unknown_coverage_why()})"

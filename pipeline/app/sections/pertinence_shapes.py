@@ -8,6 +8,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.render.report import format_number
 from pipeline.store.queries import geography
@@ -16,7 +17,7 @@ from pipeline.store.queries import geography
 def _claims_words(claimed: object) -> str:
     """« revendiquée par CPTS A, CPTS B », « revendiquée par aucune CPTS », or its CPTS « non disponibles »."""
     if not isinstance(claimed, str):
-        return "CPTS qui la revendiquent non disponibles (aucune liste chargée ne couvre sa région)"
+        return f"CPTS qui la revendiquent non disponibles ({unknown_coverage_why()})"  # as the tables say it
     return f"revendiquée par {claimed.replace('; ', ', ')}" if claimed else "revendiquée par aucune CPTS"
 
 
