@@ -356,8 +356,8 @@ def run_batch(options: BatchOptions) -> int:
         outputs.stop_writers([writing.writer for writing in pending])  # interrupted while CPTS were written
         con.close()
     if failures and not rows:  # a review saw the previous comparison replaced by « aucune donnée »
-        print(f"Aucune CPTS calculée ({len(failures)} en échec) : la comparaison précédente est gardée",
-              file=sys.stderr)
+        print(f"Aucune CPTS calculée ({len(failures)} en échec) : aucune comparaison écrite, la précédente (s'il y "
+              "en a une) est gardée", file=sys.stderr)
         return 1 if unexpected else 2
     comparison = Comparison(
         name=name, table=comparison_table(rows),

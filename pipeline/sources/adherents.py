@@ -101,7 +101,7 @@ PROFESSION_SYNONYMS: dict[str, str] = {
 HEADER_ALIASES: dict[str, str] = {
     "numero_rpps": "rpps", "n_rpps": "rpps", "no_rpps": "rpps", "num_rpps": "rpps", "identifiant_rpps": "rpps",
     "rpps_id": "rpps", "profession_exercee": "profession", "participation_gouvernance": "gouvernance",
-    "participation_elaboration": "elaboration", "nb": "nombre", "effectif": "nombre",
+    "participation_elaboration": "elaboration", "nb": "nombre", "effectif": "nombre", "effectifs": "nombre",
 }
 COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
 OPTIONAL = ("rpps", "gouvernance", "elaboration", "nombre")
@@ -183,24 +183,30 @@ def _yes_no(value: object) -> bool | str | None:
     return str(value)
 
 
-def format_column(name: str) -> str | None:
-    """The column of the format a header names, by its words (« Code RPPS », « RPPS/ADELI », « Identification
-    nationale PP », « Nombre d'adhérents », « Gouvernance (oui/non) », « Participation à l'élaboration du projet
-    de santé »), or None (a review: such headers were dropped without a word, and the figures were wrong)."""
+def _exact_column(name: str) -> str | None:
+    """The column of the format a header names exactly, or by a known alias (« N° RPPS »), else None."""
     folded = re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_")
     canonical = HEADER_ALIASES.get(folded, folded)
-    if canonical in FORMAT_COLUMNS:
-        return canonical
-    words = set(folded.split("_"))
+    return canonical if canonical in FORMAT_COLUMNS else None
+
+
+def format_column(name: str) -> str | None:
+    """The column of the format a header names, exactly or by its words (« Code RPPS », « RPPS/ADELI »,
+    « Identification nationale PP », « Nombre d'adhérents », « Gouvernance (oui/non) », « Participation à
+    l'élaboration du projet de santé »), or None (a review: such headers were dropped without a word, and the
+    figures were wrong). A count of something else (« Nombre de patients ») is no ``nombre``."""
+    if (exact := _exact_column(name)) is not None:
+        return exact
+    words = set(re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_").split("_"))
     if "rpps" in words or {"identification", "nationale"} <= words:
         return "rpps"
     if "gouvernance" in words:
         return "gouvernance"
     if "elaboration" in words:
         return "elaboration"
-    if words & {"nombre", "nb", "effectif", "effectifs"} and not words & {"rpps", "adeli"}:
+    if words & {"nombre", "nb", "effectif", "effectifs"} and words & {"adherent", "adherents", "membre", "membres"}:
         return "nombre"
-    return "profession" if folded.split("_")[0] == "profession" else None
+    return "profession" if re.sub(r"[^a-z]+", "_", ascii_fold(name)).startswith("profession") else None
 
 
 def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict[str, str]:
@@ -214,8 +220,14 @@ def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict
     """
     found: dict[str, list[str]] = {}
     for name in header:
+        if (canonical := _exact_column(name)) is not None:
+            found.setdefault(canonical, []).append(name)
+    # By their words only the columns no header names exactly: « Profession (si autre) » beside « Profession »,
+    # « Fonction dans la gouvernance » beside « Gouvernance » are details, not a second column (a review).
+    exact = set(found)
+    for name in header:
         canonical = format_column(name)
-        if canonical is not None:
+        if canonical is not None and canonical not in exact and _exact_column(name) is None:
             found.setdefault(canonical, []).append(name)
     clashes = [", ".join(f"« {n} »" for n in names[:-1]) + f" et « {names[-1]} » désignent la même colonne "
                f"« {canonical} »" for canonical, names in found.items() if len(names) > 1]

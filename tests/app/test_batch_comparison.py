@@ -373,7 +373,8 @@ def test_all_succeed_exit_zero(fixture_data_dir: Path, tmp_path: Path, monkeypat
     monkeypatch.setattr(batch, "compute", failing)
     code, out, err = run(["diagnostics", "--liste", "paca"])
     assert code == 2
-    assert "Aucune CPTS calculée (1 en échec) : la comparaison précédente est gardée" in err
+    assert "Aucune CPTS calculée (1 en échec) : aucune comparaison écrite, la précédente (s'il y en a une) est " \
+           "gardée" in err
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
     assert (tmp_path / "cartes" / "comparaison-paca" / "index.html").read_bytes() == page
 

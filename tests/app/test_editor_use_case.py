@@ -319,6 +319,9 @@ def test_shared_population_is_unknown_where_no_listing_speaks_as_in_the_diagnost
         assert state["unites_sans_liste"] == arrondissements
         assert page.text_content("#v-partage").startswith("Population partagée non disponible : aucune liste de CPTS "
                                                           "chargée ne rend compte de 3 unités du périmètre")
+        # An arrondissement is found by its name (an independent review: « Paris 17e » listed the 20 in code order).
+        page.fill("#search", "Paris 17e")
+        assert str(page.locator("#search-results li").first.text_content()).startswith("Paris 17e Arrondissement")
     finally:
         close_page(page)
     assert errors == [] and console == []

@@ -77,6 +77,8 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     assert loaded == [A]
     assert said.endswith("en-tête lu ligne 2, la ligne au-dessus (« Liste des communes de la CPTS ») lue comme un "
                          "titre")
+    loaded, said = imported(editor, tmp_path, f"\n\ncode_insee;nom\n{A};Aubert\n")  # blank lines: no title, no note
+    assert loaded == [A] and "titre" not in said
     loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{C};Césy\n".encode("cp1252"))
     assert loaded == [] and said.startswith("Le fichier n’est pas encodé en UTF-8")
 
@@ -116,6 +118,7 @@ def test_search_reads_codes_and_names_as_the_import_does(editor: Any) -> None:
     assert first("01099").startswith("Aubert-lès-Bains (01001")  # a former code
     assert first("vieux bourg").startswith("Aubert-lès-Bains (01001")  # the former commune's name
     assert first("st oeuf").startswith("Saint-Œuf (01006")
+    assert first("1003 ").startswith("Césy (01003")  # pasted with a space (an independent review: nothing found)
     editor.evaluate("window.cptsEditor.load([])")
     editor.fill("#search", "cesy")
     editor.press("#search", "ArrowDown")

@@ -135,6 +135,8 @@ def test_duplicated_rpps_and_missing_column(tmp_path: Path) -> None:
     ("Gouvernance (oui/non)", "gouvernance"), ("Participation à la gouvernance", "gouvernance"),
     ("Élaboration du projet de santé", "elaboration"), ("Profession exercée", "profession"),
     ("Nom", None), ("E-mail", None), ("ADELI", None),
+    # Counts of something else are no members (an independent review: 1 200 « members » from « Nombre de patients »).
+    ("Nombre de patients", None), ("Nb de patients", None), ("Effectif salarié", None),
 ])  # fmt: skip
 def test_headers_as_teams_write_them(header: str, column: str | None) -> None:
     """A review: « Nombre d adhérents », « Code RPPS », « Identification nationale PP » (the registry's own name),
@@ -191,3 +193,12 @@ def test_the_lines_of_a_members_note_are_capped() -> None:
     assert _lines(pd.Series([4])) == "(ligne 4)"
     many = _lines(pd.Series(range(2, 5002)))
     assert many.startswith("(lignes 2, 3, 4") and many.endswith(" …)") and many.count(",") == MAX_LISTED - 1
+
+
+def test_a_detail_column_beside_the_exact_one_is_no_second_column(tmp_path: Path) -> None:
+    """An independent review: « Profession (si autre) » beside « Profession », « Fonction dans la gouvernance »
+    beside « Gouvernance » refused the file (« désignent la même colonne »); they are details, named as unread."""
+    members = read_adherents(write(tmp_path, "Nom;Profession;Profession (si autre);Gouvernance;"
+                                             "Fonction dans la gouvernance;RPPS\nA;MG;;oui;présidente;10000000001\n"))
+    assert members["groupe"].tolist() == ["Médecins généralistes"] and members["gouvernance"].tolist() == [True]
+    assert adherent_notes(members)[0].endswith("« Nom », « Profession (si autre) », « Fonction dans la gouvernance »")

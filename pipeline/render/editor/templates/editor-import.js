@@ -163,7 +163,7 @@
     var code = columnOf(headers, CODE_COLUMNS);
     var notes = [];
     var named = titles.map(function (t) { return t.trim().replace(/[;,\t| ]+$/, ''); }).filter(Boolean);
-    if (titles.length) {
+    if (named.length) {  // blank lines above the header are no titles (files._title_note)
       var shown = named.length ? ' (« ' + named[0].slice(0, 60) + ' »)' : '';
       notes.push('en-tête lu ligne ' + (offset + 1) + ', ' + (titles.length === 1 ? 'la ligne au-dessus' : 'les ' +
         titles.length + ' lignes au-dessus') + shown + ' lue' + (titles.length > 1 ? 's' : '') + ' comme un titre');

@@ -393,8 +393,10 @@
 
   // ------------------------------------------------------------------ search
 
-  // Names compared as place names (« st paul » finds Saint-Paul-sur-Ubaye), as the import compares them.
-  var folded = U.nom.map(Import.placeKey);
+  // Names folded (« paris 17e arrondissement »), and as place names (« st paul » finds Saint-Paul-sur-Ubaye), as
+  // the import compares them; a place key alone reads every arrondissement as its city's name.
+  var folded = U.nom.map(Core.fold);
+  var keyed = U.nom.map(Import.placeKey);
   var formerNames = Object.keys(D.former_noms || {}).map(function (code) {
     return { key: Import.placeKey(D.former_noms[code]), code: code };
   });
@@ -410,23 +412,26 @@
     setTimeout(function () { if (layers[m]) { layers[m].setStyle(style(m)); } }, 2500);
   }
 
-  function search(text) {
-    var query = Import.placeKey(text);
-    var code = text.trim().toUpperCase();
-    if (!query) { return []; }
-    // A code as the import reads it (« 4070 », a former code « 04071 », a former commune's name): its unit first.
+  function search(raw) {
+    var text = raw.trim();
+    var query = Core.fold(text);
+    var key = Import.placeKey(text);
+    var code = text.toUpperCase();
+    // A code as the import reads it (« 4070 », a former code « 04071 »): its unit first.
     var typed = Core.normaliseCode(text);
     var first = typed === null ? [] : model.resolve([typed]).units;
-    formerNames.forEach(function (f) {
-      if (f.key.indexOf(query) === 0) { first = first.concat(model.resolve([f.code]).units); }
+    if (!query && !first.length) { return []; }
+    formerNames.forEach(function (f) {  // a former commune's name: the unit it is now
+      if (key && f.key.indexOf(key) === 0) { first = first.concat(model.resolve([f.code]).units); }
     });
+    var named = [];
     var other = [];
     for (var m = 0; m < n; m++) {
-      if (first.indexOf(m) >= 0) { continue; }
-      if (U.code[m] === code || folded[m].indexOf(query) === 0) { first.push(m); } else if (
-        folded[m].indexOf(query) > 0 || U.code[m].indexOf(code) === 0) { other.push(m); }
+      if (U.code[m] === code || (query && folded[m].indexOf(query) === 0)) { first.push(m); } else if (
+        key && keyed[m].indexOf(key) === 0) { named.push(m); } else if (
+        (query && folded[m].indexOf(query) > 0) || U.code[m].indexOf(code) === 0) { other.push(m); }
     }
-    return first.concat(other).filter(function (m, k, all) { return all.indexOf(m) === k; }).slice(0, 15);
+    return first.concat(named, other).filter(function (m, k, all) { return all.indexOf(m) === k; }).slice(0, 15);
   }
 
   function showResults() {
