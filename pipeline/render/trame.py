@@ -368,6 +368,7 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         population_characteristics=population_blocks(d, by_key, figures),
         care_supply=supply_blocks(d, by_key, figures),
         members=members_rows(d),
+        members_notes=[] if d.members is None else list(d.members.notes),
         members_source=prov.join("Fichier des adhérents fourni (ADHERENTS=)", prov.registry_line(d),
                                  prov.finess_line(d) + " (MSP, centres de santé)"),
         calendar=calendar_rows(d),

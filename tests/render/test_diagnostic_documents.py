@@ -303,6 +303,13 @@ def test_docx_members_table_has_the_msp_and_centres_de_sante_rows(structures_run
     assert [c.split(" (")[0] for c in word["Médecins généralistes"][1:]] == ["3", "0"]
     source = next(p.text for p in document.paragraphs if p.text.startswith("Source : Fichier des adhérents"))
     assert "FINESS" in source and "des structures du territoire pour les MSP" in source
+    # The members notes printed by the run (2 MSP for 1 structure: no share) are under the Word table too (a
+    # review: its cells stood unexplained).
+    printed = [line.split("note (adhérents) : ", 1)[1] for line in structures_run.stdout.splitlines()
+               if "note (adhérents) : " in line]
+    texts = [p.text for p in document.paragraphs]
+    assert any(note.startswith("MSP : 2 adhérents déclarés pour 1 structure du territoire") for note in printed)
+    assert all(note in texts for note in printed)
 
 
 def test_docx_figures_with_sources(trame: Any, run: Run) -> None:

@@ -185,8 +185,9 @@ class TrameDocument:
     care_supply
         Blocks of « Identification et analyse de l'offre de soin du territoire »
         (supply with densities and comparisons, establishments, accessibility).
-    members, members_source
-        Rows of the members table (« Organisation de la CPTS »), any order.
+    members, members_source, members_notes
+        Rows of the members table (« Organisation de la CPTS »), any order, and the notes on the members file
+        printed under it (members elsewhere or absent from the registry, shares not given): the report's.
     calendar, calendar_source, signature
         ACI mission calendar shown in « d) Macro-planning », with the
         signature date it was computed from (``None`` if not given).
@@ -220,6 +221,7 @@ class TrameDocument:
     care_supply: Sequence[Block] = ()
     members: Sequence[MembersRow] = ()
     members_source: str = ""
+    members_notes: Sequence[str] = ()
     calendar: Sequence[CalendarRow] = ()
     calendar_source: str = ""
     signature: dt.date | None = None

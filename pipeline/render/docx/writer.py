@@ -320,6 +320,8 @@ def _organisation(w: _Writer, doc: TrameDocument) -> None:
         w.source(doc.members_source + " — Pourcentage : part des professionnels du territoire (des structures du "
                  "territoire pour les MSP et les centres de santé). Les cellules vides "
                  "sont à compléter par la CPTS." + legend)
+    for note in doc.members_notes:  # as under the report's table (a review: the Word cells stood unexplained)
+        w.paragraph(note, layout.SOURCE_STYLE)
     w.heading(trame.INCLUSION, 2)
     w.guidance(*trame.INCLUSION_GUIDANCE)
     layout.add_box(w.document, trame.INCLUSION_BOX)
