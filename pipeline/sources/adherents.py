@@ -36,7 +36,7 @@ from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.nomenclatures import GROUPES_STRUCTURES, GROUPES_TRAME
 from pipeline.sources.delimited import header_line, parse_csv_text
-from pipeline.sources.files import MAX_LISTED, read_text_checked
+from pipeline.sources.files import MAX_LISTED, first_listed, read_text_checked
 
 #: Rows of the Trame's table: the professions, then MSP and centres de santé (« Autres » last).
 TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GROUPES_STRUCTURES, "Autres")
@@ -183,10 +183,13 @@ def _yes_no(value: object) -> bool | str | None:
     return str(value)
 
 
+def _folded(name: str) -> str:
+    return re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_")
+
+
 def _exact_column(name: str) -> str | None:
     """The column of the format a header names exactly, or by a known alias (« N° RPPS »), else None."""
-    folded = re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_")
-    canonical = HEADER_ALIASES.get(folded, folded)
+    canonical = HEADER_ALIASES.get(_folded(name), _folded(name))
     return canonical if canonical in FORMAT_COLUMNS else None
 
 
@@ -197,7 +200,8 @@ def format_column(name: str) -> str | None:
     figures were wrong). A count of something else (« Nombre de patients ») is no ``nombre``."""
     if (exact := _exact_column(name)) is not None:
         return exact
-    words = set(re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_").split("_"))
+    folded = _folded(name)
+    words = set(folded.split("_"))
     if "rpps" in words or {"identification", "nationale"} <= words:
         return "rpps"
     if "gouvernance" in words:
@@ -206,7 +210,7 @@ def format_column(name: str) -> str | None:
         return "elaboration"
     if words & {"nombre", "nb", "effectif", "effectifs"} and words & {"adherent", "adherents", "membre", "membres"}:
         return "nombre"
-    return "profession" if re.sub(r"[^a-z]+", "_", ascii_fold(name)).startswith("profession") else None
+    return "profession" if folded.startswith("profession") else None
 
 
 def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict[str, str]:
@@ -218,16 +222,16 @@ def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict
         Two header names read as the same column of the format (each such
         column named, with the header line).
     """
+    exact = {name: _exact_column(name) for name in header}
     found: dict[str, list[str]] = {}
-    for name in header:
-        if (canonical := _exact_column(name)) is not None:
+    for name, canonical in exact.items():
+        if canonical is not None:
             found.setdefault(canonical, []).append(name)
     # By their words only the columns no header names exactly: « Profession (si autre) » beside « Profession »,
     # « Fonction dans la gouvernance » beside « Gouvernance » are details, not a second column (a review).
-    exact = set(found)
-    for name in header:
-        canonical = format_column(name)
-        if canonical is not None and canonical not in exact and _exact_column(name) is None:
+    named = set(found)
+    for name in (n for n, canonical in exact.items() if canonical is None):
+        if (canonical := format_column(name)) is not None and canonical not in named:
             found.setdefault(canonical, []).append(name)
     clashes = [", ".join(f"« {n} »" for n in names[:-1]) + f" et « {names[-1]} » désignent la même colonne "
                f"« {canonical} »" for canonical, names in found.items() if len(names) > 1]
@@ -346,13 +350,12 @@ def adherent_notes(members: pd.DataFrame) -> list[str]:
                      "non lue" + ("" if titles == 1 else "s"))
     if unread := members.attrs.get("colonnes_non_lues", []):
         notes.append("Adhérents : colonnes non lues (hors du format : profession, rpps, gouvernance, elaboration, "
-                     "nombre) : " + ", ".join(f"« {c} »" for c in unread[:MAX_LISTED])
-                     + (" …" if len(unread) > MAX_LISTED else ""))
+                     "nombre) : " + first_listed([f"« {c} »" for c in unread]))
     bad = members[members["rpps_probleme"].notna()]
     if len(bad) > MAX_LISTED:
-        lines = ", ".join(str(n) for n in bad["ligne"].head(MAX_LISTED))
         count = f"{len(bad):,}".replace(",", "\u202f")
-        return [*notes, f"Adhérents : {count} numéros RPPS invalides, ignorés (lignes {lines} …), le premier : "
+        return [*notes, f"Adhérents : {count} numéros RPPS invalides, ignorés (lignes "
+                        f"{first_listed(list(bad['ligne']))}), le premier : "
                         + str(bad["rpps_probleme"].iloc[0])]
     return notes + [f"Adhérents, ligne {row.ligne} : {row.rpps_probleme} ; le numéro est ignoré"
                     for row in bad.itertuples(index=False)]

@@ -79,10 +79,10 @@ def title_lines(text: str, is_header: Callable[[list[str]], bool]) -> list[str]:
     lines = text.split("\n")[:_TITLE_SEARCH]
     for index, line in enumerate(lines):
         line = line.rstrip("\r").lstrip("\ufeff")
-        cells = [cell.strip() for cell in next(csv.reader([line], delimiter=sniff_delimiter(line)), [])]
+        sep = sniff_delimiter(line)
+        cells = [cell.strip() for cell in next(csv.reader([line], delimiter=sep), [])]
         if is_header(cells):
             above = [row.rstrip("\r").lstrip("\ufeff") for row in lines[:index]]
-            sep = sniff_delimiter(line)
             titles = all(sum(1 for cell in next(csv.reader([row], delimiter=sep), []) if cell.strip()) <= 1
                          for row in above)
             return [row.strip(sep + " ").strip() for row in above] if titles else []

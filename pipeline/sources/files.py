@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,11 @@ from pipeline.errors import DataError
 UTF8_BOM = b"\xef\xbb\xbf"
 #: Bad lines listed in one encoding error (the rest are counted).
 MAX_LISTED = 50
+
+
+def first_listed(items: Sequence[object], limit: int = MAX_LISTED) -> str:
+    """« a, b, c » for the first ``limit`` items, « … » after when there are more (a message names a few)."""
+    return ", ".join(str(i) for i in items[:limit]) + (" …" if len(items) > limit else "")
 #: Largest user file read into memory (members, OD tables, listings): far above any real one.
 USER_FILE_MAX_BYTES = 512 * 1024 * 1024
 #: French header of an encoding error; the bad lines follow, one per line.

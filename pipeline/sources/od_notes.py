@@ -6,6 +6,8 @@ from typing import Protocol
 
 import pandas as pd
 
+from pipeline.sources.files import first_listed
+
 
 class Staged(Protocol):
     """What the notes read of a staged table (:class:`pipeline.sources.od_table.StagedOD`)."""
@@ -53,7 +55,7 @@ def _notes(staged: Staged, limit: int) -> list[tuple[str, bool]]:
         if not found:
             continue
         lines = sorted(found)
-        shown = ", ".join(str(n) for n in lines[:limit]) + (" …" if len(lines) > limit else "")
+        shown = first_listed(lines, limit)
         several = len(lines) > 1
         notes.append((f"Table origine–destination : {len(lines)} {'lignes écartées' if several else 'ligne écartée'} "
                       f"({why}) : {'lignes' if several else 'ligne'} {shown}", biases))

@@ -55,6 +55,12 @@ def leaks_note(leaks: pd.DataFrame) -> str:
             f"territoire) : lignes {shown}")
 
 
+def containment_range(groupe: str, weight: str, low: float, high: float) -> str:
+    """« Médecins généralistes : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 % » (low and
+    high in %; ``weight``: what the uncertain consultations weigh)."""
+    return f"{groupe} : {weight}, auto-confinement réel entre {low:.0f} % et {high:.0f} %".replace(".", ",")
+
+
 def unknown_destinations_caveat(table: pd.DataFrame, unknown: pd.DataFrame, inside: set[str]) -> str | None:
     """What the residents' consultations to unknown codes weigh, and the self-containment between its two
     extremes (all of them outside the territory, or all inside), per group (``table``: the flow table kept;
@@ -69,8 +75,8 @@ def unknown_destinations_caveat(table: pd.DataFrame, unknown: pd.DataFrame, insi
         if not lost > 0 or not total > 0:
             continue
         internal = float(kept.loc[kept["destination"].isin(inside), "volume"].sum())
-        parts.append(f"{groupe} : {lost / total * 100:.0f} % des recours des habitants, auto-confinement réel entre "
-                     f"{internal / total * 100:.0f} % et {(internal + lost) / total * 100:.0f} %".replace(".", ","))
+        parts.append(containment_range(str(groupe), f"{lost / total * 100:.0f} % des recours des habitants",
+                                       internal / total * 100, (internal + lost) / total * 100))
     if not parts:
         return None
     return ("Table origine–destination : des recours des habitants du territoire vont vers des codes communes "

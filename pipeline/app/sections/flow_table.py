@@ -180,5 +180,5 @@ def _containment_bounds(table: pd.DataFrame, city: str, unit_codes: list[str]) -
         low, high = internal / low_total * 100, (internal + unknown + into + within) / high_total * 100
         weight = (f"{unknown / total * 100:.0f} % des recours des habitants" if unknown > 0 and total > 0 else
                   f"{fmt(into + within + away)} recours venus de la ville entière")
-        parts.append(f"{groupe} : {weight}, auto-confinement réel entre {low:.0f} % et {high:.0f} %".replace(".", ","))
+        parts.append(flow_gaps.containment_range(str(groupe), weight, low, high))
     return (" (" + " ; ".join(parts) + ")") if parts else ""

@@ -16,7 +16,7 @@ from pipeline.model.profile import MembersSection
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree
 from pipeline.sources.adherents import TRAME_ROWS, adherent_notes
-from pipeline.sources.files import MAX_LISTED
+from pipeline.sources.files import first_listed
 from pipeline.store.queries import registry_history
 
 #: Columns of the professions' representativeness table (``Diagnostic.representativeness``: summary.json key
@@ -62,10 +62,9 @@ def members_section(
 
 
 def _lines(numbers: pd.Series) -> str:
-    """« (ligne 4) », « (lignes 4, 7) »: the lines of the members file concerned, the first :data:`MAX_LISTED`
+    """« (ligne 4) », « (lignes 4, 7) »: the lines of the members file concerned, the first fifty
     then « … » (a review: one note held 5 000 line numbers)."""
-    shown = ", ".join(str(n) for n in numbers[:MAX_LISTED]) + (" …" if len(numbers) > MAX_LISTED else "")
-    return f"({agree(len(numbers), 'ligne', 'lignes')} {shown})"
+    return f"({agree(len(numbers), 'ligne', 'lignes')} {first_listed(list(numbers))})"
 
 
 def legacy_table(section: MembersSection) -> pd.DataFrame:

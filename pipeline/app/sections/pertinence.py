@@ -287,7 +287,8 @@ def pertinence_section(
     low, high = thresholds.candidate_min_share, thresholds.examine_below_share
     # The zones cut depend on the zonings only: counted on the analysis units whatever units the flows come on (a
     # review: a FLUX= table folding Marseille into one commune counted 91 units of the Métropole outside, not 106).
-    cut = _cut_zones(cut_zones(units, codes, zone_totals(units, shared.outside_the_load(con))), units)
+    sizes = zone_totals(units, shared.outside_the_load(con))
+    cut = _cut_zones(cut_zones(units, codes, sizes), units)
     if options.flows is not None:
         gp, units, codes = _given_flows(con, options, territory, units, codes)
     elif (offre is None or uncovered is not None or perimeter.empty or perimeter.geometry.iloc[0] is None
@@ -312,8 +313,7 @@ def pertinence_section(
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
     claimed_by = known_claims(units, shared.member_units(), shared.known_units(), territory)
     attributes = units.assign(cpts_claims=claimed_by)
-    result = perimeter_pertinence(gp.table, codes, attributes, thresholds,
-                                  zone_sizes=zone_totals(units, shared.outside_the_load(con)))
+    result = perimeter_pertinence(gp.table, codes, attributes, thresholds, zone_sizes=sizes)
     reason = gp.unavailable
     if reason is None and gp.kind == "table" and not result.resident_volume > 0:
         reason = ZERO_RESIDENT_VOLUME if gp.table["origin"].isin(codes).any() else NO_RESIDENT_ROWS

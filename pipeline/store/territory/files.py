@@ -10,7 +10,6 @@ diagnostic does not count the CPTS as a neighbour sharing its own communes (as
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ import pandas as pd
 
 from pipeline.errors import TerritoryError
 from pipeline.geography import ascii_fold, city_of_arrondissement
+from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
 from pipeline.store.territory.file_names import check_file_names
@@ -104,7 +104,7 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     missing = (code_text == "") & (others != "").any(axis=1)
     if missing.any():
         lines = [int(n) for n in frame.loc[missing, _LINE]]
-        listed = "" if len(lines) == 1 else f" (lignes {_first(lines)})"
+        listed = "" if len(lines) == 1 else f" (lignes {first_listed(lines, 10)})"
         raise TerritoryError(f"Code INSEE vide dans la colonne « {column} »{listed} : la ligne serait ignorée et "
                              "sa commune absente du territoire", path, lines[0])
     codes = code_text[code_text != ""].tolist()
@@ -156,7 +156,7 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
     wanted = _distinct_values(frame, listing_column) if listing_column is not None else []
     for what, values, header in (("CPTS", names, column), ("listes", wanted, listing_column)):
         if len(values) > 1:
-            shown = _first([f"« {v} »" for v, _ in values])
+            shown = first_listed([f"« {v} »" for v, _ in values], 10)
             raise TerritoryError(f"Plusieurs {what} dans la colonne « {header} » ({shown}) : un fichier de "
                                  "territoire redessine une seule CPTS", path, values[1][1])
     if not names:
@@ -250,7 +250,7 @@ def _point_rule_note(near: gpd.GeoDataFrame, frame: gpd.GeoDataFrame, codes: lis
         return []
 
     def named(rows: pd.DataFrame) -> str:
-        return _first([f"{r.nom} ({r.code}, {round(r.part * 100):.0f} %)" for r in rows.itertuples()])
+        return first_listed([f"{r.nom} ({r.code}, {round(r.part * 100):.0f} %)" for r in rows.itertuples()], 10)
 
     left, taken = odd[~odd["compte"]], odd[odd["compte"]]
     parts = ([f"non comptées bien que couvertes à moitié ou plus : {named(left)}"] if len(left) else []) + \
@@ -302,11 +302,6 @@ def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
             "territoire ne contient que la partie chargée, et ses chiffres ne portent que sur elle"]
 
 
-def _first(items: Sequence[object], limit: int = 10) -> str:
-    """« a, b, c » for the first ``limit`` items, « … » after when there are more."""
-    return ", ".join(str(i) for i in items[:limit]) + (" …" if len(items) > limit else "")
-
-
 def _codes_inside(near: gpd.GeoDataFrame, frame: gpd.GeoDataFrame) -> list[str]:
     """Codes of the analysis units (``near``: those around the features) whose representative point lies inside
     the features' geometries.
@@ -330,7 +325,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     text = frame[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
     empty = [i for i, value in enumerate(text) if not value]
     if empty:
-        shown = _first([f"n° {i}" for i in empty])
+        shown = first_listed([f"n° {i}" for i in empty], 10)
         raise TerritoryError(f"Code vide dans la propriété « {column} » (entité {shown}) : l'entité serait ignorée "
                              "et sa commune absente du territoire", path)
     try:
@@ -344,7 +339,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         extra = [c for c in _codes_inside(near, shapes)
                  if c not in named and (city_of_arrondissement(c) or "") not in named]
         if extra:
-            shown = _first(extra)
+            shown = first_listed(extra, 10)
             given = f"{len(units)} {'unité' if len(units) < 2 else 'unités'}"
             others = f"{len(extra)} {'autre commune' if len(extra) == 1 else 'autres communes'}"
             raise TerritoryError(
