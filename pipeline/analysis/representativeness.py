@@ -20,12 +20,14 @@ territory's professionals then overstates the coverage). A share above
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
-    "MATCH_STATUS", "RPPS_PREFIX", "TABLE_COLUMNS", "count_notes", "match_members", "national_identifier",
+    "ADELI_PREFIX", "MATCH_STATUS", "RPPS_PREFIX", "TABLE_COLUMNS", "count_notes", "identifier_label", "match_members",
+    "national_identifier",
     "trame_table",
 ]
 
@@ -47,11 +49,19 @@ MATCH_STATUS = {
 #: First character of the registry's « Identification nationale PP » of a practitioner identified by an RPPS
 #: number (« Type d'identifiant PP » 8; ADELI numbers have type 0).
 RPPS_PREFIX = "8"
+#: ... and « 0 » before the ADELI number of the professions it still lists under ADELI (identifier type 0).
+ADELI_PREFIX = "0"
 
 
 def national_identifier(rpps: str) -> str:
-    """The registry's national identifier of an 11-digit RPPS number (« 8 » + RPPS)."""
-    return RPPS_PREFIX + str(rpps)
+    """The registry's national identifier of an 11-digit RPPS number (« 8 » + RPPS) or of a 9-digit ADELI one
+    (« 0 » + ADELI)."""
+    return (RPPS_PREFIX if len(str(rpps)) == 11 else ADELI_PREFIX) + str(rpps)
+
+
+def identifier_label(numbers: Iterable[object]) -> str:
+    """« RPPS », or « RPPS ou ADELI » when one of the members' numbers is an ADELI one (9 digits)."""
+    return "RPPS ou ADELI" if any(len(str(n)) == 9 for n in numbers) else "RPPS"
 
 
 def _share(count: object, total: object) -> float:

@@ -170,7 +170,7 @@ class MembersSection:
     part_adherents_pct, gouvernance, part_gouvernance_pct,
     gouvernance_non_renseigne, elaboration, part_elaboration_pct,
     elaboration_non_renseigne``.
-    ``matches``: one row per member given with an RPPS: ``ligne, rpps,
+    ``matches``: one row per member given with an RPPS or ADELI number: ``ligne, rpps,
     groupe, statut, groupe_annuaire, lieux`` (``statut``: « exerce dans le
     territoire », « n'exerce pas dans le territoire », « absent de
     l'extraction »).
@@ -179,3 +179,5 @@ class MembersSection:
     table: pd.DataFrame
     matches: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: How the members' numbers are named: « RPPS », or « RPPS ou ADELI » when one of them is an ADELI number.
+    identifier: str = "RPPS"

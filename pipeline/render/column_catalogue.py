@@ -234,7 +234,7 @@ _COLUMNS = [
     _c("elaboration_hors_territoire", "Ayant participé à l'élaboration, exerçant hors du territoire (hors des "
        "parts)", "integer"),
     _c("ligne_adherents", "Ligne du fichier des adhérents", "integer"),
-    _c("rpps", "N° RPPS", "code"),
+    _c("rpps", "N° RPPS ou ADELI", "code"),
     _c("statut", "Rapprochement avec l'Annuaire Santé", "text"),
     _c("groupe_annuaire", "Profession dans l'Annuaire Santé", "text"),
     _c("lieux", "Communes d'exercice", "text"),

@@ -10,11 +10,15 @@ group of members of one profession), UTF-8, ``;``/``,``/tab separated:
 column         required  content
 =============  ========  ====================================================
 profession     yes       free text mapped to a Trame row (:func:`profession_group`)
-rpps           no        RPPS number (11 digits; spaces and dots tolerated)
+rpps           no        RPPS number (11 digits; spaces and dots tolerated), or
+                         ADELI number (9 digits) of the professions the Annuaire
+                         Santé still lists under ADELI
+adeli          no        ADELI number, read where ``rpps`` is empty (a file with
+                         one column of each)
 gouvernance    no        oui / non (case and accents ignored; empty: unknown)
 elaboration    no        oui / non (``élaboration`` accepted as header)
 nombre         no        positive integer: members the row stands for (default 1,
-                         at most :data:`MAX_COUNT`)
+                         at most :data:`MAX_COUNT`; « 1 000 », « 2,0 » read)
 =============  ========  ====================================================
 
 Headers are read by their words (:func:`format_column`: « Code RPPS »,
@@ -104,7 +108,7 @@ HEADER_ALIASES: dict[str, str] = {
     "participation_elaboration": "elaboration", "nb": "nombre", "effectif": "nombre", "effectifs": "nombre",
 }
 COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
-OPTIONAL = ("rpps", "gouvernance", "elaboration", "nombre")
+OPTIONAL = ("rpps", "adeli", "gouvernance", "elaboration", "nombre")
 #: Columns of the format read from the file (the others are not kept).
 FORMAT_COLUMNS = ("profession", *OPTIONAL)
 #: Largest ``nombre`` of one row. A row stands for members of one profession in one CPTS; the largest
@@ -148,10 +152,12 @@ def profession_group(text: str) -> str | None:
 
 
 def normalise_rpps(value: object) -> tuple[str | None, str | None]:
-    """``(rpps, problem)``: 11 digits once spaces and dots are removed, else a French problem.
+    """``(number, problem)``: an RPPS number (11 digits once spaces and dots are removed) or an ADELI one
+    (9 digits), else a French problem.
 
-    The 12-character « Identification nationale PP » of the Annuaire Santé (« 8 » followed by the RPPS
-    number), which a team may copy from the registry, is read as its RPPS number.
+    The « Identification nationale PP » of the Annuaire Santé, which a team may copy from the registry, is read
+    as its number: « 8 » followed by the RPPS number (12 digits), « 0 » followed by the ADELI number (10 digits;
+    professions the registry still lists under ADELI, its identifier type 0).
 
     A spreadsheet that wrote the number in scientific notation (« 1,00000E+10 »)
     lost digits: it is reported, never guessed.
@@ -160,15 +166,22 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
         return None, None
     raw = str(value).strip()
     # A spreadsheet that took the number for a decimal one (« 10000000078.0 », « 10000021468,0 »): exact.
-    raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{11,12})[.,]0+", raw)) else raw
+    raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{9,12})[.,]0+", raw)) else raw
     text = re.sub(r"[\s.\u00a0\u202f]", "", raw)
-    if re.fullmatch(r"[0-9]{11}", text):
+    if re.fullmatch(r"[0-9]{11}|[0-9]{9}", text):
         return text, None
-    if re.fullmatch(r"8[0-9]{11}", text):  # the Annuaire Santé's « Identification nationale PP »: 8 + RPPS
+    if re.fullmatch(r"8[0-9]{11}|0[0-9]{9}", text):  # the registry's « Identification nationale PP »
         return text[1:], None
+    if re.fullmatch(r"[1-9][0-9]{7}", text):  # ADELI numbers start with their département, « 01 » to « 09 » too
+        return None, (f"RPPS « {value} » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro "
+                      "initial ? Écrivez la colonne en texte)")
     if re.search(r"[eE][+-]?\d+$", text):
         return None, f"RPPS « {value} » écrit en notation scientifique par un tableur : chiffres perdus"
-    return None, f"RPPS « {value} » invalide (11 chiffres attendus)"
+    return None, f"RPPS « {value} » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
 
 
 def _yes_no(value: object) -> bool | str | None:
@@ -204,6 +217,8 @@ def format_column(name: str) -> str | None:
     words = set(folded.split("_"))
     if "rpps" in words or {"identification", "nationale"} <= words:
         return "rpps"
+    if "adeli" in words:
+        return "adeli"
     if "gouvernance" in words:
         return "gouvernance"
     if "elaboration" in words:
@@ -241,14 +256,22 @@ def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict
     return {canonical: names[0] for canonical, names in found.items()}
 
 
+#: A whole number of members as typed or exported: « 12 », « 1 000 », « 2.0 », « 2,00 ».
+_COUNT = re.compile(r"([0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+)(?:[.,]0{1,2})?")
+
+
 def _member_count(value: object) -> int | None:
     """``nombre`` of a row: 1 when empty, the integer when it is one from 1 to :data:`MAX_COUNT`, else None."""
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
     if not text:
         return 1
-    if re.fullmatch(r"[0-9]+", text) is None:  # ASCII digits only: no sign, decimal, exponent or other script
+    # ASCII digits only (no sign, exponent or other script), as a spreadsheet writes them: thousands grouped by a
+    # space (« 1 000 », also no-break and narrow no-break), and an integral decimal (« 2.0 », « 2,00 ») from a
+    # column of numbers.
+    match = _COUNT.fullmatch(text)
+    if match is None:
         return None
-    number = int(text)
+    number = int(re.sub(r"\D", "", match.group(1)))
     return number if 1 <= number <= MAX_COUNT else None
 
 
@@ -260,7 +283,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         One row per file row, columns :data:`COLUMNS`: ``profession`` (as
         typed), ``groupe`` (a row of :data:`TRAME_ROWS`), ``rpps`` (11-digit
-        string or NA), ``rpps_probleme`` (French text when the file's RPPS
+        string, or the 9-digit ADELI number, or NA), ``rpps_probleme`` (French text when the file's RPPS
         was malformed and dropped, else NA), ``gouvernance`` and
         ``elaboration`` (nullable boolean: NA when the column or the cell is
         empty), ``nombre`` (Int64 from 1 to :data:`MAX_COUNT`), ``ligne``
@@ -273,7 +296,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         names for one column of the format, malformed lines, and (all listed
         at once, each with its line) an unknown profession, a
         gouvernance/élaboration other than oui/non, a ``nombre`` that is not
-        an integer from 1 to :data:`MAX_COUNT` (negative, decimal, not a
+        an integer from 1 to :data:`MAX_COUNT` (negative, fractional, not a
         number, too large), a ``nombre`` above 1 on a row with an RPPS; then
         RPPS numbers given twice.
     """
@@ -303,7 +326,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
             + "\n  - ".join(unknown[:MAX_LISTED]), path)
     errors: list[tuple[int, str]] = []
     out = pd.DataFrame({"profession": professions.astype(str), "groupe": pd.Series(groups, dtype=str)})
-    rpps = [normalise_rpps(v) for v in column("rpps")]
+    # One number per member: the RPPS column's, else the ADELI column's (a file with one column of each).
+    rpps = [normalise_rpps(r if not _empty(r) else a) for r, a in zip(column("rpps"), column("adeli"), strict=True)]
     out["rpps"] = pd.array([r for r, _ in rpps], dtype="string")
     out["rpps_probleme"] = pd.array([p for _, p in rpps], dtype="string")
     for name, label in (("gouvernance", "gouvernance"), ("elaboration", "élaboration")):
@@ -317,7 +341,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         counts.append(1 if count is None else count)
         if count is None:
             raw = str(value).strip()
-            too_large = re.fullmatch(r"[0-9]+", raw) is not None and int(raw) > MAX_COUNT
+            whole = _COUNT.fullmatch(raw)
+            too_large = whole is not None and int(re.sub(r"\D", "", whole.group(1))) > MAX_COUNT
             errors.append((int(line), f"nombre « {raw} » : " + (
                 f"invraisemblable (au plus {MAX_COUNT:,} adhérents par ligne)".replace(",", " ")
                 if too_large else "entier positif attendu")))
@@ -337,7 +362,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     duplicated = given & out["rpps"].duplicated(keep=False)
     if duplicated.any():
         shown_lines = ", ".join(str(n) for n in out.loc[duplicated, "ligne"][:20])
-        raise DataError(f"Adhérents en double (même RPPS) lignes {shown_lines}", path)
+        raise DataError(f"Adhérents en double (même numéro RPPS ou ADELI) lignes {shown_lines}", path)
     return out[COLUMNS]
 
 
@@ -349,12 +374,12 @@ def adherent_notes(members: pd.DataFrame) -> list[str]:
         notes.append(f"Adhérents : {titles} {'ligne' if titles == 1 else 'lignes'} de titre au-dessus de l'en-tête "
                      "non lue" + ("" if titles == 1 else "s"))
     if unread := members.attrs.get("colonnes_non_lues", []):
-        notes.append("Adhérents : colonnes non lues (hors du format : profession, rpps, gouvernance, elaboration, "
-                     "nombre) : " + first_listed([f"« {c} »" for c in unread]))
+        notes.append("Adhérents : colonnes non lues (hors du format : profession, rpps, adeli, gouvernance, "
+                     "elaboration, nombre) : " + first_listed([f"« {c} »" for c in unread]))
     bad = members[members["rpps_probleme"].notna()]
     if len(bad) > MAX_LISTED:
         count = f"{len(bad):,}".replace(",", "\u202f")
-        return [*notes, f"Adhérents : {count} numéros RPPS invalides, ignorés (lignes "
+        return [*notes, f"Adhérents : {count} numéros RPPS ou ADELI invalides, ignorés (lignes "
                         f"{first_listed(list(bad['ligne']))}), le premier : "
                         + str(bad["rpps_probleme"].iloc[0])]
     return notes + [f"Adhérents, ligne {row.ligne} : {row.rpps_probleme} ; le numéro est ignoré"

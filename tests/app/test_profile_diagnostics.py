@@ -61,7 +61,9 @@ def html_text(page: str) -> str:
 
 def _members(data_dir: Path, path: Path) -> dict[str, Any]:
     """An ADHERENTS file with nurses of the latest demonstration extraction: two practising only in the
-    Verdon, one practising only in Marseille, one unknown RPPS, grouped rows, MSP and centre de santé."""
+    Verdon, one practising only in Marseille, one unknown RPPS, grouped rows, MSP and centre de santé; and a
+    psychologist practising only in the Verdon, given by the ADELI number the registry lists her under (its
+    « Identification nationale PP » is « 0 » + 9 digits) in an « N° ADELI » column."""
     latest = raw.demo_extractions(data_dir)["2026-01-01"]
     verdon = set(raw.listing_units(VERDON))
     places: dict[str, set[str]] = {}
@@ -77,21 +79,24 @@ def _members(data_dir: Path, path: Path) -> dict[str, Any]:
     nurses = sorted(i for i, p in professions.items() if p == "60" and i.startswith("8") and len(i) == 12)
     inside = [i for i in nurses if places[i] <= verdon][:2]
     outside = [i for i in nurses if places[i] == {"13055"}][:1]
-    assert len(inside) == 2 and len(outside) == 1
+    psychologists = sorted(i for i, p in professions.items() if p == "93" and i.startswith("0") and len(i) == 10)
+    adeli = [i for i in psychologists if places[i] <= verdon][:1]
+    assert len(inside) == 2 and len(outside) == 1 and len(adeli) == 1
     unknown = "19999999999"
     assert "8" + unknown not in places
     rows = [
-        ("infirmière", inside[0][1:], "oui", "oui", ""),
-        ("Infirmiers", inside[1][1:], "non", "", ""),
-        ("IDE", outside[0][1:], "", "oui", ""),
-        ("Infirmier", "", "oui", "non", str(GROUPED_NURSES)),
-        ("médecin généraliste", unknown, "oui", "oui", ""),
-        ("MSP", "", "oui", "oui", ""),
-        ("Centre de santé", "", "non", "non", ""),
+        ("infirmière", inside[0][1:], "oui", "oui", "", ""),
+        ("Infirmiers", inside[1][1:], "non", "", "", ""),
+        ("IDE", outside[0][1:], "", "oui", "", ""),
+        ("Infirmier", "", "oui", "non", str(GROUPED_NURSES), ""),
+        ("médecin généraliste", unknown, "oui", "oui", "", ""),
+        ("MSP", "", "oui", "oui", "", ""),
+        ("Centre de santé", "", "non", "non", "", ""),
+        ("psychologue", "", "", "", "", adeli[0][1:]),
     ]
-    path.write_text("profession;rpps;gouvernance;elaboration;nombre\n"
+    path.write_text("profession;rpps;gouvernance;elaboration;nombre;N° ADELI\n"
                     + "".join(";".join(r) + "\n" for r in rows), encoding="utf-8")
-    return {"path": path, "inside": inside, "outside": outside, "unknown": unknown}
+    return {"path": path, "inside": inside, "outside": outside, "unknown": unknown, "adeli": adeli}
 
 
 @pytest.fixture(scope="module")
@@ -587,11 +592,15 @@ def test_trame_table_in_full(runs: dict[str, Any]) -> None:
     assert table["Pharmaciens"]["adherents"] == 0
 
 
+def s_table(runs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["groupe"]: r for r in runs["verdon"]["summary"]["representativite_trame"]}
+
+
 def test_members_matched_to_the_registry(runs: dict[str, Any]) -> None:
     members = runs["members"]
     matches = {m["rpps"]: m for m in runs["verdon"]["summary"]["adherents_rapproches"]}
-    assert len(matches) == 4
-    for identifier in members["inside"]:
+    assert len(matches) == 5
+    for identifier in [*members["inside"], *members["adeli"]]:
         assert matches[identifier[1:]]["statut"] == "exerce dans le territoire"
     outside = matches[members["outside"][0][1:]]
     assert outside["statut"] == "n'exerce pas dans le territoire" and outside["lieux"].startswith("Marseille")
@@ -599,13 +608,15 @@ def test_members_matched_to_the_registry(runs: dict[str, Any]) -> None:
     report = runs["verdon"]["report"]
     assert "Adhérents qui n'exercent pas dans le territoire ou absents de l'Annuaire Santé" in report
     inside = sum(m["statut"] == "exerce dans le territoire" for m in matches.values())
-    assert (f"4 adhérents donnés avec un numéro RPPS, cherchés dans l'Annuaire Santé : {inside} "
+    assert inside == 3
+    assert (f"5 adhérents donnés avec un numéro RPPS ou ADELI, cherchés dans l'Annuaire Santé : {inside} "
             f"{'exercent' if inside > 1 else 'exerce'} dans le territoire.") in report
-    assert "1 adhérent dont le RPPS est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire" in report
+    note = "1 adhérent dont le numéro RPPS ou ADELI est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire"
+    assert note in report
     # The same notes in summary.json (and on the console): not only in the report.
-    assert ("1 adhérent dont le RPPS est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire "
-            "(ligne 4)") in runs["verdon"]["summary"]["adherents_notes"]  # line 4: the nurse of Marseille
-    assert "  note (adhérents) : 1 adhérent dont le RPPS est dans l'Annuaire Santé" in runs["verdon"]["stdout"]
+    assert f"{note} (ligne 4)" in runs["verdon"]["summary"]["adherents_notes"]  # line 4: the nurse of Marseille
+    assert f"  note (adhérents) : {note[:60]}" in runs["verdon"]["stdout"]
+    assert s_table(runs)["Psychologues"]["adherents"] == 1
 
 
 # --------------------------------------------------------------------------- outputs: tables, map, coverage

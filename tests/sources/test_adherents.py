@@ -58,7 +58,7 @@ def test_full_file_is_typed(tmp_path: Path) -> None:
         "RPPS « 1,00000E+10 » écrit en notation scientifique par un tableur : chiffres perdus")
     # The names are not kept, and said so (a review: columns the reader did not know vanished without a word).
     assert adherent_notes(members) == ["Adhérents : colonnes non lues (hors du format : profession, rpps, "
-                                       "gouvernance, elaboration, nombre) : « Nom »",
+                                       "adeli, gouvernance, elaboration, nombre) : « Nom »",
                                        "Adhérents, ligne 6 : RPPS « 1,00000E+10 » écrit en notation scientifique "
                                        "par un tableur : chiffres perdus ; le numéro est ignoré"]
     assert "Nom" not in members.columns and "nom" not in members.columns  # names are not kept
@@ -123,7 +123,7 @@ def test_unknown_professions_name_each_line(tmp_path: Path) -> None:
 def test_duplicated_rpps_and_missing_column(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_adherents(write(tmp_path, "profession,rpps\nkiné,100.000.000.07\npharmacien,10000000007\n"))
-    assert info.value.message == "Adhérents en double (même RPPS) lignes 2, 3"
+    assert info.value.message == "Adhérents en double (même numéro RPPS ou ADELI) lignes 2, 3"
     with pytest.raises(DataError) as info:
         read_adherents(write(tmp_path, "metier,rpps\nkiné,10000000007\n"))
     assert (info.value.message, info.value.line) == ("Colonnes absentes : profession", 1)
@@ -134,7 +134,7 @@ def test_duplicated_rpps_and_missing_column(tmp_path: Path) -> None:
     ("Nombre d adhérents", "nombre"), ("Nombre d'adhérents", "nombre"), ("Effectifs", "nombre"),
     ("Gouvernance (oui/non)", "gouvernance"), ("Participation à la gouvernance", "gouvernance"),
     ("Élaboration du projet de santé", "elaboration"), ("Profession exercée", "profession"),
-    ("Nom", None), ("E-mail", None), ("ADELI", None),
+    ("Nom", None), ("E-mail", None), ("ADELI", "adeli"), ("N° ADELI", "adeli"),
     # Counts of something else are no members (an independent review: 1 200 « members » from « Nombre de patients »).
     ("Nombre de patients", None), ("Nb de patients", None), ("Effectif salarié", None),
 ])  # fmt: skip
@@ -154,7 +154,8 @@ def test_what_is_not_read_is_said(tmp_path: Path) -> None:
     assert members["ligne"].tolist() == [3, 4]
     assert adherent_notes(members) == [
         "Adhérents : 1 ligne de titre au-dessus de l'en-tête non lue",
-        "Adhérents : colonnes non lues (hors du format : profession, rpps, gouvernance, elaboration, nombre) : "
+        "Adhérents : colonnes non lues (hors du format : profession, rpps, adeli, gouvernance, elaboration, "
+            "nombre) : "
         "« Courriel »"]
     # A blank line above the header is no title.
     assert adherent_notes(read_adherents(write(tmp_path, "\nprofession;rpps\nMG;10000000001\n"))) == []
@@ -166,7 +167,7 @@ def test_many_malformed_numbers_make_one_note(tmp_path: Path) -> None:
     rows = "".join(f"MG;1{n:04d}\n" for n in range(MAX_LISTED + 5))
     notes = adherent_notes(read_adherents(write(tmp_path, "profession;rpps\n" + rows)))
     assert len(notes) == 1
-    assert notes[0].startswith(f"Adhérents : {MAX_LISTED + 5} numéros RPPS invalides, ignorés (lignes 2, 3,")
+    assert notes[0].startswith(f"Adhérents : {MAX_LISTED + 5} numéros RPPS ou ADELI invalides, ignorés (lignes 2, 3,")
 
 
 @pytest.mark.parametrize(("written", "row"), [

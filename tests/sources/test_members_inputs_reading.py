@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.errors import DataError
@@ -85,11 +86,17 @@ def test_a_user_line_column_never_meets_the_internal_one(tmp_path: Path, name: s
     ("-3", f"nombre « -3 » : {BAD_COUNT}"),
     ("0", f"nombre « 0 » : {BAD_COUNT}"),
     ("2,5", f"nombre « 2,5 » : {BAD_COUNT}"),
-    ("2.0", f"nombre « 2.0 » : {BAD_COUNT}"),
+    # « 1,000 » is one member in French and a thousand in English: an integral decimal has at most two zeros.
+    ("1,000", f"nombre « 1,000 » : {BAD_COUNT}"),
+    ("2.000", f"nombre « 2.000 » : {BAD_COUNT}"),
+    ("2.", f"nombre « 2. » : {BAD_COUNT}"),
+    ("1 00", f"nombre « 1 00 » : {BAD_COUNT}"),  # not groups of three digits
+    ("10 0000", f"nombre « 10 0000 » : {BAD_COUNT}"),
+    ("1  000", f"nombre « 1  000 » : {BAD_COUNT}"),
+    ("1 000 000", f"nombre « 1 000 000 » : {TOO_LARGE}"),
     ("1e3", f"nombre « 1e3 » : {BAD_COUNT}"),
     ("+2", f"nombre « +2 » : {BAD_COUNT}"),
     ("trois", f"nombre « trois » : {BAD_COUNT}"),
-    ("1 000", f"nombre « 1 000 » : {BAD_COUNT}"),
     ("\u0663", f"nombre « \u0663 » : {BAD_COUNT}"),  # ARABIC-INDIC DIGIT THREE: ASCII digits only
 ])
 def test_each_bad_count_is_a_french_error_with_its_line(tmp_path: Path, value: str, problem: str) -> None:
@@ -106,6 +113,15 @@ def test_counts_up_to_the_bound_are_read(tmp_path: Path) -> None:
     members = read_adherents(write(tmp_path, f"profession;nombre\nkiné;\nkiné;007\nkiné;{MAX_COUNT}\nkiné; 12 \n"))
     assert members["nombre"].tolist() == [1, 7, 100_000, 12]
     assert int(members["nombre"].sum()) == 1 + 7 + 100_000 + 12
+
+
+@pytest.mark.parametrize(("value", "count"), [
+    ("1 000", 1000), ("1\u00a0000", 1000), ("1\u202f000", 1000), ("100 000", 100_000),  # French thousands
+    ("2.0", 2), ("2,0", 2), ("12,00", 12), ("1 200,00", 1200),  # a column of numbers exported as decimals
+])
+def test_counts_as_a_spreadsheet_writes_them_are_read(tmp_path: Path, value: str, count: int) -> None:
+    members = read_adherents(write(tmp_path, f"profession;nombre\nkiné;{value}\n"))
+    assert members["nombre"].tolist() == [count]
 
 
 def test_every_bad_count_is_listed_in_line_order(tmp_path: Path) -> None:
@@ -125,7 +141,8 @@ def test_rpps_in_another_script_is_reported_not_kept(tmp_path: Path) -> None:
     number = "\u0661" + "\u0660" * 9 + "\u0661"
     members = read_adherents(write(tmp_path, f"profession;rpps\nkiné;{number}\n"))
     assert members["rpps"].isna().all()
-    assert members["rpps_probleme"].tolist() == [f"RPPS « {number} » invalide (11 chiffres attendus)"]
+    assert members["rpps_probleme"].tolist() == [
+        f"RPPS « {number} » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"]
 
 
 def test_header_only_members_file_is_refused(tmp_path: Path) -> None:
@@ -138,13 +155,29 @@ def test_header_only_members_file_is_refused(tmp_path: Path) -> None:
         "retirez ADHERENTS=", 2)
 
 
-def test_the_registrys_national_identifier_is_read_as_its_rpps(tmp_path: Path) -> None:
-    """The Annuaire Santé writes a practitioner « 810001234567 » (« 8 » + RPPS): copied from it, it is the RPPS
-    10001234567; 12 digits not starting with 8, and an ADELI-type « 0 » + 9 digits, are not RPPS numbers."""
+def test_the_registrys_national_identifier_is_read_as_its_number(tmp_path: Path) -> None:
+    """The Annuaire Santé writes a practitioner « 810001234567 » (« 8 » + RPPS) or, for the professions it still
+    lists under ADELI (identifier type 0, the sample extraction's psychothérapeutes, opticiens…), « 0 » + the
+    9-digit ADELI number: copied from it, they are the RPPS 10001234567 and the ADELI 010001949; 12 digits not
+    starting with 8 and 10 digits not starting with 0 are neither."""
     text = ("profession;rpps\nmédecin généraliste;810001234567\nmédecin généraliste;8 1000 1234 568\n"
-            "kiné;910001234567\nkiné;0123456789\n")
+            "kiné;910001234567\nkiné;1123456789\npsychologue;0010001949\npsychologue;01 000 1950\n")
     members = read_adherents(write(tmp_path, text))
-    assert members["rpps"].tolist()[:2] == ["10001234567", "10001234568"]
-    assert members["rpps"].iloc[2:].isna().all()
-    assert members["rpps_probleme"].iloc[2:].tolist() == [
-        "RPPS « 910001234567 » invalide (11 chiffres attendus)", "RPPS « 0123456789 » invalide (11 chiffres attendus)"]
+    assert members["rpps"].tolist() == ["10001234567", "10001234568", pd.NA, pd.NA, "010001949", "010001950"]
+    assert members["rpps_probleme"].iloc[2:4].tolist() == [
+        "RPPS « 910001234567 » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)",
+        "RPPS « 1123456789 » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"]
+
+
+def test_an_adeli_column_is_read_where_the_rpps_one_is_empty(tmp_path: Path) -> None:
+    # Line 2: both given, the RPPS is kept; line 3: the ADELI column only; line 4: neither; line 5: an ADELI
+    # number that lost its leading zero in a spreadsheet (eight digits), reported, never completed.
+    text = ("Profession;N° RPPS;N° ADELI\ninfirmier;10001234567;131234567\npsychologue;;131234568\nkiné;;\n"
+            "psychologue;;13123456\n")
+    members = read_adherents(write(tmp_path, text))
+    assert members["rpps"].tolist() == ["10001234567", "131234568", pd.NA, pd.NA]
+    assert members["rpps_probleme"].tolist()[:3] == [pd.NA, pd.NA, pd.NA]
+    assert members["rpps_probleme"].iloc[3] == (
+        "RPPS « 13123456 » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro initial ? Écrivez "
+        "la colonne en texte)")
+    assert "colonnes_non_lues" in members.attrs and members.attrs["colonnes_non_lues"] == []

@@ -8,6 +8,7 @@ import pandas as pd
 from pipeline.analysis.representativeness import (
     MATCH_STATUS,
     count_notes,
+    identifier_label,
     match_members,
     national_identifier,
     trame_table,
@@ -41,14 +42,17 @@ def members_section(
     outside = members["ligne"].isin(matches.loc[matches["statut"] == MATCH_STATUS["outside"], "ligne"])
     table = trame_table(members, supply_table, TRAME_ROWS, outside)
     notes = adherent_notes(members) + count_notes(table)
+    identifier = identifier_label(members["rpps"].dropna())
+    number = "le RPPS" if identifier == "RPPS" else "le numéro RPPS ou ADELI"
     for key, (one, several) in (
-        ("outside", ("adhérent dont le RPPS est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire",
-                     "adhérents dont le RPPS est dans l'Annuaire Santé mais qui n'exercent pas dans le territoire")),
-        ("absent", ("adhérent dont le RPPS est absent de l'extraction de l'Annuaire Santé chargée",
-                    "adhérents dont le RPPS est absent de l'extraction de l'Annuaire Santé chargée")),
-        ("unlocated", ("adhérent dont le RPPS est dans l'Annuaire Santé sans lieu d'exercice localisé (compté dans "
-                       "les parts)", "adhérents dont le RPPS est dans l'Annuaire Santé sans lieu d'exercice localisé "
-                                     "(comptés dans les parts)")),
+        ("outside", (f"adhérent dont {number} est dans l'Annuaire Santé mais qui n'exerce pas dans le territoire",
+                     f"adhérents dont {number} est dans l'Annuaire Santé mais qui n'exercent pas dans le "
+                     "territoire")),
+        ("absent", (f"adhérent dont {number} est absent de l'extraction de l'Annuaire Santé chargée",
+                    f"adhérents dont {number} est absent de l'extraction de l'Annuaire Santé chargée")),
+        ("unlocated", (f"adhérent dont {number} est dans l'Annuaire Santé sans lieu d'exercice localisé (compté "
+                       "dans les parts)", f"adhérents dont {number} est dans l'Annuaire Santé sans lieu d'exercice "
+                                          "localisé (comptés dans les parts)")),
     ):
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):
@@ -58,7 +62,7 @@ def members_section(
         declared = agree(len(different), "adhérent déclaré", "adhérents déclarés")
         notes.append(f"{format_number(len(different))} {declared} sous une autre profession que celle de "
                      "l'Annuaire Santé " + _lines(different["ligne"]))
-    return MembersSection(table=table, matches=matches, notes=notes)
+    return MembersSection(table=table, matches=matches, notes=notes, identifier=identifier)
 
 
 def _lines(numbers: pd.Series) -> str:

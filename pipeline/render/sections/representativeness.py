@@ -86,14 +86,15 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
     if len(matched):
         inside = int((matched["statut"] == "exerce dans le territoire").sum())
         given = len(matched)
-        paragraphs.append(f"{plural(given, 'adhérent')} {agree(given, 'donné', 'donnés')} avec un numéro RPPS, "
+        label = m.identifier
+        paragraphs.append(f"{plural(given, 'adhérent')} {agree(given, 'donné', 'donnés')} avec un numéro {label}, "
                           f"cherché{'s' if given > 1 else ''} dans l'Annuaire Santé : {inside} "
                           f"{agree(inside, 'exerce', 'exercent')} dans le territoire.")
         others = matched[matched["statut"] != "exerce dans le territoire"]
         if len(others):
             tables.append({"title": "Adhérents qui n'exercent pas dans le territoire ou absents de l'Annuaire Santé",
                            "data": shown(others[["ligne", "rpps", "groupe", "statut", "groupe_annuaire", "lieux"]],
-                                         labels={"ligne": "Ligne du fichier", "rpps": "RPPS",
+                                         labels={"ligne": "Ligne du fichier", "rpps": label,
                                                  "groupe": "Profession déclarée", "statut": "Rapprochement",
                                                  "groupe_annuaire": "Profession dans l'Annuaire",
                                                  "lieux": "Communes d'exercice"})})
