@@ -3,9 +3,14 @@
 The size bands come from the ACI of 20 June 2019 as quoted in the seeds
 (« Taille 1 (moins de 40 000 habitants), Taille 2 (entre 40 000 et 80 000
 habitants), Taille 3 (entre 80 000 et 175 000), Taille 4 (plus de 175 000) »).
-Bounds are half-open: a population of exactly 40 000 is taille 2, of exactly
-80 000 taille 3, of exactly 175 000 taille 4. The Trame (seed 002) adds
-« Taille 4++ : Taille 4 avec plus de 100 PS ».
+« Moins de 40 000 » and « plus de 175 000 » are strict: a population of
+exactly 40 000 is taille 2 (DESIGN), of exactly 175 000 taille 3 (« entre
+80 000 et 175 000 », the funding table's « De 80 à 175 000 habitants »);
+80 000, shared by « entre 40 000 et 80 000 » and « entre 80 000 et
+175 000 », is taille 3, as 40 000 is taille 2 (each band from its lower
+bound). Populations are whole numbers of inhabitants, so taille 4 starts at
+175 001. The Trame (seed 002) adds « Taille 4++ : Taille 4 avec plus de 100
+PS ».
 
 Amounts and deadlines are versioned tables in ``pipeline/data``
 (``aci_financement.csv``, ``aci_calendrier.csv``) rather than literals, since
@@ -39,8 +44,15 @@ import pandas as pd
 from pipeline.config import PACKAGE_DATA
 from pipeline.errors import PipelineError
 
-# Lower bounds (inclusive) of tailles 2, 3 and 4.
-SIZE_BOUNDS: tuple[int, int, int] = (40_000, 80_000, 175_000)
+#: Lower bounds (inclusive, in whole inhabitants) of tailles 2, 3 and 4: taille 4 is « plus de 175 000 ».
+SIZE_BOUNDS: tuple[int, int, int] = (40_000, 80_000, 175_001)
+#: The bands as the ACI words them (seed 001), for reports and the editor.
+BAND_DESCRIPTIONS: dict[int, str] = {
+    1: "moins de 40\u202f000 habitants",
+    2: "de 40\u202f000 à moins de 80\u202f000 habitants",
+    3: "de 80\u202f000 à 175\u202f000 habitants",
+    4: "plus de 175\u202f000 habitants",
+}
 TAILLE_4PP_MIN_PROFESSIONALS = 100  # "plus de 100 PS": strictly more than 100
 
 #: Version -> texts applied in order (see the module docstring).
@@ -85,12 +97,8 @@ def size_label(population: float, professionals: int | None = None) -> str:
 
 
 def band_description(band: int) -> str:
-    """French description of the population bounds of taille ``band``."""
-    low = ([0, *SIZE_BOUNDS])[band - 1]
-    if band == 4:
-        return f"{low:,} habitants ou plus".replace(",", " ")
-    high = SIZE_BOUNDS[band - 1]
-    return f"de {low:,} à moins de {high:,} habitants".replace(",", " ")
+    """French description of the population bounds of taille ``band`` (:data:`BAND_DESCRIPTIONS`)."""
+    return BAND_DESCRIPTIONS[band]
 
 
 @cache

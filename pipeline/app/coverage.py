@@ -113,6 +113,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         # As the members: two same-name CPTS are two perimeters.
         given = named_apart(one_id_per_listing(given, listed))
         polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=overlap_area_crs(units))
+        # The zone's CPTS only, as for the overlaps of units (a review: the pairs of a listing drawn in the 04
+        # were in the outputs of Paris).
+        polygon_overlaps = polygon_overlaps[polygon_overlaps["cpts_id_a"].isin(cpts_ids)
+                                            | polygon_overlaps["cpts_id_b"].isin(cpts_ids)].reset_index(drop=True)
     lap("chevauchements géométriques")
 
     white_geo = polygons[polygons["code"].isin(set(white["unit_code"]))].copy()
@@ -147,7 +151,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap("territoires atones et propositions")
 
     zone_names = set(listed_names.loc[listed_names["cpts_id"].isin(cpts_ids), "cpts"])
-    issues = all_issues[all_issues["cpts"].isin(zone_names) | all_issues["cpts"].isna()]
+    # A file's own anomalies (a coordinate system assumed) go with the zones where that file has a CPTS.
+    zone_listings = set(zone_members["listing"])
+    issues = all_issues[all_issues["cpts"].isin(zone_names)
+                        | (all_issues["cpts"].isna() & all_issues["listing"].isin(zone_listings))]
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,

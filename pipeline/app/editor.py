@@ -66,7 +66,7 @@ def aci_rules() -> AciRules:
     """ACI size bands and the known part of their funding (seed 001)."""
     return AciRules(bounds=tuple(aci.SIZE_BOUNDS), funding={band: aci.known_funding(band) for band in (1, 2, 3, 4)},
                     note=aci.funding_note(), version=aci.DEFAULT_VERSION,
-                    version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION])
+                    version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION], descriptions=aci.BAND_DESCRIPTIONS)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from pipeline.geography import normalise_insee_code, of_a_known_departement, to_
 from pipeline.model import DataOptions
 from pipeline.render.report import format_number
 from pipeline.sources import annuaire, cpts_listing, finess
+from pipeline.sources.cpts_listing.homonyms import homonyms_with_the_load_beyond
 from pipeline.sources.cpts_listing.perimeter_members import (
     with_out_of_load_issues,
     with_perimeter_members,
@@ -66,8 +67,9 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: 4: and the drawn perimeters partly outside them; 5: codes of no département are « code_inconnu » there, and
 #: the départements and régions a CPTS spans count its communes outside the load; 6: a near-duplicate name is
 #: reported for each CPTS it concerns; 7: its wording agrees with the line counts (« 1 ligne », « 2 lignes »);
-#: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged.
-LISTING_LOADER_VERSION = "9"
+#: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged;
+#: 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load.
+LISTING_LOADER_VERSION = "10"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -114,6 +116,9 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                     lambda c: f"commune {c} hors des départements chargés{scope.label} : absente de la base, la "
                               "CPTS est diagnostiquée sans elle (chiffres partiels)")))
             issues = spans_beyond_the_load(issues, members, units, listing)
+            points = pd.concat([load_inputs.commune_points(con), load_inputs.points_beyond_the_load(con)],
+                               ignore_index=True)
+            issues = homonyms_with_the_load_beyond(issues, result.members, points, listing)
         issues = issues.reset_index(drop=True)
         issues["rang"] = range(1, len(issues) + 1)
         perimeters = pd.DataFrame(columns=["listing", "cpts", "cpts_id", "geometry"])

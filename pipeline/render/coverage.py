@@ -228,6 +228,9 @@ def write(c: Coverage) -> CoverageOutputs:
         if unknown.all() and len(units):
             # A zone no listing speaks for (a review found its map empty): its units, their coverage unknown.
             units = units.assign(n_cpts=float("nan"), couverture=UNKNOWN_COVERAGE)
+            # Said on the page too, not only in each commune's tooltip (a review: a grey map, silent).
+            left_out = (f"Couverture non connue dans toute la zone ({unknown_coverage_why(True)}) : ni zone blanche "
+                        "ni chevauchement n'y est montré. ")
         elif unknown.any():
             # Units of départements no listing speaks for carry no information: keep the map light (France), and say so.
             units = units[~unknown]
@@ -239,8 +242,9 @@ def write(c: Coverage) -> CoverageOutputs:
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,
             source=f"{left_out}Sources : listes de CPTS chargées, Insee/Etalab (COG {config.CURRENT_VINTAGE}, "
-                   f"populations légales {POPULATION_YEAR}), IGN Admin Express COG 2018. Les périmètres proposés sont "
-                   "des propositions de méthode, pas des décisions.")
+                   f"populations légales {POPULATION_YEAR}), IGN Admin Express COG 2018."
+                   + (" Les périmètres proposés sont des propositions de méthode, pas des décisions."
+                      if len(g["candidates"]) else ""))
         maps.save_map(m, map_tmp / "carte.html")
     return CoverageOutputs(tables, map_folder / "carte.html")
 

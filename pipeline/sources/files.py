@@ -116,7 +116,7 @@ class DecodedText:
     encoding: str
 
 
-def _binary_kind(data: bytes) -> str | None:
+def binary_kind(data: bytes) -> str | None:
     """A French name for a binary file given where text was expected, or None."""
     head = data[:8]
     if head.startswith(b"PK\x03\x04"):
@@ -168,7 +168,7 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
         raise DataError(
             "Le fichier est encodé en UTF-16 (export « Texte Unicode » d'Excel ?) ; "
             "réenregistrez-le en « CSV UTF-8 »", path, 1)
-    kind = _binary_kind(data)
+    kind = binary_kind(data)
     if kind is not None:
         raise DataError(f"Ce fichier est {kind}, pas un fichier texte : enregistrez-le en « CSV UTF-8 »", path)
     if data.startswith(UTF8_BOM):

@@ -17,14 +17,23 @@ from pipeline.errors import PipelineError
         (0, 1), (39_999, 1),
         # « Taille 2 (entre 40 000 et 80 000 habitants) »: exactly 40 000 is taille 2.
         (40_000, 2), (79_999, 2),
-        # « Taille 3 (entre 80 000 et 175 000) »
-        (80_000, 3), (174_999, 3),
-        # « Taille 4 (plus de 175 000) »
-        (175_000, 4), (2_000_000, 4),
+        # « Taille 3 (entre 80 000 et 175 000) »: 80 000 from its lower bound, as 40 000; 175 000 included.
+        (80_000, 3), (174_999, 3), (175_000, 3),
+        # « Taille 4 (plus de 175 000) »: strictly more.
+        (175_001, 4), (2_000_000, 4),
     ],
 )
 def test_size_band_bounds(population: int, band: int) -> None:
     assert aci.size_band(population) == band
+
+
+def test_band_descriptions_word_the_bounds_as_the_aci() -> None:
+    # Seed 001: « Taille 1 (moins de 40 000 habitants) … Taille 3 (entre 80 000 et 175 000), Taille 4 (plus de
+    # 175 000) ». Each description holds its band's own bounds and no other: 175 000 is in taille 3's.
+    texts = {band: aci.band_description(band).replace("\u202f", " ") for band in (1, 2, 3, 4)}
+    assert texts == {1: "moins de 40 000 habitants", 2: "de 40 000 à moins de 80 000 habitants",
+                     3: "de 80 000 à 175 000 habitants", 4: "plus de 175 000 habitants"}
+    assert [aci.size_band(p) for p in (39_999, 40_000, 79_999, 80_000, 175_000, 175_001)] == [1, 2, 2, 3, 3, 4]
 
 
 def test_taille_4pp_needs_more_than_100_professionals() -> None:

@@ -173,6 +173,14 @@ def test_the_map_of_a_zone_no_listing_speaks_for_draws_its_units_with_their_cove
                          "moins du quart des unités de son département")[1:-1]  # as the page's GeoJSON escapes it
     assert page.count(tooltip) == 20
     assert "Nombre de CPTS" not in page  # not « 0 », which would read as white zones
+    # Said on the page as well (a review: a grey map whose only word was in each tooltip), with a legend for the
+    # grey communes; no sentence on proposed perimeters where none is drawn.
+    text = html.unescape(page)
+    assert ("Couverture non connue dans toute la zone (les listes de CPTS chargées revendiquent moins de la moitié "
+            "des habitants ou moins du quart des unités de leur département) : ni zone blanche ni chevauchement n'y "
+            "est montré.") in text
+    assert "Couverture non connue (voir la bulle)" in text
+    assert "Les périmètres proposés" not in text
 
 
 @pytest.mark.mirror

@@ -124,12 +124,12 @@ def weighted_apl(year: int, codes: list[str]) -> float:
 
 
 def taille(population: int) -> str:
-    """ACI 2019 size band, bounds written out (40 000 exactly is taille 2)."""
+    """ACI 2019 size band, bounds written out (40 000 exactly is taille 2; « plus de 175 000 » for taille 4)."""
     if population < 40_000:
         return "1"
     if population < 80_000:
         return "2"
-    if population < 175_000:
+    if population <= 175_000:
         return "3"
     return "4"
 
@@ -257,7 +257,7 @@ def test_taille_boundaries() -> None:
     from pipeline.analysis import aci
 
     for population, band in ((39_999, "1"), (40_000, "2"), (79_999, "2"), (80_000, "3"), (174_999, "3"),
-                             (175_000, "4")):
+                             (175_000, "3"), (175_001, "4")):
         assert taille(population) == band
         assert aci.size_label(population) == band
 

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pytest
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from shapely.geometry import box, shape
 
 from pipeline import config
@@ -321,6 +321,33 @@ def test_probable_homonyms_are_listing_anomalies(drome_provencale: Workspace, mi
     assert f" ; commune probablement visée : Venterol ({venterol}, département 26), à " in rows[0][3]
     assert rows[1][3].startswith("« Rochebrune » (05121, département 05) est à ")
     assert f" ; commune probablement visée : Rochebrune ({rochebrune}, département 26), à " in rows[1][3]
+
+
+def test_a_load_of_some_departements_judges_homonyms_with_the_communes_beyond_it(ws: Workspace, mirror: Path) -> None:
+    """The fixture database holds the 04 but neither the Drôme nor the Vaucluse, where the rest of « CPTS Drôme
+    Provençale - Enclave des Papes » lies: Venterol (04234) had no loaded neighbour to be far from, and a load of
+    the 04 said nothing (a review). Rochebrune (05121) is beyond the load: not judged. Known answer: the distance
+    from Venterol to the nearest commune the raw listing gives that CPTS in the Drôme or the Vaucluse, between
+    representative points of the mirror's contours (geodesic)."""
+    rows = query(ws.db, "SELECT cpts, code, line, detail_fr FROM cpts_anomalies "
+                        "WHERE listing = 'paca' AND kind = 'homonyme_probable'")
+    assert [r[:3] for r in rows] == [(HOMONYM_CPTS, "04234", listing_line(mirror, "04234"))]
+    lines = (mirror / config.PACA_CPTS.mirror_path).read_text(encoding="utf-8").splitlines()[1:]
+    codes = [line.split(",", 1)[0] for line in lines if line.split(",", 1)[1] == HOMONYM_CPTS]
+    points = {}
+    for path in (mirror / config.CONTOURS_MIRROR_DIR).glob("communes-*.geojson"):
+        if path.name.split("-")[1] in {"04", "26", "84"}:
+            for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+                if feature["properties"]["code"] in codes:
+                    points[feature["properties"]["code"]] = shape(feature["geometry"]).representative_point()
+    geod = Geod(ellps="WGS84")
+    venterol = points.pop("04234")
+    nearest = min(geod.inv(venterol.x, venterol.y, p.x, p.y)[2] for p in points.values()) / 1000
+    assert nearest > 40  # beyond the detachment threshold (MAX_KM): far from every other member
+    found = re.search(r"est à (\d+) km du groupe principal", rows[0][3])
+    assert found is not None and abs(int(found.group(1)) - nearest) <= 1.5
+    assert rows[0][3].endswith("aucune commune de ce nom plus proche dans les départements chargés (les autres ne "
+                               "sont pas cherchées) : vérifier le code")
 
 
 def test_probable_homonyms_are_in_the_cpts_diagnostic(drome_provencale: Workspace, mirror: Path) -> None:

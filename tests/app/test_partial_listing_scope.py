@@ -88,7 +88,8 @@ def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: 
     # whether it is a 4++ is said.
     (180_000, 60, True, "4", True),
     (180_000, 60, False, "4", False),        # the demonstration supply never makes 4++
-    (175_000, None, True, "4", False),       # exactly the lower bound of taille 4 (seed 001); nothing counted
+    (175_001, None, True, "4", False),       # « plus de 175 000 » (seed 001): taille 4 whatever is missing
+    (175_000, None, False, "non disponible", False),  # taille 3, which a missing commune could raise
     (174_999, None, False, "non disponible", False),
     (39_999, None, False, "non disponible", False),
 ])

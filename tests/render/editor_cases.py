@@ -98,6 +98,7 @@ def aci_rules() -> AciRules:
         note=aci.funding_note(),
         version=aci.DEFAULT_VERSION,
         version_label=aci.VERSION_LABELS[aci.DEFAULT_VERSION],
+        descriptions=aci.BAND_DESCRIPTIONS,
     )
 
 

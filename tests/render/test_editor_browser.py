@@ -73,6 +73,8 @@ def test_population_of_exactly_40000_is_taille_2(editor: Any) -> None:
     # « Taille 2 (entre 40 000 et 80 000 habitants) » : A + B = 25 000 + 15 000.
     s = call(editor, f"load(['{A}', '{B}'])")
     assert s["population"] == 40_000 and s["taille"] == 2 and s["financement"] == FUNDING[2]
+    # The band as the ACI words it, the same text as the report's (seed 001).
+    assert editor.text_content("#v-taille") == "Taille 2 (de 40\u202f000 à moins de 80\u202f000 habitants)"
     s = call(editor, f"remove('{B}')")
     assert s["population"] == 25_000 and s["taille"] == 1 and s["financement"] == FUNDING[1]
     s = call(editor, "load([])")

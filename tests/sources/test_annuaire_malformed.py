@@ -165,6 +165,19 @@ def test_empty_file(tmp_path: Path) -> None:
     assert error.line == 1 and "vide" in error.message
 
 
+@pytest.mark.parametrize(("content", "kind"), [
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00\n", "un fichier binaire (octet nul)"),  # a program given by mistake
+    (b"%PDF-1.7\n", "un document PDF"),
+])
+def test_a_binary_file_is_named_for_what_it_is(tmp_path: Path, content: bytes, kind: str) -> None:
+    # Not « enregistré en Latin-1/Windows-1252 ? » (a review).
+    path = tmp_path / NAME
+    path.write_bytes(content + b"more bytes\n")
+    error = fails(path)
+    assert (error.line, error.message) == (1, f"Ce fichier est {kind}, pas une extraction texte de l'Annuaire Santé "
+                                              "(PS_LibreAcces_Personne_activite_….txt, ou l'archive .zip publiée)")
+
+
 def test_header_only(tmp_path: Path) -> None:
     path = tmp_path / NAME
     path.write_text(lines()[0] + "\n", encoding="utf-8")

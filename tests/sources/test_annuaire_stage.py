@@ -128,6 +128,18 @@ def test_savoir_faire_in_separate_file() -> None:
     assert several["message"].iloc[0].startswith("1 professionnel avec plusieurs spécialités ordinales (type S)")
 
 
+def test_a_specialty_line_given_twice_is_one_specialty(tmp_path: Path) -> None:
+    # Practitioner 2's « S | SM40 » line twice: one ordinal specialty, no « plusieurs spécialités » for him
+    # (a review); practitioner 3 (SM53 and SM04) is still the one reported.
+    lines = SAVOIR_FAIRE.read_text(encoding="utf-8").splitlines(keepends=True)
+    doubled = tmp_path / SAVOIR_FAIRE.name
+    doubled.write_text("".join([*lines, next(line for line in lines if "|SM40|" in line)]), encoding="utf-8")
+    staged = stage(SANS_SF, doubled)
+    several = staged.anomalies[staged.anomalies["type"] == "specialites_ordinales_multiples"]
+    assert several[["nb_lignes", "premiere_ligne"]].values.tolist() == [[1, 5]]
+    assert staged.activites.set_index("rpps").loc["810000000002", "specialite_code"] == "SM40"
+
+
 def test_missing_savoir_faire_columns_without_file(tmp_path: Path) -> None:
     alone = tmp_path / SANS_SF.name
     alone.write_bytes(SANS_SF.read_bytes())

@@ -111,7 +111,7 @@ class AciRules:
     ----------
     bounds
         Inclusive lower bounds of tailles 2, 3, 4 (taille = 1 + number of
-        bounds <= population, as :func:`pipeline.analysis.aci.size_band`).
+        bounds <= population, as :func:`pipeline.analysis.aci.size_band`; « plus de 175 000 » is 175 001).
     funding
         Per taille: ``total_possible``, ``volet_supplementaire``, ``maximum`` (EUR per year).
     version
@@ -128,6 +128,8 @@ class AciRules:
     version: str
     note: str = ""
     version_label: str = ""
+    #: Per taille, its bounds as the ACI words them (« plus de 175 000 habitants »); empty: written from ``bounds``.
+    descriptions: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass

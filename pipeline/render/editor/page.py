@@ -246,6 +246,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "version": data.aci.version,
             "libelle": data.aci.version_label or data.aci.version,
             "note": data.aci.note,
+            "bandes": {str(k): v for k, v in data.aci.descriptions.items()},
         },
         "initial": {
             "units": sorted({index[c] for c in data.initial.codes}),

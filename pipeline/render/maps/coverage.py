@@ -105,7 +105,10 @@ def coverage_map(
     m = base_map([units_p, perimeters_p], title, demo_data, source, tiles)
     legends: list[tuple[Any, str]] = []
     if units_p is not None:
-        _add_units(m, units_p)
+        units_layer = _add_units(m, units_p)
+        if "couverture" in units_p.columns and units_p["couverture"].map(lambda v: isinstance(v, str)).any():
+            legends.append((units_layer, legend_block("Communes", [
+                (swatch("#ffffff", extra="border:1px solid #9e9e9e"), "Couverture non connue (voir la bulle)")])))
     finder: tuple[folium.GeoJson, str] | None = None
     if perimeters_p is not None:
         layer, block, element_id = _add_perimeters(m, perimeters_p)
@@ -143,17 +146,26 @@ def coverage_map(
             (swatch(CANDIDATE_COLOR, "line", "border-top-width:3px;border-top-style:dashed"),
              "Périmètre proposé (proposition)")])))
 
-    Legend(legends).add_to(m)
+    if legends:  # an empty legend was an empty white box
+        Legend(legends).add_to(m)
     if finder is not None:
         PerimeterFinder(*finder).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 
 
-def _population_row(row: pd.Series) -> list[tuple[str, str]]:
-    if "population" in row.index and pd.notna(row["population"]):
-        return [("Population", esc(format_number(row["population"], 0)) + " hab.")]
-    return []
+#: Population of a CPTS some of whose communes are beyond the load (:func:`pipeline.app.coverage.compute`).
+PARTIAL_POPULATION = "non disponible (communes hors des départements chargés)"
+
+
+def _population_row(row: pd.Series, missing: str = "non disponible") -> list[tuple[str, str]]:
+    """The tooltip's population row; ``missing`` where the layer has a population the zone cannot tell (a CPTS
+    with communes beyond the load: a review found the row gone, where the tables say « non disponible »)."""
+    if "population" not in row.index:
+        return []
+    if pd.isna(row["population"]):
+        return [("Population", esc(missing))]
+    return [("Population", esc(format_number(row["population"], 0)) + " hab.")]
 
 
 def _add_units(m: folium.Map, units: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -185,7 +197,7 @@ def _add_perimeters(m: folium.Map, perimeters: gpd.GeoDataFrame) -> tuple[folium
     data = feature_collection(
         perimeters,
         lambda row: {
-            "info": tip(esc(row["cpts"]), _population_row(row), "Périmètre de CPTS"),
+            "info": tip(esc(row["cpts"]), _population_row(row, PARTIAL_POPULATION), "Périmètre de CPTS"),
             "fill": colors[str(row["cpts"])],
             "key": keys[str(row["cpts"])],
         },

@@ -77,11 +77,12 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
                "numeric": [*(LIBELLES[c] for c in ("praticiens", "praticiens_etp", "dont_liberaux", "densite_10000")),
                            *headers.values()],
                "note": "Effectif distinct : chaque professionnel ayant au moins un lieu d'exercice dans le territoire "
-                       "compte une fois dans son groupe ; un pharmacien exerçant à la fois en biologie et en officine "
-                       "compte dans les deux groupes, aussi la somme des groupes peut-elle dépasser le nombre de "
-                       "professionnels. « Part des sites » répartit un professionnel exerçant sur n lieux (1/n par "
-                       "lieu). Densités sur les effectifs distincts. " + STRUCTURES_NOTE + " Source : "
-                       "Annuaire Santé (extraction RPPS/ADELI)."}]
+                       "compte une fois dans son groupe, quel que soit son mode d'exercice (libéral, salarié, à "
+                       "l'hôpital : voir « Premier et second recours » et « Mode d'exercice ») ; un pharmacien "
+                       "exerçant à la fois en biologie et en officine compte dans les deux groupes, aussi la somme "
+                       "des groupes peut-elle dépasser le nombre de professionnels. « Part des sites » répartit un "
+                       "professionnel exerçant sur n lieux (1/n par lieu). Densités sur les effectifs distincts. "
+                       + STRUCTURES_NOTE + " Source : Annuaire Santé (extraction RPPS/ADELI)."}]
     for title, split in (("Premier et second recours", d.supply.by_recours), ("Mode d'exercice", d.supply.by_mode)):
         if split is not None and not split.empty:
             frame = split.reset_index().rename(columns={"groupe": "Profession"})

@@ -29,7 +29,8 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
     paragraphs = [
         f"Taille ACI : {t.label} ({t.bounds}). Bornes de l'ACI du 20 juin 2019 : taille 1 moins de "
         "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "
-        "(une population d'exactement 40 000 habitants relève de la taille 2).",
+        "(une population d'exactement 40 000 habitants relève de la taille 2, une de 175 000 de la taille 3 : "
+        "« plus de 175 000 » pour la taille 4).",
         f"Financement annuel possible ({t.version_label}) : {fmt(t.total_possible)} € (volets fixes et "
         f"variables), jusqu'à {fmt(t.maximum)} € avec le volet supplémentaire de soins non programmés "
         f"({fmt(t.volet_supplementaire)} €).",

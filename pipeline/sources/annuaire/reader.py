@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipeline.errors import DataError
+from pipeline.sources.files import binary_kind
 
 SEPARATOR = "|"
 _CHUNK = 16 << 20
@@ -44,6 +45,11 @@ def read_header(path: Path, shown: str) -> list[str]:
         raw = handle.readline()
     if not raw.strip():
         raise DataError("Le fichier est vide : la ligne d'en-tête est absente", shown, 1)
+    # A binary file is named for what it is, not taken for a Latin-1 text (a review).
+    kind = binary_kind(raw) or ("un fichier binaire (octet nul)" if b"\x00" in raw else None)
+    if kind is not None:
+        raise DataError(f"Ce fichier est {kind}, pas une extraction texte de l'Annuaire Santé "
+                        "(PS_LibreAcces_Personne_activite_….txt, ou l'archive .zip publiée)", shown, 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

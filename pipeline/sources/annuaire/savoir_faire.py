@@ -49,7 +49,8 @@ def read_savoir_faire(source: TextSource) -> pd.DataFrame:
         ["rpps", "_ordinal", "_table", "savoir_faire_code"], kind="stable"
     )
     chosen = ranked.drop_duplicates("rpps", keep="first")
-    counts = frame.loc[ordinal, "rpps"].value_counts()
+    # Distinct codes: the same « S | SM54 » line twice is one specialty, not several (a review).
+    counts = frame.loc[ordinal].drop_duplicates(["rpps", "savoir_faire_code"])["rpps"].value_counts()
     first = frame.groupby("rpps")["ligne"].min()
     return chosen[["rpps", *COLUMNS]].assign(
         specialites_ordinales=chosen["rpps"].map(counts).fillna(0).astype("int64").to_numpy(),

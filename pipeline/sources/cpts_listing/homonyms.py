@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.geography import normalise_name
-from pipeline.sources.cpts_listing.model import issue
+from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE, issue
 
 #: Distance (km, as the crow flies) beyond which a member detached from the rest of its CPTS is suspect.
 MAX_KM = 40.0
@@ -100,7 +100,8 @@ def find_probable_homonyms(members: pd.DataFrame, points: pd.DataFrame, max_km: 
     pts = pts[pts["lon"].notna() & pts["lat"].notna()]
     by_name: dict[str, list[str]] = {}
     for code, nom in pts["nom"].items():
-        by_name.setdefault(normalise_name(nom), []).append(str(code))
+        if isinstance(nom, str):  # a commune beyond the load has a place but no name
+            by_name.setdefault(normalise_name(nom), []).append(str(code))
     rows: list[dict[str, Any]] = []
     located = members[members["commune_code"].isin(pts.index)]
     for (cid, name), group in located.groupby(["cpts_id", "cpts"], sort=True):
@@ -117,7 +118,7 @@ def find_probable_homonyms(members: pd.DataFrame, points: pd.DataFrame, max_km: 
         core_deps = {deps[j] for j in np.flatnonzero(core)}
         for k in np.flatnonzero(~core):
             code = codes[k]
-            if deps[k] in core_deps:
+            if deps[k] in core_deps or not isinstance(pts.at[code, "nom"], str):  # nameless: beyond the load
                 continue
             nearest = float(_km(lon[core], lat[core], lon[k], lat[k]).min())
             best: tuple[float, str] | None = None
@@ -141,8 +142,36 @@ def find_probable_homonyms(members: pd.DataFrame, points: pd.DataFrame, max_km: 
     return table.astype({"distance_km": "float64", "proche_distance_km": "float64"})
 
 
-def homonym_issues(table: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
-    """Issues ``homonyme_probable`` from :func:`find_probable_homonyms` (French detail)."""
+def homonyms_with_the_load_beyond(issues: pd.DataFrame, members: pd.DataFrame, points: pd.DataFrame,
+                                  listing: str) -> pd.DataFrame:
+    """``issues`` of a listing loaded in a database of some départements, its ``homonyme_probable`` judged again
+    with the members beyond the load.
+
+    Those members (the ``hors_departements_charges`` issues with a code; ``points`` holding their places,
+    nameless) take part in each CPTS's core: without them Venterol (04), listed with communes of the Vaucluse
+    and the Drôme, had no core to be far from, and a load of the 04 said nothing (a review). Only loaded members
+    are judged (a nameless commune cannot be named), and the communes of the same name are searched among the
+    loaded ones only, which the detail says. As in :func:`~pipeline.sources.cpts_listing.resolve.
+    spans_beyond_the_load`, an issue names its CPTS, not its id: a name two CPTS share is left out.
+    """
+    outside = issues[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna()]
+    if outside.empty:
+        return issues
+    ids = members.groupby("cpts")["cpts_id"].unique()
+    ids = ids[ids.map(len) == 1].map(lambda found: found[0])
+    beyond = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "commune_code": outside["code"].astype(str).to_numpy(),
+                           "line": outside["line"].to_numpy()})
+    beyond["cpts_id"] = beyond["cpts"].map(ids)
+    table = find_probable_homonyms(pd.concat([members, beyond.dropna(subset=["cpts_id"])], ignore_index=True),
+                                   points)
+    found = pd.DataFrame(homonym_issues(table, listing, searched_beyond=False), columns=issues.columns)
+    kept = issues[issues["kind"] != "homonyme_probable"]
+    return pd.concat([kept, found], ignore_index=True) if len(found) else kept.reset_index(drop=True)
+
+
+def homonym_issues(table: pd.DataFrame, listing: str, searched_beyond: bool = True) -> list[dict[str, Any]]:
+    """Issues ``homonyme_probable`` from :func:`find_probable_homonyms` (French detail); ``searched_beyond``
+    False: the communes of the same name were searched in the loaded départements only."""
     issues = []
     for row in table.itertuples(index=False):
         detail = (f"« {row.nom} » ({row.code}, département {row.departement}) est à {row.distance_km:.0f} km du "
@@ -150,7 +179,10 @@ def homonym_issues(table: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
         if isinstance(row.proche_code, str):
             detail += (f" ; commune probablement visée : {row.proche_nom} ({row.proche_code}, département "
                        f"{row.proche_departement}), à {row.proche_distance_km:.0f} km")
-        else:
+        elif searched_beyond:
             detail += " ; aucune commune de ce nom plus proche : vérifier le code"
+        else:
+            detail += (" ; aucune commune de ce nom plus proche dans les départements chargés (les autres ne sont "
+                       "pas cherchées) : vérifier le code")
         issues.append(issue(listing, "homonyme_probable", row.cpts, row.code, row.line, detail))
     return issues

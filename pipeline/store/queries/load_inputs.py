@@ -19,6 +19,14 @@ def commune_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def points_beyond_the_load(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Communes of the départements not loaded: ``code, nom, departement, lon, lat`` (``nom`` NULL: the database
+    holds their place, not their name)."""
+    return con.execute(
+        "SELECT code, CAST(NULL AS VARCHAR) AS nom, departement, lon, lat FROM communes_hors_chargement ORDER BY code"
+    ).df()
+
+
 def commune_bounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Bounding box (lon/lat) of each current commune's polygon: ``code, xmin, ymin, xmax, ymax``."""
     return con.execute(

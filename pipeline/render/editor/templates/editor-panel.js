@@ -77,6 +77,7 @@
 
     function bandText(taille) {
       var b = D.aci.bounds;
+      if (D.aci.bandes && D.aci.bandes[String(taille)]) { return D.aci.bandes[String(taille)]; }
       if (taille === 1) { return 'moins de ' + fmt(b[0]) + ' habitants'; }
       if (taille === b.length + 1) { return fmt(b[b.length - 1]) + ' habitants ou plus'; }
       return 'de ' + fmt(b[taille - 2]) + ' à moins de ' + fmt(b[taille - 1]) + ' habitants';
