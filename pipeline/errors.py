@@ -57,6 +57,16 @@ class DownloadError(PipelineError):
     """A download failed: offline, server error, checksum mismatch."""
 
 
+class SourceUnavailableError(DownloadError):
+    """A publisher's file could not be had: network down, server error, timeout, a transfer cut or corrupted.
+
+    Not the user's input: a system error (exit code 1), as the contract says; a missing mirror file or an
+    unusable catalogue entry stays a :class:`DownloadError` (2).
+    """
+
+    exit_code = 1
+
+
 class StoreBusyError(PipelineError):
     """Another process holds the database lock."""
 

@@ -364,6 +364,7 @@ def run_batch(options: BatchOptions) -> int:
         failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
         not_loaded=not_loaded, by_region=options.listing is None,
+        listings=tuple(sorted(set(context.shared.members["listing"]))),
         sources=f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}, aires d'attraction des villes 2020), IGN Admin "
                 "Express COG 2018, DREES (APL 2023), Annuaire Santé"
@@ -372,8 +373,9 @@ def run_batch(options: BatchOptions) -> int:
     )
     page, tables = write_comparison(comparison)
     print(f"Comparaison : {page}\n  tableaux : {tables}")
-    done = len(rows)
-    print(f"{done} CPTS sur {len(chosen)} calculées en {time.perf_counter() - start:.1f} s"
+    # Out of the CPTS tried: those failing before (codes naming no commune) were left out of « 5 sur 5 » (a review).
+    tried = {(str(r.cpts), str(r.listing)) for r in chosen.itertuples()} | {(f["cpts"], f["liste"]) for f in failures}
+    print(f"{len(rows)} CPTS sur {len(tried)} calculées en {time.perf_counter() - start:.1f} s"
           + (f" ; {len(failures)} en échec (voir ci-dessus et la page de comparaison)" if failures else ""))
     return 0 if not failures else 1 if unexpected else 2
 

@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline import config
-from pipeline.app.steps import Scope, StepResult, combined_sha
+from pipeline.app.steps import SCOPE_SETTING, Scope, StepResult, combined_sha
 from pipeline.geography import departement_of, to_wkb
 from pipeline.render.report import format_number
 from pipeline.sources import arrondissements, contours
@@ -74,6 +74,16 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         label = "IGN Admin Express COG 2018 simplifié"
     else:
         current = _etalab()
+        newer = [v for v, *_ in provenance.loaded_files(con, COMMUNES_SOURCE) if v.isdigit() and int(v) > current.year]
+        # Kept only for the same départements: polygons of the 04 alone are no answer to a load of France.
+        same_scope = set(filter(None, (provenance.setting(con, SCOPE_SETTING) or "").split(","))) == set(
+            scope.departements or ())
+        if newer and same_scope:
+            # The file of a newer year, loaded before, is gone from data/raw/ and not served now (a 404 the
+            # publisher's side): an older year would take its place without a word (a review). Kept.
+            kept = (f"contours des communes {max(newer)} gardés : seul le millésime {current.year} a pu être obtenu "
+                    f"({current.url}), il ne remplace pas un millésime plus récent")
+            return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start, [kept], kept)
         sha = scope.tag(combined_sha([current.sha256, cog_sha]))
         vintage, origin = str(current.year), current.url
         label = f"Etalab, contours administratifs {current.year} (IGN ADMIN EXPRESS, généralisés à 50 m)"

@@ -24,8 +24,8 @@ from pipeline.app.appartenance_step import load_appartenance
 from pipeline.app.contours_steps import load_arrondissement_polygons, load_contours
 from pipeline.app.filosofi_step import load_filosofi
 from pipeline.app.registries import registry_steps
-from pipeline.app.steps import Scope, Step, StepResult, combined_sha
-from pipeline.errors import DataError
+from pipeline.app.steps import SCOPE_SETTING, Scope, Step, StepResult, combined_sha
+from pipeline.errors import DataError, PipelineError
 from pipeline.geography import DEPARTEMENTS
 from pipeline.model import DataOptions
 from pipeline.pages import small_pages
@@ -58,9 +58,8 @@ class IngestReport:
 
 #: Residue rows of one reason listed one by one in make data's summary; more are summed up in one line.
 MAX_RESIDUE_LINES = 10
-#: ``schema_info`` key recording the départements a database was loaded for.
-SCOPE_SETTING = "departements"
-#: The same, beside the database: a damaged database cannot tell it, and rebuilding all of France instead of
+#: The départements a database was loaded for (``SCOPE_SETTING``), beside it: a damaged database cannot tell
+#: them, and rebuilding all of France instead of
 #: two départements costs a minute and a gigabyte and a half the user did not ask for.
 SCOPE_FILE = "departements-charges.txt"
 
@@ -206,6 +205,11 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
     (:func:`pipeline.app.registries.registry_steps`).
     """
     mirror = options.mirror if options.mirror is not None else config.mirror_dir()
+    if mirror is not None and not mirror.is_dir():
+        # Said for what it is, before anything is read (a review got « Fichier absent du miroir » for a mirror
+        # setting naming a file, or a folder that does not exist).
+        what = "un fichier, pas un dossier" if mirror.exists() else "introuvable"
+        raise PipelineError(f"Miroir de données (variable {config.MIRROR_ENV} ou option --miroir) {what} : {mirror}")
     steps = BASE_STEPS + (registry_steps(options, mirror) if extra_steps is None else extra_steps)
     report = IngestReport()
     # The data folder a user names (CPTS_DATA_DIR) being a file, a link to a missing disk or read-only is their

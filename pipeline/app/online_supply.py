@@ -25,7 +25,7 @@ import duckdb
 
 from pipeline import config
 from pipeline.app.steps import Scope, Step, StepResult
-from pipeline.errors import DownloadError
+from pipeline.errors import DataError, DownloadError
 from pipeline.sources import annuaire, finess
 from pipeline.sources.catalogue import (
     ANNUAIRE_ACTIVITE,
@@ -73,14 +73,17 @@ def online_registry_step(state: OnlineSupply, load_file: Callable[[Path, Path | 
             activite = _fetch(ANNUAIRE_ACTIVITE, "annuaire")
         except DownloadError as exc:
             return _impossible(con, state, annuaire.SOURCE_NAME, exc, start)
-        details = [f"extraction courante téléchargée : {_published(activite)}"]
+        details: list[str] = []
         savoir_faire: Path | None = None
         try:
             savoir_faire = _fetch(ANNUAIRE_SAVOIR_FAIRE, "annuaire").local.path
         except DownloadError as exc:  # the activities alone still give the supply (without specialities)
             details.append(f"savoir-faire non téléchargé ({exc.message}) : spécialités absentes")
-        result = load_file(activite.local.path, savoir_faire, activite.entry.url)(con, mirror, force, scope)
-        result.details[:0] = details
+        try:
+            result = load_file(activite.local.path, savoir_faire, activite.entry.url)(con, mirror, force, scope)
+        except DataError as exc:
+            return _unreadable(con, state, annuaire.SOURCE_NAME, exc, [activite.local.path, savoir_faire], start)
+        result.details[:0] = [_fetched(activite, result), *details]
         return result
 
     return step
@@ -95,11 +98,31 @@ def online_finess_step(state: OnlineSupply, load_file: Callable[[Path, str], Ste
             extraction = _fetch(FINESS_ETABLISSEMENTS, "finess")
         except DownloadError as exc:
             return _impossible(con, state, finess.SOURCE_NAME, exc, start)
-        result = load_file(extraction.local.path, extraction.entry.url)(con, mirror, force, scope)
-        result.details.insert(0, f"extraction courante téléchargée : {_published(extraction)}")
+        try:
+            result = load_file(extraction.local.path, extraction.entry.url)(con, mirror, force, scope)
+        except DataError as exc:
+            return _unreadable(con, state, finess.SOURCE_NAME, exc, [extraction.local.path], start)
+        result.details.insert(0, _fetched(extraction, result))
         return result
 
     return step
+
+
+def _fetched(download: CatalogueDownload, result: StepResult) -> str:
+    """« extraction courante téléchargée : … », or « déjà chargée » when nothing new was loaded (a review: the
+    download was announced at every run)."""
+    done = "téléchargée" if result.status == "chargé" else "déjà chargée"
+    return f"extraction courante {done} : {_published(download)}"
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection, state: OnlineSupply, source: str, exc: DataError,
+                files: list[Path | None], start: float) -> StepResult:
+    """A downloaded extraction the loader refuses: deleted (the next run fetches it again), and the run goes on as
+    after a failed download, with the earlier extraction or the demonstration (a review: ``make data`` stopped)."""
+    for path in files:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return _impossible(con, state, source, DownloadError(f"fichier téléchargé illisible, supprimé ({exc})"), start)
 
 
 def _impossible(con: duckdb.DuckDBPyConnection, state: OnlineSupply, source: str, exc: DownloadError,

@@ -68,8 +68,9 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: the départements and régions a CPTS spans count its communes outside the load; 6: a near-duplicate name is
 #: reported for each CPTS it concerns; 7: its wording agrees with the line counts (« 1 ligne », « 2 lignes »);
 #: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged;
-#: 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load.
-LISTING_LOADER_VERSION = "10"
+#: 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load; 11: a name carried by
+#: several ids is several CPTS, named with their id, and a column numbering the rows is not read as ids.
+LISTING_LOADER_VERSION = "11"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:

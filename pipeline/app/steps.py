@@ -55,6 +55,9 @@ class Scope:
         return combined_sha([sha, ",".join(sorted(self.departements))])
 
 
+#: Setting of the database: the départements it was loaded for (empty: all of France).
+SCOPE_SETTING = "departements"
+
 Step = Callable[[duckdb.DuckDBPyConnection, Path | None, bool, Scope], StepResult]
 
 

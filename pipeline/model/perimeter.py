@@ -85,3 +85,5 @@ class Comparison:
     sources: str = ""
     not_loaded: tuple[str, ...] = ()
     by_region: bool = False
+    #: Every loaded listing: the shared population counts the CPTS of them all (named when several).
+    listings: tuple[str, ...] = ()

@@ -135,7 +135,10 @@ def summary(c: Coverage) -> dict[str, Any]:
         "population": population,
         "cpts": int(c.claims["cpts_ids"].explode().dropna().nunique()),
         "population_covered": told(int(c.claims.loc[c.claims["n_cpts"] > 0, "population"].fillna(0).sum())),
+        # Analysis units (a city's arrondissements one by one), as « unites »; the key keeps its first name, and
+        # « units_in_no_cpts » says what it counts (a review: Paris gave « communes » 1 and 14 « communes » white).
         "communes_in_no_cpts": known(len(c.white)),
+        "units_in_no_cpts": known(len(c.white)),
         "population_in_no_cpts": known(white_pop),
         "units_in_several_cpts": told(int((c.claims["n_cpts"] > 1).sum())),
         "units_outside_listings": 0 if c.outside_listings is None else len(c.outside_listings),

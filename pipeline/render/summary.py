@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
-from pipeline.render.sections.common import establishments_uncovered
+from pipeline.render.sections.access import apl_france_label
+from pipeline.render.sections.common import establishments_uncovered, france_label, main_zones
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.summary_profile import profile_summary
 
@@ -166,6 +167,10 @@ def summary(d: Diagnostic) -> dict[str, Any]:
                             "complet": d.taille.total_possible is not None and not d.taille.missions_without_amount,
                             "missions_sans_montant": d.taille.missions_without_amount},
         "supply": supply,
+        # What the « département », « région » and « France » figures of supply and apl sum (a database of some
+        # départements sums those only; the DREES workbook has no Mayotte): the JSON alone misread them (a review).
+        "zones_de_reference": {"departement": main_zones(d)[0], "region": main_zones(d)[1],
+                               "france": france_label(d), "france_apl": apl_france_label(d)},
         "apl": {"2022": apl.loc[2022].to_dict(), "2023": apl.loc[2023].to_dict(),
                 "communes_sous_2_5": d.apl.per_unit.loc[d.apl.per_unit["sous_dense"].fillna(False).astype(bool),
                                                           "unit_code"].tolist()},

@@ -41,7 +41,8 @@ from pipeline.render.docx import (
 from pipeline.render.figures import StaticFigure
 from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
-from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, france_label, plural, region_label
+from pipeline.render.sections.access import apl_france_label
+from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
 from pipeline.render.sections.population import comparison_note, evolution_words
@@ -192,6 +193,12 @@ def _without_mayotte(d: Diagnostic) -> str:
         " hors Mayotte (absente du classeur DREES)"
 
 
+def _apl_france(d: Diagnostic) -> str:
+    """The APL's France, as its table's heading names it (which says the workbook has no Mayotte)."""
+    label = apl_france_label(d)
+    return label if "classeur DREES" in label else label + _without_mayotte(d)
+
+
 def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
     syn = d.apl.synthesis
     blocks: list[Block] = [SubHeading("Accessibilité aux médecins généralistes (APL)")]
@@ -206,7 +213,7 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
                  f"{format_number(latest['departement'], 2)} pour le département"
                  f"{' principal' if spans_several_areas(d) else ''} ({d.population.departement_name}), "
                  f"{format_number(latest['region'], 2)} pour la région ({region_label(d)}) et "
-                 f"{format_number(latest['france'], 2)} pour la {france_label(d)}{_without_mayotte(d)}.")
+                 f"{format_number(latest['france'], 2)} pour la {_apl_france(d)}.")
     if known:
         under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", under).fillna(False).astype(bool).sum())
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
@@ -221,7 +228,7 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
         columns=[Column("annee", "Année", "text"), Column("territoire", "Territoire", "decimal", 2),
                  Column("departement", f"Département ({d.population.departement_name})", "decimal", 2),
                  Column("region", f"Région ({region_label(d)})", "decimal", 2),
-                 Column("france", france_label(d), "decimal", 2)], source=prov.apl_line(d)))
+                 Column("france", apl_france_label(d), "decimal", 2)], source=prov.apl_line(d)))
     blocks.extend(zone_apl_block(d, specs))
     if "apl" in specs:
         spec = specs["apl"]

@@ -347,7 +347,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
                 f"invraisemblable (au plus {MAX_COUNT:,} adhérents par ligne)".replace(",", " ")
                 if too_large else "entier positif attendu")))
         elif count > 1 and not pd.isna(number):
-            errors.append((int(line), f"nombre {count} sur une ligne qui porte un RPPS (une personne)"))
+            errors.append((int(line), f"nombre {count} sur une ligne qui porte un numéro RPPS ou ADELI (une "
+                                      "personne)"))
     out["nombre"] = pd.array(counts, dtype="Int64")
     out["ligne"] = lines.to_numpy()
     # What the reader did not keep is said with the figures (a column of the format under a name it does not

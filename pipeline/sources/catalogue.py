@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlparse
 
 import requests
 
-from pipeline.errors import DownloadError
+from pipeline.errors import DownloadError, SourceUnavailableError
 from pipeline.sources.download import HASHES, TIMEOUT, Checksum, LocalFile, download, file_digest, sha256_of
 
 DATAGOUV_API = "https://www.data.gouv.fr/api/1"
@@ -149,15 +149,20 @@ def _get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[st
     try:
         response = http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
     except requests.exceptions.ConnectionError as exc:
-        raise DownloadError(
+        raise SourceUnavailableError(
             f"Catalogue injoignable ({url}) : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire "
             "un miroir local, ou donnez le fichier sur la ligne de commande.", url) from exc
+    except requests.exceptions.Timeout as exc:
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : délai dépassé, le serveur ne répond pas",
+                                     url) from exc
+    except requests.exceptions.TooManyRedirects as exc:
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : trop de redirections", url) from exc
     except requests.exceptions.RequestException as exc:
-        raise DownloadError(f"Catalogue injoignable ({url}) : {type(exc).__name__}", url) from exc
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : {type(exc).__name__}", url) from exc
     if response.status_code == 404:
         raise DownloadError(f"Jeu de données « {dataset} » introuvable dans le catalogue ({url})", url)
     if response.status_code >= 400:
-        raise DownloadError(f"Le catalogue a répondu {response.status_code} pour {url}", url)
+        raise SourceUnavailableError(f"Le catalogue a répondu {response.status_code} pour {url}", url)
     try:
         body = response.json()
     except ValueError:
@@ -225,8 +230,16 @@ def resolve_latest(
             f"Aucune ressource du jeu de données « {dataset} » ne correspond au motif « {pattern} » "
             f"(ressources : {listed})", f"{api_base.rstrip('/')}/datasets/{dataset}/")
     published, url, resource = max(candidates, key=lambda c: (c[0], c[1]))
-    when = None if published == datetime.min.replace(tzinfo=UTC) else published
-    stamp = when.strftime("%Y%m%d%H%M") if when is not None else "inconnu"
+    undated = published == datetime.min.replace(tzinfo=UTC)
+    if undated and "{stamp}" in local_name:
+        # The file's name carries its date, from which the extraction is dated: without one, the download's
+        # own time became an extraction « of today » that took the place of the current one (a review).
+        raise SourceUnavailableError(
+            f"La ressource « {resource.get('title') or _basename(url)} » du jeu de données « {dataset} » n'a pas de "
+            "date de publication lisible (« last_modified », « created_at ») : son extraction ne peut pas être "
+            "datée, elle n'est pas téléchargée", f"{api_base.rstrip('/')}/datasets/{dataset}/")
+    when = None if undated else published
+    stamp = when.strftime("%Y%m%d%H%M") if when is not None else "inconnu"  # a name carrying its own date
     filename = _basename(local_name.format(stamp=stamp, name=_basename(url)))
     return CatalogueEntry(url=url, filename=filename, published=when, checksum=_checksum(resource.get("checksum")),
                           title=str(resource.get("title") or ""), resource_id=resource.get("id"))

@@ -12,8 +12,10 @@ This is the project's only downloader: every source module uses it.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +23,11 @@ import requests
 
 from pipeline import config
 from pipeline.config import SourceFile
-from pipeline.errors import DownloadError
+from pipeline.errors import DownloadError, SourceUnavailableError
+from pipeline.sources.transfer import CHUNK, TIMEOUT, HTTPStatusError, StalePart, check_content, transfer
 
-CHUNK = 1 << 18
-TIMEOUT = (10, 60)  # connect, read (seconds)
+__all__ = ["HASHES", "TIMEOUT", "Checksum", "HTTPStatusError", "LocalFile", "download", "file_digest", "npm_pack",
+           "npm_version", "obtain", "sha256_of"]
 
 
 @dataclass(frozen=True)
@@ -60,67 +63,6 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
 def sha256_of(path: Path) -> str:
     """sha256 of a file: the digest recorded in the ``sources`` table."""
     return file_digest(path, "sha256")
-
-
-class HTTPStatusError(DownloadError):
-    """The server answered an HTTP error status (``status``), e.g. 404 for a file not published."""
-
-    def __init__(self, message: str, path: str | Path | None, status: int) -> None:
-        super().__init__(message, path)
-        self.status = status
-
-
-class _StalePart(Exception):
-    """The server refused to resume: the partial file does not match what it serves."""
-
-
-def _transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
-    """Append the rest of ``url`` to ``part`` (all of it when ``part`` is absent).
-
-    ``Accept-Encoding: identity`` keeps the bytes on disk those of the file, so
-    that ``Content-Length`` and HTTP ranges count the same bytes.
-    """
-    offset = part.stat().st_size if part.exists() else 0
-    headers = {"Accept-Encoding": "identity"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    try:
-        with http.get(url, stream=True, timeout=TIMEOUT, headers=headers) as response:
-            if response.status_code == 416:
-                total = response.headers.get("Content-Range", "").rpartition("/")[2]
-                if total.isdigit() and int(total) == offset:
-                    return  # the partial file is already complete
-                raise _StalePart()
-            if response.status_code >= 400:
-                raise HTTPStatusError(f"Le serveur a répondu {response.status_code} pour {url}", dest,
-                                      response.status_code)
-            resumed = offset > 0 and response.status_code == 206
-            expected_len = response.headers.get("Content-Length")
-            written = 0
-            with open(part, "ab" if resumed else "wb") as handle:
-                for block in response.iter_content(CHUNK):
-                    handle.write(block)
-                    written += len(block)
-            if expected_len is not None and expected_len.isdigit() and written != int(expected_len):
-                raise DownloadError(
-                    f"Téléchargement tronqué : {written} octets reçus sur {expected_len} attendus "
-                    f"depuis {url} ; relancez pour reprendre",
-                    part,
-                )
-    except requests.exceptions.ConnectionError as exc:
-        raise DownloadError(
-            f"Impossible de joindre {url} : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR "
-            "pour lire un miroir local des données.",
-            dest,
-        ) from exc
-    except requests.exceptions.Timeout as exc:
-        raise DownloadError(f"Délai dépassé en téléchargeant {url} ; relancez pour reprendre", dest) from exc
-    except requests.exceptions.ChunkedEncodingError as exc:
-        raise DownloadError(
-            f"Téléchargement tronqué : connexion interrompue pendant {url} ; relancez pour reprendre", part
-        ) from exc
-    except requests.exceptions.RequestException as exc:  # invalid URL, too many redirects, SSL...
-        raise DownloadError(f"Téléchargement impossible depuis {url} : {type(exc).__name__}", dest) from exc
 
 
 def download(
@@ -163,23 +105,24 @@ def download(
     part = dest.with_name(dest.name + ".part")
     http = session or requests.Session()
     try:
-        _transfer(http, url, part, dest)
-    except _StalePart:
+        transfer(http, url, part, dest)
+    except StalePart:
         # The partial file does not fit the file now served (a new version): start again, once.
         part.unlink(missing_ok=True)
         try:
-            _transfer(http, url, part, dest)
-        except _StalePart:
-            raise DownloadError(f"Le serveur refuse de reprendre le téléchargement de {url}", dest) from None
+            transfer(http, url, part, dest)
+        except StalePart:
+            raise SourceUnavailableError(f"Le serveur refuse de reprendre le téléchargement de {url}", dest) from None
     for check in expected:
         actual = file_digest(part, check.algorithm)
         if actual != check.value:
             part.unlink(missing_ok=True)
-            raise DownloadError(
+            raise SourceUnavailableError(
                 f"Somme de contrôle incorrecte pour {url} : attendu {check.value}, obtenu {actual} "
                 f"({HASHES[check.algorithm]}) ; le fichier a été supprimé",
                 dest,
             )
+    check_content(part, dest, url)
     part.replace(dest)
     return dest
 
@@ -228,13 +171,15 @@ def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
     dest = config.raw_dir() / source.mirror_path
     if source.extra.get("archive"):
         dest = dest.parent / source.extra["archive"]
-    if dest.exists():
-        return LocalFile(dest, source.url or str(dest), sha256_of(dest))
     spec = source.extra.get("npm_spec")
+    if dest.exists() and (spec is None or npm_version(dest) == spec.rpartition("@")[2]):
+        return LocalFile(dest, source.url or str(dest), sha256_of(dest))
+    dest.unlink(missing_ok=True)  # a tarball of another version, kept by an earlier run: fetched again
     if spec and not config.npm_registry_set():
         packed = npm_pack(spec, dest.parent)
         if packed is not None:
             packed.replace(dest)
+            _check_npm_version(dest, spec, f"npm pack {spec}")
             return LocalFile(dest, f"npm pack {spec}", sha256_of(dest))
     if source.url is None:
         raise DownloadError(
@@ -243,4 +188,31 @@ def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
             dest,
         )
     download(source.url, dest, source.sha256)
+    if spec:
+        _check_npm_version(dest, spec, source.url)
     return LocalFile(dest, source.url, sha256_of(dest))
+
+
+def npm_version(path: Path) -> str | None:
+    """The ``version`` of an npm tarball's ``package/package.json``, or None when it cannot be read."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive:
+                if member.name == "package/package.json" and (handle := archive.extractfile(member)) is not None:
+                    version = json.loads(handle.read().decode("utf-8")).get("version")
+                    return str(version) if version is not None else None
+    except (OSError, EOFError, tarfile.TarError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return None
+    return None
+
+
+def _check_npm_version(path: Path, spec: str, origin: str) -> None:
+    """Refuse, and delete, a tarball of another version than ``spec``'s (a review: the 5.3.0 package served at the
+    6.0.0 address was loaded as the COG 2026)."""
+    expected = spec.rpartition("@")[2]
+    found = npm_version(path)
+    if found != expected:
+        path.unlink(missing_ok=True)
+        raise SourceUnavailableError(
+            f"Paquet reçu de {origin} : version {found or 'illisible'} au lieu de {expected} ; le fichier a été "
+            "supprimé, relancez plus tard", path)

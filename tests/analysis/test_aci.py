@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -27,13 +29,25 @@ def test_size_band_bounds(population: int, band: int) -> None:
     assert aci.size_band(population) == band
 
 
-def test_band_descriptions_word_the_bounds_as_the_aci() -> None:
-    # Seed 001: « Taille 1 (moins de 40 000 habitants) … Taille 3 (entre 80 000 et 175 000), Taille 4 (plus de
-    # 175 000) ». Each description holds its band's own bounds and no other: 175 000 is in taille 3's.
-    texts = {band: aci.band_description(band).replace("\u202f", " ") for band in (1, 2, 3, 4)}
-    assert texts == {1: "moins de 40 000 habitants", 2: "de 40 000 à moins de 80 000 habitants",
-                     3: "de 80 000 à 175 000 habitants", 4: "plus de 175 000 habitants"}
-    assert [aci.size_band(p) for p in (39_999, 40_000, 79_999, 80_000, 175_000, 175_001)] == [1, 2, 2, 3, 3, 4]
+def _within(description: str) -> Callable[[int], bool]:
+    """What a French band description says of a population, read from its words (« moins de X », « plus de X »,
+    « de X à Y », « de X à moins de Y »)."""
+    numbers = [int(n.replace("\u202f", "").replace(" ", "")) for n in re.findall(r"\d[\d\u202f ]*\d", description)]
+    if description.startswith("moins de"):
+        return lambda p: p < numbers[0]
+    if description.startswith("plus de"):
+        return lambda p: p > numbers[0]
+    if "à moins de" in description:
+        return lambda p: numbers[0] <= p < numbers[1]
+    return lambda p: numbers[0] <= p <= numbers[1]
+
+
+def test_each_band_description_says_what_the_band_holds() -> None:
+    # Each description, read as French, holds exactly the populations size_band gives its band, at and around
+    # every bound of seed 001 (« moins de 40 000 », « entre 80 000 et 175 000 », « plus de 175 000 »).
+    said = {band: _within(aci.band_description(band)) for band in (1, 2, 3, 4)}
+    for population in (0, 39_999, 40_000, 40_001, 79_999, 80_000, 80_001, 174_999, 175_000, 175_001, 2_000_000):
+        assert [band for band, holds in said.items() if holds(population)] == [aci.size_band(population)], population
 
 
 def test_taille_4pp_needs_more_than_100_professionals() -> None:

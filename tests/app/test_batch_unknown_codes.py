@@ -30,6 +30,9 @@ def test_a_cpts_of_unknown_codes_fails_the_batch_and_is_named(fixture_data_dir: 
             "géographique (voir les anomalies de la liste)") in run.stderr
     # A CPTS of a département not loaded (the Drôme) is absent by the load's choice: named, not a failure.
     assert "1 CPTS de la liste sans commune chargée dans la base, non diagnostiquées : CPTS Loin" in run.stdout
+    # The count is out of the CPTS tried, the one failing before its computation included (« 1 CPTS sur 1
+    # calculées ; 1 en échec » left it out, a review).
+    assert "1 CPTS sur 2 calculées" in run.stdout and "; 1 en échec" in run.stdout
     folder = data / "processed" / "comparaison-vide"
     failures = pd.read_csv(folder / "echecs.csv", dtype=str)
     assert list(failures["cpts"]) == ["CPTS Vide"]

@@ -7,11 +7,15 @@ communes are missing, and has no rank; the group sizes count only the whole CPTS
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from pipeline.app.batch import comparison_table
 from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, Comparison
-from pipeline.render.comparison.page import payload
+from pipeline.render.comparison.page import payload, render_page
+from tests.browser import close_page, open_page
 
 
 def _row(name: str, population: int, partial: int) -> dict[str, object]:
@@ -89,3 +93,48 @@ def test_cpts_whose_perimeter_is_in_several_parts_are_named_and_still_ranked() -
     one_piece = [_row("A", 30_000, 0)]
     one_piece[0][PARTS] = 1
     assert "plusieurs parties" not in payload_note(comparison_table(one_piece))
+
+
+@pytest.mark.browser
+def test_the_map_keeps_zero_apart_and_partial_cpts_out_of_its_classes(tmp_path: Path) -> None:
+    """A review: four CPTS sharing nobody and one sharing 343 inhabitants were one colour, in a class « 0 à moins
+    de 2 518 »; and a CPTS with 1 of its 32 communes loaded was coloured among the others, its partial figure
+    setting the classes. Zero is now a class of its own, and a partial CPTS is drawn apart, out of the classes."""
+    shared = {"A": 0, "B": 0, "C": 0, "D": 0, "E": 343, "F": 2_518, "G": 5_000}
+    rows = [_row(name, 30_000, 0) for name in shared]
+    for row in rows:
+        row["population_partagee"] = shared[str(row["cpts"])]
+    stub = _row("Stub", 1_112, 31)
+    stub["population_partagee"] = 90_000
+    table = comparison_table([*rows, stub])
+    comparison = Comparison(name="essai", table=table, failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]))
+    path = tmp_path / "index.html"
+    path.write_text(render_page(payload(comparison, "2026-12-06")), encoding="utf-8")
+    page, errors, console = open_page(path)
+    try:
+        page.evaluate("window.cptsComparison.showIndicator('population_partagee')")
+        breaks = page.evaluate("window.cptsComparison.classes()")
+        assert breaks[0] == 343 and max(breaks) < 90_000  # the partial figure sets no class
+        colours = {name: page.evaluate(f"window.cptsComparison.colourOf('{name.lower()}')") for name in shared}
+        assert len({colours[n] for n in "ABCD"}) == 1 and colours["E"] != colours["A"]
+        assert page.evaluate("window.cptsComparison.colourOf('stub')") == "#f4e3d7"
+        legend = page.inner_text("#legend").replace("\u202f", " ").replace("\xa0", " ")
+        lines = legend.splitlines()
+        assert lines[1] == "0"  # the title, then the class of the CPTS sharing nobody
+        assert "chiffres partiels (communes hors des départements chargés) (1)" in legend
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+
+
+def test_the_note_names_the_listings_the_shared_population_counts() -> None:
+    # A review loaded a second version of a listing beside it: every CPTS « shared » all its population with its
+    # twin, and nothing said which listings were counted.
+    table = comparison_table([_row("A", 30_000, 0), _row("B", 20_000, 0)])
+    failures = pd.DataFrame(columns=["cpts", "liste", "erreur"])
+    two = Comparison(name="h4", table=table, failures=failures, listings=("h4", "h4-2025"))
+    assert ("Population partagée avec une autre CPTS : celles de toutes les listes chargées (« h4 », « h4-2025 ») ; "
+            "deux versions d'une même liste chargées ensemble font partager à chaque CPTS sa population avec son "
+            "double.") in str(payload(two, "2026-12-06")["meta"]["note"])
+    one = Comparison(name="h4", table=table, failures=failures, listings=("h4",))
+    assert "toutes les listes chargées" not in str(payload(one, "2026-12-06")["meta"]["note"])

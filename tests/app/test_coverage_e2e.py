@@ -159,7 +159,7 @@ def test_departement_04(coverage: dict[str, Any]) -> None:
     assert s["zone"] == "departement-04"
     assert s["communes"] == len(units) == s["unites"]
     assert s["population"] == sum(units.values())
-    assert s["communes_in_no_cpts"] == len(white)
+    assert s["communes_in_no_cpts"] == s["units_in_no_cpts"] == len(white)
     assert s["population_in_no_cpts"] == sum(units[c] for c in white)
     assert (coverage["maps"] / "couverture-departement-04" / "carte.html").exists()
 

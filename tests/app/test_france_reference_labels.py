@@ -15,6 +15,9 @@ import pytest
 from pipeline.app.diagnostic import compute
 from pipeline.geography import DEPARTEMENTS, france_label, zone_label
 from pipeline.model import DiagnosticOptions
+from pipeline.render.sections.access import access_section
+from pipeline.render.summary import summary
+from pipeline.render.trame import trame_document
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS
@@ -67,6 +70,18 @@ def test_rows_of_the_fixture_database_name_its_departements(db: duckdb.DuckDBPyC
     assert labels(d.age_need.zones, "france") == {f"France ({loaded} ; sans 976, absent du classeur DREES)"}
     assert d.income is not None
     assert labels(d.income.zones, "france") == {f"France ({loaded} ; sans 976, absent de Filosofi)"}
+    # The APL's « territoire et références » table (report and Word Trame) heads its France column the same way
+    # (a review: « départements chargés : 04, 13, 33, 75, 976 » above a figure without 976).
+    section = access_section(d)
+    synthesis = next(t for t in section["tables"] if t["title"] == "APL aux médecins généralistes : territoire et "
+                                                                   "références")
+    assert f"France ({loaded} ; sans 976, absent du classeur DREES)" in synthesis["data"].columns
+    apl_table = next(b for b in trame_document(d).care_supply if getattr(b, "key", None) == "apl_synthese")
+    assert apl_table.columns[-1].label == f"France ({loaded} ; sans 976, absent du classeur DREES)"
+    # summary.json names what its reference figures sum (its « france » values alone read as France's).
+    assert summary(d)["zones_de_reference"] == {
+        "departement": "Alpes-de-Haute-Provence", "region": "Provence-Alpes-Côte d'Azur, départements chargés : 04, 13",
+        "france": f"France ({loaded})", "france_apl": f"France ({loaded} ; sans 976, absent du classeur DREES)"}
 
 
 @pytest.mark.parametrize("level", ["departement", "region"])

@@ -110,18 +110,19 @@ def test_codes_of_no_departement_are_unknown_and_the_spans_count_the_communes_ou
         "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (région 93 : 3 unités, région 94 : 1 unité)"}
 
 
-def test_communes_outside_the_load_of_two_cpts_of_one_name_are_given_to_neither(
+def test_communes_outside_the_load_of_two_cpts_of_one_name_go_to_the_right_one(
         ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # An anomaly names its CPTS, not its identifier: two « CPTS Centre » (A1 in 04, B2 in 13 and 84) cannot say
-    # whose Avignon is; B2's commune was counted in A1's span.
+    # Two « CPTS Centre » (A1 in 04, B2 in 13 and 84): B2's Avignon was counted in A1's span. One name on two
+    # ids is two CPTS, named with their id: Avignon (outside the load) is B2's, A1 spans the 04 alone.
     path = tmp_path / "homonymes.csv"
     path.write_text("cpts,code_insee,cpts_id\nCPTS Centre,04001,A1\nCPTS Centre,13001,B2\n"
                     "CPTS Centre,84007,B2\n", encoding="utf-8")
     code, _out, err = cli(capsys, "data", "--cpts", str(path))
     assert (code, err) == (0, "")
-    spans = query(ws.db, "SELECT detail_fr FROM cpts_anomalies WHERE listing = 'homonymes' "
-                         "AND kind = 'multi_departements'")
-    assert not any("84" in row[0] for row in spans)
+    spans = dict(query(ws.db, "SELECT cpts, detail_fr FROM cpts_anomalies WHERE listing = 'homonymes' "
+                              "AND kind = 'multi_departements'"))
+    assert spans == {"CPTS Centre (B2)": "« CPTS Centre (B2) » s'étend sur 2 départements (département 13 : 1 "
+                                         "unité, département 84 : 1 unité)"}
 
 
 # --------------------------------------------------------------------------- GeoJSON listings

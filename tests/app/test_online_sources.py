@@ -244,6 +244,23 @@ def test_registries_unreachable_fall_back_to_demonstration_data_and_say_why(
     assert query(fresh, "SELECT value FROM schema_info WHERE key = 'demo_raison'") == [("",)]
 
 
+def test_an_unreadable_download_falls_back_as_a_failed_one_and_is_not_kept(fresh: Workspace, publishers: str) -> None:
+    """The catalogue's checksum matches, but the FINESS file is no extraction (a page of text): ``make data``
+    stopped there (a review). It goes on as after a failed download (the demonstration here, said why), and the
+    file is deleted so that the next run fetches it again."""
+    path = f"{STATIC}/finess/20260611-0342/etalab-cs1100507-stock-20260611-0342.csv"
+    junk = b"Service momentanement indisponible\n"
+    Publishers.files[path] = junk
+    Publishers.files[f"/api/1/datasets/{FINESS_DATASET}/"] = catalogue_entry(publishers, FINESS_DATASET, [
+        ("etalab-cs1100507-stock-20260611-0342.csv", path, "2026-06-11T03:42:00+00:00", junk)])
+    code, out, err = run_online(fresh, publishers, "data", "--departements", "04")
+    assert (code, err) == (0, ""), out + err
+    assert "téléchargement de l'extraction FINESS impossible : fichier téléchargé illisible, supprimé (" in out
+    assert query(fresh, "SELECT DISTINCT demo FROM sources WHERE source = 'finess'") == [(True,)]
+    assert query(fresh, "SELECT DISTINCT demo FROM sources WHERE source = 'annuaire-sante'") == [(False,)]
+    assert not list((fresh.data / "raw" / "finess").glob("etalab-cs1100507-stock-*"))
+
+
 def test_demo_option_does_not_ask_the_catalogue(fresh: Workspace, publishers: str) -> None:
     code, out, err = run_online(fresh, publishers, "data", "--departements", "04", "--demo")
     assert (code, err) == (0, "")

@@ -260,6 +260,7 @@ def test_corrupted_database_is_reported_not_overwritten(
     assert err.endswith(" : supprimez le fichier ou relancez « make data », qui reconstruira la base "
                         f"(fichier {ws.db})\n")
     # A rebuild that cannot complete (an empty mirror) leaves the damaged file as it was.
+    (tmp_path / "miroir-vide").mkdir()
     code, _, err = cli(capsys, "data", "--sans-demo", "--miroir", str(tmp_path / "miroir-vide"))
     assert code == CODE_ERROR and err.startswith("Erreur : Fichier absent du miroir ")
     assert ws.db.read_bytes() == content
@@ -440,6 +441,19 @@ def test_truncated_decoupage_tarball_in_mirror(workspace: Workspace, mirror: Pat
     assert snapshot(workspace) == before
 
 
+def test_a_mirror_setting_naming_no_folder_is_said_so(workspace: Workspace, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # A review got « Fichier absent du miroir » for a setting naming a file, or a folder that does not exist.
+    a_file = tmp_path / "miroir.txt"
+    a_file.write_text("", encoding="utf-8")
+    before = snapshot(workspace)
+    for path, what in ((a_file, "un fichier, pas un dossier"), (tmp_path / "absent", "introuvable")):
+        code, _, err = cli(capsys, "data", "--miroir", str(path))
+        assert (code, err) == (CODE_ERROR, error_line(
+            f"Miroir de données (variable CPTS_DATA_MIRROR ou option --miroir) {what} : {path.resolve()}"))
+    assert snapshot(workspace) == before
+
+
 def test_mirror_without_the_file(workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = (tmp_path / "miroir-vide").resolve()
     empty.mkdir()
@@ -454,6 +468,9 @@ def test_mirror_without_the_file(workspace: Workspace, tmp_path: Path, capsys: p
 
 # --------------------------------------------------------------------------- make data: offline
 
+#: A publisher out of reach is a system error, not the user's input (the contract: 2 bad input, 1 system error).
+CODE_SYSTEM = 1
+
 
 def test_download_when_offline(workspace: Workspace, tmp_path: Path) -> None:
     """No mirror, no npm on the PATH, and every connection refused (proxy on a closed local port)."""
@@ -466,7 +483,7 @@ def test_download_when_offline(workspace: Workspace, tmp_path: Path) -> None:
                                 no_proxy="", timeout=120)
     source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
     assert out.startswith("Sources : téléchargement depuis les sources officielles\n")
-    assert (code, err) == (CODE_ERROR, error_line(
+    assert (code, err) == (CODE_SYSTEM, error_line(
         f"Impossible de joindre {source.url} : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire un "
         "miroir local des données.", workspace.data / "raw" / source.mirror_path))
     assert not list((workspace.data / "raw" / "decoupage-administratif").iterdir())  # no partial file left
@@ -504,7 +521,7 @@ def test_download_when_the_server_is_down(workspace: Workspace, server_down: str
     code, _, err = cli(capsys, "data", "--sans-demo")
     source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
     assert source.url is not None and source.url.startswith(server_down)
-    assert (code, err) == (CODE_ERROR, error_line(
+    assert (code, err) == (CODE_SYSTEM, error_line(
         f"Le serveur a répondu 503 pour {source.url}", workspace.data / "raw" / source.mirror_path))
     assert snapshot(workspace) == before
 

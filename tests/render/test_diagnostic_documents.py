@@ -184,8 +184,10 @@ def test_word_apl_sentence_says_the_france_figure_leaves_mayotte_out(trame: Any)
     sentence = next(p.text for p in trame.paragraphs if p.text.startswith("APL officielle de la DREES"))
     table = cells(table_after(trame, "APL aux médecins généralistes : territoire et références"))
     france = next(column for column, heading in enumerate(table[0]) if heading.startswith("France"))
-    # « France (départements chargés : 04, 13, 33, 75, 976) » on the fixture database, which holds Mayotte.
-    assert f" et {table[-1][france]} pour la {table[0][france]} hors Mayotte (absente du classeur DREES). " in sentence
+    # « France (départements chargés : 04, 13, 33, 75, 976 ; sans 976, absent du classeur DREES) » on the fixture
+    # database, which holds Mayotte: the sentence names the France of its table's heading.
+    assert table[0][france].endswith("; sans 976, absent du classeur DREES)")
+    assert f" et {table[-1][france]} pour la {table[0][france]}. " in sentence
 
 
 def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:

@@ -90,6 +90,27 @@ def test_indicator_map_is_a_print_quality_png_with_legend_title_and_sources(tmp_
     assert fills == classes.colors
 
 
+def test_the_legend_has_the_decimals_of_the_tables() -> None:
+    # The APL is given with two decimals in the tables: a commune at 2,04 was in a printed class « 0,4 – 2,0 »
+    # (one decimal by default, a review). With decimals=2 each value lies within its class's printed bounds.
+    data = synthetic_territory()
+    values = data["communes"]["apl_2023"]
+    fig = indicator_figure(data["perimeter"], data["communes"], "apl_2023", "APL", decimals=2)
+    classes = choropleth(values, decimals=2)
+    words = texts(fig)
+    bounds = []
+    for _, label in classes.legend:
+        assert label in words
+        if label != "Donnée non disponible":
+            parts = [float(p.replace(",", ".")) for p in label.split(" – ")]
+            assert all(len(p.split(",")[1]) == 2 for p in label.split(" – ") if "," in p)
+            bounds.append((parts[0], parts[-1]))
+    for value, index in zip(values, classes.classes, strict=True):
+        if index >= 0:
+            low, high = bounds[index]
+            assert low <= round(value, 2) <= high, (value, bounds[index])
+
+
 def test_scale_bar_measures_true_kilometres_in_lambert_93() -> None:
     data = synthetic_territory()
     fig = indicator_figure(data["perimeter"], data["communes"], "population", "Population")

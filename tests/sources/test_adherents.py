@@ -79,7 +79,7 @@ def test_every_bad_value_is_named_with_its_line(tmp_path: Path) -> None:
         "\n  - ligne 3 : nombre « 0 » : entier positif attendu"
         "\n  - ligne 3 : élaboration « o » : oui ou non attendu"
         "\n  - ligne 4 : nombre « 2.5 » : entier positif attendu"
-        "\n  - ligne 5 : nombre 3 sur une ligne qui porte un RPPS (une personne)")
+        "\n  - ligne 5 : nombre 3 sur une ligne qui porte un numéro RPPS ou ADELI (une personne)")
 
 
 @pytest.mark.parametrize(("written", "row"), [

@@ -178,6 +178,14 @@ def test_a_binary_file_is_named_for_what_it_is(tmp_path: Path, content: bytes, k
                                               "(PS_LibreAcces_Personne_activite_….txt, ou l'archive .zip publiée)")
 
 
+def test_a_utf16_extraction_is_named_so(tmp_path: Path) -> None:
+    path = tmp_path / NAME
+    path.write_bytes("\ufeffType d'identifiant PP|Identifiant PP|\n".encode("utf-16-le"))
+    error = fails(path)
+    assert (error.line, error.message) == (1, "Le fichier est encodé en UTF-16 (« Texte Unicode ») : "
+                                              "réenregistrez-le en UTF-8")
+
+
 def test_header_only(tmp_path: Path) -> None:
     path = tmp_path / NAME
     path.write_text(lines()[0] + "\n", encoding="utf-8")

@@ -105,6 +105,10 @@ class Catalogue(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        elif name == "sans-date":  # a date the API should give, of another type, and no creation date
+            self._json({"resources": [{"title": "ps-libreacces-personne-activite.txt",
+                                       "url": f"{b}{STATIC}/x/ps-libreacces-personne-activite.txt",
+                                       "last_modified": {"a": 1}}]})
         elif name == "sans-ressources":
             self._json({"id": "x", "title": "Un jeu sans liste"})
         else:
@@ -209,6 +213,19 @@ def test_catalogue_answering_nonsense_is_a_french_error(server: str, dataset: st
     with pytest.raises(DownloadError) as info:
         resolve_latest(dataset, "x", api_base=api(server))
     assert info.value.message == f"{message} ({server}/api/1/datasets/{dataset}/)"
+
+
+def test_a_resource_without_a_readable_date_is_not_downloaded(server: str) -> None:
+    """Its file name carries its date, from which the extraction is dated: a review got an extraction dated the
+    day of the download, which became the current one. Refused (the caller keeps the earlier extraction)."""
+    with pytest.raises(DownloadError) as info:
+        resolve_latest("sans-date", ANNUAIRE_ACTIVITE.pattern, api_base=api(server),
+                       local_name=ANNUAIRE_ACTIVITE.local_name)
+    assert info.value.message == (
+        "La ressource « ps-libreacces-personne-activite.txt » du jeu de données « sans-date » n'a pas de date de "
+        "publication lisible (« last_modified », « created_at ») : son extraction ne peut pas être datée, elle "
+        "n'est pas téléchargée")
+    assert info.value.exit_code == 1  # the publisher's side, not the user's input
 
 
 def test_server_down_gives_the_offline_message(tmp_path: Path) -> None:

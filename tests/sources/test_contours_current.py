@@ -125,3 +125,25 @@ def test_truncated_gzip_and_bad_codes_are_french_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         stage_etalab_communes(path)
     assert info.value.message == "Contours Etalab invalides : code « 4070 » invalide ; code 2A004 en double"
+
+
+def test_an_older_year_does_not_replace_the_loaded_contours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 2026 file, loaded before, is gone from data/raw/ and the publisher answers 404 for it: only 2025 can be
+    had. A review saw the 2025 polygons replace the loaded 2026 ones without a word. Kept, with a warning."""
+    import duckdb
+
+    from pipeline.app import contours_steps
+    from pipeline.app.steps import Scope
+    from pipeline.sources.contours_download import EtalabContours
+    from pipeline.store import load, schema
+
+    con = duckdb.connect(":memory:")
+    schema.create_schema(con)
+    load.record_source(con, load.Provenance("contours-communes", "2026", "https://exemple/2026", "abc", 10))
+    older = EtalabContours(tmp_path / "communes-50m.geojson.gz", 2025, "https://exemple/2025", "def")
+    monkeypatch.setattr(contours_steps, "_etalab", lambda layer="communes": older)
+    result = contours_steps.load_contours(con, None, True, Scope())
+    assert (result.status, result.warning) == ("inchangé", "contours des communes 2026 gardés : seul le millésime "
+                                               "2025 a pu être obtenu (https://exemple/2025), il ne remplace pas un "
+                                               "millésime plus récent")
+    assert con.execute("SELECT vintage FROM sources WHERE source = 'contours-communes'").fetchall() == [("2026",)]

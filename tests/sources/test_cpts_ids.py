@@ -30,6 +30,50 @@ def test_one_id_on_two_names_keeps_two_cpts(tmp_path: Path) -> None:
                        "restent distinctes")
 
 
+def test_one_name_with_two_ids_is_two_cpts(tmp_path: Path) -> None:
+    """A CPTS is one id of its listing (README): two « CPTS Alpha », ids alpha-1 (Gap) and alpha-2 (Aubessagne), were
+    merged into one CPTS, its population and taille those of both (a review). Kept apart, named with their id."""
+    path = tmp_path / "liste.csv"
+    path.write_text("cpts,code_insee,cpts_id\nCPTS Alpha,05061,alpha-1\nCPTS Alpha,05039,alpha-2\n"
+                    "CPTS Beta,05013,beta\n", encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    units = result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict()
+    assert units == {"CPTS Alpha (alpha-1)": ["05061"], "CPTS Alpha (alpha-2)": ["05039"], "CPTS Beta": ["05013"]}
+    said = result.issues[result.issues["kind"] == "identifiant_incoherent"]
+    assert said["cpts"].tolist() == ["CPTS Alpha (alpha-1)", "CPTS Alpha (alpha-2)"]
+    assert set(said["detail_fr"]) == {"la CPTS « CPTS Alpha » a plusieurs identifiants : alpha-1, alpha-2 ; ces CPTS "
+                                      "restent distinctes : « CPTS Alpha (alpha-1) », « CPTS Alpha (alpha-2) »"}
+
+
+def test_an_id_on_the_first_row_only_is_the_cpts_id(tmp_path: Path) -> None:
+    # The id written once, on the CPTS's first row: one CPTS, not « CPTS Alpha (12) » and « CPTS Alpha
+    # (cpts-alpha) » (a review); and no « nom proche » between the names split by their ids.
+    path = tmp_path / "liste.csv"
+    path.write_text("cpts,code_insee,cpts_id\nCPTS Alpha,05061,12\nCPTS Alpha,05039,\nCPTS Beta,05013,\n",
+                    encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    assert result.members.groupby("cpts")["cpts_id"].unique().map(list).to_dict() == {
+        "CPTS Alpha": ["12"], "CPTS Beta": ["cpts-beta"]}
+    assert result.issues[result.issues["kind"] == "identifiant_incoherent"].empty
+    split = tmp_path / "deux.csv"
+    split.write_text("cpts,code_insee,cpts_id\nCPTS Alpha,05061,a1\nCPTS Alpha,05039,a2\n", encoding="utf-8")
+    assert "nom_proche" not in set(read_listing(split, _mapping(), _units(), name="deux").issues["kind"])
+
+
+def test_a_column_numbering_the_rows_is_not_read_as_ids(tmp_path: Path) -> None:
+    # « 1, 2, 3 » down the rows: an id per line. Read as ids, every CPTS of several communes would be split.
+    path = tmp_path / "liste.csv"
+    path.write_text("cpts,code_insee,cpts_id\nCPTS Alpha,05061,1\nCPTS Alpha,05039,2\nCPTS Beta,05013,3\n",
+                    encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
+        "CPTS Alpha": ["05039", "05061"], "CPTS Beta": ["05013"]}
+    said = result.issues[result.issues["kind"] == "identifiant_incoherent"]
+    assert said["detail_fr"].tolist() == [
+        "la colonne d'identifiants numérote les lignes (un identifiant différent à chaque ligne) plutôt que les "
+        "CPTS : elle n'est pas lue, chaque CPTS est identifiée par son nom"]
+
+
 def _member(listing: str, cpts: str, cpts_id: str, unit: str) -> tuple[object, ...]:
     return (listing, cpts, cpts_id, None, None, unit, unit, unit, "commune-actuelle", None, 2)
 

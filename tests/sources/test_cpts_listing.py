@@ -162,6 +162,20 @@ def test_semicolon_separator_and_bom(tmp_path: Path) -> None:
     assert result.members[["unit_code", "statut"]].values.tolist() == [["05061", "ACI signé"]]
 
 
+def test_title_lines_above_the_header_are_skipped_and_lines_keep_their_numbers() -> None:
+    # An ARS spreadsheet's export: a title, a blank line, then the header (line 3); a row error names its line.
+    frame = parse_listing_csv("Liste des CPTS de la région;;\n;;\ncpts;code_insee;statut\nCPTS A;05061;\n"
+                              "CPTS B;05062;aci signe\n", "titre.csv")
+    assert frame[["cpts", "code_insee", "line"]].values.tolist() == [["CPTS A", "05061", 4], ["CPTS B", "05062", 5]]
+    with pytest.raises(DataError) as info:
+        parse_listing_csv("Liste des CPTS\ncpts,code_insee\nCPTS A,\n", "titre.csv")
+    assert info.value.line == 3 and "ligne 3 : code INSEE (« code_insee ») vide" in str(info.value)
+    # A line above with several cells is data, not a title: the file is refused as before.
+    with pytest.raises(DataError) as info:
+        parse_listing_csv("a;b\ncpts;code_insee\nCPTS A;05061\n", "x.csv")
+    assert info.value.line == 1 and "Colonnes obligatoires absentes" in str(info.value)
+
+
 # --------------------------------------------------------------------------- structural errors
 
 

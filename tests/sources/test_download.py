@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.server
+import io
+import json
 import socket
+import tarfile
 import threading
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline import config
-from pipeline.errors import DownloadError
-from pipeline.sources.download import download, obtain
+from pipeline.errors import DownloadError, SourceUnavailableError
+from pipeline.sources import transfer as transfer_module
+from pipeline.sources.download import download, npm_version, obtain
 
 PAYLOAD = b"code_insee,cpts\n04070,CPTS test\n" * 200_000  # 6.6 MB: several chunks arrive before the cut
+
+
+def _zipped(payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("FILO.csv", payload)
+    return buffer.getvalue()
+
+
+def _npm_tarball(version: str) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        data = json.dumps({"name": "@etalab/decoupage-administratif", "version": version}).encode()
+        info = tarfile.TarInfo("package/package.json")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+#: A gzipped file of the publisher (Etalab's contours).
+GZ_FILE = gzip.compress(PAYLOAD[:100_000])
+#: A publisher's archive (INSEE's zips).
+ZIP_PAYLOAD = _zipped(PAYLOAD)
+#: The zip with a byte of its compressed data changed: its headers read, its deflate stream does not.
+DAMAGED_ZIP = ZIP_PAYLOAD[:200] + bytes([ZIP_PAYLOAD[200] ^ 0xFF]) + ZIP_PAYLOAD[201:]
+#: What a portal serves with status 200 when the file is gone or behind a login.
+HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>Maintenance</title></head><body>Revenez plus tard</body></html>\n"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -29,13 +63,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
+        payload = {"/pkg-6.0.0.tgz": _npm_tarball("6.0.0"), "/pkg-5.3.0.tgz": _npm_tarball("5.3.0"),
+                   "/archive.zip": ZIP_PAYLOAD, "/damaged.zip": DAMAGED_ZIP,
+                   "/cut.zip": ZIP_PAYLOAD[: len(ZIP_PAYLOAD) // 2],
+                   "/page.zip": HTML_PAGE, "/page.csv": HTML_PAGE}.get(self.path, PAYLOAD)
+        if self.path in ("/gzip-encoded", "/labelled.gz"):  # « gzip » although the client asked for identity
+            # Compressed on the fly; or a .gz file sent as it is, its own compression labelled as the transfer's.
+            body = gzip.compress(PAYLOAD) if self.path == "/gzip-encoded" else GZ_FILE
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path == "/trickle.csv":  # a few bytes a second, for ever
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:  # the client closed the connection
+                pass
+            return
         start = 0
         if "Range" in self.headers:
             start = int(self.headers["Range"].split("=")[1].split("-")[0])
             self.send_response(206)
+            if self.path == "/wrong-range":  # the whole file again, labelled as such: appending it corrupts
+                start = 0
+            self.send_header("Content-Range", f"bytes {start}-{len(payload) - 1}/{len(payload)}")
         else:
             self.send_response(200)
-        body = PAYLOAD[start:]
+        body = payload[start:]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.path == "/truncated":
@@ -138,8 +200,89 @@ def test_obtain_keeps_a_publisher_archive_under_its_own_name(
     server: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(config.MIRROR_ENV, raising=False)
-    source = config.SourceFile(name="essai", vintage="1", mirror_path="insee/FILO.csv", url=f"{server}/file.csv",
-                               extra={"archive": "base_csv.zip"})
+    source = config.SourceFile(name="essai", vintage="1", mirror_path="insee/FILO.csv",
+                               url=f"{server}/archive.zip", extra={"archive": "base_csv.zip"})
     local = obtain(source)
     assert local.path == data_dir / "raw" / "insee" / "base_csv.zip"
-    assert local.path.read_bytes() == PAYLOAD
+    assert local.path.read_bytes() == ZIP_PAYLOAD
+
+
+# --------------------------------------------------------------------------- what is kept in data/raw
+
+
+@pytest.mark.parametrize(("path", "name", "problem"), [
+    ("/page.zip", "base.zip", "le serveur a renvoyé une page web au lieu du fichier"),
+    ("/page.csv", "base.csv", "le serveur a renvoyé une page web au lieu du fichier"),
+    ("/cut.zip", "base.zip", "l'archive reçue est illisible (coupée, ou d'un autre format)"),
+    ("/damaged.zip", "base.zip", "l'archive reçue est illisible (coupée, ou d'un autre format)"),
+])
+def test_a_page_or_a_broken_archive_is_refused_and_not_kept(server: str, tmp_path: Path, path: str, name: str,
+                                                             problem: str) -> None:
+    """A review: an HTML page served with status 200, or a cut archive without Content-Length, was saved in
+    data/raw/ and read again by every later run. Refused, deleted, a system error (exit code 1): the
+    publisher's side, not the user's input."""
+    dest = tmp_path / name
+    with pytest.raises(SourceUnavailableError) as info:
+        download(f"{server}{path}", dest)
+    assert info.value.exit_code == 1
+    assert info.value.message == (f"Téléchargement de {server}{path} refusé : {problem} ; le fichier a été "
+                                  "supprimé, relancez plus tard")
+    assert list(tmp_path.iterdir()) == []
+    download(f"{server}/archive.zip", dest)  # the next run, the server mended
+    with zipfile.ZipFile(dest) as archive:
+        assert archive.read("FILO.csv") == PAYLOAD
+
+
+def test_a_server_compressing_anyway_gives_the_file(server: str, tmp_path: Path) -> None:
+    # Content-Length counts the compressed bytes: the file (decoded) was « tronqué » at every run (a review).
+    assert download(f"{server}/gzip-encoded", tmp_path / "f.csv").read_bytes() == PAYLOAD
+    # A .gz file sent as it is, labelled « gzip »: kept as the publisher's file (it was decoded, then refused as
+    # an unreadable archive).
+    assert download(f"{server}/labelled.gz", tmp_path / "f.geojson.gz").read_bytes() == GZ_FILE
+
+
+def test_a_resumed_transfer_given_another_range_starts_again(server: str, tmp_path: Path) -> None:
+    dest = tmp_path / "f.csv"
+    part = tmp_path / "f.csv.part"
+    part.write_bytes(PAYLOAD[:1000])  # an earlier run's part; the server answers the whole file as a 206
+    assert download(f"{server}/wrong-range", dest).read_bytes() == PAYLOAD
+    assert not part.exists()
+
+
+def test_a_transfer_without_end_or_too_slow_is_stopped(server: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transfer_module, "MAX_DOWNLOAD_BYTES", 1 << 20)  # far below the 6.6 MB served
+    with pytest.raises(SourceUnavailableError, match="dépasse") as info:
+        download(f"{server}/big.csv", tmp_path / "big.csv")
+    assert info.value.exit_code == 1 and list(tmp_path.iterdir()) == []
+    # A server sending 5 bytes a second: each read waits for a whole block, and never times out; the watchdog
+    # stops it once the rate is known too low (1 s here, 2 minutes by default).
+    monkeypatch.setattr(transfer_module, "SLOW_AFTER_S", 1.0)
+    monkeypatch.setattr(transfer_module, "WATCH_EVERY_S", 0.2)
+    started = time.monotonic()
+    with pytest.raises(SourceUnavailableError, match="relancez plus tard pour reprendre"):
+        download(f"{server}/trickle.csv", tmp_path / "slow.csv")
+    assert time.monotonic() - started < 10  # the server would trickle for 20 s
+    assert (tmp_path / "slow.csv.part").exists()  # kept: the next run resumes it
+
+
+def test_an_npm_tarball_of_another_version_is_refused(server: str, data_dir: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review: the 5.3.0 package served at the 6.0.0 address loaded as the COG 2026. The tarball's own
+    package.json says its version: another one is refused and deleted; one left by an earlier run is fetched
+    again."""
+    monkeypatch.delenv(config.MIRROR_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(data_dir))  # no npm: the tarball comes from its address
+
+    def source(path: str) -> config.SourceFile:
+        return config.SourceFile(name="decoupage-administratif", vintage="2026", mirror_path="d/pkg-6.0.0.tgz",
+                                 url=f"{server}{path}", extra={"npm_spec": "@etalab/decoupage-administratif@6.0.0"})
+
+    with pytest.raises(SourceUnavailableError) as info:
+        obtain(source("/pkg-5.3.0.tgz"))
+    assert info.value.message == (f"Paquet reçu de {server}/pkg-5.3.0.tgz : version 5.3.0 au lieu de 6.0.0 ; le "
+                                  "fichier a été supprimé, relancez plus tard")
+    kept = data_dir / "raw" / "d" / "pkg-6.0.0.tgz"
+    assert not kept.exists()
+    kept.write_bytes(_npm_tarball("5.3.0"))  # left by an older version of the tool
+    assert npm_version(obtain(source("/pkg-6.0.0.tgz")).path) == "6.0.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -14,7 +15,15 @@ from pipeline.analysis import indicators as ind
 from pipeline.analysis.population import legal_year
 from pipeline.app.sections.areas import ordered_zones
 from pipeline.app.sections.units import CITY_NAMES
-from pipeline.geography import OVERSEAS_COLLECTIVITIES, france_label, whole_france, zone_label
+from pipeline.geography import (
+    ARRONDISSEMENT_CITIES,
+    OVERSEAS_COLLECTIVITIES,
+    ascii_fold,
+    city_of_arrondissement,
+    france_label,
+    whole_france,
+    zone_label,
+)
 from pipeline.model import Territory
 from pipeline.model.diagnostic import PopulationSection
 from pipeline.store.queries import geography
@@ -32,6 +41,21 @@ def main_area(units: pd.DataFrame) -> tuple[str, str]:
     return dep, reg
 
 
+def arrondissement_ordinal(code: str) -> int | None:
+    """1 for 13201, 75101 or 69381 (the first arrondissement of its city), …; None for another code."""
+    city = city_of_arrondissement(str(code))
+    return None if city is None else int(code) - ARRONDISSEMENT_CITIES[city][0] + 1
+
+
+def arrondissements_named(name: str) -> set[int]:
+    """Arrondissements a place name names: {1, 2} for « Centre Ville 1er et 2e Arrondissements », {3} for
+    « Centre Ville 3e Arrondissement »; empty without the word « arrondissement »."""
+    folded = ascii_fold(str(name))
+    if "arrondissement" not in folded:
+        return set()
+    return {int(n) for n in re.findall(r"\b(\d{1,2})\s*(?:er|e|eme|ieme)\b", folded)}
+
+
 def qpv_particularities(zoning: pd.DataFrame, units: pd.DataFrame) -> list[str]:
     """Trame column « particularités »: QPV with their ZIP/ZAC zoning, where the zoning file covers it.
 
@@ -45,12 +69,18 @@ def qpv_particularities(zoning: pd.DataFrame, units: pd.DataFrame) -> list[str]:
     out = []
     for row in units.itertuples():
         own = zoning[zoning["commune"] == row.unit_code]
-        in_city = row.unit_code != row.commune_code and (zoning["commune"] == row.commune_code).any()
+        city = zoning[zoning["commune"] == row.commune_code] if row.unit_code != row.commune_code else zoning.iloc[:0]
         if row.region not in covered_regions:
             out.append("non renseigné")
-        elif own.empty and in_city:
+        elif own.empty and len(city):
             name = CITY_NAMES.get(str(row.commune_code), str(row.commune_code))
-            out.append(f"QPV de {name} : non attribuables à un arrondissement dans le fichier de zonage")
+            # A QPV named after arrondissements (« Centre Ville 1er et 2e Arrondissements ») is theirs: listed there
+            # (a review: Marseille 1-2-3's Trame left out the two QPV named after its own arrondissements).
+            named = city[[arrondissement_ordinal(row.unit_code) in arrondissements_named(n) for n in city["qpv_nom"]]]
+            listed = [f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in named.itertuples()]
+            others = "autres QPV" if listed else "QPV"
+            out.append("; ".join([*listed, f"{others} de {name} : non attribuables à un arrondissement dans le "
+                                            "fichier de zonage"]))
         elif own.empty:
             out.append("aucun QPV zoné")
         else:

@@ -73,6 +73,14 @@ def _geometry(comparison: Comparison) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _partial(record: dict[str, Any]) -> bool:
+    """Whether a row's CPTS has communes beyond the load (a count above 0, or unknown: a drawn part there)."""
+    if PARTIAL not in record:
+        return False
+    count = pd.to_numeric(pd.Series([record[PARTIAL]]), errors="coerce").iloc[0]
+    return bool(pd.isna(count) or count > 0)
+
+
 def _partial_note(table: pd.DataFrame) -> str:
     """Which CPTS have communes outside the départements of the database (partial figures, not ranked)."""
     if PARTIAL not in table:
@@ -132,6 +140,16 @@ def _parts_note(table: pd.DataFrame) -> str:
             f"de la liste, à vérifier ; voir la section « Pertinence du périmètre » de chaque rapport) : {names}. ")
 
 
+def _shared_note(comparison: Comparison) -> str:
+    """Which listings the shared population counts, when several are loaded (a review: a second version of the
+    listing loaded beside it made every CPTS « share » all its population with its twin, without a word)."""
+    if len(comparison.listings) < 2:
+        return ""
+    return ("Population partagée avec une autre CPTS : celles de toutes les listes chargées ("
+            + ", ".join(f"« {name} »" for name in comparison.listings) + ") ; deux versions d'une même liste "
+            "chargées ensemble font partager à chaque CPTS sa population avec son double. ")
+
+
 def _not_loaded_note(comparison: Comparison) -> str:
     """The CPTS of the listing (or of the région) that have no commune in the database (not diagnosed)."""
     if not comparison.not_loaded:
@@ -145,8 +163,8 @@ def _not_loaded_note(comparison: Comparison) -> str:
 
 def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
     """The JSON the page reads: ``meta``, ``figures`` (key, label, decimals, percent), ``rows``
-    (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, parties_du_perimetre, values,
-    ranks), ``failures``,
+    (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, parties_du_perimetre, partiel,
+    values, ranks), ``failures``,
     ``geo`` (GeoJSON of the perimeters, property ``ancre``)."""
     table = comparison.table
     rows = []
@@ -157,6 +175,8 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "taille": str(record["taille"]), "type_territoire": str(record["type_territoire"]),
             "groupe_comparaison": _number(record.get("groupe_comparaison")),
             "parties_du_perimetre": _number(record.get(PARTS)),
+            # Communes beyond the load (or a drawn part there): its figures are partial, not mapped with the others.
+            "partiel": _partial(record),
             "values": {f: _number(record.get(f)) for f in FIGURES},
             "ranks": {f: _number(record.get(f"rang_{f}")) for f in FIGURES},
             "ranked": {f: _number(record.get(f"classees_{f}")) for f in FIGURES},
@@ -170,7 +190,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
                           + f" — document généré le {format_date(generated)}",
             "demo": comparison.demo, "bandeau": DEMO_BANNER,
             "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"
-                     f"{_parts_note(table)}{_not_loaded_note(comparison)}{PAGE_HELP}"),
+                     f"{_parts_note(table)}{_not_loaded_note(comparison)}{_shared_note(comparison)}{PAGE_HELP}"),
             "sources": comparison.sources or (
                 f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "

@@ -61,12 +61,22 @@ def _zones_table(d: Diagnostic) -> dict[str, Any] | None:
                     "moins de 65 ans est celle qu'utilise le zonage des ARS."}
 
 
+def apl_france_label(d: Diagnostic) -> str:
+    """What the APL's « France » figure sums: the label of the compared areas' France row, which names the
+    départements the DREES workbook has no row for (Mayotte); a review found « départements chargés : …, 976 »
+    above a figure without 976."""
+    zones = d.apl.zones
+    if zones is not None and not zones.empty and "niveau" in zones and (zones["niveau"] == "france").any():
+        return str(zones.loc[zones["niveau"] == "france", "libelle"].iloc[0])
+    return france_label(d)
+
+
 def access_section(d: Diagnostic) -> dict[str, Any]:
     syn = d.apl.synthesis
     syn = shown(syn.assign(annee=syn["annee"].astype(str)), {c: 2 for c in syn.columns if c != "annee"},
                 labels={"annee": "Année", "territoire": "Territoire",
                         "departement": f"Département ({main_zones(d)[0]})", "region": f"Région ({main_zones(d)[1]})",
-                        "france": france_label(d)})
+                        "france": apl_france_label(d)})
     per_unit = d.apl.per_unit.drop(columns=["commune_code"])
     columns = [c for c in ("unit_code", "nom", "population", "apl_2022", "apl_2023", "apl_moins_65_2023",
                            "sous_dense", "sous_dense_moins_65") if c in per_unit.columns]

@@ -45,11 +45,12 @@ def indicator_figure(
     scheme: str = "FisherJenks",
     crs: CRS | str | int | None = None,
     names: bool = True,
+    decimals: int | None = None,
 ) -> Figure:
     """The indicator map as a matplotlib figure (see :func:`indicator_map`)."""
     require_columns(units, ["geometry", column], "Unités (carte imprimée)")
     frame = new_frame([units, perimeter], title or label, source, demo_data, crs, extent_from=[perimeter, units])
-    classes = choropleth(units[column], k=k, scheme=scheme)
+    classes = choropleth(units[column], k=k, scheme=scheme, decimals=decimals)
     draw_neighbours(frame, neighbours)
     draw_units(frame, units, classes.colors)
     perimeter_handle = draw_perimeter(frame, perimeter)
@@ -86,6 +87,7 @@ def indicator_map(
     scheme: str = "FisherJenks",
     crs: CRS | str | int | None = None,
     names: bool = True,
+    decimals: int | None = None,
     image_format: ImageFormat = "png",
     dpi: int = DPI,
     path: str | Path | None = None,
@@ -112,9 +114,14 @@ def indicator_map(
         grey, « Donnée non disponible ».
     crs
         Projected CRS to draw in (default: chosen from the data).
+    names
+        Write the units' names.
+    decimals
+        Decimals of the legend's bounds (default :func:`~pipeline.render.maps.text.auto_decimals`): those of the
+        tables, so that a value shown « 2,04 » is not read in a class « 0,4 – 2,0 » (a review).
     image_format, dpi, path
         Output format, PNG resolution, and a file to write as well.
     """
     fig = indicator_figure(perimeter, units, column, label, neighbours, title, source, demo_data, k, scheme, crs,
-                           names)
+                           names, decimals)
     return render(fig, image_format, dpi, path)

@@ -45,7 +45,10 @@ def read_header(path: Path, shown: str) -> list[str]:
         raw = handle.readline()
     if not raw.strip():
         raise DataError("Le fichier est vide : la ligne d'en-tête est absente", shown, 1)
-    # A binary file is named for what it is, not taken for a Latin-1 text (a review).
+    # A binary file is named for what it is, not taken for a Latin-1 text (a review); UTF-16 text has null bytes
+    # too, and is said as such.
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError("Le fichier est encodé en UTF-16 (« Texte Unicode ») : réenregistrez-le en UTF-8", shown, 1)
     kind = binary_kind(raw) or ("un fichier binaire (octet nul)" if b"\x00" in raw else None)
     if kind is not None:
         raise DataError(f"Ce fichier est {kind}, pas une extraction texte de l'Annuaire Santé "

@@ -154,9 +154,9 @@ def homonyms_with_the_load_beyond(issues: pd.DataFrame, members: pd.DataFrame, p
     loaded ones only, which the detail says. As in :func:`~pipeline.sources.cpts_listing.resolve.
     spans_beyond_the_load`, an issue names its CPTS, not its id: a name two CPTS share is left out.
     """
+    # Judged again even with no member beyond the load: the communes of the same name were searched in the loaded
+    # départements only, which the detail must say.
     outside = issues[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna()]
-    if outside.empty:
-        return issues
     ids = members.groupby("cpts")["cpts_id"].unique()
     ids = ids[ids.map(len) == 1].map(lambda found: found[0])
     beyond = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "commune_code": outside["code"].astype(str).to_numpy(),

@@ -16,7 +16,7 @@ from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
 from pipeline.sources.cpts_listing.perimeters import read_features
-from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter
+from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter, title_lines
 from pipeline.sources.files import decode_text
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -66,6 +66,11 @@ def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str
     return errors, canon, iso
 
 
+def _header_keys(header: list[str]) -> list[str]:
+    """Header names as the columns of the format are compared (« Code INSEE » is ``code_insee``)."""
+    return [re.sub(r"[^a-z0-9]+", "_", ascii_fold(h.strip().lstrip("\ufeff"))).strip("_") for h in header]
+
+
 def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame:
     """Parse and validate the text of a CSV listing.
 
@@ -92,6 +97,11 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
     excel = excel_separator(text)
     if excel is not None:  # honoured and skipped, as by every other reader of user CSV files
         text, offset = text.partition("\n")[2], 1
+    # Title lines a spreadsheet writes above the header (« Liste des CPTS de la région;; »), skipped as the
+    # editor's import and the territory files skip them (a review: the same file was refused here).
+    titles = title_lines(text, lambda cells: all(c in _header_keys(cells) for c in REQUIRED_COLUMNS))
+    for _ in titles:
+        text, offset = text.partition("\n")[2], offset + 1
     delimiter = excel or sniff_delimiter(text.split("\n", 1)[0], LISTING_DELIMITERS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -99,7 +109,7 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
     except StopIteration:
         raise DataError("Le fichier de CPTS est vide.", path, 1) from None
     # Headers as a spreadsheet user writes them: « Code INSEE », « CPTS », « Statut » are the documented columns.
-    columns = [re.sub(r"[^a-z0-9]+", "_", ascii_fold(h.strip().lstrip("\ufeff"))).strip("_") for h in header]
+    columns = _header_keys(header)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise DataError(

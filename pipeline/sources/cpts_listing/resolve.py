@@ -8,8 +8,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.geography import INSEE_CODE, REGION_DEPARTEMENTS, departement_of, normalise_insee_code, slugify
+from pipeline.geography import INSEE_CODE, REGION_DEPARTEMENTS, departement_of, normalise_insee_code
 from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
+from pipeline.sources.cpts_listing.ids import assign_ids
 from pipeline.sources.cpts_listing.model import (
     ISSUE_COLUMNS,
     MEMBER_COLUMNS,
@@ -24,44 +25,6 @@ from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing
 from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED, one_perimeter_per_cpts
 from pipeline.sources.cpts_listing.vector_files import is_vector_file
 from pipeline.sources.files import read_text_checked
-
-
-def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) -> pd.DataFrame:
-    """Fill missing ``cpts_id`` with the name slug; report ids shared by several names."""
-    frame = frame.copy()
-    given = frame["cpts_id"].notna()
-    frame.loc[~given, "cpts_id"] = frame.loc[~given, "cpts"].map(slugify)
-    by_id = frame.groupby("cpts_id")["cpts"].unique()
-    for cid, names in by_id.items():
-        if len(names) > 1:
-            issues.append(
-                issue(
-                    listing,
-                    "identifiant_incoherent",
-                    names[0],
-                    None,
-                    None,
-                    f"l'identifiant « {cid} » porte plusieurs noms : " + ", ".join(f"« {n} »" for n in names)
-                    + " ; ces CPTS restent distinctes",
-                )
-            )
-            # Kept apart: merged under one id, the second CPTS would lose the units the first also claims.
-            shared = frame["cpts_id"] == cid
-            frame.loc[shared, "cpts_id"] = cid + " · " + frame.loc[shared, "cpts"]
-    by_name = frame.groupby("cpts")["cpts_id"].unique()
-    for name, ids in by_name.items():
-        if len(ids) > 1:
-            issues.append(
-                issue(
-                    listing,
-                    "identifiant_incoherent",
-                    name,
-                    None,
-                    None,
-                    f"la CPTS « {name} » a plusieurs identifiants : " + ", ".join(sorted(map(str, ids))),
-                )
-            )
-    return frame
 
 
 def resolve_codes(

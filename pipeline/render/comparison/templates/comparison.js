@@ -8,6 +8,9 @@
   var NA = "non disponible";
   var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
   var NA_COLOUR = "#d9d9d9";
+  /* A CPTS with communes beyond the load: its figures are partial, neither classed nor coloured as the others. */
+  var PARTIAL_COLOUR = "#f4e3d7";
+  var PARTIAL_LABEL = "chiffres partiels (communes hors des départements chargés)";
   var rows = D.rows.slice();
   var figures = {};
   D.figures.forEach(function (f) { figures[f.key] = f; });
@@ -160,8 +163,18 @@
       var b = sorted[Math.min(sorted.length - 1, Math.floor(i * sorted.length / k))];
       if (out.indexOf(b) < 0 && b > sorted[0]) { out.push(b); }
     }
+    /* Many CPTS at the minimum (no shared population: 0) swallowed the small values above it in one class « 0 à
+       moins de 2 518 » (a review): the minimum is a class of its own whenever a quantile break fell on it. */
+    var above = sorted.filter(function (v) { return v > sorted[0]; });
+    var atMinimum = sorted.length - above.length;
+    if (above.length && atMinimum > Math.floor(sorted.length / k) && out.indexOf(above[0]) < 0) {
+      out.unshift(above[0]);
+      out.sort(function (a, b) { return a - b; });
+    }
     return out;
   }
+
+  function comparable(row) { return row && !row.partiel; }
 
   function classOf(value) {
     if (value === null || value === undefined) { return -1; }
@@ -173,6 +186,7 @@
   function colourOf(anchor) {
     var row = byAnchor[anchor];
     if (!row) { return null; }
+    if (!comparable(row)) { return PARTIAL_COLOUR; }
     var c = classOf(row.values[state.indicator]);
     return c < 0 ? NA_COLOUR : PALETTE[Math.round(c * (PALETTE.length - 1) / Math.max(1, state.breaks.length))];
   }
@@ -181,7 +195,8 @@
     var figure = figures[key];
     if (!figure) { throw new Error("indicateur inconnu : " + key); }
     state.indicator = key;
-    var values = D.rows.map(function (r) { return r.values[key]; }).filter(function (v) { return v !== null && v !== undefined; });
+    var values = D.rows.filter(comparable).map(function (r) { return r.values[key]; })
+      .filter(function (v) { return v !== null && v !== undefined; });
     state.breaks = values.length ? quantileBreaks(values, PALETTE.length) : [];
     layer.eachLayer(function (lyr) {
       var anchor = lyr.feature.properties.ancre, row = byAnchor[anchor];
@@ -205,11 +220,23 @@
         var key = el("i");
         key.style.background = PALETTE[Math.round(i * (PALETTE.length - 1) / Math.max(1, state.breaks.length))];
         line.appendChild(key);
-        line.appendChild(el("span", format(low, figure) + (i < lows.length - 1 ? " à moins de " : " à ") + format(highs[i], figure)));
+        var inClass = values.filter(function (v) { return classOf(v) === i; });
+        var single = inClass.length && inClass.every(function (v) { return v === inClass[0]; });
+        line.appendChild(el("span", single ? format(inClass[0], figure)
+          : format(low, figure) + (i < lows.length - 1 ? " à moins de " : " à ") + format(highs[i], figure)));
         legend.appendChild(line);
       });
     }
-    var missing = D.rows.length - values.length;
+    var partial = D.rows.filter(function (r) { return !comparable(r); }).length;
+    if (partial) {
+      var p = el("div");
+      var pk = el("i");
+      pk.style.background = PARTIAL_COLOUR;
+      p.appendChild(pk);
+      p.appendChild(el("span", PARTIAL_LABEL + " (" + partial + ")"));
+      legend.appendChild(p);
+    }
+    var missing = D.rows.length - partial - values.length;
     if (missing) {
       var na = el("div");
       var k = el("i");

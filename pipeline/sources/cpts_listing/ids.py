@@ -1,0 +1,71 @@
+"""CPTS identifiers of a listing: one per CPTS, filled from the name when the listing gives none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipeline.geography import slugify
+from pipeline.sources.cpts_listing.model import issue
+
+
+def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) -> pd.DataFrame:
+    """Fill missing ``cpts_id`` with the name slug; keep apart, and report, ids shared by several names and
+    names carried by several ids; a column numbering the rows is not read as ids."""
+    frame = frame.copy()
+    given = frame["cpts_id"].notna()
+    # A column numbering the rows (« 1, 2, 3 … » down the lines, not one number per CPTS) names no CPTS: read, it
+    # would split every CPTS of several communes.
+    if given.all() and frame["cpts"].nunique() < len(frame) and _numbers_the_rows(frame["cpts_id"]):
+        frame["cpts_id"] = None
+        given = frame["cpts_id"].notna()
+        issues.append(issue(listing, "identifiant_incoherent", None, None, None,
+                            "la colonne d'identifiants numérote les lignes (un identifiant différent à chaque ligne) "
+                            "plutôt que les CPTS : elle n'est pas lue, chaque CPTS est identifiée par son nom"))
+    # A CPTS whose id is written on some of its rows only (its first): the others take that id, not a second one
+    # made from the name, which would split it in two (a review).
+    single = frame[given].groupby("cpts")["cpts_id"].unique()
+    single = single[single.map(len) == 1].map(lambda ids: ids[0])
+    frame.loc[~given, "cpts_id"] = frame.loc[~given, "cpts"].map(single)
+    missing = frame["cpts_id"].isna()
+    frame.loc[missing, "cpts_id"] = frame.loc[missing, "cpts"].map(slugify)
+    by_id = frame.groupby("cpts_id")["cpts"].unique()
+    for cid, names in by_id.items():
+        if len(names) > 1:
+            issues.append(
+                issue(
+                    listing,
+                    "identifiant_incoherent",
+                    names[0],
+                    None,
+                    None,
+                    f"l'identifiant « {cid} » porte plusieurs noms : " + ", ".join(f"« {n} »" for n in names)
+                    + " ; ces CPTS restent distinctes",
+                )
+            )
+            # Kept apart: merged under one id, the second CPTS would lose the units the first also claims.
+            shared = frame["cpts_id"] == cid
+            frame.loc[shared, "cpts_id"] = cid + " · " + frame.loc[shared, "cpts"]
+    by_name = frame.groupby("cpts")["cpts_id"].unique()
+    for name, ids in by_name.items():
+        if len(ids) > 1:
+            # A CPTS is one id of its listing: two CPTS of one name (two « CPTS Centre ») stay two, each named with
+            # its id, as two names under one id stay two (a review: their communes were merged into one CPTS, its
+            # population and taille those of both).
+            rows = frame["cpts"] == name
+            frame.loc[rows, "cpts"] = frame.loc[rows, "cpts"] + " (" + frame.loc[rows, "cpts_id"] + ")"
+            apart = [f"{name} ({cid})" for cid in sorted(map(str, ids))]
+            detail = (f"la CPTS « {name} » a plusieurs identifiants : " + ", ".join(sorted(map(str, ids)))
+                      + " ; ces CPTS restent distinctes : " + ", ".join(f"« {n} »" for n in apart))
+            issues.extend(issue(listing, "identifiant_incoherent", n, None, None, detail) for n in apart)
+    return frame
+
+
+def _numbers_the_rows(ids: pd.Series) -> bool:
+    """Whether ``ids`` are consecutive whole numbers down the rows (« 1, 2, 3 … », from any first one)."""
+    text = ids.astype(str).str.strip()
+    if not text.str.fullmatch(r"[0-9]{1,9}").all():
+        return False
+    numbers = text.astype("int64").to_numpy()
+    return bool((numbers == numbers[0] + pd.RangeIndex(len(numbers)).to_numpy()).all())

@@ -1,0 +1,252 @@
+"""One HTTP transfer of a publisher's file into a ``.part`` file, and the checks before it is kept.
+
+:func:`transfer` streams the bytes as sent (resuming a partial file with an HTTP range, undoing a compression the
+server applied anyway), stops a transfer without end or too slow to finish, and turns every failure into a
+French :class:`~pipeline.errors.SourceUnavailableError`; :func:`check_content` refuses a web page or an archive
+that does not read to its end. :mod:`pipeline.sources.download` is the downloader built on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import shutil
+import socket
+import struct
+import tarfile
+import threading
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+import urllib3
+
+from pipeline.errors import SourceUnavailableError
+
+CHUNK = 1 << 18
+TIMEOUT = (10, 60)  # connect, read (seconds)
+#: Largest file downloaded: far above any publisher's (the Annuaire Santé's archive is a few hundred MB); a
+#: server sending without end would otherwise fill the disk (a review saved 98 MB of noise as a tarball).
+MAX_DOWNLOAD_BYTES = 8 << 30
+#: Slowest transfer kept going, after its first :data:`SLOW_AFTER_S` seconds (bytes per second): a server
+#: trickling a byte every 20 s held the database's write lock for ever (a review).
+MIN_RATE = 1024
+SLOW_AFTER_S = 120.0
+WATCH_EVERY_S = 1.0
+
+
+class HTTPStatusError(SourceUnavailableError):
+    """The server answered an HTTP error status (``status``), e.g. 404 for a file not published."""
+
+    def __init__(self, message: str, path: str | Path | None, status: int) -> None:
+        super().__init__(message, path)
+        self.status = status
+
+
+class StalePart(Exception):
+    """The server refused to resume: the partial file does not match what it serves."""
+
+
+def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
+    """Append the rest of ``url`` to ``part`` (all of it when ``part`` is absent).
+
+    ``Accept-Encoding: identity`` asks for the file's own bytes; a server that compresses anyway is read as it
+    sends (its bytes are those ``Content-Length`` and ranges count), then undone (:func:`_undo_gzip`): a review
+    got « tronqué » at every run, the decoded file measured against the compressed length.
+    """
+    offset = part.stat().st_size if part.exists() else 0
+    headers = {"Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    watchdog: _Watchdog | None = None
+    try:
+        with http.get(url, stream=True, timeout=TIMEOUT, headers=headers) as response:
+            if response.status_code == 416:
+                total = response.headers.get("Content-Range", "").rpartition("/")[2]
+                if total.isdigit() and int(total) == offset:
+                    return  # the partial file is already complete
+                raise StalePart()
+            if response.status_code >= 400:
+                raise HTTPStatusError(f"Le serveur a répondu {response.status_code} pour {url}", dest,
+                                      response.status_code)
+            resumed = offset > 0 and response.status_code == 206
+            given_range = response.headers.get("Content-Range")
+            if resumed and given_range is not None and not given_range.startswith(f"bytes {offset}-"):
+                raise StalePart()  # a range other than the one asked: appending it would corrupt the file
+            encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
+            if encoding not in ("identity", "gzip", "x-gzip"):
+                raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : le serveur compresse le "
+                                             f"fichier (« {encoding} ») malgré la demande", dest)
+            expected_len = response.headers.get("Content-Length")
+            watchdog = _Watchdog(response)
+            with open(part, "ab" if resumed else "wb") as handle, watchdog:
+                for block in _raw_blocks(response):
+                    handle.write(block)
+                    watchdog.written += len(block)
+                    if offset + watchdog.written > MAX_DOWNLOAD_BYTES:
+                        raise _TooLarge()
+            if watchdog.too_slow:  # closed by the watchdog as the transfer ended
+                raise _too_slow(url, part)
+            if expected_len is not None and expected_len.isdigit() and watchdog.written != int(expected_len):
+                raise SourceUnavailableError(
+                    f"Téléchargement tronqué : {watchdog.written} octets reçus sur {expected_len} attendus "
+                    f"depuis {url} ; relancez pour reprendre",
+                    part,
+                )
+        if encoding != "identity":
+            _undo_gzip(part, dest, url)
+    except _TooLarge:
+        part.unlink(missing_ok=True)
+        raise SourceUnavailableError(f"Téléchargement arrêté : {url} dépasse {MAX_DOWNLOAD_BYTES >> 30} Go, bien "
+                                     "plus que le fichier attendu ; le fichier partiel a été supprimé", part) from None
+    except requests.exceptions.ConnectionError as exc:
+        raise SourceUnavailableError(
+            f"Impossible de joindre {url} : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR "
+            "pour lire un miroir local des données.",
+            dest,
+        ) from exc
+    except requests.exceptions.Timeout as exc:
+        raise SourceUnavailableError(f"Délai dépassé en téléchargeant {url} (le serveur ne répond plus) ; "
+                                     "relancez pour reprendre", dest) from exc
+    except requests.exceptions.ChunkedEncodingError as exc:
+        if watchdog is not None and watchdog.too_slow:
+            raise _too_slow(url, part) from exc
+        raise SourceUnavailableError(
+            f"Téléchargement tronqué : connexion interrompue pendant {url} ; relancez pour reprendre", part
+        ) from exc
+    except requests.exceptions.TooManyRedirects as exc:
+        raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : trop de redirections", dest) from exc
+    except requests.exceptions.RequestException as exc:  # invalid URL, SSL...
+        raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : {type(exc).__name__}", dest) from exc
+
+
+class _TooLarge(Exception):
+    """The transfer passed :data:`MAX_DOWNLOAD_BYTES`."""
+
+
+def _raw_blocks(response: requests.Response) -> Iterator[bytes]:
+    """The body's bytes as sent (not decoded), the transport's errors as requests' own."""
+    try:
+        yield from response.raw.stream(CHUNK, decode_content=False)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(exc) from exc
+    except (urllib3.exceptions.HTTPError, OSError, ValueError, AttributeError) as exc:
+        # a connection cut, or one the watchdog closed mid-read
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+
+
+class _Watchdog:
+    """Closes a transfer too slow to finish: below :data:`MIN_RATE` after :data:`SLOW_AFTER_S` seconds.
+
+    A read waits for a whole block, and a server trickling a byte every 20 s never reaches the read timeout: the
+    run held the database's write lock for ever (a review). Checked every :data:`WATCH_EVERY_S` seconds, in a
+    thread, which closes the response: the blocked read then fails.
+    """
+
+    def __init__(self, response: requests.Response) -> None:
+        self.response, self.written, self.too_slow = response, 0, False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._start = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(WATCH_EVERY_S):
+            elapsed = time.monotonic() - self._start
+            if elapsed > SLOW_AFTER_S and self.written / elapsed < MIN_RATE:
+                self.too_slow = True
+                # Closing from this thread does not wake the read blocked in the other: the socket is shut down.
+                sock = _socket_of(self.response)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+                self.response.close()
+                return
+
+    def __enter__(self) -> _Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket a streamed response reads from (urllib3 leaves it to http.client's reader), or None."""
+    for candidate in (getattr(getattr(response.raw, "connection", None), "sock", None),
+                      getattr(getattr(getattr(getattr(response.raw, "_fp", None), "fp", None), "raw", None),
+                              "_sock", None)):
+        if isinstance(candidate, socket.socket):
+            return candidate
+    return None
+
+
+def _too_slow(url: str, part: Path) -> SourceUnavailableError:
+    return SourceUnavailableError(f"Téléchargement arrêté : {url} arrive à moins de {MIN_RATE // 1024} Ko/s depuis "
+                                  f"plus de {SLOW_AFTER_S:.0f} s ; relancez plus tard pour reprendre", part)
+
+
+def _undo_gzip(part: Path, dest: Path, url: str) -> None:
+    """The file under a server's compression: a ``.gz``/``.tgz`` sent as it is, labelled « gzip », is kept; any
+    other file (or a ``.gz`` compressed again) is decompressed once."""
+    try:
+        with gzip.open(part) as stream:
+            head = stream.read(2)
+        if dest.name.lower().endswith((".gz", ".tgz")) and head != b"\x1f\x8b":
+            return  # the server labelled the archive's own compression
+        plain = part.with_name(part.name + ".plain")
+        with gzip.open(part) as stream, open(plain, "wb") as out:
+            shutil.copyfileobj(stream, out, CHUNK)
+        plain.replace(part)
+    except (OSError, EOFError, zlib.error) as exc:
+        part.unlink(missing_ok=True)
+        raise SourceUnavailableError(f"Téléchargement de {url} refusé : contenu compressé illisible ; le fichier a "
+                                     "été supprimé, relancez plus tard", dest) from exc
+
+
+def _html_page(path: Path) -> bool:
+    """Whether a downloaded file is a web page (a portal's error or login page served with status 200)."""
+    with open(path, "rb") as handle:
+        head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+def _readable_archive(path: Path, name: str) -> bool:
+    """Whether an archive (by the name it is saved under: .tgz, .tar.gz, .zip, .gz) reads to its end."""
+    lowered = name.lower()
+    try:
+        if lowered.endswith((".tgz", ".tar.gz")):
+            with tarfile.open(path) as archive:
+                for member in archive:  # every header and block read: a cut file fails here
+                    if member.isfile() and (handle := archive.extractfile(member)) is not None:
+                        while handle.read(CHUNK):
+                            pass
+        elif lowered.endswith(".zip"):
+            with zipfile.ZipFile(path) as archive:
+                return archive.testzip() is None
+        elif lowered.endswith(".gz"):
+            with gzip.open(path) as stream:
+                while stream.read(CHUNK):
+                    pass
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError,
+            RuntimeError):  # a damaged deflate stream, a zip method or encryption zipfile refuses
+        return False
+    return True
+
+
+def check_content(part: Path, dest: Path, url: str) -> None:
+    """Refuse, and delete, a downloaded file that cannot be the one asked: a web page, or an archive that does not
+    read to its end (cut, or another content). A review found such files kept in ``data/raw/`` and read again
+    by every later run, ``--force`` included."""
+    problem = None
+    if _html_page(part) and not dest.name.lower().endswith((".html", ".htm")):
+        problem = "le serveur a renvoyé une page web au lieu du fichier"
+    elif not _readable_archive(part, dest.name):
+        problem = "l'archive reçue est illisible (coupée, ou d'un autre format)"
+    if problem is not None:
+        part.unlink(missing_ok=True)
+        raise SourceUnavailableError(f"Téléchargement de {url} refusé : {problem} ; le fichier a été supprimé, "
+                                     "relancez plus tard", dest)
