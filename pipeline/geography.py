@@ -96,6 +96,21 @@ def city_of_arrondissement(code: str) -> str | None:
     return None
 
 
+def arrondissement_ordinal(code: str) -> int | None:
+    """1 for 13201, 75101 or 69381 (the first arrondissement of its city), …; None for another code."""
+    city = city_of_arrondissement(str(code))
+    return None if city is None else int(code) - ARRONDISSEMENT_CITIES[city][0] + 1
+
+
+def arrondissements_named(name: str) -> set[int]:
+    """Arrondissements a place name names: {1, 2} for « Centre Ville 1er et 2e Arrondissements », {3} for
+    « Centre Ville 3e Arrondissement »; empty without the word « arrondissement »."""
+    folded = ascii_fold(str(name))
+    if "arrondissement" not in folded:
+        return set()
+    return {int(n) for n in re.findall(r"\b(\d{1,2})\s*(?:er|e|eme|ieme)\b", folded)}
+
+
 def arrondissements_of(city: str) -> list[str]:
     """Arrondissement codes of a city, in order (empty for any other commune)."""
     if city not in ARRONDISSEMENT_CITIES:

@@ -180,6 +180,18 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     return None, f"RPPS « {value} » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"
 
 
+def _member_number(rpps: object, adeli: object) -> tuple[str | None, str | None]:
+    """One number per member: the RPPS column's, else the ADELI column's (a file with one column of each); an
+    RPPS cell that is no number leaves the ADELI one read, and each column's problem names its column."""
+    if _empty(rpps):
+        number, problem = normalise_rpps(adeli)
+        return number, None if problem is None else problem.replace("RPPS « ", "ADELI « ", 1)
+    number, problem = normalise_rpps(rpps)
+    if number is None and not _empty(adeli) and (other := normalise_rpps(adeli))[0] is not None:
+        return other
+    return number, problem
+
+
 def _empty(value: object) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
 
@@ -326,8 +338,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
             + "\n  - ".join(unknown[:MAX_LISTED]), path)
     errors: list[tuple[int, str]] = []
     out = pd.DataFrame({"profession": professions.astype(str), "groupe": pd.Series(groups, dtype=str)})
-    # One number per member: the RPPS column's, else the ADELI column's (a file with one column of each).
-    rpps = [normalise_rpps(r if not _empty(r) else a) for r, a in zip(column("rpps"), column("adeli"), strict=True)]
+    rpps = [_member_number(r, a) for r, a in zip(column("rpps"), column("adeli"), strict=True)]
     out["rpps"] = pd.array([r for r, _ in rpps], dtype="string")
     out["rpps_probleme"] = pd.array([p for _, p in rpps], dtype="string")
     for name, label in (("gouvernance", "gouvernance"), ("elaboration", "élaboration")):

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.app.sections.population import arrondissements_named, qpv_particularities
+from pipeline.app.sections.population import qpv_particularities
+from pipeline.geography import arrondissements_named
 
 pytestmark = [pytest.mark.mirror]
 

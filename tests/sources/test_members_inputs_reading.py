@@ -178,6 +178,12 @@ def test_an_adeli_column_is_read_where_the_rpps_one_is_empty(tmp_path: Path) -> 
     assert members["rpps"].tolist() == ["10001234567", "131234568", pd.NA, pd.NA]
     assert members["rpps_probleme"].tolist()[:3] == [pd.NA, pd.NA, pd.NA]
     assert members["rpps_probleme"].iloc[3] == (
-        "RPPS « 13123456 » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro initial ? Écrivez "
+        "ADELI « 13123456 » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro initial ? Écrivez "
         "la colonne en texte)")
     assert "colonnes_non_lues" in members.attrs and members.attrs["colonnes_non_lues"] == []
+    # An RPPS cell that is no number leaves the ADELI one read; a bad ADELI cell is named as such.
+    text = "profession;RPPS;ADELI\npsychologue;inconnu;131234569\npsychologue;;12\n"
+    members = read_adherents(write(tmp_path, text))
+    assert members["rpps"].tolist() == ["131234569", pd.NA]
+    assert members["rpps_probleme"].tolist() == [
+        pd.NA, "ADELI « 12 » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"]

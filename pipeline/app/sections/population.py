@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import duckdb
@@ -16,10 +15,9 @@ from pipeline.analysis.population import legal_year
 from pipeline.app.sections.areas import ordered_zones
 from pipeline.app.sections.units import CITY_NAMES
 from pipeline.geography import (
-    ARRONDISSEMENT_CITIES,
     OVERSEAS_COLLECTIVITIES,
-    ascii_fold,
-    city_of_arrondissement,
+    arrondissement_ordinal,
+    arrondissements_named,
     france_label,
     whole_france,
     zone_label,
@@ -39,21 +37,6 @@ def main_area(units: pd.DataFrame) -> tuple[str, str]:
     regions = weights[~weights["region"].isin(list(OVERSEAS_COLLECTIVITIES))]
     reg = str((regions if len(regions) else weights).groupby("region")["p"].sum().sort_index().idxmax())
     return dep, reg
-
-
-def arrondissement_ordinal(code: str) -> int | None:
-    """1 for 13201, 75101 or 69381 (the first arrondissement of its city), …; None for another code."""
-    city = city_of_arrondissement(str(code))
-    return None if city is None else int(code) - ARRONDISSEMENT_CITIES[city][0] + 1
-
-
-def arrondissements_named(name: str) -> set[int]:
-    """Arrondissements a place name names: {1, 2} for « Centre Ville 1er et 2e Arrondissements », {3} for
-    « Centre Ville 3e Arrondissement »; empty without the word « arrondissement »."""
-    folded = ascii_fold(str(name))
-    if "arrondissement" not in folded:
-        return set()
-    return {int(n) for n in re.findall(r"\b(\d{1,2})\s*(?:er|e|eme|ieme)\b", folded)}
 
 
 def qpv_particularities(zoning: pd.DataFrame, units: pd.DataFrame) -> list[str]:

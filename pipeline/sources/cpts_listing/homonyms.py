@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.geography import normalise_name
-from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE, issue
+from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE, issue, single_id_by_name
 
 #: Distance (km, as the crow flies) beyond which a member detached from the rest of its CPTS is suspect.
 MAX_KM = 40.0
@@ -157,8 +157,7 @@ def homonyms_with_the_load_beyond(issues: pd.DataFrame, members: pd.DataFrame, p
     # Judged again even with no member beyond the load: the communes of the same name were searched in the loaded
     # départements only, which the detail must say.
     outside = issues[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna()]
-    ids = members.groupby("cpts")["cpts_id"].unique()
-    ids = ids[ids.map(len) == 1].map(lambda found: found[0])
+    ids = single_id_by_name(members)
     beyond = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "commune_code": outside["code"].astype(str).to_numpy(),
                            "line": outside["line"].to_numpy()})
     beyond["cpts_id"] = beyond["cpts"].map(ids)

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.geography import slugify
-from pipeline.sources.cpts_listing.model import issue
+from pipeline.sources.cpts_listing.model import issue, single_id_by_name
 
 
 def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) -> pd.DataFrame:
@@ -25,9 +25,7 @@ def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) 
                             "plutôt que les CPTS : elle n'est pas lue, chaque CPTS est identifiée par son nom"))
     # A CPTS whose id is written on some of its rows only (its first): the others take that id, not a second one
     # made from the name, which would split it in two (a review).
-    single = frame[given].groupby("cpts")["cpts_id"].unique()
-    single = single[single.map(len) == 1].map(lambda ids: ids[0])
-    frame.loc[~given, "cpts_id"] = frame.loc[~given, "cpts"].map(single)
+    frame.loc[~given, "cpts_id"] = frame.loc[~given, "cpts"].map(single_id_by_name(frame))
     missing = frame["cpts_id"].isna()
     frame.loc[missing, "cpts_id"] = frame.loc[missing, "cpts"].map(slugify)
     by_id = frame.groupby("cpts_id")["cpts"].unique()

@@ -66,6 +66,13 @@ def issue(listing: str, kind: str, cpts: Any, code: Any, line: Any, detail: str)
     return {"listing": listing, "kind": kind, "cpts": cpts, "code": code, "line": line, "detail_fr": detail}
 
 
+def single_id_by_name(frame: pd.DataFrame) -> pd.Series:
+    """``cpts`` → its ``cpts_id``, for the names carrying one id only: an anomaly (or a row without id) names its
+    CPTS, not its id, and a name two CPTS share cannot say which one it is."""
+    ids = frame.dropna(subset=["cpts_id"]).groupby("cpts")["cpts_id"].unique()
+    return ids[ids.map(len) == 1].map(lambda found: found[0])
+
+
 def raise_collected(errors: Sequence[tuple[int | None, str]], header: str, path: str | Path | None) -> None:
     """Raise one DataError listing every (line, message); its ``line`` is the first one."""
     if not errors:

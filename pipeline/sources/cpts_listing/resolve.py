@@ -19,6 +19,7 @@ from pipeline.sources.cpts_listing.model import (
     ListingResult,
     issue,
     raise_collected,
+    single_id_by_name,
 )
 from pipeline.sources.cpts_listing.names import name_issues
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
@@ -220,8 +221,7 @@ def spans_beyond_the_load(issues: pd.DataFrame, members: pd.DataFrame, units: pd
         return issues
     # An anomaly names its CPTS, not its identifier: a name shared by two CPTS of the listing cannot say whose
     # commune it is, and is left out rather than given to the wrong one.
-    ids = members.groupby("cpts")["cpts_id"].unique()
-    ids = ids[ids.map(len) == 1].map(lambda found: found[0])
+    ids = single_id_by_name(members)
     extra = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "unit_code": outside["code"].astype(str).to_numpy()})
     extra["cpts_id"] = extra["cpts"].map(ids)
     # A CPTS with no loaded commune is not in the database; a commune listed twice counts once.
