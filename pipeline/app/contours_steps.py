@@ -59,6 +59,20 @@ def _in_scope(frame: gpd.GeoDataFrame, scope: Scope) -> gpd.GeoDataFrame:
     return frame[keep.astype(bool)].reset_index(drop=True)
 
 
+def _newer_kept(con: duckdb.DuckDBPyConnection, source: str, label: str, year: int, url: str,
+                scope: Scope) -> str | None:
+    """The warning keeping a newer year of ``source`` loaded before for the same départements, when only ``year``
+    could be had (its file gone from data/raw/, a 404 on the publisher's side): an older year took its place
+    without a word (a review). None to load ``year``; polygons of the 04 alone are no answer to a load of France."""
+    newer = [v for v, *_ in provenance.loaded_files(con, source) if v.isdigit() and int(v) > year]
+    same_scope = set(filter(None, (provenance.setting(con, SCOPE_SETTING) or "").split(","))) == set(
+        scope.departements or ())
+    if not newer or not same_scope:
+        return None
+    return f"{label} {max(newer)} gardés : seul le millésime {year} a pu être obtenu ({url}), il ne remplace pas un " \
+           "millésime plus récent"
+
+
 def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
     """Polygons harmonised to the current COG, and their residue."""
     start = time.perf_counter()
@@ -74,15 +88,7 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         label = "IGN Admin Express COG 2018 simplifié"
     else:
         current = _etalab()
-        newer = [v for v, *_ in provenance.loaded_files(con, COMMUNES_SOURCE) if v.isdigit() and int(v) > current.year]
-        # Kept only for the same départements: polygons of the 04 alone are no answer to a load of France.
-        same_scope = set(filter(None, (provenance.setting(con, SCOPE_SETTING) or "").split(","))) == set(
-            scope.departements or ())
-        if newer and same_scope:
-            # The file of a newer year, loaded before, is gone from data/raw/ and not served now (a 404 the
-            # publisher's side): an older year would take its place without a word (a review). Kept.
-            kept = (f"contours des communes {max(newer)} gardés : seul le millésime {current.year} a pu être obtenu "
-                    f"({current.url}), il ne remplace pas un millésime plus récent")
+        if (kept := _newer_kept(con, COMMUNES_SOURCE, "contours des communes", current.year, current.url, scope)):
             return StepResult("contours des communes", "inchangé", 0, time.perf_counter() - start, [kept], kept)
         sha = scope.tag(combined_sha([current.sha256, cog_sha]))
         vintage, origin = str(current.year), current.url
@@ -154,6 +160,8 @@ def load_arrondissement_polygons(
         origin, sha, vintage = local.origin, local.sha256, source.vintage
     else:
         polygons, origin, sha, vintage = _online_arrondissements()
+        if (kept := _newer_kept(con, source.name, name, int(vintage), origin, scope)):
+            return StepResult(name, "inchangé", 0, time.perf_counter() - start, [kept], kept)
     sha = scope.tag(sha)
     if not force and load.source_loaded(con, source.name, vintage, sha, POLYGONS_LOADER_VERSION):
         return StepResult(name, "inchangé", 0, time.perf_counter() - start)

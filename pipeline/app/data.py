@@ -208,7 +208,7 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
     if mirror is not None and not mirror.is_dir():
         # Said for what it is, before anything is read (a review got « Fichier absent du miroir » for a mirror
         # setting naming a file, or a folder that does not exist).
-        what = "un fichier, pas un dossier" if mirror.exists() else "introuvable"
+        what = "est un fichier, pas un dossier" if mirror.exists() else "est introuvable"
         raise PipelineError(f"Miroir de données (variable {config.MIRROR_ENV} ou option --miroir) {what} : {mirror}")
     steps = BASE_STEPS + (registry_steps(options, mirror) if extra_steps is None else extra_steps)
     report = IngestReport()

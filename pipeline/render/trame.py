@@ -343,7 +343,10 @@ def _taille_note(d: Diagnostic) -> str:
             f"{format_number(t.maximum)} € avec le volet supplémentaire de soins non programmés.")
     if t.professionals is not None:
         note += (f" Professionnels de santé recensés dans le territoire (profession « Autres » exclue, comme pour la "
-                 f"taille 4++) : {format_number(t.professionals)}.")
+                 f"taille 4++) : {format_number(t.professionals)}")
+        # Beside the unticked box, as the report says it (a review found the reason 200 lines further down).
+        demo = t.band == 4 and d.is_demo(prov.REGISTRY)
+        note += (", dans l'offre fictive de démonstration, qui ne peut établir la taille 4++." if demo else ".")
     return note
 
 

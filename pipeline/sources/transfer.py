@@ -62,6 +62,7 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
     if offset:
         headers["Range"] = f"bytes={offset}-"
     watchdog: _Watchdog | None = None
+    encoding = "identity"
     try:
         with http.get(url, stream=True, timeout=TIMEOUT, headers=headers) as response:
             if response.status_code == 416:
@@ -91,6 +92,7 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
             if watchdog.too_slow:  # closed by the watchdog as the transfer ended
                 raise _too_slow(url, part)
             if expected_len is not None and expected_len.isdigit() and watchdog.written != int(expected_len):
+                _forget_compressed(part, encoding)
                 raise SourceUnavailableError(
                     f"Téléchargement tronqué : {watchdog.written} octets reçus sur {expected_len} attendus "
                     f"depuis {url} ; relancez pour reprendre",
@@ -112,6 +114,7 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
         raise SourceUnavailableError(f"Délai dépassé en téléchargeant {url} (le serveur ne répond plus) ; "
                                      "relancez pour reprendre", dest) from exc
     except requests.exceptions.ChunkedEncodingError as exc:
+        _forget_compressed(part, encoding)
         if watchdog is not None and watchdog.too_slow:
             raise _too_slow(url, part) from exc
         raise SourceUnavailableError(
@@ -121,6 +124,13 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
         raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : trop de redirections", dest) from exc
     except requests.exceptions.RequestException as exc:  # invalid URL, SSL...
         raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : {type(exc).__name__}", dest) from exc
+
+
+def _forget_compressed(part: Path, encoding: str) -> None:
+    """A cut transfer the server compressed is started again, not resumed: the next run, without compression,
+    appended plain bytes to compressed ones (a review)."""
+    if encoding != "identity":
+        part.unlink(missing_ok=True)
 
 
 class _TooLarge(Exception):

@@ -105,7 +105,7 @@ def test_the_map_keeps_zero_apart_and_partial_cpts_out_of_its_classes(tmp_path: 
     for row in rows:
         row["population_partagee"] = shared[str(row["cpts"])]
     stub = _row("Stub", 1_112, 31)
-    stub["population_partagee"] = 90_000
+    stub["population_partagee"], stub["taille"] = 90_000, "non disponible"
     table = comparison_table([*rows, stub])
     comparison = Comparison(name="essai", table=table, failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]))
     path = tmp_path / "index.html"
@@ -122,6 +122,10 @@ def test_the_map_keeps_zero_apart_and_partial_cpts_out_of_its_classes(tmp_path: 
         lines = legend.splitlines()
         assert lines[1] == "0"  # the title, then the class of the CPTS sharing nobody
         assert "chiffres partiels (communes hors des départements chargés) (1)" in legend
+        # A taille « non disponible » (the partial CPTS's) sorts last both ways, as a missing number does.
+        rows = ["A", "B", "C", "D", "E", "F", "G"]  # taille « 1 », then by name
+        assert page.evaluate("window.cptsComparison.sortBy('taille', true)") == [*rows, "Stub"]
+        assert page.evaluate("window.cptsComparison.sortBy('taille', false)") == [*rows, "Stub"]
     finally:
         close_page(page)
     assert errors == [] and console == []

@@ -93,6 +93,7 @@ def _members(data_dir: Path, path: Path) -> dict[str, Any]:
         ("MSP", "", "oui", "oui", "", ""),
         ("Centre de santé", "", "non", "non", "", ""),
         ("psychologue", "", "", "", "", adeli[0][1:]),
+        ("Diététicienne", "", "", "", "2", ""),  # « Autres (précisez) »: named in a note
     ]
     path.write_text("profession;rpps;gouvernance;elaboration;nombre;N° ADELI\n"
                     + "".join(";".join(r) + "\n" for r in rows), encoding="utf-8")
@@ -617,6 +618,8 @@ def test_members_matched_to_the_registry(runs: dict[str, Any]) -> None:
     assert f"{note} (ligne 4)" in runs["verdon"]["summary"]["adherents_notes"]  # line 4: the nurse of Marseille
     assert f"  note (adhérents) : {note[:60]}" in runs["verdon"]["stdout"]
     assert s_table(runs)["Psychologues"]["adherents"] == 1
+    assert s_table(runs)["Autres"]["adherents"] == 2
+    assert "Autres (précisez) : Diététicienne (2)" in runs["verdon"]["summary"]["adherents_notes"]
 
 
 # --------------------------------------------------------------------------- outputs: tables, map, coverage

@@ -447,7 +447,7 @@ def test_a_mirror_setting_naming_no_folder_is_said_so(workspace: Workspace, tmp_
     a_file = tmp_path / "miroir.txt"
     a_file.write_text("", encoding="utf-8")
     before = snapshot(workspace)
-    for path, what in ((a_file, "un fichier, pas un dossier"), (tmp_path / "absent", "introuvable")):
+    for path, what in ((a_file, "est un fichier, pas un dossier"), (tmp_path / "absent", "est introuvable")):
         code, _, err = cli(capsys, "data", "--miroir", str(path))
         assert (code, err) == (CODE_ERROR, error_line(
             f"Miroir de données (variable CPTS_DATA_MIRROR ou option --miroir) {what} : {path.resolve()}"))

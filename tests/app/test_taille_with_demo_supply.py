@@ -30,3 +30,6 @@ def test_demo_professionals_do_not_make_taille_4pp(db: duckdb.DuckDBPyConnection
     # The Word Trame ticks the band the diagnostic retained, not one recounted from the shown count.
     trame = trame_document(d)
     assert (trame.taille, trame.taille_4_plus_plus) == (4, False)
+    # The reason stands beside the unticked box (a review found it only among the remarks, far below).
+    assert trame.taille_note.endswith(f"taille 4++) : {d.taille.professionals:,}".replace(",", "\u202f")
+                                      + ", dans l'offre fictive de démonstration, qui ne peut établir la taille 4++.")

@@ -147,3 +147,18 @@ def test_an_older_year_does_not_replace_the_loaded_contours(tmp_path: Path, monk
                                                "2025 a pu être obtenu (https://exemple/2025), il ne remplace pas un "
                                                "millésime plus récent")
     assert con.execute("SELECT vintage FROM sources WHERE source = 'contours-communes'").fetchall() == [("2026",)]
+    # The arrondissements' polygons likewise (a second review: communes kept in 2026, arrondissements in 2025).
+    from pipeline.sources import arrondissements
+
+    name = arrondissements.ARRONDISSEMENTS_2023.name
+    load.record_source(con, load.Provenance(name, "2026", "https://exemple/arr-2026", "abc", 45))
+    monkeypatch.setattr(contours_steps, "_online_arrondissements",
+                        lambda: (None, "https://exemple/arr-2025", "def", "2025"))
+    result = contours_steps.load_arrondissement_polygons(con, None, True, Scope())
+    assert (result.status, result.warning) == ("inchangé", "contours des arrondissements 2026 gardés : seul le "
+                                               "millésime 2025 a pu être obtenu (https://exemple/arr-2025), il ne "
+                                               "remplace pas un millésime plus récent")
+    # Loaded before for the 04 only, the newer year is no answer to a load of France: not kept then.
+    load.set_setting(con, "departements", "04")
+    assert contours_steps._newer_kept(con, name, "x", 2025, "u", Scope()) is None
+    assert contours_steps._newer_kept(con, name, "x", 2025, "u", Scope(frozenset({"04"}))) is not None

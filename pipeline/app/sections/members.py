@@ -41,7 +41,7 @@ def members_section(
                             set(units.loc[arrondissement, "unit_code"].astype(str)))
     outside = members["ligne"].isin(matches.loc[matches["statut"] == MATCH_STATUS["outside"], "ligne"])
     table = trame_table(members, supply_table, TRAME_ROWS, outside)
-    notes = adherent_notes(members) + count_notes(table)
+    notes = adherent_notes(members) + count_notes(table) + _others_note(members)
     identifier = identifier_label(members["rpps"].dropna())
     number = "le RPPS" if identifier == "RPPS" else "le numéro RPPS ou ADELI"
     for key, (one, several) in (
@@ -63,6 +63,16 @@ def members_section(
         notes.append(f"{format_number(len(different))} {declared} sous une autre profession que celle de "
                      "l'Annuaire Santé " + _lines(different["ligne"]))
     return MembersSection(table=table, matches=matches, notes=notes, identifier=identifier)
+
+
+def _others_note(members: pd.DataFrame) -> list[str]:
+    """The Trame's « Autres (précisez) »: the professions the file counts there, with their members (a review:
+    « diététicien » appeared nowhere)."""
+    others = members[members["groupe"] == "Autres"]
+    if others.empty:
+        return []
+    counts = others.assign(p=others["profession"].str.strip()).groupby("p", sort=True)["nombre"].sum()
+    return ["Autres (précisez) : " + first_listed([f"{p} ({format_number(int(n))})" for p, n in counts.items()])]
 
 
 def _lines(numbers: pd.Series) -> str:

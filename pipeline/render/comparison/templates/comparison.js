@@ -68,7 +68,8 @@
 
   function compare(a, b, key, descending) {
     var x = valueOf(a, key), y = valueOf(b, key);
-    var xMissing = x === null || x === undefined, yMissing = y === null || y === undefined;
+    /* « non disponible » in a text column (a taille, a type) is missing as an empty number is: last either way. */
+    var xMissing = x === null || x === undefined || x === NA, yMissing = y === null || y === undefined || y === NA;
     if (xMissing || yMissing) { return xMissing === yMissing ? a.cpts.localeCompare(b.cpts, "fr") : (xMissing ? 1 : -1); }
     var c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "fr");
     if (c === 0) { return a.cpts.localeCompare(b.cpts, "fr"); }
