@@ -45,7 +45,7 @@ from pipeline.render.sections.access import apl_france_label
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
-from pipeline.render.sections.population import comparison_note, evolution_words
+from pipeline.render.sections.population import comparison_note, evolution_words, shortened_qpv
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
 from pipeline.render.trame_characteristics import SpecsByKey, characteristics_blocks, subset
@@ -81,8 +81,9 @@ def communes_rows(d: Diagnostic) -> list[CommuneRow]:
     for unit in d.units.itertuples():
         postcodes = "" if unit.codes_postaux is None or unit.codes_postaux != unit.codes_postaux else \
             str(unit.codes_postaux).replace(",", ", ")
+        # Marseille's 41 QPV made a 20 cm row: shortened as in the report (all are in communes.csv).
         particularities = "" if unit.particularites is None or unit.particularites != unit.particularites else \
-            str(unit.particularites)
+            str(shortened_qpv(unit.particularites))
         rows.append(CommuneRow(commune=str(unit.nom), code_insee=str(unit.unit_code), codes_postaux=postcodes,
                                particularites=particularities))
     return rows
@@ -186,17 +187,13 @@ def _establishment_list(d: Diagnostic, spec: TableSpec, title: str) -> list[Bloc
     return blocks
 
 
-def _without_mayotte(d: Diagnostic) -> str:
-    """« hors Mayotte … » when the France the APL is compared with would include Mayotte: the DREES workbook
-    has no row for it (the report's APL table says so in its France row)."""
-    return "" if d.loaded_departements and "976" not in d.loaded_departements else \
-        " hors Mayotte (absente du classeur DREES)"
-
-
 def _apl_france(d: Diagnostic) -> str:
-    """The APL's France, as its table's heading names it (which says the workbook has no Mayotte)."""
+    """The APL's France, as its table's heading names it, which says the DREES workbook has no Mayotte; « hors
+    Mayotte » added where a label without it would include Mayotte."""
     label = apl_france_label(d)
-    return label if "classeur DREES" in label else label + _without_mayotte(d)
+    if "classeur DREES" in label or (d.loaded_departements and "976" not in d.loaded_departements):
+        return label
+    return label + " hors Mayotte (absente du classeur DREES)"
 
 
 def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
@@ -237,8 +234,11 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
         if len(frame) > MAX_APL_ROWS:
             frame = frame[frame["sous_dense"].fillna(False).astype(bool)]
             title = f"Unités dont l'APL 2023 est inférieure à {format_number(d.apl.threshold, 1)}"
-        blocks.append(subset(spec, ["unit_code", "nom", "population", "apl_2022", "apl_2023"], title=title,
-                             frame=frame))
+        # The report's two decimals, and the under-65 APL the ARS zoning uses (a review: three decimals, no under-65).
+        table = subset(spec, ["unit_code", "nom", "population", "apl_2022", "apl_2023", "apl_moins_65_2023"],
+                       title=title, frame=frame)
+        blocks.append(dataclasses.replace(table, columns=[
+            dataclasses.replace(c, decimals=2) if c.name.startswith("apl") else c for c in table.columns]))
     return blocks
 
 

@@ -190,6 +190,19 @@ def test_word_apl_sentence_says_the_france_figure_leaves_mayotte_out(trame: Any)
     assert f" et {table[-1][france]} pour la {table[0][france]}. " in sentence
 
 
+def test_word_apl_per_commune_has_the_reports_decimals_and_the_under_65_apl(trame: Any, run: Run) -> None:
+    """A review: the Trame gave the communes' APL with three decimals (6,081) where the report gives two (6,08),
+    and left out the under-65 APL the ARS zoning uses. Known answer: apl.csv, rounded here."""
+    table = cells(table_after(trame, "APL par commune"))
+    assert table[0][-1] == "APL médecins généralistes de moins de 65 ans 2023"
+    apl = pd.read_csv(run.tables(SLUG) / "apl.csv", dtype={"unit_code": str}).set_index("unit_code")
+    for row in table[1:]:
+        code = row[0]
+        for cell, column in zip(row[-3:], ("apl_2022", "apl_2023", "apl_moins_65_2023"), strict=True):
+            value = apl.loc[code, column]
+            assert cell == (f"{value:.2f}".replace(".", ",") if pd.notna(value) else "n.d."), (code, column)
+
+
 def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:
     table = cells(table_after(trame, "Professionnels de santé du territoire et densités comparées"))
     header, rows = table[0], {r[0]: r for r in table[1:]}

@@ -213,10 +213,18 @@ def test_long_header_words_get_break_opportunities_at_french_points() -> None:
 
 def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
     """Marseille's thirty-odd QPV made its row of the communes table a whole printed page (rows never split)."""
-    from pipeline.render.sections.population import _shortened
+    from types import SimpleNamespace
+
+    from pipeline.render.sections.population import shortened_qpv
+    from pipeline.render.trame import communes_rows
 
     many = "; ".join(f"QPV {name} (QN0130{i}M) en ZIP" for i, name in enumerate(["A", "B", "C", "D"]))
-    assert _shortened(many) == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP; et 2 autres QPV"
-    assert _shortened("QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP") == \
+    assert shortened_qpv(many) == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP; et 2 autres QPV"
+    assert shortened_qpv("QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP") == \
         "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP"
-    assert _shortened("aucun QPV zoné") == "aucun QPV zoné"
+    assert shortened_qpv("aucun QPV zoné") == "aucun QPV zoné"
+    # The Word Trame's Tableau 1 as the report (a review: Marseille's 41 QPV in one cell made a 20 cm row).
+    units = pd.DataFrame({"nom": ["Marseille"], "unit_code": ["13055"], "codes_postaux": ["13001"],
+                          "particularites": [many]})
+    rows = communes_rows(SimpleNamespace(units=units))  # type: ignore[arg-type]
+    assert rows[0].particularites == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP; et 2 autres QPV"

@@ -50,7 +50,7 @@ def _evolution_paragraph(d: Diagnostic) -> str | None:
 QPV_LISTED = 2
 
 
-def _shortened(text: object) -> object:
+def shortened_qpv(text: object) -> object:
     """A unit's QPV, at most :data:`QPV_LISTED` by name: Marseille's thirty made one table row a printed page."""
     if not isinstance(text, str) or text.count("; ") < QPV_LISTED + 1:
         return text
@@ -167,7 +167,7 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
     else:
         units = units.assign(annee_population=d.population.year)
     communes = units[["unit_code", "nom", "codes_postaux", "population", "annee_population", "particularites",
-                      "epci_nom", "bv2022_nom"]].assign(particularites=units["particularites"].map(_shortened))
+                      "epci_nom", "bv2022_nom"]].assign(particularites=units["particularites"].map(shortened_qpv))
     communes = shown(communes.assign(annee_population=communes["annee_population"].astype("Int64").astype(str)),
                      labels={"unit_code": "Code INSEE", "nom": "Commune", "codes_postaux": "Codes postaux",
                              "population": "Population légale", "annee_population": "Année",
