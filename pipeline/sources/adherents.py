@@ -166,7 +166,7 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
         return None, None
     raw = str(value).strip()
     # A spreadsheet that took the number for a decimal one (« 10000000078.0 », « 10000021468,0 »): exact.
-    raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{9,12})[.,]0+", raw)) else raw
+    raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{1,12})[.,]0+", raw)) else raw
     text = re.sub(r"[\s.\u00a0\u202f]", "", raw)
     if re.fullmatch(r"[0-9]{11}|[0-9]{9}", text):
         return text, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipeline.analysis.coverage.claims import claims_per_unit
 from pipeline.sources.cpts_listing import read_listing
@@ -72,6 +73,37 @@ def test_a_column_numbering_the_rows_is_not_read_as_ids(tmp_path: Path) -> None:
     assert said["detail_fr"].tolist() == [
         "la colonne d'identifiants numérote les lignes (un identifiant différent à chaque ligne) plutôt que les "
         "CPTS : elle n'est pas lue, chaque CPTS est identifiée par son nom"]
+
+
+@pytest.mark.parametrize("ids", [
+    ("1", "2", "3", "5", "6"),  # a row deleted after numbering
+    ("3", "1", "2", "5", "4"),  # rows sorted after numbering
+    ("1.0", "2.0", "3.0", "4.0", "5.0"),  # a spreadsheet's numbers
+    ("1", "2", "", "4", "5"),  # a cell left empty
+])
+def test_row_numbers_with_gaps_or_sorted_are_not_ids(tmp_path: Path, ids: tuple[str, ...]) -> None:
+    # A review: such numberings split each CPTS into one CPTS per row.
+    codes = ("05061", "05013", "05039", "84003", "84004")
+    names = ("CPTS Alpha", "CPTS Alpha", "CPTS Alpha", "CPTS Beta", "CPTS Beta")
+    path = tmp_path / "liste.csv"
+    path.write_text("cpts,code_insee,cpts_id\n" + "".join(f"{n},{c},{i}\n" for n, c, i in zip(names, codes, ids,
+                                                                                             strict=True)),
+                    encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
+        "CPTS Alpha": ["05013", "05039", "05061"], "CPTS Beta": ["84003", "84004"]}
+
+
+def test_ids_a_person_reads_alike_are_one_id_and_a_partial_column_does_not_fail(tmp_path: Path) -> None:
+    # « 01 » and « 1 » (a review split them into two CPTS); a name with two ids and rows without id (it failed
+    # with a TypeError): the rows without id are kept apart, as their CPTS cannot be told.
+    path = tmp_path / "liste.csv"
+    path.write_text("cpts,code_insee,cpts_id\nCPTS Un,05061,01\nCPTS Un,05013,1\nCPTS Deux,05039,m1\n"
+                    "CPTS Deux,84003,\nCPTS Deux,84004,m2\n", encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
+        "CPTS Un": ["05013", "05061"], "CPTS Deux (cpts-deux)": ["84003"], "CPTS Deux (m1)": ["05039"],
+        "CPTS Deux (m2)": ["84004"]}
 
 
 def _member(listing: str, cpts: str, cpts_id: str, unit: str) -> tuple[object, ...]:

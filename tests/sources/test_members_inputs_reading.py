@@ -181,6 +181,11 @@ def test_an_adeli_column_is_read_where_the_rpps_one_is_empty(tmp_path: Path) -> 
         "ADELI « 13123456 » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro initial ? Écrivez "
         "la colonne en texte)")
     assert "colonnes_non_lues" in members.attrs and members.attrs["colonnes_non_lues"] == []
+    # Eight digits written as a decimal by a spreadsheet (« 10010536.0 »): the hint, not the ADELI 100105360 (a
+    # review got another person's number, removing the point).
+    members = read_adherents(write(tmp_path, "profession;ADELI\npsychologue;10010536.0\npsychologue;10010554,0\n"))
+    assert members["rpps"].isna().all()
+    assert all(str(p).startswith("ADELI « 1001") and "8 chiffres" in str(p) for p in members["rpps_probleme"])
     # An RPPS cell that is no number leaves the ADELI one read; a bad ADELI cell is named as such.
     text = "profession;RPPS;ADELI\npsychologue;inconnu;131234569\npsychologue;;12\n"
     members = read_adherents(write(tmp_path, text))

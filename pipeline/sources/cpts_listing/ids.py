@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -14,10 +15,12 @@ def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) 
     """Fill missing ``cpts_id`` with the name slug; keep apart, and report, ids shared by several names and
     names carried by several ids; a column numbering the rows is not read as ids."""
     frame = frame.copy()
+    # « 01 » and « 1 », « 2.0 » from a spreadsheet and « 2 », are one id to the person who typed them (a review).
+    frame["cpts_id"] = [_as_typed(value) for value in frame["cpts_id"]]
     given = frame["cpts_id"].notna()
     # A column numbering the rows (« 1, 2, 3 … » down the lines, not one number per CPTS) names no CPTS: read, it
     # would split every CPTS of several communes.
-    if given.all() and frame["cpts"].nunique() < len(frame) and _numbers_the_rows(frame["cpts_id"]):
+    if _numbers_the_rows(frame[given]):
         frame["cpts_id"] = None
         given = frame["cpts_id"].notna()
         issues.append(issue(listing, "identifiant_incoherent", None, None, None,
@@ -25,9 +28,8 @@ def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) 
                             "plutôt que les CPTS : elle n'est pas lue, chaque CPTS est identifiée par son nom"))
     # A CPTS whose id is written on some of its rows only (its first): the others take that id, not a second one
     # made from the name, which would split it in two (a review).
-    frame.loc[~given, "cpts_id"] = frame.loc[~given, "cpts"].map(single_id_by_name(frame))
-    missing = frame["cpts_id"].isna()
-    frame.loc[missing, "cpts_id"] = frame.loc[missing, "cpts"].map(slugify)
+    single = single_id_by_name(frame).to_dict()
+    frame.loc[~given, "cpts_id"] = [single.get(name) or slugify(name) for name in frame.loc[~given, "cpts"]]
     by_id = frame.groupby("cpts_id")["cpts"].unique()
     for cid, names in by_id.items():
         if len(names) > 1:
@@ -60,10 +62,21 @@ def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) 
     return frame
 
 
-def _numbers_the_rows(ids: pd.Series) -> bool:
-    """Whether ``ids`` are consecutive whole numbers down the rows (« 1, 2, 3 … », from any first one)."""
-    text = ids.astype(str).str.strip()
-    if not text.str.fullmatch(r"[0-9]{1,9}").all():
+def _as_typed(value: object) -> str | None:
+    """An id as its reader means it: spaces around dropped, a whole number without its leading zeros or « .0 »."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip():
+        return None
+    text = str(value).strip()
+    whole = re.fullmatch(r"([0-9]{1,18})(?:[.,]0+)?", text)
+    return str(int(whole.group(1))) if whole else text
+
+
+def _numbers_the_rows(rows: pd.DataFrame) -> bool:
+    """Whether the ids given (``rows``: ``cpts``, ``cpts_id``) number the rows rather than the CPTS: whole numbers
+    (« 1 », « 2.0 » from a spreadsheet), a different one on every row, and a CPTS of several rows among them, in
+    any order and with gaps (a review split CPTS whose numbering had a gap, or whose rows were sorted since)."""
+    if rows.empty:
         return False
-    numbers = text.astype("int64").to_numpy()
-    return bool((numbers == numbers[0] + pd.RangeIndex(len(numbers)).to_numpy()).all())
+    text = rows["cpts_id"].astype(str).str.strip()
+    return bool(text.str.fullmatch(r"[0-9]{1,9}(?:[.,]0+)?").all() and text.is_unique
+                and rows["cpts"].duplicated().any())
