@@ -161,6 +161,8 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "surface_km2": d.population.area_km2,
         "densite_hab_km2": d.population.density,
         "taille": d.taille.label,
+        # The professionals counted for « 4++ » (« Autres » left out), shown in the report and the Word Trame.
+        "taille_professionnels": d.taille.professionals,
         "financement_aci": {"total_possible": d.taille.total_possible,
                             "volet_supplementaire": d.taille.volet_supplementaire, "maximum": d.taille.maximum,
                             "version_aci": d.taille.version,

@@ -368,7 +368,8 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         territory=d.territory.spec,
         generated=d.generated,
         communes=communes_rows(d),
-        communes_source=prov.join(prov.population_line(d), prov.qpv_line(d) + " (région PACA seulement)"),
+        communes_source=prov.join(prov.population_line(d), prov.qpv_line(d) + " (région PACA seulement ; le zonage "
+                                  "ZIP/ZAC d'une commune hors QPV : non disponible)"),
         population=d.population.total,
         population_year=d.population.year,
         population_source=prov.population_line(d),

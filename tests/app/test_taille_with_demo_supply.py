@@ -33,3 +33,7 @@ def test_demo_professionals_do_not_make_taille_4pp(db: duckdb.DuckDBPyConnection
     # The reason stands beside the unticked box (a review found it only among the remarks, far below).
     assert trame.taille_note.endswith(f"taille 4++) : {d.taille.professionals:,}".replace(",", "\u202f")
                                       + ", dans l'offre fictive de démonstration, qui ne peut établir la taille 4++.")
+    # summary.json gives the same count (a review found it only in the Word Trame).
+    from pipeline.render.summary import summary
+
+    assert summary(d)["taille_professionnels"] == d.taille.professionals

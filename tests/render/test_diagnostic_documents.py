@@ -135,6 +135,9 @@ def test_docx_communes_table_is_the_listing(trame: Any, summary: dict[str, Any])
     assert by_code["04094"][0] == "Gréoux-les-Bains (04094)" and by_code["04094"][1] == "04800"
     assert by_code["04230"][1] == "04210"  # Valensole
     assert {r[2] for r in rows} == {"aucun QPV zoné"}  # ARS PACA zoning: no QPV in the Verdon
+    # … which says nothing of the communes' own ZIP/ZAC zoning, not in the file: said under the table (a review).
+    texts = [p.text for p in trame.paragraphs]
+    assert any("le zonage ZIP/ZAC d'une commune hors QPV : non disponible" in t for t in texts)
 
 
 def test_docx_population_and_taille(trame: Any, summary: dict[str, Any]) -> None:

@@ -176,7 +176,9 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
     tables = [
         {"title": "Communes du territoire", "data": communes,
          "note": "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), millésime 2025, "
-                 "connu pour la région PACA seulement ; « non renseigné » ailleurs ; au-delà de "
+                 "connu pour la région PACA seulement ; « non renseigné » ailleurs ; « aucun QPV zoné » ne dit "
+                 "rien du zonage ZIP/ZAC de la commune elle-même, que le fichier ne donne pas (non disponible) ; "
+                 "au-delà de "
                  f"{QPV_LISTED} QPV dans une commune, la liste complète est dans communes.csv et la feuille "
                  "« Communes » du classeur. Année : année de la population légale (2017 à Mayotte, dernier "
                  "recensement)."},
