@@ -69,12 +69,18 @@ def header_line(text: str) -> int:
 _TITLE_SEARCH = 10
 
 
-def title_lines(text: str, is_header: Callable[[list[str]], bool]) -> list[str]:
+def _cells(line: str, sep: str) -> list[str]:
+    return next(csv.reader([line], delimiter=sep), [])
+
+
+def title_lines(text: str, is_header: Callable[[list[str]], bool],
+                is_data: Callable[[list[str]], bool] | None = None) -> list[str]:
     """The title lines a spreadsheet export writes above a CSV's header (« Liste des communes de la CPTS;; »).
 
     Within the first lines, the first one ``is_header`` accepts (its cells split by its own separator) is
-    the header; the lines above it are titles when each fills at most one cell. Empty when the first line is
-    the header, when none is found, or when a line above it has several cells (data, not a title).
+    the header; the lines above it are titles when each fills at most one cell, or, given ``is_data``, when
+    it does not read them as data (« Liste des CPTS, région PACA, 2026 » split by its commas). Empty when the
+    first line is the header, when none is found, or when a line above it is data.
     """
     lines = text.split("\n")[:_TITLE_SEARCH]
     for index, line in enumerate(lines):
@@ -83,8 +89,8 @@ def title_lines(text: str, is_header: Callable[[list[str]], bool]) -> list[str]:
         cells = [cell.strip() for cell in next(csv.reader([line], delimiter=sep), [])]
         if is_header(cells):
             above = [row.rstrip("\r").lstrip("\ufeff") for row in lines[:index]]
-            titles = all(sum(1 for cell in next(csv.reader([row], delimiter=sep), []) if cell.strip()) <= 1
-                         for row in above)
+            titles = all(sum(1 for cell in _cells(row, sep) if cell.strip()) <= 1
+                         or (is_data is not None and not is_data(_cells(row, sep))) for row in above)
             return [row.strip(sep + " ").strip() for row in above] if titles else []
     return []
 

@@ -61,6 +61,16 @@ def test_an_id_on_the_first_row_only_is_the_cpts_id(tmp_path: Path) -> None:
     assert "nom_proche" not in set(read_listing(split, _mapping(), _units(), name="deux").issues["kind"])
 
 
+def test_a_name_split_by_its_ids_takes_no_name_already_in_the_listing(tmp_path: Path) -> None:
+    # « CPTS Choc » with ids k and j, beside a CPTS really named « CPTS Choc (k) »: they were merged (a review).
+    path = tmp_path / "liste.csv"
+    path.write_text("cpts,code_insee,cpts_id\nCPTS Choc,05061,k\nCPTS Choc,05013,j\nCPTS Choc (k),05039,z\n",
+                    encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
+        "CPTS Choc (identifiant k)": ["05061"], "CPTS Choc (j)": ["05013"], "CPTS Choc (k)": ["05039"]}
+
+
 def test_a_column_numbering_the_rows_is_not_read_as_ids(tmp_path: Path) -> None:
     # « 1, 2, 3 » down the rows: an id per line. Read as ids, every CPTS of several communes would be split.
     path = tmp_path / "liste.csv"

@@ -170,9 +170,12 @@ def test_title_lines_above_the_header_are_skipped_and_lines_keep_their_numbers()
     with pytest.raises(DataError) as info:
         parse_listing_csv("Liste des CPTS\ncpts,code_insee\nCPTS A,\n", "titre.csv")
     assert info.value.line == 3 and "ligne 3 : code INSEE (« code_insee ») vide" in str(info.value)
-    # A line above with several cells is data, not a title: the file is refused as before.
+    # A title holding commas, in a comma-separated listing: no INSEE code in it, so a title (a review refused it).
+    frame = parse_listing_csv("Liste des CPTS, région PACA, décembre 2026\ncpts,code_insee\nCPTS A,05061\n", "t.csv")
+    assert frame[["cpts", "code_insee", "line"]].values.tolist() == [["CPTS A", "05061", 3]]
+    # A line above holding a commune code is data, not a title: the file is refused as before.
     with pytest.raises(DataError) as info:
-        parse_listing_csv("a;b\ncpts;code_insee\nCPTS A;05061\n", "x.csv")
+        parse_listing_csv("CPTS Z;05013\ncpts;code_insee\nCPTS A;05061\n", "x.csv")
     assert info.value.line == 1 and "Colonnes obligatoires absentes" in str(info.value)
 
 

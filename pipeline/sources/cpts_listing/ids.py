@@ -48,14 +48,17 @@ def assign_ids(frame: pd.DataFrame, listing: str, issues: list[dict[str, Any]]) 
             shared = frame["cpts_id"] == cid
             frame.loc[shared, "cpts_id"] = cid + " · " + frame.loc[shared, "cpts"]
     by_name = frame.groupby("cpts")["cpts_id"].unique()
+    taken = set(by_name.index)
     for name, ids in by_name.items():
         if len(ids) > 1:
             # A CPTS is one id of its listing: two CPTS of one name (two « CPTS Centre ») stay two, each named with
             # its id, as two names under one id stay two (a review: their communes were merged into one CPTS, its
-            # population and taille those of both).
+            # population and taille those of both). A name already in the listing is not taken twice.
+            apart_of = {cid: f"{name} ({cid})" if f"{name} ({cid})" not in taken else f"{name} (identifiant {cid})"
+                        for cid in map(str, ids)}
             rows = frame["cpts"] == name
-            frame.loc[rows, "cpts"] = frame.loc[rows, "cpts"] + " (" + frame.loc[rows, "cpts_id"] + ")"
-            apart = [f"{name} ({cid})" for cid in sorted(map(str, ids))]
+            frame.loc[rows, "cpts"] = frame.loc[rows, "cpts_id"].map(apart_of)
+            apart = [apart_of[cid] for cid in sorted(apart_of)]
             detail = (f"la CPTS « {name} » a plusieurs identifiants : " + ", ".join(sorted(map(str, ids)))
                       + " ; ces CPTS restent distinctes : " + ", ".join(f"« {n} »" for n in apart))
             issues.extend(issue(listing, "identifiant_incoherent", n, None, None, detail) for n in apart)

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.geography import ascii_fold
+from pipeline.geography import ascii_fold, is_insee_code
 from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
 from pipeline.sources.cpts_listing.perimeters import read_features
 from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter, title_lines
@@ -99,7 +99,8 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         text, offset = text.partition("\n")[2], 1
     # Title lines a spreadsheet writes above the header (« Liste des CPTS de la région;; »), skipped as the
     # editor's import and the territory files skip them (a review: the same file was refused here).
-    titles = title_lines(text, lambda cells: all(c in _header_keys(cells) for c in REQUIRED_COLUMNS))
+    titles = title_lines(text, lambda cells: all(c in _header_keys(cells) for c in REQUIRED_COLUMNS),
+                         is_data=lambda cells: any(is_insee_code(cell.strip()) for cell in cells))
     for _ in titles:
         text, offset = text.partition("\n")[2], offset + 1
     delimiter = excel or sniff_delimiter(text.split("\n", 1)[0], LISTING_DELIMITERS)
