@@ -32,7 +32,6 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import config
 from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.analysis.population.territory_type import territory_type_by_unit
@@ -61,7 +60,7 @@ from pipeline.params import Params, default_params
 from pipeline.render import outputs
 from pipeline.render.background import Background
 from pipeline.render.comparison import write_comparison
-from pipeline.render.comparison.page import FIGURE_LABELS
+from pipeline.render.comparison.page import FIGURE_LABELS, sources_line
 from pipeline.store.connection import connect
 from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import beyond_the_load, geography, listings
@@ -365,11 +364,7 @@ def run_batch(options: BatchOptions) -> int:
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
         not_loaded=not_loaded, by_region=options.listing is None,
         listings=tuple(sorted(set(context.shared.members["listing"]))),
-        sources=f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
-                f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}, aires d'attraction des villes 2020), IGN Admin "
-                "Express COG 2018, DREES (APL 2023), Annuaire Santé"
-                + (" (données fictives de démonstration)" if "annuaire-sante" in context.shared.demo_sources else "")
-                + ", listes de CPTS chargées ; auto-confinement issu des recours modélisés (modèle de Huff).",
+        sources=sources_line("annuaire-sante" in context.shared.demo_sources),
     )
     page, tables = write_comparison(comparison)
     print(f"Comparaison : {page}\n  tableaux : {tables}")

@@ -280,11 +280,14 @@ def _member_count(value: object) -> int | None:
     # ASCII digits only (no sign, exponent or other script), as a spreadsheet writes them: thousands grouped by a
     # space (« 1 000 », also no-break and narrow no-break), and an integral decimal (« 2.0 », « 2,00 ») from a
     # column of numbers.
+    number = _whole_number(text)
+    return number if number is not None and 1 <= number <= MAX_COUNT else None
+
+
+def _whole_number(text: str) -> int | None:
+    """The whole number ``text`` writes (:data:`_COUNT`), of any size, or None."""
     match = _COUNT.fullmatch(text)
-    if match is None:
-        return None
-    number = int(re.sub(r"\D", "", match.group(1)))
-    return number if 1 <= number <= MAX_COUNT else None
+    return None if match is None else int(re.sub(r"\D", "", match.group(1)))
 
 
 def read_adherents(path: str | Path) -> pd.DataFrame:
@@ -352,8 +355,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         counts.append(1 if count is None else count)
         if count is None:
             raw = str(value).strip()
-            whole = _COUNT.fullmatch(raw)
-            too_large = whole is not None and int(re.sub(r"\D", "", whole.group(1))) > MAX_COUNT
+            too_large = (_whole_number(raw) or 0) > MAX_COUNT
             errors.append((int(line), f"nombre « {raw} » : " + (
                 f"invraisemblable (au plus {MAX_COUNT:,} adhérents par ligne)".replace(",", " ")
                 if too_large else "entier positif attendu")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipeline.analysis.coverage.claims import claims_per_unit
@@ -12,6 +13,14 @@ from pipeline.sources.cpts_listing import read_listing
 from pipeline.store import schema
 from pipeline.store.queries import listings
 from tests.sources.test_cpts_listing import _mapping, _units
+
+
+def _loaded(tmp_path: Path, text: str) -> tuple[dict[str, list[str]], pd.DataFrame]:
+    """The units of each CPTS of a listing written from ``text``, and its issues."""
+    path = tmp_path / "liste.csv"
+    path.write_text(text, encoding="utf-8")
+    result = read_listing(path, _mapping(), _units(), name="essai")
+    return result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict(), result.issues
 
 
 def test_one_id_on_two_names_keeps_two_cpts(tmp_path: Path) -> None:
@@ -63,23 +72,18 @@ def test_an_id_on_the_first_row_only_is_the_cpts_id(tmp_path: Path) -> None:
 
 def test_a_name_split_by_its_ids_takes_no_name_already_in_the_listing(tmp_path: Path) -> None:
     # « CPTS Choc » with ids k and j, beside a CPTS really named « CPTS Choc (k) »: they were merged (a review).
-    path = tmp_path / "liste.csv"
-    path.write_text("cpts,code_insee,cpts_id\nCPTS Choc,05061,k\nCPTS Choc,05013,j\nCPTS Choc (k),05039,z\n",
-                    encoding="utf-8")
-    result = read_listing(path, _mapping(), _units(), name="essai")
-    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
+    units, _ = _loaded(tmp_path, "cpts,code_insee,cpts_id\nCPTS Choc,05061,k\nCPTS Choc,05013,j\n"
+                                 "CPTS Choc (k),05039,z\n")
+    assert units == {
         "CPTS Choc (identifiant k)": ["05061"], "CPTS Choc (j)": ["05013"], "CPTS Choc (k)": ["05039"]}
 
 
 def test_a_column_numbering_the_rows_is_not_read_as_ids(tmp_path: Path) -> None:
     # « 1, 2, 3 » down the rows: an id per line. Read as ids, every CPTS of several communes would be split.
-    path = tmp_path / "liste.csv"
-    path.write_text("cpts,code_insee,cpts_id\nCPTS Alpha,05061,1\nCPTS Alpha,05039,2\nCPTS Beta,05013,3\n",
-                    encoding="utf-8")
-    result = read_listing(path, _mapping(), _units(), name="essai")
-    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
-        "CPTS Alpha": ["05039", "05061"], "CPTS Beta": ["05013"]}
-    said = result.issues[result.issues["kind"] == "identifiant_incoherent"]
+    units, issues = _loaded(tmp_path, "cpts,code_insee,cpts_id\nCPTS Alpha,05061,1\nCPTS Alpha,05039,2\n"
+                                      "CPTS Beta,05013,3\n")
+    assert units == {"CPTS Alpha": ["05039", "05061"], "CPTS Beta": ["05013"]}
+    said = issues[issues["kind"] == "identifiant_incoherent"]
     assert said["detail_fr"].tolist() == [
         "la colonne d'identifiants numérote les lignes (un identifiant différent à chaque ligne) plutôt que les "
         "CPTS : elle n'est pas lue, chaque CPTS est identifiée par son nom"]
@@ -95,23 +99,18 @@ def test_row_numbers_with_gaps_or_sorted_are_not_ids(tmp_path: Path, ids: tuple[
     # A review: such numberings split each CPTS into one CPTS per row.
     codes = ("05061", "05013", "05039", "84003", "84004")
     names = ("CPTS Alpha", "CPTS Alpha", "CPTS Alpha", "CPTS Beta", "CPTS Beta")
-    path = tmp_path / "liste.csv"
-    path.write_text("cpts,code_insee,cpts_id\n" + "".join(f"{n},{c},{i}\n" for n, c, i in zip(names, codes, ids,
-                                                                                             strict=True)),
-                    encoding="utf-8")
-    result = read_listing(path, _mapping(), _units(), name="essai")
-    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
+    units, _ = _loaded(tmp_path, "cpts,code_insee,cpts_id\n" + "".join(
+        f"{n},{c},{i}\n" for n, c, i in zip(names, codes, ids, strict=True)))
+    assert units == {
         "CPTS Alpha": ["05013", "05039", "05061"], "CPTS Beta": ["84003", "84004"]}
 
 
 def test_ids_a_person_reads_alike_are_one_id_and_a_partial_column_does_not_fail(tmp_path: Path) -> None:
     # « 01 » and « 1 » (a review split them into two CPTS); a name with two ids and rows without id (it failed
     # with a TypeError): the rows without id are kept apart, as their CPTS cannot be told.
-    path = tmp_path / "liste.csv"
-    path.write_text("cpts,code_insee,cpts_id\nCPTS Un,05061,01\nCPTS Un,05013,1\nCPTS Deux,05039,m1\n"
-                    "CPTS Deux,84003,\nCPTS Deux,84004,m2\n", encoding="utf-8")
-    result = read_listing(path, _mapping(), _units(), name="essai")
-    assert result.members.groupby("cpts")["unit_code"].apply(sorted).to_dict() == {
+    units, _ = _loaded(tmp_path, "cpts,code_insee,cpts_id\nCPTS Un,05061,01\nCPTS Un,05013,1\nCPTS Deux,05039,m1\n"
+                                 "CPTS Deux,84003,\nCPTS Deux,84004,m2\n")
+    assert units == {
         "CPTS Un": ["05013", "05061"], "CPTS Deux (cpts-deux)": ["84003"], "CPTS Deux (m1)": ["05039"],
         "CPTS Deux (m2)": ["84004"]}
 

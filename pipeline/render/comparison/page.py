@@ -73,6 +73,15 @@ def _geometry(comparison: Comparison) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def sources_line(demo: bool) -> str:
+    """The « Sources : … » line of a batch's comparison (``demo``: the registry is the demonstration one)."""
+    registry = "Annuaire Santé" + (" (données fictives de démonstration)" if demo else "")
+    return (f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
+            f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}, aires d'attraction des villes 2020), IGN Admin "
+            f"Express COG 2018, DREES (APL 2023), {registry}, listes de CPTS chargées ; auto-confinement issu des "
+            "recours modélisés (modèle de Huff).")
+
+
 def _partial(record: dict[str, Any]) -> bool:
     """Whether a row's CPTS has communes beyond the load (a count above 0, or unknown: a drawn part there)."""
     if PARTIAL not in record:

@@ -209,6 +209,15 @@
     return key;
   }
 
+  function legendLine(legend, colour, text) {
+    var line = el("div");
+    var key = el("i");
+    key.style.background = colour;
+    line.appendChild(key);
+    line.appendChild(el("span", text));
+    legend.appendChild(line);
+  }
+
   function renderLegend(figure, values) {
     var legend = document.getElementById("legend");
     legend.textContent = "";
@@ -217,35 +226,17 @@
       var lows = [Math.min.apply(null, values)].concat(state.breaks);
       var highs = state.breaks.concat([Math.max.apply(null, values)]);
       lows.forEach(function (low, i) {
-        var line = el("div");
-        var key = el("i");
-        key.style.background = PALETTE[Math.round(i * (PALETTE.length - 1) / Math.max(1, state.breaks.length))];
-        line.appendChild(key);
         var inClass = values.filter(function (v) { return classOf(v) === i; });
         var single = inClass.length && inClass.every(function (v) { return v === inClass[0]; });
-        line.appendChild(el("span", single ? format(inClass[0], figure)
-          : format(low, figure) + (i < lows.length - 1 ? " à moins de " : " à ") + format(highs[i], figure)));
-        legend.appendChild(line);
+        legendLine(legend, PALETTE[Math.round(i * (PALETTE.length - 1) / Math.max(1, state.breaks.length))],
+          single ? format(inClass[0], figure)
+            : format(low, figure) + (i < lows.length - 1 ? " à moins de " : " à ") + format(highs[i], figure));
       });
     }
     var partial = D.rows.filter(function (r) { return !comparable(r); }).length;
-    if (partial) {
-      var p = el("div");
-      var pk = el("i");
-      pk.style.background = PARTIAL_COLOUR;
-      p.appendChild(pk);
-      p.appendChild(el("span", PARTIAL_LABEL + " (" + partial + ")"));
-      legend.appendChild(p);
-    }
+    if (partial) { legendLine(legend, PARTIAL_COLOUR, PARTIAL_LABEL + " (" + partial + ")"); }
     var missing = D.rows.length - partial - values.length;
-    if (missing) {
-      var na = el("div");
-      var k = el("i");
-      k.style.background = NA_COLOUR;
-      na.appendChild(k);
-      na.appendChild(el("span", NA + " (" + missing + ")"));
-      legend.appendChild(na);
-    }
+    if (missing) { legendLine(legend, NA_COLOUR, NA + " (" + missing + ")"); }
   }
 
   var select = document.getElementById("indicator");
