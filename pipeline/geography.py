@@ -319,6 +319,14 @@ def normalise_name(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", " ", ascii_fold(_SEPARATORS.sub(" ", str(text)))).strip()
 
 
+def name_words(text: object) -> frozenset[str]:
+    """The words of a place name as files write it, order aside: « Mées (Les) » is « Les Mées », « St-Martin »
+    « Saint-Martin », « Marseille 1er » « Marseille 1er Arrondissement » (numbers kept, ordinals as numbers)."""
+    spelled = {"st": "saint", "ste": "sainte"}
+    return frozenset(re.sub(r"^(\d+)(?:er|e|eme|nd)$", r"\1", spelled.get(w, w))
+                     for w in normalise_name(text).split() if w not in ("arrondissement", "arr"))
+
+
 #: Apostrophes, quotes and dashes that ASCII folding drops (U+2018/2019 quotes, modifier letter apostrophe,
 #: prime, hyphen, non-breaking hyphen, en and em dashes, minus sign).
 _SEPARATORS = re.compile("[\u2018\u2019\u02bc\u2032\u2010\u2011\u2013\u2014\u2212]")

@@ -20,6 +20,14 @@ from pipeline.analysis.coverage import atone as coverage_atone
 from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
+from pipeline.app.coverage_listings import (
+    memberless_notes,
+    named_apart,
+    one_id_per_listing,
+    partial_cpts,
+    unknown_when_partial,
+    zone_issues,
+)
 from pipeline.errors import PipelineError
 from pipeline.geography import DEPARTEMENTS, LAEA_EUROPE, equal_area_crs, france_label, projected_crs
 from pipeline.model import CoverageOptions
@@ -29,7 +37,6 @@ from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, plural
 from pipeline.render.sections.members import ANOMALY_LABELS
-from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory import loaded_part, resolve_zone
@@ -151,10 +158,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap("territoires atones et propositions")
 
     zone_names = set(listed_names.loc[listed_names["cpts_id"].isin(cpts_ids), "cpts"])
-    # A file's own anomalies (a coordinate system assumed) go with the zones where that file has a CPTS.
-    zone_listings = set(zone_members["listing"])
-    issues = all_issues[all_issues["cpts"].isin(zone_names)
-                        | (all_issues["cpts"].isna() & all_issues["listing"].isin(zone_listings))]
+    issues = zone_issues(all_issues, zone_names, set(zone_members["listing"]), set(listed["cpts"].astype(str)),
+                         set(units["departement"].dropna().astype(str)),
+                         set(all_units["departement"].dropna().astype(str)))
+    notes.extend(memberless_notes(issues, set(listed["cpts"].astype(str))))
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
@@ -182,56 +189,6 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
 
 
 MAX_REGIONALISED_COMMUNES = 600
-
-
-def one_id_per_listing(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` whose ``cpts_id`` names one CPTS of one listing: a CPTS is a (listing, cpts_id) pair.
-
-    A listing without a ``cpts_id`` column gets the slug of each name as identifier, so two listings naming
-    a « CPTS Sud 04 » each gave the same identifier, and the coverage dissolved their two perimeters into
-    one (while the diagnostic, the editor and the batch keep one row per listing). An identifier found in
-    several listings of ``members`` is prefixed with its listing (« paca:cpts-sud-04 »); the others are
-    kept as they are.
-    """
-    in_several = members.groupby("cpts_id")["listing"].nunique()
-    repeated = frame["cpts_id"].isin(set(in_several[in_several > 1].index))
-    prefixed = frame["listing"].astype(str) + ":" + frame["cpts_id"].astype(str)
-    return frame.assign(cpts_id=frame["cpts_id"].where(~repeated, prefixed))
-
-
-def named_apart(members: pd.DataFrame) -> pd.DataFrame:
-    """``members`` with one name per CPTS: perimeters, overlaps and the map's legend group by name.
-
-    Two CPTS (two ``cpts_id``) of the same name, from two listings, are named with their listing
-    (« CPTS du Verdon (liste paca) »); within one listing, with their identifier too.
-    """
-    def shared(names: pd.Series) -> pd.Series:
-        return members.groupby(names)["cpts_id"].transform("nunique") > 1
-
-    names = members["cpts"].astype(str)
-    names = names.where(~shared(names), names + " (liste " + members["listing"].astype(str) + ")")
-    names = names.where(~shared(names), names + " · " + members["cpts_id"].astype(str))
-    return members.assign(cpts=names)
-
-
-def partial_cpts(members: pd.DataFrame, issues: pd.DataFrame) -> set[str]:
-    """Identifiers (as :func:`one_id_per_listing` gives them) of the CPTS with communes outside the load."""
-    outside = issues.loc[issues["kind"] == OUT_OF_SCOPE, ["listing", "cpts"]].drop_duplicates()
-    ids = members[["listing", "cpts", "cpts_id"]].drop_duplicates()
-    return set(ids.merge(outside, on=["listing", "cpts"])["cpts_id"])
-
-
-def unknown_when_partial(pairs: pd.DataFrame, partial: set[str]) -> pd.DataFrame:
-    """Overlap pairs whose sizes and shares of a partial CPTS (:func:`partial_cpts`) are NaN: only its loaded
-    part is known (a review: « CPTS Val Durance » 38 186 inhabitants where its listing holds 41 363)."""
-    out = pairs.copy()
-    for side in ("a", "b"):
-        unknown = out[f"cpts_id_{side}"].isin(partial)
-        for column in (f"n_units_{side}", f"population_{side}", f"share_count_{side}", f"share_pop_{side}",
-                       f"part_surface_{side}"):
-            if column in out:
-                out[column] = out[column].astype("float64").where(~unknown)
-    return out
 
 
 def _with_areas(pairs: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,8 @@ from pipeline.app.sections import profile
 from pipeline.app.sections.apl import apl_section
 from pipeline.app.sections.flow_table import check_usable
 from pipeline.app.sections.flows import flows_and_access
-from pipeline.app.sections.pertinence import perimeter_pieces, pertinence_section, pieces_note
+from pipeline.app.sections.perimeter_pieces import perimeter_pieces, pieces_note
+from pipeline.app.sections.pertinence import pertinence_section
 from pipeline.app.sections.population import population_section, unit_table
 from pipeline.app.sections.registry_coverage import territory_uncovered
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
@@ -191,11 +192,13 @@ def compute(
         # Units at the far end of the drawn flows, so that the flow maps draw and name them.
         ends = set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
         flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
+    beyond = neighbour_section.beyond_the_load_reason(territory, listing_anomalies,
+                                                      provenance.loaded_departements(con))
     pertinence = pertinence_section(con, territory, offre, options, perimeter, population.departement, params,
-                                    shared.perimeter, modelled, uncovered)
+                                    shared.perimeter, modelled, uncovered, beyond)
     notes.extend(n for n in pertinence.notes if n not in notes)  # a table's notes are the flows' too
     pertinence.parts = perimeter_pieces(units, communes_geo, projected_crs(population.departement))
-    if (note := pieces_note(pertinence.parts)) is not None:
+    if (note := pieces_note(pertinence.parts, beyond)) is not None:
         notes.append(note)
     if flows is not None and pertinence.available and pertinence.kind == flows.kind:
         pertinence.caveats = list(flows.caveats)  # the same consultations: the same reservations

@@ -32,6 +32,13 @@ from pipeline.params import FlowParams
 CONTRADICTION_KM = 1.0
 
 
+#: Ends the ``periode_taux`` of a comparison row whose rate leaves Mayotte out (absent from the first package,
+#: the same census in every later one): the row's first-year population is then « non disponible ».
+RATE_WITHOUT_MAYOTTE = " (hors Mayotte)"
+#: Separates the QPV of a unit's « particularités » (French typography: a space before the semicolon).
+QPV_SEPARATOR = " ; "
+
+
 @dataclass
 class PopulationSection:
     """Population, area and evolution of the territory, with its département, région and France.
@@ -41,8 +48,9 @@ class PopulationSection:
     (the territory, each of its départements then each of its régions, the
     main one first, and France) with ``zone``, ``population``,
     ``surface_km2``, ``densite_hab_km2``, ``population_<first year>``,
-    ``taux_annuel_pct``, ``niveau`` (territoire, departement, region,
-    france) and ``code``.
+    ``taux_annuel_pct``, ``periode_taux`` (ending with
+    :data:`RATE_WITHOUT_MAYOTTE` when the rate leaves Mayotte out), ``niveau``
+    (territoire, departement, region, france) and ``code``.
     """
 
     total: int
@@ -234,6 +242,9 @@ class PertinenceSection:
     #: part`` for every unit, part 1 the most populated, NA for a unit without polygon; computed whether or not
     #: the flows are.
     parts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Why part of the perimeter lies in départements the database was not loaded for (its listed communes
+    #: there), or None: the flows' figures and the continuity are then unknown.
+    beyond_the_load: str | None = None
 
     @property
     def available(self) -> bool:
@@ -248,8 +259,9 @@ class PertinenceSection:
 
     @property
     def parts_count(self) -> int | None:
-        """Number of parts of the whole perimeter: None when a unit has no polygon (its place is unknown)."""
-        if self.parts.empty or self.parts["part"].isna().any():
+        """Number of parts of the whole perimeter: None when a unit has no polygon (its place is unknown), or
+        when part of it is outside the loaded départements."""
+        if self.parts.empty or self.parts["part"].isna().any() or self.beyond_the_load is not None:
             return None
         return self.drawn_parts
 

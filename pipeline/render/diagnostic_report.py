@@ -23,7 +23,7 @@ import pandas as pd
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
 from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
-from pipeline.render.profile_layers import LAYER_DECIMALS, profile_indicators
+from pipeline.render.profile_layers import LAYER_BREAKS, LAYER_DECIMALS, profile_indicators
 from pipeline.render.report import MISSING_WORDS, format_number
 from pipeline.render.sections.access import access_section
 from pipeline.render.sections.characteristics import characteristics_section
@@ -190,7 +190,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
         d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
         source=_source_line(d), pertinence=d.pertinence.shapes if d.pertinence is not None else None,
-        indicator_decimals=LAYER_DECIMALS)
+        indicator_decimals=LAYER_DECIMALS, indicator_breaks=LAYER_BREAKS)
 
 
 def flows_map_title(d: Diagnostic) -> str:

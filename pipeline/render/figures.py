@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts, static_maps
 from pipeline.render import provenance as prov
-from pipeline.render.profile_layers import LAYER_DECIMALS
+from pipeline.render.profile_layers import LAYER_BREAKS, LAYER_DECIMALS
 
 #: Indicators the territory map may show, in order of preference: the first one known for some unit is drawn.
 #: The official APL is real data even when the registry is a demonstration; GP density and population density
@@ -113,7 +113,7 @@ def territory_figure(d: Diagnostic) -> StaticFigure | None:
     png = static_maps.indicator_map(d.perimeter, d.communes_geo, column, label, neighbours=d.neighbour_shapes,
                                     title=f"{d.territory.label} : {lower_first(label)}",
                                     source=_sources(source, prov.listings_line(d)), demo_data=demo,
-                                    decimals=LAYER_DECIMALS.get(column))
+                                    decimals=LAYER_DECIMALS.get(column), threshold=LAYER_BREAKS.get(column))
     return StaticFigure("carte-territoire", "territoire", caption, source, png, demo)
 
 

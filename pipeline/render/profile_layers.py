@@ -23,6 +23,11 @@ LAYER_LABELS: dict[str, str] = {
 #: 2,5, an age-related need index below 1): the magnitude rule gave one decimal, « 2,5 » for an APL of 2,455.
 LAYER_DECIMALS: dict[str, int] = {"apl_2023": 2, "apl_moins_65_2023": 2, "indice_besoin_age": 3}
 
+#: A value that starts a class of a layer's legend: the DREES's « sous-dense » threshold of the APL (below 2,5
+#: consultations per inhabitant, ``pipeline.analysis.indicators.APL_UNDER_SERVED``), which natural breaks missed
+#: (classes « 2,04 – 2,71 » told nothing of which communes are under it).
+LAYER_BREAKS: dict[str, float] = {"apl_2023": 2.5, "apl_moins_65_2023": 2.5}
+
 
 def profile_indicators(d: Diagnostic) -> dict[str, str]:
     """Layers of :data:`LAYER_LABELS` present in ``d.communes_geo`` with at least one value."""

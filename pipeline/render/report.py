@@ -206,8 +206,8 @@ def table_view(table: Any) -> dict[str, Any]:
         for value, is_num, dec in zip(record, numeric, per_col, strict=True):
             if is_num:
                 row.append(format_number(value, dec))
-            elif value is None or (isinstance(value, float) and math.isnan(value)):
-                row.append(MISSING)
+            elif value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+                row.append(MISSING)  # pd.NA of a string column too: « <NA> » in a cell (a review)
             elif isinstance(value, int | float):
                 row.append(format_number(value))
             else:

@@ -38,18 +38,25 @@ def inhabitants(value: Any) -> int | None:
     return round(float(value))
 
 
+def _count(value: object) -> int | None:
+    """A count of the tables, None where unknown (NA)."""
+    return None if pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
 def perimeter_parts_summary(p: PertinenceSection) -> dict[str, Any]:
     """Key ``pertinence.parties_du_perimetre``: ``nombre`` of parts (null when a unit has no polygon: its place is
-    unknown), ``nombre_parties_dessinees`` (of the units with a polygon), the units outside part 1 and those
+    unknown, or when part of the perimeter is outside the loaded départements: ``hors_departements_charges`` says
+    why), ``nombre_parties_dessinees`` (of the units with a polygon), the units outside part 1 and those
     without polygon."""
     if p.parts.empty:
         return {"nombre": None, "nombre_parties_dessinees": None, "hors_partie_principale": [],
-                "unites_sans_contour": []}
+                "unites_sans_contour": [], "hors_departements_charges": p.beyond_the_load}
     apart = p.parts[p.parts["part"].notna() & (p.parts["part"] > 1)]
     return {"nombre": p.parts_count, "nombre_parties_dessinees": p.drawn_parts,
             "hors_partie_principale": [{"code": r.code, "nom": r.nom, "population": r.population, "partie": int(r.part)}
                                        for r in apart.itertuples()],
-            "unites_sans_contour": [str(c) for c in p.parts.loc[p.parts["part"].isna(), "code"]]}
+            "unites_sans_contour": [str(c) for c in p.parts.loc[p.parts["part"].isna(), "code"]],
+            "hors_departements_charges": p.beyond_the_load}
 
 
 def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
@@ -57,8 +64,8 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
     p = d.pertinence
     if p is None:
         return None
-    zones = [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": r.n_units_in,
-              "unites_hors": r.n_units_out, "population_hors": inhabitants(r.population_out)}
+    zones = [{"niveau": r.level, "code": r.zone, "nom": r.nom, "unites_dans": _count(r.n_units_in),
+              "unites_hors": _count(r.n_units_out), "population_hors": inhabitants(r.population_out)}
              for r in p.cut_zones.itertuples()]
     parts = perimeter_parts_summary(p)
     if not p.available:  # the zones cut and the parts depend on the zonings and polygons only: given all the same

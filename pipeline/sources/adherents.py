@@ -11,8 +11,8 @@ column         required  content
 =============  ========  ====================================================
 profession     yes       free text mapped to a Trame row (:func:`profession_group`)
 rpps           no        RPPS number (11 digits; spaces and dots tolerated), or
-                         ADELI number (9 digits) of the professions the Annuaire
-                         Santé still lists under ADELI
+                         ADELI number (9 characters, « 2A »/« 2B » first in Corsica)
+                         of the professions the Annuaire Santé still lists under ADELI
 adeli          no        ADELI number, read where ``rpps`` is empty (a file with
                          one column of each)
 gouvernance    no        oui / non (case and accents ignored; empty: unknown)
@@ -153,7 +153,7 @@ def profession_group(text: str) -> str | None:
 
 def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     """``(number, problem)``: an RPPS number (11 digits once spaces and dots are removed) or an ADELI one
-    (9 digits), else a French problem.
+    (9 digits; in Corsica « 2A » or « 2B » then 7 digits, as FINESS numbers), else a French problem.
 
     The « Identification nationale PP » of the Annuaire Santé, which a team may copy from the registry, is read
     as its number: « 8 » followed by the RPPS number (12 digits), « 0 » followed by the ADELI number (10 digits;
@@ -167,10 +167,10 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     raw = str(value).strip()
     # A spreadsheet that took the number for a decimal one (« 10000000078.0 », « 10000021468,0 »): exact.
     raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{1,12})[.,]0+", raw)) else raw
-    text = re.sub(r"[\s.\u00a0\u202f]", "", raw)
-    if re.fullmatch(r"[0-9]{11}|[0-9]{9}", text):
+    text = re.sub(r"[\s.\u00a0\u202f]", "", raw).upper()
+    if re.fullmatch(r"[0-9]{11}|[0-9]{9}|2[AB][0-9]{7}", text):
         return text, None
-    if re.fullmatch(r"8[0-9]{11}|0[0-9]{9}", text):  # the registry's « Identification nationale PP »
+    if re.fullmatch(r"8[0-9]{11}|0(?:[0-9]{9}|2[AB][0-9]{7})", text):  # the registry's « Identification nationale PP »
         return text[1:], None
     if re.fullmatch(r"[1-9][0-9]{7}", text):  # ADELI numbers start with their département, « 01 » to « 09 » too
         return None, (f"RPPS « {value} » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro "

@@ -15,6 +15,8 @@ class Staged(Protocol):
     @property
     def problems(self) -> pd.DataFrame: ...
 
+#: End of the remark on a row repeating a pair (its volume added to the first one's).
+ADDED_UP = "volumes additionnés"
 #: Why a row naming a commune of a département the database was not loaded for is left out.
 OUT_OF_LOAD = "hors des départements chargés dans la base"
 
@@ -59,6 +61,17 @@ def _notes(staged: Staged, limit: int) -> list[tuple[str, bool]]:
         several = len(lines) > 1
         notes.append((f"Table origine–destination : {len(lines)} {'lignes écartées' if several else 'ligne écartée'} "
                       f"({why}) : {'lignes' if several else 'ligne'} {shown}", biases))
-    for row in staged.problems[~staged.problems["ecartee"]].head(limit).itertuples(index=False):
-        notes.append((f"Table origine–destination, ligne {row.ligne} : {row.probleme}", False))
+    # Rows kept with a remark: the pairs added up first, since they change the figures (a review: twelve codes
+    # whose leading zero was put back filled the ten notes, and a pair pasted twice, its volume doubled, went
+    # unsaid); each kind up to ``limit`` rows, then how many more and on which lines.
+    kept = staged.problems[~staged.problems["ecartee"]]
+    added = kept["probleme"].str.endswith(ADDED_UP)
+    for rows, what in ((kept[added], "couples déjà donnés, volumes additionnés"), (kept[~added], "remarques")):
+        for row in rows.head(limit).itertuples(index=False):
+            notes.append((f"Table origine–destination, ligne {row.ligne} : {row.probleme}", False))
+        if len(rows) > limit:
+            rest = rows.iloc[limit:]
+            lines = sorted(set(rest["ligne"].astype(int)))
+            notes.append((f"Table origine–destination : {len(rest)} autres {what.split(',')[0]} "
+                          f"({'ligne' if len(lines) == 1 else 'lignes'} {first_listed(lines, limit)})", False))
     return notes

@@ -32,7 +32,7 @@ import math
 import os
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -52,7 +52,7 @@ from pipeline.geography import (
 from pipeline.sources.adherents import profession_group
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, read_text_checked
-from pipeline.sources.od_notes import OUT_OF_LOAD, bias_notes, problem_notes
+from pipeline.sources.od_notes import ADDED_UP, OUT_OF_LOAD, bias_notes, problem_notes
 from pipeline.sources.od_volumes import ambiguity_message, ambiguous_volumes, parse_volume
 
 #: Profession of the rows of a table without a profession column.
@@ -78,6 +78,8 @@ EXTRA_PROFESSIONS = {
     "omnipraticien": GROUPE_MG, "medecin omnipraticien": GROUPE_MG, "medecin generaliste liberal": GROUPE_MG,
     "generaliste liberal": GROUPE_MG, "omnipraticien liberal": GROUPE_MG, "medecin de medecine generale": GROUPE_MG,
 }
+#: Columns an OD table must have; a line naming two of them is its header, below any title line.
+REQUIRED = frozenset({"origine", "destination", "volume"})
 TABLE_COLUMNS = ["origine", "destination", "origine_commune", "destination_commune", "profession", "volume", "ligne"]
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "probleme", "ecartee"]
 FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
@@ -100,16 +102,29 @@ class StagedOD:
         One row per reported defect, columns :data:`PROBLEM_COLUMNS`:
         ``ligne``, ``colonne``, ``valeur``, ``probleme`` (French) and
         ``ecartee`` (True when the row was left out).
+    unplaced
+        The rows left out for a malformed or missing destination whose origin is a commune code, in the
+        shape of ``table`` (``destination`` as written): a resident's consultation gone somewhere unknown,
+        which the self-containment's range counts (a review: « Etranger » and empty destinations were left
+        out of it).
     """
 
     table: pd.DataFrame
     problems: pd.DataFrame
+    unplaced: pd.DataFrame = field(default_factory=lambda: _table([]))
+
+
+def _singular(word: str) -> str:
+    """« generalistes » → « generaliste », « liberaux » → « liberal » (the Assurance maladie's « Omnipraticiens
+    libéraux » was read as no profession)."""
+    if word.endswith("aux") and len(word) > 4:
+        return word[:-3] + "al"
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
 def _fold(text: str) -> str:
     """Lower-case ASCII words (letters and digits), singular (« généralistes » → « generaliste »)."""
-    words = re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).split()
-    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+    return " ".join(_singular(w) for w in re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).split())
 
 
 @cache
@@ -141,6 +156,13 @@ def flow_profession(text: str) -> str | None:
         group = profession_group(candidate) or _nomenclature_words().get(_fold(candidate))
         if group is not None:
             return group
+    # A label and its code or synonym side by side (« MG - Médecine générale », « médecins généralistes,
+    # omnipraticiens »): one group when every part names it; two groups (« Infirmiers / Kinés ») name none.
+    parts = [p for p in re.split(r"\s[-–]\s|[,;/]", outside) if p.strip()]
+    if len(parts) > 1:
+        groups = {profession_group(p) or _nomenclature_words().get(_fold(p)) for p in parts}
+        if len(groups) == 1:
+            return groups.pop()
     return None
 
 
@@ -211,14 +233,24 @@ def _read_od_table(path: str | Path) -> StagedOD:
     """
     errors: list[tuple[int, str]] = []
     text = read_text_checked(path).text
-    header_at = header_line(text)
+    titles: list[tuple[int, str]] = []
     try:
-        frame = parse_csv_text(text, path, [], line_column="ligne", malformed=errors)
+        # Title lines a spreadsheet writes above the header (« Recours aux MG 2023 - source SNDS;;; ») are skipped,
+        # as in the members file (a review: the title was read as the header, « colonne sans nom d'en-tête »).
+        frame = parse_csv_text(text, path, [], line_column="ligne", malformed=errors, titles=titles,
+                               is_header=lambda cells: len({_canonical(c) for c in cells} & REQUIRED) >= 2)
     except DataError as exc:
         if exc.message == "Fichier vide":
             raise DataError("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue",
                             path, exc.line) from None
+        first = text.lstrip("\ufeff").split("\n", 1)[0].strip().rstrip("\r")
+        if len([c for c in re.split(r"[;,\t|]", first) if c.strip()]) <= 1 and exc.line != header_line(text):
+            # A title line with no header below it that names the columns: said so, not « colonne sans nom ».
+            raise DataError(f"En-tête introuvable : la ligne 1 « {first.strip(';,|')} » est un titre, et aucune des "
+                            "lignes suivantes ne nomme les colonnes origine, destination et volume", path,
+                            header_line(text)) from None
         raise
+    header_at = header_line(text) + len(titles)
     read_header = [c for c in frame.columns if c != "ligne"]
     clash = _same_meaning(read_header)
     if clash is not None:
@@ -235,6 +267,7 @@ def _read_od_table(path: str | Path) -> StagedOD:
     has_profession = "profession" in frame.columns
     problems: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
+    unplaced: list[dict[str, object]] = []
     # Per distinct text, not per row: a région's table repeats each code hundreds of times.
     normalised: dict[str, tuple[str | None, str | None]] = {}
     columns = [frame[c].tolist() for c in ("ligne", "volume", "origine", "destination")]
@@ -276,6 +309,9 @@ def _read_od_table(path: str | Path) -> StagedOD:
             if not label:
                 problems.append({"ligne": line, "colonne": "profession", "valeur": "", "ecartee": False,
                                  "probleme": f"profession vide : comptée « {GROUPE_NON_PRECISE} »"})
+        if codes["origine"] is not None and codes["destination"] is None:
+            unplaced.append({"origine": codes["origine"], "destination": record["destination"] or "",
+                             "profession": profession, "volume": volume, "ligne": line})
         if codes["origine"] is None or codes["destination"] is None:
             continue
         rows.append({"origine": codes["origine"], "destination": codes["destination"], "profession": profession,
@@ -302,9 +338,13 @@ def _read_od_table(path: str | Path) -> StagedOD:
     for row in table.assign(premiere=first)[table["ligne"] != first].itertuples(index=False):
         problems.append({"ligne": row.ligne, "colonne": "origine", "valeur": row.origine, "ecartee": False,
                          "probleme": f"couple {row.origine} → {row.destination} déjà donné ligne {row.premiere} : "
-                                     "volumes additionnés"})
+                                     f"{ADDED_UP}"})
+    problems[:0] = [{"ligne": line, "colonne": "", "valeur": title, "ecartee": False,
+                     "probleme": f"ligne de titre au-dessus de l'en-tête, ignorée : « {title} »"}
+                    for line, title in titles if title]
     return StagedOD(table, pd.DataFrame(problems, columns=PROBLEM_COLUMNS).astype({"ligne": "int64",
-                                                                                   "ecartee": bool}))
+                                                                                   "ecartee": bool}),
+                    _table(unplaced))
 
 
 def _table(rows: list[dict[str, object]] | pd.DataFrame) -> pd.DataFrame:

@@ -48,10 +48,24 @@ def ambiguity_message(text: str, mark: str) -> str:
             "lue que si une autre ligne du fichier en montre une (12,5)")
 
 
+#: A number as the file may write it once spaces are removed: ASCII digits, one decimal comma or point, or
+#: thousands grouped by the other mark (« 1.234,5 », « 1,234.5 »), an exponent (« 1.5E3 », a spreadsheet's).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?|[+-]?(?i:nan|inf|infinity)")
+_GROUPED_THEN_DECIMAL = re.compile(r"[1-9]\d{0,2}(?:(?P<mark>[.,])\d{3})+(?!(?P=mark))[.,]\d+")
+
+
 def parse_volume(text: str) -> float | None:
-    """The number written ``text`` (spaces of thousands removed, decimal comma or point), None if none."""
-    cleaned = _without_spaces(text).replace(",", ".")
+    """The number written ``text`` (spaces of thousands removed, decimal comma or point, thousands grouped by the
+    other mark: « 1.234,5 », « 1,234.5 »), None if none (« nan » and « inf » are numbers, refused by the
+    reader as not finite). Only ASCII digits: Python's ``float`` also reads « 1_000 » and other scripts' digits,
+    which no export writes (a review: read without a word)."""
+    cleaned = _without_spaces(text)
+    if _GROUPED_THEN_DECIMAL.fullmatch(cleaned):  # the last mark is the decimal one, the other groups thousands
+        decimal = cleaned[max(cleaned.rfind("."), cleaned.rfind(","))]
+        cleaned = cleaned.replace("," if decimal == "." else ".", "")
+    if not _NUMBER.fullmatch(cleaned) or not cleaned.isascii():
+        return None
     try:
-        return float(cleaned)
+        return float(cleaned.replace(",", "."))
     except ValueError:
         return None

@@ -243,3 +243,15 @@ def test_a_claim_found_is_known_wherever_the_unit_lies() -> None:
     assert found.tolist() == [["CPTS A"], ["CPTS A"], None, ["CPTS B"]]
     everywhere = frozenset(units["code"])
     assert known_claims(units, members, everywhere).tolist() == [["CPTS A"], ["CPTS A"], [], ["CPTS B"]]
+
+
+def test_a_city_whole_is_claimed_by_the_cpts_of_its_arrondissements() -> None:
+    """A review: a ``FLUX=`` table naming Marseille whole (13055) made it a candidate « revendiquée par aucune »
+    CPTS, though the listing splits its 16 arrondissements among CPTS. Here 13201 and 13202 are claimed by two
+    CPTS, 13203 by none: the city is claimed by both, once each, sorted; Paris (no arrondissement claimed) by
+    none."""
+    units = pd.DataFrame({"code": ["13055", "75056", "13201"]})
+    members = pd.DataFrame({"code": ["13202", "13201", "13202"], "cpts": ["CPTS Sud", "CPTS Nord", "CPTS Nord"],
+                            "listing": ["l", "l", "l"]})
+    assert known_claims(units, members, frozenset(units["code"])).tolist() == [
+        ["CPTS Nord", "CPTS Sud"], [], ["CPTS Nord"]]

@@ -22,7 +22,7 @@ import pyogrio
 import pytest
 
 from pipeline import config
-from pipeline.app.coverage import named_apart, one_id_per_listing
+from pipeline.app.coverage_listings import named_apart, one_id_per_listing
 from tests.conftest import FIXTURE_DEPARTEMENTS
 from tests.render.documents_runs import database_with_listing, run_in
 

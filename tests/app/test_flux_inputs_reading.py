@@ -133,6 +133,10 @@ def group_of(tmp_path: Path, label: str) -> str:
     "médecins généralistes", "Médecin généraliste", "Médecine générale", "MG", "mg", "Médecins généralistes (MG)",
     "MEDECINS GENERALISTES", "généralistes", "omnipraticien", "Omnipraticiens", "Médecin omnipraticien",
     "SM54", "sm26", "Qualifié en médecine générale", "Spécialiste en médecine générale", "Médecine générale (SM54)",
+    # The Assurance maladie's label, its plural in « -aux » (a review: read as no profession), and a label beside
+    # its code or synonym.
+    "Omnipraticiens libéraux", "OMNIPRATICIENS LIBERAUX", "Omnipraticien libéral", "MG - Médecine générale",
+    "Médecine générale – MG", "médecins généralistes, omnipraticiens", "MG / Médecins généralistes",
 ])
 def test_gp_labels(tmp_path: Path, label: str) -> None:
     assert group_of(tmp_path, label) == GROUPE_MG
@@ -146,6 +150,9 @@ def test_gp_labels(tmp_path: Path, label: str) -> None:
     ("Médecin", None), ("Médecins", None),  # generalist or specialist: not guessed
     ("10", None),  # TRE_G15's code of every médecin
     ("=1+1", None),
+    ("Infirmiers libéraux", "Infirmiers"), ("Chirurgiens-dentistes libéraux", "Chirurgiens-dentistes"),
+    # Two groups side by side, or a group beside an unknown word: none.
+    ("Infirmiers / Kinés", None), ("MG - Infirmiers", None), ("MG / inconnu", None),
 ])
 def test_other_labels_are_never_gps(tmp_path: Path, label: str, group: str | None) -> None:
     # An unknown label is kept as written (never a GP).

@@ -77,7 +77,7 @@ def test_neighbouring_communes_are_one_piece(db: duckdb.DuckDBPyConnection) -> N
     assert paragraphs(d) == ["Le périmètre forme un seul tenant : un ensemble continu, deux unités à moins de 50 m "
                              "l'une de l'autre étant voisines."]
     assert parts_summary(d) == {"nombre": 1, "nombre_parties_dessinees": 1, "hors_partie_principale": [],
-                                "unites_sans_contour": []}
+                                "unites_sans_contour": [], "hors_departements_charges": None}
 
 
 def test_a_single_commune_says_nothing_of_its_pieces(db: duckdb.DuckDBPyConnection) -> None:
@@ -92,7 +92,7 @@ def test_a_unit_without_polygon_makes_the_continuity_unknown() -> None:
     polygon: the drawn units are one piece, the whole perimeter's continuity is not available."""
     from shapely.geometry import box
 
-    from pipeline.app.sections.pertinence import perimeter_pieces, pieces_note
+    from pipeline.app.sections.perimeter_pieces import perimeter_pieces, pieces_note
     from pipeline.model.diagnostic import PertinenceSection
     from pipeline.render.sections.pertinence import _parts_paragraph
     from pipeline.render.summary import perimeter_parts_summary
@@ -113,9 +113,46 @@ def test_a_unit_without_polygon_makes_the_continuity_unknown() -> None:
     assert text.endswith("1 unité sans contour (Saint-Martin (97801)) : sa place, donc la continuité du "
                          "périmètre entier, est non disponible.")
     assert perimeter_parts_summary(section) == {"nombre": None, "nombre_parties_dessinees": 1,
-                                              "hors_partie_principale": [], "unites_sans_contour": ["97801"]}
+                                              "hors_partie_principale": [], "unites_sans_contour": ["97801"],
+                                              "hors_departements_charges": None}
     far = drawn.assign(geometry=[box(0, 0, 1000, 1000), box(9000, 0, 10_000, 1000)])
     note = pieces_note(perimeter_pieces(units, far, 2154))
     assert note == ("périmètre en 2 parties séparées de plus de 50 m, hors de la partie principale : partie 2 : "
                     "Le Gosier (97113) ; sans contour, non situées : Saint-Martin (97801) (une île, une enclave ou un "
                     "code erroné de la liste : à vérifier)")
+
+
+def test_a_cpts_partly_outside_the_load_has_no_pertinence_nor_continuity(db: duckdb.DuckDBPyConnection,
+                                                                        mirror: Path) -> None:
+    """A review: the CPTS du Gapençais (31 communes of the PACA listing, 3 of them in the Alpes-de-Haute-Provence,
+    the only one of its départements in the fixture database) read « auto-confinement 0 % », its three loaded
+    communes « à examiner » (their residents consult at Gap and Tallard, of the same CPTS but not loaded),
+    Piégut « une île, une enclave ou un code erroné » (joined to the others through the Hautes-Alpes), and the
+    bassin de vie of Gap « 1 commune dans le territoire, 25 hors » (14 and 12)."""
+    import csv
+
+    with open(mirror / "cpts" / "paca-cpts-communes.csv", encoding="utf-8") as handle:
+        listed = [row["code_insee"] for row in csv.DictReader(handle) if row["cpts"] == "CPTS du Gapençais"]
+    beyond = [code for code in listed if not code.startswith("04")]
+    assert len(listed) == 31 and len(beyond) == 28 and {code[:2] for code in beyond} == {"05"}
+    d = diagnostic(db, "cpts:CPTS du Gapençais")
+    assert sorted(d.units["unit_code"]) == sorted(set(listed) - set(beyond))
+    p = d.pertinence
+    assert p is not None and not p.available and pd.isna(p.self_containment) and p.to_examine.empty
+    reason = "28 communes de la CPTS dans sa liste sont hors des départements chargés dans la base (05 ; make data "
+    assert str(p.unavailable).startswith("pertinence du périmètre non calculée : " + reason)
+    assert "auto-confinement sous-estimé" in str(p.unavailable)
+    summary = pertinence_summary(d)
+    assert summary is not None and "auto_confinement" not in summary and "a_examiner" not in summary
+    parts = summary["parties_du_perimetre"]
+    assert parts["nombre"] is None and str(parts["hors_departements_charges"]).startswith(reason[:60])
+    assert not any("île" in n for n in d.notes)
+    said = any(n.startswith("continuité du périmètre non disponible : ses communes chargées forment") for n in d.notes)
+    assert said == (parts["nombre_parties_dessinees"] > 1)
+    (text,) = [t for t in pertinence_section(d)["paragraphs"] if t.startswith("Continuité du périmètre")]
+    assert text == ("Continuité du périmètre : non disponible (ses communes hors des départements chargés dans la "
+                    "base n'y ont pas de contour).")
+    # The zones reaching beyond the load hold communes of the CPTS there: their counts are unknown, never the
+    # loaded part's.
+    gap = next(z for z in summary["zones_coupees"] if z["code"] == "05061")
+    assert (gap["unites_dans"], gap["unites_hors"], gap["population_hors"]) == (None, None, None)

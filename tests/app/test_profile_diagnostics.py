@@ -192,6 +192,21 @@ def test_mixed_territory_evolution_leaves_mayotte_out(runs: dict[str, Any]) -> N
     territory = references.iloc[0]
     assert (territory["zone"], territory["population_2016"]) == ("Territoire", "")
     assert territory["population"] == raw.populations("6.0.0")["97611"] + raw.populations("6.0.0")["04070"]
+    assert territory["periode_taux"] == "2016 à 2023 (hors Mayotte)"
+    # The same for France: the fixture database holds Mayotte, which the 2016 legal populations (package 0.7.0) lack.
+    france = references.iloc[-1]
+
+    def loaded_population(version: str, departements: set[str]) -> int:
+        return sum(int(c.get("population") or 0) for c in raw.package(version, "communes")
+                   if c["type"] == "commune-actuelle" and c.get("departement") in departements)
+
+    without_mayotte = set(FIXTURE_DEPARTEMENTS) - {"976"}
+    assert france["population"] == loaded_population("6.0.0", set(FIXTURE_DEPARTEMENTS))
+    assert (france["population_2016"], france["periode_taux"]) == ("", "2016 à 2023 (hors Mayotte)")
+    rate = (loaded_population("6.0.0", without_mayotte) / loaded_population("0.7.0", without_mayotte)) ** (1 / 7) - 1
+    assert float(france["taux_annuel_pct"]) == pytest.approx(100 * rate, abs=0.005)
+    assert ("Population 2016 « non disponible » et taux annuel calculé hors Mayotte pour les lignes « Territoire » "
+            f"et « {france['zone']} »") in runs["mixte"]["report"]
 
 
 def test_mayotte_apl_is_not_available_never_no_or_zero(runs: dict[str, Any]) -> None:

@@ -49,5 +49,5 @@ def test_marseille_qpv_named_after_an_arrondissement_are_listed_in_it(mirror: Pa
 
     one_two = listed(next(r for r in named.values() if "1er et 2e" in r.qpv_nom))
     three = listed(next(r for r in named.values() if "3e" in r.qpv_nom))
-    assert cells[:3] == [f"{one_two}; {OTHERS}", f"{one_two}; {OTHERS}", f"{three}; {OTHERS}"]
+    assert cells[:3] == [f"{one_two} ; {OTHERS}", f"{one_two} ; {OTHERS}", f"{three} ; {OTHERS}"]
     assert cells[3] == "QPV de Marseille : non attribuables à un arrondissement dans le fichier de zonage"

@@ -59,10 +59,17 @@ def test_names_that_are_not_their_codes_refuse_the_file(editor: Any, tmp_path: P
         "fausse) (liste.csv) ; rien n’est chargé")
     # One name of three: read, and said; « ST », case, hyphens and a former name agree, as on the command line.
     loaded, said = imported(editor, tmp_path, f"code_insee;commune\n{A};AUBERT LES BAINS\n01099;Vieux Bourg\n"
-                                              f"{C};Césy\n{E};Dompierre\n")
+                                              f"{C};Césy\n{E};Dompierre-Vieux\n")
     assert loaded == [A, C, E]
     assert said.endswith("1 nom de la colonne « commune » ne correspond pas à son code (les codes sont lus) : "
-                         "ligne 5 : 01005 est Écully-le-Haut, pas « Dompierre »")
+                         "ligne 5 : 01005 est Écully-le-Haut, pas « Dompierre-Vieux »")
+    # One name that is another commune's by itself (« Dompierre » is 01004): that commune may be the one meant, so
+    # the file is refused, as on the command line (a review: « 13001;Marseille 1er » counted Aix-en-Provence).
+    loaded, said = imported(editor, tmp_path, f"code_insee;commune\n{A};AUBERT LES BAINS\n{C};Césy\n{E};Dompierre\n")
+    assert loaded == []
+    assert said == ("Des noms de la colonne « commune » sont ceux d'autres communes que leurs codes : ligne 4 : 01005 "
+                    "est Écully-le-Haut, or « Dompierre » est Dompierre (01004). Corrigez les codes (codes postaux au "
+                    "lieu des codes INSEE ?) (liste.csv) ; rien n’est chargé")
 
 
 def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path) -> None:

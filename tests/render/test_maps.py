@@ -168,6 +168,39 @@ def test_an_apl_near_its_threshold_keeps_the_report_s_decimals_on_the_map() -> N
            "communes compte dans chacune)" in as_the_report
 
 
+def test_the_apl_s_sous_dense_threshold_starts_a_class() -> None:
+    """The DREES calls « sous-dense » an APL below 2,5: natural breaks (« 2,20 – 2,60 ») hid which communes are
+    under it; a class now starts at 2,5, the nearest break giving way so that there are still five classes."""
+    from pipeline.analysis.indicators import APL_UNDER_SERVED
+    from pipeline.render.maps.classes import choropleth, with_break_at
+    from pipeline.render.profile_layers import LAYER_BREAKS
+
+    assert LAYER_BREAKS == {"apl_2023": APL_UNDER_SERVED, "apl_moins_65_2023": APL_UNDER_SERVED} == {
+        "apl_2023": 2.5, "apl_moins_65_2023": 2.5}
+    below = float(np.nextafter(2.5, 0))  # upper bounds are inclusive: 2,5 itself opens the next class
+    # 2 and 3 are both 0,5 from 2,5: the first gives way; 2,4 is nearest; a threshold outside the values is ignored.
+    assert with_break_at([1.0, 2.0, 3.0, 4.0, 5.0], 2.5, 0.5) == [1.0, below, 3.0, 4.0, 5.0]
+    assert with_break_at([1.0, 2.4, 3.0, 4.0, 5.0], 2.5, 0.5) == [1.0, below, 3.0, 4.0, 5.0]
+    assert with_break_at([1.0, 2.0, 5.0], 7.0, 0.5) == with_break_at([1.0, 2.0, 5.0], 0.2, 0.5) == [1.0, 2.0, 5.0]
+    assert with_break_at([1.0, 2.0, 5.0], 0.5, 0.5) == [1.0, 2.0, 5.0]  # nothing below the minimum to set apart
+    values = pd.Series([1.0, 1.1, 2.2, 2.3, 2.49, 2.5, 2.6, 3.9, 4.0, 6.0, 6.1, np.nan])
+    assert below not in classify(values, k=5)[1]
+    classes, bins = classify(values, k=5, threshold=2.5)
+    assert len(bins) == 5 and below in bins
+    split = bins.index(below)
+    under = values < 2.5
+    assert (classes[under.to_numpy()] <= split).all() and (classes[(values >= 2.5).to_numpy()] > split).all()
+    legend = [label for _, label in choropleth(values, threshold=2.5, decimals=2).legend]
+    assert legend[split].endswith(" – 2,50") and legend[split + 1].startswith("2,50 – ")
+    assert legend[-1] == "Donnée non disponible"
+    # The territory map's APL layer, as the report draws it.
+    data = synthetic_territory()
+    data["communes"] = data["communes"].assign(apl_2023=[1.2, 2.2, 2.3, 2.6, 2.8, 3.9])
+    page = unescape_json(territory_map(indicators={"apl_2023": "APL"}, indicator_decimals={"apl_2023": 2},
+                                       indicator_breaks=LAYER_BREAKS, **data).get_root().render())
+    assert "– 2,50" in page and "2,50 –" in page
+
+
 def test_establishments_are_clustered_and_coloured_by_group() -> None:
     m = territory_map(indicators=INDICATORS, **synthetic_territory())
     html = m.get_root().render()

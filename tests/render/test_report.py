@@ -109,6 +109,10 @@ def test_table_view_formats_columns() -> None:
     assert view["rows"] == [[f"1{NNBSP}000", "1,25", "x"], ["2", "n.d.", "n.d."]]
     assert view["missing_legend"] == "n.d. : non disponible."
     assert table_view(pd.DataFrame({"a": [1]}))["missing_legend"] is None
+    # A string column's missing value (a destination outside the load has no name): « n.d. », never « <NA> » (a
+    # review), nor a date's « NaT ».
+    names = pd.DataFrame({"nom": pd.array(["Digne", pd.NA], dtype="string"), "quand": [pd.Timestamp(0), pd.NaT]})
+    assert table_view(names)["rows"][1] == ["n.d.", "n.d."]
 
 
 def test_missing_figures_are_said_in_words() -> None:
@@ -218,13 +222,13 @@ def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
     from pipeline.render.sections.population import shortened_qpv
     from pipeline.render.trame import communes_rows
 
-    many = "; ".join(f"QPV {name} (QN0130{i}M) en ZIP" for i, name in enumerate(["A", "B", "C", "D"]))
-    assert shortened_qpv(many) == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP; et 2 autres QPV"
-    assert shortened_qpv("QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP") == \
-        "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP"
+    many = " ; ".join(f"QPV {name} (QN0130{i}M) en ZIP" for i, name in enumerate(["A", "B", "C", "D"]))
+    assert shortened_qpv(many) == "QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP ; et 2 autres QPV"
+    assert shortened_qpv("QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP") == \
+        "QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP"
     assert shortened_qpv("aucun QPV zoné") == "aucun QPV zoné"
     # The Word Trame's Tableau 1 as the report (a review: Marseille's 41 QPV in one cell made a 20 cm row).
     units = pd.DataFrame({"nom": ["Marseille"], "unit_code": ["13055"], "codes_postaux": ["13001"],
                           "particularites": [many]})
     rows = communes_rows(SimpleNamespace(units=units))  # type: ignore[arg-type]
-    assert rows[0].particularites == "QPV A (QN01300M) en ZIP; QPV B (QN01301M) en ZIP; et 2 autres QPV"
+    assert rows[0].particularites == "QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP ; et 2 autres QPV"

@@ -192,3 +192,10 @@ def test_an_adeli_column_is_read_where_the_rpps_one_is_empty(tmp_path: Path) -> 
     assert members["rpps"].tolist() == ["131234569", pd.NA]
     assert members["rpps_probleme"].tolist() == [
         pd.NA, "ADELI « 12 » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"]
+    # In Corsica the département leads the ADELI number as « 2A » or « 2B » (read in either case, and as the
+    # registry's « 0 » + ADELI); « 2C » is no département.
+    text = "profession;ADELI\npsychologue;2A1234567\npsychologue;2b 123 4568\npsychologue;02B1234569\nkiné;2C1234567\n"
+    members = read_adherents(write(tmp_path, text))
+    assert members["rpps"].tolist() == ["2A1234567", "2B1234568", "2B1234569", pd.NA]
+    assert members["rpps_probleme"].iloc[3] == (
+        "ADELI « 2C1234567 » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)")

@@ -184,3 +184,49 @@ def test_empty_profession_is_counted_not_specified(tmp_path: Path) -> None:
     assert staged.table["profession"].tolist() == [GROUPE_NON_PRECISE, "Masseurs-kinésithérapeutes"]
     assert staged.problems["probleme"].tolist() == ["profession vide : comptée « non précisé »"]
     assert staged.table["volume"].dtype == "float64" and staged.table["ligne"].dtype == "int64"
+
+
+def test_a_pair_added_up_is_said_before_the_codes_put_right(tmp_path: Path) -> None:
+    """A review: twelve codes whose leading zero a spreadsheet lost (24 remarks) filled the ten notes, and the pair
+    04001 → 04070 pasted again on line 15, its volume doubled, went unsaid. The pair comes first; the remarks
+    beyond ten are counted with their lines."""
+    rows = "".join(f"4070;{4001 + i};MG;10\n" for i in range(12))  # lines 2 to 13, two remarks each
+    text = "origine;destination;profession;volume\n" + rows + "04001;04070;MG;100\n04001;04070;MG;100\n"
+    staged = read_od_table(write(tmp_path, text))
+    notes = problem_notes(staged)
+    assert notes[0] == ("Table origine–destination, ligne 15 : couple 04001 → 04070 déjà donné ligne 14 : volumes "
+                        "additionnés")
+    assert len([n for n in notes if "zéro initial rétabli" in n]) == 10  # lines 2 to 6, origin and destination
+    assert notes[-1] == "Table origine–destination : 14 autres remarques (lignes 7, 8, 9, 10, 11, 12, 13)"
+    assert staged.table.groupby(["origine", "destination"])["volume"].sum()[("04001", "04070")] == 200
+
+
+def test_title_lines_above_the_header_are_skipped_and_said(tmp_path: Path) -> None:
+    """A spreadsheet's title above the header (a review: read as the header, « colonne sans nom d'en-tête ») is
+    skipped with a note, as in the members file; the rows keep their lines in the file. A title above a header
+    that names no column of the format is said to be one."""
+    text = ("Recours aux MG 2023 - source SNDS;;;\n;;;\norigine;destination;profession;volume\n04070;04070;MG;100\n"
+            "04001;04070;MG;10\n")
+    staged = read_od_table(write(tmp_path, text))
+    assert staged.table[["origine", "ligne"]].values.tolist() == [["04070", 4], ["04001", 5]]
+    assert problem_notes(staged) == ["Table origine–destination, ligne 1 : ligne de titre au-dessus de l'en-tête, "
+                                     "ignorée : « Recours aux MG 2023 - source SNDS »"]
+    text = "Recours aux MG 2023;;;\nCommune de résidence;Commune du PS;Profession;Nb actes\n04070;04070;MG;100\n"
+    with pytest.raises(DataError) as info:
+        read_od_table(write(tmp_path, text, "other.csv"))
+    assert (info.value.message, info.value.line) == (
+        "En-tête introuvable : la ligne 1 « Recours aux MG 2023 » est un titre, et aucune des lignes suivantes ne "
+        "nomme les colonnes origine, destination et volume", 1)
+
+
+def test_volumes_grouped_by_one_mark_with_the_other_as_decimal_are_read(tmp_path: Path) -> None:
+    """« 1.234,5 » (French) and « 1,234.5 » (English) were refused as « non numérique »; « 1_000 » and Arabic-Indic
+    digits, which Python's ``float`` reads, passed without a word (a review). No export writes the latter two."""
+    text = ("origine;destination;volume\n04070;04070;1.234,5\n04070;04001;1,234.5\n04001;04070;1.234.567,25\n"
+            "04001;04001;12,5\n")
+    volumes = read_od_table(write(tmp_path, text)).table["volume"].tolist()
+    assert volumes == [1234.5, 1234.5, 1234567.25, 12.5]
+    for bad in ("1_000", "\u0661\u0662\u0663", "1.2.3", "1,2,3"):
+        with pytest.raises(DataError) as info:
+            read_od_table(write(tmp_path, f"origine;destination;volume\n04070;04070;{bad}\n", "bad.csv"))
+        assert info.value.message == f"Table origine–destination invalide : volume non numérique « {bad} »", bad

@@ -411,15 +411,26 @@ def test_names_that_are_not_their_codes_refuse_the_file(db: duckdb.DuckDBPyConne
 def test_names_written_otherwise_agree_and_a_stray_one_is_noted(db: duckdb.DuckDBPyConnection,
                                                                  tmp_path: Path) -> None:
     """Names as files write them (« Marseille 1 », « Mées (Les) », « St Julien d'Asse », « DIGNE ») agree with their
-    codes; one wrong name among five is noted, not refused (the codes are read)."""
+    codes; one wrong name among five, the name of no commune (a typo), is noted, not refused (the codes are
+    read); one that is another commune's by itself refuses the file: that commune may be the one meant (a
+    review: « 13001;Marseille 1er » among 04 communes counted Aix-en-Provence's 149 695 inhabitants)."""
     path = tmp_path / "noms.csv"
-    path.write_text("code_insee,nom\n13201,Marseille 1\n04116,Mées (Les)\n04182,St Julien d'Asse\n04070,DIGNE\n"
-                    "04019,Aiglun\n", encoding="utf-8")
+    rows = "code_insee,nom\n13201,Marseille 1\n04116,Mées (Les)\n04182,St Julien d'Asse\n04070,DIGNE\n"
+    path.write_text(rows + "04019,Barcelonete la Vieille\n", encoding="utf-8")
     territory = resolve_territory(db, f"fichier:{path}")
     assert sorted(territory.units["unit_code"]) == ["04019", "04070", "04116", "04182", "13201"]
     assert [n for n in territory.notes if "colonne « nom »" in n] == [
         "1 nom de la colonne « nom » ne correspond pas à son code (les codes sont lus) : ligne 6 : 04019 est "
-        "Barcelonnette, pas « Aiglun »"]
+        "Barcelonnette, pas « Barcelonete la Vieille »"]
+    people = {c["code"]: c["nom"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-actuelle"}
+    path.write_text(rows + "04019,Aiglun\n13001,Marseille 2e\n", encoding="utf-8")
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, f"fichier:{path}")
+    assert (caught.value.message, caught.value.line) == (
+        "Des noms de la colonne « nom » sont ceux d'autres communes que leurs codes : ligne 6 : 04019 est "
+        f"{people['04019']}, or « Aiglun » est Aiglun (04001) ; ligne 7 : 13001 est {people['13001']}, or « Marseille "
+        "2e » est Marseille 2e Arrondissement (13202). Corrigez les codes (codes postaux au lieu des codes INSEE ?)",
+        6)
 
 
 @pytest.mark.parametrize(("spec", "same_as"), [

@@ -31,17 +31,19 @@ def resident_rows_left_out(raw: od_table.StagedOD, staged: od_table.StagedOD, in
                            to_current: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows the COG check left out whose origin is a unit of the territory (``inside``: unit or commune
     codes), split in two: those going to a commune of a département not loaded (leaks, certainly: the
-    territory is loaded) and those going to a code the COG does not know (anywhere)."""
+    territory is loaded) and those going to a code the COG does not know, or to a malformed or missing
+    destination (anywhere: :attr:`~pipeline.sources.od_table.StagedOD.unplaced`)."""
     out = raw.table[~raw.table["ligne"].isin(staged.table["ligne"])]
     origin = out["origine"].astype(str)
     current = origin.map(lambda c: to_current.get(c, c))
     resident = out[origin.isin(inside) | current.isin(inside)]
-    if resident.empty:
-        return resident, resident
     problems = staged.problems[staged.problems["ecartee"] & (staged.problems["colonne"] == "destination")]
     outside = set(problems.loc[problems["probleme"].str.contains(OUT_OF_LOAD, regex=False), "ligne"])
     unknown = set(problems["ligne"]) - outside
-    return resident[resident["ligne"].isin(outside)], resident[resident["ligne"].isin(unknown)]
+    unplaced = raw.unplaced[raw.unplaced["origine"].astype(str).map(lambda c: to_current.get(c, c)).isin(inside)
+                            | raw.unplaced["origine"].astype(str).isin(inside)]
+    return (resident[resident["ligne"].isin(outside)],
+            pd.concat([resident[resident["ligne"].isin(unknown)], unplaced], ignore_index=True).sort_values("ligne"))
 
 
 def leaks_note(leaks: pd.DataFrame) -> str:
@@ -80,14 +82,21 @@ def unknown_destinations_caveat(table: pd.DataFrame, unknown: pd.DataFrame, insi
     if not parts:
         return None
     return ("Table origine–destination : des recours des habitants du territoire vont vers des codes communes "
-            "inconnus du code officiel géographique et sont écartés ; l'auto-confinement est calculé sans eux ("
+            "inconnus du code officiel géographique, mal formés ou absents, et sont écartés ; l'auto-confinement est "
+            "calculé sans eux ("
             + " ; ".join(parts) + ")")
 
 
 def uncovered_units(table: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     """The territory's units (``units``: ``code``, ``nom``, ``population``) the table gives no consultation from
     (neither by their code, nor by their arrondissements', nor by their city's), and the share of the territory's
-    inhabitants they hold (0 when the population is unknown)."""
+    inhabitants they hold (0 when the population is unknown).
+
+    Rows of volume 0 give none (a review: Digne-les-Bains, 91 % of a territory's inhabitants, whose only rows were
+    of volume 0, counted as covered, and the self-containment of 100 % rested on the other 9 %).
+    """
+    if "volume" in table:
+        table = table[table["volume"] > 0]
     origins = set(table["origin"].astype(str))
 
     def present(code: str) -> bool:
@@ -100,17 +109,19 @@ def uncovered_units(table: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFr
     return missing, share
 
 
-def uncovered_caveat(missing: pd.DataFrame, share: float, count: int) -> str:
+def uncovered_caveat(missing: pd.DataFrame, share: float, count: int, groupe: str | None = None) -> str:
     """« Table origine–destination : aucun recours d'habitants pour 13 des 15 unités du territoire (63,3 % de
-    ses habitants) : … » (French; ``count``: the territory's units)."""
+    ses habitants) : … » (French; ``count``: the territory's units; ``groupe``: the profession concerned, named
+    when the table holds several)."""
     names = ", ".join(f"{n} ({c})" for c, n in zip(missing["code"].head(10), missing["nom"].head(10), strict=True))
     more = f" et {plural(len(missing) - 10, 'autre')}" if len(missing) > 10 else ""
     figures = ("les indicateurs des habitants (auto-confinement, fuites) ne sont pas calculés"
                if share > 1 - MIN_COVERED_SHARE else
                "les indicateurs des habitants (auto-confinement, fuites) ne portent que sur les autres unités")
-    return (f"Table origine–destination : aucun recours d'habitants pour {fmt(len(missing))} des {fmt(count)} unités "
-            f"du territoire ({fmt(share * 100, 1)} % de ses habitants) : {names}{more} ; la table ne les couvre pas, "
-            f"{figures}")
+    which = "" if groupe is None else f", {groupe}"
+    return (f"Table origine–destination{which} : aucun recours d'habitants pour {fmt(len(missing))} des {fmt(count)} "
+            f"unités du territoire ({fmt(share * 100, 1)} % de ses habitants) : {names}{more} ; la table ne les "
+            f"couvre pas, {figures}")
 
 
 def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territory,
@@ -120,15 +131,24 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
     Units of the territory with no row as origin: a table of a few communes gave a confident self-containment
     (a review: 2 of the Verdon's 15 communes, « 60 % »): said with the share of inhabitants it leaves out, and
     the residents' figures not given beyond half. No row from outside the territory: the attraction is not
-    known (an extraction of the residents' consultations), not 0.
+    known (an extraction of the residents' consultations), not 0. Both per profession: a table giving the GP
+    consultations of 7 % of the inhabitants and the nurses' of the others read « 100 % » for the GPs (a review).
     """
     caveats = []
     units = territory.units.rename(columns={"unit_code": "code"})[["code", "nom", "population"]]
-    missing, share = uncovered_units(table, units)
-    if len(missing) and len(table):
-        caveats.append(uncovered_caveat(missing, share, len(units)))
-        if share > 1 - MIN_COVERED_SHARE:
-            synthesis = synthesis.assign(**{c: float("nan") for c in RESIDENT_COLUMNS if c in synthesis})
+    groups = [str(g) for g in synthesis["groupe"]] if "groupe" in synthesis else []
+    several = table["groupe"].nunique() > 1 if "groupe" in table else False
+    for groupe in groups:
+        rows = table[table["groupe"] == groupe]
+        if rows.empty:  # no row of the group: its residents' figures are already unknown
+            continue
+        missing, share = uncovered_units(rows, units)
+        if len(missing):
+            caveats.append(uncovered_caveat(missing, share, len(units), groupe if several else None))
+            if share > 1 - MIN_COVERED_SHARE:
+                unknown = synthesis["groupe"] == groupe
+                synthesis = synthesis.assign(**{c: synthesis[c].astype("float64").mask(unknown)
+                                                for c in RESIDENT_COLUMNS if c in synthesis})
     sent = table.groupby("origin")["volume"].sum()
     heavy = units.assign(volume=units["code"].astype(str).map(sent))
     heavy = heavy[heavy["volume"] > MAX_PER_INHABITANT * heavy["population"].fillna(0).clip(lower=1)]
@@ -138,9 +158,15 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
                        f"{MAX_PER_INHABITANT} recours par habitant : " + ", ".join(
                            f"{r.nom} ({r.code}) {fmt(r.volume)} recours pour {fmt(r.population)} habitants"
                            for r in heavy.itertuples()) + " ; vérifiez l'unité et la période de la table")
-    if len(table) and table["origin"].isin(set(inside_codes)).all():
-        synthesis = synthesis.assign(**{c: float("nan") for c in ("recours_exterieurs_entrants", "attraction")
-                                        if c in synthesis})
-        caveats.append("Table origine–destination : aucun recours d'habitants d'autres communes que celles du "
-                       "territoire (la table ne semble donner que ceux de ses habitants) : attraction non disponible")
+    inside = set(inside_codes)
+    residents_only = [g for g in groups
+                      if len(rows := table[table["groupe"] == g]) and rows["origin"].isin(inside).all()]
+    if residents_only:
+        unknown = synthesis["groupe"].isin(residents_only)
+        synthesis = synthesis.assign(**{c: synthesis[c].astype("float64").mask(unknown)
+                                        for c in ("recours_exterieurs_entrants", "attraction") if c in synthesis})
+        which = "" if not several or len(residents_only) == len(groups) else f" ({', '.join(residents_only)})"
+        caveats.append(f"Table origine–destination{which} : aucun recours d'habitants d'autres communes que celles "
+                       "du territoire (la table ne semble donner que ceux de ses habitants) : attraction non "
+                       "disponible")
     return synthesis, caveats

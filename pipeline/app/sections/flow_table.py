@@ -91,7 +91,8 @@ def read_flow_table(
     if len(leaks):
         notes.append(flow_gaps.leaks_note(leaks))
     table = od_table.to_flow_table(staged, units=True)
-    table = _far_cities_whole(table, unit_codes)
+    table, far_notes = _far_cities_whole(table, unit_codes)
+    notes.extend(far_notes)
     lost = od_table.to_flow_table(od_table.StagedOD(unknown, staged.problems.iloc[:0]), units=True)
     if len(table) and (table["groupe"] == od_table.GROUPE_NON_PRECISE).all():
         # As the pertinence reads it: the flows' GP figures, their map and their table then exist.
@@ -141,17 +142,32 @@ def _territory_only_note(table: pd.DataFrame, unit_codes: list[str]) -> str | No
             "communes candidates à vérifier avec une table complète")
 
 
-def _far_cities_whole(table: pd.DataFrame, unit_codes: list[str]) -> pd.DataFrame:
+def _far_cities_whole(table: pd.DataFrame, unit_codes: list[str]) -> tuple[pd.DataFrame, list[str]]:
     """Arrondissements of a city the territory holds nothing of, folded into the city (13201, 13206 → 13055): a
-    destination is one place, not three rows of Marseille (the table may give the city, or some arrondissements)."""
+    destination is one place, not three rows of Marseille (the table may give the city, or some arrondissements).
+
+    A pair given both to the city and to its arrondissements is added up and said (a review: an export giving
+    the city's subtotal beside its arrondissements doubled it without a word).
+    """
     inside = set(flow_codes(unit_codes))
     fold = {a: city for city in CITY_NAMES for a in arrondissements_of(city)
             if city not in inside and not inside & set(arrondissements_of(city))}
     if not fold or not (table["origin"].isin(list(fold)) | table["destination"].isin(list(fold))).any():
-        return table
+        return table, []
+    notes = []
+    for side, other in (("origin", "destination"), ("destination", "origin")):
+        codes = table[side].astype(str)
+        city = codes.map(fold)
+        both = (table.assign(_city=city.fillna(codes), _part=city.notna())
+                .groupby(["_city", other, "groupe"])["_part"].agg(["any", "all"]))
+        for (whole, end, _), _ in both[both["any"] & ~both["all"]].iterrows():
+            pair = f"{whole} → {end}" if side == "origin" else f"{end} → {whole}"
+            notes.append(f"Table origine–destination : {CITY_NAMES.get(str(whole), whole)} donnée à la fois entière "
+                         f"({whole}) et par arrondissements pour le couple {pair} : volumes additionnés ; vérifiez "
+                         "que la ligne de la ville n'est pas le total de ses arrondissements")
     table = table.assign(origin=table["origin"].astype(str).replace(fold),
                          destination=table["destination"].astype(str).replace(fold))
-    return table.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum()
+    return table.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum(), notes
 
 
 def _containment_bounds(table: pd.DataFrame, city: str, unit_codes: list[str]) -> str:

@@ -10,6 +10,7 @@ uses the unit polygons (arrondissements drawn as themselves).
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 import duckdb
@@ -160,6 +161,24 @@ def drawn_part_outside_the_load(anomalies: pd.DataFrame | None) -> bool:
 def communes_outside_the_load(anomalies: pd.DataFrame | None) -> float:
     """The comparison's count of a CPTS's communes outside the load: NaN (unknown) for a drawn part outside."""
     return math.nan if drawn_part_outside_the_load(anomalies) else float(outside_the_load(anomalies))
+
+
+def beyond_the_load_reason(territory: Territory, anomalies: pd.DataFrame | None,
+                           loaded: Collection[str]) -> str | None:
+    """Why part of the territory lies outside the départements the database was loaded for (French, with the
+    ``make data`` that loads them), or None: the perimeter's pertinence and continuity are then unknown."""
+    missing = departements_outside_the_load(anomalies)
+    if outside := outside_the_load(anomalies):
+        communes = agree(outside, "commune de la CPTS dans sa liste est", "communes de la CPTS dans sa liste sont")
+        wanted = ",".join(sorted(set(loaded) | set(missing)))
+        return (f"{outside} {communes} hors des départements chargés dans la base ({', '.join(missing)} ; make data "
+                f"DEPARTEMENTS={wanted} les ajoute)")
+    if drawn_part_outside_the_load(anomalies):
+        return ("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base (make "
+                "data DEPARTEMENTS=… la charge)")
+    if territory.beyond_the_load:
+        return "une partie du territoire est hors des départements chargés dans la base (make data DEPARTEMENTS=…)"
+    return None
 
 
 def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:

@@ -20,7 +20,6 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.analysis.coverage.claims import known_units
-from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M, perimeter_parts
 from pipeline.analysis.pertinence import (
     CANDIDATE_COLUMNS,
     EXAMINE_COLUMNS,
@@ -54,6 +53,15 @@ NO_GP_FLOWS = ("pertinence du périmètre non calculée : {reason} ; l'auto-conf
                "l'ajout et les communes à examiner se mesurent sur les recours aux médecins généralistes des "
                "habitants, et les flux modélisés ne remplacent pas une table fournie par FLUX= (relancez sans FLUX= "
                "pour la pertinence modélisée)")
+#: Part of the perimeter lies in départements the database was not loaded for ({reason}).
+NOT_LOADED = ("pertinence du périmètre non calculée : {reason} ; les recours de ses habitants vers ces communes ne "
+              "peuvent pas être comptés dans le périmètre, d'où un auto-confinement sous-estimé et des communes à "
+              "examiner à tort")
+#: The zones cut of such a perimeter: its communes beyond the load are in no zone of the database.
+CUT_BEYOND_THE_LOAD = ("bassins de vie et EPCI coupés : les communes du territoire hors des départements chargés "
+                       "ne sont placées dans aucune zone ; une zone qui déborde des départements chargés a ses "
+                       "communes dans et hors du territoire « non disponible », et les zones atteintes par elles "
+                       "seules manquent")
 NO_RESIDENT_ROWS = ("la table de flux fournie n'a aucune ligne de médecins généralistes partant d'une commune du "
                     "territoire")
 #: Rows of the territory's residents exist, but their volumes are all 0: no share can be computed.
@@ -186,9 +194,16 @@ def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, known: frozense
     """The CPTS claiming each unit of ``units`` (lists, aligned on it; empty: none), None where nobody can know:
     a unit claimed by no loaded CPTS outside what the loaded listings speak for (``known``,
     :meth:`PerimeterData.known_units`): a Corsican or Drôme commune beside a PACA listing is not « claimed by
-    none ». A claim found is known wherever the unit lies (a PACA CPTS holding Drôme communes)."""
-    found = units["code"].map(claims(member_rows, territory))
-    lists = [value if isinstance(value, list) else [] for value in found]
+    none ». A claim found is known wherever the unit lies (a PACA CPTS holding Drôme communes). A city whole (a
+    ``FLUX=`` table names Marseille 13055) is claimed by the CPTS of its arrondissements (a review: « aucune »)."""
+    by_unit = claims(member_rows, territory)
+
+    def of(code: str) -> list[str]:
+        if code in by_unit.index:
+            return list(by_unit[code])
+        return sorted({name for unit in arrondissements_of(code) if unit in by_unit.index for name in by_unit[unit]})
+
+    lists = [of(str(code)) for code in units["code"]]
     return pd.Series([names if names or str(code) in known else None
                       for names, code in zip(lists, units["code"], strict=True)], index=units.index, dtype=object)
 
@@ -233,15 +248,28 @@ def _read_given_flows(con: duckdb.DuckDBPyConnection, options: DiagnosticOptions
                                      f"table origine-destination fournie ({options.flows})", [])
 
 
-def _cut_zones(cut: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """:func:`pipeline.analysis.zone_cuts.zones_cut_by` with the zones' names and the units outside as text."""
+def _cut_zones(cut: pd.DataFrame, units: pd.DataFrame, members_beyond: bool = False) -> pd.DataFrame:
+    """:func:`pipeline.analysis.zone_cuts.zones_cut_by` with the zones' names and the units outside as text.
+
+    ``members_beyond``: some units of the territory are outside the loaded départements, where the database
+    places none in its zones: a zone reaching there has its counts in and out unknown (NA), not its loaded
+    units' (a review: the CPTS du Gapençais had 1 commune of the bassin de vie of Gap, not 14).
+    """
     cut = cut.copy()
     bv_names = units.dropna(subset=["bv2022"]).drop_duplicates("bv2022").set_index("bv2022")["bv2022_nom"]
     epci_names = units.dropna(subset=["epci"]).drop_duplicates("epci").set_index("epci")["epci_nom"]
     cut.insert(2, "nom", [bv_names.get(z) if level.startswith("bassin") else epci_names.get(z)
                           for level, z in zip(cut["level"], cut["zone"], strict=True)])
-    cut["units_out"] = [" et ".join(filter(None, [", ".join(codes), f"{n} hors des départements chargés" if n else ""]))
-                        for codes, n in zip(cut["units_out"], cut.pop("n_units_unloaded"), strict=True)]
+    unloaded = cut.pop("n_units_unloaded")
+    beyond = " hors des départements chargés" + (", dont peut-être des communes du territoire" if members_beyond
+                                                  else "")
+    cut["units_out"] = [" et ".join(filter(None, [", ".join(codes), f"{n}{beyond}" if n else ""]))
+                        for codes, n in zip(cut["units_out"], unloaded, strict=True)]
+    if members_beyond:
+        spans = (unloaded > 0).to_numpy()
+        for column in ("n_units_in", "n_units_out"):
+            cut[column] = cut[column].astype("Int64").mask(spans)
+        cut["population_in"] = cut["population_in"].mask(spans)
     return cut
 
 
@@ -270,6 +298,7 @@ def pertinence_section(
     shared: PerimeterData,
     modelled: GpFlows | None = None,
     uncovered: str | None = None,
+    beyond_the_load: str | None = None,
 ) -> PertinenceSection:
     """Self-containment, candidates to add, units to examine and zones cut, for one territory.
 
@@ -278,6 +307,9 @@ def pertinence_section(
     neighbourhood when the candidates' threshold is positive (only those origins can then count).
     ``uncovered``: why the loaded Annuaire Santé cannot describe the territory's supply; no model is then
     built on it (a ``FLUX=`` table is still read).
+    ``beyond_the_load``: why part of the perimeter is outside the loaded départements (its listed communes
+    there): its residents' consultations there would count as leaving it, so that nothing is computed from
+    the flows (:data:`NOT_LOADED`), and the zones cut reaching there are unknown.
     """
     thresholds = PertinenceThresholds(candidate_min_share=params.pertinence.candidate_share,
                                       examine_below_share=params.pertinence.inside_share)
@@ -288,7 +320,13 @@ def pertinence_section(
     # The zones cut depend on the zonings only: counted on the analysis units whatever units the flows come on (a
     # review: a FLUX= table folding Marseille into one commune counted 91 units of the Métropole outside, not 106).
     sizes = zone_totals(units, shared.outside_the_load(con))
-    cut = _cut_zones(cut_zones(units, codes, sizes), units)
+    cut = _cut_zones(cut_zones(units, codes, sizes), units, members_beyond=beyond_the_load is not None)
+    if beyond_the_load is not None:
+        why = NOT_LOADED.format(reason=beyond_the_load)
+        return PertinenceSection(origin="", kind="modele" if options.flows is None else "table",
+                                 candidate_min_share=low, examine_below_share=high, cut_zones=cut,
+                                 **_none_computed(), notes=[why, CUT_BEYOND_THE_LOAD], unavailable=why,
+                                 beyond_the_load=beyond_the_load)
     if options.flows is not None:
         gp, units, codes = _given_flows(con, options, territory, units, codes)
     elif (offre is None or uncovered is not None or perimeter.empty or perimeter.geometry.iloc[0] is None
@@ -341,39 +379,3 @@ def pertinence_section(
         notes=list(gp.notes), candidate_min_share=low, examine_below_share=high)
     section.shapes = pertinence_shapes(con, section)
     return section
-
-
-#: Units named per part in the note of a perimeter in several parts, beyond which « et N autres » is written.
-PARTS_NAMED = 10
-
-
-def perimeter_pieces(units: pd.DataFrame, communes_geo: gpd.GeoDataFrame, crs: object) -> pd.DataFrame:
-    """``code, nom, population, part`` of every unit of the territory, by part and code: part 1 the most
-    populated; ``part`` NA for a unit without polygon (a collectivité d'outre-mer, a commune re-created since
-    2018), whose place nobody can tell: the perimeter's continuity is then unknown."""
-    drawn = communes_geo[communes_geo.geometry.notna() & ~communes_geo.geometry.is_empty]
-    parts = perimeter_parts(drawn[["code", "population", "geometry"]], crs)
-    known = dict(zip(drawn["code"].astype(str), parts, strict=True))
-    codes = units["unit_code"].astype(str)
-    frame = pd.DataFrame({"code": codes, "nom": units["nom"].to_numpy(), "population": units["population"].to_numpy(),
-                          "part": pd.array([known.get(c) for c in codes], dtype="Int64")})
-    return frame.sort_values(["part", "code"], na_position="last").reset_index(drop=True)
-
-
-def pieces_note(parts: pd.DataFrame) -> str | None:
-    """The diagnostic's note on a perimeter whose drawn units are in several parts (None otherwise), each part
-    outside the main one named with its units, and the units without polygon."""
-    drawn = parts[parts["part"].notna()]
-    if drawn.empty or int(drawn["part"].max()) <= 1:
-        return None
-    groups = []
-    for part, group in drawn[drawn["part"] > 1].groupby("part"):
-        names = ", ".join(f"{row.nom} ({row.code})" for row in group.head(PARTS_NAMED).itertuples())
-        more = f" et {len(group) - PARTS_NAMED} autres" if len(group) > PARTS_NAMED else ""
-        groups.append(f"partie {part} : {names}{more}")
-    unknown = parts[parts["part"].isna()]
-    unplaced = (" ; sans contour, non situées : " + ", ".join(f"{r.nom} ({r.code})" for r in unknown.itertuples())
-                if len(unknown) else "")
-    return (f"périmètre en {int(drawn['part'].max())} parties séparées de plus de {PARTS_TOLERANCE_M:g} m, hors de "
-            f"la partie principale : {' ; '.join(groups)}{unplaced} (une île, une enclave ou un code erroné de la "
-            "liste : à vérifier)")

@@ -23,7 +23,7 @@ from pipeline.geography import (
     zone_label,
 )
 from pipeline.model import Territory
-from pipeline.model.diagnostic import PopulationSection
+from pipeline.model.diagnostic import QPV_SEPARATOR, RATE_WITHOUT_MAYOTTE, PopulationSection
 from pipeline.store.queries import geography
 
 
@@ -62,12 +62,12 @@ def qpv_particularities(zoning: pd.DataFrame, units: pd.DataFrame) -> list[str]:
             named = city[[arrondissement_ordinal(row.unit_code) in arrondissements_named(n) for n in city["qpv_nom"]]]
             listed = [f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in named.itertuples()]
             others = "autres QPV" if listed else "QPV"
-            out.append("; ".join([*listed, f"{others} de {name} : non attribuables à un arrondissement dans le "
-                                            "fichier de zonage"]))
+            out.append(QPV_SEPARATOR.join([*listed, f"{others} de {name} : non attribuables à un arrondissement "
+                                                    "dans le fichier de zonage"]))
         elif own.empty:
             out.append("aucun QPV zoné")
         else:
-            out.append("; ".join(f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in own.itertuples()))
+            out.append(QPV_SEPARATOR.join(f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in own.itertuples()))
     return out
 
 
@@ -170,6 +170,8 @@ def population_section(
     territory_row["population"] = population
     if excluded:  # the first package has no Mayotte: its sum would be the other units' alone, beside the whole
         territory_row[f"population_{FIRST_YEAR}"] = np.nan
+        if territory_row["periode_taux"]:
+            territory_row["periode_taux"] += RATE_WITHOUT_MAYOTTE
     zones = [("departement", code) for code, _ in ordered_zones(units, "departement", dep)]
     # A collectivité d'outre-mer is its own région in the COG: compared once, as a collectivité.
     zones += [("region", code) for code, _ in ordered_zones(units.dropna(subset=["region"]), "region", reg)
@@ -179,6 +181,12 @@ def population_section(
     names = {zone: name_of[zone[0]](con, zone[1]) for zone in zones}
     france = _reference_row(france_label(deps["code"]), ind.by_population_year(refs["france"], years),
                             areas["france"], rate_series=ind.by_population_year(refs["france_hors_mayotte"], years))
+    if "976" in set(deps["code"].astype(str)):
+        # The first package has no Mayotte: its France is another area than the last one's, and the rate is
+        # France's without Mayotte (said in its period), as for a territory holding Mayotte units.
+        france[f"population_{FIRST_YEAR}"] = np.nan
+        if france["periode_taux"]:
+            france["periode_taux"] += RATE_WITHOUT_MAYOTTE
     references = pd.DataFrame([{**territory_row, "niveau": "territoire", "code": ""},
                                *(_zone_row(deps, level, code, names[(level, code)], refs, areas)
                                  for level, code in zones),

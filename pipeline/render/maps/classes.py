@@ -63,7 +63,24 @@ def quantile_bins(values: np.ndarray, k: int) -> list[float]:
 SCHEMES = {"FisherJenks": fisher_jenks_bins, "Quantiles": quantile_bins}
 
 
-def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> tuple[np.ndarray, list[float]]:
+def with_break_at(bins: list[float], threshold: float, minimum: float) -> list[float]:
+    """``bins`` with a class starting at ``threshold`` (values below it in the classes before), still at most
+    ``len(bins)`` classes: the inner break nearest to it gives way.
+
+    A rule's threshold (the DREES's APL of 2,5, under which a commune is « sous-dense ») then reads on the map;
+    a threshold outside ``(minimum, max]`` changes nothing.
+    """
+    if not minimum < threshold <= bins[-1]:
+        return bins
+    below = float(np.nextafter(threshold, -np.inf))  # upper bounds are inclusive: the threshold opens the next class
+    inner = [b for b in bins[:-1] if b != below]
+    if len(inner) + 2 > len(bins) and inner:
+        inner.remove(min(inner, key=lambda b: abs(b - threshold)))
+    return sorted({*inner, below, bins[-1]})
+
+
+def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", threshold: float | None = None
+             ) -> tuple[np.ndarray, list[float]]:
     """Classify a numeric series into at most ``k`` classes.
 
     Parameters
@@ -75,6 +92,9 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> tupl
     scheme
         ``FisherJenks`` (exact natural breaks, on 1 000 quantiles above
         1 000 values) or ``Quantiles``.
+    threshold
+        A value that must start a class (:func:`with_break_at`), when the
+        series has more than ``k`` distinct values.
 
     Returns
     -------
@@ -91,6 +111,8 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks") -> tupl
         return classes, []
     unique = np.unique(valid.to_numpy())
     bins = [float(u) for u in unique] if len(unique) <= k else SCHEMES[scheme](valid.to_numpy(), k)
+    if threshold is not None and len(unique) > k:
+        bins = with_break_at(bins, threshold, float(unique[0]))
     mask = numeric.notna().to_numpy()
     classes[mask] = np.minimum(np.searchsorted(np.asarray(bins), numeric.to_numpy()[mask], side="left"), len(bins) - 1)
     return classes, bins
@@ -132,15 +154,16 @@ class Choropleth:
     decimals: int
 
 
-def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", decimals: int | None = None
-               ) -> Choropleth:
-    """Classes, fills and legend of an indicator (see :func:`classify`); ``decimals`` of its labels and
-    tooltips (by default :func:`~pipeline.render.maps.text.auto_decimals`)."""
+def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", decimals: int | None = None,
+               threshold: float | None = None) -> Choropleth:
+    """Classes, fills and legend of an indicator (see :func:`classify`, and its ``threshold``); ``decimals`` of
+    its labels and tooltips (by default :func:`~pipeline.render.maps.text.auto_decimals`)."""
     numeric = pd.to_numeric(values, errors="coerce")
-    classes, bins = classify(numeric, k=k, scheme=scheme)
+    classes, bins = classify(numeric, k=k, scheme=scheme, threshold=threshold)
     palette = sequential(len(bins))
     decimals = auto_decimals(numeric) if decimals is None else decimals
-    labels = class_labels(bins, float(numeric.min()) if bins else 0.0, decimals, len(bins) < k or len(bins) == 1)
+    # Each class is one value when there are no more values than classes (classify's rule), whatever their count.
+    labels = class_labels(bins, float(numeric.min()) if bins else 0.0, decimals, numeric.nunique() <= k)
     legend = list(zip(palette, labels, strict=True))
     if numeric.isna().any():
         legend.append((NA_COLOR, NA_LABEL))

@@ -48,6 +48,7 @@ def territory_map(
     tiles: bool = False,
     pertinence: gpd.GeoDataFrame | None = None,
     indicator_decimals: Mapping[str, int] | None = None,
+    indicator_breaks: Mapping[str, float] | None = None,
 ) -> folium.Map:
     """Map of one CPTS territory with selectable indicator choropleths.
 
@@ -91,6 +92,9 @@ def territory_map(
     indicator_decimals
         Decimals of an indicator's legend and tooltips, as the report shows it (an APL of 2,455 is « 2,46 »,
         below the threshold of 2,5, never « 2,5 »); others by magnitude.
+    indicator_breaks
+        A value that starts one of an indicator's classes (the APL's 2,5: :func:`~pipeline.render.maps.classes.
+        with_break_at`).
     """
     require_columns(communes, ["code", "nom", "geometry"], "Communes")
     require_columns(neighbours, ["nom", "geometry"], "CPTS voisines")
@@ -113,7 +117,8 @@ def territory_map(
         legends.append((layer, legend_block("CPTS voisines", [(swatch(NEIGHBOUR_FILL), "Périmètre d'une autre CPTS")])))
 
     if len(communes):
-        choropleths = _add_indicator_layers(m, communes, indicators, k, scheme, indicator_decimals or {})
+        choropleths = _add_indicator_layers(m, communes, indicators, k, scheme, indicator_decimals or {},
+                                            indicator_breaks or {})
         legends.extend(choropleths)
         ExclusiveLayers([layer for layer, _ in choropleths]).add_to(m)
         add_search(m, communes)
@@ -148,7 +153,7 @@ def territory_map(
 
 def _add_indicator_layers(
     m: folium.Map, communes: gpd.GeoDataFrame, indicators: Mapping[str, str], k: int, scheme: str,
-    decimals: Mapping[str, int],
+    decimals: Mapping[str, int], breaks: Mapping[str, float],
 ) -> list[tuple[Any, str]]:
     legends: list[tuple[Any, str]] = []
     for i, (column, label) in enumerate(indicators.items()):
@@ -156,8 +161,8 @@ def _add_indicator_layers(
             raise ValueError(f"Indicateur {column!r} absent de la table des communes.")
         # Text columns (unité urbaine, aire class) are qualitative layers: one fill per category.
         qualitative = not pd.api.types.is_numeric_dtype(communes[column])
-        classes = categories(communes[column]) if qualitative else choropleth(communes[column], k=k, scheme=scheme,
-                                                                              decimals=decimals.get(column))
+        classes = categories(communes[column]) if qualitative else choropleth(
+            communes[column], k=k, scheme=scheme, decimals=decimals.get(column), threshold=breaks.get(column))
         frame = communes.assign(_fill=classes.colors)
 
         def props(row: pd.Series, column: str = column, label: str = label, dec: int = classes.decimals,

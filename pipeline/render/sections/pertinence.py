@@ -154,6 +154,9 @@ def _cut_zones_paragraph(p: PertinenceSection) -> list[str]:
 def _parts_paragraph(p: PertinenceSection) -> list[str]:
     """Whether the perimeter is in one piece (said only for a perimeter of several units)."""
     parts = p.parts
+    if p.beyond_the_load is not None:  # its communes beyond the load may join the loaded ones (the reason is above)
+        return [f"Continuité du périmètre : {NOT_AVAILABLE} (ses communes hors des départements chargés dans la base "
+                "n'y ont pas de contour)."]
     if len(parts) < 2:
         return []
     drawn = parts[parts["part"].notna()]

@@ -8,10 +8,10 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.geography import OVERSEAS_COLLECTIVITIES
-from pipeline.model.diagnostic import Diagnostic
+from pipeline.model.diagnostic import QPV_SEPARATOR, RATE_WITHOUT_MAYOTTE, Diagnostic
 from pipeline.render import charts
 from pipeline.render.column_catalogue import catalogue_column
-from pipeline.render.sections.common import fmt, plural
+from pipeline.render.sections.common import enumeration, fmt, plural
 from pipeline.render.sections.display import NOT_AVAILABLE, shown
 
 
@@ -52,10 +52,10 @@ QPV_LISTED = 2
 
 def shortened_qpv(text: object) -> object:
     """A unit's QPV, at most :data:`QPV_LISTED` by name: Marseille's thirty made one table row a printed page."""
-    if not isinstance(text, str) or text.count("; ") < QPV_LISTED + 1:
+    if not isinstance(text, str) or text.count(QPV_SEPARATOR) < QPV_LISTED + 1:
         return text
-    parts = text.split("; ")
-    return "; ".join(parts[:QPV_LISTED]) + f"; et {len(parts) - QPV_LISTED} autres QPV"
+    parts = text.split(QPV_SEPARATOR)
+    return QPV_SEPARATOR.join([*parts[:QPV_LISTED], f"et {len(parts) - QPV_LISTED} autres QPV"])
 
 
 def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -86,13 +86,21 @@ def comparison_note(d: Diagnostic) -> str | None:
     refs = d.population.references
     notes = []
     if "periode_taux" in refs:
-        periods = refs["periode_taux"].dropna()
+        periods = refs["periode_taux"].dropna().str.removesuffix(RATE_WITHOUT_MAYOTTE)
         usual = periods.mode().iloc[0] if len(periods) else None
-        other = refs[refs["periode_taux"].notna() & (refs["periode_taux"] != usual)]
+        other = refs.loc[periods.index[periods != usual]]
         for row in other.itertuples():
             notes.append(f"Taux annuel de la ligne « {row.zone} » calculé de {row.periode_taux} (pas de population "
                          f"légale {FIRST_POPULATION_YEAR} pour toutes ses communes : commune créée ou recréée "
                          f"depuis), celui des autres lignes de {usual}.")
+        without_mayotte = refs.loc[periods.index[refs.loc[periods.index, "periode_taux"].str.endswith(
+            RATE_WITHOUT_MAYOTTE)], "zone"].tolist()
+        if without_mayotte:
+            rows = enumeration([f"« {zone} »" for zone in without_mayotte])
+            lines = "la ligne" if len(without_mayotte) == 1 else "les lignes"
+            notes.append(f"Population {FIRST_POPULATION_YEAR} « {NOT_AVAILABLE} » et taux annuel calculé hors "
+                         f"Mayotte pour {lines} {rows} (Mayotte est absente de la population légale "
+                         f"{FIRST_POPULATION_YEAR}, puis garde celle d'un même recensement).")
         if refs["taux_annuel_pct"].isna().any() and refs["periode_taux"].isna().any():
             notes.append(f"Taux annuel « {NOT_AVAILABLE} » : pas de population légale plus récente que le "
                          "recensement (Mayotte, 2017).")

@@ -46,11 +46,12 @@ def indicator_figure(
     crs: CRS | str | int | None = None,
     names: bool = True,
     decimals: int | None = None,
+    threshold: float | None = None,
 ) -> Figure:
     """The indicator map as a matplotlib figure (see :func:`indicator_map`)."""
     require_columns(units, ["geometry", column], "Unités (carte imprimée)")
     frame = new_frame([units, perimeter], title or label, source, demo_data, crs, extent_from=[perimeter, units])
-    classes = choropleth(units[column], k=k, scheme=scheme, decimals=decimals)
+    classes = choropleth(units[column], k=k, scheme=scheme, decimals=decimals, threshold=threshold)
     draw_neighbours(frame, neighbours)
     draw_units(frame, units, classes.colors)
     perimeter_handle = draw_perimeter(frame, perimeter)
@@ -89,6 +90,7 @@ def indicator_map(
     names: bool = True,
     decimals: int | None = None,
     image_format: ImageFormat = "png",
+    threshold: float | None = None,
     dpi: int = DPI,
     path: str | Path | None = None,
 ) -> bytes:
@@ -119,9 +121,11 @@ def indicator_map(
     decimals
         Decimals of the legend's bounds (default :func:`~pipeline.render.maps.text.auto_decimals`): those of the
         tables, so that a value shown « 2,04 » is not read in a class « 0,4 – 2,0 » (a review).
+    threshold
+        A value that starts one of the classes (:func:`pipeline.render.maps.classes.with_break_at`).
     image_format, dpi, path
         Output format, PNG resolution, and a file to write as well.
     """
     fig = indicator_figure(perimeter, units, column, label, neighbours, title, source, demo_data, k, scheme, crs,
-                           names, decimals)
+                           names, decimals, threshold)
     return render(fig, image_format, dpi, path)

@@ -36,6 +36,15 @@ def cpts_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT DISTINCT cpts, listing FROM cpts_membres ORDER BY listing, cpts").df()
 
 
+def memberless_codes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``listing, cpts, kind, code`` of the listed codes of the CPTS without any loaded unit (their communes all
+    outside the loaded départements, or unknown), one row per anomaly with a code."""
+    return con.execute(
+        "SELECT listing, cpts, kind, code FROM cpts_anomalies a WHERE cpts IS NOT NULL AND code IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM cpts_membres m WHERE m.listing = a.listing AND m.cpts = a.cpts) "
+        "ORDER BY listing, cpts, code").df()
+
+
 def member_units(con: duckdb.DuckDBPyConnection, cpts: str, listing: str) -> list[str]:
     """Unit codes of one CPTS of one listing."""
     return [str(c) for c in con.execute(

@@ -25,7 +25,14 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import analysis_unit_count, ascii_fold, normalise_insee_code, normalise_name, slugify
+from pipeline.geography import (
+    analysis_unit_count,
+    ascii_fold,
+    departement_of,
+    normalise_insee_code,
+    normalise_name,
+    slugify,
+)
 from pipeline.model import Territory
 from pipeline.store.queries import geography, listings, perimeter, provenance
 from pipeline.store.territory.codes import (
@@ -247,6 +254,7 @@ def _resolve_cpts(
             raise TerritoryError(f"Liste de CPTS « {wanted_listing.strip()} » non chargée (listes chargées : "
                                  f"{', '.join(loaded)}) : « {wanted_name.strip()} » est dans {how}")
     if exact.empty:
+        _refuse_memberless(con, name)
         counts = names["cpts"].map(normalise_name).value_counts()
         raise TerritoryError(f"CPTS inconnue : « {name} »" + suggest(
             name, names["cpts"], names["listing"],
@@ -262,6 +270,36 @@ def _resolve_cpts(
     shared = len(same_name(names, "cpts", cpts)) > 1
     units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
     return units, notes, cpts, listing, shared, _slug_clash(names, cpts, listing)
+
+
+def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Refuse a CPTS of a loaded listing none of whose communes is in the database, saying why, rather than
+    « CPTS inconnue » (a review: « cpts:CPTS Grand Avignon », of the PACA listing, on a database without the
+    Vaucluse, was answered with an unrelated suggestion)."""
+    # Here, on this error path only: the listings' package imports geopandas, which the light commands
+    # (« territoire », « sources ») never load.
+    from pipeline.sources.cpts_listing import OUT_OF_SCOPE
+
+    codes = listings.memberless_codes(con)
+    found = codes[codes["cpts"] == name]
+    if found.empty:
+        found = same_name(codes, "cpts", name.rpartition(":")[2] if ":" in name else name)
+    if found.empty:
+        return
+    cpts, listing = str(found.iloc[0]["cpts"]), str(found.iloc[0]["listing"])
+    rows = found[(found["cpts"] == cpts) & (found["listing"] == listing)]
+    beyond = rows[rows["kind"] == OUT_OF_SCOPE]
+    reasons = []
+    if len(beyond):
+        missing = sorted({departement_of(str(code)) for code in beyond["code"]})
+        wanted = ",".join(sorted(set(provenance.loaded_departements(con)) | set(missing)))
+        communes = "1 commune" if len(beyond) == 1 else f"{len(beyond)} communes"
+        reasons.append(f"{communes} hors des départements chargés dans la base "
+                       f"({', '.join(missing)} ; make data DEPARTEMENTS={wanted} les ajoute)")
+    if len(others := rows[rows["kind"] != OUT_OF_SCOPE]):
+        reasons.append("codes non reconnus : " + ", ".join(sorted(set(others["code"].astype(str)))[:10]))
+    raise TerritoryError(f"CPTS « {cpts} » (liste {listing}) : aucune de ses communes n'est dans la base ; "
+                         + " ; ".join(reasons))
 
 
 def _slug_clash(names: pd.DataFrame, cpts: str, listing: str) -> bool:

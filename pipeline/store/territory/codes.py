@@ -16,6 +16,7 @@ from pipeline.geography import (
     city_of_arrondissement,
     departement_of,
     loaded_scope,
+    name_words,
     normalise_insee_code,
     normalise_name,
     slugify,
@@ -23,6 +24,7 @@ from pipeline.geography import (
 from pipeline.geography import outside_the_load as not_loaded
 from pipeline.model import UNIT_COLUMNS
 from pipeline.sources.contours_download import department_slugs
+from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, provenance
 
 
@@ -168,8 +170,10 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             named.append(units[units["type"].isin(["commune-actuelle", "arrondissement-municipal"])])
         return named[0]
 
+    worded: list[pd.Series] = []
     notes: list[str] = []
     errors: list[str] = []
+    beyond: list[tuple[int, str, str]] = []  # (error's index, code, code as given and where): outside the load
     rows = []
     for index, raw in enumerate(values):
         value = str(raw).strip()
@@ -198,12 +202,19 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             rows.append(by_code.loc[[target]].reset_index())
             continue
         if code is not None:
-            beyond = outside_the_load(con, departement_of(code))
-            errors.append(f"code INSEE {value}{at}{beyond}" if beyond else f"code INSEE inconnu : {value}{at}")
+            if outside := outside_the_load(con, departement_of(code)):
+                beyond.append((len(errors), code, value + at))
+            errors.append(f"code INSEE {value}{at}{outside}" if outside else f"code INSEE inconnu : {value}{at}")
             continue
         # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
         key = normalise_name(value)
         hits = current_names()[current_names()["nom"].map(normalise_name) == key]
+        if hits.empty and (words := name_words(value)):
+            # Its words in another order or form (« Mées (Les) », « St-Martin-de-Crau », « Marseille 1er »), as the
+            # names column of a file agrees with its codes (a review: refused with unrelated suggestions).
+            if not worded:  # once, not per name
+                worded.append(current_names()["nom"].map(name_words))
+            hits = current_names()[worded[0] == words]
         if len(hits) == 1:
             what = "l'arrondissement" if hits.iloc[0]["type"] == "arrondissement-municipal" else "la commune"
             notes.append(f"« {value} » lu comme {what} {hits.iloc[0]['unit_code']}")
@@ -216,6 +227,16 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                 f"« {value} »{at} n'est ni un code INSEE ni un nom de commune connu"
                 + suggest(value, current_names()["nom"], current_names()["unit_code"])
             )
+    if len(beyond) > 1:
+        # One line and one command for all of them, where the first was (a review: 625 lines, each adding its own
+        # département only, so that following any of them still failed).
+        loaded = provenance.loaded_departements(con)
+        missing = sorted({departement_of(code) for _, code, _ in beyond})
+        grouped = (f"{len(beyond)} codes INSEE hors des départements chargés (base limitée à {', '.join(loaded)} ; "
+                   f"départements {', '.join(missing)} : {add_departements_command(loaded, missing)}) : "
+                   + first_listed([shown for _, _, shown in beyond], 10))
+        first, apart = beyond[0][0], {index for index, _, _ in beyond}
+        errors = [grouped if i == first else e for i, e in enumerate(errors) if i not in apart or i == first]
     if errors:
         raise TerritoryError(f"Territoire non résolu ({source}) :\n  - " + "\n  - ".join(errors))
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=UNIT_COLUMNS)

@@ -114,6 +114,13 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
             f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
         )
     redraws, redraw_notes = _redrawn_cpts(con, frame, lowered, path)
+    if (cpts_column := lowered.get("cpts")) is not None and len(names := _distinct_values(frame, cpts_column)) > 1:
+        # A listing of several CPTS (its ``cpts`` column) is not one territory (a review: the PACA listing cut to
+        # two départements ran as one territory of 33 CPTS, 2.2 million inhabitants, without a word).
+        shown = first_listed([f"« {name} »" for name, _ in names], 5)
+        raise TerritoryError(f"Fichier de {len(names)} CPTS (colonne « {cpts_column} » : {shown}) : c'est une liste "
+                             "de CPTS, pas un territoire ; chargez-la (make data CPTS=chemin) puis diagnostiquez "
+                             "chacune (TERRITORY=\"cpts:NOM\", ou make diagnostics pour toutes)", path, names[1][1])
     try:
         units, notes = resolve_codes(con, codes, "codes du fichier", places)
     except TerritoryError as exc:
@@ -229,8 +236,9 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
             "longitude/latitude WGS84 ou avec un CRS déclaré)",
             path,
         )
-    notes = [*file_notes, f"{len(codes)} unités (communes ; arrondissements à Paris, Lyon et Marseille) dont le point "
-             "représentatif est dans le périmètre du fichier"]
+    units_word = "unité" if len(codes) < 2 else "unités"
+    notes = [*file_notes, f"{len(codes)} {units_word} (communes ; arrondissements à Paris, Lyon et Marseille) dont le "
+             "point représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec)
     beyond = _drawn_beyond_the_load(con, frame, near)
     return units, notes + more + _point_rule_note(near, frame, codes) + _polygonless_note(con, units) + beyond, \
@@ -344,6 +352,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
             others = f"{len(extra)} {'autre commune' if len(extra) == 1 else 'autres communes'}"
             raise TerritoryError(
                 f"Les codes de la propriété « {column} » ({given}) ne décrivent pas les contours du "
-                f"fichier, qui couvrent aussi {others} : {shown}. Retirez la propriété "
+                f"fichier, qui couvrent aussi {others} : {shown}{'' if shown.endswith('…') else '.'} Retirez la "
+                "propriété "
                 f"« {column} » pour lire le territoire d'après ses contours, ou corrigez les codes", path)
     return units, notes

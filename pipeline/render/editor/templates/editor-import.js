@@ -179,12 +179,41 @@
 
   function within(a, b) { return a.every(function (w) { return b.indexOf(w) >= 0; }); }
 
+  /** pipeline.store.territory.file_names._name_words: a name's words with its numbers, « St » as « saint ». */
+  function nameWords(name) {
+    var spelled = { st: 'saint', ste: 'sainte' };
+    return (asciiFold(name).match(/[a-z0-9]+/g) || []).filter(function (w) {
+      return w !== 'arrondissement' && w !== 'arr';
+    }).map(function (w) {
+      var word = Object.prototype.hasOwnProperty.call(spelled, w) ? spelled[w] : w;
+      var ordinal = /^(\d+)(?:er|e|eme|nd)$/.exec(word);
+      return ordinal ? ordinal[1] : word;
+    });
+  }
+
+  /** pipeline.store.territory.file_names._other_communes_meant: the wrong rows whose name is one other unit's. */
+  function otherCommunesMeant(wrong, units) {
+    var known = units.map(function (u) { return { code: u.code, nom: u.nom, words: nameWords(u.nom) }; });
+    var meant = [];
+    wrong.forEach(function (w) {
+      var asked = nameWords(w.given).filter(function (x, i, all) { return all.indexOf(x) === i; });
+      if (asked.length < 2 && !asked.some(function (x) { return x.length >= 5; })) { return; }
+      var exact = known.filter(function (u) { return within(asked, u.words) && within(u.words, asked); });
+      var found = exact.length ? exact : known.filter(function (u) { return within(asked, u.words); });
+      if (found.length === 1 && found[0].code !== w.code) {
+        meant.push({ line: w.line, code: w.code, cog: w.cog, given: w.given,
+                     other: found[0].nom + ' (' + found[0].code + ')' });
+      }
+    });
+    return meant;
+  }
+
   /**
    * pipeline.store.territory.file_names.check_names: ``error`` when most named rows name another commune than
    * their code's, else ``notes``. ``nameOf(code)`` gives the names a code may go by (its own, a former name, the
    * current commune's), or null for a code the page does not know (reported apart).
    */
-  function checkNames(table, nameOf) {
+  function checkNames(table, nameOf, units) {
     if (table.name < 0) { return { notes: [] }; }
     var wrong = [];
     var namedRows = 0;
@@ -208,6 +237,14 @@
       return { error: 'Les noms de la colonne « ' + column + ' » ne sont pas ceux des codes (' + wrong.length +
         ' lignes sur ' + namedRows + ') : ' + listed + '. Codes postaux au lieu des codes INSEE, ou lignes ' +
         'décalées ? Corrigez les codes (ou retirez la colonne des noms si elle est fausse)' };
+    }
+    var meant = units ? otherCommunesMeant(wrong, units) : [];
+    if (meant.length) {
+      return { error: 'Des noms de la colonne « ' + column + ' » sont ceux d\'autres communes que leurs codes : ' +
+        meant.slice(0, SHOWN).map(function (m) {
+          return 'ligne ' + m.line + ' : ' + m.code + ' est ' + m.cog + ', or « ' + m.given + ' » est ' + m.other;
+        }).join(' ; ') + (meant.length > SHOWN ? ' …' : '') + '. Corrigez les codes (codes postaux au lieu des ' +
+        'codes INSEE ?)' };
     }
     var one = wrong.length === 1;
     return { notes: [wrong.length + (one ? ' nom' : ' noms') + ' de la colonne « ' + column + ' » ne ' +

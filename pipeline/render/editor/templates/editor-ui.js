@@ -301,7 +301,9 @@
         return;
       }
       // As TERRITORY=fichier:: names that are not their codes' (postal codes given as INSEE codes) refuse the file.
-      var names = Import.checkNames(table, namesOf);
+      var names = Import.checkNames(table, namesOf, U.code.map(function (code, i) {
+        return { code: code, nom: U.nom[i] };
+      }));
       if (names.error) {
         message(names.error + ' (' + file.name + ') ; rien n’est chargé');
         return;

@@ -1,0 +1,93 @@
+"""Which CPTS of the loaded listings a coverage speaks of: one identifier per CPTS of one listing, names kept
+apart, the CPTS partly outside the load, and the listings' anomalies of the zone."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.geography import departements_of
+from pipeline.render.sections.common import agree
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE
+
+
+def one_id_per_listing(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` whose ``cpts_id`` names one CPTS of one listing: a CPTS is a (listing, cpts_id) pair.
+
+    A listing without a ``cpts_id`` column gets the slug of each name as identifier, so two listings naming
+    a « CPTS Sud 04 » each gave the same identifier, and the coverage dissolved their two perimeters into
+    one (while the diagnostic, the editor and the batch keep one row per listing). An identifier found in
+    several listings of ``members`` is prefixed with its listing (« paca:cpts-sud-04 »); the others are
+    kept as they are.
+    """
+    in_several = members.groupby("cpts_id")["listing"].nunique()
+    repeated = frame["cpts_id"].isin(set(in_several[in_several > 1].index))
+    prefixed = frame["listing"].astype(str) + ":" + frame["cpts_id"].astype(str)
+    return frame.assign(cpts_id=frame["cpts_id"].where(~repeated, prefixed))
+
+
+def named_apart(members: pd.DataFrame) -> pd.DataFrame:
+    """``members`` with one name per CPTS: perimeters, overlaps and the map's legend group by name.
+
+    Two CPTS (two ``cpts_id``) of the same name, from two listings, are named with their listing
+    (« CPTS du Verdon (liste paca) »); within one listing, with their identifier too.
+    """
+    def shared(names: pd.Series) -> pd.Series:
+        return members.groupby(names)["cpts_id"].transform("nunique") > 1
+
+    names = members["cpts"].astype(str)
+    names = names.where(~shared(names), names + " (liste " + members["listing"].astype(str) + ")")
+    names = names.where(~shared(names), names + " · " + members["cpts_id"].astype(str))
+    return members.assign(cpts=names)
+
+
+def partial_cpts(members: pd.DataFrame, issues: pd.DataFrame) -> set[str]:
+    """Identifiers (as :func:`one_id_per_listing` gives them) of the CPTS with communes outside the load."""
+    outside = issues.loc[issues["kind"] == OUT_OF_SCOPE, ["listing", "cpts"]].drop_duplicates()
+    ids = members[["listing", "cpts", "cpts_id"]].drop_duplicates()
+    return set(ids.merge(outside, on=["listing", "cpts"])["cpts_id"])
+
+
+def unknown_when_partial(pairs: pd.DataFrame, partial: set[str]) -> pd.DataFrame:
+    """Overlap pairs whose sizes and shares of a partial CPTS (:func:`partial_cpts`) are NaN: only its loaded
+    part is known (a review: « CPTS Val Durance » 38 186 inhabitants where its listing holds 41 363)."""
+    out = pairs.copy()
+    for side in ("a", "b"):
+        unknown = out[f"cpts_id_{side}"].isin(partial)
+        for column in (f"n_units_{side}", f"population_{side}", f"share_count_{side}", f"share_pop_{side}",
+                       f"part_surface_{side}"):
+            if column in out:
+                out[column] = out[column].astype("float64").where(~unknown)
+    return out
+
+
+def zone_issues(issues: pd.DataFrame, zone_names: set[str], zone_listings: set[str], with_members: set[str],
+                zone_departements: set[str], loaded_departements: set[str]) -> pd.DataFrame:
+    """The listings' anomalies a coverage of a zone shows.
+
+    Those of the zone's CPTS (``zone_names``); a file's own (a coordinate system assumed: no CPTS) where that
+    file has a CPTS (``zone_listings``); and those of a CPTS of such a file without any loaded unit (not in
+    ``with_members``: its codes all unknown or malformed), in the zone of its codes' département, or of every
+    zone of its file when their département is none of the loaded ones; not those of its communes outside the
+    loaded départements (a review: « CPTS Vide » of code
+    04999 was in no output, and the coverage said « 0 code inconnu »).
+    """
+    # Those of its codes only (not a name near another's), and not of its communes outside the load: a CPTS all
+    # outside is in no zone of the database (said by the data load).
+    memberless = (issues["cpts"].notna() & ~issues["cpts"].astype(str).isin(with_members) & issues["code"].notna()
+                  & (issues["kind"] != OUT_OF_SCOPE))
+    departements = departements_of(issues["code"].astype("string"))
+    placed = departements.isin(zone_departements).fillna(False) | ~departements.isin(loaded_departements).fillna(False)
+    return issues[issues["cpts"].isin(zone_names)
+                  | (issues["cpts"].isna() & issues["listing"].isin(zone_listings))
+                  | (memberless & issues["listing"].isin(zone_listings) & placed)]
+
+
+def memberless_notes(issues: pd.DataFrame, with_members: set[str]) -> list[str]:
+    """The coverage's note on the CPTS of its anomalies that have no loaded unit: they are in none of its figures."""
+    memberless = issues["cpts"].notna() & ~issues["cpts"].astype(str).isin(with_members)
+    names = sorted(set(issues.loc[memberless, "cpts"]))
+    if not names:
+        return []
+    counted = agree(len(names), "absente des chiffres de la couverture", "absentes des chiffres de la couverture")
+    return [f"{len(names)} CPTS dont aucune commune n'est reconnue dans la base ({counted} ; voir les anomalies des "
+            f"listes) : {', '.join(names)}"]

@@ -1,0 +1,54 @@
+"""A CPTS of a listing none of whose codes is recognised stays in the coverage of its zone: its anomalies, the
+count of unknown codes and a note naming it (a review: « CPTS Vide,04999 » was in no output of the coverage of
+the Alpes-de-Haute-Provence, which said « 0 code inconnu »).
+
+On a copy of the fixture database, a listing « vide » with two CPTS: « CPTS Pleine » (Digne-les-Bains, 04070)
+and « CPTS Vide », whose only code, 04999, is in no COG (checked on the mirror's 2026 communes).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.app.coverage import compute
+from pipeline.app.registries import listing_step
+from pipeline.app.steps import Scope
+from pipeline.model import CoverageOptions
+from pipeline.render.coverage import summary as coverage_summary
+from tests.conftest import FIXTURE_DEPARTEMENTS
+
+pytestmark = [pytest.mark.mirror]
+
+
+def test_a_cpts_of_unknown_codes_stays_in_its_zone(mirror: Path, fixture_data_dir: Path, tmp_path: Path) -> None:
+    package = mirror / "decoupage-administratif" / "etalab-decoupage-administratif-6.0.0.tgz"
+    with tarfile.open(package) as tar:
+        member = tar.extractfile("package/data/communes.json")
+        assert member is not None
+        codes = {c["code"] for c in json.load(member)}
+    assert "04070" in codes and "04999" not in codes
+    listing = tmp_path / "vide.csv"
+    listing.write_text("cpts,code_insee\nCPTS Pleine,04070\nCPTS Vide,04999\n", encoding="utf-8")
+    db = tmp_path / "cpts.duckdb"
+    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        listing_step(listing)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
+        zones = {code: compute(con, CoverageOptions("departement", code)) for code in ("04", "13")}
+    finally:
+        con.close()
+    here = zones["04"].quality
+    empty = here[here["cpts"] == "CPTS Vide"]
+    assert empty[["kind", "code"]].values.tolist() == [["code_inconnu", "04999"]]
+    note = ("1 CPTS dont aucune commune n'est reconnue dans la base (absente des chiffres de la couverture ; voir les "
+            "anomalies des listes) : CPTS Vide")
+    assert note in zones["04"].notes
+    assert coverage_summary(zones["04"])["unresolved_codes"] >= 1
+    # 04999 is of the 04: not in the coverage of the Bouches-du-Rhône.
+    assert "CPTS Vide" not in set(zones["13"].quality["cpts"]) and note not in zones["13"].notes

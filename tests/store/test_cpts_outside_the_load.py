@@ -1,0 +1,93 @@
+"""``cpts:NOM`` of a CPTS of a loaded listing none of whose communes is in the database says why, with the
+``make data`` that loads them, rather than « CPTS inconnue » and an unrelated suggestion (a review:
+« cpts:CPTS Grand Avignon » on the fixture database, without the Vaucluse, suggested the CPTS du Verdon)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.errors import TerritoryError
+from pipeline.store.territory import resolve_territory
+from tests.conftest import FIXTURE_DEPARTEMENTS
+
+pytestmark = [pytest.mark.mirror]
+
+
+def test_a_cpts_wholly_outside_the_load_is_named_with_its_departements(db: duckdb.DuckDBPyConnection,
+                                                                       mirror: Path) -> None:
+    with open(mirror / "cpts" / "paca-cpts-communes.csv", encoding="utf-8") as handle:
+        codes = sorted({row["code_insee"] for row in csv.DictReader(handle) if row["cpts"] == "CPTS Grand Avignon"})
+    departements = sorted({code[:2] for code in codes})
+    assert codes and not set(departements) & set(FIXTURE_DEPARTEMENTS)
+    wanted = ",".join(sorted({*FIXTURE_DEPARTEMENTS, *departements}))
+    expected = (f"CPTS « CPTS Grand Avignon » (liste paca) : aucune de ses communes n'est dans la base ; "
+                f"{len(codes)} communes hors des départements chargés dans la base ({', '.join(departements)} ; "
+                f"make data DEPARTEMENTS={wanted} les ajoute)")
+    for spec in ("cpts:CPTS Grand Avignon", "cpts:cpts grand avignon", "cpts:paca:CPTS Grand Avignon"):
+        with pytest.raises(TerritoryError) as info:
+            resolve_territory(db, spec)
+        assert str(info.value) == expected, spec
+    with pytest.raises(TerritoryError, match=r"^CPTS inconnue : « CPTS Nulle Part »"):
+        resolve_territory(db, "cpts:CPTS Nulle Part")
+
+
+def test_a_listing_of_several_cpts_is_no_territory(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: the PACA listing cut to the 04 and 13 ran as one territory of 33 CPTS and 2.2 million inhabitants,
+    without a word. A file whose ``cpts`` column names two CPTS is refused on the line of the second; one naming a
+    single CPTS is its territory."""
+    path = tmp_path / "liste.csv"
+    path.write_text("code_insee,cpts\n04070,CPTS A\n04001,CPTS A\n04112,CPTS B\n", encoding="utf-8")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert (info.value.message, info.value.line) == (
+        "Fichier de 2 CPTS (colonne « cpts » : « CPTS A », « CPTS B ») : c'est une liste de CPTS, pas un territoire ; "
+        "chargez-la (make data CPTS=chemin) puis diagnostiquez chacune (TERRITORY=\"cpts:NOM\", ou make diagnostics "
+        "pour toutes)", 4)
+    path.write_text("code_insee,cpts\n04070,CPTS A\n04001,CPTS A\n", encoding="utf-8")
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04001", "04070"]
+
+
+def test_codes_outside_the_load_are_one_line_with_one_command(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: a file of the PACA codes printed 625 lines on the fixture database, each with a ``make data`` adding
+    its own département only, so that following any of them still failed. Several codes outside the load are one
+    line naming them and one command adding all their départements; one keeps its own line."""
+    loaded = ", ".join(sorted(FIXTURE_DEPARTEMENTS))
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:2A004,2B033,04070,06088,99999")
+    wanted = ",".join(sorted({*FIXTURE_DEPARTEMENTS, "06", "2A", "2B"}))
+    assert str(info.value) == (
+        "Territoire non résolu (communes:2A004,2B033,04070,06088,99999) :\n  - 3 codes INSEE hors des départements "
+        f"chargés (base limitée à {loaded} ; départements 06, 2A, 2B : ajoutez-les avec « make data DEPARTEMENTS="
+        f"{wanted} », ou chargez toute la France avec « make data FRANCE=1 ») : 2A004, 2B033, 06088\n"
+        "  - code INSEE inconnu : 99999")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:06088,04070")
+    assert str(info.value).startswith("Territoire non résolu (communes:06088,04070) :\n  - code INSEE 06088 : hors "
+                                      "des départements chargés")
+
+
+@pytest.mark.parametrize(("given", "code"), [
+    ("Mées (Les)", "04116"), ("St-Martin-de-Crau", "13097"), ("Marseille 1er", "13201"), ("MARSEILLE 2E ARR", "13202"),
+])
+def test_commune_names_as_files_write_them(db: duckdb.DuckDBPyConnection, mirror: Path, given: str,
+                                           code: str) -> None:
+    """A review: ``communes:Mées (Les)``, ``St-Martin-de-Crau`` and ``Marseille 1er`` were refused (with unrelated
+    suggestions) though a file's names column reads them. Codes from the mirror's 2026 communes."""
+    import json
+    import tarfile
+
+    package = mirror / "decoupage-administratif" / "etalab-decoupage-administratif-6.0.0.tgz"
+    with tarfile.open(package) as tar:
+        member = tar.extractfile("package/data/communes.json")
+        assert member is not None
+        names = {c["code"]: c["nom"] for c in json.load(member)
+                 if c["type"] in ("commune-actuelle", "arrondissement-municipal")}
+    assert names[code] in ("Les Mées", "Saint-Martin-de-Crau", "Marseille 1er Arrondissement",
+                           "Marseille 2e Arrondissement")
+    territory = resolve_territory(db, f"communes:{given}")
+    assert territory.units["unit_code"].tolist() == [code]
+    assert any(note.startswith(f"« {given} » lu comme") for note in territory.notes)
