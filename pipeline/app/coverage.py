@@ -158,10 +158,11 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     lap("territoires atones et propositions")
 
     zone_names = set(listed_names.loc[listed_names["cpts_id"].isin(cpts_ids), "cpts"])
-    issues = zone_issues(all_issues, zone_names, set(zone_members["listing"]), set(listed["cpts"].astype(str)),
+    with_members = set(zip(listed["listing"].astype(str), listed["cpts"].astype(str), strict=True))
+    issues = zone_issues(all_issues, zone_names, set(zone_members["listing"]), with_members,
                          set(units["departement"].dropna().astype(str)),
                          set(all_units["departement"].dropna().astype(str)))
-    notes.extend(memberless_notes(issues, set(listed["cpts"].astype(str))))
+    notes.extend(memberless_notes(issues, with_members))
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,

@@ -60,32 +60,38 @@ def unknown_when_partial(pairs: pd.DataFrame, partial: set[str]) -> pd.DataFrame
     return out
 
 
-def zone_issues(issues: pd.DataFrame, zone_names: set[str], zone_listings: set[str], with_members: set[str],
-                zone_departements: set[str], loaded_departements: set[str]) -> pd.DataFrame:
+def _memberless(issues: pd.DataFrame, with_members: set[tuple[str, str]]) -> pd.Series:
+    """Rows of ``issues`` of a CPTS without any loaded unit: no (listing, name) pair of ``with_members`` (a name
+    with members in one listing does not hide the same name, memberless, in another)."""
+    pairs = zip(issues["listing"].astype(str), issues["cpts"].astype(str), strict=True)
+    return issues["cpts"].notna() & pd.Series([p not in with_members for p in pairs], index=issues.index, dtype=bool)
+
+
+def zone_issues(issues: pd.DataFrame, zone_names: set[str], zone_listings: set[str],
+                with_members: set[tuple[str, str]], zone_departements: set[str],
+                loaded_departements: set[str]) -> pd.DataFrame:
     """The listings' anomalies a coverage of a zone shows.
 
     Those of the zone's CPTS (``zone_names``); a file's own (a coordinate system assumed: no CPTS) where that
-    file has a CPTS (``zone_listings``); and those of a CPTS of such a file without any loaded unit (not in
-    ``with_members``: its codes all unknown or malformed), in the zone of its codes' département, or of every
-    zone of its file when their département is none of the loaded ones; not those of its communes outside the
-    loaded départements (a review: « CPTS Vide » of code
+    file has a CPTS (``zone_listings``); and those of the codes of a CPTS without any loaded unit (none of
+    ``with_members``, (listing, name) pairs: its codes all unknown or malformed) in the zone of their
+    département, or, in a file with a CPTS in the zone, of a département none of the loaded ones; not those of
+    its communes outside the loaded départements, in no zone of the database (a review: « CPTS Vide » of code
     04999 was in no output, and the coverage said « 0 code inconnu »).
     """
-    # Those of its codes only (not a name near another's), and not of its communes outside the load: a CPTS all
-    # outside is in no zone of the database (said by the data load).
-    memberless = (issues["cpts"].notna() & ~issues["cpts"].astype(str).isin(with_members) & issues["code"].notna()
-                  & (issues["kind"] != OUT_OF_SCOPE))
+    memberless = _memberless(issues, with_members) & issues["code"].notna() & (issues["kind"] != OUT_OF_SCOPE)
     departements = departements_of(issues["code"].astype("string"))
-    placed = departements.isin(zone_departements).fillna(False) | ~departements.isin(loaded_departements).fillna(False)
+    here = departements.isin(zone_departements).fillna(False)
+    nowhere = ~departements.isin(loaded_departements).fillna(False) & issues["listing"].isin(zone_listings)
     return issues[issues["cpts"].isin(zone_names)
                   | (issues["cpts"].isna() & issues["listing"].isin(zone_listings))
-                  | (memberless & issues["listing"].isin(zone_listings) & placed)]
+                  | (memberless & (here | nowhere))]
 
 
-def memberless_notes(issues: pd.DataFrame, with_members: set[str]) -> list[str]:
+def memberless_notes(issues: pd.DataFrame, with_members: set[tuple[str, str]]) -> list[str]:
     """The coverage's note on the CPTS of its anomalies that have no loaded unit: they are in none of its figures."""
-    memberless = issues["cpts"].notna() & ~issues["cpts"].astype(str).isin(with_members)
-    names = sorted(set(issues.loc[memberless, "cpts"]))
+    rows = issues[_memberless(issues, with_members)]
+    names = sorted({f"{cpts} (liste {listing})" for cpts, listing in zip(rows["cpts"], rows["listing"], strict=True)})
     if not names:
         return []
     counted = agree(len(names), "absente des chiffres de la couverture", "absentes des chiffres de la couverture")

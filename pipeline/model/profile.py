@@ -115,6 +115,9 @@ class DynamicsPeriod:
     ``per_unit``: per ``lieu`` (territory unit) and ``groupe``, same counts.
     ``withheld``: French reason when the two extractions do not both cover
     the territory's départements (figures then not given).
+    ``identifier_switches``: French caveats, per profession whose practitioners
+    went from ADELI to RPPS identifiers between the two extractions (a
+    changed identifier counts as a departure and an arrival).
     """
 
     start: date
@@ -123,6 +126,7 @@ class DynamicsPeriod:
     per_unit: pd.DataFrame
     rows_left_out: dict[str, int]
     withheld: str | None = None
+    identifier_switches: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -51,7 +51,8 @@ def perimeter_parts_summary(p: PertinenceSection) -> dict[str, Any]:
     if p.parts.empty:
         return {"nombre": None, "nombre_parties_dessinees": None, "hors_partie_principale": [],
                 "unites_sans_contour": [], "hors_departements_charges": p.beyond_the_load}
-    apart = p.parts[p.parts["part"].notna() & (p.parts["part"] > 1)]
+    # Unknown continuity (part of the perimeter beyond the load): no unit is said to be apart.
+    apart = p.parts[p.parts["part"].notna() & (p.parts["part"] > 1)] if p.beyond_the_load is None else p.parts.iloc[:0]
     return {"nombre": p.parts_count, "nombre_parties_dessinees": p.drawn_parts,
             "hors_partie_principale": [{"code": r.code, "nom": r.nom, "population": r.population, "partie": int(r.part)}
                                        for r in apart.itertuples()],

@@ -33,12 +33,11 @@ import os
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import nomenclatures
 from pipeline.errors import DataError
 from pipeline.geography import (
     DEPARTEMENTS,
@@ -49,16 +48,14 @@ from pipeline.geography import (
     is_insee_code,
     normalise_insee_code,
 )
-from pipeline.sources.adherents import profession_group
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, read_text_checked
 from pipeline.sources.od_notes import ADDED_UP, OUT_OF_LOAD, bias_notes, problem_notes
+from pipeline.sources.od_professions import GROUPE_MG, flow_profession, is_gp
 from pipeline.sources.od_volumes import ambiguity_message, ambiguous_volumes, parse_volume
 
 #: Profession of the rows of a table without a profession column.
 GROUPE_NON_PRECISE = "non précisé"
-#: The Trame group of general practitioners (the pertinence section keeps only its rows).
-GROUPE_MG = "Médecins généralistes"
 #: Above this many recours per year for one pair and one profession, a volume is an error (France has
 #: about 4e8 GP consultations a year in all).
 MAX_VOLUME = 1e8
@@ -71,13 +68,6 @@ ALIASES: dict[str, str] = {
 #: What each canonical column holds, for the message refusing two columns of the same meaning.
 MEANINGS = {"origine": "la commune d'origine", "destination": "la commune de destination", "volume": "le volume",
             "profession": "la profession"}
-#: Flow-table words for a group beyond the members file's (:func:`profession_group`), folded and singular.
-#: Numeric profession codes are not read: TRE_G15's 10 is every médecin (generalist or not), and the
-#: Assurance maladie numbers specialties differently.
-EXTRA_PROFESSIONS = {
-    "omnipraticien": GROUPE_MG, "medecin omnipraticien": GROUPE_MG, "medecin generaliste liberal": GROUPE_MG,
-    "generaliste liberal": GROUPE_MG, "omnipraticien liberal": GROUPE_MG, "medecin de medecine generale": GROUPE_MG,
-}
 #: Columns an OD table must have; a line naming two of them is its header, below any title line.
 REQUIRED = frozenset({"origine", "destination", "volume"})
 TABLE_COLUMNS = ["origine", "destination", "origine_commune", "destination_commune", "profession", "volume", "ligne"]
@@ -112,63 +102,6 @@ class StagedOD:
     table: pd.DataFrame
     problems: pd.DataFrame
     unplaced: pd.DataFrame = field(default_factory=lambda: _table([]))
-
-
-def _singular(word: str) -> str:
-    """« generalistes » → « generaliste », « liberaux » → « liberal » (the Assurance maladie's « Omnipraticiens
-    libéraux » was read as no profession)."""
-    if word.endswith("aux") and len(word) > 4:
-        return word[:-3] + "al"
-    return word[:-1] if word.endswith("s") and len(word) > 3 else word
-
-
-def _fold(text: str) -> str:
-    """Lower-case ASCII words (letters and digits), singular (« généralistes » → « generaliste »)."""
-    return " ".join(_singular(w) for w in re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).split())
-
-
-@cache
-def _nomenclature_words() -> dict[str, str]:
-    """Folded labels (and ``SM`` codes) of the ANS professions and specialties that name one Trame group."""
-    words = {}
-    for table in (nomenclatures.professions(), nomenclatures.specialites()):
-        for code, label, group in zip(table["code"], table["libelle"], table["groupe"], strict=True):
-            if group in nomenclatures.GROUPES_TRAME:
-                words[_fold(label)] = group
-                if not code.isdigit():
-                    words[_fold(code)] = group
-    return words | EXTRA_PROFESSIONS
-
-
-@lru_cache(maxsize=4096)  # called per row; a table repeats a few labels
-def flow_profession(text: str) -> str | None:
-    """The Trame group of a profession written in a flow table, or None when it names none.
-
-    Case, accents, plurals and punctuation are ignored; the members file's
-    words (:func:`~pipeline.sources.adherents.profession_group`: « MG »,
-    « Médecine générale »…), the ANS nomenclatures' labels and ``SM`` codes
-    (« Qualifié en médecine générale », « SM54 ») and « omnipraticien » are
-    read; a parenthesised part is tried apart (« Médecins généralistes (MG) »).
-    « Médecin » alone names no group (generalist or specialist).
-    """
-    outside = re.sub(r"\([^)]*\)", " ", text)
-    for candidate in (text, outside, *re.findall(r"\(([^)]*)\)", text)):
-        group = profession_group(candidate) or _nomenclature_words().get(_fold(candidate))
-        if group is not None:
-            return group
-    # A label and its code or synonym side by side (« MG - Médecine générale », « médecins généralistes,
-    # omnipraticiens »): one group when every part names it; two groups (« Infirmiers / Kinés ») name none.
-    parts = [p for p in re.split(r"\s[-–]\s|[,;/]", outside) if p.strip()]
-    if len(parts) > 1:
-        groups = {profession_group(p) or _nomenclature_words().get(_fold(p)) for p in parts}
-        if len(groups) == 1:
-            return groups.pop()
-    return None
-
-
-def is_gp(group: str) -> bool:
-    """Whether a profession (a :attr:`StagedOD.table` ``profession`` or a flow table ``groupe``) is GPs."""
-    return group == GROUPE_MG or flow_profession(group) == GROUPE_MG
 
 
 def _canonical(name: str) -> str:
@@ -244,7 +177,8 @@ def _read_od_table(path: str | Path) -> StagedOD:
             raise DataError("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue",
                             path, exc.line) from None
         first = text.lstrip("\ufeff").split("\n", 1)[0].strip().rstrip("\r")
-        if len([c for c in re.split(r"[;,\t|]", first) if c.strip()]) <= 1 and exc.line != header_line(text):
+        if not titles and len([c for c in re.split(r"[;,\t|]", first) if c.strip()]) <= 1 \
+                and exc.line != header_line(text):
             # A title line with no header below it that names the columns: said so, not « colonne sans nom ».
             raise DataError(f"En-tête introuvable : la ligne 1 « {first.strip(';,|')} » est un titre, et aucune des "
                             "lignes suivantes ne nomme les colonnes origine, destination et volume", path,

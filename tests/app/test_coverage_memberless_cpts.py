@@ -3,7 +3,9 @@ count of unknown codes and a note naming it (a review: « CPTS Vide,04999 » was
 the Alpes-de-Haute-Provence, which said « 0 code inconnu »).
 
 On a copy of the fixture database, a listing « vide » with two CPTS: « CPTS Pleine » (Digne-les-Bains, 04070)
-and « CPTS Vide », whose only code, 04999, is in no COG (checked on the mirror's 2026 communes).
+and « CPTS Vide », whose only code, 04999, is in no COG (checked on the mirror's 2026 communes); and a listing
+« seule » holding only memberless CPTS: « CPTS Seule » (04998) and a « CPTS Pleine » of its own (04997), whose
+namesake in « vide » has a member.
 """
 
 from __future__ import annotations
@@ -32,23 +34,30 @@ def test_a_cpts_of_unknown_codes_stays_in_its_zone(mirror: Path, fixture_data_di
         member = tar.extractfile("package/data/communes.json")
         assert member is not None
         codes = {c["code"] for c in json.load(member)}
-    assert "04070" in codes and "04999" not in codes
+    assert "04070" in codes and not {"04999", "04998", "04997"} & codes
     listing = tmp_path / "vide.csv"
     listing.write_text("cpts,code_insee\nCPTS Pleine,04070\nCPTS Vide,04999\n", encoding="utf-8")
+    alone = tmp_path / "seule.csv"
+    alone.write_text("cpts,code_insee\nCPTS Seule,04998\nCPTS Pleine,04997\n", encoding="utf-8")
     db = tmp_path / "cpts.duckdb"
     shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", db)
     con = duckdb.connect(str(db))
     try:
         listing_step(listing)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
+        listing_step(alone)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
         zones = {code: compute(con, CoverageOptions("departement", code)) for code in ("04", "13")}
     finally:
         con.close()
     here = zones["04"].quality
     empty = here[here["cpts"] == "CPTS Vide"]
     assert empty[["kind", "code"]].values.tolist() == [["code_inconnu", "04999"]]
-    note = ("1 CPTS dont aucune commune n'est reconnue dans la base (absente des chiffres de la couverture ; voir les "
-            "anomalies des listes) : CPTS Vide")
+    note = ("3 CPTS dont aucune commune n'est reconnue dans la base (absentes des chiffres de la couverture ; voir "
+            "les anomalies des listes) : CPTS Pleine (liste seule), CPTS Seule (liste seule), CPTS Vide (liste vide)")
     assert note in zones["04"].notes
-    assert coverage_summary(zones["04"])["unresolved_codes"] >= 1
+    assert coverage_summary(zones["04"])["unresolved_codes"] == 3
+    # A listing of memberless CPTS only, and a name with a member in another listing: still shown.
+    others = here[here["listing"] == "seule"]
+    assert sorted(others[["cpts", "code"]].values.tolist()) == [["CPTS Pleine", "04997"], ["CPTS Seule", "04998"]]
     # 04999 is of the 04: not in the coverage of the Bouches-du-Rhône.
-    assert "CPTS Vide" not in set(zones["13"].quality["cpts"]) and note not in zones["13"].notes
+    assert not {"CPTS Vide", "CPTS Seule"} & set(zones["13"].quality["cpts"])
+    assert not any("dont aucune commune n'est reconnue" in n for n in zones["13"].notes)

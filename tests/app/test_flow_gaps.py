@@ -152,11 +152,23 @@ def test_a_far_city_given_whole_and_by_arrondissements_is_added_up_and_said() ->
 
     gp = "Médecins généralistes"
     table = pd.DataFrame([("04070", "13055", gp, 40.0), ("04070", "13201", gp, 50.0), ("04070", "13202", gp, 5.0),
-                          ("13206", "04070", gp, 3.0), ("04070", "75101", gp, 30.0)],
+                          ("13206", "04070", gp, 3.0), ("04070", "75101", gp, 30.0),
+                          ("04070", "13055", "Infirmiers", 4.0), ("04070", "13203", "Infirmiers", 1.0)],
                          columns=["origin", "destination", "groupe", "volume"])
     folded, notes = _far_cities_whole(table, ["04070"])
-    assert folded[["origin", "destination", "volume"]].values.tolist() == [
-        ["04070", "13055", 95.0], ["04070", "75056", 30.0], ["13055", "04070", 3.0]]
+    assert folded[["origin", "destination", "groupe", "volume"]].values.tolist() == [
+        ["04070", "13055", "Infirmiers", 5.0], ["04070", "13055", gp, 95.0], ["04070", "75056", gp, 30.0],
+        ["13055", "04070", gp, 3.0]]
+    # One note per city, whatever the professions (a review: each pair was said again per profession).
     assert notes == ["Table origine–destination : Marseille donnée à la fois entière (13055) et par arrondissements "
                      "pour le couple 04070 → 13055 : volumes additionnés ; vérifiez que la ligne de la ville n'est "
                      "pas le total de ses arrondissements"]
+    # Two far cities: Marseille's 13055 → Paris given whole and 13201 → 75101, folded on both ends.
+    far = pd.DataFrame([("13055", "75056", gp, 2.0), ("13201", "75101", gp, 1.0)],
+                       columns=["origin", "destination", "groupe", "volume"])
+    folded, notes = _far_cities_whole(far, ["04070"])
+    assert folded[["origin", "destination", "volume"]].values.tolist() == [["13055", "75056", 3.0]]
+    assert [n.split(" : volumes")[0] for n in notes] == [
+        "Table origine–destination : Marseille donnée à la fois entière (13055) et par arrondissements pour le "
+        "couple 13055 → 75056", "Table origine–destination : Paris donnée à la fois entière (75056) et par "
+        "arrondissements pour le couple 13055 → 75056"]

@@ -141,11 +141,12 @@ def test_a_cpts_partly_outside_the_load_has_no_pertinence_nor_continuity(db: duc
     assert p is not None and not p.available and pd.isna(p.self_containment) and p.to_examine.empty
     reason = "28 communes de la CPTS dans sa liste sont hors des départements chargés dans la base (05 ; make data "
     assert str(p.unavailable).startswith("pertinence du périmètre non calculée : " + reason)
-    assert "auto-confinement sous-estimé" in str(p.unavailable)
+    assert "auto-confinement faussé" in str(p.unavailable)
     summary = pertinence_summary(d)
     assert summary is not None and "auto_confinement" not in summary and "a_examiner" not in summary
     parts = summary["parties_du_perimetre"]
     assert parts["nombre"] is None and str(parts["hors_departements_charges"]).startswith(reason[:60])
+    assert parts["hors_partie_principale"] == []  # nobody can tell Piégut apart
     assert not any("île" in n for n in d.notes)
     said = any(n.startswith("continuité du périmètre non disponible : ses communes chargées forment") for n in d.notes)
     assert said == (parts["nombre_parties_dessinees"] > 1)

@@ -191,14 +191,21 @@ def test_the_apl_s_sous_dense_threshold_starts_a_class() -> None:
     under = values < 2.5
     assert (classes[under.to_numpy()] <= split).all() and (classes[(values >= 2.5).to_numpy()] > split).all()
     legend = [label for _, label in choropleth(values, threshold=2.5, decimals=2).legend]
-    assert legend[split].endswith(" – 2,50") and legend[split + 1].startswith("2,50 – ")
+    # The shared bound belongs to the class above it, which the label says (elsewhere it is the class below's).
+    assert legend[split].endswith(" – moins de 2,50") and legend[split + 1].startswith("2,50 – ")
     assert legend[-1] == "Donnée non disponible"
+    # A break given way leaving a class empty (nothing between 1,1 and 2,5): merged, the threshold's bound kept.
+    gap = pd.Series([1.0, 1.1, 2.6, 2.7, 3.0, 3.5, 4.0, 4.5])
+    classes, bins = classify(gap, k=5, threshold=2.5)
+    assert bins[0] == below and np.bincount(classes).min() > 0
+    labels = [label for _, label in choropleth(gap, threshold=2.5, decimals=2).legend]
+    assert labels[0] == "1,00 – moins de 2,50" and labels[1].startswith("2,50 – ") and len(labels) == len(bins)
     # The territory map's APL layer, as the report draws it.
     data = synthetic_territory()
     data["communes"] = data["communes"].assign(apl_2023=[1.2, 2.2, 2.3, 2.6, 2.8, 3.9])
     page = unescape_json(territory_map(indicators={"apl_2023": "APL"}, indicator_decimals={"apl_2023": 2},
                                        indicator_breaks=LAYER_BREAKS, **data).get_root().render())
-    assert "– 2,50" in page and "2,50 –" in page
+    assert "– moins de 2,50" in page and "2,50 –" in page
 
 
 def test_establishments_are_clustered_and_coloured_by_group() -> None:

@@ -18,6 +18,10 @@ from pipeline.render.sections.access import simulation_paragraphs, simulation_ta
 NAMES = {"75118": "Paris 18e Arrondissement", "75119": "Paris 19e Arrondissement",
          "75120": "Paris 20e Arrondissement"}
 CHANGES = (WhatIfChange("Médecins généralistes", 3.0, "75119"), WhatIfChange("Infirmiers", -2.0, "75120"))
+#: The APL approchée is the GPs' model: another profession's figure is said to be an order of magnitude.
+NURSES = (" Pour les infirmiers, l'APL approchée reprend la demande standardisée et les paliers de distance de l'APL "
+          "aux médecins généralistes (la DREES publie pour ces professions des APL aux pondérations propres) : un "
+          "ordre de grandeur, non comparable à leur APL officielle.")
 
 
 def diagnostic(deltas: dict[tuple[str, str], float]) -> SimpleNamespace:
@@ -35,7 +39,7 @@ def test_units_are_counted_once_across_professions() -> None:
     d = diagnostic({("75119", "Médecins généralistes"): 0.4, ("75119", "Infirmiers"): -0.1,
                     ("75120", "Infirmiers"): -0.3})
     assert simulation_paragraphs(d) == [  # type: ignore[arg-type]
-        "Simulation : le scénario modifie l'APL approchée de 2 communes du territoire sur 3."]
+        "Simulation : le scénario modifie l'APL approchée de 2 communes du territoire sur 3." + NURSES]
     (table,) = simulation_tables(d)  # type: ignore[arg-type]
     assert len(table["data"]) == 3  # the three (unit, profession) rows that change
     assert table["note"] == "L'autre commune du territoire ne change pas."
@@ -44,11 +48,11 @@ def test_units_are_counted_once_across_professions() -> None:
 def test_every_unit_changing_leaves_no_note_and_one_unit_is_singular() -> None:
     every = diagnostic({(code, "Infirmiers"): -0.2 for code in NAMES})
     assert simulation_paragraphs(every) == [  # type: ignore[arg-type]
-        "Simulation : le scénario modifie l'APL approchée de 3 communes du territoire sur 3."]
+        "Simulation : le scénario modifie l'APL approchée de 3 communes du territoire sur 3." + NURSES]
     assert simulation_tables(every)[0]["note"] is None  # type: ignore[arg-type]
     one = diagnostic({("75118", "Médecins généralistes"): 0.2, ("75118", "Infirmiers"): 0.1})
     assert simulation_paragraphs(one) == [  # type: ignore[arg-type]
-        "Simulation : le scénario modifie l'APL approchée de 1 commune du territoire sur 3."]
+        "Simulation : le scénario modifie l'APL approchée de 1 commune du territoire sur 3." + NURSES]
     assert simulation_tables(one)[0]["note"] == "Les 2 autres communes du territoire ne changent pas."  # type: ignore[arg-type]
 
 
@@ -62,3 +66,11 @@ def test_scenario_title_writes_professions_in_lower_case_and_a_true_minus_sign()
         WhatIfChange("Sages-femmes", 1.5, "75118"),)}), units=d.units)
     assert simulation_tables(half)[0]["title"].startswith(  # type: ignore[arg-type]
         "Simulation : +1,5 sages-femmes à 75118 (Paris 18e Arrondissement) — ")
+
+
+def test_a_scenario_of_gps_only_has_no_caveat() -> None:
+    """A review: « Kinés:2@04070 » was labelled as the GPs' APL; GPs alone need no word (the model is theirs)."""
+    d = diagnostic({("75119", "Médecins généralistes"): 0.4})
+    d.access.changes = CHANGES[:1]
+    assert simulation_paragraphs(d) == [  # type: ignore[arg-type]
+        "Simulation : le scénario modifie l'APL approchée de 1 commune du territoire sur 3."]

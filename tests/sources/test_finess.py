@@ -639,3 +639,20 @@ def test_an_undated_file_says_its_date_is_the_files(tmp_path: Path) -> None:
     assert staged.summary_fr().startswith("FINESS du 17/05/2024 (date du fichier : ni son en-tête ni son nom n'en "
                                           "donnent)")
     assert "date_extraction_deduite" in set(staged.anomalies["type"])
+
+
+def test_a_file_cut_in_the_middle_of_its_last_line_is_refused(tmp_path: Path) -> None:
+    """A review: a download cut inside the last « geolocalisation » record (4 of its 5 fields, no line break) loaded
+    without a word, the records after the cut lost. Cut inside its last line, the fixture is refused on that line;
+    cut after a whole line, or whole without its final line break, it loads."""
+    text = FIXTURE.read_text(encoding="utf-8")
+    lines = text.rstrip("\n").split("\n")
+    last = lines[-1]
+    assert last.startswith("geolocalisation;") and len(last.split(";")) == 6
+    path = tmp_path / "finess.csv"
+    path.write_text("\n".join([*lines[:-1], ";".join(last.split(";")[:4])]), encoding="utf-8")
+    error = fails(path)
+    assert error.line == len(lines) and error.message.startswith(
+        "Fichier tronqué : la dernière ligne, sans fin de ligne, n'a que 3 champs sur 5")
+    path.write_text("\n".join(lines), encoding="utf-8")  # whole, no final line break
+    assert len(stage(path).etablissements) == 13

@@ -33,6 +33,11 @@ def test_a_cpts_wholly_outside_the_load_is_named_with_its_departements(db: duckd
         assert str(info.value) == expected, spec
     with pytest.raises(TerritoryError, match=r"^CPTS inconnue : « CPTS Nulle Part »"):
         resolve_territory(db, "cpts:CPTS Nulle Part")
+    # A loaded CPTS of a near name is still suggested (the PACA listing holds « CPTS Gapençais », one commune of
+    # the 05, beside « CPTS du Gapençais »).
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "cpts:CPTS Gapençais")
+    assert str(info.value).endswith("les ajoute) ; vouliez-vous dire : « cpts:CPTS du Gapençais » ?")
 
 
 def test_a_listing_of_several_cpts_is_no_territory(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -46,7 +51,10 @@ def test_a_listing_of_several_cpts_is_no_territory(db: duckdb.DuckDBPyConnection
     assert (info.value.message, info.value.line) == (
         "Fichier de 2 CPTS (colonne « cpts » : « CPTS A », « CPTS B ») : c'est une liste de CPTS, pas un territoire ; "
         "chargez-la (make data CPTS=chemin) puis diagnostiquez chacune (TERRITORY=\"cpts:NOM\", ou make diagnostics "
-        "pour toutes)", 4)
+        "pour toutes), ou renommez la colonne « cpts » pour diagnostiquer toutes ces communes ensemble", 4)
+    # Renamed, the column is an attribute like any other: the communes of a planned merger, diagnosed together.
+    path.write_text("code_insee,cpts_d_origine\n04070,CPTS A\n04001,CPTS A\n04112,CPTS B\n", encoding="utf-8")
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04001", "04070", "04112"]
     path.write_text("code_insee,cpts\n04070,CPTS A\n04001,CPTS A\n", encoding="utf-8")
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04001", "04070"]
 
@@ -91,3 +99,46 @@ def test_commune_names_as_files_write_them(db: duckdb.DuckDBPyConnection, mirror
     territory = resolve_territory(db, f"communes:{given}")
     assert territory.units["unit_code"].tolist() == [code]
     assert any(note.startswith(f"« {given} » lu comme") for note in territory.notes)
+
+
+def test_a_perimeter_over_the_sea_is_not_beyond_the_load(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                         tmp_path: Path) -> None:
+    """A review: a disc drawn over Marseille's coast (5.37° E, 43.2° N, 0.08°) covers no commune of another
+    département, only the sea beside the 8e arrondissement, yet was said partly outside the load and lost its
+    taille. The mirror's contours: no commune of the Var (83) reaches within the disc."""
+    import json
+
+    import shapely
+    from shapely.geometry import Point, mapping, shape
+
+    disc = Point(5.37, 43.2).buffer(0.08)
+    var = next((mirror / "contours-communes-2018").glob("communes-83-*.geojson"))
+    assert not any(shape(f["geometry"]).intersects(disc)
+                   for f in json.loads(var.read_text(encoding="utf-8"))["features"])
+    assert shapely.area(disc) > 0.02  # about 180 km², most of it sea
+    path = tmp_path / "cote.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": mapping(disc)}]}), encoding="utf-8")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert not territory.beyond_the_load
+    assert not any("ne recouvrent aucune commune chargée" in note for note in territory.notes)
+
+
+def test_a_zone_beyond_the_load_is_counted_as_its_headline(db: duckdb.DuckDBPyConnection, mirror: Path) -> None:
+    """A review: ``epci:200054807`` (Aix-Marseille-Provence) read « 90 unités » and « 2 unités de cet EPCI sur
+    107 hors des départements chargés », Marseille counted once in the first and as its 16 arrondissements in the
+    second. The EPCI's members in the mirror's 2026 package: 92 communes, 2 of them outside the fixture's
+    départements."""
+    import json
+    import tarfile
+
+    package = mirror / "decoupage-administratif" / "etalab-decoupage-administratif-6.0.0.tgz"
+    with tarfile.open(package) as tar:
+        member = tar.extractfile("package/data/epci.json")
+        assert member is not None
+        members = next(e["membres"] for e in json.load(member) if e["code"] == "200054807")
+    beyond = [m["code"] for m in members if m["code"][:2] not in FIXTURE_DEPARTEMENTS]
+    territory = resolve_territory(db, "epci:200054807")
+    assert len(territory.units) == len(members) - len(beyond)
+    assert f"{len(beyond)} unités de cet EPCI sur {len(members)} hors des départements chargés : le territoire ne " \
+           "contient que la partie chargée, et ses chiffres ne portent que sur elle" in territory.notes

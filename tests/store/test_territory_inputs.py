@@ -210,13 +210,14 @@ def test_zones_named_outside_the_loaded_departements_are_said_so(db: duckdb.Duck
 
 @pytest.mark.parametrize("form", ["gpkg-lambert93", "shapefile-without-prj", "zipped-shapefile-without-prj",
                                   "gpkg-two-layers", "gpkg-points-first", "gpkg-wgs84",
-                                  "wgs84-shapefile-without-prj"])
+                                  "wgs84-shapefile-without-prj", "gpkg-empty-layer-first"])
 def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirror: Path, tmp_path: Path,
                                              form: str) -> None:
     """A QGIS export: the dissolved perimeter of four communes (IGN 2018 contours) in Lambert 93, as a
     GeoPackage, a Shapefile whose .prj was lost (Lambert 93 is assumed, with a note), a zipped Shapefile,
     or a GeoPackage whose first layer is the perimeter (the diagnostic's own territoire.gpkg); the same in
-    WGS 84, as a GeoPackage and as a Shapefile whose .prj was lost (WGS 84 assumed, with a note)."""
+    WGS 84, as a GeoPackage and as a Shapefile whose .prj was lost (WGS 84 assumed, with a note); a GeoPackage
+    whose first layer of polygons is empty (a review: « aucune entité », the perimeter's layer unread)."""
     codes = ["04004", "04081", "04094", "04124"]
     contours = _contours(mirror, codes)
     perimeter = gpd.GeoDataFrame({"nom": ["Regroupement"]}, geometry=[shapely.union_all(contours.geometry.values)],
@@ -227,6 +228,8 @@ def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirr
             sites = gpd.GeoDataFrame({"nom": ["Maison de santé"]}, geometry=[perimeter.geometry.iloc[0].centroid],
                                      crs=perimeter.crs)
             sites.to_file(path, layer="sites", driver="GPKG")
+        if form == "gpkg-empty-layer-first":  # a layer of polygons without a feature (a template left in the file)
+            pyogrio.write_dataframe(perimeter.iloc[:0], path, layer="modele", driver="GPKG", geometry_type="Polygon")
         perimeter.to_file(path, layer="perimetre", driver="GPKG")
         if form == "gpkg-two-layers":
             contours.to_file(path, layer="communes", driver="GPKG")
@@ -250,6 +253,9 @@ def test_geopackage_and_shapefile_perimeters(db: duckdb.DuckDBPyConnection, mirr
         assert "couche « perimetre » lue (le fichier en a 2 : perimetre, communes)" in t.notes
     if form == "gpkg-points-first":
         assert "couche « perimetre » lue (la première de polygones) (le fichier en a 2 : sites, perimetre)" in t.notes
+    if form == "gpkg-empty-layer-first":
+        assert ("couche « perimetre » lue (la première qui a des entités ; sans entité : modele) (le fichier en a 2 : "
+                "modele, perimetre)") in t.notes
 
 
 def test_unreadable_or_unusable_vector_files_are_named(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from pipeline.analysis.dynamics import NO_FORECAST_NOTE, supply_dynamics
 from pipeline.app.sections.registry_coverage import extraction_coverage
 from pipeline.model.profile import DynamicsPeriod, DynamicsSection, RegistryCoverageSection
 from pipeline.nomenclatures import GROUPES_TRAME
+from pipeline.render.sections.common import plural
 from pipeline.store.queries import registry_history
 
 #: Extractions compared: the latest three (n-2, n-1, n).
@@ -31,6 +32,27 @@ def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rank = {g: i for i, g in enumerate([*GROUPES_TRAME, TOTAL])}
     return frame.assign(_r=frame["groupe"].map(rank).fillna(len(rank))).sort_values([*keys[:-1], "_r"]) \
         .drop(columns="_r").reset_index(drop=True)
+
+
+def identifier_switches(start: pd.DataFrame, end: pd.DataFrame) -> list[str]:
+    """Per profession whose share of ADELI identifiers (the national identifier « 0… », « 8… » for RPPS) among
+    the territory's practitioners fell between two extractions, a caveat: a practitioner whose ADELI number was
+    replaced by an RPPS one is a departure and an arrival (a review: an infirmier whose identifier changed, same
+    place, read « 1 arrivée, 1 départ »)."""
+    notes = []
+    for groupe in sorted(set(start["groupe"].dropna()) & set(end["groupe"].dropna())):
+        before = start.loc[start["groupe"] == groupe, "rpps"].dropna().astype(str).drop_duplicates()
+        after = end.loc[end["groupe"] == groupe, "rpps"].dropna().astype(str).drop_duplicates()
+        adeli_before, adeli_after = int(before.str.startswith("0").sum()), int(after.str.startswith("0").sum())
+        gone = adeli_before - adeli_after
+        gained = int(after.str.startswith("8").sum()) - int(before.str.startswith("8").sum())
+        if gone > 0 and gained > 0:
+            adeli, rpps = plural(gone, "identifiant ADELI", "identifiants ADELI"), plural(
+                gained, "identifiant RPPS", "identifiants RPPS")
+            notes.append(f"{groupe} : {adeli} de moins et {rpps} de plus entre les deux extractions ; un "
+                         "professionnel passé de l'ADELI au RPPS compte comme un départ et une arrivée (ses deux "
+                         "numéros ne sont pas reliés dans l'extraction) : arrivées et départs peut-être surestimés")
+    return notes
 
 
 def dynamics_section(
@@ -73,5 +95,7 @@ def dynamics_section(
                         + ", ".join(departements) + ") ; comparer deux fichiers de champs différents ferait "
                         "des départs ou des arrivées fictifs")
         periods.append(DynamicsPeriod(start=change.start, end=change.end, territory=territory, per_unit=per_unit,
-                                      rows_left_out=change.rows_left_out, withheld=withheld))
+                                      rows_left_out=change.rows_left_out, withheld=withheld,
+                                      identifier_switches=identifier_switches(frames[change.start],
+                                                                              frames[change.end])))
     return DynamicsSection(extractions=kept, periods=periods, forecast_note=NO_FORECAST_NOTE)

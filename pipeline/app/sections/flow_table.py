@@ -18,6 +18,7 @@ from pipeline.errors import DataError
 from pipeline.geography import arrondissements_of, city_of_arrondissement
 from pipeline.render.sections.common import agree, fmt
 from pipeline.sources import od_table
+from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, provenance
 
 EMPTY_TABLE = ("flux non calculés : la table de flux fournie n'a aucune ligne utilisable (toutes écartées : codes "
@@ -154,19 +155,18 @@ def _far_cities_whole(table: pd.DataFrame, unit_codes: list[str]) -> tuple[pd.Da
             if city not in inside and not inside & set(arrondissements_of(city))}
     if not fold or not (table["origin"].isin(list(fold)) | table["destination"].isin(list(fold))).any():
         return table, []
-    notes = []
+    folded = {side: table[side].astype(str).replace(fold) for side in ("origin", "destination")}
+    pairs: dict[str, list[str]] = {}  # per city, the pairs given both ways, whatever the profession
     for side, other in (("origin", "destination"), ("destination", "origin")):
-        codes = table[side].astype(str)
-        city = codes.map(fold)
-        both = (table.assign(_city=city.fillna(codes), _part=city.notna())
-                .groupby(["_city", other, "groupe"])["_part"].agg(["any", "all"]))
-        for (whole, end, _), _ in both[both["any"] & ~both["all"]].iterrows():
-            pair = f"{whole} → {end}" if side == "origin" else f"{end} → {whole}"
-            notes.append(f"Table origine–destination : {CITY_NAMES.get(str(whole), whole)} donnée à la fois entière "
-                         f"({whole}) et par arrondissements pour le couple {pair} : volumes additionnés ; vérifiez "
-                         "que la ligne de la ville n'est pas le total de ses arrondissements")
-    table = table.assign(origin=table["origin"].astype(str).replace(fold),
-                         destination=table["destination"].astype(str).replace(fold))
+        frame = pd.DataFrame({"city": folded[side], "end": folded[other], "part": table[side].astype(str).isin(fold)})
+        both = frame.groupby(["city", "end"])["part"].agg(["any", "all"])
+        for whole, end in both.index[both["any"] & ~both["all"]]:
+            pairs.setdefault(str(whole), []).append(f"{whole} → {end}" if side == "origin" else f"{end} → {whole}")
+    notes = [f"Table origine–destination : {CITY_NAMES.get(city, city)} donnée à la fois entière ({city}) et par "
+             f"arrondissements pour {agree(len(given), 'le couple', f'{len(given)} couples')} "
+             f"{first_listed(given, 5)} : volumes additionnés ; vérifiez que la ligne de la ville n'est pas le total "
+             "de ses arrondissements" for city, given in sorted(pairs.items())]
+    table = table.assign(**folded)
     return table.groupby(["origin", "destination", "groupe"], as_index=False, sort=True)["volume"].sum(), notes
 
 

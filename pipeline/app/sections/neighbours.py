@@ -166,16 +166,17 @@ def communes_outside_the_load(anomalies: pd.DataFrame | None) -> float:
 def beyond_the_load_reason(territory: Territory, anomalies: pd.DataFrame | None,
                            loaded: Collection[str]) -> str | None:
     """Why part of the territory lies outside the départements the database was loaded for (French, with the
-    ``make data`` that loads them), or None: the perimeter's pertinence and continuity are then unknown."""
+    ``make data`` that loads them), or None: the perimeter's pertinence and continuity are then unknown.
+
+    A listed CPTS drawn as a polygon whose part covers no loaded commune is not counted: that part may be sea
+    (the anomaly says so), and a coastal CPTS would lose its pertinence for it (a review).
+    """
     missing = departements_outside_the_load(anomalies)
     if outside := outside_the_load(anomalies):
         communes = agree(outside, "commune de la CPTS dans sa liste est", "communes de la CPTS dans sa liste sont")
         wanted = ",".join(sorted(set(loaded) | set(missing)))
         return (f"{outside} {communes} hors des départements chargés dans la base ({', '.join(missing)} ; make data "
                 f"DEPARTEMENTS={wanted} les ajoute)")
-    if drawn_part_outside_the_load(anomalies):
-        return ("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base (make "
-                "data DEPARTEMENTS=… la charge)")
     if territory.beyond_the_load:
         return "une partie du territoire est hors des départements chargés dans la base (make data DEPARTEMENTS=…)"
     return None

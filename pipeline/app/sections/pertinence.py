@@ -55,7 +55,7 @@ NO_GP_FLOWS = ("pertinence du périmètre non calculée : {reason} ; l'auto-conf
                "pour la pertinence modélisée)")
 #: Part of the perimeter lies in départements the database was not loaded for ({reason}).
 NOT_LOADED = ("pertinence du périmètre non calculée : {reason} ; les recours de ses habitants vers ces communes ne "
-              "peuvent pas être comptés dans le périmètre, d'où un auto-confinement sous-estimé et des communes à "
+              "peuvent pas être comptés dans le périmètre, d'où un auto-confinement faussé et des communes à "
               "examiner à tort")
 #: The zones cut of such a perimeter: its communes beyond the load are in no zone of the database.
 CUT_BEYOND_THE_LOAD = ("bassins de vie et EPCI coupés : les communes du territoire hors des départements chargés "

@@ -79,6 +79,21 @@ def with_break_at(bins: list[float], threshold: float, minimum: float) -> list[f
     return sorted({*inner, below, bins[-1]})
 
 
+def _without_empty_classes(bins: list[float], values: np.ndarray, kept: float) -> list[float]:
+    """``bins`` whose classes all hold a value: a break given way to a threshold may leave one empty (« 1,10 –
+    moins de 2,50 » and nobody in it, a review). An empty class merges into its neighbour, the bound ``kept``
+    (the threshold's) staying: the class below it then widens down instead."""
+    bins = list(bins)
+    while len(bins) > 1:
+        filled = np.bincount(np.searchsorted(np.asarray(bins), values, side="left"), minlength=len(bins))
+        empty = [i for i, n in enumerate(filled) if not n]
+        if not empty:
+            break
+        i = empty[0]
+        del bins[i - 1 if bins[i] == kept and i > 0 else i]
+    return bins
+
+
 def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", threshold: float | None = None
              ) -> tuple[np.ndarray, list[float]]:
     """Classify a numeric series into at most ``k`` classes.
@@ -113,21 +128,28 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", thresho
     bins = [float(u) for u in unique] if len(unique) <= k else SCHEMES[scheme](valid.to_numpy(), k)
     if threshold is not None and len(unique) > k:
         bins = with_break_at(bins, threshold, float(unique[0]))
+        bins = _without_empty_classes(bins, unique, float(np.nextafter(threshold, -np.inf)))
     mask = numeric.notna().to_numpy()
     classes[mask] = np.minimum(np.searchsorted(np.asarray(bins), numeric.to_numpy()[mask], side="left"), len(bins) - 1)
     return classes, bins
 
 
-def class_labels(bins: list[float], minimum: float, decimals: int, distinct: bool) -> list[str]:
-    """French labels of the classes: « 300 – 500 », or each value when every class is one value."""
+def class_labels(bins: list[float], minimum: float, decimals: int, distinct: bool,
+                 threshold: float | None = None) -> list[str]:
+    """French labels of the classes: « 300 – 500 », or each value when every class is one value; the class
+    ending just below ``threshold`` (:func:`with_break_at`) ends « moins de 2,50 »: the shared bound belongs to the
+    class above it, where elsewhere it belongs to the class below."""
     if distinct:
         return [format_number(b, decimals) for b in bins]
+    below = None if threshold is None else float(np.nextafter(threshold, -np.inf))
     labels = []
     lower = minimum
     for b in bins:
         low, high = format_number(lower, decimals), format_number(b, decimals)
+        if b == below and threshold is not None:
+            high = f"moins de {format_number(threshold, decimals)}"
         labels.append(high if low == high else f"{low} – {high}")
-        lower = b
+        lower = threshold if b == below and threshold is not None else b
     return labels
 
 
@@ -163,7 +185,7 @@ def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", decim
     palette = sequential(len(bins))
     decimals = auto_decimals(numeric) if decimals is None else decimals
     # Each class is one value when there are no more values than classes (classify's rule), whatever their count.
-    labels = class_labels(bins, float(numeric.min()) if bins else 0.0, decimals, numeric.nunique() <= k)
+    labels = class_labels(bins, float(numeric.min()) if bins else 0.0, decimals, numeric.nunique() <= k, threshold)
     legend = list(zip(palette, labels, strict=True))
     if numeric.isna().any():
         legend.append((NA_COLOR, NA_LABEL))

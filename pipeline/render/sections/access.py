@@ -7,6 +7,7 @@ from typing import Any
 from pipeline.geography import CITY_NAMES, city_of_arrondissement
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.options import WhatIfChange
+from pipeline.nomenclatures import GROUPE_MG
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
@@ -210,13 +211,20 @@ def simulation_paragraphs(d: Diagnostic) -> list[str]:
     if outside:
         where = (" Les communes modifiées hors du territoire (" + ", ".join(outside) + ") sont prises en compte "
                  "avec leurs distances au territoire.")
+    # The model is the GPs' (their age-standardised demand, their distance steps): another profession's figure
+    # is an order of magnitude, said so (a review: « Kinés:2@04070 » read as the GPs' APL).
+    others = sorted({c.groupe for c in d.access.changes} - {GROUPE_MG})
+    caveat = ("" if not others else
+              f" Pour les {', '.join(g.lower() for g in others)}, l'APL approchée reprend la demande standardisée et "
+              "les paliers de distance de l'APL aux médecins généralistes (la DREES publie pour ces professions des "
+              "APL aux pondérations propres) : un ordre de grandeur, non comparable à leur APL officielle.")
     if not moved:
         return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les "
                 "changements sont trop loin des communes du territoire (au-delà des paliers de distance du "
-                "modèle) pour que leurs habitants y aient accès." + where]
+                "modèle) pour que leurs habitants y aient accès." + where + caveat]
     communes = plural(int(moved), "commune")
     return [f"Simulation : le scénario modifie l'APL approchée de {communes} du territoire sur "
-            f"{fmt(codes.nunique())}." + where]
+            f"{fmt(codes.nunique())}." + where + caveat]
 
 
 def simulation_tables(d: Diagnostic) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ def _period_part(d: Diagnostic, period: DynamicsPeriod) -> dict[str, Any]:
             f"(solde {signed(row['net_change'])}) : {fmt(row['present_start'])} professionnels présents au début, "
             f"{fmt(row['present_end'])} à la fin. Un professionnel qui change de commune à l'intérieur du "
             "territoire n'est ni une arrivée ni un départ.")
+    paragraphs += [f"Attention : {note}." for note in period.identifier_switches]
     left = sum(period.rows_left_out.values())
     if left:
         followed = agree(left, "n'a pu être suivie", "n'ont pu être suivies")

@@ -63,7 +63,16 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
         # CPTS's sites as points was refused, « géométrie de type Point », its perimeter layer unread).
         polygons = [name for name, kind in listed if "polygon" in kind.lower()]
         layers = polygons + [name for name, _ in listed if name not in polygons]
-        frame = pyogrio.read_dataframe(source, layer=layers[0] if layers else None)
+        # The first one holding features: an empty layer of polygons first (a template left in the GeoPackage)
+        # hid the perimeter of the next one, « aucune entité » naming neither (a review).
+        empty: list[str] = []
+        candidates: list[str | None] = [*layers] or [None]
+        for name in candidates:
+            frame = pyogrio.read_dataframe(source, layer=name)
+            if len(frame) or name == candidates[-1]:
+                break
+            empty.append(str(name))
+        layers = [name for name in layers if name not in empty] + empty
     except Exception:  # pyogrio raises its own errors, and GDAL's (in English), for unreadable files
         raise DataError("Fichier géographique illisible : un GeoPackage ou un Shapefile est attendu (ou exportez le "
                         "périmètre en GeoJSON)", path) from None
@@ -71,7 +80,8 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
         raise DataError(f"La couche « {layers[0] if layers else ''} » du fichier n'a pas de géométrie : un périmètre "
                         "(polygones) est attendu", path)
     if len(layers) > 1:
-        first = " (la première de polygones)" if layers[0] != listed[0][0] else ""
+        first = (f" (la première qui a des entités ; sans entité : {', '.join(empty)})" if empty
+                 else " (la première de polygones)" if layers[0] != listed[0][0] else "")
         notes.append(f"couche « {layers[0]} » lue{first} (le fichier en a {len(layers)} : "
                      f"{', '.join(name for name, _ in listed)})")
     for column in frame.columns:

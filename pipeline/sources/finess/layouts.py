@@ -175,6 +175,20 @@ def _unreadable(exc: csv.Error, shown: str, line: int) -> DataError:
                      shown, line)
 
 
+def _refuse_truncated(text: str, records: list[tuple[int, list[str]]], shown: str) -> None:
+    """Refuse a file whose last record, not ended by a line break, has fewer fields than its kind's: a download
+    cut in the middle of a line (a review: loaded without a word, the records after the cut lost)."""
+    if not records or text.endswith(("\n", "\r")):
+        return
+    line, row = records[-1]
+    expected = {"structureet": _MIN_STRUCTUREET - 1, "geolocalisation": len(CHAMPS_GEOLOCALISATION)}
+    wanted = expected.get(row[0].strip().lower())
+    if wanted is not None and len(row) - 1 < wanted:
+        raise DataError(f"Fichier tronqué : la dernière ligne, sans fin de ligne, n'a que {len(row) - 1} champs sur "
+                        f"{wanted} (téléchargement interrompu ?) ; téléchargez de nouveau l'extraction FINESS",
+                        shown, line)
+
+
 def _parse_stock(text: str, shown: str) -> RawFiness:
     structures: list[list[object]] = []
     geoloc: list[list[object]] = []
@@ -182,6 +196,7 @@ def _parse_stock(text: str, shown: str) -> RawFiness:
     header_date = None
     shifted: list[tuple[int, str, str]] = []
     records = _records(text, shown)
+    _refuse_truncated(text, records, shown)
     for line, row in records:
         kind = row[0].strip().lower()
         if line == 1 and kind == "finess":

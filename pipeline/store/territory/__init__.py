@@ -17,6 +17,7 @@ the whole commune). Every unit also carries its current commune.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -254,12 +255,12 @@ def _resolve_cpts(
             raise TerritoryError(f"Liste de CPTS « {wanted_listing.strip()} » non chargée (listes chargées : "
                                  f"{', '.join(loaded)}) : « {wanted_name.strip()} » est dans {how}")
     if exact.empty:
-        _refuse_memberless(con, name)
         counts = names["cpts"].map(normalise_name).value_counts()
-        raise TerritoryError(f"CPTS inconnue : « {name} »" + suggest(
-            name, names["cpts"], names["listing"],
-            shown=lambda cpts, listing: f"« cpts:{cpts} »" if counts[normalise_name(cpts)] == 1
-            else f"« cpts:{listing}:{cpts} »"))
+        hint = suggest(name, names["cpts"], names["listing"],
+                       shown=lambda cpts, listing: f"« cpts:{cpts} »" if counts[normalise_name(cpts)] == 1
+                       else f"« cpts:{listing}:{cpts} »")
+        _refuse_memberless(con, name, names)
+        raise TerritoryError(f"CPTS inconnue : « {name} »" + hint)
     if len(exact) > 1:
         listed = ", ".join(f"« {r.cpts} » (liste {r.listing})" for r in exact.itertuples())
         how = " ou ".join(f"« cpts:{r.listing}:{r.cpts} »" for r in exact.itertuples())
@@ -272,10 +273,11 @@ def _resolve_cpts(
     return units, notes, cpts, listing, shared, _slug_clash(names, cpts, listing)
 
 
-def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str) -> None:
+def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.DataFrame) -> None:
     """Refuse a CPTS of a loaded listing none of whose communes is in the database, saying why, rather than
     « CPTS inconnue » (a review: « cpts:CPTS Grand Avignon », of the PACA listing, on a database without the
-    Vaucluse, was answered with an unrelated suggestion)."""
+    Vaucluse, was answered with an unrelated suggestion). A loaded CPTS (``names``) of a near name is still
+    suggested (« CPTS Gapençais », of no loaded commune, beside « CPTS du Gapençais »)."""
     # Here, on this error path only: the listings' package imports geopandas, which the light commands
     # (« territoire », « sources ») never load.
     from pipeline.sources.cpts_listing import OUT_OF_SCOPE
@@ -298,8 +300,11 @@ def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str) -> None:
                        f"({', '.join(missing)} ; make data DEPARTEMENTS={wanted} les ajoute)")
     if len(others := rows[rows["kind"] != OUT_OF_SCOPE]):
         reasons.append("codes non reconnus : " + ", ".join(sorted(set(others["code"].astype(str)))[:10]))
+    keys = {normalise_name(n): str(n) for n in names["cpts"]}
+    near = [keys[k] for k in difflib.get_close_matches(normalise_name(cpts), list(keys), n=3, cutoff=0.8)]
+    hint = " ; vouliez-vous dire : " + ", ".join(f"« cpts:{n} »" for n in near) + " ?" if near else ""
     raise TerritoryError(f"CPTS « {cpts} » (liste {listing}) : aucune de ses communes n'est dans la base ; "
-                         + " ; ".join(reasons))
+                         + " ; ".join(reasons) + hint)
 
 
 def _slug_clash(names: pd.DataFrame, cpts: str, listing: str) -> bool:
@@ -320,14 +325,17 @@ def _beyond_the_load(con: duckdb.DuckDBPyConnection, level: str, zone: str, unit
                      what: str) -> list[str]:
     """A note when a bassin de vie or an EPCI crosses the loaded départements (its size in the whole country).
 
-    Sizes are counted in analysis units (a split city as its arrondissements), as ``zones_unites`` holds them.
+    Sizes are counted in analysis units (a split city as its arrondissements), as ``zones_unites`` holds them;
+    the note counts as the territory's headline does, a city held whole as one unit (a review: « 90 unités »
+    beside « 2 unités de cet EPCI sur 107 », Marseille counted 16 times in the second).
     """
     bassins, epcis = perimeter.zone_sizes(con)
     total = (bassins if level == "BV2022" else epcis).get(zone)
     loaded = sum(analysis_unit_count(str(code)) for code in units["unit_code"])
     if total is None or loaded >= total:
         return []
-    word = "unité" if total - loaded == 1 else "unités"
-    return [f"{total - loaded} {word} de {what} sur {total} hors des départements chargés : le territoire ne "
+    missing, shown = total - loaded, total - loaded + len(units)
+    word = "unité" if missing == 1 else "unités"
+    return [f"{missing} {word} de {what} sur {shown} hors des départements chargés : le territoire ne "
             "contient que la partie chargée, et ses chiffres ne portent que sur elle"]
 

@@ -64,6 +64,14 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
         if not any(given <= _words(k) or _words(k) <= given for k in known if isinstance(k, str) and k):
             shown = unit_names.get(code) or unit_names.get(target) or mapping.at[code, "nom"] or target
             wrong.append((line, code, str(shown), name.strip()))
+    if wrong:
+        # The name of a commune déléguée or associée of the code's commune agrees with it (« 04120;Larche »: Larche
+        # is in Val d'Oronaye), whatever code the file gives it.
+        everything = geography.cog_mapping(con)
+        merged = everything.groupby("current_code")["nom"].agg(lambda n: [str(x) for x in n.dropna()])
+        wrong = [(line, code, cog, given) for line, code, cog, given in wrong
+                 if not any(_words(given) <= _words(k) or _words(k) <= _words(given)
+                            for k in merged.get(str(mapping.at[code, "current_code"]), []) if k)]
     if not wrong:
         return []
     listed = " ; ".join(f"ligne {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
@@ -89,19 +97,19 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
 
 def _other_communes_meant(con: duckdb.DuckDBPyConnection, wrong: list[tuple[int, str, str, str]]
                           ) -> list[tuple[int, str, str, str, str]]:
-    """The rows of ``wrong`` whose name is, by itself, one other unit's: all its words, at least two or one of
-    five letters, in that unit's name and in no other's (« Marseille 1er » is 13201; « Digne les Bain », a typo,
-    is none). Each row with « Nom (code) » of the unit its name designates."""
+    """The rows of ``wrong`` whose name is, by itself, one other unit's: the same words (:func:`name_words`), at
+    least two or one of five letters, as that unit's name and no other's (« Marseille 1er » is 13201; « Digne les
+    Bain », a typo, is none; « Aiglun » is two communes, none). Each row with « Nom (code) » of that unit."""
     names = geography.units(con)[["unit_code", "nom"]].dropna()
-    words = [(str(code), str(nom), name_words(nom)) for code, nom in zip(names["unit_code"], names["nom"],
-                                                                          strict=True)]
+    index: dict[frozenset[str], list[tuple[str, str]]] = {}
+    for code, nom in zip(names["unit_code"].astype(str), names["nom"].astype(str), strict=True):
+        index.setdefault(name_words(nom), []).append((code, nom))
     meant = []
     for line, code, cog, given in wrong:
         asked = name_words(given)
         if len(asked) < 2 and not any(len(w) >= 5 for w in asked):
             continue
-        exact = [(c, n) for c, n, w in words if w == asked]
-        found = exact or [(c, n) for c, n, w in words if asked <= w]
+        found = index.get(asked, [])
         if len(found) == 1 and found[0][0] != code:
             meant.append((line, code, cog, given, f"{found[0][1]} ({found[0][0]})"))
     return meant

@@ -120,7 +120,9 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
         shown = first_listed([f"« {name} »" for name, _ in names], 5)
         raise TerritoryError(f"Fichier de {len(names)} CPTS (colonne « {cpts_column} » : {shown}) : c'est une liste "
                              "de CPTS, pas un territoire ; chargez-la (make data CPTS=chemin) puis diagnostiquez "
-                             "chacune (TERRITORY=\"cpts:NOM\", ou make diagnostics pour toutes)", path, names[1][1])
+                             "chacune (TERRITORY=\"cpts:NOM\", ou make diagnostics pour toutes), ou renommez la "
+                             f"colonne « {cpts_column} » pour diagnostiquer toutes ces communes ensemble", path,
+                             names[1][1])
     try:
         units, notes = resolve_codes(con, codes, "codes du fichier", places)
     except TerritoryError as exc:
@@ -302,12 +304,31 @@ def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         return []
     shapes = frame.assign(cpts="fichier", cpts_id="", feature=range(len(frame)))
     gaps = large_uncovered_parts(shapes, near)
-    if gaps.empty:
+    if gaps.empty or not _reaches_unloaded_land(con, frame):
         return []
     area, share = float(gaps["area_km2"].sum()), float(gaps["area_km2"].sum() / gaps["total_km2"].sum())
     return [f"{area:.0f} km² du périmètre du fichier ({share * 100:.0f} %) ne recouvrent aucune commune chargée, "
             f"hors des départements chargés (base limitée à {', '.join(loaded)} ; ou en mer, hors de France) : le "
             "territoire ne contient que la partie chargée, et ses chiffres ne portent que sur elle"]
+
+
+def _reaches_unloaded_land(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> bool:
+    """Whether the drawn perimeter reaches a commune of a département not loaded: one of those bordering the load
+    (50 m inside the perimeter, not along its edge), or the point of any. Its other uncovered parts are sea or
+    abroad, which leave no commune out (a review: a disc over Marseille's coast lost its taille, said partly
+    outside the load, on a database of the Bouches-du-Rhône)."""
+    from pipeline.store.queries import beyond_the_load
+
+    drawn = frame.to_crs(4326)
+    bounds = tuple(float(b) for b in drawn.total_bounds)
+    shape = drawn.geometry.union_all()
+    inner = shape.buffer(-0.0005)  # about 50 m: a border shared with the perimeter's edge is no reach
+    borders = beyond_the_load.borders_near(con, bounds, 0.01)  # type: ignore[arg-type]
+    if len(borders) and borders.intersects(inner).any():
+        return True
+    points = beyond_the_load.points_near(con, bounds, 0.0)  # type: ignore[arg-type]
+    return bool(len(points)) and bool(gpd.GeoSeries(gpd.points_from_xy(points["lon"], points["lat"]),
+                                                    crs=4326).within(shape).any())
 
 
 def _codes_inside(near: gpd.GeoDataFrame, frame: gpd.GeoDataFrame) -> list[str]:

@@ -182,7 +182,9 @@
   /** pipeline.store.territory.file_names._name_words: a name's words with its numbers, « St » as « saint ». */
   function nameWords(name) {
     var spelled = { st: 'saint', ste: 'sainte' };
-    return (asciiFold(name).match(/[a-z0-9]+/g) || []).filter(function (w) {
+    // Apostrophes and dashes separate words, as pipeline.geography.normalise_name reads them (« L’Escale »).
+    var spaced = String(name).replace(/[\u2018\u2019\u02bc\u2032\u2010\u2011\u2013\u2014\u2212]/g, ' ');
+    return (asciiFold(spaced).match(/[a-z0-9]+/g) || []).filter(function (w) {
       return w !== 'arrondissement' && w !== 'arr';
     }).map(function (w) {
       var word = Object.prototype.hasOwnProperty.call(spelled, w) ? spelled[w] : w;
@@ -191,15 +193,15 @@
     });
   }
 
-  /** pipeline.store.territory.file_names._other_communes_meant: the wrong rows whose name is one other unit's. */
+  /** pipeline.store.territory.file_names._other_communes_meant: the wrong rows whose name is one other unit's
+   * (the same words, no other unit's). */
   function otherCommunesMeant(wrong, units) {
     var known = units.map(function (u) { return { code: u.code, nom: u.nom, words: nameWords(u.nom) }; });
     var meant = [];
     wrong.forEach(function (w) {
       var asked = nameWords(w.given).filter(function (x, i, all) { return all.indexOf(x) === i; });
       if (asked.length < 2 && !asked.some(function (x) { return x.length >= 5; })) { return; }
-      var exact = known.filter(function (u) { return within(asked, u.words) && within(u.words, asked); });
-      var found = exact.length ? exact : known.filter(function (u) { return within(asked, u.words); });
+      var found = known.filter(function (u) { return within(asked, u.words) && within(u.words, asked); });
       if (found.length === 1 && found[0].code !== w.code) {
         meant.push({ line: w.line, code: w.code, cog: w.cog, given: w.given,
                      other: found[0].nom + ' (' + found[0].code + ')' });
