@@ -68,9 +68,9 @@ import pandas as pd
 
 from pipeline import config
 
-#: Rows of the per-profession table of the « Trame d'un projet de santé » (seed 002).
 #: The general practitioners' group, the one the models (flows, APL approchée, pertinence) are built for.
 GROUPE_MG = "Médecins généralistes"
+#: Rows of the per-profession table of the « Trame d'un projet de santé » (seed 002).
 GROUPES_TRAME: tuple[str, ...] = (
     "Médecins généralistes",
     "Médecins spécialistes",

@@ -16,19 +16,23 @@ def frame(identifiers: list[str], groupe: str = "Infirmiers") -> pd.DataFrame:
 
 
 def test_adeli_numbers_replaced_by_rpps_ones_are_said() -> None:
-    # Two nurses kept their RPPS number; one ADELI number (0…) left, two RPPS numbers (8…) arrived.
+    # Two nurses kept their RPPS number; one ADELI number (0…) left 04070, two RPPS numbers (8…) arrived there: one
+    # possible change of identifier (the smaller count).
     start = frame(["0041234567", "810000000001", "810000000002"])
     end = frame(["810000000001", "810000000002", "810000000066", "810000000067"])
     assert identifier_switches(start, end) == [
-        "Infirmiers : 1 identifiant ADELI de moins et 2 identifiants RPPS de plus entre les deux extractions ; un "
-        "professionnel passé de l'ADELI au RPPS compte comme un départ et une arrivée (ses deux numéros ne sont pas "
-        "reliés dans l'extraction) : arrivées et départs peut-être surestimés"]
+        "Infirmiers : 1 départ d'un identifiant ADELI et autant d'arrivées d'un identifiant RPPS dans les mêmes "
+        "communes entre les deux extractions ; un professionnel passé de l'ADELI au RPPS compte comme un départ et "
+        "une arrivée (ses deux numéros ne sont pas reliés dans l'extraction) : arrivées et départs peut-être "
+        "surestimés"]
     # No ADELI number gone, or none arrived under RPPS: nothing to say.
     assert identifier_switches(start, start) == []
     assert identifier_switches(start, frame(["810000000001", "810000000002"])) == []
-    # Another profession's RPPS numbers do not count.
+    # Another profession's RPPS numbers do not count, nor an arrival in another commune (turnover, a review).
     assert identifier_switches(start, pd.concat([frame(["810000000001", "810000000002"]),
                                                  frame(["810000000099"], "Pharmaciens")])) == []
+    elsewhere = pd.concat([frame(["810000000001", "810000000002"]), frame(["810000000066"]).assign(unite="04001")])
+    assert identifier_switches(start, elsewhere) == []
 
 
 def test_the_caveat_is_in_the_report() -> None:

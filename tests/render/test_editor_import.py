@@ -70,6 +70,10 @@ def test_names_that_are_not_their_codes_refuse_the_file(editor: Any, tmp_path: P
     assert said == ("Des noms de la colonne « commune » sont ceux d'autres communes que leurs codes : ligne 4 : 01005 "
                     "est Écully-le-Haut, or « Dompierre » est Dompierre (01004). Corrigez les codes (codes postaux au "
                     "lieu des codes INSEE ?) (liste.csv) ; rien n’est chargé")
+    # A former commune merged into the code's commune names it too (« Vieux-Bourg », 01099, is in 01001), as on
+    # the command line.
+    loaded, said = imported(editor, tmp_path, f"code_insee;commune\n{A};Vieux-Bourg\n{C};Césy\n")
+    assert loaded == [A, C] and "colonne « commune »" not in said
 
 
 def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path) -> None:

@@ -200,6 +200,10 @@ def test_the_apl_s_sous_dense_threshold_starts_a_class() -> None:
     assert bins[0] == below and np.bincount(classes).min() > 0
     labels = [label for _, label in choropleth(gap, threshold=2.5, decimals=2).legend]
     assert labels[0] == "1,00 – moins de 2,50" and labels[1].startswith("2,50 – ") and len(labels) == len(bins)
+    # A lower bound written as the threshold (2,496 at two decimals) keeps its own decimals: never « 2,50 – moins
+    # de 2,50 » (a review).
+    close = choropleth(pd.Series([2.496, 2.6, 3.0, 3.4, 4.1, 5.2, 6.0]), threshold=2.5, decimals=2).legend
+    assert close[0][1] == "2,496 – moins de 2,50"
     # The territory map's APL layer, as the report draws it.
     data = synthetic_territory()
     data["communes"] = data["communes"].assign(apl_2023=[1.2, 2.2, 2.3, 2.6, 2.8, 3.9])

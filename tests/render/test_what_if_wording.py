@@ -20,8 +20,7 @@ NAMES = {"75118": "Paris 18e Arrondissement", "75119": "Paris 19e Arrondissement
 CHANGES = (WhatIfChange("Médecins généralistes", 3.0, "75119"), WhatIfChange("Infirmiers", -2.0, "75120"))
 #: The APL approchée is the GPs' model: another profession's figure is said to be an order of magnitude.
 NURSES = (" Pour les infirmiers, l'APL approchée reprend la demande standardisée et les paliers de distance de l'APL "
-          "aux médecins généralistes (la DREES publie pour ces professions des APL aux pondérations propres) : un "
-          "ordre de grandeur, non comparable à leur APL officielle.")
+          "aux médecins généralistes : un ordre de grandeur, qui n'est pas une accessibilité propre à ces professions.")
 
 
 def diagnostic(deltas: dict[tuple[str, str], float]) -> SimpleNamespace:
@@ -69,8 +68,14 @@ def test_scenario_title_writes_professions_in_lower_case_and_a_true_minus_sign()
 
 
 def test_a_scenario_of_gps_only_has_no_caveat() -> None:
-    """A review: « Kinés:2@04070 » was labelled as the GPs' APL; GPs alone need no word (the model is theirs)."""
+    """A review: « Kinés:2@04070 » was labelled as the GPs' APL; GPs alone need no word (the model is theirs);
+    « Autres » is « les autres professions », and several groups are enumerated."""
     d = diagnostic({("75119", "Médecins généralistes"): 0.4})
     d.access.changes = CHANGES[:1]
     assert simulation_paragraphs(d) == [  # type: ignore[arg-type]
         "Simulation : le scénario modifie l'APL approchée de 1 commune du territoire sur 3."]
+    d.access.changes = (*CHANGES, WhatIfChange("Autres", 1.0, "75119"), WhatIfChange("Psychologues", 1.0, "75119"))
+    assert simulation_paragraphs(d)[0].endswith(  # type: ignore[arg-type]
+        " Pour les autres professions, les infirmiers et les psychologues, l'APL approchée reprend la demande "
+        "standardisée et les paliers de distance de l'APL aux médecins généralistes : un ordre de grandeur, qui "
+        "n'est pas une accessibilité propre à ces professions.")

@@ -229,3 +229,26 @@ def test_demo_flag_from_name(tmp_path: Path) -> None:
     demo.write_bytes(ACTIVITE.read_bytes())
     staged = stage(demo)
     assert staged.demo and "données fictives de démonstration" in staged.summary_fr()
+
+
+def test_a_line_per_savoir_faire_is_one_activity(tmp_path: Path) -> None:
+    """The activity file gives a practitioner holding several savoir-faire one line per savoir-faire for each
+    activity (a review: a doctor's « S | SM54 » and « CAPA | CAPA08 » lines at one site made him a GP and one of
+    the « Autres », each line half his site). Doctor 1: SM54 and a CAPA at 01001, the same two at 01002: a GP,
+    two activities of weight 1/2. Doctor 2: only a CAPA (no ordinal specialty): kept as he is."""
+    from tests.sources.annuaire_files import activity, activity_file
+
+    rows = [activity("810000000001", "10", "01001", "SA07", sf="SM54"),
+            {**activity("810000000001", "10", "01001", "SA07"), "Code type savoir-faire": "CAPA",
+             "Code savoir-faire": "CAPA08"},
+            activity("810000000001", "10", "01002", "SA07", sf="SM54"),
+            {**activity("810000000001", "10", "01002", "SA07"), "Code type savoir-faire": "CAPA",
+             "Code savoir-faire": "CAPA08"},
+            {**activity("810000000002", "10", "01001", "SA07"), "Code type savoir-faire": "CAPA",
+             "Code savoir-faire": "CAPA08"}]
+    staged = stage(activity_file(tmp_path, rows))
+    doctor = staged.activites[staged.activites["rpps"] == "810000000001"]
+    assert doctor["commune"].tolist() == ["01001", "01002"] and doctor["poids"].tolist() == [0.5, 0.5]
+    assert set(doctor["groupe"]) == {"Médecins généralistes"} and set(doctor["specialite_code"]) == {"SM54"}
+    other = staged.activites[staged.activites["rpps"] == "810000000002"]
+    assert other["poids"].tolist() == [1.0] and other["groupe"].tolist() == ["Autres"]

@@ -654,5 +654,11 @@ def test_a_file_cut_in_the_middle_of_its_last_line_is_refused(tmp_path: Path) ->
     error = fails(path)
     assert error.line == len(lines) and error.message.startswith(
         "Fichier tronqué : la dernière ligne, sans fin de ligne, n'a que 3 champs sur 5")
+    # Cut inside the record's type (« geoloc »), or leaving one field: refused too (a review: loaded).
+    path.write_text("\n".join([*lines[:-1], "geoloc"]), encoding="utf-8")
+    assert fails(path).message.startswith("Fichier tronqué : la dernière ligne, sans fin de ligne, s'arrête dans son "
+                                          "type d'enregistrement (« geoloc »)")
+    path.write_text("\n".join([*lines[:-1], ";".join(last.split(";")[:2])]), encoding="utf-8")
+    assert "n'a que 1 champ sur 5" in fails(path).message
     path.write_text("\n".join(lines), encoding="utf-8")  # whole, no final line break
     assert len(stage(path).etablissements) == 13

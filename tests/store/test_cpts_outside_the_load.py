@@ -122,6 +122,19 @@ def test_a_perimeter_over_the_sea_is_not_beyond_the_load(db: duckdb.DuckDBPyConn
     territory = resolve_territory(db, f"fichier:{path}")
     assert not territory.beyond_the_load
     assert not any("ne recouvrent aucune commune chargée" in note for note in territory.notes)
+    # A disc across the Durance around Manosque holds the representative points of communes of the Var and the
+    # Vaucluse (mirror's contours, representative point as the pipeline places a commune): beyond the load.
+    across = Point(5.79, 43.83).buffer(0.2)
+    beyond = [f["properties"]["code"] for dep in ("83", "84")
+              for f in json.loads(next((mirror / "contours-communes-2018").glob(f"communes-{dep}-*.geojson"))
+                                  .read_text(encoding="utf-8"))["features"]
+              if across.contains(shape(f["geometry"]).representative_point())]
+    assert beyond
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": mapping(across)}]}), encoding="utf-8")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert territory.beyond_the_load
+    assert any("ne recouvrent aucune commune chargée" in note for note in territory.notes)
 
 
 def test_a_zone_beyond_the_load_is_counted_as_its_headline(db: duckdb.DuckDBPyConnection, mirror: Path) -> None:

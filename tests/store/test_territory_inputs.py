@@ -492,3 +492,23 @@ def test_code_headers_of_ign_and_la_poste_files(db: duckdb.DuckDBPyConnection, t
     territory = resolve_territory(db, f"fichier:{path}")
     assert sorted(territory.units["unit_code"]) == ["04001", "04070"]
     assert not any("ne correspond" in n for n in territory.notes)  # the names column is read and agrees
+
+
+def test_a_code_property_that_is_an_identifier_names_itself_and_the_way_out(db: duckdb.DuckDBPyConnection,
+                                                                          mirror: Path, tmp_path: Path) -> None:
+    """A review: a perimeter whose ``code`` property is its own identifier (« CPTS01 ») was refused without naming
+    the property read, nor saying that without it the file is read by its contours (which give Digne-les-Bains
+    and Aiglun here, from the mirror's 2018 polygons)."""
+    contours = _contours(mirror, ["04070", "04001"])
+    perimeter = gpd.GeoDataFrame({"code": ["CPTS01"]}, geometry=[shapely.union_all(contours.geometry.values)],
+                                 crs=contours.crs)
+    path = tmp_path / "perimetre.geojson"
+    perimeter.to_file(path, driver="GeoJSON")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert info.value.message == (
+        "Territoire non résolu (propriété « code » du fichier) :\n  - « CPTS01 » n'est ni un code INSEE ni un nom de "
+        "commune connu\n  Si la propriété « code » n'est pas un code INSEE, retirez-la (ou renommez-la) pour lire le "
+        "territoire d'après ses contours")
+    perimeter.rename(columns={"code": "identifiant"}).to_file(path, driver="GeoJSON")
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04001", "04070"]

@@ -35,23 +35,27 @@ def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def identifier_switches(start: pd.DataFrame, end: pd.DataFrame) -> list[str]:
-    """Per profession whose share of ADELI identifiers (the national identifier « 0… », « 8… » for RPPS) among
-    the territory's practitioners fell between two extractions, a caveat: a practitioner whose ADELI number was
-    replaced by an RPPS one is a departure and an arrival (a review: an infirmier whose identifier changed, same
-    place, read « 1 arrivée, 1 départ »)."""
+    """Per profession, a caveat where an ADELI identifier (the national identifier « 0… ») left a unit of the
+    territory while an RPPS one (« 8… ») arrived in the same unit: a practitioner whose ADELI number was replaced
+    by an RPPS one is a departure and an arrival, the two numbers being unlinked in the extraction (a review: an
+    infirmier whose identifier changed, same place, read « 1 arrivée, 1 départ »). Counted per unit, the
+    smaller of the two, so that turnover elsewhere raises no alarm."""
+    def present(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.dropna(subset=["rpps", "groupe", "unite"]).astype({"rpps": str, "unite": str})[
+            ["rpps", "groupe", "unite"]].drop_duplicates()
+
+    before, after = present(start), present(end)
+    left = before[before["rpps"].str.startswith("0") & ~before["rpps"].isin(set(after["rpps"]))]
+    came = after[after["rpps"].str.startswith("8") & ~after["rpps"].isin(set(before["rpps"]))]
+    pairs = (left.groupby(["groupe", "unite"]).size().to_frame("adeli")
+             .join(came.groupby(["groupe", "unite"]).size().to_frame("rpps"), how="inner"))
+    possible = pairs.min(axis=1).groupby(level="groupe").sum()
     notes = []
-    for groupe in sorted(set(start["groupe"].dropna()) & set(end["groupe"].dropna())):
-        before = start.loc[start["groupe"] == groupe, "rpps"].dropna().astype(str).drop_duplicates()
-        after = end.loc[end["groupe"] == groupe, "rpps"].dropna().astype(str).drop_duplicates()
-        adeli_before, adeli_after = int(before.str.startswith("0").sum()), int(after.str.startswith("0").sum())
-        gone = adeli_before - adeli_after
-        gained = int(after.str.startswith("8").sum()) - int(before.str.startswith("8").sum())
-        if gone > 0 and gained > 0:
-            adeli, rpps = plural(gone, "identifiant ADELI", "identifiants ADELI"), plural(
-                gained, "identifiant RPPS", "identifiants RPPS")
-            notes.append(f"{groupe} : {adeli} de moins et {rpps} de plus entre les deux extractions ; un "
-                         "professionnel passé de l'ADELI au RPPS compte comme un départ et une arrivée (ses deux "
-                         "numéros ne sont pas reliés dans l'extraction) : arrivées et départs peut-être surestimés")
+    for groupe, count in possible.items():
+        notes.append(f"{groupe} : {plural(int(count), 'départ')} d'un identifiant ADELI et autant d'arrivées d'un "
+                     "identifiant RPPS dans les mêmes communes entre les deux extractions ; un professionnel passé "
+                     "de l'ADELI au RPPS compte comme un départ et une arrivée (ses deux numéros ne sont pas reliés "
+                     "dans l'extraction) : arrivées et départs peut-être surestimés")
     return notes
 
 

@@ -148,6 +148,8 @@ def class_labels(bins: list[float], minimum: float, decimals: int, distinct: boo
         low, high = format_number(lower, decimals), format_number(b, decimals)
         if b == below and threshold is not None:
             high = f"moins de {format_number(threshold, decimals)}"
+            if low == format_number(threshold, decimals):  # « 2,50 – moins de 2,50 »: the bound with its decimals
+                low = format_number(lower, decimals + 3).rstrip("0").rstrip(",")
         labels.append(high if low == high else f"{low} – {high}")
         lower = threshold if b == below and threshold is not None else b
     return labels

@@ -214,10 +214,12 @@ def simulation_paragraphs(d: Diagnostic) -> list[str]:
     # The model is the GPs' (their age-standardised demand, their distance steps): another profession's figure
     # is an order of magnitude, said so (a review: « Kinés:2@04070 » read as the GPs' APL).
     others = sorted({c.groupe for c in d.access.changes} - {GROUPE_MG})
+    named = enumeration(["les autres professions" if g == "Autres" else f"les {g.lower()}" for g in others]) \
+        if others else ""
     caveat = ("" if not others else
-              f" Pour les {', '.join(g.lower() for g in others)}, l'APL approchée reprend la demande standardisée et "
-              "les paliers de distance de l'APL aux médecins généralistes (la DREES publie pour ces professions des "
-              "APL aux pondérations propres) : un ordre de grandeur, non comparable à leur APL officielle.")
+              f" Pour {named}, l'APL approchée reprend la demande standardisée et les paliers de distance de l'APL "
+              "aux médecins généralistes : un ordre de grandeur, qui n'est pas une accessibilité propre à ces "
+              "professions.")
     if not moved:
         return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les "
                 "changements sont trop loin des communes du territoire (au-delà des paliers de distance du "

@@ -42,6 +42,12 @@ def read_savoir_faire(source: TextSource) -> pd.DataFrame:
     if missing.any():
         line = int(frame["ligne"].to_numpy()[np.argmax(missing)])
         raise DataError("« Identification nationale PP » vide", source.shown, line)
+    return choose_savoir_faire(frame)
+
+
+def choose_savoir_faire(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`read_savoir_faire`'s choice among rows ``rpps``, :data:`COLUMNS`, ``ligne`` (the separate file's, or
+    the activity file's own columns, where a practitioner holding several savoir-faire has a line for each)."""
     frame = frame[frame["savoir_faire_code"].notna()]
     ordinal = (frame["savoir_faire_type"] == "S").fillna(False).astype(bool)
     in_table = frame["savoir_faire_code"].isin(nomenclatures.specialites()["code"]).astype(bool)
@@ -67,8 +73,26 @@ def several_specialties_anomaly(chosen: pd.DataFrame) -> dict[str, object] | Non
     return {"type": SEVERAL_SPECIALTIES, "code": "", "libelle": None, "nb_lignes": count,
             "premiere_ligne": int(several["ligne"].min()),
             "message": (f"{count} professionnel{'s' * (count > 1)} avec plusieurs spécialités ordinales (type S) dans "
-                        "le fichier des savoir-faire : chacun est classé selon celle de plus petit code (généraliste "
-                        "ou spécialiste selon elle), les autres sont ignorées")}
+                        "les savoir-faire de l'extraction : chacun est classé selon celle de plus petit code "
+                        "(généraliste ou spécialiste selon elle), les autres sont ignorées")}
+
+
+def one_line_per_activity(activities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The activity file's own savoir-faire columns made one per practitioner (:func:`choose_savoir_faire`), and
+    the lines then repeating an activity dropped: a practitioner holding several savoir-faire has one line per
+    savoir-faire for each activity (a review: a doctor with « S | SM54 » and « CAPA | CAPA08 » lines at one site
+    counted as a GP and in « Autres », and their site share halved). Returns the frame and ``chosen``.
+
+    Only lines differing by their savoir-faire are one activity: lines alike in every column read but written
+    apart (another telephone number) stay apart, as the staging keeps them.
+    """
+    chosen = choose_savoir_faire(activities[["rpps", *COLUMNS, "ligne"]])
+    others = [c for c in activities.columns if c not in ("ligne", *COLUMNS)]
+    activity = pd.util.hash_pandas_object(activities[others], index=False).to_numpy()
+    written = pd.Series(pd.util.hash_pandas_object(activities[list(COLUMNS)], index=False).to_numpy())
+    # Per activity, the lines of its first savoir-faire: one line per savoir-faire becomes one line.
+    kept = (written == written.groupby(activity).transform("first")).to_numpy()
+    return apply_savoir_faire(activities, chosen)[kept], chosen
 
 
 def apply_savoir_faire(activities: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:

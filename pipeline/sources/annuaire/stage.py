@@ -47,6 +47,7 @@ from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.annuaire.reader import check_header, has_column, line_fingerprints, read_columns, read_header
 from pipeline.sources.annuaire.savoir_faire import (
     apply_savoir_faire,
+    one_line_per_activity,
     read_savoir_faire,
     several_specialties_anomaly,
 )
@@ -314,7 +315,9 @@ def stage_annuaire(
         if sf_source is not None:
             chosen = read_savoir_faire(sf_source)
             frame = apply_savoir_faire(frame, chosen)
-            several = several_specialties_anomaly(chosen)
+        else:
+            frame, chosen = one_line_per_activity(frame)
+        several = several_specialties_anomaly(chosen)
         fichier, name = source.shown, source.name
     stamp = extraction or extraction_date_from_name(name) or extraction_date_from_name(origin.name)
     notes: list[dict[str, object]] = [] if several is None else [

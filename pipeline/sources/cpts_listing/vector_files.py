@@ -62,20 +62,20 @@ def vector_file_as_geojson(path: Path) -> tuple[str, list[str]]:
         # The first layer of polygons, not the first layer (a review: a GeoPackage whose first layer held the
         # CPTS's sites as points was refused, « géométrie de type Point », its perimeter layer unread).
         polygons = [name for name, kind in listed if "polygon" in kind.lower()]
+        # Of the layers of polygons, the first holding features: an empty one first (a template left in the
+        # GeoPackage) hid the perimeter of the next one, « aucune entité » naming neither (a review). Counted
+        # without reading them; none with features: the first one, refused as empty further on.
+        empty = [name for name in polygons if not pyogrio.read_info(source, layer=name)["features"]]
+        polygons = [name for name in polygons if name not in empty] + empty
         layers = polygons + [name for name, _ in listed if name not in polygons]
-        # The first one holding features: an empty layer of polygons first (a template left in the GeoPackage)
-        # hid the perimeter of the next one, « aucune entité » naming neither (a review).
-        empty: list[str] = []
-        candidates: list[str | None] = [*layers] or [None]
-        for name in candidates:
-            frame = pyogrio.read_dataframe(source, layer=name)
-            if len(frame) or name == candidates[-1]:
-                break
-            empty.append(str(name))
-        layers = [name for name in layers if name not in empty] + empty
+        frame = pyogrio.read_dataframe(source, layer=layers[0] if layers else None)
     except Exception:  # pyogrio raises its own errors, and GDAL's (in English), for unreadable files
         raise DataError("Fichier géographique illisible : un GeoPackage ou un Shapefile est attendu (ou exportez le "
                         "périmètre en GeoJSON)", path) from None
+    if polygons and len(empty) == len(polygons):
+        raise DataError(f"Aucune entité dans {'la couche' if len(empty) == 1 else 'les couches'} de polygones du "
+                        f"fichier ({', '.join(f'« {name} »' for name in empty)}) : le périmètre est vide (couches du "
+                        f"fichier : {', '.join(name for name, _ in listed)})", path)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise DataError(f"La couche « {layers[0] if layers else ''} » du fichier n'a pas de géométrie : un périmètre "
                         "(polygones) est attendu", path)

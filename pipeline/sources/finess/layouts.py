@@ -182,11 +182,15 @@ def _refuse_truncated(text: str, records: list[tuple[int, list[str]]], shown: st
         return
     line, row = records[-1]
     expected = {"structureet": _MIN_STRUCTUREET - 1, "geolocalisation": len(CHAMPS_GEOLOCALISATION)}
-    wanted = expected.get(row[0].strip().lower())
-    if wanted is not None and len(row) - 1 < wanted:
-        raise DataError(f"Fichier tronqué : la dernière ligne, sans fin de ligne, n'a que {len(row) - 1} champs sur "
-                        f"{wanted} (téléchargement interrompu ?) ; téléchargez de nouveau l'extraction FINESS",
-                        shown, line)
+    kind = row[0].strip().lower()
+    wanted = expected.get(kind)
+    cut_kind = wanted is None and any(k.startswith(kind) for k in expected)  # cut inside the record's type
+    if cut_kind or (wanted is not None and len(row) - 1 < wanted):
+        read = len(row) - 1
+        what = (f"s'arrête dans son type d'enregistrement (« {row[0].strip()} »)" if cut_kind else
+                f"n'a que {read} {'champ' if read < 2 else 'champs'} sur {wanted}")
+        raise DataError(f"Fichier tronqué : la dernière ligne, sans fin de ligne, {what} (téléchargement "
+                        "interrompu ?) ; téléchargez de nouveau l'extraction FINESS", shown, line)
 
 
 def _parse_stock(text: str, shown: str) -> RawFiness:

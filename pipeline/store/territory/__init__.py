@@ -17,7 +17,6 @@ the whole commune). Every unit also carries its current commune.
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -30,6 +29,7 @@ from pipeline.geography import (
     analysis_unit_count,
     ascii_fold,
     departement_of,
+    name_words,
     normalise_insee_code,
     normalise_name,
     slugify,
@@ -300,9 +300,15 @@ def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.Data
                        f"({', '.join(missing)} ; make data DEPARTEMENTS={wanted} les ajoute)")
     if len(others := rows[rows["kind"] != OUT_OF_SCOPE]):
         reasons.append("codes non reconnus : " + ", ".join(sorted(set(others["code"].astype(str)))[:10]))
-    keys = {normalise_name(n): str(n) for n in names["cpts"]}
-    near = [keys[k] for k in difflib.get_close_matches(normalise_name(cpts), list(keys), n=3, cutoff=0.8)]
-    hint = " ; vouliez-vous dire : " + ", ".join(f"« cpts:{n} »" for n in near) + " ?" if near else ""
+    # The same words but the articles (« CPTS Gapençais », « CPTS du Gapençais »), not a look-alike (a review:
+    # « CPTS du Pays de Grasse » was offered « CPTS du Pays d'Arles »).
+    articles = {"du", "de", "des", "la", "le", "les", "d", "l"}
+    own_words = name_words(cpts) - articles
+    near = names[[name_words(n) - articles == own_words for n in names["cpts"]]]
+    shared = names["cpts"].map(normalise_name).value_counts()
+    hint = (" ; vouliez-vous dire : " + ", ".join(
+        f"« cpts:{r.cpts} »" if shared[normalise_name(r.cpts)] == 1 else f"« cpts:{r.listing}:{r.cpts} »"
+        for r in near.itertuples()) + " ?") if len(near) else ""
     raise TerritoryError(f"CPTS « {cpts} » (liste {listing}) : aucune de ses communes n'est dans la base ; "
                          + " ; ".join(reasons) + hint)
 

@@ -313,19 +313,17 @@ def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
 
 
 def _reaches_unloaded_land(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> bool:
-    """Whether the drawn perimeter reaches a commune of a département not loaded: one of those bordering the load
-    (50 m inside the perimeter, not along its edge), or the point of any. Its other uncovered parts are sea or
-    abroad, which leave no commune out (a review: a disc over Marseille's coast lost its taille, said partly
-    outside the load, on a database of the Bouches-du-Rhône)."""
+    """Whether the drawn perimeter holds the point of a commune of a département not loaded: the rule that makes a
+    commune a member, so that loading that département would add it. Its other uncovered parts are sea, abroad
+    or slivers of communes whose point lies outside, which leave no commune out (a review: a disc over
+    Marseille's coast lost its taille, said partly outside the load, on a database of the Bouches-du-Rhône)."""
+    import geopandas as gpd  # a drawn file's path only: the light commands import no geometry library
+
     from pipeline.store.queries import beyond_the_load
 
     drawn = frame.to_crs(4326)
     bounds = tuple(float(b) for b in drawn.total_bounds)
     shape = drawn.geometry.union_all()
-    inner = shape.buffer(-0.0005)  # about 50 m: a border shared with the perimeter's edge is no reach
-    borders = beyond_the_load.borders_near(con, bounds, 0.01)  # type: ignore[arg-type]
-    if len(borders) and borders.intersects(inner).any():
-        return True
     points = beyond_the_load.points_near(con, bounds, 0.0)  # type: ignore[arg-type]
     return bool(len(points)) and bool(gpd.GeoSeries(gpd.points_from_xy(points["lon"], points["lat"]),
                                                     crs=4326).within(shape).any())
@@ -357,11 +355,15 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         shown = first_listed([f"n° {i}" for i in empty], 10)
         raise TerritoryError(f"Code vide dans la propriété « {column} » (entité {shown}) : l'entité serait ignorée "
                              "et sa commune absente du territoire", path)
-    try:
-        units, notes = resolve_codes(con, text.tolist(), "codes du fichier")
-    except TerritoryError as exc:
-        raise TerritoryError(exc.message, path) from exc
     shapes = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if "geometry" in frame else frame.iloc[0:0]
+    try:
+        units, notes = resolve_codes(con, text.tolist(), f"propriété « {column} » du fichier")
+    except TerritoryError as exc:
+        # A « code » that is an identifier of the perimeter (« CPTS01 »), not INSEE codes: the contours may say
+        # what the file holds (a review: the property read was not named, nor the way out).
+        hint = (f"\n  Si la propriété « {column} » n'est pas un code INSEE, retirez-la (ou renommez-la) pour lire le "
+                "territoire d'après ses contours" if len(shapes) else "")
+        raise TerritoryError(exc.message + hint, path) from exc
     if len(shapes):
         named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
         near = geography.unit_polygons_near(con, tuple(shapes.to_crs(4326).total_bounds))

@@ -337,6 +337,11 @@
       names.push(U.nom[D.cities[target][0]].replace(/\s+\d+(?:er|e)\s+Arrondissement$/i, ''));
     }
     if (D.former_noms && D.former_noms[code]) { names.push(D.former_noms[code]); }
+    // As pipeline.store.territory.file_names.check_names: the former communes merged into the code's commune
+    // (« 04120;Larche », Larche being in Val d'Oronaye) name it too.
+    Object.keys(former).forEach(function (old) {
+      if (former[old] === target && D.former_noms && D.former_noms[old]) { names.push(D.former_noms[old]); }
+    });
     return names.length ? names : null;
   }
 
