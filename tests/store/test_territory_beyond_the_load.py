@@ -1,6 +1,12 @@
-"""``cpts:NOM`` of a CPTS of a loaded listing none of whose communes is in the database says why, with the
-``make data`` that loads them, rather than « CPTS inconnue » and an unrelated suggestion (a review:
-« cpts:CPTS Grand Avignon » on the fixture database, without the Vaucluse, suggested the CPTS du Verdon)."""
+"""What the territory resolution says on a database loaded for some départements, and of names as files write
+them (fixture database: 04, 13, 33, 75, 976).
+
+- ``cpts:NOM`` of a CPTS of a loaded listing none of whose communes is in the database says why, with the
+  ``make data`` that loads them, rather than « CPTS inconnue » and an unrelated suggestion (a review:
+  « cpts:CPTS Grand Avignon », without the Vaucluse, suggested the CPTS du Verdon);
+- codes outside the load are one line with one command; an EPCI crossing the load counts as its headline;
+- a drawn perimeter over the sea is not beyond the load, one holding unloaded communes is;
+- a file listing several CPTS is no territory; commune names read in other forms (« Mées (Les) »)."""
 
 from __future__ import annotations
 
