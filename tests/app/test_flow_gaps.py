@@ -172,3 +172,19 @@ def test_a_far_city_given_whole_and_by_arrondissements_is_added_up_and_said() ->
         "Table origine–destination : Marseille donnée à la fois entière (13055) et par arrondissements pour le "
         "couple 13055 → 75056", "Table origine–destination : Paris donnée à la fois entière (75056) et par "
         "arrondissements pour le couple 13055 → 75056"]
+
+
+def test_an_outside_origin_with_too_few_consultations_is_no_candidate() -> None:
+    """A review: a table giving Marseille (886 040 inhabitants) 7 consultations, all into the territory, proposed it
+    as a candidate at 100 %. An outside origin with fewer than one consultation per inhabitant is set aside
+    (Bb: 5 for 300 inhabitants); one with 3 per inhabitant stays (Cc: 300 for 100); the residents' rows stay
+    whatever their volume (Aa: 1 for 600)."""
+    table = _table([("04001", "04001", 1), ("04002", "04001", 5), ("04003", "04001", 200), ("04003", "05001", 100)])
+    units = UNITS.rename(columns={"unit_code": "code"})
+    kept, note = flow_gaps.without_partial_origins(table, {"04001"}, units)
+    assert sorted(set(kept["origin"])) == ["04001", "04003"] and len(kept) == 3
+    assert note == ("Table origine–destination : moins d'1 recours par habitant pour 1 commune hors du territoire "
+                    "(Bb (04002) 5 recours pour 300 habitants) : la table ne donne pas tous les recours de leurs "
+                    "habitants, leur part vers le territoire n'est pas connue et elles ne sont pas proposées à "
+                    "l'ajout")
+    assert flow_gaps.without_partial_origins(table[table["origin"] != "04002"], {"04001"}, units)[1] is None

@@ -4,8 +4,9 @@ no candidate, beside a flows section giving 74 % for the same run).
 
 Perimeter: Marseille 1er, 2e, 3e (13201-13203). Known answers by hand from the rows below: the residents'
 consultations are 150 + 100 + 100 = 350, of which 100 + 80 + 20 + 60 = 260 inside (260/350); Marseille 4e sends
-70 of its 100 into the perimeter (a candidate at 70 %); none of the perimeter's arrondissements consults mostly
-elsewhere (13201: 100/150, 13203: 60/100); with 13204 added, 260 + 40 + 70 + 30 = 400 of 450 stay inside.
+70 000 of its 100 000 into the perimeter (a candidate at 70 %; some 2 per inhabitant, all its residents'
+consultations); none of the perimeter's arrondissements consults mostly elsewhere (13201: 100/150, 13203:
+60/100); with 13204 added, 260 + 40 + 70 000 + 30 000 = 100 300 of 100 350 stay inside.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.mirror]
 
 PERIMETER = "communes:13201,13202,13203"
 ROWS = [("13201", "13201", 100), ("13201", "13206", 50), ("13202", "13202", 80), ("13202", "13201", 20),
-        ("13203", "13203", 60), ("13203", "13204", 40), ("13204", "13201", 70), ("13204", "13204", 30),
+        ("13203", "13203", 60), ("13203", "13204", 40), ("13204", "13201", 70_000), ("13204", "13204", 30_000),
         ("13206", "13206", 100)]
 
 
@@ -40,7 +41,7 @@ def test_arrondissement_table_is_read_on_arrondissements(db: duckdb.DuckDBPyConn
     assert p.candidates["code"].tolist() == ["13204"]
     assert p.candidates["share_into_perimeter"].tolist() == pytest.approx([0.7])
     assert p.to_examine.empty
-    assert p.self_containment_with_candidates == pytest.approx(400 / 450)
+    assert p.self_containment_with_candidates == pytest.approx(100_300 / 100_350)
     assert p.population_with_candidates == p.population + population["13204"]
     # The flows section of the same run gives the same self-containment.
     assert d.flows is not None

@@ -33,10 +33,12 @@ pytestmark = [pytest.mark.mirror]
 
 PERIMETER = "communes:04070,04009"
 #: GP consultations under six spellings, and nurses' consultations that would change every figure if counted.
+#: Manosque (about 22 700 inhabitants) gives 100 000, some 4 per inhabitant: all its residents' consultations, so
+#: that its share can be read (fewer than one per inhabitant are not all of them, and make no candidate).
 GP_ROWS = [
     ("04070", "04070", 800, "Médecins généralistes (MG)"), ("04070", "04112", 200, "MG"),
     ("04009", "04009", 30, "Médecine générale"), ("04009", "04112", 70, "omnipraticien"),
-    ("04112", "04070", 60, "SM54"), ("04112", "04112", 40, "médecin généraliste"),
+    ("04112", "04070", 60_000, "SM54"), ("04112", "04112", 40_000, "médecin généraliste"),
 ]  # fmt: skip
 NURSE_ROWS = [("04070", "04070", 5000, "Infirmiers"), ("04009", "04009", 1000, "Infirmiers"),
               ("04112", "04112", 1000, "Infirmiers")]
@@ -68,16 +70,16 @@ def test_gp_label_variants_count_nurses_do_not(db: duckdb.DuckDBPyConnection, tm
     # Residents' GP consultations: 800 + 200 + 30 + 70 = 1 100, of which 800 + 30 = 830 inside.
     # (With the nurses: (830 + 6 000) / (1 100 + 6 000) = 96,2 %.)
     assert p.self_containment == pytest.approx(830 / 1100)
-    # Manosque sends 60 of its 100 GP consultations in (60 %, a candidate; with the nurses 60 / 1 100).
+    # Manosque sends 60 000 of its 100 000 GP consultations in (60 %, a candidate; with the nurses 60 000 / 101 000).
     assert list(p.candidates["code"]) == ["04112"]
     assert p.candidates.loc[0, "share_into_perimeter"] == pytest.approx(0.6)
-    assert p.candidates.loc[0, "volume_into_perimeter"] == pytest.approx(60)
+    assert p.candidates.loc[0, "volume_into_perimeter"] == pytest.approx(60_000)
     # Archail keeps 30 of 100 (30 %, to examine; with the nurses 1 030 / 1 100), 70 % go to Manosque.
     assert list(p.to_examine["code"]) == ["04009"]
     assert p.to_examine.loc[0, "share_inside"] == pytest.approx(0.3)
     assert p.to_examine.loc[0, "main_destination"] == "04112"
     assert p.to_examine.loc[0, "main_destination_share"] == pytest.approx(0.7)
-    # With Manosque, the 1 100 + 100 consultations of the three communes all stay inside.
+    # With Manosque, the 1 100 + 100 000 consultations of the three communes all stay inside.
     assert p.self_containment_with_candidates == pytest.approx(1.0)
     assert any("(Infirmiers) ne sont pas utilisés" in n for n in p.notes)
     # The zones cut come from the zonings alone: a table without GP rows still gives the same ones.

@@ -124,9 +124,10 @@ def test_figures_of_a_given_table_carry_no_demonstration_warning_and_none_is_an_
     assert csv_text(specs["pertinence_candidats"]).splitlines()[1].startswith('"aucune commune candidate à l\'ajout"')
     # Riez keeps exactly half (500 of 1 000): not « à examiner » (below half); the wording says the thresholds.
     assert d.pertinence is not None and d.pertinence.to_examine.empty
+    # Manosque's 100 000 consultations (some 4 per inhabitant): all its residents', half of them to Riez.
     d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
-                                         "04166;04112;501;MG\n04112;04166;50;MG\n04112;04112;50;MG\n", "b.csv"),
-                   RIEZ)
+                                         "04166;04112;501;MG\n04112;04166;50000;MG\n04112;04112;50000;MG\n",
+                               "b.csv"), RIEZ)
     paragraphs = " ".join(pertinence_section(d)["paragraphs"])
     # One commune each: the sentences agree with it (« 1 commune(s) … envoient … leurs habitants » before).
     assert "1 commune hors du territoire y envoie au moins 50\u202f% des recours de ses habitants ; en l'ajoutant" \

@@ -40,7 +40,9 @@ VERDON = "cpts:CPTS du Verdon"
 OD_ROWS = [
     ("04070", "04070", 800), ("04070", "04009", 100), ("04070", "04112", 100),  # Digne: 900 / 1000 inside
     ("04009", "04070", 30), ("04009", "04009", 10), ("04009", "04112", 60),  # Archail: 40 / 100 inside
-    ("04112", "04070", 70), ("04112", "04112", 30),  # Manosque: 70 % into the perimeter -> candidate
+    # Manosque: 70 % into the perimeter -> candidate (100 000 consultations, some 4 per inhabitant: all its
+    # residents', as a candidate's must be)
+    ("04112", "04070", 70_000), ("04112", "04112", 30_000),
     ("04036", "04112", 50),  # Le Brusquet: nothing into the perimeter
 ]  # fmt: skip
 
@@ -127,7 +129,7 @@ def test_given_flow_table_known_answers(db: duckdb.DuckDBPyConnection, tmp_path:
     assert p.self_containment == pytest.approx((900 + 40) / (1000 + 100))
     assert list(p.candidates["code"]) == ["04112"]
     assert p.candidates.loc[0, "share_into_perimeter"] == pytest.approx(0.7)
-    assert p.candidates.loc[0, "volume_into_perimeter"] == pytest.approx(70)
+    assert p.candidates.loc[0, "volume_into_perimeter"] == pytest.approx(70_000)
     claimed = db.execute("SELECT DISTINCT cpts FROM cpts_membres WHERE unit_code = '04112'").df()["cpts"]
     assert p.candidates.loc[0, "claimed_by"] == "; ".join(sorted(claimed))
     assert list(p.to_examine["code"]) == ["04009"]

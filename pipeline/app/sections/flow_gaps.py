@@ -170,3 +170,34 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
                        "du territoire (la table ne semble donner que ceux de ses habitants) : attraction non "
                        "disponible")
     return synthesis, caveats
+
+
+#: Below this many consultations per inhabitant in a given table, an origin's rows are not all its residents'
+#: (about 4 to 5 GP consultations per inhabitant and per year in France): its share cannot be known.
+MIN_PER_INHABITANT = 1.0
+
+
+def without_partial_origins(table: pd.DataFrame, inside: set[str], units: pd.DataFrame
+                            ) -> tuple[pd.DataFrame, str | None]:
+    """A given table's GP rows without the outside origins it gives fewer than :data:`MIN_PER_INHABITANT`
+    consultations per inhabitant for, and the note naming them (None without any).
+
+    A table holding only the consultations into the territory gives each outside origin a share of 100 %: such
+    an origin is no candidate to add (a review: Marseille, 886 040 inhabitants, proposed from 7 consultations).
+    ``units``: ``code``, ``nom``, ``population``. The residents' rows are kept whatever their volume.
+    """
+    served = table[table["destination"].notna()].groupby("origin")["volume"].sum()
+    people = units.drop_duplicates("code").set_index(units.drop_duplicates("code")["code"].astype(str))
+    population = people["population"].reindex(served.index.astype(str)).to_numpy(dtype="float64")
+    sparse = served[(~served.index.astype(str).isin(inside)) & (population > 0)
+                    & (served.to_numpy() < MIN_PER_INHABITANT * population)]
+    if sparse.empty:
+        return table, None
+    named = [f"{people['nom'].get(str(c), c)} ({c}) {fmt(v)} recours pour {fmt(people['population'].get(str(c)))} "
+             "habitants" for c, v in sparse.sort_values(ascending=False).items()]
+    shown = ", ".join(named[:10]) + (f" et {plural(len(named) - 10, 'autre')}" if len(named) > 10 else "")
+    note = (f"Table origine–destination : moins d'{fmt(MIN_PER_INHABITANT)} recours par habitant pour "
+            f"{plural(len(sparse), 'commune')} hors du territoire ({shown}) : la table ne donne pas tous les recours "
+            "de leurs habitants, leur part vers le territoire n'est pas connue et elles ne sont pas proposées à "
+            "l'ajout")
+    return table[~table["origin"].astype(str).isin(set(sparse.index.astype(str)))], note

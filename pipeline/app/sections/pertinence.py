@@ -351,6 +351,11 @@ def pertinence_section(
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
     claimed_by = known_claims(units, shared.member_units(), shared.known_units(), territory)
     attributes = units.assign(cpts_claims=claimed_by)
+    if gp.kind == "table":  # outside origins whose rows are not all their residents' are no candidates
+        kept, sparse = flow_gaps.without_partial_origins(gp.table, set(codes), units)
+        if sparse is not None:
+            gp = GpFlows(table=kept, points=gp.points, kind=gp.kind, origin=gp.origin, notes=[*gp.notes, sparse],
+                         unavailable=gp.unavailable)
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds, zone_sizes=sizes)
     reason = gp.unavailable
     if reason is None and gp.kind == "table" and not result.resident_volume > 0:
