@@ -46,7 +46,7 @@ from pipeline.sources.files import check_regular_file
 from pipeline.store import load, registry_tables, schema
 from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
-from pipeline.store.queries import geography, listings, load_inputs, provenance
+from pipeline.store.queries import beyond_the_load, geography, listings, load_inputs, provenance
 
 DEMO_SEED = 2026
 # 2: staged without the database, both layouts, unit and postal code columns.
@@ -69,8 +69,9 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: reported for each CPTS it concerns; 7: its wording agrees with the line counts (« 1 ligne », « 2 lignes »);
 #: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged;
 #: 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load; 11: a name carried by
-#: several ids is several CPTS, named with their id, and a column numbering the rows is not read as ids.
-LISTING_LOADER_VERSION = "11"
+#: several ids is several CPTS, named with their id, and a column numbering the rows is not read as ids; 12: a
+#: drawn perimeter is beyond the load only when it holds the point of an unloaded commune (not for sea).
+LISTING_LOADER_VERSION = "12"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -92,14 +93,15 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         mapping = geography.cog_mapping(con)
         units = geography.current_units_with_postcodes(con)
         result = cpts_listing.read_listing(path, mapping, units, listing, points=load_inputs.commune_points(con))
-        if result.perimeters is not None and len(result.perimeters):
+        if (drawn := result.perimeters) is not None and len(drawn):
             # Perimeters drawn as polygons: their members are the units whose representative point is inside.
-            near = geography.unit_polygons_near(con, tuple(result.perimeters.total_bounds))
+            near = geography.unit_polygons_near(con, tuple(drawn.total_bounds))
             result = with_perimeter_members(result, pd.DataFrame(near[["code", "lon", "lat"]]), mapping, units,
                                             listing)
             result = with_point_rule_issues(result, near, listing)
             if scope.departements is not None:
-                result = with_out_of_load_issues(result, near, listing, scope.label)
+                unloaded = beyond_the_load.points_near(con, tuple(drawn.to_crs(4326).total_bounds), 0.0)
+                result = with_out_of_load_issues(result, near, listing, scope.label, unloaded)
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
         members = members.assign(listing=listing)
         issues = result.issues.assign(listing=listing)

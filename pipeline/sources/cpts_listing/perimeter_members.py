@@ -161,17 +161,26 @@ def large_uncovered_parts(perimeters: gpd.GeoDataFrame, polygons: gpd.GeoDataFra
 
 
 def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, listing: str,
-                            where: str) -> ListingResult:
+                            where: str, unloaded: pd.DataFrame | None = None) -> ListingResult:
     """``result`` with an anomaly ``hors_departements_charges`` for each drawn perimeter partly outside the units
     of ``polygons`` (the loaded ones; ``where`` names the loaded départements).
 
     A database loaded for some départements (``make data --departements``) has no polygon beyond them: the
     members of a perimeter crossing their border are only its loaded units, and the CPTS would look whole.
-    An uncovered part may also be sea or another country: the message says both.
+    An uncovered part may also be sea or another country: the message says both. ``unloaded``: ``lon``, ``lat``
+    of the communes outside the load around the perimeters; when given, only a perimeter holding one of their
+    points is partial (the rule that makes a commune a member): a coastal CPTS drawn over the sea is whole (a
+    review: its taille was « non disponible »).
     """
     if result.perimeters is None or result.perimeters.empty:
         return result
     large = large_uncovered_parts(result.perimeters, polygons)
+    if unloaded is not None and len(large):
+        points = gpd.GeoSeries(gpd.points_from_xy(unloaded["lon"], unloaded["lat"]), crs=4326)
+        shapes = result.perimeters.to_crs(4326)
+        reaching = {feature for feature, shape in zip(shapes["feature"], shapes.geometry, strict=True)
+                    if shape is not None and len(points) and bool(points.within(shape).any())}
+        large = large[large["feature"].isin(reaching)]
     added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
                    f"entité n° {r.feature} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
                    f"({r.share * 100:.0f} %) ne recouvrent aucune commune chargée, hors des départements "
