@@ -119,7 +119,9 @@ def _dynamics(d: Diagnostic) -> dict[str, Any]:
                      for row in p.territory.itertuples()}
         periods.append({"debut": p.start.isoformat(), "fin": p.end.isoformat(), "indisponible": p.withheld,
                         "territoire": None if p.withheld else territory,
-                        "lignes_non_suivies": p.rows_left_out})
+                        "lignes_non_suivies": p.rows_left_out,
+                        # The report's caveat, for the scripts reading the figures (a review: in the report only).
+                        "changements_identifiant": list(p.identifier_switches)})
     return {"dynamique_offre": {"extractions": [day.isoformat() for day in dyn.extractions], "periodes": periods,
                                 "indisponible": dyn.unavailable, "previsions_de_depart": dyn.forecast_note}}
 

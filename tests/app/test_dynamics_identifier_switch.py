@@ -48,3 +48,10 @@ def test_the_caveat_is_in_the_report() -> None:
                             identifier_switches=["Infirmiers : essai"])
     d = SimpleNamespace(units=pd.DataFrame({"unit_code": ["04070"], "nom": ["Digne-les-Bains"]}))
     assert "Attention : Infirmiers : essai." in _period_part(d, period)["paragraphs"]  # type: ignore[arg-type]
+    # And in summary.json, for the scripts reading the figures.
+    from pipeline.model.profile import DynamicsSection
+    from pipeline.render.summary_profile import _dynamics
+
+    d.dynamics = DynamicsSection(extractions=[period.start, period.end], periods=[period], forecast_note="")
+    (summary,) = _dynamics(d)["dynamique_offre"]["periodes"]  # type: ignore[arg-type]
+    assert summary["changements_identifiant"] == ["Infirmiers : essai"]
