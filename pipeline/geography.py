@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: the command line's help and its listing commands need none of them
@@ -317,6 +317,12 @@ def normalise_name(text: object) -> str:
     ASCII they would vanish and join the words.
     """
     return re.sub(r"[^a-z0-9]+", " ", ascii_fold(_SEPARATORS.sub(" ", str(text)))).strip()
+
+
+def load_command(loaded: Iterable[str], missing: Iterable[str]) -> str:
+    """« make data DEPARTEMENTS=04,05,13 les ajoute »: the load that adds the ``missing`` départements to the
+    ``loaded`` ones (French)."""
+    return f"make data DEPARTEMENTS={','.join(sorted({*loaded, *missing}))} les ajoute"
 
 
 def name_words(text: object) -> frozenset[str]:

@@ -29,12 +29,13 @@ from shapely.geometry.base import BaseGeometry
 from pipeline.analysis import flows
 from pipeline.analysis.distances import distance_table
 from pipeline.geography import projected_crs
+from pipeline.nomenclatures import GROUPE_MG
 from pipeline.params import FlowParams
 from pipeline.render.sections.common import agree
 from pipeline.sources import od_table
 from pipeline.store.queries import geography
 
-GP = "Médecins généralistes"
+GP = GROUPE_MG
 #: Simplification (metres) of an area's outline before it is buffered: the buffer grows by as much, so the
 #: domain is a superset of the exact one (a larger domain changes no origin's rows, see the module docstring).
 _OUTLINE_TOLERANCE_M = 500.0

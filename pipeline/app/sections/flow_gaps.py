@@ -187,7 +187,7 @@ def without_partial_origins(table: pd.DataFrame, inside: set[str], units: pd.Dat
     ``units``: ``code``, ``nom``, ``population``. The residents' rows are kept whatever their volume.
     """
     served = table[table["destination"].notna()].groupby("origin")["volume"].sum()
-    people = units.drop_duplicates("code").set_index(units.drop_duplicates("code")["code"].astype(str))
+    people = units.drop_duplicates("code").astype({"code": str}).set_index("code")
     population = people["population"].reindex(served.index.astype(str)).to_numpy(dtype="float64")
     sparse = served[(~served.index.astype(str).isin(inside)) & (population > 0)
                     & (served.to_numpy() < MIN_PER_INHABITANT * population)]

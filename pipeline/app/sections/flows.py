@@ -40,11 +40,12 @@ from pipeline.errors import PipelineError
 from pipeline.geography import is_arrondissement, projected_crs
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import AccessSection, FlowsSection
+from pipeline.nomenclatures import GROUPE_MG
 from pipeline.params import Params
 from pipeline.render.sections.common import agree, fmt
 from pipeline.store.queries import geography, provenance
 
-GP = "Médecins généralistes"
+GP = GROUPE_MG
 
 #: Year of the official APL the APL approchée is compared with.
 OFFICIAL_APL_YEAR = 2023

@@ -15,7 +15,7 @@ from collections.abc import Collection
 import duckdb
 import geopandas as gpd
 
-from pipeline.geography import projected_crs
+from pipeline.geography import load_command, projected_crs
 from pipeline.store.queries import beyond_the_load
 
 
@@ -36,12 +36,11 @@ def departements_within(
 
 def flows_note(missing: tuple[str, ...], distance_km: float, loaded: Collection[str]) -> str:
     """The caveat of modelled flows that reach départements not loaded (``missing``)."""
-    wanted = ",".join(sorted(set(loaded) | set(missing)))
     return (f"flux modélisés incomplets : des départements non chargés dans la base sont à moins de "
             f"{distance_km:g} km ({', '.join(missing)}) ; le modèle ne voit ni leurs habitants ni leurs "
             "professionnels, d'où un auto-confinement surestimé, une attraction sous-estimée, des communes "
             "candidates ou à examiner manquantes et une APL approchée incomplète "
-            f"(make data DEPARTEMENTS={wanted} les ajoute)")
+            f"({load_command(loaded, missing)})")
 
 
 def apl_note(missing: tuple[str, ...], distance_km: float) -> str:
@@ -52,8 +51,6 @@ def apl_note(missing: tuple[str, ...], distance_km: float) -> str:
 
 def zone_note(missing: tuple[str, ...], distance_km: float, loaded: Collection[str]) -> str:
     """The editor's caveat: its zone lies within the model's reach of départements not loaded."""
-    wanted = ",".join(sorted(set(loaded) | set(missing)))
     return (f"Des départements non chargés dans la base sont à moins de {distance_km:g} km de la zone "
             f"({', '.join(missing)}) : le modèle de recours ne voit ni leurs habitants ni leurs professionnels, et "
-            "l'auto-confinement d'un périmètre proche d'eux est surestimé (make data "
-            f"DEPARTEMENTS={wanted} les ajoute).")
+            f"l'auto-confinement d'un périmètre proche d'eux est surestimé ({load_command(loaded, missing)}).")

@@ -17,7 +17,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.geography import departement_of
+from pipeline.geography import departement_of, load_command
 from pipeline.model import Territory
 from pipeline.render.sections.common import agree
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
@@ -174,9 +174,8 @@ def beyond_the_load_reason(territory: Territory, anomalies: pd.DataFrame | None,
     missing = departements_outside_the_load(anomalies)
     if outside := outside_the_load(anomalies):
         communes = agree(outside, "commune de la CPTS dans sa liste est", "communes de la CPTS dans sa liste sont")
-        wanted = ",".join(sorted(set(loaded) | set(missing)))
-        return (f"{outside} {communes} hors des départements chargés dans la base ({', '.join(missing)} ; make data "
-                f"DEPARTEMENTS={wanted} les ajoute)")
+        return (f"{outside} {communes} hors des départements chargés dans la base ({', '.join(missing)} ; "
+                f"{load_command(loaded, missing)})")
     if territory.beyond_the_load:
         return "une partie du territoire est hors des départements chargés dans la base (make data DEPARTEMENTS=…)"
     return None

@@ -93,8 +93,7 @@ def comparison_note(d: Diagnostic) -> str | None:
             notes.append(f"Taux annuel de la ligne « {row.zone} » calculé de {row.periode_taux} (pas de population "
                          f"légale {FIRST_POPULATION_YEAR} pour toutes ses communes : commune créée ou recréée "
                          f"depuis), celui des autres lignes de {usual}.")
-        without_mayotte = refs.loc[periods.index[refs.loc[periods.index, "periode_taux"].str.endswith(
-            RATE_WITHOUT_MAYOTTE)], "zone"].tolist()
+        without_mayotte = refs.loc[refs["periode_taux"].fillna("").str.endswith(RATE_WITHOUT_MAYOTTE), "zone"].tolist()
         if without_mayotte:
             rows = enumeration([f"« {zone} »" for zone in without_mayotte])
             lines = "la ligne" if len(without_mayotte) == 1 else "les lignes"

@@ -18,6 +18,7 @@ the whole commune). Every unit also carries its current commune.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -29,6 +30,7 @@ from pipeline.geography import (
     analysis_unit_count,
     ascii_fold,
     departement_of,
+    load_command,
     name_words,
     normalise_insee_code,
     normalise_name,
@@ -255,10 +257,7 @@ def _resolve_cpts(
             raise TerritoryError(f"Liste de CPTS « {wanted_listing.strip()} » non chargée (listes chargées : "
                                  f"{', '.join(loaded)}) : « {wanted_name.strip()} » est dans {how}")
     if exact.empty:
-        counts = names["cpts"].map(normalise_name).value_counts()
-        hint = suggest(name, names["cpts"], names["listing"],
-                       shown=lambda cpts, listing: f"« cpts:{cpts} »" if counts[normalise_name(cpts)] == 1
-                       else f"« cpts:{listing}:{cpts} »")
+        hint = suggest(name, names["cpts"], names["listing"], shown=_cpts_spec(names))
         _refuse_memberless(con, name, names)
         raise TerritoryError(f"CPTS inconnue : « {name} »" + hint)
     if len(exact) > 1:
@@ -271,6 +270,13 @@ def _resolve_cpts(
     shared = len(same_name(names, "cpts", cpts)) > 1
     units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
     return units, notes, cpts, listing, shared, _slug_clash(names, cpts, listing)
+
+
+def _cpts_spec(names: pd.DataFrame) -> Callable[[str, str], str]:
+    """How a loaded CPTS is typed back: « cpts:NOM », or « cpts:LISTE:NOM » when several listings hold its name."""
+    counts = names["cpts"].map(normalise_name).value_counts()
+    return lambda cpts, listing: (f"« cpts:{cpts} »" if counts[normalise_name(cpts)] == 1
+                                  else f"« cpts:{listing}:{cpts} »")
 
 
 def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.DataFrame) -> None:
@@ -294,10 +300,9 @@ def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.Data
     reasons = []
     if len(beyond):
         missing = sorted({departement_of(str(code)) for code in beyond["code"]})
-        wanted = ",".join(sorted(set(provenance.loaded_departements(con)) | set(missing)))
         communes = "1 commune" if len(beyond) == 1 else f"{len(beyond)} communes"
         reasons.append(f"{communes} hors des départements chargés dans la base "
-                       f"({', '.join(missing)} ; make data DEPARTEMENTS={wanted} les ajoute)")
+                       f"({', '.join(missing)} ; {load_command(provenance.loaded_departements(con), missing)})")
     if len(others := rows[rows["kind"] != OUT_OF_SCOPE]):
         reasons.append("codes non reconnus : " + ", ".join(sorted(set(others["code"].astype(str)))[:10]))
     # The same words but the articles (« CPTS Gapençais », « CPTS du Gapençais »), not a look-alike (a review:
@@ -305,10 +310,9 @@ def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.Data
     articles = {"du", "de", "des", "la", "le", "les", "d", "l"}
     own_words = name_words(cpts) - articles
     near = names[[name_words(n) - articles == own_words for n in names["cpts"]]]
-    shared = names["cpts"].map(normalise_name).value_counts()
-    hint = (" ; vouliez-vous dire : " + ", ".join(
-        f"« cpts:{r.cpts} »" if shared[normalise_name(r.cpts)] == 1 else f"« cpts:{r.listing}:{r.cpts} »"
-        for r in near.itertuples()) + " ?") if len(near) else ""
+    shown = _cpts_spec(names)
+    hint = (" ; vouliez-vous dire : " + ", ".join(shown(str(r.cpts), str(r.listing)) for r in near.itertuples())
+            + " ?") if len(near) else ""
     raise TerritoryError(f"CPTS « {cpts} » (liste {listing}) : aucune de ses communes n'est dans la base ; "
                          + " ; ".join(reasons) + hint)
 
