@@ -102,6 +102,14 @@ def arrondissement_ordinal(code: str) -> int | None:
     return None if city is None else int(code) - ARRONDISSEMENT_CITIES[city][0] + 1
 
 
+def arrondissement_label(code: str) -> str:
+    """« Marseille 16e », « Paris 1er » for an arrondissement code; the code itself for any other."""
+    city, number = city_of_arrondissement(str(code)), arrondissement_ordinal(str(code))
+    if city is None or number is None:
+        return str(code)
+    return f"{CITY_NAMES[city]} {number}{'er' if number == 1 else 'e'}"
+
+
 def arrondissements_named(name: str) -> set[int]:
     """Arrondissements a place name names: {1, 2} for « Centre Ville 1er et 2e Arrondissements », {3} for
     « Centre Ville 3e Arrondissement »; empty without the word « arrondissement »."""

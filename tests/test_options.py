@@ -26,16 +26,40 @@ def test_parse_what_if_valid() -> None:
         ("infirmiers:abc@04001", "nombre invalide « abc »"),
         ("infirmiers:0@04001", "nombre non nul"),
         ("infirmiers:1@401", "code commune INSEE invalide « 401 »"),  # « 4001 » is 04001 (zero restored)
-        ("infirmiers:nan@04001", "nombre non nul"),
-        ("infirmiers:inf@04001", "nombre non nul"),
+        ("infirmiers:nan@04001", "nombre invalide « nan »"),
+        ("infirmiers:inf@04001", "nombre invalide « inf »"),
         ("infirmiers:5000@04001", "variation de 5000 professionnels invraisemblable"),
-        ("infirmiers:-1e9@04001", "invraisemblable"),
+        ("infirmiers:0,00@04001", "nombre non nul"),
+        # What float() reads but no one types for professionals (a review: « 1e-9 » shown « +0 » in the report).
+        ("infirmiers:-1e9@04001", "nombre invalide « -1e9 » \\(un nombre de professionnels, au centième près"),
+        ("infirmiers:1e-9@04001", "nombre invalide"),
+        ("infirmiers:1_000@04001", "nombre invalide"),
+        ("infirmiers:0.001@04001", "nombre invalide"),
+        ("infirmiers:1.000@04001", "nombre invalide"),  # a thousand, or one to the thousandth?
+        ("infirmiers:2.@04001", "nombre invalide"),
     ],
 )
 def test_parse_what_if_errors(spec: str, pattern: str) -> None:
     with pytest.raises(WhatIfSyntaxError, match=pattern):
         parse_what_if(spec)
 
+
+
+def test_numbers_are_read_as_written_to_the_hundredth() -> None:
+    got = parse_what_if("infirmiers:1 000@04001;infirmiers:0,25@04001;infirmiers:\u22122@04001;infirmiers:+3.5@04001")
+    assert [c.delta for c in got] == [1000.0, 0.25, -2.0, 3.5]
+
+
+def test_elements_cancelling_out_or_adding_up_beyond_the_bound_are_refused() -> None:
+    from pipeline.model.options import check_what_if_totals
+
+    with pytest.raises(WhatIfSyntaxError, match="infirmiers de 04001 s'annulent"):
+        check_what_if_totals([WhatIfChange("Infirmiers", 2, "04001"), WhatIfChange("Infirmiers", -2, "04001")])
+    with pytest.raises(WhatIfSyntaxError, match="s'ajoutent en \\+1500 professionnels"):
+        check_what_if_totals([WhatIfChange("Infirmiers", 1000, "04001"), WhatIfChange("Infirmiers", 500, "04001")])
+    # A move from one commune to another, and another group at the same place: a scenario.
+    check_what_if_totals([WhatIfChange("Infirmiers", 2, "04001"), WhatIfChange("Infirmiers", -2, "04070"),
+                          WhatIfChange("Médecins généralistes", -2, "04001")])
 
 
 def test_signature_date() -> None:

@@ -110,12 +110,16 @@ def compute(
     notes.extend(unplaced_notes(con, codes, registry=offre is not None))  # FINESS may be loaded alone
     coverage = profile.registry_coverage(con, areas, supply, shared.registry_counts(con))
     uncovered = territory_uncovered(coverage)
+    if uncovered is not None:  # the registry's stray rows there are no count (a review: « 0 professionnels »)
+        professionals = None
     lap("offre")
 
     # « 4++ » (seed 002: more than 100 health professionals) is a real-world claim: never drawn from made-up
     # practitioners. With the demonstration registry the count is shown, labelled, and the band stays « 4 ».
     registry_demo = REGISTRY in shared.demo_sources
     taille = taille_section(population.total, None if registry_demo else professionals, options.signature)
+    if uncovered is not None:
+        taille = replace(taille, professionals_unavailable=uncovered)
     if registry_demo and professionals is not None:
         taille = replace(taille, professionals=professionals)
         if taille.band == 4 and professionals > aci.TAILLE_4PP_MIN_PROFESSIONALS:

@@ -97,6 +97,9 @@ class TailleSection:
     signature: date | None = None
     #: Why the taille is not known (part of a CPTS outside the loaded départements), in French; else None.
     unknown_reason: str | None = None
+    #: Why the professionals are not counted although a registry is loaded (it does not cover the territory:
+    #: its few rows there are strays, no count), in French; else None.
+    professionals_unavailable: str | None = None
 
 
 @dataclass
@@ -135,6 +138,10 @@ class AplSection:
     #: part_sous_seuil_moins_65_pct`` — populations under the threshold counted with the total
     #: (not standardised) population, as the workbook prescribes.
     zones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The 2023 arrondissements under the threshold (either variant) of the cities the territory counts as one
+    #: unit (its mean hides them; the zones' population under 2.5 counts them): ``code, ville, apl,
+    #: apl_moins_65, population_totale, sous_dense, sous_dense_moins_65``.
+    city_parts_under: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass

@@ -176,10 +176,13 @@ def parse_what_if(spec: str) -> tuple[WhatIfChange, ...]:
         g, d, c = m.group("g").strip(), m.group("d").strip(), m.group("c").strip()
         if not g:
             raise WhatIfSyntaxError(f"Scénario : élément {k} « {txt} » sans groupe ; {expected}.")
-        try:
-            delta = float(d.replace(",", ".").replace(" ", "").replace("\u202f", ""))
-        except ValueError:
-            raise WhatIfSyntaxError(f"Scénario : élément {k}, nombre invalide « {d} » ; {expected}.") from None
+        written = re.sub(r"[ \u00a0\u202f]", "", d)  # « 1 000 », as typed or printed
+        # Professionals to the hundredth at most (0,5 for a half-time): « 1e-9 », « 1_000 » or « inf », which
+        # float() reads, were accepted and shown « +0 » in the report and « +1e-09 » in its table (a review).
+        if re.fullmatch(r"[-+\u2212]?[0-9]+(?:[.,][0-9]{1,2})?", written) is None:
+            raise WhatIfSyntaxError(f"Scénario : élément {k}, nombre invalide « {d} » (un nombre de professionnels, "
+                                    f"au centième près, ex. 2, -1 ou 0,5) ; {expected}.")
+        delta = float(written.replace(",", ".").replace("\u2212", "-"))
         if not math.isfinite(delta) or delta == 0:
             raise WhatIfSyntaxError(f"Scénario : élément {k}, la variation doit être un nombre non nul (« {d} »).")
         if abs(delta) > MAX_WHAT_IF_DELTA:
@@ -196,3 +199,21 @@ def parse_what_if(spec: str) -> tuple[WhatIfChange, ...]:
     if not out:
         raise WhatIfSyntaxError("Scénario vide : " + expected + ".")
     return tuple(out)
+
+
+def check_what_if_totals(changes: list[WhatIfChange]) -> None:
+    """Refuse, in French, elements on one group and commune whose changes cancel out (the scenario changes
+    nothing there) or add up beyond :data:`MAX_WHAT_IF_DELTA` (« MG:1000@X;MG:1000@X » passed the per-element
+    bound); ``changes`` as read (groups and communes in their final form)."""
+    totals: dict[tuple[str, str], float] = {}
+    for change in changes:
+        key = (change.groupe, change.commune)
+        totals[key] = totals.get(key, 0.0) + change.delta
+    for (groupe, commune), total in totals.items():
+        if abs(total) < 0.005:
+            raise WhatIfSyntaxError(f"Scénario : les variations des {groupe.lower()} de {commune} s'annulent : le "
+                                    "scénario n'y change rien ; retirez ces éléments ou corrigez-les.")
+        if abs(total) > MAX_WHAT_IF_DELTA:
+            raise WhatIfSyntaxError(f"Scénario : les variations des {groupe.lower()} de {commune} s'ajoutent en "
+                                    f"{total:+.0f} professionnels, invraisemblable (au plus "
+                                    f"{MAX_WHAT_IF_DELTA:.0f} en valeur absolue).")

@@ -68,7 +68,7 @@ _COLUMNS = [
     _c("apl_mg_2022", "APL médecins généralistes 2022", "decimal", 3),
     _c("apl_mg_2023", "APL médecins généralistes 2023", "decimal", 3),
     _c("sous_dense", "APL 2023 inférieure à 2,5", "boolean"),
-    _c("apl_approchee", "APL approchée (modèle de l'outil)", "decimal", 1),
+    _c("apl_approchee", "APL approchée (modèle de l'outil)", "decimal", 2),
     _c("apl_officielle_2023", "APL officielle 2023", "decimal", 3),
     _c("avertissement_apl", "Avertissement APL", "text"),
     _c("avant", "Avant", "decimal", 1),
@@ -126,6 +126,7 @@ _COLUMNS = [
     _c("dans_territoire", "Dans le territoire", "boolean"),
     _c("distance_km", "Distance au territoire", "decimal", 1, "km"),
     _c("coordonnees_dans_le_territoire", "Coordonnées dans le territoire", "boolean"),
+    _c("coordonnees_contradictoires", "Commune hors du territoire, coordonnées à plus de 1 km dedans", "boolean"),
     # Flows (modelled or real origin-destination tables)
     _c("recours_residents", "Recours des résidents", "integer"),
     _c("recours_internes", "Recours dans le territoire", "integer"),

@@ -12,7 +12,7 @@ from pipeline.model.diagnostic import Diagnostic, PertinenceSection
 from pipeline.render.sections.access import apl_france_label
 from pipeline.render.sections.common import establishments_uncovered, france_label, main_zones
 from pipeline.render.sections.members import neighbours_unavailable
-from pipeline.render.summary_profile import profile_summary
+from pipeline.render.summary_profile import city_parts_under, profile_summary
 
 
 def jsonable(value: Any) -> Any:
@@ -106,7 +106,7 @@ def establishments_summary(d: Diagnostic) -> dict[str, Any] | None:
         return {"indisponible": why}
     e = d.establishments
     inside = e["dans_territoire"].astype(bool)
-    contradicted = e.get("coordonnees_dans_le_territoire", pd.Series(False, index=e.index)).fillna(False).astype(bool)
+    contradicted = e.get("coordonnees_contradictoires", pd.Series(False, index=e.index)).fillna(False).astype(bool)
     return {"dans_territoire": int(inside.sum()), "a_proximite": int((~inside).sum()),
             "par_groupe": {str(g): int(n) for g, n in e[inside].groupby("groupe").size().items()},
             "coordonnees_contradictoires": int(contradicted.sum()),
@@ -183,7 +183,9 @@ def summary(d: Diagnostic) -> dict[str, Any]:
                                "france": france_label(d), "france_apl": apl_france_label(d)},
         "apl": {"2022": apl.loc[2022].to_dict(), "2023": apl.loc[2023].to_dict(),
                 "communes_sous_2_5": d.apl.per_unit.loc[d.apl.per_unit["sous_dense"].fillna(False).astype(bool),
-                                                          "unit_code"].tolist()},
+                                                          "unit_code"].tolist(),
+                # The arrondissements under 2.5 of a city the territory counts as one unit (not in the list above).
+                "arrondissements_sous_2_5": city_parts_under(d, "sous_dense")},
         # None (« non disponible »), not an empty list (« none »), when no listing lets them be searched.
         "overlaps": None if neighbours_unavailable(d) else d.neighbours.to_dict("records"),
         "overlaps_non_disponibles": neighbours_unavailable(d),

@@ -47,6 +47,12 @@ def _areas(d: Diagnostic) -> dict[str, Any]:
     return out
 
 
+def city_parts_under(d: Diagnostic, flag: str) -> list[str]:
+    """Codes of the arrondissements under 2.5 (``flag``: the variant) of the cities counted as one unit."""
+    parts = d.apl.city_parts_under
+    return [] if parts is None or parts.empty else parts.loc[parts[flag].astype(bool), "code"].astype(str).tolist()
+
+
 def _apl(d: Diagnostic) -> dict[str, Any]:
     zones = d.apl.zones
     per_unit = d.apl.per_unit
@@ -56,6 +62,7 @@ def _apl(d: Diagnostic) -> dict[str, Any]:
         "apl_moins_65_communes_sous_2_5": [] if under_65 is None else
         per_unit.loc[under_65.fillna(False).astype(bool), "unit_code"].tolist(),
         "apl_unites_sans_donnee": d.apl.missing,
+        "apl_moins_65_arrondissements_sous_2_5": city_parts_under(d, "sous_dense_moins_65"),
     }
 
 

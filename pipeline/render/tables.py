@@ -44,7 +44,7 @@ from pipeline.render.sections.members import neighbours_shown, neighbours_unavai
 from pipeline.render.sections.taille import calendar_title
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.summary import summary as summary_json
-from pipeline.render.table_spec import NO_DATA_TEXT, UNIT_TYPES, Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import NO_DATA_TEXT, NOT_APPLICABLE, UNIT_TYPES, Column, ColumnKind, TableSpec
 
 SHEETS = {
     "communes": "Communes",
@@ -164,6 +164,17 @@ def simulation_table(d: Diagnostic) -> pd.DataFrame | None:
     return sim[columns + [c for c in sim.columns if c not in columns]].assign(scenario=changes)
 
 
+def _evolution_table(d: Diagnostic) -> pd.DataFrame:
+    """The population's evolution, its first year's rate « sans objet » (the reference year has no rate; a
+    review found it « n.d. » in the Word Trame beside the report's « sans objet »)."""
+    evo = d.population.evolution
+    if len(evo) < 2 or not evo["evolution"].notna().any():
+        return evo
+    evo = evo.astype({"taux_annuel_pct": object})
+    evo.iloc[0, evo.columns.get_loc("taux_annuel_pct")] = NOT_APPLICABLE
+    return evo
+
+
 def table_entries(d: Diagnostic) -> list[TableEntry]:
     """Every table the diagnostic has, in the order of the report (machine frames, French titles, sources)."""
     registry, pop = prov.registry_line(d), prov.population_line(d)
@@ -174,7 +185,7 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                              prov.apl_line(d)),
                    "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), connu pour la région "
                    "PACA seulement ; « non renseigné » ailleurs."),
-        TableEntry("population", "Évolution de la population du territoire", d.population.evolution,
+        TableEntry("population", "Évolution de la population du territoire", _evolution_table(d),
                    prov.evolution_line(d)),
         TableEntry("references", "Population comparée : territoire, ses départements et régions, France",
                    d.population.references, prov.join(prov.evolution_line(d), prov.contours_line(d)), scope),

@@ -347,6 +347,9 @@ def _taille_note(d: Diagnostic) -> str:
         # Beside the unticked box, as the report says it (a review found the reason 200 lines further down).
         demo = t.band == 4 and d.is_demo(prov.REGISTRY)
         note += (", dans l'offre fictive de démonstration, qui ne peut établir la taille 4++." if demo else ".")
+    elif t.professionals_unavailable is not None:
+        note += (" Professionnels de santé recensés dans le territoire : non disponible "
+                 f"({t.professionals_unavailable}).")
     return note
 
 

@@ -46,6 +46,9 @@ def test_every_establishment_of_the_territory_is_counted_once_whatever_its_coord
     assert sorted(found.loc[~found["dans_territoire"], "finess"]) == ["040000041"]
     assert found["finess"].is_unique
     assert set(found.loc[found["dans_territoire"], "distance_km"]) == {0.0}
+    # Its coordinates: in the square, the other side of the world, none (not known, never « non »).
+    said = found.set_index("finess")["coordonnees_dans_le_territoire"]
+    assert said.astype(object).loc[["040000011", "040000021", "040000031"]].tolist() == [True, False, pd.NA]
 
 
 def _contradicting() -> pd.DataFrame:
@@ -73,9 +76,14 @@ def test_coordinates_deep_inside_for_a_commune_outside_give_no_distance() -> Non
     perimeter = gpd.GeoDataFrame(geometry=[DIGNE], crs=4326)
     found = establishments_near(None, perimeter, ["04070"], 2154, 10.0,  # type: ignore[arg-type]
                                 every_establishment=_contradicting()).set_index("finess")
-    assert list(found.loc[["040010011", "040010031"], "coordonnees_dans_le_territoire"]) == [True, True]
+    assert list(found.loc[["040010011", "040010031"], "coordonnees_contradictoires"]) == [True, True]
     assert found.loc[["040010011", "040010031"], "distance_km"].isna().all()
-    assert not found.loc[["040000011", "040010021", "040010041"], "coordonnees_dans_le_territoire"].any()
+    assert not found.loc[["040000011", "040010021", "040010041"], "coordonnees_contradictoires"].any()
+    # « Coordonnées dans le territoire » says what the coordinates say, for every row (a review: « non » for the
+    # establishments of the territory lying in it): all are in the square but the one 6.4 km east of it.
+    inside = found["coordonnees_dans_le_territoire"]
+    assert list(inside.loc[["040000011", "040010011", "040010021", "040010031", "040010041"]]) == [
+        True, True, True, True, False]
     assert found.loc["040010021", "distance_km"] == 0.0 and not found.loc["040010021", "dans_territoire"]
     expected = 0.08 * 111.32 * math.cos(math.radians(44.10))
     assert abs(found.loc["040010041", "distance_km"] - expected) < 0.15  # Lambert 93's scale, rounding to 0.1
@@ -107,7 +115,8 @@ def test_an_establishment_of_marseille_without_arrondissement_is_not_named_after
     """A review: 13055 (postal code 13272 CEDEX) was shown as « Marseille 1er Arrondissement (13055) »."""
     table = pd.DataFrame({"finess": ["130000011"], "commune": ["13055"], "unite": ["13055"], "lon": [5.37],
                           "lat": [43.30], "groupe": "MSP", "nom": ["Centre X"], "categorie_libelle": "Maison de santé",
-                          "dans_territoire": [False], "distance_km": [1.0], "coordonnees_dans_le_territoire": [False]})
+                          "dans_territoire": [False], "distance_km": [1.0], "coordonnees_dans_le_territoire": [False],
+                          "coordonnees_contradictoires": [False]})
     d = _diagnostic(table, [("13201", "13055", "Marseille 1er Arrondissement"),
                             ("13202", "13055", "Marseille 2e Arrondissement")])
     nearest = next(t for t in establishments_section(d)["tables"]  # type: ignore[arg-type]

@@ -124,8 +124,10 @@ def test_a_table_of_only_the_residents_leaks_out_of_the_load_is_usable(
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("inf", "Scénario : élément 1, la variation doit être un nombre non nul (« inf »)."),
-    ("nan", "Scénario : élément 1, la variation doit être un nombre non nul (« nan »)."),
+    ("inf", "Scénario : élément 1, nombre invalide « inf » (un nombre de professionnels, au centième près, ex. 2, "
+            "-1 ou 0,5) ; forme attendue « groupe:nombre@commune », par ex. « médecins généralistes:2@04070 »."),
+    ("nan", "Scénario : élément 1, nombre invalide « nan » (un nombre de professionnels, au centième près, ex. 2, "
+            "-1 ou 0,5) ; forme attendue « groupe:nombre@commune », par ex. « médecins généralistes:2@04070 »."),
     ("0", "Scénario : élément 1, la variation doit être un nombre non nul (« 0 »)."),
 ])
 def test_non_finite_what_if_is_refused(ws: Workspace, capsys: pytest.CaptureFixture[str], value: str,

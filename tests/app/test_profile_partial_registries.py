@@ -224,3 +224,34 @@ def test_establishments_not_counted_where_finess_does_not_cover(partial: dict[st
     assert "0 établissement dans le territoire" not in partial["marseille"]["report"]
     assert text not in partial["verdon"]["report"]
     assert re.search(r"\d+ établissements? dans le territoire", partial["verdon"]["report"])
+
+
+def test_uncovered_territory_has_no_professionals_count_for_its_taille(partial: dict[str, Any]) -> None:
+    """A review: the Trame said « Professionnels de santé recensés dans le territoire […] : 0 » and summary.json
+    « taille_professionnels »: 0 for a territory the registry does not cover (its stray rows counted)."""
+    marseille = partial["marseille"]
+    assert marseille["summary"]["taille_professionnels"] is None
+    assert ("Professionnels de santé recensés dans le territoire : non disponible (l'extraction de l'Annuaire "
+            "Santé chargée ne couvre pas le territoire (départements non couverts : 13)") in marseille["trame"]
+    assert "taille 4++) : 0" not in marseille["trame"]
+    assert partial["verdon"]["summary"]["taille_professionnels"] > 0  # covered: counted
+
+
+@pytest.mark.browser
+def test_withheld_figures_wrap_and_the_printed_supply_table_fits_the_page(partial: dict[str, Any]) -> None:
+    """A review: « non disponible (…) » kept on one line in each figure cell made the printed supply table 2 001 px
+    wide on a 718 px page, its last columns cut from the PDF."""
+    from tests.browser import close_page, open_page
+    from tests.render.test_report_print import A4_CONTENT_PX
+
+    page, errors, _ = open_page(partial["marseille"]["maps"] / "rapport.html", width=A4_CONTENT_PX)
+    try:
+        page.emulate_media(media="print")
+        wide = page.evaluate("""() => [...document.querySelectorAll('table')].filter(
+            t => t.scrollWidth > document.documentElement.clientWidth).map(
+            t => t.closest('figure').querySelector('figcaption').textContent)""")
+        withheld = page.evaluate("""() => [...document.querySelectorAll('td.num')].filter(
+            td => td.textContent.startsWith('non disponible (')).length""")
+        assert errors == [] and withheld > 0 and wide == []
+    finally:
+        close_page(page)

@@ -174,7 +174,8 @@ def _read_only_cases() -> list[Any]:
             error_line("Date de signature invalide « 15/01/2024 » : attendu AAAA-MM-JJ"), id="signature-format-fr"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--ajout", "médecins généralistes:deux@04070"],
-            error_line("Scénario : élément 1, nombre invalide « deux » ; forme attendue « groupe:nombre@commune », "
+            error_line("Scénario : élément 1, nombre invalide « deux » (un nombre de professionnels, au centième "
+                       "près, ex. 2, -1 ou 0,5) ; forme attendue « groupe:nombre@commune », "
                        "par ex. « médecins généralistes:2@04070 »."),
             id="ajout-nombre-invalide"),
         pytest.param(

@@ -22,13 +22,27 @@ GROUPS = ["Infirmiers", "Médecins généralistes"]
 def test_a_scenario_in_a_team_s_words_is_read_as_supply_groups_and_current_communes(
         db: duckdb.DuckDBPyConnection) -> None:
     given = [WhatIfChange("MG", 2, "04003"), WhatIfChange("médecin généraliste", 1, "13201"),
-             WhatIfChange("ostéopathe", 1, "04094"), WhatIfChange("infirmiers", -1, "04070")]
+             WhatIfChange("chamane", 1, "04094"), WhatIfChange("infirmiers", -1, "04070")]
     assert what_if_as_read(db, given, GROUPS) == [
         WhatIfChange("Médecins généralistes", 2, "04081"),  # the commune Albiosc belongs to
         WhatIfChange("Médecins généralistes", 1, "13201"),  # an arrondissement stays itself, not Marseille
-        WhatIfChange("ostéopathe", 1, "04094"),  # no supply group: refused later, in the words typed
+        WhatIfChange("chamane", 1, "04094"),  # no profession: refused later (« groupe inconnu »), as typed
         WhatIfChange("Infirmiers", -1, "04070"),
     ]
+
+
+@pytest.mark.parametrize(("typed", "profession"), [("pharmaciens", "Pharmaciens"), ("sage-femme", "Sages-femmes"),
+                                                          ("ostéopathe", "Autres")])
+def test_a_profession_without_flow_rates_is_said_not_modelled_not_unknown(
+        db: duckdb.DuckDBPyConnection, typed: str, profession: str) -> None:
+    """A review: « pharmaciens:1@04166 » was refused as « groupe inconnu », a profession of the Trame."""
+    from pipeline.model import WhatIfSyntaxError
+
+    with pytest.raises(WhatIfSyntaxError) as info:
+        what_if_as_read(db, [WhatIfChange("MG", 1, "04070"), WhatIfChange(typed, 1, "04166")], GROUPS)
+    assert str(info.value) == (
+        f"Scénario : élément 2, profession « {typed} » ({profession}) non modélisée : l'APL approchée ne couvre que "
+        "les professions dont le modèle de recours a des taux (Infirmiers, Médecins généralistes)")
 
 
 def test_the_diagnostic_places_a_change_typed_with_a_former_code_on_its_commune(

@@ -166,6 +166,20 @@ def test_surfaces_and_densities_read_the_same_in_the_report_and_the_word_trame(t
     assert any(f"Superficie : {territory} km²" in p.text for p in trame.paragraphs)
 
 
+def test_the_reference_year_has_no_rate_in_both_documents(trame: Any, run: Run) -> None:
+    """The first legal population is the reference of the rates: « sans objet » in the report and the Word Trame
+    (a review: « — » in one, « n.d. », a missing figure, in the other); the later years have a rate."""
+    word = cells(table_after(trame, "Évolution de la population du territoire"))
+    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8").replace(BREAK, "")
+    report = pd.read_html(io.StringIO(page), match="Évolution depuis la première année", thousands=None,
+                          decimal="#")[0]
+    assert word[1][-1] == "sans objet" == report.iloc[0, -1]
+    assert all(re.fullmatch(r"−?\d+,\d\d", row[-1]) for row in word[2:]), word
+    with open(run.tables(SLUG) / "population.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["taux_annuel_pct"] == "" and all(r["taux_annuel_pct"] for r in rows[1:])
+
+
 def test_word_trame_says_the_units_under_secrecy_and_under_65_counts_as_the_report(
         trame: Any, run: Run, summary: dict[str, Any]) -> None:
     """A review: the Trame left out the « non diffusés » deciles of the Verdon's small communes and the units

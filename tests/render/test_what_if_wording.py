@@ -64,7 +64,27 @@ def test_scenario_title_writes_professions_in_lower_case_and_a_true_minus_sign()
     half = SimpleNamespace(access=SimpleNamespace(**{**vars(d.access), "changes": (
         WhatIfChange("Sages-femmes", 1.5, "75118"),)}), units=d.units)
     assert simulation_tables(half)[0]["title"].startswith(  # type: ignore[arg-type]
-        "Simulation : +1,5 sages-femmes à 75118 (Paris 18e Arrondissement) — ")
+        "Simulation : +1,5 sage-femme à 75118 (Paris 18e Arrondissement) — ")
+    # Below two, the singular (a review: « +1 médecins généralistes »), hyphenated names included.
+    one = SimpleNamespace(access=SimpleNamespace(**{**vars(d.access), "changes": (
+        WhatIfChange("Médecins généralistes", 1, "75118"), WhatIfChange("Masseurs-kinésithérapeutes", -1, "75119"),
+        WhatIfChange("Chirurgiens-dentistes", 2, "75120"))}), units=d.units)
+    assert simulation_tables(one)[0]["title"].startswith(  # type: ignore[arg-type]
+        "Simulation : +1 médecin généraliste à 75118 (Paris 18e Arrondissement) ; \u22121 masseur-kinésithérapeute "
+        "à 75119 (Paris 19e Arrondissement) ; +2 chirurgiens-dentistes à 75120 ")
+
+
+def test_a_change_in_the_territory_moving_no_unit_is_said_too_small_not_too_far() -> None:
+    """A review: a change on Riez, a member of the Verdon, that moved no unit was said « trop loin »."""
+    d = diagnostic({})
+    d.access.changes = (WhatIfChange("Médecins généralistes", 0.01, "75119"),)
+    assert simulation_paragraphs(d) == [  # type: ignore[arg-type]
+        "Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les changements sont "
+        "trop faibles pour modifier de 0,01 l'APL approchée d'une de ses communes."]
+    d.access.changes = (WhatIfChange("Médecins généralistes", 2, "13201"),)
+    assert simulation_paragraphs(d)[0].startswith(  # type: ignore[arg-type]
+        "Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les changements sont "
+        "trop loin des communes du territoire (au-delà des paliers de distance du modèle)")
 
 
 def test_a_scenario_of_gps_only_has_no_caveat() -> None:
@@ -79,3 +99,11 @@ def test_a_scenario_of_gps_only_has_no_caveat() -> None:
         " Pour les autres professions, les infirmiers et les psychologues, l'APL approchée reprend la demande "
         "standardisée et les paliers de distance de l'APL aux médecins généralistes : un ordre de grandeur, qui "
         "n'est pas une accessibilité propre à ces professions.")
+
+
+def test_a_rank_correlation_on_a_handful_of_units_is_said_not_to_be_read() -> None:
+    """A review: « 0,50 sur 3 communes », where three ranks allow only ±0.5 and ±1."""
+    from pipeline.render.sections.access import correlation_caveat
+
+    assert [correlation_caveat(n) for n in (0, 3, 4, 5, 40)] == [
+        "", " (trop peu d'unités pour l'interpréter)", " (trop peu d'unités pour l'interpréter)", "", ""]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from pipeline.analysis import apl_levels
 from pipeline.analysis import indicators as ind
-from pipeline.geography import france_label
+from pipeline.geography import CITY_NAMES, city_of_arrondissement, france_label
 from pipeline.model.diagnostic import AplSection
 
 #: The France row of the APL tables: the DREES workbook covers France except Mayotte.
@@ -55,7 +55,26 @@ def apl_section(table: pd.DataFrame, units: pd.DataFrame, dep: str, reg: str) ->
     missing = sorted(per_unit.loc[per_unit["apl_2023"].isna(), "unit_code"])
     latest = communes[communes["annee"] == 2023].set_index("code")["apl"]
     return AplSection(synthesis=pd.DataFrame(rows), per_unit=per_unit, missing=missing,
-                      threshold=ind.APL_UNDER_SERVED, commune_2023=latest)
+                      threshold=ind.APL_UNDER_SERVED, commune_2023=latest,
+                      city_parts_under=city_parts_under(table, units, 2023))
+
+
+def city_parts_under(table: pd.DataFrame, units: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The arrondissements under the threshold in ``year`` (either variant) of the cities counted as one unit.
+
+    Marseille as one unit has the mean of its arrondissements (4.23 for the under-65 variant in 2023) while its
+    16th is at 2.30: the unit is not flagged, but the population under 2.5, counted on the workbook's rows, holds
+    the 16th's inhabitants (a review found the two figures side by side, disagreeing without a word).
+    """
+    cities = set(units.loc[units["type"] != "arrondissement-municipal", "unit_code"].astype(str)) & set(CITY_NAMES)
+    rows = table[(table["annee"] == year) & (table["niveau"] == "arrondissement")]
+    rows = rows.assign(ville=rows["code"].astype(str).map(city_of_arrondissement))
+    rows = rows[rows["ville"].isin(cities)]
+    out = rows.assign(sous_dense=rows["apl"] < ind.APL_UNDER_SERVED,
+                      sous_dense_moins_65=rows["apl_moins_65"] < ind.APL_UNDER_SERVED)
+    out = out[out["sous_dense"] | out["sous_dense_moins_65"]]
+    return out[["code", "ville", "apl", "apl_moins_65", "population_totale", "sous_dense",
+                "sous_dense_moins_65"]].sort_values("code").reset_index(drop=True)
 
 
 def workbook_rows_of(rows: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

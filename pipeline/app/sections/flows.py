@@ -40,6 +40,7 @@ from pipeline.errors import PipelineError
 from pipeline.geography import is_arrondissement, projected_crs
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import AccessSection, FlowsSection
+from pipeline.model.options import check_what_if_totals
 from pipeline.nomenclatures import GROUPE_MG
 from pipeline.params import Params
 from pipeline.render.sections.common import agree, fmt
@@ -309,6 +310,7 @@ def flows_and_access(
         typed = {r.commune: o.commune for r, o in zip(read, options.what_if, strict=True) if r.commune != o.commune}
         notes.extend(what_if_notes(read, typed))
         changes = access.check_what_if_groups(read, groups)
+        check_what_if_totals(changes)
         check_what_if_places(changes, domain, set(geography.commune_names(con, {c.commune for c in changes})), typed)
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)

@@ -100,7 +100,8 @@ def establishments_near(
     geometry = perimeter.geometry.iloc[0]
     in_territory = unit_of_rows(table, codes).notna()
     if geometry is None or geometry.is_empty:
-        return table[in_territory].assign(dans_territoire=True, distance_km=0.0, coordonnees_dans_le_territoire=False)
+        return table[in_territory].assign(dans_territoire=True, distance_km=0.0,
+                                          coordonnees_dans_le_territoire=pd.NA, coordonnees_contradictoires=False)
     # A degree of latitude is 111 km and one of longitude at least 70 km in metropolitan France:
     # only the establishments of the enlarged bounding box are projected.
     xmin, ymin, xmax, ymax = geometry.bounds
@@ -120,12 +121,20 @@ def establishments_near(
     depth = xy[keep].distance(projected.boundary) / 1000
     contradicted = ~out["dans_territoire"].to_numpy() & (distance[keep] == 0).to_numpy() & (
         depth > CONTRADICTION_KM).to_numpy()
-    out["coordonnees_dans_le_territoire"] = contradicted
+    # What the coordinates say, whatever the commune (a review: « non » for the establishments of the territory
+    # lying in it, when the column only flagged contradictions).
+    out["coordonnees_dans_le_territoire"] = (distance[keep] == 0).to_numpy()
+    out["coordonnees_contradictoires"] = contradicted
     out["distance_km"] = np.where(out["dans_territoire"], 0.0,
                                   np.where(contradicted, np.nan, distance[keep].round(1)))
     # In the territory by its commune, whatever its coordinates say: none, or far from its commune.
     elsewhere = table[in_territory & ~table.index.isin(out.index[out["dans_territoire"]])]
     if len(elsewhere):
+        # Outside the searched box (far away: « non »), or without coordinates (not known).
+        located_far = elsewhere["lon"].notna() & elsewhere["lat"].notna()
         out = pd.concat([out, elsewhere.assign(dans_territoire=True, distance_km=0.0,
-                                               coordonnees_dans_le_territoire=False)], ignore_index=True)
+                                               coordonnees_dans_le_territoire=located_far.map({True: False})
+                                               .astype("boolean"),
+                                               coordonnees_contradictoires=False)], ignore_index=True)
+    out["coordonnees_dans_le_territoire"] = out["coordonnees_dans_le_territoire"].astype("boolean")
     return out.sort_values(["dans_territoire", "groupe", "nom"], ascending=[False, True, True]).reset_index(drop=True)

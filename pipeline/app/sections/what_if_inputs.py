@@ -11,6 +11,7 @@ from pipeline.app.sections.units import domain_cities
 from pipeline.errors import PipelineError
 from pipeline.geography import arrondissements_of
 from pipeline.model import WhatIfChange
+from pipeline.model.options import WhatIfSyntaxError
 from pipeline.render.report import format_number
 from pipeline.sources.adherents import profession_group
 from pipeline.store.queries import geography
@@ -26,8 +27,15 @@ def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChan
     former = mapping[mapping["kind"] != "arrondissement"]  # an arrondissement is modelled as itself, not its city
     current = former.groupby("code")["current_code"].agg(lambda codes: sorted(set(codes)))
     out = []
-    for change in changes:
+    for k, change in enumerate(changes, start=1):
         worded = profession_group(change.groupe)
+        if worded is not None and worded not in known and worded.casefold() not in {g.casefold() for g in known}:
+            # A profession of the Trame the model has no flow rates for (pharmaciens, sages-femmes): not an
+            # « unknown group » (a review).
+            raise WhatIfSyntaxError(
+                f"Scénario : élément {k}, profession « {change.groupe} » ({worded}) non modélisée : l'APL approchée "
+                "ne couvre que les professions dont le modèle de recours a des taux ("
+                + ", ".join(sorted(known)) + ")")
         groupe = worded if worded in known else change.groupe  # else refused, in the words the user typed
         merged = current.get(change.commune, [])
         out.append(WhatIfChange(groupe, change.delta, merged[0] if len(merged) == 1 else change.commune))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pipeline.geography import CITY_NAMES, city_of_arrondissement
+from pipeline.geography import CITY_NAMES, arrondissement_label, city_of_arrondissement
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.options import WhatIfChange
 from pipeline.nomenclatures import GROUPE_MG
@@ -36,7 +37,31 @@ def _under_sentence(d: Diagnostic) -> str:
             f"par an et par habitant en 2023 ({under_65} avec l'APL aux médecins de moins de 65 ans).")
     if not known.all():
         text += f" {plural(int((~known).sum()), 'unité')} sans APL publiée : non disponible."
-    return text
+    return text + _city_parts_sentence(d)
+
+
+def _city_parts_sentence(d: Diagnostic) -> str:
+    """« Marseille compte ici pour une unité : … son arrondissement Marseille 16e est sous le seuil … » (empty
+    when no city counted whole has an arrondissement under 2.5)."""
+    parts = d.apl.city_parts_under
+    if parts is None or parts.empty:
+        return ""
+    sentences = []
+    for city, rows in parts.groupby("ville", sort=True):
+        named = []
+        for row in rows.itertuples():
+            variant = ("les deux APL" if row.sous_dense and row.sous_dense_moins_65 else
+                       "l'APL tous médecins" if row.sous_dense else "l'APL aux médecins de moins de 65 ans")
+            named.append(f"{arrondissement_label(str(row.code))} ({row.code} ; APL {fmt(row.apl, 2)}, moins de "
+                         f"65 ans {fmt(row.apl_moins_65, 2)} : sous le seuil avec {variant} ; "
+                         f"{fmt(row.population_totale)} habitants)")
+        verb = agree(len(named), "son arrondissement", "ses arrondissements")
+        sentences.append(
+            f" {CITY_NAMES.get(str(city), city)} compte ici pour une unité, dont l'APL est la moyenne de ses "
+            f"arrondissements : {verb} {enumeration(named)} {agree(len(named), 'est', 'sont')} pourtant sous le "
+            f"seuil en 2023, et {agree(len(named), 'sa', 'leur')} population est comptée dans la population sous 2,5 "
+            "du tableau ci-dessous.")
+    return "".join(sentences)
 
 
 def _zones_table(d: Diagnostic) -> dict[str, Any] | None:
@@ -49,9 +74,9 @@ def _zones_table(d: Diagnostic) -> dict[str, Any] | None:
                   {"apl": 2, "apl_moins_65": 2, "part_sous_seuil_pct": 1, "part_sous_seuil_moins_65_pct": 1},
                   labels={"libelle": "Zone", "apl": "APL tous médecins généralistes",
                           "apl_moins_65": "APL médecins de moins de 65 ans",
-                          "population_sous_seuil": "Population sous 2,5 (tous)",
+                          "population_sous_seuil": "Population du classeur DREES sous 2,5 (tous)",
                           "part_sous_seuil_pct": "Part sous 2,5 (%)",
-                          "population_sous_seuil_moins_65": "Population sous 2,5 (moins de 65 ans)",
+                          "population_sous_seuil_moins_65": "Population du classeur DREES sous 2,5 (moins de 65 ans)",
                           "part_sous_seuil_moins_65_pct": "Part sous 2,5, moins de 65 ans (%)"})
     return {"title": f"APL {int(latest['annee'].iloc[0])} : toutes les APL et population sous le seuil de 2,5",
             "data": table,
@@ -82,7 +107,9 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
     columns = [c for c in ("unit_code", "nom", "population", "apl_2022", "apl_2023", "apl_moins_65_2023",
                            "sous_dense", "sous_dense_moins_65") if c in per_unit.columns]
     communes = shown(per_unit[columns], {"apl_2022": 2, "apl_2023": 2, "apl_moins_65_2023": 2},
-                     labels={"unit_code": "Code INSEE", "nom": "Commune", "population": "Population",
+                     labels={"unit_code": "Code INSEE", "nom": "Commune",
+                        # The legal population, not the workbook's (a review summed it against the zones' figure).
+                        "population": f"Population légale {d.population.year}",
                              "apl_2022": "APL 2022", "apl_2023": "APL 2023",
                              "apl_moins_65_2023": "APL 2023 moins de 65 ans", "sous_dense": "APL 2023 < 2,5",
                              "sous_dense_moins_65": "APL 2023 moins de 65 ans < 2,5"})
@@ -128,8 +155,8 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES."
                 + (f" {d.access.demand}." if d.access.demand else ""),
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} "
-                f"{_units_word(d, n)} du territoire, {fmt(rho_v, 2)} sur {n_v} "
-                f"{_units_word(d, n_v)} du voisinage{_split_cities_note(d)}.",
+                f"{_units_word(d, n)} du territoire{correlation_caveat(n)}, {fmt(rho_v, 2)} sur {n_v} "
+                f"{_units_word(d, n_v)} du voisinage{correlation_caveat(n_v)}{_split_cities_note(d)}.",
             ],
             "tables": [_approx_table(d, approx)],
         }
@@ -155,6 +182,15 @@ def _split_cities(d: Diagnostic) -> list[str]:
     cities = {city for code in d.access.communes["code"].astype(str) if code not in units
               and (city := city_of_arrondissement(code)) is not None}
     return [CITY_NAMES.get(c, c) for c in sorted(cities)]
+
+
+#: Below this many units a rank correlation takes a handful of values (±0.5 or ±1 on 3): not to be read.
+MIN_UNITS_FOR_A_CORRELATION = 5
+
+
+def correlation_caveat(n: int) -> str:
+    """Said after a rank correlation on fewer than :data:`MIN_UNITS_FOR_A_CORRELATION` units."""
+    return " (trop peu d'unités pour l'interpréter)" if 0 < n < MIN_UNITS_FOR_A_CORRELATION else ""
 
 
 def _units_word(d: Diagnostic, n: int) -> str:
@@ -190,6 +226,8 @@ def _change_text(d: Diagnostic) -> str:
         decimals = len(f"{abs(change.delta):g}".partition(".")[2])
         amount = ("+" if change.delta > 0 else "") + fmt(change.delta, decimals)
         group = change.groupe[:1].lower() + change.groupe[1:]
+        if abs(change.delta) < 2:  # « +1 médecin généraliste », « +0,5 infirmier »
+            group = re.sub(r"s\b", "", group)
         place = f" ({names[change.commune]})" if change.commune in names.index else ""
         return f"{amount} {group} à {change.commune}{place}"
 
@@ -221,9 +259,14 @@ def simulation_paragraphs(d: Diagnostic) -> list[str]:
               "aux médecins généralistes : un ordre de grandeur, qui n'est pas une accessibilité propre à ces "
               "professions.")
     if not moved:
-        return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : les "
-                "changements sont trop loin des communes du territoire (au-delà des paliers de distance du "
-                "modèle) pour que leurs habitants y aient accès." + where + caveat]
+        # Changes in the territory that move no unit by 0.005 are too small there (a review: a change on Riez, a
+        # member, was said « trop loin »); changes outside it only are beyond the model's distance steps.
+        why = ("les changements sont trop faibles pour modifier de 0,01 l'APL approchée d'une de ses communes"
+               if len(outside) < len(d.access.changes) else
+               "les changements sont trop loin des communes du territoire (au-delà des paliers de distance du "
+               "modèle) pour que leurs habitants y aient accès")
+        return ["Simulation : le scénario ne modifie l'APL approchée d'aucune commune du territoire : " + why + "."
+                + where + caveat]
     communes = plural(int(moved), "commune")
     return [f"Simulation : le scénario modifie l'APL approchée de {communes} du territoire sur "
             f"{fmt(codes.nunique())}." + where + caveat]
@@ -239,7 +282,9 @@ def simulation_tables(d: Diagnostic) -> list[dict[str, Any]]:
         territory = d.access.simulation_territory.rename(columns={
             "groupe": "Profession", "avant": "Avant", "apres": "Après", "ecart": "Écart"})
         tables.append({"title": f"Simulation : {changes} — APL approchée du territoire", "data": territory,
-                       "decimals": 2, "note": "Moyenne des communes du territoire pondérée par leur population."})
+                       "decimals": 2, "note": "Moyenne des communes du territoire pondérée par la demande du "
+                                              "modèle (leur population standardisée de la DREES, ou leur population "
+                                              "totale là où le classeur n'en donne pas)."})
     sim = d.access.simulation
     names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
     moved = sim[sim["delta"].abs().fillna(0) > 0.005]

@@ -13,6 +13,7 @@ from pipeline.render import charts
 from pipeline.render.column_catalogue import catalogue_column
 from pipeline.render.sections.common import enumeration, fmt, plural
 from pipeline.render.sections.display import NOT_AVAILABLE, shown
+from pipeline.render.table_spec import NOT_APPLICABLE_TEXT
 
 
 def evolution_words(change: float, rate_pct: float) -> str:
@@ -166,7 +167,7 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
         "millesime": "Population légale", "population": "Population",
         "evolution": "Évolution depuis la première année", "taux_annuel_pct": "Taux annuel moyen (%)"})
     if len(evo) > 1 and evo["evolution"].notna().any():
-        evolution.iloc[0, 3] = "—"  # the first year is the reference: no rate, not a missing figure
+        evolution.iloc[0, 3] = NOT_APPLICABLE_TEXT  # the first year is the reference: no rate, no missing figure
     refs, _ = _comparison(d)
     units = d.units
     if len(d.population.legal_years):

@@ -172,8 +172,8 @@ def establishments_section(d: Diagnostic) -> dict[str, Any]:
     names = _place_names(d)
     rank = inside.assign(_order=inside["groupe"].map({g: i for i, g in enumerate(order)}))
     listed = rank.sort_values(["_order", "nom"], kind="stable").head(MAX_LISTED)
-    contradicted = outside["coordonnees_dans_le_territoire"].fillna(False).astype(bool) \
-        if "coordonnees_dans_le_territoire" in outside else pd.Series(False, index=outside.index)
+    contradicted = outside["coordonnees_contradictoires"].fillna(False).astype(bool) \
+        if "coordonnees_contradictoires" in outside else pd.Series(False, index=outside.index)
     nearest = outside[~contradicted].sort_values(["distance_km", "nom"], kind="stable").head(MAX_NEAREST)
     where = tables_place(d, "etablissements.csv", "Établissements")
     paragraphs = [

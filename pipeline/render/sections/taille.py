@@ -48,6 +48,9 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
         where = " dans l'offre fictive de démonstration, qui ne peut établir la taille 4++" if demo else ""
         paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : {fmt(t.professionals)} "
                           f"professionnels recensés (profession « Autres » exclue){where}.")
+    elif t.professionals_unavailable is not None and t.band == 4:
+        paragraphs.append(f"Taille 4++ si plus de 100 professionnels de santé : nombre de professionnels non "
+                          f"disponible ({t.professionals_unavailable}).")
     funding = t.funding.assign(categorie=t.funding["categorie"].map(CATEGORIES))
     tables = [{"title": "Financement ACI par mission (montants annuels)", "data": funding.rename(columns={
         "mission": "Mission", "categorie": "Catégorie", "volet": "Volet", "montant_eur": "Montant (€)",
