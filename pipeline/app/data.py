@@ -65,7 +65,7 @@ SCOPE_FILE = "departements-charges.txt"
 
 
 #: 2: EPCI memberships kept whole in a load of some départements (zones cut are counted in the whole country).
-DECOUPAGE_LOADER_VERSION = "2"
+DECOUPAGE_LOADER_VERSION = "3"
 
 
 def _vintage_label(vintages: list[int]) -> str:
@@ -93,12 +93,15 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     unmapped = mapping[mapping["current_code"].isna()]
     mapping = mapping.dropna(subset=["current_code"])
     populations = cog_history.population_on_current_geography(communes, mapping)
+    gaps = cog_history.population_gaps(communes, edges, pd.concat([s.endings for s in staged], ignore_index=True),
+                                       mapping, {v: year + 2 for v, year in config.POPULATION_YEAR.items()})
     latest = staged[-1]
     check_contracts(communes, mapping)
     origins = "; ".join(f"{v}={files[v].origin}" for v in vintages)
     departements = scope.keep(latest.departements, "code", by_code=False)
     tables = {
         "communes": communes, "cog_mapping": mapping, "population_current_geo": populations,
+        "population_gaps": scope.keep(gaps, "code"),
         "departements": departements,
         "regions": latest.regions[latest.regions["code"].isin(set(departements["region"]))]
         if scope.departements else latest.regions,

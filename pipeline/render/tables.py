@@ -214,7 +214,11 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                               prov.apl_line(d)))
     entries.append(TableEntry("voisins", "CPTS voisines et communes partagées", neighbours_shown(d),
                               prov.listings_line(d),
-                              note=neighbours_unavailable(d) or ""))
+                              note=neighbours_unavailable(d) or "",
+                              # Not searched is not « none »: the one line says why (a review found « aucune
+                              # donnée », the line of a searched region without neighbours).
+                              empty=f"non disponible : {why[:1].lower()}{why[1:]}" if (why := neighbours_unavailable(d))
+                              else ""))
     if d.representativeness is not None:
         entries.append(TableEntry("representativite", "Représentativité : adhérents par profession",
                                   d.representativeness, prov.join("Fichier des adhérents fourni (ADHERENTS=)",

@@ -116,3 +116,68 @@ def population_on_current_geography(communes: pd.DataFrame, mapping: pd.DataFram
     )
     grouped["population"] = grouped["population"].astype("int64")
     return grouped
+
+
+#: Kinds of :func:`population_gaps`: a commune absorbed before the package's COG without a population of its own
+#: there (its current commune's population lacks it), or a current commune re-created since, counted in the
+#: commune it was part of (that commune's population holds it).
+GAP_ABSENT, GAP_INCLUDED = "absente", "incluse"
+GAP_COLUMNS = ["vintage", "code", "autre", "kind"]
+
+
+def population_gaps(communes: pd.DataFrame, edges: pd.DataFrame, endings: pd.DataFrame, mapping: pd.DataFrame,
+                    geography_years: dict[int, int]) -> pd.DataFrame:
+    """Where a package's populations, summed on the current communes, are not those of the current communes.
+
+    INSEE establishes the legal populations of year N on the geography of 1 January N+2, and a package keys
+    them by the communes of its own COG: a commune absorbed in between has no population of its own there, and
+    its commune nouvelle carries only the population of the commune whose code it kept (COG 2019: Porte-de-
+    Benauge, 33008, has Arbis's 276 inhabitants of 2016, without Cantois, 33092). A commune re-created since a
+    package (14666 Sannerville) has no row in it: its inhabitants are in the commune it was part of.
+
+    Parameters
+    ----------
+    communes
+        Staged communes of every vintage (``vintage, code, type, population``).
+    edges
+        Staged history edges (``vintage, code, target, kind``).
+    endings
+        Communes the INSEE history file says ended (``code, date``), for a geography no loaded package has.
+    mapping
+        :func:`build_mapping` (``code, current_code``).
+    geography_years
+        Vintage → year of the geography its populations are established on.
+
+    Returns
+    -------
+    DataFrame
+        ``vintage, code`` (the current commune whose population of the vintage is affected), ``autre`` (the
+        absorbed or re-created commune), ``kind`` (:data:`GAP_ABSENT`, :data:`GAP_INCLUDED`).
+    """
+    current_of = mapping.set_index("code")["current_code"].to_dict()
+    actual = communes[communes["type"] == "commune-actuelle"]
+    codes_of = {int(v): set(part["code"]) for v, part in actual.groupby("vintage")}
+    current = codes_of[max(codes_of)]
+    priority = {"deleguee": 0, "associee": 1, "ancien": 2, "historique": 3}
+    ranked = edges[edges["kind"].isin(list(priority))].assign(_p=lambda f: f["kind"].map(priority))
+    ranked = ranked.sort_values(["vintage", "code", "_p"]).drop_duplicates(["vintage", "code"])
+    rows: list[tuple[int, str, str, str]] = []
+    for vintage, codes in sorted(codes_of.items()):
+        year = geography_years.get(vintage, vintage)
+        if year in codes_of:
+            before = codes_of[year]
+        else:  # the geography of a year no package gives (2018): this package's communes and those ended since
+            ended = endings.loc[(endings["date"] > f"{year}-01-01") & (endings["date"] <= f"{vintage}-01-01"), "code"]
+            before = codes | set(ended)
+        for code in sorted(before - codes):
+            target = current_of.get(code)
+            if target is not None:
+                rows.append((vintage, str(target), code, GAP_ABSENT))
+        parent_of = ranked[ranked["vintage"] == vintage].set_index("code")["target"].to_dict()
+        for code in sorted(current - codes):
+            parent = parent_of.get(code)
+            if parent is not None and current_of.get(parent) not in (None, code):
+                rows.append((vintage, str(current_of[parent]), code, GAP_INCLUDED))
+    gaps = pd.DataFrame(rows, columns=GAP_COLUMNS).drop_duplicates(["vintage", "code", "autre"])
+    gaps["vintage"] = gaps["vintage"].astype("int32")
+    return gaps.reset_index(drop=True)

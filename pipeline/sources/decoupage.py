@@ -27,6 +27,8 @@ COMMUNE_COLUMNS = [
     "epci", "codes_postaux", "population",
 ]
 EDGE_COLUMNS = ["vintage", "code", "target", "kind", "nom"]
+#: Communes of the INSEE history file that ended (``date``: ISO day), to know the geography of a past day.
+ENDING_COLUMNS = ["code", "date"]
 
 
 @dataclass
@@ -40,6 +42,10 @@ class Vintage:
     regions: pd.DataFrame
     epci: pd.DataFrame
     epci_membres: pd.DataFrame
+    #: The communes the package's history file says ended, and when (empty without a history file): a
+    #: package's legal populations are established on an earlier geography than its COG (see
+    #: :func:`pipeline.sources.cog.population_gaps`).
+    endings: pd.DataFrame
 
 
 def _read_members(path: Path) -> dict[str, Any]:
@@ -173,8 +179,12 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
                 )
     if problems:
         raise DataError("communes.json incohérent : " + "; ".join(problems[:20]), path)
+    endings = pd.DataFrame(columns=ENDING_COLUMNS)
     if "historique-communes.json" in data:
         edges.extend(_history_edges(data["historique-communes.json"], vintage))
+        endings = pd.DataFrame(
+            [(r["code"], r["dateFin"]) for r in data["historique-communes.json"]
+             if r.get("type") == "COM" and r.get("code") and r.get("dateFin")], columns=ENDING_COLUMNS)
 
     frame = pd.DataFrame(rows, columns=COMMUNE_COLUMNS)
     frame["vintage"] = frame["vintage"].astype("int32")
@@ -195,6 +205,7 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
         vintage=vintage,
         communes=frame,
         edges=pd.DataFrame(edges, columns=EDGE_COLUMNS),
+        endings=endings,
         departements=departements,
         regions=regions,
         epci=epci,

@@ -62,6 +62,15 @@ CREATE TABLE population_current_geo (
     PRIMARY KEY (code, vintage)
 );
 
+-- doc: Where a vintage's population of a current commune is not that of the commune: a commune absorbed between the geography the legal populations are established on (1 January N+2 for year N) and the package's COG, without a population of its own there, or a commune re-created since, whose inhabitants the commune it was part of holds. An area holding such a commune has no population of that vintage.
+CREATE TABLE population_gaps (
+    vintage INTEGER NOT NULL,           -- doc: COG vintage of the package
+    code VARCHAR NOT NULL,              -- doc: current commune whose population of the vintage is affected
+    autre VARCHAR NOT NULL,             -- doc: the commune absorbed without population, or re-created since
+    kind VARCHAR NOT NULL CHECK (kind IN ('absente', 'incluse')), -- doc: absorbed without population (absente), or counted in ``code`` (incluse)
+    PRIMARY KEY (vintage, code, autre)
+);
+
 -- doc: Départements of the current vintage.
 CREATE TABLE departements (
     vintage INTEGER NOT NULL,           -- doc: COG vintage

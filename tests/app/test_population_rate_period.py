@@ -38,7 +38,8 @@ def test_the_note_says_which_row_runs_over_another_period_and_mayotte_only_when_
                                        for z in ("Calvados", "France")]
     assert _note([territory, *others]) == (
         "Taux annuel de la ligne « Territoire » calculé de 2019 à 2023 (pas de population légale 2016 pour toutes "
-        "ses communes : commune créée ou recréée depuis), celui des autres lignes de 2016 à 2023.")
+        "ses communes sur leur géographie actuelle : commune créée, fusionnée ou recréée depuis), celui des autres "
+        "lignes de 2016 à 2023.")
     assert _note(others) is None
     mayotte: dict[str, object] = {"zone": "Territoire", "taux_annuel_pct": float("nan"), "periode_taux": None}
     assert _note([mayotte, *others]) == ("Taux annuel « non disponible » : pas de population légale plus récente "

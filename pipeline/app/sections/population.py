@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.analysis import indicators as ind
-from pipeline.analysis.population import legal_year
+from pipeline.analysis.population import legal_year, vintage_gaps
 from pipeline.app.sections.areas import ordered_zones
 from pipeline.app.sections.units import CITY_NAMES
 from pipeline.geography import (
@@ -139,6 +139,29 @@ def _evolution(by_vintage: pd.DataFrame, excluded: list[str], frozen_year: int |
     return ind.evolution(series)
 
 
+def _complete_vintages(con: duckdb.DuckDBPyConnection, by_vintage: pd.DataFrame, territory: Territory,
+                       excluded: list[str], notes: list[str]) -> pd.DataFrame:
+    """``by_vintage`` without the packages whose populations of the territory's units are not theirs (communes
+    absorbed or re-created in between, :mod:`pipeline.analysis.population.vintage_gaps`), said in a note for
+    each legal-population year left without any package."""
+    units = [u for u in territory.units["unit_code"].astype(str) if u not in set(excluded)]
+    gaps = geography.population_gaps(con, units)
+    broken = vintage_gaps.broken_vintages(by_vintage[by_vintage["unit_code"].isin(units)], gaps, units,
+                                          config.POPULATION_YEAR)
+    if not broken:
+        return by_vintage
+    years = config.POPULATION_YEAR
+    kept = by_vintage[~by_vintage["vintage"].isin(list(broken))]
+    lost = sorted({years[v] for v in broken} - {years[int(v)] for v in kept["vintage"].unique()})
+    for year in lost:
+        reasons = sorted({r for v, rs in broken.items() if years[v] == year for r in rs})
+        shown = " ; ".join(reasons[:8]) + (f" ; et {len(reasons) - 8} autres" if len(reasons) > 8 else "")
+        notes.append(f"population légale {year} non disponible pour le territoire : le millésime qui la publie la "
+                     "donne sur une autre géographie que la sienne (communes fusionnées ou rétablies depuis : "
+                     f"{shown}) ; l'évolution est calculée sans cette année")
+    return kept
+
+
 def population_section(
     con: duckdb.DuckDBPyConnection, territory: Territory, units: pd.DataFrame, notes: list[str]
 ) -> PopulationSection:
@@ -156,6 +179,7 @@ def population_section(
     kinds = territory.units["type"] == "commune-actuelle"
     by_vintage = geography.population_by_vintage(
         con, territory.units.loc[kinds, "unit_code"].tolist(), territory.units.loc[~kinds, "unit_code"].tolist())
+    by_vintage = _complete_vintages(con, by_vintage, territory, excluded, notes)
     population = int(territory.population)
     frozen_year = int(legal["annee_population"].min()) if excluded else None
     evolution = _evolution(by_vintage, excluded, frozen_year, population)

@@ -81,8 +81,9 @@ FIRST_POPULATION_YEAR = min(config.POPULATION_YEAR.values())
 def comparison_note(d: Diagnostic) -> str | None:
     """What the comparison's « non disponible » and rates mean when they are not those of 2016 to the last year.
 
-    A commune created or re-created after 2016 (Sannerville, 14666, in 2019) has no 2016 population: the
-    territory's rate then runs from its first legal population, and the other rows from 2016.
+    A commune created or re-created after 2016 (Sannerville, 14666, in 2019) has no 2016 population, nor has a
+    commune nouvelle whose 2016 package lacks a commune it absorbed since (33008 without 33092): the row's rate
+    then runs from its first complete legal population, and the other rows from 2016.
     """
     refs = d.population.references
     notes = []
@@ -92,8 +93,8 @@ def comparison_note(d: Diagnostic) -> str | None:
         other = refs.loc[periods.index[periods != usual]]
         for row in other.itertuples():
             notes.append(f"Taux annuel de la ligne « {row.zone} » calculé de {row.periode_taux} (pas de population "
-                         f"légale {FIRST_POPULATION_YEAR} pour toutes ses communes : commune créée ou recréée "
-                         f"depuis), celui des autres lignes de {usual}.")
+                         f"légale {FIRST_POPULATION_YEAR} pour toutes ses communes sur leur géographie actuelle : "
+                         f"commune créée, fusionnée ou recréée depuis), celui des autres lignes de {usual}.")
         without_mayotte = refs.loc[refs["periode_taux"].fillna("").str.endswith(RATE_WITHOUT_MAYOTTE), "zone"].tolist()
         if without_mayotte:
             rows = enumeration([f"« {zone} »" for zone in without_mayotte])

@@ -257,6 +257,16 @@ def population_by_vintage(con: duckdb.DuckDBPyConnection, communes: list[str], a
         ).df()
 
 
+def population_gaps(con: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:
+    """Gaps of the vintages' populations (table ``population_gaps``) touching ``codes``, as their commune or as
+    the commune re-created or absorbed: ``vintage, code, autre, kind``."""
+    with registered_codes(con, "_g", codes):
+        return con.execute(
+            "SELECT vintage, code, autre, kind FROM population_gaps "
+            "WHERE code IN (SELECT code FROM _g) OR autre IN (SELECT code FROM _g) ORDER BY vintage, code, autre"
+        ).df()
+
+
 #: Levels of :func:`reference_populations` and :func:`reference_areas` (column of ``communes``).
 ZONE_LEVELS = ("departement", "region")
 
@@ -276,19 +286,26 @@ def reference_populations(con: duckdb.DuckDBPyConnection, zones: list[tuple[str,
     CPTS); ``france_hors_mayotte`` serves for rates, since Mayotte is absent
     from the oldest package.
     """
-    columns = "".join(f"sum(p.population) FILTER (WHERE {_zone_filter(level)}) AS \"{level}:{code}\", "
-                      for level, code in zones)
+    # A vintage in which a commune of the area misses a commune absorbed without population of its own
+    # (population_gaps) has no population for the area: NULL, never a sum short of those inhabitants.
+    def total(where: str) -> str:
+        return f"CASE WHEN bool_or(g.code IS NOT NULL) FILTER (WHERE {where}) THEN NULL " \
+               f"ELSE sum(p.population) FILTER (WHERE {where}) END"
+
+    columns = "".join(f"{total(_zone_filter(level))} AS \"{level}:{code}\", " for level, code in zones)
+    france = "c.zone IN ('metro', 'drom')"
     return con.execute(
         f"""
         SELECT p.vintage, {columns}
-               sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom')) AS france,
-               sum(p.population) FILTER (WHERE c.zone IN ('metro', 'drom') AND c.departement <> '976')
-                   AS france_hors_mayotte
+               {total(france)} AS france,
+               {total(france + " AND c.departement <> '976'")} AS france_hors_mayotte
         FROM population_current_geo p
         JOIN communes c ON c.code = p.code AND c.vintage = ? AND c.type = 'commune-actuelle'
+        LEFT JOIN (SELECT DISTINCT vintage, code FROM population_gaps WHERE kind = 'absente') g
+               ON g.vintage = p.vintage AND g.code = p.code
         GROUP BY p.vintage ORDER BY p.vintage
         """,
-        [code for _, code in zones] + [current_vintage()],
+        [code for _, code in zones for _ in range(2)] + [current_vintage()],
     ).df().set_index("vintage")
 
 
