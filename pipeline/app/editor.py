@@ -172,7 +172,8 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         missing = departements_within(con, area, zone.departement, params.flows.cutoff_km)
         if missing:
             notes.append(zone_note(missing, params.flows.cutoff_km, provenance.loaded_departements(con)))
-    totals = zone_totals(units, shared.perimeter.outside_the_load(con))
+    beyond = shared.perimeter.outside_the_load(con)
+    totals = zone_totals(units, beyond)
     demo = "annuaire-sante" in shared.demo_sources
     # The page writes « Sources : » before it.
     sources = ("Insee/Etalab (COG et populations légales), IGN Admin Express COG 2018 et Etalab "
@@ -192,7 +193,8 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         units=table, adjacency=list(zip(codes[left], codes[right], strict=True)),
         perimeters=perimeters, od=od, aci=aci_rules(),
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
-        demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"], notes=notes,
+        demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"],
+        bv_beyond=beyond[0], epci_beyond=beyond[1], notes=notes,
         former_codes=former[0], former_names=former[1],
         unknown_coverage=frozenset(unlisted["code"].astype(str)),
     )

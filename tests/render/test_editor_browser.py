@@ -55,6 +55,23 @@ def call(page: Any, expression: str) -> Any:
     return page.evaluate(f"window.cptsEditor.{expression}")
 
 
+#: The legend's colour of a unit outside the perimeter claimed by no other CPTS (« zone blanche »).
+WHITE_ZONE = "#f0c85a"
+#: The fill colour of each drawn unit on the map, in code order (the layers are added so).
+FILLS = """(() => { const out = []; window.cptsEditor.map.eachLayer(l => {
+  if (l.getTooltip && l.getTooltip() && l.options.fillColor) { out.push(l.options.fillColor); } }); return out; })()"""
+
+
+def hover_text(page: Any, lat: float, lon: float) -> str:
+    """The tooltip of the unit under the mouse at (lat, lon)."""
+    point = page.evaluate(f"(() => {{ const p = window.cptsEditor.map.latLngToContainerPoint([{lat}, {lon}]);"
+                          " return [p.x, p.y]; })()")
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+    settle(page)
+    return str(page.text_content(".unit-tip"))
+
+
 def test_initial_perimeter_figures(editor: Any) -> None:
     s = call(editor, "state()")
     assert s["communes"] == [A, B, D]
@@ -368,12 +385,27 @@ def test_units_of_a_region_without_listing_are_of_unknown_coverage_not_white_zon
             "2 unités ajoutées ou retirées sans CPTS connue dans un département dont les listes de CPTS chargées ne "
             "rendent pas compte : couverture non connue, ni créée ni absorbée.")
         assert page.text_content("#v-creees") == "Créées : aucune"
+        # The map says so too (a review: every unit of the Gironde, no listing loaded, was painted and described as
+        # a white zone). D, removed, and F, outside: neither in the legend's white-zone colour; C selected is red.
+        call(page, f"remove('{C}')")
+        call(page, f"remove('{F}')")
+        fills = page.evaluate(FILLS)
+        assert WHITE_ZONE not in fills and fills[3] == fills[5] == "#9aa3ad"  # D and F
+        assert hover_text(page, 45.05, 5.25).startswith("Saint-Œuf (01006)300 hab. (population légale 2017)Aucune "
+                                                        "CPTS connue : couverture inconnue (aucune liste chargée)")
+        assert page.is_visible("#legend-unknown") and page.is_visible("#legend-white")
+        assert page.inner_text("#legend-unknown") == ("Hors périmètre, couverture inconnue (aucune liste de CPTS "
+                                                        "chargée pour ce territoire)")
+        call(page, f"add('{F}')")  # a unit of unknown coverage in the perimeter is blue, as any other
+        assert page.evaluate(FILLS)[5] == "#1f6feb"
         assert errors == [] and console == []
     finally:
         close_page(page)
     # The page of a zone without such units says nothing of it.
     page, errors, console = open_page(write_editor_page(case.editor_data(), tmp_path / "autre.html").path)
     try:
+        assert page.evaluate(FILLS)[5] == WHITE_ZONE and page.is_hidden("#legend-unknown")
+        assert "Aucune CPTS (zone blanche)" in hover_text(page, 45.05, 5.25)
         s = call(page, f"add('{F}')")
         assert s["couverture_inconnue"] == [] and s["zones_blanches_absorbees"] == [F]
         settle(page)
@@ -467,3 +499,114 @@ def test_parts_of_the_drawn_perimeter_are_counted_as_the_diagnostic_counts_them(
     assert s["parties"] is None and s["parties_dessinees"] == 1 and s["sans_contour"] == [G]
     assert editor.text_content("#v-parties").startswith("Unités dessinées d'un seul tenant — continuité du "
                                                         "périmètre entier non disponible (sans contour :")
+
+
+def test_a_cpts_with_communes_beyond_the_load_has_no_containment_continuity_nor_cut_counts(tmp_path: Path) -> None:
+    """A review: « CPTS Hauts Pays du Verdon & Monts d'Azur » (11 communes in unloaded départements) showed its
+    self-containment, « Périmètre d'un seul tenant » and the units of its bassins de vie, where its diagnostic says
+    « non disponible » (``pertinence.parties_du_perimetre.nombre`` null, a zone reaching beyond its counts null)."""
+    perimeters = [ListedPerimeter("CPTS Alpha", "L1", (A, B, D), beyond_the_load=2), *case.perimeters()[1:]]
+    # Bassin de vie 01001 (A, D) has its third unit beyond the load, 01002 is whole on the page; EPCI too.
+    data = case.editor_data(perimeters=perimeters, bv_beyond={"01001": 1})
+    page, errors, console = open_page(write_editor_page(data, tmp_path / "editeur.html").path)
+    try:
+        s = call(page, f"load(['{A}', '{B}'])")
+        assert s["communes_hors_base"] == 2 and s["taille"] is None
+        assert s["autoconfinement"] is None and s["attraction"] is None
+        assert s["parties"] is None and s["parties_dessinees"] == 1 and s["hors_partie_principale"] == []
+        assert s["bassins_coupes"] == [
+            {"code": "01001", "nom": "Aubert", "unites_dans_perimetre": None, "unites_total": 3},
+            {"code": "01002", "nom": "Belleville", "unites_dans_perimetre": 1, "unites_total": 4}]
+        assert [e["unites_dans_perimetre"] for e in s["epci_coupes"]] == [2]
+        settle(page)
+        why = "2 communes de la CPTS dans sa liste sont hors des départements chargés dans la base"
+        assert page.text_content("#v-autoconfinement") == "non disponible"
+        assert page.text_content("#v-flux-detail").startswith(f"Auto-confinement et attraction non disponibles : {why}")
+        assert page.text_content("#v-parties") == ("Continuité du périmètre : non disponible (ses communes hors des "
+                                                   "départements chargés dans la base n'y ont pas de contour).")
+        assert page.locator("#l-bv li").first.text_content() == (
+            "Aubert (01001) : unités dans le périmètre non disponible (la zone déborde des départements chargés), 3 "
+            "en tout")
+        assert page.text_content("#v-coupes-hors-base").startswith("Zones coupées : les communes de la CPTS hors")
+        # Another CPTS, whole in the load: every figure again.
+        s = call(page, "startFrom('CPTS Beta')")
+        assert s["autoconfinement"] is not None and s["parties"] == 1
+        assert all(z["unites_dans_perimetre"] is not None for z in s["bassins_coupes"])
+        settle(page)
+        assert page.text_content("#v-parties") == "Périmètre d'un seul tenant"
+        assert page.text_content("#v-coupes-hors-base") == ""
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+
+
+def test_one_import_is_one_undo(editor: Any, tmp_path: Path) -> None:
+    """A review: one undo after importing a file that redraws a CPTS gave back the units of the CPTS edited before
+    but neither its name nor the CPTS edited (the import had left two undo entries)."""
+    before = call(editor, "state()")
+    for content in (f"code_insee,cpts_redessinee,liste\n{B}\n{C},CPTS Beta,L1\n",
+                    f"code_insee,cpts_redessinee\n{C},CPTS Absente\n", f"code_insee\n{C}\n{E}\n"):
+        source = tmp_path / "liste.csv"
+        source.write_text(content, encoding="utf-8")
+        editor.set_input_files("#file-import", str(source))
+        editor.wait_for_function("window.cptsEditor.state().cpts_editee !== 'CPTS Alpha'")
+        s = call(editor, "undo()")
+        assert (s["cpts_editee"], s["communes"], s["nom"]) == ("CPTS Alpha", before["communes"], "CPTS Alpha")
+        assert s["partage"] == before["partage"] and s["zones_blanches_creees"] == []
+        assert editor.is_disabled("#btn-undo")  # nothing else to undo on a page just opened
+        assert editor.input_value("#start-cpts") == editor.evaluate(
+            "[...document.querySelectorAll('#start-cpts option')].find(o => o.textContent.startsWith('CPTS Alpha'))"
+            ".value")
+
+
+def test_a_plain_commune_list_is_a_new_perimeter_not_the_cpts_redrawn(editor: Any, tmp_path: Path) -> None:
+    """A review: a list without ``cpts_redessinee`` imported on a page editing a CPTS kept editing it, so the shared
+    population left that CPTS out and the export named it, where ``TERRITORY=fichier:`` of the file counts it."""
+    source = tmp_path / "liste-simple.csv"
+    source.write_text(f"code_insee\n{A}\n{C}\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("window.cptsEditor.state().cpts_editee === null")
+    s = call(editor, "state()")
+    # A is Alpha's, C Beta's: both shared, Alpha being no longer the CPTS edited.
+    assert s["unites_partagees"] == [A, C] and s["population_partagee"] == 25_000 + 8_000
+    assert s["nom"] == "liste-simple" and editor.input_value("#start-cpts") == ""
+    assert editor.text_content("#message") == (
+        "2 unités chargées ; liste sans colonne cpts_redessinee : importée comme un nouveau périmètre (comme "
+        "TERRITORY=fichier: la lit), CPTS Alpha n’est plus la CPTS éditée")
+    assert call(editor, "csv()").splitlines()[0] == "\ufeffcode_insee,nom"
+
+
+def test_the_start_list_shows_the_cpts_the_page_opened_on(editor: Any) -> None:
+    shown = editor.evaluate("document.getElementById('start-cpts').selectedOptions[0].textContent")
+    assert shown.startswith("CPTS Alpha (liste L1")
+    call(editor, "startFrom('CPTS Beta')")
+    assert editor.evaluate("document.getElementById('start-cpts').selectedOptions[0].textContent").startswith(
+        "CPTS Beta (liste L1")
+    call(editor, "undo()")
+    assert editor.evaluate("document.getElementById('start-cpts').selectedOptions[0].textContent").startswith(
+        "CPTS Alpha (liste L1")
+
+
+def test_the_search_list_closes_when_leaving_it_and_names_its_active_option(editor: Any) -> None:
+    """A review: after a search, Tab left the list open over the Exporter and Importer buttons."""
+    editor.fill("#search", "e")
+    assert editor.is_visible("#search-results")
+    editor.press("#search", "Tab")
+    assert editor.is_hidden("#search-results")
+    assert editor.evaluate("document.activeElement.id") == "btn-export"
+    editor.focus("#search")
+    assert editor.is_visible("#search-results")
+    assert editor.get_attribute("#search", "aria-controls") == "search-results"
+    assert editor.get_attribute("#search", "aria-expanded") == "true"
+    editor.press("#search", "ArrowDown")
+    editor.press("#search", "ArrowDown")
+    active = editor.locator("#search-results li.active")
+    assert active.count() == 1
+    assert editor.get_attribute("#search", "aria-activedescendant") == active.get_attribute("id")
+    # A click on a result's button still adds it (the press does not close the list first).
+    label = str(editor.locator("#search-results li").nth(0).locator(".label").text_content())
+    editor.locator("#search-results li").nth(0).locator("button").click()
+    assert label.split("(")[1][:5] in call(editor, "state()")["communes"]
+    assert editor.is_visible("#search-results")
+    editor.press("#search", "Escape")
+    assert editor.is_hidden("#search-results")

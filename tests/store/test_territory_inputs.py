@@ -412,6 +412,12 @@ def test_names_that_are_not_their_codes_refuse_the_file(db: duckdb.DuckDBPyConne
     assert caught.value.message.startswith(
         "Les noms de la colonne « commune » ne sont pas ceux des codes (3 lignes sur 3) : ligne 2 : 13001 est "
         f"{people['13001']}, pas « Marseille 1er » ; ligne 3 : 13002 est {people['13002']}, pas « Marseille 2e » ;")
+    # One wrong row of one: « 1 ligne sur 1 », as the editor says it (a review: « 1 lignes sur 1 »).
+    path.write_text("code;commune\n13001;Marseille 1er\n", encoding="utf-8")
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, f"fichier:{path}")
+    assert caught.value.message.startswith("Les noms de la colonne « commune » ne sont pas ceux des codes (1 ligne sur "
+                                           "1) : ligne 2 : 13001 est ")
 
 
 def test_names_written_otherwise_agree_and_a_stray_one_is_noted(db: duckdb.DuckDBPyConnection,

@@ -64,7 +64,9 @@ Other CPTS
     ``recours_exterieurs_entrants`` / ``recours_realises`` (volumes made in
     P by residents of other units or codes / all volumes made in P), as
     there. Volumes are packed rounded to 0.01 consultation (rows that round
-    to 0 are left out).
+    to 0 are left out). Both ``null`` while the CPTS being edited has
+    ``communes_hors_base`` (its residents' consultations to them would count
+    as leaving it), as the diagnostic's pertinence.
 ``parties`` / ``parties_dessinees`` / ``hors_partie_principale`` / ``sans_contour``
     The separate parts of the units of P that have a polygon, two units being
     of one part when ``EditorData.adjacency`` pairs them (within 50 m), as
@@ -72,14 +74,19 @@ Other CPTS
     (part 1 the most populated, then the smallest code): their number
     (``parties_dessinees``), the codes outside part 1 by part then code, and
     the units of P without polygon. ``parties`` is that number when every
-    unit has a polygon, else ``null`` (a unit's place is unknown). ``null`` /
-    ``[]`` without the adjacency.
+    unit has a polygon, else ``null`` (a unit's place is unknown), and
+    ``null`` (``hors_partie_principale`` ``[]``) while the CPTS being edited
+    has ``communes_hors_base``, as its diagnostic. ``null`` / ``[]`` without
+    the adjacency.
 ``bassins_coupes`` / ``epci_coupes``
     Bassins de vie 2022 (resp. EPCI) with at least one unit in P and at
     least one unit not in P, counted in units; the total number of units of
     each is ``EditorData.bv_totals`` / ``epci_totals`` when given, else the
     number of units of the page. Items: ``code``, ``nom``,
-    ``unites_dans_perimetre``, ``unites_total``.
+    ``unites_dans_perimetre``, ``unites_total``. While the CPTS being edited
+    has ``communes_hors_base``, a zone with units outside the loaded
+    départements (``EditorData.bv_beyond`` / ``epci_beyond``) has
+    ``unites_dans_perimetre`` ``null``, as in its diagnostic.
 ``nom``, ``cpts_editee``, ``perimetre_initial``, ``codes_inconnus``, ``codes_anciens``
     Perimeter name typed in the panel, CPTS being edited (or ``null``),
     initial units, codes of the last ``add``/``remove``/``load`` that are no

@@ -172,6 +172,11 @@ class EditorData:
         Number of units of each bassin de vie / EPCI in the whole country,
         when some lie outside ``units``. Without them, the units of ``units``
         are the whole bassin / EPCI.
+    bv_beyond, epci_beyond
+        Of those, the units outside the loaded départements (none when not
+        given): while the edited CPTS has communes beyond the load, a zone
+        reaching there has its units in the perimeter « non disponible », as
+        in the diagnostic.
     notes
         Extra French notes shown at the foot of the page.
     former_codes
@@ -197,6 +202,8 @@ class EditorData:
     od_label: str = "recours modélisés aux médecins généralistes"
     bv_totals: Mapping[str, int] | None = None
     epci_totals: Mapping[str, int] | None = None
+    bv_beyond: Mapping[str, int] = field(default_factory=dict)
+    epci_beyond: Mapping[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     former_codes: Mapping[str, str] = field(default_factory=dict)
     former_names: Mapping[str, str] = field(default_factory=dict)

@@ -85,9 +85,10 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def _groups(
-    codes: pd.Series, names: pd.Series, totals: Mapping[str, int] | None
+    codes: pd.Series, names: pd.Series, totals: Mapping[str, int] | None, beyond: Mapping[str, int]
 ) -> tuple[dict[str, list[Any]], list[int]]:
-    """Table of the distinct codes (code, nom, total units) and each unit's index in it (-1 if missing)."""
+    """Table of the distinct codes (code, nom, total units, units beyond the load) and each unit's index in it
+    (-1 if missing)."""
     clean = [_text_or_none(c) for c in codes]
     table = sorted({c for c in clean if c is not None})
     position = {code: i for i, code in enumerate(table)}
@@ -98,7 +99,8 @@ def _groups(
     counts = pd.Series([c for c in clean if c is not None], dtype=object).value_counts()
     total = [int(totals[c]) if totals is not None and c in totals else int(counts.get(c, 0)) for c in table]
     return (
-        {"code": table, "nom": [name_of.get(c, c) for c in table], "total": total},
+        {"code": table, "nom": [name_of.get(c, c) for c in table], "total": total,
+         "hors_base": [int(beyond.get(c, 0)) for c in table]},
         [-1 if c is None else position[c] for c in clean],
     )
 
@@ -161,7 +163,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
         ``cities`` (city code -> unit indices of its arrondissements),
         ``former`` (former code -> current unit or city code), ``former_noms`` (former code -> its name),
-        ``epci`` and ``bv`` (``code``, ``nom``, ``total``), ``perimeters``
+        ``epci`` and ``bv`` (``code``, ``nom``, ``total``, ``hors_base``: its units outside the loaded
+        départements), ``perimeters``
         (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone``, ``hors_base``: communes outside the
         loaded départements, -1 for a drawn part of unknown extent), ``od``
         (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
@@ -191,8 +194,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             claims[i].append(p)
 
     simplified = simplify_units(units.geometry, units["departement"].astype(str).tolist(), tolerance_m)
-    epci, epci_index = _groups(units["epci"], units["epci_nom"], data.epci_totals)
-    bv, bv_index = _groups(units["bv2022"], units["bv2022_nom"], data.bv_totals)
+    epci, epci_index = _groups(units["epci"], units["epci_nom"], data.epci_totals, data.epci_beyond)
+    bv, bv_index = _groups(units["bv2022"], units["bv2022_nom"], data.bv_totals, data.bv_beyond)
     cities: dict[str, list[int]] = {}
     for i, code in enumerate(codes):
         city = city_of_arrondissement(code)
@@ -276,6 +279,7 @@ def render_page(payload: dict[str, Any]) -> str:
         "{{IMPORT_JS}}": _script_safe((TEMPLATES / "editor-import.js").read_text(encoding="utf-8")),
         "{{CORE_JS}}": _script_safe((TEMPLATES / "editor-core.js").read_text(encoding="utf-8")),
         "{{PANEL_JS}}": _script_safe((TEMPLATES / "editor-panel.js").read_text(encoding="utf-8")),
+        "{{SEARCH_JS}}": _script_safe((TEMPLATES / "editor-search.js").read_text(encoding="utf-8")),
         "{{UI_JS}}": _script_safe((TEMPLATES / "editor-ui.js").read_text(encoding="utf-8")),
     }
     # The title comes last and with its braces escaped, so that no text of the data can form a placeholder.

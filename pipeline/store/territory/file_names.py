@@ -77,7 +77,8 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
     listed = " ; ".join(f"ligne {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
                         in wrong[:SHOWN]) + (" …" if len(wrong) > SHOWN else "")
     if len(wrong) >= REFUSED_SHARE * named:
-        raise TerritoryError(f"Les noms de la colonne « {column} » ne sont pas ceux des codes ({len(wrong)} lignes "
+        rows = "lignes" if len(wrong) > 1 else "ligne"
+        raise TerritoryError(f"Les noms de la colonne « {column} » ne sont pas ceux des codes ({len(wrong)} {rows} "
                              f"sur {named}) : {listed}. Codes postaux au lieu des codes INSEE, ou lignes décalées ? "
                              "Corrigez les codes (ou retirez la colonne des noms si elle est fausse)",
                              path, wrong[0][0])

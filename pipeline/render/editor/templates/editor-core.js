@@ -190,7 +190,10 @@
 
     function codes(units) { return units.map(function (u) { return U.code[u]; }); }
 
-    function cutGroups(selected, groupOf, table) {
+    /** Zones with units in and out of the selection. ``beyond``: the edited CPTS has communes outside the loaded
+     *  départements, in no zone of the page: a zone reaching there may hold some, so its units in the perimeter
+     *  are unknown (null), as the diagnostic's « non disponible ». */
+    function cutGroups(selected, groupOf, table, beyond) {
       var counts = new Int32Array(table.code.length);
       for (var u = 0; u < n; u++) {
         if (selected[u] && groupOf[u] >= 0) { counts[groupOf[u]] += 1; }
@@ -198,7 +201,8 @@
       var cut = [];
       for (var g = 0; g < counts.length; g++) {
         if (counts[g] > 0 && counts[g] < table.total[g]) {
-          cut.push({ code: table.code[g], nom: table.nom[g], unites_dans_perimetre: counts[g],
+          var unknown = beyond && table.hors_base !== undefined && table.hors_base[g] > 0;
+          cut.push({ code: table.code[g], nom: table.nom[g], unites_dans_perimetre: unknown ? null : counts[g],
                      unites_total: table.total[g] });
         }
       }
@@ -320,6 +324,10 @@
       // population (the diagnostic: « les chevauchements … ne peuvent pas être recherchés »), never 0.
       var unlisted = members.filter(function (m) { return !U.couverture_connue[m] && otherClaims[m].length === 0; });
       if (unlisted.length) { sharedPop = { population: null }; }
+      // Communes of the edited CPTS beyond the load (or a drawn part there): its residents' consultations to them
+      // would count as leaving it, and where they lie is unknown, so self-containment, attraction and continuity
+      // are « non disponible », as in its diagnostic (pertinence NOT_LOADED).
+      var beyond = members.length > 0 && beyondTheLoad !== 0;
       var f = flows(selected);
       var pieces = parts(members, selected);
       return {
@@ -347,19 +355,20 @@
         couverture_inconnue: codes(unknown),
         ajoutees: codes(added),
         retirees: codes(removed),
-        autoconfinement: f.autoconfinement,
-        attraction: f.attraction,
+        autoconfinement: beyond ? null : f.autoconfinement,
+        attraction: beyond ? null : f.attraction,
         recours_residents: f.recours_residents,
         recours_internes: f.recours_internes,
         recours_non_affectes: f.recours_non_affectes,
         recours_realises: f.recours_realises,
         recours_exterieurs_entrants: f.recours_exterieurs_entrants,
-        parties: pieces === null ? null : pieces.count,
+        // Beyond the load, as the diagnostic's summary: the parts drawn are counted, the perimeter's are unknown.
+        parties: pieces === null || beyond ? null : pieces.count,
         parties_dessinees: pieces === null ? null : pieces.drawnCount,
-        hors_partie_principale: pieces === null ? [] : pieces.apart,
+        hors_partie_principale: pieces === null || beyond ? [] : pieces.apart,
         sans_contour: pieces === null ? [] : pieces.unplaced,
-        bassins_coupes: cutGroups(selected, U.bv, D.bv),
-        epci_coupes: cutGroups(selected, U.epci, D.epci)
+        bassins_coupes: cutGroups(selected, U.bv, D.bv, beyond),
+        epci_coupes: cutGroups(selected, U.epci, D.epci, beyond)
       };
     }
 

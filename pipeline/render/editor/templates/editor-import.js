@@ -237,7 +237,7 @@
     }).join(' ; ') + (wrong.length > SHOWN ? ' …' : '');
     if (wrong.length >= REFUSED_SHARE * namedRows) {
       return { error: 'Les noms de la colonne « ' + column + ' » ne sont pas ceux des codes (' + wrong.length +
-        ' lignes sur ' + namedRows + ') : ' + listed + '. Codes postaux au lieu des codes INSEE, ou lignes ' +
+        (wrong.length > 1 ? ' lignes' : ' ligne') + ' sur ' + namedRows + ') : ' + listed + '. Codes postaux au lieu des codes INSEE, ou lignes ' +
         'décalées ? Corrigez les codes (ou retirez la colonne des noms si elle est fausse)' };
     }
     var meant = units ? otherCommunesMeant(wrong, units) : [];

@@ -70,6 +70,10 @@
     setText('sources', D.meta.sources ? 'Sources : ' + D.meta.sources : '');
     setText('generated', 'Page générée le ' + D.meta.date + '. Contours simplifiés pour l\'affichage (tolérance ' +
       fmt(D.meta.tolerance_m) + ' m) ; les chiffres portent sur les unités, pas sur les contours.');
+    // The legend names what the map shows: unknown coverage where some unit has it, white zones where some may be.
+    var known = U.couverture_connue.filter(function (k) { return k; }).length;
+    byId('legend-unknown').hidden = known === U.code.length;
+    byId('legend-white').hidden = known === 0;
     var notes = empty('notes');
     D.meta.notes.forEach(function (note) { notes.appendChild(element('li', note)); });
 
@@ -112,13 +116,19 @@
       setText('v-units', plural(s.n_unites, 'unité', 'unités') + change);
     }
 
+    /** Why the edited CPTS reaches beyond the loaded départements (its diagnostic's reason), or null. */
+    function beyondWhy(s) {
+      if (s.n_unites === 0 || s.communes_hors_base === 0) { return null; }
+      return s.communes_hors_base === null ? 'une partie du périmètre dessiné de la CPTS ne recouvre aucune ' +
+        'commune chargée dans la base' : s.communes_hors_base + (s.communes_hors_base > 1
+          ? ' communes de la CPTS dans sa liste sont' : ' commune de la CPTS dans sa liste est') +
+        ' hors des départements chargés dans la base (absentes de cette page)';
+    }
+
     function renderTaille(s) {
       if (s.taille === null) {
         setText('v-taille', s.n_unites === 0 ? '—' : 'non disponible');
-        var why = s.communes_hors_base === null ? 'une partie du périmètre dessiné de la CPTS ne recouvre aucune ' +
-          'commune chargée dans la base' : s.communes_hors_base > 0 ? s.communes_hors_base + (s.communes_hors_base > 1
-            ? ' communes de la CPTS dans sa liste sont' : ' commune de la CPTS dans sa liste est') +
-          ' hors des départements chargés dans la base (absentes de cette page)' : null;
+        var why = beyondWhy(s);
         setText('v-financement', s.n_unites === 0 ? '' : why ? 'Taille non disponible : ' + why +
           ' ; la population affichée ne porte que sur les autres unités.' :
           'Taille non calculable sans la population de toutes les unités.');
@@ -189,10 +199,14 @@
     }
 
     function renderFlows(s) {
+      var beyond = beyondWhy(s);
       if (s.autoconfinement === null) {
         setText('v-autoconfinement', s.n_unites ? 'non disponible' : '—');
-        setText('v-flux-detail', s.n_unites ? 'Aucun recours des habitants du périmètre dans la table des flux (' +
-          D.meta.od_label + ').' : '');
+        // The diagnostic's wording (pipeline.app.sections.pertinence.NOT_LOADED).
+        setText('v-flux-detail', beyond ? 'Auto-confinement et attraction non disponibles : ' + beyond +
+          ' ; les recours de ses habitants vers ces communes ne peuvent pas être comptés dans le périmètre, d\'où ' +
+          'un auto-confinement faussé.' : s.n_unites ? 'Aucun recours des habitants du périmètre dans la table des ' +
+          'flux (' + D.meta.od_label + ').' : '');
         return;
       }
       setText('v-autoconfinement', pct(s.autoconfinement));
@@ -207,7 +221,10 @@
 
     function renderParts(s) {
       var text = '';
-      if (s.n_unites > 1) {
+      if (beyondWhy(s)) {  // as the diagnostic's section (pipeline.render.sections.pertinence)
+        text = 'Continuité du périmètre : non disponible (ses communes hors des départements chargés dans la base ' +
+          'n\'y ont pas de contour).';
+      } else if (s.n_unites > 1) {
         var drawn = s.parties_dessinees;
         text = drawn === null ? 'Continuité du périmètre : non disponible'
           : drawn <= 1 ? (s.sans_contour.length ? 'Unités dessinées d\'un seul tenant' : 'Périmètre d\'un seul tenant')
@@ -217,15 +234,23 @@
           + ' ' + namesList(s.sans_contour, 10) + ')'; }
       }
       setText('v-parties', text);
-      byId('v-parties').className = s.parties_dessinees > 1 ? 'warning' : '';
-      fillList('l-parties', s.parties_dessinees > 1 ? [namesList(s.hors_partie_principale, 30)] : []);
+      var split = s.hors_partie_principale.length > 0;
+      byId('v-parties').className = split ? 'warning' : '';
+      fillList('l-parties', split ? [namesList(s.hors_partie_principale, 30)] : []);
     }
 
     function renderCuts(s) {
       var describe = function (item) {
-        return item.nom + ' (' + item.code + ') : ' + plural(item.unites_dans_perimetre, 'unité', 'unités') +
-          ' sur ' + fmt(item.unites_total) + ' dans le périmètre';
+        return item.nom + ' (' + item.code + ') : ' + (item.unites_dans_perimetre === null
+          ? 'unités dans le périmètre non disponible (la zone déborde des départements chargés), ' +
+            fmt(item.unites_total) + ' en tout'
+          : plural(item.unites_dans_perimetre, 'unité', 'unités') + ' sur ' + fmt(item.unites_total) +
+            ' dans le périmètre');
       };
+      // The diagnostic's caveat (pipeline.app.sections.pertinence.CUT_BEYOND_THE_LOAD).
+      setText('v-coupes-hors-base', beyondWhy(s) ? 'Zones coupées : les communes de la CPTS hors des départements ' +
+        'chargés ne sont placées dans aucune zone ; une zone qui en déborde a ses unités dans le périmètre « non ' +
+        'disponible », et les zones atteintes par elles seules manquent.' : '');
       setText('v-bv', s.n_unites ? (s.bassins_coupes.length
         ? plural(s.bassins_coupes.length, 'bassin de vie coupé', 'bassins de vie coupés')
         : 'Aucun bassin de vie coupé') : '—');

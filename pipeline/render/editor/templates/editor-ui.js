@@ -50,7 +50,9 @@
     if (selected[u]) {
       fill = others ? '#d1242f' : '#1f6feb';
     } else if (others === 0) {
-      fill = '#f0c85a';
+      // Claimed by none where no loaded listing speaks: of unknown coverage, never painted as a white zone.
+      fill = U.couverture_connue[u] ? '#f0c85a' : '#9aa3ad';
+      opacity = U.couverture_connue[u] ? opacity : 0.35;
     } else if (others > 1) {
       fill = '#aa82d2';
       opacity = 0.5;
@@ -68,7 +70,8 @@
       var year = U.annee[u] === null ? '' : ' (population légale ' + U.annee[u] + ')';
       box.appendChild(element('div', habitants(U.population[u]) + year));
       var names = U.claims[u].map(function (p) { return D.perimeters.nom[p]; });
-      box.appendChild(element('div', names.length ? 'CPTS : ' + names.join(' ; ') : 'Aucune CPTS (zone blanche)'));
+      box.appendChild(element('div', names.length ? 'CPTS : ' + names.join(' ; ') : U.couverture_connue[u]
+        ? 'Aucune CPTS (zone blanche)' : 'Aucune CPTS connue : couverture inconnue (aucune liste chargée)'));
       box.appendChild(element('div', selected[u] ? 'Dans le périmètre : cliquer pour retirer'
         : 'Hors du périmètre : cliquer pour ajouter', 'detail'));
       return box;
@@ -168,10 +171,28 @@
 
   // ------------------------------------------------------------------ edits
 
+  var grouped = false;  // inside asOneEdit: the steps of one edit leave one undo entry
+
   function remember() {
     // The CPTS being edited too: undoing « Partir de » gives back the previous CPTS, not only its units.
+    if (grouped) { return; }
     undoStack.push({ selected: Uint8Array.from(selected), base: base });
     if (undoStack.length > 200) { undoStack.shift(); }
+  }
+
+  /** Run ``steps`` (several edits: an import changes the CPTS edited, then the units) as one undo entry. */
+  function asOneEdit(steps) {
+    remember();
+    grouped = true;
+    try { return steps(); } finally { grouped = false; }
+  }
+
+  /** Edit from ``next`` (units, cpts, liste, nom): the claims left out, the name, the CPTS shown as the start. */
+  function rebaseTo(next) {
+    base = next;
+    model.rebase(base.units, base.cpts, base.liste);
+    byId('perimeter-name').value = base.nom;
+    showStart();
   }
 
   function toggleUnits(units) {
@@ -220,10 +241,8 @@
 
   function startFrom(p) {
     remember();
-    base = { units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], liste: D.perimeters.liste[p],
-      nom: D.perimeters.nom[p] };
-    model.rebase(base.units, base.cpts, base.liste);
-    byId('perimeter-name').value = base.nom;
+    rebaseTo({ units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], liste: D.perimeters.liste[p],
+      nom: D.perimeters.nom[p] });
     selected = Uint8Array.from(model.initial);
     lastUnknown = [];
     lastFormer = [];
@@ -264,12 +283,7 @@
     if (!undoStack.length) { return; }
     var previous = undoStack.pop();
     selected = previous.selected;
-    if (previous.base !== base) {
-      base = previous.base;
-      model.rebase(base.units, base.cpts, base.liste);
-      byId('perimeter-name').value = base.nom;
-      restyleAll();
-    }
+    if (previous.base !== base) { rebaseTo(previous.base); restyleAll(); }
     lastUnknown = [];
     lastFormer = [];
     message('Dernière modification annulée', true);
@@ -308,16 +322,25 @@
         message(names.error + ' (' + file.name + ') ; rien n’est chargé');
         return;
       }
-      var redrawn = importRedrawn(Core.redrawnFromCsv(reader.result), file.name);
-      if (redrawn.ok) {
-        load(codes);
-        var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
-        var notes = table.notes.concat(read, names.notes);
-        if (redrawn.note) {
-          message([redrawn.note].concat(notes).join(' ; '));
-        } else if (notes.length) {
-          message(byId('message').textContent + ' ; ' + notes.join(' ; '), byId('message').className === 'ok');
+      var target = importedTarget(Core.redrawnFromCsv(reader.result), file.name);
+      if (!target) { return; }
+      // One import, one undo entry: the CPTS edited and the units change together.
+      asOneEdit(function () {
+        if (target.p >= 0) {
+          startFrom(target.p);
+        } else if (target.nom !== undefined) {
+          rebaseTo({ units: [], cpts: null, liste: null, nom: target.nom });
+          restyleAll();
         }
+        load(codes);
+      });
+      var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
+      var notes = table.notes.concat(read, names.notes);
+      if (target.warning) {
+        message([target.warning].concat(notes).join(' ; '));
+      } else if (notes.length || target.note) {
+        message([byId('message').textContent].concat(target.note ? [target.note] : [], notes).join(' ; '),
+          byId('message').className === 'ok');
       }
     };
     reader.onerror = function () { message('Lecture impossible de ' + file.name); };
@@ -345,14 +368,21 @@
     return names.length ? names : null;
   }
 
-  /** An export of a CPTS being edited: edit that CPTS again, as the diagnostic of the file reads it (its name
-   *  exactly, else accents and case aside, in its listing); a CPTS this page does not list makes it a new
-   *  perimeter, as no CPTS is then left out of the sharing. ``ok`` false when the file cannot be read so. */
-  function importRedrawn(redrawn, name) {
-    if (redrawn === null) { return { ok: true }; }
+  /** What an imported file is edited as, as the diagnostic of the file reads it: an export of a listed CPTS edits
+   *  that CPTS again (``p``; its name exactly, else accents and case aside, in its listing); a CPTS this page does
+   *  not list, or a plain commune list while a CPTS is edited, is a new perimeter (``nom``), as no CPTS is then
+   *  left out of the sharing; null (said) when the file cannot be read so. */
+  function importedTarget(redrawn, name) {
+    if (redrawn === null) {
+      // A plain list is no CPTS redrawn: the page's CPTS is another CPTS again, sharing its units, as the
+      // diagnostic of the file counts it (a review: the population shared with Verdon was left out).
+      return base.cpts === null ? { p: -1 } : { p: -1, nom: name.replace(/\.[^.]*$/, ''),
+        note: 'liste sans colonne cpts_redessinee : importée comme un nouveau périmètre (comme TERRITORY=fichier: ' +
+          'la lit), ' + base.cpts + ' n’est plus la CPTS éditée' };
+    }
     if (redrawn.several) {
       message('Plusieurs CPTS redessinées dans ' + name + ' : un fichier redessine une seule CPTS ; rien n’est chargé');
-      return { ok: false };
+      return null;
     }
     var listed = D.perimeters.nom.map(function (nom, p) { return p; }).filter(function (p) {
       return !redrawn.liste || D.perimeters.liste[p] === redrawn.liste;
@@ -363,21 +393,21 @@
     if (found.length > 1) {  // as TERRITORY=fichier: refuses it
       message('CPTS redessinée « ' + redrawn.cpts + ' » présente dans plusieurs listes : précisez laquelle dans une ' +
         'colonne « liste » de ' + name + ' ; rien n’est chargé');
-      return { ok: false };
+      return null;
     }
-    if (found.length === 1) {
-      startSelect.value = String(found[0]);
-      startFrom(found[0]);
-      return { ok: true };
-    }
-    remember();
-    base = { units: [], cpts: null, liste: null, nom: redrawn.cpts };
-    model.rebase(base.units, null, null);
-    byId('perimeter-name').value = base.nom;
-    startSelect.value = '';
-    restyleAll();
-    return { ok: true, note: 'CPTS redessinée « ' + redrawn.cpts + ' »' + (redrawn.liste ? ' (liste ' + redrawn.liste + ')' : '') +
+    if (found.length === 1) { return { p: found[0] }; }
+    return { p: -1, nom: redrawn.cpts, warning: 'CPTS redessinée « ' + redrawn.cpts + ' »' +
+      (redrawn.liste ? ' (liste ' + redrawn.liste + ')' : '') +
       ' absente de cette page : le périmètre importé est édité comme un nouveau périmètre' };
+  }
+
+  /** The start list shows the CPTS being edited (« — » for a new perimeter). */
+  function showStart() {
+    var shown = '';
+    for (var p = 0; p < D.perimeters.nom.length; p++) {
+      if (D.perimeters.nom[p] === base.cpts && D.perimeters.liste[p] === base.liste) { shown = String(p); }
+    }
+    startSelect.value = shown;
   }
 
   var startSelect = byId('start-cpts');
@@ -394,22 +424,12 @@
       option.value = String(p);
       startSelect.appendChild(option);
     });
+  showStart();
   startSelect.addEventListener('change', function () {
     if (startSelect.value !== '') { startFrom(Number(startSelect.value)); }
   });
 
   // ------------------------------------------------------------------ search
-
-  // Names folded (« paris 17e arrondissement »), and as place names (« st paul » finds Saint-Paul-sur-Ubaye), as
-  // the import compares them; a place key alone reads every arrondissement as its city's name.
-  var folded = U.nom.map(Core.fold);
-  var keyed = U.nom.map(Import.placeKey);
-  var formerNames = Object.keys(D.former_noms || {}).map(function (code) {
-    return { key: Import.placeKey(D.former_noms[code]), code: code };
-  });
-  var searchBox = byId('search');
-  var results = byId('search-results');
-  var active = -1;  // the result the arrow keys are on
 
   function focusUnit(m) {
     if (!layers[m]) { message(unitLabel(U.code[m]) + ' : pas de contour sur la carte'); return; }
@@ -419,80 +439,11 @@
     setTimeout(function () { if (layers[m]) { layers[m].setStyle(style(m)); } }, 2500);
   }
 
-  function search(raw) {
-    var text = raw.trim();
-    var query = Core.fold(text);
-    var key = Import.placeKey(text);
-    var code = text.toUpperCase();
-    // A code as the import reads it (« 4070 », a former code « 04071 »): its unit first.
-    var typed = Core.normaliseCode(text);
-    var first = typed === null ? [] : model.resolve([typed]).units;
-    if (!query && !first.length) { return []; }
-    formerNames.forEach(function (f) {  // a former commune's name: the unit it is now
-      if (key && f.key.indexOf(key) === 0) { first = first.concat(model.resolve([f.code]).units); }
-    });
-    var named = [];
-    var other = [];
-    for (var m = 0; m < n; m++) {
-      if (U.code[m] === code || (query && folded[m].indexOf(query) === 0)) { first.push(m); } else if (
-        key && keyed[m].indexOf(key) === 0) { named.push(m); } else if (
-        (query && folded[m].indexOf(query) > 0) || U.code[m].indexOf(code) === 0) { other.push(m); }
-    }
-    return first.concat(named, other).filter(function (m, k, all) { return all.indexOf(m) === k; }).slice(0, 15);
-  }
-
-  function showResults() {
-    empty('search-results');
-    var found = search(searchBox.value);
-    active = Math.min(active, found.length - 1);
-    results.hidden = found.length === 0 && !searchBox.value.trim();
-    if (!found.length && searchBox.value.trim()) {
-      results.appendChild(element('li', 'Aucune unité de la zone ne correspond'));
-      results.hidden = false;
-    }
-    found.forEach(function (m) {
-      var item = element('li');
-      item.setAttribute('role', 'option');
-      item.appendChild(element('span', U.nom[m] + ' (' + U.code[m] + ', dép. ' + U.departement[m] + ')', 'label'));
-      var button = element('button', selected[m] ? 'Retirer' : 'Ajouter');
-      button.type = 'button';
-      button.addEventListener('click', function (event) {
-        event.stopPropagation();
-        toggleUnits([m]);
-        showResults();
-      });
-      item.appendChild(button);
-      item.addEventListener('click', function () { focusUnit(m); });
-      if (results.children.length === active) { item.className = 'active'; item.setAttribute('aria-selected', 'true'); }
-      results.appendChild(item);
-    });
-  }
-
-  searchBox.addEventListener('input', function () { active = -1; showResults(); });
-  searchBox.addEventListener('keydown', function (event) {
-    var found = search(searchBox.value);
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      active = found.length ? (active + (event.key === 'ArrowDown' ? 1 : found.length)) % found.length : -1;
-      showResults();
-    } else if (event.key === 'Enter') {
-      // Enter on a result chosen with the arrows adds it (or removes it), as its button; else shows the first.
-      if (active >= 0 && found[active] !== undefined) {
-        toggleUnits([found[active]]);
-        showResults();
-      } else if (found.length) {
-        focusUnit(found[0]);
-      }
-    } else if (event.key === 'Escape') {
-      searchBox.value = '';
-      active = -1;
-      showResults();
-    }
+  window.CptsEditorSearch.create(D, model, panel, {
+    isSelected: function (m) { return selected[m] === 1; },
+    toggle: function (m) { toggleUnits([m]); },
+    focus: focusUnit
   });
-  document.addEventListener('click', function (event) {
-    if (!byId('panel').contains(event.target) || !event.target.closest('.search')) { results.hidden = true; }
-  });
-  searchBox.addEventListener('focus', showResults);
 
   // ------------------------------------------------------------------ API
 
@@ -509,7 +460,6 @@
     startFrom: function (name, listing) {
       for (var p = 0; p < D.perimeters.nom.length; p++) {
         if (D.perimeters.nom[p] === name && (listing === undefined || D.perimeters.liste[p] === listing)) {
-          startSelect.value = String(p);
           return startFrom(p);
         }
       }
