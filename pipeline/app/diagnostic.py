@@ -35,6 +35,7 @@ from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.nomenclatures import GROUPE_MG
 from pipeline.params import Params, default_params
 from pipeline.progress import Stages
 from pipeline.render import outputs
@@ -193,8 +194,12 @@ def compute(
         # Weighted by the model's own demand (standardised population), as the official APL is.
         access.simulation_territory = territory_what_if(access.simulation, access.demand_weights)
     if flows is not None and not flows.lines.empty:
-        # Units at the far end of the drawn flows, so that the flow maps draw and name them.
+        # Units at the far end of the drawn flows and the GP destinations the flow map's table lists, so that the
+        # flow maps draw and name them (a destination reached by no drawn line had no outline, a review).
         ends = set(flows.lines["origin"].astype(str)) | set(flows.lines["destination"].astype(str))
+        listed = flows.external_destinations
+        if not listed.empty:
+            ends |= set(listed.loc[listed["groupe"] == GROUPE_MG, "destination"].astype(str))
         flow_places = geography.unit_polygons_for(con, sorted(ends - set(units["unit_code"]) - set(codes)))
     beyond = neighbour_section.beyond_the_load_reason(territory, listing_anomalies,
                                                       provenance.loaded_departements(con))

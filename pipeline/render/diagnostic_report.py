@@ -182,7 +182,10 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
         indicators["densite_mg_10000"] = "Médecins généralistes pour 10 000 hab."
     indicators.update(profile_indicators(d))
     points = establishment_points(d)
-    establishments = None if points is None else points[["nom", "groupe", "categorie", "geometry"]]
+    # ``dans_territoire`` and ``distance_km`` kept: without them the legend counted the surroundings' establishments
+    # as the CPTS's own (« MSP (2) » for one MSP inside, a review).
+    establishments = None if points is None else points[["nom", "groupe", "categorie", "dans_territoire",
+                                                         "distance_km", "geometry"]]
     professionals = None
     if d.supply is not None:
         professionals = d.supply.per_unit

@@ -61,15 +61,17 @@ def chosen_indicator(d: Diagnostic) -> tuple[str, str] | None:
 
 
 def establishment_points(d: Diagnostic) -> gpd.GeoDataFrame | None:
-    """Located establishments as points (``nom``, ``groupe``, ``categorie``, ``dans_territoire``)."""
+    """Located establishments as points (``nom``, ``groupe``, ``categorie``, ``dans_territoire``,
+    ``distance_km`` from the territory, NaN when unknown)."""
     if d.establishments is None or d.establishments.empty:
         return None
     e = d.establishments.dropna(subset=["lon", "lat"])
     if e.empty:
         return None
     categorie = e["categorie_libelle"] if "categorie_libelle" in e else e["groupe"]
+    distance = e["distance_km"] if "distance_km" in e else float("nan")
     return gpd.GeoDataFrame({"nom": e["nom"], "groupe": e["groupe"], "categorie": categorie,
-                             "dans_territoire": e.get("dans_territoire", True)},
+                             "dans_territoire": e.get("dans_territoire", True), "distance_km": distance},
                             geometry=gpd.points_from_xy(e["lon"], e["lat"]), crs=4326)
 
 

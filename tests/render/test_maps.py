@@ -127,12 +127,12 @@ def test_territory_map_layers_and_legends() -> None:
     m = territory_map(indicators=INDICATORS, title="CPTS du Pays dignois", demo_data=True, **data)
     html = m.get_root().render()
     layers = [c.layer_name for c in m._children.values() if getattr(c, "control", False)]
-    assert layers == [
-        "CPTS voisines",
+    assert layers == [  # the neighbours above the indicators: an overlapping CPTS was hidden under them (a review)
         "Population municipale",
         "APL médecins généralistes (2023)",
         "Médecins généralistes pour 10 000 hab.",
         "Contours des communes",
+        "CPTS voisines",
         "Périmètre de la CPTS",
         "Professionnels de santé (par commune)",
         "Établissements de santé",
@@ -145,7 +145,7 @@ def test_territory_map_layers_and_legends() -> None:
     assert "Données fictives de démonstration" in html
     assert "Donnée non disponible" in html  # NaN APL
     # Fisher-Jenks classes of the population column (6 distinct values, k = 5), French formatting.
-    assert "300 – 500" in html.replace("\u202f", " ")
+    assert "plus de 300 à 500" in html.replace("\u202f", " ")  # 300 is the first class, « 300 », alone
     assert "https://" in html  # CDN links before inlining ...
     assert "L'Escale" in html
 
@@ -329,7 +329,7 @@ def test_flow_names_fall_back_to_codes_and_missing_volume_is_not_zero() -> None:
     f = prepare_flows(flows, max_width=14.0)
     assert f["_outside"].tolist() == ["04112", "04209"]
     html = destinations_panel(f, None, 10, 0, "Volume")
-    assert ">n.d.</td>" in html and ">0</td>" not in html
+    assert ">non disponible</td>" in html and ">0</td>" not in html
 
 
 def test_flow_map_table_lists_destinations_by_name(tmp_path: Path) -> None:
@@ -341,7 +341,7 @@ def test_flow_map_table_lists_destinations_by_name(tmp_path: Path) -> None:
     html = unescape_json(m.get_root().render())
     assert "Principales destinations des habitants" in html
     assert "Recours annuels modélisés" in html
-    assert "12,3\u202f%" in html and ">n.d.</td>" in html  # missing share shown as « n.d. »
+    assert "12,3\u202f%" in html and ">non disponible</td>" in html  # a missing share, never 0
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and XSS not in html
     assert "Principales origines des patients extérieurs" in html and "Sisteron" in html
     colors = {f["properties"]["color"] for f in embedded_features(html) if "key" in f["properties"]}
@@ -402,3 +402,63 @@ def test_a_large_map_is_named_by_its_file_name_in_plain_french(tmp_path: Path,
     assert [r.getMessage() for r in caplog.records] == [
         f"Carte carte.html volumineuse ({size} Mo, au-delà de 0,25 Mo) : elle peut être lente à ouvrir dans un "
         "navigateur"]
+
+
+# --------------------------------------------------------------------------- the review of the maps (HEAD 763811a)
+
+
+def test_tooltips_say_non_disponible_and_where_an_establishment_is() -> None:
+    """A missing figure reads « non disponible » in the tooltips, as in the report (never « n.d. »); an
+    establishment says whether it is in the territory, and how far when it is not."""
+    data = synthetic_territory()
+    data["establishments"] = data["establishments"].assign(dans_territoire=[True, False, False],
+                                                           distance_km=[0.0, 3.14, np.nan])
+    html = unescape_json(territory_map(indicators={"apl_2023": "APL"}, **data).get_root().render())
+    infos = [f["properties"].get("info", "") for f in embedded_features(html)]
+    apl = [i for i in infos if "<th>APL</th>" in i]
+    assert len(apl) == len(data["communes"]) and any(">non disponible<" in i for i in apl)
+    assert not [i for i in infos if "n.d." in i]
+    situations = sorted(re.search(r"<th>Situation</th><td class=\"n\">([^<]*)<", i).group(1)  # type: ignore[union-attr]
+                        for i in infos if "<th>Situation</th>" in i)
+    assert situations == ["dans le territoire", "hors du territoire", "hors du territoire (à 3,1 km)"]
+    assert "(0 dans le territoire, 1 autour)" in html and "(1 dans le territoire, 0 autour)" in html  # the legend
+
+
+def test_class_labels_never_share_a_bound() -> None:
+    """« 0,0 » then « 0,0 – 6,2 » put 0 in two classes (a review): a class whose lower bound is the previous one's
+    upper bound says « plus de »; the APL's 2,5 keeps « … – moins de 2,50 » / « 2,50 – … »."""
+    from pipeline.render.maps.classes import choropleth
+
+    labels = [label for _, label in choropleth(pd.Series([0.0] * 6 + [6.2, 7, 8, 9, 20, 21, 22, 40, 41, 60, 61]),
+                                               k=5, decimals=1).legend]
+    assert labels[0] == "0,0" and labels[1].startswith("plus de 0,0 à ")
+    assert all(label.startswith("plus de ") for label in labels[1:])
+    apl = [label for _, label in choropleth(pd.Series([1.0, 1.1, 2.2, 2.3, 2.49, 2.5, 2.6, 3.9, 4.0, 6.0, 6.1]),
+                                            threshold=2.5, decimals=2).legend]
+    assert apl == ["1,00 – 1,10", "plus de 1,10 à 2,30", "plus de 2,30 – moins de 2,50", "2,50 – 4,00",
+                   "plus de 4,00 à 6,10"]
+
+
+def test_a_small_share_of_the_residents_is_not_zero() -> None:
+    """644 consultations of a département's residents were « 0,0 % » of them."""
+    f = prepare_flows(synthetic_flows(), max_width=14.0)
+    table = pd.DataFrame({"destination": ["04112", "04209", "04070"], "nom": ["Manosque", "Sisteron", "Digne"],
+                          "volume": [644, 80, 10], "part_des_residents": [0.00021, 0.0006, np.nan]})
+    html = destinations_panel(f, table, 10, 0, "Recours")
+    assert "moins de 0,1\u202f%" in html and "0,1\u202f%</td>" in html and "0,0\u202f%" not in html
+    assert ">non disponible</td>" in html
+
+
+def test_a_commune_two_flows_end_at_is_named_once() -> None:
+    """A review: two drawn flows ending at Manosque (from Digne and from Aiglun) wrote its name twice, stacked."""
+    from shapely.geometry import LineString
+
+    data = synthetic_territory()
+    flows = synthetic_flows()
+    second = gpd.GeoDataFrame({"volume": [500], "sens": ["sortant"], "origine": ["04001"], "destination": ["04112"],
+                               "nom_origine": ["Aiglun"], "nom_destination": ["Manosque"]},
+                              geometry=[LineString([(6.12, 44.07), (6.25, 43.95)])], crs=4326)
+    both = gpd.GeoDataFrame(pd.concat([flows, second], ignore_index=True), crs=4326)
+    html = unescape_json(flow_map(both, perimeter=data["perimeter"], communes=data["communes"]).get_root().render())
+    # The labels are inside a script's string: their quotes are escaped.
+    assert len(re.findall(r'cpts-place\\?"[^>]*data-key=\\?"04112', html)) == 1

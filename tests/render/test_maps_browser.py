@@ -448,3 +448,74 @@ def test_cpts_names_are_escaped_in_the_finder(tmp_path: Path) -> None:
         assert dialogs(page) == [] and errors == []
     finally:
         close_page(page)
+
+
+# --------------------------------------------------------------------------- the review of the maps (HEAD 763811a)
+
+
+def test_an_overlapping_cpts_shows_above_the_indicators(tmp_path: Path) -> None:
+    """A neighbouring CPTS that covers part of the territory is a dashed outline above the 80 %-opaque indicator
+    fills (it was drawn under them), named in its tooltip, and leaves the indicator's tooltips inside it."""
+    from shapely.geometry import box
+
+    from tests.render.map_data import LAT0, LON0
+
+    data = synthetic_territory()
+    # Over the two eastern columns of communes and beyond.
+    data["neighbours"] = gpd.GeoDataFrame({"nom": ["CPTS qui déborde"]}, geometry=[
+        box(LON0 + 0.07, LAT0 - 0.02, LON0 + 0.2, LAT0 + 0.12)], crs=4326)
+    path = save_map(territory_map(indicators=INDICATORS, **data), tmp_path / "chevauchement.html")
+    page, errors, console = open_page(path)
+    try:
+        assert errors == [] and console == []
+        outline = page.locator(".leaflet-cpts-neighbours-pane path.leaflet-interactive")
+        assert outline.count() == 1
+        assert outline.get_attribute("fill") == "none" and outline.get_attribute("stroke-dasharray")
+        above = page.evaluate("parseInt(getComputedStyle(document.querySelector('.leaflet-cpts-neighbours-pane'))"
+                              ".zIndex) > parseInt(getComputedStyle(document.querySelector('.leaflet-overlay-pane'))"
+                              ".zIndex)")
+        assert above
+        # On the outline (a point of its first dash): its name.
+        point = page.evaluate(
+            """(() => { const p = document.querySelector('.leaflet-cpts-neighbours-pane path');
+                 const q = p.getPointAtLength(2); const m = p.getScreenCTM();
+                 return [q.x * m.a + m.e, q.y * m.d + m.f]; })()""")
+        page.mouse.move(point[0], point[1])
+        settle(page)
+        assert "CPTS qui déborde" in page.locator(".leaflet-tooltip").last.inner_text()
+        # Inside it, on a commune it covers: the indicator's tooltip (the outline does not catch the pointer there).
+        inside = page.evaluate(f"(() => {{ const p = {MAP_JS}.latLngToContainerPoint([{LAT0 + 0.025}, {LON0 + 0.125}]);"
+                               " return [p.x, p.y]; })()")
+        page.mouse.move(inside[0], inside[1])
+        settle(page)
+        assert "Population municipale" in page.locator(".leaflet-tooltip").last.inner_text()
+        screenshot(page, SCREENSHOT_DIR / "carte_chevauchement.png")
+    finally:
+        close_page(page)
+
+
+def test_a_long_title_is_capped_and_leaves_the_controls_free(tmp_path: Path) -> None:
+    """A 256-character CPTS name covered two checkboxes of the layer control at 1 024 px: two lines at most, the
+    whole name in its tooltip, and the controls start under it."""
+    title = "CPTS " + "Communauté Professionnelle Territoriale de Santé des Vallées " * 5
+    title = title[:256]
+    path = save_map(coverage_map(**synthetic_coverage(), title=title, demo_data=True), tmp_path / "long.html")
+    page, errors, console = open_page(path, width=1024, height=768)
+    try:
+        assert errors == [] and console == []
+        head = page.locator(".cpts-title")
+        assert head.get_attribute("title") == title
+        line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.cpts-title')).lineHeight)")
+        box = head.bounding_box()
+        assert box is not None and box["height"] <= 2 * line + 14
+        header = page.locator(".cpts-header").bounding_box()
+        assert header is not None
+        for control in (".leaflet-control-layers", ".leaflet-control-zoom", ".leaflet-control-search"):
+            other = page.locator(control).bounding_box()
+            assert other is not None and other["y"] >= header["y"] + header["height"], control
+        # Every layer checkbox can be clicked (the title took the clicks).
+        for label in page.locator(".leaflet-control-layers-overlays label").all():
+            label.locator("input").click(timeout=2000)
+        assert errors == []
+    finally:
+        close_page(page)

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from pipeline.render.palette import HIGHLIGHT_COLOR as HIGHLIGHT
 from tests.app.test_diagnostic_e2e import DEMO_TEXT, run_cli
-from tests.browser import close_page, dialogs, open_page, screenshot
+from tests.browser import close_page, dialogs, open_page, screenshot, settle
 
 pytestmark = [pytest.mark.mirror, pytest.mark.browser, pytest.mark.xdist_group("outputs_browser")]
 
@@ -237,3 +238,135 @@ def test_map_controls_in_french(page_of: Any, name: str) -> None:
     for english in ("Zoom in", "Zoom out", "Layers", "Location not found", "Cancel", "Search...",
                     "A JavaScript library"):
         assert not [t for t in shown if english in t], english
+
+
+# --------------------------------------------------------------------------- the review of the maps (HEAD 763811a)
+
+#: Leaflet's map of the page.
+MAP_JS = "Object.values(window).find(v => v instanceof L.Map)"
+#: Boxes (x, y, width, height) and texts of the labels shown on the flow map.
+SHOWN_LABELS_JS = """() => Array.from(document.querySelectorAll('.cpts-label')).filter(el =>
+    getComputedStyle(el).visibility !== 'hidden').map(el => { const r = el.getBoundingClientRect();
+    return {text: el.innerText, key: el.dataset.key || null, left: r.left, right: r.right, top: r.top,
+            bottom: r.bottom}; })"""
+
+
+def test_establishment_legend_counts_the_territory_s_own_apart(outputs: dict[str, Any], page_of: Any) -> None:
+    """The legend's counts are those of etablissements.csv's « dans_territoire », and each marker says where it is
+    (the legend read « MSP (2) » for one MSP inside)."""
+    import pandas as pd
+
+    table = pd.read_csv(outputs["tables"] / "etablissements.csv", dtype=str)
+    page, errors, _ = page_of("carte.html")
+    legend = page.inner_text(".cpts-legend")
+    for group, rows in table.groupby("groupe"):
+        inside = int((rows["dans_territoire"] == "oui").sum())
+        assert f"{group} ({inside} dans le territoire, {len(rows) - inside} autour)" in legend, (group, legend)
+    infos = page.evaluate(f"""(() => {{ const out = []; {MAP_JS}.eachLayer(g => {{
+        if (g instanceof L.MarkerClusterGroup) g.getLayers().forEach(l => out.push(l.feature.properties.info)); }});
+        return out; }})()""")
+    assert len(infos) == len(table)
+    assert all("dans le territoire" in info or "hors du territoire" in info for info in infos)
+    assert sum("dans le territoire" in info for info in infos) == int((table["dans_territoire"] == "oui").sum())
+    assert errors == []
+
+
+def test_commune_search_ignores_accents_and_hyphens(page_of: Any) -> None:
+    page, errors, _ = page_of("carte.html")
+    box = page.locator(".leaflet-control-search input.search-input")
+    for typed, found in (("greoux", "Gréoux-les-Bains"), ("GREOUX LES", "Gréoux-les-Bains"), ("bains", "Gréoux")):
+        box.fill("")
+        box.press_sequentially(typed)
+        page.wait_for_timeout(500)  # leaflet-search waits 400 ms after the last key
+        assert found in page.inner_text(".leaflet-control-search .search-tooltip"), typed
+    assert errors == []
+
+
+def test_flow_table_rows_are_drawn_named_and_located(outputs: dict[str, Any], page_of: Any) -> None:
+    """Every destination of the table has its commune drawn and named; hovering its row highlights it, clicking it
+    brings it into view; the outside communes drawn are those of the table and of the flows."""
+    import pandas as pd
+
+    page, errors, _ = page_of("flux.html")
+    dest = pd.read_csv(outputs["tables"] / "flux_destinations.csv", dtype={"destination": str})
+    listed = dest[dest["groupe"] == "Médecins généralistes"].head(10)
+    drawn = page.evaluate(f"""(() => {{ const out = {{places: [], flows: []}}; {MAP_JS}.eachLayer(g => {{
+        if (!(g instanceof L.GeoJSON)) return;
+        g.eachLayer(l => {{ const p = l.feature.properties;
+          if (p.listed !== undefined) out.places.push(p.key);
+          else if (p.sens !== undefined) out.flows.push(p.key); }}); }});
+        return out; }})()""")
+    assert set(listed["destination"]) <= set(drawn["places"])
+    assert set(drawn["places"]) <= set(listed["destination"]) | set(drawn["flows"])  # nothing else drawn
+    names = page.eval_on_selector_all(".cpts-label.cpts-place", "els => els.map(e => [e.dataset.key, e.textContent])")
+    assert {code: name for code, name in names if code in set(listed["destination"])} == dict(
+        zip(listed["destination"], listed["nom"], strict=True))
+    panel = page.locator(".cpts-flow-panel")
+    for code in listed["destination"].tail(3):  # the smallest ones had no drawn flow (a review)
+        row = panel.locator("section").first.locator(f"tr[data-key='{code}']")
+        row.hover()
+        lit = page.evaluate(f"""(() => {{ let n = 0; {MAP_JS}.eachLayer(g => {{ if (!(g instanceof L.GeoJSON)) return;
+            g.eachLayer(l => {{ if (l.feature.properties.key === '{code}' && l.feature.properties.listed
+              && l.options.color === '{HIGHLIGHT}') n++; }}); }}); return n; }})()""")
+        assert lit == 1, code
+        assert page.locator(f".cpts-label.cpts-place.cpts-active[data-key='{code}']").is_visible()
+        page.evaluate(f"{MAP_JS}.setView([46.5, 2.5], 6, {{animate: false}})")  # far away: the click must come back
+        row.click()
+        settle(page)
+        inside = page.evaluate(f"""(() => {{ const m = {MAP_JS}; let b = null; m.eachLayer(g => {{
+            if (!(g instanceof L.GeoJSON)) return; g.eachLayer(l => {{
+              if (l.feature.properties.key === '{code}' && l.feature.properties.listed) b = l.getBounds(); }}); }});
+            return m.getBounds().contains(b.getCenter()) && m.getZoom() > 8; }})()""")
+        assert inside, code
+    assert errors == []
+
+
+def test_flow_origin_row_brings_out_its_own_flow_only(page_of: Any) -> None:
+    page, errors, _ = page_of("flux.html")
+    origins = page.locator(".cpts-flow-panel section").nth(1).locator("tr[data-key]")
+    assert origins.count() > 0
+    for i in range(origins.count()):
+        origins.nth(i).hover()
+        opacities = page.evaluate("Array.from(document.querySelectorAll('path[marker-end]')).map(p => "
+                                  "p.getAttribute('stroke-opacity'))")
+        assert opacities.count("0.95") == 1, i  # its flow, not the residents' flows to the same commune
+    assert errors == []
+
+
+def test_flow_labels_do_not_overlap(page_of: Any) -> None:
+    page, errors, _ = page_of("flux.html")  # 1 280 px wide
+    for step in (0, 1, -2):
+        if step:
+            page.evaluate(f"{MAP_JS}.setZoom({MAP_JS}.getZoom() + {step}, {{animate: false}})")
+            settle(page)
+        shown = page.evaluate(SHOWN_LABELS_JS)
+        assert shown
+        clashes = [(a["text"], b["text"]) for i, a in enumerate(shown) for b in shown[i + 1:]
+                   if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"]
+                   and b["top"] < a["bottom"]]
+        assert clashes == [], (step, clashes)
+    # The first destination of the table (the largest) stays named.
+    first = page.locator(".cpts-flow-panel section").first.locator("tr[data-key]").first.get_attribute("data-key")
+    assert first in [label["key"] for label in page.evaluate(SHOWN_LABELS_JS)]
+    assert errors == []
+
+
+def test_flow_map_on_a_narrow_screen(outputs: dict[str, Any]) -> None:
+    """At 800 px the table opens folded and the map fills the space left (it was squeezed to 30–40 px); the button
+    unfolds it."""
+    page, errors, _ = open_page(outputs["maps"] / "flux.html", width=800, height=800)
+    try:
+        panel = page.locator(".cpts-flow-panel")
+        assert "cpts-folded" in (panel.get_attribute("class") or "")
+        assert not panel.locator("section").first.is_visible()
+        box = page.locator("path.leaflet-interactive").evaluate_all(
+            "els => { const xs = els.map(e => e.getBoundingClientRect()); "
+            "return [Math.min(...xs.map(r => r.left)), Math.max(...xs.map(r => r.right))]; }")
+        assert box[1] - box[0] > 300, box
+        screenshot(page, SCREENS / "diagnostic-flux-800.png")
+        page.locator(".cpts-fold").click()
+        assert panel.locator("section").first.is_visible()
+        assert page.locator(".cpts-fold").inner_text() == "Replier le tableau"
+        assert errors == []
+    finally:
+        close_page(page)

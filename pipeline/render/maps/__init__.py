@@ -7,7 +7,8 @@ inlined by :mod:`pipeline.render.offline`), which opens with no network.
 Modules
 -------
 * :mod:`~pipeline.render.maps.territory`, :mod:`~pipeline.render.maps.coverage`,
-  :mod:`~pipeline.render.maps.flows`: one module per map.
+  :mod:`~pipeline.render.maps.flows`: one module per map (the flow map's table in
+  :mod:`~pipeline.render.maps.flow_panel`).
 * Toolkit: :mod:`~pipeline.render.maps.base` (page, title, banner, source,
   saving), :mod:`~pipeline.render.maps.controls` (French controls, legend,
   panels), :mod:`~pipeline.render.maps.geometry` (projection,

@@ -19,10 +19,10 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element, Figure
+from branca.element import Element, Figure, MacroElement
 
 from pipeline.render.folium_templates import literal_element
-from pipeline.render.maps.assets import stylesheet
+from pipeline.render.maps.assets import macro, stylesheet
 from pipeline.render.maps.controls import FrenchControls
 from pipeline.render.maps.geometry import latlon_bounds
 from pipeline.render.maps.text import esc
@@ -35,7 +35,7 @@ DEFAULT_SOURCE = "Sources : Insee, DREES (APL), FINESS, Assurance maladie (RPPS/
 MAX_HTML_BYTES = 15 * 1024 * 1024
 #: Closest zoom (a few streets on screen).
 MAX_ZOOM = 18
-#: Pixels kept free on the right when fitting: the layer control and the legend sit there.
+#: Pixels kept free on the right when fitting (at most 30 % of the width): the layer control and the legend sit there.
 RIGHT_COLUMN = 380
 
 
@@ -45,8 +45,8 @@ def base_map(
 ) -> folium.Map:
     """A map with no tiles, a title, an optional demo banner and a source line, fitted to the layers.
 
-    ``left_panel`` is the width in pixels kept free on the left when fitting
-    (a panel of the flow map sits there).
+    ``left_panel`` is the width in pixels kept free on the left when fitting at least (the flow map's panel,
+    when open, widens it: :class:`PageLayout`).
     """
     bounds = latlon_bounds(bounds_from)
     figure = Figure(title=esc(title))
@@ -68,23 +68,40 @@ def base_map(
         folium.TileLayer(
             "OpenStreetMap", name="Fond OpenStreetMap (nécessite Internet)", overlay=False, control=True
         ).add_to(m)
-    m.fit_bounds(bounds, padding_top_left=(left_panel, 100 if demo_data else 70),
-                 padding_bottom_right=(RIGHT_COLUMN, 30))
+    PageLayout(bounds, left_panel, RIGHT_COLUMN).add_to(m)
     root: Any = m.get_root()  # a branca Figure, whose header/html children folium types as Element
     root.header.add_child(Element(stylesheet("map-page.css")), name="cpts_css")
     banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""
     root.html.add_child(
         literal_element(  # a title holding « {{ » (a CPTS name) is shown as written, never evaluated
-            f'<div class="cpts-header"><div class="cpts-title">{esc(title)}</div>{banner}</div>'
+            f'<div class="cpts-header"><div class="cpts-title" title="{esc(title)}">{esc(title)}</div>{banner}</div>'
             f'<div class="cpts-source">{esc(source)}</div>'
         ),
         name="cpts_header",
     )
-    if demo_data:
-        root.html.add_child(
-            Element("<script>document.body.classList.add('cpts-has-banner');</script>"), name="cpts_banner_js"
-        )
     return m
+
+
+class PageLayout(MacroElement):
+    """Controls placed under the title, and the map fitted to ``bounds`` in the space the panels leave
+    (``map-layout.js.j2``).
+
+    Parameters
+    ----------
+    bounds
+        ``[[south, west], [north, east]]``.
+    left, right
+        Pixels kept free on each side at most: the left side grows to the right edge of any visible element of
+        class ``cpts-fit-left`` (the flow map's table), and each side is capped so that most of a narrow screen
+        stays map.
+    """
+
+    _template = macro("map-layout.js.j2")
+
+    def __init__(self, bounds: list[list[float]], left: int, right: int) -> None:
+        super().__init__()
+        self._name = "CptsPageLayout"
+        self.bounds, self.left, self.right = bounds, left, right
 
 
 def geojson_layer(
@@ -96,9 +113,13 @@ def geojson_layer(
     highlight: bool = True,
     marker: Any | None = None,
     control: bool = True,
+    pane: str | None = None,
 ) -> folium.GeoJson:
-    """A GeoJSON overlay whose tooltip shows each feature's ``info`` property (escaped HTML)."""
+    """A GeoJSON overlay whose tooltip shows each feature's ``info`` property (escaped HTML), drawn in the Leaflet
+    ``pane`` when given (a :class:`folium.map.CustomPane` added to the map)."""
     kwargs: dict[str, Any] = {}
+    if pane is not None:
+        kwargs["pane"] = pane
     if tooltip:
         kwargs["tooltip"] = folium.GeoJsonTooltip(fields=["info"], labels=False, sticky=True)
     if highlight:
@@ -110,11 +131,14 @@ def geojson_layer(
     )
 
 
-def text_label(lat: float, lon: float, html: str, css_class: str = "cpts-label") -> folium.Marker:
-    """A permanent, non-interactive text label (``html`` already escaped), drawn with a DivIcon."""
+def text_label(lat: float, lon: float, html: str, css_class: str = "cpts-label",
+               data: dict[str, str] | None = None) -> folium.Marker:
+    """A permanent, non-interactive text label (``html`` already escaped), drawn with a DivIcon; ``data`` become its
+    ``data-*`` attributes (escaped here)."""
+    attributes = "".join(f' data-{name}="{esc(value)}"' for name, value in (data or {}).items())
     return folium.Marker(
         [lat, lon],
-        icon=folium.DivIcon(html=f'<div class="{css_class}">{html}</div>', class_name="cpts-label-icon",
+        icon=folium.DivIcon(html=f'<div class="{css_class}"{attributes}>{html}</div>', class_name="cpts-label-icon",
                             icon_size=(1, 1)),
         interactive=False,
     )

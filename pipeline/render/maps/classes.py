@@ -136,21 +136,29 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", thresho
 
 def class_labels(bins: list[float], minimum: float, decimals: int, distinct: bool,
                  threshold: float | None = None) -> list[str]:
-    """French labels of the classes: « 300 – 500 », or each value when every class is one value; the class
-    ending just below ``threshold`` (:func:`with_break_at`) ends « moins de 2,50 »: the shared bound belongs to the
-    class above it, where elsewhere it belongs to the class below."""
+    """French labels of the classes: « 100 – 300 », « plus de 300 à 500 » (upper bounds are inclusive), or each
+    value when every class is one value; the class ending just below ``threshold`` (:func:`with_break_at`) ends
+    « moins de 2,50 » and the next starts « 2,50 – »: that bound belongs to the class above it."""
     if distinct:
         return [format_number(b, decimals) for b in bins]
     below = None if threshold is None else float(np.nextafter(threshold, -np.inf))
     labels = []
     lower = minimum
+    # Whether ``lower`` is also the previous class's (inclusive) upper bound: « 0,0 » then « 0,0 – 6,2 » read as
+    # if 0 were in both (a review); such a class reads « plus de 0,0 à 6,2 ». A class opened by the threshold
+    # holds its lower bound (« 2,50 – … »), and so does the first (the minimum).
+    shared = False
     for b in bins:
         low, high = format_number(lower, decimals), format_number(b, decimals)
         if b == below and threshold is not None:
             high = f"moins de {format_number(threshold, decimals)}"
             if low == format_number(threshold, decimals):  # « 2,50 – moins de 2,50 »: the bound with its decimals
                 low = format_number(lower, decimals + 3).rstrip("0").rstrip(",")
-        labels.append(high if low == high else f"{low} – {high}")
+        if shared:  # « plus de 2,30 – moins de 2,50 » below the threshold: both bounds strict, the dash kept
+            labels.append(f"plus de {low} {'–' if high.startswith('moins de') else 'à'} {high}")
+        else:
+            labels.append(high if low == high else f"{low} – {high}")
+        shared = not (b == below and threshold is not None)
         lower = threshold if b == below and threshold is not None else b
     return labels
 

@@ -85,6 +85,18 @@ def count_words(total: int, inside: pd.Series | None, group: str) -> str:
     return f"{format_number(own, 0)} dans le territoire, {format_number(total - own, 0)} autour"
 
 
+def situation(row: pd.Series) -> str | None:
+    """« dans le territoire », « hors du territoire (à 3,1 km) », or None when the points do not say."""
+    if "dans_territoire" not in row.index or is_missing(row["dans_territoire"]):
+        return None
+    if bool(row["dans_territoire"]):
+        return "dans le territoire"
+    distance = row["distance_km"] if "distance_km" in row.index else float("nan")
+    if is_missing(distance) or float(distance) <= 0:
+        return "hors du territoire"
+    return f"hors du territoire (à {format_number(distance, 1)} km)"
+
+
 def add_establishments(
     m: folium.Map, points: gpd.GeoDataFrame, name: str = "Établissements de santé", show: bool = True
 ) -> tuple[ClusterGroup, str]:
@@ -95,7 +107,9 @@ def add_establishments(
     m
         Map to draw on.
     points
-        ``nom``, optional ``groupe`` and ``categorie``, point (or polygon) geometry.
+        ``nom``, optional ``groupe``, ``categorie``, ``dans_territoire`` (the legend then counts the territory's
+        apart) and ``distance_km`` (from the territory, shown in the tooltip of one outside), point (or polygon)
+        geometry.
     name
         Layer name in the layer control and title of the legend block.
     show
@@ -110,6 +124,9 @@ def add_establishments(
         rows = [("Groupe", esc(row["_group"]))]
         if "categorie" in row.index and not is_missing(row["categorie"]):
             rows.append(("Catégorie", esc(row["categorie"])))
+        where = situation(row)
+        if where is not None:
+            rows.append(("Situation", esc(where)))
         return {"info": tip(esc(row.get("nom")), rows), "fill": establishment_color(row["_group"]),
                 "group": esc(row["_group"])}
 

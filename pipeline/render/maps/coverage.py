@@ -21,7 +21,7 @@ from pipeline.render.maps.base import DEFAULT_SOURCE, base_map, geojson_layer, t
 from pipeline.render.maps.colouring import perimeter_colors
 from pipeline.render.maps.controls import FrenchSearch, Legend, legend_block, swatch
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns
-from pipeline.render.maps.text import esc, joined, text_only, tip
+from pipeline.render.maps.text import esc, joined, number, text_only, tip
 from pipeline.render.palette import (
     ATONE_COLOR,
     CANDIDATE_COLOR,
@@ -31,7 +31,6 @@ from pipeline.render.palette import (
     OVERLAP_FILL,
     WHITE_ZONE_COLOR,
 )
-from pipeline.render.report import format_number
 
 FINDER_PLACEHOLDER = "Rechercher une CPTS…"
 FINDER_EMPTY = "Aucune CPTS ne correspond."
@@ -165,14 +164,14 @@ def _population_row(row: pd.Series, missing: str = "non disponible") -> list[tup
         return []
     if pd.isna(row["population"]):
         return [("Population", esc(missing))]
-    return [("Population", esc(format_number(row["population"], 0)) + " hab.")]
+    return [("Population", esc(number(row["population"], 0, "hab.")))]
 
 
 def _add_units(m: folium.Map, units: gpd.GeoDataFrame) -> folium.GeoJson:
     def props(row: pd.Series) -> dict[str, Any]:
         rows = _population_row(row)
         if "n_cpts" in row.index and pd.notna(row["n_cpts"]):
-            rows.append(("Nombre de CPTS", esc(format_number(row["n_cpts"], 0))))
+            rows.append(("Nombre de CPTS", esc(number(row["n_cpts"], 0))))
         if "couverture" in row.index and isinstance(row["couverture"], str):  # unknown where no listing speaks
             rows.append(("Couverture", esc(row["couverture"])))
         if "cpts" in row.index and joined(row["cpts"]):

@@ -7,11 +7,15 @@ outside patients come from, and how many? ». So:
   arrowhead (``map-flow-arrows.js.j2``), its width following the volume;
   outgoing flows (« sortant ») and incoming ones (« entrant ») have the
   palette's two flow colours;
-* the communes outside the territory at the end of the flows are drawn (their
-  polygons when given, else a dot) and the main ones are named on the map;
-* the largest flows carry their volume as a label;
-* a table beside the map lists the main destinations of the residents and
-  the main origins of outside patients; hovering a row brings out its flows;
+* the communes outside the territory at the end of the flows and those of the
+  destinations table are drawn (their polygons when given, else a dot) and
+  the main ones are named on the map;
+* the largest flows carry their volume as a label; a label that would overlap
+  a larger flow's is hidden at that zoom (``map-label-collisions.js.j2``);
+* a table beside the map (:mod:`~pipeline.render.maps.flow_panel`), which
+  folds into a button, lists the main destinations of the residents and the
+  main origins of outside patients; hovering a row brings out its flows and
+  its commune, clicking it moves the map there;
 * tooltips name communes (``nom_origine``, ``nom_destination``), not codes.
 """
 
@@ -30,30 +34,60 @@ from pipeline.render.maps.arrows import curved, end_points
 from pipeline.render.maps.assets import macro
 from pipeline.render.maps.base import DEFAULT_SOURCE, base_map, geojson_layer, text_label
 from pipeline.render.maps.controls import HtmlControl, Legend, legend_block, swatch
+from pipeline.render.maps.flow_panel import destinations_panel
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns, to_wgs84
 from pipeline.render.maps.layers import add_outline, add_search, perimeter_legend
-from pipeline.render.maps.text import auto_decimals, esc, is_missing, tip
-from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR, PERIMETER_COLOR
-from pipeline.render.report import format_number
+from pipeline.render.maps.text import auto_decimals, esc, is_missing, number, tip
+from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR, HIGHLIGHT_COLOR, PERIMETER_COLOR
 
 FLOW_TITLES = {"entrant": "Flux entrant", "sortant": "Flux sortant"}
 #: Legend text when no flow can be drawn (none given, or none with two distinct, located ends).
 NO_FLOW = "Aucun flux à représenter (aucun flux entre deux communes localisées)."
 MIN_WIDTH = 1.5
-#: Pixels kept free on the left for the destinations table when fitting the map.
-PANEL_WIDTH = 380
 OPACITY = 0.8
+#: Below this window width (pixels) the table opens folded: open, it left the map a strip (a review, 800 px).
+FOLD_BELOW = 900
+#: The fold button's texts (folded, open).
+PANEL_OPEN, PANEL_FOLD = "Afficher le tableau des flux", "Replier le tableau"
 
 
 class FlowArrows(MacroElement):
-    """Arrowheads on the lines of ``layer`` and the hover/click behaviour of the table ``panel_id``."""
+    """Arrowheads on the lines of ``layer`` and the hover/click behaviour of the table ``panel_id``: a row
+    brings out its flows and its commune in ``places`` (features with a ``key`` property), and moves the map to
+    them."""
 
     _template = macro("map-flow-arrows.js.j2")
 
-    def __init__(self, layer: folium.GeoJson, panel_id: str | None) -> None:
+    def __init__(self, layer: folium.GeoJson | None, panel_id: str | None, places: list[Any] | None = None
+                 ) -> None:
         super().__init__()
         self._name = "CptsFlowArrows"
         self.layer, self.panel_id = layer, panel_id or ""
+        self.places, self.highlight = places or [], HIGHLIGHT_COLOR
+
+
+class FoldablePanel(MacroElement):
+    """A fold button on the panel ``panel_id``, folded at opening below ``fold_below`` pixels of width."""
+
+    _template = macro("map-fold-panel.js.j2")
+
+    def __init__(self, panel_id: str, fold_below: int = FOLD_BELOW) -> None:
+        super().__init__()
+        self._name = "CptsFoldablePanel"
+        self.panel_id, self.fold_below = panel_id, fold_below
+        self.open_text, self.fold_text = PANEL_OPEN, PANEL_FOLD
+
+
+class LabelCollisions(MacroElement):
+    """Hides, at each zoom, the labels of ``group`` that would overlap a label of a larger flow (their
+    ``data-weight``)."""
+
+    _template = macro("map-label-collisions.js.j2")
+
+    def __init__(self, group: folium.FeatureGroup) -> None:
+        super().__init__()
+        self._name = "CptsLabelCollisions"
+        self.group = group
 
 
 def _name(row: pd.Series, code_column: str, name_column: str) -> str:
@@ -71,7 +105,8 @@ def _outside_end(sens: str) -> tuple[str, str]:
 def prepare_flows(flows: gpd.GeoDataFrame, max_width: float) -> gpd.GeoDataFrame:
     """Curved flows with display columns: ``_volume`` (float, NaN kept), ``_sens``, ``_width``, ``_key``
     (code of the commune outside the territory), ``_outside`` (its name), ``_from``, ``_to`` (names),
-    ``_olon``/``_olat`` (outside end), ``_mlon``/``_mlat`` (curve middle); sorted by decreasing volume."""
+    ``_olon``/``_olat`` (outside end), ``_mlon``/``_mlat`` (curve middle), ``_id`` (rank as text, which a table
+    row names); sorted by decreasing volume."""
     require_columns(flows, ["volume", "geometry"], "Flux")
     f = to_wgs84(flows).copy()
     f["_volume"] = pd.to_numeric(f["volume"], errors="coerce").astype(float)
@@ -99,7 +134,8 @@ def prepare_flows(flows: gpd.GeoDataFrame, max_width: float) -> gpd.GeoDataFrame
     middles = [np.asarray(g.coords)[len(g.coords) // 2] for g in f.geometry.values]
     f["_mlon"] = [p[0] for p in middles]
     f["_mlat"] = [p[1] for p in middles]
-    return f.sort_values("_volume", ascending=False, na_position="last", kind="stable")
+    f = f.sort_values("_volume", ascending=False, na_position="last", kind="stable")
+    return f.assign(_id=[str(i) for i in range(len(f))])
 
 
 def flow_map(
@@ -166,12 +202,20 @@ def flow_map(
     communes_p = prepare_geometries(communes, simplify_tolerance, precision) if communes is not None else None
     dest_p = prepare_geometries(destinations, simplify_tolerance, precision) if destinations is not None else None
     require_columns(dest_p, ["code", "nom", "geometry"], "Communes de destination")
-    m = base_map([f, perimeter_p, communes_p], title, demo_data, source, tiles, left_panel=PANEL_WIDTH)
+    listed = _listed(table, table_rows)
+    if dest_p is not None:
+        # The table's and the flows' communes only: five communes reached by no drawn flow and named by no row
+        # were drawn (a review).
+        dest_p = dest_p[dest_p["code"].astype(str).isin(set(f["_key"]) | set(listed["code"]))]
+    m = base_map([f, perimeter_p, communes_p, dest_p], title, demo_data, source, tiles)
+    # Half zoom levels: between the table and the legend, a whole level often left the flows a third of the space.
+    m.options["zoomSnap"] = 0.5
     legends: list[tuple[Any, str]] = []
     if communes_p is not None and len(communes_p):
         add_search(m, communes_p, "Communes")
+    places = []
     if dest_p is not None and len(dest_p):
-        _add_destination_polygons(m, dest_p)
+        places.append(_add_destination_polygons(m, dest_p, listed, volume_label))
     if perimeter_p is not None and len(perimeter_p):
         layer = add_outline(m, perimeter_p, "Périmètre de la CPTS", PERIMETER_COLOR, 3)
         legends.append((layer, perimeter_legend()))
@@ -180,22 +224,39 @@ def flow_map(
     if len(f):
         flow_layer, flow_legend = add_flow_lines(m, f, decimals, volume_label)
         legends.append((flow_layer, flow_legend))
-        labels = _add_labels(m, f, decimals, top_labels, table, table_rows)
+        labels = _add_labels(m, f, decimals, top_labels, listed, dest_p)
+        LabelCollisions(labels).add_to(m)
         legends.append((labels, legend_block("Communes extérieures et volumes", [
             (swatch("#333333", "dot"), "Commune hors du territoire au bout d'un flux"),
-            ("", f"Étiquettes : {esc(volume_label.lower())} des {top_labels} principaux flux"),
+            ("", f"Étiquettes : {esc(volume_label.lower())} des {top_labels} principaux flux et communes du "
+                 "tableau ; une étiquette qui en chevaucherait une d'un plus gros flux est masquée à ce zoom"),
         ])))
     else:
         legends.append((None, legend_block("Flux de patients", [("", NO_FLOW)])))
-    # Left, under the search box: the right side holds the layer control and the legend.
-    panel = HtmlControl(destinations_panel(f, table, table_rows, decimals, volume_label), "cpts-flow-panel",
-                        position="topleft")
+    # Left, under the search box: the right side holds the layer control and the legend. The map is fitted to the
+    # space it leaves (cpts-fit-left), and it folds into a button.
+    panel = HtmlControl(destinations_panel(f, table, table_rows, decimals, volume_label),
+                        "cpts-flow-panel cpts-fit-left", position="topleft")
     panel.add_to(m)
+    FoldablePanel(panel.element_id).add_to(m)
     if flow_layer is not None:
-        FlowArrows(flow_layer, panel.element_id).add_to(m)
+        FlowArrows(flow_layer, panel.element_id, places).add_to(m)
     Legend(legends).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
+
+
+def _listed(table: pd.DataFrame | None, rows: int) -> pd.DataFrame:
+    """The table's destinations as shown (``code``, ``nom``, ``volume``), in its order."""
+    if table is None or not len(table) or "destination" not in table.columns:
+        return pd.DataFrame({"code": pd.Series(dtype=str), "nom": pd.Series(dtype=object),
+                             "volume": pd.Series(dtype=float)})
+    head = table.head(rows)
+    names = head["nom"] if "nom" in head.columns else head["destination"]
+    volumes = pd.to_numeric(head["volume"], errors="coerce") if "volume" in head.columns else np.nan
+    return pd.DataFrame({"code": head["destination"].astype(str).to_numpy(),
+                         "nom": names.where(names.notna(), head["destination"]).to_numpy(),
+                         "volume": np.asarray(volumes, dtype=float)})
 
 
 def add_flow_lines(
@@ -205,12 +266,14 @@ def add_flow_lines(
         rows = [("Origine", esc(row["_from"])), ("Destination", esc(row["_to"]))]
         if "motif" in row.index and not is_missing(row["motif"]):
             rows.append(("Motif", esc(row["motif"])))
-        rows.append((esc(volume_label), esc(format_number(row["_volume"], decimals))))
+        rows.append((esc(volume_label), esc(number(row["_volume"], decimals))))
         return {
             "info": tip(FLOW_TITLES.get(row["_sens"], "Flux"), rows),
             "color": FLOW_COLORS.get(row["_sens"], FLOW_OTHER_COLOR),
             "width": float(row["_width"]),
             "key": str(row["_key"]),
+            "sens": str(row["_sens"]),
+            "id": str(row["_id"]),
             "opacity": OPACITY,
         }
 
@@ -229,24 +292,38 @@ def add_flow_lines(
             (swatch(FLOW_COLORS["entrant"], "line", "border-top-width:4px"),
              "Flux entrant : patients extérieurs soignés dans le territoire"),
             ("", f"Flèche vers la commune de destination ; épaisseur selon le volume "
-                 f"(max. {esc(format_number(top, decimals))})")]
+                 f"(max. {esc(number(top, decimals))})")]
     return layer, legend_block("Flux de patients", rows)
 
 
-def _add_destination_polygons(m: folium.Map, dest: gpd.GeoDataFrame) -> folium.GeoJson:
-    data = feature_collection(dest, lambda row: {"info": tip(esc(row["nom"]), [], "Commune hors du territoire")})
+def _add_destination_polygons(m: folium.Map, dest: gpd.GeoDataFrame, listed: pd.DataFrame, volume_label: str
+                              ) -> folium.GeoJson:
+    """Outside communes, those of the table outlined darker; each feature's ``key`` ties it to its table row."""
+    volumes = dict(zip(listed["code"], listed["volume"], strict=True))
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        code = str(row["code"])
+        rows = [(esc(volume_label), esc(number(volumes[code], auto_decimals(listed["volume"]))))] \
+            if code in volumes else []
+        return {"info": tip(esc(row["nom"]), rows, "Commune hors du territoire"), "key": code,
+                "listed": code in volumes}
+
     layer = geojson_layer(
-        data, "Communes extérieures (contours)",
-        lambda _f: {"color": "#7a7a7a", "weight": 0.8, "fillColor": "#e9e3d6", "fillOpacity": 0.55},
+        feature_collection(dest, props), "Communes extérieures (contours)",
+        lambda feat: {"color": "#444444" if feat["properties"]["listed"] else "#7a7a7a",
+                      "weight": 1.6 if feat["properties"]["listed"] else 0.8, "fillColor": "#e9e3d6",
+                      "fillOpacity": 0.55},
     )
     layer.add_to(m)
     return layer
 
 
 def _add_labels(
-    m: folium.Map, f: gpd.GeoDataFrame, decimals: int, top_labels: int, table: pd.DataFrame | None, table_rows: int
+    m: folium.Map, f: gpd.GeoDataFrame, decimals: int, top_labels: int, listed: pd.DataFrame,
+    dest: gpd.GeoDataFrame | None,
 ) -> folium.FeatureGroup:
-    """Dots at the outside ends, names of the main outside communes, volumes of the largest flows."""
+    """Dots at the outside ends, names of the table's communes and of the largest flows' outside ends, volumes of
+    the largest flows. Each label's ``data-weight`` is the volume it stands for: the larger wins a collision."""
     group = folium.FeatureGroup(name="Communes extérieures et volumes", show=True)
     ends = f.drop_duplicates("_key")
     for _, row in ends.iterrows():
@@ -257,66 +334,28 @@ def _add_labels(
             fill_opacity=1, tooltip=tip(esc(row["_outside"]), [], "Commune hors du territoire"),
         ).add_to(group)
     top = f[f["_volume"].notna()].head(top_labels)
-    named = set(top["_key"])
-    if table is not None and "destination" in table.columns:
-        named |= {str(c) for c in table["destination"].head(table_rows)}
-    for _, row in ends[ends["_key"].isin(named)].iterrows():
+    largest = f.groupby("_key")["_volume"].max()
+    listed_volume = dict(zip(listed["code"], listed["volume"], strict=True))
+    # Where a name goes: the end of its flow (where the arrow points), else inside its commune's outline.
+    at: dict[str, tuple[float, float, str]] = {}
+    if dest is not None and len(dest):
+        inside = to_wgs84(dest).geometry.representative_point()
+        for code, name, point in zip(dest["code"].astype(str), dest["nom"], inside, strict=True):
+            at[code] = (point.y, point.x, str(name))
+    for _, row in ends.iterrows():
         if not is_missing(row["_olat"]):
-            text_label(row["_olat"], row["_olon"], esc(row["_outside"]), "cpts-label cpts-place").add_to(group)
+            at[str(row["_key"])] = (row["_olat"], row["_olon"], str(row["_outside"]))
+    names = dict(zip(listed["code"], listed["nom"], strict=True))
+    # One label per place: two drawn flows ending at the same commune named it twice (a review).
+    for code in dict.fromkeys([*listed["code"], *[k for k in top["_key"] if k not in listed_volume]]):
+        if code not in at:
+            continue  # neither outline nor flow: nowhere to put it
+        lat, lon, name = at[code]
+        weight = max(float(np.nan_to_num(listed_volume.get(code, 0.0))), float(np.nan_to_num(largest.get(code, 0.0))))
+        text_label(lat, lon, esc(names.get(code, name)), "cpts-label cpts-place",
+                   {"key": code, "weight": f"{weight:.3f}"}).add_to(group)
     for _, row in top.iterrows():
-        text_label(row["_mlat"], row["_mlon"], esc(format_number(row["_volume"], decimals)),
-                   "cpts-label cpts-volume").add_to(group)
+        text_label(row["_mlat"], row["_mlon"], esc(number(row["_volume"], decimals)), "cpts-label cpts-volume",
+                   {"flow": str(row["_id"]), "weight": f"{float(row['_volume']):.3f}"}).add_to(group)
     group.add_to(m)
     return group
-
-
-def destinations_panel(
-    f: gpd.GeoDataFrame, table: pd.DataFrame | None, rows: int, decimals: int, volume_label: str
-) -> str:
-    """HTML of the table beside the map (escaped): main destinations, then main outside origins."""
-    sections = []
-    if table is not None and len(table):
-        require_columns(table, ["destination", "volume"], "Principales destinations")
-        has_share = "part_des_residents" in table.columns
-        shares = pd.to_numeric(table["part_des_residents"], errors="coerce") * 100 if has_share else None
-        table_decimals = auto_decimals(pd.to_numeric(table["volume"], errors="coerce"))
-        head = f'<tr><th>Commune</th><th class="n">{esc(volume_label)}</th>' + (
-            '<th class="n">Part des recours des habitants</th>' if has_share else "") + "</tr>"
-        body = []
-        for i, (_, r) in enumerate(table.head(rows).iterrows()):
-            name = r["nom"] if "nom" in r.index and not is_missing(r["nom"]) else r["destination"]
-            share = "" if shares is None else f'<td class="n">{esc(format_number(shares.iloc[i], 1, "%"))}</td>'
-            volume = pd.to_numeric(pd.Series([r["volume"]]), errors="coerce").iloc[0]
-            body.append(f'<tr data-key="{esc(r["destination"])}"><td>{esc(name)}</td>'
-                        f'<td class="n">{esc(format_number(volume, table_decimals))}</td>{share}</tr>')
-        sections.append(_section("Principales destinations des habitants",
-                                 "Recours des habitants du territoire dans des communes extérieures.", head, body))
-    else:
-        sections.append(_flows_section(f[f["_sens"] == "sortant"], rows, decimals, volume_label,
-                                       "Principales destinations des habitants",
-                                       "Plus gros flux sortants représentés sur la carte.", "Destination"))
-    entrants = f[f["_sens"] == "entrant"]
-    if len(entrants):
-        sections.append(_flows_section(entrants, rows, decimals, volume_label,
-                                       "Principales origines des patients extérieurs",
-                                       "Plus gros flux entrants représentés sur la carte.", "Origine"))
-    return "".join(sections)
-
-
-def _flows_section(f: gpd.GeoDataFrame, rows: int, decimals: int, volume_label: str, title: str, note: str,
-                   outside_header: str) -> str:
-    head = (f'<tr><th>{esc(outside_header)}</th><th>Commune du territoire</th>'
-            f'<th class="n">{esc(volume_label)}</th></tr>')
-    body = []
-    for _, r in f.head(rows).iterrows():
-        inside = r["_from"] if r["_sens"] != "entrant" else r["_to"]
-        body.append(f'<tr data-key="{esc(r["_key"])}"><td>{esc(r["_outside"])}</td><td>{esc(inside)}</td>'
-                    f'<td class="n">{esc(format_number(r["_volume"], decimals))}</td></tr>')
-    if not body:
-        body.append('<tr><td colspan="3">Aucun flux de ce sens.</td></tr>')
-    return _section(title, note, head, body)
-
-
-def _section(title: str, note: str, head: str, body: list[str]) -> str:
-    return (f"<section><h4>{esc(title)}</h4><p>{esc(note)}</p>"
-            f"<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table></section>")

@@ -11,23 +11,26 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.render.maps.base import DEFAULT_SOURCE, base_map, geojson_layer
-from pipeline.render.maps.classes import NA_LABEL, categories, choropleth
+from pipeline.render.maps.classes import categories, choropleth
 from pipeline.render.maps.clusters import add_establishments
 from pipeline.render.maps.controls import ExclusiveLayers, Legend, legend_block, swatch
 from pipeline.render.maps.flows import FlowArrows, add_flow_lines, prepare_flows
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns, to_wgs84
 from pipeline.render.maps.layers import add_outline, add_search, perimeter_legend
 from pipeline.render.maps.pertinence import add_pertinence
-from pipeline.render.maps.text import auto_decimals, esc, tip
+from pipeline.render.maps.text import auto_decimals, esc, number, tip
 from pipeline.render.palette import (
     NEIGHBOUR_COLOR,
-    NEIGHBOUR_FILL,
     PERIMETER_COLOR,
     PROFESSIONALS_COLOR,
     profession_color,
     profession_order,
 )
-from pipeline.render.report import format_number
+from pipeline.render.report import MISSING_WORDS
+
+#: Leaflet pane of the neighbouring CPTS outlines: above the overlay pane (400) of the indicator fills, below the
+#: markers (600).
+NEIGHBOURS_PANE = "cpts-neighbours"
 
 
 def territory_map(
@@ -105,17 +108,6 @@ def territory_map(
     m = base_map([perimeter, communes], title, demo_data, source, tiles)
     legends: list[tuple[Any, str]] = []
 
-    if neighbours is not None and len(neighbours):
-        data = feature_collection(neighbours, lambda row: {"info": tip(esc(row.get("nom")), [], "CPTS voisine")})
-        layer = geojson_layer(
-            data,
-            "CPTS voisines",
-            lambda _f: {"color": NEIGHBOUR_COLOR, "weight": 1.5, "dashArray": "5 4", "fillColor": NEIGHBOUR_FILL,
-                        "fillOpacity": 0.35},
-        )
-        layer.add_to(m)
-        legends.append((layer, legend_block("CPTS voisines", [(swatch(NEIGHBOUR_FILL), "Périmètre d'une autre CPTS")])))
-
     if len(communes):
         choropleths = _add_indicator_layers(m, communes, indicators, k, scheme, indicator_decimals or {},
                                             indicator_breaks or {})
@@ -127,6 +119,8 @@ def territory_map(
             ("", esc("Aucune commune du territoire n'a de contour dans les données chargées : la carte ne peut "
                      "pas dessiner le territoire ni ses indicateurs."))])))
 
+    if neighbours is not None and len(neighbours):
+        legends.append(_add_neighbours(m, neighbours))
     if len(perimeter):
         layer = add_outline(m, perimeter, "Périmètre de la CPTS", PERIMETER_COLOR, 3.5)
         legends.append((layer, perimeter_legend()))
@@ -151,6 +145,29 @@ def territory_map(
     return m
 
 
+def _add_neighbours(m: folium.Map, neighbours: gpd.GeoDataFrame) -> tuple[folium.GeoJson, str]:
+    """Other CPTS perimeters as dashed outlines, in a pane above the indicator fills.
+
+    Drawn under the 80 %-opaque indicator layers, a CPTS overlapping the territory, the key finding of a
+    diagnostic, was invisible at opening (a review); its own pane keeps it on top when an indicator is switched
+    on again. Unfilled, so that only the outline catches the pointer: the indicator's tooltips stay readable
+    inside it.
+    """
+    folium.map.CustomPane(NEIGHBOURS_PANE, z_index=450, pointer_events=False).add_to(m)
+    data = feature_collection(neighbours, lambda row: {"info": tip(esc(row.get("nom")), [], "CPTS voisine")})
+    layer = geojson_layer(
+        data,
+        "CPTS voisines",
+        lambda _f: {"color": NEIGHBOUR_COLOR, "weight": 3, "dashArray": "8 5", "fill": False, "fillOpacity": 0},
+        highlight=False,
+        pane=NEIGHBOURS_PANE,
+    )
+    layer.add_to(m)
+    swatch_html = swatch(NEIGHBOUR_COLOR, "line", "border-top-width:3px;border-top-style:dashed")
+    return layer, legend_block("CPTS voisines", [(swatch_html, "Périmètre d'une autre CPTS (survolez le trait pour "
+                                                             "son nom)")])
+
+
 def _add_indicator_layers(
     m: folium.Map, communes: gpd.GeoDataFrame, indicators: Mapping[str, str], k: int, scheme: str,
     decimals: Mapping[str, int], breaks: Mapping[str, float],
@@ -167,8 +184,8 @@ def _add_indicator_layers(
 
         def props(row: pd.Series, column: str = column, label: str = label, dec: int = classes.decimals,
                   text: bool = qualitative) -> dict:
-            value = (row[column] if isinstance(row[column], str) else NA_LABEL) if text \
-                else format_number(row[column], dec)
+            value = (row[column] if isinstance(row[column], str) else MISSING_WORDS) if text \
+                else number(row[column], dec)
             return {"info": tip(esc(row.get("nom")), [(esc(label), esc(value))]), "fill": row["_fill"]}
 
         layer = geojson_layer(
@@ -197,9 +214,9 @@ def _add_professionals(
     dec = auto_decimals(professionals["effectif"])  # head counts: no decimals
 
     def props(row: pd.Series) -> dict[str, Any]:
-        rows = [(swatch(profession_color(g), "dot") + esc(g), esc(format_number(row[g], dec)))
+        rows = [(swatch(profession_color(g), "dot") + esc(g), esc(number(row[g], dec)))
                 for g in groups if row[g] > 0]
-        rows.append(("<b>Total</b>", f"<b>{esc(format_number(row['_total'], dec))}</b>"))
+        rows.append(("<b>Total</b>", f"<b>{esc(number(row['_total'], dec))}</b>"))
         return {
             "info": tip(esc(row["nom"]), rows, "Professionnels de santé, tous modes d'exercice (effectifs "
                                                "distincts ; une personne exerçant dans deux communes compte dans "

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.render.report import MISSING_WORDS, format_number
+
 
 def is_missing(value: Any) -> bool:
     """Whether a scalar is None, NaN or pandas' NA."""
@@ -59,3 +61,9 @@ def tip(title: str | None, rows: list[tuple[str, str]], note: str | None = None)
     if note:
         out += f"<div>{note}</div>"
     return out + "</div>"
+
+
+def number(value: Any, decimals: int = 0, unit: str | None = None) -> str:
+    """A figure as the maps show it: French digits, « non disponible » when missing (the report's words; « n.d. »
+    read as an unexplained abbreviation in a tooltip, a review)."""
+    return format_number(value, decimals, unit, missing=MISSING_WORDS)
