@@ -17,17 +17,19 @@ import pytest
 from pipeline.analysis.aci import add_months, mission_calendar
 from pipeline.errors import PipelineError
 from pipeline.model import DiagnosticOptions, parse_signature
-from pipeline.model.options import ACI_SIGNED, check_signature
+from pipeline.model.options import ACI_APPROVED, check_signature
 
 TODAY = date(2026, 12, 3)
-BEFORE_ACI = ("antérieure à l'accord conventionnel interprofessionnel des CPTS (signé le 20 juin 2019) : aucun "
-              "contrat ACI n'a pu être signé avant")
+BEFORE_ACI = ("antérieure à l'arrêté du 21 août 2019 approuvant l'accord conventionnel interprofessionnel des CPTS "
+              "(signé le 20 juin 2019) : aucun contrat ACI n'a pu être signé avant")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("2025-08-31", date(2025, 8, 31)),
     (" 2025-08-31 ", date(2025, 8, 31)),
-    ("2019-06-20", date(2019, 6, 20)),  # the day the ACI was signed: the first possible signature
+    # Seed 000: « Arrêté du 21 août 2019 portant approbation de l'accord conventionnel interprofessionnel […] signé
+    # le 20 juin 2019 »: the day of the approval is the first possible signature.
+    ("2019-08-21", date(2019, 8, 21)),
     ("2031-12-03", date(2031, 12, 3)),  # today + 5 years, included
     ("2028-02-29", date(2028, 2, 29)),
 ])
@@ -69,7 +71,7 @@ def test_an_empty_date_is_refused(text: str) -> None:
     assert info.value.message == "Date de signature vide : attendu AAAA-MM-JJ (ou retirez l'option)"
 
 
-@pytest.mark.parametrize("text", ["2019-06-19", "1850-01-01", "0001-01-01"])
+@pytest.mark.parametrize("text", ["2019-08-20", "2019-06-20", "2019-06-19", "1850-01-01", "0001-01-01"])
 def test_dates_before_the_aci_are_refused(text: str) -> None:
     with pytest.raises(PipelineError) as info:
         parse_signature(text, today=TODAY)
@@ -92,12 +94,12 @@ def test_the_upper_bound_from_29_february() -> None:
 
 
 def test_options_built_in_code_are_checked_too() -> None:
-    assert date(2019, 6, 20) == ACI_SIGNED
-    with pytest.raises(PipelineError, match="antérieure à l'accord"):
+    assert date(2019, 8, 21) == ACI_APPROVED
+    with pytest.raises(PipelineError, match="antérieure à l'arrêté du 21 août 2019"):
         DiagnosticOptions(territory="communes:04070", signature=date(1850, 1, 1))
     with pytest.raises(PipelineError, match="trop lointaine"):
         DiagnosticOptions(territory="communes:04070", signature=date(9999, 12, 31))
-    assert DiagnosticOptions(territory="communes:04070", signature=ACI_SIGNED).signature == ACI_SIGNED
+    assert DiagnosticOptions(territory="communes:04070", signature=ACI_APPROVED).signature == ACI_APPROVED
 
 
 # --------------------------------------------------------------------------- add_months

@@ -68,7 +68,10 @@ TEXT_LABELS: dict[str, str] = {
 #: French name of each version, for reports.
 VERSION_LABELS: dict[str, str] = {
     "ACI-2019": "ACI du 20 juin 2019",
-    "ACI-2019-avenant-2": "ACI du 20 juin 2019 modifié par l'avenant 2 (décembre 2021)",
+    # The amounts are the 2019 table's (seed 001, the project's only source of amounts); avenant 2 adds the crisis
+    # mission without an amount here, and the amounts later avenants changed are not known: said, not implied.
+    "ACI-2019-avenant-2": ("montants de l'ACI du 20 juin 2019, hors révisions des avenants suivants ; mission de crise "
+                           "de l'avenant 2 de décembre 2021"),
 }
 DEFAULT_VERSION = "ACI-2019-avenant-2"
 #: First day from which a signed contract surely includes each later text. Avenant 2 was signed in December 2021

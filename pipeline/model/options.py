@@ -19,10 +19,11 @@ from pipeline.geography import INSEE_CODE, normalise_insee_code
 
 #: Largest change of one what-if item (professionals); beyond, the scenario is a typo.
 MAX_WHAT_IF_DELTA = 1000.0
-#: The accord conventionnel interprofessionnel that created the CPTS contract was signed on 20 June 2019
-#: (seeds 000 and 003: « signé le 20 juin 2019 », approved by the arrêté of 21 August 2019): no CPTS signed
-#: its ACI contract before.
-ACI_SIGNED = date(2019, 6, 20)
+#: The accord conventionnel interprofessionnel that created the CPTS contract was signed on 20 June 2019 and
+#: the arrêté of 21 August 2019 approved it (seed 000: « Arrêté du 21 août 2019 portant approbation de
+#: l'accord conventionnel interprofessionnel […] signé le 20 juin 2019 »): no CPTS contract could be signed under
+#: it before (a review: 20 June to 20 August 2019 were accepted).
+ACI_APPROVED = date(2019, 8, 21)
 #: Latest signature accepted, in years after today. A CPTS plans its signature months ahead (the projet de
 #: santé is written first), and the mission calendar runs 24 months after it; five years covers any real plan
 #: and refuses typos such as 2205 or 9999, whose calendar would be meaningless.
@@ -99,15 +100,16 @@ def _years_after(day: date, years: int) -> date:
 def check_signature(day: date, today: date | None = None) -> date:
     """``day`` if it is a plausible signature of the ACI contract, else a French error.
 
-    Accepted: from :data:`ACI_SIGNED` to :data:`MAX_SIGNATURE_YEARS_AHEAD`
+    Accepted: from :data:`ACI_APPROVED` to :data:`MAX_SIGNATURE_YEARS_AHEAD`
     years after ``today`` (the system date by default), both included.
     """
     today = today or date.today()
     latest = _years_after(today, MAX_SIGNATURE_YEARS_AHEAD)
     shown = day.isoformat()
-    if day < ACI_SIGNED:
-        raise PipelineError(f"Date de signature « {shown} » antérieure à l'accord conventionnel interprofessionnel "
-                            "des CPTS (signé le 20 juin 2019) : aucun contrat ACI n'a pu être signé avant")
+    if day < ACI_APPROVED:
+        raise PipelineError(f"Date de signature « {shown} » antérieure à l'arrêté du 21 août 2019 approuvant l'accord "
+                            "conventionnel interprofessionnel des CPTS (signé le 20 juin 2019) : aucun contrat ACI "
+                            "n'a pu être signé avant")
     if day > latest:
         raise PipelineError(f"Date de signature « {shown} » trop lointaine : au plus {MAX_SIGNATURE_YEARS_AHEAD} ans "
                             f"après aujourd'hui (le {latest.isoformat()} au plus tard)")
@@ -214,6 +216,7 @@ def check_what_if_totals(changes: list[WhatIfChange]) -> None:
             raise WhatIfSyntaxError(f"Scénario : les variations des {groupe.lower()} de {commune} s'annulent : le "
                                     "scénario n'y change rien ; retirez ces éléments ou corrigez-les.")
         if abs(total) > MAX_WHAT_IF_DELTA:
-            raise WhatIfSyntaxError(f"Scénario : les variations des {groupe.lower()} de {commune} s'ajoutent en "
-                                    f"{total:+.0f} professionnels, invraisemblable (au plus "
-                                    f"{MAX_WHAT_IF_DELTA:.0f} en valeur absolue).")
+            grouped, bound = (f"{value:,.0f}".replace(",", "\u202f") for value in (total, MAX_WHAT_IF_DELTA))
+            raise WhatIfSyntaxError(f"Scénario : les variations des {groupe.lower()} de {commune} totalisent "
+                                    f"{'+' if total > 0 else ''}{grouped} professionnels, invraisemblable (au plus "
+                                    f"{bound} en valeur absolue).")

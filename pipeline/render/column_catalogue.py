@@ -19,7 +19,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from pipeline.render.table_spec import KIND_LABELS, NO_DATA_TEXT, UNIT_TYPES, Column, ColumnKind, TableSpec
+from pipeline.render.table_spec import (
+    ACI_CATEGORIES,
+    KIND_LABELS,
+    NO_DATA_TEXT,
+    UNIT_TYPES,
+    Column,
+    ColumnKind,
+    TableSpec,
+)
 
 
 def _c(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
@@ -53,7 +61,8 @@ _COLUMNS = [
     _c("periode_taux", "Période du taux annuel (populations légales)", "text"),
     # ACI
     _c("mission", "Mission", "text"),
-    _c("categorie", "Catégorie", "text"),
+    # The ACI's funding and calendar categories are worded for people; other tables' categories are kept as they are.
+    Column("categorie", "Catégorie", "text", values=ACI_CATEGORIES),
     _c("volet", "Volet", "text"),
     _c("montant_eur", "Montant annuel", "integer", unit="€"),
     _c("remarque", "Remarque", "text"),

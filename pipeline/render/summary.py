@@ -97,6 +97,22 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
     }
 
 
+def _calendar(d: Diagnostic) -> dict[str, Any] | None:
+    """``signature`` and per mission its start and deadline (ISO days, None where not known); None without
+    ``SIGNATURE=``."""
+    t = d.taille
+    if t.calendar is None or t.signature is None:
+        return None
+
+    def day(value: Any) -> str | None:
+        return None if value is None or pd.isna(value) else value.isoformat()
+
+    return {"signature": t.signature.isoformat(), "missions": [
+        {"mission": row.mission, "categorie": row.categorie, "demarrage": day(row.demarrage),
+         "deploiement": day(row.deploiement), "texte": row.texte, "remarque": row.remarque or None}
+        for row in t.calendar.itertuples()]}
+
+
 def establishments_summary(d: Diagnostic) -> dict[str, Any] | None:
     """The establishments' counts (a review: summary.json had none): per group, in the territory and nearby;
     ``None`` without FINESS, ``{"indisponible": why}`` where the loaded extraction does not cover the territory."""
@@ -176,6 +192,8 @@ def summary(d: Diagnostic) -> dict[str, Any]:
                             "version_aci": d.taille.version,
                             "complet": d.taille.total_possible is not None and not d.taille.missions_without_amount,
                             "missions_sans_montant": d.taille.missions_without_amount},
+        # The mission calendar of SIGNATURE= (a review: the report and the Trame gave it, the JSON did not).
+        "calendrier_aci": _calendar(d),
         "supply": supply,
         # What the « département », « région » and « France » figures of supply and apl sum (a database of some
         # départements sums those only; the DREES workbook has no Mayotte): the JSON alone misread them (a review).

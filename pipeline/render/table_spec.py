@@ -84,6 +84,10 @@ class NotApplicable:
 
 NOT_APPLICABLE = NotApplicable()
 
+#: The categories of the ACI's funding and missions as people read them; the CSV keeps the codes (a review found
+#: « complementaire » in the workbook beside the report's « mission complémentaire »).
+ACI_CATEGORIES = (("fonctionnement", "fonctionnement"), ("socle", "mission socle"),
+                  ("complementaire", "mission complémentaire"), ("supplementaire", "volet supplémentaire"))
 #: The kinds of unit (``communes.type``) as people read them; the CSV keeps the codes.
 UNIT_TYPES = (("commune-actuelle", "commune"), ("arrondissement-municipal", "arrondissement municipal"))
 
@@ -394,7 +398,8 @@ def columns_markdown(specs: Iterable[TableSpec]) -> str:
 
 
 __all__ = [
-    "FORMULA_PREFIXES", "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE", "NOT_APPLICABLE_TEXT", "NO_DATA_TEXT",
-    "UNIT_TYPES", "CellValue", "Column", "ColumnKind", "NotApplicable", "TableSpec", "columns_markdown",
-    "display_text", "is_missing", "looks_like_formula", "neutralise_formula", "round_half_up", "typed_value",
+    "ACI_CATEGORIES", "FORMULA_PREFIXES", "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE",
+    "NOT_APPLICABLE_TEXT", "NO_DATA_TEXT", "UNIT_TYPES", "CellValue", "Column", "ColumnKind", "NotApplicable",
+    "TableSpec", "columns_markdown", "display_text", "is_missing", "looks_like_formula", "neutralise_formula",
+    "round_half_up", "typed_value",
 ]

@@ -41,11 +41,12 @@ from pipeline.render.docx import (
 from pipeline.render.figures import StaticFigure
 from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
-from pipeline.render.sections.access import apl_france_label
+from pipeline.render.sections.access import apl_france_label, city_parts_sentence
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
-from pipeline.render.sections.population import comparison_note, evolution_words, shortened_qpv
+from pipeline.render.sections.population import QPV_LISTED, comparison_note, evolution_words, shortened_qpv
+from pipeline.render.sections.taille import word_taille_note
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
 from pipeline.render.trame_characteristics import SpecsByKey, characteristics_blocks, subset
@@ -87,6 +88,14 @@ def communes_rows(d: Diagnostic) -> list[CommuneRow]:
         rows.append(CommuneRow(commune=str(unit.nom), code_insee=str(unit.unit_code), codes_postaux=postcodes,
                                particularites=particularities))
     return rows
+
+
+def _qpv_listed(d: Diagnostic) -> str:
+    """Where the QPV a shortened cell leaves out are (a review: the Word Trame, the document handed in, said « et 39
+    autres QPV » and never where they were)."""
+    shortened = any(str(shortened_qpv(text)) != str(text) for text in d.units["particularites"].dropna())
+    return (f" ; au-delà de {QPV_LISTED} QPV dans une commune, la liste complète est dans le fichier communes.csv et "
+            "la feuille « Communes » du classeur diagnostic.xlsx") if shortened else ""
 
 
 def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, StaticFigure]) -> list[Block]:
@@ -215,7 +224,7 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
         under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", under).fillna(False).astype(bool).sum())
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
                  f"{format_number(d.apl.threshold, 1)} sur {known} dont l'APL est publiée ({under_65} avec l'APL "
-                 "aux médecins de moins de 65 ans).")
+                 "aux médecins de moins de 65 ans).") + city_parts_sentence(d)
     else:
         text += " Aucune APL n'est publiée pour les unités du territoire (non disponible)."
     blocks.append(Paragraph(text))
@@ -333,26 +342,6 @@ def calendar_rows(d: Diagnostic) -> list[CalendarRow]:
             for r in calendar.to_dict("records")]
 
 
-def _taille_note(d: Diagnostic) -> str:
-    t = d.taille
-    if t.unknown_reason is not None:
-        return (f"Taille non disponible : {t.unknown_reason}. Le financement ACI, qui dépend de la taille, n'est pas "
-                "calculé.")
-    note = (f"Taille {t.label} ({t.bounds}), population municipale légale {d.population.year}. Financement annuel "
-            f"possible ({t.version_label}) : au moins {format_number(t.total_possible)} €, jusqu'à "
-            f"{format_number(t.maximum)} € avec le volet supplémentaire de soins non programmés.")
-    if t.professionals is not None:
-        note += (f" Professionnels de santé recensés dans le territoire (profession « Autres » exclue, comme pour la "
-                 f"taille 4++) : {format_number(t.professionals)}")
-        # Beside the unticked box, as the report says it (a review found the reason 200 lines further down).
-        demo = t.band == 4 and d.is_demo(prov.REGISTRY)
-        note += (", dans l'offre fictive de démonstration, qui ne peut établir la taille 4++." if demo else ".")
-    elif t.professionals_unavailable is not None:
-        note += (" Professionnels de santé recensés dans le territoire : non disponible "
-                 f"({t.professionals_unavailable}).")
-    return note
-
-
 #: Builders of the free blocks, in the order they appear (other engineers may add their own).
 PopulationBuilder = Callable[[Diagnostic, SpecsByKey, Mapping[str, StaticFigure]], list[Block]]
 
@@ -372,13 +361,16 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         generated=d.generated,
         communes=communes_rows(d),
         communes_source=prov.join(prov.population_line(d), prov.qpv_line(d) + " (région PACA seulement ; le zonage "
-                                  "ZIP/ZAC d'une commune hors QPV : non disponible)"),
+                                  "ZIP/ZAC d'une commune hors QPV : non disponible)" + _qpv_listed(d)),
         population=d.population.total,
         population_year=d.population.year,
         population_source=prov.population_line(d),
         taille=band,
         taille_4_plus_plus=plus_plus,
-        taille_note=_taille_note(d),
+        taille_note=word_taille_note(d),
+        # A review: « 59 287 habitants » for an EPCI of which one commune is not loaded, read as its population.
+        population_scope=("communes des départements chargés seulement : la population du territoire entier n'est "
+                          "pas connue") if d.territory.beyond_the_load else "",
         population_characteristics=population_blocks(d, by_key, figures),
         care_supply=supply_blocks(d, by_key, figures),
         members=members_rows(d),

@@ -105,7 +105,8 @@ def population_on_current_geography(communes: pd.DataFrame, mapping: pd.DataFram
     Only current communes of each vintage count (arrondissements would be
     counted twice). A current commune that did not exist in a vintage (split
     since) gets no row for that vintage: its population was then inside the
-    commune it was split from, which the ``complete`` flag marks False.
+    commune it was split from; :func:`population_gaps` says so, and which
+    communes a package lacks.
     """
     actual = communes[(communes["type"] == "commune-actuelle") & communes["population"].notna()]
     joined = actual.merge(mapping[["code", "current_code"]], on="code", how="left")
@@ -169,9 +170,13 @@ def population_gaps(communes: pd.DataFrame, edges: pd.DataFrame, endings: pd.Dat
         else:  # the geography of a year no package gives (2018): this package's communes and those ended since
             ended = endings.loc[(endings["date"] > f"{year}-01-01") & (endings["date"] <= f"{vintage}-01-01"), "code"]
             before = codes | set(ended)
-        for code in sorted(before - codes):
-            target = current_of.get(code)
-            if target is not None:
+        gone = sorted(before - codes)
+        targets = [current_of.get(code) for code in gone]
+        for code, target in zip(gone, targets, strict=True):
+            # A commune that only changed code (Les Trois Lacs, 27058 → 27676 in 2023) keeps its population under
+            # the new one: no gap, unless another commune of the geography joined it (a review).
+            renamed = target not in before and targets.count(target) == 1 and target in codes
+            if target is not None and not renamed:
                 rows.append((vintage, str(target), code, GAP_ABSENT))
         parent_of = ranked[ranked["vintage"] == vintage].set_index("code")["target"].to_dict()
         for code in sorted(current - codes):

@@ -28,14 +28,14 @@ CRISIS = "Réponse aux crises sanitaires graves"
 def test_the_crisis_mission_of_a_2019_contract_has_no_date_in_the_report_or_the_trame(
         db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     spec = "communes:04070"
-    d = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec, signature=date(2019, 6, 20)))
+    d = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec, signature=date(2019, 8, 21)))
     table = next(t["data"] for t in taille_section(d)["tables"] if t["title"].startswith("Calendrier"))
     rows = table.set_index("Mission")
     assert tuple(rows.loc[CRISIS, ["Démarrage au plus tard", "Déploiement au plus tard"]]) == (
         "non disponible", "non disponible")
     access = "Accès aux soins (médecin traitant et soins non programmés)"
     assert tuple(rows.loc[access, ["Démarrage au plus tard", "Déploiement au plus tard"]]) == (
-        "20/12/2019", "20/12/2020")
+        "21/02/2020", "21/02/2021")  # 21 August 2019 (the ACI's approval, the first possible signature) + 6, + 18
     assert rows.loc["Qualité et pertinence des soins", "Démarrage au plus tard"] == "—"  # no deadline at all
 
     path = write_trame(d, tmp_path / "rapport.docx")
@@ -44,6 +44,6 @@ def test_the_crisis_mission_of_a_2019_contract_has_no_date_in_the_report_or_the_
     assert lines[CRISIS][-4:] == ["au plus tard 6 mois après l'avenant au contrat de la CPTS",
                                   "au plus tard 18 mois après l'avenant au contrat de la CPTS", "n.d.", "n.d."]
     assert lines[access][2] == "au plus tard 6 mois après la signature"
-    assert lines[access][-2:] == ["20/12/2019", "20/12/2020"]
+    assert lines[access][-2:] == ["21/02/2020", "21/02/2021"]
     text = "\n".join(p.text for p in document.paragraphs)
     assert f"{CRISIS} : " in text and "courent à partir de l'avenant au contrat de la CPTS" in text

@@ -115,6 +115,11 @@ def test_an_epci_crossing_the_loaded_departements_has_no_taille_either(db: duckd
     assert d.taille.label == "non disponible" and d.taille.total_possible is None
     assert "population du territoire entier non connue" in str(d.taille.unknown_reason)
     assert not resolve_territory(db, "departement:04").beyond_the_load  # a zone wholly loaded
+    # The Word Trame's population line says whose it is (a review: « 59 287 habitants », read as the EPCI's).
+    from pipeline.render.trame import trame_document
+
+    assert trame_document(d).population_scope == ("communes des départements chargés seulement : la population "
+                                                  "du territoire entier n'est pas connue")
 
 
 def test_a_partial_cpts_keeps_its_mission_calendar(db: duckdb.DuckDBPyConnection) -> None:

@@ -41,6 +41,15 @@ def test_the_note_says_which_row_runs_over_another_period_and_mayotte_only_when_
         "ses communes sur leur géographie actuelle : commune créée, fusionnée ou recréée depuis), celui des autres "
         "lignes de 2016 à 2023.")
     assert _note(others) is None
+    # A review: the départements, région and France starting in 2019 (communes absorbed in 2019 missing from the
+    # 2016 package) made the territory, from 2016, the odd one out, said to lack its 2016 population.
+    whole: dict[str, object] = {"zone": "Territoire", "taux_annuel_pct": 0.3, "periode_taux": "2016 à 2023"}
+    later: list[dict[str, object]] = [{"zone": z, "taux_annuel_pct": 0.4, "periode_taux": "2019 à 2023"}
+                                      for z in ("Gironde", "Nouvelle-Aquitaine")]
+    assert _note([whole, *later]) == (
+        "Taux annuel des lignes « Gironde » et « Nouvelle-Aquitaine » calculé de 2019 à 2023 (pas de population "
+        "légale 2016 pour toutes leurs communes sur leur géographie actuelle : commune créée, fusionnée ou recréée "
+        "depuis), celui de l'autre ligne de 2016 à 2023.")
     mayotte: dict[str, object] = {"zone": "Territoire", "taux_annuel_pct": float("nan"), "periode_taux": None}
     assert _note([mayotte, *others]) == ("Taux annuel « non disponible » : pas de population légale plus récente "
                                          "que le recensement (Mayotte, 2017).")

@@ -365,6 +365,22 @@ def test_income_exact_rows(db: Any) -> None:
             assert values[indicator] == pytest.approx(expected[indicator]), (spec, indicator)
 
 
+def test_a_commune_that_absorbed_an_undiffused_one_since_is_no_exact_row(db: Any) -> None:
+    """A review: Porte-de-Benauge (33008) absorbed Saint-Genis-du-Bois (33409) in 2025; the file (geography of
+    about 2021) has a row for 33008 and none for 33409 (not diffused): the row is not « la valeur exacte de la
+    commune », whose inhabitants it partly leaves out."""
+    from pipeline.app.sections.areas import areas_section
+    from pipeline.app.sections.characteristics import income_section
+    from pipeline.store.territory import resolve_territory
+
+    assert "33008" in raw.filosofi() and "33409" not in raw.filosofi()
+    territory = resolve_territory(db, "communes:33008", None)
+    units = territory.units
+    areas = areas_section(db, territory, "33", "75")
+    income = income_section(db, units, areas.zones)
+    assert income.method != "commune" and "valeur exacte" not in income.label
+
+
 def test_paris_departement_income_is_the_row_of_paris(db: Any) -> None:
     """The département 75 is the commune 75056: its income is the file's own row, and says so."""
     from pipeline.app.sections.areas import areas_section

@@ -42,7 +42,7 @@ def test_a_profession_without_flow_rates_is_said_not_modelled_not_unknown(
         what_if_as_read(db, [WhatIfChange("MG", 1, "04070"), WhatIfChange(typed, 1, "04166")], GROUPS)
     assert str(info.value) == (
         f"Scénario : élément 2, profession « {typed} » ({profession}) non modélisée : l'APL approchée ne couvre que "
-        "les professions dont le modèle de recours a des taux (Infirmiers, Médecins généralistes)")
+        "les professions dont le modèle de recours a des taux (Infirmiers, Médecins généralistes).")
 
 
 def test_the_diagnostic_places_a_change_typed_with_a_former_code_on_its_commune(
@@ -76,3 +76,20 @@ def test_what_was_read_is_said() -> None:
         "Simulation : les éléments 1 et 3 portent tous sur les médecins généralistes de 04166 : leurs variations "
         "s'ajoutent (+4,5)"]
     assert what_if_notes(read[:2], {}) == []
+
+
+def test_the_first_professional_of_a_group_absent_from_the_neighbourhood_is_modelled() -> None:
+    """A review: the groups a scenario may name were those with practitioners nearby, so the first dentist of a
+    zone without any was « non modélisé ». The model has rates for them: one dentist at A, within the first
+    distance step of A (1 km) and B (5 km), serves their 3 000 inhabitants: 1 / 3 000 × 100 000 = 33,33 each."""
+    import pandas as pd
+
+    from pipeline.analysis import access
+
+    demand = pd.DataFrame({"code": ["A", "B"], "population": [1000.0, 2000.0]})
+    supply = pd.DataFrame({"code": ["A"], "groupe": ["Médecins généralistes"], "effectif": [2.0]})
+    distances = pd.DataFrame({"origin": ["A", "A", "B", "B"], "destination": ["A", "B", "A", "B"],
+                              "km": [1.0, 5.0, 5.0, 1.0]})
+    result = access.what_if(demand, supply, distances, [WhatIfChange("Chirurgiens-dentistes", 1.0, "A")])
+    assert list(result["before"]) == [0.0, 0.0]
+    assert list(result["after"]) == pytest.approx([100_000 / 3000] * 2)

@@ -294,6 +294,12 @@ def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
     access = next(r for r in calendar if r[0].startswith("Accès aux soins"))
     # Accès aux soins: start within 6 months, deployment within 18 months of the signature (seeds 000, 002).
     assert access[4:] == ["28/02/2026", "28/02/2027"]
+    # summary.json carries the same calendar (a review: it had neither the signature nor the deadlines).
+    json_calendar = summary["calendrier_aci"]
+    assert json_calendar["signature"] == "2025-08-31"
+    json_access = next(m for m in json_calendar["missions"] if m["mission"].startswith("Accès aux soins"))
+    assert (json_access["demarrage"], json_access["deploiement"]) == ("2026-02-28", "2027-02-28")
+    assert len(json_calendar["missions"]) == len(calendar) - 1  # the Word table's rows, less its header
 
 
 #: A members file with structures and the governance and writing columns: (profession, gouvernance, elaboration,
@@ -401,6 +407,13 @@ def test_workbook_for_people(run: Run, summary: dict[str, Any]) -> None:
     assert density == round(summary["supply"]["Médecins généralistes"]["densite_10000"], 1)
     assert header[-1] == "Avertissement" and gp[-1] == "données fictives de démonstration"
     assert offre["A2"].number_format == "@"
+    # The ACI's categories as the report words them; the CSV keeps the codes (a review: « complementaire »).
+    for sheet, csv_name in (("Financement ACI", "financement.csv"), ("Calendrier des missions", "calendrier.csv")):
+        header = [c.value for c in book[sheet][1]]
+        shown = {r[header.index("Catégorie")] for r in book[sheet].iter_rows(min_row=2, values_only=True)}
+        assert "mission socle" in shown and "socle" not in shown, sheet
+        with open(run.tables(SLUG) / csv_name, encoding="utf-8-sig", newline="") as handle:
+            assert "socle" in {r["categorie"] for r in csv.DictReader(handle)}, csv_name
 
 
 def test_workbook_readme_names_sources_and_years(run: Run) -> None:

@@ -163,6 +163,13 @@ def test_communes_table_and_population_with_its_year(document: WordDocument) -> 
                                f"40{NNBSP}000 habitants (population municipale légale 2021)")
 
 
+def test_a_population_of_the_loaded_communes_only_says_so(tmp_path: Path) -> None:
+    scope = "communes des départements chargés seulement : la population du territoire entier n'est pas connue"
+    document = docx.Document(str(write_trame_docx(trame(tmp_path, population_scope=scope), tmp_path / "t.docx")))
+    population = next(p for p in document.paragraphs if p.text.startswith("Evaluation de la population"))
+    assert population.text.endswith(f"40{NNBSP}000 habitants (population municipale légale 2021), {scope}")
+
+
 def ticked(document: WordDocument) -> list[str]:
     texts = [p.text for p in document.paragraphs]
     for table in document.tables:

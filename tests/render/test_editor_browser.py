@@ -451,8 +451,11 @@ def test_city_code_selects_its_arrondissements(tmp_path: Path) -> None:
 def test_funding_names_its_agreement_for_people(editor: Any) -> None:
     """A review: the panel showed the internal key « ACI-2019-avenant-2 »."""
     text = editor.text_content("#v-financement")
-    assert text.startswith("Financement annuel (ACI du 20 juin 2019 modifié par l'avenant 2 (décembre 2021)) : ")
+    assert text.startswith("Financement annuel (montants de l'ACI du 20 juin 2019, hors révisions des avenants "
+                           "suivants ; mission de crise de l'avenant 2 de décembre 2021) : au moins ")
     assert "ACI-2019" not in text
+    # The crisis mission has no amount in the sources: the totals are floors, never a « maximum » (a review).
+    assert "maximum" not in text and "le financement possible est au moins celui indiqué" in text
 
 
 def test_demo_banner_and_sources_are_shown(editor: Any) -> None:

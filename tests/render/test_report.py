@@ -223,7 +223,8 @@ def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
     from pipeline.render.trame import communes_rows
 
     many = " ; ".join(f"QPV {name} (QN0130{i}M) en ZIP" for i, name in enumerate(["A", "B", "C", "D"]))
-    assert shortened_qpv(many) == "QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP ; et 2 autres QPV"
+    shortened = "QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP ; et 2 autres QPV"
+    assert shortened_qpv(many) == shortened
     assert shortened_qpv("QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP") == \
         "QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP"
     assert shortened_qpv("aucun QPV zoné") == "aucun QPV zoné"
@@ -231,4 +232,10 @@ def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
     units = pd.DataFrame({"nom": ["Marseille"], "unit_code": ["13055"], "codes_postaux": ["13001"],
                           "particularites": [many]})
     rows = communes_rows(SimpleNamespace(units=units))  # type: ignore[arg-type]
-    assert rows[0].particularites == "QPV A (QN01300M) en ZIP ; QPV B (QN01301M) en ZIP ; et 2 autres QPV"
+    assert rows[0].particularites == shortened
+    # The Word Trame says where the others are, under the table (a review: it never did).
+    from pipeline.render.trame import _qpv_listed
+
+    assert _qpv_listed(SimpleNamespace(units=units)).endswith(  # type: ignore[arg-type]
+        "la liste complète est dans le fichier communes.csv et la feuille « Communes » du classeur diagnostic.xlsx")
+    assert _qpv_listed(SimpleNamespace(units=units.assign(particularites=["aucun QPV zoné"]))) == ""  # type: ignore[arg-type]

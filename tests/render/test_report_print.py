@@ -155,7 +155,7 @@ def test_marseille_counted_whole_names_its_arrondissements_under_the_threshold(b
     page = (folder / "rapport.html").read_text(encoding="utf-8").replace(BREAK, "")
     text = re.sub(r"\s+", " ", html.unescape(page).replace("\u202f", " "))
     first = next(r for r in rows if r["code"] == under_65[0])
-    assert (f"Marseille compte ici pour une unité, dont l'APL est la moyenne de ses arrondissements : son "
+    assert (f"Marseille compte ici pour une unité, dont l'APL est la moyenne pondérée de ses arrondissements : son "
             f"arrondissement Marseille {int(first['code']) - 13200}e ({first['code']} ;") in text
     assert f"{round(first['total']):,} habitants)".replace(",", " ") in text
 

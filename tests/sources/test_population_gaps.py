@@ -49,6 +49,15 @@ def test_communes_absorbed_between_the_population_geography_and_the_cog_are_gaps
         {"vintage": 2023, "code": "00003", "autre": "00004", "kind": "absente"}]
 
 
+def test_a_commune_that_only_changed_code_is_no_gap() -> None:
+    """Les Trois Lacs (27058) became 27676 in the COG 2023, alone: 1 759 inhabitants in both packages (a review)."""
+    communes = _communes([(2022, "27058", 1759), (2023, "27676", 1759), (2026, "27676", 1800)])
+    mapping = pd.DataFrame({"code": ["27058", "27676"], "current_code": ["27676", "27676"]})
+    gaps = population_gaps(communes, _edges([]), pd.DataFrame(columns=["code", "date"]), mapping,
+                           {2022: 2022, 2023: 2022, 2026: 2026})
+    assert gaps.empty
+
+
 def test_a_commune_recreated_since_is_included_in_the_one_it_was_part_of() -> None:
     # Sannerville (14666), déléguée of Saline (14712) in the COG 2019 package, a commune again today.
     communes = _communes([(2019, "14712", 5468), (2026, "14712", 3439), (2026, "14666", 1905)])

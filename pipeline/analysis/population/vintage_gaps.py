@@ -14,8 +14,8 @@ from collections.abc import Collection, Iterable
 
 import pandas as pd
 
-#: ``kind`` values of the gaps (:data:`pipeline.sources.cog.GAP_ABSENT`, :data:`pipeline.sources.cog.GAP_INCLUDED`).
-ABSENT, INCLUDED = "absente", "incluse"
+from pipeline.sources.cog import GAP_ABSENT as ABSENT
+from pipeline.sources.cog import GAP_INCLUDED as INCLUDED
 
 
 def broken_vintages(rows: pd.DataFrame, gaps: pd.DataFrame, units: Collection[str],

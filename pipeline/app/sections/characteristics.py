@@ -147,9 +147,17 @@ def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
 def _exact_commune(
     con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, codes: list[str]
 ) -> tuple[str, pd.Series] | None:
-    """The file's own row when the territory is one commune (one row), or every arrondissement of a city."""
+    """The file's own row when the territory is one commune (one row, and the commune was one commune in the
+    file's geography), or every arrondissement of a city.
+
+    A review: Porte-de-Benauge (33008) absorbed Saint-Genis-du-Bois (33409, 86 inhabitants, not diffused) in 2025;
+    the row of 33008 describes it without them, not « la valeur exacte de la commune ».
+    """
     if len(codes) == 1 and len(rows) == 1:
-        return codes[0], rows.iloc[0]
+        then = queries.communes_of_the_filosofi_geography(con, codes[0])
+        if then <= set(rows["code_source"].astype(str)) or not then:
+            return codes[0], rows.iloc[0]
+        return None
     cities = {city_of_arrondissement(c) for c in codes}
     if len(cities) == 1 and None not in cities:
         city = str(next(iter(cities)))

@@ -305,7 +305,9 @@ def flows_and_access(
         demand_weights=apl_demand_frame.set_index("code")["population"],
     )
     if options.what_if:
-        groups = sorted(set(supply["groupe"]))
+        # The groups the model has rates for, whether or not the neighbourhood has any of them yet (a review: the
+        # first dentist of a zone without any was « non modélisé »).
+        groups = sorted(dict(fp.rates))
         read = what_if_as_read(con, options.what_if, groups)
         typed = {r.commune: o.commune for r, o in zip(read, options.what_if, strict=True) if r.commune != o.commune}
         notes.extend(what_if_notes(read, typed))

@@ -20,23 +20,24 @@ from pipeline.store.queries import geography
 def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChange],
                     groups: Iterable[str]) -> list[WhatIfChange]:
     """The scenario read as ``FLUX=`` and ``ADHERENTS=`` are: a group in a team's words (« MG », « médecin
-    généraliste ») as its supply group among ``groups``, a former commune code (« 04003 », merged into 04081) as
-    its current commune when it has one only."""
-    changes, known = list(changes), set(groups)
+    généraliste ») as its group among ``groups`` (those the model has recourse rates for), a former commune code
+    (« 04003 », merged into 04081) as its current commune when it has one only."""
+    changes, known = list(changes), {g.casefold(): g for g in groups}
     mapping = geography.cog_mapping(con, {c.commune for c in changes})
     former = mapping[mapping["kind"] != "arrondissement"]  # an arrondissement is modelled as itself, not its city
     current = former.groupby("code")["current_code"].agg(lambda codes: sorted(set(codes)))
     out = []
     for k, change in enumerate(changes, start=1):
         worded = profession_group(change.groupe)
-        if worded is not None and worded not in known and worded.casefold() not in {g.casefold() for g in known}:
-            # A profession of the Trame the model has no flow rates for (pharmaciens, sages-femmes): not an
+        if worded is not None and worded.casefold() not in known:
+            # A profession of the Trame the model has no recourse rates for (pharmaciens, sages-femmes): not an
             # « unknown group » (a review).
             raise WhatIfSyntaxError(
                 f"Scénario : élément {k}, profession « {change.groupe} » ({worded}) non modélisée : l'APL approchée "
                 "ne couvre que les professions dont le modèle de recours a des taux ("
-                + ", ".join(sorted(known)) + ")")
-        groupe = worded if worded in known else change.groupe  # else refused, in the words the user typed
+                + ", ".join(sorted(known.values())) + ").")
+        # A group no profession word names is refused later, in the words the user typed.
+        groupe = known[worded.casefold()] if worded is not None else change.groupe
         merged = current.get(change.commune, [])
         out.append(WhatIfChange(groupe, change.delta, merged[0] if len(merged) == 1 else change.commune))
     return out

@@ -217,6 +217,9 @@ class TrameDocument:
     taille: int | None
     taille_4_plus_plus: bool = False
     taille_note: str = ""
+    #: Said after the population when it is that of the loaded communes only (a CPTS partly outside the loaded
+    #: départements), else empty.
+    population_scope: str = ""
     population_characteristics: Sequence[Block] = ()
     care_supply: Sequence[Block] = ()
     members: Sequence[MembersRow] = ()

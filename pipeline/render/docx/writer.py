@@ -217,6 +217,8 @@ def _diagnostic(w: _Writer, doc: TrameDocument) -> None:
         f"{format_number(doc.population)} habitants")
     if doc.population_year is not None and doc.population is not None:
         population += f" (population municipale légale {doc.population_year})"
+    if doc.population_scope and doc.population is not None:
+        population += f", {doc.population_scope}"
     paragraph = w.paragraph(trame.POPULATION + " ")
     paragraph.add_run(population).bold = True
     w.source(doc.population_source)

@@ -117,7 +117,7 @@ class AciRules:
     version
         Version of the funding table (e.g. ``"ACI-2019"``).
     version_label
-        That version for people (« ACI du 20 juin 2019 modifié par l'avenant 2 … »): the page shows it, not the
+        That version for people (« montants de l'ACI du 20 juin 2019 … »): the page shows it, not the
         key.
     note
         French remark shown after the funding line (missions whose amount no source gives), or empty.

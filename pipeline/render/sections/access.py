@@ -37,30 +37,34 @@ def _under_sentence(d: Diagnostic) -> str:
             f"par an et par habitant en 2023 ({under_65} avec l'APL aux médecins de moins de 65 ans).")
     if not known.all():
         text += f" {plural(int((~known).sum()), 'unité')} sans APL publiée : non disponible."
-    return text + _city_parts_sentence(d)
+    return text + city_parts_sentence(d)
 
 
-def _city_parts_sentence(d: Diagnostic) -> str:
-    """« Marseille compte ici pour une unité : … son arrondissement Marseille 16e est sous le seuil … » (empty
-    when no city counted whole has an arrondissement under 2.5)."""
+def city_parts_sentence(d: Diagnostic) -> str:
+    """« Marseille compte ici pour une unité … : son arrondissement Marseille 16e … est sous le seuil … » (empty
+    when no city counted whole has an arrondissement under 2.5); said in the report and the Word Trame."""
     parts = d.apl.city_parts_under
     if parts is None or parts.empty:
         return ""
     sentences = []
     for city, rows in parts.groupby("ville", sort=True):
-        named = []
+        named: list[tuple[str, str]] = []
         for row in rows.itertuples():
             variant = ("les deux APL" if row.sous_dense and row.sous_dense_moins_65 else
                        "l'APL tous médecins" if row.sous_dense else "l'APL aux médecins de moins de 65 ans")
-            named.append(f"{arrondissement_label(str(row.code))} ({row.code} ; APL {fmt(row.apl, 2)}, moins de "
-                         f"65 ans {fmt(row.apl_moins_65, 2)} : sous le seuil avec {variant} ; "
-                         f"{fmt(row.population_totale)} habitants)")
-        verb = agree(len(named), "son arrondissement", "ses arrondissements")
+            named.append((f"{arrondissement_label(str(row.code))} ({row.code} ; APL {fmt(row.apl, 2)}, moins de "
+                          f"65 ans {fmt(row.apl_moins_65, 2)} ; {fmt(row.population_totale)} habitants)", variant))
+        # The column its inhabitants are counted in: the variant it is under (a review named the wrong one).
+        columns = [label for flag, label in (("sous_dense", "tous"), ("sous_dense_moins_65", "moins de 65 ans"))
+                   if rows[flag].astype(bool).any()]
+        one = len(named) == 1
+        which = (f"son arrondissement {named[0][0]} est sous le seuil de 2,5 en 2023 avec {named[0][1]}" if one else
+                 "ses arrondissements " + enumeration([f"{name}, avec {variant}" for name, variant in named])
+                 + " sont sous le seuil de 2,5 en 2023")
         sentences.append(
-            f" {CITY_NAMES.get(str(city), city)} compte ici pour une unité, dont l'APL est la moyenne de ses "
-            f"arrondissements : {verb} {enumeration(named)} {agree(len(named), 'est', 'sont')} pourtant sous le "
-            f"seuil en 2023, et {agree(len(named), 'sa', 'leur')} population est comptée dans la population sous 2,5 "
-            "du tableau ci-dessous.")
+            f" {CITY_NAMES.get(str(city), city)} compte ici pour une unité, dont l'APL est la moyenne pondérée de ses "
+            f"arrondissements : {which} ; {'sa' if one else 'leur'} population est comptée dans la population du "
+            f"classeur DREES sous 2,5 ({' et '.join(columns)}) des zones comparées.")
     return "".join(sentences)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from pipeline.geography import REGION_DEPARTEMENTS, loaded_scope
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.report import format_number
+from pipeline.render.table_spec import ACI_CATEGORIES
 
 DEMO_WARNING = (
     "Les effectifs de professionnels de ce diagnostic proviennent de données fictives de démonstration "
@@ -41,8 +42,7 @@ LIBELLES: dict[str, str] = {
 }
 
 
-CATEGORIES = {"fonctionnement": "fonctionnement", "socle": "mission socle",
-              "complementaire": "mission complémentaire", "supplementaire": "volet supplémentaire"}
+CATEGORIES = dict(ACI_CATEGORIES)
 
 
 def months(value: float) -> str:

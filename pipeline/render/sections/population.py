@@ -88,13 +88,21 @@ def comparison_note(d: Diagnostic) -> str | None:
     refs = d.population.references
     notes = []
     if "periode_taux" in refs:
+        # Each row against the first legal population, not against the most common period: since the packages
+        # that do not describe the current communes are left out, most départements start in 2019, and the
+        # territory starting in 2016 was the odd one out, with a false reason (a review).
         periods = refs["periode_taux"].dropna().str.removesuffix(RATE_WITHOUT_MAYOTTE)
-        usual = periods.mode().iloc[0] if len(periods) else None
-        other = refs.loc[periods.index[periods != usual]]
-        for row in other.itertuples():
-            notes.append(f"Taux annuel de la ligne « {row.zone} » calculé de {row.periode_taux} (pas de population "
-                         f"légale {FIRST_POPULATION_YEAR} pour toutes ses communes sur leur géographie actuelle : "
-                         f"commune créée, fusionnée ou recréée depuis), celui des autres lignes de {usual}.")
+        late = periods[~periods.str.startswith(str(FIRST_POPULATION_YEAR))]
+        for period, rows in late.groupby(late, sort=False):
+            zones = enumeration([f"« {z} »" for z in refs.loc[rows.index, "zone"]])
+            lines = "de la ligne" if len(rows) == 1 else "des lignes"
+            others = periods.drop(late.index)
+            which = "de l'autre ligne" if len(others) == 1 else "des autres lignes"
+            rest = f", celui {which} de {others.iloc[0]}" if len(others) and others.nunique() == 1 else ""
+            whose = "ses" if len(rows) == 1 else "leurs"
+            notes.append(f"Taux annuel {lines} {zones} calculé de {period} (pas de population légale "
+                         f"{FIRST_POPULATION_YEAR} pour toutes {whose} communes sur leur géographie actuelle : "
+                         f"commune créée, fusionnée ou recréée depuis){rest}.")
         without_mayotte = refs.loc[refs["periode_taux"].fillna("").str.endswith(RATE_WITHOUT_MAYOTTE), "zone"].tolist()
         if without_mayotte:
             rows = enumeration([f"« {zone} »" for zone in without_mayotte])

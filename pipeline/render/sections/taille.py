@@ -6,7 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.model.diagnostic import Diagnostic
+from pipeline.model.diagnostic import Diagnostic, TailleSection
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import (
     CATEGORIES,
     REGISTRY_SOURCE,
@@ -31,9 +32,9 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
         "40 000 habitants, taille 2 de 40 000 à 80 000, taille 3 de 80 000 à 175 000, taille 4 au-delà "
         "(une population d'exactement 40 000 habitants relève de la taille 2, une de 175 000 de la taille 3 : "
         "« plus de 175 000 » pour la taille 4).",
-        f"Financement annuel possible ({t.version_label}) : {fmt(t.total_possible)} € (volets fixes et "
-        f"variables), jusqu'à {fmt(t.maximum)} € avec le volet supplémentaire de soins non programmés "
-        f"({fmt(t.volet_supplementaire)} €).",
+        f"Financement annuel possible ({t.version_label}) : {at_least(t)}{fmt(t.total_possible)} € (volets fixes "
+        f"et variables), {at_least(t) or 'jusqu’à '}{fmt(t.maximum)} € avec le volet supplémentaire de soins non "
+        f"programmés ({fmt(t.volet_supplementaire)} €).",
     ]
     if t.missions_without_amount:
         paragraphs.append(
@@ -57,6 +58,12 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
         "remarque": "Remarque"}).fillna({"Remarque": ""})}]
     paragraphs, tables = _calendar(d, paragraphs, tables)
     return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}
+
+
+def at_least(t: TailleSection) -> str:
+    """« au moins » when a mission's amount is not known (the totals are then floors: a review found « jusqu'à »
+    before a sum lacking the crisis mission), else nothing."""
+    return "au moins " if t.missions_without_amount else ""
 
 
 def calendar_title(calendar: pd.DataFrame) -> str:
@@ -95,3 +102,27 @@ def _calendar(d: Diagnostic, paragraphs: list[str], tables: list[dict[str, Any]]
     else:
         paragraphs.append("Calendrier des missions : indiquez SIGNATURE=AAAA-MM-JJ pour le calculer.")
     return paragraphs, tables
+
+
+def word_taille_note(d: Diagnostic) -> str:
+    """The Word Trame's line under its taille boxes: the taille, its funding, the professionals counted for 4++."""
+    t = d.taille
+    if t.unknown_reason is not None:
+        return (f"Taille non disponible : {t.unknown_reason}. Le financement ACI, qui dépend de la taille, n'est pas "
+                "calculé.")
+    floor = at_least(t)
+    left_out = (" (sans le financement de : " + ", ".join(f"« {m} »" for m in t.missions_without_amount)
+                + ", montant non renseigné dans les sources du projet)") if t.missions_without_amount else ""
+    note = (f"Taille {t.label} ({t.bounds}), population municipale légale {d.population.year}. Financement annuel "
+            f"possible ({t.version_label}) : {floor}{format_number(t.total_possible)} €, {floor or 'jusqu’à '}"
+            f"{format_number(t.maximum)} € avec le volet supplémentaire de soins non programmés{left_out}.")
+    if t.professionals is not None:
+        note += (f" Professionnels de santé recensés dans le territoire (profession « Autres » exclue, comme pour la "
+                 f"taille 4++) : {fmt(t.professionals)}")
+        # Beside the unticked box, as the report says it (a review found the reason 200 lines further down).
+        demo = t.band == 4 and d.is_demo(REGISTRY_SOURCE)
+        note += (", dans l'offre fictive de démonstration, qui ne peut établir la taille 4++." if demo else ".")
+    elif t.professionals_unavailable is not None:
+        note += (" Professionnels de santé recensés dans le territoire : non disponible "
+                 f"({t.professionals_unavailable}).")
+    return note

@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.store.frames import read_frame
 from pipeline.store.queries import current_vintage, has_rows, registered_codes
 
-#: COG vintage of the EPCI of Filosofi 2019 (EPCI of 1 January 2021).
+#: COG vintage of the EPCI of Filosofi 2019 (EPCI of 1 January 2021), and of its communes (about).
 FILOSOFI_EPCI_VINTAGE = 2021
 
 
@@ -43,6 +43,16 @@ def filosofi_of_units(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> p
         return con.execute(
             "SELECT * FROM filosofi_communes WHERE unite IN (SELECT code FROM _income_units) ORDER BY code_source"
         ).df()
+
+
+def communes_of_the_filosofi_geography(con: duckdb.DuckDBPyConnection, commune: str) -> set[str]:
+    """The communes of 1 January 2021 (about the geography of Filosofi 2019) that ``commune`` is made of today:
+    {33008, 33409} for Porte-de-Benauge, which absorbed Saint-Genis-du-Bois in 2025."""
+    rows = con.execute(
+        "SELECT c.code FROM communes c JOIN cog_mapping m ON m.code = c.code "
+        "WHERE c.vintage = ? AND c.type = 'commune-actuelle' AND m.current_code = ?",
+        [FILOSOFI_EPCI_VINTAGE, commune]).fetchall()
+    return {str(r[0]) for r in rows}
 
 
 def filosofi_zone_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -146,9 +146,11 @@
         margins.push('il manque ' + fmt(b[s.taille - 1] - s.population) + ' habitants pour la taille ' +
           (s.taille + 1));
       }
-      setText('v-financement', 'Financement annuel (' + D.aci.libelle + ') : ' + fmt(f.total_possible) +
-        ' € possibles, volet supplémentaire ' + fmt(f.volet_supplementaire) + ' €, maximum ' + fmt(f.maximum) +
-        ' €' + (D.aci.note ? ' (' + D.aci.note + ')' : '') + '.');
+      // A mission without amount makes the totals floors: « au moins », never « maximum » (a review).
+      var floor = D.aci.note ? 'au moins ' : '';
+      setText('v-financement', 'Financement annuel (' + D.aci.libelle + ') : ' + floor + fmt(f.total_possible) +
+        ' € possibles, volet supplémentaire ' + fmt(f.volet_supplementaire) + ' €, ' + (floor || 'maximum ') +
+        fmt(f.maximum) + ' € avec lui' + (D.aci.note ? ' (' + D.aci.note + ')' : '') + '.');
       setText('v-seuils', margins.length ? margins.join(' ; ') + '.' : '');
     }
 
