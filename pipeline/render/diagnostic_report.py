@@ -184,8 +184,8 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     points = establishment_points(d)
     # ``dans_territoire`` and ``distance_km`` kept: without them the legend counted the surroundings' establishments
     # as the CPTS's own (« MSP (2) » for one MSP inside, a review).
-    establishments = None if points is None else points[["nom", "groupe", "categorie", "dans_territoire",
-                                                         "distance_km", "geometry"]]
+    kept = ["nom", "groupe", "categorie", "dans_territoire", "distance_km", "coordonnees_contradictoires", "geometry"]
+    establishments = None if points is None else points[[c for c in kept if c in points.columns]]
     professionals = None
     if d.supply is not None:
         professionals = d.supply.per_unit

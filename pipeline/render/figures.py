@@ -62,7 +62,7 @@ def chosen_indicator(d: Diagnostic) -> tuple[str, str] | None:
 
 def establishment_points(d: Diagnostic) -> gpd.GeoDataFrame | None:
     """Located establishments as points (``nom``, ``groupe``, ``categorie``, ``dans_territoire``,
-    ``distance_km`` from the territory, NaN when unknown)."""
+    ``distance_km`` from the territory, NaN when unknown, ``coordonnees_contradictoires``)."""
     if d.establishments is None or d.establishments.empty:
         return None
     e = d.establishments.dropna(subset=["lon", "lat"])
@@ -71,7 +71,8 @@ def establishment_points(d: Diagnostic) -> gpd.GeoDataFrame | None:
     categorie = e["categorie_libelle"] if "categorie_libelle" in e else e["groupe"]
     distance = e["distance_km"] if "distance_km" in e else float("nan")
     return gpd.GeoDataFrame({"nom": e["nom"], "groupe": e["groupe"], "categorie": categorie,
-                             "dans_territoire": e.get("dans_territoire", True), "distance_km": distance},
+                             "dans_territoire": e.get("dans_territoire", True), "distance_km": distance,
+                             "coordonnees_contradictoires": e.get("coordonnees_contradictoires", False)},
                             geometry=gpd.points_from_xy(e["lon"], e["lat"]), crs=4326)
 
 

@@ -422,6 +422,12 @@ def test_tooltips_say_non_disponible_and_where_an_establishment_is() -> None:
                         for i in infos if "<th>Situation</th>" in i)
     assert situations == ["dans le territoire", "hors du territoire", "hors du territoire (à 3,1 km)"]
     assert "(0 dans le territoire, 1 autour)" in html and "(1 dans le territoire, 0 autour)" in html  # the legend
+    # One outside by its commune whose coordinates lie inside (drawn in the outline): both said (a review).
+    data["establishments"] = data["establishments"].assign(coordonnees_contradictoires=[False, False, True])
+    html = unescape_json(territory_map(indicators={"apl_2023": "APL"}, **data).get_root().render())
+    assert ("hors du territoire par sa commune, mais ses coordonnées sont dans le territoire"
+            in [re.search(r"<th>Situation</th><td class=\"n\">([^<]*)<", f["properties"]["info"]).group(1)  # type: ignore[union-attr]
+                for f in embedded_features(html) if "<th>Situation</th>" in f["properties"].get("info", "")])
 
 
 def test_class_labels_never_share_a_bound() -> None:

@@ -27,7 +27,7 @@ def broken_vintages(rows: pd.DataFrame, gaps: pd.DataFrame, units: Collection[st
     rows
         Population rows of the units (``unit_code, vintage``).
     gaps
-        ``vintage, code, autre, kind`` (:func:`pipeline.store.queries.geography.population_gaps`).
+        ``vintage, code, autre, kind`` (:func:`pipeline.store.queries.population_history.population_gaps`).
     units
         The units summed (those with a population in every package; Mayotte's census is apart).
     vintages

@@ -24,7 +24,7 @@ from pipeline.geography import (
 )
 from pipeline.model import Territory
 from pipeline.model.diagnostic import QPV_SEPARATOR, RATE_WITHOUT_MAYOTTE, PopulationSection
-from pipeline.store.queries import geography
+from pipeline.store.queries import geography, population_history
 
 
 def main_area(units: pd.DataFrame) -> tuple[str, str]:
@@ -145,7 +145,7 @@ def _complete_vintages(con: duckdb.DuckDBPyConnection, by_vintage: pd.DataFrame,
     absorbed or re-created in between, :mod:`pipeline.analysis.population.vintage_gaps`), said in a note for
     each legal-population year left without any package."""
     units = [u for u in territory.units["unit_code"].astype(str) if u not in set(excluded)]
-    gaps = geography.population_gaps(con, units)
+    gaps = population_history.population_gaps(con, units)
     broken = vintage_gaps.broken_vintages(by_vintage[by_vintage["unit_code"].isin(units)], gaps, units,
                                           config.POPULATION_YEAR)
     if not broken:
@@ -177,7 +177,7 @@ def population_section(
     legal = legal_year.legal_years(units, package_year)
     excluded = sorted(legal.loc[legal["annee_population"] != package_year, "unit_code"])
     kinds = territory.units["type"] == "commune-actuelle"
-    by_vintage = geography.population_by_vintage(
+    by_vintage = population_history.population_by_vintage(
         con, territory.units.loc[kinds, "unit_code"].tolist(), territory.units.loc[~kinds, "unit_code"].tolist())
     by_vintage = _complete_vintages(con, by_vintage, territory, excluded, notes)
     population = int(territory.population)

@@ -92,6 +92,10 @@ def situation(row: pd.Series) -> str | None:
     if bool(row["dans_territoire"]):
         return "dans le territoire"
     distance = row["distance_km"] if "distance_km" in row.index else float("nan")
+    contradicted = row.get("coordonnees_contradictoires")
+    if contradicted is not None and not is_missing(contradicted) and bool(contradicted):
+        # Drawn inside the outline, counted outside: both said (a review found « hors du territoire » alone).
+        return "hors du territoire par sa commune, mais ses coordonnées sont dans le territoire"
     if is_missing(distance) or float(distance) <= 0:
         return "hors du territoire"
     return f"hors du territoire (à {format_number(distance, 1)} km)"

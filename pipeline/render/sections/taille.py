@@ -33,7 +33,7 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
         "(une population d'exactement 40 000 habitants relève de la taille 2, une de 175 000 de la taille 3 : "
         "« plus de 175 000 » pour la taille 4).",
         f"Financement annuel possible ({t.version_label}) : {at_least(t)}{fmt(t.total_possible)} € (volets fixes "
-        f"et variables), {at_least(t) or 'jusqu’à '}{fmt(t.maximum)} € avec le volet supplémentaire de soins non "
+        f"et variables), {at_least(t) or UP_TO}{fmt(t.maximum)} € avec le volet supplémentaire de soins non "
         f"programmés ({fmt(t.volet_supplementaire)} €).",
     ]
     if t.missions_without_amount:
@@ -58,6 +58,10 @@ def taille_section(d: Diagnostic) -> dict[str, Any]:
         "remarque": "Remarque"}).fillna({"Remarque": ""})}]
     paragraphs, tables = _calendar(d, paragraphs, tables)
     return {"title": "Taille et financement ACI", "paragraphs": paragraphs, "tables": tables}
+
+
+#: Before a ceiling of the funding, when every mission's amount is known.
+UP_TO = "jusqu'à "
 
 
 def at_least(t: TailleSection) -> str:
@@ -114,7 +118,7 @@ def word_taille_note(d: Diagnostic) -> str:
     left_out = (" (sans le financement de : " + ", ".join(f"« {m} »" for m in t.missions_without_amount)
                 + ", montant non renseigné dans les sources du projet)") if t.missions_without_amount else ""
     note = (f"Taille {t.label} ({t.bounds}), population municipale légale {d.population.year}. Financement annuel "
-            f"possible ({t.version_label}) : {floor}{format_number(t.total_possible)} €, {floor or 'jusqu’à '}"
+            f"possible ({t.version_label}) : {floor}{format_number(t.total_possible)} €, {floor or UP_TO}"
             f"{format_number(t.maximum)} € avec le volet supplémentaire de soins non programmés{left_out}.")
     if t.professionals is not None:
         note += (f" Professionnels de santé recensés dans le territoire (profession « Autres » exclue, comme pour la "

@@ -1,4 +1,4 @@
-"""Questions about the geography: units, names, zonings, polygons, populations."""
+"""Questions about the geography: units, names, zonings, polygons, reference populations."""
 
 from __future__ import annotations
 
@@ -240,31 +240,6 @@ def unit_details(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> pd.Data
 def qpv_zoning(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``commune, qpv_id, qpv_nom, zonage`` of the ARS zoning by QPV."""
     return con.execute("SELECT commune, qpv_id, qpv_nom, zonage FROM qpv_zonage").df()
-
-
-def population_by_vintage(con: duckdb.DuckDBPyConnection, communes: list[str], arrondissements: list[str]
-                          ) -> pd.DataFrame:
-    """Population of each unit and vintage on the current geography: ``unit_code, vintage, population``."""
-    with registered_codes(con, "_c", communes), registered_codes(con, "_a", arrondissements):
-        return con.execute(
-            """
-            SELECT code AS unit_code, vintage, population FROM population_current_geo
-            WHERE code IN (SELECT code FROM _c)
-            UNION ALL
-            SELECT code, vintage, population FROM communes
-            WHERE type = 'arrondissement-municipal' AND code IN (SELECT code FROM _a)
-            """
-        ).df()
-
-
-def population_gaps(con: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:
-    """Gaps of the vintages' populations (table ``population_gaps``) touching ``codes``, as their commune or as
-    the commune re-created or absorbed: ``vintage, code, autre, kind``."""
-    with registered_codes(con, "_g", codes):
-        return con.execute(
-            "SELECT vintage, code, autre, kind FROM population_gaps "
-            "WHERE code IN (SELECT code FROM _g) OR autre IN (SELECT code FROM _g) ORDER BY vintage, code, autre"
-        ).df()
 
 
 #: Levels of :func:`reference_populations` and :func:`reference_areas` (column of ``communes``).

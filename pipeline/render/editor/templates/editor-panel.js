@@ -150,7 +150,7 @@
       var floor = D.aci.note ? 'au moins ' : '';
       setText('v-financement', 'Financement annuel (' + D.aci.libelle + ') : ' + floor + fmt(f.total_possible) +
         ' € possibles, volet supplémentaire ' + fmt(f.volet_supplementaire) + ' €, ' + (floor || 'maximum ') +
-        fmt(f.maximum) + ' € avec lui' + (D.aci.note ? ' (' + D.aci.note + ')' : '') + '.');
+        fmt(f.maximum) + ' € avec ce volet' + (D.aci.note ? ' (' + D.aci.note + ')' : '') + '.');
       setText('v-seuils', margins.length ? margins.join(' ; ') + '.' : '');
     }
 
