@@ -26,7 +26,7 @@ from pipeline.render.profile_layers import LAYER_BREAKS, LAYER_DECIMALS
 #: come next.
 MAP_INDICATORS: tuple[tuple[str, str], ...] = (
     ("apl_2023", "APL aux médecins généralistes 2023 (DREES)"),
-    ("densite_mg_10000", "Médecins généralistes pour 10 000 habitants"),
+    ("densite_mg_10000", "Médecins généralistes pour 10\u00a0000 habitants"),  # never split at the space
     ("densite_hab_km2", "Densité de population (hab./km²)"),
 )
 FLOWS_GROUP = "Médecins généralistes"

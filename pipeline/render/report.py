@@ -64,10 +64,10 @@ from typing import Any
 import jinja2
 import numpy as np
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipeline.geography import slugify
-from pipeline.render.hyphenation import hyphenated
+from pipeline.render.hyphenation import BREAK, hyphenated
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NNBSP = "\u202f"
@@ -165,14 +165,16 @@ def _default_decimals(series: pd.Series) -> int:
 _LIST_SEPARATOR = re.compile(r"([,;])(?=[^\s,;])(?!(?<=\d,)\d{1,3}(?![\d,]))")
 
 
-def breakable(text: str) -> str:
-    """``text`` with a zero-width space after each ``,`` or ``;`` glued to the next word.
+def breakable(text: str) -> Markup:
+    """``text`` escaped for HTML, with ``<wbr>`` after each ``,`` or ``;`` glued to the next word.
 
     A list written without spaces (« 13001,13002,…,13016 ») is one long word
     for the browser: it would widen its column until the table leaves the
-    printed page. The zero-width space lets it wrap; it is invisible.
+    printed page. ``<wbr>`` lets it wrap and, unlike the zero-width space it
+    replaces, is no character of the text: a name copied from the report is
+    the name (a review found a zero-width space inside a name copied from a cell).
     """
-    return _LIST_SEPARATOR.sub("\\1\u200b", text)
+    return Markup(BREAK).join(escape(part) for part in _LIST_SEPARATOR.sub("\\1\x00", text).split("\x00"))
 
 
 def table_view(table: Any) -> dict[str, Any]:

@@ -323,7 +323,9 @@ def write_workbook(
     for spec, name in zip(specs, names, strict=True):
         counts.append(_write_table(workbook.create_sheet(title=name), spec))
     _write_readme(readme, specs, names, counts, title, territory, generated, demo_warning, notes)
-    workbook.properties.title = title
+    # A control character (a name typed with one) is refused by the file's properties: a workbook not written
+    # at all, and the Word Trame after it (a review, « CPTS\x01test »).
+    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("\ufffd", title)
     workbook.properties.creator = "cpts-diagnostic"
     workbook.properties.language = "fr-FR"
     return write_atomically(path, lambda tmp: workbook.save(tmp), "le classeur Excel")

@@ -90,6 +90,13 @@ def communes_rows(d: Diagnostic) -> list[CommuneRow]:
     return rows
 
 
+def _loaded_part_only(d: Diagnostic) -> bool:
+    """Whether the territory reaches beyond the loaded départements: a drawn or zoned territory crossing them, or a
+    listed CPTS naming communes there (a review: « 1 074 habitants » for a CPTS of 31 communes, 28 not loaded)."""
+    listed_beyond = d.pertinence is not None and d.pertinence.beyond_the_load is not None
+    return bool(d.territory.beyond_the_load) or listed_beyond
+
+
 def _qpv_listed(d: Diagnostic) -> str:
     """Where the QPV a shortened cell leaves out are (a review: the Word Trame, the document handed in, said « et 39
     autres QPV » and never where they were)."""
@@ -319,7 +326,9 @@ def members_rows(d: Diagnostic) -> list[MembersRow]:
             part_gouvernance_pct=_share(record.get("part_gouvernance_pct")),
             part_elaboration_pct=_share(record.get("part_elaboration_pct")),
             gouvernance_away=_whole(record.get("gouvernance_hors_territoire")),
-            elaboration_away=_whole(record.get("elaboration_hors_territoire")))
+            elaboration_away=_whole(record.get("elaboration_hors_territoire")),
+            gouvernance_unknown=_whole(record.get("gouvernance_non_renseigne")) or 0,
+            elaboration_unknown=_whole(record.get("elaboration_non_renseigne")) or 0)
     return list(rows.values())
 
 
@@ -360,8 +369,9 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         territory=d.territory.spec,
         generated=d.generated,
         communes=communes_rows(d),
-        communes_source=prov.join(prov.population_line(d), prov.qpv_line(d) + " (région PACA seulement ; le zonage "
-                                  "ZIP/ZAC d'une commune hors QPV : non disponible)" + _qpv_listed(d)),
+        communes_source=prov.join(prov.population_line(d), prov.qpv_line(d) + " (région PACA seulement, « non "
+                                  "renseigné » ailleurs ; le zonage ZIP/ZAC d'une commune hors QPV : non disponible)"
+                                  + _qpv_listed(d)),
         population=d.population.total,
         population_year=d.population.year,
         population_source=prov.population_line(d),
@@ -370,7 +380,7 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         taille_note=word_taille_note(d),
         # A review: « 59 287 habitants » for an EPCI of which one commune is not loaded, read as its population.
         population_scope=("communes des départements chargés seulement : la population du territoire entier n'est "
-                          "pas connue") if d.territory.beyond_the_load else "",
+                          "pas connue") if _loaded_part_only(d) else "",
         population_characteristics=population_blocks(d, by_key, figures),
         care_supply=supply_blocks(d, by_key, figures),
         members=members_rows(d),

@@ -130,6 +130,10 @@ def test_a_partial_cpts_keeps_its_mission_calendar(db: duckdb.DuckDBPyConnection
     section = report_taille_section(d)
     assert [t["title"] for t in section["tables"]] == ["Calendrier des missions après la signature"]
     assert section["paragraphs"][0].startswith("Taille ACI : non disponible (population du territoire entier")
+    # Its Word population line says it is the loaded communes' (a review: « 1 074 habitants » for the whole CPTS).
+    from pipeline.render.trame import trame_document
+
+    assert trame_document(d).population_scope.startswith("communes des départements chargés seulement")
 
 
 def _box_file(path: Path, west: float, south: float, east: float, north: float) -> Path:

@@ -50,9 +50,16 @@ def test_the_note_says_which_row_runs_over_another_period_and_mayotte_only_when_
         "Taux annuel des lignes « Gironde » et « Nouvelle-Aquitaine » calculé de 2019 à 2023 (pas de population "
         "légale 2016 pour toutes leurs communes sur leur géographie actuelle : commune créée, fusionnée ou recréée "
         "depuis), celui de l'autre ligne de 2016 à 2023.")
-    mayotte: dict[str, object] = {"zone": "Territoire", "taux_annuel_pct": float("nan"), "periode_taux": None}
+    mayotte: dict[str, object] = {"zone": "Territoire", "taux_annuel_pct": float("nan"), "periode_taux": None,
+                                  "annee_population": "2017"}
     assert _note([mayotte, *others]) == ("Taux annuel « non disponible » : pas de population légale plus récente "
                                          "que le recensement (Mayotte, 2017).")
+    # A single complete legal population, Mayotte aside (a review: 15141, its four communes re-created in 2025, was
+    # said to be Mayotte's case).
+    single: dict[str, object] = {**mayotte, "annee_population": "2023"}
+    assert _note([single, *others]) == (
+        "Taux annuel « non disponible » pour « Territoire » : une seule population légale complète sur la géographie "
+        "actuelle (communes fusionnées ou rétablies depuis les précédentes).")
 
 
 def test_a_territory_without_inhabitants_has_no_share_outside_urban_units() -> None:

@@ -172,6 +172,10 @@ def _read_only_cases() -> list[Any]:
         pytest.param(
             ["diagnostic", PREVIOUS, "--signature", "15/01/2024"],
             error_line("Date de signature invalide « 15/01/2024 » : attendu AAAA-MM-JJ"), id="signature-format-fr"),
+        pytest.param(  # a review: the workbook's properties refused it after the whole computation
+            ["diagnostic", PREVIOUS, "--nom", "CPTS\x01test"],
+            error_line("Nom du territoire invalide 'CPTS\\x01test' : il contient un caractère de contrôle "
+                       "(tabulation, retour à la ligne…) ; donnez un nom sur une seule ligne"), id="nom-controle"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--ajout", "médecins généralistes:deux@04070"],
             error_line("Scénario : élément 1, nombre invalide « deux » (un nombre de professionnels, au centième "

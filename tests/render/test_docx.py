@@ -212,6 +212,15 @@ def test_members_table_has_the_trame_rows_and_three_columns(document: WordDocume
     assert rows[2][1:] == ["", "", ""]  # no row in the file: left for the team
 
 
+def test_members_who_did_not_answer_are_said_beside_the_count(tmp_path: Path) -> None:
+    """A review: « 3 (1,0 %) » in the governance cell where 2 of the 5 members had not answered (the report said
+    « 2 / 5 » not filled in): the count is a lower bound, said so."""
+    members = [MembersRow("Masseurs-kinésithérapeutes", 5, None, 3, 1, gouvernance_unknown=2, elaboration_unknown=1)]
+    document = docx.Document(str(write_trame_docx(trame(tmp_path, members=members), tmp_path / "t.docx")))
+    rows = {r[0]: r for r in cells(table_after(document, "Professionnels de santé adhérents de la CPTS"))}
+    assert rows["Masseurs-kinésithérapeutes"][1:] == ["5", "3 ; 2 non renseignés", "1 ; 1 non renseigné"]
+
+
 def test_supply_table_in_french_with_source_under_it(document: WordDocument) -> None:
     table = table_after(document, "Professionnels de santé (densité pour 10 000 habitants)")
     assert cells(table) == [

@@ -68,6 +68,23 @@ def test_a_commune_recreated_since_is_included_in_the_one_it_was_part_of() -> No
     assert gaps.to_dict("records") == [{"vintage": 2019, "code": "14712", "autre": "14666", "kind": "incluse"}]
 
 
+def test_a_commune_merged_after_the_geography_then_split_again_is_counted_right() -> None:
+    """A review: Beaumont-les-Nonains (60054), La Neuville-Garnier (60455) and Villotran (60694), three communes in
+    2018, merged into 60054 on 1 January 2019; Beaumont left again in 2024 and Les Hauts-Talican took 60694. The
+    COG 2019 package gives 60054 Beaumont's own 344 inhabitants of 2016: complete for today's 60054, while today's
+    60694 has no 2016 figure (Villotran's and La Neuville-Garnier's are in no package)."""
+    communes = _communes([(2019, "60054", 344), (2026, "60054", 339), (2026, "60694", 530)])
+    edges = _edges([(2019, "60455", "60054", "deleguee"), (2019, "60694", "60054", "deleguee")])
+    endings = pd.DataFrame({"code": ["60455", "60694"], "date": ["2019-01-01", "2019-01-01"]})
+    mapping = pd.DataFrame({"code": ["60054", "60455", "60694"], "current_code": ["60054", "60694", "60694"]})
+    gaps = population_gaps(communes, edges, endings, mapping, {2019: 2018, 2026: 2026})
+    assert gaps.to_dict("records") == [{"vintage": 2019, "code": "60694", "autre": "60455", "kind": "absente"}]
+    rows = pd.DataFrame({"unit_code": ["60054", "60054", "60694"], "vintage": [2019, 2026, 2026]})
+    assert broken_vintages(rows, gaps, ["60054"], [2019, 2026]) == {}
+    assert broken_vintages(rows, gaps, ["60694"], [2019, 2026]) == {
+        2019: ["60694 absente du millésime", "60694 sans 60455 (absorbée depuis)"]}
+
+
 GAPS = pd.DataFrame({"vintage": [2019, 2019], "code": ["33008", "14712"], "autre": ["33092", "14666"],
                      "kind": ["absente", "incluse"]})
 

@@ -24,6 +24,7 @@ from pipeline.geography import (
 )
 from pipeline.model import Territory
 from pipeline.model.diagnostic import QPV_SEPARATOR, RATE_WITHOUT_MAYOTTE, PopulationSection
+from pipeline.render.sections.common import enumeration
 from pipeline.store.queries import geography, population_history
 
 
@@ -153,12 +154,17 @@ def _complete_vintages(con: duckdb.DuckDBPyConnection, by_vintage: pd.DataFrame,
     years = config.POPULATION_YEAR
     kept = by_vintage[~by_vintage["vintage"].isin(list(broken))]
     lost = sorted({years[v] for v in broken} - {years[int(v)] for v in kept["vintage"].unique()})
-    for year in lost:
-        reasons = sorted({r for v, rs in broken.items() if years[v] == year for r in rs})
-        shown = " ; ".join(reasons[:8]) + (f" ; et {len(reasons) - 8} autres" if len(reasons) > 8 else "")
-        notes.append(f"population légale {year} non disponible pour le territoire : le millésime qui la publie la "
-                     "donne sur une autre géographie que la sienne (communes fusionnées ou rétablies depuis : "
-                     f"{shown}) ; l'évolution est calculée sans cette année")
+    if lost:  # one note for every year lost (a review: four near-identical notes)
+        reasons = sorted({r for v, rs in broken.items() if years[v] in lost for r in rs})
+        more = len(reasons) - 8
+        shown = " ; ".join(reasons[:8]) + ("" if more <= 0 else f" ; et {more} autre{'s' if more > 1 else ''}")
+        listed = enumeration([str(y) for y in lost])
+        words = (f"population légale {listed} non disponible pour le territoire : le millésime qui la publie la donne"
+                 if len(lost) == 1 else f"populations légales {listed} non disponibles pour le territoire : les "
+                 "millésimes qui les publient les donnent")
+        which = "cette année" if len(lost) == 1 else "ces années"
+        notes.append(f"{words} sur une autre géographie que la sienne (communes fusionnées ou rétablies depuis : "
+                     f"{shown}) ; l'évolution est calculée sans {which}")
     return kept
 
 
@@ -227,10 +233,12 @@ def population_section(
         # Mayotte's frozen census is said where the « France » row holds it, not on a database without it.
         france_note = (f"France : population légale {package_year} ({mayotte} pour Mayotte, dont la population légale "
                        f"est celle du recensement de {mayotte} dans tous les millésimes) ; taux annuel de la France "
-                       "hors Mayotte (absente du premier millésime)" if "976" in set(deps["code"].astype(str))
+                       "hors Mayotte" if "976" in set(deps["code"].astype(str))
                        else f"{france['zone']} : population légale {package_year}")
+        first, last = int(series.index[0]), int(series.index[-1])
+        span = f"populations légales INSEE {first} à {last}" if first != last else f"population légale INSEE {last}"
         notes.append(
-            f"populations légales INSEE {int(series.index[0])} à {int(series.index[-1])} (la dernière en vigueur au "
+            f"{span} (la dernière en vigueur au "
             f"1er janvier {int(series.index[-1]) + 3}), sur la géographie communale au 1er janvier "
             f"{config.CURRENT_VINTAGE} ; {france_note}"
         )

@@ -12,15 +12,18 @@ def count_text(value: int | None) -> str:
     return "" if value is None else format_number(value)
 
 
-def _participation_text(number: int | None, away: int | None, share: float | None) -> str:
+def _participation_text(number: int | None, away: int | None, share: float | None, unknown: int = 0) -> str:
     """« 3 dont 2 du territoire (10,0 %) », as the report's cell: the share is of those practising in the
-    territory; when it is unknown, « 1 dont 1 hors du territoire »."""
+    territory; when it is unknown, « 1 dont 1 hors du territoire »; « ; 2 non renseignés » when some members
+    did not answer."""
     text = count_text(number)
     if number is not None and away:
         text += (f" dont {count_text(number - away)} du territoire" if share is not None
                  else f" dont {count_text(away)} hors du territoire")
     if number is not None and share is not None:
         text += f" ({format_number(share, 1, '%')})"
+    if number is not None and unknown:
+        text += f" ; {count_text(unknown)} non renseigné{'s' if unknown > 1 else ''}"
     return text
 
 
@@ -34,6 +37,7 @@ def members_cell(row: MembersRow | None) -> list[str]:
     if row.adherents is not None and row.part_adherents_pct is not None:
         adherents += f" ({format_number(row.part_adherents_pct, 1, '%')})"
     # A row of the file given without participation: « n.d. », not a cell left for the team as if nothing was read.
-    return [adherents, *(MISSING_TEXT if n is None else _participation_text(n, away, share) for n, away, share in (
-        (row.gouvernance, row.gouvernance_away, row.part_gouvernance_pct),
-        (row.elaboration, row.elaboration_away, row.part_elaboration_pct)))]
+    return [adherents, *(MISSING_TEXT if n is None else _participation_text(n, away, share, unknown)
+                         for n, away, share, unknown in (
+        (row.gouvernance, row.gouvernance_away, row.part_gouvernance_pct, row.gouvernance_unknown),
+        (row.elaboration, row.elaboration_away, row.part_elaboration_pct, row.elaboration_unknown)))]

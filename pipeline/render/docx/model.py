@@ -130,6 +130,9 @@ class MembersRow:
         The same for the governance and the writing of the projet de santé
         (a review: the Word cells said « 1 » where the report said « 1 dont
         0 du territoire (0,0 %) »); ``None`` away: unknown.
+    gouvernance_unknown, elaboration_unknown
+        Members whose answer is not given: the count is then a lower bound,
+        said in the cell (a review: « 3 (1,0 %) » where 2 of 5 had not answered).
     """
 
     profession: str
@@ -142,6 +145,9 @@ class MembersRow:
     part_elaboration_pct: float | None = None
     gouvernance_away: int | None = 0
     elaboration_away: int | None = 0
+    #: Members of the row who left the governance or writing answer empty (said beside the count, as the report).
+    gouvernance_unknown: int = 0
+    elaboration_unknown: int = 0
 
 
 @dataclass(frozen=True)

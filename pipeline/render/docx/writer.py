@@ -264,7 +264,8 @@ def _calendar(w: _Writer, doc: TrameDocument) -> None:
             line += [_deadline(row.demarrage, row.demarrage_mois), _deadline(row.deploiement, row.deploiement_mois)]
         rows.append(line)
     w.table(header, rows)
-    w.source(doc.calendar_source)
+    # « n.d. » of a mission dated from an avenant is explained as in every other table (a review).
+    w.source(doc.calendar_source + (" — " + MISSING_LEGEND if any(MISSING_TEXT in r for r in rows) else ""))
     for row in doc.calendar:
         if doc.signature is not None and row.demarrage is None and row.demarrage_mois is not None:
             w.guidance(f"{row.mission} : {row.remarque}.")

@@ -110,9 +110,19 @@ def comparison_note(d: Diagnostic) -> str | None:
             notes.append(f"Population {FIRST_POPULATION_YEAR} « {NOT_AVAILABLE} » et taux annuel calculé hors "
                          f"Mayotte pour {lines} {rows} (Mayotte est absente de la population légale "
                          f"{FIRST_POPULATION_YEAR}, puis garde celle d'un même recensement).")
-        if refs["taux_annuel_pct"].isna().any() and refs["periode_taux"].isna().any():
+        without_rate = refs[refs["taux_annuel_pct"].isna() & refs["periode_taux"].isna()]
+        # A census repeated in every package (Mayotte's 2017) is no legal-population year of the packages.
+        year = without_rate.get("annee_population", pd.Series("", index=without_rate.index)).astype(str)
+        frozen = (year != "") & ~year.isin({str(y) for y in config.POPULATION_YEAR.values()})
+        if frozen.any():
             notes.append(f"Taux annuel « {NOT_AVAILABLE} » : pas de population légale plus récente que le "
                          "recensement (Mayotte, 2017).")
+        if (~frozen).any():
+            # A single complete legal population (communes re-created since every earlier one): not Mayotte's case
+            # (a review, 15141 Neussargues-Moissac).
+            zones = enumeration([f"« {z} »" for z in without_rate.loc[~frozen, "zone"]])
+            notes.append(f"Taux annuel « {NOT_AVAILABLE} » pour {zones} : une seule population légale complète sur "
+                         "la géographie actuelle (communes fusionnées ou rétablies depuis les précédentes).")
     return " ".join(notes) or None
 
 

@@ -96,6 +96,11 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     "   " » titled the report « Diagnostic territorial – »).
     """
     name = name.strip() if name is not None and name.strip() else None
+    if name is not None and any(ord(c) < 32 or ord(c) == 127 for c in name):
+        # A control character (a tab or a line typed into NOM=) cannot go into the titles and file properties: the
+        # workbook refused it after the computation (a review, « CPTS\x01test »).
+        raise TerritoryError(f"Nom du territoire invalide {name!r} : il contient un caractère de contrôle (tabulation, "
+                             "retour à la ligne…) ; donnez un nom sur une seule ligne")
     if ":" not in spec:
         raise TerritoryError(
             f"Spécification de territoire invalide « {spec} » : attendu TYPE:VALEUR avec TYPE parmi "
