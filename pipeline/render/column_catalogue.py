@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from pipeline.render.table_spec import (
-    ACI_CATEGORIES,
     KIND_LABELS,
     NO_DATA_TEXT,
     UNIT_TYPES,
@@ -28,6 +27,11 @@ from pipeline.render.table_spec import (
     ColumnKind,
     TableSpec,
 )
+
+#: The categories of the ACI's funding and missions as people read them; the CSV keeps the codes (a review found
+#: « complementaire » in the workbook beside the report's « mission complémentaire »).
+ACI_CATEGORIES = (("fonctionnement", "fonctionnement"), ("socle", "mission socle"),
+                  ("complementaire", "mission complémentaire"), ("supplementaire", "volet supplémentaire"))
 
 
 def _c(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:

@@ -166,14 +166,9 @@ _LIST_SEPARATOR = re.compile(r"([,;])(?=[^\s,;])(?!(?<=\d,)\d{1,3}(?![\d,]))")
 
 
 def breakable(text: str) -> Markup:
-    """``text`` escaped for HTML, with ``<wbr>`` after each ``,`` or ``;`` glued to the next word.
-
-    A list written without spaces (« 13001,13002,…,13016 ») is one long word
-    for the browser: it would widen its column until the table leaves the
-    printed page. ``<wbr>`` lets it wrap and, unlike the zero-width space it
-    replaces, is no character of the text: a name copied from the report is
-    the name (a review found a zero-width space inside a name copied from a cell).
-    """
+    """``text`` escaped for HTML, with ``<wbr>`` after each ``,`` or ``;`` glued to the next word: a list without
+    spaces (« 13001,13002,…,13016 ») widened its column off the printed page; ``<wbr>`` lets it wrap and, unlike a
+    zero-width space (a review found one in a name copied from a cell), adds no character to the text."""
     return Markup(BREAK).join(escape(part) for part in _LIST_SEPARATOR.sub("\\1\x00", text).split("\x00"))
 
 

@@ -84,10 +84,6 @@ class NotApplicable:
 
 NOT_APPLICABLE = NotApplicable()
 
-#: The categories of the ACI's funding and missions as people read them; the CSV keeps the codes (a review found
-#: « complementaire » in the workbook beside the report's « mission complémentaire »).
-ACI_CATEGORIES = (("fonctionnement", "fonctionnement"), ("socle", "mission socle"),
-                  ("complementaire", "mission complémentaire"), ("supplementaire", "volet supplémentaire"))
 #: The kinds of unit (``communes.type``) as people read them; the CSV keeps the codes.
 UNIT_TYPES = (("commune-actuelle", "commune"), ("arrondissement-municipal", "arrondissement municipal"))
 
@@ -398,7 +394,7 @@ def columns_markdown(specs: Iterable[TableSpec]) -> str:
 
 
 __all__ = [
-    "ACI_CATEGORIES", "FORMULA_PREFIXES", "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE",
+    "FORMULA_PREFIXES", "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE",
     "NOT_APPLICABLE_TEXT", "NO_DATA_TEXT", "UNIT_TYPES", "CellValue", "Column", "ColumnKind", "NotApplicable",
     "TableSpec", "columns_markdown", "display_text", "is_missing", "looks_like_formula", "neutralise_formula",
     "round_half_up", "typed_value",

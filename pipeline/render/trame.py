@@ -91,10 +91,9 @@ def communes_rows(d: Diagnostic) -> list[CommuneRow]:
 
 
 def _loaded_part_only(d: Diagnostic) -> bool:
-    """Whether the territory reaches beyond the loaded départements: a drawn or zoned territory crossing them, or a
-    listed CPTS naming communes there (a review: « 1 074 habitants » for a CPTS of 31 communes, 28 not loaded)."""
-    listed_beyond = d.pertinence is not None and d.pertinence.beyond_the_load is not None
-    return bool(d.territory.beyond_the_load) or listed_beyond
+    """Whether the territory (or a listed CPTS's communes) reaches beyond the loaded départements (a review:
+    « 1 074 habitants » for a CPTS of 31 communes, 28 not loaded)."""
+    return bool(d.territory.beyond_the_load) or (d.pertinence is not None and d.pertinence.beyond_the_load is not None)
 
 
 def _qpv_listed(d: Diagnostic) -> str:

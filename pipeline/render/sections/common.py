@@ -9,8 +9,8 @@ import pandas as pd
 
 from pipeline.geography import REGION_DEPARTEMENTS, loaded_scope
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.column_catalogue import ACI_CATEGORIES
 from pipeline.render.report import format_number
-from pipeline.render.table_spec import ACI_CATEGORIES
 
 DEMO_WARNING = (
     "Les effectifs de professionnels de ce diagnostic proviennent de données fictives de démonstration "
