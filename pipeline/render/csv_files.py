@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.render.atomic import write_atomically
-from pipeline.render.table_spec import CellValue, Column, TableSpec, neutralise_formula, typed_value
+from pipeline.render.formulas import neutralise_formula
+from pipeline.render.table_spec import CellValue, Column, TableSpec, typed_value
 
 ENCODING = "utf-8-sig"
 SEPARATOR = ","

@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.render.atomic import write_atomically
+from pipeline.render.formulas import looks_like_formula
 from pipeline.render.report import format_date, format_number
 from pipeline.render.table_spec import (
     KIND_LABELS,
@@ -37,7 +38,6 @@ from pipeline.render.table_spec import (
     CellValue,
     Column,
     TableSpec,
-    looks_like_formula,
     typed_value,
 )
 

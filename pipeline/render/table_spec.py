@@ -91,10 +91,6 @@ UNIT_TYPES = (("commune-actuelle", "commune"), ("arrondissement-municipal", "arr
 NO_DATA_TEXT = "aucune donnée"
 TRUE_TEXT, FALSE_TEXT = "oui", "non"
 
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP « CSV injection »),
-#: plus the line feed, harmless to neutralise.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _TRUE_WORDS = frozenset({"oui", "true", "vrai", "yes"})
 _FALSE_WORDS = frozenset({"non", "false", "faux", "no"})
@@ -257,19 +253,6 @@ def round_half_up(value: float | int | Decimal, decimals: int) -> float:
     return 0.0 if result == 0 else result
 
 
-def looks_like_formula(text: str) -> bool:
-    """Whether a spreadsheet could run ``text`` as a formula (leading ``=``, ``+``, ``-``, ``@``, tab, CR).
-
-    Leading spaces are ignored: some spreadsheets trim them before parsing.
-    """
-    return text.lstrip(" ").startswith(FORMULA_PREFIXES)
-
-
-def neutralise_formula(text: str) -> str:
-    """Prefix ``text`` with an apostrophe when it could run as a formula (OWASP recommendation)."""
-    return "'" + text if looks_like_formula(text) else text
-
-
 def _number(value: Any) -> float | int | None:
     """A number from ``value`` (numbers and numeric text), ``None`` otherwise."""
     if isinstance(value, bool | np.bool_):
@@ -394,8 +377,7 @@ def columns_markdown(specs: Iterable[TableSpec]) -> str:
 
 
 __all__ = [
-    "FORMULA_PREFIXES", "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE",
+    "KINDS", "KIND_LABELS", "MISSING_TEXT", "NOT_APPLICABLE",
     "NOT_APPLICABLE_TEXT", "NO_DATA_TEXT", "UNIT_TYPES", "CellValue", "Column", "ColumnKind", "NotApplicable",
-    "TableSpec", "columns_markdown", "display_text", "is_missing", "looks_like_formula", "neutralise_formula",
-    "round_half_up", "typed_value",
+    "TableSpec", "columns_markdown", "display_text", "is_missing", "round_half_up", "typed_value",
 ]

@@ -45,7 +45,7 @@ from pipeline.render.sections.access import apl_france_label, city_parts_sentenc
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
-from pipeline.render.sections.population import QPV_LISTED, comparison_note, evolution_words, shortened_qpv
+from pipeline.render.sections.population import comparison_note, evolution_words, qpv_list_note, shortened_qpv
 from pipeline.render.sections.taille import word_taille_note
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
@@ -94,14 +94,6 @@ def _loaded_part_only(d: Diagnostic) -> bool:
     """Whether the territory (or a listed CPTS's communes) reaches beyond the loaded départements (a review:
     « 1 074 habitants » for a CPTS of 31 communes, 28 not loaded)."""
     return bool(d.territory.beyond_the_load) or (d.pertinence is not None and d.pertinence.beyond_the_load is not None)
-
-
-def _qpv_listed(d: Diagnostic) -> str:
-    """Where the QPV a shortened cell leaves out are (a review: the Word Trame, the document handed in, said « et 39
-    autres QPV » and never where they were)."""
-    shortened = any(str(shortened_qpv(text)) != str(text) for text in d.units["particularites"].dropna())
-    return (f" ; au-delà de {QPV_LISTED} QPV dans une commune, la liste complète est dans le fichier communes.csv et "
-            "la feuille « Communes » du classeur diagnostic.xlsx") if shortened else ""
 
 
 def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, StaticFigure]) -> list[Block]:
@@ -370,7 +362,7 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         communes=communes_rows(d),
         communes_source=prov.join(prov.population_line(d), prov.qpv_line(d) + " (région PACA seulement, « non "
                                   "renseigné » ailleurs ; le zonage ZIP/ZAC d'une commune hors QPV : non disponible)"
-                                  + _qpv_listed(d)),
+                                  + qpv_list_note(d.units)),
         population=d.population.total,
         population_year=d.population.year,
         population_source=prov.population_line(d),

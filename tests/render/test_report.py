@@ -234,8 +234,8 @@ def test_a_unit_with_many_qpv_names_two_and_counts_the_others() -> None:
     rows = communes_rows(SimpleNamespace(units=units))  # type: ignore[arg-type]
     assert rows[0].particularites == shortened
     # The Word Trame says where the others are, under the table (a review: it never did).
-    from pipeline.render.trame import _qpv_listed
+    from pipeline.render.sections.population import qpv_list_note
 
-    assert _qpv_listed(SimpleNamespace(units=units)).endswith(  # type: ignore[arg-type]
+    assert qpv_list_note(units).endswith(
         "la liste complète est dans le fichier communes.csv et la feuille « Communes » du classeur diagnostic.xlsx")
-    assert _qpv_listed(SimpleNamespace(units=units.assign(particularites=["aucun QPV zoné"]))) == ""  # type: ignore[arg-type]
+    assert qpv_list_note(units.assign(particularites=["aucun QPV zoné"])) == ""

@@ -11,14 +11,13 @@ import pytest
 
 from pipeline.render.column_catalogue import CATALOGUE, catalogue_column, catalogue_markdown, spec_from_catalogue
 from pipeline.render.csv_files import csv_text
+from pipeline.render.formulas import looks_like_formula, neutralise_formula
 from pipeline.render.table_spec import (
     NOT_APPLICABLE,
     Column,
     TableSpec,
     columns_markdown,
     display_text,
-    looks_like_formula,
-    neutralise_formula,
     round_half_up,
     typed_value,
 )

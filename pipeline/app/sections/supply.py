@@ -131,10 +131,10 @@ def establishments_near(
     elsewhere = table[in_territory & ~table.index.isin(out.index[out["dans_territoire"]])]
     if len(elsewhere):
         # Outside the searched box (far away: « non »), or without coordinates (not known).
-        located_far = elsewhere["lon"].notna() & elsewhere["lat"].notna()
+        located = elsewhere["lon"].notna() & elsewhere["lat"].notna()
         out = pd.concat([out, elsewhere.assign(dans_territoire=True, distance_km=0.0,
-                                               coordonnees_dans_le_territoire=located_far.map({True: False})
-                                               .astype("boolean"),
+                                               coordonnees_dans_le_territoire=pd.Series(
+                                                   pd.NA, index=elsewhere.index, dtype="boolean").mask(located, False),
                                                coordonnees_contradictoires=False)], ignore_index=True)
     out["coordonnees_dans_le_territoire"] = out["coordonnees_dans_le_territoire"].astype("boolean")
     return out.sort_values(["dans_territoire", "groupe", "nom"], ascending=[False, True, True]).reset_index(drop=True)

@@ -51,6 +51,18 @@ def _evolution_paragraph(d: Diagnostic) -> str | None:
 QPV_LISTED = 2
 
 
+#: Where the QPV a shortened cell leaves out are, under the communes table of the report and of the Word Trame.
+QPV_FULL_LIST = (f"au-delà de {QPV_LISTED} QPV dans une commune, la liste complète est dans le fichier communes.csv et "
+                 "la feuille « Communes » du classeur diagnostic.xlsx")
+
+
+def qpv_list_note(units: pd.DataFrame) -> str:
+    """« ; au-delà de 2 QPV … » when a unit's QPV are shortened, else nothing (a review: the Word Trame, the
+    document handed in, said « et 39 autres QPV » and never where they were)."""
+    shortened = any(str(shortened_qpv(text)) != str(text) for text in units["particularites"].dropna())
+    return f" ; {QPV_FULL_LIST}" if shortened else ""
+
+
 def shortened_qpv(text: object) -> object:
     """A unit's QPV, at most :data:`QPV_LISTED` by name: Marseille's thirty made one table row a printed page."""
     if not isinstance(text, str) or text.count(QPV_SEPARATOR) < QPV_LISTED + 1:
@@ -205,10 +217,7 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
          "note": "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), millésime 2025, "
                  "connu pour la région PACA seulement ; « non renseigné » ailleurs ; « aucun QPV zoné » ne dit "
                  "rien du zonage ZIP/ZAC de la commune elle-même, que le fichier ne donne pas (non disponible) ; "
-                 "au-delà de "
-                 f"{QPV_LISTED} QPV dans une commune, la liste complète est dans communes.csv et la feuille "
-                 "« Communes » du classeur. Année : année de la population légale (2017 à Mayotte, dernier "
-                 "recensement)."},
+                 f"{QPV_FULL_LIST}. Année : année de la population légale (2017 à Mayotte, dernier recensement)."},
         {"title": "Évolution de la population", "data": evolution},
         {"title": "Comparaison avec le département, la région et la France" if len(refs) <= 4 else
          "Comparaison avec chaque département et chaque région du territoire, et la France", "data": refs,
