@@ -113,6 +113,7 @@ def compute(
     uncovered = territory_uncovered(coverage)
     if uncovered is not None:  # the registry's stray rows there are no count (a review: « 0 professionnels »)
         professionals = None
+        notes.append(f"effectifs de professionnels de santé non disponibles, car {uncovered}")
     lap("offre")
 
     # « 4++ » (seed 002: more than 100 health professionals) is a real-world claim: never drawn from made-up

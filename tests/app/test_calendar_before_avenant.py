@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import docx
 import duckdb
 import pytest
 
@@ -19,6 +18,7 @@ from pipeline.model import DiagnosticOptions
 from pipeline.render.sections.taille import taille_section
 from pipeline.render.trame import write_trame
 from pipeline.store.territory import resolve_territory
+from tests.docx_reading import read_docx
 
 pytestmark = [pytest.mark.mirror]
 
@@ -39,7 +39,7 @@ def test_the_crisis_mission_of_a_2019_contract_has_no_date_in_the_report_or_the_
     assert rows.loc["Qualité et pertinence des soins", "Démarrage au plus tard"] == "—"  # no deadline at all
 
     path = write_trame(d, tmp_path / "rapport.docx")
-    document = docx.Document(str(path))
+    document = read_docx(path)
     lines = {row.cells[0].text: [c.text for c in row.cells] for t in document.tables for row in t.rows}
     assert lines[CRISIS][-4:] == ["au plus tard 6 mois après l'avenant au contrat de la CPTS",
                                   "au plus tard 18 mois après l'avenant au contrat de la CPTS", "n.d.", "n.d."]

@@ -26,11 +26,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-import docx
 import openpyxl
 import pytest
 
 from tests.conftest import cli_environment, private_outputs
+from tests.docx_reading import read_docx
 
 pytestmark = [pytest.mark.mirror]
 
@@ -90,7 +90,7 @@ def test_unknown_participation_is_not_available_everywhere(outputs: dict[str, An
     for label in ("Participant à la gouvernance", "Part participant à la gouvernance (%)",
                   "Ayant participé à l'élaboration du projet de santé"):
         assert cells[header.index(label)] is None, label  # an empty cell: « non disponible » (sheet note)
-    word = docx.Document(str(outputs["docx"]))
+    word = read_docx(outputs["docx"])
     table = next(t for t in word.tables if len(t.columns) == 4 and "gouvernance" in t.rows[0].cells[2].text)
     lines = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows[1:]}
     assert lines["Pharmaciens"][1:] == ["n.d.", "n.d."]

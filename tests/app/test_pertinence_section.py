@@ -31,6 +31,7 @@ from pipeline.render.sections.pertinence import INSTRUCTION_QUOTE, pertinence_se
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS, private_outputs
+from tests.docx_reading import read_docx
 
 pytestmark = [pytest.mark.mirror]
 
@@ -210,10 +211,9 @@ def test_outputs_carry_the_pertinence(fixture_data_dir: Path, tmp_path: Path,
     assert "origine_des_flux" not in cut.columns and "avertissement" not in cut.columns
     assert "origine_des_flux" in pd.read_csv(folder / "pertinence_candidats.csv", dtype=str, encoding="utf-8-sig")
     # The Trame (Word) has the section too, with the report's figures (a review: it had none of it).
-    import docx
 
-    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "maps" / "cpts-cpts-du-verdon" /
-                                                      "rapport.docx")).paragraphs)
+    text = "\n".join(p.text for p in read_docx(tmp_path / "maps" / "cpts-cpts-du-verdon" /
+                                                      "rapport.docx").paragraphs)
     share = format_number(summary["auto_confinement"] * 100, 1, unit="%")
     assert "Pertinence du périmètre" in text and f"Auto-confinement du périmètre : {share}" in text
     assert f"Communes candidates à l'ajout : {len(summary['candidats'])}" in text

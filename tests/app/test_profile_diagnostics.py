@@ -29,13 +29,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import docx
 import openpyxl
 import pandas as pd
 import pytest
 
 from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment, private_outputs
+from tests.docx_reading import read_docx
 
 pytestmark = [pytest.mark.mirror]
 
@@ -555,7 +555,7 @@ def test_population_comparison_has_every_departement_and_region(runs: dict[str, 
     assert f"références Année Territoire Département (Gironde) Région ({region}) France (départements chargés" \
         in report  # APL
     # The Word Trame gives the reader the same rows, without the machine columns (level, code).
-    trame = docx.Document(str(runs["deux_regions"]["docx"]))
+    trame = read_docx(runs["deux_regions"]["docx"])
     compared = [t for t in trame.tables if [c.text for c in t.rows[0].cells[:3]] == [
         "Zone", "Population municipale (hab.)", "Année de la population légale"]]
     assert len(compared) == 1
@@ -567,7 +567,7 @@ def test_trame_compares_supply_and_apl_with_every_departement_and_region(runs: d
     """A review: the Trame of a territory on two départements compared its supply and APL with the main one only
     (the report with each). Values from the summary's per-zone tables."""
     s = runs["deux_regions"]["summary"]
-    trame = docx.Document(str(runs["deux_regions"]["docx"]))
+    trame = read_docx(runs["deux_regions"]["docx"])
     supply = next(t for t in trame.tables if t.rows[0].cells[0].text == "Profession"
                   and "Département : Alpes-de-Haute-Provence" in [c.text for c in t.rows[0].cells])
     header = [c.text for c in supply.rows[0].cells]
@@ -592,7 +592,7 @@ def test_trame_compares_supply_and_apl_with_every_departement_and_region(runs: d
 def test_trame_gives_the_population_characteristics(runs: dict[str, Any]) -> None:
     """The Trame's « caractéristique de la population » carries the age-related need, the income and the
     territory type of the report's section 2, with the figures of the tables (Verdon)."""
-    trame = docx.Document(str(runs["verdon"]["docx"]))
+    trame = read_docx(runs["verdon"]["docx"])
     headings = [p.text for p in trame.paragraphs]
     for title in ("Besoin de soins lié à l'âge", "Revenus et précarité (INSEE, Filosofi 2019)",
                   "Type de territoire (unité urbaine, aire d'attraction des villes, densité)"):

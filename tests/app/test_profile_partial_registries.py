@@ -28,6 +28,7 @@ import pytest
 from pipeline.render.hyphenation import BREAK
 from tests.app import profile_raw as raw
 from tests.conftest import cli_environment
+from tests.docx_reading import read_docx
 
 pytestmark = [pytest.mark.mirror]
 
@@ -104,7 +105,8 @@ def partial(fixture_data_dir: Path, mirror: Path, tmp_path_factory: pytest.TempP
             text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8").replace(BREAK, "")))
             out[key] = {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")),
                         "report": re.sub(r"\s+", " ", text.replace("\u202f", " ")), "tables": tables,
-                        "trame": docx_text(report.parent / "rapport.docx"), "maps": report.parent}
+                        "trame": docx_text(report.parent / "rapport.docx"), "maps": report.parent,
+                        "stdout": stdout.getvalue()}
         yield out
 
 
@@ -141,13 +143,12 @@ def test_structure_rows_read_sans_objet_not_the_extraction_limit(partial: dict[s
     """The Verdon lies wholly in 04, the département both files cover: the « dont libéraux » of its MSP and
     centres de santé rows (FINESS structures, no practitioner) read « sans objet », as do their share of sites and
     densities, never « non disponible (extraction limitée au département 04) »."""
-    import docx
     import pandas as pd
 
     page = (partial["verdon"]["maps"] / "rapport.html").read_text(encoding="utf-8").replace(BREAK, "")
     table = next(t for t in pd.read_html(io.StringIO(page), thousands=None) if "dont libéraux" in t.columns)
     rows = table.set_index("Profession ou structure")
-    document = docx.Document(str(partial["verdon"]["maps"] / "rapport.docx"))
+    document = read_docx(partial["verdon"]["maps"] / "rapport.docx")
     word = next([[c.text for c in r.cells] for r in t.rows] for t in document.tables
                 if [c.text for c in t.rows[0].cells][2:3] == ["dont libéraux"])
     for group in ("MSP", "Centres de santé"):
@@ -167,6 +168,12 @@ def test_uncovered_territory_has_no_counts(partial: dict[str, Any]) -> None:
         assert row["praticiens"] is None and row["densite_10000"] is None, group
         assert row["densite_departement"] is None and row["densite_france"] is None, group
     assert LIMITED in partial["marseille"]["report"]
+    # Said on the console too, as the flows' are (a review: only summary.json's notes told, beside blank figures).
+    notes = [line for line in partial["marseille"]["stdout"].splitlines() if line.startswith("  note : ")]
+    assert any(line.startswith("  note : effectifs de professionnels de santé non disponibles, car l'extraction "
+                               "de l'Annuaire Santé chargée ne couvre pas le territoire (départements non "
+                               "couverts : 13)") for line in notes), notes
+    assert not any("effectifs de professionnels" in line for line in partial["verdon"]["stdout"].splitlines())
 
 
 def test_dynamics_withheld_where_one_file_does_not_cover(partial: dict[str, Any]) -> None:
@@ -188,9 +195,8 @@ def test_dynamics_withheld_where_one_file_does_not_cover(partial: dict[str, Any]
 
 def docx_text(path: Path) -> str:
     """Paragraph texts of a Word file, one line each."""
-    import docx
 
-    return "\n".join(paragraph.text for paragraph in docx.Document(str(path)).paragraphs)
+    return "\n".join(paragraph.text for paragraph in read_docx(path).paragraphs)
 
 
 def test_uncovered_territory_has_no_recours_mode_flows_or_pertinence(partial: dict[str, Any]) -> None:

@@ -26,7 +26,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import docx
 import openpyxl
 import pandas as pd
 import pytest
@@ -35,6 +34,7 @@ from docx.text.paragraph import Paragraph as WordParagraph
 
 from pipeline.render.hyphenation import BREAK
 from tests.conftest import mirror_path
+from tests.docx_reading import plain_spaces, read_docx
 from tests.render.documents_runs import ADHERENT_GPS, ADHERENT_NURSES, Run, database_copy, run_in, run_once
 from tests.render.test_docx import blocks, cells, table_after, ticked
 
@@ -77,7 +77,7 @@ def summary(run: Run) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def trame(run: Run) -> Any:
-    return docx.Document(str(run.maps(SLUG) / "rapport.docx"))
+    return read_docx(run.maps(SLUG) / "rapport.docx")
 
 
 def listing_rows(cpts: str) -> list[dict[str, str]]:
@@ -323,7 +323,7 @@ def structures_run(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFact
 def test_docx_members_table_has_the_msp_and_centres_de_sante_rows(structures_run: Run) -> None:
     """The Word Trame's members table gave the MSP and centres de santé rows empty while the report and
     representativite_trame.csv counted them: it now reads the same rows, figures from the members file."""
-    document = docx.Document(str(structures_run.maps(SLUG) / "rapport.docx"))
+    document = read_docx(structures_run.maps(SLUG) / "rapport.docx")
     word = {r[0]: r[1:] for r in cells(table_after(document, "Professionnels de santé adhérents de la CPTS"))[1:]}
     with open(structures_run.tables(SLUG) / "representativite_trame.csv", encoding="utf-8-sig",
               newline="") as handle:
@@ -345,9 +345,9 @@ def test_docx_members_table_has_the_msp_and_centres_de_sante_rows(structures_run
     # review: its cells stood unexplained).
     printed = [line.split("note (adhérents) : ", 1)[1] for line in structures_run.stdout.splitlines()
                if "note (adhérents) : " in line]
-    texts = [p.text for p in document.paragraphs]
+    texts = [plain_spaces(p.text) for p in document.paragraphs]
     assert any(note.startswith("MSP : 2 adhérents déclarés pour 1 structure du territoire") for note in printed)
-    assert all(note in texts for note in printed)
+    assert all(plain_spaces(note) in texts for note in printed)
 
 
 def test_docx_figures_with_sources(trame: Any, run: Run) -> None:
@@ -414,6 +414,12 @@ def test_workbook_for_people(run: Run, summary: dict[str, Any]) -> None:
         assert "mission socle" in shown and "socle" not in shown, sheet
         with open(run.tables(SLUG) / csv_name, encoding="utf-8-sig", newline="") as handle:
             assert "socle" in {r["categorie"] for r in csv.DictReader(handle)}, csv_name
+    # The funding lines name their taille and text: the CSV is read apart from the report (Verdon: under 40 000
+    # inhabitants, taille 1).
+    with open(run.tables(SLUG) / "financement.csv", encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    assert next(iter(lines[0])) == "taille" and {r["taille"] for r in lines} == {"1"}
+    assert len({r["texte"] for r in lines}) == 1 and lines[0]["texte"].startswith("montants de l'ACI du 20 juin 2019")
 
 
 def test_workbook_readme_names_sources_and_years(run: Run) -> None:

@@ -7,7 +7,6 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
-import docx
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,6 +29,7 @@ from pipeline.render.docx import (
     write_trame_docx,
 )
 from pipeline.render.table_spec import Column, TableSpec
+from tests.docx_reading import read_docx
 
 NNBSP = "\u202f"
 DEMO = "Données fictives de démonstration"
@@ -138,7 +138,7 @@ def table_after(document: WordDocument, caption: str) -> Table:
 
 @pytest.fixture()
 def document(tmp_path: Path) -> WordDocument:
-    return docx.Document(str(write_trame_docx(trame(tmp_path), tmp_path / "trame.docx")))
+    return read_docx(write_trame_docx(trame(tmp_path), tmp_path / "trame.docx"))
 
 
 def test_headings_follow_the_trame(document: WordDocument) -> None:
@@ -165,7 +165,7 @@ def test_communes_table_and_population_with_its_year(document: WordDocument) -> 
 
 def test_a_population_of_the_loaded_communes_only_says_so(tmp_path: Path) -> None:
     scope = "communes des départements chargés seulement : la population du territoire entier n'est pas connue"
-    document = docx.Document(str(write_trame_docx(trame(tmp_path, population_scope=scope), tmp_path / "t.docx")))
+    document = read_docx(write_trame_docx(trame(tmp_path, population_scope=scope), tmp_path / "t.docx"))
     population = next(p for p in document.paragraphs if p.text.startswith("Evaluation de la population"))
     assert population.text.endswith(f"40{NNBSP}000 habitants (population municipale légale 2021), {scope}")
 
@@ -183,10 +183,10 @@ def test_taille_box_ticked(document: WordDocument, tmp_path: Path) -> None:
     unticked = {c.text for t in document.tables for row in t.rows for c in row.cells if c.text.startswith("☐")}
     assert unticked == {"☐ Taille 1 : moins de 40 000 habitants", "☐ Taille 3 : entre 80 000 et 175 000 habitants",
                         "☐ Taille 4 : Plus de 175 000 habitants"}
-    big = docx.Document(str(write_trame_docx(trame(tmp_path, population=412_000, taille=4, taille_4_plus_plus=True),
-                                             tmp_path / "t4.docx")))
+    big = read_docx(write_trame_docx(trame(tmp_path, population=412_000, taille=4, taille_4_plus_plus=True),
+                                             tmp_path / "t4.docx"))
     assert ticked(big) == ["☒ Taille 4 : Plus de 175 000 habitants", "☒ Taille 4++ : Taille 4 avec plus de 100 PS"]
-    unknown = docx.Document(str(write_trame_docx(trame(tmp_path, population=None, taille=None), tmp_path / "n.docx")))
+    unknown = read_docx(write_trame_docx(trame(tmp_path, population=None, taille=None), tmp_path / "n.docx"))
     assert ticked(unknown) == []
     assert any("non disponible" in p.text for p in unknown.paragraphs if p.text.startswith("Evaluation"))
 
@@ -216,7 +216,7 @@ def test_members_who_did_not_answer_are_said_beside_the_count(tmp_path: Path) ->
     """A review: « 3 (1,0 %) » in the governance cell where 2 of the 5 members had not answered (the report said
     « 2 / 5 » not filled in): the count is a lower bound, said so."""
     members = [MembersRow("Masseurs-kinésithérapeutes", 5, None, 3, 1, gouvernance_unknown=2, elaboration_unknown=1)]
-    document = docx.Document(str(write_trame_docx(trame(tmp_path, members=members), tmp_path / "t.docx")))
+    document = read_docx(write_trame_docx(trame(tmp_path, members=members), tmp_path / "t.docx"))
     rows = {r[0]: r for r in cells(table_after(document, "Professionnels de santé adhérents de la CPTS"))}
     assert rows["Masseurs-kinésithérapeutes"][1:] == ["5", "3 ; 2 non renseignés", "1 ; 1 non renseigné"]
 
@@ -272,8 +272,8 @@ def test_demo_warning_in_the_header_of_every_page(document: WordDocument, tmp_pa
         assert not section.different_first_page_header_footer
         assert DEMO in [p.text for p in section.header.paragraphs]
     real_supply = TableSpec("offre", "Offre", supply_spec().frame, supply_spec().columns, "Annuaire Santé")
-    real = docx.Document(str(write_trame_docx(trame(tmp_path, demo_warning=None, care_supply=[real_supply]),
-                                              tmp_path / "r.docx")))
+    real = read_docx(write_trame_docx(trame(tmp_path, demo_warning=None, care_supply=[real_supply]),
+                                              tmp_path / "r.docx"))
     assert all(DEMO not in p.text for s in real.sections for p in s.header.paragraphs)
     assert all(DEMO not in p.text for p in real.paragraphs)
 
@@ -324,7 +324,7 @@ def test_table_headers_repeat_and_rows_do_not_split(tmp_path: Path) -> None:
 def test_hostile_text_is_written_as_text(tmp_path: Path) -> None:
     communes = [CommuneRow("=HYPERLINK(\"http://x\",\"y\")\x01", "04070", "04000", "<script>alert(1)</script>")]
     path = write_trame_docx(trame(tmp_path, communes=communes, cpts_name="CPTS \x0b<b>"), tmp_path / "h.docx")
-    table = table_after(docx.Document(str(path)), "Communes du territoire")
+    table = table_after(read_docx(path), "Communes du territoire")
     assert cells(table)[1] == ["=HYPERLINK(\"http://x\",\"y\")\ufffd (04070)", "04000", "<script>alert(1)</script>"]
 
 
@@ -345,7 +345,7 @@ def test_image_given_as_bytes(tmp_path: Path) -> None:
     data = png(tmp_path / "graphique.png").read_bytes()
     path = write_trame_docx(trame(tmp_path, care_supply=[Figure(data, "Densités comparées", "Annuaire Santé")]),
                             tmp_path / "b.docx")
-    document = docx.Document(str(path))
+    document = read_docx(path)
     assert len(document.inline_shapes) == 2
     assert "Figure 2 : Densités comparées" in [p.text for p in document.paragraphs]
 
@@ -380,7 +380,7 @@ def test_long_name_and_territory_are_cut_in_the_properties_only(tmp_path: Path) 
     name = "CPTS " + "x" * 295
     territory = "communes:" + ",".join(f"{4001 + i:05d}" for i in range(80))  # 80 codes: 488 characters
     path = write_trame_docx(trame(tmp_path, cpts_name=name, territory=territory), tmp_path / "long.docx")
-    document = docx.Document(str(path))
+    document = read_docx(path)
     title = document.core_properties.title
     assert len(title) == 255 and title.endswith("…")
     assert title.startswith("Trame d’un projet de santé de CPTS — CPTS xxx")
@@ -393,7 +393,7 @@ def test_long_name_and_territory_are_cut_in_the_properties_only(tmp_path: Path) 
 def test_the_file_says_it_was_made_now(tmp_path: Path) -> None:
     """A review: Word's properties of every Trame said it was created on 23/12/2013 (python-docx's template)."""
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    document = docx.Document(str(write_trame_docx(trame(tmp_path), tmp_path / "t.docx")))
+    document = read_docx(write_trame_docx(trame(tmp_path), tmp_path / "t.docx"))
     after = dt.datetime.now(dt.UTC)
     properties = document.core_properties
     created = properties.created.replace(tzinfo=dt.UTC)  # written in UTC
@@ -420,7 +420,7 @@ def test_the_cpts_name_cell_is_left_to_the_team_when_the_tool_made_the_name_up(t
     def name_cell(named: bool) -> str:
         path = write_trame_docx(trame(tmp_path, cpts_name="Annecy, Poisy et Digne-les-Bains", named=named),
                                 tmp_path / f"{named}.docx")
-        table = docx.Document(str(path)).tables[0]
+        table = read_docx(path).tables[0]
         assert table.rows[1].cells[0].text == "Nom de la CPTS :"
         return table.rows[1].cells[1].text
 

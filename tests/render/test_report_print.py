@@ -23,12 +23,12 @@ import re
 import unicodedata
 from pathlib import Path
 
-import docx
 import openpyxl
 import pytest
 
 from tests.browser import _browser, close_page, dialogs, open_page, screenshot
 from tests.conftest import mirror_path
+from tests.docx_reading import read_docx
 from tests.render.documents_runs import Run, run_in, run_once
 from tests.render.pdf_text import page_texts
 
@@ -181,7 +181,7 @@ def test_named_paris_territory_everywhere(paris: Run) -> None:
     texts = page_texts((folder / "rapport.pdf").read_bytes())
     assert len(texts) < MAX_PAGES
     assert any(f"Diagnostic territorial – {PARIS_NAME}" in unicodedata.normalize("NFKC", t) for t in texts[:1])
-    trame = docx.Document(str(folder / "rapport.docx"))
+    trame = read_docx(folder / "rapport.docx")
     assert [c.text for c in trame.tables[0].rows[1].cells] == ["Nom de la CPTS :", PARIS_NAME]
     communes = [row.cells[0].text for row in trame.tables[1].rows[1:]]
     assert [c[-7:] for c in communes] == ["(75118)", "(75119)", "(75120)"]
@@ -200,7 +200,7 @@ def test_paris_neighbours_are_not_available_in_every_output(paris: Run) -> None:
     summary = json.loads((tables / "summary.json").read_text(encoding="utf-8"))
     reason = summary["overlaps_non_disponibles"]
     assert summary["overlaps"] is None and reason.startswith("Aucune liste de CPTS ne semble chargée pour cette région")
-    trame = docx.Document(str(folder / "rapport.docx"))
+    trame = read_docx(folder / "rapport.docx")
     assert reason in [p.text for p in trame.paragraphs]
     page = (folder / "rapport.html").read_text(encoding="utf-8").replace("&#39;", "'")
     assert reason in page
@@ -291,7 +291,7 @@ def test_docx_preview_of_the_trame(verdon: Run) -> None:
 
     from docx.oxml.ns import qn
 
-    trame = docx.Document(str(folder_of(verdon) / "rapport.docx"))
+    trame = read_docx(folder_of(verdon) / "rapport.docx")
     parts: list[str] = ["<meta charset='utf-8'><body style='font-family:sans-serif;max-width:800px'>"]
     for child in trame.element.body.iterchildren():
         if child.tag == qn("w:p"):

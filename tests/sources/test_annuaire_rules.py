@@ -127,6 +127,31 @@ def test_postal_code_then_name_locate_rows_without_commune_code(tmp_path: Path) 
     assert "2 communes (Beta-sur-Ain, Saint-Gamma)" in ambiguous and "« Ailleurs »" in ambiguous
 
 
+def test_a_commune_code_both_the_postal_code_and_the_name_contradict(tmp_path: Path) -> None:
+    """A review: « 13008 » in the commune column with « 13008 MARSEILLE 08 » counted a Marseille GP in Aurons
+    (INSEE 13008), silently. The address's other two fields decide when they name one commune; reported."""
+    path = activity_file(tmp_path, [
+        activity("1", "60", "01001", postcode="01640", town="Saint-Gamma"),  # Alpha's code, Saint-Gamma's address
+        activity("2", "60", "01001", postcode="13008", town="MARSEILLE 08"),  # a city's arrondissement
+        activity("3", "60", "01001", postcode="01640", town="Nowhere"),  # the address names no commune: code kept
+        activity("4", "60", "01001", postcode="01640", town="Alpha"),  # the name fits the code: nothing to say
+        activity("5", "60", "01001", postcode="01400", town="Ailleurs"),  # the postal code fits: nothing to say
+        activity("6", "60", "01099", postcode="01650", town="Delta"),  # an old code and its old name
+        activity("7", "60", "01002", postcode="01400"),  # no name: the code wins, as before
+    ])  # fmt: skip
+    staged = stage(path)
+    assert column(staged, "commune") == {"1": "01003", "2": "13055", "3": "01001", "4": "01001", "5": "01001",
+                                         "6": "01002", "7": "01002"}
+    assert column(staged, "unite")["2"] == "13208"
+    assert column(staged, "localisation") == {
+        "1": "code postal et libellé", "2": "code postal", "3": "code commune", "4": "code commune",
+        "5": "code commune", "6": "code commune", "7": "code commune",
+    }  # fmt: skip
+    assert anomalies(staged) == [["code_commune_contredit", "01001", 3, 2]]
+    message = staged.anomalies["message"].iloc[0]
+    assert "le code 01001 désigne Alpha" in message and "« MARSEILLE 08 »" in message
+
+
 def test_unlocated_rows_get_no_weight_and_practitioners_count_once(tmp_path: Path) -> None:
     # A nurse with three rows: 01001, an ambiguous postal code, 01002. Only two are located: 1/2 each,
     # never a share in each candidate commune of the ambiguous code.

@@ -29,6 +29,7 @@ from pipeline.render.docx import layout
 from pipeline.render.docx import trame_text as trame
 from pipeline.render.docx.cells import members_cell as _members_cell
 from pipeline.render.docx.model import Block, Figure, Paragraph, SubHeading, TrameDocument
+from pipeline.render.docx.typography import set_french_spacing
 from pipeline.render.report import format_date, format_number
 from pipeline.render.table_spec import MISSING_TEXT, NUMERIC_KINDS, TableSpec, display_text
 
@@ -369,6 +370,7 @@ def build_trame(doc: TrameDocument) -> WordDocument:
     _diagnostic(w, doc)
     _actions(w, doc)
     _organisation(w, doc)
+    set_french_spacing(document)
     return document
 
 

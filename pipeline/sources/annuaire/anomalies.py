@@ -19,6 +19,7 @@ from pipeline.sources.annuaire.classify import RECOURS_NON_RENSEIGNE
 from pipeline.sources.annuaire.layout import ANOMALY_COLUMNS
 from pipeline.sources.annuaire.locate import (
     ARRONDISSEMENT_NON_DETERMINE,
+    CODE_COMMUNE_CONTREDIT,
     CODE_POSTAL_AMBIGU,
     CODE_POSTAL_INCONNU,
     COMMUNE_INCONNUE,
@@ -59,6 +60,11 @@ MESSAGES: dict[str, str] = {
     CODE_POSTAL_INCONNU: (
         "Code postal qu'aucune commune actuelle ne porte (CEDEX, étranger ou erroné), et libellé de commune "
         f"introuvable dans le département : activités {_EXCLUDED}"
+    ),
+    CODE_COMMUNE_CONTREDIT: (
+        "Code commune que contredisent le code postal et le libellé de commune de la même adresse (un code postal "
+        "saisi comme code commune, par exemple) : activités localisées par le code postal et le libellé quand ils "
+        "désignent une seule commune, sinon par le code commune"
     ),
     ARRONDISSEMENT_NON_DETERMINE: (
         "Arrondissement non déterminé (ni code d'arrondissement ni code postal d'arrondissement, CEDEX par "
@@ -160,6 +166,10 @@ def location_anomalies(issues: list[tuple[Issue, int, int]], gazetteer: Gazettee
                        f"pas{seen} : activités {_EXCLUDED}")
         elif kind == ARRONDISSEMENT_NON_DETERMINE:
             message = f"{message} ({gazetteer.nom.get(code, code)})"
+        elif kind == CODE_COMMUNE_CONTREDIT:
+            coded = gazetteer.to_current.get(code, code)
+            message = (f"{message} ; le code {code} désigne {gazetteer.nom.get(coded, coded)}, libellés lus : "
+                       f"{_examples(tally.names)}")
         elif tally.names:
             message = f"{message} ; libellés lus : {_examples(tally.names)}"
         label = tally.names[0] if tally.names else None

@@ -5,6 +5,9 @@ Rules (one row of the extraction is one activity site):
 1. **Commune code.** « Code commune (coord. structure) » mapped to the
    current commune through the COG history (``cog_mapping``): an old code
    lands in the commune that absorbed it, an arrondissement code in its city.
+   A code that both the postal code and the place name contradict (a postal
+   code typed as commune code) gives way to them when they name one commune,
+   and is reported either way.
 2. **Postal code.** When the commune code is missing or unknown, « Code
    postal (coord. structure) » names the commune if exactly one current
    commune has it. La Poste codes are shared by several communes (25300 by
@@ -64,6 +67,8 @@ CODE_POSTAL_AMBIGU = "code_postal_ambigu"
 CODE_POSTAL_INCONNU = "code_postal_inconnu"
 SANS_ADRESSE = "sans_adresse"
 ARRONDISSEMENT_NON_DETERMINE = "arrondissement_non_determine"
+#: A commune code that both the postal code and the place name of the same address contradict.
+CODE_COMMUNE_CONTREDIT = "code_commune_contredit"
 
 
 def place_key(text: object) -> str:
@@ -208,6 +213,26 @@ class Gazetteer:
             return None, OUTSIDE_THE_LOAD, Issue(HORS_CHARGEMENT, code, seen)
         return None, "non localisé", Issue(CODE_POSTAL_INCONNU, code, seen)
 
+    def _unless_contradicted(self, commune: str, code: str, postal: str | None, key: str, seen: str,
+                             issues: list[Issue]) -> tuple[str, str]:
+        """``commune``, found by its code, unless the postal code and the place name both name another one.
+
+        A postal code typed in the commune column (« 13008 » with « 13008 MARSEILLE 08 »: 13008 is Aurons)
+        is a valid commune code: only the rest of the address tells. When neither the postal code nor the name
+        fits the coded commune, the postal code and the name place the row if they name one commune; else the
+        code is kept. Either way the contradiction is reported (:data:`CODE_COMMUNE_CONTREDIT`).
+        """
+        if postal is None or not key or commune in self.by_postcode.get(postal, []) \
+                or key in self.names.get(commune, set()):
+            return commune, "code commune"
+        found, localisation, issue = self._by_postcode(postal, key, seen, inside=True)
+        if found == commune:  # the name, read within the département, is an old name of the coded commune
+            return commune, "code commune"
+        issues.append(Issue(CODE_COMMUNE_CONTREDIT, code, seen))
+        if found is None or issue is not None or key not in self.names.get(found, set()):
+            return commune, "code commune"
+        return found, localisation
+
     def locate(self, commune_source: object, code_postal: object, libelle: object, bureau: object) -> Place:
         """Locate one combination (see the module docstring for the rules)."""
         issues: list[Issue] = []
@@ -228,6 +253,7 @@ class Gazetteer:
             commune = self.to_current.get(code)
             if commune is not None:
                 localisation = "code commune"
+                commune, localisation = self._unless_contradicted(commune, code, postal, key, seen, issues)
             else:
                 issues.append(Issue(HORS_CHARGEMENT if beyond else COMMUNE_INCONNUE, str(commune_source), seen))
                 localisation = OUTSIDE_THE_LOAD if beyond else localisation
