@@ -21,17 +21,21 @@ from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.app.coverage_listings import (
+    NO_STATUT,
     memberless_notes,
     named_apart,
     one_id_per_listing,
+    outside_codes,
     partial_cpts,
+    statuts,
     unknown_when_partial,
+    with_statuts,
     zone_issues,
 )
 from pipeline.errors import PipelineError
 from pipeline.geography import DEPARTEMENTS, LAEA_EUROPE, equal_area_crs, france_label, projected_crs
 from pipeline.model import CoverageOptions
-from pipeline.model.coverage import Coverage, unknown_coverage_why
+from pipeline.model.coverage import UNKNOWN_ZONE_WHY, Coverage, unknown_coverage_why
 from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.report import format_number
@@ -72,6 +76,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     listed_names = members[["cpts_id", "cpts"]]  # the listings' own names, which the anomalies carry
     all_issues = listings.anomalies(con)
     partial = partial_cpts(members, all_issues)
+    beyond = outside_codes(members, all_issues)
     members = named_apart(members)
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
@@ -88,11 +93,13 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     overlaps = coverage_overlaps.overlap_pairs(zone_members, all_units, within=zone_units)
     # A unit is a white zone only where the loaded listings speak: in a région none of them covers (or of which
     # they claim a few units across a border), "no CPTS" would mean "no listing loaded", not "no project".
-    claimed = set(coverage_claims.distinct_claims(members, all_units)["unit_code"])
+    every_claim = coverage_claims.distinct_claims(members, all_units)
+    claimed = set(every_claim["unit_code"])
     analysed = coverage_claims.analysis_units(all_units)
     regions = coverage_claims.listed_regions(claimed, analysed)
-    # Per département: a listing of one département does not speak for its région's others.
-    known = coverage_claims.known_units(claimed, analysed)
+    # Per département: where a CPTS is rooted, or whose inhabitants and units the claims mostly hold; a listing of
+    # one département does not speak for its région's others.
+    known = coverage_claims.known_units(claimed, analysed, pd.concat([every_claim[["cpts_id", "unit_code"]], beyond]))
     whole = analysed.assign(known=analysed["code"].astype(str).isin(known)).groupby("region")["known"].all()
     in_the_zone = regions["region"].isin(set(units["region"])) & ~regions["region"].map(whole).fillna(False)
     region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
@@ -110,7 +117,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     areas = all_polygons.drop_duplicates("code").set_index("code")["area_km2"] * 1e6
     # Units without polygon (reliquat of the 2018 contours) add no area (counts and populations still do).
     area_overlaps = coverage_overlaps.commune_set_overlaps(unit_claims, areas, missing="zero")
-    overlaps = unknown_when_partial(_with_areas(overlaps, area_overlaps), partial)
+    status = statuts(members)
+    overlaps = with_statuts(unknown_when_partial(_with_areas(overlaps, area_overlaps), partial), status)
     polygons = all_polygons[all_polygons["code"].isin(zone_codes)]
     lap("surfaces des chevauchements")
     bv = geography.bassin_de_vie_of(con)
@@ -166,7 +174,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
-                             candidates, partial_names)
+                             candidates, partial_names, status)
     if partial_names:
         notes.append(f"{len(partial_names)} CPTS ont des communes hors des départements chargés dans la base "
                      "(make data DEPARTEMENTS=…) : leurs population, nombre d'unités et parts sont « non disponible » "
@@ -228,7 +236,8 @@ def _dissolve(polygons: gpd.GeoDataFrame, groups: dict[str, list[str]], extra: d
 
 def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, population: pd.Series,
                 claims: pd.DataFrame, unit_claims: pd.DataFrame, overlaps: pd.DataFrame, white: pd.DataFrame,
-                atone: pd.DataFrame, candidates: pd.DataFrame, partial: set[str]) -> dict[str, gpd.GeoDataFrame]:
+                atone: pd.DataFrame, candidates: pd.DataFrame, partial: set[str], status: pd.DataFrame
+                ) -> dict[str, gpd.GeoDataFrame]:
     """Map layers, on unit polygons (arrondissements of Paris, Lyon, Marseille drawn as themselves).
 
     ``all_polygons`` holds the units of the zone and of every CPTS claiming
@@ -236,7 +245,8 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     ``polygons`` the zone's units only. Perimeters carry their area
     (``surface_km2``, sum of their units' polygon areas), their population
     (``population``, from ``population`` per unit) and number of units, all
-    three unknown (NaN) for the CPTS of ``partial`` (names).
+    three unknown (NaN) for the CPTS of ``partial`` (names), and their listing's ``statut`` and ``date`` (ISO
+    text) from ``status`` (:func:`pipeline.app.coverage_listings.statuts`), as the overlaps do (``statut_a``…).
     """
     per_unit = claims.set_index("unit_code")[["n_cpts", "cpts"]]
     units = polygons[["code", "nom", "population", "geometry"]].merge(per_unit, left_on="code", right_index=True,
@@ -248,7 +258,7 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     # The identifier of the CSV tables, so that a GIS user joins the layer to them (names are apart: one per id).
     ids = unit_claims.drop_duplicates("cpts").set_index("cpts")["cpts_id"].astype(str)
     perimeter_extra = {
-        cpts: {"cpts_id": ids[cpts],
+        cpts: {"cpts_id": ids[cpts], **_statut_of(status, ids[cpts]),
                **({"surface_km2": float(by_code["area_km2"].reindex(codes).sum()),
                    "population": int(population.reindex(codes).fillna(0).sum()), "unites": len(codes)}
                   if cpts not in partial else {"surface_km2": math.nan, "population": math.nan, "unites": math.nan})}
@@ -258,7 +268,11 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     if len(perimeters):  # whole counts, missing (<NA>) for a partial CPTS
         perimeters = perimeters.astype({"population": "Int64", "unites": "Int64"})
     overlap_groups = {f"{r.cpts_a} / {r.cpts_b}": sorted(set(r.shared_units)) for r in overlaps.itertuples()}
-    overlap_extra = {f"{r.cpts_a} / {r.cpts_b}": {"population": r.shared_population} for r in overlaps.itertuples()}
+    overlap_extra = {f"{r.cpts_a} / {r.cpts_b}": {
+        "population": r.shared_population,
+        **{f"{key}_{side}": value for side in ("a", "b")
+           for key, value in _statut_of(status, getattr(r, f"cpts_id_{side}")).items()}}
+        for r in overlaps.itertuples()}
     white_geo = units[units["code"].isin(set(white["unit_code"])) & (units["n_cpts"] == 0)]
     atone_groups = {r.territoire: list(r.communes) for r in atone.itertuples()}
     atone_extra = {r.territoire: {"population": r.population} for r in atone.itertuples()}
@@ -273,6 +287,14 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
         "atone": _whole_population(_dissolve(polygons, atone_groups, atone_extra)),
         "candidates": _whole_population(_dissolve(polygons, candidate_groups, candidate_extra)),
     }
+
+
+def _statut_of(status: pd.DataFrame, cpts_id: str) -> dict[str, str | None]:
+    """``statut`` and ``date`` (ISO text, or None) of one CPTS, for a map layer (a GeoPackage field)."""
+    if cpts_id not in status.index:
+        return {"statut": NO_STATUT, "date": None}
+    day = status.at[cpts_id, "date"]
+    return {"statut": str(status.at[cpts_id, "statut"]), "date": None if day is None else day.isoformat()}
 
 
 def _whole_population(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -303,10 +325,12 @@ def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, 
         listed = sorted(set(units.loc[units["code"].astype(str).isin(known) & (units["region"] == r.region),
                                       "departement"].dropna().astype(str)))
         which = "du département" if len(listed) == 1 else "des départements"
-        counted = (f"seules les unités non revendiquées {which} {', '.join(listed)}, dont les listes revendiquent au "
-                   "moins la moitié des habitants et le quart des unités, sont comptées en zones blanches") if listed \
-            else ("aucune liste de ses départements ne semble chargée et ses unités non revendiquées ne sont pas "
-                  "comptées en zones blanches")
+        counted = (f"seules les unités non revendiquées {which} {', '.join(listed)}, où deux CPTS des listes au "
+                   "moins ont l'essentiel de leur territoire ou dont elles revendiquent au moins la moitié des "
+                   "habitants et le quart des unités, sont comptées en zones blanches") if listed \
+            else ("moins de deux CPTS des listes chargées ont "
+                  "l'essentiel de leur territoire dans ses départements et ses "
+                  "unités non revendiquées ne sont pas comptées en zones blanches")
         notes.append(f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
                      f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
                      f"({format_number(r.part * 100, 1, '%')} de ses habitants) : {counted}")
@@ -336,12 +360,15 @@ def run_coverage(options: CoverageOptions) -> Coverage:
     units = f"{n(s['unites'])} unités (dont {held})" if arrondissements else plural(s["unites"], "commune")
     print(f"  {units}, {plural(s['population'], 'habitant')}, {s['cpts']} CPTS")
     if s["communes_in_no_cpts"] is None:
-        print("  zones blanches : non disponible (aucune liste de CPTS chargée ne couvre cette zone)")
+        print(f"  zones blanches : non disponible ({UNKNOWN_ZONE_WHY})")
     else:
         # Of the départements the listings speak for only (a review read PACA's as France's).
         where = " (départements dont les listes chargées rendent compte)" if s["units_outside_listings"] else ""
-        print(f"  zones blanches{where} : {plural(s['communes_in_no_cpts'], 'unité')}, "
-              f"{plural(s['population_in_no_cpts'], 'habitant')}")
+        # Communes where the zone has no arrondissement; else units, with the communes they make whole.
+        white = plural(s["units_in_no_cpts"], "unité") + f" ({plural(s['communes_in_no_cpts'], 'commune')} " \
+            f"{agree(s['communes_in_no_cpts'], 'entière', 'entières')})" if arrondissements \
+            else plural(s["communes_in_no_cpts"], "commune")
+        print(f"  zones blanches{where} : {white}, {plural(s['population_in_no_cpts'], 'habitant')}")
     print(f"  unités revendiquées par plusieurs CPTS : {_or_unknown(s['units_in_several_cpts'])} ; "
           f"paires de CPTS qui se chevauchent : {_or_unknown(s['overlapping_pairs'])}")
     print(f"  territoires atones : {_or_unknown(s['atone_territories'])} ; périmètres proposés "

@@ -47,6 +47,42 @@ def partial_cpts(members: pd.DataFrame, issues: pd.DataFrame) -> set[str]:
     return set(ids.merge(outside, on=["listing", "cpts"])["cpts_id"])
 
 
+def outside_codes(members: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """``cpts_id``, ``unit_code`` of the listed codes beyond the loaded départements, per CPTS of ``members`` (named
+    as its listing names it): where a partly loaded CPTS is rooted is measured on all its codes."""
+    outside = issues.loc[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna(), ["listing", "cpts", "code"]]
+    ids = members[["listing", "cpts", "cpts_id"]].drop_duplicates()
+    rows = ids.merge(outside, on=["listing", "cpts"])
+    return rows[["cpts_id", "code"]].rename(columns={"code": "unit_code"}).astype(str).reset_index(drop=True)
+
+
+#: The statut of a CPTS whose listing gives none (seed 003: one approved project per territory, so a planner tells a
+#: signed CPTS from a project by it).
+NO_STATUT = "non renseigné"
+
+
+def statuts(members: pd.DataFrame) -> pd.DataFrame:
+    """``statut`` (:data:`NO_STATUT` when the listing gives none) and ``date`` (a :class:`datetime.date`, or None)
+    of each ``cpts_id`` of ``members``: the first its listing gives, in line order."""
+    rows = members.sort_values([c for c in ("listing", "line") if c in members])
+    ids = pd.Index(rows["cpts_id"].drop_duplicates())
+    statut = rows.dropna(subset=["statut"]).groupby("cpts_id", sort=False)["statut"].first()
+    day = pd.to_datetime(rows["date"], errors="coerce").groupby(rows["cpts_id"], sort=False).first()
+    return pd.DataFrame({
+        "statut": statut.reindex(ids).astype(object).where(statut.reindex(ids).notna(), NO_STATUT),
+        "date": [None if pd.isna(v) else v.date() for v in day.reindex(ids)]}, index=ids)
+
+
+def with_statuts(pairs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Overlap pairs with ``statut_a``, ``date_a``, ``statut_b``, ``date_b`` of :func:`statuts` ``table``."""
+    out = pairs.copy()
+    for side in ("a", "b"):
+        ids = out[f"cpts_id_{side}"]
+        out[f"statut_{side}"] = ids.map(table["statut"]).fillna(NO_STATUT).astype(object)
+        out[f"date_{side}"] = ids.map(table["date"]).astype(object).where(ids.map(table["date"]).notna(), None)
+    return out
+
+
 def unknown_when_partial(pairs: pd.DataFrame, partial: set[str]) -> pd.DataFrame:
     """Overlap pairs whose sizes and shares of a partial CPTS (:func:`partial_cpts`) are NaN: only its loaded
     part is known (a review: « CPTS Val Durance » 38 186 inhabitants where its listing holds 41 363)."""

@@ -131,6 +131,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                 "cpts_id": result.perimeters["cpts_id"].to_numpy(),
                 "geometry": to_wkb(result.perimeters.geometry),
             })
+        counted = _cpts_count(result.members, issues, perimeters, members)
         declared = {table: schema.column_names(table) for table in LISTING_TABLES}
         with transaction(con):
             for table, frame in zip(LISTING_TABLES, (members, issues, perimeters), strict=True):
@@ -138,9 +139,9 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                 load.replace_rows(con, table, frame, {"listing": listing}, str(path))
             load.record_source(con, Provenance(
                 source, "liste", origin or str(path), sha, len(members),
-                f"liste de CPTS « {listing} » : {members['cpts'].nunique()} CPTS, {len(issues)} anomalies signalées",
+                f"liste de CPTS « {listing} » : {counted}, {len(issues)} anomalies signalées",
                 LISTING_LOADER_VERSION))
-        details = [f"{members['cpts'].nunique()} CPTS, {len(members)} unités"]
+        details = [f"{counted}, {len(members)} unités"]
         counts = issues["kind"].value_counts()
         if len(counts):
             details.append("anomalies : " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -148,6 +149,18 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                           details)
 
     return step
+
+
+def _cpts_count(read: pd.DataFrame, issues: pd.DataFrame, perimeters: pd.DataFrame, members: pd.DataFrame) -> str:
+    """« 6 CPTS dans la liste, dont 4 avec au moins une commune chargée » (« 4 CPTS » when all have one): a CPTS
+    whose codes are all unknown, or all in unloaded départements, is named by its anomalies only (a review read
+    « 4 CPTS » for a listing of 6)."""
+    loaded = members["cpts"].nunique()
+    named = set(read["cpts"].dropna().astype(str)) | set(issues["cpts"].dropna().astype(str)) | set(
+        perimeters["cpts"].dropna().astype(str)) | set(members["cpts"].astype(str))
+    if len(named) <= loaded:
+        return f"{loaded} CPTS"
+    return f"{len(named)} CPTS dans la liste, dont {loaded} avec au moins une commune chargée"
 
 
 def _refuse_name_clash(con: duckdb.DuckDBPyConnection, source: str, listing: str, origin: str, path: Path) -> None:

@@ -103,5 +103,6 @@ def read_shared(con: duckdb.DuckDBPyConnection) -> SharedData:
     return SharedData(
         offre=supply_queries.offre(con), official_apl=apl_queries.apl_current(con), members=members,
         sources=provenance.sources(con), demo_sources=provenance.demo_sources(con),
-        perimeter=PerimeterData(units=perimeter_queries.analysis_units(con), members=members),
+        perimeter=PerimeterData(units=perimeter_queries.analysis_units(con), members=members,
+                                anomalies=listings.anomalies(con)),
     )

@@ -11,12 +11,17 @@ import pandas as pd
 def unknown_coverage_why(several: bool = False) -> str:
     """Why a unit's coverage is not known: the rule of :func:`pipeline.analysis.coverage.claims.known_units`.
 
-    Said the same way by the coverage's notes and map, the editor and the diagnostic: a listing of one
-    département, or a few communes claimed across a border, do not make a département's unclaimed units white
-    zones (French; ``several``: of several units).
+    Said the same way by the coverage's notes and map, the editor and the diagnostic: fewer than two CPTS of the
+    loaded listings are rooted in the unit's département (more than half of it there), and the few communes they claim
+    there (across a border) do not make its unclaimed units white zones (French; ``several``: of several units).
     """
-    return ("les listes de CPTS chargées revendiquent moins de la moitié des habitants ou moins du quart des unités "
-            f"de {'leur' if several else 'son'} département")
+    which = "leur" if several else "son"
+    return (f"moins de deux CPTS des listes chargées ont l'essentiel de leur territoire dans {which} département, "
+            "et ces listes y revendiquent moins de la moitié des habitants ou moins du quart des unités")
+
+
+#: Why a whole zone's white zones are « non disponible » (the summary line and the tables' only row).
+UNKNOWN_ZONE_WHY = "moins de deux CPTS des listes chargées ont l'essentiel de leur territoire dans cette zone"
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import config
-from pipeline.model.coverage import Coverage, unknown_coverage_why
+from pipeline.model.coverage import UNKNOWN_ZONE_WHY, Coverage, unknown_coverage_why
 from pipeline.render import maps
 from pipeline.render.column_catalogue import spec_from_catalogue
 from pipeline.render.csv_files import write_csv_files
@@ -57,7 +57,12 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
         *_UNIT, _col("cpts", "CPTS", "text"), _col("cpts_ids", "Identifiants des CPTS", "text"),
         _col("n_cpts", "Nombre de CPTS", "integer")]),
     "chevauchements": ("Chevauchements entre CPTS (communes revendiquées par deux CPTS)", [
-        *_PAIR, _col("shared_units", "Unités partagées", "text"),
+        *_PAIR,
+        # The listing's statut and date (seed 003: one approved project per territory): a signed/signed conflict is
+        # not a project overlapping a signed CPTS.
+        _col("statut_a", "Statut de la CPTS A", "text"), _col("date_a", "Date du statut de la CPTS A", "date"),
+        _col("statut_b", "Statut de la CPTS B", "text"), _col("date_b", "Date du statut de la CPTS B", "date"),
+        _col("shared_units", "Unités partagées", "text"),
         _col("n_shared", "Nombre d'unités partagées", "integer"),
         _col("shared_population", "Population partagée", "integer", unit="hab."),
         _col("n_units_a", "Unités de la CPTS A", "integer"), _col("n_units_b", "Unités de la CPTS B", "integer"),
@@ -111,6 +116,19 @@ def claims_known(c: Coverage) -> bool:
     return speaks_for(c) or bool((c.claims["n_cpts"] > 0).any())
 
 
+def white_communes(c: Coverage) -> int:
+    """Communes of the zone in no CPTS: all of their analysis units (the commune, or its arrondissements) white."""
+    if c.white.empty:
+        return 0
+    parents = c.units.dropna(subset=["parent"]) if {"code", "parent"} <= set(c.units.columns) else None
+    city = {} if parents is None else dict(zip(parents["code"].astype(str), parents["parent"].astype(str),
+                                              strict=True))
+    codes = c.claims["unit_code"].astype(str)
+    commune = codes.map(lambda code: city.get(code, code))
+    white = codes.isin(set(c.white["unit_code"].astype(str)))
+    return int(white.groupby(commune).all().sum())
+
+
 def summary(c: Coverage) -> dict[str, Any]:
     population = int(c.claims["population"].fillna(0).sum())
     white_pop = int(c.white["population"].fillna(0).sum())
@@ -135,9 +153,10 @@ def summary(c: Coverage) -> dict[str, Any]:
         "population": population,
         "cpts": int(c.claims["cpts_ids"].explode().dropna().nunique()),
         "population_covered": told(int(c.claims.loc[c.claims["n_cpts"] > 0, "population"].fillna(0).sum())),
-        # Analysis units (a city's arrondissements one by one), as « unites »; the key keeps its first name, and
-        # « units_in_no_cpts » says what it counts (a review: Paris gave « communes » 1 and 14 « communes » white).
-        "communes_in_no_cpts": known(len(c.white)),
+        # Communes, as « communes »: a city is in no CPTS when none of its arrondissements is claimed (a review:
+        # Paris with arrondissements 1–16 claimed gave « communes » 1 and 4 « communes_in_no_cpts »);
+        # « units_in_no_cpts » counts the analysis units (arrondissements one by one), as « unites ».
+        "communes_in_no_cpts": known(white_communes(c)),
         "units_in_no_cpts": known(len(c.white)),
         "population_in_no_cpts": known(white_pop),
         "units_in_several_cpts": told(int((c.claims["n_cpts"] > 1).sum())),
@@ -171,7 +190,7 @@ def _listify(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 #: The line of a coverage table of a zone no loaded listing speaks for (« aucune donnée » read as « none »).
-UNKNOWN_TABLE = "non disponible : aucune liste de CPTS chargée ne rend compte de cette zone"
+UNKNOWN_TABLE = f"non disponible : {UNKNOWN_ZONE_WHY}"
 
 
 def _spec(key: str, frame: pd.DataFrame, empty: str = NO_DATA_TEXT) -> TableSpec:
@@ -234,13 +253,22 @@ def write(c: Coverage) -> CoverageOutputs:
             # Said on the page too, not only in each commune's tooltip (a review: a grey map, silent).
             left_out = (f"Couverture non connue dans toute la zone ({unknown_coverage_why(True)}) : ni zone blanche "
                         "ni chevauchement n'y est montré. ")
-        elif unknown.any():
+        elif unknown.any() and c.zone == "france":
             # Units of départements no listing speaks for carry no information: keep the map light (France), and say so.
             units = units[~unknown]
             count = int(unknown.sum())
             shown = agree(count, "n'est pas représentée", "ne sont pas représentées")
             left_out = (f"{plural(count, 'unité')} dont la couverture n'est pas connue "
                         f"({unknown_coverage_why(count > 1)}) {shown}. ")
+        elif unknown.any():
+            # A département or a région: every unit drawn (a review saw 3 of Mayotte's 17), grey, its coverage
+            # unknown in its tooltip, and said on the page.
+            units = units.assign(n_cpts=units["n_cpts"].astype("float64").where(~unknown),
+                                 couverture=pd.Series(UNKNOWN_COVERAGE, index=units.index).where(unknown))
+            count = int(unknown.sum())
+            drawn = agree(count, "est dessinée sans couleur", "sont dessinées sans couleur")
+            left_out = (f"{plural(count, 'unité')} dont la couverture n'est pas connue "
+                        f"({unknown_coverage_why(count > 1)}) {drawn}, jamais en zone blanche. ")
         m = maps.coverage_map(
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,

@@ -150,6 +150,12 @@ def remove_tree(folder: Path) -> bool:
 
     if not folder.exists() and not folder.is_symlink():
         return True
+    if folder.is_symlink() or not folder.is_dir():
+        # A file, a link or a special file left where outputs were: shutil.rmtree opens its path before
+        # checking it is a directory, and the open of a FIFO waits for ever for a writer (a review: a batch hung).
+        with contextlib.suppress(OSError):
+            folder.unlink()
+        return not folder.exists() and not folder.is_symlink()
     with contextlib.suppress(OSError):
         os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | stat.S_IRWXU)
     shutil.rmtree(folder, onerror=allow)

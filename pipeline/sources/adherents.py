@@ -333,13 +333,9 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
 
     professions = pd.Series(column("profession"), dtype=object).fillna("")
     groups = [profession_group(p) for p in professions]
-    unknown = [f"ligne {ln} : " + (f"profession inconnue « {p} »" if str(p).strip() else "profession vide")
-               for ln, p, g in zip(lines, professions, groups, strict=True) if g is None]
-    if unknown:
-        raise DataError(
-            "Professions non reconnues (attendu l'un des groupes de la Trame : " + ", ".join(TRAME_ROWS) + ") :\n  - "
-            + "\n  - ".join(unknown[:MAX_LISTED]), path)
-    errors: list[tuple[int, str]] = []
+    # Every problem of the file at once, unknown professions with the others (a review: fixed one by one).
+    errors: list[tuple[int, str]] = [(int(ln), f"profession inconnue « {p} »" if str(p).strip() else "profession vide")
+                                     for ln, p, g in zip(lines, professions, groups, strict=True) if g is None]
     out = pd.DataFrame({"profession": professions.astype(str), "groupe": pd.Series(groups, dtype=str)})
     rpps = [_member_number(r, a) for r, a in zip(column("rpps"), column("adeli"), strict=True)]
     out["rpps"] = pd.array([r for r, _ in rpps], dtype="string")
@@ -371,7 +367,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     if errors:
         errors.sort()
         shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
-        raise DataError("Fichier des adhérents invalide :\n  - " + "\n  - ".join(shown), path, errors[0][0])
+        rows = f" (professions : l'un des groupes de la Trame, {', '.join(TRAME_ROWS)})" if None in groups else ""
+        raise DataError(f"Fichier des adhérents invalide{rows} :\n  - " + "\n  - ".join(shown), path, errors[0][0])
     given = out["rpps"].notna()
     duplicated = given & out["rpps"].duplicated(keep=False)
     if duplicated.any():

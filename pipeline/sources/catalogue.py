@@ -36,7 +36,9 @@ from urllib.parse import unquote, urlparse
 import requests
 
 from pipeline.errors import DownloadError, SourceUnavailableError
+from pipeline.sources import download as download_module
 from pipeline.sources.download import HASHES, TIMEOUT, Checksum, LocalFile, download, file_digest, sha256_of
+from pipeline.sources.transfer import TRANSIENT_STATUSES, retry_after_seconds, retry_wait, transient_message
 
 DATAGOUV_API = "https://www.data.gouv.fr/api/1"
 
@@ -146,19 +148,17 @@ def _basename(url: str) -> str:
 
 def _get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[str, Any]:
     url = f"{api_base.rstrip('/')}/datasets/{dataset}/"
-    try:
-        response = http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
-    except requests.exceptions.ConnectionError as exc:
-        raise SourceUnavailableError(
-            f"Catalogue injoignable ({url}) : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire "
-            "un miroir local, ou donnez le fichier sur la ligne de commande.", url) from exc
-    except requests.exceptions.Timeout as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : délai dépassé, le serveur ne répond pas",
-                                     url) from exc
-    except requests.exceptions.TooManyRedirects as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : trop de redirections", url) from exc
-    except requests.exceptions.RequestException as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : {type(exc).__name__}", url) from exc
+    attempt = 1
+    response = _get_json(url, http)
+    while response.status_code in TRANSIENT_STATUSES:  # a busy catalogue is asked again, as files are
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        wait = retry_wait(retry_after, attempt)
+        if wait is None:
+            raise SourceUnavailableError(transient_message(response.status_code, retry_after, url, attempt,
+                                                           "Le catalogue"), url)
+        download_module.wait(wait)
+        attempt += 1
+        response = _get_json(url, http)
     if response.status_code == 404:
         raise DownloadError(f"Jeu de données « {dataset} » introuvable dans le catalogue ({url})", url)
     if response.status_code >= 400:
@@ -170,6 +170,23 @@ def _get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[st
     if not isinstance(body, dict) or not isinstance(body.get("resources"), list):
         raise DownloadError(f"Réponse du catalogue inattendue : pas de liste « resources » ({url})", url)
     return body
+
+
+def _get_json(url: str, http: requests.Session) -> requests.Response:
+    """One GET of the catalogue API; the network failures as French errors."""
+    try:
+        return http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
+    except requests.exceptions.ConnectionError as exc:
+        raise SourceUnavailableError(
+            f"Catalogue injoignable ({url}) : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire "
+            "un miroir local, ou donnez le fichier sur la ligne de commande.", url) from exc
+    except requests.exceptions.Timeout as exc:
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : délai dépassé, le serveur ne répond pas",
+                                     url) from exc
+    except requests.exceptions.TooManyRedirects as exc:
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : trop de redirections", url) from exc
+    except requests.exceptions.RequestException as exc:
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : {type(exc).__name__}", url) from exc
 
 
 def resolve_latest(

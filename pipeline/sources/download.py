@@ -3,9 +3,11 @@
 With ``CPTS_DATA_MIRROR`` set, a source is read where it lies in the mirror
 (never copied). Without it, the file is streamed from its official URL into
 ``data/raw/`` with timeouts, resumption of a partial ``.part`` file (HTTP
-Range), a size check against ``Content-Length`` and, when the publisher gives
-one, a checksum check (sha256, or the sha1/md5 a catalogue such as
-data.gouv.fr publishes). Every failure is a French :class:`DownloadError`.
+Range), up to three attempts while the server answers a transient status
+(429, 502, 503, 504: after the ``Retry-After`` it asks, at most a minute),
+a size check against ``Content-Length`` and, when the publisher gives one, a
+checksum check (sha256, or the sha1/md5 a catalogue such as data.gouv.fr
+publishes). Every failure is a French :class:`DownloadError`.
 This is the project's only downloader: every source module uses it.
 """
 
@@ -16,6 +18,7 @@ import json
 import shutil
 import subprocess
 import tarfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +27,20 @@ import requests
 from pipeline import config
 from pipeline.config import SourceFile
 from pipeline.errors import DownloadError, SourceUnavailableError
-from pipeline.sources.transfer import CHUNK, TIMEOUT, HTTPStatusError, StalePart, check_content, transfer
+from pipeline.sources.transfer import (
+    CHUNK,
+    TIMEOUT,
+    TRANSIENT_STATUSES,
+    HTTPStatusError,
+    StalePart,
+    check_content,
+    retry_wait,
+    transfer,
+    transient_message,
+)
 
 __all__ = ["HASHES", "TIMEOUT", "Checksum", "HTTPStatusError", "LocalFile", "download", "file_digest", "npm_pack",
-           "npm_version", "obtain", "sha256_of"]
+           "npm_version", "obtain", "sha256_of", "wait"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,29 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
 def sha256_of(path: Path) -> str:
     """sha256 of a file: the digest recorded in the ``sources`` table."""
     return file_digest(path, "sha256")
+
+
+def wait(seconds: float) -> None:
+    """Sleep ``seconds`` before asking a busy server again (replaced in tests)."""
+    time.sleep(seconds)
+
+
+def _transfer_with_retries(http: requests.Session, url: str, part: Path, dest: Path) -> None:
+    """:func:`transfer`, made again while the server answers a transient status (:func:`retry_wait`)."""
+    attempt = 1
+    while True:
+        try:
+            transfer(http, url, part, dest)
+            return
+        except HTTPStatusError as exc:
+            if exc.status not in TRANSIENT_STATUSES:
+                raise
+            pause = retry_wait(exc.retry_after, attempt)
+            if pause is None:
+                raise HTTPStatusError(transient_message(exc.status, exc.retry_after, url, attempt), dest,
+                                      exc.status, exc.retry_after) from None
+            wait(pause)
+            attempt += 1
 
 
 def download(
@@ -105,12 +141,12 @@ def download(
     part = dest.with_name(dest.name + ".part")
     http = session or requests.Session()
     try:
-        transfer(http, url, part, dest)
+        _transfer_with_retries(http, url, part, dest)
     except StalePart:
         # The partial file does not fit the file now served (a new version): start again, once.
         part.unlink(missing_ok=True)
         try:
-            transfer(http, url, part, dest)
+            _transfer_with_retries(http, url, part, dest)
         except StalePart:
             raise SourceUnavailableError(f"Le serveur refuse de reprendre le téléchargement de {url}", dest) from None
     for check in expected:

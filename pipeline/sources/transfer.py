@@ -9,6 +9,8 @@ that does not read to its end. :mod:`pipeline.sources.download` is the downloade
 from __future__ import annotations
 
 import contextlib
+import datetime
+import email.utils
 import gzip
 import shutil
 import socket
@@ -39,11 +41,63 @@ WATCH_EVERY_S = 1.0
 
 
 class HTTPStatusError(SourceUnavailableError):
-    """The server answered an HTTP error status (``status``), e.g. 404 for a file not published."""
+    """The server answered an HTTP error status (``status``), e.g. 404 for a file not published;
+    ``retry_after``: the seconds its ``Retry-After`` header asks to wait (None when absent or unreadable)."""
 
-    def __init__(self, message: str, path: str | Path | None, status: int) -> None:
+    def __init__(self, message: str, path: str | Path | None, status: int, retry_after: float | None = None) -> None:
         super().__init__(message, path)
         self.status = status
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: datetime.datetime | None = None) -> float | None:
+    """Seconds asked by a ``Retry-After`` header: a number of seconds or an HTTP date (RFC 9110 §10.2.3).
+
+    >>> retry_after_seconds("120"), retry_after_seconds(None), retry_after_seconds("bientôt")
+    (120.0, None, None)
+    >>> retry_after_seconds("Sun, 06 Dec 2026 08:00:30 GMT", datetime.datetime(2026, 12, 6, 8, 0, tzinfo=datetime.UTC))
+    30.0
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - (now or datetime.datetime.now(datetime.UTC))).total_seconds())
+
+
+#: Statuses of a passing overload or maintenance (too many requests, bad gateway, unavailable, gateway timeout):
+#: the request is made again, after the wait the server asks (``Retry-After``) or 1 s then 2 s.
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+ATTEMPTS = 3
+#: Longest wait a server may ask for within a run; a longer one ends the run with a « relancez plus tard ».
+MAX_RETRY_WAIT_S = 60.0
+
+
+def retry_wait(retry_after: float | None, attempt: int) -> float | None:
+    """Seconds to wait before trying again after attempt number ``attempt`` got a transient status; None: stop.
+
+    >>> retry_wait(None, 1), retry_wait(None, 2), retry_wait(None, 3), retry_wait(5.0, 1), retry_wait(3600.0, 1)
+    (1.0, 2.0, None, 5.0, None)
+    """
+    wait = retry_after if retry_after is not None else 2.0 ** (attempt - 1)
+    return None if attempt >= ATTEMPTS or wait > MAX_RETRY_WAIT_S else wait
+
+
+def transient_message(status: int, retry_after: float | None, url: str, attempts: int,
+                      who: str = "Le serveur") -> str:
+    """The French message of a server (``who``) still busy when :func:`retry_wait` says to stop."""
+    if retry_after is not None and retry_after > MAX_RETRY_WAIT_S:
+        return (f"{who} a répondu {status} pour {url} et demande d'attendre {retry_after:.0f} s (Retry-After) : "
+                "relancez plus tard")
+    return (f"{who} a répondu {status} pour {url} à {attempts} essai{'s' if attempts > 1 else ''} "
+            "(surcharge ou maintenance) : relancez plus tard")
 
 
 class StalePart(Exception):
@@ -72,7 +126,7 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
                 raise StalePart()
             if response.status_code >= 400:
                 raise HTTPStatusError(f"Le serveur a répondu {response.status_code} pour {url}", dest,
-                                      response.status_code)
+                                      response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
             resumed = offset > 0 and response.status_code == 206
             given_range = response.headers.get("Content-Range")
             if resumed and given_range is not None and not given_range.startswith(f"bytes {offset}-"):

@@ -96,7 +96,9 @@ def stray(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray: Path, mirror: Path) -> None:
     run = run_in(stray, stray.parent / "maps", ["couverture", "--departement", "33"])
     assert run.code == 0, run.stderr
-    assert "  zones blanches : non disponible (aucune liste de CPTS chargée ne couvre cette zone)\n" in run.stdout
+    assert ("  zones blanches : non disponible (moins de deux CPTS des listes chargées ont "
+            "l'essentiel de leur territoire dans "
+            "cette zone)\n") in run.stdout
     summary = json.loads((stray / "processed" / "coverage" / "departement-33" / "summary.json").read_text("utf-8"))
     assert summary["communes_in_no_cpts"] is None and summary["population_in_no_cpts"] is None
     # Covered: Abzac only, not the Gironde less its white zones.
@@ -104,9 +106,10 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     note = next(n for n in summary["notes"] if n.startswith("région Nouvelle-Aquitaine (75) : "))
     assert "les listes chargées n'y revendiquent que 1 unité (" in note
     unknown = next(n for n in summary["notes"] if "dont la couverture n'est pas connue" in n)
-    assert unknown.endswith("(les listes de CPTS chargées revendiquent moins de la moitié des habitants ou moins du "
-                            "quart des unités de leur département) : pas comptées en zones blanches (département : "
-                            "Gironde (33))")
+    assert unknown.endswith("(moins de deux CPTS des listes chargées ont "
+                            "l'essentiel de leur territoire dans leur département, "
+                            "et ces listes y revendiquent moins de la moitié des habitants ou moins du quart des "
+                            "unités) : pas comptées en zones blanches (département : Gironde (33))")
     # Atone territories are made of white zones: not known either (a review read « 0 »). The CPTS of the 04
     # claiming Abzac is a fact: its overlaps are counted (none).
     assert summary["atone_territories"] is None and summary["candidate_perimeters"] is None
@@ -117,11 +120,14 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     counts = communes.set_index("unit_code")["n_cpts"]
     assert counts["33001"] == "1" and counts.drop("33001").isna().all()  # unknown, not « 0 »
     atone = (stray / "processed" / "coverage" / "departement-33" / "territoires_atones.csv").read_text("utf-8")
-    assert "non disponible : aucune liste de CPTS chargée ne rend compte de cette zone" in atone  # not « aucune »
+    assert ("non disponible : moins de deux CPTS des listes chargées ont l'essentiel de leur territoire dans cette zone"
+            in atone)  # not « aucune »
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
-    assert ("dont la couverture n'est pas connue (les listes de CPTS chargées revendiquent moins de la moitié des "
-            "habitants ou moins du quart des unités de leur département) ne sont pas représentées"
-            in html.unescape(page))  # why
+    # Every unit of the zone drawn (a review saw 3 of Mayotte's 17), its coverage unknown, never a white zone.
+    assert ("dont la couverture n'est pas connue (moins de deux CPTS des listes chargées ont "
+            "l'essentiel de leur territoire "
+            "dans leur département, et ces listes y revendiquent moins de la moitié des habitants ou moins du quart "
+            "des unités) sont dessinées sans couleur, jamais en zone blanche" in html.unescape(page))  # why
 
 
 @pytest.mark.mirror
@@ -169,16 +175,19 @@ def test_the_map_of_a_zone_no_listing_speaks_for_draws_its_units_with_their_cove
     run = run_in(stray, stray.parent / "maps-75", ["couverture", "--departement", "75"])
     assert run.code == 0, run.stderr
     page = (stray.parent / "maps-75" / "couverture-departement-75" / "carte.html").read_text("utf-8")
-    tooltip = json.dumps("non connue : les listes de CPTS chargées revendiquent moins de la moitié des habitants ou "
-                         "moins du quart des unités de son département")[1:-1]  # as the page's GeoJSON escapes it
+    tooltip = json.dumps(html.escape(
+        "non connue : moins de deux CPTS des listes chargées ont "
+        "l'essentiel de leur territoire dans son département, et ces "
+        "listes y revendiquent moins de la moitié des habitants ou moins du quart des unités"))[1:-1].replace(
+        "&", "\\u0026")  # as the page's GeoJSON escapes it
     assert page.count(tooltip) == 20
     assert "Nombre de CPTS" not in page  # not « 0 », which would read as white zones
     # Said on the page as well (a review: a grey map whose only word was in each tooltip), with a legend for the
     # grey communes; no sentence on proposed perimeters where none is drawn.
     text = html.unescape(page)
-    assert ("Couverture non connue dans toute la zone (les listes de CPTS chargées revendiquent moins de la moitié "
-            "des habitants ou moins du quart des unités de leur département) : ni zone blanche ni chevauchement n'y "
-            "est montré.") in text
+    assert ("Couverture non connue dans toute la zone (moins de deux CPTS des listes chargées ont l'essentiel de "
+            "leur territoire dans leur département, et ces listes y revendiquent moins de la moitié des habitants "
+            "ou moins du quart des unités) : ni zone blanche ni chevauchement n'y est montré.") in text
     assert "Couverture non connue (voir la bulle)" in text
     assert "Les périmètres proposés" not in text
 
@@ -223,8 +232,10 @@ def test_the_editor_marks_the_units_no_listing_speaks_for(stray: Path, mirror: P
         # Every unit of the Gironde is flagged (its département's coverage is unknown), but the note counts those
         # nobody claims, as the coverage does: Abzac is claimed by the CPTS of the 04, whatever its département.
         assert (f"{len(gironde) - 1} unités non revendiquées (département : Gironde (33)) dont la couverture n'est pas "
-                "connue (les listes de CPTS chargées revendiquent moins de la moitié des habitants ou moins du quart "
-                "des unités de leur département) : jamais comptées en zone blanche.") in data.notes
+                "connue (moins de deux CPTS des listes chargées ont "
+                "l'essentiel de leur territoire dans leur département, et "
+                "ces listes y revendiquent moins de la moitié des habitants ou moins du quart des unités) : jamais "
+                "comptées en zone blanche.") in data.notes
         data, _ = editor_data(con, EditorOptions(departement="04"))
         assert data.unknown_coverage == frozenset()
         assert not any("couverture n'est pas connue" in note for note in data.notes)

@@ -53,6 +53,23 @@ def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any
         con.close()
 
 
+# --------------------------------------------------------------------------- how many CPTS a listing names
+
+
+def test_the_load_says_how_many_cpts_the_listing_names_and_how_many_have_a_loaded_commune(
+        ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review read « 4 CPTS » for a listing naming 6: « CPTS Fantôme » (13999, no such commune) and « CPTS
+    Niçoise » (06088, a département the fixture database does not hold) have no loaded commune."""
+    path = tmp_path / "six.csv"
+    path.write_text("cpts,code_insee\nCPTS du Plateau,13206\nCPTS Aubagne Bis,13005\nCPTS Aubagne Bis,13013\n"
+                    "CPTS Fantôme,13999\nCPTS Double Marseille,13201\nCPTS Lettres,04070\nCPTS Niçoise,06088\n",
+                    encoding="utf-8")
+    code, out, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    # Units: 13206, 13005, 13013, 13201, 04070.
+    assert "— 6 CPTS dans la liste, dont 4 avec au moins une commune chargée, 5 unités; anomalies : " in out
+
+
 # --------------------------------------------------------------------------- the README's example
 
 
@@ -250,7 +267,9 @@ def test_features_outside_france_or_swapped_are_anomalies(
     drawn = point_rule_anomalies_from_mirror(mirror, square(DIGNE_SQUARE), 4326, inside_from_mirror(mirror,
                                                                                                    DIGNE_SQUARE))
     assert drawn  # the square counts Digne-les-Bains with less than half of its area
-    counts = re.search(r"— 1 CPTS, 2 unités; anomalies : (.*)", out)
+    # Three CPTS named, two of them drawn out of France: one with loaded communes.
+    counts = re.search(r"— 3 CPTS dans la liste, dont 1 avec au moins une commune chargée, 2 unités; anomalies : (.*)",
+                       out)
     assert counts is not None and set(counts.group(1).split(", ")) == {
         "hors_france 1", "coordonnees_inversees 1", f"regle_du_point {len(drawn)}"}
     assert query(ws.db, "SELECT kind, cpts, detail_fr FROM cpts_anomalies WHERE listing = 'defauts' ORDER BY rang") == [

@@ -99,6 +99,8 @@ class Publishers(http.server.BaseHTTPRequestHandler):
             self.ranges.append(asked)
         start = int(asked.removeprefix("bytes=").rstrip("-")) if asked and status == 200 else 0
         self.send_response(206 if start else status)
+        if status == 503:  # asked again at once (a busy server is asked three times): the test does not wait
+            self.send_header("Retry-After", "0")
         if start:
             self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
         self.send_header("Content-Length", str(len(body) - start))
@@ -223,9 +225,12 @@ def test_registries_unreachable_fall_back_to_demonstration_data_and_say_why(
     Publishers.catalogue_down = True
     code, out, err = run_online(fresh, publishers, "data", "--departements", "04")
     assert (code, err) == (0, "")
+    busy = "à 3 essais (surcharge ou maintenance) : relancez plus tard"
     reason = ("téléchargement de l'extraction Annuaire Santé impossible : Le catalogue a répondu 503 pour "
-              f"{publishers}/api/1/datasets/{ANNUAIRE_DATASET}/ ; téléchargement de l'extraction FINESS impossible "
-              f": Le catalogue a répondu 503 pour {publishers}/api/1/datasets/{FINESS_DATASET}/")
+              f"{publishers}/api/1/datasets/{ANNUAIRE_DATASET}/ {busy} ; téléchargement de l'extraction FINESS "
+              f"impossible : Le catalogue a répondu 503 pour {publishers}/api/1/datasets/{FINESS_DATASET}/ {busy}")
+    asked = [p for p in Publishers.requested if p.startswith("/api/")]
+    assert asked == [f"/api/1/datasets/{ANNUAIRE_DATASET}/"] * 3 + [f"/api/1/datasets/{FINESS_DATASET}/"] * 3
     assert f"\nATTENTION : offre de soins fictive de démonstration, car {reason}\n" in out
     assert query(fresh, "SELECT DISTINCT demo FROM sources WHERE source IN ('annuaire-sante', 'finess')") == [(True,)]
     code, out, err = run_online(fresh, publishers, "diagnostic", "communes:04070")

@@ -88,9 +88,10 @@ def table_frame(d: Diagnostic) -> pd.DataFrame:
 def test_a_listing_claiming_a_few_communes_of_a_region_does_not_make_its_overlaps_none(
         fixture_data_dir: Path, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """The coverage's rule (a fifth of the inhabitants claimed) for the overlaps too: a listing whose only CPTS
-    claims Bordeaux (about a sixth of the loaded Gironde, the région's only loaded département) does not speak
-    for Nouvelle-Aquitaine, so Arcachon's overlaps are « non disponible », not « none »."""
+    """The coverage's rule for the overlaps too: a listing whose only CPTS is rooted in the 04 (Digne-les-Bains and
+    Aiglun) and claims Abzac across the border (a few per cent of the loaded Gironde, the région's only loaded
+    département) does not speak for Nouvelle-Aquitaine, so Arcachon's overlaps are « non disponible », not « none ».
+    (A listing of one CPTS of Bordeaux would: that CPTS is rooted in the Gironde.)"""
     from tests.app.robust_support import Workspace, cli, copy_workspace
 
     ws = Workspace(tmp_path / "ws")
@@ -98,14 +99,15 @@ def test_a_listing_claiming_a_few_communes_of_a_region_does_not_make_its_overlap
     for key, value in ws.env(mirror).items():
         monkeypatch.setenv(key, value)
     listing = tmp_path / "bordeaux.csv"
-    listing.write_text("code_insee,cpts\n33063,CPTS Bordeaux\n", encoding="utf-8")
+    listing.write_text("code_insee,cpts\n04070,CPTS Débordante\n04001,CPTS Débordante\n33001,CPTS Débordante\n",
+                       encoding="utf-8")
     assert cli(capsys, "data", "--cpts", str(listing))[0] == 0
     con = duckdb.connect(str(ws.data / "processed" / "cpts.duckdb"), read_only=True)
     try:
-        region = con.execute("SELECT sum(population) FILTER (WHERE code = '33063') / sum(population) FROM communes "
+        region = con.execute("SELECT sum(population) FILTER (WHERE code = '33001') / sum(population) FROM communes "
                              "WHERE vintage = (SELECT max(vintage) FROM communes) AND region = '75' "
                              "AND type = 'commune-actuelle'").fetchall()[0]
-        assert region is not None and 0 < region[0] < 0.2  # Bordeaux: under a fifth of the loaded région
+        assert region is not None and 0 < region[0] < 0.2  # Abzac: under a fifth of the loaded région
         d = diagnostic(con, "communes:33009")
     finally:
         con.close()

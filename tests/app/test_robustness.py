@@ -194,12 +194,12 @@ def _read_only_cases() -> list[Any]:
             id="ajout-code-inconnu"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--adherents", str(f / "adherents_profession_inconnue.csv")],
-            error_line("Professions non reconnues (attendu l'un des groupes de la Trame : Médecins généralistes, "
-                       "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
-                       "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
-                       "Psychologues, MSP, Centres de santé, Autres) :\n"
+            error_line("Fichier des adhérents invalide (professions : l'un des groupes de la Trame, Médecins "
+                       "généralistes, Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, "
+                       "Biologistes, Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, "
+                       "Pédicures-podologues, Psychologues, MSP, Centres de santé, Autres) :\n"
                        "  - ligne 3 : profession inconnue « astrologue »",
-                       f / "adherents_profession_inconnue.csv"),
+                       f / "adherents_profession_inconnue.csv", 3),
             id="adherents-profession-inconnue"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--flux", str(f / "flux_volume_negatif.csv")],
@@ -498,6 +498,7 @@ def test_download_when_offline(workspace: Workspace, tmp_path: Path) -> None:
 class _Unavailable(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_response(503)
+        self.send_header("Retry-After", "0")  # asked again at once: three answers, no wait in the test
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -527,7 +528,8 @@ def test_download_when_the_server_is_down(workspace: Workspace, server_down: str
     source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
     assert source.url is not None and source.url.startswith(server_down)
     assert (code, err) == (CODE_SYSTEM, error_line(
-        f"Le serveur a répondu 503 pour {source.url}", workspace.data / "raw" / source.mirror_path))
+        f"Le serveur a répondu 503 pour {source.url} à 3 essais (surcharge ou maintenance) : relancez plus tard",
+        workspace.data / "raw" / source.mirror_path))
     assert snapshot(workspace) == before
 
 

@@ -114,10 +114,24 @@ def test_unknown_professions_name_each_line(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_adherents(ROBUSTNESS / "adherents_profession_inconnue.csv")
     assert info.value.message == (
-        "Professions non reconnues (attendu l'un des groupes de la Trame : Médecins généralistes, "
+        "Fichier des adhérents invalide (professions : l'un des groupes de la Trame, Médecins généralistes, "
         "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
         "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
         "Psychologues, MSP, Centres de santé, Autres) :\n  - ligne 3 : profession inconnue « astrologue »")
+    assert info.value.line == 3
+
+
+def test_every_problem_of_the_file_is_listed_at_once(tmp_path: Path) -> None:
+    """A review: an unknown profession stopped the reading before the bad counts were said, one fix per run."""
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "Profession;RPPS;Nombre\nMG;;-2\ninfirmier;;1,5\nMG;10000000239;3\n"
+                                       "astrologue;;1\n"))
+    assert info.value.message.endswith(
+        ":\n  - ligne 2 : nombre « -2 » : entier positif attendu"
+        "\n  - ligne 3 : nombre « 1,5 » : entier positif attendu"
+        "\n  - ligne 4 : nombre 3 sur une ligne qui porte un numéro RPPS ou ADELI (une personne)"
+        "\n  - ligne 5 : profession inconnue « astrologue »")
+    assert info.value.line == 2
 
 
 def test_duplicated_rpps_and_missing_column(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ from typing import ClassVar
 
 import pytest
 
-from pipeline.errors import DownloadError
+from pipeline.errors import DownloadError, SourceUnavailableError
 from pipeline.sources import catalogue
+from pipeline.sources import download as download_module
 from pipeline.sources.annuaire import extraction_date_from_name
 from pipeline.sources.catalogue import (
     ANNUAIRE_ACTIVITE,
@@ -46,6 +47,8 @@ class Catalogue(http.server.BaseHTTPRequestHandler):
     files: ClassVar[dict[str, bytes]] = {}
     cut_once: ClassVar[set[str]] = set()
     ranges: ClassVar[list[str | None]] = []
+    #: One 503 answer of the API per item, before it answers again.
+    busy: ClassVar[list[int]] = []
 
     def log_message(self, *args: object) -> None:
         pass
@@ -115,6 +118,13 @@ class Catalogue(http.server.BaseHTTPRequestHandler):
             self._json({"message": "Not Found"}, 404)
 
     def do_GET(self) -> None:
+        if self.path.startswith("/api/1/datasets/") and self.busy:  # the API in maintenance for a while
+            self.busy.pop()
+            self.send_response(503)
+            self.send_header("Retry-After", "7")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path.startswith("/api/1/datasets/"):
             self.datasets(self.path.removeprefix("/api/1/datasets/").strip("/"))
             return
@@ -149,6 +159,7 @@ def server() -> Iterator[str]:
                        "etalab-cs1100507-stock-20260311-0343.csv": FINESS}
     Catalogue.cut_once = set()
     Catalogue.ranges = []
+    Catalogue.busy = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield base
@@ -170,6 +181,20 @@ def test_latest_annuaire_extraction_is_resolved_and_named_with_its_date(server: 
     assert extraction_date_from_name(entry.filename) == date(2026, 6, 10)  # the loader reads the date in the name
     assert (entry.checksum.algorithm, entry.checksum.value) == ("sha1", sha1(ACTIVITE))  # type: ignore[union-attr]
     assert entry.resource_id == "r-new"
+
+
+def test_a_catalogue_in_maintenance_is_asked_again_after_the_wait_it_gives(
+        server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(download_module, "wait", waits.append)
+    Catalogue.busy = [1, 1]
+    entry = resolve_latest(ANNUAIRE_ACTIVITE.dataset, ANNUAIRE_ACTIVITE.pattern, api_base=api(server),
+                           local_name=ANNUAIRE_ACTIVITE.local_name)
+    assert entry.resource_id == "r-new" and waits == [7.0, 7.0]
+    Catalogue.busy = [1, 1, 1]  # still busy at the third question: a French « relancez plus tard »
+    with pytest.raises(SourceUnavailableError, match=r"Le catalogue a répondu 503 .* à 3 essais .* relancez plus tard"):
+        resolve_latest(ANNUAIRE_ACTIVITE.dataset, ANNUAIRE_ACTIVITE.pattern, api_base=api(server),
+                       local_name=ANNUAIRE_ACTIVITE.local_name)
 
 
 def test_download_checks_the_catalogue_checksum_and_records_sha256(server: str, tmp_path: Path) -> None:

@@ -14,11 +14,13 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from pipeline import config
 from pipeline.errors import DownloadError, SourceUnavailableError
+from pipeline.sources import download as download_module
 from pipeline.sources import transfer as transfer_module
 from pipeline.sources.download import download, npm_version, obtain
 
@@ -54,11 +56,23 @@ HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>Maintenance</title></head><bod
 
 class Handler(http.server.BaseHTTPRequestHandler):
     truncate = False
+    #: Requests received, by path (the busy paths answer by their count).
+    hits: ClassVar[dict[str, int]] = {}
 
     def log_message(self, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
+        Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        busy = {"/busy-twice.csv": (503, "2", 2), "/busy-always.csv": (429, None, 99),
+                "/busy-long.csv": (503, "3600", 99)}.get(self.path)
+        if busy is not None and Handler.hits[self.path] <= busy[2]:
+            self.send_response(busy[0])
+            if busy[1] is not None:
+                self.send_header("Retry-After", busy[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path == "/missing":
             self.send_response(404)
             self.end_headers()
@@ -145,6 +159,33 @@ def test_truncated_download_is_reported_then_resumed(server: str, tmp_path: Path
 def test_http_error(server: str, tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="Le serveur a répondu 404"):
         download(f"{server}/missing", tmp_path / "m.csv")
+
+
+def test_a_busy_server_is_asked_again_after_the_wait_it_gives(server: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """503 twice with « Retry-After: 2 », then the file: two waits of 2 s, three requests, the file kept."""
+    waits: list[float] = []
+    monkeypatch.setattr(download_module, "wait", waits.append)
+    Handler.hits.clear()
+    path = download(f"{server}/busy-twice.csv", tmp_path / "b.csv", hashlib.sha256(PAYLOAD).hexdigest())
+    assert path.read_bytes() == PAYLOAD
+    assert waits == [2.0, 2.0] and Handler.hits["/busy-twice.csv"] == 3
+
+
+def test_a_server_busy_for_longer_says_to_come_back_later(server: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(download_module, "wait", waits.append)
+    Handler.hits.clear()
+    # Without Retry-After: 1 s then 2 s, and the third answer ends the run.
+    with pytest.raises(DownloadError, match=r"Le serveur a répondu 429 .* à 3 essais .* relancez plus tard"):
+        download(f"{server}/busy-always.csv", tmp_path / "a.csv")
+    assert waits == [1.0, 2.0] and Handler.hits["/busy-always.csv"] == 3
+    # An hour asked: not waited for in a run, said at once.
+    with pytest.raises(DownloadError, match=r"demande d'attendre 3600 s .* relancez plus tard"):
+        download(f"{server}/busy-long.csv", tmp_path / "l.csv")
+    assert waits == [1.0, 2.0] and Handler.hits["/busy-long.csv"] == 1
+    assert not (tmp_path / "a.csv").exists() and not (tmp_path / "l.csv").exists()
 
 
 def test_server_down_gives_a_french_offline_error(tmp_path: Path) -> None:

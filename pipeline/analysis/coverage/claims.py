@@ -20,8 +20,21 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["MIN_DEPARTEMENT_SHARES", "MIN_LISTED_SHARE", "analysis_units", "claims_per_unit", "distinct_claims",
-           "known_units", "listed_regions", "white_zones"]
+from pipeline.geography import departements_of
+
+__all__ = [
+    "MIN_DEPARTEMENT_SHARES",
+    "MIN_LISTED_SHARE",
+    "MIN_ROOTED_CPTS",
+    "analysis_units",
+    "claims_per_unit",
+    "cpts_roots",
+    "distinct_claims",
+    "known_units",
+    "listed_regions",
+    "rooted_departements",
+    "white_zones",
+]
 
 #: Share of a région's population its claimed units must hold for the loaded listings to speak for the région (its
 #: unclaimed units are then white zones). A CPTS reaching across a régional border (Drôme Provençale – Enclave des
@@ -169,17 +182,73 @@ def listed_regions(claimed: Iterable[str], units: pd.DataFrame, min_share: float
                        "listee"]].rename(columns={"region": level})
 
 
-def known_units(claimed: Iterable[str], units: pd.DataFrame) -> frozenset[str]:
+#: CPTS rooted in a département for the listings to speak for it (:func:`rooted_departements`). One is not enough:
+#: a CPTS team loads a listing of its own CPTS alone, which says nothing of the communes around it (they would all
+#: read as white zones); a listing that names two of a département's CPTS names the département's CPTS.
+MIN_ROOTED_CPTS = 2
+
+
+def cpts_roots(claims: pd.DataFrame, units: pd.DataFrame) -> dict[str, str]:
+    """The département each CPTS is rooted in: where more than half of it lies (absent when none holds that much).
+
+    Measured on its population, or on its number of units when its population is not known (a unit outside
+    ``units``, beyond the loaded départements, or without a population). A CPTS spilling a few communes across a
+    border is rooted in its own département only.
+
+    Parameters
+    ----------
+    claims
+        ``cpts_id``, ``unit_code`` (analysis units): one row per CPTS and unit. A code outside ``units`` counts in
+        the département of its code (:func:`pipeline.geography.departements_of`), with an unknown population.
+    units
+        Analysis units with ``code``, ``departement``, ``population``.
+    """
+    if claims.empty:
+        return {}
+    frame = claims[["cpts_id", "unit_code"]].astype({"unit_code": str}).drop_duplicates()
+    table = units[["code", "departement", "population"]].astype({"code": str}).drop_duplicates("code")
+    frame = frame.merge(table.rename(columns={"code": "unit_code"}), on="unit_code", how="left")
+    frame["departement"] = frame["departement"].fillna(departements_of(frame["unit_code"].astype("string")))
+    frame["population"] = pd.to_numeric(frame["population"], errors="coerce")
+    frame = frame.dropna(subset=["departement"])
+    unknown = frame["population"].isna().groupby(frame["cpts_id"]).transform("any")
+    total = frame["population"].fillna(0).groupby(frame["cpts_id"]).transform("sum")
+    # Population where every unit of the CPTS has one (and some), else one per unit.
+    weight = frame["population"].where(~unknown & (total > 0), 1.0).astype("float64")
+    per = frame.assign(weight=weight).groupby(["cpts_id", "departement"])["weight"].sum()
+    share = per / per.groupby(level="cpts_id").transform("sum")
+    return {str(cpts): str(departement) for cpts, departement in share[share > 0.5].index}
+
+
+def rooted_departements(claims: pd.DataFrame, units: pd.DataFrame) -> frozenset[str]:
+    """The départements where at least :data:`MIN_ROOTED_CPTS` CPTS of the loaded listings are rooted
+    (:func:`cpts_roots`); arguments as there."""
+    counts = pd.Series(list(cpts_roots(claims, units).values()), dtype=object).value_counts()
+    return frozenset(str(d) for d, n in counts.items() if n >= MIN_ROOTED_CPTS)
+
+
+def known_units(claimed: Iterable[str], units: pd.DataFrame, claims: pd.DataFrame | None = None) -> frozenset[str]:
     """The units whose claims the loaded listings tell: « claimed by none » means no CPTS there, not no listing.
 
-    Those of the départements of which the claimed units hold at least half the inhabitants and a quarter of the
-    units (:data:`MIN_DEPARTEMENT_SHARES`): a listing of the région or of the département claims most of both; a
-    CPTS reaching across a border a few per cent of either, one city's CPTS few of its département's units.
+    Those of the départements where at least two CPTS of the loaded listings are rooted (:func:`rooted_departements`:
+    more than half of each one's population, or of its units when its population is unknown, lies there), or of
+    which the claimed units hold at least half the inhabitants and a quarter of the units
+    (:data:`MIN_DEPARTEMENT_SHARES`).
+
+    Why: a listing of the région or of the département names CPTS rooted there, and claims most of both shares;
+    a CPTS reaching across a border is rooted in its own département and claims a few per cent of the other's,
+    one city's CPTS few of its département's units, so neither makes a département's unclaimed units white
+    zones. The shares alone made a poorly covered département (seed 003: the white zones planners must find)
+    never show any: two CPTS holding 3 of Mayotte's 17 communes and 35 % of its inhabitants left its 14 others
+    « non disponible ».
 
     Parameters
     ----------
     claimed, units
         As for :func:`listed_regions` (``units`` with ``code``, ``departement``, ``population``).
+    claims
+        ``cpts_id``, ``unit_code`` of every CPTS of the loaded listings (:func:`rooted_departements`); None: the
+        shares alone.
     """
     claimed = {str(c) for c in claimed}
     people, count = MIN_DEPARTEMENT_SHARES
@@ -187,5 +256,8 @@ def known_units(claimed: Iterable[str], units: pd.DataFrame) -> frozenset[str]:
     sizes = units.dropna(subset=["departement"]).groupby("departement")["code"].nunique()
     size_of = departements["departement"].map(sizes).astype("float64")  # float even when no unit is claimed
     departements = departements[departements["listee"] & (departements["unites_revendiquees"] >= count * size_of)]
-    known = units["departement"].astype(str).isin(set(departements["departement"].astype(str)))
+    told = set(departements["departement"].astype(str))
+    if claims is not None:
+        told |= rooted_departements(claims, units)
+    known = units["departement"].astype(str).isin(told)
     return frozenset(units.loc[known, "code"].astype(str))

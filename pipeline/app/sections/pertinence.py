@@ -39,6 +39,7 @@ from pipeline.model.diagnostic import PertinenceSection
 from pipeline.params import Params
 from pipeline.render.report import format_number
 from pipeline.sources import od_table
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.queries import geography
 from pipeline.store.queries import perimeter as perimeter_queries
 
@@ -83,11 +84,14 @@ class PerimeterData:
         GP flows covering every unit within the model's cutoff of the
         perimeters to come (a région's table), or None to model each
         perimeter's surroundings.
+    anomalies
+        :func:`pipeline.store.queries.listings.anomalies`: a CPTS's codes beyond the load count where it is rooted.
     """
 
     units: pd.DataFrame
     members: pd.DataFrame
     flows: GpFlows | None = None
+    anomalies: pd.DataFrame | None = None
     _member_units: pd.DataFrame | None = None
     _outside: tuple[dict[str, int], dict[str, int]] | None = None
     _claimed: frozenset[str] | None = None
@@ -112,17 +116,27 @@ class PerimeterData:
     def known_units(self) -> frozenset[str]:
         """The analysis units whose claims the loaded listings tell, computed once.
 
-        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.known_units`): those of a département of
-        which the claimed units hold half of the inhabitants and a quarter of the units. A CPTS reaching across
-        a régional border (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its
-        neighbouring département known: « claimed by none » there would mean « no listing of it loaded ».
+        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.known_units`): those of a département
+        where a CPTS of the loaded listings is rooted (more than half of it lies there), or of which the claimed
+        units hold half of the inhabitants and a quarter of the units. A CPTS reaching across a régional border
+        (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its neighbouring département
+        known: « claimed by none » there would mean « no listing of it loaded ».
         """
         if self._known is None:
-            known = known_units(self.claimed_units(), self.units)
+            known = known_units(self.claimed_units(), self.units, self._cpts_claims())
             # A city as a whole (a FLUX= table names it so) is known where its arrondissements are.
             cities = self.units.loc[self.units["code"].astype(str).isin(known), "commune"].dropna().astype(str)
             self._known = known | frozenset(cities)
         return self._known
+
+    def _cpts_claims(self) -> pd.DataFrame:
+        """``cpts_id`` (listing and name), ``unit_code`` of every listed CPTS, with its codes beyond the load."""
+        rows = [self.member_units().rename(columns={"code": "unit_code"})]
+        if self.anomalies is not None:
+            beyond = self.anomalies[(self.anomalies["kind"] == OUT_OF_SCOPE) & self.anomalies["code"].notna()]
+            rows.append(beyond.dropna(subset=["cpts"]).rename(columns={"code": "unit_code"}))
+        rows = [r[["listing", "cpts", "unit_code"]].astype(str) for r in rows]
+        return pd.concat([r.assign(cpts_id=r["listing"] + "\x1f" + r["cpts"]) for r in rows], ignore_index=True)
 
     def known_regions(self) -> frozenset[str]:
         """Codes of the régions with a unit of :meth:`known_units` (some listing speaks for part of them)."""

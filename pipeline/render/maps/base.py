@@ -24,7 +24,7 @@ from branca.element import Element, Figure, MacroElement
 from pipeline.render.folium_templates import literal_element
 from pipeline.render.maps.assets import macro, stylesheet
 from pipeline.render.maps.controls import FrenchControls
-from pipeline.render.maps.geometry import latlon_bounds
+from pipeline.render.maps.geometry import view_bounds
 from pipeline.render.maps.text import esc
 from pipeline.render.offline import save_self_contained
 from pipeline.render.report import DEMO_BANNER
@@ -48,7 +48,8 @@ def base_map(
     ``left_panel`` is the width in pixels kept free on the left when fitting at least (the flow map's panel,
     when open, widens it: :class:`PageLayout`).
     """
-    bounds = latlon_bounds(bounds_from)
+    # Metropolitan France when it has content beside overseas départements: those are a click away (PlaceButtons).
+    bounds, elsewhere = view_bounds(bounds_from)
     figure = Figure(title=esc(title))
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
@@ -69,6 +70,8 @@ def base_map(
             "OpenStreetMap", name="Fond OpenStreetMap (nécessite Internet)", overlay=False, control=True
         ).add_to(m)
     PageLayout(bounds, left_panel, RIGHT_COLUMN).add_to(m)
+    if elsewhere:
+        PlaceButtons([(METROPOLE_LABEL, bounds), *elsewhere]).add_to(m)
     root: Any = m.get_root()  # a branca Figure, whose header/html children folium types as Element
     root.header.add_child(Element(stylesheet("map-page.css")), name="cpts_css")
     banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""
@@ -102,6 +105,25 @@ class PageLayout(MacroElement):
         super().__init__()
         self._name = "CptsPageLayout"
         self.bounds, self.left, self.right = bounds, left, right
+
+
+#: The button of :class:`PlaceButtons` that brings the initial view back.
+METROPOLE_LABEL = "France métropolitaine"
+PLACES_TITLE = "Aller à"
+
+
+class PlaceButtons(MacroElement):
+    """A small control of buttons, one per place (``[(French name, [[south, west], [north, east]]), ...]``), each
+    fitting the map to its place as the page first fits it (``map-places.js.j2``): the overseas départements the
+    initial view leaves out, and metropolitan France back."""
+
+    _template = macro("map-places.js.j2")
+
+    def __init__(self, places: list[tuple[str, list[list[float]]]]) -> None:
+        super().__init__()
+        self._name = "CptsPlaceButtons"
+        self.places = [{"name": name, "bounds": bounds} for name, bounds in places]
+        self.title = PLACES_TITLE
 
 
 def geojson_layer(

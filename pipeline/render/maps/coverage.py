@@ -72,11 +72,13 @@ def coverage_map(
         (names, str or list); optional ``couverture``, a text shown in the
         tooltip (a unit whose coverage no loaded listing tells).
     perimeters
-        One row per CPTS: ``cpts`` (name), geometry; optional ``population``.
+        One row per CPTS: ``cpts`` (name), geometry; optional ``population``,
+        ``statut`` and ``date`` (ISO text) of its listing.
         Perimeters that touch or overlap get different colours.
     overlaps
-        Areas covered by several CPTS; optional ``cpts`` (names) and
-        ``population`` columns are shown in the tooltip.
+        Areas covered by several CPTS; optional ``cpts`` (names),
+        ``population``, ``statut_a`` and ``statut_b`` columns are shown in
+        the tooltip.
     white_zones
         Units or areas covered by no CPTS (optional ``nom``, ``population``).
     atone
@@ -167,6 +169,17 @@ def _population_row(row: pd.Series, missing: str = "non disponible") -> list[tup
     return [("Population", esc(number(row["population"], 0, "hab.")))]
 
 
+def _statut_rows(row: pd.Series, side: str = "") -> list[tuple[str, str]]:
+    """The tooltip's rows of a CPTS's listed statut and its date (``JJ/MM/AAAA``), when the layer has them."""
+    rows = []
+    if f"statut{side}" in row.index and isinstance(row[f"statut{side}"], str):
+        rows.append(("Statut", esc(row[f"statut{side}"])))
+    day = row.get(f"date{side}")
+    if isinstance(day, str) and len(day) == 10:  # ISO text
+        rows.append(("Date du statut", esc(f"{day[8:10]}/{day[5:7]}/{day[:4]}")))
+    return rows
+
+
 def _add_units(m: folium.Map, units: gpd.GeoDataFrame) -> folium.GeoJson:
     def props(row: pd.Series) -> dict[str, Any]:
         rows = _population_row(row)
@@ -196,7 +209,8 @@ def _add_perimeters(m: folium.Map, perimeters: gpd.GeoDataFrame) -> tuple[folium
     data = feature_collection(
         perimeters,
         lambda row: {
-            "info": tip(esc(row["cpts"]), _population_row(row, PARTIAL_POPULATION), "Périmètre de CPTS"),
+            "info": tip(esc(row["cpts"]), [*_population_row(row, PARTIAL_POPULATION), *_statut_rows(row)],
+                        "Périmètre de CPTS"),
             "fill": colors[str(row["cpts"])],
             "key": keys[str(row["cpts"])],
         },
@@ -228,6 +242,8 @@ def _simple_layer(
         rows = _population_row(row)
         if "cpts" in row.index and joined(row["cpts"]):
             rows.insert(0, ("CPTS", esc(joined(row["cpts"]))))
+        if "statut_a" in row.index and isinstance(row["statut_a"], str):  # an overlap: both CPTS's statut
+            rows.append(("Statuts (A / B)", esc(f"{row['statut_a']} / {row['statut_b']}")))
         label = esc(row["nom"]) if "nom" in row.index and pd.notna(row["nom"]) else ""
         return {"info": tip(esc(tip_title) + (f" : {label}" if label else ""), rows)}
 

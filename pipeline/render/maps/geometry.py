@@ -113,6 +113,52 @@ def feature_collection(gdf: gpd.GeoDataFrame, props: Callable[[pd.Series], dict[
     return {"type": "FeatureCollection", "features": features}
 
 
+#: Longitude/latitude boxes of the overseas départements (DROM), for the initial view's « Outre-mer » control.
+OVERSEAS_BOXES: dict[str, tuple[float, float, float, float]] = {
+    "Guadeloupe": (-61.9, 15.8, -60.9, 16.6), "Martinique": (-61.3, 14.35, -60.75, 14.95),
+    "Guyane": (-54.7, 2.0, -51.5, 6.0), "La Réunion": (55.1, -21.5, 55.9, -20.8),
+    "Mayotte": (44.9, -13.1, 45.4, -12.55)}
+#: What lies in neither metropolitan France nor a DROM box.
+ELSEWHERE = "Autres territoires"
+
+
+def view_bounds(frames: Iterable[gpd.GeoDataFrame | None]
+                ) -> tuple[list[list[float]], list[tuple[str, list[list[float]]]]]:
+    """The initial view of a map, and the places it leaves out (each with its own bounds).
+
+    :func:`latlon_bounds` of the layers, except when they hold features both in metropolitan France and beyond
+    (a coverage of France with Mayotte loaded opened on a view spanning the Indian Ocean, the mainland a dot): then
+    the metropolitan features' bounds, the others listed by overseas département (:data:`OVERSEAS_BOXES`, a
+    feature placed by the centre of its bounding box), in that order, then :data:`ELSEWHERE`.
+    """
+    present = [to_wgs84(g) for g in frames if g is not None and len(g)]
+    present = [g for g in present if len(g)]
+    if not present:
+        return latlon_bounds([]), []
+    boxes = np.vstack([shapely.bounds(np.asarray(g.geometry.values)) for g in present])
+    x, y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+
+    def inside(box: tuple[float, float, float, float]) -> np.ndarray:
+        return (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+
+    def extent(mask: np.ndarray) -> list[list[float]]:
+        part = boxes[mask]
+        return [[float(part[:, 1].min()), float(part[:, 0].min())], [float(part[:, 3].max()), float(part[:, 2].max())]]
+
+    mainland = inside(_METROPOLE)
+    if mainland.all() or not mainland.any():
+        return extent(np.ones(len(boxes), dtype=bool)), []
+    places, left = [], ~mainland
+    for name, box in OVERSEAS_BOXES.items():
+        here = left & inside(box)
+        if here.any():
+            places.append((name, extent(here)))
+            left &= ~here
+    if left.any():
+        places.append((ELSEWHERE, extent(left)))
+    return extent(mainland), places
+
+
 def latlon_bounds(frames: Iterable[gpd.GeoDataFrame | None]) -> list[list[float]]:
     """``[[south, west], [north, east]]`` of the layers (metropolitan France when all are empty)."""
     present = [to_wgs84(g) for g in frames if g is not None and len(g)]
