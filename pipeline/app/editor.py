@@ -25,7 +25,7 @@ from pipeline.analysis.perimeter_parts import neighbour_pairs
 from pipeline.app import flow_model
 from pipeline.app.sections.load_reach import departements_within, zone_note
 from pipeline.app.sections.neighbours import drawn_part_outside_the_load, outside_the_load
-from pipeline.app.sections.pertinence import analysis_codes, split_cities, zone_totals
+from pipeline.app.sections.perimeter_data import analysis_codes, split_cities, zone_totals
 from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.app.sections import characteristics
-from pipeline.app.sections.pertinence import PerimeterData
+from pipeline.app.sections.perimeter_data import PerimeterData
 from pipeline.app.sections.registry_coverage import RegistryCounts, read_counts
 from pipeline.store.queries import apl as apl_queries
 from pipeline.store.queries import establishments as establishment_queries

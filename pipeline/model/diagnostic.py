@@ -252,6 +252,10 @@ class PertinenceSection:
     #: Why part of the perimeter lies in départements the database was not loaded for (its listed communes
     #: there), or None: the flows' figures and the continuity are then unknown.
     beyond_the_load: str | None = None
+    #: Why the residents' figures (self-containment, units to examine, self-containment with the candidates) are
+    #: unknown while the candidates are computed (a ``FLUX=`` table with no consultation of the residents made
+    #: outside the territory), or None.
+    residents_unknown: str | None = None
 
     @property
     def available(self) -> bool:

@@ -86,10 +86,12 @@ def pertinence_summary(d: Diagnostic) -> dict[str, Any] | None:
                        "cpts": None if r.claimed_by is None or r.claimed_by != r.claimed_by
                        else [n for n in str(r.claimed_by).split("; ") if n]}
                       for r in p.candidates.itertuples()],
-        "a_examiner": [{"code": r.code, "nom": r.nom, "population": inhabitants(r.population),
-                        "part_recours_dans_territoire": r.share_inside,
-                        "destination_principale": r.main_destination}
-                       for r in p.to_examine.itertuples()],
+        # None, not « none », when the residents' leaks are unknown (``habitants_indisponible`` says why).
+        "a_examiner": None if p.residents_unknown is not None else [
+            {"code": r.code, "nom": r.nom, "population": inhabitants(r.population),
+             "part_recours_dans_territoire": r.share_inside, "destination_principale": r.main_destination}
+            for r in p.to_examine.itertuples()],
+        "habitants_indisponible": p.residents_unknown,
         "zones_coupees": zones,
         "parties_du_perimetre": parts,
         "unites_sans_recours": p.units_without_flows,

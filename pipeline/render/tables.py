@@ -295,7 +295,9 @@ def pertinence_entries(d: Diagnostic) -> list[TableEntry]:
                    source, caveats,
                    empty=missing or "aucune commune candidate à l'ajout"),
         TableEntry("pertinence_a_examiner", "Pertinence : communes du territoire qui consultent surtout ailleurs",
-                   p.to_examine.assign(**origin), source, caveats, empty=missing or "aucune commune à examiner"),
+                   p.to_examine.assign(**origin), source, caveats, empty=missing or (
+                       f"{NOT_AVAILABLE} : {p.residents_unknown}" if p.residents_unknown else
+                       "aucune commune à examiner")),
         # From the zonings and the populations alone: no flow column, no flow source, no demonstration warning
         # (a review found all three on it).
         TableEntry("pertinence_zones_coupees", "Pertinence : bassins de vie et EPCI traversés par le périmètre",

@@ -104,9 +104,27 @@ class StagedOD:
     unplaced: pd.DataFrame = field(default_factory=lambda: _table([]))
 
 
+#: Words of a header naming a column of the format (« Commune d'origine », « Nombre de recours »).
+HEADER_WORDS: dict[str, frozenset[str]] = {
+    "origine": frozenset({"origine", "origin"}), "destination": frozenset({"destination"}),
+    "volume": frozenset({"recours", "volume", "volumes", "consultations"}), "profession": frozenset({"profession"}),
+}
+#: Words of a header naming a place: « Commune de recours » is no volume.
+PLACE_WORDS = frozenset({"commune", "code", "insee", "lieu"})
+
+
 def _canonical(name: str) -> str:
-    """The format's column a header name stands for (itself when it is none of them)."""
-    return ALIASES.get(re.sub(r"[^a-z0-9]+", "_", ascii_fold(name)).strip("_"), name)
+    """The format's column a header name stands for, exactly or by its words (« Commune d'origine », « Code
+    commune destination », « Nombre de recours »), itself when it is none of them or several (« Origine
+    destination »). Two headers read as one column are refused (:func:`_same_meaning`)."""
+    folded = re.sub(r"[^a-z0-9]+", "_", ascii_fold(name)).strip("_")
+    if folded in ALIASES:
+        return ALIASES[folded]
+    words = set(folded.split("_"))
+    found = [column for column, names in HEADER_WORDS.items() if words & names]
+    if "volume" in found and words & PLACE_WORDS:
+        found.remove("volume")
+    return found[0] if len(found) == 1 else name
 
 
 def _listed(names: list[str]) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, known_units, listed_regions
 from pipeline.app.diagnostic import compute
-from pipeline.app.sections.pertinence import known_claims
+from pipeline.app.sections.perimeter_data import known_claims
 from pipeline.model import DiagnosticOptions
 from pipeline.render.report import format_number
 from pipeline.render.sections.members import unsearched_regions

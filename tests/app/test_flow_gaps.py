@@ -38,22 +38,24 @@ def test_a_table_of_some_units_says_the_share_of_inhabitants_it_leaves_out() -> 
     synthesis, caveats = flow_gaps.table_gaps(SYNTHESIS, table, _territory(), ["04001", "04002", "04003"])
     assert caveats == ["Table origine–destination : aucun recours d'habitants pour 1 des 3 unités du territoire "
                        "(10,0 % de ses habitants) : Cc (04003) ; la table ne les couvre pas, les indicateurs des "
-                       "habitants (auto-confinement, fuites) ne portent que sur les autres unités"]
+                       "habitants (auto-confinement, fuites) ne portent que sur les autres unités, et les recours "
+                       "réalisés dans le territoire et l'attraction omettent ceux de leurs habitants"]
     assert synthesis["auto_confinement"].iloc[0] == 0.6
 
 
 def test_a_table_of_a_minority_of_the_inhabitants_gives_no_resident_figure() -> None:
-    """Only Bb (300 of 1 000): 70 % of the inhabitants left out, self-containment and leaks « non disponible »;
-    no row from outside the territory either: the attraction is unknown, not 0."""
+    """Only Bb (300 of 1 000): 70 % of the inhabitants left out, self-containment and leaks « non disponible »,
+    and the consultations made in the territory, which miss Aa's and Cc's residents' own (a review: « 16 710 »
+    and an attraction of 16,2 % for 8,8 % on the whole table); no row from outside the territory either: the
+    attraction is unknown, not 0."""
     table = _table([("04002", "04002", 600), ("04002", "05001", 400)])
     synthesis, caveats = flow_gaps.table_gaps(SYNTHESIS, table, _territory(), ["04001", "04002", "04003"])
     assert "aucun recours d'habitants pour 2 des 3 unités du territoire (70,0 % de ses habitants)" in caveats[0]
     assert caveats[0].endswith("ne sont pas calculés")
     row = synthesis.iloc[0]
     assert all(math.isnan(row[c]) for c in ("recours_residents", "recours_internes", "auto_confinement", "fuites",
-                                            "attraction", "recours_exterieurs_entrants"))
-    assert row["recours_realises"] == 700.0  # not a residents' figure
-    assert caveats[1].endswith("attraction non disponible")
+                                            "attraction", "recours_exterieurs_entrants", "recours_realises"))
+    assert caveats[1].endswith("recours réalisés dans le territoire et attraction non disponibles")
 
 
 def test_a_whole_table_says_nothing() -> None:
@@ -86,26 +88,93 @@ def test_an_implausible_volume_is_said() -> None:
 def test_coverage_and_attraction_are_judged_per_profession() -> None:
     """A review: GP rows from Bb only (300 of the 1 000 inhabitants) beside nurses' rows from Aa and Cc gave a GP
     self-containment of 100 % without a word, and the nurses an attraction of 0 though no nurse row came from
-    outside. GPs: 70 % of the inhabitants left out, their residents' figures unknown; nurses: Bb's 30 % left out
-    (figures kept), no row from elsewhere (attraction unknown); the GPs' attraction is known (a row from 05001)."""
+    outside. GPs: 70 % of the inhabitants left out, their residents' figures unknown, and so are the
+    consultations made in the territory and the attraction (Aa's and Cc's residents' own are missing, though a
+    row comes from 05001); nurses: Bb's 30 % left out (figures kept), no row from elsewhere (attraction unknown,
+    and the consultations made in the territory: they miss the outsiders')."""
     gp, nurse = "Médecins généralistes", "Infirmiers"
     synthesis = pd.concat([SYNTHESIS.assign(groupe=gp), SYNTHESIS.assign(groupe=nurse)], ignore_index=True)
     table = pd.DataFrame([("04002", "04002", gp, 10.0), ("05001", "04002", gp, 5.0), ("04001", "04001", nurse, 50.0),
-                          ("04003", "04001", nurse, 5.0)], columns=["origin", "destination", "groupe", "volume"])
+                          ("04003", "04001", nurse, 5.0), ("04003", "05001", nurse, 5.0)],
+                         columns=["origin", "destination", "groupe", "volume"])
     out, caveats = flow_gaps.table_gaps(synthesis, table, _territory(), ["04001", "04002", "04003"])
     by_group = out.set_index("groupe")
     assert all(math.isnan(by_group.loc[gp, c]) for c in ("recours_residents", "auto_confinement", "fuites"))
-    assert by_group.loc[gp, "attraction"] == SYNTHESIS["attraction"].iloc[0]
+    assert math.isnan(by_group.loc[gp, "attraction"]) and math.isnan(by_group.loc[gp, "recours_realises"])
+    assert by_group.loc[gp, "recours_exterieurs_entrants"] == 100.0  # 05001's row: what outsiders made is known
     assert by_group.loc[nurse, "auto_confinement"] == 0.6 and math.isnan(by_group.loc[nurse, "attraction"])
+    assert math.isnan(by_group.loc[nurse, "recours_realises"])
     assert caveats == [
         "Table origine–destination, Médecins généralistes : aucun recours d'habitants pour 2 des 3 unités du "
         "territoire (70,0 % de ses habitants) : Aa (04001), Cc (04003) ; la table ne les couvre pas, les indicateurs "
-        "des habitants (auto-confinement, fuites) ne sont pas calculés",
+        "des habitants (auto-confinement, fuites), les recours réalisés dans le territoire et l'attraction ne sont "
+        "pas calculés",
         "Table origine–destination, Infirmiers : aucun recours d'habitants pour 1 des 3 unités du territoire "
         "(30,0 % de ses habitants) : Bb (04002) ; la table ne les couvre pas, les indicateurs des habitants "
-        "(auto-confinement, fuites) ne portent que sur les autres unités",
+        "(auto-confinement, fuites) ne portent que sur les autres unités, et les recours réalisés dans le "
+        "territoire et l'attraction omettent ceux de leurs habitants",
         "Table origine–destination (Infirmiers) : aucun recours d'habitants d'autres communes que celles du "
-        "territoire (la table ne semble donner que ceux de ses habitants) : attraction non disponible"]
+        "territoire (la table ne semble donner que ceux de ses habitants) : recours réalisés dans le territoire et "
+        "attraction non disponibles"]
+
+
+#: A synthesis of a table of the consultations made in the territory: 04001 → 04001 500, 04002 → 04001 200, 04003 →
+#: 04003 100, 05001 → 04001 100 (the residents' 800 all inside, 900 made inside of which 100 by outsiders).
+INSIDE_ONLY = pd.DataFrame({"groupe": ["médecins généralistes"], "recours_residents": [800.0],
+                            "recours_internes": [800.0], "auto_confinement": [1.0], "fuites": [0.0],
+                            "recours_realises": [900.0], "recours_exterieurs_entrants": [100.0],
+                            "attraction": [100 / 900]})
+NO_LEAKS = ("Table origine–destination{which} : aucun recours des habitants du territoire hors de celui-ci (la "
+            "table ne semble donner que les recours réalisés dans le territoire) : leurs fuites ne sont pas connues, "
+            "auto-confinement et fuites non disponibles")
+
+
+def test_a_table_of_the_consultations_made_inside_gives_no_resident_figure() -> None:
+    """A review: a table of the consultations made in the territory (its GPs' patients by commune of residence)
+    read « Auto-confinement 100 % », « fuites 0 ». Every unit has rows, none leaves the territory: the residents'
+    leaks are unknown; what is made inside (900) and the outsiders' share of it (100 / 900) are known."""
+    table = _table([("04001", "04001", 500), ("04002", "04001", 200), ("04003", "04003", 100), ("05001", "04001", 100)])
+    synthesis, caveats = flow_gaps.table_gaps(INSIDE_ONLY, table, _territory(), ["04001", "04002", "04003"])
+    row = synthesis.iloc[0]
+    assert all(math.isnan(row[c]) for c in ("recours_residents", "recours_internes", "auto_confinement", "fuites"))
+    assert row["recours_realises"] == 900.0 and row["attraction"] == 100 / 900
+    assert caveats == [NO_LEAKS.format(which="")]
+    # A leak of volume 0 is none.
+    table = pd.concat([table, _table([("04001", "05001", 0)])], ignore_index=True)
+    synthesis, caveats = flow_gaps.table_gaps(INSIDE_ONLY, table, _territory(), ["04001", "04002", "04003"])
+    assert math.isnan(synthesis["auto_confinement"].iloc[0]) and caveats == [NO_LEAKS.format(which="")]
+
+
+def test_leaks_are_judged_per_profession() -> None:
+    """GPs: 100 of Aa's 600 consultations leave (their figures kept); nurses: none leaves (theirs unknown)."""
+    gp, nurse = "Médecins généralistes", "Infirmiers"
+    synthesis = pd.concat([INSIDE_ONLY.assign(groupe=gp), INSIDE_ONLY.assign(groupe=nurse)], ignore_index=True)
+    rows = [("04001", "04001", 500), ("04002", "04001", 200), ("04003", "04003", 100), ("05001", "04001", 100)]
+    table = pd.concat([_table([*rows, ("04001", "05001", 100)]).assign(groupe=gp), _table(rows).assign(groupe=nurse)],
+                      ignore_index=True)
+    out, caveats = flow_gaps.table_gaps(synthesis, table, _territory(), ["04001", "04002", "04003"])
+    by_group = out.set_index("groupe")
+    assert by_group.loc[gp, "auto_confinement"] == 1.0  # the synthesis given, untouched
+    assert math.isnan(by_group.loc[nurse, "auto_confinement"]) and math.isnan(by_group.loc[nurse, "fuites"])
+    assert by_group.loc[nurse, "attraction"] == 100 / 900
+    assert caveats == [NO_LEAKS.format(which=" (Infirmiers)")]
+
+
+def test_destination_shares_of_unknown_residents_are_unknown() -> None:
+    """A review: Manosque « 100 % » of the nurses' consultations of the residents, whose volume was « non
+    disponible ». Nurses' residents unknown: their destination's share NaN, its volume kept; the GPs' kept."""
+    synthesis = pd.DataFrame({"groupe": ["Médecins généralistes", "Infirmiers"],
+                              "recours_residents": [400.0, math.nan]})
+    dest = pd.DataFrame({"groupe": ["Médecins généralistes", "Infirmiers"], "destination": ["05001", "05001"],
+                         "volume": [100.0, 50.0], "part_des_residents": [0.25, 1.0]})
+    bassins = pd.DataFrame({"bassin_de_vie": ["04001", "04001"], "groupe": ["Médecins généralistes", "Infirmiers"],
+                            "recours_residents_bv": [500.0, 50.0], "auto_confinement_bv": [0.8, 0.0],
+                            "flux_exterieur_vers_interieur": [10.0, 0.0]})
+    out, bv = flow_gaps.resident_shares_unknown(dest, bassins, synthesis)
+    assert out["part_des_residents"].iloc[0] == 0.25 and math.isnan(out["part_des_residents"].iloc[1])
+    assert out["volume"].tolist() == [100.0, 50.0]
+    assert bv["auto_confinement_bv"].iloc[0] == 0.8 and math.isnan(bv["auto_confinement_bv"].iloc[1])
+    assert math.isnan(bv["recours_residents_bv"].iloc[1]) and bv["flux_exterieur_vers_interieur"].iloc[1] == 0.0
 
 
 def test_rows_of_volume_zero_cover_no_unit() -> None:

@@ -50,13 +50,15 @@ def test_arrondissement_table_is_read_on_arrondissements(db: duckdb.DuckDBPyConn
 
 def test_table_mixing_a_whole_city_and_its_arrondissements(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     """Marseille held whole with Aix: one stray arrondissement row must not switch the reading to arrondissements
-    (the city's rows would fall outside the perimeter: 310/410 where every consultation stays inside)."""
+    (the city's rows would fall outside the perimeter: 310/410 of the consultations inside). 100 of Aix's go to
+    Allauch (13002): without a row leaving the territory, its residents' leaks would be unknown. Inside:
+    500 + 100 + 300 + 100 + 10 = 1 010 of 1 110."""
     territory = "communes:13055,13001"
     rows = [("13055", "13055", 500), ("13055", "13001", 100), ("13001", "13001", 300), ("13001", "13055", 100),
-            ("13201", "13201", 10)]
+            ("13201", "13201", 10), ("13001", "13002", 100)]
     path = tmp_path / "flux.csv"
     path.write_text("origine;destination;volume\n" + "".join(f"{o};{d};{v}\n" for o, d, v in rows), encoding="utf-8")
     d = compute(db, resolve_territory(db, territory), DiagnosticOptions(territory=territory, flows=path))
-    assert d.pertinence is not None and d.pertinence.self_containment == pytest.approx(1.0)
+    assert d.pertinence is not None and d.pertinence.self_containment == pytest.approx(1010 / 1110)
     assert d.pertinence.candidates.empty
-    assert d.flows is not None and d.flows.synthesis["auto_confinement"].tolist() == pytest.approx([1.0])
+    assert d.flows is not None and d.flows.synthesis["auto_confinement"].tolist() == pytest.approx([1010 / 1110])

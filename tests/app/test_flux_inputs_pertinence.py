@@ -270,12 +270,18 @@ def test_a_table_of_a_small_part_of_the_territory_gives_no_residents_figure(
     assert flows is not None and p is not None and not p.available
     row = flows.synthesis.set_index("groupe").loc["Médecins généralistes"]
     assert math.isnan(row["auto_confinement"]) and math.isnan(row["fuites"])
-    assert row["recours_exterieurs_entrants"] == pytest.approx(60)  # Manosque's row: the attraction is known
+    assert row["recours_exterieurs_entrants"] == pytest.approx(60)  # Manosque's row is known
+    # Digne's residents' consultations in the territory are not in the table: what is made there, and the share of
+    # the outsiders in it, are unknown (they read 30 + 60 = 90 and 60 / 90 = 66,7 %), and so is the share of
+    # the residents' consultations going to Manosque (70 / 100 of Archail's, read as the territory's).
+    assert math.isnan(row["recours_realises"]) and math.isnan(row["attraction"])
+    assert flows.external_destinations["part_des_residents"].isna().all()
     units = d.units.set_index("unit_code")["population"]
     share = units["04070"] / (units["04070"] + units["04009"])
     assert (f"Table origine–destination : aucun recours d'habitants pour 1 des 2 unités du territoire "
             f"({f'{share * 100:.1f}'.replace('.', ',')} % de ses habitants) : Digne-les-Bains (04070) ; la table ne "
-            "les couvre pas, les indicateurs des habitants (auto-confinement, fuites) ne sont pas calculés"
+            "les couvre pas, les indicateurs des habitants (auto-confinement, fuites), les recours réalisés dans le "
+            "territoire et l'attraction ne sont pas calculés"
             ) in flows.caveats
     assert p.unavailable is not None and "pour des unités du territoire qui en rassemblent" in p.unavailable
 

@@ -87,23 +87,25 @@ def test_a_table_without_profession_draws_its_gp_flows(db: duckdb.DuckDBPyConnec
 
 def test_a_table_without_rows_of_the_residents_does_not_give_them_zero(
         db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    """Manosque's consultations only: the Verdon's residents are not in the table (« non disponible »), while
-    what is made inside the territory (0 here) is known."""
+    """Manosque's consultations only: the Verdon's residents are not in the table (« non disponible »), nor are
+    their consultations made inside the territory: the consultations made there are not 0 but unknown (a review:
+    « Recours réalisés dans le territoire 0 » beside residents « non disponible »)."""
     d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04112;04112;100;MG\n"))
     assert d.flows is not None and d.flows.available
     row = d.flows.synthesis.set_index("groupe").loc["Médecins généralistes"]
     for column in ("recours_residents", "recours_internes", "auto_confinement", "fuites"):
         assert math.isnan(row[column]), column
-    assert row["recours_realises"] == 0
+    assert math.isnan(row["recours_realises"]) and math.isnan(row["attraction"])
 
 
 def test_marseille_is_one_destination_of_a_territory_holding_none_of_it(
         db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     """Riez's 720 consultations: 500 at home, 100 in Manosque, 40 each to 13055, 13201 and 13206 (Marseille 120,
-    16,7 %, first outside destination; it was three rows of 40 below Manosque)."""
+    16,7 %, first outside destination; it was three rows of 40 below Manosque). Riez alone is the territory: of
+    the Verdon, its residents' shares would be unknown (12 % of the inhabitants)."""
     d = diagnostic(db, written(tmp_path, "origine;destination;volume;profession\n04166;04166;500;MG\n"
                                          "04166;04112;100;MG\n04166;13055;40;MG\n04166;13201;40;MG\n"
-                                         "04166;13206;40;MG\n"))
+                                         "04166;13206;40;MG\n"), "communes:04166")
     assert d.flows is not None
     dest = d.flows.external_destinations
     assert list(dest["destination"]) == ["13055", "04112"]

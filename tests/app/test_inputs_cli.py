@@ -54,18 +54,24 @@ def test_bad_codes_of_a_flow_table_are_reported_and_left_out(
     summary = json.loads((ws.diagnostics / "communes-04070-04001" / "summary.json").read_text(encoding="utf-8"))
     notes = [
         "Table origine–destination : 3 lignes écartées (codes communes invalides ou inconnus) : lignes 3, 4, 5",
+        "Table origine–destination : aucun recours des habitants du territoire hors de celui-ci (la table ne semble "
+        "donner que les recours réalisés dans le territoire) : leurs fuites ne sont pas connues, auto-confinement "
+        "et fuites non disponibles",
         "Table origine–destination : aucun recours d'habitants d'autres communes que celles du territoire (la table "
-        "ne semble donner que ceux de ses habitants) : attraction non disponible",
+        "ne semble donner que ceux de ses habitants) : recours réalisés dans le territoire et attraction non "
+        "disponibles",
     ]  # « 0407 » lost no zero (« 00407 » is no code): left out without a « zéro initial rétabli » note
     assert [n for n in summary["notes"] if n.startswith("Table origine")] == notes
     assert all(f"  note : {n}\n" in out for n in notes)
-    # Kept: lines 2 and 6, both inside the territory (12 + 7 consultations): every flow stays inside. Without a
-    # profession column they are GP consultations (flows and pertinence read them alike).
+    # Kept: lines 2 and 6, both inside the territory (12 + 7 consultations): no flow leaves it, so that the
+    # residents' leaks are not known (not 0: the self-containment is not 100 %). Without a profession column they
+    # are GP consultations (flows and pertinence read them alike).
     assert summary["flows"]["origine"] == f"table origine-destination fournie ({table})"
-    assert summary["flows"]["auto_confinement"] == {"Médecins généralistes": 1.0}
+    assert summary["flows"]["auto_confinement"] == {"Médecins généralistes": None}
     # No row kept from elsewhere (99999 and abc were): the attraction is not known, not 0.
     assert summary["flows"]["attraction"] == {"Médecins généralistes": None}
-    assert summary["pertinence"]["auto_confinement"] == 1.0
+    assert "leurs fuites ne sont pas connues" in summary["pertinence"]["indisponible"]
+    assert "auto_confinement" not in summary["pertinence"]
 
 
 def _refused_cases() -> list[object]:

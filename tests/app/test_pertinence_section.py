@@ -238,7 +238,8 @@ def test_zone_crossing_the_load_is_counted_on_the_current_geography(db: duckdb.D
 
 def test_without_a_registry_the_zones_cut_are_still_given(db: duckdb.DuckDBPyConnection) -> None:
     # No extraction of the Annuaire Santé: no flow can be modelled, but the zones cut depend on the zonings only.
-    from pipeline.app.sections.pertinence import NO_REGISTRY, PerimeterData, pertinence_section
+    from pipeline.app.sections.perimeter_data import PerimeterData
+    from pipeline.app.sections.pertinence import NO_REGISTRY, pertinence_section
     from pipeline.params import default_params
     from pipeline.store.queries import listings
     from pipeline.store.queries import perimeter as perimeter_queries

@@ -230,3 +230,28 @@ def test_volumes_grouped_by_one_mark_with_the_other_as_decimal_are_read(tmp_path
         with pytest.raises(DataError) as info:
             read_od_table(write(tmp_path, f"origine;destination;volume\n04070;04070;{bad}\n", "bad.csv"))
         assert info.value.message == f"Table origine–destination invalide : volume non numérique « {bad} »", bad
+
+
+@pytest.mark.parametrize("header", ["Commune d'origine;Commune de destination;Nombre de recours",
+                                    "Code commune origine;Code commune destination;Volume de consultations",
+                                    "Origine;Destination;Nombre de recours;Profession du praticien"])
+def test_french_headers_are_read_by_their_words(tmp_path: Path, header: str) -> None:
+    """A review: « Commune d'origine;Commune de destination;Nombre de recours » was refused « Colonne(s)
+    manquante(s) ». Two rows, 04070 → 04001 (12) and 04001 → 04070 (3)."""
+    extra = ";MG" if header.count(";") == 3 else ""
+    staged = read_od_table(write(tmp_path, f"{header}\n04070;04001;12{extra}\n04001;04070;3{extra}\n"))
+    table = to_flow_table(staged)
+    assert table[["origin", "destination", "volume"]].values.tolist() == [["04001", "04070", 3.0],
+                                                                          ["04070", "04001", 12.0]]
+
+
+@pytest.mark.parametrize(("header", "refused"), [
+    # Two headers read as the volume: which to use cannot be known.
+    ("origine;destination;volume;Nombre de recours", "« volume » et « Nombre de recours » désignent toutes deux"),
+    # A header naming both ends, and a place of consultation: none is read, the columns are missing.
+    ("Origine destination;Commune de recours;volume", "Colonne(s) manquante(s)"),
+])
+def test_ambiguous_french_headers_are_refused(tmp_path: Path, header: str, refused: str) -> None:
+    with pytest.raises(DataError) as caught:
+        read_od_table(write(tmp_path, f"{header}\n04070;04001;12;5\n"))
+    assert refused in str(caught.value)

@@ -115,13 +115,67 @@ def uncovered_caveat(missing: pd.DataFrame, share: float, count: int, groupe: st
     when the table holds several)."""
     names = ", ".join(f"{n} ({c})" for c, n in zip(missing["code"].head(10), missing["nom"].head(10), strict=True))
     more = f" et {plural(len(missing) - 10, 'autre')}" if len(missing) > 10 else ""
-    figures = ("les indicateurs des habitants (auto-confinement, fuites) ne sont pas calculés"
-               if share > 1 - MIN_COVERED_SHARE else
-               "les indicateurs des habitants (auto-confinement, fuites) ne portent que sur les autres unités")
+    figures = ("les indicateurs des habitants (auto-confinement, fuites), les recours réalisés dans le territoire "
+               "et l'attraction ne sont pas calculés" if share > 1 - MIN_COVERED_SHARE else
+               "les indicateurs des habitants (auto-confinement, fuites) ne portent que sur les autres unités, et les "
+               "recours réalisés dans le territoire et l'attraction omettent ceux de leurs habitants")
     which = "" if groupe is None else f", {groupe}"
     return (f"Table origine–destination{which} : aucun recours d'habitants pour {fmt(len(missing))} des {fmt(count)} "
             f"unités du territoire ({fmt(share * 100, 1)} % de ses habitants) : {names}{more} ; la table ne les "
             f"couvre pas, {figures}")
+
+
+#: Columns of the synthesis counting every consultation made in the territory: they miss the residents' own
+#: when the table leaves out most of them, and the outsiders' when it has no row from outside.
+MADE_INSIDE_COLUMNS = ("recours_realises", "attraction")
+
+#: A table with no consultation of the territory's residents outside it (French; {which}: the profession).
+NO_LEAKS = ("Table origine–destination{which} : aucun recours des habitants du territoire hors de celui-ci (la table "
+            "ne semble donner que les recours réalisés dans le territoire) : leurs fuites ne sont pas connues, "
+            "auto-confinement et fuites non disponibles")
+
+
+def _unknown(synthesis: pd.DataFrame, groups: list[str], columns: tuple[str, ...]) -> pd.DataFrame:
+    """``synthesis`` with ``columns`` NaN (« non disponible ») for ``groups``."""
+    unknown = synthesis["groupe"].isin(groups)
+    return synthesis.assign(**{c: synthesis[c].astype("float64").mask(unknown) for c in columns if c in synthesis})
+
+
+def leaks_unknown(table: pd.DataFrame, inside: set[str]) -> bool:
+    """Whether ``table`` (one profession's rows) has consultations of the residents (``inside``: unit codes) but
+    none made outside the territory: their leaks are not known, not 0.
+
+    The most likely table a CPTS builds (its own practitioners' patients by commune of residence) gave a
+    self-containment of 100 % and no unit to examine (a review; 63,7 % on the complete table).
+    """
+    served = table[(table["volume"] > 0) & table["destination"].notna()]
+    residents = served[served["origin"].astype(str).isin(inside)]
+    return len(residents) > 0 and bool(residents["destination"].astype(str).isin(inside).all())
+
+
+#: Why the pertinence's residents' figures are unknown with such a table (French).
+NO_RESIDENT_LEAKS = ("la table de flux fournie n'a aucun recours de médecins généralistes des habitants du territoire "
+                     "réalisé hors de celui-ci (elle ne semble donner que les recours réalisés dans le territoire) : "
+                     "leurs fuites ne sont pas connues")
+#: ... and why the candidates are unknown too when no unit outside has a consultation elsewhere either.
+NOTHING_OUTSIDE = (" ; aucune commune hors du territoire n'y a non plus de recours ailleurs que dans le territoire : "
+                   "leur part vers le territoire (100 % par construction) ne dit rien de leur bassin réel")
+
+
+def pertinence_leaks(table: pd.DataFrame, inside: set[str]) -> tuple[str | None, str | None]:
+    """Why a given table's GP rows (``table``) leave the residents' figures of the pertinence unknown, and why they
+    leave the whole section unknown (None, None when they do not).
+
+    No consultation of the residents outside the territory: their self-containment, the units to examine and the
+    self-containment with the candidates are unknown. If no row at all goes outside the territory (the
+    consultations made in it), the candidates' shares are 100 % by construction: nothing is computed.
+    """
+    if not leaks_unknown(table, inside):
+        return None, None
+    served = table[(table["volume"] > 0) & table["destination"].notna()]
+    if served["destination"].astype(str).isin(inside).all():
+        return NO_RESIDENT_LEAKS, NO_RESIDENT_LEAKS + NOTHING_OUTSIDE
+    return NO_RESIDENT_LEAKS, None
 
 
 def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territory,
@@ -130,14 +184,19 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
 
     Units of the territory with no row as origin: a table of a few communes gave a confident self-containment
     (a review: 2 of the Verdon's 15 communes, « 60 % »): said with the share of inhabitants it leaves out, and
-    the residents' figures not given beyond half. No row from outside the territory: the attraction is not
-    known (an extraction of the residents' consultations), not 0. Both per profession: a table giving the GP
-    consultations of 7 % of the inhabitants and the nurses' of the others read « 100 % » for the GPs (a review).
+    the residents' figures, the consultations made in the territory and the attraction not given beyond half
+    (they miss those units' own consultations). No row of the residents leaving the territory: their leaks are
+    unknown (an extraction of the consultations made in it), not 0. No row from outside the territory: the
+    attraction is not known (an extraction of the residents' consultations), not 0. All per profession: a table
+    giving the GP consultations of 7 % of the inhabitants and the nurses' of the others read « 100 % » for the
+    GPs (a review).
     """
     caveats = []
     units = territory.units.rename(columns={"unit_code": "code"})[["code", "nom", "population"]]
     groups = [str(g) for g in synthesis["groupe"]] if "groupe" in synthesis else []
     several = table["groupe"].nunique() > 1 if "groupe" in table else False
+    inside = set(inside_codes)
+    no_leaks = []
     for groupe in groups:
         rows = table[table["groupe"] == groupe]
         if rows.empty:  # no row of the group: its residents' figures are already unknown
@@ -146,9 +205,14 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
         if len(missing):
             caveats.append(uncovered_caveat(missing, share, len(units), groupe if several else None))
             if share > 1 - MIN_COVERED_SHARE:
-                unknown = synthesis["groupe"] == groupe
-                synthesis = synthesis.assign(**{c: synthesis[c].astype("float64").mask(unknown)
-                                                for c in RESIDENT_COLUMNS if c in synthesis})
+                synthesis = _unknown(synthesis, [groupe], RESIDENT_COLUMNS + MADE_INSIDE_COLUMNS)
+                continue
+        if leaks_unknown(rows, inside):
+            no_leaks.append(groupe)
+    if no_leaks:
+        synthesis = _unknown(synthesis, no_leaks, RESIDENT_COLUMNS)
+        which = "" if not several or len(no_leaks) == len(groups) else f" ({', '.join(no_leaks)})"
+        caveats.append(NO_LEAKS.format(which=which))
     sent = table.groupby("origin")["volume"].sum()
     heavy = units.assign(volume=units["code"].astype(str).map(sent))
     heavy = heavy[heavy["volume"] > MAX_PER_INHABITANT * heavy["population"].fillna(0).clip(lower=1)]
@@ -158,18 +222,40 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
                        f"{MAX_PER_INHABITANT} recours par habitant : " + ", ".join(
                            f"{r.nom} ({r.code}) {fmt(r.volume)} recours pour {fmt(r.population)} habitants"
                            for r in heavy.itertuples()) + " ; vérifiez l'unité et la période de la table")
-    inside = set(inside_codes)
     residents_only = [g for g in groups
                       if len(rows := table[table["groupe"] == g]) and rows["origin"].isin(inside).all()]
     if residents_only:
-        unknown = synthesis["groupe"].isin(residents_only)
-        synthesis = synthesis.assign(**{c: synthesis[c].astype("float64").mask(unknown)
-                                        for c in ("recours_exterieurs_entrants", "attraction") if c in synthesis})
+        # Without the outsiders' consultations, those made in the territory are the residents' only (a review: 0).
+        synthesis = _unknown(synthesis, residents_only, ("recours_exterieurs_entrants", *MADE_INSIDE_COLUMNS))
         which = "" if not several or len(residents_only) == len(groups) else f" ({', '.join(residents_only)})"
         caveats.append(f"Table origine–destination{which} : aucun recours d'habitants d'autres communes que celles "
-                       "du territoire (la table ne semble donner que ceux de ses habitants) : attraction non "
-                       "disponible")
+                       "du territoire (la table ne semble donner que ceux de ses habitants) : recours réalisés dans "
+                       "le territoire et attraction non disponibles")
     return synthesis, caveats
+
+
+def resident_shares_unknown(destinations: pd.DataFrame, bassins: pd.DataFrame,
+                            synthesis: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The destinations' ``part_des_residents`` and the bassins de vie's residents' figures NaN for the groups
+    whose residents' consultations are unknown (``recours_residents`` NaN in ``synthesis``, after
+    :func:`table_gaps`): their denominator is (a review: Manosque « 100 % » of the nurses' consultations of a
+    territory whose nurses' rows came from one commune)."""
+    unknown = set(synthesis.loc[synthesis["recours_residents"].isna(), "groupe"].astype(str))
+    if not unknown:
+        return destinations, bassins
+    if len(destinations):
+        mask = destinations["groupe"].astype(str).isin(unknown)
+        destinations = destinations.assign(part_des_residents=destinations["part_des_residents"].mask(mask))
+    if len(bassins):
+        mask = bassins["groupe"].astype(str).isin(unknown)
+        bassins = bassins.assign(**{c: bassins[c].astype("float64").mask(mask) for c in BV_RESIDENT_COLUMNS
+                                    if c in bassins})
+    return destinations, bassins
+
+
+#: Columns of the bassins de vie table that count the territory's residents' consultations.
+BV_RESIDENT_COLUMNS = ("recours_residents_bv", "part_residents_dans_territoire", "auto_confinement_bv",
+                       "flux_interieur_vers_exterieur")
 
 
 #: Below this many consultations per inhabitant in a given table, an origin's rows are not all its residents'

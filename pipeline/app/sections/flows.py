@@ -266,6 +266,7 @@ def flows_and_access(
                                                inside_codes)
         caveats.extend(gaps)
         notes.extend(gaps)
+        dest, bvs = flow_gaps.resident_shares_unknown(dest, bvs, synthesis)
     flow_section = FlowsSection(origin=origin, kind=kind, params=fp, synthesis=synthesis,
                                 external_destinations=dest, bassins_de_vie=bvs, lines=lines, notes=notes,
                                 beyond_the_load=departements_within(con, perimeter, dep, fp.cutoff_km),

@@ -68,8 +68,9 @@ def touching_units(con: duckdb.DuckDBPyConnection, territory: Territory, perimet
 def regions_without_listing(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, touching: gpd.GeoDataFrame,
                             known: frozenset[str], known_regions: frozenset[str]) -> tuple[list[str], list[str]]:
     """Where units of the territory (``units``: ``code``, ``region``, ``departement``) or units touching it lie that
-    the loaded listings do not speak for (``known``: :meth:`pipeline.app.sections.pertinence.PerimeterData.known_units`,
-    the coverage's rule): the overlaps and neighbours could not be searched there.
+    the loaded listings do not speak for (``known``:
+    :meth:`pipeline.app.sections.perimeter_data.PerimeterData.known_units`, the coverage's rule): the overlaps and
+    neighbours could not be searched there.
 
     Returns the names of those régions none of whose units is known, and « Ardèche (07) » for the départements of
     the others (``known_regions``: a listing loaded for one of their départements speaks for it).

@@ -13,13 +13,11 @@ the zones cut, which depend on the zonings only, are still given.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.coverage.claims import known_units
 from pipeline.analysis.pertinence import (
     CANDIDATE_COLUMNS,
     EXAMINE_COLUMNS,
@@ -31,17 +29,21 @@ from pipeline.app import flow_model
 from pipeline.app.flow_model import GpFlows
 from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.flow_table import read_flow_table, staged_flow_table
+from pipeline.app.sections.perimeter_data import (
+    PerimeterData,
+    analysis_codes,
+    known_claims,
+    split_cities,
+    zone_totals,
+)
 from pipeline.app.sections.pertinence_shapes import pertinence_shapes
 from pipeline.app.sections.units import split_cities as partly_held_cities
-from pipeline.geography import arrondissements_of
 from pipeline.model import DiagnosticOptions, Territory
 from pipeline.model.diagnostic import PertinenceSection
 from pipeline.params import Params
 from pipeline.render.report import format_number
 from pipeline.sources import od_table
-from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.queries import geography
-from pipeline.store.queries import perimeter as perimeter_queries
 
 NO_REGISTRY = ("pertinence du périmètre non calculée : aucune extraction de l'Annuaire Santé n'est chargée, or les "
                "recours modélisés partent de l'offre de médecins généralistes (donnez FLUX= pour une table réelle)")
@@ -68,158 +70,6 @@ NO_RESIDENT_ROWS = ("la table de flux fournie n'a aucune ligne de médecins gén
 #: Rows of the territory's residents exist, but their volumes are all 0: no share can be computed.
 ZERO_RESIDENT_VOLUME = ("les lignes de médecins généralistes partant des communes du territoire, dans la table de flux "
                         "fournie, ont toutes un volume nul")
-
-
-@dataclass
-class PerimeterData:
-    """What the pertinence of several perimeters shares (read once by the batch, or per diagnostic).
-
-    Attributes
-    ----------
-    units
-        :func:`pipeline.store.queries.perimeter.analysis_units`.
-    members
-        :func:`pipeline.store.queries.listings.members`.
-    flows
-        GP flows covering every unit within the model's cutoff of the
-        perimeters to come (a région's table), or None to model each
-        perimeter's surroundings.
-    anomalies
-        :func:`pipeline.store.queries.listings.anomalies`: a CPTS's codes beyond the load count where it is rooted.
-    """
-
-    units: pd.DataFrame
-    members: pd.DataFrame
-    flows: GpFlows | None = None
-    anomalies: pd.DataFrame | None = None
-    _member_units: pd.DataFrame | None = None
-    _outside: tuple[dict[str, int], dict[str, int]] | None = None
-    _claimed: frozenset[str] | None = None
-    _known: frozenset[str] | None = None
-
-    def outside_the_load(self, con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
-        """Analysis units of each bassin de vie and EPCI beyond the loaded départements, computed once.
-
-        The zone's units in the whole country (:func:`pipeline.store.queries.perimeter.zone_sizes`, counted
-        as :attr:`units` counts them) less its loaded ones: none on a national database.
-        """
-        if self._outside is None:
-            bv, epci = perimeter_queries.zone_sizes(con)
-
-            def beyond(sizes: dict[str, int], column: str) -> dict[str, int]:
-                here = self.units.dropna(subset=[column]).groupby(column)["code"].nunique()
-                return {z: n - int(here.get(z, 0)) for z, n in sizes.items() if n > int(here.get(z, 0))}
-
-            self._outside = (beyond(bv, "bv2022"), beyond(epci, "epci"))
-        return self._outside
-
-    def known_units(self) -> frozenset[str]:
-        """The analysis units whose claims the loaded listings tell, computed once.
-
-        The rule of the coverage (:func:`pipeline.analysis.coverage.claims.known_units`): those of a département
-        where a CPTS of the loaded listings is rooted (more than half of it lies there), or of which the claimed
-        units hold half of the inhabitants and a quarter of the units. A CPTS reaching across a régional border
-        (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its neighbouring département
-        known: « claimed by none » there would mean « no listing of it loaded ».
-        """
-        if self._known is None:
-            known = known_units(self.claimed_units(), self.units, self._cpts_claims())
-            # A city as a whole (a FLUX= table names it so) is known where its arrondissements are.
-            cities = self.units.loc[self.units["code"].astype(str).isin(known), "commune"].dropna().astype(str)
-            self._known = known | frozenset(cities)
-        return self._known
-
-    def _cpts_claims(self) -> pd.DataFrame:
-        """``cpts_id`` (listing and name), ``unit_code`` of every listed CPTS, with its codes beyond the load."""
-        rows = [self.member_units().rename(columns={"code": "unit_code"})]
-        if self.anomalies is not None:
-            beyond = self.anomalies[(self.anomalies["kind"] == OUT_OF_SCOPE) & self.anomalies["code"].notna()]
-            rows.append(beyond.dropna(subset=["cpts"]).rename(columns={"code": "unit_code"}))
-        rows = [r[["listing", "cpts", "unit_code"]].astype(str) for r in rows]
-        return pd.concat([r.assign(cpts_id=r["listing"] + "\x1f" + r["cpts"]) for r in rows], ignore_index=True)
-
-    def known_regions(self) -> frozenset[str]:
-        """Codes of the régions with a unit of :meth:`known_units` (some listing speaks for part of them)."""
-        known = self.units["code"].astype(str).isin(self.known_units())
-        return frozenset(self.units.loc[known, "region"].dropna().astype(str))
-
-    def claimed_units(self) -> frozenset[str]:
-        """Analysis units some loaded listing claims (a city claimed whole: its arrondissements), computed once."""
-        if self._claimed is None:
-            codes = sorted(set(self.members["unit_code"].astype(str)))
-            self._claimed = frozenset(analysis_codes(codes, split_cities(self.units)))
-        return self._claimed
-
-    def member_units(self) -> pd.DataFrame:
-        """:func:`member_units` of :attr:`members`, computed once."""
-        if self._member_units is None:
-            self._member_units = member_units(self.members, split_cities(self.units))
-        return self._member_units
-
-
-def zone_totals(units: pd.DataFrame, outside: tuple[dict[str, int], dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Units of each bassin de vie and EPCI of ``units`` in the whole country: its units in ``units`` (analysis
-    units, or communes when a ``FLUX=`` table folds the cities) plus those beyond the load
-    (:meth:`PerimeterData.outside_the_load`). The editor and the diagnostic count a zone crossing the loaded
-    départements (``make data --departements``) the same way."""
-    totals: dict[str, dict[str, int]] = {}
-    for column, more in zip(("bv2022", "epci"), outside, strict=True):
-        loaded = units.dropna(subset=[column]).groupby(column)["code"].nunique()
-        totals[column] = {str(z): int(n) + more.get(str(z), 0) for z, n in loaded.items()}
-    return totals
-
-
-def split_cities(units: pd.DataFrame) -> set[str]:
-    """Cities replaced by their arrondissements among the analysis units."""
-    return set(units.loc[units["type"] == "arrondissement-municipal", "commune"].astype(str))
-
-
-def analysis_codes(codes: list[str], cities: set[str]) -> list[str]:
-    """Unit codes on the analysis geography: a split city (75056, 69123, 13055) becomes its arrondissements."""
-    out: set[str] = set()
-    for code in map(str, codes):
-        out.update(arrondissements_of(code) if code in cities else [code])
-    return sorted(out)
-
-
-def member_units(members: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
-    """``code`` (analysis unit), ``cpts``, ``listing`` of every listed CPTS, a split city as its arrondissements."""
-    rows = [(unit, str(name), str(listing))
-            for code, name, listing in zip(members["unit_code"].astype(str), members["cpts"], members["listing"],
-                                           strict=True)
-            for unit in (arrondissements_of(code) if code in cities else [code])]
-    return pd.DataFrame(rows, columns=["code", "cpts", "listing"]).drop_duplicates()
-
-
-def claims(units: pd.DataFrame, territory: Territory | None = None) -> pd.Series:
-    """Sorted names of the CPTS claiming each analysis unit (lists, indexed by unit code).
-
-    ``units``: :func:`member_units`. The territory's own CPTS (same name and
-    listing, as in the neighbours table) is left out.
-    """
-    if territory is not None and (own := territory.own_listing_entry) is not None:
-        units = units[~((units["cpts"] == own[0]) & (units["listing"] == own[1]))]
-    names = units[["code", "cpts"]].drop_duplicates().sort_values(["code", "cpts"])
-    return names.groupby("code", sort=False)["cpts"].agg(list)
-
-
-def known_claims(units: pd.DataFrame, member_rows: pd.DataFrame, known: frozenset[str],
-                 territory: Territory | None = None) -> pd.Series:
-    """The CPTS claiming each unit of ``units`` (lists, aligned on it; empty: none), None where nobody can know:
-    a unit claimed by no loaded CPTS outside what the loaded listings speak for (``known``,
-    :meth:`PerimeterData.known_units`): a Corsican or Drôme commune beside a PACA listing is not « claimed by
-    none ». A claim found is known wherever the unit lies (a PACA CPTS holding Drôme communes). A city whole (a
-    ``FLUX=`` table names Marseille 13055) is claimed by the CPTS of its arrondissements (a review: « aucune »)."""
-    by_unit = claims(member_rows, territory)
-
-    def of(code: str) -> list[str]:
-        if code in by_unit.index:
-            return list(by_unit[code])
-        return sorted({name for unit in arrondissements_of(code) if unit in by_unit.index for name in by_unit[unit]})
-
-    lists = [of(str(code)) for code in units["code"]]
-    return pd.Series([names if names or str(code) in known else None
-                      for names, code in zip(lists, units["code"], strict=True)], index=units.index, dtype=object)
 
 
 def _commune_level(units: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -365,6 +215,9 @@ def pertinence_section(
         gp = flow_model.modelled_gp_flows(points, offre, params.flows)
     claimed_by = known_claims(units, shared.member_units(), shared.known_units(), territory)
     attributes = units.assign(cpts_claims=claimed_by)
+    # Judged on every GP row: those of the outside origins set aside below may go elsewhere.
+    residents_unknown, unknown = (flow_gaps.pertinence_leaks(gp.table, set(codes)) if gp.kind == "table"
+                                  else (None, None))
     if gp.kind == "table":  # outside origins whose rows are not all their residents' are no candidates
         kept, sparse = flow_gaps.without_partial_origins(gp.table, set(codes), units)
         if sparse is not None:
@@ -380,6 +233,7 @@ def pertinence_section(
         if share > 1 - flow_gaps.MIN_COVERED_SHARE:
             reason = (f"la table de flux fournie n'a aucun recours de médecins généralistes pour des unités du "
                       f"territoire qui en rassemblent {format_number(share * 100, 1)} % des habitants")
+    reason = reason or unknown
     if reason is not None:
         # The zones cut depend on the zonings only: they are still given, never a figure of the flows.
         unavailable = NO_GP_FLOWS.format(reason=reason)
@@ -389,12 +243,17 @@ def pertinence_section(
                                  notes=[*gp.notes, unavailable], unavailable=unavailable)
     candidates = result.candidates.assign(
         claimed_by=result.candidates["claimed_by"].map(lambda c: "; ".join(c) if isinstance(c, list) else None))
+    # Without the residents' leaks, their shares are 100 % by construction: only the candidates are computed.
+    known = residents_unknown is None
     section = PertinenceSection(
-        origin=gp.origin, kind=gp.kind, self_containment=result.self_containment, population=result.population,
-        self_containment_with_candidates=result.self_containment_with_candidates,
+        origin=gp.origin, kind=gp.kind, self_containment=result.self_containment if known else math.nan,
+        population=result.population,
+        self_containment_with_candidates=result.self_containment_with_candidates if known else math.nan,
         population_with_candidates=result.population_with_candidates, resident_volume=result.resident_volume,
-        unserved_volume=result.unserved_volume, candidates=candidates, to_examine=result.to_examine,
-        cut_zones=cut, units_without_flows=result.units_without_flows,
-        notes=list(gp.notes), candidate_min_share=low, examine_below_share=high)
+        unserved_volume=result.unserved_volume, candidates=candidates,
+        to_examine=result.to_examine if known else result.to_examine.iloc[:0],
+        cut_zones=cut, units_without_flows=result.units_without_flows, residents_unknown=residents_unknown,
+        notes=[*gp.notes, *filter(None, [residents_unknown])], candidate_min_share=low,
+        examine_below_share=high)
     section.shapes = pertinence_shapes(con, section)
     return section

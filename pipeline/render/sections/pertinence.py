@@ -41,7 +41,9 @@ def percent(value: float) -> str:
 
 
 def _containment_reason(p: PertinenceSection) -> str:
-    """Why the self-containment is missing (no served consultation of the residents)."""
+    """Why the self-containment is missing (no served consultation of the residents, or none outside)."""
+    if p.residents_unknown is not None:
+        return p.residents_unknown
     if p.kind == "table":
         return "aucun recours des habitants du territoire dans la table de flux fournie"
     if p.unserved_volume > 0:
@@ -55,10 +57,12 @@ def _figures(p: PertinenceSection) -> list[dict[str, Any]]:
         return [{"label": label, "value": NOT_AVAILABLE} for label in (
             "Auto-confinement (médecins généralistes)", "Communes candidates à l'ajout", "Communes à examiner")]
     known = not pd.isna(p.self_containment)
+    # Candidates computed without the residents' figures (their leaks unknown): « 0 » candidate is an answer.
+    candidates_known = known or p.residents_unknown is not None
     return [
         {"label": "Auto-confinement (médecins généralistes)", "value": percent(p.self_containment)},
         # Without a served consultation of the residents, « 0 » would be an answer that was not computed.
-        {"label": "Communes candidates à l'ajout", "value": len(p.candidates) if known or len(p.candidates)
+        {"label": "Communes candidates à l'ajout", "value": len(p.candidates) if candidates_known or len(p.candidates)
          else NOT_AVAILABLE},
         {"label": "Communes à examiner", "value": len(p.to_examine) if known or len(p.to_examine)
          else NOT_AVAILABLE},
@@ -127,10 +131,13 @@ def _summary(p: PertinenceSection) -> list[str]:
         adding = agree(n, "l'ajoutant", "les ajoutant")
         summary += (f"{plural(n, 'commune')} hors du territoire y {agree(n, 'envoie', 'envoient')} au moins "
                     f"{percent(p.candidate_min_share)} des recours de {agree(n, 'ses', 'leurs')} habitants ; en "
-                    f"{adding}, l'auto-confinement serait de "
-                    f"{percent(p.self_containment_with_candidates)} pour {cell(p.population_with_candidates)} "
-                    "habitants.")
-    elif not pd.isna(p.self_containment):
+                    + (f"{adding}, l'auto-confinement serait de {percent(p.self_containment_with_candidates)} pour "
+                       if not pd.isna(p.self_containment_with_candidates) else
+                       f"{adding}, le périmètre compterait ")
+                    + f"{cell(p.population_with_candidates)} habitants"
+                    + ("." if not pd.isna(p.self_containment_with_candidates) else
+                       f" (auto-confinement {NOT_AVAILABLE})."))
+    elif not pd.isna(p.self_containment) or p.residents_unknown is not None:
         summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
     paragraphs = [summary.strip()]
     if n := len(p.to_examine):
@@ -191,7 +198,7 @@ def _sentence(text: str) -> str:
 
 def _notes(p: PertinenceSection) -> list[str]:
     """The section's own notes (the reason of an unavailable section is its paragraph already)."""
-    return [_sentence(n) for n in p.notes if n and n != p.unavailable]
+    return [_sentence(n) for n in p.notes if n and n not in (p.unavailable, p.residents_unknown)]
 
 
 def pertinence_section(d: Diagnostic) -> dict[str, Any]:
