@@ -19,48 +19,34 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import math
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
-from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.analysis.population.territory_type import territory_type_by_unit
-from pipeline.app import flow_model
+from pipeline.app import flow_model, outcome
+from pipeline.app.batch_rows import BatchContext, comparison_row, comparison_table
 from pipeline.app.batch_unloaded import unloaded_for
 from pipeline.app.diagnostic import compute
-from pipeline.app.sections.neighbours import communes_outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
-from pipeline.app.shared import SharedData, read_shared
+from pipeline.app.shared import read_shared
 from pipeline.errors import PipelineError
-from pipeline.geography import REGION_DEPARTEMENTS, projected_crs, slugify
+from pipeline.geography import REGION_DEPARTEMENTS, slugify
 from pipeline.model import DiagnosticOptions
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.model.perimeter import (
-    BORDERING,
-    FIGURES,
-    PARTIAL,
-    PARTS,
-    PROFESSIONS,
-    REACH,
-    BatchOptions,
-    Comparison,
-    anchor_of,
-)
+from pipeline.model.perimeter import BatchOptions, Comparison, anchor_of
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
 from pipeline.render.background import Background
 from pipeline.render.comparison import write_comparison
-from pipeline.render.comparison.page import FIGURE_LABELS, sources_line
+from pipeline.render.comparison.page import sources_line
 from pipeline.store.connection import connect
 from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import beyond_the_load, geography, listings
@@ -68,41 +54,11 @@ from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import perimeter as perimeter_queries
 from pipeline.store.territory import loaded_part, resolve_territory, resolve_zone
 
-#: A unit within this distance of a perimeter touches it (the contiguity rule of the coverage and the perimeter parts;
-#: 200 m counted Bayons and Sigoyer, 44 and 54 m from the Gapençais, where the page says « qui touchent »).
-NEAR_M = PARTS_TOLERANCE_M
 #: Forked writers at work at once while the next CPTS is computed: a CPTS's writing outlasts a computation (71 PACA
 #: CPTS: 164 s of writing, 115 s of computing), so with one writer the computing process waited a third of the time.
 WRITERS = 2
-
-
-@dataclass
-class BatchContext:
-    """What every CPTS of the batch shares: whole tables, territory types, unit polygons (projected)."""
-
-    shared: SharedData
-    types: pd.DataFrame
-    #: Units near the CPTS (EPSG:4326, with ``departement``): projected per CRS by :meth:`near_units`.
-    polygons: gpd.GeoDataFrame
-    claimed: set[str]
-    #: Communes outside the load that border a loaded one, in the régions of the loaded listings (EPSG:4326).
-    borders: gpd.GeoDataFrame | None = None
-    _projected: dict[int, tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]] = field(default_factory=dict)
-
-    def near_units(self, crs: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-        """The units and the bordering communes of the départements projected in ``crs``, in metres.
-
-        A listing may hold CPTS of mainland France and of overseas départements: each is measured against the
-        units of its own projection (a review saw every Réunion CPTS of a mixed batch with 0 uncovered neighbours).
-        """
-        if crs not in self._projected:
-            same = self.polygons[self.polygons["departement"].astype(str).map(projected_crs) == crs]
-            borders = self.borders
-            if borders is not None:
-                borders = borders[borders["departement"].astype(str).map(projected_crs) == crs]
-            self._projected[crs] = (same[["code", "population", "geometry"]].to_crs(crs),
-                                    borders.to_crs(crs) if borders is not None and len(borders) else None)
-        return self._projected[crs]
+#: CPTS named in the line of an interrupted batch (those whose outputs were already replaced), then « … ».
+NAMED = 3
 
 
 def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
@@ -173,80 +129,6 @@ def _listed_borders(con: duckdb.DuckDBPyConnection, polygons: gpd.GeoDataFrame,
     return borders if len(borders) else None
 
 
-def _row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[str, object]:
-    """The comparison figures of one CPTS, from its computed diagnostic."""
-    units = d.units.set_index("unit_code")["population"]
-    shared_units = {u for value in d.neighbours["unites_communes"] for u in str(value).split(", ") if u}
-    shared_population = units.reindex(sorted(shared_units)).astype("float64")
-    row: dict[str, object] = {
-        "cpts": cpts, "liste": listing, "slug": d.territory.slug, "ancre": anchor_of(d.territory.slug),
-        "population": d.population.total, "taille": d.taille.label,
-        "type_territoire": dominant_type(context.types, analysis_codes(d.territory.unit_codes,
-                                                                        split_cities(context.shared.perimeter.units))),
-        "apl_2023": d.apl.synthesis.set_index("annee")["territoire"].get(2023, float("nan")),
-        "population_partagee": float(shared_population.sum()) if shared_population.notna().all() else float("nan"),
-    }
-    density = d.supply.table.set_index("groupe")["densite_10000"] if d.supply is not None else pd.Series(dtype=float)
-    for group, column in PROFESSIONS.items():
-        row[column] = density.get(group, float("nan"))
-    gp = float("nan")
-    if d.flows is not None and d.flows.available:
-        synthesis = d.flows.synthesis.set_index("groupe")["auto_confinement"]
-        gp = float(synthesis.get("Médecins généralistes", float("nan")))
-    row["auto_confinement"] = gp
-    main = d.units["departement"].astype(str).mode()
-    near_units, borders = context.near_units(projected_crs(str(main.iloc[0]) if len(main) else "75"))
-    perimeter = d.perimeter.to_crs(near_units.crs).geometry.iloc[0] if len(d.perimeter) else None
-    row["population_non_couverte_proche"] = uncovered_population_near(perimeter, near_units, context.claimed, NEAR_M)
-    # The diagnostic shows its self-containment with the reservation; the comparison names the départements.
-    row[REACH] = ", ".join(d.flows.beyond_the_load) if d.flows is not None else ""
-    touching = borders[borders.distance(perimeter) <= NEAR_M] if perimeter is not None and borders is not None \
-        else None
-    row[BORDERING] = ", ".join(sorted(set(touching["departement"]))) if touching is not None else ""
-    if row[BORDERING] or not set(d.units["unit_code"].astype(str)) & context.shared.perimeter.known_units():
-        row["population_non_couverte_proche"] = float("nan")  # neighbours beyond the load, or no listing speaks here
-    # Unknown (NaN) when a unit has no polygon: its place, hence the perimeter's continuity, is unknown.
-    count = d.pertinence.parts_count if d.pertinence is not None else None
-    row[PARTS] = float("nan") if count is None else count
-    row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
-    if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune
-        # Only lower bounds: the communes outside the load may be shared, or border uncovered ones (unknown).
-        row["population_partagee"] = row["population_non_couverte_proche"] = float("nan")
-    return row
-
-
-def as_shown(value: object, decimals: int, percent: bool) -> float:
-    """``value`` rounded as the comparison page shows it: ``Intl.NumberFormat`` rounds the exact binary value half
-    away from zero (18.05 is shown « 18,1 »; ``round`` would give 18.0), a share after its × 100."""
-    try:
-        number = float(value)  # type: ignore[arg-type]  # None, NA or text: not a figure
-    except (TypeError, ValueError):
-        return float("nan")
-    if not math.isfinite(number):
-        return float("nan")
-    exact = Decimal(number * 100 if percent else number)
-    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
-
-
-def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
-    columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL, REACH,
-               BORDERING, PARTS]
-    table = pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
-    if table.empty:
-        return table
-    # A CPTS some of whose communes are outside the départements of the database has partial figures: not ranked.
-    # An unknown count (a drawn perimeter partly outside the load) is partial too.
-    whole = table[PARTIAL] == 0
-    # Ranked as shown: two CPTS both shown « 18,1 » share their rank (the page and the workbook round the figures).
-    shown = table.assign(**{f: [as_shown(v, *FIGURE_LABELS[f][1:]) for v in table[f]] for f in FIGURES})
-    # A self-containment overestimated by a model that misses départements not loaded is shown, not ranked.
-    reaching = table[REACH].map(lambda v: isinstance(v, str) and v != "").astype(bool)
-    shown.loc[reaching, "auto_confinement"] = float("nan")
-    ranks = group_ranks(shown[whole], FIGURES, by=["taille", "type_territoire"]).reindex(table.index)
-    return pd.concat([table, ranks], axis=1)
-
-
 @dataclass
 class _Outcome:
     unexpected: bool = False
@@ -255,18 +137,21 @@ class _Outcome:
 @contextlib.contextmanager
 def _reported(item: Any, failures: list[dict[str, str]]) -> Iterator[_Outcome]:
     """Record a CPTS's failure in French and go on with the others (a bug's traceback is printed)."""
-    outcome = _Outcome()
+    result = _Outcome()
     try:
-        yield outcome
-    except PipelineError as exc:
-        failures.append({"cpts": str(item.cpts), "liste": str(item.listing), "erreur": str(exc)})
-        print(f"Erreur pour la CPTS « {item.cpts} » : {exc}", file=sys.stderr)
-    except Exception as exc:  # a bug must not stop the other CPTS; its traceback is printed
-        outcome.unexpected = True
-        failures.append({"cpts": str(item.cpts), "liste": str(item.listing),
-                         "erreur": f"anomalie du programme ({type(exc).__name__}) : {exc}"})
-        print(f"Erreur inattendue pour la CPTS « {item.cpts} » ({type(exc).__name__}) :", file=sys.stderr)
-        traceback.print_exception(exc, file=sys.stderr)
+        yield result
+    except Exception as exc:
+        if outcome.interruption_signal(exc) is not None:
+            raise  # an interruption a library made its own error of (DuckDB's « Query interrupted ») stops the batch
+        if not isinstance(exc, PipelineError):  # a bug must not stop the other CPTS; its traceback is printed
+            result.unexpected = True
+            failures.append({"cpts": str(item.cpts), "liste": str(item.listing),
+                             "erreur": f"anomalie du programme ({type(exc).__name__}) : {exc}"})
+            print(f"Erreur inattendue pour la CPTS « {item.cpts} » ({type(exc).__name__}) :", file=sys.stderr)
+            traceback.print_exception(exc, file=sys.stderr)
+        else:
+            failures.append({"cpts": str(item.cpts), "liste": str(item.listing), "erreur": str(exc)})
+            print(f"Erreur pour la CPTS « {item.cpts} » : {exc}", file=sys.stderr)
 
 
 @dataclass
@@ -278,10 +163,38 @@ class _Writing:
     diagnostic: Diagnostic
     computed_s: float
     writer: Background[outputs.OutputPaths]
+    #: :func:`pipeline.render.outputs.folder_identity` of its tables folder before the writer started.
+    before: tuple[int, int] | None = None
+
+
+@dataclass
+class _Done:
+    """What an interrupted batch had already replaced: the CPTS whose outputs were swapped in, the comparison."""
+
+    cpts: list[str] = field(default_factory=list)
+    comparison: bool = False
+
+    def interrupted_line(self) -> str | None:
+        """The French line of an interruption, or None when nothing was replaced (the usual line is then true)."""
+        if self.comparison:
+            return (f"Interrompu après l'écriture de la comparaison et des sorties de {len(self.cpts)} CPTS : la base "
+                    "est inchangée.")
+        if not self.cpts:
+            return None
+        names = ", ".join(self.cpts[:NAMED]) + ("…" if len(self.cpts) > NAMED else "")
+        which = ("d'une CPTS déjà diagnostiquée ont été remplacées" if len(self.cpts) == 1
+                 else f"de {len(self.cpts)} CPTS déjà diagnostiquées ont été remplacées")
+        return f"Interrompu : la base et la comparaison précédente sont inchangées ; les sorties {which} ({names})."
+
+    def add_swapped(self, pending: Iterable[_Writing]) -> None:
+        """Add the CPTS of stopped writers that had swapped their outputs in before being stopped."""
+        for writing in pending:
+            if outputs.folder_identity(writing.diagnostic.territory.slug) != writing.before:
+                self.cpts.append(str(writing.item.cpts))
 
 
 def _collect(writing: _Writing, context: BatchContext, total: int, rows: list[dict[str, object]],
-             failures: list[dict[str, str]]) -> bool:
+             failures: list[dict[str, str]], done: _Done) -> bool:
     """Wait for one CPTS's writer and add its comparison row (or its failure); True on an unexpected error.
 
     The time printed is the CPTS's computation plus the wait for its writer (the writing not overlapped).
@@ -289,14 +202,32 @@ def _collect(writing: _Writing, context: BatchContext, total: int, rows: list[di
     waited = time.perf_counter()
     with _reported(writing.item, failures) as failed:
         writing.writer.result()
-        rows.append(_row(writing.diagnostic, context, str(writing.item.cpts), str(writing.item.listing)))
+        done.cpts.append(str(writing.item.cpts))
+        rows.append(comparison_row(writing.diagnostic, context, str(writing.item.cpts), str(writing.item.listing)))
         print(f"  [{writing.number}/{total}] {writing.item.cpts} : "
               f"{writing.computed_s + time.perf_counter() - waited:.1f} s")
     return failed.unexpected
 
 
 def run_batch(options: BatchOptions) -> int:
-    """Run every CPTS's diagnostic, write the comparison; return the exit code (0, 2, or 1)."""
+    """Run every CPTS's diagnostic, write the comparison; return the exit code (0, 2, or 1).
+
+    Raises
+    ------
+    pipeline.app.outcome.Interrupted
+        Interrupted once some CPTS's outputs were replaced: its French line names them.
+    """
+    done = _Done()
+    try:
+        return _run(options, done)
+    except BaseException as exc:
+        if (signum := outcome.interruption_signal(exc)) is not None and (line := done.interrupted_line()):
+            raise outcome.Interrupted(signum, line) from exc
+        raise
+
+
+def _run(options: BatchOptions, done: _Done) -> int:
+    """:func:`run_batch`, recording in ``done`` what is replaced as it goes."""
     start = time.perf_counter()
     outputs.check_writable_roots()
     use_system_allocator()
@@ -337,22 +268,25 @@ def run_batch(options: BatchOptions) -> int:
                 computed.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
                 diagnostic = computed
             unexpected = unexpected or failed.unexpected
+            outcome.check_interrupted()  # a signal a library swallowed during the computation
             computed_s = time.perf_counter() - started
             while len(pending) >= WRITERS:
-                unexpected = _collect(pending.popleft(), context, len(chosen), rows, failures) or unexpected
+                unexpected = _collect(pending.popleft(), context, len(chosen), rows, failures, done) or unexpected
             if diagnostic is not None:
                 with _reported(item, failures) as failed:  # a writer that cannot start (no more processes)
+                    before = outputs.folder_identity(diagnostic.territory.slug)
                     pending.append(_Writing(i, item, diagnostic, computed_s,
-                                            Background(functools.partial(outputs.write_all, diagnostic))))
+                                            Background(functools.partial(outputs.write_all, diagnostic)), before))
                 unexpected = unexpected or failed.unexpected
         while pending:
-            unexpected = _collect(pending.popleft(), context, len(chosen), rows, failures) or unexpected
+            unexpected = _collect(pending.popleft(), context, len(chosen), rows, failures, done) or unexpected
         # Failures in the listing's order (a CPTS's computation is reported before the previous ones' writing).
         order = {(str(r.cpts), str(r.listing)): n for n, r in enumerate(chosen.itertuples())}
         failures.sort(key=lambda f: order.get((f["cpts"], f["liste"]), len(order)))
         shapes = _shapes(con, rows, context)
     finally:
         outputs.stop_writers([writing.writer for writing in pending])  # interrupted while CPTS were written
+        done.add_swapped(pending)  # those stopped after their swap (undone when stopped in its middle)
         con.close()
     if failures and not rows:  # a review saw the previous comparison replaced by « aucune donnée »
         print(f"Aucune CPTS calculée ({len(failures)} en échec) : aucune comparaison écrite, la précédente (s'il y "
@@ -367,6 +301,7 @@ def run_batch(options: BatchOptions) -> int:
         sources=sources_line("annuaire-sante" in context.shared.demo_sources),
     )
     page, tables = write_comparison(comparison)
+    done.comparison = True
     print(f"Comparaison : {page}\n  tableaux : {tables}")
     # Out of the CPTS tried: those failing before (codes naming no commune) were left out of « 5 sur 5 » (a review).
     tried = {(str(r.cpts), str(r.listing)) for r in chosen.itertuples()} | {(f["cpts"], f["liste"]) for f in failures}

@@ -76,7 +76,6 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     listed_names = members[["cpts_id", "cpts"]]  # the listings' own names, which the anomalies carry
     all_issues = listings.anomalies(con)
     partial = partial_cpts(members, all_issues)
-    beyond = outside_codes(members, all_issues)
     members = named_apart(members)
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
@@ -99,7 +98,19 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     regions = coverage_claims.listed_regions(claimed, analysed)
     # Per département: where a CPTS is rooted, or whose inhabitants and units the claims mostly hold; a listing of
     # one département does not speak for its région's others.
-    known = coverage_claims.known_units(claimed, analysed, pd.concat([every_claim[["cpts_id", "unit_code"]], beyond]))
+    # Rooted CPTS counted by the listings' own ids: one CPTS named in two listings is one CPTS there.
+    rooting = pd.concat([coverage_claims.distinct_claims(listed, all_units)[["cpts_id", "unit_code"]],
+                         outside_codes(listed, all_issues)])
+    known = coverage_claims.known_units(claimed, analysed, rooting)
+    # Said where only the rooted CPTS make the white zones: two teams' own listings would too (a code review).
+    by_rooting = analysed["code"].astype(str).isin(known - coverage_claims.known_units(claimed, analysed))
+    rooted_only = sorted(set(analysed.loc[by_rooting, "departement"].astype(str))
+                         & set(units["departement"].astype(str)))
+    if rooted_only:
+        notes.append(f"département(s) {', '.join(rooted_only)} : unités non revendiquées comptées en zones blanches "
+                     "parce qu'au moins deux CPTS des listes chargées y ont l'essentiel de leur territoire, bien "
+                     "que ces listes n'y revendiquent pas la moitié des habitants et le quart des unités ; vérifiez "
+                     "qu'elles recensent toutes les CPTS de ces départements")
     whole = analysed.assign(known=analysed["code"].astype(str).isin(known)).groupby("region")["known"].all()
     in_the_zone = regions["region"].isin(set(units["region"])) & ~regions["region"].map(whole).fillna(False)
     region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
@@ -325,8 +336,8 @@ def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, 
         listed = sorted(set(units.loc[units["code"].astype(str).isin(known) & (units["region"] == r.region),
                                       "departement"].dropna().astype(str)))
         which = "du département" if len(listed) == 1 else "des départements"
-        counted = (f"seules les unités non revendiquées {which} {', '.join(listed)}, où deux CPTS des listes au "
-                   "moins ont l'essentiel de leur territoire ou dont elles revendiquent au moins la moitié des "
+        counted = (f"seules les unités non revendiquées {which} {', '.join(listed)}, où au moins deux CPTS des "
+                   "listes ont l'essentiel de leur territoire ou dont elles revendiquent au moins la moitié des "
                    "habitants et le quart des unités, sont comptées en zones blanches") if listed \
             else ("moins de deux CPTS des listes chargées ont "
                   "l'essentiel de leur territoire dans ses départements et ses "

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import collector, config
+from pipeline.app import outcome
 from pipeline.app.appartenance_step import load_appartenance
 from pipeline.app.contours_steps import load_arrondissement_polygons, load_contours
 from pipeline.app.filosofi_step import load_filosofi
@@ -65,11 +66,22 @@ SCOPE_FILE = "departements-charges.txt"
 
 
 #: 2: EPCI memberships kept whole in a load of some départements (zones cut are counted in the whole country).
-DECOUPAGE_LOADER_VERSION = "3"
+#: 4: the codes of the départements not loaded and their current communes (``cog_mapping_hors_chargement``).
+DECOUPAGE_LOADER_VERSION = "4"
 
 
 def _vintage_label(vintages: list[int]) -> str:
     return ",".join(str(v) for v in vintages)
+
+
+def _mapping_beyond(communes: pd.DataFrame, edges: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """``code, current_code`` of every code of the départements not loaded (none on a national load): a listing's
+    communes there are counted as current communes (05088 Montmorin and 05150 Sainte-Marie are 05024 Valdoule)."""
+    if scope.departements is None:
+        return pd.DataFrame(columns=["code", "current_code"])
+    every = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE).dropna(subset=["current_code"])
+    inside = scope.keep(every, "code")
+    return every.loc[~every["code"].isin(set(inside["code"])), ["code", "current_code"]].reset_index(drop=True)
 
 
 def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
@@ -87,9 +99,11 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     if unknown:  # else « aucune commune actuelle », which names neither the option nor the code
         raise DataError(f"Département(s) inconnu(s) dans --departements : {', '.join(unknown)} (codes du COG "
                         f"{config.CURRENT_VINTAGE} : 01 à 95, 2A, 2B, 971 à 976)")
-    communes = scope.keep(pd.concat([s.communes for s in staged], ignore_index=True), "code")
-    edges = scope.keep(pd.concat([s.edges for s in staged], ignore_index=True), "code")
+    every_commune = pd.concat([s.communes for s in staged], ignore_index=True)
+    every_edge = pd.concat([s.edges for s in staged], ignore_index=True)
+    communes, edges = scope.keep(every_commune, "code"), scope.keep(every_edge, "code")
     mapping = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE)
+    beyond = _mapping_beyond(every_commune, every_edge, scope)
     unmapped = mapping[mapping["current_code"].isna()]
     mapping = mapping.dropna(subset=["current_code"])
     populations = cog_history.population_on_current_geography(communes, mapping)
@@ -100,7 +114,8 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     origins = "; ".join(f"{v}={files[v].origin}" for v in vintages)
     departements = scope.keep(latest.departements, "code", by_code=False)
     tables = {
-        "communes": communes, "cog_mapping": mapping, "population_current_geo": populations,
+        "communes": communes, "cog_mapping": mapping, "cog_mapping_hors_chargement": beyond,
+        "population_current_geo": populations,
         "population_gaps": scope.keep(gaps, "code"),
         "departements": departements,
         "regions": latest.regions[latest.regions["code"].isin(set(departements["region"]))]
@@ -234,6 +249,7 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
         report.scope = departements
         for step in steps_bar(steps, "Chargement des sources"):
             report.steps.append(step(session.con, mirror, options.force, scope))
+            outcome.check_interrupted()  # a signal a library swallowed during the step
         load.set_setting(session.con, SCOPE_SETTING, ",".join(departements))
         record.write_text(",".join(departements) + "\n", encoding="utf-8")
         report.residue = load_inputs.polygon_residue(session.con)

@@ -24,7 +24,7 @@ from pipeline.analysis import aci
 from pipeline.analysis.perimeter_parts import neighbour_pairs
 from pipeline.app import flow_model
 from pipeline.app.sections.load_reach import departements_within, zone_note
-from pipeline.app.sections.neighbours import drawn_part_outside_the_load, outside_the_load
+from pipeline.app.sections.neighbours import drawn_part_outside_the_load, outside_the_load, with_current_communes
 from pipeline.app.sections.perimeter_data import analysis_codes, split_cities, zone_totals
 from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
@@ -180,7 +180,8 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
     # The coverage's rule: where no loaded listing speaks for the département, a unit nobody claims is not a white zone.
-    perimeters = _perimeters(shared.members, cities, set(zone.codes), listings.anomalies(con))
+    perimeters = _perimeters(shared.members, cities, set(zone.codes),
+                             with_current_communes(con, listings.anomalies(con)))
     unlisted = chosen[~chosen["code"].astype(str).isin(shared.perimeter.known_units())]
     unknown = unlisted[~unlisted["code"].astype(str).isin({code for p in perimeters for code in p.codes})]
     if len(unknown):

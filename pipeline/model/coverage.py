@@ -21,7 +21,8 @@ def unknown_coverage_why(several: bool = False) -> str:
 
 
 #: Why a whole zone's white zones are « non disponible » (the summary line and the tables' only row).
-UNKNOWN_ZONE_WHY = "moins de deux CPTS des listes chargées ont l'essentiel de leur territoire dans cette zone"
+UNKNOWN_ZONE_WHY = ("dans aucun département de cette zone, ni deux CPTS des listes chargées au moins n'ont l'essentiel "
+                    "de leur territoire, ni ces listes ne revendiquent la moitié des habitants et le quart des unités")
 
 
 @dataclass

@@ -15,8 +15,8 @@ from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.background import Background
 from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, clean_stale, recover
 
-__all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "load_writers",
-           "map_dir", "stop_writers", "write_all"]
+__all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "folder_identity",
+           "load_writers", "map_dir", "stop_writers", "write_all"]
 
 
 def diagnostic_dir(slug: str) -> Path:
@@ -25,6 +25,15 @@ def diagnostic_dir(slug: str) -> Path:
 
 def map_dir(slug: str) -> Path:
     return config.maps_dir() / slug
+
+
+def folder_identity(slug: str) -> tuple[int, int] | None:
+    """Device and inode of a diagnostic's tables folder, None when there is none: a swap gives it new ones."""
+    try:
+        info = diagnostic_dir(slug).stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def check_writable_roots() -> None:

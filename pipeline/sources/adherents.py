@@ -367,7 +367,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     if errors:
         errors.sort()
         shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
-        rows = f" (professions : l'un des groupes de la Trame, {', '.join(TRAME_ROWS)})" if None in groups else ""
+        rows = f" (profession attendue : l'un des groupes de la Trame : {', '.join(TRAME_ROWS)})" \
+            if None in groups else ""
         raise DataError(f"Fichier des adhérents invalide{rows} :\n  - " + "\n  - ".join(shown), path, errors[0][0])
     given = out["rpps"].notna()
     duplicated = given & out["rpps"].duplicated(keep=False)

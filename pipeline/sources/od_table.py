@@ -111,6 +111,11 @@ HEADER_WORDS: dict[str, frozenset[str]] = {
 }
 #: Words of a header naming a place: « Commune de recours » is no volume.
 PLACE_WORDS = frozenset({"commune", "code", "insee", "lieu"})
+#: Words of a header describing a column of the format rather than being it: « nom_origine » (the origin's name
+#: beside its code), « departement_origine », « Type de recours », « volume_annee_precedente » (a review: the
+#: common code + libellé layout was refused as two origin columns).
+NOT_THE_COLUMN = frozenset({"nom", "libelle", "lib", "intitule", "departement", "dep", "region", "type", "annee",
+                            "precedente", "precedent", "part", "taux", "pct", "pourcentage", "mode", "evolution"})
 
 
 def _canonical(name: str) -> str:
@@ -121,6 +126,8 @@ def _canonical(name: str) -> str:
     if folded in ALIASES:
         return ALIASES[folded]
     words = set(folded.split("_"))
+    if words & NOT_THE_COLUMN:
+        return name
     found = [column for column, names in HEADER_WORDS.items() if words & names]
     if "volume" in found and words & PLACE_WORDS:
         found.remove("volume")

@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import email.utils
 import gzip
+import re
 import shutil
 import socket
 import struct
@@ -61,7 +62,7 @@ def retry_after_seconds(value: str | None, now: datetime.datetime | None = None)
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]+", text):  # ASCII digits only: « ² » is a digit to str.isdigit, not to float
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
@@ -96,7 +97,7 @@ def transient_message(status: int, retry_after: float | None, url: str, attempts
     if retry_after is not None and retry_after > MAX_RETRY_WAIT_S:
         return (f"{who} a répondu {status} pour {url} et demande d'attendre {retry_after:.0f} s (Retry-After) : "
                 "relancez plus tard")
-    return (f"{who} a répondu {status} pour {url} à {attempts} essai{'s' if attempts > 1 else ''} "
+    return (f"{who} a répondu {status} pour {url} après {attempts} essai{'s' if attempts > 1 else ''} "
             "(surcharge ou maintenance) : relancez plus tard")
 
 

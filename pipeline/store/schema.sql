@@ -54,6 +54,12 @@ CREATE TABLE cog_mapping (
     note VARCHAR                        -- doc: remark
 );
 
+-- doc: Every code of every vintage of the départements not loaded (``make data --departements``) → its current commune: a listing's communes there are counted as communes, a commune merged since in the one it belongs to. Empty after a load of the whole of France.
+CREATE TABLE cog_mapping_hors_chargement (
+    code VARCHAR PRIMARY KEY,           -- doc: INSEE code, old or current
+    current_code VARCHAR NOT NULL       -- doc: current commune it belongs to
+);
+
 -- doc: Population of each current commune for each vintage, on the current geography.
 CREATE TABLE population_current_geo (
     code VARCHAR NOT NULL,              -- doc: current commune

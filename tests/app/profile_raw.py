@@ -51,6 +51,19 @@ def listing_units(cpts: str) -> list[str]:
         return sorted(row["code_insee"] for row in csv.DictReader(handle) if row["cpts"] == cpts)
 
 
+#: Former communes of the Hautes-Alpes that the PACA listing names beside the commune they are now part of (INSEE,
+#: COG history): Montmorin and Sainte-Marie in Valdoule (commune nouvelle, 1 January 2013), Ristolas in
+#: Abriès-Ristolas (1 January 2019), Vallouise in Vallouise-Pelvoux (2017), Les Costes and Saint-Eusèbe-en-Champsaur
+#: in Saint-Bonnet-en-Champsaur (2013).
+MERGED_05 = {"05088": "05024", "05150": "05024", "05120": "05001", "05175": "05101", "05043": "05039",
+             "05141": "05039"}
+
+
+def current_communes(codes: list[str]) -> set[str]:
+    """The current communes of listed codes of the Hautes-Alpes (a former commune counts in its current one)."""
+    return {MERGED_05.get(code, code) for code in codes}
+
+
 # --------------------------------------------------------------------------- Filosofi
 
 

@@ -142,3 +142,31 @@ def test_the_note_names_the_listings_the_shared_population_counts() -> None:
             "double.") in str(payload(two, "2026-12-06")["meta"]["note"])
     one = Comparison(name="h4", table=table, failures=failures, listings=("h4",))
     assert "toutes les listes chargées" not in str(payload(one, "2026-12-06")["meta"]["note"])
+
+
+@pytest.mark.browser
+def test_a_partial_population_is_marked_and_sorted_after_the_whole_ones(tmp_path: Path) -> None:
+    """A review: « CPTS Buëch Dévoluy » showed « 1 112 » inhabitants (its one loaded commune) as any whole CPTS's
+    population, and sorted among them. Its cell now says « (partielle) », with the count of its communes outside the
+    load, and it sorts after the whole CPTS either way (it has no rank)."""
+    stub = _row("Stub", 25_000, 55)
+    drawn = _row("Drawn", 40_000, 0)
+    drawn[PARTIAL] = float("nan")  # a drawn part outside the load: count unknown
+    table = comparison_table([_row("A", 30_000, 0), _row("B", 20_000, 0), stub, drawn])
+    comparison = Comparison(name="essai", table=table, failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]))
+    path = tmp_path / "index.html"
+    path.write_text(render_page(payload(comparison, "2026-12-06")), encoding="utf-8")
+    page, errors, console = open_page(path)
+    try:
+        assert page.evaluate("window.cptsComparison.sortBy('population', true)") == ["A", "B", "Drawn", "Stub"]
+        assert page.evaluate("window.cptsComparison.sortBy('population', false)") == ["B", "A", "Stub", "Drawn"]
+        cell = page.locator("#stub td.partiel")
+        assert cell.inner_text().replace("\u202f", " ").replace("\xa0", " ") == "25 000 (partielle)"
+        assert cell.get_attribute("title") == ("Population partielle : 55 communes de la liste hors des départements "
+                                               "chargés, non comptées (CPTS non classée)")
+        assert page.locator("#drawn td.partiel").get_attribute("title").startswith(
+            "Population partielle : périmètre dessiné en partie hors des départements chargés")
+        assert page.locator("#a td.partiel").count() == 0
+    finally:
+        close_page(page)
+    assert errors == [] and console == []

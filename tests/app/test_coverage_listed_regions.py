@@ -32,6 +32,11 @@ UNITS = pd.DataFrame({"code": ["a1", "a2", "a3", "b1", "b2"], "region": ["A", "A
                       "departement": ["a", "a", "a", "b", "b"], "population": [500, 300, 200, 30, 970]})
 
 
+#: The reason of a zone no loaded listing speaks for, as the user reads it.
+WHY = ("dans aucun département de cette zone, ni deux CPTS des listes chargées au moins n'ont l'essentiel de leur "
+       "territoire, ni ces listes ne revendiquent la moitié des habitants et le quart des unités")
+
+
 def test_a_region_is_listed_when_its_claimed_units_hold_a_fifth_of_its_inhabitants() -> None:
     # A: 800 of 1 000 claimed (0.8); B: 30 of 1 000 (0.03), a CPTS of A reaching across the border.
     regions = listed_regions(["a1", "a2", "b1"], UNITS).set_index("region")
@@ -96,9 +101,7 @@ def stray(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray: Path, mirror: Path) -> None:
     run = run_in(stray, stray.parent / "maps", ["couverture", "--departement", "33"])
     assert run.code == 0, run.stderr
-    assert ("  zones blanches : non disponible (moins de deux CPTS des listes chargées ont "
-            "l'essentiel de leur territoire dans "
-            "cette zone)\n") in run.stdout
+    assert f"  zones blanches : non disponible ({WHY})\n" in run.stdout
     summary = json.loads((stray / "processed" / "coverage" / "departement-33" / "summary.json").read_text("utf-8"))
     assert summary["communes_in_no_cpts"] is None and summary["population_in_no_cpts"] is None
     # Covered: Abzac only, not the Gironde less its white zones.
@@ -120,8 +123,7 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     counts = communes.set_index("unit_code")["n_cpts"]
     assert counts["33001"] == "1" and counts.drop("33001").isna().all()  # unknown, not « 0 »
     atone = (stray / "processed" / "coverage" / "departement-33" / "territoires_atones.csv").read_text("utf-8")
-    assert ("non disponible : moins de deux CPTS des listes chargées ont l'essentiel de leur territoire dans cette zone"
-            in atone)  # not « aucune »
+    assert f"non disponible : {WHY}" in atone  # not « aucune »
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
     # Every unit of the zone drawn (a review saw 3 of Mayotte's 17), its coverage unknown, never a white zone.
     assert ("dont la couverture n'est pas connue (moins de deux CPTS des listes chargées ont "

@@ -4,7 +4,8 @@ are counted as communes (a hostile review of ``couverture``).
 The review loaded a listing of two CPTS holding 3 of Mayotte's 17 communes (35 % of its inhabitants): the coverage
 of the 976 said « zones blanches : non disponible (aucune liste de CPTS chargée ne couvre cette zone) » and drew 3
 communes; seed 003 asks planners to find exactly those white zones. A département counts as told by the listings
-where one of their CPTS is rooted (more than half of it lies there), as well as where they claim most of it. The
+where two of their CPTS at least are rooted (more than half of each lies there), as well as where they claim most
+of it. The
 same listing's statut and date were in no output (seed 003: « Un seul projet de santé de CPTS pourra être approuvé
 sur un territoire »: a signed/signed conflict is not a project overlapping a signed CPTS), and with Paris's
 arrondissements 1 to 16 claimed, ``communes_in_no_cpts`` said 4 for a zone of one commune.
@@ -25,6 +26,8 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis.coverage.claims import cpts_roots, known_units, rooted_departements
+from pipeline.app.sections.perimeter_data import PerimeterData
+from tests.app.test_coverage_listed_regions import WHY
 from tests.app.test_diagnostic_e2e import raw_json
 from tests.render.documents_runs import Run, database_with_listing, run_in
 
@@ -95,6 +98,26 @@ def test_a_cpts_partly_beyond_the_load_is_rooted_where_most_of_its_units_are() -
 
 # -- the command, on the fixture database ----------------------------------------------------------------------------
 
+def test_only_the_coverage_map_opens_on_the_mainland() -> None:
+    """A code review: every map took the mainland-first view, so a territory of La Réunion with a FLUX= destination
+    in Paris would open on Paris. A territory's maps frame all their layers, without « Aller à » buttons."""
+    from pipeline.render.maps.base import PageLayout, PlaceButtons, base_map
+
+    reunion = gpd.GeoDataFrame({"code": ["97411"]}, geometry=[square(55.4, -21.0)], crs=4326)
+    paris = gpd.GeoDataFrame({"code": ["75056"]}, geometry=[square(2.3, 48.8)], crs=4326)
+
+    def layout(mainland_first: bool) -> tuple[list[list[float]], bool]:
+        m = base_map([reunion, paris], "t", False, "s", False, mainland_first=mainland_first)
+        kids = list(m._children.values())
+        fitted = next(k for k in kids if isinstance(k, PageLayout))
+        return fitted.bounds, any(isinstance(k, PlaceButtons) for k in kids)
+
+    bounds, buttons = layout(False)
+    assert [*bounds[0], *bounds[1]] == pytest.approx([-21.0, 2.3, 48.9, 55.5]) and not buttons
+    bounds, buttons = layout(True)
+    assert [*bounds[0], *bounds[1]] == pytest.approx([48.8, 2.3, 48.9, 2.4]) and buttons
+
+
 @pytest.fixture(scope="module")
 def loaded(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("poorly-covered")
@@ -138,6 +161,9 @@ def test_mayotte_s_fourteen_unclaimed_communes_are_white_zones(mayotte: Run) -> 
     assert summary["communes_in_no_cpts"] == 14 and summary["units_in_no_cpts"] == 14
     assert summary["population_in_no_cpts"] == people
     assert not any("couverture n'est pas connue" in note for note in summary["notes"])
+    # Only the two rooted CPTS make these white zones (35 % of the inhabitants, 3 of 17 units claimed): said.
+    assert ("département(s) 976 : unités non revendiquées comptées en zones blanches parce qu'au moins deux CPTS des "
+            "listes chargées y ont l'essentiel de leur territoire") in "\n".join(summary["notes"])
     # Every commune drawn, each with its tooltip (the review saw 3 of 17).
     page = (mayotte.maps_root / "couverture-departement-976" / "carte.html").read_text("utf-8")
     assert all(in_features(page, f"({code})") for code in MAYOTTE)
@@ -156,12 +182,9 @@ def test_a_zone_no_rooted_cpts_tells_says_why_and_draws_every_commune(fixture_da
     data = database_with_listing(fixture_data_dir, root, listing)
     run = run_in(data, root / "maps", ["couverture", "--departement", "75"])
     assert run.code == 0, run.stderr
-    assert ("  zones blanches : non disponible (moins de deux CPTS des listes chargées ont "
-            "l'essentiel de leur territoire "
-            "dans cette zone)\n") in run.stdout
+    assert f"  zones blanches : non disponible ({WHY})\n" in run.stdout
     white = (data / "processed" / "coverage" / "departement-75" / "zones_blanches.csv").read_text("utf-8")
-    assert ("non disponible : moins de deux CPTS des listes chargées ont l'essentiel de leur territoire dans cette "
-            "zone") in white
+    assert f"non disponible : {WHY}" in white
     raw = (root / "maps" / "couverture-departement-75" / "carte.html").read_text("utf-8")
     assert all(in_features(raw, f"({75100 + i})") for i in range(1, 21))
     tooltip = ("non connue : moins de deux CPTS des listes chargées ont "
@@ -278,3 +301,16 @@ def test_the_map_of_france_opens_on_metropolitan_france(france: Run) -> None:
         assert -10 <= west < east <= 16 and 38 <= south < north <= 54
     finally:
         close_page(page)
+
+
+def test_one_cpts_named_in_two_listings_is_one_cpts_rooted_there() -> None:
+    """A code review: the diagnostic counted a CPTS per (listing, name), so one CPTS of 2 of m's 10 units named in
+    two listings made m spoken for (its 8 other units « claimed by none ») while the coverage said « non
+    disponible ». The listings' own ``cpts_id`` counts it once; a second CPTS rooted in m makes m spoken for."""
+    units = UNITS.assign(type="commune-actuelle", commune=None, region="r")
+    one = pd.DataFrame({"listing": ["a", "a", "b", "b"], "cpts": ["CPTS P"] * 4, "cpts_id": ["p"] * 4,
+                        "unit_code": ["m0", "m1", "m0", "m1"]})
+    assert PerimeterData(units=units, members=one).known_units() == frozenset()
+    two = pd.concat([one, pd.DataFrame({"listing": ["b"], "cpts": ["CPTS Q"], "cpts_id": ["q"],
+                                        "unit_code": ["m2"]})], ignore_index=True)
+    assert PerimeterData(units=units, members=two).known_units() == {f"m{i}" for i in range(10)}

@@ -145,6 +145,20 @@ def test_a_table_of_the_consultations_made_inside_gives_no_resident_figure() -> 
     assert math.isnan(synthesis["auto_confinement"].iloc[0]) and caveats == [NO_LEAKS.format(which="")]
 
 
+def test_a_table_of_the_residents_inside_only_says_so_once() -> None:
+    """A code review: a table of the residents' consultations made in the territory and nothing else got two
+    caveats that contradicted each other (« que les recours réalisés dans le territoire » and « que ceux de ses
+    habitants »). One caveat says both, and every figure of the residents and of what is made inside is unknown."""
+    table = _table([("04001", "04001", 500), ("04002", "04001", 200), ("04003", "04003", 100)])
+    synthesis, caveats = flow_gaps.table_gaps(INSIDE_ONLY, table, _territory(), ["04001", "04002", "04003"])
+    assert caveats == ["Table origine–destination : aucun recours hors du territoire ni d'habitants d'autres communes "
+                       "(la table ne semble donner que les recours de ses habitants réalisés dans le territoire) : "
+                       "auto-confinement, fuites, recours réalisés dans le territoire et attraction non disponibles"]
+    row = synthesis.iloc[0]
+    assert all(math.isnan(row[c]) for c in ("recours_residents", "recours_internes", "auto_confinement", "fuites",
+                                            "recours_realises", "recours_exterieurs_entrants", "attraction"))
+
+
 def test_leaks_are_judged_per_profession() -> None:
     """GPs: 100 of Aa's 600 consultations leave (their figures kept); nurses: none leaves (theirs unknown)."""
     gp, nurse = "Médecins généralistes", "Infirmiers"

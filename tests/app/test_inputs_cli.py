@@ -54,12 +54,10 @@ def test_bad_codes_of_a_flow_table_are_reported_and_left_out(
     summary = json.loads((ws.diagnostics / "communes-04070-04001" / "summary.json").read_text(encoding="utf-8"))
     notes = [
         "Table origine–destination : 3 lignes écartées (codes communes invalides ou inconnus) : lignes 3, 4, 5",
-        "Table origine–destination : aucun recours des habitants du territoire hors de celui-ci (la table ne semble "
-        "donner que les recours réalisés dans le territoire) : leurs fuites ne sont pas connues, auto-confinement "
-        "et fuites non disponibles",
-        "Table origine–destination : aucun recours d'habitants d'autres communes que celles du territoire (la table "
-        "ne semble donner que ceux de ses habitants) : recours réalisés dans le territoire et attraction non "
-        "disponibles",
+        # Rows inside the territory only: one caveat, not two that contradict each other (a code review).
+        "Table origine–destination : aucun recours hors du territoire ni d'habitants d'autres communes (la table ne "
+        "semble donner que les recours de ses habitants réalisés dans le territoire) : auto-confinement, fuites, "
+        "recours réalisés dans le territoire et attraction non disponibles",
     ]  # « 0407 » lost no zero (« 00407 » is no code): left out without a « zéro initial rétabli » note
     assert [n for n in summary["notes"] if n.startswith("Table origine")] == notes
     assert all(f"  note : {n}\n" in out for n in notes)

@@ -225,7 +225,7 @@ def test_registries_unreachable_fall_back_to_demonstration_data_and_say_why(
     Publishers.catalogue_down = True
     code, out, err = run_online(fresh, publishers, "data", "--departements", "04")
     assert (code, err) == (0, "")
-    busy = "à 3 essais (surcharge ou maintenance) : relancez plus tard"
+    busy = "après 3 essais (surcharge ou maintenance) : relancez plus tard"
     reason = ("téléchargement de l'extraction Annuaire Santé impossible : Le catalogue a répondu 503 pour "
               f"{publishers}/api/1/datasets/{ANNUAIRE_DATASET}/ {busy} ; téléchargement de l'extraction FINESS "
               f"impossible : Le catalogue a répondu 503 pour {publishers}/api/1/datasets/{FINESS_DATASET}/ {busy}")

@@ -46,8 +46,12 @@ def test_communes_outside_the_loaded_departements_are_named_and_the_figures_said
     flagged = d.listing_anomalies[d.listing_anomalies["kind"] == "hors_departements_charges"]
     assert sorted(flagged["code"]) == outside
     assert "code_inconnu" not in set(d.listing_anomalies["kind"])  # valid communes, only not loaded
-    assert (f"{len(outside)} communes de la CPTS dans sa liste sont hors des départements chargés dans la base "
-            "(make data DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les autres") in d.notes
+    # Counted as communes (a review: 57 codes, 05088 and 05150 merged into 05024, also listed: 55 communes).
+    communes = raw.current_communes(outside)
+    assert (len(outside), len(communes)) == (57, 55)
+    assert (f"{len(communes)} communes de la CPTS dans sa liste ({len(outside)} codes, dont d'anciennes communes "
+            "comptées dans leur commune actuelle) sont hors des départements chargés dans la base (make data "
+            "DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les autres") in d.notes
     assert len(d.territory.units) == len(listed) - len(outside)
 
 
@@ -60,8 +64,9 @@ def test_territoire_command_says_the_cpts_is_partly_outside_the_load(
     outside = [c for c in listed if c[:2] not in FIXTURE_DEPARTEMENTS and c[:3] not in FIXTURE_DEPARTEMENTS]
     print_territory(f"cpts:{CPTS}")
     printed = capsys.readouterr().out
-    assert (f"  note : {len(outside)} communes de la CPTS dans sa liste sont hors des départements chargés dans la "
-            "base") in printed
+    assert (f"  note : {len(raw.current_communes(outside))} communes de la CPTS dans sa liste ({len(outside)} codes, "
+            "dont d'anciennes communes comptées dans leur commune actuelle) sont hors des départements chargés dans "
+            "la base") in printed
 
 
 def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: duckdb.DuckDBPyConnection) -> None:
@@ -157,3 +162,18 @@ def test_a_drawn_file_crossing_the_loaded_departements_has_no_taille(db: duckdb.
     # A box inside the Bouches-du-Rhône (around Aix-en-Provence) is whole.
     inside = _box_file(tmp_path / "aix.geojson", 5.38, 43.49, 5.50, 43.56)
     assert not resolve_territory(db, f"fichier:{inside}").beyond_the_load
+
+
+def test_communes_outside_the_load_are_counted_as_current_communes(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « 57 communes » of Buëch Dévoluy outside the load were 57 listed codes, two of them (05088
+    Montmorin, 05150 Sainte-Marie) part of 05024 Valdoule, also listed; Guil Durance's 31 hold 05120 Ristolas,
+    part of 05001 Abriès-Ristolas. The database keeps the COG's history of the départements it does not load."""
+    from pipeline.app.sections.neighbours import listing_anomalies, outside_the_load
+    from pipeline.store.queries.beyond_the_load import current_communes
+
+    assert current_communes(db, ["05088", "05150", "05024", "05120", "04001"]) == {
+        "05088": "05024", "05150": "05024", "05024": "05024", "05120": "05001"}  # 04001 is loaded: not there
+    for cpts, expected in (("CPTS Buëch Dévoluy", 55), ("CPTS Guil Durance", 30)):
+        outside = [c for c in _listed(cpts) if c[:2] not in FIXTURE_DEPARTEMENTS]
+        assert len(raw.current_communes(outside)) == expected
+        assert outside_the_load(listing_anomalies(db, resolve_territory(db, f"cpts:{cpts}"))) == expected, cpts

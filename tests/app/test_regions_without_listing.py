@@ -91,7 +91,7 @@ def test_a_listing_claiming_a_few_communes_of_a_region_does_not_make_its_overlap
     """The coverage's rule for the overlaps too: a listing whose only CPTS is rooted in the 04 (Digne-les-Bains and
     Aiglun) and claims Abzac across the border (a few per cent of the loaded Gironde, the région's only loaded
     département) does not speak for Nouvelle-Aquitaine, so Arcachon's overlaps are « non disponible », not « none ».
-    (A listing of one CPTS of Bordeaux would: that CPTS is rooted in the Gironde.)"""
+    (Nor would a listing of one CPTS of Bordeaux: one CPTS is what a team loads for itself; two rooted there would.)"""
     from tests.app.robust_support import Workspace, cli, copy_workspace
 
     ws = Workspace(tmp_path / "ws")

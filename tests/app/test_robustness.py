@@ -194,7 +194,7 @@ def _read_only_cases() -> list[Any]:
             id="ajout-code-inconnu"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--adherents", str(f / "adherents_profession_inconnue.csv")],
-            error_line("Fichier des adhérents invalide (professions : l'un des groupes de la Trame, Médecins "
+            error_line("Fichier des adhérents invalide (profession attendue : l'un des groupes de la Trame : Médecins "
                        "généralistes, Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, "
                        "Biologistes, Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, "
                        "Pédicures-podologues, Psychologues, MSP, Centres de santé, Autres) :\n"
@@ -528,7 +528,7 @@ def test_download_when_the_server_is_down(workspace: Workspace, server_down: str
     source = config.decoupage_file(min(config.DECOUPAGE_VERSIONS))
     assert source.url is not None and source.url.startswith(server_down)
     assert (code, err) == (CODE_SYSTEM, error_line(
-        f"Le serveur a répondu 503 pour {source.url} à 3 essais (surcharge ou maintenance) : relancez plus tard",
+        f"Le serveur a répondu 503 pour {source.url} après 3 essais (surcharge ou maintenance) : relancez plus tard",
         workspace.data / "raw" / source.mirror_path))
     assert snapshot(workspace) == before
 

@@ -114,7 +114,7 @@ def test_unknown_professions_name_each_line(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_adherents(ROBUSTNESS / "adherents_profession_inconnue.csv")
     assert info.value.message == (
-        "Fichier des adhérents invalide (professions : l'un des groupes de la Trame, Médecins généralistes, "
+        "Fichier des adhérents invalide (profession attendue : l'un des groupes de la Trame : Médecins généralistes, "
         "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
         "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
         "Psychologues, MSP, Centres de santé, Autres) :\n  - ligne 3 : profession inconnue « astrologue »")

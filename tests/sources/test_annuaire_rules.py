@@ -138,14 +138,16 @@ def test_a_commune_code_both_the_postal_code_and_the_name_contradict(tmp_path: P
         activity("5", "60", "01001", postcode="01400", town="Ailleurs"),  # the postal code fits: nothing to say
         activity("6", "60", "01099", postcode="01650", town="Delta"),  # an old code and its old name
         activity("7", "60", "01002", postcode="01400"),  # no name: the code wins, as before
+        activity("8", "60", "01002", postcode="01012", town="ALPHA CEDEX"),  # a CEDEX code is no commune's
+        activity("9", "60", "01002", postcode="01400", bureau="01400 ALPHA"),  # the delivery line: not the name
     ])  # fmt: skip
     staged = stage(path)
     assert column(staged, "commune") == {"1": "01003", "2": "13055", "3": "01001", "4": "01001", "5": "01001",
-                                         "6": "01002", "7": "01002"}
+                                         "6": "01002", "7": "01002", "8": "01002", "9": "01002"}
     assert column(staged, "unite")["2"] == "13208"
     assert column(staged, "localisation") == {
         "1": "code postal et libellé", "2": "code postal", "3": "code commune", "4": "code commune",
-        "5": "code commune", "6": "code commune", "7": "code commune",
+        "5": "code commune", "6": "code commune", "7": "code commune", "8": "code commune", "9": "code commune",
     }  # fmt: skip
     assert anomalies(staged) == [["code_commune_contredit", "01001", 3, 2]]
     message = staged.anomalies["message"].iloc[0]

@@ -192,7 +192,8 @@ def test_a_catalogue_in_maintenance_is_asked_again_after_the_wait_it_gives(
                            local_name=ANNUAIRE_ACTIVITE.local_name)
     assert entry.resource_id == "r-new" and waits == [7.0, 7.0]
     Catalogue.busy = [1, 1, 1]  # still busy at the third question: a French « relancez plus tard »
-    with pytest.raises(SourceUnavailableError, match=r"Le catalogue a répondu 503 .* à 3 essais .* relancez plus tard"):
+    with pytest.raises(SourceUnavailableError,
+                       match=r"Le catalogue a répondu 503 .* après 3 essais .* relancez plus tard"):
         resolve_latest(ANNUAIRE_ACTIVITE.dataset, ANNUAIRE_ACTIVITE.pattern, api_base=api(server),
                        local_name=ANNUAIRE_ACTIVITE.local_name)
 

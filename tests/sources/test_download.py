@@ -178,7 +178,7 @@ def test_a_server_busy_for_longer_says_to_come_back_later(server: str, tmp_path:
     monkeypatch.setattr(download_module, "wait", waits.append)
     Handler.hits.clear()
     # Without Retry-After: 1 s then 2 s, and the third answer ends the run.
-    with pytest.raises(DownloadError, match=r"Le serveur a répondu 429 .* à 3 essais .* relancez plus tard"):
+    with pytest.raises(DownloadError, match=r"Le serveur a répondu 429 .* après 3 essais .* relancez plus tard"):
         download(f"{server}/busy-always.csv", tmp_path / "a.csv")
     assert waits == [1.0, 2.0] and Handler.hits["/busy-always.csv"] == 3
     # An hour asked: not waited for in a run, said at once.

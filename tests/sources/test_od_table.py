@@ -245,6 +245,24 @@ def test_french_headers_are_read_by_their_words(tmp_path: Path, header: str) -> 
                                                                           ["04070", "04001", 12.0]]
 
 
+@pytest.mark.parametrize(("header", "first", "second"), [
+    ("code_origine;nom_origine;code_destination;nom_destination;volume",
+     "04070;Digne-les-Bains;04001;Aiglun;12", "04001;Aiglun;04070;Digne-les-Bains;3"),
+    ("Commune d'origine;Libellé commune origine;Département origine;Commune de destination;Nombre de recours",
+     "04070;Digne-les-Bains;04;04001;12", "04001;Aiglun;04;04070;3"),
+    ("origine;destination;volume;volume_annee_precedente;Type de recours",
+     "04070;04001;12;999;MG", "04001;04070;3;999;MG"),
+])
+def test_names_and_descriptions_beside_the_columns_are_not_read_as_them(tmp_path: Path, header: str, first: str,
+                                                                      second: str) -> None:
+    """A code review: with headers read by their words, the common code + libellé layout was refused
+    (« code_origine » et « nom_origine » désignent toutes deux la commune d'origine). Rows 04070 → 04001 (12)
+    and 04001 → 04070 (3); the other columns are names, départements, last year's volume, a type."""
+    table = to_flow_table(read_od_table(write(tmp_path, f"{header}\n{first}\n{second}\n")))
+    assert table[["origin", "destination", "volume"]].values.tolist() == [["04001", "04070", 3.0],
+                                                                          ["04070", "04001", 12.0]]
+
+
 @pytest.mark.parametrize(("header", "refused"), [
     # Two headers read as the volume: which to use cannot be known.
     ("origine;destination;volume;Nombre de recours", "« volume » et « Nombre de recours » désignent toutes deux"),

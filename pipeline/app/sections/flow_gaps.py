@@ -211,8 +211,6 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
             no_leaks.append(groupe)
     if no_leaks:
         synthesis = _unknown(synthesis, no_leaks, RESIDENT_COLUMNS)
-        which = "" if not several or len(no_leaks) == len(groups) else f" ({', '.join(no_leaks)})"
-        caveats.append(NO_LEAKS.format(which=which))
     sent = table.groupby("origin")["volume"].sum()
     heavy = units.assign(volume=units["code"].astype(str).map(sent))
     heavy = heavy[heavy["volume"] > MAX_PER_INHABITANT * heavy["population"].fillna(0).clip(lower=1)]
@@ -227,10 +225,23 @@ def table_gaps(synthesis: pd.DataFrame, table: pd.DataFrame, territory: Territor
     if residents_only:
         # Without the outsiders' consultations, those made in the territory are the residents' only (a review: 0).
         synthesis = _unknown(synthesis, residents_only, ("recours_exterieurs_entrants", *MADE_INSIDE_COLUMNS))
-        which = "" if not several or len(residents_only) == len(groups) else f" ({', '.join(residents_only)})"
-        caveats.append(f"Table origine–destination{which} : aucun recours d'habitants d'autres communes que celles "
-                       "du territoire (la table ne semble donner que ceux de ses habitants) : recours réalisés dans "
-                       "le territoire et attraction non disponibles")
+
+    def which(names: list[str]) -> str:
+        return "" if not several or len(names) == len(groups) else f" ({', '.join(names)})"
+
+    # One caveat per case; a group in both (rows inside the territory only) gets one, not two that contradict.
+    both = [g for g in no_leaks if g in residents_only]
+    if leaks_only := [g for g in no_leaks if g not in both]:
+        caveats.append(NO_LEAKS.format(which=which(leaks_only)))
+    if outsiders_unknown := [g for g in residents_only if g not in both]:
+        caveats.append(f"Table origine–destination{which(outsiders_unknown)} : aucun recours d'habitants d'autres "
+                       "communes que celles du territoire (la table ne semble donner que ceux de ses habitants) : "
+                       "recours réalisés dans le territoire et attraction non disponibles")
+    if both:
+        caveats.append(f"Table origine–destination{which(both)} : aucun recours hors du territoire ni d'habitants "
+                       "d'autres communes (la table ne semble donner que les recours de ses habitants réalisés dans "
+                       "le territoire) : auto-confinement, fuites, recours réalisés dans le territoire et attraction "
+                       "non disponibles")
     return synthesis, caveats
 
 

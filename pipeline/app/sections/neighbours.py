@@ -22,7 +22,7 @@ from pipeline.model import Territory
 from pipeline.render.sections.common import agree
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.sources.cpts_listing.names import near_duplicate_names
-from pipeline.store.queries import geography, listings
+from pipeline.store.queries import beyond_the_load, geography, listings
 
 COLUMNS = ["liste", "cpts", "unites_communes", "population_commune", "limitrophe"]
 
@@ -141,9 +141,36 @@ ANOMALY_ORDER = [OUT_OF_SCOPE, "homonyme_probable", "regle_du_point", "hors_fran
                  "multi_regions", "nom_proche", "nom_suspect", "note_crs"]
 
 
+def with_current_communes(con: duckdb.DuckDBPyConnection, anomalies: pd.DataFrame) -> pd.DataFrame:
+    """``anomalies`` with ``current_code``: the current commune of a listed code outside the load (the COG's
+    history: 05088 Montmorin is 05024 Valdoule), the code itself otherwise."""
+    codes = anomalies.loc[(anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna(), "code"].astype(str)
+    current = beyond_the_load.current_communes(con, set(codes))
+    return anomalies.assign(current_code=anomalies["code"].map(lambda c: current.get(c, c) if isinstance(c, str)
+                                                               else c))
+
+
+def _outside_rows(anomalies: pd.DataFrame) -> pd.DataFrame:
+    return anomalies[(anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna()]
+
+
 def outside_the_load(anomalies: pd.DataFrame | None) -> int:
-    """How many of a CPTS's listed communes lie outside the départements the database was loaded for."""
-    return 0 if anomalies is None else int(((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna()).sum())
+    """How many of a CPTS's communes its listing names outside the départements the database was loaded for:
+    current communes (``current_code``, :func:`with_current_communes`), a code merged since counting in the one
+    it belongs to (Buëch Dévoluy lists 57 codes there, 05088 and 05150 merged into 05024, also listed: 55)."""
+    return 0 if anomalies is None else int(_outside_rows(anomalies)["current_code"].nunique())
+
+
+def _outside_the_load_said(anomalies: pd.DataFrame | None) -> str | None:
+    """« 55 communes de la CPTS dans sa liste (57 codes, d'anciennes communes … ) sont hors des départements
+    chargés dans la base », or None when none is."""
+    if not (outside := outside_the_load(anomalies)):
+        return None
+    codes = int(_outside_rows(anomalies)["code"].nunique()) if anomalies is not None else 0
+    merged = (f" ({codes} codes, dont d'anciennes communes comptées dans leur commune actuelle)" if codes > outside
+              else "")
+    return (f"{outside} {agree(outside, 'commune de la CPTS dans sa liste', 'communes de la CPTS dans sa liste')}"
+            f"{merged} {agree(outside, 'est', 'sont')} hors des départements chargés dans la base")
 
 
 def departements_outside_the_load(anomalies: pd.DataFrame | None) -> list[str]:
@@ -173,10 +200,8 @@ def beyond_the_load_reason(territory: Territory, anomalies: pd.DataFrame | None,
     (the anomaly says so), and a coastal CPTS would lose its pertinence for it (a review).
     """
     missing = departements_outside_the_load(anomalies)
-    if outside := outside_the_load(anomalies):
-        communes = agree(outside, "commune de la CPTS dans sa liste est", "communes de la CPTS dans sa liste sont")
-        return (f"{outside} {communes} hors des départements chargés dans la base ({', '.join(missing)} ; "
-                f"{load_command(loaded, missing)})")
+    if said := _outside_the_load_said(anomalies):
+        return f"{said} ({', '.join(missing)} ; {load_command(loaded, missing)})"
     if territory.beyond_the_load:
         return "une partie du territoire est hors des départements chargés dans la base (make data DEPARTEMENTS=…)"
     return None
@@ -185,10 +210,9 @@ def beyond_the_load_reason(territory: Territory, anomalies: pd.DataFrame | None,
 def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
     """The diagnostic's notes on a CPTS partly outside the départements the database was loaded for."""
     notes = []
-    if outside := outside_the_load(anomalies):
-        communes = agree(outside, "commune de la CPTS dans sa liste est", "communes de la CPTS dans sa liste sont")
-        notes.append(f"{outside} {communes} hors des départements chargés dans la base (make data DEPARTEMENTS=…) : "
-                     "les chiffres de ce diagnostic ne portent que sur les autres")
+    if said := _outside_the_load_said(anomalies):
+        notes.append(f"{said} (make data DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les "
+                     "autres")
     if drawn_part_outside_the_load(anomalies):
         notes.append("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base "
                      "(départements non chargés par make data DEPARTEMENTS=…, ou mer) : les chiffres de ce "
@@ -230,11 +254,12 @@ def near_duplicates(members: pd.DataFrame, table: pd.DataFrame, territory: Terri
 
 
 def listing_anomalies(con: duckdb.DuckDBPyConnection, territory: Territory) -> pd.DataFrame | None:
-    """What the CPTS's listing reports about this CPTS (``kind, code, line, detail_fr``); None if not a CPTS."""
+    """What the CPTS's listing reports about this CPTS (``kind, code, line, detail_fr``, ``current_code`` of
+    :func:`with_current_communes`); None if not a CPTS."""
     if territory.cpts is None:
         return None
     found = listings.anomalies(con)
     mine = found[(found["listing"] == territory.listing) & (found["cpts"] == territory.cpts)]
     rank = mine["kind"].map({k: i for i, k in enumerate(ANOMALY_ORDER)}).fillna(len(ANOMALY_ORDER))
     ordered = mine.assign(_rank=rank).sort_values(["_rank", "line"], kind="stable")
-    return ordered[["kind", "code", "line", "detail_fr"]].reset_index(drop=True)
+    return with_current_communes(con, ordered[["kind", "code", "line", "detail_fr"]].reset_index(drop=True))

@@ -13,10 +13,10 @@ import duckdb
 import pandas as pd
 
 from pipeline.analysis.coverage.claims import known_units
+from pipeline.app.coverage_listings import outside_codes
 from pipeline.app.flow_model import GpFlows
 from pipeline.geography import arrondissements_of
 from pipeline.model import Territory
-from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 from pipeline.store.queries import perimeter as perimeter_queries
 
 
@@ -67,10 +67,10 @@ class PerimeterData:
         """The analysis units whose claims the loaded listings tell, computed once.
 
         The rule of the coverage (:func:`pipeline.analysis.coverage.claims.known_units`): those of a département
-        where a CPTS of the loaded listings is rooted (more than half of it lies there), or of which the claimed
-        units hold half of the inhabitants and a quarter of the units. A CPTS reaching across a régional border
-        (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its neighbouring département
-        known: « claimed by none » there would mean « no listing of it loaded ».
+        where at least two CPTS of the loaded listings are rooted (more than half of each lies there), or of which
+        the claimed units hold half of the inhabitants and a quarter of the units. A CPTS reaching across a
+        régional border (Drôme Provençale – Enclave des Papes, of the PACA listing) does not make its neighbouring
+        département known: « claimed by none » there would mean « no listing of it loaded ».
         """
         if self._known is None:
             known = known_units(self.claimed_units(), self.units, self._cpts_claims())
@@ -80,13 +80,17 @@ class PerimeterData:
         return self._known
 
     def _cpts_claims(self) -> pd.DataFrame:
-        """``cpts_id`` (listing and name), ``unit_code`` of every listed CPTS, with its codes beyond the load."""
-        rows = [self.member_units().rename(columns={"code": "unit_code"})]
+        """``cpts_id``, ``unit_code`` of every listed CPTS, with its codes beyond the load (where it is rooted).
+
+        The listings' own ``cpts_id``, which a CPTS named in two listings keeps: counted once, as the coverage
+        does (a code review: two listings of one CPTS made it two CPTS rooted in its département).
+        """
+        ids = self.members[["listing", "cpts", "cpts_id"]].astype(str).drop_duplicates()
+        loaded = self.member_units().merge(ids, on=["listing", "cpts"])[["cpts_id", "code"]]
+        rows = [loaded.rename(columns={"code": "unit_code"}).astype(str)]
         if self.anomalies is not None:
-            beyond = self.anomalies[(self.anomalies["kind"] == OUT_OF_SCOPE) & self.anomalies["code"].notna()]
-            rows.append(beyond.dropna(subset=["cpts"]).rename(columns={"code": "unit_code"}))
-        rows = [r[["listing", "cpts", "unit_code"]].astype(str) for r in rows]
-        return pd.concat([r.assign(cpts_id=r["listing"] + "\x1f" + r["cpts"]) for r in rows], ignore_index=True)
+            rows.append(outside_codes(self.members, self.anomalies))
+        return pd.concat(rows, ignore_index=True)
 
     def known_regions(self) -> frozenset[str]:
         """Codes of the régions with a unit of :meth:`known_units` (some listing speaks for part of them)."""

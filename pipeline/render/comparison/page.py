@@ -173,7 +173,7 @@ def _not_loaded_note(comparison: Comparison) -> str:
 def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
     """The JSON the page reads: ``meta``, ``figures`` (key, label, decimals, percent), ``rows``
     (cpts, liste, ancre, rapport, taille, type_territoire, groupe_comparaison, parties_du_perimetre, partiel,
-    values, ranks), ``failures``,
+    communes_hors_base, values, ranks), ``failures``,
     ``geo`` (GeoJSON of the perimeters, property ``ancre``)."""
     table = comparison.table
     rows = []
@@ -186,6 +186,8 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
             "parties_du_perimetre": _number(record.get(PARTS)),
             # Communes beyond the load (or a drawn part there): its figures are partial, not mapped with the others.
             "partiel": _partial(record),
+            # Listed communes outside the load (None: unknown, a drawn part there): the partial population's title.
+            PARTIAL: _number(record.get(PARTIAL)),
             "values": {f: _number(record.get(f)) for f in FIGURES},
             "ranks": {f: _number(record.get(f"rang_{f}")) for f in FIGURES},
             "ranked": {f: _number(record.get(f"classees_{f}")) for f in FIGURES},

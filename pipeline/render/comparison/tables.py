@@ -22,9 +22,10 @@ def _columns() -> list[Column]:
                Column("taille", "Taille ACI", "text"),
                Column("type_territoire", "Type de territoire (aire d'attraction dominante)", "text"),
                Column("groupe_comparaison", "CPTS de même taille et même type", "integer"),
-               Column(PARTIAL, "Communes de la liste hors des départements chargés (non comptées ; CPTS non classée ; "
-                               "vide : périmètre dessiné en partie hors des départements chargés, nombre inconnu)",
-                      "integer"),
+               Column(PARTIAL, "Communes de la liste hors des départements chargés (plus de 0 : non comptées, "
+                               "population et chiffres partiels, auto-confinement non disponible, CPTS non classée ; "
+                               "0 : CPTS entière ; vide : périmètre dessiné en partie hors des départements chargés, "
+                               "nombre inconnu, chiffres partiels, CPTS non classée)", "integer"),
                Column(REACH, "Départements non chargés à moins de 60 km (modèle de flux incomplet : "
                              "auto-confinement surestimé, non classé)", "text"),
                Column(BORDERING, "Départements non chargés de la région touchant la CPTS (population non couverte "

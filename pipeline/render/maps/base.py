@@ -24,7 +24,7 @@ from branca.element import Element, Figure, MacroElement
 from pipeline.render.folium_templates import literal_element
 from pipeline.render.maps.assets import macro, stylesheet
 from pipeline.render.maps.controls import FrenchControls
-from pipeline.render.maps.geometry import view_bounds
+from pipeline.render.maps.geometry import latlon_bounds, view_bounds
 from pipeline.render.maps.text import esc
 from pipeline.render.offline import save_self_contained
 from pipeline.render.report import DEMO_BANNER
@@ -41,15 +41,20 @@ RIGHT_COLUMN = 380
 
 def base_map(
     bounds_from: Iterable[gpd.GeoDataFrame | None], title: str, demo_data: bool, source: str, tiles: bool,
-    left_panel: int = 30,
+    left_panel: int = 30, mainland_first: bool = False,
 ) -> folium.Map:
     """A map with no tiles, a title, an optional demo banner and a source line, fitted to the layers.
 
     ``left_panel`` is the width in pixels kept free on the left when fitting at least (the flow map's panel,
-    when open, widens it: :class:`PageLayout`).
+    when open, widens it: :class:`PageLayout`). ``mainland_first``: a map of several zones (the coverage of
+    France) opens on metropolitan France when it has content there and overseas, the overseas départements a
+    click away (:func:`view_bounds`); a territory's maps frame all their layers (a territory of La Réunion with
+    flows to Paris must not open on Paris).
     """
-    # Metropolitan France when it has content beside overseas départements: those are a click away (PlaceButtons).
-    bounds, elsewhere = view_bounds(bounds_from)
+    if mainland_first:
+        bounds, elsewhere = view_bounds(bounds_from)
+    else:
+        bounds, elsewhere = latlon_bounds(bounds_from), []
     figure = Figure(title=esc(title))
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],

@@ -103,7 +103,7 @@ def coverage_map(
         return out if out is not None and len(out) else None
 
     units_p, perimeters_p = prep(units), prep(perimeters)
-    m = base_map([units_p, perimeters_p], title, demo_data, source, tiles)
+    m = base_map([units_p, perimeters_p], title, demo_data, source, tiles, mainland_first=True)
     legends: list[tuple[Any, str]] = []
     if units_p is not None:
         units_layer = _add_units(m, units_p)

@@ -113,7 +113,7 @@ def feature_collection(gdf: gpd.GeoDataFrame, props: Callable[[pd.Series], dict[
     return {"type": "FeatureCollection", "features": features}
 
 
-#: Longitude/latitude boxes of the overseas départements (DROM), for the initial view's « Outre-mer » control.
+#: Longitude/latitude boxes of the overseas départements (DROM), for the coverage map's « Aller à » buttons.
 OVERSEAS_BOXES: dict[str, tuple[float, float, float, float]] = {
     "Guadeloupe": (-61.9, 15.8, -60.9, 16.6), "Martinique": (-61.3, 14.35, -60.75, 14.95),
     "Guyane": (-54.7, 2.0, -51.5, 6.0), "La Réunion": (55.1, -21.5, 55.9, -20.8),

@@ -221,8 +221,12 @@ class Gazetteer:
         is a valid commune code: only the rest of the address tells. When neither the postal code nor the name
         fits the coded commune, the postal code and the name place the row if they name one commune; else the
         code is kept. Either way the contradiction is reported (:data:`CODE_COMMUNE_CONTREDIT`).
+
+        ``key`` is the commune name's (« Libellé commune »), never the CEDEX line's, and the postal code must be
+        one a commune has: « 90015 BELFORT CEDEX » is the delivery office of a hospital coded in Trévenans, where
+        it stands (a code review).
         """
-        if postal is None or not key or commune in self.by_postcode.get(postal, []) \
+        if postal is None or not key or postal not in self.by_postcode or commune in self.by_postcode[postal] \
                 or key in self.names.get(commune, set()):
             return commune, "code commune"
         found, localisation, issue = self._by_postcode(postal, key, seen, inside=True)
@@ -253,7 +257,8 @@ class Gazetteer:
             commune = self.to_current.get(code)
             if commune is not None:
                 localisation = "code commune"
-                commune, localisation = self._unless_contradicted(commune, code, postal, key, seen, issues)
+                commune, localisation = self._unless_contradicted(commune, code, postal, place_key(libelle), seen,
+                                                                  issues)
             else:
                 issues.append(Issue(HORS_CHARGEMENT if beyond else COMMUNE_INCONNUE, str(commune_source), seen))
                 localisation = OUTSIDE_THE_LOAD if beyond else localisation

@@ -1,4 +1,5 @@
-"""Questions about the communes of the départements the database was not loaded for (``communes_hors_chargement``).
+"""Questions about the communes of the départements the database was not loaded for (``communes_hors_chargement``,
+``cog_mapping_hors_chargement``).
 
 A database loaded with ``make data --departements`` knows where every other commune of France lies (a point
 inside it), and the outline of those that border a loaded commune; it knows nothing else of them (population,
@@ -7,6 +8,7 @@ supply, CPTS). Both tables are empty after a load of the whole of France.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -14,6 +16,7 @@ import pandas as pd
 
 from pipeline.store.connection import read_geo
 from pipeline.store.frames import read_frame
+from pipeline.store.queries import code_list
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -42,3 +45,11 @@ def borders_near(
     whose point lies in ``bounds`` enlarged by ``margin_deg``."""
     return read_geo(con, f"SELECT code, departement, geometry FROM communes_hors_chargement "
                          f"WHERE geometry IS NOT NULL AND {_BOX} ORDER BY code", _box(bounds, margin_deg))
+
+
+def current_communes(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[str, str]:
+    """The current commune of each of ``codes`` outside the load that the COG knows (``cog_mapping_hors_chargement``):
+    a code merged since maps to the commune it belongs to (05088 → 05024)."""
+    frame = read_frame(con, "SELECT code, current_code FROM cog_mapping_hors_chargement "
+                            "WHERE code = ANY($codes::VARCHAR[]) ORDER BY code", {"codes": code_list(codes)})
+    return dict(zip(frame["code"].astype(str), frame["current_code"].astype(str), strict=True))

@@ -37,7 +37,7 @@ from pipeline.geography import (
     slugify,
 )
 from pipeline.model import Territory
-from pipeline.store.queries import geography, listings, perimeter, provenance
+from pipeline.store.queries import beyond_the_load, geography, listings, perimeter, provenance
 from pipeline.store.territory.codes import (
     absent_zone,
     loaded_part,
@@ -305,7 +305,10 @@ def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.Data
     reasons = []
     if len(beyond):
         missing = sorted({departement_of(str(code)) for code in beyond["code"]})
-        communes = "1 commune" if len(beyond) == 1 else f"{len(beyond)} communes"
+        # Current communes, as the diagnostic counts them: a code merged since counts in the one it belongs to.
+        current = beyond_the_load.current_communes(con, set(beyond["code"].astype(str)))
+        count = len({current.get(str(code), str(code)) for code in beyond["code"]})
+        communes = "1 commune" if count == 1 else f"{count} communes"
         reasons.append(f"{communes} hors des départements chargés dans la base "
                        f"({', '.join(missing)} ; {load_command(provenance.loaded_departements(con), missing)})")
     if len(others := rows[rows["kind"] != OUT_OF_SCOPE]):

@@ -11,6 +11,7 @@
   /* A CPTS with communes beyond the load: its figures are partial, neither classed nor coloured as the others. */
   var PARTIAL_COLOUR = "#f4e3d7";
   var PARTIAL_LABEL = "chiffres partiels (communes hors des départements chargés)";
+  var PARTIAL_MARK = "(partielle)";
   var rows = D.rows.slice();
   var figures = {};
   D.figures.forEach(function (f) { figures[f.key] = f; });
@@ -66,11 +67,23 @@
     return row.values[key];
   }
 
+  function partialTitle(row) {
+    var n = row.communes_hors_base;
+    if (n === null || n === undefined) {
+      return "Population partielle : périmètre dessiné en partie hors des départements chargés, seules les " +
+        "communes chargées sont comptées (CPTS non classée)";
+    }
+    return "Population partielle : " + n + (n > 1 ? " communes de la liste hors des départements chargés, non comptées"
+      : " commune de la liste hors des départements chargés, non comptée") + " (CPTS non classée)";
+  }
+
   function compare(a, b, key, descending) {
     var x = valueOf(a, key), y = valueOf(b, key);
     /* « non disponible » in a text column (a taille, a type) is missing as an empty number is: last either way. */
     var xMissing = x === null || x === undefined || x === NA, yMissing = y === null || y === undefined || y === NA;
     if (xMissing || yMissing) { return xMissing === yMissing ? a.cpts.localeCompare(b.cpts, "fr") : (xMissing ? 1 : -1); }
+    /* A partial CPTS's figures count only its loaded communes: after the whole ones either way, as not ranked. */
+    if (figures[key] && !a.partiel !== !b.partiel) { return a.partiel ? 1 : -1; }
     var c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "fr");
     if (c === 0) { return a.cpts.localeCompare(b.cpts, "fr"); }
     return descending ? -c : c;
@@ -106,8 +119,12 @@
           } else { td.textContent = row.cpts; }
         } else if (c.figure) {
           var v = row.values[c.key];
-          td = el("td", format(v, c.figure), "num");
-          if (v === null || v === undefined) { td.classList.add("na"); }
+          var missing = v === null || v === undefined;
+          /* A partial CPTS's population counts only its loaded communes: marked, never read as the whole CPTS's. */
+          var partialPopulation = row.partiel && c.key === "population" && !missing;
+          td = el("td", format(v, c.figure) + (partialPopulation ? " " + PARTIAL_MARK : ""), "num");
+          if (missing) { td.classList.add("na"); }
+          if (partialPopulation) { td.classList.add("partiel"); td.title = partialTitle(row); }
           var r = row.ranks[c.key];
           // Out of the CPTS of the group ranked on this figure, not the whole group (some have no value).
           if (r !== null && r !== undefined) { td.appendChild(el("span", "rang " + r + "/" + row.ranked[c.key], "rang")); }

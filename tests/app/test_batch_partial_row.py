@@ -1,0 +1,65 @@
+"""A CPTS partly outside the loaded départements, in the comparison of ``make diagnostics`` (a review).
+
+On a database of the 04 and the 13, « CPTS Buëch Dévoluy » (1 112 inhabitants loaded) showed « 88,4 % » of
+self-containment in the comparison, where its own diagnostic says the pertinence is not computed (« auto-confinement
+faussé »), and its population read as a whole CPTS's. And « 57 communes » outside the load were 57 listed codes:
+05088 Montmorin and 05150 Sainte-Marie have been part of 05024 Valdoule (also listed) since 2013, 55 communes.
+
+Known answers: the listing written here, the COG's history (Valdoule: INSEE, commune nouvelle of 1 January 2013),
+the population of the loaded commune read with SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline.app.registries import listing_step
+from pipeline.app.steps import Scope
+from tests.conftest import FIXTURE_DEPARTEMENTS
+from tests.render.documents_runs import database_copy, run_in, writable_database
+
+pytestmark = [pytest.mark.mirror]
+
+#: A whole CPTS, and a partial one: Aiglun (04) and Valdoule (05) listed with one of its former communes.
+LISTING = ("cpts,code_insee\nCPTS Entière,04004\nCPTS Partielle,04001\nCPTS Partielle,05024\n"
+           "CPTS Partielle,05088\n")
+
+
+def test_a_partial_cpts_has_no_self_containment_and_counts_its_current_communes(fixture_data_dir: Path,
+                                                                                 tmp_path: Path) -> None:
+    listing = tmp_path / "duo.csv"
+    listing.write_text(LISTING, encoding="utf-8")
+    data = database_copy(fixture_data_dir, tmp_path)
+    with writable_database(data) as con:  # as « make data DEPARTEMENTS=04,13,33,75,976 CPTS=duo.csv » loads it
+        assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+    run = run_in(data, tmp_path / "maps", ["diagnostics", "--liste", "duo"])
+    assert run.code == 0, run.stderr
+    table = pd.read_csv(data / "processed" / "comparaison-duo" / "comparaison.csv", encoding="utf-8-sig",
+                        dtype={"departements_non_charges_a_portee": str}).set_index("cpts")
+    # Two listed codes outside the load, one current commune (05088 is part of 05024).
+    assert table.loc["CPTS Partielle", "communes_hors_base"] == 1
+    assert table.loc["CPTS Entière", "communes_hors_base"] == 0
+    # Not available, as in its diagnostic; nor a model « reaching » départements for a figure it does not give.
+    assert pd.isna(table.loc["CPTS Partielle", "auto_confinement"])
+    assert pd.isna(table.loc["CPTS Partielle", "departements_non_charges_a_portee"])
+    assert 0 <= table.loc["CPTS Entière", "auto_confinement"] <= 1  # a whole CPTS keeps its figure
+    con = duckdb.connect(str(data / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        aiglun = con.execute("SELECT population FROM communes WHERE code = '04001' AND vintage = "
+                             "(SELECT max(vintage) FROM communes)").fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    assert table.loc["CPTS Partielle", "population"] == aiglun  # the loaded commune only…
+    assert pd.isna(table.loc["CPTS Partielle", "rang_population"])  # …so not ranked as a whole CPTS
+    summary = json.loads((data / "processed" / "diagnostics" / "cpts-cpts-partielle" / "summary.json")
+                         .read_text(encoding="utf-8"))
+    assert summary["pertinence"]["indisponible"].startswith(
+        "pertinence du périmètre non calculée : 1 commune de la CPTS dans sa liste (2 codes, dont d'anciennes "
+        "communes comptées dans leur commune actuelle) est hors des départements chargés dans la base (05 ; ")
+    page = (tmp_path / "maps" / "comparaison-duo" / "index.html").read_text(encoding="utf-8")
+    assert '"communes_hors_base":1' in page and "(partielle)" in page
