@@ -96,7 +96,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     claimed = set(every_claim["unit_code"])
     analysed = coverage_claims.analysis_units(all_units)
     regions = coverage_claims.listed_regions(claimed, analysed)
-    # Per département: where a CPTS is rooted, or whose inhabitants and units the claims mostly hold; a listing of
+    # Per département: where two CPTS are rooted, or whose inhabitants and units the claims mostly hold; a listing of
     # one département does not speak for its région's others.
     # Rooted CPTS counted by the listings' own ids: one CPTS named in two listings is one CPTS there.
     rooting = pd.concat([coverage_claims.distinct_claims(listed, all_units)[["cpts_id", "unit_code"]],
