@@ -7,7 +7,7 @@ import pandas as pd
 
 from pipeline.geography import departements_of
 from pipeline.render.sections.common import agree
-from pipeline.sources.cpts_listing import OUT_OF_SCOPE
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE, codes_beyond_the_load
 
 
 def one_id_per_listing(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def partial_cpts(members: pd.DataFrame, issues: pd.DataFrame) -> set[str]:
 def outside_codes(members: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """``cpts_id``, ``unit_code`` of the listed codes beyond the loaded départements, per CPTS of ``members`` (named
     as its listing names it): where a partly loaded CPTS is rooted is measured on all its codes."""
-    outside = issues.loc[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna(), ["listing", "cpts", "code"]]
+    outside = codes_beyond_the_load(issues)[["listing", "cpts", "code"]]
     ids = members[["listing", "cpts", "cpts_id"]].drop_duplicates()
     rows = ids.merge(outside, on=["listing", "cpts"])
     return rows[["cpts_id", "code"]].rename(columns={"code": "unit_code"}).astype(str).reset_index(drop=True)

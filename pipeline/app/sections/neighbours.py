@@ -20,7 +20,7 @@ import pandas as pd
 from pipeline.geography import departement_of, load_command
 from pipeline.model import Territory
 from pipeline.render.sections.common import agree
-from pipeline.sources.cpts_listing import OUT_OF_SCOPE
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE, codes_beyond_the_load
 from pipeline.sources.cpts_listing.names import near_duplicate_names
 from pipeline.store.queries import beyond_the_load, geography, listings
 
@@ -144,21 +144,16 @@ ANOMALY_ORDER = [OUT_OF_SCOPE, "homonyme_probable", "regle_du_point", "hors_fran
 def with_current_communes(con: duckdb.DuckDBPyConnection, anomalies: pd.DataFrame) -> pd.DataFrame:
     """``anomalies`` with ``current_code``: the current commune of a listed code outside the load (the COG's
     history: 05088 Montmorin is 05024 Valdoule), the code itself otherwise."""
-    codes = anomalies.loc[(anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna(), "code"].astype(str)
-    current = beyond_the_load.current_communes(con, set(codes))
+    current = beyond_the_load.current_communes(con, set(codes_beyond_the_load(anomalies)["code"].astype(str)))
     return anomalies.assign(current_code=anomalies["code"].map(lambda c: current.get(c, c) if isinstance(c, str)
                                                                else c))
-
-
-def _outside_rows(anomalies: pd.DataFrame) -> pd.DataFrame:
-    return anomalies[(anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna()]
 
 
 def outside_the_load(anomalies: pd.DataFrame | None) -> int:
     """How many of a CPTS's communes its listing names outside the départements the database was loaded for:
     current communes (``current_code``, :func:`with_current_communes`), a code merged since counting in the one
     it belongs to (Buëch Dévoluy lists 57 codes there, 05088 and 05150 merged into 05024, also listed: 55)."""
-    return 0 if anomalies is None else int(_outside_rows(anomalies)["current_code"].nunique())
+    return 0 if anomalies is None else int(codes_beyond_the_load(anomalies)["current_code"].nunique())
 
 
 def _outside_the_load_said(anomalies: pd.DataFrame | None) -> str | None:
@@ -166,7 +161,7 @@ def _outside_the_load_said(anomalies: pd.DataFrame | None) -> str | None:
     chargés dans la base », or None when none is."""
     if not (outside := outside_the_load(anomalies)):
         return None
-    codes = int(_outside_rows(anomalies)["code"].nunique()) if anomalies is not None else 0
+    codes = int(codes_beyond_the_load(anomalies)["code"].nunique()) if anomalies is not None else 0
     merged = (f" ({codes} codes, dont d'anciennes communes comptées dans leur commune actuelle)" if codes > outside
               else "")
     return (f"{outside} {agree(outside, 'commune de la CPTS dans sa liste', 'communes de la CPTS dans sa liste')}"
@@ -177,8 +172,7 @@ def departements_outside_the_load(anomalies: pd.DataFrame | None) -> list[str]:
     """Départements of a CPTS's listed communes outside the load (« 84 »), sorted."""
     if anomalies is None:
         return []
-    codes = anomalies.loc[(anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].notna(), "code"].astype(str)
-    return sorted({departement_of(code) for code in codes})
+    return sorted({departement_of(code) for code in codes_beyond_the_load(anomalies)["code"].astype(str)})
 
 
 def drawn_part_outside_the_load(anomalies: pd.DataFrame | None) -> bool:

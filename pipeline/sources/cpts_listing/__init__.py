@@ -54,6 +54,7 @@ from pipeline.sources.cpts_listing.model import (
     REQUIRED_COLUMNS,
     STATUTS,
     ListingResult,
+    codes_beyond_the_load,
 )
 from pipeline.sources.cpts_listing.names import name_key, near_duplicate_names
 from pipeline.sources.cpts_listing.parse import decode_utf8, parse_listing_csv, parse_listing_geojson
@@ -71,6 +72,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "STATUTS",
     "ListingResult",
+    "codes_beyond_the_load",
     "combine",
     "decode_utf8",
     "find_probable_homonyms",

@@ -82,3 +82,9 @@ def raise_collected(errors: Sequence[tuple[int | None, str]], header: str, path:
     more = f"\n  … et {len(lines) - MAX_ERRORS_SHOWN} autres" if len(lines) > MAX_ERRORS_SHOWN else ""
     first_line = next((ln for ln, _ in errors if ln is not None), None)
     raise DataError(header + "\n  - " + "\n  - ".join(shown) + more, path, first_line)
+
+
+def codes_beyond_the_load(issues: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``issues`` (:data:`ISSUE_COLUMNS`) naming a listed code outside the loaded départements
+    (:data:`OUT_OF_SCOPE` with a code; without one, a drawn part of a perimeter over no loaded commune)."""
+    return issues[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna()]

@@ -83,9 +83,17 @@
       searchBox.removeAttribute('aria-activedescendant');
     }
 
+    // The results of the last query: a key typed ran the search for its keydown, then again for its input.
+    var lastQuery = null;
+    var lastFound = null;
+    function searched(raw) {
+      if (raw !== lastQuery) { lastQuery = raw; lastFound = search(raw); }
+      return lastFound;
+    }
+
     function show() {
       panel.empty('search-results');
-      var found = search(searchBox.value);
+      var found = searched(searchBox.value);
       var hits = found.hits;
       active = Math.min(active, hits.length - 1);
       searchBox.removeAttribute('aria-activedescendant');
@@ -130,7 +138,7 @@
     searchBox.setAttribute('aria-expanded', 'false');
     searchBox.addEventListener('input', function () { active = -1; show(); });
     searchBox.addEventListener('keydown', function (event) {
-      var hits = search(searchBox.value).hits;
+      var hits = searched(searchBox.value).hits;
       if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
         event.preventDefault();
         active = hits.length ? (active + (event.key === 'ArrowDown' ? 1 : hits.length)) % hits.length : -1;
