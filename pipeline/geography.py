@@ -77,6 +77,13 @@ def normalise_insee_code(value: object) -> tuple[str | None, str | None]:
         digits = number.group(1)
         code = digits.zfill(5)
         return code, f"{text} lu comme {code} (code écrit comme un nombre décimal par un tableur)"
+    # A spreadsheet may export a number in scientific notation (« 1,3201E+04 »): read when every digit of the
+    # code is written; « 1,32E+04 » is any code from 13150 to 13249, rounded, and no code.
+    if (scientific := re.fullmatch(r"([1-9])[.,]([0-9]{3,4})[eE]\+?0?([34])", text)) is not None:
+        digits = scientific.group(1) + scientific.group(2)
+        if len(digits) == int(scientific.group(3)) + 1:
+            code = digits.zfill(5)
+            return code, f"{text} lu comme {code} (code écrit en notation scientifique par un tableur)"
     return None, None
 
 

@@ -26,6 +26,17 @@ from pipeline.geography import normalise_insee_code
     ("4166.5", (None, None)),
     ("0423.0", (None, None)),
     ("123456.0", (None, None)),
+    # Scientific notation, read only when every digit of the code is written (a review: « 1.3201E+04 » refused);
+    # « 1,32E+04 » is the display, rounded, of any code from 13150 to 13249.
+    ("1.3201E+04", ("13201", "1.3201E+04 lu comme 13201 (code écrit en notation scientifique par un tableur)")),
+    ("1,3201E+04", ("13201", "1,3201E+04 lu comme 13201 (code écrit en notation scientifique par un tableur)")),
+    ("4.070E+03", ("04070", "4.070E+03 lu comme 04070 (code écrit en notation scientifique par un tableur)")),
+    ("4,166e3", ("04166", "4,166e3 lu comme 04166 (code écrit en notation scientifique par un tableur)")),
+    ("1,32E+04", (None, None)),
+    ("4.07E+03", (None, None)),
+    ("1E+04", (None, None)),
+    ("1.32011E+04", (None, None)),
+    ("1.3201E+05", (None, None)),
 ])
 def test_codes_are_cleaned_or_refused(typed: object, expected: tuple[str | None, str | None]) -> None:
     assert normalise_insee_code(typed) == expected

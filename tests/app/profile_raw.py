@@ -41,6 +41,12 @@ def populations(version: str) -> dict[str, int]:
             if c["type"] in ("commune-actuelle", "arrondissement-municipal")}
 
 
+def names(version: str) -> dict[str, str]:
+    """Name of every commune and arrondissement of a package."""
+    return {c["code"]: c["nom"] for c in package(version, "communes")
+            if c["type"] in ("commune-actuelle", "arrondissement-municipal")}
+
+
 def departement_codes(version: str, departement: str) -> list[str]:
     return sorted(c["code"] for c in package(version, "communes")
                   if c["type"] == "commune-actuelle" and c.get("departement") == departement)

@@ -93,3 +93,18 @@ def test_the_first_professional_of_a_group_absent_from_the_neighbourhood_is_mode
     result = access.what_if(demand, supply, distances, [WhatIfChange("Chirurgiens-dentistes", 1.0, "A")])
     assert list(result["before"]) == [0.0, 0.0]
     assert list(result["after"]) == pytest.approx([100_000 / 3000] * 2)
+
+
+def test_a_change_on_a_commune_of_a_departement_not_loaded_says_so_not_unknown(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « MG:2@83012 » on a database of 04, 13, 33, 75 and 976 said « code INSEE inconnu », sending the user
+    looking for a typo in a real commune of the Var (Barjols, 83012: in the COG, département 83 not loaded)."""
+    from pipeline.app.sections.what_if_inputs import check_what_if_loaded
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError) as info:
+        check_what_if_loaded(db, [WhatIfChange("Médecins généralistes", 2, "04070"),
+                                  WhatIfChange("Médecins généralistes", 2, "83012")], {"04070"})
+    assert str(info.value.message).startswith("Simulation : commune 83012 : hors des départements chargés")
+    assert "make data DEPARTEMENTS=04,13,33,75,83,976" in str(info.value.message)
+    # A code of no département is left to the « inconnu » refusal that follows.
+    check_what_if_loaded(db, [WhatIfChange("Médecins généralistes", 2, "99999")], set())

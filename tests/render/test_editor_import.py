@@ -94,6 +94,11 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
                          "titre")
     loaded, said = imported(editor, tmp_path, f"\n\ncode_insee;nom\n{A};Aubert\n")  # blank lines: no title, no note
     assert loaded == [A] and "titre" not in said
+    # One column of codes without a header, one in scientific notation (a review: refused on the command line).
+    loaded, said = imported(editor, tmp_path, f"{A}\r\n\r\n1.003E+03\r\n")
+    assert loaded == [A, C]
+    assert said.endswith("fichier sans en-tête : chaque ligne lue comme un code commune ; 1.003E+03 lu comme 01003 "
+                         "(code écrit en notation scientifique par un tableur)")
     loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{C};Césy\n".encode("cp1252"))
     assert loaded == [] and said.startswith("Le fichier n’est pas encodé en UTF-8")
 

@@ -155,6 +155,22 @@ def test_city_with_arrondissements_claimed_whole_is_expanded(tmp_path: Path) -> 
     assert _issues(result, "commune_a_arrondissements")["line"].tolist() == [2]
 
 
+def test_former_commune_of_a_city_with_arrondissements_is_not_the_whole_city(tmp_path: Path) -> None:
+    """A review: Saint-Rambert-l'Île-Barbe (69232, merged into Lyon in 1963, now in its 9e arrondissement) was
+    read as the whole of Lyon; here a made-up former code of Marseille: none of its arrondissements is claimed."""
+    path = tmp_path / "ancien.csv"
+    path.write_text("cpts,code_insee\nCPTS A,13999\nCPTS A,05061\n", encoding="utf-8")
+    mapping = pd.concat([_mapping(), pd.DataFrame([("13999", "13055", "ancien", "Saint-Ailleurs")],
+                                                  columns=["code", "current_code", "kind", "nom"])])
+    result = read_listing(path, mapping, _units(), name="essai")
+    assert result.members["unit_code"].tolist() == ["05061"]
+    missing = _issues(result, "code_sans_correspondance")
+    assert missing["line"].tolist() == [2]
+    assert missing["detail_fr"].tolist() == [
+        "code ancien 13999 (Saint-Ailleurs, ancien) : aujourd'hui une partie de Marseille (13055), modélisée par "
+        "arrondissement ; préciser l'arrondissement (13201 à 13203)"]
+
+
 def test_semicolon_separator_and_bom(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffcpts;code_insee;statut\nCPTS A;05061;aci signe\n".encode())

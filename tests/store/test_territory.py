@@ -179,6 +179,11 @@ def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tm
                                      "Corse-du-Sud (2A) et Haute-Corse (2B) ; la région Corse a le code 94")),
         ("region:99", "Région inconnu"),
         ("fichier:/nonexistent/t.csv", "introuvable"),
+        # A review: the former code of Saint-Rambert-l'Île-Barbe, merged into Lyon in 1963 and now in its 9e
+        # arrondissement, was read as the whole of Lyon (519 127 inhabitants, taille 4).
+        ("communes:69381,69232", re.escape("69232 (Saint-Rambert-l'Île-Barbe, ancien code) est aujourd'hui une partie "
+                                           "de Lyon, modélisée par arrondissement : donnez le code de l'arrondissement "
+                                           "où elle se trouve (69381 à 69389)")),
     ],
 )
 def test_errors(db: duckdb.DuckDBPyConnection, spec: str, message: str) -> None:

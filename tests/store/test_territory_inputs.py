@@ -130,6 +130,64 @@ def test_a_title_line_of_a_spreadsheet_export_is_read_as_a_title(db: duckdb.Duck
         resolve_territory(db, f"fichier:{path}")
 
 
+@pytest.mark.parametrize("content", ["04070\n04001\n\n13201\n", "4070\r\n4001\r\n13201\r\n",
+                                     "\ufeff1.3201E+04\n04070\n04001\n"])
+def test_a_list_of_codes_without_a_header_line_is_read_whole(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                           content: str) -> None:
+    """A review: a file of codes one per line, without a header, was refused, its first code taken for a column
+    name (« Colonne de codes absente … (colonnes lues : 04070) »)."""
+    path = tmp_path / "codes.txt"
+    path.write_text(content, encoding="utf-8")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert sorted(territory.units["unit_code"]) == ["04001", "04070", "13201"]
+    assert territory.population == sum(raw.populations("6.0.0")[c] for c in ("04001", "04070", "13201"))
+    assert "fichier sans en-tête : chaque ligne lue comme un code commune" in territory.notes
+    # The first line is a line like the others: an unknown code there is named at line 1.
+    path.write_text("99999\n04070\n", encoding="utf-8")
+    with pytest.raises(TerritoryError, match=r"code INSEE inconnu : 99999 \(ligne 1\)"):
+        resolve_territory(db, f"fichier:{path}")
+    # One word on line 1 that is no code is still a header, and its column still unknown.
+    path.write_text("Liste\n04070\n", encoding="utf-8")
+    with pytest.raises(TerritoryError, match="Colonne de codes absente"):
+        resolve_territory(db, f"fichier:{path}")
+
+
+@pytest.mark.parametrize("spec", ["communes:04081,04003", "communes:04081,04081"])
+def test_a_commune_given_twice_is_counted_once_and_said_so(db: duckdb.DuckDBPyConnection, spec: str) -> None:
+    """A review: 04081 with its former code 04003 (Albiosc, merged into it) was said « codes en double ignorés :
+    04081 », a code the user gave once."""
+    territory = resolve_territory(db, spec)
+    assert list(territory.units["unit_code"]) == ["04081"]
+    assert territory.population == raw.populations("6.0.0")["04081"]
+    assert ("communes données plusieurs fois (même code, ou ancien code d'une commune déjà donnée), comptées une "
+            "fois : 04081") in territory.notes
+
+
+def test_a_paris_postal_code_is_named_as_such(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « code INSEE inconnu : 75001 » did not say that 75001 is Paris 1er's postal code (INSEE 75101),
+    the commonest slip of a Paris list; 75116, Paris 16e's second postal code, is also its INSEE code."""
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:75001,75020,75116")
+    assert ("code INSEE inconnu : 75001 ; c'est le code postal de Paris 1er Arrondissement, dont le code INSEE est "
+            "75101") in str(info.value.message)
+    message = str(info.value.message)
+    assert "75020 ; c'est le code postal de Paris 20e Arrondissement, dont le code INSEE est 75120" in message
+    assert "75116 " not in message and "75116)" in message  # named in the spec only, no error of its own
+
+
+def test_marseille_postal_codes_read_as_other_communes_are_pointed_out(db: duckdb.DuckDBPyConnection) -> None:
+    """13001 to 13016 are Marseille's postal codes and the INSEE codes of Aix-en-Provence, Allauch, Alleins…: a
+    list made mostly of them is read as those communes (the codes are valid), with a note; a list of the
+    département where they are a few among many says nothing."""
+    names = raw.names("6.0.0")
+    territory = resolve_territory(db, "communes:13001,13002,13003")
+    assert territory.population == sum(raw.populations("6.0.0")[c] for c in ("13001", "13002", "13003"))
+    assert (f"13001 ({names['13001']}), 13002 ({names['13002']}), 13003 ({names['13003']}) lus comme codes INSEE de "
+            "ces communes ; si ce sont des codes postaux de Marseille, les codes INSEE de ses arrondissements sont "
+            "13201 à 13216") in territory.notes
+    assert not any("codes postaux" in n for n in resolve_territory(db, "communes:13001,13002,04070,04001,04081").notes)
+
+
 @pytest.mark.parametrize("spec", ["departement:Alpes-de-Haute-Provence", "departement:alpes de haute provence",
                                   "departement:04"])
 def test_departement_by_its_name(db: duckdb.DuckDBPyConnection, spec: str) -> None:

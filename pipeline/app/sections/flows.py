@@ -35,7 +35,12 @@ from pipeline.app.sections.units import (
     summed_per_unit,
     unit_of_rows,
 )
-from pipeline.app.sections.what_if_inputs import check_what_if_places, what_if_as_read, what_if_notes
+from pipeline.app.sections.what_if_inputs import (
+    check_what_if_loaded,
+    check_what_if_places,
+    what_if_as_read,
+    what_if_notes,
+)
 from pipeline.errors import PipelineError
 from pipeline.geography import is_arrondissement, projected_crs
 from pipeline.model import DiagnosticOptions, Territory
@@ -314,7 +319,9 @@ def flows_and_access(
         notes.extend(what_if_notes(read, typed))
         changes = access.check_what_if_groups(read, groups)
         check_what_if_totals(changes)
-        check_what_if_places(changes, domain, set(geography.commune_names(con, {c.commune for c in changes})), typed)
+        known = set(geography.commune_names(con, {c.commune for c in changes}))
+        check_what_if_loaded(con, changes, known)
+        check_what_if_places(changes, domain, known, typed)
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)
         access_section.simulation = scenario[scenario["code"].isin(inside_codes)]

@@ -9,12 +9,13 @@ import duckdb
 
 from pipeline.app.sections.units import domain_cities
 from pipeline.errors import PipelineError
-from pipeline.geography import arrondissements_of
+from pipeline.geography import arrondissements_of, departement_of
 from pipeline.model import WhatIfChange
 from pipeline.model.options import WhatIfSyntaxError
 from pipeline.render.report import format_number
 from pipeline.sources.adherents import profession_group
 from pipeline.store.queries import geography
+from pipeline.store.territory.codes import outside_the_load
 
 
 def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChange],
@@ -41,6 +42,14 @@ def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChan
         merged = current.get(change.commune, [])
         out.append(WhatIfChange(groupe, change.delta, merged[0] if len(merged) == 1 else change.commune))
     return out
+
+
+def check_what_if_loaded(con: duckdb.DuckDBPyConnection, changes: list[WhatIfChange], known: set[str]) -> None:
+    """Refuse, in French, a what-if change placed on a commune of a département the database was not loaded for,
+    saying so and how to load it: « inconnu » sent the user looking for a typo in a real code (a review)."""
+    for change in changes:
+        if change.commune not in known and (said := outside_the_load(con, departement_of(change.commune))):
+            raise PipelineError(f"Simulation : commune {change.commune}{said}")
 
 
 def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None,

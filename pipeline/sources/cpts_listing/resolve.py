@@ -144,6 +144,14 @@ def resolve_codes(
                 )
                 continue
             label = f"{entry['nom']}, {entry['kind']}" if pd.notna(entry["nom"]) else entry["kind"]
+            if code != target and (kids := sorted(arrondissements.get(target, []))):
+                # A former commune of a city now modelled by arrondissement lies in one of them (Saint-Rambert-
+                # l'Île-Barbe, 69232, in Lyon 9e): claimed whole, the city would make the CPTS taille 4 (a review).
+                issues.append(issue(listing, "code_sans_correspondance", row.cpts, source, row.line,
+                                    f"code ancien {code} ({label}) : aujourd'hui une partie de "
+                                    f"{unit_name.get(target)} ({target}), modélisée par arrondissement ; "
+                                    f"préciser l'arrondissement ({kids[0]} à {kids[-1]})"))
+                continue
             old = f"code ancien {code} ({label}) rattaché à {target} ({unit_name.get(target)})"
             issues.append(issue(listing, "code_ancien", row.cpts, source, row.line, old))
             add(row, source, target, f"{note} ; {old}" if note else old)

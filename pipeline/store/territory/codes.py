@@ -10,8 +10,11 @@ import pandas as pd
 
 from pipeline.errors import TerritoryError
 from pipeline.geography import (
+    CITY_NAMES,
     REGION_DEPARTEMENTS,
     REGION_NAMES,
+    arrondissement_from_postcode,
+    arrondissement_ordinal,
     arrondissements_of,
     city_of_arrondissement,
     departement_of,
@@ -195,11 +198,24 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             former = mapping.at[code, "nom"]
             if pd.isna(former) or not str(former).strip():
                 former = geography.commune_names(con, {code}).get(code, "nom inconnu")
+            if arrondissements := arrondissements_of(str(target)):
+                # Saint-Rambert-l'Île-Barbe (69232, merged into Lyon in 1963) lies in one arrondissement, the 9e: read
+                # as the whole city it made a territory of 519 127 inhabitants, taille 4 (a review).
+                errors.append(f"{value}{at} ({former}, {label}) est aujourd'hui une partie de "
+                              f"{CITY_NAMES[str(target)]}, modélisée par arrondissement : donnez le code de "
+                              f"l'arrondissement où elle se trouve ({arrondissements[0]} à {arrondissements[-1]})")
+                continue
             notes.append(
                 f"{code} ({former}, {label}) rattaché à la commune actuelle {target} "
                 f"({by_code.at[target, 'nom']})"
             )
             rows.append(by_code.loc[[target]].reset_index())
+            continue
+        if code is not None and (arrondissement := arrondissement_from_postcode("75056", code)) is not None:
+            # The commonest slip of a Paris list (a review): 75001 is no commune's code, but Paris 1er's postal code.
+            ordinal = arrondissement_ordinal(arrondissement)
+            errors.append(f"code INSEE inconnu : {value}{at} ; c'est le code postal de Paris {ordinal}"
+                          f"{'er' if ordinal == 1 else 'e'} Arrondissement, dont le code INSEE est {arrondissement}")
             continue
         if code is not None:
             if outside := outside_the_load(con, departement_of(code)):
@@ -242,7 +258,9 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=UNIT_COLUMNS)
     duplicated = frame["unit_code"].duplicated()
     if duplicated.any():
-        notes.append("codes en double ignorés : " + ", ".join(sorted(set(frame.loc[duplicated, "unit_code"]))))
+        # « codes en double » named 33008 where 33008 and its former code 33092 were given (a review).
+        notes.append("communes données plusieurs fois (même code, ou ancien code d'une commune déjà donnée), "
+                     "comptées une fois : " + ", ".join(sorted(set(frame.loc[duplicated, "unit_code"]))))
         frame = frame[~duplicated]
     # A city given with some of its arrondissements: they are inside it, and counting them again would add
     # their population twice (Marseille and its 1er: 886 040 + 37 599).
@@ -255,5 +273,22 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             notes.append(f"arrondissements déjà compris dans la commune {city} ({name}), ignorés : "
                          + ", ".join(within))
     frame = frame[~inside]
-    return frame[UNIT_COLUMNS].reset_index(drop=True), notes
+    return frame[UNIT_COLUMNS].reset_index(drop=True), notes + _postal_codes_of_a_city(frame)
+
+
+def _postal_codes_of_a_city(frame: pd.DataFrame) -> list[str]:
+    """A note when most of the codes given are those that Marseille's or Lyon's arrondissements have as postal
+    codes (13001 to 13016, 69001 to 69009): INSEE codes of other communes (Aix-en-Provence, Allauch…; Affoux…),
+    read as such, but a list of arrondissements typed with their postal codes would look exactly so."""
+    notes = []
+    for city in ("13055", "69123"):
+        postal = [(str(code), name) for code, name in zip(frame["unit_code"], frame["nom"], strict=True)
+                  if arrondissement_from_postcode(city, code) is not None]
+        if len(postal) >= 2 and 2 * len(postal) > len(frame):
+            first, last = arrondissements_of(city)[0], arrondissements_of(city)[-1]
+            notes.append(", ".join(f"{code} ({name})" for code, name in postal[:3])
+                         + (" …" if len(postal) > 3 else "") + f" lus comme codes INSEE de ces communes ; si ce "
+                         f"sont des codes postaux de {CITY_NAMES[city]}, les codes INSEE de ses arrondissements "
+                         f"sont {first} à {last}")
+    return notes
 

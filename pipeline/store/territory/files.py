@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import ascii_fold, city_of_arrondissement
+from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_insee_code
 from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
@@ -92,6 +92,7 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     titles: list[tuple[int, str]] = []
     frame = read_csv_checked(path, required=[], line_column=_LINE,
                              is_header=lambda cells: code_column(cells) is not None, titles=titles)
+    frame, headerless = _without_header(frame, titles)
     lowered = {c.lower(): c for c in frame.columns if c != _LINE}
     column = code_column([c for c in frame.columns if c != _LINE])
     if column is None:
@@ -128,7 +129,20 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     except TerritoryError as exc:
         raise TerritoryError(exc.message, path) from exc
     notes += check_file_names(con, frame, column, _LINE, path)
-    return FileTerritory(units, _title_note(titles) + notes + redraw_notes, redraws)
+    said = ["fichier sans en-tête : chaque ligne lue comme un code commune"] if headerless else _title_note(titles)
+    return FileTerritory(units, said + notes + redraw_notes, redraws)
+
+
+def _without_header(frame: pd.DataFrame, titles: list[tuple[int, str]]) -> tuple[pd.DataFrame, bool]:
+    """A file of one column of codes without a header line (« 04070 » on line 1) as a ``code_insee`` column, its
+    first line a code like the others; any other frame as read. A review: the first code was taken for a column
+    name, and the file refused (« Colonne de codes absente (colonnes lues : 04070) »)."""
+    columns = [c for c in frame.columns if c != _LINE]
+    if len(columns) != 1 or normalise_insee_code(columns[0])[0] is None:
+        return frame, False
+    line = titles[-1][0] + 1 if titles else 1
+    first = pd.DataFrame({CODE_COLUMNS[0]: [columns[0]], _LINE: [line]})
+    return pd.concat([first, frame.rename(columns={columns[0]: CODE_COLUMNS[0]})], ignore_index=True), True
 
 
 def _title_note(titles: list[tuple[int, str]]) -> list[str]:

@@ -69,6 +69,13 @@
       var code = ('0' + number[1]).slice(-5);
       return { code: code, note: text + ' lu comme ' + code + ' (code écrit comme un nombre décimal par un tableur)' };
     }
+    // Scientific notation, read when every digit of the code is written (« 1,32E+04 » is any of 100 codes).
+    var scientific = /^([1-9])[.,]([0-9]{3,4})[eE]\+?0?([34])$/.exec(text);
+    if (scientific && scientific[1].length + scientific[2].length === Number(scientific[3]) + 1) {
+      var digits = ('0' + scientific[1] + scientific[2]).slice(-5);
+      return { code: digits,
+               note: text + ' lu comme ' + digits + ' (code écrit en notation scientifique par un tableur)' };
+    }
     return { code: null, note: null };
   }
 
@@ -162,6 +169,13 @@
     var rows = all.slice(1).filter(function (r) { return filled(r.cells) > 0; });
     var code = columnOf(headers, CODE_COLUMNS);
     var notes = [];
+    if (code < 0 && headers.length === 1 && normaliseCode(headers[0]).code !== null) {
+      // files._without_header: one column of codes without a header, its first line a code like the others.
+      rows = all.filter(function (r) { return filled(r.cells) > 0; });
+      headers = ['code_insee'];
+      code = 0;
+      notes.push('fichier sans en-tête : chaque ligne lue comme un code commune');
+    }
     var named = titles.map(function (t) { return t.trim().replace(/[;,\t| ]+$/, ''); }).filter(Boolean);
     if (named.length) {  // blank lines above the header are no titles (files._title_note)
       var shown = named.length ? ' (« ' + named[0].slice(0, 60) + ' »)' : '';
