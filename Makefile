@@ -41,13 +41,19 @@ help:
 	@echo "make diagnostic TERRITORY=... [SIGNATURE=AAAA-MM-JJ] [ADHERENTS=adherents.csv] [AJOUT=...] [FLUX=flux.csv] [NOM=...] [PDF=1]"
 	@echo "make diagnostics LISTE=... | REGION=..."
 	@echo "make coverage REGION=... | DEPARTEMENT=... | FRANCE=1 [SEUIL=20000]"
-	@echo "make editeur REGION=... | DEPARTEMENT=... [CPTS=...]"
+	@echo "make editeur REGION=... | DEPARTEMENT=... [CPTS=...], ou CPTS=... seule (les départements de cette CPTS)"
 	@echo "Détail des variables : README.md ; python -m pipeline --help"
 
+# Chromium comes from Debian's packages: as root, or through sudo; without either (an analyst's account), the
+# environment is still made, and the warning says what needs it (make test, PDF=1) and the command to run.
 install:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installation de Chromium (Debian) pour les tests navigateur"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	  echo "Installation de Chromium (Debian) pour les tests navigateur et PDF=1"; \
+	  if [ "$$(id -u)" = 0 ]; then as_root=; elif command -v sudo >/dev/null 2>&1; then as_root=sudo; else as_root=none; fi; \
+	  if [ "$$as_root" = none ] || ! { $$as_root apt-get update -qq && \
+	       $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; then \
+	    echo "Attention : Chromium n'a pas pu être installé (droits d'administrateur nécessaires : « sudo apt-get install chromium ») ; make test et PDF=1 en ont besoin, les diagnostics non" >&2; \
+	  fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'

@@ -9,15 +9,13 @@ spaces themselves on the raw file.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import docx
 from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
 
-_UNDO = ((re.compile("\u00a0:"), " :"), (re.compile("\u202f([;?!])"), r" \1"), (re.compile("«\u00a0"), "« "),
-         (re.compile("\u00a0»"), " »"))
+from tests.french_spacing import as_typed
 
 
 def read_docx(path: str | Path) -> WordDocument:
@@ -27,8 +25,7 @@ def read_docx(path: str | Path) -> WordDocument:
     for root in roots:
         for element in root.iter(qn("w:t")):
             if element.text:
-                for pattern, replacement in _UNDO:
-                    element.text = pattern.sub(replacement, element.text)
+                element.text = as_typed(element.text)
     return document
 
 

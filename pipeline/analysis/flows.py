@@ -2,7 +2,7 @@
 
 Without claims data, consultations are *modelled*: each commune ``i`` emits
 ``O_i = population_i × rate_g`` consultations per year for profession group
-``g`` (national rate, see ``pipeline/data/flows_params.toml``), and sends them
+``g`` (national rate, see ``pipeline/data/parametres.toml``, ``[rates]``), and sends them
 to the communes ``j`` where professionals of that group practise with the Huff
 (1963) probabilities
 

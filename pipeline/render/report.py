@@ -67,6 +67,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from pipeline.geography import slugify
+from pipeline.render.french_typography import french_spaces_in_html
 from pipeline.render.hyphenation import BREAK, hyphenated
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -382,7 +383,8 @@ def render_report(context: Mapping[str, Any]) -> str:
             comparison_link=context.get("comparison_link"),
         )
     )
-    return page
+    # French spacing once on the whole page: the sections' texts, the tables' cells and the template's own words.
+    return french_spaces_in_html(page)
 
 
 def write_report(context: Mapping[str, Any], path: str | Path) -> Path:

@@ -38,7 +38,13 @@ import requests
 from pipeline.errors import DownloadError, SourceUnavailableError
 from pipeline.sources import download as download_module
 from pipeline.sources.download import HASHES, TIMEOUT, Checksum, LocalFile, download, file_digest, sha256_of
-from pipeline.sources.transfer import TRANSIENT_STATUSES, retry_after_seconds, retry_wait, transient_message
+from pipeline.sources.transfer import (
+    TRANSIENT_STATUSES,
+    announce_retry,
+    retry_after_seconds,
+    retry_wait,
+    transient_message,
+)
 
 DATAGOUV_API = "https://www.data.gouv.fr/api/1"
 
@@ -156,6 +162,7 @@ def _get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[st
         if wait is None:
             raise SourceUnavailableError(transient_message(response.status_code, retry_after, url, attempt,
                                                            "Le catalogue"), url)
+        announce_retry(response.status_code, url, wait, attempt, "Le catalogue")
         download_module.wait(wait)
         attempt += 1
         response = _get_json(url, http)

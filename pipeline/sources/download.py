@@ -33,6 +33,7 @@ from pipeline.sources.transfer import (
     TRANSIENT_STATUSES,
     HTTPStatusError,
     StalePart,
+    announce_retry,
     check_content,
     retry_wait,
     transfer,
@@ -97,6 +98,7 @@ def _transfer_with_retries(http: requests.Session, url: str, part: Path, dest: P
             if pause is None:
                 raise HTTPStatusError(transient_message(exc.status, exc.retry_after, url, attempt), dest,
                                       exc.status, exc.retry_after) from None
+            announce_retry(exc.status, url, pause, attempt)
             wait(pause)
             attempt += 1
 

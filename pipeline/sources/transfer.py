@@ -12,10 +12,12 @@ import contextlib
 import datetime
 import email.utils
 import gzip
+import os
 import re
 import shutil
 import socket
 import struct
+import sys
 import tarfile
 import threading
 import time
@@ -89,6 +91,15 @@ def retry_wait(retry_after: float | None, attempt: int) -> float | None:
     """
     wait = retry_after if retry_after is not None else 2.0 ** (attempt - 1)
     return None if attempt >= ATTEMPTS or wait > MAX_RETRY_WAIT_S else wait
+
+
+def announce_retry(status: int, url: str, pause: float, attempt: int, who: str = "Le serveur") -> None:
+    """Say on stderr (unless ``CPTS_QUIET``) that a busy server is asked again in ``pause`` seconds: a run that
+    waits up to a minute without a word looks hung (a review)."""
+    if os.environ.get("CPTS_QUIET"):
+        return
+    print(f"{who} a répondu {status} (surcharge ou maintenance) pour {url} : nouvel essai dans {pause:.0f} s "
+          f"(essai {attempt + 1} sur {ATTEMPTS})", file=sys.stderr, flush=True)
 
 
 def transient_message(status: int, retry_after: float | None, url: str, attempts: int,

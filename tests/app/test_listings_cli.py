@@ -37,6 +37,7 @@ from shapely.geometry import box, shape
 
 from pipeline import config
 from tests.app.robust_support import ROOT, Workspace, cli, error_line, run_module, snapshot
+from tests.french_spacing import as_typed
 
 DIGNE_SQUARE = (6.20, 44.05, 6.30, 44.13)  # west, south, east, north
 MARSEILLE_SQUARE = (5.37, 43.29, 5.39, 43.32)
@@ -380,7 +381,7 @@ def test_probable_homonyms_are_in_the_cpts_diagnostic(drome_provencale: Workspac
         {"type": "homonyme_probable", "code": code, "ligne": listing_line(mirror, code), "detail": details[code]}
         for code in ("04234", "05121")]
     assert summary["anomalies_liste"][:2] == homonyms  # what changes the perimeter comes first
-    report = html.unescape((drome_provencale.maps / slug / "rapport.html").read_text(encoding="utf-8"))
+    report = as_typed(html.unescape((drome_provencale.maps / slug / "rapport.html").read_text(encoding="utf-8")))
     voisins = report[report.index("Chevauchements et voisins"):]
     assert (f"La liste « paca » signale {len(summary['anomalies_liste'])} anomalies pour cette CPTS, à vérifier "
             "avant d'arrêter le périmètre :") in voisins

@@ -40,6 +40,7 @@ import pytest
 from pipeline import config
 from pipeline.sources.catalogue import ANNUAIRE_DATASET, FINESS_DATASET
 from tests.app.robust_support import Workspace, run_module
+from tests.french_spacing import as_typed
 
 SAMPLES = "samples"
 ANNUAIRE_SAMPLE = "PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
@@ -239,7 +240,8 @@ def test_registries_unreachable_fall_back_to_demonstration_data_and_say_why(
     assert f"  note : {note}\n" in out
     summary = json.loads((fresh.diagnostics / "communes-04070" / "summary.json").read_text(encoding="utf-8"))
     assert note in summary["notes"]
-    assert note in html.unescape((fresh.maps / "communes-04070" / "rapport.html").read_text(encoding="utf-8"))
+    assert note in as_typed(html.unescape((fresh.maps / "communes-04070" / "rapport.html").read_text(
+        encoding="utf-8")))
     # Back online: the real extractions replace the demonstration ones, and the reason goes away.
     Publishers.catalogue_down = False
     code, out, err = run_online(fresh, publishers, "data")

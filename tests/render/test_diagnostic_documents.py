@@ -35,6 +35,7 @@ from docx.text.paragraph import Paragraph as WordParagraph
 from pipeline.render.hyphenation import BREAK
 from tests.conftest import mirror_path
 from tests.docx_reading import plain_spaces, read_docx
+from tests.french_spacing import as_typed
 from tests.render.documents_runs import ADHERENT_GPS, ADHERENT_NURSES, Run, database_copy, run_in, run_once
 from tests.render.test_docx import blocks, cells, table_after, ticked
 
@@ -155,7 +156,7 @@ def test_surfaces_and_densities_read_the_same_in_the_report_and_the_word_trame(t
     header = word[0]
     in_word = {row[0]: (row[header.index("Surface (km²)")], row[header.index("Densité de population (hab./km²)")])
                for row in word[1:]}
-    page = (run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8").replace(BREAK, "")
+    page = as_typed((run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8").replace(BREAK, ""))
     table = pd.read_html(io.StringIO(page), match="Taux annuel moyen", thousands=None, decimal="#")[-1]
     in_report = {str(r["Zone"]): (str(r["Surface (km²)"]), str(r["Densité (hab./km²)"])) for _, r in table.iterrows()}
     assert len(in_word) == 4 and in_word == in_report
@@ -186,7 +187,7 @@ def test_word_trame_says_the_units_under_secrecy_and_under_65_counts_as_the_repo
     under 2,5 with the under-65 APL, which the report gives."""
     hidden = summary["revenus"]["territoire"]["d1"]["unites_non_diffusees"]
     assert hidden > 0  # 13 of the Verdon's 15 communes in Filosofi 2019
-    page = html.unescape((run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8"))
+    page = as_typed(html.unescape((run.maps(SLUG) / "rapport.html").read_text(encoding="utf-8")))
     secrecy = re.search(r"Déciles et part des minima sociaux : « non diffusés »[^<]*", page)
     assert secrecy is not None and f" pour {hidden} unités sur " in secrecy.group(0)
     assert secrecy.group(0).strip() in [p.text for p in trame.paragraphs]

@@ -21,6 +21,7 @@ import pytest
 from pipeline.render.palette import HIGHLIGHT_COLOR as HIGHLIGHT
 from tests.app.test_diagnostic_e2e import DEMO_TEXT, run_cli
 from tests.browser import close_page, dialogs, open_page, screenshot, settle
+from tests.french_spacing import as_typed
 
 pytestmark = [pytest.mark.mirror, pytest.mark.browser, pytest.mark.xdist_group("outputs_browser")]
 
@@ -189,7 +190,7 @@ def test_report(page_of: Any) -> None:
     assert errors == [] and console == []
     banner = page.locator(".demo-banner").first
     assert banner.is_visible() and DEMO_TEXT in banner.inner_text().lower()
-    body = page.inner_text("body")
+    body = as_typed(page.inner_text("body"))
     assert SCRIPT_NAME in body and IMG_NAME in body
     assert "Simulation : +2 médecins généralistes à 04070" in body
     assert "Les effectifs de professionnels de ce diagnostic proviennent de données fictives" in body

@@ -15,6 +15,7 @@ from pipeline.render.hyphenation import hyphenated
 from pipeline.render.report import TRAME_SECTIONS, format_date, format_number, render_report, table_view, write_report
 from pipeline.render.sections.taille import calendar_title
 from tests.browser import close_page, dialogs, open_page, screenshot
+from tests.french_spacing import as_typed
 
 NNBSP = "\u202f"
 XSS = "<script>alert(1)</script>"
@@ -119,7 +120,7 @@ def test_missing_figures_are_said_in_words() -> None:
     """« n.d. » is explained under the table that holds it; a key figure alone says « non disponible »."""
     context = demo_context()
     context["sections"][1]["key_figures"].append({"label": "APL 2023", "value": float("nan")})
-    page = render_report(context)
+    page = as_typed(render_report(context))
     assert page.count('<p class="note">n.d. : non disponible.</p>') == 1  # the communes table only
     assert "non disponible" in page.split("APL 2023", 1)[1][:200]
 

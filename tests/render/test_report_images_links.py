@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from pipeline.render.report import breakable, render_report, safe_href, safe_image_source
+from tests.french_spacing import as_typed
 
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 
@@ -37,7 +38,7 @@ def test_images_and_links_render_escaped() -> None:
     page = render_report(context)
     assert page.count("<img ") == 1 and f'src="{PNG}"' in page
     assert 'alt="&#34;&gt;&lt;script&gt;"' in page and "<script>" not in page.split("<body>", 1)[1]
-    assert "Source : IGN 2024" in page
+    assert "Source : IGN 2024" in as_typed(page)
     assert '<a href="carte.html">Carte &lt;b&gt;interactive&lt;/b&gt;</a>' in page
     assert "javascript:" not in page and "piège" not in page
     assert '<a href="flux.html">Flux</a>' in page

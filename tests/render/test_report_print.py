@@ -29,6 +29,7 @@ import pytest
 from tests.browser import _browser, close_page, dialogs, open_page, screenshot
 from tests.conftest import mirror_path
 from tests.docx_reading import read_docx
+from tests.french_spacing import as_typed
 from tests.render.documents_runs import Run, run_in, run_once
 from tests.render.pdf_text import page_texts
 
@@ -162,7 +163,7 @@ def test_marseille_counted_whole_names_its_arrondissements_under_the_threshold(b
 
 def test_long_lists_are_bounded_and_say_where_the_full_list_is(bouches_du_rhone: Run) -> None:
     folder = folder_of(bouches_du_rhone)
-    page = (folder / "rapport.html").read_text(encoding="utf-8")
+    page = as_typed((folder / "rapport.html").read_text(encoding="utf-8"))
     tables = bouches_du_rhone.tables(folder.name)
     establishments = (tables / "etablissements.csv").read_bytes().decode("utf-8-sig").count("\r\n") - 1
     assert establishments > 300  # the full list is in the tables
@@ -202,7 +203,7 @@ def test_paris_neighbours_are_not_available_in_every_output(paris: Run) -> None:
     assert summary["overlaps"] is None and reason.startswith("Aucune liste de CPTS ne semble chargée pour cette région")
     trame = read_docx(folder / "rapport.docx")
     assert reason in [p.text for p in trame.paragraphs]
-    page = (folder / "rapport.html").read_text(encoding="utf-8").replace("&#39;", "'")
+    page = as_typed((folder / "rapport.html").read_text(encoding="utf-8").replace("&#39;", "'"))
     assert reason in page
     # Sources dated in words (the review found « téléchargé le 2026-12-04 »), counts with their separator.
     assert re.search(r"chargé le (1er|\d{1,2}) [a-zéû]+ 20\d\d", page) and "chargé le 20" not in page

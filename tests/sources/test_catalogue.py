@@ -184,13 +184,18 @@ def test_latest_annuaire_extraction_is_resolved_and_named_with_its_date(server: 
 
 
 def test_a_catalogue_in_maintenance_is_asked_again_after_the_wait_it_gives(
-        server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     waits: list[float] = []
     monkeypatch.setattr(download_module, "wait", waits.append)
+    monkeypatch.delenv("CPTS_QUIET", raising=False)
     Catalogue.busy = [1, 1]
     entry = resolve_latest(ANNUAIRE_ACTIVITE.dataset, ANNUAIRE_ACTIVITE.pattern, api_base=api(server),
                            local_name=ANNUAIRE_ACTIVITE.local_name)
     assert entry.resource_id == "r-new" and waits == [7.0, 7.0]
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 2 and all(line.startswith("Le catalogue a répondu 503 (surcharge ou maintenance) pour ")
+                                  and line.endswith(f" : nouvel essai dans 7 s (essai {n} sur 3)")
+                                  for line, n in zip(said, (2, 3), strict=True))
     Catalogue.busy = [1, 1, 1]  # still busy at the third question: a French « relancez plus tard »
     with pytest.raises(SourceUnavailableError,
                        match=r"Le catalogue a répondu 503 .* après 3 essais .* relancez plus tard"):

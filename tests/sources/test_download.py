@@ -162,14 +162,24 @@ def test_http_error(server: str, tmp_path: Path) -> None:
 
 
 def test_a_busy_server_is_asked_again_after_the_wait_it_gives(server: str, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """503 twice with « Retry-After: 2 », then the file: two waits of 2 s, three requests, the file kept."""
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """503 twice with « Retry-After: 2 », then the file: two waits of 2 s, three requests, the file kept; each
+    wait is said (a review: a run waiting up to a minute without a word looked hung), unless CPTS_QUIET."""
     waits: list[float] = []
     monkeypatch.setattr(download_module, "wait", waits.append)
+    monkeypatch.delenv("CPTS_QUIET", raising=False)
     Handler.hits.clear()
     path = download(f"{server}/busy-twice.csv", tmp_path / "b.csv", hashlib.sha256(PAYLOAD).hexdigest())
     assert path.read_bytes() == PAYLOAD
     assert waits == [2.0, 2.0] and Handler.hits["/busy-twice.csv"] == 3
+    assert capsys.readouterr().err.splitlines() == [
+        f"Le serveur a répondu 503 (surcharge ou maintenance) pour {server}/busy-twice.csv : nouvel essai dans 2 s "
+        f"(essai {n} sur 3)" for n in (2, 3)]
+    monkeypatch.setenv("CPTS_QUIET", "1")
+    Handler.hits.clear()
+    download(f"{server}/busy-twice.csv", tmp_path / "c.csv", hashlib.sha256(PAYLOAD).hexdigest())
+    assert Handler.hits["/busy-twice.csv"] == 3 and capsys.readouterr().err == ""
 
 
 def test_a_server_busy_for_longer_says_to_come_back_later(server: str, tmp_path: Path,

@@ -1,12 +1,7 @@
 """French non-breaking spaces in a Word document.
 
-French typography puts a space before « : ; ? ! » and inside « », and that
-space must never break (a colon alone at the start of a line, a guillemet
-alone at the end of one). The texts of the Trame and of the diagnostic are
-written with ordinary spaces; Word would break at them, so the whole
-document is set once, after it is built: a non-breaking space (U+00A0)
-before the colon and inside guillemets, a narrow one (U+202F) before
-« ; ? ! » and « % », as the Imprimerie nationale's rules give them.
+The rules are :mod:`pipeline.render.french_typography`'s; a Word document is
+set once, after it is built, its text runs and the spaces between them.
 """
 
 from __future__ import annotations
@@ -19,31 +14,10 @@ from typing import Any
 from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
 
-NBSP = "\u00a0"
-NNBSP = "\u202f"
+from pipeline.render.french_typography import NBSP, NNBSP, french_spaces
 
-#: (pattern, replacement) applied in order; a space means any ordinary space or tab run.
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[ \t]+:"), NBSP + ":"),
-    (re.compile(r"[ \t]+([;?!%])"), NNBSP + r"\1"),
-    (re.compile(r"«[ \t]+"), "«" + NBSP),
-    (re.compile(r"[ \t]+»"), NBSP + "»"),
-)
 #: A text run that starts with a mark the space before it must not break from.
 _STARTS_WITH_MARK = re.compile(r"^[:;?!%»]")
-
-
-def french_spaces(text: str) -> str:
-    """``text`` with the spaces around French punctuation made non-breaking.
-
-    >>> french_spaces("Taille 1 : moins de 40 000 habitants ; « diabète » ?")
-    'Taille 1\\xa0: moins de 40 000 habitants\\u202f; «\\xa0diabète\\xa0»\\u202f?'
-    >>> french_spaces("https://example.org/a?b=1 10:30")
-    'https://example.org/a?b=1 10:30'
-    """
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def _paragraphs(document: WordDocument) -> Iterator[Any]:
