@@ -73,7 +73,8 @@ def normalise_insee_code(value: object) -> tuple[str | None, str | None]:
         return code, f"{text} lu comme {code} (zéro initial rétabli)"
     # A spreadsheet that took the codes for numbers exports them as decimals (« 4166.0 », « 13055,0 »): a review
     # found every row of such a FLUX= table set aside.
-    if (number := re.fullmatch(r"([1-9][0-9]{3,4})[.,]0+", text)) is not None:
+    # « 04070.0 » too: a column of text codes turned into decimals keeps its zero (a review: refused).
+    if (number := re.fullmatch(r"([1-9][0-9]{3}|[0-9]{5})[.,]0+", text)) is not None:
         digits = number.group(1)
         code = digits.zfill(5)
         return code, f"{text} lu comme {code} (code écrit comme un nombre décimal par un tableur)"

@@ -23,6 +23,7 @@ from pipeline.geography import normalise_insee_code
     ("4166.0", ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),
     ("13055,00", ("13055", "13055,00 lu comme 13055 (code écrit comme un nombre décimal par un tableur)")),
     (4166.0, ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),
+    ("04070.0", ("04070", "04070.0 lu comme 04070 (code écrit comme un nombre décimal par un tableur)")),
     ("4166.5", (None, None)),
     ("0423.0", (None, None)),
     ("123456.0", (None, None)),

@@ -29,7 +29,7 @@ from pipeline.app.sections.perimeter_data import analysis_codes, split_cities, z
 from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
-from pipeline.geography import city_of_arrondissement, projected_crs, slugify
+from pipeline.geography import projected_crs, slugify
 from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.perimeter import EditorOptions
 from pipeline.params import Params, default_params
@@ -119,15 +119,15 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
 
 
 def former_codes(mapping: pd.DataFrame, zone: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Former codes (``cog_mapping``) of the zone's communes → the unit, or city, they are now; and their names.
+    """Former codes (``cog_mapping``) of the zone's communes → the unit they are now; and their names.
 
-    A city's former communes (a commune absorbed by Marseille, say) go to the city code, which the page reads
-    as all its arrondissements.
+    A former commune of a city modelled by arrondissement (Saint-Rambert-l'Île-Barbe, 69232, in Lyon 9e) lies in
+    one of them, which the mapping does not say: it is left out, so that the page reads it as the diagnostic does
+    (refused), not as the whole city (a review: 69232 made a perimeter of all of Lyon, taille 4).
     """
     units = set(zone)
-    targets = units | {city for code in units if (city := city_of_arrondissement(code)) is not None}
     known = mapping.dropna(subset=["current_code"])
-    known = known[(known["code"] != known["current_code"]) & known["current_code"].isin(targets)
+    known = known[(known["code"] != known["current_code"]) & known["current_code"].isin(units)
                   & ~known["code"].isin(units)]
     named = known.dropna(subset=["nom"])
     return (dict(zip(known["code"].astype(str), known["current_code"].astype(str), strict=True)),

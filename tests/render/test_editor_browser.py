@@ -92,6 +92,13 @@ def test_population_of_exactly_40000_is_taille_2(editor: Any) -> None:
     assert s["population"] == 40_000 and s["taille"] == 2 and s["financement"] == FUNDING[2]
     # The band as the ACI words it, the same text as the report's (seed 001).
     assert editor.text_content("#v-taille") == "Taille 2 (de 40\u202f000 à moins de 80\u202f000 habitants)"
+    # The margins: one inhabitant less is taille 1; 39 999 more is taille 3 (« entre 80 000 et 175 000 »).
+    assert editor.text_content("#v-seuils") == ("population au seuil exact de la taille 2 (un habitant de moins : "
+                                                 "taille 1) ; il manque 40\u202f000 habitants pour la taille 3.")
+    call(editor, f"add('{D}')")  # 41 000: 1 000 may be lost (40 000 is still taille 2)
+    assert editor.text_content("#v-seuils").startswith("jusqu’à 1\u202f000 habitants de moins sans quitter la "
+                                                       "taille 2 ; il manque 39\u202f000 habitants pour la taille 3")
+    call(editor, f"remove('{D}')")
     s = call(editor, f"remove('{B}')")
     assert s["population"] == 25_000 and s["taille"] == 1 and s["financement"] == FUNDING[1]
     s = call(editor, "load([])")
@@ -260,11 +267,19 @@ def test_import_of_an_export_edits_its_cpts_again(editor: Any, tmp_path: Path) -
     # A and B are Alpha's: shared with Alpha, never with Beta, the CPTS being redrawn.
     assert [p["cpts"] for p in s["partage"]] == ["CPTS Alpha"] and s["unites_partagees"] == [A, B]
     assert call(editor, "csv()").splitlines()[1] == f"{A},Aubert-lès-Bains,CPTS Beta,L1"
+    # The listing in another case is the same listing, as the diagnostic of the file reads it (a review: « PACA »
+    # for « paca » opened a new perimeter, counting the CPTS redrawn as a neighbour sharing its own units).
+    call(editor, "startFrom('CPTS Alpha')")
+    source.write_text(f"code_insee,cpts_redessinee,liste\n{A},cpts beta,l1\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("window.cptsEditor.state().cpts_editee === 'CPTS Beta'")
+    s = call(editor, "state()")
+    assert s["communes"] == [A] and [p["cpts"] for p in s["partage"]] == ["CPTS Alpha"]
     # Two CPTS in one file: nothing is loaded, as TERRITORY=fichier: refuses it.
     source.write_text(f"code_insee,cpts_redessinee\n{A},CPTS Beta\n{C},CPTS Alpha\n", encoding="utf-8")
     editor.set_input_files("#file-import", str(source))
     editor.wait_for_function("document.querySelector('#message').textContent.indexOf('Plusieurs') === 0")
-    assert call(editor, "state()")["communes"] == [A, B, C]
+    assert call(editor, "state()")["communes"] == [A]
 
 
 def test_import_naming_a_cpts_absent_from_the_page_is_a_new_perimeter(editor: Any, tmp_path: Path) -> None:
@@ -420,6 +435,35 @@ def test_export_of_a_hostile_cpts_name_reads_back_exactly(editor: Any, tmp_path:
     target.write_text(call(editor, "csv()"), encoding="utf-8")
     frame = read_csv_checked(target, required=["code_insee", "cpts_redessinee", "liste"])
     assert set(frame["cpts_redessinee"]) == {case.HOSTILE} and set(frame["liste"]) == {"L2"}
+
+
+def test_the_export_keeps_the_units_of_the_cpts_outside_the_page(editor: Any, tmp_path: Path) -> None:
+    """A review: a CPTS with units outside the page's zone was exported without them, its file still naming the
+    CPTS redrawn, so that its diagnostic read them as removed (Pays d'Aubagne: 12 units instead of 14). Here the
+    third listed CPTS has E on the page and 02001 outside its zone."""
+    call(editor, f"startFrom({case.HOSTILE!r})")
+    call(editor, f"add('{C}')")
+    lines = call(editor, "csv()").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [C, E, "02001"]
+    assert lines[-1].startswith("02001,,")
+    source = tmp_path / "export.csv"
+    source.write_text(call(editor, "csv()"), encoding="utf-8")
+    # Read back on the page: 02001 is kept for the export, not « inconnu »; the same file again.
+    call(editor, "startFrom('CPTS Alpha')")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function(f"window.cptsEditor.state().cpts_editee === {case.HOSTILE!r}")
+    s = call(editor, "state()")
+    assert s["communes"] == [C, E] and s["codes_inconnus"] == []
+    said = editor.text_content("#message")
+    assert "1 unité de " in said and "gardée pour l’export" in said
+    assert call(editor, "csv()") == source.read_bytes().decode("utf-8")
+    # A file of that CPTS without 02001 (removed on a page that showed it) keeps it out.
+    quoted = '"' + case.HOSTILE.replace('"', '""') + '"'
+    source.write_text(f"code_insee,cpts_redessinee,liste\n{E},{quoted},L2\n", encoding="utf-8")
+    call(editor, "startFrom('CPTS Alpha')")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function(f"window.cptsEditor.state().cpts_editee === {case.HOSTILE!r}")
+    assert [line.split(",")[0] for line in call(editor, "csv()").splitlines()[1:]] == [E]
 
 
 def test_unknown_codes_are_reported_not_added(editor: Any) -> None:

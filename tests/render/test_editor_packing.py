@@ -164,6 +164,7 @@ def test_payload_indexes_units_claims_groups_and_initial() -> None:
     assert [[names[p] for p in claims] for claims in units["claims"]] == [
         ["CPTS Alpha"], ["CPTS Alpha", "CPTS Beta"], ["CPTS Beta"], ["CPTS Alpha"], [case.HOSTILE], [], []]
     assert payload["perimeters"]["hors_zone"] == [0, 0, 1]  # 02001 is outside the zone
+    assert payload["perimeters"]["hors_zone_codes"] == [[], [], ["02001"]]
     assert payload["bv"] == {"code": ["01001", "01002"], "nom": ["Aubert", "Belleville"], "total": [3, 4],
                              "hors_base": [0, 0]}
     assert payload["epci"]["total"] == [3, 3]

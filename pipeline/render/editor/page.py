@@ -165,7 +165,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         ``former`` (former code -> current unit or city code), ``former_noms`` (former code -> its name),
         ``epci`` and ``bv`` (``code``, ``nom``, ``total``, ``hors_base``: its units outside the loaded
         départements), ``perimeters``
-        (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone``, ``hors_base``: communes outside the
+        (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone`` and ``hors_zone_codes``: its units outside
+        the page's zone, ``hors_base``: communes outside the
         loaded départements, -1 for a drawn part of unknown extent), ``od``
         (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
         ``funding`` keyed "1".."4", ``version``), ``initial`` (``units``,
@@ -185,11 +186,11 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
 
     claims: list[list[int]] = [[] for _ in codes]
     perimeter_units: list[list[int]] = []
-    outside: list[int] = []
+    outside: list[list[str]] = []
     for p, perimeter in enumerate(data.perimeters):
         members = sorted({index[c] for c in perimeter.codes if c in index})
         perimeter_units.append(members)
-        outside.append(len({c for c in perimeter.codes if c not in index}))
+        outside.append(sorted({c for c in perimeter.codes if c not in index}))
         for i in members:
             claims[i].append(p)
 
@@ -239,7 +240,9 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "liste": [p.listing for p in data.perimeters],
             "couleur": perimeter_colours(claims, simplified, len(data.perimeters)),
             "units": perimeter_units,
-            "hors_zone": outside,
+            "hors_zone": [len(codes) for codes in outside],
+            # Its units outside the page's zone: not drawn, but written back by « Exporter », as listed.
+            "hors_zone_codes": outside,
             "hors_base": [-1 if p.beyond_the_load is None else int(p.beyond_the_load) for p in data.perimeters],
         },
         "od": pack_od(data.od, codes, od_decimals),

@@ -374,12 +374,15 @@
 
     /** CSV read by TERRITORY=fichier: (code_insee, nom, and the CPTS being edited with its listing on each
      *  row when there is one), with a BOM so that spreadsheets read UTF-8. */
-    function toCsv(selected, edited, listing) {
+    /** The export: the selected units, then ``beyond`` (the edited CPTS's units outside the page's zone, which
+     *  the page neither draws nor lets be removed: kept as listed, not read as removed by the diagnostic). */
+    function toCsv(selected, edited, listing, beyond) {
       var lines = [edited ? 'code_insee,nom,cpts_redessinee,liste' : 'code_insee,nom'];
       var redrawn = edited ? ',' + csvField(edited) + ',' + csvField(listing) : '';
       for (var u = 0; u < n; u++) {
         if (selected[u]) { lines.push(U.code[u] + ',' + csvField(U.nom[u]) + redrawn); }
       }
+      (beyond || []).forEach(function (code) { lines.push(code + ',' + redrawn); });
       return '\ufeff' + lines.join('\r\n') + '\r\n';
     }
 

@@ -64,7 +64,7 @@
     if (/^[1-9][0-9]{3}$/.test(text)) {
       return { code: '0' + text, note: text + ' lu comme 0' + text + ' (zéro initial rétabli)' };
     }
-    var number = /^([1-9][0-9]{3,4})[.,]0+$/.exec(text);
+    var number = /^([1-9][0-9]{3}|[0-9]{5})[.,]0+$/.exec(text);
     if (number) {
       var code = ('0' + number[1]).slice(-5);
       return { code: code, note: text + ' lu comme ' + code + ' (code écrit comme un nombre décimal par un tableur)' };

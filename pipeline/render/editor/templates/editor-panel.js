@@ -140,7 +140,12 @@
       var b = D.aci.bounds;
       var margins = [];
       if (s.taille > 1) {
-        margins.push(fmt(s.population - b[s.taille - 2]) + ' habitants au-dessus du seuil de la taille ' + s.taille);
+        // b holds each band's lowest population (175 001 for « plus de 175 000 »): the margin is what may be lost
+        // while keeping the band (a review read « 1 425 habitants au-dessus du seuil » against 175 000).
+        var margin = s.population - b[s.taille - 2];
+        margins.push(margin === 0 ? 'population au seuil exact de la taille ' + s.taille + ' (un habitant de moins : ' +
+          'taille ' + (s.taille - 1) + ')' : 'jusqu’à ' + fmt(margin) + ' habitants de moins sans quitter la taille ' +
+          s.taille);
       }
       if (s.taille <= b.length) {
         margins.push('il manque ' + fmt(b[s.taille - 1] - s.population) + ' habitants pour la taille ' +

@@ -242,7 +242,7 @@
   function startFrom(p) {
     remember();
     rebaseTo({ units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], liste: D.perimeters.liste[p],
-      nom: D.perimeters.nom[p] });
+      nom: D.perimeters.nom[p], beyond: D.perimeters.hors_zone_codes[p].slice() });
     selected = Uint8Array.from(model.initial);
     lastUnknown = [];
     lastFormer = [];
@@ -260,7 +260,12 @@
     return render();
   }
 
-  function csvText() { return model.toCsv(selected, base.cpts, base.liste); }
+  /** The edited CPTS's units outside the page's zone: those it is listed with when started from, those of the
+   *  imported file when read from one (a review: the export left them out while naming the CPTS redrawn, so its
+   *  diagnostic read them as removed: 12 units, 112 994 inhabitants, against 14 and 121 400). */
+  function beyondTheZone() { return base.cpts !== null && base.beyond ? base.beyond : []; }
+
+  function csvText() { return model.toCsv(selected, base.cpts, base.liste, beyondTheZone()); }
 
   function exportCsv() {
     if (!currentState().n_unites) {
@@ -275,7 +280,12 @@
     link.click();
     document.body.removeChild(link);
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
-    message(plural(currentState().n_unites, 'unité exportée', 'unités exportées'), true);
+    var beyond = beyondTheZone();
+    message(plural(currentState().n_unites, 'unité exportée', 'unités exportées') + (beyond.length ?
+      ', et ' + plural(beyond.length, 'unité', 'unités') + ' de ' + base.cpts + ' hors de la zone de cette page, ' +
+      'gardée' + (beyond.length > 1 ? 's' : '') + ' telle' + (beyond.length > 1 ? 's' : '') + ' que listée' +
+      (beyond.length > 1 ? 's' : '') + ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')'
+      : ''), true);
   }
 
   byId('btn-export').addEventListener('click', exportCsv);
@@ -324,18 +334,25 @@
       }
       var target = importedTarget(Core.redrawnFromCsv(reader.result), file.name);
       if (!target) { return; }
+      // The CPTS's units outside the page's zone, as an export of it writes them: kept, not « inconnus ».
+      var outside = target.p >= 0 ? D.perimeters.hors_zone_codes[target.p] : [];
+      var kept = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(function (code) {
+        return outside.indexOf(code) >= 0;
+      });
       // One import, one undo entry: the CPTS edited and the units change together.
       asOneEdit(function () {
         if (target.p >= 0) {
           startFrom(target.p);
+          base.beyond = kept;  // as the file has them, which another page may have changed
         } else if (target.nom !== undefined) {
           rebaseTo({ units: [], cpts: null, liste: null, nom: target.nom });
           restyleAll();
         }
-        load(codes);
+        load(codes.filter(function (c) { return kept.indexOf(Import.normaliseCode(c).code) < 0; }));
       });
       var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
-      var notes = table.notes.concat(read, names.notes);
+      var notes = table.notes.concat(read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
+        base.cpts + ' hors de la zone de cette page, gardée' + (kept.length > 1 ? 's' : '') + ' pour l’export'] : []);
       if (target.warning) {
         message([target.warning].concat(notes).join(' ; '));
       } else if (notes.length || target.note) {
@@ -385,7 +402,8 @@
       return null;
     }
     var listed = D.perimeters.nom.map(function (nom, p) { return p; }).filter(function (p) {
-      return !redrawn.liste || D.perimeters.liste[p] === redrawn.liste;
+      // The listing's name as the diagnostic of the file compares it (same_name: « PACA » is « paca »).
+      return !redrawn.liste || Core.fold(D.perimeters.liste[p]) === Core.fold(redrawn.liste);
     });
     var exact = listed.filter(function (p) { return D.perimeters.nom[p] === redrawn.cpts; });
     var close = listed.filter(function (p) { return Core.fold(D.perimeters.nom[p]) === Core.fold(redrawn.cpts); });
