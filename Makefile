@@ -52,7 +52,9 @@ install:
 	  if [ "$$(id -u)" = 0 ]; then as_root=; elif command -v sudo >/dev/null 2>&1; then as_root=sudo; else as_root=none; fi; \
 	  if [ "$$as_root" = none ] || ! { $$as_root apt-get update -qq && \
 	       $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; then \
-	    echo "Attention : Chromium n'a pas pu être installé (droits d'administrateur nécessaires : « sudo apt-get install chromium ») ; make test et PDF=1 en ont besoin, les diagnostics non" >&2; \
+	    if [ "$$as_root" = none ]; then why="droits d'administrateur nécessaires : « sudo apt-get install chromium »"; \
+	    else why="apt-get a échoué : réseau, dépôts Debian ? relancez « apt-get install chromium »"; fi; \
+	    echo "Attention : Chromium n'a pas pu être installé ($$why) ; make test et PDF=1 en ont besoin, les diagnostics non" >&2; \
 	  fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

@@ -160,6 +160,17 @@ def arrondissement_from_postcode(city: str, postcode: object) -> str | None:
     return str(first + rank) if 0 <= rank < count else None
 
 
+def paris_postal_arrondissement(code: str) -> str | None:
+    """The arrondissement whose postal code ``code`` is when it is one of 75001 to 75020 (« 75001 » → « 75101 »),
+    else None.
+
+    Those twenty are no commune's code today, and were the codes of Seine communes before 1968 (75001
+    Alfortville, 75020 Châtillon): a list of Paris typed with its postal codes is read as suburbs by the COG's
+    history alone. 75116 (Paris 16e's second postal code) is also its INSEE code, and is not one of them.
+    """
+    return str(75100 + int(code[3:])) if re.fullmatch(r"750(?:0[1-9]|1[0-9]|20)", code) else None
+
+
 #: The départements of each région of France (COG since 2016), whatever a database was loaded for.
 REGION_DEPARTEMENTS: dict[str, tuple[str, ...]] = {
     "01": ("971",), "02": ("972",), "03": ("973",), "04": ("974",), "06": ("976",),

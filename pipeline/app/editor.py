@@ -29,7 +29,7 @@ from pipeline.app.sections.perimeter_data import analysis_codes, split_cities, z
 from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
-from pipeline.geography import projected_crs, slugify
+from pipeline.geography import paris_postal_arrondissement, projected_crs, slugify
 from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.perimeter import EditorOptions
 from pipeline.params import Params, default_params
@@ -123,12 +123,15 @@ def former_codes(mapping: pd.DataFrame, zone: list[str]) -> tuple[dict[str, str]
 
     A former commune of a city modelled by arrondissement (Saint-Rambert-l'Île-Barbe, 69232, in Lyon 9e) lies in
     one of them, which the mapping does not say: it is left out, so that the page reads it as the diagnostic does
-    (refused), not as the whole city (a review: 69232 made a perimeter of all of Lyon, taille 4).
+    (refused), not as the whole city (a review: 69232 made a perimeter of all of Lyon, taille 4). Nor are
+    Paris's postal codes read as the Seine communes whose codes they were before 1968 (75001, Alfortville).
     """
     units = set(zone)
     known = mapping.dropna(subset=["current_code"])
     known = known[(known["code"] != known["current_code"]) & known["current_code"].isin(units)
-                  & ~known["code"].isin(units)]
+                  & ~known["code"].isin(units)
+                  # 75001…75020, Paris's postal codes, are not read as the Seine communes they were before 1968.
+                  & known["code"].map(lambda code: paris_postal_arrondissement(str(code)) is None)]
     named = known.dropna(subset=["nom"])
     return (dict(zip(known["code"].astype(str), known["current_code"].astype(str), strict=True)),
             dict(zip(named["code"].astype(str), named["nom"].astype(str), strict=True)))

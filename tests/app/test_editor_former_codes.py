@@ -16,7 +16,8 @@ def test_a_former_commune_of_a_city_modelled_by_arrondissement_is_not_the_whole_
     mapping = pd.DataFrame(
         [("69232", "69123", "ancien", "Saint-Rambert-l'Île-Barbe"), ("69381", "69123", "arrondissement", "Lyon 1er"),
          ("04003", "04081", "ancien", "Albiosc"), ("04081", "04081", "actuelle", "Quinson"),
-         ("83999", "83001", "ancien", "Ailleurs")],  # its commune outside the zone: not the page's
+         ("83999", "83001", "ancien", "Ailleurs"),  # its commune outside the zone: not the page's
+         ("75001", "94002", "ancien", "Alfortville")],  # Paris 1er's postal code: not read as Alfortville
         columns=["code", "current_code", "kind", "nom"])
-    codes, names = former_codes(mapping, [*LYON, "04081"])
+    codes, names = former_codes(mapping, [*LYON, "04081", "94002"])
     assert codes == {"04003": "04081"} and names == {"04003": "Albiosc"}

@@ -459,6 +459,14 @@ def test_the_export_keeps_the_units_of_the_cpts_outside_the_page(editor: Any, tm
     assert call(editor, "csv()") == source.read_bytes().decode("utf-8")
     # A file of that CPTS without 02001 (removed on a page that showed it) keeps it out.
     quoted = '"' + case.HOSTILE.replace('"', '""') + '"'
+    # 02001 twice in the file: written once (a review: twice, « 2 unités … gardées »).
+    source.write_text(f"code_insee,cpts_redessinee,liste\n{E},{quoted},L2\n02001,{quoted},L2\n02001,{quoted},L2\n",
+                      encoding="utf-8")
+    call(editor, "startFrom('CPTS Alpha')")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function(f"window.cptsEditor.state().cpts_editee === {case.HOSTILE!r}")
+    assert [line.split(",")[0] for line in call(editor, "csv()").splitlines()[1:]] == [E, "02001"]
+    assert "1 unité de " in editor.text_content("#message")
     source.write_text(f"code_insee,cpts_redessinee,liste\n{E},{quoted},L2\n", encoding="utf-8")
     call(editor, "startFrom('CPTS Alpha')")
     editor.set_input_files("#file-import", str(source))
@@ -521,6 +529,31 @@ def test_a_cpts_partly_outside_the_zone_says_its_figures_are_partial(editor: Any
     assert call(editor, "state()")["communes"] == [E]
     assert ("1 de ses 2 unités est hors de la zone de cette page, les chiffres ne portent que sur sa partie dans "
             "la zone (1 unité ;") in editor.text_content("#message")
+
+
+def test_arrow_keys_on_the_cpts_list_browse_it_and_enter_starts_from_the_one_shown(editor: Any) -> None:
+    """A review: each arrow key on the closed « Partir d'une CPTS » list replaced the perimeter being edited (three
+    presses, three CPTS in turn, the edits lost)."""
+    s = call(editor, f"add('{C}')")
+    assert s["cpts_editee"] == "CPTS Alpha" and s["communes"] == [A, B, C, D]
+    editor.focus("#start-cpts")
+    for _ in range(2):
+        editor.keyboard.press("ArrowDown")
+    s = call(editor, "state()")
+    assert s["cpts_editee"] == "CPTS Alpha" and s["communes"] == [A, B, C, D]
+    shown = editor.evaluate("document.getElementById('start-cpts').selectedOptions[0].textContent")
+    assert not shown.startswith("CPTS Alpha")
+    # Leaving the list puts back the CPTS edited; Entrée starts from the one shown.
+    editor.keyboard.press("Tab")
+    assert editor.evaluate("document.getElementById('start-cpts').selectedOptions[0].textContent").startswith(
+        "CPTS Alpha")
+    editor.focus("#start-cpts")
+    editor.keyboard.press("ArrowDown")
+    shown = editor.evaluate("document.getElementById('start-cpts').selectedOptions[0].textContent")
+    editor.keyboard.press("Enter")
+    assert shown.startswith(call(editor, "state()")["cpts_editee"])
+    # The edits before are one undo away.
+    assert call(editor, "undo()")["communes"] == [A, B, C, D]
 
 
 def test_parts_of_the_drawn_perimeter_are_counted_as_the_diagnostic_counts_them(editor: Any) -> None:

@@ -100,6 +100,9 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     assert loaded == [A, C]
     assert said.endswith("fichier sans en-tête : chaque ligne lue comme un code commune ; 1.003E+03 lu comme 01003 "
                          "(code écrit en notation scientifique par un tableur)")
+    # A spreadsheet's empty column after the codes (« 01001; »), as the command line reads it (a review).
+    loaded, said = imported(editor, tmp_path, f"{A};\n{C};\n")
+    assert loaded == [A, C] and said.endswith("fichier sans en-tête : chaque ligne lue comme un code commune")
     loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{C};Césy\n".encode("cp1252"))
     assert loaded == [] and said.startswith("Le fichier n’est pas encodé en UTF-8")
 

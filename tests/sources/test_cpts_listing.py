@@ -171,6 +171,23 @@ def test_former_commune_of_a_city_with_arrondissements_is_not_the_whole_city(tmp
         "arrondissement ; préciser l'arrondissement (13201 à 13203)"]
 
 
+def test_a_paris_postal_code_is_neither_paris_nor_the_seine_commune_it_was_before_1968(tmp_path: Path) -> None:
+    """A review: 75001 (Paris 1er's postal code; Alfortville's code before 1968, now 94002) was read as
+    Alfortville. Neither is read; both are said."""
+    path = tmp_path / "paris.csv"
+    path.write_text("cpts,code_insee\nCPTS A,75001\nCPTS A,05061\nCPTS A,75002\n", encoding="utf-8")
+    mapping = pd.concat([_mapping(), pd.DataFrame([("75001", "94002", "ancien", "Alfortville")],
+                                                  columns=["code", "current_code", "kind", "nom"])])
+    units = pd.concat([_units(), pd.DataFrame([("94002", "Alfortville", "commune-actuelle", None, "94", "11", 1)],
+                                              columns=_units().columns)])
+    result = read_listing(path, mapping, units, name="essai")
+    assert result.members["unit_code"].tolist() == ["05061"]
+    assert _issues(result, "code_sans_correspondance")["detail_fr"].tolist() == [
+        "code 75001 : code postal de Paris (code INSEE 75101), et ancien code, avant 1968, d'une commune de la "
+        "Seine : Alfortville, aujourd'hui 94002 ; préciser le code INSEE",
+        "code 75002 : code postal de Paris (code INSEE 75102), préciser le code INSEE"]
+
+
 def test_semicolon_separator_and_bom(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffcpts;code_insee;statut\nCPTS A;05061;aci signe\n".encode())

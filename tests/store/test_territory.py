@@ -184,6 +184,11 @@ def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tm
         ("communes:69381,69232", re.escape("69232 (Saint-Rambert-l'Île-Barbe, ancien code) est aujourd'hui une partie "
                                            "de Lyon, modélisée par arrondissement : donnez le code de l'arrondissement "
                                            "où elle se trouve (69381 à 69389)")),
+        # A review: Paris's postal codes are also the codes the Seine communes had before 1968: a list of Paris
+        # typed with them was read as twenty suburbs (75001 Alfortville … 75020 Châtillon, 941 660 inhabitants).
+        ("communes:75001,75101", re.escape("75001 : code postal de Paris 1er Arrondissement (code INSEE 75101), et "
+                                           "ancien code, avant 1968, d'une commune de la Seine : Alfortville, "
+                                           "aujourd'hui 94002 ; indiquez le code INSEE voulu")),
     ],
 )
 def test_errors(db: duckdb.DuckDBPyConnection, spec: str, message: str) -> None:

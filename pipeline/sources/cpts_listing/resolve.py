@@ -8,7 +8,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.geography import INSEE_CODE, REGION_DEPARTEMENTS, departement_of, normalise_insee_code
+from pipeline.geography import (
+    INSEE_CODE,
+    REGION_DEPARTEMENTS,
+    departement_of,
+    normalise_insee_code,
+    paris_postal_arrondissement,
+)
 from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
 from pipeline.sources.cpts_listing.ids import assign_ids
 from pipeline.sources.cpts_listing.model import (
@@ -127,6 +133,15 @@ def resolve_codes(
             continue
         if code in unit_type:
             add(row, source, code, note)
+            continue
+        if (arrondissement := paris_postal_arrondissement(code)) is not None:
+            # 75001…75020: Paris's postal codes, and the codes of Seine communes before 1968 (75001 Alfortville):
+            # neither read, both said (a review: a Paris list was read as twenty suburbs).
+            seine = (f"et ancien code, avant 1968, d'une commune de la Seine : {mapping.at[code, 'nom']}, aujourd'hui "
+                     f"{mapping.at[code, 'current_code']} ; " if code in mapping.index else "")
+            issues.append(issue(listing, "code_sans_correspondance", row.cpts, source, row.line,
+                                f"code {code} : code postal de Paris (code INSEE {arrondissement}), {seine}"
+                                "préciser le code INSEE"))
             continue
         if code in mapping.index:
             entry = mapping.loc[code]

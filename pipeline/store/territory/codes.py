@@ -22,6 +22,7 @@ from pipeline.geography import (
     name_words,
     normalise_insee_code,
     normalise_name,
+    paris_postal_arrondissement,
     slugify,
 )
 from pipeline.geography import outside_the_load as not_loaded
@@ -189,6 +190,9 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         if code is not None and code in by_code.index:
             rows.append(by_code.loc[[code]].reset_index())
             continue
+        if code is not None and (arrondissement := paris_postal_arrondissement(code)) is not None:
+            errors.append(_paris_postal_code(con, value + at, code, arrondissement, mapping))
+            continue
         if code is not None and code in mapping.index and pd.notna(mapping.at[code, "current_code"]):
             target = mapping.at[code, "current_code"]
             label = {"deleguee": "commune déléguée", "associee": "commune associée"}.get(
@@ -210,12 +214,6 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                 f"({by_code.at[target, 'nom']})"
             )
             rows.append(by_code.loc[[target]].reset_index())
-            continue
-        if code is not None and (arrondissement := arrondissement_from_postcode("75056", code)) is not None:
-            # The commonest slip of a Paris list (a review): 75001 is no commune's code, but Paris 1er's postal code.
-            ordinal = arrondissement_ordinal(arrondissement)
-            errors.append(f"code INSEE inconnu : {value}{at} ; c'est le code postal de Paris {ordinal}"
-                          f"{'er' if ordinal == 1 else 'e'} Arrondissement, dont le code INSEE est {arrondissement}")
             continue
         if code is not None:
             if outside := outside_the_load(con, departement_of(code)):
@@ -274,6 +272,25 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                          + ", ".join(within))
     frame = frame[~inside]
     return frame[UNIT_COLUMNS].reset_index(drop=True), notes + _postal_codes_of_a_city(frame)
+
+
+def _paris_postal_code(con: duckdb.DuckDBPyConnection, given: str, code: str, arrondissement: str,
+                       mapping: pd.DataFrame) -> str:
+    """The refusal of 75001…75020: Paris's postal codes, which the COG's history also maps to the Seine communes
+    that had them before 1968 (75001 Alfortville, now 94002). A review: a Paris list typed with its postal codes
+    was read, on a database holding the suburbs, as twenty suburban communes (941 660 inhabitants); on one
+    without them, « code INSEE inconnu » did not say that 75001 is Paris 1er's postal code."""
+    ordinal = arrondissement_ordinal(arrondissement)
+    said = (f"{given} : code postal de Paris {ordinal}{'er' if ordinal == 1 else 'e'} Arrondissement (code INSEE "
+            f"{arrondissement})")
+    if code in mapping.index and pd.notna(target := mapping.at[code, "current_code"]):
+        said += (f", et ancien code, avant 1968, d'une commune de la Seine : {mapping.at[code, 'nom']}, aujourd'hui "
+                 f"{target} ; indiquez le code INSEE voulu")
+    else:
+        said = "code INSEE inconnu : " + said
+    if outside := outside_the_load(con, "75"):
+        said += f" ; Paris{outside}"
+    return said
 
 
 def _postal_codes_of_a_city(frame: pd.DataFrame) -> list[str]:

@@ -169,8 +169,10 @@
     var rows = all.slice(1).filter(function (r) { return filled(r.cells) > 0; });
     var code = columnOf(headers, CODE_COLUMNS);
     var notes = [];
-    if (code < 0 && headers.length === 1 && normaliseCode(headers[0]).code !== null) {
-      // files._without_header: one column of codes without a header, its first line a code like the others.
+    var namedColumns = headers.filter(function (h) { return h !== ''; });
+    if (code < 0 && namedColumns.length === 1 && normaliseCode(headers[0]).code !== null) {
+      // files._without_header: one column of codes without a header (a spreadsheet's empty column after it, as
+      // « 04070; », left aside as the command line leaves it), its first line a code like the others.
       rows = all.filter(function (r) { return filled(r.cells) > 0; });
       headers = ['code_insee'];
       code = 0;

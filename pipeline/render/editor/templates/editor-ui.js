@@ -336,8 +336,8 @@
       if (!target) { return; }
       // The CPTS's units outside the page's zone, as an export of it writes them: kept, not « inconnus ».
       var outside = target.p >= 0 ? D.perimeters.hors_zone_codes[target.p] : [];
-      var kept = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(function (code) {
-        return outside.indexOf(code) >= 0;
+      var kept = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(function (code, i, all) {
+        return outside.indexOf(code) >= 0 && all.indexOf(code) === i;  // once, as the diagnostic counts it
       });
       // One import, one undo entry: the CPTS edited and the units change together.
       asOneEdit(function () {
@@ -443,8 +443,30 @@
       startSelect.appendChild(option);
     });
   showStart();
-  startSelect.addEventListener('change', function () {
+  // A closed list changes its value at each arrow key: read so, three presses replaced the perimeter three times
+  // (a review). From the keyboard, Entrée starts from the CPTS shown, and leaving the list puts back the one edited.
+  var browsing = false;
+  function startFromShown() {
+    browsing = false;
     if (startSelect.value !== '') { startFrom(Number(startSelect.value)); }
+  }
+  startSelect.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      startFromShown();
+    } else if (event.key !== 'Tab' && event.key !== 'Escape') {
+      browsing = true;
+    }
+  });
+  startSelect.addEventListener('change', function () {
+    if (browsing) {
+      message('Entrée pour partir de cette CPTS', true);
+      return;
+    }
+    startFromShown();
+  });
+  startSelect.addEventListener('blur', function () {
+    if (browsing) { browsing = false; showStart(); }
   });
 
   // ------------------------------------------------------------------ search
