@@ -162,7 +162,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         :attr:`~pipeline.render.editor.EditorData.unknown_coverage`, else 1),
         ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
         ``cities`` (city code -> unit indices of its arrondissements),
-        ``former`` (former code -> current unit or city code), ``former_noms`` (former code -> its name),
+        ``former`` (former code -> current unit), ``former_noms`` (former code -> its name),
         ``epci`` and ``bv`` (``code``, ``nom``, ``total``, ``hors_base``: its units outside the loaded
         départements), ``perimeters``
         (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone`` and ``hors_zone_codes``: its units outside

@@ -373,9 +373,9 @@
     }
 
     /** CSV read by TERRITORY=fichier: (code_insee, nom, and the CPTS being edited with its listing on each
-     *  row when there is one), with a BOM so that spreadsheets read UTF-8. */
-    /** The export: the selected units, then ``beyond`` (the edited CPTS's units outside the page's zone, which
-     *  the page neither draws nor lets be removed: kept as listed, not read as removed by the diagnostic). */
+     *  row when there is one), with a BOM so that spreadsheets read UTF-8: the selected units, then ``beyond``
+     *  (the edited CPTS's units outside the page's zone, which the page neither draws nor lets be removed: kept,
+     *  not read as removed by the diagnostic of the file). */
     function toCsv(selected, edited, listing, beyond) {
       var lines = [edited ? 'code_insee,nom,cpts_redessinee,liste' : 'code_insee,nom'];
       var redrawn = edited ? ',' + csvField(edited) + ',' + csvField(listing) : '';
