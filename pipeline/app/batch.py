@@ -110,10 +110,12 @@ def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Param
     types = territory_type_by_unit(units, populations, perimeter_queries.aav_labels(con))
     claimed = set(shared.perimeter.claimed_units())
     # Uncovered only where the loaded listings speak, as for the white zones of the coverage: communes across a
-    # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded.
-    near = near[near["code"].astype(str).isin(shared.perimeter.known_units())]
+    # régional border (the Gard beside Arles) are not « non couvertes » because no listing of theirs is loaded;
+    # kept, flagged, as their coverage is unknown (:func:`~pipeline.app.batch_rows.comparison_row`).
+    near = near.assign(known=near["code"].astype(str).isin(shared.perimeter.known_units()))
     # Beyond the load only régions can be told: those where the listings speak for some loaded unit.
-    return BatchContext(shared=shared, types=types, polygons=near[["code", "population", "departement", "geometry"]],
+    return BatchContext(shared=shared, types=types,
+                        polygons=near[["code", "population", "departement", "known", "geometry"]],
                         claimed=claimed, borders=_listed_borders(con, polygons, shared.perimeter.known_regions()))
 
 

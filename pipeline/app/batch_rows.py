@@ -20,7 +20,16 @@ from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import SharedData
 from pipeline.geography import projected_crs
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, PROFESSIONS, REACH, anchor_of
+from pipeline.model.perimeter import (
+    BORDERING,
+    FIGURES,
+    PARTIAL,
+    PARTS,
+    PROFESSIONS,
+    REACH,
+    UNKNOWN_NEIGHBOURS,
+    anchor_of,
+)
 from pipeline.render.comparison.page import FIGURE_LABELS
 
 #: A unit within this distance of a perimeter touches it (the contiguity rule of the coverage and the perimeter parts;
@@ -34,7 +43,9 @@ class BatchContext:
 
     shared: SharedData
     types: pd.DataFrame
-    #: Units near the CPTS (EPSG:4326, with ``departement``): projected per CRS by :meth:`near_units`.
+    #: Units near the CPTS (EPSG:4326, with ``departement`` and ``known``: whether the loaded listings tell their
+    #: coverage, :meth:`~pipeline.app.sections.perimeter_data.PerimeterData.known_units`): projected per CRS by
+    #: :meth:`near_units`.
     polygons: gpd.GeoDataFrame
     claimed: set[str]
     #: Communes outside the load that border a loaded one, in the régions of the loaded listings (EPSG:4326).
@@ -52,7 +63,7 @@ class BatchContext:
             borders = self.borders
             if borders is not None:
                 borders = borders[borders["departement"].astype(str).map(projected_crs) == crs]
-            self._projected[crs] = (same[["code", "population", "geometry"]].to_crs(crs),
+            self._projected[crs] = (same[["code", "population", "known", "geometry"]].to_crs(crs),
                                     borders.to_crs(crs) if borders is not None and len(borders) else None)
         return self._projected[crs]
 
@@ -84,15 +95,24 @@ def comparison_row(d: Diagnostic, context: BatchContext, cpts: str, listing: str
     main = d.units["departement"].astype(str).mode()
     near_units, borders = context.near_units(projected_crs(str(main.iloc[0]) if len(main) else "75"))
     perimeter = d.perimeter.to_crs(near_units.crs).geometry.iloc[0] if len(d.perimeter) else None
-    row["population_non_couverte_proche"] = uncovered_population_near(perimeter, near_units, context.claimed, NEAR_M)
+    known = near_units[near_units["known"]].drop(columns="known")
+    row["population_non_couverte_proche"] = uncovered_population_near(perimeter, known, context.claimed, NEAR_M)
+    # An unclaimed neighbour where no listing speaks may be uncovered or not: the figure is then unknown, not the
+    # sum of the others (a review: Paris Nord-Est, beside Montreuil and Bagnolet of the 93, shown 0 and ranked).
+    unknown = near_units[~near_units["known"] & ~near_units["code"].astype(str).isin(context.claimed)]
+    unknown = unknown[unknown.distance(perimeter) <= NEAR_M] if perimeter is not None else unknown.iloc[0:0]
+    row[UNKNOWN_NEIGHBOURS] = ", ".join(sorted(unknown["code"].astype(str)))
+    unknown_near = not unknown.empty
     # The diagnostic shows its self-containment with the reservation; the comparison names the départements (none
     # when it has no self-containment to overestimate).
     row[REACH] = ", ".join(d.flows.beyond_the_load) if d.flows is not None and not beyond else ""
     touching = borders[borders.distance(perimeter) <= NEAR_M] if perimeter is not None and borders is not None \
         else None
     row[BORDERING] = ", ".join(sorted(set(touching["departement"]))) if touching is not None else ""
-    if row[BORDERING] or not set(d.units["unit_code"].astype(str)) & context.shared.perimeter.known_units():
-        row["population_non_couverte_proche"] = float("nan")  # neighbours beyond the load, or no listing speaks here
+    if row[BORDERING] or unknown_near or not set(d.units["unit_code"].astype(str)) & \
+            context.shared.perimeter.known_units():
+        # Neighbours beyond the load, or of unknown coverage, or no listing speaks here.
+        row["population_non_couverte_proche"] = float("nan")
     # Unknown (NaN) when a unit has no polygon: its place, hence the perimeter's continuity, is unknown.
     count = d.pertinence.parts_count if d.pertinence is not None else None
     row[PARTS] = float("nan") if count is None else count
@@ -119,7 +139,7 @@ def as_shown(value: object, decimals: int, percent: bool) -> float:
 def comparison_table(rows: list[dict[str, object]]) -> pd.DataFrame:
     """One row per CPTS with the ranks of each figure among CPTS of the same taille and territory type."""
     columns = ["cpts", "liste", "slug", "ancre", "population", "taille", "type_territoire", *FIGURES, PARTIAL, REACH,
-               BORDERING, PARTS]
+               BORDERING, UNKNOWN_NEIGHBOURS, PARTS]
     table = pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
     if table.empty:
         return table

@@ -29,6 +29,9 @@ BORDERING = "departements_voisins_non_charges"
 #: Column of the comparison: the separate parts of the CPTS's perimeter (1: in one piece; more: an island, an enclave
 #: or a mistyped code of the listing; empty when a unit has no polygon), :mod:`pipeline.analysis.perimeter_parts`.
 PARTS = "parties_du_perimetre"
+#: Comparison column: neighbouring units no CPTS of the loaded listings claims, in a département where those
+#: listings do not tell the coverage (their population non couverte limitrophe is then unknown).
+UNKNOWN_NEIGHBOURS = "voisins_couverture_inconnue"
 FIGURES: tuple[str, ...] = ("population", *PROFESSIONS.values(), "apl_2023", "auto_confinement",
                             "population_partagee", "population_non_couverte_proche")
 

@@ -480,3 +480,46 @@ def test_page_names_the_cpts_whose_model_reaches_departements_not_loaded(result:
     assert (f"Auto-confinement surestimé, et non classé, pour {len(KEPT)} CPTS : le modèle de flux atteint des "
             f"communes de départements non chargés dans la base ({', '.join(sorted(reach))})") in page
     assert frame["rang_auto_confinement"].isna().all() and frame["auto_confinement"].notna().all()
+
+
+def test_a_neighbour_of_unknown_coverage_makes_the_uncovered_population_unknown(
+        fixture_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review: Paris Nord-Est, beside Montreuil and Bagnolet (93, where no listing speaks), was shown 0 uncovered
+    inhabitants nearby and ranked. Here one unit bordering Littoral Sud is made unclaimed, in a département of
+    unknown coverage: the figure is unknown, not the sum over the other neighbours."""
+    from pipeline.app.sections.perimeter_data import PerimeterData
+
+    with contextlib.closing(duckdb.connect(str(fixture_data_dir / "processed" / "cpts.duckdb"),
+                                           read_only=True)) as con:
+        members, _ = members_and_polygons(con, ("04", "13"), 2154)
+    own = set(members.loc[members["cpts"] == "CPTS Littoral Sud", "unit_code"])
+    assert own == {"13208", "13209"}
+    # Its neighbours, from the mirror's arrondissement contours.
+    contours = gpd.read_file(mirror_path() / "contours-arrondissements-2023"
+                             / "georef-france-commune-arrondissement-municipal-2023.geojson").to_crs(2154)
+    contours["code"] = contours["com_arm_code"].map(lambda value: str(value[0]))
+    perimeter = shapely.union_all(contours[contours["code"].isin(own)].geometry.values)
+    touching = contours[~contours["code"].isin(own) & (contours.geometry.distance(perimeter) <= PARTS_TOLERANCE_M)]
+    chosen = str(sorted(touching["code"])[0])
+    known, claimed = PerimeterData.known_units, PerimeterData.claimed_units
+    monkeypatch.setattr(PerimeterData, "known_units", lambda self: known(self) - {chosen})
+    monkeypatch.setattr(PerimeterData, "claimed_units", lambda self: claimed(self) - {chosen})
+    select = batch._select
+
+    def one(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str, str, pd.DataFrame]:
+        name, label, selected = select(con, options)
+        return name, label, selected[selected["cpts"] == "CPTS Littoral Sud"].reset_index(drop=True)
+
+    data = private_outputs(fixture_data_dir, tmp_path / "donnees")
+    with cli_environment(data, tmp_path / "cartes") as mp:
+        mp.setattr(batch, "_select", one)
+        code, _out, err = run(["diagnostics", "--liste", "paca"])
+    assert code == 0, err
+    frame = pd.read_csv(data / "processed" / "comparaison-paca" / "comparaison.csv", sep=None, engine="python",
+                        encoding="utf-8-sig").set_index("cpts")
+    assert pd.isna(frame.loc["CPTS Littoral Sud", "population_non_couverte_proche"])
+    assert str(frame.loc["CPTS Littoral Sud", "voisins_couverture_inconnue"]) == chosen  # said, in the table and page
+    page = (tmp_path / "cartes" / "comparaison-paca" / "index.html").read_text("utf-8")
+    assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touchent des unités non revendiquées "
+            f"d'un département dont les listes chargées ne disent pas la couverture : CPTS Littoral Sud ({chosen}).") \
+        in page

@@ -167,8 +167,8 @@ def test_former_commune_of_a_city_with_arrondissements_is_not_the_whole_city(tmp
     missing = _issues(result, "code_sans_correspondance")
     assert missing["line"].tolist() == [2]
     assert missing["detail_fr"].tolist() == [
-        "code ancien 13999 (Saint-Ailleurs, ancien) : aujourd'hui une partie de Marseille (13055), modélisée par "
-        "arrondissement ; préciser l'arrondissement (13201 à 13203)"]
+        "code ancien 13999 (Saint-Ailleurs, ancienne commune) : aujourd'hui une partie de Marseille (13055), "
+        "modélisée par arrondissement ; préciser l'arrondissement (13201 à 13203)"]
 
 
 def test_a_paris_postal_code_is_neither_paris_nor_the_seine_commune_it_was_before_1968(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import shapely
 from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.geography import WGS84
-from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, UNKNOWN_NEIGHBOURS, Comparison
 from pipeline.render.offline import inline_assets
 from pipeline.render.report import DEMO_BANNER, format_date
 
@@ -108,7 +108,7 @@ def _partial_note(table: pd.DataFrame) -> str:
 
 
 def _named(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The rows whose ``column`` names départements (« 05, 83 »; empty or missing otherwise)."""
+    """The rows whose ``column`` names départements or units (« 05, 83 »; empty or missing otherwise)."""
     if column not in table:
         return table.iloc[:0]
     return table[table[column].map(lambda v: isinstance(v, str) and v != "")]
@@ -133,6 +133,18 @@ def _bordering_note(table: pd.DataFrame) -> str:
     return (f"Population non couverte limitrophe non disponible pour {len(touching)} CPTS qui touchent des communes "
             "non chargées de leur région : " + ", ".join(f"{r.cpts} ({getattr(r, BORDERING)})"
                                                            for r in touching.itertuples()) + ". ")
+
+
+def _unknown_neighbours_note(table: pd.DataFrame) -> str:
+    """Which CPTS border units of unknown coverage (no loaded listing tells it there)."""
+    if UNKNOWN_NEIGHBOURS not in table:
+        return ""
+    bordering = _named(table, UNKNOWN_NEIGHBOURS)
+    if bordering.empty:
+        return ""
+    return (f"Population non couverte limitrophe non disponible pour {len(bordering)} CPTS qui touchent des unités "
+            "non revendiquées d'un département dont les listes chargées ne disent pas la couverture : "
+            + ", ".join(f"{r.cpts} ({getattr(r, UNKNOWN_NEIGHBOURS)})" for r in bordering.itertuples()) + ". ")
 
 
 def _parts_note(table: pd.DataFrame) -> str:
@@ -201,7 +213,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
                           + f" — document généré le {format_date(generated)}",
             "demo": comparison.demo, "bandeau": DEMO_BANNER,
             "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"
-                     f"{_parts_note(table)}{_not_loaded_note(comparison)}{_shared_note(comparison)}{PAGE_HELP}"),
+                     f"{_unknown_neighbours_note(table)}{_parts_note(table)}{_not_loaded_note(comparison)}{_shared_note(comparison)}{PAGE_HELP}"),
             "sources": comparison.sources or (
                 f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
                 f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, Comparison
+from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, UNKNOWN_NEIGHBOURS, Comparison
 from pipeline.render.comparison.page import FIGURE_LABELS, NOTE
 from pipeline.render.csv_files import write_csv
 from pipeline.render.spreadsheet import write_workbook
@@ -30,6 +30,9 @@ def _columns() -> list[Column]:
                              "auto-confinement surestimé, non classé)", "text"),
                Column(BORDERING, "Départements non chargés de la région touchant la CPTS (population non couverte "
                                  "limitrophe non disponible)", "text"),
+               Column(UNKNOWN_NEIGHBOURS, "Unités voisines qu'aucune CPTS des listes chargées ne revendique, dans "
+                                          "un département où ces listes ne disent pas la couverture (population "
+                                          "non couverte limitrophe non disponible)", "text"),
                Column(PARTS, "Parties séparées du périmètre, à plus de 50 m l'une de l'autre (1 : d'un seul tenant ; "
                              "plus : île, enclave ou code erroné de la liste, à vérifier ; vide : une unité sans "
                              "contour, continuité inconnue)", "integer")]

@@ -33,6 +33,10 @@ from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED, one_perime
 from pipeline.sources.cpts_listing.vector_files import is_vector_file
 from pipeline.sources.files import read_text_checked
 
+#: Kinds of :func:`pipeline.sources.cog.cog_mapping` rows, as the anomalies write them.
+_KIND_WORDS = {"ancien": "ancienne commune", "deleguee": "commune déléguée", "associee": "commune associée",
+               "historique": "ancienne commune", "arrondissement": "arrondissement"}
+
 
 def resolve_codes(
     raw: pd.DataFrame, cog_mapping: pd.DataFrame, units: pd.DataFrame, listing: str
@@ -158,7 +162,9 @@ def resolve_codes(
                     )
                 )
                 continue
-            label = f"{entry['nom']}, {entry['kind']}" if pd.notna(entry["nom"]) else entry["kind"]
+            # The mapping's kind in French words (a review read « (Pierrefitte-sur-Seine, deleguee) »).
+            kind = _KIND_WORDS.get(str(entry["kind"]), str(entry["kind"]))
+            label = f"{entry['nom']}, {kind}" if pd.notna(entry["nom"]) else kind
             if code != target and (kids := sorted(arrondissements.get(target, []))):
                 # A former commune of a city now modelled by arrondissement lies in one of them (Saint-Rambert-
                 # l'Île-Barbe, 69232, in Lyon 9e): claimed whole, the city would make the CPTS taille 4 (a review).
