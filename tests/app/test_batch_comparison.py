@@ -520,6 +520,6 @@ def test_a_neighbour_of_unknown_coverage_makes_the_uncovered_population_unknown(
     assert pd.isna(frame.loc["CPTS Littoral Sud", "population_non_couverte_proche"])
     assert str(frame.loc["CPTS Littoral Sud", "voisins_couverture_inconnue"]) == chosen  # said, in the table and page
     page = (tmp_path / "cartes" / "comparaison-paca" / "index.html").read_text("utf-8")
-    assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touchent des unités non revendiquées "
+    assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touche des unités non revendiquées "
             f"d'un département dont les listes chargées ne disent pas la couverture : CPTS Littoral Sud ({chosen}).") \
         in page

@@ -73,7 +73,7 @@ def test_a_self_containment_reaching_departements_not_loaded_is_shown_not_ranked
     note = payload_note(table.reset_index())
     assert ("Auto-confinement surestimé, et non classé, pour 1 CPTS : le modèle de flux atteint des communes de "
             "départements non chargés dans la base (83)") in note
-    assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touchent des communes non chargées "
+    assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touche des communes non chargées "
             "de leur région : A (83, 84).") in note
 
 

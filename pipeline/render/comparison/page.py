@@ -130,7 +130,8 @@ def _bordering_note(table: pd.DataFrame) -> str:
     touching = _named(table, BORDERING)
     if touching.empty:
         return ""
-    return (f"Population non couverte limitrophe non disponible pour {len(touching)} CPTS qui touchent des communes "
+    return (f"Population non couverte limitrophe non disponible pour {len(touching)} CPTS qui "
+            f"{'touche' if len(touching) == 1 else 'touchent'} des communes "
             "non chargées de leur région : " + ", ".join(f"{r.cpts} ({getattr(r, BORDERING)})"
                                                            for r in touching.itertuples()) + ". ")
 
@@ -142,7 +143,8 @@ def _unknown_neighbours_note(table: pd.DataFrame) -> str:
     bordering = _named(table, UNKNOWN_NEIGHBOURS)
     if bordering.empty:
         return ""
-    return (f"Population non couverte limitrophe non disponible pour {len(bordering)} CPTS qui touchent des unités "
+    return (f"Population non couverte limitrophe non disponible pour {len(bordering)} CPTS qui "
+            f"{'touche' if len(bordering) == 1 else 'touchent'} des unités "
             "non revendiquées d'un département dont les listes chargées ne disent pas la couverture : "
             + ", ".join(f"{r.cpts} ({getattr(r, UNKNOWN_NEIGHBOURS)})" for r in bordering.itertuples()) + ". ")
 
