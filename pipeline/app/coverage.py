@@ -38,9 +38,9 @@ from pipeline.model import CoverageOptions
 from pipeline.model.coverage import UNKNOWN_ZONE_WHY, Coverage, unknown_coverage_why
 from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
+from pipeline.render.listing_anomalies import ANOMALY_LABELS
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, plural
-from pipeline.render.sections.members import ANOMALY_LABELS
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory import loaded_part, resolve_zone

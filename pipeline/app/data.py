@@ -289,6 +289,8 @@ def main(options: DataOptions) -> IngestReport:
     for step in report.steps:
         detail = (" — " + "; ".join(step.details)) if step.details else ""
         print(f"  {step.name:<32} {step.status:<9} {step.rows:>9} lignes  {step.seconds:6.1f} s{detail}")
+        for line in step.lines:
+            print(f"      {line}")
     if report.residue is not None and not report.residue.empty:
         print(f"\nReliquat de l'harmonisation des contours ({len(report.residue)} lignes, table polygon_residue) :")
         for line in residue_lines(report.residue):

@@ -31,6 +31,7 @@ from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import PipelineError
 from pipeline.geography import normalise_insee_code, of_a_known_departement, to_wkb
 from pipeline.model import DataOptions
+from pipeline.render.listing_anomalies import ANOMALY_LABELS, anomaly_lines
 from pipeline.render.report import format_number
 from pipeline.sources import annuaire, cpts_listing, finess
 from pipeline.sources.cpts_listing.homonyms import homonyms_with_the_load_beyond
@@ -142,11 +143,12 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                 f"liste de CPTS « {listing} » : {counted}, {len(issues)} anomalies signalées",
                 LISTING_LOADER_VERSION))
         details = [f"{counted}, {len(members)} unités"]
-        counts = issues["kind"].value_counts()
+        counts = issues["kind"].map(lambda kind: ANOMALY_LABELS.get(str(kind), str(kind))).value_counts()
         if len(counts):
-            details.append("anomalies : " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            plural = "s" if len(issues) > 1 else ""
+            details.append(f"{len(issues)} anomalie{plural} : " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         return StepResult(f"liste de CPTS « {listing} »", "chargé", len(members), time.perf_counter() - start,
-                          details)
+                          details, lines=anomaly_lines(issues))
 
     return step
 

@@ -22,6 +22,8 @@ class StepResult:
     details: list[str] = field(default_factory=list)
     #: A French warning repeated at the end of ``make data`` (demonstration data used because a download failed).
     warning: str | None = None
+    #: French lines printed under the step's line (a listing's anomalies, one per line).
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

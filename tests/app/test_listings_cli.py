@@ -68,7 +68,10 @@ def test_the_load_says_how_many_cpts_the_listing_names_and_how_many_have_a_loade
     code, out, err = cli(capsys, "data", "--cpts", str(path))
     assert (code, err) == (0, "")
     # Units: 13206, 13005, 13013, 13201, 04070.
-    assert "— 6 CPTS dans la liste, dont 4 avec au moins une commune chargée, 5 unités; anomalies : " in out
+    assert "— 6 CPTS dans la liste, dont 4 avec au moins une commune chargée, 5 unités; 2 anomalies : " in out
+    # Each anomaly of the file on its own line, with its line; the commune outside the load (06088) is counted only.
+    assert "      ligne 5, « CPTS Fantôme » — code inconnu : code 13999 absent du code officiel géographique\n" in out
+    assert "06088 hors des départements chargés" not in out
 
 
 # --------------------------------------------------------------------------- the README's example
@@ -269,10 +272,10 @@ def test_features_outside_france_or_swapped_are_anomalies(
                                                                                                    DIGNE_SQUARE))
     assert drawn  # the square counts Digne-les-Bains with less than half of its area
     # Three CPTS named, two of them drawn out of France: one with loaded communes.
-    counts = re.search(r"— 3 CPTS dans la liste, dont 1 avec au moins une commune chargée, 2 unités; anomalies : (.*)",
-                       out)
+    counts = re.search(r"— 3 CPTS dans la liste, dont 1 avec au moins une commune chargée, 2 unités; "
+                       rf"{len(drawn) + 2} anomalies : (.*)", out)
     assert counts is not None and set(counts.group(1).split(", ")) == {
-        "hors_france 1", "coordonnees_inversees 1", f"regle_du_point {len(drawn)}"}
+        "hors de France 1", "coordonnées inversées 1", f"limite à vérifier {len(drawn)}"}
     assert query(ws.db, "SELECT kind, cpts, detail_fr FROM cpts_anomalies WHERE listing = 'defauts' ORDER BY rang") == [
         ("hors_france", "CPTS Espagne",
          "entité n° 1 (« CPTS Espagne ») : hors de France (métropole et DROM) ; périmètre écarté"),
@@ -309,7 +312,7 @@ def drome_provencale(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     ws = Workspace(tmp_path_factory.mktemp("homonymes"))
     code, out, err = run_module(ws, mirror, "data", "--departements", "04,05,26,84", timeout=900)
     assert (code, err) == (0, "")
-    assert re.search(r"liste de CPTS « paca » .*anomalies : .*homonyme_probable 2", out)
+    assert re.search(r"liste de CPTS « paca » .*anomalies : .*homonyme probable 2", out)
     code, out, err = run_module(ws, mirror, "diagnostic", f"cpts:{HOMONYM_CPTS}")
     assert (code, err) == (0, ""), out
     return ws

@@ -558,7 +558,10 @@ def test_commune_claimed_twice_is_an_anomaly_not_an_error(
     before = snapshot(workspace)
     code, out, err = cli(capsys, "data", "--cpts", str(FIXTURES / "listing_commune_deux_fois.csv"))
     assert (code, err) == (0, "")
-    assert "anomalies : doublon 1" in out
+    # Counted in French, and the row to fix named under the step's line (its counts alone named no row).
+    assert "1 anomalie : unité revendiquée deux fois 1" in out
+    assert ("\n      ligne 3, « CPTS Robuste » — unité revendiquée deux fois : unité 04070 déjà revendiquée par « CPTS "
+            "Robuste » ligne 2 (code 04070)\n") in out
     con = duckdb.connect(str(workspace.db), read_only=True)
     try:
         anomalies = con.execute(

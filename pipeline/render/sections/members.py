@@ -7,20 +7,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.listing_anomalies import ANOMALY_LABELS
 from pipeline.render.sections.common import agree, enumeration
-
-#: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
-ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés",
-                  "homonyme_probable": "homonyme probable", "code_invalide": "code invalide",
-                  "code_zero_restaure": "zéro initial restauré", "code_inconnu": "code inconnu",
-                  "code_ancien": "ancien code", "code_sans_correspondance": "code sans commune actuelle",
-                  "commune_a_arrondissements": "commune découpée en arrondissements",
-                  "doublon": "unité revendiquée deux fois", "identifiant_incoherent": "identifiant incohérent",
-                  "multi_departements": "plusieurs départements", "multi_regions": "plusieurs régions",
-                  "nom_proche": "nom proche d'une autre CPTS", "nom_suspect": "nom suspect",
-                  "hors_france": "hors de France", "coordonnees_inversees": "coordonnées inversées",
-                  "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune",
-                  "entites_reunies": "entités réunies", "regle_du_point": "limite à vérifier"}
 
 
 def listing_paragraphs(d: Diagnostic) -> list[str]:

@@ -38,6 +38,7 @@ from pipeline.geography import (
 )
 from pipeline.model import Territory
 from pipeline.store.queries import beyond_the_load, geography, listings, perimeter, provenance
+from pipeline.store.territory.code_hint import cpts_code_hint
 from pipeline.store.territory.codes import (
     absent_zone,
     loaded_part,
@@ -263,6 +264,7 @@ def _resolve_cpts(
                                  f"{', '.join(loaded)}) : « {wanted_name.strip()} » est dans {how}")
     if exact.empty:
         hint = suggest(name, names["cpts"], names["listing"], shown=_cpts_spec(names))
+        hint += cpts_code_hint(con, name, _cpts_spec(names))
         _refuse_memberless(con, name, names)
         raise TerritoryError(f"CPTS inconnue : « {name} »" + hint)
     if len(exact) > 1:

@@ -1,0 +1,84 @@
+"""The hint of « cpts:04070 » or « cpts:04100 »: a commune's INSEE or postal code typed where a CPTS name goes.
+
+A user who knows the commune but not its CPTS's exact name types its code after ``cpts:``; « CPTS inconnue »
+alone leaves them guessing. The hint names the communes the code reads as (an INSEE code, current or
+former, and a postal code: 13001 is Aix-en-Provence and Marseille 1er's postal code), the territory to type
+for them alone, and the loaded CPTS that count them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+import pandas as pd
+
+from pipeline.geography import is_insee_code
+from pipeline.store.queries import geography, listings
+
+#: Communes (and CPTS) named in the hint before « … ».
+SHOWN = 3
+
+
+def _named(items: list[str]) -> str:
+    return ", ".join(items[:SHOWN]) + (" …" if len(items) > SHOWN else "")
+
+
+def _postal_matches(units: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Units whose postal codes hold ``code``: an arrondissement rather than its city when both do."""
+    postcodes = units["codes_postaux"].fillna("").astype(str).str.split(",")
+    hits = units[postcodes.map(lambda codes: code in [c.strip() for c in codes])]
+    arrondissements = hits[hits["type"] == "arrondissement-municipal"]
+    return hits[~hits["code"].isin(set(arrondissements["parent"].dropna().astype(str)))]
+
+
+def _of(name: str) -> str:
+    """« de Manosque », « d'Aix-en-Provence »."""
+    return f"d'{name}" if name[:1].upper() in "AEIOUYÉÈÊÎÔ" else f"de {name}"
+
+
+def _insee_reading(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, code: str) -> tuple[str, pd.DataFrame]:
+    """What ``code`` names as an INSEE code (a current unit, or a former commune now in a current one)."""
+    own = units[units["code"] == code]
+    if len(own):
+        return "le code INSEE", own
+    former = geography.cog_mapping(con, [code])
+    former = former[~former["kind"].isin(["actuelle", "arrondissement"])]
+    found = units[units["code"].isin(set(former["current_code"].dropna().astype(str)))]
+    if former.empty or found.empty:
+        return "", found
+    return f"l'ancien code INSEE {_of(str(former.iloc[0]['nom']))}, aujourd'hui dans", found
+
+
+def cpts_code_hint(con: duckdb.DuckDBPyConnection, value: str, shown: Callable[[str, str], str]) -> str:
+    """« ; « 04070 » est le code INSEE de Digne-les-Bains… » for a name that is a commune's code, else ``""``.
+
+    ``shown(cpts, listing)`` writes a CPTS as the territory to type back.
+    """
+    code = value.strip().upper()
+    if not is_insee_code(code):
+        return ""
+    units = geography.current_units_with_postcodes(con)
+    units = units[units["type"].isin(["commune-actuelle", "arrondissement-municipal"])]
+    postal = _postal_matches(units, code)
+    readings = [_insee_reading(con, units, code), ("le code postal", postal)]
+    members = listings.members(con)
+    parts = []
+    for what, found in readings:
+        if found.empty:
+            continue
+        codes = set(found["code"].astype(str))
+        one = len(found) == 1
+        names = [f"{r.nom} ({r.code})" for r in found.sort_values("code").itertuples()]
+        claimed = members[members["unit_code"].astype(str).isin(codes)
+                          | members["commune_code"].astype(str).isin(codes)]
+        cpts = [shown(str(r.cpts), str(r.listing))
+                for r in claimed[["cpts", "listing"]].drop_duplicates().itertuples()]
+        them = "la" if one else "les"
+        where = ((f"la CPTS qui {them} compte : " if len(cpts) == 1 else f"les CPTS qui {them} comptent : ")
+                 + _named(cpts) if cpts else f"aucune CPTS chargée ne {them} compte")
+        # « l'ancien code INSEE d'Ainac, aujourd'hui dans La Robine… », « le code INSEE d'Aix-en-Provence… »
+        named = f"{what} {_named(names)}" if what.endswith("dans") else f"{what} {_of(_named(names))}"
+        parts.append(f"« {code} » est {named} (territoire « communes:"
+                     f"{','.join(sorted(codes)[:20])} ») ; {where}")
+    return (" ; " + " ; ".join(parts)) if parts else ""
