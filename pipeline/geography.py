@@ -30,6 +30,10 @@ LAMBERT93 = 2154
 WGS84 = 4326
 
 #: A commune or arrondissement code: five digits, or 2A/2B and three digits.
+#: Headers of a column of commune codes, folded (« Code INSEE » is ``code_insee``): those of the INSEE, IGN Admin
+#: Express and La Poste files a user copies from, the documented one first, a bare « code » (of what?) last.
+COMMUNE_CODE_COLUMNS = ("code_insee", "codgeo", "code_commune_insee", "code_commune", "insee_com", "insee", "depcom",
+                        "com", "code")
 INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 #: The same pattern for pandas ``str.fullmatch``.
 INSEE_CODE_PATTERN = r"\d{5}|2[AB]\d{3}"
@@ -216,15 +220,6 @@ OVERSEAS_COLLECTIVITIES: dict[str, str] = {
 }
 
 
-def of_a_known_departement(code: str) -> bool:
-    """Whether a commune code starts with the code of a département or collectivité d'outre-mer of the COG.
-
-    « 99999 », « 00123 » or « 96001 » are no commune of any département: unknown, even to a database that
-    was loaded for some départements only (which cannot tell a commune of the others from a made-up code).
-    """
-    return code[:3] in OVERSEAS_COLLECTIVITIES or departement_of(code) in DEPARTEMENTS
-
-
 def outside_the_load(departement: object, loaded: Collection[str]) -> bool:
     """Whether ``departement`` is a département of France that a database restricted to ``loaded``
     (``data --departements``; empty: all of France) does not hold."""
@@ -344,6 +339,17 @@ def normalise_name(text: object) -> str:
     ASCII they would vanish and join the words.
     """
     return re.sub(r"[^a-z0-9]+", " ", ascii_fold(_SEPARATORS.sub(" ", str(text)))).strip()
+
+
+def of_place(name: str) -> str:
+    """« de Manosque », « d'Aix-en-Provence », « du Puy-en-Velay », « des Mées »: French elision and contraction
+    before a place name (« Bassin de vie de Ajaccio » was written). An initial H is left alone: muet or
+    aspiré depends on the word."""
+    if name.startswith("Le "):
+        return f"du {name[3:]}"
+    if name.startswith("Les "):
+        return f"des {name[4:]}"
+    return f"d'{name}" if name[:1].upper() in "AEIOUYÉÈÊÎÔÂ" else f"de {name}"
 
 
 def load_command(loaded: Iterable[str], missing: Iterable[str]) -> str:

@@ -32,8 +32,9 @@ from pipeline.app.coverage_listings import (
     with_statuts,
     zone_issues,
 )
+from pipeline.app.coverage_zone import unlisted_region_notes, within_ars_field, zone_of
 from pipeline.errors import PipelineError
-from pipeline.geography import DEPARTEMENTS, LAEA_EUROPE, equal_area_crs, france_label, projected_crs
+from pipeline.geography import LAEA_EUROPE, equal_area_crs, projected_crs
 from pipeline.model import CoverageOptions
 from pipeline.model.coverage import UNKNOWN_ZONE_WHY, Coverage, unknown_coverage_why
 from pipeline.progress import Stages
@@ -42,25 +43,7 @@ from pipeline.render.listing_anomalies import ANOMALY_LABELS
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, plural
 from pipeline.store.connection import connect
-from pipeline.store.queries import geography, listings, provenance
-from pipeline.store.territory import loaded_part, resolve_zone
-
-
-def zone_of(options: CoverageOptions, con: duckdb.DuckDBPyConnection
-            ) -> tuple[str, str, str | None, str | None, list[str]]:
-    """(slug, French label, column, value, notes) of the requested zone (column None for France).
-
-    On a database loaded for some départements, a zone held in part is labelled with what it sums.
-    """
-    if options.kind == "france":
-        loaded = provenance.loaded_departements(con)
-        return "france", france_label(loaded) if loaded else "France", None, None, []
-    # A code, an acronym (PACA) or a name, as a diagnostic's « region: » and « departement: » territories read them.
-    code, name = resolve_zone(con, options.kind, str(options.code))
-    if options.kind == "region":
-        label, notes = loaded_part(con, "region", code, name)
-        return f"region-{code}", f"Région {label}", "region", code, notes
-    return f"departement-{code.lower()}", f"Département {name} ({code})", "departement", code, []
+from pipeline.store.queries import geography, listings
 
 
 def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverage:
@@ -114,7 +97,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     whole = analysed.assign(known=analysed["code"].astype(str).isin(known)).groupby("region")["known"].all()
     in_the_zone = regions["region"].isin(set(units["region"])) & ~regions["region"].map(whole).fillna(False)
     region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
-    notes.extend(_unlisted_region_notes(region_names, regions[in_the_zone], all_units, known))
+    notes.extend(unlisted_region_notes(region_names, regions[in_the_zone], all_units, known))
     all_white = coverage_claims.white_zones(claims)
     white = all_white[all_white["unit_code"].astype(str).isin(known)].reset_index(drop=True)
     outside_listings = all_white[~all_white["unit_code"].astype(str).isin(known)]
@@ -143,6 +126,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         # were in the outputs of Paris).
         polygon_overlaps = polygon_overlaps[polygon_overlaps["cpts_id_a"].isin(cpts_ids)
                                             | polygon_overlaps["cpts_id_b"].isin(cpts_ids)].reset_index(drop=True)
+        # Named, with the listing's statut and date, as the overlaps of units (identifiers alone named nobody).
+        names = given.drop_duplicates("cpts_id").set_index("cpts_id")["cpts"]
+        polygon_overlaps = with_statuts(polygon_overlaps.assign(
+            cpts_a=polygon_overlaps["cpts_id_a"].map(names), cpts_b=polygon_overlaps["cpts_id_b"].map(names)), status)
     lap("chevauchements géométriques")
 
     white_geo = polygons[polygons["code"].isin(set(white["unit_code"]))].copy()
@@ -313,39 +300,6 @@ def _whole_population(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "population" not in layer or not len(layer):
         return layer
     return layer.assign(population=pd.to_numeric(layer["population"], errors="coerce").round().astype("Int64"))
-
-
-def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
-    """The units of the départements (metropolitan France and the DROM), and a French note on those left out: the
-    collectivités d'outre-mer (975, 977, 984…) have no ARS and no CPTS (France's coverage counted them)."""
-    beyond = ~units["departement"].isin(DEPARTEMENTS)
-    if not beyond.any():
-        return units, None
-    count = int(beyond.sum())
-    counted = agree(count, "n'est pas comptée", "ne sont pas comptées")
-    note = f"{plural(count, 'unité')} des collectivités d'outre-mer, hors du champ des ARS et des CPTS, {counted}"
-    return units[~beyond].reset_index(drop=True), note
-
-
-def _unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, units: pd.DataFrame,
-                           known: frozenset[str]) -> list[str]:
-    """French notes on the régions of the zone where the loaded listings claim units but too few to speak for
-    (the départements they speak for within it named: their unclaimed units are white zones)."""
-    notes = []
-    for r in regions.itertuples():
-        listed = sorted(set(units.loc[units["code"].astype(str).isin(known) & (units["region"] == r.region),
-                                      "departement"].dropna().astype(str)))
-        which = "du département" if len(listed) == 1 else "des départements"
-        counted = (f"seules les unités non revendiquées {which} {', '.join(listed)}, où au moins deux CPTS des "
-                   "listes ont l'essentiel de leur territoire ou dont elles revendiquent au moins la moitié des "
-                   "habitants et le quart des unités, sont comptées en zones blanches") if listed \
-            else ("moins de deux CPTS des listes chargées ont "
-                  "l'essentiel de leur territoire dans ses départements et ses "
-                  "unités non revendiquées ne sont pas comptées en zones blanches")
-        notes.append(f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
-                     f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
-                     f"({format_number(r.part * 100, 1, '%')} de ses habitants) : {counted}")
-    return notes
 
 
 def _or_unknown(value: int | None) -> str:

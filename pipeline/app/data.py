@@ -36,9 +36,10 @@ from pipeline.sources import apl, decoupage, insee, staged_cache, zonage
 from pipeline.sources import cog as cog_history
 from pipeline.sources.download import LocalFile, obtain
 from pipeline.store import load, registry_tables
-from pipeline.store.connection import transaction, writer
+from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
 from pipeline.store.queries import geography, load_inputs, provenance
+from pipeline.store.writing import writer
 
 
 @dataclass

@@ -58,8 +58,8 @@ def _on_sigint(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et les sorties précédentes sont "
-        "intactes.")
+KEPT = ("La base est celle du dernier chargement achevé (make data écrit dans une copie, qui ne la remplace qu'à la "
+        "fin) et les sorties précédentes sont intactes.")
 
 #: OS errors that are about the machine (disk, rights), not about the program: no traceback for them (nor for
 #: a file or a dangling link where a folder is expected, see :func:`pipeline.errors.misplaced_folder`).

@@ -28,8 +28,8 @@ from pipeline.app.online_supply import (
     record_demo_reason,
 )
 from pipeline.app.steps import Scope, Step, StepResult
-from pipeline.errors import PipelineError
-from pipeline.geography import normalise_insee_code, of_a_known_departement, to_wkb
+from pipeline.errors import DataError, PipelineError
+from pipeline.geography import normalise_insee_code, to_wkb
 from pipeline.model import DataOptions
 from pipeline.render.listing_anomalies import ANOMALY_LABELS, anomaly_lines
 from pipeline.render.report import format_number
@@ -111,8 +111,10 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             # listing's communes there are not « unknown », they are out of the load, and the CPTS is partial.
             # The code as the loader read it (« 6088 » is 06088, « 2a004 » 2A004), not as written.
             read = issues["code"].map(lambda c: normalise_insee_code(c)[0] if isinstance(c, str) else None)
+            # A code the COG knows there (69999 is no commune of the Rhône: unknown, not out of the load).
+            known = set(beyond_the_load.current_communes(con, {c for c in read if isinstance(c, str)}))
             outside = (issues["kind"] == "code_inconnu") & read.map(
-                lambda c: isinstance(c, str) and not scope.contains(c) and of_a_known_departement(c))
+                lambda c: isinstance(c, str) and not scope.contains(c) and c in known)
             issues = issues.assign(
                 kind=issues["kind"].where(~outside, cpts_listing.OUT_OF_SCOPE),
                 code=issues["code"].where(~outside, read),
@@ -132,6 +134,10 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                 "cpts_id": result.perimeters["cpts_id"].to_numpy(),
                 "geometry": to_wkb(result.perimeters.geometry),
             })
+        if members.empty and perimeters.empty and not (issues["kind"] == cpts_listing.OUT_OF_SCOPE).any():
+            # Loaded, it only gave « 0 avec au moins une commune chargée » and notes in later runs (a review).
+            raise DataError("Aucun code de la liste ne désigne une commune : liste non chargée, la base est "
+                            "inchangée (" + " ; ".join(anomaly_lines(issues, 5)) + ")", path)
         counted = _cpts_count(result.members, issues, perimeters, members)
         declared = {table: schema.column_names(table) for table in LISTING_TABLES}
         with transaction(con):

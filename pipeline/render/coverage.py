@@ -45,6 +45,8 @@ _UNIT = [_col("unit_code", "Code INSEE", "code"), _col("nom", "Commune", "text")
          _col("population", "Population municipale", "integer", unit="hab.")]
 _PAIR = [_col("cpts_id_a", "CPTS A (identifiant)", "text"), _col("cpts_a", "CPTS A", "text"),
          _col("cpts_id_b", "CPTS B (identifiant)", "text"), _col("cpts_b", "CPTS B", "text")]
+_STATUTS = [_col("statut_a", "Statut de la CPTS A", "text"), _col("date_a", "Date du statut de la CPTS A", "date"),
+            _col("statut_b", "Statut de la CPTS B", "text"), _col("date_b", "Date du statut de la CPTS B", "date")]
 _AREA = [_col("territoire", "Territoire", "text"), _col("communes", "Communes (codes INSEE)", "text"),
          _col("n_communes", "Nombre de communes", "integer"),
          _col("population", "Population municipale", "integer", unit="hab."), _col("taille", "Taille ACI", "text"),
@@ -60,8 +62,7 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
         *_PAIR,
         # The listing's statut and date (seed 003: one approved project per territory): a signed/signed conflict is
         # not a project overlapping a signed CPTS.
-        _col("statut_a", "Statut de la CPTS A", "text"), _col("date_a", "Date du statut de la CPTS A", "date"),
-        _col("statut_b", "Statut de la CPTS B", "text"), _col("date_b", "Date du statut de la CPTS B", "date"),
+        *_STATUTS,
         _col("shared_units", "Unités partagées", "text"),
         _col("n_shared", "Nombre d'unités partagées", "integer"),
         _col("shared_population", "Population partagée", "integer", unit="hab."),
@@ -77,7 +78,7 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
         _col("part_surface_a", "Part de la surface de A partagée (de 0 à 1)", "decimal", 6),
         _col("part_surface_b", "Part de la surface de B partagée (de 0 à 1)", "decimal", 6)]),
     "chevauchements_geometriques": ("Chevauchements entre périmètres donnés en polygones", [
-        _col("cpts_id_a", "CPTS A (identifiant)", "text"), _col("cpts_id_b", "CPTS B (identifiant)", "text"),
+        *_PAIR, *_STATUTS,
         _col("shared_area_m2", "Surface partagée", "decimal", 0, "m²"),
         _col("area_a_m2", "Surface de A", "decimal", 0, "m²"), _col("area_b_m2", "Surface de B", "decimal", 0, "m²"),
         _col("share_a", "Part de A partagée (de 0 à 1)", "decimal", 6),
@@ -181,6 +182,17 @@ SHEETS = {"communes": "Unités et CPTS", "chevauchements": "Chevauchements",
           "anomalies_listes": "Anomalies des listes"}
 
 
+def _with_known_coverage(c: Coverage, units: pd.DataFrame) -> pd.DataFrame:
+    """The GeoPackage's units with ``couverture_connue``, and ``n_cpts`` empty (not 0) where the loaded listings
+    do not tell the coverage, as in ``communes.csv``: a review filtering ``n_cpts = 0`` in a GIS read the 3 357
+    units of départements without a listing as white zones."""
+    if c.known_units is None:
+        return units.assign(couverture_connue=True)
+    unknown = ~units["code"].astype(str).isin(c.known_units) & ~(units["n_cpts"] > 0)
+    return units.assign(n_cpts=units["n_cpts"].astype("float64").where(~unknown),
+                        cpts=units["cpts"].where(~unknown), couverture_connue=~unknown)
+
+
 def _listify(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
@@ -239,6 +251,7 @@ def write(c: Coverage) -> CoverageOutputs:
                        generated=date.today())
         for layer, frame in c.geometries.items():
             if len(frame):
+                frame = _with_known_coverage(c, frame) if layer == "units" else frame
                 _listify(frame).to_file(tmp / "couverture.gpkg", layer=layer, driver="GPKG")
         (tmp / "summary.json").write_text(json.dumps(summary(c), ensure_ascii=False, indent=2, default=str),
                                           encoding="utf-8")
@@ -247,6 +260,10 @@ def write(c: Coverage) -> CoverageOutputs:
         left_out = ""
         unknown = units["code"].isin(set(c.outside_listings["unit_code"])) if c.outside_listings is not None \
             else pd.Series(False, index=units.index)
+        # Counted as the summary counts them: units without a polygon are unknown too, never drawn (a review read
+        # 3 357 on the map for 3 361 in summary.json).
+        everywhere = len(set(c.outside_listings["unit_code"])) if c.outside_listings is not None else 0
+        polygonless = max(everywhere - int(unknown.sum()), 0)
         if unknown.all() and len(units):
             # A zone no listing speaks for (a review found its map empty): its units, their coverage unknown.
             units = units.assign(n_cpts=float("nan"), couverture=UNKNOWN_COVERAGE)
@@ -256,10 +273,9 @@ def write(c: Coverage) -> CoverageOutputs:
         elif unknown.any() and c.zone == "france":
             # Units of départements no listing speaks for carry no information: keep the map light (France), and say so.
             units = units[~unknown]
-            count = int(unknown.sum())
-            shown = agree(count, "n'est pas représentée", "ne sont pas représentées")
-            left_out = (f"{plural(count, 'unité')} dont la couverture n'est pas connue "
-                        f"({unknown_coverage_why(count > 1)}) {shown}. ")
+            shown = agree(everywhere, "n'est pas représentée", "ne sont pas représentées")
+            left_out = (f"{plural(everywhere, 'unité')} dont la couverture n'est pas connue "
+                        f"({unknown_coverage_why(everywhere > 1)}) {shown}. ")
         elif unknown.any():
             # A département or a région: every unit drawn (a review saw 3 of Mayotte's 17), grey, its coverage
             # unknown in its tooltip, and said on the page.
@@ -267,8 +283,10 @@ def write(c: Coverage) -> CoverageOutputs:
                                  couverture=pd.Series(UNKNOWN_COVERAGE, index=units.index).where(unknown))
             count = int(unknown.sum())
             drawn = agree(count, "est dessinée sans couleur", "sont dessinées sans couleur")
+            missing = (f" ; {plural(polygonless, 'autre')} sans contour communal, "
+                       f"{agree(polygonless, 'non dessinée', 'non dessinées')}" if polygonless else "")
             left_out = (f"{plural(count, 'unité')} dont la couverture n'est pas connue "
-                        f"({unknown_coverage_why(count > 1)}) {drawn}, jamais en zone blanche. ")
+                        f"({unknown_coverage_why(count > 1)}) {drawn}, jamais en zone blanche{missing}. ")
         m = maps.coverage_map(
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,

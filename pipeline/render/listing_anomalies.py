@@ -17,7 +17,8 @@ ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés"
                   "nom_proche": "nom proche d'une autre CPTS", "nom_suspect": "nom suspect",
                   "hors_france": "hors de France", "coordonnees_inversees": "coordonnées inversées",
                   "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune",
-                  "entites_reunies": "entités réunies", "regle_du_point": "limite à vérifier"}
+                  "entites_reunies": "entités réunies", "regle_du_point": "limite à vérifier",
+                  "code_postal_probable": "code postal probable"}
 #: Anomalies of a loaded listing printed one per line by ``make data`` (the others are counted).
 SHOWN = 15
 

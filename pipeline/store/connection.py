@@ -21,7 +21,6 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,10 +67,26 @@ SYSTEM_ERRORS = {
 }
 
 
+#: Suffixes of the file a loading run writes beside the database (:func:`writer`), and of its write-ahead log.
+WORKING_COPIES = (".mise-a-jour", ".reconstruction")
+
+
+def database_named(file: str | None) -> str | None:
+    """The database a loading run's working copy stands for (``cpts.duckdb.mise-a-jour`` → ``cpts.duckdb``): the
+    user knows the database, not the copy :func:`writer` updates; any other file as it is."""
+    if file is None:
+        return None
+    for suffix in WORKING_COPIES:
+        for ending in (suffix, suffix + ".wal"):
+            if file.endswith(ending):
+                return file[: -len(ending)]
+    return file
+
+
 def _file_in(message: str) -> str | None:
-    """The file a DuckDB message names (``... file "/path": ...``), if any."""
+    """The file a DuckDB message names (``... file "/path": ...``), if any; its database for a working copy."""
     found = re.search(r'file "([^"]+)"', message)
-    return found.group(1) if found else None
+    return database_named(found.group(1)) if found else None
 
 
 def is_interrupted_query(exc: BaseException) -> bool:
@@ -119,7 +134,7 @@ def damaged(path: Path, exc: BaseException | None = None) -> DamagedDatabaseErro
     )
 
 
-def _check_path(path: Path) -> None:
+def check_path(path: Path) -> None:
     """Name a database path that is not a regular file for what it is."""
     try:
         mode = path.stat().st_mode
@@ -132,8 +147,8 @@ def _check_path(path: Path) -> None:
                             path)
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    _check_path(path)
+def open_database(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    check_path(path)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
@@ -162,7 +177,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
         version = schema.stored_version(con)
     except duckdb.Error as exc:
@@ -204,12 +219,12 @@ def connect(path: Path | None = None, read_only: bool = True,
     path = path or config.db_path()
     if not path.exists():
         raise PipelineError("La base de données n'existe pas encore : lancez d'abord « make data ».", path)
-    con = _open(path, read_only)
+    con = open_database(path, read_only)
     try:
         if memory_limit is not None:
             con.execute("SET memory_limit = ?", [memory_limit])
             con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "cpts-duckdb")])
-        _check_version(con, path)
+        check_version(con, path)
         if read_only and not con.execute("SELECT count(*) FROM sources").fetchall()[0][0]:
             # A database left empty by a failed first load of an earlier version: « code INSEE inconnu » would
             # blame the user's codes.
@@ -241,20 +256,6 @@ def verify(con: duckdb.DuckDBPyConnection) -> None:
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [name]).fetchall()]
         hashed = ", ".join(f'max(hash("{c}"))' for c in columns)
         con.execute(f'SELECT {hashed} FROM "{name}"').fetchall()
-
-
-@dataclass
-class WriteSession:
-    """A locked read-write connection for one loading run.
-
-    ``rebuild`` is a French reason when the run writes a new database file
-    (none, damaged or older schema), swapped in at the end; None when the
-    existing database is updated in place.
-    """
-
-    con: duckdb.DuckDBPyConnection
-    path: Path
-    rebuild: str | None
 
 
 def lock_path(path: Path) -> Path:
@@ -291,72 +292,6 @@ def writer_lock(path: Path | None = None) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def _reason_to_rebuild(path: Path) -> str | None:
-    """Why the existing database cannot be updated in place, or None when it can."""
-    if not path.exists():
-        return None
-    _check_path(path)
-    try:
-        con = _open(path, read_only=False)
-    except DamagedDatabaseError as exc:
-        return f"base endommagée ({exc.message.split(' : ')[0]})"
-    try:
-        if schema.is_empty(con):
-            return None
-        _check_version(con, path)
-        verify(con)
-    except OldSchemaError:
-        return "base créée par une version antérieure de l'outil"
-    except DamagedDatabaseError as exc:
-        return f"base endommagée ({exc.message.split(' : ')[0]})"
-    except duckdb.Error as exc:
-        if is_damage(exc):
-            return "base endommagée (" + str(exc).splitlines()[0][:120] + ")"
-        raise
-    finally:
-        con.close()
-    return None
-
-
-def _remove_database(path: Path) -> None:
-    for candidate in (path, path.with_name(path.name + ".wal")):
-        candidate.unlink(missing_ok=True)
-
-
-@contextmanager
-def writer(path: Path | None = None) -> Iterator[WriteSession]:
-    """A locked read-write session; rebuilds a damaged or older database in a new file.
-
-    The new file replaces the old one only when the block succeeds: an
-    interrupted rebuild leaves the previous file (damaged or old) as it was.
-    """
-    path = path or config.db_path()
-    with writer_lock(path):
-        reason = _reason_to_rebuild(path)
-        # A first load writes a new file too, swapped in only when it succeeds: a failed first ``make data``
-        # left a database with tables and no data, which every command then read (« code INSEE inconnu »).
-        fresh = reason is None and not path.exists()
-        target = path if reason is None and not fresh else path.with_name(path.name + ".reconstruction")
-        if target != path:
-            _remove_database(target)
-        con = _open(target, read_only=False)
-        try:
-            if schema.is_empty(con):
-                schema.create_schema(con)
-            session = WriteSession(con, target, reason)
-            yield session
-            con.execute("CHECKPOINT")
-        except BaseException:
-            con.close()
-            if target != path:
-                _remove_database(target)
-            raise
-        con.close()
-        if target != path:
-            path.with_name(path.name + ".wal").unlink(missing_ok=True)
-            os.replace(target, path)
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from pipeline.model.perimeter import BatchOptions
 from tests.app.unit_polygons import members_and_polygons
 from tests.browser import close_page, open_page, screenshot
 from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment, mirror_path, private_outputs
+from tests.french_spacing import as_typed
 
 pytestmark = [pytest.mark.mirror]
 
@@ -159,7 +160,7 @@ def test_one_failure_is_reported_and_does_not_stop_the_others(result: dict[str, 
     assert sorted(table(result).index) == sorted(KEPT)
     failures = pd.read_csv(result["data"] / "processed" / "comparaison-paca" / "echecs.csv", encoding="utf-8-sig")
     assert list(failures["cpts"]) == [FAILING] and "illisible" in failures.loc[0, "erreur"]
-    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    page = as_typed((result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8"))
     assert FAILING in page
     assert (result["data"] / "processed" / "comparaison-paca" / "comparaison.xlsx").stat().st_size > 0
 
@@ -260,7 +261,7 @@ def test_uncovered_population_touching_the_perimeter(result: dict[str, Any]) -> 
     named = frame["departements_voisins_non_charges"].fillna("")
     assert (named.loc["CPTS du Verdon"], named.loc["CPTS Alpes Bléone Durance"], named.loc["CPTS Littoral Sud"]) == (
         "83", "05", "")
-    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    page = as_typed((result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8"))
     assert ("Population non couverte limitrophe non disponible pour 2 CPTS qui touchent des communes non chargées de "
             "leur région : CPTS Alpes Bléone Durance (05), CPTS du Verdon (83).") in page
 
@@ -291,7 +292,7 @@ def test_territory_type_is_the_one_of_each_cpts_own_diagnostic(result: dict[str,
 
 
 def test_each_report_links_to_its_line(result: dict[str, Any]) -> None:
-    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    page = as_typed((result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8"))
     for slug in table(result)["slug"]:
         report = (result["maps"] / slug / "rapport.html").read_text("utf-8")
         assert f'href="../comparaison-paca/index.html#{slug}"' in report
@@ -429,7 +430,7 @@ def test_page_help_is_on_the_page_not_in_the_workbook(result: dict[str, Any]) ->
     readme = " ".join(str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
                       for v in row if isinstance(v, str))
     assert "Population non couverte limitrophe" in readme and "Cliquer" not in readme
-    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    page = as_typed((result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8"))
     assert "Cliquer un en-tête trie le tableau" in page
 
 
@@ -476,7 +477,7 @@ def test_page_names_the_cpts_whose_model_reaches_departements_not_loaded(result:
     frame = table(result)
     reach = {d for name in KEPT for d in str(frame.loc[name, "departements_non_charges_a_portee"]).split(", ")}
     assert "83" in reach
-    page = (result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8")
+    page = as_typed((result["maps"] / "comparaison-paca" / "index.html").read_text("utf-8"))
     assert (f"Auto-confinement surestimé, et non classé, pour {len(KEPT)} CPTS : le modèle de flux atteint des "
             f"communes de départements non chargés dans la base ({', '.join(sorted(reach))})") in page
     assert frame["rang_auto_confinement"].isna().all() and frame["auto_confinement"].notna().all()
@@ -519,7 +520,7 @@ def test_a_neighbour_of_unknown_coverage_makes_the_uncovered_population_unknown(
                         encoding="utf-8-sig").set_index("cpts")
     assert pd.isna(frame.loc["CPTS Littoral Sud", "population_non_couverte_proche"])
     assert str(frame.loc["CPTS Littoral Sud", "voisins_couverture_inconnue"]) == chosen  # said, in the table and page
-    page = (tmp_path / "cartes" / "comparaison-paca" / "index.html").read_text("utf-8")
+    page = as_typed((tmp_path / "cartes" / "comparaison-paca" / "index.html").read_text("utf-8"))
     assert ("Population non couverte limitrophe non disponible pour 1 CPTS qui touche des unités non revendiquées "
             f"d'un département dont les listes chargées ne disent pas la couverture : CPTS Littoral Sud ({chosen}).") \
         in page

@@ -16,6 +16,7 @@ from pipeline.app.batch import comparison_table
 from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, Comparison
 from pipeline.render.comparison.page import payload, render_page
 from tests.browser import close_page, open_page
+from tests.french_spacing import as_typed
 
 
 def _row(name: str, population: int, partial: int) -> dict[str, object]:
@@ -42,7 +43,7 @@ def test_partial_cpts_keeps_its_row_without_rank() -> None:
 def payload_note(table: pd.DataFrame) -> str:
     comparison = Comparison(name="paca", table=table, failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]),
                             shapes=None, labels={}, demo=False, sources="")
-    return str(payload(comparison, "2026-12-03")["meta"]["note"])
+    return as_typed(str(payload(comparison, "2026-12-03")["meta"]["note"]))
 
 
 def test_figures_shown_equal_share_their_rank() -> None:
@@ -139,7 +140,7 @@ def test_the_note_names_the_listings_the_shared_population_counts() -> None:
     two = Comparison(name="h4", table=table, failures=failures, listings=("h4", "h4-2025"))
     assert ("Population partagée avec une autre CPTS : celles de toutes les listes chargées (« h4 », « h4-2025 ») ; "
             "deux versions d'une même liste chargées ensemble font partager à chaque CPTS sa population avec son "
-            "double.") in str(payload(two, "2026-12-06")["meta"]["note"])
+            "double.") in as_typed(str(payload(two, "2026-12-06")["meta"]["note"]))
     one = Comparison(name="h4", table=table, failures=failures, listings=("h4",))
     assert "toutes les listes chargées" not in str(payload(one, "2026-12-06")["meta"]["note"])
 
@@ -162,9 +163,9 @@ def test_a_partial_population_is_marked_and_sorted_after_the_whole_ones(tmp_path
         assert page.evaluate("window.cptsComparison.sortBy('population', false)") == ["B", "A", "Stub", "Drawn"]
         cell = page.locator("#stub td.partiel")
         assert cell.inner_text().replace("\u202f", " ").replace("\xa0", " ") == "25 000 (partielle)"
-        assert cell.get_attribute("title") == ("Population partielle : 55 communes de la liste hors des départements "
-                                               "chargés, non comptées (CPTS non classée)")
-        assert page.locator("#drawn td.partiel").get_attribute("title").startswith(
+        assert as_typed(cell.get_attribute("title")) == ("Population partielle : 55 communes de la liste hors des "
+                                                         "départements chargés, non comptées (CPTS non classée)")
+        assert as_typed(page.locator("#drawn td.partiel").get_attribute("title")).startswith(
             "Population partielle : périmètre dessiné en partie hors des départements chargés")
         assert page.locator("#a td.partiel").count() == 0
     finally:

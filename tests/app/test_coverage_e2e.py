@@ -189,6 +189,22 @@ def test_overlapping_listing(coverage: dict[str, Any]) -> None:
     assert s["population_in_no_cpts"] == sum(units[c] for c in white)
 
 
+def test_a_collectivite_d_outre_mer_is_refused_for_what_it_is(loaded_data_dir: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review ran « --departement 975 » (Saint-Pierre-et-Miquelon), exit 0, and read that the loaded listings had
+    too few CPTS there. The collectivités d'outre-mer have no commune polygons: refused, as France's coverage leaves
+    them out."""
+    monkeypatch.setenv("CPTS_DATA_DIR", str(loaded_data_dir))
+    monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "maps"))
+    for args, name in ((["--departement", "975"], "Saint-Pierre-et-Miquelon (975)"),
+                       (["--region", "Saint-Barthélemy"], "Saint-Barthélemy (977)")):
+        code, stdout, err, _ = run_cli(["couverture", *args])
+        assert (code, stdout) == (2, ""), err
+        assert err.startswith(f"Erreur : {name} : collectivité d'outre-mer (")
+        assert err.endswith("hors du champ de la couverture : les contours communaux chargés n'en ont aucune commune\n")
+    assert not (tmp_path / "maps").exists()
+
+
 @pytest.mark.browser
 def test_coverage_map_in_browser(coverage: dict[str, Any]) -> None:
     page, errors, console = open_page(coverage["maps"] / "couverture-region-93" / "carte.html")

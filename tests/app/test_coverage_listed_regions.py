@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -26,7 +28,7 @@ from pipeline.render.report import format_number
 from pipeline.render.sections.members import unsearched_regions
 from pipeline.store.territory import resolve_territory
 from tests.app.test_coverage_names import _raw_populations
-from tests.render.documents_runs import database_with_listing, run_in
+from tests.render.documents_runs import database_with_listing, run_in, writable_database
 
 UNITS = pd.DataFrame({"code": ["a1", "a2", "a3", "b1", "b2"], "region": ["A", "A", "A", "B", "B"],
                       "departement": ["a", "a", "a", "b", "b"], "population": [500, 300, 200, 30, 970]})
@@ -122,6 +124,13 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     communes = pd.read_csv(stray / "processed" / "coverage" / "departement-33" / "communes.csv", dtype=str)
     counts = communes.set_index("unit_code")["n_cpts"]
     assert counts["33001"] == "1" and counts.drop("33001").isna().all()  # unknown, not « 0 »
+    # The GeoPackage says the same (a review filtering n_cpts = 0 in a GIS read every unit as a white zone).
+    units = gpd.read_file(stray / "processed" / "coverage" / "departement-33" / "couverture.gpkg", layer="units")
+    units = units.set_index("code")
+    assert units.loc["33001", "n_cpts"] == 1 and bool(units.loc["33001", "couverture_connue"])
+    others = units.drop("33001")
+    assert len(others) == len(counts) - 1 and others["n_cpts"].isna().all() and others["cpts"].isna().all()
+    assert not others["couverture_connue"].any()
     atone = (stray / "processed" / "coverage" / "departement-33" / "territoires_atones.csv").read_text("utf-8")
     assert f"non disponible : {WHY}" in atone  # not « aucune »
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
@@ -130,6 +139,26 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
             "l'essentiel de leur territoire "
             "dans leur département, et ces listes y revendiquent moins de la moitié des habitants ou moins du quart "
             "des unités) sont dessinées sans couleur, jamais en zone blanche" in html.unescape(page))  # why
+
+
+@pytest.mark.mirror
+def test_the_map_counts_the_units_of_unknown_coverage_without_a_polygon_as_the_summary_does(
+        stray: Path, tmp_path: Path) -> None:
+    """A review read « 3 357 unités dont la couverture n'est pas connue » on a région's map and 3 361 in its
+    summary: 4 communes of the Cantal have no polygon. Here one of the Gironde's loses its polygon."""
+    data = tmp_path / "data"
+    shutil.copytree(stray, data, symlinks=True)
+    with writable_database(data) as con:
+        con.execute("DELETE FROM commune_polygons WHERE code = '33002'")
+    run = run_in(data, tmp_path / "maps", ["couverture", "--departement", "33"])
+    assert run.code == 0, run.stderr
+    communes = pd.read_csv(data / "processed" / "coverage" / "departement-33" / "communes.csv", dtype=str)
+    unknown = int(communes["n_cpts"].isna().sum())
+    assert unknown > 500 and "33002" in set(communes.loc[communes["n_cpts"].isna(), "unit_code"])
+    page = html.unescape((tmp_path / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8"))
+    drawn = format_number(unknown - 1)
+    assert f"{drawn} unités dont la couverture n'est pas connue (" in page
+    assert "sont dessinées sans couleur, jamais en zone blanche ; 1 autre sans contour communal, non dessinée." in page
 
 
 @pytest.mark.mirror

@@ -74,6 +74,11 @@ def test_polygon_overlaps_are_those_of_the_zones_cpts(drawn: dict[str, object]) 
     ours = pairs[pairs["cpts_id_a"].isin(IDS) | pairs["cpts_id_b"].isin(IDS)]
     assert len(ours) == 1
     assert ours["shared_area_m2"].iloc[0] / 1e6 == pytest.approx(drawn["marcoux_km2"], rel=0.01)
+    # Named, with the listing's statut (none given: « non renseigné »), as the overlaps of units are.
+    pair = ours.iloc[0]
+    assert (pair["cpts_a"], pair["cpts_b"]) == ("CPTS Nord", "CPTS Sud")
+    assert (pair["statut_a"], pair["statut_b"]) == ("non renseigné", "non renseigné")
+    assert pair["date_a"] is None and pair["date_b"] is None
     for code in ("75", "13"):  # no CPTS of the file there
         assert zones[code].polygon_overlaps.empty, code
 

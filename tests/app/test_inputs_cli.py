@@ -30,8 +30,8 @@ from tests.app.robust_support import CODE_ERROR, PREVIOUS, Workspace, cli, error
 
 SAMPLE = "samples/PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
 MEMBER = "PS_LibreAcces_Personne_activite_202501150800.txt"
-KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et les sorties précédentes sont "
-        "intactes.")
+KEPT = ("La base est celle du dernier chargement achevé (make data écrit dans une copie, qui ne la remplace qu'à la "
+        "fin) et les sorties précédentes sont intactes.")
 
 
 

@@ -74,6 +74,31 @@ def test_the_load_says_how_many_cpts_the_listing_names_and_how_many_have_a_loade
     assert "06088 hors des départements chargés" not in out
 
 
+def test_a_listing_none_of_whose_codes_names_a_commune_is_refused_and_changes_nothing(
+        ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review loaded 99999, 69999 and 00000 with exit 0. 69999 is no commune of the Rhône, which the fixture
+    database does not hold: unknown, as the COG of the départements not loaded tells, not « hors des départements
+    chargés »."""
+    path = tmp_path / "inconnus.csv"
+    path.write_text("cpts,code_insee\nCPTS Fantôme,99999\nCPTS Fantôme,69999\nCPTS Autre,00000\n", encoding="utf-8")
+    before = snapshot(ws)
+    code, out, err = cli(capsys, "data", "--cpts", str(path))
+    assert code == 2
+    assert err == error_line(
+        "Aucun code de la liste ne désigne une commune : liste non chargée, la base est inchangée ("
+        "ligne 2, « CPTS Fantôme » — code inconnu : code 99999 absent du code officiel géographique ; "
+        "ligne 3, « CPTS Fantôme » — code inconnu : code 69999 absent du code officiel géographique ; "
+        "ligne 4, « CPTS Autre » — code inconnu : code 00000 absent du code officiel géographique)", path)
+    assert snapshot(ws) == before
+    # With a commune of a département not loaded, the listing is loaded: its CPTS is named, partial.
+    path.write_text("cpts,code_insee\nCPTS Lyonnaise,69381\nCPTS Lyonnaise,69999\n", encoding="utf-8")
+    code, out, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    assert "— 1 CPTS dans la liste, dont 0 avec au moins une commune chargée, 0 unités; 2 anomalies" in out
+    assert query(ws.db, "SELECT code, kind FROM cpts_anomalies WHERE listing = 'inconnus' ORDER BY code") == [
+        ("69381", "hors_departements_charges"), ("69999", "code_inconnu")]
+
+
 # --------------------------------------------------------------------------- the README's example
 
 

@@ -17,8 +17,8 @@ import pytest
 from pipeline.errors import misplaced_folder
 from tests.app.robust_support import Workspace, cli, snapshot
 
-KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et les sorties précédentes sont "
-        "intactes.")
+KEPT = ("La base est celle du dernier chargement achevé (make data écrit dans une copie, qui ne la remplace qu'à la "
+        "fin) et les sorties précédentes sont intactes.")
 
 
 def test_what_stands_in_place_of_a_folder(tmp_path: Path) -> None:

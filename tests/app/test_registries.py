@@ -13,7 +13,7 @@ from pipeline.app.registries import FINESS_LOADER_VERSION, finess_step, registry
 from pipeline.app.steps import Scope
 from pipeline.errors import DataError
 from pipeline.sources import annuaire, finess
-from pipeline.store import connection, load
+from pipeline.store import load, writing
 from tests.sources.registry_units import cog_mapping, units
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -22,7 +22,7 @@ ACTIVITE = FIXTURES / "rpps" / "PS_LibreAcces_Personne_activite_202501150800.txt
 
 def _database(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     path = tmp_path / "t.duckdb"
-    with connection.writer(path):
+    with writing.writer(path):
         pass
     con = duckdb.connect(str(path))
     load.replace_table(con, "cog_mapping", cog_mapping().assign(kind="actuelle", last_vintage=config.CURRENT_VINTAGE))

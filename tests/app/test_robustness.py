@@ -42,6 +42,7 @@ import pytest
 from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.store import connection as store
+from pipeline.store import writing
 from tests.app.robust_support import (
     CODE_BUSY,
     CODE_ERROR,
@@ -354,8 +355,8 @@ def test_disk_full_while_writing_keeps_previous_outputs(
     code, out, err = cli(capsys, "diagnostic", PREVIOUS)
     assert code == 1
     assert err.startswith("Erreur système : plus d'espace libre sur le disque (fichier ")
-    assert err.endswith("/diagnostic.xlsx). Aucune source n'est à moitié chargée (une transaction par source) et "
-                        "les sorties précédentes sont intactes.\n")
+    assert err.endswith("/diagnostic.xlsx). La base est celle du dernier chargement achevé (make data écrit dans "
+                        "une copie, qui ne la remplace qu'à la fin) et les sorties précédentes sont intactes.\n")
     assert "Traceback" not in err and "Diagnostic de" not in out
     assert snapshot(workspace) == before
 
@@ -663,8 +664,9 @@ def test_failure_inside_a_transaction_rolls_back(
     code, _, err = cli(capsys, "data", "--cpts", listing)
     assert code == 1
     assert err.startswith(
-        "Erreur inattendue (RuntimeError) : anomalie du programme, pas de vos données. Aucune source n'est à moitié "
-        "chargée (une transaction par source) et les sorties précédentes sont intactes. Merci de signaler "
+        "Erreur inattendue (RuntimeError) : anomalie du programme, pas de vos données. La base est celle du dernier "
+        "chargement achevé (make data écrit dans une copie, qui ne la remplace qu'à la fin) et les sorties précédentes "
+        "sont intactes. Merci de signaler "
         "l'anomalie avec la commande lancée et le détail technique ci-dessous :\nTraceback (most recent call last):")
     assert err.endswith("RuntimeError: panne simulée au milieu de la transaction\n")
     assert snapshot(workspace) == before
@@ -685,7 +687,7 @@ def test_errors_print_no_traceback_through_python_m(workspace: Workspace, mirror
 
 def test_duckdb_progress_bar_is_off_when_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CPTS_QUIET", "1")
-    with store.writer(tmp_path / "q.duckdb"):
+    with writing.writer(tmp_path / "q.duckdb"):
         pass
     con = store.connect(tmp_path / "q.duckdb", read_only=False)  # an empty database: no read-only session
     try:

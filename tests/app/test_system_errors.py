@@ -48,8 +48,8 @@ from tests.app.robust_support import (
     snapshot,
 )
 
-KEPT = ("Aucune source n'est à moitié chargée (une transaction par source) et les sorties précédentes sont "
-        "intactes.")
+KEPT = ("La base est celle du dernier chargement achevé (make data écrit dans une copie, qui ne la remplace qu'à la "
+        "fin) et les sorties précédentes sont intactes.")
 DAMAGED = "La base de données est endommagée (fichier tronqué, corrompu ou qui n'est pas une base DuckDB) ("
 REBUILD = " : supprimez le fichier ou relancez « make data », qui reconstruira la base"
 READ_COMMANDS = {

@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from pipeline.render.maps import coverage_map, flow_map, save_map, territory_map
 from pipeline.render.palette import ESTABLISHMENT_COLORS, FLOW_COLORS, HIGHLIGHT_COLOR
@@ -519,3 +520,60 @@ def test_a_long_title_is_capped_and_leaves_the_controls_free(tmp_path: Path) -> 
         assert errors == []
     finally:
         close_page(page)
+
+
+def test_a_long_sources_note_leaves_the_scale_and_the_legend_above_it(tmp_path: Path) -> None:
+    """A coverage map's note on units of unknown coverage made the sources note three lines high at 700 px: it
+    covered the scale bar and the end of the legend (a review). Both corners of controls sit above it."""
+    note = ("3 357 unités dont la couverture n'est pas connue (aucune liste chargée ne le dit) sont dessinées sans "
+            "couleur, jamais en zone blanche. ") * 2
+    path = save_map(coverage_map(**synthetic_coverage(), title="Couverture", demo_data=False, source=note),
+                    tmp_path / "note.html")
+    page, errors, console = open_page(path, width=700, height=900)
+    try:
+        note_box = page.locator(".cpts-source").bounding_box()
+        assert note_box is not None and note_box["height"] > 30  # several lines
+        for control in (".leaflet-control-scale", ".cpts-legend", ".leaflet-control-attribution"):
+            box = page.locator(control).first.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= note_box["y"] + 1, control
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+
+
+OVERLAP_JS = """() => {
+  const boxes = [...document.querySelectorAll('.cpts-label')].filter(el => getComputedStyle(el).visibility !== 'hidden')
+    .map(el => el.getBoundingClientRect());
+  let pairs = 0;
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) pairs++;
+  }
+  return [boxes.length, pairs];
+}"""
+
+
+def test_proposed_perimeter_labels_never_pile_up(tmp_path: Path) -> None:
+    """Forty proposals of a région's atone territories piled their labels over Lyon at the région's zoom (a
+    review): labels that would overlap a more populous proposal's are hidden, and shown again when zoomed in."""
+    data = synthetic_coverage()
+    cells = [box(6.20 + 0.004 * k, 44.05, 6.204 + 0.004 * k, 44.054) for k in range(12)]
+    data["candidates"] = gpd.GeoDataFrame({"nom": [f"TA-001-P{k + 1}" for k in range(12)],
+                                           "population": [20_000 + 1_000 * k for k in range(12)]},
+                                          geometry=cells, crs=4326)
+    path = save_map(coverage_map(**data, title="Couverture"), tmp_path / "propositions.html")
+    page, errors, console = open_page(path)
+    try:
+        shown, pairs = page.evaluate(OVERLAP_JS)
+        assert pairs == 0 and 1 <= shown < 12
+        # The most populous proposal keeps its name.
+        visible = page.locator(".cpts-label").evaluate_all(
+            "els => els.filter(e => getComputedStyle(e).visibility !== 'hidden').map(e => e.textContent)")
+        assert "proposition – TA-001-P12" in visible
+        page.evaluate("window.cptsFitView(L.latLngBounds([[44.05, 6.2], [44.054, 6.212]]))")
+        settle(page)
+        shown_closer, pairs = page.evaluate(OVERLAP_JS)
+        assert pairs == 0 and shown_closer > shown
+    finally:
+        close_page(page)
+    assert errors == [] and console == []

@@ -212,6 +212,19 @@ def test_title_lines_above_the_header_are_skipped_and_lines_keep_their_numbers()
     assert info.value.line == 1 and "Colonnes obligatoires absentes" in str(info.value)
 
 
+def test_headers_an_export_writes_for_the_name_and_the_code_are_read() -> None:
+    """A review's ARS export (« Nom de la CPTS;Code INSEE;… » under a title line) was refused, the title reported
+    as the columns read. Other headers are read only where the documented one is absent."""
+    frame = parse_listing_csv("Liste des CPTS - ARS ARA - export du 01/12/2026;;\nNom de la CPTS;Code INSEE;Commune\n"
+                              "CPTS Val;69381;Lyon 1er\n", "export.csv")
+    assert frame[["cpts", "code_insee", "line"]].values.tolist() == [["CPTS Val", "69381", 3]]
+    # « CODGEO » rather than a bare « code » of something else; « CPTS » rather than « Nom CPTS ».
+    frame = parse_listing_csv("code,Nom CPTS,CODGEO,CPTS\nX1,Ancien nom,04070,CPTS Nouvelle\n", "codes.csv")
+    assert frame[["cpts", "code_insee"]].values.tolist() == [["CPTS Nouvelle", "04070"]]
+    with pytest.raises(DataError, match=r"Colonnes obligatoires absentes : « cpts »"):
+        parse_listing_csv("nom,code_insee\nCPTS Val,69381\n", "nom.csv")  # « nom » alone may be the commune's
+
+
 # --------------------------------------------------------------------------- structural errors
 
 

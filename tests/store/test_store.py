@@ -15,7 +15,7 @@ import pytest
 from pipeline.app import data
 from pipeline.errors import DataError, PipelineError, StoreBusyError
 from pipeline.model import DataOptions
-from pipeline.store import connection, load, schema
+from pipeline.store import connection, load, schema, writing
 from pipeline.store.load import Provenance
 from tests.conftest import FIXTURE_DEPARTEMENTS
 
@@ -32,7 +32,7 @@ def _fixture_communes(mirror: Path) -> int:
 
 
 def _new_store(path: Path) -> duckdb.DuckDBPyConnection:
-    with connection.writer(path):
+    with writing.writer(path):
         pass
     return duckdb.connect(str(path))
 
@@ -135,13 +135,13 @@ def test_concurrent_writer_gets_a_french_error(tmp_path: Path) -> None:
     try:
         assert ready.wait(20)
         with pytest.raises(StoreBusyError, match="Un autre chargement écrit déjà dans la base") as info, \
-                connection.writer(path):
+                writing.writer(path):
             pass
         assert info.value.exit_code == 3
     finally:
         release.set()
         holder.join(20)
-    with connection.writer(path) as session:  # free again once the other run ended
+    with writing.writer(path) as session:  # free again once the other run ended
         assert session.con.execute("SELECT 1").fetchone() == (1,)
 
 
@@ -155,7 +155,7 @@ def test_a_failed_first_load_leaves_no_database(tmp_path: Path) -> None:
     every command then blamed the user (« code INSEE inconnu : 04070 »). Now no file is left; and a database
     left empty that way by an earlier version is named as such."""
     path = tmp_path / "processed" / "cpts.duckdb"
-    with pytest.raises(DataError), connection.writer(path):
+    with pytest.raises(DataError), writing.writer(path):
         raise DataError("miroir introuvable")
     assert not path.exists() and not path.with_name(path.name + ".reconstruction").exists()
     with pytest.raises(PipelineError, match="n'existe pas encore"):
@@ -179,7 +179,7 @@ def test_older_database_is_refused_then_rebuilt(tmp_path: Path) -> None:
     assert info.value.message == (
         "La base de données a été créée par une version antérieure de l'outil (schéma 1, attendu "
         f"{schema.SCHEMA_VERSION}) : relancez « make data » pour la reconstruire")
-    with connection.writer(path) as session:
+    with writing.writer(path) as session:
         assert session.rebuild == "base créée par une version antérieure de l'outil"
     assert schema.stored_version(connection.connect(path, read_only=False)) == schema.SCHEMA_VERSION
 
@@ -201,7 +201,7 @@ def test_damaged_database_names_the_file_then_is_rebuilt(fixture_data_dir: Path,
         assert "La base de données est endommagée" in info.value.message
         assert info.value.path == str(path)
         assert "relancez « make data », qui reconstruira la base" in info.value.message
-    with connection.writer(path) as session:
+    with writing.writer(path) as session:
         assert session.rebuild is not None and session.rebuild.startswith("base endommagée")
         assert path.read_bytes() == before  # the damaged file stays until the rebuild succeeds
     assert schema.stored_version(connection.connect(path, read_only=False)) == schema.SCHEMA_VERSION
@@ -210,7 +210,7 @@ def test_damaged_database_names_the_file_then_is_rebuilt(fixture_data_dir: Path,
 def test_failed_rebuild_leaves_the_damaged_file_in_place(tmp_path: Path) -> None:
     path = tmp_path / "cpts.duckdb"
     path.write_bytes(b"x" * 5000)
-    with pytest.raises(RuntimeError), connection.writer(path):
+    with pytest.raises(RuntimeError), writing.writer(path):
         raise RuntimeError("interruption simulée")
     assert path.read_bytes() == b"x" * 5000
     assert not path.with_name(path.name + ".reconstruction").exists()

@@ -15,6 +15,7 @@ from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.geography import WGS84
 from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, UNKNOWN_NEIGHBOURS, Comparison
+from pipeline.render.french_typography import french_spaces
 from pipeline.render.offline import inline_assets
 from pipeline.render.report import DEMO_BANNER, format_date
 
@@ -208,23 +209,27 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
         })
     title = comparison.labels.get("titre", "Comparaison des CPTS")
     n_failed = len(comparison.failures)
+    meta = {
+        "titre": title,
+        "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
+                      + f" — document généré le {format_date(generated)}",
+        "demo": comparison.demo, "bandeau": DEMO_BANNER,
+        "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"
+                 f"{_unknown_neighbours_note(table)}{_parts_note(table)}{_not_loaded_note(comparison)}"
+                 f"{_shared_note(comparison)}{PAGE_HELP}"),
+        "sources": comparison.sources or (
+            f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
+            f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "
+            "Annuaire Santé, listes de CPTS chargées ; recours modélisés."),
+    }
+    # French typography on the page's prose (as in the report): no colon or guillemet alone at a line's start.
     return {
-        "meta": {
-            "titre": title,
-            "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
-                          + f" — document généré le {format_date(generated)}",
-            "demo": comparison.demo, "bandeau": DEMO_BANNER,
-            "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"
-                     f"{_unknown_neighbours_note(table)}{_parts_note(table)}{_not_loaded_note(comparison)}{_shared_note(comparison)}{PAGE_HELP}"),
-            "sources": comparison.sources or (
-                f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
-                f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}), IGN Admin Express COG 2018, DREES (APL 2023), "
-                "Annuaire Santé, listes de CPTS chargées ; recours modélisés."),
-        },
-        "figures": [{"key": f, "label": FIGURE_LABELS[f][0], "decimals": FIGURE_LABELS[f][1],
+        "meta": {key: french_spaces(value) if isinstance(value, str) else value for key, value in meta.items()},
+        "figures": [{"key": f, "label": french_spaces(FIGURE_LABELS[f][0]), "decimals": FIGURE_LABELS[f][1],
                      "percent": FIGURE_LABELS[f][2]} for f in FIGURES],
         "rows": rows,
-        "failures": comparison.failures.to_dict("records"),
+        "failures": [{**failure, "erreur": french_spaces(str(failure["erreur"]))}
+                     for failure in comparison.failures.to_dict("records")],
         "geo": _geometry(comparison),
     }
 

@@ -158,6 +158,18 @@ def geojson_layer(
     )
 
 
+class LabelCollisions(MacroElement):
+    """Hides, at each zoom, the labels of ``group`` that would overlap a label of more weight (their
+    ``data-weight``: a flow's volume, a proposed perimeter's population)."""
+
+    _template = macro("map-label-collisions.js.j2")
+
+    def __init__(self, group: folium.FeatureGroup | folium.GeoJson) -> None:
+        super().__init__()
+        self._name = "CptsLabelCollisions"
+        self.group = group
+
+
 def text_label(lat: float, lon: float, html: str, css_class: str = "cpts-label",
                data: dict[str, str] | None = None) -> folium.Marker:
     """A permanent, non-interactive text label (``html`` already escaped), drawn with a DivIcon; ``data`` become its

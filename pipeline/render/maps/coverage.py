@@ -17,7 +17,7 @@ from branca.element import MacroElement
 
 from pipeline.geography import normalise_name
 from pipeline.render.maps.assets import macro
-from pipeline.render.maps.base import DEFAULT_SOURCE, base_map, geojson_layer, text_label
+from pipeline.render.maps.base import DEFAULT_SOURCE, LabelCollisions, base_map, geojson_layer, text_label
 from pipeline.render.maps.colouring import perimeter_colors
 from pipeline.render.maps.controls import FrenchSearch, Legend, legend_block, swatch
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns
@@ -142,7 +142,11 @@ def coverage_map(
         for _, row in cand_p.iterrows():
             pt = row.geometry.representative_point()
             label = "proposition" + (f" – {esc(row['nom'])}" if "nom" in row.index and pd.notna(row["nom"]) else "")
-            text_label(pt.y, pt.x, label).add_to(layer)
+            weight = row["population"] if "population" in row.index and pd.notna(row["population"]) else 0
+            text_label(pt.y, pt.x, label, data={"weight": str(weight)}).add_to(layer)
+        # Forty proposals of a région's atone territories piled up their labels over Lyon (a review): at each zoom,
+        # those that would overlap a more populous proposal's are hidden.
+        LabelCollisions(layer).add_to(m)
         legends.append((layer, legend_block("Propositions de périmètres", [
             (swatch(CANDIDATE_COLOR, "line", "border-top-width:3px;border-top-style:dashed"),
              "Périmètre proposé (proposition)")])))

@@ -32,7 +32,7 @@ from branca.element import MacroElement
 
 from pipeline.render.maps.arrows import curved, end_points
 from pipeline.render.maps.assets import macro
-from pipeline.render.maps.base import DEFAULT_SOURCE, base_map, geojson_layer, text_label
+from pipeline.render.maps.base import DEFAULT_SOURCE, LabelCollisions, base_map, geojson_layer, text_label
 from pipeline.render.maps.controls import HtmlControl, Legend, legend_block, swatch
 from pipeline.render.maps.flow_panel import destinations_panel
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns, to_wgs84
@@ -76,18 +76,6 @@ class FoldablePanel(MacroElement):
         self._name = "CptsFoldablePanel"
         self.panel_id, self.fold_below = panel_id, fold_below
         self.open_text, self.fold_text = PANEL_OPEN, PANEL_FOLD
-
-
-class LabelCollisions(MacroElement):
-    """Hides, at each zoom, the labels of ``group`` that would overlap a label of a larger flow (their
-    ``data-weight``)."""
-
-    _template = macro("map-label-collisions.js.j2")
-
-    def __init__(self, group: folium.FeatureGroup) -> None:
-        super().__init__()
-        self._name = "CptsLabelCollisions"
-        self.group = group
 
 
 def _name(row: pd.Series, code_column: str, name_column: str) -> str:

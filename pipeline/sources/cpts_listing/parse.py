@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.geography import ascii_fold, is_insee_code
+from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, is_insee_code
 from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
 from pipeline.sources.cpts_listing.perimeters import read_features
 from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter, title_lines
@@ -66,9 +66,23 @@ def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str
     return errors, canon, iso
 
 
+#: Other headers of the required columns, read when the documented one is absent (« Nom de la CPTS », « CODGEO »:
+#: a review's export was refused, its title line reported as the columns read).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "cpts": ("nom_de_la_cpts", "nom_cpts", "nom_de_cpts", "cpts_nom", "libelle_cpts", "intitule_cpts",
+             "denomination_cpts", "nom_de_la_communaute", "communaute_professionnelle_territoriale_de_sante"),
+    "code_insee": COMMUNE_CODE_COLUMNS[1:],
+}
+
+
 def _header_keys(header: list[str]) -> list[str]:
-    """Header names as the columns of the format are compared (« Code INSEE » is ``code_insee``)."""
-    return [re.sub(r"[^a-z0-9]+", "_", ascii_fold(h.strip().lstrip("\ufeff"))).strip("_") for h in header]
+    """Header names as the columns of the format are compared (« Code INSEE » is ``code_insee``; « Nom de la
+    CPTS » is ``cpts`` when no column is « CPTS »: the first synonym of :data:`SYNONYMS` present)."""
+    keys = [re.sub(r"[^a-z0-9]+", "_", ascii_fold(h.strip().lstrip("\ufeff"))).strip("_") for h in header]
+    for column, synonyms in SYNONYMS.items():
+        if column not in keys and (found := next((s for s in synonyms if s in keys), None)) is not None:
+            keys[keys.index(found)] = column
+    return keys
 
 
 def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame:

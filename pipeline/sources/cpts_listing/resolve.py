@@ -30,6 +30,7 @@ from pipeline.sources.cpts_listing.model import (
 from pipeline.sources.cpts_listing.names import name_issues
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
 from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED, one_perimeter_per_cpts
+from pipeline.sources.cpts_listing.postal import postal_code_issues
 from pipeline.sources.cpts_listing.vector_files import is_vector_file
 from pipeline.sources.files import read_text_checked
 
@@ -320,6 +321,7 @@ def resolve_listing(
         members, dup_issues = duplicate_issues(members, listing)
         issues.extend(dup_issues)
         issues.extend(span_issues(members, units, listing))
+        issues.extend(postal_code_issues(members, units, listing))
         if points is not None:
             issues.extend(homonym_issues(find_probable_homonyms(members, points), listing))
     else:

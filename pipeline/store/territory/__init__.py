@@ -29,11 +29,13 @@ from pipeline.errors import TerritoryError
 from pipeline.geography import (
     analysis_unit_count,
     ascii_fold,
+    city_of_arrondissement,
     departement_of,
     load_command,
     name_words,
     normalise_insee_code,
     normalise_name,
+    of_place,
     slugify,
 )
 from pipeline.model import Territory
@@ -87,7 +89,10 @@ def resolve_zone(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> tuple
     if absent := absent_zone(con, kind, zone_of_france(kind, value) or code):
         raise TerritoryError(absent)
     word = "Département inconnu" if kind == "departement" else "Région inconnue"
-    raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]))
+    # The Métropole de Lyon and the Rhône's other communes are one département of the COG (a review typed 69M).
+    lyon = (" ; la Métropole de Lyon (69M) et le Rhône (69D) sont le département 69 du COG : departement:69, ou "
+            "epci:200046977 pour la Métropole") if kind == "departement" and code in ("69M", "69D") else ""
+    raise TerritoryError(f"{word} : {value}" + suggest(value, names["nom"], names["code"]) + lyon)
 
 
 def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | None = None) -> Territory:
@@ -153,14 +158,17 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             value, bv = str(same["code"].iloc[0]), str(same["libelle"].iloc[0])  # its exact name, as suggested
         if bv is None:
             names = geography.bassins_de_vie(con)
+            # An arrondissement is in its city's bassin de vie (a review typed « bv:69381 »).
+            city = city_of_arrondissement(value.strip())
+            hint = f" ; un arrondissement est dans le bassin de vie de sa commune : bv:{city}" if city else ""
             raise TerritoryError(
-                f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"])
+                f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"]) + hint
             )
         units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec)
         beyond = _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
         notes = restored + notes + beyond
         partial = bool(beyond)
-        label = f"Bassin de vie de {bv} (BV2022 {value})"
+        label = f"Bassin de vie {of_place(bv)} (BV2022 {value})"
     elif kind in ("departement", "region"):
         # Several zones together (« departement:2A,2B », Corsica): a review saw it called « inconnu ».
         zones = list(dict.fromkeys(resolve_zone(con, kind, part) for part in re.split(r"[,;]+", value)

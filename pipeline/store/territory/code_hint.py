@@ -13,7 +13,7 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from pipeline.geography import is_insee_code
+from pipeline.geography import is_insee_code, of_place
 from pipeline.store.queries import geography, listings
 
 #: Communes (and CPTS) named in the hint before « … ».
@@ -32,11 +32,6 @@ def _postal_matches(units: pd.DataFrame, code: str) -> pd.DataFrame:
     return hits[~hits["code"].isin(set(arrondissements["parent"].dropna().astype(str)))]
 
 
-def _of(name: str) -> str:
-    """« de Manosque », « d'Aix-en-Provence »."""
-    return f"d'{name}" if name[:1].upper() in "AEIOUYÉÈÊÎÔ" else f"de {name}"
-
-
 def _insee_reading(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, code: str) -> tuple[str, pd.DataFrame]:
     """What ``code`` names as an INSEE code (a current unit, or a former commune now in a current one)."""
     own = units[units["code"] == code]
@@ -47,7 +42,7 @@ def _insee_reading(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, code: st
     found = units[units["code"].isin(set(former["current_code"].dropna().astype(str)))]
     if former.empty or found.empty:
         return "", found
-    return f"l'ancien code INSEE {_of(str(former.iloc[0]['nom']))}, aujourd'hui dans", found
+    return f"l'ancien code INSEE {of_place(str(former.iloc[0]['nom']))}, aujourd'hui dans", found
 
 
 def cpts_code_hint(con: duckdb.DuckDBPyConnection, value: str, shown: Callable[[str, str], str]) -> str:
@@ -78,7 +73,7 @@ def cpts_code_hint(con: duckdb.DuckDBPyConnection, value: str, shown: Callable[[
         where = ((f"la CPTS qui {them} compte : " if len(cpts) == 1 else f"les CPTS qui {them} comptent : ")
                  + _named(cpts) if cpts else f"aucune CPTS chargée ne {them} compte")
         # « l'ancien code INSEE d'Ainac, aujourd'hui dans La Robine… », « le code INSEE d'Aix-en-Provence… »
-        named = f"{what} {_named(names)}" if what.endswith("dans") else f"{what} {_of(_named(names))}"
+        named = f"{what} {_named(names)}" if what.endswith("dans") else f"{what} {of_place(_named(names))}"
         parts.append(f"« {code} » est {named} (territoire « communes:"
                      f"{','.join(sorted(codes)[:20])} ») ; {where}")
     return (" ; " + " ; ".join(parts)) if parts else ""

@@ -294,18 +294,22 @@ def _paris_postal_code(con: duckdb.DuckDBPyConnection, given: str, code: str, ar
 
 
 def _postal_codes_of_a_city(frame: pd.DataFrame) -> list[str]:
-    """A note when most of the codes given are those that Marseille's or Lyon's arrondissements have as postal
-    codes (13001 to 13016, 69001 to 69009): INSEE codes of other communes (Aix-en-Provence, Allauch…; Affoux…),
-    read as such, but a list of arrondissements typed with their postal codes would look exactly so."""
+    """A note when most of the codes given, or any beside units of the city, are those that Marseille's or Lyon's
+    arrondissements have as postal codes (13001 to 13016, 69001 to 69009): INSEE codes of other communes
+    (Aix-en-Provence, Allauch…; Affoux…), read as such, but a list of arrondissements typed with their postal
+    codes would look exactly so."""
     notes = []
     for city in ("13055", "69123"):
         postal = [(str(code), name) for code, name in zip(frame["unit_code"], frame["nom"], strict=True)
                   if arrondissement_from_postcode(city, code) is not None]
-        if len(postal) >= 2 and 2 * len(postal) > len(frame):
+        # Or beside the city's own units: « 69001, 69381, 69382 » (a review: Affoux counted, 40 km from Lyon).
+        beside = any((city_of_arrondissement(str(code)) or str(code)) == city for code in frame["unit_code"])
+        if postal and (beside or (len(postal) >= 2 and 2 * len(postal) > len(frame))):
             first, last = arrondissements_of(city)[0], arrondissements_of(city)[-1]
-            notes.append(", ".join(f"{code} ({name})" for code, name in postal[:3])
-                         + (" …" if len(postal) > 3 else "") + f" lus comme codes INSEE de ces communes ; si ce "
-                         f"sont des codes postaux de {CITY_NAMES[city]}, les codes INSEE de ses arrondissements "
-                         f"sont {first} à {last}")
+            read = (" lu comme code INSEE de cette commune ; si c'est un code postal" if len(postal) == 1
+                    else " lus comme codes INSEE de ces communes ; si ce sont des codes postaux")
+            notes.append(", ".join(f"{code} ({name})" for code, name in postal[:3]) + (" …" if len(postal) > 3 else "")
+                         + f"{read} de {CITY_NAMES[city]}, les codes INSEE de ses arrondissements sont {first} à "
+                         f"{last}")
     return notes
 

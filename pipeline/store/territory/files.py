@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_insee_code
+from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, city_of_arrondissement, normalise_insee_code
 from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 
 #: Internal column of the physical line numbers of a territory CSV (never a user's column name).
 _LINE = "\x00ligne"
-CODE_COLUMNS = ("code_insee", "code", "codgeo", "insee", "code_commune", "com", "depcom",
-                "insee_com", "code_commune_insee")  # IGN Admin Express, La Poste (a review: both refused)
+CODE_COLUMNS = COMMUNE_CODE_COLUMNS  # IGN Admin Express, La Poste (a review: both refused)
 
 
 def code_column(columns: list[str]) -> str | None:

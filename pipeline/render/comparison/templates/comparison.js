@@ -30,7 +30,7 @@
     var v = figure && figure.percent ? value * 100 : value;
     var d = figure ? figure.decimals : 0;
     var s = new Intl.NumberFormat("fr-FR", { minimumFractionDigits: d, maximumFractionDigits: d }).format(v);
-    return figure && figure.percent ? s + " %" : s;
+    return figure && figure.percent ? s + "\u202f%" : s;
   }
 
   // ---------------------------------------------------------------- header, meta, failures
@@ -45,7 +45,7 @@
   }
   if (D.failures.length) {
     var list = document.getElementById("failure-list");
-    D.failures.forEach(function (f) { list.appendChild(el("li", f.cpts + " (liste " + f.liste + ") : " + f.erreur)); });
+    D.failures.forEach(function (f) { list.appendChild(el("li", f.cpts + " (liste " + f.liste + ")\u00a0: " + f.erreur)); });
     document.getElementById("failures").hidden = false;
   }
 
@@ -73,7 +73,7 @@
       return "Population partielle : périmètre dessiné en partie hors des départements chargés, seules les " +
         "communes chargées sont comptées (CPTS non classée)";
     }
-    return "Population partielle : " + n + (n > 1 ? " communes de la liste hors des départements chargés, non comptées"
+    return "Population partielle\u00a0: " + n + (n > 1 ? " communes de la liste hors des départements chargés, non comptées"
       : " commune de la liste hors des départements chargés, non comptée") + " (CPTS non classée)";
   }
 
@@ -219,7 +219,10 @@
     layer.eachLayer(function (lyr) {
       var anchor = lyr.feature.properties.ancre, row = byAnchor[anchor];
       lyr.setStyle({ fillColor: colourOf(anchor) });
-      lyr.bindTooltip(row ? row.cpts + " : " + format(row.values[key], figure) : anchor, { sticky: true });
+      /* An element, never a string, which Leaflet would set as HTML: a listing's CPTS name is text (a name
+         holding « <img onerror=…> » ran its script on the page). */
+      lyr.bindTooltip(el("span", row ? row.cpts + "\u00a0: " + format(row.values[key], figure) : anchor),
+                      { sticky: true });
     });
     document.getElementById("indicator").value = key;
     renderLegend(figure, values);

@@ -8,9 +8,9 @@
 (function (global) {
   'use strict';
 
-  /** pipeline.store.territory.CODE_COLUMNS (a browser test keeps them equal). */
-  var CODE_COLUMNS = ['code_insee', 'code', 'codgeo', 'insee', 'code_commune', 'com', 'depcom', 'insee_com',
-                      'code_commune_insee'];
+  /** pipeline.geography.COMMUNE_CODE_COLUMNS, in its order (a browser test keeps them equal). */
+  var CODE_COLUMNS = ['code_insee', 'codgeo', 'code_commune_insee', 'code_commune', 'insee_com', 'insee', 'depcom',
+                      'com', 'code'];
   /** pipeline.store.territory.file_names.NAME_COLUMNS. */
   var NAME_COLUMNS = ['nom', 'commune', 'nom_commune', 'libelle', 'libelle_commune', 'nom_de_la_commune', 'name'];
   /** pipeline.sources.delimited.DELIMITERS, in tie-breaking order. */
