@@ -54,14 +54,17 @@ class TerritoryError(PipelineError):
 
 
 class DownloadError(PipelineError):
-    """A download failed: offline, server error, checksum mismatch."""
+    """A source file cannot be had because of the user's set-up (exit code 2): a file missing from the mirror
+    they named, a source without a download address that they must place in ``data/raw/``."""
 
 
 class SourceUnavailableError(DownloadError):
-    """A publisher's file could not be had: network down, server error, timeout, a transfer cut or corrupted.
+    """A publisher's file could not be had: network down, server error, timeout, a transfer cut or corrupted, a
+    file the publisher does not have (HTTP 404, a catalogue without the dataset or the file, or answering
+    nonsense).
 
-    Not the user's input: a system error (exit code 1), as the contract says; a missing mirror file or an
-    unusable catalogue entry stays a :class:`DownloadError` (2).
+    Not the user's input: a system error (exit code 1), as the contract says, whatever the publisher (npm,
+    Etalab, data.gouv.fr); only the user's own set-up is a :class:`DownloadError` (2).
     """
 
     exit_code = 1

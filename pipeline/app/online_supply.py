@@ -76,7 +76,9 @@ def online_registry_step(state: OnlineSupply, load_file: Callable[[Path, Path | 
         details: list[str] = []
         savoir_faire: Path | None = None
         try:
-            savoir_faire = _fetch(ANNUAIRE_SAVOIR_FAIRE, "annuaire").local.path
+            savoir_faire_download = _fetch(ANNUAIRE_SAVOIR_FAIRE, "annuaire")
+            savoir_faire = savoir_faire_download.local.path
+            details.extend(f"savoir-faire : {note}" for note in savoir_faire_download.entry.notes)
         except DownloadError as exc:  # the activities alone still give the supply (without specialities)
             details.append(f"savoir-faire non téléchargé ({exc.message}) : spécialités absentes")
         try:
@@ -112,7 +114,8 @@ def _fetched(download: CatalogueDownload, result: StepResult) -> str:
     """« extraction courante téléchargée : … », or « déjà chargée » when nothing new was loaded (a review: the
     download was announced at every run)."""
     done = "téléchargée" if result.status == "chargé" else "déjà chargée"
-    return f"extraction courante {done} : {_published(download)}"
+    # A checksum not verified, or a newer resource set aside, is said at every run (a review: both were silent).
+    return f"extraction courante {done} : {_published(download)}" + "".join(f" ; {n}" for n in download.entry.notes)
 
 
 def _unreadable(con: duckdb.DuckDBPyConnection, state: OnlineSupply, source: str, exc: DataError,

@@ -22,7 +22,7 @@ from pathlib import Path
 import requests
 
 from pipeline import config
-from pipeline.errors import DownloadError
+from pipeline.errors import SourceUnavailableError
 from pipeline.sources.download import HTTPStatusError, download, sha256_of
 
 ETALAB_CONTOURS_BASE = "https://etalab-datasets.geo.data.gouv.fr/contours-administratifs"
@@ -83,10 +83,11 @@ def download_current_contours(
 
     Raises
     ------
-    DownloadError
+    SourceUnavailableError
         Offline, truncated transfer, or no file for ``year`` nor the
         ``earlier_years`` before it (HTTP 404 for each; the message names
-        the years tried).
+        the years tried): a system error (exit code 1), the publisher's side,
+        as a 404 of any other publisher's file.
     """
     tried = []
     for candidate in range(year, year - earlier_years - 1, -1):
@@ -101,6 +102,6 @@ def download_current_contours(
                 tried.append(str(candidate))
                 continue
         return EtalabContours(target, candidate, url, sha256_of(target))
-    raise DownloadError(
+    raise SourceUnavailableError(
         f"Contours Etalab « {layer} » introuvables pour les millésimes {', '.join(tried)} "
         f"({etalab_contours_url(year, layer, resolution, base_url)} : 404)", dest_dir)

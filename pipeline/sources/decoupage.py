@@ -10,6 +10,7 @@ Chaining those edges to the current geography is :mod:`pipeline.sources.cog`.
 
 from __future__ import annotations
 
+import gzip
 import json
 import tarfile
 import zlib
@@ -48,9 +49,13 @@ class Vintage:
     endings: pd.DataFrame
 
 
+#: What to do with a damaged tarball: read in place from a mirror, or kept in data/raw/ by a download.
+_REMEDY = "recopiez le fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau"
+
+
 def _read_members(path: Path) -> dict[str, Any]:
     wanted = {"communes.json", "departements.json", "regions.json", "epci.json", "historique-communes.json"}
-    found: dict[str, Any] = {}
+    raw: dict[str, tuple[str, bytes]] = {}
     try:
         with tarfile.open(path, "r:gz") as tar:
             for member in tar:
@@ -59,28 +64,37 @@ def _read_members(path: Path) -> dict[str, Any]:
                     handle = tar.extractfile(member)
                     if handle is None:
                         continue
-                    found[name] = json.loads(handle.read().decode("utf-8"))
-    except (EOFError, zlib.error, tarfile.ReadError) as exc:
-        if isinstance(exc, tarfile.ReadError) and "end of data" not in str(exc):
-            raise DataError(
-                "Archive du découpage administratif illisible (ce n'est pas une archive .tgz valide) : recopiez "
-                "le fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau",
-                path,
-            ) from exc
+                    raw[name] = (member.name, handle.read())
+            # The tar's entries end before the gzip trailer: read to it, so that its CRC and length are checked.
+            # Without it a tarball with bytes changed in its middle read as « Contenu JSON invalide », without a
+            # word of what to do (a review).
+            if tar.fileobj is not None:
+                while tar.fileobj.read(1 << 20):
+                    pass
+    except (EOFError, zlib.error, tarfile.ReadError, gzip.BadGzipFile) as exc:
+        if isinstance(exc, zlib.error | gzip.BadGzipFile) or (
+                isinstance(exc, tarfile.ReadError) and "end of data" not in str(exc)):
+            what = "corrompue (contenu compressé altéré)" if isinstance(exc, zlib.error | gzip.BadGzipFile) \
+                else "illisible (ce n'est pas une archive .tgz valide)"
+            raise DataError(f"Archive du découpage administratif {what} : {_REMEDY}", path) from exc
         raise DataError(
             "Archive du découpage administratif tronquée (fin de fichier inattendue) : copie ou téléchargement "
-            "interrompu ? Recopiez le fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau",
+            f"interrompu ? {_REMEDY[0].upper()}{_REMEDY[1:]}",
             path,
         ) from exc
     except (tarfile.TarError, OSError) as exc:
         raise DataError(
-            "Archive du découpage administratif illisible (ce n'est pas une archive .tgz valide) : recopiez le "
-            "fichier depuis le miroir ou supprimez-le pour le télécharger à nouveau",
+            f"Archive du découpage administratif illisible (ce n'est pas une archive .tgz valide) : {_REMEDY}",
             path,
         ) from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f"ligne {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else f"octet {exc.start}"
-        raise DataError(f"Contenu JSON invalide dans l'archive ({member.name}, {where})", path) from exc
+    found: dict[str, Any] = {}
+    for name, (member_name, data) in raw.items():
+        try:
+            found[name] = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = f"ligne {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else f"octet {exc.start}"
+            raise DataError(f"Contenu JSON invalide dans l'archive ({member_name}, {where}) : fichier altéré ? "
+                            f"{_REMEDY[0].upper()}{_REMEDY[1:]}", path) from exc
     missing = {"communes.json", "departements.json", "regions.json", "epci.json"} - found.keys()
     if missing:
         raise DataError(

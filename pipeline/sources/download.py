@@ -3,16 +3,21 @@
 With ``CPTS_DATA_MIRROR`` set, a source is read where it lies in the mirror
 (never copied). Without it, the file is streamed from its official URL into
 ``data/raw/`` with timeouts, resumption of a partial ``.part`` file (HTTP
-Range), up to three attempts while the server answers a transient status
+Range, with If-Range), up to three attempts while the server answers a transient status
 (429, 502, 503, 504: after the ``Retry-After`` it asks, at most a minute),
-a size check against ``Content-Length`` and, when the publisher gives one, a
-checksum check (sha256, or the sha1/md5 a catalogue such as data.gouv.fr
-publishes). Every failure is a French :class:`DownloadError`.
+a size check against ``Content-Length``, a content check (no web page, an
+archive read to its end: :mod:`pipeline.sources.received`) and, when the
+publisher gives one, a checksum check (sha256, the sha1/md5 a catalogue such
+as data.gouv.fr publishes, the npm registry's sha512 ``dist.integrity``).
+Every failure is a French :class:`DownloadError`; the publisher's side (network,
+server, a corrupted or missing file) a :class:`SourceUnavailableError` (exit code 1).
 This is the project's only downloader: every source module uses it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import shutil
@@ -21,12 +26,14 @@ import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
 from pipeline import config
 from pipeline.config import SourceFile
 from pipeline.errors import DownloadError, SourceUnavailableError
+from pipeline.sources.received import check_content, readable_archive
 from pipeline.sources.transfer import (
     CHUNK,
     TIMEOUT,
@@ -34,14 +41,15 @@ from pipeline.sources.transfer import (
     HTTPStatusError,
     StalePart,
     announce_retry,
-    check_content,
+    discard,
     retry_wait,
     transfer,
     transient_message,
+    validator_file,
 )
 
-__all__ = ["HASHES", "TIMEOUT", "Checksum", "HTTPStatusError", "LocalFile", "download", "file_digest", "npm_pack",
-           "npm_version", "obtain", "sha256_of", "wait"]
+__all__ = ["HASHES", "TIMEOUT", "Checksum", "HTTPStatusError", "LocalFile", "download", "file_digest", "npm_dist",
+           "npm_pack", "npm_version", "obtain", "sha256_of", "wait"]
 
 
 @dataclass(frozen=True)
@@ -84,13 +92,13 @@ def wait(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _transfer_with_retries(http: requests.Session, url: str, part: Path, dest: Path) -> None:
-    """:func:`transfer`, made again while the server answers a transient status (:func:`retry_wait`)."""
+def _transfer_with_retries(http: requests.Session, url: str, part: Path, dest: Path) -> str | None:
+    """:func:`transfer`, made again while the server answers a transient status (:func:`retry_wait`); the
+    Content-Type served."""
     attempt = 1
     while True:
         try:
-            transfer(http, url, part, dest)
-            return
+            return transfer(http, url, part, dest)
         except HTTPStatusError as exc:
             if exc.status not in TRANSIENT_STATUSES:
                 raise
@@ -143,25 +151,26 @@ def download(
     part = dest.with_name(dest.name + ".part")
     http = session or requests.Session()
     try:
-        _transfer_with_retries(http, url, part, dest)
+        content_type = _transfer_with_retries(http, url, part, dest)
     except StalePart:
         # The partial file does not fit the file now served (a new version): start again, once.
-        part.unlink(missing_ok=True)
+        discard(part)
         try:
-            _transfer_with_retries(http, url, part, dest)
+            content_type = _transfer_with_retries(http, url, part, dest)
         except StalePart:
             raise SourceUnavailableError(f"Le serveur refuse de reprendre le téléchargement de {url}", dest) from None
     for check in expected:
         actual = file_digest(part, check.algorithm)
         if actual != check.value:
-            part.unlink(missing_ok=True)
+            discard(part)
             raise SourceUnavailableError(
                 f"Somme de contrôle incorrecte pour {url} : attendu {check.value}, obtenu {actual} "
-                f"({HASHES[check.algorithm]}) ; le fichier a été supprimé",
+                f"({HASHES[check.algorithm]}) ; le fichier a été supprimé, relancez plus tard",
                 dest,
             )
-    check_content(part, dest, url)
+    check_content(part, dest, url, content_type)
     part.replace(dest)
+    validator_file(part).unlink(missing_ok=True)
     return dest
 
 
@@ -210,9 +219,13 @@ def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
     if source.extra.get("archive"):
         dest = dest.parent / source.extra["archive"]
     spec = source.extra.get("npm_spec")
-    if dest.exists() and (spec is None or npm_version(dest) == spec.rpartition("@")[2]):
+    # A tarball of another version, or one that does not read to its gzip trailer (kept by an earlier version of
+    # the tool, which did not check it: a review's failed at every run as « Contenu JSON invalide »), is deleted
+    # and fetched again. Only the npm tarballs are read whole here: a few MB each.
+    if dest.exists() and (spec is None or (npm_version(dest) == spec.rpartition("@")[2]
+                                           and readable_archive(dest, dest.name))):
         return LocalFile(dest, source.url or str(dest), sha256_of(dest))
-    dest.unlink(missing_ok=True)  # a tarball of another version, kept by an earlier run: fetched again
+    dest.unlink(missing_ok=True)
     if spec and not config.npm_registry_set():
         packed = npm_pack(spec, dest.parent)
         if packed is not None:
@@ -225,10 +238,44 @@ def obtain(source: SourceFile, mirror: Path | None = None) -> LocalFile:
             f"automatique : placez le fichier dans {dest} ou définissez {config.MIRROR_ENV}",
             dest,
         )
-    download(source.url, dest, source.sha256)
+    download(source.url, dest, source.sha256, checksum=npm_dist(spec, source.url) if spec else None)
     if spec:
         _check_npm_version(dest, spec, source.url)
     return LocalFile(dest, source.url, sha256_of(dest))
+
+
+def npm_dist(spec: str, tarball_url: str, session: requests.Session | None = None) -> Checksum | None:
+    """The checksum the npm registry serving ``tarball_url`` gives for ``spec``'s version (``dist.integrity``
+    sha512, else ``dist.shasum`` sha1), or None when its metadata cannot be had or gives none.
+
+    Read from the package's abbreviated metadata on the same registry as the tarball (``<registry>/@scope%2fname``,
+    as npm asks it). Best effort: a registry that serves tarballs without metadata (a plain mirror) still gives
+    them, and the tarball is then checked by its gzip trailer only
+    (:func:`pipeline.sources.received.readable_archive`); a registry that cannot be reached fails at the tarball's
+    own download, in French.
+    """
+    name, _, version = spec.rpartition("@")
+    root, separator, _ = tarball_url.partition("/-/")
+    if not separator or not root.endswith(f"/{name}"):
+        return None  # not a registry's tarball address: no metadata beside it
+    url = f"{root.removesuffix(name)}{quote(name, safe='@')}"
+    try:
+        response = (session or requests.Session()).get(url, timeout=TIMEOUT, headers={
+            "Accept": "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"})
+        dist = response.json()["versions"][version]["dist"] if response.status_code == 200 else None
+    except (requests.exceptions.RequestException, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(dist, dict):
+        return None
+    for entry in str(dist.get("integrity") or "").split():  # « sha512-<base64> », possibly several
+        algorithm, _, value = entry.partition("-")
+        if algorithm == "sha512":
+            try:
+                return Checksum("sha512", base64.b64decode(value, validate=True).hex())
+            except (binascii.Error, ValueError):
+                break
+    shasum = str(dist.get("shasum") or "").lower()
+    return Checksum("sha1", shasum) if len(shasum) == 40 and all(c in "0123456789abcdef" for c in shasum) else None
 
 
 def npm_version(path: Path) -> str | None:

@@ -116,6 +116,28 @@ class DecodedText:
     encoding: str
 
 
+#: Tags of a web page's beginning: a portal's maintenance page may start with neither a doctype nor ``<html>``
+#: (a review: « <title>Maintenance</title> » after a blank line was read as an empty Annuaire Santé file).
+PAGE_TAGS = (b"<!doctype", b"<html", b"<head", b"<body", b"<title", b"<meta")
+
+
+def web_page(head: bytes, content_type: str | None = None) -> bool:
+    """Whether the first bytes of a file are a web page (a portal's error, login or maintenance page).
+
+    A page starts with markup (``<`` after blanks), or holds one of :data:`PAGE_TAGS` in its first kilobyte; or
+    it was served as ``text/html`` and holds markup. No source this tool reads (text tables, JSON, archives)
+    starts with ``<``; a real file mislabelled ``text/html`` without any markup is still kept.
+
+    >>> web_page(b"\\n\\n<title>Maintenance</title>"), web_page(b"code|nom\\n"), web_page(b"a|b<c", "text/html")
+    (True, False, True)
+    """
+    text = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<") or any(tag in text for tag in PAGE_TAGS):
+        return True
+    html_type = (content_type or "").split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
+    return html_type and b"<" in text
+
+
 def binary_kind(data: bytes) -> str | None:
     """A French name for a binary file given where text was expected, or None."""
     head = data[:8]

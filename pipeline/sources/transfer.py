@@ -2,8 +2,9 @@
 
 :func:`transfer` streams the bytes as sent (resuming a partial file with an HTTP range, undoing a compression the
 server applied anyway), stops a transfer without end or too slow to finish, and turns every failure into a
-French :class:`~pipeline.errors.SourceUnavailableError`; :func:`check_content` refuses a web page or an archive
-that does not read to its end. :mod:`pipeline.sources.download` is the downloader built on them.
+French :class:`~pipeline.errors.SourceUnavailableError`; :func:`pipeline.sources.received.check_content` refuses a
+web page or an archive that does not read to its end. :mod:`pipeline.sources.download` is the downloader built on
+them.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ import os
 import re
 import shutil
 import socket
-import struct
 import sys
-import tarfile
 import threading
 import time
-import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,17 +114,59 @@ class StalePart(Exception):
     """The server refused to resume: the partial file does not match what it serves."""
 
 
-def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
-    """Append the rest of ``url`` to ``part`` (all of it when ``part`` is absent).
+def validator_file(part: Path) -> Path:
+    """Where the validator of a ``.part`` file's first response is kept (its ETag or Last-Modified)."""
+    return part.with_name(part.name + ".validateur")
+
+
+def discard(part: Path) -> None:
+    """Delete a partial file and the validator kept beside it."""
+    part.unlink(missing_ok=True)
+    validator_file(part).unlink(missing_ok=True)
+
+
+def _validator(response: requests.Response) -> str | None:
+    """What identifies the version served: a strong ETag, else Last-Modified (RFC 9110 §13.1.5: a weak ETag may
+    not be sent in If-Range)."""
+    etag = (response.headers.get("ETag") or "").strip()
+    if etag and not etag.startswith("W/"):
+        return etag
+    return (response.headers.get("Last-Modified") or "").strip() or None
+
+
+def _kept_validator(part: Path) -> str | None:
+    try:
+        return validator_file(part).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None  # a part left by an older version of the tool: resumed without If-Range, as it was
+
+
+def _keep_validator(part: Path, value: str | None) -> None:
+    if value is None:
+        validator_file(part).unlink(missing_ok=True)
+    else:
+        validator_file(part).write_text(value, encoding="utf-8")
+
+
+def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> str | None:
+    """Append the rest of ``url`` to ``part`` (all of it when ``part`` is absent); return the Content-Type.
 
     ``Accept-Encoding: identity`` asks for the file's own bytes; a server that compresses anyway is read as it
     sends (its bytes are those ``Content-Length`` and ranges count), then undone (:func:`_undo_gzip`): a review
     got « tronqué » at every run, the decoded file measured against the compressed length.
+
+    A resumption sends ``If-Range`` with the validator (ETag or Last-Modified) of the response that began the
+    ``.part``, kept beside it: a file changed on the server since is then sent whole, from zero, instead of its
+    end being joined to the old beginning (a review). A 206 whose validator differs from the kept one (a server
+    ignoring If-Range) is refused as :class:`StalePart`.
     """
     offset = part.stat().st_size if part.exists() else 0
     headers = {"Accept-Encoding": "identity"}
+    kept = _kept_validator(part) if offset else None
     if offset:
         headers["Range"] = f"bytes={offset}-"
+        if kept is not None:
+            headers["If-Range"] = kept
     watchdog: _Watchdog | None = None
     encoding = "identity"
     try:
@@ -134,7 +174,7 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
             if response.status_code == 416:
                 total = response.headers.get("Content-Range", "").rpartition("/")[2]
                 if total.isdigit() and int(total) == offset:
-                    return  # the partial file is already complete
+                    return None  # the partial file is already complete
                 raise StalePart()
             if response.status_code >= 400:
                 raise HTTPStatusError(f"Le serveur a répondu {response.status_code} pour {url}", dest,
@@ -143,6 +183,11 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
             given_range = response.headers.get("Content-Range")
             if resumed and given_range is not None and not given_range.startswith(f"bytes {offset}-"):
                 raise StalePart()  # a range other than the one asked: appending it would corrupt the file
+            served = _validator(response)
+            if resumed and kept is not None and served is not None and served != kept:
+                raise StalePart()  # another version of the file, though If-Range asked for the old one only
+            if not resumed:
+                _keep_validator(part, served)
             encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
             if encoding not in ("identity", "gzip", "x-gzip"):
                 raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : le serveur compresse le "
@@ -166,8 +211,9 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> None:
                 )
         if encoding != "identity":
             _undo_gzip(part, dest, url)
+        return response.headers.get("Content-Type")
     except _TooLarge:
-        part.unlink(missing_ok=True)
+        discard(part)
         raise SourceUnavailableError(f"Téléchargement arrêté : {url} dépasse {MAX_DOWNLOAD_BYTES >> 30} Go, bien "
                                      "plus que le fichier attendu ; le fichier partiel a été supprimé", part) from None
     except requests.exceptions.ConnectionError as exc:
@@ -196,7 +242,7 @@ def _forget_compressed(part: Path, encoding: str) -> None:
     """A cut transfer the server compressed is started again, not resumed: the next run, without compression,
     appended plain bytes to compressed ones (a review)."""
     if encoding != "identity":
-        part.unlink(missing_ok=True)
+        discard(part)
 
 
 class _TooLarge(Exception):
@@ -278,51 +324,6 @@ def _undo_gzip(part: Path, dest: Path, url: str) -> None:
             shutil.copyfileobj(stream, out, CHUNK)
         plain.replace(part)
     except (OSError, EOFError, zlib.error) as exc:
-        part.unlink(missing_ok=True)
+        discard(part)
         raise SourceUnavailableError(f"Téléchargement de {url} refusé : contenu compressé illisible ; le fichier a "
                                      "été supprimé, relancez plus tard", dest) from exc
-
-
-def _html_page(path: Path) -> bool:
-    """Whether a downloaded file is a web page (a portal's error or login page served with status 200)."""
-    with open(path, "rb") as handle:
-        head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
-
-
-def _readable_archive(path: Path, name: str) -> bool:
-    """Whether an archive (by the name it is saved under: .tgz, .tar.gz, .zip, .gz) reads to its end."""
-    lowered = name.lower()
-    try:
-        if lowered.endswith((".tgz", ".tar.gz")):
-            with tarfile.open(path) as archive:
-                for member in archive:  # every header and block read: a cut file fails here
-                    if member.isfile() and (handle := archive.extractfile(member)) is not None:
-                        while handle.read(CHUNK):
-                            pass
-        elif lowered.endswith(".zip"):
-            with zipfile.ZipFile(path) as archive:
-                return archive.testzip() is None
-        elif lowered.endswith(".gz"):
-            with gzip.open(path) as stream:
-                while stream.read(CHUNK):
-                    pass
-    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError,
-            RuntimeError):  # a damaged deflate stream, a zip method or encryption zipfile refuses
-        return False
-    return True
-
-
-def check_content(part: Path, dest: Path, url: str) -> None:
-    """Refuse, and delete, a downloaded file that cannot be the one asked: a web page, or an archive that does not
-    read to its end (cut, or another content). A review found such files kept in ``data/raw/`` and read again
-    by every later run, ``--force`` included."""
-    problem = None
-    if _html_page(part) and not dest.name.lower().endswith((".html", ".htm")):
-        problem = "le serveur a renvoyé une page web au lieu du fichier"
-    elif not _readable_archive(part, dest.name):
-        problem = "l'archive reçue est illisible (coupée, ou d'un autre format)"
-    if problem is not None:
-        part.unlink(missing_ok=True)
-        raise SourceUnavailableError(f"Téléchargement de {url} refusé : {problem} ; le fichier a été supprimé, "
-                                     "relancez plus tard", dest)

@@ -306,3 +306,48 @@ def test_interrupted_download_is_resumed_by_the_next_run(fresh: Workspace, publi
     assert query(fresh, "SELECT demo, row_count FROM sources WHERE source = 'annuaire-sante'") == [
         (False, len(lines) - 1 + len(copies))]
     assert not part.exists()
+
+
+def test_what_the_catalogue_resources_say_is_said_in_make_data(fresh: Workspace, publishers: str) -> None:
+    """A review: a checksum of a type the tool does not know was silent, a newer spreadsheet matching the title hid
+    the usable extraction (demonstration data), and the FINESS maintenance page without <html> read as an empty
+    file. The extraction is loaded, with what was not verified and what was set aside said; the page is named."""
+    annuaire = Publishers.files[ANNUAIRE_PATH]
+    entry = json.loads(Publishers.files[f"/api/1/datasets/{ANNUAIRE_DATASET}/"])
+    entry["resources"][0]["checksum"] = {"type": "crc32", "value": "deadbeef"}
+    entry["resources"].append({"title": "ps-libreacces-personne-activite.xlsx", "format": "xlsx",
+                               "url": f"{publishers}{STATIC}/annuaire/20260612-000000/ps-libreacces.xlsx",
+                               "last_modified": "2026-06-12T00:00:00+00:00"})
+    Publishers.files[f"/api/1/datasets/{ANNUAIRE_DATASET}/"] = json.dumps(entry).encode()
+    finess_path = f"{STATIC}/finess/20260611-0342/etalab-cs1100507-stock-20260611-0342.csv"
+    page = b"\r\n<title>Maintenance</title><p>Le service revient vite.</p>\r\n"
+    Publishers.files[finess_path] = page
+    Publishers.files[f"/api/1/datasets/{FINESS_DATASET}/"] = catalogue_entry(publishers, FINESS_DATASET, [
+        ("etalab-cs1100507-stock-20260611-0342.csv", finess_path, "2026-06-11T03:42:00+00:00", page)])
+    code, out, err = run_online(fresh, publishers, "data", "--departements", "04")
+    assert (code, err) == (0, ""), out + err
+    assert (f"extraction courante téléchargée : {publishers}{ANNUAIRE_PATH}, publié le 10/06/2026 ; ressource plus "
+            "récente écartée : « ps-libreacces-personne-activite.xlsx » est au format xlsx, que l'outil ne lit pas ; "
+            "somme de contrôle non vérifiée (type « crc32 » inconnu de l'outil)") in " ".join(out.split())
+    assert (f"ATTENTION : offre de soins fictive de démonstration, car téléchargement de l'extraction FINESS "
+            f"impossible : Téléchargement de {publishers}{finess_path} refusé : le serveur a renvoyé une page web au "
+            "lieu du fichier ; le fichier a été supprimé, relancez plus tard") in out
+    assert query(fresh, "SELECT source, demo FROM sources WHERE source IN ('annuaire-sante', 'finess') "
+                        "ORDER BY source") == [("annuaire-sante", False), ("finess", True)]
+    assert (fresh.data / "raw" / "annuaire" / "PS_LibreAcces_Personne_activite_202606101208.txt").read_bytes() \
+        == annuaire
+
+
+def test_a_corrupted_npm_tarball_ends_the_run_as_a_system_error(fresh: Workspace, publishers: str) -> None:
+    """A review: 64 bytes changed in the middle of the 6.0.0 tarball passed the download's check, were kept in
+    data/raw/, and every later run ended « Contenu JSON invalide » (exit 2) with no hint."""
+    path = f"/npm/@etalab/decoupage-administratif/-/decoupage-administratif-{config.DECOUPAGE_VERSIONS[2026]}.tgz"
+    genuine = Publishers.files[path]
+    middle = len(genuine) // 2
+    Publishers.files[path] = genuine[:middle] + bytes(b ^ 0x5A for b in genuine[middle:middle + 64]) \
+        + genuine[middle + 64:]
+    code, _, err = run_online(fresh, publishers, "data", "--departements", "04")
+    assert code == 1
+    assert err.startswith(f"Erreur : Téléchargement de {publishers}{path} refusé : l'archive reçue est illisible "
+                          "(coupée, corrompue, ou d'un autre format) ; le fichier a été supprimé, relancez plus tard")
+    assert not (fresh.data / "raw" / config.decoupage_file(2026).mirror_path).exists()

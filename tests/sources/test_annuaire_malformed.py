@@ -178,6 +178,26 @@ def test_a_binary_file_is_named_for_what_it_is(tmp_path: Path, content: bytes, k
                                               "(PS_LibreAcces_Personne_activite_….txt, ou l'archive .zip publiée)")
 
 
+@pytest.mark.parametrize("content", [b"\n\n<title>Maintenance</title>\n<p>Revenez plus tard</p>\n",
+                                     b"<!DOCTYPE html>\n<html><body>Erreur 500</body></html>\n"])
+def test_a_web_page_saved_in_place_of_the_extraction_is_named_so(tmp_path: Path, content: bytes) -> None:
+    # A review: a maintenance page starting with a blank line read as « Le fichier est vide ».
+    path = tmp_path / NAME
+    path.write_bytes(content)
+    error = fails(path)
+    assert (error.line, error.message) == (1, "Ce fichier est une page web (HTML), pas une extraction texte de "
+                                              "l'Annuaire Santé : la page a été enregistrée au lieu du fichier ; "
+                                              "téléchargez à nouveau l'extraction")
+
+
+def test_a_blank_first_line_is_not_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / NAME
+    path.write_text("\n" + "\n".join(lines()) + "\n", encoding="utf-8")
+    error = fails(path)
+    assert (error.line, error.message) == (1, "La première ligne est vide : la ligne d'en-tête est attendue en "
+                                              "première ligne")
+
+
 def test_a_utf16_extraction_is_named_so(tmp_path: Path) -> None:
     path = tmp_path / NAME
     path.write_bytes("\ufeffType d'identifiant PP|Identifiant PP|\n".encode("utf-16-le"))

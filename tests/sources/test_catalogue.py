@@ -229,10 +229,11 @@ def test_catalogue_without_a_matching_resource(server: str) -> None:
     source = CatalogueSource("essai", catalogue.FINESS_DATASET, r"etalab-cs1100599-stock")
     with pytest.raises(DownloadError) as info:
         resolve_latest(source.dataset, source.pattern, api_base=api(server))
-    assert info.value.message == (
-        "Aucune ressource du jeu de données « finess-extraction-du-fichier-des-etablissements » ne correspond au "
-        "motif « etalab-cs1100599-stock » (ressources : « Extraction FINESS des entités juridiques », "
+    assert info.value.message == (  # the pattern is not shown: a regular expression means nothing to the user
+        "Aucune ressource du jeu de données « finess-extraction-du-fichier-des-etablissements » n'est le fichier "
+        "recherché (ressources publiées : « Extraction FINESS des entités juridiques », "
         "« Extraction FINESS des établissements »)")
+    assert info.value.exit_code == 1
 
 
 @pytest.mark.parametrize(("dataset", "message"), [
@@ -244,6 +245,7 @@ def test_catalogue_answering_nonsense_is_a_french_error(server: str, dataset: st
     with pytest.raises(DownloadError) as info:
         resolve_latest(dataset, "x", api_base=api(server))
     assert info.value.message == f"{message} ({server}/api/1/datasets/{dataset}/)"
+    assert info.value.exit_code == 1  # the publisher's side, not the user's input
 
 
 def test_a_resource_without_a_readable_date_is_not_downloaded(server: str) -> None:

@@ -264,8 +264,8 @@ def test_obtain_keeps_a_publisher_archive_under_its_own_name(
 @pytest.mark.parametrize(("path", "name", "problem"), [
     ("/page.zip", "base.zip", "le serveur a renvoyé une page web au lieu du fichier"),
     ("/page.csv", "base.csv", "le serveur a renvoyé une page web au lieu du fichier"),
-    ("/cut.zip", "base.zip", "l'archive reçue est illisible (coupée, ou d'un autre format)"),
-    ("/damaged.zip", "base.zip", "l'archive reçue est illisible (coupée, ou d'un autre format)"),
+    ("/cut.zip", "base.zip", "l'archive reçue est illisible (coupée, corrompue, ou d'un autre format)"),
+    ("/damaged.zip", "base.zip", "l'archive reçue est illisible (coupée, corrompue, ou d'un autre format)"),
 ])
 def test_a_page_or_a_broken_archive_is_refused_and_not_kept(server: str, tmp_path: Path, path: str, name: str,
                                                              problem: str) -> None:

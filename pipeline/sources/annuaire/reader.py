@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipeline.errors import DataError
-from pipeline.sources.files import binary_kind
+from pipeline.sources.files import binary_kind, web_page
 
 SEPARATOR = "|"
 _CHUNK = 16 << 20
@@ -43,8 +43,14 @@ def read_header(path: Path, shown: str) -> list[str]:
     """The header line split on ``|`` (names trimmed, byte-order mark dropped)."""
     with open(path, "rb") as handle:
         raw = handle.readline()
+        handle.seek(0)
+        head = handle.read(1024)
+    if web_page(head):  # a portal's page saved in place of the extraction (a review: read as an empty file)
+        raise DataError("Ce fichier est une page web (HTML), pas une extraction texte de l'Annuaire Santé : la page "
+                        "a été enregistrée au lieu du fichier ; téléchargez à nouveau l'extraction", shown, 1)
     if not raw.strip():
-        raise DataError("Le fichier est vide : la ligne d'en-tête est absente", shown, 1)
+        raise DataError("Le fichier est vide : la ligne d'en-tête est absente" if not head.strip() else
+                        "La première ligne est vide : la ligne d'en-tête est attendue en première ligne", shown, 1)
     # A binary file is named for what it is, not taken for a Latin-1 text (a review); UTF-16 text has null bytes
     # too, and is said as such.
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
