@@ -48,7 +48,7 @@ def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 def unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, units: pd.DataFrame,
-                           known: frozenset[str]) -> list[str]:
+                          known: frozenset[str]) -> list[str]:
     """French notes on the régions of the zone where the loaded listings claim units but too few to speak for
     (the départements they speak for within it named: their unclaimed units are white zones)."""
     notes = []

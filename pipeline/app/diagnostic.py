@@ -211,7 +211,8 @@ def compute(
     if (note := pieces_note(pertinence.parts, beyond)) is not None:
         notes.append(note)
     if flows is not None and pertinence.available and pertinence.kind == flows.kind:
-        pertinence.caveats = list(flows.caveats)  # the same consultations: the same reservations
+        # The same GP consultations: the same reservations (those on other professions' rows do not apply).
+        pertinence.caveats = list(flows.caveats if flows.gp_caveats is None else flows.gp_caveats)
     lap("pertinence du périmètre")
 
     reason = provenance.demo_reason(con) if shared.demo_sources else None

@@ -137,7 +137,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         if members.empty and perimeters.empty and not (issues["kind"] == cpts_listing.OUT_OF_SCOPE).any():
             # Loaded, it only gave « 0 avec au moins une commune chargée » and notes in later runs (a review).
             raise DataError("Aucun code de la liste ne désigne une commune : liste non chargée, la base est "
-                            "inchangée (" + " ; ".join(anomaly_lines(issues, 5)) + ")", path)
+                            "inchangée (" + " ; ".join(anomaly_lines(issues, 5, others="")) + ")", path)
         counted = _cpts_count(result.members, issues, perimeters, members)
         declared = {table: schema.column_names(table) for table in LISTING_TABLES}
         with transaction(con):

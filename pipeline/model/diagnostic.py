@@ -169,6 +169,9 @@ class FlowsSection:
     #: French reservations on the figures (a model reaching départements not loaded, rows of a ``FLUX=`` table
     #: left out), shown in the section itself and not only among the diagnostic's notes.
     caveats: list[str] = field(default_factory=list)
+    #: The reservations on the GP consultations alone, which the perimeter's pertinence reads (a review read the
+    #: nurses' there); None: the same as ``caveats``.
+    gp_caveats: list[str] | None = None
 
     @property
     def available(self) -> bool:

@@ -23,10 +23,16 @@ ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés"
 SHOWN = 15
 
 
-def anomaly_lines(issues: pd.DataFrame, shown: int = SHOWN) -> list[str]:
-    """The first ``shown`` anomalies of a loaded listing (``cpts_anomalies`` rows), one French line each: line
-    of the file, CPTS, kind, detail. Its counts alone did not say which rows to fix. Communes in départements
-    not loaded are counted only: a load of some départements gives hundreds, which are no error of the file.
+#: What the last line of :func:`anomaly_lines` says of the anomalies not shown, for a loaded listing.
+WHERE_THE_OTHERS_ARE = ("chaque diagnostic de CPTS donne les siennes (section « Chevauchements et voisins », "
+                        "anomalies_liste de summary.json)")
+
+
+def anomaly_lines(issues: pd.DataFrame, shown: int = SHOWN, others: str = WHERE_THE_OTHERS_ARE) -> list[str]:
+    """The first ``shown`` anomalies of a listing (``cpts_anomalies`` rows), one French line each: line of the
+    file, CPTS, kind, detail, then « … et N autres : ``others`` ». Its counts alone did not say which rows to fix.
+    Communes in départements not loaded are counted only: a load of some départements gives hundreds, which are
+    no error of the file.
     """
     own = issues[issues["kind"] != OUT_OF_SCOPE]
     lines = []
@@ -36,6 +42,5 @@ def anomaly_lines(issues: pd.DataFrame, shown: int = SHOWN) -> list[str]:
         lines.append(f"{', '.join(where) or 'liste'} — {ANOMALY_LABELS.get(str(row.kind), str(row.kind))} : "
                      f"{row.detail_fr}")
     if len(own) > shown:
-        lines.append(f"… et {len(own) - shown} autres : chaque diagnostic de CPTS donne les siennes (section "
-                     "« Chevauchements et voisins », anomalies_liste de summary.json)")
+        lines.append(f"… et {len(own) - shown} autres" + (f" : {others}" if others else ""))
     return lines

@@ -271,3 +271,13 @@ def test_an_outside_origin_with_too_few_consultations_is_no_candidate() -> None:
                     "habitants, leur part vers le territoire n'est pas connue et elles ne sont pas proposées à "
                     "l'ajout")
     assert flow_gaps.without_partial_origins(table[table["origin"] != "04002"], {"04001"}, units)[1] is None
+
+
+def test_the_range_of_the_real_self_containment_tells_its_bounds_apart() -> None:
+    """300 consultations of 63 300 to unknown codes: a review read « 0 % des recours des habitants,
+    auto-confinement réel entre 100 % et 100 % » for 0.47 % and 99.5–100 % (63 000/63 300 and 63 300/63 300)."""
+    assert flow_gaps.containment_range("MG", flow_gaps.uncertain_share(300, 63_300), 63_000 / 63_300 * 100, 100.0) == (
+        "MG : 0,5 % des recours des habitants, auto-confinement réel entre 99,5 % et 100,0 %")
+    assert flow_gaps.containment_range("MG", flow_gaps.uncertain_share(4, 100), 64.2, 68.1) == (
+        "MG : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 %")
+    assert flow_gaps.uncertain_share(1, 1_000_000) == "moins de 0,01 % des recours des habitants"

@@ -91,3 +91,20 @@ def test_candidates_are_still_computed_when_only_the_residents_leaks_are_missing
     assert "serait de non disponible" not in text
     examine = next(e for e in pertinence_entries(d) if e.key == "pertinence_a_examiner")
     assert examine.empty == f"{NOT_AVAILABLE} : {NO_LEAKS}"
+
+
+def test_the_nurses_reservations_stay_out_of_the_gp_pertinence(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: the nurses' « aucun recours d'habitants pour 1 des 2 unités » stood among the reservations of the
+    pertinence, which reads the GP consultations only (whole here: both units, leaks and outsiders)."""
+    path = tmp_path / "flux.csv"
+    rows = [("04070", "04070", 800, "MG"), ("04070", "04112", 200, "MG"), ("04009", "04070", 30, "MG"),
+            ("04009", "04009", 20, "MG"), ("04112", "04070", 600, "MG"), ("04070", "04070", 500, "infirmiers")]
+    path.write_text("origine;destination;volume;profession\n" + "".join(f"{o};{d};{v};{p}\n" for o, d, v, p in rows),
+                    encoding="utf-8")
+    d = compute(db, resolve_territory(db, PERIMETER), DiagnosticOptions(territory=PERIMETER, flows=path))
+    assert d.flows is not None and d.pertinence is not None and d.pertinence.available
+    nurses = [c for c in d.flows.caveats if "Infirmiers" in c]
+    assert nurses and "aucun recours d'habitants pour 1 des 2 unités" in nurses[0]  # the flows section keeps it
+    assert not any("Infirmiers" in c for c in d.pertinence.caveats)
+    # The GPs' self-containment: (800 + 30 + 20) / (800 + 200 + 30 + 20).
+    assert d.pertinence.self_containment == pytest.approx(850 / 1050)

@@ -111,6 +111,19 @@ def test_a_table_without_a_usable_row_stops_the_diagnostic(ws: Workspace, tmp_pa
     assert snapshot(ws) == before
 
 
+def test_a_table_of_another_territory_stops_the_diagnostic(ws: Workspace, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A review's table of Manosque's (04112) consultations, given for Digne-les-Bains (04070): every row usable,
+    none touching the territory; it ran to exit 0 with every figure « non disponible ». Refused, outputs kept."""
+    table = write(tmp_path / "flux.csv", "origine;destination;volume\n04112;04112;600\n04112;04001;30\n")
+    before = snapshot(ws)
+    code, out, err = cli(capsys, "diagnostic", PREVIOUS, "--flux", str(table))
+    assert (code, "Diagnostic de" in out) == (CODE_ERROR, False)
+    assert err == error_line("Table origine–destination : aucune ligne n'a pour origine ni pour destination une "
+                             "unité du territoire ; est-ce la table de ce territoire ?", table)
+    assert snapshot(ws) == before
+
+
 def test_a_table_of_only_the_residents_leaks_out_of_the_load_is_usable(
         ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Every row a Digne (04070) resident's consultation in Gap (05061, Hautes-Alpes, not loaded): the flows section

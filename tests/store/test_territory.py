@@ -297,3 +297,16 @@ def test_a_listing_named_in_another_case_or_not_loaded(db: duckdb.DuckDBPyConnec
         resolve_territory(db, "cpts:inconnue:CPTS du Verdon")
     assert info.value.message == ("Liste de CPTS « inconnue » non chargée (listes chargées : paca) : « CPTS du "
                                   "Verdon » est dans « cpts:paca:CPTS du Verdon »")
+
+
+def test_a_corsican_code_missing_its_zeros_gets_the_code_meant(db: duckdb.DuckDBPyConnection) -> None:
+    """« 2A17 », « 2b33 »: a review got « n'est ni un code INSEE ni un nom de commune connu » alone (Appietto 2A017
+    and Bastia 2B033 in the COG); a code naming no commune gets no guess."""
+    for typed, meant in (("2A17", "2A017 (Appietto)"), ("2b33", "2B033 (Bastia)")):
+        with pytest.raises(TerritoryError) as info:
+            resolve_territory(db, f"communes:{typed}")
+        assert f"« {typed} » n'est ni un code INSEE ni un nom de commune connu ; vouliez-vous dire {meant} ?" in str(
+            info.value)
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:2C17")
+    assert "vouliez-vous dire 2C" not in str(info.value)

@@ -57,10 +57,27 @@ def leaks_note(leaks: pd.DataFrame) -> str:
             f"territoire) : lignes {shown}")
 
 
+def percent(value: float, *others: float) -> str:
+    """``value`` (in %) with as few decimals as tell it from ``others`` and from 0 (at most two): « 4 % », « 0,5 % »;
+    99.5 and 100 written « 100 % » both said « entre 100 % et 100 % » (a review)."""
+    for decimals in (0, 1, 2):
+        shown = f"{value:.{decimals}f}"
+        if all(shown != f"{other:.{decimals}f}" for other in others) and (float(shown) != 0 or value == 0):
+            break
+    if value > 0 and float(shown) == 0:
+        return "moins de 0,01 %"
+    return f"{shown} %".replace(".", ",")
+
+
+def uncertain_share(part: float, total: float) -> str:
+    """« 4 % des recours des habitants », what the uncertain consultations weigh (« 0,5 % », never « 0 % »)."""
+    return f"{percent(part / total * 100)} des recours des habitants"
+
+
 def containment_range(groupe: str, weight: str, low: float, high: float) -> str:
     """« Médecins généralistes : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 % » (low and
     high in %; ``weight``: what the uncertain consultations weigh)."""
-    return f"{groupe} : {weight}, auto-confinement réel entre {low:.0f} % et {high:.0f} %".replace(".", ",")
+    return f"{groupe} : {weight}, auto-confinement réel entre {percent(low, high)} et {percent(high, low)}"
 
 
 def unknown_destinations_caveat(table: pd.DataFrame, unknown: pd.DataFrame, inside: set[str]) -> str | None:
@@ -77,8 +94,8 @@ def unknown_destinations_caveat(table: pd.DataFrame, unknown: pd.DataFrame, insi
         if not lost > 0 or not total > 0:
             continue
         internal = float(kept.loc[kept["destination"].isin(inside), "volume"].sum())
-        parts.append(containment_range(str(groupe), f"{lost / total * 100:.0f} % des recours des habitants",
-                                       internal / total * 100, (internal + lost) / total * 100))
+        parts.append(containment_range(str(groupe), uncertain_share(lost, total), internal / total * 100,
+                                       (internal + lost) / total * 100))
     if not parts:
         return None
     return ("Table origine–destination : des recours des habitants du territoire vont vers des codes communes "

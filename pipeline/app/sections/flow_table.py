@@ -67,6 +67,13 @@ def check_usable(con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[
     """
     staged = staged_flow_table(con, path, unit_codes)
     if len(staged.table):
+        # A table none of whose rows starts or ends in the territory (or its city, for arrondissements) is another
+        # territory's: it ran to exit 0 with every figure « non disponible » (a review).
+        inside = set(flow_codes(unit_codes)) | {city_of_arrondissement(str(c)) or str(c) for c in unit_codes}
+        ends = staged.table[["origine", "destination", "origine_commune", "destination_commune"]]
+        if not ends.isin(inside).to_numpy().any():
+            raise DataError("Table origine–destination : aucune ligne n'a pour origine ni pour destination une unité "
+                            "du territoire ; est-ce la table de ce territoire ?", str(path))
         return
     dropped = staged.problems[staged.problems["ecartee"]].head(3)
     shown = " ; ".join(f"ligne {row.ligne} : {row.probleme}" for row in dropped.itertuples())
@@ -194,7 +201,7 @@ def _containment_bounds(table: pd.DataFrame, city: str, unit_codes: list[str]) -
         if not (unknown > 0 or into + within + away > 0) or not (low_total > 0 and high_total > 0):
             continue
         low, high = internal / low_total * 100, (internal + unknown + into + within) / high_total * 100
-        weight = (f"{unknown / total * 100:.0f} % des recours des habitants" if unknown > 0 and total > 0 else
+        weight = (flow_gaps.uncertain_share(unknown, total) if unknown > 0 and total > 0 else
                   f"{fmt(into + within + away)} recours venus de la ville entière")
         parts.append(flow_gaps.containment_range(str(groupe), weight, low, high))
     return (" (" + " ; ".join(parts) + ")") if parts else ""

@@ -232,6 +232,7 @@ def flows_and_access(
     inside_codes = flow_codes(territory.unit_codes)
     domain_bassins = unit_bassins_de_vie(con, domain)
     caveats: list[str] = []
+    gp_caveats: list[str] | None = None  # with a table only: its reservations on the GP rows (the pertinence's)
     if options.flows is not None:
         table, table_notes, caveats = read_flow_table(con, options.flows, territory.unit_codes)
         notes.extend(table_notes)
@@ -271,17 +272,23 @@ def flows_and_access(
                                                inside_codes)
         caveats.extend(gaps)
         notes.extend(gaps)
+        # The table's own reservations, then its gaps for the GP rows alone.
+        gp = table["groupe"] == GP
+        gp_caveats = [c for c in caveats if c not in gaps] + (flow_gaps.table_gaps(
+            synthesis[synthesis["groupe"] == GP], table[gp], territory, inside_codes)[1] if gp.any() else [])
         dest, bvs = flow_gaps.resident_shares_unknown(dest, bvs, synthesis)
     flow_section = FlowsSection(origin=origin, kind=kind, params=fp, synthesis=synthesis,
                                 external_destinations=dest, bassins_de_vie=bvs, lines=lines, notes=notes,
                                 beyond_the_load=departements_within(con, perimeter, dep, fp.cutoff_km),
-                                caveats=caveats)
+                                caveats=caveats, gp_caveats=gp_caveats)
     if kind == "table" and table.empty:
         flow_section.unavailable = EMPTY_TABLE
     elsewhere = elsewhere_in_the_world(territory, dep)
     if elsewhere:
         notes.append(elsewhere)
         caveats.append(elsewhere)
+        if flow_section.gp_caveats is not None:
+            flow_section.gp_caveats.append(elsewhere)
     if flow_section.beyond_the_load:
         reach = (flows_note(flow_section.beyond_the_load, fp.cutoff_km, provenance.loaded_departements(con))
                  if kind == "modele" else apl_note(flow_section.beyond_the_load, fp.cutoff_km))

@@ -32,17 +32,20 @@ def _postal_matches(units: pd.DataFrame, code: str) -> pd.DataFrame:
     return hits[~hits["code"].isin(set(arrondissements["parent"].dropna().astype(str)))]
 
 
-def _insee_reading(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, code: str) -> tuple[str, pd.DataFrame]:
-    """What ``code`` names as an INSEE code (a current unit, or a former commune now in a current one)."""
+def _insee_reading(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
+                   code: str) -> tuple[Callable[[str], str], pd.DataFrame]:
+    """What ``code`` names as an INSEE code (a current unit, or a former commune now in a current one): the
+    phrase naming the units found (« le code INSEE d'Aix-en-Provence (13001) »), and those units."""
     own = units[units["code"] == code]
     if len(own):
-        return "le code INSEE", own
+        return lambda names: f"le code INSEE {of_place(names)}", own
     former = geography.cog_mapping(con, [code])
     former = former[~former["kind"].isin(["actuelle", "arrondissement"])]
     found = units[units["code"].isin(set(former["current_code"].dropna().astype(str)))]
-    if former.empty or found.empty:
-        return "", found
-    return f"l'ancien code INSEE {of_place(str(former.iloc[0]['nom']))}, aujourd'hui dans", found
+    if former.empty:
+        return lambda names: names, found
+    old_name = of_place(str(former.iloc[0]["nom"]))
+    return lambda names: f"l'ancien code INSEE {old_name}, aujourd'hui dans {names}", found
 
 
 def cpts_code_hint(con: duckdb.DuckDBPyConnection, value: str, shown: Callable[[str, str], str]) -> str:
@@ -56,7 +59,7 @@ def cpts_code_hint(con: duckdb.DuckDBPyConnection, value: str, shown: Callable[[
     units = geography.current_units_with_postcodes(con)
     units = units[units["type"].isin(["commune-actuelle", "arrondissement-municipal"])]
     postal = _postal_matches(units, code)
-    readings = [_insee_reading(con, units, code), ("le code postal", postal)]
+    readings = [_insee_reading(con, units, code), (lambda names: f"le code postal {of_place(names)}", postal)]
     members = listings.members(con)
     parts = []
     for what, found in readings:
@@ -72,8 +75,6 @@ def cpts_code_hint(con: duckdb.DuckDBPyConnection, value: str, shown: Callable[[
         them = "la" if one else "les"
         where = ((f"la CPTS qui {them} compte : " if len(cpts) == 1 else f"les CPTS qui {them} comptent : ")
                  + _named(cpts) if cpts else f"aucune CPTS chargée ne {them} compte")
-        # « l'ancien code INSEE d'Ainac, aujourd'hui dans La Robine… », « le code INSEE d'Aix-en-Provence… »
-        named = f"{what} {_named(names)}" if what.endswith("dans") else f"{what} {of_place(_named(names))}"
-        parts.append(f"« {code} » est {named} (territoire « communes:"
+        parts.append(f"« {code} » est {what(_named(names))} (territoire « communes:"
                      f"{','.join(sorted(codes)[:20])} ») ; {where}")
     return (" ; " + " ; ".join(parts)) if parts else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 
 import duckdb
@@ -239,7 +240,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         else:
             errors.append(
                 f"« {value} »{at} n'est ni un code INSEE ni un nom de commune connu"
-                + suggest(value, current_names()["nom"], current_names()["unit_code"])
+                + (_corsican_hint(value, current_names())
+                   or suggest(value, current_names()["nom"], current_names()["unit_code"]))
             )
     if len(beyond) > 1:
         # One line and one command for all of them, where the first was (a review: 625 lines, each adding its own
@@ -272,6 +274,17 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                          + ", ".join(within))
     frame = frame[~inside]
     return frame[UNIT_COLUMNS].reset_index(drop=True), notes + _postal_codes_of_a_city(frame)
+
+
+def _corsican_hint(value: str, names: pd.DataFrame) -> str:
+    """« ; vouliez-vous dire 2A017 (Appietto) ? » for a Corsican code missing the zeros of its number (« 2A17 »: a
+    review got « n'est ni un code INSEE ni un nom de commune connu » alone), when that commune is loaded."""
+    found = re.fullmatch(r"(2[AB])(\d{1,2})", value.strip().upper())
+    if found is None:
+        return ""
+    code = found.group(1) + found.group(2).zfill(3)
+    hit = names[names["unit_code"] == code]
+    return f" ; vouliez-vous dire {code} ({hit.iloc[0]['nom']}) ?" if len(hit) else ""
 
 
 def _paris_postal_code(con: duckdb.DuckDBPyConnection, given: str, code: str, arrondissement: str,
