@@ -252,9 +252,10 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
             report.steps.append(step(session.con, mirror, options.force, scope))
             outcome.check_interrupted()  # a signal a library swallowed during the step
         load.set_setting(session.con, SCOPE_SETTING, ",".join(departements))
-        record.write_text(",".join(departements) + "\n", encoding="utf-8")
         report.residue = load_inputs.polygon_residue(session.con)
         report.communes = geography.current_communes_summary(session.con)
+    # Once the database holding them is in place: a run stopped before would leave the record saying otherwise.
+    record.write_text(",".join(departements) + "\n", encoding="utf-8")
     return report
 
 

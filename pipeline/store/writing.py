@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import config
+from pipeline.errors import StoreBusyError
 from pipeline.store import schema
 from pipeline.store.connection import (
     WORKING_COPIES,
@@ -99,14 +100,17 @@ def writer(path: Path | None = None) -> Iterator[WriteSession]:
     read a région of 360 units for 198) leaves the database as the previous run left it, whichever step failed.
     """
     path = path or config.db_path()
+    # A linked database is updated where it lies, and locked there: two runs through the link and the file itself
+    # must not share one working copy under two locks (a review).
+    path = path.resolve() if path.is_symlink() else path
     with writer_lock(path):
         reason = _reason_to_rebuild(path)
         # A first load writes a new file too, swapped in only when it succeeds: a failed first ``make data``
         # left a database with tables and no data, which every command then read (« code INSEE inconnu »).
         update = reason is None and path.exists()
-        path = path.resolve() if path.is_symlink() else path  # a linked database is updated where it lies
         target = path.with_name(path.name + WORKING_COPIES[0 if update else 1])
-        _remove_database(target)  # a killed run's copy
+        for suffix in WORKING_COPIES:  # a killed run's copy, of either kind (each as large as the database)
+            _remove_database(path.with_name(path.name + suffix))
         try:
             if update:
                 _copy_database(path, target)
@@ -125,4 +129,11 @@ def writer(path: Path | None = None) -> Iterator[WriteSession]:
             raise
         con.close()
         path.with_name(path.name + ".wal").unlink(missing_ok=True)
-        os.replace(target, path)
+        try:
+            os.replace(target, path)
+        except PermissionError as exc:
+            # Windows refuses to replace a file another process holds open (a diagnostic reading the database).
+            _remove_database(target)
+            raise StoreBusyError("La base de données est ouverte par un autre processus (un diagnostic en cours ?) : "
+                                 "le chargement n'a pas pu la remplacer ; relancez make data quand il sera terminé",
+                                 path) from exc

@@ -223,6 +223,9 @@ def test_headers_an_export_writes_for_the_name_and_the_code_are_read() -> None:
     assert frame[["cpts", "code_insee"]].values.tolist() == [["CPTS Nouvelle", "04070"]]
     with pytest.raises(DataError, match=r"Colonnes obligatoires absentes : « cpts »"):
         parse_listing_csv("nom,code_insee\nCPTS Val,69381\n", "nom.csv")  # « nom » alone may be the commune's
+    # A bare « code » may be the CPTS's own (« C01 »): the missing column is named, not its ids read as communes.
+    with pytest.raises(DataError, match=r"Colonnes obligatoires absentes : « code_insee »"):
+        parse_listing_csv("code,Nom CPTS,commune\nC01,CPTS Val,Lyon\n", "ids.csv")
 
 
 # --------------------------------------------------------------------------- structural errors

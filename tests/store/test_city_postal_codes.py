@@ -57,7 +57,7 @@ def test_a_listing_s_postal_code_in_a_cpts_of_the_city_is_an_anomaly(fixture_dat
     # « CPTS Aix » holds no unit of Marseille: its 13001 is Aix-en-Provence, no anomaly.
     assert rows == [("code_postal_probable", "CPTS Vieux-Port", "13001", 2,
                      "code 13001 lu comme le code INSEE d'Aix-en-Provence, hors de Marseille ; dans une CPTS de "
-                     "Marseille, c'est sans doute le code postal de Marseille 1er (code INSEE 13201)")]
+                     "Marseille, c'est peut-être le code postal de Marseille 1er (code INSEE 13201)")]
 
 
 def test_an_arrondissement_or_lyon_s_metropole_typed_as_a_zone_is_pointed_to_the_zone_meant(

@@ -293,3 +293,41 @@ def test_the_memory_limit_ends_with_its_connection_and_running_out_is_a_memory_e
             connection.release(starved)
     finally:
         other.close()
+
+
+def test_a_linked_database_is_updated_where_it_lies_and_leftover_copies_are_removed(tmp_path: Path) -> None:
+    """A review: the lock was taken beside the link and the working copy beside the file, so that two runs (through
+    the link and through the file) could share one copy under two locks; and a killed rebuild's copy survived the
+    next updates."""
+    real = tmp_path / "real" / "cpts.duckdb"
+    real.parent.mkdir()
+    with writing.writer(real):
+        pass
+    link = tmp_path / "cpts.duckdb"
+    link.symlink_to(real)
+    stale = real.with_name("cpts.duckdb.reconstruction")
+    stale.write_bytes(b"left by a killed rebuild")
+    with writing.writer(link) as session:
+        assert session.path == real.with_name("cpts.duckdb.mise-a-jour")
+        assert connection.lock_path(real).exists() and not stale.exists()
+    assert link.is_symlink() and link.resolve() == real
+    assert sorted(p.name for p in real.parent.iterdir()) == ["cpts.duckdb", "cpts.duckdb.lock"]
+
+
+def test_a_database_held_open_at_the_swap_is_busy_and_its_copy_removed(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows refuses to replace a file another process holds open: the load ends as « busy » (exit 3), its
+    database-sized copy removed, the database as it was (os.replace made to refuse as Windows does)."""
+    path = tmp_path / "cpts.duckdb"
+    with writing.writer(path):
+        pass
+    before = path.read_bytes()
+
+    def refuse(source: object, destination: object) -> None:
+        raise PermissionError(13, "Permission denied", str(destination))
+
+    monkeypatch.setattr(writing.os, "replace", refuse)
+    with pytest.raises(StoreBusyError, match="ouverte par un autre processus"), writing.writer(path):
+        pass
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cpts.duckdb", "cpts.duckdb.lock"]

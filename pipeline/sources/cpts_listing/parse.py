@@ -71,7 +71,8 @@ def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "cpts": ("nom_de_la_cpts", "nom_cpts", "nom_de_cpts", "cpts_nom", "libelle_cpts", "intitule_cpts",
              "denomination_cpts", "nom_de_la_communaute", "communaute_professionnelle_territoriale_de_sante"),
-    "code_insee": COMMUNE_CODE_COLUMNS[1:],
+    # Not a bare « code »: in a listing it is as likely the CPTS's own code (a review: ids read as INSEE codes).
+    "code_insee": tuple(c for c in COMMUNE_CODE_COLUMNS[1:] if c != "code"),
 }
 
 

@@ -2,8 +2,9 @@
 
 69001 to 69009 are Lyon's arrondissements' postal codes and the INSEE codes of Affoux, Albigny-sur-Saône…; 13001
 to 13016 are Marseille's and those of Aix-en-Provence, Allauch…. In a CPTS that also holds arrondissements of
-the city (or the city itself), such a code is most probably the postal code of an arrondissement: it is kept as
-the commune its INSEE code names, and reported with the arrondissement probably meant (a review: « 69001 » in a
+the city (or the city itself), such a code may be the postal code of an arrondissement (or a neighbour, Allauch
+13002 beside Marseille): it is kept as the commune its INSEE code names, and reported with the arrondissement it
+may stand for (a review: « 69001 » in a
 Lyon CPTS counted Affoux, 40 km away, without a word).
 """
 
@@ -46,6 +47,6 @@ def postal_code_issues(members: pd.DataFrame, units: pd.DataFrame, listing: str)
                                     f"code {row.unit_code} lu comme le code INSEE "
                                     f"{of_place(names.get(str(row.unit_code), str(row.unit_code)))}, hors de "
                                     f"{CITY_NAMES[city]} ; "
-                                    f"dans une CPTS de {CITY_NAMES[city]}, c'est sans doute le code postal de "
+                                    f"dans une CPTS de {CITY_NAMES[city]}, c'est peut-être le code postal de "
                                     f"{arrondissement_label(meant)} (code INSEE {meant})"))
     return issues
