@@ -114,6 +114,11 @@ def arrondissement_ordinal(code: str) -> int | None:
     return None if city is None else int(code) - ARRONDISSEMENT_CITIES[city][0] + 1
 
 
+def commune_of_unit(code: str) -> str:
+    """The commune of an analysis unit: the city of an arrondissement, else the code itself."""
+    return city_of_arrondissement(code) or code
+
+
 def arrondissement_label(code: str) -> str:
     """« Marseille 16e », « Paris 1er » for an arrondissement code; the code itself for any other."""
     city, number = city_of_arrondissement(str(code)), arrondissement_ordinal(str(code))

@@ -223,6 +223,10 @@ def _shown(resource: dict[str, Any], url: Any) -> str:
     return _basename(url) if isinstance(url, str) and url else str(resource.get("id") or "sans titre")
 
 
+#: The publication date of a resource that gives none (sorted last).
+_UNDATED = datetime.min.replace(tzinfo=UTC)
+
+
 def resolve_candidates(
     dataset: str,
     pattern: str,
@@ -300,9 +304,6 @@ def resolve_candidates(
                                       title=str(resource.get("title") or ""), resource_id=resource.get("id"),
                                       notes=tuple(newer + ([unverified] if unverified else []))))
     return entries
-
-
-_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 def resolve_latest(

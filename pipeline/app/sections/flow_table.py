@@ -15,7 +15,7 @@ from pipeline.app import flow_model
 from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.units import CITY_NAMES, flow_codes, split_cities
 from pipeline.errors import DataError
-from pipeline.geography import arrondissements_of, city_of_arrondissement
+from pipeline.geography import arrondissements_of, city_of_arrondissement, commune_of_unit
 from pipeline.render.sections.common import agree, fmt
 from pipeline.sources import od_table
 from pipeline.sources.files import first_listed
@@ -69,7 +69,7 @@ def check_usable(con: duckdb.DuckDBPyConnection, path: object, unit_codes: list[
     if len(staged.table):
         # A table none of whose rows starts or ends in the territory (or its city, for arrondissements) is another
         # territory's: it ran to exit 0 with every figure « non disponible » (a review).
-        inside = set(flow_codes(unit_codes)) | {city_of_arrondissement(str(c)) or str(c) for c in unit_codes}
+        inside = set(flow_codes(unit_codes)) | {commune_of_unit(str(c)) for c in unit_codes}
         ends = staged.table[["origine", "destination", "origine_commune", "destination_commune"]]
         if not ends.isin(inside).to_numpy().any():
             raise DataError("Table origine–destination : aucune ligne n'a pour origine ni pour destination une unité "

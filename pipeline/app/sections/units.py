@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from pipeline.geography import ARRONDISSEMENT_CITIES, arrondissements_of, city_of_arrondissement
+from pipeline.geography import ARRONDISSEMENT_CITIES, arrondissements_of, commune_of_unit
 from pipeline.geography import CITY_NAMES as CITY_NAMES  # where the sections have always imported it from
 
 
@@ -93,9 +93,6 @@ def flow_codes(unit_codes: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def commune_of_unit(code: str) -> str:
-    """The commune of an analysis unit: the city of an arrondissement, else the code itself."""
-    return city_of_arrondissement(code) or code
 
 
 def domain_cities(domain: set[str]) -> set[str]:

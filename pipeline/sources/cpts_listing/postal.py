@@ -18,7 +18,7 @@ from pipeline.geography import (
     CITY_NAMES,
     arrondissement_from_postcode,
     arrondissement_label,
-    city_of_arrondissement,
+    commune_of_unit,
     of_place,
 )
 from pipeline.sources.cpts_listing.model import issue
@@ -35,7 +35,7 @@ def postal_code_issues(members: pd.DataFrame, units: pd.DataFrame, listing: str)
     names = dict(zip(units["code"].astype(str), units["nom"].astype(str), strict=True))
     issues = []
     for (_cpts_id, name), group in members.groupby(["cpts_id", "cpts"], sort=True):
-        cities = {city_of_arrondissement(code) or code for code in group["unit_code"].astype(str)}
+        cities = {commune_of_unit(code) for code in group["unit_code"].astype(str)}
         for city in CITIES:
             if city not in cities:
                 continue

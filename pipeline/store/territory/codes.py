@@ -18,6 +18,7 @@ from pipeline.geography import (
     arrondissement_ordinal,
     arrondissements_of,
     city_of_arrondissement,
+    commune_of_unit,
     departement_of,
     loaded_scope,
     name_words,
@@ -316,7 +317,7 @@ def _postal_codes_of_a_city(frame: pd.DataFrame) -> list[str]:
         postal = [(str(code), name) for code, name in zip(frame["unit_code"], frame["nom"], strict=True)
                   if arrondissement_from_postcode(city, code) is not None]
         # Or beside the city's own units: « 69001, 69381, 69382 » (a review: Affoux counted, 40 km from Lyon).
-        beside = any((city_of_arrondissement(str(code)) or str(code)) == city for code in frame["unit_code"])
+        beside = any(commune_of_unit(str(code)) == city for code in frame["unit_code"])
         if postal and (beside or (len(postal) >= 2 and 2 * len(postal) > len(frame))):
             first, last = arrondissements_of(city)[0], arrondissements_of(city)[-1]
             read = (" lu comme code INSEE de cette commune ; si c'est un code postal" if len(postal) == 1
