@@ -74,11 +74,15 @@ def _reason_to_rebuild(path: Path) -> str | None:
 
 
 def _copy_database(path: Path, target: Path) -> None:
-    """Copy the database (and a write-ahead log a killed run left) for a run to update; a full disk is said."""
+    """Copy the database (and a write-ahead log a killed run left) for a run to update; a full disk is said.
+
+    Only regular files are copied: a log linked to a device (``/dev/full`` or ``/dev/zero`` read as an endless
+    stream) filled the disk with the copy of it. The database itself was checked by :func:`check_path`.
+    """
     try:
         for suffix in ("", ".wal"):
             source = path.with_name(path.name + suffix)
-            if source.exists():
+            if source.is_file():
                 shutil.copyfile(source, target.with_name(target.name + suffix))
                 shutil.copymode(source, target.with_name(target.name + suffix))
     except BaseException:

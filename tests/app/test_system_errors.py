@@ -156,21 +156,46 @@ def test_a_rebuilt_database_keeps_the_departements_of_the_previous_load(ws: Work
 # --------------------------------------------------------------------------- a full disk
 
 
+def _working_copy_log_on_a_full_disk() -> None:
+    """In the child: the write-ahead log of the copy ``make data`` updates is ``/dev/full`` when DuckDB opens it."""
+    from pipeline.store import writing
+
+    real_open = writing.open_database
+
+    def open_database(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        if path.name.endswith(".mise-a-jour"):
+            path.with_name(path.name + ".wal").symlink_to("/dev/full")
+        return real_open(path, read_only=read_only)
+
+    writing.open_database = open_database  # type: ignore[assignment]
+
+
 def test_disk_full_while_writing_the_database(ws: Workspace, mirror: Path) -> None:
-    """ENOSPC from DuckDB itself: its write-ahead log is ``/dev/full``."""
+    """ENOSPC from DuckDB itself, writing the log of the copy it updates; the message names the database."""
     before = snapshot(ws)
-    wal = ws.db.with_name("cpts.duckdb.wal")
-    wal.symlink_to("/dev/full")
-    try:
-        code, out, err = run_module(ws, mirror, "data", "--cpts", str(FIXTURES / "listing_commune_deux_fois.csv"))
-    finally:
-        wal.unlink()
-    assert (code, err) == (1, f"Erreur système : plus d'espace libre sur le disque (fichier {wal}). {KEPT}\n")
+    code, out, err = run_module(ws, mirror, "data", "--cpts", str(FIXTURES / "listing_commune_deux_fois.csv"),
+                                setup=_working_copy_log_on_a_full_disk)
+    assert (code, err) == (1, f"Erreur système : plus d'espace libre sur le disque (fichier {ws.db}). {KEPT}\n")
     assert "Terminé" not in out
     assert snapshot(ws) == before
+    # Neither the copy nor its log is left (the lock file stays, as after any run).
+    assert sorted(p.name for p in ws.db.parent.glob("cpts.duckdb*")) == ["cpts.duckdb", "cpts.duckdb.lock"]
     code, out, err = run_module(ws, mirror, "data", "--cpts", str(FIXTURES / "listing_commune_deux_fois.csv"))
     assert (code, err) == (0, "")
     assert "liste de CPTS « listing_commune_deux_fois » chargé" in out
+
+
+def test_a_log_linked_to_a_device_is_not_copied_as_an_endless_file(ws: Workspace, mirror: Path) -> None:
+    """The database's write-ahead log linked to ``/dev/zero``: the run's copy of the database took it for a file
+    and copied zeros until the disk was full. Under a size limit a little above the database such a copy fails
+    with EFBIG at once; the run must succeed, and the link is gone with the database it stood beside."""
+    wal = ws.db.with_name("cpts.duckdb.wal")
+    wal.symlink_to("/dev/zero")
+    code, out, err = run_limited(ws, mirror, ws.db.stat().st_size + (64 << 20),
+                                 "data", "--cpts", str(FIXTURES / "listing_commune_deux_fois.csv"))
+    assert (code, err) == (0, "")
+    assert "liste de CPTS « listing_commune_deux_fois » chargé" in out
+    assert not wal.is_symlink() and not wal.exists()
 
 
 def _file_size_limit(limit: int) -> Callable[[], None]:

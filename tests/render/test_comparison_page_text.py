@@ -51,11 +51,13 @@ def test_a_cpts_name_holding_html_is_shown_as_text_in_the_map_tooltip_and_the_ta
     try:
         shapes = page.locator("path.leaflet-interactive")
         assert shapes.count() == 2
+        texts: list[str] = []
         for index in range(2):
             shapes.nth(index).hover(force=True)
-            page.wait_for_timeout(50)
-        tooltips = page.locator(".leaflet-tooltip")
-        texts = [tooltips.nth(i).inner_text() for i in range(tooltips.count())]
+            page.wait_for_selector(".leaflet-tooltip")
+            # Read every tooltip in one evaluation: hovering the next shape closes this one, and a locator read
+            # item by item could wait for a tooltip Leaflet has just removed.
+            texts += page.evaluate("[...document.querySelectorAll('.leaflet-tooltip')].map(t => t.innerText)")
         assert any(text.startswith(HOSTILE + "\u00a0: ") for text in texts), texts
         assert page.evaluate("window.__injected") is None  # the name's script never ran
         assert page.locator(".leaflet-tooltip img, #body img, #failure-list b").count() == 0
