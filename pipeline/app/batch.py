@@ -47,6 +47,7 @@ from pipeline.render import outputs
 from pipeline.render.background import Background
 from pipeline.render.comparison import write_comparison
 from pipeline.render.comparison.page import sources_line
+from pipeline.render.report import format_number
 from pipeline.store.connection import connect
 from pipeline.store.frames import use_system_allocator
 from pipeline.store.queries import beyond_the_load, geography, listings
@@ -179,13 +180,14 @@ class _Done:
     def interrupted_line(self) -> str | None:
         """The French line of an interruption, or None when nothing was replaced (the usual line is then true)."""
         if self.comparison:
-            return (f"Interrompu après l'écriture de la comparaison et des sorties de {len(self.cpts)} CPTS : la base "
+            return (f"Interrompu après l'écriture de la comparaison et des sorties de "
+                    f"{format_number(len(self.cpts))} CPTS : la base "
                     "est inchangée.")
         if not self.cpts:
             return None
         names = ", ".join(self.cpts[:NAMED]) + ("…" if len(self.cpts) > NAMED else "")
         which = ("d'une CPTS déjà diagnostiquée ont été remplacées" if len(self.cpts) == 1
-                 else f"de {len(self.cpts)} CPTS déjà diagnostiquées ont été remplacées")
+                 else f"de {format_number(len(self.cpts))} CPTS déjà diagnostiquées ont été remplacées")
         return f"Interrompu : la base et la comparaison précédente sont inchangées ; les sorties {which} ({names})."
 
     def add_swapped(self, pending: Iterable[_Writing]) -> None:
@@ -250,7 +252,7 @@ def _run(options: BatchOptions, done: _Done) -> int:
         failures.extend(unknown)
         context = _context(con, chosen, params)
         outputs.load_writers()
-        print(f"Diagnostics de {len(chosen)} CPTS ({label}) ; données communes lues en "
+        print(f"Diagnostics de {format_number(len(chosen))} CPTS ({label}) ; données communes lues en "
               f"{time.perf_counter() - start:.1f} s")
         # Each CPTS's outputs are written by a forked child (render.background) while the next ones are computed:
         # at most WRITERS writers at a time (the oldest waited for once the next CPTS is computed), its errors

@@ -16,6 +16,7 @@ import duckdb
 
 from pipeline.geography import REGION_DEPARTEMENTS, departement_of
 from pipeline.model.perimeter import BatchOptions
+from pipeline.render.report import format_number
 from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE
 from pipeline.store.queries import listings
 from pipeline.store.territory import resolve_zone
@@ -65,6 +66,6 @@ def unloaded_for(con: duckdb.DuckDBPyConnection, options: BatchOptions
         failures, outside = [], outside_in_region(con, resolve_zone(con, "region", str(options.region))[0])
         where = "de la région"
     if outside:
-        print(f"{len(outside)} CPTS {where} sans commune chargée dans la base, non diagnostiquées : "
+        print(f"{format_number(len(outside))} CPTS {where} sans commune chargée dans la base, non diagnostiquées : "
               + ", ".join(outside))
     return failures, outside

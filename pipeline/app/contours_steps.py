@@ -124,7 +124,7 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
             COMMUNES_SOURCE, vintage, origin, sha, len(table),
             f"{label}, harmonisé au COG {config.CURRENT_VINTAGE} par fusion des communes absorbées{scope.label}",
             POLYGONS_LOADER_VERSION))
-    details = [f"{len(table)} communes avec polygone, {len(residue)} lignes de reliquat"]
+    details = [f"{format_number(len(table))} communes avec polygone, {format_number(len(residue))} lignes de reliquat"]
     if len(outside):
         details.append(f"{format_number(len(outside))} communes des autres départements localisées (portée du "
                        "modèle de flux, communes voisines)")

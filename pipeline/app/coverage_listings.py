@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.geography import departements_of
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE, codes_beyond_the_load
 
@@ -131,5 +132,6 @@ def memberless_notes(issues: pd.DataFrame, with_members: set[tuple[str, str]]) -
     if not names:
         return []
     counted = agree(len(names), "absente des chiffres de la couverture", "absentes des chiffres de la couverture")
-    return [f"{len(names)} CPTS dont aucune commune n'est reconnue dans la base ({counted} ; voir les anomalies des "
+    return [f"{format_number(len(names))} CPTS dont aucune commune n'est reconnue dans la base ({counted} ; voir "
+            "les anomalies des "
             f"listes) : {', '.join(names)}"]

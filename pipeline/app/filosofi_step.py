@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.config import SourceFile
 from pipeline.errors import DownloadError
+from pipeline.render.report import format_number
 from pipeline.sources import staged_cache
 from pipeline.sources.download import LocalFile, obtain
 from pipeline.sources.filosofi import (
@@ -126,12 +127,12 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     unmapped = tables["filosofi_non_rattaches"]
     rows = tables["filosofi_communes"]
     details = [f"{int((rows['niveau'] != 'ville').sum())} lignes communales rattachées, "
-               f"{len(tables['filosofi_epci'])} EPCI{scope.label}"]
+               f"{format_number(len(tables['filosofi_epci']))} EPCI{scope.label}"]
     if len(unmapped):
         shown = ", ".join(f"{r.code} {r.libelle or ''} (ligne {r.ligne})".strip()
                           for r in unmapped.head(SHOWN_UNMAPPED).itertuples())
-        more = f" … et {len(unmapped) - SHOWN_UNMAPPED} autres" if len(unmapped) > SHOWN_UNMAPPED else ""
-        details.append(f"{len(unmapped)} lignes sans commune actuelle (table filosofi_non_rattaches) : "
+        more = f" … et {format_number(len(unmapped) - SHOWN_UNMAPPED)} autres" if len(unmapped) > SHOWN_UNMAPPED else ""
+        details.append(f"{format_number(len(unmapped))} lignes sans commune actuelle (table filosofi_non_rattaches) : "
                        f"{shown}{more}")
     total = len(rows) + len(tables["filosofi_epci"])
     return StepResult(STEP_NAME, "chargé", total, time.perf_counter() - start, details)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.render.report import format_number
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 
 #: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
@@ -42,5 +43,5 @@ def anomaly_lines(issues: pd.DataFrame, shown: int = SHOWN, others: str = WHERE_
         lines.append(f"{', '.join(where) or 'liste'} — {ANOMALY_LABELS.get(str(row.kind), str(row.kind))} : "
                      f"{row.detail_fr}")
     if len(own) > shown:
-        lines.append(f"… et {len(own) - shown} autres" + (f" : {others}" if others else ""))
+        lines.append(f"… et {format_number(len(own) - shown)} autres" + (f" : {others}" if others else ""))
     return lines

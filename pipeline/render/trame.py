@@ -41,7 +41,12 @@ from pipeline.render.docx import (
 from pipeline.render.figures import StaticFigure
 from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
-from pipeline.render.sections.access import apl_france_label, city_parts_sentence
+from pipeline.render.sections.access import (
+    apl_city_sentence,
+    apl_france_label,
+    apl_known_words,
+    city_parts_sentence,
+)
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
@@ -180,7 +185,8 @@ def _establishment_list(d: Diagnostic, spec: TableSpec, title: str) -> list[Bloc
     listed = inside.assign(_rang=inside["groupe"].map(order)).sort_values(["_rang", "nom"], kind="stable")
     note = spec.note
     if len(listed) > MAX_ESTABLISHMENTS:
-        note = (f"Les {MAX_ESTABLISHMENTS} premiers des {len(listed)} établissements du territoire, par groupe ; la "
+        note = (f"Les {MAX_ESTABLISHMENTS} premiers des {format_number(len(listed))} établissements du territoire, "
+                "par groupe ; la "
                 "liste complète est dans le classeur diagnostic.xlsx (feuille « Établissements »).")
         listed = listed.head(MAX_ESTABLISHMENTS)
     if len(listed):
@@ -221,8 +227,9 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
     if known:
         under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", under).fillna(False).astype(bool).sum())
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
-                 f"{format_number(d.apl.threshold, 1)} sur {known} dont l'APL est publiée ({under_65} avec l'APL "
-                 "aux médecins de moins de 65 ans).") + city_parts_sentence(d)
+                 f"{format_number(d.apl.threshold, 1)} sur {format_number(known)} {apl_known_words(d)} ({under_65} "
+                 "avec l'APL "
+                 "aux médecins de moins de 65 ans).") + apl_city_sentence(d) + city_parts_sentence(d)
     else:
         text += " Aucune APL n'est publiée pour les unités du territoire (non disponible)."
     blocks.append(Paragraph(text))

@@ -164,6 +164,12 @@ def _bad_utf8_lines(data: bytes) -> list[tuple[int, str]]:
     return bad
 
 
+def _one_line_end(text: str) -> str:
+    """Lines ended by « \\n » alone: Windows's « \\r\\n » and the old Macintosh « \\r » (a review: a file of
+    « \\r » line ends was read as one line and stopped every reader with an unexpected error)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | None = None) -> DecodedText:
     """Decode a text file's bytes: UTF-8 (BOM dropped), else ``fallback`` if given.
 
@@ -200,10 +206,10 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
         line = data.count(b"\n", 0, nul) + 1
         raise DataError("Fichier binaire : octet nul (0x00) rencontré ; un fichier texte est attendu", path, line)
     try:
-        return DecodedText(data.decode("utf-8"), "utf-8")
+        return DecodedText(_one_line_end(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:
         if fallback is not None:
-            return DecodedText(data.decode(fallback), fallback)
+            return DecodedText(_one_line_end(data.decode(fallback)), fallback)
     bad = _bad_utf8_lines(data)
     shown = [f"ligne {n} : {msg}" for n, msg in bad[:MAX_LISTED]]
     more = f"\n  … et {len(bad) - MAX_LISTED} autres" if len(bad) > MAX_LISTED else ""

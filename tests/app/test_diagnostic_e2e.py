@@ -364,6 +364,12 @@ def test_report_sections(runs: dict[str, Any]) -> None:
     assert "12 932" in report.replace("\u202f", " ").replace("\xa0", " ")
     # Signature 2025-08-31: accès aux soins starts within 6 months (28/02/2026), deploys within 18.
     assert "28/02/2026" in report and "28/02/2027" in report
+    # Counts in prose are grouped by thousands the French way (a review read « sur 4668 unités du voisinage »).
+    # (html_text reads every space as « ».)
+    counts = re.findall(r"Spearman\) avec l'APL officielle 2023 : [^ ]+ sur ([\d ]+?) communes du territoire, "
+                        r"[^ ]+ sur ([\d ]+?) communes du voisinage", report)
+    assert len(counts) == 1 and all(re.fullmatch(r"\d{1,3}( \d{3})*", count) for count in counts[0]), counts
+    assert int(counts[0][1].replace(" ", "")) >= 1000  # the neighbourhood of a rural CPTS: over a thousand
 
 
 def test_overlaps_neighbours_of_verdon(runs: dict[str, Any]) -> None:

@@ -160,6 +160,12 @@ def test_arrondissement_territory_is_judged_on_arrondissements(db: duckdb.DuckDB
     # Its four communes of the Var (not loaded in the fixture) count outside too.
     var = [c for c, r in raw.appartenance().items() if r["BV2022"] == "13055" and c.startswith("83")]
     assert unloaded == f"{len(var)} hors des départements chargés" and len(var) == 4
+    # Units to examine that are arrondissements are called so (a review read « 1 commune du territoire » for
+    # Paris 12e); the count is theirs.
+    n = len(p.to_examine)
+    assert n >= 1 and set(p.to_examine["code"]) <= set(arrondissements_of("13055"))
+    said = [t for t in pertinence_section(d)["paragraphs"] if "du territoire vo" in t]
+    assert said and said[0].startswith(f"{n} arrondissement{'s' if n > 1 else ''} du territoire vo")
 
 
 def test_unavailable_section_says_why() -> None:

@@ -30,6 +30,12 @@ def test_paris_whole_is_counted_by_its_20_arrondissements_and_said_so(db: duckdb
     text = correlation(d)
     assert " sur 20 unités du territoire, " in text
     assert text.endswith("; Paris y est comptée par arrondissement.")  # Lyon and Marseille are not concerned
+    # The DREES publishes an APL for each of Paris's arrondissements, none for Paris (a review read « 0 unité sur 1
+    # avec une APL publiée » for the city's row): the city's figure is said to be theirs, averaged.
+    under = next(p for p in access_section(d)["paragraphs"] if "sous le seuil de 2,5" in p)
+    assert "sur 1 dont l'APL est connue " in under and "publiée est" not in under
+    assert ("Pour Paris, comptée entière, l'APL est la moyenne des APL publiées des arrondissements, pondérée par "
+            "leur population standardisée.") in under
 
 
 def test_communes_are_called_communes(db: duckdb.DuckDBPyConnection) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from docx.document import Document as WordDocument
+from docx.oxml.ns import qn
 from docx.shared import Mm
 from docx.table import Table
 from docx.text.paragraph import Paragraph as WordParagraph
@@ -319,6 +320,26 @@ def test_table_headers_repeat_and_rows_do_not_split(tmp_path: Path) -> None:
     assert xml.count("<w:tblHeader/>") >= 10
     assert xml.count("<w:cantSplit/>") > 50
     assert 'w:val="fr-FR"' in zipfile.ZipFile(path).read("word/styles.xml").decode("utf-8")
+
+
+def test_a_row_taller_than_a_page_may_break_and_the_others_stay_whole() -> None:
+    """A review: Paris's bassin de vie lists 438 units outside the territory in one cell (2.13 cm, 8 pt), a row
+    about a metre tall; kept whole (« cantSplit »), Word cuts it at the foot of the page. At 8 pt a digit is
+    at least 0.5 em = 0.14 cm wide, so 2.13 cm holds at most 15 of the 3 066 characters (« 75101, » × 438)
+    per line: over 200 lines of at least 8 pt = 0.28 cm, 57 cm, twice the A4 page (29.7 cm)."""
+    import docx
+
+    from pipeline.render.docx import layout
+
+    document = docx.Document()
+    layout.set_up_styles(document)
+    codes = ", ".join(str(75101 + i) for i in range(438))
+    table = layout.add_table(document, ["Zone", "Unités hors du territoire (codes)"],
+                             [["bassin de vie", codes], ["bassin de vie", "75101, 75102"]], widths_cm=[14.87, 2.13],
+                             size=8)
+    kept_whole = [row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+                  for row in table.rows]
+    assert kept_whole == [True, False, True]
 
 
 def test_hostile_text_is_written_as_text(tmp_path: Path) -> None:

@@ -226,6 +226,10 @@ def test_headers_an_export_writes_for_the_name_and_the_code_are_read() -> None:
     # A bare « code » may be the CPTS's own (« C01 »): the missing column is named, not its ids read as communes.
     with pytest.raises(DataError, match=r"Colonnes obligatoires absentes : « code_insee »"):
         parse_listing_csv("code,Nom CPTS,commune\nC01,CPTS Val,Lyon\n", "ids.csv")
+    # The editor's export (README, « Exporter »): the redrawn CPTS on each row, « nom » being the commune's.
+    frame = parse_listing_csv("\ufeffcode_insee,nom,cpts_redessinee,liste\r\n2B033,Bastia,CPTS Grand Bastia,corse\r\n",
+                              "export.csv")
+    assert frame[["cpts", "code_insee", "line"]].values.tolist() == [["CPTS Grand Bastia", "2B033", 2]]
 
 
 # --------------------------------------------------------------------------- structural errors

@@ -112,9 +112,22 @@ def test_codes_keep_leading_zeros_and_lines_are_physical(tmp_path: Path) -> None
     path.write_bytes(b'\xef\xbb\xbfsep=;\r\ncode ; nom\r\n04070 ;"Digne-les-\r\nBains"\r\n\r\n2A004;\r\n')
     frame = read_csv_checked(path, ["code"], line_column="ligne")
     assert frame["code"].tolist() == ["04070", "2A004"]
-    assert frame["nom"].tolist()[0] == "Digne-les-\r\nBains"
+    assert frame["nom"].tolist()[0] == "Digne-les-\nBains"  # line ends are read as one, « \n »
     assert pd.isna(frame["nom"].iloc[1])  # an empty cell is missing, never ""
     assert frame["ligne"].tolist() == [3, 6]  # « sep=; » is line 1, the header line 2, the quoted value spans 3-4
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])
+def test_every_line_end_is_read_as_one(tmp_path: Path, end: str) -> None:
+    """A review: a file ended by « \\r » alone (old Macintosh, some exports) was one line for the readers of user
+    files, and stopped them with an unexpected error (exit 1) where the editor's import read it."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(end.join(["sep=;", "code;nom", "04070;Digne-les-Bains", "", "2A004;Ajaccio", ""]).encode())
+    frame = read_csv_checked(path, ["code"], line_column="ligne")
+    assert frame["code"].tolist() == ["04070", "2A004"]
+    assert frame["nom"].tolist() == ["Digne-les-Bains", "Ajaccio"]
+    assert frame["ligne"].tolist() == [3, 5]
+    assert decode_text(end.join(["a", "b", ""]).encode()).text == "a\nb\n"
 
 
 def test_every_malformed_line_is_listed(tmp_path: Path) -> None:

@@ -43,6 +43,17 @@ def test_one_postal_code_beside_the_city_s_arrondissements_is_said(db: duckdb.Du
     assert not any("code postal" in note for note in resolve_territory(db, "communes:13001,13002").notes)
 
 
+def test_a_commune_typed_by_its_name_is_never_taken_for_a_postal_code(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « Marseille 1er Arrondissement, Allauch » got « 13002 (Allauch) lu comme code INSEE… » though no
+    code was typed. 13002 is Allauch's INSEE code and Marseille 2e's postal code (the mirror's COG)."""
+    named = resolve_territory(db, "communes:Marseille 1er Arrondissement,Allauch")
+    assert list(named.units["unit_code"]) == ["13201", "13002"]
+    assert not any("code postal" in note for note in named.notes)
+    # The same commune typed by its code beside the arrondissement is still said.
+    typed = resolve_territory(db, "communes:13201,13002")
+    assert any(note.startswith("13002 (Allauch) lu comme code INSEE de cette commune") for note in typed.notes)
+
+
 def test_a_listing_s_postal_code_in_a_cpts_of_the_city_is_an_anomaly(fixture_data_dir: Path, tmp_path: Path) -> None:
     listing = tmp_path / "presquile.csv"
     listing.write_text("cpts,code_insee\nCPTS Vieux-Port,13001\nCPTS Vieux-Port,13202\nCPTS Aix,13001\n",

@@ -163,6 +163,35 @@ def test_a_commune_given_twice_is_counted_once_and_said_so(db: duckdb.DuckDBPyCo
             "fois : 04081") in territory.notes
 
 
+def test_a_long_file_of_the_same_commune_is_one_unit_said_once(db: duckdb.DuckDBPyConnection,
+                                                                 tmp_path: Path) -> None:
+    """A review: a file repeating one row 1.5 million times held 13 GB and ran for over ten minutes (a frame and
+    a pandas lookup per row). Each distinct row is now judged once; the note on repeated codes is said once."""
+    path = tmp_path / "repetee.csv"
+    path.write_text("code_insee,nom\n" + "04070,Digne-les-Bains\n" * 20_000 + "04001,Aiglun\n", encoding="utf-8")
+    territory = resolve_territory(db, f"fichier:{path}")
+    assert list(territory.units["unit_code"]) == ["04070", "04001"]
+    assert territory.population == raw.populations("6.0.0")["04070"] + raw.populations("6.0.0")["04001"]
+    twice = [note for note in territory.notes if note.startswith("communes données plusieurs fois")]
+    assert twice == ["communes données plusieurs fois (même code, ou ancien code d'une commune déjà donnée), "
+                     "comptées une fois : 04070"]
+
+
+def test_a_file_of_many_unknown_codes_shows_the_first_fifty_errors_and_counts_the_others(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """04800 to 04919 are no commune of the Alpes-de-Haute-Provence (the COG's codes stop at 04245): 120 errors,
+    one per line; the message shows 50 and counts 70 (a file of a million unknown codes printed them all)."""
+    assert not any(code.startswith(("048", "049")) for code in raw.populations("6.0.0"))
+    path = tmp_path / "inconnus.csv"
+    path.write_text("code_insee\n" + "".join(f"04{n}\n" for n in range(800, 920)), encoding="utf-8")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    lines = str(info.value).split("\n  - ")[1:]
+    assert len(lines) == 51
+    assert lines[0] == "code INSEE inconnu : 04800 (ligne 2)" and lines[49] == "code INSEE inconnu : 04849 (ligne 51)"
+    assert lines[50].startswith("… et 70 autres erreurs")
+
+
 def test_a_paris_postal_code_is_named_as_such(db: duckdb.DuckDBPyConnection) -> None:
     """A review: « code INSEE inconnu : 75001 » did not say that 75001 is Paris 1er's postal code (INSEE 75101),
     the commonest slip of a Paris list; 75116, Paris 16e's second postal code, is also its INSEE code."""

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.analysis.flow_indicators import RESIDENT_COLUMNS
 from pipeline.geography import arrondissements_of, city_of_arrondissement
 from pipeline.model import Territory
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, fmt, plural
 from pipeline.sources import od_table
 from pipeline.sources.od_notes import OUT_OF_LOAD
@@ -51,7 +52,8 @@ def leaks_note(leaks: pd.DataFrame) -> str:
     chargés comptées comme fuites … » (French)."""
     lines = sorted(int(n) for n in leaks["ligne"])
     shown = ", ".join(str(n) for n in lines[:10]) + (" …" if len(lines) > 10 else "")
-    return (f"Table origine–destination : {len(lines)} {agree(len(lines), 'ligne', 'lignes')} de recours des "
+    return (f"Table origine–destination : {format_number(len(lines))} {agree(len(lines), 'ligne', 'lignes')} de "
+            "recours des "
             f"habitants du territoire vers des communes {OUT_OF_LOAD} ({fmt(float(leaks['volume'].sum()))} recours) "
             f"{agree(len(lines), 'comptée comme fuite', 'comptées comme fuites')} (ces communes sont hors du "
             f"territoire) : lignes {shown}")

@@ -16,6 +16,7 @@ from pipeline.app.sections import flow_gaps
 from pipeline.app.sections.units import CITY_NAMES, flow_codes, split_cities
 from pipeline.errors import DataError
 from pipeline.geography import arrondissements_of, city_of_arrondissement, commune_of_unit
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, fmt
 from pipeline.sources import od_table
 from pipeline.sources.files import first_listed
@@ -116,7 +117,8 @@ def read_flow_table(
             continue
         name = CITY_NAMES.get(city, city)
         caveats.append(
-            f"Table origine–destination : {len(rows)} {agree(len(rows), 'ligne donne', 'lignes donnent')} "
+            f"Table origine–destination : {format_number(len(rows))} "
+            f"{agree(len(rows), 'ligne donne', 'lignes donnent')} "
             f"{name} ({city}) sans arrondissement ; le "
             f"territoire ne compte que les arrondissements {', '.join(held)} et ces recours ne peuvent pas leur "
             "être répartis : ils sont écartés des indicateurs du territoire" + _containment_bounds(table, city,

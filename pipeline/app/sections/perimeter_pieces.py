@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M, perimeter_parts
+from pipeline.render.report import format_number
 
 #: Units named per part in the note of a perimeter in several parts, beyond which « et N autres » is written.
 PARTS_NAMED = 10
@@ -49,7 +50,7 @@ def pieces_note(parts: pd.DataFrame, beyond_the_load: str | None = None) -> str 
     groups = []
     for part, group in drawn[drawn["part"] > 1].groupby("part"):
         names = ", ".join(f"{row.nom} ({row.code})" for row in group.head(PARTS_NAMED).itertuples())
-        more = f" et {len(group) - PARTS_NAMED} autres" if len(group) > PARTS_NAMED else ""
+        more = f" et {format_number(len(group) - PARTS_NAMED)} autres" if len(group) > PARTS_NAMED else ""
         groups.append(f"partie {part} : {names}{more}")
     unknown = parts[parts["part"].isna()]
     unplaced = (" ; sans contour, non situées : " + ", ".join(f"{r.nom} ({r.code})" for r in unknown.itertuples())

@@ -17,7 +17,7 @@ from pipeline.geography import WGS84
 from pipeline.model.perimeter import BORDERING, FIGURES, PARTIAL, PARTS, REACH, UNKNOWN_NEIGHBOURS, Comparison
 from pipeline.render.french_typography import french_spaces
 from pipeline.render.offline import inline_assets
-from pipeline.render.report import DEMO_BANNER, format_date
+from pipeline.render.report import DEMO_BANNER, format_date, format_number
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Perimeters are simplified to this many degrees (about 100 m) and rounded to 5 decimals (1 m).
@@ -104,7 +104,8 @@ def _partial_note(table: pd.DataFrame) -> str:
                       for r in partial.itertuples())
     has, figures, ranked = (("a", "ses", "elle n'est pas classée") if len(partial) == 1
                             else ("ont", "leurs", "elles ne sont pas classées"))
-    return (f"Base limitée à certains départements : {len(partial)} CPTS {has} des communes hors des départements "
+    return (f"Base limitée à certains départements : {format_number(len(partial))} CPTS {has} des communes hors "
+            "des départements "
             f"chargés, non comptées ; {figures} chiffres sont partiels et {ranked} : {names}. ")
 
 
@@ -121,7 +122,8 @@ def _reach_note(table: pd.DataFrame) -> str:
     if reaching.empty:
         return ""
     departements = sorted({d for value in reaching[REACH] for d in str(value).split(", ") if d})
-    return (f"Auto-confinement surestimé, et non classé, pour {len(reaching)} CPTS : le modèle de flux atteint des "
+    return (f"Auto-confinement surestimé, et non classé, pour {format_number(len(reaching))} CPTS : le modèle de "
+            "flux atteint des "
             f"communes de départements non chargés dans la base ({', '.join(departements)}), dont il ne voit ni les "
             "habitants ni les professionnels (chargez-les aussi avec make data DEPARTEMENTS=…). ")
 
@@ -131,7 +133,7 @@ def _bordering_note(table: pd.DataFrame) -> str:
     touching = _named(table, BORDERING)
     if touching.empty:
         return ""
-    return (f"Population non couverte limitrophe non disponible pour {len(touching)} CPTS qui "
+    return (f"Population non couverte limitrophe non disponible pour {format_number(len(touching))} CPTS qui "
             f"{'touche' if len(touching) == 1 else 'touchent'} des communes "
             "non chargées de leur région : " + ", ".join(f"{r.cpts} ({getattr(r, BORDERING)})"
                                                            for r in touching.itertuples()) + ". ")
@@ -144,7 +146,7 @@ def _unknown_neighbours_note(table: pd.DataFrame) -> str:
     bordering = _named(table, UNKNOWN_NEIGHBOURS)
     if bordering.empty:
         return ""
-    return (f"Population non couverte limitrophe non disponible pour {len(bordering)} CPTS qui "
+    return (f"Population non couverte limitrophe non disponible pour {format_number(len(bordering))} CPTS qui "
             f"{'touche' if len(bordering) == 1 else 'touchent'} des unités "
             "non revendiquées d'un département dont les listes chargées ne disent pas la couverture : "
             + ", ".join(f"{r.cpts} ({getattr(r, UNKNOWN_NEIGHBOURS)})" for r in bordering.itertuples()) + ". ")
@@ -160,7 +162,8 @@ def _parts_note(table: pd.DataFrame) -> str:
         return ""
     names = ", ".join(f"{r.cpts} ({int(getattr(r, PARTS))} parties)" for r in several.itertuples())
     has = "a un périmètre" if len(several) == 1 else "ont un périmètre"
-    return (f"{len(several)} CPTS {has} en plusieurs parties séparées de plus de 50 m (île, enclave ou code erroné "
+    return (f"{format_number(len(several))} CPTS {has} en plusieurs parties séparées de plus de 50 m (île, enclave "
+            "ou code erroné "
             f"de la liste, à vérifier ; voir la section « Pertinence du périmètre » de chaque rapport) : {names}. ")
 
 
@@ -181,7 +184,8 @@ def _not_loaded_note(comparison: Comparison) -> str:
     has, diagnosed = (("n'a", "n'est pas diagnostiquée") if len(comparison.not_loaded) == 1
                       else ("n'ont", "ne sont pas diagnostiquées"))
     where = "de la région" if comparison.by_region else "de la liste"
-    return (f"{len(comparison.not_loaded)} CPTS {where} {has} aucune commune chargée dans la base (départements "
+    return (f"{format_number(len(comparison.not_loaded))} CPTS {where} {has} aucune commune chargée dans la base "
+            "(départements "
             f"non chargés, ou périmètre dessiné hors d'eux) et {diagnosed} : {', '.join(comparison.not_loaded)}. ")
 
 
@@ -211,7 +215,7 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
     n_failed = len(comparison.failures)
     meta = {
         "titre": title,
-        "sous_titre": f"{len(rows)} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
+        "sous_titre": f"{format_number(len(rows))} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
                       + f" — document généré le {format_date(generated)}",
         "demo": comparison.demo, "bandeau": DEMO_BANNER,
         "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"

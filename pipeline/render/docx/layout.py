@@ -39,6 +39,11 @@ HEADER_SHADING = "DCE3EC"
 BOX_FONT = "MS Gothic"
 #: Width available between the margins of an A4 page with 2 cm margins.
 TEXT_WIDTH_CM = 17.0
+#: Height available between the margins (29.7 cm less 2.2 and 2 cm), less room for a caption and a repeated header.
+ROW_HEIGHT_LIMIT_CM = 29.7 - 2.2 - 2.0 - 4.0
+#: Font size of the table text (points), as the cell style sets it.
+CELL_POINTS = 9.0
+_CM_PER_POINT = 2.54 / 72
 
 
 #: Characters XML 1.0 forbids (python-docx refuses them): control characters, lone surrogates.
@@ -101,7 +106,7 @@ def set_up_styles(document: WordDocument) -> None:
 
     cell = styles.add_style(CELL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     cell.base_style = normal
-    cell.font.size = Pt(9)
+    cell.font.size = Pt(CELL_POINTS)
     cell.paragraph_format.space_after = Pt(0)
 
     warning = styles.add_style(WARNING_STYLE, WD_STYLE_TYPE.PARAGRAPH)
@@ -210,6 +215,17 @@ def fill_cell(cell: _Cell, text: str, style: str, *, bold: bool = False, right: 
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
+def row_height_cm(values: Sequence[str], widths_cm: Sequence[float], points: float) -> float:
+    """A generous estimate of the height of a table row: each cell's lines, at a mean glyph width of 0.5 em and
+    a line height of 1.2 em, less 0.2 cm of cell margins; the tallest cell makes the row."""
+    glyph, line = 0.5 * points * _CM_PER_POINT, 1.2 * points * _CM_PER_POINT
+    tallest = 0
+    for value, width in zip(values, widths_cm, strict=True):
+        per_line = max(1, int((width - 0.2) / glyph))
+        tallest = max(tallest, sum(max(1, -(-len(part) // per_line)) for part in (value or "").split("\n")))
+    return tallest * line
+
+
 def add_table(
     document: WordDocument,
     header: Sequence[str],
@@ -219,15 +235,21 @@ def add_table(
     widths_cm: Sequence[float] | None = None,
     size: float | None = None,
 ) -> Table:
-    """A ``Table Grid`` table: shaded bold header repeated on each page, rows never split across pages."""
+    """A ``Table Grid`` table: shaded bold header repeated on each page, rows kept whole on a page.
+
+    A row taller than a page (a cell listing hundreds of codes, the units of Paris's bassin de vie outside a
+    territory) may break across pages: kept whole, Word cuts it at the foot of the page and its end is lost.
+    """
     table = document.add_table(rows=1 + len(rows), cols=len(header))
     table.style = document.styles[TABLE_STYLE]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     aligned = list(right) if right is not None else [False] * len(header)
     cell_style = style_id(document, CELL_STYLE)
+    widths = list(widths_cm) if widths_cm is not None else [TEXT_WIDTH_CM / len(header)] * len(header)
     for index, row in enumerate(table.rows):
-        _row_flag(row, "w:cantSplit")
         values = header if index == 0 else rows[index - 1]
+        if row_height_cm(values, widths, size or CELL_POINTS) <= ROW_HEIGHT_LIMIT_CM:
+            _row_flag(row, "w:cantSplit")
         for j, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             if index == 0:
                 fill_cell(cell, value, cell_style, bold=True, size=size)

@@ -9,6 +9,7 @@ from pipeline.geography import CITY_NAMES, arrondissement_label, city_of_arrondi
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.model.options import WhatIfChange
 from pipeline.nomenclatures import GROUPE_MG
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
@@ -23,6 +24,27 @@ from pipeline.render.sections.common import (
 from pipeline.render.sections.display import shown
 
 
+def _whole_cities_with_apl(d: Diagnostic) -> list[str]:
+    codes = d.apl.per_unit.loc[d.apl.per_unit["apl_2023"].notna(), "unit_code"].astype(str)
+    return sorted({CITY_NAMES[code] for code in codes if code in CITY_NAMES})
+
+
+def apl_known_words(d: Diagnostic) -> str:
+    """« dont l'APL est publiée », or « connue » where a city counted whole has one: the DREES publishes the APL of
+    Paris's, Lyon's and Marseille's arrondissements, not of the cities (a review read « publiée » for Paris)."""
+    return "dont l'APL est connue" if _whole_cities_with_apl(d) else "dont l'APL est publiée"
+
+
+def apl_city_sentence(d: Diagnostic) -> str:
+    """How the APL of a city counted whole is made (empty when the territory holds none)."""
+    cities = _whole_cities_with_apl(d)
+    if not cities:
+        return ""
+    counted = "comptée entière" if len(cities) == 1 else "comptées entières"
+    return (f" Pour {enumeration(cities)}, {counted}, l'APL est la moyenne des APL publiées des arrondissements, "
+            "pondérée par leur population standardisée.")
+
+
 def _under_sentence(d: Diagnostic) -> str:
     """Units under 2.5 in 2023, or « non disponible » when the workbook has no figure for the territory."""
     known = d.apl.per_unit["apl_2023"].notna()
@@ -32,12 +54,12 @@ def _under_sentence(d: Diagnostic) -> str:
     under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
     under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", d.apl.per_unit["sous_dense"]).fillna(False)
                    .astype(bool).sum())
-    text = (f"{plural(under, 'unité')} sur {int(known.sum())} avec une APL publiée {agree(under, 'est', 'sont')} "
-            "sous le seuil de 2,5 consultations "
+    text = (f"{plural(under, 'unité')} sur {format_number(int(known.sum()))} {apl_known_words(d)} "
+            f"{agree(under, 'est', 'sont')} sous le seuil de 2,5 consultations "
             f"par an et par habitant en 2023 ({under_65} avec l'APL aux médecins de moins de 65 ans).")
     if not known.all():
         text += f" {plural(int((~known).sum()), 'unité')} sans APL publiée : non disponible."
-    return text + city_parts_sentence(d)
+    return text + apl_city_sentence(d) + city_parts_sentence(d)
 
 
 def city_parts_sentence(d: Diagnostic) -> str:
@@ -131,7 +153,8 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
     if len(communes) > MAX_UNITS_LISTED:
         # A large territory: the units under the threshold (or without APL) are named, the others counted.
         flagged = communes[communes["APL 2023 < 2,5"] != "non"]
-        apl_table = {"title": f"Unités sous le seuil de 2,5 ou sans APL publiée ({len(flagged)} sur {len(communes)})",
+        apl_table = {"title": f"Unités sous le seuil de 2,5 ou sans APL publiée ({format_number(len(flagged))} sur "
+                              f"{format_number(len(communes))})",
                      "data": flagged,
                      "note": "L'APL de toutes les unités est dans " + tables_place(d, "apl.csv", "APL") + "."}
     tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn}]
@@ -158,8 +181,8 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 "professionnel exerçant sur n lieux compte 1/n dans chacun ; ce n'est pas un temps de travail "
                 f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES."
                 + (f" {d.access.demand}." if d.access.demand else ""),
-                f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {n} "
-                f"{_units_word(d, n)} du territoire{correlation_caveat(n)}, {fmt(rho_v, 2)} sur {n_v} "
+                f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {fmt(n)} "
+                f"{_units_word(d, n)} du territoire{correlation_caveat(n)}, {fmt(rho_v, 2)} sur {fmt(n_v)} "
                 f"{_units_word(d, n_v)} du voisinage{correlation_caveat(n_v)}{_split_cities_note(d)}.",
             ],
             "tables": [_approx_table(d, approx)],
@@ -215,7 +238,8 @@ def _approx_table(d: Diagnostic, approx: Any) -> dict[str, Any]:
     if len(approx) <= MAX_UNITS_LISTED:
         return {"title": "APL approchée et APL officielle par commune", "data": approx, "decimals": 2}
     lowest = approx.sort_values("APL approchée", kind="stable").head(15)
-    return {"title": f"Les 15 unités à l'APL approchée la plus faible (sur {len(approx)}{_split_cities_note(d)})",
+    return {"title": f"Les 15 unités à l'APL approchée la plus faible (sur "
+                     f"{format_number(len(approx))}{_split_cities_note(d)})",
             "data": lowest,
             "decimals": 2, "note": "Toutes les unités : " + tables_place(d, "apl_approchee.csv", "APL approchée") + "."}
 

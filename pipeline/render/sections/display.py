@@ -76,8 +76,8 @@ def bounded(table: dict[str, object], order: pd.Series, what: str, full: str = F
     if len(data) <= MAX_UNITS_LISTED:
         return table
     keep = order.reset_index(drop=True).sort_values(na_position="last").index[:TOP_UNITS]
-    note = f"Les {TOP_UNITS} {noun} {what}, sur {len(data)} ; toutes sont dans {full}."
+    note = f"Les {TOP_UNITS} {noun} {what}, sur {format_number(len(data))} ; toutes sont dans {full}."
     previous = table.get("note")
-    return {**table, "title": f"{table['title']} : les {TOP_UNITS} {noun} {what} (sur {len(data)})",
+    return {**table, "title": f"{table['title']} : les {TOP_UNITS} {noun} {what} (sur {format_number(len(data))})",
             "data": data.iloc[sorted(keep)].reset_index(drop=True),
             "note": f"{previous} {note}" if previous else note}

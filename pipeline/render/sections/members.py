@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.listing_anomalies import ANOMALY_LABELS
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, enumeration
 
 
@@ -18,7 +19,7 @@ def listing_paragraphs(d: Diagnostic) -> list[str]:
         return []
     if anomalies.empty:
         return [f"La liste « {d.territory.listing} » ne signale aucune anomalie pour cette CPTS."]
-    count = f"{len(anomalies)} anomalie" + ("s" if len(anomalies) > 1 else "")
+    count = f"{format_number(len(anomalies))} anomalie" + ("s" if len(anomalies) > 1 else "")
     lines = [f"La liste « {d.territory.listing} » signale {count} pour cette CPTS, à vérifier avant d'arrêter le "
              "périmètre :"]
     for row in anomalies.itertuples(index=False):
@@ -83,7 +84,8 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     # A CPTS sharing communes usually touches the territory too: counted once, with those it shares with (a
     # review read « 1 CPTS partage des communes … ; 2 sont limitrophes » as three CPTS, for two).
     bordering = int((d.neighbours["limitrophe"].astype(bool) & (d.neighbours["unites_communes"] == "")).sum())
-    sharing = (f"{len(shared)} CPTS {agree(len(shared), 'partage', 'partagent')} des communes avec ce territoire"
+    sharing = (f"{format_number(len(shared))} CPTS {agree(len(shared), 'partage', 'partagent')} des communes avec "
+               "ce territoire"
                if len(shared) else "Aucune autre CPTS ne partage de commune avec ce territoire")
     if bordering:
         others = (" autre" if bordering == 1 else " autres") if len(shared) else ""

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.geography import city_of_arrondissement
 from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
 from pipeline.render.report import format_number
@@ -119,6 +120,15 @@ def _cut_zones(p: PertinenceSection) -> dict[str, Any]:
                     "communes non chargées, dont la population n'est pas connue ici."}
 
 
+def _noun(units: pd.DataFrame) -> tuple[str, str]:
+    """(singular, plural) naming ``units``: arrondissements are no communes (a review read « 1 commune du
+    territoire » for Paris 12e), and a mix of both is of units."""
+    parts = [city_of_arrondissement(str(code)) is not None for code in units.get("code", pd.Series(dtype=str))]
+    if parts and all(parts):
+        return "arrondissement", "arrondissements"
+    return ("unité", "unités") if any(parts) else ("commune", "communes")
+
+
 def _summary(p: PertinenceSection) -> list[str]:
     """The paragraphs of the figures: nothing is asserted that was not computed."""
     if pd.isna(p.self_containment):
@@ -129,7 +139,7 @@ def _summary(p: PertinenceSection) -> list[str]:
                    "réalisés dans le territoire. ")
     if n := len(p.candidates):
         adding = agree(n, "l'ajoutant", "les ajoutant")
-        summary += (f"{plural(n, 'commune')} hors du territoire y {agree(n, 'envoie', 'envoient')} au moins "
+        summary += (f"{plural(n, *_noun(p.candidates))} hors du territoire y {agree(n, 'envoie', 'envoient')} au moins "
                     f"{percent(p.candidate_min_share)} des recours de {agree(n, 'ses', 'leurs')} habitants ; en "
                     + (f"{adding}, l'auto-confinement serait de {percent(p.self_containment_with_candidates)} pour "
                        if not pd.isna(p.self_containment_with_candidates) else
@@ -141,7 +151,7 @@ def _summary(p: PertinenceSection) -> list[str]:
         summary += "Aucune commune hors du territoire n'y envoie l'essentiel des recours de ses habitants."
     paragraphs = [summary.strip()]
     if n := len(p.to_examine):
-        paragraphs.append(f"{plural(n, 'commune')} du territoire {agree(n, 'voit', 'voient')} moins de "
+        paragraphs.append(f"{plural(n, *_noun(p.to_examine))} du territoire {agree(n, 'voit', 'voient')} moins de "
                           f"{percent(p.examine_below_share)} des recours de {agree(n, 'ses', 'leurs')} habitants "
                           f"réalisés dans le territoire : {agree(n, 'son', 'leur')} rattachement mérite d'être "
                           "discuté.")
@@ -185,9 +195,10 @@ def _parts_paragraph(p: PertinenceSection) -> list[str]:
     named = ", ".join(f"{row.nom} ({row.code}, partie {row.part}, {cell(row.population)} habitants)"
                       for row in apart.head(PARTS_NAMED).itertuples())
     if len(apart) > PARTS_NAMED:
-        named += f" et {len(apart) - PARTS_NAMED} autres communes"
+        named += f" et {format_number(len(apart) - PARTS_NAMED)} autres communes"
     communes = "commune" if len(main) == 1 else "communes"
-    return [f"Le périmètre est en {count} parties séparées de plus de 50 m : la principale compte {len(main)} "
+    return [f"Le périmètre est en {count} parties séparées de plus de 50 m : la principale compte "
+            f"{format_number(len(main))} "
             f"{communes} et {cell(main['population'].sum(min_count=1))} habitants ; hors d'elle : {named}. Une île, "
             f"une enclave administrative ou un code erroné de la liste : à vérifier avec l'équipe projet.{unplaced}"]
 

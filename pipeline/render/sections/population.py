@@ -11,6 +11,7 @@ from pipeline.geography import OVERSEAS_COLLECTIVITIES
 from pipeline.model.diagnostic import QPV_SEPARATOR, RATE_WITHOUT_MAYOTTE, Diagnostic
 from pipeline.render import charts
 from pipeline.render.column_catalogue import catalogue_column
+from pipeline.render.report import format_number
 from pipeline.render.sections.common import enumeration, fmt, plural
 from pipeline.render.sections.display import NOT_AVAILABLE, shown
 from pipeline.render.table_spec import NOT_APPLICABLE_TEXT
@@ -68,7 +69,7 @@ def shortened_qpv(text: object) -> object:
     if not isinstance(text, str) or text.count(QPV_SEPARATOR) < QPV_LISTED + 1:
         return text
     parts = text.split(QPV_SEPARATOR)
-    return QPV_SEPARATOR.join([*parts[:QPV_LISTED], f"et {len(parts) - QPV_LISTED} autres QPV"])
+    return QPV_SEPARATOR.join([*parts[:QPV_LISTED], f"et {format_number(len(parts) - QPV_LISTED)} autres QPV"])
 
 
 def _comparison(d: Diagnostic) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -163,7 +164,7 @@ def ars_sentence(d: Diagnostic) -> str | None:
             if deps["code"].isin(list(OVERSEAS_COLLECTIVITIES)).any() else ("département", "départements")
         where = f"{plural(len(deps), *kind)} (" + ", ".join(f"{r.nom} ({r.code})" for r in deps.itertuples()) + ")"
         if len(regions) > 1:
-            where += f" dans {len(regions)} régions ({', '.join(regions['nom'])})"
+            where += f" dans {format_number(len(regions))} régions ({', '.join(regions['nom'])})"
         who = ("ARS concernées : " if len(d.areas.ars) > 1 else "ARS concernée : ") + ", ".join(d.areas.ars)
         compared = "chaque département et à chaque région" if len(regions) > 1 else "chaque département"
         return f"Le territoire s'étend sur {where} ; {who}. Il est comparé à {compared}."

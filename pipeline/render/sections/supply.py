@@ -150,7 +150,7 @@ def establishments_section(d: Diagnostic) -> dict[str, Any]:
         content: dict[str, Any] = {"title": "Établissements",
                                    "paragraphs": [uncovered[0].upper() + uncovered[1:] + "."]}
         if len(inside):
-            shown = f", {MAX_LISTED} premiers sur {len(inside)}" if len(inside) > MAX_LISTED else ""
+            shown = f", {MAX_LISTED} premiers sur {format_number(len(inside))}" if len(inside) > MAX_LISTED else ""
             content["tables"] = [{"title": "Établissements du territoire présents dans l'extraction (liste non "
                                            f"exhaustive{shown})",
                                   "data": _listing(inside.sort_values("nom", kind="stable").head(MAX_LISTED),
@@ -189,11 +189,12 @@ def establishments_section(d: Diagnostic) -> dict[str, Any]:
         title = "Établissements du territoire"
         note = None
         if len(inside) > len(listed):
-            title += f" ({len(listed)} premiers sur {len(inside)}, par groupe)"
+            title += f" ({format_number(len(listed))} premiers sur {format_number(len(inside))}, par groupe)"
             note = _others(len(inside) - len(listed), d)
         tables.append({"title": title, "data": _listing(listed, names, False), "note": note})
     if len(nearest):
-        shown = f" ({len(nearest)} sur {len(outside)})" if len(outside) > len(nearest) else ""
+        shown = (f" ({format_number(len(nearest))} sur {format_number(len(outside))})"
+                 if len(outside) > len(nearest) else "")
         tables.append({"title": f"Établissements les plus proches hors du territoire{shown}",
                        "data": _listing(nearest, names, True), "decimals": 1})
     if contradicted.any():

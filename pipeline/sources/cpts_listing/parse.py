@@ -70,7 +70,9 @@ def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str
 #: a review's export was refused, its title line reported as the columns read).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "cpts": ("nom_de_la_cpts", "nom_cpts", "nom_de_cpts", "cpts_nom", "libelle_cpts", "intitule_cpts",
-             "denomination_cpts", "nom_de_la_communaute", "communaute_professionnelle_territoriale_de_sante"),
+             "denomination_cpts", "nom_de_la_communaute", "communaute_professionnelle_territoriale_de_sante",
+             # The editor's export names the CPTS it redrew on each row (a review: « colonne cpts absente »).
+             "cpts_redessinee"),
     # Not a bare « code »: in a listing it is as likely the CPTS's own code (a review: ids read as INSEE codes).
     "code_insee": tuple(c for c in COMMUNE_CODE_COLUMNS[1:] if c != "code"),
 }

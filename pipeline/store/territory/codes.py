@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Callable
 
 import duckdb
@@ -32,6 +33,9 @@ from pipeline.model import UNIT_COLUMNS
 from pipeline.sources.contours_download import department_slugs
 from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, provenance
+
+#: Errors a refused list of codes shows; the others are counted (a file of a million unknown codes).
+MAX_ERRORS_SHOWN = 50
 
 
 def same_name(rows: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
@@ -180,7 +184,17 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     notes: list[str] = []
     errors: list[str] = []
     beyond: list[tuple[int, str, str]] = []  # (error's index, code, code as given and where): outside the load
-    rows = []
+    picked: dict[str, pd.DataFrame] = {}  # one row per unit, in the order first given
+    given: list[str] = []  # every unit given, once per time (a file of 1.5 million rows: one frame per unit)
+    named_hits: dict[str, pd.DataFrame] = {}
+    outside_of: dict[str | None, str | None] = {}
+    typed: set[str] = set()  # codes given as such (a name or a former code says which commune it means)
+
+    def take(unit: str, rows: pd.DataFrame, at: str | None = None) -> None:
+        """``unit`` given: its row of ``rows`` (by the index ``at``, else the first) kept the first time."""
+        if unit not in picked:
+            picked[unit] = rows.loc[[at]].reset_index() if at is not None else rows.iloc[[0]]
+        given.append(unit)
     for index, raw in enumerate(values):
         value = str(raw).strip()
         if not value:
@@ -190,7 +204,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         if note:
             notes.append(note)
         if code is not None and code in by_code.index:
-            rows.append(by_code.loc[[code]].reset_index())
+            take(code, by_code, code)
+            typed.add(code)
             continue
         if code is not None and (arrondissement := paris_postal_arrondissement(code)) is not None:
             errors.append(_paris_postal_code(con, value + at, code, arrondissement, mapping))
@@ -215,16 +230,22 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                 f"{code} ({former}, {label}) rattaché à la commune actuelle {target} "
                 f"({by_code.at[target, 'nom']})"
             )
-            rows.append(by_code.loc[[target]].reset_index())
+            take(str(target), by_code, target)
             continue
         if code is not None:
-            if outside := outside_the_load(con, departement_of(code)):
+            departement = departement_of(code)
+            if departement not in outside_of:  # once per département, not per line (one query each)
+                outside_of[departement] = outside_the_load(con, departement)
+            if outside := outside_of[departement]:
                 beyond.append((len(errors), code, value + at))
             errors.append(f"code INSEE {value}{at}{outside}" if outside else f"code INSEE inconnu : {value}{at}")
             continue
         # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
         key = normalise_name(value)
-        hits = current_names()[current_names()["nom"].map(normalise_name) == key]
+        if key in named_hits:  # the same name on many lines is looked up once
+            hits = named_hits[key]
+        else:
+            hits = named_hits[key] = current_names()[current_names()["nom"].map(normalise_name) == key]
         if hits.empty and (words := name_words(value)):
             # Its words in another order or form (« Mées (Les) », « St-Martin-de-Crau », « Marseille 1er »), as the
             # names column of a file agrees with its codes (a review: refused with unrelated suggestions).
@@ -234,7 +255,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         if len(hits) == 1:
             what = "l'arrondissement" if hits.iloc[0]["type"] == "arrondissement-municipal" else "la commune"
             notes.append(f"« {value} » lu comme {what} {hits.iloc[0]['unit_code']}")
-            rows.append(hits.iloc[[0]])
+            take(str(hits.iloc[0]["unit_code"]), hits)
         elif len(hits) > 1:
             listed = ", ".join(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples())
             errors.append(f"« {value} »{at} est ambigu : {listed} ; donnez le code INSEE")
@@ -255,14 +276,16 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         first, apart = beyond[0][0], {index for index, _, _ in beyond}
         errors = [grouped if i == first else e for i, e in enumerate(errors) if i not in apart or i == first]
     if errors:
-        raise TerritoryError(f"Territoire non résolu ({source}) :\n  - " + "\n  - ".join(errors))
-    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=UNIT_COLUMNS)
-    duplicated = frame["unit_code"].duplicated()
-    if duplicated.any():
+        shown = errors[:MAX_ERRORS_SHOWN] + ([f"… et {len(errors) - MAX_ERRORS_SHOWN} autres erreurs"]
+                                            if len(errors) > MAX_ERRORS_SHOWN else [])
+        raise TerritoryError(f"Territoire non résolu ({source}) :\n  - " + "\n  - ".join(shown))
+    frame = pd.concat(picked.values(), ignore_index=True) if picked else pd.DataFrame(columns=UNIT_COLUMNS)
+    if len(given) > len(picked):
         # « codes en double » named 33008 where 33008 and its former code 33092 were given (a review).
+        twice = sorted(unit for unit, count in Counter(given).items() if count > 1)
         notes.append("communes données plusieurs fois (même code, ou ancien code d'une commune déjà donnée), "
-                     "comptées une fois : " + ", ".join(sorted(set(frame.loc[duplicated, "unit_code"]))))
-        frame = frame[~duplicated]
+                     "comptées une fois : " + first_listed(twice, 20))
+    notes = list(dict.fromkeys(notes))  # a note said once, however many lines bring it
     # A city given with some of its arrondissements: they are inside it, and counting them again would add
     # their population twice (Marseille and its 1er: 886 040 + 37 599).
     cities = frame.loc[frame["unit_code"].map(lambda c: bool(arrondissements_of(str(c)))), ["unit_code", "nom"]]
@@ -274,7 +297,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             notes.append(f"arrondissements déjà compris dans la commune {city} ({name}), ignorés : "
                          + ", ".join(within))
     frame = frame[~inside]
-    return frame[UNIT_COLUMNS].reset_index(drop=True), notes + _postal_codes_of_a_city(frame)
+    return frame[UNIT_COLUMNS].reset_index(drop=True), notes + _postal_codes_of_a_city(frame, typed)
 
 
 def _corsican_hint(value: str, names: pd.DataFrame) -> str:
@@ -307,15 +330,16 @@ def _paris_postal_code(con: duckdb.DuckDBPyConnection, given: str, code: str, ar
     return said
 
 
-def _postal_codes_of_a_city(frame: pd.DataFrame) -> list[str]:
+def _postal_codes_of_a_city(frame: pd.DataFrame, typed: set[str]) -> list[str]:
     """A note when most of the codes given, or any beside units of the city, are those that Marseille's or Lyon's
     arrondissements have as postal codes (13001 to 13016, 69001 to 69009): INSEE codes of other communes
     (Aix-en-Provence, Allauch…; Affoux…), read as such, but a list of arrondissements typed with their postal
-    codes would look exactly so."""
+    codes would look exactly so. Only codes ``typed`` as such: « Allauch » typed by its name is Allauch (a review
+    got the note for a territory of names)."""
     notes = []
     for city in ("13055", "69123"):
         postal = [(str(code), name) for code, name in zip(frame["unit_code"], frame["nom"], strict=True)
-                  if arrondissement_from_postcode(city, code) is not None]
+                  if str(code) in typed and arrondissement_from_postcode(city, code) is not None]
         # Or beside the city's own units: « 69001, 69381, 69382 » (a review: Affoux counted, 40 km from Lyon).
         beside = any(commune_of_unit(str(code)) == city for code in frame["unit_code"])
         if postal and (beside or (len(postal) >= 2 and 2 * len(postal) > len(frame))):

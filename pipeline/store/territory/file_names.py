@@ -54,24 +54,31 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
     unit_names = geography.units(con, wanted | current).set_index("unit_code")["nom"]
     wrong: list[tuple[int, str, str, str]] = []
     named = 0
+    # Each distinct (code, name) is judged once: a file repeats them (a review's file of 1.5 million rows took
+    # ten minutes here, a pandas lookup per row).
+    verdicts: dict[tuple[str, str], str | None] = {}  # the code's name when the row's name is not it, else None
     for code, name, line in zip(normalised, names, lines, strict=True):
         if code is None or not name.strip() or code not in mapping.index:
             continue  # unknown codes are resolve_codes's to report
         named += 1
-        target = str(mapping.at[code, "current_code"])
-        known = [mapping.at[code, "nom"], unit_names.get(code), unit_names.get(target)]
-        given = _words(name)
-        if not any(given <= _words(k) or _words(k) <= given for k in known if isinstance(k, str) and k):
+        if (code, name) not in verdicts:
+            target = str(mapping.at[code, "current_code"])
+            known = [mapping.at[code, "nom"], unit_names.get(code), unit_names.get(target)]
+            given = _words(name)
+            agrees = any(given <= _words(k) or _words(k) <= given for k in known if isinstance(k, str) and k)
             shown = unit_names.get(code) or unit_names.get(target) or mapping.at[code, "nom"] or target
-            wrong.append((line, code, str(shown), name.strip()))
+            verdicts[code, name] = None if agrees else str(shown)
+        if (cog := verdicts[code, name]) is not None:
+            wrong.append((line, code, cog, name.strip()))
     if wrong:
         # The name of a commune déléguée or associée of the code's commune agrees with it (« 04120;Larche »: Larche
         # is in Val d'Oronaye), whatever code the file gives it.
         everything = geography.cog_mapping(con)
         merged = everything.groupby("current_code")["nom"].agg(lambda n: [str(x) for x in n.dropna()])
-        wrong = [(line, code, cog, given) for line, code, cog, given in wrong
-                 if not any(_words(given) <= _words(k) or _words(k) <= _words(given)
-                            for k in merged.get(str(mapping.at[code, "current_code"]), []) if k)]
+        delegated = {(code, given): any(_words(given) <= _words(k) or _words(k) <= _words(given)
+                                        for k in merged.get(str(mapping.at[code, "current_code"]), []) if k)
+                     for code, given in {(code, given) for _, code, _, given in wrong}}
+        wrong = [row for row in wrong if not delegated[row[1], row[3]]]
     if not wrong:
         return []
     listed = " ; ".join(f"ligne {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
@@ -106,8 +113,9 @@ def _other_communes_meant(con: duckdb.DuckDBPyConnection, wrong: list[tuple[int,
     for code, nom in zip(names["unit_code"].astype(str), names["nom"].astype(str), strict=True):
         index.setdefault(name_words(nom), []).append((code, nom))
     meant = []
+    words: dict[str, frozenset[str]] = {}
     for line, code, cog, given in wrong:
-        asked = name_words(given)
+        asked = words[given] if given in words else words.setdefault(given, name_words(given))
         if len(asked) < 2 and not any(len(w) >= 5 for w in asked):
             continue
         found = index.get(asked, [])

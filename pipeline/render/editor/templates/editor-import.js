@@ -91,12 +91,18 @@
     return best === null ? ',' : best;
   }
 
-  /** Records of a CSV text (quotes may hold separators and line breaks), each with its first physical line. */
+  /**
+   * Records of a CSV text (quotes may hold separators and line breaks), each with its first physical line. As
+   * Python's csv module reads them: a quote opens a quoted part at the start of a field only, and is a character
+   * like any other inside an unquoted one (« 13001,pôle 5" ouest »; a review: the page took it for an opening
+   * quote and lost the next rows).
+   */
   function records(text, sep, firstLine) {
     var out = [];
     var row = [];
     var field = '';
     var quoted = false;
+    var atStart = true;
     var line = firstLine;
     var start = firstLine;
     for (var k = 0; k < text.length; k++) {
@@ -106,21 +112,25 @@
           if (c === '\n') { line++; }
           field += c;
         }
-      } else if (c === '"') {
+      } else if (c === '"' && atStart) {
         quoted = true;
+        atStart = false;
       } else if (c === sep) {
         row.push(field);
         field = '';
+        atStart = true;
       } else if (c === '\n' || c === '\r') {
         if (c === '\r' && text[k + 1] === '\n') { k++; }
         row.push(field);
         out.push({ cells: row, line: start });
         row = [];
         field = '';
+        atStart = true;
         line++;
         start = line;
       } else {
         field += c;
+        atStart = false;
       }
     }
     if (field !== '' || row.length) { row.push(field); out.push({ cells: row, line: start }); }
