@@ -175,9 +175,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
                              candidates, partial_names, status)
     if partial_names:
         notes.append(f"{format_number(len(partial_names))} CPTS ont des communes hors des départements chargés "
-                     "dans la base "
-                     "(make data DEPARTEMENTS=…) : leurs population, nombre d'unités et parts sont « non disponible » "
-                     "(seule leur partie chargée est connue) : " + ", ".join(sorted(partial_names)))
+                     "dans la base (make data DEPARTEMENTS=…) : leurs population, nombre d'unités et parts sont "
+                     "« non disponible » (seule leur partie chargée est connue) : " + ", ".join(sorted(partial_names)))
     lap("géométries")
     if len(outside_listings):
         count = len(outside_listings)

@@ -133,5 +133,4 @@ def memberless_notes(issues: pd.DataFrame, with_members: set[tuple[str, str]]) -
         return []
     counted = agree(len(names), "absente des chiffres de la couverture", "absentes des chiffres de la couverture")
     return [f"{format_number(len(names))} CPTS dont aucune commune n'est reconnue dans la base ({counted} ; voir "
-            "les anomalies des "
-            f"listes) : {', '.join(names)}"]
+            f"les anomalies des listes) : {', '.join(names)}"]

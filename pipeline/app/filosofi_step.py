@@ -126,7 +126,7 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
             len(tables["filosofi_epci"]), "INSEE, Filosofi 2019, EPCI de 2021" + scope.label))
     unmapped = tables["filosofi_non_rattaches"]
     rows = tables["filosofi_communes"]
-    details = [f"{int((rows['niveau'] != 'ville').sum())} lignes communales rattachées, "
+    details = [f"{format_number(int((rows['niveau'] != 'ville').sum()))} lignes communales rattachées, "
                f"{format_number(len(tables['filosofi_epci']))} EPCI{scope.label}"]
     if len(unmapped):
         shown = ", ".join(f"{r.code} {r.libelle or ''} (ligne {r.ligne})".strip()

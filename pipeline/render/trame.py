@@ -186,8 +186,7 @@ def _establishment_list(d: Diagnostic, spec: TableSpec, title: str) -> list[Bloc
     note = spec.note
     if len(listed) > MAX_ESTABLISHMENTS:
         note = (f"Les {MAX_ESTABLISHMENTS} premiers des {format_number(len(listed))} établissements du territoire, "
-                "par groupe ; la "
-                "liste complète est dans le classeur diagnostic.xlsx (feuille « Établissements »).")
+                "par groupe ; la liste complète est dans le classeur diagnostic.xlsx (feuille « Établissements »).")
         listed = listed.head(MAX_ESTABLISHMENTS)
     if len(listed):
         names = {**d.place_names, **dict(zip(d.units["unit_code"], d.units["nom"], strict=True))}
@@ -227,9 +226,9 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
     if known:
         under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", under).fillna(False).astype(bool).sum())
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
-                 f"{format_number(d.apl.threshold, 1)} sur {format_number(known)} {apl_known_words(d)} ({under_65} "
-                 "avec l'APL "
-                 "aux médecins de moins de 65 ans).") + apl_city_sentence(d) + city_parts_sentence(d)
+                 f"{format_number(d.apl.threshold, 1)} sur {format_number(known)} {apl_known_words(d)} "
+                 f"({format_number(under_65)} avec l'APL aux médecins de moins de 65 ans).") + apl_city_sentence(d) \
+            + city_parts_sentence(d)
     else:
         text += " Aucune APL n'est publiée pour les unités du territoire (non disponible)."
     blocks.append(Paragraph(text))

@@ -19,6 +19,7 @@ Delimited text (separator, Excel ``sep=`` line, checked CSV reading) is in
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,10 +153,14 @@ def binary_kind(data: bytes) -> str | None:
     return None
 
 
+#: A line end as the readers count lines: LF, CRLF or a lone CR (see :func:`_one_line_end`).
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+
+
 def _bad_utf8_lines(data: bytes) -> list[tuple[int, str]]:
     """Every line that is not valid UTF-8, with the first bad byte and its column."""
     bad = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    for number, raw in enumerate(_LINE_ENDS.split(data), start=1):
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -203,7 +208,7 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
         data = data[len(UTF8_BOM):]
     nul = data.find(b"\x00")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line = len(_LINE_ENDS.split(data[:nul]))
         raise DataError("Fichier binaire : octet nul (0x00) rencontré ; un fichier texte est attendu", path, line)
     try:
         return DecodedText(_one_line_end(data.decode("utf-8")), "utf-8")

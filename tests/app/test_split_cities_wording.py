@@ -34,7 +34,7 @@ def test_paris_whole_is_counted_by_its_20_arrondissements_and_said_so(db: duckdb
     # avec une APL publiée » for the city's row): the city's figure is said to be theirs, averaged.
     under = next(p for p in access_section(d)["paragraphs"] if "sous le seuil de 2,5" in p)
     assert "sur 1 dont l'APL est connue " in under and "publiée est" not in under
-    assert ("Pour Paris, comptée entière, l'APL est la moyenne des APL publiées des arrondissements, pondérée par "
+    assert ("Pour Paris, comptée entière, l'APL est la moyenne des APL publiées de ses arrondissements, pondérée par "
             "leur population standardisée.") in under
 
 

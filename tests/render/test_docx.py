@@ -340,6 +340,9 @@ def test_a_row_taller_than_a_page_may_break_and_the_others_stay_whole() -> None:
     kept_whole = [row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
                   for row in table.rows]
     assert kept_whole == [True, False, True]
+    # Lines wrapped at spaces, by hand: « ab cd » fills 5 characters; « ef » goes on; an 11-letter word is broken.
+    assert [layout._wrapped_lines(text, 5) for text in ("ab cd", "ab cd ef", "abcdefghijk", "a\nb", "")] == [
+        1, 2, 3, 2, 1]
 
 
 def test_hostile_text_is_written_as_text(tmp_path: Path) -> None:

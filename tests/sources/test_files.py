@@ -128,6 +128,13 @@ def test_every_line_end_is_read_as_one(tmp_path: Path, end: str) -> None:
     assert frame["nom"].tolist() == ["Digne-les-Bains", "Ajaccio"]
     assert frame["ligne"].tolist() == [3, 5]
     assert decode_text(end.join(["a", "b", ""]).encode()).text == "a\nb\n"
+    # The errors of such a file name its lines as the readers count them (a code review: « ligne 1 » for 2).
+    with pytest.raises(DataError) as info:
+        decode_text(end.join(["a", "b\x00c", ""]).encode())
+    assert info.value.line == 2
+    with pytest.raises(DataError) as info:
+        decode_text(end.encode().join([b"a", b"b", b"\xffc", b"d\xfe", b""]))
+    assert info.value.line == 3 and "ligne 4 : octet 0xfe invalide en UTF-8 (colonne 2)" in str(info.value)
 
 
 def test_every_malformed_line_is_listed(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ def leaks_note(leaks: pd.DataFrame) -> str:
     lines = sorted(int(n) for n in leaks["ligne"])
     shown = ", ".join(str(n) for n in lines[:10]) + (" …" if len(lines) > 10 else "")
     return (f"Table origine–destination : {format_number(len(lines))} {agree(len(lines), 'ligne', 'lignes')} de "
-            "recours des "
-            f"habitants du territoire vers des communes {OUT_OF_LOAD} ({fmt(float(leaks['volume'].sum()))} recours) "
+            f"recours des habitants du territoire vers des communes {OUT_OF_LOAD} "
+            f"({fmt(float(leaks['volume'].sum()))} recours) "
             f"{agree(len(lines), 'comptée comme fuite', 'comptées comme fuites')} (ces communes sont hors du "
             f"territoire) : lignes {shown}")
 

@@ -105,8 +105,7 @@ def _partial_note(table: pd.DataFrame) -> str:
     has, figures, ranked = (("a", "ses", "elle n'est pas classée") if len(partial) == 1
                             else ("ont", "leurs", "elles ne sont pas classées"))
     return (f"Base limitée à certains départements : {format_number(len(partial))} CPTS {has} des communes hors "
-            "des départements "
-            f"chargés, non comptées ; {figures} chiffres sont partiels et {ranked} : {names}. ")
+            f"des départements chargés, non comptées ; {figures} chiffres sont partiels et {ranked} : {names}. ")
 
 
 def _named(table: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -123,8 +122,8 @@ def _reach_note(table: pd.DataFrame) -> str:
         return ""
     departements = sorted({d for value in reaching[REACH] for d in str(value).split(", ") if d})
     return (f"Auto-confinement surestimé, et non classé, pour {format_number(len(reaching))} CPTS : le modèle de "
-            "flux atteint des "
-            f"communes de départements non chargés dans la base ({', '.join(departements)}), dont il ne voit ni les "
+            f"flux atteint des communes de départements non chargés dans la base ({', '.join(departements)}), dont "
+            "il ne voit ni les "
             "habitants ni les professionnels (chargez-les aussi avec make data DEPARTEMENTS=…). ")
 
 
@@ -163,8 +162,8 @@ def _parts_note(table: pd.DataFrame) -> str:
     names = ", ".join(f"{r.cpts} ({int(getattr(r, PARTS))} parties)" for r in several.itertuples())
     has = "a un périmètre" if len(several) == 1 else "ont un périmètre"
     return (f"{format_number(len(several))} CPTS {has} en plusieurs parties séparées de plus de 50 m (île, enclave "
-            "ou code erroné "
-            f"de la liste, à vérifier ; voir la section « Pertinence du périmètre » de chaque rapport) : {names}. ")
+            f"ou code erroné de la liste, à vérifier ; voir la section « Pertinence du périmètre » de chaque "
+            f"rapport) : {names}. ")
 
 
 def _shared_note(comparison: Comparison) -> str:
@@ -185,8 +184,8 @@ def _not_loaded_note(comparison: Comparison) -> str:
                       else ("n'ont", "ne sont pas diagnostiquées"))
     where = "de la région" if comparison.by_region else "de la liste"
     return (f"{format_number(len(comparison.not_loaded))} CPTS {where} {has} aucune commune chargée dans la base "
-            "(départements "
-            f"non chargés, ou périmètre dessiné hors d'eux) et {diagnosed} : {', '.join(comparison.not_loaded)}. ")
+            f"(départements non chargés, ou périmètre dessiné hors d'eux) et {diagnosed} : "
+            f"{', '.join(comparison.not_loaded)}. ")
 
 
 def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
@@ -215,7 +214,8 @@ def payload(comparison: Comparison, generated: Any) -> dict[str, Any]:
     n_failed = len(comparison.failures)
     meta = {
         "titre": title,
-        "sous_titre": f"{format_number(len(rows))} CPTS calculées" + (f", {n_failed} en échec" if n_failed else "")
+        "sous_titre": f"{format_number(len(rows))} CPTS calculées"
+                      + (f", {format_number(n_failed)} en échec" if n_failed else "")
                       + f" — document généré le {format_date(generated)}",
         "demo": comparison.demo, "bandeau": DEMO_BANNER,
         "note": (f"{NOTE} {_partial_note(table)}{_reach_note(table)}{_bordering_note(table)}"

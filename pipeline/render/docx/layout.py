@@ -215,14 +215,30 @@ def fill_cell(cell: _Cell, text: str, style: str, *, bold: bool = False, right: 
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
+def _wrapped_lines(text: str, per_line: int) -> int:
+    """Lines ``text`` takes in a cell of ``per_line`` characters, wrapped at spaces as a word processor wraps it (a
+    word longer than a line is broken)."""
+    total = 0
+    for paragraph in (text or "").split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split(" "):
+            if used and used + 1 + len(word) > per_line:  # to the next line
+                lines, used = lines + 1, 0
+            used += len(word) + (1 if used else 0)
+            while used > per_line:  # broken within the word
+                lines, used = lines + 1, used - per_line
+        total += lines
+    return total
+
+
 def row_height_cm(values: Sequence[str], widths_cm: Sequence[float], points: float) -> float:
-    """A generous estimate of the height of a table row: each cell's lines, at a mean glyph width of 0.5 em and
-    a line height of 1.2 em, less 0.2 cm of cell margins; the tallest cell makes the row."""
-    glyph, line = 0.5 * points * _CM_PER_POINT, 1.2 * points * _CM_PER_POINT
+    """A generous estimate of the height of a table row: each cell's wrapped lines at a mean glyph width of 0.6
+    em (capitals and bold are wider than the 0.5 em of digits) and a line height of 1.2 em, in the cell's width
+    less Word's margins (0.19 cm each side); the tallest cell makes the row."""
+    glyph, line = 0.6 * points * _CM_PER_POINT, 1.2 * points * _CM_PER_POINT
     tallest = 0
     for value, width in zip(values, widths_cm, strict=True):
-        per_line = max(1, int((width - 0.2) / glyph))
-        tallest = max(tallest, sum(max(1, -(-len(part) // per_line)) for part in (value or "").split("\n")))
+        tallest = max(tallest, _wrapped_lines(value, max(1, int((width - 0.4) / glyph))))
     return tallest * line
 
 

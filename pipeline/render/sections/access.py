@@ -40,9 +40,9 @@ def apl_city_sentence(d: Diagnostic) -> str:
     cities = _whole_cities_with_apl(d)
     if not cities:
         return ""
-    counted = "comptée entière" if len(cities) == 1 else "comptées entières"
-    return (f" Pour {enumeration(cities)}, {counted}, l'APL est la moyenne des APL publiées des arrondissements, "
-            "pondérée par leur population standardisée.")
+    counted, whose = ("comptée entière", "ses") if len(cities) == 1 else ("comptées entières", "leurs")
+    return (f" Pour {enumeration(cities)}, {counted}, l'APL est la moyenne des APL publiées de {whose} "
+            "arrondissements, pondérée par leur population standardisée.")
 
 
 def _under_sentence(d: Diagnostic) -> str:
@@ -56,7 +56,7 @@ def _under_sentence(d: Diagnostic) -> str:
                    .astype(bool).sum())
     text = (f"{plural(under, 'unité')} sur {format_number(int(known.sum()))} {apl_known_words(d)} "
             f"{agree(under, 'est', 'sont')} sous le seuil de 2,5 consultations "
-            f"par an et par habitant en 2023 ({under_65} avec l'APL aux médecins de moins de 65 ans).")
+            f"par an et par habitant en 2023 ({format_number(under_65)} avec l'APL aux médecins de moins de 65 ans).")
     if not known.all():
         text += f" {plural(int((~known).sum()), 'unité')} sans APL publiée : non disponible."
     return text + apl_city_sentence(d) + city_parts_sentence(d)

@@ -164,8 +164,7 @@ def _cut_zones_paragraph(p: PertinenceSection) -> list[str]:
     bv = int((p.cut_zones["level"] != "EPCI").sum())
     epci = int((p.cut_zones["level"] == "EPCI").sum())
     return [f"Le périmètre traverse {plural(bv, 'bassin', 'bassins')} de vie et {epci} EPCI : ils ont des communes "
-            "de part et d'autre "
-            "de sa limite."]
+            "de part et d'autre de sa limite."]
 
 
 def _parts_paragraph(p: PertinenceSection) -> list[str]:

@@ -195,9 +195,12 @@ def resolve_codes(
 def duplicate_issues(members: pd.DataFrame, listing: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Report a unit claimed twice by one CPTS and keep its first claim only."""
     dup = members.duplicated(["cpts_id", "unit_code"], keep="first")
+    # The first claim of each unit, looked up once (a search of the whole listing per repeated row took minutes
+    # for a listing of 50 000 rows).
+    first_claims = {(first.cpts_id, first.unit_code): first for first in members[~dup].itertuples(index=False)}
     issues = []
     for row in members[dup].itertuples(index=False):
-        first = members[(members["cpts_id"] == row.cpts_id) & (members["unit_code"] == row.unit_code)].iloc[0]
+        first = first_claims[row.cpts_id, row.unit_code]
         issues.append(
             issue(
                 listing,
@@ -205,8 +208,8 @@ def duplicate_issues(members: pd.DataFrame, listing: str) -> tuple[pd.DataFrame,
                 row.cpts,
                 row.code_source,
                 row.line,
-                f"unité {row.unit_code} déjà revendiquée par « {first['cpts']} » ligne {first['line']} "
-                f"(code {first['code_source']})",
+                f"unité {row.unit_code} déjà revendiquée par « {first.cpts} » ligne {first.line} "
+                f"(code {first.code_source})",
             )
         )
     return members[~dup].reset_index(drop=True), issues

@@ -38,6 +38,11 @@ from pipeline.store.queries import geography, provenance
 MAX_ERRORS_SHOWN = 50
 
 
+def _grouped(count: int) -> str:
+    """« 199 950 »: a count in French (the store does not import the report's formatter)."""
+    return f"{count:,}".replace(",", "\u202f")
+
+
 def same_name(rows: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     """The rows whose ``column`` is ``value``, accents, case and hyphens aside (a name typed as a suggestion prints
     it: « epci:ca provence alpes agglomeration », « cpts:cpts du  VERDON »)."""
@@ -270,14 +275,16 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         # département only, so that following any of them still failed).
         loaded = provenance.loaded_departements(con)
         missing = sorted({departement_of(code) for _, code, _ in beyond})
-        grouped = (f"{len(beyond)} codes INSEE hors des départements chargés (base limitée à {', '.join(loaded)} ; "
+        grouped = (f"{_grouped(len(beyond))} codes INSEE hors des départements chargés (base limitée à "
+                   f"{', '.join(loaded)} ; "
                    f"départements {', '.join(missing)} : {add_departements_command(loaded, missing)}) : "
                    + first_listed([shown for _, _, shown in beyond], 10))
         first, apart = beyond[0][0], {index for index, _, _ in beyond}
         errors = [grouped if i == first else e for i, e in enumerate(errors) if i not in apart or i == first]
     if errors:
-        shown = errors[:MAX_ERRORS_SHOWN] + ([f"… et {len(errors) - MAX_ERRORS_SHOWN} autres erreurs"]
-                                            if len(errors) > MAX_ERRORS_SHOWN else [])
+        more = len(errors) - MAX_ERRORS_SHOWN
+        others = f"… et {_grouped(more)} {'autre erreur' if more == 1 else 'autres erreurs'}"
+        shown = errors[:MAX_ERRORS_SHOWN] + ([others] if more > 0 else [])
         raise TerritoryError(f"Territoire non résolu ({source}) :\n  - " + "\n  - ".join(shown))
     frame = pd.concat(picked.values(), ignore_index=True) if picked else pd.DataFrame(columns=UNIT_COLUMNS)
     if len(given) > len(picked):
