@@ -307,6 +307,21 @@
   byId('file-import').addEventListener('change', function (event) {
     var file = event.target.files[0];
     if (!file) { return; }
+    event.target.value = '';
+    // files.decode_text: a UTF-16 file (Excel's « Texte Unicode ») is refused, as on the command line. Read as text,
+    // the browser would follow its byte-order mark and load it (a review).
+    file.slice(0, 2).arrayBuffer().then(function (head) {
+      var bom = new Uint8Array(head);
+      if (bom.length === 2 && ((bom[0] === 0xff && bom[1] === 0xfe) || (bom[0] === 0xfe && bom[1] === 0xff))) {
+        message('Le fichier est encodé en UTF-16 (export « Texte Unicode » d’Excel ?) ; réenregistrez-le en ' +
+                '« CSV UTF-8 » (' + file.name + ') ; rien n’est chargé');
+        return;
+      }
+      readImported(file);
+    }, function () { message('Lecture impossible de ' + file.name); });
+  });
+
+  function readImported(file) {
     var reader = new FileReader();
     reader.onload = function () {
       var table = Import.readTable(reader.result);
@@ -362,8 +377,7 @@
     };
     reader.onerror = function () { message('Lecture impossible de ' + file.name); };
     reader.readAsText(file, 'utf-8');
-    event.target.value = '';
-  });
+  }
 
   /** The names a code of an imported list may go by (its unit's, the commune's it was before a merger), or null
    *  for a code the page does not know (reported apart as unknown). */
