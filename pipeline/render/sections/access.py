@@ -35,7 +35,7 @@ def apl_known_words(d: Diagnostic) -> str:
     return "dont l'APL est connue" if _whole_cities_with_apl(d) else "dont l'APL est publiée"
 
 
-def apl_city_sentence(d: Diagnostic) -> str:
+def _apl_city_sentence(d: Diagnostic) -> str:
     """How the APL of a city counted whole is made (empty when the territory holds none)."""
     cities = _whole_cities_with_apl(d)
     if not cities:
@@ -59,10 +59,16 @@ def _under_sentence(d: Diagnostic) -> str:
             f"par an et par habitant en 2023 ({format_number(under_65)} avec l'APL aux médecins de moins de 65 ans).")
     if not known.all():
         text += f" {plural(int((~known).sum()), 'unité')} sans APL publiée : non disponible."
-    return text + apl_city_sentence(d) + city_parts_sentence(d)
+    return text + whole_city_sentences(d)
 
 
-def city_parts_sentence(d: Diagnostic) -> str:
+def whole_city_sentences(d: Diagnostic) -> str:
+    """What the report and the Word Trame add after the units under the threshold for a city counted whole: how its
+    APL is made, and its arrondissements under 2.5 (empty when the territory holds no such city)."""
+    return _apl_city_sentence(d) + _city_parts_sentence(d)
+
+
+def _city_parts_sentence(d: Diagnostic) -> str:
     """« Marseille compte ici pour une unité … : son arrondissement Marseille 16e … est sous le seuil … » (empty
     when no city counted whole has an arrondissement under 2.5); said in the report and the Word Trame."""
     parts = d.apl.city_parts_under
