@@ -115,6 +115,11 @@ def comparison_row(d: Diagnostic, context: BatchContext, cpts: str, listing: str
         row["population_non_couverte_proche"] = float("nan")
     # Unknown (NaN) when a unit has no polygon: its place, hence the perimeter's continuity, is unknown.
     count = d.pertinence.parts_count if d.pertinence is not None else None
+    parts = d.pertinence.parts if d.pertinence is not None else pd.DataFrame()
+    if not parts.empty and parts["part"].isna().any():
+        # Nor are its neighbours: the sum of the others' was a lower bound, ranked as a figure (a review: a CPTS of
+        # Sannerville, re-created after the 2018 contours, and Cesson-Sévigné showed Cesson's neighbours alone).
+        row["population_non_couverte_proche"] = float("nan")
     row[PARTS] = float("nan") if count is None else count
     row[PARTIAL] = communes_outside_the_load(d.listing_anomalies)
     if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune

@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from pipeline.render.palette import establishment_color, establishment_order, level_color, profession_color
+from pipeline.render.palette import establishment_color, establishment_order, level_color
 from pipeline.render.report import MISSING, format_number
 
 BLUE = "#1d3557"
@@ -303,11 +303,29 @@ def grouped_supply_figure(
     ax.set_xlim(0, top * 1.18 if top > 0 else 1)  # bars start at zero
     _value_axis(ax.xaxis)
     ax.set_xlabel(xlabel, fontsize=9)
-    ax.legend(fontsize=8, frameon=False, ncols=min(n_levels, 4), loc="lower left", bbox_to_anchor=(0, 1.0))
+    labels, ncols = _legend_layout(levels)
+    handles, _ = ax.get_legend_handles_labels()
+    legend = ax.legend(handles, labels, fontsize=8, frameon=False, ncols=ncols, loc="lower left",
+                       bbox_to_anchor=(0, 1.0))
     if title:
-        ax.set_title(title, fontsize=11, loc="left", pad=22)
+        # Above the legend, however many lines it takes.
+        fig.canvas.draw()
+        pad = legend.get_window_extent().height * 72 / fig.dpi + 6
+        ax.set_title(title, fontsize=11, loc="left", pad=pad)
     _style(ax, grid_axis="x")
     return fig
+
+
+#: Characters of legend text (8 pt) that fit on one line above the grouped chart's axes.
+LEGEND_LINE = 80
+
+
+def _legend_layout(levels: Sequence[str]) -> tuple[list[str], int]:
+    """Legend labels and columns, one line when they fit, else two wrapped columns: a line of long labels (« Région
+    (…, départements chargés : 04, 13) ») widened the saved figure to twice the page, its bars shrunk by half."""
+    if sum(len(level) + 5 for level in levels) <= LEGEND_LINE:
+        return list(levels), max(len(levels), 1)
+    return [textwrap.fill(level, LEGEND_LINE // 2 - 5) for level in levels], 2
 
 
 def grouped_supply_chart(
@@ -326,7 +344,7 @@ def grouped_supply_chart(
     return to_svg(grouped_supply_figure(table, title, ylabel, decimals))
 
 
-# --------------------------------------------------------------------------- categories (establishments, professions)
+# --------------------------------------------------------------------------- categories (establishments)
 
 
 def _category_figure(
@@ -372,24 +390,3 @@ def establishments_chart(counts: Mapping[str, float | None], title: str | None =
     """
     return to_svg(establishments_figure(counts, title, xlabel))
 
-
-def professions_figure(values: Mapping[str, float | None], title: str | None = None,
-                       xlabel: str = "Professionnels", decimals: int = 0) -> Figure:
-    """One figure per profession group (see :func:`professions_chart`)."""
-    order = [g for g in values]  # the caller's order (the Trame's, as the report's tables)
-    return _category_figure(values, profession_color, order, xlabel, title, decimals)
-
-
-def professions_chart(values: Mapping[str, float | None], title: str | None = None,
-                      xlabel: str = "Professionnels", decimals: int = 0) -> Markup:
-    """Horizontal bars per profession group, in the professions' palette colours (inline SVG).
-
-    Parameters
-    ----------
-    values
-        Profession group (Trame row) -> figure (head count, density...), in
-        display order.
-    xlabel, decimals
-        Label and decimals of the values.
-    """
-    return to_svg(professions_figure(values, title, xlabel, decimals))

@@ -63,3 +63,26 @@ def test_a_cpts_of_unknown_codes_stays_in_its_zone(mirror: Path, fixture_data_di
     # 04999 is of the 04: not in the coverage of the Bouches-du-Rhône.
     assert not {"CPTS Vide", "CPTS Seule"} & set(zones["13"].quality["cpts"])
     assert not any("dont aucune commune n'est reconnue" in n for n in zones["13"].notes)
+
+
+def test_a_cpts_of_malformed_codes_is_in_the_zone_of_its_listing_not_of_its_first_digits(
+        mirror: Path, fixture_data_dir: Path, tmp_path: Path) -> None:
+    # A SIREN typed as the CPTS's only code (13 for its first digits) and a totals row (« Total;33 ») name no
+    # commune, so no département: a review found them in the coverage of the Bouches-du-Rhône and the Gironde,
+    # and absent from the coverage of the listing's own zone (04 here).
+    listing = tmp_path / "siren.csv"
+    listing.write_text("cpts;code_insee\nCPTS Pleine;04070\nCPTS Siren;130001234\nTotal;33\n", encoding="utf-8")
+    db = tmp_path / "cpts.duckdb"
+    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        listing_step(listing)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
+        zones = {code: compute(con, CoverageOptions("departement", code)) for code in ("04", "13", "33")}
+    finally:
+        con.close()
+    shown = zones["04"].quality
+    assert {"CPTS Siren", "Total"} <= set(shown["cpts"]), shown[["cpts", "kind", "code"]]
+    assert sorted(shown.loc[shown["cpts"].isin(["CPTS Siren", "Total"]), "code"]) == ["130001234", "33"]
+    assert any("CPTS Siren (liste siren)" in n and "Total (liste siren)" in n for n in zones["04"].notes)
+    for elsewhere in ("13", "33"):
+        assert not {"CPTS Siren", "Total"} & set(zones[elsewhere].quality["cpts"]), elsewhere

@@ -58,6 +58,9 @@ def test_a_perimeter_in_two_pieces_is_said_everywhere(db: duckdb.DuckDBPyConnect
     (text,) = paragraphs(d)
     assert text.startswith("Le périmètre est en 2 parties séparées de plus de 50 m")
     assert all(f"({code}, partie 2, " in text for code in apart)
+    # A list of codes typed, not a listing: the sentence does not speak of « la liste » (a review, on
+    # departement:976 whose Petite-Terre is apart).
+    assert "Une île, une enclave administrative ou un code erroné : à vérifier" in text and "liste" not in text
     summary = parts_summary(d)
     assert summary["nombre"] == 2
     assert sorted(r["code"] for r in summary["hors_partie_principale"]) == apart
@@ -119,7 +122,7 @@ def test_a_unit_without_polygon_makes_the_continuity_unknown() -> None:
     note = pieces_note(perimeter_pieces(units, far, 2154))
     assert note == ("périmètre en 2 parties séparées de plus de 50 m, hors de la partie principale : partie 2 : "
                     "Le Gosier (97113) ; sans contour, non situées : Saint-Martin (97801) (une île, une enclave ou un "
-                    "code erroné de la liste : à vérifier)")
+                    "code erroné : à vérifier)")
 
 
 def test_a_cpts_partly_outside_the_load_has_no_pertinence_nor_continuity(db: duckdb.DuckDBPyConnection,

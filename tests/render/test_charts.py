@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from pipeline.nomenclatures import GROUPES_TRAME
 from pipeline.render import charts
-from pipeline.render.palette import LEVEL_COLORS, PROFESSION_COLORS
+from pipeline.render.palette import ESTABLISHMENT_COLORS, LEVEL_COLORS
 
 LEVELS = ("Territoire", "Département", "Région", "France")
 
@@ -96,17 +96,42 @@ def test_tick_values_keep_the_decimals_they_need() -> None:
     plt.close(fig)
 
 
-def test_establishment_and_profession_charts_use_palette_colours_and_order() -> None:
+def test_establishment_chart_uses_palette_colours_and_order() -> None:
     fig = charts.establishments_figure({"EHPAD": 12, "MSP": 3, "Groupe inconnu": 2})
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["MSP", "EHPAD", "Groupe inconnu"]  # order of the FINESS groups, unknown last
     assert fig.axes[0].get_xlim()[0] == 0
     plt.close(fig)
-    svg = str(charts.professions_chart({"Infirmiers": 40, "Médecins généralistes": 18}))
-    assert f"fill: {PROFESSION_COLORS['Infirmiers']}" in svg
-    assert f"fill: {PROFESSION_COLORS['Médecins généralistes']}" in svg
+    svg = str(charts.establishments_chart({"EHPAD": 12, "MSP": 3}))
+    assert f"fill: {ESTABLISHMENT_COLORS['EHPAD']}" in svg
+    assert f"fill: {ESTABLISHMENT_COLORS['MSP']}" in svg
 
 
 def test_png_output_for_the_word_document() -> None:
     png = charts.to_png(charts.supply_figure({"Territoire": 7.1, "France": 8.4}), dpi=200)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+@pytest.mark.parametrize("levels", [
+    LEVELS,
+    # The labels of a load of some départements (the fixture's, as the report writes them).
+    ["Territoire", "Département (Bouches-du-Rhône)",
+     "Région (Provence-Alpes-Côte d'Azur, départements chargés : 04, 13)",
+     "France (départements chargés : 04, 13, 33, 75, 976)"],
+])
+def test_grouped_chart_legend_stays_within_the_figure_width_and_under_its_title(levels: list[str]) -> None:
+    # A legend wider than the figure widened the saved (« tight ») image: the page then showed the bars and their
+    # labels at half size.
+    table = {"Médecins généralistes": dict.fromkeys(levels, 10.0), "Infirmiers": dict.fromkeys(levels, 90.0)}
+    fig = charts.grouped_supply_figure(table, title="Densité comparée")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.x0 >= 0 and legend.x1 <= fig.bbox.width
+    title = ax.title.get_window_extent(renderer)
+    assert title.y0 >= legend.y1  # the title above the legend, not over it
+    # The legend's entries still name every level, whole (wrapping only adds line breaks).
+    shown = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
+    assert shown == list(levels)
+    plt.close(fig)

@@ -12,7 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from pipeline.errors import DataError
 from pipeline.sources import annuaire
 
 SAMPLE = "samples/PS_LibreAcces_Personne_activite_202112020908-extrait.txt"
@@ -123,3 +125,22 @@ def test_a_line_repeated_exactly_is_dropped_and_reported(
     summary = staged.summary_fr()
     assert "23 activités" in summary and "1 ligne en double (identique à une ligne précédente) ignorée." in summary
     assert not (original.anomalies["type"] == "activite_en_double").any()
+
+
+def test_a_repeated_header_line_refuses_the_file_with_its_line(
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """The real sample cut in two and put end to end with its header (lines 1–12, then the header again on line
+    13, then lines 13–23): read as data, the header counted as one professional of the profession « Code
+    profession » (a review). The header is refused with its line, in the activity file and in a savoir-faire
+    file alike."""
+    lines = (mirror / SAMPLE).read_text(encoding="utf-8").splitlines()
+    path = tmp_path / Path(SAMPLE).name
+    path.write_text("\n".join([*lines[:12], lines[0], *lines[12:]]) + "\n", encoding="utf-8")
+    units, mapping = cog2026
+    with pytest.raises(DataError, match="L'en-tête est répété dans les données") as refused:
+        annuaire.stage_annuaire(path, units=units, cog_mapping=mapping)
+    assert refused.value.line == 13
+    # The same lines without the repeated header are read: 22 activities, as the sample.
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert annuaire.stage_annuaire(path, units=units, cog_mapping=mapping).rows == 22

@@ -386,6 +386,34 @@ def test_category_unknown_to_the_nomenclature_is_reported(tmp_path: Path) -> Non
     assert told in staged.summary_fr()
 
 
+def test_an_establishment_without_category_is_counted_in_autre_and_reported(tmp_path: Path) -> None:
+    """A review: one record whose category code and label were both empty refused the whole file as « décalé »
+    (a field lost or added), though its fields were all in place. A code without its label is still refused."""
+    lines = _lines()
+    fields = lines[5].split(";")  # the EHPAD, category 500
+    assert fields[18] == "500" and fields[19]
+    fields[18], fields[19] = "", ""
+    lines[5] = ";".join(fields)
+    path = tmp_path / "etalab-cs1100507-stock-20250301-0412.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    staged = stage(path)
+    assert len(staged.etablissements) == len(stage(FIXTURE).etablissements)
+    missing = staged.anomalies[staged.anomalies["type"] == "categorie_non_renseignee"]
+    assert missing[["code", "nb_lignes", "premiere_ligne"]].values.tolist() == [["", 1, 6]]
+    finess_number = fields[1]
+    assert column(staged, "groupe")[finess_number] == "Autre"
+    assert column(staged, "categorie_code")[finess_number] is None
+    assert "1 établissement sans catégorie : compté dans « Autre »." in staged.summary_fr()
+    assert not (staged.anomalies["type"] == "categorie_inconnue").any()
+    # An empty code whose label is still there is a shifted record, as before.
+    fields[19] = "Etablissement d'hébergement pour personnes âgées dépendantes"
+    lines[5] = ";".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = fails(path)
+    assert error.line == 6
+    assert error.message.startswith("Enregistrement « structureet » décalé : le champ « categetab »")
+
+
 def test_wrong_separator(tmp_path: Path) -> None:
     path = tmp_path / "finess.csv"
     path.write_text("\n".join(line.replace(";", ",") for line in _lines()) + "\n", encoding="utf-8")

@@ -56,5 +56,5 @@ def pieces_note(parts: pd.DataFrame, beyond_the_load: str | None = None) -> str 
     unplaced = (" ; sans contour, non situées : " + ", ".join(f"{r.nom} ({r.code})" for r in unknown.itertuples())
                 if len(unknown) else "")
     return (f"périmètre en {int(drawn['part'].max())} parties séparées de plus de {PARTS_TOLERANCE_M:g} m, hors de "
-            f"la partie principale : {' ; '.join(groups)}{unplaced} (une île, une enclave ou un code erroné de la "
-            "liste : à vérifier)")
+            f"la partie principale : {' ; '.join(groups)}{unplaced} (une île, une enclave ou un code erroné : à "
+            "vérifier)")

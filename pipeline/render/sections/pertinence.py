@@ -199,7 +199,7 @@ def _parts_paragraph(p: PertinenceSection) -> list[str]:
     return [f"Le périmètre est en {count} parties séparées de plus de 50 m : la principale compte "
             f"{format_number(len(main))} "
             f"{communes} et {cell(main['population'].sum(min_count=1))} habitants ; hors d'elle : {named}. Une île, "
-            f"une enclave administrative ou un code erroné de la liste : à vérifier avec l'équipe projet.{unplaced}"]
+            f"une enclave administrative ou un code erroné : à vérifier avec l'équipe projet.{unplaced}"]
 
 
 def _sentence(text: str) -> str:

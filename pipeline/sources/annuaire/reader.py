@@ -301,4 +301,24 @@ def read_columns(
         frame = frame[~frame["ligne"].isin(blanks)].reset_index(drop=True)
     if frame.empty:
         raise DataError("Le fichier ne contient aucune ligne de données après l'en-tête", shown, 2)
+    _refuse_repeated_header(frame, header, positions, wanted, shown)
     return frame
+
+
+def _refuse_repeated_header(frame: pd.DataFrame, header: list[str], positions: dict[str, int],
+                            wanted: dict[str, str], shown: str) -> None:
+    """Refuse a data line that repeats the header (two files put end to end): read as a row, it counted as one
+    professional of an unknown profession « Code profession » (a review), and the parts may be two extractions."""
+    read = [(wanted[source], header[index].strip()) for source, index in positions.items()][:2]
+    if not read:
+        return
+    repeated = np.ones(len(frame), dtype=bool)
+    for staged, name in read:
+        column = frame[staged]
+        if isinstance(column.dtype, pd.CategoricalDtype) and name not in column.cat.categories:
+            return  # compared on the few categories: no cost on a national file
+        repeated &= (column == name).fillna(False).to_numpy(dtype=bool)
+    if repeated.any():
+        line = int(frame["ligne"].to_numpy()[np.argmax(repeated)])
+        raise DataError("L'en-tête est répété dans les données (fichiers mis bout à bout ?) : chargez une seule "
+                        "extraction, ou retirez cette ligne si les parties viennent de la même extraction", shown, line)

@@ -135,9 +135,15 @@ def check_tables(units: pd.DataFrame, cog_mapping: pd.DataFrame, commune_bounds:
 
 
 def unknown_category_anomalies(frame: pd.DataFrame, known: pd.Index) -> list[dict[str, object]]:
-    """``categorie_inconnue``: one row per category code absent from the nomenclature (counted in « Autre »)."""
-    unknown = ~frame["categetab"].isin(known)
+    """``categorie_inconnue``: one row per category code absent from the nomenclature (counted in « Autre »);
+    ``categorie_non_renseignee``: the establishments without a category code (counted there too)."""
+    codes = frame["categetab"].fillna("")
     rows = []
+    if (codes == "").any():
+        rows.append(anomaly("categorie_non_renseignee", "", None, frame.loc[codes == "", "ligne"],
+                            "Catégorie d'établissement non renseignée : ses établissements sont comptés dans "
+                            "« Autre »"))
+    unknown = ~codes.isin(known) & (codes != "")
     for code, group in frame[unknown].groupby("categetab", sort=True):
         label = next((str(v) for v in group["libcategetab"] if isinstance(v, str) and v.strip()), None)
         rows.append(anomaly("categorie_inconnue", str(code), label, group["ligne"],

@@ -224,7 +224,8 @@ def _parse_stock(text: str, shown: str) -> RawFiness:
             values = [cell.strip() for cell in row[1 : _MIN_STRUCTUREET + 1]]
             values += [""] * (_MIN_STRUCTUREET - len(values))
             shifted.extend((line, name, values[_CODED_POSITIONS[name]]) for name, pattern in _CODED_FIELDS.items()
-                           if not pattern.fullmatch(values[_CODED_POSITIONS[name]]))
+                           if not pattern.fullmatch(values[_CODED_POSITIONS[name]])
+                           and not (name == "categetab" and _no_category(values)))
             structures.append([*values, "", "", line])
         elif kind == "geolocalisation":
             if len(row) - 1 < 3:
@@ -249,6 +250,13 @@ def _parse_stock(text: str, shown: str) -> RawFiness:
     _refuse_shifted(shifted, shown)
     return RawFiness(_frame(structures, [*CHAMPS_STRUCTUREET, *EXTRA]),
                      _frame(geoloc, list(CHAMPS_GEOLOCALISATION)), "stock", "", header_date, unknown)
+
+
+def _no_category(values: list[str]) -> bool:
+    """Category code and label both empty: a category not given (counted in « Autre » and reported), not a field
+    lost before the code, which would have moved the label's text or another value into it (a review: one such
+    establishment refused the whole file as « décalé »)."""
+    return values[_CODED_POSITIONS["categetab"]] == "" == values[CHAMPS_STRUCTUREET.index("libcategetab")]
 
 
 def _refuse_shifted(shifted: list[tuple[int, str, str]], shown: str) -> None:

@@ -123,7 +123,8 @@ class StagedFiness:
                            ("coordonnees_hors_commune", "géolocalisé{s} loin de {leur} commune : compté{s} dans "
                                                         "{leur} commune, absent{s} des cartes."),
                            ("categorie_inconnue", "d'une catégorie inconnue de la nomenclature : compté{s} dans "
-                                                  "« Autre ».")):
+                                                  "« Autre »."),
+                           ("categorie_non_renseignee", "sans catégorie : compté{s} dans « Autre »."),):
             count = int(self.anomalies.loc[self.anomalies["type"] == kind, "nb_lignes"].sum())
             if count:
                 text += f" {count} établissement{'s' * (count > 1)} " + told.format(s="s" * (count > 1),
