@@ -25,9 +25,9 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.app.steps import SCOPE_SETTING, Scope, StepResult, combined_sha
-from pipeline.geography import departement_of, to_wkb
+from pipeline.geography import departement_of, of_place, to_wkb
 from pipeline.render.report import format_number
-from pipeline.sources import arrondissements, contours
+from pipeline.sources import arrondissements, contours, decoupage
 from pipeline.sources.contours_download import ETALAB_CONTOURS_BASE, EtalabContours, download_current_contours
 from pipeline.sources.download import obtain
 from pipeline.store import load
@@ -38,7 +38,8 @@ from pipeline.store.queries import geography, provenance
 COMMUNES_SOURCE = "contours-communes"
 #: 2: areas measured in an equal-area projection (they were in Lambert 93 or UTM: up to 0.5 % too large).
 #: 3: the communes of the départements not loaded are placed (``communes_hors_chargement``).
-POLYGONS_LOADER_VERSION = "3"
+#: 4: the residue names the polygon holding each commune re-created since the contours' COG (``polygone``).
+POLYGONS_LOADER_VERSION = "4"
 
 
 def _etalab(layer: str = "communes") -> EtalabContours:
@@ -111,7 +112,7 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     table = contours.polygon_table(result.polygons,
                                    result.polygons["code"].map(communes.set_index("code")["departement"]))
     table["geometry"] = to_wkb(result.polygons.geometry)
-    residue = result.residue
+    residue = _with_holders(result, mapping, mirror, vintage, communes)
     outside = contours.outside_the_load_table(beyond, result.polygons)  # none on a national load
     if scope.departements is not None:
         residue = scope.keep(residue, "code")
@@ -131,6 +132,28 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     if mirror is None:
         details.append(f"contours {vintage} téléchargés depuis {origin}")
     return StepResult("contours des communes", "chargé", len(table), time.perf_counter() - start, details)
+
+
+def _with_holders(result: contours.Harmonised, mapping: pd.DataFrame, mirror: Path | None, vintage: str,
+                  communes: pd.DataFrame) -> pd.DataFrame:
+    """The residue, with the commune whose polygon holds each commune re-created since the contours' COG: that
+    polygon's area is theirs together (Troarn's 2018 polygon, Saline, holds Sannerville, re-created in 2020)."""
+    residue = result.residue.assign(polygone=pd.Series(pd.NA, index=result.residue.index, dtype="string"))
+    metro = (residue["kind"] == "commune-sans-polygone") & ~residue["note"].str.startswith("collectivité")
+    if not metro.any():
+        return residue
+    # The first COG vintage from the contours' year: the re-created commune is then a commune déléguée.
+    first = min((v for v in config.DECOUPAGE_VERSIONS if v >= int(vintage)), default=config.CURRENT_VINTAGE)
+    package = obtain(config.decoupage_file(first), mirror)
+    edges = decoupage.staged_vintage(package.path, first, package.sha256).edges
+    holders = contours.holders_of_recreated(residue[metro], result.polygons, edges, mapping)
+    names = communes.set_index("code")["nom"]
+    residue["polygone"] = residue["code"].map(holders).astype("string")
+    held = residue["polygone"].notna()
+    residue.loc[held, "note"] = [f"commune recréée après le COG des contours : son territoire est dans le polygone "
+                                 f"{of_place(str(names.get(h, h)))} ({h}), dont la surface est la leur ensemble"
+                                 for h in residue.loc[held, "polygone"]]
+    return residue
 
 
 def _online_arrondissements() -> tuple[gpd.GeoDataFrame, str, str, str]:

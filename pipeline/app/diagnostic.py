@@ -26,7 +26,7 @@ from pipeline.app.sections.flow_table import check_usable
 from pipeline.app.sections.flows import flows_and_access
 from pipeline.app.sections.perimeter_pieces import perimeter_pieces, pieces_note
 from pipeline.app.sections.pertinence import pertinence_section
-from pipeline.app.sections.population import population_section, unit_table
+from pipeline.app.sections.population import own_areas, population_section, unit_table
 from pipeline.app.sections.registry_coverage import territory_uncovered
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
 from pipeline.app.sections.taille import four_plus_plus_note, taille_section, unknown_when_partial
@@ -95,10 +95,12 @@ def compute(
     missing_polygons = sorted(set(codes) - set(polygons["code"]))
     if missing_polygons:
         notes.append("unités sans polygone (reliquat des contours 2018) : " + ", ".join(missing_polygons))
+    polygons, land, area_notes = own_areas(con, codes, polygons)
+    notes.extend(area_notes)
     units = unit_table(con, territory, polygons)
     lap("communes")
 
-    population = population_section(con, territory, units, notes)
+    population = population_section(con, territory, units, notes, land)
     areas = profile.areas_section(con, territory, population.departement, population.region)
     lap("population")
 

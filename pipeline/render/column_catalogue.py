@@ -82,6 +82,10 @@ _COLUMNS = [
     _c("apl_mg_2022", "APL médecins généralistes 2022", "decimal", 3),
     _c("apl_mg_2023", "APL médecins généralistes 2023", "decimal", 3),
     _c("sous_dense", "APL 2023 inférieure à 2,5", "boolean"),
+    _c("codes_classeur_2022", "APL 2022 calculée : moyenne des lignes du classeur DREES (codes), pondérée par leur "
+       "population standardisée", "text"),
+    _c("codes_classeur_2023", "APL 2023 calculée : moyenne des lignes du classeur DREES (codes), pondérée par leur "
+       "population standardisée", "text"),
     _c("apl_approchee", "APL approchée (modèle de l'outil)", "decimal", 2),
     _c("apl_officielle_2023", "APL officielle 2023", "decimal", 3),
     _c("avertissement_apl", "Avertissement APL", "text"),
@@ -94,6 +98,8 @@ _COLUMNS = [
     _c("cpts", "CPTS", "text"),
     _c("unites_communes", "Unités partagées", "text"),
     _c("population_commune", "Population partagée", "integer", unit="hab."),
+    _c("part_population_territoire", "Part de la population du territoire partagée", "share", 3),
+    _c("part_population_cpts", "Part de la population de l'autre CPTS partagée", "share", 3),
     _c("limitrophe", "Limitrophe", "boolean"),
     # Supply and representativeness
     _c("groupe", "Profession ou structure", "text"),

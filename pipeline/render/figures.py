@@ -11,15 +11,18 @@ them as PNG files for whoever wants to paste them elsewhere.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
+from matplotlib.figure import Figure
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts, static_maps
 from pipeline.render import provenance as prov
 from pipeline.render.profile_layers import LAYER_BREAKS, LAYER_DECIMALS
+from pipeline.render.report import DEMO_BANNER
 
 #: Indicators the territory map may show, in order of preference: the first one known for some unit is drawn.
 #: The official APL is real data even when the registry is a demonstration; GP density and population density
@@ -137,9 +140,24 @@ def establishments_chart_figure(d: Diagnostic) -> StaticFigure | None:
     counts = establishment_counts(d)
     if not counts:
         return None
-    png = charts.to_png(charts.establishments_figure(counts))
+    demo = d.is_demo(prov.FINESS)
+    fig = charts.establishments_figure(counts, title=textwrap.fill(
+        f"Établissements du territoire par groupe – {d.territory.label}", 80))
+    _label_alone(fig, _sources(prov.finess_line(d)), demo)
     return StaticFigure("graphique-etablissements", "etablissements", "Établissements du territoire par groupe",
-                        prov.finess_line(d), png, d.is_demo(prov.FINESS))
+                        prov.finess_line(d), charts.to_png(fig), demo)
+
+
+def _label_alone(fig: Figure, source: str, demo: bool) -> None:
+    """The sources under a chart and, for demonstration data, the red label above it, as on the printed maps: the
+    PNG is pasted elsewhere on its own (a review found the chart of fictitious establishments unlabelled)."""
+    ax = fig.axes[0]
+    ax.annotate(textwrap.fill(source, 110), xy=(0, 0), xycoords="axes fraction", xytext=(0, -36),
+                textcoords="offset points", va="top", ha="left", fontsize=6.5, color="#333333")
+    if demo:
+        ax.annotate(DEMO_BANNER, xy=(1, 1), xycoords="axes fraction", xytext=(0, 44), textcoords="offset points",
+                    va="bottom", ha="right", fontsize=9, fontweight="bold", color="white",
+                    bbox={"boxstyle": "round,pad=0.35", "facecolor": "#b00020", "edgecolor": "none"})
 
 
 def flows_title(d: Diagnostic) -> str:

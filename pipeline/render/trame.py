@@ -41,7 +41,7 @@ from pipeline.render.docx import (
 from pipeline.render.figures import StaticFigure
 from pipeline.render.palette import establishment_order
 from pipeline.render.report import format_number
-from pipeline.render.sections.access import apl_france_label, apl_known_words, whole_city_sentences
+from pipeline.render.sections.access import apl_france_label, apl_known_words, computed_apl_sentences
 from pipeline.render.sections.common import CATEGORIES, establishments_uncovered, plural, region_label
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
@@ -222,7 +222,7 @@ def _access_blocks(d: Diagnostic, specs: SpecsByKey) -> list[Block]:
         under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", under).fillna(False).astype(bool).sum())
         text += (f" {plural(int(under.fillna(False).astype(bool).sum()), 'unité')} sous le seuil de "
                  f"{format_number(d.apl.threshold, 1)} sur {format_number(known)} {apl_known_words(d)} "
-                 f"({format_number(under_65)} avec l'APL aux médecins de moins de 65 ans).") + whole_city_sentences(d)
+                 f"({format_number(under_65)} avec l'APL aux médecins de moins de 65 ans).") + computed_apl_sentences(d)
     else:
         text += " Aucune APL n'est publiée pour les unités du territoire (non disponible)."
     blocks.append(Paragraph(text))

@@ -277,6 +277,43 @@ def harmonise(
     return Harmonised(harmonised.sort_values("code").reset_index(drop=True), residue.reset_index(drop=True))
 
 
+def holders_of_recreated(residue: pd.DataFrame, polygons: pd.DataFrame, edges: pd.DataFrame,
+                         mapping: pd.DataFrame) -> pd.Series:
+    """The current commune whose polygon holds each commune re-created after the contours' COG.
+
+    Parameters
+    ----------
+    residue
+        :attr:`Harmonised.residue` (``code``, ``kind``).
+    polygons
+        :attr:`Harmonised.polygons` (``code``: current communes with a polygon; ``source_codes``).
+    edges
+        Staged COG edges of the vintages nearest the contours' (``vintage, code, target, kind``): a
+        re-created commune was then a ``deleguee`` or ``associee`` of the commune whose polygon holds it
+        (Sannerville 14666 of Saline 14712, whose 2018 polygon is today Troarn's).
+    mapping
+        ``code, current_code`` of every code.
+
+    Returns
+    -------
+    pandas.Series
+        Re-created commune code → holding current commune code (only those found).
+    """
+    without = residue.loc[residue["kind"] == "commune-sans-polygone", "code"].astype(str)
+    sources = {code: holder for holder, codes in zip(polygons["code"], polygons["source_codes"], strict=True)
+               for code in str(codes).split(",")}
+    current = mapping.set_index("code")["current_code"].to_dict()
+    found = edges[edges["code"].isin(set(without)) & edges["kind"].isin(["deleguee", "associee"])]
+    found = found.sort_values("vintage")  # the first vintage after the contours' COG
+    drawn = set(polygons["code"].astype(str))
+    holders: dict[str, str] = {}
+    for row in found.itertuples():
+        holder = sources.get(str(row.target)) or current.get(str(row.target))
+        if row.code not in holders and holder in drawn and holder != row.code:
+            holders[str(row.code)] = str(holder)
+    return pd.Series(holders, dtype="string")
+
+
 #: Distance (degrees, about 1 km) within which a commune outside the load keeps its polygon: the communes
 #: that border a loaded one, across the small gaps of simplified contours.
 BORDER_TOLERANCE_DEG = 0.01

@@ -151,7 +151,8 @@ CREATE TABLE polygon_residue (
     nom VARCHAR,                        -- doc: name
     kind VARCHAR NOT NULL,              -- doc: kind of residue
     population BIGINT,                  -- doc: population
-    note VARCHAR                        -- doc: French explanation
+    note VARCHAR,                       -- doc: French explanation
+    polygone VARCHAR                    -- doc: current commune whose polygon holds this one (re-created since the contours' COG): that polygon's area is theirs together
 );
 
 -- doc: INSEE table d'appartenance géographique (BV2022, ZE2020, UU2020, AAV2020, EPCI…), with the communes created or restored since its COG.

@@ -53,3 +53,22 @@ def test_a_listing_whose_name_holds_a_colon_names_its_cpts(fixture_data_dir: Pat
         assert (territory.cpts, territory.listing) == ("CPTS du Verdon", "a:b")
         assert sorted(territory.units["unit_code"]) == ["04001", "04070"]
         assert resolve_territory(con, "cpts:paca:CPTS du Verdon").listing == "paca"
+
+
+def test_a_region_batch_fails_the_cpts_of_unknown_codes_of_its_listings(fixture_data_dir: Path, tmp_path: Path) -> None:
+    """A review: a CPTS given by its EPCI's SIREN (no commune) was left out of « diagnostics --region » without a
+    word, exit 0, while « --liste » named it. It has no région of its own: it fails in the batch of each région its
+    listing's other CPTS are in (Nouvelle-Aquitaine here, through Bordeaux), and in no other."""
+    listing = tmp_path / "siren.csv"
+    listing.write_text("cpts,code_insee\nCPTS Siren,243300316\nCPTS Bordeaux,33063\n", encoding="utf-8")
+    data = database_copy(fixture_data_dir, tmp_path)
+    with writable_database(data) as con:
+        assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+    run = run_in(data, tmp_path / "maps", ["diagnostics", "--region", "75"])
+    assert run.code == 2, run.stderr
+    assert ("CPTS « CPTS Siren » non diagnostiquée : aucune commune : ses codes sont inconnus du code officiel "
+            "géographique (voir les anomalies de la liste)") in run.stderr
+    failures = pd.read_csv(data / "processed" / "comparaison-region-75" / "echecs.csv", dtype=str)
+    assert failures[["cpts", "liste"]].values.tolist() == [["CPTS Siren", "siren"]]
+    assert list(pd.read_csv(data / "processed" / "comparaison-region-75" / "comparaison.csv", dtype=str)["cpts"]) \
+        == ["CPTS Bordeaux"]

@@ -144,3 +144,49 @@ def test_second_run_reuses_what_is_loaded(fixture_data_dir, mirror, tmp_path, mo
     assert {s.status for s in report.steps[: len(data.BASE_STEPS)]} == {"inchangé"}
     assert report.rebuilt is None
     assert config.db_path() == copy / "processed" / "cpts.duckdb"
+
+
+def test_each_recreated_commune_names_the_polygon_that_holds_it(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: Troarn (14712) showed 16,62 km², the area of its 2018 polygon, Saline's, which also holds
+    Sannerville (14666), re-created in 2020. The polygon holding each re-created commune is its chef-lieu in the
+    first COG package after the contours' (0.7.0, COG 2019), read here from the raw package."""
+    import json
+    import tarfile
+
+    from tests.conftest import mirror_path
+
+    package = mirror_path() / "decoupage-administratif" / "etalab-decoupage-administratif-0.7.0.tgz"
+    with tarfile.open(package) as tar:
+        member = tar.extractfile("package/data/communes.json")
+        assert member is not None
+        chef_lieu = {c["code"]: c["chefLieu"] for c in json.load(member)
+                     if c["code"] in RECREATED and c["type"] in ("commune-deleguee", "commune-associee")}
+    assert chef_lieu == {"14666": "14712", "15031": "15141", "15035": "15141", "15047": "15141",
+                         "15171": "15141", "85165": "85084", "85212": "85084"}
+    stored = dict(db.execute("SELECT code, polygone FROM polygon_residue WHERE polygone IS NOT NULL").fetchall())
+    assert stored == chef_lieu
+
+
+def test_a_polygon_holding_a_recreated_commune_counts_only_with_it(national_db: duckdb.DuckDBPyConnection) -> None:
+    """Its area is the territory's only when the territory holds all of its communes: the geodesic area of the
+    raw 2018 polygon 14712 (Saline) for {14666, 14712}; unknown for Troarn alone or Sannerville alone."""
+    import geopandas as gpd
+
+    from pipeline.app.sections.population import own_areas
+    from pipeline.store.queries import geography
+    from tests.conftest import mirror_path
+    from tests.geodesic import geodesic_areas_km2
+
+    raw = gpd.read_file(mirror_path() / "contours-communes-2018" / "communes-14-calvados.geojson").to_crs(4326)
+    saline = raw[raw["code"] == "14712"]
+    assert saline["nom"].tolist() == ["Saline"]
+    expected = sum(geodesic_areas_km2(saline.geometry))
+    for codes, land in ((["14666", "14712"], expected), (["14712"], None), (["14666"], None)):
+        polygons = geography.unit_polygons_for(national_db, codes)
+        kept, area, notes = own_areas(national_db, codes, polygons)
+        if land is None:
+            assert area != area, codes  # NaN: non disponible
+        else:
+            assert area == pytest.approx(land, rel=1e-5)
+        assert kept.loc[kept["code"] == "14712", "area_km2"].isna().all()  # never Troarn's own
+        assert len(notes) == 1 and "Sannerville (14666)" in notes[0] and "16,62 km²" in notes[0], notes

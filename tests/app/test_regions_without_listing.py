@@ -145,6 +145,7 @@ def test_a_neighbour_sharing_nothing_reads_aucune_not_a_blank() -> None:
 
     neighbours = pd.DataFrame({"liste": ["paca", "paca"], "cpts": ["CPTS A", "CPTS B"],
                                "unites_communes": ["04001", ""], "population_commune": [1399, 0],
+                               "part_population_territoire": [0.125, 0.0], "part_population_cpts": [float("nan"), 0.0],
                                "limitrophe": [True, True]})
     d = SimpleNamespace(neighbours=neighbours, listing_anomalies=None, territory=SimpleNamespace(cpts=None),
                         near_duplicate_notes=[], regions_without_listing=[], departements_without_listing=[],
@@ -152,6 +153,9 @@ def test_a_neighbour_sharing_nothing_reads_aucune_not_a_blank() -> None:
     table = neighbours_section(d)["tables"][0]["data"]  # type: ignore[arg-type]
     assert list(table["Unités partagées"]) == ["04001", "aucune"]
     assert list(table["Population partagée"]) == [1399, 0]
+    # The shares in percent; one unknown (the other CPTS partly outside the load) stays unknown, not 0.
+    assert table["Part de la population du territoire (%)"].tolist() == [12.5, 0.0]
+    assert pd.isna(table["Part de la population de l'autre CPTS (%)"].iloc[0])
 
 
 def test_the_written_tables_say_aucune_where_a_neighbour_shares_nothing(db: duckdb.DuckDBPyConnection) -> None:

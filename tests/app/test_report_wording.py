@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from pipeline.app.sections.neighbours import COLUMNS as NEIGHBOUR_COLUMNS
 from tests.render.documents_runs import Run, database_copy, run_in
 
 pytestmark = [pytest.mark.mirror, pytest.mark.xdist_group("report_wording")]
@@ -46,7 +47,7 @@ def neighbours_paragraph(table: list[tuple[str, str, bool]], listings: list[str]
 
     frame = pd.DataFrame([{"liste": "paca", "cpts": c, "unites_communes": u, "population_commune": 10 if u else 0,
                            "limitrophe": b} for c, u, b in table],
-                         columns=["liste", "cpts", "unites_communes", "population_commune", "limitrophe"])
+                         columns=NEIGHBOUR_COLUMNS)  # the shares unknown (NaN): not what these tests read
     d = SimpleNamespace(neighbours=frame, listings_in_region=listings, regions_without_listing=[],
                         near_duplicate_neighbours=[], near_duplicate_notes=[])
     return str(neighbours_section(d)["paragraphs"][0])  # type: ignore[arg-type]
@@ -85,8 +86,7 @@ def test_no_listing_loaded_for_the_region(data: Path, tmp_path: Path) -> None:
 def test_listing_loaded_but_no_neighbour_names_the_listing() -> None:
     from pipeline.render.sections.members import neighbours_section
 
-    d = SimpleNamespace(neighbours=pd.DataFrame(columns=["liste", "cpts", "unites_communes", "population_commune",
-                                                         "limitrophe"]), listings_in_region=["paca"],
+    d = SimpleNamespace(neighbours=pd.DataFrame(columns=NEIGHBOUR_COLUMNS), listings_in_region=["paca"],
                         regions_without_listing=[], near_duplicate_neighbours=[], near_duplicate_notes=[])
     text = neighbours_section(d)["paragraphs"][0]  # type: ignore[arg-type]
     assert text == "Aucune autre CPTS des listes chargées (paca) ne partage ou ne jouxte ce territoire."
@@ -105,7 +105,7 @@ def test_neighbours_whose_names_the_listing_holds_as_near_duplicates_are_named_w
 
     def table(*names: str) -> pd.DataFrame:
         return pd.DataFrame({"liste": "paca", "cpts": list(names), "unites_communes": "", "population_commune": 0,
-                             "limitrophe": True})
+                             "part_population_territoire": 0.0, "part_population_cpts": 0.0, "limitrophe": True})
 
     other_territory = SimpleNamespace(own_listing_entry=None)
     both = table("CPTS du Gapençais", "CPTS Sisteron", "CPTS Gapençais")

@@ -135,3 +135,27 @@ def test_grouped_chart_legend_stays_within_the_figure_width_and_under_its_title(
     shown = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
     assert shown == list(levels)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_the_establishments_chart_pasted_alone_carries_its_sources_and_demo_label(demo: bool) -> None:
+    # A review: graphique-etablissements.png, made to be pasted elsewhere, had neither sources nor the
+    # « Données fictives de démonstration » label that the printed maps carry.
+    from pipeline.render.figures import _label_alone
+
+    fig = charts.establishments_figure({"EHPAD": 3, "SSR": 1}, title="Établissements du territoire par groupe – X")
+    _label_alone(fig, "Sources : FINESS, extraction du 01/01/2026 (données fictives de démonstration).", demo)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    shown = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
+    source = shown["Sources : FINESS, extraction du 01/01/2026 (données fictives de démonstration)."]
+    assert source.y1 <= ax.xaxis.label.get_window_extent(renderer).y0  # under the axis label, not over it
+    banner = shown.get("Données fictives de démonstration")
+    if demo:
+        assert banner is not None and banner.y0 >= ax.title.get_window_extent(renderer).y1  # above the title
+    else:
+        assert banner is None
+    png = charts.to_png(fig)  # the saved image holds them (« tight » bounds take every text)
+    assert png.startswith(b"\x89PNG")
+    plt.close(fig)

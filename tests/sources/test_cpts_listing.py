@@ -440,3 +440,12 @@ def test_three_names_alike_make_one_issue_per_cpts() -> None:
     detail = next(i["detail_fr"] for i in issues if i["cpts"] == "CPTS du Gapençais")
     assert detail.startswith("« CPTS du Gapençais » (1 ligne) et « CPTS Gapencais » (1 ligne) : ")
     assert "« CPTS Gapençais » (1 ligne)" in detail and detail.endswith("s'agit-il de la même CPTS ?")
+
+
+def test_a_line_break_typed_in_a_name_cell_becomes_one_space() -> None:
+    # Alt+Entrée in a spreadsheet cell, exported in a quoted CSV field: the name split the progress lines of
+    # « make diagnostics » in two (a review). Quotes and « ; » inside the name stay as typed.
+    text = 'cpts;code_insee\n"CPTS ""Nord""; Rennes \r\n  Est\t(35)";35238\n"CPTS  Sud";35047\n'
+    frame = parse_listing_csv(text, "sauts.csv")
+    assert frame["cpts"].tolist() == ['CPTS "Nord"; Rennes Est (35)', "CPTS  Sud"]  # a double space is not a break
+    assert frame["line"].tolist() == [2, 4]

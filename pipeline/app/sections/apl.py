@@ -48,6 +48,11 @@ def apl_section(table: pd.DataFrame, units: pd.DataFrame, dep: str, reg: str) ->
         })
         per_unit[f"apl_{year}"] = per_unit["unit_code"].map(own.set_index("code")["apl"])
         per_unit[f"apl_moins_65_{year}"] = per_unit["unit_code"].map(own.set_index("code")["apl_moins_65"])
+        # An APL the workbook does not publish as such: the mean of several of its rows (a commune merged since
+        # the workbook's COG, a city counted whole), said with its rows (a review read 2,39 for Essarts-en-Bocage's
+        # neighbour 85223, whose row gives 2,046: 2,39 is its mean with 85233's).
+        averaged = own.set_index("code")["codes_classeur"].astype("string")
+        per_unit[f"codes_classeur_{year}"] = per_unit["unit_code"].map(averaged.where(averaged.str.contains(",")))
     # A unit without a published APL (Mayotte) is neither under nor over the threshold: NA, not « non ».
     for column, flag in (("apl_2023", "sous_dense"), ("apl_moins_65_2023", "sous_dense_moins_65")):
         per_unit[flag] = (per_unit[column] < ind.APL_UNDER_SERVED).astype("boolean")

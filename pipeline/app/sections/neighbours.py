@@ -24,7 +24,8 @@ from pipeline.sources.cpts_listing import OUT_OF_SCOPE, codes_beyond_the_load
 from pipeline.sources.cpts_listing.names import near_duplicate_names
 from pipeline.store.queries import beyond_the_load, geography, listings
 
-COLUMNS = ["liste", "cpts", "unites_communes", "population_commune", "limitrophe"]
+COLUMNS = ["liste", "cpts", "unites_communes", "population_commune", "part_population_territoire",
+           "part_population_cpts", "limitrophe"]
 
 #: Gap bridged between two unit polygons (degrees, about 200 m) when testing whether they touch.
 TOUCH_TOLERANCE_DEG = 0.002
@@ -114,7 +115,35 @@ def neighbours(
                                                     "population_commune": 0, "limitrophe": True})
             row["limitrophe"] = True
     frame = pd.DataFrame(list(rows.values()), columns=COLUMNS)
+    # « Share of each perimeter » (DESIGN §6): the shared population over the territory's and over the other CPTS's.
+    frame["part_population_territoire"] = frame["population_commune"] / float(territory.population) \
+        if territory.population else float("nan")
+    totals = _cpts_populations(con, members, set(zip(frame["liste"], frame["cpts"], strict=True)))
+    frame["part_population_cpts"] = [0.0 if shared == 0 else shared / totals[key] if totals.get(key) else float("nan")
+                                     for shared, key in zip(frame["population_commune"],
+                                                            zip(frame["liste"], frame["cpts"], strict=True),
+                                                            strict=True)]
     return frame.sort_values(["population_commune", "cpts"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _cpts_populations(con: duckdb.DuckDBPyConnection, members: pd.DataFrame,
+                      wanted: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Population of each (listing, CPTS) of ``wanted`` from its member units (an arrondissement of a city it also
+    claims whole counted once); unknown (absent) for a CPTS with listed communes outside the loaded départements."""
+    if not wanted:
+        return {}
+    keys = pd.Series(list(zip(members["listing"], members["cpts"], strict=True)), index=members.index)
+    own = members[keys.isin(wanted)]
+    whole = own[own["unit_type"].eq("commune-actuelle")]
+    cities = set(zip(whole["listing"], whole["cpts"], whole["unit_code"], strict=True))
+    counted = own[[(r.listing, r.cpts, r.commune_code) not in cities or r.unit_type == "commune-actuelle"
+                   for r in own.itertuples()]]
+    populations = geography.units(con, set(counted["unit_code"].astype(str))).set_index("unit_code")["population"]
+    issues = codes_beyond_the_load(listings.anomalies(con))
+    partial = set(zip(issues["listing"], issues["cpts"], strict=True))
+    return {(str(listing), str(cpts)): float(populations.reindex(group["unit_code"].astype(str)).sum(min_count=1))
+            for (listing, cpts), group in counted.groupby(["listing", "cpts"])
+            if (listing, cpts) not in partial}
 
 
 def neighbour_shapes(

@@ -19,12 +19,14 @@ from pipeline.geography import (
     arrondissement_ordinal,
     arrondissements_named,
     france_label,
+    of_place,
     whole_france,
     zone_label,
 )
 from pipeline.model import Territory
 from pipeline.model.diagnostic import QPV_SEPARATOR, RATE_WITHOUT_MAYOTTE, PopulationSection
-from pipeline.render.sections.common import enumeration
+from pipeline.render.report import format_number
+from pipeline.render.sections.common import agree, enumeration
 from pipeline.store.queries import geography, population_history
 
 
@@ -70,6 +72,44 @@ def qpv_particularities(zoning: pd.DataFrame, units: pd.DataFrame) -> list[str]:
         else:
             out.append(QPV_SEPARATOR.join(f"QPV {h.qpv_nom} ({h.qpv_id}) en {h.zonage}" for h in own.itertuples()))
     return out
+
+
+def own_areas(con: duckdb.DuckDBPyConnection, codes: list[str],
+              polygons: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, float, list[str]]:
+    """The polygons with the area of each one holding a commune re-created since the contours' COG unknown (its
+    polygon is theirs together: a review found Troarn's 16,62 km² to be Saline's, Sannerville's included), the
+    territory's area, and the notes saying so.
+
+    The territory's area is the sum of its polygons' when each unit has a polygon, or is a re-created commune
+    whose holding polygon is in the territory, and each holding polygon's re-created communes are all in it;
+    NaN otherwise (a unit without polygon, a collectivité d'outre-mer, makes it unknown).
+    """
+    held = geography.recreated_holders(con)
+    inside = set(codes)
+    held = held[held["code"].isin(inside) | held["polygone"].isin(inside)]
+    drawn = polygons.drop_duplicates("code").set_index("code")["area_km2"]
+    complete = set(drawn.index) >= inside - set(held["code"]) and set(held["polygone"]) <= inside \
+        and set(held["code"]) <= inside
+    land = float(drawn.reindex(sorted(inside & set(drawn.index))).sum()) if complete else float("nan")
+    if held.empty:
+        return polygons, land, []
+    polygons = polygons.assign(area_km2=polygons["area_km2"].where(~polygons["code"].isin(set(held["polygone"]))))
+    notes = []
+    for holder, group in held.groupby("polygone", sort=True):
+        name, area = of_place(str(group["nom_polygone"].iloc[0])), format_number(group["surface_polygone"].iloc[0], 2)
+        others = ", ".join(f"{row.nom} ({row.code})" for row in group.itertuples())
+        recreated = agree(len(group), "recréée", "recréées")
+        if holder not in inside:
+            notes.append(f"surface de {others} non disponible : {recreated} depuis les contours 2018, "
+                         f"{agree(len(group), 'son', 'leur')} territoire est dans le polygone {name} ({holder}, "
+                         f"{area} km² avec {agree(len(group), 'elle', 'elles')}), hors du territoire")
+            continue
+        together = ("compte dans celle du territoire" if complete
+                    else "ne peut compter dans celle du territoire, qui ne les a pas toutes : surface du territoire "
+                    "non disponible")
+        notes.append(f"surface {name} ({holder}) non disponible seule : son polygone des contours 2018 couvre aussi "
+                     f"{others}, {recreated} depuis ; leur surface d'ensemble ({area} km²) {together}")
+    return polygons, land, notes
 
 
 def unit_table(con: duckdb.DuckDBPyConnection, territory: Territory, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -169,7 +209,8 @@ def _complete_vintages(con: duckdb.DuckDBPyConnection, by_vintage: pd.DataFrame,
 
 
 def population_section(
-    con: duckdb.DuckDBPyConnection, territory: Territory, units: pd.DataFrame, notes: list[str]
+    con: duckdb.DuckDBPyConnection, territory: Territory, units: pd.DataFrame, notes: list[str],
+    land: float | None = None,
 ) -> PopulationSection:
     """Population and evolution on the current geography, by year of legal population, with references.
 
@@ -192,7 +233,8 @@ def population_section(
     all_frozen = len(excluded) == len(legal)
     series = ind.by_population_year(by_vintage.groupby("vintage")["population"].sum(), years)
     # A unit without polygon (a collectivité d'outre-mer) makes the area unknown (NaN), never the others' alone.
-    land = float(units["surface_km2"].sum()) if units["surface_km2"].notna().all() else float("nan")
+    if land is None:  # the units' own areas (see :func:`own_areas` for re-created communes)
+        land = float(units["surface_km2"].sum()) if units["surface_km2"].notna().all() else float("nan")
     deps = geography.departements(con)
     territory_row = _reference_row("Territoire", series, land,
                                    rate_series=None if all_frozen else evolution.set_index("millesime")["population"],

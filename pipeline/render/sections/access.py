@@ -29,10 +29,32 @@ def _whole_cities_with_apl(d: Diagnostic) -> list[str]:
     return sorted({CITY_NAMES[code] for code in codes if code in CITY_NAMES})
 
 
+def _merged_with_apl(d: Diagnostic) -> list[tuple[str, str, str]]:
+    """(name, code, workbook codes) of the units other than whole cities whose 2023 APL is the mean of several
+    workbook rows: communes merged since the workbook's COG."""
+    units = d.apl.per_unit
+    if "codes_classeur_2023" not in units:
+        return []
+    rows = units[units["codes_classeur_2023"].notna() & ~units["unit_code"].astype(str).isin(CITY_NAMES)]
+    return [(str(r.nom), str(r.unit_code), str(r.codes_classeur_2023)) for r in rows.itertuples()]
+
+
 def apl_known_words(d: Diagnostic) -> str:
-    """« dont l'APL est publiée », or « connue » where a city counted whole has one: the DREES publishes the APL of
-    Paris's, Lyon's and Marseille's arrondissements, not of the cities (a review read « publiée » for Paris)."""
-    return "dont l'APL est connue" if _whole_cities_with_apl(d) else "dont l'APL est publiée"
+    """« dont l'APL est publiée », or « connue » where a city counted whole or a commune merged since the workbook
+    has one: the DREES publishes the APL of Paris's, Lyon's and Marseille's arrondissements, not of the cities (a
+    review read « publiée » for Paris), and of the communes of its own COG."""
+    return "dont l'APL est connue" if _whole_cities_with_apl(d) or _merged_with_apl(d) else "dont l'APL est publiée"
+
+
+def _merged_sentence(d: Diagnostic) -> str:
+    """How the APL of a commune merged since the workbook is made (empty when the territory holds none)."""
+    merged = _merged_with_apl(d)
+    if not merged:
+        return ""
+    named = " ; ".join(f"{name} ({code}) : lignes {rows}" for name, code, rows in merged)
+    which = "d'une commune fusionnée" if len(merged) == 1 else "des communes fusionnées"
+    return (f" L'APL 2023 {which} depuis le classeur de la DREES est la moyenne des APL publiées des communes qui "
+            f"{agree(len(merged), 'la', 'les')} composent, pondérée par leur population standardisée ({named}).")
 
 
 def _apl_city_sentence(d: Diagnostic) -> str:
@@ -59,13 +81,14 @@ def _under_sentence(d: Diagnostic) -> str:
             f"par an et par habitant en 2023 ({format_number(under_65)} avec l'APL aux médecins de moins de 65 ans).")
     if not known.all():
         text += f" {plural(int((~known).sum()), 'unité')} sans APL publiée : non disponible."
-    return text + whole_city_sentences(d)
+    return text + computed_apl_sentences(d)
 
 
-def whole_city_sentences(d: Diagnostic) -> str:
-    """What the report and the Word Trame add after the units under the threshold for a city counted whole: how its
-    APL is made, and its arrondissements under 2.5 (empty when the territory holds no such city)."""
-    return _apl_city_sentence(d) + _city_parts_sentence(d)
+def computed_apl_sentences(d: Diagnostic) -> str:
+    """What the report and the Word Trame add after the units under the threshold for an APL the workbook does not
+    publish as such: how a city counted whole and a commune merged since get theirs, and the city's
+    arrondissements under 2.5 (empty when the territory holds neither)."""
+    return _apl_city_sentence(d) + _merged_sentence(d) + _city_parts_sentence(d)
 
 
 def _city_parts_sentence(d: Diagnostic) -> str:

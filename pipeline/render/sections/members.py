@@ -62,6 +62,11 @@ def unsearched_regions(d: Diagnostic) -> list[str]:
     return paragraphs
 
 
+#: Shares of the overlap table (DESIGN §6: « share of each perimeter »), in percent.
+TERRITORY_SHARE = "Part de la population du territoire (%)"
+CPTS_SHARE = "Part de la population de l'autre CPTS (%)"
+
+
 def neighbours_shown(d: Diagnostic) -> pd.DataFrame:
     """The neighbours as every document shows them: a neighbour sharing nothing reads « aucune », beside its « 0 »
     shared inhabitants (a blank cell read as unknown); ``summary.json`` keeps the empty string."""
@@ -77,8 +82,12 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
             paragraphs = [f"Aucune autre CPTS des listes chargées ({', '.join(d.listings_in_region)}) ne partage ou "
                           "ne jouxte ce territoire.", *unsearched_regions(d)]
         return {"title": "Chevauchements et voisins", "paragraphs": [*paragraphs, *listing]}
-    n = neighbours_shown(d).rename(columns={"liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
-                                            "population_commune": "Population partagée", "limitrophe": "Limitrophe"})
+    n = neighbours_shown(d)
+    n = n.assign(part_population_territoire=n["part_population_territoire"] * 100,
+                 part_population_cpts=n["part_population_cpts"] * 100).rename(columns={
+        "liste": "Liste", "cpts": "CPTS", "unites_communes": "Unités partagées",
+        "population_commune": "Population partagée", "part_population_territoire": TERRITORY_SHARE,
+        "part_population_cpts": CPTS_SHARE, "limitrophe": "Limitrophe"})
     n["Limitrophe"] = n["Limitrophe"].map({True: "oui", False: "non"})
     shared = d.neighbours[d.neighbours["unites_communes"] != ""]
     # A CPTS sharing communes usually touches the territory too: counted once, with those it shares with (a
@@ -94,4 +103,8 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
         touching = "aucune autre n'est limitrophe" if len(shared) else "aucune n'est limitrophe"
     paragraphs = [f"{sharing} ; {touching}. L'instruction DGOS/CNAM rappelle qu'un territoire ne relève que d'une "
                   "seule CPTS.", *d.near_duplicate_notes, *unsearched_regions(d), *listing]
-    return {"title": "Chevauchements et voisins", "paragraphs": paragraphs, "tables": [{"data": n}]}
+    return {"title": "Chevauchements et voisins", "paragraphs": paragraphs,
+            "tables": [{"data": n, "decimals": {"Population partagée": 0, TERRITORY_SHARE: 1, CPTS_SHARE: 1},
+                        "note": "Parts : population partagée rapportée à celle du territoire et à celle de l'autre "
+                                "CPTS (non disponible quand des communes de celle-ci sont hors des départements "
+                                "chargés)."}]}

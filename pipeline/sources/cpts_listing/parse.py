@@ -164,7 +164,7 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         def get(col: str, rec: list[str] = record) -> str:
             return rec[index[col]].strip() if col in index else ""
 
-        cpts, code = get("cpts"), get("code_insee")
+        cpts, code = one_line(get("cpts")), get("code_insee")
         row_errors, statut, day = check_fields(cpts, get("statut"), get("date"), "")
         if not code:
             row_errors.append("code INSEE (« code_insee ») vide")
@@ -184,6 +184,12 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         raise DataError("Le fichier de CPTS ne contient aucune ligne après l'en-tête : aucune CPTS à charger",
                         path, 2 + offset)
     return pd.DataFrame(rows, columns=["cpts", "code_insee", "cpts_id", "statut", "date", "line"])
+
+
+def one_line(name: str) -> str:
+    """A name on one line: a line break typed in a spreadsheet cell (Alt+Entrée) or a tab, with the spaces around
+    it, becomes one space (a review: such a name split the progress lines of « make diagnostics » in two)."""
+    return re.sub(r"\s*[\r\n\t\v\f\u2028\u2029\x85]+\s*", " ", name)
 
 
 def _text(value: Any) -> str:
@@ -217,7 +223,7 @@ def parse_listing_geojson(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]
         record = {str(k).strip().lower(): v for k, v in found.items() if str(k).strip().lower() not in found}
         record.update(found)
         i = int(record["feature"])
-        cpts = _text(record.get("cpts"))
+        cpts = one_line(_text(record.get("cpts")))
         field_errors, statut, day = check_fields(cpts, _text(record.get("statut")), _text(record.get("date")),
                                                  f"entité n° {i} : ")
         errors.extend((i, 0, e) for e in field_errors)

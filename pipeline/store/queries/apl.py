@@ -19,13 +19,15 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     aggregation weights are the standardised populations, as the workbook
     prescribes (« l'APL communal doit être pondéré par la population
     standardisée »). Columns: ``code, annee, niveau, apl, apl_moins_65,
-    population_standardisee, population_totale, departement, region``.
+    population_standardisee, population_totale, codes_classeur`` (the workbook's codes of the rows with an APL,
+    comma-separated: several for a merged commune or a city), ``departement, region``.
     """
     return read_frame(con,
         """
         WITH src AS (
-            SELECT a.annee, a.apl, a.apl_moins_65, a.population_standardisee AS ps, a.population_totale AS pt,
-                   arr.code AS arrondissement, coalesce(arr.parent, m.current_code) AS commune
+            SELECT a.code AS ligne, a.annee, a.apl, a.apl_moins_65, a.population_standardisee AS ps,
+                   a.population_totale AS pt, arr.code AS arrondissement,
+                   coalesce(arr.parent, m.current_code) AS commune
             FROM apl a
             LEFT JOIN communes arr ON arr.code = a.code AND arr.vintage = ? AND arr.type = 'arrondissement-municipal'
             LEFT JOIN cog_mapping m ON m.code = a.code
@@ -34,14 +36,16 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
                    sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
                        AS apl_moins_65,
-                   sum(ps) AS population_standardisee, sum(pt) AS population_totale
+                   sum(ps) AS population_standardisee, sum(pt) AS population_totale,
+                   string_agg(ligne, ', ' ORDER BY ligne) FILTER (WHERE apl IS NOT NULL) AS codes_classeur
             FROM src WHERE arrondissement IS NOT NULL GROUP BY ALL
             UNION ALL
             SELECT commune AS code, annee, 'commune' AS niveau,
                    sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
                    sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
                        AS apl_moins_65,
-                   sum(ps) AS population_standardisee, sum(pt) AS population_totale
+                   sum(ps) AS population_standardisee, sum(pt) AS population_totale,
+                   string_agg(ligne, ', ' ORDER BY ligne) FILTER (WHERE apl IS NOT NULL) AS codes_classeur
             FROM src WHERE commune IS NOT NULL GROUP BY ALL
         )
         SELECT u.*, c.departement, c.region FROM units u

@@ -32,6 +32,18 @@ def units(con: duckdb.DuckDBPyConnection, codes: Iterable[str] | None = None) ->
     )
 
 
+def recreated_holders(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Communes re-created since the contours' COG and the commune whose polygon holds them (``polygon_residue``):
+    ``code, nom, polygone, nom_polygone, surface_polygone`` (km², the communes' together)."""
+    return read_frame(con,
+        """
+        SELECT r.code, r.nom, r.polygone, p.nom AS nom_polygone, p.area_km2 AS surface_polygone
+        FROM polygon_residue r
+        LEFT JOIN commune_polygons p ON p.code = r.polygone
+        WHERE r.polygone IS NOT NULL ORDER BY r.code
+        """)
+
+
 def polygonless_beside(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> pd.DataFrame:
     """Current communes of metropolitan France or the DROM without a polygon of their own (``polygon_residue``:
     re-created after the 2018 contours, their land inside a neighbour's) in an EPCI of one of ``codes``, not
