@@ -88,6 +88,11 @@ def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str,
     specs = {(r.cpts, r.listing): (f"cpts:{r.listing}:{r.cpts}" if s else f"cpts:{r.cpts}")
              for r, s in zip(names.itertuples(), shared_name, strict=True)}
     chosen = chosen.assign(spec=[specs[(c, li)] for c, li in zip(chosen["cpts"], chosen["listing"], strict=True)])
+    # A name two listings hold is shown with its listing in the progress lines (a review read « [35/38] CPTS du
+    # Verdon » then « [36/38] CPTS du Verdon »).
+    repeated = chosen["cpts"].duplicated(keep=False)
+    chosen["shown"] = [f"{c} (liste {li})" if twice else str(c)
+                       for c, li, twice in zip(chosen["cpts"], chosen["listing"], repeated, strict=True)]
     return name, label, chosen.sort_values(["cpts", "listing"]).reset_index(drop=True)
 
 
@@ -208,7 +213,7 @@ def _collect(writing: _Writing, context: BatchContext, total: int, rows: list[di
         writing.writer.result()
         done.cpts.append(str(writing.item.cpts))
         rows.append(comparison_row(writing.diagnostic, context, str(writing.item.cpts), str(writing.item.listing)))
-        print(f"  [{writing.number}/{total}] {writing.item.cpts} : "
+        print(f"  [{writing.number}/{total}] {writing.item.shown} : "
               f"{writing.computed_s + time.perf_counter() - waited:.1f} s")
     return failed.unexpected
 

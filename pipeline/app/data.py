@@ -68,7 +68,8 @@ SCOPE_FILE = "departements-charges.txt"
 
 #: 2: EPCI memberships kept whole in a load of some départements (zones cut are counted in the whole country).
 #: 4: the codes of the départements not loaded and their current communes (``cog_mapping_hors_chargement``).
-DECOUPAGE_LOADER_VERSION = "4"
+#: 5: with the codes of loaded départements whose current commune is outside them (75001 → 94002).
+DECOUPAGE_LOADER_VERSION = "5"
 
 
 def _vintage_label(vintages: list[int]) -> str:
@@ -76,13 +77,17 @@ def _vintage_label(vintages: list[int]) -> str:
 
 
 def _mapping_beyond(communes: pd.DataFrame, edges: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """``code, current_code`` of every code of the départements not loaded (none on a national load): a listing's
-    communes there are counted as current communes (05088 Montmorin and 05150 Sainte-Marie are 05024 Valdoule)."""
+    """``code, current_code`` of every code whose current commune is in a département not loaded (none on a
+    national load): a listing's communes there are counted as current communes (05088 Montmorin and 05150
+    Sainte-Marie are 05024 Valdoule), and a code of a loaded département that now belongs to another one is not
+    « sans commune actuelle » (75001, a Seine commune until 1968, is Alfortville, 94002)."""
     if scope.departements is None:
         return pd.DataFrame(columns=["code", "current_code"])
     every = cog_history.build_mapping(communes, edges, config.CURRENT_VINTAGE).dropna(subset=["current_code"])
     inside = scope.keep(every, "code")
-    return every.loc[~every["code"].isin(set(inside["code"])), ["code", "current_code"]].reset_index(drop=True)
+    reaching_in = scope.keep(every, "current_code")
+    beyond = ~every["code"].isin(set(inside["code"])) | ~every["code"].isin(set(reaching_in["code"]))
+    return every.loc[beyond, ["code", "current_code"]].reset_index(drop=True)
 
 
 def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
@@ -107,6 +112,8 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     beyond = _mapping_beyond(every_commune, every_edge, scope)
     unmapped = mapping[mapping["current_code"].isna()]
     mapping = mapping.dropna(subset=["current_code"])
+    beyond = beyond[~beyond["code"].isin(set(mapping["code"]))]  # a code is in one of the two tables
+    unmapped = unmapped[~unmapped["code"].isin(set(beyond["code"]))]  # its commune is outside the load, not gone
     populations = cog_history.population_on_current_geography(communes, mapping)
     gaps = cog_history.population_gaps(communes, edges, pd.concat([s.endings for s in staged], ignore_index=True),
                                        mapping, {v: year + 2 for v, year in config.POPULATION_YEAR.items()})

@@ -389,4 +389,3 @@ def establishments_chart(counts: Mapping[str, float | None], title: str | None =
         :data:`pipeline.nomenclatures.GROUPES_FINESS`.
     """
     return to_svg(establishments_figure(counts, title, xlabel))
-

@@ -61,14 +61,21 @@ def test_a_region_batch_fails_the_cpts_of_unknown_codes_of_its_listings(fixture_
     listing's other CPTS are in (Nouvelle-Aquitaine here, through Bordeaux), and in no other."""
     listing = tmp_path / "siren.csv"
     listing.write_text("cpts,code_insee\nCPTS Siren,243300316\nCPTS Bordeaux,33063\n", encoding="utf-8")
+    # A second listing holding the same name: the progress lines say which listing each is of (a review read
+    # « [35/38] CPTS du Verdon » then « [36/38] CPTS du Verdon »).
+    other = tmp_path / "autre.csv"
+    other.write_text("cpts,code_insee\nCPTS Bordeaux,33063\n", encoding="utf-8")
     data = database_copy(fixture_data_dir, tmp_path)
     with writable_database(data) as con:
-        assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+        for path in (listing, other):
+            assert listing_step(path)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
     run = run_in(data, tmp_path / "maps", ["diagnostics", "--region", "75"])
     assert run.code == 2, run.stderr
     assert ("CPTS « CPTS Siren » non diagnostiquée : aucune commune : ses codes sont inconnus du code officiel "
             "géographique (voir les anomalies de la liste)") in run.stderr
     failures = pd.read_csv(data / "processed" / "comparaison-region-75" / "echecs.csv", dtype=str)
     assert failures[["cpts", "liste"]].values.tolist() == [["CPTS Siren", "siren"]]
-    assert list(pd.read_csv(data / "processed" / "comparaison-region-75" / "comparaison.csv", dtype=str)["cpts"]) \
-        == ["CPTS Bordeaux"]
+    table = pd.read_csv(data / "processed" / "comparaison-region-75" / "comparaison.csv", dtype=str)
+    assert table[["cpts", "liste"]].values.tolist() == [["CPTS Bordeaux", "autre"], ["CPTS Bordeaux", "siren"]]
+    progress = [line.split(" : ")[0].strip() for line in run.stdout.splitlines() if line.startswith("  [")]
+    assert progress == ["[1/2] CPTS Bordeaux (liste autre)", "[2/2] CPTS Bordeaux (liste siren)"], run.stdout

@@ -198,7 +198,8 @@ def _read_only_cases() -> list[Any]:
             error_line("Fichier des adhérents invalide (profession attendue : l'un des groupes de la Trame : Médecins "
                        "généralistes, Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, "
                        "Biologistes, Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, "
-                       "Pédicures-podologues, Psychologues, MSP, Centres de santé, Autres) :\n"
+                       "Pédicures-podologues, Psychologues, MSP, Centres de santé, Autres ; « Autre (astrologue) » "
+                       "pour une profession hors de ces lignes) :\n"
                        "  - ligne 3 : profession inconnue « astrologue »",
                        f / "adherents_profession_inconnue.csv", 3),
             id="adherents-profession-inconnue"),

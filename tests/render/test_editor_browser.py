@@ -529,6 +529,22 @@ def test_a_cpts_partly_outside_the_zone_says_its_figures_are_partial(editor: Any
     assert call(editor, "state()")["communes"] == [E]
     assert ("1 de ses 2 unités est hors de la zone de cette page, les chiffres ne portent que sur sa partie dans "
             "la zone (1 unité ;") in editor.text_content("#message")
+    # Its taille, funding margins and self-containment are those of the whole CPTS, which this page does not hold:
+    # « non disponible », as for a CPTS beyond the load, never the part's figures read as the CPTS's (a review read
+    # « taille 1, il manque 20 112 habitants pour la taille 2 » for a CPTS across a région's boundary).
+    s = call(editor, "state()")
+    assert s["unites_hors_zone"] == 1 and s["taille"] is None and s["autoconfinement"] is None
+    assert editor.text_content("#v-taille") == "non disponible"
+    assert editor.text_content("#v-financement").startswith(
+        "Taille non disponible : 1 unité de la CPTS est hors de la zone de cette page (choisissez une zone qui la "
+        "contient entière)")
+    assert editor.text_content("#v-seuils") == ""
+    # Starting from a CPTS wholly in the zone gives its figures back.
+    alpha = editor.evaluate("""() => [...document.querySelectorAll('#start-cpts option')]
+        .find(o => o.textContent.startsWith('CPTS Alpha')).value""")
+    editor.select_option("#start-cpts", alpha)
+    s = call(editor, "state()")
+    assert s["cpts_editee"] == "CPTS Alpha" and s["unites_hors_zone"] == 0 and s["taille"] is not None
 
 
 def test_arrow_keys_on_the_cpts_list_browse_it_and_enter_starts_from_the_one_shown(editor: Any) -> None:

@@ -198,10 +198,20 @@ def test_a_paris_postal_code_is_named_as_such(db: duckdb.DuckDBPyConnection) -> 
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, "communes:75001,75020,75116")
     message = str(info.value.message)
-    assert "- code INSEE inconnu : 75001 : code postal de Paris 1er Arrondissement (code INSEE 75101)\n" in message
-    assert message.endswith("- code INSEE inconnu : 75020 : code postal de Paris 20e Arrondissement (code INSEE "
-                            "75120)")
+    # Both readings, as on a national load, though the Seine communes they were before 1968 are in the 94 and the 92,
+    # not loaded here (a review read « code INSEE inconnu » and the postal reading alone).
+    assert ("- 75001 : code postal de Paris 1er Arrondissement (code INSEE 75101), et ancien code, avant 1968, d'une "
+            "commune de la Seine, aujourd'hui 94002 (département 94, non chargé) ; indiquez le code INSEE voulu\n"
+            ) in message
+    assert message.endswith("- 75020 : code postal de Paris 20e Arrondissement (code INSEE 75120), et ancien code, "
+                            "avant 1968, d'une commune de la Seine, aujourd'hui 92020 (département 92, non chargé) ; "
+                            "indiquez le code INSEE voulu")
     assert "75116 " not in message and "75116)" in message  # named in the spec only, no error of its own
+    # The raw package 6.0.0 lists 75001 among Alfortville's (94002) « anciensCodes » and 75020 among Châtillon's
+    # (92020): codes of a loaded département whose commune is in another, never « sans commune actuelle ».
+    rows = db.execute("SELECT code, current_code FROM cog_mapping_hors_chargement WHERE code IN ('75001', '75020') "
+                      "ORDER BY code").fetchall()
+    assert rows == [("75001", "94002"), ("75020", "92020")]
 
 
 def test_marseille_postal_codes_read_as_other_communes_are_pointed_out(db: duckdb.DuckDBPyConnection) -> None:

@@ -31,7 +31,8 @@ restore a leading zero lost by a spreadsheet (``4070`` → ``04070``).
     when P is empty or its population is ``null``, and while the CPTS being
     edited has ``communes_hors_base`` (communes its listing names outside the
     loaded départements, ``null`` for a drawn part of unknown extent), as in
-    its diagnostic. ``financement``: the
+    its diagnostic, or ``unites_hors_zone`` (its units loaded but outside the
+    page's zone). ``financement``: the
     funding line of that taille as passed in ``EditorData.aci``
     (``total_possible``, ``volet_supplementaire``, ``maximum``).
 Other CPTS

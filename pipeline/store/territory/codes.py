@@ -32,7 +32,7 @@ from pipeline.geography import outside_the_load as not_loaded
 from pipeline.model import UNIT_COLUMNS
 from pipeline.sources.contours_download import department_slugs
 from pipeline.sources.files import first_listed
-from pipeline.store.queries import geography, provenance
+from pipeline.store.queries import beyond_the_load, geography, provenance
 
 #: Errors a refused list of codes shows; the others are counted (a file of a million unknown codes).
 MAX_ERRORS_SHOWN = 50
@@ -330,6 +330,11 @@ def _paris_postal_code(con: duckdb.DuckDBPyConnection, given: str, code: str, ar
     if code in mapping.index and pd.notna(target := mapping.at[code, "current_code"]):
         said += (f", et ancien code, avant 1968, d'une commune de la Seine : {mapping.at[code, 'nom']}, aujourd'hui "
                  f"{target} ; indiquez le code INSEE voulu")
+    elif (elsewhere := beyond_the_load.current_communes(con, [code]).get(code)) is not None:
+        # Its Seine commune is in a département not loaded (a review read only the postal code reading on a load of
+        # the 75 without the 94).
+        said += (f", et ancien code, avant 1968, d'une commune de la Seine, aujourd'hui {elsewhere} (département "
+                 f"{departement_of(elsewhere)}, non chargé) ; indiquez le code INSEE voulu")
     else:
         said = "code INSEE inconnu : " + said
     if outside := outside_the_load(con, "75"):

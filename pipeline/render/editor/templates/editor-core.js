@@ -73,14 +73,19 @@
     // Communes the edited CPTS's listing names outside the loaded départements (null: a drawn part, how many
     // unknown): absent from every page, its taille is « non disponible », as in its diagnostic.
     var beyondTheLoad = 0;
+    // Units of the edited CPTS loaded but outside this page's zone (not drawn): its population, taille and flows
+    // here are those of its part in the zone only, so they are « non disponible », not partial figures read as the
+    // CPTS's (a review: a CPTS crossing the région's boundary read « taille 1, il manque 20 112 habitants »).
+    var beyondTheZone = 0;
 
     /** Set the perimeter edits start from, and the CPTS being edited (name and listing, or null). */
     function rebase(units, edited, listing) {
       beyondTheLoad = 0;
+      beyondTheZone = 0;
       for (var p = 0; p < P.nom.length; p++) {
-        if (P.nom[p] === edited && P.liste[p] === listing && P.hors_base && P.hors_base[p]) {
-          beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p];
-        }
+        if (P.nom[p] !== edited || P.liste[p] !== listing) { continue; }
+        if (P.hors_base && P.hors_base[p]) { beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p]; }
+        if (P.hors_zone && P.hors_zone[p]) { beyondTheZone = P.hors_zone[p]; }
       }
       // Claims by CPTS other than the one being edited (its name in its listing, as the diagnostic leaves out).
       for (var u = 0; u < n; u++) {
@@ -284,7 +289,7 @@
         }
       });
       var taille = null;
-      if (members.length && pop.population !== null && beyondTheLoad === 0) {
+      if (members.length && pop.population !== null && beyondTheLoad === 0 && beyondTheZone === 0) {
         taille = 1 + D.aci.bounds.filter(function (b) { return pop.population >= b; }).length;
       }
       var shared = members.filter(function (m) { return otherClaims[m].length > 0; });
@@ -327,7 +332,7 @@
       // Communes of the edited CPTS beyond the load (or a drawn part there): its residents' consultations to them
       // would count as leaving it, and where they lie is unknown, so self-containment, attraction and continuity
       // are « non disponible », as in its diagnostic (pertinence NOT_LOADED).
-      var beyond = members.length > 0 && beyondTheLoad !== 0;
+      var beyond = members.length > 0 && (beyondTheLoad !== 0 || beyondTheZone > 0);
       var f = flows(selected);
       var pieces = parts(members, selected);
       return {
@@ -341,6 +346,7 @@
         taille: taille,
         financement: taille === null ? null : D.aci.funding[String(taille)],
         communes_hors_base: beyondTheLoad,
+        unites_hors_zone: beyondTheZone,
         version_aci: D.aci.version,
         unites_partagees: codes(shared),
         unites_sans_liste: codes(unlisted),

@@ -118,7 +118,12 @@
 
     /** Why the edited CPTS reaches beyond the loaded départements (its diagnostic's reason), or null. */
     function beyondWhy(s) {
-      if (s.n_unites === 0 || s.communes_hors_base === 0) { return null; }
+      if (s.n_unites === 0) { return null; }
+      if (s.unites_hors_zone > 0 && s.communes_hors_base === 0) {
+        return plural(s.unites_hors_zone, 'unité de la CPTS est', 'unités de la CPTS sont') + ' hors de la zone ' +
+          'de cette page (choisissez une zone qui la contient entière)';
+      }
+      if (s.communes_hors_base === 0) { return null; }
       return s.communes_hors_base === null ? 'une partie du périmètre dessiné de la CPTS ne recouvre aucune ' +
         'commune chargée dans la base' : s.communes_hors_base + (s.communes_hors_base > 1
           ? ' communes de la CPTS dans sa liste sont' : ' commune de la CPTS dans sa liste est') +
