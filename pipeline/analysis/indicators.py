@@ -6,6 +6,8 @@ from DuckDB and writes the outputs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -52,6 +54,27 @@ def annual_rate(population_by_vintage: pd.Series) -> float:
 
 def density(population: float, area_km2: float) -> float:
     return population / area_km2 if area_km2 > 0 else float("nan")
+
+
+def units_area(codes: Iterable[str], areas: pd.Series, held_by: Mapping[str, str]) -> float:
+    """Area (km²) of a set of units from their polygons' areas, or NaN when it is not known.
+
+    ``areas``: unit code → its polygon's area. ``held_by``: a commune re-created since the contours' COG → the unit
+    whose polygon holds it too (that polygon's area is theirs together). Known when every unit has a polygon or is
+    held by one of the set, and every polygon holding a re-created commune comes with all of them.
+    """
+    inside = set(codes)
+    holders = set(held_by.values())
+    for code in inside:
+        if code in held_by:
+            if held_by[code] not in inside:
+                return float("nan")
+        elif code not in areas.index or pd.isna(areas[code]):
+            return float("nan")
+    if any(holder in inside for holder in holders) and \
+            any(recreated not in inside for recreated, holder in held_by.items() if holder in inside):
+        return float("nan")
+    return float(areas.reindex(sorted(inside - set(held_by))).sum())
 
 
 def weighted_apl(apl: pd.DataFrame, codes: list[str] | None = None) -> float:

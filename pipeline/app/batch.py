@@ -88,12 +88,15 @@ def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str,
     specs = {(r.cpts, r.listing): (f"cpts:{r.listing}:{r.cpts}" if s else f"cpts:{r.cpts}")
              for r, s in zip(names.itertuples(), shared_name, strict=True)}
     chosen = chosen.assign(spec=[specs[(c, li)] for c, li in zip(chosen["cpts"], chosen["listing"], strict=True)])
-    # A name two listings hold is shown with its listing in the progress lines (a review read « [35/38] CPTS du
-    # Verdon » then « [36/38] CPTS du Verdon »).
-    repeated = chosen["cpts"].duplicated(keep=False)
-    chosen["shown"] = [f"{c} (liste {li})" if twice else str(c)
-                       for c, li, twice in zip(chosen["cpts"], chosen["listing"], repeated, strict=True)]
     return name, label, chosen.sort_values(["cpts", "listing"]).reset_index(drop=True)
+
+
+def _with_shown_names(chosen: pd.DataFrame) -> pd.DataFrame:
+    """``shown``: a name two listings hold with its listing, for the progress and error lines (a review read
+    « [35/38] CPTS du Verdon » then « [36/38] CPTS du Verdon »)."""
+    repeated = chosen["cpts"].duplicated(keep=False)
+    return chosen.assign(shown=[f"{c} (liste {li})" if twice else str(c)
+                                for c, li, twice in zip(chosen["cpts"], chosen["listing"], repeated, strict=True)])
 
 
 def _context(con: duckdb.DuckDBPyConnection, chosen: pd.DataFrame, params: Params) -> BatchContext:
@@ -155,11 +158,11 @@ def _reported(item: Any, failures: list[dict[str, str]]) -> Iterator[_Outcome]:
             result.unexpected = True
             failures.append({"cpts": str(item.cpts), "liste": str(item.listing),
                              "erreur": f"anomalie du programme ({type(exc).__name__}) : {exc}"})
-            print(f"Erreur inattendue pour la CPTS « {item.cpts} » ({type(exc).__name__}) :", file=sys.stderr)
+            print(f"Erreur inattendue pour la CPTS « {item.shown} » ({type(exc).__name__}) :", file=sys.stderr)
             traceback.print_exception(exc, file=sys.stderr)
         else:
             failures.append({"cpts": str(item.cpts), "liste": str(item.listing), "erreur": str(exc)})
-            print(f"Erreur pour la CPTS « {item.cpts} » : {exc}", file=sys.stderr)
+            print(f"Erreur pour la CPTS « {item.shown} » : {exc}", file=sys.stderr)
 
 
 @dataclass
@@ -249,6 +252,7 @@ def _run(options: BatchOptions, done: _Done) -> int:
     pending: collections.deque[_Writing] = collections.deque()
     try:
         name, label, chosen = _select(con, options)
+        chosen = _with_shown_names(chosen)
         # Never silently absent from the comparison: the CPTS of the listing with no loaded commune (a load of
         # some départements; a perimeter drawn where none lies) are named, apart from the failures.
         unknown, not_loaded = unloaded_for(con, options)

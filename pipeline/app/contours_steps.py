@@ -151,7 +151,7 @@ def _with_holders(result: contours.Harmonised, mapping: pd.DataFrame, mirror: Pa
     residue["polygone"] = residue["code"].map(holders).astype("string")
     held = residue["polygone"].notna()
     residue.loc[held, "note"] = [f"commune recréée après le COG des contours : son territoire est dans le polygone "
-                                 f"{of_place(str(names.get(h, h)))} ({h}), dont la surface est la leur ensemble"
+                                 f"{of_place(str(names.get(h, h)))} ({h}), dont la surface est celle de leur ensemble"
                                  for h in residue.loc[held, "polygone"]]
     return residue
 

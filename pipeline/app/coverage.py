@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from pipeline.analysis import indicators as ind
 from pipeline.analysis.coverage import atone as coverage_atone
 from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
@@ -171,8 +172,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     notes.extend(memberless_notes(issues, with_members))
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
+    held = geography.recreated_holders(con)
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
-                             candidates, partial_names, status)
+                             candidates, partial_names, status,
+                             dict(zip(held["code"].astype(str), held["polygone"].astype(str), strict=True)))
     if partial_names:
         notes.append(f"{format_number(len(partial_names))} CPTS ont des communes hors des départements chargés "
                      "dans la base (make data DEPARTEMENTS=…) : leurs population, nombre d'unités et parts sont "
@@ -234,14 +237,15 @@ def _dissolve(polygons: gpd.GeoDataFrame, groups: dict[str, list[str]], extra: d
 
 def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, population: pd.Series,
                 claims: pd.DataFrame, unit_claims: pd.DataFrame, overlaps: pd.DataFrame, white: pd.DataFrame,
-                atone: pd.DataFrame, candidates: pd.DataFrame, partial: set[str], status: pd.DataFrame
-                ) -> dict[str, gpd.GeoDataFrame]:
+                atone: pd.DataFrame, candidates: pd.DataFrame, partial: set[str], status: pd.DataFrame,
+                held_by: dict[str, str]) -> dict[str, gpd.GeoDataFrame]:
     """Map layers, on unit polygons (arrondissements of Paris, Lyon, Marseille drawn as themselves).
 
     ``all_polygons`` holds the units of the zone and of every CPTS claiming
     one of them (CPTS that cross the zone boundary are drawn whole);
     ``polygons`` the zone's units only. Perimeters carry their area
-    (``surface_km2``, sum of their units' polygon areas), their population
+    (``surface_km2``, sum of their units' polygon areas; unknown for a polygon holding a commune re-created since
+    2018 without it, or that commune without it: ``held_by``), their population
     (``population``, from ``population`` per unit) and number of units, all
     three unknown (NaN) for the CPTS of ``partial`` (names), and their listing's ``statut`` and ``date`` (ISO
     text) from ``status`` (:func:`pipeline.app.coverage_listings.statuts`), as the overlaps do (``statut_a``…).
@@ -257,7 +261,8 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     ids = unit_claims.drop_duplicates("cpts").set_index("cpts")["cpts_id"].astype(str)
     perimeter_extra = {
         cpts: {"cpts_id": ids[cpts], **_statut_of(status, ids[cpts]),
-               **({"surface_km2": float(by_code["area_km2"].reindex(codes).sum()),
+               # A polygon holding a commune re-created since 2018 counts only with it (indicators.units_area).
+               **({"surface_km2": ind.units_area(codes, by_code["area_km2"], held_by),
                    "population": int(population.reindex(codes).fillna(0).sum()), "unites": len(codes)}
                   if cpts not in partial else {"surface_km2": math.nan, "population": math.nan, "unites": math.nan})}
         for cpts, codes in perimeter_groups.items()

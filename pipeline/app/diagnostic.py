@@ -151,7 +151,8 @@ def compute(
     units = units.merge(apl.per_unit[["unit_code", "apl_2022", "apl_2023", "apl_moins_65_2023"]], on="unit_code",
                         how="left")
     parts = profile.profile_sections(con, units, areas, official_apl, apl, coverage,
-                                     shared.apl_workbook_rows(con), lambda: shared.income_references(con))
+                                     shared.apl_workbook_rows(con), lambda: shared.income_references(con),
+                                     population.area_km2)
     lap("APL")
 
     representativeness = adherents = None
@@ -162,14 +163,15 @@ def compute(
         representativeness = profile.legacy_table(adherents)
 
     members = shared.members
-    touching = neighbour_section.touching_units(con, territory, perimeter)
-    neighbours = neighbour_section.neighbours(con, territory, perimeter, members, touching)
-    shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     listing_anomalies = neighbour_section.listing_anomalies(con, territory)
+    partial = bool(territory.beyond_the_load or neighbour_section.outside_the_load(listing_anomalies)
+                   or neighbour_section.drawn_part_outside_the_load(listing_anomalies))
+    touching = neighbour_section.touching_units(con, territory, perimeter)
+    neighbours = neighbour_section.neighbours(con, territory, perimeter, members, touching, partial)
+    shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     near_names, near_notes = neighbour_section.near_duplicates(members, neighbours, territory)
     notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
-    if (territory.beyond_the_load or neighbour_section.outside_the_load(listing_anomalies)
-            or neighbour_section.drawn_part_outside_the_load(listing_anomalies)):
+    if partial:
         taille = unknown_when_partial(taille, population.total,
                                       missing=neighbour_section.departements_outside_the_load(listing_anomalies))
         if (note := four_plus_plus_note(taille, four_plus_plus_possible=not registry_demo)) is not None:

@@ -310,7 +310,7 @@ def grouped_supply_figure(
     if title:
         # Above the legend, however many lines it takes.
         fig.canvas.draw()
-        pad = legend.get_window_extent().height * 72 / fig.dpi + 6
+        pad = max(legend.get_window_extent().y1 - ax.bbox.y1, 0) * 72 / fig.dpi + 6
         ax.set_title(title, fontsize=11, loc="left", pad=pad)
     _style(ax, grid_axis="x")
     return fig

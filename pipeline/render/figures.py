@@ -155,7 +155,11 @@ def _label_alone(fig: Figure, source: str, demo: bool) -> None:
     ax.annotate(textwrap.fill(source, 110), xy=(0, 0), xycoords="axes fraction", xytext=(0, -36),
                 textcoords="offset points", va="top", ha="left", fontsize=6.5, color="#333333")
     if demo:
-        ax.annotate(DEMO_BANNER, xy=(1, 1), xycoords="axes fraction", xytext=(0, 44), textcoords="offset points",
+        # Above the title (set on the left: ``ax.title`` is the empty centre one), however many lines it takes.
+        fig.canvas.draw()
+        title = next((t for t in (ax._left_title, ax.title) if t.get_text()), ax.title)  # type: ignore[attr-defined]
+        above = max(title.get_window_extent().y1 - ax.bbox.y1, 0) * 72 / fig.dpi + 10
+        ax.annotate(DEMO_BANNER, xy=(1, 1), xycoords="axes fraction", xytext=(0, above), textcoords="offset points",
                     va="bottom", ha="right", fontsize=9, fontweight="bold", color="white",
                     bbox={"boxstyle": "round,pad=0.35", "facecolor": "#b00020", "edgecolor": "none"})
 

@@ -369,7 +369,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
         unknown = next((str(p).strip() for p, g in zip(professions, groups, strict=True) if g is None and
                         str(p).strip()), "")
-        other = f" ; « Autre ({unknown}) » pour une profession hors de ces lignes" if unknown else ""
+        other = (f" ; « Autre ({unknown}) » pour une profession hors de ces lignes, si ce n'est pas une faute de "
+                 "frappe") if unknown else ""
         rows = f" (profession attendue : l'un des groupes de la Trame : {', '.join(TRAME_ROWS)}{other})" \
             if None in groups else ""
         raise DataError(f"Fichier des adhérents invalide{rows} :\n  - " + "\n  - ".join(shown), path, errors[0][0])

@@ -54,3 +54,23 @@ def test_population_years_collapse_packages_with_the_same_legal_population() -> 
     assert keyed.to_dict() == {2016: 100, 2020: 111, 2022: 121}
     # The annual rate runs over legal-population years: 100 → 121 in 6 years is (1.21)^(1/6) − 1.
     assert ind.annual_rate(keyed) == pytest.approx((1.21 ** (1 / 6) - 1) * 100)
+
+
+@pytest.mark.parametrize(("codes", "expected"), [
+    (["A", "B"], 3.0),  # every unit has its own polygon
+    (["A", "H"], None),  # H's polygon also holds R and S, re-created since: H's own area is unknown
+    (["H", "R"], None),  # S, held by H too, is missing
+    (["H", "R", "S"], 10.0),  # all three: their polygon's whole area
+    (["A", "H", "R", "S"], 11.0),
+    (["R"], None),  # R alone: its land is inside H's polygon, its own area unknown
+    (["A", "Z"], None),  # Z has no polygon at all (a collectivité d'outre-mer)
+    ([], 0.0),
+])
+def test_units_area_counts_a_shared_polygon_only_with_all_its_communes(codes: list[str],
+                                                                       expected: float | None) -> None:
+    areas = pd.Series({"A": 1.0, "B": 2.0, "H": 10.0})
+    got = ind.units_area(codes, areas, {"R": "H", "S": "H"})
+    if expected is None:
+        assert np.isnan(got)
+    else:
+        assert got == expected

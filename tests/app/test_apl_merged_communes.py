@@ -53,6 +53,6 @@ def test_the_report_says_the_apl_of_a_merged_commune_is_computed(fixture_data_di
     html = (tmp_path / "maps" / "communes-33008-33009" / "rapport.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub("<[^>]+>", "", unescape(html)))
     assert "sur 2 dont l'APL est connue" in text and "dont l'APL est publiée" not in text
-    assert ("L'APL 2023 d'une commune fusionnée depuis le classeur de la DREES est la moyenne des APL publiées des "
-            "communes qui la composent, pondérée par leur population standardisée") in text
+    assert ("L'APL 2023 d'une commune fusionnée depuis la publication du classeur de la DREES est la moyenne des APL "
+            "publiées des communes qui la composent, pondérée par leur population standardisée") in text
     assert re.search(r"\(\S[^()]*\(33008\) : lignes 33008, 33409\)\.", text), text[:2000]

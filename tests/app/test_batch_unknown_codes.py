@@ -60,7 +60,9 @@ def test_a_region_batch_fails_the_cpts_of_unknown_codes_of_its_listings(fixture_
     word, exit 0, while « --liste » named it. It has no région of its own: it fails in the batch of each région its
     listing's other CPTS are in (Nouvelle-Aquitaine here, through Bordeaux), and in no other."""
     listing = tmp_path / "siren.csv"
-    listing.write_text("cpts,code_insee\nCPTS Siren,243300316\nCPTS Bordeaux,33063\n", encoding="utf-8")
+    # « CPTS Quatre », 04999 (well formed, of no COG), is of the 04: it fails in the PACA batch, not this one.
+    listing.write_text("cpts,code_insee\nCPTS Siren,243300316\nCPTS Bordeaux,33063\nCPTS Quatre,04999\n",
+                       encoding="utf-8")
     # A second listing holding the same name: the progress lines say which listing each is of (a review read
     # « [35/38] CPTS du Verdon » then « [36/38] CPTS du Verdon »).
     other = tmp_path / "autre.csv"

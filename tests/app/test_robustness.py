@@ -199,7 +199,7 @@ def _read_only_cases() -> list[Any]:
                        "généralistes, Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, "
                        "Biologistes, Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, "
                        "Pédicures-podologues, Psychologues, MSP, Centres de santé, Autres ; « Autre (astrologue) » "
-                       "pour une profession hors de ces lignes) :\n"
+                       "pour une profession hors de ces lignes, si ce n'est pas une faute de frappe) :\n"
                        "  - ligne 3 : profession inconnue « astrologue »",
                        f / "adherents_profession_inconnue.csv", 3),
             id="adherents-profession-inconnue"),

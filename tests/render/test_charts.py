@@ -7,7 +7,9 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from pipeline.nomenclatures import GROUPES_TRAME
 from pipeline.render import charts
@@ -20,6 +22,13 @@ def text_boxes(fig: Figure, texts: list) -> list:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     return [t.get_window_extent(renderer) for t in texts if t.get_text()]
+
+
+def shown_title(ax: Axes) -> Text:
+    """The title drawn: the charts set it on the left, where ``ax.title`` is the (empty) centre one."""
+    found = [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]  # type: ignore[attr-defined]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def overlapping(boxes: list) -> list:
@@ -129,7 +138,7 @@ def test_grouped_chart_legend_stays_within_the_figure_width_and_under_its_title(
     ax = fig.axes[0]
     legend = ax.get_legend().get_window_extent(renderer)
     assert legend.x0 >= 0 and legend.x1 <= fig.bbox.width
-    title = ax.title.get_window_extent(renderer)
+    title = shown_title(ax).get_window_extent(renderer)
     assert title.y0 >= legend.y1  # the title above the legend, not over it
     # The legend's entries still name every level, whole (wrapping only adds line breaks).
     shown = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
@@ -143,7 +152,9 @@ def test_the_establishments_chart_pasted_alone_carries_its_sources_and_demo_labe
     # « Données fictives de démonstration » label that the printed maps carry.
     from pipeline.render.figures import _label_alone
 
-    fig = charts.establishments_figure({"EHPAD": 3, "SSR": 1}, title="Établissements du territoire par groupe – X")
+    # A title of two lines, as a long territory name gives.
+    fig = charts.establishments_figure({"EHPAD": 3, "SSR": 1}, title="Établissements du territoire par groupe – "
+                                       "Bourg-en-Bresse, Péronnas,\nSaint-Denis-lès-Bourg, Viriat et 4 autres communes")
     _label_alone(fig, "Sources : FINESS, extraction du 01/01/2026 (données fictives de démonstration).", demo)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -153,7 +164,9 @@ def test_the_establishments_chart_pasted_alone_carries_its_sources_and_demo_labe
     assert source.y1 <= ax.xaxis.label.get_window_extent(renderer).y0  # under the axis label, not over it
     banner = shown.get("Données fictives de démonstration")
     if demo:
-        assert banner is not None and banner.y0 >= ax.title.get_window_extent(renderer).y1  # above the title
+        title = shown_title(ax)
+        assert "Bourg-en-Bresse" in title.get_text()
+        assert banner is not None and banner.y0 >= title.get_window_extent(renderer).y1  # above the title
     else:
         assert banner is None
     png = charts.to_png(fig)  # the saved image holds them (« tight » bounds take every text)

@@ -454,6 +454,7 @@ def test_the_export_keeps_the_units_of_the_cpts_outside_the_page(editor: Any, tm
     editor.wait_for_function(f"window.cptsEditor.state().cpts_editee === {case.HOSTILE!r}")
     s = call(editor, "state()")
     assert s["communes"] == [C, E] and s["codes_inconnus"] == []
+    assert s["unites_hors_zone"] == 1 and s["taille"] is None  # 02001 kept, outside the page: not whole here
     said = editor.text_content("#message")
     assert "1 unité de " in said and "gardée pour l’export" in said
     assert call(editor, "csv()") == source.read_bytes().decode("utf-8")
@@ -472,6 +473,9 @@ def test_the_export_keeps_the_units_of_the_cpts_outside_the_page(editor: Any, tm
     editor.set_input_files("#file-import", str(source))
     editor.wait_for_function(f"window.cptsEditor.state().cpts_editee === {case.HOSTILE!r}")
     assert [line.split(",")[0] for line in call(editor, "csv()").splitlines()[1:]] == [E]
+    # Redrawn without its unit outside the zone, the CPTS is whole on the page: its taille is known again.
+    s = call(editor, "state()")
+    assert s["unites_hors_zone"] == 0 and s["taille"] is not None
 
 
 def test_unknown_codes_are_reported_not_added(editor: Any) -> None:

@@ -117,7 +117,8 @@ def test_unknown_professions_name_each_line(tmp_path: Path) -> None:
         "Fichier des adhérents invalide (profession attendue : l'un des groupes de la Trame : Médecins généralistes, "
         "Médecins spécialistes, Infirmiers, Pharmaciens, Masseurs-kinésithérapeutes, Biologistes, "
         "Sages-femmes, Orthophonistes, Orthoptistes, Chirurgiens-dentistes, Pédicures-podologues, "
-        "Psychologues, MSP, Centres de santé, Autres ; « Autre (astrologue) » pour une profession hors de ces lignes) :"
+        "Psychologues, MSP, Centres de santé, Autres ; « Autre (astrologue) » pour une profession hors de ces lignes, "
+        "si ce n'est pas une faute de frappe) :"
         "\n  - ligne 3 : profession inconnue « astrologue »")
     assert info.value.line == 3
 

@@ -132,8 +132,8 @@ def test_a_repeated_header_line_refuses_the_file_with_its_line(
 ) -> None:
     """The real sample cut in two and put end to end with its header (lines 1–12, then the header again on line
     13, then lines 13–23): read as data, the header counted as one professional of the profession « Code
-    profession » (a review). The header is refused with its line, in the activity file and in a savoir-faire
-    file alike."""
+    profession » (a review). The header is refused with its line (the savoir-faire file is read by the same
+    function, :func:`pipeline.sources.annuaire.reader.read_columns`)."""
     lines = (mirror / SAMPLE).read_text(encoding="utf-8").splitlines()
     path = tmp_path / Path(SAMPLE).name
     path.write_text("\n".join([*lines[:12], lines[0], *lines[12:]]) + "\n", encoding="utf-8")

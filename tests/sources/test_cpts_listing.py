@@ -245,7 +245,7 @@ def test_all_row_errors_collected_with_lines() -> None:
     assert "ligne 3 : statut « validé » inconnu" in text
     assert "ligne 4 : nom de CPTS (« cpts ») vide" in text
     assert "ligne 4 : date « 2024-13-01 » invalide" in text
-    assert "ligne 5 : date « 15/01/2024 » invalide" in text
+    assert "ligne 5 : date" not in text  # 15/01/2024, day first as a French spreadsheet writes it: read
     assert "ligne 5 : code INSEE (« code_insee ») vide" in text
     assert "ligne 6 : 3 champs au lieu de 4" in text
 
@@ -449,3 +449,19 @@ def test_a_line_break_typed_in_a_name_cell_becomes_one_space() -> None:
     frame = parse_listing_csv(text, "sauts.csv")
     assert frame["cpts"].tolist() == ['CPTS "Nord"; Rennes Est (35)', "CPTS  Sud"]  # a double space is not a break
     assert frame["line"].tolist() == [2, 4]
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("2023-06-01", "2023-06-01"), ("01/06/2023", "2023-06-01"), ("1/6/2023", "2023-06-01"),
+    ("2023-06-01 00:00:00", "2023-06-01"), ("2023-06-01T00:00", "2023-06-01"),
+    ("31/02/2023", None), ("06/31/2023", None), ("1 sept. 2020", None), ("2023-06-01 14:30:00", None),
+])
+def test_a_status_date_is_read_as_a_french_spreadsheet_writes_it(written: str, read: str | None) -> None:
+    # A review's ARS export wrote « 01/03/2022 » and was refused; day first, as the French locale writes it. A day
+    # that does not exist, a month first, a date in words or with a time of day stay refused.
+    text = f"cpts;code_insee;statut;date\nCPTS A;04070;ACI signé;{written}\n"
+    if read is None:
+        with pytest.raises(DataError, match=r"formats attendus AAAA-MM-JJ ou JJ/MM/AAAA"):
+            parse_listing_csv(text, "dates.csv")
+    else:
+        assert parse_listing_csv(text, "dates.csv")["date"].tolist() == [read]

@@ -252,13 +252,16 @@ def territory_type_by_unit(units: pd.DataFrame, aav_population: pd.Series, aav_l
     return out
 
 
-def territory_type_shares(by_unit: pd.DataFrame) -> pd.DataFrame:
+def territory_type_shares(by_unit: pd.DataFrame, land: float | None = None) -> pd.DataFrame:
     """Shares of the territory's population by unité urbaine status and aire class, and its density.
 
     Parameters
     ----------
     by_unit
         Output of :func:`territory_type_by_unit` for the territory's units.
+    land
+        The territory's area when known otherwise than as the sum of its units' (a polygon holding a commune
+        re-created since 2018 counts for both together: :func:`pipeline.analysis.indicators.units_area`).
 
     Returns
     -------
@@ -303,7 +306,9 @@ def territory_type_shares(by_unit: pd.DataFrame) -> pd.DataFrame:
     if classes.isna().any():
         add("aire d'attraction des villes", UNKNOWN, classes.isna())
     area = by_unit["area_km2"]
-    density = total / float(area.sum()) if area.notna().all() and area.sum() > 0 else math.nan
+    if land is None:  # the units' own areas
+        land = float(area.sum()) if area.notna().all() else math.nan
+    density = total / land if land > 0 else math.nan  # NaN > 0 is False
     rows.append(
         {
             "dimension": "densité",

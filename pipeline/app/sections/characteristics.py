@@ -230,7 +230,8 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
 # --------------------------------------------------------------------------- territory type
 
 
-def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> TerritoryTypeSection:
+def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
+                           land: float | None = None) -> TerritoryTypeSection:
     """Unité urbaine, aire d'attraction des villes and density of each unit, and population shares."""
     codes = [str(c) for c in units["unit_code"]]
     zoning = zones_of_units(queries.appartenance_of(con, units["commune_code"].astype(str)), codes)
@@ -263,4 +264,4 @@ def territory_type_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) 
                      + " : densité non disponible.")
     by_unit["densite_hab_km2"] = by_unit["densite_hab_km2"].replace([np.inf, -np.inf], np.nan)
     return TerritoryTypeSection(per_unit=by_unit, shares=territory_type_shares(by_unit.rename(
-        columns={"unit_code": "code"})), notes=notes)
+        columns={"unit_code": "code"}), land), notes=notes)

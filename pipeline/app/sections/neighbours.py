@@ -88,10 +88,12 @@ def regions_without_listing(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
 
 def neighbours(
     con: duckdb.DuckDBPyConnection, territory: Territory, perimeter: gpd.GeoDataFrame, members: pd.DataFrame,
-    touching: gpd.GeoDataFrame | None = None,
+    touching: gpd.GeoDataFrame | None = None, partial_territory: bool = False,
 ) -> pd.DataFrame:
-    """One row per other CPTS: shared units and population, and whether it touches the perimeter
-    (``touching``: :func:`touching_units`, computed here when not given)."""
+    """One row per other CPTS: shared units and population, their share of the territory's population and of
+    the other CPTS's, and whether it touches the perimeter (``touching``: :func:`touching_units`, computed here
+    when not given; ``partial_territory``: part of the territory is outside the loaded départements, so that its
+    population, hence the first share, is unknown)."""
     if members.empty:
         return pd.DataFrame(columns=COLUMNS)
     if (entry := territory.own_listing_entry) is not None:
@@ -117,7 +119,7 @@ def neighbours(
     frame = pd.DataFrame(list(rows.values()), columns=COLUMNS)
     # « Share of each perimeter » (DESIGN §6): the shared population over the territory's and over the other CPTS's.
     frame["part_population_territoire"] = frame["population_commune"] / float(territory.population) \
-        if territory.population else float("nan")
+        if territory.population and not partial_territory else float("nan")
     totals = _cpts_populations(con, members, set(zip(frame["liste"], frame["cpts"], strict=True)))
     frame["part_population_cpts"] = [0.0 if shared == 0 else shared / totals[key] if totals.get(key) else float("nan")
                                      for shared, key in zip(frame["population_commune"],
@@ -139,7 +141,9 @@ def _cpts_populations(con: duckdb.DuckDBPyConnection, members: pd.DataFrame,
     counted = own[[(r.listing, r.cpts, r.commune_code) not in cities or r.unit_type == "commune-actuelle"
                    for r in own.itertuples()]]
     populations = geography.units(con, set(counted["unit_code"].astype(str))).set_index("unit_code")["population"]
-    issues = codes_beyond_the_load(listings.anomalies(con))
+    # Every part outside the load, a listed code or a drawn part over no loaded commune (no code).
+    issues = listings.anomalies(con)
+    issues = issues[issues["kind"] == OUT_OF_SCOPE]
     partial = set(zip(issues["listing"], issues["cpts"], strict=True))
     return {(str(listing), str(cpts)): float(populations.reindex(group["unit_code"].astype(str)).sum(min_count=1))
             for (listing, cpts), group in counted.groupby(["listing", "cpts"])

@@ -78,33 +78,29 @@ def own_areas(con: duckdb.DuckDBPyConnection, codes: list[str],
               polygons: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, float, list[str]]:
     """The polygons with the area of each one holding a commune re-created since the contours' COG unknown (its
     polygon is theirs together: a review found Troarn's 16,62 km² to be Saline's, Sannerville's included), the
-    territory's area, and the notes saying so.
-
-    The territory's area is the sum of its polygons' when each unit has a polygon, or is a re-created commune
-    whose holding polygon is in the territory, and each holding polygon's re-created communes are all in it;
-    NaN otherwise (a unit without polygon, a collectivité d'outre-mer, makes it unknown).
+    territory's area (:func:`pipeline.analysis.indicators.units_area`), and the notes saying so.
     """
-    held = geography.recreated_holders(con)
+    every = geography.recreated_holders(con)
     inside = set(codes)
-    held = held[held["code"].isin(inside) | held["polygone"].isin(inside)]
     drawn = polygons.drop_duplicates("code").set_index("code")["area_km2"]
-    complete = set(drawn.index) >= inside - set(held["code"]) and set(held["polygone"]) <= inside \
-        and set(held["code"]) <= inside
-    land = float(drawn.reindex(sorted(inside & set(drawn.index))).sum()) if complete else float("nan")
+    land = ind.units_area(inside, drawn, dict(zip(every["code"].astype(str), every["polygone"].astype(str),
+                                                  strict=True)))
+    held = every[every["code"].isin(inside) | every["polygone"].isin(inside)]
     if held.empty:
         return polygons, land, []
     polygons = polygons.assign(area_km2=polygons["area_km2"].where(~polygons["code"].isin(set(held["polygone"]))))
     notes = []
-    for holder, group in held.groupby("polygone", sort=True):
+    for holder, group in every[every["polygone"].isin(set(held["polygone"]))].groupby("polygone", sort=True):
         name, area = of_place(str(group["nom_polygone"].iloc[0])), format_number(group["surface_polygone"].iloc[0], 2)
-        others = ", ".join(f"{row.nom} ({row.code})" for row in group.itertuples())
-        recreated = agree(len(group), "recréée", "recréées")
+        mine = group[group["code"].isin(inside)]
+        others = ", ".join(f"{row.nom} ({row.code})" for row in (group if holder in inside else mine).itertuples())
+        recreated = agree(len(group) if holder in inside else len(mine), "recréée", "recréées")
         if holder not in inside:
             notes.append(f"surface de {others} non disponible : {recreated} depuis les contours 2018, "
-                         f"{agree(len(group), 'son', 'leur')} territoire est dans le polygone {name} ({holder}, "
-                         f"{area} km² avec {agree(len(group), 'elle', 'elles')}), hors du territoire")
+                         f"{agree(len(mine), 'son', 'leur')} territoire est dans le polygone {name} ({holder}, "
+                         f"{area} km² en tout), hors du territoire")
             continue
-        together = ("compte dans celle du territoire" if complete
+        together = ("compte dans celle du territoire" if len(mine) == len(group)
                     else "ne peut compter dans celle du territoire, qui ne les a pas toutes : surface du territoire "
                     "non disponible")
         notes.append(f"surface {name} ({holder}) non disponible seule : son polygone des contours 2018 couvre aussi "

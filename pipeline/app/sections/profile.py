@@ -76,7 +76,7 @@ def registry_coverage(
 def profile_sections(
     con: duckdb.DuckDBPyConnection, units: pd.DataFrame, areas: AreasSection, official_apl: pd.DataFrame,
     apl: AplSection, coverage: RegistryCoverageSection | None, workbook_rows: pd.DataFrame | None = None,
-    income_references: Callable[[], pd.DataFrame] | None = None,
+    income_references: Callable[[], pd.DataFrame] | None = None, land: float | None = None,
 ) -> ProfileParts:
     """APL variants per area (set on ``apl``), age-related need, income, territory type and supply dynamics.
 
@@ -90,6 +90,6 @@ def profile_sections(
     return ProfileParts(
         age_need=age_need_section(official_apl, units, areas.zones),
         income=income_section(con, units, areas.zones, income_references),
-        territory_type=territory_type_section(con, units),
+        territory_type=territory_type_section(con, units, land),
         dynamics=dynamics,
     )

@@ -53,8 +53,9 @@ def _merged_sentence(d: Diagnostic) -> str:
         return ""
     named = " ; ".join(f"{name} ({code}) : lignes {rows}" for name, code, rows in merged)
     which = "d'une commune fusionnée" if len(merged) == 1 else "des communes fusionnées"
-    return (f" L'APL 2023 {which} depuis le classeur de la DREES est la moyenne des APL publiées des communes qui "
-            f"{agree(len(merged), 'la', 'les')} composent, pondérée par leur population standardisée ({named}).")
+    return (f" L'APL 2023 {which} depuis la publication du classeur de la DREES est la moyenne des APL publiées "
+            f"des communes qui {agree(len(merged), 'la', 'les')} composent, pondérée par leur population standardisée "
+            f"({named}).")
 
 
 def _apl_city_sentence(d: Diagnostic) -> str:

@@ -106,5 +106,5 @@ def neighbours_section(d: Diagnostic) -> dict[str, Any]:
     return {"title": "Chevauchements et voisins", "paragraphs": paragraphs,
             "tables": [{"data": n, "decimals": {"Population partagée": 0, TERRITORY_SHARE: 1, CPTS_SHARE: 1},
                         "note": "Parts : population partagée rapportée à celle du territoire et à celle de l'autre "
-                                "CPTS (non disponible quand des communes de celle-ci sont hors des départements "
-                                "chargés)."}]}
+                                "CPTS (non disponible quand des communes du territoire ou de l'autre CPTS sont hors "
+                                "des départements chargés)."}]}

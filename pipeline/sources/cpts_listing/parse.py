@@ -20,6 +20,10 @@ from pipeline.sources.delimited import excel_separator, plural_fields, sniff_del
 from pipeline.sources.files import decode_text
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The other forms a French spreadsheet writes a date in: « 01/03/2022 » (day first, as the French locale does; a
+#: review's ARS export was refused for it) and « 2022-03-01 00:00:00 » (a date cell saved with its time).
+_FRENCH_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_MIDNIGHT_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(?::00)?$")
 #: Listing separators: the three a spreadsheet writes.
 LISTING_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 
@@ -53,17 +57,26 @@ def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str
             )
     iso = None
     if day:
-        ok = bool(_DATE_RE.match(day))
-        if ok:
-            try:
-                date.fromisoformat(day)
-            except ValueError:
-                ok = False
-        if ok:
-            iso = day
-        else:
-            errors.append(f"{where}date « {day} » invalide (format attendu AAAA-MM-JJ)")
+        iso = _iso_day(day)
+        if iso is None:
+            errors.append(f"{where}date « {day} » invalide (formats attendus AAAA-MM-JJ ou JJ/MM/AAAA)")
     return errors, canon, iso
+
+
+def _iso_day(day: str) -> str | None:
+    """``AAAA-MM-JJ`` of a date written so, or ``JJ/MM/AAAA``, or with a midnight time; None for anything else or
+    a day that does not exist (« 31/02/2022 »)."""
+    if (french := _FRENCH_DATE_RE.match(day)) is not None:
+        day = f"{french.group(3)}-{int(french.group(2)):02d}-{int(french.group(1)):02d}"
+    elif (midnight := _MIDNIGHT_RE.match(day)) is not None:
+        day = midnight.group(1)
+    if not _DATE_RE.match(day):
+        return None
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return None
+    return day
 
 
 #: Other headers of the required columns, read when the documented one is absent (« Nom de la CPTS », « CODGEO »:

@@ -19,8 +19,9 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     aggregation weights are the standardised populations, as the workbook
     prescribes (« l'APL communal doit être pondéré par la population
     standardisée »). Columns: ``code, annee, niveau, apl, apl_moins_65,
-    population_standardisee, population_totale, codes_classeur`` (the workbook's codes of the rows with an APL,
-    comma-separated: several for a merged commune or a city), ``departement, region``.
+    population_standardisee, population_totale, codes_classeur`` (the workbook's codes of its
+    rows, comma-separated: several for a merged commune or a city, even when only one of them has an APL),
+    ``departement, region``.
     """
     return read_frame(con,
         """
@@ -37,7 +38,7 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
                        AS apl_moins_65,
                    sum(ps) AS population_standardisee, sum(pt) AS population_totale,
-                   string_agg(ligne, ', ' ORDER BY ligne) FILTER (WHERE apl IS NOT NULL) AS codes_classeur
+                   string_agg(ligne, ', ' ORDER BY ligne) AS codes_classeur
             FROM src WHERE arrondissement IS NOT NULL GROUP BY ALL
             UNION ALL
             SELECT commune AS code, annee, 'commune' AS niveau,
@@ -45,7 +46,7 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
                        AS apl_moins_65,
                    sum(ps) AS population_standardisee, sum(pt) AS population_totale,
-                   string_agg(ligne, ', ' ORDER BY ligne) FILTER (WHERE apl IS NOT NULL) AS codes_classeur
+                   string_agg(ligne, ', ' ORDER BY ligne) AS codes_classeur
             FROM src WHERE commune IS NOT NULL GROUP BY ALL
         )
         SELECT u.*, c.departement, c.region FROM units u

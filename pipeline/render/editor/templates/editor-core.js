@@ -78,8 +78,10 @@
     // CPTS's (a review: a CPTS crossing the région's boundary read « taille 1, il manque 20 112 habitants »).
     var beyondTheZone = 0;
 
-    /** Set the perimeter edits start from, and the CPTS being edited (name and listing, or null). */
-    function rebase(units, edited, listing) {
+    /** Set the perimeter edits start from, and the CPTS being edited (name and listing, or null); ``outsideZone``:
+        how many of its units outside the zone it keeps (an imported redraw may have dropped some), else its
+        listing's. */
+    function rebase(units, edited, listing, outsideZone) {
       beyondTheLoad = 0;
       beyondTheZone = 0;
       for (var p = 0; p < P.nom.length; p++) {
@@ -87,6 +89,7 @@
         if (P.hors_base && P.hors_base[p]) { beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p]; }
         if (P.hors_zone && P.hors_zone[p]) { beyondTheZone = P.hors_zone[p]; }
       }
+      if (edited !== null && typeof outsideZone === 'number') { beyondTheZone = outsideZone; }
       // Claims by CPTS other than the one being edited (its name in its listing, as the diagnostic leaves out).
       for (var u = 0; u < n; u++) {
         otherClaims[u] = U.claims[u].filter(function (p) { return P.nom[p] !== edited || P.liste[p] !== listing; });

@@ -359,6 +359,7 @@
         if (target.p >= 0) {
           startFrom(target.p);
           base.beyond = kept;  // as the file has them, which another page may have changed
+          model.rebase(base.units, base.cpts, base.liste, kept.length);  // its figures, whole when none is kept
         } else if (target.nom !== undefined) {
           rebaseTo({ units: [], cpts: null, liste: null, nom: target.nom });
           restyleAll();
