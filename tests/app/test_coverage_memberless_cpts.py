@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import shutil
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -29,6 +31,23 @@ from tests.conftest import FIXTURE_DEPARTEMENTS
 pytestmark = [pytest.mark.mirror]
 
 
+def coverages_after_loading(listing: Path, departements: tuple[str, ...], mirror: Path, fixture_data_dir: Path,
+                            tmp_path: Path, then: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+                            ) -> dict[str, Any]:
+    """The coverage of each of ``departements`` on a copy of the fixture database with ``listing`` loaded (and
+    ``then`` run on it after the load)."""
+    db = tmp_path / "cpts.duckdb"
+    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        listing_step(listing)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
+        if then is not None:
+            then(con)
+        return {code: compute(con, CoverageOptions("departement", code)) for code in departements}
+    finally:
+        con.close()
+
+
 def test_a_cpts_of_unknown_codes_stays_in_its_zone(mirror: Path, fixture_data_dir: Path, tmp_path: Path) -> None:
     package = mirror / "decoupage-administratif" / "etalab-decoupage-administratif-6.0.0.tgz"
     with tarfile.open(package) as tar:
@@ -40,18 +59,14 @@ def test_a_cpts_of_unknown_codes_stays_in_its_zone(mirror: Path, fixture_data_di
     listing.write_text("cpts,code_insee\nCPTS Pleine,04070\nCPTS Vide,04999\n", encoding="utf-8")
     alone = tmp_path / "seule.csv"
     alone.write_text("cpts,code_insee\nCPTS Seule,04998\nCPTS Pleine,04997\n", encoding="utf-8")
-    db = tmp_path / "cpts.duckdb"
-    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", db)
-    con = duckdb.connect(str(db))
-    try:
-        listing_step(listing)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
+
+    def refused(con: duckdb.DuckDBPyConnection) -> None:
         # A listing none of whose codes names a commune is refused, not loaded as CPTS of no commune (a review of
         # the coverage: loaded with exit 0, it was only a note of later runs).
         with pytest.raises(DataError, match=r"^Aucun code de la liste ne désigne une commune"):
             listing_step(alone)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
-        zones = {code: compute(con, CoverageOptions("departement", code)) for code in ("04", "13")}
-    finally:
-        con.close()
+
+    zones = coverages_after_loading(listing, ("04", "13"), mirror, fixture_data_dir, tmp_path, refused)
     here = zones["04"].quality
     empty = here[here["cpts"] == "CPTS Vide"]
     assert empty[["kind", "code"]].values.tolist() == [["code_inconnu", "04999"]]
@@ -72,14 +87,7 @@ def test_a_cpts_of_malformed_codes_is_in_the_zone_of_its_listing_not_of_its_firs
     # and absent from the coverage of the listing's own zone (04 here).
     listing = tmp_path / "siren.csv"
     listing.write_text("cpts;code_insee\nCPTS Pleine;04070\nCPTS Siren;130001234\nTotal;33\n", encoding="utf-8")
-    db = tmp_path / "cpts.duckdb"
-    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", db)
-    con = duckdb.connect(str(db))
-    try:
-        listing_step(listing)(con, mirror, True, Scope(frozenset(FIXTURE_DEPARTEMENTS)))
-        zones = {code: compute(con, CoverageOptions("departement", code)) for code in ("04", "13", "33")}
-    finally:
-        con.close()
+    zones = coverages_after_loading(listing, ("04", "13", "33"), mirror, fixture_data_dir, tmp_path)
     shown = zones["04"].quality
     assert {"CPTS Siren", "Total"} <= set(shown["cpts"]), shown[["cpts", "kind", "code"]]
     assert sorted(shown.loc[shown["cpts"].isin(["CPTS Siren", "Total"]), "code"]) == ["130001234", "33"]
