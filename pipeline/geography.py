@@ -305,6 +305,13 @@ def departements_of(codes: pd.Series) -> pd.Series:
     return codes.str.slice(0, 2).where(~overseas, codes.str.slice(0, 3))
 
 
+def departements_of_insee_codes(codes: pd.Series) -> pd.Series:
+    """:func:`departements_of` of the well-formed INSEE codes, missing for any other text: a SIREN or a totals
+    row's « 33 » names no département (its first characters would)."""
+    codes = codes.astype("string")
+    return departements_of(codes.where(codes.str.fullmatch(INSEE_CODE_PATTERN).fillna(False)))
+
+
 def to_lambert93(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.to_crs(LAMBERT93)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.geography import INSEE_CODE, REGION_DEPARTEMENTS, departement_of
+from pipeline.geography import REGION_DEPARTEMENTS, departement_of, departements_of_insee_codes
 from pipeline.model.perimeter import BatchOptions
 from pipeline.render.report import format_number
 from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE
@@ -67,9 +67,9 @@ def unknown_in_region(con: duckdb.DuckDBPyConnection, region: str) -> list[dict[
     rows = []
     for listing in listings.listing_names(con):
         for row in unloaded(con, listing)[0]:
-            own = codes.loc[(codes["listing"] == listing) & (codes["cpts"] == row["cpts"]), "code"].astype(str)
-            formed = [c for c in own if INSEE_CODE.fullmatch(c)]
-            if ({departement_of(c) for c in formed} & departements) if formed else listing in in_listing:
+            own = codes.loc[(codes["listing"] == listing) & (codes["cpts"] == row["cpts"]), "code"]
+            named = set(departements_of_insee_codes(own).dropna())
+            if (named & departements) if named else listing in in_listing:
                 rows.append(row)
     return rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.geography import INSEE_CODE_PATTERN, departements_of
+from pipeline.geography import departements_of_insee_codes
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE, codes_beyond_the_load
@@ -117,9 +117,7 @@ def zone_issues(issues: pd.DataFrame, zone_names: set[str], zone_listings: set[s
     04999 was in no output, and the coverage said « 0 code inconnu »).
     """
     memberless = _memberless(issues, with_members) & issues["code"].notna() & (issues["kind"] != OUT_OF_SCOPE)
-    codes = issues["code"].astype("string")
-    # A malformed code (a SIREN, a totals row's « 33 ») has no département: its first characters named one.
-    departements = departements_of(codes.where(codes.str.fullmatch(INSEE_CODE_PATTERN).fillna(False)))
+    departements = departements_of_insee_codes(issues["code"])
     here = departements.isin(zone_departements).fillna(False)
     nowhere = ~departements.isin(loaded_departements).fillna(False) & issues["listing"].isin(zone_listings)
     return issues[issues["cpts"].isin(zone_names)

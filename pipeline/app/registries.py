@@ -71,8 +71,7 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged;
 #: 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load; 11: a name carried by
 #: several ids is several CPTS, named with their id, and a column numbering the rows is not read as ids; 12: a
-#: drawn perimeter is beyond the load only when it holds the point of an unloaded commune (not for sea); 13: a line
-#: break in a name is one space, dates may be written JJ/MM/AAAA.
+#: drawn perimeter is beyond the load only when it holds the point of an unloaded commune; 13: JJ/MM/AAAA dates.
 LISTING_LOADER_VERSION = "13"
 
 

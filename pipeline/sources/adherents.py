@@ -111,15 +111,15 @@ COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elab
 OPTIONAL = ("rpps", "adeli", "gouvernance", "elaboration", "nombre")
 #: Columns of the format read from the file (the others are not kept).
 FORMAT_COLUMNS = ("profession", *OPTIONAL)
-#: Largest ``nombre`` of one row. A row stands for members of one profession in one CPTS; the largest
-#: CPTS (taille 4, a few hundred thousand inhabitants) count a few thousand professionals in all, so a
-#: larger figure is a typo (a pasted total, an RPPS in the wrong column). The bound also keeps every sum
-#: far inside 64-bit integers. Members above the territory's professionals of their profession are
-#: flagged by :mod:`pipeline.analysis.representativeness`.
+#: Largest ``nombre`` of one row. A row stands for members of one profession in one CPTS; the largest CPTS
+#: (taille 4, a few hundred thousand inhabitants) count a few thousand professionals in all, so a larger figure
+#: is a typo (a pasted total, an RPPS in the wrong column); the bound also keeps every sum far inside 64-bit
+#: integers. Members above the territory's professionals of their profession: analysis.representativeness.
 MAX_COUNT = 100_000
 #: Internal column of each row's line in the file: header names are stripped of spaces, so a name that
 #: starts with one can never be a user's column (a user column « Ligne » or « ligne » is simply not kept).
 _LINE = " ligne du fichier"
+OTHER_ROW_HINT = "pour une profession hors de ces lignes, si ce n'est pas une faute de frappe"
 
 
 def _key(text: str) -> str:
@@ -367,10 +367,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     if errors:
         errors.sort()
         shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
-        unknown = next((str(p).strip() for p, g in zip(professions, groups, strict=True) if g is None and
-                        str(p).strip()), "")
-        other = (f" ; « Autre ({unknown}) » pour une profession hors de ces lignes, si ce n'est pas une faute de "
-                 "frappe") if unknown else ""
+        typed = [str(p).strip() for p, g in zip(professions, groups, strict=True) if g is None and str(p).strip()]
+        other = f" ; « Autre ({typed[0]}) » {OTHER_ROW_HINT}" if typed else ""
         rows = f" (profession attendue : l'un des groupes de la Trame : {', '.join(TRAME_ROWS)}{other})" \
             if None in groups else ""
         raise DataError(f"Fichier des adhérents invalide{rows} :\n  - " + "\n  - ".join(shown), path, errors[0][0])
