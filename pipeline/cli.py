@@ -288,7 +288,40 @@ def build_parser() -> argparse.ArgumentParser:
     return _french(parser)
 
 
+#: Options naming a file or folder: a Linux file name may hold any bytes, and is opened as given.
+_PATH_OPTIONS = frozenset({"miroir", "registre", "savoir_faire", "finess", "adherents", "flux"})
+
+
+def typed_in_utf8(args: argparse.Namespace) -> argparse.Namespace:
+    """``args``, once every text value (a name, a territory, a scenario) is checked to be UTF-8.
+
+    Python hands bytes that are not UTF-8 (« É » typed in a Latin-1 terminal or saved in an ANSI script) over as
+    lone surrogates, which stopped a diagnostic with an unexpected error where the name was first written (a
+    review). File names are exempt: any bytes make a Linux file name.
+
+    Raises
+    ------
+    PipelineError
+        Naming the option, the first such byte and its position (exit code 2).
+    """
+    from pipeline.errors import PipelineError
+
+    for name, value in vars(args).items():
+        if name in _PATH_OPTIONS or not isinstance(value, str) or (name == "territoire"
+                                                                    and value.startswith("fichier:")):
+            continue
+        position = next((i for i, char in enumerate(value) if "\udc80" <= char <= "\udcff"), None)
+        if position is not None:
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            option = "territoire" if name == "territoire" else "--" + name.replace("_", "-")
+            raise PipelineError(
+                f"{option} « {shown} » : l'octet 0x{ord(value[position]) - 0xDC00:02x} (caractère n° {position + 1}) "
+                "n'est pas de l'UTF-8 : la valeur a été saisie ou enregistrée dans un autre encodage (Latin-1, "
+                "Windows-1252) ; saisissez-la dans un terminal en UTF-8 ou réenregistrez le script en UTF-8")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code (see :mod:`pipeline.app.outcome` for the codes and messages)."""
     args = build_parser().parse_args(argv)
-    return outcome.run(lambda: int(args.func(args)))
+    return outcome.run(lambda: int(typed_in_utf8(args).func(args)))

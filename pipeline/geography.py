@@ -72,6 +72,11 @@ def normalise_insee_code(value: object) -> tuple[str | None, str | None]:
     text = str(value).strip()
     if re.fullmatch(r"[0-9][0-9abAB][0-9]{3}", text):
         return text.upper(), None
+    # Excel's ="04001" (text kept by a formula), « 33 063 » (a thousands space): a review saw both dropped.
+    if (kept := re.fullmatch(r'="\s*([^"]+?)\s*"|(\d{2})[ \u00a0\u202f](\d{3})', text)) is not None:
+        code = normalise_insee_code(kept.group(1) or kept.group(2) + kept.group(3))[0]
+        why = "formule de texte d'un tableur" if kept.group(1) else "espace de milliers d'un tableur"
+        return code, None if code is None else f"{text} lu comme {code} ({why})"
     if re.fullmatch(r"[1-9][0-9]{3}", text):  # « 0423 » lost no zero: « 00423 » would be no département's
         code = "0" + text
         return code, f"{text} lu comme {code} (zéro initial rétabli)"

@@ -20,6 +20,11 @@ from pipeline.geography import normalise_insee_code
     ("2C004", (None, None)),
     ("", (None, None)),
     # Codes a spreadsheet exported as decimals (a review: every row of such a FLUX= table was set aside).
+    ('="04001"', ("04001", '="04001" lu comme 04001 (formule de texte d\'un tableur)')),
+    ("33 063", ("33063", "33 063 lu comme 33063 (espace de milliers d'un tableur)")),
+    ("33\u202f063", ("33063", "33\u202f063 lu comme 33063 (espace de milliers d'un tableur)")),
+    ('="abc"', (None, None)),
+    ("3 3063", (None, None)),
     ("4166.0", ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),
     ("13055,00", ("13055", "13055,00 lu comme 13055 (code écrit comme un nombre décimal par un tableur)")),
     (4166.0, ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),

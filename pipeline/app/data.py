@@ -38,7 +38,7 @@ from pipeline.sources.download import LocalFile, obtain
 from pipeline.store import load, registry_tables
 from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
-from pipeline.store.queries import geography, load_inputs, provenance
+from pipeline.store.queries import geography, listings, load_inputs, provenance
 from pipeline.store.writing import writer
 
 
@@ -56,6 +56,9 @@ class IngestReport:
     #: Whether ``scope`` was taken from the previous load's record (:data:`SCOPE_FILE`): the database was
     #: rebuilt (damaged, older) or removed, and ``make data`` was run without DEPARTEMENTS= or FRANCE=1.
     scope_recovered: bool = False
+    #: (name, number of CPTS) of every listing the database holds after the load, in name order: a plain
+    #: ``make data`` loads only the default one, and the others loaded earlier are still there (and counted).
+    listings: list[tuple[str, int]] = field(default_factory=list)
 
 
 #: Residue rows of one reason listed one by one in make data's summary; more are summed up in one line.
@@ -261,6 +264,7 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
         load.set_setting(session.con, SCOPE_SETTING, ",".join(departements))
         report.residue = load_inputs.polygon_residue(session.con)
         report.communes = geography.current_communes_summary(session.con)
+        report.listings = listings.listing_sizes(session.con)
     # Once the database holding them is in place: a run stopped before would leave the record saying otherwise.
     record.write_text(",".join(departements) + "\n", encoding="utf-8")
     return report
@@ -308,6 +312,9 @@ def main(options: DataOptions) -> IngestReport:
     n_text, pop_text = (f"{v:,}".replace(",", " ") for v in (n_communes, population))
     zone = f" (départements {', '.join(report.scope)} seulement)" if report.scope else ""
     print(f"\n{config.CURRENT_VINTAGE} : {n_text} communes actuelles, {pop_text} habitants{zone}")
+    if report.listings:
+        print("Listes de CPTS dans la base : " + ", ".join(
+            f"« {name} » ({count} CPTS)" for name, count in report.listings))
     for step in report.steps:
         if step.warning:
             print(f"ATTENTION : {step.warning}")

@@ -200,6 +200,8 @@ class AccessSection:
     unit: str
     simulation: pd.DataFrame | None = None
     changes: tuple[WhatIfChange, ...] = ()
+    #: Names of the communes the changes are placed on (the scenario names them, inside the territory or not).
+    change_names: dict[str, str] = field(default_factory=dict)
     #: The territory's APL approchée before and after the what-if (population-weighted over its units), per
     #: groupe: ``groupe, avant, apres, ecart``; None without a what-if.
     simulation_territory: pd.DataFrame | None = None

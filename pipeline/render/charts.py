@@ -16,7 +16,7 @@ Rules the charts follow, so that readers are not misled:
 * colours come from :mod:`pipeline.render.palette` (a level, a profession or
   an establishment group has the same colour in every chart and map);
 * numbers are French (decimal comma, narrow no-break space for thousands),
-  and a missing value is written « n.d. », never drawn as zero.
+  and a missing value is written « non disponible », never drawn as zero.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from pipeline.render.glyphs import drawable
 from pipeline.render.palette import establishment_color, establishment_order, level_color
 from pipeline.render.report import MISSING, format_number
 
@@ -175,7 +176,7 @@ def population_figure(
     else:
         ax.margins(y=0.18)
     if title:
-        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_title(drawable(title), fontsize=11, loc="left")
     if series:
         ax.legend(fontsize=8, frameon=False)
     _style(ax)
@@ -213,9 +214,13 @@ def population_chart(
 
 
 def _value_label(ax: Axes, x: float, y: float, value: float, decimals: int, horizontal: bool) -> None:
-    text = MISSING if math.isnan(value) else format_number(value, decimals)
+    missing = math.isnan(value)
+    text = MISSING if missing else format_number(value, decimals)
     if horizontal:
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(3, 0), ha="left", va="center", fontsize=8)
+    elif missing:  # on two lines, smaller: as narrow as a figure above its bar, never over the next one's
+        ax.annotate(text.replace(" ", "\n", 1), (x, y), textcoords="offset points", xytext=(0, 3), ha="center",
+                    va="bottom", fontsize=7, linespacing=1.0)
     else:
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 3), ha="center", va="bottom", fontsize=9)
 
@@ -244,7 +249,7 @@ def supply_figure(
     ax.set_ylim(0, top * 1.15 if top > 0 else 1)  # bars start at zero
     ax.set_ylabel(ylabel, fontsize=9)
     if title:
-        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_title(drawable(title), fontsize=11, loc="left")
     _style(ax)
     return fig
 
@@ -311,7 +316,7 @@ def grouped_supply_figure(
         # Above the legend, however many lines it takes.
         fig.canvas.draw()
         pad = max(legend.get_window_extent().y1 - ax.bbox.y1, 0) * 72 / fig.dpi + 6
-        ax.set_title(title, fontsize=11, loc="left", pad=pad)
+        ax.set_title(drawable(title), fontsize=11, loc="left", pad=pad)
     _style(ax, grid_axis="x")
     return fig
 
@@ -367,7 +372,7 @@ def _category_figure(
         ax.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10], integer=True))
     ax.set_xlabel(xlabel, fontsize=9)
     if title:
-        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_title(drawable(title), fontsize=11, loc="left")
     _style(ax, grid_axis="x")
     return fig
 

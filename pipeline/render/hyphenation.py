@@ -28,6 +28,9 @@ def hyphenated(text: str) -> Markup:
     breaks « Profes/sionnels » only where the column needs it.
     """
     hyphenator = _french_hyphenation()
+    # « 10 000 » is one number: a narrow no-break space between its groups, as in the table's figures (a review:
+    # « pour 10 / 000 hab. » printed on two lines).
+    text = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "\u202f", text)
     # Letters only, whole words: a machine name (« part_gouvernance_pct ») or a code keeps its form.
     pieces = re.split(rf"((?<!\w)[^\W\d_]{{{HYPHENATED_FROM},}}(?!\w))", text)
     out = []

@@ -10,7 +10,7 @@ from pipeline.sources.cpts_listing import OUT_OF_SCOPE
 #: French names of the kinds of listing anomalies (``cpts_anomalies.kind``).
 ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés",
                   "homonyme_probable": "homonyme probable", "code_invalide": "code invalide",
-                  "code_zero_restaure": "zéro initial restauré", "code_inconnu": "code inconnu",
+                  "code_zero_restaure": "code réécrit par un tableur", "code_inconnu": "code inconnu",
                   "code_ancien": "ancien code", "code_sans_correspondance": "code sans commune actuelle",
                   "commune_a_arrondissements": "commune découpée en arrondissements",
                   "doublon": "unité revendiquée deux fois", "identifiant_incoherent": "identifiant incohérent",
@@ -19,7 +19,9 @@ ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés"
                   "hors_france": "hors de France", "coordonnees_inversees": "coordonnées inversées",
                   "note_crs": "système de coordonnées", "perimetre_sans_unite": "périmètre sans commune",
                   "entites_reunies": "entités réunies", "regle_du_point": "limite à vérifier",
-                  "code_postal_probable": "code postal probable"}
+                  "code_postal_probable": "code postal probable",
+                  "nom_commune_different": "nom d'une autre commune que le code",
+                  "colonnes_non_lues": "colonnes non lues"}
 #: Anomalies of a loaded listing printed one per line by ``make data`` (the others are counted).
 SHOWN = 15
 

@@ -47,7 +47,7 @@ Context
 Tables are ``{"title": str, "data": DataFrame, "decimals": int | dict[column,
 int], "note": str, "index": bool, "numeric": columns of figures already written
 as text}`` or a bare DataFrame. Numbers are written the French way: narrow
-no-break space (U+202F) between thousands and a decimal comma; missing values as "n.d.".
+no-break space (U+202F) between thousands and a decimal comma; missing values as « non disponible ».
 """
 
 from __future__ import annotations
@@ -73,10 +73,10 @@ from pipeline.render.hyphenation import BREAK, hyphenated
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NNBSP = "\u202f"
 DEMO_BANNER = "Données fictives de démonstration"
-MISSING = "n.d."
-#: What « n.d. » means, under each table that holds one, and a missing key figure written out.
+#: A missing figure, in tables and running text alike: an abbreviation (« n.d. ») needed a legend under each
+#: table and was read « néant » in a sentence (a review of the Word Trame).
 MISSING_WORDS = "non disponible"
-MISSING_LEGEND = f"{MISSING} : {MISSING_WORDS}."
+MISSING = MISSING_WORDS
 
 #: Suggested section titles for a "Trame d'un projet de santé" diagnostic, in order.
 TRAME_SECTIONS = [
@@ -218,7 +218,7 @@ def table_view(table: Any) -> dict[str, Any]:
         "headers": [hyphenated(c) for c in columns],
         "numeric": numeric,
         "rows": rows,
-        "missing_legend": MISSING_LEGEND if any(MISSING in row for row in rows) else None,
+        "missing": MISSING,  # wraps in a column of figures (on one line, it pushed a printed table off the page)
     }
 
 

@@ -29,10 +29,10 @@ Kinds
 
 A missing value (``None``, NaN, ``pd.NA``, ``NaT``, an infinite number) is
 never written as 0 or « non »: it is an empty cell in XLSX and CSV and
-« n.d. » (non disponible) in DOCX and HTML. A cell that does not apply to its
+« non disponible » in DOCX and HTML. A cell that does not apply to its
 row (the « libéraux » of a row counting MSP) holds :data:`NOT_APPLICABLE`: an
 empty cell in XLSX and CSV too (the table's note says which), « sans objet »
-in DOCX and HTML, never « n.d. ».
+in DOCX and HTML, never « non disponible ».
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ KIND_LABELS: dict[str, str] = {
 }
 
 #: Text shown for a missing figure in documents read by people (DOCX, HTML).
-MISSING_TEXT = "n.d."
+MISSING_TEXT = "non disponible"
 #: Text shown for a cell that does not apply to its row, in documents read by people (DOCX, HTML).
 NOT_APPLICABLE_TEXT = "sans objet"
 

@@ -315,7 +315,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         number, too large), a ``nombre`` above 1 on a row with an RPPS; then
         RPPS numbers given twice.
     """
-    text = read_text_checked(path).text
+    text = read_text_checked(path, workbook=True).text
     titles: list[tuple[int, str]] = []
     frame = parse_csv_text(text, path, required=[], line_column=_LINE, titles=titles,
                            is_header=lambda cells: any(format_column(c) == "profession" for c in cells))

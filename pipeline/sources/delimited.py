@@ -107,6 +107,7 @@ def read_csv_checked(
     max_bytes: int | None = USER_FILE_MAX_BYTES,
     is_header: Callable[[list[str]], bool] | None = None,
     titles: list[tuple[int, str]] | None = None,
+    workbook: bool = False,
 ) -> pd.DataFrame:
     """Read a small delimited text file as strings, checking it thoroughly.
 
@@ -129,7 +130,7 @@ def read_csv_checked(
         See :func:`check_regular_file`.
     malformed
         See :func:`parse_csv_text`.
-    max_bytes
+    max_bytes, workbook
         See :func:`read_text_checked`.
     is_header, titles
         See :func:`parse_csv_text`.
@@ -145,7 +146,8 @@ def read_csv_checked(
         Not a regular file, bad encoding, and every problem of
         :func:`parse_csv_text`.
     """
-    text = read_text_checked(path, fallback=fallback_encoding, context=context, max_bytes=max_bytes).text
+    text = read_text_checked(path, fallback=fallback_encoding, context=context, max_bytes=max_bytes,
+                             workbook=workbook).text
     return parse_csv_text(text, path, required, sep, line_column=line_column, malformed=malformed,
                           is_header=is_header, titles=titles)
 

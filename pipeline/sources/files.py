@@ -227,10 +227,13 @@ def read_text_checked(
     fallback: str | None = None,
     context: str | None = None,
     max_bytes: int | None = USER_FILE_MAX_BYTES,
+    workbook: bool = False,
 ) -> DecodedText:
     """:func:`check_regular_file` then :func:`decode_text` of the whole file.
 
-    ``max_bytes`` (None: no limit) refuses a file too big to be what it claims.
+    ``max_bytes`` (None: no limit) refuses a file too big to be what it claims. With ``workbook``, an Excel
+    workbook (``.xlsx``) is read as the CSV text of its one sheet (:func:`pipeline.sources.workbook.sheet_as_csv`,
+    encoding ``"xlsx"``) and a LibreOffice one (``.ods``) is refused with what to do.
 
     Raises
     ------
@@ -246,6 +249,15 @@ def read_text_checked(
         data = p.read_bytes()
     except OSError as exc:
         raise DataError(f"Lecture impossible : {exc.strerror}", path) from exc
+    if workbook:
+        from pipeline.sources.workbook import sheet_as_csv, spreadsheet_kind
+
+        kind = spreadsheet_kind(data)
+        if kind in ("xlsx", "damaged"):  # a damaged one is refused by openpyxl, as a workbook
+            return DecodedText(sheet_as_csv(data, path), "xlsx")
+        if kind == "ods":
+            raise DataError("Ce fichier est un classeur LibreOffice (.ods) : enregistrez-le au format Excel (.xlsx) "
+                            "ou en « CSV UTF-8 »", path)
     return decode_text(data, path, fallback=fallback)
 
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 import pandas as pd
 
+from pipeline.geography import (
+    DEPARTEMENTS,
+    OVERSEAS_COLLECTIVITIES,
+    arrondissement_label,
+    departement_of,
+    is_insee_code,
+    paris_postal_arrondissement,
+)
 from pipeline.sources.files import first_listed
 
 
@@ -17,6 +26,8 @@ class Staged(Protocol):
 
 #: End of the remark on a row repeating a pair (its volume added to the first one's).
 ADDED_UP = "volumes additionnés"
+#: Words of the reason a row naming Paris by a postal code is left out.
+PARIS_POSTAL = "code postal de Paris"
 #: Why a row naming a commune of a département the database was not loaded for is left out.
 OUT_OF_LOAD = "hors des départements chargés dans la base"
 
@@ -42,10 +53,13 @@ def _notes(staged: Staged, limit: int) -> list[tuple[str, bool]]:
     outside = dropped["probleme"].str.contains(OUT_OF_LOAD, regex=False)
     # One note per row: a row with an unknown code is said so; otherwise a destination out of the load is a leak not
     # counted, an origin out of it an inflow not counted, and a row with both touches no loaded commune.
-    unknown = set(dropped.loc[~outside, "ligne"])
-    out_side = {side: set(dropped.loc[outside & (dropped["colonne"] == side), "ligne"]) - unknown
+    postal = set(dropped.loc[dropped["probleme"].str.contains(PARIS_POSTAL, regex=False), "ligne"])
+    unknown = set(dropped.loc[~outside, "ligne"]) - postal
+    out_side = {side: set(dropped.loc[outside & (dropped["colonne"] == side), "ligne"]) - unknown - postal
                 for side in ("origine", "destination")}
     groups = ((unknown, "codes communes invalides ou inconnus", True),
+              (postal, "codes 75001 à 75020 : codes postaux de Paris ou codes de communes de la Seine avant 1968 ; "
+                       "donnez les codes INSEE des arrondissements, 75101 à 75120", True),
               (out_side["destination"] - out_side["origine"],
                f"destinations {OUT_OF_LOAD} : un recours sortant ainsi du territoire n'est pas compté comme fuite, "
                "l'auto-confinement est surestimé", True),
@@ -75,3 +89,18 @@ def _notes(staged: Staged, limit: int) -> list[tuple[str, bool]]:
             notes.append((f"Table origine–destination : {len(rest)} autres {what.split(',')[0]} "
                           f"({'ligne' if len(lines) == 1 else 'lignes'} {first_listed(lines, limit)})", False))
     return notes
+
+
+def unknown_code(side: str, code: str, loaded: Collection[str]) -> str:
+    """Why a row is left out for its ``side``'s code: a département not loaded, a code the COG does not know, or
+    one of 75001…75020, Paris's postal codes and the Seine communes' codes before 1968 (a review: « 75001 » read as
+    Alfortville counted a leak where the table meant Paris 1er; ``TERRITORY=`` refuses them with both readings)."""
+    if (arrondissement := paris_postal_arrondissement(str(code))) is not None:
+        return (f"code {side} {code} : {PARIS_POSTAL} {arrondissement_label(arrondissement)[6:]} (code INSEE "
+                f"{arrondissement}) ou code d'une commune de la Seine avant 1968 ? ligne écartée (donnez le code "
+                "INSEE)")
+    department = departement_of(code) if is_insee_code(code) else ""
+    if loaded and (department in DEPARTEMENTS or department in OVERSEAS_COLLECTIVITIES) and department not in loaded:
+        return (f"code {side} {code} {OUT_OF_LOAD} ({', '.join(sorted(loaded))}, make data DEPARTEMENTS=…) : ligne "
+                "écartée")
+    return f"code {side} {code} absent du code officiel géographique : ligne écartée"

@@ -39,18 +39,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.geography import (
-    DEPARTEMENTS,
-    OVERSEAS_COLLECTIVITIES,
-    ascii_fold,
-    city_of_arrondissement,
-    departement_of,
-    is_insee_code,
-    normalise_insee_code,
-)
+from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_insee_code, paris_postal_arrondissement
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, read_text_checked
-from pipeline.sources.od_notes import ADDED_UP, OUT_OF_LOAD, bias_notes, problem_notes
+from pipeline.sources.od_notes import ADDED_UP, bias_notes, problem_notes, unknown_code
 from pipeline.sources.od_professions import GROUPE_MG, flow_profession, is_gp
 from pipeline.sources.od_volumes import ambiguity_message, ambiguous_volumes, parse_volume
 
@@ -190,7 +182,7 @@ def _read_od_table(path: str | Path) -> StagedOD:
         with its line; several are listed.
     """
     errors: list[tuple[int, str]] = []
-    text = read_text_checked(path).text
+    text = read_text_checked(path, workbook=True).text
     titles: list[tuple[int, str]] = []
     try:
         # Title lines a spreadsheet writes above the header (« Recours aux MG 2023 - source SNDS;;; ») are skipped,
@@ -344,11 +336,12 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
     problems = [staged.problems]
     keep = pd.Series(True, index=table.index)
     for side in ("origine", "destination"):
-        target = table[side].map(translate)
+        # 75001…75020: Paris's postal codes, or Seine communes' codes before 1968: a guess either way.
+        target = table[side].map(translate).where(table[side].map(paris_postal_arrondissement).isna())
         unknown = target.isna()
         problems.append(pd.DataFrame({
             "ligne": table.loc[unknown, "ligne"], "colonne": side, "valeur": table.loc[unknown, side],
-            "probleme": [_unknown_code(side, code, loaded) for code in table.loc[unknown, side]], "ecartee": True}))
+            "probleme": [unknown_code(side, code, loaded) for code in table.loc[unknown, side]], "ecartee": True}))
         moved = ~unknown & (target != table[side])
         problems.append(pd.DataFrame({
             "ligne": table.loc[moved, "ligne"], "colonne": side, "valeur": table.loc[moved, side],
@@ -362,14 +355,6 @@ def filter_known_codes(staged: StagedOD, known: Iterable[str] | Mapping[str, str
         not p.empty for p in problems) else staged.problems
     merged = merged.astype({"ligne": "int64", "ecartee": bool}).sort_values(["ligne", "colonne"], kind="stable")
     return StagedOD(rebuilt, merged[PROBLEM_COLUMNS].reset_index(drop=True))
-
-
-def _unknown_code(side: str, code: str, loaded: Collection[str]) -> str:
-    department = departement_of(code) if is_insee_code(code) else ""
-    if loaded and (department in DEPARTEMENTS or department in OVERSEAS_COLLECTIVITIES) and department not in loaded:
-        return (f"code {side} {code} {OUT_OF_LOAD} ({', '.join(sorted(loaded))}, make data DEPARTEMENTS=…) : ligne "
-                "écartée")
-    return f"code {side} {code} absent du code officiel géographique : ligne écartée"
 
 
 def to_flow_table(staged: StagedOD, units: bool = False) -> pd.DataFrame:

@@ -116,7 +116,7 @@ def test_report_and_word_cells_of_an_unknown_count() -> None:
     assert _count(0, 0.0) == "0 (0,0\u202f%)"
     assert _count(2, math.nan) == "2 (non disponible)"
     row = MembersRow(profession="Infirmiers", adherents=6, part_adherents_pct=None, gouvernance=None, elaboration=0)
-    assert _members_cell(row) == ["6", "n.d.", "0"]
+    assert _members_cell(row) == ["6", "non disponible", "0"]
 
 
 def test_members_the_registry_places_elsewhere_are_members_but_not_in_the_shares() -> None:

@@ -42,12 +42,9 @@ def test_the_crisis_mission_of_a_2019_contract_has_no_date_in_the_report_or_the_
     document = read_docx(path)
     lines = {row.cells[0].text: [c.text for c in row.cells] for t in document.tables for row in t.rows}
     assert lines[CRISIS][-4:] == ["au plus tard 6 mois après l'avenant au contrat de la CPTS",
-                                  "au plus tard 18 mois après l'avenant au contrat de la CPTS", "n.d.", "n.d."]
+                                  "au plus tard 18 mois après l'avenant au contrat de la CPTS", "non disponible",
+                                  "non disponible"]
     assert lines[access][2] == "au plus tard 6 mois après la signature"
     assert lines[access][-2:] == ["21/02/2020", "21/02/2021"]
     text = "\n".join(p.text for p in document.paragraphs)
-    # Its « n.d. » is explained under the table, as in every other table of the Trame (a review).
-    calendar_source = next(p.text for p in document.paragraphs if p.text.startswith("Source")
-                           and "Accord conventionnel interprofessionnel des CPTS" in p.text)
-    assert calendar_source.endswith("n.d. : non disponible."), calendar_source
     assert f"{CRISIS} : " in text and "courent à partir de l'avenant au contrat de la CPTS" in text

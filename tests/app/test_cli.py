@@ -36,6 +36,40 @@ def test_unknown_code_exits_non_zero_with_french_message(fixture_data_dir: Path)
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("args", "option", "byte", "position"), [
+    ([b"territoire", b"communes:04070", b"--nom", b"CPTS de l'\xc9tang"], "--nom", "c9", 11),
+    ([b"territoire", b"cpts:CPTS Activ'Sant\xe9"], "territoire", "e9", 21),
+    ([b"diagnostic", b"communes:04070", b"--ajout", b"m\xe9decins g\xe9n\xe9ralistes:1@04070"], "--ajout", "e9", 2),
+])
+def test_a_value_typed_in_latin_1_is_refused_naming_the_option(fixture_data_dir: Path, args: list[bytes],
+                                                               option: str, byte: str, position: int) -> None:
+    """« É » typed in a Latin-1 terminal or saved in an ANSI script stopped the run with « Erreur inattendue
+    (UnicodeEncodeError) » (a review)."""
+    import os
+
+    result = subprocess.run([sys.executable.encode(), b"-m", b"pipeline", *args], capture_output=True, cwd=ROOT,
+                            env={**os.environ, "CPTS_DATA_DIR": str(fixture_data_dir)}, check=False)
+    stderr = result.stderr.decode("utf-8")
+    assert result.returncode == 2, stderr
+    assert stderr.startswith(f"Erreur : {option} « "), stderr
+    assert f"l'octet 0x{byte} (caractère n° {position}) n'est pas de l'UTF-8" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_file_name_in_latin_1_is_still_a_file_name(fixture_data_dir: Path, tmp_path: Path) -> None:
+    """Any bytes make a Linux file name: one with « é » saved in Latin-1 is read as given."""
+    import os
+
+    folder = os.fsencode(tmp_path) + b"/territoire-\xe9t\xe9.csv"
+    with open(folder, "w", encoding="utf-8") as handle:
+        handle.write("code_insee\n04070\n")
+    result = subprocess.run([sys.executable.encode(), b"-m", b"pipeline", b"territoire", b"fichier:" + folder],
+                            capture_output=True, cwd=ROOT,
+                            env={**os.environ, "CPTS_DATA_DIR": str(fixture_data_dir)}, check=False)
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert b"1 unit" in result.stdout and b"04070" in result.stdout
+
+
 def test_missing_database_is_explained(tmp_path: Path) -> None:
     result = run("territoire", "communes:04070", env={"CPTS_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2

@@ -108,7 +108,7 @@ def test_the_report_lists_no_contradicted_establishment_at_a_distance_and_names_
     said = next(p for p in section["paragraphs"] if "à l'intérieur du territoire" in p)
     assert said.startswith("2 établissements hors du territoire par leur commune (ou sans commune connue) ont des "
                            "coordonnées à plus de 1 km à l'intérieur du territoire")
-    assert "Établissement 040010011 (04001)" in said and "Établissement 040010031 (n.d.)" in said
+    assert "Établissement 040010011 (04001)" in said and "Établissement 040010031 (non disponible)" in said
 
 
 def test_an_establishment_of_marseille_without_arrondissement_is_not_named_after_the_first_one() -> None:

@@ -121,7 +121,7 @@ def test_one_other_profession_is_not_gp_flows(db: duckdb.DuckDBPyConnection, tmp
     assert content["paragraphs"][:2] == [INSTRUCTION_QUOTE, p.unavailable[0].upper() + p.unavailable[1:] + "."]
     assert [f["value"] for f in content["key_figures"]] == [NOT_AVAILABLE] * 3
     text = " ".join(content["paragraphs"])
-    assert "Aucune commune hors du territoire" not in text and "n.d." not in text
+    assert "Aucune commune hors du territoire" not in text
     assert "100 %" not in text and "100\u202f%" not in text
     assert [t["title"] for t in content["tables"]] == ["Bassins de vie et EPCI coupés par le périmètre"]
 
@@ -187,7 +187,7 @@ def test_missing_self_containment_is_never_a_zero() -> None:
         "Auto-confinement du périmètre : non disponible (aucun recours des habitants du territoire n'est servi : "
         "aucune offre de médecins généralistes dans le rayon du modèle) ; les communes du territoire à examiner ne "
         "peuvent pas être repérées.")
-    assert not any("Aucune commune" in t or "n.d." in t for t in content["paragraphs"])
+    assert not any("Aucune commune" in t for t in content["paragraphs"])
 
 
 def run(data: Path, maps: Path, *args: str) -> tuple[int, str, str]:

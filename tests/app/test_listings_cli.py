@@ -58,7 +58,7 @@ def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any
 
 
 def test_the_load_says_how_many_cpts_the_listing_names_and_how_many_have_a_loaded_commune(
-        ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        ws: Workspace, mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A review read « 4 CPTS » for a listing naming 6: « CPTS Fantôme » (13999, no such commune) and « CPTS
     Niçoise » (06088, a département the fixture database does not hold) have no loaded commune."""
     path = tmp_path / "six.csv"
@@ -72,6 +72,10 @@ def test_the_load_says_how_many_cpts_the_listing_names_and_how_many_have_a_loade
     # Each anomaly of the file on its own line, with its line; the commune outside the load (06088) is counted only.
     assert "      ligne 5, « CPTS Fantôme » — code inconnu : code 13999 absent du code officiel géographique\n" in out
     assert "06088 hors des départements chargés" not in out
+    # Every listing of the database is named at the end, with its CPTS: the mirror's, loaded before, too.
+    paca = len({row.split(",")[1] for row in (mirror / "cpts" / "paca-cpts-communes.csv").read_text(
+        encoding="utf-8").splitlines()[1:] if row})
+    assert f"\nListes de CPTS dans la base : « paca » ({paca} CPTS), « six » (6 CPTS)\n" in out
 
 
 def test_a_listing_none_of_whose_codes_names_a_commune_is_refused_and_changes_nothing(

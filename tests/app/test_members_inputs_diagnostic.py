@@ -12,7 +12,7 @@ The members file of the run (written below):
 Expected by hand, N being the territory's pharmacists and M its MSP (read from summary.json):
 pharmacists 1 member, share 1 / N × 100; nurses 100 000 members, no share and a note; MSP 1 member,
 share 1 / M × 100 (or a note when M = 0); gouvernance and élaboration « non disponible » (empty in the
-CSV and the workbook, « n.d. » in the Word Trame) in every row, never 0.
+CSV and the workbook, « non disponible » in the Word Trame) in every row, never 0.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def test_unknown_participation_is_not_available_everywhere(outputs: dict[str, An
     word = read_docx(outputs["docx"])
     table = next(t for t in word.tables if len(t.columns) == 4 and "gouvernance" in t.rows[0].cells[2].text)
     lines = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows[1:]}
-    assert lines["Pharmaciens"][1:] == ["n.d.", "n.d."]
+    assert lines["Pharmaciens"][1:] == ["non disponible", "non disponible"]
 
 
 def test_more_members_than_professionals_is_flagged_not_shared(outputs: dict[str, Any]) -> None:

@@ -577,7 +577,7 @@ def test_trame_compares_supply_and_apl_with_every_departement_and_region(runs: d
         for label, cell in zip(header[1:], row.cells[1:], strict=True):
             value = zones[(label, group)]
             if value is None:
-                assert cell.text == "n.d.", (label, group)
+                assert cell.text == "non disponible", (label, group)
             else:  # one decimal, as the report gives it
                 assert re.fullmatch(r"\d+,\d", cell.text.replace("\u202f", "")), cell.text
                 assert abs(float(cell.text.replace("\u202f", "").replace(",", ".")) - value) <= 0.05 + 1e-9
@@ -709,7 +709,7 @@ def test_supply_table_names_its_sources_for_the_reader(runs: dict[str, Any]) -> 
     report = runs["verdon"]["report"]
     table = report[report.index("Professionnels et structures d'exercice coordonné"):report.index("Effectif distinct")]
     assert re.search(r"Médecins généralistes [\d ]+ [\d ]+,\d [\d ]+ professionnels Annuaire Santé ", table)
-    # The structures' share of sites and libéraux do not apply (« sans objet », not « n.d. »).
+    # The structures' share of sites and libéraux do not apply (« sans objet », not « non disponible »).
     assert re.search(r"MSP \d+ sans objet sans objet structures FINESS ", table)
     assert "annuaire-sante" not in table and " finess " not in table
     offre = pd.read_csv(runs["verdon"]["tables"] / "offre.csv")

@@ -154,7 +154,9 @@ def test_what_if_without_effect_says_so(far_what_if: Run) -> None:
     assert "Les communes modifiées hors du territoire (04070)" in text
     assert "communes dont l'APL approchée change" not in text  # no table of zeros
     # The territory's before/after is still given, equal.
-    assert "Simulation : +2 médecins généralistes à 04070 — APL approchée du territoire" in text
+    # Digne-les-Bains, outside the Verdon, named too (a review: a change placed 12 km away was never named).
+    assert ("Simulation : +2 médecins généralistes à 04070 (Digne-les-Bains) — APL approchée du territoire"
+            in text)
     summary: dict[str, Any] = json.loads(
         (far_what_if.tables("cpts-cpts-du-verdon") / "summary.json").read_text(encoding="utf-8"))
     (territory,) = summary["simulation"]["territoire"]

@@ -108,3 +108,33 @@ def test_a_change_on_a_commune_of_a_departement_not_loaded_says_so_not_unknown(d
     assert "make data DEPARTEMENTS=04,13,33,75,83,976" in str(info.value.message)
     # A code of no département is left to the « inconnu » refusal that follows.
     check_what_if_loaded(db, [WhatIfChange("Médecins généralistes", 2, "99999")], set())
+
+
+def test_a_change_on_a_postal_code_of_the_territory_s_city_names_both_places(
+        ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review: « MG:2@69003 » on Lyon 1er–3e placed the GPs in Albigny-sur-Saône (INSEE 69003), 12 km away,
+    and the report never named it; 69003 is also Lyon 3e's postal code. Here Marseille: 13002 is Allauch's INSEE
+    code (COG) and Marseille 2e's postal code (13202)."""
+    code, out, err = cli(capsys, "diagnostic", "communes:13201,13202", "--ajout", "MG:2@13002")
+    assert (code, err) == (0, "")
+    assert ("  note : Simulation : 13002 est le code INSEE d'Allauch, où le scénario place ses professionnels ; "
+            "c'est aussi le code postal de Marseille 2e, dont le code INSEE est 13202\n") in out
+    report = (ws.maps / "communes-13201-13202" / "rapport.html").read_text("utf-8")
+    assert "+2 médecins généralistes à 13002 (Allauch)" in report.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_a_change_in_the_territory_but_outside_the_model_s_zone_says_so() -> None:
+    """A review: on « communes:04070,97611,97411 », modelled around one zone, « MG:2@97611 » was refused as « hors
+    du voisinage du territoire », Mamoudzou being in the territory."""
+    from pipeline.app.sections.what_if_inputs import check_what_if_places
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError) as info:
+        check_what_if_places([WhatIfChange("Médecins généralistes", 2.0, "97611")], {"97411", "97415"},
+                             territory=["04070", "97611", "97411"])
+    assert str(info.value) == (
+        "Simulation : 97611 est dans le territoire, mais hors de la zone du modèle de recours, qui ne couvre qu'une "
+        "partie du territoire (voir les notes des flux) : la simulation n'y est pas possible")
+    with pytest.raises(PipelineError, match=r"hors du voisinage du territoire : 04001$"):
+        check_what_if_places([WhatIfChange("Médecins généralistes", 2.0, "04001")], {"97411"},
+                             territory=["97411"])

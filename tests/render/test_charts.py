@@ -1,4 +1,4 @@
-"""Report charts: axes from zero (or visibly broken), labels that never overlap, French numbers, n.d."""
+"""Report charts: axes from zero (or visibly broken), labels that never overlap, French numbers, « non disponible »."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def test_grouped_chart_colours_levels_and_writes_missing_as_nd() -> None:
     for level in LEVELS:
         assert bars[level][:3] == pytest.approx(tuple(int(LEVEL_COLORS[level][i:i + 2], 16) / 255 for i in (1, 3, 5)))
     labels = [t.get_text() for t in ax.texts]
-    assert labels == ["7,1", "8,9", "n.d.", "8,4"]  # French decimal comma; the missing value is not a zero bar
+    # French decimal comma; the missing value is not a zero bar (a horizontal bar: its words on one line)
+    assert labels == ["7,1", "8,9", "non disponible", "8,4"]
     region = next(c for c in ax.containers if c.get_label() == "Région")
     assert region.patches[0].get_width() == 0
     plt.close(fig)
@@ -86,7 +87,7 @@ def test_supply_chart_starts_at_zero_and_marks_missing_levels() -> None:
     fig = charts.supply_figure({"Territoire": 7.1, "Département": 8.9, "Région": None, "France": 8.4})
     ax = fig.axes[0]
     assert ax.get_ylim()[0] == 0
-    assert [t.get_text() for t in ax.texts] == ["7,1", "8,9", "n.d.", "8,4"]
+    assert [t.get_text() for t in ax.texts] == ["7,1", "8,9", "non\ndisponible", "8,4"]
     plt.close(fig)
 
 

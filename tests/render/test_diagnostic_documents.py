@@ -218,7 +218,7 @@ def test_word_apl_per_commune_has_the_reports_decimals_and_the_under_65_apl(tram
         code = row[0]
         for cell, column in zip(row[-3:], ("apl_2022", "apl_2023", "apl_moins_65_2023"), strict=True):
             value = apl.loc[code, column]
-            assert cell == (f"{value:.2f}".replace(".", ",") if pd.notna(value) else "n.d."), (code, column)
+            assert cell == (f"{value:.2f}".replace(".", ",") if pd.notna(value) else "non disponible"), (code, column)
 
 
 def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) -> None:
@@ -233,14 +233,14 @@ def test_docx_supply_table_matches_summary(trame: Any, summary: dict[str, Any]) 
                             (6, "densite_france")):
             if group in STRUCTURES:
                 continue
-            expected = "n.d." if figures[key] is None else french(figures[key], 1)
+            expected = "non disponible" if figures[key] is None else french(figures[key], 1)
             assert row[column] == expected, (group, key)
 
 
 def test_structure_rows_say_sans_objet_where_a_column_does_not_apply(trame: Any, run: Run) -> None:
     """MSP and centres de santé count FINESS structures: libéraux, share of sites and densities per inhabitant
-    do not apply to them. « sans objet » in the Word and HTML tables, never « n.d. »; empty in the CSV file and
-    the workbook, whose note says so; their count of structures stays a figure."""
+    do not apply to them. « sans objet » in the Word and HTML tables, never « non disponible »; empty in the CSV
+    file and the workbook, whose note says so; their count of structures stays a figure."""
     word = {r[0]: r for r in cells(table_after(trame, "Professionnels de santé du territoire et densités "
                                                       "comparées"))[1:]}
     with open(run.tables(SLUG) / "offre.csv", encoding="utf-8-sig", newline="") as handle:
@@ -289,8 +289,8 @@ def test_docx_members_and_calendar(trame: Any, summary: dict[str, Any]) -> None:
     nurses = summary["representativeness"]["Infirmiers"]
     assert members["Infirmiers"][1].startswith(f"{ADHERENT_NURSES} (") and nurses["adherents"] == ADHERENT_NURSES
     assert members["Psychologues"][1].startswith("0")
-    # The file names no structure: 0 members, governance and writing not given (« n.d. », never left blank).
-    assert members["Centres de santé (CDS)"][1:] == ["0", "n.d.", "n.d."]
+    # The file names no structure: 0 members, governance and writing not given (« non disponible », never left blank).
+    assert members["Centres de santé (CDS)"][1:] == ["0", "non disponible", "non disponible"]
     calendar = cells(table_after(trame, "Calendrier de l'ACI pour une signature le 31/08/2025"))
     access = next(r for r in calendar if r[0].startswith("Accès aux soins"))
     # Accès aux soins: start within 6 months, deployment within 18 months of the signature (seeds 000, 002).

@@ -157,7 +157,7 @@ def test_communes_table_and_population_with_its_year(document: WordDocument) -> 
     assert cells(table) == [
         ["COMMUNES", "CODE POSTAL", "Particularité du territoire (QPV, ZIP, ZAC)"],
         ["Digne-les-Bains (04070)", "04000", "QPV Centre-ville (ZIP)"],
-        ["Aiglun (04001)", "04510", "n.d."],
+        ["Aiglun (04001)", "04510", "non disponible"],
     ]
     population = next(p for p in document.paragraphs if p.text.startswith("Evaluation de la population"))
     assert population.text == ("Evaluation de la population concernée par le projet (nombre d’habitants) : "
@@ -206,10 +206,10 @@ def test_members_table_has_the_trame_rows_and_three_columns(document: WordDocume
         "Biologistes", "Sage-femmes", "Orthophonistes", "Orthoptistes", "Chirurgiens-Dentistes",
         "Pédicures-Podologues", "Psychologues", "Maisons de santé pluriprofessionnelles (MSP)",
         "Centres de santé (CDS)", "Autres (précisez)"]
-    # A row of the members file without participation figures: « n.d. » (non disponible), never 0 nor blank.
-    assert rows[1][1:] == [f"12 (57,1{NNBSP}%)", "n.d.", "n.d."]
+    # A row of the members file without participation figures: « non disponible », never 0 nor blank.
+    assert rows[1][1:] == [f"12 (57,1{NNBSP}%)", "non disponible", "non disponible"]
     assert rows[3][1:] == ["20", "2", "5"]
-    assert rows[13][1:] == ["1", "n.d.", "n.d."]
+    assert rows[13][1:] == ["1", "non disponible", "non disponible"]
     assert rows[2][1:] == ["", "", ""]  # no row in the file: left for the team
 
 
@@ -228,7 +228,7 @@ def test_supply_table_in_french_with_source_under_it(document: WordDocument) -> 
         ["Profession", "Effectif", "Densité territoire", "Densité France"],
         ["Médecins généralistes", "21", "8,3", "8,4"],
         ["Infirmiers", "64", "25,3", "15,1"],
-        ["Sages-femmes", "0", "n.d.", "3,2"],
+        ["Sages-femmes", "0", "non disponible", "3,2"],
     ]
     items = blocks(document)
     index = next(i for i, item in enumerate(items) if item is not None and isinstance(item, Table)
@@ -236,7 +236,7 @@ def test_supply_table_in_french_with_source_under_it(document: WordDocument) -> 
     source = items[index + 1]
     assert isinstance(source, WordParagraph) and source.style.name == "Source"
     assert source.text == ("Source : Annuaire Santé (RPPS), extraction du 30/09/2026 — Données fictives de "
-                           "démonstration. n.d. : non disponible.")
+                           "démonstration.")
 
 
 def test_every_filled_table_is_followed_by_its_source(document: WordDocument) -> None:

@@ -105,6 +105,14 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     # A spreadsheet's empty column after the codes (« 01001; »), as the command line reads it (a review).
     loaded, said = imported(editor, tmp_path, f"{A};\n{C};\n")
     assert loaded == [A, C] and said.endswith("fichier sans en-tête : chaque ligne lue comme un code commune")
+    # Excel's ="01001" and a thousands space, read as TERRITORY=fichier: reads them (pipeline.geography).
+    loaded, said = imported(editor, tmp_path, 'code_insee\n="01001"\n01 003\n')
+    assert loaded == [A, C] and "=\"01001\" lu comme 01001 (formule de texte d'un tableur)" in said
+    assert "01 003 lu comme 01003 (espace de milliers d'un tableur)" in said
+    # A workbook, which the command line reads, is refused by name: the page reads CSV files only.
+    loaded, said = imported(editor, tmp_path, b"PK\x03\x04" + bytes(60))
+    assert loaded == [] and said == ("Le fichier est un classeur (liste.csv) : la page ne lit que les fichiers CSV ; "
+                                     "enregistrez-le en « CSV UTF-8 » ; rien n’est chargé")
     loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{C};Césy\n".encode("cp1252"))
     assert loaded == [] and said.startswith("Le fichier n’est pas encodé en UTF-8")
     # UTF-16 (Excel's « Texte Unicode », with its byte-order mark) is refused, as files.decode_text refuses it (a

@@ -14,4 +14,4 @@ def test_a_commune_outside_the_load_is_named_by_its_code_not_n_d() -> None:
     inside = pd.Series({"unite": "13030", "commune": "13030", "commune_source": "13030"})
     nothing = pd.Series({"unite": None, "commune": None, "commune_source": None})
     assert [_place(row, names) for row in (outside, inside, nothing)] == [
-        "83105", "Cuges-les-Pins (13030)", "n.d."]
+        "83105", "Cuges-les-Pins (13030)", "non disponible"]

@@ -84,9 +84,9 @@ def test_structure_rows_read_sans_objet_not_the_extraction_limit() -> None:
     gp = out.iloc[0]
     assert (gp["dont_liberaux"], gp["praticiens_etp"], gp["densite_10000"]) == ("7", "11,5", "9,3")
     assert gp["densite_region"] == "non disponible (extraction limitée au département 04)"
-    # Complete registries: the same cells, and « n.d. » stays for a figure really missing.
+    # Complete registries: the same cells, and « non disponible » stays for a figure really missing.
     complete = structures_display(table.assign(densite_region=[math.nan, math.nan]), {"densite_region": 1})
-    assert complete["densite_region"].tolist() == ["n.d.", "sans objet"]
+    assert complete["densite_region"].tolist() == ["non disponible", "sans objet"]
     # The machine table keeps NA where a figure is missing, and marks the cells that do not apply.
     marked = structures_not_applicable(table)
     assert str(marked.loc[1, "dont_liberaux"]) == "sans objet" and marked.loc[0, "dont_liberaux"] == 7

@@ -95,9 +95,9 @@ def test_format_number_known_answers() -> None:
     assert format_number(-0.01, 1) == "0,0"
     assert format_number(12.5, 1, "%") == f"12,5{NNBSP}%"
     assert format_number(np.int64(25000)) == f"25{NNBSP}000"
-    assert format_number(float("nan")) == "n.d."
-    assert format_number(None) == "n.d."
-    assert format_number(pd.NA) == "n.d."
+    assert format_number(float("nan")) == "non disponible"
+    assert format_number(None) == "non disponible"
+    assert format_number(pd.NA) == "non disponible"
     assert format_date(dt.date(2026, 11, 1)) == "1er novembre 2026"
     assert format_date(dt.date(2026, 8, 15)) == "15 août 2026"
 
@@ -107,21 +107,20 @@ def test_table_view_formats_columns() -> None:
         {"data": pd.DataFrame({"a": [1000, 2], "b": [1.25, np.nan], "c": ["x", None]}), "decimals": {"b": 2}}
     )
     assert view["numeric"] == [True, True, False]
-    assert view["rows"] == [[f"1{NNBSP}000", "1,25", "x"], ["2", "n.d.", "n.d."]]
-    assert view["missing_legend"] == "n.d. : non disponible."
-    assert table_view(pd.DataFrame({"a": [1]}))["missing_legend"] is None
-    # A string column's missing value (a destination outside the load has no name): « n.d. », never « <NA> » (a
-    # review), nor a date's « NaT ».
+    assert view["rows"] == [[f"1{NNBSP}000", "1,25", "x"], ["2", "non disponible", "non disponible"]]
+    # A string column's missing value (a destination outside the load has no name): « non disponible », never
+    # « <NA> » (a review), nor a date's « NaT ».
     names = pd.DataFrame({"nom": pd.array(["Digne", pd.NA], dtype="string"), "quand": [pd.Timestamp(0), pd.NaT]})
-    assert table_view(names)["rows"][1] == ["n.d.", "n.d."]
+    assert table_view(names)["rows"][1] == ["non disponible", "non disponible"]
 
 
 def test_missing_figures_are_said_in_words() -> None:
-    """« n.d. » is explained under the table that holds it; a key figure alone says « non disponible »."""
+    """A missing figure says « non disponible », in a table as in a key figure: no abbreviation to explain (a
+    review read the Word Trame's « n.d. » as « néant » in a sentence)."""
     context = demo_context()
     context["sections"][1]["key_figures"].append({"label": "APL 2023", "value": float("nan")})
     page = as_typed(render_report(context))
-    assert page.count('<p class="note">n.d. : non disponible.</p>') == 1  # the communes table only
+    assert "n.d." not in page and "<td class=\"num texte\">non disponible</td>" in page  # the communes table's
     assert "non disponible" in page.split("APL 2023", 1)[1][:200]
 
 
@@ -208,6 +207,9 @@ def test_long_header_words_get_break_opportunities_at_french_points() -> None:
     assert hyphenated("Profession ou structure") == "Profession ou structure"  # ten letters: whole
     assert hyphenated("part_gouvernance_pct QN01370NABCDEF") == "part_gouvernance_pct QN01370NABCDEF"  # names, codes
     assert hyphenated("Établissements <b>") == "Éta<wbr>blis<wbr>se<wbr>ments &lt;b&gt;"  # escaped, not markup
+    # A number's groups never part (a review: « pour 10 / 000 hab. » on two lines); codes side by side may.
+    assert hyphenated("Densité (pour 10 000 hab.)") == "Densité (pour 10\u202f000 hab.)"
+    assert hyphenated("04070 04001") == "04070 04001"
     view = table_view(pd.DataFrame({"Densité département (Alpes-de-Haute-Provence)": [1.5]}))
     assert view["columns"] == ["Densité département (Alpes-de-Haute-Provence)"]
     assert view["headers"] == ["Densité dé<wbr>par<wbr>te<wbr>ment (Alpes-de-Haute-Provence)"]

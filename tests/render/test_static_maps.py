@@ -327,3 +327,58 @@ def test_title_too_long_for_two_lines_ends_with_an_ellipsis_at_a_word(demo: bool
     for fig in printed_maps("X" * 200, demo):
         assert title_of(fig).get_text().endswith("…")
         assert_title_inside(fig)
+
+
+def flows_with_one_to_la_reunion() -> gpd.GeoDataFrame:
+    """The synthetic flows, and 2 500 consultations of Digne's residents in Saint-Denis (La Réunion, 97411)."""
+    far = gpd.GeoDataFrame({"volume": [2500], "sens": ["sortant"], "origine": ["04070"], "destination": ["97411"],
+                            "nom_origine": ["Digne-les-Bains"], "nom_destination": ["Saint-Denis"]},
+                           geometry=[LineString([(LON0 + 0.02, LAT0 + 0.02), (55.45, -20.88)])], crs=4326)
+    return gpd.GeoDataFrame(pd.concat([synthetic_flows(), far], ignore_index=True), crs=4326)
+
+
+def test_a_flow_to_another_zone_leaves_the_printed_map_on_the_territory() -> None:
+    """A review: one row of a table to La Réunion drew Paris as a dot on a map of half the planet, with a tilted
+    north arrow and a scale 20 % wrong. The territory (six squares of 0.05°, about 12 km by 11 km) is drawn; the
+    far flow is said, not drawn; the two near flows are."""
+    data = synthetic_territory()
+    fig = flows_figure(flows_with_one_to_la_reunion(), data["perimeter"], data["communes"])
+    arrows = [p for p in fig.axes[0].patches if str(p.get_gid()).startswith("flux-")]
+    assert [a.get_gid() for a in arrows] == ["flux-sortant", "flux-entrant"]
+    x0, x1 = fig.axes[0].get_xlim()
+    assert x1 - x0 < 100_000  # metres: the territory and its near flows, not an ocean
+    words = texts(fig)
+    assert any(w.startswith("Carte limitée à : France métropolitaine ; ce qui est ailleurs") for w in words)
+    assert not any("Carte limitée" in w for w in texts(flows_figure(synthetic_flows(), data["perimeter"],
+                                                                     data["communes"])))
+
+
+def test_the_interactive_maps_open_on_the_territory_s_zone_with_the_others_a_click_away() -> None:
+    from pipeline.render.maps.geometry import METROPOLE, home_zone, view_bounds
+
+    data = synthetic_territory()
+    reunion = gpd.GeoDataFrame({"code": ["97411"], "nom": ["Saint-Denis"]},
+                               geometry=[box(55.40, -20.93, 55.50, -20.86)], crs=4326)
+    assert home_zone(data["communes"]) == METROPOLE and home_zone(reunion) == "La Réunion"
+    bounds, places = view_bounds([flows_with_one_to_la_reunion(), data["communes"], reunion], METROPOLE)
+    # The near flows reach Manosque (0.25° east, 0.05° south of LON0, LAT0) and Sisteron (0.08° west, 0.15°
+    # north): the view holds them, and nothing farther.
+    assert bounds == [[pytest.approx(LAT0 - 0.05), pytest.approx(LON0 - 0.08)],
+                      [pytest.approx(LAT0 + 0.15), pytest.approx(LON0 + 0.25)]]
+    assert places == [("La Réunion", [[-20.93, 55.40], [-20.86, 55.50]])]  # the line to it names no place
+    assert view_bounds([reunion, data["communes"]], "La Réunion")[1][0][0] == METROPOLE
+
+
+def test_characters_the_font_cannot_draw_are_left_out_of_titles_without_warnings() -> None:
+    """A review: emoji in a CPTS's name printed as empty boxes, and matplotlib warned in English about each."""
+    import warnings
+
+    from pipeline.render.glyphs import drawable
+
+    assert drawable("CPTS 🏥👩‍⚕️ du Verdon") == "CPTS ⚕ du Verdon"  # the staff of Aesculapius is in DejaVu Sans
+    assert drawable("CPTS de l'Étang מרכז") == "CPTS de l'Étang מרכז"
+    data = synthetic_territory()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = flows_figure(data["flows"], data["perimeter"], data["communes"], title="Flux – CPTS 🏥 du Verdon")
+    assert "Flux – CPTS du Verdon" in texts(fig)

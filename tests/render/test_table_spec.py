@@ -102,12 +102,12 @@ def test_missing_is_none_never_zero_or_non(missing: object, kind: str) -> None:
     """« Une donnée manquante est « non disponible », jamais 0 ni « non » »."""
     column = Column("x", "X", kind)  # type: ignore[arg-type]
     assert typed_value(column, missing) is None
-    assert display_text(column, missing) == "n.d."
+    assert display_text(column, missing) == "non disponible"
 
 
 @pytest.mark.parametrize("kind", ["integer", "decimal", "percent", "text"])
 def test_not_applicable_cell_is_empty_in_files_and_sans_objet_for_readers(kind: str) -> None:
-    """« Sans objet » (the libéraux of an MSP row) is neither « n.d. » nor 0: empty where machines read."""
+    """« Sans objet » (the libéraux of an MSP row) is neither « non disponible » nor 0: empty where machines read."""
     column = Column("x", "X", kind)  # type: ignore[arg-type]
     assert typed_value(column, NOT_APPLICABLE) is None
     assert display_text(column, NOT_APPLICABLE) == "sans objet"

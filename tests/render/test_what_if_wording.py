@@ -29,7 +29,8 @@ def diagnostic(deltas: dict[tuple[str, str], float]) -> SimpleNamespace:
              "delta": deltas.get((code, groupe), 0.0)}
             for code in NAMES for groupe in ("Médecins généralistes", "Infirmiers")]
     units = pd.DataFrame({"unit_code": list(NAMES), "nom": list(NAMES.values())})
-    access = SimpleNamespace(simulation=pd.DataFrame(rows), changes=CHANGES, simulation_territory=None)
+    access = SimpleNamespace(simulation=pd.DataFrame(rows), changes=CHANGES, simulation_territory=None,
+                             change_names={})
     return SimpleNamespace(access=access, units=units)
 
 

@@ -114,6 +114,7 @@ def test_unknown_and_zero_padded_codes(defauts: ListingResult) -> None:
     assert _issues(defauts, "code_inconnu")[["code", "line"]].values.tolist() == [["99999", 7]]
     zero = _issues(defauts, "code_zero_restaure")
     assert zero[["code", "line"]].values.tolist() == [["4001", 15]]
+    assert zero["detail_fr"].tolist() == ["code 4001 lu comme 04001 (zéro initial rétabli)"]
     row = defauts.members.set_index("line").loc[15]
     assert (row["code_source"], row["unit_code"]) == ("4001", "04001")
 
@@ -454,6 +455,7 @@ def test_a_line_break_typed_in_a_name_cell_becomes_one_space() -> None:
 @pytest.mark.parametrize(("written", "read"), [
     ("2023-06-01", "2023-06-01"), ("01/06/2023", "2023-06-01"), ("1/6/2023", "2023-06-01"),
     ("2023-06-01 00:00:00", "2023-06-01"), ("2023-06-01T00:00", "2023-06-01"),
+    ("01/06/2023 00:00", "2023-06-01"), ("01/06/2023 00:00:00", "2023-06-01"), ("01/06/2023 14:30", None),
     ("31/02/2023", None), ("06/31/2023", None), ("1 sept. 2020", None), ("2023-06-01 14:30:00", None),
 ])
 def test_a_status_date_is_read_as_a_french_spreadsheet_writes_it(written: str, read: str | None) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.errors import DataError
+from pipeline.sources.cpts_listing import resolve_listing
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
+from tests.sources.test_cpts_listing import _cog_from_mirror
 
 
 @pytest.mark.parametrize("first", ["sep=;", "\ufeffsep=;", "SEP=;"])
@@ -33,3 +36,64 @@ def test_geojson_property_names_are_read_like_csv_headers(tmp_path: Path) -> Non
          "geometry": {"type": "Polygon", "coordinates": square}}]}), encoding="utf-8")
     frame, _ = parse_listing_geojson(path)
     assert frame[["cpts", "statut", "cpts_id"]].values.tolist() == [["CPTS Digne", "projet", "7"]]
+
+
+@pytest.mark.parametrize(("statut", "date"), [("Statut CPTS", "Date signature ACI"),
+                                              ("Statut de la CPTS", "Date de signature de l'ACI"),
+                                              ("État d'avancement", "Date")])
+def test_status_and_date_headers_as_arses_write_them_are_read_and_checked(statut: str, date: str) -> None:
+    """A review's « Statut CPTS » and « Date signature ACI » were dropped without a word: every CPTS « non
+    renseigné » where the overlaps are settled by status and date; nonsense under them loaded without an error."""
+    frame = parse_listing_csv(f"CPTS;CODGEO;{statut};{date}\nCPTS A;05061;ACI signé;10/06/2022\n", "l.csv")
+    assert frame[["statut", "date"]].values.tolist() == [["ACI signé", "2022-06-10"]]
+    assert frame.attrs["colonnes_non_lues"] == ([], 1)
+    with pytest.raises(DataError) as info:
+        parse_listing_csv(f"CPTS;CODGEO;{statut};{date}\nCPTS A;05061;n'importe quoi;32/13/2021\n", "l.csv")
+    assert "ligne 2 : statut « n'importe quoi » inconnu" in info.value.message
+    assert "ligne 2 : date « 32/13/2021 » invalide" in info.value.message
+
+
+def test_two_date_columns_are_not_guessed_and_the_columns_not_read_are_said() -> None:
+    frame = parse_listing_csv("cpts;code_insee;Date de création;Date de signature;Référent\nCPTS A;05061;2020-01-01;"
+                              "2021-01-01;Mme X\n", "l.csv")
+    assert frame["date"].isna().all()
+    assert frame.attrs["colonnes_non_lues"] == (["Date de création", "Date de signature", "Référent"], 1)
+    units, mapping = _cog_from_mirror()
+    result = resolve_listing(frame, mapping, units, "l")
+    said = result.issues[result.issues["kind"] == "colonnes_non_lues"]
+    assert said[["line", "detail_fr"]].values.tolist() == [[1, (
+        "colonnes non lues (hors du format : cpts, code_insee, cpts_id, statut, date, commune) : « Date de "
+        "création », « Date de signature », « Référent »")]]
+
+
+def test_a_commune_name_that_is_not_its_codes_is_a_listing_anomaly() -> None:
+    """« 33500;Les Billaux »: 33500 is Samonac's INSEE code and Les Billaux's postal code (a review: Samonac
+    counted covered and Les Billaux a white zone, without a word). Names from the mirror's COG (6.0.0)."""
+    units, mapping = _cog_from_mirror()
+    names = dict(zip(units["code"], units["nom"], strict=True))
+    # The database's passage table also maps each current commune to itself (``actuelle``).
+    current = units[units["type"] == "commune-actuelle"]
+    mapping = pd.concat([mapping, current.assign(current_code=current["code"], kind="actuelle")[mapping.columns]])
+    assert (names["33500"], names["33052"]) == ("Samonac", "Les Billaux")
+    text = ("Nom de la CPTS;Code INSEE;Libellé commune\n"
+            "CPTS du Libournais;33243;Libourne\n"
+            "CPTS du Libournais;33500 ;Les Billaux\n"
+            "CPTS du Libournais;33290;MONTAGNE\n"   # the name in capitals: the same commune
+            "CPTS du Libournais;33371;Saint-Antoine\n")  # a commune déléguée's name with its code: agrees
+    result = resolve_listing(parse_listing_csv(text, "l.csv"), mapping, units, "l")
+    wrong = result.issues[result.issues["kind"] == "nom_commune_different"]
+    assert wrong[["cpts", "code", "line", "detail_fr"]].values.tolist() == [[
+        "CPTS du Libournais", "33500", 3, "le code 33500 est Samonac, pas « Les Billaux », qui est Les Billaux "
+        "(33052) : code postal au lieu du code INSEE ?"]]
+    assert "33500" in set(result.members["unit_code"])  # a content defect: the code is still read, and said
+
+
+def test_a_code_a_spreadsheet_wrote_as_a_decimal_is_said_so_not_a_lost_zero() -> None:
+    """A review: « 13103.0 » was reported « zéro initial perdu », when no zero was lost."""
+    units, mapping = _cog_from_mirror()
+    frame = parse_listing_csv("cpts;code_insee\nCPTS A;13103.0\nCPTS A;4070\n", "l.csv")
+    result = resolve_listing(frame, mapping, units, "l")
+    said = result.issues[result.issues["kind"] == "code_zero_restaure"]
+    assert said["detail_fr"].tolist() == ["code 13103.0 lu comme 13103 (code écrit comme un nombre décimal par un "
+                                          "tableur)", "code 4070 lu comme 04070 (zéro initial rétabli)"]
+    assert sorted(result.members["unit_code"]) == ["04070", "13103"]

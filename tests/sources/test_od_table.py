@@ -273,3 +273,16 @@ def test_ambiguous_french_headers_are_refused(tmp_path: Path, header: str, refus
     with pytest.raises(DataError) as caught:
         read_od_table(write(tmp_path, f"{header}\n04070;04001;12;5\n"))
     assert refused in str(caught.value)
+
+
+def test_paris_postal_codes_are_left_out_with_both_readings(tmp_path: Path) -> None:
+    """75020 is Paris 20e's postal code and Châtillon's code before 1968 (92020 today, the COG's passage table)."""
+    staged = filter_known_codes(read_od_table(write(tmp_path, "origine;destination;volume\n75120;75020;5\n")),
+                                {"75120": "75120", "75020": "92020"})
+    assert staged.table.empty
+    assert staged.problems["probleme"].tolist() == [
+        "code destination 75020 : code postal de Paris 20e (code INSEE 75120) ou code d'une commune de la Seine "
+        "avant 1968 ? ligne écartée (donnez le code INSEE)"]
+    assert problem_notes(staged) == [
+        "Table origine–destination : 1 ligne écartée (codes 75001 à 75020 : codes postaux de Paris ou codes de "
+        "communes de la Seine avant 1968 ; donnez les codes INSEE des arrondissements, 75101 à 75120) : ligne 2"]

@@ -83,3 +83,21 @@ def test_an_arrondissement_or_lyon_s_metropole_typed_as_a_zone_is_pointed_to_the
             resolve_territory(db, f"departement:{typed}")
         assert str(info.value).endswith("la Métropole de Lyon (69M) et le Rhône (69D) sont le département 69 du "
                                         "COG : departement:69, ou epci:200046977 pour la Métropole")
+
+
+def test_a_perimeter_drawn_over_marseille_and_aix_is_no_postal_code(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                                    tmp_path: Path) -> None:
+    """The communes of a drawn perimeter come from its geometry: none was typed, and none can be a postal code
+    (a review got the note reading back the territoire.gpkg of the Bouches-du-Rhône). The codes typed still get it.
+    The perimeter: the mirror's 2018 contours of Aix-en-Provence (13001) and Marseille (13055), as one polygon."""
+    import geopandas as gpd
+
+    contours = gpd.read_file(mirror / "contours-communes-2018" / "communes-13-bouches-du-rhone.geojson")
+    drawn_over = contours[contours["code"].isin(["13001", "13055"])]
+    assert len(drawn_over) == 2
+    path = tmp_path / "dessin.geojson"
+    gpd.GeoDataFrame({"nom": ["CPTS"]}, geometry=[drawn_over.union_all()], crs=4326).to_file(path, driver="GeoJSON")
+    drawn = resolve_territory(db, f"fichier:{path}")
+    assert {"13001", "13201"} <= set(drawn.units["unit_code"])
+    assert not any("code postal" in note for note in drawn.notes)
+    assert NOTE in resolve_territory(db, "communes:13001,13201").notes

@@ -93,6 +93,25 @@ def test_commune_contours_with_their_codes_are_read_by_code(db: duckdb.DuckDBPyC
     assert t.population == sum(raw.populations("6.0.0")[c] for c in ["04004", "04081", "04094", "04124"])
 
 
+def test_a_multipolygon_of_communes_is_their_union(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                   tmp_path: Path) -> None:
+    """One MultiPolygon whose parts are communes (QGIS « Collecter les géométries », PostGIS ``ST_Collect``) is
+    invalid where the parts share borders; its repair lost Aiglun, surrounded by its six neighbours (a review:
+    a CPTS of 44 communes read as 29)."""
+    frame = _contours(mirror, ["04001"])
+    ring = gpd.read_file(mirror / CONTOURS_04)
+    ring = ring[ring.geometry.intersects(frame.geometry.iloc[0])]  # Aiglun and every commune touching it
+    parts = [part for geometry in ring.geometry for part in shapely.get_parts(geometry)]
+    collected = shapely.MultiPolygon(parts)
+    assert not collected.is_valid and "04001" in set(ring["code"]) and len(ring) == 7
+    path = tmp_path / "collecte.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nom": "CPTS"}, "geometry": shapely.geometry.mapping(collected)}]}))
+    t = resolve_territory(db, f"fichier:{path}")
+    assert sorted(t.units["unit_code"]) == sorted(ring["code"])
+    assert t.population == sum(raw.populations("6.0.0")[c] for c in ring["code"])
+
+
 def test_territory_file_under_the_home_folder(db: duckdb.DuckDBPyConnection, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -615,3 +634,19 @@ def test_a_code_property_that_is_an_identifier_names_itself_and_the_way_out(db: 
         "territoire d'après ses contours")
     perimeter.rename(columns={"code": "identifiant"}).to_file(path, driver="GeoJSON")
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04001", "04070"]
+
+
+def test_codes_a_spreadsheet_rewrote_are_said_together(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: a layer of 44 communes with an integer code column gave 44 notes « 4001 lu comme 04001 ». Up to
+    three are said one by one; more, in one note."""
+    path = tmp_path / "t.csv"
+    path.write_text("code_insee\n4001\n4004\n4005\n4006\n4007\n", encoding="utf-8")
+    notes = resolve_territory(db, f"fichier:{path}").notes
+    said = [n for n in notes if "lu comme" in n]
+    assert said == ["5 codes écrits comme des nombres par un tableur, lus comme codes INSEE : 4001 lu comme 04001 "
+                    "(zéro initial rétabli) ; 4004 lu comme 04004 (zéro initial rétabli) ; 4005 lu comme 04005 "
+                    "(zéro initial rétabli) … et 2 autres"]
+    path.write_text("code_insee\n4001\n4004.0\n04005\n", encoding="utf-8")
+    assert [n for n in resolve_territory(db, f"fichier:{path}").notes if "lu comme" in n] == [
+        "4001 lu comme 04001 (zéro initial rétabli)",
+        "4004.0 lu comme 04004 (code écrit comme un nombre décimal par un tableur)"]

@@ -38,6 +38,7 @@ from pipeline.app.sections.units import (
 from pipeline.app.sections.what_if_inputs import (
     check_what_if_loaded,
     check_what_if_places,
+    postal_code_notes,
     what_if_as_read,
     what_if_notes,
 )
@@ -326,13 +327,15 @@ def flows_and_access(
         notes.extend(what_if_notes(read, typed))
         changes = access.check_what_if_groups(read, groups)
         check_what_if_totals(changes)
-        known = set(geography.commune_names(con, {c.commune for c in changes}))
-        check_what_if_loaded(con, changes, known)
-        check_what_if_places(changes, domain, known, typed)
+        names = geography.commune_names(con, {c.commune for c in changes})
+        check_what_if_loaded(con, changes, set(names))
+        check_what_if_places(changes, domain, set(names), typed, inside_codes)
+        notes.extend(postal_code_notes(changes, names, inside_codes))
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)
         access_section.simulation = scenario[scenario["code"].isin(inside_codes)]
         access_section.changes = tuple(changes)
+        access_section.change_names = names
     # The distance pairs (about 100 MiB for Paris 18e-20e) are not needed any more: freed before the GP rows
     # are built as text, which was the diagnostic's memory peak.
     del distances

@@ -9,11 +9,20 @@ import duckdb
 
 from pipeline.app.sections.units import domain_cities
 from pipeline.errors import PipelineError
-from pipeline.geography import arrondissements_of, departement_of
+from pipeline.geography import (
+    arrondissement_from_postcode,
+    arrondissement_label,
+    arrondissements_of,
+    commune_of_unit,
+    departement_of,
+    of_place,
+)
 from pipeline.model import WhatIfChange
 from pipeline.model.options import WhatIfSyntaxError
 from pipeline.render.report import format_number
+from pipeline.render.sections.common import agree
 from pipeline.sources.adherents import profession_group
+from pipeline.sources.cpts_listing.postal import CITIES as POSTAL_CITIES
 from pipeline.store.queries import geography
 from pipeline.store.territory.codes import outside_the_load
 
@@ -53,7 +62,7 @@ def check_what_if_loaded(con: duckdb.DuckDBPyConnection, changes: list[WhatIfCha
 
 
 def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: set[str] | None = None,
-                         typed: Mapping[str, str] | None = None) -> None:
+                         typed: Mapping[str, str] | None = None, territory: Iterable[str] = ()) -> None:
     """Refuse, in French, a what-if change placed on a commune the database does not know (``known``: the
     codes of the changes it knows), outside the domain, or on a city modelled by arrondissement; a former code
     is named as typed, with its current commune (``typed``: current code → code typed)."""
@@ -68,6 +77,13 @@ def check_what_if_places(changes: list[WhatIfChange], domain: set[str], known: s
         raise PipelineError(
             "Simulation : " + ", ".join(sorted(set(cities))) + " est modélisée par arrondissement ; indiquez le "
             f"code de l'arrondissement ({first[0]} à {first[-1]})")
+    # A unit of the territory outside the model's zone (a territory of Digne, Mamoudzou and Saint-Denis is modelled
+    # around one of them): not « hors du voisinage du territoire », which it is not (a review).
+    members = sorted({c.commune for c in changes if c.commune not in domain and c.commune in set(territory)})
+    if members:
+        raise PipelineError("Simulation : " + ", ".join(members) + " " + agree(len(members), "est", "sont")
+                            + " dans le territoire, mais hors de la zone du modèle de recours, qui ne couvre qu'une "
+                            "partie du territoire (voir les notes des flux) : la simulation n'y est pas possible")
     outside = [f"{typed[c.commune]} (commune actuelle {c.commune})" if c.commune in typed else c.commune
                for c in changes if c.commune not in domain]
     if outside:
@@ -88,4 +104,21 @@ def what_if_notes(read: list[WhatIfChange], typed: Mapping[str, str]) -> list[st
             notes.append(f"Simulation : les éléments {', '.join(map(str, items[:-1]))} et {items[-1]} portent tous "
                          f"sur les {groupe.lower()} de {commune} : leurs variations s'ajoutent "
                          f"({'+' if total > 0 else ''}{format_number(total, 1 if total % 1 else 0)})")
+    return notes
+
+
+def postal_code_notes(changes: list[WhatIfChange], names: Mapping[str, str], unit_codes: Iterable[str]) -> list[str]:
+    """A note for each change placed on a code that is also the postal code of an arrondissement of Lyon or
+    Marseille held by the territory: « 69003 » is Albigny-sur-Saône's INSEE code and Lyon 3e's postal code (a
+    review: the professionals were placed 12 km away from the Lyon 3e the user meant, without a word)."""
+    held = {commune_of_unit(str(code)) for code in unit_codes}
+    notes = []
+    for code in sorted({c.commune for c in changes}):
+        for city in sorted(held & set(POSTAL_CITIES)):
+            arrondissement = arrondissement_from_postcode(city, code)
+            if arrondissement is not None and arrondissement != code:
+                label = arrondissement_label(arrondissement)
+                notes.append(f"Simulation : {code} est le code INSEE {of_place(names.get(code, code))}, où le "
+                             f"scénario place ses professionnels ; c'est aussi le code postal de {label}, dont le code "
+                             f"INSEE est {arrondissement}")
     return notes

@@ -36,7 +36,8 @@ def members_cell(row: MembersRow | None) -> list[str]:
         adherents += f" dont {count_text(row.adherents - row.adherents_away)} du territoire"
     if row.adherents is not None and row.part_adherents_pct is not None:
         adherents += f" ({format_number(row.part_adherents_pct, 1, '%')})"
-    # A row of the file given without participation: « n.d. », not a cell left for the team as if nothing was read.
+    # A row of the file given without participation: « non disponible », not a cell left for the team as if
+    # nothing was read.
     return [adherents, *(MISSING_TEXT if n is None else _participation_text(n, away, share, unknown)
                          for n, away, share, unknown in (
         (row.gouvernance, row.gouvernance_away, row.part_gouvernance_pct, row.gouvernance_unknown),

@@ -98,7 +98,7 @@ class CommuneRow:
     """A line of the Trame's « COMMUNES / CODE POSTAL / Particularité » table.
 
     ``particularites`` is shown as given (« QPV … », « non renseigné »); an
-    empty text is shown « n.d. ».
+    empty text is shown « non disponible ».
     """
 
     commune: str

@@ -35,7 +35,6 @@ from pipeline.render.table_spec import MISSING_TEXT, NUMERIC_KINDS, TableSpec, d
 
 PREFILLED = ("Partie pré-remplie le {date} par l'outil cpts-diagnostic (territoire : {territory}) à partir des "
              "données publiques citées sous chaque tableau. Vérifiez ces éléments, puis complétez les encadrés.")
-MISSING_LEGEND = "n.d. : non disponible."
 #: First bytes of a PNG and of a JPEG file.
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 _MONTHS_NONE = "pas de délai particulier"
@@ -98,8 +97,6 @@ class _Writer:
             notes.append("Données fictives de démonstration.")
         if spec.note:
             notes.append(spec.note)
-        if any(MISSING_TEXT in row for row in rows):
-            notes.append(MISSING_LEGEND)
         source = spec.source + (" — " + " ".join(notes) if notes else "")
         self.source(source)
 
@@ -156,7 +153,8 @@ def _day(value: dt.date | None) -> str:
 
 
 def _deadline(value: dt.date | None, months: int | None) -> str:
-    """« n.d. » for a mission with a deadline whose date does not follow from the signature (see ``remarque``)."""
+    """« non disponible » for a mission with a deadline whose date does not follow from the signature (see
+    ``remarque``)."""
     return MISSING_TEXT if value is None and months is not None else _day(value)
 
 
@@ -211,10 +209,9 @@ def _diagnostic(w: _Writer, doc: TrameDocument) -> None:
     rows = [[f"{c.commune} ({c.code_insee})", c.codes_postaux or MISSING_TEXT, c.particularites or MISSING_TEXT]
             for c in doc.communes] or [trame_missing_row(3)]
     w.table(list(trame.COMMUNES_HEADER), rows, widths_cm=[6.5, 3.5, 7.0])
-    legend = " — " + MISSING_LEGEND if any(MISSING_TEXT in r for r in rows) else ""
-    w.source(doc.communes_source + legend)
+    w.source(doc.communes_source)
 
-    population = MISSING_TEXT + " (non disponible)" if doc.population is None else (
+    population = MISSING_TEXT if doc.population is None else (
         f"{format_number(doc.population)} habitants")
     if doc.population_year is not None and doc.population is not None:
         population += f" (population municipale légale {doc.population_year})"
@@ -265,8 +262,7 @@ def _calendar(w: _Writer, doc: TrameDocument) -> None:
             line += [_deadline(row.demarrage, row.demarrage_mois), _deadline(row.deploiement, row.deploiement_mois)]
         rows.append(line)
     w.table(header, rows)
-    # « n.d. » of a mission dated from an avenant is explained as in every other table (a review).
-    w.source(doc.calendar_source + (" — " + MISSING_LEGEND if any(MISSING_TEXT in r for r in rows) else ""))
+    w.source(doc.calendar_source)
     for row in doc.calendar:
         if doc.signature is not None and row.demarrage is None and row.demarrage_mois is not None:
             w.guidance(f"{row.mission} : {row.remarque}.")
@@ -320,10 +316,9 @@ def _organisation(w: _Writer, doc: TrameDocument) -> None:
     w.caption("Professionnels de santé adhérents de la CPTS")
     w.table(list(trame.MEMBERS_HEADER), rows, right=[False, True, True, True], widths_cm=[5.0, 4.0, 4.0, 4.0])
     if doc.members:
-        legend = " " + MISSING_LEGEND if any(MISSING_TEXT in row for row in rows) else ""
         w.source(doc.members_source + " — Pourcentage : part des professionnels du territoire (des structures du "
                  "territoire pour les MSP et les centres de santé). Les cellules vides "
-                 "sont à compléter par la CPTS." + legend)
+                 "sont à compléter par la CPTS.")
     for note in doc.members_notes:  # as under the report's table (a review: the Word cells stood unexplained)
         w.paragraph(note, layout.SOURCE_STYLE)
     w.heading(trame.INCLUSION, 2)

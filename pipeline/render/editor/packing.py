@@ -51,7 +51,7 @@ def _polygonal(geometry: BaseGeometry | None) -> BaseGeometry | None:
     if geometry is None or geometry.is_empty:
         return None
     if not geometry.is_valid:
-        geometry = shapely.make_valid(geometry)
+        geometry = shapely.make_valid(geometry, method="structure")  # the parts' union (see read_features)
     if isinstance(geometry, Polygon | MultiPolygon):
         return geometry
     parts = [g for g in shapely.get_parts(geometry) if isinstance(g, Polygon | MultiPolygon) and not g.is_empty]

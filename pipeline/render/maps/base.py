@@ -24,7 +24,7 @@ from branca.element import Element, Figure, MacroElement
 from pipeline.render.folium_templates import literal_element
 from pipeline.render.maps.assets import macro, stylesheet
 from pipeline.render.maps.controls import FrenchControls
-from pipeline.render.maps.geometry import latlon_bounds, view_bounds
+from pipeline.render.maps.geometry import METROPOLE, home_zone, view_bounds
 from pipeline.render.maps.text import esc
 from pipeline.render.offline import save_self_contained
 from pipeline.render.report import DEMO_BANNER
@@ -41,20 +41,19 @@ RIGHT_COLUMN = 380
 
 def base_map(
     bounds_from: Iterable[gpd.GeoDataFrame | None], title: str, demo_data: bool, source: str, tiles: bool,
-    left_panel: int = 30, mainland_first: bool = False,
+    left_panel: int = 30, mainland_first: bool = False, home_from: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """A map with no tiles, a title, an optional demo banner and a source line, fitted to the layers.
 
     ``left_panel`` is the width in pixels kept free on the left when fitting at least (the flow map's panel,
     when open, widens it: :class:`PageLayout`). ``mainland_first``: a map of several zones (the coverage of
     France) opens on metropolitan France when it has content there and overseas, the overseas départements a
-    click away (:func:`view_bounds`); a territory's maps frame all their layers (a territory of La Réunion with
-    flows to Paris must not open on Paris).
+    click away (:func:`view_bounds`). ``home_from``: a territory's maps open on the zone of its perimeter (a
+    territory of La Réunion with flows to Paris opens on La Réunion, Paris a click away; without it, every layer
+    is framed).
     """
-    if mainland_first:
-        bounds, elsewhere = view_bounds(bounds_from)
-    else:
-        bounds, elsewhere = latlon_bounds(bounds_from), []
+    home = METROPOLE if mainland_first else home_zone(home_from)
+    bounds, elsewhere = view_bounds(bounds_from, home)
     figure = Figure(title=esc(title))
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
@@ -76,7 +75,7 @@ def base_map(
         ).add_to(m)
     PageLayout(bounds, left_panel, RIGHT_COLUMN).add_to(m)
     if elsewhere:
-        PlaceButtons([(METROPOLE_LABEL, bounds), *elsewhere]).add_to(m)
+        PlaceButtons([(home or METROPOLE_LABEL, bounds), *elsewhere]).add_to(m)
     root: Any = m.get_root()  # a branca Figure, whose header/html children folium types as Element
     root.header.add_child(Element(stylesheet("map-page.css")), name="cpts_css")
     banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""

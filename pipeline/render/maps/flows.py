@@ -195,7 +195,9 @@ def flow_map(
         # The table's and the flows' communes only: five communes reached by no drawn flow and named by no row
         # were drawn (a review).
         dest_p = dest_p[dest_p["code"].astype(str).isin(set(f["_key"]) | set(listed["code"]))]
-    m = base_map([f, perimeter_p, communes_p, dest_p], title, demo_data, source, tiles)
+    # The communes, one by one: a perimeter's one polygon, in two zones, is centred at sea.
+    home = communes_p if communes_p is not None and len(communes_p) else perimeter_p
+    m = base_map([f, perimeter_p, communes_p, dest_p], title, demo_data, source, tiles, home_from=home)
     # Half zoom levels: between the table and the legend, a whole level often left the flows a third of the space.
     m.options["zoomSnap"] = 0.5
     legends: list[tuple[Any, str]] = []

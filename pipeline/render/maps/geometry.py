@@ -122,41 +122,70 @@ OVERSEAS_BOXES: dict[str, tuple[float, float, float, float]] = {
 ELSEWHERE = "Autres territoires"
 
 
-def view_bounds(frames: Iterable[gpd.GeoDataFrame | None]
+#: The zone of metropolitan France, as :func:`zone_of` names it.
+METROPOLE = "France métropolitaine"
+
+
+def zone_of(lon: float, lat: float) -> str:
+    """The zone of a point: :data:`METROPOLE`, an overseas département of :data:`OVERSEAS_BOXES`, or
+    :data:`ELSEWHERE`."""
+    boxes = {METROPOLE: _METROPOLE, **OVERSEAS_BOXES}
+    return next((name for name, (w, s, e, n) in boxes.items() if w <= lon <= e and s <= lat <= n), ELSEWHERE)
+
+
+def home_zone(frame: gpd.GeoDataFrame | None) -> str | None:
+    """The zone holding most features of ``frame`` (by the centre of their bounding box; the first zone of
+    :func:`zone_of`'s order on a tie), or None for an empty frame."""
+    if frame is None or not len(frame):
+        return None
+    boxes = shapely.bounds(np.asarray(to_wgs84(frame).geometry.values))
+    zones = pd.Series([zone_of((w + e) / 2, (s + n) / 2) for w, s, e, n in boxes if np.isfinite(w)])
+    if zones.empty:
+        return None
+    counts = zones.value_counts()
+    order = [METROPOLE, *OVERSEAS_BOXES, ELSEWHERE]
+    return min(counts.index[counts == counts.max()], key=order.index)
+
+
+def in_zone(frame: gpd.GeoDataFrame | None, zone: str) -> gpd.GeoDataFrame | None:
+    """The features of ``frame`` in ``zone`` (:func:`zone_of` of the centre of their bounding box)."""
+    if frame is None or not len(frame):
+        return frame
+    boxes = shapely.bounds(np.asarray(to_wgs84(frame).geometry.values))
+    keep = [zone_of((w + e) / 2, (s + n) / 2) == zone for w, s, e, n in boxes]
+    return frame[np.asarray(keep, dtype=bool)]
+
+
+def view_bounds(frames: Iterable[gpd.GeoDataFrame | None], home: str | None = METROPOLE,
                 ) -> tuple[list[list[float]], list[tuple[str, list[list[float]]]]]:
     """The initial view of a map, and the places it leaves out (each with its own bounds).
 
-    :func:`latlon_bounds` of the layers, except when they hold features both in metropolitan France and beyond
-    (a coverage of France with Mayotte loaded opened on a view spanning the Indian Ocean, the mainland a dot): then
-    the metropolitan features' bounds, the others listed by overseas département (:data:`OVERSEAS_BOXES`, a
-    feature placed by the centre of its bounding box), in that order, then :data:`ELSEWHERE`.
+    :func:`latlon_bounds` of the layers, except when they hold features both in the ``home`` zone and beyond
+    (:func:`zone_of`; a coverage of France with Mayotte loaded opened on a view spanning the Indian Ocean, the
+    mainland a dot; a territory of Paris with one flow to La Réunion opened on half the planet, a review): then
+    the home zone's features' bounds, the others listed by zone (a feature placed by the centre of its bounding
+    box; a line from one zone to another, its centre at sea, names no place): metropolitan France, the overseas
+    départements of :data:`OVERSEAS_BOXES`, then :data:`ELSEWHERE`. ``home`` None frames every feature.
     """
     present = [to_wgs84(g) for g in frames if g is not None and len(g)]
     present = [g for g in present if len(g)]
-    if not present:
-        return latlon_bounds([]), []
-    boxes = np.vstack([shapely.bounds(np.asarray(g.geometry.values)) for g in present])
-    x, y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
-
-    def inside(box: tuple[float, float, float, float]) -> np.ndarray:
-        return (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+    if not present or home is None:
+        return latlon_bounds(present), []
+    geometries = np.concatenate([np.asarray(g.geometry.values) for g in present])
+    boxes = shapely.bounds(geometries)
+    lines = np.isin(shapely.get_type_id(geometries), [1, 2, 5])  # LineString, LinearRing, MultiLineString
+    zones = np.array([zone_of((w + e) / 2, (s + n) / 2) for w, s, e, n in boxes])
 
     def extent(mask: np.ndarray) -> list[list[float]]:
         part = boxes[mask]
         return [[float(part[:, 1].min()), float(part[:, 0].min())], [float(part[:, 3].max()), float(part[:, 2].max())]]
 
-    mainland = inside(_METROPOLE)
-    if mainland.all() or not mainland.any():
+    here = zones == home
+    if here.all() or not here.any():
         return extent(np.ones(len(boxes), dtype=bool)), []
-    places, left = [], ~mainland
-    for name, box in OVERSEAS_BOXES.items():
-        here = left & inside(box)
-        if here.any():
-            places.append((name, extent(here)))
-            left &= ~here
-    if left.any():
-        places.append((ELSEWHERE, extent(left)))
-    return extent(mainland), places
+    places = [(name, extent((zones == name) & ~lines)) for name in (METROPOLE, *OVERSEAS_BOXES, ELSEWHERE)
+              if name != home and ((zones == name) & ~lines).any()]
+    return extent(here), places
 
 
 def latlon_bounds(frames: Iterable[gpd.GeoDataFrame | None]) -> list[list[float]]:

@@ -105,7 +105,7 @@ def territory_map(
     perimeter = prepare_geometries(perimeter, simplify_tolerance, precision)
     communes = prepare_geometries(communes, simplify_tolerance, precision)
     neighbours = prepare_geometries(neighbours, simplify_tolerance, precision) if neighbours is not None else None
-    m = base_map([perimeter, communes], title, demo_data, source, tiles)
+    m = base_map([perimeter, communes], title, demo_data, source, tiles, home_from=communes)
     legends: list[tuple[Any, str]] = []
 
     if len(communes):

@@ -278,7 +278,9 @@ def _change_text(d: Diagnostic) -> str:
     """The scenario in words: « +3 médecins généralistes à 75119 (Paris 19e Arrondissement) ; −2 infirmiers à … »."""
     if d.access is None:
         return ""
-    names = d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]
+    # A change outside the territory is named too (a review: « +2 médecins généralistes à 69003 » was Albigny-sur-
+    # Saône, not the Lyon 3e the user meant by its postal code, and the report never said it).
+    names = {**d.access.change_names, **d.units.drop_duplicates("unit_code").set_index("unit_code")["nom"]}
 
     def one(change: WhatIfChange) -> str:
         decimals = len(f"{abs(change.delta):g}".partition(".")[2])
@@ -286,7 +288,7 @@ def _change_text(d: Diagnostic) -> str:
         group = change.groupe[:1].lower() + change.groupe[1:]
         if abs(change.delta) < 2:  # « +1 médecin généraliste », « +0,5 infirmier »
             group = re.sub(r"s\b", "", group)
-        place = f" ({names[change.commune]})" if change.commune in names.index else ""
+        place = f" ({names[change.commune]})" if change.commune in names else ""
         return f"{amount} {group} à {change.commune}{place}"
 
     return " ; ".join(one(c) for c in d.access.changes)

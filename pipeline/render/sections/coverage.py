@@ -60,8 +60,8 @@ def structures_not_applicable(table: pd.DataFrame) -> pd.DataFrame:
 
 def structures_display(table: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
     """The report's supply table with the cells that do not apply to its structure rows written « sans
-    objet »; the other cells of those columns become French text (``decimals`` per column, « n.d. » when
-    missing), and text already written (« non disponible (extraction limitée …) ») is kept."""
+    objet »; the other cells of those columns become French text (``decimals`` per column, « non disponible »
+    when missing), and text already written (« non disponible (extraction limitée …) ») is kept."""
     return _structure_cells(table, lambda column, value, structure: (
         NOT_APPLICABLE_TEXT if structure else value if isinstance(value, str)
         else format_number(value, decimals.get(column, 0))))

@@ -17,6 +17,7 @@ from pipeline.geography import CITY_NAMES
 from pipeline.model.diagnostic import CONTRADICTION_KM, Diagnostic
 from pipeline.render import charts
 from pipeline.render.palette import establishment_order
+from pipeline.render.report import MISSING
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     ESTABLISHMENTS_DEMO_WARNING,
@@ -117,7 +118,7 @@ def _place(row: pd.Series, names: pd.Series) -> str:
             return f"{names[code]} ({code})" if code in names.index else code
     # A commune of a département outside the load: the database has no name for it, the file its code.
     source = row.get("commune_source")
-    return source if isinstance(source, str) and source else "n.d."
+    return source if isinstance(source, str) and source else MISSING
 
 
 def _listing(frame: pd.DataFrame, names: pd.Series, with_distance: bool) -> pd.DataFrame:

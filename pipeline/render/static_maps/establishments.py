@@ -20,6 +20,7 @@ from pipeline.render.static_maps.frame import (
     ImageFormat,
     new_frame,
     north_arrow,
+    note_home,
     render,
     scale_bar,
     stack_legends,
@@ -46,7 +47,8 @@ def establishments_figure(
     require_columns(establishments, ["geometry"], "Établissements (carte imprimée)")
     # The extent takes in every establishment, so that the legend's counts are what the map shows.
     frame = new_frame([units, perimeter, establishments], title, source, demo_data, crs,
-                      extent_from=[perimeter, units, establishments])
+                      extent_from=[perimeter, units, establishments], home_from=units)
+    note_home(frame)
     draw_neighbours(frame, neighbours)
     draw_units(frame, units)
     perimeter_handle = draw_perimeter(frame, perimeter)

@@ -16,6 +16,7 @@ from pyproj import CRS
 from pipeline.render.maps.arrows import curved
 from pipeline.render.maps.base import DEFAULT_SOURCE
 from pipeline.render.maps.flows import FLOW_TITLES, prepare_flows
+from pipeline.render.maps.geometry import in_zone
 from pipeline.render.maps.text import auto_decimals
 from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR
 from pipeline.render.report import format_number
@@ -24,6 +25,7 @@ from pipeline.render.static_maps.frame import (
     ImageFormat,
     new_frame,
     north_arrow,
+    note_home,
     place_labels,
     render,
     scale_bar,
@@ -56,7 +58,9 @@ def flows_figure(
     """The flow map as a matplotlib figure (see :func:`flows_map`)."""
     f = prepare_flows(flows, MAX_WIDTH)
     frame = new_frame([units, perimeter, f], title, source, demo_data, crs, extent_from=[perimeter, units, f],
-                      margin=0.08)
+                      margin=0.08, home_from=units)
+    if frame.home is not None:  # the flows to another zone are in the table, not drawn across an ocean
+        f = in_zone(f, frame.home)
     draw_units(frame, units)
     perimeter_handle = draw_perimeter(frame, perimeter)
     lines = curved(f, crs=frame.crs).to_crs(frame.crs)  # bent in the printed map's own projection
@@ -86,6 +90,7 @@ def flows_figure(
                          if v == v], fontsize=6.8, color="#333333")
     scale_bar(frame)
     north_arrow(frame)
+    note_home(frame)
     sens = [s for s in ("sortant", "entrant") if (f["_sens"] == s).any()]
     blocks = [("Sens des flux", [Line2D([], [], color=FLOW_COLORS[s], linewidth=3) for s in sens],
                [FLOW_TITLES[s] + (" (habitants soignés ailleurs)" if s == "sortant" else

@@ -37,7 +37,7 @@ from matplotlib.transforms import Bbox
 from pyproj import CRS, Transformer
 
 from pipeline.render.charts import Canvas
-from pipeline.render.maps.geometry import metric_crs, to_wgs84
+from pipeline.render.maps.geometry import home_zone, in_zone, metric_crs, to_wgs84, zone_of
 from pipeline.render.report import DEMO_BANNER, format_number
 from pipeline.render.static_maps.title import figure_renderer, fit_title, left_edge
 
@@ -80,6 +80,8 @@ class MapFrame:
     crs: CRS
     extent: tuple[float, float, float, float] | None = None
     labels: list[Bbox] = field(default_factory=list)
+    #: The zone drawn, when the layers hold features in several (metropolitan France, an overseas département).
+    home: str | None = None
 
     def fix_extent(self) -> None:
         """Set the chosen extent, widened to the axes' shape (plotting a layer autoscales the axes)."""
@@ -114,6 +116,7 @@ def new_frame(
     crs: CRS | str | int | None = None,
     extent_from: Sequence[gpd.GeoDataFrame | None] | None = None,
     margin: float = 0.06,
+    home_from: gpd.GeoDataFrame | None = None,
 ) -> MapFrame:
     """Create the figure: title, banner, sources, map axes fitted to ``extent_from`` (default ``layers``).
 
@@ -128,7 +131,18 @@ def new_frame(
         Projected CRS to draw in; ``None`` chooses it from ``layers``.
     extent_from
         Layers whose bounds the map shows (plus ``margin`` on each side).
+    home_from
+        The territory's units: the map shows the zone holding most of them (:func:`~pipeline.render.maps.
+        geometry.home_zone`), in that zone's CRS, where the layers reach several (a flow to La Réunion drew
+        Paris as a dot on a map of half the planet, with a tilted north arrow and a wrong scale: a review).
     """
+    home = home_zone(home_from)
+    zones = {zone_of_frame for g in layers if g is not None and len(g) for zone_of_frame in _zones(g)}
+    if home is None or zones <= {home}:
+        home = None
+    else:
+        layers = [in_zone(g, home) for g in layers]
+        extent_from = [in_zone(g, home) for g in (extent_from or layers)]
     chosen = CRS.from_user_input(crs) if crs is not None else metric_crs(*layers)
     fig = Figure(figsize=FIGSIZE, dpi=100)
     Canvas(fig)  # text extents (legend stacking, label collisions) need a renderer
@@ -147,7 +161,7 @@ def new_frame(
     fit_title(fig.text(0.015, 0.955, "", fontweight="bold", color=TEXT_COLOR, va="top", ha="left"), title, right,
               (DPI, SVG_DPI))
     fig.text(0.015, 0.022, textwrap.fill(source, 150), fontsize=6.5, color="#333333", va="bottom", ha="left")
-    frame = MapFrame(fig, ax, legend_ax, chosen)
+    frame = MapFrame(fig, ax, legend_ax, chosen, home=home)
     bounds = [g.total_bounds for g in (frame.project(x) for x in (extent_from or layers)) if g is not None and len(g)]
     if bounds:
         minx, miny, maxx, maxy = np.array(bounds).T
@@ -323,3 +337,18 @@ def render(fig: Figure, image_format: ImageFormat = "png", dpi: int = DPI, path:
 
 def _renderer(frame: MapFrame) -> RendererAgg:
     return figure_renderer(frame.fig)
+
+
+def _zones(frame: gpd.GeoDataFrame) -> set[str]:
+    """The zones (:func:`~pipeline.render.maps.geometry.zone_of`) of a layer's features."""
+    boxes = to_wgs84(frame).geometry.bounds.to_numpy()
+    return {zone_of((w + e) / 2, (s + n) / 2) for w, s, e, n in boxes if np.isfinite(w)}
+
+
+def note_home(frame: MapFrame) -> None:
+    """Say, under the map, that it shows one zone of the territory's (see :func:`new_frame`'s ``home_from``)."""
+    if frame.home is not None:
+        frame.ax.text(0.01, 0.01, f"Carte limitée à : {frame.home} ; ce qui est ailleurs (communes, flux) est dans la "
+                      "carte interactive et les tableaux", transform=frame.ax.transAxes, fontsize=6.5,
+                      color="#333333", ha="left", va="bottom", zorder=30,
+                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 2})

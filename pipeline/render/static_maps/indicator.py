@@ -19,6 +19,7 @@ from pipeline.render.static_maps.frame import (
     ImageFormat,
     new_frame,
     north_arrow,
+    note_home,
     render,
     scale_bar,
     stack_legends,
@@ -50,7 +51,9 @@ def indicator_figure(
 ) -> Figure:
     """The indicator map as a matplotlib figure (see :func:`indicator_map`)."""
     require_columns(units, ["geometry", column], "Unités (carte imprimée)")
-    frame = new_frame([units, perimeter], title or label, source, demo_data, crs, extent_from=[perimeter, units])
+    frame = new_frame([units, perimeter], title or label, source, demo_data, crs, extent_from=[perimeter, units],
+                      home_from=units)
+    note_home(frame)
     classes = choropleth(units[column], k=k, scheme=scheme, decimals=decimals, threshold=threshold)
     draw_neighbours(frame, neighbours)
     draw_units(frame, units, classes.colors)

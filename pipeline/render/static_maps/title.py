@@ -15,6 +15,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from pipeline.render.glyphs import drawable
+
 #: Lines of a map's title at most (a third would run into the map).
 TITLE_LINES = 2
 #: Font sizes of a map's title (points), tried in turn until it fits in :data:`TITLE_LINES` lines.
@@ -40,6 +42,7 @@ def fit_title(artist: Text, title: str, right: float, resolutions: Sequence[floa
     measured at the figure's resolution and at each of ``resolutions`` (dots
     per inch). Returns the text written.
     """
+    title = drawable(title, artist.get_fontproperties())
     lines: list[str] = []
     for size in sizes:
         artist.set_fontsize(size)

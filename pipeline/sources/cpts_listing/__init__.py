@@ -23,9 +23,10 @@ not stop the pipeline: they are returned as rows of ``ListingResult.issues``
 listing: ``code_invalide``, ``code_zero_restaure``, ``code_inconnu``,
 ``code_ancien``, ``code_sans_correspondance``, ``commune_a_arrondissements``,
 ``doublon``, ``identifiant_incoherent``, ``nom_proche``, ``nom_suspect``,
-``multi_departements``, ``multi_regions``, ``homonyme_probable`` (with commune
-points), and for GeoJSON ``hors_france``, ``coordonnees_inversees``,
-``note_crs`` (and, once members are derived from the perimeters,
+``multi_departements``, ``multi_regions``, ``code_postal_probable``,
+``nom_commune_different`` (a ``commune`` column's name is not its code's),
+``colonnes_non_lues``, ``homonyme_probable`` (with commune points), and for
+GeoJSON ``hors_france``, ``coordonnees_inversees``, ``note_crs`` (and, once members are derived from the perimeters,
 ``perimetre_sans_unite`` and ``regle_du_point``:
 :mod:`~pipeline.sources.cpts_listing.perimeter_members`).
 

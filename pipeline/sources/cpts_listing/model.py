@@ -15,6 +15,10 @@ from pipeline.errors import DataError
 STATUTS: tuple[str, ...] = ("projet", "lettre d'intention validée", "projet de santé validé", "ACI signé")
 REQUIRED_COLUMNS: tuple[str, ...] = ("cpts", "code_insee")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("cpts_id", "statut", "date")
+#: A CSV listing's column of commune names, read to check its codes (never stored).
+NAME_COLUMN = "commune"
+#: Key of a parsed CSV listing's ``attrs``: (headers of the columns not read, line of the header).
+UNREAD = "colonnes_non_lues"
 
 MEMBER_COLUMNS: list[str] = [
     "listing",

@@ -14,7 +14,14 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, is_insee_code
-from pipeline.sources.cpts_listing.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, STATUTS, raise_collected
+from pipeline.sources.cpts_listing.model import (
+    NAME_COLUMN,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    STATUTS,
+    UNREAD,
+    raise_collected,
+)
 from pipeline.sources.cpts_listing.perimeters import read_features
 from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter, title_lines
 from pipeline.sources.files import decode_text
@@ -22,7 +29,7 @@ from pipeline.sources.files import decode_text
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The other forms a French spreadsheet writes a date in: « 01/03/2022 » (day first, as the French locale does; a
 #: review's ARS export was refused for it) and « 2022-03-01 00:00:00 » (a date cell saved with its time).
-_FRENCH_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_FRENCH_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: 00:00(?::00)?)?$")
 _MIDNIGHT_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(?::00)?$")
 #: Listing separators: the three a spreadsheet writes.
 LISTING_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
@@ -88,16 +95,33 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "cpts_redessinee"),
     # Not a bare « code »: in a listing it is as likely the CPTS's own code (a review: ids read as INSEE codes).
     "code_insee": tuple(c for c in COMMUNE_CODE_COLUMNS[1:] if c != "code"),
+    "cpts_id": ("id_cpts", "identifiant_cpts", "identifiant_de_la_cpts", "code_cpts", "numero_cpts"),
+    # A review's « Statut CPTS » and « Date signature ACI » were dropped without a word: every CPTS « non
+    # renseigné » in the overlaps an ARS settles by status and date. A header with the word « statut » or
+    # « date », the only one, is that column too (:func:`_header_keys`).
+    "statut": ("etat", "etat_d_avancement", "etat_de_la_cpts", "avancement", "stade", "etape"),
+    "date": ("date_aci",),
+    # The communes' names beside their codes: a postal code typed as an INSEE code is found by them.
+    NAME_COLUMN: ("nom_commune", "nom_de_la_commune", "libelle_commune", "libelle_de_la_commune", "lib_commune",
+                  "libcom", "nom_com", "commune_nom"),
 }
+#: Columns whose word, in a header, names them when the listing has no other (« Statut de la CPTS »).
+BY_WORD = ("statut", "date")
 
 
 def _header_keys(header: list[str]) -> list[str]:
     """Header names as the columns of the format are compared (« Code INSEE » is ``code_insee``; « Nom de la
-    CPTS » is ``cpts`` when no column is « CPTS »: the first synonym of :data:`SYNONYMS` present)."""
+    CPTS » is ``cpts`` when no column is « CPTS »: the first synonym of :data:`SYNONYMS` present; « Statut de
+    la CPTS » is ``statut`` when it is the only header holding the word: :data:`BY_WORD`)."""
     keys = [re.sub(r"[^a-z0-9]+", "_", ascii_fold(h.strip().lstrip("\ufeff"))).strip("_") for h in header]
     for column, synonyms in SYNONYMS.items():
         if column not in keys and (found := next((s for s in synonyms if s in keys), None)) is not None:
             keys[keys.index(found)] = column
+    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, NAME_COLUMN)
+    for word in BY_WORD:
+        holding = [i for i, key in enumerate(keys) if key not in known and word in key.split("_")]
+        if word not in keys and len(holding) == 1:
+            keys[holding[0]] = word
     return keys
 
 
@@ -114,8 +138,11 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
     Returns
     -------
     DataFrame
-        Columns cpts, code_insee, cpts_id, statut, date, line (strings, empty
-        optional values as None; ``line`` is the 1-based physical line).
+        Columns cpts, code_insee, cpts_id, statut, date, commune (the name
+        beside the code, if a column gives it), line (strings, empty optional
+        values as None; ``line`` is the 1-based physical line). Its
+        ``attrs[UNREAD]`` holds the headers of the columns not read, and the
+        header's line.
 
     Raises
     ------
@@ -151,7 +178,7 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
             path,
             1 + offset,
         )
-    twice = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if columns.count(c) > 1]
+    twice = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, NAME_COLUMN) if columns.count(c) > 1]
     if twice:
         shown = [h.strip().lstrip(chr(0xFEFF)) for h in header]
         raise DataError(
@@ -161,7 +188,8 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
             path,
             1 + offset,
         )
-    index = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in columns}
+    index = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, NAME_COLUMN) if c in columns}
+    unread = [h.strip().lstrip(chr(0xFEFF)) for h, key in zip(header, columns, strict=True) if key not in index]
     errors: list[tuple[int | None, str]] = []
     rows = []
     line = reader.line_num
@@ -189,6 +217,7 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
                 "cpts_id": get("cpts_id") or None,
                 "statut": statut,
                 "date": day,
+                "commune": get(NAME_COLUMN) or None,
                 "line": line_start,
             }
         )
@@ -196,7 +225,10 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
     if not rows:
         raise DataError("Le fichier de CPTS ne contient aucune ligne après l'en-tête : aucune CPTS à charger",
                         path, 2 + offset)
-    return pd.DataFrame(rows, columns=["cpts", "code_insee", "cpts_id", "statut", "date", "line"])
+    frame = pd.DataFrame(rows, columns=["cpts", "code_insee", "cpts_id", "statut", "date", "commune", "line"])
+    # Said with the listing's anomalies (:func:`~pipeline.sources.cpts_listing.resolve.resolve_listing`).
+    frame.attrs[UNREAD] = ([h for h in unread if h], 1 + offset)
+    return frame
 
 
 def one_line(name: str) -> str:

@@ -178,7 +178,11 @@ def read_features(
             elif not geometry.is_valid:
                 if repair_invalid:
                     notes.append(f"{where}géométrie invalide ({explain_validity(geometry)}) réparée")
-                    geometry = shapely.make_valid(geometry)
+                    # « structure »: the parts' union, as a perimeter's drawer means it. The default « linework »
+                    # keeps what an odd number of rings encloses: a MultiPolygon of adjacent communes (QGIS
+                    # « Collecter les géométries ») lost each commune its neighbours surround (a review: 44
+                    # communes read as 29).
+                    geometry = shapely.make_valid(geometry, method="structure")
                 else:
                     errors.append((i, f"{where}géométrie invalide ({explain_validity(geometry)})"))
         if not isinstance(props, dict):

@@ -30,7 +30,7 @@ from pipeline.sources.cpts_listing.model import (
 from pipeline.sources.cpts_listing.names import name_issues
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
 from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED, one_perimeter_per_cpts
-from pipeline.sources.cpts_listing.postal import postal_code_issues
+from pipeline.sources.cpts_listing.postal import commune_name_issues, postal_code_issues, unread_column_issues
 from pipeline.sources.cpts_listing.vector_files import is_vector_file
 from pipeline.sources.files import read_text_checked
 
@@ -113,7 +113,9 @@ def resolve_codes(
         code = normalised or source
         note = None
         if restored is not None:
-            note = f"zéro initial restauré ({source} → {code})"
+            # What the spreadsheet did, as normalise_insee_code says it: a lost zero, a decimal, a scientific notation
+            # (a review read « zéro initial perdu » for « 13103.0 », which lost none).
+            note = f"code réécrit ({restored})"
             issues.append(
                 issue(
                     listing,
@@ -121,7 +123,7 @@ def resolve_codes(
                     row.cpts,
                     source,
                     row.line,
-                    f"code « {source} » lu comme {code} (zéro initial perdu, export tableur ?)",
+                    f"code {restored}",
                 )
             )
         if normalised is None or not INSEE_CODE.match(code):
@@ -314,7 +316,7 @@ def resolve_listing(
     -------
     ListingResult
     """
-    issues: list[dict[str, Any]] = []
+    issues: list[dict[str, Any]] = unread_column_issues(raw, listing)
     frame = assign_ids(pd.DataFrame(raw), listing, issues)
     issues.extend(name_issues(frame, listing))
     perimeters = None
@@ -324,7 +326,8 @@ def resolve_listing(
         members, dup_issues = duplicate_issues(members, listing)
         issues.extend(dup_issues)
         issues.extend(span_issues(members, units, listing))
-        issues.extend(postal_code_issues(members, units, listing))
+        issues.extend(postal_code_issues(members, units, listing) + commune_name_issues(frame, cog_mapping, units,
+                                                                                         listing))
         if points is not None:
             issues.extend(homonym_issues(find_probable_homonyms(members, points), listing))
     else:
@@ -375,7 +378,7 @@ def read_listing(
                             "Aucun périmètre utilisable dans la liste (coordonnées attendues en longitude/latitude "
                             "WGS84 ou avec un CRS déclaré) :", path)
         return result
-    raw = parse_listing_csv(read_text_checked(path).text, path)
+    raw = parse_listing_csv(read_text_checked(path, workbook=True).text, path)
     return resolve_listing(raw, cog_mapping, units, listing, points)
 
 

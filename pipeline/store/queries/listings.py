@@ -60,6 +60,16 @@ def listing_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def listing_sizes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """``(listing, number of CPTS)`` of every loaded listing, in name order; a CPTS without any loaded unit (its
+    communes all outside the load) counts, from the anomalies that name it."""
+    rows = con.execute(
+        "SELECT listing, count(DISTINCT cpts) FROM (SELECT listing, cpts FROM cpts_membres "
+        "UNION ALL SELECT listing, cpts FROM cpts_perimetres UNION ALL SELECT listing, cpts FROM cpts_anomalies "
+        "WHERE cpts IS NOT NULL) GROUP BY listing ORDER BY listing").fetchall()
+    return [(str(name), int(count)) for name, count in rows]
+
+
 def anomalies(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Anomalies of the loaded listings: ``listing, kind, cpts, code, line, detail_fr``."""
     return con.execute(

@@ -164,7 +164,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             raise TerritoryError(
                 f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"]) + hint
             )
-        units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec)
+        units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec, typed_by_user=False)
         beyond = _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
         notes = restored + notes + beyond
         partial = bool(beyond)
@@ -283,7 +283,7 @@ def _resolve_cpts(
         )
     cpts, listing = str(exact.iloc[0]["cpts"]), str(exact.iloc[0]["listing"])
     shared = len(same_name(names, "cpts", cpts)) > 1
-    units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}")
+    units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}", typed_by_user=False)
     return units, notes, cpts, listing, shared, _slug_clash(names, cpts, listing)
 
 

@@ -165,11 +165,18 @@ def names_label(names: list[str], arrondissements: int = 0) -> str:
     return f"{names[0]}, {names[1]} et {rest} autres {noun}"
 
 
+#: Codes a spreadsheet rewrote (« 4001 », « 4166.0 ») said one by one up to this many, then in one note.
+SPREADSHEET_NOTES = 3
+
+
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str,
-                  places: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+                  places: list[str] | None = None, *, typed_by_user: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Resolve codes (or exact commune names) to units, collecting every error.
 
-    ``places``: where each value stands (« ligne 7 » of a file), named in its error.
+    ``places``: where each value stands (« ligne 7 » of a file), named in its error. ``typed_by_user`` False: the
+    codes come from the tool itself (a drawn perimeter's communes, a bassin de vie's, a loaded listing's members),
+    and no code can be a postal code typed for another (a review got the note on a perimeter drawn over Marseille
+    and Aix-en-Provence).
     """
     # Only the rows of the given codes (and of the communes that replaced them): the whole tables are read for
     # a name only, which needs every name.
@@ -194,6 +201,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     named_hits: dict[str, pd.DataFrame] = {}
     outside_of: dict[str | None, str | None] = {}
     typed: set[str] = set()  # codes given as such (a name or a former code says which commune it means)
+    rewritten: list[str] = []  # codes a spreadsheet wrote as numbers, read (said together: a note per row was 44)
 
     def take(unit: str, rows: pd.DataFrame, at: str | None = None) -> None:
         """``unit`` given: its row of ``rows`` (by the index ``at``, else the first) kept the first time."""
@@ -207,7 +215,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         at = f" ({places[index]})" if places is not None and places[index] else ""
         code, note = normalise_insee_code(value)
         if note:
-            notes.append(note)
+            rewritten.append(note)
         if code is not None and code in by_code.index:
             take(code, by_code, code)
             typed.add(code)
@@ -292,7 +300,11 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         twice = sorted(unit for unit, count in Counter(given).items() if count > 1)
         notes.append("communes données plusieurs fois (même code, ou ancien code d'une commune déjà donnée), "
                      "comptées une fois : " + first_listed(twice, 20))
-    notes = list(dict.fromkeys(notes))  # a note said once, however many lines bring it
+    rewritten = list(dict.fromkeys(rewritten))
+    if len(rewritten) > SPREADSHEET_NOTES:
+        rewritten = [f"{len(rewritten)} codes écrits comme des nombres par un tableur, lus comme codes INSEE : "
+                     + " ; ".join(rewritten[:SPREADSHEET_NOTES]) + f" … et {len(rewritten) - SPREADSHEET_NOTES} autres"]
+    notes = list(dict.fromkeys(rewritten + notes))  # a note said once, however many lines bring it
     # A city given with some of its arrondissements: they are inside it, and counting them again would add
     # their population twice (Marseille and its 1er: 886 040 + 37 599).
     cities = frame.loc[frame["unit_code"].map(lambda c: bool(arrondissements_of(str(c)))), ["unit_code", "nom"]]
@@ -304,7 +316,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             notes.append(f"arrondissements déjà compris dans la commune {city} ({name}), ignorés : "
                          + ", ".join(within))
     frame = frame[~inside]
-    return frame[UNIT_COLUMNS].reset_index(drop=True), notes + _postal_codes_of_a_city(frame, typed)
+    postal = _postal_codes_of_a_city(frame, typed) if typed_by_user else []
+    return frame[UNIT_COLUMNS].reset_index(drop=True), notes + postal
 
 
 def _corsican_hint(value: str, names: pd.DataFrame) -> str:

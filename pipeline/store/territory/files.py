@@ -90,7 +90,7 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
 
     titles: list[tuple[int, str]] = []
     frame = read_csv_checked(path, required=[], line_column=_LINE,
-                             is_header=lambda cells: code_column(cells) is not None, titles=titles)
+                             is_header=lambda cells: code_column(cells) is not None, titles=titles, workbook=True)
     frame, headerless = _without_header(frame, titles)
     lowered = {c.lower(): c for c in frame.columns if c != _LINE}
     column = code_column([c for c in frame.columns if c != _LINE])
@@ -254,7 +254,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     units_word = "unité" if len(codes) < 2 else "unités"
     notes = [*file_notes, f"{len(codes)} {units_word} (communes ; arrondissements à Paris, Lyon et Marseille) dont le "
              "point représentatif est dans le périmètre du fichier"]
-    units, more = resolve_codes(con, codes, spec)
+    units, more = resolve_codes(con, codes, spec, typed_by_user=False)
     beyond = _drawn_beyond_the_load(con, frame, near)
     return units, notes + more + _point_rule_note(near, frame, codes) + _polygonless_note(con, units) + beyond, \
         bool(beyond)

@@ -42,7 +42,9 @@
   /** A code typed by a person as TERRITORY=fichier: reads it (pipeline.geography.normalise_insee_code): trimmed,
    *  Corsica upper-cased, a lost leading zero restored, a spreadsheet's decimal read (« 4070.0 »). */
   function normaliseCode(raw) {
-    return Import.normaliseCode(String(raw === null || raw === undefined ? '' : raw).trim().replace(/^"|"$/g, '')).code;
+    var text = String(raw === null || raw === undefined ? '' : raw).trim();
+    // Quotes around a code are dropped, except those of Excel's ="01001", which Import.normaliseCode reads.
+    return Import.normaliseCode(/^="/.test(text) ? text : text.replace(/^"|"$/g, '')).code;
   }
 
   function decodeRing(flat) {

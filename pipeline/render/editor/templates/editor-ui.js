@@ -310,11 +310,17 @@
     event.target.value = '';
     // files.decode_text: a UTF-16 file (Excel's « Texte Unicode ») is refused, as on the command line. Read as text,
     // the browser would follow its byte-order mark and load it (a review).
-    file.slice(0, 2).arrayBuffer().then(function (head) {
+    file.slice(0, 4).arrayBuffer().then(function (head) {
       var bom = new Uint8Array(head);
-      if (bom.length === 2 && ((bom[0] === 0xff && bom[1] === 0xfe) || (bom[0] === 0xfe && bom[1] === 0xff))) {
+      if (bom.length >= 2 && ((bom[0] === 0xff && bom[1] === 0xfe) || (bom[0] === 0xfe && bom[1] === 0xff))) {
         message('Le fichier est encodé en UTF-16 (export « Texte Unicode » d’Excel ?) ; réenregistrez-le en ' +
                 '« CSV UTF-8 » (' + file.name + ') ; rien n’est chargé');
+        return;
+      }
+      // A workbook (a zip: « PK\x03\x04 »), which TERRITORY=fichier: reads but the page cannot.
+      if (bom.length === 4 && bom[0] === 0x50 && bom[1] === 0x4b && bom[2] === 0x03 && bom[3] === 0x04) {
+        message('Le fichier est un classeur (' + file.name + ') : la page ne lit que les fichiers CSV ; ' +
+                'enregistrez-le en « CSV UTF-8 » ; rien n’est chargé');
         return;
       }
       readImported(file);
