@@ -308,7 +308,7 @@ def typed_in_utf8(args: argparse.Namespace) -> argparse.Namespace:
 
     for name, value in vars(args).items():
         if name in _PATH_OPTIONS or not isinstance(value, str) or (name == "territoire"
-                                                                    and value.startswith("fichier:")):
+                                                                    and value.strip().lower().startswith("fichier:")):
             continue
         position = next((i for i, char in enumerate(value) if "\udc80" <= char <= "\udcff"), None)
         if position is not None:

@@ -65,15 +65,15 @@ def is_insee_code(value: object) -> bool:
 def normalise_insee_code(value: object) -> tuple[str | None, str | None]:
     """Clean a code typed by a person or a spreadsheet.
 
-    Returns ``(code, note)``: upper-cased Corsican letters, and a leading zero
-    restored when a spreadsheet dropped it (``4070`` → ``04070``, with a
-    French note). ``(None, None)`` when ``value`` is not a code at all.
+    Returns ``(code, note)``: upper-cased Corsican letters, and a leading zero restored when a spreadsheet dropped
+    it (``4070`` → ``04070``, with a French note), as for a decimal (``4070.0``), a scientific notation, a
+    thousands space (``33 063``, ``4 070``) or Excel's ``="04070"``. ``(None, None)`` when ``value`` is no code.
     """
     text = str(value).strip()
     if re.fullmatch(r"[0-9][0-9abAB][0-9]{3}", text):
         return text.upper(), None
     # Excel's ="04001" (text kept by a formula), « 33 063 » (a thousands space): a review saw both dropped.
-    if (kept := re.fullmatch(r'="\s*([^"]+?)\s*"|(\d{2})[ \u00a0\u202f](\d{3})', text)) is not None:
+    if (kept := re.fullmatch(r'="\s*([^"]+?)\s*"|(\d{1,2})[ \u00a0\u202f](\d{3})', text)) is not None:
         code = normalise_insee_code(kept.group(1) or kept.group(2) + kept.group(3))[0]
         why = "formule de texte d'un tableur" if kept.group(1) else "espace de milliers d'un tableur"
         return code, None if code is None else f"{text} lu comme {code} ({why})"

@@ -25,6 +25,7 @@ from pipeline.geography import normalise_insee_code
     ("33\u202f063", ("33063", "33\u202f063 lu comme 33063 (espace de milliers d'un tableur)")),
     ('="abc"', (None, None)),
     ("3 3063", (None, None)),
+    ("4 070", ("04070", "4 070 lu comme 04070 (espace de milliers d'un tableur)")),
     ("4166.0", ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),
     ("13055,00", ("13055", "13055,00 lu comme 13055 (code écrit comme un nombre décimal par un tableur)")),
     (4166.0, ("04166", "4166.0 lu comme 04166 (code écrit comme un nombre décimal par un tableur)")),

@@ -269,7 +269,7 @@ def supply_chart(
         Level -> value, in display order, e.g. ``{"Territoire": 7.1,
         "Département": 8.9, "Région": 9.6, "France": 8.4}``. Each level has
         its palette colour (the territory stands out in magenta). A missing
-        value has no bar and is labelled « n.d. ».
+        value has no bar and is labelled « non disponible ».
     title, ylabel
         Optional in-chart title, y-axis label.
     decimals
@@ -343,7 +343,7 @@ def grouped_supply_chart(
 
     Professions are rows (their names never overlap, long ones are wrapped);
     within a row, one bar per level in the palette's level colours, each
-    labelled with its value (« n.d. » when missing). ``ylabel`` is the
+    labelled with its value (« non disponible » when missing). ``ylabel`` is the
     density's label, drawn under the (horizontal) value axis.
     """
     return to_svg(grouped_supply_figure(table, title, ylabel, decimals))

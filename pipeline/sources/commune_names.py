@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from pipeline.geography import name_words
+from pipeline.geography import CITY_NAMES, arrondissements_of, city_of_arrondissement, name_words
 from pipeline.sources.annuaire.locate import place_key
 
 #: A row whose name is not its code's: (line, code, the code's name, the name given).
@@ -32,6 +32,29 @@ def agrees(given: str, known: list[object]) -> bool:
     """Whether the name ``given`` agrees with one of the ``known`` names (see the module's docstring)."""
     words = _words(given)
     return any(words <= _words(k) or _words(k) <= words for k in known if isinstance(k, str) and k)
+
+
+#: Roman numerals an arrondissement's number may be written in (« Marseille VII »).
+_ROMAN = {numeral: str(number) for number, numeral in enumerate(
+    ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii",
+     "xviii", "xix", "xx"], start=1)}
+
+
+def _numbered_words(name: object) -> frozenset[str]:
+    """:func:`name_words` with numbers as numbers: « Marseille 01 », « Marseille VII » are the 1er and the 7e."""
+    return frozenset(str(int(w)) if w.isdigit() else _ROMAN.get(w, w) for w in name_words(name))
+
+
+def _agrees_with_code(code: str, name: str, known: list[object]) -> bool:
+    """:func:`agrees`, where an arrondissement's code agrees with its own name or its city's bare name only, and a
+    city's code with no arrondissement's name (a review: « 13202;Marseille 1er » and « 13055;Marseille 2e » passed,
+    « Marseille » being in both names)."""
+    if (city := city_of_arrondissement(code)) is not None:  # numbers kept: place_key drops them (« Marseille 08 »)
+        given = _numbered_words(name)
+        own = [_numbered_words(k) for k in known[:2] if isinstance(k, str) and k]
+        return any(given <= words or words <= given for words in own) or given == name_words(CITY_NAMES[city])
+    numbered = any(word.isdigit() for word in name_words(name))
+    return agrees(name, known) and not (numbered and bool(arrondissements_of(code)))
 
 
 def disagreements(codes: list[str | None], names: list[str], lines: list[int], mapping: pd.DataFrame,
@@ -64,12 +87,14 @@ def disagreements(codes: list[str | None], names: list[str], lines: list[int], m
             target = str(mapping.at[code, "current_code"])
             known = [mapping.at[code, "nom"], unit_names.get(code), unit_names.get(target)]
             shown = unit_names.get(code) or unit_names.get(target) or mapping.at[code, "nom"] or target
-            verdicts[code, name] = None if agrees(name, known) else str(shown)
+            verdicts[code, name] = None if _agrees_with_code(code, name, known) else str(shown)
         if (cog := verdicts[code, name]) is not None:
             wrong.append((line, code, cog, name.strip()))
     if wrong:
         merged = merged_names()
-        delegated = {(code, given): agrees(given, list(merged.get(str(mapping.at[code, "current_code"]), [])))
+        # A commune déléguée's name (not an arrondissement's: each is its own unit, never its city's).
+        delegated = {(code, given): city_of_arrondissement(code) is None and not arrondissements_of(code)
+                     and agrees(given, list(merged.get(str(mapping.at[code, "current_code"]), [])))
                      for code, given in {(code, given) for _, code, _, given in wrong}}
         wrong = [row for row in wrong if not delegated[row[1], row[3]]]
     return wrong, named

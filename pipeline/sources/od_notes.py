@@ -96,7 +96,7 @@ def unknown_code(side: str, code: str, loaded: Collection[str]) -> str:
     one of 75001…75020, Paris's postal codes and the Seine communes' codes before 1968 (a review: « 75001 » read as
     Alfortville counted a leak where the table meant Paris 1er; ``TERRITORY=`` refuses them with both readings)."""
     if (arrondissement := paris_postal_arrondissement(str(code))) is not None:
-        return (f"code {side} {code} : {PARIS_POSTAL} {arrondissement_label(arrondissement)[6:]} (code INSEE "
+        return (f"code {side} {code} : code postal de {arrondissement_label(arrondissement)} (code INSEE "
                 f"{arrondissement}) ou code d'une commune de la Seine avant 1968 ? ligne écartée (donnez le code "
                 "INSEE)")
     department = departement_of(code) if is_insee_code(code) else ""

@@ -2,11 +2,12 @@
 
 An ARS keeps its CPTS listing, a CPTS its members and a territory its commune list in a workbook more often than
 in a CSV file. The readers of those files (listing, ``ADHERENTS=``, ``FLUX=``, ``TERRITORY=fichier:``) read the
-text :func:`sheet_as_csv` makes of it, so that a workbook is read exactly as the same table saved as
-« CSV UTF-8 » from Excel would be, and line numbers in messages are the sheet's row numbers.
+text :func:`sheet_as_csv` makes of it, so that a workbook is read as the same table saved as « CSV UTF-8 »
+from Excel would be, and line numbers in messages are the sheet's row numbers.
 
-Only ``.xlsx`` (Office Open XML) is read, by openpyxl. A workbook of several non-empty sheets is refused, its
-sheets named: reading one of them would silently leave the others out.
+Only ``.xlsx`` (Office Open XML) is read, by openpyxl. A workbook of several filled visible sheets is refused,
+its sheets named: reading one of them would silently leave the others out. The cells' values are read, not
+their display: a code cell formatted « 00000 » holds the number 4070, read as 04070 with a note.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import DataError
 
@@ -65,8 +67,8 @@ def cell_text(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime):  # its day: a date cell's format shows no time (a review: « 14:30 » refused)
+        return value.date().isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, int):
@@ -83,35 +85,56 @@ def cell_text(value: object) -> str:
     return _LINE_BREAKS.sub(" ", str(value))
 
 
+def _filled_rows(sheet: Any) -> list[tuple[int, list[str]]]:
+    """``(row number, cells as text)`` of the rows of ``sheet`` holding a value, each cut after its last one.
+
+    Streamed, cell by cell: one character typed far below or right of the table (a review: a space in XFD1 made a
+    workbook of 2 000 codes run out of memory) widens the sheet's range, not the rows kept.
+    """
+    rows = []
+    sheet.reset_dimensions()  # each row as the file has it, not padded to the range a stray cell widened
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        last = next((i for i in range(len(row) - 1, -1, -1)
+                     if row[i] is not None and not (isinstance(row[i], str) and not row[i].strip())), -1)
+        if last >= 0:
+            rows.append((number, [cell_text(value) for value in row[:last + 1]]))
+    return rows
+
+
 def sheet_as_csv(data: bytes, path: str | Path | None = None) -> str:
-    """The text of a workbook's one non-empty sheet, as ``;``-separated lines, one per sheet row from row 1.
+    """The text of a workbook's one filled visible sheet, as ``;``-separated lines, one per sheet row from row 1
+    (every cell quoted: a header holding commas is never taken for one of another separator).
 
     Raises
     ------
     DataError
-        A workbook openpyxl cannot read (damaged, password-protected), one with no non-empty sheet, or
-        with several (their names listed).
+        A workbook openpyxl cannot read (damaged, password-protected), one with no filled visible sheet, or
+        with several (their names listed); filled hidden sheets (a template's lists of values) are left out.
     """
     import openpyxl  # only when a workbook is given: it costs a quarter of a second to import
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        filled = [(sheet.title, sheet.sheet_state == "visible", rows) for sheet in book.worksheets
+                  if (rows := _filled_rows(sheet))]
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) on a damaged workbook
         raise DataError(f"Classeur Excel illisible ({type(exc).__name__}) : protégé par un mot de passe ou "
                         "endommagé ? Enregistrez-le en « CSV UTF-8 »", path) from exc
-    sheets = [sheet for sheet in book.worksheets
-              if any(value is not None and str(value).strip() for row in sheet.iter_rows(values_only=True)
-                     for value in row)]
-    if not sheets:
-        raise DataError("Le classeur Excel n'a aucune feuille remplie", path)
-    if len(sheets) > 1:
-        names = ", ".join(f"« {sheet.title} »" for sheet in sheets)
-        raise DataError(f"Le classeur Excel a {len(sheets)} feuilles remplies ({names}) : laquelle lire ? Gardez "
+    visible = [(title, rows) for title, shown, rows in filled if shown]
+    if not visible:
+        hidden = ", ".join(f"« {title} »" for title, _, _ in filled)
+        raise DataError("Le classeur Excel n'a aucune feuille visible remplie"
+                        + (f" (feuilles masquées : {hidden})" if hidden else ""), path)
+    if len(visible) > 1:
+        names = ", ".join(f"« {title} »" for title, _ in visible)
+        raise DataError(f"Le classeur Excel a {len(visible)} feuilles remplies ({names}) : laquelle lire ? Gardez "
                         "dans le classeur la seule feuille du tableau, ou enregistrez-la en « CSV UTF-8 »", path)
-    (sheet,) = sheets
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=SHEET_SEPARATOR, lineterminator="\n")
-    for row in sheet.iter_rows(min_row=1, values_only=True):
-        cells = [cell_text(value) for value in row]
-        writer.writerow(cells if any(cells) else [])
+    writer = csv.writer(out, delimiter=SHEET_SEPARATOR, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    line, rows = 0, visible[0][1]
+    width = max(len(cells) for _, cells in rows)  # every row as wide as the widest: a CSV file's rows are
+    for number, cells in rows:
+        out.write("\n" * (number - line - 1))  # the empty rows between: line numbers stay the sheet's rows
+        writer.writerow(cells + [""] * (width - len(cells)))
+        line = number
     return out.getvalue()

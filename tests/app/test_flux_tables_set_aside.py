@@ -178,10 +178,18 @@ def test_postal_codes_of_marseille_s_arrondissements_are_read_as_communes_and_sa
     caveat = ("Table origine–destination : 13001 (Aix-en-Provence, pas Marseille 1er), 13002 (Allauch, pas "
               "Marseille 2e) : codes INSEE de ces communes, lus comme tels, et codes postaux d'arrondissements de "
               "Marseille (2 couples, 80\u202f000 recours) ; si la table désigne ainsi des arrondissements, remplacez "
-              "ces codes par leurs codes INSEE, sans quoi leurs recours comptent hors du territoire")
+              "ces codes par les codes INSEE des arrondissements (13201 à 13216), sans quoi leurs recours comptent "
+              "hors du territoire")
     assert caveat in caveats and caveat in notes
-    # Outside Marseille, Aix-en-Provence is only Aix-en-Provence.
+    # Outside Marseille, Aix-en-Provence is only Aix-en-Provence; and in a territory holding it, it is the
+    # territory's own unit whichever the reading (a review).
     assert not any("codes postaux" in c for c in read_flow_table(db, table, ["13001"])[2])
+    assert not any("13001 (Aix" in c for c in read_flow_table(db, table, ["13201", "13202", "13001"])[2])
+    # A table naming the city's other arrondissements by INSEE code reads 13001 as Aix-en-Provence: no Réserve
+    # (a review: every correct Marseille table got one).
+    correct = written(tmp_path, "origine;destination;volume\n13201;13201;900\n13201;13205;50\n13202;13001;40\n",
+                      "correcte.csv")
+    assert not any("codes postaux" in c for c in read_flow_table(db, correct, ["13201", "13202"])[2])
 
 
 def test_paris_postal_codes_are_set_aside_as_ambiguous(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

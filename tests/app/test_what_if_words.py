@@ -138,3 +138,17 @@ def test_a_change_in_the_territory_but_outside_the_model_s_zone_says_so() -> Non
     with pytest.raises(PipelineError, match=r"hors du voisinage du territoire : 04001$"):
         check_what_if_places([WhatIfChange("Médecins généralistes", 2.0, "04001")], {"97411"},
                              territory=["97411"])
+
+
+def test_a_paris_postal_code_is_refused_with_both_readings(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « MG:1@75019 » on Paris 18e–19e was read as 92019 (Châtenay-Malabry, whose code before 1968 it
+    was), and the simulation found no effect. The COG's passage table (fixture database) maps 75020 to 92020."""
+    from pipeline.errors import PipelineError
+
+    mapped = db.execute("SELECT current_code FROM cog_mapping_hors_chargement WHERE code = '75020'").fetchall()
+    assert mapped == [("92020",)]
+    with pytest.raises(PipelineError) as info:
+        what_if_as_read(db, [WhatIfChange("MG", 1, "75120"), WhatIfChange("MG", 1, "75020")], GROUPS)
+    assert str(info.value).startswith("Simulation : élément 2, 75020 est le code postal de Paris 20e (code INSEE "
+                                      "75120)")
+    assert str(info.value).endswith(" : indiquez le code INSEE voulu")

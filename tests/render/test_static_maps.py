@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -382,3 +383,30 @@ def test_characters_the_font_cannot_draw_are_left_out_of_titles_without_warnings
         warnings.simplefilter("error")
         fig = flows_figure(data["flows"], data["perimeter"], data["communes"], title="Flux – CPTS 🏥 du Verdon")
     assert "Flux – CPTS du Verdon" in texts(fig)
+
+
+def test_a_territory_in_two_zones_opens_where_its_flows_are_and_counts_what_it_draws() -> None:
+    """Reviews: a territory of Mayotte and La Réunion, modelled in La Réunion, opened its flow maps on Mayotte,
+    without a flow; its one perimeter, centred at sea, made an « Autres territoires » button; the printed
+    establishments map counted those of the zone it did not draw."""
+    from pipeline.render.maps.flows import flow_home
+    from pipeline.render.maps.geometry import view_bounds
+
+    communes = gpd.GeoDataFrame({"code": ["97611", "97610", "97411"], "nom": ["Mamoudzou", "Koungou", "Saint-Denis"]},
+                                geometry=[box(45.20, -12.80, 45.25, -12.75), box(45.18, -12.74, 45.23, -12.70),
+                                          box(55.40, -20.93, 55.50, -20.86)], crs=4326)
+    perimeter = gpd.GeoDataFrame({"nom": ["CPTS"]}, geometry=[communes.union_all()], crs=4326)
+    flows = gpd.GeoDataFrame({"volume": [900], "sens": ["sortant"], "origine": ["97411"], "destination": ["97415"],
+                              "nom_origine": ["Saint-Denis"], "nom_destination": ["Saint-Paul"]},
+                             geometry=[LineString([(55.45, -20.90), (55.30, -21.00)])], crs=4326)
+    assert list(flow_home(communes, flows)["code"]) == ["97411"]
+    assert list(flow_home(communes, flows.iloc[:0])["code"]) == ["97611", "97610", "97411"]
+    _, places = view_bounds([perimeter, communes], "Mayotte")
+    assert [name for name, _ in places] == ["La Réunion"]  # the perimeter, in two zones, names no place
+    fig = flows_figure(flows, perimeter, communes)
+    assert any(w.startswith("Carte limitée à : La Réunion") for w in texts(fig))
+    points = gpd.GeoDataFrame({"nom": ["A", "B", "C"], "groupe": ["EHPAD", "EHPAD", "EHPAD"]},
+                              geometry=[shapely.Point(45.21, -12.78), shapely.Point(45.22, -12.72),
+                                        shapely.Point(55.45, -20.90)], crs=4326)
+    words = texts(establishments_figure(perimeter, communes, points))
+    assert "Établissements (2)" in words  # Mayotte's two, the map's zone (two communes of three)

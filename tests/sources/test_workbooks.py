@@ -39,7 +39,8 @@ def test_a_listing_workbook_is_read_as_its_csv_with_sheet_rows_as_lines(tmp_path
     path = workbook(tmp_path / "liste.xlsx", ("CPTS", [
         ["Liste des CPTS de la région", None, None, None],  # a title row, as above a CSV header
         ["Nom de la CPTS", "Code INSEE", "Statut", "Date"],
-        ["CPTS du\nVerdon", 4070, "ACI signé", datetime(2022, 3, 1)],  # Alt+Entrée in the name; a number code
+        # Alt+Entrée in the name; a number code; a date cell holding a time, which its format does not show
+        ["CPTS du\nVerdon", 4070, "ACI signé", datetime(2022, 3, 1, 14, 30)],
         [None, None, None, None],
         ["CPTS Sud", "13201", None, None],
     ]))
@@ -68,9 +69,41 @@ def test_several_filled_sheets_are_refused_by_name_empty_ones_ignored(tmp_path: 
     assert info.value.message.startswith("Le classeur Excel a 2 feuilles remplies (« Communes », « Notes ») : "
                                          "laquelle lire ?")
     one = workbook(tmp_path / "u.xlsx", ("Vide", []), ("Communes", rows))
-    assert read_text_checked(one, workbook=True).text == "code_insee\n04070\n"
-    with pytest.raises(DataError, match="aucune feuille remplie"):
+    assert read_text_checked(one, workbook=True).text == '"code_insee"\n"04070"\n'
+    with pytest.raises(DataError, match="aucune feuille visible remplie"):
         read_text_checked(workbook(tmp_path / "v.xlsx", ("Vide", [])), workbook=True)
+
+
+def test_a_hidden_sheet_a_far_stray_cell_and_a_header_with_commas_change_nothing(tmp_path: Path) -> None:
+    """Reviews: an ARS template's hidden sheet of drop-down values made « 2 feuilles remplies »; a space typed in
+    XFD1 made a workbook of a few codes run out of memory; « Commune (nom, département) » in a header made the
+    readers take « , » for the separator."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "CPTS"
+    for row in (["Nom de la CPTS", "Code INSEE", "Commune (nom, arrondissement, département)"],
+                ["CPTS A", 4070, "Digne-les-Bains"], ["CPTS A", "04001", None]):
+        sheet.append(row)
+    sheet.cell(row=1, column=16384, value=" ")
+    sheet.cell(row=1_000_000, column=1, value="  ")
+    hidden = book.create_sheet("Listes")
+    hidden.append(["ACI signé"])
+    hidden.sheet_state = "hidden"
+    path = tmp_path / "liste.xlsx"
+    book.save(path)
+    text = read_text_checked(path, workbook=True).text
+    assert text == ('"Nom de la CPTS";"Code INSEE";"Commune (nom, arrondissement, département)"\n'
+                    '"CPTS A";"4070";"Digne-les-Bains"\n"CPTS A";"04001";""\n')
+    frame = parse_listing_csv(text, path)
+    assert frame[["cpts", "code_insee", "line"]].values.tolist() == [["CPTS A", "4070", 2], ["CPTS A", "04001", 3]]
+    hidden_only = workbook(tmp_path / "h.xlsx", ("Vide", []))
+    book = openpyxl.load_workbook(hidden_only)
+    book.active.append(["x"])
+    book.active.sheet_state = "hidden"
+    book.create_sheet("Autre")
+    book.save(hidden_only)
+    with pytest.raises(DataError, match=r"aucune feuille visible remplie \(feuilles masquées : « Vide »\)"):
+        read_text_checked(hidden_only, workbook=True)
 
 
 def test_damaged_and_libreoffice_workbooks_are_refused_and_plain_readers_still_refuse_xlsx(tmp_path: Path) -> None:

@@ -643,10 +643,28 @@ def test_codes_a_spreadsheet_rewrote_are_said_together(db: duckdb.DuckDBPyConnec
     path.write_text("code_insee\n4001\n4004\n4005\n4006\n4007\n", encoding="utf-8")
     notes = resolve_territory(db, f"fichier:{path}").notes
     said = [n for n in notes if "lu comme" in n]
-    assert said == ["5 codes écrits comme des nombres par un tableur, lus comme codes INSEE : 4001 lu comme 04001 "
+    assert said == ["5 codes réécrits par un tableur, lus comme codes INSEE : 4001 lu comme 04001 "
                     "(zéro initial rétabli) ; 4004 lu comme 04004 (zéro initial rétabli) ; 4005 lu comme 04005 "
                     "(zéro initial rétabli) … et 2 autres"]
     path.write_text("code_insee\n4001\n4004.0\n04005\n", encoding="utf-8")
     assert [n for n in resolve_territory(db, f"fichier:{path}").notes if "lu comme" in n] == [
         "4001 lu comme 04001 (zéro initial rétabli)",
         "4004.0 lu comme 04004 (code écrit comme un nombre décimal par un tableur)"]
+
+
+@pytest.mark.parametrize(("rows", "said"), [
+    ("13202;Marseille 1er\n13203;Marseille 2e\n", "ligne 2 : 13202 est Marseille 2e Arrondissement, pas « Marseille "
+                                                  "1er »"),
+    ("13055;Marseille 1er\n13055;Marseille 2e\n", "ligne 2 : 13055 est Marseille, pas « Marseille 1er »"),
+])
+def test_arrondissements_named_as_others_refuse_the_file(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                          rows: str, said: str) -> None:
+    """A review: the 2e and 3e were diagnosed for a file naming the 1er and the 2e, and all of Marseille (886 040
+    inhabitants) for two arrondissements named beside the city's code, without a word."""
+    path = tmp_path / "t.csv"
+    path.write_text("code_insee;nom\n" + rows, encoding="utf-8")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert said in info.value.message
+    path.write_text("code_insee;nom\n13201;Marseille 1er\n13207;MARSEILLE VII\n13208;Marseille 08\n", encoding="utf-8")
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["13201", "13207", "13208"]

@@ -150,7 +150,12 @@ def _postal_codes_note(con: duckdb.DuckDBPyConnection, table: pd.DataFrame, unit
     review: a self-containment of 16 % for 100 %, the territory's units « à examiner », without a word).
     """
     cities = {commune_of_unit(str(code)) for code in unit_codes} & set(POSTAL_CITIES)
-    meant = {code: arrondissement for code in set(table["origin"]) | set(table["destination"]) for city in cities
+    named = set(table["origin"]) | set(table["destination"])
+    # A table naming the city's other arrondissements by their INSEE codes names them so everywhere: there, 13001 is
+    # Aix-en-Provence, a real destination of Marseille's residents (a review: every correct table got the Réserve).
+    # A unit of the territory is one whichever the reading.
+    cities = {city for city in cities if not (set(arrondissements_of(city)) - set(unit_codes)) & named}
+    meant = {code: arrondissement for code in named - set(unit_codes) for city in cities
              if (arrondissement := arrondissement_from_postcode(city, code)) not in (None, code)}
     if not meant:
         return None
@@ -159,10 +164,12 @@ def _postal_codes_note(con: duckdb.DuckDBPyConnection, table: pd.DataFrame, unit
     listed = first_listed([f"{code} ({names.get(code, code)}, pas {arrondissement_label(arrondissement)})"
                            for code, arrondissement in sorted(meant.items())], 5)
     city = " et ".join(CITY_NAMES.get(c, c) for c in sorted(cities))
+    ranges = " et ".join(f"{arrondissements_of(c)[0]} à {arrondissements_of(c)[-1]}" for c in sorted(cities))
     return (f"Table origine–destination : {listed} : codes INSEE de ces communes, lus comme tels, et codes postaux "
             f"d'arrondissements de {city} ({fmt(len(rows))} {agree(len(rows), 'couple', 'couples')}, "
             f"{fmt(float(rows['volume'].sum()))} recours) ; si la table désigne ainsi des arrondissements, remplacez "
-            "ces codes par leurs codes INSEE, sans quoi leurs recours comptent hors du territoire")
+            f"ces codes par les codes INSEE des arrondissements ({ranges}), sans quoi leurs recours comptent hors du "
+            "territoire")
 
 
 def _territory_only_note(table: pd.DataFrame, unit_codes: list[str]) -> str | None:

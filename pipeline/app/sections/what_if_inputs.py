@@ -16,6 +16,7 @@ from pipeline.geography import (
     commune_of_unit,
     departement_of,
     of_place,
+    paris_postal_arrondissement,
 )
 from pipeline.model import WhatIfChange
 from pipeline.model.options import WhatIfSyntaxError
@@ -49,6 +50,14 @@ def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChan
         # A group no profession word names is refused later, in the words the user typed.
         groupe = known[worded.casefold()] if worded is not None else change.groupe
         merged = current.get(change.commune, [])
+        if (arrondissement := paris_postal_arrondissement(change.commune)) is not None:
+            # Read as the Seine commune it was before 1968, it put a Paris 19e GP in Châtenay-Malabry (a review);
+            # TERRITORY= and FLUX= refuse the same codes.
+            raise PipelineError(
+                f"Simulation : élément {k}, {change.commune} est le code postal de "
+                f"{arrondissement_label(arrondissement)} (code INSEE {arrondissement})"
+                + (f" et l'ancien code, avant 1968, d'une commune aujourd'hui {merged[0]}" if merged else "")
+                + " : indiquez le code INSEE voulu")
         out.append(WhatIfChange(groupe, change.delta, merged[0] if len(merged) == 1 else change.commune))
     return out
 

@@ -126,6 +126,17 @@ def prepare_flows(flows: gpd.GeoDataFrame, max_width: float) -> gpd.GeoDataFrame
     return f.assign(_id=[str(i) for i in range(len(f))])
 
 
+def flow_home(communes: gpd.GeoDataFrame, flows: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The territory's communes a flow map opens on: those at an end of a flow drawn, else all of them (the
+    communes one by one: a perimeter's one polygon in two zones names none). A territory in several zones is
+    modelled in one of them: its map opened on another, without a flow (a review)."""
+    if "code" not in communes.columns or not len(flows):
+        return communes
+    ends = set(flows["origine"].astype(str)) | set(flows["destination"].astype(str))
+    drawn = communes[communes["code"].astype(str).isin(ends)]
+    return drawn if len(drawn) else communes
+
+
 def flow_map(
     flows: gpd.GeoDataFrame,
     perimeter: gpd.GeoDataFrame | None = None,
@@ -195,8 +206,7 @@ def flow_map(
         # The table's and the flows' communes only: five communes reached by no drawn flow and named by no row
         # were drawn (a review).
         dest_p = dest_p[dest_p["code"].astype(str).isin(set(f["_key"]) | set(listed["code"]))]
-    # The communes, one by one: a perimeter's one polygon, in two zones, is centred at sea.
-    home = communes_p if communes_p is not None and len(communes_p) else perimeter_p
+    home = flow_home(communes_p, f) if communes_p is not None and len(communes_p) else perimeter_p
     m = base_map([f, perimeter_p, communes_p, dest_p], title, demo_data, source, tiles, home_from=home)
     # Half zoom levels: between the table and the legend, a whole level often left the flows a third of the space.
     m.options["zoomSnap"] = 0.5

@@ -133,13 +133,26 @@ def zone_of(lon: float, lat: float) -> str:
     return next((name for name, (w, s, e, n) in boxes.items() if w <= lon <= e and s <= lat <= n), ELSEWHERE)
 
 
+def zone_of_box(west: float, south: float, east: float, north: float) -> str | None:
+    """The zone of a feature by its bounding box: :func:`zone_of` of its four corners when they agree, None when the
+    feature spans zones (a flow from Paris to La Réunion, a perimeter in two départements d'outre-mer)."""
+    if not np.isfinite(west):
+        return None
+    zones = {zone_of(x, y) for x in (west, east) for y in (south, north)}  # its four corners
+    return zones.pop() if len(zones) == 1 else None
+
+
+def feature_zones(frame: gpd.GeoDataFrame) -> list[str | None]:
+    """:func:`zone_of_box` of each feature of ``frame``."""
+    return [zone_of_box(*box) for box in shapely.bounds(np.asarray(to_wgs84(frame).geometry.values))]
+
+
 def home_zone(frame: gpd.GeoDataFrame | None) -> str | None:
-    """The zone holding most features of ``frame`` (by the centre of their bounding box; the first zone of
-    :func:`zone_of`'s order on a tie), or None for an empty frame."""
+    """The zone holding most features of ``frame`` (the first zone of :func:`zone_of`'s order on a tie), or None
+    for an empty frame."""
     if frame is None or not len(frame):
         return None
-    boxes = shapely.bounds(np.asarray(to_wgs84(frame).geometry.values))
-    zones = pd.Series([zone_of((w + e) / 2, (s + n) / 2) for w, s, e, n in boxes if np.isfinite(w)])
+    zones = pd.Series([z for z in feature_zones(frame) if z is not None])
     if zones.empty:
         return None
     counts = zones.value_counts()
@@ -148,12 +161,10 @@ def home_zone(frame: gpd.GeoDataFrame | None) -> str | None:
 
 
 def in_zone(frame: gpd.GeoDataFrame | None, zone: str) -> gpd.GeoDataFrame | None:
-    """The features of ``frame`` in ``zone`` (:func:`zone_of` of the centre of their bounding box)."""
+    """The features of ``frame`` in ``zone`` (:func:`zone_of_box`; a feature spanning zones is in none)."""
     if frame is None or not len(frame):
         return frame
-    boxes = shapely.bounds(np.asarray(to_wgs84(frame).geometry.values))
-    keep = [zone_of((w + e) / 2, (s + n) / 2) == zone for w, s, e, n in boxes]
-    return frame[np.asarray(keep, dtype=bool)]
+    return frame[np.asarray([z == zone for z in feature_zones(frame)], dtype=bool)]
 
 
 def view_bounds(frames: Iterable[gpd.GeoDataFrame | None], home: str | None = METROPOLE,
@@ -161,20 +172,19 @@ def view_bounds(frames: Iterable[gpd.GeoDataFrame | None], home: str | None = ME
     """The initial view of a map, and the places it leaves out (each with its own bounds).
 
     :func:`latlon_bounds` of the layers, except when they hold features both in the ``home`` zone and beyond
-    (:func:`zone_of`; a coverage of France with Mayotte loaded opened on a view spanning the Indian Ocean, the
-    mainland a dot; a territory of Paris with one flow to La Réunion opened on half the planet, a review): then
-    the home zone's features' bounds, the others listed by zone (a feature placed by the centre of its bounding
-    box; a line from one zone to another, its centre at sea, names no place): metropolitan France, the overseas
-    départements of :data:`OVERSEAS_BOXES`, then :data:`ELSEWHERE`. ``home`` None frames every feature.
+    (a coverage of France with Mayotte loaded opened on a view spanning the Indian Ocean, the mainland a dot; a
+    territory of Paris with one flow to La Réunion opened on half the planet, a review): then the home zone's
+    features' bounds, the others listed by zone (:func:`zone_of_box`; a feature spanning zones, a flow across an
+    ocean or a perimeter in two zones, names no place: a review got a button « Autres territoires » for it):
+    metropolitan France, the overseas départements of :data:`OVERSEAS_BOXES`, then :data:`ELSEWHERE`. ``home``
+    None frames every feature.
     """
     present = [to_wgs84(g) for g in frames if g is not None and len(g)]
     present = [g for g in present if len(g)]
     if not present or home is None:
         return latlon_bounds(present), []
-    geometries = np.concatenate([np.asarray(g.geometry.values) for g in present])
-    boxes = shapely.bounds(geometries)
-    lines = np.isin(shapely.get_type_id(geometries), [1, 2, 5])  # LineString, LinearRing, MultiLineString
-    zones = np.array([zone_of((w + e) / 2, (s + n) / 2) for w, s, e, n in boxes])
+    boxes = shapely.bounds(np.concatenate([np.asarray(g.geometry.values) for g in present]))
+    zones = np.array([zone_of_box(*box) for box in boxes], dtype=object)
 
     def extent(mask: np.ndarray) -> list[list[float]]:
         part = boxes[mask]
@@ -183,8 +193,8 @@ def view_bounds(frames: Iterable[gpd.GeoDataFrame | None], home: str | None = ME
     here = zones == home
     if here.all() or not here.any():
         return extent(np.ones(len(boxes), dtype=bool)), []
-    places = [(name, extent((zones == name) & ~lines)) for name in (METROPOLE, *OVERSEAS_BOXES, ELSEWHERE)
-              if name != home and ((zones == name) & ~lines).any()]
+    places = [(name, extent(zones == name)) for name in (METROPOLE, *OVERSEAS_BOXES, ELSEWHERE)
+              if name != home and (zones == name).any()]
     return extent(here), places
 
 

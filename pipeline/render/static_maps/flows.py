@@ -15,7 +15,7 @@ from pyproj import CRS
 
 from pipeline.render.maps.arrows import curved
 from pipeline.render.maps.base import DEFAULT_SOURCE
-from pipeline.render.maps.flows import FLOW_TITLES, prepare_flows
+from pipeline.render.maps.flows import FLOW_TITLES, flow_home, prepare_flows
 from pipeline.render.maps.geometry import in_zone
 from pipeline.render.maps.text import auto_decimals
 from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR
@@ -58,7 +58,7 @@ def flows_figure(
     """The flow map as a matplotlib figure (see :func:`flows_map`)."""
     f = prepare_flows(flows, MAX_WIDTH)
     frame = new_frame([units, perimeter, f], title, source, demo_data, crs, extent_from=[perimeter, units, f],
-                      margin=0.08, home_from=units)
+                      margin=0.08, home_from=flow_home(units, flows) if units is not None and len(units) else None)
     if frame.home is not None:  # the flows to another zone are in the table, not drawn across an ocean
         f = in_zone(f, frame.home)
     draw_units(frame, units)

@@ -37,7 +37,7 @@ from matplotlib.transforms import Bbox
 from pyproj import CRS, Transformer
 
 from pipeline.render.charts import Canvas
-from pipeline.render.maps.geometry import home_zone, in_zone, metric_crs, to_wgs84, zone_of
+from pipeline.render.maps.geometry import feature_zones, home_zone, in_zone, metric_crs, to_wgs84
 from pipeline.render.report import DEMO_BANNER, format_number
 from pipeline.render.static_maps.title import figure_renderer, fit_title, left_edge
 
@@ -137,7 +137,7 @@ def new_frame(
         Paris as a dot on a map of half the planet, with a tilted north arrow and a wrong scale: a review).
     """
     home = home_zone(home_from)
-    zones = {zone_of_frame for g in layers if g is not None and len(g) for zone_of_frame in _zones(g)}
+    zones = {zone for g in layers if g is not None and len(g) for zone in feature_zones(g)}
     if home is None or zones <= {home}:
         home = None
     else:
@@ -337,12 +337,6 @@ def render(fig: Figure, image_format: ImageFormat = "png", dpi: int = DPI, path:
 
 def _renderer(frame: MapFrame) -> RendererAgg:
     return figure_renderer(frame.fig)
-
-
-def _zones(frame: gpd.GeoDataFrame) -> set[str]:
-    """The zones (:func:`~pipeline.render.maps.geometry.zone_of`) of a layer's features."""
-    boxes = to_wgs84(frame).geometry.bounds.to_numpy()
-    return {zone_of((w + e) / 2, (s + n) / 2) for w, s, e, n in boxes if np.isfinite(w)}
 
 
 def note_home(frame: MapFrame) -> None:

@@ -12,7 +12,7 @@ from pyproj import CRS
 
 from pipeline.render.maps.base import DEFAULT_SOURCE
 from pipeline.render.maps.classes import choropleth
-from pipeline.render.maps.geometry import require_columns
+from pipeline.render.maps.geometry import in_zone, require_columns
 from pipeline.render.palette import NEIGHBOUR_COLOR
 from pipeline.render.static_maps.frame import (
     DPI,
@@ -54,6 +54,8 @@ def indicator_figure(
     frame = new_frame([units, perimeter], title or label, source, demo_data, crs, extent_from=[perimeter, units],
                       home_from=units)
     note_home(frame)
+    if frame.home is not None:  # the legend's classes are those of the units drawn (a review: one of La Réunion)
+        units = in_zone(units, frame.home)
     classes = choropleth(units[column], k=k, scheme=scheme, decimals=decimals, threshold=threshold)
     draw_neighbours(frame, neighbours)
     draw_units(frame, units, classes.colors)

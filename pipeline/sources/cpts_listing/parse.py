@@ -98,15 +98,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "cpts_id": ("id_cpts", "identifiant_cpts", "identifiant_de_la_cpts", "code_cpts", "numero_cpts"),
     # A review's « Statut CPTS » and « Date signature ACI » were dropped without a word: every CPTS « non
     # renseigné » in the overlaps an ARS settles by status and date. A header with the word « statut » or
-    # « date », the only one, is that column too (:func:`_header_keys`).
-    "statut": ("etat", "etat_d_avancement", "etat_de_la_cpts", "avancement", "stade", "etape"),
+    # « date » and one of :data:`ABOUT_THE_CPTS`, the only one, is that column too (:func:`_header_keys`).
+    "statut": ("etat_d_avancement", "etat_de_la_cpts", "etat_d_avancement_de_la_cpts"),
     "date": ("date_aci",),
     # The communes' names beside their codes: a postal code typed as an INSEE code is found by them.
     NAME_COLUMN: ("nom_commune", "nom_de_la_commune", "libelle_commune", "libelle_de_la_commune", "lib_commune",
                   "libcom", "nom_com", "commune_nom"),
 }
-#: Columns whose word, in a header, names them when the listing has no other (« Statut de la CPTS »).
+#: Columns whose word, in a header, names them when the listing has no other (« Statut de la CPTS »)...
 BY_WORD = ("statut", "date")
+#: ... when the header also says it is the CPTS's: « Statut juridique » or « Date de mise à jour » are other
+#: columns, whose values would refuse the file (a review: listings that loaded were refused).
+ABOUT_THE_CPTS = ("cpts", "aci", "signature", "projet", "sante", "avancement")
 
 
 def _header_keys(header: list[str]) -> list[str]:
@@ -119,7 +122,8 @@ def _header_keys(header: list[str]) -> list[str]:
             keys[keys.index(found)] = column
     known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, NAME_COLUMN)
     for word in BY_WORD:
-        holding = [i for i, key in enumerate(keys) if key not in known and word in key.split("_")]
+        holding = [i for i, key in enumerate(keys) if key not in known and word in key.split("_")
+                   and any(about in key.split("_") for about in ABOUT_THE_CPTS)]
         if word not in keys and len(holding) == 1:
             keys[holding[0]] = word
     return keys

@@ -302,7 +302,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                      "comptées une fois : " + first_listed(twice, 20))
     rewritten = list(dict.fromkeys(rewritten))
     if len(rewritten) > SPREADSHEET_NOTES:
-        rewritten = [f"{len(rewritten)} codes écrits comme des nombres par un tableur, lus comme codes INSEE : "
+        rewritten = [f"{len(rewritten)} codes réécrits par un tableur, lus comme codes INSEE : "
                      + " ; ".join(rewritten[:SPREADSHEET_NOTES]) + f" … et {len(rewritten) - SPREADSHEET_NOTES} autres"]
     notes = list(dict.fromkeys(rewritten + notes))  # a note said once, however many lines bring it
     # A city given with some of its arrondissements: they are inside it, and counting them again would add

@@ -62,7 +62,7 @@
     var text = String(raw === null || raw === undefined ? '' : raw).trim();
     if (/^[0-9][0-9abAB][0-9]{3}$/.test(text)) { return { code: text.toUpperCase(), note: null }; }
     // Excel's ="04001" (text kept by a formula), « 33 063 » (a thousands space).
-    var kept = /^="\s*([^"]+?)\s*"$|^([0-9]{2})[ \u00a0\u202f]([0-9]{3})$/.exec(text);
+    var kept = /^="\s*([^"]+?)\s*"$|^([0-9]{1,2})[ \u00a0\u202f]([0-9]{3})$/.exec(text);
     if (kept) {
       var inner = normaliseCode(kept[1] || kept[2] + kept[3]).code;
       return { code: inner, note: inner === null ? null : text + ' lu comme ' + inner + ' (' +
