@@ -48,7 +48,7 @@ def base_map(
     ``left_panel`` is the width in pixels kept free on the left when fitting at least (the flow map's panel,
     when open, widens it: :class:`PageLayout`). ``mainland_first``: a map of several zones (the coverage of
     France) opens on metropolitan France when it has content there and overseas, the overseas départements a
-    click away (:func:`view_bounds`). ``home_from``: a territory's maps open on the zone of its perimeter (a
+    click away (:func:`view_bounds`). ``home_from``: a territory's maps open on the zone of these communes (a
     territory of La Réunion with flows to Paris opens on La Réunion, Paris a click away; without it, every layer
     is framed).
     """
@@ -75,7 +75,7 @@ def base_map(
         ).add_to(m)
     PageLayout(bounds, left_panel, RIGHT_COLUMN).add_to(m)
     if elsewhere:
-        PlaceButtons([(home or METROPOLE_LABEL, bounds), *elsewhere]).add_to(m)
+        PlaceButtons([(home or METROPOLE, bounds), *elsewhere]).add_to(m)
     root: Any = m.get_root()  # a branca Figure, whose header/html children folium types as Element
     root.header.add_child(Element(stylesheet("map-page.css")), name="cpts_css")
     banner = f'<span class="cpts-demo-banner" role="alert">{esc(DEMO_BANNER)}</span>' if demo_data else ""
@@ -111,8 +111,6 @@ class PageLayout(MacroElement):
         self.bounds, self.left, self.right = bounds, left, right
 
 
-#: The button of :class:`PlaceButtons` that brings the initial view back.
-METROPOLE_LABEL = "France métropolitaine"
 PLACES_TITLE = "Aller à"
 
 

@@ -17,7 +17,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("cpts", "code_insee")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("cpts_id", "statut", "date")
 #: A CSV listing's column of commune names, read to check its codes (never stored).
 NAME_COLUMN = "commune"
-#: Key of a parsed CSV listing's ``attrs``: (headers of the columns not read, line of the header).
+#: Key of a parsed CSV listing's ``attrs`` (headers of the columns not read, line of the header), and the kind of
+#: the anomaly naming them.
 UNREAD = "colonnes_non_lues"
 
 MEMBER_COLUMNS: list[str] = [

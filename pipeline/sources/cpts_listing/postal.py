@@ -85,5 +85,5 @@ def unread_column_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, An
     if not unread:
         return []
     known = ", ".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, NAME_COLUMN))
-    return [issue(listing, "colonnes_non_lues", None, None, line,
+    return [issue(listing, UNREAD, None, None, line,
                   f"colonnes non lues (hors du format : {known}) : " + ", ".join(f"« {h} »" for h in unread))]
