@@ -207,3 +207,24 @@ def test_search_ranks_current_names_first_and_says_a_former_name(editor: Any) ->
     # Word by word, « St » read as « Saint » (the import's place names): « St Oeuf », « oeuf st ».
     editor.fill("#search", "oeuf st")
     assert editor.locator("#search-results li .label").all_text_contents() == ["Saint-Œuf (01006, dép. 01)"]
+
+
+def test_arrondissements_named_as_others_are_refused_as_on_the_command_line(editor: Any) -> None:
+    """The command line refuses « 13202;Marseille 1er » and « 13055;Marseille 2e » (pipeline.sources.commune_names,
+    a review), and reads « Marseille 07 » and « MARSEILLE VII » as the 7e: the page's import does the same. Names
+    as the COG gives them (13202 is Marseille 2e Arrondissement)."""
+    said = editor.evaluate("""() => {
+        const names = {'13202': ['Marseille 2e Arrondissement'], '13203': ['Marseille 3e Arrondissement'],
+                       '13207': ['Marseille 7e Arrondissement'], '13055': ['Marseille'], '04070': ['Digne-les-Bains']};
+        const table = rows => ({ name: 1, code: 0, headers: ['code_insee', 'nom'],
+                                 rows: rows.map((r, i) => ({ cells: r, line: i + 2 })) });
+        const check = rows => window.CptsEditorImport.checkNames(table(rows), c => names[c] || null, null);
+        return [check([['13202', 'Marseille 1er'], ['13203', 'Marseille 2e']]),
+                check([['13055', 'Marseille 1er'], ['13055', 'Marseille 2e']]),
+                check([['13207', 'Marseille 07'], ['13207', 'MARSEILLE VII'], ['13207', 'Marseille'],
+                       ['04070', 'Digne']])];
+    }""")
+    assert said[0]["error"].startswith("Les noms de la colonne « nom » ne sont pas ceux des codes (2 lignes sur 2) : "
+                                       "ligne 2 : 13202 est Marseille 2e Arrondissement, pas « Marseille 1er »")
+    assert "ligne 2 : 13055 est Marseille, pas « Marseille 1er »" in said[1]["error"]
+    assert said[2] == {"notes": []}

@@ -243,6 +243,35 @@
     return meant;
   }
 
+  /** pipeline.sources.commune_names._numbered_words: numbers as numbers (« Marseille 01 », « Marseille VII »). */
+  var ROMAN = ['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x', 'xi', 'xii', 'xiii', 'xiv', 'xv', 'xvi',
+               'xvii', 'xviii', 'xix', 'xx'];
+  function numberedWords(name) {
+    return nameWords(name).map(function (w) {
+      if (/^[0-9]+$/.test(w)) { return String(parseInt(w, 10)); }
+      var roman = ROMAN.indexOf(w);
+      return roman >= 0 ? String(roman + 1) : w;
+    });
+  }
+  var ARRONDISSEMENT = /^(?:132(?:0[1-9]|1[0-6])|6938[1-9]|751(?:0[1-9]|1[0-9]|20))$/;
+  var SPLIT_CITY = /^(?:13055|69123|75056)$/;
+
+  /** pipeline.sources.commune_names._agrees_with_code: an arrondissement's code agrees with its own name or its
+   *  city's bare name only (« 13202;Marseille 1er » does not), a city's code with no arrondissement's name. */
+  function agreesWithCode(code, given, known) {
+    if (ARRONDISSEMENT.test(code)) {
+      var mine = numberedWords(given);
+      return known.some(function (k) {
+        var theirs = numberedWords(k);
+        var city = theirs.filter(function (w) { return !/^[0-9]+$/.test(w); });
+        return within(mine, theirs) || within(theirs, mine) || (within(mine, city) && within(city, mine));
+      });
+    }
+    var plain = words(given);
+    var agrees = known.some(function (k) { var theirs = words(k); return within(plain, theirs) || within(theirs, plain); });
+    return agrees && !(SPLIT_CITY.test(code) && numberedWords(given).some(function (w) { return /^[0-9]+$/.test(w); }));
+  }
+
   /**
    * pipeline.store.territory.file_names.check_names: ``error`` when most named rows name another commune than
    * their code's, else ``notes``. ``nameOf(code)`` gives the names a code may go by (its own, a former name, the
@@ -258,8 +287,7 @@
       var known = code === null || !given ? null : nameOf(code);
       if (known === null) { return; }
       namedRows++;
-      var mine = words(given);
-      if (!known.some(function (k) { var theirs = words(k); return within(mine, theirs) || within(theirs, mine); })) {
+      if (!agreesWithCode(code, given, known)) {
         wrong.push({ line: row.line, code: code, cog: known[0], given: given });
       }
     });
