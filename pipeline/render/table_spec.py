@@ -48,7 +48,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from pipeline.render.report import format_number
+from pipeline.render.report import MISSING, format_number
 
 ColumnKind = Literal["code", "text", "integer", "decimal", "percent", "share", "date", "boolean"]
 KINDS: tuple[str, ...] = get_args(ColumnKind)
@@ -67,7 +67,7 @@ KIND_LABELS: dict[str, str] = {
 }
 
 #: Text shown for a missing figure in documents read by people (DOCX, HTML).
-MISSING_TEXT = "non disponible"
+MISSING_TEXT = MISSING
 #: Text shown for a cell that does not apply to its row, in documents read by people (DOCX, HTML).
 NOT_APPLICABLE_TEXT = "sans objet"
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from pipeline.render.report import format_number
+from pipeline.render.report import MISSING, format_number
 
-NOT_AVAILABLE = "non disponible"
+NOT_AVAILABLE = MISSING
 
 
 def cell(value: object, decimals: int = 0, missing: str = NOT_AVAILABLE, unit: str | None = None) -> str:

@@ -40,7 +40,8 @@ commune, with a note.
 Modules: :mod:`.model` (columns, result type), :mod:`.parse` (CSV and
 GeoJSON parsing), :mod:`.perimeters` (GeoJSON reader, CRS, location),
 :mod:`.names` (name comparison), :mod:`.resolve` (COG resolution, defects,
-:func:`read_listing`), :mod:`.homonyms` (probable homonyms).
+:func:`read_listing`), :mod:`.homonyms` (probable homonyms), :mod:`.postal` (postal
+codes of Lyon and Marseille), :mod:`.columns` (commune names beside the codes, columns not read).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from pipeline.geography import (
     normalise_insee_code,
     paris_postal_arrondissement,
 )
+from pipeline.sources.cpts_listing.columns import commune_name_issues, unread_column_issues
 from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
 from pipeline.sources.cpts_listing.ids import assign_ids
 from pipeline.sources.cpts_listing.model import (
@@ -30,7 +31,7 @@ from pipeline.sources.cpts_listing.model import (
 from pipeline.sources.cpts_listing.names import name_issues
 from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
 from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED, one_perimeter_per_cpts
-from pipeline.sources.cpts_listing.postal import commune_name_issues, postal_code_issues, unread_column_issues
+from pipeline.sources.cpts_listing.postal import postal_code_issues
 from pipeline.sources.cpts_listing.vector_files import is_vector_file
 from pipeline.sources.files import read_text_checked
 
