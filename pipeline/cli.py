@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     diag = sub.add_parser("diagnostic", help="diagnostic territorial d'une CPTS (rapport, carte, tableaux)")
     diag.add_argument("territoire", help="spécification du territoire (voir « territoire »)")
-    diag.add_argument("--signature", help="date de signature de l'ACI (AAAA-MM-JJ) pour le calendrier des missions")
+    diag.add_argument("--signature",
+                      help="date de signature de l'ACI (AAAA-MM-JJ ou JJ/MM/AAAA) pour le calendrier des missions")
     diag.add_argument("--adherents", metavar="CHEMIN", type=given_path,
                       help="CSV des adhérents de la CPTS (profession, RPPS)")
     diag.add_argument("--ajout", help="simulation : « médecins généralistes:2@04070;infirmiers:-1@04001 »")

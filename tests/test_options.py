@@ -65,8 +65,11 @@ def test_elements_cancelling_out_or_adding_up_beyond_the_bound_are_refused() -> 
 
 def test_signature_date() -> None:
     assert parse_signature("2025-08-31") == date(2025, 8, 31)
-    with pytest.raises(PipelineError, match="Date de signature invalide « 31/08/2025 » : attendu AAAA-MM-JJ"):
-        parse_signature("31/08/2025")
+    # As French users write it, and as a listing's date is read (a review: refused here, read there).
+    assert parse_signature("31/08/2025") == date(2025, 8, 31)
+    assert parse_signature("1/9/2025") == date(2025, 9, 1)
+    with pytest.raises(PipelineError, match="Date de signature invalide « 31/02/2025 » : ce jour n'existe pas"):
+        parse_signature("31/02/2025")
 
 
 @pytest.mark.parametrize("text", [",", ",,", "", " , "])

@@ -43,7 +43,8 @@ def test_calendar_dates_in_range_are_read(text: str, expected: date) -> None:
     "2023-030",      # ISO ordinal date
     "20230130",      # ISO basic format
     "2025-8-31",
-    "31/08/2025",    # not documented: README and --help give AAAA-MM-JJ
+    "31.08.2025",    # not documented: README and --help give AAAA-MM-JJ and JJ/MM/AAAA
+    "31/08/25",      # a two-digit year: which century is not guessed
     "2025-08-31T00:00",
     "\uff12\uff10\uff12\uff15-\uff10\uff18-\uff13\uff11",  # full-width digits
     "demain",
@@ -51,7 +52,7 @@ def test_calendar_dates_in_range_are_read(text: str, expected: date) -> None:
 def test_other_forms_are_refused_naming_the_value(text: str) -> None:
     with pytest.raises(PipelineError) as info:
         parse_signature(text, today=TODAY)
-    assert info.value.message == f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ"
+    assert info.value.message == f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ ou JJ/MM/AAAA"
     assert info.value.exit_code == 2
 
 
@@ -134,7 +135,7 @@ def test_mission_calendar_of_the_last_day_does_not_overflow() -> None:
 
 @pytest.mark.parametrize(("value", "message"), [
     ("", "Date de signature vide : attendu AAAA-MM-JJ (ou retirez l'option)"),
-    ("2023-W05", "Date de signature invalide « 2023-W05 » : attendu AAAA-MM-JJ"),
+    ("2023-W05", "Date de signature invalide « 2023-W05 » : attendu AAAA-MM-JJ ou JJ/MM/AAAA"),
     ("9999-12-31", "Date de signature « 9999-12-31 » trop lointaine"),
     ("1850-01-01", f"Date de signature « 1850-01-01 » {BEFORE_ACI}"),
 ])

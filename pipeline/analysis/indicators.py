@@ -87,6 +87,8 @@ def weighted_apl(apl: pd.DataFrame, codes: list[str] | None = None) -> float:
     frame = apl if codes is None else apl[apl["code"].isin(codes)]
     frame = frame.dropna(subset=["apl", "population_standardisee"])
     weight = frame["population_standardisee"].sum()
+    if weight <= 0 and len(frame) == 1:  # one published APL without weight (a commune re-created since): its own
+        return float(frame["apl"].iloc[0])
     return float((frame["apl"] * frame["population_standardisee"]).sum() / weight) if weight > 0 else float("nan")
 
 

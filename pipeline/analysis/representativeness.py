@@ -43,6 +43,7 @@ MATCH_STATUS = {
     "outside": "n'exerce pas dans le territoire",
     "absent": "absent de l'extraction de l'Annuaire Santé",
     "unlocated": "dans l'Annuaire Santé, sans lieu d'exercice localisé",
+    "beyond": "exerce hors des départements chargés, où le territoire s'étend aussi",
 }
 
 
@@ -191,16 +192,23 @@ def count_notes(table: pd.DataFrame) -> list[str]:
             continue
         unit = "structure" if row.unite == "structures" else "professionnel"
         unit += "s" if total >= 2 else ""  # « 0 structure », « 1 professionnel » (singular below 2 in French)
-        members = "adhérent déclaré" if row.adherents < 2 else "adhérents déclarés"
-        declared, present = (f"{int(n):,}".replace(",", "\u202f") for n in (row.adherents, total))
-        notes.append(f"{row.groupe} : {declared} {members} pour {present} {unit} du "
+        declared, here, present, there = (f"{int(n):,}".replace(",", "\u202f")
+                                          for n in (row.adherents, row.adherents - away, total, away))
+        # The count compared is the territory's members: those placed elsewhere are out of it (a review read
+        # « 184 adhérents déclarés pour 27 » where 155 of the 184 practise elsewhere and 29 were compared).
+        plural = "s" if row.adherents - away >= 2 else ""
+        members = (f"{here} adhérent{plural} déclaré{plural} que l'Annuaire Santé ne place pas hors du territoire "
+                   f"({declared} en tout, dont {there} qu'il y place)") if away \
+            else f"{declared} {'adhérent déclaré' if row.adherents < 2 else 'adhérents déclarés'}"
+        notes.append(f"{row.groupe} : {members} pour {present} {unit} du "
                      "territoire ; part non calculée (elle dépasserait 100 %) : vérifiez la colonne nombre du "
-                     "fichier des adhérents, ou des adhérents exercent hors du territoire")
+                     "fichier des adhérents" + ("" if away else ", ou des adhérents exercent hors du territoire"))
     return notes
 
 
 def match_members(
-    members: pd.DataFrame, activities: pd.DataFrame, commune_units: set[str], arrondissement_units: set[str]
+    members: pd.DataFrame, activities: pd.DataFrame, commune_units: set[str], arrondissement_units: set[str],
+    beyond_the_load: bool = False,
 ) -> pd.DataFrame:
     """Members given with an RPPS number, matched to the registry's activities.
 
@@ -212,10 +220,17 @@ def match_members(
         Activities of those numbers in the latest extraction: ``rpps`` (the
         registry's « Identification nationale PP »: :data:`RPPS_PREFIX`
         followed by the 11-digit RPPS number), ``groupe``, ``unite``,
-        ``commune``, ``commune_nom``.
+        ``commune``, ``commune_nom``, and optionally ``hors_chargement``
+        (True where the registry places the activity in a département the
+        database did not load: elsewhere, though without a commune) with
+        ``commune_libelle_source`` (the name the registry wrote).
     commune_units, arrondissement_units
         The territory's units: a commune unit holds the activities of the
         commune, an arrondissement unit those placed in it.
+    beyond_the_load
+        The territory reaches départements the database was not loaded for:
+        an activity placed there may be inside it (status « beyond »,
+        counted in the shares as an unlocated one), not outside.
 
     Returns
     -------
@@ -236,10 +251,17 @@ def match_members(
             continue
         inside = own["unite"].isin(arrondissement_units) | own["commune"].isin(commune_units)
         groups = sorted(set(own["groupe"].dropna()))
-        places = sorted(set(own["commune_nom"].dropna().astype(str)))
-        # « outside » only where the registry places a row elsewhere; rows without a commune tell nothing.
-        status = "inside" if bool(inside.any()) else "outside" if bool(own["commune"].notna().any()) \
-            else "unlocated"
+        beyond = own["hors_chargement"].fillna(False).astype(bool) if "hors_chargement" in own.columns \
+            else pd.Series(False, index=own.index)
+        places = sorted(set(own["commune_nom"].dropna().astype(str)) | {
+            f"{name} (hors des départements chargés)" for name in own.loc[beyond].get(
+                "commune_libelle_source", pd.Series(dtype=object)).fillna("commune non nommée").astype(str)})
+        # « outside » only where the registry places a row elsewhere: in a commune, or in a département the
+        # database did not load (a review: such a member was counted as the territory's); rows without a place
+        # tell nothing.
+        elsewhere = own["commune"].notna() | (beyond & (not beyond_the_load))
+        status = "inside" if bool(inside.any()) else "outside" if bool(elsewhere.any()) \
+            else "beyond" if bool(beyond.any()) else "unlocated"
         out.append({"ligne": row.ligne, "rpps": row.rpps, "groupe": row.groupe,
                     "statut": MATCH_STATUS[status],
                     "groupe_annuaire": "; ".join(groups), "lieux": "; ".join(places) or "non localisé",

@@ -159,7 +159,8 @@ def compute(
     if options.members is not None:
         if supply is None:
             raise PipelineError("Représentativité : aucune extraction de l'Annuaire Santé n'est chargée")
-        adherents = profile.members_section(con, read_adherents(options.members), supply.table, units)
+        adherents = profile.members_section(con, read_adherents(options.members), supply.table, units,
+                                            beyond_the_load=territory.beyond_the_load)
         representativeness = profile.legacy_table(adherents)
 
     members = shared.members

@@ -63,16 +63,16 @@ FINESS_LOADER_VERSION = "9"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "5-no-repeated-line"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
-#: 2: the members of a GeoJSON listing are the units inside its perimeters (listings are loaded again once);
-#: 3: a scoped load records the listed communes outside its départements (``hors_departements_charges``);
-#: 4: and the drawn perimeters partly outside them; 5: codes of no département are « code_inconnu » there, and
-#: the départements and régions a CPTS spans count its communes outside the load; 6: a near-duplicate name is
-#: reported for each CPTS it concerns; 7: its wording agrees with the line counts (« 1 ligne », « 2 lignes »);
-#: 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS merged;
-#: 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load; 11: a name carried by
-#: several ids is several CPTS, named with their id, and a column numbering the rows is not read as ids; 12: a
-#: drawn perimeter is beyond the load only when it holds the point of an unloaded commune; 13: JJ/MM/AAAA dates.
-LISTING_LOADER_VERSION = "13"
+#: 2: the members of a GeoJSON listing are the units inside its perimeters; 3: a scoped load records the listed
+#: communes outside its départements (``hors_departements_charges``); 4: and the drawn perimeters partly outside
+#: them; 5: codes of no département are « code_inconnu » there, and the départements and régions a CPTS spans count
+#: its communes outside the load; 6–7: a near-duplicate name is reported for each CPTS it concerns, worded as the
+#: line counts; 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS
+#: merged; 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load; 11: a name carried by
+#: several ids is several CPTS, named with their id, and a column numbering the rows is not read as ids; 12: a drawn
+#: perimeter is beyond the load only when it holds the point of an unloaded commune; 13: JJ/MM/AAAA dates; 14: metres
+#: without a CRS read as Lambert 93 or Web Mercator, whichever follows communes.
+LISTING_LOADER_VERSION = "14"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:
@@ -91,9 +91,9 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             _refuse_name_clash(con, source, listing, origin or str(path), path)
         if not force and load.source_loaded(con, source, "liste", sha, LISTING_LOADER_VERSION):
             return StepResult(f"liste de CPTS « {listing} »", "inchangé", 0, time.perf_counter() - start)
-        mapping = geography.cog_mapping(con)
-        units = geography.current_units_with_postcodes(con)
-        result = cpts_listing.read_listing(path, mapping, units, listing, points=load_inputs.commune_points(con))
+        mapping, units = geography.cog_mapping(con), geography.current_units_with_postcodes(con)
+        result = cpts_listing.read_listing(path, mapping, units, listing, points=load_inputs.commune_points(con),
+                                           units_near=lambda box: geography.unit_polygons_near(con, box))
         if (drawn := result.perimeters) is not None and len(drawn):
             # Perimeters drawn as polygons: their members are the units whose representative point is inside.
             near = geography.unit_polygons_near(con, tuple(drawn.total_bounds))

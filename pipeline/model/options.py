@@ -127,9 +127,10 @@ def parse_departements(text: str) -> tuple[str, ...]:
 
 
 def parse_signature(text: str, today: date | None = None) -> date:
-    """``SIGNATURE=AAAA-MM-JJ`` as a date (French error otherwise).
+    """``SIGNATURE=AAAA-MM-JJ`` (or ``JJ/MM/AAAA``, as French users write a date and a listing accepts it) as a
+    date (French error otherwise).
 
-    Only the calendar date the README and ``--help`` document: four-digit
+    Only the calendar dates the README and ``--help`` document: four-digit
     year, two-digit month and day (``date.fromisoformat`` alone would also
     read ISO week dates such as ``2023-W05`` and compact ``20230130``), then
     :func:`check_signature` (``today``: the system date by default).
@@ -137,8 +138,10 @@ def parse_signature(text: str, today: date | None = None) -> date:
     value = text.strip()
     if not value:
         raise PipelineError("Date de signature vide : attendu AAAA-MM-JJ (ou retirez l'option)")
+    if (french := re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", value)) is not None:
+        value = f"{french.group(3)}-{int(french.group(2)):02d}-{int(french.group(1)):02d}"
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
-        raise PipelineError(f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ")
+        raise PipelineError(f"Date de signature invalide « {text} » : attendu AAAA-MM-JJ ou JJ/MM/AAAA")
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:  # well written, but no such day (2025-02-30, 2025-13-01)

@@ -44,6 +44,9 @@ class Territory:
     #: database was not loaded for: its figures cover the loaded part only (a CPTS's listing says so in its
     #: anomalies).
     beyond_the_load: bool = False
+    #: The zone's identifier as resolved (``epci:200067106`` for « epci:200 067 106 », ``departement:04`` for
+    #: « departement:Alpes-de-Haute-Provence »): one zone, one output folder, however it was typed.
+    canonical: str | None = None
 
     @property
     def own_listing_entry(self) -> tuple[str, str] | None:
@@ -98,7 +101,7 @@ class Territory:
             slug = slugify(words, max_length=80, default="territoire")
             return f"{slug}-{self.fingerprint(self.cpts)}" if self.slug_clash else slug
         if self.kind in ("departement", "region", "epci", "bv"):
-            return slugify(self.spec, max_length=80, default="territoire")
+            return slugify(self.canonical or self.spec, max_length=80, default="territoire")
         codes = self.unit_codes
         if self.kind == "communes":
             if len(codes) <= 6:  # in the order given, as earlier versions named them

@@ -162,7 +162,7 @@ _COLUMNS = [
     _c("part_des_residents", "Part des résidents", "share", 3),
     _c("bassin_de_vie", "Bassin de vie (code)", "code"),
     _c("bassin_de_vie_nom", "Bassin de vie", "text"),
-    _c("n_communes", "Communes du bassin de vie", "integer"),
+    _c("n_communes", "Unités du bassin de vie (communes ; arrondissements à Paris, Lyon, Marseille)", "integer"),
     _c("n_communes_dans_territoire", "dont dans le territoire", "integer"),
     _c("coupe", "Bassin coupé par le périmètre", "boolean"),
     _c("recours_residents_bv", "Recours des résidents du bassin", "integer"),

@@ -161,7 +161,8 @@ def summary(d: Diagnostic) -> dict[str, Any]:
     if d.representativeness is not None:
         representativeness = {
             row.groupe: {"praticiens": row.praticiens, "adherents": row.adherents,
-                         "part_adherents_pct": row.part_adherents_pct}
+                         "part_adherents_pct": row.part_adherents_pct,
+                         "adherents_hors_territoire": row.adherents_hors_territoire}
             for row in d.representativeness.itertuples()
         }
     simulation = None

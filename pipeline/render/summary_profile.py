@@ -85,9 +85,15 @@ def _income(d: Diagnostic) -> dict[str, Any]:
         return {}
     if not i.available:
         return {"revenus": {"disponible": False, "raison": i.unavailable}}
+    # Units outside the file's field (Guadeloupe, Guyane, Mayotte) have no row at all: not « non diffusées »
+    # (statistical secrecy), as the report says (a review found them counted so here only).
+    outside = i.per_unit.loc[i.per_unit["hors_champ"].astype(bool), "unit_code"] if len(i.per_unit) else []
+    outside_population = int(d.units.set_index("unit_code")["population"].reindex(outside).fillna(0).sum())
     territory = {
-        row.indicateur: {"valeur": row.valeur, "unites": row.n_communes, "unites_non_diffusees": row.n_non_diffusees,
-                         "population_non_diffusee": row.population_non_diffusee}
+        row.indicateur: {"valeur": row.valeur, "unites": row.n_communes,
+                         "unites_non_diffusees": max(int(row.n_non_diffusees) - len(outside), 0),
+                         "population_non_diffusee": max(row.population_non_diffusee - outside_population, 0),
+                         "unites_hors_champ": len(outside), "population_hors_champ": outside_population}
         for row in i.territory.itertuples()
     }
     return {"revenus": {

@@ -22,7 +22,7 @@ nombre         no        positive integer: members the row stands for (default 1
 =============  ========  ====================================================
 
 Headers are read by their words (:func:`format_column`: « Code RPPS »,
-« Nombre d'adhérents », « Gouvernance (oui/non) »); title lines above the
+« N°RPPS », « Nombre d'adhérents », « Total », « Gouvernance (oui/non) »); title lines above the
 header are skipped. Other columns (names, e-mails) are not kept, and are
 named in a note. Two header names that read as the same column of the format
 (« Profession » and « profession exercée », « RPPS » and « N° RPPS ») are
@@ -38,75 +38,24 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
-from pipeline.nomenclatures import GROUPES_STRUCTURES, GROUPES_TRAME
+from pipeline.nomenclatures import GROUPES_STRUCTURES
+from pipeline.sources.adherent_professions import TRAME_ROWS, profession_group
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, first_listed, read_text_checked
-
-#: Rows of the Trame's table: the professions, then MSP and centres de santé (« Autres » last).
-TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GROUPES_STRUCTURES, "Autres")
-
-#: Words a CPTS secretary types for a profession → Trame row (keys as :func:`_key` writes them).
-PROFESSION_SYNONYMS: dict[str, str] = {
-    "medecin generaliste": "Médecins généralistes", "generaliste": "Médecins généralistes",
-    "mg": "Médecins généralistes", "medecine generale": "Médecins généralistes",
-    "medecin specialiste": "Médecins spécialistes", "specialiste": "Médecins spécialistes",
-    "infirmier": "Infirmiers", "infirmiere": "Infirmiers", "ide": "Infirmiers", "idel": "Infirmiers",
-    "pharmacien": "Pharmaciens", "pharmacienne": "Pharmaciens",
-    "masseur kinesitherapeute": "Masseurs-kinésithérapeutes", "kinesitherapeute": "Masseurs-kinésithérapeutes",
-    "kine": "Masseurs-kinésithérapeutes", "mk": "Masseurs-kinésithérapeutes",
-    "biologiste": "Biologistes", "sage femme": "Sages-femmes", "orthophoniste": "Orthophonistes",
-    "orthoptiste": "Orthoptistes", "chirurgien dentiste": "Chirurgiens-dentistes", "dentiste": "Chirurgiens-dentistes",
-    "pedicure podologue": "Pédicures-podologues", "podologue": "Pédicures-podologues",
-    "psychologue": "Psychologues",
-    # Found in real files by a review: each stopped the diagnostic (« profession inconnue »).
-    **dict.fromkeys(("pharmacien d officine", "pharmacien titulaire", "pharmacien adjoint",
-                     "pharmacienne d officine", "pharmacienne titulaire", "pharmacienne adjointe"), "Pharmaciens"),
-    **dict.fromkeys(("infirmier e", "infirmier ere", "infirmiere de pratique avancee",
-                     "infirmier de pratique avancee"), "Infirmiers"),
-    **dict.fromkeys(("biologiste medical", "biologiste medicale", "medecin biologiste", "pharmacien biologiste"),
-                    "Biologistes"),
-    **dict.fromkeys(("psychologue clinicien", "psychologue clinicienne", "neuropsychologue"), "Psychologues"),
-    "sf": "Sages-femmes",
-    # Each medical specialty as a secretary writes it (the registry files specialists by their savoir-faire).
-    **dict.fromkeys((
-        "psychiatre", "pedopsychiatre", "cardiologue", "pediatre", "gynecologue", "gynecologue obstetricien",
-        "obstetricien", "ophtalmologue", "ophtalmologiste", "dermatologue", "dermatologiste", "radiologue",
-        "rhumatologue", "pneumologue", "gastro enterologue", "gastroenterologue", "endocrinologue", "diabetologue",
-        "neurologue", "urologue", "nephrologue", "oncologue", "cancerologue", "hematologue", "geriatre",
-        "allergologue", "angiologue", "phlebologue", "orl", "oto rhino laryngologiste", "stomatologue",
-        "anesthesiste", "chirurgien", "medecin interniste", "interniste", "medecin physique", "medecin du sport",
-        "urgentiste", "medecin urgentiste",
-    ), "Médecins spécialistes"),
-    # The RPPS's own wording of a GP's qualification.
-    "medecin specialiste en medecine generale": "Médecins généralistes",
-    **dict.fromkeys(("infirmier liberal", "infirmiere liberale", "infirmier diplome d etat", "ipa",
-                     "infirmier en pratique avancee", "infirmiere en pratique avancee", "puericultrice",
-                     "infirmiere puericultrice"), "Infirmiers"),
-    "pedicure": "Pédicures-podologues",
-    **dict.fromkeys(("maieuticien", "maieuticienne", "sagefemme"), "Sages-femmes"),
-    # Professions the Trame has no row for: « Autres (précisez) ».
-    **dict.fromkeys((
-        "dieteticien", "dieteticienne", "ergotherapeute", "osteopathe", "psychomotricien", "psychomotricienne",
-        "audioprothesiste", "opticien", "opticienne", "opticien lunetier", "chiropracteur", "orthoprothesiste",
-        "podo orthesiste", "manipulateur radio", "manipulatrice radio", "manipulateur en electroradiologie",
-        "manipulatrice en electroradiologie", "preparateur en pharmacie", "preparatrice en pharmacie",
-        "aide soignant", "aide soignante", "assistant social", "assistante sociale", "educateur", "educatrice",
-        "enseignant en activite physique adaptee", "enseignant apa",
-    ), "Autres"),
-    # The Trame's structure rows, as it words them: « Maisons de santé pluriprofessionnelles (MSP) »,
-    # « Centres de santé (CDS) », « Autres (précisez) ».
-    "msp": "MSP", "maison de sante": "MSP", "maison de sante pluriprofessionnelle": "MSP",
-    "maison de sante pluri professionnelle": "MSP", "maison de sante pluriprofessionnelle msp": "MSP",
-    "centre de sante": "Centres de santé", "cds": "Centres de santé", "centre de sante cds": "Centres de santé",
-    "autre": "Autres", "autre precisez": "Autres", "autre preciser": "Autres",
-}
 
 #: Header names (folded) read as a column of the format.
 HEADER_ALIASES: dict[str, str] = {
     "numero_rpps": "rpps", "n_rpps": "rpps", "no_rpps": "rpps", "num_rpps": "rpps", "identifiant_rpps": "rpps",
     "rpps_id": "rpps", "profession_exercee": "profession", "participation_gouvernance": "gouvernance",
     "participation_elaboration": "elaboration", "nb": "nombre", "effectif": "nombre", "effectifs": "nombre",
+    "nbre": "nombre", "nbr": "nombre",
 }
+#: Words of a header counting something (« Nbre d'adhérents »), and what a members file counts (« Nombre de
+#: professionnels », « Nombre de PS »); a count of something else (« Nombre de patients ») is no ``nombre``.
+_COUNT_WORDS = frozenset(("nombre", "nb", "nbre", "nbr", "effectif", "effectifs", "total"))
+#: ... of persons (« Nombre de professionnels »): on a structure's row, that is its staff, not structures.
+_PERSON_WORDS = frozenset(("professionnel", "professionnels", "ps", "personne", "personnes"))
+_MEMBER_WORDS = frozenset(("adherent", "adherents", "membre", "membres", *_PERSON_WORDS))
 COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
 OPTIONAL = ("rpps", "adeli", "gouvernance", "elaboration", "nombre")
 #: Columns of the format read from the file (the others are not kept).
@@ -120,35 +69,6 @@ MAX_COUNT = 100_000
 #: starts with one can never be a user's column (a user column « Ligne » or « ligne » is simply not kept).
 _LINE = " ligne du fichier"
 OTHER_ROW_HINT = "pour une profession hors de ces lignes, si ce n'est pas une faute de frappe"
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z]+", " ", ascii_fold(text)).strip()
-
-
-#: Words of a mode of practice that say nothing of the profession (« infirmiers libéraux », « sage-femme salariée »).
-_PRACTICE_WORDS = frozenset(("liberal", "liberale", "liberaux", "liberales", "salarie", "salariee", "salaries",
-                             "salariees", "hospitalier", "hospitaliere", "hospitaliers", "hospitalieres", "mixte",
-                             "mixtes", "remplacant", "remplacante", "remplacants", "remplacantes"))
-
-
-def profession_group(text: str) -> str | None:
-    """The Trame row of a free-text profession (plural forms, accents, case and the mode of practice
-    tolerated), or None."""
-    words = _key(text).split()
-    key = " ".join(w for w in words if w not in _PRACTICE_WORDS) or " ".join(words)
-    for group in TRAME_ROWS:
-        if key == _key(group):
-            return group
-    singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in key.split())
-    found = PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
-    # A structure named after its kind (« MSP de Riez », « Maison de santé de Valensole », « Centre de santé X »),
-    # and « Autre (diététicienne) », « Autre : ostéopathe », the Trame's « Autres (précisez) » as it asks.
-    for start, structure in (("msp ", "MSP"), ("maison de sante ", "MSP"), ("centre de sante ", "Centres de santé"),
-                             ("centre municipal de sante", "Centres de santé"), ("autre ", "Autres")):
-        if found is None and f"{singular} ".startswith(start):
-            found = structure
-    return found
 
 
 def normalise_rpps(value: object) -> tuple[str | None, str | None]:
@@ -175,6 +95,15 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     if re.fullmatch(r"[1-9][0-9]{7}", text):  # ADELI numbers start with their département, « 01 » to « 09 » too
         return None, (f"RPPS « {value} » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro "
                       "initial ? Écrivez la colonne en texte)")
+    spaced = re.sub(r"[\s\u00a0\u202f]", "", raw).upper()
+    if (scientific := re.fullmatch(r"([1-9])[.,]([0-9]+)E\+?0?([0-9]{1,2})", spaced)) is not None:
+        whole, decimals, power = scientific.group(1), scientific.group(2), int(scientific.group(3))
+        # Every digit written (« 1.0000081644E10 » is 10000081644): exact (a review: dropped as « chiffres
+        # perdus »); fewer (« 1,00000E+10 », a spreadsheet's display): lost, never guessed.
+        if len(decimals) >= power and not decimals[power:].strip("0"):
+            digits = whole + decimals[:power]
+            number, problem = normalise_rpps(digits)
+            return number, None if problem is None else problem.replace(f"« {digits} »", f"« {value} »", 1)
     if re.search(r"[eE][+-]?\d+$", text):
         return None, f"RPPS « {value} » écrit en notation scientifique par un tableur : chiffres perdus"
     return None, f"RPPS « {value} » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"
@@ -227,15 +156,17 @@ def format_column(name: str) -> str | None:
         return exact
     folded = _folded(name)
     words = set(folded.split("_"))
-    if "rpps" in words or {"identification", "nationale"} <= words:
+    # « N°RPPS », « NumRPPS » fold to one word (a review: such a header was not read, and members practising
+    # elsewhere were counted in the shares).
+    if "rpps" in folded or {"identification", "nationale"} <= words:
         return "rpps"
-    if "adeli" in words:
+    if "adeli" in folded:
         return "adeli"
     if "gouvernance" in words:
         return "gouvernance"
     if "elaboration" in words:
         return "elaboration"
-    if words & {"nombre", "nb", "effectif", "effectifs"} and words & {"adherent", "adherents", "membre", "membres"}:
+    if words & _COUNT_WORDS and words & _MEMBER_WORDS:
         return "nombre"
     return "profession" if folded.startswith("profession") else None
 
@@ -290,6 +221,23 @@ def _whole_number(text: str) -> int | None:
     return None if match is None else int(re.sub(r"\D", "", match.group(1)))
 
 
+def _is_header(cells: list[str]) -> bool:
+    """A line naming the ``profession`` column, with another column of the format or in a few words: a title
+    line above the header (« Professionnels de santé adhérents à la CPTS du Pays dignois ») starts with the same
+    word (a review: such files were refused, the real header read as a profession)."""
+    kinds = [format_column(c) for c in cells if c.strip()]
+    if "profession" not in kinds:
+        return False
+    if len(set(kinds) - {None}) > 1:
+        return True
+    named = [c for c in cells if format_column(c) == "profession"]
+    if len(kinds) > 1:  # beside other columns (« Nom;Profession »), a header in a few words
+        return any(len(_folded(c).split("_")) <= 3 for c in named)
+    # Alone on its line, the cell must be the column's name itself (« Profession », « Professions »): a short title
+    # (« Professions adhérentes ») starts with the same word (a code review).
+    return any(_folded(c) in ("profession", "professions") or _exact_column(c) == "profession" for c in named)
+
+
 def read_adherents(path: str | Path) -> pd.DataFrame:
     """Read and check the members file.
 
@@ -318,7 +266,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     text = read_text_checked(path, workbook=True).text
     titles: list[tuple[int, str]] = []
     frame = parse_csv_text(text, path, required=[], line_column=_LINE, titles=titles,
-                           is_header=lambda cells: any(format_column(c) == "profession" for c in cells))
+                           is_header=_is_header)
     header_at = header_line(text) + len(titles)
     lines = frame.pop(_LINE).astype("int64")
     columns = _format_columns(list(frame.columns), path, header_at)
@@ -346,8 +294,15 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
                    for line, value in zip(lines, values, strict=True) if isinstance(value, str)]
         out[name] = pd.array([v if isinstance(v, bool) else None for v in values], dtype="boolean")
     counts: list[int] = []
-    for line, value, number in zip(lines, column("nombre"), out["rpps"], strict=True):
+    # « Nombre de professionnels » on a structure's row is its staff (a code review: 12 MSP read for one MSP of
+    # 12 professionals); the format's « nombre » there counts structures.
+    persons = "nombre" in columns and bool(set(_folded(columns["nombre"]).split("_")) & _PERSON_WORDS)
+    for line, value, number, group in zip(lines, column("nombre"), out["rpps"], groups, strict=True):
         count = _member_count(value)
+        if persons and group in GROUPES_STRUCTURES and count is not None and count > 1:
+            errors.append((int(line), f"nombre {count} sur une ligne de structure ({group}) : la colonne "
+                                      f"« {columns['nombre']} » compte des personnes, une ligne de structure compte "
+                                      "une structure (1, ou vide)"))
         counts.append(1 if count is None else count)
         if count is None:
             raw = str(value).strip()

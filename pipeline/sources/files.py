@@ -139,11 +139,40 @@ def web_page(head: bytes, content_type: str | None = None) -> bool:
     return html_type and b"<" in text
 
 
+#: What an Office or OpenDocument file holds, by a member its zip always has: a Word document given as a listing
+#: was called « un classeur Excel (.xlsx/.ods) ou une archive zip ».
+_ZIP_KINDS = (("word/document.xml", "un document Word (.docx)"),
+              ("xl/workbook.bin", "un classeur Excel binaire (.xlsb)"),
+              ("xl/workbook.xml", "un classeur Excel (.xlsx)"),
+              ("ppt/presentation.xml", "une présentation PowerPoint"))
+_OPENDOCUMENT = {b"application/vnd.oasis.opendocument.spreadsheet": "un classeur OpenDocument (.ods)",
+                 b"application/vnd.oasis.opendocument.text": "un document OpenDocument (.odt)"}
+
+
+def _zip_kind(data: bytes) -> str:
+    """The French name of a zip file by its members: a Word document, an Excel or OpenDocument workbook, or an
+    archive (a damaged zip: the archive's name, as before)."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            for member, kind in _ZIP_KINDS:
+                if member in names:
+                    return kind
+            if "mimetype" in names:
+                return _OPENDOCUMENT.get(archive.read("mimetype").strip(), "un document OpenDocument")
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return "un classeur Excel (.xlsx/.ods) ou une archive zip"
+    return "une archive zip"
+
+
 def binary_kind(data: bytes) -> str | None:
     """A French name for a binary file given where text was expected, or None."""
     head = data[:8]
     if head.startswith(b"PK\x03\x04"):
-        return "un classeur Excel (.xlsx/.ods) ou une archive zip"
+        return _zip_kind(data)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "un classeur Excel ancien (.xls)"
     if head.startswith(b"%PDF"):

@@ -101,6 +101,26 @@ def _filled_rows(sheet: Any) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _formulas_without_values(data: bytes, title: str, rows: list[tuple[int, list[str]]]) -> list[str]:
+    """The cells (« B3 ») of sheet ``title`` holding a formula without a saved value: a workbook written by a
+    script (openpyxl, pandas) keeps the formula only, and its cell read as empty gave a message about an empty
+    code, not about the formula. ``rows`` are the sheet's values (:func:`_filled_rows`)."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    values = dict(rows)
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)[title]
+    sheet.reset_dimensions()
+    found = []
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        saved = values.get(number, [])
+        for column, value in enumerate(row):
+            formula = (isinstance(value, str) and value.startswith("=")) or type(value).__name__ == "ArrayFormula"
+            if formula and not (column < len(saved) and saved[column].strip()):
+                found.append(f"{get_column_letter(column + 1)}{number}")
+    return found
+
+
 def sheet_as_csv(data: bytes, path: str | Path | None = None) -> str:
     """The text of a workbook's one filled visible sheet, as ``;``-separated lines, one per sheet row from row 1
     (every cell quoted: a header holding commas is never taken for one of another separator).
@@ -129,6 +149,11 @@ def sheet_as_csv(data: bytes, path: str | Path | None = None) -> str:
         names = ", ".join(f"« {title} »" for title, _ in visible)
         raise DataError(f"Le classeur Excel a {len(visible)} feuilles remplies ({names}) : laquelle lire ? Gardez "
                         "dans le classeur la seule feuille du tableau, ou enregistrez-la en « CSV UTF-8 »", path)
+    if unvalued := _formulas_without_values(data, visible[0][0], visible[0][1]):
+        raise DataError(f"Cellules à formule sans valeur calculée ({', '.join(unvalued[:10])}"
+                        + (f" et {len(unvalued) - 10} autres" if len(unvalued) > 10 else "")
+                        + ") : le classeur a été écrit par un programme qui n'a pas calculé ses formules ; ouvrez-le "
+                        "dans Excel ou LibreOffice et enregistrez-le, ou enregistrez-le en « CSV UTF-8 »", path)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=SHEET_SEPARATOR, lineterminator="\n", quoting=csv.QUOTE_ALL)
     line, rows = 0, visible[0][1]

@@ -23,6 +23,9 @@ def test_weighted_apl() -> None:
     # commune c has no standardised population and no weight.
     assert ind.weighted_apl(apl, ["a", "b", "c"]) == pytest.approx(2.5)
     assert ind.weighted_apl(apl, ["b"]) == pytest.approx(4.0)
+    # One published APL without weight (a commune re-created since the workbook's COG: population 0 there) is
+    # that commune's APL, not « non disponible »; beside weighted ones it still weighs nothing.
+    assert ind.weighted_apl(apl, ["c"]) == pytest.approx(9.0)
 
 
 # Head counts of a territory of 5 000 inhabitants, as pipeline.store.queries.supply.offre_territoire gives them:

@@ -88,6 +88,21 @@ def test_unit_income_published_secret_merged_absent() -> None:
     assert out.loc["97611", "statut"] == STATUS["hors_champ"]
 
 
+def test_unit_income_of_communes_recreated_since_the_files_geography() -> None:
+    """The row of a commune of 2021 split since describes it with the communes re-created out of it: they are not
+    « trop petites » and its figures are not its own (a review: Essarts-en-Bocage and L'Oie)."""
+    rows = pd.DataFrame({"code_source": ["85084"], "unite": ["85084"], "personnes": [9103.0], "mediane": [21680.0],
+                         "d1": [14180.0], "d9": [32160.0], "part_minima_sociaux": [1.6], "secret": [False]})
+    recreated = pd.DataFrame({"code": ["85084", "85084"], "autre": ["85165", "85212"],
+                              "nom": ["Essarts-en-Bocage"] * 2, "nom_autre": ["L'Oie", "Sainte-Florence"]})
+    out = unit_income(rows, ["85084", "85165"], recreated=recreated).set_index("unit_code")
+    assert out.loc["85084", "mediane"] == 21680.0  # the row, shown with what it covers
+    assert out.loc["85084", "statut"] == STATUS["englobe"].format(
+        others="L'Oie (85165), Sainte-Florence (85212)", since="rétablies depuis")
+    assert out.loc["85165", "statut"] == STATUS["retablie"].format(holder="Essarts-en-Bocage (85084)")
+    assert math.isnan(out.loc["85165", "mediane"])
+
+
 # --------------------------------------------------------------------------- representativeness
 
 

@@ -172,7 +172,7 @@ def test_modelled_flows_name_their_decay(runs: dict[str, Any]) -> None:
 def test_flow_tables_carry_names_and_french_columns(runs: dict[str, Any]) -> None:
     report = text_of(runs["maps"] / "communes-04070" / "rapport.html")
     assert "bassin_de_vie" not in report and "n_communes" not in report and "coupe" not in report.split()
-    assert ("Code BV2022 Bassin de vie Profession Communes du bassin dont dans le territoire "
+    assert ("Code BV2022 Bassin de vie Profession Unités du bassin dont dans le territoire "
             "Coupé par le périmètre") in report
     assert "04070 Digne-les-Bains" in report  # BV2022 04070 is named
     assert "Profession Code INSEE Commune Recours annuels modélisés Part des recours des habitants (%)" in report

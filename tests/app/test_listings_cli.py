@@ -251,8 +251,14 @@ def projected(bounds: tuple[float, float, float, float], epsg: int) -> list[list
     return [list(to.transform(x, y)) for x, y in square(bounds)]
 
 
-LAMBERT_NOTE = ("coordonnées en mètres sans CRS déclaré : lues en Lambert 93 (EPSG:2154), la projection des exports "
-                "QGIS pour la France ; déclarez le CRS ou exportez en WGS84 pour lever le doute")
+# Digne's Lambert 93 metres read as Web Mercator fall at 8.6° E 49.4° N, inside the box of metropolitan France:
+# both readings are plausible places. The square is no union of communes (it covers less than half of each commune
+# it meets, so all its area is off their borders), and its Web Mercator reading lies over no loaded commune (the
+# fixture database): neither follows the borders, and the usual reading stays, with the doubt said.
+LAMBERT_NOTE = ("coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web Mercator : lues en "
+                "Lambert 93 (EPSG:2154), la lecture habituelle, aucune des deux ne suivant nettement les limites des "
+                "communes chargées (part du tracé qui ne suit pas les limites communales : 100 % de sa surface, contre "
+                "100 % en Web Mercator) ; déclarez le CRS ou exportez en WGS84 pour lever le doute")
 
 
 @pytest.mark.parametrize(("name", "bounds", "epsg", "declared", "notes"), [
@@ -284,6 +290,33 @@ def test_geojson_listing_claims_the_units_inside_its_perimeters(
     code, out, err = cli(capsys, "territoire", f"cpts:{name}:CPTS du Test")
     assert (code, err) == (0, "")
     assert [line.split()[0] for line in out.splitlines()[1:] if not line.startswith("  note")] == expected
+
+
+def test_a_listing_drawn_on_a_web_map_without_its_crs_claims_the_communes_it_follows(
+    ws: Workspace, mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Paris's 18e, 19e and 20e from the mirror's 2023 polygons, saved in Web Mercator metres without a CRS: read
+    as Lambert 93 (the usual guess), they fell by the Gironde coast."""
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.read_file(mirror / "contours-arrondissements-2023" /
+                          "georef-france-commune-arrondissement-municipal-2023.geojson")
+    codes = frame["com_arm_code"].astype(str).str.extract(r"(751\d\d)")[0]
+    drawn = gpd.GeoSeries([shapely.union_all(frame[codes.isin(["75118", "75119", "75120"])].geometry.to_numpy())],
+                          crs=4326).to_crs(3857).iloc[0]
+    feature = json.loads(listing([]))
+    feature["features"][0]["geometry"] = shapely.geometry.mapping(drawn)
+    path = tmp_path / "carte-web.geojson"
+    path.write_text(json.dumps(feature), encoding="utf-8")
+    code, _, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (0, "")
+    assert query(ws.db, "SELECT unit_code FROM cpts_membres WHERE listing = 'carte-web' ORDER BY 1") == [
+        ("75118",), ("75119",), ("75120",)]
+    notes = query(ws.db, "SELECT detail_fr FROM cpts_anomalies WHERE listing = 'carte-web' AND kind = 'note_crs'")
+    assert len(notes) == 1 and notes[0][0].startswith(
+        "coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web Mercator : lues en Web "
+        "Mercator (EPSG:3857), où le tracé suit les limites des communes")
 
 
 def test_features_outside_france_or_swapped_are_anomalies(
@@ -473,7 +506,11 @@ def test_fichier_perimeter_with_codes_keeps_the_notes_of_its_file(
     code, out, err = cli(capsys, "territoire", f"fichier:{path}")
     assert (code, err) == (0, "")
     assert sorted(line.split()[0] for line in out.splitlines()[1:] if not line.startswith("  note")) == sorted(wanted)
-    assert f"  note : {LAMBERT_NOTE}" in out.splitlines()
+    # The communes' own polygons (those the database holds): under Lambert 93 they follow the borders exactly.
+    assert ("  note : coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web Mercator : lues en "
+            "Lambert 93 (EPSG:2154), où le tracé suit les limites des communes (part du tracé qui ne suit pas les "
+            "limites communales : 0 % de sa surface, contre 100 % en Web Mercator) ; déclarez le CRS ou exportez en "
+            "WGS84 pour lever le doute") in out.splitlines()
 
 
 @pytest.mark.parametrize("arrondissements", [range(13201, 13213), range(13213, 13217)], ids=["centre", "nord"])

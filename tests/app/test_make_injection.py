@@ -76,7 +76,7 @@ def _refused_cases() -> list[object]:
         pytest.param("diagnostic", {"TERRITORY": f"fichier:{HOSTILE}.csv"},
                      error_line("Fichier de territoire introuvable", f"{HOSTILE}.csv"), id="diagnostic-territory"),
         pytest.param("diagnostic", {"TERRITORY": PREVIOUS, "SIGNATURE": HOSTILE},
-                     error_line(f"Date de signature invalide « {HOSTILE} » : attendu AAAA-MM-JJ"),
+                     error_line(f"Date de signature invalide « {HOSTILE} » : attendu AAAA-MM-JJ ou JJ/MM/AAAA"),
                      id="diagnostic-signature"),
         pytest.param("diagnostic", {"TERRITORY": PREVIOUS, "FLUX": HOSTILE},
                      error_line("Fichier introuvable (option --flux)", HOSTILE), id="diagnostic-flux"),

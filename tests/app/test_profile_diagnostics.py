@@ -341,6 +341,11 @@ def test_income_is_not_available_in_mayotte(runs: dict[str, Any]) -> None:
     assert {u["statut"] for u in income["unites"]} == {
         "hors du champ de Filosofi (aucune commune du département dans le fichier)"}
     assert "Revenu médian : non disponible" in runs["mayotte"]["report"]
+    # Outside the field is no statistical secrecy (a review found them counted « non diffusées » here only).
+    units = len(income["unites"])
+    assert {k: (v["unites_non_diffusees"], v["population_non_diffusee"], v["unites_hors_champ"])
+            for k, v in income["territoire"].items()} == dict.fromkeys(income["territoire"], (0, 0, units))
+    assert income["territoire"]["mediane"]["population_hors_champ"] == runs["mayotte"]["summary"]["population"]
 
 
 def test_income_exact_rows(db: Any) -> None:
@@ -732,3 +737,21 @@ def test_supply_table_says_a_pharmacist_may_count_in_two_groups(runs: dict[str, 
     """Section G (biologie) and A/D (officine) of the roll give two groups: the rows add up to more."""
     assert ("un pharmacien exerçant à la fois en biologie et en officine compte dans les deux groupes, aussi la "
             "somme des groupes peut-elle dépasser le nombre de professionnels") in runs["verdon"]["report"]
+
+
+def test_reference_deciles_say_on_which_share_of_the_persons_they_rest(db: Any) -> None:
+    """A review: the Meuse's D1 and D9 rest on 36 % of its persons (the other communes' are secret) and were
+    set against the territory's without a word. Expected share from the raw Filosofi file."""
+    from pipeline.app.sections.areas import areas_section
+    from pipeline.app.sections.characteristics import income_section
+    from pipeline.store.territory import resolve_territory
+
+    rows = [r for code, r in raw.filosofi().items() if code.startswith("04") and r["personnes"]]
+    share = sum(r["personnes"] for r in rows if r["d1"] is not None) / sum(r["personnes"] for r in rows) * 100
+    assert share < 95
+    territory = resolve_territory(db, "communes:04070", None)
+    areas = areas_section(db, territory, "04", "93")
+    zones = income_section(db, territory.units, areas.zones).zones.set_index("niveau")
+    assert zones.loc["departement", "methode"].endswith(
+        f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
+        "personnes que Filosofi recense dans la zone (secret statistique ailleurs)")

@@ -95,6 +95,31 @@ def test_binary_and_utf16_files_are_named(data: bytes, message: str) -> None:
     assert info.value.message == message
 
 
+def _zipped(**members: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name.replace("__", "/"), content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("members", "kind"), [
+    ({"word__document.xml": b"<w/>", "_rels__.rels": b""}, "un document Word (.docx)"),
+    ({"xl__workbook.xml": b"<w/>"}, "un classeur Excel (.xlsx)"),
+    ({"xl__workbook.bin": b"\x00"}, "un classeur Excel binaire (.xlsb)"),
+    ({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<c/>"},
+     "un classeur OpenDocument (.ods)"),
+    ({"perimetre.shp": b"\x00", "perimetre.dbf": b"\x00"}, "une archive zip"),
+])
+def test_a_zip_is_named_by_what_it_holds(members: dict[str, bytes], kind: str) -> None:
+    with pytest.raises(DataError) as info:
+        decode_text(_zipped(**members), "x.csv")
+    assert info.value.message == f"Ce fichier est {kind}, pas un fichier texte : enregistrez-le en « CSV UTF-8 »"
+
+
 # --------------------------------------------------------------------------- delimiters and CSV
 
 

@@ -199,3 +199,90 @@ def test_an_adeli_column_is_read_where_the_rpps_one_is_empty(tmp_path: Path) -> 
     assert members["rpps"].tolist() == ["2A1234567", "2B1234568", "2B1234569", pd.NA]
     assert members["rpps_probleme"].iloc[3] == (
         "ADELI « 2C1234567 » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)")
+
+
+# --------------------------------------------------------------------------- files as coordinators write them
+
+
+@pytest.mark.parametrize(("header", "column"), [
+    ("N°RPPS", "rpps"), ("NumRPPS", "rpps"), ("No RPPS", "rpps"), ("N°ADELI", "adeli"),
+])
+def test_number_headers_written_in_one_word_are_read(tmp_path: Path, header: str, column: str) -> None:
+    """A review: « N°RPPS » was a column not read, and members practising elsewhere counted in the shares."""
+    number = "10000000796" if column == "rpps" else "049876543"
+    members = read_adherents(write(tmp_path, f"Nom;Profession;{header}\nDurand;MG;{number}\n"))
+    assert members["rpps"].tolist() == [number]
+    assert members.attrs["colonnes_non_lues"] == ["Nom"]
+
+
+@pytest.mark.parametrize("header", ["Nbre d'adhérents", "Nombre de professionnels", "Nombre de PS", "Total adhérents"])
+def test_count_headers_are_read(tmp_path: Path, header: str) -> None:
+    """A review: « Nbre d'adhérents » was not read, and each row counted one member (12 GPs read as 1)."""
+    members = read_adherents(write(tmp_path, f"Profession;{header};Gouvernance\nMédecins généralistes;12;\n"
+                                             "Infirmiers;40;\n"))
+    assert members["nombre"].tolist() == [12, 40]
+    assert members.attrs["colonnes_non_lues"] == []
+
+
+@pytest.mark.parametrize("header", ["Nombre de patients", "Total"])  # « Total » alone: often an amount
+def test_a_count_of_something_else_is_not_the_members(tmp_path: Path, header: str) -> None:
+    members = read_adherents(write(tmp_path, f"Profession;{header}\nInfirmiers;400\n"))
+    assert members["nombre"].tolist() == [1]
+    assert members.attrs["colonnes_non_lues"] == [header]
+
+
+def test_a_structures_staff_is_not_a_number_of_structures(tmp_path: Path) -> None:
+    """A code review: « MSP de Riez;12 » under « Nombre de professionnels » counted 12 MSP."""
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "Profession;Nombre de professionnels\nMSP de Riez;12\nInfirmiers;4\n"))
+    assert info.value.message == (
+        "Fichier des adhérents invalide :\n  - ligne 2 : nombre 12 sur une ligne de structure (MSP) : la colonne "
+        "« Nombre de professionnels » compte des personnes, une ligne de structure compte une structure (1, ou vide)")
+    # Under the format's own « nombre », a structures' row counts structures.
+    assert read_adherents(write(tmp_path, "Profession;nombre\nMSP;2\n"))["nombre"].tolist() == [2]
+
+
+@pytest.mark.parametrize("title", ["Professionnels de santé adhérents à la CPTS du Pays dignois",
+                                   "Professionnels de santé adhérents à la CPTS du Pays dignois;;;",
+                                   "Professions adhérentes", "Professionnels adhérents 2024"])
+def test_a_title_line_starting_like_the_profession_header_is_skipped(tmp_path: Path, title: str) -> None:
+    """A review: the title (alone, or padded with « ;;; » as Excel exports it) was taken for the header."""
+    members = read_adherents(write(tmp_path, f"{title}\n\nNom;Profession;RPPS;Gouvernance\n"
+                                             "Durand;MG;10000000796;oui\nMartin;IDE;;non\n"))
+    assert members["groupe"].tolist() == ["Médecins généralistes", "Infirmiers"]
+    assert members["ligne"].tolist() == [4, 5]
+    assert members.attrs["lignes_de_titre"] == 1
+
+
+@pytest.mark.parametrize(("profession", "group"), [
+    ("MSP de Digne - Médecin généraliste", "Médecins généralistes"),
+    ("Maison de santé de Digne - infirmière", "Infirmiers"),
+    ("MSP Digne (kiné)", "Masseurs-kinésithérapeutes"),
+    ("MSP de Saint-Paul", "MSP"),  # a hyphen inside a name: no profession after it
+    ("Centre de santé infirmier", "Centres de santé"),  # a kind of centre, not a member
+    ("Centre de santé (infirmier)", "Centres de santé"),
+    ("MSP de Riez", "MSP"),
+    ("Médecin généraliste - MSP de Digne", "Médecins généralistes"),  # the other order
+    ("Infirmière (MSP de Riez)", "Infirmiers"),
+    ("MSP du Val de Durance (médecins, IDE, kinés)", "MSP"),  # several professions: the structure's
+    ("MSP de Digne - MG - IDE", "MSP"),
+])
+def test_a_member_named_with_their_structure_counts_in_their_profession(profession: str, group: str) -> None:
+    """A review: three members written « MSP de Digne - Médecin généraliste » were counted as three MSP."""
+    from pipeline.sources.adherent_professions import profession_group
+
+    assert profession_group(profession) == group
+
+
+@pytest.mark.parametrize(("typed", "number"), [
+    ("1.0000081644E10", "10000081644"), ("1,0000081644E+10", "10000081644"), ("8,10000081644E+11", "10000081644"),
+    ("1.0000081644E+010", "10000081644"),
+])
+def test_scientific_notation_with_every_digit_is_the_number(tmp_path: Path, typed: str, number: str) -> None:
+    """A review: « 1.0000081644E10 » (all eleven digits) was dropped as « chiffres perdus »."""
+    members = read_adherents(write(tmp_path, f"Profession;RPPS\nkiné;{typed}\n"))
+    assert members["rpps"].tolist() == [number] and members["rpps_probleme"].isna().all()
+    lost = read_adherents(write(tmp_path, "Profession;RPPS\nkiné;1,00001E+10\n"))
+    assert lost["rpps"].isna().all()
+    assert lost["rpps_probleme"].tolist() == [
+        "RPPS « 1,00001E+10 » écrit en notation scientifique par un tableur : chiffres perdus"]

@@ -162,3 +162,33 @@ def test_a_territory_workbook_gives_the_communes_of_its_codes(db: duckdb.DuckDBP
     populations = raw.populations("6.0.0")
     assert territory.population == populations["04070"] + populations["04001"]
     assert any("4070 lu comme 04070" in note for note in territory.notes)
+
+
+def _with_saved_value(path: Path, cell: str, value: str) -> None:
+    """Give the formula of ``cell`` the value a spreadsheet saves beside it (openpyxl writes the formula only)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    text = members[sheet].decode()
+    start = text.index(f'<c r="{cell}"')
+    end = text.index("</c>", start)
+    members[sheet] = (text[:start] + text[start:end].replace("<v></v>", f"<v>{value}</v>").replace(
+        f'<c r="{cell}"', f'<c r="{cell}" t="str"', 1) + text[end:]).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def test_a_formula_without_its_saved_value_is_named_not_read_as_empty(tmp_path: Path) -> None:
+    """A workbook written by a script keeps its formulas without their values: the cell read as empty gave
+    « code vide »; the formula is named with its cell. Saved by a spreadsheet (a value beside it), it is read."""
+    rows = [["cpts", "code_insee"], ["CPTS A", "04070"], ["CPTS A", "=B2"], ["CPTS B", "=CONCATENATE(\"0\",\"4001\")"]]
+    path = workbook(tmp_path / "liste.xlsx", ("Liste", rows))
+    with pytest.raises(DataError) as info:
+        read_text_checked(path, workbook=True)
+    assert info.value.message.startswith("Cellules à formule sans valeur calculée (B3, B4) : le classeur a été écrit "
+                                         "par un programme qui n'a pas calculé ses formules")
+    _with_saved_value(path, "B3", "04070")
+    _with_saved_value(path, "B4", "04001")
+    frame = parse_listing_csv(read_text_checked(path, workbook=True).text, path)
+    assert frame["code_insee"].tolist() == ["04070", "04070", "04001"]

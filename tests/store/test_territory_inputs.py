@@ -668,3 +668,52 @@ def test_arrondissements_named_as_others_refuse_the_file(db: duckdb.DuckDBPyConn
     assert said in info.value.message
     path.write_text("code_insee;nom\n13201;Marseille 1er\n13207;MARSEILLE VII\n13208;Marseille 08\n", encoding="utf-8")
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["13201", "13207", "13208"]
+
+
+def _union_from_mirror(mirror: Path, relative: str, codes: set[str]) -> gpd.GeoSeries:
+    """The union of the mirror's raw polygons of ``codes`` (IGN 2018 communes or 2023 arrondissements), EPSG:4326."""
+    frame = gpd.read_file(mirror / relative)
+    column = "code" if "code" in frame.columns else "com_arm_code"
+    # The arrondissements' file holds each code in a list (« ['75118'] »).
+    chosen = frame[frame[column].astype(str).str.extract(r"(\d[\dAB]\d{3})")[0].isin(codes)]
+    assert len(chosen) == len(codes)
+    return gpd.GeoSeries([shapely.union_all(chosen.geometry.to_numpy())], crs=4326)
+
+
+@pytest.mark.parametrize(("relative", "codes", "epsg", "kept"), [
+    # Paris's north-east from a web map: its Web Mercator metres also read as Lambert 93, near the Gironde coast
+    # (a review's Aisne perimeter became two communes there).
+    ("contours-arrondissements-2023/georef-france-commune-arrondissement-municipal-2023.geojson",
+     {"75118", "75119", "75120"}, 3857, "Web Mercator (EPSG:3857)"),
+    # Bordeaux and two neighbours from QGIS: their Lambert 93 metres also read as Web Mercator, in the Aisne.
+    ("contours-communes-2018/communes-33-gironde.geojson", {"33063", "33069", "33119"}, 2154,
+     "Lambert 93 (EPSG:2154)"),
+])
+def test_metres_without_a_crs_are_read_as_the_projection_whose_border_follows_the_communes(
+    db: duckdb.DuckDBPyConnection, mirror: Path, tmp_path: Path, relative: str, codes: set[str], epsg: int,
+    kept: str
+) -> None:
+    drawn = _union_from_mirror(mirror, relative, codes).to_crs(epsg)
+    path = tmp_path / "perimetre.geojson"  # saved without its CRS: metres and nothing to say which
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(drawn.iloc[0])}]}))
+    t = resolve_territory(db, f"fichier:{path}")
+    assert sorted(t.units["unit_code"]) == sorted(codes)
+    assert any(note.startswith("coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web "
+                               f"Mercator : lues en {kept}, où le tracé suit les limites des communes")
+               for note in t.notes)
+
+
+@pytest.mark.parametrize(("spellings", "slug"), [
+    (["departement:04", "departement:4", "departement:Alpes-de-Haute-Provence", "departement:alpes de haute provence"],
+     "departement-04"),
+    (["departement:13", "departement:013"], "departement-13"),
+    (["departement:04,13", "departement:13,04", "departement:13;Alpes-de-Haute-Provence"], "departement-04-13"),
+    (["region:93", "region:Provence-Alpes-Côte d'Azur"], "region-93"),
+    (["bv:04070", "bv:4070"], "bv-04070"),
+    (["epci:200067437", "epci:200 067 437", "epci:200.067.437"], "epci-200067437"),
+])
+def test_one_zone_however_typed_has_one_output_folder(db: duckdb.DuckDBPyConnection, spellings: list[str],
+                                                      slug: str) -> None:
+    """A review: « epci:200 067 106 » wrote beside « epci:200067106 », and two runs of one zone could mix."""
+    assert [resolve_territory(db, spec).slug for spec in spellings] == [slug] * len(spellings)

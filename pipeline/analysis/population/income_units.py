@@ -28,13 +28,21 @@ STATUS = {
     "fusion": "communes fusionnées depuis le fichier : médiane approchée (moyenne pondérée des médianes)",
     "absent": "absent du fichier (commune trop petite)",
     "hors_champ": "hors du champ de Filosofi (aucune commune du département dans le fichier)",
+    # Communes re-created since the file's geography (1 January 2021): their households are in the row of the
+    # commune they were part of, which describes them together (a review: L'Oie, 1 250 inhabitants, was « trop
+    # petite », and Essarts-en-Bocage's row of 9 103 persons was « la valeur exacte » of its 6 851 inhabitants).
+    "retablie": "absente du fichier : comprise en 2021 dans la commune {holder}, dont la ligne la décrit avec elle "
+                "(rétablie depuis)",
+    "englobe": "ligne de la commune de 2021, qui comprenait aussi {others} ({since}) : valeurs d'un ensemble "
+               "plus grand que la commune",
 }
 
 UNIT_INCOME_COLUMNS = ["unit_code", "codes_source", "personnes", *INDICATORS, "mediane_approchee", "secret", "fusion",
                        "hors_champ", "statut"]
 
 
-def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[str] | None = None) -> pd.DataFrame:
+def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[str] | None = None,
+                recreated: pd.DataFrame | None = None) -> pd.DataFrame:
     """Income figures of each unit.
 
     Parameters
@@ -49,6 +57,10 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[st
         Units outside the file's field (départements without any row: Guadeloupe, Guyane, Mayotte): status
         « hors du champ »
         rather than « absent du fichier ».
+    recreated
+        ``code, autre``: communes re-created (``autre``) since the file's
+        geography, inside the commune ``code`` then (statuses « retablie »
+        and « englobe »), optionally named by ``nom`` and ``nom_autre``.
 
     Returns
     -------
@@ -57,6 +69,15 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[st
         of a single row (secret ones NaN), NaN for merged communes except
         ``mediane_approchee``; ``statut`` from :data:`STATUS`.
     """
+    pairs = recreated if recreated is not None else pd.DataFrame(columns=["code", "autre"])
+
+    def named(name_column: str, code_column: str) -> pd.Series:  # « Essarts-en-Bocage (85084) », or the code
+        names = pairs[name_column] if name_column in pairs.columns else pd.Series(pd.NA, index=pairs.index)
+        codes = pairs[code_column].astype(str)
+        return codes.where(names.isna(), names.astype(str) + " (" + codes + ")")
+
+    holder_of = dict(zip(pairs["autre"].astype(str), named("nom", "code"), strict=True))
+    held = named("nom_autre", "autre").groupby(pairs["code"].astype(str)).agg(lambda c: ", ".join(sorted(c)))
     out = []
     for code in unit_codes:
         own = rows[rows["unite"].astype(str) == str(code)]
@@ -78,8 +99,13 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[st
         record["secret"] = secret
         record["fusion"] = len(own) > 1
         record["hors_champ"] = own.empty and str(code) in (outside_field or set())
-        if own.empty:
+        if own.empty and str(code) in holder_of:
+            record["statut"] = STATUS["retablie"].format(holder=holder_of[str(code)])
+        elif own.empty:
             record["statut"] = STATUS["hors_champ" if record["hors_champ"] else "absent"]
+        elif len(own) == 1 and str(code) in held.index:
+            since = "rétablies depuis" if ", " in held[str(code)] else "rétablie depuis"
+            record["statut"] = STATUS["englobe"].format(others=held[str(code)], since=since)
         elif len(own) > 1:
             record["statut"] = STATUS["fusion"]
         elif secret:

@@ -119,7 +119,9 @@ def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``niveau`` (``departement``, ``region``, ``france``), ``code``, one
         column per indicator (NaN when no row of the zone has the value), and
-        ``lignes`` / ``commune``: the zone's number of commune rows and the first.
+        ``part_personnes_deciles_pct`` (share of the zone's persons in
+        communes whose deciles are published: the others are under statistical
+        secrecy), ``lignes`` / ``commune``: the zone's number of commune rows and the first.
     """
     frame = rows.assign(france="")
     weights = pd.to_numeric(frame["personnes"], errors="coerce").astype("float64")
@@ -135,29 +137,37 @@ def zone_income(rows: pd.DataFrame) -> pd.DataFrame:
             grouped = pd.DataFrame({"zone": frame.loc[usable, column], "wv": (values * weights)[usable],
                                     "w": weights[usable]}).groupby("zone")[["wv", "w"]].sum()
             figures[indicator] = grouped["wv"] / grouped["w"]
+            if indicator == "d1":  # the persons the deciles rest on (a review: a third of the Meuse's)
+                known = weights.where(weights > 0).groupby(frame[column]).sum()
+                figures["part_personnes_deciles_pct"] = grouped["w"].reindex(known.index).fillna(0) / known * 100
         table = pd.DataFrame(figures)
         # A zone of one commune row (Paris: the département is the commune 75056) has the file's own figures.
         rows_of = frame.groupby(column)["commune"].agg(["size", "first"])
         table = table.assign(lignes=rows_of["size"].reindex(table.index),
                              commune=rows_of["first"].reindex(table.index).astype(object))
         out.append(table.rename_axis("code").reset_index().assign(niveau=level))
-    return pd.concat(out, ignore_index=True)[["niveau", "code", *INCOME_INDICATORS, "lignes", "commune"]]
+    return pd.concat(out, ignore_index=True)[["niveau", "code", *INCOME_INDICATORS, "part_personnes_deciles_pct",
+                                              "lignes", "commune"]]
 
 
 def _exact_commune(
-    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, codes: list[str]
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, codes: list[str], recreated: pd.DataFrame
 ) -> tuple[str, pd.Series] | None:
-    """The file's own row when the territory is one commune (one row, and the commune was one commune in the
-    file's geography), or every arrondissement of a city.
+    """The file's own row when the territory is one commune of the file's geography (one row, the commune was
+    one commune then and nothing was re-created out of it since, or the territory is that commune and all the
+    communes re-created out of it), or every arrondissement of a city.
 
     A review: Porte-de-Benauge (33008) absorbed Saint-Genis-du-Bois (33409, 86 inhabitants, not diffused) in 2025;
-    the row of 33008 describes it without them, not « la valeur exacte de la commune ».
+    the row of 33008 describes it without them, not « la valeur exacte de la commune ». Another: the row of
+    Essarts-en-Bocage (85084) describes it with L'Oie and Sainte-Florence, re-created in 2024.
     """
-    if len(codes) == 1 and len(rows) == 1:
-        then = queries.communes_of_the_filosofi_geography(con, codes[0])
-        if then <= set(rows["code_source"].astype(str)) or not then:
-            return codes[0], rows.iloc[0]
-        return None
+    if len(rows) == 1:
+        holder = str(rows["unite"].iloc[0])
+        if set(codes) == {holder, *recreated.loc[recreated["code"].astype(str) == holder, "autre"].astype(str)}:
+            then = queries.communes_of_the_filosofi_geography(con, holder)
+            if then <= set(rows["code_source"].astype(str)) or not then:
+                return holder, rows.iloc[0]
+            return None
     cities = {city_of_arrondissement(c) for c in codes}
     if len(cities) == 1 and None not in cities:
         city = str(next(iter(cities)))
@@ -166,6 +176,37 @@ def _exact_commune(
             if len(whole) == 1:
                 return city, whole.iloc[0]
     return None
+
+
+def _recreated_note(recreated: pd.DataFrame, codes: list[str]) -> str:
+    """What the approximation's rows hold beyond the territory, or lack: communes re-created since 2021 on one
+    side of its border, the commune of 2021 that held them on the other (its row describes them together)."""
+    inside = set(codes)
+    parts = []
+    for holder, group in recreated.groupby(recreated["code"].astype(str)):
+        others = sorted(set(group["autre"].astype(str)))
+        beyond = [c for c in others if c not in inside]
+        if holder in inside and beyond:
+            parts.append(f"la ligne de {holder} décrit aussi {', '.join(beyond)}, hors du territoire")
+        elif holder not in inside and (within := [c for c in others if c in inside]):
+            parts.append(f"{', '.join(within)}, décrite(s) par la ligne de {holder} hors du territoire, "
+                         "sans valeur propre")
+    return "" if not parts else " ; communes rétablies depuis la géographie de Filosofi (2021) : " + " ; ".join(parts)
+
+
+#: Below this share of a zone's persons, its deciles say on whom they rest.
+DECILES_SAID_BELOW_PCT = 95.0
+
+
+def _deciles_coverage(share: object) -> str:
+    """« ; déciles … : X % des personnes » when the zone's deciles rest on part of its persons only (the other
+    communes' are under statistical secrecy): a review compared a territory with the Meuse's D1 and D9, which
+    rest on 36 % of its persons, without a word."""
+    value = pd.to_numeric(pd.Series([share]), errors="coerce").iloc[0]
+    if pd.isna(value) or value >= DECILES_SAID_BELOW_PCT:
+        return ""
+    return (f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, "
+            f"{value:.0f} % des personnes que Filosofi recense dans la zone (secret statistique ailleurs)")
 
 
 def income_references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -191,16 +232,20 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     result = territory_income(rows, territory, queries.filosofi_epci(con),
                               queries.filosofi_epci_members(con, units["commune_code"].astype(str)),
                               code_column="unite")
-    exact = _exact_commune(con, rows, codes)
+    recreated = queries.filosofi_recreated(con, units["commune_code"].astype(str))
+    exact = _exact_commune(con, rows, codes, recreated)
     if exact is not None and result.method != "epci":
         code, row = exact
+        today = "" if codes == [code] else f" (commune de 2021, aujourd'hui {', '.join(codes)})"
         result = replace(epci_income(row, territory, code), method="commune", epci=None,
-                         label=f"valeur exacte de la commune {code} (Filosofi)")
+                         label=f"valeur exacte de la commune {code}{today} (Filosofi)")
+    elif result.method == "approximation":
+        result = replace(result, label=result.label + _recreated_note(recreated, codes))
     # The field is read from the file: the INSEE commune file has no row at all for Guadeloupe, Guyane and
     # Mayotte, whose communes are outside it, not « too small ».
     covered = queries.filosofi_departements(con)
     outside = set(units.loc[~units["departement"].astype(str).isin(covered), "unit_code"].astype(str))
-    per_unit = unit_income(rows, codes, outside_field=outside)
+    per_unit = unit_income(rows, codes, outside_field=outside, recreated=recreated)
     references_of_zones = income_references(con) if references is None else references()
     out = []
     for zone in zones.itertuples():
@@ -216,13 +261,17 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             values = references_of_zones.loc[key] if key in references_of_zones.index else pd.Series(dtype="float64")
             record.update({indicator: float(values.get(indicator, np.nan)) for indicator in INCOME_INDICATORS})
             record["methode"] = (f"valeur exacte de la commune {values.get('commune')} (Filosofi), seule commune de "
-                                 "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL)
+                                 "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL
+                                 + _deciles_coverage(values.get("part_personnes_deciles_pct")))
         out.append(record)
     frame = pd.DataFrame(out, columns=["libelle", "niveau", "code", *INCOME_INDICATORS, "methode"])
     # Paris is a département of one commune: its figure is the file's own, not an approximation (a review).
     exact = frame[(frame["niveau"] != "territoire") & frame["methode"].str.startswith("valeur exacte")]
+    partial = frame[(frame["niveau"] != "territoire") & frame["methode"].str.startswith(APPROXIMATION_LABEL)
+                    & (frame["methode"] != APPROXIMATION_LABEL)]
     zones_method = ZONES_INCOME_METHOD + "".join(
-        f" ; {row.libelle}, {row.methode}" for row in exact.itertuples())
+        f" ; {row.libelle}, {row.methode}" for row in exact.itertuples()) + "".join(
+        f" ; {row.libelle},{row.methode[len(APPROXIMATION_LABEL) + 2:]}" for row in partial.itertuples())
     return IncomeSection(available=True, method=result.method, label=result.label, epci=result.epci,
                          territory=result.table(), zones=frame, per_unit=per_unit, zones_method=zones_method)
 

@@ -22,23 +22,29 @@ from pipeline.store.queries import registry_history
 
 #: Columns of the professions' representativeness table (``Diagnostic.representativeness``: summary.json key
 #: ``representativeness``, the Word Trame's members table).
-LEGACY_COLUMNS = ["groupe", "praticiens", "adherents", "part_adherents_pct", "gouvernance", "elaboration"]
+#: ``adherents_hors_territoire`` (added) tells why a share can be below ``adherents`` / ``praticiens``: the members
+#: the registry places elsewhere count in ``adherents`` but not in the share (a review read 184 / 1 310 « 100 % »).
+LEGACY_COLUMNS = ["groupe", "praticiens", "adherents", "part_adherents_pct", "gouvernance", "elaboration",
+                  "adherents_hors_territoire"]
 
 
 def members_section(
-    con: duckdb.DuckDBPyConnection, members: pd.DataFrame, supply_table: pd.DataFrame, units: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, members: pd.DataFrame, supply_table: pd.DataFrame, units: pd.DataFrame,
+    beyond_the_load: bool = False,
 ) -> MembersSection:
     """The Trame's three columns per row, and the members given with an RPPS matched to the registry.
 
     ``members`` is :func:`pipeline.sources.adherents.read_adherents`;
-    ``supply_table`` the territory's supply table (professions and FINESS structures).
+    ``supply_table`` the territory's supply table (professions and FINESS structures); ``beyond_the_load``: the
+    territory reaches départements the database was not loaded for (a member practising there may be inside).
     """
     numbers = sorted({national_identifier(r) for r in members["rpps"].dropna().astype(str)})
     activities = registry_history.activities_of_rpps(con, numbers) if numbers else pd.DataFrame(
-        columns=["rpps", "groupe", "profession_libelle", "unite", "commune", "commune_nom"])
+        columns=["rpps", "groupe", "profession_libelle", "unite", "commune", "commune_nom", "hors_chargement",
+                 "commune_libelle_source"])
     arrondissement = units["type"] == "arrondissement-municipal"
     matches = match_members(members, activities, set(units.loc[~arrondissement, "unit_code"].astype(str)),
-                            set(units.loc[arrondissement, "unit_code"].astype(str)))
+                            set(units.loc[arrondissement, "unit_code"].astype(str)), beyond_the_load)
     outside = members["ligne"].isin(matches.loc[matches["statut"] == MATCH_STATUS["outside"], "ligne"])
     table = trame_table(members, supply_table, TRAME_ROWS, outside)
     notes = adherent_notes(members) + count_notes(table) + _others_note(members)
@@ -53,6 +59,9 @@ def members_section(
         ("unlocated", (f"adhérent dont {number} est dans l'Annuaire Santé sans lieu d'exercice localisé (compté "
                        "dans les parts)", f"adhérents dont {number} est dans l'Annuaire Santé sans lieu d'exercice "
                                           "localisé (comptés dans les parts)")),
+        ("beyond", (f"adhérent dont {number} place l'exercice hors des départements chargés, où le territoire "
+                    "s'étend aussi (compté dans les parts)", f"adhérents dont {number} place l'exercice hors des "
+                    "départements chargés, où le territoire s'étend aussi (comptés dans les parts)")),
     ):
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):

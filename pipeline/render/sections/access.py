@@ -72,8 +72,11 @@ def _under_sentence(d: Diagnostic) -> str:
     """Units under 2.5 in 2023, or « non disponible » when the workbook has no figure for the territory."""
     known = d.apl.per_unit["apl_2023"].notna()
     if not known.any():
-        return ("APL 2023 du territoire : non disponible (la DREES ne publie pas d'APL pour ces communes : le "
-                "classeur exclut Mayotte) ; leur situation par rapport au seuil de 2,5 est non disponible.")
+        # Mayotte is the workbook's only gap of a whole département; another unit lacks its own row.
+        why = "le classeur exclut Mayotte" if d.apl.per_unit["unit_code"].astype(str).str.startswith("976").all() \
+            else "aucune ligne du classeur pour ces unités"
+        return (f"APL 2023 du territoire : non disponible (la DREES ne publie pas d'APL pour ces communes : {why}) ; "
+                "leur situation par rapport au seuil de 2,5 est non disponible.")
     under = int(d.apl.per_unit["sous_dense"].fillna(False).astype(bool).sum())
     under_65 = int(d.apl.per_unit.get("sous_dense_moins_65", d.apl.per_unit["sous_dense"]).fillna(False)
                    .astype(bool).sum())

@@ -40,8 +40,9 @@ def age_need_part(d: Diagnostic) -> dict[str, Any]:
     ]
     if a.missing:
         absent = agree(len(a.missing), "absente", "absentes")
+        mayotte = " (Mayotte n'y figure pas)" if all(str(c).startswith("976") for c in a.missing) else ""
         paragraphs.append(f"Indice {NOT_AVAILABLE} pour {plural(len(a.missing), 'unité')} {absent} du classeur de la "
-                          "DREES (Mayotte n'y figure pas) : " + ", ".join(a.missing) + ".")
+                          f"DREES{mayotte} : " + ", ".join(a.missing) + ".")
     zones = shown(a.zones[["libelle", "indice_besoin_age", "population_standardisee", "population_totale"]],
                   {"indice_besoin_age": 3}, labels={"libelle": "Zone",
                                                    "indice_besoin_age": "Indice de besoin lié à l'âge",

@@ -107,7 +107,7 @@ def flows_section(d: Diagnostic) -> dict[str, Any]:
             bv.insert(1, "bassin_de_vie_nom", None)
         bv = bv.rename(columns={
             "bassin_de_vie": "Code BV2022", "bassin_de_vie_nom": "Bassin de vie", "groupe": "Profession",
-            "n_communes": "Communes du bassin", "n_communes_dans_territoire": "dont dans le territoire",
+            "n_communes": "Unités du bassin", "n_communes_dans_territoire": "dont dans le territoire",
             "coupe": "Coupé par le périmètre", "recours_residents_bv": "Recours des habitants du bassin",
             "part_residents_dans_territoire": "Part des recours émis dans le territoire (%)",
             "auto_confinement_bv": "Auto-confinement du bassin (%)",
@@ -124,8 +124,10 @@ def flows_section(d: Diagnostic) -> dict[str, Any]:
                        "decimals": {c: 1 if c in shares else 0 for c in bv.columns
                                     if c not in ("Code BV2022", "Bassin de vie", "Profession",
                                                  "Coupé par le périmètre")},
-                       "note": "Flux intérieur/extérieur : recours entre les communes du bassin situées dans le "
-                               "périmètre et celles situées hors du périmètre." + where
+                       "note": "Unités : communes, et arrondissements à Paris, Lyon et Marseille (un bassin qui "
+                               "en contient les compte un par un). Flux intérieur/extérieur : "
+                               "recours entre les unités du bassin situées dans le périmètre et celles situées hors "
+                               "du périmètre." + where
                                + (" " + BEYOND_THE_LOAD if beyond_the_load(d) else "")})
     paragraphs = [
         _flow_method_paragraph(d.flows),

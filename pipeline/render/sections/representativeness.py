@@ -57,9 +57,11 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
     m = d.members
     if m is None:
         return {"title": TITLE, "paragraphs": [
-            "Donnez ADHERENTS=chemin.csv (colonnes profession et, si possible, rpps, gouvernance, elaboration, "
-            "nombre) pour remplir le tableau de la Trame : nombre et pourcentage de professionnels ayant adhéré à "
-            "la CPTS, participant à la gouvernance, ayant participé à l'élaboration du projet de santé."]}
+            # Said as a missing figure: the report is handed in with the projet de santé (a review found the
+            # command-line syntax there); the option is named once, in brackets, for whoever runs the tool.
+            "Tableau de la Trame (nombre et pourcentage de professionnels ayant adhéré à la CPTS, participant à la "
+            "gouvernance, ayant participé à l'élaboration du projet de santé) : non disponible, la liste des "
+            "adhérents n'ayant pas été fournie (fichier des adhérents : option ADHERENTS=)."]}
     t = m.table
     table = pd.DataFrame({
         LABELS["groupe"]: t["groupe"],

@@ -104,7 +104,8 @@ def _calendar(d: Diagnostic, paragraphs: list[str], tables: list[dict[str, Any]]
             "deploiement": "Déploiement au plus tard"}),
             "note": "Missions complémentaires : pas de délai particulier."})
     else:
-        paragraphs.append("Calendrier des missions : indiquez SIGNATURE=AAAA-MM-JJ pour le calculer.")
+        paragraphs.append("Calendrier des missions : non disponible, la date de signature de l'ACI n'ayant pas été "
+                          "fournie (option SIGNATURE=).")
     return paragraphs, tables
 
 

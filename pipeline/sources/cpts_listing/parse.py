@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, is_insee_code
+from pipeline.sources.cpts_listing.crs_reading import UnitsNear
 from pipeline.sources.cpts_listing.model import (
     NAME_COLUMN,
     OPTIONAL_COLUMNS,
@@ -245,7 +246,8 @@ def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
 
 
-def parse_listing_geojson(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+def parse_listing_geojson(path: str | Path, units_near: UnitsNear | None = None
+                          ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and validate a GeoJSON listing of CPTS perimeters.
 
     Returns
@@ -264,7 +266,7 @@ def parse_listing_geojson(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]
         or invalid geometry, no feature at all; and the file-level errors of
         :func:`~pipeline.sources.cpts_listing.perimeters.read_features`.
     """
-    frame, notes, geometry_errors = read_features(path)
+    frame, notes, geometry_errors = read_features(path, units_near=units_near)
     errors: list[tuple[int, int, str]] = [(i, 1, msg) for i, msg in geometry_errors]
     rows = []
     for found in frame.drop(columns="geometry").to_dict("records"):

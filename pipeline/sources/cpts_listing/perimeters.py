@@ -8,8 +8,10 @@ not always so:
   reprojected to EPSG:4326;
 * without ``crs``, coordinates in metres that all fall in the Lambert 93
   envelope (QGIS exports of French layers) are read as EPSG:2154, with a
-  French note saying so; other projected coordinates without a declared CRS
-  are refused;
+  French note saying so; where they would also fall in France read as Web
+  Mercator, the reading whose border follows commune borders is kept
+  (:mod:`~pipeline.sources.cpts_listing.crs_reading`); other projected
+  coordinates without a declared CRS are refused;
 * each feature is then located: inside metropolitan France or a DROM (bounds
   of :data:`FRANCE_BOUNDS`) it is fine; if it would be inside once its two
   coordinates are swapped (latitude written first), or if it is elsewhere,
@@ -36,6 +38,7 @@ from shapely.validation import explain_validity
 
 from pipeline.errors import DataError
 from pipeline.geography import LAMBERT93, WGS84
+from pipeline.sources.cpts_listing.crs_reading import UnitsNear, choose_reading, web_mercator_also_in
 from pipeline.sources.cpts_listing.model import raise_collected
 from pipeline.sources.cpts_listing.vector_files import is_vector_file, vector_file_as_geojson
 from pipeline.sources.files import read_text_checked
@@ -86,21 +89,24 @@ def _declared_crs(obj: dict[str, Any], path: str | Path) -> CRS | None:
         raise DataError(f"CRS déclaré inconnu « {name} »", path) from None
 
 
-def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str], vector: bool = False) -> CRS:
-    """WGS84 for degrees, Lambert 93 (with a note) for metres in its envelope; else refuse."""
+def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str], vector: bool = False) -> tuple[CRS, bool]:
+    """WGS84 for degrees, Lambert 93 (with a note) for metres in its envelope; else refuse. Second: whether the
+    metres would also lie in metropolitan France read as Web Mercator (then no note: the caller decides)."""
     present = [g for g in geometries if g is not None and not g.is_empty]
     if not present:
-        return CRS.from_epsg(WGS84)
+        return CRS.from_epsg(WGS84), False
     west, south, east, north = shapely.total_bounds(present)
     if max(abs(west), abs(east)) <= 180 and max(abs(south), abs(north)) <= 90:
         if vector:  # GeoJSON is WGS84 by definition (RFC 7946); a Shapefile without .prj is in no declared CRS
             notes.append("fichier sans système de coordonnées déclaré (pas de .prj) : coordonnées en degrés lues "
                          "comme longitude et latitude WGS 84")
-        return CRS.from_epsg(WGS84)
+        return CRS.from_epsg(WGS84), False
     lw, ls, le, ln = LAMBERT93_ENVELOPE
     if lw <= west and east <= le and ls <= south and north <= ln:
+        if web_mercator_also_in((west, south, east, north), FRANCE_BOUNDS["France métropolitaine"]):
+            return CRS.from_epsg(LAMBERT93), True
         notes.append(LAMBERT93_NOTE)
-        return CRS.from_epsg(LAMBERT93)
+        return CRS.from_epsg(LAMBERT93), False
     raise DataError(
         f"Coordonnées projetées sans CRS déclaré (x de {west:.0f} à {east:.0f}, y de {south:.0f} à {north:.0f}) "
         "qui ne sont pas du Lambert 93 : déclarez le CRS ("
@@ -108,9 +114,18 @@ def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str], vector
 
 
 def read_features(
-    path: str | Path, *, repair_invalid: bool = False
+    path: str | Path, *, repair_invalid: bool = False, units_near: UnitsNear | None = None
 ) -> tuple[gpd.GeoDataFrame, list[str], list[tuple[int, str]]]:
     """Parse a perimeter GeoJSON (or a GeoPackage or Shapefile, read as one) without raising on per-feature defects.
+
+    Parameters
+    ----------
+    units_near
+        The commune polygons near a box (the store's query): with it, metres
+        without a declared CRS that are plausible both as Lambert 93 and as
+        Web Mercator are read as the one whose border follows communes
+        (:func:`~pipeline.sources.cpts_listing.crs_reading.choose_reading`);
+        without it, as Lambert 93.
 
     Returns
     -------
@@ -192,11 +207,18 @@ def read_features(
         geometries.append(geometry)
     if not features:
         errors.append((-1, "aucune entité"))
-    crs = _declared_crs(obj, path) or _guess_crs(geometries, path, notes, is_vector_file(Path(path)))
+    declared = _declared_crs(obj, path)
+    crs, ambiguous = (declared, False) if declared else _guess_crs(geometries, path, notes, is_vector_file(Path(path)))
     frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
     if frame.crs is not None and not frame.crs.equals(CRS.from_epsg(WGS84)):
         frame = frame.to_crs(WGS84)
     frame = frame.set_crs(WGS84, allow_override=True)
+    if ambiguous and units_near is not None:
+        geometry, note = choose_reading(frame.geometry, units_near)
+        frame = frame.set_geometry(geometry)
+        notes.append(note)
+    elif ambiguous:  # no commune polygons to decide with: the usual reading, said
+        notes.append(LAMBERT93_NOTE)
     frame.insert(len(frame.columns) - 1, "anomalie", [
         None if g is None or g.is_empty else locate(tuple(g.bounds)) for g in frame.geometry])
     return frame, notes, errors

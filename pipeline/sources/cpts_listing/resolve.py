@@ -16,6 +16,7 @@ from pipeline.geography import (
     paris_postal_arrondissement,
 )
 from pipeline.sources.cpts_listing.columns import commune_name_issues, unread_column_issues
+from pipeline.sources.cpts_listing.crs_reading import UnitsNear
 from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
 from pipeline.sources.cpts_listing.ids import assign_ids
 from pipeline.sources.cpts_listing.model import (
@@ -349,6 +350,7 @@ def read_listing(
     units: pd.DataFrame,
     name: str | None = None,
     points: pd.DataFrame | None = None,
+    units_near: UnitsNear | None = None,
 ) -> ListingResult:
     """Read, validate and resolve one listing file (CSV or GeoJSON).
 
@@ -357,8 +359,9 @@ def read_listing(
     path
         ``.csv`` (or ``.txt``) listing, or ``.geojson`` / ``.json`` perimeters (or a GeoPackage or
         Shapefile: :mod:`pipeline.sources.cpts_listing.vector_files`).
-    cog_mapping, units, points
-        See :func:`resolve_listing`.
+    cog_mapping, units, points, units_near
+        See :func:`resolve_listing`, and :func:`~pipeline.sources.cpts_listing.perimeters.read_features` for
+        ``units_near``.
     name
         Listing name; default the file stem.
 
@@ -371,7 +374,7 @@ def read_listing(
     path = Path(path)
     listing = name or path.stem
     if path.suffix.lower() in (".geojson", ".json") or is_vector_file(path):
-        parsed, notes = parse_listing_geojson(path)
+        parsed, notes = parse_listing_geojson(path, units_near)
         result = resolve_listing(parsed, cog_mapping, units, listing, points, notes)
         if result.perimeters is not None and result.perimeters.empty:  # every feature set aside: nothing to load
             aside = result.issues.loc[result.issues["kind"].isin(["hors_france", "coordonnees_inversees"]), "detail_fr"]
@@ -391,10 +394,7 @@ def combine(results: dict[str, ListingResult] | list[ListingResult]) -> ListingR
     members = pd.concat([r.members for r in items], ignore_index=True)
     issues = pd.concat([r.issues for r in items], ignore_index=True)
     perims = [r.perimeters for r in items if r.perimeters is not None]
-    perimeters = None
-    if perims:
-        crs = perims[0].crs
-        perimeters = gpd.GeoDataFrame(
-            pd.concat([p.to_crs(crs) for p in perims], ignore_index=True), geometry="geometry", crs=crs
-        )
+    crs = perims[0].crs if perims else None
+    perimeters = gpd.GeoDataFrame(pd.concat([p.to_crs(crs) for p in perims], ignore_index=True),
+                                  geometry="geometry", crs=crs) if perims else None
     return ListingResult(members=members, issues=issues, perimeters=perimeters)

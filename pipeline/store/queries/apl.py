@@ -18,10 +18,12 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     communes merged since are aggregated into the current commune. The
     aggregation weights are the standardised populations, as the workbook
     prescribes (« l'APL communal doit être pondéré par la population
-    standardisée »). Columns: ``code, annee, niveau, apl, apl_moins_65,
-    population_standardisee, population_totale, codes_classeur`` (the workbook's codes of its
-    rows, comma-separated: several for a merged commune or a city, even when only one of them has an APL),
-    ``departement, region``.
+    standardisée »); a unit of one published row has that row's APL, whatever
+    its weight (a review: L'Oie, 85165, re-created since, has an APL of 3.175
+    and a population of 0 in the workbook, and was « non disponible »).
+    Columns: ``code, annee, niveau, apl, apl_moins_65, population_standardisee, population_totale,
+    codes_classeur`` (the workbook's codes of its rows, comma-separated: several for a merged commune or a city,
+    even when only one of them has an APL), ``departement, region``.
     """
     return read_frame(con,
         """
@@ -34,17 +36,19 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             LEFT JOIN cog_mapping m ON m.code = a.code
         ), units AS (
             SELECT arrondissement AS code, annee, 'arrondissement' AS niveau,
-                   sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
-                   sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
-                       AS apl_moins_65,
+                   coalesce(sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0),
+                            CASE WHEN count(*) = 1 THEN max(apl) END) AS apl,
+                   coalesce(sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0),
+                            CASE WHEN count(*) = 1 THEN max(apl_moins_65) END) AS apl_moins_65,
                    sum(ps) AS population_standardisee, sum(pt) AS population_totale,
                    string_agg(ligne, ', ' ORDER BY ligne) AS codes_classeur
             FROM src WHERE arrondissement IS NOT NULL GROUP BY ALL
             UNION ALL
             SELECT commune AS code, annee, 'commune' AS niveau,
-                   sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0) AS apl,
-                   sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0)
-                       AS apl_moins_65,
+                   coalesce(sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0),
+                            CASE WHEN count(*) = 1 THEN max(apl) END) AS apl,
+                   coalesce(sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0),
+                            CASE WHEN count(*) = 1 THEN max(apl_moins_65) END) AS apl_moins_65,
                    sum(ps) AS population_standardisee, sum(pt) AS population_totale,
                    string_agg(ligne, ', ' ORDER BY ligne) AS codes_classeur
             FROM src WHERE commune IS NOT NULL GROUP BY ALL

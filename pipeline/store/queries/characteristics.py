@@ -55,6 +55,23 @@ def communes_of_the_filosofi_geography(con: duckdb.DuckDBPyConnection, commune: 
     return {str(r[0]) for r in rows}
 
 
+def filosofi_recreated(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
+    """Communes re-created since the Filosofi geography (1 January 2021), touching ``communes``: ``code`` (the
+    commune of 2021 whose Filosofi row also describes them, by its current code) and ``autre`` (the commune
+    re-created since), with their current names ``nom`` and ``nom_autre``: Essarts-en-Bocage (85084) with L'Oie
+    (85165) and Sainte-Florence (85212)."""
+    from pipeline.sources.cog import GAP_INCLUDED
+
+    with registered_codes(con, "_recreated", communes):
+        return con.execute(
+            "SELECT g.code, g.autre, c.nom, o.nom AS nom_autre FROM population_gaps g "
+            "LEFT JOIN communes c ON c.code = g.code AND c.vintage = $now "
+            "LEFT JOIN communes o ON o.code = g.autre AND o.vintage = $now "
+            "WHERE g.vintage = $then AND g.kind = $kind AND (g.code IN (SELECT code FROM _recreated) "
+            "OR g.autre IN (SELECT code FROM _recreated)) ORDER BY g.code, g.autre",
+            {"now": current_vintage(), "then": FILOSOFI_EPCI_VINTAGE, "kind": GAP_INCLUDED}).df()
+
+
 def filosofi_zone_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every Filosofi row of a current commune (whole cities, not their arrondissements), placed in its
     département and région: columns of ``filosofi_communes`` with ``departement``, ``region`` and

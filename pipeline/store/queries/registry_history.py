@@ -110,16 +110,22 @@ def activities_of_rpps(con: duckdb.DuckDBPyConnection, rpps: Iterable[str]) -> p
     """Activities of the latest extraction of the given identifiers.
 
     Columns ``rpps, groupe, profession_libelle, unite, commune, commune_nom``
-    (name of the current commune; NULL when the activity is not located).
+    (name of the current commune; NULL when the activity is not located),
+    ``hors_chargement`` (the registry places the activity in a département the
+    database did not load: no commune, but not in the territory) and
+    ``commune_libelle_source`` (the commune's name as the file wrote it).
     """
+    from pipeline.sources.annuaire.layout import OUTSIDE_THE_LOAD
+
     with registered_codes(con, "_rpps", rpps):
         return con.execute(
             """
-            SELECT a.rpps, a.groupe, a.profession_libelle, a.unite, a.commune, c.nom AS commune_nom
+            SELECT a.rpps, a.groupe, a.profession_libelle, a.unite, a.commune, c.nom AS commune_nom,
+                   a.localisation = ? AS hors_chargement, a.commune_libelle_source
             FROM ps_activites_courantes a
             LEFT JOIN communes c ON c.code = coalesce(a.unite, a.commune) AND c.vintage = ?
             WHERE a.rpps IN (SELECT code FROM _rpps)
             ORDER BY a.rpps, a.ligne
             """,
-            [current_vintage()],
+            [OUTSIDE_THE_LOAD, current_vintage()],
         ).df()

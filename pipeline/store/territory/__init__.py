@@ -126,6 +126,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     redraws: tuple[str, str] | None = None
     shared_name = slug_clash = False
     partial = False  # part of the zone lies in départements the database was not loaded for
+    canonical = None  # a zone's identifier as resolved, whatever its spelling (its output folder)
     if kind == "communes":
         units, notes = resolve_codes(con, _commune_items(value), spec)
         label = names_label(list(units["nom"]),
@@ -145,6 +146,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             names = geography.epcis(con)
             raise TerritoryError(f"EPCI inconnu : {value}" + suggest(value, names["nom"], names["code"]))
         units = geography.communes_of_epci(con, value)
+        canonical = f"epci:{value}"
         notes = _beyond_the_load(con, "EPCI", value, units, "cet EPCI")
         partial = bool(notes)
         label = epci
@@ -165,6 +167,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
                 f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"]) + hint
             )
         units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec, typed_by_user=False)
+        canonical = f"bv:{value}"
         beyond = _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
         notes = restored + notes + beyond
         partial = bool(beyond)
@@ -174,6 +177,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         zones = list(dict.fromkeys(resolve_zone(con, kind, part) for part in re.split(r"[,;]+", value)
                                    if part.strip()))
         parts = [loaded_part(con, kind, code, found) for code, found in zones]
+        canonical = f"{kind}:{','.join(sorted(code for code, _ in zones))}"  # « 13,04 » is « 04,13 »
         units = pd.concat([geography.communes_where(con, kind, code) for code, _ in zones], ignore_index=True)
         labels = [part_label for part_label, _ in parts]
         label = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " et " + labels[-1]
@@ -198,7 +202,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         label = name
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
                      name=name, shared_name=shared_name, slug_clash=slug_clash,
-                     redraws=redraws, beyond_the_load=partial)
+                     redraws=redraws, beyond_the_load=partial, canonical=canonical)
 
 
 def _bare_path(value: str) -> str:

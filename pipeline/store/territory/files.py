@@ -216,7 +216,8 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     from pipeline.sources.cpts_listing.perimeters import read_features, reject_anomalies
 
     try:
-        frame, file_notes, errors = read_features(path, repair_invalid=True)
+        frame, file_notes, errors = read_features(path, repair_invalid=True,
+                                                  units_near=lambda box: geography.unit_polygons_near(con, box))
     except DataError as exc:
         raise TerritoryError(exc.message, path, exc.line) from exc
     column = code_column(list(frame.columns))

@@ -1,0 +1,126 @@
+"""Professions of the members file (``ADHERENTS=``) as a CPTS secretary types them, read as the Trame's rows.
+
+The Trame d'un projet de santé (seed 002) counts members per profession,
+then for the MSP and centres de santé, then « Autres (précisez) ». A file
+writes a profession freely: « Médecin généraliste », « MG », « IDE »,
+« infirmières libérales », « kiné »; a structure by its kind (« MSP de
+Riez »); and sometimes a member with their structure (« MSP de Digne -
+Médecin généraliste »), who is a professional, not a structure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.geography import ascii_fold
+from pipeline.nomenclatures import GROUPES_STRUCTURES, GROUPES_TRAME
+
+#: Rows of the Trame's table: the professions, then MSP and centres de santé (« Autres » last).
+TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GROUPES_STRUCTURES, "Autres")
+
+#: Words a CPTS secretary types for a profession → Trame row (keys as :func:`_key` writes them).
+PROFESSION_SYNONYMS: dict[str, str] = {
+    "medecin generaliste": "Médecins généralistes", "generaliste": "Médecins généralistes",
+    "mg": "Médecins généralistes", "medecine generale": "Médecins généralistes",
+    "medecin specialiste": "Médecins spécialistes", "specialiste": "Médecins spécialistes",
+    "infirmier": "Infirmiers", "infirmiere": "Infirmiers", "ide": "Infirmiers", "idel": "Infirmiers",
+    "pharmacien": "Pharmaciens", "pharmacienne": "Pharmaciens",
+    "masseur kinesitherapeute": "Masseurs-kinésithérapeutes", "kinesitherapeute": "Masseurs-kinésithérapeutes",
+    "kine": "Masseurs-kinésithérapeutes", "mk": "Masseurs-kinésithérapeutes",
+    "biologiste": "Biologistes", "sage femme": "Sages-femmes", "orthophoniste": "Orthophonistes",
+    "orthoptiste": "Orthoptistes", "chirurgien dentiste": "Chirurgiens-dentistes", "dentiste": "Chirurgiens-dentistes",
+    "pedicure podologue": "Pédicures-podologues", "podologue": "Pédicures-podologues",
+    "psychologue": "Psychologues",
+    # Found in real files by a review: each stopped the diagnostic (« profession inconnue »).
+    **dict.fromkeys(("pharmacien d officine", "pharmacien titulaire", "pharmacien adjoint",
+                     "pharmacienne d officine", "pharmacienne titulaire", "pharmacienne adjointe"), "Pharmaciens"),
+    **dict.fromkeys(("infirmier e", "infirmier ere", "infirmiere de pratique avancee",
+                     "infirmier de pratique avancee"), "Infirmiers"),
+    **dict.fromkeys(("biologiste medical", "biologiste medicale", "medecin biologiste", "pharmacien biologiste"),
+                    "Biologistes"),
+    **dict.fromkeys(("psychologue clinicien", "psychologue clinicienne", "neuropsychologue"), "Psychologues"),
+    "sf": "Sages-femmes",
+    # Each medical specialty as a secretary writes it (the registry files specialists by their savoir-faire).
+    **dict.fromkeys((
+        "psychiatre", "pedopsychiatre", "cardiologue", "pediatre", "gynecologue", "gynecologue obstetricien",
+        "obstetricien", "ophtalmologue", "ophtalmologiste", "dermatologue", "dermatologiste", "radiologue",
+        "rhumatologue", "pneumologue", "gastro enterologue", "gastroenterologue", "endocrinologue", "diabetologue",
+        "neurologue", "urologue", "nephrologue", "oncologue", "cancerologue", "hematologue", "geriatre",
+        "allergologue", "angiologue", "phlebologue", "orl", "oto rhino laryngologiste", "stomatologue",
+        "anesthesiste", "chirurgien", "medecin interniste", "interniste", "medecin physique", "medecin du sport",
+        "urgentiste", "medecin urgentiste",
+    ), "Médecins spécialistes"),
+    # The RPPS's own wording of a GP's qualification.
+    "medecin specialiste en medecine generale": "Médecins généralistes",
+    **dict.fromkeys(("infirmier liberal", "infirmiere liberale", "infirmier diplome d etat", "ipa",
+                     "infirmier en pratique avancee", "infirmiere en pratique avancee", "puericultrice",
+                     "infirmiere puericultrice"), "Infirmiers"),
+    "pedicure": "Pédicures-podologues",
+    **dict.fromkeys(("maieuticien", "maieuticienne", "sagefemme"), "Sages-femmes"),
+    # Professions the Trame has no row for: « Autres (précisez) ».
+    **dict.fromkeys((
+        "dieteticien", "dieteticienne", "ergotherapeute", "osteopathe", "psychomotricien", "psychomotricienne",
+        "audioprothesiste", "opticien", "opticienne", "opticien lunetier", "chiropracteur", "orthoprothesiste",
+        "podo orthesiste", "manipulateur radio", "manipulatrice radio", "manipulateur en electroradiologie",
+        "manipulatrice en electroradiologie", "preparateur en pharmacie", "preparatrice en pharmacie",
+        "aide soignant", "aide soignante", "assistant social", "assistante sociale", "educateur", "educatrice",
+        "enseignant en activite physique adaptee", "enseignant apa",
+    ), "Autres"),
+    # The Trame's structure rows, as it words them: « Maisons de santé pluriprofessionnelles (MSP) »,
+    # « Centres de santé (CDS) », « Autres (précisez) ».
+    "msp": "MSP", "maison de sante": "MSP", "maison de sante pluriprofessionnelle": "MSP",
+    "maison de sante pluri professionnelle": "MSP", "maison de sante pluriprofessionnelle msp": "MSP",
+    "centre de sante": "Centres de santé", "cds": "Centres de santé", "centre de sante cds": "Centres de santé",
+    "autre": "Autres", "autre precisez": "Autres", "autre preciser": "Autres",
+}
+
+#: What sets a member's profession apart from their structure's name: a dash, a colon, brackets, a comma, a
+#: slash (a hyphen inside a name, « Saint-Paul », splits too, and its parts are no profession).
+_SEPARATORS = re.compile(r"\s*[-–—:()\[\],/;|]\s*")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z]+", " ", ascii_fold(text)).strip()
+
+
+#: Words of a mode of practice that say nothing of the profession (« infirmiers libéraux », « sage-femme salariée »).
+_PRACTICE_WORDS = frozenset(("liberal", "liberale", "liberaux", "liberales", "salarie", "salariee", "salaries",
+                             "salariees", "hospitalier", "hospitaliere", "hospitaliers", "hospitalieres", "mixte",
+                             "mixtes", "remplacant", "remplacante", "remplacants", "remplacantes"))
+
+
+def profession_group(text: str) -> str | None:
+    """The Trame row of a free-text profession (plural forms, accents, case and the mode of practice
+    tolerated), or None."""
+    words = _key(text).split()
+    key = " ".join(w for w in words if w not in _PRACTICE_WORDS) or " ".join(words)
+    for group in TRAME_ROWS:
+        if key == _key(group):
+            return group
+    singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in key.split())
+    found = PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
+    # A structure named after its kind (« MSP de Riez », « Maison de santé de Valensole », « Centre de santé X »),
+    # and « Autre (diététicienne) », « Autre : ostéopathe », the Trame's « Autres (précisez) » as it asks.
+    for start, structure in (("msp ", "MSP"), ("maison de sante ", "MSP"), ("centre de sante ", "Centres de santé"),
+                             ("centre municipal de sante", "Centres de santé"), ("autre ", "Autres")):
+        if found is None and f"{singular} ".startswith(start):
+            found = structure
+    if found is None or found == "MSP":
+        return _member_of_a_structure(text) or found
+    return found
+
+
+def _member_of_a_structure(text: str) -> str | None:
+    """The one profession of a member written with their maison de santé, set apart by punctuation, in either
+    order: « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) » (a review:
+    three such members counted as three MSP). None when the parts name no maison de santé, or several
+    professions (« MSP du Val de Durance (médecins, IDE, kinés) » is the structure). A centre de santé's words
+    are its kind (« Centre de santé (infirmier) »): not read so."""
+    parts = [part for part in _SEPARATORS.split(text) if part.strip()]
+    if len(parts) < 2:
+        return None
+    groups = [profession_group(part) for part in parts]
+    professions = {g for g in groups if g is not None and g not in GROUPES_STRUCTURES}
+    return professions.pop() if "MSP" in groups and len(professions) == 1 else None
+
+
