@@ -110,6 +110,30 @@ def profession_group(text: str) -> str | None:
     return found
 
 
+def profession_of_a_member(text: str) -> str | None:
+    """The one profession of a member written with their structure, a maison or a centre de santé (« Centre de
+    santé Belsunce - médecin généraliste »), for a row the caller knows is a person (it carries an RPPS number: a
+    structure has none); None when the text names no structure or several professions."""
+    parts = [part for part in _SEPARATORS.split(text) if part.strip()]
+    groups = [profession_group(part) for part in parts]
+    professions = {g for g in groups if g is not None and g not in GROUPES_STRUCTURES}
+    return professions.pop() if len(parts) > 1 and set(groups) & set(GROUPES_STRUCTURES) and len(professions) == 1 \
+        else None
+
+
+#: The structure rows' own names, not one structure's (« MSP », « Maisons de santé », « CDS »): such a row may
+#: count several structures.
+_BARE_STRUCTURES = frozenset(key for key, group in PROFESSION_SYNONYMS.items() if group in GROUPES_STRUCTURES)
+
+
+def names_one_structure(text: str) -> bool:
+    """Whether ``text`` names one structure (« MSP du Panier ») rather than the row of a kind (« MSP »)."""
+    words = _key(text).split()
+    singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+    return profession_group(text) in GROUPES_STRUCTURES and " ".join(words) not in _BARE_STRUCTURES \
+        and singular not in _BARE_STRUCTURES and all(_key(text) != _key(g) for g in GROUPES_STRUCTURES)
+
+
 def _member_of_a_structure(text: str) -> str | None:
     """The one profession of a member written with their maison de santé, set apart by punctuation, in either
     order: « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) » (a review:

@@ -39,7 +39,12 @@ import pandas as pd
 from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.nomenclatures import GROUPES_STRUCTURES
-from pipeline.sources.adherent_professions import TRAME_ROWS, profession_group
+from pipeline.sources.adherent_professions import (
+    TRAME_ROWS,
+    names_one_structure,
+    profession_group,
+    profession_of_a_member,
+)
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, first_listed, read_text_checked
 
@@ -55,7 +60,8 @@ HEADER_ALIASES: dict[str, str] = {
 _COUNT_WORDS = frozenset(("nombre", "nb", "nbre", "nbr", "effectif", "effectifs", "total"))
 #: ... of persons (« Nombre de professionnels »): on a structure's row, that is its staff, not structures.
 _PERSON_WORDS = frozenset(("professionnel", "professionnels", "ps", "personne", "personnes"))
-_MEMBER_WORDS = frozenset(("adherent", "adherents", "membre", "membres", *_PERSON_WORDS))
+_MEMBER_WORDS = frozenset(("adherent", "adherents", "adherente", "adherentes", "membre", "membres", "inscrit",
+                           "inscrits", "inscrite", "inscrites", *_PERSON_WORDS))
 COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
 OPTIONAL = ("rpps", "adeli", "gouvernance", "elaboration", "nombre")
 #: Columns of the format read from the file (the others are not kept).
@@ -85,6 +91,9 @@ def normalise_rpps(value: object) -> tuple[str | None, str | None]:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None, None
     raw = str(value).strip()
+    # A number a spreadsheet was told to keep as text (« ="10000000796" », « '10000081644 »): the number itself.
+    if (forced := re.fullmatch(r'="(.*)"|\'(.*)', raw)) is not None:
+        raw = (forced.group(1) if forced.group(1) is not None else forced.group(2)).strip()
     # A spreadsheet that took the number for a decimal one (« 10000000078.0 », « 10000021468,0 »): exact.
     raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{1,12})[.,]0+", raw)) else raw
     text = re.sub(r"[\s.\u00a0\u202f]", "", raw).upper()
@@ -204,7 +213,9 @@ _COUNT = re.compile(r"([0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+)(?:[.,]0{1,
 
 
 def _member_count(value: object) -> int | None:
-    """``nombre`` of a row: 1 when empty, the integer when it is one from 1 to :data:`MAX_COUNT`, else None."""
+    """``nombre`` of a row: 1 when empty, the integer when it is one from 0 (a profession without members, in a
+    table listing them all: a review's « Sages-femmes;0 » stopped the diagnostic) to :data:`MAX_COUNT`, else
+    None."""
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
     if not text:
         return 1
@@ -212,13 +223,17 @@ def _member_count(value: object) -> int | None:
     # space (« 1 000 », also no-break and narrow no-break), and an integral decimal (« 2.0 », « 2,00 ») from a
     # column of numbers.
     number = _whole_number(text)
-    return number if number is not None and 1 <= number <= MAX_COUNT else None
+    return number if number is not None and 0 <= number <= MAX_COUNT else None
 
 
 def _whole_number(text: str) -> int | None:
     """The whole number ``text`` writes (:data:`_COUNT`), of any size, or None."""
     match = _COUNT.fullmatch(text)
     return None if match is None else int(re.sub(r"\D", "", match.group(1)))
+
+
+#: A date or a year in a cell: a title's, never a header's.
+_DATED = re.compile(r"\b(?:1[89]|20)\d\d\b|\d{1,2}/\d{1,2}")
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -231,8 +246,9 @@ def _is_header(cells: list[str]) -> bool:
     if len(set(kinds) - {None}) > 1:
         return True
     named = [c for c in cells if format_column(c) == "profession"]
-    if len(kinds) > 1:  # beside other columns (« Nom;Profession »), a header in a few words
-        return any(len(_folded(c).split("_")) <= 3 for c in named)
+    if len(kinds) > 1:  # beside other columns (« Nom;Profession »), a header in a few words, without a date
+        # (a title « Professionnels adhérents;mise à jour le 12/01/2024 », a review)
+        return any(len(_folded(c).split("_")) <= 3 for c in named) and not any(_DATED.search(c) for c in cells)
     # Alone on its line, the cell must be the column's name itself (« Profession », « Professions »): a short title
     # (« Professions adhérentes ») starts with the same word (a code review).
     return any(_folded(c) in ("profession", "professions") or _exact_column(c) == "profession" for c in named)
@@ -266,7 +282,8 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     text = read_text_checked(path, workbook=True).text
     titles: list[tuple[int, str]] = []
     frame = parse_csv_text(text, path, required=[], line_column=_LINE, titles=titles,
-                           is_header=_is_header)
+                           is_header=_is_header,
+                           is_data=lambda cells: any(profession_group(c) is not None for c in cells if c.strip()))
     header_at = header_line(text) + len(titles)
     lines = frame.pop(_LINE).astype("int64")
     columns = _format_columns(list(frame.columns), path, header_at)
@@ -284,8 +301,12 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     # Every problem of the file at once, unknown professions with the others (a review: fixed one by one).
     errors: list[tuple[int, str]] = [(int(ln), f"profession inconnue « {p} »" if str(p).strip() else "profession vide")
                                      for ln, p, g in zip(lines, professions, groups, strict=True) if g is None]
-    out = pd.DataFrame({"profession": professions.astype(str), "groupe": pd.Series(groups, dtype=str)})
     rpps = [_member_number(r, a) for r, a in zip(column("rpps"), column("adeli"), strict=True)]
+    # A structure's row carrying an RPPS number is a person written with their structure (« Centre de santé
+    # Belsunce - médecin généraliste »): their profession, when the text names one (a review).
+    groups = [(profession_of_a_member(p) or g) if g in GROUPES_STRUCTURES and number is not None else g
+              for p, g, (number, _) in zip(professions, groups, rpps, strict=True)]
+    out = pd.DataFrame({"profession": professions.astype(str), "groupe": pd.Series(groups, dtype=str)})
     out["rpps"] = pd.array([r for r, _ in rpps], dtype="string")
     out["rpps_probleme"] = pd.array([p for _, p in rpps], dtype="string")
     for name, label in (("gouvernance", "gouvernance"), ("elaboration", "élaboration")):
@@ -297,12 +318,18 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     # « Nombre de professionnels » on a structure's row is its staff (a code review: 12 MSP read for one MSP of
     # 12 professionals); the format's « nombre » there counts structures.
     persons = "nombre" in columns and bool(set(_folded(columns["nombre"]).split("_")) & _PERSON_WORDS)
-    for line, value, number, group in zip(lines, column("nombre"), out["rpps"], groups, strict=True):
+    for line, value, number, group, typed in zip(lines, column("nombre"), out["rpps"], groups, professions,
+                                                 strict=True):
         count = _member_count(value)
-        if persons and group in GROUPES_STRUCTURES and count is not None and count > 1:
+        if group in GROUPES_STRUCTURES and count is not None and count > 1 and persons:
             errors.append((int(line), f"nombre {count} sur une ligne de structure ({group}) : la colonne "
                                       f"« {columns['nombre']} » compte des personnes, une ligne de structure compte "
                                       "une structure (1, ou vide)"))
+        elif group in GROUPES_STRUCTURES and count is not None and count > 1 and names_one_structure(typed):
+            # « MSP du Panier;3 » under « Nbre d'adhérents »: its members, not three MSP (a review).
+            errors.append((int(line), f"nombre {count} sur la ligne d'une structure nommée (« {typed} ») : une "
+                                      "structure compte 1 ; ses adhérents se déclarent sur les lignes de leurs "
+                                      "professions"))
         counts.append(1 if count is None else count)
         if count is None:
             raw = str(value).strip()
@@ -310,7 +337,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
             errors.append((int(line), f"nombre « {raw} » : " + (
                 f"invraisemblable (au plus {MAX_COUNT:,} adhérents par ligne)".replace(",", " ")
                 if too_large else "entier positif attendu")))
-        elif count > 1 and not pd.isna(number):
+        elif count != 1 and not pd.isna(number):
             errors.append((int(line), f"nombre {count} sur une ligne qui porte un numéro RPPS ou ADELI (une "
                                       "personne)"))
     out["nombre"] = pd.array(counts, dtype="Int64")

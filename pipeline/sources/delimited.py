@@ -162,6 +162,7 @@ def parse_csv_text(
     malformed: list[tuple[int, str]] | None = None,
     is_header: Callable[[list[str]], bool] | None = None,
     titles: list[tuple[int, str]] | None = None,
+    is_data: Callable[[list[str]], bool] | None = None,
 ) -> pd.DataFrame:
     """Parse decoded delimited text into a frame of strings.
 
@@ -181,6 +182,9 @@ def parse_csv_text(
     is_header
         When given, the header may come after title lines (:func:`title_lines`): they are skipped, each
         appended to ``titles`` (when a list is given) as ``(line, text)``; line numbers stay those of the file.
+    is_data
+        With ``is_header``: a line above the header that fills several cells is a title when it is not data
+        (:func:`title_lines`).
 
     Returns
     -------
@@ -203,7 +207,7 @@ def parse_csv_text(
         sep = sep or excel
         text = text.split("\n", 1)[1] if "\n" in text else ""
         offset = 1
-    skipped = title_lines(text, is_header) if is_header is not None else []
+    skipped = title_lines(text, is_header, is_data) if is_header is not None else []
     if skipped:
         if titles is not None:
             titles.extend((offset + n, title) for n, title in enumerate(skipped, start=1))

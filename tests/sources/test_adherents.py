@@ -67,7 +67,7 @@ def test_full_file_is_typed(tmp_path: Path) -> None:
 def test_every_bad_value_is_named_with_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "profession,rpps,gouvernance,elaboration,nombre\n"
                            "kiné,10000000001,peut-être,oui,\n"
-                           "kiné,,oui,o,0\n"
+                           "kiné,,oui,o,-1\n"
                            "MSP,,oui,oui,2.5\n"
                            "pharmacien,10000000004,,,3\n")
     with pytest.raises(DataError) as info:
@@ -76,7 +76,7 @@ def test_every_bad_value_is_named_with_its_line(tmp_path: Path) -> None:
     assert info.value.message == (
         "Fichier des adhérents invalide :"
         "\n  - ligne 2 : gouvernance « peut-être » : oui ou non attendu"
-        "\n  - ligne 3 : nombre « 0 » : entier positif attendu"
+        "\n  - ligne 3 : nombre « -1 » : entier positif attendu"
         "\n  - ligne 3 : élaboration « o » : oui ou non attendu"
         "\n  - ligne 4 : nombre « 2.5 » : entier positif attendu"
         "\n  - ligne 5 : nombre 3 sur une ligne qui porte un numéro RPPS ou ADELI (une personne)")

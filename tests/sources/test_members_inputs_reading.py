@@ -84,7 +84,6 @@ def test_a_user_line_column_never_meets_the_internal_one(tmp_path: Path, name: s
     (str(MAX_COUNT + 1), f"nombre « 100001 » : {TOO_LARGE}"),
     ("1000000", f"nombre « 1000000 » : {TOO_LARGE}"),
     ("-3", f"nombre « -3 » : {BAD_COUNT}"),
-    ("0", f"nombre « 0 » : {BAD_COUNT}"),
     ("2,5", f"nombre « 2,5 » : {BAD_COUNT}"),
     # « 1,000 » is one member in French and a thousand in English: an integral decimal has at most two zeros.
     ("1,000", f"nombre « 1,000 » : {BAD_COUNT}"),
@@ -118,6 +117,7 @@ def test_counts_up_to_the_bound_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("value", "count"), [
     ("1 000", 1000), ("1\u00a0000", 1000), ("1\u202f000", 1000), ("100 000", 100_000),  # French thousands
     ("2.0", 2), ("2,0", 2), ("12,00", 12), ("1 200,00", 1200),  # a column of numbers exported as decimals
+    ("0", 0),  # a profession without members, in a table listing them all (a review: it stopped the diagnostic)
 ])
 def test_counts_as_a_spreadsheet_writes_them_are_read(tmp_path: Path, value: str, count: int) -> None:
     members = read_adherents(write(tmp_path, f"profession;nombre\nkiné;{value}\n"))
@@ -286,3 +286,48 @@ def test_scientific_notation_with_every_digit_is_the_number(tmp_path: Path, type
     assert lost["rpps"].isna().all()
     assert lost["rpps_probleme"].tolist() == [
         "RPPS « 1,00001E+10 » écrit en notation scientifique par un tableur : chiffres perdus"]
+
+
+def test_a_person_written_with_their_centre_de_sante_counts_in_their_profession(tmp_path: Path) -> None:
+    """A review: « Centre de santé Belsunce - médecin généraliste » with an RPPS number was a centre de santé. A
+    structure has no RPPS number: the row is a person; without a number, the centre's words are its kind."""
+    members = read_adherents(write(tmp_path, "Profession;RPPS\nCentre de santé Belsunce - médecin généraliste;"
+                                             "10000001823\nCentre de santé (infirmier);\n"))
+    assert members["groupe"].tolist() == ["Médecins généralistes", "Centres de santé"]
+
+
+def test_a_named_structure_counts_one(tmp_path: Path) -> None:
+    """A review: « MSP du Panier;3 » under « Nbre d'adhérents » counted three MSP. The row of a kind (« MSP;2 »)
+    may count several; one named structure is one."""
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "Profession;Nbre d'adhérents\nMédecins généralistes;12\nMSP du Panier;3\n"))
+    assert info.value.message == (
+        "Fichier des adhérents invalide :\n  - ligne 3 : nombre 3 sur la ligne d'une structure nommée (« MSP du "
+        "Panier ») : une structure compte 1 ; ses adhérents se déclarent sur les lignes de leurs professions")
+    assert read_adherents(write(tmp_path, "Profession;Nbre d'adhérents\nMSP;2\nMaisons de santé;1\n"))[
+        "nombre"].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize(("title", "header", "row"), [
+    ("Professionnels adhérents;mise à jour le 12/01/2024;;", "Nom;Profession;RPPS;Gouvernance",
+     "Durand;MG;10000000796;oui"),
+    ("Professions de santé;2024", "Profession;RPPS", "MG;10000000796"),
+])
+def test_a_title_line_with_a_date_beside_it_is_skipped(tmp_path: Path, title: str, header: str, row: str) -> None:
+    """A review: such title lines were taken for the header, and the file refused about its real header."""
+    members = read_adherents(write(tmp_path, f"{title}\n{header}\n{row}\n"))
+    assert members["groupe"].tolist() == ["Médecins généralistes"] and members.attrs["lignes_de_titre"] == 1
+
+
+@pytest.mark.parametrize("header", ["Nombre d'adhérent·e·s", "Nombre d'inscrits"])
+def test_inclusive_and_other_count_headers_are_read(tmp_path: Path, header: str) -> None:
+    members = read_adherents(write(tmp_path, f"Profession;{header}\nMédecins généralistes;12\n"))
+    assert members["nombre"].tolist() == [12]
+
+
+@pytest.mark.parametrize("typed", ['="10000000796"', "'10000000796"])
+def test_a_number_a_spreadsheet_kept_as_text_is_read(tmp_path: Path, typed: str) -> None:
+    """A review: « ="10000000796" » and « '10000000796 », the forms a spreadsheet keeps a number as text in, were
+    dropped with a note."""
+    members = read_adherents(write(tmp_path, f"Profession;RPPS\nMG;{typed}\n"))
+    assert members["rpps"].tolist() == ["10000000796"] and members["rpps_probleme"].isna().all()
