@@ -67,12 +67,12 @@ LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")
 #: communes outside its départements (``hors_departements_charges``); 4: and the drawn perimeters partly outside
 #: them; 5: codes of no département are « code_inconnu » there, and the départements and régions a CPTS spans count
 #: its communes outside the load; 6–7: a near-duplicate name is reported for each CPTS it concerns, worded as the
-#: line counts; 8: the départements and régions a CPTS spans are named so (« région 84 »), several features of a CPTS
-#: merged; 10: a scoped load judges probable homonyms with the CPTS's communes beyond the load; 11: a name carried by
-#: several ids is several CPTS, named with their id, and a column numbering the rows is not read as ids; 12: a drawn
-#: perimeter is beyond the load only when it holds the point of an unloaded commune; 13: JJ/MM/AAAA dates; 14: metres
-#: without a CRS read as Lambert 93 or Web Mercator, whichever follows communes.
-LISTING_LOADER_VERSION = "14"
+#: line counts; 8: the départements and régions a CPTS spans are named so several features of a CPTS merged; 10: a
+#: scoped load judges probable homonyms with the CPTS's communes beyond the load; 11: a name carried by several ids
+#: is several CPTS, and a column numbering the rows is not read as ids; 12: a drawn perimeter is beyond the load only
+#: when it holds the point of an unloaded commune; 13: JJ/MM/AAAA dates; 14-15: metres without a CRS read as Lambert
+#: 93 or Web Mercator, whichever follows communes (per feature), and west of Greenwich as Web Mercator.
+LISTING_LOADER_VERSION = "15"
 
 
 def listing_step(path: Path, name: str | None = None, origin: str | None = None, default: bool = False) -> Step:

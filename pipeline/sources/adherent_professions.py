@@ -97,7 +97,7 @@ def profession_group(text: str) -> str | None:
     for group in TRAME_ROWS:
         if key == _key(group):
             return group
-    singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in key.split())
+    singular = _singular(key.split())
     found = PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
     # A structure named after its kind (« MSP de Riez », « Maison de santé de Valensole », « Centre de santé X »),
     # and « Autre (diététicienne) », « Autre : ostéopathe », the Trame's « Autres (précisez) » as it asks.
@@ -106,19 +106,34 @@ def profession_group(text: str) -> str | None:
         if found is None and f"{singular} ".startswith(start):
             found = structure
     if found is None or found == "MSP":
-        return _member_of_a_structure(text) or found
+        # « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) »: a member
+        # written with their maison de santé (a review: three such members counted as three MSP). A centre de
+        # santé's words are its kind (« Centre de santé (infirmier) »): not read so here.
+        return _one_profession_beside(text, {"MSP"}) or found
     return found
+
+
+def _singular(words: list[str]) -> str:
+    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+
+
+def _one_profession_beside(text: str, structures: set[str]) -> str | None:
+    """The one profession ``text`` sets apart by punctuation from one of ``structures`` (Trame rows), in either
+    order; None when no part names such a structure, or the parts name several professions (« MSP du Val de
+    Durance (médecins, IDE, kinés) » is the structure)."""
+    parts = [part for part in _SEPARATORS.split(text) if part.strip()]
+    if len(parts) < 2:
+        return None
+    groups = [profession_group(part) for part in parts]
+    professions = {g for g in groups if g is not None and g not in GROUPES_STRUCTURES}
+    return professions.pop() if set(groups) & structures and len(professions) == 1 else None
 
 
 def profession_of_a_member(text: str) -> str | None:
     """The one profession of a member written with their structure, a maison or a centre de santé (« Centre de
     santé Belsunce - médecin généraliste »), for a row the caller knows is a person (it carries an RPPS number: a
     structure has none); None when the text names no structure or several professions."""
-    parts = [part for part in _SEPARATORS.split(text) if part.strip()]
-    groups = [profession_group(part) for part in parts]
-    professions = {g for g in groups if g is not None and g not in GROUPES_STRUCTURES}
-    return professions.pop() if len(parts) > 1 and set(groups) & set(GROUPES_STRUCTURES) and len(professions) == 1 \
-        else None
+    return _one_profession_beside(text, set(GROUPES_STRUCTURES))
 
 
 #: The structure rows' own names, not one structure's (« MSP », « Maisons de santé », « CDS »): such a row may
@@ -129,22 +144,7 @@ _BARE_STRUCTURES = frozenset(key for key, group in PROFESSION_SYNONYMS.items() i
 def names_one_structure(text: str) -> bool:
     """Whether ``text`` names one structure (« MSP du Panier ») rather than the row of a kind (« MSP »)."""
     words = _key(text).split()
-    singular = " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
     return profession_group(text) in GROUPES_STRUCTURES and " ".join(words) not in _BARE_STRUCTURES \
-        and singular not in _BARE_STRUCTURES and all(_key(text) != _key(g) for g in GROUPES_STRUCTURES)
-
-
-def _member_of_a_structure(text: str) -> str | None:
-    """The one profession of a member written with their maison de santé, set apart by punctuation, in either
-    order: « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) » (a review:
-    three such members counted as three MSP). None when the parts name no maison de santé, or several
-    professions (« MSP du Val de Durance (médecins, IDE, kinés) » is the structure). A centre de santé's words
-    are its kind (« Centre de santé (infirmier) »): not read so."""
-    parts = [part for part in _SEPARATORS.split(text) if part.strip()]
-    if len(parts) < 2:
-        return None
-    groups = [profession_group(part) for part in parts]
-    professions = {g for g in groups if g is not None and g not in GROUPES_STRUCTURES}
-    return professions.pop() if "MSP" in groups and len(professions) == 1 else None
+        and _singular(words) not in _BARE_STRUCTURES and all(_key(text) != _key(g) for g in GROUPES_STRUCTURES)
 
 

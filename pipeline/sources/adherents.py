@@ -22,7 +22,7 @@ nombre         no        positive integer: members the row stands for (default 1
 =============  ========  ====================================================
 
 Headers are read by their words (:func:`format_column`: « Code RPPS »,
-« N°RPPS », « Nombre d'adhérents », « Total », « Gouvernance (oui/non) »); title lines above the
+« N°RPPS », « Nombre d'adhérents », « Total adhérents », « Gouvernance (oui/non) »); title lines above the
 header are skipped. Other columns (names, e-mails) are not kept, and are
 named in a note. Two header names that read as the same column of the format
 (« Profession » and « profession exercée », « RPPS » and « N° RPPS ») are

@@ -60,6 +60,21 @@ def test_secret_values_are_never_counted_as_zero() -> None:
     assert figures["part_minima_sociaux"].value == pytest.approx(2_200 / 1_300)
 
 
+def test_a_unit_whose_households_are_in_another_units_row_is_hidden_as_that_unit_is() -> None:
+    """W re-created since the file, inside X then (published) or Z (secret): covered by their rows, never
+    « non diffusé » beside a published X; hidden with Z."""
+    under_x = approximate_income(filosofi(), territory(), covered_by={"W": "X"}).figures
+    assert (under_x["d1"].n_non_diffusees, under_x["d1"].population_non_diffusee) == (1, 100.0)  # Z alone
+    assert (under_x["mediane"].n_non_diffusees, under_x["mediane"].population_non_diffusee) == (0, 0.0)
+    assert under_x["d1"].value == pytest.approx(15_000_000 / 1_300)  # the values do not change
+    under_z = approximate_income(filosofi(), territory(), covered_by={"W": "Z"}).figures
+    assert (under_z["d1"].n_non_diffusees, under_z["d1"].population_non_diffusee) == (2, 150.0)
+    assert (under_z["mediane"].n_non_diffusees, under_z["mediane"].population_non_diffusee) == (0, 0.0)
+    # A holder outside the territory covers nothing here: W is left out whole, as before.
+    outside = approximate_income(filosofi(), territory(), covered_by={"W": "V"}).figures
+    assert (outside["mediane"].n_non_diffusees, outside["mediane"].population_non_diffusee) == (1, 50.0)
+
+
 def test_nothing_published_gives_nan() -> None:
     result = approximate_income(filosofi(), pd.DataFrame({"code": ["W"], "population": [50]}))
     assert math.isnan(result.figures["mediane"].value)

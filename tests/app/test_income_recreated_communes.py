@@ -56,8 +56,8 @@ def test_the_row_of_a_commune_split_since_is_no_exact_value(national_db: Any) ->
     # L'Oie is no small commune: its households are in the row of Essarts-en-Bocage.
     alone = _income(national_db, "communes:85165")
     assert alone.per_unit["statut"].tolist() == [
-        "absente du fichier : comprise en 2021 dans la commune Essarts-en-Bocage (85084), dont la ligne la décrit "
-        "avec elle (rétablie depuis)"]
+        "absente du fichier : comprise en 2021 dans la commune Essarts en Bocage (85084), dont la ligne la décrit "
+        "avec elle (rétablie depuis)"]  # its name of 2021, as the package of COG 2021 writes it
     assert alone.territory.set_index("indicateur")["valeur"].isna().all()
 
 
@@ -70,3 +70,15 @@ def test_the_commune_of_2021_given_whole_gets_its_row(national_db: Any) -> None:
     values = income.territory.set_index("indicateur")["valeur"]
     for indicator in ("mediane", "d1", "d9", "part_minima_sociaux"):
         assert values[indicator] == pytest.approx(row[indicator]), indicator
+
+
+def test_recreated_communes_beside_their_2021_commune_are_not_under_secrecy(national_db: Any) -> None:
+    """A review: with a neighbour (85008), L'Oie and Sainte-Florence were « non diffusés (secret statistique) »,
+    though the row of Essarts-en-Bocage holds their households. The approximation weighs the two rows by their
+    persons, from the raw file."""
+    rows = [raw.filosofi()[code] for code in ("85084", "85008")]
+    income = _income(national_db, "communes:85084,85165,85212,85008")
+    d1 = income.territory.set_index("indicateur").loc["d1"]
+    assert (d1["n_non_diffusees"], d1["population_non_diffusee"]) == (0, 0)
+    assert d1["valeur"] == pytest.approx(sum(r["d1"] * r["personnes"] for r in rows)
+                                         / sum(r["personnes"] for r in rows))

@@ -506,11 +506,12 @@ def test_fichier_perimeter_with_codes_keeps_the_notes_of_its_file(
     code, out, err = cli(capsys, "territoire", f"fichier:{path}")
     assert (code, err) == (0, "")
     assert sorted(line.split()[0] for line in out.splitlines()[1:] if not line.startswith("  note")) == sorted(wanted)
-    # The communes' own polygons (those the database holds): under Lambert 93 they follow the borders exactly.
+    # The communes' own polygons (those the database holds), one feature each: under Lambert 93 they follow the
+    # borders exactly.
     assert ("  note : coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web Mercator : lues en "
-            "Lambert 93 (EPSG:2154), où le tracé suit les limites des communes (part du tracé qui ne suit pas les "
-            "limites communales : 0 % de sa surface, contre 100 % en Web Mercator) ; déclarez le CRS ou exportez en "
-            "WGS84 pour lever le doute") in out.splitlines()
+            "Lambert 93 (EPSG:2154), où le tracé suit les limites des communes (entité qui suit le mieux les limites "
+            "communales : 0 % de sa surface ne les suit pas, contre 100 % en Web Mercator) ; déclarez le CRS ou "
+            "exportez en WGS84 pour lever le doute") in out.splitlines()
 
 
 @pytest.mark.parametrize("arrondissements", [range(13201, 13213), range(13213, 13217)], ids=["centre", "nord"])

@@ -146,3 +146,32 @@ def test_a_drawing_over_unloaded_communes_is_not_read_as_the_projection_over_loa
                                "les limites communales : 100 % de sa surface, contre ")
     other = re.search(r"contre (\d+) % en Web Mercator", notes[0])
     assert other is not None and 10 <= int(other.group(1)) < 100  # over loaded units, cutting them
+
+
+def test_a_listing_is_judged_by_its_feature_that_follows_the_communes(tmp_path: Path) -> None:
+    """A review: a Web Mercator listing of a union of communes and a large hand-drawn circle was judged on both
+    together; the circle's area outweighed the communes and the whole file was read as Lambert 93."""
+    from shapely.geometry import Point
+
+    units = grid(WEST, SOUTH, SIDE, 6, 6)
+    communes = box(WEST, SOUTH, WEST + 2 * SIDE, SOUTH + SIDE)
+    circle = Point(WEST + 4.3 * SIDE, SOUTH + 4.3 * SIDE).buffer(1.6 * SIDE)
+    drawn = in_degrees(communes, circle)
+    frame, notes, _ = read_features(write_metres(tmp_path / "liste.geojson", drawn, 3857),
+                                    units_near=lambda _b: units)
+    assert [g.bounds for g in frame.geometry] == [pytest.approx(g.bounds, abs=1e-7) for g in drawn]
+    assert notes[0].startswith("coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web "
+                               "Mercator : lues en Web Mercator (EPSG:3857), où le tracé suit les limites des communes "
+                               "(entité qui suit le mieux les limites communales : 0 % de sa surface ne les suit pas, "
+                               "contre 100 % en Lambert 93)")
+
+
+def test_metres_west_of_greenwich_are_web_mercator(tmp_path: Path) -> None:
+    """A review: Caen and Cherbourg saved from a web map were refused as « pas du Lambert 93 »: no projection of
+    France but Web Mercator has negative eastings there."""
+    from pipeline.sources.cpts_listing.perimeters import WEB_MERCATOR_NOTE
+
+    caen = gpd.GeoSeries([box(-0.40, 49.15, -0.33, 49.21)], crs=4326)  # west of Greenwich
+    frame, notes, errors = read_features(write_metres(tmp_path / "caen.geojson", caen, 3857))
+    assert errors == [] and notes == [WEB_MERCATOR_NOTE]
+    assert frame.geometry.iloc[0].bounds == pytest.approx(caen.iloc[0].bounds, abs=1e-7)

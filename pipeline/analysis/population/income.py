@@ -158,18 +158,24 @@ def _population_of(units: pd.DataFrame, codes: set[str]) -> float:
     return math.nan if population.isna().any() else float(population.sum())
 
 
-def _hidden(units: pd.DataFrame, rows: pd.DataFrame, published: pd.Series) -> tuple[set[str], float]:
+def _hidden(units: pd.DataFrame, rows: pd.DataFrame, published: pd.Series,
+            covered_by: Mapping[str, str] | None = None) -> tuple[set[str], float]:
     """The units whose value is not published, wholly or in part, and the population it leaves out.
 
     A commune merged since the file has one row per former commune: when some of them are under secrecy (a
     review: Hesdin-la-Forêt, 4 former communes, Hesdin's 2 005 of 4 192 persons published), its value describes
     the others only. Its population left out is its COG population in the proportion of the hidden rows'
-    persons; a unit without any row is left out whole.
+    persons; a unit without any row is left out whole, unless ``covered_by`` names the territory's unit whose row
+    holds its households (a commune re-created since the file): it is then hidden as that unit is.
     """
     weights = rows["poids"].fillna(0)
     per_code = pd.DataFrame({"code": rows["code"], "poids": weights, "cache": weights.where(~published, 0),
                              "lignes_cachees": (~published).astype(int)}).groupby("code").sum()
-    per_unit = per_code.reindex(units["code"])
+    inside = set(units["code"])
+    holders = [(covered_by or {}).get(code) for code in units["code"]]
+    per_unit = per_code.reindex([h if h in inside and h in per_code.index else c
+                                 for c, h in zip(units["code"], holders, strict=True)])
+    per_unit.index = pd.Index(units["code"])
     hidden = per_unit["lignes_cachees"].isna() | (per_unit["lignes_cachees"] > 0)  # no row at all: hidden whole
     share = (per_unit["cache"] / per_unit["poids"]).where(per_unit["poids"] > 0, 1.0)
     population = units["population"].to_numpy()[hidden.to_numpy()] * share[hidden].to_numpy()
@@ -177,7 +183,8 @@ def _hidden(units: pd.DataFrame, rows: pd.DataFrame, published: pd.Series) -> tu
                                                        else float(population.sum()))
 
 
-def approximate_income(income: pd.DataFrame, territory: pd.DataFrame, code_column: str = "code") -> TerritoryIncome:
+def approximate_income(income: pd.DataFrame, territory: pd.DataFrame, code_column: str = "code",
+                       covered_by: Mapping[str, str] | None = None) -> TerritoryIncome:
     """Income of a territory approximated from communal values (weighted by persons).
 
     Parameters
@@ -195,6 +202,11 @@ def approximate_income(income: pd.DataFrame, territory: pd.DataFrame, code_colum
         with its arrondissements.
     code_column
         Column of ``income`` holding the codes.
+    covered_by
+        Unit → the territory's unit whose row holds its households (communes
+        re-created since the file, in the row of the commune they were part
+        of): not counted as « non diffusé » when that row is published (a
+        review read L'Oie under statistical secrecy beside Essarts-en-Bocage).
 
     Returns
     -------
@@ -215,7 +227,7 @@ def approximate_income(income: pd.DataFrame, territory: pd.DataFrame, code_colum
         usable = rows[published]
         weight = float(usable["poids"].sum())
         value = float((usable[indicator] * usable["poids"]).sum() / weight) if weight > 0 else math.nan
-        hidden, hidden_population = _hidden(units, rows, published)
+        hidden, hidden_population = _hidden(units, rows, published, covered_by)
         figures[indicator] = IncomeFigure(
             indicator=indicator,
             value=value,
@@ -303,12 +315,13 @@ def territory_income(
     epci_rows: pd.DataFrame | None = None,
     epci_members: Mapping[str, Iterable[str]] | None = None,
     code_column: str = "code",
+    covered_by: Mapping[str, str] | None = None,
 ) -> TerritoryIncome:
     """The exact EPCI figures when the territory is exactly an EPCI with a row, else the approximation.
 
     Parameters
     ----------
-    income, territory, code_column
+    income, territory, code_column, covered_by
         See :func:`approximate_income`.
     epci_rows
         Filosofi EPCI rows (``code``, indicators), or None.
@@ -325,4 +338,4 @@ def territory_income(
             match = epci_rows[epci_rows["code"].astype(str) == epci]
             if len(match):
                 return epci_income(match.iloc[0], territory, epci)
-    return approximate_income(income, territory, code_column)
+    return approximate_income(income, territory, code_column, covered_by)

@@ -189,8 +189,9 @@ def _recreated_note(recreated: pd.DataFrame, codes: list[str]) -> str:
         if holder in inside and beyond:
             parts.append(f"la ligne de {holder} décrit aussi {', '.join(beyond)}, hors du territoire")
         elif holder not in inside and (within := [c for c in others if c in inside]):
-            parts.append(f"{', '.join(within)}, décrite(s) par la ligne de {holder} hors du territoire, "
-                         "sans valeur propre")
+            described = "décrite" if len(within) == 1 else "décrites"
+            parts.append(f"{', '.join(within)}, {described} par la ligne de {holder} hors du territoire, sans "
+                         "valeur propre")
     return "" if not parts else " ; communes rétablies depuis la géographie de Filosofi (2021) : " + " ; ".join(parts)
 
 
@@ -229,10 +230,12 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
                              per_unit=empty, zones_method="", unavailable=reason)
     rows = queries.filosofi_of_units(con, codes)
     territory = pd.DataFrame({"code": codes, "population": units["population"].to_numpy()})
+    recreated = queries.filosofi_recreated(con, units["commune_code"].astype(str))
+    # A commune re-created since the file, beside the commune whose row holds its households: covered by that row.
+    covered_by = {str(r.autre): str(r.code) for r in recreated.itertuples() if str(r.code) in set(codes)}
     result = territory_income(rows, territory, queries.filosofi_epci(con),
                               queries.filosofi_epci_members(con, units["commune_code"].astype(str)),
-                              code_column="unite")
-    recreated = queries.filosofi_recreated(con, units["commune_code"].astype(str))
+                              code_column="unite", covered_by=covered_by)
     exact = _exact_commune(con, rows, codes, recreated)
     if exact is not None and result.method != "epci":
         code, row = exact
@@ -248,6 +251,7 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     per_unit = unit_income(rows, codes, outside_field=outside, recreated=recreated)
     references_of_zones = income_references(con) if references is None else references()
     out = []
+    coverage_notes = []  # the zones whose deciles rest on part of their persons, for the note under the table
     for zone in zones.itertuples():
         held = str(zone.departements).split(",")
         label = (france_label(held, FRANCE_INCOME_FIELD, set(held) - set(covered), "de Filosofi")
@@ -260,18 +264,17 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
             values = references_of_zones.loc[key] if key in references_of_zones.index else pd.Series(dtype="float64")
             record.update({indicator: float(values.get(indicator, np.nan)) for indicator in INCOME_INDICATORS})
+            coverage = _deciles_coverage(values.get("part_personnes_deciles_pct"))
             record["methode"] = (f"valeur exacte de la commune {values.get('commune')} (Filosofi), seule commune de "
-                                 "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL
-                                 + _deciles_coverage(values.get("part_personnes_deciles_pct")))
+                                 "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL + coverage)
+            if coverage and values.get("lignes") != 1:
+                coverage_notes.append(f" ; {label},{coverage.removeprefix(' ;')}")
         out.append(record)
     frame = pd.DataFrame(out, columns=["libelle", "niveau", "code", *INCOME_INDICATORS, "methode"])
     # Paris is a département of one commune: its figure is the file's own, not an approximation (a review).
     exact = frame[(frame["niveau"] != "territoire") & frame["methode"].str.startswith("valeur exacte")]
-    partial = frame[(frame["niveau"] != "territoire") & frame["methode"].str.startswith(APPROXIMATION_LABEL)
-                    & (frame["methode"] != APPROXIMATION_LABEL)]
     zones_method = ZONES_INCOME_METHOD + "".join(
-        f" ; {row.libelle}, {row.methode}" for row in exact.itertuples()) + "".join(
-        f" ; {row.libelle},{row.methode[len(APPROXIMATION_LABEL) + 2:]}" for row in partial.itertuples())
+        f" ; {row.libelle}, {row.methode}" for row in exact.itertuples()) + "".join(coverage_notes)
     return IncomeSection(available=True, method=result.method, label=result.label, epci=result.epci,
                          territory=result.table(), zones=frame, per_unit=per_unit, zones_method=zones_method)
 

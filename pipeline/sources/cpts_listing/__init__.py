@@ -39,8 +39,8 @@ commune, with a note.
 
 Modules: :mod:`.model` (columns, result type), :mod:`.parse` (CSV and
 GeoJSON parsing), :mod:`.perimeters` (GeoJSON reader, CRS, location),
-:mod:`.names` (name comparison), :mod:`.resolve` (COG resolution, defects,
-:func:`read_listing`), :mod:`.homonyms` (probable homonyms), :mod:`.postal` (postal
+:mod:`.names` (name comparison), :mod:`.resolve` (COG resolution, defects),
+:mod:`.reading` (:func:`read_listing`, a file read whole), :mod:`.homonyms` (probable homonyms), :mod:`.postal` (postal
 codes of Lyon and Marseille), :mod:`.columns` (commune names beside the codes, columns not read).
 """
 
@@ -61,7 +61,8 @@ from pipeline.sources.cpts_listing.model import (
 from pipeline.sources.cpts_listing.names import name_key, near_duplicate_names
 from pipeline.sources.cpts_listing.parse import decode_utf8, parse_listing_csv, parse_listing_geojson
 from pipeline.sources.cpts_listing.perimeters import read_perimeter_geojson, reject_anomalies
-from pipeline.sources.cpts_listing.resolve import combine, read_listing, resolve_codes, resolve_listing
+from pipeline.sources.cpts_listing.reading import combine, read_listing
+from pipeline.sources.cpts_listing.resolve import resolve_codes, resolve_listing
 
 __all__ = [
     "HOMONYM_COLUMNS",

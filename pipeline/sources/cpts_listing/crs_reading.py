@@ -12,8 +12,9 @@ alone cannot decide.
 What decides is the drawing itself: a CPTS perimeter is a union of communes,
 so under the right reading its border follows commune borders, and under the
 wrong one it cuts communes anywhere. :func:`boundary_misfit` measures that,
-and :func:`choose_reading` keeps Web Mercator only when it fits clearly
-better than Lambert 93 (the usual reading stays the default).
+and :func:`choose_reading` keeps Web Mercator only when it follows the
+borders and fits clearly better than Lambert 93 (the usual reading stays the
+default, its doubt said).
 """
 
 from __future__ import annotations
@@ -84,28 +85,36 @@ def choose_reading(shapes: gpd.GeoSeries, units_near: UnitsNear) -> tuple[gpd.Ge
     """The reading of ``shapes`` (EPSG:4326, read from metres as Lambert 93) that follows commune borders, and
     the French note saying which one was kept and why.
 
-    Web Mercator is kept when its misfit (:func:`boundary_misfit`) is under
-    :data:`FOLLOWS_BORDERS` and under :data:`CLEARLY_BETTER` times Lambert
-    93's; otherwise Lambert 93 stays.
+    The file has one CRS: its feature that follows the borders best under
+    either reading decides (a review's listing of a union of communes and a
+    hand-drawn circle was judged on both together, and the circle's area
+    outweighed the communes). Web Mercator is kept when that feature's misfit
+    (:func:`boundary_misfit`) is under :data:`FOLLOWS_BORDERS` and under
+    :data:`CLEARLY_BETTER` times its Lambert 93 one; otherwise Lambert 93 stays.
     """
     mercator = reread(shapes, LAMBERT93, WEB_MERCATOR)
-    misfits = {}
-    for code, reading in ((LAMBERT93, shapes), (WEB_MERCATOR, mercator)):
-        present = reading.dropna()
-        misfits[code] = boundary_misfit(present, units_near(tuple(present.total_bounds))) if len(present) else 1.0
+    readings = {LAMBERT93: shapes, WEB_MERCATOR: mercator}
+    units = {code: units_near(tuple(reading.dropna().total_bounds)) if reading.notna().any() else None
+             for code, reading in readings.items()}
+    per_feature = [{code: boundary_misfit(readings[code].iloc[[i]].dropna(), units[code])
+                    if units[code] is not None and readings[code].iloc[[i]].notna().all() else 1.0
+                    for code in readings} for i in range(len(shapes))]
+    misfits = min(per_feature, key=lambda m: min(m.values()), default={LAMBERT93: 1.0, WEB_MERCATOR: 1.0})
     kept = WEB_MERCATOR if misfits[WEB_MERCATOR] < min(FOLLOWS_BORDERS, CLEARLY_BETTER * misfits[LAMBERT93]) \
         else LAMBERT93
     names = {LAMBERT93: "Lambert 93 (EPSG:2154)", WEB_MERCATOR: "Web Mercator (EPSG:3857)"}
     other = WEB_MERCATOR if kept == LAMBERT93 else LAMBERT93
 
     def share(code: int) -> str:
-        return f"{misfits[code] * 100:.0f} %".replace(".", ",")
+        return f"{misfits[code] * 100:.0f} %"
 
     follows = misfits[kept] < misfits[other] and misfits[kept] < FOLLOWS_BORDERS
     why = ("où le tracé suit les limites des communes" if follows
            else "la lecture habituelle, aucune des deux ne suivant nettement les limites des communes chargées")
+    measured = (f"part du tracé qui ne suit pas les limites communales : {share(kept)} de sa surface"
+                if len(shapes) < 2 else f"entité qui suit le mieux les limites communales : {share(kept)} de sa "
+                                        "surface ne les suit pas")
     note = (f"coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web Mercator : lues en "
-            f"{names[kept]}, {why} (part du tracé qui ne suit pas les limites communales : {share(kept)} de sa "
-            f"surface, contre {share(other)} en {names[other].split(' (')[0]}) ; déclarez le CRS ou exportez en "
-            "WGS84 pour lever le doute")
+            f"{names[kept]}, {why} ({measured}, contre {share(other)} en {names[other].split(' (')[0]}) ; déclarez "
+            "le CRS ou exportez en WGS84 pour lever le doute")
     return (mercator if kept == WEB_MERCATOR else shapes), note

@@ -10,8 +10,10 @@ not always so:
   envelope (QGIS exports of French layers) are read as EPSG:2154, with a
   French note saying so; where they would also fall in France read as Web
   Mercator, the reading whose border follows commune borders is kept
-  (:mod:`~pipeline.sources.cpts_listing.crs_reading`); other projected
-  coordinates without a declared CRS are refused;
+  (:mod:`~pipeline.sources.cpts_listing.crs_reading`); metres west of
+  Greenwich that fall in France read as Web Mercator are read so (no other
+  projection of France has negative eastings); other projected coordinates
+  without a declared CRS are refused;
 * each feature is then located: inside metropolitan France or a DROM (bounds
   of :data:`FRANCE_BOUNDS`) it is fine; if it would be inside once its two
   coordinates are swapped (latitude written first), or if it is elsewhere,
@@ -38,7 +40,7 @@ from shapely.validation import explain_validity
 
 from pipeline.errors import DataError
 from pipeline.geography import LAMBERT93, WGS84
-from pipeline.sources.cpts_listing.crs_reading import UnitsNear, choose_reading, web_mercator_also_in
+from pipeline.sources.cpts_listing.crs_reading import WEB_MERCATOR, UnitsNear, choose_reading, web_mercator_also_in
 from pipeline.sources.cpts_listing.model import raise_collected
 from pipeline.sources.cpts_listing.vector_files import is_vector_file, vector_file_as_geojson
 from pipeline.sources.files import read_text_checked
@@ -56,6 +58,11 @@ FRANCE_BOUNDS: dict[str, tuple[float, float, float, float]] = {
 LAMBERT93_ENVELOPE = (0.0, 6_000_000.0, 1_400_000.0, 7_200_000.0)
 LAMBERT93_NOTE = ("coordonnées en mètres sans CRS déclaré : lues en Lambert 93 (EPSG:2154), la projection des "
                   "exports QGIS pour la France ; déclarez le CRS ou exportez en WGS84 pour lever le doute")
+#: West of Greenwich, metres are negative in Web Mercator only (Lambert 93, the UTM zones and the conic
+#: projections of France have positive eastings): a review's Caen and Cherbourg from a web map were refused.
+WEB_MERCATOR_NOTE = ("coordonnées en mètres sans CRS déclaré, à l'ouest du méridien de Greenwich : lues en Web "
+                     "Mercator (EPSG:3857), la projection des cartes web, seule à les placer en France ; déclarez le "
+                     "CRS ou exportez en WGS84 pour lever le doute")
 ANOMALY_SWAPPED = "longitude et latitude inversées"
 ANOMALY_OUTSIDE = "hors de France (métropole et DROM)"
 RESERVED = frozenset({"feature", "anomalie", "geometry"})
@@ -107,6 +114,9 @@ def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str], vector
             return CRS.from_epsg(LAMBERT93), True
         notes.append(LAMBERT93_NOTE)
         return CRS.from_epsg(LAMBERT93), False
+    if west < 0 and web_mercator_also_in((west, south, east, north), FRANCE_BOUNDS["France métropolitaine"]):
+        notes.append(WEB_MERCATOR_NOTE)
+        return CRS.from_epsg(WEB_MERCATOR), False
     raise DataError(
         f"Coordonnées projetées sans CRS déclaré (x de {west:.0f} à {east:.0f}, y de {south:.0f} à {north:.0f}) "
         "qui ne sont pas du Lambert 93 : déclarez le CRS ("

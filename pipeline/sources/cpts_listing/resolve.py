@@ -1,8 +1,8 @@
-"""Resolution of parsed listings to the current COG, content defects, and the file-level entry point."""
+"""Resolution of parsed listings to the current COG, and their content defects (the file-level entry point:
+:mod:`.reading`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -16,7 +16,6 @@ from pipeline.geography import (
     paris_postal_arrondissement,
 )
 from pipeline.sources.cpts_listing.columns import commune_name_issues, unread_column_issues
-from pipeline.sources.cpts_listing.crs_reading import UnitsNear
 from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
 from pipeline.sources.cpts_listing.ids import assign_ids
 from pipeline.sources.cpts_listing.model import (
@@ -26,15 +25,11 @@ from pipeline.sources.cpts_listing.model import (
     PERIMETER_COLUMNS,
     ListingResult,
     issue,
-    raise_collected,
     single_id_by_name,
 )
 from pipeline.sources.cpts_listing.names import name_issues
-from pipeline.sources.cpts_listing.parse import parse_listing_csv, parse_listing_geojson
 from pipeline.sources.cpts_listing.perimeters import ANOMALY_SWAPPED, one_perimeter_per_cpts
 from pipeline.sources.cpts_listing.postal import postal_code_issues
-from pipeline.sources.cpts_listing.vector_files import is_vector_file
-from pipeline.sources.files import read_text_checked
 
 #: Kinds of :func:`pipeline.sources.cog.cog_mapping` rows, as the anomalies write them.
 _KIND_WORDS = {"ancien": "ancienne commune", "deleguee": "commune déléguée", "associee": "commune associée",
@@ -342,59 +337,3 @@ def resolve_listing(
     issue_frame["line"] = issue_frame["line"].astype("Int64")
     members["line"] = members["line"].astype("Int64")
     return ListingResult(members=members, issues=issue_frame, perimeters=perimeters)
-
-
-def read_listing(
-    path: str | Path,
-    cog_mapping: pd.DataFrame,
-    units: pd.DataFrame,
-    name: str | None = None,
-    points: pd.DataFrame | None = None,
-    units_near: UnitsNear | None = None,
-) -> ListingResult:
-    """Read, validate and resolve one listing file (CSV or GeoJSON).
-
-    Parameters
-    ----------
-    path
-        ``.csv`` (or ``.txt``) listing, or ``.geojson`` / ``.json`` perimeters (or a GeoPackage or
-        Shapefile: :mod:`pipeline.sources.cpts_listing.vector_files`).
-    cog_mapping, units, points, units_near
-        See :func:`resolve_listing`, and :func:`~pipeline.sources.cpts_listing.perimeters.read_features` for
-        ``units_near``.
-    name
-        Listing name; default the file stem.
-
-    Raises
-    ------
-    DataError
-        Not a regular file (FIFO, device, directory, broken link…), not
-        UTF-8, and every structural defect (see the package docstring).
-    """
-    path = Path(path)
-    listing = name or path.stem
-    if path.suffix.lower() in (".geojson", ".json") or is_vector_file(path):
-        parsed, notes = parse_listing_geojson(path, units_near)
-        result = resolve_listing(parsed, cog_mapping, units, listing, points, notes)
-        if result.perimeters is not None and result.perimeters.empty:  # every feature set aside: nothing to load
-            aside = result.issues.loc[result.issues["kind"].isin(["hors_france", "coordonnees_inversees"]), "detail_fr"]
-            raise_collected([(None, str(d)) for d in aside] or [(None, "aucune entité")],
-                            "Aucun périmètre utilisable dans la liste (coordonnées attendues en longitude/latitude "
-                            "WGS84 ou avec un CRS déclaré) :", path)
-        return result
-    raw = parse_listing_csv(read_text_checked(path, workbook=True).text, path)
-    return resolve_listing(raw, cog_mapping, units, listing, points)
-
-
-def combine(results: dict[str, ListingResult] | list[ListingResult]) -> ListingResult:
-    """Concatenate several listings' results (their ``listing`` column tells them apart)."""
-    items = list(results.values()) if isinstance(results, dict) else list(results)
-    if not items:
-        return ListingResult(pd.DataFrame(columns=MEMBER_COLUMNS), pd.DataFrame(columns=ISSUE_COLUMNS))
-    members = pd.concat([r.members for r in items], ignore_index=True)
-    issues = pd.concat([r.issues for r in items], ignore_index=True)
-    perims = [r.perimeters for r in items if r.perimeters is not None]
-    crs = perims[0].crs if perims else None
-    perimeters = gpd.GeoDataFrame(pd.concat([p.to_crs(crs) for p in perims], ignore_index=True),
-                                  geometry="geometry", crs=crs) if perims else None
-    return ListingResult(members=members, issues=issues, perimeters=perimeters)

@@ -58,14 +58,15 @@ def communes_of_the_filosofi_geography(con: duckdb.DuckDBPyConnection, commune: 
 def filosofi_recreated(con: duckdb.DuckDBPyConnection, communes: Iterable[str]) -> pd.DataFrame:
     """Communes re-created since the Filosofi geography (1 January 2021), touching ``communes``: ``code`` (the
     commune of 2021 whose Filosofi row also describes them, by its current code) and ``autre`` (the commune
-    re-created since), with their current names ``nom`` and ``nom_autre``: Essarts-en-Bocage (85084) with L'Oie
-    (85165) and Sainte-Florence (85212)."""
+    re-created since), named ``nom`` as the commune was in 2021 (60054 was Les Hauts-Talican, now Beaumont-les-
+    Nonains's code) and ``nom_autre`` as today: Essarts en Bocage (85084) with L'Oie (85165) and Sainte-Florence
+    (85212)."""
     from pipeline.sources.cog import GAP_INCLUDED
 
     with registered_codes(con, "_recreated", communes):
         return con.execute(
             "SELECT g.code, g.autre, c.nom, o.nom AS nom_autre FROM population_gaps g "
-            "LEFT JOIN communes c ON c.code = g.code AND c.vintage = $now "
+            "LEFT JOIN communes c ON c.code = g.code AND c.vintage = $then "
             "LEFT JOIN communes o ON o.code = g.autre AND o.vintage = $now "
             "WHERE g.vintage = $then AND g.kind = $kind AND (g.code IN (SELECT code FROM _recreated) "
             "OR g.autre IN (SELECT code FROM _recreated)) ORDER BY g.code, g.autre",
