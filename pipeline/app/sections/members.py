@@ -59,9 +59,10 @@ def members_section(
         ("unlocated", (f"adhérent dont {number} est dans l'Annuaire Santé sans lieu d'exercice localisé (compté "
                        "dans les parts)", f"adhérents dont {number} est dans l'Annuaire Santé sans lieu d'exercice "
                                           "localisé (comptés dans les parts)")),
-        ("beyond", (f"adhérent dont {number} place l'exercice hors des départements chargés, où le territoire "
-                    "s'étend aussi (compté dans les parts)", f"adhérents dont {number} place l'exercice hors des "
-                    "départements chargés, où le territoire s'étend aussi (comptés dans les parts)")),
+        ("beyond", (f"adhérent dont {number} est dans l'Annuaire Santé avec un exercice hors des départements "
+                    "chargés, où le territoire s'étend aussi (compté dans les parts)",
+                    f"adhérents dont {number} est dans l'Annuaire Santé avec un exercice hors des départements "
+                    "chargés, où le territoire s'étend aussi (comptés dans les parts)")),
     ):
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):

@@ -112,7 +112,7 @@ def activities_of_rpps(con: duckdb.DuckDBPyConnection, rpps: Iterable[str]) -> p
     Columns ``rpps, groupe, profession_libelle, unite, commune, commune_nom``
     (name of the current commune; NULL when the activity is not located),
     ``hors_chargement`` (the registry places the activity in a département the
-    database did not load: no commune, but not in the territory) and
+    database did not load: no commune, and not in the territory's loaded part) and
     ``commune_libelle_source`` (the commune's name as the file wrote it).
     """
     from pipeline.sources.annuaire.layout import OUTSIDE_THE_LOAD
