@@ -4,6 +4,7 @@ perimeter that kept a commune's code, a path starting with ``~`` (fixture databa
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -717,3 +718,30 @@ def test_one_zone_however_typed_has_one_output_folder(db: duckdb.DuckDBPyConnect
                                                       slug: str) -> None:
     """A review: « epci:200 067 106 » wrote beside « epci:200067106 », and two runs of one zone could mix."""
     assert [resolve_territory(db, spec).slug for spec in spellings] == [slug] * len(spellings)
+
+
+def test_an_empty_drawing_names_the_communes_its_web_mercator_reading_holds(db: duckdb.DuckDBPyConnection,
+                                                                             mirror: Path, tmp_path: Path) -> None:
+    """A review drew Paris as a rectangle on a web map, saved without its CRS: neither reading follows the
+    communes' borders, the usual one (Lambert 93) falls by the Basque coast, and the message never named the Web
+    Mercator reading. It names the units that reading holds (their points inside, from the mirror's polygons)."""
+    from shapely.geometry import box
+
+    drawn = box(2.36, 48.86, 2.41, 48.90)
+    frame = gpd.read_file(mirror / "contours-arrondissements-2023" /
+                          "georef-france-commune-arrondissement-municipal-2023.geojson")
+    codes = frame["com_arm_code"].astype(str).str.extract(r"(751\d\d)")[0]
+    expected = sorted(c for c, g in zip(codes, frame.geometry, strict=True) if g.representative_point().within(drawn))
+    assert len(expected) >= 2
+    path = tmp_path / "carte-web.geojson"
+    metres = gpd.GeoSeries([drawn], crs=4326).to_crs(3857).iloc[0]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(metres)}]}))
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    message = info.value.message
+    assert message.startswith("Territoire vide : le périmètre du fichier ne contient le point représentatif")
+    said = message.split(". Lues en Web Mercator (EPSG:3857, la projection des cartes web), ses coordonnées "
+                         f"contiendraient {len(expected)} unités : ")[1]
+    assert re.findall(r"\((751\d\d)\)", said) == expected
+    assert said.endswith(" ; si le fichier vient d'une carte web, déclarez ce CRS (membre « crs » : EPSG:3857)")

@@ -81,9 +81,9 @@ def boundary_misfit(shapes: gpd.GeoSeries, units: gpd.GeoDataFrame) -> float:
     return float(min((np.minimum(inside, outside).sum() + over_no_unit) / drawn.area, 1.0))
 
 
-def choose_reading(shapes: gpd.GeoSeries, units_near: UnitsNear) -> tuple[gpd.GeoSeries, str]:
-    """The reading of ``shapes`` (EPSG:4326, read from metres as Lambert 93) that follows commune borders, and
-    the French note saying which one was kept and why.
+def choose_reading(shapes: gpd.GeoSeries, units_near: UnitsNear) -> tuple[gpd.GeoSeries, str, int]:
+    """The reading of ``shapes`` (EPSG:4326, read from metres as Lambert 93) that follows commune borders, the
+    French note saying which one was kept and why, and the EPSG code kept.
 
     The file has one CRS: its feature that follows the borders best under
     either reading decides (a review's listing of a union of communes and a
@@ -117,4 +117,4 @@ def choose_reading(shapes: gpd.GeoSeries, units_near: UnitsNear) -> tuple[gpd.Ge
     note = (f"coordonnées en mètres sans CRS déclaré, plausibles en Lambert 93 comme en Web Mercator : lues en "
             f"{names[kept]}, {why} ({measured}, contre {share(other)} en {names[other].split(' (')[0]}) ; déclarez "
             "le CRS ou exportez en WGS84 pour lever le doute")
-    return (mercator if kept == WEB_MERCATOR else shapes), note
+    return (mercator if kept == WEB_MERCATOR else shapes), note, kept

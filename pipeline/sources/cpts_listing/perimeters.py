@@ -63,6 +63,9 @@ LAMBERT93_NOTE = ("coordonnées en mètres sans CRS déclaré : lues en Lambert 
 WEB_MERCATOR_NOTE = ("coordonnées en mètres sans CRS déclaré, à l'ouest du méridien de Greenwich : lues en Web "
                      "Mercator (EPSG:3857), la projection des cartes web, seule à les placer en France ; déclarez le "
                      "CRS ou exportez en WGS84 pour lever le doute")
+#: Key of ``frame.attrs`` recording the reading of metres without a CRS that :func:`read_features` kept Lambert 93
+#: over: Web Mercator, which an empty territory's message names with the communes it would hold.
+OTHER_READING = "autre_lecture"
 ANOMALY_SWAPPED = "longitude et latitude inversées"
 ANOMALY_OUTSIDE = "hors de France (métropole et DROM)"
 RESERVED = frozenset({"feature", "anomalie", "geometry"})
@@ -224,9 +227,11 @@ def read_features(
         frame = frame.to_crs(WGS84)
     frame = frame.set_crs(WGS84, allow_override=True)
     if ambiguous and units_near is not None:
-        geometry, note = choose_reading(frame.geometry, units_near)
+        geometry, note, kept = choose_reading(frame.geometry, units_near)
         frame = frame.set_geometry(geometry)
         notes.append(note)
+        if kept == LAMBERT93:  # the other reading stays possible: an empty territory names it
+            frame.attrs[OTHER_READING] = WEB_MERCATOR
     elif ambiguous:  # no commune polygons to decide with: the usual reading, said
         notes.append(LAMBERT93_NOTE)
     frame.insert(len(frame.columns) - 1, "anomalie", [

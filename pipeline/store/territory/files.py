@@ -235,23 +235,9 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
     codes = _codes_inside(near, frame)
     if not codes:
-        west, south, east, north = frame.total_bounds
-        loaded = provenance.loaded_departements(con)
-        if loaded:  # most likely a perimeter elsewhere in France, not a coordinate problem
-            raise TerritoryError(
-                "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune "
-                f"chargée, et la base est limitée aux départements {', '.join(loaded)} (emprise lon {west:.3f} à "
-                f"{east:.3f}, lat {south:.3f} à {north:.3f}) : ajoutez ses départements (make data "
-                "DEPARTEMENTS=…) ou chargez toute la France (make data FRANCE=1) ; sinon, vérifiez ses coordonnées "
-                "(longitude/latitude WGS84 ou CRS déclaré)",
-                path,
-            )
-        raise TerritoryError(
-            "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune "
-            f"(emprise lon {west:.3f} à {east:.3f}, lat {south:.3f} à {north:.3f} ; coordonnées attendues en "
-            "longitude/latitude WGS84 ou avec un CRS déclaré)",
-            path,
-        )
+        from pipeline.store.territory.drawn_empty import empty_territory_message
+
+        raise TerritoryError(empty_territory_message(con, frame), path)
     units_word = "unité" if len(codes) < 2 else "unités"
     notes = [*file_notes, f"{len(codes)} {units_word} (communes ; arrondissements à Paris, Lyon et Marseille) dont le "
              "point représentatif est dans le périmètre du fichier"]
