@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
-from pipeline.render.sections.characteristics import POVERTY_RATE_WHY
+from pipeline.render.sections.characteristics import POVERTY_RATE_WHY, income_outside_field
 
 
 def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -87,13 +87,13 @@ def _income(d: Diagnostic) -> dict[str, Any]:
         return {"revenus": {"disponible": False, "raison": i.unavailable}}
     # Units outside the file's field (Guadeloupe, Guyane, Mayotte) have no row at all: not « non diffusées »
     # (statistical secrecy), as the report says (a review found them counted so here only).
-    outside = i.per_unit.loc[i.per_unit["hors_champ"].astype(bool), "unit_code"] if len(i.per_unit) else []
-    outside_population = int(d.units.set_index("unit_code")["population"].reindex(outside).fillna(0).sum())
+    outside, outside_population = income_outside_field(d)
+    count = int(outside.sum())
     territory = {
         row.indicateur: {"valeur": row.valeur, "unites": row.n_communes,
-                         "unites_non_diffusees": max(int(row.n_non_diffusees) - len(outside), 0),
+                         "unites_non_diffusees": max(int(row.n_non_diffusees) - count, 0),
                          "population_non_diffusee": max(row.population_non_diffusee - outside_population, 0),
-                         "unites_hors_champ": len(outside), "population_hors_champ": outside_population}
+                         "unites_hors_champ": count, "population_hors_champ": outside_population}
         for row in i.territory.itertuples()
     }
     return {"revenus": {

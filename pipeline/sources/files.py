@@ -139,40 +139,46 @@ def web_page(head: bytes, content_type: str | None = None) -> bool:
     return html_type and b"<" in text
 
 
-#: What an Office or OpenDocument file holds, by a member its zip always has: a Word document given as a listing
-#: was called « un classeur Excel (.xlsx/.ods) ou une archive zip ».
-_ZIP_KINDS = (("word/document.xml", "un document Word (.docx)"),
-              ("xl/workbook.bin", "un classeur Excel binaire (.xlsb)"),
-              ("xl/workbook.xml", "un classeur Excel (.xlsx)"),
-              ("ppt/presentation.xml", "une présentation PowerPoint"))
-_OPENDOCUMENT = {b"application/vnd.oasis.opendocument.spreadsheet": "un classeur OpenDocument (.ods)",
-                 b"application/vnd.oasis.opendocument.text": "un document OpenDocument (.odt)"}
+#: What an Office or OpenDocument file holds, by a member its zip always has (the Excel workbook first), and its
+#: French name: a Word document given as a listing was called « un classeur Excel (.xlsx/.ods) ou une archive zip ».
+_ZIP_MEMBERS = (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("xl/workbook.bin", "xlsb"),
+                ("ppt/presentation.xml", "pptx"))
+_OPENDOCUMENT_MIMETYPES = {b"application/vnd.oasis.opendocument.spreadsheet": "ods",
+                           b"application/vnd.oasis.opendocument.text": "odt"}
+_ZIP_NAMES = {"xlsx": "un classeur Excel (.xlsx)", "docx": "un document Word (.docx)",
+              "xlsb": "un classeur Excel binaire (.xlsb)", "pptx": "une présentation PowerPoint",
+              "ods": "un classeur OpenDocument (.ods)", "odt": "un document OpenDocument (.odt)",
+              "opendocument": "un document OpenDocument", "zip": "une archive zip",
+              "damaged": "un classeur Excel (.xlsx/.ods) ou une archive zip"}
 
 
-def _zip_kind(data: bytes) -> str:
-    """The French name of a zip file by its members: a Word document, an Excel or OpenDocument workbook, or an
-    archive (a damaged zip: the archive's name, as before)."""
+def zip_kind(data: bytes) -> str | None:
+    """What a file is when it is a zip, by its members: a key of :data:`_ZIP_NAMES` (``"xlsx"``, ``"ods"``,
+    ``"docx"``…; ``"damaged"`` for a zip that cannot be opened, a workbook cut short as likely as any other;
+    ``"zip"`` for another archive), or None when it is no zip."""
     import io
     import zipfile
 
+    if not data.startswith(b"PK\x03\x04"):
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            for member, kind in _ZIP_KINDS:
-                if member in names:
-                    return kind
-            if "mimetype" in names:
-                return _OPENDOCUMENT.get(archive.read("mimetype").strip(), "un document OpenDocument")
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return "un classeur Excel (.xlsx/.ods) ou une archive zip"
-    return "une archive zip"
+            mimetype = archive.read("mimetype")[:100].strip() if "mimetype" in names else None
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
+        return "damaged"
+    found = next((kind for member, kind in _ZIP_MEMBERS if member in names), None)
+    if found is None and mimetype is not None:
+        found = next((kind for prefix, kind in _OPENDOCUMENT_MIMETYPES.items() if mimetype.startswith(prefix)),
+                     "opendocument")
+    return found or "zip"
 
 
 def binary_kind(data: bytes) -> str | None:
     """A French name for a binary file given where text was expected, or None."""
     head = data[:8]
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(data)
+    if (kind := zip_kind(data)) is not None:
+        return _ZIP_NAMES[kind]
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "un classeur Excel ancien (.xls)"
     if head.startswith(b"%PDF"):
@@ -279,9 +285,9 @@ def read_text_checked(
     except OSError as exc:
         raise DataError(f"Lecture impossible : {exc.strerror}", path) from exc
     if workbook:
-        from pipeline.sources.workbook import sheet_as_csv, spreadsheet_kind
+        from pipeline.sources.workbook import sheet_as_csv
 
-        kind = spreadsheet_kind(data)
+        kind = zip_kind(data)
         if kind in ("xlsx", "damaged"):  # a damaged one is refused by openpyxl, as a workbook
             return DecodedText(sheet_as_csv(data, path), "xlsx")
         if kind == "ods":

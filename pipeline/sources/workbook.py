@@ -23,31 +23,10 @@ from typing import Any
 
 from pipeline.errors import DataError
 
-#: The part every Office Open XML workbook holds (a zip without it is another document or an archive).
-WORKBOOK_PART = "xl/workbook.xml"
-#: What an OpenDocument spreadsheet's « mimetype » part holds.
-ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 #: Separator of the text made of a sheet: the one a French Excel writes.
 SHEET_SEPARATOR = ";"
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\x85\v\f]+\s*")
-
-
-def spreadsheet_kind(data: bytes) -> str | None:
-    """``"xlsx"`` for an Office Open XML workbook, ``"ods"`` for an OpenDocument spreadsheet (LibreOffice),
-    ``"damaged"`` for a zip that cannot be opened (a workbook cut short, as likely as any other zip), None for
-    anything else (text, another archive)."""
-    if not data.startswith(b"PK\x03\x04"):
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
-        return "damaged"
-    if WORKBOOK_PART in names:
-        return "xlsx"
-    return "ods" if mimetype.startswith(ODS_MIMETYPE) else None
 
 
 def cell_text(value: object) -> str:
@@ -101,6 +80,13 @@ def _filled_rows(sheet: Any) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _holds_formulas(data: bytes) -> bool:
+    """Whether a worksheet of the workbook holds a formula element (``<f>``), read from its XML bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(re.search(rb"<(?:\w+:)?f[ >/]", archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
 def _formulas_without_values(data: bytes, title: str, rows: list[tuple[int, list[str]]]) -> list[str]:
     """The cells (« B3 ») of sheet ``title`` holding a formula without a saved value: a workbook written by a
     script (openpyxl, pandas) keeps the formula only, and its cell read as empty gave a message about an empty
@@ -108,6 +94,8 @@ def _formulas_without_values(data: bytes, title: str, rows: list[tuple[int, list
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    if not _holds_formulas(data):  # most workbooks: no second reading of the sheet
+        return []
     values = dict(rows)
     sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)[title]
     sheet.reset_dimensions()

@@ -84,16 +84,25 @@ def _median_sentence(median: pd.Series) -> str:
                else "") + ".")
 
 
+
+def income_outside_field(d: Diagnostic) -> tuple[pd.Series, int]:
+    """Which of the income section's units lie outside Filosofi's field (a département without any row in the
+    file: Guadeloupe, Guyane, Mayotte), aligned on ``per_unit``, and their population: outside the field, not
+    under statistical secrecy (report, Trame and summary.json say so alike)."""
+    per_unit = d.income.per_unit if d.income is not None else pd.DataFrame()
+    if per_unit.empty:
+        return pd.Series(dtype=bool), 0
+    outside = per_unit["hors_champ"].astype(bool)
+    population = d.units.set_index("unit_code")["population"].reindex(per_unit.loc[outside, "unit_code"])
+    return outside, int(population.fillna(0).sum())
+
 def income_coverage_paragraphs(d: Diagnostic) -> list[str]:
     """The units outside Filosofi's field and those whose deciles are « non diffusés » (report and Trame)."""
     i = d.income
     if i is None or not i.available:
         return []
     paragraphs = []
-    # Units of a département without any row in the file are outside its field, not under statistical secrecy.
-    outside = i.per_unit["hors_champ"].to_numpy(dtype=bool)
-    outside_population = int(d.units.set_index("unit_code")["population"].reindex(
-        i.per_unit.loc[outside, "unit_code"]).fillna(0).sum())
+    outside, outside_population = income_outside_field(d)
     if outside.any():
         paragraphs.append(
             f"{plural(int(outside.sum()), 'unité')} sur {len(outside)}, soit {cell(outside_population)} habitants, "

@@ -70,10 +70,14 @@ def boundary_misfit(shapes: gpd.GeoSeries, units: gpd.GeoDataFrame) -> float:
     units
         Non-overlapping unit polygons (communes), EPSG:4326.
     """
-    drawn = shapely.union_all(np.asarray(shapes.to_crs(LAEA_EUROPE).dropna()))
+    return _misfit(shapes.to_crs(LAEA_EUROPE), units.geometry.dropna().to_crs(LAEA_EUROPE))
+
+
+def _misfit(shapes: gpd.GeoSeries, polygons: gpd.GeoSeries) -> float:
+    """:func:`boundary_misfit` of shapes and unit polygons both already in ETRS89-LAEA."""
+    drawn = shapely.union_all(np.asarray(shapes.dropna()))
     if drawn.is_empty or drawn.area <= 0:
         return 1.0
-    polygons = units.geometry.dropna().to_crs(LAEA_EUROPE)
     polygons = polygons[polygons.intersects(drawn)]
     inside = polygons.intersection(drawn).area.to_numpy()
     outside = np.maximum(polygons.area.to_numpy() - inside, 0.0)
@@ -94,11 +98,13 @@ def choose_reading(shapes: gpd.GeoSeries, units_near: UnitsNear) -> tuple[gpd.Ge
     """
     mercator = reread(shapes, LAMBERT93, WEB_MERCATOR)
     readings = {LAMBERT93: shapes, WEB_MERCATOR: mercator}
-    units = {code: units_near(tuple(reading.dropna().total_bounds)) if reading.notna().any() else None
-             for code, reading in readings.items()}
-    per_feature = [{code: boundary_misfit(readings[code].iloc[[i]].dropna(), units[code])
-                    if units[code] is not None and readings[code].iloc[[i]].notna().all() else 1.0
-                    for code in readings} for i in range(len(shapes))]
+    # Each reading and the units under it projected once, not once per feature (a listing holds dozens).
+    projected = {code: reading.to_crs(LAEA_EUROPE) for code, reading in readings.items()}
+    units = {code: units_near(tuple(reading.dropna().total_bounds)).geometry.dropna().to_crs(LAEA_EUROPE)
+             if reading.notna().any() else None for code, reading in readings.items()}
+    per_feature = [{code: _misfit(projected[code].iloc[[i]], polygons)
+                    if polygons is not None and projected[code].iloc[[i]].notna().all() else 1.0
+                    for code, polygons in units.items()} for i in range(len(shapes))]
     misfits = min(per_feature, key=lambda m: min(m.values()), default={LAMBERT93: 1.0, WEB_MERCATOR: 1.0})
     kept = WEB_MERCATOR if misfits[WEB_MERCATOR] < min(FOLLOWS_BORDERS, CLEARLY_BETTER * misfits[LAMBERT93]) \
         else LAMBERT93

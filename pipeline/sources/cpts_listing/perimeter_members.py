@@ -44,6 +44,12 @@ def units_inside(points: pd.DataFrame, shapes: gpd.GeoDataFrame) -> pd.DataFrame
     return pd.DataFrame({"code": inside["code"].to_numpy(), "shape": inside["index_right"].to_numpy()})
 
 
+def codes_inside(units: gpd.GeoDataFrame, shapes: gpd.GeoDataFrame) -> list[str]:
+    """Sorted codes of the ``units`` (``code``, ``lon``, ``lat``: the store's unit polygons near ``shapes``) whose
+    representative point lies inside one of ``shapes``."""
+    return sorted(units_inside(pd.DataFrame(units[["code", "lon", "lat"]]), shapes)["code"].unique())
+
+
 #: Share of a unit's area from which the point rule and the area covered disagree: a unit counted with less of
 #: its area inside the perimeter, or left out with at least as much.
 HALF = 0.5

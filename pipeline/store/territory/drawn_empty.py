@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pipeline.sources.cpts_listing.perimeters import OTHER_READING
 from pipeline.sources.files import first_listed
@@ -40,14 +39,14 @@ def empty_territory_message(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFr
         return message
     from pipeline.geography import LAMBERT93
     from pipeline.sources.cpts_listing.crs_reading import reread
-    from pipeline.sources.cpts_listing.perimeter_members import units_inside
+    from pipeline.sources.cpts_listing.perimeter_members import codes_inside
 
     moved = frame.set_geometry(reread(frame.geometry, LAMBERT93, int(other)))
     near = geography.unit_polygons_near(con, tuple(moved.total_bounds))
-    inside = units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), moved)
-    if inside.empty:
+    inside = codes_inside(near, moved)
+    if not inside:
         return message
-    names = near.set_index("code")["nom"].reindex(sorted(inside["code"].unique()))
+    names = near.set_index("code")["nom"].reindex(inside)
     return (message + f". Lues en Web Mercator (EPSG:{int(other)}, la projection des cartes web), ses coordonnées "
             f"contiendraient {len(names)} unité{'s' if len(names) > 1 else ''} : "
             + first_listed([f"{name} ({code})" for code, name in names.items()], 10)

@@ -213,6 +213,7 @@ def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: 
 def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> tuple[pd.DataFrame, list[str], bool]:
     from pipeline.errors import DataError
     from pipeline.sources.cpts_listing.model import raise_collected
+    from pipeline.sources.cpts_listing.perimeter_members import codes_inside
     from pipeline.sources.cpts_listing.perimeters import read_features, reject_anomalies
 
     try:
@@ -233,7 +234,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
         raise TerritoryError("GeoJSON sans géométrie ni colonne de codes", path)
     # The units around the drawn perimeter, read once: its members, the rule's disagreements, the load's border.
     near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
-    codes = _codes_inside(near, frame)
+    codes = codes_inside(near, frame)
     if not codes:
         from pipeline.store.territory.drawn_empty import empty_territory_message
 
@@ -329,19 +330,6 @@ def _reaches_unloaded_land(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
                                                     crs=4326).within(shape).any())
 
 
-def _codes_inside(near: gpd.GeoDataFrame, frame: gpd.GeoDataFrame) -> list[str]:
-    """Codes of the analysis units (``near``: those around the features) whose representative point lies inside
-    the features' geometries.
-
-    The units of a listing's drawn perimeters: current communes, and the arrondissements of Paris, Lyon and
-    Marseille instead of their city, so that a perimeter drawn over part of Marseille is those arrondissements,
-    not the whole city (nor nothing, when the city's own point falls outside it).
-    """
-    from pipeline.sources.cpts_listing.perimeter_members import units_inside
-
-    return sorted(units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), frame)["code"].unique())
-
-
 def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, column: str,
                            path: Path) -> tuple[pd.DataFrame, list[str]]:
     """A GeoJSON with a code column: its codes, checked against its contours when it has any.
@@ -349,6 +337,8 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     A perimeter dissolved in QGIS keeps the ``code`` of one of its communes: read by its code it would be one
     commune. Contours covering communes that no code names make the file ambiguous: refused, naming both.
     """
+    from pipeline.sources.cpts_listing.perimeter_members import codes_inside
+
     text = frame[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
     empty = [i for i, value in enumerate(text) if not value]
     if empty:
@@ -367,7 +357,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     if len(shapes):
         named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
         near = geography.unit_polygons_near(con, tuple(shapes.to_crs(4326).total_bounds))
-        extra = [c for c in _codes_inside(near, shapes)
+        extra = [c for c in codes_inside(near, shapes)
                  if c not in named and (city_of_arrondissement(c) or "") not in named]
         if extra:
             shown = first_listed(extra, 10)
