@@ -20,7 +20,7 @@ territory's professionals then overstates the coverage). A share above
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -171,12 +171,14 @@ def trame_table(members: pd.DataFrame, territory_supply: pd.DataFrame, rows: tup
     return table
 
 
-def count_notes(table: pd.DataFrame) -> list[str]:
+def count_notes(table: pd.DataFrame, other_profession: Mapping[str, int] | None = None) -> list[str]:
     """French notes on the rows of :func:`trame_table` with more members than the territory's professionals.
 
     Such a row's share is not given (it would exceed 100 %): its members
-    include professionals who practise outside the territory, or the file
-    counts too many (a ``nombre`` typed wrong, a row given twice).
+    include professionals who practise outside the territory, members the
+    registry gives another profession (``other_profession``: per Trame row,
+    the members declared there whom the registry classes elsewhere), or the
+    file counts too many (a ``nombre`` typed wrong, a row given twice).
     """
     notes = []
     for row in table.itertuples(index=False):
@@ -200,9 +202,17 @@ def count_notes(table: pd.DataFrame) -> list[str]:
         members = (f"{here} adhérent{plural} déclaré{plural} que l'Annuaire Santé ne place pas hors du territoire "
                    f"({declared} en tout, dont {there} qu'il y place)") if away \
             else f"{declared} {'adhérent déclaré' if row.adherents < 2 else 'adhérents déclarés'}"
+        # Members the registry classes in another profession are a likelier cause than a count typed wrong (a
+        # review: the note pointed at the « nombre » column where the registry gave the members another profession).
+        if other := int((other_profession or {}).get(row.groupe, 0)):
+            they = "l'adhérent" if other == 1 else f"les {other} adhérents"
+            check = (f"{they} que l'Annuaire Santé range dans une autre profession, puis la colonne nombre du "
+                     "fichier des adhérents")
+        else:
+            check = "la colonne nombre du fichier des adhérents"
         notes.append(f"{row.groupe} : {members} pour {present} {unit} du "
-                     "territoire ; part non calculée (elle dépasserait 100 %) : vérifiez la colonne nombre du "
-                     "fichier des adhérents" + ("" if away else ", ou des adhérents exercent hors du territoire"))
+                     f"territoire ; part non calculée (elle dépasserait 100 %) : vérifiez {check}"
+                     + ("" if away else ", ou des adhérents exercent hors du territoire"))
     return notes
 
 

@@ -35,6 +35,7 @@ from pipeline.app import flow_model, outcome
 from pipeline.app.batch_rows import BatchContext, comparison_row, comparison_table
 from pipeline.app.batch_unloaded import unloaded_for
 from pipeline.app.diagnostic import compute
+from pipeline.app.listing_names import listing_folder
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import read_shared
 from pipeline.errors import PipelineError
@@ -73,7 +74,7 @@ def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str,
             raise PipelineError(f"Liste de CPTS inconnue : « {options.listing} » (listes chargées : "
                                 f"{', '.join(known)})")
         chosen = names[names["listing"] == options.listing]
-        name, label = slugify(options.listing, max_length=60, default="liste"), f"liste {options.listing}"
+        name, label = listing_folder(options.listing), f"liste {options.listing}"
     else:
         code, region = resolve_zone(con, "region", str(options.region))  # a code, PACA or a name
         members = listings.members(con)

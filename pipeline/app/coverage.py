@@ -42,7 +42,7 @@ from pipeline.progress import Stages
 from pipeline.render import coverage as render_coverage
 from pipeline.render.listing_anomalies import ANOMALY_LABELS
 from pipeline.render.report import format_number
-from pipeline.render.sections.common import agree, plural
+from pipeline.render.sections.common import agree, enumeration, plural
 from pipeline.store.connection import connect
 from pipeline.store.queries import geography, listings
 
@@ -111,7 +111,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     all_polygons = geography.unit_polygons_for(con, sorted(zone_codes | set(unit_claims["unit_code"])))
     areas = all_polygons.drop_duplicates("code").set_index("code")["area_km2"] * 1e6
     # Units without polygon (reliquat of the 2018 contours) add no area (counts and populations still do).
-    area_overlaps = coverage_overlaps.commune_set_overlaps(unit_claims, areas, missing="zero")
+    held = geography.recreated_holders(con)
+    holder_of = dict(zip(held["code"].astype(str), held["polygone"].astype(str), strict=True))
+    area_overlaps = coverage_overlaps.commune_set_overlaps(unit_claims, areas, missing="zero", within=zone_units,
+                                                           held=holder_of)
     status = statuts(members)
     overlaps = with_statuts(unknown_when_partial(_with_areas(overlaps, area_overlaps), partial), status)
     polygons = all_polygons[all_polygons["code"].isin(zone_codes)]
@@ -133,7 +136,15 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
             cpts_a=polygon_overlaps["cpts_id_a"].map(names), cpts_b=polygon_overlaps["cpts_id_b"].map(names)), status)
     lap("chevauchements géométriques")
 
-    white_geo = polygons[polygons["code"].isin(set(white["unit_code"]))].copy()
+    white_codes = set(white["unit_code"].astype(str))
+    white_geo = polygons[polygons["code"].isin(white_codes)].copy()
+    if unseen := white_codes - set(white_geo["code"]):
+        held_geo = coverage_atone.held_in_their_holder(
+            units[units["code"].isin(unseen)].assign(commune=lambda f: f["code"]), holder_of, all_polygons)
+        white_geo = pd.concat([white_geo, held_geo], ignore_index=True)
+        if len(held_geo):
+            notes.append(_held_note(held_geo, holder_of,
+                                    dict(zip(held["polygone"].astype(str), held["nom_polygone"], strict=True))))
     # An arrondissement is in its city's bassin de vie.
     white_geo["bv2022"] = white_geo["commune"].map(bv)
     atone = pd.DataFrame(columns=["territoire", "rang", "communes", "n_communes", "population", "taille",
@@ -172,10 +183,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     notes.extend(memberless_notes(issues, with_members))
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
-    held = geography.recreated_holders(con)
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
-                             candidates, partial_names, status,
-                             dict(zip(held["code"].astype(str), held["polygone"].astype(str), strict=True)))
+                             candidates, partial_names, status, holder_of)
     if partial_names:
         notes.append(f"{format_number(len(partial_names))} CPTS ont des communes hors des départements chargés "
                      "dans la base (make data DEPARTEMENTS=…) : leurs population, nombre d'unités et parts sont "
@@ -201,15 +210,27 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
 MAX_REGIONALISED_COMMUNES = 600
 
 
+def _held_note(held: pd.DataFrame, holder_of: dict[str, str], holder_names: dict[str, str]) -> str:
+    """« 3 communes blanches sans contour propre … » (see :func:`coverage_atone.held_in_their_holder`)."""
+    n = len(held)
+    holders = enumeration(sorted({str(holder_names.get(holder_of[str(c)], holder_of[str(c)])) for c in held["code"]}))
+    names = enumeration([f"{name} ({code})" for code, name in zip(held["code"], held["nom"], strict=True)])
+    return (f"{plural(n, 'commune blanche', 'communes blanches')} sans contour propre ({names}, "
+            f"{agree(n, 'recréée', 'recréées')} depuis les contours de 2018, dans celui de {holders}) : "
+            f"{agree(n, 'comptée', 'comptées')} dans les territoires atones avec le contour qui "
+            f"{agree(n, 'la', 'les')} contient, {agree(n, 'non dessinée', 'non dessinées')} sur la carte")
+
+
 def _with_areas(pairs: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """Add the shared area (km²) and each perimeter's area share to the commune-set overlap pairs."""
     extra = areas.rename(columns={"shared_area_m2": "surface_partagee_km2", "share_a": "part_surface_a",
                                   "share_b": "part_surface_b"})
     extra["surface_partagee_km2"] = extra["surface_partagee_km2"] / 1e6
     keep = ["cpts_id_a", "cpts_id_b", "surface_partagee_km2", "part_surface_a", "part_surface_b"]
-    out = pairs.merge(extra[keep], on=["cpts_id_a", "cpts_id_b"], how="left")
-    out["surface_partagee_km2"] = out["surface_partagee_km2"].fillna(0.0)
-    return out
+    out = pairs.merge(extra[keep], on=["cpts_id_a", "cpts_id_b"], how="left", indicator=True)
+    # No area row: the pair shares only units without an area (none); an unknown area stays unknown.
+    out.loc[out["_merge"] == "left_only", "surface_partagee_km2"] = 0.0
+    return out.drop(columns="_merge")
 
 
 def overlap_area_crs(units: pd.DataFrame) -> int | str:

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import config
+from pipeline.app.listing_names import refuse_name_clash
 from pipeline.app.online_supply import (
     OnlineSupply,
     kept_after_failure,
@@ -88,7 +89,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
         sha = scope.tag(sha256_of(path))
         source = f"cpts:{listing}"
         if not default:
-            _refuse_name_clash(con, source, listing, origin or str(path), path)
+            refuse_name_clash(con, source, listing, origin or str(path), path)
         if not force and load.source_loaded(con, source, "liste", sha, LISTING_LOADER_VERSION):
             return StepResult(f"liste de CPTS « {listing} »", "inchangé", 0, time.perf_counter() - start)
         mapping, units = geography.cog_mapping(con), geography.current_units_with_postcodes(con)
@@ -169,25 +170,6 @@ def _cpts_count(read: pd.DataFrame, issues: pd.DataFrame, perimeters: pd.DataFra
     if len(named) <= loaded:
         return f"{loaded} CPTS"
     return f"{len(named)} CPTS dans la liste, dont {loaded} avec au moins une commune chargée"
-
-
-def _refuse_name_clash(con: duckdb.DuckDBPyConnection, source: str, listing: str, origin: str, path: Path) -> None:
-    loaded = provenance.loaded_files(con, source)
-    if not loaded:
-        return
-    previous = _listing_origin(con, source)
-    if previous is not None and previous not in (origin, str(path)):
-        raise PipelineError(
-            f"Une liste de CPTS nommée « {listing} » est déjà chargée depuis un autre fichier ({previous}) : "
-            "renommez votre fichier pour charger les deux listes, ou supprimez la base pour remplacer l'ancienne",
-            path,
-        )
-
-
-def _listing_origin(con: duckdb.DuckDBPyConnection, source: str) -> str | None:
-    rows = provenance.sources(con)
-    found = rows[(rows["source"] == source)]
-    return str(found.iloc[0]["origin"]) if len(found) else None
 
 
 def default_listing_step(mirror: Path | None) -> Step | None:

@@ -254,7 +254,9 @@ def _write_readme(
         note = spec.note
         if spec.demo:
             note = "Données fictives de démonstration. " + note if note else "Données fictives de démonstration."
-        _readme_row(ws, row, [name, spec.title, spec.source, count, note])
+        # A table whose rows are unknown (« non disponible : … » on its sheet) has no count, never 0 (a review).
+        shown = "non disponible" if not count and spec.empty.startswith("non disponible") else count
+        _readme_row(ws, row, [name, spec.title, spec.source, shown, note])
         if spec.demo:
             ws.cell(row=row, column=5).font = _DEMO_FONT
     if not specs:

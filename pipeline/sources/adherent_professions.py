@@ -75,8 +75,13 @@ PROFESSION_SYNONYMS: dict[str, str] = {
 }
 
 #: What sets a member's profession apart from their structure's name: a dash, a colon, brackets, a comma, a
-#: slash (a hyphen inside a name, « Saint-Paul », splits too, and its parts are no profession).
-_SEPARATORS = re.compile(r"\s*[-–—:()\[\],/;|]\s*")
+#: slash. A hyphen splits only beside a space: inside a word it joins (« Sage-femme », « Saint-Paul »; a review:
+#: « MSP de Digne - Sage-femme » was an MSP, « Sage-femme (MSP de Riez) » refused).
+_SEPARATORS = re.compile(r"\s+-\s*|\s*-\s+|\s*[–—:()\[\],/;|]\s*")
+#: The words that place a member in their structure (« Médecin généraliste à la MSP de Digne », « Infirmière au
+#: centre de santé de Riez », « Kiné en MSP »: refused by a review for want of punctuation).
+_PLACED_IN = re.compile(r"\s+(?:[àa]\s+la|[àa]\s+l['’]\s*|au|aux|en|dans\s+(?:la|le|l['’]\s*)|chez)\s*(?=\w)",
+                        re.IGNORECASE)
 
 
 def _key(text: str) -> str:
@@ -92,6 +97,10 @@ _PRACTICE_WORDS = frozenset(("liberal", "liberale", "liberaux", "liberales", "sa
 def profession_group(text: str) -> str | None:
     """The Trame row of a free-text profession (plural forms, accents, case and the mode of practice
     tolerated), or None."""
+    placed = _PLACED_IN.split(text, maxsplit=1)
+    if len(placed) == 2 and (person := profession_group(placed[0])) not in (None, *GROUPES_STRUCTURES) \
+            and profession_group(placed[1]) in GROUPES_STRUCTURES:
+        return person  # « Infirmière au centre de santé de Riez »: a person, whatever the structure's kind
     words = _key(text).split()
     key = " ".join(w for w in words if w not in _PRACTICE_WORDS) or " ".join(words)
     for group in TRAME_ROWS:

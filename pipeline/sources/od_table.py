@@ -64,6 +64,10 @@ MEANINGS = {"origine": "la commune d'origine", "destination": "la commune de des
 REQUIRED = frozenset({"origine", "destination", "volume"})
 TABLE_COLUMNS = ["origine", "destination", "origine_commune", "destination_commune", "profession", "volume", "ligne"]
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "probleme", "ecartee"]
+#: A total or subtotal in place of a commune (« Total », « Sous-total », « Ensemble », « Total général »), as a
+#: pivot table exports it: its consultations are those of the rows it sums. A review: per-origin subtotals in the
+#: destination column were read as consultations gone to an unknown destination (28 % of the residents').
+TOTAL_LABEL = re.compile(r"(?:sous )?tota(?:l|ux)(?: general)?|ensemble|somme|tous|toutes")
 FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
 
 
@@ -228,6 +232,11 @@ def _read_od_table(path: str | Path) -> StagedOD:
             zip(*columns, labels, strict=True)):
         record = {"origine": origine, "destination": destination}
         line = int(line_text)
+        if total := next((c for c in ("origine", "destination") if _is_total(record[c] or "")), None):
+            problems.append({"ligne": line, "colonne": total, "valeur": record[total], "ecartee": False,
+                             "probleme": f"ligne de total « {record[total]} » écartée (ses recours sont ceux des "
+                                         "lignes qu'elle additionne)"})
+            continue
         raw_volume = volume_text or ""
         volume = parse_volume(raw_volume)
         if position in ambiguous:
@@ -296,6 +305,11 @@ def _read_od_table(path: str | Path) -> StagedOD:
     return StagedOD(table, pd.DataFrame(problems, columns=PROBLEM_COLUMNS).astype({"ligne": "int64",
                                                                                    "ecartee": bool}),
                     _table(unplaced))
+
+
+def _is_total(text: str) -> bool:
+    """Whether a code cell holds a total's label (:data:`TOTAL_LABEL`), case, accents and punctuation aside."""
+    return TOTAL_LABEL.fullmatch(re.sub(r"[^a-z]+", " ", ascii_fold(text).lower()).strip()) is not None
 
 
 def _table(rows: list[dict[str, object]] | pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,8 @@ Grid (columns i = 0..2, rows j = 0..1)::
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -81,6 +83,35 @@ def test_hand_computed_overlaps() -> None:
         {"cpts_id_a": "B", "cpts_id_b": "C", "shared_area_m2": 1 * KM2, "area_a_m2": 4 * KM2,
          "area_b_m2": 1 * KM2, "share_a": 0.25, "share_b": 1.0},
     ]  # fmt: skip
+
+
+def test_a_zone_counts_only_its_units_in_the_shared_areas() -> None:
+    """A review: a département's overlap row gave one shared commune of 11 km², and the pair's whole 168 km² with
+    a share of 1.0. A and B share u10 and u11 (1 km² each); a zone holding u10 only (column i = 1, row 0): the
+    shared area is u10's 1 km², each perimeter keeps its whole 4 km², so each share is 1/4; B and C share u21,
+    outside the zone: no pair."""
+    got = commune_set_overlaps(_members(PERIMETERS), commune_areas(_grid()), within={"u00", "u10", "u20"})
+    assert got.to_dict("records") == [
+        {"cpts_id_a": "A", "cpts_id_b": "B", "shared_area_m2": 1 * KM2, "area_a_m2": 4 * KM2,
+         "area_b_m2": 4 * KM2, "share_a": 0.25, "share_b": 0.25},
+    ]  # fmt: skip
+
+
+def test_a_polygon_holding_a_recreated_commune_counts_only_with_it() -> None:
+    """A review: two CPTS sharing Neussargues-en-Pinatelle's polygon, which also holds communes re-created since the
+    contours (without a polygon of their own), shared its whole 92 km². Here u10's square also holds « x »: a set
+    with u10 but not x (or x without u10) has an unknown area, and so has every share it enters."""
+    areas = commune_areas(_grid())
+    cut = commune_set_overlaps(_members(PERIMETERS), areas, missing="zero", held={"x": "u10"})
+    rows = {(r["cpts_id_a"], r["cpts_id_b"]): r for r in cut.to_dict("records")}
+    assert rows.keys() == {("A", "B"), ("B", "C")}
+    assert math.isnan(rows["A", "B"]["shared_area_m2"]) and math.isnan(rows["A", "B"]["share_a"])
+    assert math.isnan(rows["A", "B"]["area_a_m2"]) and math.isnan(rows["B", "C"]["area_a_m2"])  # A and B hold u10
+    assert rows["B", "C"]["shared_area_m2"] == 1 * KM2 and rows["B", "C"]["area_b_m2"] == 1 * KM2  # u21, C = u21
+    assert math.isnan(rows["B", "C"]["share_a"]) and rows["B", "C"]["share_b"] == 1.0
+    whole = {cid: [*codes, "x"] if "u10" in codes else codes for cid, codes in PERIMETERS.items()}
+    known = commune_set_overlaps(_members(whole), areas, missing="zero", held={"x": "u10"})
+    assert known.to_dict("records") == commune_set_overlaps(_members(PERIMETERS), areas).to_dict("records")
 
 
 def test_same_as_polygon_methods_on_the_same_geometry() -> None:

@@ -113,6 +113,16 @@ def test_a_share_above_100_percent_names_the_territorys_members_it_compared() ->
            "100 %) : vérifiez la colonne nombre du fichier des adhérents" in count_notes(table)
 
 
+def test_a_share_above_100_percent_names_the_members_the_registry_classes_elsewhere() -> None:
+    """A review: the note asked to check the « nombre » column where the registry gave the members another
+    profession. 6 nurses declared for the territory's 4 (``SUPPLY``), 3 of them nurses nowhere in the registry."""
+    table = trame_table(members([("Infirmiers", 1, None, None)] * 6), SUPPLY, ROWS)
+    assert count_notes(table, {"Infirmiers": 3, "Pharmaciens": 1}) == [
+        "Infirmiers : 6 adhérents déclarés pour 4 professionnels du territoire ; part non calculée (elle "
+        "dépasserait 100 %) : vérifiez les 3 adhérents que l'Annuaire Santé range dans une autre profession, puis "
+        "la colonne nombre du fichier des adhérents, ou des adhérents exercent hors du territoire"]
+
+
 def test_governance_share_stays_when_the_members_share_is_left_out() -> None:
     # 6 nurses declared for 4 (no members share), 3 in the governance: 3 / 4 × 100 = 75 %, a true share.
     table = table_of([("Infirmiers", 3, True, None), ("Infirmiers", 3, False, None)])

@@ -266,11 +266,28 @@ def test_an_outside_origin_with_too_few_consultations_is_no_candidate() -> None:
     units = UNITS.rename(columns={"unit_code": "code"})
     kept, note = flow_gaps.without_partial_origins(table, {"04001"}, units)
     assert sorted(set(kept["origin"])) == ["04001", "04003"] and len(kept) == 3
-    assert note == ("Table origine–destination : moins d'1 recours par habitant pour 1 commune hors du territoire "
+    assert note == ["Table origine–destination : moins d'1 recours par habitant pour 1 commune hors du territoire "
                     "(Bb (04002) 5 recours pour 300 habitants) : la table ne donne pas tous les recours de leurs "
                     "habitants, leur part vers le territoire n'est pas connue et elles ne sont pas proposées à "
-                    "l'ajout")
-    assert flow_gaps.without_partial_origins(table[table["origin"] != "04002"], {"04001"}, units)[1] is None
+                    "l'ajout"]
+    assert flow_gaps.without_partial_origins(table[table["origin"] != "04002"], {"04001"}, units)[1] == []
+
+
+def test_an_outside_origin_of_implausible_volumes_is_no_candidate() -> None:
+    """A review: Majastres (5 inhabitants) sending 1 000 GP consultations into the territory was proposed at 100 %,
+    where the same volume inside was said implausible. Cc (100 inhabitants): 10 001 consultations is more than 100
+    per inhabitant, set aside; 10 000 is exactly 100, kept."""
+    units = UNITS.rename(columns={"unit_code": "code"})
+    assert units.set_index("code").loc["04003", "population"] == 100
+    heavy = _table([("04001", "04001", 700), ("04003", "04001", 10_001)])
+    kept, notes = flow_gaps.without_partial_origins(heavy, {"04001"}, units)
+    assert kept["origin"].tolist() == ["04001"]
+    assert notes == ["Table origine–destination : volumes invraisemblables, plus de 100 recours par habitant pour "
+                     "1 commune hors du territoire (Cc (04003) 10\u202f001 recours pour 100 habitants) : elles ne "
+                     "sont pas proposées à l'ajout ; vérifiez l'unité et la période de la table"]
+    edge = _table([("04001", "04001", 700), ("04003", "04001", 10_000)])
+    kept, notes = flow_gaps.without_partial_origins(edge, {"04001"}, units)
+    assert kept.equals(edge) and notes == []
 
 
 def test_the_range_of_the_real_self_containment_tells_its_bounds_apart() -> None:

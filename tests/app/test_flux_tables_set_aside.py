@@ -80,6 +80,8 @@ def test_a_table_without_profession_draws_its_gp_flows(db: duckdb.DuckDBPyConnec
     assert d.flows is not None and d.flows.available
     assert list(d.flows.synthesis["groupe"]) == ["Médecins généralistes"]
     assert d.flows.synthesis.loc[0, "auto_confinement"] == pytest.approx(500 / 600)
+    # « Non affectés » (the model's demand with no supply within reach) is nothing a table tells: unknown, not 0.
+    assert math.isnan(d.flows.synthesis.loc[0, "non_affecte"])
     assert flow_lines(d) is not None
     assert d.notes.count(NO_PROFESSION_NOTE) == 1
     assert d.pertinence is not None and d.pertinence.self_containment == pytest.approx(500 / 600)
@@ -203,3 +205,27 @@ def test_paris_postal_codes_are_set_aside_as_ambiguous(db: duckdb.DuckDBPyConnec
     assert staged.problems[["ligne", "probleme", "ecartee"]].values.tolist() == [[
         3, "code destination 75001 : code postal de Paris 1er (code INSEE 75101) ou code d'une commune de la Seine "
            "avant 1968 ? ligne écartée (donnez le code INSEE)", True]]
+
+
+def test_the_ranges_of_the_real_self_containment_hold_the_figure_given(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: for Paris 1er–2e, rows to 75001 (a postal code, left out) gave « entre 85 % et 88 % » and rows to
+    Paris whole (75056) « entre 88 % et 94 % », around a self-containment of 93,3 % outside the first.
+
+    Residents (75101, 75102): 140 000 inside, 10 000 to Paris 8e, 10 000 to Paris whole, 5 000 to 75001; 8 000
+    from Paris whole into the territory. Given: 140 000 / 150 000. Unknown codes alone, on the same 150 000:
+    140 000 / 155 000 = 90,3 % to 145 000 / 155 000 = 93,5 %. Everything uncertain at once: all away,
+    140 000 / 165 000 = 84,8 %; all inside, the city's 8 000 its residents', 163 000 / 173 000 = 94,2 %.
+    """
+    table = written(tmp_path, "origine;destination;profession;volume\n75101;75101;MG;50000\n75101;75056;MG;10000\n"
+                              "75101;75001;MG;5000\n75102;75102;MG;60000\n75102;75101;MG;30000\n"
+                              "75102;75108;MG;10000\n75056;75102;MG;8000\n")
+    d = diagnostic(db, table, "communes:75101,75102")
+    assert d.flows is not None
+    assert d.flows.synthesis.set_index("groupe").loc["Médecins généralistes", "auto_confinement"] == \
+        pytest.approx(140_000 / 150_000)
+    ranges = [n[n.index("réel entre"):] for n in d.flows.caveats if "réel entre" in n]
+    assert ranges == ["réel entre 90 % et 94 %)", "réel entre 85 % et 94 %)"]
+    assert sum("Médecins généralistes : 3 % des recours des habitants" in n for n in d.flows.caveats) == 1
+    assert sum("9 % des recours des habitants, avec ceux vers des codes inconnus" in n  # 15 000 / 165 000
+               for n in d.flows.caveats) == 1

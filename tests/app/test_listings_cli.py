@@ -365,6 +365,23 @@ def test_user_listing_named_like_the_default_one_is_refused(
     assert snapshot(ws) == before
 
 
+@pytest.mark.parametrize("name", ["PACA.csv", "Paca!.csv", "pâca.csv"])
+def test_user_listing_named_like_another_but_for_case_or_accents_is_refused(
+    ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A review: « Hostile2 » loaded beside « hostile2 »; both wrote comparaison-hostile2/, the second batch replaced
+    the first's comparison, and ``cpts:hostile2:…`` resolved in the other listing."""
+    path = tmp_path / name
+    path.write_text("cpts,code_insee\nCPTS Intruse,04070\n", encoding="utf-8")
+    before = snapshot(ws)
+    code, _, err = cli(capsys, "data", "--cpts", str(path))
+    assert (code, err) == (2, error_line(
+        f"Une liste de CPTS nommée « paca » est déjà chargée, et « {path.stem} » ne s'en distingue que par la casse, "
+        "les accents, la ponctuation ou au-delà de 60 caractères : les deux auraient le même dossier de comparaison "
+        "(comparaison-paca) ; renommez votre fichier", path))
+    assert snapshot(ws) == before
+
+
 # --------------------------------------------------------------------------- probable homonyms
 
 

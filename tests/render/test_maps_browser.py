@@ -221,6 +221,30 @@ def test_coverage_map_in_browser(tmp_path: Path) -> None:
         close_page(page)
 
 
+def test_homonymous_communes_are_each_found_by_the_search(tmp_path: Path) -> None:
+    """A review: typing « Sigoyer » on the PACA coverage map offered one place, the covered Sigoyer of the 05; the
+    uncovered one of the 04 could not be reached (leaflet-search keeps one place per name). Communes 1 (04100, west
+    column) and 4 (04103, east column) bear the same name here."""
+    data = synthetic_coverage()
+    data["units"].loc[[0, 3], "nom"] = "Sigoyer"
+    path = save_map(coverage_map(**data, title="Couverture"), tmp_path / "couverture.html")
+    page, errors, console = open_page(path)
+    try:
+        box_input = page.locator(".leaflet-control-search input")
+        box_input.press_sequentially("Sigoyer")
+        page.wait_for_timeout(400)
+        tips = page.locator(".leaflet-control-search .search-tooltip .search-tip")
+        assert sorted(tips.all_inner_texts()) == ["Sigoyer (04100)", "Sigoyer (04103)"]
+        page.locator(".search-tip", has_text="Sigoyer (04103)").click()
+        page.wait_for_timeout(1500)  # flyTo
+        centre = page.evaluate("() => Object.values(window).find(v => v instanceof L.Map).getCenter().lng")
+        west, east = data["units"].geometry.iloc[0].centroid.x, data["units"].geometry.iloc[3].centroid.x
+        assert abs(centre - east) < abs(centre - west)  # the eastern one, not the first of the name
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+
+
 @pytest.mark.mirror
 def test_real_coverage_map_colours_and_cpts_finder(mirror: Path, tmp_path: Path) -> None:
     """PACA's 71 CPTS: no two neighbours share a fill on screen; the legend finds a CPTS by name."""

@@ -131,6 +131,17 @@ def test_table_without_rows_says_so(tmp_path: Path) -> None:
     assert ws.max_row == 2
 
 
+def test_readme_counts_no_rows_of_a_table_whose_rows_are_unknown(tmp_path: Path) -> None:
+    """A review: a zone no listing speaks for had « non disponible » on its sheets but 0 rows in « Lisez-moi »; a
+    table truly without rows (« aucune donnée ») still counts 0."""
+    unknown = empty_spec()
+    unknown = TableSpec("zones", "Zones blanches", unknown.frame, unknown.columns, "ARS",
+                        empty="non disponible : aucune liste chargée ne parle de cette zone")
+    sheet = openpyxl.load_workbook(write(tmp_path, specs=[unknown, empty_spec()]))[README_SHEET]
+    listed = [r for r in sheet.iter_rows(values_only=True) if r[1] in ("Zones blanches", "CPTS voisines")]
+    assert [(r[1], r[3]) for r in listed] == [("Zones blanches", "non disponible"), ("CPTS voisines", 0)]
+
+
 def test_workbook_without_tables_still_has_a_readme(tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(write(tmp_path, specs=[]))
     assert workbook.sheetnames == [README_SHEET]

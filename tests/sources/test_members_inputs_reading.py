@@ -266,9 +266,21 @@ def test_a_title_line_starting_like_the_profession_header_is_skipped(tmp_path: P
     ("Infirmière (MSP de Riez)", "Infirmiers"),
     ("MSP du Val de Durance (médecins, IDE, kinés)", "MSP"),  # several professions: the structure's
     ("MSP de Digne - MG - IDE", "MSP"),
+    # A hyphen inside a word joins: « Sage-femme » was split into « Sage » and « femme », no profession.
+    ("MSP de Digne - Sage-femme", "Sages-femmes"),
+    ("Sage-femme (MSP de Riez)", "Sages-femmes"),
+    ("Maison de santé du Val-de-Durance - infirmière", "Infirmiers"),
+    # Placed in the structure by words, not punctuation.
+    ("Médecin généraliste à la MSP de Digne", "Médecins généralistes"),
+    ("Infirmière au centre de santé de Riez", "Infirmiers"),
+    ("Kiné en MSP", "Masseurs-kinésithérapeutes"),
+    ("Pharmacien à l'MSP", "Pharmaciens"),
+    ("MSP au Pays de Forcalquier", "MSP"),  # a place after « au », not a person
+    ("Centre de santé en Provence", "Centres de santé"),
 ])
 def test_a_member_named_with_their_structure_counts_in_their_profession(profession: str, group: str) -> None:
-    """A review: three members written « MSP de Digne - Médecin généraliste » were counted as three MSP."""
+    """A review: three members written « MSP de Digne - Médecin généraliste » were counted as three MSP; « MSP de
+    Digne - Sage-femme » was an MSP, and « Médecin généraliste à la MSP de Digne » refused."""
     from pipeline.sources.adherent_professions import profession_group
 
     assert profession_group(profession) == group

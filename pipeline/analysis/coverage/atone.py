@@ -7,7 +7,7 @@ atones* (uncovered areas with no project) for proactive work.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -24,6 +24,7 @@ __all__ = [
     "atone_components",
     "atone_territories",
     "contiguity",
+    "held_in_their_holder",
     "summarise_groups",
 ]
 
@@ -156,3 +157,38 @@ def atone_territories(
     out = out.sort_values("territoire").reset_index(drop=True)
     out.insert(1, "rang", np.arange(1, len(out) + 1))
     return out
+
+
+def held_in_their_holder(units: pd.DataFrame, holders: Mapping[str, str],
+                         polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Units without a polygon of their own, placed for contiguity in the polygon that holds their land.
+
+    A commune re-created since the contours' vintage has no polygon: its
+    land is inside the commune it was part of (``holders``: code → code of
+    the polygon). Left out, such a white commune fell out of every atone
+    territory (a review: three communes and 514 inhabitants of the Cantal).
+    Its neighbours are not known exactly, so it takes its holder's outline:
+    it joins the holder's territory when the holder is uncovered too, and
+    otherwise forms one territory with the other communes that polygon holds
+    and the uncovered communes it touches.
+
+    Parameters
+    ----------
+    units
+        The units without a polygon: ``code``, ``population`` and any other
+        column of the white communes' frame.
+    holders
+        Code of the polygon holding each re-created commune.
+    polygons
+        Polygons with ``code`` and a geometry, holders among them.
+
+    Returns
+    -------
+    GeoDataFrame
+        The rows of ``units`` whose holder has a polygon, with that polygon
+        as geometry (the others have no place and are left out).
+    """
+    outline = polygons.drop_duplicates("code").set_index("code").geometry
+    placed = units[units["code"].astype(str).map(holders).isin(outline.index)]
+    return gpd.GeoDataFrame(placed.reset_index(drop=True),
+                            geometry=list(outline.loc[placed["code"].astype(str).map(holders)]), crs=polygons.crs)

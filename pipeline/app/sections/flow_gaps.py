@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from pipeline.analysis.flow_indicators import RESIDENT_COLUMNS
@@ -294,26 +295,38 @@ MIN_PER_INHABITANT = 1.0
 
 
 def without_partial_origins(table: pd.DataFrame, inside: set[str], units: pd.DataFrame
-                            ) -> tuple[pd.DataFrame, str | None]:
-    """A given table's GP rows without the outside origins it gives fewer than :data:`MIN_PER_INHABITANT`
-    consultations per inhabitant for, and the note naming them (None without any).
+                            ) -> tuple[pd.DataFrame, list[str]]:
+    """A given table's GP rows without the outside origins it gives fewer than :data:`MIN_PER_INHABITANT`, or more
+    than :data:`MAX_PER_INHABITANT`, consultations per inhabitant for, and the notes naming them.
 
     A table holding only the consultations into the territory gives each outside origin a share of 100 %: such
     an origin is no candidate to add (a review: Marseille, 886 040 inhabitants, proposed from 7 consultations).
-    ``units``: ``code``, ``nom``, ``population``. The residents' rows are kept whatever their volume.
+    Nor is one of implausible volumes (a review: Majastres, 5 inhabitants, proposed from 1 000 consultations,
+    where the same volume inside the territory was said implausible). ``units``: ``code``, ``nom``,
+    ``population``. The residents' rows are kept whatever their volume (:func:`table_gaps` speaks of theirs).
     """
     served = table[table["destination"].notna()].groupby("origin")["volume"].sum()
     people = units.drop_duplicates("code").astype({"code": str}).set_index("code")
     population = people["population"].reindex(served.index.astype(str)).to_numpy(dtype="float64")
-    sparse = served[(~served.index.astype(str).isin(inside)) & (population > 0)
-                    & (served.to_numpy() < MIN_PER_INHABITANT * population)]
-    if sparse.empty:
-        return table, None
-    named = [f"{people['nom'].get(str(c), c)} ({c}) {fmt(v)} recours pour {fmt(people['population'].get(str(c)))} "
-             "habitants" for c, v in sparse.sort_values(ascending=False).items()]
-    shown = ", ".join(named[:10]) + (f" et {plural(len(named) - 10, 'autre')}" if len(named) > 10 else "")
-    note = (f"Table origine–destination : moins d'{fmt(MIN_PER_INHABITANT)} recours par habitant pour "
-            f"{plural(len(sparse), 'commune')} hors du territoire ({shown}) : la table ne donne pas tous les recours "
-            "de leurs habitants, leur part vers le territoire n'est pas connue et elles ne sont pas proposées à "
-            "l'ajout")
-    return table[~table["origin"].astype(str).isin(set(sparse.index.astype(str)))], note
+    outside = ~served.index.astype(str).isin(inside)
+    sparse = served[outside & (population > 0) & (served.to_numpy() < MIN_PER_INHABITANT * population)]
+    heavy = served[outside & (served.to_numpy() > MAX_PER_INHABITANT * np.fmax(np.nan_to_num(population), 1))]
+
+    def named(origins: pd.Series) -> str:
+        listed = [f"{people['nom'].get(str(c), c)} ({c}) {fmt(v)} recours pour "
+                  f"{fmt(people['population'].get(str(c)))} habitants" for c, v in origins.sort_values(
+                      ascending=False).items()]
+        return ", ".join(listed[:10]) + (f" et {plural(len(listed) - 10, 'autre')}" if len(listed) > 10 else "")
+
+    notes = []
+    if len(sparse):
+        notes.append(f"Table origine–destination : moins d'{fmt(MIN_PER_INHABITANT)} recours par habitant pour "
+                     f"{plural(len(sparse), 'commune')} hors du territoire ({named(sparse)}) : la table ne donne pas "
+                     "tous les recours de leurs habitants, leur part vers le territoire n'est pas connue et elles ne "
+                     "sont pas proposées à l'ajout")
+    if len(heavy):
+        notes.append(f"Table origine–destination : volumes invraisemblables, plus de {MAX_PER_INHABITANT} recours par "
+                     f"habitant pour {plural(len(heavy), 'commune')} hors du territoire ({named(heavy)}) : elles ne "
+                     "sont pas proposées à l'ajout ; vérifiez l'unité et la période de la table")
+    set_aside = set(sparse.index.astype(str)) | set(heavy.index.astype(str))
+    return table[~table["origin"].astype(str).isin(set_aside)], notes

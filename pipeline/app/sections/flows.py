@@ -269,6 +269,9 @@ def flows_and_access(
         bvs.insert(1, "bassin_de_vie_nom", bvs["bassin_de_vie"].astype(str).map(labels))
     synthesis = indicators["synthese"]
     if kind == "table":
+        # « Non affectés » is the model's demand with no supply within reach; a table has none to tell (a review
+        # read 0 where 900 consultations had been set aside as unplaceable).
+        synthesis = synthesis.assign(non_affecte=float("nan"))
         synthesis, gaps = flow_gaps.table_gaps(residents_unknown_without_rows(synthesis), table, territory,
                                                inside_codes)
         caveats.extend(gaps)

@@ -47,7 +47,9 @@ def members_section(
                             set(units.loc[arrondissement, "unit_code"].astype(str)), beyond_the_load)
     outside = members["ligne"].isin(matches.loc[matches["statut"] == MATCH_STATUS["outside"], "ligne"])
     table = trame_table(members, supply_table, TRAME_ROWS, outside)
-    notes = adherent_notes(members) + count_notes(table) + _others_note(members)
+    different = matches[matches["profession_differente"] & (matches["statut"] != MATCH_STATUS["absent"])]
+    notes = adherent_notes(members) + count_notes(table, different.groupby("groupe").size().to_dict()) \
+        + _others_note(members)
     identifier = identifier_label(members["rpps"].dropna())
     number = "le RPPS" if identifier == "RPPS" else "le numéro RPPS ou ADELI"
     for key, (one, several) in (
@@ -67,7 +69,6 @@ def members_section(
         found = matches[matches["statut"] == MATCH_STATUS[key]]
         if len(found):
             notes.append(f"{format_number(len(found))} {agree(len(found), one, several)} {_lines(found['ligne'])}")
-    different = matches[matches["profession_differente"] & (matches["statut"] != MATCH_STATUS["absent"])]
     if len(different):
         declared = agree(len(different), "adhérent déclaré", "adhérents déclarés")
         notes.append(f"{format_number(len(different))} {declared} sous une autre profession que celle de "

@@ -219,9 +219,9 @@ def pertinence_section(
     residents_unknown, unknown = (flow_gaps.pertinence_leaks(gp.table, set(codes)) if gp.kind == "table"
                                   else (None, None))
     if gp.kind == "table":  # outside origins whose rows are not all their residents' are no candidates
-        kept, sparse = flow_gaps.without_partial_origins(gp.table, set(codes), units)
-        if sparse is not None:
-            gp = GpFlows(table=kept, points=gp.points, kind=gp.kind, origin=gp.origin, notes=[*gp.notes, sparse],
+        kept, set_aside = flow_gaps.without_partial_origins(gp.table, set(codes), units)
+        if set_aside:
+            gp = GpFlows(table=kept, points=gp.points, kind=gp.kind, origin=gp.origin, notes=[*gp.notes, *set_aside],
                          unavailable=gp.unavailable)
     result = perimeter_pertinence(gp.table, codes, attributes, thresholds, zone_sizes=sizes)
     reason = gp.unavailable

@@ -21,7 +21,7 @@ from pipeline.render.maps.base import DEFAULT_SOURCE, LabelCollisions, base_map,
 from pipeline.render.maps.colouring import perimeter_colors
 from pipeline.render.maps.controls import FrenchSearch, Legend, legend_block, swatch
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns
-from pipeline.render.maps.text import esc, joined, number, text_only, tip
+from pipeline.render.maps.text import esc, joined, number, search_names, tip
 from pipeline.render.palette import (
     ATONE_COLOR,
     CANDIDATE_COLOR,
@@ -185,6 +185,8 @@ def _statut_rows(row: pd.Series, side: str = "") -> list[tuple[str, str]]:
 
 
 def _add_units(m: folium.Map, units: gpd.GeoDataFrame) -> folium.GeoJson:
+    names = search_names(units)
+
     def props(row: pd.Series) -> dict[str, Any]:
         rows = _population_row(row)
         if "n_cpts" in row.index and pd.notna(row["n_cpts"]):
@@ -193,7 +195,7 @@ def _add_units(m: folium.Map, units: gpd.GeoDataFrame) -> folium.GeoJson:
             rows.append(("Couverture", esc(row["couverture"])))
         if "cpts" in row.index and joined(row["cpts"]):
             rows.append(("CPTS", esc(joined(row["cpts"]))))
-        return {"info": tip(f"{esc(row.get('nom'))} ({esc(row.get('code'))})", rows), "nom": text_only(row.get("nom"))}
+        return {"info": tip(f"{esc(row.get('nom'))} ({esc(row.get('code'))})", rows), "nom": names[str(row["code"])]}
 
     layer = geojson_layer(
         feature_collection(units, props),

@@ -11,7 +11,7 @@ import pandas as pd
 from pipeline.render.maps.base import geojson_layer
 from pipeline.render.maps.controls import FrenchSearch, legend_block, swatch
 from pipeline.render.maps.geometry import feature_collection
-from pipeline.render.maps.text import esc, text_only, tip
+from pipeline.render.maps.text import esc, search_names, tip
 from pipeline.render.palette import HIGHLIGHT_COLOR, PERIMETER_COLOR
 
 
@@ -47,10 +47,11 @@ def perimeter_legend() -> str:
 def add_search(m: folium.Map, communes: gpd.GeoDataFrame, name: str = "Contours des communes") -> folium.GeoJson:
     """A thin commune outline layer that the French search box indexes by name."""
     style = {"color": "#444444", "weight": 0.8, "fill": False, "fillOpacity": 0}
+    names = search_names(communes)
     data = feature_collection(
         communes,
         lambda row: {
-            "nom": text_only(row.get("nom")),
+            "nom": names[str(row["code"])],
             "info": tip(esc(row.get("nom")), [("Code", esc(row.get("code")))]),
             "style": style,
         },

@@ -35,6 +35,16 @@ def text_only(value: Any) -> str:
     return "" if is_missing(value) else html.escape(str(value), quote=False)
 
 
+def search_names(units: pd.DataFrame) -> dict[str, str]:
+    """The name the search box lists for each unit (``code`` → text): its ``nom``, followed by its code where
+    another unit of the layer bears the same name. leaflet-search keeps one place per name: a review could not reach
+    the uncovered Sigoyer (04207) behind the covered one (05168), nor nine other homonyms of PACA."""
+    names = units["nom"].map(text_only)
+    codes = units["code"].astype(str)
+    label = names.where(~names.duplicated(keep=False), names + " (" + codes + ")")
+    return dict(zip(codes, label, strict=True))
+
+
 def joined(value: Any) -> str:
     """A name or a list of names (a commune claimed by several CPTS) as one string."""
     if isinstance(value, list | tuple | set | np.ndarray):

@@ -46,11 +46,11 @@ def _flow_method_paragraph(flows: FlowsSection) -> str:
             f"(modèle de Huff, {_decay_text(flows.params)}).")
 
 
-#: Why a bassin de vie's residents' figures are « non disponible »
-#: (:func:`pipeline.analysis.flow_indicators`).
+#: Why a bassin de vie's residents' figures are « non disponible » (:func:`pipeline.analysis.flow_indicators`),
+#: modelled flows or a given table alike (a review: « ne sont pas modélisés » under a table, where no model runs).
 BEYOND_THE_LOAD = ("« non disponible » : bassin de vie dont des communes sont hors des départements chargés dans la "
-                   "base (make data DEPARTEMENTS=…) ; ses communes y sont comptées, mais les recours de leurs "
-                   "habitants ne sont pas modélisés.")
+                   "base (make data DEPARTEMENTS=…) ; ses communes y sont comptées, mais pas les recours de leurs "
+                   "habitants.")
 
 
 def beyond_the_load(d: Diagnostic) -> bool:
