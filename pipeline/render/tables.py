@@ -39,7 +39,7 @@ from pipeline.render.profile_tables import (
 from pipeline.render.sections.common import france_label, region_label, reservations, scope_note
 from pipeline.render.sections.coverage import STRUCTURES_NOTE, structures_not_applicable
 from pipeline.render.sections.display import NOT_AVAILABLE
-from pipeline.render.sections.flows import BEYOND_THE_LOAD, beyond_the_load
+from pipeline.render.sections.flows import bassins_unknown_note
 from pipeline.render.sections.members import neighbours_shown, neighbours_unavailable
 from pipeline.render.sections.taille import calendar_title
 from pipeline.render.spreadsheet import write_workbook
@@ -248,7 +248,7 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
         if not d.flows.bassins_de_vie.empty:
             entries.append(TableEntry("flux_bassins_de_vie", "Flux de patients : bassins de vie touchés",
                                       d.flows.bassins_de_vie.assign(origine_des_flux=origin), source,
-                                      note=BEYOND_THE_LOAD if beyond_the_load(d) else ""))
+                                      note=bassins_unknown_note(d)))
     if d.access is not None:
         entries.append(TableEntry(
             "apl_approchee", "APL approchée (modèle de l'outil) et APL officielle par commune",

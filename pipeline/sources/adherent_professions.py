@@ -97,10 +97,14 @@ _PRACTICE_WORDS = frozenset(("liberal", "liberale", "liberaux", "liberales", "sa
 def profession_group(text: str) -> str | None:
     """The Trame row of a free-text profession (plural forms, accents, case and the mode of practice
     tolerated), or None."""
-    placed = _PLACED_IN.split(text, maxsplit=1)
-    if len(placed) == 2 and (person := profession_group(placed[0])) not in (None, *GROUPES_STRUCTURES) \
-            and profession_group(placed[1]) in GROUPES_STRUCTURES:
-        return person  # « Infirmière au centre de santé de Riez »: a person, whatever the structure's kind
+    # A profession first, then the structure: a person, whatever the structure's kind (« Infirmière au centre de
+    # santé de Riez »; « Pharmacien – centre de santé de Manosque » was refused by a review, while « Centre de
+    # santé (infirmier) », the structure first, is a kind of centre).
+    for pattern in (_PLACED_IN, _SEPARATORS):
+        placed = pattern.split(text, maxsplit=1)
+        if len(placed) == 2 and (person := profession_group(placed[0])) not in (None, *GROUPES_STRUCTURES) \
+                and profession_group(placed[1]) in GROUPES_STRUCTURES:
+            return person
     words = _key(text).split()
     key = " ".join(w for w in words if w not in _PRACTICE_WORDS) or " ".join(words)
     for group in TRAME_ROWS:

@@ -91,7 +91,10 @@ def title_lines(text: str, is_header: Callable[[list[str]], bool],
             above = [row.rstrip("\r").lstrip("\ufeff") for row in lines[:index]]
             titles = all(sum(1 for cell in _cells(row, sep) if cell.strip()) <= 1
                          or (is_data is not None and not is_data(_cells(row, sep))) for row in above)
-            return [row.strip(sep + " ").strip() for row in above] if titles else []
+            # A title's text without its quotes and empty cells (a review: a workbook's title was said
+            # « "Recours aux médecins généralistes 2023";"";"";"" »).
+            joint = " " if sep == "\t" else f"{sep} "
+            return [joint.join(c.strip() for c in _cells(row, sep) if c.strip()) for row in above] if titles else []
     return []
 
 

@@ -232,9 +232,10 @@ def _read_od_table(path: str | Path) -> StagedOD:
             zip(*columns, labels, strict=True)):
         record = {"origine": origine, "destination": destination}
         line = int(line_text)
-        if total := next((c for c in ("origine", "destination") if _is_total(record[c] or "")), None):
-            problems.append({"ligne": line, "colonne": total, "valeur": record[total], "ecartee": False,
-                             "probleme": f"ligne de total « {record[total]} » écartée (ses recours sont ceux des "
+        cells = {**record, "profession": label_text or ""}
+        if total := next((c for c in ("origine", "destination", "profession") if _is_total(cells[c] or "")), None):
+            problems.append({"ligne": line, "colonne": total, "valeur": cells[total], "ecartee": False,
+                             "probleme": f"ligne de total « {cells[total]} » écartée (ses recours sont ceux des "
                                          "lignes qu'elle additionne)"})
             continue
         raw_volume = volume_text or ""

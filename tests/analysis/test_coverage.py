@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from pipeline.analysis.coverage.atone import atone_components, atone_territories
+from pipeline.analysis.coverage.atone import atone_components, atone_territories, held_in_their_holder
 from pipeline.analysis.coverage.claims import analysis_units, claims_per_unit, white_zones
 from pipeline.analysis.coverage.listing import listing_quality
 from pipeline.analysis.coverage.overlaps import overlap_pairs, overlay_reference, polygon_overlaps
@@ -231,6 +231,22 @@ def test_enclave_joins_the_commune_around_it_or_stands_alone() -> None:
     alone = atone_territories(_white([enclave, ("00003", 10, "BV2", cell(5, 0))]))
     assert alone["communes"].tolist() == [["00002"], ["00003"]]
     assert alone["taille"].tolist() == [2, 1]
+
+
+def test_a_white_commune_without_polygon_joins_the_territory_its_holder_touches() -> None:
+    """A review: three white communes re-created since the contours (no polygon of their own; their land inside
+    Neussargues-en-Pinatelle's polygon, claimed) fell out of every atone territory. Polygon H (claimed, not white)
+    holds X and Y; white 00001 touches H, white 00009 is far away. X and Y take H's outline: one territory with
+    00001 (10 + 20 + 100 = 130 inhabitants); 00009 alone. A unit whose holder has no polygon is left out."""
+    held = pd.DataFrame({"code": ["X", "Y", "Z"], "population": [10, 20, 30], "bv2022": ["B", "B", "B"]})
+    polygons = gpd.GeoDataFrame({"code": ["H"]}, geometry=[cell(0, 0)], crs=2154)
+    placed = held_in_their_holder(held, {"X": "H", "Y": "H", "Z": "Q"}, polygons)
+    assert placed["code"].tolist() == ["X", "Y"] and placed.geometry.equals(gpd.GeoSeries([cell(0, 0)] * 2, crs=2154))
+    white = pd.concat([_white([("00001", 100, "B", cell(1, 0)), ("00009", 5, "B", cell(10, 10))]), placed],
+                      ignore_index=True)
+    out = atone_territories(gpd.GeoDataFrame(white, geometry="geometry", crs=2154))
+    assert out["communes"].tolist() == [["00001", "X", "Y"], ["00009"]]
+    assert out["population"].tolist() == [130, 5]
 
 
 def test_sliver_gap_is_bridged_but_a_real_gap_is_not() -> None:

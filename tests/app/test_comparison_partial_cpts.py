@@ -171,3 +171,28 @@ def test_a_partial_population_is_marked_and_sorted_after_the_whole_ones(tmp_path
     finally:
         close_page(page)
     assert errors == [] and console == []
+
+
+@pytest.mark.browser
+def test_the_map_classes_the_figures_as_the_table_shows_them(tmp_path: Path) -> None:
+    """A review: 16,2987 and 16,3357 (both shown « 16,3 ») were coloured in « … à moins de 16,3 » while 16,3472
+    (shown « 16,3 » too) began the next class. Six GP densities with one decimal: the three « 16,3 » are one colour
+    and no class boundary falls inside what the table shows as one value."""
+    densities = {"A": 10.0, "B": 12.0, "C": 16.2987, "D": 16.3357, "E": 16.3472, "F": 20.0}
+    rows = [_row(name, 30_000, 0) for name in densities]
+    for row in rows:
+        row["densite_medecins_generalistes"] = densities[str(row["cpts"])]
+    comparison = Comparison(name="essai", table=comparison_table(rows),
+                            failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]))
+    path = tmp_path / "index.html"
+    path.write_text(render_page(payload(comparison, "2026-12-07")), encoding="utf-8")
+    page, errors, console = open_page(path)
+    try:
+        page.evaluate("window.cptsComparison.showIndicator('densite_medecins_generalistes')")
+        colours = {name: page.evaluate(f"window.cptsComparison.colourOf('{name.lower()}')") for name in densities}
+        assert colours["C"] == colours["D"] == colours["E"]
+        breaks = page.evaluate("window.cptsComparison.classes()")
+        assert all(round(b, 1) == b for b in breaks)  # boundaries are values the table can show
+        assert errors == [] and console == []
+    finally:
+        close_page(page)

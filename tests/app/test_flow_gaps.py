@@ -268,7 +268,7 @@ def test_an_outside_origin_with_too_few_consultations_is_no_candidate() -> None:
     assert sorted(set(kept["origin"])) == ["04001", "04003"] and len(kept) == 3
     assert note == ["Table origine–destination : moins d'1 recours par habitant pour 1 commune hors du territoire "
                     "(Bb (04002) 5 recours pour 300 habitants) : la table ne donne pas tous les recours de leurs "
-                    "habitants, leur part vers le territoire n'est pas connue et elles ne sont pas proposées à "
+                    "habitants, leur part vers le territoire n'est pas connue et elle n'est pas proposée à "
                     "l'ajout"]
     assert flow_gaps.without_partial_origins(table[table["origin"] != "04002"], {"04001"}, units)[1] == []
 
@@ -283,11 +283,15 @@ def test_an_outside_origin_of_implausible_volumes_is_no_candidate() -> None:
     kept, notes = flow_gaps.without_partial_origins(heavy, {"04001"}, units)
     assert kept["origin"].tolist() == ["04001"]
     assert notes == ["Table origine–destination : volumes invraisemblables, plus de 100 recours par habitant pour "
-                     "1 commune hors du territoire (Cc (04003) 10\u202f001 recours pour 100 habitants) : elles ne "
-                     "sont pas proposées à l'ajout ; vérifiez l'unité et la période de la table"]
+                     "1 commune hors du territoire (Cc (04003) 10\u202f001 recours pour 100 habitants) : elle n'est "
+                     "pas proposée à l'ajout ; vérifiez l'unité et la période de la table"]
     edge = _table([("04001", "04001", 700), ("04003", "04001", 10_000)])
     kept, notes = flow_gaps.without_partial_origins(edge, {"04001"}, units)
     assert kept.equals(edge) and notes == []
+    # An unknown population tells nothing: not « 10 001 recours pour non disponible habitants ».
+    unknown = units.assign(population=units["population"].astype("float64").where(units["code"] != "04003"))
+    kept, notes = flow_gaps.without_partial_origins(heavy, {"04001"}, unknown)
+    assert kept.equals(heavy) and notes == []
 
 
 def test_the_range_of_the_real_self_containment_tells_its_bounds_apart() -> None:

@@ -12,13 +12,14 @@ Known answers: the mirror's table d'appartenance géographique (INSEE, 2024), re
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.app.diagnostic import compute
 from pipeline.model import DiagnosticOptions
-from pipeline.render.sections.flows import BEYOND_THE_LOAD, flows_section
+from pipeline.render.sections.flows import BEYOND_THE_LOAD, RESIDENTS_UNKNOWN, flows_section
 from pipeline.render.tables import table_entries
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
@@ -72,3 +73,19 @@ def test_digne_s_bassin_is_wholly_loaded(db: duckdb.DuckDBPyConnection) -> None:
     digne = raw.appartenance()["04070"]["BV2022"]
     assert all(c[:2] == "04" for c, r in raw.appartenance().items() if r["BV2022"] == digne)
     assert 0 < table.loc[digne, "auto_confinement_bv"] <= 1
+
+
+def test_a_table_without_the_residents_rows_is_not_said_to_reach_unloaded_departements(
+        db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: Bordeaux and Le Bouscat (33063, 33069) with a table lacking Bordeaux's rows (most of the
+    inhabitants): the bassin de vie of Bordeaux, all of its communes in the loaded 33, was « non disponible »
+    with a footnote blaming unloaded départements. The reason is the table's."""
+    flows = tmp_path / "bdx.csv"
+    flows.write_text("origine;destination;profession;volume\n33069;33069;MG;5000\n33069;33281;MG;2000\n"
+                     "33281;33063;MG;1000\n33281;33281;MG;50000\n", encoding="utf-8")
+    spec = "communes:33063,33069"
+    d = compute(db, resolve_territory(db, spec), DiagnosticOptions(territory=spec, flows=flows))
+    assert d.flows is not None and d.flows.synthesis["recours_residents"].isna().all()
+    assert d.flows.bassins_de_vie["recours_residents_bv"].isna().all()
+    entry = next(e for e in table_entries(d) if e.key == "flux_bassins_de_vie")
+    assert entry.note == RESIDENTS_UNKNOWN and BEYOND_THE_LOAD not in entry.note

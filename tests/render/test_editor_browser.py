@@ -105,6 +105,14 @@ def test_population_of_exactly_40000_is_taille_2(editor: Any) -> None:
     assert s["communes"] == [] and s["taille"] is None and s["financement"] is None
 
 
+def test_load_takes_one_code_as_a_string_and_clearing_says_so(editor: Any) -> None:
+    """A review: ``load('04070')`` threw a TypeError where ``add('04070')`` took the string; « Vider » said « 0 unité
+    chargée »."""
+    assert call(editor, f"load('{A}')")["communes"] == [A]
+    editor.click("#btn-clear")
+    assert call(editor, "state()")["communes"] == [] and editor.text_content("#message") == "Périmètre vidé"
+
+
 def test_removing_a_unit_claimed_by_no_other_cpts_creates_a_white_zone(editor: Any) -> None:
     s = call(editor, f"remove('{D}')")
     assert s["zones_blanches_creees"] == [D] and s["population_zones_blanches_creees"] == 1_000
@@ -481,7 +489,10 @@ def test_the_export_keeps_the_units_of_the_cpts_outside_the_page(editor: Any, tm
 def test_unknown_codes_are_reported_not_added(editor: Any) -> None:
     s = call(editor, "add(['4070', ' 01003 ', 'Lyon'])")
     assert C in s["communes"] and s["codes_inconnus"] == ["4070", "Lyon"]
-    assert "4070" in editor.text_content("#message")
+    # A page cannot tell an unknown code from a commune outside its zone: said so, and that the export lacks them.
+    assert editor.text_content("#message") == (
+        "Codes absents de cette page, non ajoutés : 4070, Lyon (codes inconnus, ou communes hors de la zone de cette "
+        "page : absents de l'export)")
 
 
 def test_city_code_selects_its_arrondissements(tmp_path: Path) -> None:
@@ -549,6 +560,29 @@ def test_a_cpts_partly_outside_the_zone_says_its_figures_are_partial(editor: Any
     editor.select_option("#start-cpts", alpha)
     s = call(editor, "state()")
     assert s["cpts_editee"] == "CPTS Alpha" and s["unites_hors_zone"] == 0 and s["taille"] is not None
+
+
+def test_zones_reaching_beyond_the_page_leave_the_counts_of_a_cpts_partly_outside_it_unknown(editor: Any) -> None:
+    """A review: the Gapençais (3 units in the 04, 28 in the 05), edited on the 04's page, read « 1 unité sur 26 »
+    for Gap's bassin de vie (14 of 26), and « hors des départements chargés » for units only off the page. Gamma
+    claims E and 02001 (off the page). With A added: BV 01001 (A and D on the page, a third unit off it) may hold
+    02001, its count is unknown; BV 01002 (B, C, E, F, all on the page) is known, 1 of 4."""
+    index = editor.evaluate("""() => [...document.querySelectorAll('#start-cpts option')]
+        .find(o => o.textContent.includes('Gamma')).value""")
+    editor.select_option("#start-cpts", index)
+    s = call(editor, f"add('{A}')")
+    assert s["unites_hors_zone"] == 1 and s["communes"] == [A, E]
+    assert s["bassins_coupes"] == [
+        {"code": "01001", "nom": "Aubert", "unites_dans_perimetre": None, "unites_total": 3},
+        {"code": "01002", "nom": "Belleville", "unites_dans_perimetre": 1, "unites_total": 4},
+    ]
+    assert [li.text_content() for li in editor.locator("#l-bv li").all()] == [
+        "Aubert (01001) : unités dans le périmètre non disponible (la zone déborde de cette page), 3 en tout",
+        "Belleville (01002) : 1 unité sur 4 dans le périmètre"]
+    assert editor.text_content("#v-coupes-hors-base").startswith(
+        "Zones coupées : les unités de la CPTS hors de la zone de cette page ne sont placées dans aucune zone")
+    assert editor.text_content("#v-parties") == ("Continuité du périmètre : non disponible (ses unités hors de la "
+                                                 "zone de cette page n'y ont pas de contour).")
 
 
 def test_arrow_keys_on_the_cpts_list_browse_it_and_enter_starts_from_the_one_shown(editor: Any) -> None:

@@ -276,6 +276,8 @@ def test_a_title_line_starting_like_the_profession_header_is_skipped(tmp_path: P
     ("Kiné en MSP", "Masseurs-kinésithérapeutes"),
     ("Pharmacien à l'MSP", "Pharmaciens"),
     ("MSP au Pays de Forcalquier", "MSP"),  # a place after « au », not a person
+    ("Pharmacien – centre de santé de Manosque", "Pharmaciens"),  # the profession first: a person
+    ("Médecin généraliste, centre de santé de Riez", "Médecins généralistes"),
     ("Centre de santé en Provence", "Centres de santé"),
 ])
 def test_a_member_named_with_their_structure_counts_in_their_profession(profession: str, group: str) -> None:

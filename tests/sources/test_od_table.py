@@ -90,6 +90,11 @@ def test_total_rows_of_a_pivot_table_are_left_out_not_read_as_flows(tmp_path: Pa
         [5, "ligne de total « Sous-total » écartée (ses recours sont ceux des lignes qu'elle additionne)", False],
         [6, "ligne de total « TOTAL GÉNÉRAL » écartée (ses recours sont ceux des lignes qu'elle additionne)", False],
         [7, "ligne de total « Ensemble » écartée (ses recours sont ceux des lignes qu'elle additionne)", False]]
+    # Across professions too (a review: « Total » became a profession of its own, with its own notes).
+    professions = read_od_table(write(tmp_path, "origine;destination;profession;volume\n04094;04094;MG;1000\n"
+                                                "04094;04094;IDE;300\n04094;04094;Total;1300\n", "professions.csv"))
+    assert professions.table["profession"].tolist() == [GP, INF]
+    assert professions.problems["ligne"].tolist() == [4]
 
 
 def test_codes_unknown_to_the_cog_are_left_out_old_codes_translated(tmp_path: Path) -> None:
@@ -228,6 +233,11 @@ def test_title_lines_above_the_header_are_skipped_and_said(tmp_path: Path) -> No
     assert staged.table[["origine", "ligne"]].values.tolist() == [["04070", 4], ["04001", 5]]
     assert problem_notes(staged) == ["Table origine–destination, ligne 1 : ligne de titre au-dessus de l'en-tête, "
                                      "ignorée : « Recours aux MG 2023 - source SNDS »"]
+    # Quoted, as a workbook's first row converted to CSV writes it: said without its quotes and empty cells.
+    quoted = read_od_table(write(tmp_path, '"Recours aux MG 2023";"";"";""\norigine;destination;profession;volume\n'
+                                           "04070;04070;MG;100\n", "quoted.csv"))
+    assert problem_notes(quoted) == ["Table origine–destination, ligne 1 : ligne de titre au-dessus de l'en-tête, "
+                                     "ignorée : « Recours aux MG 2023 »"]
     text = "Recours aux MG 2023;;;\nCommune de résidence;Commune du PS;Profession;Nb actes\n04070;04070;MG;100\n"
     with pytest.raises(DataError) as info:
         read_od_table(write(tmp_path, text, "other.csv"))

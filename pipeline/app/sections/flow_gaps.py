@@ -310,7 +310,9 @@ def without_partial_origins(table: pd.DataFrame, inside: set[str], units: pd.Dat
     population = people["population"].reindex(served.index.astype(str)).to_numpy(dtype="float64")
     outside = ~served.index.astype(str).isin(inside)
     sparse = served[outside & (population > 0) & (served.to_numpy() < MIN_PER_INHABITANT * population)]
-    heavy = served[outside & (served.to_numpy() > MAX_PER_INHABITANT * np.fmax(np.nan_to_num(population), 1))]
+    # An unknown population tells nothing (counted as one inhabitant, it named « non disponible » inhabitants).
+    heavy = served[outside & np.isfinite(population)
+                   & (served.to_numpy() > MAX_PER_INHABITANT * np.fmax(np.nan_to_num(population), 1))]
 
     def named(origins: pd.Series) -> str:
         listed = [f"{people['nom'].get(str(c), c)} ({c}) {fmt(v)} recours pour "
@@ -318,15 +320,19 @@ def without_partial_origins(table: pd.DataFrame, inside: set[str], units: pd.Dat
                       ascending=False).items()]
         return ", ".join(listed[:10]) + (f" et {plural(len(listed) - 10, 'autre')}" if len(listed) > 10 else "")
 
+    def not_proposed(count: int) -> str:
+        return agree(count, "elle n'est pas proposée", "elles ne sont pas proposées")
+
     notes = []
     if len(sparse):
         notes.append(f"Table origine–destination : moins d'{fmt(MIN_PER_INHABITANT)} recours par habitant pour "
                      f"{plural(len(sparse), 'commune')} hors du territoire ({named(sparse)}) : la table ne donne pas "
-                     "tous les recours de leurs habitants, leur part vers le territoire n'est pas connue et elles ne "
-                     "sont pas proposées à l'ajout")
+                     "tous les recours de leurs habitants, leur part vers le territoire n'est pas connue et "
+                     f"{not_proposed(len(sparse))} à l'ajout")
     if len(heavy):
         notes.append(f"Table origine–destination : volumes invraisemblables, plus de {MAX_PER_INHABITANT} recours par "
-                     f"habitant pour {plural(len(heavy), 'commune')} hors du territoire ({named(heavy)}) : elles ne "
-                     "sont pas proposées à l'ajout ; vérifiez l'unité et la période de la table")
+                     f"habitant pour {plural(len(heavy), 'commune')} hors du territoire ({named(heavy)}) : "
+                     f"{not_proposed(len(heavy))} à l'ajout ; "
+                     "vérifiez l'unité et la période de la table")
     set_aside = set(sparse.index.astype(str)) | set(heavy.index.astype(str))
     return table[~table["origin"].astype(str).isin(set_aside)], notes

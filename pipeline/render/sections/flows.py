@@ -53,11 +53,38 @@ BEYOND_THE_LOAD = ("« non disponible » : bassin de vie dont des communes sont 
                    "habitants.")
 
 
+#: Why they are « non disponible » for a profession whose residents' consultations a given table does not give.
+RESIDENTS_UNKNOWN = ("« non disponible » : profession dont la table fournie ne donne pas les recours des habitants "
+                     "du territoire (voir les réserves).")
+
+
+def _residents_unknown(d: Diagnostic) -> set[str]:
+    """The professions whose residents' consultations are unknown (their synthesis row), as the bassins de vie's."""
+    if d.flows is None or "recours_residents" not in d.flows.synthesis:
+        return set()
+    synthesis = d.flows.synthesis
+    return set(synthesis.loc[synthesis["recours_residents"].isna(), "groupe"].astype(str))
+
+
 def beyond_the_load(d: Diagnostic) -> bool:
-    """Whether a bassin de vie of the flows section has residents beyond the loaded départements."""
+    """Whether a bassin de vie of the flows section has residents beyond the loaded départements (its residents'
+    figures unknown for a profession whose residents' consultations are known)."""
     if d.flows is None or d.flows.bassins_de_vie.empty:
         return False
-    return bool(d.flows.bassins_de_vie["recours_residents_bv"].isna().any())
+    bv = d.flows.bassins_de_vie
+    return bool(bv.loc[~bv["groupe"].astype(str).isin(_residents_unknown(d)), "recours_residents_bv"].isna().any())
+
+
+def bassins_unknown_note(d: Diagnostic) -> str:
+    """Why bassins de vie figures are « non disponible »: beyond the load, or a table without the residents'
+    consultations (a review: a table lacking Bordeaux's rows was said to reach unloaded départements)."""
+    if d.flows is None or d.flows.bassins_de_vie.empty:
+        return ""
+    bv = d.flows.bassins_de_vie
+    notes = [BEYOND_THE_LOAD] if beyond_the_load(d) else []
+    if bv["groupe"].astype(str).isin(_residents_unknown(d)).any():
+        notes.append(RESIDENTS_UNKNOWN)
+    return " ".join(notes)
 
 
 def flows_section(d: Diagnostic) -> dict[str, Any]:
@@ -128,7 +155,7 @@ def flows_section(d: Diagnostic) -> dict[str, Any]:
                                "en contient les compte un par un). Flux intérieur/extérieur : "
                                "recours entre les unités du bassin situées dans le périmètre et celles situées hors "
                                "du périmètre." + where
-                               + (" " + BEYOND_THE_LOAD if beyond_the_load(d) else "")})
+                               + (" " + note if (note := bassins_unknown_note(d)) else "")})
     paragraphs = [
         _flow_method_paragraph(d.flows),
         *reservations(d.flows.caveats),

@@ -194,8 +194,20 @@
 
   function comparable(row) { return row && !row.partiel; }
 
+  /** ``value`` as the table shows it (a share in %, rounded to the figure's decimals), the value the classes are
+   *  drawn on: classed exactly, 16,299 and 16,336, both shown « 16,3 », fell in « … à moins de 16,3 » while 16,347
+   *  began the next class (a review). */
+  function shown(value, figure) {
+    if (value === null || value === undefined || typeof value !== "number" || !isFinite(value)) { return null; }
+    var scale = Math.pow(10, figure && figure.decimals ? figure.decimals : 0);
+    var v = figure && figure.percent ? value * 100 : value;
+    var rounded = Math.round(v * scale) / scale;
+    return figure && figure.percent ? rounded / 100 : rounded;
+  }
+
   function classOf(value) {
-    if (value === null || value === undefined) { return -1; }
+    value = shown(value, figures[state.indicator]);
+    if (value === null) { return -1; }
     var c = 0;
     while (c < state.breaks.length && value >= state.breaks[c]) { c++; }
     return c;
@@ -213,8 +225,8 @@
     var figure = figures[key];
     if (!figure) { throw new Error("indicateur inconnu : " + key); }
     state.indicator = key;
-    var values = D.rows.filter(comparable).map(function (r) { return r.values[key]; })
-      .filter(function (v) { return v !== null && v !== undefined; });
+    var values = D.rows.filter(comparable).map(function (r) { return shown(r.values[key], figure); })
+      .filter(function (v) { return v !== null; });
     state.breaks = values.length ? quantileBreaks(values, PALETTE.length) : [];
     layer.eachLayer(function (lyr) {
       var anchor = lyr.feature.properties.ancre, row = byAnchor[anchor];

@@ -200,18 +200,24 @@
 
     function codes(units) { return units.map(function (u) { return U.code[u]; }); }
 
-    /** Zones with units in and out of the selection. ``beyond``: the edited CPTS has communes outside the loaded
-     *  départements, in no zone of the page: a zone reaching there may hold some, so its units in the perimeter
-     *  are unknown (null), as the diagnostic's « non disponible ». */
-    function cutGroups(selected, groupOf, table, beyond) {
+    /** Zones with units in and out of the selection. ``beyondLoad``: the edited CPTS has communes outside the
+     *  loaded départements; ``beyondPage``: units outside this page's zone. Either are in no zone of the page: a
+     *  zone reaching there may hold some, so its units in the perimeter are unknown (null), as the diagnostic's
+     *  « non disponible » (a review: the Gapençais from the 04's page read « 1 unité sur 26 » for 14). */
+    function cutGroups(selected, groupOf, table, beyondLoad, beyondPage) {
       var counts = new Int32Array(table.code.length);
+      var onPage = new Int32Array(table.code.length);
       for (var u = 0; u < n; u++) {
-        if (selected[u] && groupOf[u] >= 0) { counts[groupOf[u]] += 1; }
+        if (groupOf[u] >= 0) {
+          onPage[groupOf[u]] += 1;
+          if (selected[u]) { counts[groupOf[u]] += 1; }
+        }
       }
       var cut = [];
       for (var g = 0; g < counts.length; g++) {
         if (counts[g] > 0 && counts[g] < table.total[g]) {
-          var unknown = beyond && table.hors_base !== undefined && table.hors_base[g] > 0;
+          var unknown = (beyondLoad && table.hors_base !== undefined && table.hors_base[g] > 0) ||
+            (beyondPage && onPage[g] < table.total[g]);
           cut.push({ code: table.code[g], nom: table.nom[g], unites_dans_perimetre: unknown ? null : counts[g],
                      unites_total: table.total[g] });
         }
@@ -378,8 +384,10 @@
         parties_dessinees: pieces === null ? null : pieces.drawnCount,
         hors_partie_principale: pieces === null || beyond ? [] : pieces.apart,
         sans_contour: pieces === null ? [] : pieces.unplaced,
-        bassins_coupes: cutGroups(selected, U.bv, D.bv, beyond),
-        epci_coupes: cutGroups(selected, U.epci, D.epci, beyond)
+        bassins_coupes: cutGroups(selected, U.bv, D.bv, members.length > 0 && beyondTheLoad !== 0,
+                                  members.length > 0 && beyondTheZone > 0),
+        epci_coupes: cutGroups(selected, U.epci, D.epci, members.length > 0 && beyondTheLoad !== 0,
+                               members.length > 0 && beyondTheZone > 0)
       };
     }
 

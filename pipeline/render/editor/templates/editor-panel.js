@@ -116,6 +116,9 @@
       setText('v-units', plural(s.n_unites, 'unité', 'unités') + change);
     }
 
+    /** Whether the edited CPTS reaches beyond this page's zone only (its other units loaded in the base). */
+    function offPage(s) { return s.unites_hors_zone > 0 && s.communes_hors_base === 0; }
+
     /** Why the edited CPTS reaches beyond the loaded départements (its diagnostic's reason), or null. */
     function beyondWhy(s) {
       if (s.n_unites === 0) { return null; }
@@ -149,12 +152,13 @@
         // while keeping the band (a review read « 1 425 habitants au-dessus du seuil » against 175 000).
         var margin = s.population - b[s.taille - 2];
         margins.push(margin === 0 ? 'population au seuil exact de la taille ' + s.taille + ' (un habitant de moins : ' +
-          'taille ' + (s.taille - 1) + ')' : 'jusqu’à ' + fmt(margin) + ' habitants de moins sans quitter la taille ' +
-          s.taille);
+          'taille ' + (s.taille - 1) + ')' : 'jusqu’à ' + plural(margin, 'habitant', 'habitants') + ' de moins sans ' +
+          'quitter la taille ' + s.taille);
       }
       if (s.taille <= b.length) {
-        margins.push('il manque ' + fmt(b[s.taille - 1] - s.population) + ' habitants pour la taille ' +
-          (s.taille + 1));
+        // « il manque 1 habitant » (a review read « 1 habitants » at 39 999).
+        margins.push('il manque ' + plural(b[s.taille - 1] - s.population, 'habitant', 'habitants') +
+          ' pour la taille ' + (s.taille + 1));
       }
       // A mission without amount makes the totals floors: « au moins », never « maximum » (a review).
       var floor = D.aci.note ? 'au moins ' : '';
@@ -234,8 +238,9 @@
     function renderParts(s) {
       var text = '';
       if (beyondWhy(s)) {  // as the diagnostic's section (pipeline.render.sections.pertinence)
-        text = 'Continuité du périmètre : non disponible (ses communes hors des départements chargés dans la base ' +
-          'n\'y ont pas de contour).';
+        text = 'Continuité du périmètre : non disponible (' + (offPage(s) ? 'ses unités hors de la zone de cette ' +
+          'page n\'y ont pas de contour' : 'ses communes hors des départements chargés dans la base n\'y ont pas ' +
+          'de contour') + ').';
       } else if (s.n_unites > 1) {
         var drawn = s.parties_dessinees;
         text = drawn === null ? 'Continuité du périmètre : non disponible'
@@ -254,15 +259,16 @@
     function renderCuts(s) {
       var describe = function (item) {
         return item.nom + ' (' + item.code + ') : ' + (item.unites_dans_perimetre === null
-          ? 'unités dans le périmètre non disponible (la zone déborde des départements chargés), ' +
-            fmt(item.unites_total) + ' en tout'
+          ? 'unités dans le périmètre non disponible (la zone déborde ' + (offPage(s) ? 'de cette page'
+            : 'des départements chargés') + '), ' + fmt(item.unites_total) + ' en tout'
           : plural(item.unites_dans_perimetre, 'unité', 'unités') + ' sur ' + fmt(item.unites_total) +
             ' dans le périmètre');
       };
       // The diagnostic's caveat (pipeline.app.sections.pertinence.CUT_BEYOND_THE_LOAD).
-      setText('v-coupes-hors-base', beyondWhy(s) ? 'Zones coupées : les communes de la CPTS hors des départements ' +
-        'chargés ne sont placées dans aucune zone ; une zone qui en déborde a ses unités dans le périmètre « non ' +
-        'disponible », et les zones atteintes par elles seules manquent.' : '');
+      setText('v-coupes-hors-base', beyondWhy(s) ? 'Zones coupées : les ' + (offPage(s) ? 'unités de la CPTS hors ' +
+        'de la zone de cette page' : 'communes de la CPTS hors des départements chargés') + ' ne sont placées dans ' +
+        'aucune zone ; une zone qui en déborde a ses unités dans le périmètre « non disponible », et les zones ' +
+        'atteintes par elles seules manquent.' : '');
       setText('v-bv', s.n_unites ? (s.bassins_coupes.length
         ? plural(s.bassins_coupes.length, 'bassin de vie coupé', 'bassins de vie coupés')
         : 'Aucun bassin de vie coupé') : '—');
