@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -35,7 +36,7 @@ from pipeline.app.coverage_listings import (
 )
 from pipeline.app.coverage_zone import unlisted_region_notes, within_ars_field, zone_of
 from pipeline.errors import PipelineError
-from pipeline.geography import LAEA_EUROPE, equal_area_crs, projected_crs
+from pipeline.geography import LAEA_EUROPE, equal_area_crs, of_place, projected_crs
 from pipeline.model import CoverageOptions
 from pipeline.model.coverage import UNKNOWN_ZONE_WHY, Coverage, unknown_coverage_why
 from pipeline.progress import Stages
@@ -125,7 +126,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     if not given.empty:
         # As the members: two same-name CPTS are two perimeters.
         given = named_apart(one_id_per_listing(given, listed))
-        polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=overlap_area_crs(units))
+        # Inside the zone only, as the overlaps of units (France: everywhere, without a union of its communes).
+        zone_shape = None if column is None else shapely.union_all(np.asarray(polygons.geometry.dropna()))
+        polygon_overlaps = coverage_overlaps.polygon_overlaps(given, crs=overlap_area_crs(units), within=zone_shape)
         # The zone's CPTS only, as for the overlaps of units (a review: the pairs of a listing drawn in the 04
         # were in the outputs of Paris).
         polygon_overlaps = polygon_overlaps[polygon_overlaps["cpts_id_a"].isin(cpts_ids)
@@ -213,10 +216,12 @@ MAX_REGIONALISED_COMMUNES = 600
 def _held_note(held: pd.DataFrame, holder_of: dict[str, str], holder_names: dict[str, str]) -> str:
     """« 3 communes blanches sans contour propre … » (see :func:`coverage_atone.held_in_their_holder`)."""
     n = len(held)
-    holders = enumeration(sorted({str(holder_names.get(holder_of[str(c)], holder_of[str(c)])) for c in held["code"]}))
+    holders = sorted({str(holder_names.get(holder_of[str(c)], holder_of[str(c)])) for c in held["code"]})
+    places = enumeration([of_place(h) for h in holders])  # « d'Essarts-en-Bocage », never « de Essarts » (a review)
     names = enumeration([f"{name} ({code})" for code, name in zip(held["code"], held["nom"], strict=True)])
     return (f"{plural(n, 'commune blanche', 'communes blanches')} sans contour propre ({names}, "
-            f"{agree(n, 'recréée', 'recréées')} depuis les contours de 2018, dans celui de {holders}) : "
+            f"{agree(n, 'recréée', 'recréées')} depuis les contours de 2018, dans "
+            f"{agree(len(holders), 'le contour', 'les contours')} {places}) : "
             f"{agree(n, 'comptée', 'comptées')} dans les territoires atones avec le contour qui "
             f"{agree(n, 'la', 'les')} contient, {agree(n, 'non dessinée', 'non dessinées')} sur la carte")
 

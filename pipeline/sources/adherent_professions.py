@@ -99,12 +99,24 @@ def profession_group(text: str) -> str | None:
     tolerated), or None."""
     # A profession first, then the structure: a person, whatever the structure's kind (« Infirmière au centre de
     # santé de Riez »; « Pharmacien – centre de santé de Manosque » was refused by a review, while « Centre de
-    # santé (infirmier) », the structure first, is a kind of centre).
+    # santé (infirmier) », the structure first, is a kind of centre). Each part read by its words only: no
+    # recursion, however many separators a cell holds.
     for pattern in (_PLACED_IN, _SEPARATORS):
         placed = pattern.split(text, maxsplit=1)
-        if len(placed) == 2 and (person := profession_group(placed[0])) not in (None, *GROUPES_STRUCTURES) \
-                and profession_group(placed[1]) in GROUPES_STRUCTURES:
+        if len(placed) == 2 and (person := _by_words(placed[0])) not in (None, *GROUPES_STRUCTURES) \
+                and _by_words(placed[1]) in GROUPES_STRUCTURES:
             return person
+    found = _by_words(text)
+    if found is None or found == "MSP":
+        # « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) »: a member
+        # written with their maison de santé (a review: three such members counted as three MSP). A centre de
+        # santé's words are its kind (« Centre de santé (infirmier) »): not read so here.
+        return _one_profession_beside(text, {"MSP"}) or found
+    return found
+
+
+def _by_words(text: str) -> str | None:
+    """The Trame row ``text`` names by its words alone (a synonym, or a structure named after its kind)."""
     words = _key(text).split()
     key = " ".join(w for w in words if w not in _PRACTICE_WORDS) or " ".join(words)
     for group in TRAME_ROWS:
@@ -118,11 +130,6 @@ def profession_group(text: str) -> str | None:
                              ("centre municipal de sante", "Centres de santé"), ("autre ", "Autres")):
         if found is None and f"{singular} ".startswith(start):
             found = structure
-    if found is None or found == "MSP":
-        # « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) »: a member
-        # written with their maison de santé (a review: three such members counted as three MSP). A centre de
-        # santé's words are its kind (« Centre de santé (infirmier) »): not read so here.
-        return _one_profession_beside(text, {"MSP"}) or found
     return found
 
 
@@ -137,7 +144,7 @@ def _one_profession_beside(text: str, structures: set[str]) -> str | None:
     parts = [part for part in _SEPARATORS.split(text) if part.strip()]
     if len(parts) < 2:
         return None
-    groups = [profession_group(part) for part in parts]
+    groups = [_by_words(part) for part in parts]
     professions = {g for g in groups if g is not None and g not in GROUPES_STRUCTURES}
     return professions.pop() if set(groups) & structures and len(professions) == 1 else None
 

@@ -157,6 +157,21 @@ def test_polygon_overlaps_hand_computed() -> None:
     assert out["share_b"].tolist() == pytest.approx([0.25, 1.0])
 
 
+def test_polygon_overlaps_of_a_zone_count_the_shared_area_inside_it() -> None:
+    """A review: a département's sheet gave two drawn squares' 79 km² shared outside the département. The zone is
+    x from 0 to 1.75 km: p1 × p2 share x 1.5–2 (0.5 km²), of which x 1.5–1.75 inside (0.25 km², share 0.125 of each
+    2 km² perimeter); p1 × p4 (0.04 km², inside) unchanged; in WGS84 alike (the zone in the perimeters' CRS)."""
+    zone = cell(0, 0, 1.75, 1)
+    out = polygon_overlaps(_perimeters(), within=zone)
+    assert out[["cpts_id_a", "cpts_id_b"]].values.tolist() == [["p1", "p2"], ["p1", "p4"]]
+    assert out["shared_area_m2"].tolist() == pytest.approx([250_000, 40_000])
+    assert out["share_a"].tolist() == pytest.approx([0.125, 0.02]) and out["area_b_m2"].tolist()[0] == 2_000_000
+    wgs84 = polygon_overlaps(_perimeters().to_crs(4326),
+                             within=gpd.GeoSeries([zone], crs=2154).to_crs(4326).iloc[0])
+    assert wgs84["shared_area_m2"].tolist() == pytest.approx([250_000, 40_000], rel=1e-5)
+    assert polygon_overlaps(_perimeters(), within=cell(5, 5)).empty  # nothing shared inside
+
+
 def test_polygon_overlaps_reprojects_wgs84_input() -> None:
     out = polygon_overlaps(_perimeters().to_crs(4326))
     assert out["shared_area_m2"].tolist() == pytest.approx([500_000, 40_000], rel=1e-6)

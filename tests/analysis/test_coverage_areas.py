@@ -109,6 +109,11 @@ def test_a_polygon_holding_a_recreated_commune_counts_only_with_it() -> None:
     assert math.isnan(rows["A", "B"]["area_a_m2"]) and math.isnan(rows["B", "C"]["area_a_m2"])  # A and B hold u10
     assert rows["B", "C"]["shared_area_m2"] == 1 * KM2 and rows["B", "C"]["area_b_m2"] == 1 * KM2  # u21, C = u21
     assert math.isnan(rows["B", "C"]["share_a"]) and rows["B", "C"]["share_b"] == 1.0
+    # Sharing only the re-created commune (no area of its own, inside u10's square): unknown, never 0 (a review).
+    only = commune_set_overlaps(_members({"A": ["u00", "x"], "D": ["u20", "x"]}), areas, missing="zero",
+                                held={"x": "u10"})
+    assert only[["cpts_id_a", "cpts_id_b"]].values.tolist() == [["A", "D"]]
+    assert math.isnan(only.loc[0, "shared_area_m2"]) and math.isnan(only.loc[0, "area_a_m2"])  # x without u10
     whole = {cid: [*codes, "x"] if "u10" in codes else codes for cid, codes in PERIMETERS.items()}
     known = commune_set_overlaps(_members(whole), areas, missing="zero", held={"x": "u10"})
     assert known.to_dict("records") == commune_set_overlaps(_members(PERIMETERS), areas).to_dict("records")

@@ -97,6 +97,7 @@ def polygon_overlaps(
     id_column: str = "cpts_id",
     crs: Any = LAMBERT93,
     min_area: float = 0.0,
+    within: shapely.Geometry | None = None,
 ) -> pd.DataFrame:
     """Pairwise overlaps of perimeters given as polygons, fast.
 
@@ -116,6 +117,11 @@ def polygon_overlaps(
         keeps the frame's CRS.
     min_area
         Pairs whose shared area is not above this (m²) are dropped.
+    within
+        The zone analysed, in the perimeters' CRS: only the shared area inside
+        it counts, each perimeter's area staying whole, as in
+        :func:`commune_set_overlaps` (a review: a département's sheet gave two
+        squares' 79 km² shared outside it). None: everywhere.
 
     Returns
     -------
@@ -134,7 +140,11 @@ def polygon_overlaps(
     left, right = left[keep], right[keep]
     touching = shapely.touches(geoms[left], geoms[right])
     left, right = left[~touching], right[~touching]
-    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    common = shapely.intersection(geoms[left], geoms[right])
+    if within is not None:
+        zone = gpd.GeoSeries([within], crs=perimeters.crs)
+        common = shapely.intersection(common, (zone if crs is None else zone.to_crs(crs)).iloc[0])
+    shared = shapely.area(common)
     out = pd.DataFrame(
         {
             "cpts_id_a": ids[left],
@@ -315,14 +325,14 @@ def commune_set_overlaps(
     ids = ids.to_numpy()
     keep = shared.data > min_area
     left, right, value = shared.row[keep], shared.col[keep], shared.data[keep]
-    if len(value) == 0:
+    if len(value) == 0 and not held:
         return pd.DataFrame(
             {c: pd.Series(dtype=object if c.startswith("cpts_id") else "float64") for c in _AREA_OVERLAP_COLUMNS}
         )
     out = pd.DataFrame(
         {
-            "cpts_id_a": ids[left],
-            "cpts_id_b": ids[right],
+            "cpts_id_a": pd.Series(ids[left], dtype=object),
+            "cpts_id_b": pd.Series(ids[right], dtype=object),
             "shared_area_m2": value,
             "area_a_m2": perimeter[left],
             "area_b_m2": perimeter[right],
@@ -331,14 +341,18 @@ def commune_set_overlaps(
         }
     )
     if held:
-        out = _unknown_where_held(out, members[valid], id_column, unit_column, held, within)
+        out = _unknown_where_held(out, members[valid], id_column, unit_column, held, within,
+                                  pd.Series(perimeter, index=ids))
     return out.sort_values(["shared_area_m2", "cpts_id_a", "cpts_id_b"], ascending=[False, True, True],
                            na_position="first").reset_index(drop=True)
 
 
 def _unknown_where_held(out: pd.DataFrame, members: pd.DataFrame, id_column: str, unit_column: str,
-                        held: Mapping[str, str], within: Collection[str] | None) -> pd.DataFrame:
-    """``out`` with NaN where a set of units cuts a polygon from the communes it holds (see ``held``)."""
+                        held: Mapping[str, str], within: Collection[str] | None, perimeters: pd.Series) -> pd.DataFrame:
+    """``out`` with NaN where a set of units cuts a polygon from the communes it holds (see ``held``), and with the
+    pairs that share only such communes (no area of their own: left out of ``out``), their shared area unknown, not
+    0 (a review: two CPTS sharing L'Oie, whose land is inside Essarts-en-Bocage's polygon, shared « 0 km² »).
+    ``perimeters``: each perimeter's whole area by id."""
     groups: dict[str, set[str]] = {}
     for code, holder in held.items():
         groups.setdefault(str(holder), {str(holder)}).add(str(code))
@@ -348,6 +362,17 @@ def _unknown_where_held(out: pd.DataFrame, members: pd.DataFrame, id_column: str
     def cut(codes: set[str]) -> bool:
         return any(codes & group and not group <= codes for group in groups.values())
 
+    recreated = members[members[unit_column].astype(str).isin({str(c) for c in held})]
+    if zone is not None:
+        recreated = recreated[recreated[unit_column].astype(str).isin(zone)]
+    listed = set(zip(out["cpts_id_a"], out["cpts_id_b"], strict=True))
+    extra = sorted({(a, b) for ids in recreated.groupby(unit_column)[id_column].agg(lambda s: sorted(set(s)))
+                    for i, a in enumerate(ids) for b in ids[i + 1:] if (a, b) not in listed})
+    if extra:
+        out = pd.concat([out, pd.DataFrame({
+            "cpts_id_a": [a for a, _ in extra], "cpts_id_b": [b for _, b in extra], "shared_area_m2": float("nan"),
+            "area_a_m2": [float(perimeters[a]) for a, _ in extra],
+            "area_b_m2": [float(perimeters[b]) for _, b in extra]})], ignore_index=True)
     out = out.copy()
     for side in ("a", "b"):
         whole = out[f"cpts_id_{side}"].map(lambda i: not cut(units[i]))

@@ -199,9 +199,12 @@
    *  began the next class (a review). */
   function shown(value, figure) {
     if (value === null || value === undefined || typeof value !== "number" || !isFinite(value)) { return null; }
-    var scale = Math.pow(10, figure && figure.decimals ? figure.decimals : 0);
+    var d = figure ? figure.decimals : 0;
     var v = figure && figure.percent ? value * 100 : value;
-    var rounded = Math.round(v * scale) / scale;
+    /* Rounded by the table's own formatter (Intl rounds halves away from zero, Math.round does not: 0,145 read
+       0,14 in its class but « 0,15 » in the table, a review), without grouping so that Number() reads it back. */
+    var rounded = Number(new Intl.NumberFormat("en-US", { minimumFractionDigits: d, maximumFractionDigits: d,
+                                                          useGrouping: false }).format(v));
     return figure && figure.percent ? rounded / 100 : rounded;
   }
 
