@@ -40,7 +40,7 @@ def refuse_name_clash(con: duckdb.DuckDBPyConnection, source: str, listing: str,
     if alike:
         raise PipelineError(
             f"Une liste de CPTS nommée « {alike[0]} » est déjà chargée, et « {listing} » ne s'en distingue que par la "
-            f"casse, les accents, la ponctuation ou au-delà de 60 caractères : les deux auraient le même dossier de "
+            "casse, les accents, la ponctuation ou au-delà de 60 caractères : les deux auraient le même dossier de "
             f"comparaison (comparaison-{folder}) ; renommez votre fichier", path)
 
 

@@ -183,6 +183,14 @@ class FlowsSection:
         return self.kind == "table"
 
 
+def residents_unknown(synthesis: pd.DataFrame) -> set[str]:
+    """The groups of a flows synthesis whose residents' consultations are unknown (``recours_residents`` NaN: a
+    given table without them), whose destinations' and bassins de vie's residents' figures are unknown too."""
+    if "recours_residents" not in synthesis:
+        return set()
+    return set(synthesis.loc[synthesis["recours_residents"].isna(), "groupe"].astype(str))
+
+
 @dataclass
 class AccessSection:
     """The « APL approchée » (E2SFCA of the tool, not the official APL) and its what-if.

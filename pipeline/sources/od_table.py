@@ -64,9 +64,10 @@ MEANINGS = {"origine": "la commune d'origine", "destination": "la commune de des
 REQUIRED = frozenset({"origine", "destination", "volume"})
 TABLE_COLUMNS = ["origine", "destination", "origine_commune", "destination_commune", "profession", "volume", "ligne"]
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "probleme", "ecartee"]
-#: A total or subtotal in place of a commune (« Total », « Sous-total », « Ensemble », « Total général »), as a
-#: pivot table exports it: its consultations are those of the rows it sums. A review: per-origin subtotals in the
-#: destination column were read as consultations gone to an unknown destination (28 % of the residents').
+#: A total or subtotal in place of a commune or a profession (« Total », « Sous-total », « Ensemble », « Total
+#: général »), as a pivot table exports it: its consultations are those of the rows it sums. Reviews: per-origin
+#: subtotals in the destination column were read as consultations gone to an unknown destination (28 % of the
+#: residents'), and « Total » in the profession column as a profession.
 TOTAL_LABEL = re.compile(r"(?:sous )?tota(?:l|ux)(?: general)?|ensemble|somme|tous|toutes")
 FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
 

@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline.analysis.flow_indicators import RESIDENT_COLUMNS
 from pipeline.geography import arrondissements_of, city_of_arrondissement
 from pipeline.model import Territory
+from pipeline.model.diagnostic import residents_unknown
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, fmt, plural
 from pipeline.sources import od_table
@@ -271,7 +272,7 @@ def resident_shares_unknown(destinations: pd.DataFrame, bassins: pd.DataFrame,
     whose residents' consultations are unknown (``recours_residents`` NaN in ``synthesis``, after
     :func:`table_gaps`): their denominator is (a review: Manosque « 100 % » of the nurses' consultations of a
     territory whose nurses' rows came from one commune)."""
-    unknown = set(synthesis.loc[synthesis["recours_residents"].isna(), "groupe"].astype(str))
+    unknown = residents_unknown(synthesis)
     if not unknown:
         return destinations, bassins
     if len(destinations):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.model.diagnostic import Diagnostic, FlowsSection
+from pipeline.model.diagnostic import Diagnostic, FlowsSection, residents_unknown
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     REGISTRY_SOURCE,
@@ -58,21 +58,14 @@ RESIDENTS_UNKNOWN = ("« non disponible » : profession dont la table fournie ne
                      "du territoire (voir les réserves).")
 
 
-def _residents_unknown(d: Diagnostic) -> set[str]:
-    """The professions whose residents' consultations are unknown (their synthesis row), as the bassins de vie's."""
-    if d.flows is None or "recours_residents" not in d.flows.synthesis:
-        return set()
-    synthesis = d.flows.synthesis
-    return set(synthesis.loc[synthesis["recours_residents"].isna(), "groupe"].astype(str))
-
-
 def beyond_the_load(d: Diagnostic) -> bool:
     """Whether a bassin de vie of the flows section has residents beyond the loaded départements (its residents'
     figures unknown for a profession whose residents' consultations are known)."""
     if d.flows is None or d.flows.bassins_de_vie.empty:
         return False
     bv = d.flows.bassins_de_vie
-    return bool(bv.loc[~bv["groupe"].astype(str).isin(_residents_unknown(d)), "recours_residents_bv"].isna().any())
+    unknown = residents_unknown(d.flows.synthesis)
+    return bool(bv.loc[~bv["groupe"].astype(str).isin(unknown), "recours_residents_bv"].isna().any())
 
 
 def bassins_unknown_note(d: Diagnostic) -> str:
@@ -82,7 +75,7 @@ def bassins_unknown_note(d: Diagnostic) -> str:
         return ""
     bv = d.flows.bassins_de_vie
     notes = [BEYOND_THE_LOAD] if beyond_the_load(d) else []
-    if bv["groupe"].astype(str).isin(_residents_unknown(d)).any():
+    if bv["groupe"].astype(str).isin(residents_unknown(d.flows.synthesis)).any():
         notes.append(RESIDENTS_UNKNOWN)
     return " ".join(notes)
 

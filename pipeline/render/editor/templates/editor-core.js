@@ -343,7 +343,9 @@
       // Communes of the edited CPTS beyond the load (or a drawn part there): its residents' consultations to them
       // would count as leaving it, and where they lie is unknown, so self-containment, attraction and continuity
       // are « non disponible », as in its diagnostic (pertinence NOT_LOADED).
-      var beyond = members.length > 0 && (beyondTheLoad !== 0 || beyondTheZone > 0);
+      var beyondLoad = members.length > 0 && beyondTheLoad !== 0;
+      var beyondPage = members.length > 0 && beyondTheZone > 0;
+      var beyond = beyondLoad || beyondPage;
       var f = flows(selected);
       var pieces = parts(members, selected);
       return {
@@ -384,10 +386,8 @@
         parties_dessinees: pieces === null ? null : pieces.drawnCount,
         hors_partie_principale: pieces === null || beyond ? [] : pieces.apart,
         sans_contour: pieces === null ? [] : pieces.unplaced,
-        bassins_coupes: cutGroups(selected, U.bv, D.bv, members.length > 0 && beyondTheLoad !== 0,
-                                  members.length > 0 && beyondTheZone > 0),
-        epci_coupes: cutGroups(selected, U.epci, D.epci, members.length > 0 && beyondTheLoad !== 0,
-                               members.length > 0 && beyondTheZone > 0)
+        bassins_coupes: cutGroups(selected, U.bv, D.bv, beyondLoad, beyondPage),
+        epci_coupes: cutGroups(selected, U.epci, D.epci, beyondLoad, beyondPage)
       };
     }
 

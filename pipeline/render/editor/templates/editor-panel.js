@@ -122,7 +122,7 @@
     /** Why the edited CPTS reaches beyond the loaded départements (its diagnostic's reason), or null. */
     function beyondWhy(s) {
       if (s.n_unites === 0) { return null; }
-      if (s.unites_hors_zone > 0 && s.communes_hors_base === 0) {
+      if (offPage(s)) {
         return plural(s.unites_hors_zone, 'unité de la CPTS est', 'unités de la CPTS sont') + ' hors de la zone ' +
           'de cette page (choisissez une zone qui la contient entière)';
       }
