@@ -232,7 +232,8 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     territory = pd.DataFrame({"code": codes, "population": units["population"].to_numpy()})
     recreated = queries.filosofi_recreated(con, units["commune_code"].astype(str))
     # A commune re-created since the file, beside the commune whose row holds its households: covered by that row.
-    covered_by = {str(r.autre): str(r.code) for r in recreated.itertuples() if str(r.code) in set(codes)}
+    inside = set(codes)
+    covered_by = {str(r.autre): str(r.code) for r in recreated.itertuples() if str(r.code) in inside}
     result = territory_income(rows, territory, queries.filosofi_epci(con),
                               queries.filosofi_epci_members(con, units["commune_code"].astype(str)),
                               code_column="unite", covered_by=covered_by)

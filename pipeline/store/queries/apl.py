@@ -8,6 +8,15 @@ import pandas as pd
 from pipeline.store.frames import read_frame
 from pipeline.store.queries import current_vintage
 
+#: A unit's figures from its workbook rows (``src`` of :func:`apl_current`), written once for the arrondissements and
+#: the communes: the APL weighted by the standardised populations, or the one row's APL whatever its weight.
+_UNIT_FIGURES = """coalesce(sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0),
+                            CASE WHEN count(*) = 1 THEN max(apl) END) AS apl,
+                   coalesce(sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0),
+                            CASE WHEN count(*) = 1 THEN max(apl_moins_65) END) AS apl_moins_65,
+                   sum(ps) AS population_standardisee, sum(pt) AS population_totale,
+                   string_agg(ligne, ', ' ORDER BY ligne) AS codes_classeur"""
+
 
 def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """DREES APL on the current geography: one row per current commune and per arrondissement, per year.
@@ -26,7 +35,7 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     even when only one of them has an APL), ``departement, region``.
     """
     return read_frame(con,
-        """
+        f"""
         WITH src AS (
             SELECT a.code AS ligne, a.annee, a.apl, a.apl_moins_65, a.population_standardisee AS ps,
                    a.population_totale AS pt, arr.code AS arrondissement,
@@ -36,21 +45,11 @@ def apl_current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             LEFT JOIN cog_mapping m ON m.code = a.code
         ), units AS (
             SELECT arrondissement AS code, annee, 'arrondissement' AS niveau,
-                   coalesce(sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0),
-                            CASE WHEN count(*) = 1 THEN max(apl) END) AS apl,
-                   coalesce(sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0),
-                            CASE WHEN count(*) = 1 THEN max(apl_moins_65) END) AS apl_moins_65,
-                   sum(ps) AS population_standardisee, sum(pt) AS population_totale,
-                   string_agg(ligne, ', ' ORDER BY ligne) AS codes_classeur
+                   {_UNIT_FIGURES}
             FROM src WHERE arrondissement IS NOT NULL GROUP BY ALL
             UNION ALL
             SELECT commune AS code, annee, 'commune' AS niveau,
-                   coalesce(sum(apl * ps) / nullif(sum(ps) FILTER (WHERE apl IS NOT NULL), 0),
-                            CASE WHEN count(*) = 1 THEN max(apl) END) AS apl,
-                   coalesce(sum(apl_moins_65 * ps) / nullif(sum(ps) FILTER (WHERE apl_moins_65 IS NOT NULL), 0),
-                            CASE WHEN count(*) = 1 THEN max(apl_moins_65) END) AS apl_moins_65,
-                   sum(ps) AS population_standardisee, sum(pt) AS population_totale,
-                   string_agg(ligne, ', ' ORDER BY ligne) AS codes_classeur
+                   {_UNIT_FIGURES}
             FROM src WHERE commune IS NOT NULL GROUP BY ALL
         )
         SELECT u.*, c.departement, c.region FROM units u

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from pipeline.geography import LAMBERT93
+from pipeline.sources.cpts_listing.crs_reading import reread
+from pipeline.sources.cpts_listing.perimeter_members import codes_inside
 from pipeline.sources.cpts_listing.perimeters import OTHER_READING
 from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, provenance
@@ -37,10 +40,6 @@ def empty_territory_message(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFr
     other = frame.attrs.get(OTHER_READING)
     if other is None:
         return message
-    from pipeline.geography import LAMBERT93
-    from pipeline.sources.cpts_listing.crs_reading import reread
-    from pipeline.sources.cpts_listing.perimeter_members import codes_inside
-
     moved = frame.set_geometry(reread(frame.geometry, LAMBERT93, int(other)))
     near = geography.unit_polygons_near(con, tuple(moved.total_bounds))
     inside = codes_inside(near, moved)
