@@ -46,6 +46,7 @@ from pipeline.render.sections.common import CATEGORIES, establishments_uncovered
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
 from pipeline.render.sections.population import comparison_note, evolution_words, qpv_list_note, shortened_qpv
+from pipeline.render.sections.supply import MAX_LISTED
 from pipeline.render.sections.taille import word_taille_note
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
@@ -56,8 +57,9 @@ DOCX_FILE = "rapport.docx"
 DEMO_WARNING = "Données fictives de démonstration : les effectifs de ce document ne décrivent pas le territoire réel."
 #: Units listed with their APL in the Word file beyond which only those under the threshold are listed.
 MAX_APL_ROWS = 40
-#: Establishments of the territory listed by name in the Word file (the full list is in the workbook).
-MAX_ESTABLISHMENTS = 40
+#: Establishments of the territory listed by name in the Word file (the full list is in the workbook): those of
+#: the report (a review: the Trame named 40, the report 30).
+MAX_ESTABLISHMENTS = MAX_LISTED
 
 
 

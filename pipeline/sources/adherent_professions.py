@@ -74,14 +74,20 @@ PROFESSION_SYNONYMS: dict[str, str] = {
     "autre": "Autres", "autre precisez": "Autres", "autre preciser": "Autres",
 }
 
+#: Words of the longest synonym.
+_LONGEST_KEY = max(len(key.split()) for key in PROFESSION_SYNONYMS)
+
 #: What sets a member's profession apart from their structure's name: a dash, a colon, brackets, a comma, a
 #: slash. A hyphen splits only beside a space: inside a word it joins (« Sage-femme », « Saint-Paul »; a review:
 #: « MSP de Digne - Sage-femme » was an MSP, « Sage-femme (MSP de Riez) » refused).
 _SEPARATORS = re.compile(r"\s+-\s*|\s*-\s+|\s*[–—:()\[\],/;|]\s*")
 #: The words that place a member in their structure (« Médecin généraliste à la MSP de Digne », « Infirmière au
 #: centre de santé de Riez », « Kiné en MSP »: refused by a review for want of punctuation).
-_PLACED_IN = re.compile(r"\s+(?:[àa]\s+la|[àa]\s+l['’]\s*|au|aux|en|dans\s+(?:la|le|l['’]\s*)|chez)\s*(?=\w)",
+#: A whole word before the place (a review: « Autre », « Endocrinologue » were split after « Au », « En »).
+_PLACED_IN = re.compile(r"\s+(?:(?:[àa]\s+la|au|aux|en|dans\s+(?:la|le)|chez)\s+|(?:[àa]|dans)\s+l['’]\s*)(?=\w)",
                         re.IGNORECASE)
+#: The word that places a member in a town (« Médecin généraliste à Digne », « Kiné sur Manosque »).
+_AT_PLACE = re.compile(r"\s+(?:[àa]|sur)\s+(?=\w)", re.IGNORECASE)
 
 
 def _key(text: str) -> str:
@@ -94,25 +100,42 @@ _PRACTICE_WORDS = frozenset(("liberal", "liberale", "liberaux", "liberales", "sa
                              "mixtes", "remplacant", "remplacante", "remplacants", "remplacantes"))
 
 
-def profession_group(text: str) -> str | None:
+def profession_group(text: str, *, beside_other_words: bool = True) -> str | None:
     """The Trame row of a free-text profession (plural forms, accents, case and the mode of practice
-    tolerated), or None."""
+    tolerated), or None.
+
+    ``beside_other_words`` False: a profession beside words that are no structure names none (a flow table's
+    « MG / inconnu » is no GP; a member's « Infirmière - Mme Dupont » is a nurse)."""
     # A profession first, then the structure: a person, whatever the structure's kind (« Infirmière au centre de
     # santé de Riez »; « Pharmacien – centre de santé de Manosque » was refused by a review, while « Centre de
-    # santé (infirmier) », the structure first, is a kind of centre). Each part read by its words only: no
-    # recursion, however many separators a cell holds.
-    for pattern in (_PLACED_IN, _SEPARATORS):
-        placed = pattern.split(text, maxsplit=1)
-        if len(placed) == 2 and (person := _by_words(placed[0])) not in (None, *GROUPES_STRUCTURES) \
-                and _by_words(placed[1]) in GROUPES_STRUCTURES:
-            return person
+    # santé (infirmier) », the structure first, is a kind of centre); or then where or how the member practises
+    # (« Médecin généraliste à Digne », « Infirmière - Mme Dupont »: refused by a review), or the same profession
+    # twice (« Médecin spécialiste - cardiologue »). Two professions stay refused. Each part read by its words
+    # only: no recursion, however many separators a cell holds.
+    patterns = (_PLACED_IN, _AT_PLACE, _SEPARATORS) if beside_other_words else (_PLACED_IN, _SEPARATORS)
+    if (person := _placed_person(text, patterns, beside_other_words)) is not None:
+        return person
     found = _by_words(text)
     if found is None or found == "MSP":
         # « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) »: a member
         # written with their maison de santé (a review: three such members counted as three MSP). A centre de
         # santé's words are its kind (« Centre de santé (infirmier) »): not read so here.
-        return _one_profession_beside(text, {"MSP"}) or found
+        return _one_profession_beside(text, {"MSP"}, beside_other_words) or found
     return found
+
+
+def _placed_person(text: str, patterns: tuple[re.Pattern[str], ...], beside_other_words: bool = True) -> str | None:
+    """The profession ``text`` names first, before where or how the member practises (split by the first of
+    ``patterns`` that splits it), when the rest names no other profession (``beside_other_words`` False: when
+    the rest names a structure); else None."""
+    rest_may_be = (None, *GROUPES_STRUCTURES) if beside_other_words else GROUPES_STRUCTURES
+    for pattern in patterns:
+        placed = pattern.split(text, maxsplit=1)
+        if len(placed) == 2 and (person := _by_words(placed[0])) not in (None, *GROUPES_STRUCTURES) \
+                and (_by_words(placed[1]) in (person, *rest_may_be)) \
+                and _professions_named(placed[1]) <= {person}:
+            return person
+    return None
 
 
 def _by_words(text: str) -> str | None:
@@ -133,18 +156,32 @@ def _by_words(text: str) -> str | None:
     return found
 
 
+def _professions_named(text: str) -> set[str]:
+    """The professions (Trame rows other than structures) any run of words of ``text`` names (« Digne, kiné à
+    Riez » names one: a second profession, not a place)."""
+    words = _key(text).split()
+    runs = {" ".join(words[start:end]) for start in range(len(words))
+            for end in range(start + 1, min(len(words), start + _LONGEST_KEY) + 1)}
+    found = {PROFESSION_SYNONYMS.get(run) or PROFESSION_SYNONYMS.get(_singular(run.split())) for run in runs}
+    return {group for group in found if group is not None and group not in GROUPES_STRUCTURES}
+
+
 def _singular(words: list[str]) -> str:
     return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
 
 
-def _one_profession_beside(text: str, structures: set[str]) -> str | None:
+def _one_profession_beside(text: str, structures: set[str], beside_other_words: bool = True) -> str | None:
     """The one profession ``text`` sets apart by punctuation from one of ``structures`` (Trame rows), in either
     order; None when no part names such a structure, or the parts name several professions (« MSP du Val de
     Durance (médecins, IDE, kinés) » is the structure)."""
     parts = [part for part in _SEPARATORS.split(text) if part.strip()]
     if len(parts) < 2:
         return None
-    groups = [_by_words(part) for part in parts]
+    # A part read by its words, or as a profession and its place (« MSP de Riez - Infirmière à Riez », a review).
+    placed = (_PLACED_IN, _AT_PLACE) if beside_other_words else ()
+    groups = [_by_words(part) or _placed_person(part, placed) for part in parts]
+    if not beside_other_words and None in groups:  # « MSP - MG / inconnu » in a flow table: no GP (a review)
+        return None
     professions = {g for g in groups if g is not None and g not in GROUPES_STRUCTURES}
     return professions.pop() if set(groups) & structures and len(professions) == 1 else None
 

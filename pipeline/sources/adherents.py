@@ -22,10 +22,10 @@ nombre         no        positive integer: members the row stands for (default 1
 =============  ========  ====================================================
 
 Headers are read by their words (:func:`format_column`: « Code RPPS »,
-« N°RPPS », « Nombre d'adhérents », « Total adhérents », « Gouvernance (oui/non) »); title lines above the
-header are skipped. Other columns (names, e-mails) are not kept, and are
-named in a note. Two header names that read as the same column of the format
-(« Profession » and « profession exercée », « RPPS » and « N° RPPS ») are
+« N°RPPS », « Nombre d'adhérents », « Total adhérents », « Gouvernance (oui/non) »; « Adhérents » alone when it
+holds whole numbers, while its « non » in an oui/non column is refused); title lines above the header are
+skipped. Other columns (names, e-mails) are not kept, and are named in a note. Two header names that read as
+the same column of the format (« Profession » and « profession exercée », « RPPS » and « N° RPPS ») are
 refused, never one of them picked silently.
 """
 
@@ -47,6 +47,7 @@ from pipeline.sources.adherent_professions import (
 )
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, first_listed, read_text_checked
+from pipeline.sources.member_numbers import member_number
 
 #: Header names (folded) read as a column of the format.
 HEADER_ALIASES: dict[str, str] = {
@@ -75,63 +76,6 @@ MAX_COUNT = 100_000
 #: starts with one can never be a user's column (a user column « Ligne » or « ligne » is simply not kept).
 _LINE = " ligne du fichier"
 OTHER_ROW_HINT = "pour une profession hors de ces lignes, si ce n'est pas une faute de frappe"
-
-
-def normalise_rpps(value: object) -> tuple[str | None, str | None]:
-    """``(number, problem)``: an RPPS number (11 digits once spaces and dots are removed) or an ADELI one
-    (9 digits; in Corsica « 2A » or « 2B » then 7 digits, as FINESS numbers), else a French problem.
-
-    The « Identification nationale PP » of the Annuaire Santé, which a team may copy from the registry, is read
-    as its number: « 8 » followed by the RPPS number (12 digits), « 0 » followed by the ADELI number (10 digits;
-    professions the registry still lists under ADELI, its identifier type 0).
-
-    A spreadsheet that wrote the number in scientific notation (« 1,00000E+10 »)
-    lost digits: it is reported, never guessed.
-    """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None, None
-    raw = str(value).strip()
-    # A number a spreadsheet was told to keep as text (« ="10000000796" », « '10000081644 »): the number itself.
-    if (forced := re.fullmatch(r'="(.*)"|\'(.*)', raw)) is not None:
-        raw = (forced.group(1) if forced.group(1) is not None else forced.group(2)).strip()
-    # A spreadsheet that took the number for a decimal one (« 10000000078.0 », « 10000021468,0 »): exact.
-    raw = decimal.group(1) if (decimal := re.fullmatch(r"([0-9]{1,12})[.,]0+", raw)) else raw
-    text = re.sub(r"[\s.\u00a0\u202f]", "", raw).upper()
-    if re.fullmatch(r"[0-9]{11}|[0-9]{9}|2[AB][0-9]{7}", text):
-        return text, None
-    if re.fullmatch(r"8[0-9]{11}|0(?:[0-9]{9}|2[AB][0-9]{7})", text):  # the registry's « Identification nationale PP »
-        return text[1:], None
-    if re.fullmatch(r"[1-9][0-9]{7}", text):  # ADELI numbers start with their département, « 01 » to « 09 » too
-        return None, (f"RPPS « {value} » invalide (8 chiffres : numéro ADELI dont un tableur a perdu le zéro "
-                      "initial ? Écrivez la colonne en texte)")
-    spaced = re.sub(r"[\s\u00a0\u202f]", "", raw).upper()
-    if (scientific := re.fullmatch(r"([1-9])[.,]([0-9]+)E\+?0?([0-9]{1,2})", spaced)) is not None:
-        whole, decimals, power = scientific.group(1), scientific.group(2), int(scientific.group(3))
-        # Every digit written (« 1.0000081644E10 » is 10000081644): exact (a review: dropped as « chiffres
-        # perdus »); fewer (« 1,00000E+10 », a spreadsheet's display): lost, never guessed.
-        if len(decimals) >= power and not decimals[power:].strip("0"):
-            digits = whole + decimals[:power]
-            number, problem = normalise_rpps(digits)
-            return number, None if problem is None else problem.replace(f"« {digits} »", f"« {value} »", 1)
-    if re.search(r"[eE][+-]?\d+$", text):
-        return None, f"RPPS « {value} » écrit en notation scientifique par un tableur : chiffres perdus"
-    return None, f"RPPS « {value} » invalide (11 chiffres attendus, ou 9 pour un numéro ADELI)"
-
-
-def _member_number(rpps: object, adeli: object) -> tuple[str | None, str | None]:
-    """One number per member: the RPPS column's, else the ADELI column's (a file with one column of each); an
-    RPPS cell that is no number leaves the ADELI one read, and each column's problem names its column."""
-    if _empty(rpps):
-        number, problem = normalise_rpps(adeli)
-        return number, None if problem is None else problem.replace("RPPS « ", "ADELI « ", 1)
-    number, problem = normalise_rpps(rpps)
-    if number is None and not _empty(adeli) and (other := normalise_rpps(adeli))[0] is not None:
-        return other
-    return number, problem
-
-
-def _empty(value: object) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
 
 
 def _yes_no(value: object) -> bool | str | None:
@@ -178,6 +122,29 @@ def format_column(name: str) -> str | None:
     if words & _COUNT_WORDS and words & _MEMBER_WORDS:
         return "nombre"
     return "profession" if folded.startswith("profession") else None
+
+
+#: Words of a header that only says « members » (« Adhérents », « Membres de la CPTS »): its cells say how many, or
+#: whether the row is a member.
+_MEMBERS_ONLY = frozenset(_MEMBER_WORDS - _PERSON_WORDS | {"de", "la", "le", "du", "cpts", "a", "e", "es"})
+
+
+def _members_only_column(frame: pd.DataFrame, columns: dict[str, str], lines: pd.Series) -> list[tuple[int, str]]:
+    """Read a column headed by members' words alone (« Adhérents ») as ``nombre`` when it holds whole numbers (a
+    review: « Médecins généralistes;12 » under « Adhérents » counted one); when it says oui/non, the « non »
+    rows as errors (a non-member counted as a member). Updates ``columns``; returns the errors with their lines."""
+    for name in frame.columns:
+        if name in columns.values() or not set(_folded(name).split("_")) <= _MEMBERS_ONLY \
+                or not set(_folded(name).split("_")) & _MEMBER_WORDS:
+            continue
+        cells = [str(v).strip() for v in frame[name].fillna("")]
+        if "nombre" not in columns and all(_whole_number(c) is not None for c in cells if c):
+            columns["nombre"] = name
+        elif all(isinstance(_yes_no(c), bool) for c in cells if c):
+            return [(int(line), f"« {name} » : « {cell} » : ce fichier ne liste que les adhérents ; retirez les "
+                                "lignes des non-adhérents") for line, cell in zip(lines, cells, strict=True)
+                    if _yes_no(cell) is False]
+    return []
 
 
 def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict[str, str]:
@@ -293,15 +260,17 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         raise DataError("Fichier des adhérents vide : le fichier n'a que sa ligne d'en-tête, aucun adhérent ; "
                         "complétez-le, ou retirez ADHERENTS=", path, header_at + 1)
 
+    errors: list[tuple[int, str]] = _members_only_column(frame, columns, lines)
+
     def column(name: str) -> list[object]:
         return frame[columns[name]].tolist() if name in columns else [None] * len(frame)
 
     professions = pd.Series(column("profession"), dtype=object).fillna("")
     groups = [profession_group(p) for p in professions]
     # Every problem of the file at once, unknown professions with the others (a review: fixed one by one).
-    errors: list[tuple[int, str]] = [(int(ln), f"profession inconnue « {p} »" if str(p).strip() else "profession vide")
-                                     for ln, p, g in zip(lines, professions, groups, strict=True) if g is None]
-    rpps = [_member_number(r, a) for r, a in zip(column("rpps"), column("adeli"), strict=True)]
+    errors += [(int(ln), f"profession inconnue « {p} »" if str(p).strip() else "profession vide")
+               for ln, p, g in zip(lines, professions, groups, strict=True) if g is None]
+    rpps = [member_number(r, a) for r, a in zip(column("rpps"), column("adeli"), strict=True)]
     # A structure's row carrying an RPPS number is a person written with their structure (« Centre de santé
     # Belsunce - médecin généraliste »): their profession, when the text names one (a review).
     groups = [(profession_of_a_member(p) or g) if g in GROUPES_STRUCTURES and number is not None else g

@@ -30,6 +30,11 @@ from pipeline.errors import DataError
 UTF8_BOM = b"\xef\xbb\xbf"
 #: Bad lines listed in one encoding error (the rest are counted).
 MAX_LISTED = 50
+#: An accented letter of UTF-8 read as Latin-1 or Windows-1252 and saved as UTF-8 again (« Ã© » for « é », « Ã´ »
+#: for « ô », « ÃŽ » for « Î » and « Å“ » for « œ » through Windows-1252, « ï¿½ » for an unreadable character).
+ENCODED_TWICE = re.compile("\u00c3[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+                           "\u2013\u2014\u2018-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\ufffd]"
+                           "|\u00c5[\u0092\u0093\u2019\u201c]|\u00ef\u00bf\u00bd")
 
 
 def first_listed(items: Sequence[object], limit: int = MAX_LISTED) -> str:

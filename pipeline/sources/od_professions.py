@@ -64,14 +64,15 @@ def flow_profession(text: str) -> str | None:
     """
     outside = re.sub(r"\([^)]*\)", " ", text)
     for candidate in (text, outside, *re.findall(r"\(([^)]*)\)", text)):
-        group = profession_group(candidate) or _nomenclature_words().get(_fold(candidate))
+        group = profession_group(candidate, beside_other_words=False) or _nomenclature_words().get(_fold(candidate))
         if group is not None:
             return group
     # A label and its code or synonym side by side (« MG - Médecine générale », « médecins généralistes,
     # omnipraticiens »): one group when every part names it; two groups (« Infirmiers / Kinés ») name none.
     parts = [p for p in re.split(r"\s[-–]\s|[,;/]", outside) if p.strip()]
     if len(parts) > 1:
-        groups = {profession_group(p) or _nomenclature_words().get(_fold(p)) for p in parts}
+        groups = {profession_group(p, beside_other_words=False) or _nomenclature_words().get(_fold(p))
+                  for p in parts}
         if len(groups) == 1:
             return groups.pop()
     return None

@@ -249,3 +249,20 @@ def test_others_get_no_share_of_the_registrys_others() -> None:
     others = trame_table(members([("Autres", 3, True, None)]), supply, ROWS).set_index("groupe").loc["Autres"]
     assert others["adherents"] == 3 and others["gouvernance"] == 3
     assert math.isnan(others["part_adherents_pct"]) and math.isnan(others["part_gouvernance_pct"])
+
+
+def test_a_share_too_small_for_its_decimal_is_said_below_it() -> None:
+    """A review: one nurse member of 4 027 nurses (1 / 4 027 × 100 = 0,0248 %) read « 1 (0,0 %) »: a member
+    shown with no share. Below half the last decimal, a positive share is « < 0,1 % »; none is 0,0 %."""
+    supply = SUPPLY.assign(praticiens=pd.array([20, 4027, 10, 1, 0, pd.NA], dtype="Int64"))
+    table = trame_table(members([("Infirmiers", 1, True, None)]), supply, ROWS, pd.Series([False]))
+    assert table.set_index("groupe").loc["Infirmiers", "part_adherents_pct"] == pytest.approx(100 / 4027)
+    report = representativeness_section(SimpleNamespace(members=SimpleNamespace(
+        table=table, matches=pd.DataFrame(), notes=[]), is_demo=lambda source: False))
+    cells = report["tables"][0]["data"].set_index("Professionnels et organisations de santé")
+    assert cells.loc["Infirmiers", "Part des adhérents (%)"] == "<\u202f0,1"
+    assert cells.loc["Infirmiers", "Participant à la gouvernance"] == "1 (<\u202f0,1\u202f%)"
+    assert cells.loc["Pharmaciens", "Part des adhérents (%)"] == "0,0"
+    word = MembersRow(profession="Infirmiers", adherents=1, part_adherents_pct=100 / 4027, gouvernance=1,
+                      elaboration=None, part_gouvernance_pct=100 / 4027)
+    assert _members_cell(word)[:2] == ["1 (<\u202f0,1\u202f%)", "1 (<\u202f0,1\u202f%)"]

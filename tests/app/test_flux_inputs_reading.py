@@ -153,6 +153,8 @@ def test_gp_labels(tmp_path: Path, label: str) -> None:
     ("Infirmiers libéraux", "Infirmiers"), ("Chirurgiens-dentistes libéraux", "Chirurgiens-dentistes"),
     # Two groups side by side, or a group beside an unknown word: none.
     ("Infirmiers / Kinés", None), ("MG - Infirmiers", None), ("MG / inconnu", None),
+    # A member's « Médecin généraliste à Digne » is a GP (the members file); a flow table's label is no place.
+    ("MG à Digne", None), ("MG - Digne", None), ("MSP de Riez / MG à Riez", "MSP"), ("MSP - MG / inconnu", "MSP"),
 ])
 def test_other_labels_are_never_gps(tmp_path: Path, label: str, group: str | None) -> None:
     # An unknown label is kept as written (never a GP).

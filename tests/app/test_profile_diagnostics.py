@@ -384,6 +384,14 @@ def test_a_commune_that_absorbed_an_undiffused_one_since_is_no_exact_row(db: Any
     areas = areas_section(db, territory, "33", "75")
     income = income_section(db, units, areas.zones)
     assert income.method != "commune" and "valeur exacte" not in income.label
+    # And its median is said to leave them out (a second review: « 0 unité non diffusée »): 33409's share of the
+    # persons, its population of 2021 (package 1.1.1) beside 33008's persons in the file, of today's population.
+    persons, left_out, today = raw.filosofi()["33008"]["personnes"], raw.populations("1.1.1")["33409"], \
+        raw.populations("6.0.0")["33008"]
+    median = income.territory.set_index("indicateur").loc["mediane"]
+    assert median["valeur"] == raw.filosofi()["33008"]["mediane"]
+    assert (median["n_non_diffusees"], median["population_non_diffusee"]) == (
+        1, pytest.approx(today * left_out / (persons + left_out)))
 
 
 def test_paris_departement_income_is_the_row_of_paris(db: Any) -> None:
@@ -742,16 +750,44 @@ def test_supply_table_says_a_pharmacist_may_count_in_two_groups(runs: dict[str, 
 def test_reference_deciles_say_on_which_share_of_the_persons_they_rest(db: Any) -> None:
     """A review: the Meuse's D1 and D9 rest on 36 % of its persons (the other communes' are secret) and were
     set against the territory's without a word. Expected share from the raw Filosofi file."""
+    rows = [r for code, r in raw.filosofi().items() if code.startswith("04") and r["personnes"]]
+    share = sum(r["personnes"] for r in rows if r["d1"] is not None) / sum(r["personnes"] for r in rows) * 100
+    assert share < 95
+    zones = income_zones(db, "communes:04070")
+    assert zones.loc["departement", "methode"].endswith(
+        f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
+        "personnes que Filosofi recense dans la zone (secret statistique ailleurs)")
+
+
+def test_the_territory_s_deciles_say_on_which_share_of_its_inhabitants_they_rest(db: Any) -> None:
+    """A review: Verdon's D1, D9 and minima sociaux rest on 2 of its 15 communes; the report's text said so, the
+    income table's row passed on (revenus.csv, the workbook) did not. Expected share from the raw files: the
+    COG 2026 populations of the units whose Filosofi row publishes D1."""
+    codes = raw.listing_units("CPTS du Verdon")
+    people, filosofi = raw.populations("6.0.0"), raw.filosofi()
+    published = sum(people[c] for c in codes if c in filosofi and filosofi[c]["d1"] is not None)
+    share = published / sum(people[c] for c in codes) * 100
+    assert 40 < share < 60
+    zones = income_zones(db, "cpts:CPTS du Verdon")
+    assert zones.loc["territoire", "methode"].endswith(
+        f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
+        "habitants du territoire (secret statistique ailleurs)")
+    # A commune that publishes its deciles: nothing to say.
+    assert filosofi["04070"]["d1"] is not None
+    assert "déciles et part" not in income_zones(db, "communes:04070").loc["territoire", "methode"]
+    # None publishes them: not « 0 % » (a third review).
+    assert all(filosofi.get(c, {}).get("d1") is None for c in ("04005", "04166", "04007"))
+    assert income_zones(db, "communes:04005,04166,04007").loc["territoire", "methode"].endswith(
+        " ; déciles et part des minima sociaux non disponibles : aucune commune du territoire ne les publie "
+        "(secret statistique)")
+
+
+def income_zones(db: Any, spec: str) -> pd.DataFrame:
+    """The income table of the territory ``spec`` (in the 04) and its zones, by ``niveau``."""
     from pipeline.app.sections.areas import areas_section
     from pipeline.app.sections.characteristics import income_section
     from pipeline.store.territory import resolve_territory
 
-    rows = [r for code, r in raw.filosofi().items() if code.startswith("04") and r["personnes"]]
-    share = sum(r["personnes"] for r in rows if r["d1"] is not None) / sum(r["personnes"] for r in rows) * 100
-    assert share < 95
-    territory = resolve_territory(db, "communes:04070", None)
-    areas = areas_section(db, territory, "04", "93")
-    zones = income_section(db, territory.units, areas.zones).zones.set_index("niveau")
-    assert zones.loc["departement", "methode"].endswith(
-        f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
-        "personnes que Filosofi recense dans la zone (secret statistique ailleurs)")
+    territory = resolve_territory(db, spec, None)
+    return income_section(db, territory.units, areas_section(db, territory, "04", "93").zones).zones.set_index(
+        "niveau")

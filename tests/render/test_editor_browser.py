@@ -18,7 +18,7 @@ import pytest
 from pipeline.analysis.flows import territory_flow_indicators
 from pipeline.render.editor import InitialPerimeter, ListedPerimeter, write_editor_page
 from pipeline.sources.delimited import read_csv_checked
-from pipeline.store.territory import CODE_COLUMNS
+from pipeline.store.territory import CODE_COLUMNS, file_names
 from tests.browser import blocked_requests, close_page, dialogs, open_page, screenshot, settle
 from tests.render import editor_cases as case
 from tests.render.editor_cases import A, B, C, D, E, F, G
@@ -336,6 +336,17 @@ def test_import_refuses_a_file_without_a_code_column_as_the_command_line_does(ed
         + " (comme pour TERRITORY=fichier:) ; rien n’est chargé")
     assert call(editor, "state()")["communes"] == before
     assert editor.evaluate("window.CptsEditorCore.CODE_COLUMNS") == list(CODE_COLUMNS)
+    assert editor.evaluate("window.CptsEditorCore.NAME_COLUMNS") == list(file_names.NAME_COLUMNS)
+    assert sorted(editor.evaluate("window.CptsEditorCore.NAME_WORDS")) == sorted(file_names.NAME_WORDS)
+    assert sorted(editor.evaluate("window.CptsEditorCore.SMALL_WORDS")) == sorted(file_names.SMALL_WORDS)
+    assert sorted(editor.evaluate("window.CptsEditorCore.FIRST_NAMES")) == sorted(file_names.FIRST_NAMES)
+    # The same names column as the command line's (pipeline.store.territory.file_names.name_column).
+    for header in ("CODGEO;LIBGEO", "nom;prenom;code_insee;ville", "Nom du médecin;COMMUNE;code", "code;nom_cpts"):
+        picked = editor.evaluate("t => { const r = window.CptsEditorImport.readTable(t); "
+                                 "return r.name < 0 ? null : r.headers[r.name]; }", f"{header}\n04070;x;y;z\n")
+        columns = header.split(";")
+        code = next(c for c in columns if c.lower().startswith(("cod", "insee")))
+        assert picked == file_names.name_column(columns, code), header
 
 
 def test_search_finds_a_commune_whatever_its_accents(editor: Any) -> None:

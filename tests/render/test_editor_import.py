@@ -59,6 +59,10 @@ def test_names_that_are_not_their_codes_refuse_the_file(editor: Any, tmp_path: P
         "Aubert-lès-Bains, pas « Césy » ; ligne 3 : 01003 est Césy, pas « Aubert-lès-Bains ». Codes postaux au lieu "
         "des codes INSEE, ou lignes décalées ? Corrigez les codes (ou retirez la colonne des noms si elle est "
         "fausse) (liste.csv) ; rien n’est chargé")
+    # Names under INSEE's « LIBGEO » are compared too, as the command line does (a review: postal codes read).
+    loaded, said = imported(editor, tmp_path, f"CODGEO;LIBGEO\n{A};Césy\n{C};Aubert-lès-Bains\n")
+    assert loaded == [] and said.startswith("Les noms de la colonne « LIBGEO » ne sont pas ceux des codes (2 lignes "
+                                            "sur 2) : ligne 2 : 01001 est Aubert-lès-Bains, pas « Césy » ;")
     # One wrong name of one: « 1 ligne sur 1 » (a review: « 1 lignes sur 1 »).
     loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{A};Césy\n")
     assert loaded == [] and said.startswith("Les noms de la colonne « nom » ne sont pas ceux des codes (1 ligne sur "

@@ -18,6 +18,7 @@ Screenshots go to ``/tmp/cpts-screens``.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import unicodedata
@@ -28,7 +29,7 @@ import pytest
 
 from tests.browser import _browser, close_page, dialogs, open_page, screenshot
 from tests.conftest import mirror_path
-from tests.docx_reading import read_docx
+from tests.docx_reading import plain_spaces, read_docx
 from tests.french_spacing import as_typed
 from tests.render.documents_runs import Run, run_in, run_once
 from tests.render.pdf_text import page_texts
@@ -172,6 +173,14 @@ def test_long_lists_are_bounded_and_say_where_the_full_list_is(bouches_du_rhone:
     assert "etablissements.csv" in page and "feuille « Établissements » du classeur diagnostic.xlsx" in page
     summary = json.loads((tables / "summary.json").read_text(encoding="utf-8"))
     assert summary["communes"] >= 119
+    # The Word Trame names the same first 30 (a review: 40 there, 30 in the report), of the same total.
+    with (tables / "etablissements.csv").open(encoding="utf-8-sig", newline="") as file:
+        inside = sum(row["dans_territoire"] == "oui" for row in csv.DictReader(file))
+    assert int(title.group(2)) == inside
+    trame = read_docx(folder / "rapport.docx")
+    said = [plain_spaces(p.text) for p in trame.paragraphs if "premiers des " in p.text]
+    expected = f"Les 30 premiers des {inside:,} établissements du territoire".replace(",", " ")
+    assert len(said) == 1 and expected in said[0]
 
 
 def test_named_paris_territory_everywhere(paris: Run) -> None:

@@ -45,6 +45,38 @@ def test_missing_columns_all_listed(tmp_path: Path) -> None:
     )
 
 
+def test_a_file_encoded_twice_is_named_as_such(tmp_path: Path) -> None:
+    """A review: UTF-8 read as Latin-1 and saved as UTF-8 again (« Code secteur d'activitÃ© ») was refused as if
+    its columns were absent."""
+    path = tmp_path / NAME
+    path.write_bytes(ACTIVITE.read_text(encoding="utf-8").encode("utf-8").decode("latin-1").encode("utf-8"))
+    error = fails(path)
+    assert (error.path, error.line) == (str(path), 1)
+    assert error.message.startswith("En-tête du fichier des activités encodé deux fois (« ")
+    assert error.message.endswith(" ») : le fichier UTF-8 a été relu comme du Latin-1 puis réenregistré ; reprenez "
+                                  "le fichier publié")
+
+
+@pytest.mark.parametrize("letter", list("éèêàâçôîïûùëÉÈÊËÎÏÔÖÙÛÜÀÂÇŒœ"))
+@pytest.mark.parametrize("through", ["latin-1", "cp1252"])
+def test_every_french_letter_encoded_twice_is_recognised(letter: str, through: str) -> None:
+    """A third review: « ÃŽ » (Î), « ÃŠ » (Ê) through Windows-1252 were not recognised."""
+    from pipeline.sources.files import ENCODED_TWICE
+
+    twice = letter.encode("utf-8").decode(through, errors="replace")
+    assert ENCODED_TWICE.search(f"CENTRE DE L'{twice}LE") is not None
+    assert ENCODED_TWICE.search(f"CENTRE DE L'{letter}LE") is None
+
+
+@pytest.mark.parametrize("end", ["", "\n", "\r\n"])
+def test_a_header_alone_has_no_data_line_with_or_without_its_end_of_line(tmp_path: Path, end: str) -> None:
+    """A review: the header alone without its end of line gave Arrow's « Could not skip initial 1 rows »."""
+    path = tmp_path / NAME
+    path.write_text(lines()[0] + end, encoding="utf-8")
+    error = fails(path)
+    assert (error.message, error.line) == ("Le fichier ne contient aucune ligne de données après l'en-tête", 2)
+
+
 def test_every_field_in_quotes_is_named_as_such(tmp_path: Path) -> None:
     """A re-export that quoted every field: the columns are there, in quotes; « absentes » would mislead."""
     path = tmp_path / NAME

@@ -297,7 +297,49 @@ def test_flattened_field_count_and_missing_columns(tmp_path: Path) -> None:
     path = _flat(tmp_path, ["1;2"], header="nofinesset;rs")
     with pytest.raises(DataError) as err:
         stage(path)
-    assert err.value.line == 1 and "« categetab », « cog »" in err.value.message
+    assert err.value.line == 1 and "« categetab », « cog », « coordx », « coordy »" in err.value.message
+
+
+def test_a_flattened_copy_that_lost_a_coordinate_column_is_refused(mirror: Path, tmp_path: Path) -> None:
+    """A review: the real sample without « coordy » loaded, « 0 géolocalisés », said as empty coordinates."""
+    rows = [line.split(";") for line in (mirror / SAMPLE).read_text(encoding="latin-1").splitlines()]
+    gone = rows[0].index("coordy")
+    path = tmp_path / Path(SAMPLE).name
+    path.write_text("\n".join(";".join(c for i, c in enumerate(r) if i != gone) for r in rows) + "\n",
+                    encoding="latin-1")
+    with pytest.raises(DataError) as err:
+        stage(path)
+    assert (err.value.line, err.value.message) == (
+        1, "Colonnes obligatoires absentes de l'extraction FINESS à plat : « coordy »")
+
+
+def test_a_header_repeated_in_a_flattened_copy_is_refused_with_its_line(mirror: Path, tmp_path: Path) -> None:
+    """A review: two copies joined end to end loaded their second header as an establishment « nofinesset »."""
+    lines = (mirror / SAMPLE).read_text(encoding="latin-1").splitlines()
+    path = tmp_path / Path(SAMPLE).name
+    path.write_text("\n".join([*lines[:50], lines[0], *lines[50:]]) + "\n", encoding="latin-1")
+    with pytest.raises(DataError) as err:
+        stage(path)
+    assert err.value.line == 51 and err.value.message.startswith("L'en-tête est répété dans les données")
+    # Two UTF-8 files each with a BOM, joined by `cat` (a second review: loaded).
+    text = (mirror / SAMPLE).read_text(encoding="utf-8").replace("\ufffd", "é")
+    path.write_bytes(("\ufeff" + "\n".join(text.splitlines()[:50]) + "\n\ufeff" + text + "\n").encode("utf-8"))
+    with pytest.raises(DataError) as err:
+        stage(path)
+    assert err.value.line == 51 and err.value.message.startswith("L'en-tête est répété dans les données")
+
+
+def test_a_file_encoded_twice_is_refused_with_its_line(mirror: Path, tmp_path: Path) -> None:
+    """A second review: the sample saved UTF-8 → Latin-1 → UTF-8 loaded, « HÃ´pital GÃ©nÃ©ral » in the reports."""
+    text = (mirror / SAMPLE).read_text(encoding="utf-8").replace("\ufffd", "é")
+    lines = text.splitlines()
+    first = next(number for number, line in enumerate(lines, start=1) if not line.isascii())
+    path = tmp_path / Path(SAMPLE).name
+    path.write_bytes("\n".join(lines).encode("utf-8").decode("latin-1").encode("utf-8"))
+    with pytest.raises(DataError) as err:
+        stage(path)
+    assert err.value.line == first and err.value.message.startswith("Texte encodé deux fois (« ")
+    assert "Ã©" in err.value.message
 
 
 def test_zip_of_the_stock_file(tmp_path: Path) -> None:

@@ -279,10 +279,29 @@ def test_a_title_line_starting_like_the_profession_header_is_skipped(tmp_path: P
     ("Pharmacien – centre de santé de Manosque", "Pharmaciens"),  # the profession first: a person
     ("Médecin généraliste, centre de santé de Riez", "Médecins généralistes"),
     ("Centre de santé en Provence", "Centres de santé"),
+    # The profession, then where or how the member practises: a person of that profession.
+    ("Médecin généraliste à Digne", "Médecins généralistes"),
+    ("MG a Digne", "Médecins généralistes"),
+    ("Kiné sur Manosque", "Masseurs-kinésithérapeutes"),
+    ("Infirmière - Mme Dupont", "Infirmiers"),
+    ("Pharmacien (centre hospitalier)", "Pharmaciens"),
+    ("Sage-femme - Sainte-Tulle", "Sages-femmes"),
+    ("Médecin spécialiste - cardiologue", "Médecins spécialistes"),  # the same profession twice
+    # The structure, then the member with their place (a second review: counted as MSP).
+    ("MSP de Riez - Infirmière à Riez", "Infirmiers"),
+    ("Maison de santé de Riez - kiné sur Riez", "Masseurs-kinésithérapeutes"),
+    # Two professions: which one the member practises cannot be told.
+    ("Médecin généraliste - Infirmier", None),
+    ("Médecin généraliste, Infirmier, Kiné", None),
+    ("Infirmière à Digne, kiné à Riez", None),
+    # « Au », « En » starting a word place nobody (a third review: « Autre », « Endocrinologue » were split).
+    ("Médecin généraliste - Endocrinologue", None), ("Infirmière - Autre (sophrologue)", None),
+    ("Infirmier - Audioprothésiste", None),
 ])
-def test_a_member_named_with_their_structure_counts_in_their_profession(profession: str, group: str) -> None:
+def test_a_member_named_with_their_structure_counts_in_their_profession(profession: str, group: str | None) -> None:
     """A review: three members written « MSP de Digne - Médecin généraliste » were counted as three MSP; « MSP de
-    Digne - Sage-femme » was an MSP, and « Médecin généraliste à la MSP de Digne » refused."""
+    Digne - Sage-femme » was an MSP, and « Médecin généraliste à la MSP de Digne » and « Médecin généraliste à
+    Digne » refused."""
     from pipeline.sources.adherent_professions import profession_group
 
     assert profession_group(profession) == group
@@ -306,8 +325,9 @@ def test_a_person_written_with_their_centre_de_sante_counts_in_their_profession(
     """A review: « Centre de santé Belsunce - médecin généraliste » with an RPPS number was a centre de santé. A
     structure has no RPPS number: the row is a person; without a number, the centre's words are its kind."""
     members = read_adherents(write(tmp_path, "Profession;RPPS\nCentre de santé Belsunce - médecin généraliste;"
-                                             "10000001823\nCentre de santé (infirmier);\n"))
-    assert members["groupe"].tolist() == ["Médecins généralistes", "Centres de santé"]
+                                             "10000001823\nCentre de santé (infirmier);\n"
+                                             "Centre de santé de Digne - médecin généraliste à Digne;10000000796\n"))
+    assert members["groupe"].tolist() == ["Médecins généralistes", "Centres de santé", "Médecins généralistes"]
 
 
 def test_a_named_structure_counts_one(tmp_path: Path) -> None:
@@ -345,3 +365,28 @@ def test_a_number_a_spreadsheet_kept_as_text_is_read(tmp_path: Path, typed: str)
     dropped with a note."""
     members = read_adherents(write(tmp_path, f"Profession;RPPS\nMG;{typed}\n"))
     assert members["rpps"].tolist() == ["10000000796"] and members["rpps_probleme"].isna().all()
+
+
+def test_a_column_headed_adherents_counts_the_members_it_gives(tmp_path: Path) -> None:
+    """A review: « Médecins généralistes;12 » under « Adhérents » counted one GP, the column « not read »."""
+    members = read_adherents(write(tmp_path, "Profession;Adhérents\nMédecins généralistes;12\nInfirmiers;1 000\n"
+                                             "Sages-femmes;\n"))
+    assert members["nombre"].tolist() == [12, 1000, 1]
+    assert members.attrs["colonnes_non_lues"] == []
+
+
+def test_a_column_saying_who_is_a_member_refuses_its_non_members(tmp_path: Path) -> None:
+    """« Adhérent : non » is no member: counting the row would add a non-member to the Trame's table."""
+    with pytest.raises(DataError) as info:
+        read_adherents(write(tmp_path, "Nom;Profession;Adhérent\nMartin;Médecin généraliste;oui\n"
+                                       "Durand;Infirmière;Non\nDupont;kiné;oui\n"))
+    assert info.value.message == ("Fichier des adhérents invalide :\n  - ligne 3 : « Adhérent » : « Non » : ce "
+                                  "fichier ne liste que les adhérents ; retirez les lignes des non-adhérents")
+    kept = read_adherents(write(tmp_path, "Nom;Profession;Adhérent\nMartin;Médecin généraliste;oui\n"))
+    assert kept["nombre"].tolist() == [1]
+
+
+def test_a_column_of_members_names_is_not_a_count(tmp_path: Path) -> None:
+    members = read_adherents(write(tmp_path, "Membre;Profession\nDr Martin;Médecin généraliste\n"))
+    assert members["nombre"].tolist() == [1]
+    assert members.attrs["colonnes_non_lues"] == ["Membre"]

@@ -184,6 +184,13 @@ def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tm
         ("communes:69381,69232", re.escape("69232 (Saint-Rambert-l'Île-Barbe, ancien code) est aujourd'hui une partie "
                                            "de Lyon, modélisée par arrondissement : donnez le code de l'arrondissement "
                                            "où elle se trouve (69381 à 69389)")),
+        # A second review: by its name, it made a territory of all Lyon.
+        ("communes:Saint-Rambert-l'Île-Barbe",
+         re.escape("« Saint-Rambert-l'Île-Barbe » (69232, ancienne commune) est aujourd'hui une partie de Lyon, "
+                   "modélisée par arrondissement")),
+        # A name of a commune and of a commune déléguée elsewhere: Larche (19107) and Larche (04100, in 04120).
+        ("communes:Larche", re.escape("« Larche » est ambigu : Larche (19107, dép. 19), Larche (04100, commune "
+                                      "déléguée rattachée à 04120) ; donnez le code INSEE")),
         # A review: Paris's postal codes are also the codes the Seine communes had before 1968: a list of Paris
         # typed with them was read as twenty suburbs (75001 Alfortville … 75020 Châtillon, 941 660 inhabitants).
         ("communes:75001,75101", re.escape("75001 : code postal de Paris 1er Arrondissement (code INSEE 75101), et "

@@ -18,6 +18,7 @@ import shapely
 from pipeline.errors import TerritoryError
 from pipeline.geography import normalise_name
 from pipeline.store.territory import resolve_territory
+from pipeline.store.territory.file_names import name_column
 from tests.app import profile_raw as raw
 
 CONTOURS_04 = "contours-communes-2018/communes-04-alpes-de-haute-provence.geojson"
@@ -253,6 +254,27 @@ def test_departement_by_its_name(db: duckdb.DuckDBPyConnection, spec: str) -> No
     # The suggestion for an unknown département prints « Alpes-de-Haute-Provence (04) »: that name is accepted.
     t = resolve_territory(db, spec)
     assert (t.label, len(t.units)) == ("Alpes-de-Haute-Provence", len(raw.departement_codes("6.0.0", "04")))
+
+
+def test_a_former_commune_by_its_name_is_its_current_commune_or_ambiguous(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « Albiosc » (commune associée, as its code 04003 resolves) was « ni un code INSEE ni un nom de
+    commune connu », and « Larche » read as the Corrèze's commune without a word of the 04's commune déléguée. The
+    COG 2026 (raw file): Albiosc 04003 is associée to 04081; Salignac is a commune of the 04 (04200) and a commune
+    déléguée of the Gironde (33495, in 33018)."""
+    communes = {(c["code"], c["type"]): c for c in raw.package("6.0.0", "communes")}
+    albiosc = communes[("04003", "commune-associee")]
+    current = communes[(albiosc["chefLieu"], "commune-actuelle")]
+    territory = resolve_territory(db, "communes:Albiosc")
+    assert territory.units["unit_code"].tolist() == [albiosc["chefLieu"]]
+    assert f"« Albiosc » lu comme 04003 (Albiosc, commune associée) rattaché à la commune actuelle " \
+           f"{albiosc['chefLieu']} ({current['nom']})" in territory.notes
+    salignac = communes[("33495", "commune-deleguee")]
+    assert salignac["nom"] == communes[("04200", "commune-actuelle")]["nom"] == "Salignac"
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, "communes:Salignac")
+    assert (f"« Salignac » est ambigu : Salignac (04200, dép. 04), Salignac (33495, commune déléguée rattachée à "
+            f"{salignac['chefLieu']}) ; donnez le code INSEE") in caught.value.message
+    assert resolve_territory(db, "communes:04200").units["unit_code"].tolist() == ["04200"]
 
 
 def test_arrondissement_by_its_name(db: duckdb.DuckDBPyConnection) -> None:
@@ -535,6 +557,70 @@ def test_names_that_are_not_their_codes_refuse_the_file(db: duckdb.DuckDBPyConne
         resolve_territory(db, f"fichier:{path}")
     assert caught.value.message.startswith("Les noms de la colonne « commune » ne sont pas ceux des codes (1 ligne sur "
                                            "1) : ligne 2 : 13001 est ")
+
+
+@pytest.mark.parametrize("header", ["CODGEO;LIBGEO", "INSEE_COM;NOM_COM", "code_commune;ville", "code;Libellé commune"])
+def test_names_under_the_publishers_headers_are_compared_with_their_codes(db: duckdb.DuckDBPyConnection,
+                                                                         tmp_path: Path, header: str) -> None:
+    """A review: postal codes under INSEE's « CODGEO;LIBGEO », IGN's « INSEE_COM;NOM_COM » or « code_commune;ville »
+    were read as Naujac-sur-Mer, Fontet and Saint-Ferme (COG 2026: 33300, 33170, 33400) and diagnosed, the names
+    (Bordeaux, Gradignan, Talence: those postal codes' towns) never compared."""
+    path = tmp_path / "bordeaux.csv"
+    path.write_text(f"{header}\n33300;Bordeaux\n33170;Gradignan\n33400;Talence\n", encoding="utf-8")
+    people = {c["code"]: c["nom"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-actuelle"}
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, f"fichier:{path}")
+    assert caught.value.line == 2
+    assert caught.value.message.startswith(
+        f"Les noms de la colonne « {header.split(';')[1]} » ne sont pas ceux des codes (3 lignes sur 3) : ligne 2 : "
+        f"33300 est {people['33300']}, pas « Bordeaux » ;")
+    # A column naming the rows' CPTS, EPCI, a person or a seat is no commune's name: the codes are read (a second
+    # review: « Nom du médecin », « Ville du siège » refused valid files).
+    path.write_text("CODGEO;nom_cpts;Libellé EPCI;Nom du médecin;Ville du siège\n"
+                    "33063;CPTS Bordeaux;Bordeaux Métropole;Dr Martin;Mérignac\n", encoding="utf-8")
+    assert resolve_territory(db, f"fichier:{path}").units["unit_code"].tolist() == ["33063"]
+
+
+@pytest.mark.parametrize("header", [
+    "CODGEO;LIBGEO", "INSEE_COM;NOM_COM", "code_commune;ville", "nom;prenom;code_insee;ville",
+    "Nom du médecin;COMMUNE;code",
+])
+def test_the_names_column_is_the_one_of_the_communes(header: str) -> None:
+    """The column compared with the codes, in Python and in the editor's import (same rule): beside a first name,
+    « nom » is a person's (a third review: « nom;prenom;code_insee;ville » refused on « Dupont »)."""
+    columns = header.split(";")
+    code = next(c for c in columns if c.lower().startswith(("cod", "insee")))
+    expected = {"CODGEO;LIBGEO": "LIBGEO", "INSEE_COM;NOM_COM": "NOM_COM", "code_commune;ville": "ville",
+                "nom;prenom;code_insee;ville": "ville", "Nom du médecin;COMMUNE;code": "COMMUNE"}[header]
+    assert name_column(columns, code) == expected
+
+
+def test_a_geojson_s_names_are_compared_with_its_codes(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A review: features without geometry, « code » 33300 and « nom » Bordeaux, were read as Naujac-sur-Mer."""
+    path = tmp_path / "codes.geojson"
+    features = [{"type": "Feature", "geometry": None, "properties": {"code": code, "nom": name}}
+                for code, name in (("33300", "Bordeaux"), ("33170", "Gradignan"))]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    people = {c["code"]: c["nom"] for c in raw.package("6.0.0", "communes") if c["type"] == "commune-actuelle"}
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, f"fichier:{path}")
+    assert caught.value.message.startswith(
+        "Les noms de la colonne « nom » ne sont pas ceux des codes (2 entités sur 2) : entité n° 0 : 33300 est "
+        f"{people['33300']}, pas « Bordeaux » ; entité n° 1 : 33170 est {people['33170']}, pas « Gradignan »")
+    features[0]["properties"] = {"code": "33063", "nom": "Bordeaux"}
+    features[1]["properties"] = {"code": "33192", "nom": "Gradignan"}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["33063", "33192"]
+
+
+def test_contours_that_agree_with_their_codes_are_read_whatever_their_names(db: duckdb.DuckDBPyConnection,
+                                                                            mirror: Path, tmp_path: Path) -> None:
+    """A second review: the real contours of 04070, 04001 and 04112 with « nom » the CPTS's were refused as names
+    not those of their codes; the contours confirm the codes."""
+    contours = _contours(mirror, ["04070", "04001", "04112"])[["code", "geometry"]].assign(nom="CPTS du Pays Dignois")
+    path = tmp_path / "cpts.geojson"
+    contours.to_file(path, driver="GeoJSON")
+    assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04001", "04070", "04112"]
 
 
 def test_names_written_otherwise_agree_and_a_stray_one_is_noted(db: duckdb.DuckDBPyConnection,

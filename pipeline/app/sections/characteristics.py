@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline.analysis.population.income import (
     APPROXIMATION_LABEL,
     INCOME_INDICATORS,
+    TerritoryIncome,
     epci_income,
     territory_income,
 )
@@ -210,6 +211,27 @@ def _deciles_coverage(share: object) -> str:
             f"{value:.0f} % des personnes que Filosofi recense dans la zone (secret statistique ailleurs)")
 
 
+def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame) -> str:
+    """As :func:`_deciles_coverage`, for the territory's approximation, on its inhabitants (a review: Verdon's D1
+    and D9 rest on 2 of its 15 communes, said in the report's text but not in the table's row that is passed on)."""
+    figure = result.figures.get("d1")
+    total = float(pd.to_numeric(units["population"], errors="coerce").sum())
+    if result.method != "approximation" or figure is None or not figure.n_non_diffusees or total <= 0:
+        return ""
+    if pd.isna(figure.population_non_diffusee):
+        return (" ; déciles et part des minima sociaux calculés sur les communes qui les publient "
+                f"({figure.n_communes - figure.n_non_diffusees} unités sur {figure.n_communes} ; secret statistique "
+                "ailleurs)")
+    share = 100 * (1 - figure.population_non_diffusee / total)
+    if share >= DECILES_SAID_BELOW_PCT:
+        return ""
+    if figure.value != figure.value:  # no unit publishes them (a review read « 0 % » beside empty cells)
+        return " ; déciles et part des minima sociaux non disponibles : aucune commune du territoire ne les publie " \
+               "(secret statistique)"
+    return (f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
+            "habitants du territoire (secret statistique ailleurs)")
+
+
 def income_references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Filosofi figures of every département, région and France (:func:`zone_income`), indexed by
     ``niveau, code``: the same for every territory, so that a batch computes them once."""
@@ -234,7 +256,13 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     # A commune re-created since the file, beside the commune whose row holds its households: covered by that row.
     inside = set(codes)
     covered_by = {str(r.autre): str(r.code) for r in recreated.itertuples() if str(r.code) in inside}
-    result = territory_income(rows, territory, queries.filosofi_epci(con),
+    # The communes of 2021 a unit is made of that the file does not publish (too few households): their persons,
+    # taken as their population of 2021, are hidden from its row's figures (a review: Porte-de-Benauge's median
+    # was said of the whole commune, Saint-Genis-du-Bois's 86 inhabitants left out without a word).
+    gaps = queries.filosofi_geography_gaps(con, [c for c in codes if c in set(units["commune_code"].astype(str))])
+    with_gaps = rows if gaps.empty else pd.concat([rows, gaps.rename(columns={"population": "personnes"}).assign(
+        commune=gaps["unite"], personnes=pd.to_numeric(gaps["population"], errors="coerce"))], ignore_index=True)
+    result = territory_income(with_gaps, territory, queries.filosofi_epci(con),
                               queries.filosofi_epci_members(con, units["commune_code"].astype(str)),
                               code_column="unite", covered_by=covered_by)
     exact = _exact_commune(con, rows, codes, recreated)
@@ -260,7 +288,7 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
         record: dict[str, object] = {"libelle": label, "niveau": zone.niveau, "code": zone.code}
         if zone.niveau == "territoire":
             record.update({key: figure.value for key, figure in result.figures.items()})
-            record["methode"] = result.label
+            record["methode"] = result.label + _territory_deciles_coverage(result, units)
         else:
             key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
             values = references_of_zones.loc[key] if key in references_of_zones.index else pd.Series(dtype="float64")

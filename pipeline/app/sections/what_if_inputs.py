@@ -39,7 +39,7 @@ def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChan
     current = former.groupby("code")["current_code"].agg(lambda codes: sorted(set(codes)))
     out = []
     for k, change in enumerate(changes, start=1):
-        worded = profession_group(change.groupe)
+        worded = profession_group(change.groupe, beside_other_words=False)
         if worded is not None and worded.casefold() not in known:
             # A profession of the Trame the model has no recourse rates for (pharmaciens, sages-femmes): not an
             # « unknown group » (a review).

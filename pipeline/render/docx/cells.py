@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.render.docx.model import MembersRow
-from pipeline.render.report import format_number
+from pipeline.render.report import format_number, format_share
 from pipeline.render.table_spec import MISSING_TEXT
 
 
@@ -21,7 +21,7 @@ def _participation_text(number: int | None, away: int | None, share: float | Non
         text += (f" dont {count_text(number - away)} du territoire" if share is not None
                  else f" dont {count_text(away)} hors du territoire")
     if number is not None and share is not None:
-        text += f" ({format_number(share, 1, '%')})"
+        text += f" ({format_share(share)})"
     if number is not None and unknown:
         text += f" ; {count_text(unknown)} non renseigné{'s' if unknown > 1 else ''}"
     return text
@@ -35,7 +35,7 @@ def members_cell(row: MembersRow | None) -> list[str]:
     if row.adherents is not None and row.adherents_away:  # the share is of those practising in the territory
         adherents += f" dont {count_text(row.adherents - row.adherents_away)} du territoire"
     if row.adherents is not None and row.part_adherents_pct is not None:
-        adherents += f" ({format_number(row.part_adherents_pct, 1, '%')})"
+        adherents += f" ({format_share(row.part_adherents_pct)})"
     # A row of the file given without participation: « non disponible », not a cell left for the team as if
     # nothing was read.
     return [adherents, *(MISSING_TEXT if n is None else _participation_text(n, away, share, unknown)

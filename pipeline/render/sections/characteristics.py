@@ -79,9 +79,13 @@ def _median_sentence(median: pd.Series) -> str:
         return ("Revenu médian : non disponible (aucune unité du territoire n'a de valeur dans Filosofi 2019, qui "
                 "ne couvre ni la Guadeloupe, ni la Guyane, ni Mayotte, et omet les plus petites communes).")
     missing = int(median["n_non_diffusees"])
+    # In whole or in part: a commune merged since the file may have a row for some of its former communes only
+    # (a review: Porte-de-Benauge's median said of the whole commune, 86 of its inhabitants left out).
+    hidden = median["population_non_diffusee"]
+    people = "" if hidden != hidden else f", soit {cell(round(float(hidden)))} habitants"
     return (f"Revenu médian : {cell(median['valeur'], 0, unit='€')} par UC et par an"
-            + (f" ({plural(missing, 'unité')} sans valeur publiée sur {int(median['n_communes'])})" if missing
-               else "") + ".")
+            + (f" ({plural(missing, 'unité')} sur {int(median['n_communes'])} sans valeur publiée, en tout ou en "
+               f"partie{people})" if missing else "") + ".")
 
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.render.report import format_share
 from pipeline.render.sections.common import (
     DEMO_WARNING,
     ESTABLISHMENTS_DEMO_WARNING,
@@ -43,7 +44,7 @@ def _count(number: object, share: object, away: object = 0) -> str:
         # The territory's part unknown (its members left the cell empty): « 1 dont 1 hors du territoire », never
         # « dont 0 du territoire ».
         return f"{cell(number)} dont {cell(away)} hors du territoire ({NOT_AVAILABLE})"
-    return f"{_members(number, away)} ({cell(share, 1, unit='%')})"
+    return f"{_members(number, away)} ({format_share(share, missing=NOT_AVAILABLE)})"
 
 
 def _members(number: object, away: object) -> str:
@@ -68,7 +69,8 @@ def representativeness_section(d: Diagnostic) -> dict[str, Any]:
         LABELS["professionnels_territoire"]: [cell(v) for v in t["professionnels_territoire"]],
         LABELS["adherents"]: [_members(n, away) for n, away in zip(t["adherents"], t["adherents_hors_territoire"],
                                                                    strict=True)],
-        LABELS["part_adherents_pct"]: [cell(v, 1) for v in t["part_adherents_pct"]],
+        LABELS["part_adherents_pct"]: [format_share(v, unit="", missing=NOT_AVAILABLE)
+                                       for v in t["part_adherents_pct"]],
         **{LABELS[c]: [_count(n, pct, away) for n, pct, away in zip(t[c], t[f"part_{c}_pct"],
                                                                    t[f"{c}_hors_territoire"], strict=True)]
            for c in ("gouvernance", "elaboration")},

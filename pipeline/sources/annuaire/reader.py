@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipeline.errors import DataError
-from pipeline.sources.files import binary_kind, web_page
+from pipeline.sources.files import ENCODED_TWICE, binary_kind, web_page
 
 SEPARATOR = "|"
 _CHUNK = 16 << 20
@@ -95,10 +95,19 @@ def check_header(header: list[str], required: list[str], shown: str, what: str) 
             shown,
             1,
         )
+    twice = [h for h in header if ENCODED_TWICE.search(h)]
+    if missing and twice:
+        # « Code secteur d'activitÃ© »: UTF-8 read as Latin-1 and saved as UTF-8 again (a review: refused as if
+        # the columns were absent).
+        raise DataError(
+            f"En-tête du {what} encodé deux fois (« {twice[0][:60]} ») : le fichier UTF-8 a été relu comme du "
+            "Latin-1 puis réenregistré ; reprenez le fichier publié", shown, 1
+        )
     if missing:
         raise DataError(
             f"Colonnes obligatoires absentes du {what} : " + ", ".join(f"« {c} »" for c in missing), shown, 1
         )
+
 
 
 def _whole_lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -251,6 +260,10 @@ def read_columns(
         return "skip"
 
     include = [names[i] for i in positions.values()] or [names[0]]
+    with path.open("rb") as file:  # the header alone, without its end of line: nothing for Arrow to skip
+        file.readline()
+        if not file.read(1):
+            raise DataError("Le fichier ne contient aucune ligne de données après l'en-tête", shown, 2)
     try:
         table = pacsv.read_csv(
             path,

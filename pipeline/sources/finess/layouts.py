@@ -32,6 +32,7 @@ from datetime import date
 import pandas as pd
 
 from pipeline.errors import DataError
+from pipeline.sources.files import ENCODED_TWICE
 
 #: Fields of a ``structureet`` record after the record type, in order.
 CHAMPS_STRUCTUREET: tuple[str, ...] = (
@@ -53,8 +54,9 @@ A_PLAT_VERS_STOCK: dict[str, str] = {
     "dateouvert": "dateouv",
     "numen": "numuai",
 }
-#: Flattened columns the staging needs.
-A_PLAT_REQUISES: tuple[str, ...] = ("nofinesset", "categetab", "cog")
+#: Flattened columns the staging needs. Without ``coordx``/``coordy`` every establishment would be left off the
+#: maps and the distances, said as « coordonnées vides » (a review: a copy that had lost ``coordy`` loaded).
+A_PLAT_REQUISES: tuple[str, ...] = ("nofinesset", "categetab", "cog", "coordx", "coordy")
 
 #: Extra raw columns of the structures frame (empty for the stock layout).
 EXTRA = ("cog", "codepostal")
@@ -129,6 +131,13 @@ def parse(text: str, shown: str, encoding: str) -> RawFiness:
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")  # a classic Mac OS file ends its lines with CR alone
     first = [cell.strip() for cell in _first_line(text, shown)]
+    # (« Ã », « Å » and « ï » looked for first: a substring search, where the pattern is slower on a national file.)
+    if any(c in text for c in "\u00c3\u00c5\u00ef") and (twice := ENCODED_TWICE.search(text)) is not None:
+        # UTF-8 read as Latin-1 and saved as UTF-8 again: every accented name garbled in the reports (a review).
+        line = text.count("\n", 0, twice.start()) + 1
+        context = text[max(text.rfind(";", 0, twice.start()) + 1, twice.start() - 30):twice.end() + 10]
+        raise DataError(f"Texte encodé deux fois (« {context} ») : le fichier UTF-8 a été relu comme du Latin-1 puis "
+                        "réenregistré ; reprenez le fichier publié", shown, line)
     if first[0].lower() in ("finess", "structureet", "geolocalisation"):
         raw = _parse_stock(text, shown)
     elif "nofinesset" in (cell.lower() for cell in first):
@@ -298,6 +307,11 @@ def _parse_flat(text: str, shown: str, header: list[str]) -> RawFiness:
                 line,
             )
         cells = [cell.strip() for cell in row]
+        # A review: the header became an establishment « Autre »; with the BOM of a second file joined by `cat`, too.
+        if [cell.lstrip("\ufeff").strip().lower() for cell in cells] == header:
+            raise DataError("L'en-tête est répété dans les données (fichiers mis bout à bout ?) : chargez une seule "
+                            "extraction, ou retirez cette ligne si les parties viennent de la même extraction",
+                            shown, line)
         values = {name: cells[position[name]] if name in position else "" for name in (*CHAMPS_STRUCTUREET, *EXTRA)}
         if long_label is not None and cells[long_label]:
             values["libcategetab"] = cells[long_label]

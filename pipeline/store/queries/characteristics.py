@@ -45,6 +45,19 @@ def filosofi_of_units(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> p
         ).df()
 
 
+def filosofi_geography_gaps(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd.DataFrame:
+    """The communes of 1 January 2021 that today's ``units`` are made of and that have no Filosofi row (too few
+    households to be published): ``code_source``, ``unite`` (its current commune), ``population`` (of 2021).
+    Saint-Genis-du-Bois (33409, 86 inhabitants) in Porte-de-Benauge (33008), whose row describes the rest only."""
+    with registered_codes(con, "_gap_units", units):
+        return con.execute(
+            "SELECT c.code AS code_source, m.current_code AS unite, c.population FROM communes c "
+            "JOIN cog_mapping m ON m.code = c.code "
+            "WHERE c.vintage = ? AND c.type = 'commune-actuelle' AND m.current_code IN (SELECT code FROM _gap_units) "
+            "AND c.code NOT IN (SELECT code_source FROM filosofi_communes) ORDER BY c.code",
+            [FILOSOFI_EPCI_VINTAGE]).df()
+
+
 def communes_of_the_filosofi_geography(con: duckdb.DuckDBPyConnection, commune: str) -> set[str]:
     """The communes of 1 January 2021 (about the geography of Filosofi 2019) that ``commune`` is made of today:
     {33008, 33409} for Porte-de-Benauge, which absorbed Saint-Genis-du-Bois in 2025."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -15,11 +14,8 @@ from pipeline.geography import (
     CITY_NAMES,
     REGION_DEPARTEMENTS,
     REGION_NAMES,
-    arrondissement_from_postcode,
-    arrondissement_ordinal,
     arrondissements_of,
     city_of_arrondissement,
-    commune_of_unit,
     departement_of,
     loaded_scope,
     name_words,
@@ -32,7 +28,8 @@ from pipeline.geography import outside_the_load as not_loaded
 from pipeline.model import UNIT_COLUMNS
 from pipeline.sources.contours_download import department_slugs
 from pipeline.sources.files import first_listed
-from pipeline.store.queries import beyond_the_load, geography, provenance
+from pipeline.store.queries import geography, provenance
+from pipeline.store.territory.code_hints import corsican_hint, paris_postal_code, postal_codes_of_a_city
 
 #: Errors a refused list of codes shows; the others are counted (a file of a million unknown codes).
 MAX_ERRORS_SHOWN = 50
@@ -169,6 +166,10 @@ def names_label(names: list[str], arrondissements: int = 0) -> str:
 SPREADSHEET_NOTES = 3
 
 
+#: How a former commune is named in a note (the mapping's ``kind``).
+FORMER_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée", "ancien": "ancienne commune"}
+
+
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str,
                   places: list[str] | None = None, *, typed_by_user: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Resolve codes (or exact commune names) to units, collecting every error.
@@ -190,6 +191,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             units = geography.units(con)
             # Arrondissements are units of their own: « Marseille 1er Arrondissement » is found by its name too.
             named.append(units[units["type"].isin(["commune-actuelle", "arrondissement-municipal"])])
+            named.append(named[0].set_index("unit_code"))  # by code, for the communes former names lead to
         return named[0]
 
     worded: list[pd.Series] = []
@@ -199,6 +201,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     picked: dict[str, pd.DataFrame] = {}  # one row per unit, in the order first given
     given: list[str] = []  # every unit given, once per time (a file of 1.5 million rows: one frame per unit)
     named_hits: dict[str, pd.DataFrame] = {}
+    former_names: list[pd.DataFrame] = []
+    former_hits: dict[str, pd.DataFrame] = {}
     outside_of: dict[str | None, str | None] = {}
     typed: set[str] = set()  # codes given as such (a name or a former code says which commune it means)
     rewritten: list[str] = []  # codes a spreadsheet wrote as numbers, read (said together: a note per row was 44)
@@ -221,7 +225,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             typed.add(code)
             continue
         if code is not None and (arrondissement := paris_postal_arrondissement(code)) is not None:
-            errors.append(_paris_postal_code(con, value + at, code, arrondissement, mapping))
+            errors.append(paris_postal_code(con, value + at, code, arrondissement, mapping,
+                                            outside_the_load(con, "75")))
             continue
         if code is not None and code in mapping.index and pd.notna(mapping.at[code, "current_code"]):
             target = mapping.at[code, "current_code"]
@@ -265,17 +270,46 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             if not worded:  # once, not per name
                 worded.append(current_names()["nom"].map(name_words))
             hits = current_names()[worded[0] == words]
-        if len(hits) == 1:
+        # A former commune of that name (déléguée, associée, merged) elsewhere than the communes found: « Albiosc »
+        # is in Esparron-de-Verdon, and « Larche » the commune déléguée of Val d'Oronaye as well as a commune of
+        # Corrèze (a review: refused as unknown, or read as Corrèze's without a word).
+        if key not in former_hits:
+            if not former_names:
+                former_names.append(geography.cog_mapping(con).dropna(subset=["nom", "current_code"])
+                                    .query("kind in ('ancien', 'associee', 'deleguee')"))
+            rows = former_names[0]
+            match = rows["nom"].map(normalise_name) == key
+            if not match.any() and (asked := name_words(value)):  # « St-Vincent-les-Forts » (a review)
+                match = rows["nom"].map(name_words) == asked
+            former_hits[key] = rows[match & rows["current_code"].isin(current_names()["unit_code"])]
+        former = former_hits[key][~former_hits[key]["current_code"].isin(set(hits["unit_code"]))]
+        if len(hits) + former["current_code"].nunique() > 1:
+            listed = ", ".join([*(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples()),
+                                *(f"{r.nom} ({r.code}, {FORMER_LABELS.get(r.kind, 'ancienne commune')} rattachée "
+                                  f"à {r.current_code})" for r in former.drop_duplicates("current_code").itertuples())])
+            errors.append(f"« {value} »{at} est ambigu : {listed} ; donnez le code INSEE")
+        elif len(hits) == 1:
             what = "l'arrondissement" if hits.iloc[0]["type"] == "arrondissement-municipal" else "la commune"
             notes.append(f"« {value} » lu comme {what} {hits.iloc[0]['unit_code']}")
             take(str(hits.iloc[0]["unit_code"]), hits)
-        elif len(hits) > 1:
-            listed = ", ".join(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples())
-            errors.append(f"« {value} »{at} est ambigu : {listed} ; donnez le code INSEE")
+        elif len(former) == 1 or former["current_code"].nunique() == 1:
+            row = former.iloc[0]
+            target = str(row["current_code"])
+            if arrondissements := arrondissements_of(target):
+                # As its code is (a review: « Saint-Rambert-l'Île-Barbe » made a territory of all Lyon).
+                errors.append(f"« {value} »{at} ({row['code']}, {FORMER_LABELS.get(row['kind'], 'ancienne commune')}) "
+                              f"est aujourd'hui une partie de {CITY_NAMES[target]}, modélisée par arrondissement : "
+                              f"donnez le code de l'arrondissement où elle se trouve ({arrondissements[0]} à "
+                              f"{arrondissements[-1]})")
+                continue
+            notes.append(f"« {value} » lu comme {row['code']} ({row['nom']}, "
+                         f"{FORMER_LABELS.get(row['kind'], 'ancienne commune')}) rattaché à la commune actuelle "
+                         f"{target} ({named[1].at[target, 'nom']})")
+            take(target, named[1], target)
         else:
             errors.append(
                 f"« {value} »{at} n'est ni un code INSEE ni un nom de commune connu"
-                + (_corsican_hint(value, current_names())
+                + (corsican_hint(value, current_names())
                    or suggest(value, current_names()["nom"], current_names()["unit_code"]))
             )
     if len(beyond) > 1:
@@ -316,63 +350,5 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             notes.append(f"arrondissements déjà compris dans la commune {city} ({name}), ignorés : "
                          + ", ".join(within))
     frame = frame[~inside]
-    postal = _postal_codes_of_a_city(frame, typed) if typed_by_user else []
+    postal = postal_codes_of_a_city(frame, typed) if typed_by_user else []
     return frame[UNIT_COLUMNS].reset_index(drop=True), notes + postal
-
-
-def _corsican_hint(value: str, names: pd.DataFrame) -> str:
-    """« ; vouliez-vous dire 2A017 (Appietto) ? » for a Corsican code missing the zeros of its number (« 2A17 »: a
-    review got « n'est ni un code INSEE ni un nom de commune connu » alone), when that commune is loaded."""
-    found = re.fullmatch(r"(2[AB])(\d{1,2})", value.strip().upper())
-    if found is None:
-        return ""
-    code = found.group(1) + found.group(2).zfill(3)
-    hit = names[names["unit_code"] == code]
-    return f" ; vouliez-vous dire {code} ({hit.iloc[0]['nom']}) ?" if len(hit) else ""
-
-
-def _paris_postal_code(con: duckdb.DuckDBPyConnection, given: str, code: str, arrondissement: str,
-                       mapping: pd.DataFrame) -> str:
-    """The refusal of 75001…75020: Paris's postal codes, which the COG's history also maps to the Seine communes
-    that had them before 1968 (75001 Alfortville, now 94002). A review: a Paris list typed with its postal codes
-    was read, on a database holding the suburbs, as twenty suburban communes (941 660 inhabitants); on one
-    without them, « code INSEE inconnu » did not say that 75001 is Paris 1er's postal code."""
-    ordinal = arrondissement_ordinal(arrondissement)
-    said = (f"{given} : code postal de Paris {ordinal}{'er' if ordinal == 1 else 'e'} Arrondissement (code INSEE "
-            f"{arrondissement})")
-    if code in mapping.index and pd.notna(target := mapping.at[code, "current_code"]):
-        said += (f", et ancien code, avant 1968, d'une commune de la Seine : {mapping.at[code, 'nom']}, aujourd'hui "
-                 f"{target} ; indiquez le code INSEE voulu")
-    elif (elsewhere := beyond_the_load.current_communes(con, [code]).get(code)) is not None:
-        # Its Seine commune is in a département not loaded (a review read only the postal code reading on a load of
-        # the 75 without the 94).
-        said += (f", et ancien code, avant 1968, d'une commune de la Seine, aujourd'hui {elsewhere} (département "
-                 f"{departement_of(elsewhere)}, non chargé) ; indiquez le code INSEE voulu")
-    else:
-        said = "code INSEE inconnu : " + said
-    if outside := outside_the_load(con, "75"):
-        said += f" ; Paris{outside}"
-    return said
-
-
-def _postal_codes_of_a_city(frame: pd.DataFrame, typed: set[str]) -> list[str]:
-    """A note when most of the codes given, or any beside units of the city, are those that Marseille's or Lyon's
-    arrondissements have as postal codes (13001 to 13016, 69001 to 69009): INSEE codes of other communes
-    (Aix-en-Provence, Allauch…; Affoux…), read as such, but a list of arrondissements typed with their postal
-    codes would look exactly so. Only codes ``typed`` as such: « Allauch » typed by its name is Allauch (a review
-    got the note for a territory of names)."""
-    notes = []
-    for city in ("13055", "69123"):
-        postal = [(str(code), name) for code, name in zip(frame["unit_code"], frame["nom"], strict=True)
-                  if str(code) in typed and arrondissement_from_postcode(city, code) is not None]
-        # Or beside the city's own units: « 69001, 69381, 69382 » (a review: Affoux counted, 40 km from Lyon).
-        beside = any(commune_of_unit(str(code)) == city for code in frame["unit_code"])
-        if postal and (beside or (len(postal) >= 2 and 2 * len(postal) > len(frame))):
-            first, last = arrondissements_of(city)[0], arrondissements_of(city)[-1]
-            read = (" lu comme code INSEE de cette commune ; si c'est un code postal" if len(postal) == 1
-                    else " lus comme codes INSEE de ces communes ; si ce sont des codes postaux")
-            notes.append(", ".join(f"{code} ({name})" for code, name in postal[:3]) + (" …" if len(postal) > 3 else "")
-                         + f"{read} de {CITY_NAMES[city]}, les codes INSEE de ses arrondissements sont {first} à "
-                         f"{last}")
-    return notes
-

@@ -27,17 +27,36 @@ REFUSED_SHARE = 0.5
 SHOWN = 3
 
 
+#: Words of a header naming communes (INSEE's « LIBGEO », IGN's « NOM_COM », « Ville », « Libellé commune »); a header
+#: of these words only (and small words) is read as one. Any other word names something else: « Nom du médecin »,
+#: « Libellé EPCI », « Ville du siège », « nom_cpts » (a review: valid files refused for such columns).
+NAME_WORDS = frozenset(("nom", "noms", "libelle", "libelles", "lib", "libgeo", "libcom", "ville", "villes", "name",
+                        "ncc", "nccenr", "localite", "commune", "communes", "com"))
+SMALL_WORDS = frozenset(("de", "la", "le", "du", "des", "d", "l", "of", "the"))
+#: Headers of a first name: beside one, « nom » is a person's.
+FIRST_NAMES = frozenset(("prenom", "prenoms", "first_name", "firstname"))
+
+
 def name_column(columns: list[str], code: str) -> str | None:
-    """The column of ``columns`` (other than ``code``) holding the communes' names, or None."""
+    """The column of ``columns`` (other than ``code``) holding the communes' names, or None: a known header, else
+    one whose words say a commune's name (a review: postal codes under « CODGEO;LIBGEO », « INSEE_COM;NOM_COM »
+    or « code_commune;ville » were read as other communes, the names never compared)."""
     folded = {re.sub(r"[^a-z0-9]+", "_", ascii_fold(c)).strip("_"): c for c in reversed(columns) if c != code}
-    return next((folded[c] for c in NAME_COLUMNS if c in folded), None)
+    if set(folded) & FIRST_NAMES:  # « nom;prenom »: the person's name, not the commune's (a review)
+        folded = {key: column for key, column in folded.items() if key not in ("nom", "name", "noms")}
+    if (known := next((folded[c] for c in NAME_COLUMNS if c in folded), None)) is not None:
+        return known
+    return next((column for key, column in reversed(folded.items())
+                 if set(key.split("_")) & (NAME_WORDS - {"com"}) and set(key.split("_")) <= NAME_WORDS | SMALL_WORDS),
+                None)
 
 
 def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[str], lines: list[int],
-                column: str, path: Path) -> list[str]:
+                column: str, path: Path, row_word: str = "ligne") -> list[str]:
     """Notes on the rows whose name is not their code's; raise :class:`TerritoryError` when they are most of
     the named rows, or when one names another commune by itself (``codes``, ``names``, ``lines``: one item per
-    row with a code)."""
+    row with a code; ``row_word``: what ``lines`` number, « ligne » of a CSV or « entité n° » of a GeoJSON)."""
+    in_lines = row_word == "ligne"
     normalised = [normalise_insee_code(c)[0] for c in codes]
     wanted = {c for c in normalised if c is not None}
     mapping = geography.cog_mapping(con, wanted).set_index("code")
@@ -47,23 +66,24 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
                                  lambda: merged_names_of(geography.cog_mapping(con)))
     if not wrong:
         return []
-    listed = " ; ".join(f"ligne {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
+    listed = " ; ".join(f"{row_word} {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
                         in wrong[:SHOWN]) + (" …" if len(wrong) > SHOWN else "")
     if len(wrong) >= REFUSED_SHARE * named:
-        rows = "lignes" if len(wrong) > 1 else "ligne"
+        rows = ("lignes" if len(wrong) > 1 else "ligne") if in_lines else ("entités" if len(wrong) > 1 else "entité")
+        shifted = ", ou lignes décalées" if in_lines else ""
         raise TerritoryError(f"Les noms de la colonne « {column} » ne sont pas ceux des codes ({len(wrong)} {rows} "
-                             f"sur {named}) : {listed}. Codes postaux au lieu des codes INSEE, ou lignes décalées ? "
+                             f"sur {named}) : {_ended(listed)} Codes postaux au lieu des codes INSEE{shifted} ? "
                              "Corrigez les codes (ou retirez la colonne des noms si elle est fausse)",
-                             path, wrong[0][0])
+                             path, wrong[0][0] if in_lines else None)
     if meant := other_units_meant(wrong, geography.units(con)[["unit_code", "nom"]].dropna()):
         # The name is another commune's, by itself: the code is wrong, and that commune would be counted in the
         # territory's figures (a review: « 13001;Marseille 1er » counted Aix-en-Provence's 149 695 inhabitants
         # among 19 392, a minority of wrong names being only noted).
-        shown = " ; ".join(f"ligne {line} : {code} est {cog}, or « {given} » est {other}"
+        shown = " ; ".join(f"{row_word} {line} : {code} est {cog}, or « {given} » est {other}"
                            for line, code, cog, given, other in meant[:SHOWN]) + (" …" if len(meant) > SHOWN else "")
         raise TerritoryError(f"Des noms de la colonne « {column} » sont ceux d'autres communes que leurs codes : "
-                             f"{shown}. Corrigez les codes (codes postaux au lieu des codes INSEE ?)",
-                             path, meant[0][0])
+                             f"{_ended(shown)} Corrigez les codes (codes postaux au lieu des codes INSEE ?)",
+                             path, meant[0][0] if in_lines else None)
     return [f"{len(wrong)} {'nom' if len(wrong) == 1 else 'noms'} de la colonne « {column} » ne "
             f"{'correspond' if len(wrong) == 1 else 'correspondent'} pas à {'son' if len(wrong) == 1 else 'leur'} "
             f"code (les codes sont lus) : {listed}"]
@@ -79,3 +99,8 @@ def check_file_names(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, column
     return check_names(con, rows[column].astype(str).str.strip().tolist(),
                        rows[names_column].fillna("").astype(str).tolist(),
                        [int(n) for n in rows[line_column]], names_column, path)
+
+
+def _ended(listed: str) -> str:
+    """``listed`` closed by a full stop, unless it ends with « … » (a review read « … . »)."""
+    return listed if listed.endswith("…") else listed + "."

@@ -22,7 +22,7 @@ from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, city_of_arrondi
 from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
-from pipeline.store.territory.file_names import check_file_names
+from pipeline.store.territory.file_names import check_file_names, check_names, name_column
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -339,7 +339,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     """
     from pipeline.sources.cpts_listing.perimeter_members import codes_inside
 
-    text = frame[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+    text = frame[column].map(lambda v: _text(v).strip())
     empty = [i for i, value in enumerate(text) if not value]
     if empty:
         shown = first_listed([f"n° {i}" for i in empty], 10)
@@ -368,4 +368,16 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
                 f"fichier, qui couvrent aussi {others} : {shown}{'' if shown.endswith('…') else '.'} Retirez la "
                 "propriété "
                 f"« {column} » pour lire le territoire d'après ses contours, ou corrigez les codes", path)
+    # Without contours to confirm them, its names against its codes, as a CSV's (a review: postal codes under
+    # « code » beside « nom » « Bordeaux » were read as Naujac-sur-Mer and Fontet). Contours that agree with the
+    # codes are the better witness: a « nom » that is the CPTS's refused such a file (a second review).
+    properties = [c for c in frame.columns if c != "geometry"]
+    if not len(shapes) and (names := name_column(properties, column)) is not None:
+        notes += check_names(con, text.tolist(), frame[names].map(_text).tolist(),
+                             list(range(len(frame))), names, path, row_word="entité n°")
     return units, notes
+
+
+def _text(value: object) -> str:
+    """A GeoJSON property as text: empty when null."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)

@@ -436,6 +436,10 @@
     // The reading of an imported file lives in editor-import.js; kept here under their earlier names.
     codesFromCsv: Import.codesFromCsv,
     redrawnFromCsv: Import.redrawnFromCsv,
-    CODE_COLUMNS: Import.CODE_COLUMNS
+    CODE_COLUMNS: Import.CODE_COLUMNS,
+    NAME_COLUMNS: Import.NAME_COLUMNS,
+    NAME_WORDS: Import.NAME_WORDS,
+    SMALL_WORDS: Import.SMALL_WORDS,
+    FIRST_NAMES: Import.FIRST_NAMES
   };
 })(window);

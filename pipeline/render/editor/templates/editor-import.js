@@ -13,6 +13,11 @@
                       'com', 'code'];
   /** pipeline.store.territory.file_names.NAME_COLUMNS. */
   var NAME_COLUMNS = ['nom', 'commune', 'nom_commune', 'libelle', 'libelle_commune', 'nom_de_la_commune', 'name'];
+  /** pipeline.store.territory.file_names.NAME_WORDS and SMALL_WORDS (a browser test keeps them equal). */
+  var NAME_WORDS = ['nom', 'noms', 'libelle', 'libelles', 'lib', 'libgeo', 'libcom', 'ville', 'villes', 'name', 'ncc',
+                    'nccenr', 'localite', 'commune', 'communes', 'com'];
+  var SMALL_WORDS = ['de', 'la', 'le', 'du', 'des', 'd', 'l', 'of', 'the'];
+  var FIRST_NAMES = ['prenom', 'prenoms', 'first_name', 'firstname'];
   /** pipeline.sources.delimited.DELIMITERS, in tie-breaking order. */
   var DELIMITERS = [';', ',', '\t', '|'];
   var TITLE_SEARCH = 10;
@@ -24,6 +29,25 @@
   function asciiFold(text) {
     return String(text).replace(/œ/g, 'oe').replace(/Œ/g, 'Oe').normalize('NFKD')
       .replace(/[^\x00-\x7f]/g, '').toLowerCase();
+  }
+
+  /** pipeline.store.territory.file_names.name_column: a known header, else one made of words saying a commune's
+   *  name only (« LIBGEO », « NOM_COM », « ville »; not « Nom du médecin »); -1 when none. */
+  function nameColumn(headers, except) {
+    var keys = headers.map(headerKey);
+    // FIRST_NAMES: beside a first name, « nom » is a person's.
+    var person = keys.some(function (k) { return FIRST_NAMES.indexOf(k) >= 0; });
+    var persons = person ? ['nom', 'name', 'noms'] : [];
+    var known = columnOf(headers, NAME_COLUMNS.filter(function (c) { return persons.indexOf(c) < 0; }), except);
+    if (known >= 0) { return known; }
+    for (var k = 0; k < keys.length; k++) {
+      if (persons.indexOf(keys[k]) >= 0) { continue; }
+      var parts = keys[k].split('_');
+      var named = parts.some(function (w) { return w !== 'com' && NAME_WORDS.indexOf(w) >= 0; });
+      var only = parts.every(function (w) { return NAME_WORDS.indexOf(w) >= 0 || SMALL_WORDS.indexOf(w) >= 0; });
+      if (k !== except && named && only) { return k; }
+    }
+    return -1;
   }
 
   /** A header as pipeline.store.territory.files.code_column folds it (« Code INSEE » is code_insee). */
@@ -201,7 +225,7 @@
       notes.push('en-tête lu ligne ' + (offset + 1) + ', ' + (titles.length === 1 ? 'la ligne au-dessus' : 'les ' +
         titles.length + ' lignes au-dessus') + shown + ' lue' + (titles.length > 1 ? 's' : '') + ' comme un titre');
     }
-    return { headers: headers, rows: rows, code: code, name: code < 0 ? -1 : columnOf(headers, NAME_COLUMNS, code),
+    return { headers: headers, rows: rows, code: code, name: code < 0 ? -1 : nameColumn(headers, code),
              notes: notes };
   }
 
@@ -298,15 +322,16 @@
     }).join(' ; ') + (wrong.length > SHOWN ? ' …' : '');
     if (wrong.length >= REFUSED_SHARE * namedRows) {
       return { error: 'Les noms de la colonne « ' + column + ' » ne sont pas ceux des codes (' + wrong.length +
-        (wrong.length > 1 ? ' lignes' : ' ligne') + ' sur ' + namedRows + ') : ' + listed + '. Codes postaux au lieu des codes INSEE, ou lignes ' +
-        'décalées ? Corrigez les codes (ou retirez la colonne des noms si elle est fausse)' };
+        (wrong.length > 1 ? ' lignes' : ' ligne') + ' sur ' + namedRows + ') : ' + listed +
+        (wrong.length > SHOWN ? '' : '.') + ' Codes postaux au lieu des codes INSEE, ou lignes décalées ? Corrigez ' +
+        'les codes (ou retirez la colonne des noms si elle est fausse)' };
     }
     var meant = units ? otherCommunesMeant(wrong, units) : [];
     if (meant.length) {
       return { error: 'Des noms de la colonne « ' + column + ' » sont ceux d\'autres communes que leurs codes : ' +
         meant.slice(0, SHOWN).map(function (m) {
           return 'ligne ' + m.line + ' : ' + m.code + ' est ' + m.cog + ', or « ' + m.given + ' » est ' + m.other;
-        }).join(' ; ') + (meant.length > SHOWN ? ' …' : '') + '. Corrigez les codes (codes postaux au lieu des ' +
+        }).join(' ; ') + (meant.length > SHOWN ? ' …' : '.') + ' Corrigez les codes (codes postaux au lieu des ' +
         'codes INSEE ?)' };
     }
     var one = wrong.length === 1;
@@ -344,6 +369,10 @@
 
   global.CptsEditorImport = {
     CODE_COLUMNS: CODE_COLUMNS,
+    NAME_COLUMNS: NAME_COLUMNS,
+    NAME_WORDS: NAME_WORDS,
+    SMALL_WORDS: SMALL_WORDS,
+    FIRST_NAMES: FIRST_NAMES,
     asciiFold: asciiFold,
     placeKey: placeKey,
     normaliseCode: normaliseCode,
