@@ -72,7 +72,8 @@ SCOPE_FILE = "departements-charges.txt"
 #: 2: EPCI memberships kept whole in a load of some départements (zones cut are counted in the whole country).
 #: 4: the codes of the départements not loaded and their current communes (``cog_mapping_hors_chargement``).
 #: 5: with the codes of loaded départements whose current commune is outside them (75001 → 94002).
-DECOUPAGE_LOADER_VERSION = "5"
+#: 6: the names of every commune of France, déléguées and associées included (``noms_communes``).
+DECOUPAGE_LOADER_VERSION = "6"
 
 
 def _vintage_label(vintages: list[int]) -> str:
@@ -91,6 +92,23 @@ def _mapping_beyond(communes: pd.DataFrame, edges: pd.DataFrame, scope: Scope) -
     reaching_in = scope.keep(every, "current_code")
     beyond = ~every["code"].isin(set(inside["code"])) | ~every["code"].isin(set(reaching_in["code"]))
     return every.loc[beyond, ["code", "current_code"]].reset_index(drop=True)
+
+
+def _names(latest: decoupage.Vintage, scope: Scope) -> pd.DataFrame:
+    """``noms_communes``: the current COG's names of every commune of France, loaded or not (a review: « Lyon »
+    on a load of the 04 was « ni un code INSEE ni un nom de commune connu », and Meyronnes, commune déléguée
+    keeping Val d'Oronaye's code 04120, unknown)."""
+    current = latest.communes[latest.communes["type"].isin(["commune-actuelle", "arrondissement-municipal"])]
+    units = pd.DataFrame({"code": current["code"], "nom": current["nom"], "current_code": current["code"],
+                          "departement": current["departement"],
+                          "kind": current["type"].map({"commune-actuelle": "actuelle",
+                                                       "arrondissement-municipal": "arrondissement"})})
+    former = latest.former_names.rename(columns={"chef_lieu": "current_code"})
+    names = pd.concat([units, former[former["current_code"].isin(set(current["code"]))]], ignore_index=True)
+    names = names.dropna(subset=["nom"]).drop_duplicates(["code", "kind"])
+    loaded = set(scope.keep(current, "code")["code"])
+    return names.assign(charge=names["current_code"].isin(loaded))[
+        ["code", "kind", "nom", "current_code", "departement", "charge"]]
 
 
 def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
@@ -126,6 +144,7 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
     departements = scope.keep(latest.departements, "code", by_code=False)
     tables = {
         "communes": communes, "cog_mapping": mapping, "cog_mapping_hors_chargement": beyond,
+        "noms_communes": _names(staged[-1], scope),
         "population_current_geo": populations,
         "population_gaps": scope.keep(gaps, "code"),
         "departements": departements,

@@ -45,7 +45,7 @@ from pipeline.render.editor import (
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import enumeration, plural
 from pipeline.store.connection import connect
-from pipeline.store.queries import geography, listings, provenance
+from pipeline.store.queries import beyond_the_load, geography, listings, provenance
 from pipeline.store.territory import loaded_part, resolve_territory, resolve_zone
 
 #: Mayotte's legal population is its 2017 census in every package (see :data:`pipeline.config.POPULATION_YEAR`).
@@ -137,6 +137,14 @@ def former_codes(mapping: pd.DataFrame, zone: list[str]) -> tuple[dict[str, str]
             dict(zip(named["code"].astype(str), named["nom"].astype(str), strict=True)))
 
 
+def names_keeping_the_code(con: duckdb.DuckDBPyConnection, zone: list[str]) -> dict[str, list[str]]:
+    """Unit → the names of the communes déléguées or associées keeping its code (Meyronnes, 04120), of the zone."""
+    names = beyond_the_load.commune_names(con)
+    kept = names[names["kind"].isin(["deleguee", "associee"]) & (names["code"] == names["current_code"])
+                 & names["code"].isin(set(zone))]
+    return {str(code): sorted(set(group["nom"].astype(str))) for code, group in kept.groupby("code")}
+
+
 def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: Params | None = None,
                 shared: SharedData | None = None) -> tuple[EditorData, str]:
     """The editor's data for ``options``, and the name of its folder (``editeur-<zone>``)."""
@@ -199,7 +207,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         initial=initial, title="Éditeur de périmètre de CPTS", zone=zone.label, sources=sources,
         demo=demo, od_label=OD_LABEL, bv_totals=totals["bv2022"], epci_totals=totals["epci"],
         bv_beyond=beyond[0], epci_beyond=beyond[1], notes=notes,
-        former_codes=former[0], former_names=former[1],
+        former_codes=former[0], former_names=former[1], other_names=names_keeping_the_code(con, zone.codes),
         unknown_coverage=frozenset(unlisted["code"].astype(str)),
     )
     slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")

@@ -34,7 +34,7 @@ PROFILE_TITLES: dict[str, str] = {
     "besoin_age": "Indice de besoin lié à l'âge par zone",
     "revenus": "Revenus (Filosofi 2019) par zone",
     "type_territoire": "Population par type de territoire",
-    "dynamique_territoire": "Arrivées et départs de professionnels dans le territoire",
+    "dynamique_territoire": "Arrivées et départs de professionnels dans le territoire (tous modes d'exercice)",
     "dynamique_unites": "Arrivées et départs de professionnels par commune",
     "couverture_offre": "Départements couverts par les extractions chargées",
     "representativite_trame": "Représentativité : tableau de la Trame",
@@ -89,6 +89,10 @@ def unit_profile(d: Diagnostic) -> pd.DataFrame:
     return u.rename(columns={"unit_code": "code_insee", "nom": "commune"})
 
 
+#: Columns of a period's territory table (:attr:`pipeline.model.diagnostic.DynamicsPeriod.territory`), in order.
+TERRITORY_DYNAMICS_COLUMNS = ("groupe", "present_start", "present_end", "arrivals", "departures", "net_change")
+
+
 def _dynamics(d: Diagnostic) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     if d.dynamics is None or not d.dynamics.periods:
         return None, None
@@ -104,7 +108,12 @@ def _dynamics(d: Diagnostic) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
             units.append(per_unit)
         else:
             territory.append(pd.DataFrame([extra]))
-    return (pd.concat(territory, ignore_index=True).rename(columns=DYNAMICS_COLUMNS),
+    # The same columns in the same order whichever period is withheld (a review: a withheld first period put
+    # « debut », « fin », « indisponible » first).
+    frame = pd.concat(territory, ignore_index=True)
+    ordered = [*TERRITORY_DYNAMICS_COLUMNS, *extra]
+    return (frame.reindex(columns=ordered + [c for c in frame.columns if c not in ordered])
+            .rename(columns=DYNAMICS_COLUMNS),
             pd.concat(units, ignore_index=True).rename(columns=DYNAMICS_COLUMNS) if units else None)
 
 

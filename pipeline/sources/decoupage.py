@@ -30,6 +30,9 @@ COMMUNE_COLUMNS = [
 EDGE_COLUMNS = ["vintage", "code", "target", "kind", "nom"]
 #: Communes of the INSEE history file that ended (``date``: ISO day), to know the geography of a past day.
 ENDING_COLUMNS = ["code", "date"]
+#: Communes déléguées and associées with their names, those that keep their commune nouvelle's code included
+#: (Meyronnes, 04120, in Val d'Oronaye): the names users still write.
+FORMER_NAME_COLUMNS = ["code", "nom", "kind", "chef_lieu", "departement"]
 
 
 @dataclass
@@ -47,6 +50,8 @@ class Vintage:
     #: package's legal populations are established on an earlier geography than its COG (see
     #: :func:`pipeline.sources.cog.population_gaps`).
     endings: pd.DataFrame
+    #: Communes déléguées and associées (:data:`FORMER_NAME_COLUMNS`).
+    former_names: pd.DataFrame
 
 
 #: What to do with a damaged tarball: read in place from a mirror, or kept in data/raw/ by a download.
@@ -156,6 +161,7 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
 
     rows: list[tuple[Any, ...]] = []
     edges: list[dict[str, Any]] = []
+    former_names: list[tuple[Any, ...]] = []
     problems = []
     for index, item in enumerate(communes):
         code = item.get("code")
@@ -186,6 +192,8 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
             if not target:
                 problems.append(f"{kind} {code} sans chefLieu")
                 continue
+            former_names.append((code, item.get("nom"), "deleguee" if kind == "commune-deleguee" else "associee",
+                                 target, item.get("departement")))
             if target != code:
                 edges.append(
                     {"vintage": vintage, "code": code, "target": target,
@@ -220,6 +228,7 @@ def stage_vintage(path: Path, vintage: int) -> Vintage:
         communes=frame,
         edges=pd.DataFrame(edges, columns=EDGE_COLUMNS),
         endings=endings,
+        former_names=pd.DataFrame(former_names, columns=FORMER_NAME_COLUMNS).dropna(subset=["nom"]),
         departements=departements,
         regions=regions,
         epci=epci,

@@ -60,6 +60,17 @@ CREATE TABLE cog_mapping_hors_chargement (
     current_code VARCHAR NOT NULL       -- doc: current commune it belongs to
 );
 
+-- doc: Every name a user may type for a commune of France, loaded or not, in the current COG: current communes, arrondissements municipaux, communes déléguées and associées (those that keep their commune nouvelle's code too: Meyronnes, 04120, in Val d'Oronaye). A name of a commune outside the loaded départements is said so, never « inconnu ».
+CREATE TABLE noms_communes (
+    code VARCHAR NOT NULL,              -- doc: INSEE code the name belongs to
+    kind VARCHAR NOT NULL CHECK (kind IN ('actuelle', 'arrondissement', 'deleguee', 'associee')), -- doc: what the code is
+    nom VARCHAR NOT NULL,               -- doc: name in the current COG
+    current_code VARCHAR NOT NULL,      -- doc: current commune (or arrondissement) it designates
+    departement VARCHAR,                -- doc: its département
+    charge BOOLEAN NOT NULL,            -- doc: whether the database was loaded for that current commune's département
+    PRIMARY KEY (code, kind)
+);
+
 -- doc: Population of each current commune for each vintage, on the current geography.
 CREATE TABLE population_current_geo (
     code VARCHAR NOT NULL,              -- doc: current commune

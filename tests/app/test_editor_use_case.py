@@ -424,3 +424,21 @@ def test_search_ranks_current_names_says_former_ones_and_how_many_are_left_out(e
         "Thorame-Haute (ancienne commune Saint-Michel-Peyresq) (04219, dép. 04)"]
     editor.fill("#search", "St Martin")
     assert "Revest-Saint-Martin (04164, dép. 04)" in editor.locator("#search-results li .label").all_text_contents()
+
+
+def test_an_import_naming_communes_deleguees_keeping_their_code_agrees(editor: Any, tmp_path: Path) -> None:
+    """As ``TERRITORY=fichier:`` reads it (a review: « 04120;Meyronnes » refused as postal codes): the communes
+    déléguées keeping their commune nouvelle's code (COG 2026, raw file) name it too."""
+    communes = raw.package("6.0.0", "communes")
+    current = {c["code"]: c["nom"] for c in communes if c["type"] == "commune-actuelle"}
+    kept = [c for c in communes if c["type"] == "commune-deleguee" and c["code"] == c["chefLieu"]
+            and c["departement"] == "04" and c["nom"] != current[c["code"]]][:3]
+    assert len(kept) >= 2
+    source = tmp_path / "deleguees.csv"
+    source.write_text("CODGEO;LIBGEO\n" + "".join(f"{c['code']};{c['nom']}\n" for c in kept), encoding="utf-8")
+    editor.evaluate("window.cptsEditor.load([])")
+    editor.evaluate("document.querySelector('#message').textContent = ''")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("document.querySelector('#message').textContent !== ''")
+    assert editor.evaluate("window.cptsEditor.state().communes") == sorted(c["code"] for c in kept), \
+        editor.text_content("#message")

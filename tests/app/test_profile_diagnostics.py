@@ -33,6 +33,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pipeline.nomenclatures import GROUPES_TRAME
 from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment, private_outputs
 from tests.docx_reading import read_docx
@@ -493,6 +494,11 @@ def test_arrivals_and_departures_match_the_raw_extractions(runs: dict[str, Any],
         assert everyone["solde"] == len(after) - len(before)
     assert NO_FORECAST in runs[key]["report"]
     assert "Dynamique de l'offre de soins" in runs[key]["report"]
+    # Every profession of the Trame, as the supply table lists them, those absent from both files at 0 (a
+    # review: no « Biologistes » row beside « Biologistes : 0 »); every mode of practice counted, and said.
+    for period in dyn["periodes"]:
+        assert list(period["territoire"]) == [*GROUPES_TRAME, "Ensemble des professionnels"]
+    assert "quel que soit leur mode d'exercice (libéral, salarié, hors ambulatoire)" in runs[key]["report"]
     for period in dyn["periodes"]:  # « entre … et … », not « entre … au … »
         start, end = (date.fromisoformat(period[k]).strftime("%d/%m/%Y") for k in ("debut", "fin"))
         assert f"Entre les extractions du {start} et du {end}" in runs[key]["report"]

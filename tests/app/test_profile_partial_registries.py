@@ -191,6 +191,10 @@ def test_dynamics_withheld_where_one_file_does_not_cover(partial: dict[str, Any]
     assert ("l'extraction du 01/11/2026 ne couvre(nt) pas les départements du territoire (13)"
             in marseille["indisponible"])
     assert "Arrivées et départs : non disponible" in partial["marseille"]["report"]
+    # The same columns, in the same order, whether the period is withheld or not (a review: « debut » came first).
+    headers = [(partial[key]["tables"] / "dynamique_territoire.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+               for key in ("verdon", "marseille")]
+    assert headers[0] == headers[1] and headers[0].startswith('"groupe","presents_debut"')
 
 
 def docx_text(path: Path) -> str:

@@ -277,6 +277,44 @@ def test_a_former_commune_by_its_name_is_its_current_commune_or_ambiguous(db: du
     assert resolve_territory(db, "communes:04200").units["unit_code"].tolist() == ["04200"]
 
 
+def test_a_commune_deleguee_keeping_its_commune_nouvelle_s_code_is_found_by_name(db: duckdb.DuckDBPyConnection,
+                                                                                 tmp_path: Path) -> None:
+    """A review: Meyronnes, commune déléguée keeping Val d'Oronaye's code (04120 in the COG 2026, raw file), was
+    unknown by name, and a file naming the communes déléguées by their pre-merger names refused as postal codes."""
+    communes = raw.package("6.0.0", "communes")
+    chef_lieu = [c for c in communes if c["type"] == "commune-deleguee" and c["code"] == c["chefLieu"]
+                 and c["departement"] in ("04", "33")]
+    current = {c["code"]: c["nom"] for c in communes if c["type"] == "commune-actuelle"}
+    meyronnes = next(c for c in chef_lieu if c["nom"] == "Meyronnes")
+    territory = resolve_territory(db, "communes:Meyronnes")
+    assert territory.units["unit_code"].tolist() == [meyronnes["chefLieu"]]
+    assert (f"« Meyronnes » lu comme 04120 (Meyronnes, commune déléguée) rattaché à la commune actuelle 04120 "
+            f"({current['04120']})") in territory.notes
+    named = [c for c in chef_lieu if c["nom"] != current[c["code"]]][:5]
+    assert len(named) == 5
+    path = tmp_path / "deleguees.csv"
+    path.write_text("CODGEO;LIBGEO\n" + "".join(f"{c['code']};{c['nom']}\n" for c in named), encoding="utf-8")
+    assert resolve_territory(db, f"fichier:{path}").units["unit_code"].tolist() == [c["code"] for c in named]
+
+
+def test_a_commune_of_a_departement_not_loaded_is_named_as_such(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: on a load of some départements, « Lyon » was « ni un code INSEE ni un nom de commune connu ;
+    vouliez-vous dire : Moulon … ». The COG 2026 (raw file): Lyon is 69123; Saint-Denis names four communes."""
+    communes = raw.package("6.0.0", "communes")
+    lyon = next(c["code"] for c in communes if c["type"] == "commune-actuelle" and c["nom"] == "Lyon")
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, "communes:Lyon")
+    assert f"« Lyon » : Lyon ({lyon}, dép. 69) : hors des départements chargés (base limitée à 04, 13, 33, 75, " \
+           "976 ; ajoutez-le avec « make data DEPARTEMENTS=04,13,33,69,75,976 »" in caught.value.message
+    saints = sorted((c["code"], c["departement"]) for c in communes
+                    if c["type"] == "commune-actuelle" and c["nom"] == "Saint-Denis")
+    with pytest.raises(TerritoryError) as caught:
+        resolve_territory(db, "communes:Saint-Denis")
+    listed = ", ".join(f"Saint-Denis ({code}, dép. {dep})" for code, dep in saints)
+    assert (f"« Saint-Denis » : {len(saints)} communes de ce nom, hors des départements chargés (base limitée à 04, "
+            f"13, 33, 75, 976) : {listed} ; chargez le département de celle voulue") in caught.value.message
+
+
 def test_arrondissement_by_its_name(db: duckdb.DuckDBPyConnection) -> None:
     t = resolve_territory(db, "communes:Marseille 1er Arrondissement,paris 18e arrondissement,Marseille")
     # Marseille is the whole city: the 1er arrondissement inside it is counted once (with a note).

@@ -59,6 +59,16 @@ def identifier_switches(start: pd.DataFrame, end: pd.DataFrame) -> list[str]:
     return notes
 
 
+def _every_profession(territory: pd.DataFrame) -> pd.DataFrame:
+    """``territory`` with a row of zeros for each profession of the Trame present in neither extraction, as the
+    supply table lists them (a review: no « Biologistes » row beside « Biologistes : 0 » in the supply)."""
+    absent = [g for g in GROUPES_TRAME if g not in set(territory["groupe"])]
+    if not absent:
+        return territory
+    zeros = pd.DataFrame({"groupe": absent, **{c: 0 for c in territory.columns if c != "groupe"}})
+    return pd.concat([territory, zeros.astype(territory.dtypes.to_dict())], ignore_index=True)
+
+
 def dynamics_section(
     con: duckdb.DuckDBPyConnection, units: pd.DataFrame, coverage: RegistryCoverageSection | None
 ) -> DynamicsSection:
@@ -89,7 +99,7 @@ def dynamics_section(
     periods = []
     for change in supply_dynamics([(day, frames[day]) for day in kept], territory_units=codes, everyone=TOTAL):
         assert change.territory is not None  # a territory was given
-        territory = _order(change.territory, ["groupe"])
+        territory = _order(_every_profession(change.territory), ["groupe"])
         per_unit = _order(change.by_place.rename(columns={"unite": "lieu"}), ["lieu", "groupe"])
         withheld = None
         missing = [d for d in (change.start, change.end) if not covers[d]]

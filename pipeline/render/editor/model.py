@@ -187,6 +187,9 @@ class EditorData:
     former_names
         The names of :attr:`former_codes` (« Les Dourbes » for 04071): an imported list naming a former
         commune beside its code agrees with it, as ``TERRITORY=fichier:`` checks names.
+    other_names
+        Unit code → the names of the communes déléguées keeping that code (« Meyronnes » for 04120, Val
+        d'Oronaye): they agree with it too.
     """
 
     units: gpd.GeoDataFrame
@@ -207,6 +210,7 @@ class EditorData:
     notes: list[str] = field(default_factory=list)
     former_codes: Mapping[str, str] = field(default_factory=dict)
     former_names: Mapping[str, str] = field(default_factory=dict)
+    other_names: Mapping[str, list[str]] = field(default_factory=dict)
     #: Pairs of unit codes whose polygons are within 50 m of each other
     #: (:func:`pipeline.analysis.perimeter_parts.neighbour_pairs`): the page counts the parts of the perimeter
     #: drawn from them; None when not given (the page then says « non disponible »).

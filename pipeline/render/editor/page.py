@@ -162,7 +162,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         :attr:`~pipeline.render.editor.EditorData.unknown_coverage`, else 1),
         ``geom`` (see :mod:`~pipeline.render.editor.packing`)),
         ``cities`` (city code -> unit indices of its arrondissements),
-        ``former`` (former code -> current unit), ``former_noms`` (former code -> its name),
+        ``former`` (former code -> current unit), ``former_noms`` (former code -> its name), ``autres_noms``
+        (unit -> the names of the communes déléguées keeping its code),
         ``epci`` and ``bv`` (``code``, ``nom``, ``total``, ``hors_base``: its units outside the loaded
         départements), ``perimeters``
         (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone`` and ``hors_zone_codes``: its units outside
@@ -233,6 +234,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         "former": dict(sorted(data.former_codes.items())),
         "former_noms": {code: str(data.former_names[code]) for code in sorted(data.former_codes)
                         if code in data.former_names},
+        "autres_noms": {code: list(data.other_names[code]) for code in sorted(data.other_names)},
         "epci": epci,
         "bv": bv,
         "perimeters": {

@@ -84,7 +84,9 @@ def dynamics_section(d: Diagnostic) -> dict[str, Any]:
             "Installations et départs observés entre les extractions datées de l'Annuaire Santé conservées dans la "
             "base (" + ", ".join(f"{day:%d/%m/%Y}" for day in dyn.extractions) + "), les professionnels étant "
             "suivis par leur identifiant national (« Identification nationale PP »), quelle que soit la "
-            "présentation du fichier de chaque année.")
+            "présentation du fichier de chaque année. Tous les professionnels y sont comptés, quel que soit leur "
+            "mode d'exercice (libéral, salarié, hors ambulatoire), comme dans le tableau de l'offre par profession : "
+            "un solde ne dit pas à lui seul l'évolution de l'offre de premier recours.")
     if dyn.unavailable:
         paragraphs.append(dyn.unavailable)
     paragraphs.append(dyn.forecast_note)

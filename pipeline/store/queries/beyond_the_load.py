@@ -1,9 +1,9 @@
 """Questions about the communes of the départements the database was not loaded for (``communes_hors_chargement``,
-``cog_mapping_hors_chargement``).
+``cog_mapping_hors_chargement``, ``noms_communes``).
 
 A database loaded with ``make data --departements`` knows where every other commune of France lies (a point
-inside it), and the outline of those that border a loaded commune; it knows nothing else of them (population,
-supply, CPTS). Both tables are empty after a load of the whole of France.
+inside it), its names, and the outline of those that border a loaded commune; it knows nothing else of them
+(population, supply, CPTS). The first two tables are empty after a load of the whole of France.
 """
 
 from __future__ import annotations
@@ -53,3 +53,11 @@ def current_communes(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> di
     frame = read_frame(con, "SELECT code, current_code FROM cog_mapping_hors_chargement "
                             "WHERE code = ANY($codes::VARCHAR[]) ORDER BY code", {"codes": code_list(codes)})
     return dict(zip(frame["code"].astype(str), frame["current_code"].astype(str), strict=True))
+
+
+def commune_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``noms_communes``: every name of a commune of France in the current COG, loaded or not: ``code``, ``kind``
+    (``actuelle``, ``arrondissement``, ``deleguee``, ``associee``), ``nom``, ``current_code``, ``departement``,
+    ``charge`` (its current commune's département is loaded)."""
+    return read_frame(con, "SELECT code, kind, nom, current_code, departement, charge FROM noms_communes "
+                           "ORDER BY code, kind")

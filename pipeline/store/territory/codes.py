@@ -28,7 +28,7 @@ from pipeline.geography import outside_the_load as not_loaded
 from pipeline.model import UNIT_COLUMNS
 from pipeline.sources.contours_download import department_slugs
 from pipeline.sources.files import first_listed
-from pipeline.store.queries import geography, provenance
+from pipeline.store.queries import beyond_the_load, geography, provenance
 from pipeline.store.territory.code_hints import corsican_hint, paris_postal_code, postal_codes_of_a_city
 
 #: Errors a refused list of codes shows; the others are counted (a file of a million unknown codes).
@@ -170,6 +170,34 @@ SPREADSHEET_NOTES = 3
 FORMER_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée", "ancien": "ancienne commune"}
 
 
+def _former_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Names a commune is typed by besides its own, and every name outside the loaded départements: ``code``,
+    ``nom``, ``kind``, ``current_code``, ``departement``, ``charge``, and the folded ``_key``/``_words``. The COG's
+    communes déléguées and associées (those keeping their commune nouvelle's code too), its earlier names of the
+    loaded communes' codes (``ancien``), the communes of the départements not loaded."""
+    everywhere = beyond_the_load.commune_names(con)
+    earlier = geography.cog_mapping(con).dropna(subset=["nom", "current_code"]).query("kind == 'ancien'")
+    rows = pd.concat([everywhere[everywhere["kind"].isin(["deleguee", "associee"]) | ~everywhere["charge"]],
+                      earlier.assign(departement=earlier["current_code"].map(departement_of), charge=True)],
+                     ignore_index=True)
+    return rows.assign(_key=rows["nom"].map(normalise_name), _words=rows["nom"].map(name_words))
+
+
+def _named(rows: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Rows of :func:`_former_names` named ``value`` (accents, case and punctuation aside), else by its words
+    (« St-Vincent-les-Forts », a review)."""
+    found = rows[rows["_key"] == normalise_name(value)]
+    if found.empty and (asked := name_words(value)):
+        found = rows[rows["_words"] == asked]
+    return found
+
+
+def _unloaded(rows: pd.DataFrame, value: str) -> pd.DataFrame:
+    """The communes of the départements not loaded that :func:`_named` finds, one row each."""
+    found = _named(rows, value)
+    return found[~found["charge"].astype(bool)].drop_duplicates("current_code")
+
+
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str,
                   places: list[str] | None = None, *, typed_by_user: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Resolve codes (or exact commune names) to units, collecting every error.
@@ -275,13 +303,9 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         # Corrèze (a review: refused as unknown, or read as Corrèze's without a word).
         if key not in former_hits:
             if not former_names:
-                former_names.append(geography.cog_mapping(con).dropna(subset=["nom", "current_code"])
-                                    .query("kind in ('ancien', 'associee', 'deleguee')"))
-            rows = former_names[0]
-            match = rows["nom"].map(normalise_name) == key
-            if not match.any() and (asked := name_words(value)):  # « St-Vincent-les-Forts » (a review)
-                match = rows["nom"].map(name_words) == asked
-            former_hits[key] = rows[match & rows["current_code"].isin(current_names()["unit_code"])]
+                former_names.append(_former_names(con))
+            rows = _named(former_names[0], value)
+            former_hits[key] = rows[rows["charge"] & rows["current_code"].isin(current_names()["unit_code"])]
         former = former_hits[key][~former_hits[key]["current_code"].isin(set(hits["unit_code"]))]
         if len(hits) + former["current_code"].nunique() > 1:
             listed = ", ".join([*(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples()),
@@ -306,6 +330,21 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                          f"{FORMER_LABELS.get(row['kind'], 'ancienne commune')}) rattaché à la commune actuelle "
                          f"{target} ({named[1].at[target, 'nom']})")
             take(target, named[1], target)
+        elif len(elsewhere := _unloaded(former_names[0], value)):
+            # A commune of a département the database was not loaded for: said so (a review: « Lyon » was « ni un
+            # code INSEE ni un nom de commune connu », with « Moulon » suggested).
+            listed = ", ".join(
+                f"{r.nom} ({r.code}" + (f", {FORMER_LABELS[r.kind]} de {r.current_code}" if r.kind in FORMER_LABELS
+                                        else "") + f", dép. {r.departement})" for r in elsewhere.itertuples())
+            if len(elsewhere) == 1:
+                first = elsewhere.iloc[0]
+                beyond.append((len(errors), str(first["current_code"]), f"« {value} »{at}"))
+                errors.append(f"« {value} »{at} : {listed}" + (outside_the_load(con, str(first["departement"]))
+                                                              or " : hors des départements chargés"))
+            else:
+                errors.append(f"« {value} »{at} : {len(elsewhere)} communes de ce nom, hors des départements chargés "
+                              f"(base limitée à {', '.join(provenance.loaded_departements(con))}) : {listed} ; "
+                              "chargez le département de celle voulue, puis donnez son code INSEE")
         else:
             errors.append(
                 f"« {value} »{at} n'est ni un code INSEE ni un nom de commune connu"

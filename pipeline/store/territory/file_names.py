@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.errors import TerritoryError
 from pipeline.geography import ascii_fold, normalise_insee_code
 from pipeline.sources.commune_names import disagreements, merged_names_of, other_units_meant
-from pipeline.store.queries import geography
+from pipeline.store.queries import beyond_the_load, geography
 
 #: Headers of a names column (folded as :func:`name_column` folds them).
 NAME_COLUMNS = ("nom", "commune", "nom_commune", "libelle", "libelle_commune", "nom_de_la_commune", "name")
@@ -63,7 +63,7 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
     current = set(mapping["current_code"].dropna().astype(str))
     unit_names = geography.units(con, wanted | current).set_index("unit_code")["nom"]
     wrong, named = disagreements(normalised, names, lines, mapping, unit_names.to_dict(),
-                                 lambda: merged_names_of(geography.cog_mapping(con)))
+                                 lambda: merged_names_of(_every_former_name(con)))
     if not wrong:
         return []
     listed = " ; ".join(f"{row_word} {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
@@ -99,6 +99,14 @@ def check_file_names(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, column
     return check_names(con, rows[column].astype(str).str.strip().tolist(),
                        rows[names_column].fillna("").astype(str).tolist(),
                        [int(n) for n in rows[line_column]], names_column, path)
+
+
+def _every_former_name(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``current_code``, ``nom`` of every code mapped to a current commune, and of the communes déléguées keeping
+    their commune nouvelle's code (a review: « 04120;Meyronnes » was refused as a postal code)."""
+    formers = beyond_the_load.commune_names(con).query("kind in ('deleguee', 'associee')")
+    return pd.concat([geography.cog_mapping(con)[["current_code", "nom"]], formers[["current_code", "nom"]]],
+                     ignore_index=True)
 
 
 def _ended(listed: str) -> str:

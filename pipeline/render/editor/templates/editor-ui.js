@@ -408,6 +408,8 @@
       names.push(U.nom[D.cities[target][0]].replace(/\s+\d+(?:er|e)\s+Arrondissement$/i, ''));
     }
     if (D.former_noms && D.former_noms[code]) { names.push(D.former_noms[code]); }
+    // The communes déléguées keeping the code (« 04120;Meyronnes », Meyronnes being in Val d'Oronaye).
+    ((D.autres_noms || {})[target] || []).forEach(function (name) { names.push(name); });
     // As pipeline.store.territory.file_names.check_names: the former communes merged into the code's commune
     // (« 04120;Larche », Larche being in Val d'Oronaye) name it too.
     Object.keys(former).forEach(function (old) {
