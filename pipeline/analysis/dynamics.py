@@ -44,6 +44,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from pipeline.model.profile import DYNAMICS_COUNT_COLUMNS
+
 __all__ = [
     "ACTIVITY_COLUMNS",
     "NO_FORECAST_NOTE",
@@ -63,7 +65,7 @@ NO_FORECAST_NOTE = (
     "passés, d'une extraction à l'autre, sont observés."
 )
 
-_COUNT_COLUMNS = ["present_start", "present_end", "arrivals", "departures", "net_change"]
+_COUNT_COLUMNS = list(DYNAMICS_COUNT_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -139,9 +139,8 @@ def former_codes(mapping: pd.DataFrame, zone: list[str]) -> tuple[dict[str, str]
 
 def names_keeping_the_code(con: duckdb.DuckDBPyConnection, zone: list[str]) -> dict[str, list[str]]:
     """Unit → the names of the communes déléguées or associées keeping its code (Meyronnes, 04120), of the zone."""
-    names = beyond_the_load.commune_names(con)
-    kept = names[names["kind"].isin(["deleguee", "associee"]) & (names["code"] == names["current_code"])
-                 & names["code"].isin(set(zone))]
+    names = beyond_the_load.former_commune_names(con)
+    kept = names[(names["code"] == names["current_code"]) & names["code"].isin(set(zone))]
     return {str(code): sorted(set(group["nom"].astype(str))) for code, group in kept.groupby("code")}
 
 

@@ -106,6 +106,10 @@ class TerritoryTypeSection:
     notes: list[str] = field(default_factory=list)
 
 
+#: Counts of a :class:`DynamicsPeriod`'s tables, after their ``groupe`` (and ``lieu``), in order.
+DYNAMICS_COUNT_COLUMNS = ("present_start", "present_end", "arrivals", "departures", "net_change")
+
+
 @dataclass
 class DynamicsPeriod:
     """Arrivals and departures between two dated extractions.

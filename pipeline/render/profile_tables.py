@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
+from pipeline.model.profile import DYNAMICS_COUNT_COLUMNS
 
 #: Table name → sheet of ``diagnostic.xlsx`` (31 characters at most).
 PROFILE_SHEETS: dict[str, str] = {
@@ -89,8 +90,8 @@ def unit_profile(d: Diagnostic) -> pd.DataFrame:
     return u.rename(columns={"unit_code": "code_insee", "nom": "commune"})
 
 
-#: Columns of a period's territory table (:attr:`pipeline.model.diagnostic.DynamicsPeriod.territory`), in order.
-TERRITORY_DYNAMICS_COLUMNS = ("groupe", "present_start", "present_end", "arrivals", "departures", "net_change")
+#: Columns of a period's territory table (:attr:`pipeline.model.profile.DynamicsPeriod.territory`), in order.
+TERRITORY_DYNAMICS_COLUMNS = ("groupe", *DYNAMICS_COUNT_COLUMNS)
 
 
 def _dynamics(d: Diagnostic) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

@@ -61,3 +61,10 @@ def commune_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``charge`` (its current commune's département is loaded)."""
     return read_frame(con, "SELECT code, kind, nom, current_code, departement, charge FROM noms_communes "
                            "ORDER BY code, kind")
+
+
+def former_commune_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The communes déléguées and associées of :func:`commune_names` (those keeping their commune nouvelle's code
+    included), same columns."""
+    return read_frame(con, "SELECT code, kind, nom, current_code, departement, charge FROM noms_communes "
+                           "WHERE kind IN ('deleguee', 'associee') ORDER BY code, kind")

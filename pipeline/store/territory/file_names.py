@@ -104,7 +104,7 @@ def check_file_names(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, column
 def _every_former_name(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``current_code``, ``nom`` of every code mapped to a current commune, and of the communes déléguées keeping
     their commune nouvelle's code (a review: « 04120;Meyronnes » was refused as a postal code)."""
-    formers = beyond_the_load.commune_names(con).query("kind in ('deleguee', 'associee')")
+    formers = beyond_the_load.former_commune_names(con)
     return pd.concat([geography.cog_mapping(con)[["current_code", "nom"]], formers[["current_code", "nom"]]],
                      ignore_index=True)
 
