@@ -190,7 +190,7 @@ def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tm
                    "modélisée par arrondissement")),
         # A name of a commune and of a commune déléguée elsewhere: Larche (19107) and Larche (04100, in 04120).
         ("communes:Larche", re.escape("« Larche » est ambigu : Larche (19107, dép. 19), Larche (04100, commune "
-                                      "déléguée rattachée à 04120) ; donnez le code INSEE")),
+                                      "déléguée de Val d'Oronaye, 04120) ; donnez le code INSEE")),
         # A review: Paris's postal codes are also the codes the Seine communes had before 1968: a list of Paris
         # typed with them was read as twenty suburbs (75001 Alfortville … 75020 Châtillon, 941 660 inhabitants).
         ("communes:75001,75101", re.escape("75001 : code postal de Paris 1er Arrondissement (code INSEE 75101), et "

@@ -269,11 +269,12 @@ def test_a_former_commune_by_its_name_is_its_current_commune_or_ambiguous(db: du
     assert f"« Albiosc » lu comme 04003 (Albiosc, commune associée) rattaché à la commune actuelle " \
            f"{albiosc['chefLieu']} ({current['nom']})" in territory.notes
     salignac = communes[("33495", "commune-deleguee")]
+    current_of_salignac = communes[(salignac["chefLieu"], "commune-actuelle")]["nom"]
     assert salignac["nom"] == communes[("04200", "commune-actuelle")]["nom"] == "Salignac"
     with pytest.raises(TerritoryError) as caught:
         resolve_territory(db, "communes:Salignac")
-    assert (f"« Salignac » est ambigu : Salignac (04200, dép. 04), Salignac (33495, commune déléguée rattachée à "
-            f"{salignac['chefLieu']}) ; donnez le code INSEE") in caught.value.message
+    assert (f"« Salignac » est ambigu : Salignac (04200, dép. 04), Salignac (33495, commune déléguée de "
+            f"{current_of_salignac}, {salignac['chefLieu']}) ; donnez le code INSEE") in caught.value.message
     assert resolve_territory(db, "communes:04200").units["unit_code"].tolist() == ["04200"]
 
 

@@ -309,8 +309,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         former = former_hits[key][~former_hits[key]["current_code"].isin(set(hits["unit_code"]))]
         if len(hits) + former["current_code"].nunique() > 1:
             listed = ", ".join([*(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples()),
-                                *(f"{r.nom} ({r.code}, {FORMER_LABELS.get(r.kind, 'ancienne commune')} rattachée "
-                                  f"à {r.current_code})" for r in former.drop_duplicates("current_code").itertuples())])
+                                *(f"{r.nom} ({r.code}, {FORMER_LABELS[r.kind]} de {named[1].at[r.current_code, 'nom']}"
+                                  f", {r.current_code})" for r in former.drop_duplicates("current_code").itertuples())])
             errors.append(f"« {value} »{at} est ambigu : {listed} ; donnez le code INSEE")
         elif len(hits) == 1:
             what = "l'arrondissement" if hits.iloc[0]["type"] == "arrondissement-municipal" else "la commune"
