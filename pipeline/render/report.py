@@ -69,6 +69,7 @@ from markupsafe import Markup, escape
 from pipeline.geography import slugify
 from pipeline.render.french_typography import french_spaces_in_html
 from pipeline.render.hyphenation import BREAK, hyphenated
+from pipeline.render.safe_content import css_string, safe_href, safe_image_source, safe_links
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NNBSP = "\u202f"
@@ -141,9 +142,10 @@ def format_number(value: Any, decimals: int = 0, unit: str | None = None, missin
     return f"{text}{NNBSP}{unit}" if unit else text
 
 
-def format_share(value: Any, decimals: int = 1, unit: str = "%", missing: str = MISSING) -> str:
+def format_share(value: Any, decimals: int = 1, unit: str = "%", missing: str = MISSING,
+                 below: str = f"<{NNBSP}") -> str:
     """:func:`format_number` for a share, a positive one that rounds to 0 written « < 0,1 % » (a review read one
-    member of 4 027 nurses as « 1 (0,0 %) »).
+    member of 4 027 nurses as « 1 (0,0 %) »); ``below``: the words before that bound (« moins de » in a sentence).
 
     >>> format_share(0.0248)
     '< 0,1 %'
@@ -151,7 +153,7 @@ def format_share(value: Any, decimals: int = 1, unit: str = "%", missing: str = 
     smallest = Decimal(1).scaleb(-decimals)
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_) \
             and math.isfinite(float(value)) and 0 < float(value) < float(smallest) / 2:
-        return f"<{NNBSP}{format_number(float(smallest), decimals, unit)}"
+        return f"{below}{format_number(float(smallest), decimals, unit)}"
     return format_number(value, decimals, unit, missing)
 
 
@@ -278,61 +280,6 @@ def _section_view(section: Mapping[str, Any], used: set[str], level: int = 2) ->
         "blocks": blocks,
         "subsections": [_section_view(s, used, level + 1) for s in section.get("subsections", []) or []],
     }
-
-
-IMAGE_PREFIX = "data:image/png;base64,"
-_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-
-
-def safe_image_source(src: Any) -> str | None:
-    """``src`` when it is an inline PNG (``data:image/png;base64,…``), ``None`` otherwise.
-
-    The report is opened offline and handed to others: an image is never
-    fetched from elsewhere, and nothing but base64 can follow the prefix.
-    """
-    if not isinstance(src, str) or not src.startswith(IMAGE_PREFIX):
-        return None
-    payload = src[len(IMAGE_PREFIX):]
-    return src if payload and set(payload) <= _BASE64 else None
-
-
-def safe_href(href: Any) -> str | None:
-    """A link the report may carry: ``http(s)://`` or a relative path to a file (no other scheme)."""
-    if not isinstance(href, str) or not href.strip():
-        return None
-    text = href.strip()
-    if text.lower().startswith(("https://", "http://")):
-        return text
-    if ":" in text.split("/", 1)[0] or text.startswith(("/", "\\")):
-        return None  # javascript:, file:, data:, absolute paths
-    return text
-
-
-def safe_links(items: Any) -> list[dict[str, str]]:
-    out = []
-    for item in items or []:
-        href = safe_href(item.get("href"))
-        if href is not None:
-            out.append({"href": href, "text": str(item.get("text") or href)})
-    return out
-
-
-def css_string(value: Any, max_length: int = 90) -> Markup:
-    """``value`` as a quoted CSS string, safe inside ``<style>`` (used by the printed page's margin boxes).
-
-    Whitespace is collapsed and the text shortened to ``max_length``
-    characters; every character but letters, digits, spaces and printable
-    non-ASCII ones is written as a six-digit CSS escape, so neither a quote
-    nor ``</style>`` can end the string or the style sheet.
-    """
-    text = " ".join(str(value).split())
-    if len(text) > max_length:
-        text = text[: max_length - 1].rstrip() + "…"
-    escaped = "".join(
-        ch if ch.isalnum() or ch == " " or (ord(ch) > 127 and ch.isprintable()) else f"\\{ord(ch):06x} "
-        for ch in text
-    )
-    return Markup(f'"{escaped}"')
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,19 +13,14 @@ import pandas as pd
 
 from pipeline.render.maps.geometry import require_columns
 from pipeline.render.maps.text import auto_decimals, esc, is_missing, number
-from pipeline.render.report import MISSING_WORDS, format_number
-
-#: Smallest share written with one decimal; a smaller one reads « moins de 0,1 % » (never « 0,0 % »).
-SMALLEST_SHARE = 0.05
+from pipeline.render.report import MISSING_WORDS, format_share
 
 
 def share_words(percent: float) -> str:
     """« 7,6 % », « moins de 0,1 % » for 644 consultations out of millions (not « 0,0 % »), « non disponible »."""
     if is_missing(percent):
         return MISSING_WORDS
-    if 0 < percent < SMALLEST_SHARE:
-        return f"moins de {format_number(0.1, 1, '%')}"
-    return format_number(percent, 1, "%")
+    return format_share(percent, below="moins de ")
 
 
 def destinations_panel(
