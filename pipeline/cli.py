@@ -245,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--signature",
                       help="date de signature de l'ACI (AAAA-MM-JJ ou JJ/MM/AAAA) pour le calendrier des missions")
     diag.add_argument("--adherents", metavar="CHEMIN", type=given_path,
-                      help="CSV des adhérents de la CPTS (profession, RPPS)")
+                      help="fichier des adhérents de la CPTS, CSV ou classeur Excel .xlsx (profession, RPPS)")
     diag.add_argument("--ajout", help="simulation : « médecins généralistes:2@04070;infirmiers:-1@04001 »")
     diag.add_argument("--flux", metavar="CHEMIN", type=given_path,
                       help="table origine-destination réelle (remplace le modèle)")

@@ -42,6 +42,12 @@ class PipelineError(Exception):
             if self.line is not None:
                 where += f", ligne {self.line}"
             where += ")"
+        head, newline, items = self.message.partition("\n")
+        if newline and where:
+            # A list of problems (:func:`collect`): the file is said in its header, not after the last item, which
+            # it seemed to contradict (« - ligne 7 : … (fichier x.csv, ligne 6) », a review).
+            colon = head.endswith(" :")
+            return f"{head.removesuffix(' :')}{where}{' :' if colon else ''}\n{items}"
         return f"{self.message}{where}"
 
 

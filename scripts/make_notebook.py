@@ -41,7 +41,8 @@ provenance.sources(con)[["source", "vintage", "row_count", "demo"]]"""),
 Un territoire se donne sous la forme `TYPE:VALEUR` : `communes:04070,04001`, `epci:SIREN`,
 `bv:CODE`, `departement:04`, `cpts:NOM`… Ici, une CPTS de la liste régionale PACA."""),
     ("code", """territoire = resolve_territory(con, "cpts:CPTS du Verdon")
-print(territoire.label, "—", len(territoire.units), "communes,", territoire.population, "habitants")
+print(territoire.label, "—", len(territoire.units), "unités (communes ou arrondissements),", territoire.population,
+      "habitants")
 territoire.units[["unit_code", "nom", "population"]].head(10)"""),
     ("md", """## 2. Calculer le diagnostic
 

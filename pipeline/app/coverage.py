@@ -22,6 +22,7 @@ from pipeline.analysis.coverage import atone as coverage_atone
 from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
+from pipeline.analysis.population import legal_year
 from pipeline.app.coverage_listings import (
     NO_STATUT,
     memberless_notes,
@@ -202,8 +203,12 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         notes.append(f"{plural(count, 'unité')} {unclaimed} dont la couverture n'est pas connue "
                      f"({unknown_coverage_why(count > 1)}) : pas {counted} en zones blanches ({which} : {named})")
     stages.close()
+    # Mayotte's figures are its 2017 census: a review read « populations légales 2023 » on its coverage.
+    departements = claims["departement"].dropna()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,
+                    population_year=legal_year.zone_year(departements, render_coverage.POPULATION_YEAR),
+                    population_years_label=legal_year.years_label(departements, render_coverage.POPULATION_YEAR),
                     outside_listings=outside_listings, known_units=known,
                     polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),
                     candidates=candidates, quality=issues, geometries=geometries,

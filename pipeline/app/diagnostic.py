@@ -280,7 +280,8 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
                                "écriture": done - computed})
     count = len(territory.units)
     print(f"Diagnostic de {territory.label} : {count} {'unité' if count == 1 else 'unités'}, "
-          f"{format_number(territory.population)} habitants, taille {diagnostic.taille.label}")
+          f"{format_number(territory.population)} habitants, taille {diagnostic.taille.label}"
+          + (f" (au moins {diagnostic.taille.lower_bound})" if diagnostic.taille.lower_bound is not None else ""))
     for note in diagnostic.notes:
         print(f"  note : {note}")
     for note in diagnostic.members.notes if diagnostic.members is not None else []:

@@ -55,3 +55,7 @@ class Coverage:
     #: Units whose claims the loaded listings tell (:func:`pipeline.analysis.coverage.claims.known_units`); None: all.
     known_units: frozenset[str] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: Year of the legal populations (the package's; 2017 for Mayotte alone) and its French label (« population
+    #: légale 2023, 2017 pour Mayotte »): :mod:`pipeline.analysis.population.legal_year`.
+    population_year: int = 0
+    population_years_label: str = ""

@@ -97,6 +97,8 @@ class TailleSection:
     signature: date | None = None
     #: Why the taille is not known (part of a CPTS outside the loaded départements), in French; else None.
     unknown_reason: str | None = None
+    #: The band its loaded communes alone reach when the taille is not known (the whole is at least that); else None.
+    lower_bound: int | None = None
     #: Why the professionals are not counted although a registry is loaded (it does not cover the territory:
     #: its few rows there are strays, no count), in French; else None.
     professionals_unavailable: str | None = None

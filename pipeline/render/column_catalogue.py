@@ -235,8 +235,9 @@ _COLUMNS = [
     _c("arrivees", "Arrivées", "integer"),
     _c("departs", "Départs", "integer"),
     _c("solde", "Solde (arrivées − départs)", "integer"),
-    _c("debut", "Extraction de début", "code"),
-    _c("fin", "Extraction de fin", "code"),
+    # Dates, as every date of the tables (a review found them text in the workbook).
+    _c("debut", "Extraction de début", "date"),
+    _c("fin", "Extraction de fin", "date"),
     _c("indisponible", "Non disponible (raison)", "text"),
     _c("effectif", "Effectif", "integer"),
     _c("rapport_reference", "Rapport à la densité de référence", "decimal", 3),

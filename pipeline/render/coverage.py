@@ -23,16 +23,22 @@ from pipeline.model.coverage import UNKNOWN_ZONE_WHY, Coverage, unknown_coverage
 from pipeline.render import maps
 from pipeline.render.column_catalogue import spec_from_catalogue
 from pipeline.render.csv_files import write_csv_files
+from pipeline.render.listing_anomalies import ANOMALY_LABELS
 from pipeline.render.outputs import atomic_dirs
 from pipeline.render.sections.common import agree, plural
 from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.table_spec import NO_DATA_TEXT, UNIT_TYPES, Column, ColumnKind, TableSpec
 
 WORKBOOK = "couverture.xlsx"
-#: Year of the legal populations and COG vintage every coverage figure is computed on (config.POPULATION_YEAR).
+#: Year of the legal populations and COG vintage every coverage figure is computed on (config.POPULATION_YEAR),
+#: except in a département whose figure is an older census (Mayotte: :mod:`pipeline.analysis.population.legal_year`).
 POPULATION_YEAR = config.POPULATION_YEAR[config.CURRENT_VINTAGE]
-SOURCE = (f"Listes de CPTS chargées ; Insee/Etalab, découpage administratif au 1er janvier {config.CURRENT_VINTAGE} "
-          f"et populations légales {POPULATION_YEAR} ; IGN Admin Express (contours)")
+
+
+def source_line(c: Coverage) -> str:
+    """The sources of the coverage tables."""
+    return (f"Listes de CPTS chargées ; Insee/Etalab, découpage administratif au 1er janvier "
+            f"{config.CURRENT_VINTAGE} et {c.population_years_label} ; IGN Admin Express (contours)")
 
 
 def _col(name: str, label: str, kind: ColumnKind, decimals: int = 0, unit: str = "") -> Column:
@@ -90,7 +96,9 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
         _AREA[0], _col("proposition", "Proposition", "text"), _col("statut", "Statut", "text"), *_AREA[1:],
         _col("methode", "Méthode", "text"), _col("note", "Note", "text")]),
     "anomalies_listes": ("Anomalies des listes de CPTS", [
-        _col("listing", "Liste", "text"), _col("kind", "Type d'anomalie", "text"), _col("cpts", "CPTS", "text"),
+        # People read the kind in French (the workbook); the CSV keeps its machine name (a review).
+        _col("listing", "Liste", "text"),
+        Column("kind", "Type d'anomalie", "text", values=tuple(ANOMALY_LABELS.items())), _col("cpts", "CPTS", "text"),
         _col("code", "Code indiqué", "code"), _col("line", "Ligne du fichier", "integer"),
         _col("detail_fr", "Détail", "text")]),
 }
@@ -147,7 +155,8 @@ def summary(c: Coverage) -> dict[str, Any]:
     return {
         "zone": c.zone,
         "libelle": c.label,
-        "population_vintage": POPULATION_YEAR,
+        "population_vintage": c.population_year,
+        "population_libelle_annees": c.population_years_label,
         "cog_vintage": config.CURRENT_VINTAGE,
         "communes": int((c.units["type"] == "commune-actuelle").sum()),
         "unites": len(c.claims),
@@ -205,7 +214,7 @@ def _listify(frame: pd.DataFrame) -> pd.DataFrame:
 UNKNOWN_TABLE = f"non disponible : {UNKNOWN_ZONE_WHY}"
 
 
-def _spec(key: str, frame: pd.DataFrame, empty: str = NO_DATA_TEXT) -> TableSpec:
+def _spec(key: str, frame: pd.DataFrame, source: str, empty: str = NO_DATA_TEXT) -> TableSpec:
     title, declared = TABLES[key]
     frame = _listify(frame).copy()
     frame.columns = [str(c) for c in frame.columns]
@@ -220,7 +229,7 @@ def _spec(key: str, frame: pd.DataFrame, empty: str = NO_DATA_TEXT) -> TableSpec
     for column in columns.values():
         if column.kind == "code":
             frame[column.name] = frame[column.name].map(lambda v: v if v is None or v != v else str(v)).astype(object)
-    return spec_from_catalogue(key, title, frame, SOURCE, sheet=SHEETS[key], columns=[*names, *extra],
+    return spec_from_catalogue(key, title, frame, source, sheet=SHEETS[key], columns=[*names, *extra],
                                overrides=columns, empty=empty)
 
 
@@ -237,7 +246,7 @@ def coverage_specs(c: Coverage) -> list[TableSpec]:
     # What white zones make (and, where nothing is claimed, what CPTS share) is unknown where no listing speaks.
     unknown_tables = set() if speaks_for(c) else {"zones_blanches", "territoires_atones", "propositions"} | (
         set() if claims_known(c) else {"chevauchements", "chevauchements_geometriques"})
-    return [_spec(key, frame, UNKNOWN_TABLE if key in unknown_tables else NO_DATA_TEXT)
+    return [_spec(key, frame, source_line(c), UNKNOWN_TABLE if key in unknown_tables else NO_DATA_TEXT)
             for key, frame in frames.items()]
 
 
@@ -291,7 +300,7 @@ def write(c: Coverage) -> CoverageOutputs:
             units, g["perimeters"], overlaps=g["overlaps"], white_zones=g["white"], atone=g["atone"],
             candidates=g["candidates"], title=f"Couverture par les CPTS – {c.label}", demo_data=c.demo_data,
             source=f"{left_out}Sources : listes de CPTS chargées, Insee/Etalab (COG {config.CURRENT_VINTAGE}, "
-                   f"populations légales {POPULATION_YEAR}), IGN Admin Express COG 2018."
+                   f"{c.population_years_label}), IGN Admin Express COG 2018."
                    + (" Les périmètres proposés sont des propositions de méthode, pas des décisions."
                       if len(g["candidates"]) else ""))
         maps.save_map(m, map_tmp / "carte.html")

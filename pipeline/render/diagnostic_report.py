@@ -22,7 +22,7 @@ import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import maps, report
-from pipeline.render.figures import FLOWS_GROUP, StaticFigure, establishment_points, volume_label
+from pipeline.render.figures import FLOWS_GROUP, StaticFigure, drawn_perimeter, establishment_points, volume_label
 from pipeline.render.profile_layers import LAYER_BREAKS, LAYER_DECIMALS, profile_indicators
 from pipeline.render.report import MISSING_WORDS, format_number
 from pipeline.render.sections.access import access_section
@@ -190,7 +190,7 @@ def territory_map(d: Diagnostic, flows: gpd.GeoDataFrame | None) -> folium.Map:
     if d.supply is not None:
         professionals = d.supply.per_unit
     return maps.territory_map(
-        d.perimeter, communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
+        drawn_perimeter(d), communes, indicators, neighbours=d.neighbour_shapes, establishments=establishments,
         professionals=professionals, flows=flows, title=f"Diagnostic – {d.territory.label}", demo_data=d.demo_data,
         source=_source_line(d), pertinence=d.pertinence.shapes if d.pertinence is not None else None,
         indicator_decimals=LAYER_DECIMALS, indicator_breaks=LAYER_BREAKS)
@@ -213,7 +213,7 @@ def flows_map(d: Diagnostic, flows: gpd.GeoDataFrame) -> folium.Map:
     destinations = None
     if d.flow_places is not None and len(d.flow_places):
         destinations = d.flow_places[["code", "nom", "geometry"]]
-    return maps.flow_map(flows, perimeter=d.perimeter, communes=d.communes_geo[["code", "nom", "geometry"]],
+    return maps.flow_map(flows, perimeter=drawn_perimeter(d), communes=d.communes_geo[["code", "nom", "geometry"]],
                          title=flows_map_title(d), demo_data=d.demo_data and not (d.flows is not None and d.flows.real),
                          source=_source_line(d), destinations=destinations, table=table,
                          volume_label=volume_label(d))

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts, static_maps
 from pipeline.render import provenance as prov
+from pipeline.render.palette import PERIMETER_LABEL
 from pipeline.render.profile_layers import LAYER_BREAKS, LAYER_DECIMALS
 from pipeline.render.report import DEMO_BANNER
 
@@ -61,6 +62,14 @@ def chosen_indicator(d: Diagnostic) -> tuple[str, str] | None:
         if column in d.communes_geo and pd.to_numeric(d.communes_geo[column], errors="coerce").notna().any():
             return column, label
     return None
+
+
+def drawn_perimeter(d: Diagnostic) -> gpd.GeoDataFrame:
+    """The perimeter as the maps draw it, its legend (``legende``) saying whether it is a CPTS's.
+
+    A département or a list of communes is no CPTS: its outline is « Périmètre du territoire ».
+    """
+    return d.perimeter.assign(legende=PERIMETER_LABEL if d.territory.cpts is not None else "Périmètre du territoire")
 
 
 def establishment_points(d: Diagnostic) -> gpd.GeoDataFrame | None:
@@ -116,7 +125,7 @@ def territory_figure(d: Diagnostic) -> StaticFigure | None:
         source, demo = prov.population_line(d), False
     source = prov.join(source, prov.contours_line(d))
     caption = f"Le territoire et ses communes : {lower_first(label)}"
-    png = static_maps.indicator_map(d.perimeter, d.communes_geo, column, label, neighbours=d.neighbour_shapes,
+    png = static_maps.indicator_map(drawn_perimeter(d), d.communes_geo, column, label, neighbours=d.neighbour_shapes,
                                     title=f"{d.territory.label} : {lower_first(label)}",
                                     source=_sources(source, prov.listings_line(d)), demo_data=demo,
                                     decimals=LAYER_DECIMALS.get(column), threshold=LAYER_BREAKS.get(column))
@@ -129,7 +138,7 @@ def establishments_figure(d: Diagnostic) -> StaticFigure | None:
         return None
     demo = d.is_demo(prov.FINESS)
     source = prov.join(prov.finess_line(d), prov.contours_line(d))
-    png = static_maps.establishments_map(d.perimeter, d.communes_geo, points, neighbours=d.neighbour_shapes,
+    png = static_maps.establishments_map(drawn_perimeter(d), d.communes_geo, points, neighbours=d.neighbour_shapes,
                                          title=f"Établissements de santé et médico-sociaux – {d.territory.label}",
                                          source=_sources(source), demo_data=demo)
     caption = "Établissements de santé et médico-sociaux du territoire et des environs (FINESS)"
@@ -174,7 +183,7 @@ def flows_figure(d: Diagnostic, lines: gpd.GeoDataFrame | None) -> StaticFigure 
     if lines is None or lines.empty:
         return None
     demo = d.is_demo(prov.REGISTRY) and not (d.flows is not None and d.flows.real)
-    png = static_maps.flows_map(lines, perimeter=d.perimeter, units=d.communes_geo, title=flows_title(d),
+    png = static_maps.flows_map(lines, perimeter=drawn_perimeter(d), units=d.communes_geo, title=flows_title(d),
                                 source=_sources(prov.model_line(d), prov.contours_line(d)), demo_data=demo,
                                 volume_label=volume_label(d))
     caption = ("Principaux flux de recours aux médecins généralistes entre le territoire et l'extérieur "

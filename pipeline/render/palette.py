@@ -25,9 +25,13 @@ from __future__ import annotations
 import colorsys
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from pipeline.geography import normalise_name
 from pipeline.nomenclatures import GROUPES_FINESS, GROUPES_STRUCTURES, GROUPES_TRAME
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Colour of each establishment group (FINESS ``groupe``).
 ESTABLISHMENT_COLORS: dict[str, str] = {
@@ -91,6 +95,8 @@ FLOW_COLORS: dict[str, str] = {"entrant": "#2166ac", "sortant": "#d6604d"}
 FLOW_OTHER_COLOR = "#636363"
 #: Outline of the CPTS perimeter (maps and static maps).
 PERIMETER_COLOR = "#c51b7d"
+#: Legend of that outline when the perimeter frame has no ``legende`` column (see :func:`perimeter_label`).
+PERIMETER_LABEL = "Périmètre de la CPTS"
 #: Other CPTS around the territory: outline and fill.
 NEIGHBOUR_COLOR = "#8c6d31"
 NEIGHBOUR_FILL = "#e7cb94"
@@ -212,3 +218,15 @@ def distinct_colors(n: int) -> list[str]:
         out.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
         k += 1
     return out
+
+
+def perimeter_label(perimeter: pd.DataFrame | None) -> str:
+    """The legend of a perimeter outline: its frame's ``legende`` column, else :data:`PERIMETER_LABEL`.
+
+    A diagnostic of a département or of communes is no CPTS: its outline is « Périmètre du territoire ».
+    """
+    if perimeter is not None and "legende" in perimeter.columns and len(perimeter):
+        value = perimeter["legende"].iloc[0]
+        if isinstance(value, str) and value:
+            return value
+    return PERIMETER_LABEL

@@ -142,4 +142,7 @@ def profile_tables(d: Diagnostic) -> dict[str, pd.DataFrame]:
     if d.members is not None:
         out["representativite_trame"] = d.members.table
         out["adherents_rapproches"] = d.members.matches.rename(columns={"ligne": "ligne_adherents"})
-    return {name: frame for name, frame in out.items() if frame is not None and not frame.empty}
+    # The members given, their matches are a table even without a row (no RPPS in the file): its header and one
+    # line « aucune donnée », as the README says of every table (a review found no file).
+    kept = {"adherents_rapproches"} if d.members is not None else set()
+    return {name: frame for name, frame in out.items() if frame is not None and (not frame.empty or name in kept)}

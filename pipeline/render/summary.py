@@ -188,6 +188,10 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         "surface_km2": d.population.area_km2,
         "densite_hab_km2": d.population.density,
         "taille": d.taille.label,
+        # The band as a number, None when not known; then the band the loaded communes reach, which the whole
+        # territory reaches at least (a review: scripts had only the label « non disponible »).
+        "taille_classe": d.taille.band,
+        "taille_minimale": d.taille.lower_bound,
         # The professionals counted for « 4++ » (« Autres » left out), shown in the report and the Word Trame.
         "taille_professionnels": d.taille.professionals,
         "financement_aci": {"total_possible": d.taille.total_possible,

@@ -262,11 +262,13 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                                       overrides={"nom": Column("nom", "Commune", "text")}))
     entries.extend(pertinence_entries(d))
     entries.extend(TableEntry(key, PROFILE_TITLES[key], frame, PROFILE_SOURCES[key],
-                              overrides=PROFILE_OVERRIDES.get(key, {}))
+                              overrides=PROFILE_OVERRIDES.get(key, {}), empty=PROFILE_EMPTY.get(key, ""))
                    for key, frame in profile_tables(d).items())
     return entries
 
 
+#: The line of a profile table without rows, when « aucune donnée » would not say why.
+PROFILE_EMPTY = {"adherents_rapproches": "aucun adhérent avec un numéro RPPS dans le fichier des adhérents"}
 #: Profile columns that mean something else than the catalogue's (the density of each compared zone).
 PROFILE_OVERRIDES = {"offre_par_zone": {
     "densite_10000": Column("densite_10000", "Densité de la zone", "decimal", 1, "pour 10 000 hab.")},

@@ -114,6 +114,9 @@ def error_line(message: str, path: Path | str | None = None, line: int | None = 
     where = ""
     if path is not None:
         where = f" (fichier {path}" + (f", ligne {line}" if line is not None else "") + ")"
+    head, newline, items = message.partition("\n")
+    if newline and where:  # a list of problems: the file in its header (« Lignes invalides (fichier x) : »)
+        return f"Erreur : {head.removesuffix(' :')}{where}{' :' if head.endswith(' :') else ''}\n{items}\n"
     return f"Erreur : {message}{where}\n"
 
 

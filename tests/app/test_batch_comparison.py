@@ -456,6 +456,7 @@ def test_a_region_batch_names_its_cpts_without_a_loaded_commune(db: duckdb.DuckD
     from pipeline.app.batch_unloaded import unloaded_for
     from pipeline.model.perimeter import Comparison
     from pipeline.render.comparison.page import _not_loaded_note
+    from pipeline.render.comparison.tables import comparison_specs
 
     with open(mirror_path() / "cpts" / "paca-cpts-communes.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -468,6 +469,11 @@ def test_a_region_batch_names_its_cpts_without_a_loaded_commune(db: duckdb.DuckD
     note = _not_loaded_note(Comparison(name="region-93", table=pd.DataFrame(), failures=pd.DataFrame(),
                                        not_loaded=named, by_region=True))
     assert note.startswith(f"{len(elsewhere)} CPTS de la région n'ont aucune commune chargée dans la base")
+    # In the tables too (a review found them only on the page and in the console).
+    specs = {spec.key: spec for spec in comparison_specs(Comparison(
+        name="region-93", table=pd.DataFrame(), failures=pd.DataFrame(), not_loaded=named, by_region=True))}
+    assert specs["non_diagnostiquees"].frame["cpts"].tolist() == list(named)
+    assert "echecs" not in specs
     # Nouvelle-Aquitaine: the Gironde is loaded but no listing of the région is: nothing to name.
     assert unloaded_for(db, BatchOptions(region="75")) == ([], ())
 

@@ -23,6 +23,7 @@ import pytest
 
 from pipeline import config
 from pipeline.app.coverage_listings import named_apart, one_id_per_listing
+from pipeline.render.listing_anomalies import ANOMALY_LABELS
 from tests.conftest import FIXTURE_DEPARTEMENTS
 from tests.render.documents_runs import database_with_listing, run_in
 
@@ -163,4 +164,9 @@ def test_the_workbook_names_its_sheets_in_whole_words(two_listings: Path) -> Non
     book = load_workbook(two_listings / "couverture.xlsx", read_only=True)
     assert book.sheetnames == ["Lisez-moi", "Unités et CPTS", "Chevauchements", "Chevauchements (polygones)",
                                "Zones blanches", "Territoires atones", "Périmètres proposés", "Anomalies des listes"]
+    # The kinds of anomaly in French words in the workbook, machine names in the CSV (a review read « nom_proche »).
+    rows = list(book["Anomalies des listes"].iter_rows(values_only=True))
+    kind = rows[0].index("Type d'anomalie")
+    csv_kinds = pd.read_csv(two_listings / "anomalies_listes.csv", dtype=str)["kind"].tolist()
+    assert csv_kinds and [row[kind] for row in rows[1:]] == [ANOMALY_LABELS[k] for k in csv_kinds]
     book.close()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -161,12 +162,20 @@ def test_mayotte_s_fourteen_unclaimed_communes_are_white_zones(mayotte: Run) -> 
     assert summary["communes_in_no_cpts"] == 14 and summary["units_in_no_cpts"] == 14
     assert summary["population_in_no_cpts"] == people
     assert not any("couverture n'est pas connue" in note for note in summary["notes"])
+    # Its 256 518 inhabitants are the 2017 census in every package, never « 2023 » (a review).
+    assert summary["population_vintage"] == 2017
     # Only the two rooted CPTS make these white zones (35 % of the inhabitants, 3 of 17 units claimed): said.
     assert ("département(s) 976 : unités non revendiquées comptées en zones blanches parce qu'au moins deux CPTS des "
             "listes chargées y ont l'essentiel de leur territoire") in "\n".join(summary["notes"])
     # Every commune drawn, each with its tooltip (the review saw 3 of 17).
     page = (mayotte.maps_root / "couverture-departement-976" / "carte.html").read_text("utf-8")
     assert all(in_features(page, f"({code})") for code in MAYOTTE)
+    assert in_features(page, "population légale 2017 (Mayotte, dernier recensement)") == 1
+    assert in_features(page, "populations légales 2023") == in_features(page, "population légale 2023") == 0
+    readme = openpyxl.load_workbook(outputs(mayotte, "departement-976") / "couverture.xlsx").worksheets[0]
+    sources = [str(cell.value) for row in readme.iter_rows() for cell in row if cell.value]
+    assert any("population légale 2017 (Mayotte, dernier recensement)" in text for text in sources)
+    assert not any("légales 2023" in text or "légale 2023" in text for text in sources)
 
 
 @pytest.mark.mirror

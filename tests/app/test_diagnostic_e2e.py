@@ -227,6 +227,7 @@ def test_summary_known_answers(runs: dict[str, Any], key: str) -> None:
     assert s["population_by_vintage"]["2016"] == population_2019_current_geo(codes)
     assert list(s["population_by_vintage"]) == ["2016", "2019", "2020", "2022", "2023"]
     assert s["taille"] == taille(population)
+    assert (s["taille_classe"], s["taille_minimale"]) == (int(taille(population)), None)
     assert s["demo_data"] is True
     assert set(s["supply"]) >= {"Médecins généralistes", "Infirmiers", "Pharmaciens", "Masseurs-kinésithérapeutes",
                                 "Chirurgiens-dentistes", "Sages-femmes"}

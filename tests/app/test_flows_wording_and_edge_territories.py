@@ -51,9 +51,10 @@ def test_unknown_code_in_territory_file_names_the_path_once(db: Any, tmp_path: P
     assert str(info.value).count(str(p)) == 1
     # Each value with its line (a review: « 0407O » was named without it).
     message = str(info.value)
-    assert message.startswith("Territoire non résolu (codes du fichier) :\n  - code INSEE inconnu : 99999 (ligne 3)")
-    assert "« 0407O » (ligne 4) n'est ni un code INSEE ni un nom de commune connu" in message
-    assert message.endswith(f"(fichier {p})")
+    # The file in the list's header, not after its last item (a review read it as that item's).
+    assert message.startswith(f"Territoire non résolu (codes du fichier) (fichier {p}) :\n"
+                              "  - code INSEE inconnu : 99999 (ligne 3)")
+    assert message.endswith("« 0407O » (ligne 4) n'est ni un code INSEE ni un nom de commune connu")
 
 
 # --------------------------------------------------------------------------- (16) --seuil

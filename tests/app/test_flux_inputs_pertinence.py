@@ -27,6 +27,7 @@ from pipeline.render.sections.pertinence import INSTRUCTION_QUOTE, pertinence_se
 from pipeline.render.summary import pertinence_summary
 from pipeline.render.tables import pertinence_entries
 from pipeline.store.territory import resolve_territory
+from tests.app.robust_support import error_line
 from tests.conftest import cli_environment, private_outputs
 
 pytestmark = [pytest.mark.mirror]
@@ -212,7 +213,7 @@ def test_refused_tables_exit_2_in_french(fixture_data_dir: Path, tmp_path: Path,
     path = tmp_path / "flux.csv"
     path.write_text(text, encoding="utf-8")
     code, out, err = run(private_outputs(fixture_data_dir, tmp_path / "data"), tmp_path / "maps", "--flux", str(path))
-    assert (code, err) == (2, f"Erreur : {message} (fichier {path}, ligne {line})\n")
+    assert (code, err) == (2, error_line(message, path, line))  # a list: the file in its header
     assert "Diagnostic de" not in out
 
 

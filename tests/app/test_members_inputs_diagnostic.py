@@ -29,6 +29,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from tests.app.robust_support import error_line
 from tests.conftest import cli_environment, private_outputs
 from tests.docx_reading import read_docx
 
@@ -65,6 +66,16 @@ def outputs(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
         rows = {r["groupe"]: r for r in csv.DictReader(handle)}
     return {"summary": json.loads((tables / "summary.json").read_text(encoding="utf-8")), "csv": rows,
             "report": text, "tables": tables, "docx": root / "maps" / SLUG / "rapport.docx"}
+
+
+def test_a_members_file_without_rpps_still_has_its_matches_table(outputs: dict[str, Any]) -> None:
+    """A review found no ``adherents_rapproches.csv`` for a file without RPPS: a table without rows has its header
+    and one line saying why, as the README says of every table."""
+    with open(outputs["tables"] / "adherents_rapproches.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert "rpps" in rows[0] and len(rows) == 2
+    assert rows[1][0] == "aucun adhérent avec un numéro RPPS dans le fichier des adhérents"
+    assert outputs["summary"]["adherents_rapproches"] == []
 
 
 def test_unknown_participation_is_not_available_everywhere(outputs: dict[str, Any]) -> None:
@@ -135,5 +146,5 @@ def test_refused_files_exit_2_in_french(fixture_data_dir: Path, tmp_path: Path, 
     data = private_outputs(fixture_data_dir, tmp_path / "data")
     with cli_environment(data, tmp_path / "maps"):
         code, _, err = run(["diagnostic", VERDON, "--adherents", str(path)])
-    assert (code, err) == (2, f"Erreur : {message} (fichier {path}, ligne {line})\n")
+    assert (code, err) == (2, error_line(message, path, line))  # a list: the file in its header
     assert not (tmp_path / "maps" / SLUG).exists()

@@ -21,7 +21,7 @@ def test_walkthrough_notebook_executes(loaded_data_dir: Path, monkeypatch: pytes
         str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
         for cell in notebook.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
     )
-    assert "CPTS du Verdon — 15 communes, 12932 habitants" in outputs
+    assert "CPTS du Verdon — 15 unités (communes ou arrondissements), 12932 habitants" in outputs
     assert "Taille ACI : 1" in outputs
     assert "Données de démonstration : True" in outputs
 

@@ -22,6 +22,7 @@ from pipeline.model import DiagnosticOptions
 from pipeline.render.diagnostic_report import context
 from pipeline.render.report import format_number
 from pipeline.render.sections.taille import taille_section as report_taille_section
+from pipeline.render.summary import summary as summary_of
 from pipeline.store.territory import resolve_territory
 from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS, mirror_path
@@ -84,6 +85,10 @@ def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: 
     assert context(d)["key_figures"][0]["label"] == "Population (communes chargées)"  # the report's key figures
     assert f"ses {format_number(d.population.total)} habitants chargés le placent au moins en taille " \
            f"{aci.size_band(d.population.total)}" in t.unknown_reason
+    # summary.json gives that floor as a number (a review: scripts had only « non disponible »).
+    assert t.lower_bound == aci.size_band(d.population.total) == 1  # 38 186 loaded inhabitants, under 40 000
+    assert {k: summary_of(d)[k] for k in ("taille", "taille_classe", "taille_minimale")} == {
+        "taille": "non disponible", "taille_classe": None, "taille_minimale": 1}
 
 
 @pytest.mark.parametrize(("population", "professionals", "possible", "label", "note"), [

@@ -715,6 +715,16 @@ def test_per_unit_figures_are_map_layers(runs: dict[str, Any]) -> None:
     assert "hors unité urbaine" in page
 
 
+@pytest.mark.parametrize(("key", "outline"), [("verdon", "Périmètre de la CPTS"),
+                                               ("mayotte", "Périmètre du territoire"),
+                                               ("deux_regions", "Périmètre du territoire")])
+def test_the_outline_is_a_cpts_s_only_for_a_cpts(runs: dict[str, Any], key: str, outline: str) -> None:
+    """A département (976) or a list of communes is diagnosed as a territory, not as a CPTS."""
+    page = runs[key]["map"]
+    other = {"Périmètre de la CPTS", "Périmètre du territoire"} - {outline}
+    assert page.count(outline) >= 2 and other.pop() not in page  # the layer's name and its legend block
+
+
 def test_registry_coverage_recorded(runs: dict[str, Any]) -> None:
     from tests.conftest import FIXTURE_DEPARTEMENTS
 

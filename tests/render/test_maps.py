@@ -159,7 +159,10 @@ def test_an_apl_near_its_threshold_keeps_the_report_s_decimals_on_the_map() -> N
     by_magnitude = unescape_json(territory_map(indicators=indicators, **data).get_root().render())
     as_the_report = unescape_json(territory_map(indicators=indicators, indicator_decimals={"apl_2023": 2},
                                                 **data).get_root().render())
-    assert "2,46" not in by_magnitude and "2,5" in by_magnitude  # the defect, shown on the same data
+    # By magnitude (one decimal) Digne's 2,455 reads « 2,5 » in its tooltip: the defect, on the same data. Its
+    # legend tells the classes apart all the same (it read « 2,5 | 2,5 | 2,5 »).
+    assert re.search(r'Digne-les-Bains</b><table><tr><th>APL[^<]*</th><td class=\\?"n\\?">2,5<', by_magnitude)
+    assert "plus de 2,46 à 2,50" in by_magnitude
     for shown in ("2,46", "2,49", "2,50", "1,20"):
         assert shown in as_the_report, shown
     # The professionals' layer names what it counts: every mode of practice, distinct head counts per unit.
@@ -443,6 +446,22 @@ def test_class_labels_never_share_a_bound() -> None:
                                             threshold=2.5, decimals=2).legend]
     assert apl == ["1,00 – 1,10", "plus de 1,10 à 2,30", "plus de 2,30 – moins de 2,50", "2,50 – 4,00",
                    "plus de 4,00 à 6,10"]
+
+
+def test_classes_that_would_read_alike_get_the_decimals_that_tell_them_apart() -> None:
+    """APL of 0,001, 0,002 and 0,004 were three classes « 0,00 »: the legend adds decimals where its bounds would
+    merge, and keeps the tables' decimals (and the tooltips') otherwise."""
+    from pipeline.render.maps.classes import choropleth
+
+    tiny = choropleth(pd.Series([0.001, 0.002, 0.004, 0.006, 1.0]), k=5, decimals=2, threshold=2.5)
+    assert [label for _, label in tiny.legend] == ["0,001", "0,002", "0,004", "0,006", "1,000"]
+    assert tiny.decimals == 2
+    # Classes 0,0011–0,0042 and above up to 3,1 read « 0,00 » and « plus de 0,00 à 3,10 ».
+    low = choropleth(pd.Series([0.0011, 0.0012, 0.0013, 0.0041, 0.0042, 3.0, 3.1, 4.0, 4.1, 6.0, 6.1]), k=5,
+                     decimals=2)
+    assert [label for _, label in low.legend][:2] == ["0,001 – 0,004", "plus de 0,004 à 3,100"]
+    kept = choropleth(pd.Series([1.0, 1.1, 2.2, 2.3, 2.49, 2.5, 2.6, 3.9, 4.0, 6.0, 6.1]), threshold=2.5, decimals=2)
+    assert [label for _, label in kept.legend][-1] == "plus de 4,00 à 6,10"
 
 
 def test_a_small_share_of_the_residents_is_not_zero() -> None:

@@ -191,6 +191,20 @@ def test_flows_map_draws_one_arrow_per_flow_wider_for_larger_volumes() -> None:
     assert "Recours annuels (épaisseur)" in words
 
 
+def test_the_perimeter_outline_is_a_cpts_s_only_when_its_frame_says_so() -> None:
+    """A département or a list of communes is no CPTS: the diagnostic names its outline « Périmètre du
+    territoire » in a ``legende`` column; without one the outline stays « Périmètre de la CPTS »."""
+    data = synthetic_territory()
+    territory = data["perimeter"].assign(legende="Périmètre du territoire")
+    for perimeter, shown, hidden in ((territory, "Périmètre du territoire", "Périmètre de la CPTS"),
+                                     (data["perimeter"], "Périmètre de la CPTS", "Périmètre du territoire")):
+        for fig in (indicator_figure(perimeter, data["communes"], "population", "Population"),
+                    establishments_figure(perimeter, data["communes"], data["establishments"]),
+                    flows_figure(data["flows"], perimeter, data["communes"])):
+            words = texts(fig)
+            assert shown in words and hidden not in words, words
+
+
 def test_svg_output_keeps_legend_and_sources_as_text() -> None:
     data = synthetic_territory()
     svg = flows_map(synthetic_flows(), data["perimeter"], data["communes"], image_format="svg")

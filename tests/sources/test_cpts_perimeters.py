@@ -276,8 +276,8 @@ def test_real_paca_listing_venterol_and_rochebrune(mirror: Path, paca_points: pd
     ]
     assert found["detail_fr"].iloc[0].startswith(
         "« Venterol » (04234, département 04) est à 87 km du groupe principal des communes de « CPTS Drôme "
-        "Provençale - Enclave des Papes » et hors de ses départements ; commune probablement visée : Venterol "
-        "(26367, département 26), à ")
+        "Provençale - Enclave des Papes » et hors des départements de ce groupe ; commune probablement visée : "
+        "Venterol (26367, département 26), à ")
     assert "commune probablement visée : Rochebrune (26269, département 26)" in found["detail_fr"].iloc[1]
 
 

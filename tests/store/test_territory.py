@@ -149,9 +149,9 @@ def test_geojson_territory_in_lambert93_or_with_swapped_coordinates(db: duckdb.D
             [[y, x] for x, y in ring]]}}]}))
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{swapped}")
+    # The file in the list's header: after its last item it read as that item's (a review).
     assert str(info.value) == ("Périmètre mal placé (coordonnées attendues en longitude/latitude WGS84 ou avec un "
-                               "CRS déclaré) :\n  - entité n° 0 : longitude et latitude inversées "
-                               f"(fichier {swapped})")
+                               f"CRS déclaré) (fichier {swapped}) :\n  - entité n° 0 : longitude et latitude inversées")
 
 
 def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

@@ -169,8 +169,16 @@ def test_a_list_of_codes_without_a_header_line_is_read_whole(db: duckdb.DuckDBPy
         resolve_territory(db, f"fichier:{path}")
     # One word on line 1 that is no code is still a header, and its column still unknown.
     path.write_text("Liste\n04070\n", encoding="utf-8")
-    with pytest.raises(TerritoryError, match="Colonne de codes absente"):
+    with pytest.raises(TerritoryError, match="Colonne de codes absente") as info:
         resolve_territory(db, f"fichier:{path}")
+    assert "pas un en-tête" not in info.value.message
+    # Two columns without a header: refused, and said to be data (a review got only « colonnes lues : 13001, … »).
+    path.write_text("13001;Marseille 1er\n13002;Marseille 2e\n", encoding="utf-8")
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert info.value.message.endswith("(colonnes lues : 13001, Marseille 1er) ; la première ligne est une ligne de "
+                                       "données, pas un en-tête : ajoutez au-dessus une ligne d'en-tête nommant la "
+                                       "colonne des codes (« code_insee »)")
 
 
 @pytest.mark.parametrize("spec", ["communes:04081,04003", "communes:04081,04081"])

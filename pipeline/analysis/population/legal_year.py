@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["FROZEN_CENSUS", "frozen", "legal_years", "years_label"]
+__all__ = ["FROZEN_CENSUS", "frozen", "legal_years", "years_label", "zone_year"]
 
 #: Départements whose legal population is one older census in every package → the census year.
 FROZEN_CENSUS: dict[str, int] = {"976": 2017}
@@ -59,3 +59,10 @@ def years_label(departements: Iterable[object], package_year: int) -> str:
             f"{FROZEN_CENSUS[c]} ({FROZEN_NAMES.get(c, c)}, dernier recensement)" for c in special)
     extra = "".join(f", {FROZEN_CENSUS[c]} pour {FROZEN_NAMES.get(c, c)}" for c in special)
     return f"population légale {package_year}{extra}"
+
+
+def zone_year(departements: Iterable[object], package_year: int) -> int:
+    """The year of a zone's legal populations: the package's, unless every département of the zone has one older
+    census only (2017 for Mayotte alone)."""
+    codes = sorted({str(d) for d in departements})
+    return FROZEN_CENSUS[codes[0]] if codes and all(map(frozen, codes)) else package_year

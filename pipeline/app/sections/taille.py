@@ -49,7 +49,7 @@ def unknown_when_partial(taille: TailleSection, population: int, missing: list[s
               f"moins en taille {floor}")
     return replace(taille, band=None, label=MISSING_WORDS, bounds=reason, total_possible=None,
                    volet_supplementaire=None, maximum=None, funding=taille.funding.iloc[0:0],
-                   missions_without_amount=[], unknown_reason=reason)
+                   missions_without_amount=[], unknown_reason=reason, lower_bound=floor)
 
 
 def four_plus_plus_note(taille: TailleSection, four_plus_plus_possible: bool) -> str | None:

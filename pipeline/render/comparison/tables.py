@@ -13,6 +13,8 @@ from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.table_spec import Column, ColumnKind, TableSpec
 
 DEMO_WARNING = "Offre de soins issue de données fictives de démonstration"
+NOT_LOADED_REASON = ("aucune commune chargée dans la base (départements non chargés, ou périmètre dessiné hors "
+                     "d'eux) : make data DEPARTEMENTS=… les ajoute")
 SOURCE = "Diagnostics de l'outil (Insee, DREES, Annuaire Santé, listes de CPTS ; recours modélisés)"
 
 
@@ -56,6 +58,13 @@ def comparison_specs(comparison: Comparison) -> list[TableSpec]:
     specs = [TableSpec(key="comparaison", title=comparison.labels.get("titre", "Comparaison des CPTS"),
                        frame=frame[[c.name for c in columns]].reset_index(drop=True), columns=columns,
                        source=SOURCE, note=NOTE, sheet="Comparaison", demo=comparison.demo)]
+    if comparison.not_loaded:
+        # Not in the comparison, and no failure: named in the tables too, not only on the page (a review).
+        specs.append(TableSpec(
+            key="non_diagnostiquees", title="CPTS sans commune chargée dans la base (non diagnostiquées)",
+            frame=pd.DataFrame({"cpts": list(comparison.not_loaded), "raison": NOT_LOADED_REASON}),
+            columns=[Column("cpts", "CPTS", "text"), Column("raison", "Raison", "text")],
+            source="Listes de CPTS chargées", sheet="Non diagnostiquées"))
     if len(comparison.failures):
         failures = comparison.failures.reset_index(drop=True)
         specs.append(TableSpec(key="echecs", title="CPTS non calculées", frame=failures,
@@ -66,7 +75,7 @@ def comparison_specs(comparison: Comparison) -> list[TableSpec]:
 
 
 def write_comparison_tables(comparison: Comparison, folder: Path, generated: object) -> None:
-    """``comparaison.csv`` (and ``echecs.csv``) and ``comparaison.xlsx`` in ``folder``."""
+    """``comparaison.csv`` (and ``non_diagnostiquees.csv``, ``echecs.csv``) and ``comparaison.xlsx`` in ``folder``."""
     specs = comparison_specs(comparison)
     for spec in specs:
         write_csv(spec, folder / f"{spec.key}.csv")

@@ -163,6 +163,20 @@ def class_labels(bins: list[float], minimum: float, decimals: int, distinct: boo
     return labels
 
 
+def legible_decimals(bounds: list[float], decimals: int, most: int = 4) -> int:
+    """``decimals``, or up to ``most`` more when distinct class bounds would read alike with them.
+
+    The legend keeps the tables' decimals (an APL of 2,455 is « 2,46 » in both), unless its bounds would merge:
+    APL of 0,001, 0,002 and 0,004 were three classes « 0,00 ».
+    """
+    distinct = sorted(set(bounds))
+    for extra in range(most + 1):
+        shown = {format_number(b, decimals + extra) for b in distinct}
+        if len(shown) == len(distinct):
+            return decimals + extra
+    return decimals + most
+
+
 @dataclass(frozen=True)
 class Choropleth:
     """A classified indicator, ready to draw.
@@ -194,8 +208,11 @@ def choropleth(values: pd.Series, k: int = 5, scheme: str = "FisherJenks", decim
     classes, bins = classify(numeric, k=k, scheme=scheme, threshold=threshold)
     palette = sequential(len(bins))
     decimals = auto_decimals(numeric) if decimals is None else decimals
+    minimum = float(numeric.min()) if bins else 0.0
     # Each class is one value when there are no more values than classes (classify's rule), whatever their count.
-    labels = class_labels(bins, float(numeric.min()) if bins else 0.0, decimals, numeric.nunique() <= k, threshold)
+    # The bound at a threshold is left out: :func:`class_labels` tells « 2,496 – moins de 2,50 » apart itself.
+    bounds = [b for b in [minimum, *bins] if threshold is None or not np.isclose(b, threshold, rtol=0, atol=1e-9)]
+    labels = class_labels(bins, minimum, legible_decimals(bounds, decimals), numeric.nunique() <= k, threshold)
     legend = list(zip(palette, labels, strict=True))
     if numeric.isna().any():
         legend.append((NA_COLOR, NA_LABEL))

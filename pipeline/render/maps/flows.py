@@ -38,7 +38,13 @@ from pipeline.render.maps.flow_panel import destinations_panel
 from pipeline.render.maps.geometry import feature_collection, prepare_geometries, require_columns, to_wgs84
 from pipeline.render.maps.layers import add_outline, add_search, perimeter_legend
 from pipeline.render.maps.text import auto_decimals, esc, is_missing, number, tip
-from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR, HIGHLIGHT_COLOR, PERIMETER_COLOR
+from pipeline.render.palette import (
+    FLOW_COLORS,
+    FLOW_OTHER_COLOR,
+    HIGHLIGHT_COLOR,
+    PERIMETER_COLOR,
+    perimeter_label,
+)
 
 FLOW_TITLES = {"entrant": "Flux entrant", "sortant": "Flux sortant"}
 #: Legend text when no flow can be drawn (none given, or none with two distinct, located ends).
@@ -166,7 +172,8 @@ def flow_map(
         (names shown in tooltips, labels and the table; codes are shown when
         they are missing); optional ``motif``.
     perimeter
-        CPTS perimeter, drawn as an outline.
+        CPTS perimeter, drawn as an outline; an optional ``legende`` names the outline in the legend
+        (:func:`pipeline.render.palette.perimeter_label`).
     communes
         Communes of the territory (``code``, ``nom``): thin outlines, searchable.
     title, demo_data, source
@@ -217,8 +224,8 @@ def flow_map(
     if dest_p is not None and len(dest_p):
         places.append(_add_destination_polygons(m, dest_p, listed, volume_label))
     if perimeter_p is not None and len(perimeter_p):
-        layer = add_outline(m, perimeter_p, "Périmètre de la CPTS", PERIMETER_COLOR, 3)
-        legends.append((layer, perimeter_legend()))
+        layer = add_outline(m, perimeter_p, perimeter_label(perimeter_p), PERIMETER_COLOR, 3)
+        legends.append((layer, perimeter_legend(perimeter_label(perimeter_p))))
     decimals = auto_decimals(f["_volume"])
     flow_layer = None
     if len(f):

@@ -12,7 +12,7 @@ from pipeline.render.maps.base import geojson_layer
 from pipeline.render.maps.controls import FrenchSearch, legend_block, swatch
 from pipeline.render.maps.geometry import feature_collection
 from pipeline.render.maps.text import esc, search_names, tip
-from pipeline.render.palette import HIGHLIGHT_COLOR, PERIMETER_COLOR
+from pipeline.render.palette import HIGHLIGHT_COLOR, PERIMETER_COLOR, PERIMETER_LABEL
 
 
 def add_outline(
@@ -26,7 +26,7 @@ def add_outline(
     """An unfilled outline layer; the tooltip is ``label(row)`` (escaped HTML) or the row's ``nom``."""
 
     def default(row: pd.Series) -> str:
-        return tip(esc(row.get("nom", "")) or "Périmètre de la CPTS", [])
+        return tip(esc(row.get("nom", "")) or esc(name), [])
 
     data = feature_collection(gdf, lambda row: {"info": (label or default)(row)})
     layer = geojson_layer(
@@ -36,10 +36,10 @@ def add_outline(
     return layer
 
 
-def perimeter_legend() -> str:
-    """Legend block of the CPTS perimeter outline."""
+def perimeter_legend(title: str = PERIMETER_LABEL) -> str:
+    """Legend block of the perimeter outline (« Périmètre de la CPTS », or of a territory that is no CPTS)."""
     return legend_block(
-        "Périmètre de la CPTS",
+        esc(title),
         [(swatch(PERIMETER_COLOR, "line", "border-top-width:3px"), "Limite du territoire")],
     )
 

@@ -23,6 +23,7 @@ from pipeline.render.palette import (
     NEIGHBOUR_COLOR,
     PERIMETER_COLOR,
     PROFESSIONALS_COLOR,
+    perimeter_label,
     profession_color,
     profession_order,
 )
@@ -58,7 +59,8 @@ def territory_map(
     Parameters
     ----------
     perimeter
-        CPTS perimeter polygon(s) (any columns; ``nom`` used in the tooltip).
+        CPTS perimeter polygon(s) (any columns; ``nom`` used in the tooltip); an optional
+        ``legende`` names the outline in the legend (:func:`pipeline.render.palette.perimeter_label`).
     communes
         One row per unit (commune or arrondissement): ``code``, ``nom`` and
         the indicator columns (e.g. ``population``, ``densite``,
@@ -122,8 +124,8 @@ def territory_map(
     if neighbours is not None and len(neighbours):
         legends.append(_add_neighbours(m, neighbours))
     if len(perimeter):
-        layer = add_outline(m, perimeter, "Périmètre de la CPTS", PERIMETER_COLOR, 3.5)
-        legends.append((layer, perimeter_legend()))
+        layer = add_outline(m, perimeter, perimeter_label(perimeter), PERIMETER_COLOR, 3.5)
+        legends.append((layer, perimeter_legend(perimeter_label(perimeter))))
     if professionals is not None and len(professionals) and len(communes):
         legends.append(_add_professionals(m, communes, professionals))
     if establishments is not None and len(establishments):

@@ -13,7 +13,7 @@ from pyproj import CRS
 from pipeline.render.maps.base import DEFAULT_SOURCE
 from pipeline.render.maps.clusters import count_words, counts_inside, group_of
 from pipeline.render.maps.geometry import in_zone, require_columns
-from pipeline.render.palette import establishment_color, establishment_order
+from pipeline.render.palette import establishment_color, establishment_order, perimeter_label
 from pipeline.render.report import format_number
 from pipeline.render.static_maps.frame import (
     DPI,
@@ -75,7 +75,7 @@ def establishments_figure(
     north_arrow(frame)
     blocks = [(f"Établissements ({format_number(len(points), 0)})", handles, labels)]
     if perimeter_handle is not None:
-        blocks.append(("Repères", [perimeter_handle], ["Périmètre de la CPTS"]))
+        blocks.append(("Repères", [perimeter_handle], [perimeter_label(perimeter)]))
     stack_legends(frame, blocks)
     return frame.fig
 
@@ -98,7 +98,8 @@ def establishments_map(
     Parameters
     ----------
     perimeter
-        CPTS perimeter polygon(s), EPSG:4326; the map shows its extent.
+        CPTS perimeter polygon(s), EPSG:4326; the map shows its extent; an optional
+        ``legende`` names the outline in the legend (:func:`pipeline.render.palette.perimeter_label`).
     units
         Units of the territory (drawn in light grey; ``code`` chooses the CRS).
     establishments

@@ -18,7 +18,7 @@ from pipeline.render.maps.base import DEFAULT_SOURCE
 from pipeline.render.maps.flows import FLOW_TITLES, flow_home, prepare_flows
 from pipeline.render.maps.geometry import in_zone
 from pipeline.render.maps.text import auto_decimals
-from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR
+from pipeline.render.palette import FLOW_COLORS, FLOW_OTHER_COLOR, perimeter_label
 from pipeline.render.report import format_number
 from pipeline.render.static_maps.frame import (
     DPI,
@@ -100,7 +100,7 @@ def flows_figure(
         blocks.append((f"{volume_label} (épaisseur)", [Line2D([], [], color="#555555", solid_capstyle="butt",
                                                               linewidth=flow_width(v, top)) for v in samples],
                        [format_number(v, decimals) for v in samples]))
-    context = [(perimeter_handle, "Périmètre de la CPTS")] if perimeter_handle is not None else []
+    context = [(perimeter_handle, perimeter_label(perimeter))] if perimeter_handle is not None else []
     context.append((Line2D([], [], marker="o", linestyle="", markerfacecolor="#333333", markeredgecolor="white"),
                     "Commune hors du territoire (nommée : principaux flux)"))
     blocks.append(("Repères", [h for h, _ in context], [lab for _, lab in context]))
@@ -131,8 +131,8 @@ def flows_map(
         destination, ``volume``, ``sens``, ``origine``, ``destination``,
         ``nom_origine``, ``nom_destination``.
     perimeter, units
-        CPTS perimeter (outline) and its units (light grey; ``code`` chooses
-        the CRS).
+        CPTS perimeter (outline; an optional ``legende`` names it in the
+        legend) and its units (light grey; ``code`` chooses the CRS).
     top_labels
         Number of outside communes named and of flows labelled with their
         volume, largest flows first (labels that would overlap are left out).

@@ -13,7 +13,7 @@ from pyproj import CRS
 from pipeline.render.maps.base import DEFAULT_SOURCE
 from pipeline.render.maps.classes import choropleth
 from pipeline.render.maps.geometry import in_zone, require_columns
-from pipeline.render.palette import NEIGHBOUR_COLOR
+from pipeline.render.palette import NEIGHBOUR_COLOR, perimeter_label
 from pipeline.render.static_maps.frame import (
     DPI,
     ImageFormat,
@@ -71,7 +71,7 @@ def indicator_figure(
     context_labels: list[str] = []
     if perimeter_handle is not None:
         context_handles.append(perimeter_handle)
-        context_labels.append("Périmètre de la CPTS")
+        context_labels.append(perimeter_label(perimeter))
     if neighbours is not None and len(neighbours):
         context_handles.append(Patch(facecolor="none", edgecolor=NEIGHBOUR_COLOR, linestyle=(0, (4, 3))))
         context_labels.append(neighbours_label(neighbours))
@@ -104,7 +104,8 @@ def indicator_map(
     Parameters
     ----------
     perimeter
-        CPTS perimeter polygon(s), EPSG:4326.
+        CPTS perimeter polygon(s), EPSG:4326; an optional ``legende`` names the outline in the legend
+        (:func:`pipeline.render.palette.perimeter_label`).
     units
         One row per unit: geometry, the ``column`` to map, optional ``code``
         (chooses the CRS: Lambert 93 or the DROM's), ``nom`` and

@@ -174,7 +174,7 @@ def homonym_issues(table: pd.DataFrame, listing: str, searched_beyond: bool = Tr
     issues = []
     for row in table.itertuples(index=False):
         detail = (f"« {row.nom} » ({row.code}, département {row.departement}) est à {row.distance_km:.0f} km du "
-                  f"groupe principal des communes de « {row.cpts} » et hors de ses départements")
+                  f"groupe principal des communes de « {row.cpts} » et hors des départements de ce groupe")
         if isinstance(row.proche_code, str):
             detail += (f" ; commune probablement visée : {row.proche_nom} ({row.proche_code}, département "
                        f"{row.proche_departement}), à {row.proche_distance_km:.0f} km")

@@ -95,9 +95,14 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     lowered = {c.lower(): c for c in frame.columns if c != _LINE}
     column = code_column([c for c in frame.columns if c != _LINE])
     if column is None:
+        read = [c for c in frame.columns if c != _LINE]
+        # « 13001;Marseille 1er » on line 1: data, not a header (a review got only « colonnes lues : 13001, … »).
+        data_like = any(normalise_insee_code(c)[0] is not None for c in read)
         raise TerritoryError(
             "Colonne de codes absente : attendu l'une de " + ", ".join(CODE_COLUMNS)
-            + f" (colonnes lues : {', '.join(c for c in frame.columns if c != _LINE)})", path, 1)
+            + f" (colonnes lues : {', '.join(read)})"
+            + (" ; la première ligne est une ligne de données, pas un en-tête : ajoutez au-dessus une ligne "
+               f"d'en-tête nommant la colonne des codes (« {CODE_COLUMNS[0]} »)" if data_like else ""), path, 1)
     code_text = frame[column].fillna("").astype(str).str.strip()
     others = frame.drop(columns=[column, _LINE]).fillna("").astype(str).apply(lambda c: c.str.strip())
     # A row that names something but has no code would silently leave a commune out of the territory.
