@@ -207,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 prog="python -m pipeline")
 
     data = sub.add_parser("data", help="charger les sources dans la base DuckDB",
-                          description="Charge les sources (miroir ou téléchargement) dans data/processed/cpts.duckdb.")
+                          description="Charge les sources (miroir ou téléchargement) dans processed/cpts.duckdb "
+                          "du dossier de données (CPTS_DATA_DIR s'il est défini, sinon data/).")
     data.add_argument("--miroir", help=f"dossier miroir des données (sinon variable {config.MIRROR_ENV})")
     data.add_argument("--force", action="store_true", help="recharger même les sources inchangées")
     scope = data.add_mutually_exclusive_group()
@@ -216,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--toute-la-france", dest="toute_la_france", action="store_true",
                        help="charger toute la France (annule un --departements précédent)")
     data.add_argument("--cpts", action="append", default=[], metavar="CHEMIN",
-                      help="liste de CPTS à charger (CSV, GeoJSON, GeoPackage ou Shapefile) ; peut être répété")
+                      help="liste de CPTS à charger (CSV, classeur Excel .xlsx, GeoJSON, GeoPackage ou Shapefile) ; "
+                      "peut être répété")
     data.add_argument("--registre", metavar="CHEMIN", default=os.environ.get(config.REGISTRY_ENV),
                       help=f"extraction Annuaire Santé (sinon variable {config.REGISTRY_ENV})")
     data.add_argument("--savoir-faire", dest="savoir_faire", metavar="CHEMIN",
@@ -259,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     zone.add_argument("--departement", help="département : code ou nom (ex. 04, « Alpes-de-Haute-Provence »)")
     zone.add_argument("--france", action="store_true", help="toute la France")
     cov.add_argument("--seuil", type=positive_population, default=20000,
-                     help="population minimale d'un périmètre proposé (entier strictement positif)")
+                     help="population minimale d'un périmètre proposé (entier strictement positif ; 20000 par "
+                     "défaut)")
     cov.set_defaults(func=cmd_coverage)
 
     edit = sub.add_parser("editeur", help="éditeur de périmètre hors ligne (page HTML autonome)",
@@ -269,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     edit_zone = edit.add_mutually_exclusive_group()
     edit_zone.add_argument("--region", help="région : code, sigle ou nom (ex. 93, PACA, « Grand Est »)")
     edit_zone.add_argument("--departement", help="département : code ou nom (ex. 04, « Alpes-de-Haute-Provence »)")
-    edit.add_argument("--cpts", metavar="NOM", help="CPTS d'une liste chargée dont partir (ex. « CPTS du Verdon »)")
+    edit.add_argument("--cpts", metavar="NOM", help="CPTS d'une liste chargée dont partir (ex. « CPTS du Verdon ») ; "
+                      "seule, la zone est celle des départements de cette CPTS")
     edit.set_defaults(func=cmd_editor)
 
     batch = sub.add_parser("diagnostics", help="diagnostic de chaque CPTS d'une liste, et leur comparaison",

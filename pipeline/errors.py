@@ -13,6 +13,9 @@ import errno
 import os
 from pathlib import Path
 
+#: How :func:`collect` starts each problem of a list.
+LIST_ITEM = "  - "
+
 
 class PipelineError(Exception):
     """A French, user-facing error about bad input or an impossible request.
@@ -36,18 +39,17 @@ class PipelineError(Exception):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
+        head, _, items = self.message.partition("\n")
+        if self.path is not None and head.endswith(" :") and items.startswith(LIST_ITEM):
+            # A list of problems (:func:`collect`), each item with its line: the file in the header, not after
+            # the last item, which it seemed to contradict (« - ligne 7 : … (fichier x.csv, ligne 6) », a review).
+            return f"{head.removesuffix(' :')} (fichier {self.path}) :\n{items}"
         where = ""
         if self.path is not None:
             where = f" (fichier {self.path}"
             if self.line is not None:
                 where += f", ligne {self.line}"
             where += ")"
-        head, newline, items = self.message.partition("\n")
-        if newline and where:
-            # A list of problems (:func:`collect`): the file is said in its header, not after the last item, which
-            # it seemed to contradict (« - ligne 7 : … (fichier x.csv, ligne 6) », a review).
-            colon = head.endswith(" :")
-            return f"{head.removesuffix(' :')}{where}{' :' if colon else ''}\n{items}"
         return f"{self.message}{where}"
 
 
@@ -91,7 +93,7 @@ def collect(errors: list[str], header: str, path: str | Path | None = None) -> N
     if errors:
         shown = errors[:50]
         more = f"\n  … et {len(errors) - 50} autres" if len(errors) > 50 else ""
-        raise DataError(header + "\n  - " + "\n  - ".join(shown) + more, path)
+        raise DataError(header + "\n" + LIST_ITEM + ("\n" + LIST_ITEM).join(shown) + more, path)
 
 
 #: French wording of the system errors a user can meet (the C library's strerror is English).

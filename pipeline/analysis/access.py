@@ -288,9 +288,16 @@ def what_if(
     new = new.groupby(["code", "groupe"], as_index=False)[supply_col].sum()
     neg = new.loc[new[supply_col] < -1e-9]
     if len(neg):
+        # What the model holds there, in its unit: a review removed the 4 GPs the report counts at Riez and read
+        # « (-0.5) » alone (the model holds 3,5 presence shares, one GP of two sites counting ½ in each).
+        held = base.groupby(["code", "groupe"])[supply_col].sum()
         raise DataError(
             "Scénario impossible : offre négative après modification pour "
-            + ", ".join(f"{r.groupe}@{r.code} ({r[supply_col]:g})" for _, r in neg.iterrows())
+            + ", ".join(f"{r.groupe}@{r.code} (le modèle y compte {_french(held.get((r.code, r.groupe), 0.0))} ; "
+                        f"après modification : {_french(r[supply_col])})" for _, r in neg.iterrows())
+            + " ; l'offre du modèle est en parts de présence de l'exercice en ambulatoire (libéral ou centre de "
+            "santé) : un professionnel exerçant sur n lieux compte 1/n dans chacun, et l'exercice hospitalier "
+            "n'est pas compté"
         )
     new[supply_col] = new[supply_col].clip(lower=0.0)
     kw = {
@@ -370,3 +377,8 @@ def territory_what_if(scenario: pd.DataFrame, population: pd.Series) -> pd.DataF
             figures.append(float((values[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else float("nan"))
         rows.append({"groupe": groupe, "avant": figures[0], "apres": figures[1], "ecart": figures[1] - figures[0]})
     return pd.DataFrame(rows, columns=["groupe", "avant", "apres", "ecart"])
+
+
+def _french(value: float) -> str:
+    """A supply figure in French (« 3,5 », « -0,5 »)."""
+    return f"{value:g}".replace(".", ",")

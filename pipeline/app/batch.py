@@ -256,7 +256,7 @@ def _run(options: BatchOptions, done: _Done) -> int:
         chosen = _with_shown_names(chosen)
         # Never silently absent from the comparison: the CPTS of the listing with no loaded commune (a load of
         # some départements; a perimeter drawn where none lies) are named, apart from the failures.
-        unknown, not_loaded = unloaded_for(con, options)
+        unknown, not_loaded, left_out = unloaded_for(con, options)
         for failure in unknown:  # bad input: failures of the run (exit 2), in the comparison's failures too
             print(f"CPTS « {failure['cpts']} » non diagnostiquée : {failure['erreur']}", file=sys.stderr)
         failures.extend(unknown)
@@ -310,7 +310,7 @@ def _run(options: BatchOptions, done: _Done) -> int:
         name=name, table=comparison_table(rows),
         failures=pd.DataFrame(failures, columns=["cpts", "liste", "erreur"]), shapes=shapes,
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
-        not_loaded=not_loaded, by_region=options.listing is None,
+        not_loaded=not_loaded, not_loaded_table=left_out, by_region=options.listing is None,
         listings=tuple(sorted(set(context.shared.members["listing"]))),
         sources=sources_line("annuaire-sante" in context.shared.demo_sources),
     )

@@ -14,12 +14,13 @@ nothing of the 38 of the Hautes-Alpes, the Alpes-Maritimes, the Var and the Vauc
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from pipeline.geography import REGION_DEPARTEMENTS, departement_of, departements_of_insee_codes
 from pipeline.model.perimeter import BatchOptions
 from pipeline.render.report import format_number
 from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE
-from pipeline.store.queries import listings
+from pipeline.store.queries import listings, provenance
 from pipeline.store.territory import resolve_zone
 
 #: Anomaly kinds of a listing's codes that name no commune at all.
@@ -40,20 +41,40 @@ def unloaded(con: duckdb.DuckDBPyConnection, listing: str) -> tuple[list[dict[st
     return failures, tuple(outside)
 
 
-def outside_in_region(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, ...]:
+def outside_in_region(con: duckdb.DuckDBPyConnection, region: str) -> list[tuple[str, str]]:
     """The CPTS of every loaded listing without a loaded unit, some of whose communes lie in ``region`` (outside
-    the départements of the database): « CPTS X » with one listing loaded, « CPTS X (liste paca) » otherwise."""
+    the départements of the database): ``(cpts, listing)``."""
     departements = set(REGION_DEPARTEMENTS.get(region, ()))
     outside = listings.anomalies(con)
     outside = outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
     in_region = outside[outside["code"].astype(str).map(departement_of).isin(departements)]
-    names = listings.listing_names(con)
     found = []
-    for listing in names:
+    for listing in listings.listing_names(con):
         claimed = set(in_region.loc[in_region["listing"] == listing, "cpts"].astype(str))
-        found += [cpts if len(names) == 1 else f"{cpts} (liste {listing})"
-                  for cpts in listings.without_members(con, listing) if cpts in claimed]
-    return tuple(found)
+        found += [(cpts, listing) for cpts in listings.without_members(con, listing) if cpts in claimed]
+    return found
+
+
+def left_out_table(con: duckdb.DuckDBPyConnection, left_out: list[tuple[str, str]]) -> pd.DataFrame:
+    """``cpts``, ``liste``, ``departements`` (those of its communes, none loaded) and ``raison`` (French, with the
+    command that loads them) of each CPTS left out. A review: the comparison's table said « … » for the
+    départements, and wrote the listing into the CPTS's name."""
+    outside = listings.anomalies(con)
+    outside = outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
+    loaded = set(provenance.loaded_departements(con))
+    rows = []
+    for cpts, listing in left_out:
+        codes = outside.loc[(outside["listing"] == listing) & (outside["cpts"] == cpts), "code"].astype(str)
+        departements = sorted(set(departements_of_insee_codes(codes).dropna()))
+        if departements:
+            which = "du département" if len(departements) == 1 else "des départements"
+            why = (f"aucune commune chargée dans la base : ses communes sont celles {which} "
+                   f"{', '.join(departements)} ; make data DEPARTEMENTS={','.join(sorted(loaded | set(departements)))}"
+                   " les ajoute")
+        else:
+            why = "aucune commune chargée dans la base : périmètre dessiné hors des départements chargés"
+        rows.append({"cpts": cpts, "liste": listing, "departements": ", ".join(departements), "raison": why})
+    return pd.DataFrame(rows, columns=["cpts", "liste", "departements", "raison"])
 
 
 def unknown_in_region(con: duckdb.DuckDBPyConnection, region: str) -> list[dict[str, str]]:
@@ -75,18 +96,22 @@ def unknown_in_region(con: duckdb.DuckDBPyConnection, region: str) -> list[dict[
 
 
 def unloaded_for(con: duckdb.DuckDBPyConnection, options: BatchOptions
-                 ) -> tuple[list[dict[str, str]], tuple[str, ...]]:
+                 ) -> tuple[list[dict[str, str]], tuple[str, ...], pd.DataFrame]:
     """:func:`unloaded` for a listing's batch, :func:`outside_in_region` (no failure) for a région's, and print the
-    names of the CPTS left out (French)."""
+    names of the CPTS left out (French): the failures, those names (« CPTS X (liste paca) » when several listings
+    are loaded) and their :func:`left_out_table`."""
     if options.listing is not None:
-        failures, outside = unloaded(con, options.listing)
+        failures, names = unloaded(con, options.listing)
+        outside = [(cpts, options.listing) for cpts in names]
         where = "de la liste"
     else:
         region = resolve_zone(con, "region", str(options.region))[0]
         failures = unknown_in_region(con, region)
         outside = outside_in_region(con, region)
         where = "de la région"
-    if outside:
-        print(f"{format_number(len(outside))} CPTS {where} sans commune chargée dans la base, non diagnostiquées : "
-              + ", ".join(outside))
-    return failures, outside
+    several = len(listings.listing_names(con)) > 1 and options.listing is None
+    shown = tuple(f"{cpts} (liste {listing})" if several else cpts for cpts, listing in outside)
+    if shown:
+        print(f"{format_number(len(shown))} CPTS {where} sans commune chargée dans la base, non diagnostiquées : "
+              + ", ".join(shown))
+    return failures, shown, left_out_table(con, outside)

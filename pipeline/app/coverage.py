@@ -190,9 +190,12 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
                              candidates, partial_names, status, holder_of)
     if partial_names:
-        notes.append(f"{format_number(len(partial_names))} CPTS ont des communes hors des départements chargés "
-                     "dans la base (make data DEPARTEMENTS=…) : leurs population, nombre d'unités et parts sont "
-                     "« non disponible » (seule leur partie chargée est connue) : " + ", ".join(sorted(partial_names)))
+        one = len(partial_names) == 1
+        notes.append(f"{format_number(len(partial_names))} CPTS {'a' if one else 'ont'} des communes hors des "
+                     "départements chargés dans la base (make data DEPARTEMENTS=…) : "
+                     f"{'sa' if one else 'leurs'} population, nombre d'unités et parts sont « non disponible » "
+                     f"(seule {'sa' if one else 'leur'} partie chargée est connue) : "
+                     + ", ".join(sorted(partial_names)))
     lap("géométries")
     if len(outside_listings):
         count = len(outside_listings)

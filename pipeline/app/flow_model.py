@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from pipeline.analysis import flows
 from pipeline.analysis.distances import distance_table
 from pipeline.geography import projected_crs
-from pipeline.nomenclatures import GROUPE_MG
+from pipeline.nomenclatures import GROUPE_MG, RECOURS_HORS_AMBULATOIRE
 from pipeline.params import FlowParams
 from pipeline.render.sections.common import agree
 from pipeline.sources import od_table
@@ -118,8 +118,21 @@ def _rate_key(rates: dict[str, float]) -> str:
     return lowered.get(GP.lower(), GP)
 
 
+def ambulatory(offre: pd.DataFrame) -> pd.DataFrame:
+    """The supply rows the flows and the APL approchée count: practice « en ambulatoire » (libéral, or salaried in
+    a centre de santé), as the DREES APL counts « omnipraticiens libéraux et salariés en centre de santé ».
+
+    A review: GPs salaried in hospitals and médico-social establishments, 37 % of the GPs' presence shares, were
+    counted as receiving consultations; the Annuaire Santé classification (:mod:`pipeline.sources.annuaire.
+    classify`) calls them « hors ambulatoire ».
+    """
+    return offre[(offre["recours"] != RECOURS_HORS_AMBULATOIRE).to_numpy(dtype=bool)]
+
+
 def gp_supply(offre: pd.DataFrame, codes: set[str], params: FlowParams) -> pd.DataFrame:
-    """GP supply (``etp_sites``) per unit of ``codes``: ``code, groupe, effectif`` (group named as in the rates)."""
+    """Ambulatory GP supply (``etp_sites``, :func:`ambulatory`) per unit of ``codes``: ``code, groupe, effectif``
+    (group named as in the rates)."""
+    offre = ambulatory(offre)
     gp = offre[(offre["groupe"] == GP) & offre["unite"].astype(str).isin(codes)]
     supply = gp.groupby("unite", as_index=False)["etp_sites"].sum()
     return pd.DataFrame({"code": supply["unite"].astype(str).to_numpy(),

@@ -87,6 +87,8 @@ class Comparison:
     demo: bool = False
     sources: str = ""
     not_loaded: tuple[str, ...] = ()
+    #: The same CPTS: ``cpts``, ``liste``, ``departements`` (of their communes), ``raison`` (French).
+    not_loaded_table: pd.DataFrame | None = None
     by_region: bool = False
     #: Every loaded listing: the shared population counts the CPTS of them all (named when several).
     listings: tuple[str, ...] = ()

@@ -46,5 +46,6 @@ def anomaly_lines(issues: pd.DataFrame, shown: int = SHOWN, others: str = WHERE_
         lines.append(f"{', '.join(where) or 'liste'} — {ANOMALY_LABELS.get(str(row.kind), str(row.kind))} : "
                      f"{row.detail_fr}")
     if len(own) > shown:
-        lines.append(f"… et {format_number(len(own) - shown)} autres" + (f" : {others}" if others else ""))
+        rest = len(own) - shown
+        lines.append(f"… et {format_number(rest)} autre{'s' if rest > 1 else ''}" + (f" : {others}" if others else ""))
     return lines

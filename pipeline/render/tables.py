@@ -268,7 +268,7 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
 
 
 #: The line of a profile table without rows, when « aucune donnée » would not say why.
-PROFILE_EMPTY = {"adherents_rapproches": "aucun adhérent avec un numéro RPPS dans le fichier des adhérents"}
+PROFILE_EMPTY = {"adherents_rapproches": "aucun numéro RPPS ou ADELI valide dans le fichier des adhérents"}
 #: Profile columns that mean something else than the catalogue's (the density of each compared zone).
 PROFILE_OVERRIDES = {"offre_par_zone": {
     "densite_10000": Column("densite_10000", "Densité de la zone", "decimal", 1, "pour 10 000 hab.")},

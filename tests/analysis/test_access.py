@@ -168,8 +168,11 @@ def test_what_if_errors() -> None:
     dist = _line(3, 5.0)
     demand = pd.DataFrame({"code": ["00001", "00002", "00003"], "population": 100.0})
     supply = pd.DataFrame({"code": ["00001"], "groupe": GP, "effectif": [1.0]})
-    with pytest.raises(DataError, match="offre négative après modification pour médecins généralistes@00001"):
+    with pytest.raises(DataError, match="offre négative après modification pour médecins généralistes@00001") as info:
         what_if(demand, supply, dist, [WhatIfChange(GP, -2.0, "00001")])
+    # What the model holds there, and in which unit (a review read « (-0.5) » alone).
+    assert "(le modèle y compte 1 ; après modification : -1) ; l'offre du modèle est en parts de présence" in str(
+        info.value)
     with pytest.raises(DataError, match="commune 04070 absente de la table des distances"):
         what_if(demand, supply, dist, [WhatIfChange(GP, 1.0, "04070")])
 

@@ -114,9 +114,9 @@ def error_line(message: str, path: Path | str | None = None, line: int | None = 
     where = ""
     if path is not None:
         where = f" (fichier {path}" + (f", ligne {line}" if line is not None else "") + ")"
-    head, newline, items = message.partition("\n")
-    if newline and where:  # a list of problems: the file in its header (« Lignes invalides (fichier x) : »)
-        return f"Erreur : {head.removesuffix(' :')}{where}{' :' if head.endswith(' :') else ''}\n{items}\n"
+    head, _, items = message.partition("\n")
+    if path is not None and head.endswith(" :") and items.startswith("  - "):  # a list: its file in its header
+        return f"Erreur : {head.removesuffix(' :')} (fichier {path}) :\n{items}\n"
     return f"Erreur : {message}{where}\n"
 
 

@@ -107,6 +107,45 @@ def test_supply_per_unit_sums_the_rows_each_unit_takes_and_reads_no_other_commun
     assert of_units(offre, ["04001"]).index.tolist() == [5]
 
 
+def test_the_models_count_ambulatory_practice_only_as_the_drees_apl() -> None:
+    """The DREES APL counts « omnipraticiens libéraux et salariés en centre de santé »; a review found the GPs
+    salaried in hospitals and médico-social establishments (« hors ambulatoire ») counted by the flows and the
+    APL approchée. By hand: 04070 holds 1 (libéral) + 0,5 (centre de santé) + 0,25 (volunteer in a centre de
+    santé) of ambulatory GPs; its 2 hospital GPs and 0,5 in an EHPAD are left out."""
+    from pipeline.app.flow_model import ambulatory, gp_supply
+    from pipeline.params import default_params
+
+    offre = pd.DataFrame({
+        "unite": ["04070"] * 6, "commune": ["04070"] * 6, "groupe": ["Médecins généralistes"] * 6,
+        "recours": ["premier", "premier", "premier", "hors ambulatoire", "hors ambulatoire", "premier"],
+        "mode": ["libéral", "salarié", "bénévole", "salarié", "salarié", "libéral"],
+        "cadre": ["cabinet", "centre de santé", "centre de santé", "établissement de santé",
+                  "établissement médico-social", "cabinet"],
+        "etp_sites": [1.0, 0.5, 0.25, 2.0, 0.5, 0.0],
+    })
+    assert ambulatory(offre).index.tolist() == [0, 1, 2, 5]
+    assert gp_supply(offre, {"04070"}, default_params().flows)["effectif"].tolist() == [1.75]
+    assert supply_per_unit(ambulatory(offre), ["04070"])["effectif"].tolist() == [1.75]
+
+
+def test_the_diagnostic_s_model_holds_the_ambulatory_supply(con: duckdb.DuckDBPyConnection) -> None:
+    """The diagnostic's model (flows_and_access) takes :func:`ambulatory` rows: a removal beyond them is refused
+    with what the model holds, read here from the database with the rule of the DREES APL."""
+    from pipeline.app.diagnostic import compute
+    from pipeline.model import DiagnosticOptions, parse_what_if
+    from pipeline.store.territory import resolve_territory
+
+    held, every = con.execute(
+        "SELECT sum(etp_sites) FILTER (WHERE mode = 'libéral' OR cadre = 'centre de santé'), sum(etp_sites) "
+        "FROM offre_commune WHERE unite = '04070' AND groupe = 'Médecins généralistes'").fetchall()[0]
+    assert 0 < held < every  # Digne-les-Bains has GPs in its hospital
+    spec = "communes:04070"
+    with pytest.raises(PipelineError) as info:
+        compute(con, resolve_territory(con, spec),
+                DiagnosticOptions(territory=spec, what_if=parse_what_if("médecins généralistes:-999@04070")))
+    assert f"(le modèle y compte {held:g}".replace(".", ",") in str(info.value)
+
+
 # --------------------------------------------------------------------------- E2SFCA demand
 
 

@@ -462,20 +462,31 @@ def test_a_region_batch_names_its_cpts_without_a_loaded_commune(db: duckdb.DuckD
         rows = list(csv.DictReader(handle))
     loaded = {r["cpts"] for r in rows if r["code_insee"].zfill(5)[:2] in FIXTURE_DEPARTEMENTS}
     elsewhere = sorted({r["cpts"] for r in rows} - loaded)
-    failures, named = unloaded_for(db, BatchOptions(region="PACA"))
+    failures, named, left_out = unloaded_for(db, BatchOptions(region="PACA"))
     assert failures == [] and sorted(named) == elsewhere and len(elsewhere) > 30
     assert capsys.readouterr().out == (f"{len(elsewhere)} CPTS de la région sans commune chargée dans la base, non "
                                        "diagnostiquées : " + ", ".join(named) + "\n")
     note = _not_loaded_note(Comparison(name="region-93", table=pd.DataFrame(), failures=pd.DataFrame(),
                                        not_loaded=named, by_region=True))
     assert note.startswith(f"{len(elsewhere)} CPTS de la région n'ont aucune commune chargée dans la base")
-    # In the tables too (a review found them only on the page and in the console).
+    # In the tables too (a review found them only on the page and in the console), each with its listing and
+    # the départements of its communes in the raw listing, with the command that loads them.
     specs = {spec.key: spec for spec in comparison_specs(Comparison(
-        name="region-93", table=pd.DataFrame(), failures=pd.DataFrame(), not_loaded=named, by_region=True))}
-    assert specs["non_diagnostiquees"].frame["cpts"].tolist() == list(named)
+        name="region-93", table=pd.DataFrame(), failures=pd.DataFrame(), not_loaded=named, not_loaded_table=left_out,
+        by_region=True))}
+    table = specs["non_diagnostiquees"].frame
+    assert table["cpts"].tolist() == list(named) and set(table["liste"]) == {"paca"}
+    departements = {r["cpts"]: set() for r in rows}
+    for r in rows:
+        departements[r["cpts"]].add(r["code_insee"].zfill(5)[:2])
+    for row in table.itertuples():
+        assert row.departements == ", ".join(sorted(departements[row.cpts])), row
+        command = ",".join(sorted({*FIXTURE_DEPARTEMENTS, *departements[row.cpts]}))
+        assert row.raison.endswith(f"make data DEPARTEMENTS={command} les ajoute"), row
     assert "echecs" not in specs
     # Nouvelle-Aquitaine: the Gironde is loaded but no listing of the région is: nothing to name.
-    assert unloaded_for(db, BatchOptions(region="75")) == ([], ())
+    failures, named, left_out = unloaded_for(db, BatchOptions(region="75"))
+    assert (failures, named, len(left_out)) == ([], (), 0)
 
 
 def test_page_names_the_cpts_whose_model_reaches_departements_not_loaded(result: dict[str, Any]) -> None:

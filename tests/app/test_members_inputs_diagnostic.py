@@ -74,7 +74,7 @@ def test_a_members_file_without_rpps_still_has_its_matches_table(outputs: dict[s
     with open(outputs["tables"] / "adherents_rapproches.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert "rpps" in rows[0] and len(rows) == 2
-    assert rows[1][0] == "aucun adhérent avec un numéro RPPS dans le fichier des adhérents"
+    assert rows[1][0] == "aucun numéro RPPS ou ADELI valide dans le fichier des adhérents"
     assert outputs["summary"]["adherents_rapproches"] == []
 
 

@@ -188,7 +188,7 @@ def test_dynamics_withheld_where_one_file_does_not_cover(partial: dict[str, Any]
     assert (everyone["arrivees"], everyone["departs"]) == (len(after - before), len(before - after))
     marseille = partial["marseille"]["summary"]["dynamique_offre"]["periodes"][0]
     assert marseille["territoire"] is None
-    assert ("l'extraction du 01/11/2026 ne couvre(nt) pas les départements du territoire (13)"
+    assert ("l'extraction du 01/11/2026 ne couvre pas le département 13 du territoire"
             in marseille["indisponible"])
     assert "Arrivées et départs : non disponible" in partial["marseille"]["report"]
     # The same columns, in the same order, whether the period is withheld or not (a review: « debut » came first).

@@ -31,6 +31,7 @@ from pipeline.render.static_maps import (
     indicator_map,
 )
 from pipeline.render.static_maps.frame import DPI, nice_length
+from pipeline.render.static_maps.layers import neighbours_label
 from tests.render.map_data import (
     LAT0,
     LON0,
@@ -164,6 +165,11 @@ def test_establishments_map_colours_groups_and_counts_them() -> None:
         assert hex_of(scatter.get_facecolor()[0]) == ESTABLISHMENT_COLORS[gid.removeprefix("groupe-")]
     words = texts(fig)
     assert "Établissements (3)" in words and "EHPAD (1)" in words
+    # The other CPTS drawn are said in the legend, as on the territory map (a review found them unsaid).
+    with_neighbours = texts(establishments_figure(data["perimeter"], data["communes"], data["establishments"],
+                                                  neighbours=data["neighbours"]))
+    said = neighbours_label(data["neighbours"])
+    assert said.startswith("Autre") and said in with_neighbours and said not in words
 
 
 def test_establishment_counts_tell_the_territory_from_its_surroundings() -> None:

@@ -63,8 +63,7 @@ def test_the_cpts_s_date_is_told_from_another_date_and_the_columns_not_read_are_
     result = resolve_listing(frame, mapping, units, "l")
     said = result.issues[result.issues["kind"] == "colonnes_non_lues"]
     assert said[["line", "detail_fr"]].values.tolist() == [[1, (
-        "colonnes non lues (hors du format : cpts, code_insee, cpts_id, statut, date, commune) : « Date de "
-        "création », « Référent »")]]
+        "hors du format (cpts, code_insee, cpts_id, statut, date, commune) : « Date de création », « Référent »")]]
 
 
 def test_a_commune_name_that_is_not_its_codes_is_a_listing_anomaly() -> None:

@@ -83,3 +83,21 @@ def test_a_city_code_names_the_cpts_of_its_arrondissements_and_a_name_gets_no_co
     # Neither a commune's code nor a known one: no hint beyond « CPTS inconnue ».
     assert _message(db, "99999") == "CPTS inconnue : « 99999 »"
     assert "code INSEE" not in _message(db, "CPTS Nulle Part")
+
+
+def test_an_unknown_code_that_is_a_postal_code_names_the_communes_it_serves(db: duckdb.DuckDBPyConnection,
+                                                                            raw: tuple) -> None:
+    """A review: « 04000 » (Digne-les-Bains's postal code, no INSEE code) got « code INSEE inconnu » alone."""
+    communes, _ = raw
+    served = sorted((c for c in communes if "04000" in c.get("codesPostaux", []) and c["type"] == "commune-actuelle"),
+                    key=lambda c: (-int(c["population"]), c["code"]))
+    assert served[0]["nom"] == "Digne-les-Bains" and len(served) > 1
+    shown = ", ".join(f"{c['nom']} ({c['code']})" for c in served[:5])
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:04000,04070")
+    assert (f"code INSEE inconnu : 04000 ; 04000 est le code postal de {shown} : indiquez le code INSEE voulu"
+            in info.value.message)
+    # A code that is neither: nothing more said.
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:04999")
+    assert info.value.message.endswith("code INSEE inconnu : 04999")

@@ -85,7 +85,8 @@ def test_codes_outside_the_load_are_one_line_with_one_command(db: duckdb.DuckDBP
 
 
 @pytest.mark.parametrize(("given", "code"), [
-    ("Mées (Les)", "04116"), ("St-Martin-de-Crau", "13097"), ("Marseille 1er", "13201"), ("MARSEILLE 2E ARR", "13202"),
+    ("Robine-sur-Galabre (La)", "04167"), ("St-Martin-de-Crau", "13097"), ("Marseille 1er", "13201"),
+    ("MARSEILLE 2E ARR", "13202"),
 ])
 def test_commune_names_as_files_write_them(db: duckdb.DuckDBPyConnection, mirror: Path, given: str,
                                            code: str) -> None:
@@ -100,11 +101,19 @@ def test_commune_names_as_files_write_them(db: duckdb.DuckDBPyConnection, mirror
         assert member is not None
         names = {c["code"]: c["nom"] for c in json.load(member)
                  if c["type"] in ("commune-actuelle", "arrondissement-municipal")}
-    assert names[code] in ("Les Mées", "Saint-Martin-de-Crau", "Marseille 1er Arrondissement",
+    assert names[code] in ("La Robine-sur-Galabre", "Saint-Martin-de-Crau", "Marseille 1er Arrondissement",
                            "Marseille 2e Arrondissement")
+    assert list(names.values()).count(names[code]) == 1
     territory = resolve_territory(db, f"communes:{given}")
     assert territory.units["unit_code"].tolist() == [code]
     assert any(note.startswith(f"« {given} » lu comme") for note in territory.notes)
+    # « Les Mées » is also a commune of the Sarthe, a département this database does not hold: ambiguous, as on
+    # a load of all France (it was read as the 04's).
+    assert sorted(c for c, nom in names.items() if nom == "Les Mées") == ["04116", "72192"]
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:Mées (Les)")
+    assert ("« Mées (Les) » est ambigu : Les Mées (04116, dép. 04) ; hors des départements chargés : Les Mées "
+            "(72192, dép. 72)") in info.value.message
 
 
 def test_a_perimeter_over_the_sea_is_not_beyond_the_load(db: duckdb.DuckDBPyConnection, mirror: Path,

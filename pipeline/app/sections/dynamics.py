@@ -104,10 +104,16 @@ def dynamics_section(
         withheld = None
         missing = [d for d in (change.start, change.end) if not covers[d]]
         if missing:
-            withheld = ("non disponible : l'extraction du " + " et celle du ".join(d.strftime("%d/%m/%Y")
-                        for d in missing) + " ne couvre(nt) pas les départements du territoire ("
-                        + ", ".join(departements) + ") ; comparer deux fichiers de champs différents ferait "
-                        "des départs ou des arrivées fictifs")
+            # Each extraction with the départements it lacks (a review read « (04, 13) » where only the 04 was).
+            said = []
+            for day in missing:
+                lacking = [d for d in departements
+                           if coverage is not None and not extraction_coverage(coverage, day, [d])] or departements
+                which = (f"le département {lacking[0]}" if len(lacking) == 1
+                         else f"les départements {', '.join(lacking)}")
+                said.append(f"l'extraction du {day.strftime('%d/%m/%Y')} ne couvre pas {which} du territoire")
+            withheld = ("non disponible : " + " et ".join(said) + " ; comparer deux fichiers de champs différents "
+                        "ferait des départs ou des arrivées fictifs")
         periods.append(DynamicsPeriod(start=change.start, end=change.end, territory=territory, per_unit=per_unit,
                                       rows_left_out=change.rows_left_out, withheld=withheld,
                                       identifier_switches=identifier_switches(frames[change.start],

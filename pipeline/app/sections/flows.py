@@ -216,7 +216,7 @@ def flows_and_access(
     domain = set(points["code"])
     notes: list[str] = []
     # Supply per analysis unit: an arrondissement's practitioners where the domain has arrondissements.
-    rows = of_units(offre, domain)
+    rows = of_units(flow_model.ambulatory(offre), domain)
     placed = unit_of_rows(rows, domain)
     lost = rows[without_arrondissement(rows, placed, domain)]
     if len(lost):

@@ -13,8 +13,6 @@ from pipeline.render.spreadsheet import write_workbook
 from pipeline.render.table_spec import Column, ColumnKind, TableSpec
 
 DEMO_WARNING = "Offre de soins issue de données fictives de démonstration"
-NOT_LOADED_REASON = ("aucune commune chargée dans la base (départements non chargés, ou périmètre dessiné hors "
-                     "d'eux) : make data DEPARTEMENTS=… les ajoute")
 SOURCE = "Diagnostics de l'outil (Insee, DREES, Annuaire Santé, listes de CPTS ; recours modélisés)"
 
 
@@ -58,12 +56,14 @@ def comparison_specs(comparison: Comparison) -> list[TableSpec]:
     specs = [TableSpec(key="comparaison", title=comparison.labels.get("titre", "Comparaison des CPTS"),
                        frame=frame[[c.name for c in columns]].reset_index(drop=True), columns=columns,
                        source=SOURCE, note=NOTE, sheet="Comparaison", demo=comparison.demo)]
-    if comparison.not_loaded:
+    if comparison.not_loaded_table is not None and len(comparison.not_loaded_table):
         # Not in the comparison, and no failure: named in the tables too, not only on the page (a review).
         specs.append(TableSpec(
             key="non_diagnostiquees", title="CPTS sans commune chargée dans la base (non diagnostiquées)",
-            frame=pd.DataFrame({"cpts": list(comparison.not_loaded), "raison": NOT_LOADED_REASON}),
-            columns=[Column("cpts", "CPTS", "text"), Column("raison", "Raison", "text")],
+            frame=comparison.not_loaded_table.reset_index(drop=True),
+            columns=[Column("cpts", "CPTS", "text"), Column("liste", "Liste", "text"),
+                     Column("departements", "Départements de ses communes (non chargés)", "text"),
+                     Column("raison", "Raison", "text")],
             source="Listes de CPTS chargées", sheet="Non diagnostiquées"))
     if len(comparison.failures):
         failures = comparison.failures.reset_index(drop=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from pyproj import CRS
@@ -25,7 +26,7 @@ from pipeline.render.static_maps.frame import (
     scale_bar,
     stack_legends,
 )
-from pipeline.render.static_maps.layers import draw_neighbours, draw_perimeter, draw_units
+from pipeline.render.static_maps.layers import draw_neighbours, draw_perimeter, draw_units, neighbours_label
 
 
 def marker_size(n: int) -> float:
@@ -51,7 +52,7 @@ def establishments_figure(
     note_home(frame)
     if frame.home is not None:  # the legend counts what the map shows (a review: 173 counted, 68 drawn)
         establishments, units = in_zone(establishments, frame.home), in_zone(units, frame.home)
-    draw_neighbours(frame, neighbours)
+    neighbours_handle = draw_neighbours(frame, neighbours)
     draw_units(frame, units)
     perimeter_handle = draw_perimeter(frame, perimeter)
     points = frame.project(establishments)
@@ -73,9 +74,13 @@ def establishments_figure(
     frame.fix_extent()
     scale_bar(frame)
     north_arrow(frame)
-    blocks = [(f"Établissements ({format_number(len(points), 0)})", handles, labels)]
-    if perimeter_handle is not None:
-        blocks.append(("Repères", [perimeter_handle], [perimeter_label(perimeter)]))
+    blocks: list[tuple[str, list[Artist], list[str]]] = [
+        (f"Établissements ({format_number(len(points), 0)})", list(handles), labels)]
+    # The other CPTS drawn are in the legend, as on the territory map (a review found them drawn, not said).
+    context: list[tuple[Artist | None, str]] = [(perimeter_handle, perimeter_label(perimeter)),
+               (neighbours_handle, neighbours_label(neighbours) if neighbours is not None else "")]
+    if any(handle is not None for handle, _ in context):
+        blocks.append(("Repères", [h for h, _ in context if h is not None], [t for h, t in context if h is not None]))
     stack_legends(frame, blocks)
     return frame.fig
 

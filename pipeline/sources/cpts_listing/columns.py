@@ -45,4 +45,4 @@ def unread_column_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, An
         return []
     known = ", ".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, NAME_COLUMN))
     return [issue(listing, UNREAD, None, None, line,
-                  f"colonnes non lues (hors du format : {known}) : " + ", ".join(f"« {h} »" for h in unread))]
+                  f"hors du format ({known}) : " + ", ".join(f"« {h} »" for h in unread))]

@@ -24,7 +24,7 @@ def _named(items: list[str]) -> str:
     return ", ".join(items[:SHOWN]) + (" …" if len(items) > SHOWN else "")
 
 
-def _postal_matches(units: pd.DataFrame, code: str) -> pd.DataFrame:
+def postal_matches(units: pd.DataFrame, code: str) -> pd.DataFrame:
     """Units whose postal codes hold ``code``: an arrondissement rather than its city when both do."""
     postcodes = units["codes_postaux"].fillna("").astype(str).str.split(",")
     hits = units[postcodes.map(lambda codes: code in [c.strip() for c in codes])]
@@ -58,7 +58,7 @@ def cpts_code_hint(con: duckdb.DuckDBPyConnection, value: str, shown: Callable[[
         return ""
     units = geography.current_units_with_postcodes(con)
     units = units[units["type"].isin(["commune-actuelle", "arrondissement-municipal"])]
-    postal = _postal_matches(units, code)
+    postal = postal_matches(units, code)
     readings = [_insee_reading(con, units, code), (lambda names: f"le code postal {of_place(names)}", postal)]
     members = listings.members(con)
     parts = []

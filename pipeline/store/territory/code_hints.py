@@ -16,7 +16,7 @@ from pipeline.geography import (
     commune_of_unit,
     departement_of,
 )
-from pipeline.store.queries import beyond_the_load
+from pipeline.store.queries import beyond_the_load, geography
 
 
 def corsican_hint(value: str, names: pd.DataFrame) -> str:
@@ -75,3 +75,21 @@ def postal_codes_of_a_city(frame: pd.DataFrame, typed: set[str]) -> list[str]:
                          f"{last}")
     return notes
 
+
+
+def postal_code_hint(con: duckdb.DuckDBPyConnection, code: str, served_by: dict[str, pd.DataFrame]) -> str:
+    """« ; 04000 est le code postal de Digne-les-Bains (04070), La Javie (04097)… : indiquez le code INSEE voulu »
+    for an unknown INSEE code that is a loaded commune's postal code (a review: « 04000 » got « code inconnu »
+    alone); nothing otherwise. ``served_by`` keeps the current communes read at the first call of a resolution."""
+    from pipeline.store.territory.code_hint import postal_matches
+
+    if "communes" not in served_by:
+        units = geography.current_units_with_postcodes(con)
+        served_by["communes"] = units[units["type"] == "commune-actuelle"]
+    served = postal_matches(served_by["communes"], code).sort_values(["population", "code"],
+                                                                     ascending=[False, True])
+    if served.empty:
+        return ""
+    shown = ", ".join(f"{row.nom} ({row.code})" for row in served.head(5).itertuples())
+    more = f" et {len(served) - 5} autres" if len(served) > 5 else ""
+    return f" ; {code} est le code postal de {shown}{more} : indiquez le code INSEE voulu"

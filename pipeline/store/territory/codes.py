@@ -28,8 +28,20 @@ from pipeline.geography import outside_the_load as not_loaded
 from pipeline.model import UNIT_COLUMNS
 from pipeline.sources.contours_download import department_slugs
 from pipeline.sources.files import first_listed
-from pipeline.store.queries import beyond_the_load, geography, provenance
-from pipeline.store.territory.code_hints import corsican_hint, paris_postal_code, postal_codes_of_a_city
+from pipeline.store.queries import geography, provenance
+from pipeline.store.territory.code_hints import (
+    corsican_hint,
+    paris_postal_code,
+    postal_code_hint,
+    postal_codes_of_a_city,
+)
+from pipeline.store.territory.former_names import (
+    FORMER_LABELS,
+    named_rows,
+    read_former_names,
+    unloaded_listed,
+    unloaded_rows,
+)
 
 #: Errors a refused list of codes shows; the others are counted (a file of a million unknown codes).
 MAX_ERRORS_SHOWN = 50
@@ -166,38 +178,6 @@ def names_label(names: list[str], arrondissements: int = 0) -> str:
 SPREADSHEET_NOTES = 3
 
 
-#: How a former commune is named in a note (the mapping's ``kind``).
-FORMER_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée", "ancien": "ancienne commune"}
-
-
-def _former_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Names a commune is typed by besides its own, and every name outside the loaded départements: ``code``,
-    ``nom``, ``kind``, ``current_code``, ``departement``, ``charge``, and the folded ``_key``/``_words``. The COG's
-    communes déléguées and associées (those keeping their commune nouvelle's code too), its earlier names of the
-    loaded communes' codes (``ancien``), the communes of the départements not loaded."""
-    everywhere = beyond_the_load.commune_names(con)
-    earlier = geography.cog_mapping(con).dropna(subset=["nom", "current_code"]).query("kind == 'ancien'")
-    rows = pd.concat([everywhere[everywhere["kind"].isin(["deleguee", "associee"]) | ~everywhere["charge"]],
-                      earlier.assign(departement=earlier["current_code"].map(departement_of), charge=True)],
-                     ignore_index=True)
-    return rows.assign(_key=rows["nom"].map(normalise_name), _words=rows["nom"].map(name_words))
-
-
-def _named(rows: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Rows of :func:`_former_names` named ``value`` (accents, case and punctuation aside), else by its words
-    (« St-Vincent-les-Forts », a review)."""
-    found = rows[rows["_key"] == normalise_name(value)]
-    if found.empty and (asked := name_words(value)):
-        found = rows[rows["_words"] == asked]
-    return found
-
-
-def _unloaded(rows: pd.DataFrame, value: str) -> pd.DataFrame:
-    """The communes of the départements not loaded that :func:`_named` finds, one row each."""
-    found = _named(rows, value)
-    return found[~found["charge"].astype(bool)].drop_duplicates("current_code")
-
-
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str,
                   places: list[str] | None = None, *, typed_by_user: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Resolve codes (or exact commune names) to units, collecting every error.
@@ -232,6 +212,7 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
     former_names: list[pd.DataFrame] = []
     former_hits: dict[str, pd.DataFrame] = {}
     outside_of: dict[str | None, str | None] = {}
+    postal_units: dict[str, pd.DataFrame] = {}  # read once, for the hints of unknown codes
     typed: set[str] = set()  # codes given as such (a name or a former code says which commune it means)
     rewritten: list[str] = []  # codes a spreadsheet wrote as numbers, read (said together: a note per row was 44)
 
@@ -284,7 +265,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                 outside_of[departement] = outside_the_load(con, departement)
             if outside := outside_of[departement]:
                 beyond.append((len(errors), code, value + at))
-            errors.append(f"code INSEE {value}{at}{outside}" if outside else f"code INSEE inconnu : {value}{at}")
+            hint = postal_code_hint(con, code, postal_units) if len(errors) < MAX_ERRORS_SHOWN else ""  # shown only
+            errors.append(f"code INSEE {value}{at}{outside}" if outside else f"code INSEE inconnu : {value}{at}{hint}")
             continue
         # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
         key = normalise_name(value)
@@ -303,15 +285,20 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         # Corrèze (a review: refused as unknown, or read as Corrèze's without a word).
         if key not in former_hits:
             if not former_names:
-                former_names.append(_former_names(con))
-            rows = _named(former_names[0], value)
+                former_names.append(read_former_names(con))
+            rows = named_rows(former_names[0], value)
             former_hits[key] = rows[rows["charge"] & rows["current_code"].isin(current_names()["unit_code"])]
         former = former_hits[key][~former_hits[key]["current_code"].isin(set(hits["unit_code"]))]
-        if len(hits) + former["current_code"].nunique() > 1:
+        # Homonyms outside the load make a loaded one ambiguous too, as on a load of all France (a review: « Sainte-
+        # Colombe » read as the Gironde's on a load of the 33, the 12 others unsaid).
+        elsewhere = unloaded_rows(former_names[0], value)
+        if len(hits) + former["current_code"].nunique() > 1 or (len(hits) + len(former) and len(elsewhere)):
             listed = ", ".join([*(f"{r.nom} ({r.unit_code}, dép. {r.departement})" for r in hits.itertuples()),
                                 *(f"{r.nom} ({r.code}, {FORMER_LABELS[r.kind]} de {named[1].at[r.current_code, 'nom']}"
                                   f", {r.current_code})" for r in former.drop_duplicates("current_code").itertuples())])
-            errors.append(f"« {value} »{at} est ambigu : {listed} ; donnez le code INSEE")
+            beyond_it = f" ; hors des départements chargés : {', '.join(unloaded_listed(elsewhere))}" \
+                if len(elsewhere) else ""
+            errors.append(f"« {value} »{at} est ambigu : {listed}{beyond_it} ; donnez le code INSEE")
         elif len(hits) == 1:
             what = "l'arrondissement" if hits.iloc[0]["type"] == "arrondissement-municipal" else "la commune"
             notes.append(f"« {value} » lu comme {what} {hits.iloc[0]['unit_code']}")
@@ -330,12 +317,10 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
                          f"{FORMER_LABELS.get(row['kind'], 'ancienne commune')}) rattaché à la commune actuelle "
                          f"{target} ({named[1].at[target, 'nom']})")
             take(target, named[1], target)
-        elif len(elsewhere := _unloaded(former_names[0], value)):
+        elif len(elsewhere):
             # A commune of a département the database was not loaded for: said so (a review: « Lyon » was « ni un
             # code INSEE ni un nom de commune connu », with « Moulon » suggested).
-            listed = ", ".join(
-                f"{r.nom} ({r.code}" + (f", {FORMER_LABELS[r.kind]} de {r.current_code}" if r.kind in FORMER_LABELS
-                                        else "") + f", dép. {r.departement})" for r in elsewhere.itertuples())
+            listed = ", ".join(unloaded_listed(elsewhere))
             if len(elsewhere) == 1:
                 first = elsewhere.iloc[0]
                 beyond.append((len(errors), str(first["current_code"]), f"« {value} »{at}"))

@@ -1,0 +1,27 @@
+"""Where an error names its file: after the message, or in the header of a list of problems."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import DataError, collect
+
+
+def test_a_list_of_problems_names_its_file_in_its_header_each_item_its_line() -> None:
+    """A review read « - ligne 7 : … (fichier x.csv, ligne 6) »: the file and the first line after the last item."""
+    with pytest.raises(DataError) as info:
+        collect(["ligne 6 : 5 champs au lieu de 4", "ligne 7 : 5 champs au lieu de 4"], "Lignes mal formées :",
+                "x.csv")
+    assert str(info.value) == ("Lignes mal formées (fichier x.csv) :\n  - ligne 6 : 5 champs au lieu de 4\n"
+                               "  - ligne 7 : 5 champs au lieu de 4")
+    # The line of the first problem is not said again in the header: each item has its own.
+    listed = DataError("Liste de CPTS invalide :\n  - ligne 3 : statut\n  - ligne 5 : date", "l.csv", 3)
+    assert str(listed) == "Liste de CPTS invalide (fichier l.csv) :\n  - ligne 3 : statut\n  - ligne 5 : date"
+
+
+def test_a_line_break_in_a_quoted_cell_is_no_list() -> None:
+    """A header cell typed with Alt+Enter (« Commune\\nliste ») put the file in the middle of the quote (a review)."""
+    error = DataError("Colonne de codes absente (colonnes lues : Commune\nliste, x)", "t.csv", 1)
+    assert str(error) == "Colonne de codes absente (colonnes lues : Commune\nliste, x) (fichier t.csv, ligne 1)"
+    assert str(DataError("Une erreur", "t.csv", 2)) == "Une erreur (fichier t.csv, ligne 2)"
+    assert str(DataError("Une erreur")) == "Une erreur"
