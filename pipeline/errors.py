@@ -39,11 +39,12 @@ class PipelineError(Exception):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        head, _, items = self.message.partition("\n")
-        if self.path is not None and head.endswith(" :") and items.startswith(LIST_ITEM):
-            # A list of problems (:func:`collect`), each item with its line: the file in the header, not after
-            # the last item, which it seemed to contradict (« - ligne 7 : … (fichier x.csv, ligne 6) », a review).
-            return f"{head.removesuffix(' :')} (fichier {self.path}) :\n{items}"
+        header_end = self.message.find(" :\n" + LIST_ITEM)
+        if self.path is not None and header_end >= 0:
+            # A list of problems (:func:`collect`), each item with its line: the file at the end of the header (a
+            # quoted cell in it may hold a line break), not after the last item, which it seemed to contradict
+            # (« - ligne 7 : … (fichier x.csv, ligne 6) », a review).
+            return f"{self.message[:header_end]} (fichier {self.path}) :{self.message[header_end + 2:]}"
         where = ""
         if self.path is not None:
             where = f" (fichier {self.path}"

@@ -25,3 +25,12 @@ def test_a_line_break_in_a_quoted_cell_is_no_list() -> None:
     assert str(error) == "Colonne de codes absente (colonnes lues : Commune\nliste, x) (fichier t.csv, ligne 1)"
     assert str(DataError("Une erreur", "t.csv", 2)) == "Une erreur (fichier t.csv, ligne 2)"
     assert str(DataError("Une erreur")) == "Une erreur"
+
+
+def test_a_line_break_in_the_header_of_a_list_keeps_the_file_at_its_end() -> None:
+    """A second review: an unknown profession typed « plom⏎bier », quoted in the header of the members' errors,
+    sent the file to the last item again."""
+    error = DataError("Fichier des adhérents invalide (professions inconnues : « plom\nbier ») :\n  - ligne 3 : a\n"
+                      "  - ligne 5 : b", "a.csv", 3)
+    assert str(error) == ("Fichier des adhérents invalide (professions inconnues : « plom\nbier ») (fichier a.csv) :\n"
+                          "  - ligne 3 : a\n  - ligne 5 : b")

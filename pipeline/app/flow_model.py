@@ -33,6 +33,7 @@ from pipeline.nomenclatures import GROUPE_MG, RECOURS_HORS_AMBULATOIRE
 from pipeline.params import FlowParams
 from pipeline.render.sections.common import agree
 from pipeline.sources import od_table
+from pipeline.sources.annuaire.classify import RECOURS_NON_RENSEIGNE
 from pipeline.store.queries import geography
 
 GP = GROUPE_MG
@@ -124,9 +125,10 @@ def ambulatory(offre: pd.DataFrame) -> pd.DataFrame:
 
     A review: GPs salaried in hospitals and médico-social establishments, 37 % of the GPs' presence shares, were
     counted as receiving consultations; the Annuaire Santé classification (:mod:`pipeline.sources.annuaire.
-    classify`) calls them « hors ambulatoire ».
+    classify`) calls them « hors ambulatoire », and a salaried practice of unknown setting « non renseigné »:
+    neither is counted (a second review found the latter counted).
     """
-    return offre[(offre["recours"] != RECOURS_HORS_AMBULATOIRE).to_numpy(dtype=bool)]
+    return offre[(~offre["recours"].isin([RECOURS_HORS_AMBULATOIRE, RECOURS_NON_RENSEIGNE])).to_numpy(dtype=bool)]
 
 
 def gp_supply(offre: pd.DataFrame, codes: set[str], params: FlowParams) -> pd.DataFrame:

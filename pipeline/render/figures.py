@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render import charts, static_maps
 from pipeline.render import provenance as prov
-from pipeline.render.palette import PERIMETER_LABEL
+from pipeline.render.palette import PERIMETER_LABEL, TERRITORY_PERIMETER_LABEL
 from pipeline.render.profile_layers import LAYER_BREAKS, LAYER_DECIMALS
 from pipeline.render.report import DEMO_BANNER
 
@@ -69,7 +69,7 @@ def drawn_perimeter(d: Diagnostic) -> gpd.GeoDataFrame:
 
     A département or a list of communes is no CPTS: its outline is « Périmètre du territoire ».
     """
-    return d.perimeter.assign(legende=PERIMETER_LABEL if d.territory.cpts is not None else "Périmètre du territoire")
+    return d.perimeter.assign(legende=PERIMETER_LABEL if d.territory.cpts is not None else TERRITORY_PERIMETER_LABEL)
 
 
 def establishment_points(d: Diagnostic) -> gpd.GeoDataFrame | None:

@@ -95,8 +95,10 @@ FLOW_COLORS: dict[str, str] = {"entrant": "#2166ac", "sortant": "#d6604d"}
 FLOW_OTHER_COLOR = "#636363"
 #: Outline of the CPTS perimeter (maps and static maps).
 PERIMETER_COLOR = "#c51b7d"
-#: Legend of that outline when the perimeter frame has no ``legende`` column (see :func:`perimeter_label`).
+#: Legend of that outline when the perimeter frame has no ``legende`` column (see :func:`perimeter_label`), and
+#: of a territory that is no CPTS (a département, a list of communes).
 PERIMETER_LABEL = "Périmètre de la CPTS"
+TERRITORY_PERIMETER_LABEL = "Périmètre du territoire"
 #: Other CPTS around the territory: outline and fill.
 NEIGHBOUR_COLOR = "#8c6d31"
 NEIGHBOUR_FILL = "#e7cb94"

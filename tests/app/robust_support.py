@@ -114,9 +114,9 @@ def error_line(message: str, path: Path | str | None = None, line: int | None = 
     where = ""
     if path is not None:
         where = f" (fichier {path}" + (f", ligne {line}" if line is not None else "") + ")"
-    head, _, items = message.partition("\n")
-    if path is not None and head.endswith(" :") and items.startswith("  - "):  # a list: its file in its header
-        return f"Erreur : {head.removesuffix(' :')} (fichier {path}) :\n{items}\n"
+    header_end = message.find(" :\n  - ")
+    if path is not None and header_end >= 0:  # a list: its file at the end of its header
+        return f"Erreur : {message[:header_end]} (fichier {path}) :{message[header_end + 2:]}\n"
     return f"Erreur : {message}{where}\n"
 
 

@@ -111,17 +111,19 @@ def test_the_models_count_ambulatory_practice_only_as_the_drees_apl() -> None:
     """The DREES APL counts « omnipraticiens libéraux et salariés en centre de santé »; a review found the GPs
     salaried in hospitals and médico-social establishments (« hors ambulatoire ») counted by the flows and the
     APL approchée. By hand: 04070 holds 1 (libéral) + 0,5 (centre de santé) + 0,25 (volunteer in a centre de
-    santé) of ambulatory GPs; its 2 hospital GPs and 0,5 in an EHPAD are left out."""
+    santé) of ambulatory GPs; its 2 hospital GPs, 0,5 in an EHPAD and 0,75 salaried where the registry gives no
+    setting (« non renseigné », a second review) are left out."""
     from pipeline.app.flow_model import ambulatory, gp_supply
     from pipeline.params import default_params
 
     offre = pd.DataFrame({
-        "unite": ["04070"] * 6, "commune": ["04070"] * 6, "groupe": ["Médecins généralistes"] * 6,
-        "recours": ["premier", "premier", "premier", "hors ambulatoire", "hors ambulatoire", "premier"],
-        "mode": ["libéral", "salarié", "bénévole", "salarié", "salarié", "libéral"],
+        "unite": ["04070"] * 7, "commune": ["04070"] * 7, "groupe": ["Médecins généralistes"] * 7,
+        "recours": ["premier", "premier", "premier", "hors ambulatoire", "hors ambulatoire", "premier",
+                    "non renseigné"],
+        "mode": ["libéral", "salarié", "bénévole", "salarié", "salarié", "libéral", "salarié"],
         "cadre": ["cabinet", "centre de santé", "centre de santé", "établissement de santé",
-                  "établissement médico-social", "cabinet"],
-        "etp_sites": [1.0, 0.5, 0.25, 2.0, 0.5, 0.0],
+                  "établissement médico-social", "cabinet", "non renseigné"],
+        "etp_sites": [1.0, 0.5, 0.25, 2.0, 0.5, 0.0, 0.75],
     })
     assert ambulatory(offre).index.tolist() == [0, 1, 2, 5]
     assert gp_supply(offre, {"04070"}, default_params().flows)["effectif"].tolist() == [1.75]
@@ -136,7 +138,10 @@ def test_the_diagnostic_s_model_holds_the_ambulatory_supply(con: duckdb.DuckDBPy
     from pipeline.store.territory import resolve_territory
 
     held, every = con.execute(
-        "SELECT sum(etp_sites) FILTER (WHERE mode = 'libéral' OR cadre = 'centre de santé'), sum(etp_sites) "
+        # « une pratique en ambulatoire […] de manière libérale ou salarié en centre de santé » (seed 000): a cabinet
+        # or a centre de santé, or libéral anywhere but in a hospital.
+        "SELECT sum(etp_sites) FILTER (WHERE cadre IN ('cabinet', 'centre de santé') "
+        "OR (mode = 'libéral' AND cadre <> 'établissement de santé')), sum(etp_sites) "
         "FROM offre_commune WHERE unite = '04070' AND groupe = 'Médecins généralistes'").fetchall()[0]
     assert 0 < held < every  # Digne-les-Bains has GPs in its hospital
     spec = "communes:04070"

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.cli import build_parser
 from pipeline.errors import TerritoryError
+from pipeline.render.sections.common import AMBULATORY_WORDS
 from pipeline.store.territory import resolve_territory
 from tests.app.test_diagnostic_e2e import run_cli
 from tests.conftest import cli_environment
@@ -193,6 +194,8 @@ def test_approx_apl_wording_names_presence_shares(runs: dict[str, Any]) -> None:
     report = text_of(runs["maps"] / "communes-04070" / "rapport.html")
     assert "offre en effectifs" not in report
     assert "une offre en parts de présence des professionnels de l'Annuaire Santé" in report
+    # What the model counts, which the supply table does not restrict (a review: the report did not say it).
+    assert f"exerçant en ambulatoire : {AMBULATORY_WORDS}" in " ".join(report.split())
 
 
 # --------------------------------------------------------------------------- (13) exports

@@ -101,3 +101,13 @@ def test_an_unknown_code_that_is_a_postal_code_names_the_communes_it_serves(db: 
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, "communes:04999")
     assert info.value.message.endswith("code INSEE inconnu : 04999")
+
+
+def test_a_postal_code_of_six_communes_names_five_and_one_other(db: duckdb.DuckDBPyConnection, raw: tuple) -> None:
+    """A second review read « et 1 autres »: 04400 serves six communes of the raw COG."""
+    communes, _ = raw
+    served = [c for c in communes if "04400" in c.get("codesPostaux", []) and c["type"] == "commune-actuelle"]
+    assert len(served) == 6
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "communes:04400")
+    assert info.value.message.endswith(" et 1 autre : indiquez le code INSEE voulu")

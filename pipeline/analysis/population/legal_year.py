@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["FROZEN_CENSUS", "frozen", "legal_years", "years_label", "zone_year"]
+__all__ = ["FROZEN_CENSUS", "frozen", "frozen_year", "legal_years", "years_label", "zone_year"]
 
 #: Départements whose legal population is one older census in every package → the census year.
 FROZEN_CENSUS: dict[str, int] = {"976": 2017}
@@ -61,8 +61,13 @@ def years_label(departements: Iterable[object], package_year: int) -> str:
     return f"population légale {package_year}{extra}"
 
 
-def zone_year(departements: Iterable[object], package_year: int) -> int:
-    """The year of a zone's legal populations: the package's, unless every département of the zone has one older
-    census only (2017 for Mayotte alone)."""
+def frozen_year(departements: Iterable[object]) -> int | None:
+    """The census year of a zone every département of which has one older census only (2017 for Mayotte alone);
+    None for any other zone."""
     codes = sorted({str(d) for d in departements})
-    return FROZEN_CENSUS[codes[0]] if codes and all(map(frozen, codes)) else package_year
+    return FROZEN_CENSUS[codes[0]] if codes and all(map(frozen, codes)) else None
+
+
+def zone_year(departements: Iterable[object], package_year: int) -> int:
+    """The year of a zone's legal populations: :func:`frozen_year`, else the package's."""
+    return frozen_year(departements) or package_year

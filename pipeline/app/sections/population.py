@@ -157,7 +157,7 @@ def _zone_row(deps: pd.DataFrame, level: str, code: str, name: str | None, refs:
     A zone whose communes all carry Mayotte's census in every package has no evolution.
     """
     members = (set(deps.loc[deps["region"] == code, "code"].astype(str)) or {code}) if level == "region" else {code}
-    frozen = legal_year.FROZEN_CENSUS.get(sorted(members)[0]) if all(map(legal_year.frozen, members)) else None
+    frozen = legal_year.frozen_year(members)
     loaded = () if level != "region" or whole_france(deps["code"].astype(str)) else members
     label = zone_label(level, code, name or code, loaded)
     series = ind.by_population_year(refs[f"{level}:{code}"], config.POPULATION_YEAR)

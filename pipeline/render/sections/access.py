@@ -11,6 +11,7 @@ from pipeline.model.options import WhatIfChange
 from pipeline.nomenclatures import GROUPE_MG
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import (
+    AMBULATORY_WORDS,
     DEMO_WARNING,
     REGISTRY_SOURCE,
     agree,
@@ -212,7 +213,8 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
                 "paliers de distance de la DREES appliqués à des distances à vol d'oiseau corrigées d'un facteur "
                 "de détour, et une offre en parts de présence des professionnels de l'Annuaire Santé (un "
                 "professionnel exerçant sur n lieux compte 1/n dans chacun ; ce n'est pas un temps de travail "
-                f"mesuré). Unité : {d.access.unit}. Ce n'est pas l'APL officielle de la DREES."
+                f"mesuré) exerçant en ambulatoire : {AMBULATORY_WORDS}. Unité : {d.access.unit}. Ce n'est pas "
+                "l'APL officielle de la DREES."
                 + (f" {d.access.demand}." if d.access.demand else ""),
                 f"Corrélation de rang (Spearman) avec l'APL officielle 2023 : {fmt(rho, 2)} sur {fmt(n)} "
                 f"{_units_word(d, n)} du territoire{correlation_caveat(n)}, {fmt(rho_v, 2)} sur {fmt(n_v)} "

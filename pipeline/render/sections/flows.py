@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline.model.diagnostic import Diagnostic, FlowsSection, residents_unknown
 from pipeline.render.sections.common import (
+    AMBULATORY_WORDS,
     DEMO_WARNING,
     REGISTRY_SOURCE,
     fmt,
@@ -42,7 +43,8 @@ def _flow_method_paragraph(flows: FlowsSection) -> str:
                 "de cette table origine-destination ; aucun modèle n'est appliqué.")
     return (f"Origine des flux : {flows.origin}. Les recours partent de chaque commune en proportion de sa "
             "population (taux nationaux de recours par profession) et se répartissent entre les communes où "
-            "exercent les professionnels selon leur présence (parts d'activité par lieu d'exercice) et la distance "
+            f"exercent les professionnels en ambulatoire ({AMBULATORY_WORDS}) selon leur présence (parts de présence "
+            "par lieu d'exercice) et la distance "
             f"(modèle de Huff, {_decay_text(flows.params)}).")
 
 

@@ -15,8 +15,10 @@ from pipeline.geography import (
     arrondissements_of,
     commune_of_unit,
     departement_of,
+    of_place,
 )
 from pipeline.store.queries import beyond_the_load, geography
+from pipeline.store.territory.code_hint import postal_matches
 
 
 def corsican_hint(value: str, names: pd.DataFrame) -> str:
@@ -81,8 +83,6 @@ def postal_code_hint(con: duckdb.DuckDBPyConnection, code: str, served_by: dict[
     """« ; 04000 est le code postal de Digne-les-Bains (04070), La Javie (04097)… : indiquez le code INSEE voulu »
     for an unknown INSEE code that is a loaded commune's postal code (a review: « 04000 » got « code inconnu »
     alone); nothing otherwise. ``served_by`` keeps the current communes read at the first call of a resolution."""
-    from pipeline.store.territory.code_hint import postal_matches
-
     if "communes" not in served_by:
         units = geography.current_units_with_postcodes(con)
         served_by["communes"] = units[units["type"] == "commune-actuelle"]
@@ -91,5 +91,6 @@ def postal_code_hint(con: duckdb.DuckDBPyConnection, code: str, served_by: dict[
     if served.empty:
         return ""
     shown = ", ".join(f"{row.nom} ({row.code})" for row in served.head(5).itertuples())
-    more = f" et {len(served) - 5} autres" if len(served) > 5 else ""
-    return f" ; {code} est le code postal de {shown}{more} : indiquez le code INSEE voulu"
+    rest = len(served) - 5
+    more = f" et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else ""
+    return f" ; {code} est le code postal {of_place(shown)}{more} : indiquez le code INSEE voulu"
