@@ -36,6 +36,9 @@ def test_partial_cpts_keeps_its_row_without_rank() -> None:
     note = payload_note(table)
     assert ("1 CPTS a des communes hors des départements chargés, non comptées ; ses chiffres sont partiels et "
             "elle n'est pas classée : Stub (57 communes)") in note
+    # One commune outside: « (1 commune) » (a review read « 1 communes »).
+    one = comparison_table([_row("A", 30_000, 0), _row("Mixte", 20_000, 1)])
+    assert "Mixte (1 commune)" in payload_note(one) and "1 communes" not in payload_note(one)
     whole = comparison_table([_row("A", 30_000, 0), _row("B", 20_000, 0)])
     assert whole[PARTIAL].tolist() == [0, 0] and "hors des départements chargés" not in payload_note(whole)
 

@@ -99,7 +99,7 @@ def _partial_note(table: pd.DataFrame) -> str:
     partial = table[counts.isna() | (counts > 0)]
     if partial.empty:
         return ""
-    names = ", ".join(f"{r.cpts} ({int(n)} communes)" if pd.notna(n := getattr(r, PARTIAL))
+    names = ", ".join(f"{r.cpts} ({int(n)} commune{'s' if n > 1 else ''})" if pd.notna(n := getattr(r, PARTIAL))
                       else f"{r.cpts} (périmètre dessiné en partie hors des départements chargés)"
                       for r in partial.itertuples())
     has, figures, ranked = (("a", "ses", "elle n'est pas classée") if len(partial) == 1
