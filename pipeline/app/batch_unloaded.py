@@ -41,12 +41,16 @@ def unloaded(con: duckdb.DuckDBPyConnection, listing: str) -> tuple[list[dict[st
     return failures, tuple(outside)
 
 
-def outside_in_region(con: duckdb.DuckDBPyConnection, region: str) -> list[tuple[str, str]]:
-    """The CPTS of every loaded listing without a loaded unit, some of whose communes lie in ``region`` (outside
-    the départements of the database): ``(cpts, listing)``."""
-    departements = set(REGION_DEPARTEMENTS.get(region, ()))
+def coded_out_of_scope(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The listings' anomalies naming a CPTS's commune outside the loaded départements, by its code."""
     outside = listings.anomalies(con)
-    outside = outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
+    return outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
+
+
+def outside_in_region(con: duckdb.DuckDBPyConnection, region: str, outside: pd.DataFrame) -> list[tuple[str, str]]:
+    """The CPTS of every loaded listing without a loaded unit, some of whose communes lie in ``region`` (outside
+    the départements of the database; ``outside``: :func:`coded_out_of_scope`): ``(cpts, listing)``."""
+    departements = set(REGION_DEPARTEMENTS.get(region, ()))
     in_region = outside[outside["code"].astype(str).map(departement_of).isin(departements)]
     found = []
     for listing in listings.listing_names(con):
@@ -55,12 +59,11 @@ def outside_in_region(con: duckdb.DuckDBPyConnection, region: str) -> list[tuple
     return found
 
 
-def left_out_table(con: duckdb.DuckDBPyConnection, left_out: list[tuple[str, str]]) -> pd.DataFrame:
-    """``cpts``, ``liste``, ``departements`` (those of its communes, none loaded) and ``raison`` (French, with the
-    command that loads them) of each CPTS left out. A review: the comparison's table said « … » for the
-    départements, and wrote the listing into the CPTS's name."""
-    outside = listings.anomalies(con)
-    outside = outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
+def left_out_table(con: duckdb.DuckDBPyConnection, left_out: list[tuple[str, str]],
+                   outside: pd.DataFrame) -> pd.DataFrame:
+    """``cpts``, ``liste``, ``departements`` (those of its communes, none loaded; ``outside``:
+    :func:`coded_out_of_scope`) and ``raison`` (French, with the command that loads them) of each CPTS left out. A
+    review: the comparison's table said « … » for the départements, and wrote the listing into the CPTS's name."""
     loaded = set(provenance.loaded_departements(con))
     rows = []
     for cpts, listing in left_out:
@@ -100,6 +103,7 @@ def unloaded_for(con: duckdb.DuckDBPyConnection, options: BatchOptions
     """:func:`unloaded` for a listing's batch, :func:`outside_in_region` (no failure) for a région's, and print the
     names of the CPTS left out (French): the failures, those names (« CPTS X (liste paca) » when several listings
     are loaded) and their :func:`left_out_table`."""
+    coded = coded_out_of_scope(con)  # read once for the région's CPTS and the table
     if options.listing is not None:
         failures, names = unloaded(con, options.listing)
         outside = [(cpts, options.listing) for cpts in names]
@@ -107,11 +111,11 @@ def unloaded_for(con: duckdb.DuckDBPyConnection, options: BatchOptions
     else:
         region = resolve_zone(con, "region", str(options.region))[0]
         failures = unknown_in_region(con, region)
-        outside = outside_in_region(con, region)
+        outside = outside_in_region(con, region, coded)
         where = "de la région"
     several = len(listings.listing_names(con)) > 1 and options.listing is None
     shown = tuple(f"{cpts} (liste {listing})" if several else cpts for cpts, listing in outside)
     if shown:
         print(f"{format_number(len(shown))} CPTS {where} sans commune chargée dans la base, non diagnostiquées : "
               + ", ".join(shown))
-    return failures, shown, left_out_table(con, outside)
+    return failures, shown, left_out_table(con, outside, coded)

@@ -267,7 +267,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             if outside := outside_of[departement]:
                 beyond.append((len(errors), code, value + at))
             shown_so_far = len(errors) - len(beyond) + bool(beyond)  # the codes beyond the load are one line
-            hint = postal_code_hint(con, code, postal_units) if shown_so_far < MAX_ERRORS_SHOWN else ""
+            hint = postal_code_hint(con, code, postal_units) if not outside and shown_so_far < MAX_ERRORS_SHOWN \
+                else ""
             errors.append(f"code INSEE {value}{at}{outside}" if outside else f"code INSEE inconnu : {value}{at}{hint}")
             continue
         # Not a code: accept an exact (accent- and case-insensitive) unique commune name.
