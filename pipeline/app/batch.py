@@ -33,7 +33,7 @@ import pandas as pd
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model, outcome
 from pipeline.app.batch_rows import BatchContext, comparison_row, comparison_table
-from pipeline.app.batch_unloaded import unloaded_for
+from pipeline.app.batch_unloaded import none_loaded, unloaded_for
 from pipeline.app.diagnostic import compute
 from pipeline.app.listing_names import listing_folder
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
@@ -46,7 +46,7 @@ from pipeline.model.perimeter import BatchOptions, Comparison, anchor_of
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
 from pipeline.render.background import Background
-from pipeline.render.comparison import write_comparison
+from pipeline.render.comparison import previous_rows, write_comparison
 from pipeline.render.comparison.page import sources_line
 from pipeline.render.report import format_number
 from pipeline.store.connection import connect
@@ -84,7 +84,8 @@ def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str,
         chosen = names.merge(touching, on=["cpts", "listing"])
         name, label = f"region-{slugify(code)}", f"région {loaded_part(con, 'region', code, region)[0]}"
     if chosen.empty:
-        raise PipelineError(f"Aucune CPTS à comparer pour la {label}")
+        raise PipelineError(none_loaded(con, options.listing) if options.listing is not None
+                            else f"Aucune CPTS à comparer pour la {label}")
     shared_name = names["cpts"].map(lambda n: int((names["cpts"] == n).sum()) > 1)
     specs = {(r.cpts, r.listing): (f"cpts:{r.listing}:{r.cpts}" if s else f"cpts:{r.cpts}")
              for r, s in zip(names.itertuples(), shared_name, strict=True)}
@@ -314,14 +315,32 @@ def _run(options: BatchOptions, done: _Done) -> int:
         listings=tuple(sorted(set(context.shared.members["listing"]))),
         sources=sources_line("annuaire-sante" in context.shared.demo_sources),
     )
+    previous = previous_rows(name)
     page, tables = write_comparison(comparison)
     done.comparison = True
     print(f"Comparaison : {page}\n  tableaux : {tables}")
+    _remove_stale_outputs(previous, written)
     # Out of the CPTS tried: those failing before (codes naming no commune) were left out of « 5 sur 5 » (a review).
     tried = {(str(r.cpts), str(r.listing)) for r in chosen.itertuples()} | {(f["cpts"], f["liste"]) for f in failures}
     print(f"{len(rows)} CPTS sur {len(tried)} calculées en {time.perf_counter() - start:.1f} s"
           + (f" ; {len(failures)} en échec (voir ci-dessus et la page de comparaison)" if failures else ""))
     return 0 if not failures else 1 if unexpected else 2
+
+
+def _remove_stale_outputs(previous: list[tuple[str, str, str]], written: dict[str, str]) -> None:
+    """Remove the outputs of the previous comparison's CPTS written elsewhere or not at all by this run: a CPTS
+    taken out of the listing, or one whose folder changed (a homonym added), left a report linking to a line the
+    comparison no longer has (a review)."""
+    removed: list[str] = []
+    for slug, cpts, listing in previous:
+        if slug in written:
+            continue
+        with contextlib.suppress(PipelineError):  # its folders are being written by another run: left as they are
+            if outputs.remove_outputs_of(slug, {f"cpts:{cpts}", f"cpts:{listing}:{cpts}"}):
+                removed.append(slug)
+    if removed:
+        print(f"Sorties de la comparaison précédente supprimées ({len(removed)}, CPTS retirées de la liste ou "
+              f"écrites dans un autre dossier) : {', '.join(removed[:10])}{' …' if len(removed) > 10 else ''}")
 
 
 def _shapes(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]],

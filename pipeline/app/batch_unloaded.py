@@ -80,6 +80,20 @@ def left_out_table(con: duckdb.DuckDBPyConnection, left_out: list[tuple[str, str
     return pd.DataFrame(rows, columns=["cpts", "liste", "departements", "raison"])
 
 
+def none_loaded(con: duckdb.DuckDBPyConnection, listing: str) -> str:
+    """Why a batch of ``listing`` has no CPTS to diagnose: each of its CPTS, with the départements of its communes
+    and the command that loads them (the failures of unknown codes named too)."""
+    failures, outside = unloaded(con, listing)
+    table = left_out_table(con, [(cpts, listing) for cpts in outside], coded_out_of_scope(con))
+    shown = [f"{row.cpts} ({row.departements or 'périmètre dessiné hors des départements chargés'})"
+             for row in table.itertuples()] + [f"{row['cpts']} (codes inconnus)" for row in failures]
+    wanted = sorted({d.strip() for value in table["departements"] for d in str(value).split(",") if d.strip()})
+    loaded = provenance.loaded_departements(con)
+    command = (f" ; make data DEPARTEMENTS={','.join(sorted({*loaded, *wanted}))} les ajoute" if wanted else "")
+    return (f"Aucune CPTS de la liste « {listing} » n'a de commune chargée dans la base (base limitée à "
+            f"{', '.join(loaded)}) : {', '.join(shown[:10])}{' …' if len(shown) > 10 else ''}{command}")
+
+
 def unknown_in_region(con: duckdb.DuckDBPyConnection, region: str) -> list[dict[str, str]]:
     """The failure rows of the CPTS whose codes name no commune that belong to ``region``'s batch: by the
     département of a well-formed code (04999 is of the 04), and, with none (a SIREN, a totals row's « 33 »), in

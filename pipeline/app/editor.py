@@ -44,6 +44,7 @@ from pipeline.render.editor import (
 )
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import enumeration, plural
+from pipeline.sources.cpts_listing import codes_beyond_the_load
 from pipeline.store.connection import connect
 from pipeline.store.queries import beyond_the_load, geography, listings, provenance
 from pipeline.store.territory import loaded_part, resolve_territory, resolve_zone
@@ -114,7 +115,9 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
         if zone.intersection(codes):
             own = reported.get((listing, cpts))
             beyond = None if drawn_part_outside_the_load(own) else outside_the_load(own)  # as its diagnostic
-            out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes, beyond_the_load=beyond))
+            listed = () if own is None else tuple(sorted(set(codes_beyond_the_load(own)["code"].astype(str))))
+            out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes, beyond_the_load=beyond,
+                                       beyond_the_load_codes=listed))
     return out
 
 

@@ -28,6 +28,7 @@ from pipeline.app.online_supply import (
     online_registry_step,
     record_demo_reason,
 )
+from pipeline.app.relocation import relocation_step
 from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import DataError, PipelineError
 from pipeline.geography import normalise_insee_code, to_wkb
@@ -351,9 +352,15 @@ def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
             steps.append(online_registry_step(online, lambda p, sf, origin: registry_step(p, sf, origin=origin)))
         if options.finess is None:
             steps.append(online_finess_step(online, lambda p, origin: finess_step(p, origin)))
+    steps.append(relocation_step(_reload, online=online is not None))
     if options.demo != "never" and (options.registry is None or options.finess is None):
         steps.append(_conditional_demo(options.registry is None, options.finess is None, online))
     return steps
+
+
+def _reload(source: str, path: Path, origin: str) -> Step:
+    """The step loading again a real extraction of ``source`` from ``path`` (see :mod:`pipeline.app.relocation`)."""
+    return registry_step(path, origin=origin) if source == annuaire.SOURCE_NAME else finess_step(path, origin)
 
 
 def _conditional_demo(registry: bool, finess_wanted: bool, online: OnlineSupply | None = None) -> Step:

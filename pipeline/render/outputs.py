@@ -7,16 +7,17 @@ that an interruption undoes, stale folders — are in :mod:`pipeline.render.swap
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import collector, config
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.background import Background
-from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, clean_stale, recover
+from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, clean_stale, recover, remove_dirs
 
 __all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "folder_identity",
-           "load_writers", "map_dir", "stop_writers", "write_all"]
+           "load_writers", "map_dir", "remove_outputs_of", "stop_writers", "write_all"]
 
 
 def diagnostic_dir(slug: str) -> Path:
@@ -34,6 +35,17 @@ def folder_identity(slug: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_dev, info.st_ino
+
+
+def remove_outputs_of(slug: str, territories: set[str]) -> bool:
+    """Remove the outputs of ``slug`` when its ``summary.json`` says they are the diagnostic of one of
+    ``territories`` (its specs, ``cpts:…``): a batch's CPTS no longer written there. Another territory's folder of
+    that name, or one without a readable summary, is left alone (False)."""
+    try:
+        written_for = json.loads((diagnostic_dir(slug) / "summary.json").read_text(encoding="utf-8")).get("territory")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return written_for in territories and remove_dirs(diagnostic_dir(slug), map_dir(slug))
 
 
 def check_writable_roots() -> None:

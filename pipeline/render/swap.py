@@ -328,3 +328,10 @@ def atomic_dir(final: Path) -> Iterator[Path]:
     """Yield a temporary folder that replaces ``final`` only if the block succeeds."""
     with atomic_dirs(final) as (tmp,):
         yield tmp
+
+
+def remove_dirs(*finals: Path) -> bool:
+    """Remove ``finals`` together, under the lock of their set (never while a run writes them); False when one
+    stays (permissions), said by the caller."""
+    with _lock(_key(finals), finals):
+        return all(remove_tree(final) for final in finals if final.exists() or final.is_symlink())

@@ -168,6 +168,11 @@ def _evolution_table(d: Diagnostic) -> pd.DataFrame:
     """The population's evolution, its first year's rate « sans objet » (the reference year has no rate; a
     review found it « n.d. » in the Word Trame beside the report's « sans objet »)."""
     evo = d.population.evolution
+    if len(evo) == 1 and evo["population"].notna().all():
+        # One legal population (Mayotte's 2017 census in every vintage): no evolution to give, which is not a
+        # missing figure (a review found « non disponible » beside the other territories' « sans objet »).
+        return evo.astype({"evolution": object, "taux_annuel_pct": object}).assign(
+            evolution=[NOT_APPLICABLE], taux_annuel_pct=[NOT_APPLICABLE])
     if len(evo) < 2 or not evo["evolution"].notna().any():
         return evo
     evo = evo.astype({"taux_annuel_pct": object})

@@ -25,12 +25,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import shape
-from shapely.validation import explain_validity
 
 from pipeline.config import SourceFile
 from pipeline.errors import DataError
 from pipeline.geography import ARRONDISSEMENT_CITIES, WGS84, arrondissements_of, city_of_arrondissement
 from pipeline.sources.files import MAX_LISTED, read_text_checked
+from pipeline.sources.validity import invalidity_reason
 
 COLUMNS = ["code", "nom", "commune", "geometry"]
 #: Every arrondissement code, in order (Marseille, Lyon, Paris as the COG sorts them).
@@ -122,7 +122,7 @@ def stage_arrondissement_polygons(path: str | Path) -> gpd.GeoDataFrame:
             elif geometry.is_empty:
                 errors.append(where + "géométrie vide")
             elif not geometry.is_valid:
-                errors.append(where + f"géométrie invalide ({explain_validity(geometry)})")
+                errors.append(where + f"géométrie invalide ({invalidity_reason(geometry)})")
         rows.append({"code": code, "nom": nom, "commune": expected_city or city, "geometry": geometry})
     frame = pd.DataFrame(rows, columns=COLUMNS)
     codes = frame["code"][frame["code"] != ""]

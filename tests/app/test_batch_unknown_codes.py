@@ -39,6 +39,23 @@ def test_a_cpts_of_unknown_codes_fails_the_batch_and_is_named(fixture_data_dir: 
     assert list(pd.read_csv(folder / "comparaison.csv", dtype=str)["cpts"]) == ["CPTS Digne"]
 
 
+def test_a_listing_none_of_whose_cpts_is_loaded_names_them_with_the_command(fixture_data_dir: Path,
+                                                                          tmp_path: Path) -> None:
+    """A review: ``data`` loaded a listing of CPTS all outside the load (« 2 CPTS dans la liste ») and
+    ``diagnostics --liste`` then called it « Liste de CPTS inconnue »."""
+    listing = tmp_path / "horsbase.csv"
+    listing.write_text("cpts,code_insee\nCPTS Lyon,69123\nCPTS Gap,05061\nCPTS Gap,05023\n", encoding="utf-8")
+    data = database_copy(fixture_data_dir, tmp_path)
+    with writable_database(data) as con:
+        assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+    run = run_in(data, tmp_path / "maps", ["diagnostics", "--liste", "horsbase"])
+    assert run.code == 2 and run.stdout == ""
+    loaded, wanted = ", ".join(FIXTURE_DEPARTEMENTS), ",".join(sorted({*FIXTURE_DEPARTEMENTS, "05", "69"}))
+    assert run.stderr.strip() == (
+        f"Erreur : Aucune CPTS de la liste « horsbase » n'a de commune chargée dans la base (base limitée à {loaded}) "
+        f": CPTS Gap (05), CPTS Lyon (69) ; make data DEPARTEMENTS={wanted} les ajoute")
+
+
 def test_a_listing_whose_name_holds_a_colon_names_its_cpts(fixture_data_dir: Path, tmp_path: Path) -> None:
     """« a:b » holds a « CPTS du Verdon », as the PACA listing does: « cpts:a:b:CPTS du Verdon » was split at the
     first colon (listing « a », CPTS « b:CPTS du Verdon ») and refused, suggesting the very name that failed."""
@@ -81,3 +98,41 @@ def test_a_region_batch_fails_the_cpts_of_unknown_codes_of_its_listings(fixture_
     assert table[["cpts", "liste"]].values.tolist() == [["CPTS Bordeaux", "autre"], ["CPTS Bordeaux", "siren"]]
     progress = [line.split(" : ")[0].strip() for line in run.stdout.splitlines() if line.startswith("  [")]
     assert progress == ["[1/2] CPTS Bordeaux (liste autre)", "[2/2] CPTS Bordeaux (liste siren)"], run.stdout
+
+
+def test_a_second_batch_removes_the_outputs_of_the_cpts_it_no_longer_writes(fixture_data_dir: Path,
+                                                                            tmp_path: Path) -> None:
+    """A review: after « CPTS Solo » was taken out of a listing, the next batch left its report, whose link to the
+    comparison named a line no longer there. The folders of a CPTS the comparison no longer holds go; another
+    territory's folder of the same name (its ``summary.json`` says which) stays."""
+    import json
+
+    listing = tmp_path / "deux.csv"
+    listing.write_text("cpts,code_insee\nCPTS Solo,04019\nCPTS Digne,04070\n", encoding="utf-8")
+    data = database_copy(fixture_data_dir, tmp_path)
+
+    def load_and_run() -> str:
+        with writable_database(data) as con:
+            assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+        run = run_in(data, tmp_path / "maps", ["diagnostics", "--liste", "deux"])
+        assert run.code == 0, run.stderr
+        return run.stdout
+
+    load_and_run()
+    solo, digne = ("cpts-cpts-solo", "cpts-cpts-digne")
+    for slug in (solo, digne):
+        assert (data / "processed" / "diagnostics" / slug / "summary.json").is_file()
+        assert (tmp_path / "maps" / slug / "rapport.html").is_file()
+    listing.write_text("cpts,code_insee\nCPTS Digne,04070\n", encoding="utf-8")
+    said = load_and_run()
+    assert "Sorties de la comparaison précédente supprimées (1, CPTS retirées de la liste ou écrites dans un autre " \
+           f"dossier) : {solo}" in said
+    assert not (data / "processed" / "diagnostics" / solo).exists() and not (tmp_path / "maps" / solo).exists()
+    assert (data / "processed" / "diagnostics" / digne / "summary.json").is_file()
+    # The folder of CPTS Digne now holds the diagnostic of another territory (a user's own run): never removed.
+    summary = data / "processed" / "diagnostics" / digne / "summary.json"
+    summary.write_text(json.dumps({**json.loads(summary.read_text("utf-8")), "territory": "communes:04070"}),
+                       encoding="utf-8")
+    listing.write_text("cpts,code_insee\nCPTS Solo,04019\n", encoding="utf-8")
+    said = load_and_run()
+    assert "supprimées" not in said and summary.is_file()

@@ -321,6 +321,14 @@ def test_a_cpts_with_communes_outside_the_load_has_no_taille_as_in_its_diagnosti
     assert any(z["unites_dans"] is None for z in pertinence["zones_coupees"])
     assert editor.text_content("#v-autoconfinement") == "non disponible"
     assert editor.text_content("#v-parties").startswith("Continuité du périmètre : non disponible")
+    # Its export writes them back as listed (a review: left out, the file's diagnostic read the CPTS without them,
+    # taille 1); that file's diagnostic then asks for their département to be loaded, never a partial figure.
+    exported = editor.evaluate("window.cptsEditor.csv()").lstrip("\ufeff").splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in exported) == sorted(listed)
+    source = env["data"].parent / "guil-durance.csv"
+    source.write_text("\n".join(["code_insee,nom,cpts_redessinee,liste", *exported]), encoding="utf-8")
+    code, _out, err = run(["diagnostic", f"fichier:{source}"])
+    assert code == 2 and f"{len(outside)} codes INSEE hors des départements chargés" in err and "05 :" in err
     # Another CPTS, all of it loaded, has its taille again.
     assert editor.evaluate("window.cptsEditor.startFrom('CPTS du Verdon')")["taille"] == 1
 

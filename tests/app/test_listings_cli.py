@@ -230,7 +230,7 @@ def point_rule_note_from_mirror(mirror: Path, coordinates: list[list[float]], ep
 def point_rule_anomalies_from_mirror(mirror: Path, coordinates: list[list[float]], epsg: int, counted: list[str],
                                      cpts: str = "CPTS du Test", feature: int = 0) -> list[str]:
     """The listing's ``regle_du_point`` anomalies on :func:`point_rule_rows_from_mirror`."""
-    return [f"entité n° {feature} (« {cpts} ») : " + (
+    return [f"entité n° {feature + 1} (« {cpts} ») : " + (
         f"{name} ({code}) comptée avec {round(part * 100)} % de sa surface dans le périmètre" if taken else
         f"{name} ({code}) non comptée bien que {round(part * 100)} % de sa surface soit dans le périmètre")
         + " (une commune est membre quand son point représentatif est dans le périmètre) : vérifiez le tracé de "
@@ -340,9 +340,9 @@ def test_features_outside_france_or_swapped_are_anomalies(
         "hors de France 1", "coordonnées inversées 1", f"limite à vérifier {len(drawn)}"}
     assert query(ws.db, "SELECT kind, cpts, detail_fr FROM cpts_anomalies WHERE listing = 'defauts' ORDER BY rang") == [
         ("hors_france", "CPTS Espagne",
-         "entité n° 1 (« CPTS Espagne ») : hors de France (métropole et DROM) ; périmètre écarté"),
+         "entité n° 2 (« CPTS Espagne ») : hors de France (métropole et DROM) ; périmètre écarté"),
         ("coordonnees_inversees", "CPTS Inversée",
-         "entité n° 2 (« CPTS Inversée ») : longitude et latitude inversées ; périmètre écarté"),
+         "entité n° 3 (« CPTS Inversée ») : longitude et latitude inversées ; périmètre écarté"),
         *[("regle_du_point", "CPTS du Test", detail) for detail in drawn],
     ]
     assert query(ws.db, "SELECT DISTINCT cpts FROM cpts_membres WHERE listing = 'defauts'") == [("CPTS du Test",)]

@@ -393,10 +393,11 @@ def _listing_cases() -> list[Any]:
             "Colonnes obligatoires absentes : « code_insee » (colonnes lues : cpts, commune ; séparateur « , »)",
             f / "listing_sans_colonne.csv", 1), id="colonne-absente"),
         pytest.param("perimetres_geometrie_invalide.geojson", error_line(
-            "Périmètres de CPTS invalides :\n  - entité n° 0 : géométrie invalide (Self-intersection[6.25 44.15])",
+            "Périmètres de CPTS invalides :\n  - entité n° 1 : géométrie invalide (le contour se recoupe près de "
+            "(6,25 ; 44,15))",
             f / "perimetres_geometrie_invalide.geojson"), id="geometrie-invalide"),
         pytest.param("perimetres_geometrie_vide.geojson", error_line(
-            "Périmètres de CPTS invalides :\n  - entité n° 0 : géométrie vide",
+            "Périmètres de CPTS invalides :\n  - entité n° 1 : géométrie vide",
             f / "perimetres_geometrie_vide.geojson"), id="geometrie-vide"),
         pytest.param("liste_absente.csv", error_line("Fichier introuvable (option --cpts)", f / "liste_absente.csv"),
                      id="fichier-absent"),

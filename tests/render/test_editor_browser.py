@@ -755,3 +755,66 @@ def test_the_search_list_closes_when_leaving_it_and_names_its_active_option(edit
     assert editor.is_visible("#search-results")
     editor.press("#search", "Escape")
     assert editor.is_hidden("#search-results")
+
+
+def test_the_export_keeps_the_communes_of_the_cpts_beyond_the_load(tmp_path: Path) -> None:
+    """A review: « CPTS du Gapençais » on the 04 page (28 of its communes in the unloaded 05) was exported with its
+    3 communes of 04 only, still named redrawn: its file's diagnostic read taille 1 and a self-containment where the
+    page said « non disponible ». Its listed codes beyond the load are written back, as listed, and kept on import;
+    the share of shared population is unknown, as in its diagnostic."""
+    beyond = ("05001", "05003")
+    perimeters = [ListedPerimeter("CPTS Alpha", "L1", (A, B, D), beyond_the_load=2, beyond_the_load_codes=beyond),
+                  *case.perimeters()[1:]]
+    page, errors, console = open_page(write_editor_page(case.editor_data(perimeters=perimeters),
+                                                        tmp_path / "editeur.html").path)
+    try:
+        # The page opens on CPTS Alpha (CPTS=): its export already carries them.
+        lines = call(page, "csv()").splitlines()
+        assert [line.split(",")[0] for line in lines[1:]] == [A, B, D, *beyond]
+        s = call(page, "state()")
+        assert s["part_population_partagee"] is None and s["population_partagee"] is not None
+        call(page, "startFrom('CPTS Beta')")
+        call(page, "startFrom('CPTS Alpha')")
+        call(page, f"remove('{D}')")
+        exported = call(page, "csv()")
+        assert [line.split(",")[0] for line in exported.splitlines()[1:]] == [A, B, *beyond]
+        with page.expect_download():
+            page.click("#btn-export")
+        said = page.text_content("#message")
+        assert "2 communes de CPTS Alpha hors des départements chargés, gardées telles que listées" in said
+        assert "le diagnostic du fichier demande de charger le département 05" in said
+        source = tmp_path / "export.csv"
+        source.write_text(exported, encoding="utf-8")
+        call(page, "startFrom('CPTS Beta')")
+        page.set_input_files("#file-import", str(source))
+        page.wait_for_function("window.cptsEditor.state().cpts_editee === 'CPTS Alpha'")
+        s = call(page, "state()")
+        assert s["communes"] == [A, B] and s["codes_inconnus"] == []
+        assert "2 communes de CPTS Alpha hors des départements chargés, gardées pour l’export" in page.text_content(
+            "#message")
+        assert call(page, "csv()") == exported
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+
+
+def test_import_reads_names_in_the_code_column_and_refuses_what_is_neither_as_the_command_line(
+        editor: Any, tmp_path: Path) -> None:
+    """A review: « =04081 » in the code column was set aside as an absent code and the rest loaded, where
+    ``TERRITORY=fichier:`` refuses the file (« n'est ni un code INSEE ni un nom de commune connu ») and reads a
+    commune's name there as its code. The page knows its own communes' names only."""
+    before = call(editor, "state()")
+    source = tmp_path / "liste.csv"
+    source.write_text(f"code_insee,nom\n{A},Aubert-lès-Bains\n{B},\n=04081,Esparron\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("document.getElementById('message').textContent.includes('rien n’est chargé')")
+    assert editor.text_content("#message") == (
+        "Territoire non lu (liste.csv) : « =04081 » (ligne 4) n’est ni un code INSEE ni le nom d’une commune de "
+        "cette page ; rien n’est chargé")
+    assert call(editor, "state()")["communes"] == before["communes"]  # nothing loaded
+    source.write_text(f"code_insee\n{A}\nsaint oeuf\nCÉSY\n", encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function(f"window.cptsEditor.state().communes.join() === '{A},{C},{F}'")
+    said = editor.text_content("#message")
+    assert "« saint oeuf » lu comme 01006" in said and "« CÉSY » lu comme 01003" in said
+    assert call(editor, "state()")["codes_inconnus"] == []

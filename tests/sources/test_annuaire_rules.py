@@ -271,6 +271,8 @@ def test_a_site_outside_the_loaded_departements_still_shares_its_practitioner(tm
                        ("3", "01001", 1.0), ("3", None, None), ("4", "01001", 0.5), ("4", None, None)]
     places = list(frame["localisation"].astype(str))
     assert (places[1], places[7]) == ("hors des départements chargés", "hors des départements chargés")
+    # The load's summary says them apart from the row with no address (a review found the three lumped together).
+    assert "2 activités hors des départements chargés. 1 activité non localisée (détail" in staged.summary_fr()
 
 
 def test_arrondissements_written_as_la_poste_does_are_placed_on_a_load_of_some_departements(tmp_path: Path) -> None:

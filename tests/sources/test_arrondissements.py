@@ -59,7 +59,7 @@ def test_every_defect_is_listed(tmp_path: Path, georef: dict[str, Any]) -> None:
     assert message.startswith("Contours des arrondissements municipaux invalides :")
     for part in [
         "(69381) : commune « 69266 » au lieu de 69123",
-        "(13201) : géométrie invalide (Self-intersection[5.5 43.5])",
+        "(13201) : géométrie invalide (le contour se recoupe près de (5,5 ; 43,5))",
         "(13202) : géométrie de type Point (polygone attendu)",
         "(13203) : géométrie absente",
         "(13217) : « 13217 » n'est pas un arrondissement municipal de Paris, Lyon ou Marseille",

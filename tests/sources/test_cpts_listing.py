@@ -306,13 +306,13 @@ def test_geojson_errors_name_feature_index() -> None:
     with pytest.raises(DataError) as info:
         read_listing(FIXTURES / "perimetres_mauvais.geojson", _mapping(), _units())
     text = str(info.value)
-    assert "entité n° 0" not in text
-    assert "entité n° 1 : géométrie invalide (Self-intersection" in text
-    assert "entité n° 2 : géométrie vide" in text
-    assert "entité n° 3 : statut « en cours » inconnu" in text
-    assert "entité n° 3 : géométrie de type Point" in text
-    assert "entité n° 4 : nom de CPTS (« cpts ») vide" in text
-    assert "entité n° 4 : géométrie absente" in text
+    assert "entité n° 1 " not in text  # the file's first feature is valid; users count features from one
+    assert "entité n° 2 : géométrie invalide (le contour se recoupe près de (" in text
+    assert "entité n° 3 : géométrie vide" in text
+    assert "entité n° 4 : statut « en cours » inconnu" in text
+    assert "entité n° 4 : géométrie de type Point" in text
+    assert "entité n° 5 : nom de CPTS (« cpts ») vide" in text
+    assert "entité n° 5 : géométrie absente" in text
 
 
 def test_combine_keeps_listings_apart(defauts: ListingResult) -> None:

@@ -154,9 +154,9 @@ def test_swapped_and_foreign_features_are_listing_anomalies_not_perimeters(tmp_p
     assert result.perimeters is not None and result.perimeters["cpts"].tolist() == ["CPTS Ouest"]
     assert result.issues[["kind", "cpts", "detail_fr"]].values.tolist() == [
         ["coordonnees_inversees", "CPTS Est",
-         "entité n° 1 (« CPTS Est ») : longitude et latitude inversées ; périmètre écarté"],
+         "entité n° 2 (« CPTS Est ») : longitude et latitude inversées ; périmètre écarté"],
         ["hors_france", "CPTS Madrid",
-         "entité n° 2 (« CPTS Madrid ») : hors de France (métropole et DROM) ; périmètre écarté"],
+         "entité n° 3 (« CPTS Madrid ») : hors de France (métropole et DROM) ; périmètre écarté"],
     ]
 
 
@@ -168,7 +168,7 @@ def test_a_listing_whose_every_feature_is_set_aside_is_refused(tmp_path: Path) -
         read_listing(path, _mapping(), _units())
     assert info.value.message == (
         "Aucun périmètre utilisable dans la liste (coordonnées attendues en longitude/latitude WGS84 ou avec un "
-        "CRS déclaré) :\n  - entité n° 0 (« CPTS Est ») : longitude et latitude inversées ; périmètre écarté")
+        "CRS déclaré) :\n  - entité n° 1 (« CPTS Est ») : longitude et latitude inversées ; périmètre écarté")
 
 
 def test_features_of_one_cpts_are_one_perimeter(tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_territory_file_refuses_misplaced_features(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         reject_anomalies(frame, path)
     assert info.value.message == ("Périmètre mal placé (coordonnées attendues en longitude/latitude WGS84 ou avec un "
-                                  "CRS déclaré) :\n  - entité n° 1 : longitude et latitude inversées")
+                                  "CRS déclaré) :\n  - entité n° 2 : longitude et latitude inversées")
 
 
 def test_drom_perimeters_are_in_france(tmp_path: Path) -> None:
@@ -212,11 +212,11 @@ def test_invalid_polygon_is_repaired_for_a_territory_and_refused_in_a_listing(tm
     path = write(tmp_path / "p.geojson", [feature(bowtie, cpts="CPTS Noeud")])
     frame, notes = read_perimeter_geojson(path)
     assert frame.geometry.iloc[0].is_valid
-    assert notes == ["entité n° 0 : géométrie invalide (Self-intersection[6.235 44.075]) réparée"]
+    assert notes == ["entité n° 1 : géométrie invalide (le contour se recoupe près de (6,235 ; 44,075)) réparée"]
     with pytest.raises(DataError) as info:
         read_listing(path, _mapping(), _units())
-    assert info.value.message == ("Périmètres de CPTS invalides :\n  - entité n° 0 : géométrie invalide "
-                                  "(Self-intersection[6.235 44.075])")
+    assert info.value.message == ("Périmètres de CPTS invalides :\n  - entité n° 1 : géométrie invalide "
+                                  "(le contour se recoupe près de (6,235 ; 44,075))")
 
 
 def test_a_fifo_listing_is_named(tmp_path: Path) -> None:

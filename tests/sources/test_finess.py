@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import csv
 import math
 import os
 import zipfile
@@ -183,11 +185,17 @@ def test_flattened_sample(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFram
     assert (groups["Pharmacie"], groups["Laboratoire"], groups["Hôpital public"]) == (59, 2, 11)
     assert set(frame.loc[frame["groupe"] == "Laboratoire", "categorie_code"]) == {"610", "611"}
     # The mirror's copy was re-encoded with losses (« H\ufffdpital »): reported; the category label comes from
-    # the nomenclature, the names and status stay as they are.
+    # the nomenclature, the names stay as they are; a garbled status (no nomenclature here) is left empty and
+    # reported, never shown with « \ufffd » (a review).
     assert frame.loc["010000081", "categorie_libelle"] == "Centre hospitalier"
-    assert frame.loc["010000024", "statut_sph"] == "Etab.public de sant\ufffd"
+    assert pd.isna(frame.loc["010000024", "statut_sph"])
+    with open(mirror / SAMPLE, encoding="utf-8", errors="replace", newline="") as handle:
+        records = list(csv.DictReader(handle, delimiter=";"))
+    garbled = collections.Counter(r["sph"] for r in records if "\ufffd" in r["libsph"])
+    lost = staged.anomalies[staged.anomalies["type"] == "sph_libelle_illisible"]
+    assert dict(zip(lost["code"], lost["nb_lignes"], strict=True)) == dict(garbled) and garbled
     # Besides, the garbled aggregate labels left empty (test_garbled_category_labels_come_from_the_nomenclature…).
-    kept = staged.anomalies[staged.anomalies["type"] != "agregat_libelle_illisible"]
+    kept = staged.anomalies[~staged.anomalies["type"].isin(["agregat_libelle_illisible", "sph_libelle_illisible"])]
     assert kept[["type", "nb_lignes", "premiere_ligne"]].values.tolist() == [["caracteres_illisibles", 99, 2]]
 
 

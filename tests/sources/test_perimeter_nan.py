@@ -19,4 +19,4 @@ def test_non_numeric_coordinate_is_an_error_of_its_feature(tmp_path: Path, value
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no shapely RuntimeWarning leaks to the user's terminal
         _, _, errors = read_features(path)
-    assert errors == [(0, "entité n° 0 : coordonnée non numérique (NaN ou infini)")]
+    assert errors == [(0, "entité n° 1 : coordonnée non numérique (NaN ou infini)")]

@@ -173,3 +173,19 @@ def test_head_counts_of_every_area_equal_a_count_of_the_loaded_extraction(db: du
                                "AND extraction = (SELECT max(extraction) FROM ps_activites) GROUP BY 1").fetchall())
     counts = supply.effectifs_zone(db).set_index("groupe")["praticiens"]
     assert counts.to_dict() == {g: expected.get(g, 0) for g in nomenclatures.GROUPES_TRAME}
+
+
+def test_libéraux_unknown_when_a_practitioner_without_a_libéral_site_has_a_site_of_unknown_mode(
+        con: duckdb.DuckDBPyConnection) -> None:
+    """A review: an extraction's unknown mode code (read « non renseigné ») made « dont libéraux » 0 where the
+    practitioners' mode was not known. The fixture's GP practises libéral in 01001 and salaried in 01002."""
+    gp = con.execute("SELECT DISTINCT rpps FROM ps_activites WHERE groupe = 'Médecins généralistes'").fetchall()
+    assert len(gp) == 1
+    salaried = supply.offre_territoire(con, ["01002"]).set_index("groupe").loc["Médecins généralistes"]
+    assert (salaried["praticiens"], salaried["dont_liberaux"]) == (1, 0)  # salaried there: known, none libéral
+    con.execute("UPDATE ps_activites SET mode = 'non renseigné' WHERE rpps = ? AND mode = 'salarié'", [gp[0][0]])
+    table = supply.offre_territoire(con, ["01001", "01002"]).set_index("groupe")
+    assert table.loc["Médecins généralistes", "dont_liberaux"] == 1  # still libéral in 01001: known
+    unknown = supply.offre_territoire(con, ["01002"]).set_index("groupe").loc["Médecins généralistes"]
+    # In 01002 alone, the GP's only site has an unknown mode: libéral or not, nobody knows.
+    assert unknown["praticiens"] == 1 and pd.isna(unknown["dont_liberaux"])

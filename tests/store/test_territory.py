@@ -151,7 +151,7 @@ def test_geojson_territory_in_lambert93_or_with_swapped_coordinates(db: duckdb.D
         resolve_territory(db, f"fichier:{swapped}")
     # The file in the list's header: after its last item it read as that item's (a review).
     assert str(info.value) == ("Périmètre mal placé (coordonnées attendues en longitude/latitude WGS84 ou avec un "
-                               f"CRS déclaré) (fichier {swapped}) :\n  - entité n° 0 : longitude et latitude inversées")
+                               f"CRS déclaré) (fichier {swapped}) :\n  - entité n° 1 : longitude et latitude inversées")
 
 
 def test_fifo_territory_file_is_named_not_read(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

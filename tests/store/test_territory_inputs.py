@@ -82,7 +82,7 @@ def test_dissolved_perimeter_that_kept_a_code_is_refused(db: duckdb.DuckDBPyConn
     write({"nom": "Regroupement"})  # the same contours without the code: the four communes
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == codes
     write({"code": None})
-    with pytest.raises(TerritoryError, match=r"Code vide dans la propriété « code » \(entité n° 0\)"):
+    with pytest.raises(TerritoryError, match=r"Code vide dans la propriété « code » \(entité n° 1\)"):
         resolve_territory(db, f"fichier:{path}")
 
 
@@ -667,8 +667,8 @@ def test_a_geojson_s_names_are_compared_with_its_codes(db: duckdb.DuckDBPyConnec
     with pytest.raises(TerritoryError) as caught:
         resolve_territory(db, f"fichier:{path}")
     assert caught.value.message.startswith(
-        "Les noms de la colonne « nom » ne sont pas ceux des codes (2 entités sur 2) : entité n° 0 : 33300 est "
-        f"{people['33300']}, pas « Bordeaux » ; entité n° 1 : 33170 est {people['33170']}, pas « Gradignan »")
+        "Les noms de la colonne « nom » ne sont pas ceux des codes (2 entités sur 2) : entité n° 1 : 33300 est "
+        f"{people['33300']}, pas « Bordeaux » ; entité n° 2 : 33170 est {people['33170']}, pas « Gradignan »")
     features[0]["properties"] = {"code": "33063", "nom": "Bordeaux"}
     features[1]["properties"] = {"code": "33192", "nom": "Gradignan"}
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")

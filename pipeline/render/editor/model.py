@@ -63,12 +63,15 @@ class ListedPerimeter:
         loaded for (absent from every page); ``None`` when a part of its drawn
         perimeter covers no loaded commune (how many is unknown). Its taille
         is then « non disponible », as in its diagnostic.
+    beyond_the_load_codes
+        The codes its listing names outside the loaded départements, as listed (the export writes them back).
     """
 
     name: str
     listing: str
     codes: tuple[str, ...]
     beyond_the_load: int | None = 0
+    beyond_the_load_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

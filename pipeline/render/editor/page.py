@@ -168,7 +168,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         départements), ``perimeters``
         (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone`` and ``hors_zone_codes``: its units outside
         the page's zone, ``hors_base``: communes outside the
-        loaded départements, -1 for a drawn part of unknown extent), ``od``
+        loaded départements, -1 for a drawn part of unknown extent, ``hors_base_codes``: the codes its listing
+        names there), ``od``
         (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
         ``funding`` keyed "1".."4", ``version``), ``initial`` (``units``,
         ``nom``, ``cpts``).
@@ -246,6 +247,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             # Its units outside the page's zone: not drawn, but written back by « Exporter », as listed.
             "hors_zone_codes": outside,
             "hors_base": [-1 if p.beyond_the_load is None else int(p.beyond_the_load) for p in data.perimeters],
+            # The codes its listing names there: not on any page, but written back by « Exporter », as listed.
+            "hors_base_codes": [list(p.beyond_the_load_codes) for p in data.perimeters],
         },
         "od": pack_od(data.od, codes, od_decimals),
         "aci": {

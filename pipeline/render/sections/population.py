@@ -200,6 +200,8 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
         "evolution": "Évolution depuis la première année", "taux_annuel_pct": "Taux annuel moyen (%)"})
     if len(evo) > 1 and evo["evolution"].notna().any():
         evolution.iloc[0, 3] = NOT_APPLICABLE_TEXT  # the first year is the reference: no rate, no missing figure
+    elif len(evo) == 1 and evo["population"].notna().all():  # one legal population (Mayotte): nothing to compare
+        evolution.iloc[0, 2] = evolution.iloc[0, 3] = NOT_APPLICABLE_TEXT
     refs, _ = _comparison(d)
     units = d.units
     if len(d.population.legal_years):

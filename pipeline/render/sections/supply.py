@@ -92,6 +92,12 @@ def supply_section(d: Diagnostic) -> dict[str, Any]:
                            "note": "Effectifs distincts de professionnels."})
     tables.extend(zone_supply_tables(d))
     notes = coverage_notes(d) + ([DEMO_WARNING] if d.is_demo(REGISTRY_SOURCE) else [])
+    counted = d.supply.table[(d.supply.table["unite"] != "structures") & d.supply.table["praticiens"].notna()]
+    unknown_mode = counted.loc[counted["dont_liberaux"].isna(), "groupe"].tolist()
+    if unknown_mode:
+        notes.append(f"« Dont libéraux » non disponible ({', '.join(unknown_mode)}) : des professionnels y exercent "
+                     "sans mode d'exercice connu (code absent ou inconnu de la nomenclature de l'Annuaire Santé, "
+                     "voir « Mode d'exercice »).")
     if scope_note(d):
         notes.append(str(scope_note(d)))
     return {"title": "Offre de soins", "tables": tables, "notes": notes, "charts": [

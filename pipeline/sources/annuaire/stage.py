@@ -110,8 +110,18 @@ class StagedAnnuaire:
         unknown = self.anomalies.loc[self.anomalies["type"] == "profession_inconnue", "code"]
         if len(unknown):
             text += f" Codes profession inconnus : {', '.join(sorted(unknown))}."
-        if unlocated:
-            text += f" {unlocated} activités non localisées (détail dans les anomalies)."
+        modes = self.anomalies.loc[self.anomalies["type"] == "mode_inconnu", "code"]
+        if len(modes):
+            # A review: an unknown mode read as « non renseigné » made « dont libéraux » 0 without a word here.
+            text += (f" Codes mode d'exercice inconnus : {', '.join(sorted(modes))} (mode « non renseigné » : "
+                     "le nombre de libéraux n'est pas disponible là où ces professionnels exercent).")
+        # Rows of départements not loaded are not unplaced: said apart (a review found them lumped together).
+        beyond = int((self.activites["localisation"] == OUTSIDE_THE_LOAD).sum())
+        if beyond:
+            text += f" {beyond} activité{'s' if beyond > 1 else ''} hors des départements chargés."
+        if unplaced := unlocated - beyond:
+            s = "s" if unplaced > 1 else ""
+            text += f" {unplaced} activité{s} non localisée{s} (détail dans les anomalies)."
         repeated = int(self.anomalies.loc[self.anomalies["type"] == DUPLICATE, "nb_lignes"].sum())
         if repeated:
             s = "s" if repeated > 1 else ""

@@ -78,6 +78,11 @@ def single_id_by_name(frame: pd.DataFrame) -> pd.Series:
     return ids[ids.map(len) == 1].map(lambda found: found[0])
 
 
+def feature_label(index: int) -> str:
+    """« entité n° 1 » for a file's first feature: users count from one, the readers' indices from zero."""
+    return f"entité n° {index + 1}"
+
+
 def raise_collected(errors: Sequence[tuple[int | None, str]], header: str, path: str | Path | None) -> None:
     """Raise one DataError listing every (line, message); its ``line`` is the first one."""
     if not errors:

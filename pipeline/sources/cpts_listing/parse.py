@@ -21,6 +21,7 @@ from pipeline.sources.cpts_listing.model import (
     REQUIRED_COLUMNS,
     STATUTS,
     UNREAD,
+    feature_label,
     raise_collected,
 )
 from pipeline.sources.cpts_listing.perimeters import read_features
@@ -276,7 +277,7 @@ def parse_listing_geojson(path: str | Path, units_near: UnitsNear | None = None
         i = int(record["feature"])
         cpts = one_line(_text(record.get("cpts")))
         field_errors, statut, day = check_fields(cpts, _text(record.get("statut")), _text(record.get("date")),
-                                                 f"entité n° {i} : ")
+                                                 f"{feature_label(i)} : ")
         errors.extend((i, 0, e) for e in field_errors)
         rows.append({"cpts": cpts, "cpts_id": _text(record.get("cpts_id")) or None, "statut": statut, "date": day,
                      "feature": i, "anomalie": record.get("anomalie")})

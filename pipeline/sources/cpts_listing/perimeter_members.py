@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from pipeline.geography import departement_of, equal_area_crs
-from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, OUT_OF_SCOPE, ListingResult, issue
+from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, OUT_OF_SCOPE, ListingResult, feature_label, issue
 from pipeline.sources.cpts_listing.resolve import resolve_codes, span_issues
 
 #: Columns of the unit points: code, representative point (WGS84).
@@ -116,7 +116,7 @@ def with_perimeter_members(
     for row in result.perimeters.itertuples(index=False):
         if row.cpts_id not in claimed:
             issues.append(issue(listing, "perimetre_sans_unite", row.cpts, None, None,
-                                f"entité n° {row.feature} (« {row.cpts} ») : aucune commune n'a son point "
+                                f"{feature_label(row.feature)} (« {row.cpts} ») : aucune commune n'a son point "
                                 "représentatif dans ce périmètre ; la CPTS n'a aucun membre"))
     added: list[dict[str, Any]] = issues
     all_issues = pd.concat([result.issues, pd.DataFrame(added, columns=ISSUE_COLUMNS)], ignore_index=True)
@@ -188,7 +188,7 @@ def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, l
                     if shape is not None and len(points) and bool(points.within(shape).any())}
         large = large[large["feature"].isin(reaching)]
     added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
-                   f"entité n° {r.feature} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
+                   f"{feature_label(r.feature)} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
                    f"({r.share * 100:.0f} %) ne recouvrent aucune commune chargée, hors des départements "
                    f"chargés{where} (ou en mer, hors de France) : la CPTS est diagnostiquée sans les communes qui "
                    "s'y trouveraient (chiffres peut-être partiels)")
@@ -231,7 +231,7 @@ def with_point_rule_issues(result: ListingResult, polygons: gpd.GeoDataFrame, li
             said = (f"{unit.nom} ({unit.code}) comptée avec {share} de sa surface dans le périmètre" if unit.compte
                     else f"{unit.nom} ({unit.code}) non comptée bien que {share} de sa surface soit dans le périmètre")
             added.append(issue(listing, POINT_RULE, row.cpts, unit.code, None,
-                               f"entité n° {row.feature} (« {row.cpts} ») : {said} (une commune est membre quand "
+                               f"{feature_label(row.feature)} (« {row.cpts} ») : {said} (une commune est membre quand "
                                "son point représentatif est dans le périmètre) : vérifiez le tracé de la limite"))
     if not added:
         return result

@@ -36,14 +36,14 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry import shape
-from shapely.validation import explain_validity
 
 from pipeline.errors import DataError
 from pipeline.geography import LAMBERT93, WGS84
 from pipeline.sources.cpts_listing.crs_reading import WEB_MERCATOR, UnitsNear, choose_reading, web_mercator_also_in
-from pipeline.sources.cpts_listing.model import raise_collected
+from pipeline.sources.cpts_listing.model import feature_label, raise_collected
 from pipeline.sources.cpts_listing.vector_files import is_vector_file, vector_file_as_geojson
 from pipeline.sources.files import read_text_checked
+from pipeline.sources.validity import invalidity_reason
 
 #: Longitude/latitude boxes (west, south, east, north) of metropolitan France (Corsica included) and the DROM.
 FRANCE_BOUNDS: dict[str, tuple[float, float, float, float]] = {
@@ -180,7 +180,7 @@ def read_features(
     for i, feature in enumerate(features):
         feature = feature if isinstance(feature, dict) else {}
         props = feature.get("properties") or {}
-        where = f"entité n° {i} : "
+        where = f"{feature_label(i)} : "
         geometry = None
         raw = feature.get("geometry")
         if not raw:
@@ -205,14 +205,14 @@ def read_features(
                 geometry = None
             elif not geometry.is_valid:
                 if repair_invalid:
-                    notes.append(f"{where}géométrie invalide ({explain_validity(geometry)}) réparée")
+                    notes.append(f"{where}géométrie invalide ({invalidity_reason(geometry)}) réparée")
                     # « structure »: the parts' union, as a perimeter's drawer means it. The default « linework »
                     # keeps what an odd number of rings encloses: a MultiPolygon of adjacent communes (QGIS
                     # « Collecter les géométries ») lost each commune its neighbours surround (a review: 44
                     # communes read as 29).
                     geometry = shapely.make_valid(geometry, method="structure")
                 else:
-                    errors.append((i, f"{where}géométrie invalide ({explain_validity(geometry)})"))
+                    errors.append((i, f"{where}géométrie invalide ({invalidity_reason(geometry)})"))
         if not isinstance(props, dict):
             props = {}
         # Property names the reader uses itself are not taken from the file.
@@ -271,7 +271,7 @@ def read_perimeter_geojson(path: str | Path, *, repair_invalid: bool = True) -> 
 def reject_anomalies(frame: gpd.GeoDataFrame, path: str | Path) -> None:
     """Raise a French DataError naming every feature outside France or with swapped coordinates."""
     bad = frame[frame["anomalie"].notna()]
-    problems = [(None, f"entité n° {row.feature} : {row.anomalie}") for row in bad.itertuples(index=False)]
+    problems = [(None, f"{feature_label(row.feature)} : {row.anomalie}") for row in bad.itertuples(index=False)]
     raise_collected(problems, "Périmètre mal placé (coordonnées attendues en longitude/latitude WGS84 "
                               "ou avec un CRS déclaré) :", path)
 

@@ -24,6 +24,7 @@ from pipeline.sources.cpts_listing.model import (
     OUT_OF_SCOPE,
     PERIMETER_COLUMNS,
     ListingResult,
+    feature_label,
     issue,
     single_id_by_name,
 )
@@ -275,7 +276,7 @@ def _perimeter_issues(parsed: gpd.GeoDataFrame, notes: list[str], listing: str) 
     for row in parsed[parsed["anomalie"].notna()].itertuples(index=False):
         kind = "coordonnees_inversees" if row.anomalie == ANOMALY_SWAPPED else "hors_france"
         issues.append(issue(listing, kind, row.cpts, None, None,
-                            f"entité n° {row.feature} (« {row.cpts} ») : {row.anomalie} ; périmètre écarté"))
+                            f"{feature_label(row.feature)} (« {row.cpts} ») : {row.anomalie} ; périmètre écarté"))
     return issues
 
 

@@ -104,7 +104,8 @@ def far_anomalies(out: pd.DataFrame, far: np.ndarray, km: np.ndarray) -> list[di
 
 #: What each label anomaly is about.
 _LABELS = {"categorie_libelle_illisible": "catégorie absente de la nomenclature FINESS",
-           "agregat_libelle_illisible": "agrégat de catégories"}
+           "agregat_libelle_illisible": "agrégat de catégories",
+           "sph_libelle_illisible": "statut de service public hospitalier"}
 
 
 def label_anomalies(lines: pd.Series, lost: dict[str, tuple[pd.Series, pd.Series]]) -> list[dict[str, object]]:

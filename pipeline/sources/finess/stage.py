@@ -201,6 +201,7 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     # A label garbled by a lossy re-encoding (« H\ufffdpital ») gives way to the nomenclature's, or is left empty.
     label, label_lost = category_labels(frame["categetab"], frame["libcategetab"], cats["libelle"])
     aggregate, aggregate_lost = aggregate_labels(frame["libcategagretab"])
+    sph, sph_lost = aggregate_labels(frame["libsph"])  # no nomenclature here either (a review saw « sant\ufffd »)
     # The first geolocation of a number goes with its first structure, the one kept (not a namesake's coordinates).
     geo = geoloc_raw.drop_duplicates("nofinesset", keep="first").set_index("nofinesset")
     # Looked up as text: with no geolocation record at all, pandas would otherwise give floats.
@@ -228,7 +229,7 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
         "categorie_agregat_code": fields.text(frame["categagretab"]),
         "categorie_agregat_libelle": fields.text(aggregate),
         "groupe": groupe.astype("string"),
-        "statut_sph": fields.text(frame["libsph"]),
+        "statut_sph": fields.text(sph),
         "departement": fields.text(frame["departement"]),
         "commune_source": commune_source,
         "commune": commune,
@@ -256,7 +257,8 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     out.loc[far, ["lon", "lat"]] = np.nan  # counted by their commune, never drawn nor measured from elsewhere
     anomalies += far_anomalies(out, far, km)
     anomalies += label_anomalies(out["ligne"], {"categorie_libelle_illisible": (frame["categetab"], label_lost),
-                                                "agregat_libelle_illisible": (frame["categagretab"], aggregate_lost)})
+                                                "agregat_libelle_illisible": (frame["categagretab"], aggregate_lost),
+                                                "sph_libelle_illisible": (frame["codesph"], sph_lost)})
     has_xy = ~np.isnan(x) & ~np.isnan(y)
     if (~has_xy).any():
         anomalies.append(anomaly("sans_coordonnees", "", None, out.loc[~has_xy, "ligne"],

@@ -66,3 +66,10 @@ def loaded_departements(con: duckdb.DuckDBPyConnection) -> list[str]:
     by :mod:`pipeline.app.data`), empty when it holds all of France."""
     value = setting(con, "departements")
     return [code for code in (value or "").split(",") if code.strip()]
+
+
+def real_files(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str, str]]:
+    """(vintage, origin, sha256) of the real (not demonstration) files of ``source``, oldest first."""
+    return [(str(r[0]), str(r[1]), str(r[2] or "")) for r in con.execute(
+        "SELECT vintage, origin, sha256 FROM sources WHERE source = ? AND NOT demo AND vintage NOT LIKE '%,%' "
+        "ORDER BY vintage", [source]).fetchall()]

@@ -162,7 +162,8 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd
         (distinct practitioners with a site in the territory, or
         establishments for the structure rows), ``praticiens_etp`` (sum of
         site shares; NaN for structures), ``dont_liberaux`` (practitioners
-        with at least one libéral site in the territory; NA for structures),
+        with at least one libéral site in the territory; NA for structures, and where a practitioner with no
+        libéral site has a site of unknown mode),
         ``unite`` (``professionnels`` or ``structures``) and ``source``
         (``annuaire-sante`` or ``finess``; NA for the structure rows when no
         FINESS extraction is loaded).
@@ -172,7 +173,10 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd
         units,
         f"""
         SELECT groupe, count(DISTINCT rpps) AS praticiens, sum(poids) AS praticiens_etp,
-               count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS dont_liberaux
+               count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS dont_liberaux,
+               -- practitioners with a site of unknown mode and no libéral one: libéral or not, nobody knows
+               count(DISTINCT CASE WHEN mode IN ('libéral', 'non renseigné') THEN rpps END)
+                 - count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS mode_inconnu
         FROM ps_activites_courantes a WHERE {IN_TERRITORY}
         GROUP BY groupe
         """,
@@ -186,7 +190,8 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd
                 "groupe": groupe,
                 "praticiens": 0 if rec is None else int(rec["praticiens"]),
                 "praticiens_etp": 0.0 if rec is None else float(rec["praticiens_etp"]),
-                "dont_liberaux": 0 if rec is None else int(rec["dont_liberaux"]),
+                # Not available when some practitioner's mode is unknown (a review: an unknown mode code made it 0).
+                "dont_liberaux": 0 if rec is None else None if rec["mode_inconnu"] else int(rec["dont_liberaux"]),
                 "unite": "professionnels",
                 "source": "annuaire-sante",
             }

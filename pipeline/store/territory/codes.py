@@ -348,7 +348,8 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
         missing = sorted({departement_of(code) for _, code, _ in beyond})
         grouped = (f"{_grouped(len(beyond))} codes INSEE hors des départements chargés (base limitée à "
                    f"{', '.join(loaded)} ; "
-                   f"départements {', '.join(missing)} : {add_departements_command(loaded, missing)}) : "
+                   f"département{'s' if len(missing) > 1 else ''} {', '.join(missing)} : "
+                   f"{add_departements_command(loaded, missing)}) : "
                    + first_listed([shown for _, _, shown in beyond], 10))
         first, apart = beyond[0][0], {index for index, _, _ in beyond}
         errors = [grouped if i == first else e for i, e in enumerate(errors) if i not in apart or i == first]

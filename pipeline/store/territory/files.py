@@ -347,7 +347,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     text = frame[column].map(lambda v: _text(v).strip())
     empty = [i for i, value in enumerate(text) if not value]
     if empty:
-        shown = first_listed([f"n° {i}" for i in empty], 10)
+        shown = first_listed([f"n° {i + 1}" for i in empty], 10)
         raise TerritoryError(f"Code vide dans la propriété « {column} » (entité {shown}) : l'entité serait ignorée "
                              "et sa commune absente du territoire", path)
     shapes = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if "geometry" in frame else frame.iloc[0:0]
@@ -379,7 +379,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     properties = [c for c in frame.columns if c != "geometry"]
     if not len(shapes) and (names := name_column(properties, column)) is not None:
         notes += check_names(con, text.tolist(), frame[names].map(_text).tolist(),
-                             list(range(len(frame))), names, path, row_word="entité n°")
+                             list(range(1, len(frame) + 1)), names, path, row_word="entité n°")
     return units, notes
 
 

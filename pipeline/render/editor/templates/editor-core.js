@@ -364,7 +364,9 @@
         unites_partagees: codes(shared),
         unites_sans_liste: codes(unlisted),
         population_partagee: sharedPop.population,
-        part_population_partagee: (pop.population && sharedPop.population !== null)
+        // Of the whole CPTS's population, unknown when part of it is beyond the load or the page (a review: 0
+        // where its diagnostic gives « non disponible »).
+        part_population_partagee: (pop.population && sharedPop.population !== null && !beyond)
           ? sharedPop.population / pop.population : null,
         partage: partage,
         zones_blanches_creees: codes(created),

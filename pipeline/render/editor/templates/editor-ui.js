@@ -21,6 +21,13 @@
   var lastUnknown = [];
   var lastFormer = [];
   var base = { units: D.initial.units.slice(), cpts: D.initial.cpts, liste: D.initial.liste, nom: D.initial.nom };
+  // A page opened on a CPTS (CPTS=) exports its units beyond the zone and the load too, as « Partir de » does.
+  for (var started = 0; started < D.perimeters.nom.length; started++) {
+    if (D.perimeters.nom[started] === base.cpts && D.perimeters.liste[started] === base.liste) {
+      base.beyond = D.perimeters.hors_zone_codes[started].slice();
+      base.beyondLoad = D.perimeters.hors_base_codes[started].slice();
+    }
+  }
 
   var panel = window.CptsEditorPanel.create(D, model, function (m) { toggleUnits([m]); });
   var byId = panel.byId;
@@ -249,7 +256,8 @@
   function startFrom(p) {
     remember();
     rebaseTo({ units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], liste: D.perimeters.liste[p],
-      nom: D.perimeters.nom[p], beyond: D.perimeters.hors_zone_codes[p].slice() });
+      nom: D.perimeters.nom[p], beyond: D.perimeters.hors_zone_codes[p].slice(),
+      beyondLoad: D.perimeters.hors_base_codes[p].slice() });
     selected = Uint8Array.from(model.initial);
     lastUnknown = [];
     lastFormer = [];
@@ -272,7 +280,12 @@
    *  diagnostic read them as removed: 12 units, 112 994 inhabitants, against 14 and 121 400). */
   function beyondTheZone() { return base.cpts !== null && base.beyond ? base.beyond : []; }
 
-  function csvText() { return model.toCsv(selected, base.cpts, base.liste, beyondTheZone()); }
+  /** The edited CPTS's communes its listing names outside the loaded départements: written back by « Exporter »
+   *  as listed (a review: left out, the file's diagnostic read the CPTS without them, taille 1 where the page said
+   *  « non disponible »); that diagnostic then asks for their départements to be loaded. */
+  function beyondTheLoad() { return base.cpts !== null && base.beyondLoad ? base.beyondLoad : []; }
+
+  function csvText() { return model.toCsv(selected, base.cpts, base.liste, beyondTheZone().concat(beyondTheLoad())); }
 
   function exportCsv() {
     if (!currentState().n_unites) {
@@ -292,7 +305,23 @@
       ', et ' + plural(beyond.length, 'unité', 'unités') + ' de ' + base.cpts + ' hors de la zone de cette page, ' +
       'gardée' + (beyond.length > 1 ? 's' : '') + ' telle' + (beyond.length > 1 ? 's' : '') + ' que listée' +
       (beyond.length > 1 ? 's' : '') + ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')'
-      : ''), true);
+      : '') + loadedLater(beyondTheLoad()), true);
+  }
+
+  /** What the export says of the CPTS's communes beyond the load: kept, and their départements to load. */
+  function loadedLater(codes) {
+    if (!codes.length) { return ''; }
+    var deps = [];
+    codes.forEach(function (code) {
+      var dep = code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2);
+      if (deps.indexOf(dep) < 0) { deps.push(dep); }
+    });
+    deps.sort();
+    var many = codes.length > 1;
+    return ' ; ' + plural(codes.length, 'commune', 'communes') + ' de ' + base.cpts + ' hors des départements ' +
+      'chargés, gardée' + (many ? 's' : '') + ' telle' + (many ? 's' : '') + ' que listée' + (many ? 's' : '') +
+      ' : le diagnostic du fichier demande de charger ' + (deps.length > 1 ? 'les départements ' :
+      'le département ') + deps.join(', ') + ' (make data DEPARTEMENTS=…)';
   }
 
   byId('btn-export').addEventListener('click', exportCsv);
@@ -355,10 +384,16 @@
         message('Aucun code INSEE lu dans ' + file.name);
         return;
       }
+      var pageUnits = U.code.map(function (code, i) { return { code: code, nom: U.nom[i] }; });
+      var named = table.error ? { read: {}, notes: [], errors: [] } : Import.namedCells(table, pageUnits);
+      if (named.errors.length) {
+        message('Territoire non lu (' + file.name + ') : ' + named.errors.slice(0, 5).join(' ; ') +
+                (named.errors.length > 5 ? ' … (' + named.errors.length + ' en tout)' : '') + ' ; rien n’est chargé');
+        return;
+      }
+      codes = codes.map(function (c) { return Object.prototype.hasOwnProperty.call(named.read, c) ? named.read[c] : c; });
       // As TERRITORY=fichier:: names that are not their codes' (postal codes given as INSEE codes) refuse the file.
-      var names = Import.checkNames(table, namesOf, U.code.map(function (code, i) {
-        return { code: code, nom: U.nom[i] };
-      }));
+      var names = Import.checkNames(table, namesOf, pageUnits);
       if (names.error) {
         message(names.error + ' (' + file.name + ') ; rien n’est chargé');
         return;
@@ -370,21 +405,31 @@
       var kept = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(function (code, i, all) {
         return outside.indexOf(code) >= 0 && all.indexOf(code) === i;  // once, as the diagnostic counts it
       });
+      // Its communes beyond the load, as an export of it writes them: kept for the next export, not « inconnus ».
+      var unloaded = target.p >= 0 ? D.perimeters.hors_base_codes[target.p] : [];
+      var keptUnloaded = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
+        function (code, i, all) { return unloaded.indexOf(code) >= 0 && all.indexOf(code) === i; });
       // One import, one undo entry: the CPTS edited and the units change together.
       asOneEdit(function () {
         if (target.p >= 0) {
           startFrom(target.p);
           base.beyond = kept;  // as the file has them, which another page may have changed
+          base.beyondLoad = keptUnloaded;
           model.rebase(base.units, base.cpts, base.liste, kept.length);  // its figures, whole when none is kept
         } else if (target.nom !== undefined) {
           rebaseTo({ units: [], cpts: null, liste: null, nom: target.nom });
           restyleAll();
         }
-        load(codes.filter(function (c) { return kept.indexOf(Import.normaliseCode(c).code) < 0; }));
+        load(codes.filter(function (c) {
+          var code = Import.normaliseCode(c).code;
+          return kept.indexOf(code) < 0 && keptUnloaded.indexOf(code) < 0;
+        }));
       });
       var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
-      var notes = table.notes.concat(read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
-        base.cpts + ' hors de la zone de cette page, gardée' + (kept.length > 1 ? 's' : '') + ' pour l’export'] : []);
+      var notes = table.notes.concat(named.notes, read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
+        base.cpts + ' hors de la zone de cette page, gardée' + (kept.length > 1 ? 's' : '') + ' pour l’export'] : [],
+        keptUnloaded.length ? [plural(keptUnloaded.length, 'commune', 'communes') + ' de ' + base.cpts +
+          ' hors des départements chargés, gardée' + (keptUnloaded.length > 1 ? 's' : '') + ' pour l’export'] : []);
       if (target.warning) {
         message([target.warning].concat(notes).join(' ; '));
       } else if (notes.length || target.note) {
