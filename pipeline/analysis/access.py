@@ -295,9 +295,9 @@ def what_if(
             "Scénario impossible : offre négative après modification pour "
             + ", ".join(f"{r.groupe}@{r.code} (le modèle y compte {_french(held.get((r.code, r.groupe), 0.0))} ; "
                         f"après modification : {_french(r[supply_col])})" for _, r in neg.iterrows())
-            + " ; l'offre du modèle est en parts de présence de l'exercice en ambulatoire (libéral ou centre de "
-            "santé) : un professionnel exerçant sur n lieux compte 1/n dans chacun, et l'exercice en établissement "
-            "de santé ou médico-social, ou dans un cadre non renseigné, n'est pas compté"
+            + " ; l'offre du modèle est en parts de présence de l'exercice en ambulatoire (libéral, ou salarié en "
+            "centre de santé) : un professionnel exerçant sur n lieux compte 1/n dans chacun, et l'exercice en "
+            "établissement de santé ou médico-social, dans un cadre non renseigné ou bénévole n'est pas compté"
         )
     new[supply_col] = new[supply_col].clip(lower=0.0)
     kw = {

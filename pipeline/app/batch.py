@@ -46,7 +46,7 @@ from pipeline.model.perimeter import BatchOptions, Comparison, anchor_of
 from pipeline.params import Params, default_params
 from pipeline.render import outputs
 from pipeline.render.background import Background
-from pipeline.render.comparison import previous_rows, write_comparison
+from pipeline.render.comparison import write_comparison
 from pipeline.render.comparison.page import sources_line
 from pipeline.render.report import format_number
 from pipeline.store.connection import connect
@@ -281,6 +281,7 @@ def _run(options: BatchOptions, done: _Done) -> int:
                 written[territory.slug] = str(item.cpts)
                 computed = compute(con, territory, DiagnosticOptions(territory=item.spec), params, context.shared)
                 computed.comparison_link = f"../comparaison-{name}/index.html#{anchor_of(territory.slug)}"
+                computed.comparison = name
                 diagnostic = computed
             unexpected = unexpected or failed.unexpected
             outcome.check_interrupted()  # a signal a library swallowed during the computation
@@ -315,11 +316,10 @@ def _run(options: BatchOptions, done: _Done) -> int:
         listings=tuple(sorted(set(context.shared.members["listing"]))),
         sources=sources_line("annuaire-sante" in context.shared.demo_sources),
     )
-    previous = previous_rows(name)
     page, tables = write_comparison(comparison)
     done.comparison = True
     print(f"Comparaison : {page}\n  tableaux : {tables}")
-    _remove_stale_outputs(previous, written)
+    _remove_stale_outputs(name, written)
     # Out of the CPTS tried: those failing before (codes naming no commune) were left out of « 5 sur 5 » (a review).
     tried = {(str(r.cpts), str(r.listing)) for r in chosen.itertuples()} | {(f["cpts"], f["liste"]) for f in failures}
     print(f"{len(rows)} CPTS sur {len(tried)} calculées en {time.perf_counter() - start:.1f} s"
@@ -327,20 +327,19 @@ def _run(options: BatchOptions, done: _Done) -> int:
     return 0 if not failures else 1 if unexpected else 2
 
 
-def _remove_stale_outputs(previous: list[tuple[str, str, str]], written: dict[str, str]) -> None:
-    """Remove the outputs of the previous comparison's CPTS written elsewhere or not at all by this run: a CPTS
-    taken out of the listing, or one whose folder changed (a homonym added), left a report linking to a line the
-    comparison no longer has (a review)."""
-    removed: list[str] = []
-    for slug, cpts, listing in previous:
-        if slug in written:
-            continue
-        with contextlib.suppress(PipelineError):  # its folders are being written by another run: left as they are
-            if outputs.remove_outputs_of(slug, {f"cpts:{cpts}", f"cpts:{listing}:{cpts}"}):
-                removed.append(slug)
+def _remove_stale_outputs(name: str, written: dict[str, str]) -> None:
+    """Remove the outputs this comparison wrote before for CPTS it no longer writes there: a CPTS taken out of the
+    listing, or one whose folder changed (a homonym added), left a report linking to a line the comparison no longer
+    has (a review). Only folders whose ``summary.json`` names this comparison go: a user's own diagnostic, or
+    another comparison's, of the same CPTS stays (a re-check); one left by an interrupted run goes the next time."""
+    removed, kept = outputs.remove_comparison_leftovers(name, set(written))
     if removed:
         print(f"Sorties de la comparaison précédente supprimées ({len(removed)}, CPTS retirées de la liste ou "
               f"écrites dans un autre dossier) : {', '.join(removed[:10])}{' …' if len(removed) > 10 else ''}")
+    if kept:
+        print(f"  note : sorties de CPTS qui ne sont plus dans cette comparaison, non supprimées (droits, ou en "
+              f"cours d'écriture par un autre processus) : {', '.join(kept[:10])}{' …' if len(kept) > 10 else ''} ; "
+              "supprimez-les ou relancez", file=sys.stderr)
 
 
 def _shapes(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]],

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import shapely
 
 from pipeline.geography import REGION_DEPARTEMENTS, departement_of, departements_of_insee_codes
 from pipeline.model.perimeter import BatchOptions
 from pipeline.render.report import format_number
 from pipeline.sources.cpts_listing.model import OUT_OF_SCOPE
-from pipeline.store.queries import listings, provenance
+from pipeline.store.queries import beyond_the_load, listings, provenance
 from pipeline.store.territory import resolve_zone
 
 #: Anomaly kinds of a listing's codes that name no commune at all.
@@ -47,15 +48,31 @@ def coded_out_of_scope(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
 
 
+def drawn_departements(con: duckdb.DuckDBPyConnection, listing: str, cpts: str) -> list[str]:
+    """The départements of the communes outside the load whose point lies in the perimeter drawn for ``cpts``
+    (none for a CPTS given by codes): a perimeter drawn where no loaded commune lies names them so."""
+    drawn = listings.perimeters(con)
+    shapes = drawn[(drawn["listing"] == listing) & (drawn["cpts"] == cpts)].geometry
+    if shapes.empty:
+        return []
+    shape = shapes.union_all()
+    points = beyond_the_load.points_near(con, tuple(float(b) for b in shape.bounds), 0.0)  # type: ignore[arg-type]
+    inside = shapely.contains_xy(shape, points["lon"].to_numpy(float), points["lat"].to_numpy(float))
+    return sorted(set(points.loc[inside, "departement"].astype(str)))
+
+
 def outside_in_region(con: duckdb.DuckDBPyConnection, region: str, outside: pd.DataFrame) -> list[tuple[str, str]]:
     """The CPTS of every loaded listing without a loaded unit, some of whose communes lie in ``region`` (outside
-    the départements of the database; ``outside``: :func:`coded_out_of_scope`): ``(cpts, listing)``."""
+    the départements of the database; ``outside``: :func:`coded_out_of_scope`), by their codes or under their drawn
+    perimeter (a review: a perimeter drawn in the région's unloaded départements was left out without a word):
+    ``(cpts, listing)``."""
     departements = set(REGION_DEPARTEMENTS.get(region, ()))
     in_region = outside[outside["code"].astype(str).map(departement_of).isin(departements)]
     found = []
     for listing in listings.listing_names(con):
         claimed = set(in_region.loc[in_region["listing"] == listing, "cpts"].astype(str))
-        found += [(cpts, listing) for cpts in listings.without_members(con, listing) if cpts in claimed]
+        found += [(cpts, listing) for cpts in listings.without_members(con, listing)
+                  if cpts in claimed or departements.intersection(drawn_departements(con, listing, cpts))]
     return found
 
 
@@ -68,7 +85,8 @@ def left_out_table(con: duckdb.DuckDBPyConnection, left_out: list[tuple[str, str
     rows = []
     for cpts, listing in left_out:
         codes = outside.loc[(outside["listing"] == listing) & (outside["cpts"] == cpts), "code"].astype(str)
-        departements = sorted(set(departements_of_insee_codes(codes).dropna()))
+        departements = (sorted(set(departements_of_insee_codes(codes).dropna())) if len(codes)
+                        else drawn_departements(con, listing, cpts))
         if departements:
             which = "du département" if len(departements) == 1 else "des départements"
             why = (f"aucune commune chargée dans la base : ses communes sont celles {which} "

@@ -115,9 +115,11 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
         if zone.intersection(codes):
             own = reported.get((listing, cpts))
             beyond = None if drawn_part_outside_the_load(own) else outside_the_load(own)  # as its diagnostic
-            listed = () if own is None else tuple(sorted(set(codes_beyond_the_load(own)["code"].astype(str))))
+            coded = (pd.DataFrame(columns=["code", "current_code"]) if own is None else
+                     codes_beyond_the_load(own).drop_duplicates("code").sort_values("code"))
             out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes, beyond_the_load=beyond,
-                                       beyond_the_load_codes=listed))
+                                       beyond_the_load_codes=tuple(coded["code"].astype(str)),
+                                       beyond_the_load_communes=tuple(coded["current_code"].astype(str))))
     return out
 
 

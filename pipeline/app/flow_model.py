@@ -33,7 +33,7 @@ from pipeline.nomenclatures import GROUPE_MG, RECOURS_HORS_AMBULATOIRE
 from pipeline.params import FlowParams
 from pipeline.render.sections.common import agree
 from pipeline.sources import od_table
-from pipeline.sources.annuaire.classify import RECOURS_NON_RENSEIGNE
+from pipeline.sources.annuaire.classify import MODE_BENEVOLE, RECOURS_NON_RENSEIGNE
 from pipeline.store.queries import geography
 
 GP = GROUPE_MG
@@ -126,9 +126,13 @@ def ambulatory(offre: pd.DataFrame) -> pd.DataFrame:
     A review: GPs salaried in hospitals and médico-social establishments, 37 % of the GPs' presence shares, were
     counted as receiving consultations; the Annuaire Santé classification (:mod:`pipeline.sources.annuaire.
     classify`) calls them « hors ambulatoire », and a salaried practice of unknown setting « non renseigné »:
-    neither is counted (a second review found the latter counted).
+    neither is counted (a second review found the latter counted). Nor is volunteer practice (mode « bénévole »:
+    a review counted 46 presence shares of volunteers in centres de santé nationally), which the DREES leaves out.
     """
-    return offre[(~offre["recours"].isin([RECOURS_HORS_AMBULATOIRE, RECOURS_NON_RENSEIGNE])).to_numpy(dtype=bool)]
+    kept = ~offre["recours"].isin([RECOURS_HORS_AMBULATOIRE, RECOURS_NON_RENSEIGNE])
+    if "mode" in offre.columns:
+        kept &= offre["mode"] != MODE_BENEVOLE
+    return offre[kept.to_numpy(dtype=bool)]
 
 
 def gp_supply(offre: pd.DataFrame, codes: set[str], params: FlowParams) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from pipeline.app.online_supply import (
     online_registry_step,
     record_demo_reason,
 )
-from pipeline.app.relocation import relocation_step
+from pipeline.app.relocation import record_placement, relocation_step
 from pipeline.app.steps import Scope, Step, StepResult
 from pipeline.errors import DataError, PipelineError
 from pipeline.geography import normalise_insee_code, to_wkb
@@ -232,6 +232,7 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
                 load.forget_other_vintages(con, annuaire.SOURCE_NAME, [*kept, vintage])
             registry_tables.write_annuaire(con, staged.activites, staged.anomalies, staged.extraction,
                                            origin or str(path))
+            record_placement(con, annuaire.SOURCE_NAME, vintage, scope, savoir_faire)
             load.record_source(con, Provenance(annuaire.SOURCE_NAME, vintage, origin or str(path), digest,
                                                staged.rows, notes, annuaire.LOADER_VERSION, staged.demo))
         warning = _older_warning(loaded, vintage, staged.demo, staged.fichier) if keep_older else None
@@ -260,6 +261,7 @@ def finess_step(path: Path, origin: str | None = None) -> Step:
             notes = f"{DEMO_NOTE} ; " + notes
         with transaction(con):
             registry_tables.write_finess(con, staged.etablissements, staged.anomalies, origin or str(path))
+            record_placement(con, finess.SOURCE_NAME, vintage, scope)
             load.forget_other_vintages(con, finess.SOURCE_NAME, [vintage])
             load.record_source(con, Provenance(finess.SOURCE_NAME, vintage, origin or str(path), digest,
                                                len(staged.etablissements), notes, FINESS_LOADER_VERSION,
@@ -358,9 +360,10 @@ def registry_steps(options: DataOptions, mirror: Path | None) -> list[Step]:
     return steps
 
 
-def _reload(source: str, path: Path, origin: str) -> Step:
+def _reload(source: str, path: Path, savoir_faire: Path | None, origin: str) -> Step:
     """The step loading again a real extraction of ``source`` from ``path`` (see :mod:`pipeline.app.relocation`)."""
-    return registry_step(path, origin=origin) if source == annuaire.SOURCE_NAME else finess_step(path, origin)
+    return (registry_step(path, savoir_faire, origin=origin) if source == annuaire.SOURCE_NAME
+            else finess_step(path, origin))
 
 
 def _conditional_demo(registry: bool, finess_wanted: bool, online: OnlineSupply | None = None) -> Step:

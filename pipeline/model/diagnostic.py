@@ -316,6 +316,9 @@ class Diagnostic:
     pertinence: PertinenceSection | None = None
     #: Relative link to this territory's line in a comparison of a listing's CPTS (``make diagnostics``).
     comparison_link: str | None = None
+    #: Name of that comparison (``comparaison-<name>``): the batch that wrote these outputs, which alone may remove
+    #: them once it no longer holds the CPTS (``summary.json`` key ``comparaison``).
+    comparison: str | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     #: Polygons of the units outside the territory at the end of the drawn flows (``code``, ``nom``), so that

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import collector, config
+from pipeline.errors import PipelineError
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.background import Background
 from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, clean_stale, recover, remove_dirs
 
 __all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "folder_identity",
-           "load_writers", "map_dir", "remove_outputs_of", "stop_writers", "write_all"]
+           "load_writers", "map_dir", "remove_comparison_leftovers", "stop_writers", "write_all"]
 
 
 def diagnostic_dir(slug: str) -> Path:
@@ -37,15 +39,39 @@ def folder_identity(slug: str) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-def remove_outputs_of(slug: str, territories: set[str]) -> bool:
-    """Remove the outputs of ``slug`` when its ``summary.json`` says they are the diagnostic of one of
-    ``territories`` (its specs, ``cpts:…``): a batch's CPTS no longer written there. Another territory's folder of
-    that name, or one without a readable summary, is left alone (False)."""
+def remove_comparison_leftovers(name: str, written: set[str]) -> tuple[list[str], list[str]]:
+    """Remove the diagnostics the comparison ``name`` wrote (their ``summary.json`` key ``comparaison``) in folders
+    other than ``written``: (slugs removed, slugs that stay: a file that cannot be removed, or a run writing them).
+
+    A folder's ``summary.json`` goes last, so that a removal stopped half-way is found and finished by the next
+    batch (a re-check: the report was kept while the summary was gone, never retried).
+    """
+    removed: list[str] = []
+    kept: list[str] = []
+    root = config.processed_dir() / "diagnostics"
     try:
-        written_for = json.loads((diagnostic_dir(slug) / "summary.json").read_text(encoding="utf-8")).get("territory")
+        folders = sorted(entry.name for entry in os.scandir(root) if entry.is_dir(follow_symlinks=False)
+                         and not entry.name.startswith("."))
+    except OSError:
+        return removed, kept
+    for slug in folders:
+        if slug in written or _written_by(diagnostic_dir(slug)) != name:
+            continue
+        try:
+            gone = remove_dirs(map_dir(slug), diagnostic_dir(slug), last="summary.json")
+        except PipelineError:  # its folders are being written by another run
+            gone = False
+        (removed if gone else kept).append(slug)
+    return removed, kept
+
+
+def _written_by(folder: Path) -> str | None:
+    """The comparison that wrote the diagnostic in ``folder`` (None: a diagnostic of its own, or unreadable)."""
+    try:
+        found = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("comparaison")
     except (OSError, ValueError, AttributeError):
-        return False
-    return written_for in territories and remove_dirs(diagnostic_dir(slug), map_dir(slug))
+        return None
+    return found if isinstance(found, str) else None
 
 
 def check_writable_roots() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model.diagnostic import Diagnostic, PertinenceSection
-from pipeline.render.sections.access import apl_france_label
+from pipeline.render.sections.access import access_unavailable, apl_france_label
 from pipeline.render.sections.common import establishments_uncovered, france_label, main_zones
 from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.summary_profile import city_parts_under, profile_summary
@@ -157,8 +157,11 @@ def summary(d: Diagnostic) -> dict[str, Any]:
     access = None
     if d.access is not None:
         rho, n = d.access.spearman_territory
+        rho_v, n_v = d.access.spearman_neighbourhood
         access = {"libelle": "APL approchée (pas l'APL officielle)", "spearman_apl_officielle_2023": rho,
-                  "communes_comparees": n, "demande": d.access.demand}
+                  "communes_comparees": n, "demande": d.access.demand,
+                  # The report gives both correlations: the neighbourhood's was missing here (a review).
+                  "spearman_apl_officielle_2023_voisinage": rho_v, "communes_comparees_voisinage": n_v}
     representativeness = None
     if d.representativeness is not None:
         representativeness = {
@@ -178,6 +181,8 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         }
     return jsonable({
         "territory": d.territory.spec,
+        # The comparison (make diagnostics) that wrote these outputs, null for a diagnostic of its own.
+        "comparaison": d.comparison,
         "label": d.territory.label,
         "communes": len(d.territory.commune_codes),
         "unites": len(d.units),
@@ -226,6 +231,9 @@ def summary(d: Diagnostic) -> dict[str, Any]:
             for r in d.listing_anomalies.itertuples(index=False)],
         "flows": flows,
         "access": access,
+        # Why ``access`` is null, in French (a review: null without a reason when the registry does not cover the
+        # territory); null when it is given.
+        "access_indisponible": None if d.access is not None else access_unavailable(d),
         "representativeness": representativeness,
         "simulation": simulation,
         "pertinence": pertinence_summary(d),

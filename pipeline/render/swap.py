@@ -330,8 +330,18 @@ def atomic_dir(final: Path) -> Iterator[Path]:
         yield tmp
 
 
-def remove_dirs(*finals: Path) -> bool:
-    """Remove ``finals`` together, under the lock of their set (never while a run writes them); False when one
-    stays (permissions), said by the caller."""
+def remove_dirs(*finals: Path, last: str | None = None) -> bool:
+    """Remove ``finals`` in order, under the lock of their set (never while a run writes them); in each, the file
+    named ``last`` after everything else. False when something stays (permissions), said by the caller; the
+    others are removed all the same."""
     with _lock(_key(finals), finals):
-        return all(remove_tree(final) for final in finals if final.exists() or final.is_symlink())
+        results = [_remove_last(final, last) for final in finals if final.exists() or final.is_symlink()]
+    return all(results)
+
+
+def _remove_last(folder: Path, last: str | None) -> bool:
+    if last is None or folder.is_symlink() or not folder.is_dir():
+        return remove_tree(folder)
+    entries = [Path(entry.path) for entry in os.scandir(folder) if entry.name != last]
+    done = [remove_tree(entry) for entry in entries]
+    return all(done) and remove_tree(folder)

@@ -110,9 +110,9 @@ def test_supply_per_unit_sums_the_rows_each_unit_takes_and_reads_no_other_commun
 def test_the_models_count_ambulatory_practice_only_as_the_drees_apl() -> None:
     """The DREES APL counts « omnipraticiens libéraux et salariés en centre de santé »; a review found the GPs
     salaried in hospitals and médico-social establishments (« hors ambulatoire ») counted by the flows and the
-    APL approchée. By hand: 04070 holds 1 (libéral) + 0,5 (centre de santé) + 0,25 (volunteer in a centre de
-    santé) of ambulatory GPs; its 2 hospital GPs, 0,5 in an EHPAD and 0,75 salaried where the registry gives no
-    setting (« non renseigné », a second review) are left out."""
+    APL approchée. By hand: 04070 holds 1 (libéral) + 0,5 (salaried in a centre de santé) of ambulatory GPs; its 2
+    hospital GPs, 0,5 in an EHPAD, 0,75 salaried where the registry gives no setting (« non renseigné », a second
+    review) and 0,25 volunteer in a centre de santé (« bénévole », which the DREES does not count) are left out."""
     from pipeline.app.flow_model import ambulatory, gp_supply
     from pipeline.params import default_params
 
@@ -125,9 +125,9 @@ def test_the_models_count_ambulatory_practice_only_as_the_drees_apl() -> None:
                   "établissement médico-social", "cabinet", "non renseigné"],
         "etp_sites": [1.0, 0.5, 0.25, 2.0, 0.5, 0.0, 0.75],
     })
-    assert ambulatory(offre).index.tolist() == [0, 1, 2, 5]
-    assert gp_supply(offre, {"04070"}, default_params().flows)["effectif"].tolist() == [1.75]
-    assert supply_per_unit(ambulatory(offre), ["04070"])["effectif"].tolist() == [1.75]
+    assert ambulatory(offre).index.tolist() == [0, 1, 5]
+    assert gp_supply(offre, {"04070"}, default_params().flows)["effectif"].tolist() == [1.5]
+    assert supply_per_unit(ambulatory(offre), ["04070"])["effectif"].tolist() == [1.5]
 
 
 def test_the_diagnostic_s_model_holds_the_ambulatory_supply(con: duckdb.DuckDBPyConnection) -> None:

@@ -4,6 +4,7 @@ CPTS as any other does."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -103,8 +104,9 @@ def test_a_region_batch_fails_the_cpts_of_unknown_codes_of_its_listings(fixture_
 def test_a_second_batch_removes_the_outputs_of_the_cpts_it_no_longer_writes(fixture_data_dir: Path,
                                                                             tmp_path: Path) -> None:
     """A review: after « CPTS Solo » was taken out of a listing, the next batch left its report, whose link to the
-    comparison named a line no longer there. The folders of a CPTS the comparison no longer holds go; another
-    territory's folder of the same name (its ``summary.json`` says which) stays."""
+    comparison named a line no longer there. The folders this comparison wrote (``summary.json`` key
+    ``comparaison``) for a CPTS it no longer holds go, even when a run was stopped before removing them; a
+    diagnostic of its own, or another comparison's, in a folder of the same name stays (a re-check)."""
     import json
 
     listing = tmp_path / "deux.csv"
@@ -120,19 +122,24 @@ def test_a_second_batch_removes_the_outputs_of_the_cpts_it_no_longer_writes(fixt
 
     load_and_run()
     solo, digne = ("cpts-cpts-solo", "cpts-cpts-digne")
-    for slug in (solo, digne):
-        assert (data / "processed" / "diagnostics" / slug / "summary.json").is_file()
+    summaries = {slug: data / "processed" / "diagnostics" / slug / "summary.json" for slug in (solo, digne)}
+    for slug, summary in summaries.items():
+        assert json.loads(summary.read_text("utf-8"))["comparaison"] == "deux"
         assert (tmp_path / "maps" / slug / "rapport.html").is_file()
+    # A folder another comparison wrote, beside them: never this one's to remove.
+    other = data / "processed" / "diagnostics" / "cpts-cpts-autre"
+    shutil.copytree(summaries[solo].parent, other)
+    (other / "summary.json").write_text(json.dumps({"territory": "cpts:CPTS Autre", "comparaison": "autre"}),
+                                        encoding="utf-8")
     listing.write_text("cpts,code_insee\nCPTS Digne,04070\n", encoding="utf-8")
     said = load_and_run()
     assert "Sorties de la comparaison précédente supprimées (1, CPTS retirées de la liste ou écrites dans un autre " \
            f"dossier) : {solo}" in said
-    assert not (data / "processed" / "diagnostics" / solo).exists() and not (tmp_path / "maps" / solo).exists()
-    assert (data / "processed" / "diagnostics" / digne / "summary.json").is_file()
-    # The folder of CPTS Digne now holds the diagnostic of another territory (a user's own run): never removed.
-    summary = data / "processed" / "diagnostics" / digne / "summary.json"
-    summary.write_text(json.dumps({**json.loads(summary.read_text("utf-8")), "territory": "communes:04070"}),
-                       encoding="utf-8")
+    assert not summaries[solo].parent.exists() and not (tmp_path / "maps" / solo).exists()
+    assert summaries[digne].is_file() and (other / "summary.json").is_file()
+    # The folder of CPTS Digne now holds a diagnostic of its own (a user's run, no comparison): never removed.
+    summaries[digne].write_text(json.dumps({**json.loads(summaries[digne].read_text("utf-8")), "comparaison": None}),
+                                encoding="utf-8")
     listing.write_text("cpts,code_insee\nCPTS Solo,04019\n", encoding="utf-8")
     said = load_and_run()
-    assert "supprimées" not in said and summary.is_file()
+    assert "supprimées" not in said and summaries[digne].is_file() and (tmp_path / "maps" / digne).is_dir()

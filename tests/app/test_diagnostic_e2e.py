@@ -371,6 +371,11 @@ def test_report_sections(runs: dict[str, Any]) -> None:
                         r"[^ ]+ sur ([\d ]+?) communes du voisinage", report)
     assert len(counts) == 1 and all(re.fullmatch(r"\d{1,3}( \d{3})*", count) for count in counts[0]), counts
     assert int(counts[0][1].replace(" ", "")) >= 1000  # the neighbourhood of a rural CPTS: over a thousand
+    # summary.json gives the neighbourhood's correlation too, with the report's count (it had the territory's only).
+    access = summary(runs, "verdon")["access"]
+    assert access["communes_comparees_voisinage"] == int(counts[0][1].replace(" ", ""))
+    assert -1 <= access["spearman_apl_officielle_2023_voisinage"] <= 1
+    assert summary(runs, "verdon")["access_indisponible"] is None
 
 
 def test_overlaps_neighbours_of_verdon(runs: dict[str, Any]) -> None:

@@ -141,3 +141,22 @@ def test_comparison_does_not_rank_a_drawn_cpts_partly_outside(drawn: dict[str, o
     share = mayotte.loc[mayotte["code"].isin(own), "population"].sum() / mayotte["population"].sum()
     assert 0 < share < 0.5
     assert pd.isna(table.loc["CPTS Mamoudzou", "population_non_couverte_proche"])
+    # Gap's line names its département, known from the points of the communes under its drawn perimeter (a review
+    # found it empty), with the command that loads it.
+    left_out = pd.read_csv(folder / "non_diagnostiquees.csv", dtype=str).set_index("cpts")
+    assert left_out.loc["CPTS Gap", "departements"] == "05"
+    assert "make data DEPARTEMENTS=04,05,13,33,75,976 les ajoute" in left_out.loc["CPTS Gap", "raison"]
+
+
+def test_a_region_batch_names_a_cpts_drawn_in_its_unloaded_departements(drawn: dict[str, object]) -> None:
+    """A review: ``diagnostics --region`` left out, without a word, a perimeter drawn in the région's départements
+    not loaded (it looked for the listed codes only). Gap (05) is PACA's (93), not Auvergne-Rhône-Alpes's (84)."""
+    from pipeline.app.batch_unloaded import coded_out_of_scope, outside_in_region
+
+    con = duckdb.connect(str(Path(str(drawn["data"])) / "processed" / "cpts.duckdb"), read_only=True)
+    try:
+        coded = coded_out_of_scope(con)
+        assert ("CPTS Gap", "dessin") in outside_in_region(con, "93", coded)
+        assert ("CPTS Gap", "dessin") not in outside_in_region(con, "84", coded)
+    finally:
+        con.close()

@@ -9,6 +9,7 @@ cover the territory, which the figures must say (« non disponible », never 0).
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -71,5 +72,11 @@ def test_with_no_registry_covering_the_load_the_supply_is_not_available_never_ze
     assert not (tables / "apl_approchee.csv").exists()
     report = _text(ws.maps / "communes-04070" / "rapport.html")
     assert "ne couvre pas le territoire (départements non couverts : 04)" in report
+    # Why there is no APL approchée, in summary.json and in the report's access section (a review: null, unsaid).
+    summary = json.loads((tables / "summary.json").read_text(encoding="utf-8"))
+    assert summary["access"] is None
+    why = summary["access_indisponible"]
+    assert why.startswith("APL approchée non calculée : ") and "ne couvre pas le territoire" in why
+    assert f"{why}." in report
     code, _, err = cli(capsys, "diagnostic", "communes:04070", "--ajout", "MG:2@04070")
     assert code == 2 and "Simulation impossible : l'extraction de l'Annuaire Santé chargée ne couvre pas" in err

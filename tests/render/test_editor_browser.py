@@ -304,7 +304,8 @@ def test_import_naming_a_cpts_absent_from_the_page_is_a_new_perimeter(editor: An
     assert sorted((p["cpts"], tuple(p["communes"])) for p in s["partage"]) == [("CPTS Alpha", (B,)),
                                                                               ("CPTS Beta", (B, C))]
     assert editor.text_content("#message") == ("CPTS redessinée « CPTS Inexistante » (liste L9) absente de cette page "
-                                               ": le périmètre importé est édité comme un nouveau périmètre")
+                                               ": le périmètre importé est édité comme un nouveau périmètre ; 2 "
+                                               "unités chargées")
     assert call(editor, "csv()").splitlines()[0] == "\ufeffcode_insee,nom"
 
 
@@ -798,23 +799,66 @@ def test_the_export_keeps_the_communes_of_the_cpts_beyond_the_load(tmp_path: Pat
         close_page(page)
 
 
-def test_import_reads_names_in_the_code_column_and_refuses_what_is_neither_as_the_command_line(
-        editor: Any, tmp_path: Path) -> None:
+def test_import_refuses_a_file_whose_code_column_holds_anything_but_codes(editor: Any, tmp_path: Path) -> None:
     """A review: « =04081 » in the code column was set aside as an absent code and the rest loaded, where
-    ``TERRITORY=fichier:`` refuses the file (« n'est ni un code INSEE ni un nom de commune connu ») and reads a
-    commune's name there as its code. The page knows its own communes' names only."""
+    ``TERRITORY=fichier:`` refuses the file. The command line reads commune names there too, against every commune
+    of France; the page, knowing its own only, read « Villeneuve » or « Marseille 1er » otherwise (a re-check): it
+    refuses any cell that is no code, naming its line, and loads nothing."""
     before = call(editor, "state()")
     source = tmp_path / "liste.csv"
-    source.write_text(f"code_insee,nom\n{A},Aubert-lès-Bains\n{B},\n=04081,Esparron\n", encoding="utf-8")
+    source.write_text(f"code_insee,nom\n{A},Aubert-lès-Bains\n{B},\n=04081,Esparron\nCésy,\n", encoding="utf-8")
     editor.set_input_files("#file-import", str(source))
     editor.wait_for_function("document.getElementById('message').textContent.includes('rien n’est chargé')")
     assert editor.text_content("#message") == (
-        "Territoire non lu (liste.csv) : « =04081 » (ligne 4) n’est ni un code INSEE ni le nom d’une commune de "
-        "cette page ; rien n’est chargé")
+        "Territoire non lu (liste.csv) : « =04081 » (ligne 4) n’est pas un code INSEE ; « Césy » (ligne 5) n’est "
+        "pas un code INSEE ; la page ne lit que les codes INSEE (TERRITORY=fichier: lit aussi les noms de "
+        "communes) ; rien n’est chargé")
     assert call(editor, "state()")["communes"] == before["communes"]  # nothing loaded
-    source.write_text(f"code_insee\n{A}\nsaint oeuf\nCÉSY\n", encoding="utf-8")
+    # Codes as a spreadsheet writes them are still codes.
+    source.write_text(f"code_insee\n{A}\n1003\n=\"{F}\"\n", encoding="utf-8")
     editor.set_input_files("#file-import", str(source))
     editor.wait_for_function(f"window.cptsEditor.state().communes.join() === '{A},{C},{F}'")
+
+
+def test_an_imported_redraw_without_its_communes_beyond_the_load_is_whole_as_its_diagnostic_reads_it(
+        tmp_path: Path) -> None:
+    """A re-check: the export of « CPTS du Gapençais » without its 28 communes of the 05, imported again, still
+    read « taille non disponible : 28 communes … hors des départements chargés », where its file's diagnostic
+    (which holds no 05 code) gives a taille. The communes beyond the load are those the file keeps: none here, one
+    of two there (05001 and its former code 05002 are one commune), all of them when all are kept."""
+    beyond = ("05001", "05002", "05003")
+    perimeters = [ListedPerimeter("CPTS Alpha", "L1", (A, B, D), beyond_the_load=2, beyond_the_load_codes=beyond,
+                                  beyond_the_load_communes=("05001", "05001", "05003")), *case.perimeters()[1:]]
+    page, errors, console = open_page(write_editor_page(case.editor_data(perimeters=perimeters),
+                                                        tmp_path / "editeur.html").path)
+    try:
+        source = tmp_path / "export.csv"
+        for kept, communes in (((), 0), (("05002",), 1), (("05001", "05002"), 1), (beyond, 2)):
+            rows = [f"{code},,CPTS Alpha,L1" for code in (A, B, *kept)]
+            source.write_text("\n".join(["code_insee,nom,cpts_redessinee,liste", *rows]) + "\n", encoding="utf-8")
+            call(page, "startFrom('CPTS Beta')")
+            page.set_input_files("#file-import", str(source))
+            page.wait_for_function("window.cptsEditor.state().cpts_editee === 'CPTS Alpha'")
+            s = call(page, "state()")
+            assert (s["communes"], s["communes_hors_base"]) == ([A, B], communes), kept
+            assert (s["taille"] is None) == (communes > 0), kept
+            assert [line.split(",")[0] for line in call(page, "csv()").splitlines()[1:]] == [A, B, *kept]
+            # Undone and done again, the kept communes stay those of the file.
+            call(page, "undo()")
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+
+
+def test_an_imported_redraw_of_a_cpts_absent_from_the_page_says_the_codes_it_could_not_place(editor: Any,
+                                                                                              tmp_path: Path) -> None:
+    """A re-check: importing a redraw of a CPTS the page does not list dropped its codes absent from the page
+    without a word: the warning replaced what the loading said."""
+    source = tmp_path / "autre.csv"
+    source.write_text(f"code_insee,cpts_redessinee,liste\n{A},CPTS Inexistante,L1\n05011,CPTS Inexistante,L1\n",
+                      encoding="utf-8")
+    editor.set_input_files("#file-import", str(source))
+    editor.wait_for_function("window.cptsEditor.state().cpts_editee === null")
     said = editor.text_content("#message")
-    assert "« saint oeuf » lu comme 01006" in said and "« CÉSY » lu comme 01003" in said
-    assert call(editor, "state()")["codes_inconnus"] == []
+    assert "« CPTS Inexistante »" in said and "05011" in said
+    assert call(editor, "state()")["codes_inconnus"] == ["05011"]

@@ -126,3 +126,23 @@ def test_an_arrondissement_named_as_another_is_an_anomaly() -> None:
                      "Arrondissement (13201) : code postal au lieu du code INSEE ?"],
         ["13055", 5, "le code 13055 est Marseille, pas « Marseille 2e », qui est Marseille 2e Arrondissement "
                      "(13202) : code postal au lieu du code INSEE ?"]]
+
+
+def test_missing_columns_of_a_workbook_name_no_separator(tmp_path: Path) -> None:
+    """A review: a workbook lacking the « cpts » column was said to be read with « séparateur « ; » »; a sheet has
+    cells. A CSV file's message keeps its separator (the usual cause of one column read)."""
+    import openpyxl
+
+    from pipeline.sources.files import read_text_checked
+
+    book = openpyxl.Workbook()
+    book.active.append(["nom", "commune"])
+    book.active.append(["CPTS A", "04070"])
+    book.save(tmp_path / "liste.xlsx")
+    with pytest.raises(DataError) as info:  # as the listing reader reads a workbook: its sheet as text
+        parse_listing_csv(read_text_checked(tmp_path / "liste.xlsx", workbook=True).text, tmp_path / "liste.xlsx")
+    assert info.value.message == ("Colonnes obligatoires absentes : « cpts », « code_insee » (colonnes lues : nom, "
+                                  "commune)")
+    with pytest.raises(DataError) as info:
+        parse_listing_csv("nom;commune\nCPTS A;04070\n", tmp_path / "liste.csv")
+    assert info.value.message.endswith("(colonnes lues : nom, commune ; séparateur « ; »)")

@@ -9,7 +9,6 @@ swapped in together.
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
@@ -19,19 +18,8 @@ from pipeline.render.comparison.page import payload, render_page
 from pipeline.render.comparison.tables import comparison_specs, write_comparison_tables
 from pipeline.render.outputs import atomic_dirs
 
-__all__ = ["comparison_specs", "payload", "previous_rows", "render_page", "write_comparison"]
+__all__ = ["comparison_specs", "payload", "render_page", "write_comparison"]
 
-
-def previous_rows(name: str) -> list[tuple[str, str, str]]:
-    """``(slug, cpts, liste)`` of each row of the comparison ``name`` written before (none when it is missing or
-    unreadable): the batch removes the folders of those it no longer writes there."""
-    path = config.processed_dir() / f"comparaison-{name}" / "comparaison.csv"
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            return [(row["slug"], row["cpts"], row["liste"]) for row in csv.DictReader(handle)
-                    if row.get("slug") and row.get("cpts") is not None and row.get("liste") is not None]
-    except (OSError, ValueError, KeyError, csv.Error):
-        return []
 
 
 def write_comparison(comparison: Comparison, generated: date | None = None) -> tuple[Path, Path]:

@@ -65,6 +65,8 @@ class ListedPerimeter:
         is then « non disponible », as in its diagnostic.
     beyond_the_load_codes
         The codes its listing names outside the loaded départements, as listed (the export writes them back).
+    beyond_the_load_communes
+        The current commune of each of them (a code merged since counts in its commune, as ``beyond_the_load``).
     """
 
     name: str
@@ -72,6 +74,7 @@ class ListedPerimeter:
     codes: tuple[str, ...]
     beyond_the_load: int | None = 0
     beyond_the_load_codes: tuple[str, ...] = ()
+    beyond_the_load_communes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

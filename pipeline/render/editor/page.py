@@ -249,6 +249,9 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "hors_base": [-1 if p.beyond_the_load is None else int(p.beyond_the_load) for p in data.perimeters],
             # The codes its listing names there: not on any page, but written back by « Exporter », as listed.
             "hors_base_codes": [list(p.beyond_the_load_codes) for p in data.perimeters],
+            # Their current communes, aligned (an imported redraw keeping some of them counts those communes).
+            "hors_base_communes": [list(p.beyond_the_load_communes or p.beyond_the_load_codes)
+                                   for p in data.perimeters],
         },
         "od": pack_od(data.od, codes, od_decimals),
         "aci": {

@@ -157,6 +157,20 @@ def apl_france_label(d: Diagnostic) -> str:
     return france_label(d)
 
 
+def access_unavailable(d: Diagnostic) -> str:
+    """Why the diagnostic has no APL approchée (see the flows section's notes, which say it too)."""
+    if d.flows is None:
+        return "APL approchée non calculée : aucune extraction de l'Annuaire Santé n'est chargée"
+    said = [n for n in d.flows.notes if n.startswith("APL approchée non calculée")]
+    if said:
+        return said[0]
+    if not d.flows.unavailable:
+        return "APL approchée non calculée"
+    # The flows' reason without what it says of the flows (« flux non calculés : … (donnez FLUX= …) »).
+    reason = d.flows.unavailable.removeprefix("flux non calculés : ").split(" (donnez FLUX=")[0]
+    return f"APL approchée non calculée : {reason}"
+
+
 def access_section(d: Diagnostic) -> dict[str, Any]:
     syn = d.apl.synthesis
     syn = shown(syn.assign(annee=syn["annee"].astype(str)), {c: 2 for c in syn.columns if c != "annee"},
@@ -228,6 +242,8 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
         if d.is_demo(REGISTRY_SOURCE):
             sub["notes"] = [DEMO_WARNING]
         subsections.append(sub)
+    elif d.supply is not None:  # said, not left out without a word
+        paragraphs.append(access_unavailable(d) + ".")
     return {"title": "Accessibilité", "paragraphs": paragraphs, "tables": tables, "subsections": subsections}
 
 

@@ -26,8 +26,8 @@ FINESS_SOURCE = "finess"
 #: What supply the flows and the APL approchée count (:func:`pipeline.app.flow_model.ambulatory`), unlike the
 #: supply table, which counts every mode of practice (a review: the report did not say so).
 AMBULATORY_WORDS = ("libéral, ou salarié en centre de santé, comme pour l'APL officielle de la DREES ; l'exercice en "
-                    "établissement de santé ou médico-social, ou dans un cadre non renseigné, n'est pas compté, à la "
-                    "différence du tableau de l'offre")
+                    "établissement de santé ou médico-social, dans un cadre non renseigné ou bénévole n'est pas "
+                    "compté, à la différence du tableau de l'offre")
 GROUP_DISPLAY = ["Médecins généralistes", "Infirmiers", "Masseurs-kinésithérapeutes", "Pharmaciens",
                  "Chirurgiens-dentistes", "Sages-femmes"]
 

@@ -47,6 +47,7 @@ from pipeline.sources.annuaire.combos import combinations, spread
 
 RECOURS_NON_RENSEIGNE = "non renseigné"
 MODE_NON_RENSEIGNE = "non renseigné"
+MODE_BENEVOLE = "bénévole"
 CADRE_NON_RENSEIGNE = "non renseigné"
 LIBERAL = "libéral"
 GROUPE_AUTRES = "Autres"

@@ -176,11 +176,13 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
     columns = _header_keys(header)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
+        # A workbook's sheet has cells, not a separator (a review read « séparateur « ; » » of an .xlsx file).
+        workbook = path is not None and Path(path).suffix.lower() in (".xlsx", ".xlsm")
         raise DataError(
             "Colonnes obligatoires absentes : "
             + ", ".join(f"« {c} »" for c in missing)
-            + f" (colonnes lues : {', '.join(h.strip().lstrip(chr(0xFEFF)) for h in header)} ; séparateur "
-            f"« {delimiter} »)",
+            + f" (colonnes lues : {', '.join(h.strip().lstrip(chr(0xFEFF)) for h in header)}"
+            + ("" if workbook else f" ; séparateur « {delimiter} »") + ")",
             path,
             1 + offset,
         )

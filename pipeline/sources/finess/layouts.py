@@ -371,8 +371,8 @@ def raw_anomalies(raw: RawFiness) -> list[dict[str, object]]:
         rows.append({"type": "caracteres_illisibles", "code": "", "libelle": None, "nb_lignes": raw.replaced[0],
                      "premiere_ligne": raw.replaced[1],
                      "message": "Lignes contenant des caractères illisibles (« \ufffd ») : le fichier a été ré-encodé "
-                                "avec perte avant de nous parvenir ; les autres libellés touchés (noms, adresses, "
-                                "statut) sont gardés tels quels ; le libellé de la catégorie est repris de la "
-                                "nomenclature FINESS, ou laissé vide quand elle ne connaît pas la catégorie, comme "
-                                "celui de l'agrégat"})
+                                "avec perte avant de nous parvenir ; les noms et adresses touchés sont gardés tels "
+                                "quels ; le libellé de la catégorie est repris de la nomenclature FINESS, ou laissé "
+                                "vide quand elle ne connaît pas la catégorie, comme ceux de l'agrégat et du statut "
+                                "de service public hospitalier"})
     return rows

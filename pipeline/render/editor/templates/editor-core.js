@@ -82,14 +82,22 @@
 
     /** Set the perimeter edits start from, and the CPTS being edited (name and listing, or null); ``outsideZone``:
         how many of its units outside the zone it keeps (an imported redraw may have dropped some), else its
-        listing's. */
-    function rebase(units, edited, listing, outsideZone) {
+        listing's; ``outsideLoad``: which of its listed codes beyond the load it keeps (the same; a re-check: a
+        redraw without them read « taille non disponible » where its file's diagnostic gives one). */
+    function rebase(units, edited, listing, outsideZone, outsideLoad) {
       beyondTheLoad = 0;
       beyondTheZone = 0;
       for (var p = 0; p < P.nom.length; p++) {
         if (P.nom[p] !== edited || P.liste[p] !== listing) { continue; }
         if (P.hors_base && P.hors_base[p]) { beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p]; }
         if (P.hors_zone && P.hors_zone[p]) { beyondTheZone = P.hors_zone[p]; }
+        if (beyondTheLoad !== null && Array.isArray(outsideLoad) && P.hors_base_codes) {
+          var communes = new Set();
+          P.hors_base_codes[p].forEach(function (code, i) {
+            if (outsideLoad.indexOf(code) >= 0) { communes.add(P.hors_base_communes[p][i]); }
+          });
+          beyondTheLoad = communes.size;
+        }
       }
       if (edited !== null && typeof outsideZone === 'number') { beyondTheZone = outsideZone; }
       // Claims by CPTS other than the one being edited (its name in its listing, as the diagnostic leaves out).

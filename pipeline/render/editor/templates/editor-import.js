@@ -340,34 +340,19 @@
       listed] };
   }
 
-  /** The cells of the code column that are no INSEE code, read as TERRITORY=fichier: reads them: a commune's name
-   *  (of this page: the page knows no other) is its code; anything else refuses the file, its line named (a review:
-   *  « =04081 » was set aside as an absent code and the rest loaded, where the command line refuses the file).
-   *  ``units``: [{code, nom}] of the page. Returns {read: cell -> code, notes, errors}. */
-  function namedCells(table, units) {
-    var byName = {};
-    units.forEach(function (u) {
-      var key = placeKey(u.nom);
-      (byName[key] = byName[key] || []).push(u.code);
-    });
-    var read = {};
-    var notes = [];
+  /** The cells of the code column that are no INSEE code, each an error naming its line: the file is refused (a
+   *  review: « =04081 » was set aside as an absent code and the rest loaded, where TERRITORY=fichier: refuses the
+   *  file). The command line also reads commune names there, against every commune of France and their former
+   *  names; the page knows its own communes only, and read « Villeneuve » or « Marseille 1er » otherwise than
+   *  the command line does (a re-check): it reads codes only, and says so. */
+  function nonCodeCells(table) {
     var errors = [];
     table.rows.forEach(function (r) {
       var cell = r.cells[table.code];
       if (cell === undefined || String(cell).trim() === '' || normaliseCode(cell).code !== null) { return; }
-      var shown = String(cell).trim();
-      var hits = Object.prototype.hasOwnProperty.call(byName, placeKey(shown)) ? byName[placeKey(shown)] : [];
-      if (hits.length === 1) {
-        if (!Object.prototype.hasOwnProperty.call(read, cell)) { notes.push('« ' + shown + ' » lu comme ' + hits[0]); }
-        read[cell] = hits[0];
-      } else {
-        errors.push('« ' + shown + ' » (ligne ' + r.line + ') ' + (hits.length
-          ? 'est le nom de plusieurs communes de cette page (' + hits.join(', ') + ') : donnez son code INSEE'
-          : 'n’est ni un code INSEE ni le nom d’une commune de cette page'));
-      }
+      errors.push('« ' + String(cell).trim() + ' » (ligne ' + r.line + ') n’est pas un code INSEE');
     });
-    return { read: read, notes: notes, errors: errors };
+    return errors;
   }
 
   /** The codes of a commune list (its code column, named as fichier: expects it), or null without one. */
@@ -408,7 +393,7 @@
     normaliseCode: normaliseCode,
     readTable: readTable,
     checkNames: checkNames,
-    namedCells: namedCells,
+    nonCodeCells: nonCodeCells,
     codesFromCsv: codesFromCsv,
     redrawnFromCsv: redrawnFromCsv
   };

@@ -197,7 +197,8 @@
   /** Edit from ``next`` (units, cpts, liste, nom): the claims left out, the name, the CPTS shown as the start. */
   function rebaseTo(next) {
     base = next;
-    model.rebase(base.units, base.cpts, base.liste);
+    // What it keeps beyond the zone and the load (all its listing's, but for an imported redraw; undo comes here).
+    model.rebase(base.units, base.cpts, base.liste, base.beyond ? base.beyond.length : undefined, base.beyondLoad);
     byId('perimeter-name').value = base.nom;
     showStart();
   }
@@ -385,13 +386,13 @@
         return;
       }
       var pageUnits = U.code.map(function (code, i) { return { code: code, nom: U.nom[i] }; });
-      var named = table.error ? { read: {}, notes: [], errors: [] } : Import.namedCells(table, pageUnits);
-      if (named.errors.length) {
-        message('Territoire non lu (' + file.name + ') : ' + named.errors.slice(0, 5).join(' ; ') +
-                (named.errors.length > 5 ? ' … (' + named.errors.length + ' en tout)' : '') + ' ; rien n’est chargé');
+      var notCodes = table.error ? [] : Import.nonCodeCells(table);
+      if (notCodes.length) {
+        message('Territoire non lu (' + file.name + ') : ' + notCodes.slice(0, 5).join(' ; ') +
+                (notCodes.length > 5 ? ' … (' + notCodes.length + ' en tout)' : '') + ' ; la page ne lit que les ' +
+                'codes INSEE (TERRITORY=fichier: lit aussi les noms de communes) ; rien n’est chargé');
         return;
       }
-      codes = codes.map(function (c) { return Object.prototype.hasOwnProperty.call(named.read, c) ? named.read[c] : c; });
       // As TERRITORY=fichier:: names that are not their codes' (postal codes given as INSEE codes) refuse the file.
       var names = Import.checkNames(table, namesOf, pageUnits);
       if (names.error) {
@@ -415,7 +416,8 @@
           startFrom(target.p);
           base.beyond = kept;  // as the file has them, which another page may have changed
           base.beyondLoad = keptUnloaded;
-          model.rebase(base.units, base.cpts, base.liste, kept.length);  // its figures, whole when none is kept
+          // Its figures, whole when none is kept beyond the zone or the load.
+          model.rebase(base.units, base.cpts, base.liste, kept.length, keptUnloaded);
         } else if (target.nom !== undefined) {
           rebaseTo({ units: [], cpts: null, liste: null, nom: target.nom });
           restyleAll();
@@ -426,12 +428,12 @@
         }));
       });
       var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
-      var notes = table.notes.concat(named.notes, read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
+      var notes = table.notes.concat(read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
         base.cpts + ' hors de la zone de cette page, gardée' + (kept.length > 1 ? 's' : '') + ' pour l’export'] : [],
         keptUnloaded.length ? [plural(keptUnloaded.length, 'commune', 'communes') + ' de ' + base.cpts +
           ' hors des départements chargés, gardée' + (keptUnloaded.length > 1 ? 's' : '') + ' pour l’export'] : []);
-      if (target.warning) {
-        message([target.warning].concat(notes).join(' ; '));
+      if (target.warning) {  // with what load() said (a re-check: the codes it could not place went unsaid)
+        message([target.warning, byId('message').textContent].filter(Boolean).concat(notes).join(' ; '));
       } else if (notes.length || target.note) {
         message([byId('message').textContent].concat(target.note ? [target.note] : [], notes).join(' ; '),
           byId('message').className === 'ok');
