@@ -213,6 +213,7 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
         bv_beyond=beyond[0], epci_beyond=beyond[1], notes=notes,
         former_codes=former[0], former_names=former[1], other_names=names_keeping_the_code(con, zone.codes),
         unknown_coverage=frozenset(unlisted["code"].astype(str)),
+        loaded_departements=tuple(provenance.loaded_departements(con)),
     )
     slug = f"editeur-{zone.slug}" + (f"-{slugify(initial.name, max_length=60)}" if options.cpts else "")
     return data, slug

@@ -9,6 +9,7 @@ and ``cpts:hostile2:…`` resolved in the other listing).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -35,6 +36,12 @@ def refuse_name_clash(con: duckdb.DuckDBPyConnection, source: str, listing: str,
                 path,
             )
     folder = listing_folder(listing)
+    if re.fullmatch(r"region-[0-9]{2}", folder):
+        # The comparison of a région (make diagnostics REGION=…) has that folder: each batch would replace the
+        # other's comparison and remove its CPTS's outputs (a re-check).
+        raise PipelineError(
+            f"Une liste de CPTS ne peut pas s'appeler « {listing} » : c'est le nom de la comparaison de la région "
+            f"{folder.removeprefix('region-')} (make diagnostics REGION=…) ; renommez votre fichier", path)
     alike = sorted(other for other in listings.listing_names(con)
                    if other != listing and listing_folder(other) == folder)
     if alike:

@@ -204,7 +204,10 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
 
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
-        digest = scope.tag(annuaire.extraction_digest(path, savoir_faire))
+        # The savoir-faire file beside it, read when its own columns are empty, is part of what was read (a
+        # re-check: changed after the load, it was read again without a word).
+        beside = None if savoir_faire is not None else annuaire.savoir_faire_beside(path)
+        digest = scope.tag(annuaire.extraction_digest(path, savoir_faire or beside))
         loaded = provenance.loaded_files(con, annuaire.SOURCE_NAME)
         same = [(v, demo) for v, sha, version, demo in loaded if sha == digest and version == annuaire.LOADER_VERSION]
         if not force and (keep_older or len(loaded) == 1) and same:
@@ -232,7 +235,7 @@ def registry_step(path: Path, savoir_faire: Path | None = None, keep_older: bool
                 load.forget_other_vintages(con, annuaire.SOURCE_NAME, [*kept, vintage])
             registry_tables.write_annuaire(con, staged.activites, staged.anomalies, staged.extraction,
                                            origin or str(path))
-            record_placement(con, annuaire.SOURCE_NAME, vintage, scope, savoir_faire)
+            record_placement(con, annuaire.SOURCE_NAME, vintage, scope, savoir_faire, beside)
             load.record_source(con, Provenance(annuaire.SOURCE_NAME, vintage, origin or str(path), digest,
                                                staged.rows, notes, annuaire.LOADER_VERSION, staged.demo))
         warning = _older_warning(loaded, vintage, staged.demo, staged.fichier) if keep_older else None

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.app.steps import SCOPE_SETTING, Scope, Step, StepResult
+from pipeline.errors import DataError
 from pipeline.sources import annuaire, finess
 from pipeline.sources.download import sha256_of
 from pipeline.store import load
@@ -36,8 +37,8 @@ def _placement_key(source: str, vintage: str) -> str:
     return f"placement:{source}:{vintage}"
 
 
-def _savoir_faire_key(vintage: str) -> str:
-    return f"savoir_faire:{vintage}"
+def _savoir_faire_key(vintage: str, beside: bool = False) -> str:
+    return f"savoir_faire{'_a_cote' if beside else ''}:{vintage}"
 
 
 def _scope_text(scope: Scope) -> str:
@@ -49,21 +50,38 @@ def _scope_of(text: str) -> Scope:
 
 
 def record_placement(con: duckdb.DuckDBPyConnection, source: str, vintage: str, scope: Scope,
-                     savoir_faire: Path | None = None) -> None:
-    """Record the départements an extraction was just placed on, and the savoir-faire file read with it."""
+                     savoir_faire: Path | None = None, beside: Path | None = None) -> None:
+    """Record the départements an extraction was just placed on, and the savoir-faire files read with it: the one
+    given (``--savoir-faire``), else the one beside it (part of its checksum)."""
     load.set_setting(con, _placement_key(source, vintage), _scope_text(scope))
     if source == annuaire.SOURCE_NAME:
         load.set_setting(con, _savoir_faire_key(vintage), str(savoir_faire) if savoir_faire is not None else "")
+        load.set_setting(con, _savoir_faire_key(vintage, beside=True), str(beside) if beside is not None else "")
 
 
-def _placed_on(con: duckdb.DuckDBPyConnection, source: str, vintage: str) -> Scope | None:
-    """The départements an extraction was placed on: recorded, else (a database loaded before they were) those
-    of the previous load; None for a new database."""
-    recorded = provenance.setting(con, _placement_key(source, vintage))
-    if recorded is not None:
-        return _scope_of(recorded)
-    previous = provenance.setting(con, SCOPE_SETTING)
-    return None if previous is None else _scope_of(previous)
+def _recorded_path(con: duckdb.DuckDBPyConnection, key: str) -> Path | None:
+    value = provenance.setting(con, key)
+    return Path(value) if value else None
+
+
+def _readings(con: duckdb.DuckDBPyConnection, source: str, vintage: str, path: Path,
+              recorded: bool) -> list[tuple[Path | None, Path | None]]:
+    """How the extraction may have been read: (savoir-faire given, savoir-faire beside it). Recorded since
+    placements are; for a database loaded before, without a savoir-faire file or with the one beside it now."""
+    if source != annuaire.SOURCE_NAME:
+        return [(None, None)]
+    if recorded:
+        return [(_recorded_path(con, _savoir_faire_key(vintage)),
+                 _recorded_path(con, _savoir_faire_key(vintage, beside=True)))]
+    return [(None, None), (None, annuaire.savoir_faire_beside(path))]
+
+
+def _digest(source: str, path: Path, given: Path | None, beside: Path | None) -> str | None:
+    """The checksum the load recorded, from the files as they are now (None when one is missing)."""
+    files = [path, *(f for f in (given or beside,) if f is not None)]
+    if not all(f.is_file() for f in files):
+        return None
+    return annuaire.extraction_digest(path, given or beside) if source == annuaire.SOURCE_NAME else sha256_of(path)
 
 
 def relocation_step(reload: Callable[[str, Path, Path | None, str], Step], online: bool) -> Step:
@@ -77,10 +95,14 @@ def relocation_step(reload: Callable[[str, Path, Path | None, str], Step], onlin
     def step(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
         start = time.perf_counter()
         rows, details, stale = 0, [], []
+        previous = provenance.setting(con, SCOPE_SETTING)
         for source in (annuaire.SOURCE_NAME, finess.SOURCE_NAME):
             for vintage, origin, stored in provenance.real_files(con, source):
-                placed = _placed_on(con, source, vintage)
-                if placed is None or placed.departements == scope.departements:
+                recorded = provenance.setting(con, _placement_key(source, vintage))
+                if recorded is None and previous is None:
+                    continue
+                placed = _scope_of(recorded if recorded is not None else previous or "")
+                if placed.departements == scope.departements:
                     continue
                 what = f"{NAMES[source]} du {_day(vintage)}"
                 if origin.startswith(("http://", "https://")):
@@ -88,21 +110,29 @@ def relocation_step(reload: Callable[[str, Path, Path | None, str], Step], onlin
                         stale.append(f"{what} (téléchargé) : make data sans miroir le télécharge à nouveau")
                     continue
                 path = Path(origin)
-                recorded = provenance.setting(con, _savoir_faire_key(vintage)) if source == annuaire.SOURCE_NAME \
-                    else None
-                savoir_faire = Path(recorded) if recorded else None
-                readable = path.is_file() and (savoir_faire is None or savoir_faire.is_file())
-                digest = ((annuaire.extraction_digest(path, savoir_faire) if source == annuaire.SOURCE_NAME
-                           else sha256_of(path)) if readable else None)
-                if digest is not None and scope.tag(digest) == stored:
-                    record_placement(con, source, vintage, scope, savoir_faire)  # given again on this run
+                readings = _readings(con, source, vintage, path, recorded is not None)
+                if recorded is None:  # a database loaded before placements were recorded: recorded from now on
+                    record_placement(con, source, vintage, placed, *readings[0])
+                found = next(((given, beside, digest) for given, beside in readings
+                              if (digest := _digest(source, path, given, beside)) is not None
+                              and stored in (placed.tag(digest), scope.tag(digest))), None)
+                if found is not None and scope.tag(found[2]) == stored:
+                    record_placement(con, source, vintage, scope, found[0], found[1])  # given again on this run
                     continue
-                if digest is None or placed.tag(digest) != stored:
-                    given = f"{OPTIONS[source]} CHEMIN" + (" --savoir-faire CHEMIN" if savoir_faire else "")
-                    stale.append(f"{what} ({origin}{' et ' + str(savoir_faire) if savoir_faire else ''} absent ou "
-                                 f"modifié depuis) : python -m pipeline data {given}")
+                if found is None:
+                    given = readings[0][0]
+                    option = f"{OPTIONS[source]} CHEMIN" + (
+                        " --savoir-faire CHEMIN" if given is not None else
+                        " (et --savoir-faire CHEMIN si elle a été chargée avec)" if recorded is None
+                        and source == annuaire.SOURCE_NAME else "")
+                    files = " et ".join(str(f) for f in (path, given or readings[0][1]) if f is not None)
+                    stale.append(f"{what} ({files} absent ou modifié depuis) : python -m pipeline data {option}")
                     continue
-                result = reload(source, path, savoir_faire, origin)(con, mirror, True, scope)
+                try:
+                    result = reload(source, path, found[0], origin)(con, mirror, True, scope)
+                except DataError as exc:  # read again, it is refused: said, and the load goes on
+                    stale.append(f"{what} : relu, refusé ({exc})")
+                    continue
                 rows += result.rows
                 details.append(f"{what} replacé sur les départements chargés ({result.rows} lignes)")
         warning = None

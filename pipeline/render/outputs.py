@@ -16,7 +16,15 @@ from pipeline import collector, config
 from pipeline.errors import PipelineError
 from pipeline.model.diagnostic import Diagnostic
 from pipeline.render.background import Background
-from pipeline.render.swap import atomic_dir, atomic_dirs, check_writable, clean_stale, recover, remove_dirs
+from pipeline.render.swap import (
+    atomic_dir,
+    atomic_dirs,
+    check_writable,
+    clean_stale,
+    folders_locked,
+    recover,
+    remove_folders,
+)
 
 __all__ = ["OutputPaths", "atomic_dir", "atomic_dirs", "check_writable_roots", "diagnostic_dir", "folder_identity",
            "load_writers", "map_dir", "remove_comparison_leftovers", "stop_writers", "write_all"]
@@ -55,10 +63,14 @@ def remove_comparison_leftovers(name: str, written: set[str]) -> tuple[list[str]
     except OSError:
         return removed, kept
     for slug in folders:
-        if slug in written or _written_by(diagnostic_dir(slug)) != name:
+        tables, maps = diagnostic_dir(slug), map_dir(slug)
+        if slug in written or _written_by(tables) != name:
             continue
         try:
-            gone = remove_dirs(map_dir(slug), diagnostic_dir(slug), last="summary.json")
+            with folders_locked(tables, maps):  # write_all's lock, in its order
+                if _written_by(tables) != name:  # rewritten by another run meanwhile: its own now
+                    continue
+                gone = remove_folders(tables, maps, last="summary.json")
         except PipelineError:  # its folders are being written by another run
             gone = False
         (removed if gone else kept).append(slug)

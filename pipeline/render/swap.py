@@ -330,13 +330,23 @@ def atomic_dir(final: Path) -> Iterator[Path]:
         yield tmp
 
 
-def remove_dirs(*finals: Path, last: str | None = None) -> bool:
-    """Remove ``finals`` in order, under the lock of their set (never while a run writes them); in each, the file
-    named ``last`` after everything else. False when something stays (permissions), said by the caller; the
-    others are removed all the same."""
+@contextmanager
+def folders_locked(*finals: Path) -> Iterator[None]:
+    """Hold the lock of ``finals``, given in the order :func:`atomic_dirs` was given them (the same lock: no run
+    writes them meanwhile); waits as a writer does, up to ``CPTS_OUTPUTS_WAIT`` seconds."""
     with _lock(_key(finals), finals):
-        results = [_remove_last(final, last) for final in finals if final.exists() or final.is_symlink()]
-    return all(results)
+        yield
+
+
+def remove_folders(*finals: Path, last: str | None = None) -> bool:
+    """Remove ``finals`` (under :func:`folders_locked`): the folder holding a file named ``last`` after the
+    others, that file after everything else in it. False when something stays (permissions), said by the caller;
+    the removal then stops, the folder holding ``last`` kept whole for the next attempt."""
+    ordered = sorted(finals, key=lambda final: last is not None and (final / last).exists())
+    present = [final for final in ordered if final.exists() or final.is_symlink()]
+    # ``all`` stops at the first that stays, before the folder holding ``last``: that file is how the next run
+    # finds them (a re-check: a report kept, its summary gone, never retried).
+    return all(_remove_last(final, last) for final in present)
 
 
 def _remove_last(folder: Path, last: str | None) -> bool:

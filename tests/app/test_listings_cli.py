@@ -382,6 +382,23 @@ def test_user_listing_named_like_another_but_for_case_or_accents_is_refused(
     assert snapshot(ws) == before
 
 
+@pytest.mark.parametrize("name", ["region-75.csv", "Région 93.csv"])
+def test_user_listing_named_like_a_region_comparison_is_refused(
+    ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A re-check: a listing « region-75 » shared its comparison folder with ``diagnostics --region 75``: each batch
+    replaced the other's comparison and removed its CPTS's outputs."""
+    path = tmp_path / name
+    path.write_text("cpts,code_insee\nCPTS Intruse,04070\n", encoding="utf-8")
+    before = snapshot(ws)
+    code, _, err = cli(capsys, "data", "--cpts", str(path))
+    region = name.removesuffix(".csv")[-2:]
+    assert (code, err) == (2, error_line(
+        f"Une liste de CPTS ne peut pas s'appeler « {path.stem} » : c'est le nom de la comparaison de la région "
+        f"{region} (make diagnostics REGION=…) ; renommez votre fichier", path))
+    assert snapshot(ws) == before
+
+
 # --------------------------------------------------------------------------- probable homonyms
 
 

@@ -791,8 +791,8 @@ def test_the_export_keeps_the_communes_of_the_cpts_beyond_the_load(tmp_path: Pat
         page.wait_for_function("window.cptsEditor.state().cpts_editee === 'CPTS Alpha'")
         s = call(page, "state()")
         assert s["communes"] == [A, B] and s["codes_inconnus"] == []
-        assert "2 communes de CPTS Alpha hors des départements chargés, gardées pour l’export" in page.text_content(
-            "#message")
+        assert "2 communes de CPTS Alpha hors des départements chargés (2 codes), gardées pour l’export" in \
+            page.text_content("#message")
         assert call(page, "csv()") == exported
         assert errors == [] and console == []
     finally:
@@ -845,6 +845,42 @@ def test_an_imported_redraw_without_its_communes_beyond_the_load_is_whole_as_its
             assert [line.split(",")[0] for line in call(page, "csv()").splitlines()[1:]] == [A, B, *kept]
             # Undone and done again, the kept communes stay those of the file.
             call(page, "undo()")
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+
+
+def test_an_imported_redraw_keeps_any_code_of_a_departement_not_loaded_and_refuses_an_empty_code(
+        tmp_path: Path) -> None:
+    """A re-check: in a redraw of a CPTS, a code of a département the database does not hold that its listing does
+    not give (a former code, a commune added) was called « inconnu » and dropped, the page giving a taille where the
+    file's diagnostic refuses it; and an empty code cell was dropped without a word, where the command line refuses
+    the file. Here the database holds the 01 only: 05125 (beyond the load) counts as one more commune."""
+    beyond = ("05001", "05002")
+    perimeters = [ListedPerimeter("CPTS Alpha", "L1", (A, B, D), beyond_the_load=1, beyond_the_load_codes=beyond,
+                                  beyond_the_load_communes=("05001", "05001")), *case.perimeters()[1:]]
+    data = case.editor_data(perimeters=perimeters, loaded_departements=("01",))
+    page, errors, console = open_page(write_editor_page(data, tmp_path / "editeur.html").path)
+    try:
+        source = tmp_path / "redraw.csv"
+        source.write_text("code_insee,nom,cpts_redessinee,liste\n" + "".join(
+            f"{code},,CPTS Alpha,L1\n" for code in (A, "05002", "05125", "05125")), encoding="utf-8")
+        call(page, "startFrom('CPTS Beta')")
+        page.set_input_files("#file-import", str(source))
+        page.wait_for_function("window.cptsEditor.state().cpts_editee === 'CPTS Alpha'")
+        s = call(page, "state()")
+        assert (s["communes"], s["codes_inconnus"], s["communes_hors_base"], s["taille"]) == ([A], [], 2, None)
+        assert "2 communes de CPTS Alpha hors des départements chargés (2 codes), gardées pour l’export" in \
+            page.text_content("#message")
+        assert [line.split(",")[0] for line in call(page, "csv()").splitlines()[1:]] == [A, "05002", "05125"]
+        # An empty code on a line naming something: refused, the line named, nothing loaded.
+        source.write_text(f"code_insee,nom\n{A},Aubert\n,Belleville-sur-Saône\n  ,  \n", encoding="utf-8")
+        page.set_input_files("#file-import", str(source))
+        page.wait_for_function("document.getElementById('message').textContent.includes('rien n’est chargé')")
+        assert page.text_content("#message").startswith(
+            "Territoire non lu (redraw.csv) : code INSEE vide (ligne 3) : la ligne serait ignorée et sa commune "
+            "absente ; ")
+        assert call(page, "state()")["communes"] == [A]
         assert errors == [] and console == []
     finally:
         close_page(page)

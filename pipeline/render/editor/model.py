@@ -213,6 +213,8 @@ class EditorData:
     epci_totals: Mapping[str, int] | None = None
     bv_beyond: Mapping[str, int] = field(default_factory=dict)
     epci_beyond: Mapping[str, int] = field(default_factory=dict)
+    #: Départements the database holds (empty: all of France): a code of another is beyond the load.
+    loaded_departements: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
     former_codes: Mapping[str, str] = field(default_factory=dict)
     former_names: Mapping[str, str] = field(default_factory=dict)

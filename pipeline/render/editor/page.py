@@ -169,7 +169,7 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone`` and ``hors_zone_codes``: its units outside
         the page's zone, ``hors_base``: communes outside the
         loaded départements, -1 for a drawn part of unknown extent, ``hors_base_codes``: the codes its listing
-        names there), ``od``
+        names there, ``hors_base_communes``: their current communes), ``od``
         (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
         ``funding`` keyed "1".."4", ``version``), ``initial`` (``units``,
         ``nom``, ``cpts``).
@@ -232,6 +232,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             "voisins": _neighbours(data, index),
         },
         "cities": cities,
+        # The départements the database holds (empty: all of France): an imported code of another is beyond the load.
+        "departements_charges": list(data.loaded_departements),
         "former": dict(sorted(data.former_codes.items())),
         "former_noms": {code: str(data.former_names[code]) for code in sorted(data.former_codes)
                         if code in data.former_names},

@@ -19,7 +19,13 @@ from pipeline.sources.annuaire.layout import (
     SOURCE_NAME,
     extraction_date_from_name,
 )
-from pipeline.sources.annuaire.stage import StagedAnnuaire, extraction_digest, sha256_file, stage_annuaire
+from pipeline.sources.annuaire.stage import (
+    StagedAnnuaire,
+    extraction_digest,
+    savoir_faire_beside,
+    sha256_file,
+    stage_annuaire,
+)
 
 __all__ = [
     "ACTIVITE_COLUMNS",
@@ -36,6 +42,7 @@ __all__ = [
     "StagedAnnuaire",
     "extraction_date_from_name",
     "extraction_digest",
+    "savoir_faire_beside",
     "sha256_file",
     "stage_annuaire",
 ]

@@ -162,13 +162,20 @@ def _check_reference(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -
 
 def _sibling_savoir_faire(activity: archives.TextSource) -> Path | None:
     """``PS_LibreAcces_SavoirFaire_<stamp>.txt`` beside a plain ``PS_LibreAcces_Personne_activite_<stamp>.txt``."""
-    if activity.member is not None:
-        return None
-    name = activity.origin.name
-    if not name.lower().startswith(ACTIVITE_PREFIX.lower()):
+    return None if activity.member is not None else savoir_faire_beside(activity.origin)
+
+
+def savoir_faire_beside(path: Path) -> Path | None:
+    """The savoir-faire file beside a plain activity file, which the loader reads when the activity file's own
+    savoir-faire columns are absent or empty (``PS_LibreAcces_SavoirFaire_<stamp>.txt``), or None."""
+    name = path.name
+    if not name.lower().startswith(ACTIVITE_PREFIX.lower()) or path.suffix.lower() == ".zip":
         return None
     wanted = (SAVOIR_FAIRE_PREFIX + name[len(ACTIVITE_PREFIX):]).lower()
-    found = [p for p in activity.origin.parent.iterdir() if p.name.lower() == wanted and p.is_file()]
+    try:
+        found = [p for p in path.parent.iterdir() if p.name.lower() == wanted and p.is_file()]
+    except OSError:
+        return None
     return found[0] if len(found) == 1 else None
 
 

@@ -92,9 +92,12 @@
         if (P.hors_base && P.hors_base[p]) { beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p]; }
         if (P.hors_zone && P.hors_zone[p]) { beyondTheZone = P.hors_zone[p]; }
         if (beyondTheLoad !== null && Array.isArray(outsideLoad) && P.hors_base_codes) {
+          // Listed codes count in their current commune; another code beyond the load (a commune added, or a former
+          // code the listing does not give) counts as one.
           var communes = new Set();
-          P.hors_base_codes[p].forEach(function (code, i) {
-            if (outsideLoad.indexOf(code) >= 0) { communes.add(P.hors_base_communes[p][i]); }
+          outsideLoad.forEach(function (code) {
+            var i = P.hors_base_codes[p].indexOf(code);
+            communes.add(i >= 0 ? P.hors_base_communes[p][i] : code);
           });
           beyondTheLoad = communes.size;
         }

@@ -349,7 +349,15 @@
     var errors = [];
     table.rows.forEach(function (r) {
       var cell = r.cells[table.code];
-      if (cell === undefined || String(cell).trim() === '' || normaliseCode(cell).code !== null) { return; }
+      if (cell === undefined || String(cell).trim() === '') {
+        // An empty code on a line saying something else: its commune would be left out (a re-check: the page
+        // dropped it without a word, the command line refuses the file). A line of blanks is no line.
+        if (r.cells.some(function (other) { return String(other).trim() !== ''; })) {
+          errors.push('code INSEE vide (ligne ' + r.line + ') : la ligne serait ignorée et sa commune absente');
+        }
+        return;
+      }
+      if (normaliseCode(cell).code !== null) { return; }
       errors.push('« ' + String(cell).trim() + ' » (ligne ' + r.line + ') n’est pas un code INSEE');
     });
     return errors;

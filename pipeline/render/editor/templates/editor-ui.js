@@ -309,6 +309,16 @@
       : '') + loadedLater(beyondTheLoad()), true);
   }
 
+  /** What an import says of the redrawn CPTS's codes beyond the load: its communes there (former codes of one
+   *  commune count once, as the panel counts them; a re-check read « 3 communes » for one), kept for the export. */
+  function beyondTheLoadNote(codes) {
+    var communes = currentState().communes_hors_base;
+    var count = typeof communes === 'number' ? communes : codes.length;
+    var many = count > 1;
+    return plural(count, 'commune', 'communes') + ' de ' + base.cpts + ' hors des départements chargés (' +
+      plural(codes.length, 'code', 'codes') + '), gardée' + (many ? 's' : '') + ' pour l’export';
+  }
+
   /** What the export says of the CPTS's communes beyond the load: kept, and their départements to load. */
   function loadedLater(codes) {
     if (!codes.length) { return ''; }
@@ -406,10 +416,16 @@
       var kept = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(function (code, i, all) {
         return outside.indexOf(code) >= 0 && all.indexOf(code) === i;  // once, as the diagnostic counts it
       });
-      // Its communes beyond the load, as an export of it writes them: kept for the next export, not « inconnus ».
+      // Its communes beyond the load, as an export of it writes them, and any code of a département the database
+      // does not hold (a former code, a commune added): kept for the next export, not « inconnus » (a re-check).
       var unloaded = target.p >= 0 ? D.perimeters.hors_base_codes[target.p] : [];
-      var keptUnloaded = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
-        function (code, i, all) { return unloaded.indexOf(code) >= 0 && all.indexOf(code) === i; });
+      var loadedDeps = D.departements_charges || [];
+      var keptUnloaded = target.p < 0 ? [] : codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
+        function (code, i, all) {
+          if (code === null || model.index.has(code) || all.indexOf(code) !== i) { return false; }
+          var dep = code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2);
+          return unloaded.indexOf(code) >= 0 || (loadedDeps.length > 0 && loadedDeps.indexOf(dep) < 0);
+        });
       // One import, one undo entry: the CPTS edited and the units change together.
       asOneEdit(function () {
         if (target.p >= 0) {
@@ -430,8 +446,7 @@
       var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
       var notes = table.notes.concat(read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
         base.cpts + ' hors de la zone de cette page, gardée' + (kept.length > 1 ? 's' : '') + ' pour l’export'] : [],
-        keptUnloaded.length ? [plural(keptUnloaded.length, 'commune', 'communes') + ' de ' + base.cpts +
-          ' hors des départements chargés, gardée' + (keptUnloaded.length > 1 ? 's' : '') + ' pour l’export'] : []);
+        keptUnloaded.length ? [beyondTheLoadNote(keptUnloaded)] : []);
       if (target.warning) {  // with what load() said (a re-check: the codes it could not place went unsaid)
         message([target.warning, byId('message').textContent].filter(Boolean).concat(notes).join(' ; '));
       } else if (notes.length || target.note) {
