@@ -77,8 +77,9 @@ def category_labels(codes: pd.Series, labels: pd.Series, nomenclature: pd.Series
     return chosen.fillna(""), lost
 
 
-def aggregate_labels(labels: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """The aggregate label of each record (empty when garbled: no nomenclature here) and which were."""
+def readable_labels(labels: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Labels no nomenclature here restores (the aggregate's, the SPH status's): each record's, empty when garbled,
+    and which were."""
     garbled = labels.fillna("").str.contains(GARBLED, regex=False)
     return labels.where(~garbled, ""), garbled
 

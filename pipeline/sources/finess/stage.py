@@ -34,13 +34,13 @@ from pipeline.sources.annuaire.locate import Gazetteer, locate_rows
 from pipeline.sources.extraction_names import DEMO_NOTE, date_in_name, is_demo_name
 from pipeline.sources.finess import fields
 from pipeline.sources.finess.checks import (
-    aggregate_labels,
     anomaly,
     category_labels,
     check_tables,
     far_anomalies,
     far_from_commune,
     label_anomalies,
+    readable_labels,
     unknown_category_anomalies,
 )
 from pipeline.sources.finess.geo import epsg_for, outside_area_of_use, to_wgs84
@@ -200,8 +200,8 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
     groupe = groupe.mask(hopital & public, "Hôpital public").mask(hopital & ~public, "Hôpital privé")
     # A label garbled by a lossy re-encoding (« H\ufffdpital ») gives way to the nomenclature's, or is left empty.
     label, label_lost = category_labels(frame["categetab"], frame["libcategetab"], cats["libelle"])
-    aggregate, aggregate_lost = aggregate_labels(frame["libcategagretab"])
-    sph, sph_lost = aggregate_labels(frame["libsph"])  # no nomenclature here either (a review saw « sant\ufffd »)
+    aggregate, aggregate_lost = readable_labels(frame["libcategagretab"])
+    sph, sph_lost = readable_labels(frame["libsph"])  # a review saw « Etab.public de sant\ufffd »
     # The first geolocation of a number goes with its first structure, the one kept (not a namesake's coordinates).
     geo = geoloc_raw.drop_duplicates("nofinesset", keep="first").set_index("nofinesset")
     # Looked up as text: with no geolocation record at all, pandas would otherwise give floats.
