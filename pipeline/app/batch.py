@@ -35,7 +35,7 @@ from pipeline.app import flow_model, outcome
 from pipeline.app.batch_rows import BatchContext, comparison_row, comparison_table
 from pipeline.app.batch_unloaded import none_loaded, unloaded_for
 from pipeline.app.diagnostic import compute
-from pipeline.app.listing_names import listing_folder
+from pipeline.app.listing_names import listing_folder, region_folder_clash
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
 from pipeline.app.shared import read_shared
 from pipeline.errors import PipelineError
@@ -73,6 +73,8 @@ def _select(con: duckdb.DuckDBPyConnection, options: BatchOptions) -> tuple[str,
         if options.listing not in known:
             raise PipelineError(f"Liste de CPTS inconnue : « {options.listing} » (listes chargées : "
                                 f"{', '.join(known)})")
+        if (clash := region_folder_clash(options.listing)) is not None:  # loaded before such names were refused
+            raise PipelineError(f"{clash} : rechargez-la sous un autre nom (make data CPTS=…)")
         chosen = names[names["listing"] == options.listing]
         name, label = listing_folder(options.listing), f"liste {options.listing}"
     else:

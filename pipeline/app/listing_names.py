@@ -24,6 +24,17 @@ def listing_folder(listing: str) -> str:
     return slugify(listing, max_length=60, default="liste")
 
 
+def region_folder_clash(listing: str) -> str | None:
+    """Why a listing cannot be compared under its name: its folder is a région's comparison (« region-75 », that of
+    make diagnostics REGION=75), or None. Each batch would replace the other's comparison and remove its CPTS's
+    outputs (a re-check)."""
+    folder = listing_folder(listing)
+    if not re.fullmatch(r"region-[0-9]{2}", folder):
+        return None
+    return (f"Une liste de CPTS ne peut pas s'appeler « {listing} » : c'est le nom de la comparaison de la région "
+            f"{folder.removeprefix('region-')} (make diagnostics REGION=…)")
+
+
 def refuse_name_clash(con: duckdb.DuckDBPyConnection, source: str, listing: str, origin: str, path: Path) -> None:
     """Refuse a user listing named like a listing loaded from another file, or whose comparison folder would be
     that of another loaded listing (see the module docstring)."""
@@ -36,12 +47,8 @@ def refuse_name_clash(con: duckdb.DuckDBPyConnection, source: str, listing: str,
                 path,
             )
     folder = listing_folder(listing)
-    if re.fullmatch(r"region-[0-9]{2}", folder):
-        # The comparison of a région (make diagnostics REGION=…) has that folder: each batch would replace the
-        # other's comparison and remove its CPTS's outputs (a re-check).
-        raise PipelineError(
-            f"Une liste de CPTS ne peut pas s'appeler « {listing} » : c'est le nom de la comparaison de la région "
-            f"{folder.removeprefix('region-')} (make diagnostics REGION=…) ; renommez votre fichier", path)
+    if (clash := region_folder_clash(listing)) is not None:
+        raise PipelineError(f"{clash} ; renommez votre fichier", path)
     alike = sorted(other for other in listings.listing_names(con)
                    if other != listing and listing_folder(other) == folder)
     if alike:

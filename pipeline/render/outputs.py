@@ -79,8 +79,11 @@ def remove_comparison_leftovers(name: str, written: set[str]) -> tuple[list[str]
 
 def _written_by(folder: Path) -> str | None:
     """The comparison that wrote the diagnostic in ``folder`` (None: a diagnostic of its own, or unreadable)."""
+    summary = folder / "summary.json"
+    if summary.is_symlink() or not summary.is_file():  # a FIFO would block the read for ever (a re-check)
+        return None
     try:
-        found = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("comparaison")
+        found = json.loads(summary.read_text(encoding="utf-8")).get("comparaison")
     except (OSError, ValueError, AttributeError):
         return None
     return found if isinstance(found, str) else None

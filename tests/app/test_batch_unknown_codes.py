@@ -143,3 +143,21 @@ def test_a_second_batch_removes_the_outputs_of_the_cpts_it_no_longer_writes(fixt
     listing.write_text("cpts,code_insee\nCPTS Solo,04019\n", encoding="utf-8")
     said = load_and_run()
     assert "supprimées" not in said and summaries[digne].is_file() and (tmp_path / "maps" / digne).is_dir()
+
+
+def test_a_listing_loaded_under_a_region_comparison_s_name_is_refused_by_the_batch(fixture_data_dir: Path,
+                                                                                   tmp_path: Path) -> None:
+    """A re-check: a listing « region-75 » loaded before such names were refused took over the région's comparison
+    (``--region 75``) and removed its CPTS's outputs."""
+    listing = tmp_path / "deux.csv"
+    listing.write_text("cpts,code_insee\nCPTS Digne,04070\n", encoding="utf-8")
+    data = database_copy(fixture_data_dir, tmp_path)
+    with writable_database(data) as con:
+        assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+        con.execute("UPDATE cpts_membres SET listing = 'region-75' WHERE listing = 'deux'")  # as loaded before
+    run = run_in(data, tmp_path / "maps", ["diagnostics", "--liste", "region-75"])
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.strip() == (
+        "Erreur : Une liste de CPTS ne peut pas s'appeler « region-75 » : c'est le nom de la comparaison de la région "
+        "75 (make diagnostics REGION=…) : rechargez-la sous un autre nom (make data CPTS=…)")
+    assert not (data / "processed" / "comparaison-region-75").exists()

@@ -782,7 +782,7 @@ def test_the_export_keeps_the_communes_of_the_cpts_beyond_the_load(tmp_path: Pat
         with page.expect_download():
             page.click("#btn-export")
         said = page.text_content("#message")
-        assert "2 communes de CPTS Alpha hors des départements chargés, gardées telles que listées" in said
+        assert "2 communes de CPTS Alpha hors des départements chargés (2 codes), gardées telles que listées" in said
         assert "le diagnostic du fichier demande de charger le département 05" in said
         source = tmp_path / "export.csv"
         source.write_text(exported, encoding="utf-8")
@@ -898,3 +898,29 @@ def test_an_imported_redraw_of_a_cpts_absent_from_the_page_says_the_codes_it_cou
     said = editor.text_content("#message")
     assert "« CPTS Inexistante »" in said and "05011" in said
     assert call(editor, "state()")["codes_inconnus"] == ["05011"]
+
+
+def test_a_redraw_adding_a_loaded_commune_beyond_the_page_keeps_it_and_unloaded_codes_are_said_so(
+        tmp_path: Path) -> None:
+    """A re-check: a redraw adding a commune the database holds beyond the page (02005 of the loaded 02) dropped it,
+    the page giving a taille where the file's diagnostic counts it; outside a redraw, a code of a département the
+    database does not hold was called « inconnu », not « hors des départements chargés » as the command line says."""
+    page, errors, console = open_page(write_editor_page(case.editor_data(loaded_departements=("01", "02")),
+                                                        tmp_path / "editeur.html").path)
+    try:
+        source = tmp_path / "redraw.csv"
+        source.write_text(f"code_insee,cpts_redessinee,liste\n{A},CPTS Beta,L1\n02005,CPTS Beta,L1\n",
+                          encoding="utf-8")
+        page.set_input_files("#file-import", str(source))
+        page.wait_for_function("window.cptsEditor.state().cpts_editee === 'CPTS Beta'")
+        s = call(page, "state()")
+        assert (s["communes"], s["unites_hors_zone"], s["taille"], s["codes_inconnus"]) == ([A], 1, None, [])
+        assert [line.split(",")[0] for line in call(page, "csv()").splitlines()[1:]] == [A, "02005"]
+        source.write_text(f"code_insee\n{A}\n05061\n", encoding="utf-8")
+        page.set_input_files("#file-import", str(source))
+        page.wait_for_function("window.cptsEditor.state().cpts_editee === null")
+        assert "05061 (hors des départements chargés dans la base : absents de l'export ; make data " \
+               "DEPARTEMENTS=… les ajoute)" in page.text_content("#message")
+        assert errors == [] and console == []
+    finally:
+        close_page(page)

@@ -57,3 +57,15 @@ def test_the_removal_waits_for_the_writers_lock(tmp_path: Path, monkeypatch: pyt
         pass
     with swap.folders_locked(tables, maps):  # free once the writer is done
         pass
+
+
+def test_a_summary_that_is_no_regular_file_is_nobody_s(tmp_path: Path) -> None:
+    """A re-check: a FIFO named summary.json hung the batch's scan for ever (its read waits for a writer)."""
+    import os
+
+    from pipeline.render.outputs import _written_by
+
+    folder = tmp_path / "cpts-x"
+    folder.mkdir()
+    os.mkfifo(folder / "summary.json")
+    assert _written_by(folder) is None

@@ -218,7 +218,19 @@
   /** The codes the page does not hold: unknown ones, or communes outside its zone, which the page cannot tell apart
    *  (a review: a commune of another département was called « inconnu ») and which its export leaves out. */
   function absent(codes) {
-    return codes.join(', ') + ' (codes inconnus, ou communes hors de la zone de cette page : absents de l\'export)';
+    // Those of a département the database does not hold are said so, as the command line says it (a re-check).
+    var unloaded = codes.filter(function (code) { return !isLoadedDepartement(code); });
+    var other = codes.filter(function (code) { return isLoadedDepartement(code); });
+    return [other.length ? other.join(', ') + ' (codes inconnus, ou communes hors de la zone de cette page : absents ' +
+      'de l\'export)' : '', unloaded.length ? unloaded.join(', ') + ' (hors des départements chargés dans la base : ' +
+      'absents de l\'export ; make data DEPARTEMENTS=… les ajoute)' : ''].filter(Boolean).join(' ; ');
+  }
+
+  /** Whether the database holds the département of ``code`` (all of France when it names none). */
+  function isLoadedDepartement(code) {
+    var loaded = D.departements_charges || [];
+    var dep = code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2);
+    return loaded.length === 0 || loaded.indexOf(dep) >= 0;
   }
 
   function formerText(former) {
@@ -306,7 +318,7 @@
       ', et ' + plural(beyond.length, 'unité', 'unités') + ' de ' + base.cpts + ' hors de la zone de cette page, ' +
       'gardée' + (beyond.length > 1 ? 's' : '') + ' telle' + (beyond.length > 1 ? 's' : '') + ' que listée' +
       (beyond.length > 1 ? 's' : '') + ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')'
-      : '') + loadedLater(beyondTheLoad()), true);
+      : '') + loadedLater(beyondTheLoad(), base.imported), true);
   }
 
   /** What an import says of the redrawn CPTS's codes beyond the load: its communes there (former codes of one
@@ -320,7 +332,7 @@
   }
 
   /** What the export says of the CPTS's communes beyond the load: kept, and their départements to load. */
-  function loadedLater(codes) {
+  function loadedLater(codes, imported) {
     if (!codes.length) { return ''; }
     var deps = [];
     codes.forEach(function (code) {
@@ -328,9 +340,13 @@
       if (deps.indexOf(dep) < 0) { deps.push(dep); }
     });
     deps.sort();
-    var many = codes.length > 1;
-    return ' ; ' + plural(codes.length, 'commune', 'communes') + ' de ' + base.cpts + ' hors des départements ' +
-      'chargés, gardée' + (many ? 's' : '') + ' telle' + (many ? 's' : '') + ' que listée' + (many ? 's' : '') +
+    // Communes as the panel counts them (merged former codes once; a re-check read « 57 communes » for 55).
+    var communes = currentState().communes_hors_base;
+    var count = typeof communes === 'number' ? communes : codes.length;
+    var many = count > 1;
+    return ' ; ' + plural(count, 'commune', 'communes') + ' de ' + base.cpts + ' hors des départements chargés (' +
+      plural(codes.length, 'code', 'codes') + '), gardée' + (many ? 's' : '') + (imported ? ' comme dans le fichier ' +
+      'importé' : ' telle' + (many ? 's' : '') + ' que listée' + (many ? 's' : '')) +
       ' : le diagnostic du fichier demande de charger ' + (deps.length > 1 ? 'les départements ' :
       'le département ') + deps.join(', ') + ' (make data DEPARTEMENTS=…)';
   }
@@ -412,13 +428,19 @@
       var target = importedTarget(Core.redrawnFromCsv(reader.result), file.name);
       if (!target) { return; }
       // The CPTS's units outside the page's zone, as an export of it writes them: kept, not « inconnus ».
+      // So is, in a redraw, any code of a loaded département the page does not hold (a commune added beyond the
+      // zone: a re-check saw it dropped and the page's figures contradict the file's diagnostic); not a former code
+      // of a commune of the page, which is read as that commune.
       var outside = target.p >= 0 ? D.perimeters.hors_zone_codes[target.p] : [];
+      var unloaded = target.p >= 0 ? D.perimeters.hors_base_codes[target.p] : [];
+      var former = D.former || {};
       var kept = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(function (code, i, all) {
-        return outside.indexOf(code) >= 0 && all.indexOf(code) === i;  // once, as the diagnostic counts it
+        if (code === null || all.indexOf(code) !== i || unloaded.indexOf(code) >= 0) { return false; }  // once
+        return outside.indexOf(code) >= 0 || (target.p >= 0 && !model.index.has(code) &&
+          !Object.prototype.hasOwnProperty.call(former, code) && !D.cities[code] && isLoadedDepartement(code));
       });
       // Its communes beyond the load, as an export of it writes them, and any code of a département the database
       // does not hold (a former code, a commune added): kept for the next export, not « inconnus » (a re-check).
-      var unloaded = target.p >= 0 ? D.perimeters.hors_base_codes[target.p] : [];
       var loadedDeps = D.departements_charges || [];
       var keptUnloaded = target.p < 0 ? [] : codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
         function (code, i, all) {
@@ -432,6 +454,7 @@
           startFrom(target.p);
           base.beyond = kept;  // as the file has them, which another page may have changed
           base.beyondLoad = keptUnloaded;
+          base.imported = true;
           // Its figures, whole when none is kept beyond the zone or the load.
           model.rebase(base.units, base.cpts, base.liste, kept.length, keptUnloaded);
         } else if (target.nom !== undefined) {
