@@ -14,6 +14,7 @@ nothing of the 38 of the Hautes-Alpes, the Alpes-Maritimes, the Var and the Vauc
 from __future__ import annotations
 
 import duckdb
+import geopandas as gpd
 import pandas as pd
 import shapely
 
@@ -48,10 +49,11 @@ def coded_out_of_scope(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return outside[(outside["kind"] == OUT_OF_SCOPE) & outside["cpts"].notna() & outside["code"].notna()]
 
 
-def drawn_departements(con: duckdb.DuckDBPyConnection, listing: str, cpts: str) -> list[str]:
+def drawn_departements(con: duckdb.DuckDBPyConnection, drawn: gpd.GeoDataFrame, listing: str,
+                       cpts: str) -> list[str]:
     """The départements of the communes outside the load whose point lies in the perimeter drawn for ``cpts``
-    (none for a CPTS given by codes): a perimeter drawn where no loaded commune lies names them so."""
-    drawn = listings.perimeters(con)
+    (none for a CPTS given by codes; ``drawn``: the listings' perimeters, read once by the caller): a perimeter
+    drawn where no loaded commune lies names them so."""
     shapes = drawn[(drawn["listing"] == listing) & (drawn["cpts"] == cpts)].geometry
     if shapes.empty:
         return []
@@ -68,11 +70,12 @@ def outside_in_region(con: duckdb.DuckDBPyConnection, region: str, outside: pd.D
     ``(cpts, listing)``."""
     departements = set(REGION_DEPARTEMENTS.get(region, ()))
     in_region = outside[outside["code"].astype(str).map(departement_of).isin(departements)]
+    drawn = listings.perimeters(con)
     found = []
     for listing in listings.listing_names(con):
         claimed = set(in_region.loc[in_region["listing"] == listing, "cpts"].astype(str))
         found += [(cpts, listing) for cpts in listings.without_members(con, listing)
-                  if cpts in claimed or departements.intersection(drawn_departements(con, listing, cpts))]
+                  if cpts in claimed or departements.intersection(drawn_departements(con, drawn, listing, cpts))]
     return found
 
 
@@ -82,11 +85,12 @@ def left_out_table(con: duckdb.DuckDBPyConnection, left_out: list[tuple[str, str
     :func:`coded_out_of_scope`) and ``raison`` (French, with the command that loads them) of each CPTS left out. A
     review: the comparison's table said « … » for the départements, and wrote the listing into the CPTS's name."""
     loaded = set(provenance.loaded_departements(con))
+    drawn = listings.perimeters(con)
     rows = []
     for cpts, listing in left_out:
         codes = outside.loc[(outside["listing"] == listing) & (outside["cpts"] == cpts), "code"].astype(str)
         departements = (sorted(set(departements_of_insee_codes(codes).dropna())) if len(codes)
-                        else drawn_departements(con, listing, cpts))
+                        else drawn_departements(con, drawn, listing, cpts))
         if departements:
             which = "du département" if len(departements) == 1 else "des départements"
             why = (f"aucune commune chargée dans la base : ses communes sont celles {which} "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -148,5 +149,7 @@ def relocation_step(reload: Callable[[str, Path, Path | None, str], Step], onlin
 
 def _day(vintage: str) -> str:
     """« 15/01/2022 » for an extraction's ISO date."""
-    year, month, day = vintage.split("-") if vintage.count("-") == 2 else ("", "", "")
-    return f"{day}/{month}/{year}" if year else vintage
+    try:
+        return f"{date.fromisoformat(vintage):%d/%m/%Y}"
+    except ValueError:
+        return vintage

@@ -174,9 +174,7 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd
         f"""
         SELECT groupe, count(DISTINCT rpps) AS praticiens, sum(poids) AS praticiens_etp,
                count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS dont_liberaux,
-               -- practitioners with a site of unknown mode and no libéral one: libéral or not, nobody knows
-               count(DISTINCT CASE WHEN mode IN ('libéral', 'non renseigné') THEN rpps END)
-                 - count(DISTINCT CASE WHEN mode = 'libéral' THEN rpps END) AS mode_inconnu
+               count(DISTINCT CASE WHEN mode IN ('libéral', 'non renseigné') THEN rpps END) AS liberaux_ou_inconnus
         FROM ps_activites_courantes a WHERE {IN_TERRITORY}
         GROUP BY groupe
         """,
@@ -190,8 +188,10 @@ def offre_territoire(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> pd
                 "groupe": groupe,
                 "praticiens": 0 if rec is None else int(rec["praticiens"]),
                 "praticiens_etp": 0.0 if rec is None else float(rec["praticiens_etp"]),
-                # Not available when some practitioner's mode is unknown (a review: an unknown mode code made it 0).
-                "dont_liberaux": 0 if rec is None else None if rec["mode_inconnu"] else int(rec["dont_liberaux"]),
+                # Not available when a practitioner with no libéral site has one of unknown mode: libéral or not,
+                # nobody knows (a review: an unknown mode code made it 0).
+                "dont_liberaux": 0 if rec is None else None if rec["liberaux_ou_inconnus"] > rec["dont_liberaux"]
+                else int(rec["dont_liberaux"]),
                 "unite": "professionnels",
                 "source": "annuaire-sante",
             }

@@ -226,11 +226,13 @@
       'absents de l\'export ; make data DEPARTEMENTS=… les ajoute)' : ''].filter(Boolean).join(' ; ');
   }
 
+  /** The département of a commune code (three characters overseas: 976). */
+  function departementOf(code) { return code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2); }
+
   /** Whether the database holds the département of ``code`` (all of France when it names none). */
   function isLoadedDepartement(code) {
     var loaded = D.departements_charges || [];
-    var dep = code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2);
-    return loaded.length === 0 || loaded.indexOf(dep) >= 0;
+    return loaded.length === 0 || loaded.indexOf(departementOf(code)) >= 0;
   }
 
   function formerText(former) {
@@ -324,11 +326,15 @@
   /** What an import says of the redrawn CPTS's codes beyond the load: its communes there (former codes of one
    *  commune count once, as the panel counts them; a re-check read « 3 communes » for one), kept for the export. */
   function beyondTheLoadNote(codes) {
-    var communes = currentState().communes_hors_base;
-    var count = typeof communes === 'number' ? communes : codes.length;
-    var many = count > 1;
+    var count = communesBeyondTheLoad(codes);
     return plural(count, 'commune', 'communes') + ' de ' + base.cpts + ' hors des départements chargés (' +
-      plural(codes.length, 'code', 'codes') + '), gardée' + (many ? 's' : '') + ' pour l’export';
+      plural(codes.length, 'code', 'codes') + '), gardée' + (count > 1 ? 's' : '') + ' pour l’export';
+  }
+
+  /** The communes of ``codes`` beyond the load as the panel counts them (merged former codes once). */
+  function communesBeyondTheLoad(codes) {
+    var communes = currentState().communes_hors_base;
+    return typeof communes === 'number' ? communes : codes.length;
   }
 
   /** What the export says of the CPTS's communes beyond the load: kept, and their départements to load. */
@@ -336,13 +342,10 @@
     if (!codes.length) { return ''; }
     var deps = [];
     codes.forEach(function (code) {
-      var dep = code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2);
-      if (deps.indexOf(dep) < 0) { deps.push(dep); }
+      if (deps.indexOf(departementOf(code)) < 0) { deps.push(departementOf(code)); }
     });
     deps.sort();
-    // Communes as the panel counts them (merged former codes once; a re-check read « 57 communes » for 55).
-    var communes = currentState().communes_hors_base;
-    var count = typeof communes === 'number' ? communes : codes.length;
+    var count = communesBeyondTheLoad(codes);  // a re-check read « 57 communes » for 55
     var many = count > 1;
     return ' ; ' + plural(count, 'commune', 'communes') + ' de ' + base.cpts + ' hors des départements chargés (' +
       plural(codes.length, 'code', 'codes') + '), gardée' + (many ? 's' : '') + (imported ? ' comme dans le fichier ' +
@@ -441,12 +444,10 @@
       });
       // Its communes beyond the load, as an export of it writes them, and any code of a département the database
       // does not hold (a former code, a commune added): kept for the next export, not « inconnus » (a re-check).
-      var loadedDeps = D.departements_charges || [];
       var keptUnloaded = target.p < 0 ? [] : codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
         function (code, i, all) {
           if (code === null || model.index.has(code) || all.indexOf(code) !== i) { return false; }
-          var dep = code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2);
-          return unloaded.indexOf(code) >= 0 || (loadedDeps.length > 0 && loadedDeps.indexOf(dep) < 0);
+          return unloaded.indexOf(code) >= 0 || !isLoadedDepartement(code);
         });
       // One import, one undo entry: the CPTS edited and the units change together.
       asOneEdit(function () {
