@@ -107,8 +107,18 @@ def none_loaded(con: duckdb.DuckDBPyConnection, listing: str) -> str:
     and the command that loads them (the failures of unknown codes named too)."""
     failures, outside = unloaded(con, listing)
     table = left_out_table(con, [(cpts, listing) for cpts in outside], coded_out_of_scope(con))
-    shown = [f"{row.cpts} ({row.departements or 'périmètre dessiné hors des départements chargés'})"
-             for row in table.itertuples()] + [f"{row['cpts']} (codes inconnus)" for row in failures]
+    # A CPTS mixing unloaded and unknown codes: its unknown codes are named too (a review: « CPTS Mixte (69) » hid
+    # 98765, which loading the 69 would not bring).
+    codes = listings.memberless_codes(con)
+    unknown = codes[(codes["listing"] == listing) & codes["kind"].isin(UNKNOWN_CODES)]
+
+    def also_unknown(cpts: str) -> str:
+        own = sorted(set(unknown.loc[unknown["cpts"] == cpts, "code"].astype(str)))
+        return f" ; codes inconnus : {', '.join(own)}" if own else ""
+
+    shown = [f"{row.cpts} ({row.departements or 'périmètre dessiné hors des départements chargés'}"
+             f"{also_unknown(str(row.cpts))})" for row in table.itertuples()] \
+        + [f"{row['cpts']} (codes inconnus)" for row in failures]
     wanted = sorted({d.strip() for value in table["departements"] for d in str(value).split(",") if d.strip()})
     loaded = provenance.loaded_departements(con)
     command = (f" ; make data DEPARTEMENTS={','.join(sorted({*loaded, *wanted}))} les ajoute" if wanted else "")

@@ -114,7 +114,8 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             # The code as the loader read it (« 6088 » is 06088, « 2a004 » 2A004), not as written.
             read = issues["code"].map(lambda c: normalise_insee_code(c)[0] if isinstance(c, str) else None)
             # A code the COG knows there (69999 is no commune of the Rhône: unknown, not out of the load).
-            known = set(beyond_the_load.current_communes(con, {c for c in read if isinstance(c, str)}))
+            current = beyond_the_load.current_communes(con, {c for c in read if isinstance(c, str)})
+            known = set(current)
             outside = (issues["kind"] == "code_inconnu") & read.map(
                 lambda c: isinstance(c, str) and not scope.contains(c) and c in known)
             issues = issues.assign(
@@ -123,7 +124,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
                 detail_fr=issues["detail_fr"].where(~outside, read.map(
                     lambda c: f"commune {c} hors des départements chargés{scope.label} : absente de la base, la "
                               "CPTS est diagnostiquée sans elle (chiffres partiels)")))
-            issues = spans_beyond_the_load(issues, members, units, listing)
+            issues = spans_beyond_the_load(issues, members, units, listing, current)
             points = pd.concat([load_inputs.commune_points(con), load_inputs.points_beyond_the_load(con)],
                                ignore_index=True)
             issues = homonyms_with_the_load_beyond(issues, result.members, points, listing)

@@ -165,6 +165,9 @@ class FlowsSection:
     lines: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     unavailable: str | None = None
+    #: Why the APL approchée was not computed (French, « APL approchée non calculée : … »), when it was not: said
+    #: by the section that knows it, not recovered from the flows' wording.
+    access_unavailable: str | None = None
     #: Départements not loaded in the database with communes within the model's cutoff of the territory: the
     #: modelled flows and the APL approchée miss their residents and professionals.
     beyond_the_load: tuple[str, ...] = ()

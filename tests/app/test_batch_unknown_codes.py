@@ -45,7 +45,9 @@ def test_a_listing_none_of_whose_cpts_is_loaded_names_them_with_the_command(fixt
     """A review: ``data`` loaded a listing of CPTS all outside the load (« 2 CPTS dans la liste ») and
     ``diagnostics --liste`` then called it « Liste de CPTS inconnue »."""
     listing = tmp_path / "horsbase.csv"
-    listing.write_text("cpts,code_insee\nCPTS Lyon,69123\nCPTS Gap,05061\nCPTS Gap,05023\n", encoding="utf-8")
+    # 69999 is no commune of the Rhône: loading the 69 would not bring it, so it is named apart (a review).
+    listing.write_text("cpts,code_insee\nCPTS Lyon,69123\nCPTS Lyon,69999\nCPTS Gap,05061\nCPTS Gap,05023\n",
+                       encoding="utf-8")
     data = database_copy(fixture_data_dir, tmp_path)
     with writable_database(data) as con:
         assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
@@ -54,7 +56,7 @@ def test_a_listing_none_of_whose_cpts_is_loaded_names_them_with_the_command(fixt
     loaded, wanted = ", ".join(FIXTURE_DEPARTEMENTS), ",".join(sorted({*FIXTURE_DEPARTEMENTS, "05", "69"}))
     assert run.stderr.strip() == (
         f"Erreur : Aucune CPTS de la liste « horsbase » n'a de commune chargée dans la base (base limitée à {loaded}) "
-        f": CPTS Gap (05), CPTS Lyon (69) ; make data DEPARTEMENTS={wanted} les ajoute")
+        f": CPTS Gap (05), CPTS Lyon (69 ; codes inconnus : 69999) ; make data DEPARTEMENTS={wanted} les ajoute")
 
 
 def test_a_listing_whose_name_holds_a_colon_names_its_cpts(fixture_data_dir: Path, tmp_path: Path) -> None:

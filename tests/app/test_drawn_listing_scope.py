@@ -100,6 +100,13 @@ def test_perimeter_crossing_the_loaded_departements_is_reported(drawn: dict[str,
         assert [r[0] for r in rows] == ["CPTS Gap", "CPTS Sisteron Buëch", "CPTS Verdon Vinon"]
         assert all(r[1] is None for r in rows)
         assert "(100 %)" in rows[0][2]
+        # Gap has no loaded member: not « diagnosed without » its communes, and not « no commune has its point
+        # here » either (a review: both were said, and the second denies Gap's communes).
+        assert rows[0][2].endswith("la CPTS n'a aucun membre dans la base, ses communes sont dans des départements "
+                                   "non chargés (chargez-les pour la diagnostiquer)")
+        assert all(r[2].endswith("(chiffres peut-être partiels)") for r in rows[1:])
+        assert con.execute("SELECT count(*) FROM cpts_anomalies WHERE listing = 'dessin' AND cpts = 'CPTS Gap' "
+                           "AND kind = 'perimetre_sans_unite'").fetchall()[0] == (0,)
         assert float(drawn["share_vinon"]) < 0.02  # type: ignore[arg-type]
         for name, detail in ((r[0], r[2]) for r in rows[1:]):
             assert f"{outside[name]:.0f} km² de son périmètre" in detail and outside[name] > 5

@@ -3,6 +3,7 @@ messages, overseas collectivities (COM) refused, territories without polygon, ``
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -130,6 +131,12 @@ def test_territory_without_polygon_skips_flows_with_a_note(runs: dict[str, Any])
     assert "flux de patients et APL approchée non calculés : aucune commune du territoire n'a de polygone" in out
     report = text_of(runs["maps"] / "communes-14666" / "rapport.html")
     assert "Flux de patients Flux de patients et APL approchée non calculés" in report
+    # The APL approchée's own reason, said once (it read « APL approchée non calculée : flux de patients et APL
+    # approchée non calculés : … »).
+    summary = json.loads((tables(runs, "communes-14666") / "summary.json").read_text(encoding="utf-8"))
+    assert summary["access_indisponible"] == (
+        "APL approchée non calculée : aucune commune du territoire n'a de polygone dans les contours communaux "
+        "chargés (IGN Admin Express COG 2018), or ce modèle part des distances entre communes voisines")
     assert (runs["maps"] / "communes-14666" / "carte.html").is_file()
     assert not (runs["maps"] / "communes-14666" / "flux.html").exists()
     assert "Contours indisponibles" in (runs["maps"] / "communes-14666" / "carte.html").read_text("utf-8")

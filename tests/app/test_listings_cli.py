@@ -142,22 +142,27 @@ def test_codes_of_no_departement_are_unknown_and_the_spans_count_the_communes_ou
     # 99999 « hors des départements chargés », then « 6088 » placed in the Oise (60) and « 2a004 » unknown).
     path = tmp_path / "hors.csv"
     path.write_text("cpts,code_insee\n" + "".join(
-        f"CPTS Trois Rives,{c}\n" for c in ("04070", "84007", "84007", "2a004", "6088", "99999", "00123")),
+        f"CPTS Trois Rives,{c}\n" for c in ("04070", "84007", "84007", "2a004", "6088", "99999", "00123",
+                                            # Romette, commune associée of Gap (COG 2023, chefLieu 05061): one
+                                            # commune, one unit (a review counted it as two).
+                                            "05125", "05061")),
         encoding="utf-8")
     code, _out, err = cli(capsys, "data", "--cpts", str(path))
     assert (code, err) == (0, "")
     kinds = query(ws.db, "SELECT code, kind FROM cpts_anomalies WHERE listing = 'hors' "
                          "AND kind IN ('hors_departements_charges', 'code_inconnu') ORDER BY code, kind")
-    assert sorted(set(kinds)) == [("00123", "code_inconnu"), ("06088", "hors_departements_charges"),
+    assert sorted(set(kinds)) == [("00123", "code_inconnu"), ("05061", "hors_departements_charges"),
+                                  ("05125", "hors_departements_charges"), ("06088", "hors_departements_charges"),
                                   ("2A004", "hors_departements_charges"), ("84007", "hors_departements_charges"),
                                   ("99999", "code_inconnu")]
     spans = dict(query(ws.db, "SELECT kind, detail_fr FROM cpts_anomalies WHERE listing = 'hors' "
                               "AND kind IN ('multi_departements', 'multi_regions')"))
     assert spans == {
-        "multi_departements": "« CPTS Trois Rives » s'étend sur 4 départements (département 04 : 1 unité, "
-                              "département 06 : 1 unité, département 2A : 1 unité, département 84 : 1 unité)",
+        "multi_departements": "« CPTS Trois Rives » s'étend sur 5 départements (département 04 : 1 unité, "
+                              "département 05 : 1 unité, département 06 : 1 unité, département 2A : 1 unité, "
+                              "département 84 : 1 unité)",
         # Named as régions: « 84 » alone read as the Vaucluse of the line before (a review).
-        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (région 93 : 3 unités, région 94 : 1 unité)"}
+        "multi_regions": "« CPTS Trois Rives » s'étend sur 2 régions (région 93 : 4 unités, région 94 : 1 unité)"}
 
 
 def test_communes_outside_the_load_of_two_cpts_of_one_name_go_to_the_right_one(

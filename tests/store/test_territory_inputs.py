@@ -77,8 +77,10 @@ def test_dissolved_perimeter_that_kept_a_code_is_refused(db: duckdb.DuckDBPyConn
     write({"code": "04004", "nom": "Regroupement"})  # what QGIS « Regrouper » leaves on Etalab contours
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{path}")
-    assert "ne décrivent pas les contours du fichier, qui couvrent aussi 3 autres communes : 04081, 04094, " \
-           "04124" in info.value.message
+    # Each named with the feature whose contour holds it (a review had to guess which feature was wrong).
+    assert "ne décrivent pas les contours du fichier, qui couvrent aussi 3 autres communes : 04081 (entité n° 1, " \
+           "de code « 04004 »), 04094 (entité n° 1, de code « 04004 »), 04124 (entité n° 1, de code « 04004 »)." \
+           in info.value.message
     write({"nom": "Regroupement"})  # the same contours without the code: the four communes
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == codes
     write({"code": None})
@@ -562,8 +564,13 @@ def test_a_shapefile_in_an_unknown_projection_without_prj_asks_for_its_prj(db: d
     (tmp_path / "web.prj").unlink()
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{tmp_path / 'web.shp'}")
-    assert info.value.message.endswith("qui ne sont pas du Lambert 93 : déclarez le CRS (joignez le fichier .prj "
-                                       "du Shapefile) ou exportez en WGS84")
+    assert info.value.message.endswith("mais d'autres projections les placent ailleurs : déclarez le CRS (joignez "
+                                       "le fichier .prj du Shapefile) ou exportez en WGS84")
+    # The Web Mercator reading is named with where it would put the file: within the commune's own WGS84 box.
+    found = re.search(r"elles seraient en France vers (\d+,\d+)° E, (\d+,\d+)° N", info.value.message)
+    assert found is not None
+    west, south, east, north = _contours(mirror, ["04004"]).total_bounds
+    assert west < float(found[1].replace(",", ".")) < east and south < float(found[2].replace(",", ".")) < north
 
 
 @pytest.mark.parametrize("header", ["Code INSEE", "CODGEO", "code-commune", "Code_Insee "])

@@ -65,6 +65,13 @@ NO_POLYGON_NOTE = (
 )
 
 
+#: The APL approchée's share of :data:`NO_POLYGON_NOTE`.
+NO_POLYGON_ACCESS = (
+    "APL approchée non calculée : aucune commune du territoire n'a de polygone dans les contours communaux chargés "
+    "(IGN Admin Express COG 2018), or ce modèle part des distances entre communes voisines"
+)
+
+
 def has_geometry(perimeter: gpd.GeoDataFrame) -> bool:
     """Whether the territory's perimeter has a usable (non-empty) polygon."""
     if perimeter is None or perimeter.empty:
@@ -203,13 +210,14 @@ def flows_and_access(
     fp = params.flows
     if not has_geometry(perimeter):
         return FlowsSection(origin="", kind="modele", params=fp, notes=[NO_POLYGON_NOTE],
-                            unavailable=NO_POLYGON_NOTE), None, None
+                            unavailable=NO_POLYGON_NOTE, access_unavailable=NO_POLYGON_ACCESS), None, None
     if uncovered is not None:
         if options.what_if:
             raise PipelineError(f"Simulation impossible : {uncovered}")
         if options.flows is None:
             reason = f"flux non calculés : {uncovered} (donnez FLUX= pour une table réelle des recours)"
-            return FlowsSection(origin="", kind="modele", params=fp, notes=[reason], unavailable=reason), None, None
+            return FlowsSection(origin="", kind="modele", params=fp, notes=[reason], unavailable=reason,
+                                access_unavailable=f"APL approchée non calculée : {uncovered}"), None, None
     points = domain_points(con, perimeter, dep, 2 * fp.cutoff_km)
     distances = distance_table(points, cutoff_km=fp.cutoff_km, detour=fp.detour_factor,
                                intra_factor=fp.intra_factor, default_intra_km=fp.default_intra_km)
@@ -346,7 +354,8 @@ def flows_and_access(
     # origins, the same GP rows as a model of the whole neighbourhood.
     gp = None if kind != "modele" else flow_model.gp_rows_of(table, points[points["code"].isin(inside_codes)], fp)
     if uncovered is not None:  # flows read from FLUX=: the approximate APL would still rest on the stray rows
-        flow_section.notes.append(f"APL approchée non calculée : {uncovered}")
+        flow_section.access_unavailable = f"APL approchée non calculée : {uncovered}"
+        flow_section.notes.append(flow_section.access_unavailable)
         return flow_section, None, gp
     return flow_section, access_section, gp
 

@@ -161,14 +161,7 @@ def access_unavailable(d: Diagnostic) -> str:
     """Why the diagnostic has no APL approchée (see the flows section's notes, which say it too)."""
     if d.flows is None:
         return "APL approchée non calculée : aucune extraction de l'Annuaire Santé n'est chargée"
-    said = [n for n in d.flows.notes if n.startswith("APL approchée non calculée")]
-    if said:
-        return said[0]
-    if not d.flows.unavailable:
-        return "APL approchée non calculée"
-    # The flows' reason without what it says of the flows (« flux non calculés : … (donnez FLUX= …) »).
-    reason = d.flows.unavailable.removeprefix("flux non calculés : ").split(" (donnez FLUX=")[0]
-    return f"APL approchée non calculée : {reason}"
+    return d.flows.access_unavailable or "APL approchée non calculée"
 
 
 def access_section(d: Diagnostic) -> dict[str, Any]:

@@ -75,6 +75,10 @@ def point_rule_disagreements(units: gpd.GeoDataFrame, shapes: gpd.GeoDataFrame, 
     return pd.DataFrame(out).sort_values(["compte", "part"], ascending=[True, False]).reset_index(drop=True)
 
 
+#: Kind of the anomaly of a drawn perimeter that holds no unit's representative point.
+NO_MEMBER = "perimetre_sans_unite"
+
+
 def perimeter_rows(perimeters: gpd.GeoDataFrame, points: pd.DataFrame) -> pd.DataFrame:
     """Listing rows (``cpts, cpts_id, statut, date, code_insee, line``) of the units inside each perimeter.
 
@@ -115,7 +119,7 @@ def with_perimeter_members(
     claimed = set(members["cpts_id"])
     for row in result.perimeters.itertuples(index=False):
         if row.cpts_id not in claimed:
-            issues.append(issue(listing, "perimetre_sans_unite", row.cpts, None, None,
+            issues.append(issue(listing, NO_MEMBER, row.cpts, None, None,
                                 f"{feature_label(row.feature)} (« {row.cpts} ») : aucune commune n'a son point "
                                 "représentatif dans ce périmètre ; la CPTS n'a aucun membre"))
     added: list[dict[str, Any]] = issues
@@ -187,15 +191,25 @@ def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, l
         reaching = {feature for feature, shape in zip(shapes["feature"], shapes.geometry, strict=True)
                     if shape is not None and len(points) and bool(points.within(shape).any())}
         large = large[large["feature"].isin(reaching)]
+    # A perimeter with no loaded member at all is not « diagnosed without » its unloaded communes: it is not
+    # diagnosed, and « aucune commune n'a son point représentatif » would deny the communes under it (a review).
+    with_members = set(result.members.dropna(subset=["unit_code"])["cpts_id"])
     added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
                    f"{feature_label(r.feature)} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
                    f"({r.share * 100:.0f} %) ne recouvrent aucune commune chargée, hors des départements "
-                   f"chargés{where} (ou en mer, hors de France) : la CPTS est diagnostiquée sans les communes qui "
-                   "s'y trouveraient (chiffres peut-être partiels)")
+                   f"chargés{where} (ou en mer, hors de France) : "
+                   + ("la CPTS est diagnostiquée sans les communes qui s'y trouveraient (chiffres peut-être partiels)"
+                      if r.cpts_id in with_members else
+                      "la CPTS n'a aucun membre dans la base, ses communes sont dans des départements non chargés "
+                      "(chargez-les pour la diagnostiquer)"))
              for r in large.itertuples(index=False)]
     if not added:
         return result
-    issues = pd.concat([result.issues, pd.DataFrame(added, columns=ISSUE_COLUMNS)], ignore_index=True)
+    # Both anomalies of one perimeter start with its feature and name (:func:`with_perimeter_members`).
+    beyond = tuple(f"{feature_label(r.feature)} (« {r.cpts} ») :" for r in large.itertuples(index=False)
+                   if r.cpts_id not in with_members)
+    superseded = (result.issues["kind"] == NO_MEMBER) & result.issues["detail_fr"].astype(str).str.startswith(beyond)
+    issues = pd.concat([result.issues[~superseded], pd.DataFrame(added, columns=ISSUE_COLUMNS)], ignore_index=True)
     issues["line"] = issues["line"].astype("Int64")
     return ListingResult(members=result.members, issues=issues, perimeters=result.perimeters)
 

@@ -33,7 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
@@ -120,9 +120,18 @@ def _guess_crs(geometries: list[Any], path: str | Path, notes: list[str], vector
     if west < 0 and web_mercator_also_in((west, south, east, north), FRANCE_BOUNDS["France métropolitaine"]):
         notes.append(WEB_MERCATOR_NOTE)
         return CRS.from_epsg(WEB_MERCATOR), False
+    # A plausible reading is named, not chosen: east of Greenwich the same metres are also UTM 31 N elsewhere in
+    # France (a review got no hint for a Web Mercator file of the south).
+    hint = ""
+    if web_mercator_also_in((west, south, east, north), FRANCE_BOUNDS["France métropolitaine"]):
+        lon, lat = Transformer.from_crs(WEB_MERCATOR, WGS84, always_xy=True).transform((west + east) / 2,
+                                                                                        (south + north) / 2)
+        east_deg, north_deg = (f"{v:.2f}".replace(".", ",") for v in (lon, lat))
+        hint = (f" ; lues en Web Mercator (EPSG:3857, la projection des cartes web), elles seraient en France vers "
+                f"{east_deg}° E, {north_deg}° N, mais d'autres projections les placent ailleurs")
     raise DataError(
         f"Coordonnées projetées sans CRS déclaré (x de {west:.0f} à {east:.0f}, y de {south:.0f} à {north:.0f}) "
-        "qui ne sont pas du Lambert 93 : déclarez le CRS ("
+        f"qui ne sont pas du Lambert 93{hint} : déclarez le CRS ("
         + ("joignez le fichier .prj du Shapefile" if vector else "membre « crs »") + ") ou exportez en WGS84", path)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -242,12 +243,14 @@ def span_issues(members: pd.DataFrame, units: pd.DataFrame, listing: str) -> lis
 
 
 def spans_beyond_the_load(issues: pd.DataFrame, members: pd.DataFrame, units: pd.DataFrame,
-                          listing: str) -> pd.DataFrame:
+                          listing: str, current: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``issues`` whose ``multi_departements``/``multi_regions`` count the communes outside the load too.
 
     On a database of some départements, a CPTS's communes elsewhere (``hors_departements_charges``) have no
     unit row: « CPTS Drôme Provençale - Enclave des Papes » was said to span « 2 départements (04, 05) »
     where its listing reaches into the Vaucluse. Their département is their code's, their région the COG's.
+    ``current`` maps a code outside the load to its current commune: two former communes of one commune nouvelle
+    are one unit (a review: Romette and Gap counted as two units of the 05).
     """
     outside = issues[(issues["kind"] == OUT_OF_SCOPE) & issues["code"].notna()]
     if outside.empty:
@@ -255,7 +258,10 @@ def spans_beyond_the_load(issues: pd.DataFrame, members: pd.DataFrame, units: pd
     # An anomaly names its CPTS, not its identifier: a name shared by two CPTS of the listing cannot say whose
     # commune it is, and is left out rather than given to the wrong one.
     ids = single_id_by_name(members)
-    extra = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "unit_code": outside["code"].astype(str).to_numpy()})
+    codes = outside["code"].astype(str)
+    if current:
+        codes = codes.map(lambda c: current.get(c, c))
+    extra = pd.DataFrame({"cpts": outside["cpts"].to_numpy(), "unit_code": codes.to_numpy()})
     extra["cpts_id"] = extra["cpts"].map(ids)
     # A CPTS with no loaded commune is not in the database; a commune listed twice counts once.
     extra = extra.dropna(subset=["cpts_id"]).drop_duplicates(["cpts_id", "unit_code"])

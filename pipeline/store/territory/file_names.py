@@ -52,10 +52,13 @@ def name_column(columns: list[str], code: str) -> str | None:
 
 
 def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[str], lines: list[int],
-                column: str, path: Path, row_word: str = "ligne") -> list[str]:
+                column: str, path: Path, row_word: str = "ligne", confirmed: bool = False) -> list[str]:
     """Notes on the rows whose name is not their code's; raise :class:`TerritoryError` when they are most of
     the named rows, or when one names another commune by itself (``codes``, ``names``, ``lines``: one item per
-    row with a code; ``row_word``: what ``lines`` number, « ligne » of a CSV or « entité n° » of a GeoJSON)."""
+    row with a code; ``row_word``: what ``lines`` number, « ligne » of a CSV or « entité n° » of a GeoJSON).
+
+    ``confirmed``: the file's contours agree with its codes, the better witness: the disagreeing names are only
+    noted (a review: a GeoJSON naming Digne-les-Bains « Manosque » was read without a word)."""
     in_lines = row_word == "ligne"
     normalised = [normalise_insee_code(c)[0] for c in codes]
     wanted = {c for c in normalised if c is not None}
@@ -68,6 +71,10 @@ def check_names(con: duckdb.DuckDBPyConnection, codes: list[str], names: list[st
         return []
     listed = " ; ".join(f"{row_word} {line} : {code} est {cog}, pas « {given} »" for line, code, cog, given
                         in wrong[:SHOWN]) + (" …" if len(wrong) > SHOWN else "")
+    if confirmed:
+        return [f"{len(wrong)} {'nom' if len(wrong) == 1 else 'noms'} de la propriété « {column} » ne "
+                f"{'correspond' if len(wrong) == 1 else 'correspondent'} pas à {'son' if len(wrong) == 1 else 'leur'} "
+                f"code ; les contours du fichier confirment les codes, qui sont lus : {listed}"]
     if len(wrong) >= REFUSED_SHARE * named:
         rows = ("lignes" if len(wrong) > 1 else "ligne") if in_lines else ("entités" if len(wrong) > 1 else "entité")
         shifted = ", ou lignes décalées" if in_lines else ""

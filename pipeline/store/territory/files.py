@@ -23,6 +23,7 @@ from pipeline.sources.files import first_listed
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
 from pipeline.store.territory.file_names import check_file_names, check_names, name_column
+from pipeline.store.territory.several_cpts import distinct_values, refuse_several_cpts
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -42,9 +43,6 @@ def code_column(columns: list[str]) -> str | None:
 #: Columns of the editor's export naming the listed CPTS the file redraws (name, and its listing).
 REDRAWN_CPTS_COLUMN = "cpts_redessinee"
 REDRAWN_LISTING_COLUMN = "liste"
-#: First characters after which the editor's export writes a quote: a spreadsheet would run ``= + - @`` as a
-#: formula, and a name's own leading quote is doubled so that the guard is always undone exactly.
-_GUARDED_START = ("'", "=", "+", "-", "@")
 
 
 @dataclass
@@ -119,15 +117,8 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
             f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
         )
     redraws, redraw_notes = _redrawn_cpts(con, frame, lowered, path)
-    if (cpts_column := lowered.get("cpts")) is not None and len(names := _distinct_values(frame, cpts_column)) > 1:
-        # A listing of several CPTS (its ``cpts`` column) is not one territory (a review: the PACA listing cut to
-        # two départements ran as one territory of 33 CPTS, 2.2 million inhabitants, without a word).
-        shown = first_listed([f"« {name} »" for name, _ in names], 5)
-        raise TerritoryError(f"Fichier de {len(names)} CPTS (colonne « {cpts_column} » : {shown}) : c'est une liste "
-                             "de CPTS, pas un territoire ; chargez-la (make data CPTS=chemin) puis diagnostiquez "
-                             "chacune (TERRITORY=\"cpts:NOM\", ou make diagnostics pour toutes), ou renommez la "
-                             f"colonne « {cpts_column} » pour diagnostiquer toutes ces communes ensemble", path,
-                             names[1][1])
+    if (cpts_column := lowered.get("cpts")) is not None:
+        refuse_several_cpts(_distinct_values(frame, cpts_column), cpts_column, path)
     try:
         units, notes = resolve_codes(con, codes, "codes du fichier", places)
     except TerritoryError as exc:
@@ -162,14 +153,7 @@ def _title_note(titles: list[tuple[int, str]]) -> list[str]:
 
 def _distinct_values(frame: pd.DataFrame, column: str) -> list[tuple[str, int]]:
     """Distinct non-empty values of ``column`` in file order, each with the line it first appears on."""
-    seen: dict[str, int] = {}
-    for raw, line in zip(frame[column].fillna("").astype(str), frame[_LINE], strict=True):
-        value = raw.strip()
-        if len(value) > 1 and value[0] == "'" and value[1] in _GUARDED_START:
-            value = value[1:]  # the export's guard against spreadsheet formulas, not part of the name
-        if value and value not in seen:
-            seen[value] = int(line)
-    return list(seen.items())
+    return distinct_values(frame[column], frame[_LINE])
 
 
 def _redrawn_cpts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lowered: dict[str, str],
@@ -226,6 +210,9 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
                                                   units_near=lambda box: geography.unit_polygons_near(con, box))
     except DataError as exc:
         raise TerritoryError(exc.message, path, exc.line) from exc
+    # Property names as in a CSV header (« CPTS » from a QGIS layer), as a listing reads them.
+    if (named := next((c for c in frame.columns if str(c).strip().lower() == "cpts"), None)) is not None:
+        refuse_several_cpts(distinct_values(frame[named], frame["feature"] + 1), str(named), path, geojson=True)
     column = code_column(list(frame.columns))
     if column is not None:  # the file's own notes too: which layer was read, the CRS assumed, shapes repaired
         units, notes = _resolve_geojson_codes(con, frame, column, path)
@@ -342,7 +329,8 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     A perimeter dissolved in QGIS keeps the ``code`` of one of its communes: read by its code it would be one
     commune. Contours covering communes that no code names make the file ambiguous: refused, naming both.
     """
-    from pipeline.sources.cpts_listing.perimeter_members import codes_inside
+    from pipeline.sources.cpts_listing.model import feature_label
+    from pipeline.sources.cpts_listing.perimeter_members import units_inside
 
     text = frame[column].map(lambda v: _text(v).strip())
     empty = [i for i, value in enumerate(text) if not value]
@@ -362,10 +350,15 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     if len(shapes):
         named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
         near = geography.unit_polygons_near(con, tuple(shapes.to_crs(4326).total_bounds))
-        extra = [c for c in codes_inside(near, shapes)
-                 if c not in named and (city_of_arrondissement(c) or "") not in named]
+        inside = units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), shapes.reset_index(drop=True))
+        inside = inside[~inside["code"].isin(named) & ~inside["code"].map(
+            lambda c: (city_of_arrondissement(c) or "") in named)].sort_values("code").drop_duplicates("code")
+        extra = list(inside["code"])
         if extra:
-            shown = first_listed(extra, 10)
+            # Each named with the feature whose contour holds it (a review had to guess which one was wrong).
+            shown = first_listed([f"{code} ({feature_label(int(shapes['feature'].iloc[at]))}, de code "
+                                  f"« {_text(shapes[column].iloc[at]).strip()} »)"
+                                  for code, at in zip(inside["code"], inside["shape"], strict=True)], 10)
             given = f"{len(units)} {'unité' if len(units) < 2 else 'unités'}"
             others = f"{len(extra)} {'autre commune' if len(extra) == 1 else 'autres communes'}"
             raise TerritoryError(
@@ -375,11 +368,14 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
                 f"« {column} » pour lire le territoire d'après ses contours, ou corrigez les codes", path)
     # Without contours to confirm them, its names against its codes, as a CSV's (a review: postal codes under
     # « code » beside « nom » « Bordeaux » were read as Naujac-sur-Mer and Fontet). Contours that agree with the
-    # codes are the better witness: a « nom » that is the CPTS's refused such a file (a second review).
+    # codes are the better witness, and disagreeing names are only noted: a « nom » that is the CPTS's refused such
+    # a file (a second review); one value on every feature names no commune.
     properties = [c for c in frame.columns if c != "geometry"]
-    if not len(shapes) and (names := name_column(properties, column)) is not None:
+    if (names := name_column(properties, column)) is not None and (
+            not len(shapes) or frame[names].map(_text).nunique() > 1):
         notes += check_names(con, text.tolist(), frame[names].map(_text).tolist(),
-                             list(range(1, len(frame) + 1)), names, path, row_word="entité n°")
+                             list(range(1, len(frame) + 1)), names, path, row_word="entité n°",
+                             confirmed=bool(len(shapes)))
     return units, notes
 
 
