@@ -57,9 +57,10 @@ def npm_registry() -> str:
 
 def _folder(name: str, default: Path) -> Path:
     """The folder an environment variable names; unset or empty (``CPTS_MAPS_DIR=``) is the default, never the
-    current folder, where the outputs would land unnoticed; ``~`` is the user's home folder."""
+    current folder, where the outputs would land unnoticed; ``~`` is the user's home folder; a relative path is
+    made absolute, as the paths the tool prints are (a review got « relmaps/… »)."""
     value = os.environ.get(name, "")
-    return Path(value).expanduser() if value.strip() else default
+    return Path(value).expanduser().absolute() if value.strip() else default
 
 
 def data_dir() -> Path:

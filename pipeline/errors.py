@@ -112,6 +112,12 @@ OS_ERRORS_FR = {
     errno.EEXIST: "le fichier existe déjà",
     errno.ENOTEMPTY: "dossier non vide",
     errno.EXDEV: "déplacement impossible entre deux systèmes de fichiers",
+    # A review's maps folder was a mount point: « (Device or resource busy) » in a French message.
+    errno.EBUSY: "dossier ou fichier occupé (point de montage, ou ouvert par un autre programme)",
+    errno.ETXTBSY: "fichier occupé (en cours d'exécution)",
+    errno.EMFILE: "trop de fichiers ouverts par le programme",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.ELOOP: "trop de liens symboliques en chaîne",
 }
 
 

@@ -25,11 +25,12 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.app.steps import SCOPE_SETTING, Scope, StepResult, combined_sha
+from pipeline.errors import DataError
 from pipeline.geography import departement_of, of_place, to_wkb
 from pipeline.render.report import format_number
 from pipeline.sources import arrondissements, contours, decoupage
 from pipeline.sources.contours_download import ETALAB_CONTOURS_BASE, EtalabContours, download_current_contours
-from pipeline.sources.download import obtain
+from pipeline.sources.download import obtain, refused_download
 from pipeline.store import load
 from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
@@ -51,6 +52,15 @@ def _etalab(layer: str = "communes") -> EtalabContours:
 def _staged_etalab(path: Path, sha256: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The national file staged once per run (both steps read it); keyed by its checksum."""
     return contours.stage_etalab_communes(path)
+
+
+def _staged_or_refused(current: EtalabContours) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """:func:`_staged_etalab`; a file that does not read is deleted, a system error (a review: kept, it stopped every
+    later run with exit 2, never fetched again)."""
+    try:
+        return _staged_etalab(current.path, current.sha256)
+    except DataError as exc:
+        raise refused_download(current.path, current.url, f"Fichier des contours {current.year}", exc) from exc
 
 
 def _in_scope(frame: gpd.GeoDataFrame, scope: Scope) -> gpd.GeoDataFrame:
@@ -102,7 +112,7 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         inside = every["fichier"].isin(loaded)
         polygons, beyond = every[inside].reset_index(drop=True), every[~inside].reset_index(drop=True)
     else:
-        national = _staged_etalab(current.path, current.sha256)[0]
+        national = _staged_or_refused(current)[0]
         polygons = _in_scope(national, scope)
         beyond = national[~national["code"].isin(polygons["code"])]
     mapping = geography.cog_mapping(con)[["code", "current_code"]]
@@ -129,8 +139,9 @@ def load_contours(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     if len(outside):
         details.append(f"{format_number(len(outside))} communes des autres départements localisées (portée du "
                        "modèle de flux, communes voisines)")
-    if mirror is None:
-        details.append(f"contours {vintage} téléchargés depuis {origin}")
+    if mirror is None:  # a copy of data/raw/ is not said downloaded (a review)
+        details.append(f"contours {vintage} téléchargés depuis {origin}" if current.downloaded else
+                       f"contours {vintage} lus dans {current.path} (téléchargés plus tôt depuis {origin})")
     return StepResult("contours des communes", "chargé", len(table), time.perf_counter() - start, details)
 
 
@@ -159,7 +170,7 @@ def _with_holders(result: contours.Harmonised, mapping: pd.DataFrame, mirror: Pa
 def _online_arrondissements() -> tuple[gpd.GeoDataFrame, str, str, str]:
     """Arrondissement polygons online: from the national communes file, else Etalab's separate layer."""
     current = _etalab()
-    staged = _staged_etalab(current.path, current.sha256)[1]
+    staged = _staged_or_refused(current)[1]
     if len(staged):
         return staged, current.url, current.sha256, str(current.year)
     separate = _etalab("arrondissements-municipaux")

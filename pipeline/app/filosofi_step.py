@@ -21,10 +21,10 @@ import pandas as pd
 
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.config import SourceFile
-from pipeline.errors import DownloadError
+from pipeline.errors import DataError, DownloadError
 from pipeline.render.report import format_number
 from pipeline.sources import staged_cache
-from pipeline.sources.download import LocalFile, obtain
+from pipeline.sources.download import LocalFile, obtain, refused_download
 from pipeline.sources.filosofi import (
     FILOSOFI_COMMUNES,
     FILOSOFI_EPCI,
@@ -109,8 +109,19 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     sha = scope.tag(combined_sha([com_file.sha256, epci_file.sha256, cog_sha]))
     if not force and load.source_loaded(con, FILOSOFI_COMMUNES.name, FILOSOFI_COMMUNES.vintage, sha):
         return StepResult(STEP_NAME, "inchangé", 0, time.perf_counter() - start)
-    communes = scope.keep(_staged(com_file, "COM"), "code")
-    epci = _staged(epci_file, "EPCI")
+    try:
+        communes = scope.keep(_staged(com_file, "COM"), "code")
+        epci = _staged(epci_file, "EPCI")
+    except DataError as exc:
+        # A publisher's zip without the expected file: deleted, so that the next run fetches it again, and the load
+        # goes on without income, as when the file cannot be had (a review: kept, it stopped every run, exit 2).
+        bad = next((f for f in (com_file, epci_file) if str(f.path) == exc.path and f.origin.startswith("http")),
+                   None)
+        if bad is None:
+            raise
+        return StepResult(STEP_NAME, "impossible", 0, time.perf_counter() - start, [
+            f"Filosofi 2019 non chargé : {refused_download(bad.path, bad.origin, 'Fichier', exc)} ; les revenus des "
+            "diagnostics seront « non disponibles »"])
     known_epci = None if scope.departements is None else set(geography.epcis(con)["code"].astype(str))
     tables = filosofi_tables(communes, epci, geography.cog_mapping(con), known_epci)
     with transaction(con):

@@ -203,11 +203,18 @@ def _with_known_coverage(c: Coverage, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _listify(frame: pd.DataFrame) -> pd.DataFrame:
+    """List cells as text, items separated by « ; »; an item holding « ; » or « " » is quoted as a CSV field is
+    (a review: « CPTS A;B » and « CPTS Aix » read as three names where ``n_cpts`` said 2)."""
     out = frame.copy()
     for column in out.columns:
         if out[column].map(lambda v: isinstance(v, list)).any():
-            out[column] = out[column].map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
+            out[column] = out[column].map(lambda v: ";".join(map(_item, v)) if isinstance(v, list) else v)
     return out
+
+
+def _item(value: object) -> str:
+    text = str(value)
+    return '"' + text.replace('"', '""') + '"' if ";" in text or '"' in text else text
 
 
 #: The line of a coverage table of a zone no loaded listing speaks for (« aucune donnée » read as « none »).

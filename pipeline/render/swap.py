@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import math
 import os
 import tempfile
 import time
@@ -78,15 +79,25 @@ def _key(finals: tuple[Path, ...]) -> str:
 
 
 def _wait_seconds() -> float:
-    try:
-        return max(0.0, float(os.environ.get(config.OUTPUTS_WAIT_ENV, DEFAULT_WAIT)))
-    except ValueError:
+    """``CPTS_OUTPUTS_WAIT``: seconds, a finite number ≥ 0; any other value is refused by name (a review: « abc »
+    waited the default 600 s, « nan » and « -5 » none, without a word)."""
+    text = os.environ.get(config.OUTPUTS_WAIT_ENV, "").strip()
+    if not text:
         return DEFAULT_WAIT
+    try:
+        seconds = float(text.replace(",", "."))
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise PipelineError(f"Variable {config.OUTPUTS_WAIT_ENV} invalide « {text} » : un nombre de secondes "
+                            f"positif ou nul est attendu (par défaut {DEFAULT_WAIT:.0f})")
+    return seconds
 
 
 @contextmanager
 def _lock(key: str, finals: tuple[Path, ...]) -> Iterator[None]:
     """Hold the lock of ``key``; wait for another run holding it, up to ``CPTS_OUTPUTS_WAIT`` seconds."""
+    wait = _wait_seconds()  # a bad setting is refused on every run, not only when another one writes
     folder = locks_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,7 +109,6 @@ def _lock(key: str, finals: tuple[Path, ...]) -> Iterator[None]:
         lock.acquire()
     except filelock.Timeout:
         holder = _holder(path)
-        wait = _wait_seconds()
         print(f"  attente : un autre processus ({holder}) écrit les sorties de ce territoire ; elles seront "
               "remplacées ensuite", flush=True)
         try:
@@ -214,13 +224,13 @@ def check_writable(folder: Path, label: str = "Dossier de sortie",
         # A moved or unmounted disk: saying « un fichier » would send the user looking for a file.
         raise PipelineError(
             f"{label} impossible à créer : ce chemin est un lien symbolique vers un emplacement absent "
-            f"({os.readlink(probe)}) (attendu un dossier pour {folder})",
+            f"({os.readlink(probe)}) (attendu un dossier pour {folder}){_setting_of(probe, label)}",
             probe,
         )
     if not probe.is_dir():
         raise PipelineError(
             f"{label} impossible à créer : ce chemin est un fichier, pas un dossier "
-            f"(attendu un dossier pour {folder})",
+            f"(attendu un dossier pour {folder}){_setting_of(probe, label)}",
             probe,
         )
     if not os.access(probe, os.W_OK | os.X_OK):
@@ -228,6 +238,16 @@ def check_writable(folder: Path, label: str = "Dossier de sortie",
             f"{label} non accessible en écriture (droits ou système de fichiers en lecture seule) : {kept}",
             probe,
         )
+
+
+def _setting_of(path: Path, label: str) -> str:
+    """« ; c'est le dossier que désigne CPTS_DATA_DIR » when ``path`` is the folder a user's variable names and
+    ``label`` does not name it already (a review: a data folder that was a file was called the output folder, its
+    variable never named)."""
+    for variable, folder in ((config.DATA_DIR_ENV, config.data_dir()), (config.MAPS_DIR_ENV, config.maps_dir())):
+        if os.environ.get(variable, "").strip() and path.absolute() == folder and variable not in label:
+            return f" ; c'est le dossier que désigne la variable {variable}"
+    return ""
 
 
 def _umask() -> int:

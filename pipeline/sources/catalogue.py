@@ -43,6 +43,7 @@ import requests
 
 from pipeline.errors import SourceUnavailableError
 from pipeline.sources import download as download_module
+from pipeline.sources import transfer
 from pipeline.sources.catalogue_resources import announced_checksum, resource_format, zip_problem
 from pipeline.sources.download import TIMEOUT, Checksum, LocalFile, download, file_digest, sha256_of
 from pipeline.sources.transfer import (
@@ -201,14 +202,15 @@ def _get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[st
 def _get_json(url: str, http: requests.Session) -> requests.Response:
     """One GET of the catalogue API; the network failures as French errors."""
     try:
-        return http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
+        return transfer.within_small_answer_time(
+            lambda: http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"}), url)
     except requests.exceptions.ConnectionError as exc:
         raise SourceUnavailableError(
             f"Catalogue injoignable ({url}) : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire "
             "un miroir local, ou donnez le fichier sur la ligne de commande.", url) from exc
     except requests.exceptions.Timeout as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : délai dépassé, le serveur ne répond pas",
-                                     url) from exc
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : délai dépassé, le serveur ne répond pas (ou "
+                                     f"pas en entier en {transfer.SMALL_ANSWER_S:.0f} s)", url) from exc
     except requests.exceptions.TooManyRedirects as exc:
         raise SourceUnavailableError(f"Catalogue injoignable ({url}) : trop de redirections", url) from exc
     except requests.exceptions.RequestException as exc:

@@ -58,12 +58,14 @@ def etalab_contours_url(year: int, layer: str = "communes", resolution: int = DE
 
 @dataclass(frozen=True)
 class EtalabContours:
-    """A downloaded Etalab contours file: local path, COG year, URL and sha256."""
+    """A downloaded Etalab contours file: local path, COG year, URL and sha256; ``downloaded``: by this run (not a
+    copy kept by an earlier one)."""
 
     path: Path
     year: int
     url: str
     sha256: str
+    downloaded: bool = False
 
 
 def download_current_contours(
@@ -93,7 +95,8 @@ def download_current_contours(
     for candidate in range(year, year - earlier_years - 1, -1):
         url = etalab_contours_url(candidate, layer, resolution, base_url)
         target = Path(dest_dir) / str(candidate) / f"{layer}-{resolution}m.geojson.gz"
-        if not target.exists():
+        fetched = not target.exists()
+        if fetched:
             try:
                 download(url, target, session=session)
             except HTTPStatusError as exc:
@@ -101,7 +104,7 @@ def download_current_contours(
                     raise
                 tried.append(str(candidate))
                 continue
-        return EtalabContours(target, candidate, url, sha256_of(target))
+        return EtalabContours(target, candidate, url, sha256_of(target), downloaded=fetched)
     raise SourceUnavailableError(
         f"Contours Etalab « {layer} » introuvables pour les millésimes {', '.join(tried)} "
         f"({etalab_contours_url(year, layer, resolution, base_url)} : 404)", dest_dir)

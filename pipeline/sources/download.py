@@ -32,7 +32,8 @@ import requests
 
 from pipeline import config
 from pipeline.config import SourceFile
-from pipeline.errors import DownloadError, SourceUnavailableError
+from pipeline.errors import DataError, DownloadError, SourceUnavailableError
+from pipeline.sources import transfer as transfer_module
 from pipeline.sources.received import check_content, readable_archive
 from pipeline.sources.transfer import (
     CHUNK,
@@ -49,7 +50,7 @@ from pipeline.sources.transfer import (
 )
 
 __all__ = ["HASHES", "TIMEOUT", "Checksum", "HTTPStatusError", "LocalFile", "download", "file_digest", "npm_dist",
-           "npm_pack", "npm_version", "obtain", "sha256_of", "wait"]
+           "npm_pack", "npm_version", "obtain", "refused_download", "sha256_of", "wait"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,16 @@ class LocalFile:
     path: Path
     origin: str
     sha256: str
+
+
+def refused_download(path: Path, url: str, what: str, exc: DataError) -> SourceUnavailableError:
+    """Delete ``path``, a publisher's file (from ``url``) that downloaded whole but does not read (``exc``), and the
+    system error saying so: kept, it stopped every later run with the same error, never fetched again (a review).
+    """
+    path.unlink(missing_ok=True)
+    return SourceUnavailableError(
+        f"{what} téléchargé de {url} inutilisable : {exc.message} ; le fichier a été supprimé, relancez « make data » "
+        "pour le télécharger de nouveau (si l'erreur revient, c'est le fichier publié qui est en cause)", path)
 
 
 #: Checksum algorithms a publisher may give, by the name data.gouv.fr uses (``sha2`` is sha256).
@@ -260,8 +271,9 @@ def npm_dist(spec: str, tarball_url: str, session: requests.Session | None = Non
         return None  # not a registry's tarball address: no metadata beside it
     url = f"{root.removesuffix(name)}{quote(name, safe='@')}"
     try:
-        response = (session or requests.Session()).get(url, timeout=TIMEOUT, headers={
-            "Accept": "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"})
+        http = session or requests.Session()
+        response = transfer_module.within_small_answer_time(lambda: http.get(url, timeout=TIMEOUT, headers={
+            "Accept": "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"}), url)
         dist = response.json()["versions"][version]["dist"] if response.status_code == 200 else None
     except (requests.exceptions.RequestException, ValueError, KeyError, TypeError):
         return None

@@ -51,6 +51,13 @@ def _nomenclature_words() -> dict[str, str]:
     return words | EXTRA_PROFESSIONS
 
 
+#: A feminine ending written inclusively, in brackets or between middle dots, dots or hyphens: « Infirmier(e)s »,
+#: « Infirmier(ère)s », « Omnipraticien·ne·s », « Masseur(se)s », « libéraux(ales) », « Infirmier-e-s » (a review:
+#: read as professions of their own, the nurses' attraction « non disponible »).
+INCLUSIVE = re.compile(r"\((?:e|ne|le|se|ère|ere|euse|rice|trice|ale|ales)\)"
+                       r"|[·.\-](?:e|ne|le|se|ère|ere|euse|rice|trice|ale)(?=[·.\-]?s\b|\b)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)  # called per row; a table repeats a few labels
 def flow_profession(text: str) -> str | None:
     """The Trame group of a profession written in a flow table, or None when it names none.
@@ -62,6 +69,10 @@ def flow_profession(text: str) -> str | None:
     read; a parenthesised part is tried apart (« Médecins généralistes (MG) »).
     « Médecin » alone names no group (generalist or specialist).
     """
+    # Inclusive writing (« Infirmier(e)s », « Infirmier·e·s ») and the State diploma (« Infirmiers DE », « D.E. »,
+    # a common SNDS label: a review got its rows as a group of their own, the nurses' attraction 0) say no more.
+    text = re.sub(r"\s+d\.?\s?e\.?$", "", text.strip(), flags=re.IGNORECASE)
+    text = re.sub(r"[·.\-](?=s\b)", "", INCLUSIVE.sub("", text))
     outside = re.sub(r"\([^)]*\)", " ", text)
     for candidate in (text, outside, *re.findall(r"\(([^)]*)\)", text)):
         group = profession_group(candidate, beside_other_words=False) or _nomenclature_words().get(_fold(candidate))

@@ -39,11 +39,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.geography import ascii_fold, city_of_arrondissement, normalise_insee_code, paris_postal_arrondissement
+from pipeline.geography import city_of_arrondissement, normalise_insee_code, paris_postal_arrondissement
 from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, read_text_checked
+from pipeline.sources.od_headers import canonical_column, header_columns, same_meaning
 from pipeline.sources.od_notes import ADDED_UP, bias_notes, problem_notes, unknown_code
 from pipeline.sources.od_professions import GROUPE_MG, flow_profession, is_gp
+from pipeline.sources.od_totals import is_total, totals_beside_empty_codes
 from pipeline.sources.od_volumes import ambiguity_message, ambiguous_volumes, parse_volume
 
 #: Profession of the rows of a table without a profession column.
@@ -51,24 +53,10 @@ GROUPE_NON_PRECISE = "non précisé"
 #: Above this many recours per year for one pair and one profession, a volume is an error (France has
 #: about 4e8 GP consultations a year in all).
 MAX_VOLUME = 1e8
-ALIASES: dict[str, str] = {
-    "origine": "origine", "origin": "origine", "commune_origine": "origine", "code_origine": "origine",
-    "destination": "destination", "commune_destination": "destination", "code_destination": "destination",
-    "volume": "volume", "nombre": "volume", "effectif": "volume", "recours": "volume",
-    "profession": "profession", "groupe": "profession", "groupe_professionnel": "profession",
-}
-#: What each canonical column holds, for the message refusing two columns of the same meaning.
-MEANINGS = {"origine": "la commune d'origine", "destination": "la commune de destination", "volume": "le volume",
-            "profession": "la profession"}
 #: Columns an OD table must have; a line naming two of them is its header, below any title line.
 REQUIRED = frozenset({"origine", "destination", "volume"})
 TABLE_COLUMNS = ["origine", "destination", "origine_commune", "destination_commune", "profession", "volume", "ligne"]
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "probleme", "ecartee"]
-#: A total or subtotal in place of a commune or a profession (« Total », « Sous-total », « Ensemble », « Total
-#: général »), as a pivot table exports it: its consultations are those of the rows it sums. Reviews: per-origin
-#: subtotals in the destination column were read as consultations gone to an unknown destination (28 % of the
-#: residents'), and « Total » in the profession column as a profession.
-TOTAL_LABEL = re.compile(r"(?:sous )?tota(?:l|ux)(?: general)?|ensemble|somme|tous|toutes")
 FLOW_COLUMNS = ["origin", "destination", "groupe", "volume"]
 
 
@@ -99,55 +87,6 @@ class StagedOD:
     table: pd.DataFrame
     problems: pd.DataFrame
     unplaced: pd.DataFrame = field(default_factory=lambda: _table([]))
-
-
-#: Words of a header naming a column of the format (« Commune d'origine », « Nombre de recours »).
-HEADER_WORDS: dict[str, frozenset[str]] = {
-    "origine": frozenset({"origine", "origin"}), "destination": frozenset({"destination"}),
-    "volume": frozenset({"recours", "volume", "volumes", "consultations"}), "profession": frozenset({"profession"}),
-}
-#: Words of a header naming a place: « Commune de recours » is no volume.
-PLACE_WORDS = frozenset({"commune", "code", "insee", "lieu"})
-#: Words of a header describing a column of the format rather than being it: « nom_origine » (the origin's name
-#: beside its code), « departement_origine », « Type de recours », « volume_annee_precedente » (a review: the
-#: common code + libellé layout was refused as two origin columns).
-NOT_THE_COLUMN = frozenset({"nom", "libelle", "lib", "intitule", "departement", "dep", "region", "type", "annee",
-                            "precedente", "precedent", "part", "taux", "pct", "pourcentage", "mode", "evolution"})
-
-
-def _canonical(name: str) -> str:
-    """The format's column a header name stands for, exactly or by its words (« Commune d'origine », « Code
-    commune destination », « Nombre de recours »), itself when it is none of them or several (« Origine
-    destination »). Two headers read as one column are refused (:func:`_same_meaning`)."""
-    folded = re.sub(r"[^a-z0-9]+", "_", ascii_fold(name)).strip("_")
-    if folded in ALIASES:
-        return ALIASES[folded]
-    words = set(folded.split("_"))
-    if words & NOT_THE_COLUMN:
-        return name
-    found = [column for column, names in HEADER_WORDS.items() if words & names]
-    if "volume" in found and words & PLACE_WORDS:
-        found.remove("volume")
-    return found[0] if len(found) == 1 else name
-
-
-def _listed(names: list[str]) -> str:
-    """« a », « b » et « c »."""
-    quoted = [f"« {n} »" for n in names]
-    return ", ".join(quoted[:-1]) + " et " + quoted[-1] if len(quoted) > 1 else quoted[0]
-
-
-def _same_meaning(header: list[str]) -> str | None:
-    """French problem when several header columns stand for one column of the format, else None."""
-    by_column: dict[str, list[str]] = {}
-    for name in header:
-        by_column.setdefault(_canonical(name), []).append(name)
-    parts = [f"les colonnes {_listed(names)} désignent toutes {'deux ' if len(names) == 2 else ''}"
-             f"{MEANINGS[column]}" for column, names in by_column.items() if column in MEANINGS and len(names) > 1]
-    if not parts:
-        return None
-    return ("Table origine–destination invalide : " + " ; ".join(parts)
-            + " : gardez-en une seule (impossible de savoir laquelle utiliser)")
 
 
 def read_od_table(path: str | Path) -> StagedOD:
@@ -193,7 +132,7 @@ def _read_od_table(path: str | Path) -> StagedOD:
         # Title lines a spreadsheet writes above the header (« Recours aux MG 2023 - source SNDS;;; ») are skipped,
         # as in the members file (a review: the title was read as the header, « colonne sans nom d'en-tête »).
         frame = parse_csv_text(text, path, [], line_column="ligne", malformed=errors, titles=titles,
-                               is_header=lambda cells: len({_canonical(c) for c in cells} & REQUIRED) >= 2)
+                               is_header=lambda cells: len({canonical_column(c) for c in cells} & REQUIRED) >= 2)
     except DataError as exc:
         if exc.message == "Fichier vide":
             raise DataError("Fichier vide : une ligne d'en-tête origine;destination;volume est attendue",
@@ -208,10 +147,10 @@ def _read_od_table(path: str | Path) -> StagedOD:
         raise
     header_at = header_line(text) + len(titles)
     read_header = [c for c in frame.columns if c != "ligne"]
-    clash = _same_meaning(read_header)
+    clash = same_meaning(read_header)
     if clash is not None:
         raise DataError(clash, path, header_at)
-    frame = frame.rename(columns={c: _canonical(c) for c in read_header})
+    frame = frame.rename(columns=header_columns(read_header))
     missing = [c for c in ("origine", "destination", "volume") if c not in frame.columns]
     if missing:
         raise DataError("Colonne(s) manquante(s) dans la table origine–destination : " + ", ".join(missing)
@@ -229,12 +168,14 @@ def _read_od_table(path: str | Path) -> StagedOD:
     columns = [frame[c].tolist() for c in ("ligne", "volume", "origine", "destination")]
     labels = frame["profession"].tolist() if has_profession else [None] * len(frame)
     ambiguous = ambiguous_volumes([v or "" for v in columns[1]])
+    beside = totals_beside_empty_codes(frame)
     for position, (line_text, volume_text, origine, destination, label_text) in enumerate(
             zip(*columns, labels, strict=True)):
         record = {"origine": origine, "destination": destination}
         line = int(line_text)
-        cells = {**record, "profession": label_text or ""}
-        if total := next((c for c in ("origine", "destination", "profession") if _is_total(cells[c] or "")), None):
+        cells = {**record, "profession": label_text or "", **beside[position]}
+        if total := next((c for c in (*beside[position], "origine", "destination", "profession")
+                          if is_total(cells[c] or "")), None):
             problems.append({"ligne": line, "colonne": total, "valeur": cells[total], "ecartee": False,
                              "probleme": f"ligne de total « {cells[total]} » écartée (ses recours sont ceux des "
                                          "lignes qu'elle additionne)"})
@@ -309,9 +250,6 @@ def _read_od_table(path: str | Path) -> StagedOD:
                     _table(unplaced))
 
 
-def _is_total(text: str) -> bool:
-    """Whether a code cell holds a total's label (:data:`TOTAL_LABEL`), case, accents and punctuation aside."""
-    return TOTAL_LABEL.fullmatch(re.sub(r"[^a-z]+", " ", ascii_fold(text).lower()).strip()) is not None
 
 
 def _table(rows: list[dict[str, object]] | pd.DataFrame) -> pd.DataFrame:

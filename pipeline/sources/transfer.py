@@ -21,14 +21,16 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import requests
 import urllib3
 
 from pipeline.errors import SourceUnavailableError
 
+T = TypeVar("T")
 CHUNK = 1 << 18
 TIMEOUT = (10, 60)  # connect, read (seconds)
 #: Largest file downloaded: far above any publisher's (the Annuaire Santé's archive is a few hundred MB); a
@@ -39,6 +41,34 @@ MAX_DOWNLOAD_BYTES = 8 << 30
 MIN_RATE = 1024
 SLOW_AFTER_S = 120.0
 WATCH_EVERY_S = 1.0
+
+
+#: Longest wait for a small answer read whole (the catalogue API's, the npm registry's metadata): a working server
+#: sends those few kilobytes at once, and one trickling them a byte every 20 s never reaches the read timeout (a
+#: review: the load held the database's write lock for ever).
+SMALL_ANSWER_S = 120.0
+
+
+def within_small_answer_time(call: Callable[[], T], url: str) -> T:
+    """``call()`` (a request of ``url`` read whole) given at most :data:`SMALL_ANSWER_S`; past them, it is left to
+    its daemon thread and :class:`requests.exceptions.Timeout` is raised."""
+    seconds = SMALL_ANSWER_S
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread as it is
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise requests.exceptions.Timeout(f"{url} : réponse incomplète après {seconds:.0f} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return cast("T", outcome["value"])
 
 
 class HTTPStatusError(SourceUnavailableError):

@@ -51,6 +51,11 @@ class OldSchemaError(PipelineError):
     """The database was written by an older version of the tool."""
 
 
+class NewerSchemaError(PipelineError):
+    """The database was written by a newer version of the tool, or records a version this one cannot read: never
+    rebuilt by this one (a review: it was called « antérieure », and ``make data`` threw it away)."""
+
+
 def is_damage(exc: BaseException) -> bool:
     """Whether a DuckDB error means the database file is damaged."""
     return isinstance(exc, duckdb.Error) and any(f in str(exc).lower() for f in DAMAGED)
@@ -184,12 +189,19 @@ def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         if is_damage(exc):
             raise damaged(path, exc) from exc
         raise
-    if version != schema.SCHEMA_VERSION:
-        raise OldSchemaError(
-            "La base de données a été créée par une version antérieure de l'outil (schéma "
-            f"{version or '1'}, attendu {schema.SCHEMA_VERSION}) : relancez « make data » pour la reconstruire",
-            path,
-        )
+    if version == schema.SCHEMA_VERSION:
+        return
+    plain = version is not None and version.isdigit() and version == str(int(version))
+    if version is not None and not (plain and int(version) < int(schema.SCHEMA_VERSION)):
+        # Only a plain older number is rebuilt: « 16 », « 16a » or « 16.0 » may be a newer tool's (a review).
+        what = "plus récente" if plain else "inconnue"
+        raise NewerSchemaError(
+            f"La base de données a été créée par une version {what} de l'outil (schéma « {version} », attendu "
+            f"{schema.SCHEMA_VERSION}) : mettez l'outil à jour (git pull puis make install) ; « make data » ne la "
+            "remplace pas (pour repartir d'une base de cette version, déplacez d'abord ce fichier)", path)
+    raise OldSchemaError(
+        "La base de données a été créée par une version antérieure de l'outil (schéma "
+        f"{version or '1'}, attendu {schema.SCHEMA_VERSION}) : relancez « make data » pour la reconstruire", path)
 
 
 #: DuckDB memory of a one-territory diagnostic's connection. Its queries need far less (a diagnostic of the

@@ -17,7 +17,8 @@ file: declared types, a primary key on each table's grain, NOT NULL where a
 value is always known, CHECK constraints on closed vocabularies. Codes are
 VARCHAR (INSEE codes keep leading zeros and Corsican letters: `2A004`).
 Schema version: {version} (stored in `schema_info`; an older database is
-rebuilt by `make data`).
+rebuilt by `make data`; a newer one, written by a later version of the tool, is
+refused and never rebuilt).
 """
 
 

@@ -302,3 +302,16 @@ def test_the_range_of_the_real_self_containment_tells_its_bounds_apart() -> None
     assert flow_gaps.containment_range("MG", flow_gaps.uncertain_share(4, 100), 64.2, 68.1) == (
         "MG : 4 % des recours des habitants, auto-confinement réel entre 64 % et 68 %")
     assert flow_gaps.uncertain_share(1, 1_000_000) == "moins de 0,01 % des recours des habitants"
+
+
+def test_flow_from_outside_a_bassin_is_unknown_when_the_consultations_from_outside_are() -> None:
+    """A review: a table of the residents' nurse consultations only (no row from outside the territory) read
+    « 0 » for the flow from the bassin de vie's outside part, where the synthesis said « non disponible »."""
+    synthesis = pd.DataFrame({"groupe": ["Médecins généralistes", "Infirmiers"],
+                              "recours_residents": [400.0, 90.0], "recours_exterieurs_entrants": [30.0, math.nan]})
+    bassins = pd.DataFrame({"bassin_de_vie": ["04070", "04070"], "groupe": ["Médecins généralistes", "Infirmiers"],
+                            "recours_residents_bv": [500.0, 90.0], "flux_exterieur_vers_interieur": [10.0, 0.0]})
+    _, bv = flow_gaps.resident_shares_unknown(pd.DataFrame(), bassins, synthesis)
+    flow_in = bv["flux_exterieur_vers_interieur"]
+    assert flow_in.iloc[0] == 10.0 and math.isnan(flow_in.iloc[1])
+    assert bv["recours_residents_bv"].tolist() == [500.0, 90.0]  # the residents' figures are known

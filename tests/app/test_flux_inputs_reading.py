@@ -137,6 +137,7 @@ def group_of(tmp_path: Path, label: str) -> str:
     # its code or synonym.
     "Omnipraticiens libéraux", "OMNIPRATICIENS LIBERAUX", "Omnipraticien libéral", "MG - Médecine générale",
     "Médecine générale – MG", "médecins généralistes, omnipraticiens", "MG / Médecins généralistes",
+    "Médecins généralistes D.E.", "Médecin·e·s généralistes", "Omnipraticien(ne)s", "Omnipraticien·ne·s",
 ])
 def test_gp_labels(tmp_path: Path, label: str) -> None:
     assert group_of(tmp_path, label) == GROUPE_MG
@@ -151,6 +152,13 @@ def test_gp_labels(tmp_path: Path, label: str) -> None:
     ("10", None),  # TRE_G15's code of every médecin
     ("=1+1", None),
     ("Infirmiers libéraux", "Infirmiers"), ("Chirurgiens-dentistes libéraux", "Chirurgiens-dentistes"),
+    # The State diploma and inclusive writing say no more (a review: « Infirmiers DE » made a group of its own).
+    ("Infirmiers DE", "Infirmiers"), ("Infirmiers D.E.", "Infirmiers"), ("Infirmier(e)s", "Infirmiers"),
+    ("Infirmier·e·s", "Infirmiers"), ("Masseurs-kinésithérapeutes DE", "Masseurs-kinésithérapeutes"),
+    ("Infirmier(ère)s", "Infirmiers"), ("Infirmier·ère·s", "Infirmiers"), ("Infirmier-e-s", "Infirmiers"),
+    ("Infirmier(ère)s libéraux(ales)", "Infirmiers"), ("Chirurgien(ne)s-dentistes", "Chirurgiens-dentistes"),
+    ("Chirurgien·ne·s-dentistes", "Chirurgiens-dentistes"), ("Pharmacien(ne)s", "Pharmaciens"),
+    ("Masseur(se)s-kinésithérapeutes", "Masseurs-kinésithérapeutes"), ("Sage-femme DE", "Sages-femmes"),
     # Two groups side by side, or a group beside an unknown word: none.
     ("Infirmiers / Kinés", None), ("MG - Infirmiers", None), ("MG / inconnu", None),
     # A member's « Médecin généraliste à Digne » is a GP (the members file); a flow table's label is no place.

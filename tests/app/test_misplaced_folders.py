@@ -67,8 +67,11 @@ def test_data_folder_variable_naming_a_file_is_the_same_bad_input_for_every_comm
     monkeypatch.setenv("CPTS_MAPS_DIR", str(tmp_path / "cartes"))
     args = [*command, "--miroir", str(mirror)] if command[0] == "data" else command
     code, _, err = cli(capsys, *args)
-    folder, expected = (("Dossier de données (CPTS_DATA_DIR)", blocker) if command[0] == "data"
-                        else ("Dossier de sortie", blocker / "processed" / "diagnostics"))
+    # « data » names the variable in its label; the diagnostic says the file is the folder it names (a review).
+    folder, expected, named = (("Dossier de données (CPTS_DATA_DIR)", blocker, "") if command[0] == "data"
+                               else ("Dossier de sortie", blocker / "processed" / "diagnostics",
+                                     " ; c'est le dossier que désigne la variable CPTS_DATA_DIR"))
     assert (code, err.splitlines()[-1]) == (2, f"Erreur : {folder} impossible à créer : ce chemin est un fichier, pas "
-                                               f"un dossier (attendu un dossier pour {expected}) (fichier {blocker})")
+                                               f"un dossier (attendu un dossier pour {expected}){named} (fichier "
+                                               f"{blocker})")
     assert blocker.read_text(encoding="utf-8") == "pas un dossier\n"

@@ -320,7 +320,9 @@ def test_output_folder_on_a_missing_disk(shared: Workspace, tmp_path: Path, monk
     code, _, err = cli(capsys, "diagnostic", PREVIOUS)
     assert (code, err) == (CODE_ERROR, error_line(
         "Dossier de sortie impossible à créer : ce chemin est un lien symbolique vers un emplacement absent "
-        f"({tmp_path / 'disque-demonte' / 'cartes'}) (attendu un dossier pour {maps})", link))
+        f"({tmp_path / 'disque-demonte' / 'cartes'}) (attendu un dossier pour {maps})"
+        # The link is the folder the variable names: said (a review: the variable was never named).
+        + ("" if inside else " ; c'est le dossier que désigne la variable CPTS_MAPS_DIR"), link))
     assert snapshot(shared) == before
     assert link.is_symlink() and not link.exists()
 

@@ -144,3 +144,17 @@ def test_a_repeated_header_line_refuses_the_file_with_its_line(
     # The same lines without the repeated header are read: 22 activities, as the sample.
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert annuaire.stage_annuaire(path, units=units, cog_mapping=mapping).rows == 22
+
+
+def test_sample_activities_without_a_mode_are_counted_in_the_summary(
+    mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """An empty « Code mode exercice » is « non renseigné », as an unknown code is: the load says how many."""
+    units, mapping = cog2026
+    staged = annuaire.stage_annuaire(mirror / SAMPLE, units=units, cog_mapping=mapping)
+    lines = (mirror / SAMPLE).read_text(encoding="utf-8").splitlines()
+    column = lines[0].split("|").index("Code mode exercice")
+    blank = sum(1 for line in lines[1:] if line.split("|")[column] == "")
+    assert blank == 3  # lines of a psychothérapeute (72), a 86 and a 95, read by hand
+    assert (f" {blank} activités sans mode d'exercice (mode « non renseigné » : le nombre de libéraux n'est pas "
+            "disponible là où ces professionnels n'ont pas de site libéral).") in staged.summary_fr()

@@ -7,6 +7,7 @@ import http.server
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import ClassVar
 import pytest
 
 from pipeline.errors import DownloadError, SourceUnavailableError
-from pipeline.sources import catalogue
+from pipeline.sources import catalogue, transfer
 from pipeline.sources import download as download_module
 from pipeline.sources.annuaire import extraction_date_from_name
 from pipeline.sources.catalogue import (
@@ -26,6 +27,7 @@ from pipeline.sources.catalogue import (
     download_latest,
     resolve_latest,
 )
+from tests.sources.trickle import trickle
 
 # A few lines in the layout of the extraction (header of the real file, made-up values), repeated so
 # that the transfer spans several blocks and can be cut in the middle.
@@ -114,6 +116,8 @@ class Catalogue(http.server.BaseHTTPRequestHandler):
                                        "last_modified": {"a": 1}}]})
         elif name == "sans-ressources":
             self._json({"id": "x", "title": "Un jeu sans liste"})
+        elif name == "goutte":  # the answer's bytes one by one, each within the read timeout
+            trickle(self)
         else:
             self._json({"message": "Not Found"}, 404)
 
@@ -246,6 +250,19 @@ def test_catalogue_answering_nonsense_is_a_french_error(server: str, dataset: st
         resolve_latest(dataset, "x", api_base=api(server))
     assert info.value.message == f"{message} ({server}/api/1/datasets/{dataset}/)"
     assert info.value.exit_code == 1  # the publisher's side, not the user's input
+
+
+def test_a_catalogue_trickling_its_answer_is_given_up(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review: an answer sent a byte every 20 s never reached the read timeout, and the load held the database's
+    write lock for ever. Here a byte every 0.5 s for 20 s, against a limit of 1 s."""
+    monkeypatch.setattr(transfer, "SMALL_ANSWER_S", 1.0)
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        resolve_latest("goutte", "x", api_base=api(server))
+    assert time.monotonic() - started < 10
+    assert info.value.message == (f"Catalogue injoignable ({server}/api/1/datasets/goutte/) : délai dépassé, le "
+                                  "serveur ne répond pas (ou pas en entier en 1 s)")
+    assert info.value.exit_code == 1
 
 
 def test_a_resource_without_a_readable_date_is_not_downloaded(server: str) -> None:

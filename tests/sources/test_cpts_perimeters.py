@@ -86,6 +86,19 @@ def test_listing_headers_as_a_spreadsheet_user_writes_them(tmp_path: Path) -> No
         ["CPTS A", "ACI signé", "2023-06-01", "04004"], ["CPTS A", "ACI signé", "2023-06-01", "04039"]]
 
 
+@pytest.mark.parametrize("name", ["Nom de la CPTS", "nom_cpts", "NOM_CPTS", "CPTS"])
+def test_geojson_properties_as_a_spreadsheet_user_writes_them(tmp_path: Path, name: str) -> None:
+    """A GeoJSON's properties are read as a CSV's headers (a review: « nom_cpts » was read as an empty « cpts »
+    and the listing refused)."""
+    path = write(tmp_path / "perimetres.geojson", [
+        feature(WEST, **{name: "CPTS Ouest", "Statut de la CPTS": "projet"}),
+        feature(EAST, **{name: "CPTS Est", "Statut de la CPTS": "ACI signé"})])
+    result = read_listing(path, _mapping(), _units())
+    p = result.perimeters
+    assert p is not None and p[["cpts", "statut"]].values.tolist() == [["CPTS Ouest", "projet"],
+                                                                        ["CPTS Est", "ACI signé"]]
+
+
 def test_qgis_lambert93_export_without_crs_is_read_as_2154_with_a_note(tmp_path: Path) -> None:
     # QGIS « Save features as » GeoJSON of a Lambert 93 layer with RFC 7946 unticked: metres, no crs member.
     path = write(tmp_path / "perimetres_qgis.geojson", [

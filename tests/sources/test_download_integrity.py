@@ -10,6 +10,7 @@ import io
 import json
 import tarfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -18,8 +19,10 @@ import pytest
 
 from pipeline import config
 from pipeline.errors import DataError, SourceUnavailableError
+from pipeline.sources import transfer
 from pipeline.sources.decoupage import stage_vintage
-from pipeline.sources.download import download, npm_version, obtain
+from pipeline.sources.download import download, npm_dist, npm_version, obtain
+from tests.sources.trickle import trickle
 
 SPEC = "@etalab/decoupage-administratif@6.0.0"
 TARBALL = "/npm/@etalab/decoupage-administratif/-/decoupage-administratif-6.0.0.tgz"
@@ -56,6 +59,8 @@ class Registry(http.server.BaseHTTPRequestHandler):
     #: Paths whose next transfer stops half-way; paths whose server ignores If-Range.
     cut_once: ClassVar[set[str]] = set()
     ignores_if_range: ClassVar[set[str]] = set()
+    #: Paths answered a byte every 0.5 s, each within the read timeout.
+    trickles: ClassVar[set[str]] = set()
     requests: ClassVar[list[tuple[str, str | None, str | None]]] = []
 
     def log_message(self, *args: object) -> None:
@@ -63,6 +68,9 @@ class Registry(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         Registry.requests.append((self.path, self.headers.get("Range"), self.headers.get("If-Range")))
+        if self.path in self.trickles:
+            trickle(self)
+            return
         body = self.files.get(self.path)
         if body is None:
             self.send_response(404)
@@ -97,7 +105,7 @@ class Registry(http.server.BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
     Registry.files, Registry.content_types, Registry.etags = {}, {}, {}
-    Registry.cut_once, Registry.ignores_if_range, Registry.requests = set(), set(), []
+    Registry.cut_once, Registry.ignores_if_range, Registry.requests, Registry.trickles = set(), set(), [], set()
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -237,3 +245,14 @@ def test_an_unchanged_file_is_resumed_with_its_validator(server: str, tmp_path: 
     kept = (tmp_path / "f.txt.part").stat().st_size
     assert download(f"{server}/f.txt", dest, hashlib.sha256(OLD).hexdigest()).read_bytes() == OLD
     assert Registry.requests[1] == ("/f.txt", f"bytes={kept}-", '"v1"')
+
+
+def test_registry_metadata_trickling_is_given_up(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review: the registry's metadata sent a byte every 20 s held the load (and the database's write lock) for
+    ever. The metadata is best effort: given up past the limit (1 s here, against 20 s of trickle)."""
+    monkeypatch.setattr(transfer, "SMALL_ANSWER_S", 1.0)
+    Registry.trickles = {METADATA}
+    started = time.monotonic()
+    assert npm_dist(SPEC, f"{server}{TARBALL}") is None
+    assert time.monotonic() - started < 10
+    assert [path for path, _, _ in Registry.requests] == [METADATA]

@@ -95,6 +95,15 @@ def test_total_rows_of_a_pivot_table_are_left_out_not_read_as_flows(tmp_path: Pa
                                                 "04094;04094;IDE;300\n04094;04094;Total;1300\n", "professions.csv"))
     assert professions.table["profession"].tolist() == [GP, INF]
     assert professions.problems["ligne"].tolist() == [4]
+    # « Total » in a libellé column beside empty codes, a workbook's last row (a review: a reserve on the figures
+    # for a row of invalid codes); a name beside a code stays a row.
+    described = read_od_table(write(tmp_path, "origine;nom_origine;destination;volume\n04094;Total;04094;1000\n"
+                                              "04094;Ensemble;04070;500\n;Total;;1500\n", "described.csv"))
+    assert described.table[["origine", "destination", "volume"]].values.tolist() == [
+        ["04094", "04094", 1000.0], ["04094", "04070", 500.0]]
+    assert described.problems[["ligne", "colonne", "probleme", "ecartee"]].values.tolist() == [
+        [4, "nom_origine", "ligne de total « Total » écartée (ses recours sont ceux des lignes qu'elle additionne)",
+         False]]
 
 
 def test_codes_unknown_to_the_cog_are_left_out_old_codes_translated(tmp_path: Path) -> None:
@@ -238,7 +247,11 @@ def test_title_lines_above_the_header_are_skipped_and_said(tmp_path: Path) -> No
                                            "04070;04070;MG;100\n", "quoted.csv"))
     assert problem_notes(quoted) == ["Table origine–destination, ligne 1 : ligne de titre au-dessus de l'en-tête, "
                                      "ignorée : « Recours aux MG 2023 »"]
-    text = "Recours aux MG 2023;;;\nCommune de résidence;Commune du PS;Profession;Nb actes\n04070;04070;MG;100\n"
+    # The SNDS's words: the patient's commune, the practitioner's (« PS »), a number of acts (a review: refused).
+    text = "Recours aux MG 2023;;;\nCommune de résidence;Commune du PS;Profession;Nb actes\n04070;04001;MG;100\n"
+    snds = read_od_table(write(tmp_path, text, "snds.csv"))
+    assert snds.table[["origine", "destination", "volume", "ligne"]].values.tolist() == [["04070", "04001", 100.0, 3]]
+    text = "Recours aux MG 2023;;;\nLieu A;Lieu B;Profession;Quantité\n04070;04070;MG;100\n"
     with pytest.raises(DataError) as info:
         read_od_table(write(tmp_path, text, "other.csv"))
     assert (info.value.message, info.value.line) == (
@@ -261,15 +274,23 @@ def test_volumes_grouped_by_one_mark_with_the_other_as_decimal_are_read(tmp_path
 
 @pytest.mark.parametrize("header", ["Commune d'origine;Commune de destination;Nombre de recours",
                                     "Code commune origine;Code commune destination;Volume de consultations",
-                                    "Origine;Destination;Nombre de recours;Profession du praticien"])
+                                    "Origine;Destination;Nombre de recours;Profession du praticien",
+                                    "Commune de résidence;Commune d'exercice;Nombre d'actes",
+                                    "Code commune du patient;Code commune du praticien;Nb actes",
+                                    # The profession by its label, its specialty, its category (a review: ignored,
+                                    # every row read as a GP's); « Spécialité du PS » is no destination.
+                                    "Commune de résidence;Commune du PS;Nombre d'actes;Spécialité du PS",
+                                    "origine;destination;volume;Libellé profession",
+                                    "origine;destination;volume;Catégorie de professionnel"])
 def test_french_headers_are_read_by_their_words(tmp_path: Path, header: str) -> None:
     """A review: « Commune d'origine;Commune de destination;Nombre de recours » was refused « Colonne(s)
-    manquante(s) ». Two rows, 04070 → 04001 (12) and 04001 → 04070 (3)."""
+    manquante(s) ». Two rows, 04070 → 04001 (12) and 04001 → 04070 (3), of GPs where a profession is given."""
     extra = ";MG" if header.count(";") == 3 else ""
     staged = read_od_table(write(tmp_path, f"{header}\n04070;04001;12{extra}\n04001;04070;3{extra}\n"))
     table = to_flow_table(staged)
     assert table[["origin", "destination", "volume"]].values.tolist() == [["04001", "04070", 3.0],
                                                                           ["04070", "04001", 12.0]]
+    assert set(table["groupe"]) == ({GP} if extra else {GROUPE_NON_PRECISE})
 
 
 @pytest.mark.parametrize(("header", "first", "second"), [
@@ -288,6 +309,13 @@ def test_names_and_descriptions_beside_the_columns_are_not_read_as_them(tmp_path
     table = to_flow_table(read_od_table(write(tmp_path, f"{header}\n{first}\n{second}\n")))
     assert table[["origin", "destination", "volume"]].values.tolist() == [["04001", "04070", 3.0],
                                                                           ["04070", "04001", 12.0]]
+
+
+def test_a_profession_code_beside_its_label_gives_way_to_the_label(tmp_path: Path) -> None:
+    """« Code profession ; Libellé profession »: the codes name no profession the flows read, the label does."""
+    staged = read_od_table(write(tmp_path, "origine;destination;Code profession;Libellé profession;volume\n"
+                                           "04070;04001;01;Médecins généralistes;12\n04001;04070;24;Infirmiers;3\n"))
+    assert to_flow_table(staged).values.tolist() == [["04001", "04070", INF, 3.0], ["04070", "04001", GP, 12.0]]
 
 
 @pytest.mark.parametrize(("header", "refused"), [

@@ -25,22 +25,24 @@ def _communes(mirror: Path, codes: list[str], **properties: list[str]) -> gpd.Ge
     return gpd.GeoDataFrame(properties, geometry=[contours.geometry[c] for c in codes], crs=4326)
 
 
+@pytest.mark.parametrize("name", ["CPTS", "nom_cpts", "Nom de la CPTS"])
 def test_a_drawn_file_of_two_cpts_is_refused_as_a_listing(db: duckdb.DuckDBPyConnection, mirror: Path,
-                                                          tmp_path: Path) -> None:
+                                                          tmp_path: Path, name: str) -> None:
     path = tmp_path / "deux.geojson"
-    # Two features in Lambert 93, as QGIS exports a layer of CPTS: « CPTS » as a QGIS field is named.
-    _communes(mirror, ["04070", "04112"], CPTS=["CPTS Digne", "CPTS Manosque"]).to_crs(2154).to_file(path)
+    # Two features in Lambert 93, as QGIS exports a layer of CPTS, their names under any header a listing reads.
+    _communes(mirror, ["04070", "04112"], **{name: ["CPTS Digne", "CPTS Manosque"]}).to_crs(2154).to_file(path)
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{path}")
-    assert info.value.message.startswith("Fichier de 2 CPTS (propriété « CPTS » : « CPTS Digne », « CPTS Manosque ») "
-                                         "(entité n° 2) : c'est une liste de CPTS, pas un territoire ; chargez-la")
+    assert info.value.message.startswith(f"Fichier de 2 CPTS (propriété « {name} » : « CPTS Digne », « CPTS "
+                                         "Manosque ») (entité n° 2) : c'est une liste de CPTS, pas un territoire ; "
+                                         "chargez-la")
     # The same CSV was already refused: one rule for both forms.
     csv = tmp_path / "deux.csv"
-    csv.write_text("code_insee,cpts\n04070,CPTS Digne\n04112,CPTS Manosque\n", encoding="utf-8")
-    with pytest.raises(TerritoryError, match=r"^Fichier de 2 CPTS \(colonne « cpts »"):
+    csv.write_text(f"code_insee,{name}\n04070,CPTS Digne\n04112,CPTS Manosque\n", encoding="utf-8")
+    with pytest.raises(TerritoryError, match=rf"^Fichier de 2 CPTS \(colonne « {name} »"):
         resolve_territory(db, f"fichier:{csv}")
     # One CPTS drawn in two features is one territory: both communes, their legal populations added.
-    _communes(mirror, ["04070", "04112"], CPTS=["CPTS Durance", "CPTS Durance"]).to_crs(2154).to_file(path)
+    _communes(mirror, ["04070", "04112"], **{name: ["CPTS Durance", "CPTS Durance"]}).to_crs(2154).to_file(path)
     territory = resolve_territory(db, f"fichier:{path}")
     assert sorted(territory.units["unit_code"]) == ["04070", "04112"]
     assert territory.population == raw.populations("6.0.0")["04070"] + raw.populations("6.0.0")["04112"]

@@ -184,6 +184,31 @@ def test_older_database_is_refused_then_rebuilt(tmp_path: Path) -> None:
     assert schema.stored_version(connection.connect(path, read_only=False)) == schema.SCHEMA_VERSION
 
 
+@pytest.mark.parametrize(("stored", "what"), [(str(int(schema.SCHEMA_VERSION) + 1), "plus récente"),
+                                              (f"{int(schema.SCHEMA_VERSION) + 1}a", "inconnue"),
+                                              (f"{int(schema.SCHEMA_VERSION) + 1}.0", "inconnue"),
+                                              (f"0{schema.SCHEMA_VERSION}", "inconnue")])
+def test_a_database_of_a_newer_tool_is_refused_and_never_rebuilt(fixture_data_dir: Path, tmp_path: Path,
+                                                                 stored: str, what: str) -> None:
+    """A review: schema 16 was called « antérieure », and ``make data`` threw the newer database away; then « 16a »
+    or « 16.0 » still were: only a plain older number is rebuilt."""
+    path = tmp_path / "cpts.duckdb"
+    shutil.copy(fixture_data_dir / "processed" / "cpts.duckdb", path)
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE schema_info SET value = ? WHERE key = 'schema_version'", [stored])
+    con.close()
+    before = path.read_bytes()
+    expected = (f"La base de données a été créée par une version {what} de l'outil (schéma « {stored} », attendu "
+                f"{schema.SCHEMA_VERSION}) : mettez l'outil à jour (git pull puis make install) ; « make data » ne "
+                "la remplace pas (pour repartir d'une base de cette version, déplacez d'abord ce fichier)")
+    with pytest.raises(connection.NewerSchemaError) as info:
+        connection.connect(path)
+    assert (info.value.message, info.value.exit_code) == (expected, 2)
+    with pytest.raises(connection.NewerSchemaError), writing.writer(path):
+        pass
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_damaged_database_names_the_file_then_is_rebuilt(fixture_data_dir: Path, tmp_path: Path,
                                                           damage: str) -> None:

@@ -271,7 +271,16 @@ def resident_shares_unknown(destinations: pd.DataFrame, bassins: pd.DataFrame,
     """The destinations' ``part_des_residents`` and the bassins de vie's residents' figures NaN for the groups
     whose residents' consultations are unknown (``recours_residents`` NaN in ``synthesis``, after
     :func:`table_gaps`): their denominator is (a review: Manosque « 100 % » of the nurses' consultations of a
-    territory whose nurses' rows came from one commune)."""
+    territory whose nurses' rows came from one commune); the bassins' ``flux_exterieur_vers_interieur`` NaN for
+    the groups whose consultations from outside are unknown."""
+    # The consultations from outside unknown (a table of the residents' only): the bassins de vie's flow from their
+    # outside part is unknown too, not 0 (a review).
+    incoming = (set(synthesis.loc[synthesis["recours_exterieurs_entrants"].isna(), "groupe"].astype(str))
+                if "recours_exterieurs_entrants" in synthesis else set())
+    if incoming and len(bassins) and "flux_exterieur_vers_interieur" in bassins:
+        mask = bassins["groupe"].astype(str).isin(incoming)
+        bassins = bassins.assign(flux_exterieur_vers_interieur=bassins["flux_exterieur_vers_interieur"]
+                                 .astype("float64").mask(mask))
     unknown = residents_unknown(synthesis)
     if not unknown:
         return destinations, bassins

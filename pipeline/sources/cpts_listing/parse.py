@@ -24,9 +24,10 @@ from pipeline.sources.cpts_listing.model import (
     feature_label,
     raise_collected,
 )
-from pipeline.sources.cpts_listing.perimeters import read_features
+from pipeline.sources.cpts_listing.perimeters import RESERVED, read_features
 from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter, title_lines
 from pipeline.sources.files import decode_text
+from pipeline.sources.listing_headers import CPTS_SYNONYMS, header_key
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The other forms a French spreadsheet writes a date in: « 01/03/2022 » (day first, as the French locale does; a
@@ -91,16 +92,13 @@ def _iso_day(day: str) -> str | None:
 #: Other headers of the required columns, read when the documented one is absent (« Nom de la CPTS », « CODGEO »:
 #: a review's export was refused, its title line reported as the columns read).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "cpts": ("nom_de_la_cpts", "nom_cpts", "nom_de_cpts", "cpts_nom", "libelle_cpts", "intitule_cpts",
-             "denomination_cpts", "nom_de_la_communaute", "communaute_professionnelle_territoriale_de_sante",
-             # The editor's export names the CPTS it redrew on each row (a review: « colonne cpts absente »).
-             "cpts_redessinee"),
+    "cpts": CPTS_SYNONYMS,
     # Not a bare « code »: in a listing it is as likely the CPTS's own code (a review: ids read as INSEE codes).
     "code_insee": tuple(c for c in COMMUNE_CODE_COLUMNS[1:] if c != "code"),
     "cpts_id": ("id_cpts", "identifiant_cpts", "identifiant_de_la_cpts", "code_cpts", "numero_cpts"),
     # A review's « Statut CPTS » and « Date signature ACI » were dropped without a word: every CPTS « non
     # renseigné » in the overlaps an ARS settles by status and date. A header with the word « statut » or
-    # « date » and one of :data:`ABOUT_THE_CPTS`, the only one, is that column too (:func:`_header_keys`).
+    # « date » and one of :data:`ABOUT_THE_CPTS`, the only one, is that column too (:func:`header_keys`).
     "statut": ("etat_d_avancement", "etat_de_la_cpts", "etat_d_avancement_de_la_cpts"),
     "date": ("date_aci",),
     # The communes' names beside their codes: a postal code typed as an INSEE code is found by them.
@@ -114,11 +112,11 @@ BY_WORD = ("statut", "date")
 ABOUT_THE_CPTS = ("cpts", "aci", "signature", "projet", "sante", "avancement")
 
 
-def _header_keys(header: list[str]) -> list[str]:
+def header_keys(header: list[str]) -> list[str]:
     """Header names as the columns of the format are compared (« Code INSEE » is ``code_insee``; « Nom de la
     CPTS » is ``cpts`` when no column is « CPTS »: the first synonym of :data:`SYNONYMS` present; « Statut de
     la CPTS » is ``statut`` when it is the only header holding the word: :data:`BY_WORD`)."""
-    keys = [re.sub(r"[^a-z0-9]+", "_", ascii_fold(h.strip().lstrip("\ufeff"))).strip("_") for h in header]
+    keys = [header_key(h) for h in header]
     for column, synonyms in SYNONYMS.items():
         if column not in keys and (found := next((s for s in synonyms if s in keys), None)) is not None:
             keys[keys.index(found)] = column
@@ -162,7 +160,7 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
         text, offset = text.partition("\n")[2], 1
     # Title lines a spreadsheet writes above the header (« Liste des CPTS de la région;; »), skipped as the
     # editor's import and the territory files skip them (a review: the same file was refused here).
-    titles = title_lines(text, lambda cells: all(c in _header_keys(cells) for c in REQUIRED_COLUMNS),
+    titles = title_lines(text, lambda cells: all(c in header_keys(cells) for c in REQUIRED_COLUMNS),
                          is_data=lambda cells: any(is_insee_code(cell.strip()) for cell in cells))
     for _ in titles:
         text, offset = text.partition("\n")[2], offset + 1
@@ -173,7 +171,7 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
     except StopIteration:
         raise DataError("Le fichier de CPTS est vide.", path, 1) from None
     # Headers as a spreadsheet user writes them: « Code INSEE », « CPTS », « Statut » are the documented columns.
-    columns = _header_keys(header)
+    columns = header_keys(header)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         # A workbook's sheet has cells, not a separator (a review read « séparateur « ; » » of an .xlsx file).
@@ -272,9 +270,12 @@ def parse_listing_geojson(path: str | Path, units_near: UnitsNear | None = None
     frame, notes, geometry_errors = read_features(path, units_near=units_near)
     errors: list[tuple[int, int, str]] = [(i, 1, msg) for i, msg in geometry_errors]
     rows = []
+    properties = [c for c in frame.columns if c not in RESERVED]
+    keys = dict(zip(properties, header_keys([str(c) for c in properties]), strict=True))
     for found in frame.drop(columns="geometry").to_dict("records"):
-        # Property names as in a CSV header: « CPTS » or « Statut » from a QGIS layer are the same columns.
-        record = {str(k).strip().lower(): v for k, v in found.items() if str(k).strip().lower() not in found}
+        # Property names as in a CSV header: « CPTS », « Nom de la CPTS » or « Statut » from a QGIS layer are the
+        # same columns (a review: « nom_cpts » read as an empty « cpts »).
+        record = {keys[k]: v for k, v in found.items() if k in keys and keys[k] not in found}
         record.update(found)
         i = int(record["feature"])
         cpts = one_line(_text(record.get("cpts")))

@@ -204,17 +204,17 @@ def _names(con: duckdb.DuckDBPyConnection, sql: str, codes: set[str], params: li
 
 
 def commune_names(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
-    """Names of codes: current ones, or former codes as they were last named in the COG."""
+    """Names of codes: current ones, or former codes as they were last named in the COG; those of départements
+    not loaded too (a review: Nice, a flow's destination, had no name)."""
     names = _names(con, "SELECT code, nom FROM communes WHERE vintage = ? AND code IN (SELECT code FROM _codes)",
                    codes, [current_vintage()])
-    rest = codes - set(names)
-    if rest:
-        names.update(_names(con, "SELECT code, arg_max(nom, vintage) AS nom FROM communes "
-                                 "WHERE code IN (SELECT code FROM _codes) GROUP BY code", rest, []))
-    rest = codes - set(names)
-    if rest:
-        names.update(_names(con, "SELECT code, nom FROM cog_mapping WHERE nom IS NOT NULL "
-                                 "AND code IN (SELECT code FROM _codes)", rest, []))
+    for sql in ("SELECT code, arg_max(nom, vintage) AS nom FROM communes WHERE code IN (SELECT code FROM _codes) "
+                "GROUP BY code",
+                "SELECT code, nom FROM cog_mapping WHERE nom IS NOT NULL AND code IN (SELECT code FROM _codes)",
+                "SELECT code, arg_min(nom, kind <> 'actuelle') AS nom FROM noms_communes "
+                "WHERE code IN (SELECT code FROM _codes) GROUP BY code"):
+        if rest := codes - set(names):
+            names.update(_names(con, sql, rest, []))
     return names
 
 

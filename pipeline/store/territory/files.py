@@ -20,6 +20,7 @@ import pandas as pd
 from pipeline.errors import TerritoryError
 from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, city_of_arrondissement, normalise_insee_code
 from pipeline.sources.files import first_listed
+from pipeline.sources.listing_headers import cpts_header
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
 from pipeline.store.territory.file_names import check_file_names, check_names, name_column
@@ -117,7 +118,8 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
             f"Territoire vide : le fichier n'a aucun code dans la colonne « {column} » (en-tête seul ?)", path, 2
         )
     redraws, redraw_notes = _redrawn_cpts(con, frame, lowered, path)
-    if (cpts_column := lowered.get("cpts")) is not None:
+    # « Nom de la CPTS », « nom_cpts »… as a listing reads them (a review: only an exact « cpts » was refused).
+    if (cpts_column := cpts_header([c for c in frame.columns if c != _LINE])) is not None:
         refuse_several_cpts(_distinct_values(frame, cpts_column), cpts_column, path)
     try:
         units, notes = resolve_codes(con, codes, "codes du fichier", places)
@@ -210,9 +212,9 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
                                                   units_near=lambda box: geography.unit_polygons_near(con, box))
     except DataError as exc:
         raise TerritoryError(exc.message, path, exc.line) from exc
-    # Property names as in a CSV header (« CPTS » from a QGIS layer), as a listing reads them.
-    if (named := next((c for c in frame.columns if str(c).strip().lower() == "cpts"), None)) is not None:
-        refuse_several_cpts(distinct_values(frame[named], frame["feature"] + 1), str(named), path, geojson=True)
+    # Property names as in a CSV header (« CPTS », « Nom de la CPTS » from a QGIS layer), as a listing reads them.
+    if (named := cpts_header([str(c) for c in frame.columns if c not in ("feature", "anomalie", "geometry")])):
+        refuse_several_cpts(distinct_values(frame[named], frame["feature"] + 1), named, path, geojson=True)
     column = code_column(list(frame.columns))
     if column is not None:  # the file's own notes too: which layer was read, the CRS assumed, shapes repaired
         units, notes = _resolve_geojson_codes(con, frame, column, path)
