@@ -115,9 +115,8 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             read = issues["code"].map(lambda c: normalise_insee_code(c)[0] if isinstance(c, str) else None)
             # A code the COG knows there (69999 is no commune of the Rhône: unknown, not out of the load).
             current = beyond_the_load.current_communes(con, {c for c in read if isinstance(c, str)})
-            known = set(current)
             outside = (issues["kind"] == "code_inconnu") & read.map(
-                lambda c: isinstance(c, str) and not scope.contains(c) and c in known)
+                lambda c: isinstance(c, str) and not scope.contains(c) and c in current)
             issues = issues.assign(
                 kind=issues["kind"].where(~outside, cpts_listing.OUT_OF_SCOPE),
                 code=issues["code"].where(~outside, read),

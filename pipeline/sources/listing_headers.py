@@ -1,5 +1,6 @@
-"""The headers naming a CPTS in a listing or a territory file, apart from :mod:`pipeline.sources.cpts_listing`
-(whose package loads geopandas, which a territory read from a CSV never needs)."""
+"""Headers as the formats compare them, and those naming a CPTS in a listing or a territory file, apart from
+:mod:`pipeline.sources.cpts_listing` (whose package loads geopandas, which a territory read from a CSV never
+needs)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,7 @@ the volume and the profession, read by their words as users and the SNDS write t
 
 from __future__ import annotations
 
-import re
-
-from pipeline.geography import ascii_fold
+from pipeline.sources.listing_headers import header_key
 
 ALIASES: dict[str, str] = {
     "origine": "origine", "origin": "origine", "commune_origine": "origine", "code_origine": "origine",
@@ -48,7 +46,7 @@ def canonical_column(name: str) -> str:
     """The format's column a header name stands for, exactly or by its words (« Commune d'origine », « Code
     commune destination », « Nombre de recours »), itself when it is none of them or several (« Origine
     destination »). Two headers read as one column are refused (:func:`same_meaning`)."""
-    folded = re.sub(r"[^a-z0-9]+", "_", ascii_fold(name)).strip("_")
+    folded = header_key(name)
     if folded in ALIASES:
         return ALIASES[folded]
     words = set(folded.split("_"))
@@ -73,7 +71,7 @@ def header_columns(header: list[str]) -> dict[str, str]:
     profession ; Libellé profession »), its code is no column: codes name no profession the flows read."""
     columns = {name: canonical_column(name) for name in header}
     named = [n for n, c in columns.items() if c == "profession"]
-    labels = [n for n in named if set(re.sub(r"[^a-z0-9]+", "_", ascii_fold(n)).split("_")) & LABEL_WORDS]
+    labels = [n for n in named if set(header_key(n).split("_")) & LABEL_WORDS]
     if len(named) > 1 and len(labels) == 1:
         columns.update({n: n for n in named if n not in labels})
     return columns

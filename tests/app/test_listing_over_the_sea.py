@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.mirror]
 
 def test_a_coastal_cpts_drawn_over_the_sea_is_whole(mirror: Path, fixture_data_dir: Path, tmp_path: Path) -> None:
     coast, across = Point(5.37, 43.2).buffer(0.08), Point(5.79, 43.83).buffer(0.2)
-    offshore = Point(5.0, 42.6).buffer(0.05)  # 60 km off the coast: no commune anywhere
+    offshore = Point(5.0, 42.6).buffer(0.05)  # far off the coast of the Bouches-du-Rhône: no commune anywhere
 
     def communes(dep: str) -> list[dict[str, object]]:
         path = next((mirror / "contours-communes-2018").glob(f"communes-{dep}-*.geojson"))

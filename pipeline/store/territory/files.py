@@ -205,7 +205,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     from pipeline.errors import DataError
     from pipeline.sources.cpts_listing.model import raise_collected
     from pipeline.sources.cpts_listing.perimeter_members import codes_inside
-    from pipeline.sources.cpts_listing.perimeters import read_features, reject_anomalies
+    from pipeline.sources.cpts_listing.perimeters import RESERVED, read_features, reject_anomalies
 
     try:
         frame, file_notes, errors = read_features(path, repair_invalid=True,
@@ -213,7 +213,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     except DataError as exc:
         raise TerritoryError(exc.message, path, exc.line) from exc
     # Property names as in a CSV header (« CPTS », « Nom de la CPTS » from a QGIS layer), as a listing reads them.
-    if (named := cpts_header([str(c) for c in frame.columns if c not in ("feature", "anomalie", "geometry")])):
+    if (named := cpts_header([str(c) for c in frame.columns if c not in RESERVED])):
         refuse_several_cpts(distinct_values(frame[named], frame["feature"] + 1), named, path, geojson=True)
     column = code_column(list(frame.columns))
     if column is not None:  # the file's own notes too: which layer was read, the CRS assumed, shapes repaired
