@@ -12,6 +12,8 @@ from pipeline.geography import ascii_fold
 #: export was refused, its title line reported as the columns read).
 CPTS_SYNONYMS: tuple[str, ...] = (
     "nom_de_la_cpts", "nom_cpts", "nom_de_cpts", "cpts_nom", "libelle_cpts", "intitule_cpts", "denomination_cpts",
+    # « Libellé de la CPTS »… (a review: a file of two CPTS so headed was read as one territory)
+    "libelle_de_la_cpts", "intitule_de_la_cpts", "denomination_de_la_cpts",
     "nom_de_la_communaute", "communaute_professionnelle_territoriale_de_sante",
     # The editor's export names the CPTS it redrew on each row (a review: « colonne cpts absente »).
     "cpts_redessinee",

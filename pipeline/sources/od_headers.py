@@ -10,6 +10,10 @@ ALIASES: dict[str, str] = {
     "destination": "destination", "commune_destination": "destination", "code_destination": "destination",
     "volume": "volume", "nombre": "volume", "effectif": "volume", "recours": "volume",
     "profession": "profession", "groupe": "profession", "groupe_professionnel": "profession",
+    # The SNDS's « nature d'activité » is the practitioner's (médecine générale, infirmier…) (a review: ignored,
+    # every row read as a GP's); the commune of the activity is the destination.
+    "nature_d_activite": "profession", "nature_activite": "profession", "commune_d_activite": "destination",
+    "code_commune_d_activite": "destination", "lieu_d_activite": "destination",
 }
 #: What each canonical column holds, for the message refusing two columns of the same meaning.
 MEANINGS = {"origine": "la commune d'origine", "destination": "la commune de destination", "volume": "le volume",
@@ -68,10 +72,13 @@ def _listed(names: list[str]) -> str:
 
 def header_columns(header: list[str]) -> dict[str, str]:
     """Each header name's column of the format (:func:`canonical_column`); beside a profession's label (« Code
-    profession ; Libellé profession »), its code is no column: codes name no profession the flows read."""
+    profession ; Libellé profession », « Code profession ; Profession »), its code is no column: codes name no
+    profession the flows read."""
     columns = {name: canonical_column(name) for name in header}
     named = [n for n, c in columns.items() if c == "profession"]
     labels = [n for n in named if set(header_key(n).split("_")) & LABEL_WORDS]
+    if len(labels) != 1:  # « Code profession ; Profession »: the one that is no code (a review: refused)
+        labels = [n for n in named if "code" not in header_key(n).split("_")]
     if len(named) > 1 and len(labels) == 1:
         columns.update({n: n for n in named if n not in labels})
     return columns

@@ -52,10 +52,11 @@ def _nomenclature_words() -> dict[str, str]:
 
 
 #: A feminine ending written inclusively, in brackets or between middle dots, dots or hyphens: « Infirmier(e)s »,
-#: « Infirmier(ère)s », « Omnipraticien·ne·s », « Masseur(se)s », « libéraux(ales) », « Infirmier-e-s » (a review:
-#: read as professions of their own, the nurses' attraction « non disponible »).
-INCLUSIVE = re.compile(r"\((?:e|ne|le|se|ère|ere|euse|rice|trice|ale|ales)\)"
-                       r"|[·.\-](?:e|ne|le|se|ère|ere|euse|rice|trice|ale)(?=[·.\-]?s\b|\b)", re.IGNORECASE)
+#: « Infirmier(ère)s », « Omnipraticien·ne·s », « Masseur(se)s », « libéraux(ales) », « libéraux·ales »,
+#: « Infirmier-e-s » (reviews: read as professions of their own, the nurses' attraction « non disponible »). The
+#: longer endings first: « ·ales » is one ending, not « ·ale » and an « s ».
+_ENDINGS = "ales|ale|ère|ere|euse|trice|rice|ne|le|se|e"
+INCLUSIVE = re.compile(rf"\((?:{_ENDINGS})\)|[·.\-](?:{_ENDINGS})(?=[·.\-]?s\b|\b)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)  # called per row; a table repeats a few labels
@@ -72,7 +73,7 @@ def flow_profession(text: str) -> str | None:
     # Inclusive writing (« Infirmier(e)s », « Infirmier·e·s ») and the State diploma (« Infirmiers DE », « D.E. »,
     # a common SNDS label: a review got its rows as a group of their own, the nurses' attraction 0) say no more.
     text = re.sub(r"\s+d\.?\s?e\.?$", "", text.strip(), flags=re.IGNORECASE)
-    text = re.sub(r"[·.\-](?=s\b)", "", INCLUSIVE.sub("", text))
+    text = re.sub(r"(?i)\blibérals\b", "libéraux", re.sub(r"[·.\-](?=s\b)", "", INCLUSIVE.sub("", text)))
     outside = re.sub(r"\([^)]*\)", " ", text)
     for candidate in (text, outside, *re.findall(r"\(([^)]*)\)", text)):
         group = profession_group(candidate, beside_other_words=False) or _nomenclature_words().get(_fold(candidate))

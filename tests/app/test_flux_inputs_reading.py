@@ -138,6 +138,7 @@ def group_of(tmp_path: Path, label: str) -> str:
     "Omnipraticiens libéraux", "OMNIPRATICIENS LIBERAUX", "Omnipraticien libéral", "MG - Médecine générale",
     "Médecine générale – MG", "médecins généralistes, omnipraticiens", "MG / Médecins généralistes",
     "Médecins généralistes D.E.", "Médecin·e·s généralistes", "Omnipraticien(ne)s", "Omnipraticien·ne·s",
+    "Omnipraticien·ne·s libéraux·ales", "Médecins généralistes libéraux-ales",
 ])
 def test_gp_labels(tmp_path: Path, label: str) -> None:
     assert group_of(tmp_path, label) == GROUPE_MG
@@ -159,6 +160,8 @@ def test_gp_labels(tmp_path: Path, label: str) -> None:
     ("Infirmier(ère)s libéraux(ales)", "Infirmiers"), ("Chirurgien(ne)s-dentistes", "Chirurgiens-dentistes"),
     ("Chirurgien·ne·s-dentistes", "Chirurgiens-dentistes"), ("Pharmacien(ne)s", "Pharmaciens"),
     ("Masseur(se)s-kinésithérapeutes", "Masseurs-kinésithérapeutes"), ("Sage-femme DE", "Sages-femmes"),
+    ("Infirmier·e·s libéraux·ales", "Infirmiers"), ("Chirurgien·ne·s-dentistes libéraux·ales", "Chirurgiens-dentistes"),
+    ("Sages-femmes libéral·e·s", "Sages-femmes"), ("Masseur·euse·s-kinésithérapeutes", "Masseurs-kinésithérapeutes"),
     # Two groups side by side, or a group beside an unknown word: none.
     ("Infirmiers / Kinés", None), ("MG - Infirmiers", None), ("MG / inconnu", None),
     # A member's « Médecin généraliste à Digne » is a GP (the members file); a flow table's label is no place.

@@ -281,7 +281,9 @@ def test_volumes_grouped_by_one_mark_with_the_other_as_decimal_are_read(tmp_path
                                     # every row read as a GP's); « Spécialité du PS » is no destination.
                                     "Commune de résidence;Commune du PS;Nombre d'actes;Spécialité du PS",
                                     "origine;destination;volume;Libellé profession",
-                                    "origine;destination;volume;Catégorie de professionnel"])
+                                    "origine;destination;volume;Catégorie de professionnel",
+                                    # The SNDS's nature of the activity, and the commune of the activity.
+                                    "Commune de résidence;Commune d'activité;Nombre d'actes;Nature d'activité"])
 def test_french_headers_are_read_by_their_words(tmp_path: Path, header: str) -> None:
     """A review: « Commune d'origine;Commune de destination;Nombre de recours » was refused « Colonne(s)
     manquante(s) ». Two rows, 04070 → 04001 (12) and 04001 → 04070 (3), of GPs where a profession is given."""
@@ -311,9 +313,11 @@ def test_names_and_descriptions_beside_the_columns_are_not_read_as_them(tmp_path
                                                                           ["04070", "04001", 12.0]]
 
 
-def test_a_profession_code_beside_its_label_gives_way_to_the_label(tmp_path: Path) -> None:
-    """« Code profession ; Libellé profession »: the codes name no profession the flows read, the label does."""
-    staged = read_od_table(write(tmp_path, "origine;destination;Code profession;Libellé profession;volume\n"
+@pytest.mark.parametrize("label", ["Libellé profession", "Profession", "Spécialité"])
+def test_a_profession_code_beside_its_label_gives_way_to_the_label(tmp_path: Path, label: str) -> None:
+    """« Code profession ; Libellé profession »: the codes name no profession the flows read, the label does (a
+    review: « Code profession ; Profession » was refused as two profession columns)."""
+    staged = read_od_table(write(tmp_path, f"origine;destination;Code profession;{label};volume\n"
                                            "04070;04001;01;Médecins généralistes;12\n04001;04070;24;Infirmiers;3\n"))
     assert to_flow_table(staged).values.tolist() == [["04001", "04070", INF, 3.0], ["04070", "04001", GP, 12.0]]
 

@@ -25,7 +25,7 @@ def _communes(mirror: Path, codes: list[str], **properties: list[str]) -> gpd.Ge
     return gpd.GeoDataFrame(properties, geometry=[contours.geometry[c] for c in codes], crs=4326)
 
 
-@pytest.mark.parametrize("name", ["CPTS", "nom_cpts", "Nom de la CPTS"])
+@pytest.mark.parametrize("name", ["CPTS", "nom_cpts", "Nom de la CPTS", "Libellé de la CPTS"])
 def test_a_drawn_file_of_two_cpts_is_refused_as_a_listing(db: duckdb.DuckDBPyConnection, mirror: Path,
                                                           tmp_path: Path, name: str) -> None:
     path = tmp_path / "deux.geojson"
