@@ -122,12 +122,13 @@ def stage_etalab_communes(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFram
         try:
             data = gzip.decompress(data)
         except (EOFError, OSError, zlib.error) as exc:
-            raise DataError("Archive gzip des contours tronquée ou corrompue : supprimez-la pour la télécharger "
-                            "à nouveau", path) from exc
+            raise DataError("Archive gzip des contours tronquée ou corrompue", path) from exc
     try:
         frame = pyogrio.read_dataframe(io.BytesIO(data))
-    except Exception as exc:  # pyogrio raises several GDAL-derived types
-        raise DataError(f"GeoJSON des contours illisible : {exc}", path) from exc
+    except Exception as exc:  # pyogrio raises several GDAL-derived types, their text in English (a review)
+        start = " ".join(data[:60].decode("utf-8", errors="replace").split())
+        raise DataError(f"GeoJSON des contours illisible : le fichier ne se lit pas comme du GeoJSON (début : "
+                        f"« {start} »)", path) from exc
     missing = {"code", "nom"} - set(frame.columns)
     if missing:
         raise DataError("Propriétés absentes : " + ", ".join(sorted(missing)), path)

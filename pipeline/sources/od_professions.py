@@ -73,7 +73,7 @@ def flow_profession(text: str) -> str | None:
     # Inclusive writing (« Infirmier(e)s », « Infirmier·e·s ») and the State diploma (« Infirmiers DE », « D.E. »,
     # a common SNDS label: a review got its rows as a group of their own, the nurses' attraction 0) say no more.
     text = re.sub(r"\s+d\.?\s?e\.?$", "", text.strip(), flags=re.IGNORECASE)
-    text = re.sub(r"(?i)\blibérals\b", "libéraux", re.sub(r"[·.\-](?=s\b)", "", INCLUSIVE.sub("", text)))
+    text = re.sub(r"(?i)\blib[ée]rals\b", "libéraux", re.sub(r"[·.\-](?=s\b)", "", INCLUSIVE.sub("", text)))
     outside = re.sub(r"\([^)]*\)", " ", text)
     for candidate in (text, outside, *re.findall(r"\(([^)]*)\)", text)):
         group = profession_group(candidate, beside_other_words=False) or _nomenclature_words().get(_fold(candidate))

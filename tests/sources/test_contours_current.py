@@ -118,6 +118,12 @@ def test_truncated_gzip_and_bad_codes_are_french_errors(tmp_path: Path) -> None:
     path.write_bytes(etalab_file()[:120])
     with pytest.raises(DataError, match="Archive gzip des contours tronquée ou corrompue"):
         stage_etalab_communes(path)
+    # Plain text where GeoJSON was expected: said in French with the file's start, not GDAL's English.
+    path.write_bytes(gzip.compress(b"Service indisponible\nRevenez plus tard\n"))
+    with pytest.raises(DataError) as info:
+        stage_etalab_communes(path)
+    assert info.value.message == ("GeoJSON des contours illisible : le fichier ne se lit pas comme du GeoJSON (début : "
+                                  "« Service indisponible Revenez plus tard »)")
     bad = json.loads(gzip.decompress(etalab_file()))
     bad["features"][0]["properties"]["code"] = "4070"
     bad["features"][1]["properties"]["code"] = "2A004"
