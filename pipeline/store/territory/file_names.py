@@ -8,15 +8,15 @@ that is by itself another commune's refuses it too; a few other disagreeing name
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import ascii_fold, normalise_insee_code
+from pipeline.geography import normalise_insee_code
 from pipeline.sources.commune_names import disagreements, merged_names_of, other_units_meant
+from pipeline.sources.listing_headers import header_key
 from pipeline.store.queries import beyond_the_load, geography
 
 #: Headers of a names column (folded as :func:`name_column` folds them).
@@ -41,7 +41,7 @@ def name_column(columns: list[str], code: str) -> str | None:
     """The column of ``columns`` (other than ``code``) holding the communes' names, or None: a known header, else
     one whose words say a commune's name (a review: postal codes under « CODGEO;LIBGEO », « INSEE_COM;NOM_COM »
     or « code_commune;ville » were read as other communes, the names never compared)."""
-    folded = {re.sub(r"[^a-z0-9]+", "_", ascii_fold(c)).strip("_"): c for c in reversed(columns) if c != code}
+    folded = {header_key(c): c for c in reversed(columns) if c != code}
     if set(folded) & FIRST_NAMES:  # « nom;prenom »: the person's name, not the commune's (a review)
         folded = {key: column for key, column in folded.items() if key not in ("nom", "name", "noms")}
     if (known := next((folded[c] for c in NAME_COLUMNS if c in folded), None)) is not None:

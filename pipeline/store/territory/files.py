@@ -9,7 +9,6 @@ diagnostic does not count the CPTS as a neighbour sharing its own communes (as
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,9 +17,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import TerritoryError
-from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, city_of_arrondissement, normalise_insee_code
+from pipeline.geography import COMMUNE_CODE_COLUMNS, city_of_arrondissement, normalise_insee_code
 from pipeline.sources.files import first_listed
-from pipeline.sources.listing_headers import cpts_header
+from pipeline.sources.listing_headers import cpts_header, header_key
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
 from pipeline.store.territory.file_names import check_file_names, check_names, name_column
@@ -37,7 +36,7 @@ CODE_COLUMNS = COMMUNE_CODE_COLUMNS  # IGN Admin Express, La Poste (a review: bo
 def code_column(columns: list[str]) -> str | None:
     """The column of ``columns`` holding commune codes, its header folded as a spreadsheet user writes it
     (« Code INSEE », « CODGEO », « code-commune »), or None."""
-    folded = {re.sub(r"[^a-z0-9]+", "_", ascii_fold(c)).strip("_"): c for c in reversed(columns)}
+    folded = {header_key(c): c for c in reversed(columns)}
     return next((folded[c] for c in CODE_COLUMNS if c in folded), None)
 
 
