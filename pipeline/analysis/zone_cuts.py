@@ -120,7 +120,8 @@ def national_zone_units(communes: pd.DataFrame, appartenance: pd.DataFrame) -> p
     Parameters
     ----------
     communes
-        Current communes of the whole country: ``code``, ``epci`` (NA when none).
+        Current communes of the whole country: ``code``, ``epci`` (NA when none), ``population`` (NA when
+        the package gives none).
     appartenance
         The INSEE table on the current geography (:func:`pipeline.sources.insee.on_current_geography`):
         ``code``, ``bv2022``.
@@ -128,13 +129,19 @@ def national_zone_units(communes: pd.DataFrame, appartenance: pd.DataFrame) -> p
     Returns
     -------
     DataFrame
-        ``niveau`` (« BV2022 » or « EPCI »), ``code``, ``unites`` (int64), sorted.
+        ``niveau`` (« BV2022 » or « EPCI »), ``code``, ``unites`` (int64), ``population`` (Int64: NA when a
+        commune of the zone has none), sorted.
     """
-    units = communes.assign(unites=[analysis_unit_count(str(c)) for c in communes["code"]])
+    units = communes.assign(unites=[analysis_unit_count(str(c)) for c in communes["code"]],
+                            population=pd.to_numeric(communes["population"]).astype("Int64"))
     units["bv2022"] = units["code"].map(appartenance.set_index("code")["bv2022"])
     parts = []
     for level, column in (("BV2022", "bv2022"), ("EPCI", "epci")):
-        sums = units.dropna(subset=[column]).groupby(column)["unites"].sum()
-        parts.append(pd.DataFrame({"niveau": level, "code": sums.index.astype(str), "unites": sums.to_numpy()}))
-    out = pd.concat(parts, ignore_index=True).astype({"unites": "int64"})
+        zones = units.dropna(subset=[column]).groupby(column)
+        # A zone with a commune of unknown population has no population (never a sum short of it).
+        population = zones["population"].sum(min_count=1).where(~zones["population"].apply(lambda p: p.isna().any()))
+        parts.append(pd.DataFrame({"niveau": level, "code": zones["unites"].sum().index.astype(str),
+                                   "unites": zones["unites"].sum().to_numpy(),
+                                   "population": population.to_numpy()}))
+    out = pd.concat(parts, ignore_index=True).astype({"unites": "int64", "population": "Int64"})
     return out.sort_values(["niveau", "code"]).reset_index(drop=True)

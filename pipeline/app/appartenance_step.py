@@ -34,8 +34,9 @@ NAME = "table d'appartenance INSEE"
 NOTES = "INSEE, table d'appartenance géographique des communes au 1er janvier 2024 (BV2022, ZE2020, EPCI…)"
 #: 2: with the units of every bassin de vie and EPCI of the country (``zones_unites``); 3: with the communes
 #: created or restored since the table, which take the zonings of the communes they come from (``herite_de``);
-#: 4: with the population of every aire d'attraction des villes of the country (``aires_populations``).
-LOADER_VERSION = "4"
+#: 4: with the population of every aire d'attraction des villes of the country (``aires_populations``); 5: with the
+#: population of every bassin de vie and EPCI of the country (``zones_unites``).
+LOADER_VERSION = "5"
 
 
 def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
@@ -62,7 +63,8 @@ def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force
         current = current[current["type"] == "commune-actuelle"]
         extended = insee.on_current_geography(table, current, mapping, edges)
         of_the_table = next(s.communes for s in staged if s.vintage == int(source.vintage))
-        return {"appartenance": extended, "zones_unites": national_zone_units(current[["code", "epci"]], extended),
+        return {"appartenance": extended,
+                "zones_unites": national_zone_units(current[["code", "epci", "population"]], extended),
                 "aires_populations": national_aire_populations(table, of_the_table)}
 
     # Computed once per pair of files (the national COG mapping takes a couple of seconds).

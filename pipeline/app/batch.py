@@ -30,9 +30,11 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
+from pipeline import config
+from pipeline.analysis.population import legal_year
 from pipeline.analysis.population.territory_type import territory_type_by_unit
 from pipeline.app import flow_model, outcome
-from pipeline.app.batch_rows import BatchContext, comparison_row, comparison_table
+from pipeline.app.batch_rows import DEPARTEMENTS, BatchContext, comparison_row, comparison_table
 from pipeline.app.batch_unloaded import none_loaded, unloaded_for
 from pipeline.app.diagnostic import compute
 from pipeline.app.listing_names import listing_folder, region_folder_clash
@@ -316,7 +318,10 @@ def _run(options: BatchOptions, done: _Done) -> int:
         labels={"titre": f"Comparaison des CPTS – {label}"}, demo="annuaire-sante" in context.shared.demo_sources,
         not_loaded=not_loaded, not_loaded_table=left_out, by_region=options.listing is None,
         listings=tuple(sorted(set(context.shared.members["listing"]))),
-        sources=sources_line("annuaire-sante" in context.shared.demo_sources),
+        # Mayotte's legal population is its 2017 census (a review: a Mayotte CPTS under « populations légales 2023 »).
+        sources=sources_line("annuaire-sante" in context.shared.demo_sources, legal_year.years_label(
+            {dep for row in rows for dep in row[DEPARTEMENTS]},  # type: ignore[attr-defined]  # a tuple
+            config.POPULATION_YEAR[config.CURRENT_VINTAGE])),
     )
     page, tables = write_comparison(comparison)
     done.comparison = True

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.analysis.comparison import dominant_type, group_ranks, uncovered_population_near
+from pipeline.analysis.comparison import UNKNOWN, dominant_type, group_ranks, uncovered_population_near
 from pipeline.analysis.perimeter_parts import PARTS_TOLERANCE_M
 from pipeline.app.sections.neighbours import communes_outside_the_load
 from pipeline.app.sections.pertinence import analysis_codes, split_cities
@@ -68,6 +68,10 @@ class BatchContext:
         return self._projected[crs]
 
 
+#: Key of a row's départements (:func:`comparison_row`), left out of the comparison's table.
+DEPARTEMENTS = "departements"
+
+
 def comparison_row(d: Diagnostic, context: BatchContext, cpts: str, listing: str) -> dict[str, object]:
     """The comparison figures of one CPTS, from its computed diagnostic."""
     units = d.units.set_index("unit_code")["population"]
@@ -80,6 +84,8 @@ def comparison_row(d: Diagnostic, context: BatchContext, cpts: str, listing: str
                                                                         split_cities(context.shared.perimeter.units))),
         "apl_2023": d.apl.synthesis.set_index("annee")["territoire"].get(2023, float("nan")),
         "population_partagee": float(shared_population.sum()) if shared_population.notna().all() else float("nan"),
+        # Not a column: the départements whose legal-population years the comparison's sources line names.
+        DEPARTEMENTS: tuple(sorted(set(d.units["departement"].astype(str)))),
     }
     density = d.supply.table.set_index("groupe")["densite_10000"] if d.supply is not None else pd.Series(dtype=float)
     for group, column in PROFESSIONS.items():
@@ -125,7 +131,21 @@ def comparison_row(d: Diagnostic, context: BatchContext, cpts: str, listing: str
     if row[PARTIAL] != 0:  # also NaN: a drawn part over no loaded commune
         # Only lower bounds: the communes outside the load may be shared, or border uncovered ones (unknown).
         row["population_partagee"] = row["population_non_couverte_proche"] = float("nan")
+        row["type_territoire"] = _type_when_partial(d, context, str(row["type_territoire"]))
     return row
+
+
+def _type_when_partial(d: Diagnostic, context: BatchContext, loaded_type: str) -> str:
+    """The territory type of a CPTS partly beyond the load: its loaded communes' class only when it holds more
+    than half of its whole population (a review: Aiglun and Nice, 99.6 % of it unloaded, were « Aire de moins de
+    50 000 habitants »), else unknown."""
+    whole = d.taille.whole_population
+    if whole is None or loaded_type == UNKNOWN:
+        return UNKNOWN
+    codes = set(analysis_codes(d.territory.unit_codes, split_cities(context.shared.perimeter.units)))
+    types = context.types[context.types["code"].astype(str).isin(codes)]
+    held = float(types.loc[types["aav_classe_libelle"] == loaded_type, "population"].sum())
+    return loaded_type if 2 * held > whole else UNKNOWN
 
 
 def as_shown(value: object, decimals: int, percent: bool) -> float:

@@ -72,8 +72,9 @@ SCOPE_FILE = "departements-charges.txt"
 #: 2: EPCI memberships kept whole in a load of some départements (zones cut are counted in the whole country).
 #: 4: the codes of the départements not loaded and their current communes (``cog_mapping_hors_chargement``).
 #: 5: with the codes of loaded départements whose current commune is outside them (75001 → 94002).
-#: 6: the names of every commune of France, déléguées and associées included (``noms_communes``).
-DECOUPAGE_LOADER_VERSION = "6"
+#: 6: the names of every commune of France, déléguées and associées included (``noms_communes``); 7: the population
+#: of every current commune of France (``population_france``).
+DECOUPAGE_LOADER_VERSION = "7"
 
 
 def _vintage_label(vintages: list[int]) -> str:
@@ -152,6 +153,9 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
         if scope.departements else latest.regions,
         # Kept whole: an EPCI crossing the loaded départements is counted with its members outside them.
         "epci": latest.epci, "epci_membres": latest.epci_membres,
+        # Kept whole: a région or a listed CPTS crossing them gets its taille from its whole population.
+        "population_france": latest.communes.loc[latest.communes["type"] == "commune-actuelle",
+                                                 ["code", "departement", "region", "population"]],
     }
     if scope.departements:
         loaded_members = scope.keep(latest.epci_membres, "commune")

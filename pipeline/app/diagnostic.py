@@ -29,7 +29,13 @@ from pipeline.app.sections.pertinence import pertinence_section
 from pipeline.app.sections.population import own_areas, population_section, unit_table
 from pipeline.app.sections.registry_coverage import territory_uncovered
 from pipeline.app.sections.supply import establishments_near, professionals_count, supply_section, unplaced_notes
-from pipeline.app.sections.taille import four_plus_plus_note, taille_section, unknown_when_partial
+from pipeline.app.sections.taille import (
+    four_plus_plus_note,
+    taille_section,
+    unknown_when_partial,
+    whole_population,
+    whole_territory_taille,
+)
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError
 from pipeline.geography import projected_crs
@@ -121,7 +127,13 @@ def compute(
     # « 4++ » (seed 002: more than 100 health professionals) is a real-world claim: never drawn from made-up
     # practitioners. With the demonstration registry the count is shown, labelled, and the band stays « 4 ».
     registry_demo = REGISTRY in shared.demo_sources
-    taille = taille_section(population.total, None if registry_demo else professionals, options.signature)
+    listing_anomalies = neighbour_section.listing_anomalies(con, territory)
+    partial = bool(territory.beyond_the_load or neighbour_section.outside_the_load(listing_anomalies)
+                   or neighbour_section.drawn_part_outside_the_load(listing_anomalies))
+    # Part of it beyond the load: the taille of its whole population, when the national COG gives it.
+    whole = whole_population(con, territory, listing_anomalies, population.total) if partial else None
+    taille = taille_section(population.total if whole is None else whole, None if registry_demo else professionals,
+                            options.signature)
     if uncovered is not None:
         taille = replace(taille, professionals_unavailable=uncovered)
     if registry_demo and professionals is not None:
@@ -164,17 +176,18 @@ def compute(
         representativeness = profile.legacy_table(adherents)
 
     members = shared.members
-    listing_anomalies = neighbour_section.listing_anomalies(con, territory)
-    partial = bool(territory.beyond_the_load or neighbour_section.outside_the_load(listing_anomalies)
-                   or neighbour_section.drawn_part_outside_the_load(listing_anomalies))
     touching = neighbour_section.touching_units(con, territory, perimeter)
     neighbours = neighbour_section.neighbours(con, territory, perimeter, members, touching, partial)
     shapes = neighbour_section.neighbour_shapes(con, neighbours, members)
     near_names, near_notes = neighbour_section.near_duplicates(members, neighbours, territory)
     notes.extend(neighbour_section.outside_the_load_notes(listing_anomalies))
     if partial:
-        taille = unknown_when_partial(taille, population.total,
-                                      missing=neighbour_section.departements_outside_the_load(listing_anomalies))
+        if whole is not None:
+            taille, basis = whole_territory_taille(taille, whole, population.total)
+            notes.append(basis)
+        else:
+            taille = unknown_when_partial(taille, population.total,
+                                          missing=neighbour_section.departements_outside_the_load(listing_anomalies))
         if (note := four_plus_plus_note(taille, four_plus_plus_possible=not registry_demo)) is not None:
             notes.append(note)
     lap("voisins")
@@ -281,7 +294,7 @@ def run_diagnostic(options: DiagnosticOptions) -> Diagnostic:
     count = len(territory.units)
     print(f"Diagnostic de {territory.label} : {count} {'unité' if count == 1 else 'unités'}, "
           f"{format_number(territory.population)} habitants, taille {diagnostic.taille.label}"
-          + (f" (au moins {diagnostic.taille.lower_bound})" if diagnostic.taille.lower_bound is not None else ""))
+          + (f" (au moins {diagnostic.taille.lower_bound})" if (diagnostic.taille.lower_bound or 0) > 1 else ""))
     for note in diagnostic.notes:
         print(f"  note : {note}")
     for note in diagnostic.members.notes if diagnostic.members is not None else []:

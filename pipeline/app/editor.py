@@ -28,7 +28,7 @@ from pipeline.app.sections.neighbours import drawn_part_outside_the_load, outsid
 from pipeline.app.sections.perimeter_data import analysis_codes, split_cities, zone_totals
 from pipeline.app.sections.registry_coverage import registry_missing
 from pipeline.app.shared import SharedData, read_shared
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, TerritoryError
 from pipeline.geography import paris_postal_arrondissement, projected_crs, slugify
 from pipeline.model.coverage import unknown_coverage_why
 from pipeline.model.perimeter import EditorOptions
@@ -105,9 +105,10 @@ def _zone(con: duckdb.DuckDBPyConnection, options: EditorOptions, units: pd.Data
 
 
 def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
-                anomalies: pd.DataFrame) -> list[ListedPerimeter]:
+                anomalies: pd.DataFrame, populations: dict[str, int]) -> list[ListedPerimeter]:
     """Listed CPTS with at least one unit in the zone (their units on the analysis geography), with what their
-    listing names outside the loaded départements (``anomalies``: the listings' ``cpts_anomalies``)."""
+    listing names outside the loaded départements (``anomalies``: the listings' ``cpts_anomalies``) and the
+    population of those communes (``populations``: the national COG's, by current commune)."""
     reported = {key: group for key, group in anomalies.groupby(["listing", "cpts"], sort=False)}
     out: list[ListedPerimeter] = []
     for (listing, cpts), group in members.groupby(["listing", "cpts"], sort=True):
@@ -119,7 +120,9 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
                      codes_beyond_the_load(own).drop_duplicates("code").sort_values("code"))
             out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes, beyond_the_load=beyond,
                                        beyond_the_load_codes=tuple(coded["code"].astype(str)),
-                                       beyond_the_load_communes=tuple(coded["current_code"].astype(str))))
+                                       beyond_the_load_communes=tuple(coded["current_code"].astype(str)),
+                                       beyond_the_load_populations=tuple(
+                                           populations.get(c) for c in coded["current_code"].astype(str))))
     return out
 
 
@@ -159,7 +162,11 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     initial = InitialPerimeter()
     start: list[str] = []
     if options.cpts:
-        territory = resolve_territory(con, options.cpts if options.cpts.startswith("cpts:") else f"cpts:{options.cpts}")
+        try:
+            territory = resolve_territory(con, options.cpts if options.cpts.startswith("cpts:")
+                                          else f"cpts:{options.cpts}")
+        except TerritoryError as exc:  # suggested as the option takes them (« CPTS=… »), not as « cpts:… »
+            raise TerritoryError(exc.message.replace("« cpts:", "« "), exc.path, exc.line) from exc
         start = analysis_codes(territory.unit_codes, cities)
         initial = InitialPerimeter(codes=tuple(start), name=territory.label, cpts=territory.cpts,
                                    listing=territory.listing)
@@ -195,8 +202,11 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
                "(arrondissements), Insee (bassins de vie 2022), listes de CPTS chargées, Annuaire Santé"
                + (" (données fictives de démonstration)" if demo else "") + " pour le modèle de recours.")
     # The coverage's rule: where no loaded listing speaks for the département, a unit nobody claims is not a white zone.
-    perimeters = _perimeters(shared.members, cities, set(zone.codes),
-                             with_current_communes(con, listings.anomalies(con)))
+    anomalies = with_current_communes(con, listings.anomalies(con))
+    # A CPTS reaching beyond the load has the taille of its whole population, as its diagnostic.
+    outside = codes_beyond_the_load(anomalies)["current_code"].dropna().astype(str) if len(anomalies) else []
+    perimeters = _perimeters(shared.members, cities, set(zone.codes), anomalies,
+                             beyond_the_load.populations(con, outside))
     unlisted = chosen[~chosen["code"].astype(str).isin(shared.perimeter.known_units())]
     unknown = unlisted[~unlisted["code"].astype(str).isin({code for p in perimeters for code in p.codes})]
     if len(unknown):

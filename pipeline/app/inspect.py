@@ -47,7 +47,10 @@ def print_sources() -> None:
     for row in frame.itertuples():
         demo = " — données fictives de démonstration" if row.demo else ""
         print(f"{row.source} {row.vintage} : {row.row_count} lignes, chargé le {str(row.loaded_at)[:16]}{demo}")
-        for label, text in (("origine", row.origin), ("note", row.notes), ("sha256", row.sha256)):
+        # The load's fingerprint: a file's sha256 only when loaded whole on its own (a review took the sha256 of a
+        # scoped load, that of the file and the départements, for the file's).
+        fingerprint = "empreinte du chargement (sha256)"
+        for label, text in (("origine", row.origin), ("note", row.notes), (fingerprint, row.sha256)):
             if text is None or str(text) in ("", "nan", "None"):
                 continue
             if label != "note":  # a path, a URL or a checksum: whole, so that it can be copied

@@ -99,6 +99,9 @@ class TailleSection:
     unknown_reason: str | None = None
     #: The band its loaded communes alone reach when the taille is not known (the whole is at least that); else None.
     lower_bound: int | None = None
+    #: The population of the whole territory the taille is established on, when part of it lies beyond the load
+    #: (the national COG's); else None.
+    whole_population: int | None = None
     #: Why the professionals are not counted although a registry is loaded (it does not cover the territory:
     #: its few rows there are strays, no count), in French; else None.
     professionals_unavailable: str | None = None

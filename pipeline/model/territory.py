@@ -44,6 +44,9 @@ class Territory:
     #: database was not loaded for: its figures cover the loaded part only (a CPTS's listing says so in its
     #: anomalies).
     beyond_the_load: bool = False
+    #: The population of the whole zone (an EPCI, a bassin de vie, a région) when part of it lies beyond the load,
+    #: from the national COG (its taille is that of the whole zone); None when unknown or not needed.
+    whole_population: int | None = None
     #: The zone's identifier as resolved (``epci:200067106`` for « epci:200 067 106 », ``departement:04`` for
     #: « departement:Alpes-de-Haute-Provence »): one zone, one output folder, however it was typed.
     canonical: str | None = None

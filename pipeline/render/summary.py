@@ -199,6 +199,8 @@ def summary(d: Diagnostic) -> dict[str, Any]:
         # territory reaches at least (a review: scripts had only the label « non disponible »).
         "taille_classe": d.taille.band,
         "taille_minimale": d.taille.lower_bound,
+        # Part of the territory beyond the load: the whole population its taille is established on (the COG's).
+        "population_territoire_entier": d.taille.whole_population,
         # The professionals counted for « 4++ » (« Autres » left out), shown in the report and the Word Trame.
         "taille_professionnels": d.taille.professionals,
         "financement_aci": {"total_possible": d.taille.total_possible,

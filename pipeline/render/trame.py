@@ -47,7 +47,7 @@ from pipeline.render.sections.members import neighbours_unavailable
 from pipeline.render.sections.pertinence import pertinence_section
 from pipeline.render.sections.population import comparison_note, evolution_words, qpv_list_note, shortened_qpv
 from pipeline.render.sections.supply import MAX_LISTED
-from pipeline.render.sections.taille import word_taille_note
+from pipeline.render.sections.taille import population_scope, word_taille_note
 from pipeline.render.table_spec import Column, TableSpec, is_missing
 from pipeline.render.tables import table_specs
 from pipeline.render.trame_characteristics import SpecsByKey, characteristics_blocks, subset
@@ -90,12 +90,6 @@ def communes_rows(d: Diagnostic) -> list[CommuneRow]:
         rows.append(CommuneRow(commune=str(unit.nom), code_insee=str(unit.unit_code), codes_postaux=postcodes,
                                particularites=particularities))
     return rows
-
-
-def _loaded_part_only(d: Diagnostic) -> bool:
-    """Whether the territory (or a listed CPTS's communes) reaches beyond the loaded départements (a review:
-    « 1 074 habitants » for a CPTS of 31 communes, 28 not loaded)."""
-    return bool(d.territory.beyond_the_load) or (d.pertinence is not None and d.pertinence.beyond_the_load is not None)
 
 
 def population_blocks(d: Diagnostic, specs: SpecsByKey, figures: Mapping[str, StaticFigure]) -> list[Block]:
@@ -372,8 +366,7 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         taille_4_plus_plus=plus_plus,
         taille_note=word_taille_note(d),
         # A review: « 59 287 habitants » for an EPCI of which one commune is not loaded, read as its population.
-        population_scope=("communes des départements chargés seulement : la population du territoire entier n'est "
-                          "pas connue") if _loaded_part_only(d) else "",
+        population_scope=population_scope(d),
         population_characteristics=population_blocks(d, by_key, figures),
         care_supply=supply_blocks(d, by_key, figures),
         members=members_rows(d),

@@ -74,8 +74,6 @@ PROFESSION_SYNONYMS: dict[str, str] = {
     "autre": "Autres", "autre precisez": "Autres", "autre preciser": "Autres",
 }
 
-#: Words of the longest synonym.
-_LONGEST_KEY = max(len(key.split()) for key in PROFESSION_SYNONYMS)
 
 #: What sets a member's profession apart from their structure's name: a dash, a colon, brackets, a comma, a
 #: slash. A hyphen splits only beside a space: inside a word it joins (« Sage-femme », « Saint-Paul »; a review:
@@ -90,8 +88,42 @@ _PLACED_IN = re.compile(r"\s+(?:(?:[àa]\s+la|au|aux|en|dans\s+(?:la|le)|chez)\s
 _AT_PLACE = re.compile(r"\s+(?:[àa]|sur)\s+(?=\w)", re.IGNORECASE)
 
 
+#: Feminine endings of the professions' words and their masculine, the nomenclatures' form (« Chirurgienne-dentiste »,
+#: « Masseuse-kinésithérapeute », « Infirmière diplômée d'État », « Manipulatrice radio »: refused by a review as
+#: unknown professions). A plural ``s`` is kept for :func:`_singular`.
+_FEMININE = re.compile(r"(ienne|euse|iere|ee|trice)(s?)$")
+_MASCULINE = {"ienne": "ien", "euse": "eur", "iere": "ier", "ee": "e", "trice": "teur"}
+
+
+def masculine(word: str) -> str:
+    """The masculine of a folded (lower-case ASCII) word of a profession: « chirurgiennes » → « chirurgiens »."""
+    return _FEMININE.sub(lambda m: _MASCULINE[m[1]] + m[2], word) if len(word) > 4 else word
+
+
+#: The State diploma beside a profession (« Infirmière D.E. », « Masseur-kinésithérapeute DE libéral »): dotted in
+#: any case, or « DE » in capitals where the text has small letters or the words end (« CENTRE DE SANTÉ » keeps it).
+_DOTTED_DIPLOMA = re.compile(r"(?<![\w.])d\.\s?e\.?(?!\w)", re.IGNORECASE)
+_CAPITAL_DIPLOMA = re.compile(r"(?<![\w.])DE(?!\w)")
+_CAPITAL_DIPLOMA_LAST = re.compile(r"(?<![\w.])DE\W*$")
+
+
+def without_state_diploma(text: str) -> str:
+    """``text`` without the State diploma it writes after a profession (« Infirmiers D.E. libéraux »)."""
+    text = _DOTTED_DIPLOMA.sub(" ", text)
+    if re.search(r"[a-zà-ÿ]", text):
+        return _CAPITAL_DIPLOMA.sub(" ", text)
+    return _CAPITAL_DIPLOMA_LAST.sub(" ", text)
+
+
 def _key(text: str) -> str:
-    return re.sub(r"[^a-z]+", " ", ascii_fold(text)).strip()
+    """Lower-case ASCII masculine words, without the State diploma (« Infirmières DE » → « infirmiers »)."""
+    return " ".join(masculine(w) for w in re.sub(r"[^a-z]+", " ", ascii_fold(without_state_diploma(text))).split())
+
+
+#: :data:`PROFESSION_SYNONYMS` as :func:`_key` writes them (masculine: « infirmiere » and « infirmier » are one key).
+_SYNONYMS = {_key(key): group for key, group in PROFESSION_SYNONYMS.items()}
+#: Words of the longest synonym.
+_LONGEST_KEY = max(len(key.split()) for key in _SYNONYMS)
 
 
 #: Words of a mode of practice that say nothing of the profession (« infirmiers libéraux », « sage-femme salariée »).
@@ -146,7 +178,7 @@ def _by_words(text: str) -> str | None:
         if key == _key(group):
             return group
     singular = _singular(key.split())
-    found = PROFESSION_SYNONYMS.get(key) or PROFESSION_SYNONYMS.get(singular)
+    found = _SYNONYMS.get(key) or _SYNONYMS.get(singular)
     # A structure named after its kind (« MSP de Riez », « Maison de santé de Valensole », « Centre de santé X »),
     # and « Autre (diététicienne) », « Autre : ostéopathe », the Trame's « Autres (précisez) » as it asks.
     for start, structure in (("msp ", "MSP"), ("maison de sante ", "MSP"), ("centre de sante ", "Centres de santé"),
@@ -162,7 +194,7 @@ def _professions_named(text: str) -> set[str]:
     words = _key(text).split()
     runs = {" ".join(words[start:end]) for start in range(len(words))
             for end in range(start + 1, min(len(words), start + _LONGEST_KEY) + 1)}
-    found = {PROFESSION_SYNONYMS.get(run) or PROFESSION_SYNONYMS.get(_singular(run.split())) for run in runs}
+    found = {_SYNONYMS.get(run) or _SYNONYMS.get(_singular(run.split())) for run in runs}
     return {group for group in found if group is not None and group not in GROUPES_STRUCTURES}
 
 
@@ -195,7 +227,7 @@ def profession_of_a_member(text: str) -> str | None:
 
 #: The structure rows' own names, not one structure's (« MSP », « Maisons de santé », « CDS »): such a row may
 #: count several structures.
-_BARE_STRUCTURES = frozenset(key for key, group in PROFESSION_SYNONYMS.items() if group in GROUPES_STRUCTURES)
+_BARE_STRUCTURES = frozenset(key for key, group in _SYNONYMS.items() if group in GROUPES_STRUCTURES)
 
 
 def names_one_structure(text: str) -> bool:

@@ -75,6 +75,9 @@ MAX_COUNT = 100_000
 #: Internal column of each row's line in the file: header names are stripped of spaces, so a name that
 #: starts with one can never be a user's column (a user column « Ligne » or « ligne » is simply not kept).
 _LINE = " ligne du fichier"
+#: A total row's profession cell (« Total », « TOTAL GÉNÉRAL », « Sous-total », « Ensemble »), folded.
+_TOTAL_ROW = re.compile(r"(?:sous[\s-]?)?(?:total|totaux)(?:\s+(?:general|des\s+adherents|adherents))?|ensemble",
+                        re.IGNORECASE)
 OTHER_ROW_HINT = "pour une profession hors de ces lignes, si ce n'est pas une faute de frappe"
 
 
@@ -258,7 +261,18 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
         raise DataError("Colonnes absentes : profession", path, header_at)
     if frame.empty:  # as for FLUX=: an empty file would give a table of zeros that looks like a real answer
         raise DataError("Fichier des adhérents vide : le fichier n'a que sa ligne d'en-tête, aucun adhérent ; "
-                        "complétez-le, ou retirez ADHERENTS=", path, header_at + 1)
+                        "complétez-le, ou retirez ADHERENTS= (option --adherents)", path, header_at + 1)
+    # A total row under the counts (« Total;17 ») is no profession: left out and said (a review: its hint « Autre
+    # (Total) » would have counted 17 more members).
+    totals = frame[columns["profession"]].map(lambda p: bool(_TOTAL_ROW.fullmatch(ascii_fold(str(p)).strip())))
+    counted = frame[columns["nombre"]] if "nombre" in columns else pd.Series("", index=frame.index)
+    total_rows = [(int(line), str(p).strip(), "" if pd.isna(count) else str(count).strip())
+                  for line, p, count in zip(lines[totals], frame.loc[totals, columns["profession"]], counted[totals],
+                                            strict=True)]
+    frame, lines = frame[~totals], lines[~totals]
+    if frame.empty:
+        raise DataError("Fichier des adhérents vide : il n'a qu'une ligne de total, aucun adhérent ; complétez-le, ou "
+                        "retirez ADHERENTS= (option --adherents)", path, total_rows[0][0])
 
     errors: list[tuple[int, str]] = _members_only_column(frame, columns, lines)
 
@@ -315,6 +329,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     # know would otherwise change them without a word).
     out.attrs["colonnes_non_lues"] = [c for c in frame.columns if c not in set(columns.values())]
     out.attrs["lignes_de_titre"] = sum(1 for _, title in titles if title)  # blank lines above are no titles
+    out.attrs["lignes_de_total"] = total_rows
     if errors:
         errors.sort()
         shown = [f"ligne {n} : {m}" for n, m in errors[:MAX_LISTED]]
@@ -338,6 +353,10 @@ def adherent_notes(members: pd.DataFrame) -> list[str]:
     if titles := members.attrs.get("lignes_de_titre", 0):
         notes.append(f"Adhérents : {titles} {'ligne' if titles == 1 else 'lignes'} de titre au-dessus de l'en-tête "
                      "non lue" + ("" if titles == 1 else "s"))
+    for line, typed, count in members.attrs.get("lignes_de_total", []):
+        shown = f" ({count})" if count else ""
+        notes.append(f"Adhérents, ligne {line} : ligne de total « {typed} »{shown} non comptée (somme des autres "
+                     f"lignes : {int(members['nombre'].sum())})")
     if unread := members.attrs.get("colonnes_non_lues", []):
         notes.append("Adhérents : colonnes non lues (hors du format : profession, rpps, adeli, gouvernance, "
                      "elaboration, nombre) : " + first_listed([f"« {c} »" for c in unread]))

@@ -12,6 +12,7 @@ from functools import cache, lru_cache
 
 from pipeline import nomenclatures
 from pipeline.geography import ascii_fold
+from pipeline.sources.adherent_professions import masculine, without_state_diploma
 from pipeline.sources.adherents import profession_group
 
 #: The Trame group of general practitioners (the pertinence section keeps only its rows).
@@ -34,8 +35,9 @@ def _singular(word: str) -> str:
 
 
 def _fold(text: str) -> str:
-    """Lower-case ASCII words (letters and digits), singular (« généralistes » → « generaliste »)."""
-    return " ".join(_singular(w) for w in re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).split())
+    """Lower-case ASCII words (letters and digits), masculine and singular (« généralistes » → « generaliste »,
+    « chirurgiennes » → « chirurgien »)."""
+    return " ".join(_singular(masculine(w)) for w in re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).split())
 
 
 @cache
@@ -48,7 +50,7 @@ def _nomenclature_words() -> dict[str, str]:
                 words[_fold(label)] = group
                 if not code.isdigit():
                     words[_fold(code)] = group
-    return words | EXTRA_PROFESSIONS
+    return words | {_fold(key): group for key, group in EXTRA_PROFESSIONS.items()}
 
 
 #: A feminine ending written inclusively, in brackets or between middle dots, dots or hyphens: « Infirmier(e)s »,
@@ -72,7 +74,8 @@ def flow_profession(text: str) -> str | None:
     """
     # Inclusive writing (« Infirmier(e)s », « Infirmier·e·s ») and the State diploma (« Infirmiers DE », « D.E. »,
     # a common SNDS label: a review got its rows as a group of their own, the nurses' attraction 0) say no more.
-    text = re.sub(r"\s+d\.?\s?e\.?$", "", text.strip(), flags=re.IGNORECASE)
+    # Anywhere in the label: « Infirmiers D.E. libéraux », « Infirmiers DE libéraux » (a review).
+    text = re.sub(r"\s+d\.?\s?e\.?$", "", without_state_diploma(text).strip(), flags=re.IGNORECASE)
     text = re.sub(r"(?i)\blib[ée]rals\b", "libéraux", re.sub(r"[·.\-](?=s\b)", "", INCLUSIVE.sub("", text)))
     outside = re.sub(r"\([^)]*\)", " ", text)
     for candidate in (text, outside, *re.findall(r"\(([^)]*)\)", text)):
@@ -80,8 +83,9 @@ def flow_profession(text: str) -> str | None:
         if group is not None:
             return group
     # A label and its code or synonym side by side (« MG - Médecine générale », « médecins généralistes,
-    # omnipraticiens »): one group when every part names it; two groups (« Infirmiers / Kinés ») name none.
-    parts = [p for p in re.split(r"\s[-–]\s|[,;/]", outside) if p.strip()]
+    # omnipraticiens », « Infirmières et infirmiers »): one group when every part names it; two groups
+    # (« Infirmiers / Kinés », « Infirmiers et kinés ») name none.
+    parts = [p for p in re.split(r"\s[-–]\s|[,;/]|\s(?:et|ou)\s", outside, flags=re.IGNORECASE) if p.strip()]
     if len(parts) > 1:
         groups = {profession_group(p, beside_other_words=False) or _nomenclature_words().get(_fold(p))
                   for p in parts}

@@ -71,6 +71,14 @@ CREATE TABLE noms_communes (
     PRIMARY KEY (code, kind)
 );
 
+-- doc: Population of every current commune of France in the current COG, loaded or not: a zone crossing the loaded départements (a région, a listed CPTS) gets its taille from its whole population.
+CREATE TABLE population_france (
+    code VARCHAR PRIMARY KEY,           -- doc: current commune
+    departement VARCHAR NOT NULL,       -- doc: its département
+    region VARCHAR,                     -- doc: its région (NULL for a collectivité d'outre-mer)
+    population BIGINT CHECK (population >= 0) -- doc: its population in the current package (NULL when the package gives none)
+);
+
 -- doc: Population of each current commune for each vintage, on the current geography.
 CREATE TABLE population_current_geo (
     code VARCHAR NOT NULL,              -- doc: current commune
@@ -185,11 +193,12 @@ CREATE TABLE aires_populations (
     communes BIGINT NOT NULL CHECK (communes > 0) -- doc: communes of the INSEE table in the aire
 );
 
--- doc: Analysis units of every bassin de vie 2022 and EPCI in the whole country, even when some départements are loaded.
+-- doc: Analysis units and population of every bassin de vie 2022 and EPCI in the whole country, even when some départements are loaded.
 CREATE TABLE zones_unites (
     niveau VARCHAR NOT NULL CHECK (niveau IN ('BV2022', 'EPCI')), -- doc: zoning
     code VARCHAR NOT NULL,              -- doc: zone code
     unites BIGINT NOT NULL CHECK (unites > 0), -- doc: analysis units of the zone
+    population BIGINT CHECK (population >= 0), -- doc: population of the zone's current communes in the current package (NULL when one has none)
     PRIMARY KEY (niveau, code)
 );
 

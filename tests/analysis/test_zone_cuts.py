@@ -60,9 +60,12 @@ def test_national_zone_units_count_current_units_once() -> None:
 
     # The table on the current geography: b1 = A (B merged into it since, not a current commune), M (Marseille,
     # split into 16 arrondissements); b2 = C and N (a new commune that took b2 from its former communes).
-    communes = pd.DataFrame({"code": ["A", "13055", "C", "N"], "epci": ["e1", "e1", None, "e2"]})
+    # Populations: 100, 886 040, 30, unknown (N: its whole zones have none, never a sum short of it).
+    communes = pd.DataFrame({"code": ["A", "13055", "C", "N"], "epci": ["e1", "e1", None, "e2"],
+                             "population": pd.array([100, 886_040, 30, None], dtype="Int64")})
     appartenance = pd.DataFrame({"code": ["A", "B", "13055", "C", "N", "X"],
                                  "bv2022": ["b1", "b1", "b1", "b2", "b2", "b2"]})
     units = national_zone_units(communes, appartenance)
-    assert units.values.tolist() == [["BV2022", "b1", 1 + 16], ["BV2022", "b2", 2], ["EPCI", "e1", 17],
-                                     ["EPCI", "e2", 1]]
+    assert units.astype(object).where(units.notna(), None).values.tolist() == [
+        ["BV2022", "b1", 1 + 16, 100 + 886_040], ["BV2022", "b2", 2, None], ["EPCI", "e1", 17, 100 + 886_040],
+        ["EPCI", "e2", 1, None]]

@@ -18,16 +18,20 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipeline.analysis import aci
 from pipeline.app.registries import listing_step
 from pipeline.app.steps import Scope
+from pipeline.geography import slugify
+from tests.app import profile_raw as raw
 from tests.conftest import FIXTURE_DEPARTEMENTS
 from tests.render.documents_runs import database_copy, run_in, writable_database
 
 pytestmark = [pytest.mark.mirror]
 
-#: A whole CPTS, and a partial one: Aiglun (04) and Valdoule (05) listed with one of its former communes.
+#: Two whole CPTS (one in Mayotte), and two partial ones: Aiglun (04) and Valdoule (05) listed with one of its former
+#: communes; Aiglun and Nice (06), whose 357 737 inhabitants are nearly all of it.
 LISTING = ("cpts,code_insee\nCPTS Entière,04004\nCPTS Partielle,04001\nCPTS Partielle,05024\n"
-           "CPTS Partielle,05088\n")
+           "CPTS Partielle,05088\nCPTS Niçoise,04001\nCPTS Niçoise,06088\nCPTS Mamoudzou,97611\n")
 
 
 def test_a_partial_cpts_has_no_self_containment_and_counts_its_current_communes(fixture_data_dir: Path,
@@ -63,3 +67,17 @@ def test_a_partial_cpts_has_no_self_containment_and_counts_its_current_communes(
         "communes comptées dans leur commune actuelle) est hors des départements chargés dans la base (05 ; ")
     page = (tmp_path / "maps" / "comparaison-duo" / "index.html").read_text(encoding="utf-8")
     assert '"communes_hors_base":1' in page and "(partielle)" in page
+    # The taille of the whole CPTS, its communes beyond the load counted from the national COG (the 2026 package of
+    # the mirror); its type only where its loaded communes hold most of it (a review: Aiglun and Nice read « Aire
+    # de moins de 50 000 habitants »).
+    populations = raw.populations("6.0.0")
+    for name, codes in (("CPTS Partielle", ("04001", "05024")), ("CPTS Niçoise", ("04001", "06088"))):
+        whole = sum(populations[c] for c in codes)
+        assert table.loc[name, "taille"] == aci.size_band(whole), name
+        assert json.loads((data / "processed" / "diagnostics" / f"cpts-{slugify(name)}" / "summary.json").read_text(
+            encoding="utf-8"))["population_territoire_entier"] == whole
+    assert populations["04001"] * 2 > populations["04001"] + populations["05024"]
+    assert table.loc["CPTS Partielle", "type_territoire"] != "non disponible"  # Aiglun's class: most of it
+    assert table.loc["CPTS Niçoise", "type_territoire"] == "non disponible"
+    # Mayotte's legal population is its 2017 census (a review: « populations légales 2023 » over its CPTS).
+    assert "COG 2026, population légale 2023, 2017 pour Mayotte, aires d" in page

@@ -34,8 +34,9 @@ def test_partial_cpts_keeps_its_row_without_rank() -> None:
     assert ranks.loc["A", "groupe_comparaison"] == 2  # the whole CPTS only
     assert ranks.loc["Stub", PARTIAL] == 57
     note = payload_note(table)
-    assert ("1 CPTS a des communes hors des départements chargés, non comptées ; ses chiffres sont partiels et "
-            "elle n'est pas classée : Stub (57 communes)") in note
+    assert ("1 CPTS a des communes hors des départements chargés, non comptées ; ses chiffres sont partiels, sauf "
+            "la taille, établie sur la population entière (COG), et elle n'est pas classée : Stub (57 communes)"
+            ) in note
     # One commune outside: « (1 commune) » (a review read « 1 communes »).
     one = comparison_table([_row("A", 30_000, 0), _row("Mixte", 20_000, 1)])
     assert "Mixte (1 commune)" in payload_note(one) and "1 communes" not in payload_note(one)
@@ -210,3 +211,48 @@ def test_the_map_classes_the_figures_as_the_table_shows_them(tmp_path: Path, fig
         assert errors == [] and console == []
     finally:
         close_page(page)
+
+
+@pytest.mark.browser
+def test_mainland_and_overseas_cpts_are_framed_apart(tmp_path: Path) -> None:
+    """A review: a listing holding a Mayotte CPTS beside PACA ones was framed on both, 10 000 km wide, the PACA CPTS
+    specks whose colours could not be seen. The zone holding most CPTS is framed first; a button frames each."""
+    import geopandas as gpd
+    import shapely
+
+    def square(lon: float, lat: float) -> shapely.Polygon:
+        return shapely.box(lon, lat, lon + 0.1, lat + 0.1)
+
+    shapes = gpd.GeoDataFrame({"ancre": ["a", "b", "m"]}, crs=4326,
+                              geometry=[square(6.2, 44.1), square(6.4, 44.0), square(45.1, -12.9)])
+    comparison = Comparison(name="essai", table=comparison_table([_row(n, 30_000, 0) for n in ("A", "B", "M")]),
+                            failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]), shapes=shapes)
+    path = tmp_path / "index.html"
+    path.write_text(render_page(payload(comparison, "2026-12-07")), encoding="utf-8")
+    page, errors, console = open_page(path)
+    try:
+        assert page.evaluate("window.cptsComparison.zones()") == ["France métropolitaine", "Mayotte"]
+
+        def view() -> list[float]:
+            return page.evaluate("(() => { const b = window.cptsComparisonMap.getBounds(); "
+                                 "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+
+        west, south, east, north = view()
+        assert 6.0 < west < 6.2 and 6.5 < east < 7.5 and 43.5 < south < 44.0 and 44.2 < north < 44.8  # PACA only
+        page.click("text=Mayotte (1)")
+        page.wait_for_function("window.cptsComparisonMap.getCenter().lat < 0")
+        west, south, east, north = view()
+        assert 44.5 < west < 45.1 and 45.2 < east < 46 and south < -12.9 and north > -12.8
+    finally:
+        close_page(page)
+    assert errors == [] and console == []
+
+
+def test_the_sources_line_gives_mayottes_census_year() -> None:
+    """A review: a Mayotte CPTS (its 2017 census, its own diagnostic says so) under « populations légales 2023 »."""
+    from pipeline.analysis.population.legal_year import years_label
+    from pipeline.render.comparison.page import sources_line
+
+    assert "(COG 2026, population légale 2023, 2017 pour Mayotte, aires" in sources_line(
+        False, years_label({"04", "976"}, 2023))
+    assert "(COG 2026, population légale 2023, aires" in sources_line(False, years_label({"04"}, 2023))

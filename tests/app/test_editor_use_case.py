@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from pipeline import cli
+from pipeline.analysis import aci
 from pipeline.render.report import format_number
 from tests.app import profile_raw as raw
 from tests.browser import blocked_requests, close_page, open_page, screenshot
@@ -137,6 +138,17 @@ def verdon_page(env: dict[str, Path]) -> Path:
         code, _out, err = run(["editeur", "--departement", "04", "--cpts", VERDON])
     assert code == 0, err
     return env["maps"] / "editeur-departement-04-cpts-du-verdon" / "editeur.html"
+
+
+def test_an_unknown_starting_cpts_is_suggested_as_the_option_takes_it(env: dict[str, Path]) -> None:
+    """A review: ``--cpts "CPTS Inconnue"`` suggested « cpts:CPTS Guil Durance », the syntax of TERRITORY=."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CPTS_DATA_DIR", str(env["data"]))
+        mp.setenv("CPTS_MAPS_DIR", str(env["maps"]))
+        code, _out, err = run(["editeur", "--departement", "04", "--cpts", "CPTS du Verdun"])
+    assert code == 2
+    assert err.strip().splitlines()[-1] == ("Erreur : CPTS inconnue : « CPTS du Verdun » ; vouliez-vous dire : "
+                                            "« CPTS du Verdon » ?")
 
 
 def test_starting_cpts_opens_with_its_units(env: dict[str, Path], verdon_page: Path) -> None:
@@ -283,31 +295,32 @@ def test_a_perimeter_in_two_distant_pieces_is_said_on_the_page(env: dict[str, Pa
     assert editor.text_content("#v-parties").startswith("Périmètre en 2 parties séparées de plus de 50 m")
 
 
-def test_a_cpts_with_communes_outside_the_load_has_no_taille_as_in_its_diagnostic(env: dict[str, Path],
-                                                                                  editor: Any) -> None:
+def test_a_cpts_with_communes_outside_the_load_has_the_taille_of_its_whole_population_as_in_its_diagnostic(
+        env: dict[str, Path], editor: Any) -> None:
     """A review: « CPTS Guil Durance » (32 communes in the PACA listing, one in the 04) opened in the editor of
-    the 04 showed « Taille 1 » and its funding, where its diagnostic says « non disponible », without a word
-    about the 31 communes the fixture database does not hold. Known answer: the raw listing of the mirror."""
+    the 04 showed « Taille 1 » and its funding, without a word about the 31 communes the fixture database does not
+    hold; a later one found « non disponible » where the national COG gives their population. Known answer: the
+    raw listing and the 2026 package of the mirror."""
     from tests.conftest import FIXTURE_DEPARTEMENTS
 
     listed = raw.listing_units("CPTS Guil Durance")
     outside = [code for code in listed if code[:2] not in FIXTURE_DEPARTEMENTS]
     assert 0 < len(outside) < len(listed)
+    populations = raw.populations("6.0.0")
+    whole = sum(populations[c] for c in raw.current_communes(listed))
     state = editor.evaluate("window.cptsEditor.startFrom('CPTS Guil Durance')")
-    assert state["taille"] is None and state["financement"] is None
     # Counted as communes, as its diagnostic counts them: 05120 Ristolas is part of 05001 Abriès-Ristolas, both listed.
     communes = raw.current_communes(outside)
     assert (len(outside), len(communes)) == (31, 30)
     assert state["communes_hors_base"] == len(communes)
-    assert editor.text_content("#v-taille") == "non disponible"
-    assert editor.text_content("#v-financement").startswith(
-        f"Taille non disponible : {len(communes)} communes de la CPTS dans sa liste sont hors des départements "
-        "chargés")
+    assert (state["population_territoire_entier"], state["taille"]) == (whole, aci.size_band(whole))
+    assert state["population"] == sum(populations[c] for c in listed if c not in outside)
     code, _out, _err = run(["diagnostic", "cpts:CPTS Guil Durance"])
     assert code == 0
     summary = json.loads((env["data"] / "processed" / "diagnostics" / "cpts-cpts-guil-durance" / "summary.json")
                          .read_text(encoding="utf-8"))
-    assert summary["taille"] == "non disponible" and summary["population"] == state["population"]
+    assert (summary["taille_classe"], summary["population_territoire_entier"], summary["population"]) == (
+        state["taille"], whole, state["population"])
     # Nor self-containment, continuity or the units in the zones reaching beyond the load, as its diagnostic (a
     # review: the « CPTS Hauts Pays du Verdon & Monts d'Azur » showed « 86,8 % » and « d'un seul tenant »).
     pertinence = summary["pertinence"]

@@ -139,6 +139,7 @@ def group_of(tmp_path: Path, label: str) -> str:
     "Médecine générale – MG", "médecins généralistes, omnipraticiens", "MG / Médecins généralistes",
     "Médecins généralistes D.E.", "Médecin·e·s généralistes", "Omnipraticien(ne)s", "Omnipraticien·ne·s",
     "Omnipraticien·ne·s libéraux·ales", "Médecins généralistes libéraux-ales",
+    "Omnipraticiennes et omnipraticiens", "Médecins généralistes et omnipraticiens", "Médecins généralistes DE",
 ])
 def test_gp_labels(tmp_path: Path, label: str) -> None:
     assert group_of(tmp_path, label) == GROUPE_MG
@@ -162,6 +163,12 @@ def test_gp_labels(tmp_path: Path, label: str) -> None:
     ("Masseur(se)s-kinésithérapeutes", "Masseurs-kinésithérapeutes"), ("Sage-femme DE", "Sages-femmes"),
     ("Infirmier·e·s libéraux·ales", "Infirmiers"), ("Chirurgien·ne·s-dentistes libéraux·ales", "Chirurgiens-dentistes"),
     ("Sages-femmes libéral·e·s", "Sages-femmes"), ("Masseur·euse·s-kinésithérapeutes", "Masseurs-kinésithérapeutes"),
+    # The diploma inside the label, feminine words, both genders joined by « et » / « ou » (a review: each was kept
+    # as a profession of its own).
+    ("Infirmiers D.E. libéraux", "Infirmiers"), ("Infirmier DE libéral", "Infirmiers"),
+    ("Infirmières et infirmiers", "Infirmiers"), ("Infirmiers ou infirmières", "Infirmiers"),
+    ("Masseuses-kinésithérapeutes", "Masseurs-kinésithérapeutes"), ("Chirurgiennes-dentistes", "Chirurgiens-dentistes"),
+    ("Infirmières diplômées d'État", "Infirmiers"), ("Infirmiers et kinés", None),
     # Two groups side by side, or a group beside an unknown word: none.
     ("Infirmiers / Kinés", None), ("MG - Infirmiers", None), ("MG / inconnu", None),
     # A member's « Médecin généraliste à Digne » is a GP (the members file); a flow table's label is no place.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -70,25 +71,45 @@ def test_territoire_command_says_the_cpts_is_partly_outside_the_load(
             "la base") in printed
 
 
-def test_the_taille_of_a_partial_cpts_is_not_available_with_its_lower_bound(db: duckdb.DuckDBPyConnection) -> None:
+def _whole_population(codes: list[str]) -> int:
+    """Known answer: the 2026 package's population of the current communes of ``codes`` (a former commune of the
+    Hautes-Alpes counted in its current one), read from the raw tarball."""
+    populations = raw.populations("6.0.0")
+    return sum(populations[c] for c in raw.current_communes(codes))
+
+
+def test_the_taille_of_a_partial_cpts_is_that_of_its_whole_population(db: duckdb.DuckDBPyConnection) -> None:
     # An independent review: « CPTS Val Durance » diagnosed on the loaded départements with 38 186 inhabitants,
-    # « taille 1 … 185 000 € » with no caveat, while its whole listing holds 41 363 (taille 2).
+    # « taille 1 … 185 000 € » with no caveat, while its whole listing holds 41 363 (taille 2); « non disponible »
+    # then, while the national COG gives the population of its communes outside the load.
     listed = _listed(CPTS)
-    outside = {c[:2] for c in listed if c[:2] not in FIXTURE_DEPARTEMENTS and c[:3] not in FIXTURE_DEPARTEMENTS}
+    whole = _whole_population(listed)
     d = compute(db, resolve_territory(db, f"cpts:{CPTS}"), DiagnosticOptions(territory=f"cpts:{CPTS}"))
-    assert aci.size_band(d.population.total) < 4  # a band the missing communes could raise
+    assert d.population.total < whole
     t = d.taille
-    assert (t.band, t.label, t.total_possible, t.maximum, t.volet_supplementaire) == (
-        None, "non disponible", None, None, None)
-    assert t.unknown_reason is not None and t.funding.empty
-    assert f"hors des départements chargés dans la base ({', '.join(sorted(outside))})" in t.unknown_reason
+    assert (t.band, t.label, t.whole_population, t.unknown_reason, t.lower_bound) == (
+        aci.size_band(whole), str(aci.size_band(whole)), whole, None, None)
+    assert t.total_possible is not None and not t.funding.empty
+    assert (f"taille établie sur la population du territoire entier, {format_number(whole)} habitants, dont "
+            f"{format_number(whole - d.population.total)} dans ses communes hors des départements chargés dans la "
+            "base (populations légales du COG)") in d.notes
     assert context(d)["key_figures"][0]["label"] == "Population (communes chargées)"  # the report's key figures
-    assert f"ses {format_number(d.population.total)} habitants chargés le placent au moins en taille " \
-           f"{aci.size_band(d.population.total)}" in t.unknown_reason
-    # summary.json gives that floor as a number (a review: scripts had only « non disponible »).
-    assert t.lower_bound == aci.size_band(d.population.total) == 1  # 38 186 loaded inhabitants, under 40 000
-    assert {k: summary_of(d)[k] for k in ("taille", "taille_classe", "taille_minimale")} == {
-        "taille": "non disponible", "taille_classe": None, "taille_minimale": 1}
+    assert {k: summary_of(d)[k] for k in ("taille", "taille_classe", "taille_minimale",
+                                          "population_territoire_entier")} == {
+        "taille": str(aci.size_band(whole)), "taille_classe": aci.size_band(whole), "taille_minimale": None,
+        "population_territoire_entier": whole}
+
+
+def test_an_unknown_whole_population_leaves_the_taille_unknown_with_its_floor_said() -> None:
+    # Every population is at least taille 1: « au moins en taille 1 » said nothing (a review).
+    floor_one = unknown_when_partial(taille_section(38_186, None, None), 38_186, ["05"])
+    assert (floor_one.label, floor_one.lower_bound) == ("non disponible", 1)
+    assert str(floor_one.unknown_reason).endswith(f"hors des départements chargés dans la base (05) ; ses "
+                                                  f"{format_number(38_186)} habitants chargés n'en fixent pas la "
+                                                  "taille")
+    floor_two = unknown_when_partial(taille_section(59_287, None, None), 59_287, [])
+    assert str(floor_two.unknown_reason).endswith(f"ses {format_number(59_287)} habitants chargés le placent au moins "
+                                                  "en taille 2")
 
 
 @pytest.mark.parametrize(("population", "professionals", "possible", "label", "note"), [
@@ -111,31 +132,64 @@ def test_a_partial_taille_is_kept_only_when_no_missing_commune_can_change_it(
     assert (four_plus_plus_note(taille, possible) is not None) == note
 
 
-def test_an_epci_crossing_the_loaded_departements_has_no_taille_either(db: duckdb.DuckDBPyConnection) -> None:
+def test_an_epci_crossing_the_loaded_departements_has_the_taille_of_the_whole_epci(
+        db: duckdb.DuckDBPyConnection) -> None:
     # The EPCI of Manosque (Durance-Luberon-Verdon Agglomération) has a commune in the Var, not loaded in the
-    # fixture database: an independent review found its Trame ticking « taille 2 » with no word of it.
+    # fixture database: an independent review found its Trame ticking « taille 2 » with no word of it, a second
+    # one « non disponible (au moins 2) » for an EPCI of 63 751 inhabitants.
     epci = "200034700"
-    members = [c for c, r in raw.appartenance().items() if r["EPCI"] == epci]
-    outside = [c for c in members if c[:2] not in FIXTURE_DEPARTEMENTS]
-    assert outside and len(outside) < len(members)
+    members = next(e["membres"] for e in raw.package("6.0.0", "epci") if e["code"] == epci)
+    codes = [m["code"] for m in members]
+    outside = [c for c in codes if c[:2] not in FIXTURE_DEPARTEMENTS]
+    assert outside and len(outside) < len(codes)
+    whole = _whole_population(codes)
+    assert whole == 63_751  # the review's sum
     territory = resolve_territory(db, f"epci:{epci}")
-    assert territory.beyond_the_load
+    assert territory.beyond_the_load and territory.whole_population == whole
     d = compute(db, territory, DiagnosticOptions(territory=f"epci:{epci}"))
-    assert len(d.units) == len(members) - len(outside)
-    assert d.taille.label == "non disponible" and d.taille.total_possible is None
-    assert "population du territoire entier non connue" in str(d.taille.unknown_reason)
+    assert len(d.units) == len(codes) - len(outside)
+    assert d.population.total == _whole_population([c for c in codes if c not in outside])
+    assert (d.taille.label, d.taille.whole_population) == (str(aci.size_band(whole)), whole)
     assert not resolve_territory(db, "departement:04").beyond_the_load  # a zone wholly loaded
     # The Word Trame's population line says whose it is (a review: « 59 287 habitants », read as the EPCI's).
     from pipeline.render.trame import trame_document
 
-    assert trame_document(d).population_scope == ("communes des départements chargés seulement : la population "
-                                                  "du territoire entier n'est pas connue")
+    assert trame_document(d).population_scope == (f"communes des départements chargés seulement ; territoire entier "
+                                                  f": {format_number(whole)} habitants (COG), population sur laquelle "
+                                                  "la taille est établie")
 
 
-def test_a_partial_cpts_keeps_its_mission_calendar(db: duckdb.DuckDBPyConnection) -> None:
-    # The calendar follows the ACI signature date, not the taille: it stays when the taille is not known.
-    options = DiagnosticOptions(territory=f"cpts:{CPTS}", signature=date(2025, 8, 31))
-    d = compute(db, resolve_territory(db, f"cpts:{CPTS}"), options)
+@pytest.mark.parametrize(("spec", "members"), [
+    # Whole zones from the raw files: the bassin de vie of Manosque (10 communes, one in the Var: taille 2 for the
+    # 39 670 loaded inhabitants, a review) and Gap-Tallard-Durance (two communes of the 04, the rest in the 05).
+    ("bv:04112", lambda: [c for c, r in raw.appartenance().items() if r["BV2022"] == "04112"]),
+    ("epci:200067825", lambda: [m["code"] for e in raw.package("6.0.0", "epci") if e["code"] == "200067825"
+                                for m in e["membres"]]),
+    # A région held in part: the communes of its six départements.
+    ("region:93", lambda: [c["code"] for c in raw.package("6.0.0", "communes")
+                           if c["type"] == "commune-actuelle" and c.get("region") == "93"]),
+])
+def test_zones_crossing_the_load_have_the_taille_of_their_whole_population(
+        db: duckdb.DuckDBPyConnection, spec: str, members: Callable[[], list[str]]) -> None:
+    codes = members()
+    whole = _whole_population(codes)
+    territory = resolve_territory(db, spec)
+    assert territory.beyond_the_load and territory.whole_population == whole
+    loaded = _whole_population([c for c in codes if c[:2] in FIXTURE_DEPARTEMENTS])
+    assert territory.population == loaded < whole
+    d = compute(db, territory, DiagnosticOptions(territory=spec))
+    assert (d.taille.band, d.taille.whole_population) == (aci.size_band(whole), whole)
+    assert d.taille.bounds.endswith(f"population du territoire entier, {format_number(whole)} habitants, dont "
+                                    f"{format_number(whole - loaded)} dans ses communes hors des départements "
+                                    "chargés dans la base")
+
+
+def test_a_taille_not_known_keeps_its_mission_calendar(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # The calendar follows the ACI signature date, not the taille: it stays when the taille is not known (a
+    # perimeter drawn over Meyrargues, 13, and Pertuis, 84, not loaded: its communes there are not known).
+    crossing = _box_file(tmp_path / "durance.geojson", 5.40, 43.62, 5.56, 43.74)
+    options = DiagnosticOptions(territory=f"fichier:{crossing}", signature=date(2025, 8, 31))
+    d = compute(db, resolve_territory(db, options.territory), options)
     assert d.taille.label == "non disponible" and d.taille.calendar is not None
     section = report_taille_section(d)
     assert [t["title"] for t in section["tables"]] == ["Calendrier des missions après la signature"]

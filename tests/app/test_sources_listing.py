@@ -27,5 +27,8 @@ def test_origins_and_checksums_are_printed_whole(ws: Workspace, capsys: pytest.C
     for origin in origins:  # a path cut by the wrapping would name no file
         path = Path(origin.removeprefix("miroir:"))
         assert path.exists() or origin.startswith("http"), origin
-    checksums = {line.removeprefix("  sha256 : ") for line in lines if line.startswith("  sha256 : ")}
+    # Called the load's fingerprint: a scoped load's is the sha256 of the file and the départements (a review).
+    label = "  empreinte du chargement (sha256) : "
+    checksums = {line.removeprefix(label) for line in lines if line.startswith(label)}
     assert checksums and checksums <= checksums_stored
+    assert not any(line.startswith("  sha256 :") for line in lines)

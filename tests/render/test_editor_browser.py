@@ -502,9 +502,14 @@ def test_unknown_codes_are_reported_not_added(editor: Any) -> None:
     s = call(editor, "add(['4070', ' 01003 ', 'Lyon'])")
     assert C in s["communes"] and s["codes_inconnus"] == ["4070", "Lyon"]
     # A page cannot tell an unknown code from a commune outside its zone: said so, and that the export lacks them.
+    # What is no code is said so, and a code read otherwise than typed says how (a review: « null » was said to be
+    # outside the loaded départements, « 1004 » shown without its leading zero).
     assert editor.text_content("#message") == (
-        "Codes absents de cette page, non ajoutés : 4070, Lyon (codes inconnus, ou communes hors de la zone de cette "
-        "page : absents de l'export)")
+        "Codes absents de cette page, non ajoutés : « Lyon » (n'est pas un code INSEE) ; 4070 lu 04070 (codes "
+        "inconnus, ou communes hors de la zone de cette page : absents de l'export)")
+    call(editor, "add(null)")
+    assert editor.text_content("#message") == ("Codes absents de cette page, non ajoutés : « null » (n'est pas un "
+                                                "code INSEE)")
 
 
 def test_city_code_selects_its_arrondissements(tmp_path: Path) -> None:
@@ -845,6 +850,44 @@ def test_an_imported_redraw_without_its_communes_beyond_the_load_is_whole_as_its
             assert [line.split(",")[0] for line in call(page, "csv()").splitlines()[1:]] == [A, B, *kept]
             # Undone and done again, the kept communes stay those of the file.
             call(page, "undo()")
+        assert errors == [] and console == []
+    finally:
+        close_page(page)
+
+
+def test_a_cpts_reaching_beyond_the_load_has_the_taille_of_its_whole_population(tmp_path: Path) -> None:
+    """A review: a CPTS with communes in départements not loaded read « taille non disponible » where its diagnostic
+    gives the taille of its whole population (the national COG's). Known answer by hand: A, B and D hold 25 000,
+    15 000 and 1 000 inhabitants; beyond the load, 05001 (listed with its former code 05002) 30 000 and 05003
+    12 000."""
+    beyond = ("05001", "05002", "05003")
+    alpha = ListedPerimeter("CPTS Alpha", "L1", (A, B, D), beyond_the_load=2, beyond_the_load_codes=beyond,
+                            beyond_the_load_communes=("05001", "05001", "05003"),
+                            beyond_the_load_populations=(30_000, 30_000, 12_000))
+    unknown = ListedPerimeter("CPTS Gamma", "L1", (E,), beyond_the_load=1, beyond_the_load_codes=("05004",),
+                              beyond_the_load_communes=("05004",), beyond_the_load_populations=(None,))
+    page, errors, console = open_page(write_editor_page(
+        case.editor_data(perimeters=[alpha, *case.perimeters()[1:], unknown]), tmp_path / "editeur.html").path)
+    try:
+        s = call(page, "startFrom('CPTS Alpha')")
+        assert (s["population"], s["population_territoire_entier"], s["taille"]) == (41_000, 83_000, 3)
+        assert page.text_content("#v-taille") == "Taille 3 (de 80\u202f000 à 175\u202f000 habitants)"
+        assert page.text_content("#v-seuils").startswith(
+            "établie sur la population du territoire entier, 83\u202f000 hab., dont 42\u202f000 dans ses communes hors "
+            "des départements chargés dans la base ; jusqu’à 3\u202f000 habitants de moins sans quitter la taille 3")
+        s = call(page, f"remove('{B}')")
+        assert (s["population_territoire_entier"], s["taille"]) == (68_000, 2)
+        # An imported redraw keeping 05002 only: its commune 05001 (30 000), with A and B.
+        source = tmp_path / "export.csv"
+        source.write_text("code_insee,nom,cpts_redessinee,liste\n" + "".join(
+            f"{code},,CPTS Alpha,L1\n" for code in (A, B, "05002")), encoding="utf-8")
+        page.set_input_files("#file-import", str(source))
+        page.wait_for_function("window.cptsEditor.state().communes_hors_base === 1")
+        s = call(page, "state()")
+        assert (s["population_territoire_entier"], s["taille"]) == (70_000, 2)
+        # A commune beyond the load of unknown population: the taille is not known.
+        s = call(page, "startFrom('CPTS Gamma')")
+        assert (s["taille"], s["population_territoire_entier"]) == (None, None)
         assert errors == [] and console == []
     finally:
         close_page(page)

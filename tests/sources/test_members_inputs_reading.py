@@ -152,7 +152,26 @@ def test_header_only_members_file_is_refused(tmp_path: Path) -> None:
         read_adherents(path)
     assert (info.value.message, info.value.line) == (
         "Fichier des adhérents vide : le fichier n'a que sa ligne d'en-tête, aucun adhérent ; complétez-le, ou "
-        "retirez ADHERENTS=", 2)
+        "retirez ADHERENTS= (option --adherents)", 2)
+
+
+@pytest.mark.parametrize("total", ["Total", "TOTAL GÉNÉRAL", "Sous-total", "Total adhérents", "Ensemble"])
+def test_a_total_row_is_left_out_and_said(tmp_path: Path, total: str) -> None:
+    """A review: « Total;17 » under two rows of counts was refused as an unknown profession, with the hint
+    « Autre (Total) », which would have counted 17 more members."""
+    from pipeline.sources.adherents import adherent_notes
+
+    path = tmp_path / "adherents.csv"
+    path.write_text(f"Profession;Nombre\nInfirmiers;12\nMédecins généralistes;5\n{total};17\n", encoding="utf-8")
+    members = read_adherents(path)
+    assert members[["groupe", "nombre", "ligne"]].values.tolist() == [["Infirmiers", 12, 2],
+                                                                      ["Médecins généralistes", 5, 3]]
+    assert adherent_notes(members) == [f"Adhérents, ligne 4 : ligne de total « {total} » (17) non comptée (somme "
+                                       "des autres lignes : 17)"]
+    path.write_text(f"Profession;Nombre\n{total};17\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_adherents(path)
+    assert info.value.message.startswith("Fichier des adhérents vide : il n'a qu'une ligne de total, aucun adhérent")
 
 
 def test_the_registrys_national_identifier_is_read_as_its_number(tmp_path: Path) -> None:

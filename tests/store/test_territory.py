@@ -252,6 +252,13 @@ def test_unknown_cpts_suggests_close_names(db: duckdb.DuckDBPyConnection) -> Non
     assert "vouliez-vous dire : « cpts:CPTS du Verdon »" in str(info.value)
 
 
+def test_a_cpts_name_alike_only_by_its_word_cpts_is_not_suggested(db: duckdb.DuckDBPyConnection) -> None:
+    """A review: « CPTS Inconnue » got « vouliez-vous dire : « cpts:CPTS Guil Durance » ? », close by « CPTS »."""
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "cpts:CPTS Inconnue")
+    assert str(info.value.message) == "CPTS inconnue : « CPTS Inconnue »"
+
+
 def test_marseille_cpts_keeps_arrondissements_as_units(db: duckdb.DuckDBPyConnection) -> None:
     name = db.execute(
         "SELECT cpts FROM cpts_membres WHERE unit_code = '13201' AND listing = 'paca'"

@@ -261,6 +261,24 @@ def test_marseille_postal_codes_read_as_other_communes_are_pointed_out(db: duckd
     assert not any("codes postaux" in n for n in resolve_territory(db, "communes:13001,13002,04070,04001,04081").notes)
 
 
+def test_codes_a_file_names_with_their_own_communes_are_no_postal_codes(db: duckdb.DuckDBPyConnection,
+                                                                         tmp_path: Path) -> None:
+    """A review: the editor's export « 13001,Aix-en-Provence / 13005,Aubagne », read back, got the note on
+    Marseille's postal codes, which its names rule out; without names, or with a name of its own code only for
+    one of them, the note stays for the others."""
+    names = raw.names("6.0.0")
+    named = tmp_path / "export.csv"
+    named.write_text(f"code_insee,nom\n13001,{names['13001']}\n13005,{names['13005']}\n", encoding="utf-8")
+    assert not any("codes postaux" in n for n in resolve_territory(db, f"fichier:{named}").notes)
+    bare = tmp_path / "codes.csv"
+    bare.write_text("code_insee\n13001\n13005\n", encoding="utf-8")
+    assert any("si ce sont des codes postaux de Marseille" in n for n in resolve_territory(db, f"fichier:{bare}").notes)
+    half = tmp_path / "half.csv"
+    half.write_text(f"code_insee,nom\n13001,{names['13001']}\n13005,\n13006,\n", encoding="utf-8")
+    note = next(n for n in resolve_territory(db, f"fichier:{half}").notes if "codes postaux" in n)
+    assert note.startswith(f"13005 ({names['13005']}), 13006 ({names['13006']}) lus comme codes INSEE")
+
+
 @pytest.mark.parametrize("spec", ["departement:Alpes-de-Haute-Provence", "departement:alpes de haute provence",
                                   "departement:04"])
 def test_departement_by_its_name(db: duckdb.DuckDBPyConnection, spec: str) -> None:
@@ -555,6 +573,31 @@ def test_an_epci_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConn
     assert info.value.message == (
         "EPCI 248400251 hors des départements chargés (ses communes sont dans 30, 84 ; base limitée à 04, 13, 33, "
         "75, 976) : ajoutez-les avec « make data DEPARTEMENTS=04,13,30,33,75,84,976 »")
+
+
+@pytest.mark.parametrize("typed", ["CA du Pays Basque", "Communauté d'agglomération du Pays Basque",
+                                   "ca du pays basque"])
+def test_an_epci_named_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection, typed: str) -> None:
+    """A review: « epci:CA du Pays Basque », the README's example, was « EPCI inconnu » with a suggestion of the
+    Pays Foyen on a load without the Pyrénées-Atlantiques. Its name and SIREN: the 2026 package's epci.json."""
+    found = [e for e in raw.package("6.0.0", "epci") if e["nom"] == "CA du Pays Basque"]
+    assert len(found) == 1 and {m["code"][:2] for m in found[0]["membres"]} == {"64"}
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"epci:{typed}")
+    assert info.value.message == (
+        f"EPCI {found[0]['code']} hors des départements chargés (ses communes sont dans 64 ; base limitée à 04, 13, "
+        "33, 75, 976) : ajoutez-les avec « make data DEPARTEMENTS=04,13,33,64,75,976 »")
+
+
+@pytest.mark.parametrize("typed", ["64102", "Bayonne"])
+def test_a_bassin_de_vie_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection, typed: str) -> None:
+    """A review: « bv:64102 » (Bayonne, 25 communes in the INSEE labels file) was « Territoire vide »."""
+    assert raw.zone_labels()[("BV2022", "64102")]["LIBGEO"] == "Bayonne"
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"bv:{typed}")
+    assert info.value.message == (
+        "Bassin de vie de Bayonne (BV2022 64102) hors des départements chargés (sa commune pôle est dans le 64 ; base "
+        "limitée à 04, 13, 33, 75, 976) : ajoutez ses départements avec « make data DEPARTEMENTS=04,13,33,64,75,976 »")
 
 
 def test_a_shapefile_in_an_unknown_projection_without_prj_asks_for_its_prj(db: duckdb.DuckDBPyConnection,

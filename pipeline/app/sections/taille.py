@@ -1,9 +1,11 @@
 """Section « Taille et financement ACI »: the taille of the territory's population (seed 001) and its funding.
 
-A CPTS of a listing may lie partly outside the départements the database was loaded for: its population is then
-only that of its loaded communes, a lower bound. The taille it gives is kept only when no missing commune can
-change it (taille 4 already: whether it is a 4++ is then said in a note); otherwise it is « non disponible »,
-with the lower bound said.
+A CPTS of a listing, an EPCI, a bassin de vie or a région may lie partly outside the départements the database
+was loaded for: its figures are those of its loaded communes. Its taille is that of its whole population, which
+the national COG gives for every commune of France (a review: the Durance-Lubéron-Verdon EPCI, 63 751
+inhabitants, was « non disponible (au moins 2) »). Where the whole is not known (a perimeter drawn over no loaded
+commune), the taille is kept only when no missing commune can change it (taille 4 already: whether it is a 4++ is
+then said in a note); otherwise it is « non disponible », with the lower bound said.
 """
 
 from __future__ import annotations
@@ -11,9 +13,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import duckdb
+import pandas as pd
+
 from pipeline.analysis import aci
+from pipeline.model import Territory
 from pipeline.model.diagnostic import TailleSection
 from pipeline.render.report import MISSING_WORDS, format_number
+from pipeline.sources.cpts_listing import OUT_OF_SCOPE, codes_beyond_the_load
+from pipeline.store.queries import beyond_the_load
 
 
 def taille_section(population: int, professionals: int | None, signature: date | None) -> TailleSection:
@@ -32,6 +40,32 @@ def taille_section(population: int, professionals: int | None, signature: date |
     )
 
 
+def whole_population(con: duckdb.DuckDBPyConnection, territory: Territory, anomalies: pd.DataFrame | None,
+                     loaded: int) -> int | None:
+    """The population of a territory partly beyond the load, its communes there included; None when unknown.
+
+    ``anomalies``: its listing's (a listed CPTS's communes outside the load are there); ``loaded``: the population
+    of its loaded communes.
+    """
+    if territory.whole_population is not None:  # a zone: the national COG's
+        return territory.whole_population
+    if anomalies is None or not len(beyond := codes_beyond_the_load(anomalies)):
+        return None
+    if ((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].isna()).any():
+        return None  # a part drawn over no loaded commune: its communes are not known
+    outside = beyond_the_load.population_of(con, set(beyond["current_code"].astype(str)))
+    return None if outside is None else loaded + outside
+
+
+def whole_territory_taille(taille: TailleSection, whole: int, loaded: int) -> tuple[TailleSection, str]:
+    """``taille`` (that of ``whole``, the population of a territory partly beyond the load) saying what it is
+    established on, and the diagnostic's note saying so."""
+    basis = (f"population du territoire entier, {format_number(whole)} habitants, dont "
+             f"{format_number(whole - loaded)} dans ses communes hors des départements chargés dans la base")
+    return (replace(taille, bounds=f"{taille.bounds} ; {basis}", whole_population=whole),
+            f"taille établie sur la {basis} (populations légales du COG)")
+
+
 def unknown_when_partial(taille: TailleSection, population: int, missing: list[str]) -> TailleSection:
     """``taille`` of a territory whose population is only a lower bound: « non disponible » unless certain.
 
@@ -44,9 +78,11 @@ def unknown_when_partial(taille: TailleSection, population: int, missing: list[s
         return taille
     floor = taille.band
     where = f" ({', '.join(missing)})" if missing else ""
+    # Every population is at least taille 1: « au moins en taille 1 » said nothing (a review).
+    reach = (f"ses {format_number(population)} habitants chargés le placent au moins en taille {floor}" if floor > 1
+             else f"ses {format_number(population)} habitants chargés n'en fixent pas la taille")
     reason = (f"population du territoire entier non connue : une partie de ses communes est hors des départements "
-              f"chargés dans la base{where} ; ses {format_number(population)} habitants chargés le placent au "
-              f"moins en taille {floor}")
+              f"chargés dans la base{where} ; {reach}")
     return replace(taille, band=None, label=MISSING_WORDS, bounds=reason, total_possible=None,
                    volet_supplementaire=None, maximum=None, funding=taille.funding.iloc[0:0],
                    missions_without_amount=[], unknown_reason=reason, lower_bound=floor)

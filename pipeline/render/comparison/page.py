@@ -44,7 +44,8 @@ NOTE = ("Rang : place de la CPTS (1 = valeur la plus élevée) parmi les CPTS de
         "périmètre et qu'aucune CPTS des listes chargées ne revendique, dans les régions que ces listes couvrent "
         "(une commune d'une autre région n'est pas comptée : sa liste n'est pas chargée). Type « non disponible » "
         "(la plus grande part de la population est dans une aire d'attraction transfrontalière, dont la classe "
-        "n'est pas publiée) : CPTS sans groupe de comparaison, donc sans rang.")
+        "n'est pas publiée, ou dans des départements non chargés dans la base) : CPTS sans groupe de comparaison, "
+        "donc sans rang.")
 #: What the page's controls do (the page only: the workbook has no map to click).
 PAGE_HELP = "Cliquer un en-tête trie le tableau ; cliquer une CPTS sur la carte montre sa ligne."
 
@@ -74,11 +75,12 @@ def _geometry(comparison: Comparison) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def sources_line(demo: bool) -> str:
-    """The « Sources : … » line of a batch's comparison (``demo``: the registry is the demonstration one)."""
+def sources_line(demo: bool, populations: str) -> str:
+    """The « Sources : … » line of a batch's comparison (``demo``: the registry is the demonstration one;
+    ``populations``: the years of its legal populations, « population légale 2023, 2017 pour Mayotte »)."""
     registry = "Annuaire Santé" + (" (données fictives de démonstration)" if demo else "")
-    return (f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, populations légales "
-            f"{config.POPULATION_YEAR[config.CURRENT_VINTAGE]}, aires d'attraction des villes 2020), IGN Admin "
+    return (f"Sources : Insee/Etalab (COG {config.CURRENT_VINTAGE}, {populations}, aires d'attraction des villes "
+            f"2020), IGN Admin "
             f"Express COG 2018, DREES (APL 2023), {registry}, listes de CPTS chargées ; auto-confinement issu des "
             "recours modélisés (modèle de Huff).")
 
@@ -105,7 +107,8 @@ def _partial_note(table: pd.DataFrame) -> str:
     has, figures, ranked = (("a", "ses", "elle n'est pas classée") if len(partial) == 1
                             else ("ont", "leurs", "elles ne sont pas classées"))
     return (f"Base limitée à certains départements : {format_number(len(partial))} CPTS {has} des communes hors "
-            f"des départements chargés, non comptées ; {figures} chiffres sont partiels et {ranked} : {names}. ")
+            f"des départements chargés, non comptées ; {figures} chiffres sont partiels, sauf la taille, établie sur "
+            f"la population entière (COG), et {ranked} : {names}. ")
 
 
 def _named(table: pd.DataFrame, column: str) -> pd.DataFrame:

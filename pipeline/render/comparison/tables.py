@@ -35,7 +35,8 @@ def _columns() -> list[Column]:
                                           "non couverte limitrophe non disponible)", "text"),
                Column(PARTS, "Parties séparées du périmètre, à plus de 50 m l'une de l'autre (1 : d'un seul tenant ; "
                              "plus : île, enclave ou code erroné de la liste, à vérifier ; vide : une unité sans "
-                             "contour, continuité et population non couverte limitrophe inconnues)", "integer")]
+                             "contour, continuité et population non couverte limitrophe inconnues, ou des communes "
+                             "hors des départements chargés, qui peuvent en relier les parties)", "integer")]
     for figure in FIGURES:
         label, decimals, percent = FIGURE_LABELS[figure]
         # A share is written as in every other table: 0–1 in the CSV (0.559, as flux_synthese.csv has it), shown

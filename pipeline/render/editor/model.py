@@ -67,6 +67,9 @@ class ListedPerimeter:
         The codes its listing names outside the loaded départements, as listed (the export writes them back).
     beyond_the_load_communes
         The current commune of each of them (a code merged since counts in its commune, as ``beyond_the_load``).
+    beyond_the_load_populations
+        The population of each of those communes (the national COG's; None when unknown): the taille is that of
+        the whole CPTS, as in its diagnostic.
     """
 
     name: str
@@ -75,6 +78,7 @@ class ListedPerimeter:
     beyond_the_load: int | None = 0
     beyond_the_load_codes: tuple[str, ...] = ()
     beyond_the_load_communes: tuple[str, ...] = ()
+    beyond_the_load_populations: tuple[int | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,8 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
         (``nom``, ``liste``, ``couleur``, ``units``, ``hors_zone`` and ``hors_zone_codes``: its units outside
         the page's zone, ``hors_base``: communes outside the
         loaded départements, -1 for a drawn part of unknown extent, ``hors_base_codes``: the codes its listing
-        names there, ``hors_base_communes``: their current communes), ``od``
+        names there, ``hors_base_communes``: their current communes, ``hors_base_populations``: their
+        populations), ``od``
         (:func:`~pipeline.render.editor.packing.pack_od`), ``aci`` (``bounds``,
         ``funding`` keyed "1".."4", ``version``), ``initial`` (``units``,
         ``nom``, ``cpts``).
@@ -254,6 +255,9 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             # Their current communes, aligned (an imported redraw keeping some of them counts those communes).
             "hors_base_communes": [list(p.beyond_the_load_communes or p.beyond_the_load_codes)
                                    for p in data.perimeters],
+            # Their populations, aligned (null when unknown): the taille is the whole CPTS's, as its diagnostic's.
+            "hors_base_populations": [list(p.beyond_the_load_populations) or [None] * len(p.beyond_the_load_codes)
+                                      for p in data.perimeters],
         },
         "od": pack_od(data.od, codes, od_decimals),
         "aci": {

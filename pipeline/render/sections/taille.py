@@ -131,3 +131,19 @@ def word_taille_note(d: Diagnostic) -> str:
         note += (" Professionnels de santé recensés dans le territoire : non disponible "
                  f"({t.professionals_unavailable}).")
     return note
+
+
+def population_scope(d: Diagnostic) -> str:
+    """Whose the Word Trame's population is, for a territory partly beyond the load (else nothing)."""
+    if not _loaded_part_only(d):
+        return ""
+    if (whole := d.taille.whole_population) is not None:
+        return (f"communes des départements chargés seulement ; territoire entier : {format_number(whole)} habitants "
+                "(COG), population sur laquelle la taille est établie")
+    return "communes des départements chargés seulement : la population du territoire entier n'est pas connue"
+
+
+def _loaded_part_only(d: Diagnostic) -> bool:
+    """Whether the territory (or a listed CPTS's communes) reaches beyond the loaded départements (a review:
+    « 1 074 habitants » for a CPTS of 31 communes, 28 not loaded)."""
+    return bool(d.territory.beyond_the_load) or (d.pertinence is not None and d.pertinence.beyond_the_load is not None)

@@ -1,9 +1,9 @@
 """Questions about the communes of the départements the database was not loaded for (``communes_hors_chargement``,
-``cog_mapping_hors_chargement``, ``noms_communes``).
+``cog_mapping_hors_chargement``, ``noms_communes``, ``population_france``).
 
 A database loaded with ``make data --departements`` knows where every other commune of France lies (a point
-inside it), its names, and the outline of those that border a loaded commune; it knows nothing else of them
-(population, supply, CPTS). The first two tables are empty after a load of the whole of France.
+inside it), its names, its population, and the outline of those that border a loaded commune; it knows nothing
+else of them (supply, CPTS). The first two tables are empty after a load of the whole of France.
 """
 
 from __future__ import annotations
@@ -68,3 +68,29 @@ def former_commune_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     included), same columns."""
     return read_frame(con, "SELECT code, kind, nom, current_code, departement, charge FROM noms_communes "
                            "WHERE kind IN ('deleguee', 'associee') ORDER BY code, kind")
+
+
+def population_of(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> int | None:
+    """The population of these current communes of France, loaded or not (``population_france``, the current
+    package's); None when one of them has none there (an arrondissement, a code that is no current commune)."""
+    wanted = code_list(codes)
+    row = con.execute("SELECT count(population), coalesce(sum(population), 0) FROM population_france "
+                      "WHERE code = ANY(?::VARCHAR[])", [wanted]).fetchall()[0]
+    return int(row[1]) if int(row[0]) == len(wanted) else None
+
+
+def population_where(con: duckdb.DuckDBPyConnection, level: str, codes: Iterable[str]) -> int | None:
+    """The population of these départements' or régions' (``level`` « departement » or « region ») current
+    communes, loaded or not; None when one of them has none."""
+    column = {"departement": "departement", "region": "region"}[level]
+    row = con.execute(f"SELECT count(*) = count(population), coalesce(sum(population), 0) FROM population_france "
+                      f"WHERE {column} = ANY(?::VARCHAR[])", [code_list(codes)]).fetchall()[0]
+    return int(row[1]) if row[0] else None
+
+
+def populations(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[str, int]:
+    """The population of each of these current communes of France, loaded or not, that has one
+    (``population_france``)."""
+    frame = read_frame(con, "SELECT code, population FROM population_france WHERE code = ANY($codes::VARCHAR[]) "
+                            "AND population IS NOT NULL", {"codes": code_list(codes)})
+    return dict(zip(frame["code"].astype(str), frame["population"].astype("int64").tolist(), strict=True))

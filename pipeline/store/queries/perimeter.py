@@ -75,6 +75,19 @@ def zone_sizes(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str
             {code: int(n) for level, code, n in rows if level == "EPCI"})
 
 
+def zone_population(con: duckdb.DuckDBPyConnection, level: str, code: str) -> int | None:
+    """Population of a bassin de vie 2022 (``level`` « BV2022 ») or an EPCI (« EPCI ») in the whole country, on the
+    current geography, whatever départements the database holds; None when unknown (``zones_unites``)."""
+    rows = con.execute("SELECT population FROM zones_unites WHERE niveau = ? AND code = ?", [level, code]).fetchall()
+    return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+
+def zone_labels(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+    """``code, libelle`` of every zone of France of an INSEE zoning (``EPCI``, ``BV2022``…), loaded or not."""
+    return con.execute("SELECT code, libelle FROM zonages_libelles WHERE niveau = ? AND libelle IS NOT NULL",
+                       [level]).df()
+
+
 def aav_labels(con: duckdb.DuckDBPyConnection) -> pd.Series:
     """Labels of the aires d'attraction des villes 2020, indexed by code."""
     frame = con.execute("SELECT code, libelle FROM zonages_libelles WHERE niveau = 'AAV2020'").df()

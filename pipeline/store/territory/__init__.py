@@ -40,6 +40,7 @@ from pipeline.geography import (
 )
 from pipeline.model import Territory
 from pipeline.store.queries import beyond_the_load, geography, listings, perimeter, provenance
+from pipeline.store.territory import beyond_zones
 from pipeline.store.territory.code_hint import cpts_code_hint
 from pipeline.store.territory.codes import (
     absent_zone,
@@ -126,6 +127,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     redraws: tuple[str, str] | None = None
     shared_name = slug_clash = False
     partial = False  # part of the zone lies in départements the database was not loaded for
+    whole: int | None = None  # then the zone's whole population, when the national COG gives it
     canonical = None  # a zone's identifier as resolved, whatever its spelling (its output folder)
     if kind == "communes":
         units, notes = resolve_codes(con, _commune_items(value), spec)
@@ -137,6 +139,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         if epci is None and len(same := same_name(geography.epcis(con), "nom", value)) == 1:
             value, epci = str(same["code"].iloc[0]), str(same["nom"].iloc[0])  # its exact name, as suggested
         if epci is None:
+            value = beyond_zones.epci_named(con, value) or value  # an EPCI named outside the load: its SIREN
             loaded = provenance.loaded_departements(con)
             if loaded and (elsewhere := geography.epci_departements(con, value)):
                 raise TerritoryError(
@@ -149,6 +152,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         canonical = f"epci:{value}"
         notes = _beyond_the_load(con, "EPCI", value, units, "cet EPCI")
         partial = bool(notes)
+        whole = perimeter.zone_population(con, "EPCI", value) if partial else None
         label = epci
     elif kind == "bv":
         code, zero = normalise_insee_code(value)  # a bassin de vie is named by its pole commune's code
@@ -166,11 +170,14 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
             raise TerritoryError(
                 f"Bassin de vie 2022 inconnu : {value}" + suggest(value, names["libelle"], names["code"]) + hint
             )
-        units, notes = resolve_codes(con, geography.communes_of_bassin_de_vie(con, value), spec, typed_by_user=False)
+        if not (members := geography.communes_of_bassin_de_vie(con, value)):
+            raise beyond_zones.bassin_de_vie_not_loaded(con, value, bv)
+        units, notes = resolve_codes(con, members, spec, typed_by_user=False)
         canonical = f"bv:{value}"
         beyond = _beyond_the_load(con, "BV2022", value, units, "ce bassin de vie")
         notes = restored + notes + beyond
         partial = bool(beyond)
+        whole = perimeter.zone_population(con, "BV2022", value) if partial else None
         label = f"Bassin de vie {of_place(bv)} (BV2022 {value})"
     elif kind in ("departement", "region"):
         # Several zones together (« departement:2A,2B », Corsica): a review saw it called « inconnu ».
@@ -183,6 +190,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         label = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " et " + labels[-1]
         notes = [note for _, part_notes in parts for note in part_notes]
         partial = bool(notes)
+        whole = beyond_the_load.population_where(con, kind, [code for code, _ in zones]) if partial else None
     elif kind == "cpts":
         units, notes, cpts, listing, shared_name, slug_clash = _resolve_cpts(con, value)
         # The listing is named only where two listings hold the same CPTS name.
@@ -202,7 +210,7 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         label = name
     return Territory(spec=spec, kind=kind, label=label, units=units, notes=notes, cpts=cpts, listing=listing,
                      name=name, shared_name=shared_name, slug_clash=slug_clash,
-                     redraws=redraws, beyond_the_load=partial, canonical=canonical)
+                     redraws=redraws, beyond_the_load=partial, canonical=canonical, whole_population=whole)
 
 
 def _bare_path(value: str) -> str:

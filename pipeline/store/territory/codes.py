@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import duckdb
 import pandas as pd
@@ -70,7 +71,14 @@ def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3,
     unique = list(normalised.unique())
     # A partial name ("Digne") is best matched by names that start with it.
     close = [n for n in unique if n.startswith(key + " ") or n == key][:limit]
-    close += [n for n in difflib.get_close_matches(key, unique, n=limit, cutoff=0.6) if n not in close]
+    # Compared without the word every CPTS name starts with: « CPTS Inconnue » was close to « CPTS Guil Durance »
+    # by « CPTS » alone (a review).
+    def core(name: str) -> str:
+        return re.sub(r"^cpts\s+", "", name)
+
+    cores = {core(n): n for n in reversed(unique)}
+    close += [cores[n] for n in difflib.get_close_matches(core(key), list(cores), n=limit, cutoff=0.6)
+              if cores[n] not in close]
     close = close[:limit]
     if not close:
         return ""
@@ -179,13 +187,14 @@ SPREADSHEET_NOTES = 3
 
 
 def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str,
-                  places: list[str] | None = None, *, typed_by_user: bool = True) -> tuple[pd.DataFrame, list[str]]:
+                  places: list[str] | None = None, *, typed_by_user: bool = True,
+                  named_alike: Collection[str] = ()) -> tuple[pd.DataFrame, list[str]]:
     """Resolve codes (or exact commune names) to units, collecting every error.
 
     ``places``: where each value stands (« ligne 7 » of a file), named in its error. ``typed_by_user`` False: the
     codes come from the tool itself (a drawn perimeter's communes, a bassin de vie's, a loaded listing's members),
     and no code can be a postal code typed for another (a review got the note on a perimeter drawn over Marseille
-    and Aix-en-Provence).
+    and Aix-en-Provence); ``named_alike``: codes a file names with their own commune's name, none either.
     """
     # Only the rows of the given codes (and of the communes that replaced them): the whole tables are read for
     # a name only, which needs every name.
@@ -380,5 +389,5 @@ def resolve_codes(con: duckdb.DuckDBPyConnection, values: list[str], source: str
             notes.append(f"arrondissements déjà compris dans la commune {city} ({name}), ignorés : "
                          + ", ".join(within))
     frame = frame[~inside]
-    postal = postal_codes_of_a_city(frame, typed) if typed_by_user else []
+    postal = postal_codes_of_a_city(frame, typed - set(named_alike)) if typed_by_user else []
     return frame[UNIT_COLUMNS].reset_index(drop=True), notes + postal

@@ -108,6 +108,24 @@ def check_file_names(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, column
                        [int(n) for n in rows[line_column]], names_column, path)
 
 
+def codes_named_alike(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, column: str, line_column: str) -> set[str]:
+    """The codes of a read CSV (``column``) whose row names their own commune in its names column: such a code is
+    no postal code typed for another commune (a review: the editor's export, « 13001,Aix-en-Provence », got the
+    note on Marseille's postal codes)."""
+    names_column = name_column([c for c in frame.columns if c != line_column], column)
+    if names_column is None:
+        return set()
+    codes = [normalise_insee_code(str(c).strip())[0] for c in frame[column].fillna("")]
+    names = frame[names_column].fillna("").astype(str).tolist()
+    wanted = {c for c in codes if c is not None}
+    mapping = geography.cog_mapping(con, wanted).set_index("code")
+    unit_names = geography.units(con, wanted | set(mapping["current_code"].dropna().astype(str))).set_index(
+        "unit_code")["nom"].to_dict()
+    wrong, _ = disagreements(codes, names, [int(n) for n in frame[line_column]], mapping, unit_names,
+                             lambda: merged_names_of(_every_former_name(con)))
+    return {c for c, n in zip(codes, names, strict=True) if c is not None and n.strip()} - {w[1] for w in wrong}
+
+
 def _every_former_name(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``current_code``, ``nom`` of every code mapped to a current commune, and of the communes déléguées keeping
     their commune nouvelle's code (a review: « 04120;Meyronnes » was refused as a postal code)."""

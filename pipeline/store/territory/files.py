@@ -22,7 +22,7 @@ from pipeline.sources.files import first_listed
 from pipeline.sources.listing_headers import cpts_header, header_key
 from pipeline.store.queries import geography, listings, provenance
 from pipeline.store.territory.codes import resolve_codes, same_name
-from pipeline.store.territory.file_names import check_file_names, check_names, name_column
+from pipeline.store.territory.file_names import check_file_names, check_names, codes_named_alike, name_column
 from pipeline.store.territory.several_cpts import distinct_values, refuse_several_cpts
 
 if TYPE_CHECKING:
@@ -121,7 +121,8 @@ def resolve_file(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> FileT
     if (cpts_column := cpts_header([c for c in frame.columns if c != _LINE])) is not None:
         refuse_several_cpts(_distinct_values(frame, cpts_column), cpts_column, path)
     try:
-        units, notes = resolve_codes(con, codes, "codes du fichier", places)
+        units, notes = resolve_codes(con, codes, "codes du fichier", places,
+                                     named_alike=codes_named_alike(con, frame[code_text != ""], column, _LINE))
     except TerritoryError as exc:
         raise TerritoryError(exc.message, path) from exc
     notes += check_file_names(con, frame, column, _LINE, path)

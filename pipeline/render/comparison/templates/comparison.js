@@ -1,7 +1,7 @@
 /* Comparison of the CPTS of a listing: sortable table and choropleth map with a selectable indicator.
    Reads the JSON of #comparison-data (layout: pipeline.render.comparison.page.payload). Exposes
    window.cptsComparison = { sortBy(key, descending), showIndicator(key), order(), indicator(),
-   colourOf(anchor), classes() } for tests and scripts. */
+   colourOf(anchor), classes(), zones(), frameZone(name) } for tests and scripts. */
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("comparison-data").textContent);
@@ -157,6 +157,7 @@
 
   // ---------------------------------------------------------------- map
   var map = L.map("map", { zoomSnap: 0.25, attributionControl: false });
+  window.cptsComparisonMap = map;  // for tests and scripts
   L.control.scale({ imperial: false }).addTo(map);
   var byAnchor = {};
   D.rows.forEach(function (r) { byAnchor[r.ancre] = r; });
@@ -172,7 +173,44 @@
       });
     }
   }).addTo(map);
-  if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); } else { map.setView([46.6, 2.4], 5); }
+  /* A listing may hold CPTS of mainland France and of overseas départements: framed together, the mainland ones
+     were specks on a map 10 000 km wide (a review: PACA and Mayotte). Each zone is framed apart, the largest first,
+     and a button per zone frames the others. */
+  var ZONES = [
+    { name: "France métropolitaine", box: [[41, -5.8], [51.5, 10]] }, { name: "Guadeloupe", box: [[15.8, -61.9], [16.6, -60.9]] },
+    { name: "Martinique", box: [[14.3, -61.3], [14.95, -60.75]] }, { name: "Guyane", box: [[2, -54.7], [6, -51.5]] },
+    { name: "La Réunion", box: [[-21.5, 55.1], [-20.8, 55.9]] }, { name: "Mayotte", box: [[-13.1, 44.9], [-12.55, 45.35]] }
+  ];
+  var zoneBounds = {};
+  layer.eachLayer(function (lyr) {
+    var centre = lyr.getBounds().getCenter();
+    var zone = ZONES.filter(function (z) { return L.latLngBounds(z.box).contains(centre); })[0];
+    var name = zone ? zone.name : "Autres";
+    zoneBounds[name] = zoneBounds[name] ? zoneBounds[name].extend(lyr.getBounds()) : L.latLngBounds(lyr.getBounds().getSouthWest(), lyr.getBounds().getNorthEast());
+    zoneBounds[name].count = (zoneBounds[name].count || 0) + 1;
+  });
+  var zoneNames = Object.keys(zoneBounds).sort(function (a, b) { return zoneBounds[b].count - zoneBounds[a].count || (a < b ? -1 : 1); });
+  function frameZone(name) {
+    if (!zoneBounds[name]) { throw new Error("zone inconnue : " + name); }
+    map.fitBounds(zoneBounds[name], { padding: [10, 10] });
+    return name;
+  }
+  if (zoneNames.length) { frameZone(zoneNames[0]); } else { map.setView([46.6, 2.4], 5); }
+  if (zoneNames.length > 1) {
+    var zonesControl = L.control({ position: "topright" });
+    zonesControl.onAdd = function () {
+      var box = L.DomUtil.create("div", "zones leaflet-bar");
+      zoneNames.forEach(function (name) {
+        var button = L.DomUtil.create("button", "", box);
+        button.type = "button";
+        button.textContent = name + " (" + zoneBounds[name].count + ")";
+        L.DomEvent.on(button, "click", function (e) { L.DomEvent.stop(e); frameZone(name); });
+      });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    zonesControl.addTo(map);
+  }
 
   function quantileBreaks(values, k) {
     var sorted = values.slice().sort(function (a, b) { return a - b; });
@@ -291,6 +329,8 @@
     order: order,
     indicator: function () { return state.indicator; },
     colourOf: colourOf,
-    classes: function () { return state.breaks.slice(); }
+    classes: function () { return state.breaks.slice(); },
+    zones: function () { return zoneNames.slice(); },
+    frameZone: frameZone
   };
 })();

@@ -75,6 +75,9 @@
     // Communes the edited CPTS's listing names outside the loaded départements (null: a drawn part, how many
     // unknown): absent from every page, its taille is « non disponible », as in its diagnostic.
     var beyondTheLoad = 0;
+    // Their population (the national COG's; null when unknown): the taille is the whole CPTS's, as its diagnostic's
+    // (a review: « non disponible » where the diagnostic gives it).
+    var beyondPopulation = 0;
     // Units of the edited CPTS loaded but outside this page's zone (not drawn): its population, taille and flows
     // here are those of its part in the zone only, so they are « non disponible », not partial figures read as the
     // CPTS's (a review: a CPTS crossing the région's boundary read « taille 1, il manque 20 112 habitants »).
@@ -86,21 +89,27 @@
         redraw without them read « taille non disponible » where its file's diagnostic gives one). */
     function rebase(units, edited, listing, outsideZone, outsideLoad) {
       beyondTheLoad = 0;
+      beyondPopulation = 0;
       beyondTheZone = 0;
       for (var p = 0; p < P.nom.length; p++) {
         if (P.nom[p] !== edited || P.liste[p] !== listing) { continue; }
         if (P.hors_base && P.hors_base[p]) { beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p]; }
         if (P.hors_zone && P.hors_zone[p]) { beyondTheZone = P.hors_zone[p]; }
-        if (beyondTheLoad !== null && Array.isArray(outsideLoad) && P.hors_base_codes) {
-          // Listed codes count in their current commune; another code beyond the load (a commune added, or a former
-          // code the listing does not give) counts as one.
-          var communes = new Set();
-          outsideLoad.forEach(function (code) {
-            var i = P.hors_base_codes[p].indexOf(code);
-            communes.add(i >= 0 ? P.hors_base_communes[p][i] : code);
-          });
-          beyondTheLoad = communes.size;
-        }
+        if (beyondTheLoad === null || !P.hors_base_codes) { beyondPopulation = null; continue; }
+        // Listed codes count in their current commune; another code beyond the load (a commune added, or a former
+        // code the listing does not give) counts as one, of unknown population.
+        var kept = Array.isArray(outsideLoad) ? outsideLoad : P.hors_base_codes[p];
+        var communes = new Map();
+        kept.forEach(function (code) {
+          var i = P.hors_base_codes[p].indexOf(code);
+          communes.set(i >= 0 ? P.hors_base_communes[p][i] : code,
+                       i >= 0 && P.hors_base_populations ? P.hors_base_populations[p][i] : null);
+        });
+        if (Array.isArray(outsideLoad)) { beyondTheLoad = communes.size; }
+        if (communes.size !== beyondTheLoad) { beyondPopulation = null; }  // communes counted, not named: unknown
+        communes.forEach(function (population) {
+          beyondPopulation = beyondPopulation === null || population === null ? null : beyondPopulation + population;
+        });
       }
       if (edited !== null && typeof outsideZone === 'number') { beyondTheZone = outsideZone; }
       // Claims by CPTS other than the one being edited (its name in its listing, as the diagnostic leaves out).
@@ -182,9 +191,13 @@
       var found = [];
       var unknown = [];
       var former = [];
+      // What each unknown entry was read as: null when it is no code at all (a review: « null » was said to be
+      // outside the loaded départements, « 1004 » without a word that it was read as 01004).
+      var readAs = {};
       var formerCodes = D.former || {};
       (codes || []).forEach(function (raw) {
         var code = normaliseCode(raw);
+        readAs[String(raw).trim()] = code;
         var units = code === null ? null : unitsOf(code);
         if (units === null && code !== null && Object.prototype.hasOwnProperty.call(formerCodes, code)) {
           units = unitsOf(formerCodes[code]);
@@ -196,7 +209,7 @@
           unknown.push(String(raw).trim());
         }
       });
-      return { units: found, unknown: unknown, former: former };
+      return { units: found, unknown: unknown, former: former, readAs: readAs };
     }
 
     function sumPopulation(units) {
@@ -311,8 +324,12 @@
         }
       });
       var taille = null;
-      if (members.length && pop.population !== null && beyondTheLoad === 0 && beyondTheZone === 0) {
-        taille = 1 + D.aci.bounds.filter(function (b) { return pop.population >= b; }).length;
+      // With communes beyond the load, the whole CPTS's population (theirs from the national COG).
+      var whole = beyondTheLoad === 0 ? pop.population
+        : beyondTheLoad === null || beyondPopulation === null || pop.population === null ? null
+          : pop.population + beyondPopulation;
+      if (members.length && whole !== null && beyondTheZone === 0) {
+        taille = 1 + D.aci.bounds.filter(function (b) { return whole >= b; }).length;
       }
       var shared = members.filter(function (m) { return otherClaims[m].length > 0; });
       var byCpts = new Map();
@@ -370,6 +387,8 @@
         taille: taille,
         financement: taille === null ? null : D.aci.funding[String(taille)],
         communes_hors_base: beyondTheLoad,
+        // The population the taille is established on when communes are beyond the load (null otherwise).
+        population_territoire_entier: members.length && beyondTheLoad !== 0 && taille !== null ? whole : null,
         unites_hors_zone: beyondTheZone,
         version_aci: D.aci.version,
         unites_partagees: codes(shared),

@@ -143,24 +143,30 @@
         setText('v-seuils', '');
         return;
       }
+      var whole = s.population_territoire_entier;
       setText('v-taille', 'Taille ' + s.taille + ' (' + bandText(s.taille) + ')');
+      var population = whole === null ? s.population : whole;
       var f = s.financement;
       var b = D.aci.bounds;
       var margins = [];
       if (s.taille > 1) {
         // b holds each band's lowest population (175 001 for « plus de 175 000 »): the margin is what may be lost
         // while keeping the band (a review read « 1 425 habitants au-dessus du seuil » against 175 000).
-        var margin = s.population - b[s.taille - 2];
+        var margin = population - b[s.taille - 2];
         margins.push(margin === 0 ? 'population au seuil exact de la taille ' + s.taille + ' (un habitant de moins : ' +
           'taille ' + (s.taille - 1) + ')' : 'jusqu’à ' + plural(margin, 'habitant', 'habitants') + ' de moins sans ' +
           'quitter la taille ' + s.taille);
       }
       if (s.taille <= b.length) {
         // « il manque 1 habitant » (a review read « 1 habitants » at 39 999).
-        margins.push('il manque ' + plural(b[s.taille - 1] - s.population, 'habitant', 'habitants') +
+        margins.push('il manque ' + plural(b[s.taille - 1] - population, 'habitant', 'habitants') +
           ' pour la taille ' + (s.taille + 1));
       }
       // A mission without amount makes the totals floors: « au moins », never « maximum » (a review).
+      if (whole !== null) {  // the figure the margins are counted on
+        margins.unshift('établie sur la population du territoire entier, ' + habitants(whole) + ', dont ' +
+          fmt(whole - s.population) + ' dans ses communes hors des départements chargés dans la base');
+      }
       var floor = D.aci.note ? 'au moins ' : '';
       setText('v-financement', 'Financement annuel (' + D.aci.libelle + ') : ' + floor + fmt(f.total_possible) +
         ' € possibles, volet supplémentaire ' + fmt(f.volet_supplementaire) + ' €, ' + (floor || 'maximum ') +

@@ -217,13 +217,21 @@
 
   /** The codes the page does not hold: unknown ones, or communes outside its zone, which the page cannot tell apart
    *  (a review: a commune of another département was called « inconnu ») and which its export leaves out. */
-  function absent(codes) {
+  function absent(codes, readAs) {
+    readAs = readAs || {};
+    function read(typed) { return Object.prototype.hasOwnProperty.call(readAs, typed) ? readAs[typed] : typed; }
+    function shown(typed) { return read(typed) === typed ? typed : typed + ' lu ' + read(typed); }
+    var notCodes = codes.filter(function (typed) { return read(typed) === null; });
+    var valid = codes.filter(function (typed) { return read(typed) !== null; });
     // Those of a département the database does not hold are said so, as the command line says it (a re-check).
-    var unloaded = codes.filter(function (code) { return !isLoadedDepartement(code); });
-    var other = codes.filter(function (code) { return isLoadedDepartement(code); });
-    return [other.length ? other.join(', ') + ' (codes inconnus, ou communes hors de la zone de cette page : absents ' +
-      'de l\'export)' : '', unloaded.length ? unloaded.join(', ') + ' (hors des départements chargés dans la base : ' +
-      'absents de l\'export ; make data DEPARTEMENTS=… les ajoute)' : ''].filter(Boolean).join(' ; ');
+    var unloaded = valid.filter(function (typed) { return !isLoadedDepartement(read(typed)); });
+    var other = valid.filter(function (typed) { return isLoadedDepartement(read(typed)); });
+    return [notCodes.length ? notCodes.map(function (t) { return '« ' + t + ' »'; }).join(', ') +
+      (notCodes.length > 1 ? ' (ne sont pas des codes INSEE)' : ' (n\'est pas un code INSEE)') : '',
+      other.length ? other.map(shown).join(', ') + ' (codes inconnus, ou communes hors de la zone de cette page : ' +
+      'absents de l\'export)' : '', unloaded.length ? unloaded.map(shown).join(', ') + ' (hors des départements ' +
+      'chargés dans la base : absents de l\'export ; make data DEPARTEMENTS=… les ajoute)' : ''
+    ].filter(Boolean).join(' ; ');
   }
 
   /** The département of a commune code (three characters overseas: 976). */
@@ -247,7 +255,7 @@
       remember();
       found.units.forEach(function (m) { selected[m] = value; });
     }
-    message([found.unknown.length ? 'Codes absents de cette page, non ajoutés : ' + absent(found.unknown) : '',
+    message([found.unknown.length ? 'Codes absents de cette page, non ajoutés : ' + absent(found.unknown, found.readAs) : '',
       formerText(found.former)].filter(Boolean).join(' ; '), found.unknown.length === 0);
     return render();
   }
@@ -262,7 +270,7 @@
     lastFormer = found.former;
     // Distinct units: two former codes of one commune nouvelle load it once.
     message(plural(new Set(found.units).size, 'unité chargée', 'unités chargées') +
-      (found.unknown.length ? ' ; codes absents de cette page, non chargés : ' + absent(found.unknown) : '') +
+      (found.unknown.length ? ' ; codes absents de cette page, non chargés : ' + absent(found.unknown, found.readAs) : '') +
       (found.former.length ? ' ; ' + formerText(found.former) : ''),
       found.unknown.length === 0);
     return render();
