@@ -121,7 +121,7 @@ def national_zone_units(communes: pd.DataFrame, appartenance: pd.DataFrame) -> p
     ----------
     communes
         Current communes of the whole country: ``code``, ``epci`` (NA when none), ``population`` (NA when
-        the package gives none).
+        the package gives none), ``departement``.
     appartenance
         The INSEE table on the current geography (:func:`pipeline.sources.insee.on_current_geography`):
         ``code``, ``bv2022``.
@@ -130,7 +130,7 @@ def national_zone_units(communes: pd.DataFrame, appartenance: pd.DataFrame) -> p
     -------
     DataFrame
         ``niveau`` (« BV2022 » or « EPCI »), ``code``, ``unites`` (int64), ``population`` (Int64: NA when a
-        commune of the zone has none), sorted.
+        commune of the zone has none), ``departements`` (its communes' départements, « 01,73,74 »), sorted.
     """
     units = communes.assign(unites=[analysis_unit_count(str(c)) for c in communes["code"]],
                             population=pd.to_numeric(communes["population"]).astype("Int64"))
@@ -142,6 +142,8 @@ def national_zone_units(communes: pd.DataFrame, appartenance: pd.DataFrame) -> p
         population = zones["population"].sum(min_count=1).where(~zones["population"].apply(lambda p: p.isna().any()))
         parts.append(pd.DataFrame({"niveau": level, "code": zones["unites"].sum().index.astype(str),
                                    "unites": zones["unites"].sum().to_numpy(),
-                                   "population": population.to_numpy()}))
+                                   "population": population.to_numpy(),
+                                   "departements": zones["departement"].agg(
+                                       lambda d: ",".join(sorted(set(d.astype(str))))).to_numpy()}))
     out = pd.concat(parts, ignore_index=True).astype({"unites": "int64", "population": "Int64"})
     return out.sort_values(["niveau", "code"]).reset_index(drop=True)

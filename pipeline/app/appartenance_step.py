@@ -35,7 +35,7 @@ NOTES = "INSEE, table d'appartenance géographique des communes au 1er janvier 2
 #: 2: with the units of every bassin de vie and EPCI of the country (``zones_unites``); 3: with the communes
 #: created or restored since the table, which take the zonings of the communes they come from (``herite_de``);
 #: 4: with the population of every aire d'attraction des villes of the country (``aires_populations``); 5: with the
-#: population of every bassin de vie and EPCI of the country (``zones_unites``).
+#: population and départements of every bassin de vie and EPCI of the country (``zones_unites``).
 LOADER_VERSION = "5"
 
 
@@ -64,7 +64,7 @@ def load_appartenance(con: duckdb.DuckDBPyConnection, mirror: Path | None, force
         extended = insee.on_current_geography(table, current, mapping, edges)
         of_the_table = next(s.communes for s in staged if s.vintage == int(source.vintage))
         return {"appartenance": extended,
-                "zones_unites": national_zone_units(current[["code", "epci", "population"]], extended),
+                "zones_unites": national_zone_units(current[["code", "epci", "population", "departement"]], extended),
                 "aires_populations": national_aire_populations(table, of_the_table)}
 
     # Computed once per pair of files (the national COG mapping takes a couple of seconds).

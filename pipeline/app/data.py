@@ -73,7 +73,7 @@ SCOPE_FILE = "departements-charges.txt"
 #: 4: the codes of the départements not loaded and their current communes (``cog_mapping_hors_chargement``).
 #: 5: with the codes of loaded départements whose current commune is outside them (75001 → 94002).
 #: 6: the names of every commune of France, déléguées and associées included (``noms_communes``); 7: the population
-#: of every current commune of France (``population_france``).
+#: of every current commune and arrondissement of France (``population_france``).
 DECOUPAGE_LOADER_VERSION = "7"
 
 
@@ -110,6 +110,14 @@ def _names(latest: decoupage.Vintage, scope: Scope) -> pd.DataFrame:
     loaded = set(scope.keep(current, "code")["code"])
     return names.assign(charge=names["current_code"].isin(loaded))[
         ["code", "kind", "nom", "current_code", "departement", "charge"]]
+
+
+def _population_france(communes: pd.DataFrame) -> pd.DataFrame:
+    """``population_france``: the current communes and arrondissements municipaux of the current package (an
+    arrondissement of Lyon listed beyond the load is its own population, not its city's: a re-check)."""
+    kept = communes[communes["type"].isin(["commune-actuelle", "arrondissement-municipal"])]
+    city = kept["parent"].where(kept["type"] == "arrondissement-municipal", kept["code"])
+    return kept.assign(commune=city)[["code", "commune", "departement", "region", "population"]]
 
 
 def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bool, scope: Scope) -> StepResult:
@@ -154,8 +162,7 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
         # Kept whole: an EPCI crossing the loaded départements is counted with its members outside them.
         "epci": latest.epci, "epci_membres": latest.epci_membres,
         # Kept whole: a région or a listed CPTS crossing them gets its taille from its whole population.
-        "population_france": latest.communes.loc[latest.communes["type"] == "commune-actuelle",
-                                                 ["code", "departement", "region", "population"]],
+        "population_france": _population_france(latest.communes),
     }
     if scope.departements:
         loaded_members = scope.keep(latest.epci_membres, "commune")

@@ -27,6 +27,7 @@ from pipeline.app.sections.load_reach import departements_within, zone_note
 from pipeline.app.sections.neighbours import drawn_part_outside_the_load, outside_the_load, with_current_communes
 from pipeline.app.sections.perimeter_data import analysis_codes, split_cities, zone_totals
 from pipeline.app.sections.registry_coverage import registry_missing
+from pipeline.app.sections.taille import population_units
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError, TerritoryError
 from pipeline.geography import paris_postal_arrondissement, projected_crs, slugify
@@ -118,11 +119,15 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
             beyond = None if drawn_part_outside_the_load(own) else outside_the_load(own)  # as its diagnostic
             coded = (pd.DataFrame(columns=["code", "current_code"]) if own is None else
                      codes_beyond_the_load(own).drop_duplicates("code").sort_values("code"))
+            # What each code counts the population of: its current commune, an arrondissement itself (the page drops
+            # an arrondissement whose city it keeps too).
+            units = tuple(population_units([code], [current])[0]
+                          for code, current in zip(coded["code"], coded["current_code"], strict=True))
             out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes, beyond_the_load=beyond,
                                        beyond_the_load_codes=tuple(coded["code"].astype(str)),
                                        beyond_the_load_communes=tuple(coded["current_code"].astype(str)),
-                                       beyond_the_load_populations=tuple(
-                                           populations.get(c) for c in coded["current_code"].astype(str))))
+                                       beyond_the_load_units=units,
+                                       beyond_the_load_populations=tuple(populations.get(u) for u in units)))
     return out
 
 
@@ -204,9 +209,9 @@ def editor_data(con: duckdb.DuckDBPyConnection, options: EditorOptions, params: 
     # The coverage's rule: where no loaded listing speaks for the département, a unit nobody claims is not a white zone.
     anomalies = with_current_communes(con, listings.anomalies(con))
     # A CPTS reaching beyond the load has the taille of its whole population, as its diagnostic.
-    outside = codes_beyond_the_load(anomalies)["current_code"].dropna().astype(str) if len(anomalies) else []
-    perimeters = _perimeters(shared.members, cities, set(zone.codes), anomalies,
-                             beyond_the_load.populations(con, outside))
+    outside = codes_beyond_the_load(anomalies).dropna(subset=["current_code"]) if len(anomalies) else None
+    perimeters = _perimeters(shared.members, cities, set(zone.codes), anomalies, beyond_the_load.populations(
+        con, [] if outside is None else {*outside["code"].astype(str), *outside["current_code"].astype(str)}))
     unlisted = chosen[~chosen["code"].astype(str).isin(shared.perimeter.known_units())]
     unknown = unlisted[~unlisted["code"].astype(str).isin({code for p in perimeters for code in p.codes})]
     if len(unknown):

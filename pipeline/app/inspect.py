@@ -18,10 +18,19 @@ def print_territory(spec: str, name: str | None = None) -> None:
         # As the diagnostic says it: a listed CPTS partly outside the loaded départements (a review saw 3 units of
         # the 31-commune Gapençais listed without a word on a database of the 04 and 13).
         load_notes: list[str] = []
+        whole_population = territory.whole_population
         if territory.cpts is not None:  # imported for a CPTS only: the command otherwise needs pandas alone
             from pipeline.app.sections.neighbours import listing_anomalies, outside_the_load_notes
+            from pipeline.app.sections.taille import whole_population as of_the_whole
 
-            load_notes = outside_the_load_notes(listing_anomalies(con, territory))
+            anomalies = listing_anomalies(con, territory)
+            load_notes = outside_the_load_notes(anomalies)
+            if load_notes:
+                whole_population = of_the_whole(con, territory, anomalies, territory.population)
+        if whole_population is not None:  # part of it beyond the load, as its diagnostic says it
+            whole = f"{whole_population:,}".replace(",", " ")
+            load_notes.append(f"population du territoire entier : {whole} habitants, d'après le COG (sa taille est "
+                              "établie sur elle)")
     finally:
         con.close()
     units = len(territory.units)

@@ -21,6 +21,8 @@ TRAME_ROWS: tuple[str, ...] = (*[g for g in GROUPES_TRAME if g != "Autres"], *GR
 #: Words a CPTS secretary types for a profession → Trame row (keys as :func:`_key` writes them).
 PROFESSION_SYNONYMS: dict[str, str] = {
     "medecin generaliste": "Médecins généralistes", "generaliste": "Médecins généralistes",
+    "omnipraticien": "Médecins généralistes", "medecin omnipraticien": "Médecins généralistes",
+    "medecin de medecine generale": "Médecins généralistes",
     "mg": "Médecins généralistes", "medecine generale": "Médecins généralistes",
     "medecin specialiste": "Médecins spécialistes", "specialiste": "Médecins spécialistes",
     "infirmier": "Infirmiers", "infirmiere": "Infirmiers", "ide": "Infirmiers", "idel": "Infirmiers",
@@ -43,6 +45,7 @@ PROFESSION_SYNONYMS: dict[str, str] = {
     # Each medical specialty as a secretary writes it (the registry files specialists by their savoir-faire).
     **dict.fromkeys((
         "psychiatre", "pedopsychiatre", "cardiologue", "pediatre", "gynecologue", "gynecologue obstetricien",
+        "gynecologue medical", "gynecologue medicale",
         "obstetricien", "ophtalmologue", "ophtalmologiste", "dermatologue", "dermatologiste", "radiologue",
         "rhumatologue", "pneumologue", "gastro enterologue", "gastroenterologue", "endocrinologue", "diabetologue",
         "neurologue", "urologue", "nephrologue", "oncologue", "cancerologue", "hematologue", "geriatre",
@@ -101,18 +104,16 @@ def masculine(word: str) -> str:
 
 
 #: The State diploma beside a profession (« Infirmière D.E. », « Masseur-kinésithérapeute DE libéral »): dotted in
-#: any case, or « DE » in capitals where the text has small letters or the words end (« CENTRE DE SANTÉ » keeps it).
+#: any case, or « DE » in capitals at the end, before punctuation or before a mode of practice; the preposition
+#: before a place keeps it (« CENTRE DE SANTÉ de Riez »: a re-check saw it refused).
 _DOTTED_DIPLOMA = re.compile(r"(?<![\w.])d\.\s?e\.?(?!\w)", re.IGNORECASE)
-_CAPITAL_DIPLOMA = re.compile(r"(?<![\w.])DE(?!\w)")
-_CAPITAL_DIPLOMA_LAST = re.compile(r"(?<![\w.])DE\W*$")
+_CAPITAL_DIPLOMA = re.compile(
+    r"(?<![\w.])DE(?=\s*$|\s*[,;:()/|–—]|\s+-|\s+(?i:lib[ée]ra|salari|hospitali|mixte|rempla))")
 
 
 def without_state_diploma(text: str) -> str:
     """``text`` without the State diploma it writes after a profession (« Infirmiers D.E. libéraux »)."""
-    text = _DOTTED_DIPLOMA.sub(" ", text)
-    if re.search(r"[a-zà-ÿ]", text):
-        return _CAPITAL_DIPLOMA.sub(" ", text)
-    return _CAPITAL_DIPLOMA_LAST.sub(" ", text)
+    return _CAPITAL_DIPLOMA.sub(" ", _DOTTED_DIPLOMA.sub(" ", text))
 
 
 def _key(text: str) -> str:
@@ -147,13 +148,21 @@ def profession_group(text: str, *, beside_other_words: bool = True) -> str | Non
     patterns = (_PLACED_IN, _AT_PLACE, _SEPARATORS) if beside_other_words else (_PLACED_IN, _SEPARATORS)
     if (person := _placed_person(text, patterns, beside_other_words)) is not None:
         return person
-    found = _by_words(text)
+    found = _by_words(text) or _both_genders(text)
     if found is None or found == "MSP":
         # « MSP de Digne - Médecin généraliste », « MSP Digne (kiné) », « Infirmière (MSP de Riez) »: a member
         # written with their maison de santé (a review: three such members counted as three MSP). A centre de
         # santé's words are its kind (« Centre de santé (infirmier) »): not read so here.
         return _one_profession_beside(text, {"MSP"}, beside_other_words) or found
     return found
+
+
+def _both_genders(text: str) -> str | None:
+    """The one profession parts joined by « et » / « ou » all name (« Infirmières et infirmiers », a re-check);
+    None for two professions (« Infirmière et sage-femme »)."""
+    parts = re.split(r"\s+(?:et|ou)\s+", text, flags=re.IGNORECASE)
+    groups = {_by_words(part) for part in parts} if len(parts) > 1 else {None}
+    return groups.pop() if len(groups) == 1 and None not in groups and not groups & set(GROUPES_STRUCTURES) else None
 
 
 def _placed_person(text: str, patterns: tuple[re.Pattern[str], ...], beside_other_words: bool = True) -> str | None:
@@ -199,7 +208,10 @@ def _professions_named(text: str) -> set[str]:
 
 
 def _singular(words: list[str]) -> str:
-    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words)
+    """Each word singular: « medicaux » → « medical » (a re-check: « Biologistes médicaux » refused), « infirmiers »
+    → « infirmier »."""
+    return " ".join(w[:-3] + "al" if w.endswith("aux") and len(w) > 4 else w[:-1] if w.endswith("s") and len(w) > 3
+                    else w for w in words)
 
 
 def _one_profession_beside(text: str, structures: set[str], beside_other_words: bool = True) -> str | None:

@@ -75,9 +75,10 @@ MAX_COUNT = 100_000
 #: Internal column of each row's line in the file: header names are stripped of spaces, so a name that
 #: starts with one can never be a user's column (a user column « Ligne » or « ligne » is simply not kept).
 _LINE = " ligne du fichier"
-#: A total row's profession cell (« Total », « TOTAL GÉNÉRAL », « Sous-total », « Ensemble »), folded.
-_TOTAL_ROW = re.compile(r"(?:sous[\s-]?)?(?:total|totaux)(?:\s+(?:general|des\s+adherents|adherents))?|ensemble",
-                        re.IGNORECASE)
+#: A total or subtotal row's profession cell, folded: the word « total » anywhere (« Total », « TOTAL GÉNÉRAL »,
+#: « Sous-total », « Infirmiers (total) », « Masseurs-kinésithérapeutes - total », « TOTAL : » — a re-check found
+#: subtotals counted as members, 14 for the file's own « Total général ; 7 »), or « Ensemble » alone.
+_TOTAL_ROW = re.compile(r".*\b(?:sous[\s-]?)?(?:total|totaux)\b.*|ensemble", re.IGNORECASE)
 OTHER_ROW_HINT = "pour une profession hors de ces lignes, si ce n'est pas une faute de frappe"
 
 
@@ -353,10 +354,11 @@ def adherent_notes(members: pd.DataFrame) -> list[str]:
     if titles := members.attrs.get("lignes_de_titre", 0):
         notes.append(f"Adhérents : {titles} {'ligne' if titles == 1 else 'lignes'} de titre au-dessus de l'en-tête "
                      "non lue" + ("" if titles == 1 else "s"))
-    for line, typed, count in members.attrs.get("lignes_de_total", []):
-        shown = f" ({count})" if count else ""
-        notes.append(f"Adhérents, ligne {line} : ligne de total « {typed} »{shown} non comptée (somme des autres "
-                     f"lignes : {int(members['nombre'].sum())})")
+    if totals := members.attrs.get("lignes_de_total", []):
+        listed = first_listed([f"ligne {line} : « {typed} »" + (f" ({count})" if count else "")
+                               for line, typed, count in totals])
+        rows = "ligne de total non comptée" if len(totals) == 1 else f"{len(totals)} lignes de total non comptées"
+        notes.append(f"Adhérents : {rows} ({listed}) ; somme des autres lignes : {int(members['nombre'].sum())}")
     if unread := members.attrs.get("colonnes_non_lues", []):
         notes.append("Adhérents : colonnes non lues (hors du format : profession, rpps, adeli, gouvernance, "
                      "elaboration, nombre) : " + first_listed([f"« {c} »" for c in unread]))

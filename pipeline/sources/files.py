@@ -44,7 +44,7 @@ def first_listed(items: Sequence[object], limit: int = MAX_LISTED) -> str:
 USER_FILE_MAX_BYTES = 512 * 1024 * 1024
 #: French header of an encoding error; the bad lines follow, one per line.
 UTF8_ERROR = (
-    "Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; "
+    "Le fichier n'est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre encodage) ; "
     "réenregistrez-le en « CSV UTF-8 » :"
 )
 
@@ -215,6 +215,23 @@ def _one_line_end(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+#: A UTF-8 sequence of two to four bytes (``_windows_1252``: a file holding one is UTF-8 with stray bytes).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _windows_1252(data: bytes) -> str | None:
+    """The text of bytes that are not UTF-8 read as Windows-1252, the encoding of Excel's « CSV (séparateur :
+    point-virgule) » on Windows (a CPTS's first export: refused before, « réenregistrez-le en CSV UTF-8 »); None
+    when they hold UTF-8 sequences too (a UTF-8 file with a stray byte: read as Windows-1252 its accents would turn
+    into « Ã© ») or bytes Windows-1252 leaves undefined."""
+    if _UTF8_SEQUENCE.search(data):
+        return None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | None = None) -> DecodedText:
     """Decode a text file's bytes: UTF-8 (BOM dropped), else ``fallback`` if given.
 
@@ -227,13 +244,14 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
     fallback
         Encoding used when the bytes are not UTF-8, for sources documented to
         use it (``"iso-8859-1"`` for the flattened FINESS layout). None for
-        user files: they must be UTF-8.
+        user files: UTF-8, or Windows-1252 when no byte sequence of the file
+        is UTF-8 (encoding ``"cp1252"``).
 
     Raises
     ------
     DataError
         UTF-16 text (Excel « Texte Unicode »), a spreadsheet, archive or PDF
-        instead of text, NUL bytes, or (without ``fallback``) invalid UTF-8:
+        instead of text, NUL bytes, or (without ``fallback``) invalid UTF-8 that is no Windows-1252 either:
         the message lists every bad line (up to :data:`MAX_LISTED`) and the
         error's ``line`` is the first one.
     """
@@ -255,6 +273,8 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
     except UnicodeDecodeError:
         if fallback is not None:
             return DecodedText(_one_line_end(data.decode(fallback)), fallback)
+    if (windows := _windows_1252(data)) is not None:
+        return DecodedText(_one_line_end(windows), "cp1252")
     bad = _bad_utf8_lines(data)
     shown = [f"ligne {n} : {msg}" for n, msg in bad[:MAX_LISTED]]
     more = f"\n  … et {len(bad) - MAX_LISTED} autres" if len(bad) > MAX_LISTED else ""

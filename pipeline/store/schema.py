@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 #: Version of ``schema.sql``; bump it whenever a table or column changes.
-SCHEMA_VERSION = "16"
+SCHEMA_VERSION = "17"
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
 

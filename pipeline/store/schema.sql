@@ -71,9 +71,10 @@ CREATE TABLE noms_communes (
     PRIMARY KEY (code, kind)
 );
 
--- doc: Population of every current commune of France in the current COG, loaded or not: a zone crossing the loaded départements (a région, a listed CPTS) gets its taille from its whole population.
+-- doc: Population of every current commune (and arrondissement municipal) of France in the current COG, loaded or not: a zone crossing the loaded départements (a région, a listed CPTS) gets its taille from its whole population.
 CREATE TABLE population_france (
-    code VARCHAR PRIMARY KEY,           -- doc: current commune
+    code VARCHAR PRIMARY KEY,           -- doc: current commune, or arrondissement municipal
+    commune VARCHAR NOT NULL,           -- doc: the commune it is (its city for an arrondissement)
     departement VARCHAR NOT NULL,       -- doc: its département
     region VARCHAR,                     -- doc: its région (NULL for a collectivité d'outre-mer)
     population BIGINT CHECK (population >= 0) -- doc: its population in the current package (NULL when the package gives none)
@@ -199,6 +200,7 @@ CREATE TABLE zones_unites (
     code VARCHAR NOT NULL,              -- doc: zone code
     unites BIGINT NOT NULL CHECK (unites > 0), -- doc: analysis units of the zone
     population BIGINT CHECK (population >= 0), -- doc: population of the zone's current communes in the current package (NULL when one has none)
+    departements VARCHAR NOT NULL,      -- doc: départements of its communes, comma-separated (« 01,73,74 »)
     PRIMARY KEY (niveau, code)
 );
 

@@ -62,10 +62,11 @@ def test_national_zone_units_count_current_units_once() -> None:
     # split into 16 arrondissements); b2 = C and N (a new commune that took b2 from its former communes).
     # Populations: 100, 886 040, 30, unknown (N: its whole zones have none, never a sum short of it).
     communes = pd.DataFrame({"code": ["A", "13055", "C", "N"], "epci": ["e1", "e1", None, "e2"],
-                             "population": pd.array([100, 886_040, 30, None], dtype="Int64")})
+                             "population": pd.array([100, 886_040, 30, None], dtype="Int64"),
+                             "departement": ["04", "13", "05", "05"]})
     appartenance = pd.DataFrame({"code": ["A", "B", "13055", "C", "N", "X"],
                                  "bv2022": ["b1", "b1", "b1", "b2", "b2", "b2"]})
     units = national_zone_units(communes, appartenance)
     assert units.astype(object).where(units.notna(), None).values.tolist() == [
-        ["BV2022", "b1", 1 + 16, 100 + 886_040], ["BV2022", "b2", 2, None], ["EPCI", "e1", 17, 100 + 886_040],
-        ["EPCI", "e2", 1, None]]
+        ["BV2022", "b1", 1 + 16, 100 + 886_040, "04,13"], ["BV2022", "b2", 2, None, "05"],
+        ["EPCI", "e1", 17, 100 + 886_040, "04,13"], ["EPCI", "e2", 1, None, "05"]]

@@ -29,9 +29,10 @@ from tests.render.documents_runs import database_copy, run_in, writable_database
 pytestmark = [pytest.mark.mirror]
 
 #: Two whole CPTS (one in Mayotte), and two partial ones: Aiglun (04) and Valdoule (05) listed with one of its former
-#: communes; Aiglun and Nice (06), whose 357 737 inhabitants are nearly all of it.
+#: communes; Aiglun and Nice (06), whose 357 737 inhabitants are nearly all of it; Barcelonnette and Lyon 1er.
 LISTING = ("cpts,code_insee\nCPTS Entière,04004\nCPTS Partielle,04001\nCPTS Partielle,05024\n"
-           "CPTS Partielle,05088\nCPTS Niçoise,04001\nCPTS Niçoise,06088\nCPTS Mamoudzou,97611\n")
+           "CPTS Partielle,05088\nCPTS Niçoise,04001\nCPTS Niçoise,06088\nCPTS Mamoudzou,97611\n"
+           "CPTS Lyonnaise,04019\nCPTS Lyonnaise,69381\n")
 
 
 def test_a_partial_cpts_has_no_self_containment_and_counts_its_current_communes(fixture_data_dir: Path,
@@ -71,7 +72,9 @@ def test_a_partial_cpts_has_no_self_containment_and_counts_its_current_communes(
     # the mirror); its type only where its loaded communes hold most of it (a review: Aiglun and Nice read « Aire
     # de moins de 50 000 habitants »).
     populations = raw.populations("6.0.0")
-    for name, codes in (("CPTS Partielle", ("04001", "05024")), ("CPTS Niçoise", ("04001", "06088"))):
+    # Lyon 1er (69381) counts as itself, not as the whole of Lyon (a re-check: taille 4 for 31 235 inhabitants).
+    for name, codes in (("CPTS Partielle", ("04001", "05024")), ("CPTS Niçoise", ("04001", "06088")),
+                        ("CPTS Lyonnaise", ("04019", "69381"))):
         whole = sum(populations[c] for c in codes)
         assert table.loc[name, "taille"] == aci.size_band(whole), name
         assert json.loads((data / "processed" / "diagnostics" / f"cpts-{slugify(name)}" / "summary.json").read_text(

@@ -256,3 +256,27 @@ def test_the_sources_line_gives_mayottes_census_year() -> None:
     assert "(COG 2026, population légale 2023, 2017 pour Mayotte, aires" in sources_line(
         False, years_label({"04", "976"}, 2023))
     assert "(COG 2026, population légale 2023, aires" in sources_line(False, years_label({"04"}, 2023))
+
+
+@pytest.mark.browser
+def test_a_cpts_with_parts_in_two_zones_is_counted_where_its_largest_part_lies(tmp_path: Path) -> None:
+    """A re-check: a CPTS of the 04 and Mayotte, framed by its box's centre (between both), made a zone « Autres »
+    1 000 km wide; it is counted in France métropolitaine, where its largest part lies."""
+    import geopandas as gpd
+    import shapely
+
+    both = shapely.MultiPolygon([shapely.box(6.2, 44.1, 6.5, 44.4), shapely.box(45.1, -12.9, 45.15, -12.85)])
+    shapes = gpd.GeoDataFrame({"ancre": ["a", "x"]}, crs=4326, geometry=[shapely.box(6.4, 44.0, 6.5, 44.1), both])
+    comparison = Comparison(name="essai", table=comparison_table([_row(n, 30_000, 0) for n in ("A", "X")]),
+                            failures=pd.DataFrame(columns=["cpts", "liste", "erreur"]), shapes=shapes)
+    path = tmp_path / "index.html"
+    path.write_text(render_page(payload(comparison, "2026-12-07")), encoding="utf-8")
+    page, errors, console = open_page(path)
+    try:
+        assert page.evaluate("window.cptsComparison.zones()") == ["France métropolitaine"]
+        bounds = page.evaluate("(() => { const b = window.cptsComparisonMap.getBounds(); "
+                               "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+        assert bounds[0] > 5.5 and bounds[2] < 7.5  # the mainland parts only
+    finally:
+        close_page(page)
+    assert errors == [] and console == []

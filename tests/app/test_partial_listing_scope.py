@@ -69,6 +69,9 @@ def test_territoire_command_says_the_cpts_is_partly_outside_the_load(
     assert (f"  note : {len(raw.current_communes(outside))} communes de la CPTS dans sa liste ({len(outside)} codes, "
             "dont d'anciennes communes comptées dans leur commune actuelle) sont hors des départements chargés dans "
             "la base") in printed
+    whole = f"{_whole_population(listed):,}".replace(",", " ")
+    assert (f"  note : population du territoire entier : {whole} habitants, d'après le COG (sa taille est établie "
+            "sur elle)") in printed
 
 
 def _whole_population(codes: list[str]) -> int:
@@ -98,6 +101,22 @@ def test_the_taille_of_a_partial_cpts_is_that_of_its_whole_population(db: duckdb
                                           "population_territoire_entier")} == {
         "taille": str(aci.size_band(whole)), "taille_classe": aci.size_band(whole), "taille_minimale": None,
         "population_territoire_entier": whole}
+
+
+def test_an_arrondissement_beyond_the_load_counts_as_itself(db: duckdb.DuckDBPyConnection) -> None:
+    """A re-check: Lyon 1er (69381), listed in a CPTS on a load without the Rhône, counted as the whole of Lyon
+    (its current commune in the COG's passage table). Known answers: the 2026 package's populations."""
+    from pipeline.app.sections.taille import population_units
+    from pipeline.store.queries.beyond_the_load import population_of, population_where
+
+    assert population_units(["69381", "05088", "05024", "13201", "13055"],
+                            ["69123", "05024", "05024", "13055", "13055"]) == ["05024", "13055", "69381"]
+    populations = raw.populations("6.0.0")
+    assert population_of(db, ["69381", "05024"]) == populations["69381"] + populations["05024"]
+    # A région's population counts its cities once, not with their arrondissements as well.
+    rhone_alpes = [c["code"] for c in raw.package("6.0.0", "communes")
+                   if c["type"] == "commune-actuelle" and c.get("region") == "84"]
+    assert population_where(db, "region", ["84"]) == sum(populations[c] for c in rhone_alpes)
 
 
 def test_an_unknown_whole_population_leaves_the_taille_unknown_with_its_floor_said() -> None:

@@ -161,11 +161,11 @@ def _read_only_cases() -> list[Any]:
             error_line("Fichier de territoire introuvable", f / "absent.csv"),
             id="fichier-territoire-absent"),
         pytest.param(
-            ["diagnostic", f"fichier:{f / 'listing_latin1.csv'}"],
-            error_line("Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; réenregistrez-le en "
-                       "« CSV UTF-8 » :\n  - ligne 2 : octet 0xe9 invalide en UTF-8 (colonne 10)\n  - ligne 3 : "
-                       "octet 0xe9 invalide en UTF-8 (colonne 10)", f / "listing_latin1.csv", 2),
-            id="territoire-latin1"),
+            ["diagnostic", f"fichier:{f / 'listing_utf8_abime.csv'}"],
+            error_line("Le fichier n'est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre encodage) ; "
+                       "réenregistrez-le en « CSV UTF-8 » :\n  - ligne 3 : octet 0xe9 invalide en UTF-8 (colonne 10)",
+                       f / "listing_utf8_abime.csv", 3),
+            id="territoire-utf8-abime"),
         pytest.param(
             ["diagnostic", PREVIOUS, "--signature", "2024-13-45"],
             error_line("Date de signature invalide « 2024-13-45 » : ce jour n'existe pas dans le calendrier"),
@@ -385,10 +385,10 @@ def _listing_cases() -> list[Any]:
         pytest.param("listing_mal_forme.csv", error_line(
             "Liste de CPTS invalide :\n  - ligne 3 : 5 champs au lieu de 4\n  - ligne 4 : 3 champs au lieu de 4",
             f / "listing_mal_forme.csv", 3), id="csv-mal-forme"),
-        pytest.param("listing_latin1.csv", error_line(
-            "Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; réenregistrez-le en « CSV "
-            "UTF-8 » :\n  - ligne 2 : octet 0xe9 invalide en UTF-8 (colonne 10)\n  - ligne 3 : octet 0xe9 "
-            "invalide en UTF-8 (colonne 10)", f / "listing_latin1.csv", 2), id="latin1"),
+        pytest.param("listing_utf8_abime.csv", error_line(
+            "Le fichier n'est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre encodage) ; "
+            "réenregistrez-le en « CSV UTF-8 » :\n  - ligne 3 : octet 0xe9 invalide en UTF-8 (colonne 10)",
+            f / "listing_utf8_abime.csv", 3), id="utf8-abime"),
         pytest.param("listing_vide.csv", error_line("Le fichier de CPTS est vide.", f / "listing_vide.csv", 1),
                      id="fichier-vide"),
         pytest.param("listing_sans_colonne.csv", error_line(

@@ -866,8 +866,19 @@ def test_a_cpts_reaching_beyond_the_load_has_the_taille_of_its_whole_population(
                             beyond_the_load_populations=(30_000, 30_000, 12_000))
     unknown = ListedPerimeter("CPTS Gamma", "L1", (E,), beyond_the_load=1, beyond_the_load_codes=("05004",),
                               beyond_the_load_communes=("05004",), beyond_the_load_populations=(None,))
+    # Two arrondissements of Lyon beyond the load: one commune, each arrondissement its own population (a
+    # re-check: Lyon 1er counted as the whole of Lyon); with the city listed too, the city once.
+    arrondissements = ListedPerimeter("CPTS Delta", "L1", (F,), beyond_the_load=1,
+                                      beyond_the_load_codes=("69381", "69382"),
+                                      beyond_the_load_communes=("69123", "69123"),
+                                      beyond_the_load_units=("69381", "69382"),
+                                      beyond_the_load_populations=(28_000, 31_000))
+    city = ListedPerimeter("CPTS Epsilon", "L1", (F,), beyond_the_load=1, beyond_the_load_codes=("69123", "69381"),
+                           beyond_the_load_communes=("69123", "69123"), beyond_the_load_units=("69123", "69381"),
+                           beyond_the_load_populations=(519_000, 28_000))
     page, errors, console = open_page(write_editor_page(
-        case.editor_data(perimeters=[alpha, *case.perimeters()[1:], unknown]), tmp_path / "editeur.html").path)
+        case.editor_data(perimeters=[alpha, *case.perimeters()[1:], unknown, arrondissements, city]),
+        tmp_path / "editeur.html").path)
     try:
         s = call(page, "startFrom('CPTS Alpha')")
         assert (s["population"], s["population_territoire_entier"], s["taille"]) == (41_000, 83_000, 3)
@@ -888,6 +899,10 @@ def test_a_cpts_reaching_beyond_the_load_has_the_taille_of_its_whole_population(
         # A commune beyond the load of unknown population: the taille is not known.
         s = call(page, "startFrom('CPTS Gamma')")
         assert (s["taille"], s["population_territoire_entier"]) == (None, None)
+        s = call(page, "startFrom('CPTS Delta')")
+        assert (s["communes_hors_base"], s["population_territoire_entier"], s["taille"]) == (1, 300 + 59_000, 2)
+        s = call(page, "startFrom('CPTS Epsilon')")
+        assert (s["communes_hors_base"], s["population_territoire_entier"], s["taille"]) == (1, 300 + 519_000, 4)
         assert errors == [] and console == []
     finally:
         close_page(page)

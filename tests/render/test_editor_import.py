@@ -117,8 +117,15 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     loaded, said = imported(editor, tmp_path, b"PK\x03\x04" + bytes(60))
     assert loaded == [] and said == ("Le fichier est un classeur (liste.csv) : la page ne lit que les fichiers CSV ; "
                                      "enregistrez-le en « CSV UTF-8 » ; rien n’est chargé")
+    # Excel's « CSV (séparateur : point-virgule) » on Windows (Windows-1252) is read, as the command line reads it;
+    # a UTF-8 file with stray bytes is refused, its « é » would read « Ã© ».
     loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{C};Césy\n".encode("cp1252"))
-    assert loaded == [] and said.startswith("Le fichier n’est pas encodé en UTF-8")
+    assert loaded == [C] and "Césy" not in said and "encodé" not in said
+    loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{A};Aubert\n".encode() + f"{C};Césy\n".encode("cp1252")
+                            + "04070;Digné\n".encode())
+    assert loaded == [] and said == ("Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un "
+                                     "autre encodage) : réenregistrez-le en « CSV UTF-8 » (liste.csv) ; rien n’est "
+                                     "chargé")
     # UTF-16 (Excel's « Texte Unicode », with its byte-order mark) is refused, as files.decode_text refuses it (a
     # review: the browser followed the mark and loaded it).
     for encoding in ("utf-16-le", "utf-16-be"):

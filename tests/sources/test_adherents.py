@@ -207,13 +207,24 @@ def test_professions_of_real_files_reach_their_row(written: str, row: str) -> No
     # The State diploma after the profession, dotted or in capitals.
     ("Infirmière DE", "Infirmiers"), ("Infirmier D.E.", "Infirmiers"), ("Infirmier D.E. libéral", "Infirmiers"),
     ("Masseur-kinésithérapeute DE", "Masseurs-kinésithérapeutes"), ("INFIRMIER DE", "Infirmiers"),
-    # « de » is kept where it joins words: a structure stays a structure.
+    # « de » is kept where it joins words: a structure stays a structure, in any case (a re-check).
     ("CENTRE DE SANTE DE RIEZ", "Centres de santé"), ("MSP DE RIEZ", "MSP"),
+    ("CENTRE DE SANTÉ de Riez", "Centres de santé"), ("Maison DE Santé de Riez", "MSP"),
+    # Plurals in « -aux », the Assurance maladie's word, both genders of one profession (a re-check).
+    ("Biologistes médicaux", "Biologistes"), ("Gynécologue médicale", "Médecins spécialistes"),
+    ("Omnipraticienne", "Médecins généralistes"), ("Infirmières et infirmiers", "Infirmiers"),
+    ("Omnipraticiennes et omnipraticiens", "Médecins généralistes"),
 ])  # fmt: skip
 def test_feminine_words_and_the_state_diploma_reach_the_row(written: str, row: str) -> None:
     """A review: « Chirurgienne-dentiste », « Masseuse-kinésithérapeute » and « Infirmière DE » stopped the
     diagnostic as unknown professions; the Trame's rows (seed 002) are written in the masculine plural."""
     assert profession_group(written) == row
+
+
+@pytest.mark.parametrize("written", ["Infirmière et sage-femme", "Médecin généraliste ou pédiatre",
+                                     "Kinés et infirmiers"])
+def test_two_professions_joined_stay_unknown(written: str) -> None:
+    assert profession_group(written) is None  # which one the member practises cannot be told
 
 
 def test_an_empty_profession_is_said_empty(tmp_path: Path) -> None:

@@ -64,15 +64,29 @@ def test_context_is_appended_and_a_link_to_a_file_is_accepted(tmp_path: Path) ->
 # --------------------------------------------------------------------------- encodings
 
 
-def test_windows_1252_lines_are_all_listed_first_one_as_error_line() -> None:
-    data = "code;nom\n04070;Digne\n04001;Aiglun\n05061;Gap é\n84003;Apt é\n".encode("cp1252")
+def test_an_excel_export_in_windows_1252_is_read() -> None:
+    """Excel's « CSV (séparateur : point-virgule) » on Windows writes Windows-1252: refused before, a CPTS's first
+    export; its accents, « € », « œ » and typographic quotes read as written."""
+    text = "code;nom\n04070;Digne-les-Bains\n04001;Aiglun é\n05061;« Gap » œ € ’\n"
+    decoded = decode_text(text.encode("cp1252"), "x.csv")
+    assert (decoded.text, decoded.encoding) == (text, "cp1252")
+
+
+def test_utf8_with_stray_bytes_lists_every_bad_line_first_one_as_error_line() -> None:
+    # UTF-8 « é » on line 2 and Windows-1252 ones on lines 4 and 5: read as Windows-1252, line 2 would read « Ã© ».
+    data = "code;nom\n04070;Digné\n".encode() + "04001;Aiglun\n05061;Gap é\n84003;Apt é\n".encode("cp1252")
     with pytest.raises(DataError) as info:
         decode_text(data, "x.csv")
     assert info.value.line == 4
     assert info.value.message == (
-        "Le fichier n'est pas encodé en UTF-8 (export Excel en Windows-1252 ?) ; réenregistrez-le en « CSV UTF-8 » :"
+        "Le fichier n'est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre encodage) ; réenregistrez-le "
+        "en « CSV UTF-8 » :"
         "\n  - ligne 4 : octet 0xe9 invalide en UTF-8 (colonne 11)"
         "\n  - ligne 5 : octet 0xe9 invalide en UTF-8 (colonne 11)")
+    # Bytes Windows-1252 leaves undefined (0x81) are no Windows-1252 either.
+    with pytest.raises(DataError) as info:
+        decode_text(b"code;nom\n04070;Digne\x81\n", "x.csv")
+    assert info.value.line == 2
 
 
 def test_bom_is_dropped_and_documented_fallback_is_used() -> None:
@@ -158,8 +172,8 @@ def test_every_line_end_is_read_as_one(tmp_path: Path, end: str) -> None:
         decode_text(end.join(["a", "b\x00c", ""]).encode())
     assert info.value.line == 2
     with pytest.raises(DataError) as info:
-        decode_text(end.encode().join([b"a", b"b", b"\xffc", b"d\xfe", b""]))
-    assert info.value.line == 3 and "ligne 4 : octet 0xfe invalide en UTF-8 (colonne 2)" in str(info.value)
+        decode_text(end.encode().join([b"a", b"b", b"\x81c", b"d\x8d", b""]))  # not Windows-1252 either
+    assert info.value.line == 3 and "ligne 4 : octet 0x8d invalide en UTF-8 (colonne 2)" in str(info.value)
 
 
 def test_every_malformed_line_is_listed(tmp_path: Path) -> None:

@@ -155,7 +155,23 @@ def test_header_only_members_file_is_refused(tmp_path: Path) -> None:
         "retirez ADHERENTS= (option --adherents)", 2)
 
 
-@pytest.mark.parametrize("total", ["Total", "TOTAL GÉNÉRAL", "Sous-total", "Total adhérents", "Ensemble"])
+def test_subtotal_rows_are_left_out_too(tmp_path: Path) -> None:
+    """A re-check: « Infirmiers (total) », « Masseurs-kinésithérapeutes - total » were counted as members (14 for
+    the file's own « Total général ; 7 »)."""
+    from pipeline.sources.adherents import adherent_notes
+
+    path = tmp_path / "adherents.csv"
+    path.write_text("Profession;Nombre\nInfirmière libérale;2\nInfirmière DE;3\nInfirmiers (total);5\n"
+                    "Masseuse-kinésithérapeute;2\nMasseurs-kinésithérapeutes - total;2\nTOTAL :;7\n", encoding="utf-8")
+    members = read_adherents(path)
+    assert members.groupby("groupe")["nombre"].sum().to_dict() == {"Infirmiers": 5, "Masseurs-kinésithérapeutes": 2}
+    assert adherent_notes(members) == [
+        "Adhérents : 3 lignes de total non comptées (ligne 4 : « Infirmiers (total) » (5), ligne 6 : « Masseurs-"
+        "kinésithérapeutes - total » (2), ligne 7 : « TOTAL : » (7)) ; somme des autres lignes : 7"]
+
+
+@pytest.mark.parametrize("total", ["Total", "TOTAL GÉNÉRAL", "Sous-total", "Total adhérents", "Ensemble",
+                                   "TOTAL CPTS"])
 def test_a_total_row_is_left_out_and_said(tmp_path: Path, total: str) -> None:
     """A review: « Total;17 » under two rows of counts was refused as an unknown profession, with the hint
     « Autre (Total) », which would have counted 17 more members."""
@@ -166,8 +182,8 @@ def test_a_total_row_is_left_out_and_said(tmp_path: Path, total: str) -> None:
     members = read_adherents(path)
     assert members[["groupe", "nombre", "ligne"]].values.tolist() == [["Infirmiers", 12, 2],
                                                                       ["Médecins généralistes", 5, 3]]
-    assert adherent_notes(members) == [f"Adhérents, ligne 4 : ligne de total « {total} » (17) non comptée (somme "
-                                       "des autres lignes : 17)"]
+    assert adherent_notes(members) == [f"Adhérents : ligne de total non comptée (ligne 4 : « {total} » (17)) ; "
+                                       "somme des autres lignes : 17"]
     path.write_text(f"Profession;Nombre\n{total};17\n", encoding="utf-8")
     with pytest.raises(DataError) as info:
         read_adherents(path)

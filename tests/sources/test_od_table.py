@@ -191,11 +191,15 @@ def test_header_encoding_and_empty_file(tmp_path: Path) -> None:
     assert (info.value.message, info.value.line) == (
         "Colonne(s) manquante(s) dans la table origine–destination : origine (en-tête lu : depart, destination, "
         "volume)", 1)
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes("origin;destination;volume;groupe\n04070;04001;1;médecins\n".encode("latin-1"))
+    latin = tmp_path / "latin.csv"  # an Excel export in Windows-1252 is read, its accents too
+    latin.write_bytes("origin;destination;volume;groupe\n04070;04001;1;Médecins généralistes\n".encode("cp1252"))
+    assert to_flow_table(read_od_table(latin)).values.tolist() == [["04070", "04001", GP, 1.0]]
+    broken = tmp_path / "abime.csv"
+    broken.write_bytes("origin;destination;volume;groupe\n04070;04001;1;médecins\n".encode()
+                       + "04070;04001;1;médecins\n".encode("cp1252"))
     with pytest.raises(DataError) as info:
-        read_od_table(latin)
-    assert info.value.line == 2 and info.value.message.startswith("Le fichier n'est pas encodé en UTF-8")
+        read_od_table(broken)
+    assert info.value.line == 3 and info.value.message.startswith("Le fichier n'est encodé ni en UTF-8")
     with pytest.raises(DataError) as info:
         read_od_table(write(tmp_path, "", "vide.csv"))
     assert (info.value.message, info.value.line) == (

@@ -257,6 +257,14 @@ def test_a_cpts_name_alike_only_by_its_word_cpts_is_not_suggested(db: duckdb.Duc
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, "cpts:CPTS Inconnue")
     assert str(info.value.message) == "CPTS inconnue : « CPTS Inconnue »"
+    for typed in ("cpts", "CPTS"):  # every CPTS name starts so: none is suggested
+        with pytest.raises(TerritoryError) as info:
+            resolve_territory(db, f"cpts:{typed}")
+        assert info.value.message == f"CPTS inconnue : « {typed} »"
+    # The long form is read as « CPTS ».
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "cpts:Communauté professionnelle territoriale de santé du Verdun")
+    assert "vouliez-vous dire : « cpts:CPTS du Verdon »" in info.value.message
 
 
 def test_marseille_cpts_keeps_arrondissements_as_units(db: duckdb.DuckDBPyConnection) -> None:

@@ -589,15 +589,50 @@ def test_an_epci_named_outside_the_loaded_departements_says_so(db: duckdb.DuckDB
         "33, 75, 976) : ajoutez-les avec « make data DEPARTEMENTS=04,13,33,64,75,976 »")
 
 
-@pytest.mark.parametrize("typed", ["64102", "Bayonne"])
-def test_a_bassin_de_vie_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection, typed: str) -> None:
-    """A review: « bv:64102 » (Bayonne, 25 communes in the INSEE labels file) was « Territoire vide »."""
-    assert raw.zone_labels()[("BV2022", "64102")]["LIBGEO"] == "Bayonne"
+@pytest.mark.parametrize(("typed", "code", "name"), [("64102", "64102", "Bayonne"), ("Bayonne", "64102", "Bayonne"),
+                                                     ("Seyssel", "74269", "Seyssel")])
+def test_a_bassin_de_vie_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection, typed: str, code: str,
+                                                                 name: str) -> None:
+    """A review: « bv:64102 » (Bayonne, 25 communes in the INSEE labels file) was « Territoire vide »; a re-check:
+    Seyssel's, whose communes are in the Ain, the Savoie and the Haute-Savoie, named the 74 only. Its départements:
+    the INSEE appartenance table."""
+    assert raw.zone_labels()[("BV2022", code)]["LIBGEO"] == name
+    where = sorted({c[:2] for c, r in raw.appartenance().items() if r["BV2022"] == code})
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"bv:{typed}")
     assert info.value.message == (
-        "Bassin de vie de Bayonne (BV2022 64102) hors des départements chargés (sa commune pôle est dans le 64 ; base "
-        "limitée à 04, 13, 33, 75, 976) : ajoutez ses départements avec « make data DEPARTEMENTS=04,13,33,64,75,976 »")
+        f"Bassin de vie de {name} (BV2022 {code}) hors des départements chargés (ses communes sont dans "
+        f"{', '.join(where)} ; base limitée à 04, 13, 33, 75, 976) : ajoutez-les avec « make data DEPARTEMENTS="
+        f"{','.join(sorted({'04', '13', '33', '75', '976', *where}))} »")
+
+
+@pytest.mark.parametrize(("spec", "level", "label"), [("epci:CC des Deux Vallées", "EPCI", "CC des Deux Vallées"),
+                                                      ("bv:Bellegarde", "BV2022", "Bellegarde")])
+def test_a_name_borne_by_several_zones_names_each(db: duckdb.DuckDBPyConnection, spec: str, level: str,
+                                                  label: str) -> None:
+    """A re-check: two EPCI « CC des Deux Vallées » (Oise, Essonne) were « EPCI inconnu » with a suggestion of
+    another, two bassins de vie « Bellegarde » (Gard, Loiret) offered one. Known answers: the INSEE files."""
+    if level == "EPCI":  # the INSEE's label writes « CC » in full; the COG's members give the départements
+        members = {e["code"]: e["membres"] for e in raw.package("6.0.0", "epci")}
+        zones = {code: sorted({m["code"][:2] for m in members[code]}) for (niveau, code), r in raw.zone_labels().items()
+                 if niveau == "EPCI" and r["LIBGEO"] == "Communauté de communes des Deux Vallées"}
+    else:
+        zones = {code: sorted({c[:2] for c, r in raw.appartenance().items() if r["BV2022"] == code})
+                 for (niveau, code), r in raw.zone_labels().items() if niveau == "BV2022" and r["LIBGEO"] == label}
+    assert len(zones) == 2
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, spec)
+    prefix = spec.split(":")[0]
+    kind = "EPCI" if level == "EPCI" else "bassins de vie"
+    assert info.value.message == (f"2 {kind} s'appellent « {label} » : " + ", ".join(
+        f"{prefix}:{code} ({', '.join(where)})" for code, where in sorted(zones.items())) + " ; donnez son code")
+
+
+def test_the_insee_long_name_of_a_loaded_epci_is_that_epci(db: duckdb.DuckDBPyConnection) -> None:
+    """A re-check: « Communauté d'agglomération Provence-Alpes-Agglomération » (the INSEE's label of an EPCI of the
+    04) was said to lie outside the loaded départements."""
+    long = resolve_territory(db, "epci:Communauté d'agglomération Provence-Alpes-Agglomération")
+    assert long.unit_codes == resolve_territory(db, "epci:200067437").unit_codes
 
 
 def test_a_shapefile_in_an_unknown_projection_without_prj_asks_for_its_prj(db: duckdb.DuckDBPyConnection,

@@ -10,6 +10,7 @@ then said in a note); otherwise it is « non disponible », with the lower bound
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -17,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.analysis import aci
+from pipeline.geography import city_of_arrondissement
 from pipeline.model import Territory
 from pipeline.model.diagnostic import TailleSection
 from pipeline.render.report import MISSING_WORDS, format_number
@@ -53,8 +55,17 @@ def whole_population(con: duckdb.DuckDBPyConnection, territory: Territory, anoma
         return None
     if ((anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].isna()).any():
         return None  # a part drawn over no loaded commune: its communes are not known
-    outside = beyond_the_load.population_of(con, set(beyond["current_code"].astype(str)))
+    outside = beyond_the_load.population_of(con, population_units(beyond["code"], beyond["current_code"]))
     return None if outside is None else loaded + outside
+
+
+def population_units(codes: Iterable[object], current_codes: Iterable[object]) -> list[str]:
+    """What to count the population of, for listed codes beyond the load and their current communes: the current
+    commune, but an arrondissement itself (a re-check: Lyon 1er, 69381, counted as the whole of Lyon, 519 127
+    inhabitants), unless its city is listed too; distinct, sorted."""
+    units = {str(code) if city_of_arrondissement(str(code)) else str(current)
+             for code, current in zip(codes, current_codes, strict=True)}
+    return sorted(u for u in units if (city_of_arrondissement(u) or "") not in units)
 
 
 def whole_territory_taille(taille: TailleSection, whole: int, loaded: int) -> tuple[TailleSection, str]:

@@ -29,10 +29,12 @@ restore a leading zero lost by a spreadsheet (``4070`` → ``04070``).
     ``1 + number of ACI bounds <= population`` (bounds inclusive: exactly
     40 000 is taille 2), as :func:`pipeline.analysis.aci.size_band`; ``null``
     when P is empty or its population is ``null``, and while the CPTS being
-    edited has ``communes_hors_base`` (communes its listing names outside the
-    loaded départements, ``null`` for a drawn part of unknown extent), as in
-    its diagnostic, or ``unites_hors_zone`` (its units loaded but outside the
-    page's zone). ``financement``: the
+    edited has ``unites_hors_zone`` (its units loaded but outside the page's
+    zone). With ``communes_hors_base`` (communes its listing names outside the
+    loaded départements), the taille of P and of them together
+    (``population_territoire_entier``, their populations the national COG's),
+    as in its diagnostic; ``null`` when one of theirs is unknown or for a drawn
+    part of unknown extent (``communes_hors_base`` ``null``). ``financement``: the
     funding line of that taille as passed in ``EditorData.aci``
     (``total_possible``, ``volet_supplementaire``, ``maximum``).
 Other CPTS

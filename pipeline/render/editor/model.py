@@ -67,8 +67,10 @@ class ListedPerimeter:
         The codes its listing names outside the loaded départements, as listed (the export writes them back).
     beyond_the_load_communes
         The current commune of each of them (a code merged since counts in its commune, as ``beyond_the_load``).
+    beyond_the_load_units
+        What each of them counts the population of: its current commune, an arrondissement itself.
     beyond_the_load_populations
-        The population of each of those communes (the national COG's; None when unknown): the taille is that of
+        The population of each of those units (the national COG's; None when unknown): the taille is that of
         the whole CPTS, as in its diagnostic.
     """
 
@@ -78,6 +80,7 @@ class ListedPerimeter:
     beyond_the_load: int | None = 0
     beyond_the_load_codes: tuple[str, ...] = ()
     beyond_the_load_communes: tuple[str, ...] = ()
+    beyond_the_load_units: tuple[str, ...] = ()
     beyond_the_load_populations: tuple[int | None, ...] = ()
 
 

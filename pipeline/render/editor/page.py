@@ -255,7 +255,10 @@ def editor_payload(data: EditorData, tolerance_m: float = DEFAULT_TOLERANCE_M, s
             # Their current communes, aligned (an imported redraw keeping some of them counts those communes).
             "hors_base_communes": [list(p.beyond_the_load_communes or p.beyond_the_load_codes)
                                    for p in data.perimeters],
-            # Their populations, aligned (null when unknown): the taille is the whole CPTS's, as its diagnostic's.
+            # What each counts the population of (an arrondissement itself) and that population, aligned (null when
+            # unknown): the taille is the whole CPTS's, as its diagnostic's.
+            "hors_base_unites": [list(p.beyond_the_load_units or p.beyond_the_load_communes or p.beyond_the_load_codes)
+                                 for p in data.perimeters],
             "hors_base_populations": [list(p.beyond_the_load_populations) or [None] * len(p.beyond_the_load_codes)
                                       for p in data.perimeters],
         },

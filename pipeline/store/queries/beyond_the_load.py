@@ -71,8 +71,8 @@ def former_commune_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def population_of(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> int | None:
-    """The population of these current communes of France, loaded or not (``population_france``, the current
-    package's); None when one of them has none there (an arrondissement, a code that is no current commune)."""
+    """The population of these current communes or arrondissements of France, loaded or not (``population_france``,
+    the current package's); None when one of them has none there (a code that is neither)."""
     wanted = code_list(codes)
     row = con.execute("SELECT count(population), coalesce(sum(population), 0) FROM population_france "
                       "WHERE code = ANY(?::VARCHAR[])", [wanted]).fetchall()[0]
@@ -84,12 +84,12 @@ def population_where(con: duckdb.DuckDBPyConnection, level: str, codes: Iterable
     communes, loaded or not; None when one of them has none."""
     column = {"departement": "departement", "region": "region"}[level]
     row = con.execute(f"SELECT count(*) = count(population), coalesce(sum(population), 0) FROM population_france "
-                      f"WHERE {column} = ANY(?::VARCHAR[])", [code_list(codes)]).fetchall()[0]
+                      f"WHERE {column} = ANY(?::VARCHAR[]) AND code = commune", [code_list(codes)]).fetchall()[0]
     return int(row[1]) if row[0] else None
 
 
 def populations(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[str, int]:
-    """The population of each of these current communes of France, loaded or not, that has one
+    """The population of each of these current communes or arrondissements of France, loaded or not, that has one
     (``population_france``)."""
     frame = read_frame(con, "SELECT code, population FROM population_france WHERE code = ANY($codes::VARCHAR[]) "
                             "AND population IS NOT NULL", {"codes": code_list(codes)})

@@ -82,6 +82,12 @@ def zone_population(con: duckdb.DuckDBPyConnection, level: str, code: str) -> in
     return None if not rows or rows[0][0] is None else int(rows[0][0])
 
 
+def zone_departements(con: duckdb.DuckDBPyConnection, level: str, code: str) -> list[str]:
+    """The départements of a bassin de vie's (« BV2022 ») or an EPCI's communes in the whole country."""
+    rows = con.execute("SELECT departements FROM zones_unites WHERE niveau = ? AND code = ?", [level, code]).fetchall()
+    return str(rows[0][0]).split(",") if rows and rows[0][0] else []
+
+
 def zone_labels(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     """``code, libelle`` of every zone of France of an INSEE zoning (``EPCI``, ``BV2022``…), loaded or not."""
     return con.execute("SELECT code, libelle FROM zonages_libelles WHERE niveau = ? AND libelle IS NOT NULL",

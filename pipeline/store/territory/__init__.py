@@ -138,8 +138,11 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         epci = geography.epci_name(con, value)  # a SIREN copied as « 200 067 106 » is 200067106
         if epci is None and len(same := same_name(geography.epcis(con), "nom", value)) == 1:
             value, epci = str(same["code"].iloc[0]), str(same["nom"].iloc[0])  # its exact name, as suggested
+        if epci is None and (named := beyond_zones.epcis_named(con, value)):  # its INSEE label, loaded or not
+            if len(named) > 1:
+                raise beyond_zones.homonyms(con, "EPCI", value, named)
+            value, epci = named[0], geography.epci_name(con, named[0])
         if epci is None:
-            value = beyond_zones.epci_named(con, value) or value  # an EPCI named outside the load: its SIREN
             loaded = provenance.loaded_departements(con)
             if loaded and (elsewhere := geography.epci_departements(con, value)):
                 raise TerritoryError(
@@ -162,6 +165,8 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
         bv = geography.bassin_de_vie_name(con, value)
         if bv is None and len(same := same_name(geography.bassins_de_vie(con), "libelle", value)) == 1:
             value, bv = str(same["code"].iloc[0]), str(same["libelle"].iloc[0])  # its exact name, as suggested
+        elif bv is None and len(same) > 1:
+            raise beyond_zones.homonyms(con, "BV2022", value, sorted(str(c) for c in same["code"]))
         if bv is None:
             names = geography.bassins_de_vie(con)
             # An arrondissement is in its city's bassin de vie (a review typed « bv:69381 »).

@@ -25,20 +25,28 @@ def _key(name: str) -> str:
     return re.sub(r"^(ca|cc|cu)\b", lambda m: _KINDS[m[1]], key)
 
 
-def epci_named(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    """The SIREN of the one EPCI of France whose INSEE label is ``name`` (« CA du Pays Basque » included), else
-    None."""
+def epcis_named(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The SIREN of every EPCI of France whose INSEE label is ``name`` (« CA du Pays Basque » included)."""
     labels = perimeter.zone_labels(con, "EPCI")
-    found = labels[labels["libelle"].map(_key) == _key(name)]
-    return str(found["code"].iloc[0]) if len(found) == 1 else None
+    return sorted(str(c) for c in labels.loc[labels["libelle"].map(_key) == _key(name), "code"])
+
+
+def homonyms(con: duckdb.DuckDBPyConnection, level: str, name: str, codes: list[str]) -> TerritoryError:
+    """The error for a name borne by several EPCI (``level`` « EPCI ») or bassins de vie (« BV2022 »): each
+    with its départements, and how to name one (a re-check: « CC des Deux Vallées », two EPCI, was
+    « EPCI inconnu » with a suggestion of another)."""
+    kind, spec = ("EPCI", "epci") if level == "EPCI" else ("bassins de vie", "bv")
+    listed = ", ".join(f"{spec}:{code} ({', '.join(perimeter.zone_departements(con, level, code)) or '?'})"
+                       for code in codes)
+    return TerritoryError(f"{len(codes)} {kind} s'appellent « {name} » : {listed} ; donnez son code")
 
 
 def bassin_de_vie_not_loaded(con: duckdb.DuckDBPyConnection, code: str, label: str) -> TerritoryError:
-    """The error for a bassin de vie none of whose communes is loaded: its pole commune's département, with the
-    ``make data`` that adds it."""
+    """The error for a bassin de vie none of whose communes is loaded: the départements of its communes, with the
+    ``make data`` that adds them (a re-check: Seyssel's, in the 01, 73 and 74, named the 74 only)."""
     loaded = provenance.loaded_departements(con)
-    pole = departement_of(code)
+    where = perimeter.zone_departements(con, "BV2022", code) or [departement_of(code)]
     return TerritoryError(
-        f"Bassin de vie {of_place(label)} (BV2022 {code}) hors des départements chargés (sa commune pôle est dans "
-        f"le {pole} ; base limitée à {', '.join(loaded)}) : ajoutez ses départements avec « make data DEPARTEMENTS="
-        f"{','.join(sorted({*loaded, pole}))} »")
+        f"Bassin de vie {of_place(label)} (BV2022 {code}) hors des départements chargés (ses communes sont dans "
+        f"{', '.join(where)} ; base limitée à {', '.join(loaded)}) : ajoutez-les avec « make data DEPARTEMENTS="
+        f"{','.join(sorted({*loaded, *where}))} »")

@@ -66,16 +66,19 @@ def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3,
     ``shown(name, code)`` writes a suggestion (default « name (code) »): a CPTS is suggested as the territory to
     type back (« cpts:paca:CPTS du Verdon »), never as « CPTS du Verdon (paca) », which is no CPTS's name.
     """
+    # Compared without the words every CPTS name starts with: « CPTS Inconnue » was close to « CPTS Guil Durance »
+    # by « CPTS » alone, « cpts:cpts » close to any (reviews); the long form is read as « CPTS ».
+    def core(name: str) -> str:
+        return re.sub(r"^(?:cpts|communaute professionnelle territoriale de sante)(?:\s+|$)", "", name)
+
     key = normalise_name(value)
+    if not core(key):
+        return ""
+    key = "cpts " + core(key) if core(key) != key else key
     normalised = names.map(normalise_name)
     unique = list(normalised.unique())
     # A partial name ("Digne") is best matched by names that start with it.
     close = [n for n in unique if n.startswith(key + " ") or n == key][:limit]
-    # Compared without the word every CPTS name starts with: « CPTS Inconnue » was close to « CPTS Guil Durance »
-    # by « CPTS » alone (a review).
-    def core(name: str) -> str:
-        return re.sub(r"^cpts\s+", "", name)
-
     cores = {core(n): n for n in reversed(unique)}
     close += [cores[n] for n in difflib.get_close_matches(core(key), list(cores), n=limit, cutoff=0.6)
               if cores[n] not in close]

@@ -182,13 +182,28 @@
     { name: "La Réunion", box: [[-21.5, 55.1], [-20.8, 55.9]] }, { name: "Mayotte", box: [[-13.1, 44.9], [-12.55, 45.35]] }
   ];
   var zoneBounds = {};
+  function zoneOf(bounds) {
+    var zone = ZONES.filter(function (z) { return L.latLngBounds(z.box).contains(bounds.getCenter()); })[0];
+    return zone ? zone.name : "Autres";
+  }
+  /* Each polygon of a perimeter in its zone: a CPTS of the 04 and Mayotte is counted where its largest part lies
+     (a re-check: its box's centre, between both, made a zone « Autres » 1 000 km wide), each part framed with its
+     own zone. */
+  var parts = [];
   layer.eachLayer(function (lyr) {
-    var centre = lyr.getBounds().getCenter();
-    var zone = ZONES.filter(function (z) { return L.latLngBounds(z.box).contains(centre); })[0];
-    var name = zone ? zone.name : "Autres";
-    zoneBounds[name] = zoneBounds[name] ? zoneBounds[name].extend(lyr.getBounds()) : L.latLngBounds(lyr.getBounds().getSouthWest(), lyr.getBounds().getNorthEast());
-    zoneBounds[name].count = (zoneBounds[name].count || 0) + 1;
+    var geometry = lyr.feature.geometry;
+    var polygons = geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates];
+    var mine = polygons.map(function (polygon) {
+      var bounds = L.latLngBounds(polygon[0].map(function (c) { return [c[1], c[0]]; }));
+      var size = (bounds.getNorth() - bounds.getSouth()) * (bounds.getEast() - bounds.getWest());
+      return { bounds: bounds, zone: zoneOf(bounds), size: size };
+    });
+    var main = mine.reduce(function (a, b) { return b.size > a.size ? b : a; });
+    zoneBounds[main.zone] = zoneBounds[main.zone] || L.latLngBounds(main.bounds.getSouthWest(), main.bounds.getNorthEast());
+    zoneBounds[main.zone].count = (zoneBounds[main.zone].count || 0) + 1;
+    parts = parts.concat(mine);
   });
+  parts.forEach(function (part) { if (zoneBounds[part.zone]) { zoneBounds[part.zone].extend(part.bounds); } });
   var zoneNames = Object.keys(zoneBounds).sort(function (a, b) { return zoneBounds[b].count - zoneBounds[a].count || (a < b ? -1 : 1); });
   function frameZone(name) {
     if (!zoneBounds[name]) { throw new Error("zone inconnue : " + name); }

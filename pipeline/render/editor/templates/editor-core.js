@@ -99,15 +99,26 @@
         // Listed codes count in their current commune; another code beyond the load (a commune added, or a former
         // code the listing does not give) counts as one, of unknown population.
         var kept = Array.isArray(outsideLoad) ? outsideLoad : P.hors_base_codes[p];
-        var communes = new Map();
+        var communes = new Set();
+        // What each counts the population of: its current commune, an arrondissement itself (Lyon 1er is not Lyon).
+        var unitPopulations = new Map();  // not « units »: rebase's parameter
         kept.forEach(function (code) {
           var i = P.hors_base_codes[p].indexOf(code);
-          communes.set(i >= 0 ? P.hors_base_communes[p][i] : code,
-                       i >= 0 && P.hors_base_populations ? P.hors_base_populations[p][i] : null);
+          communes.add(i >= 0 ? P.hors_base_communes[p][i] : code);
+          unitPopulations.set(i >= 0 && P.hors_base_unites ? P.hors_base_unites[p][i] : code,
+                    i >= 0 && P.hors_base_populations ? P.hors_base_populations[p][i] : null);
+        });
+        // An arrondissement whose city is kept too is in it (its current commune is the city).
+        kept.forEach(function (code) {
+          var i = P.hors_base_codes[p].indexOf(code);
+          if (i >= 0 && P.hors_base_unites && P.hors_base_unites[p][i] !== P.hors_base_communes[p][i] &&
+              unitPopulations.has(P.hors_base_communes[p][i])) {
+            unitPopulations.delete(P.hors_base_unites[p][i]);
+          }
         });
         if (Array.isArray(outsideLoad)) { beyondTheLoad = communes.size; }
         if (communes.size !== beyondTheLoad) { beyondPopulation = null; }  // communes counted, not named: unknown
-        communes.forEach(function (population) {
+        unitPopulations.forEach(function (population) {
           beyondPopulation = beyondPopulation === null || population === null ? null : beyondPopulation + population;
         });
       }

@@ -179,8 +179,28 @@
    * The table of a CSV text as TERRITORY=fichier: reads it: ``error`` (French, nothing to load), else ``headers``,
    * ``rows`` ({cells, line}), ``code`` and ``name`` columns (-1 without), ``notes``.
    */
+  /** A file's text as pipeline.sources.files.decode_text reads a user file: UTF-8, else Windows-1252 (Excel's
+   *  « CSV (séparateur : point-virgule) » on Windows) when none of its byte sequences is UTF-8 (a UTF-8 file with
+   *  stray bytes would read « Ã© ») and none of its bytes is undefined there; else { error }. */
+  function decodeBytes(bytes) {
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    } catch (e) { /* not UTF-8: Windows-1252, or refused */ }
+    var utf8Sequence = /[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}/;
+    var undefinedBytes = /[\x81\x8d\x8f\x90\x9d]/;
+    var latin = '';
+    for (var i = 0; i < bytes.length; i += 8192) {
+      latin += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+    }
+    if (utf8Sequence.test(latin) || undefinedBytes.test(latin)) {
+      return { error: 'Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre ' +
+        'encodage) : réenregistrez-le en « CSV UTF-8 »' };
+    }
+    return { text: new TextDecoder('windows-1252').decode(bytes) };
+  }
+
   function readTable(text) {
-    if (String(text).indexOf('\ufffd') >= 0) {  // FileReader's mark of bytes that are not UTF-8
+    if (String(text).indexOf('\ufffd') >= 0) {  // a replacement character: bytes that were not text
       return { error: 'Le fichier n’est pas encodé en UTF-8 (export Excel en Windows-1252 ?) : réenregistrez-le en ' +
         '« CSV UTF-8 »' };
     }
@@ -399,6 +419,7 @@
     asciiFold: asciiFold,
     placeKey: placeKey,
     normaliseCode: normaliseCode,
+    decodeBytes: decodeBytes,
     readTable: readTable,
     checkNames: checkNames,
     nonCodeCells: nonCodeCells,

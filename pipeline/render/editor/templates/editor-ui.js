@@ -234,6 +234,13 @@
     ].filter(Boolean).join(' ; ');
   }
 
+  /** Whether the page has the population of every commune a listed CPTS names beyond the load. */
+  function wholeKnown(p) {
+    var P = D.perimeters;
+    return P.hors_base[p] > 0 && P.hors_base_codes[p].length > 0 &&
+      (P.hors_base_populations || [])[p] !== undefined && P.hors_base_populations[p].every(function (v) { return v !== null; });
+  }
+
   /** The département of a commune code (three characters overseas: 976). */
   function departementOf(code) { return code.slice(0, 2) === '97' ? code.slice(0, 3) : code.slice(0, 2); }
 
@@ -407,7 +414,13 @@
   function readImported(file) {
     var reader = new FileReader();
     reader.onload = function () {
-      var table = Import.readTable(reader.result);
+      var decoded = Import.decodeBytes(new Uint8Array(reader.result));
+      if (decoded.error) {
+        message(decoded.error + ' (' + file.name + ') ; rien n’est chargé');
+        return;
+      }
+      var text = decoded.text;
+      var table = Import.readTable(text);
       if (table.error && table.error !== 'Fichier vide') {
         message(table.error + ' (' + file.name + ') ; rien n’est chargé');
         return;
@@ -417,7 +430,7 @@
                 ' (comme pour TERRITORY=fichier:) ; rien n’est chargé');
         return;
       }
-      var codes = table.error ? [] : Import.codesFromCsv(reader.result);
+      var codes = table.error ? [] : Import.codesFromCsv(text);
       if (!codes.length) {
         message('Aucun code INSEE lu dans ' + file.name);
         return;
@@ -436,7 +449,7 @@
         message(names.error + ' (' + file.name + ') ; rien n’est chargé');
         return;
       }
-      var target = importedTarget(Core.redrawnFromCsv(reader.result), file.name);
+      var target = importedTarget(Core.redrawnFromCsv(text), file.name);
       if (!target) { return; }
       // The CPTS's units outside the page's zone, as an export of it writes them: kept, not « inconnus ».
       // So is, in a redraw, any code of a loaded département the page does not hold (a commune added beyond the
@@ -487,7 +500,7 @@
       }
     };
     reader.onerror = function () { message('Lecture impossible de ' + file.name); };
-    reader.readAsText(file, 'utf-8');
+    reader.readAsArrayBuffer(file);
   }
 
   /** The names a code of an imported list may go by (its unit's, the commune's it was before a merger), or null
@@ -564,7 +577,10 @@
       var option = element('option', D.perimeters.nom[p] + ' (liste ' + D.perimeters.liste[p] + ', ' +
         count + (count > 1 ? ' unités' : ' unité') +
         (outside ? ', dont ' + outside + ' hors zone non affichées : chiffres partiels' : '') +
-        (D.perimeters.hors_base[p] ? ', et des communes hors des départements chargés : taille non disponible' : '') +
+        // Its taille is its whole population's when the page has theirs (a re-check: « taille non disponible » here,
+        // « Taille 1 » once started from).
+        (D.perimeters.hors_base[p] ? ', et des communes hors des départements chargés' + (wholeKnown(p) ? ''
+          : ' : taille non disponible') : '') +
         ')');
       option.value = String(p);
       startSelect.appendChild(option);
