@@ -109,7 +109,7 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
                 anomalies: pd.DataFrame, populations: dict[str, int]) -> list[ListedPerimeter]:
     """Listed CPTS with at least one unit in the zone (their units on the analysis geography), with what their
     listing names outside the loaded départements (``anomalies``: the listings' ``cpts_anomalies``) and the
-    population of those communes (``populations``: the national COG's, by current commune)."""
+    population of those communes (``populations``: the national COG's, by current commune or arrondissement)."""
     reported = {key: group for key, group in anomalies.groupby(["listing", "cpts"], sort=False)}
     out: list[ListedPerimeter] = []
     for (listing, cpts), group in members.groupby(["listing", "cpts"], sort=True):

@@ -118,7 +118,9 @@ def without_state_diploma(text: str) -> str:
 
 def _key(text: str) -> str:
     """Lower-case ASCII masculine words, without the State diploma (« Infirmières DE » → « infirmiers »)."""
-    return " ".join(masculine(w) for w in re.sub(r"[^a-z]+", " ", ascii_fold(without_state_diploma(text))).split())
+    # A typographic apostrophe separates words as the ASCII one does (« d’État »: folded away, « detat », a re-check).
+    spaced = re.sub(r"[’ʼ‘`´]", " ", without_state_diploma(text))
+    return " ".join(masculine(w) for w in re.sub(r"[^a-z]+", " ", ascii_fold(spaced)).split())
 
 
 #: :data:`PROFESSION_SYNONYMS` as :func:`_key` writes them (masculine: « infirmiere » and « infirmier » are one key).

@@ -79,7 +79,20 @@ _LINE = " ligne du fichier"
 #: « Sous-total », « Infirmiers (total) », « Masseurs-kinésithérapeutes - total », « TOTAL : » — a re-check found
 #: subtotals counted as members, 14 for the file's own « Total général ; 7 »), or « Ensemble » alone.
 _TOTAL_ROW = re.compile(r".*\b(?:sous[\s-]?)?(?:total|totaux)\b.*|ensemble", re.IGNORECASE)
+#: The words of a total, to read which profession a subtotal names (« Infirmiers (total) »).
+_TOTAL_WORDS = re.compile(r"\b(?:sous[\s-]?)?(?:total|totaux)\b", re.IGNORECASE)
 OTHER_ROW_HINT = "pour une profession hors de ces lignes, si ce n'est pas une faute de frappe"
+
+
+def _total_rows(professions: pd.Series) -> pd.Series:
+    """Which rows are totals (:data:`_TOTAL_ROW`), to leave out: a grand total, or a profession's subtotal below
+    rows of that profession; a profession's « (total) » alone in the file is its members (a re-check: « Médecins
+    généralistes (total) ; 12 » without detail rows counted 0 GPs)."""
+    totals = professions.map(lambda p: bool(_TOTAL_ROW.fullmatch(ascii_fold(p).strip())))
+    named = professions[totals].map(lambda p: profession_group(_TOTAL_WORDS.sub(" ", p).strip(" -:()[]")))
+    detailed = {profession_group(p) for p in professions[~totals]}
+    alone = named.notna() & ~named.isin(detailed)
+    return totals & ~alone.reindex(professions.index, fill_value=False)
 
 
 def _yes_no(value: object) -> bool | str | None:
@@ -265,7 +278,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
                         "complétez-le, ou retirez ADHERENTS= (option --adherents)", path, header_at + 1)
     # A total row under the counts (« Total;17 ») is no profession: left out and said (a review: its hint « Autre
     # (Total) » would have counted 17 more members).
-    totals = frame[columns["profession"]].map(lambda p: bool(_TOTAL_ROW.fullmatch(ascii_fold(str(p)).strip())))
+    totals = _total_rows(frame[columns["profession"]].fillna("").astype(str))
     counted = frame[columns["nombre"]] if "nombre" in columns else pd.Series("", index=frame.index)
     total_rows = [(int(line), str(p).strip(), "" if pd.isna(count) else str(count).strip())
                   for line, p, count in zip(lines[totals], frame.loc[totals, columns["profession"]], counted[totals],

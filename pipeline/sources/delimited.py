@@ -155,6 +155,19 @@ def read_csv_checked(
                           is_header=is_header, titles=titles)
 
 
+def _swallowed_rows(record: list[str], raw: list[str], sep: str) -> str | None:
+    """« les lignes 5 à 9 » when a quoted field of ``record`` (read from the ``raw`` lines) holds whole rows of the
+    file: a continuation line with the separator, or a quote left open to the end; None for a value written on
+    several lines (« "Digne-les-\nBains" »)."""
+    unbalanced = sum(line.count('"') for line in raw) % 2 == 1
+    holds_rows = any(sep in part for field in record for part in field.split("\n")[1:])
+    if not (unbalanced or holds_rows):
+        return None
+    rest = len(raw) - 1
+    return "toute la suite du fichier" if unbalanced else ("la ligne suivante" if rest == 1
+                                                            else f"les {rest} lignes suivantes")
+
+
 def parse_csv_text(
     text: str,
     path: str | Path | None,
@@ -236,11 +249,17 @@ def parse_csv_text(
     rows: list[list[str | None]] = []
     lines: list[int] = []
     errors: list[tuple[int, str]] = []
+    raw_lines = text.split("\n")
     end = reader.line_num
     for record in reader:
         start, end = end + 1, reader.line_num
         if not any(value.strip() for value in record):
             continue
+        if end > start and (swallowed := _swallowed_rows(record, raw_lines[start - 1:end], sep)):
+            # A lone « " » in a cell opens a quoted field that runs over the next rows: they vanished without a
+            # word (a re-check: 8 communes read as 7, the 8th inside a comment).
+            raise DataError(f"Guillemet « \" » non refermé : le champ qu'il ouvre s'étend sur {swallowed} ; "
+                            "doublez-le (« \"\" ») ou retirez-le", path, start + offset)
         if len(record) != len(header):
             errors.append((start + offset, f"{plural_fields(len(record))} au lieu de {len(header)}"))
             continue

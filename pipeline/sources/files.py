@@ -215,8 +215,10 @@ def _one_line_end(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-#: A UTF-8 sequence of two to four bytes (``_windows_1252``: a file holding one is UTF-8 with stray bytes).
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+#: The UTF-8 of French text's characters beyond ASCII: « À » to « ÿ », the no-break space, « « » », « ° », « œ »,
+#: « Œ », « Ÿ », dashes and typographic quotes, « … », « € » (``_windows_1252``: a file holding one is UTF-8 with
+#: stray bytes). Narrower than any UTF-8 sequence: Windows-1252 text may pair « É » and a no-break space, C9 A0.
+_UTF8_SEQUENCE = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xc5[\x92\x93\xb8]|\xe2\x80[\x93-\xa6]|\xe2\x82\xac")
 
 
 def _windows_1252(data: bytes) -> str | None:
@@ -255,7 +257,11 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
         the message lists every bad line (up to :data:`MAX_LISTED`) and the
         error's ``line`` is the first one.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    # Without its byte-order mark, UTF-16 is text with a NUL byte beside each ASCII character (a re-check got
+    # « Fichier binaire »).
+    half = len(data) // 2
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+            half >= 2 and max(data[1::2].count(0), data[0::2].count(0)) > 0.9 * half):
         raise DataError(
             "Le fichier est encodé en UTF-16 (export « Texte Unicode » d'Excel ?) ; "
             "réenregistrez-le en « CSV UTF-8 »", path, 1)

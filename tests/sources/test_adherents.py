@@ -202,6 +202,7 @@ def test_professions_of_real_files_reach_their_row(written: str, row: str) -> No
     ("Masseuse-kinésithérapeute", "Masseurs-kinésithérapeutes"), ("masseuse kinésithérapeute libérale",
                                                                   "Masseurs-kinésithérapeutes"),
     ("Infirmière diplômée d'État", "Infirmiers"), ("Gynécologue-obstétricienne", "Médecins spécialistes"),
+    ("Infirmière diplômée d’État", "Infirmiers"),  # Word's typographic apostrophe (a re-check)
     ("Pharmacienne titulaire", "Pharmaciens"), ("Infirmière puéricultrice", "Infirmiers"),
     ("Préparatrice en pharmacie", "Autres"), ("Psychomotricienne", "Autres"),
     # The State diploma after the profession, dotted or in capitals.

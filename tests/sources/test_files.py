@@ -67,9 +67,16 @@ def test_context_is_appended_and_a_link_to_a_file_is_accepted(tmp_path: Path) ->
 def test_an_excel_export_in_windows_1252_is_read() -> None:
     """Excel's « CSV (séparateur : point-virgule) » on Windows writes Windows-1252: refused before, a CPTS's first
     export; its accents, « € », « œ » and typographic quotes read as written."""
-    text = "code;nom\n04070;Digne-les-Bains\n04001;Aiglun é\n05061;« Gap » œ € ’\n"
-    decoded = decode_text(text.encode("cp1252"), "x.csv")
+    text = "code;nom\n04070;Digne-les-Bains\n04001;Aiglun é\n05061;« Gap » œ € ’\n04019;« SANTÉ\u00a0» ÉÉ\n"
+    decoded = decode_text(text.encode("cp1252"), "x.csv")  # « É » and a no-break space: C9 A0, no UTF-8 of French
     assert (decoded.text, decoded.encoding) == (text, "cp1252")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_named(encoding: str) -> None:
+    with pytest.raises(DataError) as info:
+        decode_text("code;nom\n04070;Digne\n".encode(encoding), "x.csv")
+    assert info.value.message.startswith("Le fichier est encodé en UTF-16")
 
 
 def test_utf8_with_stray_bytes_lists_every_bad_line_first_one_as_error_line() -> None:
@@ -154,6 +161,29 @@ def test_codes_keep_leading_zeros_and_lines_are_physical(tmp_path: Path) -> None
     assert frame["nom"].tolist()[0] == "Digne-les-\nBains"  # line ends are read as one, « \n »
     assert pd.isna(frame["nom"].iloc[1])  # an empty cell is missing, never ""
     assert frame["ligne"].tolist() == [3, 6]  # « sep=; » is line 1, the header line 2, the quoted value spans 3-4
+
+
+@pytest.mark.parametrize(("text", "line", "spans"), [
+    # A lone quote in a comment cell: the rows after it vanished into one field (a re-check: 8 communes read as 7).
+    ("code;nom;commentaire\n04070;Digne;ok\n04001;Aiglun;\"\n04004;Allemagne;ok\n", 3, "toute la suite du fichier"),
+    ("code;nom;commentaire\n04070;Digne;\"\n04001;Aiglun;ok\n04004;Allemagne;\"fin\n04019;B;ok\n", 2,
+     "les 2 lignes suivantes"),
+    ("code\n04070\n\"\n04001\n", 3, "toute la suite du fichier"),  # one column: no separator to see
+])
+def test_a_quote_left_open_is_refused_naming_its_line(tmp_path: Path, text: str, line: int, spans: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_csv_checked(path, ["code"])
+    assert (info.value.message, info.value.line) == (
+        f"Guillemet « \" » non refermé : le champ qu'il ouvre s'étend sur {spans} ; doublez-le (« \"\" ») ou "
+        "retirez-le", line)
+
+
+def test_a_value_written_on_two_lines_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('code;nom\n04070;"Digne-les-\nBains"\n04001;"Aiglun ""le haut"""\n', encoding="utf-8")
+    assert read_csv_checked(path, ["code"])["nom"].tolist() == ["Digne-les-\nBains", 'Aiglun "le haut"']
 
 
 @pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])

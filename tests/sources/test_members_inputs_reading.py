@@ -170,6 +170,16 @@ def test_subtotal_rows_are_left_out_too(tmp_path: Path) -> None:
         "kinésithérapeutes - total » (2), ligne 7 : « TOTAL : » (7)) ; somme des autres lignes : 7"]
 
 
+def test_a_professions_total_alone_in_the_file_is_its_members(tmp_path: Path) -> None:
+    """A re-check: « Médecins généralistes (total) ; 12 » with no detail row under it counted 0 GPs."""
+    path = tmp_path / "adherents.csv"
+    path.write_text("Profession;Nombre\nMédecins généralistes (total);12\nInfirmiers (total);30\nPharmaciens;4\n"
+                    "Total;46\n", encoding="utf-8")
+    members = read_adherents(path)
+    assert members.groupby("groupe")["nombre"].sum().to_dict() == {"Infirmiers": 30, "Médecins généralistes": 12,
+                                                                   "Pharmaciens": 4}
+
+
 @pytest.mark.parametrize("total", ["Total", "TOTAL GÉNÉRAL", "Sous-total", "Total adhérents", "Ensemble",
                                    "TOTAL CPTS"])
 def test_a_total_row_is_left_out_and_said(tmp_path: Path, total: str) -> None:

@@ -1,9 +1,9 @@
-"""An EPCI or a bassin de vie named by a user whose communes are all in départements the database was not loaded for.
+"""EPCI and bassins de vie named by a user: by the INSEE's labels of every zone of France, loaded or not.
 
 A load of some départements keeps their EPCI and their communes' bassins de vie only; the INSEE labels of every
 zone of France are kept (``zonages_libelles``): a zone outside the load is named as such, with the ``make data``
 that adds it, never « inconnu » nor « Territoire vide » (a review: « epci:CA du Pays Basque », the README's own
-example, and « bv:64102 » on a load of the 04, 13, 33, 75 and 976).
+example, and « bv:64102 » on a load of the 04, 13, 33, 75 and 976); a name several zones bear names each of them.
 """
 
 from __future__ import annotations

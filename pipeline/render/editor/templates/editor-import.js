@@ -186,7 +186,8 @@
     try {
       return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
     } catch (e) { /* not UTF-8: Windows-1252, or refused */ }
-    var utf8Sequence = /[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}/;
+    // The UTF-8 of French text's characters beyond ASCII (files._UTF8_SEQUENCE).
+    var utf8Sequence = /\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xc5[\x92\x93\xb8]|\xe2\x80[\x93-\xa6]|\xe2\x82\xac/;
     var undefinedBytes = /[\x81\x8d\x8f\x90\x9d]/;
     var latin = '';
     for (var i = 0; i < bytes.length; i += 8192) {
