@@ -156,9 +156,9 @@ def read_csv_checked(
 
 
 def _swallowed_rows(record: list[str], raw: list[str], sep: str) -> str | None:
-    """« les lignes 5 à 9 » when a quoted field of ``record`` (read from the ``raw`` lines) holds whole rows of the
-    file: a continuation line with the separator, or a quote left open to the end; None for a value written on
-    several lines (« "Digne-les-\nBains" »)."""
+    """What a quoted field of ``record`` (read from the ``raw`` lines) spans when it holds whole rows of the file —
+    « les 2 lignes suivantes » (a continuation line with the separator), « toute la suite du fichier » (a quote
+    left open to the end) —, else None: a value written on several lines (« "Digne-les-\nBains" »)."""
     unbalanced = sum(line.count('"') for line in raw) % 2 == 1
     holds_rows = any(sep in part for field in record for part in field.split("\n")[1:])
     if not (unbalanced or holds_rows):

@@ -246,8 +246,9 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
     fallback
         Encoding used when the bytes are not UTF-8, for sources documented to
         use it (``"iso-8859-1"`` for the flattened FINESS layout). None for
-        user files: UTF-8, or Windows-1252 when no byte sequence of the file
-        is UTF-8 (encoding ``"cp1252"``).
+        user files: UTF-8, or Windows-1252 (encoding ``"cp1252"``) when the
+        file holds none of the UTF-8 of French text's characters
+        (:data:`_UTF8_SEQUENCE`).
 
     Raises
     ------

@@ -192,9 +192,12 @@
   var parts = [];
   layer.eachLayer(function (lyr) {
     var geometry = lyr.feature.geometry;
-    var polygons = geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates];
+    // Any other geometry (a collection left by the simplification) is one part, its bounds the layer's.
+    var polygons = geometry.type === "MultiPolygon" ? geometry.coordinates
+      : geometry.type === "Polygon" ? [geometry.coordinates] : [null];
     var mine = polygons.map(function (polygon) {
-      var bounds = L.latLngBounds(polygon[0].map(function (c) { return [c[1], c[0]]; }));
+      var bounds = polygon === null ? lyr.getBounds()
+        : L.latLngBounds(polygon[0].map(function (c) { return [c[1], c[0]]; }));
       var size = (bounds.getNorth() - bounds.getSouth()) * (bounds.getEast() - bounds.getWest());
       return { bounds: bounds, zone: zoneOf(bounds), size: size };
     });

@@ -180,8 +180,8 @@
    * ``rows`` ({cells, line}), ``code`` and ``name`` columns (-1 without), ``notes``.
    */
   /** A file's text as pipeline.sources.files.decode_text reads a user file: UTF-8, else Windows-1252 (Excel's
-   *  « CSV (séparateur : point-virgule) » on Windows) when none of its byte sequences is UTF-8 (a UTF-8 file with
-   *  stray bytes would read « Ã© ») and none of its bytes is undefined there; else { error }. */
+   *  « CSV (séparateur : point-virgule) » on Windows) when it holds none of the UTF-8 of French text's characters
+   *  (a UTF-8 file with stray bytes would read « Ã© ») and none of the bytes undefined there; else { error }. */
   function decodeBytes(bytes) {
     try {
       return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };

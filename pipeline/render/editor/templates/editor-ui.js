@@ -237,8 +237,9 @@
   /** Whether the page has the population of every commune a listed CPTS names beyond the load. */
   function wholeKnown(p) {
     var P = D.perimeters;
-    return P.hors_base[p] > 0 && P.hors_base_codes[p].length > 0 &&
-      (P.hors_base_populations || [])[p] !== undefined && P.hors_base_populations[p].every(function (v) { return v !== null; });
+    var populations = (P.hors_base_populations || [])[p];
+    return P.hors_base[p] > 0 && P.hors_base_codes[p].length > 0 && populations !== undefined &&
+      populations.every(function (v) { return v !== null; });
   }
 
   /** The département of a commune code (three characters overseas: 976). */
