@@ -124,8 +124,8 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{A};Aubert\n".encode() + f"{C};Césy\n".encode("cp1252")
                             + "04070;Digné\n".encode())
     assert loaded == [] and said == ("Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un "
-                                     "autre encodage) : réenregistrez-le en « CSV UTF-8 » (liste.csv) ; rien n’est "
-                                     "chargé")
+                                     "autre encodage ; ligne 3) : réenregistrez-le en « CSV UTF-8 » (liste.csv) ; "
+                                     "rien n’est chargé")
     # UTF-16 (Excel's « Texte Unicode », with its byte-order mark) is refused, as files.decode_text refuses it (a
     # review: the browser followed the mark and loaded it).
     for encoding in ("utf-16-le", "utf-16-be"):

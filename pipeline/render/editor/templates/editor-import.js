@@ -194,8 +194,19 @@
       latin += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
     }
     if (utf8Sequence.test(latin) || undefinedBytes.test(latin)) {
+      // The lines that are not UTF-8, as the command line names them (a re-check: the page named none).
+      var bad = [];
+      var strict = new TextDecoder('utf-8', { fatal: true });
+      for (var start = 0, end = 0, line = 1; end <= bytes.length; end++) {
+        if (end === bytes.length || bytes[end] === 0x0a) {
+          try { strict.decode(bytes.subarray(start, end)); } catch (e) { bad.push(line); }
+          start = end + 1;
+          line++;
+        }
+      }
+      var shown = bad.slice(0, 10).join(', ') + (bad.length > 10 ? ' …' : '');
       return { error: 'Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre ' +
-        'encodage) : réenregistrez-le en « CSV UTF-8 »' };
+        'encodage ; ' + (bad.length > 1 ? 'lignes ' : 'ligne ') + shown + ') : réenregistrez-le en « CSV UTF-8 »' };
     }
     return { text: new TextDecoder('windows-1252').decode(bytes) };
   }
