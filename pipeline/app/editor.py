@@ -27,7 +27,7 @@ from pipeline.app.sections.load_reach import departements_within, zone_note
 from pipeline.app.sections.neighbours import drawn_part_outside_the_load, outside_the_load, with_current_communes
 from pipeline.app.sections.perimeter_data import analysis_codes, split_cities, zone_totals
 from pipeline.app.sections.registry_coverage import registry_missing
-from pipeline.app.sections.taille import population_units
+from pipeline.app.sections.taille import population_unit
 from pipeline.app.shared import SharedData, read_shared
 from pipeline.errors import PipelineError, TerritoryError
 from pipeline.geography import paris_postal_arrondissement, projected_crs, slugify
@@ -121,7 +121,7 @@ def _perimeters(members: pd.DataFrame, cities: set[str], zone: set[str],
                      codes_beyond_the_load(own).drop_duplicates("code").sort_values("code"))
             # What each code counts the population of: its current commune, an arrondissement itself (the page drops
             # an arrondissement whose city it keeps too).
-            units = tuple(population_units([code], [current])[0]
+            units = tuple(population_unit(code, current)
                           for code, current in zip(coded["code"], coded["current_code"], strict=True))
             out.append(ListedPerimeter(name=str(cpts), listing=str(listing), codes=codes, beyond_the_load=beyond,
                                        beyond_the_load_codes=tuple(coded["code"].astype(str)),

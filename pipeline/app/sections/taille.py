@@ -59,12 +59,16 @@ def whole_population(con: duckdb.DuckDBPyConnection, territory: Territory, anoma
     return None if outside is None else loaded + outside
 
 
+def population_unit(code: object, current_code: object) -> str:
+    """What a listed code beyond the load counts the population of: its current commune, but an arrondissement
+    itself (a re-check: Lyon 1er, 69381, counted as the whole of Lyon, 519 127 inhabitants)."""
+    return str(code) if city_of_arrondissement(str(code)) else str(current_code)
+
+
 def population_units(codes: Iterable[object], current_codes: Iterable[object]) -> list[str]:
-    """What to count the population of, for listed codes beyond the load and their current communes: the current
-    commune, but an arrondissement itself (a re-check: Lyon 1er, 69381, counted as the whole of Lyon, 519 127
-    inhabitants), unless its city is listed too; distinct, sorted."""
-    units = {str(code) if city_of_arrondissement(str(code)) else str(current)
-             for code, current in zip(codes, current_codes, strict=True)}
+    """:func:`population_unit` of each listed code, an arrondissement left out when its city is listed too;
+    distinct, sorted."""
+    units = {population_unit(code, current) for code, current in zip(codes, current_codes, strict=True)}
     return sorted(u for u in units if (city_of_arrondissement(u) or "") not in units)
 
 
