@@ -10,6 +10,7 @@ traceback under a French header (see :func:`pipeline.cli.main`).
 from __future__ import annotations
 
 import errno
+import json
 import os
 from pathlib import Path
 
@@ -148,3 +149,26 @@ def french_os_error(exc: OSError) -> str:
     if exc.errno in OS_ERRORS_FR:
         return OS_ERRORS_FR[exc.errno]
     return exc.strerror or str(exc)
+
+
+#: French wording of the messages of Python's JSON parser (``json.JSONDecodeError.msg``), by their start: a review
+#: read « GeoJSON illisible : Expecting value ».
+JSON_ERRORS_FR = (
+    ("Expecting value", "valeur attendue (le fichier n'est pas du JSON, ou une valeur manque)"),
+    ("Expecting property name enclosed in double quotes", "nom de propriété entre guillemets droits attendu"),
+    ("Expecting ':' delimiter", "« : » attendu après un nom de propriété"),
+    ("Expecting ',' delimiter", "« , » attendue entre deux éléments"),
+    ("Unterminated string", "texte entre guillemets non refermé"),
+    ("Invalid control character", "caractère de contrôle dans un texte"),
+    ("Invalid \\uXXXX escape", "séquence « \\u » invalide"),
+    ("Invalid \\escape", "séquence d'échappement « \\ » invalide"),
+    ("Extra data", "contenu en trop après la fin du JSON"),
+    ("Illegal trailing comma", "virgule en trop avant une fin d'objet ou de liste"),
+)
+
+
+def french_json_error(exc: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON text, in French, with the column (the line goes with the file's name)."""
+    what = next((french for english, french in JSON_ERRORS_FR if exc.msg.startswith(english)),
+                "syntaxe JSON invalide")
+    return f"{what} (colonne {exc.colno})"

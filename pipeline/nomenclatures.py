@@ -8,8 +8,10 @@ https://mos.esante.gouv.fr/NOS/ and mirrored as FHIR CodeSystems in the
 
 ``nomenclature_professions.csv``
     TRE_G15-ProfessionSante (OID 1.2.250.1.71.1.2.7, version 2025-03-28) plus
-    code 93 « Psychologue » of TRE_R95-UsagerTitre (deprecated in TRE_G15 but
-    used by the Annuaire Santé extraction). ``groupe`` is the row of the
+    codes 71 « Ostéopathe », 72 « Psychothérapeute » and 93 « Psychologue » of
+    TRE_R95-UsagerTitre (not in TRE_G15 but used by the Annuaire Santé
+    extraction: the real rows of 2 December 2021 carry 71 and 72 with these
+    labels; a review read them as unknown codes). ``groupe`` is the row of the
     « Trame d'un projet de santé » (seed 002); ``recours`` follows seed 000
     (premier recours: médecins généralistes, chirurgiens-dentistes,
     sages-femmes, masseurs-kinésithérapeutes, infirmiers, pharmaciens and

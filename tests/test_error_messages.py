@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from pipeline.errors import DataError, collect
+from pipeline.errors import DataError, collect, french_json_error
 
 
 def test_a_list_of_problems_names_its_file_in_its_header_each_item_its_line() -> None:
@@ -34,3 +37,29 @@ def test_a_line_break_in_the_header_of_a_list_keeps_the_file_at_its_end() -> Non
                       "  - ligne 5 : b", "a.csv", 3)
     assert str(error) == ("Fichier des adhérents invalide (professions inconnues : « plom\nbier ») (fichier a.csv) :\n"
                           "  - ligne 3 : a\n  - ligne 5 : b")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("garbage{", "valeur attendue (le fichier n'est pas du JSON, ou une valeur manque) (colonne 1)"),
+    ('{"type" "FeatureCollection"}', "« : » attendu après un nom de propriété (colonne 9)"),
+    ("{type: 1}", "nom de propriété entre guillemets droits attendu (colonne 2)"),
+    ('{"features": [1 2]}', "« , » attendue entre deux éléments (colonne 17)"),
+    ('{"nom": "Digne', "texte entre guillemets non refermé (colonne 9)"),
+    ('{"a": 1} {"b": 2}', "contenu en trop après la fin du JSON (colonne 10)"),
+])
+def test_a_json_syntax_error_is_said_in_french_with_its_column(text: str, expected: str) -> None:
+    """A review read « GeoJSON illisible : Expecting value », Python's own words, in a French message."""
+    with pytest.raises(json.JSONDecodeError) as info:
+        json.loads(text)
+    assert french_json_error(info.value) == expected
+
+
+def test_an_unreadable_geojson_perimeter_is_refused_in_french(tmp_path: Path) -> None:
+    from pipeline.sources.cpts_listing.perimeters import read_perimeter_geojson
+
+    path = tmp_path / "perimetre.geojson"
+    path.write_text('{"type": "FeatureCollection",\n "features": [garbage{]}\n', encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_perimeter_geojson(path)
+    assert str(info.value) == ("GeoJSON illisible : valeur attendue (le fichier n'est pas du JSON, ou une valeur "
+                               f"manque) (colonne 15) (fichier {path}, ligne 2)")

@@ -46,7 +46,7 @@ from pipeline.render.listing_anomalies import ANOMALY_LABELS
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, enumeration, plural
 from pipeline.store.connection import connect
-from pipeline.store.queries import geography, listings
+from pipeline.store.queries import beyond_the_load, geography, listings
 
 
 def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverage:
@@ -100,7 +100,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     whole = analysed.assign(known=analysed["code"].astype(str).isin(known)).groupby("region")["known"].all()
     in_the_zone = regions["region"].isin(set(units["region"])) & ~regions["region"].map(whole).fillna(False)
     region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
-    notes.extend(unlisted_region_notes(region_names, regions[in_the_zone], all_units, known))
+    whole_regions = {str(r): beyond_the_load.population_where(con, "region", [str(r)])
+                     for r in regions.loc[in_the_zone, "region"]}
+    notes.extend(unlisted_region_notes(region_names, regions[in_the_zone], all_units, known, whole_regions))
     all_white = coverage_claims.white_zones(claims)
     white = all_white[all_white["unit_code"].astype(str).isin(known)].reset_index(drop=True)
     outside_listings = all_white[~all_white["unit_code"].astype(str).isin(known)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import pandas as pd
 
@@ -48,11 +50,16 @@ def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 def unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, units: pd.DataFrame,
-                          known: frozenset[str]) -> list[str]:
+                          known: frozenset[str], whole: Mapping[str, int | None] | None = None) -> list[str]:
     """French notes on the régions of the zone where the loaded listings claim units but too few to speak for
-    (the départements they speak for within it named: their unclaimed units are white zones)."""
+    (the départements they speak for within it named: their unclaimed units are white zones).
+
+    ``whole``: each région's population, loaded or not; the share of its inhabitants claimed is of it (a review
+    read « 17,3 % de ses habitants » of Nouvelle-Aquitaine, Gironde's share, on a load of the Gironde alone)."""
     notes = []
     for r in regions.itertuples():
+        population = (whole or {}).get(str(r.region))
+        share = r.population_revendiquee / population if population and population > r.population else r.part
         listed = sorted(set(units.loc[units["code"].astype(str).isin(known) & (units["region"] == r.region),
                                       "departement"].dropna().astype(str)))
         which = "du département" if len(listed) == 1 else "des départements"
@@ -64,5 +71,5 @@ def unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, u
                   "unités non revendiquées ne sont pas comptées en zones blanches")
         notes.append(f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
                      f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
-                     f"({format_number(r.part * 100, 1, '%')} de ses habitants) : {counted}")
+                     f"({format_number(share * 100, 1, '%')} de ses habitants) : {counted}")
     return notes

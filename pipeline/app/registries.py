@@ -104,6 +104,7 @@ def listing_step(path: Path, name: str | None = None, origin: str | None = None,
             result = with_point_rule_issues(result, near, listing)
             if scope.departements is not None:
                 unloaded = beyond_the_load.points_near(con, tuple(drawn.to_crs(4326).total_bounds), 0.0)
+                unloaded["nom"] = unloaded["code"].astype(str).map(beyond_the_load.current_names(con, unloaded["code"]))
                 result = with_out_of_load_issues(result, near, listing, scope.label, unloaded)
         members = result.members.dropna(subset=["unit_code"]).drop_duplicates(["cpts_id", "unit_code"])
         members = members.assign(listing=listing)

@@ -198,7 +198,7 @@ def _with_known_coverage(c: Coverage, units: pd.DataFrame) -> pd.DataFrame:
     if c.known_units is None:
         return units.assign(couverture_connue=True)
     unknown = ~units["code"].astype(str).isin(c.known_units) & ~(units["n_cpts"] > 0)
-    return units.assign(n_cpts=units["n_cpts"].astype("float64").where(~unknown),
+    return units.assign(n_cpts=units["n_cpts"].astype("Int64").where(~unknown),  # an integer field, empty where unknown
                         cpts=units["cpts"].where(~unknown), couverture_connue=~unknown)
 
 
@@ -298,7 +298,7 @@ def write(c: Coverage) -> CoverageOutputs:
             units = units.assign(n_cpts=units["n_cpts"].astype("float64").where(~unknown),
                                  couverture=pd.Series(UNKNOWN_COVERAGE, index=units.index).where(unknown))
             count = int(unknown.sum())
-            drawn = agree(count, "est dessinée sans couleur", "sont dessinées sans couleur")
+            drawn = agree(count, "est dessinée en gris", "sont dessinées en gris")
             missing = (f" ; {plural(polygonless, 'autre')} sans contour communal, "
                        f"{agree(polygonless, 'non dessinée', 'non dessinées')}" if polygonless else "")
             left_out = (f"{plural(count, 'unité')} dont la couverture n'est pas connue "

@@ -27,7 +27,7 @@ import pandas as pd
 from shapely.geometry import shape
 
 from pipeline.config import SourceFile
-from pipeline.errors import DataError
+from pipeline.errors import DataError, french_json_error
 from pipeline.geography import ARRONDISSEMENT_CITIES, WGS84, arrondissements_of, city_of_arrondissement
 from pipeline.sources.files import MAX_LISTED, read_text_checked
 from pipeline.sources.validity import invalidity_reason
@@ -89,7 +89,7 @@ def stage_arrondissement_polygons(path: str | Path) -> gpd.GeoDataFrame:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"GeoJSON illisible : {exc.msg}", path, exc.lineno) from exc
+        raise DataError(f"GeoJSON illisible : {french_json_error(exc)}", path, exc.lineno) from exc
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":
         raise DataError("Le GeoJSON des arrondissements doit être une FeatureCollection", path)
     errors: list[str] = []

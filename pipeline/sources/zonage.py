@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import DataError
+from pipeline.errors import DataError, french_json_error
 
 
 def stage_qpv_zonage(path: Path) -> pd.DataFrame:
@@ -17,7 +17,7 @@ def stage_qpv_zonage(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise DataError("Encodage invalide : le fichier doit être en UTF-8", path) from exc
     except json.JSONDecodeError as exc:
-        raise DataError(f"JSON invalide : {exc.msg}", path, exc.lineno) from exc
+        raise DataError(f"JSON invalide : {french_json_error(exc)}", path, exc.lineno) from exc
     communes = document.get("communes") if isinstance(document, dict) else None
     if not isinstance(communes, dict):
         raise DataError("Clé « communes » absente ou mal formée", path)

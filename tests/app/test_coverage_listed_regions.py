@@ -11,15 +11,20 @@ Known answers: populations of the 2026 COG package (raw file), and the hand-made
 from __future__ import annotations
 
 import html
+import io
 import json
 import shutil
+import tarfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 
+from pipeline import config
 from pipeline.analysis.coverage.claims import MIN_LISTED_SHARE, known_units, listed_regions
 from pipeline.app.diagnostic import compute
 from pipeline.app.sections.perimeter_data import known_claims
@@ -89,6 +94,16 @@ def test_one_departement_s_listing_does_not_speak_for_its_region() -> None:
     assert known_units([], units) == frozenset()  # no listing loaded (it failed on the empty table)
 
 
+def _raw_communes(mirror: Path) -> list[dict[str, Any]]:
+    """The current communes of the 2026 COG package (``region`` and ``population`` among their keys)."""
+    tarball = mirror / config.decoupage_file(config.CURRENT_VINTAGE).mirror_path
+    with tarfile.open(tarball) as archive:
+        handle = archive.extractfile("package/data/communes.json")
+        assert handle is not None
+        communes = json.load(io.TextIOWrapper(handle, encoding="utf-8"))
+    return [c for c in communes if c["type"] == "commune-actuelle" and "population" in c]
+
+
 @pytest.fixture(scope="module")
 def stray(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture database with a listing whose one CPTS holds two communes of the 04 and Abzac (33001)."""
@@ -109,7 +124,12 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     # Covered: Abzac only, not the Gironde less its white zones.
     assert summary["population_covered"] == _raw_populations(mirror)["33001"]
     note = next(n for n in summary["notes"] if n.startswith("région Nouvelle-Aquitaine (75) : "))
-    assert "les listes chargées n'y revendiquent que 1 unité (" in note
+    # Its share of the whole région's inhabitants, from the COG package: not of the loaded Gironde's (a review read
+    # 17,3 % for Bordeaux and Bègles, their share of the Gironde, 4,8 % of Nouvelle-Aquitaine).
+    region = _raw_communes(mirror)
+    whole = sum(int(c["population"]) for c in region if c.get("region") == "75")
+    share = format_number(100 * _raw_populations(mirror)["33001"] / whole, 1, "%")
+    assert f"les listes chargées n'y revendiquent que 1 unité ({share} de ses habitants) : " in note
     unknown = next(n for n in summary["notes"] if "dont la couverture n'est pas connue" in n)
     assert unknown.endswith("(moins de deux CPTS des listes chargées ont "
                             "l'essentiel de leur territoire dans leur département, "
@@ -131,6 +151,10 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     others = units.drop("33001")
     assert len(others) == len(counts) - 1 and others["n_cpts"].isna().all() and others["cpts"].isna().all()
     assert not others["couverture_connue"].any()
+    # A count of CPTS: an integer field of the file (a review read 1.0 / 0.0), empty where unknown.
+    fields = dict(zip(*[pyogrio.read_info(stray / "processed" / "coverage" / "departement-33" / "couverture.gpkg",
+                                          layer="units")[k] for k in ("fields", "dtypes")], strict=True))
+    assert fields["n_cpts"] == "int64"
     atone = (stray / "processed" / "coverage" / "departement-33" / "territoires_atones.csv").read_text("utf-8")
     assert f"non disponible : {WHY}" in atone  # not « aucune »
     page = (stray.parent / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8")
@@ -138,7 +162,7 @@ def test_a_departement_claimed_by_a_stray_commune_only_has_no_white_zones(stray:
     assert ("dont la couverture n'est pas connue (moins de deux CPTS des listes chargées ont "
             "l'essentiel de leur territoire "
             "dans leur département, et ces listes y revendiquent moins de la moitié des habitants ou moins du quart "
-            "des unités) sont dessinées sans couleur, jamais en zone blanche" in html.unescape(page))  # why
+            "des unités) sont dessinées en gris, jamais en zone blanche" in html.unescape(page))  # why
 
 
 @pytest.mark.mirror
@@ -158,7 +182,7 @@ def test_the_map_counts_the_units_of_unknown_coverage_without_a_polygon_as_the_s
     page = html.unescape((tmp_path / "maps" / "couverture-departement-33" / "carte.html").read_text("utf-8"))
     drawn = format_number(unknown - 1)
     assert f"{drawn} unités dont la couverture n'est pas connue (" in page
-    assert "sont dessinées sans couleur, jamais en zone blanche ; 1 autre sans contour communal, non dessinée." in page
+    assert "sont dessinées en gris, jamais en zone blanche ; 1 autre sans contour communal, non dessinée." in page
 
 
 @pytest.mark.mirror

@@ -203,7 +203,7 @@ def test_a_zone_no_rooted_cpts_tells_says_why_and_draws_every_commune(fixture_da
     page = html.unescape(raw)
     assert ("19 unités dont la couverture n'est pas connue (moins de deux CPTS des listes chargées ont l'essentiel de "
             "leur territoire dans leur département, et ces listes y revendiquent moins de la moitié des habitants "
-            "ou moins du quart des unités) sont dessinées sans couleur, jamais en zone blanche.") in page
+            "ou moins du quart des unités) sont dessinées en gris, jamais en zone blanche.") in page
 
 
 @pytest.mark.mirror

@@ -26,6 +26,7 @@ from pipeline.app.steps import Scope
 from pipeline.model import DiagnosticOptions
 from pipeline.sources.cpts_listing.perimeter_members import uncovered_parts
 from pipeline.store.territory import resolve_territory
+from tests.app import profile_raw as raw
 from tests.app.unit_polygons import members_and_polygons
 from tests.conftest import FIXTURE_DEPARTEMENTS, cli_environment
 from tests.geodesic import geodesic_area_km2
@@ -111,6 +112,11 @@ def test_perimeter_crossing_the_loaded_departements_is_reported(drawn: dict[str,
         for name, detail in ((r[0], r[2]) for r in rows[1:]):
             assert f"{outside[name]:.0f} km² de son périmètre" in detail and outside[name] > 5
             assert "hors des départements chargés (départements 04, 13, 33, 75, 976)" in detail
+        # The unloaded communes whose point each perimeter holds are named, not « ou en mer » (a review).
+        names = raw.names("6.0.0")
+        for (name, _, detail), code in zip(rows, ("05061", "05118", "83150"), strict=True):
+            assert (f"chargés (départements 04, 13, 33, 75, 976) ; il contient le point représentatif de 1 commune de "
+                    f"départements non chargés, {names[code]} ({code}, département {code[:2]}) : ") in detail, name
         territory = resolve_territory(con, "cpts:CPTS Sisteron Buëch")
         assert list(territory.units["unit_code"]) == ["04209"]
         d = compute(con, territory, DiagnosticOptions(territory="cpts:CPTS Sisteron Buëch"))

@@ -234,7 +234,9 @@ def test_a_drawn_file_crossing_the_loaded_departements_has_no_taille(db: duckdb.
     crossing = _box_file(tmp_path / "durance.geojson", 5.40, 43.62, 5.56, 43.74)
     territory = resolve_territory(db, f"fichier:{crossing}")
     assert territory.beyond_the_load
-    assert any("ne recouvrent aucune commune chargée, hors des départements chargés" in n for n in territory.notes)
+    # The communes of the Vaucluse it holds are named (a review read « ou en mer » of a perimeter holding Vinon).
+    assert any("ne recouvrent aucune commune chargée (base limitée à 04, 13, 33, 75, 976) ; il contient le point "
+               "représentatif de " in n and "Pertuis (84089, département 84)" in n for n in territory.notes)
     d = compute(db, territory, DiagnosticOptions(territory=f"fichier:{crossing}"))
     assert d.taille.label == "non disponible"
     # A box inside the Bouches-du-Rhône (around Aix-en-Provence) is whole.

@@ -320,6 +320,19 @@ def test_income_of_a_rural_territory_is_a_labelled_approximation(runs: dict[str,
     secret = [c for c in codes if c in raw.filosofi() and raw.filosofi()[c]["d1"] is None]
     assert all(units[c]["secret"] for c in secret)
     assert "non diffusé" in runs["verdon"]["report"]
+    # « Non diffusés » are the communes of the file under secrecy; a commune absent from the file (Saint-Laurent-du-
+    # Verdon) is among the median's units « sans valeur publiée », not under secrecy too (a review).
+    absent = [c for c in codes if c not in raw.filosofi()]
+    assert absent and set(absent).isdisjoint(secret) and len(secret) + len(absent) == len(hidden)
+    people = raw.populations("6.0.0")
+
+    def spaced(number: int) -> str:
+        return f"{number:,}".replace(",", " ")
+
+    assert (f"« non diffusés » par l'INSEE (secret statistique) pour {len(secret)} unités sur {len(codes)}, soit "
+            f"{spaced(sum(people[c] for c in secret))} habitants") in runs["verdon"]["report"]
+    assert (f"({len(absent)} unité sur {len(codes)} sans valeur publiée, en tout ou en partie, soit "
+            f"{spaced(sum(people[c] for c in absent))} habitants)") in runs["verdon"]["report"]
     # Under a title promising « précarité », the poverty rate (another Filosofi file, not loaded) is said missing.
     assert "Taux de pauvreté : non disponible (l'INSEE le publie dans un autre fichier" in runs["verdon"]["report"]
     # And in summary.json: null with its reason, not a key a reader looks for in vain.
@@ -352,6 +365,14 @@ def test_income_is_not_available_in_mayotte(runs: dict[str, Any]) -> None:
     assert {k: (v["unites_non_diffusees"], v["population_non_diffusee"], v["unites_hors_champ"])
             for k, v in income["territoire"].items()} == dict.fromkeys(income["territoire"], (0, 0, units))
     assert income["territoire"]["mediane"]["population_hors_champ"] == runs["mayotte"]["summary"]["population"]
+    # The rows passed on say why, neither « secret statistique » nor an « approximation » of nothing (a review).
+    table = pd.read_csv(runs["mayotte"]["tables"] / "revenus.csv", dtype=str).set_index("niveau")
+    for level, whose in (("territoire", "son département"), ("departement", "son département"),
+                         ("region", "son département")):
+        assert table.loc[level, "methode"] == (
+            f"non disponible : hors du champ de Filosofi 2019 (aucune commune de {whose} dans le fichier de l'INSEE, "
+            "qui ne couvre ni la Guadeloupe, ni la Guyane, ni Mayotte)")
+        assert table.loc[level, ["mediane", "d1", "d9", "part_minima_sociaux"]].isna().all()
 
 
 def test_income_exact_rows(db: Any) -> None:
@@ -796,11 +817,22 @@ def test_the_territory_s_deciles_say_on_which_share_of_its_inhabitants_they_rest
     # A commune that publishes its deciles: nothing to say.
     assert filosofi["04070"]["d1"] is not None
     assert "déciles et part" not in income_zones(db, "communes:04070").loc["territoire", "methode"]
-    # None publishes them: not « 0 % » (a third review).
-    assert all(filosofi.get(c, {}).get("d1") is None for c in ("04005", "04166", "04007"))
-    assert income_zones(db, "communes:04005,04166,04007").loc["territoire", "methode"].endswith(
+    # None publishes them: not « 0 % » (a third review), and why: secrecy for the communes the file holds, absence
+    # for the others (a review read « secret statistique » of communes the file does not hold).
+    trio = ("04005", "04166", "04007")
+    assert all(filosofi.get(c, {}).get("d1") is None for c in trio)
+    held = sum(c in filosofi for c in trio)
+    assert 0 < held < len(trio)
+    absent = "absente" if len(trio) - held == 1 else "absentes"
+    assert income_zones(db, "communes:" + ",".join(trio)).loc["territoire", "methode"].endswith(
         " ; déciles et part des minima sociaux non disponibles : aucune commune du territoire ne les publie "
-        "(secret statistique)")
+        f"({held} sous secret statistique, {len(trio) - held} {absent} du fichier)")
+    # One cause alone is said alone.
+    secret_only = [c for c in ("04005", "04166", "04007", "04001", "04004", "04006", "04008") if c in filosofi
+                   and filosofi[c]["d1"] is None][:2]
+    assert len(secret_only) == 2
+    assert income_zones(db, "communes:" + ",".join(secret_only)).loc["territoire", "methode"].endswith(
+        "aucune commune du territoire ne les publie (secret statistique)")
 
 
 def income_zones(db: Any, spec: str) -> pd.DataFrame:

@@ -263,6 +263,31 @@ def test_coverage_legend_lists_every_cpts_with_a_search_box() -> None:
     assert "Rechercher une CPTS…" in html
 
 
+def test_coverage_map_greys_unknown_units_and_frames_the_zone() -> None:
+    """Units of unknown coverage are grey, not the white of a white zone; the view is the zone's units even when
+    a CPTS reaches far beyond them (a review: Manosque with Bordeaux framed 04 from the Atlantic to the Alps)."""
+    data = synthetic_coverage()
+    east = [k % 4 == 3 for k in range(len(data["units"]))]
+    data["units"]["couverture"] = ["non connue" if e else None for e in east]
+    far = box(-0.60, 44.80, -0.55, 44.85)  # Bordeaux
+    data["perimeters"].loc[0, "geometry"] = data["perimeters"].geometry.iloc[0].union(far)
+    page = coverage_map(**data).get_root().render()
+    styler = re.search(r"_styler\(feature\) \{\s*switch\(feature.id\) \{(.*?)\}\s*\}", page, re.S)
+    assert styler is not None
+    cases = re.findall(r"((?:case \"\d+\": )+)\s*return (\{[^}]*\})|default:\s*return (\{[^}]*\})", styler.group(1))
+    fills: dict[str, str] = {}
+    for listed, style, default in cases:
+        ids = re.findall(r"\"(\d+)\"", listed) if listed else ["default"]
+        fills.update(dict.fromkeys(ids, json.loads(style or default)["fillColor"]))
+    unit_fill = {str(k): fills.get(str(k), fills["default"]) for k in range(len(east))}
+    assert {k for k, v in unit_fill.items() if v == "#d9d9d9"} == {str(k) for k, e in enumerate(east) if e}
+    assert {k for k, v in unit_fill.items() if v == "#ffffff"} == {str(k) for k, e in enumerate(east) if not e}
+    assert "Couverture non connue (voir la bulle)" in page
+    # The view: the 4 x 3 squares of the units (6,20–6,40 E, 44,05–44,20 N), not Bordeaux.
+    view = re.search(r"fitBounds\(bounds \|\| (\[\[[^)]*\]\]),", page)
+    assert view is not None and json.loads(view.group(1)) == [[44.05, 6.2], [44.2, 6.4]]
+
+
 def grid_of_named(n: int) -> gpd.GeoDataFrame:
     side = math.ceil(math.sqrt(n))
     cells = [(i % side, i // side) for i in range(n)]

@@ -51,9 +51,10 @@ def test_sample_rows_located_by_code_postal_code_and_name(
     assert {n for n, v in how.items() if v == "non localisé"} == set(unlocated)
     # Located practitioners have one site each.
     assert by_line(staged, "poids") == {**dict.fromkeys(expected_commune, 1.0), **dict.fromkeys(unlocated)}
+    # Lines 2 and 3 carry « 71|Ostéopathe » and « 72|Psychothérapeute », codes of TRE_R95 (UsagerTitre) that the
+    # extraction uses: known professions, not « Codes profession inconnus » (a review).
+    assert (by_line(staged, "profession_connue")[2], by_line(staged, "profession_connue")[3]) == (True, True)
     assert staged.anomalies[["type", "code", "nb_lignes", "premiere_ligne"]].values.tolist() == [
-        ["profession_inconnue", "71", 1, 2],  # ostéopathe
-        ["profession_inconnue", "72", 1, 3],  # psychothérapeute
         ["recours_non_renseigne", "", 1, 23],
         ["sans_adresse", "", 9, 2],
     ]

@@ -88,6 +88,48 @@ def test_dissolved_perimeter_that_kept_a_code_is_refused(db: duckdb.DuckDBPyConn
         resolve_territory(db, f"fichier:{path}")
 
 
+def test_codes_whose_contours_hold_none_of_them_are_refused(db: duckdb.DuckDBPyConnection, mirror: Path,
+                                                            tmp_path: Path) -> None:
+    """Contours in degrees under a « crs » of metres (Web Mercator) fall in the Gulf of Guinea: their codes were
+    read without a word (a review), where the same contours without codes are refused as outside France."""
+    codes = ["04004", "04081", "04094", "04124"]
+    features = json.loads(_contours(mirror, codes).to_json())["features"]
+    path = tmp_path / "mauvais-crs.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features,
+                                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}}))
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert info.value.message == (
+        "Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété « code » "
+        "(4 unités) : ils sont hors de France (métropole et DROM) : vérifiez leur système de coordonnées (membre "
+        "« crs » du GeoJSON, fichier .prj du Shapefile), ou donnez le territoire par ses seuls codes (un fichier CSV "
+        "de codes)")
+    # Contours of other communes of France under the codes: refused too (they hold none of them), with no claim of
+    # « hors de France ». One code whose contour misses its point among others that agree is only noted.
+    others = json.loads(_contours(mirror, ["04001", "04006", "04007", "04008"]).to_json())["features"]
+    for feature, code in zip(others, codes, strict=True):
+        feature["properties"]["code"] = code
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": others}))
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert info.value.message.startswith("Les contours du fichier ne contiennent le point représentatif d'aucune des "
+                                         "unités de sa propriété « code » (4 unités) : vérifiez")
+    mixed = json.loads(_contours(mirror, codes).to_json())["features"]
+    mixed[0]["properties"]["code"] = "04001"  # 04004's contour under Aiglun's code, Aiglun's contour not in the file
+    mixed.append(json.loads(_contours(mirror, ["04004"]).to_json())["features"][0])
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": mixed}))
+    # Its name is then no longer confirmed by the contours: « Allemagne-en-Provence » under 04001 refuses the file.
+    with pytest.raises(TerritoryError, match="04001 est Aiglun, or « Allemagne-en-Provence » est Allemagne-en-"):
+        resolve_territory(db, f"fichier:{path}")
+    for feature in mixed:
+        feature["properties"].pop("nom")
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": mixed}))
+    t = resolve_territory(db, f"fichier:{path}")
+    assert sorted(t.units["unit_code"]) == ["04001", *codes]
+    assert ("1 unité de la propriété « code » dont le point représentatif n'est dans aucun contour du fichier : 04001 "
+            "; lues d'après leur code, vérifiez le tracé") in t.notes
+
+
 def test_commune_contours_with_their_codes_are_read_by_code(db: duckdb.DuckDBPyConnection, mirror: Path,
                                                             tmp_path: Path) -> None:
     # Real contours (IGN 2018) of four communes with their codes: the contours agree, no false alarm.
@@ -548,19 +590,49 @@ def test_a_zip_of_several_shapefiles_is_refused(db: duckdb.DuckDBPyConnection, m
                                   "réunissez les périmètres dans un seul fichier")
 
 
-def test_a_perimeter_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    """A box in the Var (83, not loaded): not a coordinate problem, a load problem."""
+def test_a_perimeter_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                             mirror: Path) -> None:
+    """A box in the Var (83, not loaded): not a coordinate problem, a load problem, and the communes it holds named.
+    Expected: the Var's communes whose representative point (of the mirror's contours) lies in the box, with their
+    names in the 2026 COG package."""
     path = tmp_path / "var.geojson"
     box = [[6.0, 43.35], [6.15, 43.35], [6.15, 43.45], [6.0, 43.45], [6.0, 43.35]]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [box]}}]}))
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{path}")
+    var = gpd.read_file(next((mirror / "contours-communes-2018").glob("communes-83-*.geojson")))
+    inside = sorted(var.loc[var.geometry.representative_point().within(shapely.box(6.0, 43.35, 6.15, 43.45)), "code"])
+    names = raw.names("6.0.0")
+    assert 2 <= len(inside) <= 10
     assert info.value.message == (
-        "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune chargée, et "
-        "la base est limitée aux départements 04, 13, 33, 75, 976 (emprise lon 6.000 à 6.150, lat 43.350 à "
-        "43.450) : ajoutez ses départements (make data DEPARTEMENTS=…) ou chargez toute la France (make data "
-        "FRANCE=1) ; sinon, vérifiez ses coordonnées (longitude/latitude WGS84 ou CRS déclaré)")
+        "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune chargée (base "
+        f"limitée aux départements 04, 13, 33, 75, 976) ; il contient celui de {len(inside)} communes de départements "
+        "non chargés, " + ", ".join(f"{names[c]} ({c}, département 83)" for c in inside) + " : ajoutez leurs "
+        "départements (make data DEPARTEMENTS=…) ou chargez toute la France (make data FRANCE=1)")
+
+
+def test_a_perimeter_holding_no_commune_s_point_names_the_communes_it_covers(db: duckdb.DuckDBPyConnection,
+                                                                           tmp_path: Path, mirror: Path) -> None:
+    """A small box inside a loaded commune holds no representative point: not a load problem (a review was told to
+    add its départements). Expected: the communes of the mirror's contours under the box."""
+    west, south, east, north = 6.001, 43.801, 6.002, 43.802
+    path = tmp_path / "petit.geojson"
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    contours = gpd.read_file(mirror / CONTOURS_04)
+    under = contours[contours.geometry.intersects(shapely.box(west, south, east, north))].sort_values("code")
+    assert len(under) == 2  # on the border of Allemagne-en-Provence and Saint-Martin-de-Brômes
+    assert not under.geometry.representative_point().within(shapely.box(west, south, east, north)).any()
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    names = raw.names("6.0.0")
+    assert info.value.message == (
+        "Territoire vide : le périmètre du fichier ne contient le point représentatif d'aucune commune (une commune "
+        "compte quand son point représentatif est dans le périmètre) ; il recouvre en partie "
+        + ", ".join(f"{names[c]} ({c})" for c in under["code"]) + " : agrandissez le tracé, ou donnez le territoire "
+        f"par ses codes (communes:{','.join(under['code'])})")
 
 
 def test_an_epci_outside_the_loaded_departements_says_so(db: duckdb.DuckDBPyConnection) -> None:

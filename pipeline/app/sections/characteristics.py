@@ -211,7 +211,31 @@ def _deciles_coverage(share: object) -> str:
             f"{value:.0f} % des personnes que Filosofi recense dans la zone (secret statistique ailleurs)")
 
 
-def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame) -> str:
+def _why_unpublished(per_unit: pd.DataFrame) -> str:
+    """Why the units publish no deciles: statistical secrecy, absence from the file (too small, or re-created
+    since), outside the file's field; each with its count when there are several causes (a review read « secret
+    statistique » of communes the file does not hold)."""
+    none = per_unit["codes_source"].astype(str).eq("")
+    outside = per_unit["hors_champ"].astype(bool)
+    causes = [("secret statistique", "sous secret statistique", "sous secret statistique",
+               int(per_unit["secret"].astype(bool).sum())),
+              ("absentes du fichier", "absente du fichier", "absentes du fichier", int((none & ~outside).sum())),
+              ("hors du champ de Filosofi", "hors du champ de Filosofi", "hors du champ de Filosofi",
+               int(outside.sum()))]
+    present = [cause for cause in causes if cause[3]]
+    if len(present) == 1:
+        return present[0][0]
+    return ", ".join(f"{count} {one if count == 1 else several}" for _, one, several, count in present) \
+        or "secret statistique"
+
+
+#: Why a zone of départements outside Filosofi's field (Guadeloupe, Guyane, Mayotte) has no figure: the file has
+#: no row for any of their communes, none is under statistical secrecy (a review read « secret statistique »).
+OUTSIDE_FIELD_METHOD = ("non disponible : hors du champ de Filosofi 2019 (aucune commune de {which} dans le fichier de "
+                        "l'INSEE, qui ne couvre ni la Guadeloupe, ni la Guyane, ni Mayotte)")
+
+
+def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame, per_unit: pd.DataFrame) -> str:
     """As :func:`_deciles_coverage`, for the territory's approximation, on its inhabitants (a review: Verdon's D1
     and D9 rest on 2 of its 15 communes, said in the report's text but not in the table's row that is passed on)."""
     figure = result.figures.get("d1")
@@ -226,8 +250,8 @@ def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame) ->
     if share >= DECILES_SAID_BELOW_PCT:
         return ""
     if figure.value != figure.value:  # no unit publishes them (a review read « 0 % » beside empty cells)
-        return " ; déciles et part des minima sociaux non disponibles : aucune commune du territoire ne les publie " \
-               "(secret statistique)"
+        return (" ; déciles et part des minima sociaux non disponibles : aucune commune du territoire ne les publie "
+                f"({_why_unpublished(per_unit)})")
     return (f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
             "habitants du territoire (secret statistique ailleurs)")
 
@@ -288,7 +312,9 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
         record: dict[str, object] = {"libelle": label, "niveau": zone.niveau, "code": zone.code}
         if zone.niveau == "territoire":
             record.update({key: figure.value for key, figure in result.figures.items()})
-            record["methode"] = result.label + _territory_deciles_coverage(result, units)
+            own = "son département" if units["departement"].nunique() == 1 else "ses départements"
+            record["methode"] = (OUTSIDE_FIELD_METHOD.format(which=own) if outside >= set(codes)
+                                 else result.label + _territory_deciles_coverage(result, units, per_unit))
         else:
             key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
             values = references_of_zones.loc[key] if key in references_of_zones.index else pd.Series(dtype="float64")
@@ -296,6 +322,9 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             coverage = _deciles_coverage(values.get("part_personnes_deciles_pct"))
             record["methode"] = (f"valeur exacte de la commune {values.get('commune')} (Filosofi), seule commune de "
                                  "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL + coverage)
+            if zone.niveau != "france" and not set(held) & set(covered):
+                record["methode"] = OUTSIDE_FIELD_METHOD.format(
+                    which="son département" if len(held) == 1 else "ses départements")
             if coverage and values.get("lignes") != 1:
                 coverage_notes.append(f" ; {label},{coverage.removeprefix(' ;')}")
         out.append(record)

@@ -27,6 +27,7 @@ from pipeline.render.palette import (
     CANDIDATE_COLOR,
     CANDIDATE_FILL,
     HIGHLIGHT_COLOR,
+    NA_COLOR,
     OVERLAP_COLOR,
     OVERLAP_FILL,
     WHITE_ZONE_COLOR,
@@ -103,13 +104,16 @@ def coverage_map(
         return out if out is not None and len(out) else None
 
     units_p, perimeters_p = prep(units), prep(perimeters)
-    m = base_map([units_p, perimeters_p], title, demo_data, source, tiles, mainland_first=True)
+    # Framed on the zone's units: a CPTS reaching far beyond them (Manosque with Bordeaux) zoomed a département's map
+    # out to both (a review).
+    m = base_map([units_p] if units_p is not None else [perimeters_p], title, demo_data, source, tiles,
+                 mainland_first=True)
     legends: list[tuple[Any, str]] = []
     if units_p is not None:
         units_layer = _add_units(m, units_p)
         if "couverture" in units_p.columns and units_p["couverture"].map(lambda v: isinstance(v, str)).any():
             legends.append((units_layer, legend_block("Communes", [
-                (swatch("#ffffff", extra="border:1px solid #9e9e9e"), "Couverture non connue (voir la bulle)")])))
+                (swatch(NA_COLOR, extra="border:1px solid #9e9e9e"), "Couverture non connue (voir la bulle)")])))
     finder: tuple[folium.GeoJson, str] | None = None
     if perimeters_p is not None:
         layer, block, element_id = _add_perimeters(m, perimeters_p)
@@ -195,12 +199,17 @@ def _add_units(m: folium.Map, units: gpd.GeoDataFrame) -> folium.GeoJson:
             rows.append(("Couverture", esc(row["couverture"])))
         if "cpts" in row.index and joined(row["cpts"]):
             rows.append(("CPTS", esc(joined(row["cpts"]))))
-        return {"info": tip(f"{esc(row.get('nom'))} ({esc(row.get('code'))})", rows), "nom": names[str(row["code"])]}
+        unknown = "couverture" in row.index and isinstance(row["couverture"], str)
+        return {"info": tip(f"{esc(row.get('nom'))} ({esc(row.get('code'))})", rows), "nom": names[str(row["code"])],
+                "inconnue": unknown}
 
+    # Unknown coverage in grey, as a missing value of the other maps: white, it read as a white zone (a review).
     layer = geojson_layer(
         feature_collection(units, props),
         "Communes",
-        lambda _f: {"color": "#9e9e9e", "weight": 0.5, "fillColor": "#ffffff", "fillOpacity": 0.4},
+        lambda f: {"color": "#9e9e9e", "weight": 0.5, "fillColor": NA_COLOR, "fillOpacity": 0.7}
+        if f["properties"].get("inconnue") else {"color": "#9e9e9e", "weight": 0.5, "fillColor": "#ffffff",
+                                                 "fillOpacity": 0.4},
     )
     layer.add_to(m)
     FrenchSearch(layer, "nom", color=HIGHLIGHT_COLOR, weight=4).add_to(m)

@@ -113,16 +113,20 @@ def income_coverage_paragraphs(d: Diagnostic) -> list[str]:
             "hors du champ de Filosofi (aucune commune de leur département dans le fichier : Guadeloupe, Guyane, "
             "Mayotte)" + (" : les chiffres du territoire ne sont pas disponibles." if outside.all()
                           else " : les chiffres du territoire portent sur les autres unités."))
-    secret = i.territory.set_index("indicateur").loc["d1"]
-    hidden = int(secret["n_non_diffusees"]) - int(outside.sum())
+    # Under statistical secrecy: units whose deciles are hidden but whose median is published (the file publishes
+    # the median of every commune it holds). A commune absent from the file lacks both: it is among the median's
+    # « sans valeur publiée », not « non diffusé » (a review: Saint-Laurent-du-Verdon counted in both).
+    figures = i.territory.set_index("indicateur")
+    secret, median = figures.loc["d1"], figures.loc["mediane"]
+    hidden = int(secret["n_non_diffusees"]) - int(median["n_non_diffusees"])
     if hidden > 0 and secret["valeur"] == secret["valeur"]:
         paragraphs.append(
             f"Déciles et part des minima sociaux : « non diffusés » par l'INSEE (secret statistique) pour "
             f"{plural(hidden, 'unité')} sur {int(secret['n_communes'])}, soit "
-            f"{cell(secret['population_non_diffusee'] - outside_population)} habitants (en tout ou en partie : une "
-            "commune fusionnée depuis 2019 dont une ancienne commune est sous secret compte pour la part de ses "
-            "habitants qu'elle y avait) ; les valeurs données portent sur le reste de la population. Une valeur non "
-            "diffusée n'est jamais comptée comme 0.")
+            f"{cell(secret['population_non_diffusee'] - median['population_non_diffusee'])} habitants (en tout ou en "
+            "partie : une commune fusionnée depuis 2019 dont une ancienne commune est sous secret compte pour la part "
+            "de ses habitants qu'elle y avait) ; les valeurs données portent sur le reste de la population. Une "
+            "valeur non diffusée n'est jamais comptée comme 0.")
     return paragraphs
 
 

@@ -177,27 +177,33 @@ def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, l
 
     A database loaded for some départements (``make data --departements``) has no polygon beyond them: the
     members of a perimeter crossing their border are only its loaded units, and the CPTS would look whole.
-    An uncovered part may also be sea or another country: the message says both. ``unloaded``: ``lon``, ``lat``
-    of the communes outside the load around the perimeters; when given, only a perimeter holding one of their
-    points is partial (the rule that makes a commune a member): a coastal CPTS drawn over the sea is whole (a
-    review: its taille was « non disponible »).
+    An uncovered part may also be sea or another country: the message says both. ``unloaded``: ``code``,
+    ``departement``, ``lon``, ``lat`` (and ``nom`` when known) of the communes outside the load around the
+    perimeters; when given, only a perimeter holding one of their points is partial (the rule that makes a
+    commune a member): a coastal CPTS drawn over the sea is whole (a review: its taille was « non disponible »),
+    and the communes it holds are named (a review read « ou en mer » of one holding Vinon-sur-Verdon).
     """
     if result.perimeters is None or result.perimeters.empty:
         return result
     large = large_uncovered_parts(result.perimeters, polygons)
+    held: dict[int, str] = {}
     if unloaded is not None and len(large):
         points = gpd.GeoSeries(gpd.points_from_xy(unloaded["lon"], unloaded["lat"]), crs=4326)
         shapes = result.perimeters.to_crs(4326)
-        reaching = {feature for feature, shape in zip(shapes["feature"], shapes.geometry, strict=True)
-                    if shape is not None and len(points) and bool(points.within(shape).any())}
-        large = large[large["feature"].isin(reaching)]
+        for feature, shape in zip(shapes["feature"], shapes.geometry, strict=True):
+            inside = unloaded[points.within(shape).to_numpy()] if shape is not None and len(points) else unloaded[:0]
+            if len(inside):
+                held[int(feature)] = communes_named(inside)
+        large = large[large["feature"].isin(held)]
     # A perimeter with no loaded member at all is not « diagnosed without » its unloaded communes: it is not
     # diagnosed, and « aucune commune n'a son point représentatif » would deny the communes under it (a review).
     with_members = set(result.members.dropna(subset=["unit_code"])["cpts_id"])
     added = [issue(listing, OUT_OF_SCOPE, r.cpts, None, None,
                    f"{feature_label(r.feature)} (« {r.cpts} ») : {r.area_km2:.0f} km² de son périmètre "
                    f"({r.share * 100:.0f} %) ne recouvrent aucune commune chargée, hors des départements "
-                   f"chargés{where} (ou en mer, hors de France) : "
+                   f"chargés{where}"
+                   + (f" ; il contient le point représentatif de {held[int(r.feature)]} : " if int(r.feature) in held
+                      else " (ou en mer, hors de France) : ")
                    + ("la CPTS est diagnostiquée sans les communes qui s'y trouveraient (chiffres peut-être partiels)"
                       if r.cpts_id in with_members else
                       "la CPTS n'a aucun membre dans la base, ses communes sont dans des départements non chargés "
@@ -212,6 +218,14 @@ def with_out_of_load_issues(result: ListingResult, polygons: gpd.GeoDataFrame, l
     issues = pd.concat([result.issues[~superseded], pd.DataFrame(added, columns=ISSUE_COLUMNS)], ignore_index=True)
     issues["line"] = issues["line"].astype("Int64")
     return ListingResult(members=result.members, issues=issues, perimeters=result.perimeters)
+
+
+def communes_named(rows: pd.DataFrame) -> str:
+    """« 1 commune de départements non chargés, Vinon-sur-Verdon (83150, département 83) »."""
+    named = [f"{r.nom} ({r.code}, département {r.departement})" if isinstance(getattr(r, "nom", None), str)
+             else f"{r.code} (département {r.departement})" for r in rows.itertuples()]
+    listed = ", ".join(named[:10]) + (" …" if len(named) > 10 else "")
+    return f"{len(rows)} {'commune' if len(rows) == 1 else 'communes'} de départements non chargés, {listed}"
 
 
 #: Kind of the anomaly of a drawn perimeter whose border the representative-point rule reads otherwise than its

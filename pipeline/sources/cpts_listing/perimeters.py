@@ -37,7 +37,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
-from pipeline.errors import DataError
+from pipeline.errors import DataError, french_json_error
 from pipeline.geography import LAMBERT93, WGS84
 from pipeline.sources.cpts_listing.crs_reading import WEB_MERCATOR, UnitsNear, choose_reading, web_mercator_also_in
 from pipeline.sources.cpts_listing.model import feature_label, raise_collected
@@ -175,7 +175,7 @@ def read_features(
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"GeoJSON illisible : {exc.msg}", path, exc.lineno) from exc
+        raise DataError(f"GeoJSON illisible : {french_json_error(exc)}", path, exc.lineno) from exc
     if isinstance(obj, dict) and obj.get("type") == "Feature":
         obj = {"type": "FeatureCollection", "features": [obj], **({"crs": obj["crs"]} if "crs" in obj else {})}
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":

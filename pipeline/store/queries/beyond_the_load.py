@@ -94,3 +94,10 @@ def populations(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[st
     frame = read_frame(con, "SELECT code, population FROM population_france WHERE code = ANY($codes::VARCHAR[]) "
                             "AND population IS NOT NULL", {"codes": code_list(codes)})
     return dict(zip(frame["code"].astype(str), frame["population"].astype("int64").tolist(), strict=True))
+
+
+def current_names(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[str, str]:
+    """The name of each of these current communes or arrondissements of France, loaded or not (``noms_communes``)."""
+    frame = read_frame(con, "SELECT code, nom FROM noms_communes WHERE kind IN ('actuelle', 'arrondissement') "
+                            "AND code = ANY($codes::VARCHAR[]) ORDER BY code", {"codes": code_list(codes)})
+    return dict(zip(frame["code"].astype(str), frame["nom"].astype(str), strict=True))

@@ -20,7 +20,7 @@ from pipeline.errors import TerritoryError
 from pipeline.geography import COMMUNE_CODE_COLUMNS, city_of_arrondissement, normalise_insee_code
 from pipeline.sources.files import first_listed
 from pipeline.sources.listing_headers import cpts_header, header_key
-from pipeline.store.queries import geography, listings, provenance
+from pipeline.store.queries import geography, listings
 from pipeline.store.territory.codes import resolve_codes, same_name
 from pipeline.store.territory.file_names import check_file_names, check_names, codes_named_alike, name_column
 from pipeline.store.territory.several_cpts import distinct_values, refuse_several_cpts
@@ -206,6 +206,7 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     from pipeline.sources.cpts_listing.model import raise_collected
     from pipeline.sources.cpts_listing.perimeter_members import codes_inside
     from pipeline.sources.cpts_listing.perimeters import RESERVED, read_features, reject_anomalies
+    from pipeline.store.territory.drawn_empty import drawn_beyond_the_load, empty_territory_message
 
     try:
         frame, file_notes, errors = read_features(path, repair_invalid=True,
@@ -230,14 +231,12 @@ def _resolve_geojson(con: duckdb.DuckDBPyConnection, path: Path, spec: str) -> t
     near = geography.unit_polygons_near(con, tuple(frame.to_crs(4326).total_bounds))
     codes = codes_inside(near, frame)
     if not codes:
-        from pipeline.store.territory.drawn_empty import empty_territory_message
-
         raise TerritoryError(empty_territory_message(con, frame), path)
     units_word = "unité" if len(codes) < 2 else "unités"
     notes = [*file_notes, f"{len(codes)} {units_word} (communes ; arrondissements à Paris, Lyon et Marseille) dont le "
              "point représentatif est dans le périmètre du fichier"]
     units, more = resolve_codes(con, codes, spec, typed_by_user=False)
-    beyond = _drawn_beyond_the_load(con, frame, near)
+    beyond = drawn_beyond_the_load(con, frame, near)
     return units, notes + more + _point_rule_note(near, frame, codes) + _polygonless_note(con, units) + beyond, \
         bool(beyond)
 
@@ -285,45 +284,6 @@ def _polygonless_note(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> li
             "ses codes (fichier de codes ou communes:…)"]
 
 
-def _drawn_beyond_the_load(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame,
-                           near: gpd.GeoDataFrame) -> list[str]:
-    """A note when, on a database of some départements, the drawn perimeter covers no loaded commune somewhere.
-
-    As for a listing's drawn perimeters (same thresholds): a perimeter crossing the border of the load would
-    otherwise look whole, its population and taille those of its loaded part.
-    """
-    from pipeline.sources.cpts_listing.perimeter_members import large_uncovered_parts
-
-    loaded = provenance.loaded_departements(con)
-    if not loaded:
-        return []
-    shapes = frame.assign(cpts="fichier", cpts_id="", feature=range(len(frame)))
-    gaps = large_uncovered_parts(shapes, near)
-    if gaps.empty or not _reaches_unloaded_land(con, frame):
-        return []
-    area, share = float(gaps["area_km2"].sum()), float(gaps["area_km2"].sum() / gaps["total_km2"].sum())
-    return [f"{area:.0f} km² du périmètre du fichier ({share * 100:.0f} %) ne recouvrent aucune commune chargée, "
-            f"hors des départements chargés (base limitée à {', '.join(loaded)} ; ou en mer, hors de France) : le "
-            "territoire ne contient que la partie chargée, et ses chiffres ne portent que sur elle"]
-
-
-def _reaches_unloaded_land(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame) -> bool:
-    """Whether the drawn perimeter holds the point of a commune of a département not loaded: the rule that makes a
-    commune a member, so that loading that département would add it. Its other uncovered parts are sea, abroad
-    or slivers of communes whose point lies outside, which leave no commune out (a review: a disc over
-    Marseille's coast lost its taille, said partly outside the load, on a database of the Bouches-du-Rhône)."""
-    import geopandas as gpd  # a drawn file's path only: the light commands import no geometry library
-
-    from pipeline.store.queries import beyond_the_load
-
-    drawn = frame.to_crs(4326)
-    bounds = tuple(float(b) for b in drawn.total_bounds)
-    shape = drawn.geometry.union_all()
-    points = beyond_the_load.points_near(con, bounds, 0.0)  # type: ignore[arg-type]
-    return bool(len(points)) and bool(gpd.GeoSeries(gpd.points_from_xy(points["lon"], points["lat"]),
-                                                    crs=4326).within(shape).any())
-
-
 def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, column: str,
                            path: Path) -> tuple[pd.DataFrame, list[str]]:
     """A GeoJSON with a code column: its codes, checked against its contours when it has any.
@@ -342,7 +302,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
                              "et sa commune absente du territoire", path)
     shapes = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if "geometry" in frame else frame.iloc[0:0]
     try:
-        units, notes = resolve_codes(con, text.tolist(), f"propriété « {column} » du fichier")
+        units, code_notes = resolve_codes(con, text.tolist(), f"propriété « {column} » du fichier")
     except TerritoryError as exc:
         # A « code » that is an identifier of the perimeter (« CPTS01 »), not INSEE codes: the contours may say
         # what the file holds (a review: the property read was not named, nor the way out).
@@ -353,6 +313,10 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
         near = geography.unit_polygons_near(con, tuple(shapes.to_crs(4326).total_bounds))
         inside = units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), shapes.reset_index(drop=True))
+        own = geography.unit_polygons_for(con, sorted(set(units["unit_code"].astype(str))))
+        held = units_inside(pd.DataFrame(own[["code", "lon", "lat"]]), shapes.reset_index(drop=True))
+        notes = _contours_against_codes(units, set(held["code"].astype(str)), set(own["code"].astype(str)), shapes,
+                                        column, path)
         inside = inside[~inside["code"].isin(named) & ~inside["code"].map(
             lambda c: (city_of_arrondissement(c) or "") in named)].sort_values("code").drop_duplicates("code")
         extra = list(inside["code"])
@@ -368,6 +332,10 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
                 f"fichier, qui couvrent aussi {others} : {shown}{'' if shown.endswith('…') else '.'} Retirez la "
                 "propriété "
                 f"« {column} » pour lire le territoire d'après ses contours, ou corrigez les codes", path)
+        contour_notes = notes
+        notes = code_notes + notes
+    else:
+        notes, contour_notes = code_notes, []
     # Without contours to confirm them, its names against its codes, as a CSV's (a review: postal codes under
     # « code » beside « nom » « Bordeaux » were read as Naujac-sur-Mer and Fontet). Contours that agree with the
     # codes are the better witness, and disagreeing names are only noted: a « nom » that is the CPTS's refused such
@@ -377,8 +345,32 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
             not len(shapes) or frame[names].map(_text).nunique() > 1):
         notes += check_names(con, text.tolist(), frame[names].map(_text).tolist(),
                              list(range(1, len(frame) + 1)), names, path, row_word="entité n°",
-                             confirmed=bool(len(shapes)))
+                             confirmed=bool(len(shapes)) and not contour_notes)
     return units, notes
+
+
+def _contours_against_codes(units: pd.DataFrame, held: set[str], placed: set[str], shapes: gpd.GeoDataFrame,
+                            column: str, path: Path) -> list[str]:
+    """The file's codes whose unit's representative point its contours do not hold (``held``: those they hold):
+    all of them refuse the file (a review: contours in degrees under a « crs » of metres, in the Gulf of Guinea,
+    passed with their codes without a word), some are noted (a commune drawn very simplified may leave its point
+    out; one without a polygon of its own, not in ``placed``, has no point to hold)."""
+    kept = units["unit_code"].astype(str).isin(held)
+    if kept.any() or units.empty:
+        away = units[~kept & units["unit_code"].astype(str).isin(placed)]
+        if away.empty:
+            return []
+    else:
+        where = (" : ils sont hors de France (métropole et DROM)" if "anomalie" in shapes
+                 and shapes["anomalie"].notna().all() else "")
+        raise TerritoryError(
+            f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
+            f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){where} : vérifiez leur système "
+            "de coordonnées (membre « crs » du GeoJSON, fichier .prj du Shapefile), ou donnez le territoire par "
+            "ses seuls codes (un fichier CSV de codes)", path)
+    shown = first_listed([f"{r.unit_code}" for r in away.itertuples()], 10)
+    return [f"{len(away)} {'unité' if len(away) == 1 else 'unités'} de la propriété « {column} » dont le point "
+            f"représentatif n'est dans aucun contour du fichier : {shown} ; lues d'après leur code, vérifiez le tracé"]
 
 
 def _text(value: object) -> str:
