@@ -23,6 +23,7 @@ from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.analysis.population import legal_year
+from pipeline.app.coverage_beyond import claims_beyond_the_load, population_beyond_the_load
 from pipeline.app.coverage_listings import (
     NO_STATUT,
     memberless_notes,
@@ -62,6 +63,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     listed_names = members[["cpts_id", "cpts"]]  # the listings' own names, which the anomalies carry
     all_issues = listings.anomalies(con)
     partial = partial_cpts(members, all_issues)
+    beyond = population_beyond_the_load(con, members, all_issues)
     members = named_apart(members)
     all_units = geography.current_units_with_postcodes(con)[
         ["code", "nom", "type", "parent", "departement", "region", "population"]]
@@ -102,7 +104,8 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     region_names = geography.regions(con).set_index("code")["nom"].astype(str).to_dict()
     whole_regions = {str(r): beyond_the_load.population_where(con, "region", [str(r)])
                      for r in regions.loc[in_the_zone, "region"]}
-    notes.extend(unlisted_region_notes(region_names, regions[in_the_zone], all_units, known, whole_regions))
+    notes.extend(unlisted_region_notes(region_names, regions[in_the_zone], all_units, known, whole_regions,
+                                       claims_beyond_the_load(con, all_issues)))
     all_white = coverage_claims.white_zones(claims)
     white = all_white[all_white["unit_code"].astype(str).isin(known)].reset_index(drop=True)
     outside_listings = all_white[~all_white["unit_code"].astype(str).isin(known)]
@@ -120,7 +123,7 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     area_overlaps = coverage_overlaps.commune_set_overlaps(unit_claims, areas, missing="zero", within=zone_units,
                                                            held=holder_of)
     status = statuts(members)
-    overlaps = with_statuts(unknown_when_partial(_with_areas(overlaps, area_overlaps), partial), status)
+    overlaps = with_statuts(unknown_when_partial(_with_areas(overlaps, area_overlaps), partial, beyond), status)
     polygons = all_polygons[all_polygons["code"].isin(zone_codes)]
     lap("surfaces des chevauchements")
     bv = geography.bassin_de_vie_of(con)
@@ -190,13 +193,15 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     population = all_units.drop_duplicates("code").set_index("code")["population"]
     partial_names = set(zone_members.loc[zone_members["cpts_id"].isin(partial), "cpts"])
     geometries = _geometries(all_polygons, polygons, population, claims, unit_claims, overlaps, white, atone,
-                             candidates, partial_names, status, holder_of)
+                             candidates, partial_names, status, holder_of, beyond)
     if partial_names:
         one = len(partial_names) == 1
         notes.append(f"{format_number(len(partial_names))} CPTS {'a' if one else 'ont'} des communes hors des "
                      "départements chargés dans la base (make data DEPARTEMENTS=…) : "
-                     f"{'sa' if one else 'leurs'} population, nombre d'unités et parts sont « non disponible » "
-                     f"(seule {'sa' if one else 'leur'} partie chargée est connue) : "
+                     f"{'son' if one else 'leurs'} nombre d'unités, surface et parts en unités sont « non "
+                     f"disponible » (seule {'sa' if one else 'leur'} partie chargée est connue), "
+                     f"{'sa' if one else 'leur'} population celle de la CPTS entière (populations légales du COG ; "
+                     "« non disponible » pour un périmètre dessiné en partie sur aucune commune chargée) : "
                      + ", ".join(sorted(partial_names)))
     lap("géométries")
     if len(outside_listings):
@@ -208,12 +213,15 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
         notes.append(f"{plural(count, 'unité')} {unclaimed} dont la couverture n'est pas connue "
                      f"({unknown_coverage_why(count > 1)}) : pas {counted} en zones blanches ({which} : {named})")
     stages.close()
-    # Mayotte's figures are its 2017 census: a review read « populations légales 2023 » on its coverage.
+    # Mayotte's figures are its 2017 census: a review read « populations légales 2023 » on its coverage; so are a
+    # zone's CPTS's, whose populations are whole (a review: « CPTS Mayotte Digne » on the coverage of the 04).
     departements = claims["departement"].dropna()
+    theirs = all_units.loc[all_units["code"].isin(set(unit_claims["unit_code"])), "departement"].dropna()
     return Coverage(zone=slug, label=label, threshold=options.threshold, units=units, claims=claims,
                     overlaps=overlaps, notes=notes,
                     population_year=legal_year.zone_year(departements, render_coverage.POPULATION_YEAR),
-                    population_years_label=legal_year.years_label(departements, render_coverage.POPULATION_YEAR),
+                    population_years_label=legal_year.years_label(pd.concat([departements, theirs]),
+                                                                  render_coverage.POPULATION_YEAR),
                     outside_listings=outside_listings, known_units=known,
                     polygon_overlaps=polygon_overlaps, white=white, atone=atone.reset_index(drop=True),
                     candidates=candidates, quality=issues, geometries=geometries,
@@ -274,7 +282,7 @@ def _dissolve(polygons: gpd.GeoDataFrame, groups: dict[str, list[str]], extra: d
 def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, population: pd.Series,
                 claims: pd.DataFrame, unit_claims: pd.DataFrame, overlaps: pd.DataFrame, white: pd.DataFrame,
                 atone: pd.DataFrame, candidates: pd.DataFrame, partial: set[str], status: pd.DataFrame,
-                held_by: dict[str, str]) -> dict[str, gpd.GeoDataFrame]:
+                held_by: dict[str, str], beyond: dict[str, int | None]) -> dict[str, gpd.GeoDataFrame]:
     """Map layers, on unit polygons (arrondissements of Paris, Lyon, Marseille drawn as themselves).
 
     ``all_polygons`` holds the units of the zone and of every CPTS claiming
@@ -282,9 +290,10 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
     ``polygons`` the zone's units only. Perimeters carry their area
     (``surface_km2``, sum of their units' polygon areas; unknown for a polygon holding a commune re-created since
     2018 without it, or that commune without it: ``held_by``), their population
-    (``population``, from ``population`` per unit) and number of units, all
-    three unknown (NaN) for the CPTS of ``partial`` (names), and their listing's ``statut`` and ``date`` (ISO
-    text) from ``status`` (:func:`pipeline.app.coverage_listings.statuts`), as the overlaps do (``statut_a``…).
+    (``population``, from ``population`` per unit) and number of units, the area and the number unknown (NaN) for
+    the CPTS of ``partial`` (names), their population with their communes outside the load (``beyond``:
+    :func:`~pipeline.app.coverage_beyond.population_beyond_the_load`), and their listing's ``statut`` and ``date``
+    (ISO text) from ``status`` (:func:`pipeline.app.coverage_listings.statuts`), as the overlaps do (``statut_a``…).
     """
     per_unit = claims.set_index("unit_code")[["n_cpts", "cpts"]]
     units = polygons[["code", "nom", "population", "geometry"]].merge(per_unit, left_on="code", right_index=True,
@@ -300,7 +309,9 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
                # A polygon holding a commune re-created since 2018 counts only with it (indicators.units_area).
                **({"surface_km2": ind.units_area(codes, by_code["area_km2"], held_by),
                    "population": int(population.reindex(codes).fillna(0).sum()), "unites": len(codes)}
-                  if cpts not in partial else {"surface_km2": math.nan, "population": math.nan, "unites": math.nan})}
+                  if cpts not in partial else {"surface_km2": math.nan, "unites": math.nan, "population": math.nan
+                                               if (out := beyond.get(ids[cpts])) is None
+                                               else int(population.reindex(codes).fillna(0).sum()) + out})}
         for cpts, codes in perimeter_groups.items()
     }
     perimeters = _dissolve(all_polygons, perimeter_groups, perimeter_extra).rename(columns={"nom": "cpts"})

@@ -84,16 +84,27 @@ def with_statuts(pairs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def unknown_when_partial(pairs: pd.DataFrame, partial: set[str]) -> pd.DataFrame:
+def unknown_when_partial(pairs: pd.DataFrame, partial: set[str],
+                         beyond: dict[str, int | None] | None = None) -> pd.DataFrame:
     """Overlap pairs whose sizes and shares of a partial CPTS (:func:`partial_cpts`) are NaN: only its loaded
-    part is known (a review: « CPTS Val Durance » 38 186 inhabitants where its listing holds 41 363)."""
+    part is known (a review: « CPTS Val Durance » 38 186 inhabitants where its listing holds 41 363); but its
+    population and population share where ``beyond``
+    (:func:`pipeline.app.coverage_beyond.population_beyond_the_load`) gives the inhabitants of
+    its communes outside the load."""
     out = pairs.copy()
     for side in ("a", "b"):
         unknown = out[f"cpts_id_{side}"].isin(partial)
+        outside = out[f"cpts_id_{side}"].astype(str).map(lambda c: (beyond or {}).get(c)).astype("float64")
+        whole = out[f"population_{side}"].astype("float64") + outside
         for column in (f"n_units_{side}", f"population_{side}", f"share_count_{side}", f"share_pop_{side}",
                        f"part_surface_{side}"):
             if column in out:
                 out[column] = out[column].astype("float64").where(~unknown)
+        if f"population_{side}" in out:
+            out[f"population_{side}"] = out[f"population_{side}"].where(~unknown, whole)
+            if f"share_pop_{side}" in out and "shared_population" in out:
+                out[f"share_pop_{side}"] = out[f"share_pop_{side}"].where(
+                    ~unknown, out["shared_population"].astype("float64") / whole.where(whole > 0))
     return out
 
 

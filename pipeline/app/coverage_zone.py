@@ -50,16 +50,25 @@ def within_ars_field(units: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 def unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, units: pd.DataFrame,
-                          known: frozenset[str], whole: Mapping[str, int | None] | None = None) -> list[str]:
+                          known: frozenset[str], whole: Mapping[str, int | None] | None = None,
+                          beyond: pd.DataFrame | None = None) -> list[str]:
     """French notes on the régions of the zone where the loaded listings claim units but too few to speak for
     (the départements they speak for within it named: their unclaimed units are white zones).
 
-    ``whole``: each région's population, loaded or not; the share of its inhabitants claimed is of it (a review
-    read « 17,3 % de ses habitants » of Nouvelle-Aquitaine, Gironde's share, on a load of the Gironde alone)."""
+    ``whole``: each région's population, loaded or not; ``beyond``: ``region, unites, population`` of the units
+    the listings claim outside the load. The units and the share of inhabitants claimed are the whole région's (a
+    review read « 17,3 % de ses habitants » of Nouvelle-Aquitaine, Gironde's share, on a load of the Gironde
+    alone; another, its claims in the Dordogne, not loaded, left out of the count)."""
     notes = []
+    outside = (beyond if beyond is not None else pd.DataFrame(columns=["region", "unites", "population"])) \
+        .set_index("region")
     for r in regions.itertuples():
         population = (whole or {}).get(str(r.region))
-        share = r.population_revendiquee / population if population and population > r.population else r.part
+        partial = bool(population and population > r.population)
+        extra_units, extra_people = (int(outside.loc[str(r.region), "unites"]), float(outside.loc[
+            str(r.region), "population"])) if partial and str(r.region) in outside.index else (0, 0.0)
+        claimed = int(r.unites_revendiquees) + extra_units
+        share = (r.population_revendiquee + extra_people) / population if partial and population else r.part
         listed = sorted(set(units.loc[units["code"].astype(str).isin(known) & (units["region"] == r.region),
                                       "departement"].dropna().astype(str)))
         which = "du département" if len(listed) == 1 else "des départements"
@@ -70,6 +79,6 @@ def unlisted_region_notes(region_names: dict[str, str], regions: pd.DataFrame, u
                   "l'essentiel de leur territoire dans ses départements et ses "
                   "unités non revendiquées ne sont pas comptées en zones blanches")
         notes.append(f"région {region_names.get(str(r.region), r.region)} ({r.region}) : les listes chargées n'y "
-                     f"revendiquent que {plural(int(r.unites_revendiquees), 'unité')} "
+                     f"revendiquent que {plural(claimed, 'unité')} "
                      f"({format_number(share * 100, 1, '%')} de ses habitants) : {counted}")
     return notes

@@ -102,8 +102,8 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         com_file, epci_file = obtain(commune_source, mirror), obtain(epci_source, mirror)
     except DownloadError as exc:
         return StepResult(STEP_NAME, "impossible", 0, time.perf_counter() - start,
-                          [f"Filosofi 2019 non chargé : {exc} ; les revenus des diagnostics seront « non "
-                           "disponibles » (relancez « make data » une fois le fichier accessible)"])
+                          [f"Filosofi 2019 non chargé : {exc} ; {_what_follows(con)} (relancez « make data » une "
+                           "fois le fichier accessible)"])
     # The attachment to current units depends on the COG history: a new COG reloads the file.
     cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
     sha = scope.tag(combined_sha([com_file.sha256, epci_file.sha256, cog_sha]))
@@ -120,8 +120,8 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
         if bad is None:
             raise
         return StepResult(STEP_NAME, "impossible", 0, time.perf_counter() - start, [
-            f"Filosofi 2019 non chargé : {refused_download(bad.path, bad.origin, 'Fichier', exc)} ; les revenus des "
-            "diagnostics seront « non disponibles »"])
+            f"Filosofi 2019 non chargé : {refused_download(bad.path, bad.origin, 'Fichier', exc)} ; "
+            f"{_what_follows(con)}"])
     known_epci = None if scope.departements is None else set(geography.epcis(con)["code"].astype(str))
     tables = filosofi_tables(communes, epci, geography.cog_mapping(con), known_epci)
     with transaction(con):
@@ -147,3 +147,11 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
                        f"{shown}{more}")
     total = len(rows) + len(tables["filosofi_epci"])
     return StepResult(STEP_NAME, "chargé", total, time.perf_counter() - start, details)
+
+
+def _what_follows(con: duckdb.DuckDBPyConnection) -> str:
+    """What a failed Filosofi load leaves: the income of an earlier load, kept, or none (a review read « seront
+    « non disponibles » » while the earlier load was kept and diagnostics gave the median)."""
+    if provenance.source_sha(con, FILOSOFI_COMMUNES.name) is not None:
+        return "le chargement précédent de Filosofi est conservé, et les revenus des diagnostics en viennent"
+    return "les revenus des diagnostics seront « non disponibles »"

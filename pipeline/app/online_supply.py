@@ -112,8 +112,10 @@ def online_finess_step(state: OnlineSupply, load_file: Callable[[Path, str], Ste
 
 def _fetched(download: CatalogueDownload, result: StepResult) -> str:
     """« extraction courante téléchargée : … », or « déjà chargée » when nothing new was loaded (a review: the
-    download was announced at every run)."""
-    done = "téléchargée" if result.status == "chargé" else "déjà chargée"
+    download was announced at every run), or « rechargée » from the copy already downloaded (a review: « make data
+    --force » said « téléchargée » of files it had not fetched)."""
+    done = "déjà chargée" if result.status != "chargé" else "téléchargée" if download.downloaded else \
+        "rechargée depuis le fichier déjà téléchargé (même somme de contrôle)"
     # A checksum not verified, or a newer resource set aside, is said at every run (a review: both were silent).
     return f"extraction courante {done} : {_published(download)}" + "".join(f" ; {n}" for n in download.entry.notes)
 

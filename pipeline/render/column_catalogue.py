@@ -89,9 +89,9 @@ _COLUMNS = [
     _c("apl_approchee", "APL approchée (modèle de l'outil)", "decimal", 2),
     _c("apl_officielle_2023", "APL officielle 2023", "decimal", 3),
     _c("avertissement_apl", "Avertissement APL", "text"),
-    _c("avant", "Avant", "decimal", 1),
-    _c("apres", "Après", "decimal", 1),
-    _c("ecart", "Écart", "decimal", 1),
+    _c("avant", "Avant", "decimal", 2),
+    _c("apres", "Après", "decimal", 2),
+    _c("ecart", "Écart", "decimal", 2),
     _c("scenario", "Scénario", "text"),
     # Neighbours
     _c("liste", "Liste de CPTS", "text"),

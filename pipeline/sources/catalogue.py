@@ -153,6 +153,8 @@ class CatalogueDownload:
 
     entry: CatalogueEntry
     local: LocalFile
+    #: Fetched in this run (False: a complete copy already in ``data/raw/`` was reused).
+    downloaded: bool = True
 
 
 def _date(value: Any) -> datetime | None:
@@ -213,8 +215,10 @@ def _get_json(url: str, http: requests.Session) -> requests.Response:
                                      f"pas en entier en {transfer.SMALL_ANSWER_S:.0f} s)", url) from exc
     except requests.exceptions.TooManyRedirects as exc:
         raise SourceUnavailableError(f"Catalogue injoignable ({url}) : trop de redirections", url) from exc
+    except transfer.ADDRESS_ERRORS as exc:
+        raise SourceUnavailableError(transfer.invalid_address(url), url) from exc
     except requests.exceptions.RequestException as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : {type(exc).__name__}", url) from exc
+        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : {transfer.request_error_fr(exc)}", url) from exc
 
 
 def _shown(resource: dict[str, Any], url: Any) -> str:
@@ -385,7 +389,8 @@ def download_latest(
         problem = zip_problem(dest, source.member, source.single_member) if source.member else None
         if problem is None:
             notes = entry.notes + tuple(f"ressource plus récente écartée : {reason}" for reason in set_aside)
-            return CatalogueDownload(replace(entry, notes=notes), LocalFile(dest, entry.url, sha256_of(dest)))
+            return CatalogueDownload(replace(entry, notes=notes), LocalFile(dest, entry.url, sha256_of(dest)),
+                                     downloaded=not reusable)
         # Deleted, as every refused download: it is fetched again (and set aside again) while it stays the latest.
         dest.unlink(missing_ok=True)
         set_aside.append(f"« {entry.title or _basename(entry.url)} » : {problem}")

@@ -221,17 +221,43 @@ def _one_line_end(text: str) -> str:
 _UTF8_SEQUENCE = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xc5[\x92\x93\xb8]|\xe2\x80[\x93-\xa6]|\xe2\x82\xac")
 
 
-def _windows_1252(data: bytes) -> str | None:
+#: Windows-1252's reading of ISO-8859-15's « œ Œ Ÿ š Š ž Ž € » between two letters (« c½ur »), « œ Œ » starting a
+#: word (« ¼uvre ») and « € » after a number (« 12 ¤ »), and of the Macintosh's « à â é ë ï ô û » between two letters
+#: (« Mžme », « GŽrard »): no French text holds them there.
+_LATIN9_READ_AS_WINDOWS = re.compile(r"[A-Za-zÀ-ÿ][¤¦¨´¸¼½¾][A-Za-zÀ-ÿ]|(?<!\w)[¼½][a-zà-ÿ]|\d ?¤")
+_MAC_READ_AS_WINDOWS = re.compile(r"[A-Za-z][ˆ‰Ž‘•™ž][A-Za-z]")
+
+
+def _windows_1252(data: bytes) -> tuple[str, str] | None:
     """The text of bytes that are not UTF-8 read as Windows-1252, the encoding of Excel's « CSV (séparateur :
-    point-virgule) » on Windows (a CPTS's first export: refused before, « réenregistrez-le en CSV UTF-8 »); None
-    when they hold UTF-8 sequences too (a UTF-8 file with a stray byte: read as Windows-1252 its accents would turn
-    into « Ã© ») or bytes Windows-1252 leaves undefined."""
+    point-virgule) » on Windows (a CPTS's first export: refused before, « réenregistrez-le en CSV UTF-8 »), with
+    the encoding used; None when they hold UTF-8 sequences too (a UTF-8 file with a stray byte: read as
+    Windows-1252 its accents would turn into « Ã© ») or bytes Windows-1252 leaves undefined.
+
+    ISO-8859-15 (a Linux or older export) differs from it in eight symbols, among them « œ » (« Cœur de Var » read
+    « C½ur de Var »), and the old Macintosh encoding in its accented letters (« é » read « Ž »): a text whose
+    Windows-1252 reading puts such a symbol between two letters is read in that encoding instead.
+    """
     if _UTF8_SEQUENCE.search(data):
         return None
     try:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
-        return None
+        text = None
+    if text is not None and _LATIN9_READ_AS_WINDOWS.search(text) and not re.search(rb"[\x80-\x9f]", data):
+        return data.decode("iso8859_15"), "iso8859_15"
+    if (text is None or _MAC_READ_AS_WINDOWS.search(text)) and re.search(rb"[\x80-\x9f]", data):
+        mac = data.decode("mac_roman")
+        # Windows-1252's lower-case accented letters (E0–FF) are the Macintosh's rare signs: none in French text.
+        if re.search(r"[A-Za-z][àâéèêëïîôùûç][A-Za-z]", mac) and not re.search(rb"[\xe0-\xff]", data):
+            return mac, "mac_roman"
+    return None if text is None else (text, "cp1252")
+
+
+def _resaved(path: str | Path | None) -> str:
+    """How to save the file again: « CSV UTF-8 » (Excel's words), or UTF-8 for a GeoJSON (a review was told to save
+    a perimeter as a CSV)."""
+    return "UTF-8" if path is not None and Path(path).suffix.lower() in (".geojson", ".json") else "« CSV UTF-8 »"
 
 
 def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | None = None) -> DecodedText:
@@ -263,12 +289,11 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
     half = len(data) // 2
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
             half >= 2 and max(data[1::2].count(0), data[0::2].count(0)) > 0.9 * half):
-        raise DataError(
-            "Le fichier est encodé en UTF-16 (export « Texte Unicode » d'Excel ?) ; "
-            "réenregistrez-le en « CSV UTF-8 »", path, 1)
+        excel = "" if _resaved(path) == "UTF-8" else " (export « Texte Unicode » d'Excel ?)"
+        raise DataError(f"Le fichier est encodé en UTF-16{excel} ; réenregistrez-le en {_resaved(path)}", path, 1)
     kind = binary_kind(data)
     if kind is not None:
-        raise DataError(f"Ce fichier est {kind}, pas un fichier texte : enregistrez-le en « CSV UTF-8 »", path)
+        raise DataError(f"Ce fichier est {kind}, pas un fichier texte : enregistrez-le en {_resaved(path)}", path)
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM):]
     nul = data.find(b"\x00")
@@ -280,12 +305,13 @@ def decode_text(data: bytes, path: str | Path | None = None, *, fallback: str | 
     except UnicodeDecodeError:
         if fallback is not None:
             return DecodedText(_one_line_end(data.decode(fallback)), fallback)
-    if (windows := _windows_1252(data)) is not None:
-        return DecodedText(_one_line_end(windows), "cp1252")
+    if (legacy := _windows_1252(data)) is not None:
+        return DecodedText(_one_line_end(legacy[0]), legacy[1])
     bad = _bad_utf8_lines(data)
     shown = [f"ligne {n} : {msg}" for n, msg in bad[:MAX_LISTED]]
     more = f"\n  … et {len(bad) - MAX_LISTED} autres" if len(bad) > MAX_LISTED else ""
-    raise DataError(UTF8_ERROR + "\n  - " + "\n  - ".join(shown) + more, path, bad[0][0])
+    raise DataError(UTF8_ERROR.replace("« CSV UTF-8 »", _resaved(path)) + "\n  - " + "\n  - ".join(shown) + more,
+                    path, bad[0][0])
 
 
 def read_text_checked(

@@ -28,7 +28,7 @@ from typing import Any, TypeVar, cast
 import requests
 import urllib3
 
-from pipeline.errors import SourceUnavailableError
+from pipeline.errors import DownloadError, SourceUnavailableError
 
 T = TypeVar("T")
 CHUNK = 1 << 18
@@ -69,6 +69,14 @@ def within_small_answer_time(call: Callable[[], T], url: str) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return cast("T", outcome["value"])
+
+
+def http_status_message(status: int, url: str) -> str:
+    """The French error of an HTTP error status of a publisher's server, with what it means and what to do."""
+    meaning = {404: "fichier introuvable à cette adresse", 410: "fichier retiré", 401: "accès refusé",
+               403: "accès refusé"}.get(status, "erreur du serveur" if status >= 500 else "requête refusée")
+    return (f"Le serveur a répondu {status} ({meaning}) pour {url} : relancez plus tard ; si l'erreur persiste, le "
+            "fichier a pu changer d'adresse chez l'éditeur (un miroir local des données se lit avec CPTS_DATA_MIRROR)")
 
 
 class HTTPStatusError(SourceUnavailableError):
@@ -207,8 +215,10 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> str | 
                     return None  # the partial file is already complete
                 raise StalePart()
             if response.status_code >= 400:
-                raise HTTPStatusError(f"Le serveur a répondu {response.status_code} pour {url}", dest,
-                                      response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
+                # The publisher's answer, not the local file (a review read « (fichier …) » of a file never made),
+                # with what to do (a review: no « relancez plus tard » on a 404 or a 500).
+                raise HTTPStatusError(http_status_message(response.status_code, url), None, response.status_code,
+                                      retry_after_seconds(response.headers.get("Retry-After")))
             resumed = offset > 0 and response.status_code == 206
             given_range = response.headers.get("Content-Range")
             if resumed and given_range is not None and not given_range.startswith(f"bytes {offset}-"):
@@ -264,8 +274,30 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> str | 
         ) from exc
     except requests.exceptions.TooManyRedirects as exc:
         raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : trop de redirections", dest) from exc
-    except requests.exceptions.RequestException as exc:  # invalid URL, SSL...
-        raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : {type(exc).__name__}", dest) from exc
+    except ADDRESS_ERRORS as exc:  # the user's setting (CPTS_CONTOURS_URL…), not the publisher's failure
+        raise DownloadError(invalid_address(url), dest) from exc
+    except requests.exceptions.RequestException as exc:  # SSL...
+        raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : {request_error_fr(exc)}",
+                                     dest) from exc
+
+
+#: requests' errors of an address that cannot be one (no « http:// », another scheme, no host).
+ADDRESS_ERRORS = (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                   requests.exceptions.InvalidURL, requests.exceptions.URLRequired)
+
+
+def invalid_address(url: str) -> str:
+    """The French error of an address that cannot be fetched as written (a review: « MissingSchema », exit 1, for
+    a setting without « http:// »)."""
+    return (f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; "
+            "vérifiez les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
+
+
+def request_error_fr(exc: requests.exceptions.RequestException) -> str:
+    """French words for a request's failure, with requests' name for the curious."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "échec de la connexion sécurisée (certificat SSL) ; relancez plus tard"
+    return f"erreur de la requête ({type(exc).__name__}) ; relancez plus tard"
 
 
 def _forget_compressed(part: Path, encoding: str) -> None:

@@ -94,6 +94,29 @@ def test_one_departement_s_listing_does_not_speak_for_its_region() -> None:
     assert known_units([], units) == frozenset()  # no listing loaded (it failed on the empty table)
 
 
+def test_a_region_s_claimed_share_counts_its_claims_beyond_the_load() -> None:
+    """A review: on a load of the Gironde, a listing claiming Bordeaux (267 991 inhabitants, loaded), Périgueux
+    (29 055) and Bergerac (27 110) of the Dordogne (not loaded) read « 1 unité (4,4 % de ses habitants) » of
+    Nouvelle-Aquitaine (6 150 451 inhabitants in the COG): 3 units, (267 991 + 29 055 + 27 110) / 6 150 451."""
+    from pipeline.app.coverage_zone import unlisted_region_notes
+
+    regions = pd.DataFrame({"region": ["75"], "unites_revendiquees": [1], "population_revendiquee": [267_991],
+                            "population": [1_690_493], "part": [267_991 / 1_690_493], "listee": [False]})
+    units = pd.DataFrame({"code": ["33063"], "region": ["75"], "departement": ["33"]})
+    beyond = pd.DataFrame({"region": ["75"], "unites": [2], "population": [29_055 + 27_110]})
+    share = format_number(100 * (267_991 + 29_055 + 27_110) / 6_150_451, 1, "%")
+    assert share == format_number(5.3, 1, "%")
+    notes = unlisted_region_notes({"75": "Nouvelle-Aquitaine"}, regions, units, frozenset(), {"75": 6_150_451},
+                                  beyond)
+    assert notes == [f"région Nouvelle-Aquitaine (75) : les listes chargées n'y revendiquent que 3 unités ({share} de "
+                     "ses habitants) : moins de deux CPTS des listes chargées ont l'essentiel de leur territoire dans "
+                     "ses départements et ses unités non revendiquées ne sont pas comptées en zones blanches"]
+    # A région loaded whole: its loaded figures, the claims beyond the load are elsewhere.
+    whole = unlisted_region_notes({"75": "Nouvelle-Aquitaine"}, regions, units, frozenset(), {"75": 1_690_493},
+                                  beyond)
+    assert "n'y revendiquent que 1 unité (" + format_number(100 * 267_991 / 1_690_493, 1, "%") in whole[0]
+
+
 def _raw_communes(mirror: Path) -> list[dict[str, Any]]:
     """The current communes of the 2026 COG package (``region`` and ``population`` among their keys)."""
     tarball = mirror / config.decoupage_file(config.CURRENT_VINTAGE).mirror_path

@@ -63,10 +63,13 @@ SUD_04 = "CPTS Sud 04"
 @pytest.fixture(scope="module")
 def two_listings(fixture_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture database with a second listing, without ``cpts_id``, naming a « CPTS Sud 04 » of its own
-    (Barcelonnette, 04019, which the PACA listing's « CPTS Sud 04 » does not hold); then ``couverture`` of 04."""
+    (Barcelonnette, 04019, which the PACA listing's « CPTS Sud 04 » does not hold) and a « CPTS Pontis » (04154,
+    of the PACA listing's « CPTS Guil Durance », mostly in the 05, not loaded) and a « CPTS Mayotte Digne »
+    (Mamoudzou, 97611, and Digne-les-Bains, 04070); then ``couverture`` of 04."""
     root = tmp_path_factory.mktemp("two-listings")
     listing = root / "autre.csv"
-    listing.write_text(f"cpts,code_insee\n{SUD_04},04019\n", encoding="utf-8")
+    listing.write_text(f"cpts,code_insee\n{SUD_04},04019\nCPTS Pontis,04154\nCPTS Mayotte Digne,97611\n"
+                       "CPTS Mayotte Digne,04070\n", encoding="utf-8")
     data = database_with_listing(fixture_data_dir, root, listing)
     run = run_in(data, root / "maps", ["couverture", "--departement", "04"])
     assert run.code == 0, run.stderr
@@ -118,10 +121,14 @@ def test_same_name_cpts_of_two_listings_stay_two_perimeters(two_listings: Path, 
     assert len(atone) == len(table) > 0
     for row in table.itertuples():
         assert atone[row.territoire] == sum(populations[code] for code in row.communes.split(";"))
-    # Every PACA CPTS with a commune in 04, and the other listing's one.
+    # Every PACA CPTS with a commune in 04, and the other listing's three.
     in_04 = {name for name, codes in raw.items() if any(code.startswith("04") for code in codes)}
     summary = json.loads((two_listings / "summary.json").read_text(encoding="utf-8"))
-    assert summary["cpts"] == len(in_04) + 1 == len(perimeters)
+    assert summary["cpts"] == len(in_04) + 3 == len(perimeters)
+    # « CPTS Mayotte Digne » counts Mamoudzou's 2017 census in its whole population: the years say it (a review
+    # read « population légale 2023 » alone).
+    assert perimeters.loc["CPTS Mayotte Digne", "population"] == populations["97611"] + populations["04070"]
+    assert summary["population_libelle_annees"] == "population légale 2023, 2017 pour Mayotte"
 
 
 def test_the_other_listing_s_cpts_overlaps_only_the_cpts_holding_its_commune(two_listings: Path, mirror: Path) -> None:
@@ -134,26 +141,57 @@ def test_the_other_listing_s_cpts_overlaps_only_the_cpts_holding_its_commune(two
     assert set(other["shared_units"]) == {"04019"}
 
 
-def test_cpts_partly_outside_the_load_have_no_population_in_the_coverage(two_listings: Path, mirror: Path) -> None:
+def test_cpts_partly_outside_the_load_have_their_whole_population_in_the_coverage(two_listings: Path,
+                                                                                 mirror: Path) -> None:
     # The fixture database holds 04, 13, 33, 75 and 976: a PACA CPTS of 04 with communes in 05, 06, 83 or 84 is
     # known by its loaded part only (a review: « CPTS Val Durance » given 38 186 inhabitants where its listing
-    # holds 41 363), so its population, units and shares are « non disponible ».
+    # holds 41 363), so its units and shares of units are « non disponible »; its population is that of all its
+    # communes, as its diagnostic gives it. Known answer: the COG package's populations of the listed codes'
+    # current communes (a former commune déléguée or associée counted in the commune it belongs to).
     raw = _raw_listing(mirror)
     in_04 = {name for name, codes in raw.items() if any(code.startswith("04") for code in codes)}
     partial = {name for name in in_04 if any(code[:2] not in FIXTURE_DEPARTEMENTS for code in raw[name])}
     assert partial and partial < in_04
+    populations = _raw_populations(mirror)
+    tarball = mirror / config.decoupage_file(config.CURRENT_VINTAGE).mirror_path
+    with tarfile.open(tarball) as archive:
+        handle = archive.extractfile("package/data/communes.json")
+        assert handle is not None
+        former = {c["code"]: c["chefLieu"] for c in json.load(io.TextIOWrapper(handle, encoding="utf-8"))
+                  if c["type"] in ("commune-deleguee", "commune-associee")}
+
+    def whole(name: str) -> int | None:
+        current = {code if code in populations else former.get(code) for code in raw[name]}
+        return None if None in current else sum(populations[str(c)] for c in current)
+
+    expected = {name: people for name in partial if (people := whole(name)) is not None}
+    assert len(expected) >= 3
     perimeters = gpd.read_file(two_listings / "couverture.gpkg", layer="perimeters").set_index("cpts")
     perimeters.index = perimeters.index.str.replace(" (liste paca)", "", regex=False)
-    unknown = set(perimeters.index[perimeters["population"].isna()])
-    assert unknown == partial
+    assert perimeters.loc[sorted(expected), "population"].to_dict() == expected
+    assert perimeters.loc[sorted(partial), "unites"].isna().all() and perimeters.loc[sorted(partial), "population"]\
+        .notna().all()
     assert perimeters.loc[sorted(in_04 - partial), "population"].notna().all()
     summary = json.loads((two_listings / "summary.json").read_text(encoding="utf-8"))
-    assert any(note.startswith(f"{len(partial)} CPTS ont des communes hors des départements chargés")
-               for note in summary["notes"])
+    assert any(note.startswith(f"{len(partial)} CPTS ont des communes hors des départements chargés") and
+               "leur population celle de la CPTS entière" in note for note in summary["notes"])
     pairs = pd.read_csv(two_listings / "chevauchements.csv", dtype={"cpts_a": str, "cpts_b": str})
+    # « CPTS Pontis » shares Pontis with « CPTS Guil Durance »: its share of the whole CPTS's inhabitants.
+    guil = "CPTS Guil Durance"
+    assert guil in expected and "04154" in raw[guil]
+    pair = pairs[(pairs["cpts_a"] + pairs["cpts_b"]).str.contains("CPTS Pontis") &
+                 (pairs["cpts_a"] + pairs["cpts_b"]).str.contains(guil)]
+    assert len(pair) == 1 and int(pair["shared_population"].iloc[0]) == populations["04154"]
+    side = "a" if pair["cpts_a"].iloc[0] == guil else "b"
+    assert int(pair[f"population_{side}"].iloc[0]) == expected[guil]
+    assert float(pair[f"share_pop_{side}"].iloc[0]) == pytest.approx(populations["04154"] / expected[guil], abs=5e-7)
     for side in ("a", "b"):
         names = pairs[f"cpts_{side}"].str.replace(" (liste paca)", "", regex=False)
-        assert pairs.loc[names.isin(partial), f"population_{side}"].isna().all()
+        mine = pairs[names.isin(expected)]
+        assert (mine[f"population_{side}"] == names[names.isin(expected)].map(expected)).all()
+        assert mine[f"share_pop_{side}"].tolist() == (mine["shared_population"] / mine[f"population_{side}"]).round(6)\
+            .tolist()  # six decimals in the CSV
+        assert pairs.loc[names.isin(partial), f"n_units_{side}"].isna().all()
         assert pairs.loc[~names.isin(partial), f"population_{side}"].notna().all()
 
 

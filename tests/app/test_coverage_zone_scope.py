@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import folium
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import Transformer
@@ -47,8 +48,12 @@ def drawn(mirror: Path, fixture_data_dir: Path, tmp_path_factory: pytest.TempPat
     def lambert(xy: np.ndarray) -> np.ndarray:
         return np.column_stack(to_l93.transform(xy[:, 0], xy[:, 1]))
 
+    gap = next(shape(f["geometry"]) for f in json.loads(next((mirror / "contours-communes-2018").glob(
+        "communes-05-*.geojson")).read_text(encoding="utf-8"))["features"] if f["properties"]["code"] == "05061")
     drawn = {"CPTS Nord": shapely.union(shapes["04070"], shapes["04112"]),
-             "CPTS Sud": shapely.union(shapes["04112"], shapes["04076"])}
+             "CPTS Sud": shapely.union(shapes["04112"], shapes["04076"]),
+             # Barcelonnette and Gap (05, not loaded): drawn partly over no loaded commune, its population unknown.
+             "CPTS Frontière": shapely.union(shapes["04019"], gap)}
     features = [{"type": "Feature", "properties": {"cpts": name},
                  "geometry": mapping(shapely.transform(geometry, lambert))} for name, geometry in drawn.items()]
     folder = tmp_path_factory.mktemp("zone-scope")
@@ -93,13 +98,16 @@ def test_a_files_own_anomalies_go_with_the_zones_where_it_has_a_cpts(drawn: dict
 
 
 def test_a_partly_loaded_cpts_tells_its_population_is_not_available(drawn: dict[str, object]) -> None:
-    """CPTS of the 04 with communes in the 06 (not loaded): their population is unknown. The tables say
-    « non disponible »; the map's tooltip dropped the row (a review)."""
+    """A CPTS drawn over the 04 and the 05 (not loaded): its population is unknown. The tables say
+    « non disponible »; the map's tooltip dropped the row (a review). A CPTS listed by codes reaching into the 06
+    (« CPTS Hauts Pays du Verdon & Monts d'Azur ») has the population of all its communes (the COG's)."""
     zones = drawn["zones"]
     assert isinstance(zones, dict)
     layers = zones["04"].geometries
     partial = layers["perimeters"][layers["perimeters"]["population"].isna()]
-    assert len(partial) >= 1  # « CPTS Hauts Pays du Verdon & Monts d'Azur » reaches into the Alpes-Maritimes
+    assert list(partial["cpts"]) == ["CPTS Frontière"]
+    listed = layers["perimeters"].set_index("cpts").loc["CPTS Hauts Pays du Verdon & Monts d'Azur"]
+    assert listed["population"] > 0 and pd.isna(listed["unites"])  # its units beyond the load unknown
     m = coverage_map(layers["units"], layers["perimeters"])
     tips = {f["properties"]["info"] for layer in m._children.values() if isinstance(layer, folium.GeoJson)
             for f in layer.data["features"] if "info" in f["properties"]}

@@ -23,6 +23,7 @@ from pipeline import cli
 from pipeline.app.diagnostic import compute
 from pipeline.app.registries import listing_step
 from pipeline.app.steps import Scope
+from pipeline.errors import TerritoryError
 from pipeline.model import DiagnosticOptions
 from pipeline.sources.cpts_listing.perimeter_members import uncovered_parts
 from pipeline.store.territory import resolve_territory
@@ -117,6 +118,11 @@ def test_perimeter_crossing_the_loaded_departements_is_reported(drawn: dict[str,
         for (name, _, detail), code in zip(rows, ("05061", "05118", "83150"), strict=True):
             assert (f"chargés (départements 04, 13, 33, 75, 976) ; il contient le point représentatif de 1 commune de "
                     f"départements non chargés, {names[code]} ({code}, département {code[:2]}) : ") in detail, name
+        # Gap, drawn wholly beyond the load, is no « CPTS inconnue »: its anomaly says what it holds (a review).
+        with pytest.raises(TerritoryError) as info:
+            resolve_territory(con, "cpts:CPTS Gap")
+        assert info.value.message == ("CPTS « CPTS Gap » (liste dessin) : aucune de ses communes n'est dans la base ; "
+                                      + rows[0][2])
         territory = resolve_territory(con, "cpts:CPTS Sisteron Buëch")
         assert list(territory.units["unit_code"]) == ["04209"]
         d = compute(con, territory, DiagnosticOptions(territory="cpts:CPTS Sisteron Buëch"))
@@ -124,6 +130,10 @@ def test_perimeter_crossing_the_loaded_departements_is_reported(drawn: dict[str,
         con.close()
     assert any(n.startswith("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée")
                for n in d.notes)
+    # The commune of the 05 it holds is named, as in its listing's anomaly (a review: « ou mer »).
+    assert any(n.startswith("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la "
+                            "base ; il contient le point représentatif de 1 commune de départements non chargés, "
+                            f"{raw.names('6.0.0')['05118']} (05118, département 05) (make data") for n in d.notes)
     assert not any("de la CPTS dans sa liste" in n and "hors des départements chargés" in n for n in d.notes)
 
 

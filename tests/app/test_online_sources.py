@@ -351,3 +351,26 @@ def test_a_corrupted_npm_tarball_ends_the_run_as_a_system_error(fresh: Workspace
     assert err.startswith(f"Erreur : Téléchargement de {publishers}{path} refusé : l'archive reçue est illisible "
                           "(coupée, corrompue, ou d'un autre format) ; le fichier a été supprimé, relancez plus tard")
     assert not (fresh.data / "raw" / config.decoupage_file(2026).mirror_path).exists()
+
+
+def test_a_reload_of_a_copy_already_downloaded_is_not_said_downloaded(tmp_path: Path) -> None:
+    """A review: « make data --force » said « extraction courante téléchargée » of files reused from data/raw/
+    (their checksums matched the catalogue's), which its server never served."""
+    from datetime import UTC, datetime
+
+    from pipeline.app.online_supply import _fetched
+    from pipeline.app.steps import StepResult
+    from pipeline.sources.catalogue import CatalogueDownload, CatalogueEntry
+    from pipeline.sources.download import LocalFile
+
+    url = "http://127.0.0.1:9/annuaire/ps-libreacces-personne-activite.txt"
+    entry = CatalogueEntry(url=url, filename="ps.txt", published=datetime(2026, 6, 10, tzinfo=UTC), checksum=None,
+                           title="ps")
+    local = LocalFile(tmp_path / "ps.txt", url, "0" * 64)
+    loaded, same = StepResult("Annuaire Santé", "chargé", 22, 0.1), StepResult("Annuaire Santé", "inchangé", 0, 0.1)
+    said = ", publié le 10/06/2026"
+    assert _fetched(CatalogueDownload(entry, local), loaded) == f"extraction courante téléchargée : {url}{said}"
+    assert _fetched(CatalogueDownload(entry, local, downloaded=False), loaded) == (
+        f"extraction courante rechargée depuis le fichier déjà téléchargé (même somme de contrôle) : {url}{said}")
+    assert _fetched(CatalogueDownload(entry, local, downloaded=False), same) == (
+        f"extraction courante déjà chargée : {url}{said}")

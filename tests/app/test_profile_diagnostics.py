@@ -811,9 +811,20 @@ def test_the_territory_s_deciles_say_on_which_share_of_its_inhabitants_they_rest
     share = published / sum(people[c] for c in codes) * 100
     assert 40 < share < 60
     zones = income_zones(db, "cpts:CPTS du Verdon")
+    # Elsewhere: the communes of the file under secrecy, and those it does not hold (Saint-Laurent-du-Verdon), each
+    # counted (a review read « secret statistique ailleurs » of both).
+    secret = sum(c in filosofi and filosofi[c]["d1"] is None for c in codes)
+    absent = sum(c not in filosofi for c in codes)
+    assert secret > 1 and absent == 1
     assert zones.loc["territoire", "methode"].endswith(
         f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
-        "habitants du territoire (secret statistique ailleurs)")
+        f"habitants du territoire (ailleurs : {secret} sous secret statistique, {absent} absente du fichier)")
+    # Under secrecy alone: said as before.
+    secrecy_only = [c for c in codes if c in filosofi]
+    published_only = sum(people[c] for c in secrecy_only if filosofi[c]["d1"] is not None)
+    alone = income_zones(db, "communes:" + ",".join(secrecy_only)).loc["territoire", "methode"]
+    assert alone.endswith(f"{published_only / sum(people[c] for c in secrecy_only) * 100:.0f} % des habitants du "
+                          "territoire (secret statistique ailleurs)")
     # A commune that publishes its deciles: nothing to say.
     assert filosofi["04070"]["d1"] is not None
     assert "déciles et part" not in income_zones(db, "communes:04070").loc["territoire", "methode"]

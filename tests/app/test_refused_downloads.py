@@ -50,8 +50,8 @@ def test_a_filosofi_zip_without_its_file_is_deleted_and_the_load_goes_on(
     assert said.startswith(f"Filosofi 2019 non chargé : Fichier téléchargé de {URL} inutilisable : Archive Filosofi "
                            "sans fichier FILOAAAA_DISP_COM.csv")
     assert said.endswith("le fichier a été supprimé, relancez « make data » pour le télécharger de nouveau (si "
-                         f"l'erreur revient, c'est le fichier publié qui est en cause) (fichier {bad}) ; les revenus "
-                         "des diagnostics seront « non disponibles »")
+                         f"l'erreur revient, c'est le fichier publié qui est en cause) (fichier {bad}) ; le "
+                         "chargement précédent de Filosofi est conservé, et les revenus des diagnostics en viennent")
 
 
 def test_contours_that_do_not_read_are_deleted_and_end_the_run(

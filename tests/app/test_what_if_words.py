@@ -103,11 +103,21 @@ def test_a_change_on_a_commune_of_a_departement_not_loaded_says_so_not_unknown(d
 
     with pytest.raises(PipelineError) as info:
         check_what_if_loaded(db, [WhatIfChange("Médecins généralistes", 2, "04070"),
-                                  WhatIfChange("Médecins généralistes", 2, "83012")], {"04070"})
+                                  WhatIfChange("Médecins généralistes", 2, "83012")])
     assert str(info.value.message).startswith("Simulation : commune 83012 : hors des départements chargés")
     assert "make data DEPARTEMENTS=04,13,33,75,83,976" in str(info.value.message)
     # A code of no département is left to the « inconnu » refusal that follows.
-    check_what_if_loaded(db, [WhatIfChange("Médecins généralistes", 2, "99999")], set())
+    check_what_if_loaded(db, [WhatIfChange("Médecins généralistes", 2, "99999")])
+
+
+def test_a_change_beside_the_territory_in_a_departement_not_loaded_says_so(
+        ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review: « MG:1@05170 » (Tallard, a few kilometres from Curbans, 04066; the Hautes-Alpes not loaded) read
+    « hors du voisinage du territoire »: the database names every commune of France, so it was not « unknown »."""
+    code, _, err = cli(capsys, "diagnostic", "communes:04066,04037", "--ajout", "MG:1@05170")
+    assert code == 2
+    assert err.startswith("Erreur : Simulation : commune 05170 : hors des départements chargés (base limitée à 04, "
+                          "13, 33, 75, 976 ; ")
 
 
 def test_a_change_on_a_postal_code_of_the_territory_s_city_names_both_places(

@@ -126,6 +126,11 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     assert loaded == [] and said == ("Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un "
                                      "autre encodage ; ligne 3) : réenregistrez-le en « CSV UTF-8 » (liste.csv) ; "
                                      "rien n’est chargé")
+    # ISO-8859-15 (« œ ») and the old Macintosh encoding (« é ») are read as files.decode_text reads them: the name
+    # quoted as written, not « S½ur » nor « GŽrard ».
+    for name, encoding in (("Sœur", "iso8859_15"), ("Gérard", "mac_roman")):
+        loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{A};{name}\n".encode(encoding))
+        assert loaded == [] and f"pas « {name} »" in said, said
     # UTF-16 (Excel's « Texte Unicode », with its byte-order mark) is refused, as files.decode_text refuses it (a
     # review: the browser followed the mark and loaded it).
     for encoding in ("utf-16-le", "utf-16-be"):

@@ -157,8 +157,14 @@ def test_truncated_download_is_reported_then_resumed(server: str, tmp_path: Path
 
 
 def test_http_error(server: str, tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match="Le serveur a répondu 404"):
+    with pytest.raises(DownloadError) as info:
         download(f"{server}/missing", tmp_path / "m.csv")
+    # What it means and what to do; no « (fichier …) » naming a local file that was never made (a review).
+    assert str(info.value) == (
+        f"Le serveur a répondu 404 (fichier introuvable à cette adresse) pour {server}/missing : relancez plus tard ; "
+        "si l'erreur persiste, le fichier a pu changer d'adresse chez l'éditeur (un miroir local des données se lit "
+        "avec CPTS_DATA_MIRROR)")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_busy_server_is_asked_again_after_the_wait_it_gives(server: str, tmp_path: Path,
@@ -341,3 +347,17 @@ def test_an_npm_tarball_of_another_version_is_refused(server: str, data_dir: Pat
     assert not kept.exists()
     kept.write_bytes(_npm_tarball("5.3.0"))  # left by an older version of the tool
     assert npm_version(obtain(source("/pkg-6.0.0.tgz")).path) == "6.0.0"
+
+
+@pytest.mark.parametrize("url", ["etalab.example/contours/communes.geojson.gz", "ftp//pas-une-adresse/x.csv",
+                                 "http://"])
+def test_an_address_that_cannot_be_one_is_the_user_s_setting(url: str, tmp_path: Path) -> None:
+    """A review: a CPTS_CONTOURS_URL without « http:// » stopped with « MissingSchema », exit 1 (a publisher's
+    failure): it is the user's setting (exit 2), said in French with the variables to check."""
+    with pytest.raises(DownloadError) as info:
+        download(url, tmp_path / "f.csv")
+    assert not isinstance(info.value, SourceUnavailableError) and info.value.exit_code == 2
+    assert info.value.message == (
+        f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; vérifiez "
+        "les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
+    assert list(tmp_path.iterdir()) == []

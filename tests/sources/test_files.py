@@ -72,6 +72,33 @@ def test_an_excel_export_in_windows_1252_is_read() -> None:
     assert (decoded.text, decoded.encoding) == (text, "cp1252")
 
 
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("code;nom\n83001;CPTS Cœur du Var\n04070;Sœur Ève\n", "iso8859_15"),  # « œ » is ½ in Windows-1252
+    ("code;nom\n04001;Œuvre\n04070;12 € l'an\n", "iso8859_15"),  # « Œ » starting a word, « € » after a number
+    ("code;nom\n04070;Gérard Mémé à Digne\n04001;« Aiglun »\n", "mac_roman"),  # « é » is Ž in Windows-1252
+])
+def test_latin9_and_old_macintosh_text_is_not_read_as_windows_1252(text: str, encoding: str) -> None:
+    """A review: ISO-8859-15 read as Windows-1252 turned « Cœur » into « C½ur », the old Macintosh encoding
+    « Gérard » into « GŽrard »."""
+    decoded = decode_text(text.encode(encoding), "x.csv")
+    assert (decoded.text, decoded.encoding) == (text, encoding)
+    # Windows-1252 text holding the same characters stays Windows-1252 (its « œ » and « € » are 9C and 80).
+    assert decode_text(text.encode("cp1252"), "x.csv").encoding == "cp1252"
+    # A genuine « ½ » or « ¤ » beside spaces is no ISO-8859-15 sign.
+    assert decode_text("nom\nun ½ litre ; ¤ seul\n".encode("cp1252")).encoding == "cp1252"
+
+
+def test_a_geojson_is_told_to_be_saved_in_utf8_not_as_a_csv() -> None:
+    """A review: a UTF-16 GeoJSON perimeter was told « réenregistrez-le en « CSV UTF-8 » »."""
+    with pytest.raises(DataError) as info:
+        decode_text('{"type": "FeatureCollection"}'.encode("utf-16"), "perimetre.geojson")
+    assert info.value.message == "Le fichier est encodé en UTF-16 ; réenregistrez-le en UTF-8"
+    with pytest.raises(DataError) as info:
+        decode_text(b'{"nom": "Digne\xe9"}\n{"nom": "Dign\xc3\xa9"}', "perimetre.json")
+    assert info.value.message.startswith("Le fichier n'est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un "
+                                         "autre encodage) ; réenregistrez-le en UTF-8 :")
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_its_byte_order_mark_is_named(encoding: str) -> None:
     with pytest.raises(DataError) as info:

@@ -104,16 +104,21 @@ def test_codes_whose_contours_hold_none_of_them_are_refused(db: duckdb.DuckDBPyC
         "(4 unités) : ils sont hors de France (métropole et DROM) : vérifiez leur système de coordonnées (membre "
         "« crs » du GeoJSON, fichier .prj du Shapefile), ou donnez le territoire par ses seuls codes (un fichier CSV "
         "de codes)")
-    # Contours of other communes of France under the codes: refused too (they hold none of them), with no claim of
-    # « hors de France ». One code whose contour misses its point among others that agree is only noted.
-    others = json.loads(_contours(mirror, ["04001", "04006", "04007", "04008"]).to_json())["features"]
+    # Contours of other communes under the codes: refused too (they hold none of them), naming the communes they
+    # hold instead, not the CRS (a re-check). One code whose contour misses its point among others that agree is
+    # only noted.
+    held = ["04001", "04006", "04007", "04008"]
+    others = json.loads(_contours(mirror, held).to_json())["features"]
     for feature, code in zip(others, codes, strict=True):
         feature["properties"]["code"] = code
     path.write_text(json.dumps({"type": "FeatureCollection", "features": others}))
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, f"fichier:{path}")
-    assert info.value.message.startswith("Les contours du fichier ne contiennent le point représentatif d'aucune des "
-                                         "unités de sa propriété « code » (4 unités) : vérifiez")
+    names = raw.names("6.0.0")
+    assert info.value.message == (
+        "Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété « code » (4 "
+        "unités) ; ils contiennent celui de " + ", ".join(f"{names[c]} ({c})" for c in held) + " : corrigez les "
+        "codes, ou retirez la propriété « code » pour lire le territoire d'après ses contours")
     mixed = json.loads(_contours(mirror, codes).to_json())["features"]
     mixed[0]["properties"]["code"] = "04001"  # 04004's contour under Aiglun's code, Aiglun's contour not in the file
     mixed.append(json.loads(_contours(mirror, ["04004"]).to_json())["features"][0])

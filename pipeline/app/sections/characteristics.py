@@ -242,18 +242,21 @@ def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame, pe
     total = float(pd.to_numeric(units["population"], errors="coerce").sum())
     if result.method != "approximation" or figure is None or not figure.n_non_diffusees or total <= 0:
         return ""
+    why = _why_unpublished(per_unit)
+    # Where the others are: under secrecy, absent from the file, outside its field (a review read « secret
+    # statistique ailleurs » of Mayotte's communes and of one the file does not hold).
+    elsewhere = "secret statistique ailleurs" if why == "secret statistique" else f"ailleurs : {why}"
     if pd.isna(figure.population_non_diffusee):
         return (" ; déciles et part des minima sociaux calculés sur les communes qui les publient "
-                f"({figure.n_communes - figure.n_non_diffusees} unités sur {figure.n_communes} ; secret statistique "
-                "ailleurs)")
+                f"({figure.n_communes - figure.n_non_diffusees} unités sur {figure.n_communes} ; {elsewhere})")
     share = 100 * (1 - figure.population_non_diffusee / total)
     if share >= DECILES_SAID_BELOW_PCT:
         return ""
     if figure.value != figure.value:  # no unit publishes them (a review read « 0 % » beside empty cells)
         return (" ; déciles et part des minima sociaux non disponibles : aucune commune du territoire ne les publie "
-                f"({_why_unpublished(per_unit)})")
+                f"({why})")
     return (f" ; déciles et part des minima sociaux calculés sur les communes qui les publient, {share:.0f} % des "
-            "habitants du territoire (secret statistique ailleurs)")
+            f"habitants du territoire ({elsewhere})")
 
 
 def income_references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

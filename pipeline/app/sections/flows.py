@@ -339,7 +339,7 @@ def flows_and_access(
         changes = access.check_what_if_groups(read, groups)
         check_what_if_totals(changes)
         names = geography.commune_names(con, {c.commune for c in changes})
-        check_what_if_loaded(con, changes, set(names))
+        check_what_if_loaded(con, changes)
         check_what_if_places(changes, domain, set(names), typed, inside_codes)
         notes.extend(postal_code_notes(changes, names, inside_codes))
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,

@@ -10,6 +10,7 @@ uses the unit polygons (arrondissements drawn as themselves).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -240,10 +241,17 @@ def outside_the_load_notes(anomalies: pd.DataFrame | None) -> list[str]:
     if said := _outside_the_load_said(anomalies):
         notes.append(f"{said} (make data DEPARTEMENTS=…) : les chiffres de ce diagnostic ne portent que sur les "
                      "autres")
-    if drawn_part_outside_the_load(anomalies):
-        notes.append("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base "
-                     "(départements non chargés par make data DEPARTEMENTS=…, ou mer) : les chiffres de ce "
-                     "diagnostic peuvent ne porter que sur une partie de la CPTS")
+    if anomalies is not None and drawn_part_outside_the_load(anomalies):
+        # The communes the listing's anomaly names there (a review: « ou mer » of a perimeter holding Vinon).
+        held = [m[1] for detail in anomalies.loc[(anomalies["kind"] == OUT_OF_SCOPE) & anomalies["code"].isna(),
+                                                 "detail_fr"].astype(str)
+                if (m := re.search(r"il contient le point représentatif de (.+?) : la CPTS", detail))]
+        where = (f" ; il contient le point représentatif de {' ; '.join(held)} (make data DEPARTEMENTS=… les "
+                 "ajoute) : les chiffres de ce diagnostic ne portent que sur une partie de la CPTS") if held else \
+            (" (départements non chargés par make data DEPARTEMENTS=…, ou mer) : les chiffres de ce diagnostic "
+             "peuvent ne porter que sur une partie de la CPTS")
+        notes.append("une partie du périmètre dessiné de la CPTS ne recouvre aucune commune chargée dans la base"
+                     + where)
     return notes
 
 

@@ -62,11 +62,13 @@ def what_if_as_read(con: duckdb.DuckDBPyConnection, changes: Iterable[WhatIfChan
     return out
 
 
-def check_what_if_loaded(con: duckdb.DuckDBPyConnection, changes: list[WhatIfChange], known: set[str]) -> None:
+def check_what_if_loaded(con: duckdb.DuckDBPyConnection, changes: list[WhatIfChange]) -> None:
     """Refuse, in French, a what-if change placed on a commune of a département the database was not loaded for,
-    saying so and how to load it: « inconnu » sent the user looking for a typo in a real code (a review)."""
+    saying so and how to load it: « inconnu » sent the user looking for a typo in a real code (a review), and a
+    commune whose name the database knows there (every commune of France has one) read « hors du voisinage du
+    territoire » where it is a few kilometres away (a review: Tallard, 05170, beside Curbans)."""
     for change in changes:
-        if change.commune not in known and (said := outside_the_load(con, departement_of(change.commune))):
+        if said := outside_the_load(con, departement_of(change.commune)):
             raise PipelineError(f"Simulation : commune {change.commune}{said}")
 
 

@@ -101,3 +101,10 @@ def current_names(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[
     frame = read_frame(con, "SELECT code, nom FROM noms_communes WHERE kind IN ('actuelle', 'arrondissement') "
                             "AND code = ANY($codes::VARCHAR[]) ORDER BY code", {"codes": code_list(codes)})
     return dict(zip(frame["code"].astype(str), frame["nom"].astype(str), strict=True))
+
+
+def units_with_regions(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> pd.DataFrame:
+    """``code, region, population`` of these current communes or arrondissements of France, loaded or not
+    (``population_france``)."""
+    return read_frame(con, "SELECT code, region, population FROM population_france "
+                           "WHERE code = ANY($codes::VARCHAR[]) ORDER BY code", {"codes": code_list(codes)})

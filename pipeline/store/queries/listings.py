@@ -45,6 +45,16 @@ def memberless_codes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "ORDER BY listing, cpts, code").df()
 
 
+def memberless_drawn(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``listing, cpts, detail_fr`` of the anomalies without a code of the drawn CPTS without any loaded unit (a
+    perimeter drawn outside the loaded départements, or over no commune), in the listing's order."""
+    return con.execute(
+        "SELECT listing, cpts, detail_fr FROM cpts_anomalies a WHERE cpts IS NOT NULL AND code IS NULL "
+        "AND EXISTS (SELECT 1 FROM cpts_perimetres p WHERE p.listing = a.listing AND p.cpts = a.cpts) "
+        "AND NOT EXISTS (SELECT 1 FROM cpts_membres m WHERE m.listing = a.listing AND m.cpts = a.cpts) "
+        "ORDER BY listing, rang").df()
+
+
 def member_units(con: duckdb.DuckDBPyConnection, cpts: str, listing: str) -> list[str]:
     """Unit codes of one CPTS of one listing."""
     return [str(c) for c in con.execute(

@@ -324,7 +324,13 @@ def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.Data
     found = codes[codes["cpts"] == name]
     if found.empty:
         found = same_name(codes, "cpts", name.rpartition(":")[2] if ":" in name else name)
-    if found.empty:
+    if found.empty:  # a perimeter drawn beyond the load: its anomaly names what it holds (a review: « inconnue »)
+        drawn = listings.memberless_drawn(con)
+        mine = drawn[drawn["cpts"] == name]
+        mine = same_name(drawn, "cpts", name.rpartition(":")[2] if ":" in name else name) if mine.empty else mine
+        if len(mine):
+            raise TerritoryError(f"CPTS « {mine.iloc[0]['cpts']} » (liste {mine.iloc[0]['listing']}) : aucune de "
+                                 f"ses communes n'est dans la base ; {mine.iloc[0]['detail_fr']}")
         return
     cpts, listing = str(found.iloc[0]["cpts"]), str(found.iloc[0]["listing"])
     rows = found[(found["cpts"] == cpts) & (found["listing"] == listing)]

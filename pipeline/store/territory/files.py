@@ -9,6 +9,7 @@ diagnostic does not count the CPTS as a neighbour sharing its own communes (as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -315,8 +316,9 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         inside = units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), shapes.reset_index(drop=True))
         own = geography.unit_polygons_for(con, sorted(set(units["unit_code"].astype(str))))
         held = units_inside(pd.DataFrame(own[["code", "lon", "lat"]]), shapes.reset_index(drop=True))
+        instead = near.set_index("code")["nom"].reindex(sorted(set(inside["code"]))).dropna()
         notes = _contours_against_codes(units, set(held["code"].astype(str)), set(own["code"].astype(str)), shapes,
-                                        column, path)
+                                        column, path, lambda: _held_instead(con, instead, shapes))
         inside = inside[~inside["code"].isin(named) & ~inside["code"].map(
             lambda c: (city_of_arrondissement(c) or "") in named)].sort_values("code").drop_duplicates("code")
         extra = list(inside["code"])
@@ -349,8 +351,21 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     return units, notes
 
 
+def _held_instead(con: duckdb.DuckDBPyConnection, loaded: pd.Series, shapes: gpd.GeoDataFrame) -> str:
+    """« ils contiennent celui de … »: the units (``loaded``: code → name) and the communes outside the load whose
+    representative point the contours hold, or empty (a review was told to check the CRS of contours that held
+    Marseille's 1st arrondissements, or Vinon-sur-Verdon)."""
+    from pipeline.sources.cpts_listing.perimeter_members import communes_named
+    from pipeline.store.territory.drawn_empty import unloaded_communes_inside
+
+    parts = [first_listed([f"{name} ({code})" for code, name in loaded.items()], 10)] if len(loaded) else []
+    if len(unloaded := unloaded_communes_inside(con, shapes)):
+        parts.append(communes_named(unloaded))
+    return f" ; ils contiennent celui de {' ; '.join(parts)}" if parts else ""
+
+
 def _contours_against_codes(units: pd.DataFrame, held: set[str], placed: set[str], shapes: gpd.GeoDataFrame,
-                            column: str, path: Path) -> list[str]:
+                            column: str, path: Path, instead: Callable[[], str] = lambda: "") -> list[str]:
     """The file's codes whose unit's representative point its contours do not hold (``held``: those they hold):
     all of them refuse the file (a review: contours in degrees under a « crs » of metres, in the Gulf of Guinea,
     passed with their codes without a word), some are noted (a commune drawn very simplified may leave its point
@@ -361,6 +376,11 @@ def _contours_against_codes(units: pd.DataFrame, held: set[str], placed: set[str
         if away.empty:
             return []
     else:
+        if held_there := instead():  # the contours of other communes: the codes or the contours are wrong
+            raise TerritoryError(
+                f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
+                f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){held_there} : corrigez les "
+                f"codes, ou retirez la propriété « {column} » pour lire le territoire d'après ses contours", path)
         where = (" : ils sont hors de France (métropole et DROM)" if "anomalie" in shapes
                  and shapes["anomalie"].notna().all() else "")
         raise TerritoryError(

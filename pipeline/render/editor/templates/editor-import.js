@@ -193,7 +193,21 @@
     for (var i = 0; i < bytes.length; i += 8192) {
       latin += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
     }
-    if (utf8Sequence.test(latin) || undefinedBytes.test(latin)) {
+    // ISO-8859-15 and the old Macintosh encoding, as files._windows_1252 tells them from Windows-1252 (« c½ur »,
+    // « GŽrard » read there).
+    var windows = undefinedBytes.test(latin) ? null : new TextDecoder('windows-1252').decode(bytes);
+    var c1 = /[\x80-\x9f]/.test(latin);
+    if (!utf8Sequence.test(latin)) {
+      if (windows !== null && !c1 &&
+          /[A-Za-zÀ-ÿ][¤¦¨´¸¼½¾][A-Za-zÀ-ÿ]|(?<!\w)[¼½][a-zà-ÿ]|\d ?¤/.test(windows)) {
+        return { text: new TextDecoder('iso-8859-15').decode(bytes) };
+      }
+      if ((windows === null || /[A-Za-z][ˆ‰Ž‘•™ž][A-Za-z]/.test(windows)) && c1) {
+        var mac = new TextDecoder('macintosh').decode(bytes);
+        if (/[A-Za-z][àâéèêëïîôùûç][A-Za-z]/.test(mac) && !/[\xe0-\xff]/.test(latin)) return { text: mac };
+      }
+    }
+    if (utf8Sequence.test(latin) || windows === null) {
       // The lines that are not UTF-8, as the command line names them (a re-check: the page named none).
       var bad = [];
       var strict = new TextDecoder('utf-8', { fatal: true });
@@ -208,7 +222,7 @@
       return { error: 'Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre ' +
         'encodage ; ' + (bad.length > 1 ? 'lignes ' : 'ligne ') + shown + ') : réenregistrez-le en « CSV UTF-8 »' };
     }
-    return { text: new TextDecoder('windows-1252').decode(bytes) };
+    return { text: windows };
   }
 
   function readTable(text) {
