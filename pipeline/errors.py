@@ -68,6 +68,12 @@ class DownloadError(PipelineError):
     they named, a source without a download address that they must place in ``data/raw/``."""
 
 
+class InvalidAddressError(DownloadError):
+    """A download address that cannot be one as written (no « http:// », another scheme, no host): the user's
+    setting (``CPTS_CONTOURS_URL``…), which stops ``make data`` even where a publisher's failure would not (a
+    review: an invalid Filosofi address ended with exit 0)."""
+
+
 class SourceUnavailableError(DownloadError):
     """A publisher's file could not be had: network down, server error, timeout, a transfer cut or corrupted, a
     file the publisher does not have (HTTP 404, a catalogue without the dataset or the file, or answering

@@ -37,6 +37,7 @@ from pipeline.app.coverage_listings import (
     zone_issues,
 )
 from pipeline.app.coverage_zone import unlisted_region_notes, within_ars_field, zone_of
+from pipeline.app.sections.taille import claims_beyond
 from pipeline.errors import PipelineError
 from pipeline.geography import LAEA_EUROPE, equal_area_crs, of_place, projected_crs
 from pipeline.model import CoverageOptions
@@ -87,9 +88,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     # Per département: where two CPTS are rooted, or whose inhabitants and units the claims mostly hold; a listing of
     # one département does not speak for its région's others.
     # Rooted CPTS counted by the listings' own ids: one CPTS named in two listings is one CPTS there.
-    rooting = pd.concat([coverage_claims.distinct_claims(listed, all_units)[["cpts_id", "unit_code"]],
-                         outside_codes(listed, all_issues)])
-    known = coverage_claims.known_units(claimed, analysed, rooting)
+    outside, outside_people = claims_beyond(con, outside_codes(listed, all_issues))
+    rooting = pd.concat([coverage_claims.distinct_claims(listed, all_units)[["cpts_id", "unit_code"]], outside])
+    known = coverage_claims.known_units(claimed, analysed, rooting, outside_people)
     # Said where only the rooted CPTS make the white zones: two teams' own listings would too (a code review).
     by_rooting = analysed["code"].astype(str).isin(known - coverage_claims.known_units(claimed, analysed))
     rooted_only = sorted(set(analysed.loc[by_rooting, "departement"].astype(str))
@@ -309,9 +310,10 @@ def _geometries(all_polygons: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, popu
                # A polygon holding a commune re-created since 2018 counts only with it (indicators.units_area).
                **({"surface_km2": ind.units_area(codes, by_code["area_km2"], held_by),
                    "population": int(population.reindex(codes).fillna(0).sum()), "unites": len(codes)}
-                  if cpts not in partial else {"surface_km2": math.nan, "unites": math.nan, "population": math.nan
+                  if cpts not in partial else {"surface_km2": math.nan, "population": math.nan
                                                if (out := beyond.get(ids[cpts])) is None
-                                               else int(population.reindex(codes).fillna(0).sum()) + out})}
+                                               else int(population.reindex(codes).fillna(0).sum()) + out,
+                                               "unites": math.nan})}  # the fields in the same order (a review)
         for cpts, codes in perimeter_groups.items()
     }
     perimeters = _dissolve(all_polygons, perimeter_groups, perimeter_extra).rename(columns={"nom": "cpts"})

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.config import SourceFile
-from pipeline.errors import DataError, DownloadError
+from pipeline.errors import DataError, DownloadError, InvalidAddressError
 from pipeline.render.report import format_number
 from pipeline.sources import staged_cache
 from pipeline.sources.download import LocalFile, obtain, refused_download
@@ -35,6 +35,7 @@ from pipeline.sources.filosofi import (
 from pipeline.store import load, schema
 from pipeline.store.connection import transaction
 from pipeline.store.load import Provenance
+from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import geography, provenance
 
 STEP_NAME = "revenus Filosofi INSEE"
@@ -100,10 +101,12 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     commune_source, epci_source = sources()
     try:
         com_file, epci_file = obtain(commune_source, mirror), obtain(epci_source, mirror)
+    except InvalidAddressError:
+        raise  # the user's setting: make data stops (exit 2), as for the other sources
     except DownloadError as exc:
         return StepResult(STEP_NAME, "impossible", 0, time.perf_counter() - start,
-                          [f"Filosofi 2019 non chargé : {exc} ; {_what_follows(con)} (relancez « make data » une "
-                           "fois le fichier accessible)"])
+                          [f"Filosofi 2019 non chargé : {exc} ; {_what_follows(con, scope)} (relancez « make data » "
+                           "une fois le fichier accessible)"])
     # The attachment to current units depends on the COG history: a new COG reloads the file.
     cog_sha = provenance.source_sha(con, "decoupage-administratif", combined=True) or ""
     sha = scope.tag(combined_sha([com_file.sha256, epci_file.sha256, cog_sha]))
@@ -121,7 +124,7 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
             raise
         return StepResult(STEP_NAME, "impossible", 0, time.perf_counter() - start, [
             f"Filosofi 2019 non chargé : {refused_download(bad.path, bad.origin, 'Fichier', exc)} ; "
-            f"{_what_follows(con)}"])
+            f"{_what_follows(con, scope)}"])
     known_epci = None if scope.departements is None else set(geography.epcis(con)["code"].astype(str))
     tables = filosofi_tables(communes, epci, geography.cog_mapping(con), known_epci)
     with transaction(con):
@@ -149,9 +152,16 @@ def load_filosofi(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: bo
     return StepResult(STEP_NAME, "chargé", total, time.perf_counter() - start, details)
 
 
-def _what_follows(con: duckdb.DuckDBPyConnection) -> str:
+def _what_follows(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     """What a failed Filosofi load leaves: the income of an earlier load, kept, or none (a review read « seront
-    « non disponibles » » while the earlier load was kept and diagnostics gave the median)."""
-    if provenance.source_sha(con, FILOSOFI_COMMUNES.name) is not None:
-        return "le chargement précédent de Filosofi est conservé, et les revenus des diagnostics en viennent"
-    return "les revenus des diagnostics seront « non disponibles »"
+    « non disponibles » » while the earlier load was kept and diagnostics gave the median), and the départements of
+    this load the earlier one did not hold (a re-check: loading the 05 beside the 04)."""
+    if provenance.source_sha(con, FILOSOFI_COMMUNES.name) is None:
+        return "les revenus des diagnostics seront « non disponibles »"
+    held = characteristics_queries.filosofi_departements(con)
+    # Guadeloupe, Guyane and Mayotte have no row in the INSEE's file: not missing from the earlier load.
+    missing = sorted(set(scope.departements or ()) - held - {"971", "973", "976"})
+    if missing:
+        return (f"le chargement précédent de Filosofi est conservé, sans les départements {', '.join(missing)} : "
+                "leurs revenus seront « non disponibles »")
+    return "le chargement précédent de Filosofi est conservé, et les revenus des diagnostics en viennent"

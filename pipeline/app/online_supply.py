@@ -78,6 +78,8 @@ def online_registry_step(state: OnlineSupply, load_file: Callable[[Path, Path | 
         try:
             savoir_faire_download = _fetch(ANNUAIRE_SAVOIR_FAIRE, "annuaire")
             savoir_faire = savoir_faire_download.local.path
+            if savoir_faire_download.downloaded and not activite.downloaded:  # said of the activities only (a review)
+                details.append(f"savoir-faire téléchargé : {_published(savoir_faire_download)}")
             details.extend(f"savoir-faire : {note}" for note in savoir_faire_download.entry.notes)
         except DownloadError as exc:  # the activities alone still give the supply (without specialities)
             details.append(f"savoir-faire non téléchargé ({exc.message}) : spécialités absentes")

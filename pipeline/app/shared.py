@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from pipeline.app.coverage_listings import outside_codes
 from pipeline.app.sections import characteristics
 from pipeline.app.sections.perimeter_data import PerimeterData
 from pipeline.app.sections.registry_coverage import RegistryCounts, read_counts
+from pipeline.app.sections.taille import claims_beyond
 from pipeline.store.queries import apl as apl_queries
 from pipeline.store.queries import establishments as establishment_queries
 from pipeline.store.queries import listings, provenance
@@ -100,9 +102,10 @@ class SharedData:
 def read_shared(con: duckdb.DuckDBPyConnection) -> SharedData:
     """Read the whole tables of :class:`SharedData` once."""
     members = listings.members(con)
+    anomalies = listings.anomalies(con)
     return SharedData(
         offre=supply_queries.offre(con), official_apl=apl_queries.apl_current(con), members=members,
         sources=provenance.sources(con), demo_sources=provenance.demo_sources(con),
-        perimeter=PerimeterData(units=perimeter_queries.analysis_units(con), members=members,
-                                anomalies=listings.anomalies(con)),
+        perimeter=PerimeterData(units=perimeter_queries.analysis_units(con), members=members, anomalies=anomalies,
+                                beyond=claims_beyond(con, outside_codes(members, anomalies))),
     )

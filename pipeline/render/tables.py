@@ -36,6 +36,7 @@ from pipeline.render.profile_tables import (
     REGISTRY_TABLES,
     profile_tables,
 )
+from pipeline.render.sections.access import rounded_change
 from pipeline.render.sections.common import france_label, region_label, reservations, scope_note
 from pipeline.render.sections.coverage import STRUCTURES_NOTE, structures_not_applicable
 from pipeline.render.sections.display import NOT_AVAILABLE
@@ -156,7 +157,8 @@ def simulation_table(d: Diagnostic) -> pd.DataFrame | None:
     """The what-if per unit of the territory, named, machine column names (``avant``, ``apres``, ``ecart``)."""
     if d.access is None or d.access.simulation is None:
         return None
-    sim = d.access.simulation.rename(columns={"before": "avant", "after": "apres", "delta": "ecart"})
+    sim = rounded_change(d.access.simulation, "before", "after", "delta").rename(
+        columns={"before": "avant", "after": "apres", "delta": "ecart"})
     sim = sim.assign(nom=sim["code"].astype(str).map(unit_names(d)))
     # « groupe : +2 à code »: a scenario text starting with « + » or « - » would read as a formula in a spreadsheet.
     changes = "; ".join(f"{c.groupe} : {c.delta:+g} à {c.commune}" for c in d.access.changes)

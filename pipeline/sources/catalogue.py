@@ -191,7 +191,8 @@ def _get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[st
     if response.status_code == 404:
         raise SourceUnavailableError(f"Jeu de données « {dataset} » introuvable dans le catalogue ({url})", url)
     if response.status_code >= 400:
-        raise SourceUnavailableError(f"Le catalogue a répondu {response.status_code} pour {url}", url)
+        raise SourceUnavailableError(transfer.http_status_message(response.status_code, url).replace(
+            "Le serveur", "Le catalogue", 1), url)
     try:
         body = response.json()
     except ValueError:
@@ -216,6 +217,9 @@ def _get_json(url: str, http: requests.Session) -> requests.Response:
     except requests.exceptions.TooManyRedirects as exc:
         raise SourceUnavailableError(f"Catalogue injoignable ({url}) : trop de redirections", url) from exc
     except transfer.ADDRESS_ERRORS as exc:
+        if transfer.is_http_address(url):
+            raise SourceUnavailableError(f"Catalogue injoignable ({url}) : le serveur redirige vers une adresse qui "
+                                         "n'est pas http(s) ; relancez plus tard", url) from exc
         raise SourceUnavailableError(transfer.invalid_address(url), url) from exc
     except requests.exceptions.RequestException as exc:
         raise SourceUnavailableError(f"Catalogue injoignable ({url}) : {transfer.request_error_fr(exc)}", url) from exc

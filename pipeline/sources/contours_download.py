@@ -105,6 +105,9 @@ def download_current_contours(
                 tried.append(str(candidate))
                 continue
         return EtalabContours(target, candidate, url, sha256_of(target), downloaded=fetched)
+    # No local folder named: none is at fault (a review read the folder of empty years there).
     raise SourceUnavailableError(
         f"Contours Etalab « {layer} » introuvables pour les millésimes {', '.join(tried)} "
-        f"({etalab_contours_url(year, layer, resolution, base_url)} : 404)", dest_dir)
+        f"({etalab_contours_url(year, layer, resolution, base_url)} : 404) : relancez plus tard ; si l'erreur "
+        "persiste, vérifiez l'adresse des contours (CPTS_CONTOURS_URL), ou lisez un miroir local des données "
+        "(CPTS_DATA_MIRROR)", None)

@@ -115,8 +115,8 @@ def _transfer_with_retries(http: requests.Session, url: str, part: Path, dest: P
                 raise
             pause = retry_wait(exc.retry_after, attempt)
             if pause is None:
-                raise HTTPStatusError(transient_message(exc.status, exc.retry_after, url, attempt), dest,
-                                      exc.status, exc.retry_after) from None
+                raise HTTPStatusError(transient_message(exc.status, exc.retry_after, url, attempt), None,
+                                      exc.status, exc.retry_after) from None  # no local file at fault
             announce_retry(exc.status, url, pause, attempt)
             wait(pause)
             attempt += 1

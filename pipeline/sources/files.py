@@ -18,6 +18,7 @@ Delimited text (separator, Excel ``sep=`` line, checked CSV reading) is in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -221,37 +222,64 @@ def _one_line_end(text: str) -> str:
 _UTF8_SEQUENCE = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xc5[\x92\x93\xb8]|\xe2\x80[\x93-\xa6]|\xe2\x82\xac")
 
 
-#: Windows-1252's reading of ISO-8859-15's « œ Œ Ÿ š Š ž Ž € » between two letters (« c½ur »), « œ Œ » starting a
-#: word (« ¼uvre ») and « € » after a number (« 12 ¤ »), and of the Macintosh's « à â é ë ï ô û » between two letters
-#: (« Mžme », « GŽrard »): no French text holds them there.
-_LATIN9_READ_AS_WINDOWS = re.compile(r"[A-Za-zÀ-ÿ][¤¦¨´¸¼½¾][A-Za-zÀ-ÿ]|(?<!\w)[¼½][a-zà-ÿ]|\d ?¤")
-_MAC_READ_AS_WINDOWS = re.compile(r"[A-Za-z][ˆ‰Ž‘•™ž][A-Za-z]")
+#: Accented letters of French text, common ones (+2 to a reading) and rarer ones (+1); signs that may stand beside a
+#: letter in French text (0). Any other character beyond ASCII beside a letter counts against a reading (-2), and
+#: so does a capital inside a lower-case word or a lower-case letter inside a capital one (-3); « € » beside a
+#: number counts for a reading (+1), « ¤ » there against it (-2).
+_COMMON_LETTERS = frozenset("àâçéèêîôûùœÀÂÇÉÈÊÎÔÛÙŒ")
+_RARE_LETTERS = frozenset("ëïüÿäöæËÏÜŸÄÖÆ")
+_NEUTRAL_SIGNS = frozenset("«»‘’“”…–—\u00a0\u202f°€·")
+
+
+def _plausibility(text: str) -> int:
+    """How French the characters beyond ASCII of ``text`` read, beside letters (see the sets above)."""
+    score = 0
+    for match in re.finditer(r"[^\x00-\x7f]", text):
+        at, char = match.start(), match.group()
+        if char in "€¤":  # a sum: « 12 € », not « 12 ¤ »
+            if re.search(r"\d", text[max(at - 2, 0):at] + text[at + 1:at + 3]):
+                score += 1 if char == "€" else -2
+            continue
+        before = text[at - 1] if at else " "
+        after = text[at + 1] if at + 1 < len(text) else " "
+        if not (before.isalpha() or after.isalpha()):
+            continue
+        if (char.isupper() and before.isalpha() and after.islower()) or (
+                char.islower() and before.isupper() and after.isupper()):
+            score -= 3
+        elif char in _COMMON_LETTERS:
+            score += 2
+        elif char in _RARE_LETTERS:
+            score += 1
+        elif char not in _NEUTRAL_SIGNS:
+            score -= 2
+    return score
 
 
 def _windows_1252(data: bytes) -> tuple[str, str] | None:
     """The text of bytes that are not UTF-8 read as Windows-1252, the encoding of Excel's « CSV (séparateur :
     point-virgule) » on Windows (a CPTS's first export: refused before, « réenregistrez-le en CSV UTF-8 »), with
     the encoding used; None when they hold UTF-8 sequences too (a UTF-8 file with a stray byte: read as
-    Windows-1252 its accents would turn into « Ã© ») or bytes Windows-1252 leaves undefined.
+    Windows-1252 its accents would turn into « Ã© ») or read as no French text.
 
-    ISO-8859-15 (a Linux or older export) differs from it in eight symbols, among them « œ » (« Cœur de Var » read
-    « C½ur de Var »), and the old Macintosh encoding in its accented letters (« é » read « Ž »): a text whose
-    Windows-1252 reading puts such a symbol between two letters is read in that encoding instead.
+    ISO-8859-15 (a Linux or older export) differs from it in eight signs, among them « œ Œ Ÿ € » (« Cœur » read
+    « C½ur », « L'HAŸ » « L'HA¾ »), and the old Macintosh encoding in all its accented letters (« é » read « Ž »):
+    of the three readings, the one whose characters beyond ASCII read most as French letters beside letters
+    (:func:`_plausibility`) is taken, Windows-1252 when it is as good (a review: « L´Escale », an acute accent for
+    an apostrophe, read « LŽEscale »).
     """
     if _UTF8_SEQUENCE.search(data):
         return None
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _LATIN9_READ_AS_WINDOWS.search(text) and not re.search(rb"[\x80-\x9f]", data):
-        return data.decode("iso8859_15"), "iso8859_15"
-    if (text is None or _MAC_READ_AS_WINDOWS.search(text)) and re.search(rb"[\x80-\x9f]", data):
-        mac = data.decode("mac_roman")
-        # Windows-1252's lower-case accented letters (E0–FF) are the Macintosh's rare signs: none in French text.
-        if re.search(r"[A-Za-z][àâéèêëïîôùûç][A-Za-z]", mac) and not re.search(rb"[\xe0-\xff]", data):
-            return mac, "mac_roman"
-    return None if text is None else (text, "cp1252")
+    readings = []
+    with contextlib.suppress(UnicodeDecodeError):
+        readings.append((data.decode("cp1252"), "cp1252"))
+    if not re.search(rb"[\x80-\x9f]", data):  # control characters in ISO-8859-15: never in its text
+        readings.append((data.decode("iso8859_15"), "iso8859_15"))
+    readings.append((data.decode("mac_roman"), "mac_roman"))
+    best = max(readings, key=lambda reading: _plausibility(reading[0]))  # the first of equals: Windows-1252
+    if len(readings) == 1 and _plausibility(best[0]) <= 0:
+        return None  # bytes Windows-1252 leaves undefined, and no French text in the Macintosh reading either
+    return best
 
 
 def _resaved(path: str | Path | None) -> str:

@@ -20,6 +20,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any, TypeVar, cast
 import requests
 import urllib3
 
-from pipeline.errors import DownloadError, SourceUnavailableError
+from pipeline.errors import InvalidAddressError, SourceUnavailableError
 
 T = TypeVar("T")
 CHUNK = 1 << 18
@@ -77,6 +78,31 @@ def http_status_message(status: int, url: str) -> str:
                403: "accès refusé"}.get(status, "erreur du serveur" if status >= 500 else "requête refusée")
     return (f"Le serveur a répondu {status} ({meaning}) pour {url} : relancez plus tard ; si l'erreur persiste, le "
             "fichier a pu changer d'adresse chez l'éditeur (un miroir local des données se lit avec CPTS_DATA_MIRROR)")
+
+
+#: requests' errors of an address that cannot be one (no « http:// », another scheme, no host).
+ADDRESS_ERRORS = (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                   requests.exceptions.InvalidURL, requests.exceptions.URLRequired)
+
+
+def is_http_address(url: str) -> bool:
+    """Whether ``url`` is an http(s) address with a host, as written."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def invalid_address(url: str) -> str:
+    """The French error of an address that cannot be fetched as written (a review: « MissingSchema », exit 1, for
+    a setting without « http:// »)."""
+    return (f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; "
+            "vérifiez les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
+
+
+def request_error_fr(exc: requests.exceptions.RequestException) -> str:
+    """French words for a request's failure, with requests' name for the curious."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "échec de la connexion sécurisée (certificat SSL) ; relancez plus tard"
+    return f"erreur de la requête ({type(exc).__name__}) ; relancez plus tard"
 
 
 class HTTPStatusError(SourceUnavailableError):
@@ -274,30 +300,14 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> str | 
         ) from exc
     except requests.exceptions.TooManyRedirects as exc:
         raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : trop de redirections", dest) from exc
-    except ADDRESS_ERRORS as exc:  # the user's setting (CPTS_CONTOURS_URL…), not the publisher's failure
-        raise DownloadError(invalid_address(url), dest) from exc
+    except ADDRESS_ERRORS as exc:  # the user's setting (CPTS_CONTOURS_URL…), unless the server redirected there
+        if is_http_address(url):  # a review: a redirect to ftp:// was blamed on the user's settings
+            raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : le serveur redirige vers une "
+                                         "adresse qui n'est pas http(s) ; relancez plus tard", None) from exc
+        raise InvalidAddressError(invalid_address(url), None) from exc
     except requests.exceptions.RequestException as exc:  # SSL...
         raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : {request_error_fr(exc)}",
                                      dest) from exc
-
-
-#: requests' errors of an address that cannot be one (no « http:// », another scheme, no host).
-ADDRESS_ERRORS = (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
-                   requests.exceptions.InvalidURL, requests.exceptions.URLRequired)
-
-
-def invalid_address(url: str) -> str:
-    """The French error of an address that cannot be fetched as written (a review: « MissingSchema », exit 1, for
-    a setting without « http:// »)."""
-    return (f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; "
-            "vérifiez les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
-
-
-def request_error_fr(exc: requests.exceptions.RequestException) -> str:
-    """French words for a request's failure, with requests' name for the curious."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "échec de la connexion sécurisée (certificat SSL) ; relancez plus tard"
-    return f"erreur de la requête ({type(exc).__name__}) ; relancez plus tard"
 
 
 def _forget_compressed(part: Path, encoding: str) -> None:

@@ -94,6 +94,41 @@ def test_one_departement_s_listing_does_not_speak_for_its_region() -> None:
     assert known_units([], units) == frozenset()  # no listing loaded (it failed on the empty table)
 
 
+def test_a_partly_loaded_cpts_is_rooted_by_its_population_beyond_the_load() -> None:
+    """A review: a CPTS of Périgueux (29 055 inhabitants, Dordogne, not loaded) and two small communes of the
+    Gironde (41 and 49) was rooted in the Gironde by its units (2 of 3), which with one Gironde CPTS made the
+    Gironde's unclaimed units white zones. By its population it is the Dordogne's: one CPTS rooted in the Gironde,
+    whose claims hold 4 of its 20 units, under a quarter: coverage unknown."""
+    units = pd.DataFrame({"code": [f"g{i}" for i in range(1, 21)], "departement": ["33"] * 20,
+                          "region": ["75"] * 20, "population": [100_000, 50_000, 41, 49] + [1_000] * 16})
+    claims = pd.DataFrame({"cpts_id": ["a", "a", "b", "b", "b"], "unit_code": ["g1", "g2", "g3", "g4", "24322"]})
+    claimed = ["g1", "g2", "g3", "g4"]
+    assert known_units(claimed, units, claims) == frozenset(units["code"])  # by units: two CPTS rooted in 33
+    beyond = pd.DataFrame({"code": ["24322"], "departement": ["24"], "population": [29_055]})
+    assert known_units(claimed, units, claims, beyond) == frozenset()
+    # The other way: a CPTS with 2 old codes of the Dordogne (2 units, 17 085 inhabitants) and 17 644 in the
+    # Gironde is rooted in the Gironde by its population.
+    claims = pd.DataFrame({"cpts_id": ["a", "a", "b", "b", "b"], "unit_code": ["g1", "g2", "g3", "24053", "24253"]})
+    units.loc[units["code"] == "g3", "population"] = 17_644
+    beyond = pd.DataFrame({"code": ["24053", "24253"], "departement": ["24", "24"], "population": [8_500, 8_585]})
+    assert known_units(["g1", "g2", "g3"], units, claims) == frozenset()  # by units: the Dordogne's
+    assert known_units(["g1", "g2", "g3"], units, claims, beyond) == frozenset(units["code"])
+
+
+@pytest.mark.mirror
+def test_codes_beyond_the_load_are_rooted_as_the_units_they_count(db: duckdb.DuckDBPyConnection, mirror: Path) -> None:
+    """A code merged since (05088 Montmorin, in 05024 Valdoule) counts in its current commune, once beside it; an
+    arrondissement beside its city listed whole (69382 with 69123), in the city, once. Populations: the COG's."""
+    from pipeline.app.sections.taille import claims_beyond
+
+    codes = pd.DataFrame({"cpts_id": ["x", "x", "y", "y"], "unit_code": ["05088", "05024", "69123", "69382"]})
+    rows, people = claims_beyond(db, codes)
+    assert sorted(map(tuple, rows[["cpts_id", "unit_code"]].values.tolist())) == [("x", "05024"), ("y", "69123")]
+    raw = {c["code"]: c for c in _raw_communes(mirror)}
+    assert people.set_index("code")[["departement", "population"]].to_dict("index") == {
+        code: {"departement": code[:2], "population": int(raw[code]["population"])} for code in ("05024", "69123")}
+
+
 def test_a_region_s_claimed_share_counts_its_claims_beyond_the_load() -> None:
     """A review: on a load of the Gironde, a listing claiming Bordeaux (267 991 inhabitants, loaded), Périgueux
     (29 055) and Bergerac (27 110) of the Dordogne (not loaded) read « 1 unité (4,4 % de ses habitants) » of

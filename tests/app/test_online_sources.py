@@ -374,3 +374,32 @@ def test_a_reload_of_a_copy_already_downloaded_is_not_said_downloaded(tmp_path: 
         f"extraction courante rechargée depuis le fichier déjà téléchargé (même somme de contrôle) : {url}{said}")
     assert _fetched(CatalogueDownload(entry, local, downloaded=False), same) == (
         f"extraction courante déjà chargée : {url}{said}")
+
+
+def test_a_savoir_faire_file_fetched_beside_activities_reused_is_said(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-check: with the savoir-faire file deleted, « make data --force » fetched it and said « rechargée » only,
+    of the activities."""
+    from datetime import UTC, datetime
+
+    from pipeline.app import online_supply
+    from pipeline.app.steps import Scope, StepResult
+    from pipeline.sources.catalogue import CatalogueDownload, CatalogueEntry
+    from pipeline.sources.download import LocalFile
+
+    def entry(name: str) -> CatalogueEntry:
+        return CatalogueEntry(url=f"http://127.0.0.1:9/{name}", filename=name,
+                              published=datetime(2026, 6, 10, tzinfo=UTC), checksum=None, title=name)
+
+    downloads = iter([CatalogueDownload(entry("activite.txt"), LocalFile(tmp_path / "a", "x", "0"), downloaded=False),
+                      CatalogueDownload(entry("savoirfaire.txt"), LocalFile(tmp_path / "s", "x", "0"))])
+    monkeypatch.setattr(online_supply, "_fetch", lambda source, folder: next(downloads))  # activities reused
+    step = online_supply.online_registry_step(
+        online_supply.OnlineSupply(),
+        lambda path, savoir_faire, origin: lambda con, mirror, force, scope: StepResult("Annuaire Santé", "chargé",
+                                                                                      1, 0.1))
+    result = step(None, None, True, Scope())  # type: ignore[arg-type]
+    assert result.details[:2] == [
+        "extraction courante rechargée depuis le fichier déjà téléchargé (même somme de contrôle) : "
+        "http://127.0.0.1:9/activite.txt, publié le 10/06/2026",
+        "savoir-faire téléchargé : http://127.0.0.1:9/savoirfaire.txt, publié le 10/06/2026"]

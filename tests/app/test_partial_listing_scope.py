@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipeline.analysis import aci
@@ -257,3 +258,20 @@ def test_communes_outside_the_load_are_counted_as_current_communes(db: duckdb.Du
         outside = [c for c in _listed(cpts) if c[:2] not in FIXTURE_DEPARTEMENTS]
         assert len(raw.current_communes(outside)) == expected
         assert outside_the_load(listing_anomalies(db, resolve_territory(db, f"cpts:{cpts}"))) == expected, cpts
+
+
+def test_an_arrondissement_beside_its_city_is_no_former_commune() -> None:
+    """A review: « CPTS Lyon Mixte » (69123 Lyon and 69382 Lyon 2e, beyond the load) read « 2 codes, dont
+    d'anciennes communes comptées dans leur commune actuelle »."""
+    from pipeline.app.sections.neighbours import _outside_the_load_said
+    from pipeline.sources.cpts_listing import OUT_OF_SCOPE
+
+    def said(codes: list[str], current: list[str]) -> str | None:
+        return _outside_the_load_said(pd.DataFrame({"kind": OUT_OF_SCOPE, "code": codes, "current_code": current}))
+
+    assert said(["69123", "69382"], ["69123", "69123"]) == (
+        "1 commune de la CPTS dans sa liste (2 codes, dont des arrondissements comptés dans leur ville) est hors des "
+        "départements chargés dans la base")
+    assert said(["69123", "69382", "05088", "05024"], ["69123", "69123", "05024", "05024"]) == (
+        "2 communes de la CPTS dans sa liste (4 codes, dont d'anciennes communes comptées dans leur commune actuelle "
+        "et des arrondissements comptés dans leur ville) sont hors des départements chargés dans la base")

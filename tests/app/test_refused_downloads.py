@@ -52,6 +52,12 @@ def test_a_filosofi_zip_without_its_file_is_deleted_and_the_load_goes_on(
     assert said.endswith("le fichier a été supprimé, relancez « make data » pour le télécharger de nouveau (si "
                          f"l'erreur revient, c'est le fichier publié qui est en cause) (fichier {bad}) ; le "
                          "chargement précédent de Filosofi est conservé, et les revenus des diagnostics en viennent")
+    # A load adding the Hautes-Alpes, which the earlier one did not hold: their income is not there (a re-check).
+    bad.write_bytes(buffer.getvalue())
+    with writable_database(data) as con:
+        (said,) = filosofi_step.load_filosofi(con, None, True, Scope(frozenset({"04", "05"}))).details
+    assert said.endswith("; le chargement précédent de Filosofi est conservé, sans les départements 05 : leurs "
+                         "revenus seront « non disponibles »")
 
 
 def test_contours_that_do_not_read_are_deleted_and_end_the_run(

@@ -23,6 +23,7 @@ import html
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -487,6 +488,9 @@ def test_simulation_names_units_and_sums_up_the_territory(run: Run, summary: dic
     assert territory[0]["apres"] > territory[0]["avant"]  # two more GPs in Gréoux-les-Bains, inside
     rows = list(csv.DictReader(io.StringIO((run.tables(SLUG) / "simulation_apl.csv").read_text("utf-8-sig"))))
     assert {r["code"]: r["nom"] for r in rows}["04094"] == "Gréoux-les-Bains"
+    # Two decimals, the change the difference of the figures shown (a review: 108,86 → 111,78, écart 2,93).
+    assert all(len(r[k].partition(".")[2]) <= 2 for r in rows for k in ("avant", "apres", "ecart"))
+    assert all(Decimal(r["apres"]) - Decimal(r["avant"]) == Decimal(r["ecart"]) for r in rows)
 
 
 # --------------------------------------------------------------------------- the report

@@ -357,7 +357,7 @@ def test_an_address_that_cannot_be_one_is_the_user_s_setting(url: str, tmp_path:
     with pytest.raises(DownloadError) as info:
         download(url, tmp_path / "f.csv")
     assert not isinstance(info.value, SourceUnavailableError) and info.value.exit_code == 2
-    assert info.value.message == (
+    assert str(info.value) == (  # no « (fichier …) »: no local file is at fault
         f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; vérifiez "
         "les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
     assert list(tmp_path.iterdir()) == []

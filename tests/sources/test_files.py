@@ -75,7 +75,11 @@ def test_an_excel_export_in_windows_1252_is_read() -> None:
 @pytest.mark.parametrize(("text", "encoding"), [
     ("code;nom\n83001;CPTS Cœur du Var\n04070;Sœur Ève\n", "iso8859_15"),  # « œ » is ½ in Windows-1252
     ("code;nom\n04001;Œuvre\n04070;12 € l'an\n", "iso8859_15"),  # « Œ » starting a word, « € » after a number
+    ("code;nom\n94038;L'HAŸ-LES-ROSES\n04001;CPTS ŒUVRES DE BLEONE\n", "iso8859_15"),  # capitals
+    ("code;nom\n04001;prix 12\u00a0€\n", "iso8859_15"),  # « € » after a no-break space
     ("code;nom\n04070;Gérard Mémé à Digne\n04001;« Aiglun »\n", "mac_roman"),  # « é » is Ž in Windows-1252
+    ("cpts;code\nCPTS CÔTE BLEUE Sénas;13001\n", "mac_roman"),  # « Ô » is ï in Windows-1252
+    ("cpts;code\nCPTS du Cœur du Pays d'Aix;13001\nCPTS Éguilles;13032\n", "mac_roman"),  # « œ » Ï, « É » ƒ
 ])
 def test_latin9_and_old_macintosh_text_is_not_read_as_windows_1252(text: str, encoding: str) -> None:
     """A review: ISO-8859-15 read as Windows-1252 turned « Cœur » into « C½ur », the old Macintosh encoding
@@ -84,8 +88,10 @@ def test_latin9_and_old_macintosh_text_is_not_read_as_windows_1252(text: str, en
     assert (decoded.text, decoded.encoding) == (text, encoding)
     # Windows-1252 text holding the same characters stays Windows-1252 (its « œ » and « € » are 9C and 80).
     assert decode_text(text.encode("cp1252"), "x.csv").encoding == "cp1252"
-    # A genuine « ½ » or « ¤ » beside spaces is no ISO-8859-15 sign.
-    assert decode_text("nom\nun ½ litre ; ¤ seul\n".encode("cp1252")).encoding == "cp1252"
+    # A genuine « ½ » or « ¤ » beside spaces is no ISO-8859-15 sign, nor an acute accent for an apostrophe (a
+    # review: « L´Escale » read « LŽEscale »).
+    for genuine in ("nom\nun ½ litre ; ¤ seul\n", "nom\nCPTS de L´Escale et Volonne\n", "nom\nNoël, 2½ km\n"):
+        assert decode_text(genuine.encode("cp1252")).text == genuine
 
 
 def test_a_geojson_is_told_to_be_saved_in_utf8_not_as_a_csv() -> None:

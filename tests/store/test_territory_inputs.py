@@ -119,6 +119,16 @@ def test_codes_whose_contours_hold_none_of_them_are_refused(db: duckdb.DuckDBPyC
         "Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété « code » (4 "
         "unités) ; ils contiennent celui de " + ", ".join(f"{names[c]} ({c})" for c in held) + " : corrigez les "
         "codes, ou retirez la propriété « code » pour lire le territoire d'après ses contours")
+    # A code of a département not loaded on a loaded commune's contour: refused for its département, and the
+    # commune the contour holds named (a re-check was only told to load the Hautes-Alpes).
+    wrong = json.loads(_contours(mirror, ["04209"]).to_json())["features"]
+    wrong[0]["properties"] = {"code": "05061"}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": wrong}))
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, f"fichier:{path}")
+    assert "05061 : hors des départements chargés" in info.value.message
+    assert info.value.message.endswith(f" ; ses contours contiennent le point représentatif de {names['04209']} "
+                                       "(04209)")
     mixed = json.loads(_contours(mirror, codes).to_json())["features"]
     mixed[0]["properties"]["code"] = "04001"  # 04004's contour under Aiglun's code, Aiglun's contour not in the file
     mixed.append(json.loads(_contours(mirror, ["04004"]).to_json())["features"][0])
@@ -942,7 +952,8 @@ def test_a_code_property_that_is_an_identifier_names_itself_and_the_way_out(db: 
     assert info.value.message == (
         "Territoire non résolu (propriété « code » du fichier) :\n  - « CPTS01 » n'est ni un code INSEE ni un nom de "
         "commune connu\n  Si la propriété « code » n'est pas un code INSEE, retirez-la (ou renommez-la) pour lire le "
-        "territoire d'après ses contours")
+        "territoire d'après ses contours ; ses contours contiennent le point représentatif de Aiglun (04001), "
+        "Digne-les-Bains (04070)")  # what the contours give instead (a re-check)
     perimeter.rename(columns={"code": "identifiant"}).to_file(path, driver="GeoJSON")
     assert sorted(resolve_territory(db, f"fichier:{path}").units["unit_code"]) == ["04001", "04070"]
 

@@ -227,7 +227,8 @@ def rooted_departements(claims: pd.DataFrame, units: pd.DataFrame) -> frozenset[
     return frozenset(str(d) for d, n in counts.items() if n >= MIN_ROOTED_CPTS)
 
 
-def known_units(claimed: Iterable[str], units: pd.DataFrame, claims: pd.DataFrame | None = None) -> frozenset[str]:
+def known_units(claimed: Iterable[str], units: pd.DataFrame, claims: pd.DataFrame | None = None,
+                beyond: pd.DataFrame | None = None) -> frozenset[str]:
     """The units whose claims the loaded listings tell: « claimed by none » means no CPTS there, not no listing.
 
     Those of the départements where at least two CPTS of the loaded listings are rooted (:func:`rooted_departements`:
@@ -249,6 +250,9 @@ def known_units(claimed: Iterable[str], units: pd.DataFrame, claims: pd.DataFram
     claims
         ``cpts_id``, ``unit_code`` of every CPTS of the loaded listings (:func:`rooted_departements`); None: the
         shares alone.
+    beyond
+        ``code``, ``departement``, ``population`` of the units of ``claims`` outside the loaded départements: a
+        partly loaded CPTS is rooted by its population, not its number of units.
     """
     claimed = {str(c) for c in claimed}
     people, count = MIN_DEPARTEMENT_SHARES
@@ -258,6 +262,8 @@ def known_units(claimed: Iterable[str], units: pd.DataFrame, claims: pd.DataFram
     departements = departements[departements["listee"] & (departements["unites_revendiquees"] >= count * size_of)]
     told = set(departements["departement"].astype(str))
     if claims is not None:
-        told |= rooted_departements(claims, units)
+        measured = units if beyond is None else pd.concat([units[["code", "departement", "population"]],
+                                                           beyond[["code", "departement", "population"]]])
+        told |= rooted_departements(claims, measured)
     known = units["departement"].astype(str).isin(told)
     return frozenset(units.loc[known, "code"].astype(str))

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 import duckdb
@@ -211,11 +211,12 @@ def _deciles_coverage(share: object) -> str:
             f"{value:.0f} % des personnes que Filosofi recense dans la zone (secret statistique ailleurs)")
 
 
-def _why_unpublished(per_unit: pd.DataFrame) -> str:
+def _why_unpublished(per_unit: pd.DataFrame, covered: Collection[str] = ()) -> str:
     """Why the units publish no deciles: statistical secrecy, absence from the file (too small, or re-created
     since), outside the file's field; each with its count when there are several causes (a review read « secret
-    statistique » of communes the file does not hold)."""
-    none = per_unit["codes_source"].astype(str).eq("")
+    statistique » of communes the file does not hold). ``covered``: communes re-created since the file whose
+    households the row of a unit of the territory describes: not absent."""
+    none = per_unit["codes_source"].astype(str).eq("") & ~per_unit["unit_code"].astype(str).isin(set(covered))
     outside = per_unit["hors_champ"].astype(bool)
     causes = [("secret statistique", "sous secret statistique", "sous secret statistique",
                int(per_unit["secret"].astype(bool).sum())),
@@ -235,14 +236,15 @@ OUTSIDE_FIELD_METHOD = ("non disponible : hors du champ de Filosofi 2019 (aucune
                         "l'INSEE, qui ne couvre ni la Guadeloupe, ni la Guyane, ni Mayotte)")
 
 
-def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame, per_unit: pd.DataFrame) -> str:
+def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame, per_unit: pd.DataFrame,
+                                covered: Collection[str] = ()) -> str:
     """As :func:`_deciles_coverage`, for the territory's approximation, on its inhabitants (a review: Verdon's D1
     and D9 rest on 2 of its 15 communes, said in the report's text but not in the table's row that is passed on)."""
     figure = result.figures.get("d1")
     total = float(pd.to_numeric(units["population"], errors="coerce").sum())
     if result.method != "approximation" or figure is None or not figure.n_non_diffusees or total <= 0:
         return ""
-    why = _why_unpublished(per_unit)
+    why = _why_unpublished(per_unit, covered)
     # Where the others are: under secrecy, absent from the file, outside its field (a review read « secret
     # statistique ailleurs » of Mayotte's communes and of one the file does not hold).
     elsewhere = "secret statistique ailleurs" if why == "secret statistique" else f"ailleurs : {why}"
@@ -317,7 +319,8 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             record.update({key: figure.value for key, figure in result.figures.items()})
             own = "son département" if units["departement"].nunique() == 1 else "ses départements"
             record["methode"] = (OUTSIDE_FIELD_METHOD.format(which=own) if outside >= set(codes)
-                                 else result.label + _territory_deciles_coverage(result, units, per_unit))
+                                 else result.label + _territory_deciles_coverage(result, units, per_unit,
+                                                                                 covered_by))
         else:
             key = (zone.niveau, "" if zone.niveau == "france" else zone.code)
             values = references_of_zones.loc[key] if key in references_of_zones.index else pd.Series(dtype="float64")

@@ -18,7 +18,7 @@ import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.geography import departement_of, load_command
+from pipeline.geography import city_of_arrondissement, departement_of, load_command
 from pipeline.model import Territory
 from pipeline.render.sections.common import agree
 from pipeline.sources.cpts_listing import OUT_OF_SCOPE, codes_beyond_the_load
@@ -195,9 +195,16 @@ def _outside_the_load_said(anomalies: pd.DataFrame | None) -> str | None:
     chargés dans la base », or None when none is."""
     if not (outside := outside_the_load(anomalies)):
         return None
-    codes = int(codes_beyond_the_load(anomalies)["code"].nunique()) if anomalies is not None else 0
-    merged = (f" ({codes} codes, dont d'anciennes communes comptées dans leur commune actuelle)" if codes > outside
-              else "")
+    listed = codes_beyond_the_load(anomalies) if anomalies is not None else pd.DataFrame(columns=["code"])
+    codes = int(listed["code"].nunique())
+    # Which kind of codes fold into fewer communes: former communes, or arrondissements in their city (a review
+    # read « d'anciennes communes » of Lyon 2e beside Lyon).
+    folded = listed[listed["code"].astype(str) != listed.get("current_code", listed["code"]).astype(str)]
+    kinds = [("d'anciennes communes comptées dans leur commune actuelle" if kind == "former" else
+              "des arrondissements comptés dans leur ville")
+             for kind in ("former", "arrondissement")
+             if any((city_of_arrondissement(str(c)) is None) == (kind == "former") for c in folded["code"])]
+    merged = f" ({codes} codes, dont {' et '.join(kinds)})" if codes > outside and kinds else ""
     return (f"{outside} {agree(outside, 'commune de la CPTS dans sa liste', 'communes de la CPTS dans sa liste')}"
             f"{merged} {agree(outside, 'est', 'sont')} hors des départements chargés dans la base")
 

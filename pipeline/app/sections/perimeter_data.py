@@ -42,6 +42,9 @@ class PerimeterData:
     members: pd.DataFrame
     flows: GpFlows | None = None
     anomalies: pd.DataFrame | None = None
+    #: :func:`pipeline.app.sections.taille.claims_beyond` of the listings' codes beyond the load (the diagnostic's
+    #: and the editor's rooting as the coverage's); None: counted by units.
+    beyond: tuple[pd.DataFrame, pd.DataFrame] | None = None
     _member_units: pd.DataFrame | None = None
     _outside: tuple[dict[str, int], dict[str, int]] | None = None
     _claimed: frozenset[str] | None = None
@@ -73,7 +76,8 @@ class PerimeterData:
         département known: « claimed by none » there would mean « no listing of it loaded ».
         """
         if self._known is None:
-            known = known_units(self.claimed_units(), self.units, self._cpts_claims())
+            known = known_units(self.claimed_units(), self.units, self._cpts_claims(),
+                                None if self.beyond is None else self.beyond[1])
             # A city as a whole (a FLUX= table names it so) is known where its arrondissements are.
             cities = self.units.loc[self.units["code"].astype(str).isin(known), "commune"].dropna().astype(str)
             self._known = known | frozenset(cities)
@@ -88,7 +92,9 @@ class PerimeterData:
         ids = self.members[["listing", "cpts", "cpts_id"]].astype(str).drop_duplicates()
         loaded = self.member_units().merge(ids, on=["listing", "cpts"])[["cpts_id", "code"]]
         rows = [loaded.rename(columns={"code": "unit_code"}).astype(str)]
-        if self.anomalies is not None:
+        if self.beyond is not None:
+            rows.append(self.beyond[0].astype(str))
+        elif self.anomalies is not None:
             rows.append(outside_codes(self.members, self.anomalies))
         return pd.concat(rows, ignore_index=True)
 

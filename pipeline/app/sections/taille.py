@@ -72,6 +72,25 @@ def population_units(codes: Iterable[object], current_codes: Iterable[object]) -
     return sorted(u for u in units if (city_of_arrondissement(u) or "") not in units)
 
 
+def claims_beyond(con: duckdb.DuckDBPyConnection, codes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``codes`` (``cpts_id``, ``unit_code``: listed codes beyond the load, as
+    :func:`pipeline.app.coverage_listings.outside_codes` gives them) as the units they count the population of
+    (:func:`population_unit`: a code merged since is its current commune, counted once), and those units'
+    ``code, departement, population`` (``population_france``): where a partly loaded CPTS is rooted is measured on
+    its population, not on its number of units (a review: Périgueux and two small communes of the Gironde rooted a
+    CPTS in the Gironde)."""
+    current = beyond_the_load.current_communes(con, set(codes["unit_code"].astype(str)))
+    as_units = codes.assign(unit_code=[population_unit(c, current.get(str(c), str(c))) for c in codes["unit_code"]])
+    as_units = as_units.drop_duplicates(["cpts_id", "unit_code"])
+    listed = set(zip(as_units["cpts_id"].astype(str), as_units["unit_code"].astype(str), strict=True))
+    # An arrondissement beside its city, listed whole: counted in it, once.
+    within = [(str(cpts), city_of_arrondissement(str(unit)) or "") in listed
+              for cpts, unit in zip(as_units["cpts_id"], as_units["unit_code"], strict=True)]
+    as_units = as_units[~pd.Series(within, index=as_units.index, dtype=bool)].reset_index(drop=True)
+    people = beyond_the_load.units_with_regions(con, as_units["unit_code"].astype(str))
+    return as_units, people[["code", "departement", "population"]]
+
+
 def whole_territory_taille(taille: TailleSection, whole: int, loaded: int) -> tuple[TailleSection, str]:
     """``taille`` (that of ``whole``, the population of a territory partly beyond the load) saying what it is
     established on, and the diagnostic's note saying so."""

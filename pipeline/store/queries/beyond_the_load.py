@@ -104,7 +104,7 @@ def current_names(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[
 
 
 def units_with_regions(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> pd.DataFrame:
-    """``code, region, population`` of these current communes or arrondissements of France, loaded or not
-    (``population_france``)."""
-    return read_frame(con, "SELECT code, region, population FROM population_france "
+    """``code, departement, region, population`` of these current communes or arrondissements of France, loaded or
+    not (``population_france``)."""
+    return read_frame(con, "SELECT code, departement, region, population FROM population_france "
                            "WHERE code = ANY($codes::VARCHAR[]) ORDER BY code", {"codes": code_list(codes)})

@@ -1,13 +1,18 @@
 """What a drawn perimeter holds beyond the loaded départements, and why one holds no commune, in French: communes
 of départements not loaded (named), a perimeter too small to hold a commune's point, coordinates elsewhere, or
-metres that a web map's projection would have placed on communes."""
+metres that a web map's projection would have placed on communes; and whether a file's contours hold the communes
+its ``code`` property names."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.errors import TerritoryError
 from pipeline.geography import LAMBERT93
 from pipeline.sources.cpts_listing.crs_reading import reread
 from pipeline.sources.cpts_listing.perimeter_members import codes_inside, communes_named, large_uncovered_parts
@@ -107,3 +112,42 @@ def empty_territory_message(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFr
             f"contiendraient {len(names)} unité{'s' if len(names) > 1 else ''} : "
             + first_listed([f"{name} ({code})" for code, name in names.items()], 10)
             + " ; si le fichier vient d'une carte web, déclarez ce CRS (membre « crs » : EPSG:3857)")
+
+
+def held_instead(con: duckdb.DuckDBPyConnection, loaded: pd.Series, shapes: gpd.GeoDataFrame) -> str:
+    """« ils contiennent celui de … »: the units (``loaded``: code → name) and the communes outside the load whose
+    representative point the contours hold, or empty (a review was told to check the CRS of contours that held
+    Marseille's 1st arrondissements, or Vinon-sur-Verdon)."""
+    parts = [first_listed([f"{name} ({code})" for code, name in loaded.items()], 10)] if len(loaded) else []
+    if len(unloaded := unloaded_communes_inside(con, shapes)):
+        parts.append(communes_named(unloaded))
+    return f" ; ils contiennent celui de {' ; '.join(parts)}" if parts else ""
+
+
+def contours_against_codes(units: pd.DataFrame, held: set[str], placed: set[str], shapes: gpd.GeoDataFrame,
+                            column: str, path: Path, instead: Callable[[], str] = lambda: "") -> list[str]:
+    """The file's codes whose unit's representative point its contours do not hold (``held``: those they hold):
+    all of them refuse the file (a review: contours in degrees under a « crs » of metres, in the Gulf of Guinea,
+    passed with their codes without a word), some are noted (a commune drawn very simplified may leave its point
+    out; one without a polygon of its own, not in ``placed``, has no point to hold)."""
+    kept = units["unit_code"].astype(str).isin(held)
+    if kept.any() or units.empty:
+        away = units[~kept & units["unit_code"].astype(str).isin(placed)]
+        if away.empty:
+            return []
+    else:
+        if held_there := instead():  # the contours of other communes: the codes or the contours are wrong
+            raise TerritoryError(
+                f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
+                f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){held_there} : corrigez les "
+                f"codes, ou retirez la propriété « {column} » pour lire le territoire d'après ses contours", path)
+        where = (" : ils sont hors de France (métropole et DROM)" if "anomalie" in shapes
+                 and shapes["anomalie"].notna().all() else "")
+        raise TerritoryError(
+            f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
+            f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){where} : vérifiez leur système "
+            "de coordonnées (membre « crs » du GeoJSON, fichier .prj du Shapefile), ou donnez le territoire par "
+            "ses seuls codes (un fichier CSV de codes)", path)
+    shown = first_listed([f"{r.unit_code}" for r in away.itertuples()], 10)
+    return [f"{len(away)} {'unité' if len(away) == 1 else 'unités'} de la propriété « {column} » dont le point "
+            f"représentatif n'est dans aucun contour du fichier : {shown} ; lues d'après leur code, vérifiez le tracé"]

@@ -9,7 +9,6 @@ diagnostic does not count the CPTS as a neighbour sharing its own communes (as
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -294,6 +293,7 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
     """
     from pipeline.sources.cpts_listing.model import feature_label
     from pipeline.sources.cpts_listing.perimeter_members import units_inside
+    from pipeline.store.territory.drawn_empty import contours_against_codes, held_instead
 
     text = frame[column].map(lambda v: _text(v).strip())
     empty = [i for i, value in enumerate(text) if not value]
@@ -309,6 +309,13 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         # what the file holds (a review: the property read was not named, nor the way out).
         hint = (f"\n  Si la propriété « {column} » n'est pas un code INSEE, retirez-la (ou renommez-la) pour lire le "
                 "territoire d'après ses contours" if len(shapes) else "")
+        if len(shapes):  # what the contours hold instead (a review was only told to load the code's département)
+            near = geography.unit_polygons_near(con, tuple(shapes.to_crs(4326).total_bounds))
+            inside = units_inside(pd.DataFrame(near[["code", "lon", "lat"]]), shapes.reset_index(drop=True))
+            loaded = near.set_index("code")["nom"].reindex(sorted(set(inside["code"]))).dropna()
+            if held := held_instead(con, loaded, shapes):
+                hint += " ; ses contours contiennent le point représentatif de " + held.removeprefix(
+                    " ; ils contiennent celui de ")
         raise TerritoryError(exc.message + hint, path) from exc
     if len(shapes):
         named = set(units["unit_code"].astype(str)) | set(units["commune_code"].astype(str))
@@ -317,8 +324,8 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
         own = geography.unit_polygons_for(con, sorted(set(units["unit_code"].astype(str))))
         held = units_inside(pd.DataFrame(own[["code", "lon", "lat"]]), shapes.reset_index(drop=True))
         instead = near.set_index("code")["nom"].reindex(sorted(set(inside["code"]))).dropna()
-        notes = _contours_against_codes(units, set(held["code"].astype(str)), set(own["code"].astype(str)), shapes,
-                                        column, path, lambda: _held_instead(con, instead, shapes))
+        notes = contours_against_codes(units, set(held["code"].astype(str)), set(own["code"].astype(str)), shapes,
+                                        column, path, lambda: held_instead(con, instead, shapes))
         inside = inside[~inside["code"].isin(named) & ~inside["code"].map(
             lambda c: (city_of_arrondissement(c) or "") in named)].sort_values("code").drop_duplicates("code")
         extra = list(inside["code"])
@@ -349,48 +356,6 @@ def _resolve_geojson_codes(con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFra
                              list(range(1, len(frame) + 1)), names, path, row_word="entité n°",
                              confirmed=bool(len(shapes)) and not contour_notes)
     return units, notes
-
-
-def _held_instead(con: duckdb.DuckDBPyConnection, loaded: pd.Series, shapes: gpd.GeoDataFrame) -> str:
-    """« ils contiennent celui de … »: the units (``loaded``: code → name) and the communes outside the load whose
-    representative point the contours hold, or empty (a review was told to check the CRS of contours that held
-    Marseille's 1st arrondissements, or Vinon-sur-Verdon)."""
-    from pipeline.sources.cpts_listing.perimeter_members import communes_named
-    from pipeline.store.territory.drawn_empty import unloaded_communes_inside
-
-    parts = [first_listed([f"{name} ({code})" for code, name in loaded.items()], 10)] if len(loaded) else []
-    if len(unloaded := unloaded_communes_inside(con, shapes)):
-        parts.append(communes_named(unloaded))
-    return f" ; ils contiennent celui de {' ; '.join(parts)}" if parts else ""
-
-
-def _contours_against_codes(units: pd.DataFrame, held: set[str], placed: set[str], shapes: gpd.GeoDataFrame,
-                            column: str, path: Path, instead: Callable[[], str] = lambda: "") -> list[str]:
-    """The file's codes whose unit's representative point its contours do not hold (``held``: those they hold):
-    all of them refuse the file (a review: contours in degrees under a « crs » of metres, in the Gulf of Guinea,
-    passed with their codes without a word), some are noted (a commune drawn very simplified may leave its point
-    out; one without a polygon of its own, not in ``placed``, has no point to hold)."""
-    kept = units["unit_code"].astype(str).isin(held)
-    if kept.any() or units.empty:
-        away = units[~kept & units["unit_code"].astype(str).isin(placed)]
-        if away.empty:
-            return []
-    else:
-        if held_there := instead():  # the contours of other communes: the codes or the contours are wrong
-            raise TerritoryError(
-                f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
-                f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){held_there} : corrigez les "
-                f"codes, ou retirez la propriété « {column} » pour lire le territoire d'après ses contours", path)
-        where = (" : ils sont hors de France (métropole et DROM)" if "anomalie" in shapes
-                 and shapes["anomalie"].notna().all() else "")
-        raise TerritoryError(
-            f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
-            f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){where} : vérifiez leur système "
-            "de coordonnées (membre « crs » du GeoJSON, fichier .prj du Shapefile), ou donnez le territoire par "
-            "ses seuls codes (un fichier CSV de codes)", path)
-    shown = first_listed([f"{r.unit_code}" for r in away.itertuples()], 10)
-    return [f"{len(away)} {'unité' if len(away) == 1 else 'unités'} de la propriété « {column} » dont le point "
-            f"représentatif n'est dans aucun contour du fichier : {shown} ; lues d'après leur code, vérifiez le tracé"]
 
 
 def _text(value: object) -> str:

@@ -179,9 +179,40 @@
    * The table of a CSV text as TERRITORY=fichier: reads it: ``error`` (French, nothing to load), else ``headers``,
    * ``rows`` ({cells, line}), ``code`` and ``name`` columns (-1 without), ``notes``.
    */
+  /** files._plausibility: how French the characters beyond ASCII of a reading are, beside letters. */
+  var COMMON_LETTERS = 'àâçéèêîôûùœÀÂÇÉÈÊÎÔÛÙŒ', RARE_LETTERS = 'ëïüÿäöæËÏÜŸÄÖÆ',
+    NEUTRAL_SIGNS = '«»‘’“”…–—\u00a0\u202f°€·';
+  function isLetter(c) { return /\p{L}/u.test(c); }
+  function isUpper(c) { return c !== c.toLowerCase() && c === c.toUpperCase(); }
+  function isLower(c) { return c !== c.toUpperCase() && c === c.toLowerCase(); }
+  function plausibility(text) {
+    var score = 0;
+    for (var at = 0; at < text.length; at++) {
+      var c = text[at];
+      if (c.charCodeAt(0) < 0x80) continue;
+      if (c === '€' || c === '¤') {
+        if (/\d/.test(text.slice(Math.max(at - 2, 0), at) + text.slice(at + 1, at + 3))) score += c === '€' ? 1 : -2;
+        continue;
+      }
+      var before = at ? text[at - 1] : ' ', after = at + 1 < text.length ? text[at + 1] : ' ';
+      if (!(isLetter(before) || isLetter(after))) continue;
+      if ((isUpper(c) && isLetter(before) && isLower(after)) || (isLower(c) && isUpper(before) && isUpper(after))) {
+        score -= 3;
+      } else if (COMMON_LETTERS.indexOf(c) >= 0) {
+        score += 2;
+      } else if (RARE_LETTERS.indexOf(c) >= 0) {
+        score += 1;
+      } else if (NEUTRAL_SIGNS.indexOf(c) < 0) {
+        score -= 2;
+      }
+    }
+    return score;
+  }
+
   /** A file's text as pipeline.sources.files.decode_text reads a user file: UTF-8, else Windows-1252 (Excel's
-   *  « CSV (séparateur : point-virgule) » on Windows) when it holds none of the UTF-8 of French text's characters
-   *  (a UTF-8 file with stray bytes would read « Ã© ») and none of the bytes undefined there; else { error }. */
+   *  « CSV (séparateur : point-virgule) » on Windows), ISO-8859-15 or the old Macintosh encoding, whichever reads
+   *  most as French (plausibility), when it holds none of the UTF-8 of French text's characters (a UTF-8 file with
+   *  stray bytes would read « Ã© »); else { error }. */
   function decodeBytes(bytes) {
     try {
       return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
@@ -194,35 +225,32 @@
       latin += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
     }
     // ISO-8859-15 and the old Macintosh encoding, as files._windows_1252 tells them from Windows-1252 (« c½ur »,
-    // « GŽrard » read there).
+    // « GŽrard » read there): the reading whose characters beyond ASCII read most as French letters beside letters.
     var windows = undefinedBytes.test(latin) ? null : new TextDecoder('windows-1252').decode(bytes);
-    var c1 = /[\x80-\x9f]/.test(latin);
     if (!utf8Sequence.test(latin)) {
-      if (windows !== null && !c1 &&
-          /[A-Za-zÀ-ÿ][¤¦¨´¸¼½¾][A-Za-zÀ-ÿ]|(?<!\w)[¼½][a-zà-ÿ]|\d ?¤/.test(windows)) {
-        return { text: new TextDecoder('iso-8859-15').decode(bytes) };
+      var readings = windows === null ? [] : [windows];
+      if (!/[\x80-\x9f]/.test(latin)) readings.push(new TextDecoder('iso-8859-15').decode(bytes));
+      readings.push(new TextDecoder('macintosh').decode(bytes));
+      var best = readings[0], bestScore = plausibility(readings[0]);
+      for (var r = 1; r < readings.length; r++) {
+        var score = plausibility(readings[r]);
+        if (score > bestScore) { best = readings[r]; bestScore = score; }
       }
-      if ((windows === null || /[A-Za-z][ˆ‰Ž‘•™ž][A-Za-z]/.test(windows)) && c1) {
-        var mac = new TextDecoder('macintosh').decode(bytes);
-        if (/[A-Za-z][àâéèêëïîôùûç][A-Za-z]/.test(mac) && !/[\xe0-\xff]/.test(latin)) return { text: mac };
+      if (readings.length > 1 || bestScore > 0) return { text: best };
+    }
+    // The lines that are not UTF-8, as the command line names them (a re-check: the page named none).
+    var bad = [];
+    var strict = new TextDecoder('utf-8', { fatal: true });
+    for (var start = 0, end = 0, line = 1; end <= bytes.length; end++) {
+      if (end === bytes.length || bytes[end] === 0x0a) {
+        try { strict.decode(bytes.subarray(start, end)); } catch (e) { bad.push(line); }
+        start = end + 1;
+        line++;
       }
     }
-    if (utf8Sequence.test(latin) || windows === null) {
-      // The lines that are not UTF-8, as the command line names them (a re-check: the page named none).
-      var bad = [];
-      var strict = new TextDecoder('utf-8', { fatal: true });
-      for (var start = 0, end = 0, line = 1; end <= bytes.length; end++) {
-        if (end === bytes.length || bytes[end] === 0x0a) {
-          try { strict.decode(bytes.subarray(start, end)); } catch (e) { bad.push(line); }
-          start = end + 1;
-          line++;
-        }
-      }
-      var shown = bad.slice(0, 10).join(', ') + (bad.length > 10 ? ' …' : '');
-      return { error: 'Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre ' +
-        'encodage ; ' + (bad.length > 1 ? 'lignes ' : 'ligne ') + shown + ') : réenregistrez-le en « CSV UTF-8 »' };
-    }
-    return { text: windows };
+    var shown = bad.slice(0, 10).join(', ') + (bad.length > 10 ? ' …' : '');
+    return { error: 'Le fichier n’est encodé ni en UTF-8 ni en Windows-1252 (UTF-8 abîmé, ou un autre ' +
+      'encodage ; ' + (bad.length > 1 ? 'lignes ' : 'ligne ') + shown + ') : réenregistrez-le en « CSV UTF-8 »' };
   }
 
   function readTable(text) {
