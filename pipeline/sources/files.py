@@ -224,7 +224,7 @@ _UTF8_SEQUENCE = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xc5[\x92\x93\xb8
 
 #: Accented letters of French text, common ones (+2 to a reading) and rarer ones (+1); signs that may stand beside a
 #: letter in French text (0). Any other character beyond ASCII beside a letter counts against a reading (-2), and
-#: so does a capital inside a lower-case word or a lower-case letter inside a capital one (-3); « € » beside a
+#: so does a letter whose case breaks its word (-3: see :func:`_plausibility`); « € » beside a
 #: number counts for a reading (+1), « ¤ » there against it (-2).
 _COMMON_LETTERS = frozenset("àâçéèêîôûùœÀÂÇÉÈÊÎÔÛÙŒ")
 _RARE_LETTERS = frozenset("ëïüÿäöæËÏÜŸÄÖÆ")
@@ -244,7 +244,11 @@ def _plausibility(text: str) -> int:
         after = text[at + 1] if at + 1 < len(text) else " "
         if not (before.isalpha() or after.isalpha()):
             continue
-        if (char.isupper() and before.isalpha() and after.islower()) or (
+        beyond = text[at + 2] if at + 2 < len(text) else " "
+        # Letters whose case breaks the word: a capital after a lower-case letter (« BlŽone », « DuranceÈ »), a
+        # lower-case letter before a capital (« dëAix »), a capital before a capitalised word (« ÇAlpes »).
+        if (char.isupper() and before.islower()) or (char.islower() and after.isupper()) or (
+                char.isupper() and not before.isalpha() and after.isupper() and beyond.islower()) or (
                 char.islower() and before.isupper() and after.isupper()):
             score -= 3
         elif char in _COMMON_LETTERS:

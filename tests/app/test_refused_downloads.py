@@ -92,3 +92,29 @@ def test_contours_kept_from_an_earlier_run_are_said_read_not_downloaded(
     assert result.status == "chargé"
     assert f"contours 2026 lus dans {kept} (téléchargés plus tôt depuis {url})" in result.details
     assert not any("téléchargés depuis" in d for d in result.details)
+
+
+def test_a_departement_whose_filosofi_load_was_refused_is_said_not_loaded(fixture_data_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    """A re-check: after a Filosofi download refused on a load adding the Bouches-du-Rhône, Aix-en-Provence read
+    « hors du champ de Filosofi (… Guadeloupe, Guyane, Mayotte) » and PACA's figures, those of the 04 alone, were
+    not said to lack the 13. Here the 13's rows are removed from a copy of the fixture database."""
+    from pipeline.app.sections.areas import areas_section
+    from pipeline.app.sections.characteristics import income_section
+    from pipeline.store.territory import resolve_territory
+
+    data = database_copy(fixture_data_dir, tmp_path / "copie")
+    with writable_database(data) as con:
+        con.execute("DELETE FROM filosofi_communes WHERE commune LIKE '13%'")
+        territory = resolve_territory(con, "communes:13001", None)
+        income = income_section(con, territory.units, areas_section(con, territory, "13", "93").zones)
+    rows = income.zones.set_index("niveau")
+    assert rows.loc["territoire", "methode"] == (
+        "non disponible : Filosofi 2019 n'est pas chargé pour son département (téléchargement refusé lors de son "
+        "ajout ; relancez « make data »)")
+    assert rows.loc["departement", "methode"] == rows.loc["territoire", "methode"]
+    assert rows.loc["region", "methode"].endswith(" ; sans le département 13 (Filosofi non chargé)")
+    assert income.per_unit["statut"].tolist() == [
+        "non disponible : Filosofi 2019 n'est pas chargé pour son département (relancez « make data »)"]
+    assert not income.per_unit["hors_champ"].any()
+    assert "sans 13" not in rows.loc["france", "libelle"]  # « absent de Filosofi » is Mayotte's only

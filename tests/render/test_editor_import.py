@@ -130,7 +130,7 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     # quoted as written, not « S½ur » nor « GŽrard ».
     for name, encoding in (("Sœur", "iso8859_15"), ("Gérard", "mac_roman"), ("L'HAŸ-LES-ROSES", "iso8859_15"),
                            ("CÔTE BLEUE Sénas", "mac_roman"), ("Éguilles", "mac_roman"), ("Cœur d'Aix", "mac_roman"),
-                           ("L´Escale", "cp1252")):
+                           ("L´Escale", "cp1252"), ("«Bléone»", "mac_roman"), ("Pays d‘Aix", "cp1252")):
         loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{A};{name}\n".encode(encoding))
         assert loaded == [] and f"pas « {name} »" in said, said
     # UTF-16 (Excel's « Texte Unicode », with its byte-order mark) is refused, as files.decode_text refuses it (a

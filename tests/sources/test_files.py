@@ -80,6 +80,7 @@ def test_an_excel_export_in_windows_1252_is_read() -> None:
     ("code;nom\n04070;Gérard Mémé à Digne\n04001;« Aiglun »\n", "mac_roman"),  # « é » is Ž in Windows-1252
     ("cpts;code\nCPTS CÔTE BLEUE Sénas;13001\n", "mac_roman"),  # « Ô » is ï in Windows-1252
     ("cpts;code\nCPTS du Cœur du Pays d'Aix;13001\nCPTS Éguilles;13032\n", "mac_roman"),  # « œ » Ï, « É » ƒ
+    ("code;cpts\n04001;CPTS «Alpes Bléone Durance»\n04006;CPTS «Sisteronais-Buëch»\n", "mac_roman"),  # « » Ç È
 ])
 def test_latin9_and_old_macintosh_text_is_not_read_as_windows_1252(text: str, encoding: str) -> None:
     """A review: ISO-8859-15 read as Windows-1252 turned « Cœur » into « C½ur », the old Macintosh encoding
@@ -90,7 +91,8 @@ def test_latin9_and_old_macintosh_text_is_not_read_as_windows_1252(text: str, en
     assert decode_text(text.encode("cp1252"), "x.csv").encoding == "cp1252"
     # A genuine « ½ » or « ¤ » beside spaces is no ISO-8859-15 sign, nor an acute accent for an apostrophe (a
     # review: « L´Escale » read « LŽEscale »).
-    for genuine in ("nom\nun ½ litre ; ¤ seul\n", "nom\nCPTS de L´Escale et Volonne\n", "nom\nNoël, 2½ km\n"):
+    for genuine in ("nom\nun ½ litre ; ¤ seul\n", "nom\nCPTS de L´Escale et Volonne\n", "nom\nNoël, 2½ km\n",
+                    "nom\nCPTS du Pays d‘Aix\nCPTS Alpes etc…\n", "nom\nFRANÇAIS ; L'Île-Rousse\n"):  # ‘ read ë
         assert decode_text(genuine.encode("cp1252")).text == genuine
 
 

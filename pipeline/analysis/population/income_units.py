@@ -28,6 +28,9 @@ STATUS = {
     "fusion": "communes fusionnées depuis le fichier : médiane approchée (moyenne pondérée des médianes)",
     "absent": "absent du fichier (commune trop petite)",
     "hors_champ": "hors du champ de Filosofi (aucune commune du département dans le fichier)",
+    # A download of Filosofi refused on a load adding this département: the file holds it, the database does not
+    # (a re-check read « hors du champ » of Aix-en-Provence).
+    "non_charge": "non disponible : Filosofi 2019 n'est pas chargé pour son département (relancez « make data »)",
     # Communes re-created since the file's geography (1 January 2021): their households are in the row of the
     # commune they were part of, which describes them together (a review: L'Oie, 1 250 inhabitants, was « trop
     # petite », and Essarts-en-Bocage's row of 9 103 persons was « la valeur exacte » of its 6 851 inhabitants).
@@ -42,7 +45,7 @@ UNIT_INCOME_COLUMNS = ["unit_code", "codes_source", "personnes", *INDICATORS, "m
 
 
 def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[str] | None = None,
-                recreated: pd.DataFrame | None = None) -> pd.DataFrame:
+                recreated: pd.DataFrame | None = None, not_loaded: set[str] | None = None) -> pd.DataFrame:
     """Income figures of each unit.
 
     Parameters
@@ -57,6 +60,8 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[st
         Units outside the file's field (départements without any row: Guadeloupe, Guyane, Mayotte): status
         « hors du champ »
         rather than « absent du fichier ».
+    not_loaded
+        Units of départements the file holds but the database was not loaded with (status « non_charge »).
     recreated
         ``code, autre``: communes re-created (``autre``) since the file's
         geography, inside the commune ``code`` then (statuses « retablie »
@@ -101,6 +106,8 @@ def unit_income(rows: pd.DataFrame, unit_codes: list[str], outside_field: set[st
         record["hors_champ"] = own.empty and str(code) in (outside_field or set())
         if own.empty and str(code) in holder_of:
             record["statut"] = STATUS["retablie"].format(holder=holder_of[str(code)])
+        elif own.empty and str(code) in (not_loaded or set()):
+            record["statut"] = STATUS["non_charge"]
         elif own.empty:
             record["statut"] = STATUS["hors_champ" if record["hors_champ"] else "absent"]
         elif len(own) == 1 and str(code) in held.index:

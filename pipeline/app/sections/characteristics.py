@@ -26,7 +26,7 @@ from pipeline.analysis.population.income import (
     epci_income,
     territory_income,
 )
-from pipeline.analysis.population.income_units import unit_income
+from pipeline.analysis.population.income_units import STATUS, unit_income
 from pipeline.analysis.population.need import AGE_NEED_EXPLANATION, age_need_by_unit, age_need_of
 from pipeline.analysis.population.territory_type import (
     DENSITY_NOTE,
@@ -216,18 +216,27 @@ def _why_unpublished(per_unit: pd.DataFrame, covered: Collection[str] = ()) -> s
     since), outside the file's field; each with its count when there are several causes (a review read « secret
     statistique » of communes the file does not hold). ``covered``: communes re-created since the file whose
     households the row of a unit of the territory describes: not absent."""
-    none = per_unit["codes_source"].astype(str).eq("") & ~per_unit["unit_code"].astype(str).isin(set(covered))
+    unloaded = per_unit["statut"].eq(STATUS["non_charge"]) if "statut" in per_unit else per_unit["secret"] & False
+    none = (per_unit["codes_source"].astype(str).eq("") & ~per_unit["unit_code"].astype(str).isin(set(covered))
+            & ~unloaded)
     outside = per_unit["hors_champ"].astype(bool)
     causes = [("secret statistique", "sous secret statistique", "sous secret statistique",
                int(per_unit["secret"].astype(bool).sum())),
               ("absentes du fichier", "absente du fichier", "absentes du fichier", int((none & ~outside).sum())),
               ("hors du champ de Filosofi", "hors du champ de Filosofi", "hors du champ de Filosofi",
-               int(outside.sum()))]
+               int(outside.sum())),
+              ("Filosofi non chargé", "non chargée", "non chargées", int(unloaded.sum()))]
     present = [cause for cause in causes if cause[3]]
     if len(present) == 1:
         return present[0][0]
     return ", ".join(f"{count} {one if count == 1 else several}" for _, one, several, count in present) \
         or "secret statistique"
+
+
+#: Départements outside Filosofi 2019's field: the INSEE's file has no row for Guadeloupe, Guyane and Mayotte.
+OUTSIDE_FIELD = frozenset({"971", "973", "976"})
+NOT_LOADED_METHOD = ("non disponible : Filosofi 2019 n'est pas chargé pour {which} (téléchargement refusé lors de son "
+                     "ajout ; relancez « make data »)")
 
 
 #: Why a zone of départements outside Filosofi's field (Guadeloupe, Guyane, Mayotte) has no figure: the file has
@@ -305,20 +314,28 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     # The field is read from the file: the INSEE commune file has no row at all for Guadeloupe, Guyane and
     # Mayotte, whose communes are outside it, not « too small ».
     covered = queries.filosofi_departements(con)
-    outside = set(units.loc[~units["departement"].astype(str).isin(covered), "unit_code"].astype(str))
-    per_unit = unit_income(rows, codes, outside_field=outside, recreated=recreated)
+    departements = units["departement"].astype(str)
+    uncovered = ~departements.isin(covered)
+    outside = set(units.loc[uncovered & departements.isin(OUTSIDE_FIELD), "unit_code"].astype(str))
+    # A département the file holds but this database's Filosofi load does not (a download refused on a load that
+    # added it): not « hors du champ » (a re-check: Aix-en-Provence), and its zones say so.
+    not_loaded = set(units.loc[uncovered & ~departements.isin(OUTSIDE_FIELD), "unit_code"].astype(str))
+    per_unit = unit_income(rows, codes, outside_field=outside, recreated=recreated, not_loaded=not_loaded)
     references_of_zones = income_references(con) if references is None else references()
     out = []
     coverage_notes = []  # the zones whose deciles rest on part of their persons, for the note under the table
     for zone in zones.itertuples():
         held = str(zone.departements).split(",")
-        label = (france_label(held, FRANCE_INCOME_FIELD, set(held) - set(covered), "de Filosofi")
+        label = (france_label(held, FRANCE_INCOME_FIELD, set(held) & OUTSIDE_FIELD - set(covered), "de Filosofi")
                  if zone.niveau == "france" else zone.libelle)
+        missing = sorted(set(held) - set(covered) - OUTSIDE_FIELD)
         record: dict[str, object] = {"libelle": label, "niveau": zone.niveau, "code": zone.code}
         if zone.niveau == "territoire":
             record.update({key: figure.value for key, figure in result.figures.items()})
             own = "son département" if units["departement"].nunique() == 1 else "ses départements"
-            record["methode"] = (OUTSIDE_FIELD_METHOD.format(which=own) if outside >= set(codes)
+            nothing = not_loaded and outside | not_loaded >= set(codes)
+            record["methode"] = (NOT_LOADED_METHOD.format(which=own) if nothing
+                                 else OUTSIDE_FIELD_METHOD.format(which=own) if outside >= set(codes)
                                  else result.label + _territory_deciles_coverage(result, units, per_unit,
                                                                                  covered_by))
         else:
@@ -329,8 +346,11 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
             record["methode"] = (f"valeur exacte de la commune {values.get('commune')} (Filosofi), seule commune de "
                                  "la zone" if values.get("lignes") == 1 else APPROXIMATION_LABEL + coverage)
             if zone.niveau != "france" and not set(held) & set(covered):
-                record["methode"] = OUTSIDE_FIELD_METHOD.format(
+                record["methode"] = (NOT_LOADED_METHOD if missing else OUTSIDE_FIELD_METHOD).format(
                     which="son département" if len(held) == 1 else "ses départements")
+            elif missing:  # figures of its other départements only: said (a re-check read PACA's as the 04's)
+                which = "le département" if len(missing) == 1 else "les départements"
+                record["methode"] = f"{record['methode']} ; sans {which} {', '.join(missing)} (Filosofi non chargé)"
             if coverage and values.get("lignes") != 1:
                 coverage_notes.append(f" ; {label},{coverage.removeprefix(' ;')}")
         out.append(record)

@@ -195,8 +195,11 @@
         continue;
       }
       var before = at ? text[at - 1] : ' ', after = at + 1 < text.length ? text[at + 1] : ' ';
+      var beyond = at + 2 < text.length ? text[at + 2] : ' ';
       if (!(isLetter(before) || isLetter(after))) continue;
-      if ((isUpper(c) && isLetter(before) && isLower(after)) || (isLower(c) && isUpper(before) && isUpper(after))) {
+      if ((isUpper(c) && isLower(before)) || (isLower(c) && isUpper(after)) ||
+          (isUpper(c) && !isLetter(before) && isUpper(after) && isLower(beyond)) ||
+          (isLower(c) && isUpper(before) && isUpper(after))) {
         score -= 3;
       } else if (COMMON_LETTERS.indexOf(c) >= 0) {
         score += 2;
