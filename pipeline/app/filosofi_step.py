@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline.app.sections.income_reasons import OUTSIDE_FIELD
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.config import SourceFile
 from pipeline.errors import DataError, DownloadError, InvalidAddressError
@@ -160,7 +161,7 @@ def _what_follows(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
         return "les revenus des diagnostics seront « non disponibles »"
     held = characteristics_queries.filosofi_departements(con)
     # Guadeloupe, Guyane and Mayotte have no row in the INSEE's file: not missing from the earlier load.
-    missing = sorted(set(scope.departements or ()) - held - {"971", "973", "976"})
+    missing = sorted(set(scope.departements or ()) - held - OUTSIDE_FIELD)
     if missing:
         return (f"le chargement précédent de Filosofi est conservé, sans les départements {', '.join(missing)} : "
                 "leurs revenus seront « non disponibles »")

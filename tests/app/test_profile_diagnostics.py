@@ -860,7 +860,7 @@ def income_zones(db: Any, spec: str) -> pd.DataFrame:
 def test_a_commune_re_created_since_the_file_and_described_by_its_holder_is_not_absent() -> None:
     """L'Oie (85165), re-created in 2024, is in the row of Essarts-en-Bocage (85084): in a territory holding both,
     its households are described, so it is not « absente du fichier » among the reasons of the deciles missing."""
-    from pipeline.app.sections.characteristics import _why_unpublished
+    from pipeline.app.sections.income_reasons import why_unpublished as _why_unpublished
 
     per_unit = pd.DataFrame({"unit_code": ["85084", "85165", "85001"], "codes_source": ["85084", "", ""],
                              "secret": [True, False, False], "hors_champ": [False, False, False]})

@@ -26,7 +26,7 @@ from pipeline.analysis.population.income import (
     epci_income,
     territory_income,
 )
-from pipeline.analysis.population.income_units import STATUS, unit_income
+from pipeline.analysis.population.income_units import unit_income
 from pipeline.analysis.population.need import AGE_NEED_EXPLANATION, age_need_by_unit, age_need_of
 from pipeline.analysis.population.territory_type import (
     DENSITY_NOTE,
@@ -35,6 +35,7 @@ from pipeline.analysis.population.territory_type import (
     zones_of_units,
 )
 from pipeline.app.sections.apl import france_apl_label, unit_apl
+from pipeline.app.sections.income_reasons import NOT_LOADED_METHOD, OUTSIDE_FIELD, OUTSIDE_FIELD_METHOD, why_unpublished
 from pipeline.geography import arrondissements_of, city_of_arrondissement, france_label
 from pipeline.model.profile import AgeNeedSection, IncomeSection, TerritoryTypeSection
 from pipeline.store.queries import characteristics as queries
@@ -211,40 +212,6 @@ def _deciles_coverage(share: object) -> str:
             f"{value:.0f} % des personnes que Filosofi recense dans la zone (secret statistique ailleurs)")
 
 
-def _why_unpublished(per_unit: pd.DataFrame, covered: Collection[str] = ()) -> str:
-    """Why the units publish no deciles: statistical secrecy, absence from the file (too small, or re-created
-    since), outside the file's field; each with its count when there are several causes (a review read « secret
-    statistique » of communes the file does not hold). ``covered``: communes re-created since the file whose
-    households the row of a unit of the territory describes: not absent."""
-    unloaded = per_unit["statut"].eq(STATUS["non_charge"]) if "statut" in per_unit else per_unit["secret"] & False
-    none = (per_unit["codes_source"].astype(str).eq("") & ~per_unit["unit_code"].astype(str).isin(set(covered))
-            & ~unloaded)
-    outside = per_unit["hors_champ"].astype(bool)
-    causes = [("secret statistique", "sous secret statistique", "sous secret statistique",
-               int(per_unit["secret"].astype(bool).sum())),
-              ("absentes du fichier", "absente du fichier", "absentes du fichier", int((none & ~outside).sum())),
-              ("hors du champ de Filosofi", "hors du champ de Filosofi", "hors du champ de Filosofi",
-               int(outside.sum())),
-              ("Filosofi non chargé", "non chargée", "non chargées", int(unloaded.sum()))]
-    present = [cause for cause in causes if cause[3]]
-    if len(present) == 1:
-        return present[0][0]
-    return ", ".join(f"{count} {one if count == 1 else several}" for _, one, several, count in present) \
-        or "secret statistique"
-
-
-#: Départements outside Filosofi 2019's field: the INSEE's file has no row for Guadeloupe, Guyane and Mayotte.
-OUTSIDE_FIELD = frozenset({"971", "973", "976"})
-NOT_LOADED_METHOD = ("non disponible : Filosofi 2019 n'est pas chargé pour {which} (téléchargement refusé lors de son "
-                     "ajout ; relancez « make data »)")
-
-
-#: Why a zone of départements outside Filosofi's field (Guadeloupe, Guyane, Mayotte) has no figure: the file has
-#: no row for any of their communes, none is under statistical secrecy (a review read « secret statistique »).
-OUTSIDE_FIELD_METHOD = ("non disponible : hors du champ de Filosofi 2019 (aucune commune de {which} dans le fichier de "
-                        "l'INSEE, qui ne couvre ni la Guadeloupe, ni la Guyane, ni Mayotte)")
-
-
 def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame, per_unit: pd.DataFrame,
                                 covered: Collection[str] = ()) -> str:
     """As :func:`_deciles_coverage`, for the territory's approximation, on its inhabitants (a review: Verdon's D1
@@ -253,7 +220,7 @@ def _territory_deciles_coverage(result: TerritoryIncome, units: pd.DataFrame, pe
     total = float(pd.to_numeric(units["population"], errors="coerce").sum())
     if result.method != "approximation" or figure is None or not figure.n_non_diffusees or total <= 0:
         return ""
-    why = _why_unpublished(per_unit, covered)
+    why = why_unpublished(per_unit, covered)
     # Where the others are: under secrecy, absent from the file, outside its field (a review read « secret
     # statistique ailleurs » of Mayotte's communes and of one the file does not hold).
     elsewhere = "secret statistique ailleurs" if why == "secret statistique" else f"ailleurs : {why}"
@@ -311,8 +278,8 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
                          label=f"valeur exacte de la commune {code}{today} (Filosofi)")
     elif result.method == "approximation":
         result = replace(result, label=result.label + _recreated_note(recreated, codes))
-    # The field is read from the file: the INSEE commune file has no row at all for Guadeloupe, Guyane and
-    # Mayotte, whose communes are outside it, not « too small ».
+    # Guadeloupe, Guyane and Mayotte are outside the INSEE commune file's field (no row at all), not « too small »;
+    # another département without a row in the database is one its Filosofi load lacks.
     covered = queries.filosofi_departements(con)
     departements = units["departement"].astype(str)
     uncovered = ~departements.isin(covered)
@@ -326,7 +293,7 @@ def income_section(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, zones: p
     coverage_notes = []  # the zones whose deciles rest on part of their persons, for the note under the table
     for zone in zones.itertuples():
         held = str(zone.departements).split(",")
-        label = (france_label(held, FRANCE_INCOME_FIELD, set(held) & OUTSIDE_FIELD - set(covered), "de Filosofi")
+        label = (france_label(held, FRANCE_INCOME_FIELD, (set(held) & OUTSIDE_FIELD) - set(covered), "de Filosofi")
                  if zone.niveau == "france" else zone.libelle)
         missing = sorted(set(held) - set(covered) - OUTSIDE_FIELD)
         record: dict[str, object] = {"libelle": label, "niveau": zone.niveau, "code": zone.code}
