@@ -42,17 +42,9 @@ from urllib.parse import unquote, urlparse
 import requests
 
 from pipeline.errors import SourceUnavailableError
-from pipeline.sources import download as download_module
-from pipeline.sources import transfer
+from pipeline.sources.catalogue_api import get_dataset
 from pipeline.sources.catalogue_resources import announced_checksum, resource_format, zip_problem
-from pipeline.sources.download import TIMEOUT, Checksum, LocalFile, download, file_digest, sha256_of
-from pipeline.sources.transfer import (
-    TRANSIENT_STATUSES,
-    announce_retry,
-    retry_after_seconds,
-    retry_wait,
-    transient_message,
-)
+from pipeline.sources.download import Checksum, LocalFile, download, file_digest, sha256_of
 
 DATAGOUV_API = "https://www.data.gouv.fr/api/1"
 
@@ -174,57 +166,6 @@ def _basename(url: str) -> str:
     return name or "fichier"
 
 
-def _get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[str, Any]:
-    url = f"{api_base.rstrip('/')}/datasets/{dataset}/"
-    attempt = 1
-    response = _get_json(url, http)
-    while response.status_code in TRANSIENT_STATUSES:  # a busy catalogue is asked again, as files are
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        wait = retry_wait(retry_after, attempt)
-        if wait is None:
-            raise SourceUnavailableError(transient_message(response.status_code, retry_after, url, attempt,
-                                                           "Le catalogue"), url)
-        announce_retry(response.status_code, url, wait, attempt, "Le catalogue")
-        download_module.wait(wait)
-        attempt += 1
-        response = _get_json(url, http)
-    if response.status_code == 404:
-        raise SourceUnavailableError(f"Jeu de données « {dataset} » introuvable dans le catalogue ({url})", url)
-    if response.status_code >= 400:
-        raise SourceUnavailableError(transfer.http_status_message(response.status_code, url).replace(
-            "Le serveur", "Le catalogue", 1), url)
-    try:
-        body = response.json()
-    except ValueError:
-        raise SourceUnavailableError(f"Réponse du catalogue illisible : JSON attendu ({url})", url) from None
-    if not isinstance(body, dict) or not isinstance(body.get("resources"), list):
-        raise SourceUnavailableError(f"Réponse du catalogue inattendue : pas de liste « resources » ({url})", url)
-    return body
-
-
-def _get_json(url: str, http: requests.Session) -> requests.Response:
-    """One GET of the catalogue API; the network failures as French errors."""
-    try:
-        return transfer.within_small_answer_time(
-            lambda: http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"}), url)
-    except requests.exceptions.ConnectionError as exc:
-        raise SourceUnavailableError(
-            f"Catalogue injoignable ({url}) : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire "
-            "un miroir local, ou donnez le fichier sur la ligne de commande.", url) from exc
-    except requests.exceptions.Timeout as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : délai dépassé, le serveur ne répond pas (ou "
-                                     f"pas en entier en {transfer.SMALL_ANSWER_S:.0f} s)", url) from exc
-    except requests.exceptions.TooManyRedirects as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : trop de redirections", url) from exc
-    except transfer.ADDRESS_ERRORS as exc:
-        if transfer.is_http_address(url):
-            raise SourceUnavailableError(f"Catalogue injoignable ({url}) : le serveur redirige vers une adresse qui "
-                                         "n'est pas http(s) ; relancez plus tard", url) from exc
-        raise SourceUnavailableError(transfer.invalid_address(url), url) from exc
-    except requests.exceptions.RequestException as exc:
-        raise SourceUnavailableError(f"Catalogue injoignable ({url}) : {transfer.request_error_fr(exc)}", url) from exc
-
-
 def _shown(resource: dict[str, Any], url: Any) -> str:
     """How a resource is named to the user: its title, else its file name, else its id."""
     title = str(resource.get("title") or "").strip()
@@ -260,7 +201,7 @@ def resolve_candidates(
         is named with why), or the latest one undated.
     """
     http = session or requests.Session()
-    body = _get_dataset(dataset, api_base, http)
+    body = get_dataset(dataset, api_base, http)
     regex = re.compile(pattern, re.IGNORECASE)
     what = f"le fichier « {shown} »" if shown else "le fichier recherché"
     where = f"{api_base.rstrip('/')}/datasets/{dataset}/"

@@ -20,7 +20,6 @@ import socket
 import sys
 import threading
 import time
-import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +29,14 @@ import requests
 import urllib3
 
 from pipeline.errors import InvalidAddressError, SourceUnavailableError
+from pipeline.sources.request_errors import (
+    ADDRESS_ERRORS,
+    REDIRECTED_ELSEWHERE,
+    http_status_message,
+    invalid_address,
+    is_http_address,
+    request_error_fr,
+)
 
 T = TypeVar("T")
 CHUNK = 1 << 18
@@ -70,39 +77,6 @@ def within_small_answer_time(call: Callable[[], T], url: str) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return cast("T", outcome["value"])
-
-
-def http_status_message(status: int, url: str) -> str:
-    """The French error of an HTTP error status of a publisher's server, with what it means and what to do."""
-    meaning = {404: "fichier introuvable à cette adresse", 410: "fichier retiré", 401: "accès refusé",
-               403: "accès refusé"}.get(status, "erreur du serveur" if status >= 500 else "requête refusée")
-    return (f"Le serveur a répondu {status} ({meaning}) pour {url} : relancez plus tard ; si l'erreur persiste, le "
-            "fichier a pu changer d'adresse chez l'éditeur (un miroir local des données se lit avec CPTS_DATA_MIRROR)")
-
-
-#: requests' errors of an address that cannot be one (no « http:// », another scheme, no host).
-ADDRESS_ERRORS = (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
-                   requests.exceptions.InvalidURL, requests.exceptions.URLRequired)
-
-
-def is_http_address(url: str) -> bool:
-    """Whether ``url`` is an http(s) address with a host, as written."""
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-
-
-def invalid_address(url: str) -> str:
-    """The French error of an address that cannot be fetched as written (a review: « MissingSchema », exit 1, for
-    a setting without « http:// »)."""
-    return (f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; "
-            "vérifiez les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
-
-
-def request_error_fr(exc: requests.exceptions.RequestException) -> str:
-    """French words for a request's failure, with requests' name for the curious."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "échec de la connexion sécurisée (certificat SSL) ; relancez plus tard"
-    return f"erreur de la requête ({type(exc).__name__}) ; relancez plus tard"
 
 
 class HTTPStatusError(SourceUnavailableError):
@@ -302,8 +276,8 @@ def transfer(http: requests.Session, url: str, part: Path, dest: Path) -> str | 
         raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : trop de redirections", dest) from exc
     except ADDRESS_ERRORS as exc:  # the user's setting (CPTS_CONTOURS_URL…), unless the server redirected there
         if is_http_address(url):  # a review: a redirect to ftp:// was blamed on the user's settings
-            raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : le serveur redirige vers une "
-                                         "adresse qui n'est pas http(s) ; relancez plus tard", None) from exc
+            raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : {REDIRECTED_ELSEWHERE}",
+                                         None) from exc
         raise InvalidAddressError(invalid_address(url), None) from exc
     except requests.exceptions.RequestException as exc:  # SSL...
         raise SourceUnavailableError(f"Téléchargement impossible depuis {url} : {request_error_fr(exc)}",

@@ -80,13 +80,11 @@ def claims_beyond(con: duckdb.DuckDBPyConnection, codes: pd.DataFrame) -> tuple[
     its population, not on its number of units (a review: Périgueux and two small communes of the Gironde rooted a
     CPTS in the Gironde)."""
     current = beyond_the_load.current_communes(con, set(codes["unit_code"].astype(str)))
-    as_units = codes.assign(unit_code=[population_unit(c, current.get(str(c), str(c))) for c in codes["unit_code"]])
-    as_units = as_units.drop_duplicates(["cpts_id", "unit_code"])
-    listed = set(zip(as_units["cpts_id"].astype(str), as_units["unit_code"].astype(str), strict=True))
-    # An arrondissement beside its city, listed whole: counted in it, once.
-    within = [(str(cpts), city_of_arrondissement(str(unit)) or "") in listed
-              for cpts, unit in zip(as_units["cpts_id"], as_units["unit_code"], strict=True)]
-    as_units = as_units[~pd.Series(within, index=as_units.index, dtype=bool)].reset_index(drop=True)
+    # Each CPTS's codes as its whole population counts them (an arrondissement beside its listed city once).
+    as_units = pd.DataFrame(
+        [(cpts, unit) for cpts, group in codes.groupby("cpts_id", sort=False)
+         for unit in population_units(group["unit_code"], [current.get(str(c), str(c)) for c in group["unit_code"]])],
+        columns=["cpts_id", "unit_code"])
     people = beyond_the_load.units_with_regions(con, as_units["unit_code"].astype(str))
     return as_units, people[["code", "departement", "population"]]
 

@@ -23,6 +23,7 @@ import shapely
 from pipeline.geography import departement_of, equal_area_crs
 from pipeline.sources.cpts_listing.model import ISSUE_COLUMNS, OUT_OF_SCOPE, ListingResult, feature_label, issue
 from pipeline.sources.cpts_listing.resolve import resolve_codes, span_issues
+from pipeline.sources.files import first_listed
 
 #: Columns of the unit points: code, representative point (WGS84).
 POINT_COLUMNS = ["code", "lon", "lat"]
@@ -224,8 +225,8 @@ def communes_named(rows: pd.DataFrame) -> str:
     """« 1 commune de départements non chargés, Vinon-sur-Verdon (83150, département 83) »."""
     named = [f"{r.nom} ({r.code}, département {r.departement})" if isinstance(getattr(r, "nom", None), str)
              else f"{r.code} (département {r.departement})" for r in rows.itertuples()]
-    listed = ", ".join(named[:10]) + (" …" if len(named) > 10 else "")
-    return f"{len(rows)} {'commune' if len(rows) == 1 else 'communes'} de départements non chargés, {listed}"
+    return (f"{len(rows)} {'commune' if len(rows) == 1 else 'communes'} de départements non chargés, "
+            f"{first_listed(named, 10)}")
 
 
 #: Kind of the anomaly of a drawn perimeter whose border the representative-point rule reads otherwise than its
