@@ -28,11 +28,15 @@ SWAP_PAUSE_ENV = "CPTS_SWAP_PAUSE"
 CATALOGUE_API_ENV = "CPTS_CATALOGUE_API"  # data.gouv.fr API v1 (Annuaire Santé, FINESS)
 CONTOURS_URL_ENV = "CPTS_CONTOURS_URL"  # Etalab « contours administratifs » (current commune polygons)
 NPM_REGISTRY_ENV = "CPTS_NPM_REGISTRY"  # npm registry (@etalab/decoupage-administratif tarballs)
+FILOSOFI_URL_ENV = "CPTS_FILOSOFI_URL"  # INSEE Filosofi 2019 zips
 
 
 def _setting(name: str) -> str | None:
+    """An address setting without its trailing « / », but « http:// » alone kept whole (a review: it was echoed
+    « http:/… » in the error), or None when unset or empty."""
     value = os.environ.get(name, "").strip()
-    return value.rstrip("/") or None
+    stripped = value.rstrip("/")
+    return (value if stripped.endswith(":") else stripped) or None
 
 
 def catalogue_api() -> str | None:
@@ -43,6 +47,11 @@ def catalogue_api() -> str | None:
 def contours_base_url() -> str | None:
     """``CPTS_CONTOURS_URL``, or None for Etalab's server."""
     return _setting(CONTOURS_URL_ENV)
+
+
+def filosofi_base_url() -> str | None:
+    """``CPTS_FILOSOFI_URL``, or None for INSEE's server."""
+    return _setting(FILOSOFI_URL_ENV)
 
 
 def npm_registry_set() -> bool:

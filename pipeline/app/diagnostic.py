@@ -100,7 +100,9 @@ def compute(
     polygons = geography.unit_polygons_for(con, codes)
     missing_polygons = sorted(set(codes) - set(polygons["code"]))
     if missing_polygons:
-        notes.append("unités sans polygone (reliquat des contours 2018) : " + ", ".join(missing_polygons))
+        year = provenance.contours_year(con)  # a review: online contours were said « 2018 »
+        notes.append(f"unités sans polygone dans les contours communaux{f' {year}' if year else ''} : "
+                     + ", ".join(missing_polygons))
     polygons, land, area_notes = own_areas(con, codes, polygons)
     notes.extend(area_notes)
     units = unit_table(con, territory, polygons)

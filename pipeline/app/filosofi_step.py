@@ -10,7 +10,6 @@ added together. Rows that reach no current commune are stored in
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline import config
 from pipeline.app.sections.income_reasons import OUTSIDE_FIELD
 from pipeline.app.steps import Scope, StepResult, combined_sha
 from pipeline.config import SourceFile
@@ -41,7 +41,7 @@ from pipeline.store.queries import geography, provenance
 
 STEP_NAME = "revenus Filosofi INSEE"
 #: Advanced and test setting: another address for INSEE's Filosofi zips (a local copy, a test server).
-FILOSOFI_URL_ENV = "CPTS_FILOSOFI_URL"
+FILOSOFI_URL_ENV = config.FILOSOFI_URL_ENV
 #: Unmapped codes printed by ``make data`` (the table holds them all).
 SHOWN_UNMAPPED = 20
 
@@ -83,7 +83,7 @@ def _staged(file: LocalFile, level: str) -> pd.DataFrame:
 
 def sources() -> tuple[SourceFile, SourceFile]:
     """The commune and EPCI files, from INSEE or from ``CPTS_FILOSOFI_URL`` when it names another server."""
-    base = os.environ.get(FILOSOFI_URL_ENV, "").strip().rstrip("/")
+    base = config.filosofi_base_url()
     if not base:
         return FILOSOFI_COMMUNES, FILOSOFI_EPCI
     return (replace(FILOSOFI_COMMUNES, url=f"{base}/{FILOSOFI_COMMUNES.extra['archive']}"),

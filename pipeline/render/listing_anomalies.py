@@ -22,7 +22,7 @@ ANOMALY_LABELS = {"hors_departements_charges": "hors des départements chargés"
                   "entites_reunies": "entités réunies", "regle_du_point": "limite à vérifier",
                   "code_postal_probable": "code postal probable",
                   "nom_commune_different": "nom d'une autre commune que le code",
-                  "colonnes_non_lues": "colonnes non lues"}
+                  "colonnes_non_lues": "colonnes non lues", "statut_incoherent": "statut ou date incohérents"}
 #: Anomalies of a loaded listing printed one per line by ``make data`` (the others are counted).
 SHOWN = 15
 

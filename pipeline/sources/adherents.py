@@ -117,6 +117,11 @@ def _exact_column(name: str) -> str | None:
     return canonical if canonical in FORMAT_COLUMNS else None
 
 
+#: Words of a header about another person than the member (their replacement, successor, partner…).
+_SOMEONE_ELSE = frozenset(("remplacant", "remplacante", "remplacants", "successeur", "associe", "associes",
+                           "collaborateur", "collaboratrice", "conjoint", "suppleant", "suppleante"))
+
+
 def format_column(name: str) -> str | None:
     """The column of the format a header names, exactly or by its words (« Code RPPS », « RPPS/ADELI »,
     « Identification nationale PP », « Nombre d'adhérents », « Gouvernance (oui/non) », « Participation à
@@ -126,6 +131,8 @@ def format_column(name: str) -> str | None:
         return exact
     folded = _folded(name)
     words = set(folded.split("_"))
+    if words & _SOMEONE_ELSE:  # « RPPS du remplaçant »: not the member's number (a re-check: read as theirs)
+        return None
     # « N°RPPS », « NumRPPS » fold to one word (a review: such a header was not read, and members practising
     # elsewhere were counted in the shares).
     if "rpps" in folded or {"identification", "nationale"} <= words:
@@ -164,6 +171,15 @@ def _members_only_column(frame: pd.DataFrame, columns: dict[str, str], lines: pd
     return []
 
 
+def _same_again(name: str, canonical: str) -> bool:
+    """Whether a header read as ``canonical`` by its words holds that column's values, not a detail beside it: a
+    number (RPPS, ADELI, a count) or a yes/no (governance, elaboration)."""
+    if canonical in ("rpps", "adeli", "nombre"):
+        return True
+    return canonical in ("gouvernance", "elaboration") and set(_folded(name).split("_")) - {canonical} <= {
+        "oui", "non", "o", "n", ""}
+
+
 def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict[str, str]:
     """Column of the format → the file's header name that holds it.
 
@@ -179,10 +195,12 @@ def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict
         if canonical is not None:
             found.setdefault(canonical, []).append(name)
     # By their words only the columns no header names exactly: « Profession (si autre) » beside « Profession »,
-    # « Fonction dans la gouvernance » beside « Gouvernance » are details, not a second column (a review).
+    # « Fonction dans la gouvernance » beside « Gouvernance » are details, not a second column (a review). But a
+    # number (« Code RPPS », « Nombre d'adhérents ») or a yes/no (« Gouvernance (oui/non) ») is that column again:
+    # one of the two was dropped without a word (a review: « Nombre » 3 beside « Nombre d'adhérents » 40).
     named = set(found)
     for name in (n for n, canonical in exact.items() if canonical is None):
-        if (canonical := format_column(name)) is not None and canonical not in named:
+        if (canonical := format_column(name)) is not None and (canonical not in named or _same_again(name, canonical)):
             found.setdefault(canonical, []).append(name)
     clashes = [", ".join(f"« {n} »" for n in names[:-1]) + f" et « {names[-1]} » désignent la même colonne "
                f"« {canonical} »" for canonical, names in found.items() if len(names) > 1]

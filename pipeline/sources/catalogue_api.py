@@ -12,6 +12,7 @@ from pipeline.sources import transfer
 from pipeline.sources.download import TIMEOUT
 from pipeline.sources.request_errors import (
     ADDRESS_ERRORS,
+    GIVE_THE_EXTRACTION,
     REDIRECTED_ELSEWHERE,
     http_status_message,
     invalid_address,
@@ -42,9 +43,11 @@ def get_dataset(dataset: str, api_base: str, http: requests.Session) -> dict[str
         attempt += 1
         response = get_json(url, http)
     if response.status_code == 404:
-        raise SourceUnavailableError(f"Jeu de données « {dataset} » introuvable dans le catalogue ({url})", url)
+        raise SourceUnavailableError(f"Jeu de données « {dataset} » introuvable dans le catalogue ({url}) : relancez "
+                                     f"plus tard ; si l'erreur persiste, {GIVE_THE_EXTRACTION}", url)
     if response.status_code >= 400:
-        raise SourceUnavailableError(http_status_message(response.status_code, url, "Le catalogue"), url)
+        raise SourceUnavailableError(
+            http_status_message(response.status_code, url, "Le catalogue", GIVE_THE_EXTRACTION), url)
     try:
         body = response.json()
     except ValueError:
@@ -60,9 +63,9 @@ def get_json(url: str, http: requests.Session) -> requests.Response:
         return transfer.within_small_answer_time(
             lambda: http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"}), url)
     except requests.exceptions.ConnectionError as exc:
-        raise SourceUnavailableError(
-            f"Catalogue injoignable ({url}) : pas de connexion réseau ? Définissez CPTS_DATA_MIRROR pour lire "
-            "un miroir local, ou donnez le fichier sur la ligne de commande.", url) from exc
+        advice = GIVE_THE_EXTRACTION[0].upper() + GIVE_THE_EXTRACTION[1:]
+        said = f"Catalogue injoignable ({url}) : pas de connexion réseau ? {advice}"
+        raise SourceUnavailableError(said, url) from exc
     except requests.exceptions.Timeout as exc:
         raise SourceUnavailableError(f"Catalogue injoignable ({url}) : délai dépassé, le serveur ne répond pas (ou "
                                      f"pas en entier en {transfer.SMALL_ANSWER_S:.0f} s)", url) from exc

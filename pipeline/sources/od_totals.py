@@ -1,4 +1,5 @@
-"""Total rows of an origin–destination table (``FLUX=``): a pivot table's totals are not consultations."""
+"""Total rows of an origin–destination table (``FLUX=``): a pivot table's totals are not consultations (the
+label test, :func:`is_total`, also refuses a total row of a CPTS listing)."""
 
 from __future__ import annotations
 

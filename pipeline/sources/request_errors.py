@@ -7,13 +7,20 @@ import urllib.parse
 
 import requests
 
+#: What to do when a file of the mirror's sources cannot be downloaded.
+READ_A_MIRROR = "un miroir local des données se lit avec CPTS_DATA_MIRROR"
+#: What to do when the catalogue (Annuaire Santé, FINESS: files the mirror does not hold) cannot be read (a review
+#: was told to read a mirror).
+GIVE_THE_EXTRACTION = ("téléchargez l'extraction vous-même et donnez-la : make data REGISTRY=… FINESS=… "
+                       "(ou CPTS_REGISTRY, CPTS_FINESS)")
 
-def http_status_message(status: int, url: str, who: str = "Le serveur") -> str:
+
+def http_status_message(status: int, url: str, who: str = "Le serveur", advice: str = READ_A_MIRROR) -> str:
     """The French error of an HTTP error status of a publisher's server (``who``), what it means and what to do."""
     meaning = {404: "fichier introuvable à cette adresse", 410: "fichier retiré", 401: "accès refusé",
                403: "accès refusé"}.get(status, "erreur du serveur" if status >= 500 else "requête refusée")
     return (f"{who} a répondu {status} ({meaning}) pour {url} : relancez plus tard ; si l'erreur persiste, le "
-            "fichier a pu changer d'adresse chez l'éditeur (un miroir local des données se lit avec CPTS_DATA_MIRROR)")
+            f"fichier a pu changer d'adresse chez l'éditeur ({advice})")
 
 
 #: requests' errors of an address that cannot be one (no « http:// », another scheme, no host).
@@ -34,7 +41,10 @@ def is_http_address(url: str) -> bool:
 def invalid_address(url: str) -> str:
     """The French error of an address that cannot be fetched as written (a review: « MissingSchema », exit 1, for
     a setting without « http:// »)."""
-    return (f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; "
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    expected = (f"le nom du serveur manque après « {scheme}:// »" if scheme in ("http", "https")
+                else "une adresse http:// ou https:// est attendue")
+    return (f"Adresse de téléchargement invalide : « {url} » ({expected}) ; "
             "vérifiez les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
 
 

@@ -420,6 +420,11 @@ def test_the_workbook_shows_the_csv_share_as_a_percentage(result: dict[str, Any]
             assert row[share].number_format.endswith("%") and "0.0" in row[share].number_format
             checked += 1
     assert checked >= 1
+    # The taille is a number there too, not « '3 » sorted as text (a review), equal to the CSV's.
+    taille = headings.index("Taille ACI")
+    tailles = {row[name].value: row[taille].value for row in sheet.iter_rows(min_row=header_row + 1)
+               if row[name].value in frame.index}
+    assert tailles and all(isinstance(v, int) and str(v) == frame.loc[k, "taille"] for k, v in tailles.items())
 
 
 def test_page_help_is_on_the_page_not_in_the_workbook(result: dict[str, Any]) -> None:

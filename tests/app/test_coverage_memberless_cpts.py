@@ -82,15 +82,16 @@ def test_a_cpts_of_unknown_codes_stays_in_its_zone(mirror: Path, fixture_data_di
 
 def test_a_cpts_of_malformed_codes_is_in_the_zone_of_its_listing_not_of_its_first_digits(
         mirror: Path, fixture_data_dir: Path, tmp_path: Path) -> None:
-    # A SIREN typed as the CPTS's only code (13 for its first digits) and a totals row (« Total;33 ») name no
-    # commune, so no département: a review found them in the coverage of the Bouches-du-Rhône and the Gironde,
-    # and absent from the coverage of the listing's own zone (04 here).
+    # A SIREN typed as the CPTS's only code (13 for its first digits) and a département number for a code
+    # (« CPTS Courte;33 », as a totals row « Total;33 » read, which is now refused as such) name no commune, so no
+    # département: a review found them in the coverage of the Bouches-du-Rhône and the Gironde, and absent from the
+    # coverage of the listing's own zone (04 here).
     listing = tmp_path / "siren.csv"
-    listing.write_text("cpts;code_insee\nCPTS Pleine;04070\nCPTS Siren;130001234\nTotal;33\n", encoding="utf-8")
+    listing.write_text("cpts;code_insee\nCPTS Pleine;04070\nCPTS Siren;130001234\nCPTS Courte;33\n", encoding="utf-8")
     zones = coverages_after_loading(listing, ("04", "13", "33"), mirror, fixture_data_dir, tmp_path)
     shown = zones["04"].quality
-    assert {"CPTS Siren", "Total"} <= set(shown["cpts"]), shown[["cpts", "kind", "code"]]
-    assert sorted(shown.loc[shown["cpts"].isin(["CPTS Siren", "Total"]), "code"]) == ["130001234", "33"]
-    assert any("CPTS Siren (liste siren)" in n and "Total (liste siren)" in n for n in zones["04"].notes)
+    assert {"CPTS Siren", "CPTS Courte"} <= set(shown["cpts"]), shown[["cpts", "kind", "code"]]
+    assert sorted(shown.loc[shown["cpts"].isin(["CPTS Siren", "CPTS Courte"]), "code"]) == ["130001234", "33"]
+    assert any("CPTS Siren (liste siren)" in n and "CPTS Courte (liste siren)" in n for n in zones["04"].notes)
     for elsewhere in ("13", "33"):
-        assert not {"CPTS Siren", "Total"} & set(zones[elsewhere].quality["cpts"]), elsewhere
+        assert not {"CPTS Siren", "CPTS Courte"} & set(zones[elsewhere].quality["cpts"]), elsewhere

@@ -129,6 +129,9 @@ def test_territory_without_polygon_skips_flows_with_a_note(runs: dict[str, Any])
     assert code == 0, err
     assert "Traceback" not in err
     assert "flux de patients et APL approchée non calculés : aucune commune du territoire n'a de polygone" in out
+    # The year of the contours loaded, the mirror's « contours-communes-2018 » (a review: online contours of another
+    # year were said « reliquat des contours 2018 »).
+    assert "note : unités sans polygone dans les contours communaux 2018 : 14666\n" in out
     report = text_of(runs["maps"] / "communes-14666" / "rapport.html")
     assert "Flux de patients Flux de patients et APL approchée non calculés" in report
     # The APL approchée's own reason, said once (it read « APL approchée non calculée : flux de patients et APL

@@ -190,3 +190,4 @@ def test_a_polygon_holding_a_recreated_commune_counts_only_with_it(national_db: 
             assert area == pytest.approx(land, rel=1e-5)
         assert kept.loc[kept["code"] == "14712", "area_km2"].isna().all()  # never Troarn's own
         assert len(notes) == 1 and "Sannerville (14666)" in notes[0] and "16,62 km²" in notes[0], notes
+        assert "contours 2018" in notes[0]  # the year of the contours loaded (the mirror's folder), not written in

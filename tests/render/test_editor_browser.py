@@ -151,6 +151,20 @@ def test_shared_population_counts_each_unit_once_and_names_every_cpts(editor: An
     # The hostile CPTS name is shown as text: no element was created from it.
     assert case.HOSTILE in editor.text_content("#l-partage")
     assert editor.evaluate("document.querySelectorAll('b[onclick]').length") == 0
+    assert editor.text_content("#v-partage") == "3 unités partagées, 23\u202f500 hab. (48,5\u202f% de la population)"
+
+
+def test_the_sharing_of_a_cpts_reaching_off_the_page_is_said_of_its_units_here(editor: Any) -> None:
+    """A review read « Aucune unité revendiquée par une autre CPTS » for a CPTS whose commune beyond the load
+    another CPTS claims: the page knows the claims of its own units only. The third listed CPTS has E here and
+    02001 off the page; nobody else claims E."""
+    s = call(editor, f"startFrom({case.HOSTILE!r})")
+    assert (s["unites_partagees"], s["unites_hors_zone"]) == ([], 1)
+    assert editor.text_content("#v-partage") == ("Aucune unité revendiquée par une autre CPTS (parmi ses unités de "
+                                                 "cette page ; celles hors de la page ne sont pas comptées).")
+    s = call(editor, f"add('{B}')")  # B is Alpha's and Beta's
+    assert editor.text_content("#v-partage") == ("1 unité partagée, 15\u202f000 hab. (parmi ses unités de cette "
+                                                 "page ; celles hors de la page ne sont pas comptées)")
 
 
 def expected_flows(codes: list[str]) -> dict[str, float]:
@@ -977,8 +991,10 @@ def test_a_redraw_adding_a_loaded_commune_beyond_the_page_keeps_it_and_unloaded_
         source.write_text(f"code_insee\n{A}\n05061\n", encoding="utf-8")
         page.set_input_files("#file-import", str(source))
         page.wait_for_function("window.cptsEditor.state().cpts_editee === null")
-        assert "05061 (hors des départements chargés dans la base : absents de l'export ; make data " \
+        # Kept for the export, as the file has it (its diagnostic asks for the 05), the page's figures unknown.
+        assert "05061 (hors des départements chargés dans la base : gardés tels quels ; make data " \
                "DEPARTEMENTS=… les ajoute)" in page.text_content("#message")
+        assert call(page, "state()")["taille"] is None
         assert errors == [] and console == []
     finally:
         close_page(page)

@@ -130,7 +130,9 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     # quoted as written, not « S½ur » nor « GŽrard ».
     for name, encoding in (("Sœur", "iso8859_15"), ("Gérard", "mac_roman"), ("L'HAŸ-LES-ROSES", "iso8859_15"),
                            ("CÔTE BLEUE Sénas", "mac_roman"), ("Éguilles", "mac_roman"), ("Cœur d'Aix", "mac_roman"),
-                           ("L´Escale", "cp1252"), ("«Bléone»", "mac_roman"), ("Pays d‘Aix", "cp1252")):
+                           ("L´Escale", "cp1252"), ("«Bléone»", "mac_roman"), ("Pays d‘Aix", "cp1252"),
+                           ("L'HAŸ-LES-ROSES", "mac_roman"), ("Œuvre", "mac_roman"), ("OÙ ? maître", "cp1252"),
+                           ("OÙ SOIGNER", "mac_roman"), ("CÔTE côté", "cp1252")):
         loaded, said = imported(editor, tmp_path, f"code_insee;nom\n{A};{name}\n".encode(encoding))
         assert loaded == [] and f"pas « {name} »" in said, said
     # UTF-16 (Excel's « Texte Unicode », with its byte-order mark) is refused, as files.decode_text refuses it (a
@@ -147,6 +149,43 @@ def test_what_the_command_line_reads_the_page_reads(editor: Any, tmp_path: Path)
     assert [row[0] for row in csv.reader(io.StringIO(remark))][1:] == [A, C, E]
     loaded, said = imported(editor, tmp_path, remark)
     assert loaded == [A, C, E]
+
+
+def test_a_plain_list_with_codes_the_page_lacks_has_no_partial_figures(editor: Any, tmp_path: Path) -> None:
+    """A review: « 04209, 04013, 05061 » imported on the 04's page dropped Gap and read « 8 466 habitants, taille 1 »
+    where the file's diagnostic gives 49 759 and taille 2 (or refuses the file on a load without the 05). The codes
+    the page lacks are kept for the export and the perimeter's figures are « non disponible »; the units the page
+    has are still drawn and listed."""
+    loaded, said = imported(editor, tmp_path, f"code_insee\n{A}\n{C}\n05061\n")
+    assert loaded == [A, C]
+    state = editor.evaluate("window.cptsEditor.state()")
+    assert (state["population"], state["taille"], state["unites_hors_zone"], state["autoconfinement"]) == (
+        None, None, 1, None)
+    # Said once, as kept (a re-check read « absents de l'export » and « gardé pour l'export » side by side).
+    assert said == ("2 unités chargées ; liste sans colonne cpts_redessinee : importée comme un nouveau périmètre "
+                    "(comme TERRITORY=fichier: la lit), CPTS Alpha n’est plus la CPTS éditée ; 1 code absent de cette "
+                    "page gardé pour l’export : 05061 (codes inconnus, ou communes hors de la zone de cette page : "
+                    "gardés tels quels) ; population, taille et flux du périmètre non disponibles ici")
+    assert editor.text_content("#v-population") == "non disponible"
+    assert editor.text_content("#v-taille") == "non disponible"
+    assert "de la CPTS" not in editor.text_content("#v-financement")  # no CPTS is edited
+    # Only codes the page lacks: still a perimeter to export, as imported.
+    imported(editor, tmp_path, "code_insee\n05061\n")
+    editor.evaluate("window.cptsEditor.exportCsv()")
+    assert editor.text_content("#message") == ("0 unité exportée, et 1 code absent de cette page, gardé tel "
+                                               "qu’importé (05061)")
+    assert "05061," in editor.evaluate("window.cptsEditor.csv()").split()  # kept for the export, nameless here
+    # Undone, the page is as before the import: empty, nothing kept beyond it.
+    state = editor.evaluate("window.cptsEditor.undo()")
+    assert (state["communes"], state["unites_hors_zone"]) == ([], 0)
+    # A list the page holds whole keeps its figures: A + C = 33 000 inhabitants, taille 1; so does a list loaded
+    # after the import (its codes are the whole perimeter).
+    imported(editor, tmp_path, f"code_insee\n{A}\n05061\n")
+    state = editor.evaluate(f"window.cptsEditor.load(['{A}', '{C}'])")
+    assert (state["population"], state["taille"], state["unites_hors_zone"]) == (33000, 1, 0)
+    loaded, _ = imported(editor, tmp_path, f"code_insee\n{A}\n{C}\n")
+    state = editor.evaluate("window.cptsEditor.state()")
+    assert (loaded, state["population"], state["taille"], state["unites_hors_zone"]) == ([A, C], 33000, 1, 0)
 
 
 @pytest.mark.parametrize("name", ["Saint-Étienne-les-Orgues", "ST ETIENNE LES ORGUES", "L’Escale", "Bourg-en-Bresse",

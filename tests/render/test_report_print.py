@@ -247,6 +247,15 @@ def test_report_maps_load_and_print_preview(verdon: Run) -> None:
         widths = page.evaluate("() => [...document.querySelectorAll('figure.carte img')].map(i => "
                                "i.getBoundingClientRect().width <= document.body.getBoundingClientRect().width)")
         assert widths == [True, True, True]
+        # The sources' numbers (« 10. » to « 20. ») fit the list's left margin: a review saw them clipped in print.
+        fits = page.evaluate("""() => [...document.querySelectorAll('ol.sources')].map(ol => {
+            const style = getComputedStyle(ol);
+            const context = document.createElement('canvas').getContext('2d');
+            context.font = `${style.fontSize} ${style.fontFamily}`;
+            const widest = context.measureText(`${ol.children.length}. `).width;
+            return [ol.children.length, parseFloat(style.paddingLeft) >= widest + 4];
+        })""")
+        assert fits and all(count >= 10 and room for count, room in fits), fits
         assert dialogs(page) == []
     finally:
         close_page(page)

@@ -116,6 +116,8 @@ class Catalogue(http.server.BaseHTTPRequestHandler):
                                        "last_modified": {"a": 1}}]})
         elif name == "sans-ressources":
             self._json({"id": "x", "title": "Un jeu sans liste"})
+        elif name == "interdit":
+            self._json({"message": "Forbidden"}, status=403)
         elif name == "goutte":  # the answer's bytes one by one, each within the read timeout
             trickle(self)
         else:
@@ -240,15 +242,25 @@ def test_catalogue_without_a_matching_resource(server: str) -> None:
     assert info.value.exit_code == 1
 
 
-@pytest.mark.parametrize(("dataset", "message"), [
-    ("absent", "Jeu de données « absent » introuvable dans le catalogue"),
-    ("html", "Réponse du catalogue illisible : JSON attendu"),
-    ("sans-ressources", "Réponse du catalogue inattendue : pas de liste « resources »"),
+@pytest.mark.parametrize(("dataset", "message", "advice"), [
+    # A review: a dataset the catalogue no longer has said nothing of what to do.
+    ("absent", "Jeu de données « absent » introuvable dans le catalogue",
+     " : relancez plus tard ; si l'erreur persiste, téléchargez l'extraction vous-même et donnez-la : make data "
+     "REGISTRY=… FINESS=… (ou CPTS_REGISTRY, CPTS_FINESS)"),
+    ("html", "Réponse du catalogue illisible : JSON attendu", ""),
+    ("interdit", "Le catalogue a répondu 403 (accès refusé) pour", ""),
+    ("sans-ressources", "Réponse du catalogue inattendue : pas de liste « resources »", ""),
 ])
-def test_catalogue_answering_nonsense_is_a_french_error(server: str, dataset: str, message: str) -> None:
+def test_catalogue_answering_nonsense_is_a_french_error(server: str, dataset: str, message: str, advice: str) -> None:
     with pytest.raises(DownloadError) as info:
         resolve_latest(dataset, "x", api_base=api(server))
-    assert info.value.message == f"{message} ({server}/api/1/datasets/{dataset}/)"
+    if dataset == "interdit":  # what to do: give the files, which the data mirror does not hold
+        assert info.value.message == (
+            f"{message} {server}/api/1/datasets/{dataset}/ : relancez plus tard ; si l'erreur persiste, le fichier a "
+            "pu changer d'adresse chez l'éditeur (téléchargez l'extraction vous-même et donnez-la : make data "
+            "REGISTRY=… FINESS=… (ou CPTS_REGISTRY, CPTS_FINESS))")
+    else:
+        assert info.value.message == f"{message} ({server}/api/1/datasets/{dataset}/){advice}"
     assert info.value.exit_code == 1  # the publisher's side, not the user's input
 
 
@@ -286,7 +298,9 @@ def test_server_down_gives_the_offline_message(tmp_path: Path) -> None:
     with pytest.raises(DownloadError) as info:
         download_latest(ANNUAIRE_ACTIVITE, tmp_path, api_base=f"http://127.0.0.1:{port}/api/1")
     assert info.value.message.startswith(f"Catalogue injoignable (http://127.0.0.1:{port}/api/1/datasets/annuaire-")
-    assert "pas de connexion réseau ? Définissez CPTS_DATA_MIRROR" in info.value.message
+    # The mirror holds no Annuaire Santé nor FINESS (a review was told to read one): the files are given instead.
+    assert info.value.message.endswith(" : pas de connexion réseau ? Téléchargez l'extraction vous-même et donnez-la : "
+                                       "make data REGISTRY=… FINESS=… (ou CPTS_REGISTRY, CPTS_FINESS)")
     assert list(tmp_path.iterdir()) == []
 
 

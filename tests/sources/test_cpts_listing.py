@@ -457,8 +457,55 @@ def test_a_line_break_typed_in_a_name_cell_becomes_one_space() -> None:
     # « make diagnostics » in two (a review). Quotes and « ; » inside the name stay as typed.
     text = 'cpts;code_insee\n"CPTS ""Nord""; Rennes \r\n  Est\t(35)";35238\n"CPTS  Sud";35047\n'
     frame = parse_listing_csv(text, "sauts.csv")
-    assert frame["cpts"].tolist() == ['CPTS "Nord"; Rennes Est (35)', "CPTS  Sud"]  # a double space is not a break
+    # Two spaces are one too: « CPTS  Sud » beside « CPTS Sud » made a second CPTS (below).
+    assert frame["cpts"].tolist() == ['CPTS "Nord"; Rennes Est (35)', "CPTS Sud"]
     assert frame["line"].tolist() == [2, 4]
+
+
+def test_names_differing_by_their_spaces_are_one_cpts_and_a_pipe_separates(tmp_path: Path) -> None:
+    """A review: « CPTS  Trail » (two spaces) and « CPTS\u00a0Nbsp » (a no-break space) each made a second CPTS
+    beside the one written with one space, its units missing from the first; « cpts|code_insee » was refused as
+    « colonnes obligatoires absentes »; « ACI signé » on one row and « projet » on the next loaded without a word."""
+    path = tmp_path / "tubes.csv"
+    path.write_text("cpts|code_insee|statut|date\nCPTS Gap|05061|ACI signé|2023-01-01\n"
+                    "CPTS  Gap|05013|projet|2025-01-01\nCPTS\u00a0Gap \u202f|05039||2023-01-01\n", encoding="utf-8")
+    result = read_listing(path, _mapping(), _units())
+    assert result.members[["cpts", "unit_code", "line"]].values.tolist() == [
+        ["CPTS Gap", "05061", 2], ["CPTS Gap", "05013", 3], ["CPTS Gap", "05039", 4]]
+    assert result.members["cpts_id"].nunique() == 1
+    status = _issues(result, "statut_incoherent")
+    assert status[["cpts", "line", "detail_fr"]].values.tolist() == [[
+        "CPTS Gap", 2, "statut « ACI signé » (ligne 2), retenu, mais aussi « projet » (ligne 3) ; date « 2023-01-01 » "
+        "(lignes 2, 4), retenue, mais aussi « 2025-01-01 » (ligne 3) : corrigez la liste pour qu'une seule valeur "
+        "reste"]]
+    # One statut and one date on every row (or none on some): nothing to say.
+    path.write_text("cpts;code_insee;statut;date\nCPTS Gap;05061;ACI signé;2023-01-01\nCPTS Gap;05013;;\n",
+                    encoding="utf-8")
+    assert _issues(read_listing(path, _mapping(), _units()), "statut_incoherent").empty
+
+
+@pytest.mark.parametrize("total", ["TOTAL", "Total :", "Sous-total", "Total général", "TOTAUX"])
+def test_a_total_row_is_no_cpts(total: str) -> None:
+    """A review: « TOTAL;2 » under the rows became a CPTS « TOTAL » counted in the listing, while a total row with
+    an empty code was refused."""
+    with pytest.raises(DataError) as info:
+        parse_listing_csv(f"cpts;code_insee\nCPTS A;05061\nCPTS A;05013\n{total};2\n", "totaux.csv")
+    assert info.value.line == 4
+    assert f"ligne 4 : ligne de total (« {total} ») à la place d'une CPTS : supprimez-la" in str(info.value)
+    # A CPTS whose name holds the word is one, even first when its code is a commune's (« 4070 » too, which the
+    # listing reads as 04070).
+    frame = parse_listing_csv("cpts;code_insee\nCPTS Total Santé;05061\nTotal Santé Gap;05013\nTotal Santé;4070\n",
+                              "noms.csv")
+    assert frame["cpts"].tolist() == ["CPTS Total Santé", "Total Santé Gap", "Total Santé"]
+
+
+@pytest.mark.parametrize("total", ["Grand total;4", "Total CPTS Alpha;2", "Sous-total (2 communes);", "TOTAUX CPTS;"])
+def test_a_subtotal_row_without_a_commune_code_is_no_cpts(total: str) -> None:
+    """A re-check: « Grand total;4 » and « Total CPTS Alpha;2 » (a spreadsheet's subtotal) were loaded as CPTS."""
+    with pytest.raises(DataError) as info:
+        parse_listing_csv(f"cpts;code_insee\nCPTS A;05061\n{total}\n", "sous-totaux.csv")
+    name = total.split(";")[0]
+    assert f"ligne 3 : ligne de total (« {name} ») à la place d'une CPTS : supprimez-la" in str(info.value)
 
 
 @pytest.mark.parametrize(("written", "read"), [

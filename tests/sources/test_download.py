@@ -349,15 +349,34 @@ def test_an_npm_tarball_of_another_version_is_refused(server: str, data_dir: Pat
     assert npm_version(obtain(source("/pkg-6.0.0.tgz")).path) == "6.0.0"
 
 
-@pytest.mark.parametrize("url", ["etalab.example/contours/communes.geojson.gz", "ftp//pas-une-adresse/x.csv",
-                                 "http://"])
-def test_an_address_that_cannot_be_one_is_the_user_s_setting(url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("value", "setting"), [("http://", "http://"), ("https:///", "https:///"),
+                                                 (" http://serveur.example/a/ ", "http://serveur.example/a"),
+                                                 ("", None), ("/", None)])
+def test_an_address_setting_loses_its_trailing_slash_but_not_its_scheme(
+        value: str, setting: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review: CPTS_CONTOURS_URL=http:// was echoed « http:/2024/… » in the error (its « // » stripped)."""
+    from pipeline import config
+    for name, read in ((config.CONTOURS_URL_ENV, config.contours_base_url),
+                       (config.FILOSOFI_URL_ENV, config.filosofi_base_url),
+                       (config.CATALOGUE_API_ENV, config.catalogue_api)):
+        monkeypatch.setenv(name, value)
+        assert read() == setting
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("etalab.example/contours/communes.geojson.gz", "une adresse http:// ou https:// est attendue"),
+    ("ftp//pas-une-adresse/x.csv", "une adresse http:// ou https:// est attendue"),
+    ("http://", "le nom du serveur manque après « http:// »"),
+    ("https:///2024/geojson/communes.geojson.gz", "le nom du serveur manque après « https:// »"),  # a review
+])
+def test_an_address_that_cannot_be_one_is_the_user_s_setting(url: str, why: str, tmp_path: Path) -> None:
     """A review: a CPTS_CONTOURS_URL without « http:// » stopped with « MissingSchema », exit 1 (a publisher's
-    failure): it is the user's setting (exit 2), said in French with the variables to check."""
+    failure): it is the user's setting (exit 2), said in French with the variables to check; an address without
+    its server was told « une adresse http:// est attendue »."""
     with pytest.raises(DownloadError) as info:
         download(url, tmp_path / "f.csv")
     assert not isinstance(info.value, SourceUnavailableError) and info.value.exit_code == 2
     assert str(info.value) == (  # no « (fichier …) »: no local file is at fault
-        f"Adresse de téléchargement invalide : « {url} » (une adresse http:// ou https:// est attendue) ; vérifiez "
+        f"Adresse de téléchargement invalide : « {url} » ({why}) ; vérifiez "
         "les variables CPTS_CATALOGUE_API, CPTS_CONTOURS_URL, CPTS_NPM_REGISTRY et CPTS_FILOSOFI_URL")
     assert list(tmp_path.iterdir()) == []

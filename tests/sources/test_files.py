@@ -81,6 +81,9 @@ def test_an_excel_export_in_windows_1252_is_read() -> None:
     ("cpts;code\nCPTS CÔTE BLEUE Sénas;13001\n", "mac_roman"),  # « Ô » is ï in Windows-1252
     ("cpts;code\nCPTS du Cœur du Pays d'Aix;13001\nCPTS Éguilles;13032\n", "mac_roman"),  # « œ » Ï, « É » ƒ
     ("code;cpts\n04001;CPTS «Alpes Bléone Durance»\n04006;CPTS «Sisteronais-Buëch»\n", "mac_roman"),  # « » Ç È
+    ("code;nom\n94038;L'HAŸ-LES-ROSES\n", "mac_roman"),  # « Ÿ » is Ù in Windows-1252, only French in « OÙ »
+    ("code;nom\n04001;Œuvre\n", "mac_roman"),  # « Œ » is Î, never before a vowel in French
+    ("code;nom\n04001;CPTS OÙ SOIGNER\n", "mac_roman"),  # « Ù » is ô, never after « o » in French (a re-check)
 ])
 def test_latin9_and_old_macintosh_text_is_not_read_as_windows_1252(text: str, encoding: str) -> None:
     """A review: ISO-8859-15 read as Windows-1252 turned « Cœur » into « C½ur », the old Macintosh encoding
@@ -92,7 +95,8 @@ def test_latin9_and_old_macintosh_text_is_not_read_as_windows_1252(text: str, en
     # A genuine « ½ » or « ¤ » beside spaces is no ISO-8859-15 sign, nor an acute accent for an apostrophe (a
     # review: « L´Escale » read « LŽEscale »).
     for genuine in ("nom\nun ½ litre ; ¤ seul\n", "nom\nCPTS de L´Escale et Volonne\n", "nom\nNoël, 2½ km\n",
-                    "nom\nCPTS du Pays d‘Aix\nCPTS Alpes etc…\n", "nom\nFRANÇAIS ; L'Île-Rousse\n"):  # ‘ read ë
+                    "nom\nCPTS du Pays d‘Aix\nCPTS Alpes etc…\n", "nom\nFRANÇAIS ; L'Île-Rousse\n",  # ‘ read ë
+                    "nom\nOù ? OÙ ; maître ; Côte ; CÔTE ; côté\n"):
         assert decode_text(genuine.encode("cp1252")).text == genuine
 
 

@@ -37,6 +37,14 @@ def write(tmp_path: Path, text: str) -> Path:
      "« Gouvernance » et « Participation gouvernance » désignent la même colonne « gouvernance »"),
     ("profession;Élaboration;elaboration\nkiné;oui;oui\n",
      "« Élaboration » et « elaboration » désignent la même colonne « elaboration »"),
+    # A header read by its words is that column again when it holds its values (a review: « Nombre » 3 beside
+    # « Nombre d'adhérents » 40 read 3, the other dropped as unread; « Code RPPS » beside « N° RPPS »).
+    ("Profession,Nombre,Nombre d'adhérents\nInfirmier,3,40\n",
+     "« Nombre » et « Nombre d'adhérents » désignent la même colonne « nombre »"),
+    ("Profession,Code RPPS,N° RPPS\nMédecin généraliste,10000000078,10000000239\n",
+     "« N° RPPS » et « Code RPPS » désignent la même colonne « rpps »"),
+    ("Profession;Gouvernance;Gouvernance (oui/non)\nkiné;oui;non\n",
+     "« Gouvernance » et « Gouvernance (oui/non) » désignent la même colonne « gouvernance »"),
     # three names for one column, and two columns doubled at once: every clash is named
     ("profession;nb;Effectif;Nombre\nkiné;1;1;1\n",
      "« nb », « Effectif » et « Nombre » désignent la même colonne « nombre »"),
@@ -274,6 +282,16 @@ def test_a_count_of_something_else_is_not_the_members(tmp_path: Path, header: st
     members = read_adherents(write(tmp_path, f"Profession;{header}\nInfirmiers;400\n"))
     assert members["nombre"].tolist() == [1]
     assert members.attrs["colonnes_non_lues"] == [header]
+
+
+@pytest.mark.parametrize("header", ["RPPS du remplaçant", "N° RPPS du successeur", "RPPS associé"])
+def test_the_number_of_someone_else_is_not_the_member_s(tmp_path: Path, header: str) -> None:
+    """A re-check: « RPPS du remplaçant » alone was read as the member's RPPS (and the member placed where the
+    replacement practises); beside « RPPS » it was refused as the same column."""
+    members = read_adherents(write(tmp_path, f"Profession;{header}\nInfirmiers;10000000804\n"))
+    assert members["rpps"].isna().all() and members.attrs["colonnes_non_lues"] == [header]
+    members = read_adherents(write(tmp_path, f"Profession;RPPS;{header}\nInfirmiers;10000000011;10000000804\n"))
+    assert members["rpps"].tolist() == ["10000000011"] and members.attrs["colonnes_non_lues"] == [header]
 
 
 def test_a_structures_staff_is_not_a_number_of_structures(tmp_path: Path) -> None:

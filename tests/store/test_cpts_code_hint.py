@@ -13,10 +13,12 @@ import tarfile
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipeline.errors import TerritoryError
 from pipeline.store.territory import resolve_territory
+from pipeline.store.territory.codes import suggest
 
 pytestmark = [pytest.mark.mirror]
 
@@ -111,3 +113,13 @@ def test_a_postal_code_of_six_communes_names_five_and_one_other(db: duckdb.DuckD
     with pytest.raises(TerritoryError) as info:
         resolve_territory(db, "communes:04400")
     assert info.value.message.endswith(" et 1 autre : indiquez le code INSEE voulu")
+
+
+def test_every_bearer_of_a_close_name_is_suggested() -> None:
+    """A review: « --cpts verdon » with « CPTS du Verdon » in two listings was offered « expV:CPTS du Verdon » only
+    (the first bearer of the name); so were EPCI homonyms."""
+    names = pd.Series(["CPTS du Verdon", "CPTS du Verdon", "CPTS du Gapençais"])
+    listings = pd.Series(["expV", "paca", "paca"])
+    assert suggest("verdon", names, listings, shown=lambda name, listing: f"« {listing}:{name} »") == (
+        " ; vouliez-vous dire : « expV:CPTS du Verdon », « paca:CPTS du Verdon » ?")
+    assert suggest("CPTS du Verdon", names[:1], listings[:1]) == " ; vouliez-vous dire : CPTS du Verdon (expV) ?"

@@ -12,6 +12,7 @@ import pytest
 from pipeline.errors import TerritoryError
 from pipeline.geography import slugify
 from pipeline.store.territory import resolve_territory
+from tests.app import profile_raw as raw
 
 pytestmark = [pytest.mark.national, pytest.mark.xdist_group("national")]
 
@@ -69,6 +70,25 @@ def test_epci(db: duckdb.DuckDBPyConnection) -> None:
     t = resolve_territory(db, "epci:200067106")
     assert t.label == "CA du Pays Basque"
     assert len(t.units) == 158
+
+
+def test_an_epci_name_borne_by_two_is_a_homonym_on_a_national_load_too(db: duckdb.DuckDBPyConnection) -> None:
+    """A re-check: « CC des Deux Vallées », the INSEE's label of an EPCI of the Oise and of one of the Essonne (the
+    COG names the latter « CC des 2 Vallées »), was the Oise's alone on a national load, both on a load of some
+    départements. Known answers: the INSEE labels file and the COG's members."""
+    members = {e["code"]: e["membres"] for e in raw.package("6.0.0", "epci")}
+    zones = {code: sorted({m["code"][:2] for m in members[code]}) for (niveau, code), r in raw.zone_labels().items()
+             if niveau == "EPCI" and r["LIBGEO"] == "Communauté de communes des Deux Vallées"}
+    assert len(zones) == 2
+    for typed in ("CC des Deux Vallées", "Communauté de communes des Deux Vallées"):
+        with pytest.raises(TerritoryError) as info:
+            resolve_territory(db, f"epci:{typed}")
+        assert info.value.message == (f"2 EPCI s'appellent « {typed} » : " + ", ".join(
+            f"epci:{code} ({', '.join(where)})" for code, where in sorted(zones.items())) + " ; donnez son code")
+    # The COG's own name of one of them names it alone.
+    (essonne,) = (code for code, where in zones.items() if where == ["91"])
+    assert (resolve_territory(db, "epci:CC des 2 Vallées").unit_codes
+            == resolve_territory(db, f"epci:{essonne}").unit_codes)
 
 
 def test_departement_and_region(db: duckdb.DuckDBPyConnection) -> None:

@@ -172,7 +172,7 @@ def neighbour_shapes(
 ANOMALY_ORDER = [OUT_OF_SCOPE, "homonyme_probable", "regle_du_point", "hors_france", "coordonnees_inversees",
                  "code_invalide", "code_inconnu", "code_sans_correspondance", "doublon", "identifiant_incoherent",
                  "code_ancien", "code_zero_restaure", "commune_a_arrondissements", "multi_departements",
-                 "multi_regions", "nom_proche", "nom_suspect", "note_crs"]
+                 "multi_regions", "nom_proche", "nom_suspect", "statut_incoherent", "note_crs"]
 
 
 def with_current_communes(con: duckdb.DuckDBPyConnection, anomalies: pd.DataFrame) -> pd.DataFrame:

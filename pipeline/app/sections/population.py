@@ -27,7 +27,7 @@ from pipeline.model import Territory
 from pipeline.model.diagnostic import QPV_SEPARATOR, RATE_WITHOUT_MAYOTTE, PopulationSection
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import agree, enumeration
-from pipeline.store.queries import geography, population_history
+from pipeline.store.queries import geography, population_history, provenance
 
 
 def main_area(units: pd.DataFrame) -> tuple[str, str]:
@@ -90,20 +90,21 @@ def own_areas(con: duckdb.DuckDBPyConnection, codes: list[str],
         return polygons, land, []
     polygons = polygons.assign(area_km2=polygons["area_km2"].where(~polygons["code"].isin(set(held["polygone"]))))
     notes = []
+    year = provenance.contours_year(con) or "chargés"
     for holder, group in every[every["polygone"].isin(set(held["polygone"]))].groupby("polygone", sort=True):
         name, area = of_place(str(group["nom_polygone"].iloc[0])), format_number(group["surface_polygone"].iloc[0], 2)
         mine = group[group["code"].isin(inside)]
         others = ", ".join(f"{row.nom} ({row.code})" for row in (group if holder in inside else mine).itertuples())
         recreated = agree(len(group) if holder in inside else len(mine), "recréée", "recréées")
         if holder not in inside:
-            notes.append(f"surface de {others} non disponible : {recreated} depuis les contours 2018, "
+            notes.append(f"surface de {others} non disponible : {recreated} depuis les contours {year}, "
                          f"{agree(len(mine), 'son', 'leur')} territoire est dans le polygone {name} ({holder}, "
                          f"{area} km² en tout), hors du territoire")
             continue
         together = ("compte dans celle du territoire" if len(mine) == len(group)
                     else "ne peut compter dans celle du territoire, qui ne les a pas toutes : surface du territoire "
                     "non disponible")
-        notes.append(f"surface {name} ({holder}) non disponible seule : son polygone des contours 2018 couvre aussi "
+        notes.append(f"surface {name} ({holder}) non disponible seule : son polygone des contours {year} couvre aussi "
                      f"{others}, {recreated} depuis ; leur surface d'ensemble ({area} km²) {together}")
     return polygons, land, notes
 

@@ -19,7 +19,7 @@ SOURCE = "Diagnostics de l'outil (Insee, DREES, Annuaire Santé, listes de CPTS 
 def _columns() -> list[Column]:
     columns = [Column("cpts", "CPTS", "text"), Column("liste", "Liste", "text"),
                Column("slug", "Dossier des sorties de la CPTS (et ancre de sa ligne)", "text"),
-               Column("taille", "Taille ACI", "text"),
+               Column("taille", "Taille ACI", "integer"),
                Column("type_territoire", "Type de territoire (aire d'attraction dominante)", "text"),
                Column("groupe_comparaison", "CPTS de même taille et même type", "integer"),
                Column(PARTIAL, "Communes de la liste hors des départements chargés (plus de 0 : non comptées, "
@@ -54,6 +54,9 @@ def comparison_specs(comparison: Comparison) -> list[TableSpec]:
     for column in [c.name for c in columns]:
         if column not in frame:
             frame[column] = pd.NA
+    # A number, as every figure of the tables (a review: « '3 » in the workbook, sorted as text); empty when the
+    # taille is « non disponible », as the other missing figures.
+    frame["taille"] = pd.to_numeric(frame["taille"], errors="coerce").astype("Int64")
     specs = [TableSpec(key="comparaison", title=comparison.labels.get("titre", "Comparaison des CPTS"),
                        frame=frame[[c.name for c in columns]].reset_index(drop=True), columns=columns,
                        source=SOURCE, note=NOTE, sheet="Comparaison", demo=comparison.demo)]

@@ -9,7 +9,7 @@ Two forms are accepted:
 * **CSV**, one row per (CPTS, commune): columns ``cpts`` (name) and
   ``code_insee`` (code of a commune or of an arrondissement municipal) are
   required; ``cpts_id``, ``statut`` and ``date`` (``YYYY-MM-DD``) are
-  optional. UTF-8 (with or without BOM); ``,``, ``;`` or tab separated.
+  optional. UTF-8 (with or without BOM); ``,``, ``;``, tab or ``|`` separated.
 * **GeoJSON**, one feature per CPTS perimeter (Polygon or MultiPolygon) with
   the same properties except ``code_insee``, in any declared CRS (read by
   :mod:`~pipeline.sources.cpts_listing.perimeters`, shared with ``fichier:``
@@ -25,7 +25,8 @@ listing: ``code_invalide``, ``code_zero_restaure``, ``code_inconnu``,
 ``doublon``, ``identifiant_incoherent``, ``nom_proche``, ``nom_suspect``,
 ``multi_departements``, ``multi_regions``, ``code_postal_probable``,
 ``nom_commune_different`` (a ``commune`` column's name is not its code's),
-``colonnes_non_lues``, ``homonyme_probable`` (with commune points), and for
+``colonnes_non_lues``, ``statut_incoherent`` (several statuts or dates for one CPTS), ``homonyme_probable`` (with
+commune points), and for
 GeoJSON ``hors_france``, ``coordonnees_inversees``, ``note_crs`` (and, once members are derived from the perimeters,
 ``perimetre_sans_unite`` and ``regle_du_point``:
 :mod:`~pipeline.sources.cpts_listing.perimeter_members`).

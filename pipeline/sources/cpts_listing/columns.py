@@ -1,5 +1,6 @@
-"""A CSV listing's columns beyond the required ones, checked: the commune names beside the codes, and the columns
-the reader did not read (both reported as listing anomalies, never refusing the file)."""
+"""A CSV listing's columns beyond the required ones, checked: the commune names beside the codes, a CPTS's statut and
+date given differently on its rows, and the columns the reader did not read (all reported as listing anomalies,
+never refusing the file)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pipeline.sources.cpts_listing.model import NAME_COLUMN, OPTIONAL_COLUMNS, R
 
 #: Anomaly kind of a commune name that is not its code's.
 NAME_KIND = "nom_commune_different"
+#: Anomaly kind of a CPTS whose rows give several statuts or dates.
+STATUS_KIND = "statut_incoherent"
 
 
 def commune_name_issues(frame: pd.DataFrame, cog_mapping: pd.DataFrame, units: pd.DataFrame,
@@ -46,3 +49,31 @@ def unread_column_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, An
     known = ", ".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, NAME_COLUMN))
     return [issue(listing, UNREAD, None, None, line,
                   f"hors du format ({known}) : " + ", ".join(f"« {h} »" for h in unread))]
+
+
+def status_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
+    """One anomaly (``statut_incoherent``) per CPTS of a CSV listing (``line`` column) whose rows give several
+    statuts or several dates: the first one,
+    in line order, is the CPTS's (as the coverage reads it), and the others are named with their lines (a review:
+    « ACI signé » on one row and « projet » on the next were loaded without a word)."""
+    out = []
+    for _, rows in frame.sort_values("line").groupby("cpts_id", sort=True):
+        said = []
+        for column, label, kept in (("statut", "statut", "retenu"), ("date", "date", "retenue")):
+            if column not in rows:
+                continue
+            given = rows.dropna(subset=[column])
+            values = list(dict.fromkeys(str(v) for v in given[column]))
+            if len(values) > 1:
+                lines = {value: [int(n) for n in given.loc[given[column].astype(str) == value, "line"]]
+                         for value in values}
+
+                def where(value: str, lines: dict[str, list[int]] = lines) -> str:
+                    return ("ligne " if len(lines[value]) == 1 else "lignes ") + ", ".join(map(str, lines[value]))
+
+                said.append(f"{label} « {values[0]} » ({where(values[0])}), {kept}, mais aussi "
+                            + ", ".join(f"« {v} » ({where(v)})" for v in values[1:]))
+        if said:
+            out.append(issue(listing, STATUS_KIND, rows["cpts"].iloc[0], None, int(rows["line"].iloc[0]),
+                             " ; ".join(said) + " : corrigez la liste pour qu'une seule valeur reste"))
+    return out

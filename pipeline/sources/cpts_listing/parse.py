@@ -28,14 +28,16 @@ from pipeline.sources.cpts_listing.perimeters import RESERVED, read_features
 from pipeline.sources.delimited import excel_separator, plural_fields, sniff_delimiter, title_lines
 from pipeline.sources.files import decode_text
 from pipeline.sources.listing_headers import CPTS_SYNONYMS, header_key
+from pipeline.sources.od_totals import is_total
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The other forms a French spreadsheet writes a date in: « 01/03/2022 » (day first, as the French locale does; a
 #: review's ARS export was refused for it) and « 2022-03-01 00:00:00 » (a date cell saved with its time).
 _FRENCH_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: 00:00(?::00)?)?$")
 _MIDNIGHT_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(?::00)?$")
-#: Listing separators: the three a spreadsheet writes.
-LISTING_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+#: Listing separators: the three a spreadsheet writes, and « | » of database exports (a review was told « colonnes
+#: obligatoires absentes » for « cpts|code_insee »).
+LISTING_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 
 
 def decode_utf8(data: bytes, path: str | Path | None = None) -> str:
@@ -53,11 +55,27 @@ def canonical_statut(value: str) -> str | None:
     return table.get(fold(value))
 
 
+#: A name starting as a total's label does (« Grand total », « Total CPTS Alpha », « Sous-total (2) »).
+_TOTAL_START = re.compile(r"(?:grand |sous[ -]?)?tota(?:l|ux)\b")
+
+
+def _commune_like(code: str) -> bool:
+    """Whether ``code`` may be a commune's: five characters of a code (four digits once lost their zero, « 4070 »),
+    never a count (« 2 ») nor a département « 00 »."""
+    code = code.strip()
+    if code.isdigit() and len(code) == 4:
+        code = "0" + code
+    return len(code) == 5 and is_insee_code(code) and not code.startswith("00")
+
+
 def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str], str | None, str | None]:
     """Validate the name, status and date of one row or feature: (errors, statut, date)."""
     errors = []
     if not cpts:
         errors.append(f"{where}nom de CPTS (« cpts ») vide")
+    elif is_total(cpts):  # « Total », « TOTAL : », « Sous-total », « Total général », as a spreadsheet writes them
+        # A review: « TOTAL;2 » under the rows became a CPTS « TOTAL » (a total row with an empty code was refused).
+        errors.append(f"{where}ligne de total (« {cpts} ») à la place d'une CPTS : supprimez-la")
     canon = None
     if statut:
         canon = canonical_statut(statut)
@@ -213,6 +231,10 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
 
         cpts, code = one_line(get("cpts")), get("code_insee")
         row_errors, statut, day = check_fields(cpts, get("statut"), get("date"), "")
+        if not is_total(cpts) and _TOTAL_START.match(ascii_fold(cpts).lower()) and not _commune_like(code):
+            # « Grand total;4 », « Total CPTS Alpha;2 » (a spreadsheet's subtotal): no commune code, a total's label
+            # first (a re-check: loaded as CPTS); « Total Santé Gap;05013 » names a commune, it is a CPTS.
+            row_errors.append(f"ligne de total (« {cpts} ») à la place d'une CPTS : supprimez-la")
         if not code:
             row_errors.append("code INSEE (« code_insee ») vide")
         errors.extend((line_start, e) for e in row_errors)
@@ -238,9 +260,10 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
 
 
 def one_line(name: str) -> str:
-    """A name on one line: a line break typed in a spreadsheet cell (Alt+Entrée) or a tab, with the spaces around
-    it, becomes one space (a review: such a name split the progress lines of « make diagnostics » in two)."""
-    return re.sub(r"\s*[\r\n\t\v\f\u2028\u2029\x85]+\s*", " ", name)
+    """A name on one line, its spaces single: a line break typed in a spreadsheet cell (Alt+Entrée), a tab, a
+    no-break space or several spaces become one space (a review: such a name split the progress lines of « make
+    diagnostics » in two; « CPTS  Trail » and « CPTS\u00a0Trail » made a second CPTS beside « CPTS Trail »)."""
+    return re.sub(r"\s+", " ", name)
 
 
 def _text(value: Any) -> str:

@@ -16,7 +16,7 @@ from pipeline.geography import (
     normalise_insee_code,
     paris_postal_arrondissement,
 )
-from pipeline.sources.cpts_listing.columns import commune_name_issues, unread_column_issues
+from pipeline.sources.cpts_listing.columns import commune_name_issues, status_issues, unread_column_issues
 from pipeline.sources.cpts_listing.homonyms import find_probable_homonyms, homonym_issues
 from pipeline.sources.cpts_listing.ids import assign_ids
 from pipeline.sources.cpts_listing.model import (
@@ -325,6 +325,7 @@ def resolve_listing(
     issues.extend(name_issues(frame, listing))
     perimeters = None
     if "code_insee" in frame.columns:
+        issues.extend(status_issues(frame, listing))
         members, code_issues = resolve_codes(frame, cog_mapping, units, listing)
         issues.extend(code_issues)
         members, dup_issues = duplicate_issues(members, listing)

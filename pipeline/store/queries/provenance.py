@@ -32,6 +32,12 @@ def loaded_files(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str,
     ).fetchall()]
 
 
+def contours_year(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The year of the loaded commune contours (« 2018 » from the mirror, Etalab's year online), or None."""
+    years = [vintage for vintage, *_ in loaded_files(con, "contours-communes")]
+    return years[-1] if years else None
+
+
 def source_sha(con: duckdb.DuckDBPyConnection, source: str, combined: bool = False) -> str | None:
     """Checksum of a loaded source (the combined row of a multi-vintage source when ``combined``)."""
     condition = "vintage LIKE '%,%'" if combined else "vintage NOT LIKE '%,%'"

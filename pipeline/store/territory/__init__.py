@@ -136,12 +136,15 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
     elif kind == "epci":
         value = re.sub(r"[\s.\u00a0\u202f]", "", value) if re.fullmatch(r"[\d\s.\u00a0\u202f]+", value) else value
         epci = geography.epci_name(con, value)  # a SIREN copied as « 200 067 106 » is 200067106
-        if epci is None and len(same := same_name(geography.epcis(con), "nom", value)) == 1:
-            value, epci = str(same["code"].iloc[0]), str(same["nom"].iloc[0])  # its exact name, as suggested
-        if epci is None and (named := beyond_zones.epcis_named(con, value)):  # its INSEE label, loaded or not
+        if epci is None:  # a name: the COG's of a loaded EPCI (« CC des 2 Vallées »), or an INSEE label of any
+            # (« CC des Deux Vallées », borne by that one and another): a re-check got one EPCI on a national load,
+            # two on a load of some départements, for the same name.
+            named = sorted({*map(str, same_name(geography.epcis(con), "nom", value)["code"]),
+                            *beyond_zones.epcis_named(con, value)})
             if len(named) > 1:
                 raise beyond_zones.homonyms(con, "EPCI", value, named)
-            value, epci = named[0], geography.epci_name(con, named[0])
+            if named:
+                value, epci = named[0], geography.epci_name(con, named[0])
         if epci is None:
             loaded = provenance.loaded_departements(con)
             if loaded and (elsewhere := geography.epci_departements(con, value)):

@@ -86,7 +86,10 @@ def suggest(value: str, names: pd.Series, codes: pd.Series, limit: int = 3,
     if not close:
         return ""
     write = shown or (lambda name, code: f"{name} ({code})")
-    hits = [write(str(names[normalised == c].iloc[0]), str(codes[normalised == c].iloc[0])) for c in close]
+    # Every bearer of a close name: « CPTS du Verdon » of two listings are two suggestions (a review was offered
+    # the second listing's only).
+    hits = list(dict.fromkeys(write(str(name), str(code)) for c in close
+                              for name, code in zip(names[normalised == c], codes[normalised == c], strict=True)))
     return " ; vouliez-vous dire : " + ", ".join(hits) + " ?"
 
 

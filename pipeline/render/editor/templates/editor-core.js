@@ -82,6 +82,8 @@
     // here are those of its part in the zone only, so they are « non disponible », not partial figures read as the
     // CPTS's (a review: a CPTS crossing the région's boundary read « taille 1, il manque 20 112 habitants »).
     var beyondTheZone = 0;
+    // The CPTS edited (null: a new perimeter, whose codes off the page make its population unknown).
+    var editedCpts = null;
 
     /** Set the perimeter edits start from, and the CPTS being edited (name and listing, or null); ``outsideZone``:
         how many of its units outside the zone it keeps (an imported redraw may have dropped some), else its
@@ -91,6 +93,7 @@
       beyondTheLoad = 0;
       beyondPopulation = 0;
       beyondTheZone = 0;
+      editedCpts = edited;
       for (var p = 0; p < P.nom.length; p++) {
         if (P.nom[p] !== edited || P.liste[p] !== listing) { continue; }
         if (P.hors_base && P.hors_base[p]) { beyondTheLoad = P.hors_base[p] < 0 ? null : P.hors_base[p]; }
@@ -122,7 +125,8 @@
           beyondPopulation = beyondPopulation === null || population === null ? null : beyondPopulation + population;
         });
       }
-      if (edited !== null && typeof outsideZone === 'number') { beyondTheZone = outsideZone; }
+      // A CPTS's units kept beyond the zone, or the codes of an imported plain list this page does not hold.
+      if (typeof outsideZone === 'number') { beyondTheZone = outsideZone; }
       // Claims by CPTS other than the one being edited (its name in its listing, as the diagnostic leaves out).
       for (var u = 0; u < n; u++) {
         otherClaims[u] = U.claims[u].filter(function (p) { return P.nom[p] !== edited || P.liste[p] !== listing; });
@@ -390,7 +394,9 @@
       return {
         communes: codes(members),
         n_unites: members.length,
-        population: pop.population,
+        // A new perimeter (an imported list) with codes this page lacks: its population is unknown here (a review:
+        // Digne's « 17 979 habitants » for Digne and Gap); a CPTS's is that of its units here, its whole said apart.
+        population: editedCpts === null && beyondTheZone > 0 ? null : pop.population,
         population_connue: pop.known,
         unites_sans_population: pop.missing,
         population_par_annee: byYear,

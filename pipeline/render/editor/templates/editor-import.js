@@ -201,6 +201,10 @@
           (isUpper(c) && !isLetter(before) && isUpper(after) && isLower(beyond)) ||
           (isLower(c) && isUpper(before) && isUpper(after))) {
         score -= 3;
+      } else if (((c === 'ù' || c === 'Ù') && 'oO'.indexOf(before) < 0) ||
+                 ((c === 'î' || c === 'Î') && 'aeiouyAEIOUY'.indexOf(after) >= 0) ||
+                 ((c === 'ô' || c === 'Ô') && 'oO'.indexOf(before) >= 0)) {
+        score -= 2;  // « ù » only in « où », « î » never before a vowel, « ô » never after « o » (Mac Roman's Ÿ Œ Ù)
       } else if (COMMON_LETTERS.indexOf(c) >= 0) {
         score += 2;
       } else if (RARE_LETTERS.indexOf(c) >= 0) {

@@ -122,6 +122,10 @@
     /** Why the edited CPTS reaches beyond the loaded départements (its diagnostic's reason), or null. */
     function beyondWhy(s) {
       if (s.n_unites === 0) { return null; }
+      if (offPage(s) && s.cpts_editee === null) {  // an imported list: what the page lacks is not known
+        return plural(s.unites_hors_zone, 'code de la liste importée est absent', 'codes de la liste importée sont ' +
+          'absents') + ' de cette page (hors de sa zone ou des départements chargés, ou inconnus)';
+      }
       if (offPage(s)) {
         return plural(s.unites_hors_zone, 'unité de la CPTS est', 'unités de la CPTS sont') + ' hors de la zone ' +
           'de cette page (choisissez une zone qui la contient entière)';
@@ -190,14 +194,20 @@
         fillList('l-partage', partageItems(s));
         return;
       }
+      // Units of the perimeter off this page (beyond its zone or the load): their claims are not on the page, and
+      // the figure is that of its units here, as its diagnostic's (a review read « Aucune unité revendiquée » for a
+      // CPTS whose commune beyond the load another CPTS claims).
+      var off = s.n_unites ? (s.unites_hors_zone || 0) + (s.communes_hors_base === null ? 1 : s.communes_hors_base) : 0;
+      var offText = off ? ' (parmi ses unités de cette page ; celles hors de la page ne sont pas comptées)' : '';
       if (!s.unites_partagees.length) {
-        setText('v-partage', s.n_unites ? 'Aucune unité revendiquée par une autre CPTS.' : '—');
+        setText('v-partage', s.n_unites ? 'Aucune unité revendiquée par une autre CPTS' + offText + '.' : '—');
         fillList('l-partage', []);
         return;
       }
       setText('v-partage', plural(s.unites_partagees.length, 'unité partagée', 'unités partagées') + ', ' +
         habitants(s.population_partagee) +
-        (s.part_population_partagee === null ? '' : ' (' + pct(s.part_population_partagee) + ' de la population)'));
+        (s.part_population_partagee === null ? '' : ' (' + pct(s.part_population_partagee) + ' de la population)') +
+        offText);
       fillList('l-partage', partageItems(s));
     }
 
@@ -244,8 +254,9 @@
     function renderParts(s) {
       var text = '';
       if (beyondWhy(s)) {  // as the diagnostic's section (pipeline.render.sections.pertinence)
-        text = 'Continuité du périmètre : non disponible (' + (offPage(s) ? 'ses unités hors de la zone de cette ' +
-          'page n\'y ont pas de contour' : 'ses communes hors des départements chargés dans la base n\'y ont pas ' +
+        text = 'Continuité du périmètre : non disponible (' + (offPage(s) ? (s.cpts_editee === null
+          ? 'ses codes absents de cette page n\'y ont pas de contour' : 'ses unités hors de la zone de cette page ' +
+            'n\'y ont pas de contour') : 'ses communes hors des départements chargés dans la base n\'y ont pas ' +
           'de contour') + ').';
       } else if (s.n_unites > 1) {
         var drawn = s.parties_dessinees;
@@ -271,8 +282,9 @@
             ' dans le périmètre');
       };
       // The diagnostic's caveat (pipeline.app.sections.pertinence.CUT_BEYOND_THE_LOAD).
-      setText('v-coupes-hors-base', beyondWhy(s) ? 'Zones coupées : les ' + (offPage(s) ? 'unités de la CPTS hors ' +
-        'de la zone de cette page' : 'communes de la CPTS hors des départements chargés') + ' ne sont placées dans ' +
+      setText('v-coupes-hors-base', beyondWhy(s) ? 'Zones coupées : les ' + (offPage(s) ? (s.cpts_editee === null
+        ? 'codes de la liste importée absents de cette page' : 'unités de la CPTS hors de la zone de cette page')
+        : 'communes de la CPTS hors des départements chargés') + ' ne sont placées dans ' +
         'aucune zone ; une zone qui en déborde a ses unités dans le périmètre « non disponible », et les zones ' +
         'atteintes par elles seules manquent.' : '');
       setText('v-bv', s.n_unites ? (s.bassins_coupes.length

@@ -217,7 +217,8 @@
 
   /** The codes the page does not hold: unknown ones, or communes outside its zone, which the page cannot tell apart
    *  (a review: a commune of another département was called « inconnu ») and which its export leaves out. */
-  function absent(codes, readAs) {
+  function absent(codes, readAs, kept) {
+    var fate = kept ? 'gardés tels quels' : 'absents de l\'export';
     readAs = readAs || {};
     function read(typed) { return Object.prototype.hasOwnProperty.call(readAs, typed) ? readAs[typed] : typed; }
     function shown(typed) { return read(typed) === typed ? typed : typed + ' lu ' + read(typed); }
@@ -229,8 +230,8 @@
     return [notCodes.length ? notCodes.map(function (t) { return '« ' + t + ' »'; }).join(', ') +
       (notCodes.length > 1 ? ' (ne sont pas des codes INSEE)' : ' (n\'est pas un code INSEE)') : '',
       other.length ? other.map(shown).join(', ') + ' (codes inconnus, ou communes hors de la zone de cette page : ' +
-      'absents de l\'export)' : '', unloaded.length ? unloaded.map(shown).join(', ') + ' (hors des départements ' +
-      'chargés dans la base : absents de l\'export ; make data DEPARTEMENTS=… les ajoute)' : ''
+      fate + ')' : '', unloaded.length ? unloaded.map(shown).join(', ') + ' (hors des départements ' +
+      'chargés dans la base : ' + fate + ' ; make data DEPARTEMENTS=… les ajoute)' : ''
     ].filter(Boolean).join(' ; ');
   }
 
@@ -284,6 +285,16 @@
     return render();
   }
 
+  /** ``load``, for a new perimeter without the codes an imported list kept beyond the page: the codes given are
+   *  the whole perimeter (a CPTS edited keeps its units beyond the zone and the load, as its listing has them). */
+  function loadAnew(codes) {
+    if (base.cpts !== null || !base.beyond || !base.beyond.length) { return load(codes); }
+    return asOneEdit(function () {
+      rebaseTo({ units: base.units, cpts: null, liste: null, nom: base.nom, beyond: [] });
+      return load(codes);
+    });
+  }
+
   function startFrom(p) {
     remember();
     rebaseTo({ units: D.perimeters.units[p].slice(), cpts: D.perimeters.nom[p], liste: D.perimeters.liste[p],
@@ -309,7 +320,7 @@
   /** The edited CPTS's units outside the page's zone: those it is listed with when started from, those of the
    *  imported file when read from one (a review: the export left them out while naming the CPTS redrawn, so its
    *  diagnostic read them as removed: 12 units, 112 994 inhabitants, against 14 and 121 400). */
-  function beyondTheZone() { return base.cpts !== null && base.beyond ? base.beyond : []; }
+  function beyondTheZone() { return base.beyond ? base.beyond : []; }
 
   /** The edited CPTS's communes its listing names outside the loaded départements: written back by « Exporter »
    *  as listed (a review: left out, the file's diagnostic read the CPTS without them, taille 1 where the page said
@@ -319,7 +330,7 @@
   function csvText() { return model.toCsv(selected, base.cpts, base.liste, beyondTheZone().concat(beyondTheLoad())); }
 
   function exportCsv() {
-    if (!currentState().n_unites) {
+    if (!currentState().n_unites && !beyondTheZone().length) {
       message('Périmètre vide : rien à exporter');
       return;
     }
@@ -332,7 +343,11 @@
     document.body.removeChild(link);
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
     var beyond = beyondTheZone();
-    message(plural(currentState().n_unites, 'unité exportée', 'unités exportées') + (beyond.length ?
+    message(plural(currentState().n_unites, 'unité exportée', 'unités exportées') + (beyond.length && base.cpts === null
+      ? ', et ' + plural(beyond.length, 'code absent', 'codes absents') + ' de cette page, gardé' +
+        (beyond.length > 1 ? 's' : '') + ' tel' + (beyond.length > 1 ? 's' : '') + ' qu’importé' +
+        (beyond.length > 1 ? 's' : '') + ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')'
+      : beyond.length ?
       ', et ' + plural(beyond.length, 'unité', 'unités') + ' de ' + base.cpts + ' hors de la zone de cette page, ' +
       'gardée' + (beyond.length > 1 ? 's' : '') + ' telle' + (beyond.length > 1 ? 's' : '') + ' que listée' +
       (beyond.length > 1 ? 's' : '') + ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')'
@@ -385,7 +400,7 @@
     load(base.units.map(function (m) { return U.code[m]; }));
   });
   byId('btn-clear').addEventListener('click', function () {
-    load([]);
+    loadAnew([]);
     message('Périmètre vidé', true);  // not « 0 unité chargée » (a review)
   });
   byId('btn-import').addEventListener('click', function () { byId('file-import').click(); });
@@ -471,6 +486,11 @@
           if (code === null || model.index.has(code) || all.indexOf(code) !== i) { return false; }
           return unloaded.indexOf(code) >= 0 || !isLoadedDepartement(code);
         });
+      var absentCodes = target.p >= 0 ? [] : codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
+        function (code, i, all) {
+          return code !== null && all.indexOf(code) === i && !model.index.has(code) &&
+            !Object.prototype.hasOwnProperty.call(former, code) && !D.cities[code];
+        });
       // One import, one undo entry: the CPTS edited and the units change together.
       asOneEdit(function () {
         if (target.p >= 0) {
@@ -480,19 +500,27 @@
           base.imported = true;
           // Its figures, whole when none is kept beyond the zone or the load.
           model.rebase(base.units, base.cpts, base.liste, kept.length, keptUnloaded);
-        } else if (target.nom !== undefined) {
-          rebaseTo({ units: [], cpts: null, liste: null, nom: target.nom });
+        } else if (target.nom !== undefined || base.cpts === null) {
+          // A plain list's codes the page does not hold (outside its zone or the load, or unknown) are kept for the
+          // export and make its figures « non disponible », as TERRITORY=fichier: counts or refuses them (a review:
+          // Gap dropped, « taille 1 » where the file's diagnostic gives 2).
+          rebaseTo({ units: [], cpts: null, liste: null, beyond: absentCodes,
+                     nom: target.nom !== undefined ? target.nom : byId('perimeter-name').value });
           restyleAll();
         }
         load(codes.filter(function (c) {
           var code = Import.normaliseCode(c).code;
-          return kept.indexOf(code) < 0 && keptUnloaded.indexOf(code) < 0;
+          return kept.indexOf(code) < 0 && keptUnloaded.indexOf(code) < 0 && absentCodes.indexOf(code) < 0;
         }));
+        lastUnknown = lastUnknown.concat(absentCodes);  // not on the page, still its state's « codes_inconnus »
       });
       var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
       var notes = table.notes.concat(read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
         base.cpts + ' hors de la zone de cette page, gardée' + (kept.length > 1 ? 's' : '') + ' pour l’export'] : [],
-        keptUnloaded.length ? [beyondTheLoadNote(keptUnloaded)] : []);
+        keptUnloaded.length ? [beyondTheLoadNote(keptUnloaded)] : [],
+        absentCodes.length ? [plural(absentCodes.length, 'code absent', 'codes absents') + ' de cette page gardé' +
+          (absentCodes.length > 1 ? 's' : '') + ' pour l’export : ' + absent(absentCodes, {}, true) + ' ; population, ' +
+          'taille et flux du périmètre non disponibles ici'] : []);
       if (target.warning) {  // with what load() said (a re-check: the codes it could not place went unsaid)
         message([target.warning, byId('message').textContent].filter(Boolean).concat(notes).join(' ; '));
       } else if (notes.length || target.note) {
@@ -637,7 +665,7 @@
     /** Remove units; returns state(). */
     remove: function (code) { return setUnits(code, 0); },
     /** Replace the perimeter by these codes; returns state(). */
-    load: function (codes) { return load(codes); },
+    load: function (codes) { return loadAnew(codes); },
     /** Every figure of the panel (see the pipeline.render.editor docstring). */
     state: currentState,
     /** Start editing a listed CPTS (by name, and listing when a name is in several). */
