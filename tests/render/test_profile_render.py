@@ -17,7 +17,7 @@ from pipeline.render.sections.coverage import (
     structures_display,
     structures_not_applicable,
 )
-from pipeline.render.sections.display import NOT_AVAILABLE, shown
+from pipeline.render.sections.display import MAX_LISTED_WHOLE, NOT_AVAILABLE, TOP_LISTED_WHOLE, bounded, shown
 
 NNBSP = "\u202f"
 
@@ -91,3 +91,22 @@ def test_structure_rows_read_sans_objet_not_the_extraction_limit() -> None:
     marked = structures_not_applicable(table)
     assert str(marked.loc[1, "dont_liberaux"]) == "sans objet" and marked.loc[0, "dont_liberaux"] == 7
     assert pd.isna(marked.loc[0, "densite_region"]) and str(marked.loc[1, "densite_region"]) == "sans objet"
+
+
+def test_a_list_a_cpts_needs_whole_is_bounded_only_beyond_a_cpts_size() -> None:
+    """A review: a région's report printed its 947 communes and 322 units under 2,5 (most of its 102 pages). Those
+    lists are cut beyond 200 rows (a département's, a région's: the largest CPTS have some 150 communes), to the 50
+    first of the order given, in the table's own order, the note saying where all are."""
+    rows = MAX_LISTED_WHOLE + 1
+    data = pd.DataFrame({"Commune": [f"C{i:03d}" for i in range(rows)], "Population": list(range(rows))})
+    order = -data["Population"]  # the most populated first
+    table = bounded({"title": "Communes du territoire", "data": data}, order, "les plus peuplées", "communes.csv",
+                    limit=MAX_LISTED_WHOLE, top=TOP_LISTED_WHOLE)
+    assert table["title"] == f"Communes du territoire : les 50 unités les plus peuplées (sur {rows})"
+    kept = table["data"]
+    assert isinstance(kept, pd.DataFrame)
+    assert kept["Population"].tolist() == list(range(rows - 50, rows))  # the 50 largest, in the table's order
+    assert table["note"] == f"Les 50 unités les plus peuplées, sur {rows} ; toutes sont dans communes.csv."
+    whole = bounded({"title": "t", "data": data[:MAX_LISTED_WHOLE]}, order[:MAX_LISTED_WHOLE], "x", "y",
+                    limit=MAX_LISTED_WHOLE, top=TOP_LISTED_WHOLE)
+    assert len(whole["data"]) == MAX_LISTED_WHOLE and "note" not in whole  # a CPTS's 200 communes: all listed

@@ -24,7 +24,7 @@ from pipeline.render.sections.common import (
     plural,
     tables_place,
 )
-from pipeline.render.sections.display import shown
+from pipeline.render.sections.display import MAX_LISTED_WHOLE, TOP_LISTED_WHOLE, bounded, shown
 
 
 def _whole_cities_with_apl(d: Diagnostic) -> list[str]:
@@ -198,8 +198,13 @@ def access_section(d: Diagnostic) -> dict[str, Any]:
         flagged = communes[communes["APL 2023 < 2,5"] != "non"]
         apl_table = {"title": f"Unités sous le seuil de 2,5 ou sans APL publiée ({format_number(len(flagged))} sur "
                               f"{format_number(len(communes))})",
-                     "data": flagged,
+                     "data": flagged.reset_index(drop=True),
                      "note": "L'APL de toutes les unités est dans " + tables_place(d, "apl.csv", "APL") + "."}
+        # A région's hundreds of them are bounded too (a review: 322 rows, most of its 102 printed pages), the
+        # lowest APL first, the units without one last.
+        lowest = pd.to_numeric(per_unit["apl_2023"], errors="coerce")[(communes["APL 2023 < 2,5"] != "non").to_numpy()]
+        apl_table = bounded(apl_table, lowest, "à l'APL 2023 la plus basse", tables_place(d, "apl.csv", "APL"),
+                            limit=MAX_LISTED_WHOLE, top=TOP_LISTED_WHOLE)
     tables = [{"title": "APL aux médecins généralistes : territoire et références", "data": syn}]
     zones = _zones_table(d)
     if zones is not None:

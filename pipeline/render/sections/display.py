@@ -52,11 +52,16 @@ MAX_UNITS_LISTED = 40
 TOP_UNITS = 15
 #: Where every unit's figures are, for the notes of bounded tables.
 FULL_TABLE = "unites_profil.csv et la feuille « Profil par commune » de diagnostic.xlsx"
+#: Rows beyond which a list a CPTS needs whole (its communes, those under the APL threshold) is bounded: a
+#: département's or a région's, never a CPTS's (the largest have some 150 communes).
+MAX_LISTED_WHOLE = 200
+#: Rows kept then.
+TOP_LISTED_WHOLE = 50
 
 
 def bounded(table: dict[str, object], order: pd.Series, what: str, full: str = FULL_TABLE,
-            noun: str = "unités") -> dict[str, object]:
-    """A per-unit report table, cut to the :data:`TOP_UNITS` first rows of ``order`` on a large territory.
+            noun: str = "unités", limit: int = MAX_UNITS_LISTED, top: int = TOP_UNITS) -> dict[str, object]:
+    """A per-unit report table, cut to the ``top`` first rows of ``order`` beyond ``limit`` rows.
 
     Parameters
     ----------
@@ -70,14 +75,17 @@ def bounded(table: dict[str, object], order: pd.Series, what: str, full: str = F
         Where the full table is.
     noun
         What a row is (« unités », « lignes »).
+    limit, top
+        Rows beyond which the table is cut, and rows kept (:data:`MAX_UNITS_LISTED` and :data:`TOP_UNITS`, or
+        :data:`MAX_LISTED_WHOLE` and :data:`TOP_LISTED_WHOLE` for a list a CPTS needs whole).
     """
     data = table["data"]
     assert isinstance(data, pd.DataFrame)
-    if len(data) <= MAX_UNITS_LISTED:
+    if len(data) <= limit:
         return table
-    keep = order.reset_index(drop=True).sort_values(na_position="last").index[:TOP_UNITS]
-    note = f"Les {TOP_UNITS} {noun} {what}, sur {format_number(len(data))} ; toutes sont dans {full}."
+    keep = order.reset_index(drop=True).sort_values(na_position="last").index[:top]
+    note = f"Les {top} {noun} {what}, sur {format_number(len(data))} ; toutes sont dans {full}."
     previous = table.get("note")
-    return {**table, "title": f"{table['title']} : les {TOP_UNITS} {noun} {what} (sur {format_number(len(data))})",
+    return {**table, "title": f"{table['title']} : les {top} {noun} {what} (sur {format_number(len(data))})",
             "data": data.iloc[sorted(keep)].reset_index(drop=True),
             "note": f"{previous} {note}" if previous else note}

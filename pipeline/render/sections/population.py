@@ -13,7 +13,7 @@ from pipeline.render import charts
 from pipeline.render.column_catalogue import catalogue_column
 from pipeline.render.report import format_number
 from pipeline.render.sections.common import enumeration, fmt, plural
-from pipeline.render.sections.display import NOT_AVAILABLE, shown
+from pipeline.render.sections.display import MAX_LISTED_WHOLE, NOT_AVAILABLE, TOP_LISTED_WHOLE, bounded, shown
 from pipeline.render.table_spec import NOT_APPLICABLE_TEXT
 
 
@@ -215,12 +215,19 @@ def population_section(d: Diagnostic) -> dict[str, Any]:
                              "population": "Population légale", "annee_population": "Année",
                              "particularites": "Particularités (QPV, ZIP, ZAC)", "epci_nom": "EPCI",
                              "bv2022_nom": "Bassin de vie 2022"})
-    tables = [
+    # A département's or a région's hundreds of communes: the most populated are listed, all are in the tables (a
+    # review: the 947 rows of a région, with the units under 2,5, made most of its 102 printed pages).
+    listed = bounded(
         {"title": "Communes du territoire", "data": communes,
          "note": "Particularités : zonage ARS des médecins généralistes par QPV (ZIP, ZAC), millésime 2025, "
                  "connu pour la région PACA seulement ; « non renseigné » ailleurs ; « aucun QPV zoné » ne dit "
                  "rien du zonage ZIP/ZAC de la commune elle-même, que le fichier ne donne pas (non disponible) ; "
                  f"{QPV_FULL_LIST}. Année : année de la population légale (2017 à Mayotte, dernier recensement)."},
+        -pd.to_numeric(units["population"], errors="coerce").reset_index(drop=True), "les plus peuplées",
+        "le fichier communes.csv et la feuille « Communes » du classeur diagnostic.xlsx", limit=MAX_LISTED_WHOLE,
+        top=TOP_LISTED_WHOLE)
+    tables = [
+        listed,
         {"title": "Évolution de la population", "data": evolution},
         {"title": "Comparaison avec le département, la région et la France" if len(refs) <= 4 else
          "Comparaison avec chaque département et chaque région du territoire, et la France", "data": refs,
