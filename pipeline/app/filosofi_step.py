@@ -40,8 +40,6 @@ from pipeline.store.queries import characteristics as characteristics_queries
 from pipeline.store.queries import geography, provenance
 
 STEP_NAME = "revenus Filosofi INSEE"
-#: Advanced and test setting: another address for INSEE's Filosofi zips (a local copy, a test server).
-FILOSOFI_URL_ENV = config.FILOSOFI_URL_ENV
 #: Unmapped codes printed by ``make data`` (the table holds them all).
 SHOWN_UNMAPPED = 20
 

@@ -21,7 +21,7 @@ nombre         no        positive integer: members the row stands for (default 1
                          at most :data:`MAX_COUNT`; « 1 000 », « 2,0 » read)
 =============  ========  ====================================================
 
-Headers are read by their words (:func:`format_column`: « Code RPPS »,
+Headers are read by their words (:mod:`.adherent_headers`: « Code RPPS »,
 « N°RPPS », « Nombre d'adhérents », « Total adhérents », « Gouvernance (oui/non) »; « Adhérents » alone when it
 holds whole numbers, while its « non » in an oui/non column is refused); title lines above the header are
 skipped. Other columns (names, e-mails) are not kept, and are named in a note. Two header names that read as
@@ -39,6 +39,15 @@ import pandas as pd
 from pipeline.errors import DataError
 from pipeline.geography import ascii_fold
 from pipeline.nomenclatures import GROUPES_STRUCTURES
+from pipeline.sources.adherent_headers import (
+    MEMBER_WORDS,
+    MEMBERS_ONLY,
+    PERSON_WORDS,
+    exact_column,
+    folded_name,
+    format_column,
+    format_columns,
+)
 from pipeline.sources.adherent_professions import (
     TRAME_ROWS,
     names_one_structure,
@@ -49,24 +58,7 @@ from pipeline.sources.delimited import header_line, parse_csv_text
 from pipeline.sources.files import MAX_LISTED, first_listed, read_text_checked
 from pipeline.sources.member_numbers import member_number
 
-#: Header names (folded) read as a column of the format.
-HEADER_ALIASES: dict[str, str] = {
-    "numero_rpps": "rpps", "n_rpps": "rpps", "no_rpps": "rpps", "num_rpps": "rpps", "identifiant_rpps": "rpps",
-    "rpps_id": "rpps", "profession_exercee": "profession", "participation_gouvernance": "gouvernance",
-    "participation_elaboration": "elaboration", "nb": "nombre", "effectif": "nombre", "effectifs": "nombre",
-    "nbre": "nombre", "nbr": "nombre",
-}
-#: Words of a header counting something (« Nbre d'adhérents »), and what a members file counts (« Nombre de
-#: professionnels », « Nombre de PS »); a count of something else (« Nombre de patients ») is no ``nombre``.
-_COUNT_WORDS = frozenset(("nombre", "nb", "nbre", "nbr", "effectif", "effectifs", "total"))
-#: ... of persons (« Nombre de professionnels »): on a structure's row, that is its staff, not structures.
-_PERSON_WORDS = frozenset(("professionnel", "professionnels", "ps", "personne", "personnes"))
-_MEMBER_WORDS = frozenset(("adherent", "adherents", "adherente", "adherentes", "membre", "membres", "inscrit",
-                           "inscrits", "inscrite", "inscrites", *_PERSON_WORDS))
 COLUMNS = ["profession", "groupe", "rpps", "rpps_probleme", "gouvernance", "elaboration", "nombre", "ligne"]
-OPTIONAL = ("rpps", "adeli", "gouvernance", "elaboration", "nombre")
-#: Columns of the format read from the file (the others are not kept).
-FORMAT_COLUMNS = ("profession", *OPTIONAL)
 #: Largest ``nombre`` of one row. A row stands for members of one profession in one CPTS; the largest CPTS
 #: (taille 4, a few hundred thousand inhabitants) count a few thousand professionals in all, so a larger figure
 #: is a typo (a pasted total, an RPPS in the wrong column); the bound also keeps every sum far inside 64-bit
@@ -107,59 +99,13 @@ def _yes_no(value: object) -> bool | str | None:
     return str(value)
 
 
-def _folded(name: str) -> str:
-    return re.sub(r"[^a-z]+", "_", ascii_fold(name)).strip("_")
-
-
-def _exact_column(name: str) -> str | None:
-    """The column of the format a header names exactly, or by a known alias (« N° RPPS »), else None."""
-    canonical = HEADER_ALIASES.get(_folded(name), _folded(name))
-    return canonical if canonical in FORMAT_COLUMNS else None
-
-
-#: Words of a header about another person than the member (their replacement, successor, partner…).
-_SOMEONE_ELSE = frozenset(("remplacant", "remplacante", "remplacants", "successeur", "associe", "associes",
-                           "collaborateur", "collaboratrice", "conjoint", "suppleant", "suppleante"))
-
-
-def format_column(name: str) -> str | None:
-    """The column of the format a header names, exactly or by its words (« Code RPPS », « RPPS/ADELI »,
-    « Identification nationale PP », « Nombre d'adhérents », « Gouvernance (oui/non) », « Participation à
-    l'élaboration du projet de santé »), or None (a review: such headers were dropped without a word, and the
-    figures were wrong). A count of something else (« Nombre de patients ») is no ``nombre``."""
-    if (exact := _exact_column(name)) is not None:
-        return exact
-    folded = _folded(name)
-    words = set(folded.split("_"))
-    if words & _SOMEONE_ELSE:  # « RPPS du remplaçant »: not the member's number (a re-check: read as theirs)
-        return None
-    # « N°RPPS », « NumRPPS » fold to one word (a review: such a header was not read, and members practising
-    # elsewhere were counted in the shares).
-    if "rpps" in folded or {"identification", "nationale"} <= words:
-        return "rpps"
-    if "adeli" in folded:
-        return "adeli"
-    if "gouvernance" in words:
-        return "gouvernance"
-    if "elaboration" in words:
-        return "elaboration"
-    if words & _COUNT_WORDS and words & _MEMBER_WORDS:
-        return "nombre"
-    return "profession" if folded.startswith("profession") else None
-
-
-#: Words of a header that only says « members » (« Adhérents », « Membres de la CPTS »): its cells say how many, or
-#: whether the row is a member.
-_MEMBERS_ONLY = frozenset(_MEMBER_WORDS - _PERSON_WORDS | {"de", "la", "le", "du", "cpts", "a", "e", "es"})
-
-
 def _members_only_column(frame: pd.DataFrame, columns: dict[str, str], lines: pd.Series) -> list[tuple[int, str]]:
     """Read a column headed by members' words alone (« Adhérents ») as ``nombre`` when it holds whole numbers (a
     review: « Médecins généralistes;12 » under « Adhérents » counted one); when it says oui/non, the « non »
     rows as errors (a non-member counted as a member). Updates ``columns``; returns the errors with their lines."""
     for name in frame.columns:
-        if name in columns.values() or not set(_folded(name).split("_")) <= _MEMBERS_ONLY \
-                or not set(_folded(name).split("_")) & _MEMBER_WORDS:
+        if name in columns.values() or not set(folded_name(name).split("_")) <= MEMBERS_ONLY \
+                or not set(folded_name(name).split("_")) & MEMBER_WORDS:
             continue
         cells = [str(v).strip() for v in frame[name].fillna("")]
         if "nombre" not in columns and all(_whole_number(c) is not None for c in cells if c):
@@ -169,45 +115,6 @@ def _members_only_column(frame: pd.DataFrame, columns: dict[str, str], lines: pd
                                 "lignes des non-adhérents") for line, cell in zip(lines, cells, strict=True)
                     if _yes_no(cell) is False]
     return []
-
-
-def _same_again(name: str, canonical: str) -> bool:
-    """Whether a header read as ``canonical`` by its words holds that column's values, not a detail beside it: a
-    number (RPPS, ADELI, a count) or a yes/no (governance, elaboration)."""
-    if canonical in ("rpps", "adeli", "nombre"):
-        return True
-    return canonical in ("gouvernance", "elaboration") and set(_folded(name).split("_")) - {canonical} <= {
-        "oui", "non", "o", "n", ""}
-
-
-def _format_columns(header: list[str], path: str | Path, header_at: int) -> dict[str, str]:
-    """Column of the format → the file's header name that holds it.
-
-    Raises
-    ------
-    DataError
-        Two header names read as the same column of the format (each such
-        column named, with the header line).
-    """
-    exact = {name: _exact_column(name) for name in header}
-    found: dict[str, list[str]] = {}
-    for name, canonical in exact.items():
-        if canonical is not None:
-            found.setdefault(canonical, []).append(name)
-    # By their words only the columns no header names exactly: « Profession (si autre) » beside « Profession »,
-    # « Fonction dans la gouvernance » beside « Gouvernance » are details, not a second column (a review). But a
-    # number (« Code RPPS », « Nombre d'adhérents ») or a yes/no (« Gouvernance (oui/non) ») is that column again:
-    # one of the two was dropped without a word (a review: « Nombre » 3 beside « Nombre d'adhérents » 40).
-    named = set(found)
-    for name in (n for n, canonical in exact.items() if canonical is None):
-        if (canonical := format_column(name)) is not None and (canonical not in named or _same_again(name, canonical)):
-            found.setdefault(canonical, []).append(name)
-    clashes = [", ".join(f"« {n} »" for n in names[:-1]) + f" et « {names[-1]} » désignent la même colonne "
-               f"« {canonical} »" for canonical, names in found.items() if len(names) > 1]
-    if clashes:
-        raise DataError("Colonnes en double dans l'en-tête : " + " ; ".join(clashes)
-                        + " (gardez-en une seule, ou renommez les autres)", path, header_at)
-    return {canonical: names[0] for canonical, names in found.items()}
 
 
 #: A whole number of members as typed or exported: « 12 », « 1 000 », « 2.0 », « 2,00 ».
@@ -250,10 +157,10 @@ def _is_header(cells: list[str]) -> bool:
     named = [c for c in cells if format_column(c) == "profession"]
     if len(kinds) > 1:  # beside other columns (« Nom;Profession »), a header in a few words, without a date
         # (a title « Professionnels adhérents;mise à jour le 12/01/2024 », a review)
-        return any(len(_folded(c).split("_")) <= 3 for c in named) and not any(_DATED.search(c) for c in cells)
+        return any(len(folded_name(c).split("_")) <= 3 for c in named) and not any(_DATED.search(c) for c in cells)
     # Alone on its line, the cell must be the column's name itself (« Profession », « Professions »): a short title
     # (« Professions adhérentes ») starts with the same word (a code review).
-    return any(_folded(c) in ("profession", "professions") or _exact_column(c) == "profession" for c in named)
+    return any(folded_name(c) in ("profession", "professions") or exact_column(c) == "profession" for c in named)
 
 
 def read_adherents(path: str | Path) -> pd.DataFrame:
@@ -288,7 +195,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
                            is_data=lambda cells: any(profession_group(c) is not None for c in cells if c.strip()))
     header_at = header_line(text) + len(titles)
     lines = frame.pop(_LINE).astype("int64")
-    columns = _format_columns(list(frame.columns), path, header_at)
+    columns = format_columns(list(frame.columns), path, header_at)
     if "profession" not in columns:
         raise DataError("Colonnes absentes : profession", path, header_at)
     if frame.empty:  # as for FLUX=: an empty file would give a table of zeros that looks like a real answer
@@ -332,7 +239,7 @@ def read_adherents(path: str | Path) -> pd.DataFrame:
     counts: list[int] = []
     # « Nombre de professionnels » on a structure's row is its staff (a code review: 12 MSP read for one MSP of
     # 12 professionals); the format's « nombre » there counts structures.
-    persons = "nombre" in columns and bool(set(_folded(columns["nombre"]).split("_")) & _PERSON_WORDS)
+    persons = "nombre" in columns and bool(set(folded_name(columns["nombre"]).split("_")) & PERSON_WORDS)
     for line, value, number, group, typed in zip(lines, column("nombre"), out["rpps"], groups, professions,
                                                  strict=True):
         count = _member_count(value)

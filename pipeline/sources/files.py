@@ -225,13 +225,11 @@ _UTF8_SEQUENCE = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xc5[\x92\x93\xb8
 #: Accented letters of French text, common ones (+2 to a reading) and rarer ones (+1); signs that may stand beside a
 #: letter in French text (0). Any other character beyond ASCII beside a letter counts against a reading (-2), as do
 #: « ù » elsewhere than in « où », « î » before a vowel and « ô » after « o » (Mac Roman's « Ÿ », « Œ » and « Ù » read
-#: by Windows-1252), and
-#: so does a letter whose case breaks its word (-3: see :func:`_plausibility`); « € » beside a
+#: by Windows-1252), and so does a letter whose case breaks its word (-3: see :func:`_plausibility`); « € » beside a
 #: number counts for a reading (+1), « ¤ » there against it (-2).
 _COMMON_LETTERS = frozenset("àâçéèêîôûùœÀÂÇÉÈÊÎÔÛÙŒ")
 _RARE_LETTERS = frozenset("ëïüÿäöæËÏÜŸÄÖÆ")
 _NEUTRAL_SIGNS = frozenset("«»‘’“”…–—\u00a0\u202f°€·")
-_VOWELS = frozenset("aeiouyAEIOUY")
 
 
 def _plausibility(text: str) -> int:
@@ -254,7 +252,7 @@ def _plausibility(text: str) -> int:
                 char.isupper() and not before.isalpha() and after.isupper() and beyond.islower()) or (
                 char.islower() and before.isupper() and after.isupper()):
             score -= 3
-        elif (char in "ùÙ" and before not in "oO") or (char in "îÎ" and after in _VOWELS) or (
+        elif (char in "ùÙ" and before not in "oO") or (char in "îÎ" and after in "aeiouyAEIOUY") or (
                 char in "ôÔ" and before in "oO"):
             # « ù » is French only in « où », « î » never before a vowel, « ô » never after « o » (Mac Roman's « Ÿ »,
             # « Œ », « Ù » read as Windows-1252: « L'HAÙ », « Îuvre », « Oô »)

@@ -143,6 +143,14 @@ def zone_labels() -> dict[tuple[str, str], dict[str, str]]:
         return {(r["NIVGEO"], r["CODGEO"]): r for r in csv.DictReader(handle)}
 
 
+def epcis_labelled(label: str) -> dict[str, list[str]]:
+    """The EPCI the INSEE labels file names ``label`` (« Communauté de communes des Deux Vallées »), each with the
+    départements of its members in the COG 2026 package."""
+    members = {e["code"]: e["membres"] for e in package("6.0.0", "epci")}
+    return {code: sorted({m["code"][:2] for m in members[code]}) for (level, code), r in zone_labels().items()
+            if level == "EPCI" and r["LIBGEO"] == label}
+
+
 # --------------------------------------------------------------------------- Annuaire Santé files
 
 

@@ -54,11 +54,12 @@ def insee(mirror: Path) -> Iterator[tuple[str, dict[str, int]]]:
 def test_filosofi_downloaded_from_insee_when_no_mirror(
     insee: tuple[str, dict[str, int]], fixture_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pipeline import config
     from pipeline.app import filosofi_step
     from pipeline.app.steps import Scope
 
     url, hits = insee
-    monkeypatch.setenv(filosofi_step.FILOSOFI_URL_ENV, url)
+    monkeypatch.setenv(config.FILOSOFI_URL_ENV, url)
     monkeypatch.setenv("CPTS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CPTS_DATA_MIRROR", raising=False)
     database = tmp_path / "cpts.duckdb"

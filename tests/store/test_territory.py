@@ -76,9 +76,7 @@ def test_an_epci_name_borne_by_two_is_a_homonym_on_a_national_load_too(db: duckd
     """A re-check: « CC des Deux Vallées », the INSEE's label of an EPCI of the Oise and of one of the Essonne (the
     COG names the latter « CC des 2 Vallées »), was the Oise's alone on a national load, both on a load of some
     départements. Known answers: the INSEE labels file and the COG's members."""
-    members = {e["code"]: e["membres"] for e in raw.package("6.0.0", "epci")}
-    zones = {code: sorted({m["code"][:2] for m in members[code]}) for (niveau, code), r in raw.zone_labels().items()
-             if niveau == "EPCI" and r["LIBGEO"] == "Communauté de communes des Deux Vallées"}
+    zones = raw.epcis_labelled("Communauté de communes des Deux Vallées")
     assert len(zones) == 2
     for typed in ("CC des Deux Vallées", "Communauté de communes des Deux Vallées"):
         with pytest.raises(TerritoryError) as info:

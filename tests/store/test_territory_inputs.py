@@ -700,9 +700,7 @@ def test_a_name_borne_by_several_zones_names_each(db: duckdb.DuckDBPyConnection,
     """A re-check: two EPCI « CC des Deux Vallées » (Oise, Essonne) were « EPCI inconnu » with a suggestion of
     another, two bassins de vie « Bellegarde » (Gard, Loiret) offered one. Known answers: the INSEE files."""
     if level == "EPCI":  # the INSEE's label writes « CC » in full; the COG's members give the départements
-        members = {e["code"]: e["membres"] for e in raw.package("6.0.0", "epci")}
-        zones = {code: sorted({m["code"][:2] for m in members[code]}) for (niveau, code), r in raw.zone_labels().items()
-                 if niveau == "EPCI" and r["LIBGEO"] == "Communauté de communes des Deux Vallées"}
+        zones = raw.epcis_labelled("Communauté de communes des Deux Vallées")
     else:
         zones = {code: sorted({c[:2] for c, r in raw.appartenance().items() if r["BV2022"] == code})
                  for (niveau, code), r in raw.zone_labels().items() if niveau == "BV2022" and r["LIBGEO"] == label}

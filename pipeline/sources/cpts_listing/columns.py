@@ -53,27 +53,27 @@ def unread_column_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, An
 
 def status_issues(frame: pd.DataFrame, listing: str) -> list[dict[str, Any]]:
     """One anomaly (``statut_incoherent``) per CPTS of a CSV listing (``line`` column) whose rows give several
-    statuts or several dates: the first one,
-    in line order, is the CPTS's (as the coverage reads it), and the others are named with their lines (a review:
-    « ACI signé » on one row and « projet » on the next were loaded without a word)."""
+    statuts or several dates: the first one, in line order, is the CPTS's (as the coverage reads it), and the others
+    are named with their lines (a review: « ACI signé » on one row and « projet » on the next were loaded without a
+    word)."""
     out = []
     for _, rows in frame.sort_values("line").groupby("cpts_id", sort=True):
         said = []
-        for column, label, kept in (("statut", "statut", "retenu"), ("date", "date", "retenue")):
-            if column not in rows:
-                continue
-            given = rows.dropna(subset=[column])
-            values = list(dict.fromkeys(str(v) for v in given[column]))
-            if len(values) > 1:
-                lines = {value: [int(n) for n in given.loc[given[column].astype(str) == value, "line"]]
-                         for value in values}
-
-                def where(value: str, lines: dict[str, list[int]] = lines) -> str:
-                    return ("ligne " if len(lines[value]) == 1 else "lignes ") + ", ".join(map(str, lines[value]))
-
-                said.append(f"{label} « {values[0]} » ({where(values[0])}), {kept}, mais aussi "
-                            + ", ".join(f"« {v} » ({where(v)})" for v in values[1:]))
+        for column, kept in (("statut", "retenu"), ("date", "retenue")):
+            given = rows.dropna(subset=[column]) if column in rows else rows[:0]
+            lines: dict[str, list[int]] = {}
+            for value, line in zip(given[column].astype(str), given["line"], strict=True):
+                lines.setdefault(value, []).append(int(line))
+            if len(lines) > 1:
+                (first, *others) = lines
+                said.append(f"{column} « {first} » ({_lines(lines[first])}), {kept}, mais aussi "
+                            + ", ".join(f"« {v} » ({_lines(lines[v])})" for v in others))
         if said:
             out.append(issue(listing, STATUS_KIND, rows["cpts"].iloc[0], None, int(rows["line"].iloc[0]),
                              " ; ".join(said) + " : corrigez la liste pour qu'une seule valeur reste"))
     return out
+
+
+def _lines(numbers: list[int]) -> str:
+    """« ligne 2 », « lignes 2, 4 »."""
+    return ("ligne " if len(numbers) == 1 else "lignes ") + ", ".join(map(str, numbers))

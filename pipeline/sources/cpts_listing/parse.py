@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, is_insee_code
+from pipeline.geography import COMMUNE_CODE_COLUMNS, ascii_fold, is_insee_code, normalise_insee_code
 from pipeline.sources.cpts_listing.crs_reading import UnitsNear
 from pipeline.sources.cpts_listing.model import (
     NAME_COLUMN,
@@ -57,15 +57,6 @@ def canonical_statut(value: str) -> str | None:
 
 #: A name starting as a total's label does (« Grand total », « Total CPTS Alpha », « Sous-total (2) »).
 _TOTAL_START = re.compile(r"(?:grand |sous[ -]?)?tota(?:l|ux)\b")
-
-
-def _commune_like(code: str) -> bool:
-    """Whether ``code`` may be a commune's: five characters of a code (four digits once lost their zero, « 4070 »),
-    never a count (« 2 ») nor a département « 00 »."""
-    code = code.strip()
-    if code.isdigit() and len(code) == 4:
-        code = "0" + code
-    return len(code) == 5 and is_insee_code(code) and not code.startswith("00")
 
 
 def check_fields(cpts: str, statut: str, day: str, where: str) -> tuple[list[str], str | None, str | None]:
@@ -231,7 +222,8 @@ def parse_listing_csv(text: str, path: str | Path | None = None) -> pd.DataFrame
 
         cpts, code = one_line(get("cpts")), get("code_insee")
         row_errors, statut, day = check_fields(cpts, get("statut"), get("date"), "")
-        if not is_total(cpts) and _TOTAL_START.match(ascii_fold(cpts).lower()) and not _commune_like(code):
+        if (not is_total(cpts) and _TOTAL_START.match(ascii_fold(cpts).lower())
+                and normalise_insee_code(code)[0] is None):
             # « Grand total;4 », « Total CPTS Alpha;2 » (a spreadsheet's subtotal): no commune code, a total's label
             # first (a re-check: loaded as CPTS); « Total Santé Gap;05013 » names a commune, it is a CPTS.
             row_errors.append(f"ligne de total (« {cpts} ») à la place d'une CPTS : supprimez-la")

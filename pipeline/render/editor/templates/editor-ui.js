@@ -216,9 +216,10 @@
   }
 
   /** The codes the page does not hold: unknown ones, or communes outside its zone, which the page cannot tell apart
-   *  (a review: a commune of another département was called « inconnu ») and which its export leaves out. */
+   *  (a review: a commune of another département was called « inconnu »), and which its export leaves out, or keeps
+   *  (``kept``: an imported list's). */
   function absent(codes, readAs, kept) {
-    var fate = kept ? 'gardés tels quels' : 'absents de l\'export';
+    var fate = kept ? 'gardés tels quels' : 'absents de l\'export';  // as the categories' words, in the plural
     readAs = readAs || {};
     function read(typed) { return Object.prototype.hasOwnProperty.call(readAs, typed) ? readAs[typed] : typed; }
     function shown(typed) { return read(typed) === typed ? typed : typed + ' lu ' + read(typed); }
@@ -343,15 +344,16 @@
     document.body.removeChild(link);
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
     var beyond = beyondTheZone();
-    message(plural(currentState().n_unites, 'unité exportée', 'unités exportées') + (beyond.length && base.cpts === null
-      ? ', et ' + plural(beyond.length, 'code absent', 'codes absents') + ' de cette page, gardé' +
-        (beyond.length > 1 ? 's' : '') + ' tel' + (beyond.length > 1 ? 's' : '') + ' qu’importé' +
-        (beyond.length > 1 ? 's' : '') + ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')'
-      : beyond.length ?
-      ', et ' + plural(beyond.length, 'unité', 'unités') + ' de ' + base.cpts + ' hors de la zone de cette page, ' +
-      'gardée' + (beyond.length > 1 ? 's' : '') + ' telle' + (beyond.length > 1 ? 's' : '') + ' que listée' +
-      (beyond.length > 1 ? 's' : '') + ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')'
-      : '') + loadedLater(beyondTheLoad(), base.imported), true);
+    var many = beyond.length > 1 ? 's' : '';
+    var shown = ' (' + beyond.slice(0, 5).join(', ') + (beyond.length > 5 ? ' …' : '') + ')';
+    // An imported list's codes the page lacks, or the edited CPTS's units beyond the zone.
+    var kept = !beyond.length ? '' : base.cpts === null
+      ? ', et ' + plural(beyond.length, 'code absent', 'codes absents') + ' de cette page, gardé' + many + ' tel' +
+        many + ' qu’importé' + many + shown
+      : ', et ' + plural(beyond.length, 'unité', 'unités') + ' de ' + base.cpts + ' hors de la zone de cette page, ' +
+        'gardée' + many + ' telle' + many + ' que listée' + many + shown;
+    message(plural(currentState().n_unites, 'unité exportée', 'unités exportées') + kept +
+      loadedLater(beyondTheLoad(), base.imported), true);
   }
 
   /** What an import says of the redrawn CPTS's codes beyond the load: its communes there (former codes of one
