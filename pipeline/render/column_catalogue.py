@@ -64,7 +64,7 @@ _COLUMNS = [
     _c("taux_annuel_pct", "Taux d'évolution annuel moyen", "percent", 2),
     _c("periode_taux", "Période du taux annuel (populations légales)", "text"),
     # ACI
-    _c("taille", "Taille ACI", "text"),
+    _c("taille", "Taille ACI", "integer"),
     _c("mission", "Mission", "text"),
     # The ACI's funding and calendar categories are worded for people; other tables' categories are kept as they are.
     Column("categorie", "Catégorie", "text", values=ACI_CATEGORIES),

@@ -55,7 +55,7 @@ _STATUTS = [_col("statut_a", "Statut de la CPTS A", "text"), _col("date_a", "Dat
             _col("statut_b", "Statut de la CPTS B", "text"), _col("date_b", "Date du statut de la CPTS B", "date")]
 _AREA = [_col("territoire", "Territoire", "text"), _col("communes", "Communes (codes INSEE)", "text"),
          _col("n_communes", "Nombre de communes", "integer"),
-         _col("population", "Population municipale", "integer", unit="hab."), _col("taille", "Taille ACI", "text"),
+         _col("population", "Population municipale", "integer", unit="hab."), _col("taille", "Taille ACI", "integer"),
          _col("bassins_vie", "Bassins de vie 2022 (codes)", "text"),
          _col("n_bassins_vie", "Nombre de bassins de vie", "integer")]
 #: Each coverage table: key -> (French title, its columns in order). A column the analysis adds later is

@@ -198,7 +198,9 @@ def table_entries(d: Diagnostic) -> list[TableEntry]:
                    d.population.references, prov.join(prov.evolution_line(d), prov.contours_line(d)), scope),
         # The taille and the text the amounts belong to, on every line: the CSV is read apart from the report.
         TableEntry("financement", "Financement ACI par mission (montants annuels)",
-                   d.taille.funding.assign(taille=d.taille.label, texte=d.taille.version_label),
+                   # The band as a number (a review: « '4 », text, in the workbook), empty when unknown.
+                   d.taille.funding.assign(taille=pd.array([d.taille.band] * len(d.taille.funding), dtype="Int64"),
+                                           texte=d.taille.version_label),
                    prov.aci_line(d), f"Taille non disponible : {d.taille.unknown_reason}." if d.taille.unknown_reason
                    else ""),
     ]

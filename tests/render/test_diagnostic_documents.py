@@ -425,6 +425,10 @@ def test_workbook_for_people(run: Run, summary: dict[str, Any]) -> None:
     with open(run.tables(SLUG) / "financement.csv", encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.DictReader(handle))
     assert list(lines[0])[-2:] == ["taille", "texte"] and {r["taille"] for r in lines} == {"1"}
+    # A number in the workbook (a review: the text « '1 »).
+    header = [c.value for c in book["Financement ACI"][1]]
+    assert {r[header.index("Taille ACI")] for r in book["Financement ACI"].iter_rows(min_row=2, values_only=True)
+            if r[0] is not None} == {1}
     assert len({r["texte"] for r in lines}) == 1 and lines[0]["texte"].startswith("montants de l'ACI du 20 juin 2019")
 
 
