@@ -175,9 +175,14 @@ def test_a_plain_list_with_codes_the_page_lacks_has_no_partial_figures(editor: A
     assert editor.text_content("#message") == ("0 unité exportée, et 1 code absent de cette page, gardé tel "
                                                "qu’importé (05061)")
     assert "05061," in editor.evaluate("window.cptsEditor.csv()").split()  # kept for the export, nameless here
-    # Undone, the page is as before the import: empty, nothing kept beyond it.
+    # Undone, the page is as before the import: empty, nothing kept beyond it; reset, the new perimeter's start
+    # (empty), without the codes kept either.
     state = editor.evaluate("window.cptsEditor.undo()")
     assert (state["communes"], state["unites_hors_zone"]) == ([], 0)
+    imported(editor, tmp_path, f"code_insee\n{A}\n05061\n")
+    state = editor.evaluate("window.cptsEditor.reset()")
+    assert (state["communes"], state["unites_hors_zone"]) == ([], 0)
+    assert "05061" not in editor.evaluate("window.cptsEditor.csv()")
     # A list the page holds whole keeps its figures: A + C = 33 000 inhabitants, taille 1; so does a list loaded
     # after the import (its codes are the whole perimeter).
     imported(editor, tmp_path, f"code_insee\n{A}\n05061\n")
