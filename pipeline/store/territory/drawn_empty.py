@@ -136,18 +136,16 @@ def contours_against_codes(units: pd.DataFrame, held: set[str], placed: set[str]
         if away.empty:
             return []
     else:
+        none_held = (f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa "
+                     f"propriété « {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'})")
         if held_there := instead():  # the contours of other communes: the codes or the contours are wrong
-            raise TerritoryError(
-                f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
-                f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){held_there} : corrigez les "
-                f"codes, ou retirez la propriété « {column} » pour lire le territoire d'après ses contours", path)
+            raise TerritoryError(f"{none_held}{held_there} : corrigez les codes, ou retirez la propriété « {column} » "
+                                 "pour lire le territoire d'après ses contours", path)
         where = (" : ils sont hors de France (métropole et DROM)" if "anomalie" in shapes
                  and shapes["anomalie"].notna().all() else "")
         raise TerritoryError(
-            f"Les contours du fichier ne contiennent le point représentatif d'aucune des unités de sa propriété "
-            f"« {column} » ({len(units)} {'unité' if len(units) == 1 else 'unités'}){where} : vérifiez leur système "
-            "de coordonnées (membre « crs » du GeoJSON, fichier .prj du Shapefile), ou donnez le territoire par "
-            "ses seuls codes (un fichier CSV de codes)", path)
+            f"{none_held}{where} : vérifiez leur système de coordonnées (membre « crs » du GeoJSON, fichier .prj du "
+            "Shapefile), ou donnez le territoire par ses seuls codes (un fichier CSV de codes)", path)
     shown = first_listed([f"{r.unit_code}" for r in away.itertuples()], 10)
     return [f"{len(away)} {'unité' if len(away) == 1 else 'unités'} de la propriété « {column} » dont le point "
             f"représentatif n'est dans aucun contour du fichier : {shown} ; lues d'après leur code, vérifiez le tracé"]

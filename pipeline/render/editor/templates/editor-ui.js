@@ -478,23 +478,26 @@
       var outside = target.p >= 0 ? D.perimeters.hors_zone_codes[target.p] : [];
       var unloaded = target.p >= 0 ? D.perimeters.hors_base_codes[target.p] : [];
       var former = D.former || {};
-      var kept = codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(function (code, i, all) {
+      var normalised = codes.map(Import.normaliseCode);  // read once: { code, note } per typed code
+      var typed = normalised.map(function (c) { return c.code; });
+      // A code the page can place nowhere: no unit of it, no former code of one, no city of arrondissements.
+      function offPage(code) {
+        return !model.index.has(code) && !Object.prototype.hasOwnProperty.call(former, code) && !D.cities[code];
+      }
+      var kept = typed.filter(function (code, i, all) {
         if (code === null || all.indexOf(code) !== i || unloaded.indexOf(code) >= 0) { return false; }  // once
-        return outside.indexOf(code) >= 0 || (target.p >= 0 && !model.index.has(code) &&
-          !Object.prototype.hasOwnProperty.call(former, code) && !D.cities[code] && isLoadedDepartement(code));
+        return outside.indexOf(code) >= 0 || (target.p >= 0 && offPage(code) && isLoadedDepartement(code));
       });
       // Its communes beyond the load, as an export of it writes them, and any code of a département the database
       // does not hold (a former code, a commune added): kept for the next export, not « inconnus » (a re-check).
-      var keptUnloaded = target.p < 0 ? [] : codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
+      var keptUnloaded = target.p < 0 ? [] : typed.filter(
         function (code, i, all) {
           if (code === null || model.index.has(code) || all.indexOf(code) !== i) { return false; }
           return unloaded.indexOf(code) >= 0 || !isLoadedDepartement(code);
         });
-      var absentCodes = target.p >= 0 ? [] : codes.map(function (c) { return Import.normaliseCode(c).code; }).filter(
-        function (code, i, all) {
-          return code !== null && all.indexOf(code) === i && !model.index.has(code) &&
-            !Object.prototype.hasOwnProperty.call(former, code) && !D.cities[code];
-        });
+      var absentCodes = target.p >= 0 ? [] : typed.filter(function (code, i, all) {
+        return code !== null && all.indexOf(code) === i && offPage(code);
+      });
       // One import, one undo entry: the CPTS edited and the units change together.
       asOneEdit(function () {
         if (target.p >= 0) {
@@ -512,13 +515,12 @@
                      nom: target.nom !== undefined ? target.nom : byId('perimeter-name').value });
           restyleAll();
         }
-        load(codes.filter(function (c) {
-          var code = Import.normaliseCode(c).code;
-          return kept.indexOf(code) < 0 && keptUnloaded.indexOf(code) < 0 && absentCodes.indexOf(code) < 0;
+        load(codes.filter(function (c, i) {
+          return [kept, keptUnloaded, absentCodes].every(function (set) { return set.indexOf(typed[i]) < 0; });
         }));
         lastUnknown = lastUnknown.concat(absentCodes);  // not on the page, still its state's « codes_inconnus »
       });
-      var read = codes.map(Import.normaliseCode).map(function (c) { return c.note; }).filter(Boolean);
+      var read = normalised.map(function (c) { return c.note; }).filter(Boolean);
       var notes = table.notes.concat(read, names.notes, kept.length ? [plural(kept.length, 'unité', 'unités') + ' de ' +
         base.cpts + ' hors de la zone de cette page, gardée' + (kept.length > 1 ? 's' : '') + ' pour l’export'] : [],
         keptUnloaded.length ? [beyondTheLoadNote(keptUnloaded)] : [],
