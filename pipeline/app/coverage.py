@@ -160,10 +160,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     candidates = pd.DataFrame()
     if len(white_geo):
         frames = _by_crs(white_geo)
-        atone_parts, candidate_parts = [], []
-        for crs, frame in frames:
+        atone_parts, candidate_parts, too_large = [], [], []
+        for index, (crs, frame) in enumerate(frames):
             labelled = coverage_atone.atone_components(frame, crs=crs)
-            prefix = "" if len(frames) == 1 else f"{crs}-"
+            prefix = f"{index}:"  # apart until numbered across the projections below
             labelled["territoire"] = prefix + labelled["territoire"]
             atone_parts.append(coverage_atone.atone_territories(frame, crs=crs))
             atone_parts[-1]["territoire"] = prefix + atone_parts[-1]["territoire"]
@@ -172,15 +172,16 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
             # spopt's max-p heuristic does not scale to thousands of areas: very large uncovered
             # areas are reported, and left to a département-level run.
             big = (sizes >= options.threshold) & (counts <= MAX_REGIONALISED_COMMUNES)
-            too_large = sorted(set(labelled.loc[counts > MAX_REGIONALISED_COMMUNES, "territoire"]))
-            notes.extend(f"{t} : plus de {MAX_REGIONALISED_COMMUNES} communes, pas de proposition automatique "
-                         "(lancez la couverture par département)" for t in too_large)
+            too_large += sorted(set(labelled.loc[counts > MAX_REGIONALISED_COMMUNES, "territoire"]))
             if big.any():
                 candidate_parts.append(coverage_regions.candidate_perimeters(labelled[big], floor=options.threshold,
                                                                              crs=crs))
-        atone = pd.concat(atone_parts, ignore_index=True).sort_values("population", ascending=False)
-        atone["rang"] = range(1, len(atone) + 1)
-        candidates = pd.concat(candidate_parts, ignore_index=True) if candidate_parts else pd.DataFrame()
+        atone, candidates = _numbered(pd.concat(atone_parts, ignore_index=True),
+                                      pd.concat(candidate_parts, ignore_index=True) if candidate_parts
+                                      else pd.DataFrame())
+        names = dict(zip(atone.pop("_label"), atone["territoire"], strict=True))
+        notes.extend(f"{names[t]} : plus de {MAX_REGIONALISED_COMMUNES} communes, pas de proposition automatique "
+                     "(lancez la couverture par département)" for t in sorted(too_large, key=names.__getitem__))
     lap("territoires atones et propositions")
 
     zone_names = set(listed_names.loc[listed_names["cpts_id"].isin(cpts_ids), "cpts"])
@@ -259,6 +260,25 @@ def overlap_area_crs(units: pd.DataFrame) -> int | str:
     """Where the drawn perimeters' overlaps are measured: an equal-area projection, as the units' areas are."""
     deps = units["departement"].dropna().astype(str)
     return equal_area_crs(deps.mode().iloc[0]) if len(deps) else LAEA_EUROPE
+
+
+def _numbered(atone: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The atone territories of every projection numbered together, « TA-001 » the most populated, as ``rang``
+    (a review found France's « 2154-TA-001 » and Mayotte's « 4471-TA-001 », numbered apart, beside a national
+    rang); their proposals renamed alike. ``_label`` keeps each territory's label before."""
+    first = atone["communes"].map(lambda codes: codes[0])
+    atone = atone.assign(_first=first).sort_values(["population", "_first"], ascending=[False, True])
+    atone = atone.drop(columns="_first").reset_index(drop=True).rename(columns={"territoire": "_label"})
+    width = max(3, len(str(len(atone))))
+    atone.insert(0, "territoire", [f"TA-{rank:0{width}d}" for rank in range(1, len(atone) + 1)])
+    atone["rang"] = range(1, len(atone) + 1)
+    if len(candidates):
+        names = dict(zip(atone["_label"], atone["territoire"], strict=True))
+        candidates = candidates.assign(
+            territoire=candidates["territoire"].map(names),
+            proposition=[names[t] + p[len(t):] for t, p in zip(candidates["territoire"], candidates["proposition"],
+                                                                strict=True)])
+    return atone, candidates
 
 
 def _by_crs(frame: gpd.GeoDataFrame) -> list[tuple[int, gpd.GeoDataFrame]]:

@@ -224,6 +224,9 @@ class AccessSection:
     demand: str = ""
     #: The model's demand per unit (the weights of the territory's average), indexed by unit code.
     demand_weights: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
+    #: The what-if's notes (how its codes were read), among the diagnostic's notes too: the Word Trame, which
+    #: holds no simulation, leaves them out.
+    simulation_notes: tuple[str, ...] = ()
 
 
 @dataclass

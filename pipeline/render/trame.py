@@ -377,7 +377,9 @@ def trame_document(d: Diagnostic, figures: Mapping[str, StaticFigure] | None = N
         calendar_source=prov.aci_line(d),
         signature=d.taille.signature,
         demo_warning=DEMO_WARNING if d.demo_data else None,
-        notes=list(d.notes),
+        # The Trame holds no simulation (rapport.html does): a review read « où le scénario place ses
+        # professionnels » under « Remarques sur les données » of a document without a scenario.
+        notes=[note for note in d.notes if d.access is None or note not in d.access.simulation_notes],
     )
 
 

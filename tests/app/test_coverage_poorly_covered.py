@@ -323,3 +323,26 @@ def test_one_cpts_named_in_two_listings_is_one_cpts_rooted_there() -> None:
     two = pd.concat([one, pd.DataFrame({"listing": ["b"], "cpts": ["CPTS Q"], "cpts_id": ["q"],
                                         "unit_code": ["m2"]})], ignore_index=True)
     assert PerimeterData(units=units, members=two).known_units() == {f"m{i}" for i in range(10)}
+
+
+@pytest.mark.mirror
+def test_atone_territories_of_france_and_mayotte_are_numbered_together_as_their_rank(france: Run) -> None:
+    """A review: the France coverage named the mainland's atone territories « 2154-TA-001 »… and Mayotte's
+    « 4471-TA-001 »… (projection codes, each numbered apart) beside a national ``rang``: « 4471-TA-002 » was rank 4.
+    One numbering, « TA-001 » the most populated, is the rank; the proposals carry their territory's name."""
+    assert france.code == 0, france.stderr
+    folder = outputs(france, "france")
+    atone = pd.read_csv(folder / "territoires_atones.csv")
+    assert len(atone) >= 3
+    assert list(atone["territoire"]) == [f"TA-{rank:03d}" for rank in atone["rang"]]
+    assert list(atone["rang"]) == list(range(1, len(atone) + 1))
+    assert atone["population"].is_monotonic_decreasing
+    # Mayotte's 14 white communes (165 900 inhabitants by hand, above) are among them, numbered with the others.
+    in_mayotte = atone["communes"].astype(str).str.contains("976")
+    assert in_mayotte.any() and not in_mayotte.all()
+    assert atone.loc[in_mayotte, "population"].sum() == 165_900
+    proposals = pd.read_csv(folder / "propositions.csv")
+    assert len(proposals) and set(proposals["territoire"]) <= set(atone["territoire"])
+    assert all(p.startswith(f"{t}-P") for t, p in zip(proposals["territoire"], proposals["proposition"], strict=True))
+    notes = "\n".join(json.loads((folder / "summary.json").read_text("utf-8"))["notes"])
+    assert "2154" not in notes and "4471" not in notes

@@ -15,6 +15,7 @@ import pytest
 from pipeline.app.sections.what_if_inputs import what_if_as_read
 from pipeline.model import WhatIfChange
 from tests.app.robust_support import Workspace, cli
+from tests.docx_reading import read_docx
 
 GROUPS = ["Infirmiers", "Médecins généralistes"]
 
@@ -131,6 +132,13 @@ def test_a_change_on_a_postal_code_of_the_territory_s_city_names_both_places(
             "c'est aussi le code postal de Marseille 2e, dont le code INSEE est 13202\n") in out
     report = (ws.maps / "communes-13201-13202" / "rapport.html").read_text("utf-8")
     assert "+2 médecins généralistes à 13002 (Allauch)" in report.replace("\u202f", " ").replace("\xa0", " ")
+    # The Word Trame holds no simulation: its remarks leave the scenario's note out (a review read « où le
+    # scénario place ses professionnels » in a document without a scenario); summary.json keeps it.
+    summary = json.loads((ws.diagnostics / "communes-13201-13202" / "summary.json").read_text("utf-8"))
+    assert sum(note.startswith("Simulation : 13002 est le code INSEE d'Allauch") for note in summary["notes"]) == 1
+    document = read_docx(ws.maps / "communes-13201-13202" / "rapport.docx")
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert "Remarques sur les données" in text and "Allauch" not in text and "Simulation" not in text
 
 
 def test_a_change_in_the_territory_but_outside_the_model_s_zone_says_so() -> None:

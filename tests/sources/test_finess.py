@@ -197,6 +197,10 @@ def test_flattened_sample(mirror: Path, cog2026: tuple[pd.DataFrame, pd.DataFram
     # Besides, the garbled aggregate labels left empty (test_garbled_category_labels_come_from_the_nomenclature…).
     kept = staged.anomalies[~staged.anomalies["type"].isin(["agregat_libelle_illisible", "sph_libelle_illisible"])]
     assert kept[["type", "nb_lignes", "premiere_ligne"]].values.tolist() == [["caracteres_illisibles", 99, 2]]
+    # Counted from the raw file: its lines holding « \ufffd » once read with replacement (the header has none).
+    assert sum("\ufffd" in "".join(r.values()) for r in records) == 99
+    assert (" 99 lignes avec des caractères illisibles (« \ufffd », fichier ré-encodé avec perte) : noms et adresses "
+            "gardés tels quels.") in staged.summary_fr()
 
 
 def test_flattened_windows_1252_is_recognised(
@@ -253,6 +257,9 @@ def test_flattened_units_duplicates_and_raw_names(tmp_path: Path) -> None:
         ["finess_en_double", "130000011", 1, 5],
         ["sans_coordonnees", "", 3, 2],
     ]
+    # Said in the summary of ``make data`` too, as the Annuaire Santé's repeated lines are (a review).
+    assert staged.summary_fr().endswith(" 1 ligne en double (numéro FINESS déjà lu plus haut) ignorée : la première "
+                                        "ligne de chaque numéro est gardée.")
 
 
 def test_commune_codes_without_their_zero_or_missing_are_located(tmp_path: Path) -> None:
@@ -740,3 +747,23 @@ def test_a_file_cut_in_the_middle_of_its_last_line_is_refused(tmp_path: Path) ->
     assert "n'a que 1 champ sur 5" in fails(path).message
     path.write_text("\n".join(lines), encoding="utf-8")  # whole, no final line break
     assert len(stage(path).etablissements) == 13
+
+
+@pytest.mark.parametrize("cut", ["2020-0", "2020-01-1", "13/0", "1979-02-13 00:0"])
+def test_a_flattened_file_cut_inside_its_last_date_is_refused(tmp_path: Path, cut: str) -> None:
+    """A review: the published flattened file ends each line with its date ``datemaj``; a download cut inside it
+    (« 2020-0 », no line break) has every field and loaded without a word. The date left incomplete is refused on
+    its line; whole, in FINESS's form or as a spreadsheet re-saves it, without a final line break, it loads."""
+    header = "nofinesset;nofinessej;rs;cog;categetab;libcategetab;coordx;coordy;datemaj"
+    rows = ["130000011;130000010;MSP;13055;603;MSP;;;2019-05-02", f"130000021;130000020;CDS;13055;124;CDS;;;{cut}"]
+    path = tmp_path / "finess-etablissements-20240101.csv"
+    path.write_text("\n".join([header, *rows]), encoding="utf-8")
+    error = fails(path)
+    assert error.line == 3
+    assert error.message.startswith("Fichier tronqué : la dernière ligne, sans fin de ligne, s'arrête dans sa date "
+                                    f"« datemaj » (« {cut} »)")
+    for whole in ("2020-01-13", "13/01/2020", "1/13/20", "2020-01-13 00:00:00", ""):
+        path.write_text("\n".join([header, rows[0], rows[1].rsplit(";", 1)[0] + ";" + whole]), encoding="utf-8")
+        assert len(stage(path).etablissements) == 2
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")  # ended by a line break: not a cut
+    assert len(stage(path).etablissements) == 2

@@ -335,13 +335,15 @@ def flows_and_access(
         groups = sorted(dict(fp.rates))
         read = what_if_as_read(con, options.what_if, groups)
         typed = {r.commune: o.commune for r, o in zip(read, options.what_if, strict=True) if r.commune != o.commune}
-        notes.extend(what_if_notes(read, typed))
+        simulation_notes = what_if_notes(read, typed)
         changes = access.check_what_if_groups(read, groups)
         check_what_if_totals(changes)
         names = geography.commune_names(con, {c.commune for c in changes})
         check_what_if_loaded(con, changes)
         check_what_if_places(changes, domain, set(names), typed, inside_codes)
-        notes.extend(postal_code_notes(changes, names, inside_codes))
+        simulation_notes += postal_code_notes(changes, names, inside_codes)
+        notes.extend(simulation_notes)
+        access_section.simulation_notes = tuple(simulation_notes)
         scenario = access.what_if(apl_demand_frame, supply, distances, changes, supply_col="effectif", steps=steps,
                                   speed_kmh=speed)
         access_section.simulation = scenario[scenario["code"].isin(inside_codes)]

@@ -72,7 +72,11 @@ def near_duplicate_names(names: list[str]) -> list[tuple[str, str, str]]:
         elif loose[a] and loose[a] == loose[b]:
             reason = "identiques aux mots d'une ou deux lettres près (faute de frappe probable)"
         else:
-            ratio = difflib.SequenceMatcher(None, keys[a], keys[b]).ratio()
+            matcher = difflib.SequenceMatcher(None, keys[a], keys[b])
+            # The cheap upper bounds first (difflib's own idiom): most pairs of a listing are far apart.
+            if matcher.real_quick_ratio() < NAME_SIMILARITY or matcher.quick_ratio() < NAME_SIMILARITY:
+                continue
+            ratio = matcher.ratio()
             if ratio < NAME_SIMILARITY:
                 continue
             reason = f"très proches (similarité {ratio:.2f})"

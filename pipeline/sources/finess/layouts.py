@@ -62,6 +62,10 @@ A_PLAT_REQUISES: tuple[str, ...] = ("nofinesset", "categetab", "cog", "coordx", 
 EXTRA = ("cog", "codepostal")
 
 _MIN_STRUCTUREET = len(CHAMPS_STRUCTUREET)
+#: The date fields, and a date as FINESS writes it (1979-02-13) or a spreadsheet re-saves it (13/02/1979, 2/13/79,
+#: « 1979-02-13 00:00:00 »): a last line ending inside one (« 2020-0 ») was cut.
+_DATE_FIELDS = frozenset({"dateouv", "dateautor", "datemaj", "dategeocod"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}/(\d{2}|\d{4})")
 #: What the coded fields of a ``structureet`` record hold: a field lost or added before one of them (a
 #: re-export that dropped an empty value) shifts the others, which these patterns then refuse.
 _CODED_FIELDS: dict[str, re.Pattern[str]] = {
@@ -184,12 +188,26 @@ def _unreadable(exc: csv.Error, shown: str, line: int) -> DataError:
                      shown, line)
 
 
-def _refuse_truncated(text: str, records: list[tuple[int, list[str]]], shown: str) -> None:
-    """Refuse a file whose last record, not ended by a line break, has fewer fields than its kind's: a download
-    cut in the middle of a line (a review: loaded without a word, the records after the cut lost)."""
+def _refuse_truncated(text: str, records: list[tuple[int, list[str]]], shown: str,
+                      flat_names: list[str] | None = None) -> None:
+    """Refuse a file whose last record, not ended by a line break, has fewer fields than its kind's, or ends
+    inside a date (« 2020-0 »): a download cut in the middle of a line (a review: loaded without a word, the
+    records after the cut lost). ``flat_names``: the columns of a flattened file (whose records have no kind)."""
     if not records or text.endswith(("\n", "\r")):
         return
     line, row = records[-1]
+    last = row[-1].strip()
+    if flat_names is not None:
+        name = flat_names[len(row) - 1] if len(row) <= len(flat_names) else ""
+    else:
+        fields = {"structureet": CHAMPS_STRUCTUREET, "geolocalisation": CHAMPS_GEOLOCALISATION}
+        name = dict(enumerate(fields.get(row[0].strip().lower(), ()), start=1)).get(len(row) - 1, "")
+    if name in _DATE_FIELDS and last and not _DATE.fullmatch(last):
+        raise DataError(f"Fichier tronqué : la dernière ligne, sans fin de ligne, s'arrête dans sa date « {name} » "
+                        f"(« {last} ») (téléchargement interrompu ?) ; téléchargez de nouveau l'extraction FINESS",
+                        shown, line)
+    if flat_names is not None:
+        return  # its fields are counted with the others' (« Nombre de champs incorrect »)
     expected = {"structureet": _MIN_STRUCTUREET - 1, "geolocalisation": len(CHAMPS_GEOLOCALISATION)}
     kind = row[0].strip().lower()
     wanted = expected.get(kind)
@@ -298,6 +316,7 @@ def _parse_flat(text: str, shown: str, header: list[str]) -> RawFiness:
     structures: list[list[object]] = []
     geoloc: list[list[object]] = []
     records = _records(text, shown)
+    _refuse_truncated(text, records[1:], shown, names)
     for line, row in records[1:]:
         if len(row) != len(header):
             raise DataError(

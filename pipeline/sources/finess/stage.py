@@ -129,6 +129,15 @@ class StagedFiness:
             if count:
                 text += f" {count} établissement{'s' * (count > 1)} " + told.format(s="s" * (count > 1),
                                                                                     leur="leur" if count > 1 else "sa")
+        # Said as the Annuaire Santé's are (a review: a number repeated with another category, and labels
+        # garbled by a re-encoding, were only in the anomalies table).
+        for kind, told in (("finess_en_double", "en double (numéro FINESS déjà lu plus haut) ignorée{s} : la "
+                                                "première ligne de chaque numéro est gardée."),
+                           ("caracteres_illisibles", "avec des caractères illisibles (« \ufffd », fichier ré-encodé "
+                                                     "avec perte) : noms et adresses gardés tels quels.")):
+            count = int(self.anomalies.loc[self.anomalies["type"] == kind, "nb_lignes"].sum())
+            if count:
+                text += f" {count} ligne{'s' * (count > 1)} " + told.format(s="s" * (count > 1))
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
