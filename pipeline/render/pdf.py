@@ -29,6 +29,7 @@ from typing import Any
 
 from pipeline.errors import PipelineError
 from pipeline.render.atomic import write_atomically
+from pipeline.render.print_layout import lay_out_for_print
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run",
                  "--disable-component-update", "--disable-sync"]
@@ -275,6 +276,7 @@ def _print_file(html: Path, executable: str, timeout_s: float) -> bytes:
             page = context.new_page()
             page.goto(html.resolve().as_uri(), wait_until="load")
             page.evaluate("() => document.fonts.ready.then(() => true)")
+            lay_out_for_print(page)
             return print_with_toc(page)
         except PlaywrightError as exc:
             raise PrintError(f"Impression du rapport en PDF impossible dans Chromium ({exc.message.splitlines()[0]})",

@@ -97,16 +97,22 @@ def _page_numbers(objects: dict[int, bytes]) -> list[int]:
 _TOKENS = re.compile(rb"/(\w+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f]*)>\s*Tj|\[(.*?)\]\s*TJ|\b(ET)\b", re.S)
 
 
-def page_texts(pdf: bytes) -> list[str]:
-    """Text of each page; text objects (``BT … ET``) end with a line break."""
+def _pages(pdf: bytes) -> list[tuple[dict[bytes, dict[int, str]], bytes]]:
+    """Each page's fonts (name -> glyph code -> text) and content stream."""
     objects = _objects(pdf)
-    texts = []
+    pages = []
     for number in _page_numbers(objects):
         page = _head(objects[number])
-        fonts = _fonts(objects, page)
         contents = re.search(rb"/Contents (?:(\d+) 0 R|\[(.*?)\])", page, re.S)
         refs = [contents.group(1)] if contents.group(1) else re.findall(rb"(\d+) 0 R", contents.group(2))
-        data = b"".join(_stream(objects, int(r)) for r in refs)
+        pages.append((_fonts(objects, page), b"".join(_stream(objects, int(r)) for r in refs)))
+    return pages
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """Text of each page; text objects (``BT … ET``) end with a line break."""
+    texts = []
+    for fonts, data in _pages(pdf):
         font: dict[int, str] = {}
         out: list[str] = []
         for match in _TOKENS.finditer(data):
@@ -122,3 +128,36 @@ def page_texts(pdf: bytes) -> list[str]:
                         out.append(font.get(int(h[i:i + 4], 16), "\ufffd"))
         texts.append("".join(out))
     return texts
+
+
+_BLOCK = re.compile(rb"BT(.*?)ET", re.S)
+_MATRIX = re.compile(rb"[-\d.]+ [-\d.]+ [-\d.]+ [-\d.]+ [-\d.]+ ([-\d.]+) Tm")
+_SHOWN = re.compile(rb"/(\w+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f]*)>\s*Tj|\[(.*?)\]\s*TJ", re.S)
+
+
+def page_runs(pdf: bytes) -> list[list[tuple[float, str]]]:
+    """Each page's text objects in drawing order, as ``(baseline, text)``: two runs of one printed line share their
+    baseline (Skia draws one text object per run, starting with its ``Tm``). A run holding a hyphen alone is
+    joined to the run before it on the same line (Chromium draws an inline element's text as its own run)."""
+    pages = []
+    for fonts, data in _pages(pdf):
+        runs: list[tuple[float, str]] = []
+        font: dict[int, str] = {}
+        for block in _BLOCK.finditer(data):
+            matrix = _MATRIX.search(block.group(1))
+            baseline = round(float(matrix.group(1)), 1) if matrix else float("nan")
+            out = []
+            for match in _SHOWN.finditer(block.group(1)):
+                if match.group(1):
+                    font = fonts.get(match.group(1), {})
+                    continue
+                hexes = [match.group(2)] if match.group(2) is not None else re.findall(rb"<([0-9A-Fa-f]*)>",
+                                                                                        match.group(3))
+                out += [font.get(int(h[i:i + 4], 16), "\ufffd") for h in hexes for i in range(0, len(h), 4)]
+            text = "".join(out)
+            if text in ("-", "\u2010") and runs and runs[-1][0] == baseline:
+                runs[-1] = (baseline, runs[-1][1] + text)
+            else:
+                runs.append((baseline, text))
+        pages.append(runs)
+    return pages
