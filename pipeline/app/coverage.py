@@ -20,6 +20,7 @@ from pipeline.analysis.coverage import claims as coverage_claims
 from pipeline.analysis.coverage import overlaps as coverage_overlaps
 from pipeline.analysis.coverage import regionalisation as coverage_regions
 from pipeline.analysis.population import legal_year
+from pipeline.app.batch_unloaded import none_loaded
 from pipeline.app.coverage_beyond import claims_beyond_the_load, out_of_load, population_beyond_the_load
 from pipeline.app.coverage_layers import map_layers
 from pipeline.app.coverage_listings import (
@@ -56,7 +57,10 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
     slug, label, column, value, notes = zone_of(options, con)
     listed = listings.members(con)
     if listed.empty:
-        raise PipelineError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+        # A listing whose CPTS all lie beyond the loaded départements is loaded: each is named, with the command
+        # that adds them (a review: « Aucune liste de CPTS n'est chargée : lancez make data » with the 2A, 2B loaded).
+        raise PipelineError(" ; ".join(none_loaded(con, listing) for listing in listings.listing_names(con))
+                            or "Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
     members = one_id_per_listing(listed, listed)
     listed_names = members[["cpts_id", "cpts"]]  # the listings' own names, which the anomalies carry
     all_issues = listings.anomalies(con)

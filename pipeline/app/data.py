@@ -247,6 +247,15 @@ def _normalised(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({d.strip().upper().zfill(2) for d in codes if d.strip()}))
 
 
+def _check_departements(typed: Iterable[str]) -> None:
+    """Refuse the codes of ``DEPARTEMENTS=`` the COG does not know, as the user typed them (a review read « ALL »
+    for « all »)."""
+    unknown = sorted({code.strip() for code in typed if code.strip() and _normalised([code])[0] not in DEPARTEMENTS})
+    if unknown:
+        raise DataError(f"Département(s) inconnu(s) dans --departements : {', '.join(unknown)} (codes du COG "
+                        f"{config.CURRENT_VINTAGE} : 01 à 95, 2A, 2B, 971 à 976)")
+
+
 def _recorded_departements(record: Path) -> tuple[str, ...]:
     """The départements of :data:`SCOPE_FILE` (a person may have edited it: said in French, with the file)."""
     codes = _normalised(record.read_text(encoding="utf-8").split(","))
@@ -275,6 +284,8 @@ def run(options: DataOptions, extra_steps: list[Step] | None = None) -> IngestRe
     # setting to fix, said as for the diagnostic's output folders (exit 2), before anything is read or written.
     check_writable(config.data_dir(), "Dossier de données (CPTS_DATA_DIR)",
                    "la base et les fichiers déjà chargés sont conservés")
+    if options.departements is not None:  # before the database is copied for writing
+        _check_departements(options.departements)
     with small_pages(), writer() as session:  # see pipeline.pages: a third of a national load was the kernel's
         report.rebuilt = session.rebuild
         record = config.db_path().with_name(SCOPE_FILE)

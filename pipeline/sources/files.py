@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import DataError
+from pipeline.errors import DataError, french_os_error
 
 UTF8_BOM = b"\xef\xbb\xbf"
 #: Bad lines listed in one encoding error (the rest are counted).
@@ -89,7 +89,7 @@ def check_regular_file(path: str | Path, context: str | None = None) -> Path:
     except PermissionError:
         raise DataError(f"Accès refusé : permission insuffisante sur le chemin{suffix}", path) from None
     except OSError as exc:  # ELOOP (symbolic link loop), ENAMETOOLONG...
-        raise DataError(f"Chemin inutilisable : {exc.strerror}{suffix}", path) from None
+        raise DataError(f"Chemin inutilisable : {french_os_error(exc)}{suffix}", path) from None
     mode = info.st_mode
     kind = None
     if stat.S_ISDIR(mode):

@@ -163,3 +163,33 @@ def test_a_listing_loaded_under_a_region_comparison_s_name_is_refused_by_the_bat
         "Erreur : Une liste de CPTS ne peut pas s'appeler « region-75 » : c'est le nom de la comparaison de la région "
         "75 (make diagnostics REGION=…) : rechargez-la sous un autre nom (make data CPTS=…)")
     assert not (data / "processed" / "comparaison-region-75").exists()
+
+
+def test_a_database_whose_only_listing_is_beyond_the_load_names_its_cpts_everywhere(fixture_data_dir: Path,
+                                                                                   tmp_path: Path) -> None:
+    """A review: loaded for the 2A and 2B, the database held the PACA listing and none of its CPTS; « diagnostic
+    cpts:CPTS du Verdon », « diagnostics --liste paca » and the coverage said « Aucune liste de CPTS n'est
+    chargée : lancez make data », which the same départements would load again. Here the only listing is one of
+    CPTS outside the fixture's départements: each command names them, with the ``make data`` that adds them."""
+    listing = tmp_path / "horsbase.csv"
+    listing.write_text("cpts,code_insee\nCPTS Gap,05061\nCPTS Gap,05023\nCPTS Avignon,84007\n", encoding="utf-8")
+    data = database_copy(fixture_data_dir, tmp_path)
+    with writable_database(data) as con:
+        for table in ("cpts_membres", "cpts_perimetres", "cpts_anomalies"):  # as if PACA's had never been loaded
+            con.execute(f"DELETE FROM {table}")
+        assert listing_step(listing)(con, None, True, Scope(frozenset(FIXTURE_DEPARTEMENTS))).status == "chargé"
+    loaded, wanted = ", ".join(FIXTURE_DEPARTEMENTS), ",".join(sorted({*FIXTURE_DEPARTEMENTS, "05", "84"}))
+    named = (f"Erreur : Aucune CPTS de la liste « horsbase » n'a de commune chargée dans la base (base limitée à "
+             f"{loaded}) : CPTS Avignon (84), CPTS Gap (05) ; make data DEPARTEMENTS={wanted} les ajoute")
+    for argv in (["diagnostics", "--liste", "horsbase"], ["couverture", "--departement", "04"]):
+        run = run_in(data, tmp_path / "maps", argv)
+        assert (run.code, run.stderr.strip()) == (2, named), argv
+    run = run_in(data, tmp_path / "maps", ["diagnostic", "cpts:CPTS Gap"])
+    gap = ",".join(sorted({*FIXTURE_DEPARTEMENTS, "05"}))
+    assert (run.code, run.stderr.strip()) == (2, (
+        "Erreur : CPTS « CPTS Gap » (liste horsbase) : aucune de ses communes n'est dans la base ; 2 communes hors "
+        f"des départements chargés dans la base (05 ; make data DEPARTEMENTS={gap} les ajoute)"))
+    run = run_in(data, tmp_path / "maps", ["diagnostic", "cpts:CPTS Imaginaire"])
+    assert (run.code, run.stderr.strip()) == (2, (
+        "Erreur : CPTS inconnue : « CPTS Imaginaire » ; aucune CPTS des listes chargées (horsbase) n'a de commune "
+        f"dans la base (base limitée à {loaded})"))

@@ -97,7 +97,7 @@ def _refused_cases() -> list[object]:
             "Fichier introuvable (option --finess ou variable CPTS_FINESS)", HOSTILE),
                      id="data-finess"),
         pytest.param("data", {"DEPARTEMENTS": "04 `touch MARK_DEPS`;x"},
-                     error_line("Département(s) inconnu(s) dans --departements : 04 `TOUCH MARK_DEPS`;X (codes du "
+                     error_line("Département(s) inconnu(s) dans --departements : 04 `touch MARK_DEPS`;x (codes du "
                                 "COG 2026 : 01 à 95, 2A, 2B, 971 à 976)"), id="data-departements"),
     ]
 

@@ -19,3 +19,15 @@ def test_unknown_departement_is_named(ws: Workspace, mirror: Path, capsys: pytes
                                          "2026 : 01 à 95, 2A, 2B, 971 à 976)"))
     after = snapshot(ws)
     assert (after["counts"], after["files"]) == (before["counts"], before["files"])
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("all", "all"), ("04,Tout", "Tout"), (" 2c , 04", "2c")])
+def test_an_unknown_departement_is_named_as_typed(ws: Workspace, mirror: Path, capsys: pytest.CaptureFixture[str],
+                                                  typed: str, shown: str) -> None:
+    """A review read « ... : ALL » for « DEPARTEMENTS=all »: the codes are compared upper-cased (« 2a » is the
+    2A) but named back as typed."""
+    before = snapshot(ws)
+    code, _, err = cli(capsys, "data", "--miroir", str(mirror), "--sans-demo", "--departements", typed)
+    assert (code, err) == (2, error_line(f"Département(s) inconnu(s) dans --departements : {shown} (codes du COG "
+                                         "2026 : 01 à 95, 2A, 2B, 971 à 976)"))
+    assert snapshot(ws)["counts"] == before["counts"]

@@ -39,7 +39,9 @@ def test_directory_missing_file_broken_link_and_bad_component(tmp_path: Path) ->
     (tmp_path / "dossier").mkdir()
     (tmp_path / "lien.csv").symlink_to(tmp_path / "parti.csv")
     (tmp_path / "f.csv").write_text("a\n", encoding="utf-8")
+    (tmp_path / "boucle.csv").symlink_to(tmp_path / "boucle.csv")  # a review: the C library's English words
     cases = {
+        tmp_path / "boucle.csv": "Chemin inutilisable : trop de liens symboliques en chaîne",
         tmp_path / "dossier": "C'est un dossier, pas un fichier",
         tmp_path / "absent.csv": "Fichier introuvable",
         tmp_path / "lien.csv": f"Lien symbolique cassé : sa cible « {tmp_path / 'parti.csv'} » n'existe pas",

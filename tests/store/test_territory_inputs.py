@@ -713,6 +713,23 @@ def test_a_name_borne_by_several_zones_names_each(db: duckdb.DuckDBPyConnection,
         f"{prefix}:{code} ({', '.join(where)})" for code, where in sorted(zones.items())) + " ; donnez son code")
 
 
+def test_a_cog_name_of_an_epci_outside_the_load_says_how_to_name_it(db: duckdb.DuckDBPyConnection) -> None:
+    """« CC des 2 Vallées » is the COG's name of an EPCI of the Essonne (the 2026 package's epci.json), whose INSEE
+    label is « Communauté de communes des Deux Vallées », as another's of the Oise: a load without the 91 keeps the
+    COG's names of its own EPCI only. Still unknown, it says how an EPCI outside the load is named."""
+    found = [e for e in raw.package("6.0.0", "epci") if e["nom"] == "CC des 2 Vallées"]
+    assert len(found) == 1 and {m["code"][:2] for m in found[0]["membres"]} == {"91"}
+    with pytest.raises(TerritoryError) as info:
+        resolve_territory(db, "epci:CC des 2 Vallées")
+    assert info.value.message.startswith("EPCI inconnu : CC des 2 Vallées")
+    assert info.value.message.endswith(
+        " ; hors des départements chargés (04, 13, 33, 75, 976), un EPCI se nomme par son libellé INSEE "
+        "(« Communauté de communes … ») ou par son code SIREN")
+    with pytest.raises(TerritoryError) as info:  # a code: known nowhere, nothing to add
+        resolve_territory(db, "epci:123456789")
+    assert info.value.message == "EPCI inconnu : 123456789"
+
+
 def test_the_insee_long_name_of_a_loaded_epci_is_that_epci(db: duckdb.DuckDBPyConnection) -> None:
     """A re-check: « Communauté d'agglomération Provence-Alpes-Agglomération » (the INSEE's label of an EPCI of the
     04) was said to lie outside the loaded départements."""

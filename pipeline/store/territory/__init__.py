@@ -18,7 +18,6 @@ the whole commune). Every unit also carries its current commune.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -30,9 +29,6 @@ from pipeline.geography import (
     analysis_unit_count,
     ascii_fold,
     city_of_arrondissement,
-    departement_of,
-    load_command,
-    name_words,
     normalise_insee_code,
     normalise_name,
     of_place,
@@ -52,6 +48,7 @@ from pipeline.store.territory.codes import (
     zone_of_france,
 )
 from pipeline.store.territory.files import CODE_COLUMNS, resolve_file
+from pipeline.store.territory.memberless import cpts_spec, none_in_the_load, refuse_memberless
 
 __all__ = ["CODE_COLUMNS", "KINDS", "absent_zone", "loaded_part", "names_label", "resolve_codes", "resolve_territory",
            "resolve_zone"]
@@ -153,7 +150,11 @@ def resolve_territory(con: duckdb.DuckDBPyConnection, spec: str, name: str | Non
                     f"base limitée à {', '.join(loaded)}) : ajoutez-les avec « make data DEPARTEMENTS="
                     f"{','.join(sorted(set(loaded) | set(elsewhere)))} »")
             names = geography.epcis(con)
-            raise TerritoryError(f"EPCI inconnu : {value}" + suggest(value, names["nom"], names["code"]))
+            # A load of some départements keeps the COG's names of their EPCI only (« CC des 2 Vallées », of the
+            # Essonne, was unknown where its INSEE label « Communauté de communes des Deux Vallées » is found).
+            how = (f" ; hors des départements chargés ({', '.join(loaded)}), un EPCI se nomme par son libellé INSEE "
+                   "(« Communauté de communes … ») ou par son code SIREN" if loaded and not value.isdigit() else "")
+            raise TerritoryError(f"EPCI inconnu : {value}" + suggest(value, names["nom"], names["code"]) + how)
         units = geography.communes_of_epci(con, value)
         canonical = f"epci:{value}"
         notes = _beyond_the_load(con, "EPCI", value, units, "cet EPCI")
@@ -269,7 +270,7 @@ def _resolve_cpts(
 ) -> tuple[pd.DataFrame, list[str], str, str, bool, bool]:
     names = listings.cpts_names(con)
     if names.empty:
-        raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
+        none_in_the_load(con, name)
     exact = names[names["cpts"] == name]
     if exact.empty:
         exact = same_name(names, "cpts", name)
@@ -291,9 +292,9 @@ def _resolve_cpts(
             raise TerritoryError(f"Liste de CPTS « {wanted_listing.strip()} » non chargée (listes chargées : "
                                  f"{', '.join(loaded)}) : « {wanted_name.strip()} » est dans {how}")
     if exact.empty:
-        hint = suggest(name, names["cpts"], names["listing"], shown=_cpts_spec(names))
-        hint += cpts_code_hint(con, name, _cpts_spec(names))
-        _refuse_memberless(con, name, names)
+        hint = suggest(name, names["cpts"], names["listing"], shown=cpts_spec(names))
+        hint += cpts_code_hint(con, name, cpts_spec(names))
+        refuse_memberless(con, name, names)
         raise TerritoryError(f"CPTS inconnue : « {name} »" + hint)
     if len(exact) > 1:
         listed = ", ".join(f"« {r.cpts} » (liste {r.listing})" for r in exact.itertuples())
@@ -305,60 +306,6 @@ def _resolve_cpts(
     shared = len(same_name(names, "cpts", cpts)) > 1
     units, notes = resolve_codes(con, listings.member_units(con, cpts, listing), f"cpts:{cpts}", typed_by_user=False)
     return units, notes, cpts, listing, shared, _slug_clash(names, cpts, listing)
-
-
-def _cpts_spec(names: pd.DataFrame) -> Callable[[str, str], str]:
-    """How a loaded CPTS is typed back: « cpts:NOM », or « cpts:LISTE:NOM » when several listings hold its name."""
-    counts = names["cpts"].map(normalise_name).value_counts()
-    return lambda cpts, listing: (f"« cpts:{cpts} »" if counts[normalise_name(cpts)] == 1
-                                  else f"« cpts:{listing}:{cpts} »")
-
-
-def _refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.DataFrame) -> None:
-    """Refuse a CPTS of a loaded listing none of whose communes is in the database, saying why, rather than
-    « CPTS inconnue » (a review: « cpts:CPTS Grand Avignon », of the PACA listing, on a database without the
-    Vaucluse, was answered with an unrelated suggestion). A loaded CPTS (``names``) of a near name is still
-    suggested (« CPTS Gapençais », of no loaded commune, beside « CPTS du Gapençais »)."""
-    # Here, on this error path only: the listings' package imports geopandas, which the light commands
-    # (« territoire », « sources ») never load.
-    from pipeline.sources.cpts_listing import OUT_OF_SCOPE
-
-    codes = listings.memberless_codes(con)
-    found = codes[codes["cpts"] == name]
-    if found.empty:
-        found = same_name(codes, "cpts", name.rpartition(":")[2] if ":" in name else name)
-    if found.empty:  # a perimeter drawn beyond the load: its anomaly names what it holds (a review: « inconnue »)
-        drawn = listings.memberless_drawn(con)
-        mine = drawn[drawn["cpts"] == name]
-        mine = same_name(drawn, "cpts", name.rpartition(":")[2] if ":" in name else name) if mine.empty else mine
-        if len(mine):
-            raise TerritoryError(f"CPTS « {mine.iloc[0]['cpts']} » (liste {mine.iloc[0]['listing']}) : aucune de "
-                                 f"ses communes n'est dans la base ; {mine.iloc[0]['detail_fr']}")
-        return
-    cpts, listing = str(found.iloc[0]["cpts"]), str(found.iloc[0]["listing"])
-    rows = found[(found["cpts"] == cpts) & (found["listing"] == listing)]
-    beyond = rows[rows["kind"] == OUT_OF_SCOPE]
-    reasons = []
-    if len(beyond):
-        missing = sorted({departement_of(str(code)) for code in beyond["code"]})
-        # Current communes, as the diagnostic counts them: a code merged since counts in the one it belongs to.
-        current = beyond_the_load.current_communes(con, set(beyond["code"].astype(str)))
-        count = len({current.get(str(code), str(code)) for code in beyond["code"]})
-        communes = "1 commune" if count == 1 else f"{count} communes"
-        reasons.append(f"{communes} hors des départements chargés dans la base "
-                       f"({', '.join(missing)} ; {load_command(provenance.loaded_departements(con), missing)})")
-    if len(others := rows[rows["kind"] != OUT_OF_SCOPE]):
-        reasons.append("codes non reconnus : " + ", ".join(sorted(set(others["code"].astype(str)))[:10]))
-    # The same words but the articles (« CPTS Gapençais », « CPTS du Gapençais »), not a look-alike (a review:
-    # « CPTS du Pays de Grasse » was offered « CPTS du Pays d'Arles »).
-    articles = {"du", "de", "des", "la", "le", "les", "d", "l"}
-    own_words = name_words(cpts) - articles
-    near = names[[name_words(n) - articles == own_words for n in names["cpts"]]]
-    shown = _cpts_spec(names)
-    hint = (" ; vouliez-vous dire : " + ", ".join(shown(str(r.cpts), str(r.listing)) for r in near.itertuples())
-            + " ?") if len(near) else ""
-    raise TerritoryError(f"CPTS « {cpts} » (liste {listing}) : aucune de ses communes n'est dans la base ; "
-                         + " ; ".join(reasons) + hint)
 
 
 def _slug_clash(names: pd.DataFrame, cpts: str, listing: str) -> bool:
