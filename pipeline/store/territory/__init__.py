@@ -270,7 +270,7 @@ def _resolve_cpts(
 ) -> tuple[pd.DataFrame, list[str], str, str, bool, bool]:
     names = listings.cpts_names(con)
     if names.empty:
-        none_in_the_load(con, name)
+        none_in_the_load(con, name, names)
     exact = names[names["cpts"] == name]
     if exact.empty:
         exact = same_name(names, "cpts", name)

@@ -68,13 +68,14 @@ def refuse_memberless(con: duckdb.DuckDBPyConnection, name: str, names: pd.DataF
                          + " ; ".join(reasons) + hint)
 
 
-def none_in_the_load(con: duckdb.DuckDBPyConnection, name: str) -> None:
+def none_in_the_load(con: duckdb.DuckDBPyConnection, name: str, names: pd.DataFrame) -> None:
     """Refuse ``cpts:NAME`` on a database holding no CPTS: its listing's CPTS all outside the loaded départements
     (a review: with the 2A and 2B loaded, « cpts:CPTS du Verdon », of the loaded PACA listing, was « Aucune liste
-    de CPTS n'est chargée : lancez make data », which the same départements would load again), or none loaded."""
+    de CPTS n'est chargée : lancez make data », which the same départements would load again), or none loaded;
+    ``names``: the loaded CPTS (none)."""
     loaded = listings.listing_names(con)
     if not loaded:
         raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
-    refuse_memberless(con, name, listings.cpts_names(con))
+    refuse_memberless(con, name, names)
     raise TerritoryError(f"CPTS inconnue : « {name} » ; aucune CPTS des listes chargées ({', '.join(loaded)}) n'a "
                          f"de commune dans la base (base limitée à {', '.join(provenance.loaded_departements(con))})")
