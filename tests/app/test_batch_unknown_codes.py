@@ -192,4 +192,4 @@ def test_a_database_whose_only_listing_is_beyond_the_load_names_its_cpts_everywh
     run = run_in(data, tmp_path / "maps", ["diagnostic", "cpts:CPTS Imaginaire"])
     assert (run.code, run.stderr.strip()) == (2, (
         "Erreur : CPTS inconnue : « CPTS Imaginaire » ; aucune CPTS des listes chargées (horsbase) n'a de commune "
-        f"dans la base (base limitée à {loaded})"))
+        f"dans la base (base limitée à {loaded}) ; make data DEPARTEMENTS={wanted} les ajoute"))

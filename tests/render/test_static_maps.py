@@ -403,6 +403,14 @@ def test_characters_the_font_cannot_draw_are_left_out_of_titles_without_warnings
         warnings.simplefilter("error")
         fig = flows_figure(data["flows"], data["perimeter"], data["communes"], title="Flux – CPTS 🏥 du Verdon")
     assert "Flux – CPTS du Verdon" in texts(fig)
+    # Names in the legend and on the map too (a review: 18 warnings in one batch, from a neighbour's name).
+    neighbours = data["neighbours"].assign(nom=["CPTS 🏥 Santé 👩‍⚕️"])
+    communes = data["communes"].assign(nom=[f"{name} 🏥" for name in data["communes"]["nom"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = indicator_figure(data["perimeter"], communes, "apl_2023", "APL", neighbours=neighbours,
+                               source="Sources : DREES (APL 2023), IGN.")
+    assert "Autre CPTS : CPTS Santé ⚕" in texts(fig) and "Aiglun" in texts(fig)
 
 
 def test_a_territory_in_two_zones_opens_where_its_flows_are_and_counts_what_it_draws() -> None:

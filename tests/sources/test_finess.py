@@ -767,3 +767,17 @@ def test_a_flattened_file_cut_inside_its_last_date_is_refused(tmp_path: Path, cu
         assert len(stage(path).etablissements) == 2
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")  # ended by a line break: not a cut
     assert len(stage(path).etablissements) == 2
+
+
+def test_opening_dates_a_spreadsheet_re_saved_are_read_as_dates(tmp_path: Path) -> None:
+    """A review: « 13/02/1979 » (a French spreadsheet's re-save) stayed text in the workbook's date column, where
+    the published « 1979-02-13 » and « 1979-02-13 00:00:00 » became the date 13 February 1979. Every shape is
+    read as that date; a day that does not exist is kept as written."""
+    shapes = ["1979-02-13", "1979-02-13 00:00:00", "13/02/1979", "2/13/1979", "13/02/79", "31/02/1979", ""]
+    rows = [f"1300000{i}1;1300000{i}0;MSP {i};;13055;13005;13005 MARSEILLE;603;MSP;;;;;{shape}"
+            for i, shape in enumerate(shapes)]
+    header = ("nofinesset;nofinessej;rs;rslongue;cog;codepostal;ligneacheminement;categetab;libcategetab;"
+              "sph;coordx;coordy;sourcegeocod;dateouvert")
+    dates = column(stage(_flat(tmp_path, rows, header)), "date_ouverture")
+    assert [dates[f"1300000{i}1"] for i in range(5)] == ["1979-02-13"] * 5
+    assert dates["130000051"] == "31/02/1979" and dates["130000061"] is None

@@ -37,6 +37,7 @@ from matplotlib.transforms import Bbox
 from pyproj import CRS, Transformer
 
 from pipeline.render.charts import Canvas
+from pipeline.render.glyphs import drawable
 from pipeline.render.maps.geometry import feature_zones, home_zone, in_zone, metric_crs, to_wgs84
 from pipeline.render.report import DEMO_BANNER, format_number
 from pipeline.render.static_maps.title import figure_renderer, fit_title, left_edge
@@ -264,9 +265,10 @@ def stack_legends(frame: MapFrame, legends: Sequence[tuple[str, Sequence[Artist]
     for title, handles, labels in legends:
         if not handles:
             continue
-        wrapped = [textwrap.fill(str(label), 30, break_on_hyphens=False) for label in labels]
+        # Names (the perimeter's, its neighbours') without the characters the font lacks, as on the map.
+        wrapped = [textwrap.fill(drawable(str(label)), 30, break_on_hyphens=False) for label in labels]
         leg = Legend(frame.legend_ax, list(handles), wrapped, loc="upper left", bbox_to_anchor=(0.0, top),
-                     title=textwrap.fill(title, 32), fontsize=7.5, title_fontsize=8.5, frameon=False,
+                     title=textwrap.fill(drawable(title), 32), fontsize=7.5, title_fontsize=8.5, frameon=False,
                      alignment="left", borderaxespad=0.0, handlelength=1.6, labelspacing=0.45)
         frame.legend_ax.add_artist(leg)
         box = leg.get_window_extent(renderer).transformed(frame.legend_ax.transAxes.inverted())
@@ -306,7 +308,8 @@ def place_labels(
     for i, (x, y, text) in enumerate(items):
         if not (x0 <= x <= x1 and y0 <= y <= y1):
             continue
-        artist = frame.ax.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=fontsize,
+        # A neighbour's emoji have no glyph: left out, as from the titles (a review: 18 warnings in a batch).
+        artist = frame.ax.annotate(drawable(text), (x, y), xytext=offset, textcoords="offset points", fontsize=fontsize,
                                    color=color, fontweight=weight, ha=ha, va="center", zorder=30,
                                    path_effects=HALO, annotation_clip=True)
         box = artist.get_window_extent(renderer).expanded(1.08, 1.15)

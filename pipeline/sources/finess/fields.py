@@ -1,6 +1,9 @@
-"""Field readers of the raw FINESS records: numbers, text, postal code and commune code (no database)."""
+"""Field readers of the raw FINESS records: numbers, text, dates, postal code and commune code (no database)."""
 
 from __future__ import annotations
+
+import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,37 @@ def number(series: pd.Series) -> np.ndarray:
 def text(series: pd.Series) -> pd.Series:
     """A text column with its empty values missing (``pd.NA``)."""
     return series.astype("string").replace("", pd.NA)
+
+
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?: \d{2}:\d{2}(?::\d{2})?)?")
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
+
+
+def iso_date(value: str) -> str:
+    """A date of the file as ISO text (``1979-02-13``): as FINESS writes it, or as a spreadsheet re-saved it —
+    « 1979-02-13 00:00:00 », « 13/02/1979 » (day first, as in French; month first when the second number is
+    over 12, « 2/13/1979 »), « 13/02/79 » (a past date: 1979, not 2079). Anything else is kept as written (a review:
+    « 13/02/1979 » stayed text in the workbook's date column, where « 1979-02-13 » was a date)."""
+    text = value.strip()
+    if match := _ISO.fullmatch(text):
+        numbers = tuple(int(n) for n in match.groups())
+    elif match := _SLASHED.fullmatch(text):
+        first, second, year = (int(n) for n in match.groups())
+        day, month = (second, first) if second > 12 >= first else (first, second)
+        if len(match.group(3)) == 2:
+            year += 2000 if year <= date.today().year % 100 else 1900
+        numbers = (year, month, day)
+    else:
+        return value
+    try:
+        return date(*numbers).isoformat()
+    except ValueError:  # « 31/02/1979 »: not a date, kept as written
+        return value
+
+
+def dates(series: pd.Series) -> pd.Series:
+    """:func:`iso_date` of each value, empty values missing (``pd.NA``)."""
+    return text(series).map(lambda v: iso_date(v) if isinstance(v, str) else v).astype("string")
 
 
 def postcode(structures: pd.DataFrame) -> pd.Series:

@@ -245,7 +245,7 @@ def build(raw: RawFiness, to_current: dict[str, str], cog_units: pd.DataFrame | 
         "adresse": pd.array(adresse, dtype="string"),
         "lon": lon, "lat": lat, "x": x, "y": y, "epsg": epsg,
         "source_coord": fields.text(source_coord.fillna("")),
-        "date_ouverture": fields.text(frame["dateouv"]),
+        "date_ouverture": fields.dates(frame["dateouv"]),
         "ligne": frame["ligne"].astype("int64"),
         "code_postal": postal,
         "unite": pd.array([u for u, _ in units], dtype="string"),

@@ -77,5 +77,11 @@ def none_in_the_load(con: duckdb.DuckDBPyConnection, name: str, names: pd.DataFr
     if not loaded:
         raise TerritoryError("Aucune liste de CPTS n'est chargée : lancez « make data » (ou make data CPTS=…)")
     refuse_memberless(con, name, names)
+    from pipeline.sources.cpts_listing import OUT_OF_SCOPE  # on this error path only, as in refuse_memberless
+
+    codes = listings.memberless_codes(con)
+    missing = sorted({departement_of(str(code)) for code in codes.loc[codes["kind"] == OUT_OF_SCOPE, "code"]})
+    where = f" ; {load_command(provenance.loaded_departements(con), missing)}" if missing else ""
     raise TerritoryError(f"CPTS inconnue : « {name} » ; aucune CPTS des listes chargées ({', '.join(loaded)}) n'a "
-                         f"de commune dans la base (base limitée à {', '.join(provenance.loaded_departements(con))})")
+                         f"de commune dans la base (base limitée à {', '.join(provenance.loaded_departements(con))})"
+                         + where)
