@@ -61,7 +61,8 @@ DEMO_SEED = 2026
 # labels replaced by the completed nomenclature's, or left empty.
 # 8: stock records whose coded fields do not hold codes refused as shifted; unknown categories reported.
 # 9: pharmacies (« Pharmacie ») and biology laboratories (« Laboratoire ») in their own groups, not « Autre ».
-FINESS_LOADER_VERSION = "9"
+# 10: opening dates re-saved by a spreadsheet (« 13/02/1979 ») read as dates, as FINESS writes them.
+FINESS_LOADER_VERSION = "10"
 #: Changes when the demonstration generator writes different files: they are then generated again.
 DEMO_GENERATOR_VERSION = "5-no-repeated-line"
 LISTING_TABLES = ("cpts_membres", "cpts_anomalies", "cpts_perimetres")

@@ -75,7 +75,7 @@ _CODED_FIELDS: dict[str, re.Pattern[str]] = {
     "codesph": re.compile(r"(\d{1,2})?"),
 }
 # The dates are not among them: a spreadsheet re-saves them in its own way (13/02/1979, 2/13/1979, 13/02/79,
-# « 1979-02-13 00:00:00 »), they are copied as text and count nowhere.
+# « 1979-02-13 00:00:00 »), which fields.iso_date reads; they count nowhere.
 _CODED_POSITIONS = {name: CHAMPS_STRUCTUREET.index(name) for name in _CODED_FIELDS}
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
