@@ -180,10 +180,9 @@ def compute(con: duckdb.DuckDBPyConnection, options: CoverageOptions) -> Coverag
             if big.any():
                 candidate_parts.append(coverage_regions.candidate_perimeters(labelled[big], floor=options.threshold,
                                                                              crs=crs))
-        atone, candidates = _numbered(pd.concat(atone_parts, ignore_index=True),
-                                      pd.concat(candidate_parts, ignore_index=True) if candidate_parts
-                                      else pd.DataFrame())
-        names = dict(zip(atone.pop("_label"), atone["territoire"], strict=True))
+        atone, candidates, names = _numbered(pd.concat(atone_parts, ignore_index=True),
+                                             pd.concat(candidate_parts, ignore_index=True) if candidate_parts
+                                             else pd.DataFrame())
         notes.extend(f"{names[t]} : plus de {MAX_REGIONALISED_COMMUNES} communes, pas de proposition automatique "
                      "(lancez la couverture par département)" for t in sorted(too_large, key=names.__getitem__))
     lap("territoires atones et propositions")
@@ -266,23 +265,22 @@ def overlap_area_crs(units: pd.DataFrame) -> int | str:
     return equal_area_crs(deps.mode().iloc[0]) if len(deps) else LAEA_EUROPE
 
 
-def _numbered(atone: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _numbered(atone: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """The atone territories of every projection numbered together, « TA-001 » the most populated, as ``rang``
     (a review found France's « 2154-TA-001 » and Mayotte's « 4471-TA-001 », numbered apart, beside a national
-    rang); their proposals renamed alike. ``_label`` keeps each territory's label before."""
+    rang); their proposals renamed alike; and each territory's label before -> its name."""
     first = atone["communes"].map(lambda codes: codes[0])
     atone = atone.assign(_first=first).sort_values(["population", "_first"], ascending=[False, True])
-    atone = atone.drop(columns="_first").reset_index(drop=True).rename(columns={"territoire": "_label"})
+    atone = atone.drop(columns="_first").reset_index(drop=True)
     width = max(3, len(str(len(atone))))
-    atone.insert(0, "territoire", [f"TA-{rank:0{width}d}" for rank in range(1, len(atone) + 1)])
-    atone["rang"] = range(1, len(atone) + 1)
+    names = {label: f"TA-{rank:0{width}d}" for rank, label in enumerate(atone["territoire"], start=1)}
+    atone = atone.assign(territoire=atone["territoire"].map(names), rang=range(1, len(atone) + 1))
     if len(candidates):
-        names = dict(zip(atone["_label"], atone["territoire"], strict=True))
         candidates = candidates.assign(
             territoire=candidates["territoire"].map(names),
             proposition=[names[t] + p[len(t):] for t, p in zip(candidates["territoire"], candidates["proposition"],
                                                                 strict=True)])
-    return atone, candidates
+    return atone, candidates, names
 
 
 def _by_crs(frame: gpd.GeoDataFrame) -> list[tuple[int, gpd.GeoDataFrame]]:

@@ -133,8 +133,7 @@ def load_decoupage(con: duckdb.DuckDBPyConnection, mirror: Path | None, force: b
         staged = [decoupage.staged_vintage(files[v].path, v, files[v].sha256) for v in vintages]
     unknown = sorted(set(scope.departements or ()) - set(staged[-1].departements["code"].astype(str)))
     if unknown:  # else « aucune commune actuelle », which names neither the option nor the code
-        raise DataError(f"Département(s) inconnu(s) dans --departements : {', '.join(unknown)} (codes du COG "
-                        f"{config.CURRENT_VINTAGE} : 01 à 95, 2A, 2B, 971 à 976)")
+        raise _unknown_departements(unknown)
     every_commune = pd.concat([s.communes for s in staged], ignore_index=True)
     every_edge = pd.concat([s.edges for s in staged], ignore_index=True)
     communes, edges = scope.keep(every_commune, "code"), scope.keep(every_edge, "code")
@@ -252,8 +251,12 @@ def _check_departements(typed: Iterable[str]) -> None:
     for « all »)."""
     unknown = sorted({code.strip() for code in typed if code.strip() and _normalised([code])[0] not in DEPARTEMENTS})
     if unknown:
-        raise DataError(f"Département(s) inconnu(s) dans --departements : {', '.join(unknown)} (codes du COG "
-                        f"{config.CURRENT_VINTAGE} : 01 à 95, 2A, 2B, 971 à 976)")
+        raise _unknown_departements(unknown)
+
+
+def _unknown_departements(codes: list[str]) -> DataError:
+    return DataError(f"Département(s) inconnu(s) dans --departements : {', '.join(codes)} (codes du COG "
+                     f"{config.CURRENT_VINTAGE} : 01 à 95, 2A, 2B, 971 à 976)")
 
 
 def _recorded_departements(record: Path) -> tuple[str, ...]:

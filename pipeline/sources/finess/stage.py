@@ -118,26 +118,24 @@ class StagedFiness:
             self.anomalies["type"] == "date_extraction_deduite").any() else ""
         text = (f"FINESS du {self.extraction:%d/%m/%Y}{deduced} ({self.layout}) : {len(self.etablissements)} "
                 f"établissements, dont {self.geolocated} géolocalisés.")
-        for kind, told in (("commune_inconnue", "dans une commune inconnue du COG."),
-                           (OUTSIDE_THE_LOAD, "hors des départements chargés."),
-                           ("coordonnees_hors_commune", "géolocalisé{s} loin de {leur} commune : compté{s} dans "
-                                                        "{leur} commune, absent{s} des cartes."),
-                           ("categorie_inconnue", "d'une catégorie inconnue de la nomenclature : compté{s} dans "
-                                                  "« Autre »."),
-                           ("categorie_non_renseignee", "sans catégorie : compté{s} dans « Autre »."),):
+        # Lines repeated or garbled are said as the Annuaire Santé's are (a review: a number repeated with another
+        # category, and labels garbled by a re-encoding, were only in the anomalies table).
+        for kind, noun, told in (
+                ("commune_inconnue", "établissement", "dans une commune inconnue du COG."),
+                (OUTSIDE_THE_LOAD, "établissement", "hors des départements chargés."),
+                ("coordonnees_hors_commune", "établissement", "géolocalisé{s} loin de {leur} commune : compté{s} "
+                                                               "dans {leur} commune, absent{s} des cartes."),
+                ("categorie_inconnue", "établissement", "d'une catégorie inconnue de la nomenclature : compté{s} "
+                                                        "dans « Autre »."),
+                ("categorie_non_renseignee", "établissement", "sans catégorie : compté{s} dans « Autre »."),
+                ("finess_en_double", "ligne", "en double (numéro FINESS déjà lu plus haut) ignorée{s} : la première "
+                                              "ligne de chaque numéro est gardée."),
+                ("caracteres_illisibles", "ligne", "avec des caractères illisibles (« \ufffd », fichier ré-encodé "
+                                                   "avec perte) : noms et adresses gardés tels quels.")):
             count = int(self.anomalies.loc[self.anomalies["type"] == kind, "nb_lignes"].sum())
             if count:
-                text += f" {count} établissement{'s' * (count > 1)} " + told.format(s="s" * (count > 1),
-                                                                                    leur="leur" if count > 1 else "sa")
-        # Said as the Annuaire Santé's are (a review: a number repeated with another category, and labels
-        # garbled by a re-encoding, were only in the anomalies table).
-        for kind, told in (("finess_en_double", "en double (numéro FINESS déjà lu plus haut) ignorée{s} : la "
-                                                "première ligne de chaque numéro est gardée."),
-                           ("caracteres_illisibles", "avec des caractères illisibles (« \ufffd », fichier ré-encodé "
-                                                     "avec perte) : noms et adresses gardés tels quels.")):
-            count = int(self.anomalies.loc[self.anomalies["type"] == kind, "nb_lignes"].sum())
-            if count:
-                text += f" {count} ligne{'s' * (count > 1)} " + told.format(s="s" * (count > 1))
+                text += f" {count} {noun}{'s' * (count > 1)} " + told.format(s="s" * (count > 1),
+                                                                             leur="leur" if count > 1 else "sa")
         if self.demo:
             text += f" ({DEMO_NOTE})"
         return text
